@@ -1,0 +1,69 @@
+"""Assembles one mock: core state, key registry, control plane and the venues' routes in one Starlette app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockexchange.admin import routes as admin_routes
+from mockexchange.auth.kalshi_signature import TimestampWindow
+from mockexchange.auth.keys import KeyRegistry
+from mockexchange.control import Control
+from mockexchange.core.clock import Clock, SystemClock
+from mockexchange.core.ledger import IdFactory, Ledger
+from mockexchange.settings import Settings
+from mockexchange.venues.kalshi import render as kalshi_render
+from mockexchange.venues.kalshi import routes as kalshi_routes
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.web import json_response
+
+
+@dataclass(slots=True)
+class MockApp:
+    settings: Settings
+    ledger: Ledger
+    keys: KeyRegistry
+    control: Control
+    asgi: Starlette
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    # Kalshi's shape for an unknown route; the mock says it does not serve it.
+    return json_response(
+        {"error": {"code": "not_found", "message": "not found"}},
+        404,
+        {"X-Mockexchange-Diagnosis": f"the mock does not serve {request.method} {request.url.path}"},
+    )
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    return json_response({"error": {"code": "method_not_allowed", "message": "method not allowed"}}, 405)
+
+
+def build_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    wall_clock: Clock | None = None,
+    seed: int | None = None,
+) -> MockApp:
+    """`clock` is exchange time (fills, positions); `wall_clock` is what request signatures are checked against."""
+    settings = settings or Settings()
+    ledger = Ledger(clock=clock, ids=IdFactory(seed))
+    keys = KeyRegistry()
+    control = Control(ledger, keys)
+    kalshi = KalshiContext(
+        ledger=ledger,
+        keys=keys,
+        profile=kalshi_render.profile(settings.profile),
+        wall_clock=wall_clock or SystemClock(),
+        window=TimestampWindow(int(settings.timestamp_past_s * 1000), int(settings.timestamp_future_s * 1000)),
+    )
+    route_list = kalshi_routes.routes(kalshi)
+    if settings.admin:
+        route_list += admin_routes.routes(control, open_to_all=settings.admin_open)
+    asgi = Starlette(routes=route_list, exception_handlers={404: _not_found, 405: _method_not_allowed})
+    return MockApp(settings, ledger, keys, control, asgi)

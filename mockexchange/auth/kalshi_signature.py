@@ -1,0 +1,148 @@
+"""Kalshi's request signature: `KALSHI-ACCESS-KEY`, `-TIMESTAMP` (ms) and `-SIGNATURE` over `timestamp + METHOD + path`.
+
+The path is the URL path as received, `/trade-api/v2` included, without the query string. RSA keys sign with RSA-PSS,
+SHA-256, MGF1(SHA-256), salt length 32; Ed25519 keys sign the same message with Ed25519.
+
+A failure says which rule was broken (`AuthFailure.reason`, which the venue turns into Kalshi's body) and, where the
+mock can tell, what the client most likely did wrong (`AuthFailure.diagnosis`, sent in a header real clients ignore).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from urllib.parse import unquote
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+
+from mockexchange.auth.keys import ApiKey, KeyRegistry
+
+KEY_HEADER = "KALSHI-ACCESS-KEY"
+TIMESTAMP_HEADER = "KALSHI-ACCESS-TIMESTAMP"
+SIGNATURE_HEADER = "KALSHI-ACCESS-SIGNATURE"
+API_PREFIX = "/trade-api/v2"
+
+_PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
+
+
+class Reason(Enum):
+    MISSING_KEY = "missing_key"
+    MISSING_SIGNATURE = "missing_signature"
+    MISSING_TIMESTAMP = "missing_timestamp"
+    TIMESTAMP_EXPIRED = "timestamp_expired"
+    UNKNOWN_KEY = "unknown_key"
+    BAD_SIGNATURE = "bad_signature"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthFailure:
+    reason: Reason
+    diagnosis: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimestampWindow:
+    """How far a request's timestamp may lie from the mock's clock, in milliseconds each way."""
+
+    past_ms: int = 30_000
+    future_ms: int = 30_000
+
+
+def sign(private_key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey, timestamp_ms: int | str, method: str, path: str) -> str:
+    """The signature a correct client sends (used by the mock's own test helpers and examples)."""
+    message = f"{timestamp_ms}{method}{path.split('?', 1)[0]}".encode()
+    if isinstance(private_key, ed25519.Ed25519PrivateKey):
+        raw = private_key.sign(message)
+    else:
+        raw = private_key.sign(message, _PSS, hashes.SHA256())
+    return base64.b64encode(raw).decode()
+
+
+def _verifies(key: ApiKey, signature: bytes, message: str, scheme: str = "pss") -> bool:
+    data = message.encode()
+    public = key.public_key
+    try:
+        if isinstance(public, ed25519.Ed25519PublicKey):
+            if scheme != "pss":
+                return False
+            public.verify(signature, data)
+        elif scheme == "pss":
+            public.verify(signature, data, _PSS, hashes.SHA256())
+        elif scheme == "pss-any-salt":
+            public.verify(signature, data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO), hashes.SHA256())
+        elif scheme == "pkcs1v15":
+            public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+def _diagnose_signature(key: ApiKey, signature: bytes, ts: str, method: str, raw_path: str, query: str) -> str:
+    """Find which common mistake produces this signature, so the user is told what to fix."""
+    expected = f"{ts}{method}{raw_path}"
+    candidates = [
+        (f"{ts}{method}{raw_path}?{query}", "signed the query string; sign the path without it"),
+        (f"{ts}{method}{raw_path.removeprefix(API_PREFIX)}", f"signed path lacks {API_PREFIX}; sign the full path"),
+        (f"{ts}{method.lower()}{raw_path}", "signed the method in lower case; sign it upper case"),
+        (f"{ts}{method}{unquote(raw_path)}", "signed the percent-decoded path; sign the path as sent"),
+        (f"{ts}{method}{raw_path}/", "signed the path with a trailing slash"),
+        (f"{ts}{raw_path}{method}", "signed path before method; the order is timestamp + METHOD + path"),
+    ]
+    if len(ts) > 3:
+        candidates.append((f"{ts[:-3]}{method}{raw_path}", "signed the timestamp in seconds; sign the milliseconds sent"))
+    for message, why in candidates:
+        if message != expected and _verifies(key, signature, message):
+            return why
+    if key.key_type == "rsa":
+        if _verifies(key, signature, expected, "pss-any-salt"):
+            return "RSA-PSS salt length is not 32 (use the digest length)"
+        if _verifies(key, signature, expected, "pkcs1v15"):
+            return "signed with PKCS#1 v1.5 padding; use RSA-PSS"
+    return f"signature does not verify for key {key.key_id} over message {expected!r}"
+
+
+def authenticate(
+    headers: Mapping[str, str],
+    method: str,
+    raw_path: str,
+    query: str,
+    registry: KeyRegistry,
+    now_ms: int,
+    window: TimestampWindow = TimestampWindow(),
+) -> ApiKey | AuthFailure:
+    """Check the three headers of one request; the key on success, the failure otherwise."""
+    key_id = headers.get(KEY_HEADER)
+    signature_b64 = headers.get(SIGNATURE_HEADER)
+    ts = headers.get(TIMESTAMP_HEADER)
+    if not key_id:
+        return AuthFailure(Reason.MISSING_KEY, f"{KEY_HEADER} header is missing")
+    if not signature_b64:
+        return AuthFailure(Reason.MISSING_SIGNATURE, f"{SIGNATURE_HEADER} header is missing")
+    if not ts:
+        return AuthFailure(Reason.MISSING_TIMESTAMP, f"{TIMESTAMP_HEADER} header is missing")
+    if not ts.isdigit():
+        return AuthFailure(Reason.TIMESTAMP_EXPIRED, f"timestamp {ts!r} is not an integer number of milliseconds")
+    ts_ms = int(ts)
+    if ts_ms < 100_000_000_000:  # before 1973 in ms, but a plausible date in seconds
+        return AuthFailure(Reason.TIMESTAMP_EXPIRED, "timestamp in seconds, expected milliseconds")
+    if ts_ms < now_ms - window.past_ms or ts_ms > now_ms + window.future_ms:
+        skew = (ts_ms - now_ms) / 1000
+        return AuthFailure(
+            Reason.TIMESTAMP_EXPIRED,
+            f"timestamp is {skew:+.1f}s from the mock's clock; allowed -{window.past_ms / 1000:g}s..+{window.future_ms / 1000:g}s",
+        )
+    key = registry.get(key_id)
+    if key is None:
+        return AuthFailure(Reason.UNKNOWN_KEY, f"no key with id {key_id!r}")
+    try:
+        signature = base64.b64decode(signature_b64, validate=True)
+    except (binascii.Error, ValueError):
+        return AuthFailure(Reason.BAD_SIGNATURE, "signature is not standard base64")
+    if _verifies(key, signature, f"{ts}{method}{raw_path}"):
+        return key
+    return AuthFailure(Reason.BAD_SIGNATURE, _diagnose_signature(key, signature, ts, method, raw_path, query))

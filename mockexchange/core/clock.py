@@ -1,0 +1,62 @@
+"""Clocks: the only source of time in the mock.
+
+`SystemClock` follows the wall clock. `ManualClock` stands still until told to move, so tests and scenarios decide
+what time it is. Both are thread-safe: the server thread reads while a test thread advances.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class ManualClock:
+    """A clock that moves only when `advance` or `set` is called."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        start = start or datetime.now(UTC)
+        if start.tzinfo is None:
+            raise ValueError("ManualClock needs a timezone-aware start")
+        self._now = start.astimezone(UTC)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float = 0.0, *, delta: timedelta | None = None) -> datetime:
+        step = delta if delta is not None else timedelta(seconds=seconds)
+        if step < timedelta(0):
+            raise ValueError("a clock does not run backwards")
+        with self._lock:
+            self._now += step
+            return self._now
+
+    def set(self, when: datetime) -> datetime:
+        if when.tzinfo is None:
+            raise ValueError("ManualClock needs timezone-aware times")
+        with self._lock:
+            self._now = when.astimezone(UTC)
+            return self._now
+
+
+def epoch_ms(clock: Clock) -> int:
+    return int(clock.now().timestamp() * 1000)
+
+
+def monotonic() -> float:
+    """For measuring durations only (timeouts, benchmarks), never for exchange time."""
+    return time.monotonic()

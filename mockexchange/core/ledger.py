@@ -1,0 +1,288 @@
+"""The ledger: accounts and subaccounts, events and markets, fills and the positions and cash they make.
+
+Every change goes through a method here, under one lock, and is published as one `Change` on the bus while the lock
+is held; reads take the same lock, so a reader never sees half a fill. Amounts are `Decimal` dollars held to the
+micro-dollar; counts are `Decimal` contracts held to the hundredth.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from mockexchange.core import positions
+from mockexchange.core.clock import Clock, SystemClock
+from mockexchange.core.events import Change, EventBus
+from mockexchange.core.fees import QuadraticFee
+from mockexchange.core.money import COUNT_QUANTUM, ZERO, quantize_dollars
+from mockexchange.core.store import MarketPosition, PositionStore
+
+MAX_SUBACCOUNT = 63
+
+
+class LedgerError(ValueError):
+    """A command the ledger refuses; `status` is the HTTP status the control plane answers with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(slots=True)
+class Account:
+    user_id: str
+    fcm_member: bool = False
+    subtrader_of: str | None = None  # the FCM member this account trades under, if it is a subtrader
+    cash: dict[int, Decimal] = field(default_factory=dict)  # per subaccount, dollars
+    subtraders: list[str] = field(default_factory=list)
+
+    def balance(self, subaccount: int = 0) -> Decimal:
+        return self.cash.get(subaccount, ZERO)
+
+
+@dataclass(slots=True)
+class Event:
+    event_ticker: str
+    markets: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Market:
+    ticker: str
+    event_ticker: str
+    exchange_index: int = 0
+    result: str | None = None
+    settled_time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    fill_id: str  # also the trade id: Kalshi reports one fill per trade per side
+    order_id: str
+    user_id: str
+    subaccount: int
+    ticker: str
+    event_ticker: str
+    exchange_index: int
+    side: str  # "yes" | "no": the side bought or sold
+    action: str  # "buy" | "sell"
+    count: Decimal
+    price: Decimal  # price of `side`, dollars
+    yes_price: Decimal
+    is_taker: bool
+    fee: Decimal
+    created: datetime
+    post_position: Decimal
+    client_order_id: str | None = None
+
+    @property
+    def no_price(self) -> Decimal:
+        return Decimal(1) - self.yes_price
+
+
+class IdFactory:
+    """UUIDs from a seeded generator, so a seeded portfolio has the same ids on every run."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._random = random.Random(seed)
+
+    def __call__(self) -> str:
+        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+
+class Ledger:
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        bus: EventBus | None = None,
+        fee_schedule: QuadraticFee | None = None,
+        ids: Callable[[], str] | None = None,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.bus = bus or EventBus()
+        self.fee_schedule = fee_schedule or QuadraticFee()
+        self.new_id: Callable[[], str] = ids or IdFactory()
+        self.lock = threading.RLock()
+        self.accounts: dict[str, Account] = {}
+        self.events: dict[str, Event] = {}
+        self.markets: dict[str, Market] = {}
+        self.positions = PositionStore()
+        self.fills: list[Fill] = []
+
+    @contextmanager
+    def reading(self) -> Iterator[Ledger]:
+        """Hold the ledger still while a venue reads several things that must agree."""
+        with self.lock:
+            yield self
+
+    # -- set-up -------------------------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        with self.lock:
+            self.accounts.clear()
+            self.events.clear()
+            self.markets.clear()
+            self.positions.clear()
+            self.fills.clear()
+            self.bus.publish(Change("reset", None, None))
+
+    def open_account(
+        self,
+        user_id: str,
+        *,
+        balance: Decimal = ZERO,
+        fcm_member: bool = False,
+        subtrader_of: str | None = None,
+    ) -> Account:
+        if not isinstance(user_id, str) or not user_id.strip():
+            raise LedgerError("user_id must be a non-empty string")
+        with self.lock:
+            if user_id in self.accounts:
+                raise LedgerError(f"account {user_id!r} already exists", status=409)
+            parent = None
+            if subtrader_of is not None:
+                parent = self.accounts.get(subtrader_of)
+                if parent is None or not parent.fcm_member:
+                    raise LedgerError(f"subtrader_of {subtrader_of!r} is not an FCM member account")
+            account = Account(user_id, fcm_member=fcm_member, subtrader_of=subtrader_of, cash={0: balance})
+            self.accounts[user_id] = account
+            if parent is not None:
+                parent.subtraders.append(user_id)
+            self.bus.publish(Change("account", user_id, account))
+            return account
+
+    def account(self, user_id: str) -> Account:
+        account = self.accounts.get(user_id)
+        if account is None:
+            raise LedgerError(f"unknown user_id {user_id!r}", status=404)
+        return account
+
+    def list_market(self, ticker: str, event_ticker: str | None = None, exchange_index: int = 0) -> Market:
+        """The market `ticker`, listed now if it is new. Without an event, the event is the ticker minus its last
+        dash-separated part, as in Kalshi's naming (KXFED-26DEC-T4.00 belongs to KXFED-26DEC)."""
+        if not isinstance(ticker, str) or not ticker.strip():
+            raise LedgerError("ticker must be a non-empty string")
+        if isinstance(exchange_index, bool) or not isinstance(exchange_index, int) or exchange_index < 0:
+            raise LedgerError("exchange_index must be a non-negative integer")
+        with self.lock:
+            market = self.markets.get(ticker)
+            if market is not None:
+                if event_ticker is not None and event_ticker != market.event_ticker:
+                    raise LedgerError(f"market {ticker!r} belongs to event {market.event_ticker!r}", status=409)
+                return market
+            event_ticker = event_ticker or (ticker.rsplit("-", 1)[0] if "-" in ticker else ticker)
+            market = Market(ticker, event_ticker, exchange_index)
+            self.markets[ticker] = market
+            self.events.setdefault(event_ticker, Event(event_ticker)).markets.append(ticker)
+            self.bus.publish(Change("market", None, market))
+            return market
+
+    # -- trading ------------------------------------------------------------------------------------------------
+
+    def apply_fill(
+        self,
+        user_id: str,
+        ticker: str,
+        side: str,
+        action: str,
+        count: Decimal,
+        price: Decimal,
+        *,
+        subaccount: int = 0,
+        is_taker: bool = True,
+        event_ticker: str | None = None,
+        fee: Decimal | None = None,
+        order_id: str | None = None,
+        client_order_id: str | None = None,
+    ) -> Fill:
+        """A fill of `count` contracts of `side` at that side's `price`, for the user's subaccount."""
+        if side not in ("yes", "no"):
+            raise LedgerError("side must be 'yes' or 'no'")
+        if action not in ("buy", "sell"):
+            raise LedgerError("action must be 'buy' or 'sell'")
+        if count <= ZERO or count != count.quantize(COUNT_QUANTUM):
+            raise LedgerError("count must be positive, in hundredths of a contract")
+        if not ZERO < price < 1:
+            raise LedgerError("price must be between 0 and 1 dollars exclusive")
+        check_subaccount(subaccount)
+        with self.lock:
+            account = self.account(user_id)
+            market = self.list_market(ticker, event_ticker)
+            if market.result is not None:
+                raise LedgerError(f"market {ticker!r} is settled", status=409)
+            now = self.clock.now()
+            row = self.positions.get(user_id, subaccount, ticker)
+            if row is None:
+                row = MarketPosition(user_id, subaccount, ticker, market.event_ticker, market.exchange_index, now)
+                self.positions.add(row)
+            delta, yes_price = positions.yes_terms(side, action, count, price)
+            result = positions.trade(row.position, row.market_exposure, delta, yes_price)
+            fee = self.fee_schedule.fee(count, price, is_taker) if fee is None else fee
+            row.position = result.position
+            row.market_exposure = quantize_dollars(result.exposure)
+            row.realized_pnl += result.realized
+            # Every fill buys one side (selling YES buys NO): total_traded is what was paid for that side.
+            row.total_traded += count * (yes_price if delta > ZERO else 1 - yes_price)
+            row.fees_paid += fee
+            row.volume += count
+            row.last_updated = now
+            account.cash[subaccount] = account.balance(subaccount) + result.cash - fee
+            fill = Fill(
+                fill_id=self.new_id(),
+                order_id=order_id or self.new_id(),
+                user_id=user_id,
+                subaccount=subaccount,
+                ticker=ticker,
+                event_ticker=market.event_ticker,
+                exchange_index=market.exchange_index,
+                side=side,
+                action=action,
+                count=count,
+                price=price,
+                yes_price=yes_price,
+                is_taker=is_taker,
+                fee=fee,
+                created=now,
+                post_position=row.position,
+                client_order_id=client_order_id,
+            )
+            self.fills.append(fill)
+            self.bus.publish(Change("fill", user_id, fill))
+            self.bus.publish(Change("position", user_id, row.snapshot()))
+            return fill
+
+    def settle_market(self, ticker: str, result: str) -> Market:
+        """Determine a market: winners get 1 dollar per contract, and every position in it becomes settled."""
+        if result not in ("yes", "no"):
+            raise LedgerError("result must be 'yes' or 'no'")
+        with self.lock:
+            market = self.markets.get(ticker)
+            if market is None:
+                raise LedgerError(f"unknown market {ticker!r}", status=404)
+            if market.result is not None:
+                raise LedgerError(f"market {ticker!r} is already settled", status=409)
+            now = self.clock.now()
+            market.result = result
+            market.settled_time = now
+            for row in [r for r in self.positions.all_rows() if r.ticker == ticker]:
+                outcome = positions.settle(row.position, row.market_exposure, result)
+                row.market_exposure = outcome.exposure
+                row.realized_pnl += outcome.realized
+                row.last_updated = now
+                account = self.accounts[row.user_id]
+                account.cash[row.subaccount] = account.balance(row.subaccount) + outcome.cash
+                self.positions.mark_settled(row)
+                self.bus.publish(Change("position", row.user_id, row.snapshot()))
+            self.bus.publish(Change("settlement", None, market))
+            return market
+
+
+def check_subaccount(subaccount: int) -> None:
+    if isinstance(subaccount, bool) or not isinstance(subaccount, int) or not 0 <= subaccount <= MAX_SUBACCOUNT:
+        raise LedgerError(f"subaccount must be an integer from 0 to {MAX_SUBACCOUNT}")

@@ -1,0 +1,189 @@
+"""The indexes behind every list the venues page through.
+
+Market positions are kept per (user, subaccount, settlement state) in a sorted map keyed by (event_ticker, ticker).
+A page is a seek to the key after the cursor plus a walk of at most `limit` matching rows, so its cost does not grow
+with the size of the portfolio (only with how many rows a filter skips). The key of a row never changes, so a walk
+that resumes after a key neither repeats nor skips a row that existed for the whole walk, however many fills land
+between pages.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from sortedcontainers import SortedDict
+
+from mockexchange.core.money import ZERO
+
+SettlementState = Literal["unsettled", "settled"]
+SettlementStatus = Literal["unsettled", "settled", "all"]
+PositionKey = tuple[str, str]  # (event_ticker, ticker)
+_KEY_MAX = "\U0010ffff"
+
+
+@dataclass(slots=True)
+class MarketPosition:
+    user_id: str
+    subaccount: int
+    ticker: str
+    event_ticker: str
+    exchange_index: int
+    last_updated: datetime
+    position: Decimal = ZERO
+    market_exposure: Decimal = ZERO
+    total_traded: Decimal = ZERO
+    realized_pnl: Decimal = ZERO
+    fees_paid: Decimal = ZERO
+    volume: Decimal = ZERO  # contracts traded, both directions
+    resting_orders_count: int = 0
+    settled: bool = False
+
+    @property
+    def key(self) -> PositionKey:
+        return (self.event_ticker, self.ticker)
+
+    def snapshot(self) -> MarketPosition:
+        return replace(self)
+
+
+@dataclass(slots=True)
+class EventRollup:
+    event_ticker: str
+    total_cost: Decimal = ZERO
+    total_cost_shares: Decimal = ZERO
+    event_exposure: Decimal = ZERO
+    realized_pnl: Decimal = ZERO
+    fees_paid: Decimal = ZERO
+    resting_orders_count: int = 0
+
+    def add(self, row: MarketPosition) -> None:
+        self.total_cost += row.total_traded
+        self.total_cost_shares += row.volume
+        self.event_exposure += row.market_exposure
+        self.realized_pnl += row.realized_pnl
+        self.fees_paid += row.fees_paid
+        self.resting_orders_count += row.resting_orders_count
+
+
+class PositionStore:
+    def __init__(self) -> None:
+        self._by_market: dict[tuple[str, int, str], MarketPosition] = {}
+        self._books: dict[tuple[str, int, SettlementState], SortedDict] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_market)
+
+    def clear(self) -> None:
+        self._by_market.clear()
+        self._books.clear()
+
+    def get(self, user_id: str, subaccount: int, ticker: str) -> MarketPosition | None:
+        return self._by_market.get((user_id, subaccount, ticker))
+
+    def add(self, row: MarketPosition) -> None:
+        self._by_market[(row.user_id, row.subaccount, row.ticker)] = row
+        self._book(row.user_id, row.subaccount, _state(row))[row.key] = row
+
+    def mark_settled(self, row: MarketPosition) -> None:
+        if row.settled:
+            return
+        self._book(row.user_id, row.subaccount, "unsettled").pop(row.key, None)
+        row.settled = True
+        self._book(row.user_id, row.subaccount, "settled")[row.key] = row
+
+    def all_rows(self) -> Iterator[MarketPosition]:
+        return iter(self._by_market.values())
+
+    def _book(self, user_id: str, subaccount: int, state: SettlementState) -> SortedDict:
+        book = self._books.get((user_id, subaccount, state))
+        if book is None:
+            book = self._books[(user_id, subaccount, state)] = SortedDict()
+        return book
+
+    def walk(
+        self,
+        user_id: str,
+        subaccount: int,
+        status: SettlementStatus,
+        *,
+        after: PositionKey | None = None,
+        event_ticker: str | None = None,
+        ticker: str | None = None,
+    ) -> Iterator[MarketPosition]:
+        """Rows in key order, strictly after `after`, narrowed by event and ticker through the index itself."""
+        states: tuple[SettlementState, ...] = ("unsettled", "settled") if status == "all" else (status,)
+        lo: PositionKey = (event_ticker, "") if event_ticker else ("", "")
+        hi: PositionKey | None = (event_ticker, _KEY_MAX) if event_ticker else None
+        if after is not None and after >= lo:
+            lo, inclusive = after, False
+        else:
+            inclusive = True
+        streams = []
+        for state in states:
+            book = self._books.get((user_id, subaccount, state))
+            if not book:
+                continue
+            if ticker is not None:
+                # A ticker names at most one row; no range to walk.
+                row = self._by_market.get((user_id, subaccount, ticker))
+                if (
+                    row is not None
+                    and _state(row) == state
+                    and (event_ticker is None or row.event_ticker == event_ticker)
+                    and (after is None or row.key > after)
+                ):
+                    streams.append(iter([row]))
+                continue
+            keys = book.irange(minimum=lo, maximum=hi, inclusive=(inclusive, True))
+            streams.append(book[k] for k in keys)
+        if len(streams) == 1:
+            return streams[0]
+        return heapq.merge(*streams, key=lambda r: r.key)
+
+    def page(
+        self,
+        user_id: str,
+        subaccount: int,
+        status: SettlementStatus,
+        limit: int,
+        *,
+        after: PositionKey | None = None,
+        event_ticker: str | None = None,
+        ticker: str | None = None,
+        keep: Callable[[MarketPosition], bool] | None = None,
+    ) -> tuple[list[MarketPosition], bool]:
+        """Up to `limit` matching rows after `after`, and whether more follow. Rows are snapshots."""
+        rows: list[MarketPosition] = []
+        for row in self.walk(user_id, subaccount, status, after=after, event_ticker=event_ticker, ticker=ticker):
+            if keep is not None and not keep(row):
+                continue
+            if len(rows) == limit:
+                return rows, True
+            rows.append(row.snapshot())
+        return rows, False
+
+    def event_rollup(
+        self,
+        user_id: str,
+        subaccount: int,
+        status: SettlementStatus,
+        event_ticker: str,
+        *,
+        ticker: str | None = None,
+        keep: Callable[[MarketPosition], bool] | None = None,
+    ) -> EventRollup:
+        """Totals over the event's rows that pass the same filters as the market rows."""
+        rollup = EventRollup(event_ticker)
+        for row in self.walk(user_id, subaccount, status, event_ticker=event_ticker, ticker=ticker):
+            if keep is None or keep(row):
+                rollup.add(row)
+        return rollup
+
+
+def _state(row: MarketPosition) -> SettlementState:
+    return "settled" if row.settled else "unsettled"

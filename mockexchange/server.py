@@ -1,0 +1,109 @@
+"""Runs a mock with uvicorn: in a background thread for tests and embedding, or in the foreground for `serve`."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any
+
+import uvicorn
+
+from mockexchange.app import MockApp, build_app
+from mockexchange.control import Control
+from mockexchange.core.clock import Clock
+from mockexchange.settings import Settings
+
+_START_TIMEOUT_S = 10.0
+
+
+def uvicorn_config(app: MockApp, **overrides: Any) -> uvicorn.Config:
+    options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "off", "ws": "websockets-sansio"}
+    options.update(overrides)
+    return uvicorn.Config(app.asgi, **options)
+
+
+class MockServer(Control):
+    """A mock listening on 127.0.0.1 on a free port, in a background thread; a context manager.
+
+        with MockServer() as mock:
+            mock.create_account("alice", balance_cents=100_000)
+            key = mock.create_key("alice")               # key["key_id"], key["private_key_pem"]
+            mock.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "10", "0.56")
+            mock.kalshi_url                               # http://127.0.0.1:PORT/trade-api/v2
+
+    Every admin operation is a method (it is a `Control`); `app` gives the ledger and key registry.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Clock | None = None,
+        wall_clock: Clock | None = None,
+        seed: int | None = None,
+        **setting_overrides: Any,
+    ) -> None:
+        settings = settings or Settings(host="127.0.0.1", port=0)
+        if setting_overrides:
+            settings = Settings(**{**_as_dict(settings), **setting_overrides})
+        self.app = build_app(settings, clock=clock, wall_clock=wall_clock, seed=seed)
+        super().__init__(self.app.ledger, self.app.keys)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def host(self) -> str:
+        return self.app.settings.host
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def kalshi_url(self) -> str:
+        return f"{self.base_url}/trade-api/v2"
+
+    @property
+    def kalshi_ws_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/trade-api/ws/v2"
+
+    def start(self) -> MockServer:
+        if self._thread is not None:
+            return self
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.app.settings.port))
+        self.port = sock.getsockname()[1]
+        self._server = uvicorn.Server(uvicorn_config(self.app))
+        # uvicorn installs signal handlers only in the main thread; a background server must not try.
+        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"mockexchange:{self.port}")
+        self._thread.start()
+        started = threading.Event()
+        deadline = _START_TIMEOUT_S
+        while not self._server.started and deadline > 0 and self._thread.is_alive():
+            started.wait(0.01)
+            deadline -= 0.01
+        if not self._server.started:
+            self.stop()
+            raise RuntimeError(f"mockexchange did not start on {self.host}:{self.port}")
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=_START_TIMEOUT_S)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _as_dict(settings: Settings) -> dict[str, Any]:
+    return {name: getattr(settings, name) for name in settings.__slots__}

@@ -1,0 +1,1 @@
+"""The pytest plugin and helpers that sign requests in tests."""

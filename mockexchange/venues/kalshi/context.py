@@ -1,0 +1,42 @@
+"""What a Kalshi route needs from the rest of the mock, and the request authentication every route shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from mockexchange.auth.kalshi_signature import AuthFailure, TimestampWindow, authenticate
+from mockexchange.auth.keys import ApiKey, KeyRegistry
+from mockexchange.core.clock import Clock, epoch_ms
+from mockexchange.core.ledger import Ledger
+from mockexchange.venues.kalshi.errors import auth_error
+from mockexchange.venues.kalshi.render import Profile
+
+
+@dataclass(slots=True)
+class KalshiContext:
+    ledger: Ledger
+    keys: KeyRegistry
+    profile: Profile
+    wall_clock: Clock  # what request timestamps are checked against (clients sign with their wall clock)
+    window: TimestampWindow
+
+
+def authenticated_key(request: Request, ctx: KalshiContext) -> ApiKey:
+    """The key that signed this request, or a `KalshiError` with Kalshi's 401 body."""
+    scope = request.scope
+    # raw_path is the path as sent (percent escapes untouched), which is what the client signed.
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    result = authenticate(
+        request.headers,
+        scope["method"],
+        raw_path.decode("latin-1").split("?", 1)[0],
+        scope.get("query_string", b"").decode("latin-1"),
+        ctx.keys,
+        epoch_ms(ctx.wall_clock),
+        ctx.window,
+    )
+    if isinstance(result, AuthFailure):
+        raise auth_error(result)
+    return result

@@ -1,0 +1,53 @@
+"""Opaque keyset cursors.
+
+A cursor carries the key of the last row served and the filter set it was served under. It is base64url JSON, so it
+looks opaque to clients but lets the mock say exactly what is wrong with a cursor it is handed back:
+- not one the mock issued (garbage, truncated, edited): 400
+- issued for another filter set (another settlement status, ticker, subaccount, ...): 400, naming what differs.
+Kalshi's own cursors are specific to the settlement status; what it does with a garbage cursor on portfolio
+endpoints is unknown (on /markets it silently restarts from the first page). See docs/known-differences.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+_VERSION = 1
+
+
+class CursorError(ValueError):
+    pass
+
+
+def encode(key: tuple[str, ...], filters: Mapping[str, Any]) -> str:
+    payload = orjson.dumps({"v": _VERSION, "k": list(key), "f": dict(filters)}, option=orjson.OPT_SORT_KEYS)
+    return base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
+
+
+def decode(cursor: str, filters: Mapping[str, Any], key_length: int) -> tuple[str, ...]:
+    """The key after which the next page starts; `CursorError` says why a cursor cannot be used."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = orjson.loads(raw)
+    except (binascii.Error, ValueError):
+        raise CursorError("cursor is not one this server issued (not decodable)") from None
+    if (
+        not isinstance(payload, dict)
+        or payload.get("v") != _VERSION
+        or not isinstance(payload.get("f"), dict)
+        or not isinstance(payload.get("k"), list)
+        or len(payload["k"]) != key_length
+        or not all(isinstance(part, str) for part in payload["k"])
+    ):
+        raise CursorError("cursor is not one this server issued (unknown structure)")
+    issued = payload["f"]
+    current = orjson.loads(orjson.dumps(dict(filters)))
+    if issued != current:
+        names = sorted(n for n in set(issued) | set(current) if issued.get(n) != current.get(n))
+        raise CursorError(f"cursor was issued for a different filter set ({', '.join(names)} differ); start without a cursor")
+    return tuple(payload["k"])

@@ -1,0 +1,73 @@
+"""Kalshi's error bodies, in the three shapes the real server uses, plus the mock's diagnosis header.
+
+- nested `{"error": {"code", "message", "details"?}}`: authentication and exchange errors
+- bare `{"msg": "..."}`: query-parameter validation (Go validator text)
+Which body each case gets, where Kalshi's is not known, is listed in docs/known-differences.md.
+"""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from mockexchange.auth.kalshi_signature import AuthFailure, Reason
+from mockexchange.web import AUTH_DIAGNOSIS_HEADER, DIAGNOSIS_HEADER, header_safe, json_response
+
+_AUTH_BODIES: dict[Reason, dict[str, str]] = {
+    # Captured from Kalshi's demo environment.
+    Reason.BAD_SIGNATURE: {"code": "authentication_error", "message": "authentication_error", "details": "INCORRECT_API_KEY_SIGNATURE"},
+    Reason.UNKNOWN_KEY: {"code": "authentication_error", "message": "authentication_error", "details": "NOT_FOUND"},
+    Reason.MISSING_SIGNATURE: {"code": "signature_is_missing_from_headers", "message": "signature is missing from headers"},
+    Reason.TIMESTAMP_EXPIRED: {"code": "header_timestamp_expired", "message": "header timestamp expired"},
+    # Not captured; named by analogy with the signature case.
+    Reason.MISSING_KEY: {"code": "key_is_missing_from_headers", "message": "key is missing from headers"},
+    Reason.MISSING_TIMESTAMP: {"code": "timestamp_is_missing_from_headers", "message": "timestamp is missing from headers"},
+}
+
+
+class KalshiError(Exception):
+    """An error answer; raised anywhere in a request, rendered once by the endpoint wrapper."""
+
+    def __init__(self, status: int, body: dict, diagnosis: str | None = None, header: str = DIAGNOSIS_HEADER) -> None:
+        super().__init__(diagnosis or str(body))
+        self.status = status
+        self.body = body
+        self.diagnosis = diagnosis
+        self.header = header
+
+    def response(self) -> Response:
+        headers = {self.header: header_safe(self.diagnosis)} if self.diagnosis else None
+        return json_response(self.body, self.status, headers)
+
+
+def auth_error(failure: AuthFailure) -> KalshiError:
+    return KalshiError(401, {"error": _AUTH_BODIES[failure.reason]}, failure.diagnosis, AUTH_DIAGNOSIS_HEADER)
+
+
+def param_error(operation: str, field: str, tag: str, diagnosis: str | None = None) -> KalshiError:
+    """A failed validator tag, worded as Go's validator words it."""
+    msg = (
+        f"Parameter validation failed for {operation}: Key: '{operation}Params.{field}' "
+        f"Error:Field validation for '{field}' failed on the '{tag}' tag"
+    )
+    return KalshiError(400, {"msg": msg}, diagnosis)
+
+
+def param_format_error(operation: str, name: str, value: str, diagnosis: str) -> KalshiError:
+    """A value that does not parse as its type, worded as the generated Go binder words it."""
+    msg = (
+        f"Parameter validation failed for {operation}: Invalid format for parameter {name}: "
+        f'error binding string parameter: strconv.ParseInt: parsing "{value}": invalid syntax'
+    )
+    return KalshiError(400, {"msg": msg}, diagnosis)
+
+
+def forbidden(message: str, diagnosis: str | None = None) -> KalshiError:
+    return KalshiError(403, {"error": {"code": "forbidden", "message": message}}, diagnosis)
+
+
+def not_found(diagnosis: str | None = None) -> KalshiError:
+    return KalshiError(404, {"error": {"code": "not_found", "message": "not found"}}, diagnosis)
+
+
+def internal_error(diagnosis: str) -> KalshiError:
+    return KalshiError(500, {"error": {"code": "internal_server_error", "message": "internal server error"}}, diagnosis)

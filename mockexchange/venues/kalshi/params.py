@@ -1,0 +1,81 @@
+"""Query parameters: one declaration per parameter, parsed and checked the way Kalshi's Go server checks them.
+
+Unknown parameters are ignored and a repeated parameter counts once (its first value), as Go's `url.Values.Get` does.
+An empty value counts as absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mockexchange.venues.kalshi.errors import KalshiError, param_error, param_format_error
+
+Kind = Literal["int", "str", "enum", "csv"]
+_INT64 = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str  # as in the query string
+    field: str  # as in the Go params struct, which names it in error messages
+    kind: Kind = "str"
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    required: bool = False
+    single: bool = False  # a comma-separated list is refused
+    max_items: int | None = None  # for csv
+
+    def parse(self, operation: str, raw: str | None) -> Any:
+        if raw is None or raw == "":
+            if self.required:
+                raise param_error(operation, self.field, "required", f"{self.name} is required")
+            return self.default
+        if self.kind == "int":
+            return self._int(operation, raw)
+        if self.kind == "enum":
+            if raw not in self.choices:
+                raise param_error(operation, self.field, "oneof", f"{self.name} must be one of {', '.join(self.choices)}")
+            return raw
+        if self.kind == "csv":
+            return self._csv(operation, raw)
+        if self.single and "," in raw:
+            raise param_error(operation, self.field, "excludes", f"{self.name} takes a single value, not a list")
+        return raw
+
+    def _int(self, operation: str, raw: str) -> int:
+        text = raw[1:] if raw[:1] in "+-" else raw
+        if not text.isascii() or not text.isdigit():
+            raise param_format_error(operation, self.name, raw, f"{self.name} must be an integer")
+        value = int(raw)
+        if abs(value) > _INT64:
+            raise param_format_error(operation, self.name, raw, f"{self.name} is out of the int64 range")
+        if self.minimum is not None and value < self.minimum:
+            raise param_error(operation, self.field, "gte", f"{self.name} must be >= {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise param_error(operation, self.field, "lte", f"{self.name} must be <= {self.maximum}")
+        return value
+
+    def _csv(self, operation: str, raw: str) -> tuple[str, ...]:
+        items = tuple(item.strip() for item in raw.split(","))
+        if self.max_items is not None and len(items) > self.max_items:
+            raise param_error(operation, self.field, "max", f"{self.name} takes at most {self.max_items} values")
+        for item in items:
+            if not item or (self.choices and item not in self.choices):
+                allowed = f"; allowed: {', '.join(self.choices)}" if self.choices else ""
+                raise param_error(operation, self.field, "oneof", f"{self.name} has an invalid value {item!r}{allowed}")
+        return items
+
+
+def parse_query(operation: str, params: Sequence[Param], query: Mapping[str, str]) -> dict[str, Any]:
+    """Every declared parameter, parsed; the first failure raises a `KalshiError` with Kalshi's 400 body."""
+    values: dict[str, Any] = {}
+    for param in params:
+        values[param.name] = param.parse(operation, query.get(param.name))
+    return values
+
+
+__all__ = ["KalshiError", "Param", "parse_query"]

@@ -1,0 +1,146 @@
+"""GET /portfolio/positions and GET /fcm/positions: parameters, scoping rules, and one keyset page of the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mockexchange.auth.keys import ApiKey
+from mockexchange.core.ledger import MAX_SUBACCOUNT
+from mockexchange.core.store import MarketPosition
+from mockexchange.venues.kalshi import cursors
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.errors import KalshiError, forbidden, not_found, param_error
+from mockexchange.venues.kalshi.params import Param, parse_query
+
+GET_POSITIONS = "GetPositions"
+GET_FCM_POSITIONS = "GetFCMPositions"
+SETTLEMENT_STATUSES = ("unsettled", "settled", "all")
+
+_LIMIT = Param("limit", "Limit", "int", minimum=1, maximum=1000, default=100)
+_CURSOR = Param("cursor", "Cursor")
+_TICKER = Param("ticker", "Ticker")
+_EVENT_TICKER = Param("event_ticker", "EventTicker", single=True)
+_SETTLEMENT_STATUS = Param("settlement_status", "SettlementStatus", "enum", choices=SETTLEMENT_STATUSES, default="unsettled")
+_SUBACCOUNT = Param("subaccount", "Subaccount", "int", minimum=0, maximum=MAX_SUBACCOUNT)
+_EXCHANGE_INDEX = Param("exchange_index", "ExchangeIndex", "int", minimum=0, maximum=2**31 - 1)
+_SUBTRADER_ID = Param("subtrader_id", "SubtraderId")
+
+
+def _count_filter(values: tuple[str, ...]) -> Param:
+    return Param("count_filter", "CountFilter", "csv", choices=values)
+
+
+def _keep(count_filter: tuple[str, ...] | None, exchange_index: int | None) -> Callable[[MarketPosition], bool] | None:
+    """The row filters the index cannot seek by. `count_filter` keeps rows where any named count is non-zero."""
+    tests: list[Callable[[MarketPosition], bool]] = []
+    if count_filter:
+        fields = {
+            "position": lambda r: r.position != 0,
+            "total_traded": lambda r: r.total_traded != 0,
+            "resting_order_count": lambda r: r.resting_orders_count != 0,
+        }
+        wanted = [fields[name] for name in count_filter]
+        tests.append(lambda r: any(test(r) for test in wanted))
+    if exchange_index is not None:
+        tests.append(lambda r: r.exchange_index == exchange_index)
+    if not tests:
+        return None
+    return lambda r: all(test(r) for test in tests)
+
+
+def _page(ctx: KalshiContext, operation: str, owner: tuple[str, int], values: dict[str, Any]) -> dict[str, Any]:
+    """One page of market positions plus the event roll-ups first reached on it.
+
+    Rows are ordered by (event_ticker, ticker). An event's roll-up is sent once, on the page where its first row is,
+    and totals every row of that event that passes the filters, whichever page those rows are on.
+    """
+    user_id, subaccount = owner
+    status = values["settlement_status"]
+    filters = {
+        "op": operation,
+        "owner": [user_id, subaccount],
+        "settlement_status": status,
+        "count_filter": list(values["count_filter"]) if values["count_filter"] else None,
+        "ticker": values["ticker"],
+        "event_ticker": values["event_ticker"],
+        "exchange_index": values.get("exchange_index"),
+    }
+    after = None
+    if values["cursor"]:
+        try:
+            after = cursors.decode(values["cursor"], filters, key_length=2)
+        except cursors.CursorError as exc:
+            raise param_error(operation, "Cursor", "cursor", str(exc)) from None
+    keep = _keep(values["count_filter"], values.get("exchange_index"))
+    store = ctx.ledger.positions
+    profile = ctx.profile
+    with ctx.ledger.reading():
+        rows, more = store.page(
+            user_id, subaccount, status, values["limit"],
+            after=after, event_ticker=values["event_ticker"], ticker=values["ticker"], keep=keep,
+        )  # fmt: skip
+        seen_event = after[0] if after else None
+        rollups = []
+        for row in rows:
+            if row.event_ticker != seen_event:
+                seen_event = row.event_ticker
+                rollups.append(store.event_rollup(user_id, subaccount, status, row.event_ticker, ticker=values["ticker"], keep=keep))
+    return {
+        "market_positions": [profile.market_position(r) for r in rows],
+        "event_positions": [profile.event_position(e) for e in rollups],
+        "cursor": cursors.encode(rows[-1].key, filters) if more else "",
+    }
+
+
+def get_positions(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+    profile = ctx.profile
+    params = [_CURSOR, _LIMIT, _count_filter(profile.count_filter_values), _TICKER, _EVENT_TICKER, _SUBACCOUNT, _EXCHANGE_INDEX]
+    if profile.positions_settlement_status:
+        params.append(_SETTLEMENT_STATUS)
+    values = parse_query(GET_POSITIONS, params, query)
+    values.setdefault("settlement_status", "unsettled")
+    subaccount = values["subaccount"]
+    if key.subaccount is not None:
+        if subaccount is not None and subaccount != key.subaccount:
+            raise forbidden(
+                "this API key is restricted to a single sub-account and cannot access this endpoint",
+                f"key is locked to subaccount {key.subaccount}; omit subaccount or pass {key.subaccount}",
+            )
+        subaccount = key.subaccount
+    return _page(ctx, GET_POSITIONS, (key.user_id, subaccount or 0), values)
+
+
+FCM_PARAMS = [
+    _SUBTRADER_ID,
+    _TICKER,
+    Param("event_ticker", "EventTicker"),
+    _count_filter(("position", "total_traded")),
+    _SETTLEMENT_STATUS,
+    _LIMIT,
+    _CURSOR,
+]
+
+
+def get_fcm_positions(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+    values = parse_query(GET_FCM_POSITIONS, FCM_PARAMS, query)
+    with ctx.ledger.reading():
+        member = ctx.ledger.accounts.get(key.user_id)
+        if member is None or not member.fcm_member:
+            raise forbidden("FCM member access level required", f"user {key.user_id!r} is not an FCM member")
+        subtrader_id = values["subtrader_id"]
+        if key.subtrader_id is not None:
+            if subtrader_id is not None and subtrader_id != key.subtrader_id:
+                raise forbidden(
+                    "the API key is bound to a different FCM subtrader",
+                    f"key is bound to subtrader {key.subtrader_id!r}",
+                )
+            subtrader_id = key.subtrader_id
+        if subtrader_id is None:
+            raise param_error(GET_FCM_POSITIONS, "SubtraderId", "required", "subtrader_id is required for an unbound FCM key")
+        if subtrader_id not in member.subtraders:
+            raise not_found(f"{subtrader_id!r} is not a subtrader of FCM member {member.user_id!r}")
+    return _page(ctx, GET_FCM_POSITIONS, (subtrader_id, 0), values)
+
+
+__all__ = ["KalshiError", "get_fcm_positions", "get_positions"]

@@ -1,0 +1,26 @@
+"""HTTP plumbing shared by every venue and the control plane: JSON responses (orjson) and the mock's own headers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+# The mock's own explanation of an error, beside the venue's real body; real clients ignore unknown headers.
+DIAGNOSIS_HEADER = "X-Mockexchange-Diagnosis"
+AUTH_DIAGNOSIS_HEADER = "X-Mockexchange-Auth"
+
+
+class JSONBytesResponse(Response):
+    media_type = "application/json"
+
+
+def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    return JSONBytesResponse(orjson.dumps(body), status_code=status, headers=dict(headers or {}))
+
+
+def header_safe(text: str) -> str:
+    """Header values are latin-1 on the wire; keep a diagnosis printable whatever it quotes."""
+    return text.encode("latin-1", "backslashreplace").decode("latin-1").replace("\r", " ").replace("\n", " ")
