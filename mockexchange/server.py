@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from typing import Any
 
@@ -71,14 +70,12 @@ class MockServer(Control):
     def start(self) -> MockServer:
         if self._thread is not None:
             return self
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.app.settings.port))
-        self.port = sock.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn_config(self.app))
+        # uvicorn binds (port 0 = any free port) so accepted sockets get TCP_NODELAY from asyncio; a socket made here
+        # without IPPROTO_TCP would not, and Nagle + delayed ACK would add 40 ms to every response.
+        self._server = uvicorn.Server(uvicorn_config(self.app, host=self.host, port=self.app.settings.port))
         # uvicorn installs signal handlers only in the main thread; a background server must not try.
         self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"mockexchange:{self.port}")
+        self._thread = threading.Thread(target=self._server.run, daemon=True, name="mockexchange")
         self._thread.start()
         started = threading.Event()
         deadline = _START_TIMEOUT_S
@@ -87,7 +84,8 @@ class MockServer(Control):
             deadline -= 0.01
         if not self._server.started:
             self.stop()
-            raise RuntimeError(f"mockexchange did not start on {self.host}:{self.port}")
+            raise RuntimeError(f"mockexchange did not start on {self.host}:{self.app.settings.port}")
+        self.port = self._server.servers[0].sockets[0].getsockname()[1]
         return self
 
     def stop(self) -> None:

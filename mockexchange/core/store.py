@@ -139,8 +139,7 @@ class PositionStore:
                 ):
                     streams.append(iter([row]))
                 continue
-            keys = book.irange(minimum=lo, maximum=hi, inclusive=(inclusive, True))
-            streams.append(book[k] for k in keys)
+            streams.append(map(book.__getitem__, book.irange(minimum=lo, maximum=hi, inclusive=(inclusive, True))))
         if len(streams) == 1:
             return streams[0]
         return heapq.merge(*streams, key=lambda r: r.key)

@@ -1,0 +1,39 @@
+"""Session fixtures for the real-client suites: the client venvs (built once, in parallel) and one mock holding a
+portfolio big enough to need many pages (see client_portfolio.py).
+
+Nothing here skips. A missing interpreter or a failed install fails the tests that need it, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from client_portfolio import SUITE_CLIENTS, Portfolio, build_portfolio
+
+from mockexchange.server import MockServer
+from mockexchange.testing.clients import ClientEnvError, ensure_venv
+
+
+@pytest.fixture(scope="session")
+def client_venvs() -> dict[str, Path]:
+    """Every client venv this suite uses, built once per session (concurrently when the cache is cold)."""
+    with ThreadPoolExecutor(max_workers=len(SUITE_CLIENTS)) as pool:
+        futures = {spec.name: pool.submit(ensure_venv, spec) for spec in SUITE_CLIENTS}
+    venvs, failures = {}, []
+    for name, future in futures.items():
+        try:
+            venvs[name] = future.result()
+        except ClientEnvError as exc:
+            failures.append(str(exc))
+    if failures:
+        pytest.fail("real-client venvs could not be built:\n\n" + "\n\n".join(failures), pytrace=False)
+    return venvs
+
+
+@pytest.fixture(scope="session")
+def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portfolio]:
+    with MockServer() as mock:
+        yield build_portfolio(mock, tmp_path_factory.mktemp("client-keys"))

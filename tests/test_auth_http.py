@@ -1,0 +1,201 @@
+"""Kalshi request signing, checked for real over HTTP: the accepted signatures, every failure body, the diagnosis."""
+
+from __future__ import annotations
+
+import base64
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from mockexchange.core.clock import ManualClock
+from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiSigner
+
+PATH = "/trade-api/v2/portfolio/positions"
+
+BAD_SIGNATURE = {"error": {"code": "authentication_error", "message": "authentication_error", "details": "INCORRECT_API_KEY_SIGNATURE"}}
+UNKNOWN_KEY = {"error": {"code": "authentication_error", "message": "authentication_error", "details": "NOT_FOUND"}}
+MISSING_SIGNATURE = {"error": {"code": "signature_is_missing_from_headers", "message": "signature is missing from headers"}}
+EXPIRED = {"error": {"code": "header_timestamp_expired", "message": "header timestamp expired"}}
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def raw_sign(signer: KalshiSigner, message: str, pad=None) -> str:
+    pad = pad or padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
+    return base64.b64encode(signer.private_key.sign(message.encode(), pad, hashes.SHA256())).decode()
+
+
+def get(mock: MockServer, headers: dict[str, str], target: str = PATH) -> httpx.Response:
+    return httpx.get(mock.base_url + target, headers=headers, timeout=10)
+
+
+def test_a_correct_rsa_pss_signature_is_accepted(mockexchange, kalshi_user):
+    r = get(mockexchange, kalshi_user.signer.headers("GET", PATH))
+    assert r.status_code == 200
+    assert r.json() == {"market_positions": [], "event_positions": [], "cursor": ""}
+
+
+def test_the_query_string_is_not_signed(mockexchange, kalshi_user):
+    r = get(mockexchange, kalshi_user.signer.headers("GET", PATH), PATH + "?limit=5&settlement_status=all")
+    assert r.status_code == 200
+
+
+def test_ed25519_keys_sign_the_same_message(mockexchange):
+    mockexchange.create_account("ed")
+    key = mockexchange.create_key("ed", key_type="ed25519")
+    assert "BEGIN PRIVATE KEY" in key["private_key_pem"]
+    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+    assert get(mockexchange, signer.headers("GET", PATH)).status_code == 200
+    wrong = signer.headers("GET", "/trade-api/v2/portfolio/balance")
+    assert get(mockexchange, wrong).json() == BAD_SIGNATURE
+
+
+def test_a_registered_public_key_is_used_to_verify(mockexchange, kalshi_user):
+    private = serialization.load_pem_private_key(kalshi_user.private_key_pem.encode(), None)
+    public_pem = private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    mockexchange.create_account("byo")
+    key = mockexchange.create_key("byo", public_key_pem=public_pem)
+    assert "private_key_pem" not in key
+    signer = KalshiSigner(key["key_id"], private)
+    assert get(mockexchange, signer.headers("GET", PATH)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "mistake,diagnosis",
+    [
+        ("query", "signed the query string; sign the path without it"),
+        ("short_path", "signed path lacks /trade-api/v2; sign the full path"),
+        ("lower_method", "signed the method in lower case; sign it upper case"),
+        ("salt", "RSA-PSS salt length is not 32 (use the digest length)"),
+        ("pkcs1", "signed with PKCS#1 v1.5 padding; use RSA-PSS"),
+    ],
+)
+def test_a_wrong_signature_gets_the_real_body_and_a_diagnosis(mockexchange, kalshi_user, mistake, diagnosis):
+    ts = str(now_ms())
+    message = {
+        "query": f"{ts}GET{PATH}?limit=5",
+        "short_path": f"{ts}GET/portfolio/positions",
+        "lower_method": f"{ts}get{PATH}",
+        "salt": f"{ts}GET{PATH}",
+        "pkcs1": f"{ts}GET{PATH}",
+    }[mistake]
+    pad = {
+        "salt": padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=20),
+        "pkcs1": padding.PKCS1v15(),
+    }.get(mistake)
+    headers = {
+        "KALSHI-ACCESS-KEY": kalshi_user.key_id,
+        "KALSHI-ACCESS-TIMESTAMP": ts,
+        "KALSHI-ACCESS-SIGNATURE": raw_sign(kalshi_user.signer, message, pad),
+    }
+    r = get(mockexchange, headers, PATH + "?limit=5")
+    assert r.status_code == 401
+    assert r.json() == BAD_SIGNATURE
+    assert r.headers["X-Mockexchange-Auth"] == diagnosis
+
+
+def test_a_signature_over_something_else_names_the_expected_message(mockexchange, kalshi_user):
+    headers = kalshi_user.signer.headers("GET", "/trade-api/v2/portfolio/balance")
+    r = get(mockexchange, headers)
+    assert (r.status_code, r.json()) == (401, BAD_SIGNATURE)
+    expected = f"{headers['KALSHI-ACCESS-TIMESTAMP']}GET{PATH}"
+    assert expected in r.headers["X-Mockexchange-Auth"]
+
+
+def test_unknown_key(mockexchange, kalshi_user):
+    headers = kalshi_user.signer.headers("GET", PATH)
+    headers["KALSHI-ACCESS-KEY"] = "00000000-0000-0000-0000-000000000000"
+    r = get(mockexchange, headers)
+    assert (r.status_code, r.json()) == (401, UNKNOWN_KEY)
+
+
+@pytest.mark.parametrize(
+    "header,body",
+    [
+        ("KALSHI-ACCESS-SIGNATURE", MISSING_SIGNATURE),
+        ("KALSHI-ACCESS-KEY", {"error": {"code": "key_is_missing_from_headers", "message": "key is missing from headers"}}),
+        (
+            "KALSHI-ACCESS-TIMESTAMP",
+            {"error": {"code": "timestamp_is_missing_from_headers", "message": "timestamp is missing from headers"}},
+        ),
+    ],
+)
+def test_missing_headers(mockexchange, kalshi_user, header, body):
+    headers = kalshi_user.signer.headers("GET", PATH)
+    del headers[header]
+    r = get(mockexchange, headers)
+    assert (r.status_code, r.json()) == (401, body)
+    assert header in r.headers["X-Mockexchange-Auth"]
+
+
+def test_no_headers_at_all(mockexchange):
+    r = get(mockexchange, {})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "key_is_missing_from_headers"
+
+
+@pytest.mark.parametrize("skew_s", [-31, 31, -300, 300])
+def test_timestamps_outside_the_window_expire(mockexchange, kalshi_user, skew_s):
+    r = get(mockexchange, kalshi_user.signer.headers("GET", PATH, now_ms() + skew_s * 1000))
+    assert (r.status_code, r.json()) == (401, EXPIRED)
+    assert "from the mock's clock" in r.headers["X-Mockexchange-Auth"]
+
+
+@pytest.mark.parametrize("skew_s", [-25, 25])
+def test_timestamps_inside_the_window_pass(mockexchange, kalshi_user, skew_s):
+    assert get(mockexchange, kalshi_user.signer.headers("GET", PATH, now_ms() + skew_s * 1000)).status_code == 200
+
+
+def test_a_timestamp_in_seconds_is_diagnosed(mockexchange, kalshi_user):
+    r = get(mockexchange, kalshi_user.signer.headers("GET", PATH, int(time.time())))
+    assert (r.status_code, r.json()) == (401, EXPIRED)
+    assert r.headers["X-Mockexchange-Auth"] == "timestamp in seconds, expected milliseconds"
+
+
+@pytest.mark.parametrize("ts", ["soon", "1.7e12", "-5", ""])
+def test_a_malformed_timestamp_is_refused(mockexchange, kalshi_user, ts):
+    headers = kalshi_user.signer.headers("GET", PATH)
+    headers["KALSHI-ACCESS-TIMESTAMP"] = ts
+    r = get(mockexchange, headers)
+    assert r.status_code == 401
+    assert r.json() in (EXPIRED, {"error": {"code": "timestamp_is_missing_from_headers", "message": "timestamp is missing from headers"}})
+
+
+@pytest.mark.parametrize("signature", ["not base64!", "AAAA", "=" * 8])
+def test_garbage_signatures(mockexchange, kalshi_user, signature):
+    headers = kalshi_user.signer.headers("GET", PATH)
+    headers["KALSHI-ACCESS-SIGNATURE"] = signature
+    r = get(mockexchange, headers)
+    assert (r.status_code, r.json()) == (401, BAD_SIGNATURE)
+
+
+@pytest.mark.mockexchange(timestamp_past_s=5, timestamp_future_s=60)
+def test_the_window_is_configurable(mockexchange, kalshi_user):
+    assert get(mockexchange, kalshi_user.signer.headers("GET", PATH, now_ms() - 10_000)).status_code == 401
+    assert get(mockexchange, kalshi_user.signer.headers("GET", PATH, now_ms() + 50_000)).status_code == 200
+
+
+def test_the_window_follows_the_wall_clock_the_mock_is_given():
+    wall = ManualClock(datetime(2030, 1, 1, tzinfo=UTC))
+    with MockServer(wall_clock=wall) as mock:
+        mock.create_account("u")
+        key = mock.create_key("u")
+        signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+        at = int(wall.now().timestamp() * 1000)
+        assert get(mock, signer.headers("GET", PATH, at)).status_code == 200
+        wall.advance(delta=timedelta(minutes=5))
+        assert get(mock, signer.headers("GET", PATH, at)).json() == EXPIRED
+        assert get(mock, signer.headers("GET", PATH)).json() == EXPIRED  # real time is not the mock's time
+
+
+def test_fcm_positions_are_signed_the_same_way(mockexchange, kalshi_user):
+    r = get(mockexchange, kalshi_user.signer.headers("GET", "/trade-api/v2/fcm/positions"), "/trade-api/v2/fcm/positions")
+    assert r.status_code == 403  # signed correctly, but not an FCM member
+    r = get(mockexchange, kalshi_user.signer.headers("GET", PATH), "/trade-api/v2/fcm/positions")
+    assert (r.status_code, r.json()) == (401, BAD_SIGNATURE)
