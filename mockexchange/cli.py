@@ -57,14 +57,19 @@ def serve(args: argparse.Namespace) -> int:
     key_dir = Path(args.key_dir)
     ids = uuid.UUID(int=args.seed, version=4)
     demo_key = _demo_key(mock.control, portfolio.users[0], key_dir / "demo-key.pem", str(ids))
-    fcm_key = _demo_key(mock.control, portfolio.fcm_member, key_dir / "fcm-key.pem", str(uuid.UUID(int=args.seed + 1, version=4)))
+    fcm_key = _demo_key(
+        mock.control, portfolio.fcm_member, key_dir / "fcm-key.pem", str(uuid.UUID(int=args.seed + 1, version=4))
+    )
     url = f"http://{args.host}:{args.port}/trade-api/v2"
     pem = (key_dir / "demo-key.pem").resolve()
     print(f"mockexchange: Kalshi API {url} (profile {args.profile}, seed {args.seed})")
     print(f"  user {portfolio.users[0]!r}: key id {demo_key}, private key {pem}")
     print(f"  FCM member {portfolio.fcm_member!r}: key id {fcm_key}, private key {(key_dir / 'fcm-key.pem').resolve()}")
     print(f"    subtraders: {', '.join(portfolio.subtraders)}")
-    print(f"  {len(portfolio.users) + 1 + len(portfolio.subtraders)} accounts, {len(portfolio.markets)} markets, {portfolio.fills} fills")
+    print(
+        f"  {len(portfolio.users) + 1 + len(portfolio.subtraders)} accounts, "
+        f"{len(portfolio.markets)} markets, {portfolio.fills} fills"
+    )
     print(f"  admin API: http://{args.host}:{args.port}/_admin/...")
     print("\n" + SNIPPET.format(url=url, key_id=demo_key, pem=pem))
     server = uvicorn.Server(uvicorn_config(mock, host=args.host, port=args.port, log_level=args.log_level))
@@ -80,7 +85,9 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mockexchange", description="A faithful, stateful mock of exchange position APIs.")
+    parser = argparse.ArgumentParser(
+        prog="mockexchange", description="A faithful, stateful mock of exchange position APIs."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="serve the mock with a demo portfolio")
     p.add_argument("--host", default=DEFAULT_HOST)
@@ -88,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the generated demo portfolio")
     p.add_argument("--profile", choices=sorted(PROFILES), default=DEFAULT_PROFILE, help="Kalshi wire profile")
     p.add_argument("--key-dir", default=".mockexchange", help="where the demo private keys are written")
-    p.add_argument("--timestamp-window", type=float, default=30.0, help="accepted clock skew of signed requests, seconds")
+    p.add_argument(
+        "--timestamp-window", type=float, default=30.0, help="accepted clock skew of signed requests, seconds"
+    )
     p.add_argument("--admin-open", action="store_true", help="answer admin calls from any address, not only loopback")
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=serve)

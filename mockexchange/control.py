@@ -10,7 +10,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from mockexchange.auth.keys import KeyRegistrationError, KeyRegistry, generate_private_key, load_public_key, private_key_pem
+from mockexchange.auth.keys import (
+    KeyRegistrationError,
+    KeyRegistry,
+    generate_private_key,
+    load_public_key,
+    private_key_pem,
+)
 from mockexchange.core.ledger import Fill, Ledger, LedgerError, check_subaccount
 from mockexchange.core.money import MoneyError, from_cents, parse_count, parse_dollars, parse_price
 
@@ -75,7 +81,7 @@ class Control:
         fcm_member: bool = False,
         subtrader_of: str | None = None,
     ) -> dict[str, Any]:
-        """An account with a starting balance (cents) in its primary subaccount; an FCM member, or a subtrader of one."""
+        """An account with a starting balance (cents) in its primary subaccount; an FCM member or its subtrader."""
         try:
             balance = from_cents(_int(balance_cents, "balance_cents"))
             account = self.ledger.open_account(
@@ -133,7 +139,13 @@ class Control:
                 if not isinstance(public_key_pem, str):
                     raise ControlError("public_key_pem must be a PEM string")
                 public = load_public_key(public_key_pem)
-            key = self.keys.add(user_id, public, key_id=_optional_str(key_id, "key_id"), subaccount=subaccount, subtrader_id=subtrader_id)
+            key = self.keys.add(
+                user_id,
+                public,
+                key_id=_optional_str(key_id, "key_id"),
+                subaccount=subaccount,
+                subtrader_id=subtrader_id,
+            )
         except KeyRegistrationError as exc:
             raise ControlError(str(exc)) from None
         answer: dict[str, Any] = {"key_id": key.key_id, "user_id": user_id, "key_type": key.key_type}

@@ -16,7 +16,12 @@ _START_TIMEOUT_S = 10.0
 
 
 def uvicorn_config(app: MockApp, **overrides: Any) -> uvicorn.Config:
-    options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "off", "ws": "websockets-sansio"}
+    options: dict[str, Any] = {
+        "log_level": "warning",
+        "access_log": False,
+        "lifespan": "off",
+        "ws": "websockets-sansio",
+    }
     options.update(overrides)
     return uvicorn.Config(app.asgi, **options)
 

@@ -17,9 +17,17 @@ from mockexchange.testing.signing import KalshiSigner
 
 PATH = "/trade-api/v2/portfolio/positions"
 
-BAD_SIGNATURE = {"error": {"code": "authentication_error", "message": "authentication_error", "details": "INCORRECT_API_KEY_SIGNATURE"}}
+BAD_SIGNATURE = {
+    "error": {
+        "code": "authentication_error",
+        "message": "authentication_error",
+        "details": "INCORRECT_API_KEY_SIGNATURE",
+    }
+}
 UNKNOWN_KEY = {"error": {"code": "authentication_error", "message": "authentication_error", "details": "NOT_FOUND"}}
-MISSING_SIGNATURE = {"error": {"code": "signature_is_missing_from_headers", "message": "signature is missing from headers"}}
+MISSING_SIGNATURE = {
+    "error": {"code": "signature_is_missing_from_headers", "message": "signature is missing from headers"}
+}
 EXPIRED = {"error": {"code": "header_timestamp_expired", "message": "header timestamp expired"}}
 
 
@@ -59,7 +67,11 @@ def test_ed25519_keys_sign_the_same_message(mockexchange):
 
 def test_a_registered_public_key_is_used_to_verify(mockexchange, kalshi_user):
     private = serialization.load_pem_private_key(kalshi_user.private_key_pem.encode(), None)
-    public_pem = private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     mockexchange.create_account("byo")
     key = mockexchange.create_key("byo", public_key_pem=public_pem)
     assert "private_key_pem" not in key
@@ -120,7 +132,10 @@ def test_unknown_key(mockexchange, kalshi_user):
     "header,body",
     [
         ("KALSHI-ACCESS-SIGNATURE", MISSING_SIGNATURE),
-        ("KALSHI-ACCESS-KEY", {"error": {"code": "key_is_missing_from_headers", "message": "key is missing from headers"}}),
+        (
+            "KALSHI-ACCESS-KEY",
+            {"error": {"code": "key_is_missing_from_headers", "message": "key is missing from headers"}},
+        ),
         (
             "KALSHI-ACCESS-TIMESTAMP",
             {"error": {"code": "timestamp_is_missing_from_headers", "message": "timestamp is missing from headers"}},
@@ -164,7 +179,10 @@ def test_a_malformed_timestamp_is_refused(mockexchange, kalshi_user, ts):
     headers["KALSHI-ACCESS-TIMESTAMP"] = ts
     r = get(mockexchange, headers)
     assert r.status_code == 401
-    assert r.json() in (EXPIRED, {"error": {"code": "timestamp_is_missing_from_headers", "message": "timestamp is missing from headers"}})
+    assert r.json() in (
+        EXPIRED,
+        {"error": {"code": "timestamp_is_missing_from_headers", "message": "timestamp is missing from headers"}},
+    )
 
 
 @pytest.mark.parametrize("signature", ["not base64!", "AAAA", "=" * 8])
@@ -195,7 +213,9 @@ def test_the_window_follows_the_wall_clock_the_mock_is_given():
 
 
 def test_fcm_positions_are_signed_the_same_way(mockexchange, kalshi_user):
-    r = get(mockexchange, kalshi_user.signer.headers("GET", "/trade-api/v2/fcm/positions"), "/trade-api/v2/fcm/positions")
+    r = get(
+        mockexchange, kalshi_user.signer.headers("GET", "/trade-api/v2/fcm/positions"), "/trade-api/v2/fcm/positions"
+    )
     assert r.status_code == 403  # signed correctly, but not an FCM member
     r = get(mockexchange, kalshi_user.signer.headers("GET", PATH), "/trade-api/v2/fcm/positions")
     assert (r.status_code, r.json()) == (401, BAD_SIGNATURE)

@@ -235,13 +235,19 @@ def test_a_subaccount_locked_key_defaults_to_its_subaccount_and_is_refused_other
     r = call("?subaccount=0")
     assert r.status_code == 403
     assert r.json() == {
-        "error": {"code": "forbidden", "message": "this API key is restricted to a single sub-account and cannot access this endpoint"}
+        "error": {
+            "code": "forbidden",
+            "message": "this API key is restricted to a single sub-account and cannot access this endpoint",
+        }
     }
     assert "locked to subaccount 5" in r.headers["X-Mockexchange-Diagnosis"]
 
 
 def go_msg(field, tag, op="GetPositions"):
-    return {"msg": f"Parameter validation failed for {op}: Key: '{op}Params.{field}' Error:Field validation for '{field}' failed on the '{tag}' tag"}
+    return {
+        "msg": f"Parameter validation failed for {op}: Key: '{op}Params.{field}' "
+        f"Error:Field validation for '{field}' failed on the '{tag}' tag"
+    }
 
 
 @pytest.mark.parametrize(
@@ -268,11 +274,16 @@ def test_bad_parameters_get_kalshis_400(kalshi_user, query, body):
     assert r.headers["X-Mockexchange-Diagnosis"]
 
 
-@pytest.mark.parametrize("name,value", [("limit", "ten"), ("limit", "1.5"), ("subaccount", "0x1"), ("exchange_index", "99999999999999999999")])
+@pytest.mark.parametrize(
+    "name,value",
+    [("limit", "ten"), ("limit", "1.5"), ("subaccount", "0x1"), ("exchange_index", "99999999999999999999")],
+)
 def test_unparseable_integers_get_a_400_in_the_same_shape(kalshi_user, name, value):
     r = kalshi_user.client.get("/portfolio/positions", params={name: value})
     assert r.status_code == 400
-    assert r.json()["msg"].startswith(f"Parameter validation failed for GetPositions: Invalid format for parameter {name}")
+    assert r.json()["msg"].startswith(
+        f"Parameter validation failed for GetPositions: Invalid format for parameter {name}"
+    )
 
 
 def test_unknown_parameters_are_ignored(kalshi_user):

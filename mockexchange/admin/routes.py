@@ -68,4 +68,7 @@ def routes(control: Control, *, open_to_all: bool = False) -> list[BaseRoute]:
         "fills": control.fill,
         "settlements": control.settle,
     }
-    return [Route(f"{ADMIN_PREFIX}/{name}", _operation(method, open_to_all), methods=["POST"]) for name, method in table.items()]
+    return [
+        Route(f"{ADMIN_PREFIX}/{name}", _operation(method, open_to_all), methods=["POST"])
+        for name, method in table.items()
+    ]

@@ -53,7 +53,9 @@ class TimestampWindow:
     future_ms: int = 30_000
 
 
-def sign(private_key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey, timestamp_ms: int | str, method: str, path: str) -> str:
+def sign(
+    private_key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey, timestamp_ms: int | str, method: str, path: str
+) -> str:
     """The signature a correct client sends (used by the mock's own test helpers and examples)."""
     message = f"{timestamp_ms}{method}{path.split('?', 1)[0]}".encode()
     if isinstance(private_key, ed25519.Ed25519PrivateKey):
@@ -74,7 +76,12 @@ def _verifies(key: ApiKey, signature: bytes, message: str, scheme: str = "pss") 
         elif scheme == "pss":
             public.verify(signature, data, _PSS, hashes.SHA256())
         elif scheme == "pss-any-salt":
-            public.verify(signature, data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO), hashes.SHA256())
+            public.verify(
+                signature,
+                data,
+                padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO),
+                hashes.SHA256(),
+            )
         elif scheme == "pkcs1v15":
             public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
         return True
@@ -94,7 +101,9 @@ def _diagnose_signature(key: ApiKey, signature: bytes, ts: str, method: str, raw
         (f"{ts}{raw_path}{method}", "signed path before method; the order is timestamp + METHOD + path"),
     ]
     if len(ts) > 3:
-        candidates.append((f"{ts[:-3]}{method}{raw_path}", "signed the timestamp in seconds; sign the milliseconds sent"))
+        candidates.append(
+            (f"{ts[:-3]}{method}{raw_path}", "signed the timestamp in seconds; sign the milliseconds sent")
+        )
     for message, why in candidates:
         if message != expected and _verifies(key, signature, message):
             return why
@@ -134,7 +143,8 @@ def authenticate(
         skew = (ts_ms - now_ms) / 1000
         return AuthFailure(
             Reason.TIMESTAMP_EXPIRED,
-            f"timestamp is {skew:+.1f}s from the mock's clock; allowed -{window.past_ms / 1000:g}s..+{window.future_ms / 1000:g}s",
+            f"timestamp is {skew:+.1f}s from the mock's clock; "
+            f"allowed -{window.past_ms / 1000:g}s..+{window.future_ms / 1000:g}s",
         )
     key = registry.get(key_id)
     if key is None:

@@ -24,7 +24,7 @@ class MoneyError(ValueError):
 
 
 def _parse(text: str | int | Decimal, what: str, max_places: int) -> Decimal:
-    if isinstance(text, bool) or isinstance(text, float):
+    if isinstance(text, bool | float):
         # Floats lose cents; refuse them so no binary fraction ever enters the ledger.
         raise MoneyError(f"{what} must be a decimal string, not {type(text).__name__}")
     if isinstance(text, int):

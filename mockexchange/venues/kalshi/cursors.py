@@ -49,5 +49,7 @@ def decode(cursor: str, filters: Mapping[str, Any], key_length: int) -> tuple[st
     current = orjson.loads(orjson.dumps(dict(filters)))
     if issued != current:
         names = sorted(n for n in set(issued) | set(current) if issued.get(n) != current.get(n))
-        raise CursorError(f"cursor was issued for a different filter set ({', '.join(names)} differ); start without a cursor")
+        raise CursorError(
+            f"cursor was issued for a different filter set ({', '.join(names)} differ); start without a cursor"
+        )
     return tuple(payload["k"])

@@ -14,13 +14,23 @@ from mockexchange.web import AUTH_DIAGNOSIS_HEADER, DIAGNOSIS_HEADER, header_saf
 
 _AUTH_BODIES: dict[Reason, dict[str, str]] = {
     # Captured from Kalshi's demo environment.
-    Reason.BAD_SIGNATURE: {"code": "authentication_error", "message": "authentication_error", "details": "INCORRECT_API_KEY_SIGNATURE"},
+    Reason.BAD_SIGNATURE: {
+        "code": "authentication_error",
+        "message": "authentication_error",
+        "details": "INCORRECT_API_KEY_SIGNATURE",
+    },
     Reason.UNKNOWN_KEY: {"code": "authentication_error", "message": "authentication_error", "details": "NOT_FOUND"},
-    Reason.MISSING_SIGNATURE: {"code": "signature_is_missing_from_headers", "message": "signature is missing from headers"},
+    Reason.MISSING_SIGNATURE: {
+        "code": "signature_is_missing_from_headers",
+        "message": "signature is missing from headers",
+    },
     Reason.TIMESTAMP_EXPIRED: {"code": "header_timestamp_expired", "message": "header timestamp expired"},
     # Not captured; named by analogy with the signature case.
     Reason.MISSING_KEY: {"code": "key_is_missing_from_headers", "message": "key is missing from headers"},
-    Reason.MISSING_TIMESTAMP: {"code": "timestamp_is_missing_from_headers", "message": "timestamp is missing from headers"},
+    Reason.MISSING_TIMESTAMP: {
+        "code": "timestamp_is_missing_from_headers",
+        "message": "timestamp is missing from headers",
+    },
 }
 
 

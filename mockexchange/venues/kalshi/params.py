@@ -38,7 +38,9 @@ class Param:
             return self._int(operation, raw)
         if self.kind == "enum":
             if raw not in self.choices:
-                raise param_error(operation, self.field, "oneof", f"{self.name} must be one of {', '.join(self.choices)}")
+                raise param_error(
+                    operation, self.field, "oneof", f"{self.name} must be one of {', '.join(self.choices)}"
+                )
             return raw
         if self.kind == "csv":
             return self._csv(operation, raw)

@@ -21,7 +21,9 @@ _LIMIT = Param("limit", "Limit", "int", minimum=1, maximum=1000, default=100)
 _CURSOR = Param("cursor", "Cursor")
 _TICKER = Param("ticker", "Ticker")
 _EVENT_TICKER = Param("event_ticker", "EventTicker", single=True)
-_SETTLEMENT_STATUS = Param("settlement_status", "SettlementStatus", "enum", choices=SETTLEMENT_STATUSES, default="unsettled")
+_SETTLEMENT_STATUS = Param(
+    "settlement_status", "SettlementStatus", "enum", choices=SETTLEMENT_STATUSES, default="unsettled"
+)
 _SUBACCOUNT = Param("subaccount", "Subaccount", "int", minimum=0, maximum=MAX_SUBACCOUNT)
 _EXCHANGE_INDEX = Param("exchange_index", "ExchangeIndex", "int", minimum=0, maximum=2**31 - 1)
 _SUBTRADER_ID = Param("subtrader_id", "SubtraderId")
@@ -85,7 +87,11 @@ def _page(ctx: KalshiContext, operation: str, owner: tuple[str, int], values: di
         for row in rows:
             if row.event_ticker != seen_event:
                 seen_event = row.event_ticker
-                rollups.append(store.event_rollup(user_id, subaccount, status, row.event_ticker, ticker=values["ticker"], keep=keep))
+                rollups.append(
+                    store.event_rollup(
+                        user_id, subaccount, status, row.event_ticker, ticker=values["ticker"], keep=keep
+                    )
+                )
     return {
         "market_positions": [profile.market_position(r) for r in rows],
         "event_positions": [profile.event_position(e) for e in rollups],
@@ -95,7 +101,15 @@ def _page(ctx: KalshiContext, operation: str, owner: tuple[str, int], values: di
 
 def get_positions(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     profile = ctx.profile
-    params = [_CURSOR, _LIMIT, _count_filter(profile.count_filter_values), _TICKER, _EVENT_TICKER, _SUBACCOUNT, _EXCHANGE_INDEX]
+    params = [
+        _CURSOR,
+        _LIMIT,
+        _count_filter(profile.count_filter_values),
+        _TICKER,
+        _EVENT_TICKER,
+        _SUBACCOUNT,
+        _EXCHANGE_INDEX,
+    ]
     if profile.positions_settlement_status:
         params.append(_SETTLEMENT_STATUS)
     values = parse_query(GET_POSITIONS, params, query)
@@ -137,7 +151,9 @@ def get_fcm_positions(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
                 )
             subtrader_id = key.subtrader_id
         if subtrader_id is None:
-            raise param_error(GET_FCM_POSITIONS, "SubtraderId", "required", "subtrader_id is required for an unbound FCM key")
+            raise param_error(
+                GET_FCM_POSITIONS, "SubtraderId", "required", "subtrader_id is required for an unbound FCM key"
+            )
         if subtrader_id not in member.subtraders:
             raise not_found(f"{subtrader_id!r} is not a subtrader of FCM member {member.user_id!r}")
     return _page(ctx, GET_FCM_POSITIONS, (subtrader_id, 0), values)

@@ -1,0 +1,112 @@
+"""What the benchmarks share: a reproducible portfolio built through the ledger, request signing, and small stats.
+
+Not a benchmark itself. The scripts beside it put this directory on `sys.path` (Python does that for the script's own
+directory), so `import benchlib` works when they are run as `python bench/<script>.py`.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from mockexchange.auth.keys import generate_private_key, private_key_pem
+from mockexchange.core.ledger import Ledger
+from mockexchange.testing.signing import KalshiSigner
+
+POSITIONS_PATH = "/trade-api/v2/portfolio/positions"
+# Exchange time stands still in the benchmarks so a page renders to the same bytes on every request and every run.
+FIXED_TIME = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+KEY_ID = "bench-key"
+
+_COUNTS = [Decimal(n) for n in range(1, 51)]
+_PRICES = [Decimal(n) / 100 for n in range(2, 99)]
+
+
+def position_key(prefix: str, index: int, markets_per_event: int) -> tuple[str, str]:
+    """(event_ticker, ticker) of the account's `index`-th position; zero-padded, so index order is key order."""
+    event = f"{prefix}-{index // markets_per_event:07d}"
+    return event, f"{event}-T{index % markets_per_event:07d}"
+
+
+def seed_positions(
+    ledger: Ledger,
+    user_id: str,
+    n: int,
+    *,
+    prefix: str,
+    markets_per_event: int = 10,
+    closed_every: int = 10,
+    seed: int = 7,
+    progress: Callable[[int, float], None] | None = None,
+    progress_every: int = 100_000,
+) -> int:
+    """`n` market positions for an existing account, through `Ledger.apply_fill` (the path every fill takes).
+
+    One buying fill per position; every `closed_every`-th position is also sold back to zero, so `count_filter=position`
+    has rows to skip (position 0, total_traded non-zero). Returns the number of fills applied.
+    """
+    rng = random.Random(seed)
+    fills = 0
+    started = time.perf_counter()
+    for i in range(n):
+        event, ticker = position_key(prefix, i, markets_per_event)
+        side = "yes" if rng.random() < 0.5 else "no"
+        count = rng.choice(_COUNTS)
+        ledger.apply_fill(
+            user_id, ticker, side, "buy", count, rng.choice(_PRICES), event_ticker=event, is_taker=rng.random() < 0.7
+        )
+        fills += 1
+        if closed_every and i % closed_every == closed_every - 1:
+            ledger.apply_fill(user_id, ticker, side, "sell", count, rng.choice(_PRICES), event_ticker=event)
+            fills += 1
+        if progress is not None and (i + 1) % progress_every == 0:
+            progress(i + 1, time.perf_counter() - started)
+    return fills
+
+
+def new_rsa_key() -> tuple[rsa.RSAPrivateKey, str, str]:
+    """A 2048-bit RSA key like Kalshi issues: (key, private PEM, public PEM)."""
+    key = generate_private_key("rsa")
+    assert isinstance(key, rsa.RSAPrivateKey)
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return key, private_key_pem(key), public_pem.decode()
+
+
+def signer(key: rsa.RSAPrivateKey, key_id: str = KEY_ID) -> KalshiSigner:
+    return KalshiSigner(key_id, key)
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current RSS, peak RSS) of this process in MiB, from /proc (Linux)."""
+    values = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            name, _, rest = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                values[name] = int(rest.split()[0]) / 1024
+    return values.get("VmRSS", float("nan")), values.get("VmHWM", float("nan"))
+
+
+def percentile(ordered: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending sequence (q in 0..100)."""
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2

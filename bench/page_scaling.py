@@ -1,0 +1,396 @@
+"""Time of one 100-row positions page for an account of 1,000 positions against one of 1,000,000.
+
+    .venv/bin/python bench/page_scaling.py            # 1k vs 1M, 200 repetitions per case (about 2.5 minutes)
+    .venv/bin/python bench/page_scaling.py --quick    # 1k vs 100k, 50 repetitions
+    .venv/bin/python bench/page_scaling.py --full     # 1k vs 1M, 1000 repetitions
+    .venv/bin/python bench/page_scaling.py --profile  # and cProfile listings of the slowest paths
+
+One in-process mock (`build_app`, exchange clock held still). Accounts are filled through `Ledger.apply_fill`, one
+fill per position and a closing fill for every 10th, 10 markets per event, keys in index order. Each page is timed
+at three layers of the same request:
+- core:  `PositionStore.page` (the keyset seek and walk, snapshots; no event roll-ups, no rendering)
+- op:    `positions.get_positions(ctx, key, query)`: parameters, cursor, page, event roll-ups, rendering to dicts
+- asgi:  a signed GET through httpx's ASGITransport into the Starlette app: routing, RSA-PSS verification, the
+         operation, orjson; the end-to-end number. `floor` is the same transport into a bare route that answers the
+         same number of bytes.
+Pages: the first, the middle (a cursor whose key is the row before the middle) and the last. Cursors are the mock's
+own: one is taken from a first page of the same query and re-issued with another key by `cursors.encode` with the
+filter set it carries; every timed page is checked once against the rows it must hold.
+
+Filtered variants: `count_filter=position` (skips the closed positions) at the same three places, and
+`count_filter=position&event_ticker=<an event in the middle>`.
+
+`--wide N` adds accounts whose positions all sit in one event (1k against N markets), first page only: Kalshi sends
+an event's roll-up beside its first market row, and the mock computes it by walking the whole event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import cProfile
+import gc
+import pstats
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import benchlib
+import httpx
+import orjson
+from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
+from starlette.routing import Route
+
+from mockexchange.app import MockApp, build_app
+from mockexchange.auth.kalshi_signature import TimestampWindow
+from mockexchange.auth.keys import ApiKey
+from mockexchange.core.clock import ManualClock, SystemClock
+from mockexchange.settings import Settings
+from mockexchange.testing.signing import KalshiSigner
+from mockexchange.venues.kalshi import cursors, render
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.positions import _keep, get_positions
+from mockexchange.web import JSONBytesResponse
+
+LIMIT = 100
+CLOSED_EVERY = 10
+MARKETS_PER_EVENT = 10
+RESIGN_AFTER_S = 10.0  # well inside the 30 s timestamp window
+
+
+@dataclass
+class Account:
+    user_id: str
+    prefix: str
+    n: int
+    markets_per_event: int
+    key: ApiKey
+    signer: KalshiSigner
+
+
+@dataclass
+class Case:
+    account: Account
+    name: str
+    query: str  # without limit and cursor
+    after_index: int | None  # the page starts after this position index
+    event_ticker: str | None
+    count_filter: tuple[str, ...] | None
+
+    @property
+    def after_key(self) -> tuple[str, str] | None:
+        if self.after_index is None:
+            return None
+        return benchlib.position_key(self.account.prefix, self.after_index, self.account.markets_per_event)
+
+
+class Bench:
+    def __init__(self, opts: argparse.Namespace) -> None:
+        self.opts = opts
+        self.app: MockApp = build_app(Settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
+        self.ctx = KalshiContext(
+            ledger=self.app.ledger,
+            keys=self.app.keys,
+            profile=render.profile(self.app.settings.profile),
+            wall_clock=SystemClock(),
+            window=TimestampWindow(),
+        )
+        self.rsa_key, _, self.public_pem = benchlib.new_rsa_key()
+        self.loop = asyncio.new_event_loop()
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app.asgi), base_url="http://127.0.0.1")
+        self.headers: dict[str, tuple[float, dict[str, str]]] = {}
+        self.gc_pauses: list[float] = []
+        self._gc_started = 0.0
+
+    # -- building --------------------------------------------------------------------------------------------------
+
+    def account(self, user_id: str, prefix: str, n: int, markets_per_event: int) -> Account:
+        self.app.control.create_account(user_id, balance_cents=10**12)
+        key_id = f"key-{user_id}"
+        self.app.control.create_key(user_id, public_key_pem=self.public_pem, key_id=key_id)
+        started = time.perf_counter()
+
+        def progress(done: int, elapsed: float) -> None:
+            rss, _ = benchlib.rss_mb()
+            print(
+                f"  {user_id}: {done:>9,} positions in {elapsed:6.1f} s ({done / elapsed:,.0f}/s), RSS {rss:,.0f} MiB",
+                flush=True,
+            )
+
+        fills = benchlib.seed_positions(
+            self.app.ledger, user_id, n, prefix=prefix, markets_per_event=markets_per_event,
+            closed_every=CLOSED_EVERY, progress=progress if n >= 200_000 else None,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - started
+        print(f"  {user_id}: {n:,} positions ({fills:,} fills) built in {elapsed:.1f} s", flush=True)
+        key = self.app.keys.get(key_id)
+        assert key is not None
+        return Account(user_id, prefix, n, markets_per_event, key, benchlib.signer(self.rsa_key, key_id))
+
+    # -- the three layers ------------------------------------------------------------------------------------------
+
+    def cursor_for(self, case: Case) -> str | None:
+        """The mock's own cursor for `case.query`, re-issued to resume after `case.after_key`."""
+        if case.after_key is None:
+            return None
+        first = get_positions(self.ctx, case.account.key, QueryParams(f"limit=1&{case.query}"))
+        if not first["cursor"]:
+            raise RuntimeError(f"{case.name}: no cursor on a one-row first page")
+        raw = first["cursor"]
+        payload = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        return cursors.encode(case.after_key, payload["f"])
+
+    @staticmethod
+    def query_string(case: Case, cursor: str | None) -> str:
+        return f"limit={LIMIT}&{case.query}" + (f"&cursor={cursor}" if cursor else "")
+
+    def signed(self, account: Account) -> dict[str, str]:
+        made, headers = self.headers.get(account.user_id, (0.0, {}))
+        if time.monotonic() - made > RESIGN_AFTER_S:
+            headers = account.signer.headers("GET", benchlib.POSITIONS_PATH)
+            self.headers[account.user_id] = (time.monotonic(), headers)
+        return headers
+
+    def layers(self, case: Case) -> dict[str, Callable[[], Any]]:
+        store = self.app.ledger.positions
+        account = case.account
+        keep = _keep(case.count_filter, None)
+        after = case.after_key
+        cursor = self.cursor_for(case)
+        query = QueryParams(self.query_string(case, cursor))
+        url = f"{benchlib.POSITIONS_PATH}?{self.query_string(case, cursor)}"
+
+        def core() -> Any:
+            with self.app.ledger.reading():
+                return store.page(
+                    account.user_id, 0, "unsettled", LIMIT, after=after, event_ticker=case.event_ticker, keep=keep
+                )
+
+        def op() -> Any:
+            return get_positions(self.ctx, account.key, query)
+
+        def asgi() -> Any:
+            return self.loop.run_until_complete(self.client.get(url, headers=self.signed(account)))
+
+        return {"core": core, "op": op, "asgi": asgi}
+
+    def check(self, case: Case, calls: dict[str, Callable[[], Any]]) -> int:
+        """The rows each layer serves are the rows this page must hold; returns how many."""
+        rows, _ = calls["core"]()
+        page = calls["op"]()
+        response = calls["asgi"]()
+        if response.status_code != 200:
+            raise RuntimeError(f"{case.name}: {response.status_code} {response.text[:300]}")
+        if response.content != orjson.dumps(page):
+            raise RuntimeError(f"{case.name}: the ASGI body differs from the operation's page")
+        tickers = [r["ticker"] for r in page["market_positions"]]
+        if tickers != [r.ticker for r in rows]:
+            raise RuntimeError(f"{case.name}: core and op pages differ")
+        expected = self.expected_tickers(case)
+        if tickers != expected:
+            raise RuntimeError(f"{case.name}: expected rows {expected[:2]}... got {tickers[:2]}... ({len(tickers)})")
+        return len(tickers)
+
+    def expected_tickers(self, case: Case) -> list[str]:
+        account = case.account
+        index = 0 if case.after_index is None else case.after_index + 1
+        if case.event_ticker is not None:  # event numbers are the index // markets_per_event
+            index = max(index, int(case.event_ticker.rsplit("-", 1)[1]) * account.markets_per_event)
+        out = []
+        while index < account.n and len(out) < LIMIT:
+            event, ticker = benchlib.position_key(account.prefix, index, account.markets_per_event)
+            index += 1
+            if case.event_ticker is not None and event != case.event_ticker:
+                if event > case.event_ticker:
+                    break
+                continue
+            if case.count_filter and index % CLOSED_EVERY == 0:  # index was incremented: position index-1 is closed
+                continue
+            out.append(ticker)
+        return out
+
+    # -- timing ----------------------------------------------------------------------------------------------------
+
+    def gc_callback(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.gc_pauses.append(time.perf_counter() - self._gc_started)
+
+    def time_call(self, call: Callable[[], Any]) -> list[float]:
+        """Up to `reps` timings (seconds), stopping early after `max_case_s`; at least 5."""
+        for _ in range(3):
+            call()
+        times: list[float] = []
+        deadline = time.perf_counter() + self.opts.max_case_s
+        while len(times) < self.opts.reps and (len(times) < 5 or time.perf_counter() < deadline):
+            t0 = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - t0)
+        times.sort()
+        return times
+
+
+def cases_for(account: Account) -> list[Case]:
+    n = account.n
+    middle_event, _ = benchlib.position_key(account.prefix, n // 2, account.markets_per_event)
+    out = []
+    for label, query, count_filter in (
+        ("all", "", None),
+        ("count_filter=position", "count_filter=position", ("position",)),
+    ):
+        out.append(Case(account, f"{label} start", query, None, None, count_filter))
+        out.append(Case(account, f"{label} middle", query, n // 2 - 1, None, count_filter))
+        out.append(Case(account, f"{label} end", query, n - LIMIT - 1, None, count_filter))
+    both = f"count_filter=position&event_ticker={middle_event}"
+    out.append(Case(account, "count_filter=position&event_ticker=E", both, None, middle_event, ("position",)))
+    return out
+
+
+def floor_timings(bench: Bench, size: int) -> list[float]:
+    """The same httpx ASGITransport into a bare Starlette route answering `size` bytes: what the harness costs."""
+    body = b"x" * size
+
+    async def page(request: Any) -> JSONBytesResponse:
+        return JSONBytesResponse(body)
+
+    app = Starlette(routes=[Route(benchlib.POSITIONS_PATH, page, methods=["GET"])])
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
+    url = f"{benchlib.POSITIONS_PATH}?limit=100"
+    try:
+        return bench.time_call(lambda: bench.loop.run_until_complete(client.get(url)))
+    finally:
+        bench.loop.run_until_complete(client.aclose())
+
+
+def profile(title: str, call: Callable[[], Any], reps: int, top: int = 25) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(reps):
+        call()
+    profiler.disable()
+    print(f"\n--- cProfile: {title}, {reps} calls, top {top} by tottime ---")
+    pstats.Stats(profiler).strip_dirs().sort_stats("tottime").print_stats(top)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="1k vs 100k, 50 repetitions, --wide 20000")
+    mode.add_argument("--full", action="store_true", help="1k vs 1M, 1000 repetitions")
+    p.add_argument("--small", type=int, default=1_000)
+    p.add_argument("--large", type=int, help="positions in the large account (default 1,000,000; --quick 100,000)")
+    p.add_argument("--reps", type=int, help="timed repetitions per case and layer (default 200)")
+    p.add_argument("--max-case-s", type=float, default=5.0, help="time cap per case and layer (at least 5 repetitions)")
+    p.add_argument("--wide", type=int, help="markets in the large single-event account (default 100,000; 0: skip)")
+    p.add_argument("--profile", action="store_true", help="print cProfile listings of the large account's pages")
+    opts = p.parse_args()
+    opts.large = opts.large or (100_000 if opts.quick else 1_000_000)
+    opts.reps = opts.reps or (50 if opts.quick else 1000 if opts.full else 200)
+    if opts.wide is None:
+        opts.wide = 20_000 if opts.quick else 100_000
+    if min(opts.small, opts.large) <= 2 * LIMIT + 1:
+        p.error("accounts need more than 201 positions")
+
+    bench = Bench(opts)
+    small, large, wide = build(bench, opts)
+    gc.callbacks.append(bench.gc_callback)
+    results: dict[tuple[str, str, str], list[float]] = {}
+    print(f"\ntiming: up to {opts.reps} repetitions per case and layer (cap {opts.max_case_s:g} s), times in ms")
+    print(ROW.format("account", "case", "rows", "layer", "median", "p99", "reps"))
+    # Interleaved (each case at both sizes before the next case) so drift on a shared machine hits both sizes alike.
+    for small_case, large_case in zip(cases_for(small), cases_for(large), strict=True):
+        measure(bench, small_case, results)
+        measure(bench, large_case, results)
+    body_size = len(bench.layers(cases_for(small)[0])["asgi"]().content)
+    print_row("-", "floor: bare route, same transport", "", "asgi", floor_timings(bench, body_size))
+    for account in wide:
+        measure(bench, Case(account, WIDE_CASE, "", None, None, None), results)
+    gc.callbacks.remove(bench.gc_callback)
+    print_ratios(opts, results, small, wide=bool(wide))
+    pauses = sorted(bench.gc_pauses)
+    longest = f", longest {pauses[-1] * 1000:.0f} ms" if pauses else ""
+    print(f"\nfull (generation 2) GC collections while timing: {len(pauses)}{longest}")
+    rss, peak = benchlib.rss_mb()
+    print(f"RSS at the end: {rss:,.0f} MiB (peak {peak:,.0f} MiB)")
+
+    if opts.profile:
+        middle = cases_for(large)[1]
+        profile(f"asgi, {large.user_id} account, {middle.name}", bench.layers(middle)["asgi"], 200)
+        for account in wide[1:]:
+            calls = bench.layers(Case(account, WIDE_CASE, "", None, None, None))
+            profile(f"op, {account.user_id} account ({account.n:,} markets in one event), first page", calls["op"], 5)
+    bench.loop.run_until_complete(bench.client.aclose())
+    bench.loop.close()
+
+
+ROW = "{:<11} {:<38} {:>4} {:<5} {:>8} {:>8} {:>5}"
+WIDE_CASE = "all start (one event)"
+
+
+def print_row(account: str, case: str, rows: int | str, layer: str, times: list[float]) -> None:
+    median, p99 = f"{benchlib.median(times) * 1000:.3f}", f"{benchlib.percentile(times, 99) * 1000:.3f}"
+    print(ROW.format(account, case, rows, layer, median, p99, len(times)), flush=True)
+
+
+def build(bench: Bench, opts: argparse.Namespace) -> tuple[Account, Account, list[Account]]:
+    print(f"building accounts (10 markets per event, every {CLOSED_EVERY}th position closed)", flush=True)
+    gc.collect()
+    rss0, _ = benchlib.rss_mb()
+    small = bench.account("small", "KXSMALL", opts.small, MARKETS_PER_EVENT)
+    gc.collect()
+    rss1, _ = benchlib.rss_mb()
+    large = bench.account("large", "KXLARGE", opts.large, MARKETS_PER_EVENT)
+    gc.collect()
+    rss2, peak = benchlib.rss_mb()
+    ledger = bench.app.ledger
+    print(f"RSS: {rss0:,.0f} MiB empty, {rss1:,.0f} MiB with {opts.small:,} positions, ", end="")
+    print(f"{rss2:,.0f} MiB with {opts.large:,} more (+{rss2 - rss1:,.0f} MiB, ", end="")
+    print(
+        f"{(rss2 - rss1) * 2**20 / opts.large:,.0f} bytes per position with its fills and market); peak {peak:,.0f} MiB"
+    )
+    print(f"ledger: {len(ledger.fills):,} fills, {len(ledger.markets):,} markets, {len(ledger.positions):,} positions")
+    wide: list[Account] = []
+    if opts.wide:
+        print(f"building single-event accounts ({opts.small:,} and {opts.wide:,} markets in one event)", flush=True)
+        wide = [
+            bench.account("wide-small", "KXWIDES", opts.small, opts.small),
+            bench.account("wide-large", "KXWIDEL", opts.wide, opts.wide),
+        ]
+    return small, large, wide
+
+
+def measure(bench: Bench, case: Case, results: dict[tuple[str, str, str], list[float]]) -> None:
+    calls = bench.layers(case)
+    rows = bench.check(case, calls)
+    for layer, call in calls.items():
+        times = bench.time_call(call)
+        results[(case.account.user_id, case.name, layer)] = times
+        print_row(case.account.user_id, case.name, rows, layer, times)
+
+
+def print_ratios(
+    opts: argparse.Namespace, results: dict[tuple[str, str, str], list[float]], small: Account, wide: bool
+) -> None:
+    print(f"\nratios {opts.large:,} / {opts.small:,} positions, median [p99]:")
+    names = [(case.name, "small", "large") for case in cases_for(small)]
+    if wide:
+        names.append((WIDE_CASE, "wide-small", "wide-large"))
+    for name, a_user, b_user in names:
+        cells = []
+        for layer in ("core", "op", "asgi"):
+            a, b = results[(a_user, name, layer)], results[(b_user, name, layer)]
+            ratio = benchlib.median(b) / benchlib.median(a)
+            ratio99 = benchlib.percentile(b, 99) / benchlib.percentile(a, 99)
+            cells.append(f"{layer} {ratio:6.2f} [{ratio99:6.2f}]")
+        label = f"{name}: {opts.wide:,} / {opts.small:,} markets" if a_user == "wide-small" else name
+        print(f"  {label:<44} " + "   ".join(cells))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""The admin API over HTTP: every operation, and every bad input answered with a clear 4xx, never a 500."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from mockexchange.testing.signing import KalshiSigner
+
+
+def admin(mock, op, body=None, raw=None):
+    if raw is not None:
+        return httpx.post(f"{mock.base_url}/_admin/{op}", content=raw, timeout=10)
+    return httpx.post(f"{mock.base_url}/_admin/{op}", json=body if body is not None else {}, timeout=10)
+
+
+def test_a_client_can_be_set_up_entirely_over_http(mockexchange):
+    assert admin(mockexchange, "accounts", {"user_id": "alice", "balance_cents": 50_000}).json() == {
+        "user_id": "alice", "balance_cents": 50_000, "fcm_member": False, "subtrader_of": None,
+    }  # fmt: skip
+    key = admin(mockexchange, "keys", {"user_id": "alice"}).json()
+    assert set(key) == {"key_id", "user_id", "key_type", "private_key_pem"}
+    fill = admin(
+        mockexchange,
+        "fills",
+        {
+            "user_id": "alice",
+            "ticker": "KXFED-26DEC-T4.00",
+            "side": "yes",
+            "action": "buy",
+            "count": "10",
+            "price": "0.56",
+        },
+    ).json()
+    assert fill["event_ticker"] == "KXFED-26DEC" and fill["post_position"] == "10" and fill["fee"] == "0.1725"
+    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+    path = "/trade-api/v2/portfolio/positions"
+    [row] = httpx.get(mockexchange.base_url + path, headers=signer.headers("GET", path)).json()["market_positions"]
+    assert row["position_fp"] == "10.00" and row["market_exposure_dollars"] == "5.600000"
+    assert mockexchange.ledger.accounts["alice"].balance(0) == Decimal("500") - Decimal("5.6") - Decimal("0.1725")
+
+
+def test_fill_options(mockexchange):
+    admin(mockexchange, "accounts", {"user_id": "a"})
+    admin(mockexchange, "markets", {"ticker": "M-1", "event_ticker": "EVX", "exchange_index": 2})
+    fill = admin(
+        mockexchange,
+        "fills",
+        {"user_id": "a", "ticker": "M-1", "side": "no", "action": "buy", "count": "1.5", "price": "0.2",
+         "subaccount": 4, "is_taker": False, "fee": "0.01", "order_id": "o-1"},
+    ).json()  # fmt: skip
+    assert (fill["subaccount"], fill["fee"], fill["order_id"], fill["event_ticker"]) == (4, "0.01", "o-1", "EVX")
+    row = mockexchange.ledger.positions.get("a", 4, "M-1")
+    assert row.exchange_index == 2 and str(row.position) == "-1.5"
+
+
+def test_keys_bound_to_subaccounts_and_subtraders(mockexchange):
+    admin(mockexchange, "accounts", {"user_id": "fcm", "fcm_member": True})
+    admin(mockexchange, "accounts", {"user_id": "sub", "subtrader_of": "fcm"})
+    assert admin(mockexchange, "keys", {"user_id": "fcm", "subtrader_id": "sub"}).status_code == 200
+    assert admin(mockexchange, "keys", {"user_id": "sub", "subaccount": 3}).status_code == 200
+    r = admin(mockexchange, "keys", {"user_id": "fcm", "subtrader_id": "stranger"})
+    assert r.status_code == 400 and "not a subtrader" in r.json()["error"]
+
+
+def test_reset_forgets_everything(mockexchange):
+    admin(mockexchange, "accounts", {"user_id": "a"})
+    key = admin(mockexchange, "keys", {"user_id": "a"}).json()
+    admin(
+        mockexchange,
+        "fills",
+        {"user_id": "a", "ticker": "E-M", "side": "yes", "action": "buy", "count": "1", "price": "0.5"},
+    )
+    assert admin(mockexchange, "reset").json() == {"ok": True}
+    assert mockexchange.ledger.accounts == {} and len(mockexchange.ledger.positions) == 0
+    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+    path = "/trade-api/v2/portfolio/positions"
+    assert (
+        httpx.get(mockexchange.base_url + path, headers=signer.headers("GET", path)).json()["error"]["details"]
+        == "NOT_FOUND"
+    )
+    assert admin(mockexchange, "accounts", {"user_id": "a"}).status_code == 200
+
+
+def test_settle(mockexchange):
+    admin(mockexchange, "accounts", {"user_id": "a"})
+    admin(
+        mockexchange,
+        "fills",
+        {"user_id": "a", "ticker": "E-M", "side": "yes", "action": "buy", "count": "2", "price": "0.5"},
+    )
+    assert admin(mockexchange, "settlements", {"ticker": "E-M", "result": "yes"}).json()["result"] == "yes"
+    assert admin(mockexchange, "settlements", {"ticker": "E-M", "result": "yes"}).status_code == 409
+    assert admin(mockexchange, "settlements", {"ticker": "NOPE", "result": "yes"}).status_code == 404
+
+
+FILL = {"user_id": "a", "ticker": "E-M", "side": "yes", "action": "buy", "count": "1", "price": "0.5"}
+
+
+@pytest.mark.parametrize(
+    "op,body,status,says",
+    [
+        ("accounts", {}, 400, "missing field(s): user_id"),
+        ("accounts", {"user_id": "a", "colour": "red"}, 400, "unknown field(s): colour"),
+        ("accounts", {"user_id": ""}, 400, "user_id"),
+        ("accounts", {"user_id": 5}, 400, "user_id"),
+        ("accounts", {"user_id": "x", "balance_cents": "100"}, 400, "balance_cents must be an integer"),
+        ("accounts", {"user_id": "x", "balance_cents": 1.5}, 400, "balance_cents must be an integer"),
+        ("accounts", {"user_id": "x", "fcm_member": "yes"}, 400, "fcm_member must be true or false"),
+        ("accounts", {"user_id": "a"}, 409, "already exists"),
+        ("accounts", {"user_id": "x", "subtrader_of": "a"}, 400, "not an FCM member"),
+        ("keys", {"user_id": "ghost"}, 404, "unknown user_id"),
+        (
+            "keys",
+            {"user_id": "a", "public_key_pem": "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----"},
+            400,
+            "not a usable PEM key",
+        ),
+        ("keys", {"user_id": "a", "subaccount": 64}, 400, "subaccount"),
+        ("keys", {"user_id": "a", "key_type": "dsa"}, 400, "key_type"),
+        ("keys", {"user_id": "a", "subtrader_id": "b"}, 400, "FCM member"),
+        ("fills", {**FILL, "user_id": "ghost"}, 404, "unknown user_id"),
+        ("fills", {**FILL, "price": 0.5}, 400, "not float"),
+        ("fills", {**FILL, "price": "1.00"}, 400, "between 0 and 1"),
+        ("fills", {**FILL, "price": "0.12345"}, 400, "more than 4 decimal places"),
+        ("fills", {**FILL, "price": "abc"}, 400, "not a decimal number"),
+        ("fills", {**FILL, "count": "0"}, 400, "count must be positive"),
+        ("fills", {**FILL, "count": "1.001"}, 400, "more than 2 decimal places"),
+        ("fills", {**FILL, "count": "NaN"}, 400, "finite"),
+        ("fills", {**FILL, "side": "maybe"}, 400, "side must be"),
+        ("fills", {**FILL, "action": "hold"}, 400, "action must be"),
+        ("fills", {**FILL, "subaccount": 64}, 400, "subaccount"),
+        ("fills", {**FILL, "subaccount": True}, 400, "subaccount"),
+        ("fills", {**FILL, "fee": "-0.01"}, 400, "fee must not be negative"),
+        ("fills", {**FILL, "is_taker": 1}, 400, "is_taker"),
+        ("markets", {"ticker": "E-M", "exchange_index": -1}, 400, "exchange_index"),
+        ("settlements", {"ticker": "E-M", "result": "maybe"}, 400, "result must be"),
+    ],
+)
+def test_bad_admin_input(mockexchange, op, body, status, says):
+    admin(mockexchange, "accounts", {"user_id": "a"})
+    r = admin(mockexchange, op, body)
+    assert r.status_code == status, r.text
+    assert says in r.json()["error"]
+    assert len(mockexchange.ledger.fills) == 0
+
+
+@pytest.mark.parametrize("raw", [b"{", b"[1,2]", b'"text"', b"\xff\xfe"])
+def test_malformed_bodies(mockexchange, raw):
+    r = admin(mockexchange, "accounts", raw=raw)
+    assert r.status_code == 400 and "error" in r.json()
+
+
+def test_oversized_bodies_are_refused(mockexchange):
+    r = admin(mockexchange, "accounts", raw=b"{" + b" " * (2 << 20) + b"}")
+    assert r.status_code == 413
+
+
+def test_admin_is_get_free(mockexchange):
+    assert httpx.get(f"{mockexchange.base_url}/_admin/accounts").status_code == 405
+
+
+@pytest.mark.mockexchange(admin=False)
+def test_admin_can_be_switched_off(mockexchange):
+    assert admin(mockexchange, "accounts", {"user_id": "a"}).status_code == 404

@@ -1,0 +1,160 @@
+"""The ways users embed the mock: the pytest plugin, the in-process server, `mockexchange serve`, the demo portfolio."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mockexchange.app import build_app
+from mockexchange.scenario.generator import generate
+from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiSigner
+
+pytest_plugins = ["pytester"]
+
+
+def test_the_plugin_fixtures_work_in_a_users_test_suite(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_positions(mockexchange, kalshi_user):
+            mockexchange.fill(kalshi_user.user_id, "EV-M", "yes", "buy", "2", "0.5")
+            body = kalshi_user.client.get("/portfolio/positions").json()
+            assert body["market_positions"][0]["position_fp"] == "2.00"
+            assert kalshi_user.pem_path.read_text().startswith("-----BEGIN RSA PRIVATE KEY-----")
+
+        @pytest.mark.mockexchange(profile="legacy")
+        def test_marker(mockexchange, kalshi_user):
+            mockexchange.fill(kalshi_user.user_id, "EV-M", "yes", "buy", "2", "0.5")
+            assert kalshi_user.client.get("/portfolio/positions").json()["market_positions"][0]["position"] == 2
+
+        def test_fresh_state_each_test(mockexchange):
+            assert mockexchange.ledger.accounts == {}
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+
+
+def test_the_profile_option(pytester):
+    pytester.makepyfile(
+        """
+        def test_profile(mockexchange):
+            assert mockexchange.app.settings.profile == "legacy"
+        """
+    )
+    pytester.runpytest_subprocess("--mockexchange-profile", "legacy", "-p", "no:cacheprovider").assert_outcomes(
+        passed=1
+    )
+
+
+def test_in_process_servers_take_free_ports_and_stop():
+    with MockServer() as a, MockServer() as b:
+        assert a.port != b.port and a.port > 0
+        assert httpx.post(f"{a.base_url}/_admin/reset").status_code == 200
+        url = a.base_url
+    with pytest.raises(httpx.ConnectError):
+        httpx.post(f"{url}/_admin/reset", timeout=2)
+
+
+def test_an_unknown_profile_is_refused_clearly():
+    with pytest.raises(ValueError, match="unknown profile 'v9'"):
+        MockServer(profile="v9")
+
+
+def test_the_demo_portfolio_is_reproducible_from_its_seed():
+    def snapshot(seed):
+        mock = build_app(seed=seed)
+        portfolio = generate(mock.control, seed)
+        rows = sorted((r.user_id, r.ticker, r.position, r.market_exposure) for r in mock.ledger.positions.all_rows())
+        return portfolio, rows, [f.fill_id for f in mock.ledger.fills]
+
+    first, again, other = snapshot(7), snapshot(7), snapshot(8)
+    assert first[1] == again[1] and first[2] == again[2]
+    assert first[1] != other[1]
+    portfolio = first[0]
+    assert len(portfolio.users) >= 3 and portfolio.fcm_member and len(portfolio.subtraders) >= 2
+    assert len({event for event, _ in portfolio.markets}) >= 3 and portfolio.fills > 50
+
+
+def test_serve_starts_prints_what_a_client_needs_and_answers(tmp_path: Path):
+    port = _free_port()
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mockexchange.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--seed",
+            "11",
+            "--key-dir",
+            str(tmp_path / "keys"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        out = ""
+        while "ready in" not in out:
+            line = proc.stdout.readline()
+            assert line, f"serve exited early:\n{out}"
+            out += line
+            assert time.monotonic() - started < 30, out
+        key_id = re.search(r"key id (\S+), private key (\S+)", out)
+        assert key_id, out
+        pem = Path(key_id.group(2)).read_text()
+        assert "from kalshi_python_sync import" in out and f'config.api_key_id = "{key_id.group(1)}"' in out
+        signer = KalshiSigner.from_pem(key_id.group(1), pem)
+        path = "/trade-api/v2/portfolio/positions"
+        body = httpx.get(f"http://127.0.0.1:{port}{path}", headers=signer.headers("GET", path)).json()
+        assert body["market_positions"], "the demo user holds positions"
+        fcm = re.search(r"FCM member '([^']+)': key id (\S+), private key (\S+)", out)
+        subtrader = re.search(r"subtraders: ([^,\s]+)", out).group(1)
+        fcm_signer = KalshiSigner.from_pem(fcm.group(2), Path(fcm.group(3)).read_text())
+        path = "/trade-api/v2/fcm/positions"
+        r = httpx.get(
+            f"http://127.0.0.1:{port}{path}",
+            params={"subtrader_id": subtrader},
+            headers=fcm_signer.headers("GET", path),
+        )
+        assert r.status_code == 200 and r.json()["market_positions"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+
+
+def test_serve_reuses_the_demo_key_across_restarts(tmp_path: Path):
+    from mockexchange.cli import _demo_key
+
+    pem_path = tmp_path / "demo-key.pem"
+    first = build_app()
+    first.control.create_account("u")
+    _demo_key(first.control, "u", pem_path, "k1")
+    written = pem_path.read_text()
+    second = build_app()
+    second.control.create_account("u")
+    _demo_key(second.control, "u", pem_path, "k1")
+    assert pem_path.read_text() == written
+    assert oct(pem_path.stat().st_mode & 0o777) == "0o600"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

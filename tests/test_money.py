@@ -1,0 +1,56 @@
+"""Fixed-point parsing and rounding: the one place money rules live."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from mockexchange.core.money import (
+    MoneyError,
+    fixed,
+    from_cents,
+    parse_count,
+    parse_dollars,
+    parse_price,
+    to_centi_cents,
+    to_cents,
+)
+
+
+@pytest.mark.parametrize("text,value", [("0.56", D("0.56")), ("0.5600", D("0.56")), (" 1 ", D(1)), (3, D(3))])
+def test_parse_dollars(text, value):
+    assert parse_dollars(text) == value
+
+
+@pytest.mark.parametrize("bad", [0.5, True, "", "abc", "1e400x", "Infinity", "NaN", "0.0000001", None, [1]])
+def test_parse_dollars_refuses(bad):
+    with pytest.raises(MoneyError):
+        parse_dollars(bad)
+
+
+def test_counts_take_two_places_and_prices_four():
+    assert parse_count("2.5") == D("2.5")
+    with pytest.raises(MoneyError):
+        parse_count("2.555")
+    assert parse_price("0.9999") == D("0.9999")
+    for bad in ("0", "1", "1.5", "-0.5", "0.00001"):
+        with pytest.raises(MoneyError):
+            parse_price(bad)
+
+
+def test_fixed_places_and_no_negative_zero():
+    assert fixed(D("2.5"), 6) == "2.500000"
+    assert fixed(D("-3"), 2) == "-3.00"
+    assert fixed(D("-0.000"), 6) == "0.000000"
+    assert fixed(D("0.0000005"), 6) == "0.000000"  # half-even
+    assert fixed(D("0.0000015"), 6) == "0.000002"
+
+
+def test_cents_truncate_like_kalshis_balance():
+    assert to_cents(D("98.0186")) == 9801
+    assert to_cents(D("-1.019")) == -101
+    assert to_centi_cents(D("50")) == 500_000
+    assert from_cents(9801) == D("98.01")
+    with pytest.raises(MoneyError):
+        from_cents(1.5)
