@@ -15,7 +15,7 @@ from mockexchange.control import Control
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.ledger import IdFactory, Ledger
 from mockexchange.settings import Settings
-from mockexchange.venues.kalshi import render as kalshi_render
+from mockexchange.venues.kalshi import profiles as kalshi_profiles
 from mockexchange.venues.kalshi import routes as kalshi_routes
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.web import json_response
@@ -58,7 +58,7 @@ def build_app(
     kalshi = KalshiContext(
         ledger=ledger,
         keys=keys,
-        profile=kalshi_render.profile(settings.profile),
+        profile=kalshi_profiles.profile(settings.profile),
         wall_clock=wall_clock or SystemClock(),
         window=TimestampWindow(int(settings.timestamp_past_s * 1000), int(settings.timestamp_future_s * 1000)),
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 from mockexchange.auth.keys import generate_private_key, private_key_pem
 from mockexchange.control import Control
 from mockexchange.settings import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SEED, Settings
-from mockexchange.venues.kalshi.render import DEFAULT_PROFILE, PROFILES
+from mockexchange.venues.kalshi.profiles import DEFAULT_PROFILE, PROFILES
 
 SNIPPET = """\
 # pip install kalshi_python_sync==3.34.0   (Python >= 3.13)

@@ -195,6 +195,100 @@ class Control:
             raise ControlError(str(exc), getattr(exc, "status", 400)) from None
         return fill_json(fill)
 
+    def create_order(
+        self,
+        user_id: str,
+        ticker: str,
+        side: str,
+        action: str,
+        count: str | int,
+        price: str,
+        event_ticker: str | None = None,
+        subaccount: int = 0,
+        order_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A resting order (it never matches): it counts in resting order totals and `resting_orders_count`."""
+        try:
+            order = self.ledger.place_order(
+                user_id,
+                ticker,
+                side,
+                action,
+                parse_count(count),
+                parse_price(price),
+                subaccount=_int(subaccount, "subaccount"),
+                event_ticker=_optional_str(event_ticker, "event_ticker"),
+                order_id=_optional_str(order_id, "order_id"),
+            )
+        except (LedgerError, MoneyError) as exc:
+            raise ControlError(str(exc), getattr(exc, "status", 400)) from None
+        return {
+            "order_id": order.order_id,
+            "user_id": order.user_id,
+            "ticker": order.ticker,
+            "side": order.side,
+            "action": order.action,
+            "count": f"{order.count:f}",
+            "price": f"{order.price:f}",
+            "subaccount": order.subaccount,
+        }
+
+    def cancel_order(self, order_id: str) -> dict[str, Any]:
+        try:
+            order = self.ledger.cancel_order(order_id)
+        except LedgerError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        return {"order_id": order.order_id, "cancelled": True}
+
+    def deposit(
+        self,
+        user_id: str,
+        amount_cents: int,
+        status: str = "applied",
+        type: str = "ach",
+        fee_cents: int = 0,
+        id: str | None = None,
+    ) -> dict[str, Any]:
+        """A deposit into the primary subaccount; naming an existing `id` moves that deposit to `status`.
+        Cash moves while a deposit is applied (amount less fee)."""
+        return self._transfer("deposit", user_id, amount_cents, status, type, fee_cents, id)
+
+    def withdrawal(
+        self,
+        user_id: str,
+        amount_cents: int,
+        status: str = "applied",
+        type: str = "ach",
+        fee_cents: int = 0,
+        id: str | None = None,
+    ) -> dict[str, Any]:
+        """A withdrawal from the primary subaccount; naming an existing `id` moves it to `status`.
+        Cash moves while a withdrawal is applied (amount plus fee)."""
+        return self._transfer("withdrawal", user_id, amount_cents, status, type, fee_cents, id)
+
+    def _transfer(self, kind, user_id, amount_cents, status, type, fee_cents, transfer_id) -> dict[str, Any]:
+        try:
+            record = self.ledger.transfer(
+                user_id,
+                kind,
+                _int(amount_cents, "amount_cents"),
+                status=status,
+                type=type,
+                fee_cents=_int(fee_cents, "fee_cents"),
+                transfer_id=_optional_str(transfer_id, "id"),
+            )
+        except LedgerError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        return {
+            "id": record.id,
+            "user_id": record.user_id,
+            "kind": record.kind,
+            "status": record.status,
+            "type": record.type,
+            "amount_cents": record.amount_cents,
+            "fee_cents": record.fee_cents,
+        }
+
     def settle(self, ticker: str, result: str) -> dict[str, Any]:
         """Determine a market yes or no: winners are paid 1 dollar a contract and its positions become settled."""
         try:

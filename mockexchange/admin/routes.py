@@ -67,6 +67,10 @@ def routes(control: Control, *, open_to_all: bool = False) -> list[BaseRoute]:
         "markets": control.create_market,
         "fills": control.fill,
         "settlements": control.settle,
+        "orders": control.create_order,
+        "orders/cancel": control.cancel_order,
+        "deposits": control.deposit,
+        "withdrawals": control.withdrawal,
     }
     return [
         Route(f"{ADMIN_PREFIX}/{name}", _operation(method, open_to_all), methods=["POST"])

@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from mockexchange.core import positions
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.fees import QuadraticFee
 from mockexchange.core.money import COUNT_QUANTUM, ZERO, quantize_dollars
-from mockexchange.core.store import MarketPosition, PositionStore
+from mockexchange.core.store import MarketPosition, PositionStore, TimeIndex
 
 MAX_SUBACCOUNT = 63
 
@@ -39,11 +39,29 @@ class Account:
     user_id: str
     fcm_member: bool = False
     subtrader_of: str | None = None  # the FCM member this account trades under, if it is a subtrader
-    cash: dict[int, Decimal] = field(default_factory=dict)  # per subaccount, dollars
+    # Cash in dollars per (subaccount, exchange_index): each exchange shard holds its own funds.
+    cash: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+    updated: dict[int, datetime] = field(default_factory=dict)  # last balance change per subaccount
     subtraders: list[str] = field(default_factory=list)
 
-    def balance(self, subaccount: int = 0) -> Decimal:
-        return self.cash.get(subaccount, ZERO)
+    def balance(self, subaccount: int = 0, exchange_index: int | None = None) -> Decimal:
+        return sum(
+            (v for (sub, idx), v in self.cash.items() if sub == subaccount and exchange_index in (None, idx)),
+            ZERO,
+        )
+
+    def breakdown(self, subaccount: int = 0) -> dict[int, Decimal]:
+        """Cash per exchange index, index 0 always present."""
+        found = {0: ZERO}
+        for (sub, idx), value in self.cash.items():
+            if sub == subaccount:
+                found[idx] = found.get(idx, ZERO) + value
+        return dict(sorted(found.items()))
+
+    def move_cash(self, subaccount: int, exchange_index: int, amount: Decimal, when: datetime) -> None:
+        key = (subaccount, exchange_index)
+        self.cash[key] = self.cash.get(key, ZERO) + amount
+        self.updated[subaccount] = when
 
 
 @dataclass(slots=True)
@@ -59,6 +77,7 @@ class Market:
     exchange_index: int = 0
     result: str | None = None
     settled_time: datetime | None = None
+    last_yes_price: Decimal | None = None  # the last fill's YES price: what positions are marked at
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +103,71 @@ class Fill:
     @property
     def no_price(self) -> Decimal:
         return Decimal(1) - self.yes_price
+
+
+@dataclass(slots=True)
+class RestingOrder:
+    order_id: str
+    user_id: str
+    subaccount: int
+    ticker: str
+    exchange_index: int
+    side: str
+    action: str
+    count: Decimal  # contracts still resting
+    price: Decimal  # price of `side`, dollars
+    created: datetime
+
+    @property
+    def value(self) -> Decimal:
+        """What the order would pay if it filled: the price of the side it buys, times the count."""
+        delta, yes_price = positions.yes_terms(self.side, self.action, self.count, self.price)
+        return self.count * (yes_price if delta > ZERO else 1 - yes_price)
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    user_id: str
+    subaccount: int
+    ticker: str
+    event_ticker: str
+    exchange_index: int
+    market_result: str
+    yes_count: Decimal
+    yes_total_cost: Decimal
+    no_count: Decimal
+    no_total_cost: Decimal
+    revenue: Decimal  # dollars paid out
+    fee_cost: Decimal  # fees paid on the market
+    settled_time: datetime
+
+
+TRANSFER_STATUSES = ("pending", "applied", "failed", "returned")
+TRANSFER_TYPES = ("ach", "wire", "crypto", "debit", "apm")
+# Which status changes a transfer may make; cash moves on entering and leaving "applied".
+_TRANSITIONS = {"pending": {"applied", "failed"}, "applied": {"returned"}, "failed": set(), "returned": set()}
+
+
+@dataclass(slots=True)
+class Transfer:
+    """A deposit or a withdrawal of the primary subaccount's cash, on exchange index 0."""
+
+    id: str
+    user_id: str
+    kind: str  # "deposit" | "withdrawal"
+    type: str
+    amount_cents: int
+    fee_cents: int
+    status: str
+    created: datetime
+    finalized: datetime | None = None
+
+    @property
+    def cash_effect(self) -> Decimal:
+        """Cash moved while applied: a deposit credits the amount less its fee; a withdrawal debits amount and fee."""
+        if self.kind == "deposit":
+            return Decimal(self.amount_cents - self.fee_cents) / 100
+        return -Decimal(self.amount_cents + self.fee_cents) / 100
 
 
 class IdFactory:
@@ -114,6 +198,12 @@ class Ledger:
         self.markets: dict[str, Market] = {}
         self.positions = PositionStore()
         self.fills: list[Fill] = []
+        self.fill_index = TimeIndex()
+        self.settlements = TimeIndex()
+        self.deposits = TimeIndex()
+        self.withdrawals = TimeIndex()
+        self.transfers: dict[str, Transfer] = {}
+        self.orders: dict[str, RestingOrder] = {}
 
     @contextmanager
     def reading(self) -> Iterator[Ledger]:
@@ -130,6 +220,10 @@ class Ledger:
             self.markets.clear()
             self.positions.clear()
             self.fills.clear()
+            for index in (self.fill_index, self.settlements, self.deposits, self.withdrawals):
+                index.clear()
+            self.transfers.clear()
+            self.orders.clear()
             self.bus.publish(Change("reset", None, None))
 
     def open_account(
@@ -150,7 +244,8 @@ class Ledger:
                 parent = self.accounts.get(subtrader_of)
                 if parent is None or not parent.fcm_member:
                     raise LedgerError(f"subtrader_of {subtrader_of!r} is not an FCM member account")
-            account = Account(user_id, fcm_member=fcm_member, subtrader_of=subtrader_of, cash={0: balance})
+            account = Account(user_id, fcm_member=fcm_member, subtrader_of=subtrader_of)
+            account.move_cash(0, 0, balance, self.clock.now())
             self.accounts[user_id] = account
             if parent is not None:
                 parent.subtraders.append(user_id)
@@ -232,7 +327,8 @@ class Ledger:
             row.fees_paid += fee
             row.volume += count
             row.last_updated = now
-            account.cash[subaccount] = account.balance(subaccount) + result.cash - fee
+            account.move_cash(subaccount, market.exchange_index, result.cash - fee, now)
+            market.last_yes_price = yes_price
             fill = Fill(
                 fill_id=self.new_id(),
                 order_id=order_id or self.new_id(),
@@ -253,12 +349,14 @@ class Ledger:
                 client_order_id=client_order_id,
             )
             self.fills.append(fill)
+            self.fill_index.add(user_id, now, fill)
             self.bus.publish(Change("fill", user_id, fill))
             self.bus.publish(Change("position", user_id, row.snapshot()))
             return fill
 
     def settle_market(self, ticker: str, result: str) -> Market:
-        """Determine a market: winners get 1 dollar per contract, and every position in it becomes settled."""
+        """Determine a market: winners get 1 dollar per contract, every position in it becomes settled and gets a
+        settlement record, and its resting orders are cancelled."""
         if result not in ("yes", "no"):
             raise LedgerError("result must be 'yes' or 'no'")
         with self.lock:
@@ -270,17 +368,160 @@ class Ledger:
             now = self.clock.now()
             market.result = result
             market.settled_time = now
+            for order in [o for o in self.orders.values() if o.ticker == ticker]:
+                self._drop_order(order)
             for row in [r for r in self.positions.all_rows() if r.ticker == ticker]:
                 outcome = positions.settle(row.position, row.market_exposure, result)
+                long_yes = row.position > ZERO
+                record = Settlement(
+                    user_id=row.user_id,
+                    subaccount=row.subaccount,
+                    ticker=ticker,
+                    event_ticker=market.event_ticker,
+                    exchange_index=market.exchange_index,
+                    market_result=result,
+                    yes_count=row.position if long_yes else ZERO,
+                    yes_total_cost=row.market_exposure if long_yes else ZERO,
+                    no_count=-row.position if row.position < ZERO else ZERO,
+                    no_total_cost=row.market_exposure if row.position < ZERO else ZERO,
+                    revenue=outcome.cash,
+                    fee_cost=row.fees_paid,
+                    settled_time=now,
+                )
                 row.market_exposure = outcome.exposure
                 row.realized_pnl += outcome.realized
                 row.last_updated = now
-                account = self.accounts[row.user_id]
-                account.cash[row.subaccount] = account.balance(row.subaccount) + outcome.cash
+                self.accounts[row.user_id].move_cash(row.subaccount, market.exchange_index, outcome.cash, now)
                 self.positions.mark_settled(row)
+                self.settlements.add(row.user_id, now, record)
                 self.bus.publish(Change("position", row.user_id, row.snapshot()))
             self.bus.publish(Change("settlement", None, market))
             return market
+
+    # -- resting orders -------------------------------------------------------------------------------------------
+
+    def place_order(
+        self,
+        user_id: str,
+        ticker: str,
+        side: str,
+        action: str,
+        count: Decimal,
+        price: Decimal,
+        *,
+        subaccount: int = 0,
+        event_ticker: str | None = None,
+        order_id: str | None = None,
+    ) -> RestingOrder:
+        """A resting order: it never matches, but counts in resting order totals and `resting_orders_count`."""
+        if side not in ("yes", "no") or action not in ("buy", "sell"):
+            raise LedgerError("side must be 'yes' or 'no' and action 'buy' or 'sell'")
+        if count <= ZERO or count != count.quantize(COUNT_QUANTUM):
+            raise LedgerError("count must be positive, in hundredths of a contract")
+        if not ZERO < price < 1:
+            raise LedgerError("price must be between 0 and 1 dollars exclusive")
+        check_subaccount(subaccount)
+        with self.lock:
+            self.account(user_id)
+            market = self.list_market(ticker, event_ticker)
+            if market.result is not None:
+                raise LedgerError(f"market {ticker!r} is settled", status=409)
+            order_id = order_id or self.new_id()
+            if order_id in self.orders:
+                raise LedgerError(f"order {order_id!r} already exists", status=409)
+            now = self.clock.now()
+            order = RestingOrder(
+                order_id, user_id, subaccount, ticker, market.exchange_index, side, action, count, price, now
+            )
+            self.orders[order_id] = order
+            row = self.positions.get(user_id, subaccount, ticker)
+            if row is None:
+                row = MarketPosition(user_id, subaccount, ticker, market.event_ticker, market.exchange_index, now)
+                self.positions.add(row)
+            row.resting_orders_count += _whole(count)
+            self.bus.publish(Change("order", user_id, order))
+            return order
+
+    def cancel_order(self, order_id: str) -> RestingOrder:
+        with self.lock:
+            order = self.orders.get(order_id)
+            if order is None:
+                raise LedgerError(f"unknown order {order_id!r}", status=404)
+            self._drop_order(order)
+            return order
+
+    def _drop_order(self, order: RestingOrder) -> None:
+        del self.orders[order.order_id]
+        row = self.positions.get(order.user_id, order.subaccount, order.ticker)
+        if row is not None:
+            row.resting_orders_count -= _whole(order.count)
+        self.bus.publish(Change("order_cancelled", order.user_id, order))
+
+    # -- cash transfers -------------------------------------------------------------------------------------------
+
+    def transfer(
+        self,
+        user_id: str,
+        kind: str,
+        amount_cents: int,
+        *,
+        status: str = "applied",
+        type: str = "ach",
+        fee_cents: int = 0,
+        transfer_id: str | None = None,
+    ) -> Transfer:
+        """Record a deposit or withdrawal, or move an existing one to a new status; cash moves while it is applied."""
+        if kind not in ("deposit", "withdrawal"):
+            raise LedgerError("kind must be 'deposit' or 'withdrawal'")
+        if status not in TRANSFER_STATUSES:
+            raise LedgerError(f"status must be one of {', '.join(TRANSFER_STATUSES)}")
+        with self.lock:
+            account = self.account(user_id)
+            now = self.clock.now()
+            existing = self.transfers.get(transfer_id) if transfer_id else None
+            if existing is not None:
+                if existing.user_id != user_id or existing.kind != kind:
+                    raise LedgerError(f"{transfer_id!r} is a {existing.kind} of {existing.user_id!r}", status=409)
+                if status == existing.status:
+                    return existing
+                if status not in _TRANSITIONS[existing.status]:
+                    raise LedgerError(f"a {existing.status} {kind} cannot become {status}", status=409)
+                if status == "applied":
+                    account.move_cash(0, 0, existing.cash_effect, now)
+                elif existing.status == "applied":
+                    account.move_cash(0, 0, -existing.cash_effect, now)
+                existing.status = status
+                existing.finalized = now
+                self.bus.publish(Change(kind, user_id, existing))
+                return existing
+            if type not in TRANSFER_TYPES:
+                raise LedgerError(f"type must be one of {', '.join(TRANSFER_TYPES)}")
+            if amount_cents <= 0 or fee_cents < 0:
+                raise LedgerError("amount_cents must be positive and fee_cents not negative")
+            if status == "returned":
+                raise LedgerError("a new transfer cannot start out returned; apply it, then return it")
+            record = Transfer(
+                id=transfer_id or self.new_id(),
+                user_id=user_id,
+                kind=kind,
+                type=type,
+                amount_cents=amount_cents,
+                fee_cents=fee_cents,
+                status=status,
+                created=now,
+                finalized=None if status == "pending" else now,
+            )
+            self.transfers[record.id] = record
+            (self.deposits if kind == "deposit" else self.withdrawals).add(user_id, now, record)
+            if status == "applied":
+                account.move_cash(0, 0, record.cash_effect, now)
+            self.bus.publish(Change(kind, user_id, record))
+            return record
+
+
+def _whole(count: Decimal) -> int:
+    """Resting sizes are reported in whole contracts (`resting_orders_count` is an integer)."""
+    return int(count.to_integral_value(rounding=ROUND_CEILING))
 
 
 def check_subaccount(subaccount: int) -> None:

@@ -10,13 +10,14 @@ between pages.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from sortedcontainers import SortedDict
+from sortedcontainers import SortedDict, SortedKeyList
 
 from mockexchange.core.money import ZERO
 
@@ -112,10 +113,18 @@ class PositionStore:
         status: SettlementStatus,
         *,
         after: PositionKey | None = None,
-        event_ticker: str | None = None,
+        event_ticker: str | Sequence[str] | None = None,
         ticker: str | None = None,
     ) -> Iterator[MarketPosition]:
-        """Rows in key order, strictly after `after`, narrowed by event and ticker through the index itself."""
+        """Rows in key order, strictly after `after`, narrowed by event(s) and ticker through the index itself.
+
+        Several event tickers are walked one after another, in key order.
+        """
+        if event_ticker is not None and not isinstance(event_ticker, str):
+            events = sorted(e for e in set(event_ticker) if after is None or e >= after[0])
+            return itertools.chain.from_iterable(
+                self.walk(user_id, subaccount, status, after=after, event_ticker=e, ticker=ticker) for e in events
+            )
         states: tuple[SettlementState, ...] = ("unsettled", "settled") if status == "all" else (status,)
         lo: PositionKey = (event_ticker, "") if event_ticker else ("", "")
         hi: PositionKey | None = (event_ticker, _KEY_MAX) if event_ticker else None
@@ -152,7 +161,7 @@ class PositionStore:
         limit: int,
         *,
         after: PositionKey | None = None,
-        event_ticker: str | None = None,
+        event_ticker: str | Sequence[str] | None = None,
         ticker: str | None = None,
         keep: Callable[[MarketPosition], bool] | None = None,
     ) -> tuple[list[MarketPosition], bool]:
@@ -186,3 +195,65 @@ class PositionStore:
 
 def _state(row: MarketPosition) -> SettlementState:
     return "settled" if row.settled else "unsettled"
+
+
+class TimeIndex:
+    """Records of one kind (fills, settlements, transfers) per user, ordered by (time, sequence), served newest first.
+
+    A page seeks below the cursor's (time, sequence) and walks down; the sequence breaks ties between records of the
+    same instant, so keys are unique and never change.
+    """
+
+    def __init__(self) -> None:
+        self._by_user: dict[str, SortedKeyList] = {}
+        self._seq = 0
+
+    def clear(self) -> None:
+        self._by_user.clear()
+
+    def add(self, user_id: str, when: datetime, record: object) -> tuple[int, int]:
+        self._seq += 1
+        key = (_micros(when), self._seq)
+        rows = self._by_user.get(user_id)
+        if rows is None:
+            rows = self._by_user[user_id] = SortedKeyList(key=lambda entry: entry[0])
+        rows.add((key, record))
+        return key
+
+    def records(self, user_id: str) -> Iterator[object]:
+        return (record for _, record in self._by_user.get(user_id, ()))
+
+    def page(
+        self,
+        user_id: str,
+        limit: int,
+        *,
+        before: tuple[int, int] | None = None,
+        min_ts: int | None = None,
+        max_ts: int | None = None,
+        keep: Callable[[object], bool] | None = None,
+    ) -> tuple[list[tuple[tuple[int, int], object]], bool]:
+        """Up to `limit` (key, record) pairs, newest first, strictly older than `before`, with times (Unix seconds)
+        from `min_ts` to `max_ts` inclusive; and whether more follow."""
+        rows = self._by_user.get(user_id)
+        if not rows:
+            return [], False
+        low = (min_ts * 1_000_000, 0) if min_ts is not None else None
+        high = ((max_ts + 1) * 1_000_000, 0) if max_ts is not None else None
+        if before is not None and (high is None or before < high):
+            high = before
+        found: list[tuple[tuple[int, int], object]] = []
+        for key, record in rows.irange_key(min_key=low, max_key=high, inclusive=(True, False), reverse=True):
+            if keep is not None and not keep(record):
+                continue
+            if len(found) == limit:
+                return found, True
+            found.append((key, record))
+        return found, False
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(when: datetime) -> int:
+    return (when - _EPOCH) // timedelta(microseconds=1)

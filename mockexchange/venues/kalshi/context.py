@@ -10,8 +10,8 @@ from mockexchange.auth.kalshi_signature import AuthFailure, TimestampWindow, aut
 from mockexchange.auth.keys import ApiKey, KeyRegistry
 from mockexchange.core.clock import Clock, epoch_ms
 from mockexchange.core.ledger import Ledger
-from mockexchange.venues.kalshi.errors import auth_error
-from mockexchange.venues.kalshi.render import Profile
+from mockexchange.venues.kalshi.errors import auth_error, forbidden
+from mockexchange.venues.kalshi.profiles import Profile
 
 
 @dataclass(slots=True)
@@ -40,3 +40,16 @@ def authenticated_key(request: Request, ctx: KalshiContext) -> ApiKey:
     if isinstance(result, AuthFailure):
         raise auth_error(result)
     return result
+
+
+def subaccount_for(key: ApiKey, requested: int | None) -> int | None:
+    """The subaccount a request acts on: a subaccount-locked key acts on its own (and may name only that one);
+    other keys act on the one requested (None: the endpoint's default)."""
+    if key.subaccount is None:
+        return requested
+    if requested is not None and requested != key.subaccount:
+        raise forbidden(
+            "this API key is restricted to a single sub-account and cannot access this endpoint",
+            f"key is locked to subaccount {key.subaccount}; omit subaccount or pass {key.subaccount}",
+        )
+    return key.subaccount

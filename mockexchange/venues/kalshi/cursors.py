@@ -17,6 +17,8 @@ from typing import Any
 
 import orjson
 
+from mockexchange.venues.kalshi.errors import param_error
+
 _VERSION = 1
 
 
@@ -53,3 +55,16 @@ def decode(cursor: str, filters: Mapping[str, Any], key_length: int) -> tuple[st
             f"cursor was issued for a different filter set ({', '.join(names)} differ); start without a cursor"
         )
     return tuple(payload["k"])
+
+
+def decode_param(
+    operation: str, cursor: str | None, filters: Mapping[str, Any], key_length: int
+) -> tuple[str, ...] | None:
+    """The `cursor` query parameter of `operation`: None for the first page, else the key to resume after; an
+    unusable cursor is Kalshi's 400 for the parameter, with the reason in the diagnosis header."""
+    if not cursor:
+        return None
+    try:
+        return decode(cursor, filters, key_length)
+    except CursorError as exc:
+        raise param_error(operation, "Cursor", "cursor", str(exc)) from None

@@ -28,6 +28,7 @@ class Param:
     required: bool = False
     single: bool = False  # a comma-separated list is refused
     max_items: int | None = None  # for csv
+    range_tags: tuple[str, str] = ("gte", "lte")  # the validator tags of the bounds, as the spec declares them
 
     def parse(self, operation: str, raw: str | None) -> Any:
         if raw is None or raw == "":
@@ -56,9 +57,9 @@ class Param:
         if abs(value) > _INT64:
             raise param_format_error(operation, self.name, raw, f"{self.name} is out of the int64 range")
         if self.minimum is not None and value < self.minimum:
-            raise param_error(operation, self.field, "gte", f"{self.name} must be >= {self.minimum}")
+            raise param_error(operation, self.field, self.range_tags[0], f"{self.name} must be >= {self.minimum}")
         if self.maximum is not None and value > self.maximum:
-            raise param_error(operation, self.field, "lte", f"{self.name} must be <= {self.maximum}")
+            raise param_error(operation, self.field, self.range_tags[1], f"{self.name} must be <= {self.maximum}")
         return value
 
     def _csv(self, operation: str, raw: str) -> tuple[str, ...]:
@@ -79,5 +80,16 @@ def parse_query(operation: str, params: Sequence[Param], query: Mapping[str, str
         values[param.name] = param.parse(operation, query.get(param.name))
     return values
 
+
+# Declarations shared by several operations. Bounds and tags follow the spec's schemas and `validate` tags.
+CURSOR = Param("cursor", "Cursor")
+LIMIT = Param("limit", "Limit", "int", minimum=1, maximum=1000, default=100, range_tags=("min", "max"))
+TRANSFER_LIMIT = Param("limit", "Limit", "int", minimum=1, maximum=500, default=100, range_tags=("min", "max"))
+TICKER = Param("ticker", "Ticker")
+SINGLE_EVENT_TICKER = Param("event_ticker", "EventTicker", single=True)
+SUBACCOUNT = Param("subaccount", "Subaccount", "int", minimum=0, maximum=63)
+EXCHANGE_INDEX = Param("exchange_index", "ExchangeIndex", "int", minimum=0, maximum=2**31 - 1)
+MIN_TS = Param("min_ts", "MinTs", "int")
+MAX_TS = Param("max_ts", "MaxTs", "int")
 
 __all__ = ["KalshiError", "Param", "parse_query"]

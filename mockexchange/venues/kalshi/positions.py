@@ -6,27 +6,27 @@ from collections.abc import Callable
 from typing import Any
 
 from mockexchange.auth.keys import ApiKey
-from mockexchange.core.ledger import MAX_SUBACCOUNT
 from mockexchange.core.store import MarketPosition
 from mockexchange.venues.kalshi import cursors
-from mockexchange.venues.kalshi.context import KalshiContext
-from mockexchange.venues.kalshi.errors import KalshiError, forbidden, not_found, param_error
-from mockexchange.venues.kalshi.params import Param, parse_query
+from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
+from mockexchange.venues.kalshi.errors import forbidden, not_found, param_error
+from mockexchange.venues.kalshi.params import CURSOR, EXCHANGE_INDEX, SUBACCOUNT, TICKER, Param, parse_query
 
 GET_POSITIONS = "GetPositions"
 GET_FCM_POSITIONS = "GetFCMPositions"
 SETTLEMENT_STATUSES = ("unsettled", "settled", "all")
 
-_LIMIT = Param("limit", "Limit", "int", minimum=1, maximum=1000, default=100)
-_CURSOR = Param("cursor", "Cursor")
-_TICKER = Param("ticker", "Ticker")
-_EVENT_TICKER = Param("event_ticker", "EventTicker", single=True)
-_SETTLEMENT_STATUS = Param(
+POSITIONS_LIMIT = Param("limit", "Limit", "int", minimum=1, maximum=1000, default=100)
+SETTLEMENT_STATUS = Param(
     "settlement_status", "SettlementStatus", "enum", choices=SETTLEMENT_STATUSES, default="unsettled"
 )
-_SUBACCOUNT = Param("subaccount", "Subaccount", "int", minimum=0, maximum=MAX_SUBACCOUNT)
-_EXCHANGE_INDEX = Param("exchange_index", "ExchangeIndex", "int", minimum=0, maximum=2**31 - 1)
-_SUBTRADER_ID = Param("subtrader_id", "SubtraderId")
+SUBTRADER_ID = Param("subtrader_id", "SubtraderId")
+
+_COUNTS: dict[str, Callable[[MarketPosition], bool]] = {
+    "position": lambda r: r.position != 0,
+    "total_traded": lambda r: r.total_traded != 0,
+    "resting_order_count": lambda r: r.resting_orders_count != 0,
+}
 
 
 def _count_filter(values: tuple[str, ...]) -> Param:
@@ -37,12 +37,7 @@ def _keep(count_filter: tuple[str, ...] | None, exchange_index: int | None) -> C
     """The row filters the index cannot seek by. `count_filter` keeps rows where any named count is non-zero."""
     tests: list[Callable[[MarketPosition], bool]] = []
     if count_filter:
-        fields = {
-            "position": lambda r: r.position != 0,
-            "total_traded": lambda r: r.total_traded != 0,
-            "resting_order_count": lambda r: r.resting_orders_count != 0,
-        }
-        wanted = [fields[name] for name in count_filter]
+        wanted = [_COUNTS[name] for name in count_filter]
         tests.append(lambda r: any(test(r) for test in wanted))
     if exchange_index is not None:
         tests.append(lambda r: r.exchange_index == exchange_index)
@@ -59,28 +54,23 @@ def _page(ctx: KalshiContext, operation: str, owner: tuple[str, int], values: di
     """
     user_id, subaccount = owner
     status = values["settlement_status"]
+    event_ticker = values["event_ticker"]
     filters = {
         "op": operation,
         "owner": [user_id, subaccount],
         "settlement_status": status,
-        "count_filter": list(values["count_filter"]) if values["count_filter"] else None,
+        "count_filter": values["count_filter"],
         "ticker": values["ticker"],
-        "event_ticker": values["event_ticker"],
+        "event_ticker": event_ticker,
         "exchange_index": values.get("exchange_index"),
     }
-    after = None
-    if values["cursor"]:
-        try:
-            after = cursors.decode(values["cursor"], filters, key_length=2)
-        except cursors.CursorError as exc:
-            raise param_error(operation, "Cursor", "cursor", str(exc)) from None
+    after = cursors.decode_param(operation, values["cursor"], filters, key_length=2)
     keep = _keep(values["count_filter"], values.get("exchange_index"))
     store = ctx.ledger.positions
-    profile = ctx.profile
     with ctx.ledger.reading():
         rows, more = store.page(
             user_id, subaccount, status, values["limit"],
-            after=after, event_ticker=values["event_ticker"], ticker=values["ticker"], keep=keep,
+            after=after, event_ticker=event_ticker, ticker=values["ticker"], keep=keep,
         )  # fmt: skip
         seen_event = after[0] if after else None
         rollups = []
@@ -88,51 +78,34 @@ def _page(ctx: KalshiContext, operation: str, owner: tuple[str, int], values: di
             if row.event_ticker != seen_event:
                 seen_event = row.event_ticker
                 rollups.append(
-                    store.event_rollup(
-                        user_id, subaccount, status, row.event_ticker, ticker=values["ticker"], keep=keep
-                    )
+                    store.event_rollup(user_id, subaccount, status, seen_event, ticker=values["ticker"], keep=keep)
                 )
     return {
-        "market_positions": [profile.market_position(r) for r in rows],
-        "event_positions": [profile.event_position(e) for e in rollups],
+        "market_positions": [ctx.profile.market_position(r) for r in rows],
+        "event_positions": [ctx.profile.event_position(e) for e in rollups],
         "cursor": cursors.encode(rows[-1].key, filters) if more else "",
     }
 
 
 def get_positions(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     profile = ctx.profile
-    params = [
-        _CURSOR,
-        _LIMIT,
-        _count_filter(profile.count_filter_values),
-        _TICKER,
-        _EVENT_TICKER,
-        _SUBACCOUNT,
-        _EXCHANGE_INDEX,
-    ]
+    params = [CURSOR, POSITIONS_LIMIT, _count_filter(profile.count_filter_values), TICKER]
+    params += [profile.positions_event_ticker, SUBACCOUNT, EXCHANGE_INDEX]
     if profile.positions_settlement_status:
-        params.append(_SETTLEMENT_STATUS)
+        params.append(SETTLEMENT_STATUS)
     values = parse_query(GET_POSITIONS, params, query)
     values.setdefault("settlement_status", "unsettled")
-    subaccount = values["subaccount"]
-    if key.subaccount is not None:
-        if subaccount is not None and subaccount != key.subaccount:
-            raise forbidden(
-                "this API key is restricted to a single sub-account and cannot access this endpoint",
-                f"key is locked to subaccount {key.subaccount}; omit subaccount or pass {key.subaccount}",
-            )
-        subaccount = key.subaccount
-    return _page(ctx, GET_POSITIONS, (key.user_id, subaccount or 0), values)
+    return _page(ctx, GET_POSITIONS, (key.user_id, subaccount_for(key, values["subaccount"]) or 0), values)
 
 
 FCM_PARAMS = [
-    _SUBTRADER_ID,
-    _TICKER,
+    SUBTRADER_ID,
+    TICKER,
     Param("event_ticker", "EventTicker"),
     _count_filter(("position", "total_traded")),
-    _SETTLEMENT_STATUS,
-    _LIMIT,
-    _CURSOR,
+    SETTLEMENT_STATUS,
+    POSITIONS_LIMIT,
+    CURSOR,
 ]
 
 
@@ -157,6 +130,3 @@ def get_fcm_positions(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
         if subtrader_id not in member.subtraders:
             raise not_found(f"{subtrader_id!r} is not a subtrader of FCM member {member.user_id!r}")
     return _page(ctx, GET_FCM_POSITIONS, (subtrader_id, 0), values)
-
-
-__all__ = ["KalshiError", "get_fcm_positions", "get_positions"]

@@ -1,41 +1,61 @@
-"""Kalshi wire rendering, one renderer per API profile. Field names, units and decimal places are decided here only.
+"""Kalshi wire rendering: field names, units and decimal places are decided here and nowhere else.
 
-- `3.34`: the shapes of the published spec 3.34.0: `*_dollars` strings with 6 places, `*_fp` strings with 2.
-- `legacy`: the shapes of late 2025 that older clients still parse: the same fields plus their integer twins
-  (cents, whole contracts).
-A profile is a table of small functions; routes ask the profile, never test its name.
+Two generations of shapes:
+- today's (spec 3.34.0): `*_dollars` strings (6 places on positions, settlements and fees, 4 on prices and balances),
+  `*_fp` counts with 2 places, no integer money.
+- legacy (late 2025, what `kalshi_python_sync` 3.2.0 parses): today's fields with 4-place dollars, plus the integer
+  twins: cents, whole contracts, and `price` as a JSON number.
+`profiles.py` picks one function per record type for each API profile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from mockexchange.core.money import fixed, to_cents, to_whole_contracts
-from mockexchange.core.store import EventRollup, MarketPosition
+import orjson
 
-DOLLAR_PLACES = 6
-COUNT_PLACES = 2
+from mockexchange.core.ledger import Fill, RestingOrder, Settlement, Transfer
+from mockexchange.core.money import ZERO, fixed, to_cents, to_whole_contracts
+from mockexchange.core.store import EventRollup, MarketPosition
 
 Row = dict[str, Any]
 
 
 def rfc3339(when: datetime) -> str:
-    """RFC 3339 with microseconds and `Z`, as Kalshi prints `last_updated_ts`."""
+    """RFC 3339 with microseconds and `Z`, as Kalshi prints `last_updated_ts`, `created_time`, `settled_time`."""
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def dollars(value) -> str:
-    return fixed(value, DOLLAR_PLACES)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def count_fp(value) -> str:
-    return fixed(value, COUNT_PLACES)
+def unix_seconds(when: datetime) -> int:
+    return (when - _EPOCH) // timedelta(seconds=1)
 
 
-def market_position_334(row: MarketPosition) -> Row:
+def dollars6(value: Decimal) -> str:
+    return fixed(value, 6)
+
+
+def dollars4(value: Decimal) -> str:
+    return fixed(value, 4)
+
+
+def count_fp(value: Decimal) -> str:
+    return fixed(value, 2)
+
+
+def json_number(value: Decimal) -> orjson.Fragment:
+    """A JSON number written from the Decimal's digits, never through a float."""
+    return orjson.Fragment(f"{value.normalize():f}".encode())
+
+
+# -- positions --------------------------------------------------------------------------------------------------------
+
+
+def market_position(row: MarketPosition, dollars=dollars6) -> Row:
     return {
         "ticker": row.ticker,
         "exchange_index": row.exchange_index,
@@ -48,7 +68,7 @@ def market_position_334(row: MarketPosition) -> Row:
     }
 
 
-def event_position_334(rollup: EventRollup) -> Row:
+def event_position(rollup: EventRollup, dollars=dollars6) -> Row:
     return {
         "event_ticker": rollup.event_ticker,
         "total_cost_dollars": dollars(rollup.total_cost),
@@ -61,7 +81,7 @@ def event_position_334(rollup: EventRollup) -> Row:
 
 def market_position_legacy(row: MarketPosition) -> Row:
     return {
-        **market_position_334(row),
+        **market_position(row, dollars4),
         "position": to_whole_contracts(row.position),
         "total_traded": to_cents(row.total_traded),
         "market_exposure": to_cents(row.market_exposure),
@@ -73,47 +93,126 @@ def market_position_legacy(row: MarketPosition) -> Row:
 
 def event_position_legacy(rollup: EventRollup) -> Row:
     return {
-        **event_position_334(rollup),
+        **event_position(rollup, dollars4),
         "total_cost": to_cents(rollup.total_cost),
         "total_cost_shares": to_whole_contracts(rollup.total_cost_shares),
         "event_exposure": to_cents(rollup.event_exposure),
         "realized_pnl": to_cents(rollup.realized_pnl),
         "fees_paid": to_cents(rollup.fees_paid),
-        "resting_order_count": rollup.resting_orders_count,
     }
 
 
-@dataclass(frozen=True, slots=True)
-class Profile:
-    name: str
-    market_position: Callable[[MarketPosition], Row]
-    event_position: Callable[[EventRollup], Row]
-    # Which settlement states /portfolio/positions can list, and which count_filter values it accepts.
-    positions_settlement_status: bool
-    count_filter_values: tuple[str, ...]
+# -- fills ------------------------------------------------------------------------------------------------------------
 
 
-PROFILES: dict[str, Profile] = {
-    "3.34": Profile(
-        name="3.34",
-        market_position=market_position_334,
-        event_position=event_position_334,
-        positions_settlement_status=True,
-        count_filter_values=("position", "total_traded"),
-    ),
-    "legacy": Profile(
-        name="legacy",
-        market_position=market_position_legacy,
-        event_position=event_position_legacy,
-        positions_settlement_status=False,
-        count_filter_values=("position", "total_traded", "resting_order_count"),
-    ),
-}
-DEFAULT_PROFILE = "3.34"
+def outcome_side(fill: Fill) -> str:
+    """The side a fill positions the user for: buy YES and sell NO -> yes; buy NO and sell YES -> no."""
+    return "yes" if (fill.side == "yes") == (fill.action == "buy") else "no"
 
 
-def profile(name: str) -> Profile:
-    try:
-        return PROFILES[name]
-    except KeyError:
-        raise ValueError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}") from None
+def fill(f: Fill, dollars=dollars6) -> Row:
+    outcome = outcome_side(f)
+    row: Row = {
+        "fill_id": f.fill_id,
+        "trade_id": f.fill_id,
+        "order_id": f.order_id,
+        "ticker": f.ticker,
+        "market_ticker": f.ticker,
+        "exchange_index": f.exchange_index,
+        "side": f.side,
+        "action": f.action,
+        "outcome_side": outcome,
+        "book_side": "bid" if outcome == "yes" else "ask",
+        "count_fp": count_fp(f.count),
+        "yes_price_dollars": dollars4(f.yes_price),
+        "no_price_dollars": dollars4(f.no_price),
+        "is_taker": f.is_taker,
+        "fee_cost": dollars(f.fee),
+        "created_time": rfc3339(f.created),
+        "ts": unix_seconds(f.created),
+        "subaccount_number": f.subaccount,
+    }
+    if f.client_order_id is not None:
+        row["client_order_id"] = f.client_order_id
+    return row
+
+
+def fill_legacy(f: Fill) -> Row:
+    return {
+        **fill(f, dollars4),
+        "count": to_whole_contracts(f.count),
+        "price": json_number(f.price),
+        "yes_price": to_cents(f.yes_price),
+        "no_price": to_cents(f.no_price),
+        "yes_price_fixed": dollars4(f.yes_price),
+        "no_price_fixed": dollars4(f.no_price),
+    }
+
+
+# -- settlements ------------------------------------------------------------------------------------------------------
+
+
+def settlement(s: Settlement, dollars=dollars6) -> Row:
+    return {
+        "ticker": s.ticker,
+        "exchange_index": s.exchange_index,
+        "event_ticker": s.event_ticker,
+        "market_result": s.market_result,
+        "yes_count_fp": count_fp(s.yes_count),
+        "yes_total_cost_dollars": dollars(s.yes_total_cost),
+        "no_count_fp": count_fp(s.no_count),
+        "no_total_cost_dollars": dollars(s.no_total_cost),
+        "revenue": to_cents(s.revenue),
+        "settled_time": rfc3339(s.settled_time),
+        "fee_cost": dollars(s.fee_cost),
+        "value": 100 if s.market_result == "yes" else 0,
+    }
+
+
+def settlement_legacy(s: Settlement) -> Row:
+    return {
+        **settlement(s, dollars4),
+        "yes_count": to_whole_contracts(s.yes_count),
+        "yes_total_cost": to_cents(s.yes_total_cost),
+        "no_count": to_whole_contracts(s.no_count),
+        "no_total_cost": to_cents(s.no_total_cost),
+    }
+
+
+# -- cash -------------------------------------------------------------------------------------------------------------
+
+
+def transfer(t: Transfer) -> Row:
+    return {
+        "id": t.id,
+        "status": t.status,
+        "type": t.type,
+        "amount_cents": t.amount_cents,
+        "fee_cents": t.fee_cents,
+        "created_ts": unix_seconds(t.created),
+        "finalized_ts": unix_seconds(t.finalized) if t.finalized else None,
+    }
+
+
+def indexed_balances(amounts: dict[int, Decimal]) -> list[Row]:
+    return [{"exchange_index": index, "balance": dollars4(amount)} for index, amount in sorted(amounts.items())]
+
+
+def balance(cash: Decimal, portfolio_value: Decimal, updated: datetime, breakdown: dict[int, Decimal] | None) -> Row:
+    row: Row = {
+        "balance": to_cents(cash),
+        "balance_dollars": dollars4(cash),
+        "portfolio_value": to_cents(portfolio_value),
+        "updated_ts": unix_seconds(updated),
+    }
+    if breakdown is not None:
+        row["balance_breakdown"] = indexed_balances(breakdown)
+    return row
+
+
+def resting_order_value(orders: list[RestingOrder]) -> Row:
+    by_index: dict[int, Decimal] = {}
+    for order in orders:
+        by_index[order.exchange_index] = by_index.get(order.exchange_index, ZERO) + order.value
+    total = sum(by_index.values(), ZERO)
+    return {"total_resting_order_value": to_cents(total), "resting_order_value_breakdown": indexed_balances(by_index)}

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.auth.keys import ApiKey
-from mockexchange.venues.kalshi import positions
+from mockexchange.venues.kalshi import balance, history, positions
 from mockexchange.venues.kalshi.context import KalshiContext, authenticated_key
 from mockexchange.venues.kalshi.errors import KalshiError, internal_error
 from mockexchange.web import json_response
@@ -37,7 +37,14 @@ def _endpoint(ctx: KalshiContext, operation: Operation) -> Callable[[Request], A
 
 
 def routes(ctx: KalshiContext) -> list[BaseRoute]:
-    return [
-        Route(f"{API_PREFIX}/portfolio/positions", _endpoint(ctx, positions.get_positions), methods=["GET"]),
-        Route(f"{API_PREFIX}/fcm/positions", _endpoint(ctx, positions.get_fcm_positions), methods=["GET"]),
-    ]
+    table: dict[str, Operation] = {
+        "/portfolio/positions": positions.get_positions,
+        "/fcm/positions": positions.get_fcm_positions,
+        "/portfolio/balance": balance.get_balance,
+        "/portfolio/summary/total_resting_order_value": balance.get_resting_order_value,
+        "/portfolio/fills": history.get_fills,
+        "/portfolio/settlements": history.get_settlements,
+        "/portfolio/deposits": history.get_deposits,
+        "/portfolio/withdrawals": history.get_withdrawals,
+    }
+    return [Route(API_PREFIX + path, _endpoint(ctx, op), methods=["GET"]) for path, op in table.items()]

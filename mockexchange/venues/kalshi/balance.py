@@ -1,0 +1,57 @@
+"""GET /portfolio/balance and GET /portfolio/summary/total_resting_order_value: cash and what it is committed to."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from mockexchange.auth.keys import ApiKey
+from mockexchange.core.ledger import Account, Ledger
+from mockexchange.core.money import ONE, ZERO
+from mockexchange.venues.kalshi import render
+from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
+from mockexchange.venues.kalshi.errors import forbidden
+from mockexchange.venues.kalshi.params import EXCHANGE_INDEX, SUBACCOUNT, parse_query
+
+GET_BALANCE = "GetBalance"
+
+
+def portfolio_value(ledger: Ledger, user_id: str, subaccount: int, exchange_index: int | None) -> Decimal:
+    """Open positions marked at their market's last traded price (the side held), or at cost before any trade."""
+    value = ZERO
+    for row in ledger.positions.walk(user_id, subaccount, "unsettled"):
+        if exchange_index is not None and row.exchange_index != exchange_index:
+            continue
+        last = ledger.markets[row.ticker].last_yes_price
+        if last is None or row.position == ZERO:
+            value += row.market_exposure
+        else:
+            value += abs(row.position) * (last if row.position > ZERO else ONE - last)
+    return value
+
+
+def get_balance(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+    values = parse_query(GET_BALANCE, [SUBACCOUNT, EXCHANGE_INDEX], query)
+    subaccount = subaccount_for(key, values["subaccount"]) or 0
+    exchange_index = values["exchange_index"]
+    with ctx.ledger.reading():
+        account: Account = ctx.ledger.account(key.user_id)
+        cash = account.balance(subaccount, exchange_index)
+        value = portfolio_value(ctx.ledger, key.user_id, subaccount, exchange_index)
+        updated = account.updated.get(subaccount) or account.updated[0]
+        breakdown = account.breakdown(subaccount)
+    if exchange_index is not None:
+        breakdown = {exchange_index: breakdown.get(exchange_index, ZERO)}
+    # Kalshi omits the breakdown only for subaccount-restricted keys.
+    return render.balance(cash, value, updated, None if key.subaccount is not None else breakdown)
+
+
+def get_resting_order_value(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+    """Resting orders of an FCM member and of its subtraders."""
+    with ctx.ledger.reading():
+        member = ctx.ledger.accounts.get(key.user_id)
+        if member is None or not member.fcm_member:
+            raise forbidden("FCM member access level required", f"user {key.user_id!r} is not an FCM member")
+        owners = {member.user_id, *member.subtraders}
+        orders = [o for o in ctx.ledger.orders.values() if o.user_id in owners]
+        return render.resting_order_value(orders)

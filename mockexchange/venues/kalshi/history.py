@@ -1,0 +1,121 @@
+"""The time-ordered portfolio lists: GET /portfolio/fills, /settlements, /deposits and /withdrawals.
+
+Each is newest first, keyset-paged over the ledger's (time, sequence) index, with `cursor` always in the answer
+(empty on the last page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mockexchange.auth.keys import ApiKey
+from mockexchange.core.store import TimeIndex
+from mockexchange.venues.kalshi import cursors, render
+from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
+from mockexchange.venues.kalshi.errors import param_error
+from mockexchange.venues.kalshi.params import (
+    CURSOR,
+    EXCHANGE_INDEX,
+    LIMIT,
+    MAX_TS,
+    MIN_TS,
+    SINGLE_EVENT_TICKER,
+    SUBACCOUNT,
+    TICKER,
+    TRANSFER_LIMIT,
+    Param,
+    parse_query,
+)
+
+GET_FILLS = "GetFills"
+GET_SETTLEMENTS = "GetSettlements"
+GET_DEPOSITS = "GetDeposits"
+GET_WITHDRAWALS = "GetWithdrawals"
+
+FILLS_PARAMS = [
+    Param("ticker", "Ticker", "csv", max_items=100),
+    Param("order_id", "OrderId"),
+    MIN_TS,
+    MAX_TS,
+    LIMIT,
+    CURSOR,
+    SUBACCOUNT,
+    EXCHANGE_INDEX,
+]
+SETTLEMENTS_PARAMS = [LIMIT, CURSOR, TICKER, SINGLE_EVENT_TICKER, MIN_TS, MAX_TS, SUBACCOUNT]
+TRANSFERS_PARAMS = [TRANSFER_LIMIT, CURSOR]
+
+
+def _all(*tests: Callable[[Any], bool] | None) -> Callable[[Any], bool] | None:
+    chosen = [t for t in tests if t is not None]
+    return (lambda record: all(t(record) for t in chosen)) if chosen else None
+
+
+def _equals(attribute: str, value: Any) -> Callable[[Any], bool] | None:
+    return None if value is None else (lambda record: getattr(record, attribute) == value)
+
+
+def _page(
+    ctx: KalshiContext,
+    operation: str,
+    index: TimeIndex,
+    user_id: str,
+    values: dict[str, Any],
+    keep: Callable[[Any], bool] | None,
+    render_one: Callable[[Any], dict[str, Any]],
+    list_name: str,
+) -> dict[str, Any]:
+    filters = {"op": operation, "owner": user_id, **{k: v for k, v in values.items() if k not in ("cursor", "limit")}}
+    after = cursors.decode_param(operation, values["cursor"], filters, key_length=2)
+    before = None
+    if after is not None:
+        if not all(part.isdigit() for part in after):
+            raise param_error(operation, "Cursor", "cursor", "cursor is not one this server issued (bad key)")
+        before = (int(after[0]), int(after[1]))
+    with ctx.ledger.reading():
+        found, more = index.page(
+            user_id, values["limit"], before=before, min_ts=values.get("min_ts"), max_ts=values.get("max_ts"), keep=keep
+        )
+        rows = [render_one(record) for _, record in found]
+    cursor = cursors.encode((str(found[-1][0][0]), str(found[-1][0][1])), filters) if more else ""
+    return {list_name: rows, "cursor": cursor}
+
+
+def get_fills(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+    values = parse_query(GET_FILLS, FILLS_PARAMS, query)
+    values["subaccount"] = subaccount_for(key, values["subaccount"])  # omitted: every subaccount
+    tickers = frozenset(values["ticker"]) if values["ticker"] else None
+    keep = _all(
+        (lambda f: f.ticker in tickers) if tickers else None,
+        _equals("order_id", values["order_id"]),
+        _equals("subaccount", values["subaccount"]),
+        _equals("exchange_index", values["exchange_index"]),
+    )
+    return _page(ctx, GET_FILLS, ctx.ledger.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills")
+
+
+def get_settlements(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+    values = parse_query(GET_SETTLEMENTS, SETTLEMENTS_PARAMS, query)
+    values["subaccount"] = subaccount_for(key, values["subaccount"])  # omitted: every subaccount
+    keep = _all(
+        _equals("ticker", values["ticker"]),
+        _equals("event_ticker", values["event_ticker"]),
+        _equals("subaccount", values["subaccount"]),
+    )
+    ledger = ctx.ledger
+    return _page(
+        ctx, GET_SETTLEMENTS, ledger.settlements, key.user_id, values, keep, ctx.profile.settlement, "settlements"
+    )
+
+
+def get_deposits(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+    values = parse_query(GET_DEPOSITS, TRANSFERS_PARAMS, query)
+    return _page(ctx, GET_DEPOSITS, ctx.ledger.deposits, key.user_id, values, None, render.transfer, "deposits")
+
+
+def get_withdrawals(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+    values = parse_query(GET_WITHDRAWALS, TRANSFERS_PARAMS, query)
+    return _page(
+        ctx, GET_WITHDRAWALS, ctx.ledger.withdrawals, key.user_id, values, None, render.transfer, "withdrawals"
+    )

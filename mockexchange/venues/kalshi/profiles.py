@@ -1,0 +1,65 @@
+"""API profiles: which generation of Kalshi's wire format the mock speaks. A profile is a table, not a branch.
+
+- `3.34` (default): spec 3.34.0.
+- `legacy`: the shapes of November 2025 that older clients (official SDK 3.2.0) still parse: integer twins beside the
+  dollar strings, `event_ticker` as a comma list of at most 10 on /portfolio/positions, no `settlement_status` there
+  (unsettled positions only), and `count_filter` also taking `resting_order_count`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mockexchange.core.ledger import Fill, Settlement
+from mockexchange.core.store import EventRollup, MarketPosition
+from mockexchange.venues.kalshi import render
+from mockexchange.venues.kalshi.params import SINGLE_EVENT_TICKER, Param
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    market_position: Callable[[MarketPosition], Row]
+    event_position: Callable[[EventRollup], Row]
+    fill: Callable[[Fill], Row]
+    settlement: Callable[[Settlement], Row]
+    # /portfolio/positions request side
+    positions_event_ticker: Param
+    positions_settlement_status: bool
+    count_filter_values: tuple[str, ...]
+
+
+PROFILES: dict[str, Profile] = {
+    "3.34": Profile(
+        name="3.34",
+        market_position=render.market_position,
+        event_position=render.event_position,
+        fill=render.fill,
+        settlement=render.settlement,
+        positions_event_ticker=SINGLE_EVENT_TICKER,
+        positions_settlement_status=True,
+        count_filter_values=("position", "total_traded"),
+    ),
+    "legacy": Profile(
+        name="legacy",
+        market_position=render.market_position_legacy,
+        event_position=render.event_position_legacy,
+        fill=render.fill_legacy,
+        settlement=render.settlement_legacy,
+        positions_event_ticker=Param("event_ticker", "EventTicker", "csv", max_items=10),
+        positions_settlement_status=False,
+        count_filter_values=("position", "total_traded", "resting_order_count"),
+    ),
+}
+DEFAULT_PROFILE = "3.34"
+
+
+def profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}") from None
