@@ -4,7 +4,6 @@ balance = deposits - withdrawals - costs - fees + proceeds + settlement revenue.
 from __future__ import annotations
 
 import contextlib
-
 from decimal import Decimal as D
 
 from hypothesis import given, settings

@@ -17,11 +17,18 @@ from typing import Any
 import pytest
 
 from mockexchange.server import MockServer
-from mockexchange.testing.clients import KALSHI_SDK, OFFICIAL_ASYNC, OFFICIAL_SYNC, ClientSpec, run_client
+from mockexchange.testing.clients import (
+    KALSHI_SDK,
+    OFFICIAL_ASYNC,
+    OFFICIAL_SYNC,
+    OFFICIAL_SYNC_LEGACY,
+    ClientSpec,
+    run_client,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 KALSHI_SCRIPTS = REPO / "contracts" / "clients" / "kalshi"
-SUITE_CLIENTS = (KALSHI_SDK, OFFICIAL_SYNC, OFFICIAL_ASYNC)
+SUITE_CLIENTS = (KALSHI_SDK, OFFICIAL_SYNC, OFFICIAL_ASYNC, OFFICIAL_SYNC_LEGACY)
 CLIENT_TIMEOUT_S = 180.0
 
 TRADER = "trader"
