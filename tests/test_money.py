@@ -15,6 +15,7 @@ from mockexchange.core.money import (
     parse_price,
     to_centi_cents,
     to_cents,
+    truncate,
 )
 
 
@@ -45,6 +46,8 @@ def test_fixed_places_and_no_negative_zero():
     assert fixed(D("-0.000"), 6) == "0.000000"
     assert fixed(D("0.0000005"), 6) == "0.000000"  # half-even
     assert fixed(D("0.0000015"), 6) == "0.000002"
+    assert fixed(D("-0.000001"), 4) == "0.0000"  # rounds to zero: no sign
+    assert fixed(D("-0.00006"), 4) == "-0.0001"
 
 
 def test_cents_truncate_like_kalshis_balance():
@@ -52,5 +55,6 @@ def test_cents_truncate_like_kalshis_balance():
     assert to_cents(D("-1.019")) == -101
     assert to_centi_cents(D("50")) == 500_000
     assert from_cents(9801) == D("98.01")
+    assert truncate(D("0.999950"), 4) == D("0.9999") and truncate(D("-1.23456"), 4) == D("-1.2345")
     with pytest.raises(MoneyError):
         from_cents(1.5)

@@ -440,3 +440,16 @@ def test_timestamps_match_the_exchange_clock():
         [row] = ok(signed(mock, "u"), "/portfolio/fills")["fills"]
         assert row["created_time"] == "2026-11-03T12:00:00.000007Z"
         assert re.match(r"^\d{10}$", str(row["ts"]))
+
+
+@pytest.mark.parametrize(
+    "opening_cents,price,dollars,cents",
+    [(100, "0.0050", "0.9999", 99), (0, "0.0001", "0.0000", 0), (0, "0.0002", "0.0000", 0)],
+)
+def test_balance_figures_agree_at_the_edges(opening_cents, price, dollars, cents):
+    with MockServer() as mock:
+        mock.create_account("a", balance_cents=opening_cents)
+        mock.fill("a", "EV-A", "yes", "buy", "0.01", price, is_taker=False)  # a micro-dollar sized trade
+        body = ok(signed(mock, "a"), "/portfolio/balance")
+        assert (body["balance_dollars"], body["balance"]) == (dollars, cents)
+        assert body["balance_breakdown"][0]["balance"] == dollars

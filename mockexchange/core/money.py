@@ -76,9 +76,16 @@ def ceil_to(value: Decimal, quantum: Decimal) -> Decimal:
 
 
 def fixed(value: Decimal, places: int) -> str:
-    """A decimal string with exactly `places` places, as the venues print amounts ("2.500000", "3.00")."""
-    text = f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):f}"
-    return "0" + text[2:] if text.startswith("-0") and not value else text
+    """A decimal string with exactly `places` places, as the venues print amounts ("2.500000", "3.00").
+    A value that rounds to zero prints without a sign ("0.0000", never "-0.0000")."""
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    return f"{abs(rounded) if rounded.is_zero() else rounded:f}"
+
+
+def truncate(value: Decimal, places: int) -> Decimal:
+    """Cut toward zero to `places` places: how Kalshi derives coarser balance figures from finer ones
+    (98.0186 dollars is 9801 cents), so every figure of one balance agrees."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
 
 
 def to_cents(dollars: Decimal) -> int:

@@ -12,7 +12,7 @@ import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
@@ -173,8 +173,15 @@ def build_portfolio(mock: MockServer, key_dir: Path) -> Portfolio:
     return portfolio
 
 
+class Served(Protocol):
+    """What run_plan needs of a portfolio (`Portfolio` here, `History` in history_portfolio.py)."""
+
+    mock: MockServer
+    keys: dict[str, Key]  # "trader" is the default key of a plan
+
+
 def run_plan(
-    spec: ClientSpec, script: Path, portfolio: Portfolio, calls: list[dict], tmp_dir: Path, env: dict | None = None
+    spec: ClientSpec, script: Path, portfolio: Served, calls: list[dict], tmp_dir: Path, env: dict | None = None
 ) -> dict[str, dict]:
     """Run a client script with a plan of calls against the portfolio's mock; its outcomes by call id."""
     plan_path = tmp_dir / f"plan-{spec.name}.json"

@@ -1,5 +1,6 @@
-"""Session fixtures for the real-client suites: the client venvs (built once, in parallel) and one mock holding a
-portfolio big enough to need many pages (see client_portfolio.py).
+"""Session fixtures for the real-client suites: the client venvs (built once, in parallel), one mock holding a
+portfolio big enough to need many pages (see client_portfolio.py) and one holding the history portfolio for the other
+portfolio endpoints (see history_portfolio.py).
 
 Nothing here skips. A missing interpreter or a failed install fails the tests that need it, with the reason.
 """
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from client_portfolio import SUITE_CLIENTS, Portfolio, build_portfolio
+from history_portfolio import History, make_history
 
 from mockexchange.server import MockServer
 from mockexchange.testing.clients import ClientEnvError, ensure_venv
@@ -37,3 +39,13 @@ def client_venvs() -> dict[str, Path]:
 def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portfolio]:
     with MockServer() as mock:
         yield build_portfolio(mock, tmp_path_factory.mktemp("client-keys"))
+
+
+@pytest.fixture(scope="session")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
+    """The portfolio for balance, fills, settlements, deposits, withdrawals and resting order value (profile 3.34)."""
+    built = make_history(tmp_path_factory.mktemp("history-keys"))
+    try:
+        yield built
+    finally:
+        built.mock.stop()

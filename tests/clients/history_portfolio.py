@@ -6,9 +6,9 @@ times (and some share an instant, so pages cut through ties). The same build on 
 the legacy-client test reads one in each wire profile.
 
 Who is in it:
-- `hist`: 66 fills in three phases 30 s apart (57 in the primary subaccount, 9 in subaccount 3; one market on
-  exchange index 1; one order id shared by 4 fills), 6 settlements over 4 markets and both subaccounts, 13 deposits
-  and 9 withdrawals in every status, and resting orders.
+- `hist`: 69 fills, 66 of them in three phases 30 s apart (58 in the primary subaccount, 11 in subaccount 3; 7 on a
+  market on exchange index 1; one order id shared by 4 fills), 6 settlements over 4 markets and both subaccounts,
+  13 deposits and 9 withdrawals in every status, and resting orders.
 - `saver`: a handful of operations whose balance is worked out by hand (see SAVER_* below).
 - `fcmh`, an FCM member with subtraders `fcmh-a` and `fcmh-b`, all with resting orders (total worked out by hand).
 - `other`: holds some of `hist`'s markets, so settlements and fills of another user exist beside `hist`'s.
@@ -229,12 +229,12 @@ def build_history(mock: MockServer, clock: ManualClock, key_dir: Path) -> Histor
     return history
 
 
-def make_history(tmp_dir: Path, profile: str = "3.34") -> tuple[MockServer, History]:
-    """A started mock in `profile` holding the history portfolio; the caller stops the mock."""
+def make_history(tmp_dir: Path, profile: str = "3.34") -> History:
+    """The history portfolio on a started mock speaking `profile`; the caller stops `History.mock`."""
     clock = ManualClock(T0)
     mock = MockServer(clock=clock, seed=SEED, profile=profile).start()
     try:
-        return mock, build_history(mock, clock, tmp_dir)
+        return build_history(mock, clock, tmp_dir)
     except BaseException:
         mock.stop()
         raise

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from mockexchange.core.ledger import Fill, RestingOrder, Settlement, Transfer
-from mockexchange.core.money import ZERO, fixed, to_cents, to_whole_contracts
+from mockexchange.core.money import ZERO, fixed, to_cents, to_whole_contracts, truncate
 from mockexchange.core.store import EventRollup, MarketPosition
 
 Row = dict[str, Any]
@@ -194,14 +194,19 @@ def transfer(t: Transfer) -> Row:
     }
 
 
+def balance_dollars(value: Decimal) -> str:
+    """Balances print 4 places, truncated, so the integer cents beside them (also truncated) always agree."""
+    return dollars4(truncate(value, 4))
+
+
 def indexed_balances(amounts: dict[int, Decimal]) -> list[Row]:
-    return [{"exchange_index": index, "balance": dollars4(amount)} for index, amount in sorted(amounts.items())]
+    return [{"exchange_index": index, "balance": balance_dollars(amount)} for index, amount in sorted(amounts.items())]
 
 
 def balance(cash: Decimal, portfolio_value: Decimal, updated: datetime, breakdown: dict[int, Decimal] | None) -> Row:
     row: Row = {
         "balance": to_cents(cash),
-        "balance_dollars": dollars4(cash),
+        "balance_dollars": balance_dollars(cash),
         "portfolio_value": to_cents(portfolio_value),
         "updated_ts": unix_seconds(updated),
     }
