@@ -8,6 +8,7 @@ demo generator call them too. Inputs are checked here (money as decimal strings,
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partialmethod
 from typing import Any
 
 from mockexchange.auth.keys import (
@@ -240,8 +241,9 @@ class Control:
             raise ControlError(str(exc), exc.status) from None
         return {"order_id": order.order_id, "cancelled": True}
 
-    def deposit(
+    def transfer(
         self,
+        kind: str,
         user_id: str,
         amount_cents: int,
         status: str = "applied",
@@ -249,24 +251,9 @@ class Control:
         fee_cents: int = 0,
         id: str | None = None,
     ) -> dict[str, Any]:
-        """A deposit into the primary subaccount; naming an existing `id` moves that deposit to `status`.
-        Cash moves while a deposit is applied (amount less fee)."""
-        return self._transfer("deposit", user_id, amount_cents, status, type, fee_cents, id)
-
-    def withdrawal(
-        self,
-        user_id: str,
-        amount_cents: int,
-        status: str = "applied",
-        type: str = "ach",
-        fee_cents: int = 0,
-        id: str | None = None,
-    ) -> dict[str, Any]:
-        """A withdrawal from the primary subaccount; naming an existing `id` moves it to `status`.
-        Cash moves while a withdrawal is applied (amount plus fee)."""
-        return self._transfer("withdrawal", user_id, amount_cents, status, type, fee_cents, id)
-
-    def _transfer(self, kind, user_id, amount_cents, status, type, fee_cents, transfer_id) -> dict[str, Any]:
+        """A deposit into or a withdrawal from the primary subaccount. Cash moves while it is applied: a deposit
+        credits amount less fee, a withdrawal debits amount plus fee. Naming an existing `id` moves that transfer to
+        `status`: pending -> applied or failed, applied -> returned."""
         try:
             record = self.ledger.transfer(
                 user_id,
@@ -275,7 +262,7 @@ class Control:
                 status=status,
                 type=type,
                 fee_cents=_int(fee_cents, "fee_cents"),
-                transfer_id=_optional_str(transfer_id, "id"),
+                transfer_id=_optional_str(id, "id"),
             )
         except LedgerError as exc:
             raise ControlError(str(exc), exc.status) from None
@@ -288,6 +275,9 @@ class Control:
             "amount_cents": record.amount_cents,
             "fee_cents": record.fee_cents,
         }
+
+    deposit = partialmethod(transfer, "deposit")
+    withdrawal = partialmethod(transfer, "withdrawal")
 
     def settle(self, ticker: str, result: str) -> dict[str, Any]:
         """Determine a market yes or no: winners are paid 1 dollar a contract and its positions become settled."""

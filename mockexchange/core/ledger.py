@@ -280,6 +280,21 @@ class Ledger:
 
     # -- trading ------------------------------------------------------------------------------------------------
 
+    def _position_row(self, user_id: str, subaccount: int, market: Market, now: datetime) -> MarketPosition:
+        row = self.positions.get(user_id, subaccount, market.ticker)
+        if row is None:
+            row = MarketPosition(user_id, subaccount, market.ticker, market.event_ticker, market.exchange_index, now)
+            self.positions.add(row)
+        return row
+
+    def _open_market(self, user_id: str, ticker: str, event_ticker: str | None) -> tuple[Account, Market]:
+        """The trader's account and the market, listed if new; a settled market takes no more trading."""
+        account = self.account(user_id)
+        market = self.list_market(ticker, event_ticker)
+        if market.result is not None:
+            raise LedgerError(f"market {ticker!r} is settled", status=409)
+        return account, market
+
     def apply_fill(
         self,
         user_id: str,
@@ -297,25 +312,11 @@ class Ledger:
         client_order_id: str | None = None,
     ) -> Fill:
         """A fill of `count` contracts of `side` at that side's `price`, for the user's subaccount."""
-        if side not in ("yes", "no"):
-            raise LedgerError("side must be 'yes' or 'no'")
-        if action not in ("buy", "sell"):
-            raise LedgerError("action must be 'buy' or 'sell'")
-        if count <= ZERO or count != count.quantize(COUNT_QUANTUM):
-            raise LedgerError("count must be positive, in hundredths of a contract")
-        if not ZERO < price < 1:
-            raise LedgerError("price must be between 0 and 1 dollars exclusive")
-        check_subaccount(subaccount)
+        check_trade(side, action, count, price, subaccount)
         with self.lock:
-            account = self.account(user_id)
-            market = self.list_market(ticker, event_ticker)
-            if market.result is not None:
-                raise LedgerError(f"market {ticker!r} is settled", status=409)
+            account, market = self._open_market(user_id, ticker, event_ticker)
             now = self.clock.now()
-            row = self.positions.get(user_id, subaccount, ticker)
-            if row is None:
-                row = MarketPosition(user_id, subaccount, ticker, market.event_ticker, market.exchange_index, now)
-                self.positions.add(row)
+            row = self._position_row(user_id, subaccount, market, now)
             delta, yes_price = positions.yes_terms(side, action, count, price)
             result = positions.trade(row.position, row.market_exposure, delta, yes_price)
             fee = self.fee_schedule.fee(count, price, is_taker) if fee is None else fee
@@ -414,18 +415,9 @@ class Ledger:
         order_id: str | None = None,
     ) -> RestingOrder:
         """A resting order: it never matches, but counts in resting order totals and `resting_orders_count`."""
-        if side not in ("yes", "no") or action not in ("buy", "sell"):
-            raise LedgerError("side must be 'yes' or 'no' and action 'buy' or 'sell'")
-        if count <= ZERO or count != count.quantize(COUNT_QUANTUM):
-            raise LedgerError("count must be positive, in hundredths of a contract")
-        if not ZERO < price < 1:
-            raise LedgerError("price must be between 0 and 1 dollars exclusive")
-        check_subaccount(subaccount)
+        check_trade(side, action, count, price, subaccount)
         with self.lock:
-            self.account(user_id)
-            market = self.list_market(ticker, event_ticker)
-            if market.result is not None:
-                raise LedgerError(f"market {ticker!r} is settled", status=409)
+            _, market = self._open_market(user_id, ticker, event_ticker)
             order_id = order_id or self.new_id()
             if order_id in self.orders:
                 raise LedgerError(f"order {order_id!r} already exists", status=409)
@@ -434,10 +426,7 @@ class Ledger:
                 order_id, user_id, subaccount, ticker, market.exchange_index, side, action, count, price, now
             )
             self.orders[order_id] = order
-            row = self.positions.get(user_id, subaccount, ticker)
-            if row is None:
-                row = MarketPosition(user_id, subaccount, ticker, market.event_ticker, market.exchange_index, now)
-                self.positions.add(row)
+            row = self._position_row(user_id, subaccount, market, now)
             row.resting_orders_count += _whole(count)
             self.bus.publish(Change("order", user_id, order))
             return order
@@ -522,6 +511,19 @@ class Ledger:
 def _whole(count: Decimal) -> int:
     """Resting sizes are reported in whole contracts (`resting_orders_count` is an integer)."""
     return int(count.to_integral_value(rounding=ROUND_CEILING))
+
+
+def check_trade(side: str, action: str, count: Decimal, price: Decimal, subaccount: int) -> None:
+    """What every fill and order must be: a side, an action, hundredths of contracts, a price inside (0, 1)."""
+    if side not in ("yes", "no"):
+        raise LedgerError("side must be 'yes' or 'no'")
+    if action not in ("buy", "sell"):
+        raise LedgerError("action must be 'buy' or 'sell'")
+    if count <= ZERO or count != count.quantize(COUNT_QUANTUM):
+        raise LedgerError("count must be positive, in hundredths of a contract")
+    if not ZERO < price < 1:
+        raise LedgerError("price must be between 0 and 1 dollars exclusive")
+    check_subaccount(subaccount)
 
 
 def check_subaccount(subaccount: int) -> None:
