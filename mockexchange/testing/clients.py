@@ -164,6 +164,8 @@ def run_client(
 
     The interpreter runs isolated (`-I`): no PYTHONPATH, no user site-packages, not even the script's own folder on
     sys.path, so the script sees the client library and the standard library only. The caller reads the exit code.
+    (The kit's scripts put their own folder back themselves, after the client library, for their stdlib-only
+    harness: see contracts/clients/kalshi/client_harness.py.)
     """
     python = venv_python(ensure_venv(spec))
     return subprocess.run(

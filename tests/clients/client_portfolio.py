@@ -45,6 +45,11 @@ class Key:
     key_id: str
     pem_path: str
 
+    @property
+    def plan_fields(self) -> dict[str, str]:
+        """What a call of a plan names to be signed with this key instead of the plan's default."""
+        return {"key_id": self.key_id, "pem_path": self.pem_path}
+
 
 @dataclass
 class Portfolio:
@@ -180,10 +185,18 @@ class Served(Protocol):
     keys: dict[str, Key]  # "trader" is the default key of a plan
 
 
-def run_plan(
-    spec: ClientSpec, script: Path, portfolio: Served, calls: list[dict], tmp_dir: Path, env: dict | None = None
-) -> dict[str, dict]:
-    """Run a client script with a plan of calls against the portfolio's mock; its outcomes by call id."""
+def client_script(spec: ClientSpec) -> tuple[Path, dict[str, str]]:
+    """The script that drives the spec's client (see contracts/clients/kalshi/client_harness.py for the plan it reads
+    and the outcomes it prints), and the environment it needs beside the mock's address and the default key."""
+    if spec is KALSHI_SDK:
+        return KALSHI_SCRIPTS / "kalshi_sdk.py", {}
+    package = spec.requirements[0].split("==")[0]  # kalshi_python_sync or kalshi_python_async, any version
+    return KALSHI_SCRIPTS / "official.py", {"MOCKEXCHANGE_CLIENT_PACKAGE": package}
+
+
+def run_plan(spec: ClientSpec, portfolio: Served, calls: list[dict], tmp_dir: Path) -> dict[str, dict]:
+    """Run the spec's client script with a plan of calls against the portfolio's mock; its outcomes by call id."""
+    script, env = client_script(spec)
     plan_path = tmp_dir / f"plan-{spec.name}.json"
     plan_path.write_text(json.dumps({"calls": calls}, indent=1))
     default = portfolio.keys["trader"]
@@ -194,7 +207,7 @@ def run_plan(
             "MOCKEXCHANGE_BASE_URL": portfolio.mock.kalshi_url,
             "MOCKEXCHANGE_KEY_ID": default.key_id,
             "MOCKEXCHANGE_PEM_PATH": default.pem_path,
-            **(env or {}),
+            **env,
         },
         timeout=CLIENT_TIMEOUT_S,
         args=[str(plan_path)],

@@ -20,7 +20,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import pytest
-from client_portfolio import KALSHI_SCRIPTS, run_plan
+from client_portfolio import run_plan
 from history_portfolio import (
     EV_A,
     EV_B,
@@ -128,8 +128,7 @@ def reads(history: History) -> list[Read]:
 
 
 def _with_key(call: dict, read: Read, history: History) -> dict:
-    key = history.keys[read.who]
-    return {**call, "key_id": key.key_id, "pem_path": key.pem_path}
+    return {**call, **history.keys[read.who].plan_fields}
 
 
 def sdk_call(read: Read, history: History) -> dict:
@@ -159,14 +158,12 @@ def official_call(read: Read, history: History) -> dict:
 class Dialect:
     name: str
     spec: ClientSpec
-    script: str
     make_call: Callable[[Read, History], dict]
     fill: dict[str, str]  # our name -> the client's field
     settlement: dict[str, str]
     amount_type: str  # the Python type the client holds money and counts in
     wire_places: dict[str, int]  # fields kept as wire strings -> their decimal places (official SDK only)
     forbidden: Callable[[dict], bool]  # the client's permission error
-    env: dict = field(default_factory=dict)
 
     @property
     def iterates(self) -> bool:
@@ -188,7 +185,6 @@ _SETTLEMENT_COMMON = {
 SDK = Dialect(
     name="kalshi-sdk",
     spec=KALSHI_SDK,
-    script="kalshi_sdk_portfolio.py",
     make_call=sdk_call,
     # kalshi-sdk parses into Decimals under the short names
     fill={**_FILL_COMMON, "count": "count", "yes_price": "yes_price", "no_price": "no_price"},
@@ -206,7 +202,6 @@ def _official(spec: ClientSpec) -> Dialect:
     return Dialect(
         name=spec.name,
         spec=spec,
-        script="official_portfolio.py",
         make_call=official_call,
         # the generated SDK keeps the wire names and strings
         fill={**_FILL_COMMON, "count": "count_fp", "yes_price": "yes_price_dollars", "no_price": "no_price_dollars"},
@@ -230,7 +225,6 @@ def _official(spec: ClientSpec) -> Dialect:
             "balance_dollars": 4,
         },
         forbidden=lambda error: error["type"] == "ForbiddenException" and error["status"] == 403,
-        env={"MOCKEXCHANGE_CLIENT_PACKAGE": spec.requirements[0].split("==")[0]},
     )
 
 
@@ -255,11 +249,9 @@ def client(request, client_venvs, history: History, tmp_path_factory: pytest.Tem
     plan = reads(history)
     calls = run_plan(
         dialect.spec,
-        KALSHI_SCRIPTS / dialect.script,
         history,
         [dialect.make_call(read, history) for read in plan],
         tmp_path_factory.mktemp(f"portfolio-{dialect.name}"),
-        env=dialect.env,
     )
     return Outcomes(dialect, calls, {read.id: read for read in plan})
 

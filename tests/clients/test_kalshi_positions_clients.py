@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from client_portfolio import (
     HAND_EVENT,
-    KALSHI_SCRIPTS,
     SETTLED_EVENT,
     SUB_1,
     SUB_2,
     TRADER,
     UNSETTLED_ROWS,
+    Key,
     Portfolio,
     run_plan,
 )
@@ -114,51 +114,53 @@ def ok(outcome: dict[str, Any]) -> dict[str, Any]:
     return outcome
 
 
+def markets_of(outcome: dict[str, Any]) -> list[dict]:
+    """The market positions of every page the call read (or that the client's own iterator gave)."""
+    return outcome["lists"]["market_positions"]
+
+
+def events_of(outcome: dict[str, Any]) -> list[dict]:
+    """The event positions of every page the call read (the *_all iterators keep none)."""
+    return outcome["lists"]["event_positions"]
+
+
 def _same(name: str, have: str | None, want: Any) -> bool:
     if have is None:
         return False
     if name == "exchange_index":
-        return have == str(want)
+        return have == want
     if name == "last_updated":
         return datetime.fromisoformat(have) == want
     return Decimal(have) == want
 
 
-def assert_market_rows(got: list[dict], expected: dict[str, MarketPosition], dialect: Dialect) -> None:
-    tickers = [row["ticker"] for row in got]
-    repeated = sorted(ticker for ticker, n in Counter(tickers).items() if n > 1)
-    missing = sorted(expected.keys() - set(tickers))
-    unexpected = sorted(set(tickers) - expected.keys())
-    assert not repeated, f"{len(repeated)} tickers listed more than once: {repeated[:10]}"
+def _assert_rows(got: list[dict], expected: dict[str, Any], key: str, fields: dict[str, str]) -> None:
+    """The client's rows are the ledger's rows, by `key`: each listed once, none missing, none extra, and every field
+    in `fields` (ledger attribute -> the client's name) equal to the ledger's."""
+    keys = [row[key] for row in got]
+    repeated = sorted(k for k, n in Counter(keys).items() if n > 1)
+    missing = sorted(expected.keys() - set(keys))
+    unexpected = sorted(set(keys) - expected.keys())
+    assert not repeated, f"{len(repeated)} {key}s listed more than once: {repeated[:10]}"
     assert not missing and not unexpected, (
         f"{len(missing)} ledger rows missing {missing[:10]}, {len(unexpected)} rows not in the ledger {unexpected[:10]}"
     )
     problems = []
     for row in got:
-        want = expected[row["ticker"]]
-        for name, field in dialect.market.items():
+        want = expected[row[key]]
+        for name, field in fields.items():
             if not _same(name, row.get(field), getattr(want, name)):
-                problems.append(f"{row['ticker']} {field}: client {row.get(field)!r}, ledger {getattr(want, name)!r}")
+                problems.append(f"{row[key]} {field}: client {row.get(field)!r}, ledger {getattr(want, name)!r}")
     assert not problems, f"{len(problems)} fields differ:\n" + "\n".join(problems[:25])
+
+
+def assert_market_rows(got: list[dict], expected: dict[str, MarketPosition], dialect: Dialect) -> None:
+    _assert_rows(got, expected, "ticker", dialect.market)
 
 
 def assert_event_rows(got: list[dict], expected: dict[str, EventRollup], dialect: Dialect) -> None:
     """Each event once (whichever page first reaches it), with the ledger's totals."""
-    events = [row["event_ticker"] for row in got]
-    repeated = sorted(event for event, n in Counter(events).items() if n > 1)
-    assert not repeated, f"event positions repeated: {repeated}"
-    assert set(events) == expected.keys(), (
-        f"missing {sorted(expected.keys() - set(events))}, unexpected {sorted(set(events) - expected.keys())}"
-    )
-    problems = []
-    for row in got:
-        want = expected[row["event_ticker"]]
-        for name, field in dialect.event.items():
-            if not _same(name, row.get(field), getattr(want, name)):
-                problems.append(
-                    f"{row['event_ticker']} {field}: client {row.get(field)!r}, ledger {getattr(want, name)!r}"
-                )
-    assert not problems, f"{len(problems)} fields differ:\n" + "\n".join(problems[:25])
+    _assert_rows(got, expected, "event_ticker", dialect.event)
 
 
 # -- worked out by hand from the fills in client_portfolio.build_portfolio (7% taker fee, rounded up to the centi-cent)
@@ -274,44 +276,48 @@ def test_ledger_agrees_with_hand_computed_rows(portfolio: Portfolio) -> None:
 # -- kalshi-sdk 22.4.0 -----------------------------------------------------------------------------------------------
 
 
+POSITION_LISTS = ["market_positions", "event_positions"]
+
+
 def sdk_calls(portfolio: Portfolio) -> list[dict]:
-    bound, fcm, trader = portfolio.keys["fcm_bound"], portfolio.keys["fcm"], portfolio.keys["trader"]
-    as_bound = {"key_id": bound.key_id, "pem_path": bound.pem_path}
-    as_fcm = {"key_id": fcm.key_id, "pem_path": fcm.pem_path}
-    as_trader = {"key_id": trader.key_id, "pem_path": trader.pem_path}
+    bound, unbound, trader = portfolio.keys["fcm_bound"], portfolio.keys["fcm"], portfolio.keys["trader"]
+
+    def call(call_id: str, op: str, args: dict, key: Key | None = None, *, fcm: bool = False) -> dict:
+        """op: "page" (one `positions` call), "pages" (page by page with `positions(cursor=...)`, keeping the event
+        positions) or "iterate" (the client's own `positions_all`, market positions only); on `client.portfolio`, or
+        on `client.fcm` for `fcm`."""
+        section = "fcm" if fcm else "portfolio"
+        method, items = ("positions_all", "market_positions") if op == "iterate" else ("positions", POSITION_LISTS)
+        plan = {"id": call_id, "op": op, "method": f"{section}.{method}", "items": items, "args": args}
+        return plan | (key.plan_fields if key else {})
+
     return [
-        {"id": "page", "op": "positions", "args": {"limit": 100}},
-        {"id": "all", "op": "positions_all", "args": {}},
-        {"id": "all_7", "op": "positions_all", "args": {"limit": 7}},
-        {"id": "pages_7", "op": "positions_pages", "args": {"limit": 7}},
-        {"id": "ticker", "op": "positions_all", "args": {"ticker": f"{HAND_EVENT}-C"}},
-        {"id": "ticker_settled", "op": "positions_all", "args": {"ticker": f"{SETTLED_EVENT}-Y"}},
-        {"id": "ticker_sub2_only", "op": "positions_all", "args": {"ticker": "KXSUBTWO-26DEC31-M00"}},
-        {"id": "event", "op": "positions_pages", "args": {"event_ticker": portfolio.big_event, "limit": 3}},
-        {"id": "count_position", "op": "positions_all", "args": {"count_filter": "position", "limit": 50}},
-        {"id": "count_traded", "op": "positions_all", "args": {"count_filter": "total_traded", "limit": 1000}},
-        {"id": "settled", "op": "positions_pages", "args": {"settlement_status": "settled"}},
-        {"id": "settled_all", "op": "positions_all", "args": {"settlement_status": "all", "limit": 40}},
-        {"id": "subaccount_2", "op": "positions_pages", "args": {"subaccount": 2, "limit": 5}},
-        {"id": "exchange_1", "op": "positions_all", "args": {"exchange_index": 1, "limit": 10}},
-        {
-            "id": "fcm_bound_pages",
-            "op": "fcm_positions_pages",
-            "args": {"subtrader_id": SUB_1, "limit": 10},
-            **as_bound,
-        },
-        {"id": "fcm_bound_all", "op": "fcm_positions_all", "args": {"subtrader_id": SUB_1, "limit": 10}, **as_bound},
-        {"id": "fcm_unbound", "op": "fcm_positions_pages", "args": {"subtrader_id": SUB_2}, **as_fcm},
-        {"id": "fcm_unbound_all", "op": "fcm_positions_all", "args": {"subtrader_id": SUB_1, "limit": 4}, **as_fcm},
-        {"id": "fcm_bound_other", "op": "fcm_positions", "args": {"subtrader_id": SUB_2}, **as_bound},
-        {"id": "fcm_not_member", "op": "fcm_positions", "args": {"subtrader_id": SUB_1}, **as_trader},
+        call("page", "page", {"limit": 100}),
+        call("all", "iterate", {}),
+        call("all_7", "iterate", {"limit": 7}),
+        call("pages_7", "pages", {"limit": 7}),
+        call("ticker", "iterate", {"ticker": f"{HAND_EVENT}-C"}),
+        call("ticker_settled", "iterate", {"ticker": f"{SETTLED_EVENT}-Y"}),
+        call("ticker_sub2_only", "iterate", {"ticker": "KXSUBTWO-26DEC31-M00"}),
+        call("event", "pages", {"event_ticker": portfolio.big_event, "limit": 3}),
+        call("count_position", "iterate", {"count_filter": "position", "limit": 50}),
+        call("count_traded", "iterate", {"count_filter": "total_traded", "limit": 1000}),
+        call("settled", "pages", {"settlement_status": "settled"}),
+        call("settled_all", "iterate", {"settlement_status": "all", "limit": 40}),
+        call("subaccount_2", "pages", {"subaccount": 2, "limit": 5}),
+        call("exchange_1", "iterate", {"exchange_index": 1, "limit": 10}),
+        call("fcm_bound_pages", "pages", {"subtrader_id": SUB_1, "limit": 10}, bound, fcm=True),
+        call("fcm_bound_all", "iterate", {"subtrader_id": SUB_1, "limit": 10}, bound, fcm=True),
+        call("fcm_unbound", "pages", {"subtrader_id": SUB_2}, unbound, fcm=True),
+        call("fcm_unbound_all", "iterate", {"subtrader_id": SUB_1, "limit": 4}, unbound, fcm=True),
+        call("fcm_bound_other", "page", {"subtrader_id": SUB_2}, bound, fcm=True),
+        call("fcm_not_member", "page", {"subtrader_id": SUB_1}, trader, fcm=True),
     ]
 
 
 @pytest.fixture(scope="module")
 def sdk(client_venvs, portfolio: Portfolio, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    script = KALSHI_SCRIPTS / "kalshi_sdk_positions.py"
-    return run_plan(KALSHI_SDK, script, portfolio, sdk_calls(portfolio), tmp_path_factory.mktemp("kalshi-sdk"))
+    return run_plan(KALSHI_SDK, portfolio, sdk_calls(portfolio), tmp_path_factory.mktemp("kalshi-sdk"))
 
 
 def _distinct_cursors(outcome: dict) -> list[str]:
@@ -323,19 +329,17 @@ def _distinct_cursors(outcome: dict) -> list[str]:
 def test_sdk_single_page(sdk, portfolio: Portfolio) -> None:
     page = ok(sdk["page"])
     expected = ledger_rows(portfolio, TRADER)
-    rows = page["market_positions"]
+    rows = markets_of(page)
     assert len(rows) == 100 and page["has_next"] and page["cursors"][0]
     assert_market_rows(rows, {r["ticker"]: expected[r["ticker"]] for r in rows if r["ticker"] in expected}, SDK)
     events = ledger_rollups(portfolio, TRADER, expected)
-    assert_event_rows(
-        page["event_positions"], {e: events[e] for e in {expected[r["ticker"]].event_ticker for r in rows}}, SDK
-    )
+    assert_event_rows(events_of(page), {e: events[e] for e in {expected[r["ticker"]].event_ticker for r in rows}}, SDK)
 
 
 def test_sdk_positions_all_lists_every_position_once(sdk, portfolio: Portfolio) -> None:
     outcome = ok(sdk["all"])
-    assert_market_rows(outcome["market_positions"], ledger_rows(portfolio, TRADER), SDK)
-    assert_hand_rows(outcome["market_positions"], HAND_MARKETS, SDK)
+    assert_market_rows(markets_of(outcome), ledger_rows(portfolio, TRADER), SDK)
+    assert_hand_rows(markets_of(outcome), HAND_MARKETS, SDK)
     # No limit given: the server's default page of 100.
     assert outcome["pages"] == 3 and outcome["cursors"][0] is None
     assert len(_distinct_cursors(outcome)) == 2
@@ -344,7 +348,7 @@ def test_sdk_positions_all_lists_every_position_once(sdk, portfolio: Portfolio) 
 
 def test_sdk_positions_all_with_small_pages(sdk, portfolio: Portfolio) -> None:
     outcome = ok(sdk["all_7"])
-    assert_market_rows(outcome["market_positions"], ledger_rows(portfolio, TRADER), SDK)
+    assert_market_rows(markets_of(outcome), ledger_rows(portfolio, TRADER), SDK)
     assert outcome["pages"] == math.ceil(UNSETTLED_ROWS / 7)  # no empty page after the last row
     assert len(_distinct_cursors(outcome)) == outcome["pages"] - 1
     assert all(r["status"] == 200 and r["query"]["limit"] == "7" for r in outcome["requests"])
@@ -353,9 +357,9 @@ def test_sdk_positions_all_with_small_pages(sdk, portfolio: Portfolio) -> None:
 def test_sdk_page_by_page_event_positions(sdk, portfolio: Portfolio) -> None:
     outcome = ok(sdk["pages_7"])
     expected = ledger_rows(portfolio, TRADER)
-    assert_market_rows(outcome["market_positions"], expected, SDK)
-    assert_event_rows(outcome["event_positions"], ledger_rollups(portfolio, TRADER, expected), SDK)
-    assert_hand_event(outcome["event_positions"], HAND_EVENT, HAND_EVENT_TOTALS, SDK)
+    assert_market_rows(markets_of(outcome), expected, SDK)
+    assert_event_rows(events_of(outcome), ledger_rollups(portfolio, TRADER, expected), SDK)
+    assert_hand_event(events_of(outcome), HAND_EVENT, HAND_EVENT_TOTALS, SDK)
     assert outcome["pages"] == math.ceil(UNSETTLED_ROWS / 7) and outcome["cursors"][-1] == ""
     _distinct_cursors(outcome)
 
@@ -363,11 +367,11 @@ def test_sdk_page_by_page_event_positions(sdk, portfolio: Portfolio) -> None:
 def test_sdk_ticker_filter(sdk, portfolio: Portfolio) -> None:
     ticker = f"{HAND_EVENT}-C"
     outcome = ok(sdk["ticker"])
-    assert_market_rows(outcome["market_positions"], {ticker: ledger_rows(portfolio, TRADER)[ticker]}, SDK)
-    assert_hand_rows(outcome["market_positions"], {ticker: HAND_MARKETS[ticker]}, SDK)
+    assert_market_rows(markets_of(outcome), {ticker: ledger_rows(portfolio, TRADER)[ticker]}, SDK)
+    assert_hand_rows(markets_of(outcome), {ticker: HAND_MARKETS[ticker]}, SDK)
     # A settled market is not among the unsettled ones; a market held only in subaccount 2 is not in the primary.
-    assert ok(sdk["ticker_settled"])["market_positions"] == []
-    assert ok(sdk["ticker_sub2_only"])["market_positions"] == []
+    assert markets_of(ok(sdk["ticker_settled"])) == []
+    assert markets_of(ok(sdk["ticker_sub2_only"])) == []
 
 
 def test_sdk_event_ticker_filter(sdk, portfolio: Portfolio) -> None:
@@ -375,8 +379,8 @@ def test_sdk_event_ticker_filter(sdk, portfolio: Portfolio) -> None:
     everything = ledger_rows(portfolio, TRADER)
     expected = {t: row for t, row in everything.items() if row.event_ticker == portfolio.big_event}
     assert len(expected) > 3  # more than one page
-    assert_market_rows(outcome["market_positions"], expected, SDK)
-    assert_event_rows(outcome["event_positions"], ledger_rollups(portfolio, TRADER, expected), SDK)
+    assert_market_rows(markets_of(outcome), expected, SDK)
+    assert_event_rows(events_of(outcome), ledger_rollups(portfolio, TRADER, expected), SDK)
     assert outcome["pages"] == math.ceil(len(expected) / 3)
 
 
@@ -385,23 +389,23 @@ def test_sdk_count_filter(sdk, portfolio: Portfolio) -> None:
     held = {t: row for t, row in everything.items() if row.position != 0}
     assert portfolio.closed and not held.keys() & set(portfolio.closed)
     outcome = ok(sdk["count_position"])
-    assert_market_rows(outcome["market_positions"], held, SDK)
+    assert_market_rows(markets_of(outcome), held, SDK)
     assert outcome["pages"] == math.ceil(len(held) / 50)
     # Every row has traded, closed ones too.
-    assert_market_rows(ok(sdk["count_traded"])["market_positions"], everything, SDK)
+    assert_market_rows(markets_of(ok(sdk["count_traded"])), everything, SDK)
 
 
 def test_sdk_settled_positions(sdk, portfolio: Portfolio) -> None:
     expected = ledger_rows(portfolio, TRADER, status="settled")
     assert sorted(expected) == sorted(portfolio.settled)
     outcome = ok(sdk["settled"])
-    assert_market_rows(outcome["market_positions"], expected, SDK)
-    assert_hand_rows(outcome["market_positions"], HAND_SETTLED, SDK)
+    assert_market_rows(markets_of(outcome), expected, SDK)
+    assert_hand_rows(markets_of(outcome), HAND_SETTLED, SDK)
     # The mixed event rolls up only its settled market here.
-    assert_event_rows(outcome["event_positions"], ledger_rollups(portfolio, TRADER, expected, status="settled"), SDK)
-    assert_hand_event(outcome["event_positions"], SETTLED_EVENT, HAND_SETTLED_TOTALS, SDK)
+    assert_event_rows(events_of(outcome), ledger_rollups(portfolio, TRADER, expected, status="settled"), SDK)
+    assert_hand_event(events_of(outcome), SETTLED_EVENT, HAND_SETTLED_TOTALS, SDK)
     all_rows = ok(sdk["settled_all"])
-    assert_market_rows(all_rows["market_positions"], ledger_rows(portfolio, TRADER, status="all"), SDK)
+    assert_market_rows(markets_of(all_rows), ledger_rows(portfolio, TRADER, status="all"), SDK)
     assert all_rows["pages"] == math.ceil((UNSETTLED_ROWS + len(expected)) / 40)
 
 
@@ -409,26 +413,26 @@ def test_sdk_subaccount(sdk, portfolio: Portfolio) -> None:
     expected = ledger_rows(portfolio, TRADER, subaccount=2)
     assert len(expected) == 12
     outcome = ok(sdk["subaccount_2"])
-    assert_market_rows(outcome["market_positions"], expected, SDK)
-    assert_event_rows(outcome["event_positions"], ledger_rollups(portfolio, TRADER, expected, subaccount=2), SDK)
+    assert_market_rows(markets_of(outcome), expected, SDK)
+    assert_event_rows(events_of(outcome), ledger_rollups(portfolio, TRADER, expected, subaccount=2), SDK)
     assert outcome["pages"] == math.ceil(12 / 5)
 
 
 def test_sdk_exchange_index_filter(sdk, portfolio: Portfolio) -> None:
     expected = {t: row for t, row in ledger_rows(portfolio, TRADER).items() if row.exchange_index == 1}
     assert sorted(expected) == sorted(portfolio.exchange_1)
-    assert_market_rows(ok(sdk["exchange_1"])["market_positions"], expected, SDK)
+    assert_market_rows(markets_of(ok(sdk["exchange_1"])), expected, SDK)
 
 
 def test_sdk_fcm_positions_with_a_bound_key(sdk, portfolio: Portfolio) -> None:
     expected = ledger_rows(portfolio, SUB_1)
     assert len(expected) == 23
     pages = ok(sdk["fcm_bound_pages"])
-    assert_market_rows(pages["market_positions"], expected, SDK)
-    assert_event_rows(pages["event_positions"], ledger_rollups(portfolio, SUB_1, expected), SDK)
+    assert_market_rows(markets_of(pages), expected, SDK)
+    assert_event_rows(events_of(pages), ledger_rollups(portfolio, SUB_1, expected), SDK)
     assert pages["pages"] == 3 and pages["cursors"][-1] == ""
     every = ok(sdk["fcm_bound_all"])
-    assert_market_rows(every["market_positions"], expected, SDK)
+    assert_market_rows(markets_of(every), expected, SDK)
     assert every["pages"] == 3
     assert all(r["path"] == "/trade-api/v2/fcm/positions" for r in every["requests"])
 
@@ -436,10 +440,10 @@ def test_sdk_fcm_positions_with_a_bound_key(sdk, portfolio: Portfolio) -> None:
 def test_sdk_fcm_positions_with_an_unbound_key(sdk, portfolio: Portfolio) -> None:
     expected = ledger_rows(portfolio, SUB_2)
     outcome = ok(sdk["fcm_unbound"])
-    assert_market_rows(outcome["market_positions"], expected, SDK)
-    assert_event_rows(outcome["event_positions"], ledger_rollups(portfolio, SUB_2, expected), SDK)
+    assert_market_rows(markets_of(outcome), expected, SDK)
+    assert_event_rows(events_of(outcome), ledger_rollups(portfolio, SUB_2, expected), SDK)
     every = ok(sdk["fcm_unbound_all"])
-    assert_market_rows(every["market_positions"], ledger_rows(portfolio, SUB_1), SDK)
+    assert_market_rows(markets_of(every), ledger_rows(portfolio, SUB_1), SDK)
     assert every["pages"] == math.ceil(23 / 4)
 
 
@@ -458,52 +462,39 @@ _DOLLARS = re.compile(r"^-?\d+\.\d{6}$")
 
 
 def official_calls(portfolio: Portfolio) -> list[dict]:
-    bound, fcm, trader = portfolio.keys["fcm_bound"], portfolio.keys["fcm"], portfolio.keys["trader"]
-    as_bound = {"key_id": bound.key_id, "pem_path": bound.pem_path}
+    bound, unbound, trader = portfolio.keys["fcm_bound"], portfolio.keys["fcm"], portfolio.keys["trader"]
+
+    def call(call_id: str, op: str, args: dict, key: Key | None = None, *, fcm: bool = False) -> dict:
+        """op: "page" (one call) or "pages" (follow `cursor` until it is empty: the SDK has no iterator of its own),
+        with `get_positions`, or `get_fcm_positions` for `fcm`."""
+        method = "get_fcm_positions" if fcm else "get_positions"
+        plan = {"id": call_id, "op": op, "method": method, "items": POSITION_LISTS, "args": args}
+        return plan | (key.plan_fields if key else {})
+
     return [
-        {"id": "pages_100", "op": "positions_pages", "args": {"limit": 100}},
-        {"id": "pages_1000", "op": "positions_pages", "args": {"limit": 1000}},
-        {"id": "settled", "op": "positions_pages", "args": {"settlement_status": "settled", "limit": 2}},
-        {"id": "fcm_bound_implicit", "op": "fcm_positions_pages", "args": {"limit": 10}, **as_bound},
-        {"id": "fcm_bound", "op": "fcm_positions_pages", "args": {"subtrader_id": SUB_1}, **as_bound},
-        {
-            "id": "fcm_unbound",
-            "op": "fcm_positions",
-            "args": {"subtrader_id": SUB_2},
-            "key_id": fcm.key_id,
-            "pem_path": fcm.pem_path,
-        },
-        {
-            "id": "fcm_not_member",
-            "op": "fcm_positions",
-            "args": {"subtrader_id": SUB_1},
-            "key_id": trader.key_id,
-            "pem_path": trader.pem_path,
-        },
+        call("pages_100", "pages", {"limit": 100}),
+        call("pages_1000", "pages", {"limit": 1000}),
+        call("settled", "pages", {"settlement_status": "settled", "limit": 2}),
+        call("fcm_bound_implicit", "pages", {"limit": 10}, bound, fcm=True),
+        call("fcm_bound", "pages", {"subtrader_id": SUB_1}, bound, fcm=True),
+        call("fcm_unbound", "page", {"subtrader_id": SUB_2}, unbound, fcm=True),
+        call("fcm_not_member", "page", {"subtrader_id": SUB_1}, trader, fcm=True),
     ]
 
 
 @pytest.fixture(scope="module", params=[OFFICIAL_SYNC, OFFICIAL_ASYNC], ids=lambda spec: spec.name)
 def official(request, client_venvs, portfolio: Portfolio, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     spec = request.param
-    package = spec.requirements[0].split("==")[0]
-    return run_plan(
-        spec,
-        KALSHI_SCRIPTS / "official_positions.py",
-        portfolio,
-        official_calls(portfolio),
-        tmp_path_factory.mktemp(spec.name),
-        env={"MOCKEXCHANGE_CLIENT_PACKAGE": package},
-    )
+    return run_plan(spec, portfolio, official_calls(portfolio), tmp_path_factory.mktemp(spec.name))
 
 
 def assert_wire_strings(outcome: dict) -> None:
     """The generated models keep the wire strings: counts with 2 places, dollars with 6."""
-    for row in outcome["market_positions"]:
+    for row in markets_of(outcome):
         assert _FP.match(row["position_fp"]), row
         for name in ("market_exposure_dollars", "total_traded_dollars", "realized_pnl_dollars", "fees_paid_dollars"):
             assert _DOLLARS.match(row[name]), (name, row)
-    for row in outcome["event_positions"]:
+    for row in events_of(outcome):
         assert _FP.match(row["total_cost_shares_fp"]), row
         for name in ("total_cost_dollars", "event_exposure_dollars", "realized_pnl_dollars", "fees_paid_dollars"):
             assert _DOLLARS.match(row[name]), (name, row)
@@ -512,10 +503,10 @@ def assert_wire_strings(outcome: dict) -> None:
 def test_official_cursor_walk_limit_100(official, portfolio: Portfolio) -> None:
     outcome = ok(official["pages_100"])
     expected = ledger_rows(portfolio, TRADER)
-    assert_market_rows(outcome["market_positions"], expected, OFFICIAL)
-    assert_event_rows(outcome["event_positions"], ledger_rollups(portfolio, TRADER, expected), OFFICIAL)
-    assert_hand_rows(outcome["market_positions"], HAND_MARKETS, OFFICIAL)
-    assert_hand_event(outcome["event_positions"], HAND_EVENT, HAND_EVENT_TOTALS, OFFICIAL)
+    assert_market_rows(markets_of(outcome), expected, OFFICIAL)
+    assert_event_rows(events_of(outcome), ledger_rollups(portfolio, TRADER, expected), OFFICIAL)
+    assert_hand_rows(markets_of(outcome), HAND_MARKETS, OFFICIAL)
+    assert_hand_event(events_of(outcome), HAND_EVENT, HAND_EVENT_TOTALS, OFFICIAL)
     # 250 rows, 100 a page: two cursors, then the empty one that ends the walk.
     assert outcome["pages"] == 3 and outcome["cursors"][-1] == "" and len(_distinct_cursors(outcome)) == 2
     assert_wire_strings(outcome)
@@ -524,19 +515,17 @@ def test_official_cursor_walk_limit_100(official, portfolio: Portfolio) -> None:
 def test_official_cursor_walk_limit_1000(official, portfolio: Portfolio) -> None:
     outcome = ok(official["pages_1000"])
     expected = ledger_rows(portfolio, TRADER)
-    assert_market_rows(outcome["market_positions"], expected, OFFICIAL)
-    assert_event_rows(outcome["event_positions"], ledger_rollups(portfolio, TRADER, expected), OFFICIAL)
+    assert_market_rows(markets_of(outcome), expected, OFFICIAL)
+    assert_event_rows(events_of(outcome), ledger_rollups(portfolio, TRADER, expected), OFFICIAL)
     assert outcome["pages"] == 1 and outcome["cursors"] == [""]
 
 
 def test_official_settled_positions(official, portfolio: Portfolio) -> None:
     expected = ledger_rows(portfolio, TRADER, status="settled")
     outcome = ok(official["settled"])
-    assert_market_rows(outcome["market_positions"], expected, OFFICIAL)
-    assert_event_rows(
-        outcome["event_positions"], ledger_rollups(portfolio, TRADER, expected, status="settled"), OFFICIAL
-    )
-    assert_hand_rows(outcome["market_positions"], HAND_SETTLED, OFFICIAL)
+    assert_market_rows(markets_of(outcome), expected, OFFICIAL)
+    assert_event_rows(events_of(outcome), ledger_rollups(portfolio, TRADER, expected, status="settled"), OFFICIAL)
+    assert_hand_rows(markets_of(outcome), HAND_SETTLED, OFFICIAL)
     assert outcome["pages"] == math.ceil(len(expected) / 2)
     assert_wire_strings(outcome)
 
@@ -545,14 +534,14 @@ def test_official_fcm_positions(official, portfolio: Portfolio) -> None:
     sub_1 = ledger_rows(portfolio, SUB_1)
     for call, pages in (("fcm_bound_implicit", 3), ("fcm_bound", 1)):  # subtrader_id left to the key, then given
         outcome = ok(official[call])
-        assert_market_rows(outcome["market_positions"], sub_1, OFFICIAL)
-        assert_event_rows(outcome["event_positions"], ledger_rollups(portfolio, SUB_1, sub_1), OFFICIAL)
+        assert_market_rows(markets_of(outcome), sub_1, OFFICIAL)
+        assert_event_rows(events_of(outcome), ledger_rollups(portfolio, SUB_1, sub_1), OFFICIAL)
         assert outcome["pages"] == pages, call
         assert_wire_strings(outcome)
     sub_2 = ledger_rows(portfolio, SUB_2)
     outcome = ok(official["fcm_unbound"])
-    assert_market_rows(outcome["market_positions"], sub_2, OFFICIAL)
-    assert_event_rows(outcome["event_positions"], ledger_rollups(portfolio, SUB_2, sub_2), OFFICIAL)
+    assert_market_rows(markets_of(outcome), sub_2, OFFICIAL)
+    assert_event_rows(events_of(outcome), ledger_rollups(portfolio, SUB_2, sub_2), OFFICIAL)
     assert outcome["cursors"] == [""]
 
 

@@ -17,7 +17,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import pytest
-from client_portfolio import KALSHI_SCRIPTS, run_plan
+from client_portfolio import run_plan
 from history_portfolio import (
     HIST,
     SAVER,
@@ -76,57 +76,31 @@ def two_mocks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Hi
             history.mock.stop()
 
 
+# Each list is read page by page, following the cursor: the page size makes several pages of each.
+LEGACY_LISTS = {
+    "positions": {"method": "get_positions", "items": ["market_positions", "event_positions"], "args": {"limit": 2}},
+    "fills": {"method": "get_fills", "items": "fills", "args": {"limit": 10}},
+    "settlements": {"method": "get_settlements", "items": "settlements", "args": {"limit": 2}},
+}
+
+
 def legacy_calls(two_mocks: dict[str, History]) -> list[dict]:
+    """The same calls against each mock, named `<call>@<profile>`: hist's lists, then saver's balance."""
     calls = []
     for profile, history in two_mocks.items():
-        trader, saver = history.keys["trader"], history.keys["saver"]
-        on = {"base_url": history.mock.kalshi_url, "key_id": trader.key_id, "pem_path": trader.pem_path}
+        on = {"base_url": history.mock.kalshi_url}
+        hist, saver = history.keys["trader"].plan_fields, history.keys["saver"].plan_fields
         calls += [
-            {
-                "id": f"positions@{profile}",
-                "op": "pages",
-                "method": "get_positions",
-                "items": ["market_positions", "event_positions"],
-                "args": {"limit": 2},
-                **on,
-            },
-            {
-                "id": f"fills@{profile}",
-                "op": "pages",
-                "method": "get_fills",
-                "items": "fills",
-                "args": {"limit": 10},
-                **on,
-            },
-            {
-                "id": f"settlements@{profile}",
-                "op": "pages",
-                "method": "get_settlements",
-                "items": "settlements",
-                "args": {"limit": 2},
-                **on,
-            },
-            {
-                "id": f"balance@{profile}",
-                "op": "call",
-                "method": "get_balance",
-                **on,
-                "key_id": saver.key_id,
-                "pem_path": saver.pem_path,
-            },
+            {"id": f"{name}@{profile}", "op": "pages", **call, **on, **hist} for name, call in LEGACY_LISTS.items()
         ]
+        calls.append({"id": f"balance@{profile}", "op": "call", "method": "get_balance", **on, **saver})
     return calls
 
 
 @pytest.fixture(scope="module")
 def legacy(client_venvs, two_mocks: dict[str, History], tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     return run_plan(
-        OFFICIAL_SYNC_LEGACY,
-        KALSHI_SCRIPTS / "official_portfolio.py",
-        two_mocks["legacy"],
-        legacy_calls(two_mocks),
-        tmp_path_factory.mktemp("legacy-client"),
-        env={"MOCKEXCHANGE_CLIENT_PACKAGE": "kalshi_python_sync"},
+        OFFICIAL_SYNC_LEGACY, two_mocks["legacy"], legacy_calls(two_mocks), tmp_path_factory.mktemp("legacy-client")
     )
 
 
@@ -168,6 +142,19 @@ def _compare(what: str, got: dict, exact: dict[str, Any], dollars: dict[str, Dec
     return problems
 
 
+MARKET_AMOUNTS = ("total_traded", "market_exposure", "realized_pnl", "fees_paid")
+EVENT_AMOUNTS = ("total_cost", "event_exposure", "realized_pnl", "fees_paid")
+
+
+def _compare_position(
+    what: str, got: dict, want: MarketPosition | EventRollup, amounts: tuple[str, ...], count: str, **exact: Any
+) -> list[str]:
+    """A market or event position in the legacy shape: each amount twice, as integer cents (`name`, truncated) and as
+    a 4-place string (`name_dollars`); the count in whole contracts; `exact`, further fields equal to the ledger's."""
+    exact = {name: cents(getattr(want, name)) for name in amounts} | {count: whole(getattr(want, count))} | exact
+    return _compare(what, got, exact, {f"{name}_dollars": getattr(want, name) for name in amounts})
+
+
 def primary_positions(history: History) -> dict[str, MarketPosition]:
     ledger = history.mock.app.ledger
     with ledger.reading():
@@ -190,21 +177,9 @@ def test_legacy_profile_positions(legacy, two_mocks) -> None:
     problems: list[str] = []
     for row in got:
         want = rows[row["ticker"]]
-        exact = {
-            "position": whole(want.position),
-            "total_traded": cents(want.total_traded),
-            "market_exposure": cents(want.market_exposure),
-            "realized_pnl": cents(want.realized_pnl),
-            "fees_paid": cents(want.fees_paid),
-            "resting_orders_count": want.resting_orders_count,
-        }
-        dollars = {
-            "total_traded_dollars": want.total_traded,
-            "market_exposure_dollars": want.market_exposure,
-            "realized_pnl_dollars": want.realized_pnl,
-            "fees_paid_dollars": want.fees_paid,
-        }
-        problems += _compare(row["ticker"], row, exact, dollars)
+        problems += _compare_position(
+            row["ticker"], row, want, MARKET_AMOUNTS, "position", resting_orders_count=want.resting_orders_count
+        )
         if datetime.fromisoformat(row["last_updated_ts"]) != want.last_updated:
             problems.append(f"{row['ticker']} last_updated_ts {row['last_updated_ts']} != {want.last_updated}")
     events: dict[str, EventRollup] = {}
@@ -213,21 +188,9 @@ def test_legacy_profile_positions(legacy, two_mocks) -> None:
     got_events = outcome["lists"]["event_positions"]
     assert sorted(e["event_ticker"] for e in got_events) == sorted(events)
     for row in got_events:
-        want = events[row["event_ticker"]]
-        exact = {
-            "total_cost": cents(want.total_cost),
-            "total_cost_shares": whole(want.total_cost_shares),
-            "event_exposure": cents(want.event_exposure),
-            "realized_pnl": cents(want.realized_pnl),
-            "fees_paid": cents(want.fees_paid),
-        }
-        dollars = {
-            "total_cost_dollars": want.total_cost,
-            "event_exposure_dollars": want.event_exposure,
-            "realized_pnl_dollars": want.realized_pnl,
-            "fees_paid_dollars": want.fees_paid,
-        }
-        problems += _compare(row["event_ticker"], row, exact, dollars)
+        problems += _compare_position(
+            row["event_ticker"], row, events[row["event_ticker"]], EVENT_AMOUNTS, "total_cost_shares"
+        )
     assert not problems, "\n".join(problems[:25])
     assert outcome["types"]["position"] == ["int"] and outcome["types"]["total_traded"] == ["int"]
 

@@ -1,0 +1,238 @@
+"""What every real-client script shares: the plan, one client per key, the calls, the outcomes and the report.
+
+A client script (kalshi_sdk.py, official.py) says only what differs from one client library to the next, as a
+`Family`: how to build a client for a key, the distribution to name in the report, whether models are dumped under
+their wire names, and (if it can) a log of the requests the client sent. `run(family)` does the rest. This module
+imports the standard library only, so any client venv can run it.
+
+How a script finds this module
+------------------------------
+`mockexchange.testing.clients.run_client` runs a script with its client venv's interpreter in isolated mode (`python
+-I`): no PYTHONPATH, no user site-packages and not even the script's own folder on sys.path, so nothing of the test
+run leaks into the client's world. A script that uses this harness adds its own folder back itself, at the END of
+sys.path, then imports it:
+
+    sys.path.append(str(Path(__file__).resolve().parent))
+    import client_harness
+
+At the end, so the client library and the standard library win any clash of names: the folder adds nothing but the
+scripts and this module. The guarantee stays "the client library, the standard library and the kit's own
+stdlib-only code", and a script runs by hand exactly as the tests run it (`<venv>/bin/python -I .../official.py
+plan.json`), with no launcher, variable or sitecustomize to reproduce. (Not chosen: `run_client` putting the folder
+on sys.path through a `-c`/runpy bootstrap ties every script to that launcher; runpy/exec of a path named in an
+environment variable gives a namespace dict instead of a module, and one more variable to set.) The folder is
+appended rather than the harness kept one level up, in contracts/clients/, because that folder holds `kalshi/`,
+which would turn `import kalshi` into an empty namespace package in a venv without kalshi-sdk.
+
+Reads
+-----
+  MOCKEXCHANGE_BASE_URL   http://127.0.0.1:PORT/trade-api/v2 (a call may name its own `base_url`)
+  MOCKEXCHANGE_KEY_ID     default key id
+  MOCKEXCHANGE_PEM_PATH   default private key file
+  the plan: a JSON file named by argv[1], or the JSON text in MOCKEXCHANGE_PLAN:
+    {"calls": [{"id": "...", "op": "...", "method": "...", "args": {...}, "items"?: "fills",
+                "key_id"?: "...", "pem_path"?: "...", "base_url"?: "..."}]}
+
+`method` is a dotted path on the client (`portfolio.fills`, `get_fills`). ops:
+  call     one call; its answer (a model) is reported as `result`
+  page     one call of a list method, reported as a walk of one page
+  pages    follow `cursor=` page by page while the page says more follow (its own `has_next` where the client's page
+           has one, else a non-empty cursor, as users of a client without one write it)
+  iterate  drain one of the client's own iterators (kalshi-sdk's *_all); its pages and cursors are read from the
+           requests it sent, when the family logs them
+A list op collects the list named by `items` from every page (default "items"; a JSON list names several).
+
+Prints
+------
+One JSON document: {"client": {"package", "version"}, "python", "calls": {id: outcome}}. An outcome is
+  {"ok": true, "result"?: {...}, "items"?: [...], "lists"?: {name: [...]}, "pages", "cursors", "has_next"?, "types",
+   "seconds", "requests"?}
+with `items` the first named list and `lists` every one, or
+  {"ok": false, "error": {"type", "module", "mro", "status", "message", "body"}, "seconds", "requests"?}.
+Values keep their JSON type where JSON has one (int, float, bool, string, null); Decimals and datetimes are given as
+strings, enums as their value, and `types` names the Python type(s) each field had in the client's models. `requests`
+(path, query, status of each request the call sent) comes from families that log them. A failing call does not stop
+the others; anything else exits non-zero.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import decimal
+import enum
+import importlib.metadata
+import inspect
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+MAX_PAGES = 10_000  # a cursor walk that never ends is reported, not waited for
+
+
+@dataclass(frozen=True)
+class Family:
+    """What differs from one client library to the next."""
+
+    distribution: str  # the installed distribution the report names, with its version
+    # (base_url, key_id, pem_path) -> (a client signing with that key, the list it logs its requests in, or None)
+    connect: Callable[[str, str, str], tuple[Any, list[dict] | None]]
+    wire_names: bool = False  # dump models under their aliases (the generated SDK's wire names)
+
+
+def load_plan() -> dict:
+    if len(sys.argv) > 1:
+        with open(sys.argv[1]) as handle:
+            return json.load(handle)
+    return json.loads(os.environ["MOCKEXCHANGE_PLAN"])
+
+
+async def resolve(value):
+    """Sync clients answer values, async ones awaitables: one harness drives both."""
+    return await value if inspect.isawaitable(value) else value
+
+
+def plain(value, wire_names: bool = False):
+    """A value as JSON can carry it: Decimals and datetimes as strings, enums as their value, models as dicts."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, enum.Enum):
+        return plain(value.value, wire_names)
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): plain(v, wire_names) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v, wire_names) for v in value]
+    if hasattr(value, "model_dump"):
+        return plain(value.model_dump(by_alias=wire_names), wire_names)
+    return str(value)
+
+
+def field_types(models, wire_names: bool, types: dict | None = None) -> dict:
+    """Python type names of each field, over every model given (a field may be int in one row and None in another)."""
+    types = {} if types is None else types
+    for model in models:
+        for name, value in model.model_dump(by_alias=wire_names).items():
+            seen = types.setdefault(name, [])
+            if type(value).__name__ not in seen:
+                seen.append(type(value).__name__)
+    return types
+
+
+def error_outcome(exc: BaseException) -> dict:
+    # The HTTP status as the client keeps it: `status_code` (kalshi-sdk), `status` (the generated SDK's ApiException).
+    status = getattr(exc, "status_code", None)
+    if status is None:
+        status = getattr(exc, "status", None)
+    body = getattr(exc, "body", None)
+    return {
+        "ok": False,
+        "error": {
+            "type": type(exc).__name__,
+            "module": type(exc).__module__,
+            "mro": [cls.__name__ for cls in type(exc).__mro__],
+            "status": status,
+            "message": str(exc)[:3000],
+            "body": body if isinstance(body, str) or body is None else str(body),
+        },
+    }
+
+
+def listing(lists: dict[str, list], wire_names: bool) -> dict:
+    types: dict = {}
+    for items in lists.values():
+        field_types(items, wire_names, types)
+    dumped = {name: [plain(item, wire_names) for item in items] for name, items in lists.items()}
+    return {"ok": True, "items": next(iter(dumped.values())), "lists": dumped, "types": types}
+
+
+async def walk_pages(fetch, args: dict, names: list[str], wire_names: bool, first_only: bool) -> dict:
+    """Page by page with `cursor=`, keeping every named list of every page (the *_all iterators keep only one)."""
+    lists: dict[str, list] = {name: [] for name in names}
+    cursors: list = []
+    cursor = None
+    while True:
+        page = await resolve(fetch(**args, cursor=cursor) if cursor else fetch(**args))
+        for name in names:
+            lists[name] += getattr(page, name)
+        cursors.append(page.cursor)
+        more = page.has_next if hasattr(page, "has_next") else bool(page.cursor)
+        if not more or first_only:
+            break
+        if page.cursor in cursors[:-1] or len(cursors) >= MAX_PAGES:
+            raise RuntimeError(f"cursor walk does not end: page {len(cursors)}, cursor {page.cursor!r} seen before")
+        cursor = page.cursor
+    return {**listing(lists, wire_names), "pages": len(cursors), "cursors": cursors, "has_next": more}
+
+
+async def run_call(client, call: dict, wire_names: bool) -> dict:
+    fetch = client
+    for part in call["method"].split("."):
+        fetch = getattr(fetch, part)
+    args = call.get("args", {})
+    op = call["op"]
+    if op == "call":
+        answer = await resolve(fetch(**args))
+        types = field_types([answer], wire_names)
+        return {"ok": True, "result": plain(answer, wire_names), "types": types, "pages": 1, "cursors": None}
+    names = call.get("items", "items")
+    names = [names] if isinstance(names, str) else names
+    if op in ("page", "pages"):
+        return await walk_pages(fetch, args, names, wire_names, first_only=op == "page")
+    if op == "iterate":
+        return {**listing({names[0]: list(fetch(**args))}, wire_names), "pages": None, "cursors": None}
+    raise ValueError(f"unknown op {op!r}")
+
+
+async def run_plan(family: Family, plan: dict) -> dict[str, dict]:
+    sessions: dict[tuple[str, str, str], tuple[Any, list[dict] | None]] = {}
+    outcomes: dict[str, dict] = {}
+    try:
+        for call in plan["calls"]:
+            key = (
+                call.get("base_url") or os.environ["MOCKEXCHANGE_BASE_URL"],
+                call.get("key_id") or os.environ["MOCKEXCHANGE_KEY_ID"],
+                call.get("pem_path") or os.environ["MOCKEXCHANGE_PEM_PATH"],
+            )
+            if key not in sessions:
+                sessions[key] = family.connect(*key)
+            client, log = sessions[key]
+            first = len(log) if log is not None else 0
+            started = time.monotonic()
+            try:
+                outcome = await run_call(client, call, family.wire_names)
+            except Exception as exc:  # the client's own error is the observation
+                outcome = error_outcome(exc)
+            outcome["seconds"] = round(time.monotonic() - started, 3)
+            if log is not None:
+                outcome["requests"] = log[first:]
+                if outcome["ok"] and outcome["pages"] is None:
+                    # A client's own iterator hides its pages; the requests it sent show them.
+                    outcome["pages"] = len(outcome["requests"])
+                    outcome["cursors"] = [entry["query"].get("cursor") for entry in outcome["requests"]]
+            outcomes[call["id"]] = outcome
+    finally:
+        for client, _ in sessions.values():
+            close = getattr(client, "close", None)
+            if close is not None:
+                await resolve(close())
+    return outcomes
+
+
+def run(family: Family) -> None:
+    """A client script's main: every call of the plan, then the report on stdout."""
+    outcomes = asyncio.run(run_plan(family, load_plan()))
+    report = {
+        "client": {"package": family.distribution, "version": importlib.metadata.version(family.distribution)},
+        "python": sys.version.split()[0],
+        "calls": outcomes,
+    }
+    json.dump(report, sys.stdout)
+    sys.stdout.write("\n")
