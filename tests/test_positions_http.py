@@ -344,3 +344,11 @@ def test_every_amount_is_a_string_with_the_venue_places(mockexchange, kalshi_use
                 assert FP2.match(value), (name, value)
     for event in body["event_positions"]:
         assert all(DOLLARS6.match(v) for k, v in event.items() if k.endswith("_dollars"))
+
+
+def test_a_repeated_parameter_counts_with_its_first_value(mockexchange, kalshi_user):
+    seed_portfolio(mockexchange, kalshi_user.user_id, n_events=1)
+    r = kalshi_user.client.get("/portfolio/positions?limit=1&limit=2")
+    assert len(r.json()["market_positions"]) == 1
+    r = kalshi_user.client.get("/portfolio/positions?limit=0&limit=2")
+    assert r.status_code == 400

@@ -320,14 +320,15 @@ class Ledger:
             delta, yes_price = positions.yes_terms(side, action, count, price)
             result = positions.trade(row.position, row.market_exposure, delta, yes_price)
             fee = self.fee_schedule.fee(count, price, is_taker) if fee is None else fee
-            row.position = result.position
-            row.market_exposure = quantize_dollars(result.exposure)
-            row.realized_pnl += result.realized
-            # Every fill buys one side (selling YES buys NO): total_traded is what was paid for that side.
-            row.total_traded += count * (yes_price if delta > ZERO else 1 - yes_price)
-            row.fees_paid += fee
-            row.volume += count
-            row.last_updated = now
+            with self.positions.changing(row):
+                row.position = result.position
+                row.market_exposure = quantize_dollars(result.exposure)
+                row.realized_pnl += result.realized
+                # Every fill buys one side (selling YES buys NO): total_traded is what was paid for that side.
+                row.total_traded += count * (yes_price if delta > ZERO else 1 - yes_price)
+                row.fees_paid += fee
+                row.volume += count
+                row.last_updated = now
             account.move_cash(subaccount, market.exchange_index, result.cash - fee, now)
             market.last_yes_price = yes_price
             fill = Fill(
@@ -389,9 +390,10 @@ class Ledger:
                     fee_cost=row.fees_paid,
                     settled_time=now,
                 )
-                row.market_exposure = outcome.exposure
-                row.realized_pnl += outcome.realized
-                row.last_updated = now
+                with self.positions.changing(row):
+                    row.market_exposure = outcome.exposure
+                    row.realized_pnl += outcome.realized
+                    row.last_updated = now
                 self.accounts[row.user_id].move_cash(row.subaccount, market.exchange_index, outcome.cash, now)
                 self.positions.mark_settled(row)
                 self.settlements.add(row.user_id, now, record)
@@ -427,7 +429,8 @@ class Ledger:
             )
             self.orders[order_id] = order
             row = self._position_row(user_id, subaccount, market, now)
-            row.resting_orders_count += _whole(count)
+            with self.positions.changing(row):
+                row.resting_orders_count += _whole(count)
             self.bus.publish(Change("order", user_id, order))
             return order
 
@@ -443,7 +446,8 @@ class Ledger:
         del self.orders[order.order_id]
         row = self.positions.get(order.user_id, order.subaccount, order.ticker)
         if row is not None:
-            row.resting_orders_count -= _whole(order.count)
+            with self.positions.changing(row):
+                row.resting_orders_count -= _whole(order.count)
         self.bus.publish(Change("order_cancelled", order.user_id, order))
 
     # -- cash transfers -------------------------------------------------------------------------------------------

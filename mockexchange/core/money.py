@@ -17,6 +17,7 @@ DOLLAR_QUANTUM = Decimal("0.000001")
 COUNT_QUANTUM = Decimal("0.01")
 CENT = Decimal("0.01")
 CENTI_CENT = Decimal("0.0001")
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(13)}  # built once: renderers call fixed() per amount
 
 
 class MoneyError(ValueError):
@@ -78,14 +79,14 @@ def ceil_to(value: Decimal, quantum: Decimal) -> Decimal:
 def fixed(value: Decimal, places: int) -> str:
     """A decimal string with exactly `places` places, as the venues print amounts ("2.500000", "3.00").
     A value that rounds to zero prints without a sign ("0.0000", never "-0.0000")."""
-    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    rounded = value.quantize(_QUANTA[places], rounding=ROUND_HALF_EVEN)
     return f"{abs(rounded) if rounded.is_zero() else rounded:f}"
 
 
 def truncate(value: Decimal, places: int) -> Decimal:
     """Cut toward zero to `places` places: how Kalshi derives coarser balance figures from finer ones
     (98.0186 dollars is 9801 cents), so every figure of one balance agrees."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+    return value.quantize(_QUANTA[places], rounding=ROUND_DOWN)
 
 
 def to_cents(dollars: Decimal) -> int:

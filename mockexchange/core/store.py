@@ -12,7 +12,8 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
@@ -49,7 +50,12 @@ class MarketPosition:
         return (self.event_ticker, self.ticker)
 
     def snapshot(self) -> MarketPosition:
-        return replace(self)
+        # The constructor, not dataclasses.replace: a page snapshots every row it serves (7x faster per row).
+        return MarketPosition(
+            self.user_id, self.subaccount, self.ticker, self.event_ticker, self.exchange_index, self.last_updated,
+            self.position, self.market_exposure, self.total_traded, self.realized_pnl, self.fees_paid, self.volume,
+            self.resting_orders_count, self.settled,
+        )  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -62,19 +68,32 @@ class EventRollup:
     fees_paid: Decimal = ZERO
     resting_orders_count: int = 0
 
-    def add(self, row: MarketPosition) -> None:
-        self.total_cost += row.total_traded
-        self.total_cost_shares += row.volume
-        self.event_exposure += row.market_exposure
-        self.realized_pnl += row.realized_pnl
-        self.fees_paid += row.fees_paid
-        self.resting_orders_count += row.resting_orders_count
+    def add(self, row: MarketPosition, sign: int = 1) -> None:
+        self.total_cost += sign * row.total_traded
+        self.total_cost_shares += sign * row.volume
+        self.event_exposure += sign * row.market_exposure
+        self.realized_pnl += sign * row.realized_pnl
+        self.fees_paid += sign * row.fees_paid
+        self.resting_orders_count += sign * row.resting_orders_count
+
+    def merged(self, other: EventRollup) -> EventRollup:
+        total = EventRollup(self.event_ticker)
+        for part in (self, other):
+            total.total_cost += part.total_cost
+            total.total_cost_shares += part.total_cost_shares
+            total.event_exposure += part.event_exposure
+            total.realized_pnl += part.realized_pnl
+            total.fees_paid += part.fees_paid
+            total.resting_orders_count += part.resting_orders_count
+        return total
 
 
 class PositionStore:
     def __init__(self) -> None:
         self._by_market: dict[tuple[str, int, str], MarketPosition] = {}
         self._books: dict[tuple[str, int, SettlementState], SortedDict] = {}
+        # Running event totals per (user, subaccount, state, event): an unfiltered roll-up is a lookup, not a walk.
+        self._totals: dict[tuple[str, int, SettlementState, str], EventRollup] = {}
 
     def __len__(self) -> int:
         return len(self._by_market)
@@ -82,6 +101,7 @@ class PositionStore:
     def clear(self) -> None:
         self._by_market.clear()
         self._books.clear()
+        self._totals.clear()
 
     def get(self, user_id: str, subaccount: int, ticker: str) -> MarketPosition | None:
         return self._by_market.get((user_id, subaccount, ticker))
@@ -89,13 +109,32 @@ class PositionStore:
     def add(self, row: MarketPosition) -> None:
         self._by_market[(row.user_id, row.subaccount, row.ticker)] = row
         self._book(row.user_id, row.subaccount, _state(row))[row.key] = row
+        self._total(row).add(row)
+
+    @contextmanager
+    def changing(self, row: MarketPosition) -> Iterator[MarketPosition]:
+        """Every change to a stored row's amounts happens inside this, so the event totals follow it."""
+        self._total(row).add(row, -1)
+        try:
+            yield row
+        finally:
+            self._total(row).add(row)
 
     def mark_settled(self, row: MarketPosition) -> None:
         if row.settled:
             return
         self._book(row.user_id, row.subaccount, "unsettled").pop(row.key, None)
+        self._total(row).add(row, -1)
         row.settled = True
         self._book(row.user_id, row.subaccount, "settled")[row.key] = row
+        self._total(row).add(row)
+
+    def _total(self, row: MarketPosition) -> EventRollup:
+        key = (row.user_id, row.subaccount, _state(row), row.event_ticker)
+        total = self._totals.get(key)
+        if total is None:
+            total = self._totals[key] = EventRollup(row.event_ticker)
+        return total
 
     def all_rows(self) -> Iterator[MarketPosition]:
         return iter(self._by_market.values())
@@ -185,7 +224,16 @@ class PositionStore:
         ticker: str | None = None,
         keep: Callable[[MarketPosition], bool] | None = None,
     ) -> EventRollup:
-        """Totals over the event's rows that pass the same filters as the market rows."""
+        """Totals over the event's rows that pass the same filters as the market rows. Unfiltered, the running
+        totals answer; filtered, the event's rows are walked (one row for a ticker)."""
+        if ticker is None and keep is None:
+            states: tuple[SettlementState, ...] = ("unsettled", "settled") if status == "all" else (status,)
+            rollup = EventRollup(event_ticker)
+            for state in states:
+                total = self._totals.get((user_id, subaccount, state, event_ticker))
+                if total is not None:
+                    rollup = rollup.merged(total)
+            return rollup
         rollup = EventRollup(event_ticker)
         for row in self.walk(user_id, subaccount, status, event_ticker=event_ticker, ticker=ticker):
             if keep is None or keep(row):

@@ -75,10 +75,19 @@ class Param:
 
 def parse_query(operation: str, params: Sequence[Param], query: Mapping[str, str]) -> dict[str, Any]:
     """Every declared parameter, parsed; the first failure raises a `KalshiError` with Kalshi's 400 body."""
-    values: dict[str, Any] = {}
-    for param in params:
-        values[param.name] = param.parse(operation, query.get(param.name))
-    return values
+    first = _first_values(query)
+    return {param.name: param.parse(operation, first.get(param.name)) for param in params}
+
+
+def _first_values(query: Mapping[str, str]) -> Mapping[str, str]:
+    """Each parameter's first value, as Go's `url.Values.Get` reads it (Starlette's `.get` gives the last)."""
+    multi = getattr(query, "multi_items", None)
+    if multi is None:
+        return query
+    first: dict[str, str] = {}
+    for name, value in multi():
+        first.setdefault(name, value)
+    return first
 
 
 # Declarations shared by several operations. Bounds and tags follow the spec's schemas and `validate` tags.

@@ -25,7 +25,7 @@ Row = dict[str, Any]
 
 def rfc3339(when: datetime) -> str:
     """RFC 3339 with microseconds and `Z`, as Kalshi prints `last_updated_ts`, `created_time`, `settled_time`."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

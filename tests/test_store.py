@@ -1,0 +1,56 @@
+"""The position index: running event totals agree with a walk of the rows, whatever the ledger did."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockexchange.core.clock import ManualClock
+from mockexchange.core.ledger import Ledger
+from mockexchange.core.store import EventRollup
+
+TICKERS = ["E1-A", "E1-B", "E2-A", "E2-B", "E3-A"]
+SIDES, ACTIONS = st.sampled_from(["yes", "no"]), st.sampled_from(["buy", "sell"])
+step = st.one_of(
+    st.tuples(st.just("fill"), st.sampled_from(TICKERS), SIDES, ACTIONS, st.integers(1, 500), st.integers(1, 99),
+              st.integers(0, 2)),
+    st.tuples(st.just("order"), st.sampled_from(TICKERS), st.integers(1, 500), st.integers(0, 2)),
+    st.tuples(st.just("cancel"), st.integers(0, 20)),
+    st.tuples(st.just("settle"), st.sampled_from(TICKERS), st.sampled_from(["yes", "no"])),
+)  # fmt: skip
+
+
+def walked(ledger: Ledger, subaccount: int, status: str, event: str) -> EventRollup:
+    total = EventRollup(event)
+    for row in ledger.positions.walk("u", subaccount, status, event_ticker=event):
+        total.add(row)
+    return total
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(step, max_size=50))
+def test_running_event_totals_equal_the_walked_totals(steps):
+    ledger = Ledger(clock=ManualClock())
+    ledger.open_account("u")
+    for s in steps:
+        settled = (
+            ledger.markets.get(s[1]) is not None and ledger.markets[s[1]].result is not None
+            if s[0] != "cancel"
+            else False
+        )
+        if s[0] == "fill" and not settled:
+            _, ticker, side, action, count, cents, sub = s
+            ledger.apply_fill("u", ticker, side, action, D(count) / 100, D(cents) / 100, subaccount=sub)
+        elif s[0] == "order" and not settled:
+            _, ticker, count, sub = s
+            ledger.place_order("u", ticker, "yes", "buy", D(count) / 100, D("0.5"), subaccount=sub)
+        elif s[0] == "cancel" and ledger.orders:
+            ledger.cancel_order(sorted(ledger.orders)[s[1] % len(ledger.orders)])
+        elif s[0] == "settle" and ledger.markets.get(s[1]) and not settled:
+            ledger.settle_market(s[1], s[2])
+    for sub in range(3):
+        for status in ("unsettled", "settled", "all"):
+            for event in ("E1", "E2", "E3"):
+                assert ledger.positions.event_rollup("u", sub, status, event) == walked(ledger, sub, status, event)
