@@ -16,9 +16,11 @@ from decimal import Decimal
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from mockexchange.app import MockApp
 from mockexchange.auth.keys import generate_private_key, private_key_pem
 from mockexchange.core.ledger import Ledger
 from mockexchange.testing.signing import KalshiSigner
+from mockexchange.venues.kalshi.context import KalshiContext
 
 POSITIONS_PATH = "/trade-api/v2/portfolio/positions"
 # Exchange time stands still in the benchmarks so a page renders to the same bytes on every request and every run.
@@ -69,6 +71,12 @@ def seed_positions(
         if progress is not None and (i + 1) % progress_every == 0:
             progress(i + 1, time.perf_counter() - started)
     return fills
+
+
+def kalshi_context(app: MockApp) -> KalshiContext:
+    """The context `build_app` gives the Kalshi routes, for calling an operation such as `positions.get_positions`
+    directly."""
+    return app.kalshi
 
 
 def new_rsa_key() -> tuple[rsa.RSAPrivateKey, str, str]:

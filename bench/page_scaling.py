@@ -1,9 +1,10 @@
 """Time of one 100-row positions page for an account of 1,000 positions against one of 1,000,000.
 
     .venv/bin/python bench/page_scaling.py            # 1k vs 1M, 200 repetitions per case (about 2.5 minutes)
-    .venv/bin/python bench/page_scaling.py --quick    # 1k vs 100k, 50 repetitions
+    .venv/bin/python bench/page_scaling.py --quick    # 1k vs 100k, 100 repetitions
     .venv/bin/python bench/page_scaling.py --full     # 1k vs 1M, 1000 repetitions
     .venv/bin/python bench/page_scaling.py --profile  # and cProfile listings of the slowest paths
+    .venv/bin/python bench/page_scaling.py --memory-breakdown 100000   # where a position's bytes go (tracemalloc)
 
 One in-process mock (`build_app`, exchange clock held still). Accounts are filled through `Ledger.apply_fill`, one
 fill per position and a closing fill for every 10th, 10 markets per event, keys in index order. Each page is timed
@@ -13,6 +14,7 @@ at three layers of the same request:
 - asgi:  a signed GET through httpx's ASGITransport into the Starlette app: routing, RSA-PSS verification, the
          operation, orjson; the end-to-end number. `floor` is the same transport into a bare route that answers the
          same number of bytes.
+The two sizes of a case are timed call by call in turn, so noise on a shared machine falls on both alike.
 Pages: the first, the middle (a cursor whose key is the row before the middle) and the last. Cursors are the mock's
 own: one is taken from a first page of the same query and re-issued with another key by `cursors.encode` with the
 filter set it carries; every timed page is checked once against the rows it must hold.
@@ -35,6 +37,7 @@ import pstats
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import benchlib
@@ -45,13 +48,11 @@ from starlette.datastructures import QueryParams
 from starlette.routing import Route
 
 from mockexchange.app import MockApp, build_app
-from mockexchange.auth.kalshi_signature import TimestampWindow
 from mockexchange.auth.keys import ApiKey
-from mockexchange.core.clock import ManualClock, SystemClock
+from mockexchange.core.clock import ManualClock
 from mockexchange.settings import Settings
 from mockexchange.testing.signing import KalshiSigner
-from mockexchange.venues.kalshi import cursors, render
-from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.positions import _keep, get_positions
 from mockexchange.web import JSONBytesResponse
 
@@ -91,17 +92,12 @@ class Bench:
     def __init__(self, opts: argparse.Namespace) -> None:
         self.opts = opts
         self.app: MockApp = build_app(Settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
-        self.ctx = KalshiContext(
-            ledger=self.app.ledger,
-            keys=self.app.keys,
-            profile=render.profile(self.app.settings.profile),
-            wall_clock=SystemClock(),
-            window=TimestampWindow(),
-        )
+        self.ctx = benchlib.kalshi_context(self.app)
         self.rsa_key, _, self.public_pem = benchlib.new_rsa_key()
         self.loop = asyncio.new_event_loop()
         self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app.asgi), base_url="http://127.0.0.1")
         self.headers: dict[str, tuple[float, dict[str, str]]] = {}
+        self.signers: dict[str, Account] = {}
         self.gc_pauses: list[float] = []
         self._gc_started = 0.0
 
@@ -148,11 +144,17 @@ class Bench:
         return f"limit={LIMIT}&{case.query}" + (f"&cursor={cursor}" if cursor else "")
 
     def signed(self, account: Account) -> dict[str, str]:
+        """Headers signed at most `RESIGN_AFTER_S` ago; `time_calls` refreshes them between rounds, untimed."""
         made, headers = self.headers.get(account.user_id, (0.0, {}))
         if time.monotonic() - made > RESIGN_AFTER_S:
             headers = account.signer.headers("GET", benchlib.POSITIONS_PATH)
             self.headers[account.user_id] = (time.monotonic(), headers)
+            self.signers[account.user_id] = account
         return headers
+
+    def refresh_signatures(self) -> None:
+        for account in self.signers.values():
+            self.signed(account)
 
     def layers(self, case: Case) -> dict[str, Callable[[], Any]]:
         store = self.app.ledger.positions
@@ -224,15 +226,27 @@ class Bench:
 
     def time_call(self, call: Callable[[], Any]) -> list[float]:
         """Up to `reps` timings (seconds), stopping early after `max_case_s`; at least 5."""
+        return self.time_calls([call])[0]
+
+    def time_calls(self, calls: list[Callable[[], Any]]) -> list[list[float]]:
+        """Timings of several calls taken in turn (the order rotating each round), so that noise from the rest of a
+        shared machine falls on all of them alike. Up to `reps` rounds, stopping after `max_case_s`; at least 5."""
         for _ in range(3):
-            call()
-        times: list[float] = []
+            for call in calls:
+                call()
+        times: list[list[float]] = [[] for _ in calls]
         deadline = time.perf_counter() + self.opts.max_case_s
-        while len(times) < self.opts.reps and (len(times) < 5 or time.perf_counter() < deadline):
-            t0 = time.perf_counter()
-            call()
-            times.append(time.perf_counter() - t0)
-        times.sort()
+        rounds = 0
+        while rounds < self.opts.reps and (rounds < 5 or time.perf_counter() < deadline):
+            self.refresh_signatures()
+            for i in range(len(calls)):
+                at = (i + rounds) % len(calls)
+                t0 = time.perf_counter()
+                calls[at]()
+                times[at].append(time.perf_counter() - t0)
+            rounds += 1
+        for series in times:
+            series.sort()
         return times
 
 
@@ -268,6 +282,25 @@ def floor_timings(bench: Bench, size: int) -> list[float]:
         bench.loop.run_until_complete(client.aclose())
 
 
+def memory_breakdown(n: int, top: int = 15) -> None:
+    import linecache
+    import tracemalloc
+
+    app = build_app(Settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
+    app.control.create_account("memory", balance_cents=10**12)
+    tracemalloc.start(1)
+    benchlib.seed_positions(app.ledger, "memory", n, prefix="KXMEM", closed_every=CLOSED_EVERY)
+    gc.collect()
+    stats = tracemalloc.take_snapshot().statistics("lineno")
+    tracemalloc.stop()
+    total = sum(stat.size for stat in stats)
+    print(f"{n:,} positions: {total / 2**20:,.0f} MiB traced, {total / n:,.0f} bytes per position; top sites:")
+    for stat in stats[:top]:
+        frame = stat.traceback[0]
+        where = f"{Path(frame.filename).name}:{frame.lineno}"
+        print(f"  {stat.size / n:6.0f} B  {where:<22} {linecache.getline(frame.filename, frame.lineno).strip()[:80]}")
+
+
 def profile(title: str, call: Callable[[], Any], reps: int, top: int = 25) -> None:
     profiler = cProfile.Profile()
     profiler.enable()
@@ -281,7 +314,7 @@ def profile(title: str, call: Callable[[], Any], reps: int, top: int = 25) -> No
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="1k vs 100k, 50 repetitions, --wide 20000")
+    mode.add_argument("--quick", action="store_true", help="1k vs 100k, 100 repetitions, --wide 20000")
     mode.add_argument("--full", action="store_true", help="1k vs 1M, 1000 repetitions")
     p.add_argument("--small", type=int, default=1_000)
     p.add_argument("--large", type=int, help="positions in the large account (default 1,000,000; --quick 100,000)")
@@ -289,9 +322,17 @@ def main() -> None:
     p.add_argument("--max-case-s", type=float, default=5.0, help="time cap per case and layer (at least 5 repetitions)")
     p.add_argument("--wide", type=int, help="markets in the large single-event account (default 100,000; 0: skip)")
     p.add_argument("--profile", action="store_true", help="print cProfile listings of the large account's pages")
+    p.add_argument(
+        "--memory-breakdown",
+        type=int,
+        metavar="N",
+        help="only build N positions under tracemalloc and print the top allocation sites per position",
+    )
     opts = p.parse_args()
+    if opts.memory_breakdown:
+        return memory_breakdown(opts.memory_breakdown)
     opts.large = opts.large or (100_000 if opts.quick else 1_000_000)
-    opts.reps = opts.reps or (50 if opts.quick else 1000 if opts.full else 200)
+    opts.reps = opts.reps or (100 if opts.quick else 1000 if opts.full else 200)
     if opts.wide is None:
         opts.wide = 20_000 if opts.quick else 100_000
     if min(opts.small, opts.large) <= 2 * LIMIT + 1:
@@ -301,16 +342,16 @@ def main() -> None:
     small, large, wide = build(bench, opts)
     gc.callbacks.append(bench.gc_callback)
     results: dict[tuple[str, str, str], list[float]] = {}
-    print(f"\ntiming: up to {opts.reps} repetitions per case and layer (cap {opts.max_case_s:g} s), times in ms")
+    print(f"\ntiming: up to {opts.reps} repetitions per case and layer (cap {opts.max_case_s:g} s), times in ms;")
+    print("the two sizes of a case are timed in turn, call by call")
     print(ROW.format("account", "case", "rows", "layer", "median", "p99", "reps"))
-    # Interleaved (each case at both sizes before the next case) so drift on a shared machine hits both sizes alike.
-    for small_case, large_case in zip(cases_for(small), cases_for(large), strict=True):
-        measure(bench, small_case, results)
-        measure(bench, large_case, results)
+    for pair in zip(cases_for(small), cases_for(large), strict=True):
+        measure(bench, pair, results)
     body_size = len(bench.layers(cases_for(small)[0])["asgi"]().content)
     print_row("-", "floor: bare route, same transport", "", "asgi", floor_timings(bench, body_size))
-    for account in wide:
-        measure(bench, Case(account, WIDE_CASE, "", None, None, None), results)
+    if wide:
+        for small_case, large_case in zip(wide_cases(wide[0]), wide_cases(wide[1]), strict=True):
+            measure(bench, (small_case, large_case), results)
     gc.callbacks.remove(bench.gc_callback)
     print_ratios(opts, results, small, wide=bool(wide))
     pauses = sorted(bench.gc_pauses)
@@ -322,15 +363,26 @@ def main() -> None:
     if opts.profile:
         middle = cases_for(large)[1]
         profile(f"asgi, {large.user_id} account, {middle.name}", bench.layers(middle)["asgi"], 200)
-        for account in wide[1:]:
-            calls = bench.layers(Case(account, WIDE_CASE, "", None, None, None))
-            profile(f"op, {account.user_id} account ({account.n:,} markets in one event), first page", calls["op"], 5)
+        for case in wide_cases(wide[1]) if wide else []:
+            calls = bench.layers(case)
+            profile(
+                f"op, {case.account.user_id} account ({case.account.n:,} markets in one event), {case.name}",
+                calls["op"],
+                5,
+            )
     bench.loop.run_until_complete(bench.client.aclose())
     bench.loop.close()
 
 
-ROW = "{:<11} {:<38} {:>4} {:<5} {:>8} {:>8} {:>5}"
-WIDE_CASE = "all start (one event)"
+ROW = "{:<11} {:<40} {:>4} {:<5} {:>8} {:>8} {:>5}"
+
+
+def wide_cases(account: Account) -> list[Case]:
+    """First pages of a one-event account: the roll-up of that event rides on them."""
+    return [
+        Case(account, "all start (one event)", "", None, None, None),
+        Case(account, "count_filter=position start (one event)", "count_filter=position", None, None, ("position",)),
+    ]
 
 
 def print_row(account: str, case: str, rows: int | str, layer: str, times: list[float]) -> None:
@@ -365,13 +417,15 @@ def build(bench: Bench, opts: argparse.Namespace) -> tuple[Account, Account, lis
     return small, large, wide
 
 
-def measure(bench: Bench, case: Case, results: dict[tuple[str, str, str], list[float]]) -> None:
-    calls = bench.layers(case)
-    rows = bench.check(case, calls)
-    for layer, call in calls.items():
-        times = bench.time_call(call)
-        results[(case.account.user_id, case.name, layer)] = times
-        print_row(case.account.user_id, case.name, rows, layer, times)
+def measure(bench: Bench, cases: tuple[Case, Case], results: dict[tuple[str, str, str], list[float]]) -> None:
+    """Both sizes of one case, layer by layer, their calls interleaved."""
+    calls = [bench.layers(case) for case in cases]
+    rows = [bench.check(case, layer_calls) for case, layer_calls in zip(cases, calls, strict=True)]
+    for layer in calls[0]:
+        timings = bench.time_calls([layer_calls[layer] for layer_calls in calls])
+        for case, n_rows, times in zip(cases, rows, timings, strict=True):
+            results[(case.account.user_id, case.name, layer)] = times
+            print_row(case.account.user_id, case.name, n_rows, layer, times)
 
 
 def print_ratios(
@@ -380,7 +434,7 @@ def print_ratios(
     print(f"\nratios {opts.large:,} / {opts.small:,} positions, median [p99]:")
     names = [(case.name, "small", "large") for case in cases_for(small)]
     if wide:
-        names.append((WIDE_CASE, "wide-small", "wide-large"))
+        names += [(case.name, "wide-small", "wide-large") for case in wide_cases(small)]
     for name, a_user, b_user in names:
         cells = []
         for layer in ("core", "op", "asgi"):
@@ -389,7 +443,7 @@ def print_ratios(
             ratio99 = benchlib.percentile(b, 99) / benchlib.percentile(a, 99)
             cells.append(f"{layer} {ratio:6.2f} [{ratio99:6.2f}]")
         label = f"{name}: {opts.wide:,} / {opts.small:,} markets" if a_user == "wide-small" else name
-        print(f"  {label:<44} " + "   ".join(cells))
+        print(f"  {label:<62} " + "   ".join(cells))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ class MockApp:
     ledger: Ledger
     keys: KeyRegistry
     control: Control
+    kalshi: KalshiContext
     asgi: Starlette
 
 
@@ -66,4 +67,4 @@ def build_app(
     if settings.admin:
         route_list += admin_routes.routes(control, open_to_all=settings.admin_open)
     asgi = Starlette(routes=route_list, exception_handlers={404: _not_found, 405: _method_not_allowed})
-    return MockApp(settings, ledger, keys, control, asgi)
+    return MockApp(settings, ledger, keys, control, kalshi, asgi)

@@ -88,12 +88,46 @@ class EventRollup:
         return total
 
 
+# What `count_filter` can name: a row passes when any named count is non-zero.
+COUNT_BITS = {"position": 1, "total_traded": 2, "resting_order_count": 4}
+
+
+def count_mask(row: MarketPosition) -> int:
+    return (
+        (row.position != 0) * COUNT_BITS["position"]
+        | (row.total_traded != 0) * COUNT_BITS["total_traded"]
+        | (row.resting_orders_count != 0) * COUNT_BITS["resting_order_count"]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RowFilter:
+    """The row filters the sorted index cannot seek by: `count_filter` and `exchange_index`."""
+
+    counts: int = 0  # COUNT_BITS of the named counts; 0 keeps every row
+    exchange_index: int | None = None
+
+    @classmethod
+    def of(cls, count_filter: Sequence[str] | None, exchange_index: int | None) -> RowFilter | None:
+        counts = 0
+        for name in count_filter or ():
+            counts |= COUNT_BITS[name]
+        return cls(counts, exchange_index) if counts or exchange_index is not None else None
+
+    def admits(self, exchange_index: int, mask: int) -> bool:
+        return (not self.counts or bool(mask & self.counts)) and self.exchange_index in (None, exchange_index)
+
+    def __call__(self, row: MarketPosition) -> bool:
+        return self.admits(row.exchange_index, count_mask(row))
+
+
 class PositionStore:
     def __init__(self) -> None:
         self._by_market: dict[tuple[str, int, str], MarketPosition] = {}
         self._books: dict[tuple[str, int, SettlementState], SortedDict] = {}
-        # Running event totals per (user, subaccount, state, event): an unfiltered roll-up is a lookup, not a walk.
-        self._totals: dict[tuple[str, int, SettlementState, str], EventRollup] = {}
+        # Running event totals per (user, subaccount, state, event), split by the row's (exchange index, count mask):
+        # a roll-up under any count_filter / exchange_index is a few lookups, never a walk of the event.
+        self._totals: dict[tuple[str, int, SettlementState, str], dict[tuple[int, int], EventRollup]] = {}
 
     def __len__(self) -> int:
         return len(self._by_market)
@@ -130,10 +164,11 @@ class PositionStore:
         self._total(row).add(row)
 
     def _total(self, row: MarketPosition) -> EventRollup:
-        key = (row.user_id, row.subaccount, _state(row), row.event_ticker)
-        total = self._totals.get(key)
+        parts = self._totals.setdefault((row.user_id, row.subaccount, _state(row), row.event_ticker), {})
+        part_key = (row.exchange_index, count_mask(row))
+        total = parts.get(part_key)
         if total is None:
-            total = self._totals[key] = EventRollup(row.event_ticker)
+            total = parts[part_key] = EventRollup(row.event_ticker)
         return total
 
     def all_rows(self) -> Iterator[MarketPosition]:
@@ -202,7 +237,7 @@ class PositionStore:
         after: PositionKey | None = None,
         event_ticker: str | Sequence[str] | None = None,
         ticker: str | None = None,
-        keep: Callable[[MarketPosition], bool] | None = None,
+        keep: RowFilter | None = None,
     ) -> tuple[list[MarketPosition], bool]:
         """Up to `limit` matching rows after `after`, and whether more follow. Rows are snapshots."""
         rows: list[MarketPosition] = []
@@ -222,22 +257,22 @@ class PositionStore:
         event_ticker: str,
         *,
         ticker: str | None = None,
-        keep: Callable[[MarketPosition], bool] | None = None,
+        keep: RowFilter | None = None,
     ) -> EventRollup:
-        """Totals over the event's rows that pass the same filters as the market rows. Unfiltered, the running
-        totals answer; filtered, the event's rows are walked (one row for a ticker)."""
-        if ticker is None and keep is None:
-            states: tuple[SettlementState, ...] = ("unsettled", "settled") if status == "all" else (status,)
-            rollup = EventRollup(event_ticker)
-            for state in states:
-                total = self._totals.get((user_id, subaccount, state, event_ticker))
-                if total is not None:
-                    rollup = rollup.merged(total)
-            return rollup
+        """Totals over the event's rows that pass the same filters as the market rows."""
         rollup = EventRollup(event_ticker)
-        for row in self.walk(user_id, subaccount, status, event_ticker=event_ticker, ticker=ticker):
-            if keep is None or keep(row):
-                rollup.add(row)
+        if ticker is not None:  # one row at most
+            for row in self.walk(user_id, subaccount, status, event_ticker=event_ticker, ticker=ticker):
+                if keep is None or keep(row):
+                    rollup.add(row)
+            return rollup
+        states: tuple[SettlementState, ...] = ("unsettled", "settled") if status == "all" else (status,)
+        for state in states:
+            for (exchange_index, mask), part in self._totals.get(
+                (user_id, subaccount, state, event_ticker), {}
+            ).items():
+                if keep is None or keep.admits(exchange_index, mask):
+                    rollup = rollup.merged(part)
         return rollup
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from mockexchange.auth.keys import ApiKey
-from mockexchange.core.store import MarketPosition
+from mockexchange.core.store import RowFilter
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import forbidden, not_found, param_error
@@ -22,28 +21,9 @@ SETTLEMENT_STATUS = Param(
 )
 SUBTRADER_ID = Param("subtrader_id", "SubtraderId")
 
-_COUNTS: dict[str, Callable[[MarketPosition], bool]] = {
-    "position": lambda r: r.position != 0,
-    "total_traded": lambda r: r.total_traded != 0,
-    "resting_order_count": lambda r: r.resting_orders_count != 0,
-}
-
 
 def _count_filter(values: tuple[str, ...]) -> Param:
     return Param("count_filter", "CountFilter", "csv", choices=values)
-
-
-def _keep(count_filter: tuple[str, ...] | None, exchange_index: int | None) -> Callable[[MarketPosition], bool] | None:
-    """The row filters the index cannot seek by. `count_filter` keeps rows where any named count is non-zero."""
-    tests: list[Callable[[MarketPosition], bool]] = []
-    if count_filter:
-        wanted = [_COUNTS[name] for name in count_filter]
-        tests.append(lambda r: any(test(r) for test in wanted))
-    if exchange_index is not None:
-        tests.append(lambda r: r.exchange_index == exchange_index)
-    if not tests:
-        return None
-    return lambda r: all(test(r) for test in tests)
 
 
 def _page(ctx: KalshiContext, operation: str, owner: tuple[str, int], values: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +45,7 @@ def _page(ctx: KalshiContext, operation: str, owner: tuple[str, int], values: di
         "exchange_index": values.get("exchange_index"),
     }
     after = cursors.decode_param(operation, values["cursor"], filters, key_length=2)
-    keep = _keep(values["count_filter"], values.get("exchange_index"))
+    keep = RowFilter.of(values["count_filter"], values.get("exchange_index"))
     store = ctx.ledger.positions
     with ctx.ledger.reading():
         rows, more = store.page(
