@@ -50,10 +50,11 @@ from starlette.routing import Route
 from mockexchange.app import MockApp, build_app
 from mockexchange.auth.keys import ApiKey
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.store import RowFilter
 from mockexchange.settings import Settings
 from mockexchange.testing.signing import KalshiSigner
 from mockexchange.venues.kalshi import cursors
-from mockexchange.venues.kalshi.positions import _keep, get_positions
+from mockexchange.venues.kalshi.positions import get_positions
 from mockexchange.web import JSONBytesResponse
 
 LIMIT = 100
@@ -159,7 +160,7 @@ class Bench:
     def layers(self, case: Case) -> dict[str, Callable[[], Any]]:
         store = self.app.ledger.positions
         account = case.account
-        keep = _keep(case.count_filter, None)
+        keep = RowFilter.of(case.count_filter, None)
         after = case.after_key
         cursor = self.cursor_for(case)
         query = QueryParams(self.query_string(case, cursor))
