@@ -14,6 +14,7 @@ from mockexchange.auth.keys import KeyRegistry
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.ledger import IdFactory, Ledger
+from mockexchange.scenario.operations import Scenarios
 from mockexchange.settings import Settings
 from mockexchange.venues.kalshi import profiles as kalshi_profiles
 from mockexchange.venues.kalshi import routes as kalshi_routes
@@ -27,6 +28,7 @@ class MockApp:
     ledger: Ledger
     keys: KeyRegistry
     control: Control
+    scenarios: Scenarios
     kalshi: KalshiContext
     asgi: Starlette
 
@@ -56,15 +58,17 @@ def build_app(
     ledger = Ledger(clock=clock, ids=IdFactory(seed))
     keys = KeyRegistry()
     control = Control(ledger, keys)
+    scenarios = Scenarios(control)
     kalshi = KalshiContext(
         ledger=ledger,
         keys=keys,
         profile=kalshi_profiles.profile(settings.profile),
         wall_clock=wall_clock or SystemClock(),
         window=TimestampWindow(int(settings.timestamp_past_s * 1000), int(settings.timestamp_future_s * 1000)),
+        ws_queue_size=settings.ws_queue_size,
     )
     route_list = kalshi_routes.routes(kalshi)
     if settings.admin:
-        route_list += admin_routes.routes(control, open_to_all=settings.admin_open)
+        route_list += admin_routes.routes(control, scenarios, open_to_all=settings.admin_open)
     asgi = Starlette(routes=route_list, exception_handlers={404: _not_found, 405: _method_not_allowed})
-    return MockApp(settings, ledger, keys, control, kalshi, asgi)
+    return MockApp(settings, ledger, keys, control, scenarios, kalshi, asgi)

@@ -7,6 +7,7 @@ demo generator call them too. Inputs are checked here (money as decimal strings,
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from functools import partialmethod
 from typing import Any
@@ -18,6 +19,7 @@ from mockexchange.auth.keys import (
     load_public_key,
     private_key_pem,
 )
+from mockexchange.core.clock import Clock, ManualClock
 from mockexchange.core.ledger import Fill, Ledger, LedgerError, check_subaccount
 from mockexchange.core.money import MoneyError, from_cents, parse_count, parse_dollars, parse_price
 
@@ -70,7 +72,7 @@ class Control:
         self.keys = keys
 
     def reset(self) -> dict[str, Any]:
-        """Forget every account, key, market and fill."""
+        """Forget every account, key, market and fill (and so the loaded scenario)."""
         self.ledger.reset()
         self.keys.clear()
         return {"ok": True}
@@ -286,6 +288,43 @@ class Control:
         except LedgerError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {"ticker": market.ticker, "result": market.result, "settled_time": market.settled_time.isoformat()}
+
+    # -- the exchange clock -----------------------------------------------------------------------------------------
+
+    def clock(self) -> dict[str, Any]:
+        """The exchange time and whether the clock is manual (movable) or the system clock."""
+        return clock_status(self.ledger.clock)
+
+    def advance_clock(self, seconds: float | None = None, to: str | None = None) -> dict[str, Any]:
+        """Move exchange time forward by `seconds`, or `to` an ISO 8601 time (never backwards)."""
+        clock = self.ledger.clock
+        if not isinstance(clock, ManualClock):
+            raise ControlError(
+                "the exchange clock is the system clock and cannot be moved; start the mock with a ManualClock "
+                "(MockServer(clock=ManualClock()), `mockexchange serve --scenario FILE`)",
+                409,
+            )
+        if (seconds is None) == (to is None):
+            raise ControlError("give `seconds` to advance by or `to` to set, not both")
+        if seconds is not None:
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < 10**9:
+                raise ControlError("seconds must be a non-negative number")
+            clock.advance(seconds)
+        else:
+            try:
+                when = datetime.fromisoformat(to) if isinstance(to, str) else None
+            except ValueError:
+                when = None
+            if when is None or when.tzinfo is None:
+                raise ControlError(f"to must be an ISO 8601 time with a timezone, e.g. 2026-12-09T19:00:00Z: {to!r}")
+            if when < clock.now():
+                raise ControlError(f"a clock does not run backwards: it is {clock.now().isoformat()}", 409)
+            clock.set(when)
+        return self.clock()
+
+
+def clock_status(clock: Clock) -> dict[str, Any]:
+    return {"exchange_time": clock.now().isoformat(), "clock": "manual" if isinstance(clock, ManualClock) else "system"}
 
 
 def _non_negative(value: Decimal) -> Decimal:

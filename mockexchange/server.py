@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from mockexchange.app import MockApp, build_app
 from mockexchange.control import Control
@@ -13,14 +14,49 @@ from mockexchange.core.clock import Clock
 from mockexchange.settings import Settings
 
 _START_TIMEOUT_S = 10.0
+# Kalshi's keep-alive pings carry this payload.
+HEARTBEAT = b"heartbeat"
+
+
+class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websockets-sansio protocol, with Kalshi's keep-alive ping payload instead of a random one.
+
+    Same steps as the parent's `send_keepalive_ping`; the pong that answers carries `heartbeat` too, which
+    `handle_pong` matches against `pending_ping_payload`.
+    """
+
+    def send_keepalive_ping(self) -> None:
+        self.ping_timer = None
+        if self.close_sent or self.transport.is_closing():
+            return
+        self.pending_ping_payload = HEARTBEAT
+        self.ping_sent_at = self.loop.time()
+        self.conn.send_ping(HEARTBEAT)
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        if self.ping_timeout is not None:
+            self.pong_timer = self.loop.call_later(self.ping_timeout, self.keepalive_timeout)
+        else:
+            self.schedule_ping()
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.http.response.body" and not message.get("more_body", False):
+            # A denial response ends the handshake too; without this uvicorn logs "returned without completing
+            # handshake" for every refused upgrade.
+            self.handshake_complete = True
 
 
 def uvicorn_config(app: MockApp, **overrides: Any) -> uvicorn.Config:
+    # The benchmark's baseline passes a bare object with only `.asgi`: it gets the default settings.
+    settings = getattr(app, "settings", None) or Settings()
     options: dict[str, Any] = {
         "log_level": "warning",
         "access_log": False,
         "lifespan": "off",
-        "ws": "websockets-sansio",
+        "ws": HeartbeatWebSocketProtocol,
+        "ws_ping_interval": settings.ws_ping_interval_s,
+        "ws_ping_timeout": settings.ws_ping_timeout_s,
+        "ws_max_size": settings.ws_max_message_bytes,
     }
     options.update(overrides)
     return uvicorn.Config(app.asgi, **options)
@@ -35,7 +71,8 @@ class MockServer(Control):
             mock.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "10", "0.56")
             mock.kalshi_url                               # http://127.0.0.1:PORT/trade-api/v2
 
-    Every admin operation is a method (it is a `Control`); `app` gives the ledger and key registry.
+    Every admin operation is a method (it is a `Control`, plus the app's scenario operations); `app` gives the ledger,
+    the key registry and the scenario state.
     """
 
     def __init__(
@@ -52,6 +89,11 @@ class MockServer(Control):
             settings = Settings(**{**_as_dict(settings), **setting_overrides})
         self.app = build_app(settings, clock=clock, wall_clock=wall_clock, seed=seed)
         super().__init__(self.app.ledger, self.app.keys)
+        # The scenario operations are the app's own (one loaded scenario per mock, shared with the admin API).
+        self.load_scenario = self.app.scenarios.load_scenario
+        self.step = self.app.scenarios.step
+        self.play_scenario = self.app.scenarios.play_scenario
+        self.scenario_status = self.app.scenarios.scenario_status
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0

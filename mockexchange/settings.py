@@ -19,3 +19,8 @@ class Settings:
     timestamp_future_s: float = 30.0
     admin: bool = True
     admin_open: bool = False  # answer admin calls from any address, not only loopback (the Docker image sets it)
+    # Kalshi websocket (/trade-api/ws/v2)
+    ws_ping_interval_s: float = 10.0  # Kalshi pings every 10 s with payload "heartbeat"
+    ws_ping_timeout_s: float = 20.0  # close a connection whose pong is this late
+    ws_queue_size: int = 1000  # changes and commands waiting per connection; beyond it: error 25 and close
+    ws_max_message_bytes: int = 64 * 1024  # a bigger client message closes the connection (1009)

@@ -74,7 +74,7 @@ def test_an_unknown_profile_is_refused_clearly():
 def test_the_demo_portfolio_is_reproducible_from_its_seed():
     def snapshot(seed):
         mock = build_app(seed=seed)
-        portfolio = generate(mock.control, seed)
+        portfolio = generate(mock.scenarios, seed)
         rows = sorted((r.user_id, r.ticker, r.position, r.market_exposure) for r in mock.ledger.positions.all_rows())
         return portfolio, rows, [f.fill_id for f in mock.ledger.fills]
 

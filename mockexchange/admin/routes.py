@@ -1,7 +1,9 @@
 """The control plane over HTTP: `POST /_admin/<operation>` with a JSON object, answered with JSON.
 
-Each route is one `Control` method; the body's fields are its arguments. Errors are `{"error": "..."}` with 400
-(bad input), 404 (unknown user or market), 409 (conflict) or 403 (admin asked from outside loopback).
+Each route is one `Control` method; the body's fields are its arguments. A few reads (`GET /_admin/scenario`,
+`GET /_admin/clock`) take no arguments. Errors are `{"error": "..."}` (plus `"errors": [...]` when a scenario has
+several problems) with 400 (bad input), 404 (unknown user, market or file), 409 (conflict) or 403 (admin asked from
+outside loopback).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.control import Control, ControlError
+from mockexchange.scenario.operations import Scenarios
 from mockexchange.web import json_response
 
 ADMIN_PREFIX = "/_admin"
@@ -23,19 +26,29 @@ _LOOPBACK = ("127.", "::1", "localhost")
 MAX_BODY = 1 << 20
 
 
-def _error(message: str, status: int) -> Response:
-    return json_response({"error": message}, status)
+def _error(message: str, status: int, errors: list[str] | None = None) -> Response:
+    return json_response({"error": message, "errors": errors} if errors else {"error": message}, status)
 
 
 def _operation(method: Callable[..., dict[str, Any]], open_to_all: bool) -> Callable[[Request], Any]:
-    signature = inspect.signature(method)
-    accepted = set(signature.parameters)
-    required = {n for n, p in signature.parameters.items() if p.default is inspect.Parameter.empty}
+    # Keyword-only parameters are Python-only (callables, flags): they are not fields of the body.
+    parameters = {
+        n: p for n, p in inspect.signature(method).parameters.items() if p.kind is not inspect.Parameter.KEYWORD_ONLY
+    }
+    accepted = set(parameters)
+    required = {n for n, p in parameters.items() if p.default is inspect.Parameter.empty}
 
     async def handle(request: Request) -> Response:
         client = request.client.host if request.client else ""
         if not open_to_all and not client.startswith(_LOOPBACK):
             return _error("the admin API answers loopback clients only (serve with --admin-open to change that)", 403)
+        if request.method == "GET":
+            if request.query_params:
+                return _error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
+            try:
+                return json_response(method())
+            except ControlError as exc:
+                return _error(str(exc), exc.status)
         raw = await request.body()
         if len(raw) > MAX_BODY:
             return _error("body too large", 413)
@@ -50,16 +63,16 @@ def _operation(method: Callable[..., dict[str, Any]], open_to_all: bool) -> Call
         if unknown or missing:
             parts = [f"unknown field(s): {', '.join(unknown)}"] if unknown else []
             parts += [f"missing field(s): {', '.join(missing)}"] if missing else []
-            return _error("; ".join(parts) + f"; accepted: {', '.join(signature.parameters)}", 400)
+            return _error("; ".join(parts) + f"; accepted: {', '.join(parameters) or 'none'}", 400)
         try:
             return json_response(method(**body))
         except ControlError as exc:
-            return _error(str(exc), exc.status)
+            return _error(str(exc), exc.status, getattr(exc, "errors", None))
 
     return handle
 
 
-def routes(control: Control, *, open_to_all: bool = False) -> list[BaseRoute]:
+def routes(control: Control, scenarios: Scenarios, *, open_to_all: bool = False) -> list[BaseRoute]:
     table = {
         "reset": control.reset,
         "accounts": control.create_account,
@@ -71,8 +84,23 @@ def routes(control: Control, *, open_to_all: bool = False) -> list[BaseRoute]:
         "orders/cancel": control.cancel_order,
         "deposits": control.deposit,
         "withdrawals": control.withdrawal,
+        "scenario": scenarios.load_scenario,
+        "scenario/step": scenarios.step,
+        "scenario/play": scenarios.play_scenario,
+        "clock": control.advance_clock,
     }
-    return [
+    reads = {"scenario": scenarios.scenario_status, "clock": control.clock}
+    found: list[BaseRoute] = [
         Route(f"{ADMIN_PREFIX}/{name}", _operation(method, open_to_all), methods=["POST"])
         for name, method in table.items()
+        if name not in reads
     ]
+    for name, read in reads.items():
+        # One path, two methods: GET reads, POST acts; each a Control method.
+        post, get = _operation(table[name], open_to_all), _operation(read, open_to_all)
+
+        async def either(request: Request, post: Any = post, get: Any = get) -> Response:
+            return await (get if request.method == "GET" else post)(request)
+
+        found.append(Route(f"{ADMIN_PREFIX}/{name}", either, methods=["GET", "POST"]))
+    return found

@@ -1,7 +1,8 @@
 """The faker-based portfolio generator: a plausible, reproducible portfolio from a seed.
 
-It works only through `Control`, the same operations as the admin API and scenario files, so a generated portfolio is
-indistinguishable from a scripted one.
+It is one scenario source among others: `demo_scenario` writes the same in-memory `Scenario` a scenario file reads
+into (accounts, markets, opening fills), and `generate` applies it with the scenario runner, through `Control`, so a
+generated portfolio is indistinguishable from a scripted one.
 """
 
 from __future__ import annotations
@@ -9,10 +10,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 from faker import Faker
 
-from mockexchange.control import Control
+from mockexchange.scenario.model import Op, Origin, Scenario
+from mockexchange.scenario.operations import Scenarios
 
 _SERIES = ("KXFED", "KXCPI", "KXGDP", "KXNBA", "KXNFL", "KXBTC", "KXHIGHNY", "KXRAIN", "KXOSCAR", "KXSENATE")
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -41,8 +45,7 @@ def _events(rng: random.Random, n_events: int, markets_per_event: tuple[int, int
     return events
 
 
-def generate(
-    control: Control,
+def demo_scenario(
     seed: int,
     *,
     users: int = 4,
@@ -50,46 +53,75 @@ def generate(
     markets_per_event: tuple[int, int] = (2, 5),
     fills_per_user: int = 25,
     subtraders: int = 3,
-) -> Portfolio:
-    """Accounts, events and markets, fills, and one FCM member with subtraders, all from `seed`."""
+) -> Scenario:
+    """Accounts, events and markets, fills, and one FCM member with subtraders, all from `seed`. The set-up keeps the
+    order in which the generator draws its numbers, so a seed always means the same portfolio (and the same ids)."""
     rng = random.Random(seed)
     fake = Faker()
     fake.seed_instance(seed)
-    portfolio = Portfolio()
-    listed = _events(rng, events, markets_per_event)
-    for event, tickers in listed:
+    source = f"generator(seed={seed})"
+    scenario = Scenario(source, Path("."), name="demo", description=f"the faker demo portfolio, seed {seed}")
+    setup = scenario.setup
+    markets: list[str] = []
+    for e, (event, tickers) in enumerate(_events(rng, events, markets_per_event)):
         exchange_index = rng.choice((0, 0, 0, 1))
         for ticker in tickers:
-            control.create_market(ticker, event, exchange_index)
-            portfolio.markets.append((event, ticker))
+            setup.append(Op("market", {"ticker": ticker, "event_ticker": event, "exchange_index": exchange_index},
+                            Origin(source, None, f"events[{e}]")))  # fmt: skip
+            markets.append(ticker)
 
-    def trade(user_id: str, n: int) -> None:
-        for _ in range(n):
-            _, ticker = rng.choice(portfolio.markets)
+    def account(where: str, **args: object) -> None:
+        setup.append(Op("account", args, Origin(source, None, where)))
+
+    def trade(user_id: str, n: int, where: str) -> None:
+        for i in range(n):
+            ticker = rng.choice(markets)
             price = Decimal(rng.randint(2, 98)) / 100
-            control.fill(
-                user_id,
-                ticker,
-                rng.choice(("yes", "no")),
-                rng.choice(("buy", "buy", "buy", "sell")),
-                str(rng.randint(1, 50)),
-                f"{price:.2f}",
-                is_taker=rng.random() < 0.7,
-            )
-            portfolio.fills += 1
+            args = {
+                "user_id": user_id,
+                "ticker": ticker,
+                "side": rng.choice(("yes", "no")),
+                "action": rng.choice(("buy", "buy", "buy", "sell")),
+                "count": str(rng.randint(1, 50)),
+                "price": f"{price:.2f}",
+                "is_taker": rng.random() < 0.7,
+            }
+            setup.append(Op("position", args, Origin(source, None, f"{where}.positions[{i}]")))
 
-    for _ in range(users):
+    for i in range(users):
         user_id = fake.unique.user_name()
-        control.create_account(user_id, balance_cents=rng.randint(1_000, 500_000) * 100)
-        portfolio.users.append(user_id)
-        trade(user_id, fills_per_user)
+        account(f"users[{i}]", user_id=user_id, balance_cents=rng.randint(1_000, 500_000) * 100)
+        trade(user_id, fills_per_user, f"users[{i}]")
 
     member = f"fcm-{fake.unique.company().split()[0].lower().strip(',')}"
-    control.create_account(member, balance_cents=10_000_000_00, fcm_member=True)
-    portfolio.fcm_member = member
+    account("fcm_member", user_id=member, balance_cents=10_000_000_00, fcm_member=True)
     for i in range(subtraders):
         subtrader = f"{member}-sub-{i + 1}"
-        control.create_account(subtrader, balance_cents=rng.randint(1_000, 100_000) * 100, subtrader_of=member)
-        portfolio.subtraders.append(subtrader)
-        trade(subtrader, fills_per_user // 2)
+        where = f"subtraders[{i}]"
+        account(where, user_id=subtrader, balance_cents=rng.randint(1_000, 100_000) * 100, subtrader_of=member)
+        trade(subtrader, fills_per_user // 2, where)
+    return scenario
+
+
+def portfolio_of(scenario: Scenario) -> Portfolio:
+    portfolio = Portfolio()
+    for op in scenario.setup:
+        if op.kind == "market":
+            portfolio.markets.append((op.args["event_ticker"], op.args["ticker"]))
+        elif op.kind == "position":
+            portfolio.fills += 1
+        elif op.kind == "account" and op.args.get("fcm_member"):
+            portfolio.fcm_member = op.args["user_id"]
+        elif op.kind == "account" and op.args.get("subtrader_of"):
+            portfolio.subtraders.append(op.args["user_id"])
+        elif op.kind == "account":
+            portfolio.users.append(op.args["user_id"])
     return portfolio
+
+
+def generate(scenarios: Scenarios, seed: int, **sizes: Any) -> Portfolio:
+    """Build the demo scenario from `seed` (`sizes`: see `demo_scenario`) and load it on top of the current state,
+    timeline run, like any scenario file."""
+    scenario = demo_scenario(seed, **sizes)
+    scenarios.load(scenario, reset=False, run=True)
+    return portfolio_of(scenario)

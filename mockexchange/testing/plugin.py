@@ -3,7 +3,10 @@
 Fixtures:
 - `mockexchange`: a running `MockServer` on a free 127.0.0.1 port, fresh for each test, stopped after it.
   Settings come from `@pytest.mark.mockexchange(profile="legacy", ...)` (any `Settings` field) or the command line
-  option `--mockexchange-profile`.
+  option `--mockexchange-profile`. `@pytest.mark.mockexchange(scenario="fixtures/fed-decision.yaml")` serves that
+  scenario (a path relative to the rootdir) on a ManualClock, its timeline run to the end unless `scenario_run=False`.
+- `mockexchange_scenario`: the marked scenario's load result: its status and `keys` (each generated key's
+  `private_key_pem` and `private_key_path`).
 - `kalshi_user`: an account with a balance and an RSA key on that mock; `.client` is an httpx client whose requests are
   signed, `.pem_path` a file holding the private key for clients that want a path.
 """
@@ -17,6 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mockexchange.core.clock import ManualClock
+from mockexchange.scenario.schema import load_file
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
@@ -27,7 +32,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "mockexchange(**settings): settings of the `mockexchange` fixture's server")
+    config.addinivalue_line(
+        "markers",
+        "mockexchange(scenario=None, scenario_run=True, **settings): settings of the `mockexchange` fixture's server, "
+        "and a scenario file to load into it",
+    )
+
+
+_SCENARIO = pytest.StashKey[dict]()
 
 
 @dataclass
@@ -48,8 +60,28 @@ def mockexchange(request: pytest.FixtureRequest) -> Iterator[MockServer]:
         settings["profile"] = option
     for marker in reversed(list(request.node.iter_markers("mockexchange"))):
         settings.update(marker.kwargs)
-    with MockServer(**settings) as server:
+    scenario_path = settings.pop("scenario", None)
+    run = settings.pop("scenario_run", True)
+    if scenario_path is None:
+        with MockServer(**settings) as server:
+            yield server
+        return
+    path = Path(scenario_path)
+    scenario = load_file(path if path.is_absolute() else request.config.rootpath / path)
+    if "profile" not in settings and scenario.profile is not None:
+        settings["profile"] = scenario.profile
+    with MockServer(clock=ManualClock(scenario.start), **settings) as server:
+        key_dir = request.getfixturevalue("tmp_path") / "mockexchange-keys"
+        request.node.stash[_SCENARIO] = server.app.scenarios.load(scenario, run=run, key_dir=key_dir)
         yield server
+
+
+@pytest.fixture
+def mockexchange_scenario(mockexchange: MockServer, request: pytest.FixtureRequest) -> dict:
+    result = request.node.stash.get(_SCENARIO, None)
+    if result is None:
+        pytest.fail('mockexchange_scenario needs @pytest.mark.mockexchange(scenario="path/to/scenario.yaml")')
+    return result
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ class KalshiContext:
     profile: Profile
     wall_clock: Clock  # what request timestamps are checked against (clients sign with their wall clock)
     window: TimestampWindow
+    ws_queue_size: int = 1000  # messages a websocket connection may have waiting before it overflows (error 25)
 
 
 def authenticated_key(request: Request, ctx: KalshiContext) -> ApiKey:

@@ -27,6 +27,9 @@ class Profile:
     event_position: Callable[[EventRollup], Row]
     fill: Callable[[Fill], Row]
     settlement: Callable[[Settlement], Row]
+    # websocket `msg` of `market_position` and `fill`
+    ws_market_position: Callable[[MarketPosition], Row]
+    ws_fill: Callable[[Fill], Row]
     # /portfolio/positions request side
     positions_event_ticker: Param
     positions_settlement_status: bool
@@ -40,6 +43,8 @@ PROFILES: dict[str, Profile] = {
         event_position=render.event_position,
         fill=render.fill,
         settlement=render.settlement,
+        ws_market_position=render.ws_market_position,
+        ws_fill=render.ws_fill,
         positions_event_ticker=SINGLE_EVENT_TICKER,
         positions_settlement_status=True,
         count_filter_values=("position", "total_traded"),
@@ -50,6 +55,8 @@ PROFILES: dict[str, Profile] = {
         event_position=render.event_position_legacy,
         fill=render.fill_legacy,
         settlement=render.settlement_legacy,
+        ws_market_position=render.ws_market_position_legacy,
+        ws_fill=render.ws_fill_legacy,
         positions_event_ticker=Param("event_ticker", "EventTicker", "csv", max_items=10),
         positions_settlement_status=False,
         count_filter_values=("position", "total_traded", "resting_order_count"),

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from mockexchange.core.ledger import Fill, RestingOrder, Settlement, Transfer
-from mockexchange.core.money import ZERO, fixed, to_cents, to_whole_contracts, truncate
+from mockexchange.core.money import ZERO, fixed, to_centi_cents, to_cents, to_whole_contracts, truncate
 from mockexchange.core.store import EventRollup, MarketPosition
 
 Row = dict[str, Any]
@@ -33,6 +33,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def unix_seconds(when: datetime) -> int:
     return (when - _EPOCH) // timedelta(seconds=1)
+
+
+def unix_ms(when: datetime) -> int:
+    return (when - _EPOCH) // timedelta(milliseconds=1)
 
 
 def dollars6(value: Decimal) -> str:
@@ -221,3 +225,77 @@ def resting_order_value(orders: list[RestingOrder]) -> Row:
         by_index[order.exchange_index] = by_index.get(order.exchange_index, ZERO) + order.value
     total = sum(by_index.values(), ZERO)
     return {"total_resting_order_value": to_cents(total), "resting_order_value_breakdown": indexed_balances(by_index)}
+
+
+# -- websocket messages (the `msg` of `market_position` and `fill`) ----------------------------------------------------
+
+
+def position_fee_cost(row: MarketPosition) -> Decimal:
+    """The fees carried by the contracts still held: fees paid x contracts held / contracts traded (exact while a
+    position only grows; an approximation of average-cost fee accounting once it has been reduced); 0 when flat or
+    settled, like the cost."""
+    if row.settled or row.volume == ZERO:
+        return ZERO
+    return row.fees_paid * abs(row.position) / row.volume
+
+
+def ws_market_position(row: MarketPosition, dollars=dollars6) -> Row:
+    return {
+        "user_id": row.user_id,
+        "market_ticker": row.ticker,
+        "position_fp": count_fp(row.position),
+        "position_cost_dollars": dollars(row.market_exposure),
+        "realized_pnl_dollars": dollars(row.realized_pnl),
+        "fees_paid_dollars": dollars(row.fees_paid),
+        "position_fee_cost_dollars": dollars(position_fee_cost(row)),
+        "volume_fp": count_fp(row.volume),
+        "subaccount": row.subaccount,
+    }
+
+
+def ws_market_position_legacy(row: MarketPosition) -> Row:
+    """Before 2026-04-02 the message also carried integers: contracts, and money in centi-cents ($1 = 10,000)."""
+    return {
+        **ws_market_position(row, dollars4),
+        "position": to_whole_contracts(row.position),
+        "position_cost": to_centi_cents(row.market_exposure),
+        "realized_pnl": to_centi_cents(row.realized_pnl),
+        "fees_paid": to_centi_cents(row.fees_paid),
+        "position_fee_cost": to_centi_cents(position_fee_cost(row)),
+        "volume": to_whole_contracts(row.volume),
+    }
+
+
+def ws_fill(f: Fill, dollars=dollars6) -> Row:
+    outcome = outcome_side(f)
+    row: Row = {
+        "trade_id": f.fill_id,
+        "order_id": f.order_id,
+        "market_ticker": f.ticker,
+        "exchange_index": f.exchange_index,
+        "is_taker": f.is_taker,
+        "side": f.side,
+        "yes_price_dollars": dollars4(f.yes_price),
+        "count_fp": count_fp(f.count),
+        "fee_cost": dollars(f.fee),
+        "action": f.action,
+        "ts": unix_seconds(f.created),
+        "ts_ms": unix_ms(f.created),
+        "post_position_fp": count_fp(f.post_position),
+        "purchased_side": outcome,  # selling YES buys NO
+        "outcome_side": outcome,
+        "book_side": "bid" if outcome == "yes" else "ask",
+        "subaccount": f.subaccount,
+    }
+    if f.client_order_id is not None:
+        row["client_order_id"] = f.client_order_id
+    return row
+
+
+def ws_fill_legacy(f: Fill) -> Row:
+    return {
+        **ws_fill(f, dollars4),
+        "yes_price": to_cents(f.yes_price),
+        "count": to_whole_contracts(f.count),
+        "post_position": to_whole_contracts(f.post_position),
+    }

@@ -1,4 +1,5 @@
-"""Kalshi's REST routes, mounted under /trade-api/v2. Each route: authenticate, run one operation, render JSON."""
+"""Kalshi's routes: REST under /trade-api/v2 (each route: authenticate, run one operation, render JSON), and the
+websocket at /trade-api/ws/v2 (`websocket.py`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.auth.keys import ApiKey
-from mockexchange.venues.kalshi import balance, history, positions
+from mockexchange.venues.kalshi import balance, history, positions, websocket
 from mockexchange.venues.kalshi.context import KalshiContext, authenticated_key
 from mockexchange.venues.kalshi.errors import KalshiError, internal_error
 from mockexchange.web import json_response
@@ -47,4 +48,5 @@ def routes(ctx: KalshiContext) -> list[BaseRoute]:
         "/portfolio/deposits": history.get_deposits,
         "/portfolio/withdrawals": history.get_withdrawals,
     }
-    return [Route(API_PREFIX + path, _endpoint(ctx, op), methods=["GET"]) for path, op in table.items()]
+    rest = [Route(API_PREFIX + path, _endpoint(ctx, op), methods=["GET"]) for path, op in table.items()]
+    return [*rest, websocket.route(ctx)]

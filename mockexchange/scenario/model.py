@@ -1,0 +1,70 @@
+"""A scenario in memory: what a scenario file declares, after validation, ready for the runner.
+
+A YAML file (`schema.load_file`), an inline document (`schema.load_document`) and the faker generator
+(`generator.demo_scenario`) all produce a `Scenario`; `runner.ScenarioSession` applies any of them through `Control`.
+Every operation keeps where it came from (`file:line: field path`) so a refusal at run time names its source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+# The timeline's step kinds and the `Control` method each one calls (wait and burst are the runner's own).
+STEP_OPERATIONS = {
+    "fill": "fill",
+    "settle": "settle",
+    "deposit": "deposit",
+    "withdrawal": "withdrawal",
+    "order": "create_order",
+    "cancel_order": "cancel_order",
+}
+STEP_KINDS = (*STEP_OPERATIONS, "wait", "burst")
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a part of a scenario was written: `source` is a file path, `<document>` or the generator."""
+
+    source: str
+    line: int | None
+    path: str
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        return f"{where}: {self.path}" if self.path else where
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One thing to do: `kind` is a step kind, or `account` / `key` / `market` / `position` during set-up.
+
+    `args` are the keyword arguments of the `Control` method (a key's are `KeySpec`'s fields; a wait's `seconds`;
+    a burst's parameters)."""
+
+    kind: str
+    args: dict[str, Any]
+    origin: Origin
+
+
+@dataclass(slots=True)
+class Scenario:
+    source: str
+    base_dir: Path  # relative key files are found from here
+    name: str | None = None
+    description: str | None = None
+    profile: str | None = None  # a hint: `serve --scenario` and the pytest plugin use it unless told otherwise
+    start: datetime | None = None  # exchange time when the scenario is loaded
+    setup: list[Op] = field(default_factory=list)  # accounts, then keys, markets, opening positions
+    steps: list[Op] = field(default_factory=list)
+
+    @property
+    def needs_manual_clock(self) -> bool:
+        return self.start is not None or any(
+            op.kind == "wait" or (op.kind == "burst" and op.args.get("interval")) for op in self.steps
+        )
+
+    def count(self, kind: str) -> int:
+        return sum(op.kind == kind for op in self.setup)

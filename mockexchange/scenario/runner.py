@@ -1,0 +1,235 @@
+"""Running a scenario: set-up at load, then the timeline one step at a time, played at a speed or stepped by hand.
+
+Every operation goes through `Control` (the admin API's operations), the clock included (`Control.advance_clock`).
+Time model: steps run in order and take no exchange time; only `wait` steps (and a burst's `interval`) move the
+exchange clock, which is a `ManualClock`. Stepped (`step`), a wait moves the clock at once; played (`play`), it first
+sleeps wait/speed wall seconds. A step that fails is not consumed: the session keeps it as the next step and records
+the error.
+
+Which scenario is loaded is kept by `operations.Scenarios`, one per app.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mockexchange.control import ControlError, clock_status
+from mockexchange.scenario.model import STEP_OPERATIONS, Op, Scenario
+
+if TYPE_CHECKING:
+    from mockexchange.control import Control
+
+Pace = Callable[[float], None]
+_JOIN_TIMEOUT_S = 10.0
+
+
+class _Stopped(Exception):
+    """The session was stopped (reset, another scenario loaded) while a step was pacing."""
+
+
+def apply(control: Control, scenario: Scenario) -> ScenarioSession:
+    """Set the scenario up and run its whole timeline at once, on the current state (the demo generator's way)."""
+    session = ScenarioSession(control, scenario, None)
+    session.set_up()
+    session.run(None)
+    return session
+
+
+class ScenarioSession:
+    def __init__(self, control: Control, scenario: Scenario, key_dir: Path | None) -> None:
+        self.control = control
+        self.scenario = scenario
+        self.key_dir = key_dir
+        self.keys: list[dict[str, Any]] = []
+        self.next_step = 0
+        self.error: str | None = None
+        self.speed: float | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._player: threading.Thread | None = None
+
+    # -- set-up ------------------------------------------------------------------------------------------------------
+
+    def set_up(self) -> None:
+        for op in self.scenario.setup:
+            if op.kind == "account":
+                self._call(op, self.control.create_account)
+            elif op.kind == "key":
+                self.keys.append(self._key(op))
+            elif op.kind == "market":
+                self._call(op, self.control.create_market)
+            elif op.kind == "position":
+                self._call(op, self.control.fill)
+            else:  # pragma: no cover - the schema builds only these
+                raise AssertionError(op.kind)
+
+    def _key(self, op: Op) -> dict[str, Any]:
+        args = dict(op.args)
+        if "public_key_pem" in args:
+            return self._call(op, self.control.create_key, **args)
+        pem_path = self._pem_path(args["user_id"], args.get("key_id"))
+        if pem_path is not None and args.get("key_id") and pem_path.exists():
+            # A fixed key id whose private key was written before: reuse it, so clients keep their configuration.
+            args.pop("key_type")
+            pem = pem_path.read_text()
+            answer = self._call(op, self.control.create_key, public_key_pem=pem, **args)
+            return {**answer, "private_key_pem": pem, "private_key_path": str(pem_path.resolve())}
+        answer = self._call(op, self.control.create_key, **args)
+        if self.key_dir is not None:
+            pem_path = self._pem_path(args["user_id"], answer["key_id"])
+            assert pem_path is not None
+            pem_path.parent.mkdir(parents=True, exist_ok=True)
+            pem_path.write_text(answer["private_key_pem"])
+            pem_path.chmod(0o600)
+            answer["private_key_path"] = str(pem_path.resolve())
+        return answer
+
+    def _pem_path(self, user_id: str, key_id: str | None) -> Path | None:
+        if self.key_dir is None or key_id is None:
+            return None
+        return self.key_dir / re.sub(r"[^A-Za-z0-9._-]", "_", f"{user_id}-{key_id}.pem")
+
+    def _call(self, op: Op, method: Callable[..., dict[str, Any]], **args: Any) -> dict[str, Any]:
+        try:
+            return method(**(args or op.args))
+        except ControlError as exc:
+            raise ControlError(f"{op.origin}: {exc}", exc.status) from None
+
+    # -- the timeline ------------------------------------------------------------------------------------------------
+
+    @property
+    def steps_left(self) -> int:
+        return len(self.scenario.steps) - self.next_step
+
+    @property
+    def playing(self) -> bool:
+        return self._player is not None and self._player.is_alive()
+
+    def run(self, count: int | None, pace: Pace | None = None) -> list[dict[str, Any]]:
+        """Run the next `count` steps (all that are left if None); stops at the first failure, which it raises."""
+        ran: list[dict[str, Any]] = []
+        while (count is None or len(ran) < count) and not self._stop.is_set():
+            with self._lock:
+                if self.next_step >= len(self.scenario.steps):
+                    break
+                op = self.scenario.steps[self.next_step]
+                try:
+                    result = self._run_step(op, pace)
+                except ControlError as exc:
+                    self.error = f"{op.origin}: {exc}"
+                    raise ControlError(self.error, exc.status) from None
+                except _Stopped:
+                    break
+                self.error = None
+                ran.append({"step": self.next_step, "kind": op.kind, "line": op.origin.line, "result": result})
+                self.next_step += 1
+        return ran
+
+    def _run_step(self, op: Op, pace: Pace | None) -> dict[str, Any]:
+        if op.kind == "wait":
+            return self._wait(op.args["seconds"], pace)
+        if op.kind == "burst":
+            return self._burst(op.args, pace)
+        method = getattr(self.control, STEP_OPERATIONS[op.kind])
+        try:
+            return method(**op.args)
+        except ControlError:
+            raise
+        except (TypeError, ValueError) as exc:  # pragma: no cover - the schema admits only the method's arguments
+            raise ControlError(str(exc)) from None
+
+    def _wait(self, seconds: float, pace: Pace | None) -> dict[str, Any]:
+        if pace is not None:
+            pace(seconds)
+        if self._stop.is_set():
+            raise _Stopped
+        return self.control.advance_clock(seconds=seconds)
+
+    def _burst(self, burst: dict[str, Any], pace: Pace | None) -> dict[str, Any]:
+        """`fills` fills in one market from a seeded generator: the same seed gives the same fills."""
+        rng = random.Random(burst["seed"])
+        low, high = burst["price"]
+        smallest, largest = burst["count"]
+        extra = {k: burst[k] for k in ("event_ticker", "subaccount") if k in burst}
+        for i in range(burst["fills"]):
+            if i and burst["interval"]:
+                self._wait(burst["interval"], pace)
+            elif self._stop.is_set():
+                raise _Stopped
+            self.control.fill(
+                rng.choice(burst["users"]),
+                burst["ticker"],
+                rng.choice(burst["sides"]),
+                rng.choice(burst["actions"]),
+                str(rng.randint(smallest, largest)),
+                f"0.{rng.randint(low, high):02d}",
+                is_taker=burst["is_taker"],
+                **extra,
+            )
+        return {"ticker": burst["ticker"], "fills": burst["fills"]}
+
+    # -- playing in real time ----------------------------------------------------------------------------------------
+
+    def play(self, speed: float, *, sleep: Pace | None = None, block: bool = False) -> None:
+        """Run the rest of the timeline, each wait taking wait/speed wall seconds (`sleep`, default an interruptible
+        wait); in a background thread unless `block`."""
+        if self.playing:
+            raise ControlError("the scenario is already playing", 409)
+
+        def pace(seconds: float) -> None:
+            if sleep is not None:
+                sleep(seconds / speed)
+            elif self._stop.wait(seconds / speed):
+                raise _Stopped
+
+        def play() -> None:
+            with contextlib.suppress(ControlError):  # kept in `error`, shown by the status
+                self.run(None, pace)
+
+        self.speed = speed
+        if block:
+            play()
+            return
+        self._player = threading.Thread(target=play, daemon=True, name="mockexchange-scenario")
+        self._player.start()
+
+    def stop(self, wait: bool = True) -> None:
+        """Stop a play in progress; `wait` for its thread (never under the ledger lock: it may be waiting on it)."""
+        self._stop.set()
+        player = self._player
+        if wait and player is not None and player is not threading.current_thread():
+            player.join(timeout=_JOIN_TIMEOUT_S)
+
+    def wait_until_done(self, timeout: float | None = None) -> bool:
+        """Block until a background play has finished (True) or `timeout` seconds passed (False)."""
+        player = self._player
+        if player is not None:
+            player.join(timeout)
+            return not player.is_alive()
+        return True
+
+    def status(self) -> dict[str, Any]:
+        steps = self.scenario.steps
+        upcoming = steps[self.next_step] if self.next_step < len(steps) else None
+        return {
+            "loaded": True,
+            "scenario": self.scenario.name,
+            "file": self.scenario.source,
+            "accounts": self.scenario.count("account"),
+            "markets": self.scenario.count("market"),
+            "positions": self.scenario.count("position"),
+            "next_step": self.next_step,
+            "next": None if upcoming is None else f"{upcoming.origin}: {upcoming.kind}",
+            "steps_total": len(steps),
+            "steps_left": self.steps_left,
+            "playing": self.playing,
+            "speed": self.speed,
+            "error": self.error,
+            **clock_status(self.control.ledger.clock),
+        }

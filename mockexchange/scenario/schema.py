@@ -1,0 +1,524 @@
+"""Scenario files: parse YAML (or JSON) keeping each node's line, check it against the schema, build a `Scenario`.
+
+The document is composed, not loaded (`yaml.compose`), so every value still knows its line and its original text:
+errors name the file, the line and the field (`fixtures/fed.yaml:14: steps[3].fill.price: ...`), unknown fields are
+errors, and `side: no` means the string "no" (YAML 1.1 would read a boolean). Money is never a float: an unquoted
+`price: 0.56` is refused with the quoted spelling to use, as the admin API refuses a JSON number there. The schema is
+documented in docs/scenarios.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from mockexchange.control import ControlError
+from mockexchange.core.ledger import MAX_SUBACCOUNT
+from mockexchange.core.money import MoneyError, parse_count, parse_dollars, parse_price
+from mockexchange.scenario.model import STEP_KINDS, Op, Origin, Scenario
+
+INLINE_SOURCE = "<document>"
+MAX_BURST_FILLS = 1_000_000
+_TAG = "tag:yaml.org,2002:"
+_MAX_ERRORS = 50
+
+
+class ScenarioError(ControlError):
+    """A scenario that cannot be loaded; `errors` lists every problem found, each `file:line: field: message`."""
+
+    def __init__(self, errors: list[str], status: int = 400) -> None:
+        super().__init__("\n".join(errors), status)
+        self.errors = errors
+
+
+class _Invalid(Exception):
+    def __init__(self, message: str, node: Node | None = None) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    check: Callable[[Node], Any]
+    required: bool = False
+    default: Any = None
+
+
+# -- scalar checks: each takes a node and answers a plain value or raises _Invalid ---------------------------------
+
+
+def _tag(node: Node) -> str:
+    return node.tag.removeprefix(_TAG)
+
+
+def _scalar(node: Node, what: str) -> ScalarNode:
+    if not isinstance(node, ScalarNode):
+        raise _Invalid(f"must be {what}, not a {'list' if isinstance(node, SequenceNode) else 'mapping'}")
+    return node
+
+
+def text(node: Node) -> str:
+    # Any scalar's original text: tickers, user ids and enum words are strings whatever YAML 1.1 would resolve.
+    value = _scalar(node, "a string").value
+    if not value.strip():
+        raise _Invalid("must be a non-empty string")
+    return value
+
+
+def one_of(*choices: str) -> Callable[[Node], str]:
+    def check(node: Node) -> str:
+        value = _scalar(node, f"one of {', '.join(choices)}").value
+        if value not in choices:
+            raise _Invalid(f"must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+    return check
+
+
+def integer(low: int | None = None, high: int | None = None) -> Callable[[Node], int]:
+    span = f" from {low} to {high}" if high is not None else f" >= {low}" if low is not None else ""
+
+    def check(node: Node) -> int:
+        if _tag(_scalar(node, "an integer")) != "int":
+            raise _Invalid(f"must be an integer{span}, not {node.value!r}")
+        value = _CONSTRUCT.construct_object(node)
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise _Invalid(f"must be an integer{span}, not {value}")
+        return value
+
+    return check
+
+
+def boolean(node: Node) -> bool:
+    if _tag(_scalar(node, "true or false")) != "bool":
+        raise _Invalid(f"must be true or false, not {node.value!r}")
+    return bool(_CONSTRUCT.construct_object(node))
+
+
+def seconds(node: Node) -> float:
+    """Time is not money: seconds may be written as integers or decimals."""
+    if _tag(_scalar(node, "a number of seconds")) not in ("int", "float"):
+        raise _Invalid(f"must be a number of seconds, not {node.value!r}")
+    value = float(_CONSTRUCT.construct_object(node))
+    if not 0 <= value < 10**9:
+        raise _Invalid(f"must be a number of seconds >= 0, not {node.value}")
+    return value
+
+
+def positive_seconds(node: Node) -> float:
+    if _tag(_scalar(node, "a number of seconds")) not in ("int", "float"):
+        raise _Invalid(f"must be a number of seconds > 0, not {node.value!r}")
+    value = float(_CONSTRUCT.construct_object(node))
+    if not 0 < value < 10**9:
+        raise _Invalid(f"must be a number of seconds > 0, not {node.value}")
+    return value
+
+
+def _money(node: Node, kind: str, example: str, parse: Callable[[str], Decimal]) -> str:
+    node = _scalar(node, f"a decimal string like {example}")
+    if _tag(node) == "float":
+        raise _Invalid(
+            f'must be a quoted decimal string: write "{node.value}" (money is never a float; unquoted, YAML reads '
+            f"{node.value} as a binary float)"
+        )
+    if _tag(node) not in ("str", "int"):
+        raise _Invalid(f"must be {kind}, not {node.value!r}")
+    try:
+        parse(node.value)
+    except MoneyError:
+        raise _Invalid(f"must be {kind}, not {node.value!r}") from None
+    return node.value
+
+
+def price(node: Node) -> str:
+    return _money(node, 'a decimal string between 0 and 1 (exclusive), at most 4 places, e.g. "0.56"', '"0.56"',
+                  parse_price)  # fmt: skip
+
+
+def count(node: Node) -> str:
+    def positive(value: str) -> Decimal:
+        parsed = parse_count(value)
+        if parsed <= 0:
+            raise MoneyError("not positive")
+        return parsed
+
+    return _money(node, 'a positive number of contracts, at most 2 places, e.g. "10" or "2.50"', '"10"', positive)
+
+
+def fee(node: Node) -> str:
+    def non_negative(value: str) -> Decimal:
+        parsed = parse_dollars(value, "fee")
+        if parsed < 0:
+            raise MoneyError("negative")
+        return parsed
+
+    return _money(node, 'a non-negative dollar amount, at most 6 places, e.g. "0.17"', '"0.17"', non_negative)
+
+
+def timestamp(node: Node) -> datetime:
+    value = _scalar(node, "an ISO 8601 time").value
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Invalid(f'must be an ISO 8601 time with a timezone, e.g. "2026-12-09T19:00:00Z": {value!r}') from None
+    if when.tzinfo is None:
+        raise _Invalid(f'must carry a timezone, e.g. "2026-12-09T19:00:00Z", not {value!r}')
+    return when
+
+
+_CONSTRUCT = yaml.constructor.SafeConstructor()
+SUBACCOUNT = integer(0, MAX_SUBACCOUNT)
+SIDE = one_of("yes", "no")
+ACTION = one_of("buy", "sell")
+
+
+# -- the schema ------------------------------------------------------------------------------------------------------
+
+TRADE = {
+    "user_id": Field(text, required=True),
+    "ticker": Field(text, required=True),
+    "side": Field(SIDE, required=True),
+    "action": Field(ACTION, required=True),
+    "count": Field(count, required=True),
+    "price": Field(price, required=True),
+    "event_ticker": Field(text),
+    "subaccount": Field(SUBACCOUNT),
+    "order_id": Field(text),
+}
+FILL = {**TRADE, "is_taker": Field(boolean), "fee": Field(fee)}
+POSITION = {**FILL, "action": Field(ACTION, default="buy")}
+TRANSFER = {
+    "user_id": Field(text, required=True),
+    "amount_cents": Field(integer(1), required=True),
+    "status": Field(one_of("pending", "applied", "failed", "returned")),
+    "type": Field(one_of("ach", "wire", "crypto", "debit", "apm")),
+    "fee_cents": Field(integer(0)),
+    "id": Field(text),
+}
+STEPS: dict[str, Mapping[str, Field]] = {
+    "fill": FILL,
+    "order": TRADE,
+    "settle": {"ticker": Field(text, required=True), "result": Field(one_of("yes", "no"), required=True)},
+    "deposit": TRANSFER,
+    "withdrawal": TRANSFER,
+    "cancel_order": {"order_id": Field(text, required=True)},
+}
+KEY = {
+    "key_id": Field(text),
+    "public_key_file": Field(text),
+    "generate": Field(one_of("rsa", "ed25519")),
+    "subaccount": Field(SUBACCOUNT),
+    "subtrader_id": Field(text),
+}
+USER = {
+    "user_id": Field(text, required=True),
+    "balance_cents": Field(integer(0)),
+    "fcm_member": Field(boolean),
+    "subtrader_of": Field(text),
+    "keys": Field(lambda node: node),  # checked by _keys, which needs the user
+}
+MARKET = {"ticker": Field(text, required=True), "event_ticker": Field(text), "exchange_index": Field(integer(0))}
+EVENT = {
+    "event_ticker": Field(text, required=True),
+    "exchange_index": Field(integer(0)),
+    "markets": Field(lambda node: node, required=True),
+}
+SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
+TOP = {
+    "scenario": Field(text),
+    "description": Field(text),
+    "settings": Field(lambda node: node),
+    "users": Field(lambda node: node),
+    "events": Field(lambda node: node),
+    "markets": Field(lambda node: node),
+    "positions": Field(lambda node: node),
+    "steps": Field(lambda node: node),
+}
+
+
+# -- the walk --------------------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Walks one document, collecting every problem (up to a limit) rather than stopping at the first."""
+
+    def __init__(self, source: str, base_dir: Path) -> None:
+        self.source = source
+        self.base_dir = base_dir
+        self.errors: list[str] = []
+
+    def origin(self, node: Node | None, path: str) -> Origin:
+        mark = getattr(node, "start_mark", None)
+        return Origin(self.source, None if mark is None else mark.line + 1, path)
+
+    def error(self, node: Node | None, path: str, message: str) -> None:
+        if len(self.errors) < _MAX_ERRORS:
+            self.errors.append(f"{self.origin(node, path)}: {message}")
+
+    def fields(self, node: Node, path: str, schema: Mapping[str, Field], hint: str = "") -> dict[str, Any] | None:
+        """The mapping's fields, checked; None if any is wrong. Absent optional fields are left out (or take their
+        default) so the `Control` method's own defaults apply."""
+        values, ok = self.partial_fields(node, path, schema, hint)
+        return values if ok else None
+
+    def partial_fields(
+        self, node: Node, path: str, schema: Mapping[str, Field], hint: str = ""
+    ) -> tuple[dict[str, Any], bool]:
+        """The fields that are right, and whether all were: callers keep checking what depends on the good ones."""
+        if not isinstance(node, MappingNode):
+            self.error(node, path, f"must be a mapping with fields {', '.join(schema)}")
+            return {}, False
+        seen: dict[str, Any] = {}
+        present: set[str] = set()
+        ok = True
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            where = f"{path}.{key}" if path else str(key)
+            if key not in schema:
+                extra = hint if key == "at" and hint else ""
+                self.error(key_node, where, f"unknown field (accepted: {', '.join(schema)}){extra}")
+                ok = False
+                continue
+            if key in present:
+                self.error(key_node, where, "given twice")
+                ok = False
+                continue
+            present.add(key)
+            if _tag(value_node) == "null":
+                seen[key] = schema[key].default
+                continue
+            try:
+                seen[key] = schema[key].check(value_node)
+            except _Invalid as exc:
+                self.error(exc.node or value_node, where, str(exc))
+                ok = False
+        for key, spec in schema.items():
+            if key not in present:
+                if spec.required:
+                    self.error(node, f"{path}.{key}" if path else key, "required")
+                    ok = False
+                elif spec.default is not None:
+                    seen[key] = spec.default
+        return {k: v for k, v in seen.items() if v is not None}, ok
+
+    def items(self, node: Node | None, path: str) -> list[tuple[Node, str]]:
+        if node is None:
+            return []
+        if not isinstance(node, SequenceNode):
+            self.error(node, path, "must be a list")
+            return []
+        return [(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+
+    # -- sections ----------------------------------------------------------------------------------------------------
+
+    def read(self, root: Node) -> Scenario:
+        scenario = Scenario(self.source, self.base_dir)
+        top = self.fields(root, "", TOP)
+        if top is None:
+            return scenario
+        scenario.name = top.get("scenario")
+        scenario.description = top.get("description")
+        if "settings" in top:
+            settings = self.fields(top["settings"], "settings", SETTINGS) or {}
+            scenario.profile = settings.get("profile")
+            scenario.start = settings.get("start")
+        users = self.items(top.get("users"), "users")
+        keys: list[Op] = []
+        for node, path in users:
+            user, ok = self.partial_fields(node, path, USER)
+            key_list = user.pop("keys", None)
+            if ok:
+                scenario.setup.append(Op("account", user, self.origin(node, path)))
+            for key_node, key_path in self.items(key_list, f"{path}.keys"):
+                key = self.key(key_node, key_path)
+                if key is not None and "user_id" in user:
+                    keys.append(Op("key", {"user_id": user["user_id"], **key}, self.origin(key_node, key_path)))
+        scenario.setup += keys
+        for node, path in self.items(top.get("events"), "events"):
+            event, ok = self.partial_fields(node, path, EVENT)
+            for ticker_node, ticker_path in self.items(event.get("markets"), f"{path}.markets"):
+                try:
+                    ticker = text(ticker_node)
+                except _Invalid as exc:
+                    self.error(ticker_node, ticker_path, str(exc))
+                    continue
+                if ok:
+                    args = {"ticker": ticker, "event_ticker": event["event_ticker"]}
+                    args["exchange_index"] = event.get("exchange_index", 0)
+                    scenario.setup.append(Op("market", args, self.origin(ticker_node, ticker_path)))
+        for node, path in self.items(top.get("markets"), "markets"):
+            market = self.fields(node, path, MARKET)
+            if market is not None:
+                scenario.setup.append(Op("market", market, self.origin(node, path)))
+        for node, path in self.items(top.get("positions"), "positions"):
+            position = self.fields(node, path, POSITION)
+            if position is not None:
+                scenario.setup.append(Op("position", position, self.origin(node, path)))
+        for node, path in self.items(top.get("steps"), "steps"):
+            step = self.step(node, path)
+            if step is not None:
+                scenario.steps.append(step)
+        return scenario
+
+    def key(self, node: Node, path: str) -> dict[str, Any] | None:
+        key = self.fields(node, path, KEY)
+        if key is None:
+            return None
+        if "public_key_file" in key and "generate" in key:
+            self.error(node, path, "give public_key_file or generate, not both")
+            return None
+        if "public_key_file" in key:
+            file = self.base_dir / key.pop("public_key_file")
+            try:
+                key["public_key_pem"] = file.read_text()
+            except OSError as exc:
+                self.error(node, f"{path}.public_key_file", f"cannot read {file}: {exc.strerror or exc}")
+                return None
+            if "PRIVATE KEY" in key["public_key_pem"]:
+                self.error(node, f"{path}.public_key_file", f"{file} holds a private key; give the public half")
+                return None
+        else:
+            key["key_type"] = key.pop("generate", "rsa")
+        return key
+
+    def step(self, node: Node, path: str) -> Op | None:
+        hint = " (steps run in order; use a `wait: SECONDS` step between them)"
+        if not isinstance(node, MappingNode) or len(node.value) != 1:
+            if isinstance(node, MappingNode) and any(k.value == "at" for k, _ in node.value):
+                self.error(node, f"{path}.at", f"unknown field{hint}")
+                return None
+            found = (
+                f" (found: {', '.join(str(k.value) for k, _ in node.value)})" if isinstance(node, MappingNode) else ""
+            )
+            self.error(node, path, f"a step is a mapping with exactly one of: {', '.join(STEP_KINDS)}{found}")
+            return None
+        [(key_node, value_node)] = node.value
+        kind = key_node.value if isinstance(key_node, ScalarNode) else None
+        where = f"{path}.{kind}"
+        if kind == "at":
+            self.error(key_node, where, f"unknown field{hint}")
+            return None
+        if kind not in STEP_KINDS:
+            self.error(key_node, path, f"unknown step {kind!r} (one of: {', '.join(STEP_KINDS)})")
+            return None
+        origin = self.origin(node, path)
+        if kind == "wait":
+            try:
+                return Op("wait", {"seconds": positive_seconds(value_node)}, origin)
+            except _Invalid as exc:
+                self.error(value_node, where, str(exc))
+                return None
+        if kind == "burst":
+            burst = self.burst(value_node, where)
+            return None if burst is None else Op("burst", burst, origin)
+        args = self.fields(value_node, where, STEPS[kind])
+        return None if args is None else Op(kind, args, origin)
+
+    def burst(self, node: Node, path: str) -> dict[str, Any] | None:
+        schema = {
+            "ticker": Field(text, required=True),
+            "users": Field(lambda n: n, required=True),
+            "fills": Field(integer(1, MAX_BURST_FILLS), required=True),
+            "seed": Field(integer(), default=0),
+            "sides": Field(lambda n: n),
+            "actions": Field(lambda n: n),
+            "price": Field(lambda n: n),
+            "count": Field(lambda n: n),
+            "interval": Field(seconds, default=0.0),
+            "is_taker": Field(boolean, default=True),
+            "event_ticker": Field(text),
+            "subaccount": Field(SUBACCOUNT),
+        }
+        burst, ok = self.partial_fields(node, path, schema)
+
+        def word_list(name: str, check: Callable[[Node], str], default: list[str]) -> list[str]:
+            nonlocal ok
+            if name not in burst:
+                return default
+            words = []
+            for item, item_path in self.items(burst[name], f"{path}.{name}"):
+                try:
+                    words.append(check(item))
+                except _Invalid as exc:
+                    self.error(item, item_path, str(exc))
+                    ok = False
+            if not words and isinstance(burst[name], SequenceNode):
+                self.error(burst[name], f"{path}.{name}", "must be a non-empty list")
+                ok = False
+            return words
+
+        burst["users"] = word_list("users", text, [])
+        burst["sides"] = word_list("sides", SIDE, ["yes", "no"])
+        burst["actions"] = word_list("actions", ACTION, ["buy", "sell"])
+        price_range = count_range = {}
+        if "price" in burst:
+            price_range = self.fields(burst["price"], f"{path}.price", {"min": Field(price), "max": Field(price)})
+        if "count" in burst:
+            bounds = {"min": Field(integer(1)), "max": Field(integer(1))}
+            count_range = self.fields(burst["count"], f"{path}.count", bounds)
+        if price_range is None or count_range is None or not ok:
+            return None
+        low, high = Decimal((price_range or {}).get("min", "0.01")), Decimal((price_range or {}).get("max", "0.99"))
+        if low > high or low.as_tuple().exponent < -2 or high.as_tuple().exponent < -2:
+            self.error(burst.get("price"), f"{path}.price", "min and max must be whole cents with min <= max")
+            ok = False
+        burst["price"] = (int(low * 100), int(high * 100))
+        burst["count"] = ((count_range or {}).get("min", 1), (count_range or {}).get("max", 10))
+        if burst["count"][0] > burst["count"][1]:
+            self.error(burst.get("count"), f"{path}.count", "min must be <= max")
+            ok = False
+        return burst if ok else None
+
+
+def _parse(text_: str, source: str) -> Node:
+    try:
+        root = yaml.compose(text_, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ScenarioError([f"{source}{line}: not valid YAML: {exc.problem or exc.context}"]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([f"{source}: not valid YAML: {exc}"]) from None
+    if root is None:
+        raise ScenarioError([f"{source}: the document is empty"])
+    return root
+
+
+def _build(root: Node, source: str, base_dir: Path) -> Scenario:
+    reader = _Reader(source, base_dir)
+    scenario = reader.read(root)
+    if reader.errors:
+        raise ScenarioError(reader.errors)
+    return scenario
+
+
+def load_file(path: str | Path) -> Scenario:
+    """A scenario from a YAML (or JSON) file; errors name `path` as given."""
+    path = Path(path)
+    try:
+        content = path.read_text()
+    except OSError as exc:
+        raise ScenarioError([f"{path}: cannot read the scenario file: {exc.strerror or exc}"], 404) from None
+    return _build(_parse(content, str(path)), str(path), path.resolve().parent)
+
+
+def load_document(document: str | Mapping[str, Any], base_dir: str | Path = ".") -> Scenario:
+    """A scenario from YAML or JSON text, or from an already parsed mapping (lines are then unknown)."""
+    if isinstance(document, str):
+        root = _parse(document, INLINE_SOURCE)
+    elif isinstance(document, Mapping):
+        try:
+            root = yaml.representer.SafeRepresenter(sort_keys=False).represent_data(dict(document))
+        except yaml.representer.RepresenterError as exc:
+            message = f"{INLINE_SOURCE}: values must be strings, numbers, booleans, lists or mappings: {exc}"
+            raise ScenarioError([message]) from None
+    else:
+        raise ScenarioError([f"{INLINE_SOURCE}: a scenario document is YAML or JSON text, or a mapping"])
+    return _build(root, INLINE_SOURCE, Path(base_dir).resolve())

@@ -1,0 +1,371 @@
+"""Running scenarios: the Python API, the admin endpoints (and their bad input), the exchange clock, playing at a
+speed, `serve --scenario` with `--step` and `--speed`, and the pytest plugin's scenario marker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mockexchange.app import build_app
+from mockexchange.control import ControlError
+from mockexchange.core.clock import ManualClock
+from mockexchange.scenario.generator import generate
+from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiSigner
+
+pytest_plugins = ["pytester"]
+ROOT = Path(__file__).resolve().parent.parent
+FED = ROOT / "fixtures" / "fed-decision.yaml"
+
+TIMED = """\
+scenario: timed
+settings:
+  start: "2026-01-05T10:00:00Z"
+users:
+  - {user_id: u, balance_cents: 10000}
+steps:
+  - fill: {user_id: u, ticker: EV-M1, side: yes, action: buy, count: "2", price: "0.25", fee: "0"}
+  - wait: 100
+  - fill: {user_id: ghost, ticker: EV-M1, side: yes, action: buy, count: "1", price: "0.25"}
+"""
+
+PLAYED = """\
+scenario: played
+settings:
+  start: "2026-01-05T10:00:00Z"
+users:
+  - user_id: u
+    balance_cents: 10000
+    keys: [{key_id: u-key}]
+steps:
+  - wait: 100
+  - fill: {user_id: u, ticker: EV-M1, side: yes, action: buy, count: "2", price: "0.25", fee: "0"}
+  - wait: 150
+  - burst: {ticker: EV-M1, users: [u], fills: 3, seed: 1, interval: 10, sides: [yes], actions: [buy]}
+"""
+
+
+def admin(mock: MockServer, op: str, body: dict | None = None, **kwargs) -> httpx.Response:
+    return httpx.post(f"{mock.base_url}/_admin/{op}", json=body if body is not None else {}, timeout=10, **kwargs)
+
+
+def manual() -> MockServer:
+    return MockServer(clock=ManualClock())
+
+
+# -- the Python API ----------------------------------------------------------------------------------------------------
+
+
+def test_load_step_and_the_clock_in_process():
+    with manual() as mock:
+        loaded = mock.load_scenario(document=TIMED)
+        assert (loaded["steps_total"], loaded["next_step"], loaded["exchange_time"]) == (
+            3,
+            0,
+            "2026-01-05T10:00:00+00:00",
+        )
+        assert loaded["next"] == "<document>:7: steps[0]: fill"
+        ran = mock.step(2)
+        assert [(r["step"], r["kind"], r["line"]) for r in ran["ran"]] == [(0, "fill", 7), (1, "wait", 8)]
+        assert ran["exchange_time"] == "2026-01-05T10:01:40+00:00" and ran["steps_left"] == 1
+        assert mock.ledger.fills[0].created.isoformat() == "2026-01-05T10:00:00+00:00"
+        with pytest.raises(ControlError) as caught:  # a step the mock refuses names its line; it is not consumed
+            mock.step()
+        assert (str(caught.value), caught.value.status) == ("<document>:9: steps[2]: unknown user_id 'ghost'", 404)
+        status = mock.scenario_status()
+        assert status["next_step"] == 2 and status["error"] == str(caught.value)
+        assert mock.advance_clock(seconds=20)["exchange_time"] == "2026-01-05T10:02:00+00:00"
+        assert mock.advance_clock(to="2026-01-05T11:00:00Z")["exchange_time"] == "2026-01-05T11:00:00+00:00"
+        with pytest.raises(ControlError, match="does not run backwards") as caught:
+            mock.advance_clock(to="2026-01-05T10:00:00+00:00")
+        assert caught.value.status == 409
+        for bad in ({}, {"seconds": 1, "to": "2026-01-05T12:00:00Z"}, {"seconds": -1}, {"seconds": "5"},
+                    {"to": "tomorrow"}, {"to": "2026-01-05T12:00:00"}):  # fmt: skip
+            with pytest.raises(ControlError) as caught:
+                mock.advance_clock(**bad)
+            assert caught.value.status == 400, bad
+        mock.reset()
+        assert mock.scenario_status() == {
+            "loaded": False,
+            "exchange_time": "2026-01-05T11:00:00+00:00",
+            "clock": "manual",
+        }
+        with pytest.raises(ControlError, match="no scenario is loaded"):
+            mock.step()
+
+
+def test_loading_on_top_keeps_the_state_and_reset_is_the_default():
+    with manual() as mock:
+        mock.create_account("already-here")
+        mock.load_scenario(document="users: [{user_id: u}]", reset=False)
+        assert set(mock.ledger.accounts) == {"already-here", "u"}
+        mock.load_scenario(document="users: [{user_id: v}]")
+        assert set(mock.ledger.accounts) == {"v"}
+        with pytest.raises(ControlError, match="account 'v' already exists") as caught:
+            mock.load_scenario(document="users: [{user_id: v}]", reset=False)
+        assert caught.value.status == 409 and str(caught.value).startswith("<document>:1: users[0]: ")
+
+
+def test_the_system_clock_cannot_be_moved_and_timed_scenarios_need_a_manual_clock():
+    with MockServer() as mock:
+        with pytest.raises(ControlError, match="system clock") as caught:
+            mock.advance_clock(seconds=1)
+        assert caught.value.status == 409
+        with pytest.raises(ControlError, match="ManualClock") as caught:
+            mock.load_scenario(document=TIMED)
+        assert caught.value.status == 409
+        # a scenario that does not move time runs on any clock
+        mock.load_scenario(
+            document="users: [{user_id: u}]\nsteps: [{deposit: {user_id: u, amount_cents: 5}}]", run=True
+        )
+        assert mock.scenario_status()["steps_left"] == 0 and mock.scenario_status()["clock"] == "system"
+
+
+def test_play_paces_waits_by_the_speed():
+    slept: list[float] = []
+    with manual() as mock:
+        mock.load_scenario(document=PLAYED)
+        status = mock.play_scenario(50, sleep=slept.append, block=True)
+        assert slept == [2.0, 3.0, 0.2, 0.2]  # waits of 100 and 150, then the burst's two 10 s intervals
+        assert status["steps_left"] == 0 and status["speed"] == 50
+        assert status["exchange_time"] == "2026-01-05T10:04:30+00:00"
+        assert [f.created.isoformat()[11:19] for f in mock.ledger.fills] == ["10:01:40", "10:04:10", "10:04:20",
+                                                                             "10:04:30"]  # fmt: skip
+        with pytest.raises(ControlError, match="speed must be a positive number"):
+            mock.play_scenario(0)
+
+
+def test_play_in_the_background_then_stepping_is_refused_while_it_plays():
+    with manual() as mock:
+        mock.load_scenario(document=PLAYED)
+        started = time.monotonic()
+        mock.play_scenario(1000)  # 250 s of waits and 20 s of intervals: 0.27 s of wall time
+        with pytest.raises(ControlError, match="playing") as caught:
+            mock.step()
+        assert caught.value.status == 409
+        while mock.scenario_status()["playing"]:
+            time.sleep(0.01)
+            assert time.monotonic() - started < 10
+        assert time.monotonic() - started >= 0.25
+        assert mock.scenario_status()["steps_left"] == 0 and len(mock.ledger.fills) == 4
+        mock.load_scenario(document=PLAYED)
+        mock.play_scenario(0.001)  # would take days: loading again (or reset) stops it at once
+        mock.reset()
+        assert mock.scenario_status()["loaded"] is False
+
+
+def test_the_demo_portfolio_is_a_scenario_too():
+    mock = build_app(seed=7)
+    portfolio = generate(mock.scenarios, 7)
+    status = mock.scenarios.scenario_status()
+    assert (status["scenario"], status["file"], status["steps_total"]) == ("demo", "generator(seed=7)", 0)
+    assert status["accounts"] == len(portfolio.users) + 1 + len(portfolio.subtraders)
+    assert status["positions"] == portfolio.fills == len(mock.ledger.fills)
+
+
+# -- the admin API -----------------------------------------------------------------------------------------------------
+
+
+def test_admin_scenario_endpoints():
+    with manual() as mock:
+        before = httpx.get(f"{mock.base_url}/_admin/scenario").json()
+        assert before["loaded"] is False and before["clock"] == "manual"
+        r = admin(mock, "scenario", {"path": str(FED)})
+        assert r.status_code == 200, r.text
+        assert r.json()["file"] == str(FED) and {k["key_id"] for k in r.json()["keys"]} == {"alice-key", "bob-key"}
+        r = admin(mock, "scenario/step", {"count": 2})
+        assert [s["kind"] for s in r.json()["ran"]] == ["fill", "wait"] and r.json()["next_step"] == 2
+        status = httpx.get(f"{mock.base_url}/_admin/scenario").json()
+        assert (status["next_step"], status["steps_left"], status["exchange_time"]) == (
+            2, 9, "2026-12-09T18:10:00+00:00",
+        )  # fmt: skip
+        assert status["next"] == f"{FED}:32: steps[2]: fill"
+        assert admin(mock, "clock", {"seconds": 50}).json()["exchange_time"] == "2026-12-09T18:10:50+00:00"
+        assert httpx.get(f"{mock.base_url}/_admin/clock").json() == {
+            "exchange_time": "2026-12-09T18:10:50+00:00", "clock": "manual",
+        }  # fmt: skip
+        assert admin(mock, "clock", {"to": "2026-12-09T18:30:00Z"}).status_code == 200
+        r = admin(mock, "scenario/step", {"count": 100})
+        assert len(r.json()["ran"]) == 9 and r.json()["steps_left"] == 0
+        assert admin(mock, "scenario/step").json()["ran"] == []  # nothing left: nothing runs
+        # inline documents: YAML text, or a JSON object
+        r = admin(mock, "scenario", {"document": TIMED, "run": False})
+        assert r.status_code == 200 and r.json()["scenario"] == "timed"
+        r = admin(mock, "scenario", {"document": {"users": [{"user_id": "j", "balance_cents": 5}]}})
+        assert r.status_code == 200 and set(mock.ledger.accounts) == {"j"}
+        r = admin(mock, "scenario/play", {"speed": 10_000})
+        assert r.status_code == 200 and r.json()["speed"] == 10_000
+
+
+def test_admin_scenario_bad_input_is_a_clear_4xx(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "steps:\n  - wait: 5\n  - fill: {user_id: a, ticker: M, side: yes, action: buy, count: 1, price: 0.5}\n"
+    )
+    with manual() as mock:
+        r = admin(mock, "scenario/step")
+        assert r.status_code == 409 and "no scenario is loaded" in r.json()["error"]
+        cases = [
+            ({"path": str(bad)}, 400, f"{bad}:3: steps[1].fill.price: must be a quoted decimal string"),
+            ({"path": str(tmp_path / "nope.yaml")}, 404, "cannot read the scenario file"),
+            ({}, 400, "give a scenario `path` or an inline `document`, not both"),
+            ({"path": "a", "document": "b"}, 400, "not both"),
+            ({"path": 3}, 400, "path must be a file path"),
+            ({"document": 3}, 400, "a scenario document is YAML or JSON text, or a mapping"),
+            ({"document": "users: ["}, 400, "<document>:1: not valid YAML"),
+            ({"document": "users: []", "run": "yes"}, 400, "run must be true or false"),
+            ({"document": "users: []", "speed": 3}, 400, "unknown field(s): speed"),
+            ({"document": "users: []", "key_dir": ""}, 400, "key_dir must be a directory path"),
+        ]
+        for body, status, message in cases:
+            r = admin(mock, "scenario", body)
+            assert r.status_code == status and message in r.json()["error"], (body, r.text)
+        r = admin(mock, "scenario", {"path": str(bad)})
+        assert r.json()["errors"] == [f"{bad}:3: steps[1].fill.price: " + r.json()["errors"][0].split("price: ")[1]]
+        admin(mock, "scenario", {"document": TIMED})
+        for body, status in [({"count": 0}, 400), ({"count": "2"}, 400), ({"count": True}, 400), ({"n": 1}, 400)]:
+            assert admin(mock, "scenario/step", body).status_code == status, body
+        admin(mock, "scenario/step", {"count": 2})
+        r = admin(mock, "scenario/step")
+        assert r.status_code == 404 and r.json()["error"] == "<document>:9: steps[2]: unknown user_id 'ghost'"
+        assert admin(mock, "clock", {"seconds": "5"}).status_code == 400
+        assert admin(mock, "clock", {"to": "2020-01-01T00:00:00Z"}).status_code == 409
+        assert admin(mock, "scenario/play", {"speed": -1}).status_code == 400
+        assert httpx.get(f"{mock.base_url}/_admin/scenario", params={"x": "1"}).status_code == 400
+        assert httpx.put(f"{mock.base_url}/_admin/scenario").status_code == 405
+        assert httpx.get(f"{mock.base_url}/_admin/scenario/step").status_code == 405
+    with MockServer() as mock:
+        r = admin(mock, "clock", {"seconds": 5})
+        assert r.status_code == 409 and "system clock" in r.json()["error"]
+        assert httpx.get(f"{mock.base_url}/_admin/clock").json()["clock"] == "system"
+
+
+# -- the command line --------------------------------------------------------------------------------------------------
+
+
+def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, int, str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mockexchange.cli", "serve", "--port", str(port), "--key-dir", str(tmp_path / "keys"),
+         *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    out, started = "", time.monotonic()
+    while "ready in" not in out:
+        line = proc.stdout.readline()
+        if not line:
+            proc.wait(timeout=10)
+            return proc, port, out
+        out += line
+        assert time.monotonic() - started < 30, out
+    return proc, port, out
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=10)
+
+
+def test_serve_scenario_step_waits_for_the_admin_api(tmp_path):
+    proc, port, out = serve(tmp_path, "--scenario", str(FED), "--step")
+    try:
+        assert "scenario 'fed-decision'" in out and "timeline: 11 steps, waiting for POST /_admin/scenario/step" in out
+        assert "exchange time 2026-12-09T18:00:00+00:00" in out
+        key_path = tmp_path / "keys" / "alice-alice-key.pem"
+        assert f"user 'alice': key id alice-key, private key {key_path.resolve()}" in out
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{base}/_admin/scenario").json()["next_step"] == 0
+        assert httpx.post(f"{base}/_admin/scenario/step", json={"count": 11}).json()["steps_left"] == 0
+        signer = KalshiSigner.from_pem("alice-key", key_path.read_text())
+        path = "/trade-api/v2/portfolio/balance"
+        assert httpx.get(base + path, headers=signer.headers("GET", path)).json()["balance"] == 97144
+    finally:
+        stop(proc)
+
+
+def test_serve_scenario_speed_plays_the_timeline_in_scaled_real_time(tmp_path):
+    scenario = tmp_path / "played.yaml"
+    scenario.write_text(PLAYED)
+    proc, port, out = serve(tmp_path, "--scenario", str(scenario), "--speed", "100")
+    try:
+        started = time.monotonic()
+        assert "timeline: 4 steps, playing at speed 100 once ready" in out
+        while (status := httpx.get(f"http://127.0.0.1:{port}/_admin/scenario").json())["steps_left"]:
+            time.sleep(0.05)
+            assert time.monotonic() - started < 20, status
+        # 270 s of exchange time at speed 100: 2.7 s of wall time, counted from when the server was ready
+        assert 2.0 < time.monotonic() - started < 15
+        assert status["exchange_time"] == "2026-01-05T10:04:30+00:00" and status["error"] is None
+    finally:
+        stop(proc)
+
+
+def test_serve_scenario_runs_the_timeline_at_once_and_refuses_bad_files(tmp_path):
+    proc, port, out = serve(tmp_path, "--scenario", str(FED))
+    try:
+        assert "timeline: 11 steps, ran at load" in out
+        assert httpx.get(f"http://127.0.0.1:{port}/_admin/scenario").json()["steps_left"] == 0
+    finally:
+        stop(proc)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("steps:\n  - settle: {ticker: M}\n")
+    proc, _, out = serve(tmp_path, "--scenario", str(bad))
+    assert proc.returncode == 2 and f"{bad}:2: steps[0].settle.result: required" in out
+    done = subprocess.run(
+        [sys.executable, "-m", "mockexchange.cli", "serve", "--speed", "2"], capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "give --scenario FILE" in done.stderr
+
+
+# -- the pytest plugin -------------------------------------------------------------------------------------------------
+
+
+def test_the_scenario_marker_and_fixture_in_a_users_suite(pytester):
+    pytester.makepyfile(
+        f"""
+        import pytest
+        from mockexchange.testing.signing import KalshiSigner
+
+        @pytest.mark.mockexchange(scenario={str(FED)!r})
+        def test_ran_to_the_end(mockexchange, mockexchange_scenario):
+            assert mockexchange.scenario_status()["steps_left"] == 0
+            assert mockexchange.app.settings.profile == "3.34"
+            key = next(k for k in mockexchange_scenario["keys"] if k["key_id"] == "alice-key")
+            signer = KalshiSigner.from_pem(key["key_id"], open(key["private_key_path"]).read())
+            import httpx
+            path = "/trade-api/v2/portfolio/balance"
+            body = httpx.get(mockexchange.base_url + path, headers=signer.headers("GET", path)).json()
+            assert body["balance"] == 97144
+
+        @pytest.mark.mockexchange(scenario={str(FED)!r}, scenario_run=False, profile="legacy")
+        def test_left_for_the_test(mockexchange):
+            assert mockexchange.scenario_status()["next_step"] == 0
+            assert mockexchange.app.settings.profile == "legacy"
+            mockexchange.step(2)
+            assert mockexchange.scenario_status()["exchange_time"] == "2026-12-09T18:10:00+00:00"
+
+        def test_without_a_scenario(mockexchange_scenario):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*mockexchange_scenario needs @pytest.mark.mockexchange(scenario=*"])
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,0 +1,442 @@
+"""The `market_positions` and `fill` channels over real sockets: message shapes in both profiles, market filters,
+per-user and per-subaccount isolation, agreement with REST, a slow consumer's overflow, and many connections at once."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from websockets.frames import Close, Frame, Opcode
+from websockets.sync.client import connect
+from ws_raw_client import RawClient
+
+from mockexchange.auth.keys import generate_private_key
+from mockexchange.core.clock import ManualClock
+from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiAuth, KalshiSigner
+
+WS_PATH = "/trade-api/ws/v2"
+PRIVATE_KEY = generate_private_key("rsa")
+PUBLIC_PEM = PRIVATE_KEY.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+START = datetime(2026, 5, 1, 12, 0, 0, 250_000, tzinfo=UTC)
+FED = "KXFED-26DEC-T4.00"
+CPI = "KXCPI-26JUN-T3.0"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+def serve(profile: str = "3.34", clock: ManualClock | None = None, **settings: Any) -> MockServer:
+    server = MockServer(profile=profile, clock=clock, **settings).start()
+    for user in ("alice", "bob"):
+        server.create_account(user, balance_cents=10_000_000)
+    return server
+
+
+@contextmanager
+def running(profile: str = "3.34", clock: ManualClock | None = None, **settings: Any) -> Iterator[MockServer]:
+    server = serve(profile, clock, **settings)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def signer_for(mock: MockServer, user: str, **binding: Any) -> KalshiSigner:
+    key = mock.create_key(user, public_key_pem=PUBLIC_PEM, **binding)
+    return KalshiSigner(key["key_id"], PRIVATE_KEY)
+
+
+class Session:
+    def __init__(self, ws) -> None:
+        self.ws = ws
+
+    def recv(self, timeout: float = 5) -> dict[str, Any]:
+        raw = self.ws.recv(timeout=timeout)
+        assert raw.endswith("\n")
+        return json.loads(raw)
+
+    def subscribe(self, command_id: int = 1, **params: Any) -> list[int]:
+        self.ws.send(json.dumps({"id": command_id, "cmd": "subscribe", "params": params}))
+        return [self.recv()["msg"]["sid"] for _ in params["channels"]]
+
+    def quiet(self, seconds: float = 0.3) -> None:
+        try:
+            raw = self.ws.recv(timeout=seconds)
+        except TimeoutError:
+            return
+        raise AssertionError(f"unexpected message {raw!r}")
+
+
+@contextmanager
+def session(mock: MockServer, signer: KalshiSigner) -> Iterator[Session]:
+    with connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", WS_PATH), open_timeout=5) as ws:
+        yield Session(ws)
+
+
+def rest(mock: MockServer, signer: KalshiSigner) -> httpx.Client:
+    return httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10)
+
+
+# -- message shapes -------------------------------------------------------------------------------------------------
+
+
+def test_fill_and_market_position_messages_in_profile_3_34(clock):
+    with running("3.34", clock) as mock:
+        mock.create_market(FED, exchange_index=1)
+        with session(mock, signer_for(mock, "alice")) as ws:
+            assert ws.subscribe(channels=["fill", "market_positions"]) == [1, 2]
+            mock.app.ledger.apply_fill(
+                "alice", FED, "yes", "buy", Decimal("10"), Decimal("0.56"), client_order_id="my-order-1"
+            )
+            fill, position = ws.recv(), ws.recv()
+        [stored] = mock.app.ledger.fills
+        assert set(fill) == {"type", "sid", "msg", "sending_ts_ms"}
+        assert (fill["type"], fill["sid"]) == ("fill", 1)
+        assert fill["msg"] == {
+            "trade_id": stored.fill_id,
+            "order_id": stored.order_id,
+            "client_order_id": "my-order-1",
+            "market_ticker": FED,
+            "exchange_index": 1,
+            "is_taker": True,
+            "side": "yes",
+            "yes_price_dollars": "0.5600",
+            "count_fp": "10.00",
+            "fee_cost": "0.172500",  # 0.07 x 10 x 0.56 x 0.44 = 0.17248, rounded up to the centi-cent
+            "action": "buy",
+            "ts": 1777636800,
+            "ts_ms": 1777636800250,
+            "post_position_fp": "10.00",
+            "purchased_side": "yes",
+            "outcome_side": "yes",
+            "book_side": "bid",
+            "subaccount": 0,
+        }
+        assert set(position) == {"type", "sid", "msg", "sending_ts_ms"}
+        assert (position["type"], position["sid"]) == ("market_position", 2)
+        assert position["msg"] == {
+            "user_id": "alice",
+            "market_ticker": FED,
+            "position_fp": "10.00",
+            "position_cost_dollars": "5.600000",
+            "realized_pnl_dollars": "0.000000",
+            "fees_paid_dollars": "0.172500",
+            "position_fee_cost_dollars": "0.172500",
+            "volume_fp": "10.00",
+            "subaccount": 0,
+        }
+
+
+def test_legacy_profile_adds_the_integer_fields_and_centi_cents(clock):
+    with running("legacy", clock) as mock, session(mock, signer_for(mock, "alice")) as ws:
+        ws.subscribe(channels=["fill", "market_positions"])
+        mock.fill("alice", FED, "yes", "buy", "10", "0.56")
+        mock.fill("alice", FED, "no", "buy", "4", "0.35")  # sells 4 YES at 0.65
+        for _ in range(2):
+            ws.recv()
+        fill, position = ws.recv(), ws.recv()
+        assert {k: v for k, v in fill["msg"].items() if k not in ("trade_id", "order_id")} == {
+            "market_ticker": FED,
+            "exchange_index": 0,
+            "is_taker": True,
+            "side": "no",
+            "yes_price_dollars": "0.6500",
+            "yes_price": 65,
+            "count_fp": "4.00",
+            "count": 4,
+            "fee_cost": "0.0637",  # 0.07 x 4 x 0.35 x 0.65
+            "action": "buy",
+            "ts": 1777636800,
+            "ts_ms": 1777636800250,
+            "post_position_fp": "6.00",
+            "post_position": 6,
+            "purchased_side": "no",
+            "outcome_side": "no",
+            "book_side": "ask",
+            "subaccount": 0,
+        }
+        # exposure 5.60 x 6/10 = 3.36; realized 4 x (0.65 - 0.56) = 0.36; fees 0.1725 + 0.0637 = 0.2362;
+        # fee cost of the 6 held: 0.2362 x 6 / 14 traded = 0.101228...
+        assert position["msg"] == {
+            "user_id": "alice",
+            "market_ticker": FED,
+            "position_fp": "6.00",
+            "position": 6,
+            "position_cost_dollars": "3.3600",
+            "position_cost": 33_600,
+            "realized_pnl_dollars": "0.3600",
+            "realized_pnl": 3_600,
+            "fees_paid_dollars": "0.2362",
+            "fees_paid": 2_362,
+            "position_fee_cost_dollars": "0.1012",
+            "position_fee_cost": 1_012,
+            "volume_fp": "14.00",
+            "volume": 14,
+            "subaccount": 0,
+        }
+
+
+def test_settlement_sends_a_market_position_with_no_cost_left():
+    with running() as mock, session(mock, signer_for(mock, "alice")) as ws:
+        ws.subscribe(channels=["market_positions"])
+        mock.fill("alice", FED, "yes", "buy", "10", "0.56")
+        ws.recv()
+        mock.settle(FED, "yes")
+        msg = ws.recv()["msg"]
+        assert (msg["position_fp"], msg["position_cost_dollars"], msg["position_fee_cost_dollars"]) == (
+            "10.00",
+            "0.000000",
+            "0.000000",
+        )
+        assert msg["realized_pnl_dollars"] == "4.400000"
+
+
+# -- who gets what --------------------------------------------------------------------------------------------------
+
+
+def test_market_filters_single_and_many():
+    with running() as mock:
+        signer = signer_for(mock, "alice")
+        with session(mock, signer) as one, session(mock, signer) as many, session(mock, signer) as every:
+            one.subscribe(channels=["fill", "market_positions"], market_ticker=FED)
+            many.subscribe(channels=["market_positions"], market_tickers=[FED, CPI])
+            every.subscribe(channels=["fill"])
+            for ticker in ("OTHER-1", FED, CPI, "OTHER-2"):
+                mock.fill("alice", ticker, "yes", "buy", "1", "0.50")
+            assert [(m["type"], m["msg"]["market_ticker"]) for m in (one.recv(), one.recv())] == [
+                ("fill", FED),
+                ("market_position", FED),
+            ]
+            assert [many.recv()["msg"]["market_ticker"] for _ in range(2)] == [FED, CPI]
+            assert [every.recv()["msg"]["market_ticker"] for _ in range(4)] == ["OTHER-1", FED, CPI, "OTHER-2"]
+            for ws in (one, many, every):
+                ws.quiet()
+
+
+def test_each_connection_sees_only_its_users_changes():
+    with (
+        running() as mock,
+        session(mock, signer_for(mock, "alice")) as alice,
+        session(mock, signer_for(mock, "bob")) as bob,
+    ):
+        alice.subscribe(channels=["fill", "market_positions"])
+        bob.subscribe(channels=["fill", "market_positions"])
+        mock.fill("bob", FED, "no", "buy", "3", "0.40")
+        mock.fill("alice", FED, "yes", "buy", "2", "0.60")
+        assert [(m["type"], m["msg"].get("user_id", "alice")) for m in (alice.recv(), alice.recv())] == [
+            ("fill", "alice"),
+            ("market_position", "alice"),
+        ]
+        bob_messages = [bob.recv(), bob.recv()]
+        assert bob_messages[0]["msg"]["count_fp"] == "3.00"
+        assert bob_messages[1]["msg"]["user_id"] == "bob"
+        assert bob_messages[1]["msg"]["position_fp"] == "-3.00"
+        alice.quiet()
+        bob.quiet()
+
+
+def test_a_subaccount_locked_key_sees_its_subaccount_only():
+    with running() as mock:
+        locked = signer_for(mock, "alice", subaccount=2)
+        with session(mock, locked) as sub2, session(mock, signer_for(mock, "alice")) as main:
+            sub2.subscribe(channels=["fill", "market_positions"])
+            main.subscribe(channels=["fill"])
+            for subaccount in (0, 2, 1):
+                mock.fill("alice", FED, "yes", "buy", str(subaccount + 1), "0.50", subaccount=subaccount)
+            assert [(m["type"], m["msg"]["subaccount"]) for m in (sub2.recv(), sub2.recv())] == [
+                ("fill", 2),
+                ("market_position", 2),
+            ]
+            sub2.quiet()
+            assert [main.recv()["msg"]["subaccount"] for _ in range(3)] == [0, 2, 1]
+
+
+def test_changes_before_subscribing_are_not_sent_and_unsubscribing_stops_messages():
+    with running() as mock, session(mock, signer_for(mock, "alice")) as ws:
+        mock.fill("alice", FED, "yes", "buy", "1", "0.50")
+        [sid] = ws.subscribe(channels=["fill"])
+        ws.quiet()
+        mock.fill("alice", FED, "yes", "buy", "2", "0.50")
+        assert ws.recv()["msg"]["count_fp"] == "2.00"
+        ws.ws.send(json.dumps({"id": 2, "cmd": "unsubscribe", "params": {"sids": [sid]}}))
+        assert ws.recv()["type"] == "unsubscribed"
+        mock.fill("alice", FED, "yes", "buy", "3", "0.50")
+        ws.quiet()
+
+
+# -- agreement with REST --------------------------------------------------------------------------------------------
+
+
+def test_rest_is_never_behind_a_message_while_fills_land():
+    with running() as mock:
+        signer = signer_for(mock, "alice")
+        with session(mock, signer) as ws, rest(mock, signer) as http:
+            ws.subscribe(channels=["market_positions"], market_ticker=FED)
+            # 60 buys of one contract: the position only grows, so "not behind" is "at least as large".
+            producer = threading.Thread(
+                target=lambda: [mock.fill("alice", FED, "yes", "buy", "1", "0.50") for _ in range(60)]
+            )
+            producer.start()
+            try:
+                for expected in range(1, 61):
+                    reported = Decimal(ws.recv()["msg"]["position_fp"])
+                    assert reported == expected
+                    [row] = http.get("/portfolio/positions", params={"ticker": FED}).json()["market_positions"]
+                    assert Decimal(row["position_fp"]) >= reported
+            finally:
+                producer.join()
+
+
+def test_rest_serves_the_position_when_its_message_arrives():
+    with running() as mock:
+        signer = signer_for(mock, "alice")
+        with session(mock, signer) as ws, rest(mock, signer) as http:
+            ws.subscribe(channels=["market_positions"])
+            for i in range(20):
+                mock.fill("alice", FED, "yes", "buy" if i % 3 else "sell", "1", "0.50")
+                msg = ws.recv()["msg"]
+                [row] = http.get("/portfolio/positions", params={"ticker": FED}).json()["market_positions"]
+                assert (row["position_fp"], row["market_exposure_dollars"], row["realized_pnl_dollars"]) == (
+                    msg["position_fp"],
+                    msg["position_cost_dollars"],
+                    msg["realized_pnl_dollars"],
+                )
+
+
+# -- a slow consumer ------------------------------------------------------------------------------------------------
+
+
+def test_a_client_that_does_not_read_gets_error_25_and_is_closed_while_others_go_on():
+    with running(ws_queue_size=50) as mock:
+        signer = signer_for(mock, "alice")
+        slow = RawClient(mock, signer, rcvbuf=4096)
+        try:
+            slow.send_json({"id": 1, "cmd": "subscribe", "params": {"channels": ["fill", "market_positions"]}})
+            with session(mock, signer) as good:
+                good.subscribe(channels=["fill"])
+                trade_ids = []
+                # The slow client's socket buffers fill after some 1,500 fills on loopback; 5,000 is ample. The good
+                # client reads each batch before the next, so its outbox (50) never fills.
+                for _ in range(250):
+                    for i in range(20):
+                        mock.fill("alice", FED, "yes", "buy" if i % 2 else "sell", "1", "0.50")
+                    trade_ids += [good.recv()["msg"]["trade_id"] for _ in range(20)]
+                assert trade_ids == [f.fill_id for f in mock.app.ledger.fills]
+                good.quiet(0.1)
+
+            # Now read what the slow client was sent: its replies, a gapless run of messages, error 25, the close.
+            texts: list[dict[str, Any]] = []
+            close = None
+            while close is None:
+                event = slow.next_event(10)
+                if isinstance(event, Frame) and event.opcode == Opcode.TEXT:
+                    texts.append(json.loads(event.data))
+                elif isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
+                    close = Close.parse(event.data)
+            assert [m["type"] for m in texts[:2]] == ["subscribed", "subscribed"]
+            data, errors = texts[2:-2], texts[-2:]
+            assert [{k: v for k, v in e.items() if k != "sending_ts_ms"} for e in errors] == [
+                {"type": "error", "sid": 1, "msg": {"code": 25, "msg": "Subscription buffer overflow"}},
+                {"type": "error", "sid": 2, "msg": {"code": 25, "msg": "Subscription buffer overflow"}},
+            ]
+            assert 0 < len(data) < 2 * 5000
+            sent_fills = [m["msg"]["trade_id"] for m in data if m["type"] == "fill"]
+            assert sent_fills == trade_ids[: len(sent_fills)]
+            assert (close.code, close.reason) == (1008, "Subscription buffer overflow")
+        finally:
+            slow.close()
+        # the server goes on
+        with session(mock, signer) as again:
+            assert again.subscribe(channels=["fill"]) == [1]
+            mock.fill("alice", FED, "yes", "buy", "1", "0.50")
+            assert again.recv()["type"] == "fill"
+
+
+def test_a_client_that_sends_commands_without_reading_is_bounded_too():
+    with running(ws_queue_size=20) as mock:
+        slow = RawClient(mock, signer_for(mock, "alice"), rcvbuf=4096)
+        try:
+            for _ in range(20_000):
+                slow.send_json({"id": 1, "cmd": "list_subscriptions"})
+            texts = []
+            while True:
+                event = slow.next_event(10)
+                if isinstance(event, Frame) and event.opcode == Opcode.TEXT:
+                    texts.append(json.loads(event.data))
+                elif isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
+                    assert Close.parse(event.data).code == 1008
+                    break
+            assert texts[-1]["msg"] == {"code": 25, "msg": "Subscription buffer overflow"}
+            assert "sid" not in texts[-1]  # there was no subscription
+            assert all(t["type"] == "ok" for t in texts[:-1]) and len(texts) < 20_000
+        finally:
+            slow.close()
+
+
+# -- many connections -----------------------------------------------------------------------------------------------
+
+
+def test_twenty_connections_see_five_hundred_fills_in_ledger_order_and_rest_agrees():
+    markets = [f"KXTEST-26DEC-M{i}" for i in range(5)]
+    with running() as mock:
+        signer = signer_for(mock, "alice")
+        with ExitStack() as stack:
+            sessions = [stack.enter_context(session(mock, signer)) for _ in range(20)]
+            for ws in sessions:
+                ws.subscribe(channels=["fill", "market_positions"])
+            received: list[list[dict[str, Any]]] = [[] for _ in sessions]
+
+            def read(index: int) -> None:
+                for _ in range(1000):
+                    received[index].append(sessions[index].recv(timeout=30))
+
+            readers = [threading.Thread(target=read, args=(i,)) for i in range(len(sessions))]
+            for t in readers:
+                t.start()
+
+            def trade(worker: int) -> None:
+                for i in range(125):
+                    side = "yes" if (i + worker) % 3 else "no"
+                    mock.fill("alice", markets[(i + worker) % 5], side, "buy" if i % 4 else "sell", "2", "0.43")
+
+            producers = [threading.Thread(target=trade, args=(w,)) for w in range(4)]
+            for t in producers:
+                t.start()
+            for t in producers + readers:
+                t.join(60)
+            assert not any(t.is_alive() for t in producers + readers)
+
+        fills = mock.app.ledger.fills
+        assert len(fills) == 500
+        expected = []
+        for f in fills:
+            expected += [("fill", f.fill_id), ("market_position", f.ticker, f"{f.post_position:.2f}")]
+        for messages in received:
+            seen = [
+                ("fill", m["msg"]["trade_id"])
+                if m["type"] == "fill"
+                else ("market_position", m["msg"]["market_ticker"], m["msg"]["position_fp"])
+                for m in messages
+            ]
+            assert seen == expected
+        last = {m["msg"]["market_ticker"]: m["msg"] for m in received[0] if m["type"] == "market_position"}
+        with rest(mock, signer) as http:
+            rows = http.get("/portfolio/positions", params={"limit": 100}).json()["market_positions"]
+        assert {r["ticker"] for r in rows} == set(markets)
+        for row in rows:
+            ledger_row = mock.app.ledger.positions.get("alice", 0, row["ticker"])
+            assert row["position_fp"] == f"{ledger_row.position:.2f}" == last[row["ticker"]]["position_fp"]
+            assert row["market_exposure_dollars"] == last[row["ticker"]]["position_cost_dollars"]
+            assert row["realized_pnl_dollars"] == last[row["ticker"]]["realized_pnl_dollars"]
+            assert row["fees_paid_dollars"] == last[row["ticker"]]["fees_paid_dollars"]

@@ -1,0 +1,64 @@
+"""A websocket client at the frame level, shared by the websocket tests (it sees and answers pings by hand, and can
+read slowly)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from typing import Any
+
+from websockets.client import ClientProtocol
+from websockets.http11 import Response
+from websockets.uri import parse_uri
+
+from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiSigner
+
+WS_PATH = "/trade-api/ws/v2"
+
+
+class RawClient:
+    """A websocket client at the frame level (websockets' sans-I/O protocol on a plain socket): it sees pings and
+    answers them only when told to."""
+
+    def __init__(self, mock: MockServer, signer: KalshiSigner, rcvbuf: int | None = None) -> None:
+        self.sock = socket.socket()
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.connect((mock.host, mock.port))
+        self.protocol = ClientProtocol(parse_uri(mock.kalshi_ws_url))
+        request = self.protocol.connect()
+        request.headers.update(signer.headers("GET", WS_PATH))
+        self.protocol.send_request(request)
+        self.flush()
+        self.pending: list[Any] = []
+        response = self.next_event(5)
+        assert isinstance(response, Response) and response.status_code == 101
+
+    def flush(self) -> None:
+        self.sock.sendall(b"".join(self.protocol.data_to_send()))
+
+    def send_json(self, command: Any) -> None:
+        self.protocol.send_text(json.dumps(command).encode())
+        self.flush()
+
+    def next_event(self, timeout: float) -> Any:
+        deadline = time.monotonic() + timeout
+        while not self.pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            self.sock.settimeout(remaining)
+            data = self.sock.recv(65536)
+            if not data:
+                self.protocol.receive_eof()
+            else:
+                self.protocol.receive_data(data)
+            self.pending += self.protocol.events_received()
+            if not data and not self.pending:
+                raise EOFError
+        return self.pending.pop(0)
+
+    def close(self) -> None:
+        self.sock.close()
