@@ -94,7 +94,7 @@ def _locked(path: Path) -> Iterator[None]:
 def _run_step(what: str, command: Sequence[str | Path], timeout: float) -> subprocess.CompletedProcess[str]:
     argv = [str(part) for part in command]
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=_clean_env())
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=clean_env())
     except subprocess.TimeoutExpired:
         raise ClientEnvError(f"{what} timed out after {timeout:.0f}s: {' '.join(argv)}") from None
     except OSError as exc:
@@ -147,7 +147,7 @@ def ensure_venv(spec: ClientSpec, *, cache: Path | None = None, timeout: float =
     return venv
 
 
-def _clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if name not in _SCRUBBED_ENV}
     env.update(extra or {})
     return env
@@ -173,5 +173,5 @@ def run_client(
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=_clean_env(env),
+        env=clean_env(env),
     )
