@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from starlette.requests import Request
+from starlette.types import Scope
 
 from mockexchange.auth.kalshi_signature import AuthFailure, TimestampWindow, authenticate
 from mockexchange.auth.keys import ApiKey, KeyRegistry
@@ -24,20 +26,26 @@ class KalshiContext:
     ws_queue_size: int = 1000  # messages a websocket connection may have waiting before it overflows (error 25)
 
 
-def authenticated_key(request: Request, ctx: KalshiContext) -> ApiKey:
-    """The key that signed this request, or a `KalshiError` with Kalshi's 401 body."""
-    scope = request.scope
+def authenticate_scope(
+    scope: Scope, headers: Mapping[str, str], ctx: KalshiContext, method: str
+) -> ApiKey | AuthFailure:
+    """Check the signed headers of a request (or websocket upgrade) against its path as sent."""
     # raw_path is the path as sent (percent escapes untouched), which is what the client signed.
     raw_path = scope.get("raw_path") or scope["path"].encode()
-    result = authenticate(
-        request.headers,
-        scope["method"],
+    return authenticate(
+        headers,
+        method,
         raw_path.decode("latin-1").split("?", 1)[0],
         scope.get("query_string", b"").decode("latin-1"),
         ctx.keys,
         epoch_ms(ctx.wall_clock),
         ctx.window,
     )
+
+
+def authenticated_key(request: Request, ctx: KalshiContext) -> ApiKey:
+    """The key that signed this request, or a `KalshiError` with Kalshi's 401 body."""
+    result = authenticate_scope(request.scope, request.headers, ctx, request.scope["method"])
     if isinstance(result, AuthFailure):
         raise auth_error(result)
     return result

@@ -23,11 +23,11 @@ import orjson
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
-from mockexchange.auth.kalshi_signature import AuthFailure, authenticate
+from mockexchange.auth.kalshi_signature import AuthFailure
 from mockexchange.auth.keys import ApiKey
 from mockexchange.core.clock import epoch_ms
 from mockexchange.core.events import Change
-from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.context import KalshiContext, authenticate_scope
 from mockexchange.venues.kalshi.errors import auth_error
 from mockexchange.venues.kalshi.subscriptions import BUFFER_OVERFLOW, SERVED_CHANNELS, Envelope, Subscriptions, error
 
@@ -38,21 +38,6 @@ log = logging.getLogger(__name__)
 
 # Ledger change kind -> (channel, message type)
 _CHANNEL_OF = {"fill": ("fill", "fill"), "position": ("market_positions", "market_position")}
-
-
-def _authenticate(websocket: WebSocket, ctx: KalshiContext) -> ApiKey | AuthFailure:
-    """The upgrade is a GET: clients sign `timestamp + "GET" + "/trade-api/ws/v2"`."""
-    scope = websocket.scope
-    raw_path = scope.get("raw_path") or scope["path"].encode()
-    return authenticate(
-        websocket.headers,
-        "GET",
-        raw_path.decode("latin-1").split("?", 1)[0],
-        scope.get("query_string", b"").decode("latin-1"),
-        ctx.keys,
-        epoch_ms(ctx.wall_clock),
-        ctx.window,
-    )
 
 
 class Connection:
@@ -191,7 +176,8 @@ class Connection:
 
 def route(ctx: KalshiContext) -> WebSocketRoute:
     async def endpoint(websocket: WebSocket) -> None:
-        key = _authenticate(websocket, ctx)
+        # The upgrade is a GET: clients sign `timestamp + "GET" + "/trade-api/ws/v2"`.
+        key = authenticate_scope(websocket.scope, websocket.headers, ctx, "GET")
         if isinstance(key, AuthFailure):
             # Refused before the upgrade, with the REST body: Kalshi's answer is not documented.
             await websocket.send_denial_response(auth_error(key).response())
