@@ -372,7 +372,7 @@ class Ledger:
             market.settled_time = now
             for order in [o for o in self.orders.values() if o.ticker == ticker]:
                 self._drop_order(order)
-            for row in [r for r in self.positions.all_rows() if r.ticker == ticker]:
+            for row in self.positions.of_market(ticker):
                 outcome = positions.settle(row.position, row.market_exposure, result)
                 long_yes = row.position > ZERO
                 record = Settlement(

@@ -124,6 +124,7 @@ class RowFilter:
 class PositionStore:
     def __init__(self) -> None:
         self._by_market: dict[tuple[str, int, str], MarketPosition] = {}
+        self._by_ticker: dict[str, list[MarketPosition]] = {}  # every account's row in a market: for settlement
         self._books: dict[tuple[str, int, SettlementState], SortedDict] = {}
         # Running event totals per (user, subaccount, state, event), split by the row's (exchange index, count mask):
         # a roll-up under any count_filter / exchange_index is a few lookups, never a walk of the event.
@@ -134,6 +135,7 @@ class PositionStore:
 
     def clear(self) -> None:
         self._by_market.clear()
+        self._by_ticker.clear()
         self._books.clear()
         self._totals.clear()
 
@@ -142,6 +144,7 @@ class PositionStore:
 
     def add(self, row: MarketPosition) -> None:
         self._by_market[(row.user_id, row.subaccount, row.ticker)] = row
+        self._by_ticker.setdefault(row.ticker, []).append(row)
         self._book(row.user_id, row.subaccount, _state(row))[row.key] = row
         self._total(row).add(row)
 
@@ -170,6 +173,10 @@ class PositionStore:
         if total is None:
             total = parts[part_key] = EventRollup(row.event_ticker)
         return total
+
+    def of_market(self, ticker: str) -> list[MarketPosition]:
+        """Every account's row in one market, without walking the whole store."""
+        return list(self._by_ticker.get(ticker, ()))
 
     def all_rows(self) -> Iterator[MarketPosition]:
         return iter(self._by_market.values())

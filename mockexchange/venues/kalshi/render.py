@@ -114,6 +114,17 @@ def outcome_side(fill: Fill) -> str:
     return "yes" if (fill.side == "yes") == (fill.action == "buy") else "no"
 
 
+def book_side(outcome: str) -> str:
+    """The same direction in book terms: a YES outcome is a bid, a NO outcome an ask."""
+    return "bid" if outcome == "yes" else "ask"
+
+
+def _with_client_order_id(row: Row, f: Fill) -> Row:
+    if f.client_order_id is not None:
+        row["client_order_id"] = f.client_order_id
+    return row
+
+
 def fill(f: Fill, dollars=dollars6) -> Row:
     outcome = outcome_side(f)
     row: Row = {
@@ -126,7 +137,7 @@ def fill(f: Fill, dollars=dollars6) -> Row:
         "side": f.side,
         "action": f.action,
         "outcome_side": outcome,
-        "book_side": "bid" if outcome == "yes" else "ask",
+        "book_side": book_side(outcome),
         "count_fp": count_fp(f.count),
         "yes_price_dollars": dollars4(f.yes_price),
         "no_price_dollars": dollars4(f.no_price),
@@ -136,9 +147,7 @@ def fill(f: Fill, dollars=dollars6) -> Row:
         "ts": unix_seconds(f.created),
         "subaccount_number": f.subaccount,
     }
-    if f.client_order_id is not None:
-        row["client_order_id"] = f.client_order_id
-    return row
+    return _with_client_order_id(row, f)
 
 
 def fill_legacy(f: Fill) -> Row:
@@ -284,12 +293,10 @@ def ws_fill(f: Fill, dollars=dollars6) -> Row:
         "post_position_fp": count_fp(f.post_position),
         "purchased_side": outcome,  # selling YES buys NO
         "outcome_side": outcome,
-        "book_side": "bid" if outcome == "yes" else "ask",
+        "book_side": book_side(outcome),
         "subaccount": f.subaccount,
     }
-    if f.client_order_id is not None:
-        row["client_order_id"] = f.client_order_id
-    return row
+    return _with_client_order_id(row, f)
 
 
 def ws_fill_legacy(f: Fill) -> Row:
