@@ -43,7 +43,9 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
-    return json_response({"error": {"code": "method_not_allowed", "message": "method not allowed"}}, 405)
+    # Starlette's exception carries the `Allow` header RFC 9110 requires on a 405; keep it.
+    headers = dict(getattr(exc, "headers", None) or {})
+    return json_response({"error": {"code": "method_not_allowed", "message": "method not allowed"}}, 405, headers)
 
 
 def build_app(

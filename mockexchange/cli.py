@@ -1,4 +1,4 @@
-"""`mockexchange serve | keys ...`: the command line."""
+"""`mockexchange serve | contract ...`: the command line."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mockexchange.auth.keys import generate_private_key, private_key_pem
+from mockexchange.contract.commands import add_contract_parser
 from mockexchange.control import Control
 
 if TYPE_CHECKING:
@@ -185,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pace.add_argument("--step", action="store_true", help="run the timeline only on POST /_admin/scenario/step")
     p.set_defaults(func=serve)
+    add_contract_parser(sub)
     return parser
 
 

@@ -1,7 +1,7 @@
 """Query parameters: one declaration per parameter, parsed and checked the way Kalshi's Go server checks them.
 
 Unknown parameters are ignored and a repeated parameter counts once (its first value), as Go's `url.Values.Get` does.
-An empty value counts as absent.
+An empty string value counts as absent; an empty integer is a format error, as Go's `strconv.ParseInt("")` is.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, Literal
 from mockexchange.venues.kalshi.errors import KalshiError, param_error, param_format_error
 
 Kind = Literal["int", "str", "enum", "csv"]
-_INT64 = 2**63 - 1
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class Param:
     range_tags: tuple[str, str] = ("gte", "lte")  # the validator tags of the bounds, as the spec declares them
 
     def parse(self, operation: str, raw: str | None) -> Any:
-        if raw is None or raw == "":
+        if raw is None or (raw == "" and self.kind != "int"):
             if self.required:
                 raise param_error(operation, self.field, "required", f"{self.name} is required")
             return self.default
@@ -54,7 +54,7 @@ class Param:
         if not text.isascii() or not text.isdigit():
             raise param_format_error(operation, self.name, raw, f"{self.name} must be an integer")
         value = int(raw)
-        if abs(value) > _INT64:
+        if not _INT64_MIN <= value <= _INT64_MAX:
             raise param_format_error(operation, self.name, raw, f"{self.name} is out of the int64 range")
         if self.minimum is not None and value < self.minimum:
             raise param_error(operation, self.field, self.range_tags[0], f"{self.name} must be >= {self.minimum}")

@@ -1,0 +1,47 @@
+"""The schema suite against the mock, in-process (ASGI) and over real HTTP: every sliced operation, positive and
+negative data, every schemathesis check plus the cursor walk; and stateful runs that follow next-page links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from mockexchange.app import build_app
+from mockexchange.contract import suite
+from mockexchange.contract.account import SUBTRADERS, seed, signer
+from mockexchange.server import MockServer
+
+# Schemas are bound when tests are collected, so the in-process mock is built here; the HTTP one starts with the
+# module and each case is sent to its address.
+IN_PROCESS = build_app()
+seed(IN_PROCESS.control)
+in_process = suite.load_schema(signer(), app=IN_PROCESS.asgi, subtrader_ids=SUBTRADERS)
+over_http = suite.load_schema(signer(), base_url="http://127.0.0.1:9/trade-api/v2", subtrader_ids=SUBTRADERS)
+
+SUITE = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+STATEFUL = settings(max_examples=25, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(scope="module")
+def http_mock() -> Iterator[MockServer]:
+    with MockServer() as server:
+        seed(server)
+        yield server
+
+
+@in_process.parametrize()
+@SUITE
+def test_in_process(case):
+    case.call_and_validate()
+
+
+@over_http.parametrize()
+@settings(SUITE, max_examples=25)
+def test_over_http(case, http_mock):
+    case.call_and_validate(base_url=http_mock.kalshi_url)
+
+
+def test_stateful_page_walks():
+    in_process.as_state_machine().run(settings=STATEFUL)

@@ -1,0 +1,53 @@
+"""The account the schema suites read on a mock: an FCM member with positions over many events, settlements,
+transfers in every status and two subtraders, so that every operation has pages to walk and every list has rows."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from cryptography.hazmat.primitives import serialization
+
+from mockexchange.auth.keys import generate_private_key, private_key_pem
+from mockexchange.control import Control
+from mockexchange.testing.signing import KalshiSigner
+
+MEMBER = "contract-fcm"
+SUBTRADERS = ("contract-sub-1", "contract-sub-2")
+KEY_ID = "contract-suite-key"
+
+
+@cache
+def private_key_pem_text() -> str:
+    """One key per process for every mock seeded here: schemathesis binds the signer when it collects tests."""
+    return private_key_pem(generate_private_key("rsa"))
+
+
+def signer() -> KalshiSigner:
+    return KalshiSigner.from_pem(KEY_ID, private_key_pem_text())
+
+
+def seed(control: Control) -> None:
+    control.create_account(MEMBER, balance_cents=50_000_000, fcm_member=True)
+    for subtrader in SUBTRADERS:
+        control.create_account(subtrader, balance_cents=1_000_000, subtrader_of=MEMBER)
+    for e in range(8):
+        event = f"KXCONTRACT-{e:02d}"
+        for m in range(5):
+            ticker = f"{event}-T{m}"
+            control.create_market(ticker, event, exchange_index=e % 2)
+            control.fill(MEMBER, ticker, "yes" if m % 2 else "no", "buy", str(m + 3), "0.42")
+            if m == 4:
+                control.fill(MEMBER, ticker, "yes" if m % 2 else "no", "sell", "1.5", "0.55", is_taker=False)
+            control.fill(MEMBER, ticker, "yes", "buy", "2", "0.31", subaccount=1)
+            control.fill(SUBTRADERS[m % 2], ticker, "no", "buy", "4", "0.61")
+    for e in range(3):
+        for m in range(5):
+            control.settle(f"KXCONTRACT-{e:02d}-T{m}", "yes" if m % 2 else "no")
+    for i, status in enumerate(("pending", "applied", "failed") * 4):
+        control.deposit(MEMBER, 10_000 + i, status=status)
+        control.withdrawal(MEMBER, 1_050 + i, status=status, fee_cents=i % 2 * 25)
+    control.create_order(MEMBER, "KXCONTRACT-07-T1", "yes", "buy", "10", "0.20")
+    public_pem = signer().private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    control.create_key(MEMBER, public_key_pem=public_pem.decode(), key_id=KEY_ID)

@@ -1,0 +1,118 @@
+"""`mockexchange contract check`: run the schema suite against any server (the mock, Kalshi's demo, your own fake).
+
+Schemathesis' own runner does the work in a child process, with `hooks.py` signing each request; its report names
+each failing operation, the input (as a curl command) and the field. Only GET requests are sent unless asked, so
+it is safe to point at a real account.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from mockexchange.contract.specs import SpecError, kalshi_slice_path, load_spec
+from mockexchange.testing.signing import KalshiSigner
+
+OPERATIONS = (
+    "GetPositions",
+    "GetFCMPositions",
+    "GetBalance",
+    "GetSettlements",
+    "GetFills",
+    "GetDeposits",
+    "GetWithdrawals",
+    "GetPortfolioRestingOrderTotalValue",
+)
+PHASES = "examples,coverage,fuzzing,stateful"
+# How the child process learns the key (never on a command line) and the path prefix it signs.
+KEY_ID_ENV = "MOCKEXCHANGE_CONTRACT_KEY_ID"
+PRIVATE_KEY_ENV = "MOCKEXCHANGE_CONTRACT_PRIVATE_KEY"  # a path to the PEM
+BASE_PATH_ENV = "MOCKEXCHANGE_CONTRACT_BASE_PATH"
+
+
+def add_command(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "check",
+        help="check a server against the Kalshi portfolio slice (GET requests only)",
+        description="Run the schemathesis suite of the sliced portfolio operations against a server.",
+    )
+    p.add_argument("--base-url", required=True, help="the API root, e.g. https://demo-api.kalshi.co/trade-api/v2")
+    p.add_argument("--key-id", required=True, help="the API key id")
+    p.add_argument("--private-key", required=True, type=Path, metavar="PEM", help="the key's private key PEM file")
+    p.add_argument(
+        "--operation", action="append", choices=OPERATIONS, metavar="OPERATION_ID",
+        help=f"check only these operations (repeatable; default all: {', '.join(OPERATIONS)})",
+    )  # fmt: skip
+    p.add_argument("--max-examples", type=int, default=50, metavar="N", help="generated cases per operation")
+    p.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    p.add_argument("--seed", type=int, help="the random seed, to reproduce a run")
+    p.add_argument(
+        "--subtrader-id", action="append", default=[], metavar="ID",
+        help="an FCM subtrader the key may read; GetFCMPositions then asks for these (repeatable)",
+    )  # fmt: skip
+    p.add_argument(
+        "--published-only", action="store_true",
+        help="check against the bare published slice, without Kalshi's unstated rules (docs/contract-kit.md)",
+    )  # fmt: skip
+    p.add_argument(
+        "--probe-methods", action="store_true",
+        help="also send other HTTP methods to the sliced paths (schemathesis' unsupported_method check)",
+    )  # fmt: skip
+    p.add_argument("--phases", default=PHASES, help=f"schemathesis phases (default {PHASES})")
+    p.add_argument("--slice", type=Path, metavar="FILE", help="the OpenAPI slice (default: the committed one)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mockexchange.contract.refinements import describe, refine  # after argument errors, which need no yaml work
+
+    try:
+        KalshiSigner.from_pem(args.key_id, args.private_key.read_bytes())
+        spec = load_spec(str(args.slice or kalshi_slice_path("openapi.yaml")))
+    except (OSError, ValueError, TypeError, AssertionError, SpecError) as exc:
+        print(f"contract check: {exc}", file=sys.stderr)
+        return 2
+    if args.max_examples < 1:
+        print("contract check: --max-examples must be at least 1", file=sys.stderr)
+        return 2
+    if not args.published_only:
+        spec = refine(spec, subtrader_ids=tuple(args.subtrader_id))
+    operations = args.operation or list(OPERATIONS)
+    print(f"contract check: {args.base_url}  operations: {', '.join(operations)}")
+    if args.published_only:
+        print("  against the published slice only")
+    else:
+        print(
+            f"  with {len(describe())} of Kalshi's unstated rules (docs/contract-kit.md); --published-only drops them"
+        )
+    with tempfile.TemporaryDirectory(prefix="mockexchange-check-") as tmp:
+        schema_path = Path(tmp) / "openapi.yaml"
+        schema_path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+        command = [sys.executable, "-m", "schemathesis.cli", "run", str(schema_path), "--url", args.base_url]
+        command += ["--checks", "all", "--max-examples", str(args.max_examples), "--phases", args.phases]
+        if not args.probe_methods:
+            command += ["--exclude-checks", "unsupported_method"]
+        for operation in operations:
+            command += ["--include-operation-id", operation]
+        if args.seed is not None:
+            command += ["--seed", str(args.seed)]
+        if args.junit_xml:
+            command += ["--report", "junit", "--report-junit-path", str(args.junit_xml.resolve())]
+        env = {
+            **os.environ,
+            "SCHEMATHESIS_HOOKS": "mockexchange.contract.hooks",
+            KEY_ID_ENV: args.key_id,
+            PRIVATE_KEY_ENV: str(args.private_key.resolve()),
+            BASE_PATH_ENV: urlsplit(args.base_url).path.rstrip("/"),
+        }
+        status = subprocess.run(command, env=env, cwd=tmp).returncode
+    if status != 0:
+        print(f"contract check: violations found against {args.base_url} (exit {status})", file=sys.stderr)
+    return status

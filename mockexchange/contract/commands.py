@@ -1,0 +1,14 @@
+"""`mockexchange contract ...`: each subcommand lives with the code it runs and registers itself here."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_contract_parser(sub: argparse._SubParsersAction) -> None:
+    from . import check, drift, slicing
+
+    parser = sub.add_parser("contract", help="schema slices, drift reports and contract suites")
+    commands = parser.add_subparsers(dest="contract_command", required=True)
+    for module in (slicing, drift, check):
+        module.add_command(commands)

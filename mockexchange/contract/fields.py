@@ -1,0 +1,62 @@
+"""Response fields against the schema, named by where they are (`market_positions[3].position_fp`).
+
+Schemathesis reports the first schema violation of a response and the schema it broke; a client developer wants
+every field that is wrong, by path. OpenAPI 3.0 `nullable` becomes JSON Schema's `null` type here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jsonschema_rs
+
+from mockexchange.contract.slicing import resolve
+
+MAX_LISTED = 20
+
+
+def response_errors(document: dict[str, Any], path: str, method: str, status: int, body: Any) -> list[str]:
+    """`field: problem` for every field of `body` that breaks the operation's documented response schema."""
+    validator = _validator(document, path, method.lower(), str(status))
+    if validator is None:
+        return []
+    return [f"{field_path(e.instance_path)}: {e.message}" for e in validator.iter_errors(body)]
+
+
+def field_path(parts: Sequence[str | int]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(body)"
+
+
+_cache: dict[tuple[int, str, str, str], jsonschema_rs.Validator | None] = {}
+
+
+def _validator(document: dict[str, Any], path: str, method: str, status: str) -> jsonschema_rs.Validator | None:
+    key = (id(document), path, method, status)
+    if key not in _cache:
+        responses = document["paths"][path][method].get("responses", {})
+        response = resolve(document, responses.get(status) or responses.get(f"{status[0]}XX") or {})
+        schema = response.get("content", {}).get("application/json", {}).get("schema")
+        if schema is None:
+            _cache[key] = None
+        else:
+            root = {"allOf": [_nullable(schema)], "components": _nullable(document.get("components", {}))}
+            _cache[key] = jsonschema_rs.Draft4Validator(root)
+    return _cache[key]
+
+
+def _nullable(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_nullable(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {k: _nullable(v) for k, v in node.items() if k != "nullable"}
+    if node.get("nullable") is True:
+        if isinstance(converted.get("type"), str):
+            converted["type"] = [converted["type"], "null"]
+        else:
+            converted = {"anyOf": [converted, {"type": "null"}]}
+    return converted

@@ -1,0 +1,139 @@
+"""The schemathesis suite for Kalshi's portfolio operations: the schema it checks, the signing auth, the cursor walk.
+
+The same pieces serve the pytest suites (in-process ASGI and real HTTP) and `mockexchange contract check` (any
+server, through schemathesis' own runner).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import schemathesis
+from schemathesis import Case, CheckContext, Response
+from schemathesis.auths import AuthContext, set_on_case
+
+from mockexchange.contract.fields import MAX_LISTED, response_errors
+from mockexchange.contract.refinements import PAGINATED, refine
+from mockexchange.contract.specs import kalshi_slice_path, load_spec
+from mockexchange.testing.signing import KalshiSigner
+
+BASE_PATH = "/trade-api/v2"
+# The furthest a cursor walk follows before it calls the cursor chain endless.
+MAX_WALK_PAGES = 10_000
+
+# What identifies a row of each paginated list, to catch a row served twice in one walk (None: the whole row, for
+# settlements, which carry no id and, across subaccounts, can share ticker and time).
+ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
+    "GetPositions": {"market_positions": ("ticker",), "event_positions": ("event_ticker",)},
+    "GetFCMPositions": {"market_positions": ("ticker",), "event_positions": ("event_ticker",)},
+    "GetSettlements": {"settlements": None},
+    "GetFills": {"fills": ("fill_id",)},
+    "GetDeposits": {"deposits": ("id",)},
+    "GetWithdrawals": {"withdrawals": ("id",)},
+}
+
+
+def load_schema(
+    signer: KalshiSigner,
+    *,
+    base_url: str | None = None,
+    app: Any = None,
+    published_only: bool = False,
+    spec: dict[str, Any] | None = None,
+    operations: Iterable[str] = (),
+    subtrader_ids: tuple[str, ...] = (),
+) -> schemathesis.BaseSchema:
+    """A schemathesis schema bound to a server (a base URL ending in /trade-api/v2, or an ASGI app) and a key."""
+    document = spec if spec is not None else load_spec(str(kalshi_slice_path("openapi.yaml")))
+    if not published_only:
+        document = refine(document, subtrader_ids=subtrader_ids)
+    schema = schemathesis.openapi.from_dict(document)
+    if app is not None:
+        schema.app = app
+        base_url = base_url or f"http://127.0.0.1{BASE_PATH}"
+    if base_url is not None:
+        schema.config.update(base_url=base_url)
+    schema.auth(refresh_interval=None)(signing_auth(signer, urlsplit(base_url or BASE_PATH).path or BASE_PATH))
+    wanted = tuple(operations)
+    return schema.include(operation_id=list(wanted)) if wanted else schema
+
+
+def signing_auth(signer: KalshiSigner, base_path: str) -> type:
+    """A schemathesis auth provider that signs each request: timestamp + METHOD + base path + path."""
+
+    class KalshiSigningAuth:
+        def get(self, case: Case, ctx: AuthContext) -> KalshiSigner:
+            return signer
+
+        def set(self, case: Case, data: KalshiSigner, ctx: AuthContext) -> None:
+            case.headers = {**(case.headers or {}), **data.headers(case.method, base_path + case.formatted_path)}
+
+    return KalshiSigningAuth
+
+
+@schemathesis.check
+def response_fields(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Every field of a 2xx answer that breaks the response schema, by path (not only the first, as ST108 says)."""
+    if not 200 <= response.status_code < 300:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None  # content_type_conformance and the schema check report a body that is not JSON
+    document = case.operation.schema.raw_schema
+    errors = response_errors(document, case.operation.path, case.method, response.status_code, body)
+    if errors:
+        listed = "\n".join(f"  {error}" for error in errors[:MAX_LISTED])
+        more = f"\n  ... and {len(errors) - MAX_LISTED} more" if len(errors) > MAX_LISTED else ""
+        raise AssertionError(f"{len(errors)} field(s) break the response schema:\n{listed}{more}")
+    return None
+
+
+@schemathesis.check
+def cursor_walk(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """A page with a cursor: follow it to the end; the walk must end, and no cursor or row may come twice."""
+    operation_id = case.operation.definition.raw.get("operationId")
+    if operation_id not in PAGINATED or response.status_code != 200:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None  # content_type_conformance reports it
+    cursors_seen: set[str] = set()
+    rows_seen: set[tuple[Any, ...]] = set()
+    _note_rows(operation_id, body, rows_seen, page=1)
+    cursor, page = body.get("cursor") or "", 1
+    # The walk goes where the first page came from (a test may point the schema at a server started later).
+    base_url = response.request.url.split("?", 1)[0].removesuffix(case.formatted_path)
+    while cursor:
+        cursors_seen.add(cursor)
+        page += 1
+        if page > MAX_WALK_PAGES:
+            raise AssertionError(f"{operation_id}: the cursor walk did not end within {MAX_WALK_PAGES} pages")
+        next_case = case.operation.Case(query={**(case.query or {}), "cursor": cursor})
+        set_on_case(next_case, AuthContext(operation=case.operation, app=case.operation.app), None)
+        next_response = next_case.call(base_url=base_url)
+        if next_response.status_code != 200:
+            raise AssertionError(
+                f"{operation_id}: page {page} of a cursor walk answered {next_response.status_code}: "
+                f"{next_response.text[:300]}"
+            )
+        body = next_response.json()
+        cursor = body.get("cursor") or ""
+        if cursor in cursors_seen:
+            raise AssertionError(f"{operation_id}: cursor repeated on page {page}: {cursor!r}; the walk would loop")
+        _note_rows(operation_id, body, rows_seen, page)
+    return None
+
+
+def _note_rows(operation_id: str, body: dict[str, Any], rows_seen: set[tuple[Any, ...]], page: int) -> None:
+    for list_name, key_fields in ROW_KEYS[operation_id].items():
+        for row in body.get(list_name) or ():
+            identity = (json.dumps(row, sort_keys=True),) if key_fields is None else (row.get(n) for n in key_fields)
+            key = (list_name, *identity)
+            if key in rows_seen:
+                raise AssertionError(f"{operation_id}: {list_name} row {key[1:]} served twice (again on page {page})")
+            rows_seen.add(key)

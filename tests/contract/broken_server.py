@@ -1,0 +1,92 @@
+"""A deliberately broken Kalshi server for testing the contract check: the mock, with four defects wired in front.
+
+- `GET /portfolio/positions`: every `position_fp` is a JSON number, not a string.
+- `GET /portfolio/fills`: the `cursor` field is missing.
+- `GET /portfolio/settlements`: a `limit` that is not an integer in 1..1000 is a 500.
+- `GET /portfolio/deposits`: the cursor never moves on: every page says `REPEAT`, and `REPEAT` serves the first page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import orjson
+
+from mockexchange.server import MockServer
+
+REPEATED_CURSOR = "REPEAT"
+
+
+class BrokenKalshi:
+    """ASGI middleware that breaks the wrapped mock's answers as listed above."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        if path.endswith("/portfolio/settlements") and not _valid_limit(query.get("limit")):
+            await _send_json(send, 500, {"error": {"code": "internal_server_error", "message": "boom"}})
+            return
+        if path.endswith("/portfolio/deposits") and query.get("cursor") == REPEATED_CURSOR:
+            query.pop("cursor")
+            scope = {**scope, "query_string": urlencode(query).encode()}
+        status, headers, body = await _capture(self.app, scope, receive)
+        if status == 200:
+            body = _break(path, body)
+        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _valid_limit(raw: str | None) -> bool:
+    return raw is None or raw == "" or (raw.isdigit() and 1 <= int(raw) <= 1000)
+
+
+def _break(path: str, body: bytes) -> bytes:
+    data = orjson.loads(body)
+    if path.endswith("/portfolio/positions"):
+        for row in data["market_positions"]:
+            row["position_fp"] = float(row["position_fp"])
+    elif path.endswith("/portfolio/fills"):
+        del data["cursor"]
+    elif path.endswith("/portfolio/deposits") and data["cursor"]:
+        data["cursor"] = REPEATED_CURSOR
+    else:
+        return body
+    return orjson.dumps(data)
+
+
+async def _capture(app: Any, scope: dict[str, Any], receive: Any) -> tuple[int, list, bytes]:
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def keep(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, keep)
+    return start["status"], list(start.get("headers", [])), b"".join(chunks)
+
+
+async def _send_json(send: Any, status: int, body: dict[str, Any]) -> None:
+    payload = orjson.dumps(body)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def broken_server() -> MockServer:
+    """A `MockServer` (not started) whose HTTP answers go through `BrokenKalshi`."""
+    server = MockServer()
+    server.app = dataclasses.replace(server.app, asgi=BrokenKalshi(server.app.asgi))
+    return server
