@@ -47,7 +47,9 @@ def seed(control: Control) -> None:
         control.deposit(MEMBER, 10_000 + i, status=status)
         control.withdrawal(MEMBER, 1_050 + i, status=status, fee_cents=i % 2 * 25)
     control.create_order(MEMBER, "KXCONTRACT-07-T1", "yes", "buy", "10", "0.20")
-    public_pem = signer().private_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    public_pem = (
+        signer()
+        .private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     control.create_key(MEMBER, public_key_pem=public_pem.decode(), key_id=KEY_ID)
