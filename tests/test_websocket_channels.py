@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from websockets.frames import Close, Frame, Opcode
 from websockets.sync.client import connect
-from ws_raw_client import RawClient
+from ws_raw_client import RawClient, checked_frame
 
 from mockexchange.auth.keys import generate_private_key
 from mockexchange.core.clock import ManualClock
@@ -58,13 +58,14 @@ def signer_for(mock: MockServer, user: str, **binding: Any) -> KalshiSigner:
 
 
 class Session:
-    def __init__(self, ws) -> None:
+    def __init__(self, ws, profile: str) -> None:
         self.ws = ws
+        self.profile = profile
 
     def recv(self, timeout: float = 5) -> dict[str, Any]:
         raw = self.ws.recv(timeout=timeout)
         assert raw.endswith("\n")
-        return json.loads(raw)
+        return checked_frame(raw, self.profile)
 
     def subscribe(self, command_id: int = 1, **params: Any) -> list[int]:
         self.ws.send(json.dumps({"id": command_id, "cmd": "subscribe", "params": params}))
@@ -81,7 +82,7 @@ class Session:
 @contextmanager
 def session(mock: MockServer, signer: KalshiSigner) -> Iterator[Session]:
     with connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", WS_PATH), open_timeout=5) as ws:
-        yield Session(ws)
+        yield Session(ws, mock.app.settings.profile)
 
 
 def rest(mock: MockServer, signer: KalshiSigner) -> httpx.Client:

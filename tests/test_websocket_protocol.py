@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.frames import Close, Frame, Opcode
 from websockets.http11 import Response
 from websockets.sync.client import ClientConnection, connect
-from ws_raw_client import RawClient
+from ws_raw_client import RawClient, checked_frame
 
 from mockexchange.auth.keys import generate_private_key
 from mockexchange.server import MockServer
@@ -59,10 +59,12 @@ def signer(mock: MockServer) -> KalshiSigner:
 
 
 class Client:
-    """A websocket client that speaks JSON and checks every frame the mock sends is a JSON object and a line."""
+    """A websocket client that speaks JSON and checks every frame the mock sends is a JSON object and a line that
+    matches the AsyncAPI slice."""
 
-    def __init__(self, ws: ClientConnection) -> None:
+    def __init__(self, ws: ClientConnection, profile: str) -> None:
         self.ws = ws
+        self.profile = profile
 
     def send(self, command: Any) -> None:
         self.ws.send(command if isinstance(command, str | bytes) else json.dumps(command))
@@ -70,7 +72,7 @@ class Client:
     def recv(self, timeout: float = 5) -> dict[str, Any]:
         raw = self.ws.recv(timeout=timeout)
         assert isinstance(raw, str) and raw.endswith("\n") and raw.count("\n") == 1, repr(raw)
-        message = json.loads(raw)
+        message = checked_frame(raw, self.profile)
         assert isinstance(message["sending_ts_ms"], int)
         return message
 
@@ -95,7 +97,7 @@ def strip(message: dict[str, Any]) -> dict[str, Any]:
 def ws_connect(mock: MockServer, signer: KalshiSigner, **options: Any) -> Iterator[Client]:
     headers = signer.headers("GET", WS_PATH)
     with connect(mock.kalshi_ws_url, additional_headers=headers, open_timeout=5, **options) as ws:
-        yield Client(ws)
+        yield Client(ws, mock.app.settings.profile)
 
 
 def err(code: int, text: str, command_id: int | None = None) -> dict[str, Any]:

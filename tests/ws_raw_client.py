@@ -1,5 +1,5 @@
 """A websocket client at the frame level, shared by the websocket tests (it sees and answers pings by hand, and can
-read slowly)."""
+read slowly), and the check every frame the websocket tests receive goes through: it must match the AsyncAPI slice."""
 
 from __future__ import annotations
 
@@ -9,13 +9,23 @@ import time
 from typing import Any
 
 from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.uri import parse_uri
 
+from mockexchange.contract.frames import validate_ws_frame
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 
 WS_PATH = "/trade-api/ws/v2"
+
+
+def checked_frame(text: str | bytes, profile: str) -> Any:
+    """A frame the mock sent, parsed and checked against the committed AsyncAPI slice in the mock's profile."""
+    frame = json.loads(text)
+    problems = validate_ws_frame(frame, profile)
+    assert not problems, f"a {profile} frame does not match the AsyncAPI slice: {problems}\n{frame}"
+    return frame
 
 
 class RawClient:
@@ -27,6 +37,7 @@ class RawClient:
         if rcvbuf:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.connect((mock.host, mock.port))
+        self.profile = mock.app.settings.profile
         self.protocol = ClientProtocol(parse_uri(mock.kalshi_ws_url))
         request = self.protocol.connect()
         request.headers.update(signer.headers("GET", WS_PATH))
@@ -58,7 +69,10 @@ class RawClient:
             self.pending += self.protocol.events_received()
             if not data and not self.pending:
                 raise EOFError
-        return self.pending.pop(0)
+        event = self.pending.pop(0)
+        if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+            checked_frame(event.data, self.profile)
+        return event
 
     def close(self) -> None:
         self.sock.close()

@@ -65,6 +65,10 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "--probe-methods", action="store_true",
         help="also send other HTTP methods to the sliced paths (schemathesis' unsupported_method check)",
     )  # fmt: skip
+    p.add_argument(
+        "--rate-limit", metavar="N/UNIT",
+        help="at most N requests per unit (s, m, h), e.g. 10/s for Kalshi's demo; default unlimited",
+    )  # fmt: skip
     p.add_argument("--phases", default=PHASES, help=f"schemathesis phases (default {PHASES})")
     p.add_argument("--slice", type=Path, metavar="FILE", help="the OpenAPI slice (default: the committed one)")
     p.set_defaults(func=run)
@@ -95,12 +99,18 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="mockexchange-check-") as tmp:
         schema_path = Path(tmp) / "openapi.yaml"
         schema_path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-        command = [sys.executable, "-m", "schemathesis.cli", "run", str(schema_path), "--url", args.base_url]
+        config_path = Path(tmp) / "schemathesis.toml"
+        # Without --probe-methods, no request but GET: the coverage phase would also try other methods on each path.
+        config_path.write_text("" if args.probe_methods else "[phases.coverage]\nunexpected-methods = []\n")
+        command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config_path), "run"]
+        command += [str(schema_path), "--url", args.base_url]
         command += ["--checks", "all", "--max-examples", str(args.max_examples), "--phases", args.phases]
         if not args.probe_methods:
             command += ["--exclude-checks", "unsupported_method"]
         for operation in operations:
             command += ["--include-operation-id", operation]
+        if args.rate_limit:
+            command += ["--rate-limit", args.rate_limit]
         if args.seed is not None:
             command += ["--seed", str(args.seed)]
         if args.junit_xml:

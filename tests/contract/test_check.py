@@ -3,11 +3,14 @@ bad arguments refused with a message."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -77,6 +80,32 @@ def test_each_defect_of_a_broken_server_is_reported(broken: MockServer, pem: Pat
     failed = {case.get("name") for case in ElementTree.parse(junit).getroot().iter("testcase") if _failed(case)}
     assert {"GET /portfolio/positions", "GET /portfolio/fills", "GET /portfolio/settlements"} <= failed
     assert "GET /portfolio/deposits" in failed
+
+
+class MethodCounter:
+    """ASGI middleware counting the HTTP methods that reach the wrapped app."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.methods: Counter[str] = Counter()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.methods[scope["method"]] += 1
+        await self.app(scope, receive, send)
+
+
+def test_only_get_requests_are_sent_unless_asked(pem: Path) -> None:
+    server = MockServer()
+    counter = MethodCounter(server.app.asgi)
+    server.app = dataclasses.replace(server.app, asgi=counter)
+    with server:
+        seed(server)
+        assert contract_check(server.kalshi_url, pem, "--max-examples", "5").returncode == 0
+        assert set(counter.methods) == {"GET"} and counter.methods["GET"] > 100
+        counter.methods.clear()
+        assert contract_check(server.kalshi_url, pem, "--max-examples", "5", "--probe-methods").returncode == 0
+        assert {"GET", "POST", "DELETE"} <= set(counter.methods)
 
 
 def test_one_operation_can_be_checked_alone(broken: MockServer, pem: Path) -> None:

@@ -1,0 +1,105 @@
+"""Websocket frame validation: a frame the server sends, checked against the message schemas of the committed
+AsyncAPI slice (`contracts/kalshi/asyncapi.yaml`).
+
+Frames are told apart by their `type`: `fill`, `market_position`, and the replies to commands (`subscribed`,
+`unsubscribed`, `ok`, `error`). A type that more than one message carries (`ok` answers both `update_subscription`
+and `list_subscriptions`) passes when it matches any of them.
+
+The slice's schemas allow fields they do not name (no `additionalProperties: false`), so the `legacy` profile's
+integer twins would pass unchecked. For that profile the frame must also carry them, as integers: the fields of the
+November 2025 messages (contracts, cents, and money in centi-cents), which `LEGACY_TWINS` lists.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import jsonschema_rs
+
+from mockexchange.contract.slicing import lookup, resolve
+from mockexchange.contract.specs import kalshi_slice_path, load_spec
+
+PROFILES = ("3.34", "legacy")
+# The integer fields the legacy profile sends beside the dollar and fixed-point strings, by frame type.
+LEGACY_TWINS: dict[str, tuple[str, ...]] = {
+    "market_position": ("position", "position_cost", "realized_pnl", "fees_paid", "position_fee_cost", "volume"),
+    "fill": ("yes_price", "count", "post_position"),
+}
+
+
+def validate_ws_frame(frame: Any, profile: str = "3.34") -> list[str]:
+    """What is wrong with a server-to-client frame, one line per problem; empty when it matches the slice."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}: one of {', '.join(PROFILES)}")
+    if not isinstance(frame, dict):
+        return [f"a frame is a JSON object, not {type(frame).__name__}"]
+    candidates = _validators(profile).get(frame.get("type"))
+    if candidates is None:
+        return [f"no message of the AsyncAPI slice has type {frame.get('type')!r}"]
+    problems: list[str] = []
+    for message, validator in candidates:
+        errors = [_say(message, error) for error in validator.iter_errors(frame)]
+        if not errors:
+            return []
+        problems += errors
+    return problems
+
+
+def frame_types() -> list[str]:
+    """The frame types the slice has schemas for."""
+    return sorted(_validators("3.34"))
+
+
+@cache
+def _validators(profile: str) -> dict[str, list[tuple[str, jsonschema_rs.Validator]]]:
+    """Compiled validators by frame type, built once per profile from the committed slice."""
+    slice_ = load_spec(str(kalshi_slice_path("asyncapi.yaml")))
+    by_type: dict[str, list[tuple[str, jsonschema_rs.Validator]]] = {}
+    for name, payload_ref in _server_payloads(slice_):
+        payload = resolve(slice_, payload_ref)
+        kind = payload.get("properties", {}).get("type", {}).get("const")
+        if kind is None:
+            continue  # not a JSON frame (the control frames' `heartbeat` payload)
+        schema: dict[str, Any] = {"allOf": [payload_ref], "components": slice_["components"]}
+        if profile == "legacy" and kind in LEGACY_TWINS:
+            schema["allOf"].append(_legacy_twins(LEGACY_TWINS[kind]))
+        validator = jsonschema_rs.Draft7Validator(schema, validate_formats=True, formats={"uuid": _is_uuid})
+        by_type.setdefault(kind, []).append((name, validator))
+    return by_type
+
+
+def _server_payloads(slice_: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """(message name, payload) of every message the server sends: the messages of the `send` operations."""
+    found: list[tuple[str, Any]] = []
+    for operation in slice_.get("operations", {}).values():
+        if operation.get("action") != "send":
+            continue
+        for ref in operation.get("messages", []):
+            message_ref = lookup(slice_, ref["$ref"])  # the channel's entry, itself a $ref to the component
+            message = resolve(slice_, message_ref)
+            found.append((message_ref.get("$ref", ref["$ref"]).rsplit("/", 1)[-1], message.get("payload", {})))
+    return found
+
+
+def _legacy_twins(fields: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "properties": {
+            "msg": {"required": list(fields), "properties": {name: {"type": "integer"} for name in fields}},
+        },
+    }
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _say(message: str, error: jsonschema_rs.ValidationError) -> str:
+    where = "/".join(str(part) for part in error.instance_path) or "(frame)"
+    return f"{message}: {where}: {error.message}"

@@ -1,0 +1,134 @@
+"""Websocket frame validation against the AsyncAPI slice: every frame type the mock sends passes in both profiles, and
+a frame that breaks the schema (a wrong type, a missing field, a value outside an enum) is caught, never waved on."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from websockets.sync.client import connect
+
+from mockexchange.contract.frames import LEGACY_TWINS, PROFILES, frame_types, validate_ws_frame
+from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiSigner
+
+WS_PATH = "/trade-api/ws/v2"
+Frames = dict[str, dict[str, Any]]
+
+
+def received(profile: str) -> Frames:
+    """One frame the mock really sent of each type, by type (`ok` twice: an update and a listing)."""
+    with MockServer(profile=profile) as mock:
+        mock.create_account("alice", balance_cents=1_000_000)
+        key = mock.create_key("alice", key_type="ed25519")
+        signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+        with connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", WS_PATH), open_timeout=5) as ws:
+
+            def ask(command: dict[str, Any], replies: int = 1) -> list[dict[str, Any]]:
+                ws.send(json.dumps(command))
+                return [json.loads(ws.recv(timeout=5)) for _ in range(replies)]
+
+            [subscribed, _] = ask(
+                {"id": 1, "cmd": "subscribe", "params": {"channels": ["fill", "market_positions"]}}, 2
+            )
+            mock.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "3", "0.42")
+            changes = {frame["type"]: frame for frame in (json.loads(ws.recv(timeout=5)) for _ in range(2))}
+            ask({"id": 2, "cmd": "subscribe", "params": {"channels": ["fill"], "market_ticker": "M-1"}})
+            update = {"sid": 3, "action": "add_markets", "market_ticker": "M-2"}
+            [ok] = ask({"id": 3, "cmd": "update_subscription", "params": update})
+            [listed] = ask({"id": 4, "cmd": "list_subscriptions"})
+            [error] = ask({"id": 5, "cmd": "subscribes"})
+            [unsubscribed] = ask({"id": 6, "cmd": "unsubscribe", "params": {"sids": [2]}})
+    return {
+        "subscribed": subscribed,
+        "fill": changes["fill"],
+        "market_position": changes["market_position"],
+        "ok": ok,
+        "list_subscriptions": listed,
+        "error": error,
+        "unsubscribed": unsubscribed,
+    }
+
+
+@pytest.fixture(scope="module")
+def frames() -> dict[str, Frames]:
+    return {profile: received(profile) for profile in PROFILES}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_frame_type_the_mock_sends_matches_the_slice(frames, profile):
+    sent = frames[profile]
+    assert {frame["type"] for frame in sent.values()} == set(frame_types())
+    for name, frame in sent.items():
+        assert validate_ws_frame(frame, profile) == [], name
+
+
+DELETE = object()
+
+
+def setter(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    *parents, last = path.split("/")
+
+    def mutate(frame: dict[str, Any]) -> None:
+        node: Any = frame
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        if value is DELETE:
+            del node[last]
+        else:
+            node[last] = value
+
+    return mutate
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize(
+    ("name", "path", "value", "said"),
+    [
+        ("fill", "msg/count_fp", 10, 'fill: msg/count_fp: 10 is not of type "string"'),
+        ("fill", "msg/market_ticker", DELETE, 'fill: msg: "market_ticker" is a required property'),
+        ("fill", "msg/trade_id", "fill-1", 'fill: msg/trade_id: "fill-1" is not a "uuid"'),
+        ("fill", "msg/book_side", "buy", 'fill: msg/book_side: "buy" is not one of "bid" or "ask"'),
+        ("fill", "sid", 0, "fill: sid: 0 is less than the minimum of 1"),
+        ("market_position", "msg/position_fp", DELETE, '"position_fp" is a required property'),
+        ("market_position", "msg/volume_fp", 3, 'marketPosition: msg/volume_fp: 3 is not of type "string"'),
+        ("market_position", "msg/subaccount", "0", 'msg/subaccount: "0" is not of type "integer"'),
+        ("subscribed", "msg/sid", DELETE, 'subscribedResponse: msg: "sid" is a required property'),
+        ("error", "msg/code", 6, "errorResponse: msg/code: 6 is not one of 1, 2 or 23 other candidates"),
+        ("error", "msg/msg", None, 'errorResponse: msg/msg: null is not of type "string"'),
+        ("list_subscriptions", "msg/0/channel", DELETE, 'listSubscriptionsResponse: msg/0: "channel" is a required'),
+        ("ok", "msg/market_tickers", "M-1", 'okResponse: msg/market_tickers: "M-1" is not of type "array"'),
+        ("unsubscribed", "seq", DELETE, 'unsubscribedResponse: (frame): "seq" is a required property'),
+    ],
+)
+def test_a_frame_that_breaks_the_schema_is_caught(frames, profile, name, path, value, said):
+    frame = copy.deepcopy(frames[profile][name])
+    setter(path, value)(frame)
+    problems = validate_ws_frame(frame, profile)
+    assert any(said in problem for problem in problems), problems
+
+
+def test_a_frame_of_no_known_type_or_not_an_object_is_caught():
+    assert validate_ws_frame({"type": "fills", "sid": 1, "msg": {}}) == [
+        "no message of the AsyncAPI slice has type 'fills'"
+    ]
+    assert validate_ws_frame([1]) == ["a frame is a JSON object, not list"]
+    with pytest.raises(ValueError, match="unknown profile"):
+        validate_ws_frame({"type": "fill"}, "3.2")
+
+
+def test_legacy_frames_must_carry_the_integer_twins_and_3_34_frames_may_carry_extra_fields(frames):
+    for kind, twins in LEGACY_TWINS.items():
+        legacy, current = frames["legacy"][kind], frames["3.34"][kind]
+        assert set(twins) <= set(legacy["msg"]) and not set(twins) & set(current["msg"])
+        assert validate_ws_frame(legacy, "3.34") == []  # the published schema allows fields it does not name
+        missing = validate_ws_frame(current, "legacy")
+        assert [problem.split(": ", 2)[2] for problem in missing] == [
+            f'"{twin}" is a required property' for twin in twins
+        ]
+        wrong = copy.deepcopy(legacy)
+        wrong["msg"][twins[0]] = str(wrong["msg"][twins[0]])
+        assert any(f"msg/{twins[0]}:" in p and '"integer"' in p for p in validate_ws_frame(wrong, "legacy"))
