@@ -3,6 +3,9 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY mockexchange ./mockexchange
+# The contract kit's committed schema slices (`mockexchange contract check|drift` read them from here).
+COPY contracts ./contracts
+ENV MOCKEXCHANGE_CONTRACTS=/app/contracts
 RUN pip install --no-cache-dir . && useradd --create-home mock && mkdir /keys && chown mock /keys
 USER mock
 EXPOSE 8000

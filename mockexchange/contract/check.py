@@ -17,19 +17,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from mockexchange.contract.slicing import KALSHI_OPERATIONS
 from mockexchange.contract.specs import SpecError, kalshi_slice_path, load_spec
 from mockexchange.testing.signing import KalshiSigner
 
-OPERATIONS = (
-    "GetPositions",
-    "GetFCMPositions",
-    "GetBalance",
-    "GetSettlements",
-    "GetFills",
-    "GetDeposits",
-    "GetWithdrawals",
-    "GetPortfolioRestingOrderTotalValue",
-)
+OPERATIONS = KALSHI_OPERATIONS
 PHASES = "examples,coverage,fuzzing,stateful"
 # How the child process learns the key (never on a command line) and the path prefix it signs.
 KEY_ID_ENV = "MOCKEXCHANGE_CONTRACT_KEY_ID"
