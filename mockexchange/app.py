@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
 from mockexchange.admin import routes as admin_routes
 from mockexchange.auth.kalshi_signature import TimestampWindow
 from mockexchange.auth.keys import KeyRegistry
+from mockexchange.contract.generated_mode import GeneratedResponses
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.ledger import IdFactory, Ledger
+from mockexchange.journal import Journal, JournalMiddleware
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.settings import Settings
 from mockexchange.venues.kalshi import profiles as kalshi_profiles
 from mockexchange.venues.kalshi import routes as kalshi_routes
 from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.websocket import WS_PATH
 from mockexchange.web import json_response
 
 
@@ -31,6 +35,9 @@ class MockApp:
     scenarios: Scenarios
     kalshi: KalshiContext
     asgi: Starlette
+    journal: Journal  # every request the venues received (the admin API's are not)
+    # Generated, parser-breaking answers instead of ledger data: the seed, the numbering, what was served.
+    generated: GeneratedResponses = field(default_factory=GeneratedResponses)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -61,16 +68,25 @@ def build_app(
     keys = KeyRegistry()
     control = Control(ledger, keys)
     scenarios = Scenarios(control)
+    wall_clock = wall_clock or SystemClock()
+    journal = Journal(wall_clock, settings.journal_size)
+    generated = GeneratedResponses(settings.generated_responses, settings.profile)
     kalshi = KalshiContext(
         ledger=ledger,
         keys=keys,
         profile=kalshi_profiles.profile(settings.profile),
-        wall_clock=wall_clock or SystemClock(),
+        wall_clock=wall_clock,
         window=TimestampWindow(int(settings.timestamp_past_s * 1000), int(settings.timestamp_future_s * 1000)),
         ws_queue_size=settings.ws_queue_size,
+        on_command=lambda key_id, text, replies: journal.record_command(WS_PATH, key_id, text, replies),
+        generated=generated,
     )
     route_list = kalshi_routes.routes(kalshi)
     if settings.admin:
-        route_list += admin_routes.routes(control, scenarios, open_to_all=settings.admin_open)
-    asgi = Starlette(routes=route_list, exception_handlers={404: _not_found, 405: _method_not_allowed})
-    return MockApp(settings, ledger, keys, control, scenarios, kalshi, asgi)
+        route_list += admin_routes.routes(control, scenarios, journal, open_to_all=settings.admin_open)
+    asgi = Starlette(
+        routes=route_list,
+        exception_handlers={404: _not_found, 405: _method_not_allowed},
+        middleware=[Middleware(JournalMiddleware, journal=journal)],
+    )
+    return MockApp(settings, ledger, keys, control, scenarios, kalshi, asgi, journal, generated=generated)

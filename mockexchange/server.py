@@ -71,8 +71,9 @@ class MockServer(Control):
             mock.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "10", "0.56")
             mock.kalshi_url                               # http://127.0.0.1:PORT/trade-api/v2
 
-    Every admin operation is a method (it is a `Control`, plus the app's scenario operations); `app` gives the ledger,
-    the key registry and the scenario state.
+    Every admin operation is a method (it is a `Control`, plus the app's scenario operations, plus `requests` and
+    `clear_requests` for the request journal); `app` gives the ledger, the key registry, the scenario state and the
+    journal.
     """
 
     def __init__(
@@ -148,6 +149,17 @@ class MockServer(Control):
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    # -- the request journal ------------------------------------------------------------------------------------------
+
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """The journaled requests that pass every filter given (`transport`, `operation`, `status`, `invalid`,
+        `key_id`, `since`, `limit`), oldest first, as `GET /_admin/requests` lists them; `app.journal.entries(...)`
+        gives the entries themselves."""
+        return self.app.journal.read(**filters)["requests"]
+
+    def clear_requests(self) -> None:
+        self.app.journal.clear()
 
 
 def _as_dict(settings: Settings) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """The control plane over HTTP: `POST /_admin/<operation>` with a JSON object, answered with JSON.
 
 Each route is one `Control` method; the body's fields are its arguments. A few reads (`GET /_admin/scenario`,
-`GET /_admin/clock`) take no arguments. Errors are `{"error": "..."}` (plus `"errors": [...]` when a scenario has
-several problems) with 400 (bad input), 404 (unknown user, market or file), 409 (conflict) or 403 (admin asked from
-outside loopback).
+`GET /_admin/clock`) take no arguments. The request journal is read with `GET /_admin/requests?<filters>` and
+emptied with `POST /_admin/requests/clear` (or `DELETE /_admin/requests`). Errors are `{"error": "..."}` (plus
+`"errors": [...]` when a scenario has several problems) with 400 (bad input), 404 (unknown user, market or file),
+409 (conflict) or 403 (admin asked from outside loopback).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.control import Control, ControlError
+from mockexchange.journal import Journal
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.web import json_response
 
@@ -30,6 +32,13 @@ def _error(message: str, status: int, errors: list[str] | None = None) -> Respon
     return json_response({"error": message, "errors": errors} if errors else {"error": message}, status)
 
 
+def _refused(request: Request, open_to_all: bool) -> Response | None:
+    client = request.client.host if request.client else ""
+    if not open_to_all and not client.startswith(_LOOPBACK):
+        return _error("the admin API answers loopback clients only (serve with --admin-open to change that)", 403)
+    return None
+
+
 def _operation(method: Callable[..., dict[str, Any]], open_to_all: bool) -> Callable[[Request], Any]:
     # Keyword-only parameters are Python-only (callables, flags): they are not fields of the body.
     parameters = {
@@ -39,9 +48,8 @@ def _operation(method: Callable[..., dict[str, Any]], open_to_all: bool) -> Call
     required = {n for n, p in parameters.items() if p.default is inspect.Parameter.empty}
 
     async def handle(request: Request) -> Response:
-        client = request.client.host if request.client else ""
-        if not open_to_all and not client.startswith(_LOOPBACK):
-            return _error("the admin API answers loopback clients only (serve with --admin-open to change that)", 403)
+        if (refused := _refused(request, open_to_all)) is not None:
+            return refused
         if request.method == "GET":
             if request.query_params:
                 return _error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
@@ -72,7 +80,54 @@ def _operation(method: Callable[..., dict[str, Any]], open_to_all: bool) -> Call
     return handle
 
 
-def routes(control: Control, scenarios: Scenarios, *, open_to_all: bool = False) -> list[BaseRoute]:
+# The journal's filters and how a query string value becomes each one's argument.
+_JOURNAL_FILTERS: dict[str, Callable[[str], Any]] = {
+    "transport": str,
+    "operation": str,
+    "key_id": str,
+    "status": int,
+    "since": int,
+    "limit": int,
+    "invalid": lambda text: {"true": True, "false": False}[text],
+}
+
+
+def _journal_routes(journal: Journal, open_to_all: bool) -> list[BaseRoute]:
+    async def clear(request: Request) -> Response:
+        if (refused := _refused(request, open_to_all)) is not None:
+            return refused
+        journal.clear()
+        return json_response({"cleared": True, "last_seq": journal.last_seq})
+
+    async def read(request: Request) -> Response:
+        if request.method == "DELETE":
+            return await clear(request)
+        if (refused := _refused(request, open_to_all)) is not None:
+            return refused
+        filters: dict[str, Any] = {}
+        for name, value in request.query_params.multi_items():
+            parse = _JOURNAL_FILTERS.get(name)
+            if parse is None:
+                return _error(f"unknown query parameter {name!r}; accepted: {', '.join(_JOURNAL_FILTERS)}", 400)
+            if name in filters:
+                return _error(f"{name} is given more than once", 400)
+            try:
+                filters[name] = parse(value)
+            except (KeyError, ValueError):
+                kind = "true or false" if name == "invalid" else "an integer"
+                return _error(f"{name} must be {kind}, not {value!r}", 400)
+        try:
+            return json_response(journal.read(**filters))
+        except ValueError as exc:
+            return _error(str(exc), 400)
+
+    return [
+        Route(f"{ADMIN_PREFIX}/requests", read, methods=["GET", "DELETE"]),
+        Route(f"{ADMIN_PREFIX}/requests/clear", clear, methods=["POST"]),
+    ]
+
+
+def routes(control: Control, scenarios: Scenarios, journal: Journal, *, open_to_all: bool = False) -> list[BaseRoute]:
     table = {
         "reset": control.reset,
         "accounts": control.create_account,
@@ -103,4 +158,4 @@ def routes(control: Control, scenarios: Scenarios, *, open_to_all: bool = False)
             return await (get if request.method == "GET" else post)(request)
 
         found.append(Route(f"{ADMIN_PREFIX}/{name}", either, methods=["GET", "POST"]))
-    return found
+    return found + _journal_routes(journal, open_to_all)

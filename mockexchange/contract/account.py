@@ -3,6 +3,7 @@ transfers in every status and two subtraders, so that every operation has pages 
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 
 from cryptography.hazmat.primitives import serialization
@@ -16,9 +17,17 @@ SUBTRADERS = ("contract-sub-1", "contract-sub-2")
 KEY_ID = "contract-suite-key"
 
 
-@cache
+_key_lock = threading.Lock()
+
+
 def private_key_pem_text() -> str:
     """One key per process for every mock seeded here: schemathesis binds the signer when it collects tests."""
+    with _key_lock:  # threads asking first at once must not each make a key
+        return _private_key_pem_text()
+
+
+@cache
+def _private_key_pem_text() -> str:
     return private_key_pem(generate_private_key("rsa"))
 
 

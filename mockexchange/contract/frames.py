@@ -66,7 +66,7 @@ def _validators(profile: str) -> dict[str, list[tuple[str, jsonschema_rs.Validat
         schema: dict[str, Any] = {"allOf": [payload_ref], "components": slice_["components"]}
         if profile == "legacy" and kind in LEGACY_TWINS:
             schema["allOf"].append(_legacy_twins(LEGACY_TWINS[kind]))
-        validator = jsonschema_rs.Draft7Validator(schema, validate_formats=True, formats={"uuid": _is_uuid})
+        validator = jsonschema_rs.Draft7Validator(schema, validate_formats=True, formats={"uuid": is_uuid})
         by_type.setdefault(kind, []).append((name, validator))
     return by_type
 
@@ -92,7 +92,7 @@ def _legacy_twins(fields: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
-def _is_uuid(value: str) -> bool:
+def is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
     except ValueError:

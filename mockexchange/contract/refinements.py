@@ -32,6 +32,9 @@ class ParameterRule:
     reason: str
     schema: dict[str, Any] = field(default_factory=dict)  # merged into the parameter's schema
     required: bool | None = None
+    # False: whether a value breaks it depends on the server's state (cursors it issued, the key's binding), so the
+    # request journal cannot judge a request by it; the contract check still generates inputs by it.
+    from_request: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,7 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         "cursors are issued by the server; a made-up one is a 400 (cursor). Real cursors come from pages "
         "(the next_page links and the cursor walk)",
         {"maxLength": 0},
+        from_request=False,
     ),
     ParameterRule(
         ("GetFCMPositions",),
@@ -98,6 +102,7 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         "an FCM member key that is not bound to one subtrader must name the subtrader; without it (or empty), a 400",
         {"minLength": 1},
         required=True,
+        from_request=False,
     ),
 )
 

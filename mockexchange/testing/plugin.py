@@ -5,6 +5,11 @@ Fixtures:
   Settings come from `@pytest.mark.mockexchange(profile="legacy", ...)` (any `Settings` field) or the command line
   option `--mockexchange-profile`. `@pytest.mark.mockexchange(scenario="fixtures/fed-decision.yaml")` serves that
   scenario (a path relative to the rootdir) on a ManualClock, its timeline run to the end unless `scenario_run=False`.
+  With `--mockexchange-strict-requests` (or the ini option `mockexchange_strict_requests = true`, or
+  `@pytest.mark.mockexchange(strict_requests=True)`; the marker wins), the fixture's teardown fails the test when the
+  request journal holds a request the schema does not allow, naming each request and each rule it breaks.
+  In the generated-responses mode (`@pytest.mark.mockexchange(generated_responses=SEED)`, or per request with the
+  `X-Mockexchange-Generate` header) a failing test's report gets a section with the seed and the answers served.
 - `mockexchange_scenario`: the marked scenario's load result: its status and `keys` (each generated key's
   `private_key_pem` and `private_key_path`).
 - `kalshi_user`: an account with a balance and an RSA key on that mock; `.client` is an httpx client whose requests are
@@ -13,7 +18,7 @@ Fixtures:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,13 +34,21 @@ from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockexchange")
     group.addoption("--mockexchange-profile", default=None, help="Kalshi wire profile of the `mockexchange` fixture")
+    group.addoption(
+        "--mockexchange-strict-requests",
+        action="store_true",
+        default=None,
+        help="fail a test whose client sent the `mockexchange` fixture a request the schema does not allow",
+    )
+    parser.addini("mockexchange_strict_requests", type="bool", default=False, help="as --mockexchange-strict-requests")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "mockexchange(scenario=None, scenario_run=True, **settings): settings of the `mockexchange` fixture's server, "
-        "and a scenario file to load into it",
+        "mockexchange(scenario=None, scenario_run=True, strict_requests=False, **settings): settings of the "
+        "`mockexchange` fixture's server, a scenario file to load into it, and whether a request the schema does not "
+        "allow fails the test",
     )
 
 
@@ -62,18 +75,37 @@ def mockexchange(request: pytest.FixtureRequest) -> Iterator[MockServer]:
         settings.update(marker.kwargs)
     scenario_path = settings.pop("scenario", None)
     run = settings.pop("scenario_run", True)
+    strict = settings.pop("strict_requests", None)
+    if strict is None:
+        strict = request.config.getoption("--mockexchange-strict-requests") or request.config.getini(
+            "mockexchange_strict_requests"
+        )
     if scenario_path is None:
         with MockServer(**settings) as server:
             yield server
+    else:
+        path = Path(scenario_path)
+        scenario = load_file(path if path.is_absolute() else request.config.rootpath / path)
+        if "profile" not in settings and scenario.profile is not None:
+            settings["profile"] = scenario.profile
+        with MockServer(clock=ManualClock(scenario.start), **settings) as server:
+            key_dir = request.getfixturevalue("tmp_path") / "mockexchange-keys"
+            request.node.stash[_SCENARIO] = server.app.scenarios.load(scenario, run=run, key_dir=key_dir)
+            yield server
+    # After the server stopped: every request it received is in the journal.
+    if strict:
+        _fail_on_invalid_requests(server)
+
+
+def _fail_on_invalid_requests(server: MockServer) -> None:
+    invalid = server.app.journal.entries(invalid=True)
+    if not invalid:
         return
-    path = Path(scenario_path)
-    scenario = load_file(path if path.is_absolute() else request.config.rootpath / path)
-    if "profile" not in settings and scenario.profile is not None:
-        settings["profile"] = scenario.profile
-    with MockServer(clock=ManualClock(scenario.start), **settings) as server:
-        key_dir = request.getfixturevalue("tmp_path") / "mockexchange-keys"
-        request.node.stash[_SCENARIO] = server.app.scenarios.load(scenario, run=run, key_dir=key_dir)
-        yield server
+    lines = [f"mockexchange: the client sent {len(invalid)} request(s) the schema does not allow:"]
+    for entry in invalid:
+        lines.append(f"  {entry.describe()}")
+        lines += [f"    {p['rule']}: {p['detail']}" for p in entry.problems or []]
+    pytest.fail("\n".join(lines), pytrace=False)
 
 
 @pytest.fixture
@@ -94,3 +126,17 @@ def kalshi_user(mockexchange: MockServer, tmp_path: Path) -> Iterator[KalshiUser
     signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
     with httpx.Client(base_url=mockexchange.kalshi_url, auth=KalshiAuth(signer), timeout=10) as client:
         yield KalshiUser(user_id, key["key_id"], key["private_key_pem"], pem_path, signer, client)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    # A generated answer that broke the test is only reproducible with its seed: print it with the failure.
+    report = yield
+    server = getattr(item, "funcargs", {}).get("mockexchange")
+    if report.failed and isinstance(server, MockServer):
+        note = server.app.generated.failure_note()
+        if note:
+            report.sections.append(("mockexchange generated responses", note))
+    return report

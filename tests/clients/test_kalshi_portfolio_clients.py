@@ -20,8 +20,12 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import pytest
-from client_portfolio import run_plan
-from history_portfolio import (
+
+from mockexchange.contract.client_checks import resting_value_by_index
+from mockexchange.core.ledger import Fill, Ledger, Settlement, Transfer
+from mockexchange.testing.client_plans import run_plan
+from mockexchange.testing.clients import KALSHI_SDK, OFFICIAL_ASYNC, OFFICIAL_SYNC, ClientSpec
+from mockexchange.testing.history_portfolio import (
     EV_A,
     EV_B,
     EV_C,
@@ -42,10 +46,9 @@ from history_portfolio import (
     SAVER_WITHDRAWAL_STATUSES,
     SHARED_ORDER,
     History,
+    newest_first,
+    portfolio_value,
 )
-
-from mockexchange.core.ledger import Fill, Ledger, Settlement, Transfer
-from mockexchange.testing.clients import KALSHI_SDK, OFFICIAL_ASYNC, OFFICIAL_SYNC, ClientSpec
 
 pytestmark = pytest.mark.clients
 
@@ -263,12 +266,6 @@ def ledger_of(history: History) -> Ledger:
     return history.mock.app.ledger
 
 
-def newest_first(history: History, index_name: str, user: str, keep: Callable[[Any], bool] = lambda _: True) -> list:
-    ledger = ledger_of(history)
-    with ledger.reading():
-        return [record for record in reversed(list(getattr(ledger, index_name).records(user))) if keep(record)]
-
-
 def fill_values(f: Fill) -> dict[str, Any]:
     # Buying YES and selling NO position the user for YES: the bid side of the YES book.
     outcome = "yes" if (f.side == "yes") == (f.action == "buy") else "no"
@@ -329,22 +326,6 @@ def transfer_values(t: Transfer) -> dict[str, Any]:
 TRANSFER_FIELDS = {name: name for name in ("id", "status", "type", "amount_cents", "fee_cents", "created_ts")} | {
     "finalized_ts": "finalized_ts"
 }
-
-
-def portfolio_value(ledger: Ledger, user: str, subaccount: int, exchange_index: int | None) -> Decimal:
-    """Open (unsettled) positions marked at their market's last traded price for the side held, or at cost."""
-    value = Decimal(0)
-    for row in ledger.positions.all_rows():
-        if row.user_id != user or row.subaccount != subaccount or row.settled:
-            continue
-        if exchange_index is not None and row.exchange_index != exchange_index:
-            continue
-        last = ledger.markets[row.ticker].last_yes_price
-        if last is None or row.position == 0:
-            value += row.market_exposure
-        else:
-            value += abs(row.position) * (last if row.position > 0 else 1 - last)
-    return value
 
 
 def balance_values(history: History, user: str, subaccount: int = 0, exchange_index: int | None = None) -> dict:
@@ -689,13 +670,7 @@ def test_resting_order_value_of_an_fcm_member(client: Outcomes, history: History
         entry["exchange_index"]: Decimal(entry["balance"]) for entry in result["resting_order_value_breakdown"]
     }
     assert result["total_resting_order_value"] == FCM_RESTING_CENTS and breakdown == FCM_RESTING_BREAKDOWN
-    ledger = ledger_of(history)
-    with ledger.reading():
-        owners = {FCMH, *ledger.accounts[FCMH].subtraders}
-        by_index: dict[int, Decimal] = {}
-        for order in ledger.orders.values():
-            if order.user_id in owners:
-                by_index[order.exchange_index] = by_index.get(order.exchange_index, Decimal(0)) + order.value
+    by_index = resting_value_by_index(ledger_of(history), FCMH)
     assert breakdown == by_index and result["total_resting_order_value"] == cents(sum(by_index.values()))
     types = client.calls["resting_fcm"]["types"]
     assert types["total_resting_order_value"] == ["int"]

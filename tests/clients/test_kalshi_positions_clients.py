@@ -16,7 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from client_portfolio import (
+
+from mockexchange.core.store import EventRollup, MarketPosition
+from mockexchange.testing.client_plans import run_plan
+from mockexchange.testing.client_portfolio import (
     HAND_EVENT,
     SETTLED_EVENT,
     SUB_1,
@@ -25,29 +28,13 @@ from client_portfolio import (
     UNSETTLED_ROWS,
     Key,
     Portfolio,
-    run_plan,
+    ledger_rows,
 )
-
-from mockexchange.core.store import EventRollup, MarketPosition
 from mockexchange.testing.clients import KALSHI_SDK, OFFICIAL_ASYNC, OFFICIAL_SYNC
 
 pytestmark = pytest.mark.clients
 
 # -- what the ledger says ------------------------------------------------------------------------------------------
-
-
-def ledger_rows(
-    portfolio: Portfolio, user: str, subaccount: int = 0, status: str = "unsettled"
-) -> dict[str, MarketPosition]:
-    ledger = portfolio.mock.app.ledger
-    with ledger.reading():
-        return {
-            row.ticker: row.snapshot()
-            for row in ledger.positions.all_rows()
-            if row.user_id == user
-            and row.subaccount == subaccount
-            and (status == "all" or row.settled == (status == "settled"))
-        }
 
 
 def ledger_rollups(

@@ -17,8 +17,12 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import pytest
-from client_portfolio import run_plan
-from history_portfolio import (
+
+from mockexchange.core.ledger import Fill, Settlement
+from mockexchange.core.store import EventRollup, MarketPosition
+from mockexchange.testing.client_plans import run_plan
+from mockexchange.testing.clients import OFFICIAL_SYNC_LEGACY
+from mockexchange.testing.history_portfolio import (
     HIST,
     SAVER,
     SAVER_BALANCE_CENTS,
@@ -26,10 +30,6 @@ from history_portfolio import (
     History,
     make_history,
 )
-
-from mockexchange.core.ledger import Fill, Settlement
-from mockexchange.core.store import EventRollup, MarketPosition
-from mockexchange.testing.clients import OFFICIAL_SYNC_LEGACY
 
 pytestmark = pytest.mark.clients
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import Scope
 
 from mockexchange.auth.kalshi_signature import AuthFailure, TimestampWindow, authenticate
@@ -24,6 +26,20 @@ class KalshiContext:
     wall_clock: Clock  # what request timestamps are checked against (clients sign with their wall clock)
     window: TimestampWindow
     ws_queue_size: int = 1000  # messages a websocket connection may have waiting before it overflows (error 25)
+    # Told of each websocket command, with the key id and the replies, before the replies are sent: the app's
+    # request journal (a callable, so the venue does not know the journal).
+    on_command: Callable[[str, str | bytes, list[dict[str, Any]]], None] | None = None
+    # The generated-responses mode (mockexchange.contract.generated_mode), behind a protocol so the venue does not
+    # know the contract kit.
+    generated: ResponseGenerator | None = None
+
+
+class ResponseGenerator(Protocol):
+    def seed_for(self, headers: Mapping[str, str]) -> int | None:
+        """The seed this request is answered under; None for ledger data."""
+
+    def respond(self, operation_id: str, seed: int, query: Mapping[str, str]) -> Response:
+        """A generated 200 for the operation."""
 
 
 def authenticate_scope(

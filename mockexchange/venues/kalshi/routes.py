@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -23,11 +24,17 @@ log = logging.getLogger(__name__)
 Operation = Callable[[KalshiContext, ApiKey, Any], dict[str, Any]]
 
 
-def _endpoint(ctx: KalshiContext, operation: Operation) -> Callable[[Request], Any]:
+def _endpoint(ctx: KalshiContext, operation: Operation, operation_id: str) -> Callable[[Request], Any]:
     async def handle(request: Request) -> Response:
         try:
             key = authenticated_key(request, ctx)
-            return json_response(operation(ctx, key, request.query_params))
+            seed = ctx.generated.seed_for(request.headers) if ctx.generated is not None else None
+            if ctx.generated is None or seed is None:
+                return json_response(operation(ctx, key, request.query_params))
+            # Generated mode: the request is checked as in ledger mode (parameters, scope, permissions) and only
+            # the body is generated; the generator reads its own cursors, the ledger would refuse them.
+            operation(ctx, key, QueryParams([(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]))
+            return ctx.generated.respond(operation_id, seed, request.query_params)
         except KalshiError as exc:
             return exc.response()
         except Exception as exc:  # a bug of ours: answer in Kalshi's 500 shape and say what broke
@@ -38,15 +45,20 @@ def _endpoint(ctx: KalshiContext, operation: Operation) -> Callable[[Request], A
 
 
 def routes(ctx: KalshiContext) -> list[BaseRoute]:
-    table: dict[str, Operation] = {
-        "/portfolio/positions": positions.get_positions,
-        "/fcm/positions": positions.get_fcm_positions,
-        "/portfolio/balance": balance.get_balance,
-        "/portfolio/summary/total_resting_order_value": balance.get_resting_order_value,
-        "/portfolio/fills": history.get_fills,
-        "/portfolio/settlements": history.get_settlements,
-        "/portfolio/deposits": history.get_deposits,
-        "/portfolio/withdrawals": history.get_withdrawals,
-    }
-    rest = [Route(API_PREFIX + path, _endpoint(ctx, op), methods=["GET"]) for path, op in table.items()]
+    table: dict[str, tuple[Operation, str]] = {
+        "/portfolio/positions": (positions.get_positions, "GetPositions"),
+        "/fcm/positions": (positions.get_fcm_positions, "GetFCMPositions"),
+        "/portfolio/balance": (balance.get_balance, "GetBalance"),
+        "/portfolio/summary/total_resting_order_value": (
+            balance.get_resting_order_value, "GetPortfolioRestingOrderTotalValue"
+        ),
+        "/portfolio/fills": (history.get_fills, "GetFills"),
+        "/portfolio/settlements": (history.get_settlements, "GetSettlements"),
+        "/portfolio/deposits": (history.get_deposits, "GetDeposits"),
+        "/portfolio/withdrawals": (history.get_withdrawals, "GetWithdrawals"),
+    }  # fmt: skip
+    rest = [
+        Route(API_PREFIX + path, _endpoint(ctx, op, operation_id), methods=["GET"])
+        for path, (op, operation_id) in table.items()
+    ]
     return [*rest, websocket.route(ctx)]

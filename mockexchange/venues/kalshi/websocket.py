@@ -153,7 +153,10 @@ class Connection:
 
     def _envelopes(self, item: Change | str | bytes) -> list[Envelope]:
         if not isinstance(item, Change):
-            return self.subscriptions.handle(item)
+            replies = self.subscriptions.handle(item)
+            if self.ctx.on_command is not None:
+                self.ctx.on_command(self.key.key_id, item, replies)
+            return replies
         channel, kind = _CHANNEL_OF[item.kind]
         subs = list(self.subscriptions.matching(channel, item.payload.ticker))
         if not subs:

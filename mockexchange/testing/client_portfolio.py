@@ -1,35 +1,20 @@
-"""The portfolio the real-client suites read, and running a client script against it.
+"""The positions portfolio the real-client checks read (the suites in tests/clients/ and `contract clients`).
 
 One mock holds: a trader with exactly 250 unsettled market positions in the primary subaccount over many events (YES
 and NO, added to, reduced, flipped, closed to zero, fractional counts, some on exchange index 1), 12 more in
 subaccount 2 and four settled ones; an FCM member with two subtraders holding positions, and keys for the trader, the
-member (unbound) and the member bound to subtrader sub-1.
+member (unbound) and the member bound to subtrader sub-1. `ledger_rows` is what the ledger says those rows are.
 """
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import pytest
-
+from mockexchange.core.store import MarketPosition
 from mockexchange.server import MockServer
-from mockexchange.testing.clients import (
-    KALSHI_SDK,
-    OFFICIAL_ASYNC,
-    OFFICIAL_SYNC,
-    OFFICIAL_SYNC_LEGACY,
-    ClientSpec,
-    run_client,
-)
-
-REPO = Path(__file__).resolve().parents[2]
-KALSHI_SCRIPTS = REPO / "contracts" / "clients" / "kalshi"
-SUITE_CLIENTS = (KALSHI_SDK, OFFICIAL_SYNC, OFFICIAL_ASYNC, OFFICIAL_SYNC_LEGACY)
-CLIENT_TIMEOUT_S = 180.0
 
 TRADER = "trader"
 FCM = "fcm"
@@ -44,6 +29,14 @@ SETTLED_EVENT = "KXSETL-26NOV01"
 class Key:
     key_id: str
     pem_path: str
+
+    @classmethod
+    def create(cls, mock: MockServer, key_dir: Path, name: str, user: str, **binding: Any) -> Key:
+        """A new key of `user` on the mock, its private key written to `key_dir/<name>.pem`."""
+        made = mock.create_key(user, **binding)
+        path = key_dir / f"{name}.pem"
+        path.write_text(made["private_key_pem"])
+        return cls(made["key_id"], str(path))
 
     @property
     def plan_fields(self) -> dict[str, str]:
@@ -96,11 +89,8 @@ def _random_market(mock: MockServer, rng: random.Random, ticker: str, event: str
 
 
 def build_portfolio(mock: MockServer, key_dir: Path) -> Portfolio:
-    def key(name: str, user: str, **kw: Any) -> Key:
-        made = mock.create_key(user, **kw)
-        path = key_dir / f"{name}.pem"
-        path.write_text(made["private_key_pem"])
-        return Key(made["key_id"], str(path))
+    def key(name: str, user: str, **binding: Any) -> Key:
+        return Key.create(mock, key_dir, name, user, **binding)
 
     mock.create_account(TRADER, balance_cents=100_000_000)
     mock.create_account(FCM, fcm_member=True)
@@ -178,48 +168,22 @@ def build_portfolio(mock: MockServer, key_dir: Path) -> Portfolio:
     return portfolio
 
 
-class Served(Protocol):
-    """What run_plan needs of a portfolio (`Portfolio` here, `History` in history_portfolio.py)."""
+class OnMock(Protocol):
+    """A portfolio on a mock (`Portfolio` here, `History` in history_portfolio.py)."""
 
     mock: MockServer
-    keys: dict[str, Key]  # "trader" is the default key of a plan
 
 
-def client_script(spec: ClientSpec) -> tuple[Path, dict[str, str]]:
-    """The script that drives the spec's client (see contracts/clients/kalshi/client_harness.py for the plan it reads
-    and the outcomes it prints), and the environment it needs beside the mock's address and the default key."""
-    if spec is KALSHI_SDK:
-        return KALSHI_SCRIPTS / "kalshi_sdk.py", {}
-    package = spec.requirements[0].split("==")[0]  # kalshi_python_sync or kalshi_python_async, any version
-    return KALSHI_SCRIPTS / "official.py", {"MOCKEXCHANGE_CLIENT_PACKAGE": package}
-
-
-def run_plan(spec: ClientSpec, portfolio: Served, calls: list[dict], tmp_dir: Path) -> dict[str, dict]:
-    """Run the spec's client script with a plan of calls against the portfolio's mock; its outcomes by call id."""
-    script, env = client_script(spec)
-    plan_path = tmp_dir / f"plan-{spec.name}.json"
-    plan_path.write_text(json.dumps({"calls": calls}, indent=1))
-    default = portfolio.keys["trader"]
-    done = run_client(
-        spec,
-        script,
-        {
-            "MOCKEXCHANGE_BASE_URL": portfolio.mock.kalshi_url,
-            "MOCKEXCHANGE_KEY_ID": default.key_id,
-            "MOCKEXCHANGE_PEM_PATH": default.pem_path,
-            **env,
-        },
-        timeout=CLIENT_TIMEOUT_S,
-        args=[str(plan_path)],
-    )
-    if done.returncode != 0:
-        pytest.fail(
-            f"{spec.name}: {script.name} exited {done.returncode}\n--- stderr ---\n{done.stderr[-5000:]}"
-            f"\n--- stdout ---\n{done.stdout[-2000:]}",
-            pytrace=False,
-        )
-    try:
-        report = json.loads(done.stdout)
-    except ValueError:
-        pytest.fail(f"{spec.name}: {script.name} did not print JSON:\n{done.stdout[-3000:]}", pytrace=False)
-    return report["calls"]
+def ledger_rows(
+    portfolio: OnMock, user: str, subaccount: int = 0, status: str = "unsettled"
+) -> dict[str, MarketPosition]:
+    """The ledger's market positions of one user and subaccount by ticker: `unsettled`, `settled` or `all`."""
+    ledger = portfolio.mock.app.ledger
+    with ledger.reading():
+        return {
+            row.ticker: row.snapshot()
+            for row in ledger.positions.all_rows()
+            if row.user_id == user
+            and row.subaccount == subaccount
+            and (status == "all" or row.settled == (status == "settled"))
+        }

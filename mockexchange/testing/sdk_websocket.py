@@ -1,6 +1,6 @@
 """Running kalshi-sdk's websocket client (contracts/clients/kalshi/kalshi_sdk_ws.py) as a live subprocess that a test
-talks to while it runs: start it, wait until it says its subscriptions are acknowledged, change the ledger, then
-collect the typed messages it printed.
+(or the client matrix) talks to while it runs: start it, wait until it says its subscriptions are acknowledged, change
+the ledger, then collect the typed messages it printed.
 
 The script prints one JSON object per line (see its docstring); a reader thread turns the lines into events so the
 test can wait for one with a timeout instead of blocking on the pipe.
@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-from client_portfolio import KALSHI_SCRIPTS, Key
-
 from mockexchange.server import MockServer
+from mockexchange.testing.client_plans import ClientRunError, kalshi_scripts
+from mockexchange.testing.client_portfolio import Key
 from mockexchange.testing.clients import clean_env, venv_python
 
-SCRIPT = KALSHI_SCRIPTS / "kalshi_sdk_ws.py"
+SCRIPT_NAME = "kalshi_sdk_ws.py"
 STARTUP_TIMEOUT_S = (
     60.0  # interpreter start, imports (pydantic, cryptography, httpx), connect, two subscribe round trips
 )
@@ -82,7 +81,7 @@ class SdkWebsocketRun:
         self.events: list[dict[str, Any]] = []
         self._lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.process = subprocess.Popen(
-            [str(venv_python(venv)), "-I", str(SCRIPT), str(plan_path)],
+            [str(venv_python(venv)), "-I", str(kalshi_scripts() / SCRIPT_NAME), str(plan_path)],
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             text=True,
@@ -116,17 +115,19 @@ class SdkWebsocketRun:
         return WsReport(self.events, self._stderr_text())
 
     def wait_for(self, kind: str, timeout: float) -> dict[str, Any]:
-        """The next event of this kind; fails the test (with what the script said) if it does not come in time."""
+        """The next event of this kind; `ClientRunError` (with what the script said) if it does not come in time."""
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
             try:
                 event = self._lines.get(timeout=max(remaining, 0.001))
             except queue.Empty:
-                pytest.fail(f"no {kind!r} from {SCRIPT.name} within {timeout:.0f}s\n{self.report().diagnosis()}")
+                raise ClientRunError(
+                    f"no {kind!r} from {SCRIPT_NAME} within {timeout:.0f}s\n{self.report().diagnosis()}"
+                ) from None
             if event is None:
                 code = self.process.wait(timeout=10)
-                pytest.fail(f"{SCRIPT.name} ended (exit {code}) before {kind!r}\n{self.report().diagnosis()}")
+                raise ClientRunError(f"{SCRIPT_NAME} ended (exit {code}) before {kind!r}\n{self.report().diagnosis()}")
             self.events.append(event)
             if event["event"] == kind:
                 return event
@@ -139,7 +140,8 @@ class SdkWebsocketRun:
         self.wait_for("done", self.plan["timeout_s"] + 15)
         code = self.process.wait(timeout=15)
         report = self.report()
-        assert code == 0, f"{SCRIPT.name} exited {code}\n{report.diagnosis()}"
+        if code != 0:
+            raise ClientRunError(f"{SCRIPT_NAME} exited {code}\n{report.diagnosis()}")
         return report
 
     def __enter__(self) -> SdkWebsocketRun:

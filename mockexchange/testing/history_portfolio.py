@@ -1,4 +1,4 @@
-"""The portfolio the real-client suites read for the endpoints beside positions: balance, fills, settlements,
+"""The portfolio the real-client checks read for the endpoints beside positions: balance, fills, settlements,
 deposits, withdrawals and total resting order value.
 
 Built on a mock whose exchange clock is a `ManualClock`, so fills, settlements and transfers have known, distinct
@@ -17,15 +17,17 @@ Who is in it:
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-
-from client_portfolio import Key
+from typing import Any
 
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.ledger import Ledger
 from mockexchange.server import MockServer
+from mockexchange.testing.client_portfolio import Key
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 SEED = 31
@@ -96,11 +98,8 @@ def _pick_fill(rng: random.Random) -> tuple[str, str, str, str, bool]:
 
 
 def build_history(mock: MockServer, clock: ManualClock, key_dir: Path) -> History:
-    def key(name: str, user: str, **kw) -> Key:
-        made = mock.create_key(user, **kw)
-        path = key_dir / f"{name}.pem"
-        path.write_text(made["private_key_pem"])
-        return Key(made["key_id"], str(path))
+    def key(name: str, user: str, **binding: Any) -> Key:
+        return Key.create(mock, key_dir, name, user, **binding)
 
     for user, cents in ((HIST, 50_000_00), (SAVER, 100_00), (OTHER, 1_000_00)):
         mock.create_account(user, balance_cents=cents)
@@ -238,3 +237,29 @@ def make_history(tmp_dir: Path, profile: str = "3.34") -> History:
     except BaseException:
         mock.stop()
         raise
+
+
+# -- what the ledger holds, read independently of the renderers (the oracle the client checks compare with) --------
+
+
+def newest_first(history: History, index_name: str, user: str, keep: Callable[[Any], bool] = lambda _: True) -> list:
+    """A user's records of one ledger index (`fill_index`, `settlements`, `deposits`, `withdrawals`), newest first."""
+    ledger = history.mock.app.ledger
+    with ledger.reading():
+        return [record for record in reversed(list(getattr(ledger, index_name).records(user))) if keep(record)]
+
+
+def portfolio_value(ledger: Ledger, user: str, subaccount: int, exchange_index: int | None) -> Decimal:
+    """Open (unsettled) positions marked at their market's last traded price for the side held, or at cost."""
+    value = Decimal(0)
+    for row in ledger.positions.all_rows():
+        if row.user_id != user or row.subaccount != subaccount or row.settled:
+            continue
+        if exchange_index is not None and row.exchange_index != exchange_index:
+            continue
+        last = ledger.markets[row.ticker].last_yes_price
+        if last is None or row.position == 0:
+            value += row.market_exposure
+        else:
+            value += abs(row.position) * (last if row.position > 0 else 1 - last)
+    return value

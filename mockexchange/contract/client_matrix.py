@@ -1,0 +1,359 @@
+"""`mockexchange contract clients`: the client matrix. Every real client, unmodified from PyPI in its own cached venv,
+runs a suite of reads per capability against fresh mocks in this process; the matrix says, client by capability,
+whether what the client parsed equals the ledger, and why.
+
+Cells: PASS and FAIL (the client's reads against the mock: equal to the ledger, or not, or the client could not run:
+a missing interpreter or a venv that cannot be built is a FAIL, never a skip); `n/a` (the client has no such thing,
+e.g. no websocket client); `not yet` (ccxt: the Deribit dialect does not exist yet); `note` (a 3.34-era client read
+against the legacy profile, which is not theirs: what it does is shown, it does not fail the matrix). The `generated`
+column runs the generated-responses mode against each client (client_generated.py): what breaks a client is a finding
+about that client, reported but never a failure. Exit status: 0 when no cell is FAIL, 1 otherwise, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mockexchange.contract.client_checks import (
+    OFFICIAL,
+    OFFICIAL_3_2,
+    READS,
+    SDK,
+    Dialect,
+    Mocks,
+    Read,
+    profile_reads,
+    read_call,
+    start_mock,
+    starting,
+    usable,
+    verdict,
+    websocket_verdict,
+)
+from mockexchange.contract.client_generated import Findings, run_generated
+from mockexchange.server import MockServer
+from mockexchange.testing.client_plans import ClientRunError, run_plan
+from mockexchange.testing.client_portfolio import build_portfolio
+from mockexchange.testing.clients import (
+    KALSHI_SDK,
+    OFFICIAL_ASYNC,
+    OFFICIAL_SYNC,
+    OFFICIAL_SYNC_LEGACY,
+    ClientEnvError,
+    ClientSpec,
+    ensure_venv,
+)
+from mockexchange.testing.history_portfolio import make_history
+
+PASS, FAIL, NA, NOT_YET, NOTE = "PASS", "FAIL", "n/a", "not yet", "note"
+FINDINGS, CLEAN = "findings", "clean"
+DEFAULT_SEEDS = 10
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str  # as --capability takes it
+    header: str  # the table's column
+    what: str
+
+
+CAPABILITIES = (
+    Capability("positions-pages", "pages", "GetPositions page by page (limit 7: 36 pages) and the client's iterator"),
+    Capability("filters", "filters", "ticker, event_ticker, count_filter, settlement_status, subaccount, "
+               "exchange_index on positions; ticker list, order_id, min_ts/max_ts, subaccount on fills; settlements"),
+    Capability("fcm", "fcm", "GetFCMPositions through a bound key and the member's key; a non-member's 403"),
+    Capability("balance", "balance", "GetBalance by exchange index and subaccount, with breakdowns"),
+    Capability("fills", "fills", "GetFills over 10 pages, newest first"),
+    Capability("settlements", "settle", "GetSettlements over 3 pages"),
+    Capability("transfers", "dep/wd", "GetDeposits and GetWithdrawals in every status"),
+    Capability("resting-value", "resting", "GetPortfolioRestingOrderTotalValue of an FCM member; others' 403"),
+    Capability("websocket", "ws", "fill and market_positions as typed messages, live"),
+    Capability("legacy-profile", "legacy", "positions, balance, fills, settlements from --profile legacy"),
+)  # fmt: skip
+GENERATED = Capability("generated", "generated", "generated responses: runs that broke the client (findings)")
+BY_NAME = {capability.name: capability for capability in CAPABILITIES}
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    name: str  # as --client takes it
+    label: str
+    spec: ClientSpec | None
+    dialect: Dialect | None
+    profile: str = "3.34"  # the wire profile the client is made for
+    not_yet: str | None = None  # why the row cannot run yet
+
+
+CLIENTS = (
+    ClientRow("kalshi-sdk", "kalshi-sdk 22.4.0", KALSHI_SDK, SDK),
+    ClientRow("kalshi-python-sync", "kalshi_python_sync 3.34.0", OFFICIAL_SYNC, OFFICIAL),
+    ClientRow("kalshi-python-async", "kalshi_python_async 3.34.0", OFFICIAL_ASYNC, OFFICIAL),
+    ClientRow("kalshi-python-sync-3.2.0", "kalshi_python_sync 3.2.0", OFFICIAL_SYNC_LEGACY, OFFICIAL_3_2, "legacy"),
+    ClientRow("ccxt", "ccxt 4.5 (Deribit)", None, None, not_yet="not yet: needs the Deribit dialect (issue 7)"),
+)
+CLIENTS_BY_NAME = {row.name: row for row in CLIENTS}
+
+
+@dataclass(frozen=True)
+class Cell:
+    status: str
+    reason: str
+
+
+@dataclass
+class Matrix:
+    clients: list[ClientRow]
+    columns: list[Capability]
+    cells: dict[str, dict[str, Cell]]  # client name -> capability name -> cell
+    seeds: list[int] = field(default_factory=list)
+    findings: dict[str, Findings] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return any(cell.status == FAIL for row in self.cells.values() for cell in row.values())
+
+    def count(self, status: str) -> int:
+        return sum(cell.status == status for row in self.cells.values() for cell in row.values())
+
+    def short(self, client: str, column: str) -> str:
+        cell = self.cells[client][column]
+        if column == GENERATED.name and cell.status in (FINDINGS, CLEAN):
+            return f"{len(self.findings[client].broken_seeds)}/{len(self.seeds)} broke"
+        return cell.status
+
+    def render(self) -> str:
+        label_width = max(len(row.label) for row in self.clients) + 2
+        widths = [
+            max(len(column.header), *(len(self.short(row.name, column.name)) for row in self.clients)) + 2
+            for column in self.columns
+        ]
+        lines = [
+            "client".ljust(label_width) + "".join(c.header.ljust(w) for c, w in zip(self.columns, widths, strict=True))
+        ]
+        for row in self.clients:
+            cells = [self.short(row.name, c.name).ljust(w) for c, w in zip(self.columns, widths, strict=True)]
+            lines.append((row.label.ljust(label_width) + "".join(cells)).rstrip())
+        lines += ["", "Why, cell by cell:"]
+        for row in self.clients:
+            lines.append(f"{row.label}:")
+            if row.not_yet:
+                lines.append(f"  every column: {row.not_yet} (shown so the gap is visible; not a failure)")
+                continue
+            for column in self.columns:
+                cell = self.cells[row.name][column.name]
+                lines.append(f"  {column.header:<9} {cell.status:<8} {cell.reason}")
+        lines += ["", self.summary()]
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        counts = ", ".join(
+            f"{self.count(status)} {status}" for status in (PASS, FAIL, NA, NOTE, NOT_YET) if self.count(status)
+        )
+        broken = sum(len(f.broken_seeds) for f in self.findings.values())
+        generated = (
+            f"; generated responses: {broken} of {len(self.findings) * len(self.seeds)} client runs broke "
+            f"(seeds {self.seeds[0]}..{self.seeds[-1]}; findings about the clients, never a failure)"
+            if self.seeds and self.findings
+            else ""
+        )
+        return f"{counts}{generated}. {'FAILED' if self.failed else 'OK'}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "clients": [row.name for row in self.clients],
+            "capabilities": [column.name for column in self.columns],
+            "seeds": self.seeds,
+            "cells": {
+                client: {name: {"status": cell.status, "reason": cell.reason} for name, cell in row.items()}
+                for client, row in self.cells.items()
+            },
+            "findings": {
+                client: [vars(breakage) for breakage in found.broken] for client, found in self.findings.items()
+            },
+            "failed": self.failed,
+        }
+
+
+def _first_lines(text: str, count: int = 3) -> str:
+    return " | ".join(line.strip() for line in str(text).strip().splitlines()[:count])
+
+
+def _build_mocks(row: ClientRow, work_dir: Path) -> tuple[Mocks, list[MockServer]]:
+    started: list[MockServer] = []
+    try:
+        positions_mock = start_mock(MockServer(profile=row.profile))
+        started.append(positions_mock)
+        (work_dir / "positions").mkdir()
+        positions = build_portfolio(positions_mock, work_dir / "positions")
+        history = {}
+        for profile in ("3.34", "legacy"):
+            (work_dir / profile).mkdir()
+            with starting():
+                history[profile] = make_history(work_dir / profile, profile)
+            started.append(history[profile].mock)
+    except BaseException:
+        for mock in started:
+            mock.stop()
+        raise
+    return Mocks(positions, history, row.profile), started
+
+
+def _plan_cells(row: ClientRow, names: list[str], work_dir: Path) -> dict[str, Cell]:
+    """The capabilities whose reads go into one run of the client's script, against fresh mocks."""
+    assert row.spec is not None and row.dialect is not None
+    dialect = row.dialect
+    mocks, started = _build_mocks(row, work_dir)
+    try:
+        reads: dict[str, tuple[list[Read], list[str]]] = {
+            name: usable(dialect, READS[name](dialect, mocks)) for name in names
+        }
+        if "legacy-profile" in names and row.profile == "legacy":
+            # The old client's own profile is legacy; show what the 3.34 shapes do to it beside the verdict.
+            reads["on-3.34"] = (profile_reads("3.34")(dialect, mocks), [])
+        calls = [
+            read_call(dialect, read, mocks) | {"id": f"{name}/{read.id}"}
+            for name, (kept, _) in reads.items()
+            for read in kept
+        ]
+        try:
+            outcomes = run_plan(row.spec, mocks.positions, calls, work_dir)
+        except ClientRunError as exc:
+            return {name: Cell(FAIL, _first_lines(exc, 6)) for name in names}
+        cells = {}
+        for name, (kept, lacked) in reads.items():
+            mine = {read.id: outcomes[f"{name}/{read.id}"] for read in kept}
+            if name == "on-3.34":
+                continue
+            judged = verdict(dialect, kept, mocks, mine)
+            reason = judged.reason + (f" (the client cannot send {', '.join(lacked)})" if lacked else "")
+            cells[name] = Cell(PASS if judged.passed else FAIL, reason)
+        if "legacy-profile" in cells:
+            cells["legacy-profile"] = _legacy_cell(row, cells["legacy-profile"], reads, outcomes)
+        return cells
+    finally:
+        for mock in started:
+            mock.stop()
+
+
+def _legacy_cell(
+    row: ClientRow, cell: Cell, reads: dict[str, tuple[list[Read], list[str]]], outcomes: dict[str, dict]
+) -> Cell:
+    """The legacy profile is the old client's: its verdict counts. For a 3.34-era client it is shown, as a note."""
+    if row.profile != "legacy":
+        return (
+            cell if cell.status == PASS else Cell(NOTE, f"not this client's profile, so not a failure: {cell.reason}")
+        )
+    seen = []
+    for read in reads["on-3.34"][0]:
+        outcome = outcomes[f"on-3.34/{read.id}"]
+        seen.append(f"{read.endpoint} {'parses' if outcome['ok'] else 'raises ' + outcome['error']['type']}")
+    return Cell(cell.status, f"{cell.reason}. Against --profile 3.34 (expected to break it): {', '.join(seen)}")
+
+
+def client_cells(
+    row: ClientRow, names: list[str], seeds: list[int], work_dir: Path
+) -> tuple[dict[str, Cell], Findings | None]:
+    """Every asked-for cell of one client's row (and its generated-mode findings)."""
+    columns = [*names, *([GENERATED.name] if seeds else [])]
+    if row.not_yet is not None:
+        return {name: Cell(NOT_YET, row.not_yet) for name in columns}, None
+    assert row.spec is not None and row.dialect is not None
+    cells = {name: Cell(NA, row.dialect.lacks[name]) for name in columns if name in row.dialect.lacks}
+    todo = [name for name in columns if name not in cells]
+    try:
+        venv = ensure_venv(row.spec)
+    except ClientEnvError as exc:
+        return cells | {name: Cell(FAIL, _first_lines(exc, 8)) for name in todo}, None
+    planned = [name for name in todo if name in READS]
+    if planned:
+        (work_dir / "plan").mkdir()
+        cells.update(_plan_cells(row, planned, work_dir / "plan"))
+    if "websocket" in todo:
+        (work_dir / "ws").mkdir()
+        try:
+            judged = websocket_verdict(venv, work_dir / "ws")
+            cells["websocket"] = Cell(PASS if judged.passed else FAIL, judged.reason)
+        except ClientRunError as exc:
+            cells["websocket"] = Cell(FAIL, _first_lines(exc, 6))
+    findings = None
+    if GENERATED.name in todo:
+        (work_dir / "generated").mkdir()
+        try:
+            findings = run_generated(row.spec, row.dialect, row.profile, seeds, work_dir / "generated")
+            cells[GENERATED.name] = Cell(FINDINGS if findings.broken else CLEAN, findings.summary())
+        except ClientRunError as exc:  # the harness itself broke: ours, not the client's
+            cells[GENERATED.name] = Cell(FAIL, _first_lines(exc, 6))
+    return cells, findings
+
+
+def run_matrix(
+    clients: Sequence[ClientRow] = CLIENTS,
+    capabilities: Sequence[str] | None = None,
+    generated_seeds: int = DEFAULT_SEEDS,
+    work_dir: Path | None = None,
+) -> Matrix:
+    """Run the matrix (the clients side by side, each against its own fresh mocks) and answer it. `capabilities`
+    names the columns (default: all, and `generated` when `generated_seeds` is above 0)."""
+    asked = list(capabilities or [*BY_NAME, GENERATED.name])
+    names = [name for name in asked if name != GENERATED.name]
+    seeds = list(range(1, generated_seeds + 1)) if GENERATED.name in asked else []
+    columns = [BY_NAME[name] for name in names] + ([GENERATED] if seeds else [])
+    with tempfile.TemporaryDirectory(prefix="mockexchange-clients-", dir=work_dir) as tmp:
+        with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+            futures = {}
+            for row in clients:
+                (Path(tmp) / row.name).mkdir()
+                futures[row.name] = pool.submit(client_cells, row, names, seeds, Path(tmp) / row.name)
+        results = {name: future.result() for name, future in futures.items()}
+    matrix = Matrix(list(clients), columns, {name: cells for name, (cells, _) in results.items()}, seeds)
+    matrix.findings = {name: found for name, (_, found) in results.items() if found is not None}
+    # Cells in column order, whatever order they were filled in.
+    matrix.cells = {name: {c.name: cells[c.name] for c in columns} for name, cells in matrix.cells.items()}
+    return matrix
+
+
+# -- the command -----------------------------------------------------------------------------------------------------
+
+
+def add_command(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "clients",
+        help="run the real clients against fresh mocks: a client x capability matrix",
+        description="Build (once, cached) a venv per real client, run each client's reads per capability against "
+        "fresh mocks and print the matrix. Exit 0 when no cell fails, 1 otherwise, 2 on usage errors.",
+    )
+    p.add_argument(
+        "--client", action="append", choices=list(CLIENTS_BY_NAME), metavar="NAME",
+        help=f"only these clients (repeatable; default all: {', '.join(CLIENTS_BY_NAME)})",
+    )  # fmt: skip
+    p.add_argument(
+        "--capability", action="append", choices=[*BY_NAME, GENERATED.name], metavar="NAME",
+        help=f"only these columns (repeatable; default all: {', '.join([*BY_NAME, GENERATED.name])})",
+    )  # fmt: skip
+    p.add_argument(
+        "--generated-seeds", type=int, default=DEFAULT_SEEDS, metavar="N",
+        help="generated-responses runs per client, seeds 1..N (default %(default)s; 0 leaves the column out)",
+    )  # fmt: skip
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write the matrix as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.generated_seeds < 0:
+        print("contract clients: --generated-seeds must be 0 or more", file=sys.stderr)
+        return 2
+    clients = [CLIENTS_BY_NAME[name] for name in dict.fromkeys(args.client or CLIENTS_BY_NAME)]
+    capabilities = list(dict.fromkeys(args.capability)) if args.capability else None
+    matrix = run_matrix(clients, capabilities, args.generated_seeds)
+    print(matrix.render())
+    if args.json:
+        args.json.write_text(json.dumps(matrix.as_json(), indent=2) + "\n")
+    return 1 if matrix.failed else 0

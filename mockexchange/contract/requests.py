@@ -1,0 +1,266 @@
+"""Request validation: what a request a client sent breaks, against the committed schema slices. No HTTP here.
+
+A REST request (method, path, query pairs) is checked against the OpenAPI slice's operations and parameters; a
+websocket command (the text of one client message) against the AsyncAPI slice's commands (the messages of its
+`receive` operations). Each problem is `{"rule": ..., "detail": ...}`:
+
+- `operation.unknown`, `operation.method`: no operation of the slice has this path, or not this method;
+- `parameter.unknown`, `parameter.repeated`, `parameter.required`, `parameter.type`, `parameter.format`,
+  `parameter.minimum`, `parameter.maximum`, `parameter.enum`, `parameter.pattern`, `parameter.minLength`,
+  `parameter.maxLength`: the published schema does not allow the query;
+- `kalshi.parameter.<keyword>`: the published schema allows it but Kalshi's server refuses it (the rules of
+  `refinements.py` that a request alone decides, and Go's int64 for every integer);
+- `command.json`, `command.unknown`, `command.<keyword>` (`command.required`, `command.type`, `command.enum`, ...):
+  a websocket message that is not JSON, names no command of the slice, or breaks that command's payload schema.
+
+A parameter is checked against Kalshi's rules only when the published schema allows it, so one mistake is one problem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema_rs
+import orjson
+
+from mockexchange.contract.frames import is_uuid
+from mockexchange.contract.refinements import PARAMETER_RULES
+from mockexchange.contract.slicing import lookup, operations_by_id, resolve
+from mockexchange.contract.specs import kalshi_slice_path, load_spec
+
+Problem = dict[str, str]
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+_SHOWN_CHARS = 80  # a value quoted in a detail is cut to this
+
+
+def problem(rule: str, detail: str) -> Problem:
+    return {"rule": rule, "detail": detail}
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    required: bool
+    schema: Mapping[str, Any]  # as published, `$ref` followed
+    kalshi: Mapping[str, Any] | None  # the published schema narrowed by Kalshi's rule; None: no rule
+    reason: str  # why Kalshi's rule exists
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    operation_id: str
+    parameters: Mapping[str, Parameter]
+
+
+class RestRules:
+    """The operations of an OpenAPI slice by path and method, each with its query parameters."""
+
+    def __init__(self, openapi: Mapping[str, Any]) -> None:
+        servers = openapi.get("servers") or [{}]
+        self.base_path = urlsplit(servers[0].get("url", "")).path.rstrip("/")
+        narrowed = {
+            (operation_id, rule.name): rule for rule in PARAMETER_RULES if rule.from_request
+            for operation_id in rule.operations
+        }  # fmt: skip
+        self._paths: dict[str, dict[str, Operation]] = {}
+        for operation_id, (method, path, operation) in operations_by_id(openapi).items():
+            parameters: dict[str, Parameter] = {}
+            for node in operation.get("parameters", []):
+                declared = resolve(openapi, node)
+                if declared.get("in") != "query":
+                    continue
+                name = declared["name"]
+                schema = resolve(openapi, declared.get("schema", {}))
+                rule = narrowed.get((operation_id, name))
+                parameters[name] = Parameter(
+                    name,
+                    bool(declared.get("required")),
+                    schema,
+                    {**schema, **rule.schema} if rule else None,
+                    rule.reason if rule else "",
+                )
+            self._paths.setdefault(self.base_path + path, {})[method.upper()] = Operation(operation_id, parameters)
+
+    def operation(self, method: str, path: str) -> Operation | None:
+        return self._paths.get(path, {}).get(method.upper())
+
+    def check(self, method: str, path: str, query: Sequence[tuple[str, str]]) -> tuple[str | None, list[Problem]]:
+        """The operation id (None when the slice has no such operation) and what the request breaks."""
+        methods = self._paths.get(path)
+        if methods is None:
+            return None, [problem("operation.unknown", f"{method} {path}: no operation of the schema has this path")]
+        operation = methods.get(method.upper())
+        if operation is None:
+            here = ", ".join(f"{m} ({op.operation_id})" for m, op in methods.items())
+            return None, [problem("operation.method", f"{method} {path}: the schema has only {here} here")]
+        return operation.operation_id, _check_query(operation, query)
+
+
+def _check_query(operation: Operation, query: Sequence[tuple[str, str]]) -> list[Problem]:
+    op = operation.operation_id
+    found: list[Problem] = []
+    counts = Counter(name for name, _ in query)
+    for name, count in counts.items():
+        if name not in operation.parameters:
+            found.append(problem("parameter.unknown", f"{name}: {op} has no query parameter {name!r}"))
+        elif count > 1:
+            found.append(
+                problem("parameter.repeated", f"{name} is given {count} times ({op}); the schema allows one value")
+            )
+    first: dict[str, str] = {}
+    for name, value in query:
+        first.setdefault(name, value)  # Kalshi's server reads the first value (Go's url.Values.Get)
+    for parameter in operation.parameters.values():
+        value = first.get(parameter.name)
+        if value is None:
+            if parameter.required:
+                found.append(problem("parameter.required", f"{parameter.name} is required ({op})"))
+            continue
+        published = _check_value(parameter.schema, parameter.name, value, go_int64=False)
+        if published:
+            found += [problem(f"parameter.{keyword}", f"{text} ({op})") for keyword, text in published]
+            continue
+        narrowed = _check_value(parameter.kalshi or parameter.schema, parameter.name, value, go_int64=True)
+        for keyword, text in narrowed:
+            why = f"; Kalshi: {parameter.reason}" if parameter.reason and parameter.kalshi else ""
+            found.append(problem(f"kalshi.parameter.{keyword}", f"{text} ({op}){why}"))
+    return found
+
+
+def _check_value(schema: Mapping[str, Any], name: str, value: str, *, go_int64: bool) -> list[tuple[str, str]]:
+    """(keyword, detail) for each keyword of a query parameter's schema the value breaks."""
+    shown = f"{name}={_show(value)}"
+    kind = schema.get("type")
+    number: int | float | None = None
+    if kind == "integer":
+        if not _INTEGER.fullmatch(value):
+            return [("type", f"{shown} is not an integer")]
+        number = int(value)
+        bounds = _RANGES.get(schema.get("format", "int64" if go_int64 else ""))
+        if bounds and not bounds[0] <= number <= bounds[1]:
+            return [("format", f"{shown} is outside the {schema.get('format', 'int64')} range")]
+    elif kind == "number":
+        try:
+            number = float(value)
+        except ValueError:
+            return [("type", f"{shown} is not a number")]
+    elif kind == "boolean" and value not in ("true", "false"):
+        return [("type", f"{shown} is not true or false")]
+    found: list[tuple[str, str]] = []
+    if number is not None:
+        if "minimum" in schema and number < schema["minimum"]:
+            found.append(("minimum", f"{shown} is below minimum {schema['minimum']}"))
+        if "maximum" in schema and number > schema["maximum"]:
+            found.append(("maximum", f"{shown} exceeds maximum {schema['maximum']}"))
+    if "enum" in schema and _typed(value, number) not in schema["enum"]:
+        found.append(("enum", f"{shown} is not one of {', '.join(repr(v) for v in schema['enum'])}"))
+    if kind == "string" or kind is None:
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            found.append(("pattern", f"{shown} does not match {schema['pattern']}"))
+        if "minLength" in schema and len(value) < schema["minLength"]:
+            found.append(("minLength", f"{shown} is shorter than {schema['minLength']} characters"))
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            found.append(("maxLength", f"{shown} is longer than {schema['maxLength']} characters"))
+    return found
+
+
+def _typed(value: str, number: int | float | None) -> Any:
+    return value if number is None else number
+
+
+def _show(value: str) -> str:
+    if not value:
+        return "''"  # an empty value, visibly
+    return value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "..."
+
+
+# -- websocket commands ---------------------------------------------------------------------------------------------
+
+
+class CommandRules:
+    """The commands a client may send (the messages of the AsyncAPI slice's `receive` operations), by `cmd`."""
+
+    def __init__(self, asyncapi: Mapping[str, Any]) -> None:
+        servers = list(asyncapi.get("servers", {}).values())
+        self.path = servers[0].get("pathname", "") if servers else ""  # where the websocket is
+        self._validators: dict[str, list[tuple[str, jsonschema_rs.Validator]]] = {}
+        seen: set[tuple[str, str]] = set()
+        for name, payload_ref in _client_payloads(asyncapi):
+            payload = resolve(asyncapi, payload_ref)
+            command = payload.get("properties", {}).get("cmd", {}).get("const")
+            key = (command, orjson.dumps(payload_ref, option=orjson.OPT_SORT_KEYS).decode())
+            if command is None or key in seen:
+                continue  # a control frame, or a payload another message already carries
+            seen.add(key)
+            schema = {"allOf": [payload_ref], "components": asyncapi["components"]}
+            validator = jsonschema_rs.Draft7Validator(schema, validate_formats=True, formats={"uuid": is_uuid})
+            self._validators.setdefault(command, []).append((name, validator))
+
+    @property
+    def commands(self) -> list[str]:
+        return list(self._validators)
+
+    def check(self, text: str | bytes) -> tuple[str | None, list[Problem]]:
+        """The command name (None when the slice has no such command) and what the message breaks."""
+        try:
+            message = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            return None, [problem("command.json", f"not JSON: {exc}")]
+        if not isinstance(message, dict):
+            return None, [problem("command.json", f"a command is a JSON object, not {_json_type(message)}")]
+        name = message.get("cmd")
+        candidates = self._validators.get(name) if isinstance(name, str) else None
+        if candidates is None:
+            known = ", ".join(self._validators)
+            return None, [problem("command.unknown", f"cmd {name!r} is not a command of the schema ({known})")]
+        found: list[Problem] = []
+        for _, validator in candidates:
+            errors = [_command_problem(name, error) for error in validator.iter_errors(message)]
+            if not errors:
+                return name, []
+            found += [e for e in errors if e not in found]
+        return name, found
+
+
+def _client_payloads(asyncapi: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
+    """(message name, payload) of every message a client sends: the messages of the `receive` operations."""
+    for operation in asyncapi.get("operations", {}).values():
+        if operation.get("action") != "receive":
+            continue
+        for ref in operation.get("messages", []):
+            entry = lookup(asyncapi, ref["$ref"])  # the channel's entry, itself a $ref to the component
+            message = resolve(asyncapi, entry)
+            yield entry.get("$ref", ref["$ref"]).rsplit("/", 1)[-1], message.get("payload", {})
+
+
+def _command_problem(command: str, error: jsonschema_rs.ValidationError) -> Problem:
+    keyword = next((str(part) for part in reversed(error.schema_path) if isinstance(part, str)), "schema")
+    where = "/" + "/".join(str(part) for part in error.instance_path)
+    return problem(f"command.{keyword}", f"{command}: {where}: {error.message}")
+
+
+def _json_type(value: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+
+
+# -- the committed slices -------------------------------------------------------------------------------------------
+
+
+@cache
+def kalshi_rest_rules() -> RestRules:
+    """Built once per process from `contracts/kalshi/openapi.yaml` (SpecError when the slices are not found)."""
+    return RestRules(load_spec(str(kalshi_slice_path("openapi.yaml"))))
+
+
+@cache
+def kalshi_command_rules() -> CommandRules:
+    """Built once per process from `contracts/kalshi/asyncapi.yaml` (SpecError when the slices are not found)."""
+    return CommandRules(load_spec(str(kalshi_slice_path("asyncapi.yaml"))))

@@ -1,0 +1,266 @@
+"""The request journal: every request a venue received (REST requests, websocket upgrades and websocket commands),
+the newest `journal_size` of them, each with what it breaks in the committed schema slices.
+
+Recording is cheap and happens on the request's path: the entry is in the journal before the client has the response
+(or a command's reply), so a test that reads the journal right after sees it. A REST request is checked against the
+OpenAPI slice when it is first read, not when it is recorded: a journal nobody reads costs the hot path almost
+nothing. A websocket command is checked when it arrives, because only its first `COMMAND_CHARS` characters are kept.
+
+The rules (`problems`) are those of `mockexchange.contract.requests`, plus `auth.signature` for a request refused with
+a 401 (the detail is the mock's diagnosis) and `schema.unavailable` when the committed slices cannot be found.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockexchange.contract.requests import Problem, kalshi_command_rules, kalshi_rest_rules, problem
+from mockexchange.contract.specs import SpecError
+from mockexchange.core.clock import Clock
+
+DEFAULT_SIZE = 10_000
+COMMAND_CHARS = 2_000  # of a websocket command's text, kept for reading (a command may be 64 KiB)
+TRANSPORTS = ("rest", "ws")
+_KEY_HEADER = b"kalshi-access-key"
+_AUTH_HEADER = b"x-mockexchange-auth"
+
+
+@dataclass(slots=True)
+class JournalEntry:
+    seq: int
+    time: datetime  # the mock's wall clock (the one signatures are checked against)
+    venue: str
+    transport: str  # "rest", or "ws": the websocket upgrade and each command on the connection
+    method: str | None  # None for a websocket command
+    path: str  # as sent, percent escapes untouched
+    query_string: str
+    key_id: str | None  # the KALSHI-ACCESS-KEY header, if sent
+    status: int | None  # HTTP status (101 for an accepted websocket upgrade); None for a websocket command
+    auth: str | None = None  # the mock's diagnosis of a 401 (its X-Mockexchange-Auth header)
+    command: str | None = None  # a websocket command's text
+    replies: list[str] | None = None  # what answered a command: reply types, "error <code>" for errors
+    operation: str | None = None  # operationId (REST) or cmd (websocket); None: the schema has no such operation
+    problems: list[Problem] | None = None  # None until checked
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.query_string, keep_blank_values=True)
+
+    def describe(self) -> str:
+        """One line naming the request: `GET /trade-api/v2/portfolio/positions?limit=5000 -> 400`."""
+        if self.command is not None:
+            return f"ws command {self.command} -> {', '.join(self.replies or []) or 'no reply'}"
+        query = f"?{self.query_string}" if self.query_string else ""
+        return f"{self.method} {self.path}{query} -> {self.status}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "time": self.time.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "venue": self.venue,
+            "transport": self.transport,
+            "method": self.method,
+            "path": self.path,
+            "query": [list(pair) for pair in self.query],
+            "operation": self.operation,
+            "key_id": self.key_id,
+            "status": self.status,
+            "command": self.command,
+            "replies": self.replies,
+            "problems": self.problems,
+        }
+
+
+class Journal:
+    """Thread-safe: the server's thread records while a test's thread reads."""
+
+    def __init__(self, wall_clock: Clock, size: int = DEFAULT_SIZE, venue: str = "kalshi") -> None:
+        if size < 0:
+            raise ValueError("journal_size must be >= 0")
+        self.wall_clock = wall_clock
+        self.venue = venue
+        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self._lock = threading.Lock()
+        self._seq = 0
+
+    @property
+    def last_seq(self) -> int:
+        """The seq of the newest entry ever recorded (0: none); `since=last_seq` then reads only what comes after."""
+        return self._seq
+
+    def record_http(
+        self,
+        transport: str,
+        method: str,
+        path: str,
+        query_string: str,
+        key_id: str | None,
+        status: int,
+        auth: str | None = None,
+    ) -> None:
+        now = self.wall_clock.now()
+        with self._lock:
+            self._seq += 1
+            self._entries.append(
+                JournalEntry(self._seq, now, self.venue, transport, method, path, query_string, key_id, status, auth)
+            )
+
+    def record_command(
+        self, path: str, key_id: str | None, text: str | bytes, replies: Sequence[Mapping[str, Any]]
+    ) -> None:
+        operation, problems = _check_command(text)
+        shown = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        if len(shown) > COMMAND_CHARS:
+            shown = shown[:COMMAND_CHARS] + "..."
+        now = self.wall_clock.now()
+        with self._lock:
+            self._seq += 1
+            entry = JournalEntry(self._seq, now, self.venue, "ws", None, path, "", key_id, None)
+            entry.command, entry.replies = shown, [_reply(r) for r in replies]
+            entry.operation, entry.problems = operation, problems
+            self._entries.append(entry)
+
+    def entries(self, **filters: Any) -> list[JournalEntry]:
+        """The entries that pass every filter given (see `_read`), oldest first; `limit` keeps the newest that many."""
+        return self._read(**filters)[0]
+
+    def read(self, **filters: Any) -> dict[str, Any]:
+        """`{"requests": [entry as JSON, ...], "last_seq": n}`: the admin API's answer. `last_seq` is taken with the
+        entries, so `since=last_seq` next time misses nothing and repeats nothing."""
+        entries, last_seq = self._read(**filters)
+        return {"requests": [entry.to_json() for entry in entries], "last_seq": last_seq}
+
+    def _read(
+        self,
+        *,
+        transport: str | None = None,
+        operation: str | None = None,
+        status: int | None = None,
+        invalid: bool | None = None,
+        key_id: str | None = None,
+        since: int | None = None,
+        limit: int | None = None,
+    ) -> tuple[list[JournalEntry], int]:
+        if transport is not None and transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}")
+        if limit is not None and limit < 0:
+            raise ValueError("limit must be >= 0")
+        with self._lock:
+            entries, last_seq = list(self._entries), self._seq
+        if since is not None:
+            entries = [e for e in entries if e.seq > since]
+        if transport is not None:
+            entries = [e for e in entries if e.transport == transport]
+        if status is not None:
+            entries = [e for e in entries if e.status == status]
+        if key_id is not None:
+            entries = [e for e in entries if e.key_id == key_id]
+        for entry in entries:
+            _check(entry)
+        if operation is not None:
+            entries = [e for e in entries if e.operation == operation]
+        if invalid is not None:
+            entries = [e for e in entries if bool(e.problems) == invalid]
+        if limit is not None:
+            entries = entries[len(entries) - limit :] if limit else []
+        return entries, last_seq
+
+    def clear(self) -> None:
+        """Forget every entry; seq numbers go on from where they were, so a reader's `since` stays meaningful."""
+        with self._lock:
+            self._entries.clear()
+
+
+def _check(entry: JournalEntry) -> None:
+    """Fill in `operation` and `problems` (once; both are functions of what was recorded)."""
+    if entry.problems is not None:
+        return
+    operation: str | None = None
+    problems: list[Problem] = []
+    try:
+        if entry.transport == "rest":
+            operation, problems = kalshi_rest_rules().check(entry.method or "", unquote(entry.path), entry.query)
+        elif unquote(entry.path) != kalshi_command_rules().path:
+            problems = [problem("operation.unknown", f"{entry.path}: no websocket endpoint of the schema is here")]
+    except SpecError as exc:
+        problems = [problem("schema.unavailable", str(exc))]
+    if entry.status == 401:
+        problems.append(problem("auth.signature", entry.auth or "401 without the mock's diagnosis"))
+    entry.operation, entry.problems = operation, problems
+
+
+def _check_command(text: str | bytes) -> tuple[str | None, list[Problem]]:
+    try:
+        return kalshi_command_rules().check(text)
+    except SpecError as exc:
+        return None, [problem("schema.unavailable", str(exc))]
+
+
+def _reply(envelope: Mapping[str, Any]) -> str:
+    kind = str(envelope.get("type"))
+    if kind == "error":
+        return f"error {envelope.get('msg', {}).get('code')}"
+    return kind
+
+
+def _header(headers: Iterable[tuple[bytes, bytes]] | None, name: bytes) -> str | None:
+    for key, value in headers or ():
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+class JournalMiddleware:
+    """Records each HTTP request and websocket upgrade under `prefix` when its response starts (before the client can
+    have it). Anything else (the admin API) passes untouched."""
+
+    def __init__(self, app: ASGIApp, journal: Journal, prefix: str = "/trade-api/") -> None:
+        self.app = app
+        self.journal = journal
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        recorded = False
+
+        def record(status: int, headers: Iterable[tuple[bytes, bytes]] | None) -> None:
+            nonlocal recorded
+            recorded = True
+            raw_path = scope.get("raw_path") or scope["path"].encode()
+            self.journal.record_http(
+                "rest" if scope["type"] == "http" else "ws",
+                scope.get("method", "GET"),  # a websocket upgrade is a GET
+                raw_path.decode("latin-1").split("?", 1)[0],
+                scope.get("query_string", b"").decode("latin-1"),
+                _header(scope.get("headers"), _KEY_HEADER),
+                status,
+                _header(headers, _AUTH_HEADER) if status == 401 else None,
+            )
+
+        async def journaled_send(message: Message) -> None:
+            if not recorded:
+                kind = message["type"]
+                if kind in ("http.response.start", "websocket.http.response.start"):
+                    record(message["status"], message.get("headers"))
+                elif kind == "websocket.accept":
+                    record(101, None)
+                elif kind == "websocket.close":
+                    record(403, None)  # closed before the upgrade: the server refuses it with a 403
+            await send(message)
+
+        try:
+            await self.app(scope, receive, journaled_send)
+        except BaseException:
+            if not recorded and scope["type"] == "http":
+                record(500, None)  # the error handler outside this middleware answers it
+            raise

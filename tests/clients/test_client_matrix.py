@@ -1,0 +1,92 @@
+"""`mockexchange contract clients`: the whole matrix runs in CI, every client against fresh mocks, and no cell may fail;
+a client that cannot run (no interpreter) is a FAIL and exit status 1, never a skip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mockexchange.cli import main
+from mockexchange.contract.client_matrix import (
+    CAPABILITIES,
+    CLEAN,
+    FAIL,
+    FINDINGS,
+    NA,
+    NOT_YET,
+    NOTE,
+    PASS,
+    run_matrix,
+)
+
+pytestmark = pytest.mark.clients
+
+SEEDS = 3  # the generated column: a few seeds keep the run short (10, the command's default, cover every profile)
+
+# What each row must show. Anything else, FAIL above all, fails the test with the matrix printed.
+EVERY = {capability.name: PASS for capability in CAPABILITIES}
+EXPECTED = {
+    # the legacy profile is not kalshi-sdk's: its models keep the integer twins, shown as a note (docs/contract-kit.md)
+    "kalshi-sdk": EVERY | {"legacy-profile": NOTE},
+    "kalshi-python-sync": EVERY | {"websocket": NA},
+    "kalshi-python-async": EVERY | {"websocket": NA},
+    "kalshi-python-sync-3.2.0": EVERY | {"websocket": NA, "transfers": NA},
+    "ccxt": {capability.name: NOT_YET for capability in CAPABILITIES},
+}
+
+
+def test_the_matrix_has_no_failing_cell() -> None:
+    matrix = run_matrix(generated_seeds=SEEDS)
+    shown = matrix.render()
+    print(shown)
+    assert not matrix.failed, f"cells failed:\n{shown}"
+    statuses = {
+        client: {name: cell.status for name, cell in row.items() if name != "generated"}
+        for client, row in matrix.cells.items()
+    }
+    assert statuses == EXPECTED, shown
+    # Findings about a client are reported, tagged with the answer that broke it, and never fail the matrix.
+    for client, row in matrix.cells.items():
+        expected = NOT_YET if client == "ccxt" else (FINDINGS, CLEAN)
+        assert row["generated"].status in expected, (client, row["generated"])
+    for client, findings in matrix.findings.items():
+        assert findings.seeds == [1, 2, 3]
+        for breakage in findings.broken:
+            assert breakage.tag.startswith(f"seed={breakage.seed} n="), (client, breakage)
+            assert matrix.cells[client]["generated"].status == FINDINGS
+    assert "not yet: needs the Deribit dialect (issue 7)" in shown
+
+
+def test_a_missing_interpreter_fails_the_cells_and_the_exit_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An empty venv cache, and a Python 3.12 pointed at nothing: kalshi-sdk's venv cannot be built.
+    monkeypatch.setenv("MOCKEXCHANGE_CLIENT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("MOCKEXCHANGE_PYTHON_3_12", str(tmp_path / "nowhere" / "python3.12"))
+    report = tmp_path / "matrix.json"
+    argv = ["contract", "clients", "--client", "kalshi-sdk", "--client", "ccxt", "--json", str(report)]
+    argv += ["--capability", "balance", "--capability", "websocket", "--capability", "generated"]
+    status = main([*argv, "--generated-seeds", "1"])
+    out = capsys.readouterr().out
+    assert status == 1, out
+    cells = json.loads(report.read_text())["cells"]
+    assert {name: cell["status"] for name, cell in cells["kalshi-sdk"].items()} == {
+        "balance": FAIL,
+        "websocket": FAIL,
+        "generated": FAIL,
+    }
+    assert all(cell["status"] == NOT_YET for cell in cells["ccxt"].values())  # not a failure: the gap is shown
+    reason = cells["kalshi-sdk"]["balance"]["reason"]
+    assert "needs Python 3.12" in reason and "MOCKEXCHANGE_PYTHON_3_12" in reason, reason
+    assert "FAILED" in out and "no usable Python 3.12" in out
+    assert not list((tmp_path / "cache").glob("*/mockexchange-complete.json"))
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["contract", "clients", "--client", "no-such-client"])
+    assert raised.value.code == 2
+    assert main(["contract", "clients", "--generated-seeds", "-1"]) == 2
+    assert "--generated-seeds" in capsys.readouterr().err
