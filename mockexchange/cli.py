@@ -71,6 +71,8 @@ def serve(args: argparse.Namespace) -> int:
         timestamp_past_s=args.timestamp_window,
         timestamp_future_s=args.timestamp_window,
         admin_open=args.admin_open,
+        journal_size=args.journal_size,
+        generated_responses=args.generated_responses,
     )
     url = f"http://{args.host}:{args.port}/trade-api/v2"
     if scenario is not None:
@@ -176,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--timestamp-window", type=float, default=30.0, help="accepted clock skew of signed requests, seconds"
     )
     p.add_argument("--admin-open", action="store_true", help="answer admin calls from any address, not only loopback")
+    p.add_argument(
+        "--journal-size", type=_non_negative_int, default=10_000, metavar="N",
+        help="requests the journal keeps for GET /_admin/requests (the newest; 0 keeps none)",
+    )  # fmt: skip
+    p.add_argument(
+        "--generated-responses", type=int, metavar="SEED",
+        help="answer the REST reads with generated, parser-breaking bodies from this seed (docs/contract-kit.md)",
+    )  # fmt: skip
     p.add_argument("--log-level", default="info")
     p.add_argument(
         "--scenario", metavar="FILE", help="serve this scenario file (docs/scenarios.md) instead of the demo"
@@ -188,6 +198,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=serve)
     add_contract_parser(sub)
     return parser
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
 
 
 def _positive_float(text: str) -> float:

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -86,22 +88,15 @@ def test_the_demo_portfolio_is_reproducible_from_its_seed():
     assert len({event for event, _ in portfolio.markets}) >= 3 and portfolio.fills > 50
 
 
-def test_serve_starts_prints_what_a_client_needs_and_answers(tmp_path: Path):
+@contextmanager
+def _serving(tmp_path: Path, *options: str) -> Iterator[tuple[int, str]]:
+    """`mockexchange serve` in a child process on a free port, until its ready line; (port, what it printed)."""
     port = _free_port()
     started = time.monotonic()
+    command = [sys.executable, "-m", "mockexchange.cli", "serve", "--port", str(port)]
+    command += ["--key-dir", str(tmp_path / "keys")]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mockexchange.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--seed",
-            "11",
-            "--key-dir",
-            str(tmp_path / "keys"),
-        ],
+        [*command, *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -114,6 +109,14 @@ def test_serve_starts_prints_what_a_client_needs_and_answers(tmp_path: Path):
             assert line, f"serve exited early:\n{out}"
             out += line
             assert time.monotonic() - started < 30, out
+        yield port, out
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+
+
+def test_serve_starts_prints_what_a_client_needs_and_answers(tmp_path: Path):
+    with _serving(tmp_path, "--seed", "11") as (port, out):
         key_id = re.search(r"key id (\S+), private key (\S+)", out)
         assert key_id, out
         pem = Path(key_id.group(2)).read_text()
@@ -132,9 +135,25 @@ def test_serve_starts_prints_what_a_client_needs_and_answers(tmp_path: Path):
             headers=fcm_signer.headers("GET", path),
         )
         assert r.status_code == 200 and r.json()["market_positions"]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
+
+
+def test_serve_answers_generated_bodies_and_bounds_its_journal(tmp_path: Path):
+    with _serving(tmp_path, "--generated-responses", "5", "--journal-size", "3") as (port, out):
+        key_id, pem = re.search(r"key id (\S+), private key (\S+)", out).groups()
+        signer = KalshiSigner.from_pem(key_id, Path(pem).read_text())
+        path = "/trade-api/v2/portfolio/fills"
+        for _ in range(5):
+            r = httpx.get(f"http://127.0.0.1:{port}{path}", headers=signer.headers("GET", path))
+            assert r.status_code == 200 and r.headers["X-Mockexchange-Generated"].startswith("seed=5 ")
+        journal = httpx.get(f"http://127.0.0.1:{port}/_admin/requests").json()["requests"]
+        assert len(journal) == 3 and {entry["path"] for entry in journal} == {path}
+
+
+def test_serve_refuses_a_negative_journal_size(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "mockexchange.cli", "serve", "--journal-size", "-1"], capture_output=True, text=True
+    )
+    assert result.returncode == 2 and "must be 0 or more" in result.stderr
 
 
 def test_serve_reuses_the_demo_key_across_restarts(tmp_path: Path):
