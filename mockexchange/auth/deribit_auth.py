@@ -1,0 +1,290 @@
+"""Who is calling a Deribit private method, transport-free: the `public/auth` grants and the HTTP schemes.
+
+The venue hands over parameters and headers as received; it gets back the token grant or the authenticated caller,
+or an `AuthFailure` naming the Deribit error to render and a diagnosis for the mock's extra field.
+
+Which error a failure becomes (Deribit documents the codes, not which check raises which):
+- 13004 `invalid_credentials`: a client id and secret (or `client_signature`) that do not hold, in `public/auth`
+  and in `Basic`.
+- 13009 `unauthorized`: no authorization, an unknown/expired/rotated token, a bad deri-hmac-sha256 or SignalPlus
+  signature, a timestamp outside the window, a replayed nonce (when rejected).
+- 10000 `authorization_required`: an Authorization header that cannot be read (unknown scheme, missing fields,
+  non-integer timestamp, bad base64).
+- -32602 `Invalid params`: `public/auth` parameters missing or of the wrong type.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from mockexchange.auth.deribit_errors import AuthFailure, DeribitError, Reason
+from mockexchange.auth.deribit_keys import DeribitCredential, DeribitCredentialRegistry
+from mockexchange.auth.deribit_signature import (
+    NonceCache,
+    SignatureEncoding,
+    TimestampWindow,
+    check_timestamp,
+    decode_basic,
+    verify_client_signature,
+    verify_request_signature,
+    verify_signalplus_signature,
+)
+from mockexchange.auth.deribit_tokens import AccessToken, TokenGrant, TokenStore
+from mockexchange.core.clock import epoch_ms
+
+Scheme = Literal["access_token", "bearer", "basic", "deri-hmac-sha256", "signalplus"]
+GRANT_TYPES = ("client_credentials", "client_signature", "refresh_token")
+
+SIGNALPLUS_SIGNATURE_HEADER = "Signalplus-API-Signature"
+SIGNALPLUS_NONCE_HEADER = "Signalplus-API-Nonce"
+SIGNALPLUS_TIMESTAMP_HEADER = "Signalplus-API-Timestamp"
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    credential: DeribitCredential
+    scope: str
+    scheme: Scheme
+    token: AccessToken | None = None  # for the token schemes
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by name in any case (Starlette's headers already are case-insensitive; a plain dict is not)."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lowered = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == lowered), None)
+
+
+class DeribitAuth:
+    def __init__(
+        self,
+        registry: DeribitCredentialRegistry,
+        tokens: TokenStore,
+        *,
+        window: TimestampWindow | None = None,
+        nonces: NonceCache | None = None,
+        signalplus_encoding: SignatureEncoding = "base64",
+    ) -> None:
+        self.registry = registry
+        self.tokens = tokens
+        self.window = window or TimestampWindow()
+        self.nonces = nonces or NonceCache()
+        self.signalplus_encoding = signalplus_encoding
+
+    def _now_ms(self) -> int:
+        return epoch_ms(self.tokens.clock)
+
+    # public/auth
+
+    def public_auth(
+        self, params: Mapping[str, object], *, connection_id: str | None = None
+    ) -> TokenGrant | AuthFailure:
+        """The three grants of `public/auth`; `connection_id` is the websocket's, None over HTTP."""
+        grant_type = params.get("grant_type")
+        if grant_type is None:
+            return _missing("grant_type")
+        if grant_type not in GRANT_TYPES:
+            return _invalid("grant_type", f"must be one of {', '.join(GRANT_TYPES)}")
+        scope = params.get("scope")
+        if scope is not None and not isinstance(scope, str):
+            return _invalid("scope", "must be a string")
+        if grant_type == "refresh_token":
+            refresh_token = params.get("refresh_token")
+            if not isinstance(refresh_token, str) or not refresh_token:
+                return _missing("refresh_token")
+            result = self.tokens.refresh(refresh_token, connection_id=connection_id)
+        else:
+            credential = self._grant_credential(str(grant_type), params)
+            if isinstance(credential, AuthFailure):
+                return credential
+            result = self.tokens.issue(credential, scope, connection_id=connection_id)
+        state = params.get("state")
+        if isinstance(result, TokenGrant) and isinstance(state, str):
+            result = replace(result, state=state)
+        return result
+
+    def _grant_credential(self, grant_type: str, params: Mapping[str, object]) -> DeribitCredential | AuthFailure:
+        client_id = params.get("client_id")
+        if not isinstance(client_id, str) or not client_id:
+            return _missing("client_id")
+        if grant_type == "client_credentials":
+            secret = params.get("client_secret")
+            if not isinstance(secret, str) or not secret:
+                return _missing("client_secret")
+            credential = self.registry.get(client_id)
+            if credential is None:
+                return _credentials(Reason.UNKNOWN_CLIENT, f"no API key with client_id {client_id!r}")
+            if not hmac.compare_digest(credential.client_secret.encode(), secret.encode()):
+                return _credentials(Reason.BAD_SECRET, _secret_mismatch(credential, secret))
+            return credential
+        # client_signature
+        signature = params.get("signature")
+        if not isinstance(signature, str) or not signature:
+            return _missing("signature")
+        if "timestamp" not in params:
+            return _missing("timestamp")
+        nonce, data = params.get("nonce", ""), params.get("data", "")
+        if not isinstance(nonce, str):
+            return _invalid("nonce", "must be a string")
+        if not isinstance(data, str):
+            return _invalid("data", "must be a string")
+        now = self._now_ms()
+        ts = check_timestamp(params["timestamp"], now, self.window)
+        if isinstance(ts, str):
+            return _credentials(Reason.TIMESTAMP_OUT_OF_WINDOW, ts)
+        credential = self.registry.get(client_id)
+        if credential is None:
+            return _credentials(Reason.UNKNOWN_CLIENT, f"no API key with client_id {client_id!r}")
+        failure = verify_client_signature(credential.client_secret, str(ts), nonce, data, signature)
+        if failure:
+            return failure
+        if not self.nonces.use(client_id, nonce, ts, now, self.window):
+            return _credentials(Reason.NONCE_REPLAYED, f"nonce {nonce!r} was already used by {client_id}")
+        return credential
+
+    # private methods
+
+    def authenticate_token(self, access_token: str, *, connection_id: str | None = None) -> Authenticated | AuthFailure:
+        """An `access_token` param (websocket or HTTP), checked against the connection it arrives on."""
+        token = self.tokens.access(access_token, connection_id=connection_id)
+        if isinstance(token, AuthFailure):
+            return token
+        return Authenticated(token.credential, token.scope, "access_token", token)
+
+    def authenticate_http(
+        self, headers: Mapping[str, str], method: str, raw_path: str, query: str, body: str = ""
+    ) -> Authenticated | AuthFailure:
+        """The Authorization header of one HTTP request to a private method: Bearer, Basic or deri-hmac-sha256."""
+        value = header(headers, "Authorization")
+        if value is None or not value.strip():
+            return _unauthorized(
+                Reason.MISSING_AUTHORIZATION,
+                "private methods need Authorization: Bearer <access_token> (from public/auth), "
+                "Basic or deri-hmac-sha256",
+            )
+        scheme, _, rest = value.strip().partition(" ")
+        rest = rest.strip()
+        match scheme.lower():
+            case "bearer":
+                if not rest:
+                    return _unreadable("Bearer without a token")
+                token = self.tokens.access(rest)
+                if isinstance(token, AuthFailure):
+                    return token
+                return Authenticated(token.credential, token.scope, "bearer", token)
+            case "basic":
+                return self._basic(rest)
+            case "deri-hmac-sha256":
+                return self._deri_hmac(rest, method, raw_path, query, body)
+        return _unreadable(f"unsupported Authorization scheme {scheme!r}; use Bearer, Basic or deri-hmac-sha256")
+
+    def _basic(self, encoded: str) -> Authenticated | AuthFailure:
+        decoded = decode_basic(encoded)
+        if isinstance(decoded, str):
+            return _unreadable(decoded)
+        client_id, secret = decoded
+        credential = self.registry.get(client_id)
+        if credential is None:
+            return _credentials(Reason.UNKNOWN_CLIENT, f"no API key with client_id {client_id!r}")
+        if not hmac.compare_digest(credential.client_secret.encode(), secret.encode()):
+            return _credentials(Reason.BAD_SECRET, _secret_mismatch(credential, secret))
+        return Authenticated(credential, credential.scope, "basic")
+
+    def _deri_hmac(
+        self, fields_text: str, method: str, raw_path: str, query: str, body: str
+    ) -> Authenticated | AuthFailure:
+        fields: dict[str, str] = {}
+        for item in fields_text.split(","):  # any order, spaces allowed: renderings of the docs differ
+            key, eq, val = item.strip().partition("=")
+            if eq:
+                fields[key.strip().lower()] = val.strip()
+        missing = [name for name in ("id", "ts", "sig", "nonce") if not fields.get(name)]
+        if missing:
+            return _unreadable(
+                f"deri-hmac-sha256 lacks {', '.join(missing)}; send id=<client_id>,ts=<ms>,sig=<hex>,nonce=<nonce>"
+            )
+        client_id, ts_text, signature, nonce = fields["id"], fields["ts"], fields["sig"], fields["nonce"]
+        if not ts_text.isdigit():
+            return _unreadable(f"ts {ts_text!r} is not an integer number of milliseconds")
+        now = self._now_ms()
+        ts = check_timestamp(ts_text, now, self.window)
+        if isinstance(ts, str):
+            return _unauthorized(Reason.TIMESTAMP_OUT_OF_WINDOW, ts)
+        credential = self.registry.get(client_id)
+        if credential is None:
+            return _unauthorized(Reason.UNKNOWN_CLIENT, f"no API key with client_id {client_id!r}")
+        failure = verify_request_signature(
+            credential.client_secret, ts_text, nonce, method, raw_path, query, body, signature
+        )
+        if failure:
+            return failure
+        if not self.nonces.use(client_id, nonce, ts, now, self.window):
+            return _unauthorized(Reason.NONCE_REPLAYED, f"nonce {nonce!r} was already used by {client_id}")
+        return Authenticated(credential, credential.scope, "deri-hmac-sha256")
+
+    def authenticate_signalplus(self, headers: Mapping[str, str]) -> Authenticated | AuthFailure:
+        """SignalPlus gateway headers: `Authorization: Bearer <ApiKey>` (the client id) and three signature headers."""
+        value = header(headers, "Authorization")
+        if value is None or not value.strip():
+            return _unauthorized(Reason.MISSING_AUTHORIZATION, "SignalPlus needs Authorization: Bearer <ApiKey>")
+        scheme, _, api_key = value.strip().partition(" ")
+        api_key = api_key.strip()
+        if scheme.lower() != "bearer" or not api_key:
+            return _unreadable("SignalPlus needs Authorization: Bearer <ApiKey>")
+        names = (SIGNALPLUS_SIGNATURE_HEADER, SIGNALPLUS_NONCE_HEADER, SIGNALPLUS_TIMESTAMP_HEADER)
+        signature, nonce, ts_text = (header(headers, name) for name in names)
+        missing = [name for name, v in zip(names, (signature, nonce, ts_text), strict=True) if not v]
+        if missing or signature is None or nonce is None or ts_text is None:
+            return _unreadable(f"missing header(s) {', '.join(missing)}")
+        if not ts_text.strip().isdigit():
+            return _unreadable(f"{SIGNALPLUS_TIMESTAMP_HEADER} {ts_text!r} is not an integer number of milliseconds")
+        now = self._now_ms()
+        ts = check_timestamp(ts_text, now, self.window)
+        if isinstance(ts, str):
+            return _unauthorized(Reason.TIMESTAMP_OUT_OF_WINDOW, ts)
+        credential = self.registry.get(api_key)
+        if credential is None:
+            return _unauthorized(Reason.UNKNOWN_CLIENT, f"no API key {api_key!r}")
+        failure = verify_signalplus_signature(
+            credential.client_secret, ts_text.strip(), nonce, signature.strip(), self.signalplus_encoding
+        )
+        if failure:
+            return failure
+        if not self.nonces.use(api_key, nonce, ts, now, self.window):
+            return _unauthorized(Reason.NONCE_REPLAYED, f"nonce {nonce!r} was already used by {api_key}")
+        return Authenticated(credential, credential.scope, "signalplus")
+
+
+def _secret_mismatch(credential: DeribitCredential, secret: str) -> str:
+    if secret.strip() == credential.client_secret:
+        return "client_secret has surrounding whitespace"
+    if secret == credential.client_id:
+        return "sent the client_id as client_secret"
+    return f"client_secret does not match client_id {credential.client_id!r}"
+
+
+def _missing(param: str) -> AuthFailure:
+    return AuthFailure(
+        DeribitError.INVALID_PARAMS, Reason.MISSING_PARAM, f"public/auth needs {param}", param, "must be present"
+    )
+
+
+def _invalid(param: str, why: str) -> AuthFailure:
+    return AuthFailure(DeribitError.INVALID_PARAMS, Reason.INVALID_PARAM, f"{param} {why}", param, why)
+
+
+def _credentials(reason: Reason, diagnosis: str) -> AuthFailure:
+    return AuthFailure(DeribitError.INVALID_CREDENTIALS, reason, diagnosis)
+
+
+def _unauthorized(reason: Reason, diagnosis: str) -> AuthFailure:
+    return AuthFailure(DeribitError.UNAUTHORIZED, reason, diagnosis)
+
+
+def _unreadable(diagnosis: str) -> AuthFailure:
+    return AuthFailure(DeribitError.AUTHORIZATION_REQUIRED, Reason.MALFORMED_AUTHORIZATION, diagnosis)

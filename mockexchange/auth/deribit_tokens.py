@@ -1,0 +1,262 @@
+"""Deribit OAuth tokens: what `public/auth` grants, how refresh rotates, when a token stops working.
+
+An access token lives `expires_in` seconds on the injected clock (900 unless configured, or the `expires:N` the client
+asked for); a refresh token lives longer and works once: refreshing revokes it and hands out a new pair. Access tokens
+issued before a refresh keep working until they expire. A `connection`-scoped token issued over a websocket works only
+on that connection; one issued over HTTP (no connection) is not bound, or the HTTP Bearer scheme could never use it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+
+from mockexchange.auth.deribit_errors import AuthFailure, DeribitError, Reason
+from mockexchange.auth.deribit_keys import DeribitCredential
+from mockexchange.core.clock import Clock, epoch_ms
+
+PERMISSIONS = ("account", "block_rfq", "block_trade", "trade", "wallet")
+LEVELS = ("none", "read", "read_write")  # ordered: each includes the ones before it
+
+DEFAULT_ACCESS_LIFETIME_S = 900
+DEFAULT_REFRESH_LIFETIME_S = 30 * 24 * 3600
+# Expired and rotated tokens are remembered this long, so a late use is told why rather than "unknown token".
+_TOMBSTONE_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TokenGrant:
+    """The result of `public/auth`, field for field."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    scope: str
+    token_type: str = "bearer"
+    state: str | None = None  # echoed from the request
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    token: str
+    credential: DeribitCredential
+    scope: str
+    issued_ms: int
+    expires_ms: int
+    connection_id: str | None  # set for a connection-scoped token issued over a websocket
+
+
+@dataclass(frozen=True, slots=True)
+class _RefreshToken:
+    token: str
+    credential: DeribitCredential
+    scope: str
+    lifetime_s: int
+    connection_scoped: bool
+    expires_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class _GrantedScope:
+    scope: str
+    lifetime_s: int | None
+    connection_scoped: bool
+
+
+def _levels(scope: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for part in scope.split():
+        name, _, level = part.partition(":")
+        if name in PERMISSIONS and level in LEVELS:
+            found[name] = level
+    return found
+
+
+def permits(scope: str, required: str) -> bool:
+    """Whether a granted scope covers `required` (e.g. `trade:read`): `read_write` includes `read`."""
+    name, _, level = required.partition(":")
+    held = _levels(scope).get(name)
+    return held is not None and LEVELS.index(held) >= LEVELS.index(level)
+
+
+def grant_scope(credential: DeribitCredential, requested: str | None) -> _GrantedScope | AuthFailure:
+    """Narrow the requested scope to what the key may do, as Deribit does (`wallet:read_write` -> `wallet:read`).
+
+    No permission asked for: the key's own. `connection` unless a `session:name` is asked for; `mainaccount` for a
+    main-account key. Tokens the mock does not model (`ip:`, unknown names) are dropped, not refused.
+    """
+    allowed = _levels(credential.scope)
+    asked: dict[str, str] = {}
+    session: str | None = None
+    lifetime: int | None = None
+    for part in (requested or "").split():
+        name, _, value = part.partition(":")
+        if name in PERMISSIONS:
+            if value not in LEVELS:
+                return _bad_scope(part, f"{name} takes one of {', '.join(LEVELS)}")
+            asked[name] = value
+        elif name == "session":
+            if not value:
+                return _bad_scope(part, "a session needs a name")
+            session = value
+        elif name == "expires":
+            if not value.isdigit() or int(value) == 0:
+                return _bad_scope(part, "expires takes a positive number of seconds")
+            lifetime = int(value)
+    granted: dict[str, str] = {}
+    for name, level in (asked or allowed).items():
+        if name not in allowed:
+            continue
+        granted[name] = min(level, allowed[name], key=LEVELS.index)
+    parts = [f"{name}:{granted[name]}" for name in sorted(granted)]
+    parts.append(f"session:{session}" if session else "connection")
+    if lifetime is not None:
+        parts.append(f"expires:{lifetime}")
+    if credential.subaccount_id is None:
+        parts.append("mainaccount")
+    return _GrantedScope(" ".join(parts), lifetime, session is None)
+
+
+def _bad_scope(part: str, why: str) -> AuthFailure:
+    return AuthFailure(
+        DeribitError.INVALID_PARAMS, Reason.INVALID_PARAM, f"scope {part!r}: {why}", "scope", "wrong format"
+    )
+
+
+def _new_token(issued_ms: int) -> str:
+    # Deribit's tokens read `<issue ms>.<8 chars>.<opaque>`; clients treat them as opaque.
+    return f"{issued_ms}.{secrets.token_urlsafe(6)}.{secrets.token_urlsafe(30)}"
+
+
+class TokenStore:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        access_lifetime_s: int = DEFAULT_ACCESS_LIFETIME_S,
+        refresh_lifetime_s: int = DEFAULT_REFRESH_LIFETIME_S,
+    ) -> None:
+        self.clock = clock
+        self.access_lifetime_s = access_lifetime_s
+        self.refresh_lifetime_s = refresh_lifetime_s
+        self._access: dict[str, AccessToken] = {}
+        self._refresh: dict[str, _RefreshToken] = {}
+        self._rotated: dict[str, int] = {}  # refresh token -> when it was used (ms)
+        self._lock = threading.Lock()
+
+    def issue(
+        self, credential: DeribitCredential, requested_scope: str | None = None, *, connection_id: str | None = None
+    ) -> TokenGrant | AuthFailure:
+        """A new token pair for a credential that has already been verified."""
+        granted = grant_scope(credential, requested_scope)
+        if isinstance(granted, AuthFailure):
+            return granted
+        lifetime = granted.lifetime_s or self.access_lifetime_s
+        with self._lock:
+            return self._issue(credential, granted.scope, lifetime, granted.connection_scoped, connection_id)
+
+    def _issue(
+        self,
+        credential: DeribitCredential,
+        scope: str,
+        lifetime_s: int,
+        connection_scoped: bool,
+        connection_id: str | None,
+    ) -> TokenGrant:
+        now = epoch_ms(self.clock)
+        self._prune(now)
+        access = AccessToken(
+            _new_token(now),
+            credential,
+            scope,
+            now,
+            now + lifetime_s * 1000,
+            connection_id if connection_scoped else None,
+        )
+        refresh = _RefreshToken(
+            _new_token(now),
+            credential,
+            scope,
+            lifetime_s,
+            connection_scoped,
+            now + max(self.refresh_lifetime_s, lifetime_s) * 1000,
+        )
+        self._access[access.token] = access
+        self._refresh[refresh.token] = refresh
+        return TokenGrant(access.token, refresh.token, lifetime_s, scope)
+
+    def refresh(self, refresh_token: str, *, connection_id: str | None = None) -> TokenGrant | AuthFailure:
+        """The `refresh_token` grant: a new pair with the same scope; the refresh token used is spent."""
+        with self._lock:
+            now = epoch_ms(self.clock)
+            held = self._refresh.get(refresh_token)
+            if held is None:
+                if refresh_token in self._rotated:
+                    return _unauthorized(
+                        Reason.ROTATED_TOKEN,
+                        f"refresh token was already used at {self._rotated[refresh_token]} ms; "
+                        "use the refresh_token of that reply",
+                    )
+                return _unauthorized(Reason.UNKNOWN_TOKEN, "no such refresh token")
+            if now >= held.expires_ms:
+                return _unauthorized(Reason.EXPIRED_TOKEN, _expired("refresh token", held.expires_ms, now))
+            del self._refresh[refresh_token]
+            self._rotated[refresh_token] = now
+            return self._issue(held.credential, held.scope, held.lifetime_s, held.connection_scoped, connection_id)
+
+    def access(self, access_token: str, *, connection_id: str | None = None) -> AccessToken | AuthFailure:
+        """The token behind a Bearer header or a websocket `access_token` param, if it still works here."""
+        now = epoch_ms(self.clock)
+        held = self._access.get(access_token)
+        if held is None:
+            if access_token in self._refresh or access_token in self._rotated:
+                return _unauthorized(Reason.UNKNOWN_TOKEN, "that is a refresh token; send the access_token")
+            return _unauthorized(Reason.UNKNOWN_TOKEN, "no such access token")
+        if now >= held.expires_ms:
+            return _unauthorized(Reason.EXPIRED_TOKEN, _expired("access token", held.expires_ms, now))
+        if held.connection_id is not None and held.connection_id != connection_id:
+            return _unauthorized(
+                Reason.OTHER_CONNECTION,
+                "token has connection scope and belongs to another websocket connection; "
+                "authenticate on this one or ask for scope session:<name>",
+            )
+        return held
+
+    def close_connection(self, connection_id: str) -> None:
+        """A websocket closed: its connection-scoped access tokens die with it."""
+        with self._lock:
+            for token in [t for t, a in self._access.items() if a.connection_id == connection_id]:
+                del self._access[token]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._access.clear()
+            self._refresh.clear()
+            self._rotated.clear()
+
+    def _prune(self, now: int) -> None:
+        horizon = now - _TOMBSTONE_MS
+        for token in [t for t, a in self._access.items() if a.expires_ms < horizon]:
+            del self._access[token]
+        for token in [t for t, r in self._refresh.items() if r.expires_ms < horizon]:
+            del self._refresh[token]
+        for token in [t for t, used in self._rotated.items() if used < horizon]:
+            del self._rotated[token]
+
+
+def _expired(what: str, expires_ms: int, now: int) -> str:
+    return f"{what} expired {(now - expires_ms) / 1000:g}s ago (at {expires_ms} ms); get a new one with public/auth"
+
+
+def _unauthorized(reason: Reason, diagnosis: str) -> AuthFailure:
+    return AuthFailure(DeribitError.UNAUTHORIZED, reason, diagnosis)
+
+
+def check_scope(token: AccessToken, required: str) -> AuthFailure | None:
+    """13021 when a token lacks the scope a method needs (e.g. `trade:read` for `private/get_positions`)."""
+    if permits(token.scope, required):
+        return None
+    return AuthFailure(
+        DeribitError.FORBIDDEN, Reason.SCOPE_INSUFFICIENT, f"method needs {required}; token scope is {token.scope!r}"
+    )
