@@ -1,0 +1,629 @@
+"""The derivatives book: instruments, index/mark prices and volatility, accounts with per-currency balances and
+integer-id subaccounts, trades and the positions they make, and the per-currency account summary.
+
+It is the state behind a derivatives venue (Deribit first), as `ledger.py` is behind Kalshi. Every change goes
+through a method here, under one lock, and is published as one `Change` (kinds prefixed `derivatives.`) on the bus
+while the lock is held. Values that move with the market (floating P&L, margins, greeks) are not stored: they are
+computed at read time from the current marks, so a scenario that moves an index moves every position at once.
+The arithmetic lives in `derivatives.py`; this module only keeps state and applies it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from mockexchange.core import derivatives as d
+from mockexchange.core.clock import Clock, SystemClock
+from mockexchange.core.events import Change, EventBus
+from mockexchange.core.instruments import Instrument, InstrumentError, parse_instrument_name
+
+ZERO = Decimal(0)
+DEFAULT_VOLATILITY = Decimal("0.5")  # 50%: used for an option when a scenario has set none
+FIRST_ACCOUNT_ID = 1001  # Deribit account (and subaccount) ids are integers; the mock hands them out from here
+
+
+class BookError(ValueError):
+    """A command the book refuses; `status` is the HTTP status the control plane answers with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    value: Decimal
+    timestamp: datetime  # when it was set, from the book's clock
+
+
+@dataclass(slots=True)
+class Wallet:
+    """One Deribit account, main or sub: balances per currency."""
+
+    id: int
+    username: str
+    balances: dict[str, Decimal] = field(default_factory=dict)
+    fees_paid: dict[str, Decimal] = field(default_factory=dict)
+
+    def balance(self, currency: str) -> Decimal:
+        return self.balances.get(currency, ZERO)
+
+
+@dataclass(slots=True)
+class Account:
+    user_id: str  # who holds the keys (the auth registry's user)
+    main: Wallet
+    subaccounts: dict[int, Wallet] = field(default_factory=dict)
+
+    def wallets(self) -> list[Wallet]:
+        return [self.main, *self.subaccounts.values()]
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    trade_id: str
+    trade_seq: int  # per instrument, from 1
+    order_id: str
+    user_id: str
+    account_id: int  # the wallet (main or subaccount) that traded
+    instrument_name: str
+    direction: str
+    amount: Decimal
+    price: Decimal
+    fee: Decimal
+    fee_currency: str
+    timestamp: datetime
+    index_price: Decimal | None
+    mark_price: Decimal | None
+    profit_loss: Decimal  # realized by this trade
+    post_size: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PositionState:
+    """What the book stores for one (user, account, instrument): the fills' result, not its valuation."""
+
+    user_id: str
+    account_id: int
+    instrument_name: str
+    position: d.Position
+    updated: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PositionView:
+    """A position valued at the current marks, in Deribit's terms; None where the field does not apply to the kind."""
+
+    user_id: str
+    account_id: int
+    instrument_name: str
+    kind: str
+    size: Decimal
+    direction: str
+    average_price: Decimal
+    mark_price: Decimal
+    index_price: Decimal
+    settlement_price: Decimal | None
+    floating_profit_loss: Decimal
+    realized_profit_loss: Decimal
+    total_profit_loss: Decimal
+    initial_margin: Decimal
+    maintenance_margin: Decimal
+    open_orders_margin: Decimal
+    delta: Decimal
+    size_currency: Decimal | None  # futures
+    leverage: int | None  # futures
+    realized_funding: Decimal | None  # perpetuals (no funding in the mock: 0)
+    interest_value: Decimal | None  # perpetuals (0)
+    gamma: Decimal | None  # options, and the rest below
+    vega: Decimal | None
+    theta: Decimal | None
+    average_price_usd: Decimal | None
+    floating_profit_loss_usd: Decimal | None
+    updated: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """Per currency, for one wallet: only the figures the mock computes honestly (docs/deribit.md)."""
+
+    currency: str
+    account_id: int
+    balance: Decimal
+    equity: Decimal
+    margin_balance: Decimal
+    available_funds: Decimal
+    available_withdrawal_funds: Decimal
+    initial_margin: Decimal
+    maintenance_margin: Decimal
+    total_pl: Decimal
+    futures_pl: Decimal
+    options_pl: Decimal
+    options_value: Decimal
+    options_delta: Decimal
+    options_gamma: Decimal
+    options_vega: Decimal
+    options_theta: Decimal
+    delta_total: Decimal
+    delta_total_map: dict[str, Decimal]
+    fees_paid: Decimal
+
+
+@dataclass(slots=True)
+class _Listing:
+    instrument: Instrument
+    listed: datetime
+    mark: Price | None = None  # set by a scenario; otherwise derived (index for futures, Black-76 for options)
+    settlement_price: Price | None = None
+    volatility: Decimal | None = None  # per instrument, over the currency's
+    last_price: Decimal | None = None
+    trade_seq: int = 0
+
+
+class DerivativesBook:
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        bus: EventBus | None = None,
+        rates: d.MarginRates = d.MARGIN_RATES,
+        default_volatility: Decimal = DEFAULT_VOLATILITY,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.bus = bus or EventBus()
+        self.rates = rates
+        self.default_volatility = default_volatility
+        self.lock = threading.RLock()
+        self._listings: dict[str, _Listing] = {}
+        self._index: dict[str, Price] = {}
+        self._volatility: dict[str, Decimal] = {}  # per base currency
+        self._accounts: dict[str, Account] = {}
+        self._wallet_owner: dict[int, str] = {}
+        self._positions: dict[tuple[str, int, str], PositionState] = {}
+        self.trades: list[Trade] = []
+        self._ids: Callable[[], int] = itertools.count(FIRST_ACCOUNT_ID).__next__
+        self._trade_ids: Callable[[], int] = itertools.count(1).__next__
+
+    @contextmanager
+    def reading(self) -> Iterator[DerivativesBook]:
+        """Hold the book still while a venue reads several things that must agree."""
+        with self.lock:
+            yield self
+
+    def _publish(self, kind: str, user_id: str | None, payload: object) -> None:
+        self.bus.publish(Change(f"derivatives.{kind}", user_id, payload))
+
+    def reset(self) -> None:
+        with self.lock:
+            self._listings.clear()
+            self._index.clear()
+            self._volatility.clear()
+            self._accounts.clear()
+            self._wallet_owner.clear()
+            self._positions.clear()
+            self.trades.clear()
+            self._publish("reset", None, None)
+
+    # -- instruments and prices ---------------------------------------------------------------------------------
+
+    def list_instrument(self, instrument: Instrument | str) -> Instrument:
+        """The instrument, listed now if it is new (a name is parsed with the default contract facts)."""
+        if isinstance(instrument, str):
+            try:
+                instrument = parse_instrument_name(instrument)
+            except InstrumentError as error:
+                raise BookError(str(error)) from None
+        with self.lock:
+            listing = self._listings.get(instrument.instrument_name)
+            if listing is not None:
+                return listing.instrument
+            self._listings[instrument.instrument_name] = _Listing(instrument, self.clock.now())
+            self._publish("instrument", None, instrument)
+            return instrument
+
+    def instrument(self, name: str) -> Instrument:
+        return self._listing(name).instrument
+
+    def instruments(self, currency: str | None = None, kind: str | None = None) -> list[Instrument]:
+        """Listed instruments by name; `currency` filters on the settlement currency."""
+        with self.lock:
+            found = [listing.instrument for listing in self._listings.values()]
+        return sorted(
+            (i for i in found if currency in (None, i.settlement_currency) and kind in (None, i.kind)),
+            key=lambda i: i.instrument_name,
+        )
+
+    def _listing(self, name: str) -> _Listing:
+        listing = self._listings.get(name)
+        if listing is None:
+            raise BookError(f"unknown instrument {name!r}", status=404)
+        return listing
+
+    def set_index_price(self, index_name: str, price: Decimal) -> Price:
+        """Move an index (`btc_usd`, `eth_usdc`): every futures mark that follows it and every option moves too."""
+        _positive(price, "index price")
+        with self.lock:
+            value = Price(price, self.clock.now())
+            self._index[index_name.lower()] = value
+            self._publish("index_price", None, (index_name.lower(), value))
+            return value
+
+    def index_price(self, index_name: str) -> Decimal:
+        value = self._index.get(index_name.lower())
+        if value is None:
+            raise BookError(f"no index price for {index_name.lower()!r}: set one first", status=409)
+        return value.value
+
+    def index_prices(self) -> dict[str, Price]:
+        with self.lock:
+            return dict(self._index)
+
+    def set_mark_price(self, instrument_name: str, price: Decimal | None) -> None:
+        """Pin an instrument's mark (None unpins it: the mark follows the index, or Black-76, again)."""
+        if price is not None:
+            _positive(price, "mark price")
+        with self.lock:
+            listing = self._listing(instrument_name)
+            listing.mark = None if price is None else Price(price, self.clock.now())
+            self._publish("mark_price", None, (instrument_name, listing.mark))
+
+    def set_settlement_price(self, instrument_name: str, price: Decimal) -> None:
+        _positive(price, "settlement price")
+        with self.lock:
+            listing = self._listing(instrument_name)
+            listing.settlement_price = Price(price, self.clock.now())
+            self._publish("settlement_price", None, (instrument_name, listing.settlement_price))
+
+    def set_volatility(
+        self, volatility: Decimal, *, currency: str | None = None, instrument_name: str | None = None
+    ) -> None:
+        """The scenario's implied volatility (0.5 = 50%) for a base currency's options, or for one option."""
+        _positive(volatility, "volatility")
+        if (currency is None) == (instrument_name is None):
+            raise BookError("give either a currency or an instrument_name")
+        with self.lock:
+            if instrument_name is not None:
+                self._listing(instrument_name).volatility = volatility
+            else:
+                assert currency is not None
+                self._volatility[currency] = volatility
+            self._publish("volatility", None, (currency or instrument_name, volatility))
+
+    def volatility(self, instrument_name: str) -> Decimal:
+        listing = self._listing(instrument_name)
+        if listing.volatility is not None:
+            return listing.volatility
+        return self._volatility.get(listing.instrument.base_currency, self.default_volatility)
+
+    def mark_price(self, instrument_name: str) -> Decimal:
+        """The pinned mark; else futures follow their index and options are priced by Black-76 on the index."""
+        listing = self._listing(instrument_name)
+        if listing.mark is not None:
+            return listing.mark.value
+        instrument = listing.instrument
+        index = self.index_price(instrument.price_index)
+        if instrument.kind == "future":
+            return index
+        return self._greeks(listing, index).mark_price
+
+    def _greeks(self, listing: _Listing, index: Decimal) -> d.OptionGreeks:
+        years = d.years_to_expiry(listing.instrument, self.clock.now())
+        return d.option_greeks(listing.instrument, index, years, self.volatility(listing.instrument.instrument_name))
+
+    # -- accounts -----------------------------------------------------------------------------------------------
+
+    def open_account(
+        self,
+        user_id: str,
+        *,
+        account_id: int | None = None,
+        username: str | None = None,
+        balances: dict[str, Decimal] | None = None,
+    ) -> Account:
+        if not isinstance(user_id, str) or not user_id.strip():
+            raise BookError("user_id must be a non-empty string")
+        with self.lock:
+            if user_id in self._accounts:
+                raise BookError(f"account {user_id!r} already exists", status=409)
+            wallet = self._new_wallet(user_id, account_id, username or user_id, balances)
+            account = Account(user_id, wallet)
+            self._accounts[user_id] = account
+            self._publish("account", user_id, account)
+            return account
+
+    def add_subaccount(
+        self,
+        user_id: str,
+        *,
+        subaccount_id: int | None = None,
+        username: str | None = None,
+        balances: dict[str, Decimal] | None = None,
+    ) -> Wallet:
+        with self.lock:
+            account = self.account(user_id)
+            name = username or f"{account.main.username}_{len(account.subaccounts) + 1}"
+            wallet = self._new_wallet(user_id, subaccount_id, name, balances)
+            account.subaccounts[wallet.id] = wallet
+            self._publish("subaccount", user_id, wallet)
+            return wallet
+
+    def _new_wallet(self, user_id: str, wallet_id: int | None, username: str, balances: dict | None) -> Wallet:
+        if wallet_id is None:
+            wallet_id = self._ids()
+            while wallet_id in self._wallet_owner:
+                wallet_id = self._ids()
+        elif isinstance(wallet_id, bool) or not isinstance(wallet_id, int) or wallet_id <= 0:
+            raise BookError("account ids are positive integers")
+        elif wallet_id in self._wallet_owner:
+            raise BookError(f"account id {wallet_id} is taken", status=409)
+        for currency, amount in (balances or {}).items():
+            _decimal(amount, f"balance of {currency}")
+        self._wallet_owner[wallet_id] = user_id
+        return Wallet(wallet_id, username, dict(balances or {}))
+
+    def account(self, user_id: str) -> Account:
+        account = self._accounts.get(user_id)
+        if account is None:
+            raise BookError(f"unknown user_id {user_id!r}", status=404)
+        return account
+
+    def wallet(self, user_id: str, subaccount_id: int | None = None) -> Wallet:
+        """The main account's wallet, or one of its subaccounts' (by integer id)."""
+        account = self.account(user_id)
+        if subaccount_id is None or subaccount_id == account.main.id:
+            return account.main
+        wallet = account.subaccounts.get(subaccount_id)
+        if wallet is None:
+            raise BookError(f"{user_id!r} has no subaccount {subaccount_id}", status=404)
+        return wallet
+
+    def move_cash(self, user_id: str, currency: str, amount: Decimal, *, subaccount_id: int | None = None) -> Decimal:
+        """A deposit (+) or withdrawal (-) of `currency`; returns the new balance."""
+        _decimal(amount, "amount")
+        with self.lock:
+            wallet = self.wallet(user_id, subaccount_id)
+            wallet.balances[currency] = wallet.balance(currency) + amount
+            self._publish("cash", user_id, (wallet.id, currency, amount))
+            return wallet.balances[currency]
+
+    # -- trading ------------------------------------------------------------------------------------------------
+
+    def apply_trade(
+        self,
+        user_id: str,
+        instrument_name: str,
+        direction: str,
+        amount: Decimal,
+        price: Decimal,
+        *,
+        subaccount_id: int | None = None,
+        fee: Decimal = ZERO,
+        order_id: str | None = None,
+    ) -> Trade:
+        """A fill of `amount` (USD for inverse futures, coin otherwise) at `price` for the user's (sub)account.
+        The instrument is listed if new; the fee, in the settlement currency, comes off the balance."""
+        if direction not in ("buy", "sell"):
+            raise BookError("direction must be 'buy' or 'sell'")
+        _positive(amount, "amount")
+        _positive(price, "price")
+        _decimal(fee, "fee")
+        with self.lock:
+            wallet = self.wallet(user_id, subaccount_id)
+            instrument = self.list_instrument(instrument_name)
+            listing = self._listings[instrument.instrument_name]
+            now = self.clock.now()
+            step = instrument.min_trade_amount
+            if amount < step or amount % step != ZERO:
+                raise BookError(f"amount must be a multiple of {step} for {instrument.instrument_name}")
+            expiration = instrument.expiration
+            if expiration is not None and now >= expiration:
+                raise BookError(f"{instrument.instrument_name} has expired", status=409)
+            index = self._index.get(instrument.price_index)
+            index_value = index.value if index is not None else None
+            key = (user_id, wallet.id, instrument.instrument_name)
+            held = self._positions.get(key)
+            try:
+                result = d.trade(
+                    instrument, held.position if held else d.Position(), direction, amount, price,
+                    index_price=index_value,
+                )  # fmt: skip
+            except ValueError as error:
+                raise BookError(str(error)) from None
+            currency = instrument.settlement_currency
+            wallet.balances[currency] = wallet.balance(currency) + result.cash - fee
+            wallet.fees_paid[currency] = wallet.fees_paid.get(currency, ZERO) + fee
+            listing.last_price = price
+            listing.trade_seq += 1
+            state = PositionState(user_id, wallet.id, instrument.instrument_name, result.position, now)
+            self._positions[key] = state
+            trade = Trade(
+                trade_id=str(self._trade_ids()),
+                trade_seq=listing.trade_seq,
+                order_id=order_id or f"{instrument.base_currency}-{listing.trade_seq}",
+                user_id=user_id,
+                account_id=wallet.id,
+                instrument_name=instrument.instrument_name,
+                direction=direction,
+                amount=amount,
+                price=price,
+                fee=fee,
+                fee_currency=currency,
+                timestamp=now,
+                index_price=index_value,
+                mark_price=self._mark_or_none(instrument.instrument_name),
+                profit_loss=result.realized,
+                post_size=result.position.size,
+            )
+            self.trades.append(trade)
+            self._publish("trade", user_id, trade)
+            self._publish("position", user_id, state)
+            return trade
+
+    def _mark_or_none(self, name: str) -> Decimal | None:
+        try:
+            return self.mark_price(name)
+        except BookError:
+            return None
+
+    # -- reads --------------------------------------------------------------------------------------------------
+
+    def position_state(self, user_id: str, instrument_name: str, subaccount_id: int | None = None) -> PositionState:
+        """The stored position; a flat one (size 0) for an instrument never traded, as Deribit answers."""
+        with self.lock:
+            wallet = self.wallet(user_id, subaccount_id)
+            instrument = self.instrument(instrument_name)
+            name = instrument.instrument_name
+            found = self._positions.get((user_id, wallet.id, name))
+            return found or PositionState(user_id, wallet.id, name, d.Position(), self.clock.now())
+
+    def position(self, user_id: str, instrument_name: str, subaccount_id: int | None = None) -> PositionView:
+        with self.lock:
+            return self._view(self.position_state(user_id, instrument_name, subaccount_id))
+
+    def positions(
+        self,
+        user_id: str,
+        *,
+        subaccount_id: int | None = None,
+        currency: str | None = None,
+        kind: str | None = None,
+        open_only: bool = True,
+    ) -> list[PositionView]:
+        """Positions of one wallet by instrument name; `currency` filters on the settlement currency."""
+        with self.lock:
+            wallet = self.wallet(user_id, subaccount_id)
+            states = [
+                s
+                for (owner, wallet_id, _), s in self._positions.items()
+                if owner == user_id and wallet_id == wallet.id and (s.position.size != ZERO or not open_only)
+            ]
+            views = []
+            for state in sorted(states, key=lambda s: s.instrument_name):
+                instrument = self.instrument(state.instrument_name)
+                if currency in (None, instrument.settlement_currency) and kind in (None, instrument.kind):
+                    views.append(self._view(state))
+            return views
+
+    def _view(self, state: PositionState) -> PositionView:
+        listing = self._listing(state.instrument_name)
+        instrument = listing.instrument
+        position = state.position
+        index = self.index_price(instrument.price_index)
+        mark = self.mark_price(instrument.instrument_name)
+        floating = d.floating_profit_loss(instrument, position, mark)
+        margin = d.margins(instrument, position.size, mark, index, self.rates)
+        is_future = instrument.kind == "future"
+        perpetual_zero = ZERO if instrument.is_perpetual else None
+        floating_usd = None
+        if is_future:
+            size_coin = d.size_currency(instrument, position.size, mark)
+            delta, gamma, vega, theta = size_coin, None, None, None
+        else:
+            floating_usd = d.floating_profit_loss_usd(instrument, position, mark, index)
+            greeks = self._greeks(listing, index)
+            delta = position.size * greeks.delta
+            gamma, vega, theta = position.size * greeks.gamma, position.size * greeks.vega, position.size * greeks.theta
+        return PositionView(
+            user_id=state.user_id,
+            account_id=state.account_id,
+            instrument_name=instrument.instrument_name,
+            kind=instrument.kind,
+            size=position.size,
+            direction=position.direction,
+            average_price=position.average_price,
+            mark_price=mark,
+            index_price=index,
+            settlement_price=listing.settlement_price.value if listing.settlement_price else None,
+            floating_profit_loss=floating,
+            realized_profit_loss=position.realized_profit_loss,
+            total_profit_loss=position.realized_profit_loss + floating,
+            initial_margin=margin.initial_margin,
+            maintenance_margin=margin.maintenance_margin,
+            open_orders_margin=ZERO,
+            delta=delta,
+            size_currency=size_coin if is_future else None,
+            leverage=d.leverage(instrument, position.size, mark, self.rates) if is_future else None,
+            realized_funding=perpetual_zero,
+            interest_value=perpetual_zero,
+            gamma=gamma,
+            vega=vega,
+            theta=theta,
+            average_price_usd=None if is_future else position.average_price_usd,
+            floating_profit_loss_usd=floating_usd,
+            updated=state.updated,
+        )
+
+    def account_summary(self, user_id: str, currency: str, subaccount_id: int | None = None) -> AccountSummary:
+        """One wallet's figures in one currency (the settlement currency of the positions it sums).
+
+        balance = deposits + futures realized P&L + option premiums received - paid - fees;
+        equity = balance + futures floating P&L + options value; margin_balance = equity (no haircuts, no portfolio
+        margin); available_funds = margin_balance - initial_margin; available_withdrawal_funds =
+        max(0, min(balance, available_funds)).
+        """
+        with self.lock:
+            wallet = self.wallet(user_id, subaccount_id)
+            views = self.positions(user_id, subaccount_id=subaccount_id, currency=currency, open_only=False)
+            futures_floating = futures_pl = options_pl = options_value = ZERO
+            initial = maintenance = ZERO
+            o_delta = o_gamma = o_vega = o_theta = ZERO
+            delta_map: dict[str, Decimal] = {}
+            for v in views:
+                instrument = self.instrument(v.instrument_name)
+                initial += v.initial_margin
+                maintenance += v.maintenance_margin
+                delta_map[instrument.price_index] = delta_map.get(instrument.price_index, ZERO) + v.delta
+                if v.kind == "future":
+                    futures_floating += v.floating_profit_loss
+                    futures_pl += v.total_profit_loss
+                else:
+                    options_pl += v.total_profit_loss
+                    options_value += v.size * v.mark_price
+                    o_delta += v.delta
+                    o_gamma += v.gamma or ZERO
+                    o_vega += v.vega or ZERO
+                    o_theta += v.theta or ZERO
+            balance = wallet.balance(currency)
+            equity = balance + futures_floating + options_value
+            available = equity - initial
+            return AccountSummary(
+                currency=currency,
+                account_id=wallet.id,
+                balance=balance,
+                equity=equity,
+                margin_balance=equity,
+                available_funds=available,
+                available_withdrawal_funds=max(ZERO, min(balance, available)),
+                initial_margin=initial,
+                maintenance_margin=maintenance,
+                total_pl=futures_pl + options_pl,
+                futures_pl=futures_pl,
+                options_pl=options_pl,
+                options_value=options_value,
+                options_delta=o_delta,
+                options_gamma=o_gamma,
+                options_vega=o_vega,
+                options_theta=o_theta,
+                delta_total=sum(delta_map.values(), ZERO),
+                delta_total_map=delta_map,
+                fees_paid=wallet.fees_paid.get(currency, ZERO),
+            )
+
+
+def _decimal(value: object, what: str) -> Decimal:
+    # Floats lose precision; refuse them so no binary fraction enters the book.
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise BookError(f"{what} must be a finite Decimal")
+    return value
+
+
+def _positive(value: object, what: str) -> Decimal:
+    checked = _decimal(value, what)
+    if checked <= ZERO:
+        raise BookError(f"{what} must be positive")
+    return checked
