@@ -10,15 +10,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockexchange.admin import routes as admin_routes
+from mockexchange.auth.deribit_auth import DeribitAuth
+from mockexchange.auth.deribit_keys import DeribitCredentialRegistry
+from mockexchange.auth.deribit_signature import TimestampWindow as DeribitWindow
+from mockexchange.auth.deribit_tokens import TokenStore
 from mockexchange.auth.kalshi_signature import TimestampWindow
 from mockexchange.auth.keys import KeyRegistry
 from mockexchange.contract.generated_mode import GeneratedResponses
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock, SystemClock
+from mockexchange.core.derivatives_book import DerivativesBook
 from mockexchange.core.ledger import IdFactory, Ledger
 from mockexchange.journal import Journal, JournalMiddleware
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.settings import Settings
+from mockexchange.venues.deribit import routes as deribit_routes
+from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.kalshi import profiles as kalshi_profiles
 from mockexchange.venues.kalshi import routes as kalshi_routes
 from mockexchange.venues.kalshi.context import KalshiContext
@@ -38,6 +45,8 @@ class MockApp:
     journal: Journal  # every request the venues received (the admin API's are not)
     # Generated, parser-breaking answers instead of ledger data: the seed, the numbering, what was served.
     generated: GeneratedResponses = field(default_factory=GeneratedResponses)
+    book: DerivativesBook | None = None  # Deribit's state (instruments, prices, accounts, trades)
+    deribit: DeribitContext | None = None
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -66,9 +75,23 @@ def build_app(
     settings = settings or Settings()
     ledger = Ledger(clock=clock, ids=IdFactory(seed))
     keys = KeyRegistry()
-    control = Control(ledger, keys)
-    scenarios = Scenarios(control)
     wall_clock = wall_clock or SystemClock()
+    book = DerivativesBook(clock=ledger.clock, bus=ledger.bus)
+    deribit_keys = DeribitCredentialRegistry()
+    tokens = TokenStore(wall_clock)  # clients sign with their wall clock; tokens expire on it too
+    window_ms = settings.deribit_timestamp_window_s * 1000
+    deribit = DeribitContext(
+        book=book,
+        auth=DeribitAuth(deribit_keys, tokens, window=DeribitWindow(window_ms, window_ms)),
+        wall_clock=wall_clock,
+        testnet=settings.deribit_testnet,
+        max_body_bytes=settings.deribit_max_body_bytes,
+        ws_queue_size=settings.ws_queue_size,
+        signalplus_prefix=settings.signalplus_prefix,
+    )
+    control = Control(ledger, keys, book, deribit_keys, tokens)
+    control.reset_deribit()  # the default instruments and index prices
+    scenarios = Scenarios(control)
     journal = Journal(wall_clock, settings.journal_size)
     generated = GeneratedResponses(settings.generated_responses, settings.profile)
     kalshi = KalshiContext(
@@ -81,7 +104,7 @@ def build_app(
         on_command=lambda key_id, text, replies: journal.record_command(WS_PATH, key_id, text, replies),
         generated=generated,
     )
-    route_list = kalshi_routes.routes(kalshi)
+    route_list = kalshi_routes.routes(kalshi) + deribit_routes.routes(deribit)
     if settings.admin:
         route_list += admin_routes.routes(control, scenarios, journal, open_to_all=settings.admin_open)
     asgi = Starlette(
@@ -89,4 +112,7 @@ def build_app(
         exception_handlers={404: _not_found, 405: _method_not_allowed},
         middleware=[Middleware(JournalMiddleware, journal=journal)],
     )
-    return MockApp(settings, ledger, keys, control, scenarios, kalshi, asgi, journal, generated=generated)
+    return MockApp(
+        settings, ledger, keys, control, scenarios, kalshi, asgi, journal, generated=generated, book=book,
+        deribit=deribit,
+    )  # fmt: skip

@@ -12,6 +12,8 @@ from decimal import Decimal
 from functools import partialmethod
 from typing import Any
 
+from mockexchange.auth.deribit_keys import DeribitCredentialRegistry
+from mockexchange.auth.deribit_tokens import TokenStore
 from mockexchange.auth.keys import (
     KeyRegistrationError,
     KeyRegistry,
@@ -19,15 +21,12 @@ from mockexchange.auth.keys import (
     load_public_key,
     private_key_pem,
 )
+from mockexchange.control_deribit import DeribitOperations, seed_defaults
+from mockexchange.control_errors import ControlError
 from mockexchange.core.clock import Clock, ManualClock
+from mockexchange.core.derivatives_book import DerivativesBook
 from mockexchange.core.ledger import Fill, Ledger, LedgerError, check_subaccount
 from mockexchange.core.money import MoneyError, from_cents, parse_count, parse_dollars, parse_price
-
-
-class ControlError(ValueError):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def _bool(value: Any, name: str) -> bool:
@@ -66,15 +65,30 @@ def fill_json(fill: Fill) -> dict[str, Any]:
     }
 
 
-class Control:
-    def __init__(self, ledger: Ledger, keys: KeyRegistry) -> None:
+class Control(DeribitOperations):
+    def __init__(
+        self,
+        ledger: Ledger,
+        keys: KeyRegistry,
+        book: DerivativesBook | None = None,
+        deribit_keys: DeribitCredentialRegistry | None = None,
+        deribit_tokens: TokenStore | None = None,
+    ) -> None:
         self.ledger = ledger
         self.keys = keys
+        if book is None:  # Deribit's state shares the exchange clock and the bus with Kalshi's
+            book = DerivativesBook(clock=ledger.clock, bus=ledger.bus)
+            seed_defaults(book)
+        self.book = book
+        self.deribit_keys = deribit_keys or DeribitCredentialRegistry()
+        self.deribit_tokens = deribit_tokens
 
     def reset(self) -> dict[str, Any]:
-        """Forget every account, key, market and fill (and so the loaded scenario)."""
+        """Forget every account, key, market and fill (and so the loaded scenario); Deribit's too (its default
+        instruments and index prices are listed again)."""
         self.ledger.reset()
         self.keys.clear()
+        self.reset_deribit()
         return {"ok": True}
 
     def create_account(

@@ -89,7 +89,10 @@ class MockServer(Control):
         if setting_overrides:
             settings = Settings(**{**_as_dict(settings), **setting_overrides})
         self.app = build_app(settings, clock=clock, wall_clock=wall_clock, seed=seed)
-        super().__init__(self.app.ledger, self.app.keys)
+        assert self.app.book is not None and self.app.deribit is not None
+        super().__init__(
+            self.app.ledger, self.app.keys, self.app.book, self.app.deribit.auth.registry, self.app.deribit.auth.tokens
+        )
         # The scenario operations are the app's own (one loaded scenario per mock, shared with the admin API).
         self.load_scenario = self.app.scenarios.load_scenario
         self.step = self.app.scenarios.step
@@ -114,6 +117,15 @@ class MockServer(Control):
     @property
     def kalshi_ws_url(self) -> str:
         return f"ws://{self.host}:{self.port}/trade-api/ws/v2"
+
+    @property
+    def deribit_url(self) -> str:
+        """The base URL a Deribit client takes (ccxt: `urls['api']['rest']`); methods are under `/api/v2`."""
+        return self.base_url
+
+    @property
+    def deribit_ws_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/ws/api/v2"
 
     def start(self) -> MockServer:
         if self._thread is not None:

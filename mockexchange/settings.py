@@ -28,3 +28,8 @@ class Settings:
     # (mockexchange.contract.generated_mode); None: ledger data unless a request's X-Mockexchange-Generate asks.
     generated_responses: int | None = None
     journal_size: int = 10_000  # requests the journal keeps (the newest); 0 keeps none
+    # Deribit (/api/v2, /ws/api/v2)
+    deribit_testnet: bool = True  # the `testnet` field of every reply (test.deribit.com says true)
+    deribit_max_body_bytes: int = 32 * 1024  # a bigger body or websocket frame is -32600, as on Deribit
+    deribit_timestamp_window_s: int = 60  # deri-hmac-sha256, client_signature and SignalPlus timestamps, each way
+    signalplus_prefix: str = "/api"  # where the SignalPlus gateway dialect listens (POST {prefix})

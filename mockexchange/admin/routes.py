@@ -143,6 +143,15 @@ def routes(control: Control, scenarios: Scenarios, journal: Journal, *, open_to_
         "scenario/step": scenarios.step,
         "scenario/play": scenarios.play_scenario,
         "clock": control.advance_clock,
+        "deribit/accounts": control.create_deribit_account,
+        "deribit/subaccounts": control.create_deribit_subaccount,
+        "deribit/keys": control.create_deribit_key,
+        "deribit/fills": control.deribit_fill,
+        "deribit/deposits": control.deribit_deposit,
+        "deribit/instruments": control.list_instrument,
+        "deribit/index_prices": control.set_index_price,
+        "deribit/mark_prices": control.set_mark_price,
+        "deribit/volatility": control.set_volatility,
     }
     reads = {"scenario": scenarios.scenario_status, "clock": control.clock}
     found: list[BaseRoute] = [

@@ -4,10 +4,11 @@ whether what the client parsed equals the ledger, and why.
 
 Cells: PASS and FAIL (the client's reads against the mock: equal to the ledger, or not, or the client could not run:
 a missing interpreter or a venv that cannot be built is a FAIL, never a skip); `n/a` (the client has no such thing,
-e.g. no websocket client); `not yet` (ccxt: the Deribit dialect does not exist yet); `note` (a 3.34-era client read
-against the legacy profile, which is not theirs: what it does is shown, it does not fail the matrix). The `generated`
-column runs the generated-responses mode against each client (client_generated.py): what breaks a client is a finding
-about that client, reported but never a failure. Exit status: 0 when no cell is FAIL, 1 otherwise, 2 on usage errors.
+e.g. no websocket client, or a Kalshi-only capability in ccxt's Deribit row); `not yet` (what the mock's Deribit
+venue does not serve yet for ccxt); `note` (a 3.34-era client read against the legacy profile, which is not theirs:
+what it does is shown, it does not fail the matrix). The `generated` column runs the generated-responses mode against
+each client (client_generated.py): what breaks a client is a finding about that client, reported but never a failure.
+Exit status: 0 when no cell is FAIL, 1 otherwise, 2 on usage errors.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mockexchange.contract.ccxt_checks import NA_REASONS as CCXT_NA
+from mockexchange.contract.ccxt_checks import NOT_YET_REASONS as CCXT_NOT_YET
+from mockexchange.contract.ccxt_checks import ccxt_verdicts
 from mockexchange.contract.client_checks import (
     OFFICIAL,
     OFFICIAL_3_2,
@@ -43,6 +47,7 @@ from mockexchange.server import MockServer
 from mockexchange.testing.client_plans import ClientRunError, run_plan
 from mockexchange.testing.client_portfolio import build_portfolio
 from mockexchange.testing.clients import (
+    CCXT,
     KALSHI_SDK,
     OFFICIAL_ASYNC,
     OFFICIAL_SYNC,
@@ -90,6 +95,7 @@ class ClientRow:
     dialect: Dialect | None
     profile: str = "3.34"  # the wire profile the client is made for
     not_yet: str | None = None  # why the row cannot run yet
+    venue: str = "kalshi"
 
 
 CLIENTS = (
@@ -97,7 +103,7 @@ CLIENTS = (
     ClientRow("kalshi-python-sync", "kalshi_python_sync 3.34.0", OFFICIAL_SYNC, OFFICIAL),
     ClientRow("kalshi-python-async", "kalshi_python_async 3.34.0", OFFICIAL_ASYNC, OFFICIAL),
     ClientRow("kalshi-python-sync-3.2.0", "kalshi_python_sync 3.2.0", OFFICIAL_SYNC_LEGACY, OFFICIAL_3_2, "legacy"),
-    ClientRow("ccxt", "ccxt 4.5 (Deribit)", None, None, not_yet="not yet: needs the Deribit dialect (issue 7)"),
+    ClientRow("ccxt", "ccxt 4.5.90 (Deribit)", CCXT, None, venue="deribit"),
 )
 CLIENTS_BY_NAME = {row.name: row for row in CLIENTS}
 
@@ -265,6 +271,8 @@ def client_cells(
     columns = [*names, *([GENERATED.name] if seeds else [])]
     if row.not_yet is not None:
         return {name: Cell(NOT_YET, row.not_yet) for name in columns}, None
+    if row.venue == "deribit":
+        return _ccxt_cells(row, columns, work_dir), None
     assert row.spec is not None and row.dialect is not None
     cells = {name: Cell(NA, row.dialect.lacks[name]) for name in columns if name in row.dialect.lacks}
     todo = [name for name in columns if name not in cells]
@@ -292,6 +300,20 @@ def client_cells(
         except ClientRunError as exc:  # the harness itself broke: ours, not the client's
             cells[GENERATED.name] = Cell(FAIL, _first_lines(exc, 6))
     return cells, findings
+
+
+def _ccxt_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str, Cell]:
+    """ccxt's row: Deribit's reads against the derivatives book (mockexchange/contract/ccxt_checks.py)."""
+    assert row.spec is not None
+    cells = {name: Cell(NA, CCXT_NA[name]) for name in columns if name in CCXT_NA}
+    cells |= {name: Cell(NOT_YET, CCXT_NOT_YET[name]) for name in columns if name in CCXT_NOT_YET}
+    todo = [name for name in columns if name not in cells]
+    try:
+        ensure_venv(row.spec)
+        judged = ccxt_verdicts(todo, work_dir)
+    except (ClientEnvError, ClientRunError) as exc:
+        return cells | {name: Cell(FAIL, _first_lines(exc, 8)) for name in todo}
+    return cells | {name: Cell(PASS if v.passed else FAIL, v.reason) for name, v in judged.items()}
 
 
 def run_matrix(

@@ -229,6 +229,10 @@ class DerivativesBook:
     def instrument(self, name: str) -> Instrument:
         return self._listing(name).instrument
 
+    def listed_at(self, name: str) -> datetime:
+        """When the instrument was listed (Deribit's `creation_timestamp`)."""
+        return self._listing(name).listed
+
     def instruments(self, currency: str | None = None, kind: str | None = None) -> list[Instrument]:
         """Listed instruments by name; `currency` filters on the settlement currency."""
         with self.lock:

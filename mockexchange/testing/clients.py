@@ -55,9 +55,11 @@ OFFICIAL_SYNC = ClientSpec("kalshi-python-sync-3.34.0", ("kalshi_python_sync==3.
 OFFICIAL_ASYNC = ClientSpec("kalshi-python-async-3.34.0", ("kalshi_python_async==3.34.0",), "3.13")
 # Needs the integer fields that went away in March 2026: for the legacy wire profile.
 OFFICIAL_SYNC_LEGACY = ClientSpec("kalshi-python-sync-3.2.0", ("kalshi_python_sync==3.2.0",), "3.11")
+# Deribit through ccxt (REST) and ccxt.pro (websocket): one package holds both.
+CCXT = ClientSpec("ccxt-4.5.90", ("ccxt==4.5.90",), "3.11")
 
 CLIENTS: dict[str, ClientSpec] = {
-    spec.name: spec for spec in (KALSHI_SDK, OFFICIAL_SYNC, OFFICIAL_ASYNC, OFFICIAL_SYNC_LEGACY)
+    spec.name: spec for spec in (KALSHI_SDK, OFFICIAL_SYNC, OFFICIAL_ASYNC, OFFICIAL_SYNC_LEGACY, CCXT)
 }
 
 

@@ -1,0 +1,234 @@
+"""ccxt (PyPI `ccxt`, its `deribit` class and `ccxt.pro.deribit`), run inside that client's own venv against a mock's
+Deribit venue: REST reads (`fetch_positions`, `fetch_position`, `fetch_balance`, ...) and, over the websocket,
+`watch_my_trades` and `watch_balance` (ccxt.pro's names for `user.trades.*` and `user.portfolio.*`).
+
+Like the Kalshi scripts it runs isolated (`python -I`, see contracts/clients/kalshi/client_harness.py) and imports
+only the client library and the standard library. ccxt is pointed at the mock the documented way, through
+`urls['api']` (`rest`, and `ws` for ccxt.pro). The two small subclasses below change nothing ccxt sends or parses:
+`fetch` and `handle_message` are overridden only to note each HTTP request (path, query, status, raw body) and each
+websocket message, so a test can compare ccxt's parsed values with the exact wire, and know when the mock has
+acknowledged a subscription.
+
+Plan (a JSON file named by argv[1]):
+  {"rest_url": "http://127.0.0.1:PORT", "ws_url"?: "ws://127.0.0.1:PORT/ws/api/v2",
+   "client_id": "...", "client_secret": "...",
+   "calls": [{"id": "...", "method": "fetch_positions", "args"?: [...], "kwargs"?: {...}, "secret"?: "..."}],
+   "watch"?: {"trades": N, "portfolio": M, "timeout_s": T, "currencies"?: [...]}}
+`watch` waits, once the subscriptions are acknowledged, for N distinct trades from watch_my_trades and M answers of
+watch_balance (or the timeout).
+`method` is any method of `ccxt.deribit` (fetch_positions, fetch_position, fetch_balance, load_markets, ...); a call
+with its own `secret` uses a client built with that secret (the bad-secret check).
+
+Prints one JSON object per line, flushed as it happens:
+  {"event": "rest", "client": {...}, "python": "...", "calls": {id: outcome}}
+     outcome: {"ok": true, "result": <ccxt's answer, JSON-able>, "requests": [...]}
+              or {"ok": false, "error": {"type", "module", "mro", "message"}, "requests": [...]}
+     request: {"method", "path", "query", "status", "body"} (`body` the raw response text)
+  {"event": "subscribed", "channels": [...]}        the mock acknowledged every channel: make the fill now
+  {"event": "done", "reason": "count"|"timeout", "my_trades": [...], "balance": {...}, "balance_answers": n,
+   "received": [...], "sent": [...], "errors": [...]}
+`my_trades` are the parsed trades watch_my_trades answered (by id), `balance` ccxt.pro's unified balance,
+`received` every websocket message as ccxt decoded it, `sent` every message ccxt sent, `errors` the error replies
+(ccxt.pro raises them inside its receive callback, where no watch call sees them). An exception outside a call exits
+non-zero (traceback on stderr).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import json
+import sys
+import time
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import ccxt
+import ccxt.pro
+
+
+def emit(event: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(event, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def error_outcome(exc: BaseException) -> dict[str, Any]:
+    return {
+        "ok": False,
+        "error": {
+            "type": type(exc).__name__,
+            "module": type(exc).__module__,
+            "mro": [cls.__name__ for cls in type(exc).__mro__],
+            "message": str(exc)[:3000],
+        },
+    }
+
+
+class RecordingDeribit(ccxt.deribit):
+    """ccxt.deribit, noting every HTTP exchange it makes."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self.requests: list[dict[str, Any]] = []
+
+    def fetch(self, url, method="GET", headers=None, body=None):
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        self.requests.append({"method": method, "path": parts.path, "query": query, "status": None, "body": None})
+        return super().fetch(url, method, headers, body)
+
+    def on_rest_response(self, code, reason, url, method, headers, body, *request):
+        # ccxt's hook for every HTTP answer, before it parses or raises: the status and the raw text, as received.
+        self.requests[-1].update(status=code, body=body)
+        return super().on_rest_response(code, reason, url, method, headers, body, *request)
+
+
+def connect(plan: dict[str, Any], secret: str | None = None) -> RecordingDeribit:
+    return RecordingDeribit(
+        {
+            "apiKey": plan["client_id"],
+            "secret": secret if secret is not None else plan["client_secret"],
+            "urls": {"api": {"rest": plan["rest_url"]}},
+        }
+    )
+
+
+def run_rest(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    clients: dict[str, RecordingDeribit] = {}
+    outcomes: dict[str, dict[str, Any]] = {}
+    for call in plan.get("calls", []):
+        secret = call.get("secret")
+        key = secret if secret is not None else plan["client_secret"]
+        if key not in clients:
+            clients[key] = connect(plan, secret)
+        client = clients[key]
+        first = len(client.requests)
+        started = time.monotonic()
+        try:
+            answer = getattr(client, call["method"])(*call.get("args", []), **call.get("kwargs", {}))
+            if call["method"] == "load_markets":
+                answer = sorted(answer)  # the symbols: the markets themselves are large
+            outcome = {"ok": True, "result": json.loads(json.dumps(answer, default=str))}
+        except Exception as exc:  # ccxt's own error is the observation
+            outcome = error_outcome(exc)
+        outcome["seconds"] = round(time.monotonic() - started, 3)
+        outcome["requests"] = client.requests[first:]
+        outcomes[call["id"]] = outcome
+    return outcomes
+
+
+class RecordingProDeribit(ccxt.pro.deribit):
+    """ccxt.pro.deribit, noting every websocket message it receives and sends."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self.received: list[Any] = []
+        self.sent: list[Any] = []
+        self.acknowledged: set[str] = set()
+        self.errors: list[dict[str, Any]] = []
+
+    def handle_message(self, client, message):
+        self.received.append(message)
+        if isinstance(message, dict) and "error" in message:
+            # ccxt.pro raises this inside its receive callback, where no watch call sees it: note it here.
+            self.errors.append({"reply_to": message.get("id"), "error": message["error"]})
+        result = message.get("result") if isinstance(message, dict) else None
+        if isinstance(result, list) and "id" in message:
+            self.acknowledged.update(channel for channel in result if isinstance(channel, str))
+        return super().handle_message(client, message)
+
+    def watch(self, url, message_hash, message=None, subscribe_hash=None, subscription=None):
+        # ccxt sends `message` only when `subscribe_hash` is not subscribed yet on that connection.
+        if message is not None and not self.client(url).subscriptions.get(subscribe_hash):
+            self.sent.append(message)
+        return super().watch(url, message_hash, message, subscribe_hash, subscription)
+
+
+async def run_ws(plan: dict[str, Any]) -> None:
+    watch = plan["watch"]
+    pro = RecordingProDeribit(
+        {
+            "apiKey": plan["client_id"],
+            "secret": plan["client_secret"],
+            "urls": {"api": {"rest": plan["rest_url"], "ws": plan["ws_url"]}},
+        }
+    )
+    if "currencies" in watch:
+        pro.options["currencies"] = watch["currencies"]
+    errors = pro.errors
+    try:
+        await pro.load_markets()  # so the trades it parses carry unified symbols
+
+        # What each watch call answered, in order. (ccxt.pro 4.5.90's handle_my_trades resolves a fresh cache per
+        # message and never keeps it in `myTrades`, so the answers are the only record of the parsed trades.)
+        answers: dict[str, list[Any]] = {"watch_my_trades": [], "watch_balance": []}
+
+        async def keep(method: str) -> None:
+            while True:
+                try:
+                    answers[method].append(await getattr(pro, method)())
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # ccxt.pro raises a websocket error reply here
+                    errors.append({"watch": method, **error_outcome(exc)["error"]})
+                    return
+
+        tasks = [asyncio.create_task(keep("watch_my_trades")), asyncio.create_task(keep("watch_balance"))]
+        channels = ["user.trades.any.any.raw", *(f"user.portfolio.{code}" for code in pro.options["currencies"])]
+        deadline = time.monotonic() + watch["timeout_s"]
+        while not set(channels) <= pro.acknowledged:
+            if errors or time.monotonic() > deadline or all(task.done() for task in tasks):
+                emit({"event": "not_subscribed", "acknowledged": sorted(pro.acknowledged), "errors": errors,
+                      "received": pro.received, "sent": pro.sent})  # fmt: skip
+                raise SystemExit(3)
+            await asyncio.sleep(0.01)
+        emit({"event": "subscribed", "channels": channels})
+
+        def my_trades() -> list[dict[str, Any]]:
+            by_id = {trade["id"]: trade for answer in answers["watch_my_trades"] for trade in answer}
+            return list(by_id.values())
+
+        reason = "timeout"
+        deadline = time.monotonic() + watch["timeout_s"]
+        while time.monotonic() < deadline and not errors:
+            if len(my_trades()) >= watch["trades"] and len(answers["watch_balance"]) >= watch["portfolio"]:
+                reason = "count"
+                break
+            await asyncio.sleep(0.01)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        balance = {code: value for code, value in pro.balance.items() if code not in ("info",)}
+        emit(
+            {
+                "event": "done",
+                "reason": reason,
+                "my_trades": json.loads(json.dumps(my_trades(), default=str)),
+                "balance_answers": len(answers["watch_balance"]),
+                "balance": json.loads(json.dumps(balance, default=str)),
+                "received": pro.received,
+                "sent": pro.sent,
+                "errors": errors,
+            }
+        )
+    finally:
+        await pro.close()
+
+
+def main() -> None:
+    with open(sys.argv[1]) as handle:
+        plan = json.load(handle)
+    emit(
+        {
+            "event": "rest",
+            "client": {"package": "ccxt", "version": importlib.metadata.version("ccxt")},
+            "python": sys.version.split()[0],
+            "calls": run_rest(plan),
+        }
+    )
+    if plan.get("watch"):
+        asyncio.run(run_ws(plan))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,343 @@
+"""ccxt (its `deribit` class, and ccxt.pro's) against the mock's Deribit venue: the portfolio it is read against and
+how what ccxt parsed is judged against the derivatives book. Used by the client matrix's ccxt row and by
+tests/clients/test_ccxt_deribit.py.
+
+Every value is judged twice: the wire's JSON number, read as a Decimal, must equal the book's Decimal exactly (the
+renderer writes the Decimal's digits), and ccxt's parsed value must equal that number as a float (ccxt parses JSON
+into floats, so that is as exact as it gets). Unified symbols are worked out from the instruments' facts, not read
+from ccxt. The book is read directly, never through the renderers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from mockexchange.contract.client_checks import Verdict
+from mockexchange.core.clock import ManualClock
+from mockexchange.core.derivatives_book import PositionView
+from mockexchange.server import MockServer
+from mockexchange.testing.ccxt_deribit import CcxtRun, run_rest
+
+TRADER = "trader"
+OTHER = "other"  # trades the same instruments: none of it may reach the trader
+POSITIONS_PATH = "/api/v2/private/get_positions"
+POSITION_PATH = "/api/v2/private/get_position"
+SUMMARIES_PATH = "/api/v2/private/get_account_summaries"
+HELD = ("perpetual", "future", "option", "linear")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# ccxt.pro 4.5.90's watch_balance subscribes one channel per code in options['currencies'].
+PORTFOLIO_CHANNELS = ("user.portfolio.BTC", "user.portfolio.ETH", "user.portfolio.SOL", "user.portfolio.USDC")
+
+
+@dataclass
+class Seeded:
+    mock: MockServer
+    client_id: str
+    client_secret: str
+    names: dict[str, str]  # role -> instrument name: the HELD roles, and `flat` (listed, never traded)
+
+    def plan(self, calls: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+        """A plan for contracts/clients/deribit/ccxt_client.py against this mock with the trader's key."""
+        return {
+            "rest_url": self.mock.deribit_url,
+            "ws_url": self.mock.deribit_ws_url,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "calls": calls,
+            **extra,
+        }
+
+
+def deribit_mock() -> MockServer:
+    """A mock whose exchange time stands still: an option's Black-76 mark (which decays with the time to expiry) is
+    then the same when the mock answers ccxt and when the book is read. Signatures use the wall clock."""
+    return MockServer(clock=ManualClock())
+
+
+def _listed(mock: MockServer, kind: str, settlement: str, **want: Any) -> str:
+    """A listed instrument of a fresh mock with these facts (its defaults hold one of each role)."""
+    for item in mock.book.instruments():
+        if (item.kind, item.settlement_currency) == (kind, settlement) and all(
+            getattr(item, name) == value for name, value in want.items()
+        ):
+            return item.instrument_name
+    raise AssertionError(f"no listed {kind} settled in {settlement} with {want}")
+
+
+def seed(mock: MockServer) -> Seeded:
+    """A trader long BTC-PERPETUAL (bought 25000 USD, sold 5000 at a profit), short 12000 USD of an ETH future, long
+    1.5 BTC calls and long 0.25 BTC of the USDC linear perpetual; another user trades too. The indexes move after
+    the fills, so every position has a floating P&L."""
+    mock.create_deribit_account(TRADER, balances={"BTC": "10", "ETH": "100", "USDC": "100000"})
+    mock.create_deribit_account(OTHER, balances={"BTC": "10"})
+    key = mock.create_deribit_key(TRADER)
+    names = {
+        "perpetual": "BTC-PERPETUAL",
+        "future": _listed(mock, "future", "ETH", is_perpetual=False),
+        "option": _listed(mock, "option", "BTC", strike=Decimal(60000), option_type="call"),
+        "linear": _listed(mock, "future", "USDC", is_perpetual=True, base_currency="BTC"),
+        "flat": _listed(mock, "future", "BTC", is_perpetual=False),
+    }
+    mock.deribit_fill(TRADER, names["perpetual"], "buy", "25000", "58000.5", fee="0.00012")
+    mock.deribit_fill(TRADER, names["perpetual"], "sell", "5000", "59000")
+    mock.deribit_fill(TRADER, names["future"], "sell", "12000", "3050.25")
+    mock.deribit_fill(TRADER, names["option"], "buy", "1.5", "0.0425")
+    mock.deribit_fill(TRADER, names["linear"], "buy", "0.25", "59500")
+    mock.deribit_fill(OTHER, names["perpetual"], "sell", "1000", "60000")
+    mock.set_index_price("btc_usd", "61234.5")
+    mock.set_index_price("btc_usdc", "61230")
+    mock.set_index_price("eth_usd", "2987.65")
+    return Seeded(mock, key["client_id"], key["client_secret"], names)
+
+
+# -- judging --------------------------------------------------------------------------------------------------------
+
+
+def unified_symbol(mock: MockServer, name: str) -> str:
+    """ccxt's unified symbol, from the instrument's facts: BASE/QUOTE:SETTLE[-YYMMDD[-STRIKE-C|P]]."""
+    item = mock.book.instrument(name)
+    symbol = f"{item.base_currency}/{item.counter_currency}:{item.settlement_currency}"
+    if item.expiration is not None and not item.is_perpetual:
+        symbol += "-" + item.expiration.strftime("%y%m%d")
+    if item.kind == "option" and item.strike is not None:
+        symbol += f"-{item.strike.normalize():f}-{'C' if item.option_type == 'call' else 'P'}"
+    return symbol
+
+
+def book_view(mock: MockServer, name: str, user: str = TRADER) -> PositionView:
+    with mock.book.reading():
+        return mock.book.position(user, name)
+
+
+def wire_result(outcome: dict[str, Any], path: str) -> Any:
+    """The `result` of the one response ccxt received from `path` in this call, numbers read as Decimals."""
+    bodies = [r["body"] for r in outcome["requests"] if r["path"] == path]
+    if len(bodies) != 1:
+        raise AssertionError(f"{len(bodies)} responses from {path}: {[r['path'] for r in outcome['requests']]}")
+    return json.loads(bodies[0], parse_float=Decimal, parse_int=Decimal)["result"]
+
+
+def _close(a: Any, b: float) -> bool:
+    return isinstance(a, float) and abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+
+
+def position_problems(mock: MockServer, parsed: dict[str, Any], wire: dict[str, Any]) -> list[str]:
+    """ccxt's position equals the book's, through the wire; the differences found."""
+    name = wire["instrument_name"]
+    view = book_view(mock, name)
+    item = mock.book.instrument(name)
+    problems = []
+    exact = {
+        "size": view.size,
+        "direction": view.direction,
+        "average_price": view.average_price,
+        "mark_price": view.mark_price,
+        "floating_profit_loss": view.floating_profit_loss,
+        "realized_profit_loss": view.realized_profit_loss,
+        "initial_margin": view.initial_margin,
+        "maintenance_margin": view.maintenance_margin,
+        "size_currency": view.size_currency,
+    }
+    for field, value in exact.items():
+        if wire.get(field) != value:
+            problems.append(f"{name} wire {field}: {wire.get(field)!r}, book {value!r}")
+    want: dict[str, Any] = {
+        "symbol": unified_symbol(mock, name),
+        "side": "long" if view.direction == "buy" else "short",  # ccxt: anything but 'buy' is short, 'zero' too
+        "contracts": float(view.size),
+        "contractSize": float(item.contract_size),
+        "entryPrice": float(view.average_price),
+        "markPrice": float(view.mark_price),
+        "unrealizedPnl": float(view.floating_profit_loss),
+        "realizedPnl": float(view.realized_profit_loss),
+        "initialMargin": float(view.initial_margin),
+        "maintenanceMargin": float(view.maintenance_margin),
+        "notional": None if view.size_currency is None else float(abs(view.size_currency)),
+        "leverage": view.leverage,
+        "liquidationPrice": None,
+    }
+    if view.size_currency is None and view.size > 0:
+        # No size_currency (an option): ccxt's safe_position derives a notional, for an inverse market
+        # contracts x contractSize / markPrice, in its own Precise arithmetic.
+        derived = float(view.size * item.contract_size / view.mark_price)
+        if not _close(parsed.get("notional"), derived):
+            problems.append(f"{name} ccxt derived notional: {parsed.get('notional')!r}, book {derived!r}")
+        del want["notional"]
+    for field, value in want.items():
+        if parsed.get(field) != value:
+            problems.append(f"{name} ccxt {field}: {parsed.get(field)!r}, book {value!r}")
+    return problems
+
+
+def positions_problems(seeded: Seeded, outcome: dict[str, Any], names: list[str]) -> list[str]:
+    """A fetch_positions answer holds exactly `names`, each equal to the book's."""
+    if not outcome["ok"]:
+        return [f"raised {outcome['error']['type']}: {outcome['error']['message'][:200]}"]
+    wire = {row["instrument_name"]: row for row in wire_result(outcome, POSITIONS_PATH)}
+    parsed = {p["info"]["instrument_name"]: p for p in outcome["result"]}
+    if sorted(parsed) != sorted(names) or sorted(wire) != sorted(names):
+        return [f"positions {sorted(parsed)} (wire {sorted(wire)}), book {sorted(names)}"]
+    return [problem for name in names for problem in position_problems(seeded.mock, parsed[name], wire[name])]
+
+
+def balance_problems(mock: MockServer, outcome: dict[str, Any], codes: list[str]) -> list[str]:
+    """A fetch_balance answer: per currency free = available_funds, used = maintenance_margin, total = equity."""
+    if not outcome["ok"]:
+        return [f"raised {outcome['error']['type']}: {outcome['error']['message'][:200]}"]
+    wire = {row["currency"]: row for row in wire_result(outcome, SUMMARIES_PATH)["summaries"]}
+    problems = [] if sorted(wire) == sorted(codes) else [f"summaries {sorted(wire)}, book {sorted(codes)}"]
+    for code in codes:
+        with mock.book.reading():
+            summary = mock.book.account_summary(TRADER, code)
+        book = {"free": summary.available_funds, "used": summary.maintenance_margin, "total": summary.equity}
+        names = {"free": "available_funds", "used": "maintenance_margin", "total": "equity"}
+        for unified, value in book.items():
+            on_wire = wire.get(code, {}).get(names[unified])
+            if on_wire != value:
+                problems.append(f"{code} wire {names[unified]}: {on_wire!r}, book {value!r}")
+            got = outcome["result"].get(code, {}).get(unified)
+            if got != float(value):
+                problems.append(f"{code} ccxt {unified}: {got!r}, book {float(value)!r}")
+    return problems
+
+
+def ms(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+@dataclass
+class WatchRun:
+    subscribed: dict[str, Any]  # the script's `subscribed` event
+    done: dict[str, Any]  # its `done` event
+    trade_id: str  # the trader's fill made once subscribed
+    diagnosis: str
+
+
+def watch_a_fill(seeded: Seeded, work_dir: Path) -> WatchRun:
+    """ccxt.pro subscribes (watch_my_trades, watch_balance); once the mock has acknowledged every channel, another
+    user fills BTC-PERPETUAL, then the trader does. The script waits for one trade and one balance."""
+    mock, perpetual = seeded.mock, seeded.names["perpetual"]
+    with CcxtRun(seeded.plan([], watch={"trades": 1, "portfolio": 1}), work_dir) as run:
+        run.rest()
+        subscribed = run.subscribed()
+        mock.deribit_fill(OTHER, perpetual, "buy", "700", "61000")  # someone else's: must not arrive
+        made = mock.deribit_fill(TRADER, perpetual, "buy", "3000", "61100.5", fee="0.0000125")
+        done = run.finish()
+        return WatchRun(subscribed, done, made["trade_id"], run.diagnosis())
+
+
+def watch_problems(seeded: Seeded, watched: WatchRun) -> list[str]:
+    """ccxt.pro's parsed trade and balance equal the book's trade and account summary after the fill."""
+    mock, done = seeded.mock, watched.done
+    problems = [f"error reply: {error}" for error in done["errors"]]
+    if done["reason"] != "count":
+        problems.append("the trade and the balance did not both arrive in time")
+    if set(watched.subscribed["channels"]) != {"user.trades.any.any.raw", *PORTFOLIO_CHANNELS}:
+        problems.append(f"subscribed {watched.subscribed['channels']}")
+    auth = [m for m in done["sent"] if m.get("method") == "public/auth"]
+    if len(auth) != 1 or auth[0]["params"].get("grant_type") != "client_signature":
+        problems.append(f"authenticated with {auth}")
+    trade = next(t for t in mock.book.trades if t.trade_id == watched.trade_id)
+    if [t["id"] for t in done["my_trades"]] != [trade.trade_id]:
+        return [*problems, f"trades {[t['id'] for t in done['my_trades']]}, book {[trade.trade_id]}"]
+    got = done["my_trades"][0]
+    want = {
+        "order": trade.order_id,
+        "symbol": unified_symbol(mock, trade.instrument_name),
+        "side": trade.direction,
+        "price": float(trade.price),
+        "amount": float(trade.amount),
+        "timestamp": ms(trade.timestamp),
+        "fee": {"cost": float(trade.fee), "currency": trade.fee_currency},
+    }
+    problems += [f"trade {k}: {got.get(k)!r}, book {v!r}" for k, v in want.items() if got.get(k) != v]
+    if not _close(got.get("cost"), float(trade.amount / trade.price)):  # inverse: USD amount / price, in the coin
+        problems.append(f"trade cost: {got.get('cost')!r}, book {float(trade.amount / trade.price)!r}")
+    with mock.book.reading():
+        summary = mock.book.account_summary(TRADER, trade.fee_currency)
+    # ccxt.pro 4.5.90 keeps a whole parsed balance under the currency (handle_balance: `self.balance[code] =
+    # self.parse_balance(data)`), so the figures sit one level down: balance['BTC']['BTC']['free'].
+    code = trade.fee_currency
+    figures = done["balance"].get(code, {}).get(code)
+    book = {"free": float(summary.available_funds), "used": float(summary.maintenance_margin),
+            "total": float(summary.equity)}  # fmt: skip
+    if figures != book:
+        problems.append(f"balance {code}: {figures}, book {book}")
+    return problems
+
+
+# -- the client matrix's ccxt row -----------------------------------------------------------------------------------
+
+NA_REASONS = {
+    "fcm": "Deribit has no FCM",
+    "settlements": "ccxt has no unified method for Deribit's settlement history (only the raw private API)",
+    "resting-value": "Kalshi's resting order value: no Deribit counterpart",
+    "legacy-profile": "Kalshi's legacy wire profile",
+    "generated": "the generated-responses mode answers Kalshi's wire only",
+}
+NOT_YET_REASONS = {
+    "fills": "not yet: the Deribit venue does not serve private/get_user_trades_by_* (ccxt's fetch_my_trades)",
+    "transfers": "not yet: the Deribit venue does not serve private/get_deposits / get_withdrawals",
+}
+
+
+def ccxt_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
+    """The capabilities ccxt reads over REST (`positions-pages`, `filters`, `balance`), judged in one run of the
+    script against a fresh seeded mock, and `websocket` (ccxt.pro) in another."""
+    verdicts = {}
+    if "websocket" in names:
+        (work_dir / "ws").mkdir()
+        with deribit_mock() as mock:
+            seeded = seed(mock)
+            problems = watch_problems(seeded, watch_a_fill(seeded, work_dir / "ws"))
+        said = "ccxt.pro watch_my_trades and watch_balance (client_signature auth) get a fill made once subscribed"
+        verdicts["websocket"] = Verdict(not problems, f"{said}: " + ("; ".join(problems[:3]) or "equal to the book"))
+    if not {"positions-pages", "filters", "balance"} & set(names):
+        return verdicts
+    with deribit_mock() as mock:
+        seeded = seed(mock)
+        calls = [
+            {"id": "positions", "method": "fetch_positions"},
+            {"id": "position", "method": "fetch_position", "args": [unified_symbol(mock, seeded.names["future"])]},
+            {"id": "flat", "method": "fetch_position", "args": [unified_symbol(mock, seeded.names["flat"])]},
+            {"id": "bad-secret", "method": "fetch_positions", "secret": "not-the-secret"},
+            {"id": "btc-futures", "method": "fetch_positions",
+             "kwargs": {"params": {"currency": "BTC", "kind": "future"}}},
+            {"id": "eth", "method": "fetch_positions", "kwargs": {"params": {"currency": "ETH"}}},
+            {"id": "balance", "method": "fetch_balance"},
+        ]  # fmt: skip
+        outcomes = run_rest(seeded.plan(calls), work_dir)
+        held = [seeded.names[role] for role in HELD]
+        judged: dict[str, list[str]] = {}
+        positions = positions_problems(seeded, outcomes["positions"], held)
+        one = outcomes["position"]
+        if one["ok"]:
+            positions += position_problems(mock, one["result"], wire_result(one, POSITION_PATH))
+        else:
+            positions.append(f"fetch_position raised {one['error']['type']}")
+        flat = outcomes["flat"]
+        if not flat["ok"] or flat["result"].get("contracts") != 0.0:
+            positions.append(f"fetch_position of a flat instrument: {flat.get('result') or flat.get('error')}")
+        bad = outcomes["bad-secret"]
+        if bad["ok"] or bad["error"]["type"] != "AuthenticationError":
+            positions.append(f"a bad secret gave {bad.get('error', {}).get('type', 'no error')}")
+        judged["positions-pages"] = positions
+        judged["filters"] = positions_problems(seeded, outcomes["btc-futures"], [seeded.names["perpetual"]])
+        judged["filters"] += positions_problems(seeded, outcomes["eth"], [seeded.names["future"]])
+        judged["balance"] = balance_problems(mock, outcomes["balance"], ["BTC", "ETH", "USDC"])
+    said = {
+        "positions-pages": "fetch_positions (4 kinds), fetch_position (held and flat), a bad secret's "
+        "AuthenticationError; Deribit does not page positions",
+        "filters": "fetch_positions by currency and kind",
+        "balance": "fetch_balance (get_account_summaries: BTC, ETH, USDC)",
+    }
+    return verdicts | {
+        name: Verdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or "equal to the book"))
+        for name in names
+        if name in judged
+    }

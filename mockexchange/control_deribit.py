@@ -1,0 +1,293 @@
+"""The Deribit operations of the control plane: accounts, API keys, fills, prices and instruments, in Deribit's words.
+
+`Control` inherits them, so the admin API, the Python API (`MockServer`) and scenarios reach them as they reach
+Kalshi's. Money arrives as decimal strings (or integers), never floats; the work is done by `DerivativesBook`.
+A fresh (or reset) mock lists `default_instruments` with index prices, so a client's market discovery (ccxt's
+`load_markets`) finds something to load.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from mockexchange.auth.deribit_keys import DEFAULT_SCOPE, DeribitCredentialRegistry
+from mockexchange.auth.deribit_tokens import TokenStore
+from mockexchange.auth.keys import KeyRegistrationError
+from mockexchange.control_errors import ControlError
+from mockexchange.core.derivatives_book import BookError, DerivativesBook, Trade
+from mockexchange.core.instruments import Instrument, instrument_name
+
+# Index prices a fresh mock starts with (the mock's choice).
+DEFAULT_INDEX_PRICES = {
+    "btc_usd": Decimal(60000),
+    "eth_usd": Decimal(3000),
+    "btc_usdc": Decimal(60000),
+    "eth_usdc": Decimal(3000),
+}
+
+
+def _next_friday(day: date, at_least_days: int) -> date:
+    day = day + timedelta(days=at_least_days)
+    return day + timedelta(days=(4 - day.weekday()) % 7)
+
+
+def _last_friday(year: int, month: int) -> date:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    last = following - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - 4) % 7)
+
+
+def default_instruments(today: date) -> list[str]:
+    """Perpetuals, a weekly and a monthly future, a few options (BTC and ETH, coin-settled and USDC-linear)."""
+    weekly = _next_friday(today, 7)
+    month = today.month % 12 + 1
+    monthly = _last_friday(today.year + (today.month == 12), month)
+    names = [
+        instrument_name("BTC"),
+        instrument_name("ETH"),
+        instrument_name("BTC", linear=True),
+        instrument_name("ETH", linear=True),
+        instrument_name("BTC", expiry=weekly),
+        instrument_name("BTC", expiry=monthly),
+        instrument_name("ETH", expiry=monthly),
+        instrument_name("BTC", linear=True, expiry=monthly),
+    ]
+    for strike in (Decimal(55000), Decimal(60000), Decimal(65000)):
+        names += [
+            instrument_name("BTC", expiry=monthly, strike=strike, option_type="call"),
+            instrument_name("BTC", expiry=monthly, strike=strike, option_type="put"),
+        ]
+    names += [
+        instrument_name("ETH", expiry=monthly, strike=Decimal(3000), option_type="call"),
+        instrument_name("ETH", expiry=monthly, strike=Decimal(3000), option_type="put"),
+        instrument_name("BTC", linear=True, expiry=monthly, strike=Decimal(60000), option_type="call"),
+    ]
+    return list(dict.fromkeys(names))
+
+
+def seed_defaults(book: DerivativesBook) -> None:
+    for index_name, price in DEFAULT_INDEX_PRICES.items():
+        book.set_index_price(index_name, price)
+    for name in default_instruments(book.clock.now().date()):
+        book.list_instrument(name)
+
+
+def _amount(value: Any, name: str, *, positive: bool = False) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ControlError(f"{name} must be a decimal string such as \"1.5\" (or an integer), not {value!r}")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise ControlError(f"{name} must be a decimal number, not {value!r}") from None
+    if not amount.is_finite() or (positive and amount <= 0):
+        raise ControlError(f"{name} must be a {'positive ' if positive else ''}finite number")
+    return amount
+
+
+def _balances(balances: Any) -> dict[str, Decimal]:
+    if balances is None:
+        return {}
+    if not isinstance(balances, dict):
+        raise ControlError('balances must be an object such as {"BTC": "10"}')
+    return {str(code).upper(): _amount(v, f"balances.{code}") for code, v in balances.items()}
+
+
+def _optional_int(value: Any, name: str) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ControlError(f"{name} must be an integer")
+    return value
+
+
+def instrument_json(item: Instrument) -> dict[str, Any]:
+    return {
+        "instrument_name": item.instrument_name,
+        "kind": item.kind,
+        "base_currency": item.base_currency,
+        "settlement_currency": item.settlement_currency,
+        "instrument_type": item.instrument_type,
+        "settlement_period": item.settlement_period,
+        "expiration_timestamp": item.expiration_timestamp,
+        "contract_size": f"{item.contract_size:f}",
+        "min_trade_amount": f"{item.min_trade_amount:f}",
+        "tick_size": f"{item.tick_size:f}",
+        "strike": None if item.strike is None else f"{item.strike:f}",
+        "option_type": item.option_type,
+    }
+
+
+def trade_json(trade: Trade) -> dict[str, Any]:
+    return {
+        "trade_id": trade.trade_id,
+        "trade_seq": trade.trade_seq,
+        "order_id": trade.order_id,
+        "user_id": trade.user_id,
+        "account_id": trade.account_id,
+        "instrument_name": trade.instrument_name,
+        "direction": trade.direction,
+        "amount": f"{trade.amount:f}",
+        "price": f"{trade.price:f}",
+        "fee": f"{trade.fee:f}",
+        "fee_currency": trade.fee_currency,
+        "profit_loss": f"{trade.profit_loss:f}",
+        "post_size": f"{trade.post_size:f}",
+        "timestamp": trade.timestamp.isoformat(),
+    }
+
+
+class DeribitOperations:
+    book: DerivativesBook
+    deribit_keys: DeribitCredentialRegistry
+    deribit_tokens: TokenStore | None
+
+    def reset_deribit(self) -> None:
+        self.book.reset()
+        self.deribit_keys.clear()
+        if self.deribit_tokens is not None:
+            self.deribit_tokens.clear()
+        seed_defaults(self.book)
+
+    def create_deribit_account(
+        self,
+        user_id: str,
+        balances: dict[str, str] | None = None,
+        account_id: int | None = None,
+        username: str | None = None,
+    ) -> dict[str, Any]:
+        """A Deribit main account with balances per currency (`{"BTC": "10"}`); its id is an integer."""
+        try:
+            account = self.book.open_account(
+                user_id, account_id=_optional_int(account_id, "account_id"), username=username,
+                balances=_balances(balances),
+            )  # fmt: skip
+        except BookError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        wallet = account.main
+        return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
+
+    def create_deribit_subaccount(
+        self,
+        user_id: str,
+        balances: dict[str, str] | None = None,
+        subaccount_id: int | None = None,
+        username: str | None = None,
+    ) -> dict[str, Any]:
+        """A subaccount of the user's Deribit account (its own integer id and balances)."""
+        try:
+            wallet = self.book.add_subaccount(
+                user_id, subaccount_id=_optional_int(subaccount_id, "subaccount_id"), username=username,
+                balances=_balances(balances),
+            )  # fmt: skip
+        except BookError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
+
+    def create_deribit_key(
+        self,
+        user_id: str,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        subaccount_id: int | None = None,
+        scope: str | None = None,
+    ) -> dict[str, Any]:
+        """API credentials (client id and secret) for the user's main account, or one subaccount."""
+        try:
+            wallet = self.book.wallet(user_id, _optional_int(subaccount_id, "subaccount_id"))
+        except BookError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        main = self.book.account(user_id).main
+        try:
+            credential = self.deribit_keys.add(
+                user_id,
+                client_id=client_id,
+                client_secret=client_secret,
+                subaccount_id=None if wallet.id == main.id else wallet.id,
+                scope=scope or DEFAULT_SCOPE,
+            )
+        except KeyRegistrationError as exc:
+            raise ControlError(str(exc)) from None
+        return {
+            "client_id": credential.client_id,
+            "client_secret": credential.client_secret,
+            "user_id": user_id,
+            "subaccount_id": credential.subaccount_id,
+            "scope": credential.scope,
+        }
+
+    def deribit_fill(
+        self,
+        user_id: str,
+        instrument_name: str,
+        direction: str,
+        amount: str | int,
+        price: str | int,
+        subaccount_id: int | None = None,
+        fee: str | int = "0",
+        order_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A trade for the user: `amount` (USD for inverse futures, the coin otherwise) bought or sold at `price`.
+        The instrument is listed if new; the fee (settlement currency) comes off the balance."""
+        try:
+            trade = self.book.apply_trade(
+                user_id, instrument_name, direction, _amount(amount, "amount", positive=True),
+                _amount(price, "price", positive=True), subaccount_id=_optional_int(subaccount_id, "subaccount_id"),
+                fee=_amount(fee, "fee"), order_id=order_id,
+            )  # fmt: skip
+        except BookError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        return trade_json(trade)
+
+    def deribit_deposit(
+        self, user_id: str, currency: str, amount: str | int, subaccount_id: int | None = None
+    ) -> dict[str, Any]:
+        """Move cash into (positive) or out of (negative) a Deribit wallet."""
+        try:
+            balance = self.book.move_cash(
+                user_id, currency.upper(), _amount(amount, "amount"),
+                subaccount_id=_optional_int(subaccount_id, "subaccount_id"),
+            )  # fmt: skip
+        except BookError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        return {"user_id": user_id, "currency": currency.upper(), "balance": f"{balance:f}"}
+
+    def list_instrument(self, instrument_name: str) -> dict[str, Any]:
+        """List an instrument by its Deribit name (`BTC-27DEC24-60000-C`), with the default contract facts."""
+        try:
+            return instrument_json(self.book.list_instrument(instrument_name))
+        except BookError as exc:
+            raise ControlError(str(exc), exc.status) from None
+
+    def set_index_price(self, index_name: str, price: str | int) -> dict[str, Any]:
+        """Move a price index (`btc_usd`, `eth_usdc`): futures marks follow it, options are repriced."""
+        try:
+            value = self.book.set_index_price(index_name, _amount(price, "price", positive=True))
+        except BookError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        return {"index_name": index_name.lower(), "price": f"{value.value:f}"}
+
+    def set_mark_price(self, instrument_name: str, price: str | int | None = None) -> dict[str, Any]:
+        """Pin an instrument's mark price; null unpins it."""
+        value = None if price is None else _amount(price, "price", positive=True)
+        try:
+            self.book.set_mark_price(instrument_name, value)
+            mark = self.book.mark_price(instrument_name)
+        except BookError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        return {"instrument_name": instrument_name, "mark_price": f"{mark:f}", "pinned": value is not None}
+
+    def set_volatility(
+        self, volatility: str | int, currency: str | None = None, instrument_name: str | None = None
+    ) -> dict[str, Any]:
+        """Implied volatility (0.5 = 50%) for a base currency's options, or one option's."""
+        try:
+            self.book.set_volatility(
+                _amount(volatility, "volatility", positive=True), currency=currency, instrument_name=instrument_name
+            )
+        except BookError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        return {"volatility": f"{Decimal(volatility):f}", "currency": currency, "instrument_name": instrument_name}
+
+
+def _json_balances(wallet: Any) -> dict[str, str]:
+    return {code: f"{amount:f}" for code, amount in wallet.balances.items()}

@@ -1,0 +1,65 @@
+"""Deribit's private subscription channels the mock serves, read from their names, and which trades they carry:
+`user.changes.{kind}.{currency}.{interval}`, `user.changes.{instrument_name}.{interval}`,
+`user.trades.{kind}.{currency}.{interval}`, `user.trades.{instrument_name}.{interval}`, `user.portfolio.{currency}`.
+`kind` and `currency` may be `any`; currency codes in any case (ccxt sends `BTC`, captured notifications say `btc`);
+the channel is echoed as the client wrote it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mockexchange.core.instruments import Instrument
+from mockexchange.venues.deribit.methods import POSITION_KINDS
+from mockexchange.venues.deribit.params import CURRENCIES
+
+INTERVALS = ("raw", "100ms", "agg2")
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    name: str  # as subscribed
+    family: str  # "changes", "trades", "portfolio"
+    kind: str | None = None  # None: any
+    currency: str | None = None  # None: any
+    instrument_name: str | None = None
+
+    def carries(self, instrument: Instrument) -> bool:
+        if self.instrument_name is not None:
+            return instrument.instrument_name == self.instrument_name
+        return self.kind in (None, instrument.kind) and self.currency in (None, instrument.settlement_currency)
+
+
+def _currency(text: str) -> str | None | bool:
+    # Any coin code: ccxt.pro's watch_balance subscribes user.portfolio.SOL too, beyond the AsyncAPI's enum.
+    upper = text.upper()
+    if upper == "ANY":
+        return None
+    return upper if upper.isalpha() and upper.isascii() and 2 <= len(upper) <= 10 else False
+
+
+def parse_channel(name: str) -> Channel | str:
+    """The channel, or why the mock does not serve it."""
+    parts = name.split(".")
+    if len(parts) < 3 or parts[0] != "user":
+        return "the mock serves user.changes.*, user.trades.* and user.portfolio.* only"
+    family = parts[1]
+    if family == "portfolio":
+        currency = _currency(parts[2]) if len(parts) == 3 else False
+        if currency is False or currency is None:
+            return "user.portfolio.{currency} takes one currency"
+        return Channel(name, family, currency=currency)
+    if family not in ("changes", "trades"):
+        return f"user.{family} is not served"
+    if parts[-1] not in INTERVALS:
+        return f"interval must be one of {', '.join(INTERVALS)}"
+    if len(parts) == 5:
+        kind = None if parts[2] == "any" else parts[2]
+        if kind is not None and kind not in POSITION_KINDS:
+            return f"kind {parts[2]!r} is not one of {', '.join(POSITION_KINDS)}, any"
+        currency = _currency(parts[3])
+        if currency is False:
+            return f"currency {parts[3]!r} is not a currency code ({', '.join(CURRENCIES)}, ...) or any"
+        return Channel(name, family, kind=kind, currency=currency)  # type: ignore[arg-type]
+    if len(parts) == 4:
+        return Channel(name, family, instrument_name=parts[2])
+    return "malformed channel name"

@@ -1,0 +1,55 @@
+"""What a Deribit route needs from the rest of the mock: the derivatives book, the auth entry points, the wall clock
+and the venue's settings. Also the one place a private call learns who is calling."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from mockexchange.auth.deribit_auth import Authenticated, DeribitAuth
+from mockexchange.auth.deribit_errors import AuthFailure
+from mockexchange.auth.deribit_tokens import permits
+from mockexchange.core.clock import Clock
+from mockexchange.core.derivatives_book import DerivativesBook
+from mockexchange.venues.deribit.errors import FORBIDDEN, UNAUTHORIZED, RpcError, from_auth
+
+API_PREFIX = "/api/v2"
+WS_PATH = "/ws/api/v2"
+
+
+@dataclass(slots=True)
+class DeribitContext:
+    book: DerivativesBook
+    auth: DeribitAuth
+    wall_clock: Clock  # usIn/usOut and what signature timestamps are checked against (the auth's token clock)
+    testnet: bool = True
+    max_body_bytes: int = 32 * 1024  # Deribit: -32600 beyond 32 kB, for a body or a websocket frame
+    ws_queue_size: int = 1000  # notifications and requests waiting per websocket connection; beyond it: close
+    signalplus_prefix: str = "/api"
+
+
+def require_scope(caller: Authenticated, scope: str) -> None:
+    if not permits(caller.scope, scope):
+        raise RpcError(FORBIDDEN, f"method needs {scope}; the granted scope is {caller.scope!r}")
+
+
+def http_caller(
+    ctx: DeribitContext,
+    headers: Mapping[str, str],
+    method: str,
+    raw_path: str,
+    query: str,
+    body: str,
+    access_token: object,
+) -> Authenticated:
+    """The caller of a private method over HTTP: the Authorization header, else an `access_token` param."""
+    has_header = any(k.lower() == "authorization" for k in headers)
+    if not has_header and access_token is not None:
+        if not isinstance(access_token, str):
+            raise RpcError(UNAUTHORIZED, "access_token must be a string")
+        result = ctx.auth.authenticate_token(access_token)
+    else:
+        result = ctx.auth.authenticate_http(headers, method, raw_path, query, body)
+    if isinstance(result, AuthFailure):
+        raise from_auth(result)
+    return result

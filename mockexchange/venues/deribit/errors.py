@@ -1,0 +1,64 @@
+"""Deribit's JSON-RPC errors as the venue sends them: code, message, optional `data`, and the mock's diagnosis.
+
+Codes and messages are Deribit's legacy "RPC Error Codes" table (the one captured responses and ccxt's exception map
+agree with). `error.data` carries only what Deribit itself sends there (`{reason, param}` for -32602); the mock's own
+explanation goes in `error.mockexchange_diagnosis`, a field real clients ignore, and in the HTTP diagnosis header.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.auth.deribit_errors import AuthFailure
+
+# code -> message
+ERROR = (10001, "error")
+AUTHORIZATION_REQUIRED = (10000, "authorization_required")
+BAD_REQUEST = (11050, "bad_request")
+INVALID_CREDENTIALS = (13004, "invalid_credentials")
+UNAUTHORIZED = (13009, "unauthorized")
+NOT_FOUND = (13020, "not_found")
+FORBIDDEN = (13021, "forbidden")
+RAW_SUBSCRIPTIONS_NOT_AVAILABLE = (13778, "raw_subscriptions_not_available_for_unauthorized")
+TOO_LARGE = (-32600, "request entity too large")
+METHOD_NOT_FOUND = (-32601, "Method not found")
+INVALID_PARAMS = (-32602, "Invalid params")
+PARSE_ERROR = (-32700, "Parse error")
+
+_AUTH_CODES = {10000, 13004, 13009}
+
+
+class RpcError(Exception):
+    """One error reply. Raised anywhere below a route; the route renders it."""
+
+    def __init__(
+        self, error: tuple[int, str], diagnosis: str, data: dict[str, Any] | None = None, reason: str | None = None
+    ) -> None:
+        super().__init__(diagnosis)
+        self.code, self.message = error
+        self.diagnosis = diagnosis
+        self.data = data
+        self.reason = reason  # the auth rule broken, for the journal and tests (AuthFailure.reason)
+
+    @property
+    def http_status(self) -> int:
+        # Deribit documents 400 for errors; 401 was observed for 13009, so the auth family answers 401.
+        return 401 if self.code in _AUTH_CODES else 400
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            error["data"] = self.data
+        error["mockexchange_diagnosis"] = self.diagnosis
+        return error
+
+
+def invalid_param(param: str, reason: str, diagnosis: str | None = None) -> RpcError:
+    return RpcError(INVALID_PARAMS, diagnosis or f"{param}: {reason}", {"reason": reason, "param": param})
+
+
+def from_auth(failure: AuthFailure) -> RpcError:
+    data = None
+    if failure.param is not None:
+        data = {"reason": failure.param_reason or "invalid", "param": failure.param}
+    return RpcError(failure.error.value, failure.diagnosis, data, failure.reason.value)

@@ -1,0 +1,223 @@
+"""The method table of Deribit API v2 as the mock serves it: each method reads its params, asks the book, renders.
+
+The same table answers HTTP and the websocket; a few methods exist on the websocket only (subscriptions and the
+heartbeat, in `websocket.py`). A private method gets the authenticated caller; the route has established it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mockexchange.auth.deribit_auth import Authenticated
+from mockexchange.auth.deribit_errors import AuthFailure
+from mockexchange.core.derivatives_book import BookError, Wallet
+from mockexchange.venues.deribit import render
+from mockexchange.venues.deribit.context import DeribitContext, require_scope
+from mockexchange.venues.deribit.errors import ERROR, FORBIDDEN, NOT_FOUND, RpcError, from_auth, invalid_param
+from mockexchange.venues.deribit.params import CURRENCIES, Params
+
+VERSION = "1.2.26"  # what public/test answers (Deribit's documented example)
+POSITION_KINDS = ("future", "option", "spot", "future_combo", "option_combo")
+INSTRUMENT_KINDS = POSITION_KINDS
+WS_ONLY = frozenset({
+    "public/set_heartbeat", "public/disable_heartbeat", "public/subscribe", "private/subscribe",
+    "public/unsubscribe", "private/unsubscribe", "public/unsubscribe_all", "private/unsubscribe_all",
+})  # fmt: skip
+
+
+@dataclass(slots=True)
+class Call:
+    ctx: DeribitContext
+    params: Params
+    caller: Authenticated | None = None
+    connection_id: str | None = None  # the websocket's, None over HTTP
+
+
+Handler = Callable[[Call], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    handler: Handler
+    scope: str | None = None  # a private method's scope; None: public
+
+
+def book_error(error: BookError, param: str | None = None) -> RpcError:
+    if param is not None and error.status in (400, 404):
+        return invalid_param(param, "invalid value", str(error))
+    return RpcError(NOT_FOUND if error.status == 404 else ERROR, str(error))
+
+
+# -- public ---------------------------------------------------------------------------------------------------------
+
+
+def public_test(call: Call) -> Any:
+    if call.params.get("expected_result") == "exception":
+        raise RpcError(ERROR, "public/test was asked for an exception (expected_result=exception)")
+    return {"version": VERSION}
+
+
+def public_get_time(call: Call) -> Any:
+    return render.ms(call.ctx.wall_clock.now())
+
+
+def public_auth(call: Call) -> Any:
+    grant = call.ctx.auth.public_auth(call.params.values, connection_id=call.connection_id)
+    if isinstance(grant, AuthFailure):
+        raise from_auth(grant)
+    result: dict[str, Any] = {
+        "access_token": grant.access_token,
+        "expires_in": grant.expires_in,
+        "refresh_token": grant.refresh_token,
+        "scope": grant.scope,
+        "token_type": grant.token_type,
+        "enabled_features": [],
+    }
+    if grant.state is not None:
+        result["state"] = grant.state
+    return result
+
+
+def public_get_currencies(call: Call) -> Any:
+    return [render.currency(facts) for facts in render.CURRENCY_FACTS]
+
+
+def public_get_instruments(call: Call) -> Any:
+    # ccxt calls this without `currency` (all markets): a missing currency is `any`.
+    currency = call.params.currency()
+    kind = call.params.choice("kind", INSTRUMENT_KINDS, what="kind")
+    expired = call.params.boolean("expired", False)
+    book = call.ctx.book
+    with book.reading():
+        now = book.clock.now()
+        rows = []
+        for item in book.instruments(currency, kind):
+            is_expired = item.expiration is not None and now >= item.expiration
+            if is_expired == expired:
+                rows.append(render.instrument(item, book.listed_at(item.instrument_name), now))
+    return rows
+
+
+# -- private --------------------------------------------------------------------------------------------------------
+
+
+def _subaccount(call: Call) -> int | None:
+    """The wallet a call acts on: a subaccount key's own; a main key's, or the `subaccount_id` it names."""
+    assert call.caller is not None
+    credential = call.caller.credential
+    requested = call.params.integer("subaccount_id")
+    if credential.subaccount_id is not None:
+        if requested is not None and requested != credential.subaccount_id:
+            raise RpcError(FORBIDDEN, f"this key acts for subaccount {credential.subaccount_id} only")
+        return credential.subaccount_id
+    return requested
+
+
+def _wallet(call: Call, subaccount_id: int | None) -> Wallet:
+    assert call.caller is not None
+    try:
+        return call.ctx.book.wallet(call.caller.credential.user_id, subaccount_id)
+    except BookError as error:
+        if subaccount_id is not None:
+            raise invalid_param("subaccount_id", "invalid subaccount", str(error)) from None
+        raise RpcError(ERROR, f"{error}: the key's user has no Deribit account (create_deribit_account)") from None
+
+
+def private_get_positions(call: Call) -> Any:
+    currency = call.params.currency()
+    kind = call.params.choice("kind", POSITION_KINDS, what="kind")
+    subaccount_id = _subaccount(call)
+    book = call.ctx.book
+    with book.reading():
+        wallet = _wallet(call, subaccount_id)
+        if kind in ("spot", "future_combo", "option_combo"):
+            return []  # the mock keeps no spot or combo positions
+        try:
+            views = book.positions(wallet_user(call), subaccount_id=wallet.id, currency=currency, kind=kind)
+        except BookError as error:
+            raise book_error(error) from None
+        return [render.position(view) for view in views]
+
+
+def wallet_user(call: Call) -> str:
+    assert call.caller is not None
+    return call.caller.credential.user_id
+
+
+def private_get_position(call: Call) -> Any:
+    name = call.params.string("instrument_name", required=True)
+    assert name is not None
+    subaccount_id = _subaccount(call)
+    book = call.ctx.book
+    with book.reading():
+        wallet = _wallet(call, subaccount_id)
+        try:
+            book.instrument(name)
+        except BookError:
+            raise invalid_param(
+                "instrument_name", "instrument not found", f"no listed instrument {name!r} (list_instrument)"
+            ) from None
+        try:
+            return render.position(book.position(wallet_user(call), name, wallet.id))
+        except BookError as error:
+            raise book_error(error) from None
+
+
+def private_get_account_summary(call: Call) -> Any:
+    currency = call.params.currency(allow_any=False, required=True)
+    assert currency is not None
+    subaccount_id = _subaccount(call)
+    book = call.ctx.book
+    with book.reading():
+        wallet = _wallet(call, subaccount_id)
+        try:
+            summary = book.account_summary(wallet_user(call), currency, wallet.id)
+        except BookError as error:
+            raise book_error(error) from None
+        return render.account_summary(summary, username=wallet.username)
+
+
+def private_get_account_summaries(call: Call) -> Any:
+    subaccount_id = _subaccount(call)
+    book = call.ctx.book
+    with book.reading():
+        wallet = _wallet(call, subaccount_id)
+        held = [c for c in CURRENCIES if c in wallet.balances] or ["BTC"]
+        summaries = []
+        for code in held:
+            try:
+                summary = book.account_summary(wallet_user(call), code, wallet.id)
+            except BookError as error:
+                raise book_error(error) from None
+            row = render.account_summary(summary, username=wallet.username)
+            del row["id"], row["username"]
+            summaries.append(row)
+        return {
+            "id": wallet.id,
+            "username": wallet.username,
+            "type": "main" if subaccount_id is None else "subaccount",
+            "system_name": wallet.username,
+            "summaries": summaries,
+        }
+
+
+METHODS: dict[str, Method] = {
+    "public/test": Method(public_test),
+    "public/get_time": Method(public_get_time),
+    "public/auth": Method(public_auth),
+    "public/get_currencies": Method(public_get_currencies),
+    "public/get_instruments": Method(public_get_instruments),
+    "private/get_positions": Method(private_get_positions, "trade:read"),
+    "private/get_position": Method(private_get_position, "trade:read"),
+    "private/get_account_summary": Method(private_get_account_summary, "account:read"),
+    "private/get_account_summaries": Method(private_get_account_summaries, "account:read"),
+}
+
+
+def run(method: Method, call: Call) -> Any:
+    if method.scope is not None:
+        assert call.caller is not None
+        require_scope(call.caller, method.scope)
+    return method.handler(call)

@@ -1,0 +1,76 @@
+"""Typed reading of a method's named params. Values from a query string arrive as strings, so integers and booleans
+are read from their text there; from a JSON body they must have the JSON type. A refusal is -32602 with
+`data: {reason, param}` as Deribit sends it. Params a method does not know are ignored, as Deribit does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mockexchange.venues.deribit.errors import invalid_param
+
+CURRENCIES = ("BTC", "ETH", "USDC", "USDT", "EURR")
+
+
+class Params:
+    def __init__(self, values: Mapping[str, Any], *, from_query: bool = False) -> None:
+        self.values = values
+        self.from_query = from_query
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.values
+
+    def get(self, name: str) -> Any:
+        return self.values.get(name)
+
+    def string(self, name: str, *, required: bool = False) -> str | None:
+        value = self.values.get(name)
+        if value is None:
+            if required:
+                raise invalid_param(name, "must be present", f"{name} is required")
+            return None
+        if not isinstance(value, str) or not value:
+            raise invalid_param(name, "must be a string", f"{name} must be a non-empty string, not {value!r}")
+        return value
+
+    def choice(
+        self, name: str, allowed: Iterable[str], *, required: bool = False, what: str | None = None
+    ) -> str | None:
+        value = self.string(name, required=required)
+        allowed = tuple(allowed)
+        if value is not None and value not in allowed:
+            raise invalid_param(name, f"invalid {what or name}", f"{name} {value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    def currency(self, name: str = "currency", *, allow_any: bool = True, required: bool = False) -> str | None:
+        """A currency code (`BTC`; upper case, any case accepted); `any` (None) when allowed."""
+        value = self.string(name, required=required)
+        if value is None:
+            return None
+        upper = value.upper()
+        if allow_any and upper == "ANY":
+            return None
+        if upper not in CURRENCIES:
+            allowed = ", ".join(CURRENCIES + (("any",) if allow_any else ()))
+            raise invalid_param(name, "invalid currency", f"currency {value!r} is not one of {allowed}")
+        return upper
+
+    def integer(self, name: str) -> int | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        if self.from_query and isinstance(value, str) and value.lstrip("-").isdigit():
+            return int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise invalid_param(name, "must be an integer", f"{name} must be an integer, not {value!r}")
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.values.get(name)
+        if value is None:
+            return default
+        if isinstance(value, str) and value in ("true", "false"):  # ccxt sends expired=false in a query
+            return value == "true"
+        if not isinstance(value, bool):
+            raise invalid_param(name, "must be a boolean", f"{name} must be true or false, not {value!r}")
+        return value

@@ -1,0 +1,115 @@
+"""Deribit's HTTP routes: `GET|POST /api/v2/{scope}/{method}` (params in the query string and/or a JSON-RPC body) and
+`POST /api/v2` (the method in the body, a leading `/` accepted). Each request: read the envelope, find the method,
+authenticate a private one, run it, answer with the envelope. 200 on success; errors 400, 401 for the auth family,
+413 for an oversize body."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from mockexchange.venues.deribit import signalplus, websocket
+from mockexchange.venues.deribit.context import API_PREFIX, DeribitContext, http_caller
+from mockexchange.venues.deribit.envelope import RpcRequest, epoch_us, load_json, read_request, reply
+from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, TOO_LARGE, RpcError
+from mockexchange.venues.deribit.methods import METHODS, WS_ONLY, Call, run
+from mockexchange.venues.deribit.params import Params
+from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_response
+
+log = logging.getLogger(__name__)
+
+
+def _query_params(query: str) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name in params:
+            raise RpcError(BAD_REQUEST, f"query parameter {name!r} is given more than once")
+        params[name] = value
+    return params
+
+
+async def _answer(ctx: DeribitContext, request: Request, path_method: str | None) -> tuple[Any, RpcRequest]:
+    raw = await request.body()
+    if len(raw) > ctx.max_body_bytes:
+        raise RpcError(TOO_LARGE, f"the body has {len(raw)} bytes; Deribit takes at most {ctx.max_body_bytes}")
+    rpc = read_request(load_json(raw)) if raw.strip() else RpcRequest(None)
+    name = path_method or rpc.method
+    if name is None:
+        raise RpcError(BAD_REQUEST, "no method: POST /api/v2 needs a body with method, e.g. private/get_positions")
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    query_params = _query_params(query)
+    params = Params({**query_params, **rpc.params}, from_query=bool(query_params))
+    if name in WS_ONLY:
+        raise RpcError(METHOD_NOT_FOUND, f"{name} is served on the websocket ({API_PREFIX} is HTTP)")
+    method = METHODS.get(name)
+    if method is None:
+        raise RpcError(METHOD_NOT_FOUND, f"the mock serves no method {name!r}; it serves {', '.join(METHODS)}")
+    call = Call(ctx, params)
+    if method.scope is not None:
+        raw_path = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
+        call.caller = http_caller(
+            ctx,
+            request.headers,
+            request.method,
+            raw_path.split("?", 1)[0],
+            query,
+            raw.decode("utf-8", "replace"),
+            params.get("access_token"),
+        )
+    return run(method, call), rpc
+
+
+def _endpoint(ctx: DeribitContext, with_method: bool) -> Any:
+    async def handle(request: Request) -> Response:
+        us_in = epoch_us(ctx.wall_clock)
+        request_id = None
+        path_method = None
+        if with_method:
+            path_method = f"{request.path_params['scope']}/{request.path_params['method']}"
+        try:
+            result, rpc = await _answer(ctx, request, path_method)
+            request_id = rpc.id
+            body = reply(request_id, us_in=us_in, us_out=epoch_us(ctx.wall_clock), testnet=ctx.testnet, result=result)
+            return json_response(body)
+        except RpcError as error:
+            status = 413 if error.code == TOO_LARGE[0] else error.http_status
+            return _error(ctx, error, us_in, status, await _request_id(request))
+        except Exception as exc:  # a bug of ours: Deribit's shape, and what broke
+            log.exception("unhandled error in %s", request.url.path)
+            error = RpcError(ERROR, f"internal error in the mock: {type(exc).__name__}: {exc}")
+            return _error(ctx, error, us_in, 500, await _request_id(request))
+
+    return handle
+
+
+async def _request_id(request: Request) -> Any:
+    """The id of a request that failed, when its body says one (echoed even on errors, as JSON-RPC asks)."""
+    raw = await request.body()
+    if not raw.strip() or len(raw) > 1 << 20:
+        return None
+    try:
+        document = load_json(raw)
+    except RpcError:
+        return None
+    found = document.get("id") if isinstance(document, dict) else None
+    return found if isinstance(found, int | str) and not isinstance(found, bool) else None
+
+
+def _error(ctx: DeribitContext, error: RpcError, us_in: int, status: int, request_id: Any) -> Response:
+    body = reply(request_id, us_in=us_in, us_out=epoch_us(ctx.wall_clock), testnet=ctx.testnet, error=error)
+    return json_response(body, status, {DIAGNOSIS_HEADER: header_safe(error.diagnosis)})
+
+
+def routes(ctx: DeribitContext) -> list[BaseRoute]:
+    return [
+        Route(API_PREFIX + "/{scope}/{method}", _endpoint(ctx, True), methods=["GET", "POST"]),
+        Route(API_PREFIX, _endpoint(ctx, False), methods=["GET", "POST"]),
+        Route(API_PREFIX + "/", _endpoint(ctx, False), methods=["GET", "POST"]),
+        websocket.route(ctx),
+        signalplus.route(ctx),
+    ]

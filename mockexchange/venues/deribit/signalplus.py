@@ -1,0 +1,102 @@
+"""The SignalPlus gateway dialect of Deribit: `POST {prefix}` (default `/api`) with `{"rid", "method", "params"}`,
+authenticated by `Authorization: Bearer <ApiKey>` and the `Signalplus-API-Signature|Nonce|Timestamp` headers.
+Replies are `{"rid", "error": {"code", "message"}, "result"}`: code 0 and message "" on success (the gateway's "a
+non-zero code means an error"), camelCase position fields with `side` for `direction` and `totalprofitLoss` spelt as
+SignalPlus spells it, and numbers as strings as its example shows (`leverage` stays an integer). Params arrive in
+camelCase (`subaccountId`). Inferred details are listed in docs/deribit.md.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockexchange.auth.deribit_errors import AuthFailure
+from mockexchange.venues.deribit.context import DeribitContext
+from mockexchange.venues.deribit.envelope import load_json
+from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, TOO_LARGE, RpcError, from_auth
+from mockexchange.venues.deribit.methods import METHODS, Call, run
+from mockexchange.venues.deribit.params import Params
+from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_response
+
+log = logging.getLogger(__name__)
+
+# Deribit's field -> SignalPlus's (reference §1.2); fields not listed are camelCased.
+_RENAMED = {"direction": "side", "total_profit_loss": "totalprofitLoss"}
+_PARAMS = {"subaccountId": "subaccount_id", "instrumentName": "instrument_name"}
+SERVED = ("private/get_positions", "private/get_position")
+
+
+def camel(name: str) -> str:
+    if name in _RENAMED:
+        return _RENAMED[name]
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def position(row: dict[str, Any]) -> dict[str, Any]:
+    """Deribit's rendering, renamed, every number a string written from its exact digits (`leverage` stays an int)."""
+    exact = json.loads(orjson.dumps(row), parse_float=str, parse_int=str)  # the Decimals' digits, no float between
+    return {camel(k): int(v) if k == "leverage" else v for k, v in exact.items()}
+
+
+def _answer(ctx: DeribitContext, request: Request, raw: bytes) -> tuple[Any, Any]:
+    if len(raw) > ctx.max_body_bytes:
+        raise RpcError(TOO_LARGE, f"the body has {len(raw)} bytes; the limit is {ctx.max_body_bytes}")
+    document = load_json(raw) if raw.strip() else None
+    if not isinstance(document, dict):
+        raise RpcError(BAD_REQUEST, 'the body is {"rid": <long>, "method": "private/get_positions", "params": {...}}')
+    rid = document.get("rid")
+    method_name = document.get("method")
+    params = document.get("params") or {}
+    if not isinstance(method_name, str) or not isinstance(params, dict):
+        raise RpcError(BAD_REQUEST, "method must be a string and params an object")
+    method_name = method_name.lstrip("/")
+    if method_name not in SERVED:
+        raise RpcError(METHOD_NOT_FOUND, f"the mock's SignalPlus dialect serves {', '.join(SERVED)}")
+    caller = ctx.auth.authenticate_signalplus(request.headers)
+    if isinstance(caller, AuthFailure):
+        raise from_auth(caller)
+    translated = {_PARAMS.get(k, k): v for k, v in params.items()}
+    call = Call(ctx, Params(translated), caller)
+    result = run(METHODS[method_name], call)
+    if method_name == "private/get_positions":
+        return rid, [position(row) for row in result]
+    return rid, position(result)
+
+
+def route(ctx: DeribitContext) -> Route:
+    async def handle(request: Request) -> Response:
+        raw = await request.body()
+        rid = None
+        try:
+            rid, result = _answer(ctx, request, raw)
+            return json_response({"rid": rid, "error": {"code": 0, "message": ""}, "result": result})
+        except RpcError as error:
+            rid = _rid(raw)
+            status = error.http_status
+            body = {"rid": rid, "error": {"code": error.code, "message": error.message}, "result": None}
+            if error.data is not None:
+                body["error"]["data"] = error.data
+            body["error"]["mockexchange_diagnosis"] = error.diagnosis
+            return json_response(body, status, {DIAGNOSIS_HEADER: header_safe(error.diagnosis)})
+        except Exception as exc:  # a bug of ours
+            log.exception("unhandled error in the SignalPlus dialect")
+            body = {"rid": _rid(raw), "error": {"code": ERROR[0], "message": f"{type(exc).__name__}: {exc}"}}
+            return json_response(body, 500)
+
+    return Route(ctx.signalplus_prefix, handle, methods=["POST"])
+
+
+def _rid(raw: bytes) -> Any:
+    try:
+        document = load_json(raw)
+    except RpcError:
+        return None
+    return document.get("rid") if isinstance(document, dict) else None

@@ -1,0 +1,192 @@
+"""Deribit's websocket over a real connection: JSON-RPC, connection-scoped auth, user.* notifications on fills,
+the heartbeat."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+import pytest
+import websockets
+
+from mockexchange.server import MockServer
+
+
+@pytest.fixture
+def deribit(mockexchange: MockServer) -> dict[str, str]:
+    mockexchange.create_deribit_account("alice", balances={"BTC": "10", "USDC": "1000"})
+    return mockexchange.create_deribit_key("alice", client_id="AliceKey", client_secret="alice-secret")
+
+
+class Client:
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.next_id = 0
+        self.notifications: list[dict] = []
+
+    async def call(self, method: str, params: dict | None = None, **extra: Any) -> dict:
+        self.next_id += 1
+        await self.ws.send(json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params or {}}))
+        while True:
+            message = json.loads(await asyncio.wait_for(self.ws.recv(), 5))
+            if message.get("id") == self.next_id:
+                return message
+            self.notifications.append(message)
+
+    async def notification(self, timeout: float = 5) -> dict:
+        if self.notifications:
+            return self.notifications.pop(0)
+        return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+
+    async def auth(self) -> dict:
+        ts = int(time.time() * 1000)
+        sig = hmac.new(b"alice-secret", f"{ts}\n{ts}\n".encode(), hashlib.sha256).hexdigest()
+        return await self.call(
+            "public/auth",
+            {"grant_type": "client_signature", "client_id": "AliceKey", "timestamp": ts, "nonce": str(ts), "data": "",
+             "signature": sig},
+        )  # fmt: skip
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def test_public_test_and_the_envelope(mockexchange):
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            reply = await Client(ws).call("public/test")
+            assert reply["result"] == {"version": "1.2.26"} and reply["id"] == 1
+            assert reply["testnet"] is True and reply["usDiff"] == reply["usOut"] - reply["usIn"]
+
+    run(go())
+
+
+def test_private_needs_auth_then_the_connection_is_bound(mockexchange, deribit):
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            client = Client(ws)
+            refused = await client.call("private/get_positions", {"currency": "BTC"})
+            assert refused["error"]["code"] == 13009
+            grant = await client.auth()
+            assert grant["result"]["access_token"] and "connection" in grant["result"]["scope"]
+            assert (await client.call("private/get_positions", {"currency": "BTC"}))["result"] == []
+            token = grant["result"]["access_token"]
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            other = await Client(ws).call("private/get_positions", {"access_token": token})
+            assert other["error"]["code"] == 13009  # a connection-scoped token works on its own connection only
+
+    run(go())
+
+
+def test_fills_notify_changes_trades_and_portfolio(mockexchange, deribit):
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            client = Client(ws)
+            await client.auth()
+            channels = [
+                "user.changes.future.BTC.raw",
+                "user.trades.any.any.raw",
+                "user.portfolio.btc",
+                "user.changes.ETH-PERPETUAL.100ms",
+            ]
+            subscribed = await client.call("private/subscribe", {"channels": channels})
+            assert subscribed["result"] == channels
+            await asyncio.to_thread(mockexchange.deribit_fill, "alice", "BTC-PERPETUAL", "buy", "100", "60000")
+            got = {}
+            for _ in range(3):
+                message = await client.notification()
+                assert message["method"] == "subscription" and "id" not in message
+                got[message["params"]["channel"]] = message["params"]["data"]
+            assert set(got) == {"user.changes.future.BTC.raw", "user.trades.any.any.raw", "user.portfolio.btc"}
+            change = got["user.changes.future.BTC.raw"]
+            assert change["instrument_name"] == "BTC-PERPETUAL"
+            assert change["positions"][0]["size"] == 100 and change["trades"][0]["direction"] == "buy"
+            [trade] = got["user.trades.any.any.raw"]
+            assert trade["amount"] == 100 and trade["price"] == 60000 and trade["instrument_name"] == "BTC-PERPETUAL"
+            assert got["user.portfolio.btc"]["currency"] == "BTC"
+
+    run(go())
+
+
+def test_other_users_fills_are_not_sent(mockexchange, deribit):
+    mockexchange.create_deribit_account("bob", balances={"BTC": "1"})
+
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            client = Client(ws)
+            await client.auth()
+            await client.call("private/subscribe", {"channels": ["user.trades.any.any.raw"]})
+            await asyncio.to_thread(mockexchange.deribit_fill, "bob", "BTC-PERPETUAL", "buy", "10", "60000")
+            await asyncio.to_thread(mockexchange.deribit_fill, "alice", "ETH-PERPETUAL", "sell", "5", "3000")
+            message = await client.notification()
+            assert message["params"]["data"][0]["instrument_name"] == "ETH-PERPETUAL"
+
+    run(go())
+
+
+def test_subscribe_errors(mockexchange, deribit):
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            client = Client(ws)
+            assert (await client.call("private/subscribe", {"channels": ["user.trades.any.any.raw"]}))["error"][
+                "code"
+            ] == 13009
+            await client.auth()
+            bad = await client.call("private/subscribe", {"channels": ["user.trades.perp.any.raw"]})
+            assert bad["error"]["code"] == -32602 and bad["error"]["data"]["param"] == "channels"
+            assert (await client.call("private/unsubscribe_all"))["result"] == "ok"
+
+    run(go())
+
+
+def test_heartbeat_and_errors(mockexchange):
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            client = Client(ws)
+            assert (await client.call("public/set_heartbeat", {"interval": 1}))["error"]["code"] == -32602
+            assert (await client.call("public/nope"))["error"]["code"] == -32601
+            await ws.send("{oops")
+            assert json.loads(await ws.recv())["error"]["code"] == -32700
+            await ws.send(
+                json.dumps({"jsonrpc": "2.0", "id": 1, "method": "public/test", "params": {"p": "x" * 40000}})
+            )
+            assert json.loads(await ws.recv())["error"]["code"] == -32600
+            await ws.send(json.dumps({"jsonrpc": "2.0", "method": "public/test"}))
+            assert json.loads(await ws.recv())["error"]["code"] == 11050
+            assert (await client.call("public/set_heartbeat", {"interval": 10}))["result"] == "ok"
+            assert (await client.call("public/disable_heartbeat"))["result"] == "ok"
+
+    run(go())
+
+
+def test_the_heartbeat_sends_test_requests(mockexchange, monkeypatch):
+    from mockexchange.venues.deribit import websocket as deribit_websocket
+
+    monkeypatch.setattr(deribit_websocket, "MIN_HEARTBEAT_S", 1)
+
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            client = Client(ws)
+            assert (await client.call("public/set_heartbeat", {"interval": 1}))["result"] == "ok"
+            beat = await client.notification(timeout=3)
+            assert beat == {"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "test_request"}}
+            assert (await client.call("public/test"))["result"]["version"]
+
+    run(go())
+
+
+def test_ccxt_pro_watch_balance_channels_are_accepted(mockexchange, deribit):
+    channels = ["user.portfolio.BTC", "user.portfolio.ETH", "user.portfolio.SOL", "user.portfolio.USDC"]
+
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            client = Client(ws)
+            await client.auth()
+            assert (await client.call("private/subscribe", {"channels": channels}))["result"] == channels
+
+    run(go())
