@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from mockexchange.admin import routes as admin_routes
 from mockexchange.auth.deribit_auth import DeribitAuth
@@ -24,6 +26,7 @@ from mockexchange.core.ledger import IdFactory, Ledger
 from mockexchange.journal import Journal, JournalMiddleware
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.settings import Settings
+from mockexchange.venues.deribit import journaling as deribit_journaling
 from mockexchange.venues.deribit import routes as deribit_routes
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.kalshi import profiles as kalshi_profiles
@@ -64,6 +67,17 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     return json_response({"error": {"code": "method_not_allowed", "message": "method not allowed"}}, 405, headers)
 
 
+def _journal_venue(deribit: DeribitContext) -> Callable[[Scope], str | None]:
+    """Which venue's journal entry a request is (None: not journaled, e.g. the admin API)."""
+
+    def venue_of(scope: Scope) -> str | None:
+        if scope["path"].startswith("/trade-api/"):
+            return "kalshi"
+        return deribit_journaling.venue_of(deribit, scope)
+
+    return venue_of
+
+
 def build_app(
     settings: Settings | None = None,
     *,
@@ -89,10 +103,11 @@ def build_app(
         ws_queue_size=settings.ws_queue_size,
         signalplus_prefix=settings.signalplus_prefix,
     )
+    journal = Journal(wall_clock, settings.journal_size)
+    deribit.on_message = deribit_journaling.message_recorder(journal)
     control = Control(ledger, keys, book, deribit_keys, tokens)
     control.reset_deribit()  # the default instruments and index prices
     scenarios = Scenarios(control)
-    journal = Journal(wall_clock, settings.journal_size)
     generated = GeneratedResponses(settings.generated_responses, settings.profile)
     kalshi = KalshiContext(
         ledger=ledger,
@@ -110,7 +125,7 @@ def build_app(
     asgi = Starlette(
         routes=route_list,
         exception_handlers={404: _not_found, 405: _method_not_allowed},
-        middleware=[Middleware(JournalMiddleware, journal=journal)],
+        middleware=[Middleware(JournalMiddleware, journal=journal, venue_of=_journal_venue(deribit))],
     )
     return MockApp(
         settings, ledger, keys, control, scenarios, kalshi, asgi, journal, generated=generated, book=book,

@@ -141,6 +141,12 @@ def _serve_scenario(args: argparse.Namespace, settings: Settings, scenario, url:
     for key in loaded["keys"]:
         where = f", private key {key['private_key_path']}" if "private_key_path" in key else " (public key given)"
         print(f"  user {key['user_id']!r}: key id {key['key_id']}{where}")
+    if loaded["deribit_keys"]:
+        base = f"http://{args.host}:{args.port}"
+        print(f"mockexchange: Deribit API {base}/api/v2 (websocket ws://{args.host}:{args.port}/ws/api/v2)")
+    for key in loaded["deribit_keys"]:
+        bound = "" if key["subaccount_id"] is None else f" (subaccount {key['subaccount_id']})"
+        print(f"  user {key['user_id']!r}{bound}: client id {key['client_id']}, client secret {key['client_secret']}")
     if args.speed is not None:
         timeline = f"playing at speed {args.speed:g} once ready"
     elif args.step:

@@ -8,13 +8,17 @@ nothing. A websocket command is checked when it arrives, because only its first 
 
 The rules (`problems`) are those of `mockexchange.contract.requests`, plus `auth.signature` for a request refused with
 a 401 (the detail is the mock's diagnosis) and `schema.unavailable` when the committed slices cannot be found.
+
+Deribit (and its SignalPlus gateway dialect) has no schema slice: its entries are judged by the venue's own validation.
+The venue's route leaves a `JournalNote` in the ASGI scope (the JSON-RPC method, the client id, the problems its refusal
+names) and the middleware records it with the status; a websocket message is recorded by `record_message`.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,8 +33,19 @@ from mockexchange.core.clock import Clock
 DEFAULT_SIZE = 10_000
 COMMAND_CHARS = 2_000  # of a websocket command's text, kept for reading (a command may be 64 KiB)
 TRANSPORTS = ("rest", "ws")
+VENUES = ("kalshi", "deribit", "signalplus")
+JOURNAL_NOTE = "mockexchange.journal"  # the ASGI scope key of a venue's `JournalNote`
 _KEY_HEADER = b"kalshi-access-key"
 _AUTH_HEADER = b"x-mockexchange-auth"
+
+
+@dataclass(slots=True)
+class JournalNote:
+    """What a venue's route knows about a request that the HTTP layer does not (left in the scope: JOURNAL_NOTE)."""
+
+    operation: str | None
+    key_id: str | None
+    problems: list[Problem]
 
 
 @dataclass(slots=True)
@@ -42,12 +57,12 @@ class JournalEntry:
     method: str | None  # None for a websocket command
     path: str  # as sent, percent escapes untouched
     query_string: str
-    key_id: str | None  # the KALSHI-ACCESS-KEY header, if sent
+    key_id: str | None  # the KALSHI-ACCESS-KEY header, if sent; Deribit: the client id, if known
     status: int | None  # HTTP status (101 for an accepted websocket upgrade); None for a websocket command
     auth: str | None = None  # the mock's diagnosis of a 401 (its X-Mockexchange-Auth header)
     command: str | None = None  # a websocket command's text
     replies: list[str] | None = None  # what answered a command: reply types, "error <code>" for errors
-    operation: str | None = None  # operationId (REST) or cmd (websocket); None: the schema has no such operation
+    operation: str | None = None  # operationId (REST) or cmd (websocket); Deribit: the JSON-RPC method
     problems: list[Problem] | None = None  # None until checked
 
     @property
@@ -59,7 +74,8 @@ class JournalEntry:
         if self.command is not None:
             return f"ws command {self.command} -> {', '.join(self.replies or []) or 'no reply'}"
         query = f"?{self.query_string}" if self.query_string else ""
-        return f"{self.method} {self.path}{query} -> {self.status}"
+        rpc = f" {self.operation}" if self.venue != "kalshi" and self.operation else ""  # POST /api/v2 hides it
+        return f"{self.method} {self.path}{query}{rpc} -> {self.status}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -105,27 +121,46 @@ class Journal:
         key_id: str | None,
         status: int,
         auth: str | None = None,
+        venue: str | None = None,
+        note: JournalNote | None = None,
     ) -> None:
+        """`venue` defaults to the journal's; a venue without a schema slice is judged by its `note` (none: no
+        problems unless the mock had no route for it)."""
+        venue = venue or self.venue
         now = self.wall_clock.now()
+        entry = JournalEntry(0, now, venue, transport, method, path, query_string, key_id, status, auth)
+        if note is not None:
+            entry.operation, entry.key_id, entry.problems = note.operation, note.key_id or key_id, note.problems
+        elif venue != "kalshi":
+            entry.problems = _unrouted(method, path, status)
         with self._lock:
             self._seq += 1
-            self._entries.append(
-                JournalEntry(self._seq, now, self.venue, transport, method, path, query_string, key_id, status, auth)
-            )
+            entry.seq = self._seq
+            self._entries.append(entry)
 
     def record_command(
         self, path: str, key_id: str | None, text: str | bytes, replies: Sequence[Mapping[str, Any]]
     ) -> None:
         operation, problems = _check_command(text)
-        shown = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-        if len(shown) > COMMAND_CHARS:
-            shown = shown[:COMMAND_CHARS] + "..."
+        shown = _shown(text)
         now = self.wall_clock.now()
         with self._lock:
             self._seq += 1
             entry = JournalEntry(self._seq, now, self.venue, "ws", None, path, "", key_id, None)
             entry.command, entry.replies = shown, [_reply(r) for r in replies]
             entry.operation, entry.problems = operation, problems
+            self._entries.append(entry)
+
+    def record_message(
+        self, venue: str, path: str, key_id: str | None, text: str | bytes, replies: list[str], note: JournalNote
+    ) -> None:
+        """A websocket message of a venue judged by its own validation (Deribit's JSON-RPC over the websocket)."""
+        now = self.wall_clock.now()
+        with self._lock:
+            self._seq += 1
+            entry = JournalEntry(self._seq, now, venue, "ws", None, path, "", note.key_id or key_id, None)
+            entry.command, entry.replies = _shown(text), replies
+            entry.operation, entry.problems = note.operation, note.problems
             self._entries.append(entry)
 
     def entries(self, **filters: Any) -> list[JournalEntry]:
@@ -141,6 +176,7 @@ class Journal:
     def _read(
         self,
         *,
+        venue: str | None = None,
         transport: str | None = None,
         operation: str | None = None,
         status: int | None = None,
@@ -149,6 +185,8 @@ class Journal:
         since: int | None = None,
         limit: int | None = None,
     ) -> tuple[list[JournalEntry], int]:
+        if venue is not None and venue not in VENUES:
+            raise ValueError(f"venue must be one of {', '.join(VENUES)}")
         if transport is not None and transport not in TRANSPORTS:
             raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}")
         if limit is not None and limit < 0:
@@ -157,6 +195,8 @@ class Journal:
             entries, last_seq = list(self._entries), self._seq
         if since is not None:
             entries = [e for e in entries if e.seq > since]
+        if venue is not None:
+            entries = [e for e in entries if e.venue == venue]
         if transport is not None:
             entries = [e for e in entries if e.transport == transport]
         if status is not None:
@@ -197,6 +237,20 @@ def _check(entry: JournalEntry) -> None:
     entry.operation, entry.problems = operation, problems
 
 
+def _unrouted(method: str | None, path: str, status: int) -> list[Problem]:
+    # A venue judged by its routes: no route answered (the route leaves a note whenever it answers).
+    if status == 404:
+        return [problem("operation.unknown", f"{method} {path}: the venue has no endpoint here")]
+    if status == 405:
+        return [problem("operation.method", f"{method} {path}: the venue's endpoint here does not take {method}")]
+    return []
+
+
+def _shown(text: str | bytes) -> str:
+    shown = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return shown if len(shown) <= COMMAND_CHARS else shown[:COMMAND_CHARS] + "..."
+
+
 def _check_command(text: str | bytes) -> tuple[str | None, list[Problem]]:
     try:
         return kalshi_command_rules().check(text)
@@ -219,16 +273,28 @@ def _header(headers: Iterable[tuple[bytes, bytes]] | None, name: bytes) -> str |
 
 
 class JournalMiddleware:
-    """Records each HTTP request and websocket upgrade under `prefix` when its response starts (before the client can
-    have it). Anything else (the admin API) passes untouched."""
+    """Records each HTTP request and websocket upgrade of a venue when its response starts (before the client can have
+    it). `venue_of` names the venue of a request (None: not journaled); by default Kalshi's, under `prefix`. Anything
+    else (the admin API) passes untouched."""
 
-    def __init__(self, app: ASGIApp, journal: Journal, prefix: str = "/trade-api/") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        journal: Journal,
+        prefix: str = "/trade-api/",
+        venue_of: Callable[[Scope], str | None] | None = None,
+    ) -> None:
         self.app = app
         self.journal = journal
         self.prefix = prefix
+        self.venue_of = venue_of or self._kalshi
+
+    def _kalshi(self, scope: Scope) -> str | None:
+        return "kalshi" if scope["path"].startswith(self.prefix) else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or not scope["path"].startswith(self.prefix):
+        venue = self.venue_of(scope) if scope["type"] in ("http", "websocket") else None
+        if venue is None:
             await self.app(scope, receive, send)
             return
         recorded = False
@@ -242,9 +308,11 @@ class JournalMiddleware:
                 scope.get("method", "GET"),  # a websocket upgrade is a GET
                 raw_path.decode("latin-1").split("?", 1)[0],
                 scope.get("query_string", b"").decode("latin-1"),
-                _header(scope.get("headers"), _KEY_HEADER),
+                _header(scope.get("headers"), _KEY_HEADER) if venue == "kalshi" else None,
                 status,
                 _header(headers, _AUTH_HEADER) if status == 401 else None,
+                venue,
+                scope.get(JOURNAL_NOTE),
             )
 
         async def journaled_send(message: Message) -> None:

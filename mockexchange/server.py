@@ -165,9 +165,9 @@ class MockServer(Control):
     # -- the request journal ------------------------------------------------------------------------------------------
 
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
-        """The journaled requests that pass every filter given (`transport`, `operation`, `status`, `invalid`,
-        `key_id`, `since`, `limit`), oldest first, as `GET /_admin/requests` lists them; `app.journal.entries(...)`
-        gives the entries themselves."""
+        """The journaled requests that pass every filter given (`venue`, `transport`, `operation`, `status`,
+        `invalid`, `key_id`, `since`, `limit`), oldest first, as `GET /_admin/requests` lists them;
+        `app.journal.entries(...)` gives the entries themselves."""
         return self.app.journal.read(**filters)["requests"]
 
     def clear_requests(self) -> None:

@@ -24,3 +24,16 @@ def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | Non
 def header_safe(text: str) -> str:
     """Header values are latin-1 on the wire; keep a diagnosis printable whatever it quotes."""
     return text.encode("latin-1", "backslashreplace").decode("latin-1").replace("\r", " ").replace("\n", " ")
+
+
+async def next_message(websocket: Any) -> str | bytes | None:
+    """The next text or binary message a websocket client sent; None once it has disconnected."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        data = message.get("text")
+        if data is None:
+            data = message.get("bytes")
+        if data is not None:
+            return data

@@ -22,7 +22,9 @@ def errors_of(tmp_path: Path, text: str, name: str = "s.yaml") -> list[str]:
     return [e.removeprefix(prefix) for e in caught.value.errors]
 
 
-@pytest.mark.parametrize("name", ["fed-decision.yaml", "fcm-subtraders.yaml", "busy-market.yaml"])
+@pytest.mark.parametrize(
+    "name", ["fed-decision.yaml", "fcm-subtraders.yaml", "busy-market.yaml", "deribit-btc-book.yaml"]
+)
 def test_the_shipped_scenarios_are_valid(name):
     scenario = load_file(FIXTURES / name)
     assert scenario.name == name.removesuffix(".yaml") and scenario.steps and scenario.start is not None
@@ -94,8 +96,8 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "not '0'",
         "16: steps[0].settle.result: required",
         "17: steps[1].at: unknown field (steps run in order; use a `wait: SECONDS` step between them)",
-        "18: steps[2]: unknown step 'fil' (one of: fill, settle, deposit, withdrawal, order, cancel_order, wait, "
-        "burst)",
+        "18: steps[2]: unknown step 'fil' (one of: fill, settle, deposit, withdrawal, order, cancel_order, "
+        "deribit_fill, deribit_deposit, index_price, mark_price, volatility, wait, burst)",
         '19: steps[3].fill.count: must be a quoted decimal string: write "1.5" (money is never a float; unquoted, '
         "YAML reads 1.5 as a binary float)",
         "19: steps[3].fill.price: must be a decimal string between 0 and 1 (exclusive), at most 4 places, e.g. "
@@ -105,7 +107,8 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "22: steps[6].burst.fills: must be an integer from 1 to 1000000, not 0",
         "22: steps[6].burst.users: must be a non-empty list",
         "23: steps[7]: a step is a mapping with exactly one of: fill, settle, deposit, withdrawal, order, "
-        "cancel_order, wait, burst (found: wait, settle)",
+        "cancel_order, deribit_fill, deribit_deposit, index_price, mark_price, volatility, wait, burst "
+        "(found: wait, settle)",
     ]
 
 
@@ -154,7 +157,8 @@ def test_broken_yaml_a_missing_file_and_the_wrong_shape(tmp_path):
         "3: not valid YAML: expected ',' or ']', but got '<stream end>'"
     ]
     assert errors_of(tmp_path, "- a list\n") == [
-        "1: must be a mapping with fields scenario, description, settings, users, events, markets, positions, steps"
+        "1: must be a mapping with fields scenario, description, settings, users, events, markets, positions, "
+        "deribit, steps"
     ]
     assert errors_of(tmp_path, "users: {user_id: a}\nsteps: 3\n") == [
         "1: users: must be a list",

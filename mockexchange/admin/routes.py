@@ -82,6 +82,7 @@ def _operation(method: Callable[..., dict[str, Any]], open_to_all: bool) -> Call
 
 # The journal's filters and how a query string value becomes each one's argument.
 _JOURNAL_FILTERS: dict[str, Callable[[str], Any]] = {
+    "venue": str,
     "transport": str,
     "operation": str,
     "key_id": str,

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockexchange.contract.slicing import resolve
+from mockexchange.venues.kalshi.params import GO_SPACE
 
 GO_INT32_MAX = 2**31 - 1
 SUBACCOUNT_MAX = 63
 # An empty value counts as absent (Go reads "" as no filter).
 # One comma-separated list item: no empty items and no blank ones (the server trims each item).
-_ITEM = r"\s*[^,\s][^,]*"
+# (Spelled out, not `\s`: regex engines disagree on what `\s` covers, and the server trims Go's set.)
+_ITEM = f"[{GO_SPACE}]*[^,{GO_SPACE}][^,]*"
 
 COUNT_FILTER_VALUES = ("position", "total_traded")
 
@@ -47,8 +49,9 @@ class StatusRule:
 
 
 def _list_of(values: tuple[str, ...]) -> str:
-    one = "|".join(values)
-    return rf"^$|^({one})(,({one}))*$"
+    """A comma-separated list of these values, each maybe padded with what the server trims."""
+    one = f"[{GO_SPACE}]*({'|'.join(values)})[{GO_SPACE}]*"
+    return rf"^$|^{one}(,{one})*$"
 
 
 PARAMETER_RULES: tuple[ParameterRule, ...] = (

@@ -20,8 +20,25 @@ STEP_OPERATIONS = {
     "withdrawal": "withdrawal",
     "order": "create_order",
     "cancel_order": "cancel_order",
+    "deribit_fill": "deribit_fill",
+    "deribit_deposit": "deribit_deposit",
+    "index_price": "set_index_price",
+    "mark_price": "set_mark_price",
+    "volatility": "set_volatility",
 }
 STEP_KINDS = (*STEP_OPERATIONS, "wait", "burst")
+
+# The set-up of a `deribit:` section, in the order it runs, and the `Control` method each kind calls.
+DERIBIT_SETUP_OPERATIONS = {
+    "index_price": "set_index_price",
+    "deribit_instrument": "list_instrument",
+    "deribit_account": "create_deribit_account",
+    "deribit_subaccount": "create_deribit_subaccount",
+    "deribit_key": "create_deribit_key",
+    "deribit_position": "deribit_fill",
+    "volatility": "set_volatility",
+    "mark_price": "set_mark_price",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +56,8 @@ class Origin:
 
 @dataclass(frozen=True, slots=True)
 class Op:
-    """One thing to do: `kind` is a step kind, or `account` / `key` / `market` / `position` during set-up.
+    """One thing to do: `kind` is a step kind, or `account` / `key` / `market` / `position` (or a Deribit set-up kind,
+    `DERIBIT_SETUP_OPERATIONS`) during set-up.
 
     `args` are the keyword arguments of the `Control` method (a key's are `KeySpec`'s fields; a wait's `seconds`;
     a burst's parameters)."""
@@ -57,7 +75,7 @@ class Scenario:
     description: str | None = None
     profile: str | None = None  # a hint: `serve --scenario` and the pytest plugin use it unless told otherwise
     start: datetime | None = None  # exchange time when the scenario is loaded
-    setup: list[Op] = field(default_factory=list)  # accounts, then keys, markets, opening positions
+    setup: list[Op] = field(default_factory=list)  # accounts, then keys, markets, opening positions; then Deribit's
     steps: list[Op] = field(default_factory=list)
 
     @property

@@ -42,7 +42,8 @@ class Scenarios:
     ) -> dict[str, Any]:
         """Load a scenario (docs/scenarios.md) from a file `path` or an inline YAML/JSON `document`: forget the
         current state unless `reset` is false, apply its set-up, and leave its timeline for `step` (or run it all if
-        `run`). Generated keys are answered with their private PEM, also written to `key_dir` when given."""
+        `run`). Generated keys are answered with their private PEM, also written to `key_dir` when given; Deribit keys
+        (`deribit_keys`) with their client id and secret."""
         if (path is None) == (document is None):
             raise ControlError("give a scenario `path` or an inline `document`, not both")
         if path is not None and (not isinstance(path, str) or not path):
@@ -83,7 +84,7 @@ class Scenarios:
             session.set_up()
             self._session = session
         ran = session.run(None) if run else []
-        return {**session.status(), "keys": session.keys, "ran_steps": len(ran)}
+        return {**session.status(), "keys": session.keys, "deribit_keys": session.deribit_keys, "ran_steps": len(ran)}
 
     def step(self, count: int = 1) -> dict[str, Any]:
         """Run the next `count` steps of the loaded scenario's timeline (fewer if fewer are left)."""

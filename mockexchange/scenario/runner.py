@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mockexchange.control import ControlError, clock_status
-from mockexchange.scenario.model import STEP_OPERATIONS, Op, Scenario
+from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_OPERATIONS, Op, Scenario
 
 if TYPE_CHECKING:
     from mockexchange.control import Control
@@ -47,6 +47,7 @@ class ScenarioSession:
         self.scenario = scenario
         self.key_dir = key_dir
         self.keys: list[dict[str, Any]] = []
+        self.deribit_keys: list[dict[str, Any]] = []  # client id and secret of each `deribit.accounts[].keys[]`
         self.next_step = 0
         self.error: str | None = None
         self.speed: float | None = None
@@ -66,6 +67,10 @@ class ScenarioSession:
                 self._call(op, self.control.create_market)
             elif op.kind == "position":
                 self._call(op, self.control.fill)
+            elif op.kind in DERIBIT_SETUP_OPERATIONS:
+                answer = self._call(op, getattr(self.control, DERIBIT_SETUP_OPERATIONS[op.kind]))
+                if op.kind == "deribit_key":
+                    self.deribit_keys.append(answer)
             else:  # pragma: no cover - the schema builds only these
                 raise AssertionError(op.kind)
 

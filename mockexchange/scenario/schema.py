@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,10 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mockexchange.control import ControlError
+from mockexchange.core.instruments import InstrumentError, parse_instrument_name
 from mockexchange.core.ledger import MAX_SUBACCOUNT
 from mockexchange.core.money import MoneyError, parse_count, parse_dollars, parse_price
-from mockexchange.scenario.model import STEP_KINDS, Op, Origin, Scenario
+from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
 
 INLINE_SOURCE = "<document>"
 MAX_BURST_FILLS = 1_000_000
@@ -173,6 +174,42 @@ def timestamp(node: Node) -> datetime:
     return when
 
 
+def _decimal(sign: str) -> Callable[[str], Decimal]:
+    def parse(value: str) -> Decimal:
+        try:
+            parsed = Decimal(value)
+        except InvalidOperation:
+            raise MoneyError("not a decimal") from None
+        if not parsed.is_finite() or (sign == "positive" and parsed <= 0) or (sign == "non-negative" and parsed < 0):
+            raise MoneyError(f"not {sign}")
+        return parsed
+
+    return parse
+
+
+def deribit_amount(node: Node) -> str:
+    """Deribit amounts (USD for inverse futures, the coin otherwise), prices and index prices: positive decimals."""
+    return _money(node, 'a positive decimal string, e.g. "10000" or "0.5"', '"10000"', _decimal("positive"))
+
+
+def deribit_balance(node: Node) -> str:
+    return _money(node, 'a decimal string >= 0, e.g. "10" or "2.5"', '"10"', _decimal("non-negative"))
+
+
+def deribit_signed(node: Node) -> str:
+    """A fee (negative is a rebate) or a cash movement (negative is a withdrawal)."""
+    return _money(node, 'a decimal string, e.g. "0.0003" or "-1.5"', '"0.0003"', _decimal("finite"))
+
+
+def instrument(node: Node) -> str:
+    value = text(node)
+    try:
+        parse_instrument_name(value)
+    except InstrumentError as exc:
+        raise _Invalid(f"unknown instrument: {exc}") from None
+    return value
+
+
 _CONSTRUCT = yaml.constructor.SafeConstructor()
 SUBACCOUNT = integer(0, MAX_SUBACCOUNT)
 SIDE = one_of("yes", "no")
@@ -202,6 +239,59 @@ TRANSFER = {
     "fee_cents": Field(integer(0)),
     "id": Field(text),
 }
+# Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
+DIRECTION = one_of("buy", "sell")
+DERIBIT_ID = integer(1)
+DERIBIT_FILL = {
+    "user_id": Field(text, required=True),
+    "instrument_name": Field(instrument, required=True),
+    "direction": Field(DIRECTION, required=True),
+    "amount": Field(deribit_amount, required=True),
+    "price": Field(deribit_amount, required=True),
+    "subaccount_id": Field(DERIBIT_ID),
+    "fee": Field(deribit_signed),
+    "order_id": Field(text),
+}
+INDEX_PRICE = {"index_name": Field(text, required=True), "price": Field(deribit_amount, required=True)}
+MARK_PRICE = {"instrument_name": Field(instrument, required=True), "price": Field(deribit_amount, required=True)}
+VOLATILITY = {
+    "volatility": Field(deribit_amount, required=True),
+    "currency": Field(text),
+    "instrument_name": Field(instrument),
+}
+DERIBIT_DEPOSIT = {
+    "user_id": Field(text, required=True),
+    "currency": Field(text, required=True),
+    "amount": Field(deribit_signed, required=True),
+    "subaccount_id": Field(DERIBIT_ID),
+}
+DERIBIT_KEY = {
+    "client_id": Field(text),
+    "client_secret": Field(text),
+    "subaccount_id": Field(DERIBIT_ID),
+    "scope": Field(text),
+}
+DERIBIT_SUBACCOUNT = {
+    "subaccount_id": Field(DERIBIT_ID),
+    "username": Field(text),
+    "balances": Field(lambda node: node),  # checked by _balances, which walks the mapping
+}
+DERIBIT_ACCOUNT = {
+    "user_id": Field(text, required=True),
+    "account_id": Field(DERIBIT_ID),
+    "username": Field(text),
+    "balances": Field(lambda node: node),
+    "subaccounts": Field(lambda node: node),
+    "keys": Field(lambda node: node),
+}
+DERIBIT = {
+    "index_prices": Field(lambda node: node),
+    "instruments": Field(lambda node: node),
+    "accounts": Field(lambda node: node),
+    "positions": Field(lambda node: node),
+    "volatility": Field(lambda node: node),
+    "mark_prices": Field(lambda node: node),
+}
 STEPS: dict[str, Mapping[str, Field]] = {
     "fill": FILL,
     "order": TRADE,
@@ -209,6 +299,11 @@ STEPS: dict[str, Mapping[str, Field]] = {
     "deposit": TRANSFER,
     "withdrawal": TRANSFER,
     "cancel_order": {"order_id": Field(text, required=True)},
+    "deribit_fill": DERIBIT_FILL,
+    "deribit_deposit": DERIBIT_DEPOSIT,
+    "index_price": INDEX_PRICE,
+    "mark_price": MARK_PRICE,
+    "volatility": VOLATILITY,
 }
 KEY = {
     "key_id": Field(text),
@@ -231,6 +326,7 @@ EVENT = {
     "markets": Field(lambda node: node, required=True),
 }
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
+
 TOP = {
     "scenario": Field(text),
     "description": Field(text),
@@ -239,6 +335,7 @@ TOP = {
     "events": Field(lambda node: node),
     "markets": Field(lambda node: node),
     "positions": Field(lambda node: node),
+    "deribit": Field(lambda node: node),
     "steps": Field(lambda node: node),
 }
 
@@ -361,6 +458,8 @@ class _Reader:
             position = self.fields(node, path, POSITION)
             if position is not None:
                 scenario.setup.append(Op("position", position, self.origin(node, path)))
+        if "deribit" in top:
+            scenario.setup += self.deribit(top["deribit"], "deribit")
         for node, path in self.items(top.get("steps"), "steps"):
             step = self.step(node, path)
             if step is not None:
@@ -419,7 +518,101 @@ class _Reader:
             burst = self.burst(value_node, where)
             return None if burst is None else Op("burst", burst, origin)
         args = self.fields(value_node, where, STEPS[kind])
+        if args is not None and kind == "volatility" and not self.one_target(value_node, where, args):
+            return None
         return None if args is None else Op(kind, args, origin)
+
+    def one_target(self, node: Node, path: str, args: Mapping[str, Any]) -> bool:
+        if ("currency" in args) == ("instrument_name" in args):
+            self.error(node, path, "give exactly one of currency (all its options) or instrument_name (one option)")
+            return False
+        return True
+
+    # -- Deribit -----------------------------------------------------------------------------------------------------
+
+    def deribit(self, node: Node, path: str) -> list[Op]:
+        """The `deribit:` set-up, in the order it runs: index prices, instruments, accounts with their subaccounts,
+        keys, opening positions, volatility, pinned marks (`model.DERIBIT_SETUP_OPERATIONS`)."""
+        section = self.fields(node, path, DERIBIT)
+        if section is None:
+            return []
+        ops: dict[str, list[Op]] = {kind: [] for kind in DERIBIT_SETUP_OPERATIONS}
+        index_node = section.get("index_prices")
+        for index_name, (value_node, where) in self.entries(index_node, f"{path}.index_prices").items():
+            try:
+                args = {"index_name": index_name, "price": deribit_amount(value_node)}
+            except _Invalid as exc:
+                self.error(value_node, where, str(exc))
+                continue
+            ops["index_price"].append(Op("index_price", args, self.origin(value_node, where)))
+        for item, where in self.items(section.get("instruments"), f"{path}.instruments"):
+            try:
+                args = {"instrument_name": instrument(item)}
+            except _Invalid as exc:
+                self.error(item, where, str(exc))
+                continue
+            ops["deribit_instrument"].append(Op("deribit_instrument", args, self.origin(item, where)))
+        for item, where in self.items(section.get("accounts"), f"{path}.accounts"):
+            self.deribit_account(item, where, ops)
+        for kind, name, schema in (
+            ("deribit_position", "positions", DERIBIT_FILL),
+            ("volatility", "volatility", VOLATILITY),
+            ("mark_price", "mark_prices", MARK_PRICE),
+        ):
+            for item, where in self.items(section.get(name), f"{path}.{name}"):
+                args = self.fields(item, where, schema)
+                if args is not None and (kind != "volatility" or self.one_target(item, where, args)):
+                    ops[kind].append(Op(kind, args, self.origin(item, where)))
+        return [op for kind_ops in ops.values() for op in kind_ops]
+
+    def deribit_account(self, node: Node, path: str, ops: dict[str, list[Op]]) -> None:
+        account, ok = self.partial_fields(node, path, DERIBIT_ACCOUNT)
+        subaccounts, keys = account.pop("subaccounts", None), account.pop("keys", None)
+        balances = self.balances(account.pop("balances", None), f"{path}.balances")
+        user_id = account.get("user_id")
+        if ok and balances is not None:
+            args = {**account, "balances": balances}
+            ops["deribit_account"].append(Op("deribit_account", args, self.origin(node, path)))
+        for item, where in self.items(subaccounts, f"{path}.subaccounts"):
+            sub, sub_ok = self.partial_fields(item, where, DERIBIT_SUBACCOUNT)
+            sub_balances = self.balances(sub.pop("balances", None), f"{where}.balances")
+            if sub_ok and sub_balances is not None and user_id is not None:
+                args = {"user_id": user_id, **sub, "balances": sub_balances}
+                ops["deribit_subaccount"].append(Op("deribit_subaccount", args, self.origin(item, where)))
+        for item, where in self.items(keys, f"{path}.keys"):
+            key = self.fields(item, where, DERIBIT_KEY)
+            if key is not None and user_id is not None:
+                ops["deribit_key"].append(Op("deribit_key", {"user_id": user_id, **key}, self.origin(item, where)))
+
+    def entries(self, node: Node | None, path: str) -> dict[str, tuple[Node, str]]:
+        """A mapping written in the file (`{BTC: "10"}`, `{btc_usd: "60000"}`): each key's value node and path."""
+        if node is None:
+            return {}
+        if not isinstance(node, MappingNode):
+            self.error(node, path, "must be a mapping")
+            return {}
+        found: dict[str, tuple[Node, str]] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            if not key:
+                self.error(key_node, path, "keys must be names")
+            elif key in found:
+                self.error(key_node, f"{path}.{key}", "given twice")
+            else:
+                found[key] = (value_node, f"{path}.{key}")
+        return found
+
+    def balances(self, node: Node | None, path: str) -> dict[str, str] | None:
+        """Balances per currency (`{BTC: "10", USDC: "50000"}`); None if any is wrong."""
+        balances: dict[str, str] = {}
+        ok = True
+        for currency, (value_node, where) in self.entries(node, path).items():
+            try:
+                balances[currency] = deribit_balance(value_node)
+            except _Invalid as exc:
+                self.error(value_node, where, str(exc))
+                ok = False
+        return balances if ok else None
 
     def burst(self, node: Node, path: str) -> dict[str, Any] | None:
         schema = {

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mockexchange.contract.specs import contracts_root
-from mockexchange.testing.client_plans import ClientRunError
+from mockexchange.testing.client_plans import ClientRunError, queue_json_lines
 from mockexchange.testing.clients import CCXT, clean_env, ensure_venv, venv_python
 
 SCRIPT_NAME = "ccxt_client.py"
@@ -53,13 +53,7 @@ class CcxtRun:
 
     def _read(self) -> None:
         assert self.process.stdout is not None
-        for line in self.process.stdout:
-            try:
-                event = json.loads(line)
-            except ValueError:
-                event = {"event": "stdout", "text": line.rstrip("\n")}
-            self._lines.put(event)
-        self._lines.put(None)  # the script closed its stdout: it has ended
+        queue_json_lines(self.process.stdout, self._lines)
 
     def diagnosis(self) -> str:
         self._stderr.flush()

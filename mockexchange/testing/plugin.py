@@ -7,7 +7,8 @@ Fixtures:
   scenario (a path relative to the rootdir) on a ManualClock, its timeline run to the end unless `scenario_run=False`.
   With `--mockexchange-strict-requests` (or the ini option `mockexchange_strict_requests = true`, or
   `@pytest.mark.mockexchange(strict_requests=True)`; the marker wins), the fixture's teardown fails the test when the
-  request journal holds a request the schema does not allow, naming each request and each rule it breaks.
+  request journal holds a request the schema does not allow (Deribit: a request the venue refused as malformed, of
+  an unknown method, with bad params or credentials), naming each request and each rule it breaks.
   In the generated-responses mode (`@pytest.mark.mockexchange(generated_responses=SEED)`, or per request with the
   `X-Mockexchange-Generate` header) a failing test's report gets a section with the seed and the answers served.
 - `mockexchange_scenario`: the marked scenario's load result: its status and `keys` (each generated key's
@@ -101,7 +102,9 @@ def _fail_on_invalid_requests(server: MockServer) -> None:
     invalid = server.app.journal.entries(invalid=True)
     if not invalid:
         return
-    lines = [f"mockexchange: the client sent {len(invalid)} request(s) the schema does not allow:"]
+    # Kalshi's requests are judged by the schema slices, Deribit's by what the venue refused.
+    judge = "the schema" if all(e.venue == "kalshi" for e in invalid) else "the schema or the venue"
+    lines = [f"mockexchange: the client sent {len(invalid)} request(s) {judge} does not allow:"]
     for entry in invalid:
         lines.append(f"  {entry.describe()}")
         lines += [f"    {p['rule']}: {p['detail']}" for p in entry.problems or []]

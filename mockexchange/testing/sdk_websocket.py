@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mockexchange.server import MockServer
-from mockexchange.testing.client_plans import ClientRunError, kalshi_scripts
+from mockexchange.testing.client_plans import ClientRunError, kalshi_scripts, queue_json_lines
 from mockexchange.testing.client_portfolio import Key
 from mockexchange.testing.clients import clean_env, venv_python
 
@@ -99,13 +99,7 @@ class SdkWebsocketRun:
 
     def _read(self) -> None:
         assert self.process.stdout is not None
-        for line in self.process.stdout:
-            try:
-                event = json.loads(line)
-            except ValueError:
-                event = {"event": "stdout", "text": line.rstrip("\n")}
-            self._lines.put(event)
-        self._lines.put(None)  # the script closed its stdout: it has ended
+        queue_json_lines(self.process.stdout, self._lines)
 
     def _stderr_text(self) -> str:
         self._stderr.flush()

@@ -3,7 +3,7 @@ and the venue's settings. Also the one place a private call learns who is callin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from mockexchange.auth.deribit_auth import Authenticated, DeribitAuth
@@ -26,6 +26,8 @@ class DeribitContext:
     max_body_bytes: int = 32 * 1024  # Deribit: -32600 beyond 32 kB, for a body or a websocket frame
     ws_queue_size: int = 1000  # notifications and requests waiting per websocket connection; beyond it: close
     signalplus_prefix: str = "/api"
+    # Called for each websocket message before its reply is sent: (client id, text, JSON-RPC method, error or None).
+    on_message: Callable[[str | None, str | bytes, str | None, RpcError | None], None] | None = None
 
 
 def require_scope(caller: Authenticated, scope: str) -> None:

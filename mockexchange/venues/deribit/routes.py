@@ -6,6 +6,7 @@ authenticate a private one, run it, answer with the envelope. 200 on success; er
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -13,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mockexchange.venues.deribit import signalplus, websocket
+from mockexchange.auth.deribit_auth import Authenticated
+from mockexchange.venues.deribit import journaling, signalplus, websocket
 from mockexchange.venues.deribit.context import API_PREFIX, DeribitContext, http_caller
 from mockexchange.venues.deribit.envelope import RpcRequest, epoch_us, load_json, read_request, reply
 from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, TOO_LARGE, RpcError
@@ -33,17 +35,31 @@ def _query_params(query: str) -> dict[str, str]:
     return params
 
 
-async def _answer(ctx: DeribitContext, request: Request, path_method: str | None) -> tuple[Any, RpcRequest]:
+@dataclass(slots=True)
+class _Seen:
+    """What the journal learns while a request is answered, however far it got."""
+
+    method: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    caller: Authenticated | None = None
+
+
+async def _answer(
+    ctx: DeribitContext, request: Request, path_method: str | None, seen: _Seen
+) -> tuple[Any, RpcRequest]:
+    seen.method = path_method
     raw = await request.body()
     if len(raw) > ctx.max_body_bytes:
         raise RpcError(TOO_LARGE, f"the body has {len(raw)} bytes; Deribit takes at most {ctx.max_body_bytes}")
     rpc = read_request(load_json(raw)) if raw.strip() else RpcRequest(None)
     name = path_method or rpc.method
+    seen.method, seen.params = name, rpc.params
     if name is None:
         raise RpcError(BAD_REQUEST, "no method: POST /api/v2 needs a body with method, e.g. private/get_positions")
     query = request.scope.get("query_string", b"").decode("latin-1")
     query_params = _query_params(query)
     params = Params({**query_params, **rpc.params}, from_query=bool(query_params))
+    seen.params = dict(params.values)
     if name in WS_ONLY:
         raise RpcError(METHOD_NOT_FOUND, f"{name} is served on the websocket ({API_PREFIX} is HTTP)")
     method = METHODS.get(name)
@@ -61,6 +77,7 @@ async def _answer(ctx: DeribitContext, request: Request, path_method: str | None
             raw.decode("utf-8", "replace"),
             params.get("access_token"),
         )
+    seen.caller = call.caller
     return run(method, call), rpc
 
 
@@ -71,20 +88,29 @@ def _endpoint(ctx: DeribitContext, with_method: bool) -> Any:
         path_method = None
         if with_method:
             path_method = f"{request.path_params['scope']}/{request.path_params['method']}"
+        seen = _Seen()
         try:
-            result, rpc = await _answer(ctx, request, path_method)
+            result, rpc = await _answer(ctx, request, path_method, seen)
             request_id = rpc.id
             body = reply(request_id, us_in=us_in, us_out=epoch_us(ctx.wall_clock), testnet=ctx.testnet, result=result)
+            _note(request, seen, None)
             return json_response(body)
         except RpcError as error:
             status = 413 if error.code == TOO_LARGE[0] else error.http_status
+            _note(request, seen, error)
             return _error(ctx, error, us_in, status, await _request_id(request))
         except Exception as exc:  # a bug of ours: Deribit's shape, and what broke
             log.exception("unhandled error in %s", request.url.path)
             error = RpcError(ERROR, f"internal error in the mock: {type(exc).__name__}: {exc}")
+            _note(request, seen, error)
             return _error(ctx, error, us_in, 500, await _request_id(request))
 
     return handle
+
+
+def _note(request: Request, seen: _Seen, error: RpcError | None) -> None:
+    key_id = journaling.client_id(request.headers, seen.params, seen.caller)
+    journaling.note(request.scope, seen.method, key_id, error)
 
 
 async def _request_id(request: Request) -> Any:

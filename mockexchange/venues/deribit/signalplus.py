@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockexchange.auth.deribit_errors import AuthFailure
+from mockexchange.venues.deribit import journaling
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.deribit.envelope import load_json
 from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, TOO_LARGE, RpcError, from_auth
@@ -46,7 +47,7 @@ def position(row: dict[str, Any]) -> dict[str, Any]:
     return {camel(k): int(v) if k == "leverage" else v for k, v in exact.items()}
 
 
-def _answer(ctx: DeribitContext, request: Request, raw: bytes) -> tuple[Any, Any]:
+def _answer(ctx: DeribitContext, request: Request, raw: bytes, seen: dict[str, Any]) -> tuple[Any, Any]:
     if len(raw) > ctx.max_body_bytes:
         raise RpcError(TOO_LARGE, f"the body has {len(raw)} bytes; the limit is {ctx.max_body_bytes}")
     document = load_json(raw) if raw.strip() else None
@@ -58,11 +59,14 @@ def _answer(ctx: DeribitContext, request: Request, raw: bytes) -> tuple[Any, Any
     if not isinstance(method_name, str) or not isinstance(params, dict):
         raise RpcError(BAD_REQUEST, "method must be a string and params an object")
     method_name = method_name.lstrip("/")
+    seen["method"] = method_name
     if method_name not in SERVED:
         raise RpcError(METHOD_NOT_FOUND, f"the mock's SignalPlus dialect serves {', '.join(SERVED)}")
+    seen["key_id"] = request.headers.get("authorization", "").partition(" ")[2].strip() or None  # the ApiKey
     caller = ctx.auth.authenticate_signalplus(request.headers)
     if isinstance(caller, AuthFailure):
         raise from_auth(caller)
+    seen["key_id"] = caller.credential.client_id
     translated = {_PARAMS.get(k, k): v for k, v in params.items()}
     call = Call(ctx, Params(translated), caller)
     result = run(METHODS[method_name], call)
@@ -75,10 +79,13 @@ def route(ctx: DeribitContext) -> Route:
     async def handle(request: Request) -> Response:
         raw = await request.body()
         rid = None
+        seen: dict[str, Any] = {}  # what the journal learns: the method, the client id once authenticated
         try:
-            rid, result = _answer(ctx, request, raw)
+            rid, result = _answer(ctx, request, raw, seen)
+            journaling.note(request.scope, seen.get("method"), seen.get("key_id"), None)
             return json_response({"rid": rid, "error": {"code": 0, "message": ""}, "result": result})
         except RpcError as error:
+            journaling.note(request.scope, seen.get("method"), seen.get("key_id"), error)
             rid = _rid(raw)
             status = error.http_status
             body = {"rid": rid, "error": {"code": error.code, "message": error.message}, "result": None}
@@ -88,6 +95,7 @@ def route(ctx: DeribitContext) -> Route:
             return json_response(body, status, {DIAGNOSIS_HEADER: header_safe(error.diagnosis)})
         except Exception as exc:  # a bug of ours
             log.exception("unhandled error in the SignalPlus dialect")
+            journaling.note(request.scope, seen.get("method"), seen.get("key_id"), None)
             body = {"rid": _rid(raw), "error": {"code": ERROR[0], "message": f"{type(exc).__name__}: {exc}"}}
             return json_response(body, 500)
 

@@ -40,6 +40,7 @@ from mockexchange.venues.deribit.errors import (
 )
 from mockexchange.venues.deribit.methods import METHODS, Call, run
 from mockexchange.venues.deribit.params import Params
+from mockexchange.web import next_message
 
 OVERFLOW_CLOSE_CODE = 1008
 MIN_HEARTBEAT_S = 10  # Deribit refuses shorter heartbeat intervals
@@ -88,19 +89,14 @@ class Connection:
                 await sender
 
     async def _read(self) -> None:
-        while True:
-            message = await self.websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            data = message.get("text")
-            if data is None:
-                data = message.get("bytes")
-            if data is not None:
-                await self._send(await self._answer(data))
+        while (data := await next_message(self.websocket)) is not None:
+            await self._send(await self._answer(data))
 
     async def _answer(self, data: str | bytes) -> dict[str, Any]:
         us_in = epoch_us(self.ctx.wall_clock)
         request_id = None
+        rpc = None
+        error: RpcError | None = None
         try:
             if len(data) > self.ctx.max_body_bytes:
                 raise RpcError(
@@ -114,13 +110,18 @@ class Connection:
                 raise RpcError(BAD_REQUEST, "a websocket request needs an id")
             if rpc.method is None:
                 raise RpcError(BAD_REQUEST, "no method")
-            result = await self._dispatch(rpc.method, Params(rpc.params))
-            return self._reply(request_id, us_in, result=result)
-        except RpcError as error:
-            return self._reply(request_id, us_in, error=error)
+            answer = self._reply(request_id, us_in, result=await self._dispatch(rpc.method, Params(rpc.params)))
+        except RpcError as exc:
+            error, answer = exc, self._reply(request_id, us_in, error=exc)
         except Exception as exc:  # a bug of ours: Deribit's shape, and what broke
             log.exception("unhandled error on the Deribit websocket")
-            return self._reply(request_id, us_in, error=RpcError(ERROR, f"internal error: {type(exc).__name__}: {exc}"))
+            error = RpcError(ERROR, f"internal error: {type(exc).__name__}: {exc}")
+            answer = self._reply(request_id, us_in, error=error)
+        if self.ctx.on_message is not None:  # the request journal, before the client has the reply
+            claimed = rpc.params.get("client_id") if rpc is not None else None
+            key_id = self.caller.credential.client_id if self.caller is not None else claimed
+            self.ctx.on_message(key_id if isinstance(key_id, str) else None, data, rpc and rpc.method, error)
+        return answer
 
     def _reply(self, request_id: Any, us_in: int, **outcome: Any) -> dict[str, Any]:
         us_out = epoch_us(self.ctx.wall_clock)

@@ -14,6 +14,8 @@ from mockexchange.venues.kalshi.errors import KalshiError, param_error, param_fo
 
 Kind = Literal["int", "str", "enum", "csv"]
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+# What Go's strings.TrimSpace trims (unicode.IsSpace); Python's str.strip() would also trim \x1c-\x1f.
+GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,7 @@ class Param:
         return value
 
     def _csv(self, operation: str, raw: str) -> tuple[str, ...]:
-        items = tuple(item.strip() for item in raw.split(","))
+        items = tuple(item.strip(GO_SPACE) for item in raw.split(","))
         if self.max_items is not None and len(items) > self.max_items:
             raise param_error(operation, self.field, "max", f"{self.name} takes at most {self.max_items} values")
         for item in items:

@@ -30,6 +30,7 @@ from mockexchange.core.events import Change
 from mockexchange.venues.kalshi.context import KalshiContext, authenticate_scope
 from mockexchange.venues.kalshi.errors import auth_error
 from mockexchange.venues.kalshi.subscriptions import BUFFER_OVERFLOW, SERVED_CHANNELS, Envelope, Subscriptions, error
+from mockexchange.web import next_message
 
 WS_PATH = "/trade-api/ws/v2"
 # Kalshi's close code after an overflow is not known; 1008 (policy violation) says the server ended it on purpose.
@@ -112,16 +113,9 @@ class Connection:
                 await task
 
     async def _read(self) -> None:
-        while True:
-            message = await self.websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            data = message.get("text")
-            if data is None:
-                data = message.get("bytes")
-            if data is not None:
-                self._note_interest(data)
-                self._put(data, from_loop=True)
+        while (data := await next_message(self.websocket)) is not None:
+            self._note_interest(data)
+            self._put(data, from_loop=True)
 
     def _note_interest(self, data: str | bytes) -> None:
         try:

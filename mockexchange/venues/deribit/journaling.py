@@ -1,0 +1,112 @@
+"""What the request journal learns from a Deribit request: which venue a path belongs to, the JSON-RPC method, the
+client id when known, and the problems named by what the venue refused. Deribit has no schema slice in the project,
+so the venue's own validation is the judge: an answered request has no problems, a refused one has one problem per
+refusal, by Deribit error code:
+
+- -32700 `jsonrpc.parse`; 11050 and -32600 `jsonrpc.request`; -32601 `method.unknown`;
+- -32602 `parameter.<reason>` (`data.reason` in snake case, e.g. `parameter.invalid_currency`) naming `data.param`;
+- 10000, 13004, 13009 `auth.token` (a token that is unknown, expired, rotated, of another connection, or missing on a
+  websocket) or `auth.signature` (any other refused credentials); 13021 `auth.scope`. The detail is the diagnosis.
+
+Other errors (`not_found` for an unknown instrument, the mock's own 500s) are answers, not problems of the request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from starlette.types import Scope
+
+from mockexchange.auth.deribit_auth import Authenticated, header
+from mockexchange.auth.deribit_errors import Reason
+from mockexchange.auth.deribit_signature import decode_basic
+from mockexchange.contract.requests import Problem, problem
+from mockexchange.journal import JOURNAL_NOTE, Journal, JournalNote
+from mockexchange.venues.deribit.context import API_PREFIX, WS_PATH, DeribitContext
+from mockexchange.venues.deribit.errors import (
+    AUTHORIZATION_REQUIRED,
+    BAD_REQUEST,
+    FORBIDDEN,
+    INVALID_CREDENTIALS,
+    INVALID_PARAMS,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+    TOO_LARGE,
+    UNAUTHORIZED,
+    RpcError,
+)
+
+_TOKEN_REASONS = {
+    reason.value
+    for reason in (Reason.UNKNOWN_TOKEN, Reason.EXPIRED_TOKEN, Reason.ROTATED_TOKEN, Reason.OTHER_CONNECTION)
+}
+_AUTH_CODES = {AUTHORIZATION_REQUIRED[0], INVALID_CREDENTIALS[0], UNAUTHORIZED[0]}
+_RULES = {
+    PARSE_ERROR[0]: "jsonrpc.parse",
+    BAD_REQUEST[0]: "jsonrpc.request",
+    TOO_LARGE[0]: "jsonrpc.request",
+    METHOD_NOT_FOUND[0]: "method.unknown",
+    FORBIDDEN[0]: "auth.scope",
+}
+
+
+def venue_of(ctx: DeribitContext, scope: Scope) -> str | None:
+    """The venue of a request: `deribit` (the native API and its websocket), `signalplus` (the gateway), or None."""
+    path = scope["path"]
+    if scope["type"] == "websocket":
+        return "deribit" if path == WS_PATH else None
+    if path == ctx.signalplus_prefix:
+        return "signalplus"
+    return "deribit" if path == API_PREFIX or path.startswith(API_PREFIX + "/") else None
+
+
+def problems(error: RpcError | None, method: str | None) -> list[Problem]:
+    if error is None:
+        return []
+    where = f" ({method})" if method else ""
+    if error.code == INVALID_PARAMS[0]:
+        data = error.data or {}
+        param, reason = str(data.get("param", "")), str(data.get("reason", "invalid"))
+        detail = error.diagnosis if error.diagnosis.startswith(param) else f"{param}: {error.diagnosis}"
+        rule = "parameter." + (re.sub(r"[^a-z0-9]+", "_", reason.lower()).strip("_") or "invalid")
+        return [problem(rule, detail + where)]
+    if error.code in _AUTH_CODES:
+        token = error.reason in _TOKEN_REASONS or (error.reason is None and error.code == UNAUTHORIZED[0])
+        return [problem("auth.token" if token else "auth.signature", error.diagnosis + where)]
+    rule = _RULES.get(error.code)
+    return [problem(rule, error.diagnosis + where)] if rule else []
+
+
+def client_id(headers: Mapping[str, str], params: Mapping[str, Any], caller: Authenticated | None) -> str | None:
+    """Who sent it: the authenticated caller, else what the Authorization header or `client_id` param claims."""
+    if caller is not None:
+        return caller.credential.client_id
+    scheme, _, rest = (header(headers, "Authorization") or "").strip().partition(" ")
+    if scheme.lower() == "basic":
+        decoded = decode_basic(rest.strip())
+        if isinstance(decoded, tuple):
+            return decoded[0]
+    elif scheme.lower() == "deri-hmac-sha256":
+        found = re.search(r"(?:^|,)\s*id\s*=\s*([^,\s]+)", rest, re.IGNORECASE)
+        if found:
+            return found.group(1)
+    claimed = params.get("client_id")
+    return claimed if isinstance(claimed, str) and claimed else None
+
+
+def note(scope: Scope, method: str | None, key_id: str | None, error: RpcError | None) -> None:
+    """Leave the journal's note of an HTTP request in its scope (the journal middleware records it)."""
+    scope[JOURNAL_NOTE] = JournalNote(method, key_id, problems(error, method))
+
+
+def message_recorder(journal: Journal) -> Callable[[str | None, str | bytes, str | None, RpcError | None], None]:
+    """The websocket's `on_message`: one journal entry per JSON-RPC message, its reply `result` or `error <code>`."""
+
+    def record(key_id: str | None, text: str | bytes, method: str | None, error: RpcError | None) -> None:
+        replies = [f"error {error.code}" if error is not None else "result"]
+        note = JournalNote(method, key_id, problems(error, method))
+        journal.record_message("deribit", WS_PATH, key_id, text, replies, note)
+
+    return record
