@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from mockexchange.contract.specs import contracts_root
 from mockexchange.server import MockServer
@@ -73,15 +73,3 @@ def run_plan(spec: ClientSpec, served: Served, calls: list[dict], tmp_dir: Path)
         return json.loads(done.stdout)["calls"]
     except (ValueError, KeyError):
         raise ClientRunError(f"{spec.name}: {script.name} printed no report:\n{done.stdout[-3000:]}") from None
-
-
-def queue_json_lines(stream: Any, lines: Any) -> None:
-    """Put each line a client script prints on `lines` as an event (JSON, else `{"event": "stdout", "text": ...}`),
-    then None when the script closes its stdout: the reader thread of the script runners."""
-    for line in stream:
-        try:
-            event = json.loads(line)
-        except ValueError:
-            event = {"event": "stdout", "text": line.rstrip("\n")}
-        lines.put(event)
-    lines.put(None)  # the script closed its stdout: it has ended

@@ -9,18 +9,15 @@ test can wait for one with a timeout instead of blocking on the pipe.
 from __future__ import annotations
 
 import json
-import queue
-import subprocess
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mockexchange.server import MockServer
-from mockexchange.testing.client_plans import ClientRunError, kalshi_scripts, queue_json_lines
+from mockexchange.testing.client_plans import ClientRunError, kalshi_scripts
 from mockexchange.testing.client_portfolio import Key
-from mockexchange.testing.clients import clean_env, venv_python
+from mockexchange.testing.clients import venv_python
+from mockexchange.testing.live_script import LiveScript
 
 SCRIPT_NAME = "kalshi_sdk_ws.py"
 STARTUP_TIMEOUT_S = (
@@ -68,63 +65,25 @@ class WsReport:
         return "\n".join(lines)
 
 
-class SdkWebsocketRun:
+class SdkWebsocketRun(LiveScript):
     """The script, running against `mock` with `key`, following `plan`. A context manager: leaving it kills the
     script if it still runs."""
 
     def __init__(self, venv: Path, mock: MockServer, key: Key, plan: dict[str, Any], tmp_dir: Path) -> None:
-        self.plan = {"timeout_s": MESSAGE_TIMEOUT_S, **plan}
-        plan_path = tmp_dir / "ws-plan.json"
-        plan_path.write_text(json.dumps(self.plan, indent=1))
-        self._stderr_path = tmp_dir / "ws-stderr.txt"
-        self._stderr = open(self._stderr_path, "w")  # noqa: SIM115 - closed in __exit__
-        self.events: list[dict[str, Any]] = []
-        self._lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self.process = subprocess.Popen(
-            [str(venv_python(venv)), "-I", str(kalshi_scripts() / SCRIPT_NAME), str(plan_path)],
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            text=True,
-            env=clean_env(
-                {
-                    "MOCKEXCHANGE_BASE_URL": mock.kalshi_url,
-                    "MOCKEXCHANGE_WS_URL": mock.kalshi_ws_url,
-                    "MOCKEXCHANGE_KEY_ID": key.key_id,
-                    "MOCKEXCHANGE_PEM_PATH": key.pem_path,
-                }
-            ),
-        )
-        self._reader = threading.Thread(target=self._read, daemon=True, name="sdk-ws-stdout")
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        queue_json_lines(self.process.stdout, self._lines)
-
-    def _stderr_text(self) -> str:
-        self._stderr.flush()
-        return self._stderr_path.read_text()
+        env = {
+            "MOCKEXCHANGE_BASE_URL": mock.kalshi_url,
+            "MOCKEXCHANGE_WS_URL": mock.kalshi_ws_url,
+            "MOCKEXCHANGE_KEY_ID": key.key_id,
+            "MOCKEXCHANGE_PEM_PATH": key.pem_path,
+        }
+        plan = {"timeout_s": MESSAGE_TIMEOUT_S, **plan}
+        super().__init__(venv_python(venv), kalshi_scripts() / SCRIPT_NAME, plan, tmp_dir, "ws", env)
 
     def report(self) -> WsReport:
-        return WsReport(self.events, self._stderr_text())
+        return WsReport(self.events, self.stderr_text())
 
-    def wait_for(self, kind: str, timeout: float) -> dict[str, Any]:
-        """The next event of this kind; `ClientRunError` (with what the script said) if it does not come in time."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            try:
-                event = self._lines.get(timeout=max(remaining, 0.001))
-            except queue.Empty:
-                raise ClientRunError(
-                    f"no {kind!r} from {SCRIPT_NAME} within {timeout:.0f}s\n{self.report().diagnosis()}"
-                ) from None
-            if event is None:
-                code = self.process.wait(timeout=10)
-                raise ClientRunError(f"{SCRIPT_NAME} ended (exit {code}) before {kind!r}\n{self.report().diagnosis()}")
-            self.events.append(event)
-            if event["event"] == kind:
-                return event
+    def diagnosis(self) -> str:
+        return self.report().diagnosis()
 
     def subscribed(self) -> dict[str, Any]:
         return self.wait_for("subscribed", STARTUP_TIMEOUT_S)
@@ -137,15 +96,3 @@ class SdkWebsocketRun:
         if code != 0:
             raise ClientRunError(f"{SCRIPT_NAME} exited {code}\n{report.diagnosis()}")
         return report
-
-    def __enter__(self) -> SdkWebsocketRun:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self._reader.join(timeout=5)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        self._stderr.close()
