@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -19,6 +20,12 @@ class JSONBytesResponse(Response):
 
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     return JSONBytesResponse(orjson.dumps(body), status_code=status, headers=dict(headers or {}))
+
+
+def json_number(value: Decimal) -> orjson.Fragment:
+    """A JSON number written from the Decimal's digits, never through a float (and never as `-0`)."""
+    text = f"{value.normalize():f}"
+    return orjson.Fragment(("0" if text == "-0" else text).encode())
 
 
 def header_safe(text: str) -> str:

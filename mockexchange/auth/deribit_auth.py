@@ -16,7 +16,7 @@ Which error a failure becomes (Deribit documents the codes, not which check rais
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -211,21 +211,38 @@ class DeribitAuth:
         client_id, ts_text, signature, nonce = fields["id"], fields["ts"], fields["sig"], fields["nonce"]
         if not ts_text.isdigit():
             return _unreadable(f"ts {ts_text!r} is not an integer number of milliseconds")
+        return self._signed(
+            client_id,
+            f"no API key with client_id {client_id!r}",
+            ts_text,
+            nonce,
+            lambda secret: verify_request_signature(secret, ts_text, nonce, method, raw_path, query, body, signature),
+            "deri-hmac-sha256",
+        )
+
+    def _signed(
+        self,
+        client_id: str,
+        unknown: str,
+        ts_text: str,
+        nonce: str,
+        verify: Callable[[str], AuthFailure | None],
+        scheme: str,
+    ) -> Authenticated | AuthFailure:
+        """The checks a per-request signature shares: time window, known client, the signature, an unused nonce."""
         now = self._now_ms()
         ts = check_timestamp(ts_text, now, self.window)
         if isinstance(ts, str):
             return _unauthorized(Reason.TIMESTAMP_OUT_OF_WINDOW, ts)
         credential = self.registry.get(client_id)
         if credential is None:
-            return _unauthorized(Reason.UNKNOWN_CLIENT, f"no API key with client_id {client_id!r}")
-        failure = verify_request_signature(
-            credential.client_secret, ts_text, nonce, method, raw_path, query, body, signature
-        )
+            return _unauthorized(Reason.UNKNOWN_CLIENT, unknown)
+        failure = verify(credential.client_secret)
         if failure:
             return failure
         if not self.nonces.use(client_id, nonce, ts, now, self.window):
             return _unauthorized(Reason.NONCE_REPLAYED, f"nonce {nonce!r} was already used by {client_id}")
-        return Authenticated(credential, credential.scope, "deri-hmac-sha256")
+        return Authenticated(credential, credential.scope, scheme)
 
     def authenticate_signalplus(self, headers: Mapping[str, str]) -> Authenticated | AuthFailure:
         """SignalPlus gateway headers: `Authorization: Bearer <ApiKey>` (the client id) and three signature headers."""
@@ -243,21 +260,16 @@ class DeribitAuth:
             return _unreadable(f"missing header(s) {', '.join(missing)}")
         if not ts_text.strip().isdigit():
             return _unreadable(f"{SIGNALPLUS_TIMESTAMP_HEADER} {ts_text!r} is not an integer number of milliseconds")
-        now = self._now_ms()
-        ts = check_timestamp(ts_text, now, self.window)
-        if isinstance(ts, str):
-            return _unauthorized(Reason.TIMESTAMP_OUT_OF_WINDOW, ts)
-        credential = self.registry.get(api_key)
-        if credential is None:
-            return _unauthorized(Reason.UNKNOWN_CLIENT, f"no API key {api_key!r}")
-        failure = verify_signalplus_signature(
-            credential.client_secret, ts_text.strip(), nonce, signature.strip(), self.signalplus_encoding
+        return self._signed(
+            api_key,
+            f"no API key {api_key!r}",
+            ts_text,
+            nonce,
+            lambda secret: verify_signalplus_signature(
+                secret, ts_text.strip(), nonce, signature.strip(), self.signalplus_encoding
+            ),
+            "signalplus",
         )
-        if failure:
-            return failure
-        if not self.nonces.use(api_key, nonce, ts, now, self.window):
-            return _unauthorized(Reason.NONCE_REPLAYED, f"nonce {nonce!r} was already used by {api_key}")
-        return Authenticated(credential, credential.scope, "signalplus")
 
 
 def _secret_mismatch(credential: DeribitCredential, secret: str) -> str:

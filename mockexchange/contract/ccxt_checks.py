@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from mockexchange.contract.client_checks import Verdict
-from mockexchange.core.clock import ManualClock
+from mockexchange.core.clock import ManualClock, unix_ms
 from mockexchange.core.derivatives_book import PositionView
 from mockexchange.server import MockServer
 from mockexchange.testing.ccxt_deribit import CcxtRun, run_rest
@@ -29,7 +28,6 @@ POSITIONS_PATH = "/api/v2/private/get_positions"
 POSITION_PATH = "/api/v2/private/get_position"
 SUMMARIES_PATH = "/api/v2/private/get_account_summaries"
 HELD = ("perpetual", "future", "option", "linear")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # ccxt.pro 4.5.90's watch_balance subscribes one channel per code in options['currencies'].
 PORTFOLIO_CHANNELS = ("user.portfolio.BTC", "user.portfolio.ETH", "user.portfolio.SOL", "user.portfolio.USDC")
 
@@ -206,8 +204,6 @@ def balance_problems(mock: MockServer, outcome: dict[str, Any], codes: list[str]
     return problems
 
 
-def ms(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
 @dataclass
@@ -252,7 +248,7 @@ def watch_problems(seeded: Seeded, watched: WatchRun) -> list[str]:
         "side": trade.direction,
         "price": float(trade.price),
         "amount": float(trade.amount),
-        "timestamp": ms(trade.timestamp),
+        "timestamp": unix_ms(trade.timestamp),
         "fee": {"cost": float(trade.fee), "currency": trade.fee_currency},
     }
     problems += [f"trade {k}: {got.get(k)!r}, book {v!r}" for k, v in want.items() if got.get(k) != v]

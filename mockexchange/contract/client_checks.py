@@ -20,12 +20,13 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from mockexchange.core.clock import unix_seconds
 from mockexchange.core.money import fixed, to_cents, to_whole_contracts, truncate
 from mockexchange.server import MockServer
 from mockexchange.testing.client_portfolio import (
@@ -58,7 +59,6 @@ from mockexchange.testing.sdk_websocket import SdkWebsocketRun
 #   unix     integer Unix seconds (or null)
 Field = tuple[str, str, str]
 DOLLAR_PLACES = {"3.34": 6, "legacy": 4}
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 POSITION_LISTS = ["market_positions", "event_positions"]
 
 
@@ -251,10 +251,6 @@ OFFICIAL_3_2 = Dialect(
 
 
 # -- comparing a client's values with the ledger's -------------------------------------------------------------------
-
-
-def unix_seconds(when: datetime) -> int:
-    return (when - _EPOCH) // timedelta(seconds=1)
 
 
 def _expected(value: Any, unit: str, profile: str) -> Any:

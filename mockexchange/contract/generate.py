@@ -41,11 +41,10 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-import orjson
-
-from mockexchange.contract.slicing import lookup, operations_by_id
+from mockexchange.contract.slicing import operations_by_id, resolve
 from mockexchange.contract.specs import SpecError, kalshi_slice_path, load_spec
-from mockexchange.core.money import ONE, fixed, to_cents, to_whole_contracts
+from mockexchange.core.money import ONE, fixed, to_cents
+from mockexchange.venues.kalshi import render
 
 PROFILES: tuple[str, ...] = ("typical", "empty", "long", "sparse", "amounts", "strings", "nulls", "pages")
 LONG_ROWS = 300  # a "long" page: `limit` rows, but no more than this (a few hundred is enough to break length checks)
@@ -263,17 +262,10 @@ def _deref(document: Mapping[str, Any], node: Any) -> tuple[Any, str | None]:
 _derefs: dict[tuple[int, str], tuple[Any, str | None]] = {}
 
 
-def _follow(document: Mapping[str, Any], node: Any) -> tuple[Any, str | None]:
-    kind = None
-    seen: set[str] = set()
-    while isinstance(node, dict) and "$ref" in node:
-        ref = node["$ref"]
-        if ref in seen:
-            raise SpecError(f"$ref cycle at {ref}")
-        seen.add(ref)
-        kind = kind or ref.rsplit("/", 1)[-1]
-        node = lookup(document, ref)
-    return (node if isinstance(node, dict) else {}), kind
+def _follow(document: Mapping[str, Any], node: dict[str, Any]) -> tuple[Any, str | None]:
+    """The node a `$ref` leads to, and the name of the first component it names (what the value is)."""
+    target = resolve(document, node)
+    return (target if isinstance(target, dict) else {}), node["$ref"].rsplit("/", 1)[-1]
 
 
 # -- one chain, one page ----------------------------------------------------------------------------------------------
@@ -514,7 +506,8 @@ class _Draw:
             row[name] = self.value(prop, name, depth + 1)
         self.agree(row)
         if self.legacy:
-            _add_legacy_twins(row, self.rng)
+            resting = self.rng.randint(0, 3) if "position_fp" in row else 0
+            render.add_legacy_twins(row, resting)
         return row
 
     def agree(self, row: Row) -> None:
@@ -672,43 +665,3 @@ def _merge(document: Mapping[str, Any], node: Mapping[str, Any]) -> dict[str, An
             else:
                 merged.setdefault(key, value)
     return merged
-
-
-# -- the legacy profile's integer twins --------------------------------------------------------------------------------
-
-# Derived from the generated strings with the mock's own rounding rules (core.money), as `render.*_legacy` does.
-_CENTS_TWINS = {
-    "total_traded": "total_traded_dollars",
-    "market_exposure": "market_exposure_dollars",
-    "realized_pnl": "realized_pnl_dollars",
-    "fees_paid": "fees_paid_dollars",
-    "total_cost": "total_cost_dollars",
-    "event_exposure": "event_exposure_dollars",
-    "yes_total_cost": "yes_total_cost_dollars",
-    "no_total_cost": "no_total_cost_dollars",
-    "yes_price": "yes_price_dollars",
-    "no_price": "no_price_dollars",
-}
-_CONTRACT_TWINS = {
-    "position": "position_fp",
-    "total_cost_shares": "total_cost_shares_fp",
-    "count": "count_fp",
-    "yes_count": "yes_count_fp",
-    "no_count": "no_count_fp",
-}
-
-
-def _add_legacy_twins(row: Row, rng: random.Random) -> None:
-    for twin, source in _CENTS_TWINS.items():
-        if isinstance(row.get(source), str):
-            row[twin] = to_cents(Decimal(row[source]))
-    for twin, source in _CONTRACT_TWINS.items():
-        if isinstance(row.get(source), str):
-            row[twin] = to_whole_contracts(Decimal(row[source]))
-    if "position_fp" in row:
-        row["resting_orders_count"] = rng.randint(0, 3)
-    if "fill_id" in row and "yes_price_dollars" in row:
-        row["yes_price_fixed"] = row["yes_price_dollars"]
-        row["no_price_fixed"] = row["no_price_dollars"]
-        price = Decimal(row["yes_price_dollars"] if row.get("side", "yes") == "yes" else row["no_price_dollars"])
-        row["price"] = orjson.Fragment(f"{price.normalize():f}".encode())  # a JSON number, never through a float

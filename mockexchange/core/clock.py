@@ -53,8 +53,26 @@ class ManualClock:
             return self._now
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def unix_seconds(when: datetime) -> int:
+    """Whole seconds since the epoch, by integer arithmetic (no float rounding)."""
+    return (when - _EPOCH) // timedelta(seconds=1)
+
+
+def unix_ms(when: datetime) -> int:
+    """Whole milliseconds since the epoch, by integer arithmetic (no float rounding)."""
+    return (when - _EPOCH) // timedelta(milliseconds=1)
+
+
+def unix_us(when: datetime) -> int:
+    """Whole microseconds since the epoch, by integer arithmetic (no float rounding)."""
+    return (when - _EPOCH) // timedelta(microseconds=1)
+
+
 def epoch_ms(clock: Clock) -> int:
-    return int(clock.now().timestamp() * 1000)
+    return unix_ms(clock.now())
 
 
 def monotonic() -> float:

@@ -14,12 +14,13 @@ import itertools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
 from sortedcontainers import SortedDict, SortedKeyList
 
+from mockexchange.core.clock import unix_us
 from mockexchange.core.money import ZERO
 
 SettlementState = Literal["unsettled", "settled"]
@@ -303,7 +304,7 @@ class TimeIndex:
 
     def add(self, user_id: str, when: datetime, record: object) -> tuple[int, int]:
         self._seq += 1
-        key = (_micros(when), self._seq)
+        key = (unix_us(when), self._seq)
         rows = self._by_user.get(user_id)
         if rows is None:
             rows = self._by_user[user_id] = SortedKeyList(key=lambda entry: entry[0])
@@ -342,8 +343,3 @@ class TimeIndex:
         return found, False
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _micros(when: datetime) -> int:
-    return (when - _EPOCH) // timedelta(microseconds=1)

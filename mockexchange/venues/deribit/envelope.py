@@ -9,22 +9,19 @@ request object (an array, `params` not an object, `method` not a string, `jsonrp
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
-from mockexchange.core.clock import Clock
+from mockexchange.core.clock import Clock, unix_us
 from mockexchange.venues.deribit.errors import BAD_REQUEST, PARSE_ERROR, RpcError
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 JsonId = int | str | None
 
 
 def epoch_us(clock: Clock) -> int:
     """Microseconds since the epoch, without a float in between."""
-    return (clock.now() - _EPOCH) // _MICROSECOND
+    return unix_us(clock.now())
 
 
 @dataclass(slots=True)

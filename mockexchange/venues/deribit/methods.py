@@ -12,6 +12,7 @@ from typing import Any
 
 from mockexchange.auth.deribit_auth import Authenticated
 from mockexchange.auth.deribit_errors import AuthFailure
+from mockexchange.core.clock import epoch_ms
 from mockexchange.core.derivatives_book import BookError, Wallet
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.context import DeribitContext, require_scope
@@ -60,7 +61,7 @@ def public_test(call: Call) -> Any:
 
 
 def public_get_time(call: Call) -> Any:
-    return render.ms(call.ctx.wall_clock.now())
+    return epoch_ms(call.ctx.wall_clock)
 
 
 def public_auth(call: Call) -> Any:

@@ -7,30 +7,16 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import orjson
-
+from mockexchange.core.clock import unix_ms
 from mockexchange.core.derivatives_book import AccountSummary, PositionView, Trade
 from mockexchange.core.instruments import Instrument
+from mockexchange.web import json_number
 
 Row = dict[str, Any]
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MILLISECOND = timedelta(milliseconds=1)
-
-
-def json_number(value: Decimal) -> orjson.Fragment:
-    """A JSON number written from the Decimal's digits, never through a float."""
-    text = f"{value.normalize():f}"
-    return orjson.Fragment(("0" if text == "-0" else text).encode())
-
-
-def ms(moment: datetime) -> int:
-    return (moment - _EPOCH) // _MILLISECOND
-
-
 def _put(row: Row, name: str, value: Decimal | int | None) -> None:
     if value is None:
         return
@@ -107,7 +93,7 @@ def instrument(item: Instrument, listed: datetime, now: datetime) -> Row:
         "instrument_name": item.instrument_name,
         "instrument_id": instrument_id(item.instrument_name),
         "expiration_timestamp": item.expiration_timestamp,
-        "creation_timestamp": ms(listed),
+        "creation_timestamp": unix_ms(listed),
         "counter_currency": item.counter_currency,
         "contract_size": json_number(item.contract_size),
         "block_trade_commission": json_number(taker),
@@ -218,7 +204,7 @@ def trade(item: Trade, contract_size: Decimal) -> Row:
         "trade_id": item.trade_id,
         "trade_seq": item.trade_seq,
         "instrument_name": item.instrument_name,
-        "timestamp": ms(item.timestamp),
+        "timestamp": unix_ms(item.timestamp),
         "order_id": item.order_id,
         "order_type": "limit",
         "direction": item.direction,

@@ -10,15 +10,15 @@ Two generations of shapes:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import orjson
-
+from mockexchange.core.clock import unix_ms, unix_seconds
 from mockexchange.core.ledger import Fill, RestingOrder, Settlement, Transfer
 from mockexchange.core.money import ZERO, fixed, to_centi_cents, to_cents, to_whole_contracts, truncate
 from mockexchange.core.store import EventRollup, MarketPosition
+from mockexchange.web import json_number
 
 Row = dict[str, Any]
 
@@ -28,15 +28,6 @@ def rfc3339(when: datetime) -> str:
     return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def unix_seconds(when: datetime) -> int:
-    return (when - _EPOCH) // timedelta(seconds=1)
-
-
-def unix_ms(when: datetime) -> int:
-    return (when - _EPOCH) // timedelta(milliseconds=1)
 
 
 def dollars6(value: Decimal) -> str:
@@ -49,11 +40,6 @@ def dollars4(value: Decimal) -> str:
 
 def count_fp(value: Decimal) -> str:
     return fixed(value, 2)
-
-
-def json_number(value: Decimal) -> orjson.Fragment:
-    """A JSON number written from the Decimal's digits, never through a float."""
-    return orjson.Fragment(f"{value.normalize():f}".encode())
 
 
 # -- positions --------------------------------------------------------------------------------------------------------
@@ -306,3 +292,45 @@ def ws_fill_legacy(f: Fill) -> Row:
         "count": to_whole_contracts(f.count),
         "post_position": to_whole_contracts(f.post_position),
     }
+
+
+# -- the legacy twins of a row not made from the ledger ---------------------------------------------------------------
+
+# Legacy integer field -> the 3.34 field it doubles: cents, then whole contracts (the `*_legacy` renderers above).
+LEGACY_CENTS_TWINS = {
+    "total_traded": "total_traded_dollars",
+    "market_exposure": "market_exposure_dollars",
+    "realized_pnl": "realized_pnl_dollars",
+    "fees_paid": "fees_paid_dollars",
+    "total_cost": "total_cost_dollars",
+    "event_exposure": "event_exposure_dollars",
+    "yes_total_cost": "yes_total_cost_dollars",
+    "no_total_cost": "no_total_cost_dollars",
+    "yes_price": "yes_price_dollars",
+    "no_price": "no_price_dollars",
+}
+LEGACY_CONTRACT_TWINS = {
+    "position": "position_fp",
+    "total_cost_shares": "total_cost_shares_fp",
+    "count": "count_fp",
+    "yes_count": "yes_count_fp",
+    "no_count": "no_count_fp",
+}
+
+
+def add_legacy_twins(row: Row, resting_orders_count: int = 0) -> None:
+    """Give a 3.34-shaped row (a generated answer, say) the legacy profile's integer twins, derived from its strings
+    with the same rounding rules as the `*_legacy` renderers."""
+    for twin, source in LEGACY_CENTS_TWINS.items():
+        if isinstance(row.get(source), str):
+            row[twin] = to_cents(Decimal(row[source]))
+    for twin, source in LEGACY_CONTRACT_TWINS.items():
+        if isinstance(row.get(source), str):
+            row[twin] = to_whole_contracts(Decimal(row[source]))
+    if "position_fp" in row:
+        row["resting_orders_count"] = resting_orders_count
+    if "fill_id" in row and "yes_price_dollars" in row:
+        row["yes_price_fixed"] = row["yes_price_dollars"]
+        row["no_price_fixed"] = row["no_price_dollars"]
+        price = row["yes_price_dollars"] if row.get("side", "yes") == "yes" else row["no_price_dollars"]
+        row["price"] = json_number(Decimal(price))
