@@ -48,7 +48,7 @@ from starlette.datastructures import QueryParams
 from starlette.routing import Route
 
 from mockexchange.app import MockApp, build_app
-from mockexchange.auth.keys import ApiKey
+from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.store import RowFilter
 from mockexchange.settings import Settings

@@ -12,13 +12,12 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from mockexchange.admin import routes as admin_routes
-from mockexchange.auth.deribit_auth import DeribitAuth
-from mockexchange.auth.deribit_keys import DeribitCredentialRegistry
-from mockexchange.auth.deribit_signature import TimestampWindow as DeribitWindow
-from mockexchange.auth.deribit_tokens import TokenStore
-from mockexchange.auth.kalshi_signature import TimestampWindow
-from mockexchange.auth.keys import KeyRegistry
-from mockexchange.contract.generated_mode import GeneratedResponses
+from mockexchange.auth.deribit.authentication import DeribitAuth
+from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
+from mockexchange.auth.deribit.signature import TimestampWindow as DeribitWindow
+from mockexchange.auth.deribit.tokens import TokenStore
+from mockexchange.auth.kalshi.keys import KeyRegistry
+from mockexchange.auth.kalshi.signature import TimestampWindow
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.derivatives_book import DerivativesBook
@@ -32,6 +31,7 @@ from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.kalshi import profiles as kalshi_profiles
 from mockexchange.venues.kalshi import routes as kalshi_routes
 from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.generated_mode import GeneratedResponses
 from mockexchange.venues.kalshi.websocket import WS_PATH
 from mockexchange.web import json_response
 

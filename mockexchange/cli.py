@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mockexchange.auth.keys import generate_private_key, private_key_pem
+from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.contract.commands import add_contract_parser
 from mockexchange.control import Control
 

@@ -6,7 +6,7 @@ Recording is cheap and happens on the request's path: the entry is in the journa
 OpenAPI slice when it is first read, not when it is recorded: a journal nobody reads costs the hot path almost
 nothing. A websocket command is checked when it arrives, because only its first `COMMAND_CHARS` characters are kept.
 
-The rules (`problems`) are those of `mockexchange.contract.requests`, plus `auth.signature` for a request refused with
+The rules (`problems`) are those of `mockexchange.schema.requests`, plus `auth.signature` for a request refused with
 a 401 (the detail is the mock's diagnosis) and `schema.unavailable` when the committed slices cannot be found.
 
 Deribit (and its SignalPlus gateway dialect) has no schema slice: its entries are judged by the venue's own validation.
@@ -26,9 +26,9 @@ from urllib.parse import parse_qsl, unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockexchange.contract.requests import Problem, kalshi_command_rules, kalshi_rest_rules, problem
-from mockexchange.contract.specs import SpecError
 from mockexchange.core.clock import Clock
+from mockexchange.schema.requests import Problem, kalshi_command_rules, kalshi_rest_rules, problem
+from mockexchange.schema.specs import SpecError
 
 DEFAULT_SIZE = 10_000
 COMMAND_CHARS = 2_000  # of a websocket command's text, kept for reading (a command may be 64 KiB)

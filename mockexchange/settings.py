@@ -25,7 +25,7 @@ class Settings:
     ws_queue_size: int = 1000  # changes and commands waiting per connection; beyond it: error 25 and close
     ws_max_message_bytes: int = 64 * 1024  # a bigger client message closes the connection (1009)
     # A seed: answer the sliced REST operations with generated, parser-breaking bodies instead of ledger data
-    # (mockexchange.contract.generated_mode); None: ledger data unless a request's X-Mockexchange-Generate asks.
+    # (mockexchange.venues.kalshi.generated_mode); None: ledger data unless a request's X-Mockexchange-Generate asks.
     generated_responses: int | None = None
     journal_size: int = 10_000  # requests the journal keeps (the newest); 0 keeps none
     # Deribit (/api/v2, /ws/api/v2)

@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from mockexchange.auth.deribit_auth import Authenticated, DeribitAuth
-from mockexchange.auth.deribit_errors import AuthFailure, DeribitError, Reason
-from mockexchange.auth.deribit_keys import DeribitCredential, DeribitCredentialRegistry
-from mockexchange.auth.deribit_signature import NonceCache, TimestampWindow
-from mockexchange.auth.deribit_tokens import TokenGrant, TokenStore, check_scope
-from mockexchange.auth.keys import KeyRegistrationError
+from mockexchange.auth.deribit.authentication import Authenticated, DeribitAuth
+from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason
+from mockexchange.auth.deribit.keys import DeribitCredential, DeribitCredentialRegistry
+from mockexchange.auth.deribit.signature import NonceCache, TimestampWindow
+from mockexchange.auth.deribit.tokens import TokenGrant, TokenStore, check_scope
+from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.core.clock import ManualClock
 
 VECTOR_TS = 1554883365000

@@ -10,10 +10,10 @@ import httpx
 import orjson
 import pytest
 
-from mockexchange.contract.generate import generate_response, kalshi_document
-from mockexchange.contract.generated_mode import GENERATE_HEADER, GENERATED_HEADER
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
+from mockexchange.venues.kalshi.generate import generate_response, kalshi_document
+from mockexchange.venues.kalshi.generated_mode import GENERATE_HEADER, GENERATED_HEADER
 
 pytest_plugins = ["pytester"]
 

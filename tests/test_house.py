@@ -1,37 +1,182 @@
-"""The rules of the house, checked: the dependency direction of the packages, and a ruff-clean tree."""
+"""The rules of the house, checked: the floors of the packages (imports only go down, so no cycle), what `core` and
+the venues may not import, no floats in money code, and a ruff-clean tree. docs/architecture.md draws the floors."""
 
 from __future__ import annotations
 
 import ast
 import subprocess
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "mockexchange"
 
+# Bottom up. A part is a subpackage of mockexchange or a top-level module ("mockexchange" is the package's face,
+# `__init__.py`); it may import parts on lower floors only. Parts on one floor do not import each other.
+FLOORS: tuple[tuple[str, ...], ...] = (
+    ("settings",),
+    ("core", "web"),
+    ("auth",),
+    ("control", "schema"),
+    ("journal", "scenario"),
+    ("venues",),
+    ("admin",),
+    ("app",),
+    ("server",),
+    ("testing",),
+    ("contract",),
+    ("cli", "__main__", "mockexchange"),
+)
+FLOOR_OF = {part: level for level, parts in enumerate(FLOORS) for part in parts}
 
-def imports_of(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+
+def module_name(path: Path, package: Path = PACKAGE) -> str:
+    parts = list(path.relative_to(package.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def is_module(name: str, package: Path = PACKAGE) -> bool:
+    where = package.parent.joinpath(*name.split("."))
+    return where.with_suffix(".py").is_file() or (where / "__init__.py").is_file()
+
+
+def imported_modules(path: Path, package: Path = PACKAGE) -> list[tuple[int, str]]:
+    """Every module a file imports, wherever the import stands (a function-local import counts too), relative
+    imports resolved; `from a import b` counts as `a.b` when that is a module, else as `a`."""
+    module = module_name(path, package)
+    here = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here.split(".")[: len(here.split(".")) - node.level + 1]
+                origin = ".".join(base + ([node.module] if node.module else []))
+            else:
+                origin = node.module or ""
+            for alias in node.names:
+                candidate = f"{origin}.{alias.name}"
+                found.append((node.lineno, candidate if is_module(candidate, package) else origin))
+    return found
+
+
+def part_of(module: str) -> str | None:
+    """`mockexchange.venues.kalshi.render` -> `venues`; `mockexchange` -> `mockexchange` (the package's face, its
+    `__init__.py`); None outside the package."""
+    names = module.split(".")
+    if names[0] != "mockexchange":
+        return None
+    return names[1] if len(names) > 1 else "mockexchange"
+
+
+def parts(package: Path = PACKAGE) -> set[str]:
+    packages = {p.name for p in package.iterdir() if (p / "__init__.py").is_file()}
+    modules = {p.stem for p in package.glob("*.py") if p.name != "__init__.py"}
+    return packages | modules | {"mockexchange"}
+
+
+def part_imports(package: Path = PACKAGE) -> dict[tuple[str, str], list[str]]:
+    """(importing part, imported part) -> where: `mockexchange/app.py:14 mockexchange.admin`."""
+    edges: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for path in sorted(package.rglob("*.py")):
+        source = part_of(module_name(path, package))
+        for line, name in imported_modules(path, package):
+            target = part_of(name)
+            if target is not None and target != source:
+                edges[(source, target)].append(f"{path.relative_to(package.parent)}:{line} {name}")
+    return edges
+
+
+def cycles(edges: dict[tuple[str, str], list[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one part (Tarjan)."""
+    graph: dict[str, set[str]] = defaultdict(set)
+    for source, target in edges:
+        graph[source].add(target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(set(graph) | {t for targets in graph.values() for t in targets}):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycle_between_the_parts_of_the_package():
+    edges = part_imports()
+    found = cycles(edges)
+    evidence = {
+        " <-> ".join(component): [w for (s, t), places in edges.items() if {s, t} <= set(component) for w in places]
+        for component in found
+    }
+    assert found == [], evidence
+
+
+def test_every_part_stands_on_a_floor():
+    assert parts() - set(FLOOR_OF) == set(), "add the new part to FLOORS here and in docs/architecture.md"
+
+
+def test_imports_only_go_down_the_floors():
+    upward = [
+        f"{where} ({source} on floor {FLOOR_OF[source]} -> {target} on floor {FLOOR_OF[target]})"
+        for (source, target), places in sorted(part_imports().items())
+        if FLOOR_OF.get(source, 99) <= FLOOR_OF.get(target, -1)
+        for where in places
+    ]
+    assert upward == []
+
+
+def test_the_checks_see_every_kind_of_import(tmp_path: Path):
+    # A module-level, a function-local and a relative import that go up, and a cycle, are all found.
+    package = tmp_path / "mockexchange"
+    for folder in ("core", "venues", "admin"):
+        (package / folder).mkdir(parents=True)
+        (package / folder / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    up = "from mockexchange.venues import kalshi\n\ndef f():\n    from ..admin import x\n"
+    (package / "core" / "up.py").write_text(up)
+    (package / "venues" / "kalshi.py").write_text("import mockexchange.core.up\n")
+    edges = part_imports(package)
+    assert set(edges) == {("core", "venues"), ("core", "admin"), ("venues", "core")}
+    assert edges[("core", "venues")] == ["mockexchange/core/up.py:1 mockexchange.venues.kalshi"]
+    assert cycles(edges) == [["core", "venues"]]
 
 
 def forbidden_imports(folder: str, forbidden: tuple[str, ...]) -> list[str]:
     found = []
     for path in sorted((PACKAGE / folder).rglob("*.py")):
-        for name in imports_of(path):
+        for line, name in imported_modules(path):
             if name.startswith(forbidden):
-                found.append(f"{path.relative_to(ROOT)} imports {name}")
+                found.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
     return found
 
 
 def test_core_knows_no_http_no_venue_and_no_control_plane():
-    outside = ("mockexchange.venues", "mockexchange.admin", "mockexchange.scenario", "mockexchange.auth")
+    outside = tuple(
+        f"mockexchange.{part}" for part in ("venues", "admin", "scenario", "auth", "control", "contract", "schema")
+    )
     assert forbidden_imports("core", (*outside, "starlette", "uvicorn")) == []
 
 
@@ -46,7 +191,7 @@ def test_venues_do_not_reach_into_the_control_plane():
 def test_no_floats_in_money_code():
     for folder in ("core", "venues"):
         for path in (PACKAGE / folder).rglob("*.py"):
-            if path.name == "clock.py":  # durations in seconds are not money
+            if path.name in ("clock.py", "generate.py"):  # durations in seconds, odds of a generator's choices
                 continue
             tree = ast.parse(path.read_text())
             floats = [

@@ -18,9 +18,9 @@ from websockets.frames import Close, Frame, Opcode
 from websockets.sync.client import connect
 from ws_raw_client import RawClient, checked_frame
 
-from mockexchange.auth.keys import generate_private_key
-from mockexchange.contract.frames import validate_ws_frame
+from mockexchange.auth.kalshi.keys import generate_private_key
 from mockexchange.core.clock import ManualClock
+from mockexchange.schema.frames import validate_ws_frame
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 

@@ -17,7 +17,7 @@ from websockets.http11 import Response
 from websockets.sync.client import ClientConnection, connect
 from ws_raw_client import RawClient, checked_frame
 
-from mockexchange.auth.keys import generate_private_key
+from mockexchange.auth.kalshi.keys import generate_private_key
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 

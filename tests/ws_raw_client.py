@@ -13,7 +13,7 @@ from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.uri import parse_uri
 
-from mockexchange.contract.frames import validate_ws_frame
+from mockexchange.schema.frames import validate_ws_frame
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 

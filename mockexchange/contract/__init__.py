@@ -1,2 +1,5 @@
-"""The contract kit: schema slices of the venues' published specs, drift reports, and schemathesis suites that check
-the mock or any server against them."""
+"""The contract kit's commands: slicing the published specs, drift reports, `contract check` against any server, the
+fuzz client, and the client matrix (`clients/`) that runs real client libraries against fresh mocks.
+
+The top floor beside `cli`: may import anything below (it starts servers); nothing in the mock imports it.
+"""

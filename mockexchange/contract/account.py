@@ -8,7 +8,7 @@ from functools import cache
 
 from cryptography.hazmat.primitives import serialization
 
-from mockexchange.auth.keys import generate_private_key, private_key_pem
+from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.control import Control
 from mockexchange.testing.signing import KalshiSigner
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from mockexchange.contract.slicing import KALSHI_OPERATIONS
-from mockexchange.contract.specs import SpecError, kalshi_slice_path, load_spec
+from mockexchange.schema.specs import SpecError, kalshi_slice_path, load_spec
 from mockexchange.testing.signing import KalshiSigner
 
 OPERATIONS = KALSHI_OPERATIONS
@@ -67,7 +67,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mockexchange.contract.refinements import describe, refine  # after argument errors, which need no yaml work
+    from mockexchange.schema.refinements import describe, refine  # after argument errors, which need no yaml work
 
     try:
         KalshiSigner.from_pem(args.key_id, args.private_key.read_bytes())

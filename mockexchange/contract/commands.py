@@ -6,9 +6,10 @@ import argparse
 
 
 def add_contract_parser(sub: argparse._SubParsersAction) -> None:
-    from . import check, client_matrix, drift, fuzz_client, slicing
+    from mockexchange.contract import check, drift, fuzz_client, slicing
+    from mockexchange.contract.clients import matrix
 
     parser = sub.add_parser("contract", help="schema slices, drift reports and contract suites")
     commands = parser.add_subparsers(dest="contract_command", required=True)
-    for module in (slicing, drift, check, fuzz_client, client_matrix):
+    for module in (slicing, drift, check, fuzz_client, matrix):
         module.add_command(commands)

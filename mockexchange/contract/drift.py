@@ -24,17 +24,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockexchange.contract.slicing import (
-    KALSHI_CHANNELS,
-    KALSHI_OPERATIONS,
-    lookup,
-    operations_by_id,
-    resolve,
-    slice_asyncapi,
-    slice_openapi,
-    source_of,
-)
-from mockexchange.contract.specs import SpecError, contracts_root, load_spec, parse_spec_text, read_spec_text
+from mockexchange.contract.slicing import KALSHI_CHANNELS, KALSHI_OPERATIONS, slice_asyncapi, slice_openapi, source_of
+from mockexchange.schema.refs import lookup, operations_by_id, resolve
+from mockexchange.schema.specs import SpecError, contracts_root, load_spec, parse_spec_text, read_spec_text
 
 # Schema keywords a client can observe; descriptions and examples are not compared (slices hold none).
 FACETS = (

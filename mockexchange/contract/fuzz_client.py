@@ -31,8 +31,8 @@ from pathlib import Path
 import orjson
 
 from mockexchange.contract.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
-from mockexchange.contract.generated_mode import GENERATED_HEADER, Served
 from mockexchange.settings import Settings
+from mockexchange.venues.kalshi.generated_mode import GENERATED_HEADER, Served
 from mockexchange.venues.kalshi.profiles import DEFAULT_PROFILE, PROFILES
 
 BODY_CHARS = 1500  # of each answer in the report

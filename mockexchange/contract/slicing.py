@@ -23,7 +23,8 @@ from typing import Any
 
 import yaml
 
-from mockexchange.contract.specs import SpecError, contracts_root, parse_spec_text, read_spec_text
+from mockexchange.schema.refs import is_operation, lookup, operations, operations_by_id, pointer, refs_in
+from mockexchange.schema.specs import SpecError, contracts_root, parse_spec_text, read_spec_text
 
 KALSHI_OPENAPI_URL = "https://docs.kalshi.com/openapi.yaml"
 KALSHI_ASYNCAPI_URL = "https://docs.kalshi.com/asyncapi.yaml"
@@ -59,7 +60,6 @@ KALSHI_CONNECTION_MESSAGES: dict[str, tuple[str, ...]] = {
 }
 
 SOURCE_FIELD = "x-mockexchange-source"
-HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 # Prose: read by people, not by parsers or validators. (`info.title` is rebuilt separately and kept.)
 PROSE_KEYS = frozenset({"description", "summary", "title", "example", "examples", "externalDocs"})
@@ -94,11 +94,11 @@ def slice_openapi(
     wanted = set(operation_ids)
     paths: dict[str, Any] = {}
     for path, item in spec.get("paths", {}).items():
-        if any(_is_operation(key, value) and value.get("operationId") in wanted for key, value in item.items()):
+        if any(is_operation(key, value) and value.get("operationId") in wanted for key, value in item.items()):
             paths[path] = {
                 key: value
                 for key, value in item.items()
-                if not _is_operation(key, value) or value.get("operationId") in wanted
+                if not is_operation(key, value) or value.get("operationId") in wanted
             }
     document = _strip(
         {
@@ -109,7 +109,7 @@ def slice_openapi(
             "components": spec.get("components"),
         }
     )
-    for operation in _operations(document):
+    for operation in operations(document):
         _describe_responses(operation.get("responses", {}))
     _describe_responses(document.get("components", {}).get("responses", {}))
     schemes = {name for requirement in _security_requirements(document) for name in requirement}
@@ -171,71 +171,12 @@ def source_of(document: Mapping[str, Any]) -> dict[str, Any]:
     return dict(document.get("info", {}).get(SOURCE_FIELD, {}))
 
 
-def operations_by_id(document: Mapping[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
-    """Each operation of an OpenAPI document by operationId: (method, path, operation)."""
-    found: dict[str, tuple[str, str, dict[str, Any]]] = {}
-    for path, item in document.get("paths", {}).items():
-        for method, operation in item.items():
-            if _is_operation(method, operation) and "operationId" in operation:
-                found[operation["operationId"]] = (method, path, operation)
-    return found
-
-
-def resolve(document: Mapping[str, Any], node: Any) -> Any:
-    """A node with its `$ref` followed (repeatedly) inside the same document."""
-    seen: set[str] = set()
-    while isinstance(node, dict) and "$ref" in node:
-        ref = node["$ref"]
-        if ref in seen:
-            raise SpecError(f"$ref cycle at {ref}")
-        seen.add(ref)
-        node = lookup(document, ref)
-    return node
-
-
-def lookup(document: Mapping[str, Any], ref: str) -> Any:
-    """The node a local `$ref` (`#/a/b`) points at; SpecError if there is none."""
-    node: Any = document
-    for part in _pointer(ref):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            raise SpecError(f"$ref {ref} points at nothing")
-    return node
-
-
-def refs_in(node: Any) -> Iterator[str]:
-    """Every `$ref` under a node, and the targets of discriminator mappings."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
-                yield value
-            elif key == "mapping" and isinstance(value, dict):
-                yield from (v for v in value.values() if isinstance(v, str) and v.startswith("#/"))
-            else:
-                yield from refs_in(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from refs_in(item)
-
-
 # -- the walk -------------------------------------------------------------------------------------------------------
 
 
 class _Dumper(yaml.SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True  # no &anchors: a slice reads the same wherever a node is shared
-
-
-def _is_operation(key: str, value: Any) -> bool:
-    return key in HTTP_METHODS and isinstance(value, dict)
-
-
-def _operations(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    for item in document.get("paths", {}).values():
-        yield from (value for key, value in item.items() if _is_operation(key, value))
 
 
 def _strip(node: Any, names: bool = False) -> Any:
@@ -268,14 +209,8 @@ def _describe_responses(responses: dict[str, Any]) -> None:
 
 def _security_requirements(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     yield from document.get("security", [])
-    for operation in _operations(document):
+    for operation in operations(document):
         yield from operation.get("security", [])
-
-
-def _pointer(ref: str) -> list[str]:
-    if not ref.startswith("#/"):
-        raise SpecError(f"only local $refs are supported, not {ref!r}")
-    return [part.replace("~1", "/").replace("~0", "~") for part in ref[2:].split("/")]
 
 
 def _keep_reachable(document: dict[str, Any], roots: list[Any]) -> None:
@@ -285,7 +220,7 @@ def _keep_reachable(document: dict[str, Any], roots: list[Any]) -> None:
     while todo:
         ref = todo.pop()
         target = lookup(document, ref)
-        parts = _pointer(ref)
+        parts = pointer(ref)
         if parts[0] != "components":
             todo.extend(refs_in(target))
             continue

@@ -15,9 +15,9 @@ import schemathesis
 from schemathesis import Case, CheckContext, Response
 from schemathesis.auths import AuthContext, set_on_case
 
-from mockexchange.contract.fields import MAX_LISTED, response_errors
-from mockexchange.contract.refinements import PAGINATED, refine
-from mockexchange.contract.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.fields import MAX_LISTED, response_errors
+from mockexchange.schema.refinements import PAGINATED, refine
+from mockexchange.schema.specs import kalshi_slice_path, load_spec
 from mockexchange.testing.signing import KalshiSigner
 
 BASE_PATH = "/trade-api/v2"

@@ -11,7 +11,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from mockexchange.auth.kalshi_signature import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from mockexchange.auth.kalshi.signature import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Session fixtures for the real-client suites: the client venvs (built once, in parallel), one mock holding a
-portfolio big enough to need many pages (see mockexchange/testing/client_portfolio.py) and one holding the history
-portfolio for the other portfolio endpoints (see mockexchange/testing/history_portfolio.py).
+portfolio big enough to need many pages (see mockexchange/contract/clients/portfolio.py) and one holding the history
+portfolio for the other portfolio endpoints (see mockexchange/contract/clients/history.py).
 
 Nothing here skips. A missing interpreter or a failed install fails the tests that need it, with the reason.
 """
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from mockexchange.contract.clients.history import History, make_history
+from mockexchange.contract.clients.libraries import CLIENTS, ClientEnvError, ensure_venv
+from mockexchange.contract.clients.portfolio import Portfolio, build_portfolio
 from mockexchange.server import MockServer
-from mockexchange.testing.client_portfolio import Portfolio, build_portfolio
-from mockexchange.testing.clients import CLIENTS, ClientEnvError, ensure_venv
-from mockexchange.testing.history_portfolio import History, make_history
 
 SUITE_CLIENTS = tuple(CLIENTS.values())
 

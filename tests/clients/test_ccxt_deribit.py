@@ -5,8 +5,8 @@
 The script (contracts/clients/deribit/ccxt_client.py) reports what ccxt parsed and the raw HTTP bodies it received.
 Every value is checked against the derivatives book twice: the wire's JSON number, read as a Decimal, equals the
 book's Decimal exactly; ccxt's parsed float equals that number as a float (ccxt parses JSON into floats, so that is
-as exact as ccxt can be). The judging is mockexchange/contract/ccxt_checks.py's, shared with the client matrix; the
-numbers worked out by hand below keep it honest.
+as exact as ccxt can be). The judging is mockexchange/contract/clients/ccxt_checks.py's, shared with the client
+matrix; the numbers worked out by hand below keep it honest.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from mockexchange.contract.ccxt_checks import (
+from mockexchange.contract.clients.ccxt_checks import (
     HELD,
     POSITION_PATH,
     POSITIONS_PATH,
@@ -34,15 +34,15 @@ from mockexchange.contract.ccxt_checks import (
     watch_problems,
     wire_result,
 )
-from mockexchange.testing.ccxt_deribit import run_rest
+from mockexchange.contract.clients.ccxt_run import run_rest
 
 pytestmark = pytest.mark.clients
 
 
 @pytest.fixture
 def seeded(client_venvs: dict[str, Path]) -> Iterator[Seeded]:
-    """The portfolio of mockexchange/contract/ccxt_checks.py: a trader long BTC-PERPETUAL, short an ETH future, long
-    a BTC call and long the USDC linear perpetual, the indexes moved after the fills."""
+    """The portfolio of mockexchange/contract/clients/ccxt_checks.py: a trader long BTC-PERPETUAL, short an ETH future,
+    long a BTC call and long the USDC linear perpetual, the indexes moved after the fills."""
     with deribit_mock() as mock:
         yield seed(mock)
 

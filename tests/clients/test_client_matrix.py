@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mockexchange.cli import main
-from mockexchange.contract.client_matrix import (
+from mockexchange.contract.clients.matrix import (
     CAPABILITIES,
     CLEAN,
     FAIL,

@@ -21,11 +21,8 @@ from typing import Any
 
 import pytest
 
-from mockexchange.contract.client_checks import resting_value_by_index
-from mockexchange.core.ledger import Fill, Ledger, Settlement, Transfer
-from mockexchange.testing.client_plans import run_plan
-from mockexchange.testing.clients import KALSHI_SDK, OFFICIAL_ASYNC, OFFICIAL_SYNC, ClientSpec
-from mockexchange.testing.history_portfolio import (
+from mockexchange.contract.clients.checks import resting_value_by_index
+from mockexchange.contract.clients.history import (
     EV_A,
     EV_B,
     EV_C,
@@ -49,6 +46,9 @@ from mockexchange.testing.history_portfolio import (
     newest_first,
     portfolio_value,
 )
+from mockexchange.contract.clients.libraries import KALSHI_SDK, OFFICIAL_ASYNC, OFFICIAL_SYNC, ClientSpec
+from mockexchange.contract.clients.plans import run_plan
+from mockexchange.core.ledger import Fill, Ledger, Settlement, Transfer
 
 pytestmark = pytest.mark.clients
 

@@ -1,8 +1,8 @@
 """GET /portfolio/positions and /fcm/positions through published clients, unmodified from PyPI, over real HTTP.
 
-Each client runs in its own venv (see `mockexchange.testing.clients`) and reports what it parsed; every listing is
-compared with the ledger behind the mock: the same tickers (none missing, none repeated) and, per row, the same
-amounts as Decimals. A few rows are also checked against values worked out by hand, so a wrong ledger fails too.
+Each client runs in its own venv (see `mockexchange.contract.clients.libraries`) and reports what it parsed; every
+listing is compared with the ledger behind the mock: the same tickers (none missing, none repeated) and, per row, the
+same amounts as Decimals. A few rows are also checked against values worked out by hand, so a wrong ledger fails too.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from mockexchange.core.store import EventRollup, MarketPosition
-from mockexchange.testing.client_plans import run_plan
-from mockexchange.testing.client_portfolio import (
+from mockexchange.contract.clients.libraries import KALSHI_SDK, OFFICIAL_ASYNC, OFFICIAL_SYNC
+from mockexchange.contract.clients.plans import run_plan
+from mockexchange.contract.clients.portfolio import (
     HAND_EVENT,
     SETTLED_EVENT,
     SUB_1,
@@ -30,7 +30,7 @@ from mockexchange.testing.client_portfolio import (
     Portfolio,
     ledger_rows,
 )
-from mockexchange.testing.clients import KALSHI_SDK, OFFICIAL_ASYNC, OFFICIAL_SYNC
+from mockexchange.core.store import EventRollup, MarketPosition
 
 pytestmark = pytest.mark.clients
 

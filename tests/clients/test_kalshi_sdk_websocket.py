@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
+from mockexchange.contract.clients.libraries import KALSHI_SDK
+from mockexchange.contract.clients.portfolio import Key
+from mockexchange.contract.clients.sdk_websocket import SdkWebsocketRun, WsReport
 from mockexchange.core.ledger import Fill
 from mockexchange.core.store import MarketPosition
 from mockexchange.server import MockServer
-from mockexchange.testing.client_portfolio import Key
-from mockexchange.testing.clients import KALSHI_SDK
-from mockexchange.testing.sdk_websocket import SdkWebsocketRun, WsReport
 
 pytestmark = pytest.mark.clients
 

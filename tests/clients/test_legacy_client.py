@@ -18,11 +18,7 @@ from typing import Any
 
 import pytest
 
-from mockexchange.core.ledger import Fill, Settlement
-from mockexchange.core.store import EventRollup, MarketPosition
-from mockexchange.testing.client_plans import run_plan
-from mockexchange.testing.clients import OFFICIAL_SYNC_LEGACY
-from mockexchange.testing.history_portfolio import (
+from mockexchange.contract.clients.history import (
     HIST,
     SAVER,
     SAVER_BALANCE_CENTS,
@@ -30,6 +26,10 @@ from mockexchange.testing.history_portfolio import (
     History,
     make_history,
 )
+from mockexchange.contract.clients.libraries import OFFICIAL_SYNC_LEGACY
+from mockexchange.contract.clients.plans import run_plan
+from mockexchange.core.ledger import Fill, Settlement
+from mockexchange.core.store import EventRollup, MarketPosition
 
 pytestmark = pytest.mark.clients
 

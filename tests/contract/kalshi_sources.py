@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from mockexchange.contract.slicing import source_of
-from mockexchange.contract.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.specs import kalshi_slice_path, load_spec
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_SPECS_ENV = "MOCKEXCHANGE_SHARED_SPECS"

@@ -15,7 +15,7 @@ from kalshi_sources import source_spec
 from mockexchange.cli import main
 from mockexchange.contract.drift import diff_asyncapi, diff_openapi
 from mockexchange.contract.slicing import source_of
-from mockexchange.contract.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.specs import kalshi_slice_path, load_spec
 
 
 def drift(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import connect
 
-from mockexchange.contract.frames import LEGACY_TWINS, PROFILES, frame_types, validate_ws_frame
+from mockexchange.schema.frames import LEGACY_TWINS, PROFILES, frame_types, validate_ws_frame
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 

@@ -12,8 +12,10 @@ from typing import Any
 import orjson
 import pytest
 
-from mockexchange.contract.fields import response_errors
-from mockexchange.contract.generate import (
+from mockexchange.contract.slicing import KALSHI_OPERATIONS
+from mockexchange.schema.fields import response_errors
+from mockexchange.schema.refs import operations_by_id
+from mockexchange.venues.kalshi.generate import (
     LONG_ROWS,
     PROFILES,
     CursorError,
@@ -23,7 +25,6 @@ from mockexchange.contract.generate import (
     kalshi_document,
     profiles_for,
 )
-from mockexchange.contract.slicing import KALSHI_OPERATIONS, operations_by_id
 
 SEEDS = range(60)
 QUERIES: tuple[dict[str, str], ...] = ({}, {"limit": "1000"})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mockexchange.contract.refinements import PAGINATED, describe, refine
-from mockexchange.contract.slicing import resolve
-from mockexchange.contract.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.refinements import PAGINATED, describe, refine
+from mockexchange.schema.refs import resolve
+from mockexchange.schema.specs import kalshi_slice_path, load_spec
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "contract-kit.md"
 

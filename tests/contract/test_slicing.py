@@ -14,7 +14,7 @@ import yaml
 from kalshi_sources import REPO, recorded_sha256, source_spec
 
 from mockexchange.contract.slicing import KALSHI_CHANNELS, KALSHI_OPERATIONS, slice_openapi
-from mockexchange.contract.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.specs import kalshi_slice_path, load_spec
 
 SLICES = ("openapi.yaml", "asyncapi.yaml")
 SCRIPT = REPO / "scripts" / "slice-kalshi-spec"

@@ -7,10 +7,10 @@ imports the standard library only, so any client venv can run it.
 
 How a script finds this module
 ------------------------------
-`mockexchange.testing.clients.run_client` runs a script with its client venv's interpreter in isolated mode (`python
--I`): no PYTHONPATH, no user site-packages and not even the script's own folder on sys.path, so nothing of the test
-run leaks into the client's world. A script that uses this harness adds its own folder back itself, at the END of
-sys.path, then imports it:
+`mockexchange.contract.clients.libraries.run_client` runs a script with its client venv's interpreter in isolated
+mode (`python -I`): no PYTHONPATH, no user site-packages and not even the script's own folder on sys.path, so nothing
+of the test run leaks into the client's world. A script that uses this harness adds its own folder back itself, at
+the END of sys.path, then imports it:
 
     sys.path.append(str(Path(__file__).resolve().parent))
     import client_harness

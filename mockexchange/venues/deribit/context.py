@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from mockexchange.auth.deribit_auth import Authenticated, DeribitAuth
-from mockexchange.auth.deribit_errors import AuthFailure
-from mockexchange.auth.deribit_tokens import permits
+from mockexchange.auth.deribit.authentication import Authenticated, DeribitAuth
+from mockexchange.auth.deribit.errors import AuthFailure
+from mockexchange.auth.deribit.tokens import permits
 from mockexchange.core.clock import Clock
 from mockexchange.core.derivatives_book import DerivativesBook
 from mockexchange.venues.deribit.errors import FORBIDDEN, UNAUTHORIZED, RpcError, from_auth

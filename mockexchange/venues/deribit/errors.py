@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.auth.deribit_errors import AuthFailure
+from mockexchange.auth.deribit.errors import AuthFailure
 
 # code -> message
 ERROR = (10001, "error")

@@ -19,11 +19,11 @@ from typing import Any
 
 from starlette.types import Scope
 
-from mockexchange.auth.deribit_auth import Authenticated, header
-from mockexchange.auth.deribit_errors import Reason
-from mockexchange.auth.deribit_signature import decode_basic
-from mockexchange.contract.requests import Problem, problem
+from mockexchange.auth.deribit.authentication import Authenticated, header
+from mockexchange.auth.deribit.errors import Reason
+from mockexchange.auth.deribit.signature import decode_basic
 from mockexchange.journal import JOURNAL_NOTE, Journal, JournalNote
+from mockexchange.schema.requests import Problem, problem
 from mockexchange.venues.deribit.context import API_PREFIX, WS_PATH, DeribitContext
 from mockexchange.venues.deribit.errors import (
     AUTHORIZATION_REQUIRED,

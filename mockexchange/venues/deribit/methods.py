@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mockexchange.auth.deribit_auth import Authenticated
-from mockexchange.auth.deribit_errors import AuthFailure
+from mockexchange.auth.deribit.authentication import Authenticated
+from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.core.clock import epoch_ms
 from mockexchange.core.derivatives_book import BookError, Wallet
 from mockexchange.venues.deribit import render

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mockexchange.auth.deribit_auth import Authenticated
+from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.venues.deribit import journaling, signalplus, websocket
 from mockexchange.venues.deribit.context import API_PREFIX, DeribitContext, http_caller
 from mockexchange.venues.deribit.envelope import RpcRequest, epoch_us, load_json, read_request, reply

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mockexchange.auth.deribit_errors import AuthFailure
+from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.venues.deribit import journaling
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.deribit.envelope import load_json

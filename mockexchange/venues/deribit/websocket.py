@@ -20,8 +20,8 @@ import orjson
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from mockexchange.auth.deribit_auth import Authenticated
-from mockexchange.auth.deribit_errors import AuthFailure
+from mockexchange.auth.deribit.authentication import Authenticated
+from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.core.derivatives_book import BookError, Trade
 from mockexchange.core.events import Change
 from mockexchange.venues.deribit import render

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from mockexchange.auth.keys import ApiKey
+from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.ledger import Account, Ledger
 from mockexchange.core.money import ONE, ZERO
 from mockexchange.venues.kalshi import render

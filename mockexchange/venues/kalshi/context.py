@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
-from mockexchange.auth.kalshi_signature import AuthFailure, TimestampWindow, authenticate
-from mockexchange.auth.keys import ApiKey, KeyRegistry
+from mockexchange.auth.kalshi.keys import ApiKey, KeyRegistry
+from mockexchange.auth.kalshi.signature import AuthFailure, TimestampWindow, authenticate
 from mockexchange.core.clock import Clock, epoch_ms
 from mockexchange.core.ledger import Ledger
 from mockexchange.venues.kalshi.errors import auth_error, forbidden
@@ -29,7 +29,7 @@ class KalshiContext:
     # Told of each websocket command, with the key id and the replies, before the replies are sent: the app's
     # request journal (a callable, so the venue does not know the journal).
     on_command: Callable[[str, str | bytes, list[dict[str, Any]]], None] | None = None
-    # The generated-responses mode (mockexchange.contract.generated_mode), behind a protocol so the venue does not
+    # The generated-responses mode (mockexchange.venues.kalshi.generated_mode), behind a protocol so the venue does not
     # know the contract kit.
     generated: ResponseGenerator | None = None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mockexchange.auth.keys import ApiKey
+from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.store import TimeIndex
 from mockexchange.venues.kalshi import cursors, render
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for

@@ -10,12 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from mockexchange.schema.refinements import GO_SPACE
 from mockexchange.venues.kalshi.errors import KalshiError, param_error, param_format_error
 
 Kind = Literal["int", "str", "enum", "csv"]
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-# What Go's strings.TrimSpace trims (unicode.IsSpace); Python's str.strip() would also trim \x1c-\x1f.
-GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 
 
 @dataclass(frozen=True, slots=True)

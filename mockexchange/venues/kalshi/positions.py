@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.auth.keys import ApiKey
+from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.store import RowFilter
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for

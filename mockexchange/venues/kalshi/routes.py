@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mockexchange.auth.keys import ApiKey
+from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.venues.kalshi import balance, history, positions, websocket
 from mockexchange.venues.kalshi.context import KalshiContext, authenticated_key
 from mockexchange.venues.kalshi.errors import KalshiError, internal_error

@@ -23,8 +23,8 @@ import orjson
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
-from mockexchange.auth.kalshi_signature import AuthFailure
-from mockexchange.auth.keys import ApiKey
+from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.auth.kalshi.signature import AuthFailure
 from mockexchange.core.clock import epoch_ms
 from mockexchange.core.events import Change
 from mockexchange.venues.kalshi.context import KalshiContext, authenticate_scope

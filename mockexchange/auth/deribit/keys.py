@@ -11,7 +11,7 @@ import string
 import threading
 from dataclasses import dataclass
 
-from mockexchange.auth.keys import KeyRegistrationError
+from mockexchange.auth.errors import KeyRegistrationError
 
 # What a key may do when created without a scope: everything a positions client needs, read-write.
 DEFAULT_SCOPE = "account:read_write trade:read_write wallet:read_write"

@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 
 from starlette.responses import Response
 
-from mockexchange.contract.generate import CursorError, generate, kalshi_document
 from mockexchange.venues.kalshi.errors import KalshiError, param_error
+from mockexchange.venues.kalshi.generate import CursorError, generate, kalshi_document
 from mockexchange.web import json_response
 
 GENERATE_HEADER = "X-Mockexchange-Generate"

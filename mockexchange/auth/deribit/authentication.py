@@ -20,9 +20,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from mockexchange.auth.deribit_errors import AuthFailure, DeribitError, Reason
-from mockexchange.auth.deribit_keys import DeribitCredential, DeribitCredentialRegistry
-from mockexchange.auth.deribit_signature import (
+from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason
+from mockexchange.auth.deribit.keys import DeribitCredential, DeribitCredentialRegistry
+from mockexchange.auth.deribit.signature import (
     NonceCache,
     SignatureEncoding,
     TimestampWindow,
@@ -32,7 +32,7 @@ from mockexchange.auth.deribit_signature import (
     verify_request_signature,
     verify_signalplus_signature,
 )
-from mockexchange.auth.deribit_tokens import AccessToken, TokenGrant, TokenStore
+from mockexchange.auth.deribit.tokens import AccessToken, TokenGrant, TokenStore
 from mockexchange.core.clock import epoch_ms
 
 Scheme = Literal["access_token", "bearer", "basic", "deri-hmac-sha256", "signalplus"]

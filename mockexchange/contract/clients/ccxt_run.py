@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mockexchange.contract.specs import contracts_root
-from mockexchange.testing.client_plans import ClientRunError
-from mockexchange.testing.clients import CCXT, ensure_venv, venv_python
-from mockexchange.testing.live_script import LiveScript
+from mockexchange.contract.clients.libraries import CCXT, ensure_venv, venv_python
+from mockexchange.contract.clients.live_script import LiveScript
+from mockexchange.contract.clients.plans import ClientRunError
+from mockexchange.schema.specs import contracts_root
 
 SCRIPT_NAME = "ccxt_client.py"
 REST_TIMEOUT_S = 120.0  # interpreter start, importing ccxt (large), load_markets and the calls

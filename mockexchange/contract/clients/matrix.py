@@ -7,7 +7,7 @@ a missing interpreter or a venv that cannot be built is a FAIL, never a skip); `
 e.g. no websocket client, or a Kalshi-only capability in ccxt's Deribit row); `not yet` (what the mock's Deribit
 venue does not serve yet for ccxt); `note` (a 3.34-era client read against the legacy profile, which is not theirs:
 what it does is shown, it does not fail the matrix). The `generated` column runs the generated-responses mode against
-each client (client_generated.py): what breaks a client is a finding about that client, reported but never a failure.
+each client (generated.py): what breaks a client is a finding about that client, reported but never a failure.
 Exit status: 0 when no cell is FAIL, 1 otherwise, 2 on usage errors.
 """
 
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockexchange.contract.ccxt_checks import NA_REASONS as CCXT_NA
-from mockexchange.contract.ccxt_checks import NOT_YET_REASONS as CCXT_NOT_YET
-from mockexchange.contract.ccxt_checks import ccxt_verdicts
-from mockexchange.contract.client_checks import (
+from mockexchange.contract.clients.ccxt_checks import NA_REASONS as CCXT_NA
+from mockexchange.contract.clients.ccxt_checks import NOT_YET_REASONS as CCXT_NOT_YET
+from mockexchange.contract.clients.ccxt_checks import ccxt_verdicts
+from mockexchange.contract.clients.checks import (
     OFFICIAL,
     OFFICIAL_3_2,
     READS,
@@ -42,11 +42,9 @@ from mockexchange.contract.client_checks import (
     verdict,
     websocket_verdict,
 )
-from mockexchange.contract.client_generated import Findings, run_generated
-from mockexchange.server import MockServer
-from mockexchange.testing.client_plans import ClientRunError, run_plan
-from mockexchange.testing.client_portfolio import build_portfolio
-from mockexchange.testing.clients import (
+from mockexchange.contract.clients.generated import Findings, run_generated
+from mockexchange.contract.clients.history import make_history
+from mockexchange.contract.clients.libraries import (
     CCXT,
     KALSHI_SDK,
     OFFICIAL_ASYNC,
@@ -56,7 +54,9 @@ from mockexchange.testing.clients import (
     ClientSpec,
     ensure_venv,
 )
-from mockexchange.testing.history_portfolio import make_history
+from mockexchange.contract.clients.plans import ClientRunError, run_plan
+from mockexchange.contract.clients.portfolio import build_portfolio
+from mockexchange.server import MockServer
 
 PASS, FAIL, NA, NOT_YET, NOTE = "PASS", "FAIL", "n/a", "not yet", "note"
 FINDINGS, CLEAN = "findings", "clean"
@@ -303,7 +303,7 @@ def client_cells(
 
 
 def _ccxt_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str, Cell]:
-    """ccxt's row: Deribit's reads against the derivatives book (mockexchange/contract/ccxt_checks.py)."""
+    """ccxt's row: Deribit's reads against the derivatives book (mockexchange/contract/clients/ccxt_checks.py)."""
     assert row.spec is not None
     cells = {name: Cell(NA, CCXT_NA[name]) for name in columns if name in CCXT_NA}
     cells |= {name: Cell(NOT_YET, CCXT_NOT_YET[name]) for name in columns if name in CCXT_NOT_YET}

@@ -169,7 +169,7 @@ def build_portfolio(mock: MockServer, key_dir: Path) -> Portfolio:
 
 
 class OnMock(Protocol):
-    """A portfolio on a mock (`Portfolio` here, `History` in history_portfolio.py)."""
+    """A portfolio on a mock (`Portfolio` here, `History` in history.py)."""
 
     mock: MockServer
 

@@ -16,11 +16,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mockexchange.contract.client_checks import Verdict
+from mockexchange.contract.clients.ccxt_run import CcxtRun, run_rest
+from mockexchange.contract.clients.checks import Verdict
 from mockexchange.core.clock import ManualClock, unix_ms
 from mockexchange.core.derivatives_book import PositionView
 from mockexchange.server import MockServer
-from mockexchange.testing.ccxt_deribit import CcxtRun, run_rest
 
 TRADER = "trader"
 OTHER = "other"  # trades the same instruments: none of it may reach the trader

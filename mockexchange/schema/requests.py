@@ -29,10 +29,10 @@ from urllib.parse import urlsplit
 import jsonschema_rs
 import orjson
 
-from mockexchange.contract.frames import is_uuid
-from mockexchange.contract.refinements import PARAMETER_RULES
-from mockexchange.contract.slicing import lookup, operations_by_id, resolve
-from mockexchange.contract.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.frames import is_uuid
+from mockexchange.schema.refinements import PARAMETER_RULES
+from mockexchange.schema.refs import lookup, operations_by_id, resolve
+from mockexchange.schema.specs import kalshi_slice_path, load_spec
 
 Problem = dict[str, str]
 

@@ -10,12 +10,10 @@ from typing import Literal
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
+from mockexchange.auth.errors import KeyRegistrationError
+
 KeyType = Literal["rsa", "ed25519"]
 PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
-
-
-class KeyRegistrationError(ValueError):
-    """A key that cannot be registered (bad PEM, unsupported algorithm, duplicate id)."""
 
 
 @dataclass(frozen=True, slots=True)

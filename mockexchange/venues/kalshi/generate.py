@@ -41,9 +41,9 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from mockexchange.contract.slicing import operations_by_id, resolve
-from mockexchange.contract.specs import SpecError, kalshi_slice_path, load_spec
 from mockexchange.core.money import ONE, fixed, to_cents
+from mockexchange.schema.refs import operations_by_id, resolve
+from mockexchange.schema.specs import SpecError, kalshi_slice_path, load_spec
 from mockexchange.venues.kalshi import render
 
 PROFILES: tuple[str, ...] = ("typical", "empty", "long", "sparse", "amounts", "strings", "nulls", "pages")

@@ -12,10 +12,11 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockexchange.contract.slicing import resolve
-from mockexchange.venues.kalshi.params import GO_SPACE
+from mockexchange.schema.refs import resolve
 
 GO_INT32_MAX = 2**31 - 1
+# What Go's strings.TrimSpace trims (unicode.IsSpace); Python's str.strip() would also trim \x1c-\x1f.
+GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 SUBACCOUNT_MAX = 63
 # An empty value counts as absent (Go reads "" as no filter).
 # One comma-separated list item: no empty items and no blank ones (the server trims each item).

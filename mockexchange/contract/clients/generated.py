@@ -1,5 +1,6 @@
 """The client matrix's generated-responses column: each real client reads every portfolio operation from mocks in the
-generated-responses mode (generated_mode.py), one mock per seed, and what breaks it is a finding about the client.
+generated-responses mode (venues/kalshi/generated_mode.py), one mock per seed, and what breaks it is a finding about
+the client.
 
 A run is one seed: the client reads positions (page by page), FCM positions, balance, fills, settlements, deposits,
 withdrawals and the resting order value, as its users would; the run broke when any read raised. Each mock listens to
@@ -15,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mockexchange.contract.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
-from mockexchange.contract.client_checks import Dialect, compact_error, start_mock
-from mockexchange.contract.generated_mode import Served
+from mockexchange.contract.clients.checks import Dialect, compact_error, start_mock
+from mockexchange.contract.clients.libraries import ClientSpec
+from mockexchange.contract.clients.plans import run_plan
+from mockexchange.contract.clients.portfolio import Key
 from mockexchange.server import MockServer
-from mockexchange.testing.client_plans import run_plan
-from mockexchange.testing.client_portfolio import Key
-from mockexchange.testing.clients import ClientSpec
+from mockexchange.venues.kalshi.generated_mode import Served
 
 # endpoint -> (the operation it calls, the plan op, its arguments)
 READS: dict[str, tuple[str, str, dict]] = {

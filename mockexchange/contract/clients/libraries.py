@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockexchange.testing.interpreters import InterpreterNotFound, find_python
+from mockexchange.contract.clients.interpreters import InterpreterNotFound, find_python
 
 CACHE_ENV = "MOCKEXCHANGE_CLIENT_CACHE"
 MARKER = "mockexchange-complete.json"

@@ -12,10 +12,10 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from mockexchange.auth.deribit_keys import DEFAULT_SCOPE, DeribitCredentialRegistry
-from mockexchange.auth.deribit_tokens import TokenStore
-from mockexchange.auth.keys import KeyRegistrationError
-from mockexchange.control_errors import ControlError
+from mockexchange.auth.deribit.keys import DEFAULT_SCOPE, DeribitCredentialRegistry
+from mockexchange.auth.deribit.tokens import TokenStore
+from mockexchange.auth.errors import KeyRegistrationError
+from mockexchange.control.errors import ControlError
 from mockexchange.core.derivatives_book import BookError, DerivativesBook, Trade
 from mockexchange.core.instruments import Instrument, instrument_name
 

@@ -24,10 +24,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from mockexchange.contract.clients.portfolio import Key
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.ledger import Ledger
 from mockexchange.server import MockServer
-from mockexchange.testing.client_portfolio import Key
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 SEED = 31

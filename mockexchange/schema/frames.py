@@ -19,8 +19,8 @@ from typing import Any
 
 import jsonschema_rs
 
-from mockexchange.contract.slicing import lookup, resolve
-from mockexchange.contract.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.refs import lookup, resolve
+from mockexchange.schema.specs import kalshi_slice_path, load_spec
 
 PROFILES = ("3.34", "legacy")
 # The integer fields the legacy profile sends beside the dollar and fixed-point strings, by frame type.

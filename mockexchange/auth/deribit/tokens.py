@@ -12,8 +12,8 @@ import secrets
 import threading
 from dataclasses import dataclass
 
-from mockexchange.auth.deribit_errors import AuthFailure, DeribitError, Reason
-from mockexchange.auth.deribit_keys import DeribitCredential
+from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason
+from mockexchange.auth.deribit.keys import DeribitCredential
 from mockexchange.core.clock import Clock, epoch_ms
 
 PERMISSIONS = ("account", "block_rfq", "block_trade", "trade", "wallet")

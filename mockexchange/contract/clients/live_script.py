@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mockexchange.testing.client_plans import ClientRunError
-from mockexchange.testing.clients import clean_env
+from mockexchange.contract.clients.libraries import clean_env
+from mockexchange.contract.clients.plans import ClientRunError
 
 
 def queue_json_lines(stream: Any, lines: queue.Queue[dict[str, Any] | None]) -> None:

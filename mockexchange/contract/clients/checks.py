@@ -26,19 +26,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from mockexchange.core.clock import unix_seconds
-from mockexchange.core.money import fixed, to_cents, to_whole_contracts, truncate
-from mockexchange.server import MockServer
-from mockexchange.testing.client_portfolio import (
-    HAND_EVENT,
-    SUB_1,
-    SUB_2,
-    TRADER,
-    Key,
-    Portfolio,
-    ledger_rows,
-)
-from mockexchange.testing.history_portfolio import (
+from mockexchange.contract.clients.history import (
     EV_C,
     EV_D,
     FCMH,
@@ -49,7 +37,19 @@ from mockexchange.testing.history_portfolio import (
     newest_first,
     portfolio_value,
 )
-from mockexchange.testing.sdk_websocket import SdkWebsocketRun
+from mockexchange.contract.clients.portfolio import (
+    HAND_EVENT,
+    SUB_1,
+    SUB_2,
+    TRADER,
+    Key,
+    Portfolio,
+    ledger_rows,
+)
+from mockexchange.contract.clients.sdk_websocket import SdkWebsocketRun
+from mockexchange.core.clock import unix_seconds
+from mockexchange.core.money import fixed, to_cents, to_whole_contracts, truncate
+from mockexchange.server import MockServer
 
 # (ledger attribute, the client's field, unit): how one value is compared. Units:
 #   text     equal as JSON gives it (strings, ints, bools)      count    Decimal, 2 places
@@ -719,7 +719,7 @@ def profile_reads(profile: str) -> Callable[[Dialect, Mocks], list[Read]]:
     return reads
 
 
-# capability -> its reads; the websocket check (below) and the generated responses (client_generated.py) run apart.
+# capability -> its reads; the websocket check (below) and the generated responses (generated.py) run apart.
 READS: dict[str, Callable[[Dialect, Mocks], list[Read]]] = {
     "positions-pages": positions_pages,
     "filters": filters,

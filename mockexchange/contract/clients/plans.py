@@ -12,10 +12,10 @@ import json
 from pathlib import Path
 from typing import Protocol
 
-from mockexchange.contract.specs import contracts_root
+from mockexchange.contract.clients.libraries import KALSHI_SDK, ClientSpec, run_client
+from mockexchange.contract.clients.portfolio import Key
+from mockexchange.schema.specs import contracts_root
 from mockexchange.server import MockServer
-from mockexchange.testing.client_portfolio import Key
-from mockexchange.testing.clients import KALSHI_SDK, ClientSpec, run_client
 
 CLIENT_TIMEOUT_S = 180.0
 

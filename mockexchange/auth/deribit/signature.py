@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote
 
-from mockexchange.auth.deribit_errors import AuthFailure, DeribitError, Reason
+from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason
 
 SignatureEncoding = Literal["hex", "base64"]
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mockexchange.contract.clients.libraries import venv_python
+from mockexchange.contract.clients.live_script import LiveScript
+from mockexchange.contract.clients.plans import ClientRunError, kalshi_scripts
+from mockexchange.contract.clients.portfolio import Key
 from mockexchange.server import MockServer
-from mockexchange.testing.client_plans import ClientRunError, kalshi_scripts
-from mockexchange.testing.client_portfolio import Key
-from mockexchange.testing.clients import venv_python
-from mockexchange.testing.live_script import LiveScript
 
 SCRIPT_NAME = "kalshi_sdk_ws.py"
 STARTUP_TIMEOUT_S = (

@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from mockexchange.contract.slicing import resolve
+from mockexchange.schema.refs import resolve
 
 MAX_LISTED = 20
 

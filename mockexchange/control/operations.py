@@ -1,0 +1,85 @@
+"""The operations a user performs on the mock, in one object: both venues' (`kalshi.py`, `deribit.py`), reset, and
+the exchange clock. One method each, taking plain JSON-like values and answering a JSON-ready dict.
+
+The admin API is these methods over HTTP; the Python API (`MockServer`) is these methods in-process; scenarios and the
+demo generator call them too. The work is done by `core`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
+from mockexchange.auth.deribit.tokens import TokenStore
+from mockexchange.auth.kalshi.keys import KeyRegistry
+from mockexchange.control.deribit import DeribitOperations, seed_defaults
+from mockexchange.control.errors import ControlError
+from mockexchange.control.kalshi import KalshiOperations
+from mockexchange.core.clock import Clock, ManualClock
+from mockexchange.core.derivatives_book import DerivativesBook
+from mockexchange.core.ledger import Ledger
+
+
+class Control(KalshiOperations, DeribitOperations):
+    def __init__(
+        self,
+        ledger: Ledger,
+        keys: KeyRegistry,
+        book: DerivativesBook | None = None,
+        deribit_keys: DeribitCredentialRegistry | None = None,
+        deribit_tokens: TokenStore | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.keys = keys
+        if book is None:  # Deribit's state shares the exchange clock and the bus with Kalshi's
+            book = DerivativesBook(clock=ledger.clock, bus=ledger.bus)
+            seed_defaults(book)
+        self.book = book
+        self.deribit_keys = deribit_keys or DeribitCredentialRegistry()
+        self.deribit_tokens = deribit_tokens
+
+    def reset(self) -> dict[str, Any]:
+        """Forget every account, key, market and fill (and so the loaded scenario); Deribit's too (its default
+        instruments and index prices are listed again)."""
+        self.ledger.reset()
+        self.keys.clear()
+        self.reset_deribit()
+        return {"ok": True}
+
+    # -- the exchange clock -----------------------------------------------------------------------------------------
+
+    def clock(self) -> dict[str, Any]:
+        """The exchange time and whether the clock is manual (movable) or the system clock."""
+        return clock_status(self.ledger.clock)
+
+    def advance_clock(self, seconds: float | None = None, to: str | None = None) -> dict[str, Any]:
+        """Move exchange time forward by `seconds`, or `to` an ISO 8601 time (never backwards)."""
+        clock = self.ledger.clock
+        if not isinstance(clock, ManualClock):
+            raise ControlError(
+                "the exchange clock is the system clock and cannot be moved; start the mock with a ManualClock "
+                "(MockServer(clock=ManualClock()), `mockexchange serve --scenario FILE`)",
+                409,
+            )
+        if (seconds is None) == (to is None):
+            raise ControlError("give `seconds` to advance by or `to` to set, not both")
+        if seconds is not None:
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < 10**9:
+                raise ControlError("seconds must be a non-negative number")
+            clock.advance(seconds)
+        else:
+            try:
+                when = datetime.fromisoformat(to) if isinstance(to, str) else None
+            except ValueError:
+                when = None
+            if when is None or when.tzinfo is None:
+                raise ControlError(f"to must be an ISO 8601 time with a timezone, e.g. 2026-12-09T19:00:00Z: {to!r}")
+            if when < clock.now():
+                raise ControlError(f"a clock does not run backwards: it is {clock.now().isoformat()}", 409)
+            clock.set(when)
+        return self.clock()
+
+
+def clock_status(clock: Clock) -> dict[str, Any]:
+    return {"exchange_time": clock.now().isoformat(), "clock": "manual" if isinstance(clock, ManualClock) else "system"}
