@@ -12,10 +12,11 @@ import pytest
 
 from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock
+from mockexchange.scenario.library import library_dir
 from mockexchange.scenario.schema import ScenarioError, load_file
 from mockexchange.server import MockServer
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = library_dir()
 BOOK = FIXTURES / "deribit-btc-book.yaml"
 DESK = ("trader-desk", "trader-desk-secret")  # the fixture's fixed client id and secret
 

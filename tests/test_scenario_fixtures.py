@@ -12,10 +12,11 @@ import pytest
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.money import to_cents
+from mockexchange.scenario.library import library_dir
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = library_dir()
 
 
 def client(mock: MockServer, key_id: str, pem: str) -> httpx.Client:
@@ -32,7 +33,7 @@ def positions(c: httpx.Client, **params) -> dict[str, dict]:
     return {row["ticker"]: row for row in response.json()["market_positions"]}
 
 
-@pytest.mark.mockexchange(scenario="fixtures/fed-decision.yaml", scenario_run=False)
+@pytest.mark.mockexchange(scenario="fed-decision", scenario_run=False)
 def test_fed_decision_trades_then_settles(mockexchange, mockexchange_scenario, tmp_path):
     alice_key = keys_by_id(mockexchange_scenario)["alice-key"]
     assert Path(alice_key["private_key_path"]).read_text() == alice_key["private_key_pem"]

@@ -17,12 +17,12 @@ from mockexchange.app import build_app
 from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock
 from mockexchange.scenario.generator import generate
+from mockexchange.scenario.library import library_dir
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 
 pytest_plugins = ["pytester"]
-ROOT = Path(__file__).resolve().parent.parent
-FED = ROOT / "fixtures" / "fed-decision.yaml"
+FED = library_dir() / "fed-decision.yaml"
 
 TIMED = """\
 scenario: timed

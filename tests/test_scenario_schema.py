@@ -7,9 +7,10 @@ from textwrap import dedent
 
 import pytest
 
+from mockexchange.scenario.library import library_dir
 from mockexchange.scenario.schema import ScenarioError, load_document, load_file
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = library_dir()
 
 
 def errors_of(tmp_path: Path, text: str, name: str = "s.yaml") -> list[str]:

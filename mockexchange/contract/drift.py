@@ -26,7 +26,7 @@ from typing import Any
 
 from mockexchange.contract.slicing import KALSHI_CHANNELS, KALSHI_OPERATIONS, slice_asyncapi, slice_openapi, source_of
 from mockexchange.schema.refs import lookup, operations_by_id, resolve
-from mockexchange.schema.specs import SpecError, contracts_root, load_spec, parse_spec_text, read_spec_text
+from mockexchange.schema.specs import SpecError, load_spec, parse_spec_text, read_spec_text, slices_root
 
 # Schema keywords a client can observe; descriptions and examples are not compared (slices hold none).
 FACETS = (
@@ -393,7 +393,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _reports(args: argparse.Namespace) -> list[Report]:
-    slices = Path(args.slice) if args.slice else contracts_root() / "kalshi"
+    slices = Path(args.slice) if args.slice else slices_root()
     wanted = [("openapi", args.spec, "openapi.yaml", diff_openapi)]
     if args.asyncapi:
         wanted.append(("asyncapi", args.asyncapi, "asyncapi.yaml", diff_asyncapi))

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from mockexchange.schema.refs import is_operation, lookup, operations, operations_by_id, pointer, refs_in
-from mockexchange.schema.specs import SpecError, contracts_root, parse_spec_text, read_spec_text
+from mockexchange.schema.specs import SpecError, parse_spec_text, read_spec_text, slices_root
 
 KALSHI_OPENAPI_URL = "https://docs.kalshi.com/openapi.yaml"
 KALSHI_ASYNCAPI_URL = "https://docs.kalshi.com/asyncapi.yaml"
@@ -265,7 +265,7 @@ def run(args: argparse.Namespace) -> int:
         openapi = slice_openapi(parse_spec_text(openapi_text, args.openapi), KALSHI_OPERATIONS, openapi_text)
         asyncapi_text = read_spec_text(args.asyncapi)
         asyncapi = slice_asyncapi(parse_spec_text(asyncapi_text, args.asyncapi), KALSHI_CHANNELS, asyncapi_text)
-        out = Path(args.out) if args.out else contracts_root() / "kalshi"
+        out = Path(args.out) if args.out else slices_root()
     except SpecError as exc:
         print(f"mockexchange contract slice: {exc}", file=sys.stderr)
         return 2

@@ -23,6 +23,7 @@ from mockexchange.control import ControlError
 from mockexchange.core.instruments import InstrumentError, parse_instrument_name
 from mockexchange.core.ledger import MAX_SUBACCOUNT
 from mockexchange.core.money import MoneyError, parse_count, parse_dollars, parse_price
+from mockexchange.scenario import library
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
 
 INLINE_SOURCE = "<document>"
@@ -693,12 +694,16 @@ def _build(root: Node, source: str, base_dir: Path) -> Scenario:
 
 
 def load_file(path: str | Path) -> Scenario:
-    """A scenario from a YAML (or JSON) file; errors name `path` as given."""
-    path = Path(path)
+    """A scenario from a YAML (or JSON) file, or a shipped scenario by name (`fed-decision`); errors name the file
+    as given, or the shipped file."""
+    path = library.find(path)
     try:
         content = path.read_text()
     except OSError as exc:
-        raise ScenarioError([f"{path}: cannot read the scenario file: {exc.strerror or exc}"], 404) from None
+        names = ", ".join(library.shipped())
+        raise ScenarioError(
+            [f"{path}: cannot read the scenario file: {exc.strerror or exc} (shipped scenarios, by name: {names})"], 404
+        ) from None
     return _build(_parse(content, str(path)), str(path), path.resolve().parent)
 
 

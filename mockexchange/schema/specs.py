@@ -1,8 +1,10 @@
-"""Where specs come from: a published spec read from a file or URL, and the committed slices the kit checks against."""
+"""Where specs come from: a published spec read from a file or URL, and the committed slices (package data) the mock
+and the kit check against."""
 
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -47,18 +49,21 @@ def parse_spec_text(text: str, source: str) -> dict[str, Any]:
     return document
 
 
-def contracts_root() -> Path:
-    """The `contracts/` directory: `$MOCKEXCHANGE_CONTRACTS`, else the one beside the package in a checkout."""
+def slices_root() -> Path:
+    """The folder of the committed Kalshi slices: `$MOCKEXCHANGE_CONTRACTS/kalshi` if set, else the package's own
+    `schema/kalshi/` (package data: present in a checkout and in an installed wheel alike)."""
     configured = os.environ.get(CONTRACTS_ENV)
-    root = Path(configured) if configured else Path(__file__).resolve().parents[2] / "contracts"
-    if not (root / "kalshi").is_dir():
-        raise SpecError(
-            f"no committed schema slices under {root}/kalshi: run from a checkout of mockexchange "
-            f"or set {CONTRACTS_ENV} to its contracts/ directory"
-        )
+    root = Path(configured) / "kalshi" if configured else package_path("mockexchange.schema", "kalshi")
+    if not root.is_dir():
+        raise SpecError(f"no schema slices under {root}: {CONTRACTS_ENV} names a folder without kalshi/")
     return root
 
 
 def kalshi_slice_path(name: str) -> Path:
     """A committed Kalshi slice: `openapi.yaml` or `asyncapi.yaml`."""
-    return contracts_root() / "kalshi" / name
+    return slices_root() / name
+
+
+def package_path(package: str, *parts: str) -> Path:
+    """A folder or file shipped inside a package, as a real path (a wheel is installed unpacked, so it is one)."""
+    return Path(str(files(package).joinpath(*parts)))

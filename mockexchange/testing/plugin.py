@@ -3,8 +3,9 @@
 Fixtures:
 - `mockexchange`: a running `MockServer` on a free 127.0.0.1 port, fresh for each test, stopped after it.
   Settings come from `@pytest.mark.mockexchange(profile="legacy", ...)` (any `Settings` field) or the command line
-  option `--mockexchange-profile`. `@pytest.mark.mockexchange(scenario="fixtures/fed-decision.yaml")` serves that
-  scenario (a path relative to the rootdir) on a ManualClock, its timeline run to the end unless `scenario_run=False`.
+  option `--mockexchange-profile`. `@pytest.mark.mockexchange(scenario="fed-decision")` serves that scenario (a
+  shipped one by name, or a file path relative to the rootdir) on a ManualClock, its timeline run to the end unless
+  `scenario_run=False`.
   With `--mockexchange-strict-requests` (or the ini option `mockexchange_strict_requests = true`, or
   `@pytest.mark.mockexchange(strict_requests=True)`; the marker wins), the fixture's teardown fails the test when the
   request journal holds a request the schema does not allow (Deribit: a request the venue refused as malformed, of
@@ -86,7 +87,8 @@ def mockexchange(request: pytest.FixtureRequest) -> Iterator[MockServer]:
             yield server
     else:
         path = Path(scenario_path)
-        scenario = load_file(path if path.is_absolute() else request.config.rootpath / path)
+        in_root = request.config.rootpath / path
+        scenario = load_file(in_root if not path.is_absolute() and in_root.exists() else path)
         if "profile" not in settings and scenario.profile is not None:
             settings["profile"] = scenario.profile
         with MockServer(clock=ManualClock(scenario.start), **settings) as server:

@@ -13,7 +13,7 @@ from typing import Any
 from mockexchange.contract.clients.libraries import CCXT, ensure_venv, venv_python
 from mockexchange.contract.clients.live_script import LiveScript
 from mockexchange.contract.clients.plans import ClientRunError
-from mockexchange.schema.specs import contracts_root
+from mockexchange.schema.specs import package_path
 
 SCRIPT_NAME = "ccxt_client.py"
 REST_TIMEOUT_S = 120.0  # interpreter start, importing ccxt (large), load_markets and the calls
@@ -21,7 +21,7 @@ WATCH_TIMEOUT_S = 15.0  # for the subscriptions to be acknowledged, then again f
 
 
 def ccxt_script() -> Path:
-    return contracts_root() / "clients" / "deribit" / SCRIPT_NAME
+    return package_path("mockexchange.contract.clients", "scripts", "deribit", SCRIPT_NAME)
 
 
 class CcxtRun(LiveScript):

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from mockexchange.contract.clients.libraries import KALSHI_SDK, ClientSpec, run_client
 from mockexchange.contract.clients.portfolio import Key
-from mockexchange.schema.specs import contracts_root
+from mockexchange.schema.specs import package_path
 from mockexchange.server import MockServer
 
 CLIENT_TIMEOUT_S = 180.0
@@ -32,7 +32,7 @@ class Served(Protocol):
 
 
 def kalshi_scripts() -> Path:
-    return contracts_root() / "clients" / "kalshi"
+    return package_path("mockexchange.contract.clients", "scripts", "kalshi")
 
 
 def client_script(spec: ClientSpec) -> tuple[Path, dict[str, str]]:
