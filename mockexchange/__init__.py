@@ -2,6 +2,6 @@
 
 from mockexchange.server import MockServer
 from mockexchange.settings import Settings
+from mockexchange.version import __version__
 
-__all__ = ["MockServer", "Settings"]
-__version__ = "0.1.0"
+__all__ = ["MockServer", "Settings", "__version__"]

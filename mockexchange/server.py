@@ -1,8 +1,11 @@
-"""Runs a mock with uvicorn: in a background thread for tests and embedding, or in the foreground for `serve`."""
+"""Runs a mock with uvicorn: in a background thread for tests and embedding, or in the foreground for `serve`; binds
+its listening socket first, so the port is known (and a port in use is an error) before it serves."""
 
 from __future__ import annotations
 
+import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -14,6 +17,7 @@ from mockexchange.core.clock import Clock
 from mockexchange.settings import Settings
 
 _START_TIMEOUT_S = 10.0
+_BACKLOG = 2048  # uvicorn's default
 # Kalshi's keep-alive pings carry this payload.
 HEARTBEAT = b"heartbeat"
 
@@ -44,6 +48,61 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
             # A denial response ends the handshake too; without this uvicorn logs "returned without completing
             # handshake" for every refused upgrade.
             self.handshake_complete = True
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to `host` (a name or an IPv4/IPv6 address; resolved, so `::1` and `localhost` work) and `port`
+    (0: any free port), listening. Raises OSError (`socket.gaierror` for a host that does not resolve)."""
+    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on accepted sockets whose proto says TCP; without it Nagle and
+    # delayed ACK add 40 ms to every response.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        # As uvicorn does: a restarted mock can take its port back while old connections linger in TIME_WAIT.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(_BACKLOG)  # listening now makes a port in use fail here, before anything is printed
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def bound_port(sock: socket.socket) -> int:
+    return sock.getsockname()[1]
+
+
+# A server bound to every address is reached, from the same machine, on loopback of that family.
+_WILDCARDS = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
+def http_url(host: str, port: int) -> str:
+    """`http://HOST:PORT` a client on this machine can use for a server bound to `host` (brackets around an IPv6
+    address; loopback for a wildcard such as 0.0.0.0, which is no address to connect to)."""
+    host = _WILDCARDS.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def ws_url(base_url: str) -> str:
+    """The websocket twin of an http(s) base URL."""
+    return "ws" + base_url.removeprefix("http")
+
+
+def serve_forever(
+    app: MockApp, sock: socket.socket, *, log_level: str = "info", on_ready: Callable[[], None] | None = None
+) -> None:
+    """Serve `app` on the listening `sock` in the foreground until SIGINT or SIGTERM; `on_ready` runs once it
+    accepts connections."""
+    server = uvicorn.Server(uvicorn_config(app, log_level=log_level))
+    original_startup = server.startup
+
+    async def startup(sockets: list[socket.socket] | None = None) -> None:
+        await original_startup(sockets)
+        if on_ready is not None:
+            on_ready()
+
+    server.startup = startup  # type: ignore[method-assign]
+    server.run(sockets=[sock])
 
 
 def uvicorn_config(app: MockApp, **overrides: Any) -> uvicorn.Config:
@@ -108,7 +167,7 @@ class MockServer(Control):
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return http_url(self.host, self.port)
 
     @property
     def kalshi_url(self) -> str:
@@ -116,7 +175,7 @@ class MockServer(Control):
 
     @property
     def kalshi_ws_url(self) -> str:
-        return f"ws://{self.host}:{self.port}/trade-api/ws/v2"
+        return f"{ws_url(self.base_url)}/trade-api/ws/v2"
 
     @property
     def deribit_url(self) -> str:
@@ -125,17 +184,18 @@ class MockServer(Control):
 
     @property
     def deribit_ws_url(self) -> str:
-        return f"ws://{self.host}:{self.port}/ws/api/v2"
+        return f"{ws_url(self.base_url)}/ws/api/v2"
 
     def start(self) -> MockServer:
         if self._thread is not None:
             return self
-        # uvicorn binds (port 0 = any free port) so accepted sockets get TCP_NODELAY from asyncio; a socket made here
-        # without IPPROTO_TCP would not, and Nagle + delayed ACK would add 40 ms to every response.
-        self._server = uvicorn.Server(uvicorn_config(self.app, host=self.host, port=self.app.settings.port))
+        sock = listening_socket(self.host, self.app.settings.port)
+        self._server = uvicorn.Server(uvicorn_config(self.app))
         # uvicorn installs signal handlers only in the main thread; a background server must not try.
         self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        self._thread = threading.Thread(target=self._server.run, daemon=True, name="mockexchange")
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="mockexchange"
+        )
         self._thread.start()
         started = threading.Event()
         deadline = _START_TIMEOUT_S
@@ -144,8 +204,9 @@ class MockServer(Control):
             deadline -= 0.01
         if not self._server.started:
             self.stop()
+            sock.close()
             raise RuntimeError(f"mockexchange did not start on {self.host}:{self.app.settings.port}")
-        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        self.port = bound_port(sock)
         return self
 
     def stop(self) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import httpx
 import pytest
 
+from mockexchange import __version__
+from mockexchange.app import build_app
 from mockexchange.testing.signing import KalshiSigner
 
 
@@ -165,3 +168,33 @@ def test_admin_is_get_free(mockexchange):
 @pytest.mark.mockexchange(admin=False)
 def test_admin_can_be_switched_off(mockexchange):
     assert admin(mockexchange, "accounts", {"user_id": "a"}).status_code == 404
+
+
+def test_health_says_ok_and_the_version(mockexchange):
+    r = httpx.get(f"{mockexchange.base_url}/_admin/health")
+    assert r.status_code == 200 and r.json() == {"status": "ok", "version": __version__}
+    assert httpx.head(f"{mockexchange.base_url}/_admin/health").status_code == 200
+    assert httpx.post(f"{mockexchange.base_url}/_admin/health").status_code == 405
+    assert mockexchange.requests() == [], "health checks are not journaled"
+
+
+def test_health_answers_clients_outside_loopback_and_the_operations_do_not():
+    # A container's health check and testcontainers' wait strategies ask from outside loopback. A test server binds
+    # 127.0.0.1 only, so the remote client is the ASGI scope's.
+    async def ask() -> list[httpx.Response]:
+        remote = httpx.ASGITransport(app=build_app().asgi, client=("172.17.0.1", 40000))
+        async with httpx.AsyncClient(transport=remote, base_url="http://mock") as client:
+            return [
+                await client.get("/_admin/health"),
+                await client.post("/_admin/accounts", json={"user_id": "a"}),
+                await client.get("/_admin/requests"),
+            ]
+
+    health, operation, journal = asyncio.run(ask())
+    assert health.status_code == 200 and health.json() == {"status": "ok", "version": __version__}
+    assert operation.status_code == 403 and journal.status_code == 403
+
+
+@pytest.mark.mockexchange(admin=False)
+def test_health_goes_with_the_admin_api(mockexchange):
+    assert httpx.get(f"{mockexchange.base_url}/_admin/health").status_code == 404

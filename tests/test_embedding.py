@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
+import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from serve_process import serving
 
 from mockexchange.app import build_app
 from mockexchange.scenario.generator import generate
-from mockexchange.server import MockServer
+from mockexchange.server import MockServer, bound_port, listening_socket
 from mockexchange.testing.signing import KalshiSigner
 
 pytest_plugins = ["pytester"]
@@ -68,6 +65,32 @@ def test_in_process_servers_take_free_ports_and_stop():
         httpx.post(f"{url}/_admin/reset", timeout=2)
 
 
+def test_accepted_connections_get_tcp_nodelay():
+    # Without it Nagle and delayed ACK add 40 ms to every keep-alive response (bench/keepalive_latency.py).
+    with MockServer() as mock, httpx.Client() as client:
+        assert client.get(f"{mock.base_url}/_admin/health").status_code == 200
+        server = mock._server
+        assert server is not None
+        assert [s.proto for srv in server.servers for s in srv.sockets] == [socket.IPPROTO_TCP]
+        accepted = [p.transport.get_extra_info("socket") for p in list(server.server_state.connections)]
+        nodelay = [s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in accepted]
+        assert nodelay and set(nodelay) == {1}
+
+
+@pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6")
+def test_the_listening_socket_resolves_its_host():
+    for host, family in (("127.0.0.1", socket.AF_INET), ("localhost", None), ("::1", socket.AF_INET6)):
+        try:
+            sock = listening_socket(host, 0)
+        except OSError as exc:  # a machine without an IPv6 loopback
+            pytest.skip(f"cannot bind {host}: {exc}")
+        with sock:
+            assert sock.proto == socket.IPPROTO_TCP and bound_port(sock) > 0
+            assert family is None or sock.family == family
+    with listening_socket("127.0.0.1", 0) as taken, pytest.raises(OSError):
+        listening_socket("127.0.0.1", bound_port(taken))
+
+
 def test_an_unknown_profile_is_refused_clearly():
     with pytest.raises(ValueError, match="unknown profile 'v9'"):
         MockServer(profile="v9")
@@ -88,76 +111,46 @@ def test_the_demo_portfolio_is_reproducible_from_its_seed():
     assert len({event for event, _ in portfolio.markets}) >= 3 and portfolio.fills > 50
 
 
-@contextmanager
-def _serving(tmp_path: Path, *options: str) -> Iterator[tuple[int, str]]:
-    """`mockexchange serve` in a child process on a free port, until its ready line; (port, what it printed)."""
-    port = _free_port()
-    started = time.monotonic()
-    command = [sys.executable, "-m", "mockexchange.cli", "serve", "--port", str(port)]
-    command += ["--key-dir", str(tmp_path / "keys")]
-    proc = subprocess.Popen(
-        [*command, *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        out = ""
-        while "ready in" not in out:
-            line = proc.stdout.readline()
-            assert line, f"serve exited early:\n{out}"
-            out += line
-            assert time.monotonic() - started < 30, out
-        yield port, out
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
-
-
 def test_serve_starts_prints_what_a_client_needs_and_answers(tmp_path: Path):
-    with _serving(tmp_path, "--seed", "11") as (port, out):
+    with serving(tmp_path / "keys", "--seed", "11") as served:
+        out, base = served.banner, served.base_url
         key_id = re.search(r"key id (\S+), private key (\S+)", out)
         assert key_id, out
         pem = Path(key_id.group(2)).read_text()
-        assert "from kalshi_python_sync import" in out and f'config.api_key_id = "{key_id.group(1)}"' in out
+        assert f'key_id = "{key_id.group(1)}"' in out and f'pem = Path("{key_id.group(2)}")' in out
         signer = KalshiSigner.from_pem(key_id.group(1), pem)
         path = "/trade-api/v2/portfolio/positions"
-        body = httpx.get(f"http://127.0.0.1:{port}{path}", headers=signer.headers("GET", path)).json()
+        body = httpx.get(f"{base}{path}", headers=signer.headers("GET", path)).json()
         assert body["market_positions"], "the demo user holds positions"
         fcm = re.search(r"FCM member '([^']+)': key id (\S+), private key (\S+)", out)
         subtrader = re.search(r"subtraders: ([^,\s]+)", out).group(1)
         fcm_signer = KalshiSigner.from_pem(fcm.group(2), Path(fcm.group(3)).read_text())
         path = "/trade-api/v2/fcm/positions"
-        r = httpx.get(
-            f"http://127.0.0.1:{port}{path}",
-            params={"subtrader_id": subtrader},
-            headers=fcm_signer.headers("GET", path),
-        )
+        r = httpx.get(f"{base}{path}", params={"subtrader_id": subtrader}, headers=fcm_signer.headers("GET", path))
         assert r.status_code == 200 and r.json()["market_positions"]
 
 
 def test_serve_answers_generated_bodies_and_bounds_its_journal(tmp_path: Path):
-    with _serving(tmp_path, "--generated-responses", "5", "--journal-size", "3") as (port, out):
-        key_id, pem = re.search(r"key id (\S+), private key (\S+)", out).groups()
+    with serving(tmp_path / "keys", "--generated-responses", "5", "--journal-size", "3") as served:
+        key_id, pem = re.search(r"key id (\S+), private key (\S+)", served.banner).groups()
         signer = KalshiSigner.from_pem(key_id, Path(pem).read_text())
         path = "/trade-api/v2/portfolio/fills"
         for _ in range(5):
-            r = httpx.get(f"http://127.0.0.1:{port}{path}", headers=signer.headers("GET", path))
+            r = httpx.get(f"{served.base_url}{path}", headers=signer.headers("GET", path))
             assert r.status_code == 200 and r.headers["X-Mockexchange-Generated"].startswith("seed=5 ")
-        journal = httpx.get(f"http://127.0.0.1:{port}/_admin/requests").json()["requests"]
+        journal = httpx.get(f"{served.base_url}/_admin/requests").json()["requests"]
         assert len(journal) == 3 and {entry["path"] for entry in journal} == {path}
 
 
 def test_serve_refuses_a_negative_journal_size(tmp_path: Path):
     result = subprocess.run(
-        [sys.executable, "-m", "mockexchange.cli", "serve", "--journal-size", "-1"], capture_output=True, text=True
+        [sys.executable, "-m", "mockexchange", "serve", "--journal-size", "-1"], capture_output=True, text=True
     )
     assert result.returncode == 2 and "must be 0 or more" in result.stderr
 
 
 def test_serve_reuses_the_demo_key_across_restarts(tmp_path: Path):
-    from mockexchange.cli import _demo_key
+    from mockexchange.cli.serve import _demo_key
 
     pem_path = tmp_path / "demo-key.pem"
     first = build_app()
@@ -169,11 +162,3 @@ def test_serve_reuses_the_demo_key_across_restarts(tmp_path: Path):
     _demo_key(second.control, "u", pem_path, "k1")
     assert pem_path.read_text() == written
     assert oct(pem_path.stat().st_mode & 0o777) == "0o600"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

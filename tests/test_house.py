@@ -15,7 +15,7 @@ PACKAGE = ROOT / "mockexchange"
 # Bottom up. A part is a subpackage of mockexchange or a top-level module ("mockexchange" is the package's face,
 # `__init__.py`); it may import parts on lower floors only. Parts on one floor do not import each other.
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("settings",),
+    ("settings", "version"),
     ("core", "web"),
     ("auth",),
     ("control", "schema"),
@@ -26,7 +26,8 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("server",),
     ("testing",),
     ("contract",),
-    ("cli", "__main__", "mockexchange"),
+    ("cli", "mockexchange"),
+    ("__main__",),  # `python -m mockexchange` runs cli's main
 )
 FLOOR_OF = {part: level for level, parts in enumerate(FLOORS) for part in parts}
 

@@ -3,21 +3,20 @@ speed, `serve --scenario` with `--step` and `--speed`, and the pytest plugin's s
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
+from serve_process import run_serve, serving
 
 from mockexchange.app import build_app
 from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock
 from mockexchange.scenario.generator import generate
 from mockexchange.scenario.library import library_dir
+from mockexchange.scenario.schema import load_file
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 
@@ -250,81 +249,63 @@ def test_admin_scenario_bad_input_is_a_clear_4xx(tmp_path):
 # -- the command line --------------------------------------------------------------------------------------------------
 
 
-def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, int, str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mockexchange.cli", "serve", "--port", str(port), "--key-dir", str(tmp_path / "keys"),
-         *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
-    out, started = "", time.monotonic()
-    while "ready in" not in out:
-        line = proc.stdout.readline()
-        if not line:
-            proc.wait(timeout=10)
-            return proc, port, out
-        out += line
-        assert time.monotonic() - started < 30, out
-    return proc, port, out
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=10)
-
-
 def test_serve_scenario_step_waits_for_the_admin_api(tmp_path):
-    proc, port, out = serve(tmp_path, "--scenario", str(FED), "--step")
-    try:
+    with serving(tmp_path / "keys", "--scenario", str(FED), "--step") as served:
+        out = served.banner
         assert "scenario 'fed-decision'" in out and "timeline: 11 steps, waiting for POST /_admin/scenario/step" in out
         assert "exchange time 2026-12-09T18:00:00+00:00" in out
         key_path = tmp_path / "keys" / "alice-alice-key.pem"
         assert f"user 'alice': key id alice-key, private key {key_path.resolve()}" in out
-        base = f"http://127.0.0.1:{port}"
+        base = served.base_url
         assert httpx.get(f"{base}/_admin/scenario").json()["next_step"] == 0
         assert httpx.post(f"{base}/_admin/scenario/step", json={"count": 11}).json()["steps_left"] == 0
         signer = KalshiSigner.from_pem("alice-key", key_path.read_text())
         path = "/trade-api/v2/portfolio/balance"
         assert httpx.get(base + path, headers=signer.headers("GET", path)).json()["balance"] == 97144
-    finally:
-        stop(proc)
 
 
 def test_serve_scenario_speed_plays_the_timeline_in_scaled_real_time(tmp_path):
     scenario = tmp_path / "played.yaml"
     scenario.write_text(PLAYED)
-    proc, port, out = serve(tmp_path, "--scenario", str(scenario), "--speed", "100")
-    try:
+    with serving(tmp_path / "keys", "--scenario", str(scenario), "--speed", "100") as served:
         started = time.monotonic()
-        assert "timeline: 4 steps, playing at speed 100 once ready" in out
-        while (status := httpx.get(f"http://127.0.0.1:{port}/_admin/scenario").json())["steps_left"]:
+        assert "timeline: 4 steps, playing at speed 100 once ready" in served.banner
+        while (status := httpx.get(f"{served.base_url}/_admin/scenario").json())["steps_left"]:
             time.sleep(0.05)
             assert time.monotonic() - started < 20, status
         # 270 s of exchange time at speed 100: 2.7 s of wall time, counted from when the server was ready
         assert 2.0 < time.monotonic() - started < 15
         assert status["exchange_time"] == "2026-01-05T10:04:30+00:00" and status["error"] is None
-    finally:
-        stop(proc)
 
 
 def test_serve_scenario_runs_the_timeline_at_once_and_refuses_bad_files(tmp_path):
-    proc, port, out = serve(tmp_path, "--scenario", str(FED))
-    try:
-        assert "timeline: 11 steps, ran at load" in out
-        assert httpx.get(f"http://127.0.0.1:{port}/_admin/scenario").json()["steps_left"] == 0
-    finally:
-        stop(proc)
+    with serving(tmp_path / "keys", "--scenario", str(FED)) as served:
+        assert "timeline: 11 steps, ran at load" in served.banner
+        assert httpx.get(f"{served.base_url}/_admin/scenario").json()["steps_left"] == 0
     bad = tmp_path / "bad.yaml"
     bad.write_text("steps:\n  - settle: {ticker: M}\n")
-    proc, _, out = serve(tmp_path, "--scenario", str(bad))
-    assert proc.returncode == 2 and f"{bad}:2: steps[0].settle.result: required" in out
+    done = run_serve(tmp_path / "keys", "--scenario", str(bad))
+    assert done.returncode == 2 and f"{bad}:2: steps[0].settle.result: required" in done.stderr
     done = subprocess.run(
         [sys.executable, "-m", "mockexchange.cli", "serve", "--speed", "2"], capture_output=True, text=True
     )
     assert done.returncode == 2 and "give --scenario FILE" in done.stderr
+
+
+def test_a_load_reports_its_progress_operation_by_operation():
+    mock = build_app(clock=ManualClock())
+    scenario = load_file("busy-market")
+    told: list[tuple[int, int]] = []
+    mock.scenarios.load(scenario, run=True, progress=lambda done, total: told.append((done, total)))
+    # 8 set-up entries, then each of the 7,000 fills of the two bursts, the wait and the settlement
+    assert len(scenario.setup) == 8 and scenario.timeline_operations == 7002
+    assert told == [(done, 7010) for done in range(1, 7011)]
+    told.clear()
+    mock.scenarios.load(scenario, run=False, progress=lambda done, total: told.append((done, total)))
+    assert told[-1] == (8, 8), "without the run, only the set-up is the load"
+    told.clear()
+    mock.scenarios.step(2)
+    assert told == [], "stepping after the load is not part of it"
 
 
 # -- the pytest plugin -------------------------------------------------------------------------------------------------
@@ -361,11 +342,3 @@ def test_the_scenario_marker_and_fixture_in_a_users_suite(pytester):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*mockexchange_scenario needs @pytest.mark.mockexchange(scenario=*"])
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

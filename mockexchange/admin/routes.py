@@ -4,7 +4,8 @@ Each route is one `Control` method; the body's fields are its arguments. A few r
 `GET /_admin/clock`) take no arguments. The request journal is read with `GET /_admin/requests?<filters>` and
 emptied with `POST /_admin/requests/clear` (or `DELETE /_admin/requests`). Errors are `{"error": "..."}` (plus
 `"errors": [...]` when a scenario has several problems) with 400 (bad input), 404 (unknown user, market or file),
-409 (conflict) or 403 (admin asked from outside loopback).
+409 (conflict) or 403 (admin asked from outside loopback). `GET /_admin/health` says the mock serves, and its
+version, to every client.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 from mockexchange.control import Control, ControlError
 from mockexchange.journal import Journal
 from mockexchange.scenario.operations import Scenarios
+from mockexchange.version import __version__
 from mockexchange.web import json_response
 
 ADMIN_PREFIX = "/_admin"
@@ -78,6 +80,12 @@ def _operation(method: Callable[..., dict[str, Any]], open_to_all: bool) -> Call
             return _error(str(exc), exc.status, getattr(exc, "errors", None))
 
     return handle
+
+
+async def _health(request: Request) -> Response:
+    # Answers every client, unlike the operations: a container's HEALTHCHECK and testcontainers' wait strategies ask
+    # from outside loopback, and it tells nothing but the version. Answering at all means the mock serves.
+    return json_response({"status": "ok", "version": __version__})
 
 
 # The journal's filters and how a query string value becomes each one's argument.
@@ -168,4 +176,5 @@ def routes(control: Control, scenarios: Scenarios, journal: Journal, *, open_to_
             return await (get if request.method == "GET" else post)(request)
 
         found.append(Route(f"{ADMIN_PREFIX}/{name}", either, methods=["GET", "POST"]))
+    found.append(Route(f"{ADMIN_PREFIX}/health", _health, methods=["GET"]))
     return found + _journal_routes(journal, open_to_all)

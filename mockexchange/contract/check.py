@@ -1,8 +1,10 @@
 """`mockexchange contract check`: run the schema suite against any server (the mock, Kalshi's demo, your own fake).
 
-Schemathesis' own runner does the work in a child process, with `hooks.py` signing each request; its report names
-each failing operation, the input (as a curl command) and the field. Only GET requests are sent unless asked, so
-it is safe to point at a real account.
+First one signed request per operation (`preflight.py`): a server that cannot be reached or refuses the key is one
+clear line in seconds. Then schemathesis' own runner does the work in a child process, with `hooks.py` signing each
+request and every failure of every case kept; its report names each failing operation, the input (as a curl command)
+and the field, and our summary after it (`verdict.py`) names every violation class per operation. Only GET requests
+are sent unless asked, so it is safe to point at a real account.
 """
 
 from __future__ import annotations
@@ -17,11 +19,20 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from mockexchange.contract.preflight import Unreachable, preflight
 from mockexchange.contract.slicing import KALSHI_OPERATIONS
+from mockexchange.contract.verdict import read_events, translate
+from mockexchange.schema.refinements import PAGINATED
 from mockexchange.schema.specs import SpecError, kalshi_slice_path, load_spec
 from mockexchange.testing.signing import KalshiSigner
 
 OPERATIONS = KALSHI_OPERATIONS
+# Exit statuses (docs/contract-kit.md): the first that applies.
+EXIT_OK = 0
+EXIT_VIOLATIONS = 1  # a check failed, or some operation only ever answered 401/403
+EXIT_USAGE = 2  # bad arguments: an unreadable key or slice, a bad option
+EXIT_UNREACHABLE = 3  # nothing answered: connection refused, a timeout, TLS, DNS
+EXIT_REFUSED = 4  # the key was refused: on the first signed request, or on every answer of the run
 PHASES = "examples,coverage,fuzzing,stateful"
 # How the child process learns the key (never on a command line) and the path prefix it signs.
 KEY_ID_ENV = "MOCKEXCHANGE_CONTRACT_KEY_ID"
@@ -70,18 +81,31 @@ def run(args: argparse.Namespace) -> int:
     from mockexchange.schema.refinements import describe, refine  # after argument errors, which need no yaml work
 
     try:
-        KalshiSigner.from_pem(args.key_id, args.private_key.read_bytes())
+        signer = KalshiSigner.from_pem(args.key_id, args.private_key.read_bytes())
         spec = load_spec(str(args.slice or kalshi_slice_path("openapi.yaml")))
     except (OSError, ValueError, TypeError, AssertionError, SpecError) as exc:
         print(f"contract check: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if args.max_examples < 1:
         print("contract check: --max-examples must be at least 1", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if not args.published_only:
         spec = refine(spec, subtrader_ids=tuple(args.subtrader_id))
-    operations = args.operation or list(OPERATIONS)
+    asked = args.operation or list(OPERATIONS)
+    try:
+        first = preflight(
+            args.base_url, signer, spec, asked, explicit=bool(args.operation), subtrader_ids=args.subtrader_id
+        )
+    except Unreachable as exc:
+        print(f"contract check: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    if first.refusal is not None:
+        print(f"contract check: {first.refusal.describe()}", file=sys.stderr)
+        return EXIT_REFUSED
+    operations = [op for op in asked if op not in first.skipped]
     print(f"contract check: {args.base_url}  operations: {', '.join(operations)}")
+    for operation, why in first.skipped.items():
+        print(f"  skipped {operation}: {why}")
     if args.published_only:
         print("  against the published slice only")
     else:
@@ -89,32 +113,65 @@ def run(args: argparse.Namespace) -> int:
             f"  with {len(describe())} of Kalshi's unstated rules (docs/contract-kit.md); --published-only drops them"
         )
     with tempfile.TemporaryDirectory(prefix="mockexchange-check-") as tmp:
-        schema_path = Path(tmp) / "openapi.yaml"
-        schema_path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-        config_path = Path(tmp) / "schemathesis.toml"
-        # Without --probe-methods, no request but GET: the coverage phase would also try other methods on each path.
-        config_path.write_text("" if args.probe_methods else "[phases.coverage]\nunexpected-methods = []\n")
-        command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config_path), "run"]
-        command += [str(schema_path), "--url", args.base_url]
-        command += ["--checks", "all", "--max-examples", str(args.max_examples), "--phases", args.phases]
-        if not args.probe_methods:
-            command += ["--exclude-checks", "unsupported_method"]
-        for operation in operations:
-            command += ["--include-operation-id", operation]
-        if args.rate_limit:
-            command += ["--rate-limit", args.rate_limit]
-        if args.seed is not None:
-            command += ["--seed", str(args.seed)]
-        if args.junit_xml:
-            command += ["--report", "junit", "--report-junit-path", str(args.junit_xml.resolve())]
-        env = {
-            **os.environ,
-            "SCHEMATHESIS_HOOKS": "mockexchange.contract.hooks",
-            KEY_ID_ENV: args.key_id,
-            PRIVATE_KEY_ENV: str(args.private_key.resolve()),
-            BASE_PATH_ENV: urlsplit(args.base_url).path.rstrip("/"),
-        }
-        status = subprocess.run(command, env=env, cwd=tmp).returncode
-    if status != 0:
-        print(f"contract check: violations found against {args.base_url} (exit {status})", file=sys.stderr)
-    return status
+        events = Path(tmp) / "events.ndjson"
+        status = _run_schemathesis(args, spec, operations, Path(tmp), events)
+        verdict = read_events(events)
+    for line in verdict.report():
+        print(line)
+    refused = verdict.refused_operations
+    if refused and set(refused) == set(verdict.statuses):  # no operation answered anything but 401/403
+        print(f"contract check: every answer refused the key ({', '.join(refused)})", file=sys.stderr)
+        return EXIT_REFUSED
+    if status != 0 or verdict.violations or refused:
+        print(f"contract check: violations found against {args.base_url} (exit {EXIT_VIOLATIONS})", file=sys.stderr)
+        return EXIT_VIOLATIONS
+    return EXIT_OK
+
+
+def _run_schemathesis(args: argparse.Namespace, spec: dict, operations: list[str], tmp: Path, events: Path) -> int:
+    """schemathesis' runner in a child process, its report shown as it comes with our hints; its exit status."""
+    schema_path = tmp / "openapi.yaml"
+    schema_path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    config_path = tmp / "schemathesis.toml"
+    # Without --probe-methods, no request but GET: the coverage phase would also try other methods on each path.
+    config_path.write_text("" if args.probe_methods else "[phases.coverage]\nunexpected-methods = []\n")
+    command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config_path), "run"]
+    command += [str(schema_path), "--url", args.base_url]
+    command += ["--checks", "all", "--max-examples", str(args.max_examples), "--phases", _phases(args, operations)]
+    # Every failure of every case, not the first of each operation: a 500 must not hide behind a schema violation.
+    command += ["--continue-on-failure"]
+    command += ["--report", "ndjson", "--report-ndjson-path", str(events)]
+    if not args.probe_methods:
+        command += ["--exclude-checks", "unsupported_method"]
+    for operation in operations:
+        command += ["--include-operation-id", operation]
+    if args.rate_limit:
+        command += ["--rate-limit", args.rate_limit]
+    if args.seed is not None:
+        command += ["--seed", str(args.seed)]
+    if args.junit_xml:
+        command += ["--report", "junit", "--report-junit-path", str(args.junit_xml.resolve())]
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "mockexchange.contract.hooks",
+        KEY_ID_ENV: args.key_id,
+        PRIVATE_KEY_ENV: str(args.private_key.resolve()),
+        BASE_PATH_ENV: urlsplit(args.base_url).path.rstrip("/"),
+    }
+    with subprocess.Popen(
+        command, env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    ) as child:
+        assert child.stdout is not None
+        for line in translate(child.stdout):
+            sys.stdout.write(line)
+        sys.stdout.flush()
+    return child.returncode
+
+
+def _phases(args: argparse.Namespace, operations: list[str]) -> str:
+    # The stateful phase follows the cursor links of the paginated operations; with none selected it has nothing to
+    # follow, and schemathesis would call that an error.
+    phases = [phase for phase in args.phases.split(",") if phase]
+    if not set(operations) & set(PAGINATED):
+        phases = [phase for phase in phases if phase != "stateful"]
+    return ",".join(phases)

@@ -86,3 +86,13 @@ class Scenario:
 
     def count(self, kind: str) -> int:
         return sum(op.kind == kind for op in self.setup)
+
+    @property
+    def timeline_operations(self) -> int:
+        """The operations the timeline runs: one a step, but one a fill for a burst (a line can be 5,000 fills)."""
+        return sum(op.args["fills"] if op.kind == "burst" else 1 for op in self.steps)
+
+    @property
+    def writes_keys(self) -> bool:
+        """Whether loading it writes private keys (a key without a public PEM is generated, its PEM saved)."""
+        return any(op.kind == "key" and "public_key_pem" not in op.args for op in self.setup)

@@ -16,7 +16,7 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.core.events import Change
 from mockexchange.scenario import schema
 from mockexchange.scenario.model import Scenario
-from mockexchange.scenario.runner import ScenarioSession
+from mockexchange.scenario.runner import Progress, ScenarioSession
 
 
 class Scenarios:
@@ -56,10 +56,17 @@ class Scenarios:
         return self.load(scenario, reset=reset, run=run, key_dir=key_dir)
 
     def load(
-        self, scenario: Scenario, *, reset: bool = True, run: bool = False, key_dir: str | Path | None = None
+        self,
+        scenario: Scenario,
+        *,
+        reset: bool = True,
+        run: bool = False,
+        key_dir: str | Path | None = None,
+        progress: Progress | None = None,
     ) -> dict[str, Any]:
         """Apply a validated scenario's set-up and make it the loaded one; `run` also plays its timeline at once.
-        Answers the generated keys and the status."""
+        `progress` is told (operations done, operations in all) after each operation of the load. Answers the
+        generated keys and the status."""
         control = self.control
         clock = control.ledger.clock
         if scenario.needs_manual_clock and not isinstance(clock, ManualClock):
@@ -81,9 +88,15 @@ class Scenarios:
                 else:
                     control.advance_clock(to=scenario.start.isoformat())
             session = ScenarioSession(control, scenario, None if key_dir is None else Path(key_dir))
+            if progress is not None:
+                total = len(scenario.setup) + (scenario.timeline_operations if run else 0)
+                session.report_progress(progress, total)
             session.set_up()
             self._session = session
-        ran = session.run(None) if run else []
+        try:
+            ran = session.run(None) if run else []
+        finally:
+            session.report_progress(None)  # the load is over: a later step or play is not part of it
         return {**session.status(), "keys": session.keys, "deribit_keys": session.deribit_keys, "ran_steps": len(ran)}
 
     def step(self, count: int = 1) -> dict[str, Any]:

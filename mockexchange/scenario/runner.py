@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from mockexchange.control import Control
 
 Pace = Callable[[float], None]
+# Told (operations done, operations in all) after each operation: a set-up entry, a step, one fill of a burst.
+Progress = Callable[[int, int], None]
 _JOIN_TIMEOUT_S = 10.0
 
 
@@ -54,6 +56,18 @@ class ScenarioSession:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._player: threading.Thread | None = None
+        self._progress: Progress | None = None
+        self._operations_done = 0
+        self._operations_total = 0
+
+    def report_progress(self, progress: Progress | None, total: int = 0) -> None:
+        """Tell `progress` (done, `total`) after each operation from now on; None stops telling."""
+        self._progress, self._operations_total, self._operations_done = progress, total, 0
+
+    def _done_one(self) -> None:
+        if self._progress is not None:
+            self._operations_done += 1
+            self._progress(self._operations_done, self._operations_total)
 
     # -- set-up ------------------------------------------------------------------------------------------------------
 
@@ -73,6 +87,7 @@ class ScenarioSession:
                     self.deribit_keys.append(answer)
             else:  # pragma: no cover - the schema builds only these
                 raise AssertionError(op.kind)
+            self._done_one()
 
     def _key(self, op: Op) -> dict[str, Any]:
         args = dict(op.args)
@@ -137,17 +152,20 @@ class ScenarioSession:
         return ran
 
     def _run_step(self, op: Op, pace: Pace | None) -> dict[str, Any]:
-        if op.kind == "wait":
-            return self._wait(op.args["seconds"], pace)
         if op.kind == "burst":
-            return self._burst(op.args, pace)
-        method = getattr(self.control, STEP_OPERATIONS[op.kind])
-        try:
-            return method(**op.args)
-        except ControlError:
-            raise
-        except (TypeError, ValueError) as exc:  # pragma: no cover - the schema admits only the method's arguments
-            raise ControlError(str(exc)) from None
+            return self._burst(op.args, pace)  # counts its fills one by one
+        if op.kind == "wait":
+            result = self._wait(op.args["seconds"], pace)
+        else:
+            method = getattr(self.control, STEP_OPERATIONS[op.kind])
+            try:
+                result = method(**op.args)
+            except ControlError:
+                raise
+            except (TypeError, ValueError) as exc:  # pragma: no cover - the schema admits only the method's arguments
+                raise ControlError(str(exc)) from None
+        self._done_one()
+        return result
 
     def _wait(self, seconds: float, pace: Pace | None) -> dict[str, Any]:
         if pace is not None:
@@ -177,6 +195,7 @@ class ScenarioSession:
                 is_taker=burst["is_taker"],
                 **extra,
             )
+            self._done_one()
         return {"ticker": burst["ticker"], "fills": burst["fills"]}
 
     # -- playing in real time ----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
@@ -21,9 +22,15 @@ class KalshiSigner:
 
     @classmethod
     def from_pem(cls, key_id: str, pem: str | bytes) -> KalshiSigner:
+        """Raises ValueError for a PEM that is no unencrypted RSA or Ed25519 private key (Kalshi's two key types)."""
         data = pem.encode() if isinstance(pem, str) else pem
-        key = serialization.load_pem_private_key(data, password=None)
-        assert isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey)
+        try:
+            key = serialization.load_pem_private_key(data, password=None)
+        except (TypeError, UnsupportedAlgorithm) as exc:  # encrypted; a key type cryptography cannot load
+            raise ValueError(str(exc)) from None
+        if not isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):
+            kind = type(key).__name__.removeprefix("_").removesuffix("PrivateKey")
+            raise ValueError(f"{kind} keys are not Kalshi's: it takes RSA or Ed25519 keys")
         return cls(key_id, key)
 
     def headers(self, method: str, path: str, timestamp_ms: int | None = None) -> dict[str, str]:

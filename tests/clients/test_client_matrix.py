@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
 from mockexchange.cli import main
 from mockexchange.contract.clients.matrix import (
+    BY_NAME,
     CAPABILITIES,
     CLEAN,
+    CLIENTS,
     FAIL,
     FINDINGS,
+    GENERATED,
     NA,
     NOT_YET,
     NOTE,
     PASS,
+    Cell,
+    Matrix,
     run_matrix,
 )
 
@@ -79,10 +85,13 @@ def test_a_missing_interpreter_fails_the_cells_and_the_exit_status(
     monkeypatch.setenv("MOCKEXCHANGE_PYTHON_3_12", str(tmp_path / "nowhere" / "python3.12"))
     monkeypatch.setenv("MOCKEXCHANGE_PYTHON_3_11", str(tmp_path / "nowhere" / "python3.11"))
     report = tmp_path / "matrix.json"
+    junit = tmp_path / "matrix.xml"
     argv = ["contract", "clients", "--client", "kalshi-sdk", "--client", "ccxt", "--json", str(report)]
+    argv += ["--junit-xml", str(junit)]
     argv += ["--capability", "balance", "--capability", "websocket", "--capability", "generated"]
     status = main([*argv, "--generated-seeds", "1"])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert status == 1, out
     cells = json.loads(report.read_text())["cells"]
     assert {name: cell["status"] for name, cell in cells["kalshi-sdk"].items()} == {
@@ -100,6 +109,18 @@ def test_a_missing_interpreter_fails_the_cells_and_the_exit_status(
     reason = cells["kalshi-sdk"]["balance"]["reason"]
     assert "needs Python 3.12" in reason and "MOCKEXCHANGE_PYTHON_3_12" in reason, reason
     assert "FAILED" in out and "no usable Python 3.12" in out
+    # progress on stderr: each cell as it is decided, each client when its row ends
+    progress = captured.err.splitlines()
+    for client in ("kalshi-sdk", "ccxt"):
+        assert any(line.startswith(f"contract clients: {client}: balance FAIL (") for line in progress), progress
+        assert any(line.startswith(f"contract clients: {client} done in ") for line in progress), progress
+    assert any(line.startswith("contract clients: ccxt: generated n/a") for line in progress), progress
+    # the JUnit report: a case per client and capability, FAIL a failure, n/a skipped
+    suite = ElementTree.parse(junit).getroot()
+    cases = {(case.get("classname"), case.get("name")): case for case in suite.iter("testcase")}
+    assert len(cases) == 6 and suite.get("failures") == "5" and suite.get("skipped") == "1"
+    assert "needs Python 3.12" in cases[("kalshi-sdk", "balance")].find("failure").get("message")
+    assert cases[("ccxt", "generated")].find("skipped") is not None
     assert not list((tmp_path / "cache").glob("*/mockexchange-complete.json"))
 
 
@@ -109,3 +130,25 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert raised.value.code == 2
     assert main(["contract", "clients", "--generated-seeds", "-1"]) == 2
     assert "--generated-seeds" in capsys.readouterr().err
+
+
+def test_the_junit_report_passes_notes_and_findings_and_skips_what_a_client_lacks() -> None:
+    rows = [row for row in CLIENTS if row.name in ("kalshi-sdk", "kalshi-python-sync")]
+    columns = [BY_NAME["balance"], BY_NAME["websocket"], GENERATED]
+    cells = {
+        "kalshi-sdk": {
+            "balance": Cell(PASS, "equal"), "websocket": Cell(NOTE, "shown"), "generated": Cell(FINDINGS, "2 broke"),
+        },
+        "kalshi-python-sync": {
+            "balance": Cell(FAIL, "row 3 differs"), "websocket": Cell(NA, "no client"),
+            "generated": Cell(CLEAN, "0 broke"),
+        },
+    }  # fmt: skip
+    suite = ElementTree.fromstring(Matrix(rows, columns, cells).as_junit())
+    cases = {(case.get("classname"), case.get("name")): case for case in suite.iter("testcase")}
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("6", "1", "1")
+    assert cases[("kalshi-python-sync", "balance")].find("failure").text == "row 3 differs"
+    assert cases[("kalshi-python-sync", "websocket")].find("skipped").get("message") == "n/a: no client"
+    for passed in (("kalshi-sdk", "balance"), ("kalshi-sdk", "websocket"), ("kalshi-sdk", "generated")):
+        assert cases[passed].find("failure") is None and cases[passed].find("skipped") is None
+    assert cases[("kalshi-sdk", "generated")].find("system-out").text == "findings: 2 broke"

@@ -1,6 +1,7 @@
-"""A deliberately broken Kalshi server for testing the contract check: the mock, with four defects wired in front.
+"""A deliberately broken Kalshi server for testing the contract check: the mock, with its defects wired in front.
 
-- `GET /portfolio/positions`: every `position_fp` is a JSON number, not a string.
+- `GET /portfolio/positions`, three at once: every `position_fp` is a JSON number, not a string; a `limit` that is
+  not an integer in 1..1000 is a 500; a request without a signature is answered 200 (an empty page).
 - `GET /portfolio/fills`: the `cursor` field is missing.
 - `GET /portfolio/settlements`: a `limit` that is not an integer in 1..1000 is a 500.
 - `GET /portfolio/deposits`: the cursor never moves on: every page says `REPEAT`, and `REPEAT` serves the first page.
@@ -31,8 +32,11 @@ class BrokenKalshi:
             return
         path = scope["path"]
         query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
-        if path.endswith("/portfolio/settlements") and not _valid_limit(query.get("limit")):
+        if path.endswith(("/portfolio/settlements", "/portfolio/positions")) and not _valid_limit(query.get("limit")):
             await _send_json(send, 500, {"error": {"code": "internal_server_error", "message": "boom"}})
+            return
+        if path.endswith("/portfolio/positions") and _header(scope, b"kalshi-access-signature") is None:
+            await _send_json(send, 200, {"market_positions": [], "event_positions": [], "cursor": ""})
             return
         if path.endswith("/portfolio/deposits") and query.get("cursor") == REPEATED_CURSOR:
             query.pop("cursor")
@@ -44,6 +48,10 @@ class BrokenKalshi:
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: dict[str, Any], name: bytes) -> bytes | None:
+    return next((value for key, value in scope["headers"] if key.lower() == name), None)
 
 
 def _valid_limit(raw: str | None) -> bool:

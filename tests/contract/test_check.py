@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import socket
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from xml.etree import ElementTree
 import pytest
 from broken_server import REPEATED_CURSOR, broken_server
 
+from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.contract.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
 from mockexchange.server import MockServer
 
@@ -62,7 +65,7 @@ def test_each_defect_of_a_broken_server_is_reported(broken: MockServer, pem: Pat
     junit = tmp_path / "junit.xml"
     result = contract_check(broken.kalshi_url, pem, "--max-examples", "20", "--junit-xml", str(junit))
     out = result.stdout
-    assert result.returncode != 0, out[-4000:]
+    assert result.returncode == 1, out[-4000:]
     assert "violations found" in result.stderr
     sections = _failure_sections(out)
     # numbers for _fp fields
@@ -80,6 +83,40 @@ def test_each_defect_of_a_broken_server_is_reported(broken: MockServer, pem: Pat
     failed = {case.get("name") for case in ElementTree.parse(junit).getroot().iter("testcase") if _failed(case)}
     assert {"GET /portfolio/positions", "GET /portfolio/fills", "GET /portfolio/settlements"} <= failed
     assert "GET /portfolio/deposits" in failed
+
+
+def test_the_summary_names_every_violation_of_every_operation(broken: MockServer, pem: Path) -> None:
+    # Positions breaks three rules at once: each is named, not only the first the run met.
+    result = contract_check(broken.kalshi_url, pem, "--max-examples", "20")
+    assert result.returncode == 1, result.stdout[-4000:]
+    summary = _summary(result.stdout)
+    positions = summary["GET /portfolio/positions"]
+    assert re.search(r"ST101 Server error: 500 for GET /portfolio/positions\?\S*limit=", positions), positions
+    assert re.search(r'market_positions\[\]\.position_fp: is not of type "string" \(e\.g\. -?[\d.]+\)', positions)
+    assert "ST401" in positions and "got 200" in positions  # the unsigned request accepted
+    assert '"cursor" is a required property' in summary["GET /portfolio/fills"]
+    assert "ST101 Server error: 500" in summary["GET /portfolio/settlements"]
+    assert "cursor repeated" in summary["GET /portfolio/deposits"]
+    assert set(summary) == {
+        "GET /portfolio/positions", "GET /portfolio/fills", "GET /portfolio/settlements", "GET /portfolio/deposits",
+    }  # fmt: skip
+
+
+def _summary(out: str) -> dict[str, str]:
+    """Our summary after schemathesis' report: operation -> its violation lines."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if "violation(s) in" in line)
+    sections: dict[str, str] = {}
+    current = ""
+    for line in lines[start + 1 :]:
+        if line.startswith("    ") and current:
+            sections[current] += line.strip() + "\n"
+        elif line.startswith("  ") and line.strip().startswith("GET "):
+            current = line.strip()
+            sections[current] = ""
+        else:
+            break
+    return sections
 
 
 class MethodCounter:
@@ -154,3 +191,111 @@ def _failure_sections(out: str) -> dict[str, str]:
 
 def _failed(case: ElementTree.Element) -> bool:
     return case.find("failure") is not None or case.find("error") is not None
+
+
+# -- before any case: the server answers, and accepts the key ------------------------------------------------------
+
+
+def test_nothing_listening_is_one_line_within_ten_seconds(pem: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    result = contract_check(f"http://127.0.0.1:{port}/trade-api/v2", pem)
+    assert time.monotonic() - started < 10
+    assert result.returncode == 3
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert "cannot reach" in result.stderr and "connection refused" in result.stderr
+    assert result.stdout == ""  # no case was generated
+
+
+def test_a_server_that_never_answers_times_out_within_ten_seconds(pem: Path) -> None:
+    with socket.socket() as silent:  # accepts connections (the kernel does) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        started = time.monotonic()
+        result = contract_check(f"http://127.0.0.1:{silent.getsockname()[1]}/trade-api/v2", pem)
+        assert time.monotonic() - started < 10
+    assert result.returncode == 3
+    assert "no answer within" in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+def test_an_unknown_key_id_is_refused_with_the_servers_answer(mock: MockServer, pem: Path) -> None:
+    command = [sys.executable, "-m", "mockexchange.cli", "contract", "check", "--base-url", mock.kalshi_url]
+    command += ["--key-id", "00000000-0000-4000-8000-0000000000ff", "--private-key", str(pem)]
+    started = time.monotonic()
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert time.monotonic() - started < 10
+    assert result.returncode == 4
+    assert "-> 401" in result.stderr
+    assert '"details":"NOT_FOUND"' in result.stderr  # the server's body
+    assert "mock's diagnosis: no key with id" in result.stderr  # X-Mockexchange-Auth
+    assert "check --key-id" in result.stderr
+    assert "passed" not in result.stdout
+
+
+def test_a_private_key_that_is_not_the_keys_is_refused(mock: MockServer, tmp_path: Path) -> None:
+    other = tmp_path / "other.pem"
+    other.write_text(private_key_pem(generate_private_key("rsa")))
+    result = contract_check(mock.kalshi_url, other)
+    assert result.returncode == 4
+    assert "INCORRECT_API_KEY_SIGNATURE" in result.stderr and "--private-key is not the private half" in result.stderr
+
+
+def test_a_key_that_is_not_an_fcm_members_skips_the_fcm_operations_visibly(tmp_path: Path) -> None:
+    with MockServer() as server:
+        seed(server)
+        server.create_account("plain", balance_cents=1000)
+        key = server.create_key("plain")
+        pem_path = tmp_path / "plain.pem"
+        pem_path.write_text(key["private_key_pem"])
+        command = [sys.executable, "-m", "mockexchange.cli", "contract", "check", "--base-url", server.kalshi_url]
+        command += ["--key-id", key["key_id"], "--private-key", str(pem_path), "--max-examples", "3"]
+        everything = subprocess.run(
+            [*command, "--operation", "GetBalance", "--operation", "GetFCMPositions"],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert everything.returncode == 4  # asked for by name: a refusal, with what to do
+        assert "pass an FCM member's key" in everything.stderr and "--subtrader-id" in everything.stderr
+        default = subprocess.run([*command, "--operation", "GetBalance"], capture_output=True, text=True, timeout=300)
+        assert default.returncode == 0, default.stdout[-3000:]
+        all_ops = subprocess.run(
+            [*command, "--phases", "fuzzing"], capture_output=True, text=True, timeout=300
+        )  # every operation: FCM positions is skipped, and says so
+    assert all_ops.returncode == 0, all_ops.stdout[-3000:] + all_ops.stderr[-2000:]
+    header = all_ops.stdout.split("operations:", 1)[1].splitlines()[0]
+    for fcm_only in ("GetFCMPositions", "GetPortfolioRestingOrderTotalValue"):
+        assert f"skipped {fcm_only}: 403" in all_ops.stdout and fcm_only not in header, all_ops.stdout[:2000]
+    assert "pass an FCM member's key" in all_ops.stdout and "GetBalance" in header
+
+
+class RefuseAfterFirst:
+    """Answers the first request (the preflight's) and 401 to every one after it: a key that stops working."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.seen = 0
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.seen += 1
+            if self.seen > 1:
+                body = b'{"error":{"code":"authentication_error","message":"authentication_error"}}'
+                headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+                await send({"type": "http.response.start", "status": 401, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+def test_a_run_in_which_every_answer_is_401_never_passes(pem: Path) -> None:
+    server = MockServer()
+    server.app = dataclasses.replace(server.app, asgi=RefuseAfterFirst(server.app.asgi))
+    with server:
+        seed(server)
+        result = contract_check(server.kalshi_url, pem, "--operation", "GetBalance", "--max-examples", "5")
+    assert result.returncode == 4, result.stdout[-3000:]
+    assert "every answer refused the key" in result.stderr
+    # schemathesis' hint names options contract check does not have; ours replaces it
+    assert "`--auth`" not in result.stdout and "`-H`" not in result.stdout
+    assert "check --key-id, --private-key" in result.stdout

@@ -17,11 +17,15 @@ import argparse
 import json
 import sys
 import tempfile
-from collections.abc import Sequence
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from mockexchange.contract.clients.ccxt_checks import NA_REASONS as CCXT_NA
 from mockexchange.contract.clients.ccxt_checks import NOT_YET_REASONS as CCXT_NOT_YET
@@ -172,6 +176,27 @@ class Matrix:
         )
         return f"{counts}{generated}. {'FAILED' if self.failed else 'OK'}"
 
+    def as_junit(self) -> bytes:
+        """JUnit XML: one test case per client (classname) and capability (name); FAIL fails it, n/a and not yet
+        skip it, a note or a finding about the client passes with the reason as its output."""
+        suite = ElementTree.Element("testsuite", name="mockexchange contract clients")
+        for row in self.clients:
+            for column in self.columns:
+                cell = self.cells[row.name][column.name]
+                case = ElementTree.SubElement(suite, "testcase", classname=row.name, name=column.name)
+                if cell.status == FAIL:
+                    ElementTree.SubElement(case, "failure", message=cell.reason[:500]).text = cell.reason
+                elif cell.status in (NA, NOT_YET):
+                    ElementTree.SubElement(case, "skipped", message=f"{cell.status}: {cell.reason}"[:500])
+                else:
+                    ElementTree.SubElement(case, "system-out").text = f"{cell.status}: {cell.reason}"
+        cases = suite.findall("testcase")
+        suite.set("tests", str(len(cases)))
+        suite.set("failures", str(sum(case.find("failure") is not None for case in cases)))
+        suite.set("skipped", str(sum(case.find("skipped") is not None for case in cases)))
+        suite.set("errors", "0")
+        return ElementTree.tostring(suite, encoding="utf-8", xml_declaration=True)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "clients": [row.name for row in self.clients],
@@ -264,10 +289,50 @@ def _legacy_cell(
     return Cell(cell.status, f"{cell.reason}. Against --profile 3.34 (expected to break it): {', '.join(seen)}")
 
 
+class Progress:
+    """Says each cell as it is decided and each row as it ends (stderr, by default): a matrix takes minutes."""
+
+    def __init__(self, say: Callable[[str], None] | None = None) -> None:
+        self.say = say or (lambda line: print(line, file=sys.stderr, flush=True))
+        self._lock = threading.Lock()
+
+    def cells(self, row: ClientRow, cells: dict[str, Cell], already: set[str], started: float) -> None:
+        """Say the cells of `cells` not in `already`, and add them to it."""
+        for name, cell in cells.items():
+            if name not in already:
+                already.add(name)
+                self._say(f"contract clients: {row.name}: {name} {cell.status} ({time.monotonic() - started:.1f} s)")
+
+    def row_done(self, row: ClientRow, cells: dict[str, Cell], started: float) -> None:
+        counts = Counter(cell.status for cell in cells.values())
+        shown = ", ".join(f"{n} {status}" for status, n in counts.items())
+        self._say(f"contract clients: {row.name} done in {time.monotonic() - started:.1f} s: {shown}")
+
+    def _say(self, line: str) -> None:
+        with self._lock:  # rows run in threads side by side
+            self.say(line)
+
+
 def client_cells(
-    row: ClientRow, names: list[str], seeds: list[int], work_dir: Path
+    row: ClientRow, names: list[str], seeds: list[int], work_dir: Path, progress: Progress | None = None
 ) -> tuple[dict[str, Cell], Findings | None]:
-    """Every asked-for cell of one client's row (and its generated-mode findings)."""
+    """Every asked-for cell of one client's row (and its generated-mode findings), each said as it is decided."""
+    started, said = time.monotonic(), set[str]()
+
+    def decided(cells: dict[str, Cell]) -> None:
+        if progress is not None:
+            progress.cells(row, cells, said, started)
+
+    cells, findings = _row_cells(row, names, seeds, work_dir, decided)
+    if progress is not None:
+        progress.cells(row, cells, said, started)
+        progress.row_done(row, cells, started)
+    return cells, findings
+
+
+def _row_cells(
+    row: ClientRow, names: list[str], seeds: list[int], work_dir: Path, decided: Callable[[dict[str, Cell]], Any]
+) -> tuple[dict[str, Cell], Findings | None]:
     columns = [*names, *([GENERATED.name] if seeds else [])]
     if row.not_yet is not None:
         return {name: Cell(NOT_YET, row.not_yet) for name in columns}, None
@@ -275,6 +340,7 @@ def client_cells(
         return _ccxt_cells(row, columns, work_dir), None
     assert row.spec is not None and row.dialect is not None
     cells = {name: Cell(NA, row.dialect.lacks[name]) for name in columns if name in row.dialect.lacks}
+    decided(cells)
     todo = [name for name in columns if name not in cells]
     try:
         venv = ensure_venv(row.spec)
@@ -284,6 +350,7 @@ def client_cells(
     if planned:
         (work_dir / "plan").mkdir()
         cells.update(_plan_cells(row, planned, work_dir / "plan"))
+        decided(cells)
     if "websocket" in todo:
         (work_dir / "ws").mkdir()
         try:
@@ -291,6 +358,7 @@ def client_cells(
             cells["websocket"] = Cell(PASS if judged.passed else FAIL, judged.reason)
         except ClientRunError as exc:
             cells["websocket"] = Cell(FAIL, _first_lines(exc, 6))
+        decided(cells)
     findings = None
     if GENERATED.name in todo:
         (work_dir / "generated").mkdir()
@@ -321,6 +389,7 @@ def run_matrix(
     capabilities: Sequence[str] | None = None,
     generated_seeds: int = DEFAULT_SEEDS,
     work_dir: Path | None = None,
+    progress: Progress | None = None,
 ) -> Matrix:
     """Run the matrix (the clients side by side, each against its own fresh mocks) and answer it. `capabilities`
     names the columns (default: all, and `generated` when `generated_seeds` is above 0)."""
@@ -333,7 +402,7 @@ def run_matrix(
             futures = {}
             for row in clients:
                 (Path(tmp) / row.name).mkdir()
-                futures[row.name] = pool.submit(client_cells, row, names, seeds, Path(tmp) / row.name)
+                futures[row.name] = pool.submit(client_cells, row, names, seeds, Path(tmp) / row.name, progress)
         results = {name: future.result() for name, future in futures.items()}
     matrix = Matrix(list(clients), columns, {name: cells for name, (cells, _) in results.items()}, seeds)
     matrix.findings = {name: found for name, (_, found) in results.items() if found is not None}
@@ -365,6 +434,10 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         help="generated-responses runs per client, seeds 1..N (default %(default)s; 0 leaves the column out)",
     )  # fmt: skip
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the matrix as JSON")
+    p.add_argument(
+        "--junit-xml", type=Path, metavar="FILE",
+        help="also write a JUnit XML report: a test case per client and capability (n/a and not yet: skipped)",
+    )  # fmt: skip
     p.set_defaults(func=run)
 
 
@@ -374,8 +447,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     clients = [CLIENTS_BY_NAME[name] for name in dict.fromkeys(args.client or CLIENTS_BY_NAME)]
     capabilities = list(dict.fromkeys(args.capability)) if args.capability else None
-    matrix = run_matrix(clients, capabilities, args.generated_seeds)
+    matrix = run_matrix(clients, capabilities, args.generated_seeds, progress=Progress())
     print(matrix.render())
     if args.json:
         args.json.write_text(json.dumps(matrix.as_json(), indent=2) + "\n")
+    if args.junit_xml:
+        args.junit_xml.write_bytes(matrix.as_junit())
     return 1 if matrix.failed else 0

@@ -1,0 +1,40 @@
+"""The command line: `mockexchange serve | sign | contract ...` and `--version` (`python -m mockexchange` too).
+
+The top floor: it may import any part of the package. One module per command (`serve`, `sign`; the kit's `contract`
+commands register themselves), what `serve` prints in `banner`, a long load's progress in `progress`, the option
+types the commands share in `arguments`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from mockexchange.cli import serve, sign
+from mockexchange.contract.commands import add_contract_parser
+from mockexchange.version import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockexchange", description="A faithful, stateful mock of exchange position APIs."
+    )
+    parser.add_argument("--version", action="version", version=f"mockexchange {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve.add_command(sub)
+    sign.add_command(sub)
+    add_contract_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:  # Ctrl-C before the server runs (a long scenario load): no traceback
+        return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (`| head`): stop quietly, and keep Python's exit flush from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

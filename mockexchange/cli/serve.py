@@ -1,0 +1,256 @@
+"""`mockexchange serve`: one mock in the foreground, on the demo portfolio or a scenario, until interrupted.
+
+What a user can get wrong (the port, the key folder, the scenario) is found before the banner and refused in one line
+on stderr (a scenario file with several problems: a line each), exit status 2, never a traceback. The listening socket
+is bound first, so the banner prints the port actually bound (`--port 0`) and a busy port fails before a long load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from mockexchange.app import MockApp, build_app
+from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
+from mockexchange.cli import banner
+from mockexchange.cli.arguments import base_url, non_negative_int, port, positive_float
+from mockexchange.cli.progress import LoadProgress
+from mockexchange.control import Control, ControlError
+from mockexchange.core.clock import ManualClock
+from mockexchange.scenario.generator import generate
+from mockexchange.scenario.model import Scenario
+from mockexchange.scenario.schema import ScenarioError, load_file
+from mockexchange.server import bound_port, http_url, listening_socket, serve_forever
+from mockexchange.settings import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SEED, Settings
+from mockexchange.venues.kalshi.profiles import DEFAULT_PROFILE, PROFILES
+
+ADVERTISE_URL_ENV = "MOCKEXCHANGE_ADVERTISE_URL"
+ADVERTISE_KEY_DIR_ENV = "MOCKEXCHANGE_ADVERTISE_KEY_DIR"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+class Refused(Exception):
+    """A mistake of the user's, or of their machine's: said on stderr, exit status 2."""
+
+
+def add_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="serve the mock with a demo portfolio or a scenario",
+        description="Serve the mock in the foreground: a demo portfolio, or a scenario file, until interrupted.",
+    )
+    p.add_argument("--host", default=DEFAULT_HOST, help="the address to listen on (default: %(default)s)")
+    p.add_argument("--port", type=port, default=DEFAULT_PORT, help="0: any free port (default: %(default)s)")
+    p.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help="seed of the generated demo portfolio (default: %(default)s)"
+    )
+    p.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default=None,
+        help=f"Kalshi wire profile (default: the scenario's, else {DEFAULT_PROFILE})",
+    )
+    p.add_argument(
+        "--key-dir", default=".mockexchange", metavar="DIR",
+        help="where the private keys are written, and found again on a restart (default: %(default)s)",
+    )  # fmt: skip
+    p.add_argument(
+        "--timestamp-window", type=float, default=30.0, metavar="SECONDS",
+        help="accepted clock skew of signed requests, each way (default: %(default)g)",
+    )  # fmt: skip
+    p.add_argument(
+        "--admin-open", action="store_true",
+        help="answer admin calls from any address (default: off, loopback clients only)",
+    )  # fmt: skip
+    p.add_argument(
+        "--journal-size", type=non_negative_int, default=10_000, metavar="N",
+        help="requests the journal keeps for GET /_admin/requests, the newest; 0 keeps none (default: %(default)s)",
+    )  # fmt: skip
+    p.add_argument(
+        "--generated-responses", type=int, metavar="SEED",
+        help="answer the REST reads with generated, parser-breaking bodies from this seed, docs/contract-kit.md "
+        "(default: off, ledger data)",
+    )  # fmt: skip
+    p.add_argument("--log-level", default="info", choices=LOG_LEVELS, help="uvicorn's log level (default: %(default)s)")
+    p.add_argument(
+        "--scenario", metavar="FILE",
+        help="serve this scenario file (docs/scenarios.md), or a shipped one by name, e.g. busy-market "
+        "(default: the demo portfolio)",
+    )  # fmt: skip
+    pace = p.add_mutually_exclusive_group()
+    pace.add_argument(
+        "--speed", type=positive_float, metavar="X",
+        help="play the scenario's timeline in real time scaled by X (default: run it all at load)",
+    )  # fmt: skip
+    pace.add_argument(
+        "--step", action="store_true",
+        help="run the timeline only on POST /_admin/scenario/step (default: off, run it all at load)",
+    )  # fmt: skip
+    advertised_url = os.environ.get(ADVERTISE_URL_ENV)
+    p.add_argument(
+        "--advertise-url", type=base_url, default=advertised_url, metavar="URL",
+        help="the base URL clients use, printed in the banner and snippet instead of http://HOST:PORT, e.g. "
+        f"http://localhost:8000 when serving on 0.0.0.0 in a container (env {ADVERTISE_URL_ENV}; default: "
+        f"{advertised_url or 'http://HOST:PORT, 127.0.0.1 for 0.0.0.0'})",
+    )  # fmt: skip
+    advertised_dir = os.environ.get(ADVERTISE_KEY_DIR_ENV)
+    p.add_argument(
+        "--advertise-key-dir", default=advertised_dir, metavar="DIR",
+        help="the key folder as clients see it (a container's mounted volume), printed instead of the key paths "
+        f"(env {ADVERTISE_KEY_DIR_ENV}; default: {advertised_dir or 'the --key-dir path itself'})",
+    )  # fmt: skip
+    p.set_defaults(func=serve, parser=p)
+
+
+def serve(args: argparse.Namespace) -> int:
+    if args.scenario is None and (args.speed is not None or args.step):
+        args.parser.error("--speed and --step pace a scenario: give --scenario FILE")
+    try:
+        return _serve(args)
+    except Refused as exc:
+        print(f"mockexchange: {exc}", file=sys.stderr)
+        return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    scenario = None if args.scenario is None else _read_scenario(args)
+    key_dir = Path(args.key_dir)
+    if scenario is None or scenario.writes_keys:
+        _check_writable(key_dir)
+    sock = _listen(args.host, args.port)
+    try:
+        settings = Settings(
+            host=args.host,
+            port=bound_port(sock),
+            profile=args.profile or (scenario.profile if scenario and scenario.profile else DEFAULT_PROFILE),
+            timestamp_past_s=args.timestamp_window,
+            timestamp_future_s=args.timestamp_window,
+            admin_open=args.admin_open,
+            journal_size=args.journal_size,
+            generated_responses=args.generated_responses,
+        )
+        where = banner.Advertised(
+            args.advertise_url or http_url(args.host, settings.port), key_dir, args.advertise_key_dir
+        )
+        if scenario is None:
+            mock, lines, on_ready = _demo(args, settings, where)
+        else:
+            mock, lines, on_ready = _scenario(args, settings, scenario, where)
+    except BaseException:
+        sock.close()
+        raise
+    print("\n".join(lines), flush=True)
+    listening = _address(sock)
+
+    def ready() -> None:
+        print(f"mockexchange: ready in {time.monotonic() - started:.2f}s, listening on {listening}", flush=True)
+        if on_ready is not None:
+            on_ready()
+
+    serve_forever(mock, sock, log_level=args.log_level, on_ready=ready)
+    return 0
+
+
+def _read_scenario(args: argparse.Namespace) -> Scenario:
+    try:
+        scenario = load_file(args.scenario)
+    except ScenarioError as exc:
+        problems = exc.errors
+        raise Refused(
+            f"the scenario cannot be loaded: {problems[0]}"
+            if len(problems) == 1
+            else "the scenario cannot be loaded:\n" + "\n".join(problems)
+        ) from None
+    if args.profile is None and scenario.profile is not None and scenario.profile not in PROFILES:
+        raise Refused(f"{args.scenario}: settings.profile: unknown profile {scenario.profile!r}")
+    return scenario
+
+
+def _check_writable(key_dir: Path) -> None:
+    """Refuse a key folder that cannot be made or written, before anything is printed; a file is written and removed
+    to know (permission bits do not tell root, a read-only mount or a full disk)."""
+    if key_dir.exists() and not key_dir.is_dir():
+        raise Refused(f"the keys cannot be written to {key_dir}: it is a file, not a folder")
+    try:
+        key_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=key_dir):
+            pass
+    except OSError as exc:
+        raise Refused(f"the keys cannot be written to {key_dir}: {exc.strerror or exc}") from None
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    try:
+        return listening_socket(host, port)
+    except socket.gaierror as exc:
+        raise Refused(f"cannot listen on {host}:{port}: the host does not resolve ({exc.strerror})") from None
+    except OSError as exc:
+        raise Refused(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _address(sock: socket.socket) -> str:
+    host, bound = sock.getsockname()[:2]
+    return f"[{host}]:{bound}" if ":" in host else f"{host}:{bound}"
+
+
+def _demo(
+    args: argparse.Namespace, settings: Settings, where: banner.Advertised
+) -> tuple[MockApp, list[str], Callable[[], None] | None]:
+    mock = build_app(settings, seed=args.seed)
+    portfolio = generate(mock.scenarios, args.seed)
+    demo_key, fcm_key = (str(uuid.UUID(int=args.seed + n, version=4)) for n in (0, 1))
+    try:
+        _demo_key(mock.control, portfolio.users[0], where.key_dir / banner.DEMO_PEM, demo_key)
+        assert portfolio.fcm_member is not None
+        _demo_key(mock.control, portfolio.fcm_member, where.key_dir / banner.FCM_PEM, fcm_key)
+    except OSError as exc:
+        raise Refused(f"the demo keys cannot be kept in {where.key_dir}: {exc}") from None
+    return mock, banner.demo(where, settings.profile, args.seed, portfolio, demo_key, fcm_key), None
+
+
+def _demo_key(control: Control, user_id: str, pem_path: Path, key_id: str) -> None:
+    """Reuse the PEM at `pem_path` if there is one, so a restarted mock keeps working with the same client config."""
+    if pem_path.exists():
+        pem = pem_path.read_text()
+    else:
+        pem = private_key_pem(generate_private_key("rsa"))
+        pem_path.parent.mkdir(parents=True, exist_ok=True)
+        pem_path.write_text(pem)
+        pem_path.chmod(0o600)
+    control.create_key(user_id, public_key_pem=pem, key_id=key_id)
+
+
+def _scenario(
+    args: argparse.Namespace, settings: Settings, scenario: Scenario, where: banner.Advertised
+) -> tuple[MockApp, list[str], Callable[[], None] | None]:
+    """Load `scenario` on a ManualClock instead of the demo: run its timeline at once, play it at `--speed`, or leave
+    it for `POST /_admin/scenario/step` (`--step`)."""
+    mock = build_app(settings, clock=ManualClock(scenario.start), seed=args.seed)
+    paced = args.speed is not None or args.step
+    name = f"scenario {scenario.name!r}" if scenario.name else f"scenario {args.scenario}"
+    try:
+        loaded = mock.scenarios.load(
+            scenario, reset=False, run=not paced, key_dir=args.key_dir, progress=LoadProgress(name)
+        )
+    except ControlError as exc:
+        raise Refused(f"the scenario failed: {exc}") from None
+    except OSError as exc:
+        raise Refused(f"the scenario's keys cannot be kept in {args.key_dir}: {exc}") from None
+    if args.speed is not None:
+        timeline = f"playing at speed {args.speed:g} once ready"
+    elif args.step:
+        timeline = "waiting for POST /_admin/scenario/step"
+    else:
+        timeline = "ran at load"
+    shown = f"{name} from {args.scenario}" if scenario.name else name
+    lines = banner.scenario(where, settings.profile, shown, loaded, timeline)
+    on_ready = None if args.speed is None else lambda: mock.scenarios.play_scenario(args.speed)
+    return mock, lines, on_ready

@@ -1,0 +1,86 @@
+"""`mockexchange sign METHOD PATH`: the three headers that sign one Kalshi request, or a curl command carrying them, so
+a client in any language (Go, Node, a shell script) can call the mock before it implements RSA-PSS.
+
+What is signed is Kalshi's rule (`auth/kalshi/signature.py`, docs/kalshi.md): timestamp in ms + METHOD + the path
+from the root as sent, without the query string. A query given with PATH goes into the curl command's URL only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+import sys
+from pathlib import Path
+
+from mockexchange.auth.kalshi.signature import API_PREFIX
+from mockexchange.cli.arguments import base_url
+from mockexchange.testing.signing import KalshiSigner
+
+_METHOD = re.compile(r"[A-Za-z]+")
+
+
+def add_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sign",
+        help="print the KALSHI-ACCESS-* headers of one request, or a curl command",
+        description="Print the three headers that sign one Kalshi request (one `Name: value` a line), or with --curl "
+        "a curl command that sends it. The timestamp is now, so use them within the server's window (30 s).",
+    )
+    p.add_argument("method", metavar="METHOD", help="the HTTP method, e.g. GET")
+    p.add_argument(
+        "path", metavar="PATH",
+        help=f"the path from the root, as Kalshi signs it: {API_PREFIX}/portfolio/positions (a query string is sent "
+        "with --curl but never signed)",
+    )  # fmt: skip
+    p.add_argument("--key-id", required=True, help="the API key id (required)")
+    p.add_argument(
+        "--private-key", required=True, type=Path, metavar="PEM",
+        help="the file holding the key's private key: RSA or Ed25519, PEM, unencrypted (required)",
+    )  # fmt: skip
+    p.add_argument("--curl", action="store_true", help="print a curl command instead of the headers (default: off)")
+    p.add_argument(
+        "--base-url", type=base_url, default="http://127.0.0.1:8000", metavar="URL",
+        help="the server the curl command calls, http(s)://HOST:PORT (default: %(default)s)",
+    )  # fmt: skip
+    p.set_defaults(func=sign)
+
+
+def sign(args: argparse.Namespace) -> int:
+    try:
+        signer = _signer(args.key_id, args.private_key)
+        method, path = _request(args.method, args.path)
+    except ValueError as exc:
+        print(f"mockexchange sign: {exc}", file=sys.stderr)
+        return 2
+    if not path.startswith("/trade-api/"):
+        print(f"mockexchange sign: note: Kalshi signs the full path, {API_PREFIX} included", file=sys.stderr)
+    headers = signer.headers(method, path)  # signs the path without its query
+    if not args.curl:
+        print("\n".join(f"{name}: {value}" for name, value in headers.items()))
+        return 0
+    command = ["curl", "-sS", "-X", method, *(f for n, v in headers.items() for f in ("-H", f"{n}: {v}"))]
+    print(shlex.join([*command, f"{args.base_url}{path}"]))
+    return 0
+
+
+def _signer(key_id: str, pem_file: Path) -> KalshiSigner:
+    try:
+        pem = pem_file.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read the private key {pem_file}: {exc.strerror or exc}") from None
+    try:
+        return KalshiSigner.from_pem(key_id, pem)
+    except ValueError as exc:
+        # cryptography's own words name the problem (not PEM, encrypted, an unsupported key type).
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ValueError(f"{pem_file} is not an unencrypted RSA or Ed25519 private key in PEM ({reason})") from None
+
+
+def _request(method: str, path: str) -> tuple[str, str]:
+    if not _METHOD.fullmatch(method):
+        raise ValueError(f"METHOD is an HTTP method such as GET, not {method!r}")
+    path = path.split("#", 1)[0]
+    if not path.startswith("/"):
+        raise ValueError(f"PATH is the path from the root, like {API_PREFIX}/portfolio/positions, not {path!r}")
+    return method.upper(), path

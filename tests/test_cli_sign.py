@@ -1,0 +1,136 @@
+"""`mockexchange sign`: the headers it prints, and the curl command, are accepted by a running mock; the query string
+is sent but not signed; a bad key or path is one line and exit status 2."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mockexchange.server import MockServer
+
+SIGN = [sys.executable, "-m", "mockexchange", "sign"]
+POSITIONS = "/trade-api/v2/portfolio/positions"
+
+
+@pytest.fixture
+def signed_user(mockexchange: MockServer, tmp_path: Path) -> tuple[str, Path]:
+    mockexchange.create_account("alice", balance_cents=100_000)
+    mockexchange.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "10", "0.56")
+    key = mockexchange.create_key("alice")
+    pem = tmp_path / "alice.pem"
+    pem.write_text(key["private_key_pem"])
+    return key["key_id"], pem
+
+
+def sign(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*SIGN, *arguments], capture_output=True, text=True, timeout=60)
+
+
+def headers_of(stdout: str) -> dict[str, str]:
+    return dict(line.split(": ", 1) for line in stdout.splitlines())
+
+
+def test_the_printed_headers_sign_a_request_the_mock_accepts(mockexchange, signed_user):
+    key_id, pem = signed_user
+    done = sign("get", POSITIONS, "--key-id", key_id, "--private-key", str(pem))
+    assert done.returncode == 0 and done.stderr == ""
+    headers = headers_of(done.stdout)
+    assert list(headers) == ["KALSHI-ACCESS-KEY", "KALSHI-ACCESS-TIMESTAMP", "KALSHI-ACCESS-SIGNATURE"]
+    assert headers["KALSHI-ACCESS-KEY"] == key_id and re.fullmatch(r"\d{13}", headers["KALSHI-ACCESS-TIMESTAMP"])
+    r = httpx.get(mockexchange.base_url + POSITIONS, headers=headers)
+    assert r.status_code == 200, r.headers.get("X-Mockexchange-Auth")
+    assert r.json()["market_positions"][0]["position_fp"] == "10.00"
+
+
+def test_a_query_is_not_signed(mockexchange, signed_user):
+    key_id, pem = signed_user
+    done = sign("GET", f"{POSITIONS}?limit=1", "--key-id", key_id, "--private-key", str(pem))
+    r = httpx.get(f"{mockexchange.base_url}{POSITIONS}?limit=1", headers=headers_of(done.stdout))
+    assert r.status_code == 200, r.headers.get("X-Mockexchange-Auth")
+
+
+def test_the_curl_command_calls_the_mock(mockexchange, signed_user):
+    key_id, pem = signed_user
+    done = sign(
+        "GET", f"{POSITIONS}?limit=5", "--key-id", key_id, "--private-key", str(pem),
+        "--curl", "--base-url", mockexchange.base_url,
+    )  # fmt: skip
+    assert done.returncode == 0
+    command = shlex.split(done.stdout)
+    assert command[:4] == ["curl", "-sS", "-X", "GET"] and command[-1] == f"{mockexchange.base_url}{POSITIONS}?limit=5"
+    if shutil.which("curl") is None:  # the command's parts, sent with httpx instead
+        headers = headers_of("\n".join(command[i + 1] for i, part in enumerate(command) if part == "-H"))
+        body = httpx.get(command[-1], headers=headers).json()
+    else:
+        ran = subprocess.run([*command, "--fail-with-body"], capture_output=True, text=True, timeout=30)
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        body = json.loads(ran.stdout)
+    assert body["market_positions"][0]["ticker"] == "KXFED-26DEC-T4.00"
+
+
+def test_the_readmes_sign_command_works(mockexchange, signed_user, tmp_path):
+    key_id, pem = signed_user
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    [shown] = [b for b in re.findall(r"```sh\n(.*?)```", readme, re.S) if b.startswith("mockexchange sign")]
+    argv = shlex.split(shown.replace("\\\n", " "))
+    argv = [
+        {"00000000-0000-4000-8000-000000000007": key_id, ".mockexchange/demo-key.pem": str(pem)}.get(a, a)
+        for a in argv[2:]
+    ]
+    done = sign(*(a.replace("http://127.0.0.1:8000", mockexchange.base_url) for a in argv))
+    assert done.returncode == 0, done.stderr
+    command = shlex.split(done.stdout)
+    headers = headers_of("\n".join(command[i + 1] for i, part in enumerate(command) if part == "-H"))
+    assert httpx.get(command[-1], headers=headers).status_code == 200
+
+
+def test_a_path_without_the_api_prefix_gets_a_note(signed_user):
+    key_id, pem = signed_user
+    done = sign("GET", "/portfolio/positions", "--key-id", key_id, "--private-key", str(pem))
+    assert done.returncode == 0 and "Kalshi signs the full path, /trade-api/v2 included" in done.stderr
+
+
+def assert_refused(done: subprocess.CompletedProcess, says: str) -> None:
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("mockexchange sign: ") and says in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_bad_pem_is_one_line_and_exit_2(tmp_path):
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("hello\n")
+    assert_refused(
+        sign("GET", POSITIONS, "--key-id", "k", "--private-key", str(not_pem)),
+        f"{not_pem} is not an unencrypted RSA or Ed25519 private key in PEM",
+    )
+    assert_refused(
+        sign("GET", POSITIONS, "--key-id", "k", "--private-key", str(tmp_path / "missing.pem")),
+        "cannot read the private key",
+    )
+
+
+def test_a_key_of_another_type_is_one_line_and_exit_2(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ec_pem = tmp_path / "ec.pem"
+    ec_pem.write_bytes(
+        ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    assert_refused(sign("GET", POSITIONS, "--key-id", "k", "--private-key", str(ec_pem)), "EC keys are not Kalshi's")
+
+
+def test_a_relative_path_or_a_bad_method_is_one_line_and_exit_2(signed_user):
+    key_id, pem = signed_user
+    assert_refused(sign("GET", "portfolio/positions", "--key-id", key_id, "--private-key", str(pem)), "PATH is")
+    assert_refused(sign("G T", POSITIONS, "--key-id", key_id, "--private-key", str(pem)), "METHOD is")
