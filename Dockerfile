@@ -19,9 +19,14 @@ USER mock
 # both with -e when they differ (another published port, a folder mounted elsewhere).
 ENV MOCKEXCHANGE_ADVERTISE_URL=http://localhost:8000 \
     MOCKEXCHANGE_ADVERTISE_KEY_DIR=./keys
+# The admin API answers the Host names of loopback, IP addresses and these (DNS rebinding, docs/admin-api.md): the
+# service name docs/docker.md gives it in docker-compose; containers that call it by another name add theirs (-e).
+ENV MOCKEXCHANGE_ALLOWED_HOSTS=mockexchange
 EXPOSE 8000
 # python:3.11-slim has no curl; urlopen raises (exit 1) on a refused connection, a timeout or a non-2xx answer.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/_admin/health', timeout=3)"]
 # Inside a container the host reaches us through the bridge, not loopback: listen everywhere, open the admin API.
-ENTRYPOINT ["mockexchange", "serve", "--host", "0.0.0.0", "--port", "8000", "--admin-open", "--key-dir", "/keys"]
+# Scenario files mounted on /scenarios may be loaded over the admin API too.
+ENTRYPOINT ["mockexchange", "serve", "--host", "0.0.0.0", "--port", "8000", "--admin-open", "--key-dir", "/keys", \
+    "--scenario-dir", "/scenarios"]

@@ -17,6 +17,7 @@ from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
 from mockexchange.auth.deribit.signature import TimestampWindow as DeribitWindow
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.kalshi.keys import KeyRegistry
+from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import TimestampWindow
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock, SystemClock
@@ -78,6 +79,11 @@ def _journal_venue(deribit: DeribitContext) -> Callable[[Scope], str | None]:
     return venue_of
 
 
+def _window_ms(settings: Settings) -> int:
+    """The width of Kalshi's timestamp window: how long a signature can pass, so how long a replay is remembered."""
+    return int((settings.timestamp_past_s + settings.timestamp_future_s) * 1000)
+
+
 def build_app(
     settings: Settings | None = None,
     *,
@@ -101,9 +107,10 @@ def build_app(
         testnet=settings.deribit_testnet,
         max_body_bytes=settings.deribit_max_body_bytes,
         ws_queue_size=settings.ws_queue_size,
+        ws_max_channels=settings.ws_max_subscriptions,
         signalplus_prefix=settings.signalplus_prefix,
     )
-    journal = Journal(wall_clock, settings.journal_size)
+    journal = Journal(wall_clock, settings.journal_size, max_bytes=settings.journal_max_bytes)
     deribit.on_message = deribit_journaling.message_recorder(journal)
     control = Control(ledger, keys, book, deribit_keys, tokens)
     control.reset_deribit()  # the default instruments and index prices
@@ -116,12 +123,15 @@ def build_app(
         wall_clock=wall_clock,
         window=TimestampWindow(int(settings.timestamp_past_s * 1000), int(settings.timestamp_future_s * 1000)),
         ws_queue_size=settings.ws_queue_size,
+        ws_max_subscriptions=settings.ws_max_subscriptions,
+        ws_max_markets=settings.ws_max_markets,
         on_command=lambda key_id, text, replies: journal.record_command(WS_PATH, key_id, text, replies),
         generated=generated,
+        replays=SeenSignatures(_window_ms(settings)) if settings.kalshi_reject_replays else None,
     )
     route_list = kalshi_routes.routes(kalshi) + deribit_routes.routes(deribit)
     if settings.admin:
-        route_list += admin_routes.routes(control, scenarios, journal, open_to_all=settings.admin_open)
+        route_list += admin_routes.routes(control, scenarios, journal, settings)
     asgi = Starlette(
         routes=route_list,
         exception_handlers={404: _not_found, 405: _method_not_allowed},

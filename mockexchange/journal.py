@@ -1,10 +1,15 @@
 """The request journal: every request a venue received (REST requests, websocket upgrades and websocket commands),
-the newest `journal_size` of them, each with what it breaks in the committed schema slices.
+the newest `journal_size` of them within `journal_max_bytes`, each with what it breaks in the committed schema slices.
 
 Recording is cheap and happens on the request's path: the entry is in the journal before the client has the response
 (or a command's reply), so a test that reads the journal right after sees it. A REST request is checked against the
 OpenAPI slice when it is first read, not when it is recorded: a journal nobody reads costs the hot path almost
-nothing. A websocket command is checked when it arrives, because only its first `COMMAND_CHARS` characters are kept.
+nothing. A websocket command is checked when it arrives, because only its first `TEXT_CHARS` characters are kept.
+
+Bounded in bytes as well as entries, whatever clients send: every text a client chose (path, query string, key id,
+command, the diagnosis quoting them) is kept to its first `TEXT_CHARS` characters and an entry keeps at most
+`PROBLEMS_KEPT` problems; such an entry says `truncated` and is judged on what it kept. The oldest entries go once the
+entries' bytes (as CPython counts them, `_entry_bytes`) pass `max_bytes`.
 
 The rules (`problems`) are those of `mockexchange.schema.requests`, plus `auth.signature` for a request refused with
 a 401 (the detail is the mock's diagnosis) and `schema.unavailable` when the committed slices cannot be found.
@@ -16,6 +21,8 @@ names) and the middleware records it with the status; a websocket message is rec
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,9 +36,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockexchange.core.clock import Clock
 from mockexchange.schema.requests import Problem, kalshi_command_rules, kalshi_rest_rules, problem
 from mockexchange.schema.specs import SpecError
+from mockexchange.settings import DEFAULT_JOURNAL_MAX_BYTES
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = 10_000
-COMMAND_CHARS = 2_000  # of a websocket command's text, kept for reading (a command may be 64 KiB)
+DEFAULT_MAX_BYTES = DEFAULT_JOURNAL_MAX_BYTES  # 10,000 ordinary entries fit (~600 bytes each); a flood stops here
+TEXT_CHARS = 2_000  # of each text a client chose (a query string, a command of up to 64 KiB), kept for reading
+PROBLEMS_KEPT = 20  # of one entry (a 2,000-character query can name hundreds of unknown parameters)
+# CPython's bytes for an entry's fixed part (the slotted object, its datetime) and for one problem's dict, measured
+# with tracemalloc and rounded up (bench/journal_memory.py compares the count with the process's memory).
+_ENTRY_BYTES = 300
+_PROBLEM_BYTES = 200
 TRANSPORTS = ("rest", "ws")
 VENUES = ("kalshi", "deribit", "signalplus")
 JOURNAL_NOTE = "mockexchange.journal"  # the ASGI scope key of a venue's `JournalNote`
@@ -64,6 +80,8 @@ class JournalEntry:
     replies: list[str] | None = None  # what answered a command: reply types, "error <code>" for errors
     operation: str | None = None  # operationId (REST) or cmd (websocket); Deribit: the JSON-RPC method
     problems: list[Problem] | None = None  # None until checked
+    truncated: bool = False  # a text was cut to TEXT_CHARS, or problems to PROBLEMS_KEPT
+    held_bytes: int = 0  # what the journal counts for it while it holds it (0: no longer held)
 
     @property
     def query(self) -> list[tuple[str, str]]:
@@ -75,7 +93,8 @@ class JournalEntry:
             return f"ws command {self.command} -> {', '.join(self.replies or []) or 'no reply'}"
         query = f"?{self.query_string}" if self.query_string else ""
         rpc = f" {self.operation}" if self.venue != "kalshi" and self.operation else ""  # POST /api/v2 hides it
-        return f"{self.method} {self.path}{query}{rpc} -> {self.status}"
+        cut = " (truncated)" if self.truncated else ""
+        return f"{self.method} {self.path}{query}{rpc} -> {self.status}{cut}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -92,20 +111,97 @@ class JournalEntry:
             "command": self.command,
             "replies": self.replies,
             "problems": self.problems,
+            "truncated": self.truncated,
         }
+
+    def cut(self) -> None:
+        """Keep TEXT_CHARS of each text a client chose and PROBLEMS_KEPT problems; say so if anything went."""
+        for name in ("path", "query_string", "key_id", "auth", "operation"):
+            text = getattr(self, name)
+            if text is not None and len(text) > TEXT_CHARS:
+                setattr(self, name, text[:TEXT_CHARS])
+                self.truncated = True
+        if self.command is not None and len(self.command) > TEXT_CHARS:
+            self.command = self.command[:TEXT_CHARS] + "..."
+            self.truncated = True
+        if self.problems is not None:
+            self.problems = self.keep_problems(self.problems)
+
+    def keep_problems(self, problems: list[Problem]) -> list[Problem]:
+        kept = [{k: v[:TEXT_CHARS] for k, v in found.items()} for found in problems[:PROBLEMS_KEPT]]
+        if len(problems) > PROBLEMS_KEPT or kept != problems:
+            self.truncated = True
+        return kept
+
+
+def _entry_bytes(entry: JournalEntry) -> int:
+    """An entry's bytes as CPython holds them: the fixed part, its texts, its replies and problems."""
+    texts = (entry.path, entry.query_string, entry.key_id, entry.auth, entry.command, entry.operation)
+    held = _ENTRY_BYTES + sum(sys.getsizeof(text) for text in texts if text is not None)
+    held += sum(sys.getsizeof(reply) for reply in entry.replies or ())
+    for found in entry.problems or ():
+        held += _PROBLEM_BYTES + sum(sys.getsizeof(text) for text in found.values())
+    return held
 
 
 class Journal:
     """Thread-safe: the server's thread records while a test's thread reads."""
 
-    def __init__(self, wall_clock: Clock, size: int = DEFAULT_SIZE, venue: str = "kalshi") -> None:
+    def __init__(
+        self,
+        wall_clock: Clock,
+        size: int = DEFAULT_SIZE,
+        venue: str = "kalshi",
+        *,
+        max_bytes: int | None = DEFAULT_MAX_BYTES,
+    ) -> None:
+        """`size` entries at most, of at most `max_bytes` together (None: no bound in bytes)."""
         if size < 0:
             raise ValueError("journal_size must be >= 0")
+        if max_bytes is not None and max_bytes < 0:
+            raise ValueError("journal_max_bytes must be >= 0")
         self.wall_clock = wall_clock
         self.venue = venue
-        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self.max_entries = size
+        self.max_bytes = max_bytes
+        self._entries: deque[JournalEntry] = deque()
+        self._bytes = 0  # the held_bytes of the entries held
         self._lock = threading.Lock()
         self._seq = 0
+
+    @property
+    def held_bytes(self) -> int:
+        """What the entries held count, in bytes (at most `max_bytes`)."""
+        return self._bytes
+
+    def _add(self, entry: JournalEntry) -> None:
+        """Hold a new entry, cut to size, then let the oldest go while the journal is over either bound."""
+        entry.cut()
+        entry.held_bytes = _entry_bytes(entry)
+        with self._lock:
+            self._seq += 1
+            entry.seq = self._seq
+            self._entries.append(entry)
+            self._bytes += entry.held_bytes
+            self._evict()
+
+    def _evict(self) -> None:
+        while self._entries and (
+            len(self._entries) > self.max_entries or (self.max_bytes is not None and self._bytes > self.max_bytes)
+        ):
+            gone = self._entries.popleft()
+            self._bytes -= gone.held_bytes
+            gone.held_bytes = 0
+
+    def _recount(self, entries: Iterable[JournalEntry]) -> None:
+        """Entries just checked hold their problems now: count them (those still held), then evict as needed."""
+        with self._lock:
+            for entry in entries:
+                if entry.held_bytes:
+                    counted = _entry_bytes(entry)
+                    self._bytes += counted - entry.held_bytes
+                    entry.held_bytes = counted
+            self._evict()
 
     @property
     def last_seq(self) -> int:
@@ -133,35 +229,25 @@ class Journal:
             entry.operation, entry.key_id, entry.problems = note.operation, note.key_id or key_id, note.problems
         elif venue != "kalshi":
             entry.problems = _unrouted(method, path, status)
-        with self._lock:
-            self._seq += 1
-            entry.seq = self._seq
-            self._entries.append(entry)
+        self._add(entry)
 
     def record_command(
         self, path: str, key_id: str | None, text: str | bytes, replies: Sequence[Mapping[str, Any]]
     ) -> None:
         operation, problems = _check_command(text)
-        shown = _shown(text)
-        now = self.wall_clock.now()
-        with self._lock:
-            self._seq += 1
-            entry = JournalEntry(self._seq, now, self.venue, "ws", None, path, "", key_id, None)
-            entry.command, entry.replies = shown, [_reply(r) for r in replies]
-            entry.operation, entry.problems = operation, problems
-            self._entries.append(entry)
+        entry = JournalEntry(0, self.wall_clock.now(), self.venue, "ws", None, path, "", key_id, None)
+        entry.command, entry.replies = _text(text), [_reply(r) for r in replies]
+        entry.operation, entry.problems = operation, problems
+        self._add(entry)
 
     def record_message(
         self, venue: str, path: str, key_id: str | None, text: str | bytes, replies: list[str], note: JournalNote
     ) -> None:
         """A websocket message of a venue judged by its own validation (Deribit's JSON-RPC over the websocket)."""
-        now = self.wall_clock.now()
-        with self._lock:
-            self._seq += 1
-            entry = JournalEntry(self._seq, now, venue, "ws", None, path, "", note.key_id or key_id, None)
-            entry.command, entry.replies = _shown(text), replies
-            entry.operation, entry.problems = note.operation, note.problems
-            self._entries.append(entry)
+        entry = JournalEntry(0, self.wall_clock.now(), venue, "ws", None, path, "", note.key_id or key_id, None)
+        entry.command, entry.replies = _text(text), replies
+        entry.operation, entry.problems = note.operation, note.problems
+        self._add(entry)
 
     def entries(self, **filters: Any) -> list[JournalEntry]:
         """The entries that pass every filter given (see `_read`), oldest first; `limit` keeps the newest that many."""
@@ -203,8 +289,11 @@ class Journal:
             entries = [e for e in entries if e.status == status]
         if key_id is not None:
             entries = [e for e in entries if e.key_id == key_id]
-        for entry in entries:
+        unchecked = [e for e in entries if e.problems is None]
+        for entry in unchecked:
             _check(entry)
+        if unchecked:
+            self._recount(unchecked)
         if operation is not None:
             entries = [e for e in entries if e.operation == operation]
         if invalid is not None:
@@ -216,7 +305,10 @@ class Journal:
     def clear(self) -> None:
         """Forget every entry; seq numbers go on from where they were, so a reader's `since` stays meaningful."""
         with self._lock:
+            for entry in self._entries:
+                entry.held_bytes = 0  # a read still checking one must not count it again
             self._entries.clear()
+            self._bytes = 0
 
 
 def _check(entry: JournalEntry) -> None:
@@ -232,9 +324,12 @@ def _check(entry: JournalEntry) -> None:
             problems = [problem("operation.unknown", f"{entry.path}: no websocket endpoint of the schema is here")]
     except SpecError as exc:
         problems = [problem("schema.unavailable", str(exc))]
+    except Exception as exc:  # a bug of the checks: the journal must still read, and say so
+        log.exception("journal: could not judge %s", entry.describe())
+        problems = [problem("journal.unjudged", f"the mock could not judge this request: {type(exc).__name__}")]
     if entry.status == 401:
         problems.append(problem("auth.signature", entry.auth or "401 without the mock's diagnosis"))
-    entry.operation, entry.problems = operation, problems
+    entry.operation, entry.problems = operation, entry.keep_problems(problems)
 
 
 def _unrouted(method: str | None, path: str, status: int) -> list[Problem]:
@@ -246,9 +341,9 @@ def _unrouted(method: str | None, path: str, status: int) -> list[Problem]:
     return []
 
 
-def _shown(text: str | bytes) -> str:
-    shown = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    return shown if len(shown) <= COMMAND_CHARS else shown[:COMMAND_CHARS] + "..."
+def _text(text: str | bytes) -> str:
+    # Decode at most what is kept (4 bytes a character), not a whole 64 KiB frame.
+    return text[: 4 * (TEXT_CHARS + 1)].decode("utf-8", "replace") if isinstance(text, bytes) else text
 
 
 def _check_command(text: str | bytes) -> tuple[str | None, list[Problem]]:

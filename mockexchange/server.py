@@ -1,20 +1,35 @@
 """Runs a mock with uvicorn: in a background thread for tests and embedding, or in the foreground for `serve`; binds
-its listening socket first, so the port is known (and a port in use is an error) before it serves."""
+its listening socket first, so the port is known (and a port in use is an error) before it serves.
+
+uvicorn's protocols are subclassed for the mock's connection limits (`Settings`): the h11 protocol answers a request
+head that does not arrive whole within `header_timeout_s` with 408 and a connection beyond `max_connections` with 503
+(uvicorn's own `limit_concurrency` answers 503 per request but lets every websocket upgrade through, and never closes
+an idle connection that has sent nothing); the websocket protocol pings with Kalshi's payload, bounds what waits for a
+client that does not read (`ws_send_buffer_bytes`), writes a connection's last frames past that bound when asked
+(`web.UNTHROTTLED`), and cuts off a client that has not taken the close within its close timeout.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
+import struct
 import threading
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from mockexchange.app import MockApp, build_app
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock
 from mockexchange.settings import Settings
+from mockexchange.web import DIAGNOSIS_HEADER, UNTHROTTLED
 
 _START_TIMEOUT_S = 10.0
 _BACKLOG = 2048  # uvicorn's default
@@ -22,12 +37,137 @@ _BACKLOG = 2048  # uvicorn's default
 HEARTBEAT = b"heartbeat"
 
 
-class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's websockets-sansio protocol, with Kalshi's keep-alive ping payload instead of a random one.
+@dataclass(frozen=True, slots=True)
+class ConnectionLimits:
+    """What the mock's protocols read from the settings (through `MockConfig`)."""
 
-    Same steps as the parent's `send_keepalive_ping`; the pong that answers carries `heartbeat` too, which
-    `handle_pong` matches against `pending_ping_payload`.
+    header_timeout_s: float
+    max_connections: int
+    ws_send_buffer_bytes: int
+    ws_close_timeout_s: float  # a client that has not answered the close frame by then is cut off
+
+    @classmethod
+    def of(cls, settings: Settings) -> ConnectionLimits:
+        # The ping timeout is how long the mock waits for a silent client; it waits as long for the close's answer.
+        return cls(
+            settings.header_timeout_s,
+            settings.max_connections,
+            settings.ws_send_buffer_bytes,
+            settings.ws_ping_timeout_s,
+        )
+
+
+class MockConfig(uvicorn.Config):
+    """uvicorn's configuration, carrying the limits the mock's protocols read."""
+
+    def __init__(self, app: Any, limits: ConnectionLimits, **options: Any) -> None:
+        super().__init__(app, **options)
+        self.limits = limits
+
+
+def _limits(config: uvicorn.Config) -> ConnectionLimits:
+    return getattr(config, "limits", None) or ConnectionLimits.of(Settings())
+
+
+def _refusal(status: int, reason: str, diagnosis: str) -> bytes:
+    """A whole HTTP response that closes the connection, written before (or instead of) reading a request."""
+    body = f"{reason}\n".encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {len(body)}\r\n"
+        f"connection: close\r\n{DIAGNOSIS_HEADER}: {diagnosis}\r\n\r\n"
+    )
+    return head.encode("latin-1") + body
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a header-read timeout and a connection cap.
+
+    The header timer runs while h11 waits for a request head (its client state IDLE) and some of it, or nothing at
+    all on a new connection, has arrived; between requests uvicorn's keep-alive timer governs instead (it is
+    cancelled by the first byte of the next request, which starts this one). A request body is not timed.
     """
+
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        limits = _limits(self.config)
+        if len(self.connections) > limits.max_connections:  # websocket connections are in the set too
+            why = f"the mock serves at most {limits.max_connections} connections at once (max_connections)"
+            self.transport.write(_refusal(503, "Service Unavailable", why))
+            self.transport.close()
+            return
+        self._watch_head()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._watch_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_header_timer()
+        super().connection_lost(exc)
+
+    def _watch_head(self) -> None:
+        if self.conn.their_state is h11.IDLE and self.timeout_keep_alive_task is None:
+            if self._header_timer is None and not self.transport.is_closing():
+                timeout = _limits(self.config).header_timeout_s
+                self._header_timer = self.loop.call_later(timeout, self._header_timeout)
+        else:  # a head arrived whole (or an upgrade took the connection), or the keep-alive timer governs
+            self._stop_header_timer()
+
+    def _stop_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _header_timeout(self) -> None:
+        self._header_timer = None
+        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+            return
+        timeout = _limits(self.config).header_timeout_s
+        why = f"no whole request head within {timeout:g} s (header_timeout_s)"
+        self.transport.write(_refusal(408, "Request Timeout", why))
+        self.transport.close()
+
+
+class _WritableGate(asyncio.Event):
+    """uvicorn's `writable` event, which a send awaits while the client does not read (the transport's buffer is over
+    its high-water mark). Held open for the duration of one unthrottled send: uvicorn's `send` awaits nothing else, so
+    no other send slips through."""
+
+    bypass = False
+
+    async def wait(self) -> Literal[True]:
+        if self.bypass:
+            return True
+        return await super().wait()
+
+
+class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websockets-sansio protocol, with Kalshi's keep-alive ping payload instead of a random one, bounded
+    buffers towards a client that does not read, unthrottled last frames, and a close that cannot hang.
+
+    `send_keepalive_ping` takes the same steps as the parent's; the pong that answers carries `heartbeat` too, which
+    `handle_pong` matches against `pending_ping_payload`. uvicorn closes the transport gracefully after a close frame
+    (close timer, keep-alive timeout), which waits for its buffer to drain: forever, for a client that does not read.
+    Here a connection whose client has not answered the close within the close timeout is reset instead.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = _limits(self.config)
+        self.close_timeout = self.limits.ws_close_timeout_s
+        self.writable = _WritableGate()
+        self.writable.set()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        size = self.limits.ws_send_buffer_bytes
+        self.transport.set_write_buffer_limits(high=size)
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):  # a platform that refuses it keeps its own buffer
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
 
     def send_keepalive_ping(self) -> None:
         self.ping_timer = None
@@ -42,12 +182,45 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
         else:
             self.schedule_ping()
 
+    def keepalive_timeout(self) -> None:
+        super().keepalive_timeout()  # the 1011 close frame, then a graceful close of the transport
+        self._cut_off_later()
+
+    def on_task_complete(self, task: asyncio.Task[None]) -> None:
+        super().on_task_complete(task)
+        if self.close_timer is None:  # the app ended without a close frame: uvicorn closed the transport
+            self._cut_off_later()
+
     async def send(self, message: Any) -> None:
-        await super().send(message)
+        self.writable.bypass = bool(message.get(UNTHROTTLED))
+        try:
+            await super().send(message)
+        finally:
+            self.writable.bypass = False
+        if message["type"] == "websocket.close" and self.close_timer is not None:
+            self.close_timer.cancel()  # uvicorn's timer closes gracefully; this one cuts off a client not reading
+            self.close_timer = self.loop.call_later(self.close_timeout, self._cut_off)
         if message["type"] == "websocket.http.response.body" and not message.get("more_body", False):
             # A denial response ends the handshake too; without this uvicorn logs "returned without completing
             # handshake" for every refused upgrade.
             self.handshake_complete = True
+
+    def _cut_off_later(self) -> None:
+        if not self.disconnected and self.close_timer is None:
+            self.close_timer = self.loop.call_later(self.close_timeout, self._cut_off)
+
+    def _cut_off(self) -> None:
+        """The close timeout passed and the client has not answered the close: reset the connection. A graceful close
+        would queue the FIN behind unsent data that a client which does not read never takes, in the transport's
+        buffer or the kernel's, and the connection would linger for minutes."""
+        self.close_timer = None
+        if self.disconnected:
+            return
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):  # linger on, 0 s: close() drops unsent data and sends a reset
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.transport.abort()
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -112,13 +285,15 @@ def uvicorn_config(app: MockApp, **overrides: Any) -> uvicorn.Config:
         "log_level": "warning",
         "access_log": False,
         "lifespan": "off",
+        "http": GuardedH11Protocol,
         "ws": HeartbeatWebSocketProtocol,
         "ws_ping_interval": settings.ws_ping_interval_s,
         "ws_ping_timeout": settings.ws_ping_timeout_s,
         "ws_max_size": settings.ws_max_message_bytes,
+        "timeout_keep_alive": settings.keep_alive_timeout_s,
     }
     options.update(overrides)
-    return uvicorn.Config(app.asgi, **options)
+    return MockConfig(app.asgi, ConnectionLimits.of(settings), **options)
 
 
 class MockServer(Control):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_SEED = 7
+DEFAULT_JOURNAL_MAX_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,17 +20,47 @@ class Settings:
     timestamp_future_s: float = 30.0
     admin: bool = True
     admin_open: bool = False  # answer admin calls from any address, not only loopback (the Docker image sets it)
+    # The admin API's access rules (mockexchange/admin/guard.py, docs/admin-api.md#access-rules): Host names it
+    # answers besides loopback names and IP addresses ("*": any), and the Bearer token every admin call must carry.
+    allowed_hosts: tuple[str, ...] = ()
+    admin_token: str | None = field(default=None, repr=False)  # never printed with the settings
+    # Where admin calls may read scenario files (besides the shipped ones, by name) and write key files; the Python
+    # API is not confined. `serve` gives its --scenario-dir folders and its --key-dir.
+    scenario_dirs: tuple[str, ...] = ()
+    key_dirs: tuple[str, ...] = ()
+    # Refuse a signed Kalshi request whose signature was already seen inside the timestamp window (Kalshi accepts
+    # replays as far as anyone knows, so the default does too).
+    kalshi_reject_replays: bool = False
     # Kalshi websocket (/trade-api/ws/v2)
     ws_ping_interval_s: float = 10.0  # Kalshi pings every 10 s with payload "heartbeat"
-    ws_ping_timeout_s: float = 20.0  # close a connection whose pong is this late
+    # Close a connection whose pong is this late; and reset one whose client has not answered a close frame
+    # (after an overflow, say) in this time: how long the mock waits for a silent client.
+    ws_ping_timeout_s: float = 20.0
     ws_queue_size: int = 1000  # changes and commands waiting per connection; beyond it: error 25 and close
     ws_max_message_bytes: int = 64 * 1024  # a bigger client message closes the connection (1009)
+    # What may sit between a connection's outbox and a client that stopped reading: the socket's send buffer
+    # (SO_SNDBUF, which Linux doubles) and the transport's buffer before sends wait, each this size; small, so the
+    # outbox overflows (error 25) soon after a client stops reading, instead of megabytes of socket buffers later.
+    ws_send_buffer_bytes: int = 64 * 1024
+    # Per websocket connection: subscriptions (Kalshi: error 27 beyond; Deribit: channels, -32602 beyond) and market
+    # tickers over a Kalshi connection's subscriptions (error 26 beyond), so one fill's fan-out stays bounded.
+    ws_max_subscriptions: int = 1_000
+    ws_max_markets: int = 10_000
     # A seed: answer the sliced REST operations with generated, parser-breaking bodies instead of ledger data
     # (mockexchange.venues.kalshi.generated_mode); None: ledger data unless a request's X-Mockexchange-Generate asks.
     generated_responses: int | None = None
     journal_size: int = 10_000  # requests the journal keeps (the newest); 0 keeps none
+    # ... and the bytes they may hold together (each text a client chose is cut to 2,000 characters); None: no bound
+    journal_max_bytes: int | None = DEFAULT_JOURNAL_MAX_BYTES
     # Deribit (/api/v2, /ws/api/v2)
     deribit_testnet: bool = True  # the `testnet` field of every reply (test.deribit.com says true)
     deribit_max_body_bytes: int = 32 * 1024  # a bigger body or websocket frame is -32600, as on Deribit
     deribit_timestamp_window_s: int = 60  # deri-hmac-sha256, client_signature and SignalPlus timestamps, each way
     signalplus_prefix: str = "/api"  # where the SignalPlus gateway dialect listens (POST {prefix})
+    # Connections (mockexchange.server): a request head must arrive whole within header_timeout_s of its first byte
+    # (or of the connection's start), else 408 and close; an idle keep-alive connection is closed after
+    # keep_alive_timeout_s (uvicorn's default, 5 s); connections beyond max_connections (HTTP and websocket
+    # together) are answered 503 and closed at once.
+    header_timeout_s: float = 10.0
+    keep_alive_timeout_s: float = 5.0
+    max_connections: int = 10_000

@@ -1,13 +1,18 @@
-"""HTTP plumbing shared by every venue and the control plane: JSON responses (orjson) and the mock's own headers."""
+"""HTTP plumbing shared by every venue and the control plane: JSON responses (orjson), the mock's own headers, a
+request body read within a limit, and the websocket helpers both venues' connections use."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import contextlib
+from collections.abc import Coroutine, Mapping
 from decimal import Decimal
 from typing import Any
 
 import orjson
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
 # The mock's own explanation of an error, beside the venue's real body; real clients ignore unknown headers.
 DIAGNOSIS_HEADER = "X-Mockexchange-Diagnosis"
@@ -44,3 +49,73 @@ async def next_message(websocket: Any) -> str | bytes | None:
             data = message.get("bytes")
         if data is not None:
             return data
+
+
+# An ASGI `websocket.send` or `websocket.close` message carrying this key (true) is written even while the client does
+# not read (the transport's buffer is over its high-water mark): how a connection's last frames (error 25, the close)
+# reach a stalled client. Only `mockexchange.server`'s websocket protocol honours it; other servers ignore the key.
+UNTHROTTLED = "mockexchange.unthrottled"
+# What a send raises once the client has gone away.
+GONE = (WebSocketDisconnect, WebSocketDisconnected, OSError)
+
+
+async def send_text(websocket: WebSocket, text: str, *, unthrottled: bool = False) -> None:
+    """One text frame; `unthrottled`: written even if the client is not reading (the connection's last frames)."""
+    await websocket.send({"type": "websocket.send", "text": text, UNTHROTTLED: unthrottled})
+
+
+async def close_now(websocket: WebSocket, code: int, reason: str) -> None:
+    """The close frame, written even if the client is not reading (the server cuts off a client that does not answer
+    it within its close timeout); nothing happens if the client has gone already."""
+    with contextlib.suppress(*GONE, RuntimeError):  # RuntimeError: closed already
+        await websocket.send({"type": "websocket.close", "code": code, "reason": reason, UNTHROTTLED: True})
+
+
+async def until_first_ends(*coroutines: Coroutine[Any, Any, Any]) -> BaseException | None:
+    """Run the coroutines as tasks until one ends, then cancel the others. The first exception one of them raised,
+    other than the client going away; None if none did. Cancelled from outside, it cancels them all."""
+    tasks = [asyncio.create_task(c) for c in coroutines]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+    failure: BaseException | None = None
+    for task in tasks:
+        try:
+            await task
+        except (asyncio.CancelledError, *GONE):
+            pass
+        except Exception as exc:
+            failure = failure or exc
+    current = asyncio.current_task()
+    if current is not None and current.cancelling():
+        raise asyncio.CancelledError  # cancelled from outside while the tasks wound down: not swallowed
+    return failure
+
+
+class BodyTooLarge(Exception):
+    """A request body over its surface's limit, refused before it is read whole."""
+
+    def __init__(self, limit: int, declared: int | None) -> None:
+        self.limit = limit
+        self.declared = declared  # the Content-Length, when it said so; None: the stream passed the limit
+        said = f"declares {declared} bytes" if declared is not None else f"passed {limit} bytes while it streamed in"
+        super().__init__(f"the body {said}; the limit is {limit}")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's body, counted as it streams in: a Content-Length over `limit` is refused before a byte is read,
+    a chunked body at the chunk that passes it (BodyTooLarge). What is held stays within `limit` plus one chunk;
+    the rest of a refused body is left unread (uvicorn discards it after the answer)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit, int(declared))
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise BodyTooLarge(limit, None)
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -15,7 +15,8 @@ from mockexchange.testing.signing import KalshiSigner
 
 def admin(mock, op, body=None, raw=None):
     if raw is not None:
-        return httpx.post(f"{mock.base_url}/_admin/{op}", content=raw, timeout=10)
+        headers = {"Content-Type": "application/json"}  # the body is what is malformed, not its declared type
+        return httpx.post(f"{mock.base_url}/_admin/{op}", content=raw, headers=headers, timeout=10)
     return httpx.post(f"{mock.base_url}/_admin/{op}", json=body if body is not None else {}, timeout=10)
 
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from mockexchange.cli import build_parser
-from mockexchange.cli.serve import ADVERTISE_KEY_DIR_ENV, ADVERTISE_URL_ENV
+from mockexchange.cli.serve import ADVERTISE_KEY_DIR_ENV, ADVERTISE_URL_ENV, ALLOWED_HOSTS_ENV
 from mockexchange.server import MockServer
 
 DOCKERFILE = Path(__file__).resolve().parent.parent / "Dockerfile"
@@ -48,12 +48,15 @@ def test_the_entrypoint_is_a_serve_command_line_for_a_container():
     assert entrypoint[:2] == ["mockexchange", "serve"]
     args = build_parser().parse_args(entrypoint[1:])
     assert (args.host, args.port, args.admin_open, args.key_dir) == ("0.0.0.0", 8000, True, "/keys")
+    assert args.scenario_dir == ["/scenarios"], "scenario files mounted there load over the admin API"
     assert "8000" in only("EXPOSE").split()
 
 
 def test_the_environment_sets_what_the_banner_advertises_to_the_host():
     env = environment()
     assert env[ADVERTISE_URL_ENV] == "http://localhost:8000" and env[ADVERTISE_KEY_DIR_ENV] == "./keys"
+    # docs/docker.md's compose service calls the admin API by this name (loopback names and IPs need nothing).
+    assert env[ALLOWED_HOSTS_ENV] == "mockexchange"
     assert "MOCKEXCHANGE_CONTRACTS" not in env, "the schema slices are package data"
     assert not any(i == "COPY" and "contracts" in rest for i, rest in instructions())
 

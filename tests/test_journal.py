@@ -88,6 +88,7 @@ def test_a_valid_request_is_journaled_with_no_problems() -> None:
                 "command": None,
                 "replies": None,
                 "problems": [],
+                "truncated": False,
             }
         ],
         "last_seq": 1,

@@ -12,6 +12,7 @@ from mockexchange.core.money import (
     from_cents,
     parse_count,
     parse_dollars,
+    parse_fee,
     parse_price,
     to_centi_cents,
     to_cents,
@@ -28,6 +29,30 @@ def test_parse_dollars(text, value):
 def test_parse_dollars_refuses(bad):
     with pytest.raises(MoneyError):
         parse_dollars(bad)
+
+
+@pytest.mark.parametrize(
+    "bad", ["1e3", "1E-2", "１２", "²", "٣", "1_000", "0x10", "Infinity", "-NaN", "1" * 65, "\u00a01", "1..2", "."]
+)
+def test_a_decimal_string_is_plain_ascii_digits(bad):
+    with pytest.raises(MoneyError, match="not a decimal number"):
+        parse_dollars(bad)
+
+
+@pytest.mark.parametrize("text,value", [("+5", D(5)), (".5", D("0.5")), ("5.", D(5)), ("-0", D(0)), ("007", D(7))])
+def test_a_decimal_string_may_have_a_sign_and_a_bare_point(text, value):
+    assert parse_dollars(text) == value
+
+
+def test_counts_and_fees_have_bounds_that_the_refusal_names():
+    assert parse_count("1000000000") == D(10**9)
+    for bad in ("1000000000.01", 2**63 - 1, "9223372036854775807", "1e30"):
+        with pytest.raises(MoneyError, match="1000000000"):
+            parse_count(bad)
+    assert parse_fee("2.5", D("2.5")) == D("2.5")
+    for bad in ("2.500001", "-0.01", 2**63 - 1, "1e30"):
+        with pytest.raises(MoneyError, match="1 dollar a contract"):
+            parse_fee(bad, D("2.5"))
 
 
 def test_counts_take_two_places_and_prices_four():

@@ -208,7 +208,8 @@ def test_admin_scenario_bad_input_is_a_clear_4xx(tmp_path):
     bad.write_text(
         "steps:\n  - wait: 5\n  - fill: {user_id: a, ticker: M, side: yes, action: buy, count: 1, price: 0.5}\n"
     )
-    with manual() as mock:
+    # The admin API reads scenario files only from its scenario folders (docs/admin-api.md#access-rules).
+    with MockServer(clock=ManualClock(), scenario_dirs=(str(tmp_path),)) as mock:
         r = admin(mock, "scenario/step")
         assert r.status_code == 409 and "no scenario is loaded" in r.json()["error"]
         cases = [

@@ -88,13 +88,13 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
     assert errors == [
         "3: settings.start: must carry a timezone, e.g. \"2026-12-09T19:00:00Z\", not '2026-12-09T18:00:00'",
         "4: settings.speed: unknown field (accepted: profile, start)",
-        "7: users[0].balance_cents: must be an integer >= 0, not '100'",
+        "7: users[0].balance_cents: must be an integer from 0 to 100000000000000, not '100'",
         "9: users[0].keys[0]: give public_key_file or generate, not both",
         "10: users[1].colour: unknown field (accepted: user_id, balance_cents, fcm_member, subtrader_of, keys)",
-        "12: markets[0].exchange_index: must be an integer >= 0, not -1",
+        "12: markets[0].exchange_index: must be an integer from 0 to 2147483647, not -1",
         "14: positions[0].side: must be one of yes, no, not 'maybe'",
-        '14: positions[0].count: must be a positive number of contracts, at most 2 places, e.g. "10" or "2.50", '
-        "not '0'",
+        '14: positions[0].count: must be a number of contracts from 0.01 to 1000000000, at most 2 places, e.g. "10" '
+        "or \"2.50\", not '0'",
         "16: steps[0].settle.result: required",
         "17: steps[1].at: unknown field (steps run in order; use a `wait: SECONDS` step between them)",
         "18: steps[2]: unknown step 'fil' (one of: fill, settle, deposit, withdrawal, order, cancel_order, "

@@ -4,14 +4,13 @@ Each route is one `Control` method; the body's fields are its arguments. A few r
 `GET /_admin/clock`) take no arguments. The request journal is read with `GET /_admin/requests?<filters>` and
 emptied with `POST /_admin/requests/clear` (or `DELETE /_admin/requests`). Errors are `{"error": "..."}` (plus
 `"errors": [...]` when a scenario has several problems) with 400 (bad input), 404 (unknown user, market or file),
-409 (conflict) or 403 (admin asked from outside loopback). `GET /_admin/health` says the mock serves, and its
-version, to every client.
+409 (conflict), or the access rules' 401, 403 and 415 (admin/guard.py). `GET /_admin/health` says the mock serves, and
+its version, and `GET /_admin/openapi.json` describes the API (admin/openapi.py), to every client.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -19,39 +18,41 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from mockexchange.admin import openapi
+from mockexchange.admin.guard import AdminGuard
+from mockexchange.admin.paths import AdminPaths
 from mockexchange.control import Control, ControlError
 from mockexchange.journal import Journal
 from mockexchange.scenario.operations import Scenarios
+from mockexchange.settings import Settings
 from mockexchange.version import __version__
-from mockexchange.web import json_response
+from mockexchange.web import BodyTooLarge, json_response, read_body
 
 ADMIN_PREFIX = "/_admin"
-_LOOPBACK = ("127.", "::1", "localhost")
 MAX_BODY = 1 << 20
+Handler = Callable[[Request], Awaitable[Response]]
 
 
 def _error(message: str, status: int, errors: list[str] | None = None) -> Response:
     return json_response({"error": message, "errors": errors} if errors else {"error": message}, status)
 
 
-def _refused(request: Request, open_to_all: bool) -> Response | None:
-    client = request.client.host if request.client else ""
-    if not open_to_all and not client.startswith(_LOOPBACK):
-        return _error("the admin API answers loopback clients only (serve with --admin-open to change that)", 403)
-    return None
+def _guarded(guard: AdminGuard, handler: Handler) -> Handler:
+    async def handle(request: Request) -> Response:
+        if (refused := guard.refusal(request)) is not None:
+            return refused
+        return await handler(request)
+
+    return handle
 
 
-def _operation(method: Callable[..., dict[str, Any]], open_to_all: bool) -> Callable[[Request], Any]:
+def _operation(method: Callable[..., dict[str, Any]]) -> Handler:
     # Keyword-only parameters are Python-only (callables, flags): they are not fields of the body.
-    parameters = {
-        n: p for n, p in inspect.signature(method).parameters.items() if p.kind is not inspect.Parameter.KEYWORD_ONLY
-    }
+    parameters = openapi.parameters(method)
     accepted = set(parameters)
-    required = {n for n, p in parameters.items() if p.default is inspect.Parameter.empty}
+    required = {n for n, p in parameters.items() if p.default is p.empty}
 
     async def handle(request: Request) -> Response:
-        if (refused := _refused(request, open_to_all)) is not None:
-            return refused
         if request.method == "GET":
             if request.query_params:
                 return _error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
@@ -59,9 +60,10 @@ def _operation(method: Callable[..., dict[str, Any]], open_to_all: bool) -> Call
                 return json_response(method())
             except ControlError as exc:
                 return _error(str(exc), exc.status)
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            return _error("body too large", 413)
+        try:
+            raw = await read_body(request, MAX_BODY)
+        except BodyTooLarge as exc:
+            return _error(f"body too large: {exc}", 413)
         try:
             body = orjson.loads(raw) if raw.strip() else {}
         except orjson.JSONDecodeError as exc:
@@ -88,8 +90,8 @@ async def _health(request: Request) -> Response:
     return json_response({"status": "ok", "version": __version__})
 
 
-# The journal's filters and how a query string value becomes each one's argument.
-_JOURNAL_FILTERS: dict[str, Callable[[str], Any]] = {
+# The journal's filters and the type of each (a query string value becomes it; the OpenAPI document types it).
+_JOURNAL_FILTERS: dict[str, type] = {
     "venue": str,
     "transport": str,
     "operation": str,
@@ -97,47 +99,50 @@ _JOURNAL_FILTERS: dict[str, Callable[[str], Any]] = {
     "status": int,
     "since": int,
     "limit": int,
-    "invalid": lambda text: {"true": True, "false": False}[text],
+    "invalid": bool,
 }
 
 
-def _journal_routes(journal: Journal, open_to_all: bool) -> list[BaseRoute]:
+def _filter_value(kind: type, text: str) -> Any:
+    if kind is bool:
+        return {"true": True, "false": False}[text]
+    return kind(text)
+
+
+def _journal_routes(journal: Journal, guard: AdminGuard) -> list[BaseRoute]:
     async def clear(request: Request) -> Response:
-        if (refused := _refused(request, open_to_all)) is not None:
-            return refused
         journal.clear()
         return json_response({"cleared": True, "last_seq": journal.last_seq})
 
     async def read(request: Request) -> Response:
         if request.method == "DELETE":
             return await clear(request)
-        if (refused := _refused(request, open_to_all)) is not None:
-            return refused
         filters: dict[str, Any] = {}
         for name, value in request.query_params.multi_items():
-            parse = _JOURNAL_FILTERS.get(name)
-            if parse is None:
+            kind = _JOURNAL_FILTERS.get(name)
+            if kind is None:
                 return _error(f"unknown query parameter {name!r}; accepted: {', '.join(_JOURNAL_FILTERS)}", 400)
             if name in filters:
                 return _error(f"{name} is given more than once", 400)
             try:
-                filters[name] = parse(value)
+                filters[name] = _filter_value(kind, value)
             except (KeyError, ValueError):
-                kind = "true or false" if name == "invalid" else "an integer"
-                return _error(f"{name} must be {kind}, not {value!r}", 400)
+                expected = "true or false" if kind is bool else "an integer"
+                return _error(f"{name} must be {expected}, not {value!r}", 400)
         try:
             return json_response(journal.read(**filters))
         except ValueError as exc:
             return _error(str(exc), 400)
 
     return [
-        Route(f"{ADMIN_PREFIX}/requests", read, methods=["GET", "DELETE"]),
-        Route(f"{ADMIN_PREFIX}/requests/clear", clear, methods=["POST"]),
+        Route(f"{ADMIN_PREFIX}/requests", _guarded(guard, read), methods=["GET", "DELETE"]),
+        Route(f"{ADMIN_PREFIX}/requests/clear", _guarded(guard, clear), methods=["POST"]),
     ]
 
 
-def routes(control: Control, scenarios: Scenarios, journal: Journal, *, open_to_all: bool = False) -> list[BaseRoute]:
-    table = {
+def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dict[str, Callable[..., dict[str, Any]]]:
+    """What each `POST /_admin/<name>` calls; the body's fields are the method's arguments."""
+    return {
         "reset": control.reset,
         "accounts": control.create_account,
         "keys": control.create_key,
@@ -148,7 +153,7 @@ def routes(control: Control, scenarios: Scenarios, journal: Journal, *, open_to_
         "orders/cancel": control.cancel_order,
         "deposits": control.deposit,
         "withdrawals": control.withdrawal,
-        "scenario": scenarios.load_scenario,
+        "scenario": paths.confined_load(scenarios),
         "scenario/step": scenarios.step,
         "scenario/play": scenarios.play_scenario,
         "clock": control.advance_clock,
@@ -162,19 +167,36 @@ def routes(control: Control, scenarios: Scenarios, journal: Journal, *, open_to_
         "deribit/mark_prices": control.set_mark_price,
         "deribit/volatility": control.set_volatility,
     }
-    reads = {"scenario": scenarios.scenario_status, "clock": control.clock}
-    found: list[BaseRoute] = [
-        Route(f"{ADMIN_PREFIX}/{name}", _operation(method, open_to_all), methods=["POST"])
-        for name, method in table.items()
-        if name not in reads
-    ]
-    for name, read in reads.items():
-        # One path, two methods: GET reads, POST acts; each a Control method.
-        post, get = _operation(table[name], open_to_all), _operation(read, open_to_all)
 
-        async def either(request: Request, post: Any = post, get: Any = get) -> Response:
+
+def reads(control: Control, scenarios: Scenarios) -> dict[str, Callable[..., dict[str, Any]]]:
+    """What each `GET /_admin/<name>` calls (no arguments)."""
+    return {"scenario": scenarios.scenario_status, "clock": control.clock}
+
+
+def routes(control: Control, scenarios: Scenarios, journal: Journal, settings: Settings) -> list[BaseRoute]:
+    guard = AdminGuard(settings)
+    table = operations(control, scenarios, AdminPaths(settings.scenario_dirs, settings.key_dirs))
+    gets = reads(control, scenarios)
+    found: list[BaseRoute] = [
+        Route(f"{ADMIN_PREFIX}/{name}", _guarded(guard, _operation(method)), methods=["POST"])
+        for name, method in table.items()
+        if name not in gets
+    ]
+    for name, read in gets.items():
+        # One path, two methods: GET reads, POST acts; each a Control method.
+        post, get = _operation(table[name]), _operation(read)
+
+        async def either(request: Request, post: Handler = post, get: Handler = get) -> Response:
             return await (get if request.method == "GET" else post)(request)
 
-        found.append(Route(f"{ADMIN_PREFIX}/{name}", either, methods=["GET", "POST"]))
+        found.append(Route(f"{ADMIN_PREFIX}/{name}", _guarded(guard, either), methods=["GET", "POST"]))
+    document = openapi.document(table, gets, (journal.read, journal.clear, _JOURNAL_FILTERS), ADMIN_PREFIX)
+
+    async def describe(request: Request) -> Response:
+        # Open like health: it says what docs/admin-api.md says, and a browser page cannot read it (no CORS).
+        return json_response(document)
+
     found.append(Route(f"{ADMIN_PREFIX}/health", _health, methods=["GET"]))
-    return found + _journal_routes(journal, open_to_all)
+    found.append(Route(f"{ADMIN_PREFIX}/openapi.json", describe, methods=["GET"]))
+    return found + _journal_routes(journal, guard)

@@ -17,10 +17,11 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from mockexchange.admin.guard import allowed_host_names, exposure_warning
 from mockexchange.app import MockApp, build_app
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.cli import banner
-from mockexchange.cli.arguments import base_url, non_negative_int, port, positive_float
+from mockexchange.cli.arguments import base_url, non_negative_int, port, positive_float, positive_int
 from mockexchange.cli.progress import LoadProgress
 from mockexchange.control import Control, ControlError
 from mockexchange.core.clock import ManualClock
@@ -28,11 +29,13 @@ from mockexchange.scenario.generator import generate
 from mockexchange.scenario.model import Scenario
 from mockexchange.scenario.schema import ScenarioError, load_file
 from mockexchange.server import bound_port, http_url, listening_socket, serve_forever
-from mockexchange.settings import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SEED, Settings
+from mockexchange.settings import DEFAULT_HOST, DEFAULT_JOURNAL_MAX_BYTES, DEFAULT_PORT, DEFAULT_SEED, Settings
 from mockexchange.venues.kalshi.profiles import DEFAULT_PROFILE, PROFILES
 
 ADVERTISE_URL_ENV = "MOCKEXCHANGE_ADVERTISE_URL"
 ADVERTISE_KEY_DIR_ENV = "MOCKEXCHANGE_ADVERTISE_KEY_DIR"
+ALLOWED_HOSTS_ENV = "MOCKEXCHANGE_ALLOWED_HOSTS"  # comma-separated, before the --allowed-host ones
+ADMIN_TOKEN_ENV = "MOCKEXCHANGE_ADMIN_TOKEN"  # safer than --admin-token: a command line is visible to other users
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
@@ -69,14 +72,54 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         "--admin-open", action="store_true",
         help="answer admin calls from any address (default: off, loopback clients only)",
     )  # fmt: skip
+    allowed_hosts = os.environ.get(ALLOWED_HOSTS_ENV, "")
+    p.add_argument(
+        "--allowed-host", action="append", default=[allowed_hosts] if allowed_hosts else [], metavar="NAME",
+        help="a Host name the admin API answers besides loopback names, IP addresses and --host, e.g. a container's "
+        "name; "
+        f"* for any (repeatable; env {ALLOWED_HOSTS_ENV}, comma-separated; default: {allowed_hosts or 'none'})",
+    )  # fmt: skip
+    p.add_argument(
+        "--admin-token", type=_token, default=os.environ.get(ADMIN_TOKEN_ENV) or None, metavar="TOKEN",
+        help="require Authorization: Bearer TOKEN on every admin call but the health check (env "
+        f"{ADMIN_TOKEN_ENV}, which other users cannot see; default: none)",
+    )  # fmt: skip
+    p.add_argument(
+        "--scenario-dir", action="append", default=[], metavar="DIR",
+        help="a folder whose scenario files POST /_admin/scenario may load (repeatable; default: none, the shipped "
+        "scenarios by name only)",
+    )  # fmt: skip
+    p.add_argument(
+        "--reject-replays", action="store_true",
+        help="refuse a signed Kalshi request whose signature was already used inside the timestamp window "
+        "(default: off: accepted, as Kalshi is not known to refuse them)",
+    )  # fmt: skip
     p.add_argument(
         "--journal-size", type=non_negative_int, default=10_000, metavar="N",
         help="requests the journal keeps for GET /_admin/requests, the newest; 0 keeps none (default: %(default)s)",
     )  # fmt: skip
     p.add_argument(
+        "--journal-max-bytes", type=non_negative_int, default=DEFAULT_JOURNAL_MAX_BYTES, metavar="N",
+        help="bytes the journal's entries may hold together; the oldest go beyond (default: %(default)s)",
+    )  # fmt: skip
+    p.add_argument(
         "--generated-responses", type=int, metavar="SEED",
         help="answer the REST reads with generated, parser-breaking bodies from this seed, docs/contract-kit.md "
         "(default: off, ledger data)",
+    )  # fmt: skip
+    connections = Settings()
+    p.add_argument(
+        "--header-timeout", type=positive_float, default=connections.header_timeout_s, metavar="SECONDS",
+        help="answer 408 and close a connection whose request head is not whole this long after it began "
+        "(default: %(default)g)",
+    )  # fmt: skip
+    p.add_argument(
+        "--keep-alive-timeout", type=positive_float, default=connections.keep_alive_timeout_s, metavar="SECONDS",
+        help="close a keep-alive connection idle this long between requests (default: %(default)g)",
+    )  # fmt: skip
+    p.add_argument(
+        "--max-connections", type=positive_int, default=connections.max_connections, metavar="N",
+        help="answer 503 and close connections beyond N open at once, websockets included (default: %(default)s)",
     )  # fmt: skip
     p.add_argument("--log-level", default="info", choices=LOG_LEVELS, help="uvicorn's log level (default: %(default)s)")
     p.add_argument(
@@ -109,6 +152,12 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=serve, parser=p)
 
 
+def _token(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty token would protect nothing")
+    return text
+
+
 def serve(args: argparse.Namespace) -> int:
     if args.scenario is None and (args.speed is not None or args.step):
         args.parser.error("--speed and --step pace a scenario: give --scenario FILE")
@@ -134,8 +183,17 @@ def _serve(args: argparse.Namespace) -> int:
             timestamp_past_s=args.timestamp_window,
             timestamp_future_s=args.timestamp_window,
             admin_open=args.admin_open,
+            allowed_hosts=allowed_host_names(args.allowed_host),
+            admin_token=args.admin_token,
+            scenario_dirs=tuple(args.scenario_dir),
+            key_dirs=(args.key_dir,),  # admin calls may write keys under the folder the user gave
+            kalshi_reject_replays=args.reject_replays,
             journal_size=args.journal_size,
+            journal_max_bytes=args.journal_max_bytes,
             generated_responses=args.generated_responses,
+            header_timeout_s=args.header_timeout,
+            keep_alive_timeout_s=args.keep_alive_timeout,
+            max_connections=args.max_connections,
         )
         where = banner.Advertised(
             args.advertise_url or http_url(args.host, settings.port), key_dir, args.advertise_key_dir
@@ -147,6 +205,8 @@ def _serve(args: argparse.Namespace) -> int:
     except BaseException:
         sock.close()
         raise
+    if (warning := exposure_warning(settings)) is not None:
+        print(warning, file=sys.stderr, flush=True)
     print("\n".join(lines), flush=True)
     listening = _address(sock)
 

@@ -9,14 +9,32 @@ A fresh (or reset) mock lists `default_instruments` with index prices, so a clie
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from mockexchange.auth.deribit.keys import DEFAULT_SCOPE, DeribitCredentialRegistry
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.control.errors import ControlError
-from mockexchange.core.derivatives_book import BookError, DerivativesBook, Trade
+from mockexchange.control.values import choice, decimal, optional_integer, optional_text, shown, text
+from mockexchange.control.values import currency as currency_code
+from mockexchange.control.values import index_name as index_code
+from mockexchange.core.derivatives_book import (
+    MAX_ACCOUNT_ID,
+    MAX_AMOUNT,
+    MAX_CASH,
+    MAX_FEE,
+    MAX_NAME,
+    MAX_PRICE,
+    MAX_VOLATILITY,
+    MIN_PRICE,
+    PLACES,
+    SMALLEST,
+    BookError,
+    DerivativesBook,
+    Trade,
+    bounded,
+)
 from mockexchange.core.instruments import Instrument, instrument_name
 
 # Index prices a fresh mock starts with (the mock's choice).
@@ -74,30 +92,35 @@ def seed_defaults(book: DerivativesBook) -> None:
         book.list_instrument(name)
 
 
-def _amount(value: Any, name: str, *, positive: bool = False) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ControlError(f"{name} must be a decimal string such as \"1.5\" (or an integer), not {value!r}")
+def _amount(value: Any, name: str, least: Decimal, most: Decimal) -> Decimal:
+    """A decimal string such as "1.5" (or an integer) from `least` to `most`, at most `PLACES` places."""
+    parsed = decimal(value, name, PLACES, f"{least:f} to {most:f}, at most {PLACES} places")
     try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise ControlError(f"{name} must be a decimal number, not {value!r}") from None
-    if not amount.is_finite() or (positive and amount <= 0):
-        raise ControlError(f"{name} must be a {'positive ' if positive else ''}finite number")
-    return amount
+        return bounded(parsed, name, least, most)
+    except BookError as exc:
+        raise ControlError(str(exc)) from None
 
 
 def _balances(balances: Any) -> dict[str, Decimal]:
     if balances is None:
         return {}
     if not isinstance(balances, dict):
-        raise ControlError('balances must be an object such as {"BTC": "10"}')
-    return {str(code).upper(): _amount(v, f"balances.{code}") for code, v in balances.items()}
+        raise ControlError(f'balances must be an object such as {{"BTC": "10"}}, not {shown(balances)}')
+    found: dict[str, Decimal] = {}
+    for code, value in balances.items():
+        upper = currency_code(code, "a currency of balances")
+        if upper in found:
+            raise ControlError(f"balances names {upper} twice")
+        found[upper] = _amount(value, f"balances.{upper}", Decimal(0), MAX_CASH)
+    return found
 
 
-def _optional_int(value: Any, name: str) -> int | None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ControlError(f"{name} must be an integer")
-    return value
+def _account_id(value: Any, name: str) -> int | None:
+    return optional_integer(value, name, 1, MAX_ACCOUNT_ID)
+
+
+def _instrument(value: Any, name: str = "instrument_name") -> str:
+    return text(value, name, most=MAX_NAME)
 
 
 def instrument_json(item: Instrument) -> dict[str, Any]:
@@ -156,10 +179,11 @@ class DeribitOperations:
         username: str | None = None,
     ) -> dict[str, Any]:
         """A Deribit main account with balances per currency (`{"BTC": "10"}`); its id is an integer."""
+        user_id = text(user_id, "user_id")
         try:
             account = self.book.open_account(
-                user_id, account_id=_optional_int(account_id, "account_id"), username=username,
-                balances=_balances(balances),
+                user_id, account_id=_account_id(account_id, "account_id"),
+                username=optional_text(username, "username"), balances=_balances(balances),
             )  # fmt: skip
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
@@ -174,10 +198,11 @@ class DeribitOperations:
         username: str | None = None,
     ) -> dict[str, Any]:
         """A subaccount of the user's Deribit account (its own integer id and balances)."""
+        user_id = text(user_id, "user_id")
         try:
             wallet = self.book.add_subaccount(
-                user_id, subaccount_id=_optional_int(subaccount_id, "subaccount_id"), username=username,
-                balances=_balances(balances),
+                user_id, subaccount_id=_account_id(subaccount_id, "subaccount_id"),
+                username=optional_text(username, "username"), balances=_balances(balances),
             )  # fmt: skip
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
@@ -192,8 +217,12 @@ class DeribitOperations:
         scope: str | None = None,
     ) -> dict[str, Any]:
         """API credentials (client id and secret) for the user's main account, or one subaccount."""
+        user_id = text(user_id, "user_id")
+        client_id = optional_text(client_id, "client_id")
+        client_secret = optional_text(client_secret, "client_secret")
+        scope = optional_text(scope, "scope")
         try:
-            wallet = self.book.wallet(user_id, _optional_int(subaccount_id, "subaccount_id"))
+            wallet = self.book.wallet(user_id, _account_id(subaccount_id, "subaccount_id"))
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
         main = self.book.account(user_id).main
@@ -227,13 +256,26 @@ class DeribitOperations:
         order_id: str | None = None,
     ) -> dict[str, Any]:
         """A trade for the user: `amount` (USD for inverse futures, the coin otherwise) bought or sold at `price`.
-        The instrument is listed if new; the fee (settlement currency) comes off the balance."""
+        The instrument is listed if new; the fee (settlement currency) comes off the balance. The instrument's index
+        must have a price first, so that its position can be valued (read) at once."""
+        user_id, instrument_name = text(user_id, "user_id"), _instrument(instrument_name)
+        direction = choice(direction, "direction", ("buy", "sell"))
+        size, at = _amount(amount, "amount", SMALLEST, MAX_AMOUNT), _amount(price, "price", MIN_PRICE, MAX_PRICE)
+        cost = _amount(fee, "fee", -MAX_FEE, MAX_FEE)
+        wallet_id = _account_id(subaccount_id, "subaccount_id")
+        order_id = optional_text(order_id, "order_id")
         try:
-            trade = self.book.apply_trade(
-                user_id, instrument_name, direction, _amount(amount, "amount", positive=True),
-                _amount(price, "price", positive=True), subaccount_id=_optional_int(subaccount_id, "subaccount_id"),
-                fee=_amount(fee, "fee"), order_id=order_id,
-            )  # fmt: skip
+            with self.book.reading():  # the index checked is the one the trade sees
+                index = self.book.list_instrument(instrument_name).price_index
+                if index not in self.book.index_prices():
+                    raise ControlError(
+                        f"{instrument_name} is marked against the index {index!r}, which has no price: set one first "
+                        "(deribit/index_prices, set_index_price)",
+                        409,
+                    )
+                trade = self.book.apply_trade(
+                    user_id, instrument_name, direction, size, at, subaccount_id=wallet_id, fee=cost, order_id=order_id
+                )
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
         return trade_json(trade)
@@ -242,17 +284,17 @@ class DeribitOperations:
         self, user_id: str, currency: str, amount: str | int, subaccount_id: int | None = None
     ) -> dict[str, Any]:
         """Move cash into (positive) or out of (negative) a Deribit wallet."""
+        user_id, code = text(user_id, "user_id"), currency_code(currency)
+        moved, wallet_id = _amount(amount, "amount", -MAX_CASH, MAX_CASH), _account_id(subaccount_id, "subaccount_id")
         try:
-            balance = self.book.move_cash(
-                user_id, currency.upper(), _amount(amount, "amount"),
-                subaccount_id=_optional_int(subaccount_id, "subaccount_id"),
-            )  # fmt: skip
+            balance = self.book.move_cash(user_id, code, moved, subaccount_id=wallet_id)
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
-        return {"user_id": user_id, "currency": currency.upper(), "balance": f"{balance:f}"}
+        return {"user_id": user_id, "currency": code, "balance": f"{balance:f}"}
 
     def list_instrument(self, instrument_name: str) -> dict[str, Any]:
         """List an instrument by its Deribit name (`BTC-27DEC24-60000-C`), with the default contract facts."""
+        instrument_name = _instrument(instrument_name)
         try:
             return instrument_json(self.book.list_instrument(instrument_name))
         except BookError as exc:
@@ -260,15 +302,17 @@ class DeribitOperations:
 
     def set_index_price(self, index_name: str, price: str | int) -> dict[str, Any]:
         """Move a price index (`btc_usd`, `eth_usdc`): futures marks follow it, options are repriced."""
+        index_name = index_code(index_name)
         try:
-            value = self.book.set_index_price(index_name, _amount(price, "price", positive=True))
+            value = self.book.set_index_price(index_name, _amount(price, "price", MIN_PRICE, MAX_PRICE))
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
-        return {"index_name": index_name.lower(), "price": f"{value.value:f}"}
+        return {"index_name": index_name, "price": f"{value.value:f}"}
 
     def set_mark_price(self, instrument_name: str, price: str | int | None = None) -> dict[str, Any]:
         """Pin an instrument's mark price; null unpins it."""
-        value = None if price is None else _amount(price, "price", positive=True)
+        instrument_name = _instrument(instrument_name)
+        value = None if price is None else _amount(price, "price", MIN_PRICE, MAX_PRICE)
         try:
             self.book.set_mark_price(instrument_name, value)
             mark = self.book.mark_price(instrument_name)
@@ -280,13 +324,14 @@ class DeribitOperations:
         self, volatility: str | int, currency: str | None = None, instrument_name: str | None = None
     ) -> dict[str, Any]:
         """Implied volatility (0.5 = 50%) for a base currency's options, or one option's."""
+        value = _amount(volatility, "volatility", SMALLEST, MAX_VOLATILITY)
+        currency = None if currency is None else currency_code(currency)
+        instrument_name = None if instrument_name is None else _instrument(instrument_name)
         try:
-            self.book.set_volatility(
-                _amount(volatility, "volatility", positive=True), currency=currency, instrument_name=instrument_name
-            )
+            self.book.set_volatility(value, currency=currency, instrument_name=instrument_name)
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
-        return {"volatility": f"{Decimal(volatility):f}", "currency": currency, "instrument_name": instrument_name}
+        return {"volatility": f"{value:f}", "currency": currency, "instrument_name": instrument_name}
 
 
 def _json_balances(wallet: Any) -> dict[str, str]:

@@ -1,38 +1,41 @@
 """Kalshi's operations on the mock: accounts, keys, markets, fills, resting orders, transfers and settlement.
 
-Each method takes plain JSON-like values, checks them (money as decimal strings, never floats), lets `core` do the
-work and answers a JSON-ready dict; a refusal is a `ControlError`.
+Each method takes plain JSON-like values, checks every one (`values.py`; money as decimal strings within its bounds,
+never floats), lets `core` do the work and answers a JSON-ready dict; a refusal is a `ControlError`.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from functools import partialmethod
 from typing import Any
 
 from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.auth.kalshi.keys import KeyRegistry, generate_private_key, load_public_key, private_key_pem
 from mockexchange.control.errors import ControlError
-from mockexchange.core.ledger import Fill, Ledger, LedgerError, check_subaccount
-from mockexchange.core.money import MoneyError, from_cents, parse_count, parse_dollars, parse_price
+from mockexchange.control.values import (
+    MAX_PEM,
+    amount,
+    boolean,
+    choice,
+    integer,
+    optional_integer,
+    optional_text,
+    text,
+)
+from mockexchange.core.ledger import (
+    MAX_EXCHANGE_INDEX,
+    MAX_SUBACCOUNT,
+    TRANSFER_STATUSES,
+    TRANSFER_TYPES,
+    Fill,
+    Ledger,
+    LedgerError,
+)
+from mockexchange.core.money import MAX_CENTS, from_cents, parse_count, parse_fee, parse_price
 
-
-def _bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise ControlError(f"{name} must be true or false")
-    return value
-
-
-def _optional_str(value: Any, name: str) -> str | None:
-    if value is not None and (not isinstance(value, str) or not value):
-        raise ControlError(f"{name} must be a non-empty string")
-    return value
-
-
-def _int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ControlError(f"{name} must be an integer")
-    return value
+SIDES = ("yes", "no")
+ACTIONS = ("buy", "sell")
+KEY_TYPES = ("rsa", "ed25519")
 
 
 def fill_json(fill: Fill) -> dict[str, Any]:
@@ -67,16 +70,16 @@ class KalshiOperations:
         subtrader_of: str | None = None,
     ) -> dict[str, Any]:
         """An account with a starting balance (cents) in its primary subaccount; an FCM member or its subtrader."""
+        user_id = text(user_id, "user_id")
+        balance = from_cents(integer(balance_cents, "balance_cents", 0, MAX_CENTS))
+        fcm_member = boolean(fcm_member, "fcm_member")
+        subtrader_of = optional_text(subtrader_of, "subtrader_of")
         try:
-            balance = from_cents(_int(balance_cents, "balance_cents"))
             account = self.ledger.open_account(
-                user_id,
-                balance=balance,
-                fcm_member=_bool(fcm_member, "fcm_member"),
-                subtrader_of=_optional_str(subtrader_of, "subtrader_of"),
+                user_id, balance=balance, fcm_member=fcm_member, subtrader_of=subtrader_of
             )
-        except (LedgerError, MoneyError) as exc:
-            raise ControlError(str(exc), getattr(exc, "status", 400)) from None
+        except LedgerError as exc:
+            raise ControlError(str(exc), exc.status) from None
         return {
             "user_id": account.user_id,
             "balance_cents": balance_cents,
@@ -97,23 +100,22 @@ class KalshiOperations:
 
         `subaccount` locks the key to one subaccount; `subtrader_id` binds an FCM member's key to one subtrader.
         """
+        user_id = text(user_id, "user_id")
+        public_key_pem = optional_text(public_key_pem, "public_key_pem", most=MAX_PEM)
+        subaccount = optional_integer(subaccount, "subaccount", 0, MAX_SUBACCOUNT)
+        subtrader_id = optional_text(subtrader_id, "subtrader_id")
+        key_type = choice(key_type, "key_type", KEY_TYPES)
+        key_id = optional_text(key_id, "key_id")
         with self.ledger.reading():
             try:
                 account = self.ledger.account(user_id)
             except LedgerError as exc:
                 raise ControlError(str(exc), exc.status) from None
-            if subaccount is not None:
-                try:
-                    check_subaccount(subaccount)
-                except LedgerError as exc:
-                    raise ControlError(str(exc)) from None
-            if _optional_str(subtrader_id, "subtrader_id") is not None:
+            if subtrader_id is not None:
                 if not account.fcm_member:
                     raise ControlError("subtrader_id needs an FCM member account")
                 if subtrader_id not in account.subtraders:
                     raise ControlError(f"{subtrader_id!r} is not a subtrader of {user_id!r}")
-        if key_type not in ("rsa", "ed25519"):
-            raise ControlError("key_type must be 'rsa' or 'ed25519'")
         private_pem = None
         try:
             if public_key_pem is None:
@@ -121,16 +123,8 @@ class KalshiOperations:
                 private_pem = private_key_pem(private)
                 public = private.public_key()
             else:
-                if not isinstance(public_key_pem, str):
-                    raise ControlError("public_key_pem must be a PEM string")
                 public = load_public_key(public_key_pem)
-            key = self.keys.add(
-                user_id,
-                public,
-                key_id=_optional_str(key_id, "key_id"),
-                subaccount=subaccount,
-                subtrader_id=subtrader_id,
-            )
+            key = self.keys.add(user_id, public, key_id=key_id, subaccount=subaccount, subtrader_id=subtrader_id)
         except KeyRegistrationError as exc:
             raise ControlError(str(exc)) from None
         answer: dict[str, Any] = {"key_id": key.key_id, "user_id": user_id, "key_type": key.key_type}
@@ -140,8 +134,11 @@ class KalshiOperations:
 
     def create_market(self, ticker: str, event_ticker: str | None = None, exchange_index: int = 0) -> dict[str, Any]:
         """List a market (fills list unknown markets on exchange index 0 by themselves)."""
+        ticker = text(ticker, "ticker")
+        event_ticker = optional_text(event_ticker, "event_ticker")
+        exchange_index = integer(exchange_index, "exchange_index", 0, MAX_EXCHANGE_INDEX)
         try:
-            market = self.ledger.list_market(ticker, _optional_str(event_ticker, "event_ticker"), exchange_index)
+            market = self.ledger.list_market(ticker, event_ticker, exchange_index)
         except LedgerError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {"ticker": market.ticker, "event_ticker": market.event_ticker, "exchange_index": market.exchange_index}
@@ -162,22 +159,13 @@ class KalshiOperations:
     ) -> dict[str, Any]:
         """A fill for the user: `count` contracts of `side` (yes/no) bought or sold at `price`, that side's price in
         dollars. The fee follows the fee schedule unless given (dollars)."""
+        trade = _trade(user_id, ticker, side, action, count, price, subaccount, event_ticker, order_id)
+        taker = boolean(is_taker, "is_taker")
+        own_fee = None if fee is None else amount(parse_fee, fee, trade["count"])
         try:
-            fill = self.ledger.apply_fill(
-                user_id,
-                ticker,
-                side,
-                action,
-                parse_count(count),
-                parse_price(price),
-                subaccount=_int(subaccount, "subaccount"),
-                is_taker=_bool(is_taker, "is_taker"),
-                event_ticker=_optional_str(event_ticker, "event_ticker"),
-                fee=None if fee is None else _non_negative(parse_dollars(fee, "fee")),
-                order_id=_optional_str(order_id, "order_id"),
-            )
-        except (LedgerError, MoneyError) as exc:
-            raise ControlError(str(exc), getattr(exc, "status", 400)) from None
+            fill = self.ledger.apply_fill(**trade, is_taker=taker, fee=own_fee)
+        except LedgerError as exc:
+            raise ControlError(str(exc), exc.status) from None
         return fill_json(fill)
 
     def create_order(
@@ -193,20 +181,11 @@ class KalshiOperations:
         order_id: str | None = None,
     ) -> dict[str, Any]:
         """A resting order (it never matches): it counts in resting order totals and `resting_orders_count`."""
+        trade = _trade(user_id, ticker, side, action, count, price, subaccount, event_ticker, order_id)
         try:
-            order = self.ledger.place_order(
-                user_id,
-                ticker,
-                side,
-                action,
-                parse_count(count),
-                parse_price(price),
-                subaccount=_int(subaccount, "subaccount"),
-                event_ticker=_optional_str(event_ticker, "event_ticker"),
-                order_id=_optional_str(order_id, "order_id"),
-            )
-        except (LedgerError, MoneyError) as exc:
-            raise ControlError(str(exc), getattr(exc, "status", 400)) from None
+            order = self.ledger.place_order(**trade)
+        except LedgerError as exc:
+            raise ControlError(str(exc), exc.status) from None
         return {
             "order_id": order.order_id,
             "user_id": order.user_id,
@@ -219,6 +198,7 @@ class KalshiOperations:
         }
 
     def cancel_order(self, order_id: str) -> dict[str, Any]:
+        order_id = text(order_id, "order_id")
         try:
             order = self.ledger.cancel_order(order_id)
         except LedgerError as exc:
@@ -240,13 +220,13 @@ class KalshiOperations:
         `status`: pending -> applied or failed, applied -> returned."""
         try:
             record = self.ledger.transfer(
-                user_id,
+                text(user_id, "user_id"),
                 kind,
-                _int(amount_cents, "amount_cents"),
-                status=status,
-                type=type,
-                fee_cents=_int(fee_cents, "fee_cents"),
-                transfer_id=_optional_str(id, "id"),
+                integer(amount_cents, "amount_cents", 1, MAX_CENTS),
+                status=choice(status, "status", TRANSFER_STATUSES),
+                type=choice(type, "type", TRANSFER_TYPES),
+                fee_cents=integer(fee_cents, "fee_cents", 0, MAX_CENTS),
+                transfer_id=optional_text(id, "id"),
             )
         except LedgerError as exc:
             raise ControlError(str(exc), exc.status) from None
@@ -265,6 +245,7 @@ class KalshiOperations:
 
     def settle(self, ticker: str, result: str) -> dict[str, Any]:
         """Determine a market yes or no: winners are paid 1 dollar a contract and its positions become settled."""
+        ticker, result = text(ticker, "ticker"), choice(result, "result", SIDES)
         try:
             market = self.ledger.settle_market(ticker, result)
         except LedgerError as exc:
@@ -272,7 +253,26 @@ class KalshiOperations:
         return {"ticker": market.ticker, "result": market.result, "settled_time": market.settled_time.isoformat()}
 
 
-def _non_negative(value: Decimal) -> Decimal:
-    if value < 0:
-        raise ControlError("fee must not be negative")
-    return value
+def _trade(
+    user_id: Any,
+    ticker: Any,
+    side: Any,
+    action: Any,
+    count: Any,
+    price: Any,
+    subaccount: Any,
+    event_ticker: Any,
+    order_id: Any,
+) -> dict[str, Any]:
+    """What a fill and a resting order share, checked: the ledger's arguments by name."""
+    return {
+        "user_id": text(user_id, "user_id"),
+        "ticker": text(ticker, "ticker"),
+        "side": choice(side, "side", SIDES),
+        "action": choice(action, "action", ACTIONS),
+        "count": amount(parse_count, count),
+        "price": amount(parse_price, price),
+        "subaccount": integer(subaccount, "subaccount", 0, MAX_SUBACCOUNT),
+        "event_ticker": optional_text(event_ticker, "event_ticker"),
+        "order_id": optional_text(order_id, "order_id"),
+    }

@@ -7,7 +7,7 @@ demo generator call them too. The work is done by `core`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
@@ -16,9 +16,25 @@ from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.control.deribit import DeribitOperations, seed_defaults
 from mockexchange.control.errors import ControlError
 from mockexchange.control.kalshi import KalshiOperations
+from mockexchange.control.values import shown
 from mockexchange.core.clock import Clock, ManualClock
 from mockexchange.core.derivatives_book import DerivativesBook
 from mockexchange.core.ledger import Ledger
+
+# Exchange time stays from the Unix epoch (Kalshi's times are Unix seconds) to before 9999: every date the mock derives
+# from it (an expiry a month on, a listing's next Friday) stays within Python's calendar, which ends with 9999.
+EARLIEST_EXCHANGE_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_EXCHANGE_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+MAX_ADVANCE_SECONDS = 10**9  # one move of the clock: about 31 years
+
+
+def check_exchange_time(when: datetime, name: str = "to") -> datetime:
+    if not EARLIEST_EXCHANGE_TIME <= when < LATEST_EXCHANGE_TIME:
+        raise ControlError(
+            f"{name} must be from {EARLIEST_EXCHANGE_TIME.isoformat()} to before {LATEST_EXCHANGE_TIME.isoformat()}, "
+            f"not {when.isoformat()}"
+        )
+    return when
 
 
 class Control(KalshiOperations, DeribitOperations):
@@ -65,16 +81,24 @@ class Control(KalshiOperations, DeribitOperations):
         if (seconds is None) == (to is None):
             raise ControlError("give `seconds` to advance by or `to` to set, not both")
         if seconds is not None:
-            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < 10**9:
-                raise ControlError("seconds must be a non-negative number")
-            clock.advance(seconds)
+            number = isinstance(seconds, int | float) and not isinstance(seconds, bool)
+            if not number or not 0 <= seconds < MAX_ADVANCE_SECONDS:  # NaN and infinity fail the range too
+                raise ControlError(
+                    f"seconds must be a number from 0 to below {MAX_ADVANCE_SECONDS}, not {shown(seconds)}"
+                )
+            step = timedelta(seconds=seconds)
+            if step >= LATEST_EXCHANGE_TIME - clock.now():  # compared so, no sum passes the calendar's end
+                raise ControlError(f"exchange time stays before {LATEST_EXCHANGE_TIME.isoformat()}")
+            clock.advance(delta=step)
         else:
             try:
-                when = datetime.fromisoformat(to) if isinstance(to, str) else None
+                when = datetime.fromisoformat(to) if isinstance(to, str) and len(to) <= 64 else None
             except ValueError:
                 when = None
             if when is None or when.tzinfo is None:
-                raise ControlError(f"to must be an ISO 8601 time with a timezone, e.g. 2026-12-09T19:00:00Z: {to!r}")
+                example = "2026-12-09T19:00:00Z"
+                raise ControlError(f"to must be an ISO 8601 time with a timezone, e.g. {example}: {shown(to)}")
+            check_exchange_time(when)
             if when < clock.now():
                 raise ControlError(f"a clock does not run backwards: it is {clock.now().isoformat()}", 409)
             clock.set(when)

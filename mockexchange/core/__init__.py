@@ -1,4 +1,5 @@
-"""Venue-neutral state: money, the clock, the Kalshi ledger and its indexes, the derivatives book, events.
+"""Venue-neutral state: money, the clock, the Kalshi ledger and its indexes, the derivatives book, events; and the one
+reader of integers from untrusted text (`numbers`), which every floor above uses.
 
 Imports nothing of mockexchange outside itself, and no HTTP (no Starlette, no uvicorn): it is the ground floor.
 """

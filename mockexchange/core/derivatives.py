@@ -37,7 +37,9 @@ Direction = Literal["buy", "sell", "zero"]
 # place that matters for money (the normal CDF below is good to well under 1e-30).
 _PRECISION = 50
 _PI = Decimal("3.14159265358979323846264338327950288419716939937510582097494")
-_CDF_CUTOFF = Decimal(12)  # |x| beyond this: N(x) is 0 or 1 to within 2e-33
+# |x| beyond this: N(x) is 0 or 1 to within 2e-33, and n(x) is 0 to within 3e-32. Cutting n(x) there too keeps greeks
+# a few dozen digits long: exp(-x^2/2) of a far-out d1 is a valid Decimal with up to a million zeros after the point.
+_CDF_CUTOFF = Decimal(12)
 _SECONDS_PER_YEAR = 365 * 24 * 3600  # time to expiry in years of 365 days, as Deribit's greeks count it
 _MICROS = 1_000_000
 
@@ -269,6 +271,8 @@ def leverage(instrument: Instrument, size: Decimal, mark_price: Decimal, rates: 
 
 
 def normal_pdf(x: Decimal) -> Decimal:
+    if abs(x) > _CDF_CUTOFF:
+        return ZERO
     with localcontext() as ctx:
         ctx.prec = _PRECISION
         value = (-(x * x) / TWO).exp() / (TWO * _PI).sqrt()

@@ -6,6 +6,11 @@ through a method here, under one lock, and is published as one `Change` (kinds p
 while the lock is held. Values that move with the market (floating P&L, margins, greeks) are not stored: they are
 computed at read time from the current marks, so a scenario that moves an index moves every position at once.
 The arithmetic lives in `derivatives.py`; this module only keeps state and applies it.
+
+Every number it takes is bounded (docs/admin-api.md, "Bounds"), and so is what they add up to: a wallet's balance and
+the amounts traded since the last reset. So every figure a venue computes from the book (P&L, margins, greeks, account
+summaries) is finite and a few dozen digits long at most, and a balance plus an 8-place amount is exact in `Decimal`'s
+28 digits.
 """
 
 from __future__ import annotations
@@ -22,10 +27,24 @@ from mockexchange.core import derivatives as d
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.instruments import Instrument, InstrumentError, parse_instrument_name
+from mockexchange.core.money import shown
 
 ZERO = Decimal(0)
 DEFAULT_VOLATILITY = Decimal("0.5")  # 50%: used for an option when a scenario has set none
 FIRST_ACCOUNT_ID = 1001  # Deribit account (and subaccount) ids are integers; the mock hands them out from here
+
+# The bounds of what the book takes.
+PLACES = 8  # decimal places of any amount, price or rate: the satoshi, the finest unit a coin amount has
+MAX_ACCOUNT_ID = 2**31 - 1  # account and subaccount ids: positive int32, what any client's integer holds
+MAX_NAME = 64  # characters of an instrument name (Deribit's are under 30)
+MAX_AMOUNT = Decimal(10**9)  # one trade, in the instrument's units (USD for inverse futures, the coin otherwise)
+SMALLEST = Decimal(1).scaleb(-PLACES)  # the least positive amount, price or volatility
+MIN_PRICE, MAX_PRICE = SMALLEST, Decimal(10**7)  # trade, index, mark and settlement prices, strikes
+MAX_FEE = Decimal(10**9)  # one trade's fee (negative: a rebate), in the settlement currency
+MAX_CASH = Decimal(10**12)  # a balance given at opening, one deposit or one withdrawal
+MAX_BALANCE = Decimal(10**15)  # a wallet's balance in one currency, after any change: 15 + 8 digits < 28
+MAX_VOLATILITY = Decimal(10)  # 1000%
+MAX_TRADED = Decimal(10**12)  # amounts traded since the last reset, every account's: bounds every sum of sizes
 
 
 class BookError(ValueError):
@@ -186,6 +205,7 @@ class DerivativesBook:
         self._wallet_owner: dict[int, str] = {}
         self._positions: dict[tuple[str, int, str], PositionState] = {}
         self.trades: list[Trade] = []
+        self.amount_traded = ZERO  # since the last reset
         self._ids: Callable[[], int] = itertools.count(FIRST_ACCOUNT_ID).__next__
         self._trade_ids: Callable[[], int] = itertools.count(1).__next__
 
@@ -207,6 +227,7 @@ class DerivativesBook:
             self._wallet_owner.clear()
             self._positions.clear()
             self.trades.clear()
+            self.amount_traded = ZERO
             self._publish("reset", None, None)
 
     # -- instruments and prices ---------------------------------------------------------------------------------
@@ -214,10 +235,14 @@ class DerivativesBook:
     def list_instrument(self, instrument: Instrument | str) -> Instrument:
         """The instrument, listed now if it is new (a name is parsed with the default contract facts)."""
         if isinstance(instrument, str):
+            if len(instrument) > MAX_NAME:
+                raise BookError(f"instrument_name must be at most {MAX_NAME} characters")
             try:
                 instrument = parse_instrument_name(instrument)
             except InstrumentError as error:
                 raise BookError(str(error)) from None
+        if instrument.strike is not None:
+            bounded(instrument.strike, f"the strike of {instrument.instrument_name}", MIN_PRICE, MAX_PRICE)
         with self.lock:
             listing = self._listings.get(instrument.instrument_name)
             if listing is not None:
@@ -250,7 +275,7 @@ class DerivativesBook:
 
     def set_index_price(self, index_name: str, price: Decimal) -> Price:
         """Move an index (`btc_usd`, `eth_usdc`): every futures mark that follows it and every option moves too."""
-        _positive(price, "index price")
+        _price(price, "index price")
         with self.lock:
             value = Price(price, self.clock.now())
             self._index[index_name.lower()] = value
@@ -270,14 +295,14 @@ class DerivativesBook:
     def set_mark_price(self, instrument_name: str, price: Decimal | None) -> None:
         """Pin an instrument's mark (None unpins it: the mark follows the index, or Black-76, again)."""
         if price is not None:
-            _positive(price, "mark price")
+            _price(price, "mark price")
         with self.lock:
             listing = self._listing(instrument_name)
             listing.mark = None if price is None else Price(price, self.clock.now())
             self._publish("mark_price", None, (instrument_name, listing.mark))
 
     def set_settlement_price(self, instrument_name: str, price: Decimal) -> None:
-        _positive(price, "settlement price")
+        _price(price, "settlement price")
         with self.lock:
             listing = self._listing(instrument_name)
             listing.settlement_price = Price(price, self.clock.now())
@@ -287,7 +312,7 @@ class DerivativesBook:
         self, volatility: Decimal, *, currency: str | None = None, instrument_name: str | None = None
     ) -> None:
         """The scenario's implied volatility (0.5 = 50%) for a base currency's options, or for one option."""
-        _positive(volatility, "volatility")
+        bounded(volatility, "volatility", SMALLEST, MAX_VOLATILITY)
         if (currency is None) == (instrument_name is None):
             raise BookError("give either a currency or an instrument_name")
         with self.lock:
@@ -361,12 +386,12 @@ class DerivativesBook:
             wallet_id = self._ids()
             while wallet_id in self._wallet_owner:
                 wallet_id = self._ids()
-        elif isinstance(wallet_id, bool) or not isinstance(wallet_id, int) or wallet_id <= 0:
-            raise BookError("account ids are positive integers")
+        elif isinstance(wallet_id, bool) or not isinstance(wallet_id, int) or not 0 < wallet_id <= MAX_ACCOUNT_ID:
+            raise BookError(f"account ids are integers from 1 to {MAX_ACCOUNT_ID}")
         elif wallet_id in self._wallet_owner:
             raise BookError(f"account id {wallet_id} is taken", status=409)
         for currency, amount in (balances or {}).items():
-            _decimal(amount, f"balance of {currency}")
+            bounded(amount, f"balances.{currency}", ZERO, MAX_CASH)
         self._wallet_owner[wallet_id] = user_id
         return Wallet(wallet_id, username, dict(balances or {}))
 
@@ -388,10 +413,10 @@ class DerivativesBook:
 
     def move_cash(self, user_id: str, currency: str, amount: Decimal, *, subaccount_id: int | None = None) -> Decimal:
         """A deposit (+) or withdrawal (-) of `currency`; returns the new balance."""
-        _decimal(amount, "amount")
+        bounded(amount, "amount", -MAX_CASH, MAX_CASH)
         with self.lock:
             wallet = self.wallet(user_id, subaccount_id)
-            wallet.balances[currency] = wallet.balance(currency) + amount
+            wallet.balances[currency] = _balance_after(wallet, currency, amount)
             self._publish("cash", user_id, (wallet.id, currency, amount))
             return wallet.balances[currency]
 
@@ -413,9 +438,9 @@ class DerivativesBook:
         The instrument is listed if new; the fee, in the settlement currency, comes off the balance."""
         if direction not in ("buy", "sell"):
             raise BookError("direction must be 'buy' or 'sell'")
-        _positive(amount, "amount")
-        _positive(price, "price")
-        _decimal(fee, "fee")
+        bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
+        _price(price, "price")
+        bounded(fee, "fee", -MAX_FEE, MAX_FEE)
         with self.lock:
             wallet = self.wallet(user_id, subaccount_id)
             instrument = self.list_instrument(instrument_name)
@@ -438,8 +463,14 @@ class DerivativesBook:
                 )  # fmt: skip
             except ValueError as error:
                 raise BookError(str(error)) from None
+            if self.amount_traded + amount > MAX_TRADED:
+                raise BookError(
+                    f"amount {amount:f} would take the amounts traded over all accounts to "
+                    f"{self.amount_traded + amount:f}; the mock trades at most {MAX_TRADED} (reset to start again)"
+                )
             currency = instrument.settlement_currency
-            wallet.balances[currency] = wallet.balance(currency) + result.cash - fee
+            wallet.balances[currency] = _balance_after(wallet, currency, result.cash - fee)
+            self.amount_traded += amount
             wallet.fees_paid[currency] = wallet.fees_paid.get(currency, ZERO) + fee
             listing.last_price = price
             listing.trade_seq += 1
@@ -619,15 +650,29 @@ class DerivativesBook:
             )
 
 
-def _decimal(value: object, what: str) -> Decimal:
-    # Floats lose precision; refuse them so no binary fraction enters the book.
+def bounded(value: object, what: str, least: Decimal, most: Decimal) -> Decimal:
+    """A finite Decimal from `least` to `most` with at most `PLACES` places. Floats lose precision; refuse them so no
+    binary fraction enters the book."""
     if not isinstance(value, Decimal) or not value.is_finite():
         raise BookError(f"{what} must be a finite Decimal")
+    exponent = value.as_tuple().exponent
+    if not least <= value <= most or (isinstance(exponent, int) and -exponent > PLACES):
+        raise BookError(
+            f"{what} must be from {least:f} to {most:f} with at most {PLACES} decimal places, not {shown(value)}"
+        )
     return value
 
 
-def _positive(value: object, what: str) -> Decimal:
-    checked = _decimal(value, what)
-    if checked <= ZERO:
-        raise BookError(f"{what} must be positive")
-    return checked
+def _price(value: object, what: str) -> Decimal:
+    return bounded(value, what, MIN_PRICE, MAX_PRICE)
+
+
+def _balance_after(wallet: Wallet, currency: str, amount: Decimal) -> Decimal:
+    """The wallet's balance once `amount` moves in; refused past `MAX_BALANCE` either way, nothing moved."""
+    balance = wallet.balance(currency) + amount
+    if abs(balance) > MAX_BALANCE:
+        raise BookError(
+            f"this would take the {currency} balance of account {wallet.id} to {balance:f}; a balance stays within "
+            f"-{MAX_BALANCE} to {MAX_BALANCE}"
+        )
+    return balance

@@ -3,6 +3,11 @@
 Every change goes through a method here, under one lock, and is published as one `Change` on the bus while the lock
 is held; reads take the same lock, so a reader never sees half a fill. Amounts are `Decimal` dollars held to the
 micro-dollar; counts are `Decimal` contracts held to the hundredth.
+
+What amounts add up to is bounded too (docs/admin-api.md, "Bounds"): a command that would take a position's volume or
+resting contracts, the contracts of the whole ledger, or a subaccount's cash past its bound is refused whole, so every
+figure a venue renders, sums over many positions included, fits its wire type (int32 contracts and int64 cents in
+the legacy profile, centi-cents on its websocket).
 """
 
 from __future__ import annotations
@@ -20,10 +25,21 @@ from mockexchange.core import positions
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.fees import QuadraticFee
-from mockexchange.core.money import COUNT_QUANTUM, ZERO, quantize_dollars
+from mockexchange.core.money import COUNT_QUANTUM, MAX_CENTS, MAX_COUNT, MAX_FEE_PER_CONTRACT, ZERO, quantize_dollars
+from mockexchange.core.numbers import INT32_MAX
 from mockexchange.core.store import MarketPosition, PositionStore, TimeIndex
 
 MAX_SUBACCOUNT = 63
+MAX_EXCHANGE_INDEX = INT32_MAX  # Kalshi's ExchangeIndex is an int32 >= 0
+# One market position's volume (contracts traded, both ways) and its resting contracts: the legacy `position`,
+# `volume` and `resting_orders_count` are int32.
+MAX_POSITION_CONTRACTS = Decimal(2_000_000_000)
+# Contracts filled since the last reset, and contracts resting at once, over every account: whatever sums positions
+# (an event's roll-up, a portfolio's value, an FCM member's resting order value) stays far within int64 cents.
+MAX_LEDGER_CONTRACTS = Decimal(10**12)
+# A subaccount's cash, as the sum of |cash| over its exchange indexes, after a fill or a transfer: $10 trillion. A
+# settlement is never refused; its payouts add at most MAX_LEDGER_CONTRACTS dollars.
+MAX_BALANCE = Decimal(10**13)
 
 
 class LedgerError(ValueError):
@@ -57,6 +73,12 @@ class Account:
             if sub == subaccount:
                 found[idx] = found.get(idx, ZERO) + value
         return dict(sorted(found.items()))
+
+    def cash_spread(self, subaccount: int, exchange_index: int = 0, amount: Decimal = ZERO) -> Decimal:
+        """The sum of |cash| over the subaccount's exchange indexes once `amount` moves into `exchange_index`."""
+        key = (subaccount, exchange_index)
+        others = sum((abs(v) for k, v in self.cash.items() if k[0] == subaccount and k != key), ZERO)
+        return others + abs(self.cash.get(key, ZERO) + amount)
 
     def move_cash(self, subaccount: int, exchange_index: int, amount: Decimal, when: datetime) -> None:
         key = (subaccount, exchange_index)
@@ -204,6 +226,8 @@ class Ledger:
         self.withdrawals = TimeIndex()
         self.transfers: dict[str, Transfer] = {}
         self.orders: dict[str, RestingOrder] = {}
+        self.contracts_filled = ZERO  # since the last reset, every account's
+        self.contracts_resting = ZERO  # now, every account's, in whole contracts as `resting_orders_count` counts them
 
     @contextmanager
     def reading(self) -> Iterator[Ledger]:
@@ -224,6 +248,7 @@ class Ledger:
                 index.clear()
             self.transfers.clear()
             self.orders.clear()
+            self.contracts_filled = self.contracts_resting = ZERO
             self.bus.publish(Change("reset", None, None))
 
     def open_account(
@@ -236,6 +261,8 @@ class Ledger:
     ) -> Account:
         if not isinstance(user_id, str) or not user_id.strip():
             raise LedgerError("user_id must be a non-empty string")
+        if not isinstance(balance, Decimal) or not balance.is_finite() or abs(balance) > MAX_BALANCE:
+            raise LedgerError(f"an opening balance is a Decimal from -{MAX_BALANCE} to {MAX_BALANCE} dollars")
         with self.lock:
             if user_id in self.accounts:
                 raise LedgerError(f"account {user_id!r} already exists", status=409)
@@ -263,8 +290,12 @@ class Ledger:
         dash-separated part, as in Kalshi's naming (KXFED-26DEC-T4.00 belongs to KXFED-26DEC)."""
         if not isinstance(ticker, str) or not ticker.strip():
             raise LedgerError("ticker must be a non-empty string")
-        if isinstance(exchange_index, bool) or not isinstance(exchange_index, int) or exchange_index < 0:
-            raise LedgerError("exchange_index must be a non-negative integer")
+        if (
+            isinstance(exchange_index, bool)
+            or not isinstance(exchange_index, int)
+            or not 0 <= exchange_index <= MAX_EXCHANGE_INDEX
+        ):
+            raise LedgerError(f"exchange_index must be an integer from 0 to {MAX_EXCHANGE_INDEX}")
         with self.lock:
             market = self.markets.get(ticker)
             if market is not None:
@@ -286,6 +317,34 @@ class Ledger:
             row = MarketPosition(user_id, subaccount, market.ticker, market.event_ticker, market.exchange_index, now)
             self.positions.add(row)
         return row
+
+    def _tradable(self, ticker: str) -> Market | None:
+        """The market if it is listed (None: trading lists it); a settled market takes no more trading."""
+        market = self.markets.get(ticker) if isinstance(ticker, str) else None
+        if market is not None and market.result is not None:
+            raise LedgerError(f"market {ticker!r} is settled", status=409)
+        return market
+
+    def _check_contracts(self, held: Decimal, count: Decimal, what: str, ledger_total: Decimal, state: str) -> None:
+        """`count` more contracts fit the position's bound (its `what`, now `held`) and the ledger's."""
+        if held + count > MAX_POSITION_CONTRACTS:
+            raise LedgerError(
+                f"count {count:f} would take this market position's {what} to {held + count:f} contracts; it may reach "
+                f"{MAX_POSITION_CONTRACTS} (the legacy profile's int32 contract fields)"
+            )
+        if ledger_total + count > MAX_LEDGER_CONTRACTS:
+            raise LedgerError(
+                f"count {count:f} would take the contracts {state} over all accounts to {ledger_total + count:f}; "
+                f"the mock holds at most {MAX_LEDGER_CONTRACTS} (reset to start again)"
+            )
+
+    def _check_cash(self, account: Account, subaccount: int, exchange_index: int, amount: Decimal) -> None:
+        spread = account.cash_spread(subaccount, exchange_index, amount)
+        if spread > MAX_BALANCE:
+            raise LedgerError(
+                f"this would take the cash of {account.user_id!r} (subaccount {subaccount}) to {spread:f} dollars in "
+                f"all; a subaccount's cash stays within -{MAX_BALANCE} to {MAX_BALANCE} dollars"
+            )
 
     def _open_market(self, user_id: str, ticker: str, event_ticker: str | None) -> tuple[Account, Market]:
         """The trader's account and the market, listed if new; a settled market takes no more trading."""
@@ -313,13 +372,23 @@ class Ledger:
     ) -> Fill:
         """A fill of `count` contracts of `side` at that side's `price`, for the user's subaccount."""
         check_trade(side, action, count, price, subaccount)
+        if fee is not None:
+            check_fee(fee, count)
         with self.lock:
+            # Every bound is checked before anything changes: a refused fill lists no market and opens no row.
+            account = self.account(user_id)
+            listed = self._tradable(ticker)
+            held = self.positions.get(user_id, subaccount, ticker)
+            position, exposure, volume = (held.position, held.market_exposure, held.volume) if held else (ZERO,) * 3
+            delta, yes_price = positions.yes_terms(side, action, count, price)
+            result = positions.trade(position, exposure, delta, yes_price)
+            fee = self.fee_schedule.fee(count, price, is_taker) if fee is None else fee
+            self._check_contracts(volume, count, "volume", self.contracts_filled, "filled")
+            self._check_cash(account, subaccount, listed.exchange_index if listed else 0, result.cash - fee)
             account, market = self._open_market(user_id, ticker, event_ticker)
             now = self.clock.now()
             row = self._position_row(user_id, subaccount, market, now)
-            delta, yes_price = positions.yes_terms(side, action, count, price)
-            result = positions.trade(row.position, row.market_exposure, delta, yes_price)
-            fee = self.fee_schedule.fee(count, price, is_taker) if fee is None else fee
+            self.contracts_filled += count
             with self.positions.changing(row):
                 row.position = result.position
                 row.market_exposure = quantize_dollars(result.exposure)
@@ -419,10 +488,17 @@ class Ledger:
         """A resting order: it never matches, but counts in resting order totals and `resting_orders_count`."""
         check_trade(side, action, count, price, subaccount)
         with self.lock:
+            self.account(user_id)
+            self._tradable(ticker)
+            if order_id is not None and order_id in self.orders:
+                raise LedgerError(f"order {order_id!r} already exists", status=409)
+            held = self.positions.get(user_id, subaccount, ticker)
+            resting = Decimal(held.resting_orders_count if held else 0)
+            whole = Decimal(_whole(count))
+            self._check_contracts(resting, whole, "resting contracts", self.contracts_resting, "resting")
             _, market = self._open_market(user_id, ticker, event_ticker)
             order_id = order_id or self.new_id()
-            if order_id in self.orders:
-                raise LedgerError(f"order {order_id!r} already exists", status=409)
+            self.contracts_resting += whole
             now = self.clock.now()
             order = RestingOrder(
                 order_id, user_id, subaccount, ticker, market.exchange_index, side, action, count, price, now
@@ -444,6 +520,7 @@ class Ledger:
 
     def _drop_order(self, order: RestingOrder) -> None:
         del self.orders[order.order_id]
+        self.contracts_resting -= _whole(order.count)
         row = self.positions.get(order.user_id, order.subaccount, order.ticker)
         if row is not None:
             with self.positions.changing(row):
@@ -479,18 +556,19 @@ class Ledger:
                     return existing
                 if status not in _TRANSITIONS[existing.status]:
                     raise LedgerError(f"a {existing.status} {kind} cannot become {status}", status=409)
-                if status == "applied":
-                    account.move_cash(0, 0, existing.cash_effect, now)
-                elif existing.status == "applied":
-                    account.move_cash(0, 0, -existing.cash_effect, now)
+                moved = existing.cash_effect if status == "applied" else -existing.cash_effect
+                if status == "applied" or existing.status == "applied":
+                    self._check_cash(account, 0, 0, moved)
+                    account.move_cash(0, 0, moved, now)
                 existing.status = status
                 existing.finalized = now
                 self.bus.publish(Change(kind, user_id, existing))
                 return existing
             if type not in TRANSFER_TYPES:
                 raise LedgerError(f"type must be one of {', '.join(TRANSFER_TYPES)}")
-            if amount_cents <= 0 or fee_cents < 0:
-                raise LedgerError("amount_cents must be positive and fee_cents not negative")
+            for name, cents, least in (("amount_cents", amount_cents, 1), ("fee_cents", fee_cents, 0)):
+                if isinstance(cents, bool) or not isinstance(cents, int) or not least <= cents <= MAX_CENTS:
+                    raise LedgerError(f"{name} must be an integer from {least} to {MAX_CENTS}")
             if status == "returned":
                 raise LedgerError("a new transfer cannot start out returned; apply it, then return it")
             record = Transfer(
@@ -504,6 +582,8 @@ class Ledger:
                 created=now,
                 finalized=None if status == "pending" else now,
             )
+            if status == "applied":
+                self._check_cash(account, 0, 0, record.cash_effect)
             self.transfers[record.id] = record
             (self.deposits if kind == "deposit" else self.withdrawals).add(user_id, now, record)
             if status == "applied":
@@ -523,11 +603,21 @@ def check_trade(side: str, action: str, count: Decimal, price: Decimal, subaccou
         raise LedgerError("side must be 'yes' or 'no'")
     if action not in ("buy", "sell"):
         raise LedgerError("action must be 'buy' or 'sell'")
-    if count <= ZERO or count != count.quantize(COUNT_QUANTUM):
+    if not isinstance(count, Decimal) or not count.is_finite() or not ZERO < count <= MAX_COUNT:
+        raise LedgerError(f"count must be positive and at most {MAX_COUNT} contracts")
+    if count != count.quantize(COUNT_QUANTUM):
         raise LedgerError("count must be positive, in hundredths of a contract")
-    if not ZERO < price < 1:
+    if not isinstance(price, Decimal) or not price.is_finite() or not ZERO < price < 1:
         raise LedgerError("price must be between 0 and 1 dollars exclusive")
     check_subaccount(subaccount)
+
+
+def check_fee(fee: Decimal, count: Decimal) -> None:
+    """A fill's own fee: from 0 to `MAX_FEE_PER_CONTRACT` dollars per contract, held to the micro-dollar."""
+    if not isinstance(fee, Decimal) or not fee.is_finite() or not ZERO <= fee <= count * MAX_FEE_PER_CONTRACT:
+        raise LedgerError(f"fee must be from 0 to {MAX_FEE_PER_CONTRACT} dollar per contract of the fill")
+    if fee != quantize_dollars(fee):
+        raise LedgerError("fee has more than 6 decimal places")
 
 
 def check_subaccount(subaccount: int) -> None:

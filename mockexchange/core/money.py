@@ -1,12 +1,20 @@
 """Fixed-point amounts: dollars, contract counts, cents and centi-cents.
 
-Every amount in the mock is a `Decimal`. This module owns parsing (what inputs are accepted) and the rounding rules
-(how an amount is held and how it is cut to a unit). Renderers decide decimal places on the wire; they call `fixed`.
+Every amount in the mock is a `Decimal`. This module owns parsing (what inputs are accepted, and the bounds of one
+Kalshi amount) and the rounding rules (how an amount is held and how it is cut to a unit). Renderers decide decimal
+places on the wire; they call `fixed`.
+
+A decimal string is plain ASCII: an optional sign, digits 0-9 and at most one point ("0.56", "-1.5", "10"); no
+exponent ("1e3"), no other digits ("１２", "²"), no underscores, at most 64 characters. So no input can hold a number
+whose digits would fill a response ("1e999999") or that `Decimal` reads differently from a venue.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
+import re
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+
+from mockexchange.core.numbers import excerpt
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -19,50 +27,96 @@ CENT = Decimal("0.01")
 CENTI_CENT = Decimal("0.0001")
 _QUANTA = {places: Decimal(1).scaleb(-places) for places in range(13)}  # built once: renderers call fixed() per amount
 
+# The bounds of one Kalshi amount (docs/admin-api.md, "Bounds"). The ledger bounds what amounts add up to.
+MAX_COUNT = Decimal(1_000_000_000)  # contracts in one fill or order: far above any real order, within int32
+MAX_FEE_PER_CONTRACT = ONE  # a fill's own fee: Kalshi's schedule never charges more than 2 cents a contract
+MAX_CENTS = 10**14  # one balance, deposit, withdrawal or transfer fee: $1 trillion, cents well within int64
+MAX_DECIMAL_CHARS = 64  # longer than any amount within the bounds, leading zeros included
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
 
 class MoneyError(ValueError):
     """An amount that cannot be taken as given (wrong format, too many places, out of range)."""
 
 
-def _parse(text: str | int | Decimal, what: str, max_places: int) -> Decimal:
+def shown(value: object) -> str:
+    """A value as a refusal quotes it: never all of a long one (nor `str()` of a huge int, which Python refuses);
+    other values by their JSON type."""
+    if isinstance(value, str):
+        return excerpt(value)
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, Decimal | int):
+        digits = str(Decimal(value))
+        return digits if len(digits) <= 40 else f"{digits[:40]}... ({len(digits)} characters)"
+    if isinstance(value, float):
+        return repr(value)
+    return {list: "a list", tuple: "a list", dict: "an object"}.get(type(value), f"a {type(value).__name__}")
+
+
+def parse_decimal(text: str | int | Decimal, what: str, max_places: int, accepted: str = "") -> Decimal:
+    """A plain decimal string (the grammar above), an integer or a finite `Decimal`, with at most `max_places`
+    places. Never a float or a bool: floats lose cents, so no binary fraction ever enters the state. `accepted` (the
+    caller's range, in words) ends every refusal, so a message says what would have been taken."""
+    said = f" ({what}: {accepted})" if accepted else ""
     if isinstance(text, bool | float):
-        # Floats lose cents; refuse them so no binary fraction ever enters the ledger.
-        raise MoneyError(f"{what} must be a decimal string, not {type(text).__name__}")
+        raise MoneyError(f"{what} must be a decimal string, not {type(text).__name__}{said}")
     if isinstance(text, int):
         return Decimal(text)
     if isinstance(text, Decimal):
         value = text
     else:
         if not isinstance(text, str) or not text.strip():
-            raise MoneyError(f"{what} must be a decimal string")
-        try:
-            value = Decimal(text.strip())
-        except InvalidOperation:
-            raise MoneyError(f"{what} is not a decimal number: {text!r}") from None
+            raise MoneyError(f"{what} must be a decimal string, not {shown(text)}{said}")
+        written = text.strip(" \t\r\n")
+        if len(written) > MAX_DECIMAL_CHARS or not _DECIMAL.fullmatch(written):
+            raise MoneyError(
+                f"{what} is not a decimal number: {shown(text)}; write finite plain digits 0-9 with at most one "
+                f"point, no exponent, at most {MAX_DECIMAL_CHARS} characters, e.g. \"0.56\"{said}"
+            )
+        value = Decimal(written)
     if not value.is_finite():
-        raise MoneyError(f"{what} must be finite")
+        raise MoneyError(f"{what} must be finite{said}")
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)
     if -exponent > max_places:
-        raise MoneyError(f"{what} has more than {max_places} decimal places: {text!r}")
+        raise MoneyError(f"{what} has more than {max_places} decimal places: {shown(text)}{said}")
     return value
 
 
 def parse_dollars(text: str | int | Decimal, what: str = "amount", max_places: int = 6) -> Decimal:
     """A dollars amount such as "0.56" or "12.340000"."""
-    return _parse(text, what, max_places)
+    return parse_decimal(text, what, max_places)
 
 
 def parse_count(text: str | int | Decimal, what: str = "count") -> Decimal:
-    """A contract count: "10", "10.5", "10.00" (at most 2 places)."""
-    return _parse(text, what, 2)
+    """A contract count: "10", "10.5", "10.00" (at most 2 places), from 0.01 to `MAX_COUNT`."""
+    accepted = f"0.01 to {MAX_COUNT} contracts, at most 2 places"
+    value = parse_decimal(text, what, 2, accepted)
+    if not ZERO < value <= MAX_COUNT:
+        raise MoneyError(f"{what} must be positive and at most {MAX_COUNT} ({accepted}), not {shown(value)}")
+    return value
 
 
 def parse_price(text: str | int | Decimal, what: str = "price") -> Decimal:
     """A contract price in dollars, strictly between 0 and 1, at most 4 places (Kalshi takes 2-4)."""
-    value = _parse(text, what, 4)
+    accepted = "0.0001 to 0.9999 dollars, at most 4 places"
+    value = parse_decimal(text, what, 4, accepted)
     if not ZERO < value < ONE:
-        raise MoneyError(f"{what} must be between 0 and 1 dollars exclusive: {text!r}")
+        raise MoneyError(f"{what} must be between 0 and 1 dollars exclusive ({accepted}), not {shown(value)}")
+    return value
+
+
+def parse_fee(text: str | int | Decimal, count: Decimal, what: str = "fee") -> Decimal:
+    """A fill's own fee in dollars (at most 6 places): from 0 to `MAX_FEE_PER_CONTRACT` per contract of the fill, so
+    fees never outgrow the contracts traded."""
+    most = count * MAX_FEE_PER_CONTRACT
+    accepted = f"0 to {MAX_FEE_PER_CONTRACT} dollar a contract: 0 to {most:f} for {count:f} contracts, at most 6 places"
+    value = parse_decimal(text, what, 6, accepted)
+    if value < ZERO:
+        raise MoneyError(f"{what} must not be negative ({accepted})")
+    if value > most:
+        raise MoneyError(f"{what} must be at most {most:f} ({accepted}), not {shown(value)}")
     return value
 
 

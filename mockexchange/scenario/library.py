@@ -22,9 +22,18 @@ def find(path_or_name: str | Path) -> Path:
     """A scenario file: the path if a file is there, else the shipped scenario of that name (`fed-decision` or
     `fed-decision.yaml`); else the path as given, for the reader to report."""
     path = Path(path_or_name)
-    if path.is_file() or len(path.parts) != 1:
+    if path.is_file():
         return path
+    return shipped_file(path) or path
+
+
+def shipped_file(name: str | Path) -> Path | None:
+    """The shipped scenario called `name` (`fed-decision` or `fed-decision.yaml`), or None: a path of more than one
+    part is never a name."""
+    path = Path(name)
+    if len(path.parts) != 1 or path.name in (".", ".."):
+        return None
     for candidate in (library_dir() / path.name, *(library_dir() / f"{path.name}{s}" for s in SUFFIXES)):
         if candidate.is_file():
             return candidate
-    return path
+    return None

@@ -18,6 +18,8 @@ from mockexchange.scenario import schema
 from mockexchange.scenario.model import Scenario
 from mockexchange.scenario.runner import Progress, ScenarioSession
 
+MAX_SPEED = 10**6  # a scenario played a million times faster than real time is a step-through already
+
 
 class Scenarios:
     def __init__(self, control: Control) -> None:
@@ -39,11 +41,14 @@ class Scenarios:
         reset: bool = True,
         run: bool = False,
         key_dir: str | None = None,
+        *,
+        read_key_file: schema.KeyFileReader = Path.read_text,
     ) -> dict[str, Any]:
         """Load a scenario (docs/scenarios.md) from a file `path` or an inline YAML/JSON `document`: forget the
         current state unless `reset` is false, apply its set-up, and leave its timeline for `step` (or run it all if
         `run`). Generated keys are answered with their private PEM, also written to `key_dir` when given; Deribit keys
-        (`deribit_keys`) with their client id and secret."""
+        (`deribit_keys`) with their client id and secret. `read_key_file` reads the scenario's `public_key_file`s
+        (the admin API passes one confined to its scenario folders)."""
         if (path is None) == (document is None):
             raise ControlError("give a scenario `path` or an inline `document`, not both")
         if path is not None and (not isinstance(path, str) or not path):
@@ -52,7 +57,10 @@ class Scenarios:
             raise ControlError("key_dir must be a directory path")
         if not isinstance(reset, bool) or not isinstance(run, bool):
             raise ControlError("reset and run must be true or false")
-        scenario = schema.load_file(path) if path is not None else schema.load_document(document)  # type: ignore[arg-type]
+        if path is not None:
+            scenario = schema.load_file(path, read_key_file)
+        else:
+            scenario = schema.load_document(document, read_key_file=read_key_file)  # type: ignore[arg-type]
         return self.load(scenario, reset=reset, run=run, key_dir=key_dir)
 
     def load(
@@ -115,8 +123,8 @@ class Scenarios:
         """Play the rest of the timeline in real time scaled by `speed` (a wait of W seconds takes W/speed wall
         seconds), in a background thread unless `block`; `sleep` replaces the real wait (tests)."""
         session = self._loaded()
-        if isinstance(speed, bool) or not isinstance(speed, int | float) or not speed > 0:
-            raise ControlError("speed must be a positive number")
+        if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0 < speed <= MAX_SPEED:
+            raise ControlError(f"speed must be a positive number, at most {MAX_SPEED}")
         session.play(float(speed), sleep=sleep, block=block)
         return session.status()
 

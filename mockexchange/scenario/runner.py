@@ -209,7 +209,7 @@ class ScenarioSession:
         def pace(seconds: float) -> None:
             if sleep is not None:
                 sleep(seconds / speed)
-            elif self._stop.wait(seconds / speed):
+            elif self._stop.wait(min(seconds / speed, threading.TIMEOUT_MAX)):  # past it, wait() raises
                 raise _Stopped
 
         def play() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,20 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mockexchange.control import ControlError
+from mockexchange.control.operations import check_exchange_time
+from mockexchange.core.derivatives_book import MAX_ACCOUNT_ID, PLACES
 from mockexchange.core.instruments import InstrumentError, parse_instrument_name
-from mockexchange.core.ledger import MAX_SUBACCOUNT
-from mockexchange.core.money import MoneyError, parse_count, parse_dollars, parse_price
+from mockexchange.core.ledger import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
+from mockexchange.core.money import (
+    MAX_CENTS,
+    MAX_COUNT,
+    MoneyError,
+    parse_count,
+    parse_decimal,
+    parse_dollars,
+    parse_price,
+)
+from mockexchange.core.numbers import excerpt
 from mockexchange.scenario import library
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
 
@@ -30,6 +41,8 @@ INLINE_SOURCE = "<document>"
 MAX_BURST_FILLS = 1_000_000
 _TAG = "tag:yaml.org,2002:"
 _MAX_ERRORS = 50
+# Reads a `public_key_file` (Path.read_text); raises OSError when it cannot or may not.
+KeyFileReader = Callable[[Path], str]
 
 
 class ScenarioError(ControlError):
@@ -90,12 +103,27 @@ def integer(low: int | None = None, high: int | None = None) -> Callable[[Node],
     def check(node: Node) -> int:
         if _tag(_scalar(node, "an integer")) != "int":
             raise _Invalid(f"must be an integer{span}, not {node.value!r}")
-        value = _CONSTRUCT.construct_object(node)
+        value = _number(node)
         if (low is not None and value < low) or (high is not None and value > high):
             raise _Invalid(f"must be an integer{span}, not {value}")
         return value
 
     return check
+
+
+def _number(node: Node) -> Any:
+    """The int or float a scalar spells; one too long for Python's int() (4,300 digits) is refused."""
+    try:
+        return _CONSTRUCT.construct_object(node)
+    except ValueError:
+        raise _Invalid(f"is not a number this mock reads: {excerpt(node.value)}") from None
+
+
+def _seconds(node: Node) -> float:
+    try:
+        return float(_number(node))
+    except OverflowError:  # an integer past a float's range
+        return float("inf")
 
 
 def boolean(node: Node) -> bool:
@@ -108,7 +136,7 @@ def seconds(node: Node) -> float:
     """Time is not money: seconds may be written as integers or decimals."""
     if _tag(_scalar(node, "a number of seconds")) not in ("int", "float"):
         raise _Invalid(f"must be a number of seconds, not {node.value!r}")
-    value = float(_CONSTRUCT.construct_object(node))
+    value = _seconds(node)
     if not 0 <= value < 10**9:
         raise _Invalid(f"must be a number of seconds >= 0, not {node.value}")
     return value
@@ -117,7 +145,7 @@ def seconds(node: Node) -> float:
 def positive_seconds(node: Node) -> float:
     if _tag(_scalar(node, "a number of seconds")) not in ("int", "float"):
         raise _Invalid(f"must be a number of seconds > 0, not {node.value!r}")
-    value = float(_CONSTRUCT.construct_object(node))
+    value = _seconds(node)
     if not 0 < value < 10**9:
         raise _Invalid(f"must be a number of seconds > 0, not {node.value}")
     return value
@@ -145,13 +173,8 @@ def price(node: Node) -> str:
 
 
 def count(node: Node) -> str:
-    def positive(value: str) -> Decimal:
-        parsed = parse_count(value)
-        if parsed <= 0:
-            raise MoneyError("not positive")
-        return parsed
-
-    return _money(node, 'a positive number of contracts, at most 2 places, e.g. "10" or "2.50"', '"10"', positive)
+    kind = f'a number of contracts from 0.01 to {MAX_COUNT}, at most 2 places, e.g. "10" or "2.50"'
+    return _money(node, kind, '"10"', parse_count)
 
 
 def fee(node: Node) -> str:
@@ -172,15 +195,15 @@ def timestamp(node: Node) -> datetime:
         raise _Invalid(f'must be an ISO 8601 time with a timezone, e.g. "2026-12-09T19:00:00Z": {value!r}') from None
     if when.tzinfo is None:
         raise _Invalid(f'must carry a timezone, e.g. "2026-12-09T19:00:00Z", not {value!r}')
-    return when
+    try:
+        return check_exchange_time(when, "exchange time")
+    except ControlError as exc:
+        raise _Invalid(str(exc)) from None
 
 
 def _decimal(sign: str) -> Callable[[str], Decimal]:
     def parse(value: str) -> Decimal:
-        try:
-            parsed = Decimal(value)
-        except InvalidOperation:
-            raise MoneyError("not a decimal") from None
+        parsed = parse_decimal(value, "value", PLACES)  # the control plane's grammar; the book checks the range
         if not parsed.is_finite() or (sign == "positive" and parsed <= 0) or (sign == "non-negative" and parsed < 0):
             raise MoneyError(f"not {sign}")
         return parsed
@@ -234,15 +257,15 @@ FILL = {**TRADE, "is_taker": Field(boolean), "fee": Field(fee)}
 POSITION = {**FILL, "action": Field(ACTION, default="buy")}
 TRANSFER = {
     "user_id": Field(text, required=True),
-    "amount_cents": Field(integer(1), required=True),
+    "amount_cents": Field(integer(1, MAX_CENTS), required=True),
     "status": Field(one_of("pending", "applied", "failed", "returned")),
     "type": Field(one_of("ach", "wire", "crypto", "debit", "apm")),
-    "fee_cents": Field(integer(0)),
+    "fee_cents": Field(integer(0, MAX_CENTS)),
     "id": Field(text),
 }
 # Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
 DIRECTION = one_of("buy", "sell")
-DERIBIT_ID = integer(1)
+DERIBIT_ID = integer(1, MAX_ACCOUNT_ID)
 DERIBIT_FILL = {
     "user_id": Field(text, required=True),
     "instrument_name": Field(instrument, required=True),
@@ -315,15 +338,16 @@ KEY = {
 }
 USER = {
     "user_id": Field(text, required=True),
-    "balance_cents": Field(integer(0)),
+    "balance_cents": Field(integer(0, MAX_CENTS)),
     "fcm_member": Field(boolean),
     "subtrader_of": Field(text),
     "keys": Field(lambda node: node),  # checked by _keys, which needs the user
 }
-MARKET = {"ticker": Field(text, required=True), "event_ticker": Field(text), "exchange_index": Field(integer(0))}
+EXCHANGE_INDEX = integer(0, MAX_EXCHANGE_INDEX)
+MARKET = {"ticker": Field(text, required=True), "event_ticker": Field(text), "exchange_index": Field(EXCHANGE_INDEX)}
 EVENT = {
     "event_ticker": Field(text, required=True),
-    "exchange_index": Field(integer(0)),
+    "exchange_index": Field(EXCHANGE_INDEX),
     "markets": Field(lambda node: node, required=True),
 }
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
@@ -347,9 +371,10 @@ TOP = {
 class _Reader:
     """Walks one document, collecting every problem (up to a limit) rather than stopping at the first."""
 
-    def __init__(self, source: str, base_dir: Path) -> None:
+    def __init__(self, source: str, base_dir: Path, read_key_file: KeyFileReader = Path.read_text) -> None:
         self.source = source
         self.base_dir = base_dir
+        self.read_key_file = read_key_file
         self.errors: list[str] = []
 
     def origin(self, node: Node | None, path: str) -> Origin:
@@ -477,7 +502,7 @@ class _Reader:
         if "public_key_file" in key:
             file = self.base_dir / key.pop("public_key_file")
             try:
-                key["public_key_pem"] = file.read_text()
+                key["public_key_pem"] = self.read_key_file(file)
             except OSError as exc:
                 self.error(node, f"{path}.public_key_file", f"cannot read {file}: {exc.strerror or exc}")
                 return None
@@ -655,7 +680,7 @@ class _Reader:
         if "price" in burst:
             price_range = self.fields(burst["price"], f"{path}.price", {"min": Field(price), "max": Field(price)})
         if "count" in burst:
-            bounds = {"min": Field(integer(1)), "max": Field(integer(1))}
+            bounds = {"min": Field(integer(1, int(MAX_COUNT))), "max": Field(integer(1, int(MAX_COUNT)))}
             count_range = self.fields(burst["count"], f"{path}.count", bounds)
         if price_range is None or count_range is None or not ok:
             return None
@@ -685,17 +710,18 @@ def _parse(text_: str, source: str) -> Node:
     return root
 
 
-def _build(root: Node, source: str, base_dir: Path) -> Scenario:
-    reader = _Reader(source, base_dir)
+def _build(root: Node, source: str, base_dir: Path, read_key_file: KeyFileReader) -> Scenario:
+    reader = _Reader(source, base_dir, read_key_file)
     scenario = reader.read(root)
     if reader.errors:
         raise ScenarioError(reader.errors)
     return scenario
 
 
-def load_file(path: str | Path) -> Scenario:
+def load_file(path: str | Path, read_key_file: KeyFileReader = Path.read_text) -> Scenario:
     """A scenario from a YAML (or JSON) file, or a shipped scenario by name (`fed-decision`); errors name the file
-    as given, or the shipped file."""
+    as given, or the shipped file. `read_key_file` reads each `public_key_file` (an OSError is a problem of the
+    scenario's: the admin API confines them)."""
     path = library.find(path)
     try:
         content = path.read_text()
@@ -704,10 +730,12 @@ def load_file(path: str | Path) -> Scenario:
         raise ScenarioError(
             [f"{path}: cannot read the scenario file: {exc.strerror or exc} (shipped scenarios, by name: {names})"], 404
         ) from None
-    return _build(_parse(content, str(path)), str(path), path.resolve().parent)
+    return _build(_parse(content, str(path)), str(path), path.resolve().parent, read_key_file)
 
 
-def load_document(document: str | Mapping[str, Any], base_dir: str | Path = ".") -> Scenario:
+def load_document(
+    document: str | Mapping[str, Any], base_dir: str | Path = ".", read_key_file: KeyFileReader = Path.read_text
+) -> Scenario:
     """A scenario from YAML or JSON text, or from an already parsed mapping (lines are then unknown)."""
     if isinstance(document, str):
         root = _parse(document, INLINE_SOURCE)
@@ -719,4 +747,4 @@ def load_document(document: str | Mapping[str, Any], base_dir: str | Path = ".")
             raise ScenarioError([message]) from None
     else:
         raise ScenarioError([f"{INLINE_SOURCE}: a scenario document is YAML or JSON text, or a mapping"])
-    return _build(root, INLINE_SOURCE, Path(base_dir).resolve())
+    return _build(root, INLINE_SOURCE, Path(base_dir).resolve(), read_key_file)

@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 import jsonschema_rs
 import orjson
 
+from mockexchange.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
+from mockexchange.core.numbers import INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, NotAnInteger, OutOfRange, parse_int
 from mockexchange.schema.frames import is_uuid
 from mockexchange.schema.refinements import PARAMETER_RULES
 from mockexchange.schema.refs import lookup, operations_by_id, resolve
@@ -36,8 +38,9 @@ from mockexchange.schema.specs import kalshi_slice_path, load_spec
 
 Problem = dict[str, str]
 
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # one way to match: no backtracking
+_RANGES = {"int32": (INT32_MIN, INT32_MAX), "int64": (INT64_MIN, INT64_MAX)}
+_UNFORMATTED = (-(2**128), 2**128)  # an integer without a format, as far as it is read (beyond: past every bound)
 _SHOWN_CHARS = 80  # a value quoted in a detail is cut to this
 
 
@@ -141,17 +144,20 @@ def _check_value(schema: Mapping[str, Any], name: str, value: str, *, go_int64: 
     kind = schema.get("type")
     number: int | float | None = None
     if kind == "integer":
-        if not _INTEGER.fullmatch(value):
-            return [("type", f"{shown} is not an integer")]
-        number = int(value)
         bounds = _RANGES.get(schema.get("format", "int64" if go_int64 else ""))
-        if bounds and not bounds[0] <= number <= bounds[1]:
-            return [("format", f"{shown} is outside the {schema.get('format', 'int64')} range")]
-    elif kind == "number":
         try:
-            number = float(value)
-        except ValueError:
+            number = parse_int(value, *(bounds or _UNFORMATTED), signs="+-")
+        except NotAnInteger:
+            return [("type", f"{shown} is not an integer")]
+        except OutOfRange as exc:
+            if bounds:
+                return [("format", f"{shown} is outside the {schema.get('format', 'int64')} range")]
+            # No format bounds it: it is still an integer, beyond any minimum or maximum a schema states.
+            number = _UNFORMATTED[1] + 1 if exc.above else _UNFORMATTED[0] - 1
+    elif kind == "number":
+        if not _NUMBER.fullmatch(value):  # float() would take 'nan', 'inf', '1_0', ' 1' and Unicode digits
             return [("type", f"{shown} is not a number")]
+        number = float(value)
     elif kind == "boolean" and value not in ("true", "false"):
         return [("type", f"{shown} is not true or false")]
     found: list[tuple[str, str]] = []
@@ -211,7 +217,9 @@ class CommandRules:
     def check(self, text: str | bytes) -> tuple[str | None, list[Problem]]:
         """The command name (None when the slice has no such command) and what the message breaks."""
         try:
-            message = orjson.loads(text)
+            message = parse_json(text)  # bounded depth: the validator recurses, and past ~255 levels it raises
+        except JsonTooDeep:
+            return None, [problem("command.json", f"nested deeper than {MAX_JSON_DEPTH} levels: not checked")]
         except orjson.JSONDecodeError as exc:
             return None, [problem("command.json", f"not JSON: {exc}")]
         if not isinstance(message, dict):

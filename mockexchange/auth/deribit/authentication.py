@@ -34,6 +34,7 @@ from mockexchange.auth.deribit.signature import (
 )
 from mockexchange.auth.deribit.tokens import AccessToken, TokenGrant, TokenStore
 from mockexchange.core.clock import epoch_ms
+from mockexchange.core.numbers import excerpt, is_integer
 
 Scheme = Literal["access_token", "bearer", "basic", "deri-hmac-sha256", "signalplus"]
 GRANT_TYPES = ("client_credentials", "client_signature", "refresh_token")
@@ -209,8 +210,8 @@ class DeribitAuth:
                 f"deri-hmac-sha256 lacks {', '.join(missing)}; send id=<client_id>,ts=<ms>,sig=<hex>,nonce=<nonce>"
             )
         client_id, ts_text, signature, nonce = fields["id"], fields["ts"], fields["sig"], fields["nonce"]
-        if not ts_text.isdigit():
-            return _unreadable(f"ts {ts_text!r} is not an integer number of milliseconds")
+        if not is_integer(ts_text):
+            return _unreadable(f"ts {excerpt(ts_text)} is not an integer number of milliseconds")
         return self._signed(
             client_id,
             f"no API key with client_id {client_id!r}",
@@ -258,8 +259,9 @@ class DeribitAuth:
         missing = [name for name, v in zip(names, (signature, nonce, ts_text), strict=True) if not v]
         if missing or signature is None or nonce is None or ts_text is None:
             return _unreadable(f"missing header(s) {', '.join(missing)}")
-        if not ts_text.strip().isdigit():
-            return _unreadable(f"{SIGNALPLUS_TIMESTAMP_HEADER} {ts_text!r} is not an integer number of milliseconds")
+        if not is_integer(ts_text.strip()):
+            what = f"{SIGNALPLUS_TIMESTAMP_HEADER} {excerpt(ts_text)}"
+            return _unreadable(f"{what} is not an integer number of milliseconds")
         return self._signed(
             api_key,
             f"no API key {api_key!r}",

@@ -22,6 +22,7 @@ from typing import Literal
 from urllib.parse import unquote
 
 from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason
+from mockexchange.core.numbers import NotAnInteger, OutOfRange, bounded, excerpt, parse_int
 
 SignatureEncoding = Literal["hex", "base64"]
 
@@ -67,11 +68,13 @@ def request_uri(raw_path: str, query: str) -> str:
 def check_timestamp(value: object, now_ms: int, window: TimestampWindow) -> int | str:
     """The timestamp in ms, or why it is refused. Accepts an int or a string of digits (some clients send one)."""
     if isinstance(value, bool) or not isinstance(value, int | str):
-        return f"timestamp {value!r} is not an integer number of milliseconds"
-    text = str(value).strip()
-    if not text.isdigit():
-        return f"timestamp {value!r} is not an integer number of milliseconds"
-    ts = int(text)
+        return f"timestamp {excerpt(repr(value))} is not an integer number of milliseconds"
+    try:
+        ts = bounded(value, 0) if isinstance(value, int) else parse_int(value.strip(), 0)
+    except NotAnInteger:
+        return f"timestamp {excerpt(str(value))} is not an integer number of milliseconds"
+    except OutOfRange:
+        return f"timestamp {excerpt(str(value))} is far outside any time window"
     if ts < 100_000_000_000:  # before 1973 in ms, a plausible date in seconds
         return f"timestamp {ts} looks like seconds; send milliseconds since the epoch"
     if ts < now_ms - window.past_ms or ts > now_ms + window.future_ms:

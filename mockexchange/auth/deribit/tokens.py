@@ -15,12 +15,16 @@ from dataclasses import dataclass
 from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason
 from mockexchange.auth.deribit.keys import DeribitCredential
 from mockexchange.core.clock import Clock, epoch_ms
+from mockexchange.core.numbers import INT32_MAX, IntegerError, excerpt, parse_int
 
 PERMISSIONS = ("account", "block_rfq", "block_trade", "trade", "wallet")
 LEVELS = ("none", "read", "read_write")  # ordered: each includes the ones before it
 
 DEFAULT_ACCESS_LIFETIME_S = 900
 DEFAULT_REFRESH_LIFETIME_S = 30 * 24 * 3600
+# The longest `expires:N` a scope may ask (Deribit states none): int32 seconds, 68 years; a token's expiry in ms and
+# `expires_in` then stay well inside int64, which is what clients and the JSON writer take.
+MAX_EXPIRES_S = INT32_MAX
 # Expired and rotated tokens are remembered this long, so a late use is told why rather than "unknown token".
 _TOMBSTONE_MS = 24 * 3600 * 1000
 
@@ -101,9 +105,10 @@ def grant_scope(credential: DeribitCredential, requested: str | None) -> _Grante
                 return _bad_scope(part, "a session needs a name")
             session = value
         elif name == "expires":
-            if not value.isdigit() or int(value) == 0:
-                return _bad_scope(part, "expires takes a positive number of seconds")
-            lifetime = int(value)
+            try:
+                lifetime = parse_int(value, 1, MAX_EXPIRES_S)
+            except IntegerError:
+                return _bad_scope(part, f"expires takes a number of seconds from 1 to {MAX_EXPIRES_S}")
     granted: dict[str, str] = {}
     for name, level in (asked or allowed).items():
         if name not in allowed:
@@ -120,7 +125,7 @@ def grant_scope(credential: DeribitCredential, requested: str | None) -> _Grante
 
 def _bad_scope(part: str, why: str) -> AuthFailure:
     return AuthFailure(
-        DeribitError.INVALID_PARAMS, Reason.INVALID_PARAM, f"scope {part!r}: {why}", "scope", "wrong format"
+        DeribitError.INVALID_PARAMS, Reason.INVALID_PARAM, f"scope {excerpt(part)}: {why}", "scope", "wrong format"
     )
 
 

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 from mockexchange.auth.kalshi.keys import ApiKey, KeyRegistry
+from mockexchange.core.numbers import INT64_MAX, NotAnInteger, OutOfRange, excerpt, parse_int
 
 KEY_HEADER = "KALSHI-ACCESS-KEY"
 TIMESTAMP_HEADER = "KALSHI-ACCESS-TIMESTAMP"
@@ -37,6 +38,7 @@ class Reason(Enum):
     TIMESTAMP_EXPIRED = "timestamp_expired"
     UNKNOWN_KEY = "unknown_key"
     BAD_SIGNATURE = "bad_signature"
+    REPLAYED = "replayed"  # only with Settings.kalshi_reject_replays (auth/kalshi/replays.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,9 +136,13 @@ def authenticate(
         return AuthFailure(Reason.MISSING_SIGNATURE, f"{SIGNATURE_HEADER} header is missing")
     if not ts:
         return AuthFailure(Reason.MISSING_TIMESTAMP, f"{TIMESTAMP_HEADER} header is missing")
-    if not ts.isdigit():
-        return AuthFailure(Reason.TIMESTAMP_EXPIRED, f"timestamp {ts!r} is not an integer number of milliseconds")
-    ts_ms = int(ts)
+    try:
+        ts_ms = parse_int(ts, 0, INT64_MAX)
+    except NotAnInteger:
+        why = f"timestamp {excerpt(ts)} is not an integer number of milliseconds"
+        return AuthFailure(Reason.TIMESTAMP_EXPIRED, why)
+    except OutOfRange:
+        return AuthFailure(Reason.TIMESTAMP_EXPIRED, f"timestamp {excerpt(ts)} is far outside any time window")
     if ts_ms < 100_000_000_000:  # before 1973 in ms, but a plausible date in seconds
         return AuthFailure(Reason.TIMESTAMP_EXPIRED, "timestamp in seconds, expected milliseconds")
     if ts_ms < now_ms - window.past_ms or ts_ms > now_ms + window.future_ms:

@@ -1,9 +1,10 @@
 """The JSON-RPC 2.0 envelope of Deribit API v2: reading a request (from a body, or a path and query string) and
 writing a reply with Deribit's extra fields `usIn`, `usOut`, `usDiff` (microseconds, wall clock) and `testnet`.
 
-Deribit accepts named params only (an object) and no batches; a body that is not JSON is -32700, JSON that is not a
-request object (an array, `params` not an object, `method` not a string, `jsonrpc` other than "2.0") is 11050
-`bad_request` (the mock's reading of "request has not been parsed properly").
+Deribit accepts named params only (an object) and no batches; a body that is not JSON (or nested deeper than the mock
+reads) is -32700, JSON that is not a request object (an array, `params` not an object, `method` not a string,
+`jsonrpc` other than "2.0") is 11050 `bad_request` (the mock's reading of "request has not been parsed properly"). An
+HTTP body is read within the venue's limit (-32600 as soon as it passes it).
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from starlette.requests import Request
 
+from mockexchange.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
 from mockexchange.core.clock import Clock, unix_us
-from mockexchange.venues.deribit.errors import BAD_REQUEST, PARSE_ERROR, RpcError
+from mockexchange.venues.deribit.errors import BAD_REQUEST, PARSE_ERROR, TOO_LARGE, RpcError
+from mockexchange.web import BodyTooLarge, read_body
 
 JsonId = int | str | None
 
@@ -32,9 +36,21 @@ class RpcRequest:
     has_id: bool = False
 
 
+async def read_limited_body(request: Request, limit: int) -> bytes:
+    """The body of an HTTP request, refused with -32600 as soon as it passes `limit` bytes (before a byte is read
+    when its Content-Length says so): an oversize body is never held whole."""
+    try:
+        return await read_body(request, limit)
+    except BodyTooLarge as exc:
+        raise RpcError(TOO_LARGE, f"{exc}; Deribit takes at most {limit}") from None
+
+
 def load_json(raw: bytes | str) -> Any:
     try:
-        return orjson.loads(raw)
+        return parse_json(raw)
+    except JsonTooDeep:
+        depth = f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels; the mock reads no deeper"
+        raise RpcError(PARSE_ERROR, depth) from None
     except orjson.JSONDecodeError as exc:
         raise RpcError(PARSE_ERROR, f"the body is not JSON: {exc}") from None
 

@@ -42,7 +42,10 @@ class RpcError(Exception):
 
     @property
     def http_status(self) -> int:
-        # Deribit documents 400 for errors; 401 was observed for 13009, so the auth family answers 401.
+        # Deribit documents 400 for errors; 401 was observed for 13009, so the auth family answers 401; an oversize
+        # body is the mock's 413 (HTTP's own word for it).
+        if self.code == TOO_LARGE[0]:
+            return 413
         return 401 if self.code in _AUTH_CODES else 400
 
     def body(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from mockexchange.core.numbers import NotAnInteger, OutOfRange, bounded, excerpt, parse_int
 from mockexchange.venues.deribit.errors import invalid_param
 
 CURRENCIES = ("BTC", "ETH", "USDC", "USDT", "EURR")
@@ -56,14 +57,20 @@ class Params:
         return upper
 
     def integer(self, name: str) -> int | None:
+        """An int64: a JSON integer, or from a query string its text (ASCII digits, an optional `-`)."""
         value = self.values.get(name)
         if value is None:
             return None
-        if self.from_query and isinstance(value, str) and value.lstrip("-").isdigit():
-            return int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise invalid_param(name, "must be an integer", f"{name} must be an integer, not {value!r}")
-        return value
+        try:
+            if self.from_query and isinstance(value, str):
+                return parse_int(value, signs="-")
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise NotAnInteger(f"{excerpt(repr(value))} is not an integer")
+            return bounded(value)
+        except NotAnInteger as exc:
+            raise invalid_param(name, "must be an integer", f"{name}: {exc}") from None
+        except OutOfRange as exc:
+            raise invalid_param(name, "out of range", f"{name}: {exc}") from None
 
     def boolean(self, name: str, default: bool) -> bool:
         value = self.values.get(name)

@@ -17,8 +17,15 @@ from starlette.routing import BaseRoute, Route
 from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.venues.deribit import journaling, signalplus, websocket
 from mockexchange.venues.deribit.context import API_PREFIX, DeribitContext, http_caller
-from mockexchange.venues.deribit.envelope import RpcRequest, epoch_us, load_json, read_request, reply
-from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, TOO_LARGE, RpcError
+from mockexchange.venues.deribit.envelope import (
+    RpcRequest,
+    epoch_us,
+    load_json,
+    read_limited_body,
+    read_request,
+    reply,
+)
+from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, RpcError
 from mockexchange.venues.deribit.methods import METHODS, WS_ONLY, Call, run
 from mockexchange.venues.deribit.params import Params
 from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_response
@@ -42,15 +49,14 @@ class _Seen:
     method: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     caller: Authenticated | None = None
+    raw: bytes = b""  # the body, once read within the limit
 
 
 async def _answer(
     ctx: DeribitContext, request: Request, path_method: str | None, seen: _Seen
 ) -> tuple[Any, RpcRequest]:
     seen.method = path_method
-    raw = await request.body()
-    if len(raw) > ctx.max_body_bytes:
-        raise RpcError(TOO_LARGE, f"the body has {len(raw)} bytes; Deribit takes at most {ctx.max_body_bytes}")
+    raw = seen.raw = await read_limited_body(request, ctx.max_body_bytes)
     rpc = read_request(load_json(raw)) if raw.strip() else RpcRequest(None)
     name = path_method or rpc.method
     seen.method, seen.params = name, rpc.params
@@ -96,14 +102,13 @@ def _endpoint(ctx: DeribitContext, with_method: bool) -> Any:
             _note(request, seen, None)
             return json_response(body)
         except RpcError as error:
-            status = 413 if error.code == TOO_LARGE[0] else error.http_status
             _note(request, seen, error)
-            return _error(ctx, error, us_in, status, await _request_id(request))
+            return _error(ctx, error, us_in, error.http_status, _request_id(seen.raw))
         except Exception as exc:  # a bug of ours: Deribit's shape, and what broke
             log.exception("unhandled error in %s", request.url.path)
             error = RpcError(ERROR, f"internal error in the mock: {type(exc).__name__}: {exc}")
             _note(request, seen, error)
-            return _error(ctx, error, us_in, 500, await _request_id(request))
+            return _error(ctx, error, us_in, 500, _request_id(seen.raw))
 
     return handle
 
@@ -113,10 +118,10 @@ def _note(request: Request, seen: _Seen, error: RpcError | None) -> None:
     journaling.note(request.scope, seen.method, key_id, error)
 
 
-async def _request_id(request: Request) -> Any:
-    """The id of a request that failed, when its body says one (echoed even on errors, as JSON-RPC asks)."""
-    raw = await request.body()
-    if not raw.strip() or len(raw) > 1 << 20:
+def _request_id(raw: bytes) -> Any:
+    """The id of a request that failed, when its body (read within the limit) says one (echoed even on errors, as
+    JSON-RPC asks)."""
+    if not raw.strip():
         return None
     try:
         document = load_json(raw)

@@ -20,8 +20,8 @@ from starlette.routing import Route
 from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.venues.deribit import journaling
 from mockexchange.venues.deribit.context import DeribitContext
-from mockexchange.venues.deribit.envelope import load_json
-from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, TOO_LARGE, RpcError, from_auth
+from mockexchange.venues.deribit.envelope import load_json, read_limited_body
+from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, RpcError, from_auth
 from mockexchange.venues.deribit.methods import METHODS, Call, run
 from mockexchange.venues.deribit.params import Params
 from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_response
@@ -48,8 +48,6 @@ def position(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _answer(ctx: DeribitContext, request: Request, raw: bytes, seen: dict[str, Any]) -> tuple[Any, Any]:
-    if len(raw) > ctx.max_body_bytes:
-        raise RpcError(TOO_LARGE, f"the body has {len(raw)} bytes; the limit is {ctx.max_body_bytes}")
     document = load_json(raw) if raw.strip() else None
     if not isinstance(document, dict):
         raise RpcError(BAD_REQUEST, 'the body is {"rid": <long>, "method": "private/get_positions", "params": {...}}')
@@ -77,10 +75,11 @@ def _answer(ctx: DeribitContext, request: Request, raw: bytes, seen: dict[str, A
 
 def route(ctx: DeribitContext) -> Route:
     async def handle(request: Request) -> Response:
-        raw = await request.body()
+        raw = b""  # read within the limit
         rid = None
         seen: dict[str, Any] = {}  # what the journal learns: the method, the client id once authenticated
         try:
+            raw = await read_limited_body(request, ctx.max_body_bytes)
             rid, result = _answer(ctx, request, raw, seen)
             journaling.note(request.scope, seen.get("method"), seen.get("key_id"), None)
             return json_response({"rid": rid, "error": {"code": 0, "message": ""}, "result": result})

@@ -5,7 +5,10 @@ the book's trades, and the heartbeat.
 a connection-scoped token dies with the connection. The book publishes a trade from whatever thread made it, with
 its lock held; the bus callback only hands the trade to the connection's loop, which renders the notifications
 (positions and summaries valued at that moment) and sends them after any reply already being sent. A connection
-whose outbox holds `ws_queue_size` undelivered notifications is closed (1008): memory never grows past the bound.
+whose outbox holds `ws_queue_size` undelivered notifications is closed (1008) at once, even while a send waits for a
+client that does not read (the close goes past the transport's flow control, `web.UNTHROTTLED`): memory never grows
+past the bound. A connection holds at most `ws_max_channels` channels (-32602 beyond). A request that is not JSON, or
+nested deeper than the mock reads, is -32700 and the connection goes on.
 """
 
 from __future__ import annotations
@@ -40,9 +43,10 @@ from mockexchange.venues.deribit.errors import (
 )
 from mockexchange.venues.deribit.methods import METHODS, Call, run
 from mockexchange.venues.deribit.params import Params
-from mockexchange.web import next_message
+from mockexchange.web import close_now, next_message, until_first_ends
 
 OVERFLOW_CLOSE_CODE = 1008
+INTERNAL_ERROR_CLOSE_CODE = 1011  # a bug of the mock's: close rather than leave the client waiting
 MIN_HEARTBEAT_S = 10  # Deribit refuses shorter heartbeat intervals
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,7 @@ class Connection:
         self._outbox: asyncio.Queue[Trade] = asyncio.Queue()
         self._send_lock = asyncio.Lock()
         self._heartbeat: asyncio.Task[None] | None = None
+        self._overflow = asyncio.Event()  # the outbox overflowed: the connection ends
         self.overflowed = False
 
     # -- the bus (any thread) -----------------------------------------------------------------------------------
@@ -71,22 +76,29 @@ class Connection:
             self._loop.call_soon_threadsafe(self._enqueue, change.payload)
 
     def _enqueue(self, trade: Trade) -> None:
+        if self.overflowed:
+            return
         if self._outbox.qsize() >= self.ctx.ws_queue_size:
             self.overflowed = True
+            while not self._outbox.empty():  # dropped: the connection ends
+                self._outbox.get_nowait()
+            self._overflow.set()  # the sender may be waiting for the client to read: stop it
+            return
         self._outbox.put_nowait(trade)
 
     # -- the connection's loop ----------------------------------------------------------------------------------
 
     async def run(self) -> None:
-        sender = asyncio.create_task(self._send_notifications())
         try:
-            await self._read()
+            failure = await until_first_ends(self._read(), self._send_notifications(), self._overflow.wait())
         finally:
-            sender.cancel()
             if self._heartbeat is not None:
                 self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, OSError, RuntimeError):
-                await sender
+        if self.overflowed:
+            await close_now(self.websocket, OVERFLOW_CLOSE_CODE, "notification buffer overflow")
+        elif failure is not None:
+            log.error("Deribit websocket connection failed", exc_info=failure)
+            await close_now(self.websocket, INTERNAL_ERROR_CLOSE_CODE, "internal error")
 
     async def _read(self) -> None:
         while (data := await next_message(self.websocket)) is not None:
@@ -120,7 +132,10 @@ class Connection:
         if self.ctx.on_message is not None:  # the request journal, before the client has the reply
             claimed = rpc.params.get("client_id") if rpc is not None else None
             key_id = self.caller.credential.client_id if self.caller is not None else claimed
-            self.ctx.on_message(key_id if isinstance(key_id, str) else None, data, rpc and rpc.method, error)
+            try:
+                self.ctx.on_message(key_id if isinstance(key_id, str) else None, data, rpc and rpc.method, error)
+            except Exception:  # the journal's failure is no reason to leave the client without its reply
+                log.exception("the request journal failed on a Deribit websocket message")
         return answer
 
     def _reply(self, request_id: Any, us_in: int, **outcome: Any) -> dict[str, Any]:
@@ -184,6 +199,13 @@ class Connection:
                 raise invalid_param("channels", "invalid channel", f"{name}: {channel}")
             if caller is None:
                 raise RpcError(UNAUTHORIZED, f"{name} is a private channel: authenticate first (public/auth)")
+            if name not in self.channels and len(self.channels) >= self.ctx.ws_max_channels:
+                raise invalid_param(
+                    "channels",
+                    "too many channels",
+                    f"this connection holds {len(self.channels)} channels, the mock's limit per connection "
+                    f"(Settings.ws_max_subscriptions); unsubscribe some first",
+                )
             self.channels[name] = channel
             accepted.append(name)
         return accepted
@@ -205,9 +227,6 @@ class Connection:
     async def _send_notifications(self) -> None:
         while True:
             trade = await self._outbox.get()
-            if self.overflowed:
-                await self.websocket.close(OVERFLOW_CLOSE_CODE, "notification buffer overflow")
-                return
             for message in self._notifications(trade):
                 await self._send(message)
 

@@ -11,11 +11,13 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from mockexchange.auth.kalshi.keys import ApiKey, KeyRegistry
-from mockexchange.auth.kalshi.signature import AuthFailure, TimestampWindow, authenticate
+from mockexchange.auth.kalshi.replays import SeenSignatures
+from mockexchange.auth.kalshi.signature import SIGNATURE_HEADER, AuthFailure, Reason, TimestampWindow, authenticate
 from mockexchange.core.clock import Clock, epoch_ms
 from mockexchange.core.ledger import Ledger
 from mockexchange.venues.kalshi.errors import auth_error, forbidden
 from mockexchange.venues.kalshi.profiles import Profile
+from mockexchange.venues.kalshi.subscriptions import DEFAULT_MAX_MARKETS, DEFAULT_MAX_SUBSCRIPTIONS
 
 
 @dataclass(slots=True)
@@ -26,12 +28,16 @@ class KalshiContext:
     wall_clock: Clock  # what request timestamps are checked against (clients sign with their wall clock)
     window: TimestampWindow
     ws_queue_size: int = 1000  # messages a websocket connection may have waiting before it overflows (error 25)
+    ws_max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS  # per websocket connection (error 27 beyond)
+    ws_max_markets: int = DEFAULT_MAX_MARKETS  # market tickers over a connection's subscriptions (error 26 beyond)
     # Told of each websocket command, with the key id and the replies, before the replies are sent: the app's
     # request journal (a callable, so the venue does not know the journal).
     on_command: Callable[[str, str | bytes, list[dict[str, Any]]], None] | None = None
     # The generated-responses mode (mockexchange.venues.kalshi.generated_mode), behind a protocol so the venue does not
     # know the contract kit.
     generated: ResponseGenerator | None = None
+    # Signatures seen inside the window, when replays are refused (Settings.kalshi_reject_replays); None accepts them.
+    replays: SeenSignatures | None = None
 
 
 class ResponseGenerator(Protocol):
@@ -48,15 +54,28 @@ def authenticate_scope(
     """Check the signed headers of a request (or websocket upgrade) against its path as sent."""
     # raw_path is the path as sent (percent escapes untouched), which is what the client signed.
     raw_path = scope.get("raw_path") or scope["path"].encode()
-    return authenticate(
+    now_ms = epoch_ms(ctx.wall_clock)
+    result = authenticate(
         headers,
         method,
         raw_path.decode("latin-1").split("?", 1)[0],
         scope.get("query_string", b"").decode("latin-1"),
         ctx.keys,
-        epoch_ms(ctx.wall_clock),
+        now_ms,
         ctx.window,
     )
+    replayed = (
+        isinstance(result, ApiKey)
+        and ctx.replays is not None
+        and not ctx.replays.first_use(result.key_id, headers[SIGNATURE_HEADER], now_ms)
+    )
+    if replayed:
+        return AuthFailure(
+            Reason.REPLAYED,
+            "this signature was already used inside the timestamp window (the mock refuses replays: "
+            "--reject-replays); sign each request anew",
+        )
+    return result
 
 
 def authenticated_key(request: Request, ctx: KalshiContext) -> ApiKey:

@@ -25,6 +25,8 @@ _AUTH_BODIES: dict[Reason, dict[str, str]] = {
         "message": "signature is missing from headers",
     },
     Reason.TIMESTAMP_EXPIRED: {"code": "header_timestamp_expired", "message": "header timestamp expired"},
+    # Kalshi is not known to refuse replays (docs/known-differences.md): its generic authentication error.
+    Reason.REPLAYED: {"code": "authentication_error", "message": "authentication_error"},
     # Not captured; named by analogy with the signature case.
     Reason.MISSING_KEY: {"code": "key_is_missing_from_headers", "message": "key is missing from headers"},
     Reason.MISSING_TIMESTAMP: {
@@ -62,11 +64,14 @@ def param_error(operation: str, field: str, tag: str, diagnosis: str | None = No
     return KalshiError(400, {"msg": msg}, diagnosis)
 
 
-def param_format_error(operation: str, name: str, value: str, diagnosis: str) -> KalshiError:
-    """A value that does not parse as its type, worded as the generated Go binder words it."""
+def param_format_error(
+    operation: str, name: str, value: str, diagnosis: str, cause: str = "invalid syntax"
+) -> KalshiError:
+    """A value that does not parse as its type, worded as the generated Go binder words it: `cause` is strconv's,
+    "invalid syntax" or "value out of range" (an integer beyond int64)."""
     msg = (
         f"Parameter validation failed for {operation}: Invalid format for parameter {name}: "
-        f'error binding string parameter: strconv.ParseInt: parsing "{value}": invalid syntax'
+        f'error binding string parameter: strconv.ParseInt: parsing "{value}": {cause}'
     )
     return KalshiError(400, {"msg": msg}, diagnosis)
 

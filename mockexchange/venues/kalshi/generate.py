@@ -42,6 +42,7 @@ from functools import cache
 from typing import Any
 
 from mockexchange.core.money import ONE, fixed, to_cents
+from mockexchange.core.numbers import IntegerError, parse_int
 from mockexchange.schema.refs import operations_by_id, resolve
 from mockexchange.schema.specs import SpecError, kalshi_slice_path, load_spec
 from mockexchange.venues.kalshi import render
@@ -169,8 +170,8 @@ def decode_cursor(cursor: str, operation_id: str) -> tuple[int, int, int]:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, seed, operation, origin, page = text.split(":")
-        numbers = int(seed), int(origin), int(page)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        numbers = parse_int(seed, signs="+-"), parse_int(origin), parse_int(page)
+    except (binascii.Error, UnicodeDecodeError, ValueError):  # IntegerError is a ValueError
         raise CursorError("cursor is not one the generated-responses mode issued") from None
     if prefix != _CURSOR_PREFIX:
         raise CursorError("cursor is not one the generated-responses mode issued")
@@ -325,8 +326,8 @@ class _Filters:
 
 def _int(text: str | None) -> int | None:
     try:
-        return int(text) if text else None
-    except ValueError:
+        return parse_int(text, signs="+-") if text else None
+    except IntegerError:
         return None
 
 

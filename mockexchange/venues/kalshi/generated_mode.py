@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from starlette.responses import Response
 
+from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.venues.kalshi.errors import KalshiError, param_error
 from mockexchange.venues.kalshi.generate import CursorError, generate, kalshi_document
 from mockexchange.web import json_response
@@ -98,12 +99,12 @@ class GeneratedResponses:
         if text.lower() in OFF:
             return None
         try:
-            return int(text)
-        except ValueError:
+            return parse_int(text, signs="+-")
+        except IntegerError:
             raise KalshiError(
                 400,
                 {"error": {"code": "bad_request", "message": "bad request"}},
-                f"{GENERATE_HEADER} takes an integer seed or 'off', not {text!r}",
+                f"{GENERATE_HEADER} takes an integer seed or 'off', not {excerpt(text)}",
             ) from None
 
     def respond(self, operation_id: str, seed: int, query: Mapping[str, str]) -> Response:

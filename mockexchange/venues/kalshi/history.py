@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.numbers import IntegerError, parse_int
 from mockexchange.core.store import TimeIndex
 from mockexchange.venues.kalshi import cursors, render
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
@@ -70,9 +71,10 @@ def _page(
     after = cursors.decode_param(operation, values["cursor"], filters, key_length=2)
     before = None
     if after is not None:
-        if not all(part.isdigit() for part in after):
-            raise param_error(operation, "Cursor", "cursor", "cursor is not one this server issued (bad key)")
-        before = (int(after[0]), int(after[1]))
+        try:
+            before = (parse_int(after[0]), parse_int(after[1]))  # (time in us, sequence), as the mock issued them
+        except IntegerError:
+            raise param_error(operation, "Cursor", "cursor", "cursor is not one this server issued (bad key)") from None
     with ctx.ledger.reading():
         found, more = index.page(
             user_id, values["limit"], before=before, min_ts=values.get("min_ts"), max_ts=values.get("max_ts"), keep=keep

@@ -10,11 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from mockexchange.core.numbers import INT64_MAX, INT64_MIN, NotAnInteger, OutOfRange, parse_int
 from mockexchange.schema.refinements import GO_SPACE
 from mockexchange.venues.kalshi.errors import KalshiError, param_error, param_format_error
 
 Kind = Literal["int", "str", "enum", "csv"]
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +51,14 @@ class Param:
         return raw
 
     def _int(self, operation: str, raw: str) -> int:
-        text = raw[1:] if raw[:1] in "+-" else raw
-        if not text.isascii() or not text.isdigit():
-            raise param_format_error(operation, self.name, raw, f"{self.name} must be an integer")
-        value = int(raw)
-        if not _INT64_MIN <= value <= _INT64_MAX:
-            raise param_format_error(operation, self.name, raw, f"{self.name} is out of the int64 range")
+        # Go's strconv.ParseInt(raw, 10, 64): a sign, ASCII digits, int64; its two errors are the binder's 400s.
+        try:
+            value = parse_int(raw, INT64_MIN, INT64_MAX, signs="+-")
+        except NotAnInteger:
+            raise param_format_error(operation, self.name, raw, f"{self.name} must be an integer") from None
+        except OutOfRange:
+            diagnosis = f"{self.name} is out of the int64 range"
+            raise param_format_error(operation, self.name, raw, diagnosis, "value out of range") from None
         if self.minimum is not None and value < self.minimum:
             raise param_error(operation, self.field, self.range_tags[0], f"{self.name} must be >= {self.minimum}")
         if self.maximum is not None and value > self.maximum:

@@ -2,7 +2,9 @@
 
 No I/O here: `Subscriptions.handle` takes one client message and returns the replies (`subscribed`, `unsubscribed`,
 `ok`, `error`). Only the private channels `market_positions` and `fill` are served; what the mock chose where Kalshi's
-behaviour is not documented is listed in docs/known-differences.md.
+behaviour is not documented is listed in docs/known-differences.md. A connection holds at most `max_subscriptions`
+subscriptions (error 27 beyond) and `max_markets` market tickers over all of them (error 26 beyond), so a fill's
+fan-out and the memory a connection holds stay bounded.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
+from mockexchange.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
 
 Envelope = dict[str, Any]
 
@@ -48,6 +52,8 @@ UNSUPPORTED_ACTION = 13
 MARKET_TICKER_REQUIRED = 14
 ACTION_REQUIRED = 15
 BUFFER_OVERFLOW = 25
+MARKET_LIMIT = 26  # Kalshi: "Adding markets would exceed the per-subscription market limit"
+TOO_MANY_REQUESTS = 27  # Kalshi: a command rate limit; the mock's answer to too many subscriptions on a connection
 ERROR_TEXTS = {
     UNABLE_TO_PROCESS: "Unable to process message",
     PARAMS_REQUIRED: "Params required",
@@ -62,7 +68,13 @@ ERROR_TEXTS = {
     MARKET_TICKER_REQUIRED: "Market Ticker required",
     ACTION_REQUIRED: "Action required",
     BUFFER_OVERFLOW: "Subscription buffer overflow",
+    MARKET_LIMIT: "Subscription market limit exceeded",
+    TOO_MANY_REQUESTS: "Too many requests",
 }
+# Generous: far beyond what a client of these two channels needs, small enough that one fill's fan-out to a single
+# connection stays a fraction of a second (Settings.ws_max_subscriptions, ws_max_markets).
+DEFAULT_MAX_SUBSCRIPTIONS = 1_000
+DEFAULT_MAX_MARKETS = 10_000
 # The mock's explanation beside Kalshi's error, in a field real clients ignore.
 DIAGNOSIS_FIELD = "mockexchange_diagnosis"
 
@@ -116,9 +128,14 @@ def _reply(kind: str, command_id: int | None, **fields: Any) -> Envelope:
 
 
 class Subscriptions:
-    def __init__(self) -> None:
+    def __init__(
+        self, max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS, max_markets: int = DEFAULT_MAX_MARKETS
+    ) -> None:
         self._by_sid: dict[int, Subscription] = {}
         self._next_sid = 1
+        self.max_subscriptions = max_subscriptions
+        self.max_markets = max_markets
+        self._markets = 0  # market tickers held by all the subscriptions (a ticker in two counts twice)
         self._commands: dict[str, Callable[[int | None, dict[str, Any]], list[Envelope]]] = {
             "subscribe": self._subscribe,
             "unsubscribe": self._unsubscribe,
@@ -137,7 +154,9 @@ class Subscriptions:
     def handle(self, raw: str | bytes) -> list[Envelope]:
         """The replies to one client message."""
         try:
-            command = orjson.loads(raw)
+            command = parse_json(raw)
+        except JsonTooDeep:
+            return [error(UNABLE_TO_PROCESS, diagnosis=f"nested deeper than {MAX_JSON_DEPTH} levels: not read")]
         except orjson.JSONDecodeError as exc:
             return [error(UNABLE_TO_PROCESS, diagnosis=f"not JSON: {exc}")]
         if not isinstance(command, dict):
@@ -170,9 +189,18 @@ class Subscriptions:
                 why = "the mock does not serve it" if channel in KALSHI_CHANNELS else "Kalshi has no such channel"
                 raise CommandError(UNKNOWN_CHANNEL, f"channel {channel!r}: {why}; served: {', '.join(SERVED_CHANNELS)}")
         tickers = _market_filter(params)
+        unique = None if tickers is None else dict.fromkeys(tickers)
+        new = list(dict.fromkeys(channels))
+        if len(self._by_sid) + len(new) > self.max_subscriptions:
+            raise CommandError(
+                TOO_MANY_REQUESTS,
+                f"this connection holds {len(self._by_sid)} subscriptions; {len(new)} more would pass the mock's "
+                f"limit of {self.max_subscriptions} per connection (Settings.ws_max_subscriptions)",
+            )
+        self._add_markets(len(new) * len(unique or ()))
         replies = []
-        for channel in dict.fromkeys(channels):
-            sub = Subscription(self._next_sid, channel, None if tickers is None else dict.fromkeys(tickers))
+        for channel in new:
+            sub = Subscription(self._next_sid, channel, None if unique is None else dict(unique))
             self._next_sid += 1
             self._by_sid[sub.sid] = sub
             replies.append(_reply("subscribed", command_id, msg={"channel": channel, "sid": sub.sid}))
@@ -191,6 +219,7 @@ class Subscriptions:
             if sub is None:
                 replies.append(error(UNKNOWN_SID, command_id, f"no subscription {sid} on this connection"))
             else:
+                self._markets -= len(sub.tickers or ())
                 replies.append(_reply("unsubscribed", command_id, sid=sid, seq=sub.next_seq()))
         return replies
 
@@ -220,11 +249,24 @@ class Subscriptions:
                 INVALID_PARAMETER, f"subscription {sub.sid} has no market filter (it gets every market); resubscribe"
             )
         if action == "add_markets":
-            sub.tickers.update(dict.fromkeys(tickers))
+            added = dict.fromkeys(t for t in tickers if t not in sub.tickers)
+            self._add_markets(len(added))
+            sub.tickers.update(added)
         else:
+            held = len(sub.tickers)
             for ticker in tickers:
                 sub.tickers.pop(ticker, None)
+            self._markets -= held - len(sub.tickers)
         return [_reply("ok", command_id, sid=sub.sid, seq=sub.next_seq(), msg={"market_tickers": list(sub.tickers)})]
+
+    def _add_markets(self, count: int) -> None:
+        if self._markets + count > self.max_markets:
+            raise CommandError(
+                MARKET_LIMIT,
+                f"this connection's subscriptions hold {self._markets} market tickers; {count} more would pass the "
+                f"mock's limit of {self.max_markets} per connection (Settings.ws_max_markets)",
+            )
+        self._markets += count
 
     def _one_subscription(self, params: dict[str, Any]) -> Subscription:
         sid, sids = params.get("sid"), params.get("sids")

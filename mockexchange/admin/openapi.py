@@ -1,0 +1,217 @@
+"""The admin API as an OpenAPI 3.1 document, generated from the operations the routes serve.
+
+Each `POST /_admin/<name>` takes the JSON object whose fields are its `Control` method's parameters (keyword-only
+ones are Python-only), typed from the method's annotations; a read is a `GET` without parameters; the journal's
+filters are query parameters. So the document cannot drift from the routes: it is built from the same table
+(admin/routes.py). Served at `GET /_admin/openapi.json`.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from mockexchange.version import __version__
+
+# What every guarded call may answer besides its own (admin/guard.py): the Host or Origin refused, no or a wrong
+# token, a body that is not JSON.
+_GUARD_STATUSES = {"401": "no or a wrong admin token", "403": "refused: client address, Host, Origin or a path"}
+_OPERATION_STATUSES = {
+    "400": "bad input: the fields named, with the accepted ones",
+    "404": "unknown user, market, instrument or scenario file",
+    "409": "a conflict: already exists, already settled, no scenario loaded, the system clock",
+    "413": "body over 1 MiB",
+    "415": "a body that is not application/json",
+}
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def parameters(method: Callable[..., Any]) -> dict[str, inspect.Parameter]:
+    """The body fields of an operation: its method's parameters but the keyword-only ones."""
+    return {
+        name: p
+        for name, p in inspect.signature(method).parameters.items()
+        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.POSITIONAL_ONLY)
+    }
+
+
+def _function(method: Callable[..., Any]) -> Callable[..., Any]:
+    """The plain function behind a bound method, a `functools.partial` (deposit, withdrawal) or a wrapper."""
+    while True:
+        if isinstance(method, functools.partial):
+            method = method.func
+        elif hasattr(method, "__wrapped__"):
+            method = method.__wrapped__
+        else:
+            return getattr(method, "__func__", method)
+
+
+def _annotation(method: Callable[..., Any], annotation: Any) -> Any:
+    """An annotation as a type; a string one (postponed evaluation) is evaluated as typing would, else Any."""
+    if not isinstance(annotation, str):
+        return annotation
+    namespace = getattr(_function(method), "__globals__", {})
+    try:
+        return eval(annotation, namespace)  # the module's own annotation text, as typing.get_type_hints does
+    except Exception:
+        return Any
+
+
+def json_schema(hint: Any) -> dict[str, Any]:
+    """The JSON Schema of a Python type hint (str, int, bool, float, None, unions, mappings, sequences; else any)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        parts = [json_schema(arg) for arg in typing.get_args(hint)]
+        if all(set(part) == {"type"} for part in parts):
+            kinds = list(dict.fromkeys(part["type"] for part in parts))
+            return {"type": kinds if len(kinds) > 1 else kinds[0]}
+        return {"anyOf": parts}
+    simple = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null"}
+    if hint in simple:
+        return {"type": simple[hint]}
+    if hint in (dict, Mapping) or origin in (dict, Mapping):
+        args = typing.get_args(hint)
+        return {"type": "object", **({"additionalProperties": json_schema(args[1])} if len(args) == 2 else {})}
+    if origin in (list, tuple, Sequence):
+        args = typing.get_args(hint)
+        return {"type": "array", **({"items": json_schema(args[0])} if args else {})}
+    return {}
+
+
+def body_schema(method: Callable[..., Any]) -> dict[str, Any]:
+    fields = parameters(method)
+    properties: dict[str, Any] = {}
+    for name, p in fields.items():
+        schema = json_schema(_annotation(method, p.annotation))
+        if p.default is not inspect.Parameter.empty and isinstance(p.default, str | int | float | bool | None):
+            schema["default"] = p.default
+        properties[name] = schema
+    required = [n for n, p in fields.items() if p.default is inspect.Parameter.empty]
+    return {"type": "object", "properties": properties, "additionalProperties": False} | (
+        {"required": required} if required else {}
+    )
+
+
+def _summary(method: Callable[..., Any]) -> dict[str, str]:
+    doc = inspect.getdoc(_function(method)) or ""
+    first = " ".join(doc.split("\n\n", 1)[0].split())
+    return {"summary": first.split(". ", 1)[0].rstrip(".")[:120], "description": first} if first else {}
+
+
+def _responses(statuses: Mapping[str, str]) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "200": {"description": "done", "content": {"application/json": {"schema": {"type": "object"}}}}
+    }
+    errors = {
+        s: {"description": why, "content": {"application/json": {"schema": _ERROR}}} for s, why in statuses.items()
+    }
+    return answer | errors
+
+
+def _operation_id(method: str, path: str) -> str:
+    """`post_deribit_accounts` for POST /_admin/deribit/accounts: unique, and stable while the route is."""
+    return f"{method}_{path.split('/', 2)[-1].replace('/', '_').replace('.', '_')}"
+
+
+def _post(path: str, method: Callable[..., Any]) -> dict[str, Any]:
+    body = body_schema(method)
+    return {
+        "operationId": _operation_id("post", path),
+        **_summary(method),
+        "requestBody": {
+            # A body-less POST acts with no arguments (admin/guard.py), so only a method with required fields needs one.
+            "required": "required" in body,
+            "content": {"application/json": {"schema": body}},
+        },
+        "responses": _responses(_GUARD_STATUSES | _OPERATION_STATUSES),
+    }
+
+
+def _get(path: str, method: Callable[..., Any], query: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "operationId": _operation_id("get", path),
+        **_summary(method),
+        **({"parameters": [_query(name, hint) for name, hint in query.items()]} if query else {}),
+        "responses": _responses(_GUARD_STATUSES | {"400": "an unknown or malformed query parameter"}),
+    }
+
+
+def _query(name: str, hint: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": json_schema(hint)}
+
+
+def _open(operation_id: str, summary: str, schema: dict[str, Any]) -> dict[str, Any]:
+    # Not guarded: no token, any client (admin/routes.py).
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "security": [],
+        "responses": {"200": {"description": summary, "content": {"application/json": {"schema": schema}}}},
+    }
+
+
+def document(
+    operations: Mapping[str, Callable[..., Any]],
+    reads: Mapping[str, Callable[..., Any]],
+    journal: tuple[Callable[..., Any], Callable[..., Any], Mapping[str, Any]],
+    prefix: str,
+) -> dict[str, Any]:
+    """The document of the routes: `operations` (POST {prefix}/name), `reads` (GET {prefix}/name), and the journal's
+    (read, clear, its filters' types)."""
+    paths: dict[str, dict[str, Any]] = {}
+    for name, method in operations.items():
+        path = f"{prefix}/{name}"
+        paths.setdefault(path, {})["post"] = _post(path, method)
+    for name, method in reads.items():
+        path = f"{prefix}/{name}"
+        paths.setdefault(path, {})["get"] = _get(path, method)
+    read, clear, filters = journal
+    requests, clear_path = f"{prefix}/requests", f"{prefix}/requests/clear"
+    # Clearing reads no body, so a body's content type is all it can be refused for besides the guard.
+    clearing = {**_summary(clear), "responses": _responses(_GUARD_STATUSES | {"415": _OPERATION_STATUSES["415"]})}
+    paths[requests] = {
+        "get": _get(requests, read, filters),
+        "delete": clearing | {"operationId": _operation_id("delete", requests)},
+    }
+    paths[clear_path] = {"post": clearing | {"operationId": _operation_id("post", clear_path)}}
+    health = {
+        "type": "object",
+        "required": ["status", "version"],
+        "properties": {"status": {"const": "ok"}, "version": {"type": "string"}},
+    }
+    for name, summary, schema in [
+        ("health", "the mock serves, and its version (any client)", health),
+        ("openapi.json", "this document (any client)", {"type": "object"}),
+    ]:
+        path = f"{prefix}/{name}"
+        paths[path] = {"get": _open(_operation_id("get", path), summary, schema)}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "mockexchange admin API",
+            "version": __version__,
+            "description": "The control plane of a mockexchange mock (docs/admin-api.md). Money is never a JSON "
+            "number: prices, counts and fees are decimal strings; balances are integer cents.",
+        },
+        "paths": paths,
+        "security": [{}, {"adminToken": []}],  # the token is required only when the mock was given one
+        "components": {
+            "securitySchemes": {
+                "adminToken": {"type": "http", "scheme": "bearer", "description": "serve --admin-token TOKEN"}
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "errors": {"type": "array", "items": {"type": "string"}},
+                    },
+                }
+            },
+        },
+    }

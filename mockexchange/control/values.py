@@ -1,0 +1,86 @@
+"""The checks of the plain JSON-like values every operation takes: strings, booleans, integers, choices and amounts.
+
+An operation's arguments come from a JSON body, a scenario file or a Python call, so any of them may be of any JSON
+type (a list as a user id, a number as a currency, a string as a flag). Each check answers the value in its Python type
+or refuses it with a `ControlError` (the admin API's 400) that names the field, what it accepts and what it got: never a
+`TypeError` deep in `core`, never a value `core` would store but a venue could not render.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from mockexchange.control.errors import ControlError
+from mockexchange.core.money import MoneyError, parse_decimal, shown
+
+MAX_TEXT = 256  # characters of an id, a ticker, a name, a scope
+MAX_PEM = 16_384  # characters of a PEM public key (an RSA-16384 one is about 3,000)
+_CODE = re.compile(r"[A-Za-z0-9]{1,16}")  # a currency code: BTC, USDC
+_INDEX_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")  # a price index: btc_usd, eth_usdc
+
+T = TypeVar("T")
+
+
+def text(value: Any, name: str, *, most: int = MAX_TEXT) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > most:
+        raise ControlError(f"{name} must be a non-empty string of at most {most} characters, not {shown(value)}")
+    return value
+
+
+def optional_text(value: Any, name: str, *, most: int = MAX_TEXT) -> str | None:
+    return None if value is None else text(value, name, most=most)
+
+
+def boolean(value: Any, name: str) -> bool:
+    # A number is never a flag: 1 and 0 are refused as "true" and "false" would be as numbers.
+    if not isinstance(value, bool):
+        raise ControlError(f"{name} must be true or false, not {shown(value)}")
+    return value
+
+
+def integer(value: Any, name: str, least: int, most: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        raise ControlError(f"{name} must be an integer from {least} to {most}, not {shown(value)}")
+    return value
+
+
+def optional_integer(value: Any, name: str, least: int, most: int) -> int | None:
+    return None if value is None else integer(value, name, least, most)
+
+
+def choice(value: Any, name: str, choices: Iterable[str]) -> str:
+    allowed = tuple(choices)
+    if not isinstance(value, str) or value not in allowed:
+        raise ControlError(f"{name} must be one of {', '.join(map(repr, allowed))}, not {shown(value)}")
+    return value
+
+
+def currency(value: Any, name: str = "currency") -> str:
+    """A currency code (`BTC`, `usdc`), upper-cased."""
+    if not isinstance(value, str) or not _CODE.fullmatch(value):
+        raise ControlError(f"{name} must be a currency code of 1 to 16 letters or digits (BTC), not {shown(value)}")
+    return value.upper()
+
+
+def index_name(value: Any, name: str = "index_name") -> str:
+    """A price index's name (`btc_usd`), lower-cased as Deribit writes it."""
+    if not isinstance(value, str) or not _INDEX_NAME.fullmatch(value):
+        raise ControlError(f"{name} must be 1 to 64 letters, digits or '_' such as 'btc_usd', not {shown(value)}")
+    return value.lower()
+
+
+def amount(parse: Callable[..., T], value: Any, *args: Any) -> T:
+    """`parse(value, *args)` from `core.money`, its refusal a `ControlError`."""
+    try:
+        return parse(value, *args)
+    except MoneyError as exc:
+        raise ControlError(str(exc)) from None
+
+
+def decimal(value: Any, name: str, places: int, accepted: str = "") -> Decimal:
+    """A decimal string (or an integer) of at most `places` places; its range (`accepted`, in words, for the message)
+    is the caller's to check."""
+    return amount(parse_decimal, value, name, places, accepted)

@@ -1,0 +1,280 @@
+"""What the hostile-input tests share: a driver of one mock's admin API over real HTTP that remembers what the mock
+accepted, and the reads that must then answer 200 for every account created, with sane numbers and reconciled cash.
+
+The driver's own model of the cash is independent of the ledger's arithmetic: Kalshi's from each fill's answer (the
+part that closes the held side is sold at the held side's price, the rest bought at the new side's, as
+tests/test_cash_reconciliation.py splits it), each transfer's amount and fee and each settlement's payout; Deribit's
+from each trade's realized P&L (futures) or premium (options), its fee and each deposit.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+import httpx
+
+from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiSigner
+
+START = datetime(2026, 1, 2, 12, tzinfo=UTC)  # a Friday; BTC-26JUN26 and its options are live
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
+# Kalshi's integer fields the legacy profile types int32; every other integer must fit int64.
+KALSHI_INT32_FIELDS = frozenset({"position", "count", "resting_orders_count", "volume", "post_position"})
+MAX_NUMBER_CHARS = 80  # of any number a read writes (Deribit's greeks near expiry are the longest)
+DERIBIT_CURRENCIES = ("BTC", "ETH", "USDC")
+FIXED_POINT = re.compile(r"-?[0-9]{1,20}\.[0-9]{1,6}")  # Kalshi's dollars and counts: 2, 4 or 6 places
+
+
+@dataclass
+class KalshiUser:
+    user_id: str
+    signer: KalshiSigner
+    fcm_member: bool
+    subtraders: list[str] = field(default_factory=list)
+    cash: dict[int, Decimal] = field(default_factory=lambda: {0: Decimal(0)})  # expected, per subaccount
+
+
+@dataclass
+class DeribitUser:
+    user_id: str
+    basic: str  # the Authorization header of its main key
+    main_id: int
+    # Expected balances per wallet id and currency.
+    balances: dict[int, dict[str, Decimal]] = field(default_factory=dict)
+
+
+@dataclass
+class Transfer:
+    user_id: str
+    kind: str
+    status: str
+    effect: Decimal  # cash moved while applied
+
+
+class Probe:
+    def __init__(self, mock: MockServer) -> None:
+        self.mock = mock
+        self.http = httpx.Client(timeout=30)
+        self.kalshi: dict[str, KalshiUser] = {}
+        self.deribit: dict[str, DeribitUser] = {}
+        self.transfers: dict[str, Transfer] = {}
+        self.positions: dict[tuple[str, int, str], Decimal] = {}  # Kalshi (user, subaccount, ticker) -> contracts
+
+    def close(self) -> None:
+        self.http.close()
+
+    def reset(self) -> None:
+        self.mock.ledger.clock.set(START)  # type: ignore[attr-defined]
+        assert self.post("reset", {}).status_code == 200
+        self.kalshi.clear()
+        self.deribit.clear()
+        self.transfers.clear()
+        self.positions.clear()
+
+    # -- the admin API ----------------------------------------------------------------------------------------------
+
+    def post(self, op: str, body: Any) -> httpx.Response:
+        """One admin call (JSON written by the standard library, which writes integers of any size), which must answer
+        200 or a 4xx JSON `{"error": "..."}`; what it accepted is remembered."""
+        response = self.http.post(
+            f"{self.mock.base_url}/_admin/{op}",
+            content=json.dumps(body),
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 200 or 400 <= response.status_code < 500, (op, body, response.text[:500])
+        answer = response.json()
+        if response.status_code != 200:
+            assert isinstance(answer.get("error"), str) and answer["error"], (op, body, answer)
+            return response
+        learn = getattr(self, "_learn_" + op.replace("/", "_"), None)
+        if learn is not None:
+            learn(body, answer)
+        return response
+
+    def refused(self, op: str, body: Any, *names: str) -> str:
+        """The call is refused with a 400 whose error names every one of `names`; answers the error."""
+        response = self.post(op, body)
+        assert response.status_code == 400, (op, body, response.text[:500])
+        error = response.json()["error"]
+        for name in names:
+            assert name in error, (name, error)
+        return error
+
+    def _learn_accounts(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        user_id = answer["user_id"]
+        key = self.post("keys", {"user_id": user_id, "key_type": "ed25519"}).json()
+        user = KalshiUser(user_id, KalshiSigner.from_pem(key["key_id"], key["private_key_pem"]), answer["fcm_member"])
+        user.cash[0] = Decimal(answer["balance_cents"]) / 100
+        self.kalshi[user_id] = user
+        if answer["subtrader_of"] is not None:
+            self.kalshi[answer["subtrader_of"]].subtraders.append(user_id)
+
+    def _learn_fills(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        user, sub, ticker = answer["user_id"], answer["subaccount"], answer["ticker"]
+        count, price, fee = Decimal(answer["count"]), Decimal(answer["price"]), Decimal(answer["fee"])
+        buys_yes = (answer["side"] == "yes") == (answer["action"] == "buy")
+        yes_price = price if answer["side"] == "yes" else 1 - price
+        held = self.positions.get((user, sub, ticker), Decimal(0))
+        closing = min(abs(held), count) if held and (held > 0) != buys_yes else Decimal(0)
+        held_price = yes_price if held > 0 else 1 - yes_price
+        new_side_price = yes_price if buys_yes else 1 - yes_price
+        cash = closing * held_price - (count - closing) * new_side_price - fee
+        self.kalshi[user].cash[sub] = self.kalshi[user].cash.get(sub, Decimal(0)) + cash
+        self.positions[(user, sub, ticker)] = Decimal(answer["post_position"])
+        assert Decimal(answer["post_position"]) == held + (count if buys_yes else -count)
+
+    def _learn_settlements(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        for (user, sub, ticker), held in self.positions.items():
+            if ticker == answer["ticker"] and (held > 0) == (answer["result"] == "yes") and held:
+                self.kalshi[user].cash[sub] += abs(held)
+
+    def _learn_transfer(self, answer: dict[str, Any]) -> None:
+        amount, fee = Decimal(answer["amount_cents"]), Decimal(answer["fee_cents"])
+        effect = (amount - fee) / 100 if answer["kind"] == "deposit" else -(amount + fee) / 100
+        before = self.transfers.get(answer["id"])
+        was_applied = before is not None and before.status == "applied"
+        now_applied = answer["status"] == "applied"
+        if was_applied != now_applied:
+            self.kalshi[answer["user_id"]].cash[0] += effect if now_applied else -effect
+        self.transfers[answer["id"]] = Transfer(answer["user_id"], answer["kind"], answer["status"], effect)
+
+    def _learn_deposits(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        self._learn_transfer(answer)
+
+    def _learn_withdrawals(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        self._learn_transfer(answer)
+
+    def _learn_deribit_accounts(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        user_id = answer["user_id"]
+        key = self.post("deribit/keys", {"user_id": user_id}).json()
+        basic = base64.b64encode(f"{key['client_id']}:{key['client_secret']}".encode()).decode()
+        user = DeribitUser(user_id, f"Basic {basic}", answer["id"])
+        user.balances[answer["id"]] = {c: Decimal(v) for c, v in answer["balances"].items()}
+        self.deribit[user_id] = user
+
+    def _learn_deribit_subaccounts(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        balances = {c: Decimal(v) for c, v in answer["balances"].items()}
+        self.deribit[answer["user_id"]].balances[answer["id"]] = balances
+
+    def _wallet(self, user_id: str, subaccount_id: Any) -> dict[str, Decimal]:
+        user = self.deribit[user_id]
+        return user.balances[user.main_id if subaccount_id is None else subaccount_id]
+
+    def _learn_deribit_fills(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        wallet = self.deribit[answer["user_id"]].balances[answer["account_id"]]
+        amount, price, fee = Decimal(answer["amount"]), Decimal(answer["price"]), Decimal(answer["fee"])
+        is_option = answer["instrument_name"].endswith(("-C", "-P"))
+        signed = amount if answer["direction"] == "buy" else -amount
+        cash = -signed * price if is_option else Decimal(answer["profit_loss"])
+        currency = answer["fee_currency"]
+        wallet[currency] = wallet.get(currency, Decimal(0)) + cash - fee  # the book's order of operations
+
+    def _learn_deribit_deposits(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        wallet = self._wallet(answer["user_id"], body.get("subaccount_id"))
+        currency = answer["currency"]
+        wallet[currency] = wallet.get(currency, Decimal(0)) + Decimal(body["amount"])
+        assert wallet[currency] == Decimal(answer["balance"]), (wallet, answer)
+
+    # -- the reads --------------------------------------------------------------------------------------------------
+
+    def check_reads(self) -> None:
+        """Every read of every account created so far answers 200 with sane numbers, and its cash reconciles."""
+        for user in self.kalshi.values():
+            self._kalshi_reads(user)
+        for deribit_user in self.deribit.values():
+            self._deribit_reads(deribit_user)
+
+    def kalshi_get(self, user: KalshiUser, path: str, query: dict[str, Any] | None = None) -> Any:
+        full = "/trade-api/v2" + path
+        response = self.http.get(self.mock.base_url + full, params=query, headers=user.signer.headers("GET", full))
+        assert response.status_code == 200, (user.user_id, path, query, response.text[:500])
+        body = parse(response.text, _kalshi_number)
+        kalshi_fields_fit(body)
+        return body
+
+    def _kalshi_reads(self, user: KalshiUser) -> None:
+        for sub in sorted(user.cash):
+            self.kalshi_get(user, "/portfolio/positions", {"limit": 1000, "subaccount": sub})
+            balance = self.kalshi_get(user, "/portfolio/balance", {"subaccount": sub})
+            expected = user.cash[sub]
+            assert Decimal(balance["balance_dollars"]) == expected.quantize(Decimal("0.0001"), ROUND_DOWN), (
+                user.user_id, sub, balance, expected,
+            )  # fmt: skip
+            assert balance["balance"] == int((expected * 100).to_integral_value(ROUND_DOWN))
+        for path in ("/portfolio/fills", "/portfolio/settlements"):
+            self.kalshi_get(user, path, {"limit": 1000})
+        for path in ("/portfolio/deposits", "/portfolio/withdrawals"):
+            self.kalshi_get(user, path, {"limit": 500})
+        if user.fcm_member:
+            self.kalshi_get(user, "/portfolio/summary/total_resting_order_value")
+            for subtrader in user.subtraders:
+                self.kalshi_get(user, "/fcm/positions", {"subtrader_id": subtrader, "limit": 1000})
+
+    def deribit_get(self, user: DeribitUser, method: str, query: dict[str, Any]) -> Any:
+        response = self.http.get(
+            f"{self.mock.deribit_url}/api/v2/{method}", params=query, headers={"Authorization": user.basic}
+        )
+        assert response.status_code == 200, (user.user_id, method, query, response.text[:500])
+        return parse(response.text, _deribit_number)["result"]
+
+    def _deribit_reads(self, user: DeribitUser) -> None:
+        for wallet_id, expected in user.balances.items():
+            wallet = {} if wallet_id == user.main_id else {"subaccount_id": wallet_id}
+            self.deribit_get(user, "private/get_positions", {"currency": "any", **wallet})
+            self.deribit_get(user, "private/get_account_summaries", wallet)
+            for currency in DERIBIT_CURRENCIES:
+                summary = self.deribit_get(user, "private/get_account_summary", {"currency": currency, **wallet})
+                assert summary["balance"] == expected.get(currency, Decimal(0)), (user.user_id, wallet_id, summary)
+
+
+# -- numbers as a read writes them ------------------------------------------------------------------------------------
+
+
+def parse(text: str, check: Callable[[str], Any]) -> Any:
+    """The body with every number literal checked by `check` (which answers its value), strings as they are."""
+    return json.loads(text, parse_float=check, parse_int=check, parse_constant=_no_constant)
+
+
+def _no_constant(literal: str) -> Any:
+    raise AssertionError(f"{literal} is not JSON a client can read")
+
+
+def _plain(literal: str) -> Decimal:
+    assert "e" not in literal.lower(), f"a number in exponent form: {literal}"
+    assert len(literal) <= MAX_NUMBER_CHARS, f"a number of {len(literal)} characters: {literal[:100]}..."
+    return Decimal(literal)
+
+
+def _kalshi_number(literal: str) -> Decimal | int:
+    value = _plain(literal)
+    if "." in literal:
+        return value
+    assert INT64[0] <= value <= INT64[1], f"{literal} is beyond int64"
+    return int(value)
+
+
+def _deribit_number(literal: str) -> Decimal:
+    return _plain(literal)
+
+
+def kalshi_fields_fit(body: Any, name: str = "") -> None:
+    """Kalshi's legacy int32 fields hold int32 values, and its fixed-point strings are plain and short (the JSON walk
+    after `parse`)."""
+    if isinstance(body, dict):
+        for key, value in body.items():
+            kalshi_fields_fit(value, key)
+    elif isinstance(body, list):
+        for item in body:
+            kalshi_fields_fit(item, name)
+    elif isinstance(body, int) and not isinstance(body, bool) and name in KALSHI_INT32_FIELDS:
+        assert INT32[0] <= body <= INT32[1], f"{name}={body} is beyond int32"
+    elif isinstance(body, str) and (name.endswith(("_dollars", "_fp", "_fixed")) or name in ("fee_cost", "balance")):
+        assert FIXED_POINT.fullmatch(body), f"{name}={body[:100]!r} is no short fixed-point string"

@@ -1,0 +1,197 @@
+"""Random sequences of admin calls, valid and hostile, over real HTTP against one mock (legacy profile: the integer
+twins are where an unbounded sum would break the wire): after every call, the call answered 200 or a 4xx JSON with
+`error` (never a 5xx), every read of every account created so far answers 200 with plain, bounded numbers, and the
+cash of every Kalshi subaccount and Deribit wallet reconciles with what the mock accepted (`hostile_probe.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hostile_probe import START, Probe
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockexchange.core.clock import ManualClock
+from mockexchange.server import MockServer
+
+# Values no field takes: wrong JSON types, numbers past every bound, exponent forms, non-ASCII digits, empty strings.
+HOSTILE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**64), max_value=2**64),
+    st.sampled_from([2**63 - 1, 2**64 - 1, -(2**63), 10**30, 0, -1]),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([
+        "", " ", "1e30", "1E3", "1e999999", "1e-999999", "-1", "0", "１２", "²", "٣", "NaN", "Infinity", "-0",
+        "9223372036854775807", "18446744073709551615", "0.000000001", "1_000", "0x10", "+5", ".5", "5.", "1" * 70,
+        "x" * 300, "0." + "0" * 60 + "1", "\u00a01", "BTC", "yes", "true",
+    ]),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)  # fmt: skip
+
+KALSHI_USERS = ["k1", "k2", "sub"]
+TICKERS = ["EV-A", "EV-B", "FX-C"]
+COUNTS = st.one_of(
+    st.sampled_from(["1", "10", "0.01", "2.5", "1000000000", "999999999.99"]), st.integers(1, 10_000).map(str)
+)
+PRICES = st.sampled_from(["0.01", "0.5", "0.56", "0.9999", "0.0001"])
+CENTS = st.sampled_from([1, 100, 10_000, 10**14])
+DERIBIT_USERS = ["d1", "d2"]
+INSTRUMENTS = [
+    "BTC-PERPETUAL", "ETH-PERPETUAL", "BTC_USDC-PERPETUAL", "BTC-26JUN26", "BTC-26JUN26-60000-C",
+    "BTC-26JUN26-60000-P", "BTC_USDC-26JUN26-60000-C", "BTC-26JUN26-10000000-P", "BTC-26JUN26-0d00000001-C",
+    "XRP_USDC-PERPETUAL", "BTC-27DEC24",
+]  # fmt: skip
+DERIBIT_AMOUNTS = st.sampled_from(["10", "100", "1000000000", "0.1", "1", "0.01"])
+DERIBIT_PRICES = st.sampled_from(["60000", "0.05", "0.00000001", "10000000", "3000", "1", "0.5"])
+DERIBIT_CASH = st.sampled_from(["0", "10", "1000000000000", "0.00000001"])
+SUBACCOUNT_IDS = st.sampled_from([None, 1001, 1002, 1003, 1004])
+# (instrument, amount, price) that trade, the extremes of the bounds among them.
+DERIBIT_TRADES = st.sampled_from([
+    ("BTC-PERPETUAL", "10", "60000"), ("BTC-PERPETUAL", "1000000000", "0.00000001"),
+    ("BTC-PERPETUAL", "1000000000", "10000000"), ("ETH-PERPETUAL", "1", "3000"), ("BTC-26JUN26", "100", "61000"),
+    ("BTC-26JUN26-60000-C", "0.1", "0.05"), ("BTC-26JUN26-60000-P", "1000000000", "10000000"),
+    ("BTC_USDC-PERPETUAL", "0.001", "60000"), ("BTC_USDC-PERPETUAL", "1000000000", "10000000"),
+    ("BTC_USDC-26JUN26-60000-C", "0.01", "2500"), ("BTC-26JUN26-10000000-P", "1", "1"),
+    ("BTC-26JUN26-0d00000001-C", "0.1", "0.00000001"),
+])  # fmt: skip
+
+
+def _kalshi_account(user: str) -> dict[str, Any]:
+    return {"user_id": user, "fcm_member": user == "k1", **({"subtrader_of": "k1"} if user == "sub" else {})}
+
+
+def _trade(d: dict[str, Any]) -> dict[str, Any]:
+    return {"user_id": d["user"], "ticker": d["ticker"], "side": d["side"], "action": d["action"],
+            "count": d["count"], "price": d["price"], "subaccount": d["subaccount"]}  # fmt: skip
+
+
+TRADE = st.fixed_dictionaries({
+    "user": st.sampled_from(KALSHI_USERS), "ticker": st.sampled_from(TICKERS), "side": st.sampled_from(["yes", "no"]),
+    "action": st.sampled_from(["buy", "sell"]), "count": COUNTS, "price": PRICES,
+    "subaccount": st.sampled_from([0, 1, 63]),
+})  # fmt: skip
+
+# Each admin operation with bodies it takes (mostly), before any is made hostile.
+VALID: dict[str, st.SearchStrategy[dict[str, Any]]] = {
+    "accounts": st.builds(
+        lambda user, cents: {**_kalshi_account(user), "balance_cents": cents},
+        st.sampled_from(KALSHI_USERS), st.sampled_from([0, 100_000, 10**14]),
+    ),
+    "keys": st.builds(
+        lambda user, sub: {"user_id": user, "key_type": "ed25519", **({"subaccount": sub} if sub is not None else {})},
+        st.sampled_from(KALSHI_USERS), st.sampled_from([None, 0, 5, 63]),
+    ),
+    "markets": st.builds(
+        lambda ticker, index: {"ticker": ticker, "exchange_index": index},
+        st.sampled_from(TICKERS), st.sampled_from([0, 1, 2**31 - 1]),
+    ),
+    "fills": st.builds(
+        lambda trade, fee, taker: {**_trade(trade), "is_taker": taker, **({"fee": fee} if fee is not None else {})},
+        TRADE, st.sampled_from([None, None, None, "0", "0.01", "1", "1000000000"]), st.booleans(),
+    ),
+    "orders": st.builds(lambda trade, oid: {**_trade(trade), "order_id": oid}, TRADE, st.sampled_from(["o1", "o2"])),
+    "orders/cancel": st.builds(lambda oid: {"order_id": oid}, st.sampled_from(["o1", "o2"])),
+    "settlements": st.builds(
+        lambda ticker, result: {"ticker": ticker, "result": result},
+        st.sampled_from(TICKERS), st.sampled_from(["yes", "no"]),
+    ),
+    "deposits": st.builds(
+        lambda user, amount, fee, status, tid: {"user_id": user, "amount_cents": amount, "fee_cents": fee,
+                                                "status": status, "id": tid},
+        st.sampled_from(KALSHI_USERS), CENTS, st.sampled_from([0, 25, 10**14]),
+        st.sampled_from(["applied", "pending", "failed", "returned"]), st.sampled_from(["t1", "t2", "t3"]),
+    ),
+    "withdrawals": st.builds(
+        lambda user, amount, status, tid: {"user_id": user, "amount_cents": amount, "status": status, "id": tid},
+        st.sampled_from(KALSHI_USERS), CENTS, st.sampled_from(["applied", "pending", "returned"]),
+        st.sampled_from(["w1", "w2"]),
+    ),
+    "clock": st.one_of(
+        st.builds(lambda s: {"seconds": s}, st.sampled_from([0, 1, 3600, 86_400 * 200, 999_999_999])),
+        st.builds(lambda t: {"to": t}, st.sampled_from(["2026-06-26T08:00:00Z", "2030-01-01T00:00:00+00:00"])),
+    ),
+    "deribit/accounts": st.builds(
+        lambda user, balances: {"user_id": user, "balances": balances},
+        st.sampled_from(DERIBIT_USERS), st.dictionaries(st.sampled_from(["BTC", "ETH", "USDC"]), DERIBIT_CASH),
+    ),
+    "deribit/subaccounts": st.builds(
+        lambda user, balances: {"user_id": user, "balances": balances},
+        st.sampled_from(DERIBIT_USERS), st.dictionaries(st.sampled_from(["BTC", "usdc"]), DERIBIT_CASH, max_size=1),
+    ),
+    "deribit/keys": st.builds(
+        lambda user, sub, scope: {"user_id": user, "subaccount_id": sub, "scope": scope},
+        st.sampled_from(DERIBIT_USERS), SUBACCOUNT_IDS, st.sampled_from([None, "trade:read account:read"]),
+    ),
+    "deribit/fills": st.builds(
+        lambda user, trade, direction, fee, sub: {
+            "user_id": user, "instrument_name": trade[0], "direction": direction, "amount": trade[1],
+            "price": trade[2], "fee": fee, "subaccount_id": sub},
+        st.sampled_from(DERIBIT_USERS), st.one_of(DERIBIT_TRADES, st.tuples(st.sampled_from(INSTRUMENTS),
+                                                                            DERIBIT_AMOUNTS, DERIBIT_PRICES)),
+        st.sampled_from(["buy", "sell"]), st.sampled_from(["0", "0", "0.0001", "-0.0001", "1000000000"]),
+        st.sampled_from([None, None, None, 1002, 1003]),
+    ),
+    "deribit/deposits": st.builds(
+        lambda user, currency, amount, sub: {"user_id": user, "currency": currency, "amount": amount,
+                                             "subaccount_id": sub},
+        st.sampled_from(DERIBIT_USERS), st.sampled_from(["BTC", "ETH", "USDC", "usdc"]),
+        st.sampled_from(["1", "-1", "1000000000000", "-1000000000000", "0.00000001"]), SUBACCOUNT_IDS,
+    ),
+    "deribit/instruments": st.builds(lambda name: {"instrument_name": name}, st.sampled_from(INSTRUMENTS)),
+    "deribit/index_prices": st.builds(
+        lambda name, price: {"index_name": name, "price": price},
+        st.sampled_from(["btc_usd", "eth_usd", "btc_usdc", "BTC_USD", "xrp_usdc"]),
+        st.one_of(DERIBIT_PRICES, st.sampled_from(["66000", "59999.99999999"])),
+    ),
+    "deribit/mark_prices": st.builds(
+        lambda name, price: {"instrument_name": name, "price": price},
+        st.sampled_from(INSTRUMENTS), st.one_of(st.none(), DERIBIT_PRICES),
+    ),
+    "deribit/volatility": st.one_of(
+        st.builds(lambda v, c: {"volatility": v, "currency": c},
+                  st.sampled_from(["0.5", "0.00000001", "0.001", "10", "2"]), st.sampled_from(["BTC", "eth"])),
+        st.builds(lambda v, i: {"volatility": v, "instrument_name": i},
+                  st.sampled_from(["0.5", "0.00000001", "10"]), st.sampled_from(INSTRUMENTS)),
+    ),
+}  # fmt: skip
+
+
+def _made_hostile(body: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """The body with one of its fields given a hostile value."""
+    return st.sampled_from(sorted(body)).flatmap(lambda name: HOSTILE.map(lambda value: {**body, name: value}))
+
+
+# Two calls in three valid (as far as the values go), so that state builds up for the hostile ones to meet.
+CALLS = st.sampled_from(sorted(VALID)).flatmap(
+    lambda op: st.tuples(st.just(op), st.one_of(VALID[op], VALID[op], VALID[op].flatmap(_made_hostile)))
+)
+# Accounts first, most of the time every one, so that later calls meet users that exist.
+EVERYONE = ["k1", "k2", "sub", "d1", "d2"]
+SETUP = st.one_of(st.just(EVERYONE), st.just(EVERYONE), st.lists(st.sampled_from(EVERYONE), unique=True))
+
+
+@pytest.fixture(scope="module")
+def probe() -> Iterator[Probe]:
+    with MockServer(profile="legacy", clock=ManualClock(START)) as mock:
+        probe = Probe(mock)
+        yield probe
+        probe.close()
+
+
+@settings(max_examples=50, deadline=None)
+@given(setup=SETUP, calls=st.lists(CALLS, min_size=10, max_size=20))
+def test_any_sequence_of_admin_calls_leaves_every_read_rendering_and_the_cash_reconciled(probe, setup, calls):
+    probe.reset()
+    for user in setup:
+        if user.startswith("d"):
+            probe.post("deribit/accounts", {"user_id": user, "balances": {"BTC": "10", "USDC": "100000"}})
+        else:
+            probe.post("accounts", {**_kalshi_account(user), "balance_cents": 1_000_000})
+    for op, body in calls:
+        probe.post(op, body)
+        probe.check_reads()

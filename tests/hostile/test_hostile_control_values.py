@@ -1,0 +1,85 @@
+"""Every public operation of `Control` (the admin API's, the Python API's, the scenarios'), each argument in turn given
+a hostile value, in-process: the call succeeds or raises `ControlError`, never anything else; values only Python can
+pass (NaN, infinities, huge integers, bytes, Decimals past every bound) included."""
+
+from __future__ import annotations
+
+import inspect
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hostile_probe import START
+
+from mockexchange.auth.kalshi.keys import KeyRegistry
+from mockexchange.control import Control, ControlError
+from mockexchange.core.clock import ManualClock
+from mockexchange.core.ledger import Ledger
+
+HOSTILE: list[Any] = [
+    None, True, False, 0, -1, 2**31, 2**63 - 1, 2**64 - 1, -(2**63), 10**5000, 1.5, float("nan"), float("inf"),
+    "", " ", "1e30", "1e999999", "1e-999999", "-1", "１２", "²", "NaN", "9223372036854775807", "0.000000001", "x" * 300,
+    "1" * 70, [], ["a"], {}, {"BTC": "1e999999"}, {"": "1"}, {5: 5}, b"bytes", Decimal("NaN"), Decimal("1e999999"),
+    Decimal("-Infinity"), Decimal("1e-999999"), object(),
+]  # fmt: skip
+
+# A call of each operation that succeeds on the state `control` below sets up.
+VALID: dict[str, dict[str, Any]] = {
+    "create_account": {"user_id": "new", "balance_cents": 100, "fcm_member": False, "subtrader_of": None},
+    "create_key": {"user_id": "k1", "subaccount": 1, "subtrader_id": None, "key_type": "ed25519", "key_id": "kid"},
+    "create_market": {"ticker": "EV-N", "event_ticker": "EV", "exchange_index": 1},
+    "fill": {"user_id": "k1", "ticker": "EV-A", "side": "yes", "action": "buy", "count": "2", "price": "0.5",
+             "event_ticker": None, "subaccount": 0, "is_taker": True, "fee": "0.01", "order_id": "f1"},
+    "create_order": {"user_id": "k1", "ticker": "EV-A", "side": "yes", "action": "buy", "count": "2", "price": "0.5",
+                     "event_ticker": None, "subaccount": 0, "order_id": "o9"},
+    "cancel_order": {"order_id": "o1"},
+    "deposit": {"user_id": "k1", "amount_cents": 100, "status": "applied", "type": "ach", "fee_cents": 0, "id": "t9"},
+    "withdrawal": {"user_id": "k1", "amount_cents": 100, "status": "applied", "type": "ach", "fee_cents": 0,
+                   "id": "w9"},
+    "transfer": {"kind": "deposit", "user_id": "k1", "amount_cents": 100},
+    "settle": {"ticker": "EV-A", "result": "yes"},
+    "advance_clock": {"seconds": 60},
+    "create_deribit_account": {"user_id": "dn", "balances": {"BTC": "1"}, "account_id": 77, "username": "dn"},
+    "create_deribit_subaccount": {"user_id": "d1", "balances": {"BTC": "1"}, "subaccount_id": 78, "username": "s"},
+    "create_deribit_key": {"user_id": "d1", "client_id": "cid", "client_secret": "sec", "subaccount_id": None,
+                           "scope": "trade:read"},
+    "deribit_fill": {"user_id": "d1", "instrument_name": "BTC-PERPETUAL", "direction": "buy", "amount": "10",
+                     "price": "60000", "subaccount_id": None, "fee": "0", "order_id": "x"},
+    "deribit_deposit": {"user_id": "d1", "currency": "BTC", "amount": "1", "subaccount_id": None},
+    "list_instrument": {"instrument_name": "BTC-26JUN26-70000-C"},
+    "set_index_price": {"index_name": "btc_usd", "price": "61000"},
+    "set_mark_price": {"instrument_name": "BTC-PERPETUAL", "price": "61000"},
+    "set_volatility": {"volatility": "0.6", "currency": "BTC", "instrument_name": None},
+}  # fmt: skip
+NO_ARGUMENTS = {"reset", "reset_deribit", "clock"}
+
+
+@pytest.fixture
+def control() -> Control:
+    control = Control(Ledger(clock=ManualClock(START)), KeyRegistry())
+    control.create_account("k1", balance_cents=1_000_000, fcm_member=True)
+    control.create_order("k1", "EV-A", "no", "buy", "1", "0.4", order_id="o1")
+    control.create_deribit_account("d1", balances={"BTC": "10"})
+    return control
+
+
+def test_every_public_operation_is_covered():
+    public = {n for n, m in inspect.getmembers(Control, callable) if not n.startswith("_")}
+    assert public == set(VALID) | NO_ARGUMENTS
+
+
+@pytest.mark.parametrize("operation", sorted(VALID))
+def test_every_argument_given_a_hostile_value_is_taken_or_refused_with_a_control_error(control, operation):
+    method = getattr(control, operation)
+    assert method(**VALID[operation]) is not None  # the baseline succeeds
+    for name in inspect.signature(method).parameters:
+        for value in HOSTILE:
+            control.reset()  # each call on the same fresh state
+            control.ledger.clock.set(START)  # type: ignore[attr-defined]
+            control.create_account("k1", balance_cents=1_000_000, fcm_member=True)
+            control.create_order("k1", "EV-A", "no", "buy", "1", "0.4", order_id="o1")
+            control.create_deribit_account("d1", balances={"BTC": "10"})
+            try:
+                method(**{**VALID[operation], name: value})
+            except ControlError as exc:
+                assert str(exc) and len(str(exc)) < 1000, (operation, name, str(exc)[:200])

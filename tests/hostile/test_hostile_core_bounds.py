@@ -1,0 +1,123 @@
+"""The bounds `core` keeps on what values add up to, in-process: a command that would pass one is refused whole (the
+state, the totals and the cash unchanged), and Black-76 far out of the money writes short numbers."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import orjson
+import pytest
+from hostile_probe import START
+
+from mockexchange.core import derivatives as d
+from mockexchange.core import derivatives_book as book_module
+from mockexchange.core import ledger as ledger_module
+from mockexchange.core.clock import ManualClock
+from mockexchange.core.derivatives_book import BookError, DerivativesBook
+from mockexchange.core.instruments import parse_instrument_name
+from mockexchange.core.ledger import Ledger, LedgerError
+from mockexchange.web import json_number
+
+
+@pytest.fixture
+def ledger() -> Ledger:
+    ledger = Ledger(clock=ManualClock(START))
+    ledger.open_account("u", balance=D(1000))
+    return ledger
+
+
+def test_contracts_filled_over_every_account_are_bounded_and_reset_starts_again(ledger, monkeypatch):
+    monkeypatch.setattr(ledger_module, "MAX_LEDGER_CONTRACTS", D(25))
+    ledger.open_account("v")
+    ledger.apply_fill("u", "EV-A", "yes", "buy", D(10), D("0.5"))
+    ledger.apply_fill("v", "EV-B", "yes", "buy", D(15), D("0.5"))
+    with pytest.raises(LedgerError, match="filled over all accounts"):
+        ledger.apply_fill("u", "EV-C", "yes", "buy", D("0.01"), D("0.5"))
+    assert "EV-C" not in ledger.markets and ledger.positions.get("u", 0, "EV-C") is None  # nothing listed, no row
+    assert ledger.contracts_filled == 25 and len(ledger.fills) == 2
+    ledger.reset()
+    ledger.open_account("u")
+    ledger.apply_fill("u", "EV-A", "yes", "buy", D(25), D("0.5"))
+
+
+def test_a_positions_volume_and_resting_contracts_are_bounded(ledger, monkeypatch):
+    monkeypatch.setattr(ledger_module, "MAX_POSITION_CONTRACTS", D(20))
+    ledger.apply_fill("u", "EV-A", "yes", "buy", D(10), D("0.5"))
+    ledger.apply_fill("u", "EV-A", "yes", "sell", D(10), D("0.5"))
+    balance = ledger.accounts["u"].balance()
+    with pytest.raises(LedgerError, match="volume"):
+        ledger.apply_fill("u", "EV-A", "yes", "buy", D("0.01"), D("0.5"))
+    assert ledger.accounts["u"].balance() == balance and ledger.positions.get("u", 0, "EV-A").volume == 20
+    ledger.place_order("u", "EV-B", "yes", "buy", D("19.5"), D("0.5"), order_id="o1")  # 20 whole contracts
+    with pytest.raises(LedgerError, match="resting contracts"):
+        ledger.place_order("u", "EV-B", "yes", "buy", D("0.01"), D("0.5"), order_id="o2")
+    assert "o2" not in ledger.orders and ledger.contracts_resting == 20
+    ledger.cancel_order("o1")
+    assert ledger.contracts_resting == 0
+    ledger.place_order("u", "EV-B", "yes", "buy", D(20), D("0.5"), order_id="o3")
+
+
+def test_a_subaccounts_cash_is_bounded_on_every_movement_but_settlement(ledger, monkeypatch):
+    monkeypatch.setattr(ledger_module, "MAX_BALANCE", D(1100))
+    ledger.apply_fill("u", "EV-A", "yes", "buy", D(100), D("0.01"), fee=D(0))  # 1 dollar out: 999
+    ledger.transfer("u", "deposit", 10_100, transfer_id="t1")  # 1100
+    with pytest.raises(LedgerError, match="cash"):
+        ledger.transfer("u", "deposit", 1, transfer_id="t2")
+    assert "t2" not in ledger.transfers and ledger.accounts["u"].balance() == 1100
+    ledger.transfer("u", "deposit", 1, status="pending", transfer_id="t3")  # a pending deposit moves no cash...
+    with pytest.raises(LedgerError, match="cash"):
+        ledger.transfer("u", "deposit", 1, status="applied", transfer_id="t3")  # ...applying it would
+    assert ledger.transfers["t3"].status == "pending"
+    with pytest.raises(LedgerError, match="cash"):  # selling the position at 0.99 would pay 99 in
+        ledger.apply_fill("u", "EV-A", "yes", "sell", D(100), D("0.99"), fee=D(0))
+    assert ledger.positions.get("u", 0, "EV-A").position == 100 and len(ledger.fills) == 1
+    ledger.settle_market("EV-A", "yes")  # pays 100 in: a settlement is never refused
+    assert ledger.accounts["u"].balance() == 1200
+
+
+def test_a_fills_own_fee_is_bounded_by_its_contracts(ledger):
+    with pytest.raises(LedgerError, match="per contract"):
+        ledger.apply_fill("u", "EV-A", "yes", "buy", D(2), D("0.5"), fee=D("2.000001"))
+    ledger.apply_fill("u", "EV-A", "yes", "buy", D(2), D("0.5"), fee=D(2))
+
+
+@pytest.fixture
+def book() -> DerivativesBook:
+    book = DerivativesBook(clock=ManualClock(START))
+    book.set_index_price("btc_usd", D(60_000))
+    book.set_index_price("btc_usdc", D(60_000))
+    book.open_account("a", balances={"BTC": D(10), "USDC": D(1000)})
+    return book
+
+
+def test_amounts_traded_over_every_account_are_bounded(book, monkeypatch):
+    monkeypatch.setattr(book_module, "MAX_TRADED", D(100))
+    book.apply_trade("a", "BTC-PERPETUAL", "buy", D(100), D(60_000))
+    with pytest.raises(BookError, match="amounts traded"):
+        book.apply_trade("a", "BTC-PERPETUAL", "sell", D(10), D(60_000))
+    assert book.position("a", "BTC-PERPETUAL").size == 100 and book.amount_traded == 100
+
+
+def test_a_wallets_balance_is_bounded_on_deposits_and_trades(book, monkeypatch):
+    monkeypatch.setattr(book_module, "MAX_BALANCE", D(2000))
+    with pytest.raises(BookError, match="balance"):
+        book.move_cash("a", "USDC", D(1001))
+    with pytest.raises(BookError, match="balance"):  # a premium of 2000 USDC in
+        book.apply_trade("a", "BTC_USDC-26JUN26-60000-C", "sell", D(1), D(2000))
+    assert book.account("a").main.balances == {"BTC": 10, "USDC": 1000} and book.positions("a") == []
+
+
+@pytest.mark.parametrize("value,what", [(D("1e-9"), "8 decimal places"), (D(10**7) + 1, "10000000"), (D(0), "0.0")])
+def test_prices_have_bounds_and_places(book, value, what):
+    with pytest.raises(BookError, match=what):
+        book.set_index_price("btc_usd", value)
+
+
+def test_black76_far_out_of_the_money_writes_short_numbers():
+    # Struck 10% above the index at 0.01% volatility: d1 is about -1,000 deviations, where exp(-d1^2/2) is a valid
+    # Decimal with 217,000 zeros after the point, and gamma, vega and theta would print as many digits.
+    option = parse_instrument_name("BTC-26JUN26-1100-C")
+    greeks = d.option_greeks(option, D(1000), D("0.9"), D("0.0001"))
+    for value in (greeks.mark_price, greeks.delta, greeks.gamma, greeks.vega, greeks.theta):
+        assert len(orjson.dumps(json_number(value))) < 40
+    assert d.normal_pdf(D(13)) == 0 and d.normal_pdf(D(12)) > 0

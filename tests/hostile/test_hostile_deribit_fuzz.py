@@ -1,0 +1,104 @@
+"""schemathesis fuzzing Deribit's HTTP surface over real HTTP: no input, authenticated or not, is a server error, and
+every answer is a JSON-RPC envelope in JSON. (Kalshi's surface is fuzzed by the contract suite against its published
+schema: contracts/kalshi/test_mock_schema.py.)
+
+Deribit publishes no OpenAPI document, so the one here describes what a client may send to each method the mock
+serves over HTTP, loosely (strings where Deribit takes enums, so the fuzzing tries what clients should not send too),
+with the Basic credentials of a seeded account; schemathesis' negative cases add the wrong types.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import content_type_conformance
+
+from mockexchange.core.clock import ManualClock
+from mockexchange.server import MockServer
+
+CLIENT_ID, CLIENT_SECRET = "FuzzKey", "fuzz-secret"
+TEXT = {"type": "string"}
+INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
+# Each method the mock serves over HTTP and the params a client may name (docs/deribit.md).
+METHODS: dict[str, dict[str, dict]] = {
+    "public/test": {"expected_result": TEXT},
+    "public/get_time": {},
+    "public/auth": {
+        "grant_type": TEXT, "client_id": TEXT, "client_secret": TEXT, "refresh_token": TEXT, "timestamp": INTEGER,
+        "signature": TEXT, "nonce": TEXT, "data": TEXT, "scope": TEXT,
+    },
+    "public/get_currencies": {},
+    "public/get_instruments": {"currency": TEXT, "kind": TEXT, "expired": BOOLEAN},
+    "private/get_positions": {"currency": TEXT, "kind": TEXT, "subaccount_id": INTEGER},
+    "private/get_position": {"instrument_name": TEXT},
+    "private/get_account_summary": {"currency": TEXT, "subaccount_id": INTEGER, "extended": BOOLEAN},
+    "private/get_account_summaries": {"subaccount_id": INTEGER, "extended": BOOLEAN},
+}  # fmt: skip
+ENVELOPE = {"type": "object", "required": ["jsonrpc"], "properties": {"jsonrpc": {"const": "2.0"}}}
+ANSWER = {"content": {"application/json": {"schema": ENVELOPE}}}
+
+
+def document() -> dict:
+    paths = {}
+    for name, params in METHODS.items():
+        operation = {
+            "operationId": name.replace("/", "_"),
+            "parameters": [{"name": p, "in": "query", "required": False, "schema": s} for p, s in params.items()],
+            "responses": {str(status): {"description": "", **ANSWER} for status in (200, 400, 401, 413)},
+        }
+        if name.startswith("private/"):
+            operation["security"] = [{"basic": []}]
+        paths[f"/api/v2/{name}"] = {"get": operation}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Deribit API v2 as the mock serves it over HTTP", "version": "1"},
+        "paths": paths,
+        "components": {"securitySchemes": {"basic": {"type": "http", "scheme": "basic"}}},
+    }
+
+
+SCHEMA = schemathesis.openapi.from_dict(document())
+SCHEMA.config.update(base_url="http://127.0.0.1:9")  # each case is sent to the module's MockServer instead
+CHECKS = [not_a_server_error, content_type_conformance]
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZED: Counter[str] = Counter()
+BASIC = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+
+
+@pytest.fixture(scope="module")
+def deribit_mock(request: pytest.FixtureRequest) -> Iterator[MockServer]:
+    with MockServer(clock=ManualClock()) as mock:
+        mock.create_deribit_account("fuzz", balances={"BTC": "10", "ETH": "100", "USDC": "50000"})
+        sub = mock.create_deribit_subaccount("fuzz")
+        mock.create_deribit_key("fuzz", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        mock.set_index_price("btc_usd", "60000")
+        mock.set_index_price("eth_usd", "3000")
+        mock.deribit_fill("fuzz", "BTC-PERPETUAL", "buy", "10000", "60000")
+        mock.deribit_fill("fuzz", "ETH-PERPETUAL", "sell", "1000", "3000", subaccount_id=sub["id"])
+        yield mock
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and FUZZED:
+        # Schemathesis also probes each path once with the methods it does not document.
+        ours = {name: n for name, n in sorted(FUZZED.items()) if name.startswith("GET ")}
+        probes = sum(FUZZED.values()) - sum(ours.values())
+        counts = ", ".join(f"{name} {n}" for name, n in ours.items())
+        reporter.write_line(
+            f"Deribit fuzzing: {sum(ours.values())} cases over {len(ours)} methods, {probes} method probes: {counts}"
+        )
+
+
+@SCHEMA.parametrize()
+@FUZZ
+def test_fuzz_deribit_over_http(case, deribit_mock):
+    FUZZED[f"{case.method} {case.path}"] += 1
+    if case.path.startswith("/api/v2/private/") and "Authorization" not in (case.headers or {}):
+        case.headers = {**(case.headers or {}), "Authorization": BASIC}
+    response = case.call(base_url=deribit_mock.deribit_url, timeout=30)
+    case.validate_response(response, checks=CHECKS)
