@@ -22,6 +22,7 @@ from mockexchange.admin import openapi
 from mockexchange.admin.guard import AdminGuard
 from mockexchange.admin.paths import AdminPaths
 from mockexchange.control import Control, ControlError
+from mockexchange.core.numbers import excerpt, parse_int
 from mockexchange.journal import Journal
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.settings import Settings
@@ -106,7 +107,8 @@ _JOURNAL_FILTERS: dict[str, type] = {
 def _filter_value(kind: type, text: str) -> Any:
     if kind is bool:
         return {"true": True, "false": False}[text]
-    return kind(text)
+    # ASCII digits within int64, as every number a request names (not int(): it reads `１２` and 4,300 digits).
+    return parse_int(text, signs="-") if kind is int else text
 
 
 def _journal_routes(journal: Journal, guard: AdminGuard) -> list[BaseRoute]:
@@ -128,7 +130,7 @@ def _journal_routes(journal: Journal, guard: AdminGuard) -> list[BaseRoute]:
                 filters[name] = _filter_value(kind, value)
             except (KeyError, ValueError):
                 expected = "true or false" if kind is bool else "an integer"
-                return _error(f"{name} must be {expected}, not {value!r}", 400)
+                return _error(f"{name} must be {expected}, not {excerpt(value)}", 400)
         try:
             return json_response(journal.read(**filters))
         except ValueError as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from hostile_wire import KALSHI_WS, journal, rpc, send
 from websockets.sync.client import connect
@@ -142,3 +143,17 @@ def test_a_check_that_breaks_does_not_break_the_read(mock, monkeypatch):
     [entry] = journal(mock)
     assert rules(entry) == ["journal.unjudged", "auth.signature"]
     assert entry["problems"][0]["detail"] == "the mock could not judge this request: RuntimeError"
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("since=%EF%BC%91%EF%BC%92", "since must be an integer, not '１２'"),  # fullwidth digits
+        ("status=%C2%B2", "status must be an integer, not '²'"),
+        (f"limit={NINES_5000}", "(5000 characters)"),  # refused, and quoted short
+    ],
+)
+def test_the_journals_filters_take_ascii_integers_only(mock, query, says):
+    answer = httpx.get(f"{mock.base_url}/_admin/requests?{query}", timeout=10)
+    assert answer.status_code == 400 and says in answer.json()["error"]
+    assert len(answer.text) < 300
