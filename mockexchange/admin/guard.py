@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.settings import Settings
 from mockexchange.web import json_response
 
@@ -33,19 +34,31 @@ _BODY_METHODS = {"POST", "DELETE"}
 
 
 def split_host(value: str) -> tuple[str, int | None]:
-    """`name[:port]` or `[v6]:port` -> (lower-case name without brackets or a trailing dot, port or None)."""
+    """`name[:port]` or `[v6]:port` -> (lower-case name without brackets or a trailing dot, port or None). A port that
+    is not one (`:²`, 5,000 digits) leaves the whole value as the name, which no rule allows."""
     value = value.strip().lower()
     port: int | None = None
     if value.startswith("["):
         name, _, rest = value[1:].partition("]")
-        if rest.startswith(":") and rest[1:].isdigit():
-            port = int(rest[1:])
+        if rest.startswith(":"):
+            port = _port(rest[1:])
+            if port is None:
+                return value, None
     elif value.count(":") == 1:
         name, _, digits = value.partition(":")
-        port = int(digits) if digits.isdigit() else None
+        port = _port(digits)
+        if port is None and digits:
+            return value, None
     else:
         name = value  # a bare IPv6 address (a bind address) or a name
     return name.rstrip("."), port
+
+
+def _port(text: str) -> int | None:
+    try:
+        return parse_int(text, 0, 65535)
+    except IntegerError:
+        return None
 
 
 def _address(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -130,8 +143,8 @@ class AdminGuard:
         if origin is None or self._origin_allowed(origin, request.headers.get("host", "")):
             return None
         return _error(
-            f"Origin {origin!r} is not this mock's: the admin API refuses requests from other sites' pages (allow a "
-            "site's host with serve --allowed-host NAME)",
+            f"Origin {excerpt(origin)} is not this mock's: the admin API refuses requests from other sites' pages "
+            "(allow a site's host with serve --allowed-host NAME)",
             403,
         )
 

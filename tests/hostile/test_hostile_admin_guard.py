@@ -128,6 +128,12 @@ def test_a_rebound_host_name_is_refused(mock, host):
     assert httpx.get(f"{mock.base_url}/_admin/openapi.json", headers={"Host": host}).status_code == 200
 
 
+@pytest.mark.parametrize("host", [b"localhost:\xb2", b"[::1]:\xb2", b"localhost:" + b"9" * 5000, b"localhost:70000"])
+def test_a_host_whose_port_is_no_port_is_refused_not_a_500(mock, host):
+    r = httpx.get(f"{mock.base_url}/_admin/clock", headers={"Host": host})
+    assert r.status_code == 403 and "is not a name of this mock" in r.json()["error"]
+
+
 @pytest.mark.parametrize("host", ["localhost", "LOCALHOST:9", "app.localhost", "127.0.0.1", "127.8.9.10:1", "[::1]:80",
                                   "172.17.0.2:8000", "[fd00::2]"])  # fmt: skip
 def test_loopback_names_and_ip_addresses_are_served(mock, host):
