@@ -6,12 +6,15 @@ directory), so `import benchlib` works when they are run as `python bench/<scrip
 
 from __future__ import annotations
 
+import json
 import math
 import random
+import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -118,3 +121,34 @@ def median(values: Sequence[float]) -> float:
         return float("nan")
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def answer(obj: Any) -> None:
+    """One JSON line to the parent process (a bench server process's stdout)."""
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def serve_commands(
+    server: Any,
+    handle: Callable[[dict[str, Any]], Any],
+    start_timeout_s: float,
+    finish: Callable[[], None] | None = None,
+) -> None:
+    """The server side of a bench script's child process, run in a thread beside `server` (a uvicorn.Server): once it
+    listens, say its port (`{}` if it never starts); then answer each JSON command on stdin with `handle`'s result;
+    when stdin closes (the parent is done, or gone), run `finish` and stop the server."""
+    deadline = time.monotonic() + start_timeout_s
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if not server.started:
+        answer({})
+        return
+    answer({"port": server.servers[0].sockets[0].getsockname()[1]})
+    try:
+        for line in sys.stdin:
+            answer(handle(json.loads(line)))
+    finally:
+        if finish is not None:
+            finish()
+        server.should_exit = True

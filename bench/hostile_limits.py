@@ -132,31 +132,19 @@ def serve(kind: str, settings_json: str, public_pem_path: str) -> None:
     server = uvicorn.Server(uvicorn_config(target, host="127.0.0.1", port=0))
     driver = Driver(app)
 
-    def answer(obj: Any) -> None:
-        sys.stdout.write(json.dumps(obj) + "\n")
-        sys.stdout.flush()
+    def handle(command: dict[str, Any]) -> Any:
+        if command["cmd"] == "fill":
+            driver.start(command["rate"])
+            return {}
+        if command["cmd"] == "halt":
+            return {"fills": driver.halt()}
+        if command["cmd"] == "fill_once":
+            app.control.fill("alice", TICKER, "yes", "buy", "1", "0.50")
+            return {}
+        return {"error": f"unknown command {command['cmd']!r}"}
 
-    def commands() -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        answer({"port": server.servers[0].sockets[0].getsockname()[1]} if server.started else {})
-        try:
-            for line in sys.stdin:
-                command = json.loads(line)
-                if command["cmd"] == "fill":
-                    driver.start(command["rate"])
-                    answer({})
-                elif command["cmd"] == "halt":
-                    answer({"fills": driver.halt()})
-                elif command["cmd"] == "fill_once":
-                    app.control.fill("alice", TICKER, "yes", "buy", "1", "0.50")
-                    answer({})
-        finally:
-            driver.halt()
-            server.should_exit = True  # stdin closed: the parent is done (or gone)
-
-    threading.Thread(target=commands, daemon=True).start()
+    args = (server, handle, START_TIMEOUT_S, driver.halt)
+    threading.Thread(target=benchlib.serve_commands, args=args, daemon=True).start()
     server.run()
 
 

@@ -277,37 +277,24 @@ def serve(args: argparse.Namespace) -> None:
     # CPU time of each thread (not wall time): waits for the GIL and for a CPU are not charged to a function.
     driver_profile = cProfile.Profile(time.thread_time) if args.profile else None
 
-    def answer(obj: Any) -> None:
-        sys.stdout.write(json.dumps(obj) + "\n")
-        sys.stdout.flush()
-
-    def commands() -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if not server.started:
-            answer({})
-            return
-        answer({"port": server.servers[0].sockets[0].getsockname()[1]})
+    def handle(cmd: dict[str, Any]) -> Any:
+        if cmd["cmd"] == "ledger":
+            return ledger_baseline(cmd["n"])
+        if driver_profile is not None:  # run
+            driver_profile.enable()
         try:
-            for line in sys.stdin:
-                cmd = json.loads(line)
-                if cmd["cmd"] == "run":
-                    if driver_profile is not None:
-                        driver_profile.enable()
-                    try:
-                        answer(driver.run(cmd["rate"], cmd["duration"], cmd["users"]))
-                    finally:
-                        if driver_profile is not None:
-                            driver_profile.disable()
-                elif cmd["cmd"] == "ledger":
-                    answer(ledger_baseline(cmd["n"]))
+            return driver.run(cmd["rate"], cmd["duration"], cmd["users"])
         finally:
             if driver_profile is not None:
-                driver_profile.dump_stats(args.profile + ".driver")
-            server.should_exit = True  # stdin closed: the parent is done (or gone)
+                driver_profile.disable()
 
-    threading.Thread(target=commands, daemon=True, name="driver").start()
+    def finish() -> None:
+        if driver_profile is not None:
+            driver_profile.dump_stats(args.profile + ".driver")
+
+    threading.Thread(
+        target=benchlib.serve_commands, args=(server, handle, START_TIMEOUT_S, finish), daemon=True, name="driver"
+    ).start()
     if args.profile:
         profile = cProfile.Profile(time.thread_time)
         profile.enable()
