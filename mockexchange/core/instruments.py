@@ -31,10 +31,12 @@ PERPETUAL_EXPIRATION_MS = 32_503_708_800_000
 INVERSE_BASES = ("BTC", "ETH")  # the only coins with coin-settled contracts
 LINEAR_QUOTE = "USDC"
 
+# ASCII only (`\d` alone would take `２７` and `６`), matched whole (`$` alone would take a trailing newline).
 _NAME = re.compile(
-    r"^(?P<base>[A-Z0-9]+)(?:_(?P<quote>[A-Z]+))?-"
+    r"(?P<base>[A-Z0-9]+)(?:_(?P<quote>[A-Z]+))?-"
     r"(?:(?P<perp>PERPETUAL)|(?P<day>\d{1,2})(?P<month>[A-Z]{3})(?P<year>\d{2})"
-    r"(?:-(?P<strike>\d+(?:d\d+)?)-(?P<type>[CP]))?)$"
+    r"(?:-(?P<strike>\d+(?:d\d+)?)-(?P<type>[CP]))?)",
+    re.ASCII,
 )
 
 
@@ -150,7 +152,7 @@ def _days_in_month(day: date) -> int:
 
 def parse_instrument_name(name: str) -> Instrument:
     """The instrument a Deribit-style name describes, with the facts from `SPECS`."""
-    match = _NAME.match(name) if isinstance(name, str) else None
+    match = _NAME.fullmatch(name) if isinstance(name, str) else None
     if match is None:
         raise InstrumentError(f"not an instrument name: {name!r}")
     base, quote = match["base"], match["quote"]

@@ -179,3 +179,10 @@ def test_scenario_files_meet_the_same_bounds(probe, document, names):
     document = document if document.startswith("users") else "users: [{user_id: u}]\n" + document
     probe.refused("scenario", {"document": document, "reset": False, "run": True}, names)
     probe.check_reads()
+
+
+@pytest.mark.parametrize("name", ["BTC-２７DEC24", "BTC-27DEC24-６0000-C", "BTC-27DEC24-60000-C\n", "BTC-PERPETUAL\n"])
+def test_an_instrument_name_is_ascii_and_whole(probe: Probe, name: str) -> None:
+    # Fullwidth digits and a trailing newline once listed an instrument no Deribit client can name.
+    probe.refused("deribit/instruments", {"instrument_name": name}, "not an instrument name")
+    probe.check_reads()
