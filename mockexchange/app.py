@@ -21,14 +21,19 @@ from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import TimestampWindow
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock, SystemClock
+from mockexchange.core.connections import LiveConnections
 from mockexchange.core.derivatives_book import DerivativesBook
+from mockexchange.core.faults import FaultRules
 from mockexchange.core.ledger import IdFactory, Ledger
+from mockexchange.core.rate_limits import RateLimits
 from mockexchange.journal import Journal, JournalMiddleware
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.settings import Settings
+from mockexchange.state import Persistence
 from mockexchange.venues.deribit import journaling as deribit_journaling
 from mockexchange.venues.deribit import routes as deribit_routes
 from mockexchange.venues.deribit.context import DeribitContext
+from mockexchange.venues.faults import FaultMiddleware
 from mockexchange.venues.kalshi import profiles as kalshi_profiles
 from mockexchange.venues.kalshi import routes as kalshi_routes
 from mockexchange.venues.kalshi.context import KalshiContext
@@ -51,6 +56,15 @@ class MockApp:
     generated: GeneratedResponses = field(default_factory=GeneratedResponses)
     book: DerivativesBook | None = None  # Deribit's state (instruments, prices, accounts, trades)
     deribit: DeribitContext | None = None
+    rate_limits: RateLimits | None = None  # the venues' per-user buckets under Settings.rate_limit_tier
+    persistence: Persistence | None = None  # the state file (Settings.state), if any
+    faults: FaultRules = field(default_factory=FaultRules)  # the fault rules the venues obey (docs/misbehaving.md)
+    connections: LiveConnections = field(default_factory=LiveConnections)  # both venues' open websockets
+
+    def close(self) -> None:
+        """Close the state file, if any (what it holds is already safe; closing folds its log into it)."""
+        if self.persistence is not None:
+            self.persistence.close()
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -93,9 +107,18 @@ def build_app(
 ) -> MockApp:
     """`clock` is exchange time (fills, positions); `wall_clock` is what request signatures are checked against."""
     settings = settings or Settings()
+    # A state file decides the ids' seed and, unless given, the clock: its commands ran with them (StateError if the
+    # file cannot be used).
+    persistence = None
+    if settings.state is not None:
+        kept_journal = settings.state_journal
+        persistence = Persistence(settings.state, synchronous=settings.state_synchronous, journal=kept_journal)
+        seed, clock = persistence.seed(seed), persistence.clock(clock)
     ledger = Ledger(clock=clock, ids=IdFactory(seed))
     keys = KeyRegistry()
     wall_clock = wall_clock or SystemClock()
+    # Rate limits refill on the wall clock: a test's ManualClock refills them when it moves. ValueError: unknown tier.
+    rate_limits = RateLimits(wall_clock, settings.rate_limit_tier)
     book = DerivativesBook(clock=ledger.clock, bus=ledger.bus)
     deribit_keys = DeribitCredentialRegistry()
     tokens = TokenStore(wall_clock)  # clients sign with their wall clock; tokens expire on it too
@@ -109,11 +132,24 @@ def build_app(
         ws_queue_size=settings.ws_queue_size,
         ws_max_channels=settings.ws_max_subscriptions,
         signalplus_prefix=settings.signalplus_prefix,
+        rate_limits=rate_limits,
     )
     journal = Journal(wall_clock, settings.journal_size, max_bytes=settings.journal_max_bytes)
     deribit.on_message = deribit_journaling.message_recorder(journal)
-    control = Control(ledger, keys, book, deribit_keys, tokens)
-    control.reset_deribit()  # the default instruments and index prices
+    # Fault rules (checked before any route) and the open websockets they may close, shared with the control plane.
+    faults, connections = FaultRules(), LiveConnections()
+    deribit.faults, deribit.connections = faults, connections
+    control = Control(
+        ledger, keys, book, deribit_keys, tokens, rate_limiter=rate_limits, faults=faults, connections=connections
+    )
+    if persistence is None:
+        control.reset_deribit()  # the default instruments and index prices
+    else:  # the same, kept as the first command of a new file; or all the file's commands run again
+        assert seed is not None
+        persistence.attach(control, seed, tokens=tokens, credentials=deribit_keys, journal=journal)
+    # After a state file's commands, so what they made shows at once; the lag is a setting, not state, so a snapshot's
+    # is replaced too (ControlError: a bad value).
+    control.set_rest_lag(settings.rest_lag_ms)
     scenarios = Scenarios(control)
     generated = GeneratedResponses(settings.generated_responses, settings.profile)
     kalshi = KalshiContext(
@@ -128,6 +164,9 @@ def build_app(
         on_command=lambda key_id, text, replies: journal.record_command(WS_PATH, key_id, text, replies),
         generated=generated,
         replays=SeenSignatures(_window_ms(settings)) if settings.kalshi_reject_replays else None,
+        rate_limits=rate_limits,
+        faults=faults,
+        connections=connections,
     )
     route_list = kalshi_routes.routes(kalshi) + deribit_routes.routes(deribit)
     if settings.admin:
@@ -135,9 +174,13 @@ def build_app(
     asgi = Starlette(
         routes=route_list,
         exception_handlers={404: _not_found, 405: _method_not_allowed},
-        middleware=[Middleware(JournalMiddleware, journal=journal, venue_of=_journal_venue(deribit))],
+        middleware=[
+            Middleware(JournalMiddleware, journal=journal, venue_of=_journal_venue(deribit)),
+            Middleware(FaultMiddleware, rules=faults, venue_of=_journal_venue(deribit), deribit=deribit),
+        ],
     )
     return MockApp(
         settings, ledger, keys, control, scenarios, kalshi, asgi, journal, generated=generated, book=book,
-        deribit=deribit,
+        deribit=deribit, rate_limits=rate_limits, persistence=persistence, faults=faults,
+        connections=connections,
     )  # fmt: skip

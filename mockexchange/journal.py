@@ -17,6 +17,9 @@ a 401 (the detail is the mock's diagnosis) and `schema.unavailable` when the com
 Deribit (and its SignalPlus gateway dialect) has no schema slice: its entries are judged by the venue's own validation.
 The venue's route leaves a `JournalNote` in the ASGI scope (the JSON-RPC method, the client id, the problems its refusal
 names) and the middleware records it with the status; a websocket message is recorded by `record_message`.
+
+A request a fault rule touched (venues/faults.py, docs/misbehaving.md) says what the rule did (`fault`); one it dropped
+has no status (its drop passes here as a response start marked `web.DROPPED`, which the server never writes).
 """
 
 from __future__ import annotations
@@ -27,16 +30,17 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockexchange.core.clock import Clock
+from mockexchange.core.clock import Clock, unix_us
 from mockexchange.schema.requests import Problem, kalshi_command_rules, kalshi_rest_rules, problem
 from mockexchange.schema.specs import SpecError
 from mockexchange.settings import DEFAULT_JOURNAL_MAX_BYTES
+from mockexchange.web import DROPPED
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,8 @@ _PROBLEM_BYTES = 200
 TRANSPORTS = ("rest", "ws")
 VENUES = ("kalshi", "deribit", "signalplus")
 JOURNAL_NOTE = "mockexchange.journal"  # the ASGI scope key of a venue's `JournalNote`
+# The ASGI scope key of what a fault rule did to the request (`core.faults.Fault.describe()`), left by venues/faults.py.
+JOURNAL_FAULT = "mockexchange.fault"
 _KEY_HEADER = b"kalshi-access-key"
 _AUTH_HEADER = b"x-mockexchange-auth"
 
@@ -81,6 +87,7 @@ class JournalEntry:
     operation: str | None = None  # operationId (REST) or cmd (websocket); Deribit: the JSON-RPC method
     problems: list[Problem] | None = None  # None until checked
     truncated: bool = False  # a text was cut to TEXT_CHARS, or problems to PROBLEMS_KEPT
+    fault: str | None = None  # what a fault rule did to it: "status 503 (fault rule 1)", "drop (fault rule 2)"
     held_bytes: int = 0  # what the journal counts for it while it holds it (0: no longer held)
 
     @property
@@ -94,7 +101,9 @@ class JournalEntry:
         query = f"?{self.query_string}" if self.query_string else ""
         rpc = f" {self.operation}" if self.venue != "kalshi" and self.operation else ""  # POST /api/v2 hides it
         cut = " (truncated)" if self.truncated else ""
-        return f"{self.method} {self.path}{query}{rpc} -> {self.status}{cut}"
+        fault = f" [{self.fault}]" if self.fault else ""
+        status = "dropped" if self.status is None else self.status  # a fault rule dropped the connection
+        return f"{self.method} {self.path}{query}{rpc} -> {status}{cut}{fault}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -112,6 +121,7 @@ class JournalEntry:
             "replies": self.replies,
             "problems": self.problems,
             "truncated": self.truncated,
+            "fault": self.fault,
         }
 
     def cut(self) -> None:
@@ -136,7 +146,7 @@ class JournalEntry:
 
 def _entry_bytes(entry: JournalEntry) -> int:
     """An entry's bytes as CPython holds them: the fixed part, its texts, its replies and problems."""
-    texts = (entry.path, entry.query_string, entry.key_id, entry.auth, entry.command, entry.operation)
+    texts = (entry.path, entry.query_string, entry.key_id, entry.auth, entry.command, entry.operation, entry.fault)
     held = _ENTRY_BYTES + sum(sys.getsizeof(text) for text in texts if text is not None)
     held += sum(sys.getsizeof(reply) for reply in entry.replies or ())
     for found in entry.problems or ():
@@ -168,6 +178,8 @@ class Journal:
         self._bytes = 0  # the held_bytes of the entries held
         self._lock = threading.Lock()
         self._seq = 0
+        # Told of each entry as it is held, and of a clear (None): a state file keeps the journal when asked.
+        self.listener: Callable[[JournalEntry | None], None] | None = None
 
     @property
     def held_bytes(self) -> int:
@@ -183,6 +195,18 @@ class Journal:
             entry.seq = self._seq
             self._entries.append(entry)
             self._bytes += entry.held_bytes
+            self._evict()
+        if self.listener is not None:
+            self.listener(entry)
+
+    def restore(self, entries: Iterable[JournalEntry]) -> None:
+        """Hold entries kept from an earlier run (their seq numbers go on)."""
+        with self._lock:
+            for entry in entries:
+                entry.held_bytes = _entry_bytes(entry)
+                self._entries.append(entry)
+                self._bytes += entry.held_bytes
+                self._seq = max(self._seq, entry.seq)
             self._evict()
 
     def _evict(self) -> None:
@@ -215,16 +239,18 @@ class Journal:
         path: str,
         query_string: str,
         key_id: str | None,
-        status: int,
+        status: int | None,
         auth: str | None = None,
         venue: str | None = None,
         note: JournalNote | None = None,
+        fault: str | None = None,
     ) -> None:
         """`venue` defaults to the journal's; a venue without a schema slice is judged by its `note` (none: no
-        problems unless the mock had no route for it)."""
+        problems unless the mock had no route for it). `status` None: a fault rule dropped the connection (`fault`
+        says what a rule did)."""
         venue = venue or self.venue
         now = self.wall_clock.now()
-        entry = JournalEntry(0, now, venue, transport, method, path, query_string, key_id, status, auth)
+        entry = JournalEntry(0, now, venue, transport, method, path, query_string, key_id, status, auth, fault=fault)
         if note is not None:
             entry.operation, entry.key_id, entry.problems = note.operation, note.key_id or key_id, note.problems
         elif venue != "kalshi":
@@ -241,10 +267,18 @@ class Journal:
         self._add(entry)
 
     def record_message(
-        self, venue: str, path: str, key_id: str | None, text: str | bytes, replies: list[str], note: JournalNote
+        self,
+        venue: str,
+        path: str,
+        key_id: str | None,
+        text: str | bytes,
+        replies: list[str],
+        note: JournalNote,
+        fault: str | None = None,
     ) -> None:
         """A websocket message of a venue judged by its own validation (Deribit's JSON-RPC over the websocket)."""
         entry = JournalEntry(0, self.wall_clock.now(), venue, "ws", None, path, "", note.key_id or key_id, None)
+        entry.fault = fault
         entry.command, entry.replies = _text(text), replies
         entry.operation, entry.problems = note.operation, note.problems
         self._add(entry)
@@ -309,6 +343,24 @@ class Journal:
                 entry.held_bytes = 0  # a read still checking one must not count it again
             self._entries.clear()
             self._bytes = 0
+        if self.listener is not None:
+            self.listener(None)
+
+
+_KEPT_FIELDS = (
+    "seq", "venue", "transport", "method", "path", "query_string", "key_id", "status", "auth", "command", "replies",
+    "operation", "problems", "truncated", "fault",
+)  # fmt: skip
+
+
+def entry_record(entry: JournalEntry) -> dict[str, Any]:
+    """An entry as plain JSON values, to keep (`entry_from_record` reads it back)."""
+    return {"time_us": unix_us(entry.time), **{name: getattr(entry, name) for name in _KEPT_FIELDS}}
+
+
+def entry_from_record(record: dict[str, Any]) -> JournalEntry:
+    fields = {name: record[name] for name in _KEPT_FIELDS}
+    return JournalEntry(time=datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=record["time_us"]), **fields)
 
 
 def _check(entry: JournalEntry) -> None:
@@ -327,7 +379,7 @@ def _check(entry: JournalEntry) -> None:
     except Exception as exc:  # a bug of the checks: the journal must still read, and say so
         log.exception("journal: could not judge %s", entry.describe())
         problems = [problem("journal.unjudged", f"the mock could not judge this request: {type(exc).__name__}")]
-    if entry.status == 401:
+    if entry.status == 401 and entry.fault is None:  # a fault rule's 401 is no mistake of the request
         problems.append(problem("auth.signature", entry.auth or "401 without the mock's diagnosis"))
     entry.operation, entry.problems = operation, entry.keep_problems(problems)
 
@@ -394,7 +446,7 @@ class JournalMiddleware:
             return
         recorded = False
 
-        def record(status: int, headers: Iterable[tuple[bytes, bytes]] | None) -> None:
+        def record(status: int | None, headers: Iterable[tuple[bytes, bytes]] | None) -> None:
             nonlocal recorded
             recorded = True
             raw_path = scope.get("raw_path") or scope["path"].encode()
@@ -408,12 +460,15 @@ class JournalMiddleware:
                 _header(headers, _AUTH_HEADER) if status == 401 else None,
                 venue,
                 scope.get(JOURNAL_NOTE),
+                scope.get(JOURNAL_FAULT),
             )
 
         async def journaled_send(message: Message) -> None:
             if not recorded:
                 kind = message["type"]
-                if kind in ("http.response.start", "websocket.http.response.start"):
+                if message.get(DROPPED):  # a fault rule drops the connection: no status was answered
+                    record(None, None)
+                elif kind in ("http.response.start", "websocket.http.response.start"):
                     record(message["status"], message.get("headers"))
                 elif kind == "websocket.accept":
                     record(101, None)

@@ -29,7 +29,7 @@ from mockexchange.app import MockApp, build_app
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock
 from mockexchange.settings import Settings
-from mockexchange.web import DIAGNOSIS_HEADER, UNTHROTTLED
+from mockexchange.web import DIAGNOSIS_HEADER, DROPPED, UNTHROTTLED
 
 _START_TIMEOUT_S = 10.0
 _BACKLOG = 2048  # uvicorn's default
@@ -85,9 +85,32 @@ class GuardedH11Protocol(H11Protocol):
     The header timer runs while h11 waits for a request head (its client state IDLE) and some of it, or nothing at
     all on a new connection, has arrived; between requests uvicorn's keep-alive timer governs instead (it is
     cancelled by the first byte of the next request, which starts this one). A request body is not timed.
+
+    A response start that says `web.DROPPED` (a fault rule's drop) is not written: the connection closes without a
+    byte of an answer, and uvicorn neither writes the rest nor answers 500 when the app returns.
     """
 
     _header_timer: asyncio.TimerHandle | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.app = self._droppable(self.app)
+
+    def _droppable(self, app: Any) -> Any:
+        async def run(scope: Any, receive: Any, send: Any) -> None:
+            # One request at a time on a connection: the cycle current when its app starts is the one it answers.
+            cycle = self.cycle
+
+            async def send_or_drop(message: Any) -> None:
+                if message.get(DROPPED) and message["type"] == "http.response.start" and cycle is not None:
+                    cycle.disconnected = True  # uvicorn writes nothing more for it, and no 500 when the app returns
+                    self.transport.close()
+                    return
+                await send(message)
+
+            await app(scope, receive, send_or_drop)
+
+        return run
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -192,6 +215,9 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
             self._cut_off_later()
 
     async def send(self, message: Any) -> None:
+        if message.get(DROPPED) and message["type"] == "websocket.close":
+            self._drop()
+            return
         self.writable.bypass = bool(message.get(UNTHROTTLED))
         try:
             await super().send(message)
@@ -204,6 +230,14 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
             # A denial response ends the handshake too; without this uvicorn logs "returned without completing
             # handshake" for every refused upgrade.
             self.handshake_complete = True
+
+    def _drop(self) -> None:
+        """A fault rule's drop (`web.DROPPED`): close the connection without a close frame (before the upgrade: without
+        an answer), as a network that fails would; the client sees it end abnormally (1006)."""
+        self.handshake_complete = True  # run_asgi must not answer 500 for an upgrade the app dropped
+        self.close_sent = True  # nothing more is written
+        if not self.transport.is_closing():
+            self.transport.close()
 
     def _cut_off_later(self) -> None:
         if not self.disconnected and self.close_timer is None:
@@ -265,9 +299,18 @@ def serve_forever(
     app: MockApp, sock: socket.socket, *, log_level: str = "info", on_ready: Callable[[], None] | None = None
 ) -> None:
     """Serve `app` on the listening `sock` in the foreground until SIGINT or SIGTERM; `on_ready` runs once it
-    accepts connections."""
+    accepts connections. The app is closed (its state file snapshot and closed) once connections are shut, before
+    uvicorn raises the signal that stopped it again."""
     server = uvicorn.Server(uvicorn_config(app, log_level=log_level))
-    original_startup = server.startup
+    original_startup, original_shutdown = server.startup, server.shutdown
+
+    async def shutdown(sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await original_shutdown(sockets)
+        finally:
+            app.close()
+
+    server.shutdown = shutdown  # type: ignore[method-assign]
 
     async def startup(sockets: list[socket.socket] | None = None) -> None:
         await original_startup(sockets)
@@ -325,8 +368,11 @@ class MockServer(Control):
         self.app = build_app(settings, clock=clock, wall_clock=wall_clock, seed=seed)
         assert self.app.book is not None and self.app.deribit is not None
         super().__init__(
-            self.app.ledger, self.app.keys, self.app.book, self.app.deribit.auth.registry, self.app.deribit.auth.tokens
-        )
+            self.app.ledger, self.app.keys, self.app.book, self.app.deribit.auth.registry, self.app.deribit.auth.tokens,
+            rate_limiter=self.app.rate_limits,  # the venues' own buckets: rate_limits(), set_rate_limit_tier()
+            faults=self.app.faults, connections=self.app.connections,  # add_fault(), close_websockets(): the venues'
+        )  # fmt: skip
+        self.recorder = self.app.control.recorder  # the state file's (Settings.state): one log for both
         # The scenario operations are the app's own (one loaded scenario per mock, shared with the admin API).
         self.load_scenario = self.app.scenarios.load_scenario
         self.step = self.app.scenarios.step
@@ -385,12 +431,14 @@ class MockServer(Control):
         return self
 
     def stop(self) -> None:
+        """Stop serving, and close the state file if there is one (another mock may then open it)."""
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=_START_TIMEOUT_S)
         self._server = None
         self._thread = None
+        self.app.close()
 
     def __enter__(self) -> MockServer:
         return self.start()

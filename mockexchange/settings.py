@@ -31,6 +31,10 @@ class Settings:
     # Refuse a signed Kalshi request whose signature was already seen inside the timestamp window (Kalshi accepts
     # replays as far as anyone knows, so the default does too).
     kalshi_reject_replays: bool = False
+    # Kalshi's REST portfolio reads (positions, balance, fills, settlements) answer with the state of this many
+    # milliseconds ago on the exchange clock, as production lags fills by about a second; the websocket stays
+    # immediate. 0: no lag (nothing extra is kept). Changed at run time with POST /_admin/rest_lag (docs/kalshi.md).
+    rest_lag_ms: int = 0
     # Kalshi websocket (/trade-api/ws/v2)
     ws_ping_interval_s: float = 10.0  # Kalshi pings every 10 s with payload "heartbeat"
     # Close a connection whose pong is this late; and reset one whose client has not answered a close frame
@@ -49,6 +53,12 @@ class Settings:
     # A seed: answer the sliced REST operations with generated, parser-breaking bodies instead of ledger data
     # (mockexchange.venues.kalshi.generated_mode); None: ledger data unless a request's X-Mockexchange-Generate asks.
     generated_responses: int | None = None
+    # A state file (mockexchange.state, docs/persistence.md): every command is kept in it and run again on a restart
+    # with the same file; None keeps nothing. `state_synchronous` "full" survives a power cut too (an fsync per
+    # command); "normal" survives a killed process. `state_journal` keeps the request journal in it as well.
+    state: str | None = None
+    state_synchronous: str = "normal"
+    state_journal: bool = False
     journal_size: int = 10_000  # requests the journal keeps (the newest); 0 keeps none
     # ... and the bytes they may hold together (each text a client chose is cut to 2,000 characters); None: no bound
     journal_max_bytes: int | None = DEFAULT_JOURNAL_MAX_BYTES
@@ -64,3 +74,6 @@ class Settings:
     header_timeout_s: float = 10.0
     keep_alive_timeout_s: float = 5.0
     max_connections: int = 10_000
+    # The venues' per-user rate limits (docs/rate-limits.md): "off" (none), or a Kalshi tier: "basic", "advanced",
+    # "premier", "paragon", "prime" (Kalshi's 429, Deribit's 10028); changed at run time with POST /_admin/rate_limits.
+    rate_limit_tier: str = "off"

@@ -71,6 +71,21 @@ async def close_now(websocket: WebSocket, code: int, reason: str) -> None:
         await websocket.send({"type": "websocket.close", "code": code, "reason": reason, UNTHROTTLED: True})
 
 
+# An ASGI `http.response.start` or `websocket.close` message carrying this key (true) is not written: the connection is
+# closed instead, without a byte more (before a websocket's upgrade: without an answer; after it: without a close
+# frame, so the client sees it end abnormally, 1006). A fault rule's `drop` (venues/faults.py). Only
+# `mockexchange.server`'s protocols honour it; another server answers what the message says (a 502, a 1001 close).
+DROPPED = "mockexchange.dropped"
+
+
+async def drop_now(websocket: WebSocket) -> None:
+    """End an accepted websocket as a dropped connection would (no close frame; see DROPPED); nothing happens if the
+    client has gone already."""
+    with contextlib.suppress(*GONE, RuntimeError):  # RuntimeError: closed already
+        message = {"type": "websocket.close", "code": 1001, "reason": "", DROPPED: True, UNTHROTTLED: True}
+        await websocket.send(message)
+
+
 async def until_first_ends(*coroutines: Coroutine[Any, Any, Any]) -> BaseException | None:
     """Run the coroutines as tasks until one ends, then cancel the others. The first exception one of them raised,
     other than the client going away; None if none did. Cancelled from outside, it cancels them all."""

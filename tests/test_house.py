@@ -20,7 +20,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("auth",),
     ("control", "schema"),
     ("journal", "scenario"),
-    ("venues",),
+    ("venues", "state"),
     ("admin",),
     ("app",),
     ("server",),

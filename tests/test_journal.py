@@ -89,6 +89,7 @@ def test_a_valid_request_is_journaled_with_no_problems() -> None:
                 "replies": None,
                 "problems": [],
                 "truncated": False,
+                "fault": None,
             }
         ],
         "last_seq": 1,

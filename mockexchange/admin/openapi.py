@@ -140,6 +140,16 @@ def _get(path: str, method: Callable[..., Any], query: Mapping[str, Any] | None 
     }
 
 
+def _delete(path: str, method: Callable[..., Any]) -> dict[str, Any]:
+    # No arguments: a body, if any, must be an empty JSON object.
+    refusals = {s: _OPERATION_STATUSES[s] for s in ("400", "413", "415")}
+    return {
+        "operationId": _operation_id("delete", path),
+        **_summary(method),
+        "responses": _responses(_GUARD_STATUSES | refusals),
+    }
+
+
 def _query(name: str, hint: Any) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": json_schema(hint)}
 
@@ -159,9 +169,11 @@ def document(
     reads: Mapping[str, Callable[..., Any]],
     journal: tuple[Callable[..., Any], Callable[..., Any], Mapping[str, Any]],
     prefix: str,
+    *,
+    deletes: Mapping[str, Callable[..., Any]] | None = None,
 ) -> dict[str, Any]:
-    """The document of the routes: `operations` (POST {prefix}/name), `reads` (GET {prefix}/name), and the journal's
-    (read, clear, its filters' types)."""
+    """The document of the routes: `operations` (POST {prefix}/name), `reads` (GET {prefix}/name), `deletes` (DELETE
+    {prefix}/name, no arguments), and the journal's (read, clear, its filters' types)."""
     paths: dict[str, dict[str, Any]] = {}
     for name, method in operations.items():
         path = f"{prefix}/{name}"
@@ -169,6 +181,9 @@ def document(
     for name, method in reads.items():
         path = f"{prefix}/{name}"
         paths.setdefault(path, {})["get"] = _get(path, method)
+    for name, method in (deletes or {}).items():
+        path = f"{prefix}/{name}"
+        paths.setdefault(path, {})["delete"] = _delete(path, method)
     read, clear, filters = journal
     requests, clear_path = f"{prefix}/requests", f"{prefix}/requests/clear"
     # Clearing reads no body, so a body's content type is all it can be refused for besides the guard.

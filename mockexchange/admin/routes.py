@@ -1,11 +1,13 @@
 """The control plane over HTTP: `POST /_admin/<operation>` with a JSON object, answered with JSON.
 
 Each route is one `Control` method; the body's fields are its arguments. A few reads (`GET /_admin/scenario`,
-`GET /_admin/clock`) take no arguments. The request journal is read with `GET /_admin/requests?<filters>` and
-emptied with `POST /_admin/requests/clear` (or `DELETE /_admin/requests`). Errors are `{"error": "..."}` (plus
-`"errors": [...]` when a scenario has several problems) with 400 (bad input), 404 (unknown user, market or file),
-409 (conflict), or the access rules' 401, 403 and 415 (admin/guard.py). `GET /_admin/health` says the mock serves, and
-its version, and `GET /_admin/openapi.json` describes the API (admin/openapi.py), to every client.
+`GET /_admin/clock`, `GET /_admin/rate_limits`, `GET /_admin/rest_lag`, `GET /_admin/faults`) take no arguments;
+`DELETE /_admin/faults` clears the fault rules. The request journal is read
+with `GET /_admin/requests?<filters>` and emptied with `POST /_admin/requests/clear` (or `DELETE /_admin/requests`).
+Errors are `{"error": "..."}` (plus `"errors": [...]` when a scenario has several problems) with 400 (bad input), 404
+(unknown user, market or file), 409 (conflict), or the access rules' 401, 403 and 415 (admin/guard.py).
+`GET /_admin/health` says the mock serves, and its version, and `GET /_admin/openapi.json` describes the API
+(admin/openapi.py), to every client.
 """
 
 from __future__ import annotations
@@ -168,32 +170,54 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "deribit/index_prices": control.set_index_price,
         "deribit/mark_prices": control.set_mark_price,
         "deribit/volatility": control.set_volatility,
+        "rate_limits": control.set_rate_limit_tier,
+        "rest_lag": control.set_rest_lag,
+        "faults": control.add_fault,
+        "faults/ws/close": control.close_websockets,
     }
 
 
 def reads(control: Control, scenarios: Scenarios) -> dict[str, Callable[..., dict[str, Any]]]:
     """What each `GET /_admin/<name>` calls (no arguments)."""
-    return {"scenario": scenarios.scenario_status, "clock": control.clock}
+    return {
+        "scenario": scenarios.scenario_status,
+        "clock": control.clock,
+        "rate_limits": control.rate_limits,
+        "rest_lag": control.rest_lag,
+        "faults": control.faults,
+    }
+
+
+def removals(control: Control) -> dict[str, Callable[..., dict[str, Any]]]:
+    """What each `DELETE /_admin/<name>` calls (no arguments)."""
+    return {"faults": control.clear_faults}
 
 
 def routes(control: Control, scenarios: Scenarios, journal: Journal, settings: Settings) -> list[BaseRoute]:
     guard = AdminGuard(settings)
     table = operations(control, scenarios, AdminPaths(settings.scenario_dirs, settings.key_dirs))
     gets = reads(control, scenarios)
+    deletes = removals(control)
     found: list[BaseRoute] = [
         Route(f"{ADMIN_PREFIX}/{name}", _guarded(guard, _operation(method)), methods=["POST"])
         for name, method in table.items()
-        if name not in gets
+        if name not in gets and name not in deletes
     ]
-    for name, read in gets.items():
-        # One path, two methods: GET reads, POST acts; each a Control method.
-        post, get = _operation(table[name]), _operation(read)
+    for name in dict.fromkeys([*gets, *deletes]):
+        # One path, several methods: GET reads, POST acts, DELETE removes; each a Control method.
+        handlers = {"POST": _operation(table[name])}
+        if name in gets:
+            handlers["GET"] = handlers["HEAD"] = _operation(gets[name])
+        if name in deletes:
+            handlers["DELETE"] = _operation(deletes[name])
 
-        async def either(request: Request, post: Handler = post, get: Handler = get) -> Response:
-            return await (get if request.method == "GET" else post)(request)
+        async def dispatch(request: Request, handlers: dict[str, Handler] = handlers) -> Response:
+            return await handlers[request.method](request)
 
-        found.append(Route(f"{ADMIN_PREFIX}/{name}", _guarded(guard, either), methods=["GET", "POST"]))
-    document = openapi.document(table, gets, (journal.read, journal.clear, _JOURNAL_FILTERS), ADMIN_PREFIX)
+        methods = [method for method in handlers if method != "HEAD"]  # Starlette serves HEAD beside GET
+        found.append(Route(f"{ADMIN_PREFIX}/{name}", _guarded(guard, dispatch), methods=methods))
+    journaled = (journal.read, journal.clear, _JOURNAL_FILTERS)
+    document = openapi.document(table, gets, journaled, ADMIN_PREFIX, deletes=deletes)
 
     async def describe(request: Request) -> Response:
         # Open like health: it says what docs/admin-api.md says, and a browser page cannot read it (no CORS).

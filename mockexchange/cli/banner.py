@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mockexchange.app import MockApp
 from mockexchange.scenario.generator import Portfolio
 from mockexchange.server import ws_url
 
@@ -101,5 +102,33 @@ def scenario(where: Advertised, profile: str, name: str, loaded: dict[str, Any],
         f"timeline: {loaded['steps_total']} steps, {timeline}",
         f"  exchange time {loaded['exchange_time']} (manual clock: POST /_admin/clock)",
         f"  admin API: {where.base_url}/_admin/... (GET /_admin/scenario for the timeline)",
+    ]
+    return lines
+
+
+def restored(where: Advertised, mock: MockApp, scenario: str | None) -> list[str]:
+    """A mock restored from its state file: what the file held, and the keys (whose private halves are the users')."""
+    assert mock.persistence is not None
+    status = mock.persistence.status()
+    ledger = mock.ledger
+    lines = [
+        f"mockexchange: Kalshi API {where.kalshi_url} (profile {mock.settings.profile})",
+        f"  state restored from {status['path']}: {status['commands']} commands ({status['restored_commands']} run "
+        f"again) in {status['restore_seconds']:.2f}s",
+        f"  {len(ledger.accounts)} accounts, {len(ledger.markets)} markets, {len(ledger.fills)} fills; "
+        f"exchange time {ledger.clock.now().isoformat()}",
+    ]
+    if scenario is not None:
+        lines.append(
+            f"  --scenario {scenario} not loaded again: the state file holds what it made (a new file loads it)"
+        )
+    for key in mock.keys.all()[:5]:
+        lines.append(f"  user {key.user_id!r}: key id {key.key_id}")
+    for pem in (DEMO_PEM, FCM_PEM):
+        if (where.key_dir / pem).exists():
+            lines.append(f"  private key {where.key_path(where.key_dir / pem)}")
+    lines += [
+        f"  websocket: {ws_url(where.base_url)}/trade-api/ws/v2; Deribit: {where.base_url}/api/v2",
+        f"  admin API: {where.base_url}/_admin/...",
     ]
     return lines

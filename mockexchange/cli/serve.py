@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from mockexchange.admin.guard import allowed_host_names, exposure_warning
 from mockexchange.app import MockApp, build_app
@@ -24,12 +25,16 @@ from mockexchange.cli import banner
 from mockexchange.cli.arguments import base_url, non_negative_int, port, positive_float, positive_int
 from mockexchange.cli.progress import LoadProgress
 from mockexchange.control import Control, ControlError
+from mockexchange.control.rest_lag import MAX_REST_LAG_MS
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.rate_budgets import OFF, TIERS
 from mockexchange.scenario.generator import generate
 from mockexchange.scenario.model import Scenario
 from mockexchange.scenario.schema import ScenarioError, load_file
 from mockexchange.server import bound_port, http_url, listening_socket, serve_forever
 from mockexchange.settings import DEFAULT_HOST, DEFAULT_JOURNAL_MAX_BYTES, DEFAULT_PORT, DEFAULT_SEED, Settings
+from mockexchange.state import StateError
+from mockexchange.state.file import SYNCHRONOUS
 from mockexchange.venues.kalshi.profiles import DEFAULT_PROFILE, PROFILES
 
 ADVERTISE_URL_ENV = "MOCKEXCHANGE_ADVERTISE_URL"
@@ -95,6 +100,31 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         "(default: off: accepted, as Kalshi is not known to refuse them)",
     )  # fmt: skip
     p.add_argument(
+        "--rest-lag-ms", type=_rest_lag_ms, default=0, metavar="MS",
+        help="answer Kalshi's REST portfolio reads (positions, balance, fills, settlements) with the state of MS "
+        "milliseconds ago on the exchange clock, as production lags fills by about a second; the websocket stays "
+        f"immediate (0 to {MAX_REST_LAG_MS}; POST /_admin/rest_lag changes it; default: %(default)s, no lag)",
+    )  # fmt: skip
+    p.add_argument(
+        "--rate-limit-tier", choices=(OFF, *TIERS), default=OFF, type=str.lower, metavar="TIER",
+        help="apply the venues' per-user rate limits of this Kalshi tier: "
+        f"{', '.join(TIERS)} (Kalshi's 429, Deribit's 10028; docs/rate-limits.md), or {OFF} (default: %(default)s)",
+    )  # fmt: skip
+    p.add_argument(
+        "--state", metavar="FILE",
+        help="keep the whole state in this SQLite file, and restore it from there on a restart; a new file is "
+        "created, docs/persistence.md (default: none, nothing is written)",
+    )  # fmt: skip
+    p.add_argument(
+        "--state-sync", choices=SYNCHRONOUS, default="normal",
+        help="normal: what was acknowledged survives the process being killed; full: a power cut too, at an fsync "
+        "per command (default: %(default)s)",
+    )  # fmt: skip
+    p.add_argument(
+        "--state-journal", action="store_true",
+        help="keep the request journal in the state file too (default: off)",
+    )  # fmt: skip
+    p.add_argument(
         "--journal-size", type=non_negative_int, default=10_000, metavar="N",
         help="requests the journal keeps for GET /_admin/requests, the newest; 0 keeps none (default: %(default)s)",
     )  # fmt: skip
@@ -152,6 +182,13 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=serve, parser=p)
 
 
+def _rest_lag_ms(text: str) -> int:
+    value = non_negative_int(text)
+    if value > MAX_REST_LAG_MS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_REST_LAG_MS} ms (an hour), not {text!r}")
+    return value
+
+
 def _token(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("an empty token would protect nothing")
@@ -188,6 +225,11 @@ def _serve(args: argparse.Namespace) -> int:
             scenario_dirs=tuple(args.scenario_dir),
             key_dirs=(args.key_dir,),  # admin calls may write keys under the folder the user gave
             kalshi_reject_replays=args.reject_replays,
+            rest_lag_ms=args.rest_lag_ms,
+            rate_limit_tier=args.rate_limit_tier,
+            state=args.state,
+            state_synchronous=args.state_sync,
+            state_journal=args.state_journal,
             journal_size=args.journal_size,
             journal_max_bytes=args.journal_max_bytes,
             generated_responses=args.generated_responses,
@@ -207,6 +249,13 @@ def _serve(args: argparse.Namespace) -> int:
         raise
     if (warning := exposure_warning(settings)) is not None:
         print(warning, file=sys.stderr, flush=True)
+    if settings.rate_limit_tier != OFF:
+        lines.append(f"Rate limits: Kalshi's {settings.rate_limit_tier} tier (GET /_admin/rate_limits: the buckets)")
+    if settings.rest_lag_ms:
+        lines.append(
+            f"REST lag: Kalshi's portfolio reads answer as of {settings.rest_lag_ms} ms ago on the exchange clock "
+            "(the websocket does not lag; POST /_admin/rest_lag changes it)"
+        )
     print("\n".join(lines), flush=True)
     listening = _address(sock)
 
@@ -215,8 +264,25 @@ def _serve(args: argparse.Namespace) -> int:
         if on_ready is not None:
             on_ready()
 
-    serve_forever(mock, sock, log_level=args.log_level, on_ready=ready)
+    try:
+        serve_forever(mock, sock, log_level=args.log_level, on_ready=ready)
+    finally:
+        mock.close()  # closed already unless uvicorn failed; a snapshot makes the next start quick
     return 0
+
+
+def _build(settings: Settings, **options: Any) -> MockApp:
+    try:
+        return build_app(settings, **options)
+    except StateError as exc:
+        raise Refused(str(exc)) from None
+
+
+def _restored(mock: MockApp, where: banner.Advertised, scenario: str | None) -> list[str] | None:
+    """The banner of a mock whose state file held a state (nothing is loaded over it); None for a new file."""
+    if mock.persistence is None or mock.persistence.created:
+        return None
+    return banner.restored(where, mock, scenario)
 
 
 def _read_scenario(args: argparse.Namespace) -> Scenario:
@@ -264,7 +330,9 @@ def _address(sock: socket.socket) -> str:
 def _demo(
     args: argparse.Namespace, settings: Settings, where: banner.Advertised
 ) -> tuple[MockApp, list[str], Callable[[], None] | None]:
-    mock = build_app(settings, seed=args.seed)
+    mock = _build(settings, seed=args.seed)
+    if (lines := _restored(mock, where, None)) is not None:
+        return mock, lines, None
     portfolio = generate(mock.scenarios, args.seed)
     demo_key, fcm_key = (str(uuid.UUID(int=args.seed + n, version=4)) for n in (0, 1))
     try:
@@ -293,7 +361,9 @@ def _scenario(
 ) -> tuple[MockApp, list[str], Callable[[], None] | None]:
     """Load `scenario` on a ManualClock instead of the demo: run its timeline at once, play it at `--speed`, or leave
     it for `POST /_admin/scenario/step` (`--step`)."""
-    mock = build_app(settings, clock=ManualClock(scenario.start), seed=args.seed)
+    mock = _build(settings, clock=ManualClock(scenario.start), seed=args.seed)
+    if (lines := _restored(mock, where, args.scenario)) is not None:
+        return mock, lines, None
     paced = args.speed is not None or args.step
     name = f"scenario {scenario.name!r}" if scenario.name else f"scenario {args.scenario}"
     try:

@@ -15,6 +15,7 @@ from typing import Any
 from mockexchange.auth.deribit.keys import DEFAULT_SCOPE, DeribitCredentialRegistry
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.errors import KeyRegistrationError
+from mockexchange.control.commands import command
 from mockexchange.control.errors import ControlError
 from mockexchange.control.values import choice, decimal, optional_integer, optional_text, shown, text
 from mockexchange.control.values import currency as currency_code
@@ -164,6 +165,7 @@ class DeribitOperations:
     deribit_keys: DeribitCredentialRegistry
     deribit_tokens: TokenStore | None
 
+    @command()
     def reset_deribit(self) -> None:
         self.book.reset()
         self.deribit_keys.clear()
@@ -171,6 +173,7 @@ class DeribitOperations:
             self.deribit_tokens.clear()
         seed_defaults(self.book)
 
+    @command()
     def create_deribit_account(
         self,
         user_id: str,
@@ -190,6 +193,7 @@ class DeribitOperations:
         wallet = account.main
         return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
 
+    @command()
     def create_deribit_subaccount(
         self,
         user_id: str,
@@ -208,6 +212,13 @@ class DeribitOperations:
             raise ControlError(str(exc), exc.status) from None
         return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
 
+    @command(
+        pin=lambda control, arguments, answer: {
+            **arguments,
+            "client_id": answer["client_id"],
+            "client_secret": answer["client_secret"],
+        }
+    )
     def create_deribit_key(
         self,
         user_id: str,
@@ -244,6 +255,7 @@ class DeribitOperations:
             "scope": credential.scope,
         }
 
+    @command()
     def deribit_fill(
         self,
         user_id: str,
@@ -280,6 +292,7 @@ class DeribitOperations:
             raise ControlError(str(exc), exc.status) from None
         return trade_json(trade)
 
+    @command()
     def deribit_deposit(
         self, user_id: str, currency: str, amount: str | int, subaccount_id: int | None = None
     ) -> dict[str, Any]:
@@ -292,6 +305,7 @@ class DeribitOperations:
             raise ControlError(str(exc), exc.status) from None
         return {"user_id": user_id, "currency": code, "balance": f"{balance:f}"}
 
+    @command()
     def list_instrument(self, instrument_name: str) -> dict[str, Any]:
         """List an instrument by its Deribit name (`BTC-27DEC24-60000-C`), with the default contract facts."""
         instrument_name = _instrument(instrument_name)
@@ -300,6 +314,7 @@ class DeribitOperations:
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
 
+    @command()
     def set_index_price(self, index_name: str, price: str | int) -> dict[str, Any]:
         """Move a price index (`btc_usd`, `eth_usdc`): futures marks follow it, options are repriced."""
         index_name = index_code(index_name)
@@ -309,6 +324,7 @@ class DeribitOperations:
             raise ControlError(str(exc), exc.status) from None
         return {"index_name": index_name, "price": f"{value.value:f}"}
 
+    @command()
     def set_mark_price(self, instrument_name: str, price: str | int | None = None) -> dict[str, Any]:
         """Pin an instrument's mark price; null unpins it."""
         instrument_name = _instrument(instrument_name)
@@ -320,6 +336,7 @@ class DeribitOperations:
             raise ControlError(str(exc), exc.status) from None
         return {"instrument_name": instrument_name, "mark_price": f"{mark:f}", "pinned": value is not None}
 
+    @command()
     def set_volatility(
         self, volatility: str | int, currency: str | None = None, instrument_name: str | None = None
     ) -> dict[str, Any]:

@@ -10,7 +10,14 @@ from functools import partialmethod
 from typing import Any
 
 from mockexchange.auth.errors import KeyRegistrationError
-from mockexchange.auth.kalshi.keys import KeyRegistry, generate_private_key, load_public_key, private_key_pem
+from mockexchange.auth.kalshi.keys import (
+    KeyRegistry,
+    generate_private_key,
+    load_public_key,
+    private_key_pem,
+    public_key_pem,
+)
+from mockexchange.control.commands import command
 from mockexchange.control.errors import ControlError
 from mockexchange.control.values import (
     MAX_PEM,
@@ -62,6 +69,7 @@ class KalshiOperations:
     ledger: Ledger
     keys: KeyRegistry
 
+    @command()
     def create_account(
         self,
         user_id: str,
@@ -87,6 +95,7 @@ class KalshiOperations:
             "subtrader_of": account.subtrader_of,
         }
 
+    @command(pin=lambda control, arguments, answer: _pinned_key(control.keys, arguments, answer))
     def create_key(
         self,
         user_id: str,
@@ -132,6 +141,7 @@ class KalshiOperations:
             answer["private_key_pem"] = private_pem
         return answer
 
+    @command()
     def create_market(self, ticker: str, event_ticker: str | None = None, exchange_index: int = 0) -> dict[str, Any]:
         """List a market (fills list unknown markets on exchange index 0 by themselves)."""
         ticker = text(ticker, "ticker")
@@ -143,6 +153,7 @@ class KalshiOperations:
             raise ControlError(str(exc), exc.status) from None
         return {"ticker": market.ticker, "event_ticker": market.event_ticker, "exchange_index": market.exchange_index}
 
+    @command()
     def fill(
         self,
         user_id: str,
@@ -168,6 +179,7 @@ class KalshiOperations:
             raise ControlError(str(exc), exc.status) from None
         return fill_json(fill)
 
+    @command()
     def create_order(
         self,
         user_id: str,
@@ -197,6 +209,7 @@ class KalshiOperations:
             "subaccount": order.subaccount,
         }
 
+    @command()
     def cancel_order(self, order_id: str) -> dict[str, Any]:
         order_id = text(order_id, "order_id")
         try:
@@ -205,6 +218,7 @@ class KalshiOperations:
             raise ControlError(str(exc), exc.status) from None
         return {"order_id": order.order_id, "cancelled": True}
 
+    @command()
     def transfer(
         self,
         kind: str,
@@ -243,6 +257,7 @@ class KalshiOperations:
     deposit = partialmethod(transfer, "deposit")
     withdrawal = partialmethod(transfer, "withdrawal")
 
+    @command()
     def settle(self, ticker: str, result: str) -> dict[str, Any]:
         """Determine a market yes or no: winners are paid 1 dollar a contract and its positions become settled."""
         ticker, result = text(ticker, "ticker"), choice(result, "result", SIDES)
@@ -251,6 +266,13 @@ class KalshiOperations:
         except LedgerError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {"ticker": market.ticker, "result": market.result, "settled_time": market.settled_time.isoformat()}
+
+
+def _pinned_key(keys: KeyRegistry, arguments: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """A generated key is kept as its public half (the private key is the user's), and its drawn id."""
+    key = keys.get(answer["key_id"])
+    assert key is not None
+    return {**arguments, "public_key_pem": public_key_pem(key.public_key), "key_id": key.key_id}
 
 
 def _trade(

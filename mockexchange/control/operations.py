@@ -13,13 +13,20 @@ from typing import Any
 from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.kalshi.keys import KeyRegistry
+from mockexchange.control.commands import Recorder, command
 from mockexchange.control.deribit import DeribitOperations, seed_defaults
 from mockexchange.control.errors import ControlError
+from mockexchange.control.faults import FaultOperations
 from mockexchange.control.kalshi import KalshiOperations
+from mockexchange.control.rate_limits import RateLimitOperations
+from mockexchange.control.rest_lag import RestLagOperations
 from mockexchange.control.values import shown
-from mockexchange.core.clock import Clock, ManualClock
+from mockexchange.core.clock import Clock, ManualClock, SystemClock
+from mockexchange.core.connections import LiveConnections
 from mockexchange.core.derivatives_book import DerivativesBook
+from mockexchange.core.faults import FaultRules
 from mockexchange.core.ledger import Ledger
+from mockexchange.core.rate_limits import RateLimits
 
 # Exchange time stays from the Unix epoch (Kalshi's times are Unix seconds) to before 9999: every date the mock derives
 # from it (an expiry a month on, a listing's next Friday) stays within Python's calendar, which ends with 9999.
@@ -37,7 +44,7 @@ def check_exchange_time(when: datetime, name: str = "to") -> datetime:
     return when
 
 
-class Control(KalshiOperations, DeribitOperations):
+class Control(KalshiOperations, DeribitOperations, RateLimitOperations, RestLagOperations, FaultOperations):
     def __init__(
         self,
         ledger: Ledger,
@@ -45,6 +52,10 @@ class Control(KalshiOperations, DeribitOperations):
         book: DerivativesBook | None = None,
         deribit_keys: DeribitCredentialRegistry | None = None,
         deribit_tokens: TokenStore | None = None,
+        rate_limiter: RateLimits | None = None,
+        *,
+        faults: FaultRules | None = None,
+        connections: LiveConnections | None = None,
     ) -> None:
         self.ledger = ledger
         self.keys = keys
@@ -54,13 +65,23 @@ class Control(KalshiOperations, DeribitOperations):
         self.book = book
         self.deribit_keys = deribit_keys or DeribitCredentialRegistry()
         self.deribit_tokens = deribit_tokens
+        # The venues' rate limits (off unless the app gives its own, which its venues charge).
+        self.rate_limiter = rate_limiter or RateLimits(SystemClock())
+        # The fault rules the venues ask, and their open websocket connections (the app gives its own).
+        self.fault_rules = faults if faults is not None else FaultRules()
+        self.connections = connections if connections is not None else LiveConnections()
+        # Sees every command run (a state file keeps them, mockexchange.state); None: nothing is kept.
+        self.recorder: Recorder | None = None
 
+    @command()
     def reset(self) -> dict[str, Any]:
         """Forget every account, key, market and fill (and so the loaded scenario); Deribit's too (its default
         instruments and index prices are listed again)."""
         self.ledger.reset()
         self.keys.clear()
         self.reset_deribit()
+        self.rate_limiter.reset()  # every user's buckets full again; the tier stays
+        self.fault_rules.clear()  # the mock as it started: no fault rules (open connections stay open)
         return {"ok": True}
 
     # -- the exchange clock -----------------------------------------------------------------------------------------
@@ -69,6 +90,7 @@ class Control(KalshiOperations, DeribitOperations):
         """The exchange time and whether the clock is manual (movable) or the system clock."""
         return clock_status(self.ledger.clock)
 
+    @command()
     def advance_clock(self, seconds: float | None = None, to: str | None = None) -> dict[str, Any]:
         """Move exchange time forward by `seconds`, or `to` an ISO 8601 time (never backwards)."""
         clock = self.ledger.clock

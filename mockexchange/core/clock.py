@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -19,8 +21,25 @@ class Clock(Protocol):
 
 
 class SystemClock:
+    """The wall clock; a thread may pin it to one instant (`pinned`), so that every time one command reads is the
+    instant it began: a state file replays that command at that instant (mockexchange.state)."""
+
+    def __init__(self) -> None:
+        self._pin = threading.local()
+
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        pinned: datetime | None = getattr(self._pin, "at", None)
+        return datetime.now(UTC) if pinned is None else pinned
+
+    @contextmanager
+    def pinned(self, when: datetime) -> Iterator[datetime]:
+        """This thread reads `when` until the block ends (other threads read the wall clock)."""
+        previous = getattr(self._pin, "at", None)
+        self._pin.at = when
+        try:
+            yield when
+        finally:
+            self._pin.at = previous
 
 
 class ManualClock:

@@ -15,9 +15,8 @@ summaries) is finite and a few dozen digits long at most, and a balance plus an 
 
 from __future__ import annotations
 
-import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -206,14 +205,23 @@ class DerivativesBook:
         self._positions: dict[tuple[str, int, str], PositionState] = {}
         self.trades: list[Trade] = []
         self.amount_traded = ZERO  # since the last reset
-        self._ids: Callable[[], int] = itertools.count(FIRST_ACCOUNT_ID).__next__
-        self._trade_ids: Callable[[], int] = itertools.count(1).__next__
+        # The next account id and trade id to hand out (plain numbers, so a snapshot of the book holds them).
+        self._next_wallet_id = FIRST_ACCOUNT_ID
+        self._next_trade_id = 1
 
     @contextmanager
     def reading(self) -> Iterator[DerivativesBook]:
         """Hold the book still while a venue reads several things that must agree."""
         with self.lock:
             yield self
+
+    def _draw_wallet_id(self) -> int:
+        self._next_wallet_id += 1
+        return self._next_wallet_id - 1
+
+    def _draw_trade_id(self) -> int:
+        self._next_trade_id += 1
+        return self._next_trade_id - 1
 
     def _publish(self, kind: str, user_id: str | None, payload: object) -> None:
         self.bus.publish(Change(f"derivatives.{kind}", user_id, payload))
@@ -383,9 +391,9 @@ class DerivativesBook:
 
     def _new_wallet(self, user_id: str, wallet_id: int | None, username: str, balances: dict | None) -> Wallet:
         if wallet_id is None:
-            wallet_id = self._ids()
+            wallet_id = self._draw_wallet_id()
             while wallet_id in self._wallet_owner:
-                wallet_id = self._ids()
+                wallet_id = self._draw_wallet_id()
         elif isinstance(wallet_id, bool) or not isinstance(wallet_id, int) or not 0 < wallet_id <= MAX_ACCOUNT_ID:
             raise BookError(f"account ids are integers from 1 to {MAX_ACCOUNT_ID}")
         elif wallet_id in self._wallet_owner:
@@ -477,7 +485,7 @@ class DerivativesBook:
             state = PositionState(user_id, wallet.id, instrument.instrument_name, result.position, now)
             self._positions[key] = state
             trade = Trade(
-                trade_id=str(self._trade_ids()),
+                trade_id=str(self._draw_trade_id()),
                 trade_seq=listing.trade_seq,
                 order_id=order_id or f"{instrument.base_currency}-{listing.trade_seq}",
                 user_id=user_id,

@@ -8,6 +8,12 @@ What amounts add up to is bounded too (docs/admin-api.md, "Bounds"): a command t
 resting contracts, the contracts of the whole ledger, or a subaccount's cash past its bound is refused whole, so every
 figure a venue renders, sums over many positions included, fits its wire type (int32 contracts and int64 cents in
 the legacy profile, centi-cents on its websocket).
+
+Lagged reads (`set_lag`, `as_of`): while a lag is set, the ledger keeps the changes of the last lag (core/versions.py)
+to what a venue's lagged reads show: every market position row, every account's cash and `updated` times, every
+market's last price; fills and settlements are append-only, so their lists are cut at the time instead. A lagged read
+asks `as_of()` (now minus the lag, on the exchange clock) and reads `positions.page(..., as_of=)`,
+`account_as_of`, `last_price_as_of`. With no lag (the default) nothing is kept.
 """
 
 from __future__ import annotations
@@ -15,10 +21,10 @@ from __future__ import annotations
 import random
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from mockexchange.core import positions
@@ -28,6 +34,7 @@ from mockexchange.core.fees import QuadraticFee
 from mockexchange.core.money import COUNT_QUANTUM, MAX_CENTS, MAX_COUNT, MAX_FEE_PER_CONTRACT, ZERO, quantize_dollars
 from mockexchange.core.numbers import INT32_MAX
 from mockexchange.core.store import MarketPosition, PositionStore, TimeIndex
+from mockexchange.core.versions import ABSENT, History
 
 MAX_SUBACCOUNT = 63
 MAX_EXCHANGE_INDEX = INT32_MAX  # Kalshi's ExchangeIndex is an int32 >= 0
@@ -201,6 +208,13 @@ class IdFactory:
     def __call__(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
 
+    def position(self) -> tuple:
+        """Where the generator stands (a snapshot keeps it, so ids go on as they would have)."""
+        return self._random.getstate()
+
+    def resume(self, position: tuple) -> None:
+        self._random.setstate(position)
+
 
 class Ledger:
     def __init__(
@@ -218,7 +232,9 @@ class Ledger:
         self.accounts: dict[str, Account] = {}
         self.events: dict[str, Event] = {}
         self.markets: dict[str, Market] = {}
-        self.positions = PositionStore()
+        # The recent past of what lagged reads show, while a lag is set (`set_lag`); shared with the position store.
+        self.history = History()
+        self.positions = PositionStore(self.history)
         self.fills: list[Fill] = []
         self.fill_index = TimeIndex()
         self.settlements = TimeIndex()
@@ -249,6 +265,9 @@ class Ledger:
             self.transfers.clear()
             self.orders.clear()
             self.contracts_filled = self.contracts_resting = ZERO
+            self.history.forget()  # a reset is not lagged: the empty state shows at once
+            for index in (self.fill_index, self.settlements):
+                index.seal()
             self.bus.publish(Change("reset", None, None))
 
     def open_account(
@@ -272,7 +291,10 @@ class Ledger:
                 if parent is None or not parent.fcm_member:
                     raise LedgerError(f"subtrader_of {subtrader_of!r} is not an FCM member account")
             account = Account(user_id, fcm_member=fcm_member, subtrader_of=subtrader_of)
-            account.move_cash(0, 0, balance, self.clock.now())
+            now = self.clock.now()
+            if self.history.keeping:
+                self.history.record("accounts", user_id, ABSENT, now)
+            account.move_cash(0, 0, balance, now)
             self.accounts[user_id] = account
             if parent is not None:
                 parent.subtraders.append(user_id)
@@ -309,13 +331,69 @@ class Ledger:
             self.bus.publish(Change("market", None, market))
             return market
 
+    # -- lagged reads ---------------------------------------------------------------------------------------------
+
+    @property
+    def lag(self) -> timedelta:
+        """How far behind the exchange clock lagged reads answer; zero: they answer now."""
+        return self.history.window or timedelta(0)
+
+    def set_lag(self, lag: timedelta) -> None:
+        """Lagged reads answer as of `lag` ago from now on (zero: as of now, and the history is dropped). Raised at run
+        time, reads answer as of `history.exact_from` until the history covers the new lag."""
+        with self.lock:
+            if self.history.window is None:
+                # The history begins now: fills and settlements made so far show in every lagged read, as the
+                # positions and cash they made do.
+                for index in (self.fill_index, self.settlements):
+                    index.seal()
+            self.history.keep(lag if lag > timedelta(0) else None, self.clock.now())
+
+    def as_of(self) -> datetime | None:
+        """The time a lagged read answers as of: now minus the lag (never before the last record the history dropped,
+        versions.py); None when there is no lag (read the current state)."""
+        history = self.history
+        if history.window is None:
+            return None
+        with self.lock:
+            now = self.clock.now()
+            history.prune(now)
+            when = now - history.window
+            exact = history.exact_from
+            return exact if exact is not None and exact > when else when
+
+    def account_as_of(self, user_id: str, when: datetime | None) -> Account:
+        """The account's cash and `updated` times as of `when` (None: now). An account not open yet at `when` has no
+        cash, and its opening time as `updated`. The answer is a snapshot when `when` is given; do not change it."""
+        account = self.account(user_id)
+        found = None if when is None else self.history.then("accounts", user_id, when)
+        if found is None:
+            return account
+        opened, before = found
+        return Account(user_id, updated={0: opened}) if before is ABSENT else before
+
+    def last_price_as_of(self, ticker: str, when: datetime | None) -> Decimal | None:
+        """The market's last YES price as of `when` (None: now)."""
+        found = None if when is None else self.history.then("prices", ticker, when)
+        return self.markets[ticker].last_yes_price if found is None else found[1]
+
+    def prices_changed_since(self, when: datetime | None) -> Mapping[str, Decimal | None]:
+        """The last YES price as of `when` of every market whose last price changed since (the others' is their
+        `last_yes_price`); empty for None. For a read over many markets: one look-up each."""
+        return {} if when is None else self.history.changed("prices", when)
+
+    def _remember_cash(self, account: Account, when: datetime) -> None:
+        """Keep the account's cash as it is, before it moves at `when` (only while `history.keeping`)."""
+        funds = Account(account.user_id, cash=dict(account.cash), updated=dict(account.updated))
+        self.history.record("accounts", account.user_id, funds, when)
+
     # -- trading ------------------------------------------------------------------------------------------------
 
     def _position_row(self, user_id: str, subaccount: int, market: Market, now: datetime) -> MarketPosition:
         row = self.positions.get(user_id, subaccount, market.ticker)
         if row is None:
             row = MarketPosition(user_id, subaccount, market.ticker, market.event_ticker, market.exchange_index, now)
-            self.positions.add(row)
+            self.positions.add(row, now)
         return row
 
     def _tradable(self, ticker: str) -> Market | None:
@@ -389,7 +467,7 @@ class Ledger:
             now = self.clock.now()
             row = self._position_row(user_id, subaccount, market, now)
             self.contracts_filled += count
-            with self.positions.changing(row):
+            with self.positions.changing(row, now):
                 row.position = result.position
                 row.market_exposure = quantize_dollars(result.exposure)
                 row.realized_pnl += result.realized
@@ -398,6 +476,9 @@ class Ledger:
                 row.fees_paid += fee
                 row.volume += count
                 row.last_updated = now
+            if self.history.keeping:
+                self._remember_cash(account, now)
+                self.history.record("prices", ticker, market.last_yes_price, now)
             account.move_cash(subaccount, market.exchange_index, result.cash - fee, now)
             market.last_yes_price = yes_price
             fill = Fill(
@@ -440,7 +521,7 @@ class Ledger:
             market.result = result
             market.settled_time = now
             for order in [o for o in self.orders.values() if o.ticker == ticker]:
-                self._drop_order(order)
+                self._drop_order(order, now)
             for row in self.positions.of_market(ticker):
                 outcome = positions.settle(row.position, row.market_exposure, result)
                 long_yes = row.position > ZERO
@@ -459,12 +540,15 @@ class Ledger:
                     fee_cost=row.fees_paid,
                     settled_time=now,
                 )
-                with self.positions.changing(row):
+                with self.positions.changing(row, now):
                     row.market_exposure = outcome.exposure
                     row.realized_pnl += outcome.realized
                     row.last_updated = now
-                self.accounts[row.user_id].move_cash(row.subaccount, market.exchange_index, outcome.cash, now)
-                self.positions.mark_settled(row)
+                holder = self.accounts[row.user_id]
+                if self.history.keeping:
+                    self._remember_cash(holder, now)
+                holder.move_cash(row.subaccount, market.exchange_index, outcome.cash, now)
+                self.positions.mark_settled(row, now)
                 self.settlements.add(row.user_id, now, record)
                 self.bus.publish(Change("position", row.user_id, row.snapshot()))
             self.bus.publish(Change("settlement", None, market))
@@ -505,7 +589,7 @@ class Ledger:
             )
             self.orders[order_id] = order
             row = self._position_row(user_id, subaccount, market, now)
-            with self.positions.changing(row):
+            with self.positions.changing(row, now):
                 row.resting_orders_count += _whole(count)
             self.bus.publish(Change("order", user_id, order))
             return order
@@ -515,15 +599,15 @@ class Ledger:
             order = self.orders.get(order_id)
             if order is None:
                 raise LedgerError(f"unknown order {order_id!r}", status=404)
-            self._drop_order(order)
+            self._drop_order(order, self.clock.now())
             return order
 
-    def _drop_order(self, order: RestingOrder) -> None:
+    def _drop_order(self, order: RestingOrder, now: datetime) -> None:
         del self.orders[order.order_id]
         self.contracts_resting -= _whole(order.count)
         row = self.positions.get(order.user_id, order.subaccount, order.ticker)
         if row is not None:
-            with self.positions.changing(row):
+            with self.positions.changing(row, now):
                 row.resting_orders_count -= _whole(order.count)
         self.bus.publish(Change("order_cancelled", order.user_id, order))
 
@@ -559,6 +643,8 @@ class Ledger:
                 moved = existing.cash_effect if status == "applied" else -existing.cash_effect
                 if status == "applied" or existing.status == "applied":
                     self._check_cash(account, 0, 0, moved)
+                    if self.history.keeping:
+                        self._remember_cash(account, now)
                     account.move_cash(0, 0, moved, now)
                 existing.status = status
                 existing.finalized = now
@@ -587,6 +673,8 @@ class Ledger:
             self.transfers[record.id] = record
             (self.deposits if kind == "deposit" else self.withdrawals).add(user_id, now, record)
             if status == "applied":
+                if self.history.keeping:
+                    self._remember_cash(account, now)
                 account.move_cash(0, 0, record.cash_effect, now)
             self.bus.publish(Change(kind, user_id, record))
             return record

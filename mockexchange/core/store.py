@@ -5,23 +5,30 @@ A page is a seek to the key after the cursor plus a walk of at most `limit` matc
 with the size of the portfolio (only with how many rows a filter skips). The key of a row never changes, so a walk
 that resumes after a key neither repeats nor skips a row that existed for the whole walk, however many fills land
 between pages.
+
+Versioned reads (`core/versions.py`): while the ledger keeps a history, `add`, `changing` and `mark_settled` record each
+row as it was before, and `walk`, `page` and `event_rollup` take `as_of`: the rows and roll-ups as they were then (a
+row created since is absent, one settled since is still unsettled), from the current index plus the few rows changed
+since.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from sortedcontainers import SortedDict, SortedKeyList
 
 from mockexchange.core.clock import unix_us
 from mockexchange.core.money import ZERO
+from mockexchange.core.versions import ABSENT, History
 
 SettlementState = Literal["unsettled", "settled"]
 SettlementStatus = Literal["unsettled", "settled", "all"]
@@ -123,7 +130,10 @@ class RowFilter:
 
 
 class PositionStore:
-    def __init__(self) -> None:
+    def __init__(self, history: History | None = None) -> None:
+        # The ledger's history (shared with its accounts' and markets'); a store of its own keeps nothing.
+        self.history = history if history is not None else History()
+        self._by_event_memo: tuple[dict[Any, Any], dict[str, list[tuple[MarketPosition | None, Any]]]] | None = None
         self._by_market: dict[tuple[str, int, str], MarketPosition] = {}
         self._by_ticker: dict[str, list[MarketPosition]] = {}  # every account's row in a market: for settlement
         self._books: dict[tuple[str, int, SettlementState], SortedDict] = {}
@@ -143,29 +153,40 @@ class PositionStore:
     def get(self, user_id: str, subaccount: int, ticker: str) -> MarketPosition | None:
         return self._by_market.get((user_id, subaccount, ticker))
 
-    def add(self, row: MarketPosition) -> None:
+    def add(self, row: MarketPosition, when: datetime | None = None) -> None:
+        """A new row; `when` (the time of the change, default the row's `last_updated`) dates it in the history."""
+        if self.history.keeping:
+            self.history.record((row.user_id, row.subaccount), row.ticker, ABSENT, when or row.last_updated)
         self._by_market[(row.user_id, row.subaccount, row.ticker)] = row
         self._by_ticker.setdefault(row.ticker, []).append(row)
         self._book(row.user_id, row.subaccount, _state(row))[row.key] = row
         self._total(row).add(row)
 
     @contextmanager
-    def changing(self, row: MarketPosition) -> Iterator[MarketPosition]:
-        """Every change to a stored row's amounts happens inside this, so the event totals follow it."""
+    def changing(self, row: MarketPosition, when: datetime | None = None) -> Iterator[MarketPosition]:
+        """Every change to a stored row's amounts happens inside this, so the event totals (and the history, dated
+        `when`, default the row's `last_updated`) follow it."""
+        if self.history.keeping:
+            self._remember(row, when)
         self._total(row).add(row, -1)
         try:
             yield row
         finally:
             self._total(row).add(row)
 
-    def mark_settled(self, row: MarketPosition) -> None:
+    def mark_settled(self, row: MarketPosition, when: datetime | None = None) -> None:
         if row.settled:
             return
+        if self.history.keeping:
+            self._remember(row, when)
         self._book(row.user_id, row.subaccount, "unsettled").pop(row.key, None)
         self._total(row).add(row, -1)
         row.settled = True
         self._book(row.user_id, row.subaccount, "settled")[row.key] = row
         self._total(row).add(row)
+
+    def _remember(self, row: MarketPosition, when: datetime | None) -> None:
+        self.history.record((row.user_id, row.subaccount), row.ticker, row.snapshot(), when or row.last_updated)
 
     def _total(self, row: MarketPosition) -> EventRollup:
         parts = self._totals.setdefault((row.user_id, row.subaccount, _state(row), row.event_ticker), {})
@@ -197,17 +218,57 @@ class PositionStore:
         after: PositionKey | None = None,
         event_ticker: str | Sequence[str] | None = None,
         ticker: str | None = None,
+        as_of: datetime | None = None,
+        ordered: bool = True,
     ) -> Iterator[MarketPosition]:
-        """Rows in key order, strictly after `after`, narrowed by event(s) and ticker through the index itself.
+        """Rows in key order, strictly after `after`, narrowed by event(s) and ticker through the index itself;
+        `as_of`: the rows as they were at that time (the history's), else as they are; not `ordered`: the rows
+        changed since `as_of` come last (for a sum, which needs no order).
 
         Several event tickers are walked one after another, in key order.
         """
+        rows = self._walk(user_id, subaccount, status, after, event_ticker, ticker)
+        if as_of is None:
+            return rows
+        changed = self.history.changed((user_id, subaccount), as_of)
+        if not changed:
+            return rows
+        # The rows changed since `as_of` are left out of the current walk and merged back as they were then.
+        states = _states(status)
+        events = (
+            None if event_ticker is None else {event_ticker} if isinstance(event_ticker, str) else set(event_ticker)
+        )
+        then = [
+            row
+            for row in changed.values()
+            if row is not ABSENT
+            and _state(row) in states
+            and (events is None or row.event_ticker in events)
+            and (ticker is None or row.ticker == ticker)
+            and (after is None or row.key > after)
+        ]
+        unchanged = (row for row in rows if row.ticker not in changed)
+        if not then:
+            return unchanged
+        if not ordered:
+            return itertools.chain(unchanged, then)
+        return heapq.merge(unchanged, sorted(then, key=_key), key=_key)
+
+    def _walk(
+        self,
+        user_id: str,
+        subaccount: int,
+        status: SettlementStatus,
+        after: PositionKey | None,
+        event_ticker: str | Sequence[str] | None,
+        ticker: str | None,
+    ) -> Iterator[MarketPosition]:
         if event_ticker is not None and not isinstance(event_ticker, str):
             events = sorted(e for e in set(event_ticker) if after is None or e >= after[0])
             return itertools.chain.from_iterable(
-                self.walk(user_id, subaccount, status, after=after, event_ticker=e, ticker=ticker) for e in events
+                self._walk(user_id, subaccount, status, after, e, ticker) for e in events
             )
-        states: tuple[SettlementState, ...] = ("unsettled", "settled") if status == "all" else (status,)
+        states = _states(status)
         lo: PositionKey = (event_ticker, "") if event_ticker else ("", "")
         hi: PositionKey | None = (event_ticker, _KEY_MAX) if event_ticker else None
         if after is not None and after >= lo:
@@ -233,7 +294,7 @@ class PositionStore:
             streams.append(map(book.__getitem__, book.irange(minimum=lo, maximum=hi, inclusive=(inclusive, True))))
         if len(streams) == 1:
             return streams[0]
-        return heapq.merge(*streams, key=lambda r: r.key)
+        return heapq.merge(*streams, key=_key)
 
     def page(
         self,
@@ -246,10 +307,15 @@ class PositionStore:
         event_ticker: str | Sequence[str] | None = None,
         ticker: str | None = None,
         keep: RowFilter | None = None,
+        as_of: datetime | None = None,
     ) -> tuple[list[MarketPosition], bool]:
-        """Up to `limit` matching rows after `after`, and whether more follow. Rows are snapshots."""
+        """Up to `limit` matching rows after `after`, and whether more follow (as of `as_of`, see `walk`). Rows are
+        snapshots."""
         rows: list[MarketPosition] = []
-        for row in self.walk(user_id, subaccount, status, after=after, event_ticker=event_ticker, ticker=ticker):
+        walked = self.walk(
+            user_id, subaccount, status, after=after, event_ticker=event_ticker, ticker=ticker, as_of=as_of
+        )
+        for row in walked:
             if keep is not None and not keep(row):
                 continue
             if len(rows) == limit:
@@ -266,26 +332,64 @@ class PositionStore:
         *,
         ticker: str | None = None,
         keep: RowFilter | None = None,
+        as_of: datetime | None = None,
     ) -> EventRollup:
-        """Totals over the event's rows that pass the same filters as the market rows."""
+        """Totals over the event's rows that pass the same filters as the market rows (as of `as_of`, see `walk`)."""
         rollup = EventRollup(event_ticker)
         if ticker is not None:  # one row at most
-            for row in self.walk(user_id, subaccount, status, event_ticker=event_ticker, ticker=ticker):
+            walked = self.walk(user_id, subaccount, status, event_ticker=event_ticker, ticker=ticker, as_of=as_of)
+            for row in walked:
                 if keep is None or keep(row):
                     rollup.add(row)
             return rollup
-        states: tuple[SettlementState, ...] = ("unsettled", "settled") if status == "all" else (status,)
+        states = _states(status)
         for state in states:
             for (exchange_index, mask), part in self._totals.get(
                 (user_id, subaccount, state, event_ticker), {}
             ).items():
                 if keep is None or keep.admits(exchange_index, mask):
                     rollup = rollup.merged(part)
+        if as_of is not None:
+            # The running totals are today's: take out the rows changed since `as_of`, put them back as they were.
+            for now, then in self._changed_in_event(user_id, subaccount, as_of).get(event_ticker, ()):
+                for row, sign in ((now, -1), (then, 1)):
+                    if row is not None and row is not ABSENT and _state(row) in states and (keep is None or keep(row)):
+                        rollup.add(row, sign)
         return rollup
+
+    def _changed_in_event(
+        self, user_id: str, subaccount: int, as_of: datetime
+    ) -> dict[str, list[tuple[MarketPosition | None, Any]]]:
+        """The rows of the owner changed since `as_of`, (now, then) by event; built once per set of changes, so a
+        page's roll-ups each look only at their own event's."""
+        changed = self.history.changed((user_id, subaccount), as_of)
+        memo = self._by_event_memo
+        if memo is not None and memo[0] is changed:
+            return memo[1]
+        by_event: dict[str, list[tuple[MarketPosition | None, Any]]] = {}
+        for ticker, then in changed.items():
+            now = self._by_market.get((user_id, subaccount, ticker))
+            if now is None and then is ABSENT:
+                continue  # neither then nor now (rows are only ever dropped by a reset, which drops the history)
+            event = now.event_ticker if now is not None else then.event_ticker
+            by_event.setdefault(event, []).append((now, then))
+        self._by_event_memo = (changed, by_event)
+        return by_event
 
 
 def _state(row: MarketPosition) -> SettlementState:
     return "settled" if row.settled else "unsettled"
+
+
+def _states(status: SettlementStatus) -> tuple[SettlementState, ...]:
+    return ("unsettled", "settled") if status == "all" else (status,)
+
+
+def _key(row: MarketPosition) -> PositionKey:
+    return (row.event_ticker, row.ticker)
+
+
+_TIME_KEY = operator.itemgetter(0)  # an entry's (time, sequence); not a lambda, so a snapshot can hold the index
 
 
 class TimeIndex:
@@ -298,16 +402,22 @@ class TimeIndex:
     def __init__(self) -> None:
         self._by_user: dict[str, SortedKeyList] = {}
         self._seq = 0
+        self._sealed = 0  # records up to this sequence show in every lagged read (made before the history began)
 
     def clear(self) -> None:
         self._by_user.clear()
+
+    def seal(self) -> None:
+        """The records made so far show in every read as of any time: they were made before the ledger's history
+        began, so the state a lagged read shows already holds what they made."""
+        self._sealed = self._seq
 
     def add(self, user_id: str, when: datetime, record: object) -> tuple[int, int]:
         self._seq += 1
         key = (unix_us(when), self._seq)
         rows = self._by_user.get(user_id)
         if rows is None:
-            rows = self._by_user[user_id] = SortedKeyList(key=lambda entry: entry[0])
+            rows = self._by_user[user_id] = SortedKeyList(key=_TIME_KEY)
         rows.add((key, record))
         return key
 
@@ -323,9 +433,11 @@ class TimeIndex:
         min_ts: int | None = None,
         max_ts: int | None = None,
         keep: Callable[[object], bool] | None = None,
+        as_of: datetime | None = None,
     ) -> tuple[list[tuple[tuple[int, int], object]], bool]:
         """Up to `limit` (key, record) pairs, newest first, strictly older than `before`, with times (Unix seconds)
-        from `min_ts` to `max_ts` inclusive; and whether more follow."""
+        from `min_ts` to `max_ts` inclusive, and none after `as_of` (records are never changed: a lagged read is a
+        cut in time); and whether more follow."""
         rows = self._by_user.get(user_id)
         if not rows:
             return [], False
@@ -333,13 +445,14 @@ class TimeIndex:
         high = ((max_ts + 1) * 1_000_000, 0) if max_ts is not None else None
         if before is not None and (high is None or before < high):
             high = before
+        cut = unix_us(as_of) if as_of is not None else None
         found: list[tuple[tuple[int, int], object]] = []
         for key, record in rows.irange_key(min_key=low, max_key=high, inclusive=(True, False), reverse=True):
+            if cut is not None and key[0] > cut and key[1] > self._sealed:
+                continue  # made after `as_of` (a lagged read skips at most the records of its lag)
             if keep is not None and not keep(record):
                 continue
             if len(found) == limit:
                 return found, True
             found.append((key, record))
         return found, False
-
-

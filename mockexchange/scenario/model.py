@@ -25,6 +25,10 @@ STEP_OPERATIONS = {
     "index_price": "set_index_price",
     "mark_price": "set_mark_price",
     "volatility": "set_volatility",
+    # Faults (docs/misbehaving.md): a fault rule, clearing them, closing a user's websocket connections.
+    "fault": "add_fault",
+    "clear_faults": "clear_faults",
+    "ws_close": "close_websockets",
 }
 STEP_KINDS = (*STEP_OPERATIONS, "wait", "burst")
 

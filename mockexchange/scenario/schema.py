@@ -20,8 +20,10 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mockexchange.control import ControlError
+from mockexchange.control.faults import close_request, fault_spec
 from mockexchange.control.operations import check_exchange_time
 from mockexchange.core.derivatives_book import MAX_ACCOUNT_ID, PLACES
+from mockexchange.core.faults import MAX_DELAY_MS, MAX_TIMES, VENUES
 from mockexchange.core.instruments import InstrumentError, parse_instrument_name
 from mockexchange.core.ledger import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.money import (
@@ -225,6 +227,14 @@ def deribit_signed(node: Node) -> str:
     return _money(node, 'a decimal string, e.g. "0.0003" or "-1.5"', '"0.0003"', _decimal("finite"))
 
 
+def delay_ms(node: Node) -> int | list[int]:
+    """Milliseconds, or a range [low, high] (its shape is checked with the rest of the fault rule)."""
+    whole = integer(0, MAX_DELAY_MS)
+    if isinstance(node, SequenceNode):
+        return [whole(item) for item in node.value]
+    return whole(node)
+
+
 def instrument(node: Node) -> str:
     value = text(node)
     try:
@@ -316,6 +326,25 @@ DERIBIT = {
     "volatility": Field(lambda node: node),
     "mark_prices": Field(lambda node: node),
 }
+# Faults (docs/misbehaving.md); each is checked whole by the control plane's own check when the file is read.
+FAULT = {
+    "path": Field(text),
+    "channel": Field(text),
+    "method": Field(text),
+    "venue": Field(one_of(*VENUES)),
+    "status": Field(integer(400, 599)),
+    "delay_ms": Field(delay_ms),
+    "drop": Field(boolean),
+    "times": Field(integer(1, MAX_TIMES)),
+}
+WS_CLOSE = {
+    "code": Field(integer(1000, 4999), required=True),
+    "user_id": Field(text),
+    "key_id": Field(text),
+    "venue": Field(one_of(*VENUES)),
+    "reason": Field(text),
+}
+_WHOLE_CHECKS: dict[str, Callable[..., Any]] = {"fault": fault_spec, "ws_close": close_request}
 STEPS: dict[str, Mapping[str, Field]] = {
     "fill": FILL,
     "order": TRADE,
@@ -328,6 +357,9 @@ STEPS: dict[str, Mapping[str, Field]] = {
     "index_price": INDEX_PRICE,
     "mark_price": MARK_PRICE,
     "volatility": VOLATILITY,
+    "fault": FAULT,
+    "clear_faults": {},
+    "ws_close": WS_CLOSE,
 }
 KEY = {
     "key_id": Field(text),
@@ -543,9 +575,17 @@ class _Reader:
         if kind == "burst":
             burst = self.burst(value_node, where)
             return None if burst is None else Op("burst", burst, origin)
+        if kind == "clear_faults" and _tag(value_node) == "null":
+            return Op(kind, {}, origin)  # `- clear_faults:` takes nothing
         args = self.fields(value_node, where, STEPS[kind])
         if args is not None and kind == "volatility" and not self.one_target(value_node, where, args):
             return None
+        if args is not None and kind in _WHOLE_CHECKS:
+            try:
+                _WHOLE_CHECKS[kind](**args)
+            except ControlError as exc:
+                self.error(value_node, where, str(exc))
+                return None
         return None if args is None else Op(kind, args, origin)
 
     def one_target(self, node: Node, path: str, args: Mapping[str, Any]) -> bool:

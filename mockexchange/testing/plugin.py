@@ -5,7 +5,12 @@ Fixtures:
   Settings come from `@pytest.mark.mockexchange(profile="legacy", ...)` (any `Settings` field) or the command line
   option `--mockexchange-profile`. `@pytest.mark.mockexchange(scenario="fed-decision")` serves that scenario (a
   shipped one by name, or a file path relative to the rootdir) on a ManualClock, its timeline run to the end unless
-  `scenario_run=False`.
+  `scenario_run=False`. `@pytest.mark.mockexchange(state="state.db")` keeps the mock's state in that file (relative
+  to the rootdir; docs/persistence.md): the next test marked with the same file starts from it (a scenario is loaded
+  only into a new file).
+  `@pytest.mark.mockexchange(faults=[{"path": "/trade-api/v2/portfolio/positions", "status": 503, "times": 2}])` adds
+  those fault rules (each a dict of `add_fault`'s arguments; docs/misbehaving.md) once the server runs (and after the
+  scenario is loaded), so the test's client meets them from its first request.
   With `--mockexchange-strict-requests` (or the ini option `mockexchange_strict_requests = true`, or
   `@pytest.mark.mockexchange(strict_requests=True)`; the marker wins), the fixture's teardown fails the test when the
   request journal holds a request the schema does not allow (Deribit: a request the venue refused as malformed, of
@@ -48,9 +53,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "mockexchange(scenario=None, scenario_run=True, strict_requests=False, **settings): settings of the "
-        "`mockexchange` fixture's server, a scenario file to load into it, and whether a request the schema does not "
-        "allow fails the test",
+        "mockexchange(scenario=None, scenario_run=True, strict_requests=False, faults=None, **settings): settings of "
+        "the `mockexchange` fixture's server, a scenario file to load into it, whether a request the schema does not "
+        "allow fails the test, and fault rules to add (dicts of add_fault's arguments)",
     )
 
 
@@ -78,12 +83,17 @@ def mockexchange(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     scenario_path = settings.pop("scenario", None)
     run = settings.pop("scenario_run", True)
     strict = settings.pop("strict_requests", None)
+    faults = _fault_rules(settings.pop("faults", None))
+    if isinstance(settings.get("state"), str | Path):  # a state file, like a scenario, is found from the rootdir
+        settings["state"] = str(request.config.rootpath / settings["state"])
     if strict is None:
         strict = request.config.getoption("--mockexchange-strict-requests") or request.config.getini(
             "mockexchange_strict_requests"
         )
     if scenario_path is None:
         with MockServer(**settings) as server:
+            for rule in faults:
+                server.add_fault(**rule)
             yield server
     else:
         path = Path(scenario_path)
@@ -93,11 +103,26 @@ def mockexchange(request: pytest.FixtureRequest) -> Iterator[MockServer]:
             settings["profile"] = scenario.profile
         with MockServer(clock=ManualClock(scenario.start), **settings) as server:
             key_dir = request.getfixturevalue("tmp_path") / "mockexchange-keys"
-            request.node.stash[_SCENARIO] = server.app.scenarios.load(scenario, run=run, key_dir=key_dir)
+            if server.app.persistence is None or server.app.persistence.created:
+                request.node.stash[_SCENARIO] = server.app.scenarios.load(scenario, run=run, key_dir=key_dir)
+            else:  # the state file holds what the scenario made (and what came after): it is not loaded over it
+                request.node.stash[_SCENARIO] = {**server.scenario_status(), "keys": [], "deribit_keys": []}
+            for rule in faults:
+                server.add_fault(**rule)
             yield server
     # After the server stopped: every request it received is in the journal.
     if strict:
         _fail_on_invalid_requests(server)
+
+
+def _fault_rules(faults: object) -> list[dict]:
+    """The marker's `faults`: a list of dicts (a single dict is one rule); each is checked by `add_fault`."""
+    if faults is None:
+        return []
+    rules = [faults] if isinstance(faults, dict) else faults
+    if not isinstance(rules, list | tuple) or not all(isinstance(rule, dict) for rule in rules):
+        pytest.fail(f"mockexchange marker: faults must be a list of dicts of add_fault's arguments, not {faults!r}")
+    return list(rules)
 
 
 def _fail_on_invalid_requests(server: MockServer) -> None:

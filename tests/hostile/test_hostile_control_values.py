@@ -50,8 +50,13 @@ VALID: dict[str, dict[str, Any]] = {
     "set_index_price": {"index_name": "btc_usd", "price": "61000"},
     "set_mark_price": {"instrument_name": "BTC-PERPETUAL", "price": "61000"},
     "set_volatility": {"volatility": "0.6", "currency": "BTC", "instrument_name": None},
+    "set_rate_limit_tier": {"tier": "basic"},
+    "set_rest_lag": {"ms": 1000},
+    "add_fault": {"path": "/trade-api/v2/portfolio/positions", "method": "GET", "venue": "kalshi", "status": 503,
+                  "delay_ms": None, "drop": None, "times": 2, "channel": None},
+    "close_websockets": {"code": 4001, "user_id": "k1", "key_id": None, "venue": "kalshi", "reason": "bye"},
 }  # fmt: skip
-NO_ARGUMENTS = {"reset", "reset_deribit", "clock"}
+NO_ARGUMENTS = {"reset", "reset_deribit", "clock", "rate_limits", "rest_lag", "faults", "clear_faults"}
 
 
 @pytest.fixture

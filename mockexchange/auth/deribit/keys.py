@@ -72,6 +72,14 @@ class DeribitCredentialRegistry:
     def for_user(self, user_id: str) -> list[DeribitCredential]:
         return [c for c in self._credentials.values() if c.user_id == user_id]
 
+    def all(self) -> list[DeribitCredential]:
+        return list(self._credentials.values())
+
+    def restore(self, credential: DeribitCredential) -> None:
+        """Hold a credential kept in a snapshot (checked when it was added)."""
+        with self._lock:
+            self._credentials[credential.client_id] = credential
+
     def remove(self, client_id: str) -> None:
         with self._lock:
             self._credentials.pop(client_id, None)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason
-from mockexchange.auth.deribit.keys import DeribitCredential
+from mockexchange.auth.deribit.keys import DeribitCredential, DeribitCredentialRegistry
 from mockexchange.core.clock import Clock, epoch_ms
 from mockexchange.core.numbers import INT32_MAX, IntegerError, excerpt, parse_int
 
@@ -149,6 +151,9 @@ class TokenStore:
         self._refresh: dict[str, _RefreshToken] = {}
         self._rotated: dict[str, int] = {}  # refresh token -> when it was used (ms)
         self._lock = threading.Lock()
+        # Told of every token kept or dropped (a state file keeps them): (kind, token, record or None to drop;
+        # kind "clear": all dropped). Connection-scoped access tokens are not told: they die with their connection.
+        self.listener: Callable[[str, str, dict[str, Any] | None], None] | None = None
 
     def issue(
         self, credential: DeribitCredential, requested_scope: str | None = None, *, connection_id: str | None = None
@@ -189,6 +194,10 @@ class TokenStore:
         )
         self._access[access.token] = access
         self._refresh[refresh.token] = refresh
+        if self.listener is not None:
+            if access.connection_id is None:
+                self.listener("access", access.token, _access_record(access))
+            self.listener("refresh", refresh.token, _refresh_record(refresh))
         return TokenGrant(access.token, refresh.token, lifetime_s, scope)
 
     def refresh(self, refresh_token: str, *, connection_id: str | None = None) -> TokenGrant | AuthFailure:
@@ -208,6 +217,9 @@ class TokenStore:
                 return _unauthorized(Reason.EXPIRED_TOKEN, _expired("refresh token", held.expires_ms, now))
             del self._refresh[refresh_token]
             self._rotated[refresh_token] = now
+            if self.listener is not None:
+                self.listener("refresh", refresh_token, None)
+                self.listener("rotated", refresh_token, {"used_ms": now})
             return self._issue(held.credential, held.scope, held.lifetime_s, held.connection_scoped, connection_id)
 
     def access(self, access_token: str, *, connection_id: str | None = None) -> AccessToken | AuthFailure:
@@ -239,15 +251,60 @@ class TokenStore:
             self._access.clear()
             self._refresh.clear()
             self._rotated.clear()
+            if self.listener is not None:
+                self.listener("clear", "", None)
+
+    def restore(self, kind: str, token: str, record: dict[str, Any], credentials: DeribitCredentialRegistry) -> bool:
+        """Take back a token a listener was told of; False if its credential is gone (or the record is not one)."""
+        if kind == "rotated":
+            self._rotated[token] = int(record["used_ms"])
+            return True
+        credential = credentials.get(str(record.get("client_id")))
+        if credential is None:
+            return False
+        if kind == "access":
+            self._access[token] = AccessToken(
+                token, credential, record["scope"], int(record["issued_ms"]), int(record["expires_ms"]), None
+            )
+        elif kind == "refresh":
+            self._refresh[token] = _RefreshToken(
+                token, credential, record["scope"], int(record["lifetime_s"]), bool(record["connection_scoped"]),
+                int(record["expires_ms"]),
+            )  # fmt: skip
+        else:
+            return False
+        return True
 
     def _prune(self, now: int) -> None:
         horizon = now - _TOMBSTONE_MS
-        for token in [t for t, a in self._access.items() if a.expires_ms < horizon]:
-            del self._access[token]
-        for token in [t for t, r in self._refresh.items() if r.expires_ms < horizon]:
-            del self._refresh[token]
+        for kind, tokens in (("access", self._access), ("refresh", self._refresh)):
+            for token in [t for t, held in tokens.items() if held.expires_ms < horizon]:
+                del tokens[token]
+                if self.listener is not None:
+                    self.listener(kind, token, None)
         for token in [t for t, used in self._rotated.items() if used < horizon]:
             del self._rotated[token]
+            if self.listener is not None:
+                self.listener("rotated", token, None)
+
+
+def _access_record(access: AccessToken) -> dict[str, Any]:
+    return {
+        "client_id": access.credential.client_id,
+        "scope": access.scope,
+        "issued_ms": access.issued_ms,
+        "expires_ms": access.expires_ms,
+    }
+
+
+def _refresh_record(refresh: _RefreshToken) -> dict[str, Any]:
+    return {
+        "client_id": refresh.credential.client_id,
+        "scope": refresh.scope,
+        "lifetime_s": refresh.lifetime_s,
+        "connection_scoped": refresh.connection_scoped,
+        "expires_ms": refresh.expires_ms,
+    }
 
 
 def _expired(what: str, expires_ms: int, now: int) -> str:

@@ -45,6 +45,10 @@ def private_key_pem(key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey) -> str:
     return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption()).decode()
 
 
+def public_key_pem(key: PublicKey) -> str:
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
 def load_public_key(pem: str | bytes) -> PublicKey:
     """A public key from PEM; a private key PEM is accepted too and its public half kept."""
     data = pem.encode() if isinstance(pem, str) else pem
@@ -86,6 +90,9 @@ class KeyRegistry:
 
     def for_user(self, user_id: str) -> list[ApiKey]:
         return [k for k in self._keys.values() if k.user_id == user_id]
+
+    def all(self) -> list[ApiKey]:
+        return list(self._keys.values())
 
     def clear(self) -> None:
         with self._lock:

@@ -10,7 +10,10 @@ from mockexchange.auth.deribit.authentication import Authenticated, DeribitAuth
 from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.auth.deribit.tokens import permits
 from mockexchange.core.clock import Clock
+from mockexchange.core.connections import LiveConnections
 from mockexchange.core.derivatives_book import DerivativesBook
+from mockexchange.core.faults import Fault, FaultRules
+from mockexchange.core.rate_limits import RateLimits
 from mockexchange.venues.deribit.errors import FORBIDDEN, UNAUTHORIZED, RpcError, from_auth
 
 API_PREFIX = "/api/v2"
@@ -27,8 +30,14 @@ class DeribitContext:
     ws_queue_size: int = 1000  # notifications and requests waiting per websocket connection; beyond it: close
     ws_max_channels: int = 1000  # channels one websocket connection may hold (-32602 beyond)
     signalplus_prefix: str = "/api"
-    # Called for each websocket message before its reply is sent: (client id, text, JSON-RPC method, error or None).
-    on_message: Callable[[str | None, str | bytes, str | None, RpcError | None], None] | None = None
+    # Called for each websocket message before its reply is sent: (client id, text, JSON-RPC method, error or None,
+    # what a fault rule did to it or None).
+    on_message: Callable[[str | None, str | bytes, str | None, RpcError | None, Fault | None], None] | None = None
+    # The credit-based rate limits (venues/deribit/rate_limits.py charges them); None limits nothing.
+    rate_limits: RateLimits | None = None
+    # The fault rules (docs/misbehaving.md) its websockets obey, and where they register; None: no faults.
+    faults: FaultRules | None = None
+    connections: LiveConnections | None = None
 
 
 def require_scope(caller: Authenticated, scope: str) -> None:

@@ -55,6 +55,19 @@ def load_json(raw: bytes | str) -> Any:
         raise RpcError(PARSE_ERROR, f"the body is not JSON: {exc}") from None
 
 
+def failed_request_id(raw: bytes) -> int | str | None:
+    """The id of a request that failed, when its body (read within the limit) says one (echoed even on errors, as
+    JSON-RPC asks)."""
+    if not raw.strip():
+        return None
+    try:
+        document = load_json(raw)
+    except RpcError:
+        return None
+    found = document.get("id") if isinstance(document, dict) else None
+    return found if isinstance(found, int | str) and not isinstance(found, bool) else None
+
+
 def read_request(document: Any) -> RpcRequest:
     """A parsed JSON document as one request."""
     if isinstance(document, list):

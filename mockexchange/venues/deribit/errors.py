@@ -14,12 +14,15 @@ from mockexchange.auth.deribit.errors import AuthFailure
 # code -> message
 ERROR = (10001, "error")
 AUTHORIZATION_REQUIRED = (10000, "authorization_required")
+TOO_MANY_REQUESTS = (10028, "too_many_requests")
+RETRY = (10040, "retry")
 BAD_REQUEST = (11050, "bad_request")
 INVALID_CREDENTIALS = (13004, "invalid_credentials")
 UNAUTHORIZED = (13009, "unauthorized")
 NOT_FOUND = (13020, "not_found")
 FORBIDDEN = (13021, "forbidden")
 RAW_SUBSCRIPTIONS_NOT_AVAILABLE = (13778, "raw_subscriptions_not_available_for_unauthorized")
+TIMED_OUT = (13888, "timed_out")
 TOO_LARGE = (-32600, "request entity too large")
 METHOD_NOT_FOUND = (-32601, "Method not found")
 INVALID_PARAMS = (-32602, "Invalid params")
@@ -43,9 +46,12 @@ class RpcError(Exception):
     @property
     def http_status(self) -> int:
         # Deribit documents 400 for errors; 401 was observed for 13009, so the auth family answers 401; an oversize
-        # body is the mock's 413 (HTTP's own word for it).
+        # body is the mock's 413 (HTTP's own word for it); an exhausted rate limit is HTTP's 429 (Deribit's status for
+        # 10028 is not documented).
         if self.code == TOO_LARGE[0]:
             return 413
+        if self.code == TOO_MANY_REQUESTS[0]:
+            return 429
         return 401 if self.code in _AUTH_CODES else 400
 
     def body(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from starlette.types import Scope
 from mockexchange.auth.deribit.authentication import Authenticated, header
 from mockexchange.auth.deribit.errors import Reason
 from mockexchange.auth.deribit.signature import decode_basic
+from mockexchange.core.faults import Fault
 from mockexchange.journal import JOURNAL_NOTE, Journal, JournalNote
 from mockexchange.schema.requests import Problem, problem
 from mockexchange.venues.deribit.context import API_PREFIX, WS_PATH, DeribitContext
@@ -101,12 +102,20 @@ def note(scope: Scope, method: str | None, key_id: str | None, error: RpcError |
     scope[JOURNAL_NOTE] = JournalNote(method, key_id, problems(error, method))
 
 
-def message_recorder(journal: Journal) -> Callable[[str | None, str | bytes, str | None, RpcError | None], None]:
-    """The websocket's `on_message`: one journal entry per JSON-RPC message, its reply `result` or `error <code>`."""
+def message_recorder(
+    journal: Journal,
+) -> Callable[[str | None, str | bytes, str | None, RpcError | None, Fault | None], None]:
+    """The websocket's `on_message`: one journal entry per JSON-RPC message, its reply `result` or `error <code>`
+    (`dropped`: a fault rule dropped the connection instead; a fault rule's error is no problem of the message)."""
 
-    def record(key_id: str | None, text: str | bytes, method: str | None, error: RpcError | None) -> None:
-        replies = [f"error {error.code}" if error is not None else "result"]
-        note = JournalNote(method, key_id, problems(error, method))
-        journal.record_message("deribit", WS_PATH, key_id, text, replies, note)
+    def record(
+        key_id: str | None, text: str | bytes, method: str | None, error: RpcError | None, fault: Fault | None = None
+    ) -> None:
+        if fault is not None and fault.drop:
+            replies = ["dropped"]
+        else:
+            replies = [f"error {error.code}" if error is not None else "result"]
+        note = JournalNote(method, key_id, [] if fault is not None else problems(error, method))
+        journal.record_message("deribit", WS_PATH, key_id, text, replies, note, fault and fault.describe())
 
     return record

@@ -17,6 +17,8 @@ from mockexchange.core.instruments import Instrument
 from mockexchange.web import json_number
 
 Row = dict[str, Any]
+
+
 def _put(row: Row, name: str, value: Decimal | int | None) -> None:
     if value is None:
         return

@@ -15,11 +15,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.auth.deribit.authentication import Authenticated
-from mockexchange.venues.deribit import journaling, signalplus, websocket
+from mockexchange.venues.deribit import journaling, rate_limits, signalplus, websocket
 from mockexchange.venues.deribit.context import API_PREFIX, DeribitContext, http_caller
 from mockexchange.venues.deribit.envelope import (
     RpcRequest,
     epoch_us,
+    failed_request_id,
     load_json,
     read_limited_body,
     read_request,
@@ -84,6 +85,8 @@ async def _answer(
             params.get("access_token"),
         )
     seen.caller = call.caller
+    client = request.client.host if request.client is not None else None
+    rate_limits.charge(ctx.rate_limits, name, rate_limits.subject_of(call.caller, client))
     return run(method, call), rpc
 
 
@@ -103,12 +106,12 @@ def _endpoint(ctx: DeribitContext, with_method: bool) -> Any:
             return json_response(body)
         except RpcError as error:
             _note(request, seen, error)
-            return _error(ctx, error, us_in, error.http_status, _request_id(seen.raw))
+            return _error(ctx, error, us_in, error.http_status, failed_request_id(seen.raw))
         except Exception as exc:  # a bug of ours: Deribit's shape, and what broke
             log.exception("unhandled error in %s", request.url.path)
             error = RpcError(ERROR, f"internal error in the mock: {type(exc).__name__}: {exc}")
             _note(request, seen, error)
-            return _error(ctx, error, us_in, 500, _request_id(seen.raw))
+            return _error(ctx, error, us_in, 500, failed_request_id(seen.raw))
 
     return handle
 
@@ -116,19 +119,6 @@ def _endpoint(ctx: DeribitContext, with_method: bool) -> Any:
 def _note(request: Request, seen: _Seen, error: RpcError | None) -> None:
     key_id = journaling.client_id(request.headers, seen.params, seen.caller)
     journaling.note(request.scope, seen.method, key_id, error)
-
-
-def _request_id(raw: bytes) -> Any:
-    """The id of a request that failed, when its body (read within the limit) says one (echoed even on errors, as
-    JSON-RPC asks)."""
-    if not raw.strip():
-        return None
-    try:
-        document = load_json(raw)
-    except RpcError:
-        return None
-    found = document.get("id") if isinstance(document, dict) else None
-    return found if isinstance(found, int | str) and not isinstance(found, bool) else None
 
 
 def _error(ctx: DeribitContext, error: RpcError, us_in: int, status: int, request_id: Any) -> Response:

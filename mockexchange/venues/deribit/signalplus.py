@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockexchange.auth.deribit.errors import AuthFailure
-from mockexchange.venues.deribit import journaling
+from mockexchange.venues.deribit import journaling, rate_limits
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.deribit.envelope import load_json, read_limited_body
 from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, RpcError, from_auth
@@ -65,6 +65,7 @@ def _answer(ctx: DeribitContext, request: Request, raw: bytes, seen: dict[str, A
     if isinstance(caller, AuthFailure):
         raise from_auth(caller)
     seen["key_id"] = caller.credential.client_id
+    rate_limits.charge(ctx.rate_limits, method_name, rate_limits.subject_of(caller, None))
     translated = {_PARAMS.get(k, k): v for k, v in params.items()}
     call = Call(ctx, Params(translated), caller)
     result = run(METHODS[method_name], call)
@@ -85,13 +86,7 @@ def route(ctx: DeribitContext) -> Route:
             return json_response({"rid": rid, "error": {"code": 0, "message": ""}, "result": result})
         except RpcError as error:
             journaling.note(request.scope, seen.get("method"), seen.get("key_id"), error)
-            rid = _rid(raw)
-            status = error.http_status
-            body = {"rid": rid, "error": {"code": error.code, "message": error.message}, "result": None}
-            if error.data is not None:
-                body["error"]["data"] = error.data
-            body["error"]["mockexchange_diagnosis"] = error.diagnosis
-            return json_response(body, status, {DIAGNOSIS_HEADER: header_safe(error.diagnosis)})
+            return error_response(raw, error, error.http_status)
         except Exception as exc:  # a bug of ours
             log.exception("unhandled error in the SignalPlus dialect")
             journaling.note(request.scope, seen.get("method"), seen.get("key_id"), None)
@@ -99,6 +94,15 @@ def route(ctx: DeribitContext) -> Route:
             return json_response(body, 500)
 
     return Route(ctx.signalplus_prefix, handle, methods=["POST"])
+
+
+def error_response(raw: bytes, error: RpcError, status: int) -> Response:
+    """The gateway's error reply to the request whose body was `raw` (its `rid` echoed when it can be read)."""
+    body: dict[str, Any] = {"rid": _rid(raw), "error": {"code": error.code, "message": error.message}, "result": None}
+    if error.data is not None:
+        body["error"]["data"] = error.data
+    body["error"]["mockexchange_diagnosis"] = error.diagnosis
+    return json_response(body, status, {DIAGNOSIS_HEADER: header_safe(error.diagnosis)})
 
 
 def _rid(raw: bytes) -> Any:

@@ -8,7 +8,15 @@ its lock held; the bus callback only hands the trade to the connection's loop, w
 whose outbox holds `ws_queue_size` undelivered notifications is closed (1008) at once, even while a send waits for a
 client that does not read (the close goes past the transport's flow control, `web.UNTHROTTLED`): memory never grows
 past the bound. A connection holds at most `ws_max_channels` channels (-32602 beyond). A request that is not JSON, or
-nested deeper than the mock reads, is -32700 and the connection goes on.
+nested deeper than the mock reads, is -32700 and the connection goes on. A request over the rate limit
+(`rate_limits.py`) is answered 10028 and the session ends (1008), as Deribit terminates it.
+
+Faults (docs/misbehaving.md): a call is faulted by a path rule of the context's `faults` naming `/api/v2/{method}` (a
+rule naming an HTTP method does not match a call): a status answers the call with the JSON-RPC error for it
+(`faults.py`), a delay waits before the call runs (the connection's later calls wait behind it), a drop ends the
+connection without an answer and without a close frame. A channel rule delays a notification before it is sent. An
+open connection is registered in the context's `connections`, so the control plane can close it with a code
+(`close_soon`; once `public/auth` bound it, it acts for that account and client id).
 """
 
 from __future__ import annotations
@@ -27,7 +35,8 @@ from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.core.derivatives_book import BookError, Trade
 from mockexchange.core.events import Change
-from mockexchange.venues.deribit import render
+from mockexchange.core.faults import Fault
+from mockexchange.venues.deribit import faults, rate_limits, render
 from mockexchange.venues.deribit.channels import Channel, parse_channel
 from mockexchange.venues.deribit.context import WS_PATH, DeribitContext
 from mockexchange.venues.deribit.envelope import epoch_us, load_json, notification, read_request, reply
@@ -41,17 +50,20 @@ from mockexchange.venues.deribit.errors import (
     from_auth,
     invalid_param,
 )
-from mockexchange.venues.deribit.methods import METHODS, Call, run
+from mockexchange.venues.deribit.methods import METHODS, WS_ONLY, Call, run
 from mockexchange.venues.deribit.params import Params
-from mockexchange.web import close_now, next_message, until_first_ends
+from mockexchange.web import close_now, drop_now, next_message, until_first_ends
 
 OVERFLOW_CLOSE_CODE = 1008
+RATE_LIMIT_CLOSE_CODE = 1008  # after a 10028 reply Deribit terminates the session; its close code is not documented
 INTERNAL_ERROR_CLOSE_CODE = 1011  # a bug of the mock's: close rather than leave the client waiting
 MIN_HEARTBEAT_S = 10  # Deribit refuses shorter heartbeat intervals
 log = logging.getLogger(__name__)
 
 
 class Connection:
+    venue = "deribit"
+
     def __init__(self, ctx: DeribitContext, websocket: WebSocket) -> None:
         self.ctx = ctx
         self.websocket = websocket
@@ -64,6 +76,31 @@ class Connection:
         self._heartbeat: asyncio.Task[None] | None = None
         self._overflow = asyncio.Event()  # the outbox overflowed: the connection ends
         self.overflowed = False
+        self.client_host = websocket.client.host if websocket.client is not None else None
+        self.rate_limited = False  # a request was refused with 10028: the session ends after its reply
+        self.fault: Fault | None = None  # what a fault rule does to the message being answered
+        self.dropped = False  # a fault rule dropped the connection: nothing more is written
+        self._closing = asyncio.Event()  # set on the loop when the control plane closes the connection
+        self._close_request: tuple[int, str] | None = None  # its close code and reason
+
+    @property
+    def user_id(self) -> str | None:
+        return self.caller.credential.user_id if self.caller is not None else None
+
+    @property
+    def key_id(self) -> str | None:
+        return self.caller.credential.client_id if self.caller is not None else None
+
+    def close_soon(self, code: int, reason: str) -> bool:
+        """End the connection with this close code (a fault, from any thread); False if it is ending already."""
+        if self._close_request is not None or self.dropped or self.overflowed:
+            return False
+        self._close_request = (code, reason)
+        try:
+            self._loop.call_soon_threadsafe(self._closing.set)
+        except RuntimeError:  # the loop has closed under this connection
+            return False
+        return True
 
     # -- the bus (any thread) -----------------------------------------------------------------------------------
 
@@ -90,25 +127,43 @@ class Connection:
 
     async def run(self) -> None:
         try:
-            failure = await until_first_ends(self._read(), self._send_notifications(), self._overflow.wait())
+            failure = await until_first_ends(
+                self._read(), self._send_notifications(), self._overflow.wait(), self._closing.wait()
+            )
         finally:
             if self._heartbeat is not None:
                 self._heartbeat.cancel()
+        if self.dropped:
+            return
         if self.overflowed:
             await close_now(self.websocket, OVERFLOW_CLOSE_CODE, "notification buffer overflow")
+        elif self.rate_limited:
+            await close_now(self.websocket, RATE_LIMIT_CLOSE_CODE, "too_many_requests")
+        elif self._close_request is not None:
+            await close_now(self.websocket, *self._close_request)
         elif failure is not None:
             log.error("Deribit websocket connection failed", exc_info=failure)
             await close_now(self.websocket, INTERNAL_ERROR_CLOSE_CODE, "internal error")
 
     async def _read(self) -> None:
         while (data := await next_message(self.websocket)) is not None:
-            await self._send(await self._answer(data))
+            answer = await self._answer(data)
+            if answer is None:  # a fault rule dropped the connection
+                self.dropped = True
+                await drop_now(self.websocket)
+                return
+            await self._send(answer)
+            if self.rate_limited:
+                return  # the 10028 reply is sent; the session ends
 
-    async def _answer(self, data: str | bytes) -> dict[str, Any]:
+    async def _answer(self, data: str | bytes) -> dict[str, Any] | None:
+        """The reply to a message; None when a fault rule drops the connection instead."""
         us_in = epoch_us(self.ctx.wall_clock)
         request_id = None
         rpc = None
         error: RpcError | None = None
+        answer: dict[str, Any] | None = None
+        self.fault = None
         try:
             if len(data) > self.ctx.max_body_bytes:
                 raise RpcError(
@@ -122,7 +177,8 @@ class Connection:
                 raise RpcError(BAD_REQUEST, "a websocket request needs an id")
             if rpc.method is None:
                 raise RpcError(BAD_REQUEST, "no method")
-            answer = self._reply(request_id, us_in, result=await self._dispatch(rpc.method, Params(rpc.params)))
+            if not await self._faulted(rpc.method):
+                answer = self._reply(request_id, us_in, result=await self._dispatch(rpc.method, Params(rpc.params)))
         except RpcError as exc:
             error, answer = exc, self._reply(request_id, us_in, error=exc)
         except Exception as exc:  # a bug of ours: Deribit's shape, and what broke
@@ -133,16 +189,37 @@ class Connection:
             claimed = rpc.params.get("client_id") if rpc is not None else None
             key_id = self.caller.credential.client_id if self.caller is not None else claimed
             try:
-                self.ctx.on_message(key_id if isinstance(key_id, str) else None, data, rpc and rpc.method, error)
+                key_id = key_id if isinstance(key_id, str) else None
+                self.ctx.on_message(key_id, data, rpc and rpc.method, error, self.fault)
             except Exception:  # the journal's failure is no reason to leave the client without its reply
                 log.exception("the request journal failed on a Deribit websocket message")
         return answer
+
+    async def _faulted(self, method: str) -> bool:
+        """Obey a fault rule for this call, if one matches: wait out a delay (False), raise a status's JSON-RPC error,
+        or say the connection drops (True)."""
+        rules = self.ctx.faults
+        fault = rules.request("deribit", None, faults.call_path(method)) if rules is not None else None
+        if fault is None:
+            return False
+        self.fault = fault
+        if fault.delay_ms is not None:
+            if fault.delay_ms:
+                await asyncio.sleep(fault.delay_ms / 1000)
+            return False
+        if fault.drop:
+            return True
+        assert fault.status is not None
+        why = f"{fault.describe()}: the mock misbehaves on purpose (GET /_admin/faults lists the rules)"
+        raise faults.status_error(fault.status, why)
 
     def _reply(self, request_id: Any, us_in: int, **outcome: Any) -> dict[str, Any]:
         us_out = epoch_us(self.ctx.wall_clock)
         return reply(request_id, us_in=us_in, us_out=us_out, testnet=self.ctx.testnet, **outcome)
 
     async def _dispatch(self, name: str, params: Params) -> Any:
+        if name in METHODS or name in WS_ONLY:
+            self._charge(name)
         scope, _, method_name = name.partition("/")
         if method_name in ("subscribe", "unsubscribe", "unsubscribe_all") and scope in ("public", "private"):
             # public/subscribe to a user.* channel still needs the connection's auth.
@@ -167,6 +244,14 @@ class Connection:
             if isinstance(bound, Authenticated):
                 self.caller = bound
         return result
+
+    def _charge(self, name: str) -> None:
+        """Pay for a request with the bound account's credits, else the client address's; 10028 ends the session."""
+        try:
+            rate_limits.charge(self.ctx.rate_limits, name, rate_limits.subject_of(self.caller, self.client_host))
+        except RpcError:
+            self.rate_limited = True
+            raise
 
     def _caller(self, params: Params) -> Authenticated:
         token = params.get("access_token")
@@ -228,7 +313,14 @@ class Connection:
         while True:
             trade = await self._outbox.get()
             for message in self._notifications(trade):
+                await self._delay(message["params"]["channel"])
                 await self._send(message)
+
+    async def _delay(self, channel: str) -> None:
+        """Wait out a fault rule's delay of the channel's messages, if one matches."""
+        fault = self.ctx.faults.message("deribit", channel) if self.ctx.faults is not None else None
+        if fault is not None and fault.delay_ms:
+            await asyncio.sleep(fault.delay_ms / 1000)
 
     def _notifications(self, trade: Trade) -> list[dict[str, Any]]:
         caller = self.caller
@@ -285,6 +377,7 @@ def route(ctx: DeribitContext) -> WebSocketRoute:
         await websocket.accept()
         connection = Connection(ctx, websocket)
         unsubscribe = ctx.book.bus.subscribe(connection.on_change)
+        unregister = ctx.connections.add(connection) if ctx.connections is not None else None
         try:
             await connection.run()
         except (WebSocketDisconnect, OSError):
@@ -292,6 +385,8 @@ def route(ctx: DeribitContext) -> WebSocketRoute:
         except Exception:
             log.exception("Deribit websocket connection failed")
         finally:
+            if unregister is not None:
+                unregister()
             unsubscribe()
             ctx.auth.tokens.close_connection(connection.id)
 

@@ -1,7 +1,12 @@
-"""GET /portfolio/balance and GET /portfolio/summary/total_resting_order_value: cash and what it is committed to."""
+"""GET /portfolio/balance and GET /portfolio/summary/total_resting_order_value: cash and what it is committed to.
+
+The balance answers as of the ledger's lagged time (`Settings.rest_lag_ms`, `Ledger.as_of`), as positions do; the
+resting order value is not lagged (orders are not fills).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,13 +21,17 @@ from mockexchange.venues.kalshi.params import EXCHANGE_INDEX, SUBACCOUNT, parse_
 GET_BALANCE = "GetBalance"
 
 
-def portfolio_value(ledger: Ledger, user_id: str, subaccount: int, exchange_index: int | None) -> Decimal:
-    """Open positions marked at their market's last traded price (the side held), or at cost before any trade."""
+def portfolio_value(
+    ledger: Ledger, user_id: str, subaccount: int, exchange_index: int | None, as_of: datetime | None = None
+) -> Decimal:
+    """Open positions marked at their market's last traded price (the side held), or at cost before any trade; as
+    they were at `as_of` (None: now)."""
     value = ZERO
-    for row in ledger.positions.walk(user_id, subaccount, "unsettled"):
+    markets, then = ledger.markets, ledger.prices_changed_since(as_of)
+    for row in ledger.positions.walk(user_id, subaccount, "unsettled", as_of=as_of, ordered=False):
         if exchange_index is not None and row.exchange_index != exchange_index:
             continue
-        last = ledger.markets[row.ticker].last_yes_price
+        last = then[row.ticker] if then and row.ticker in then else markets[row.ticker].last_yes_price
         if last is None or row.position == ZERO:
             value += row.market_exposure
         else:
@@ -35,9 +44,10 @@ def get_balance(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     subaccount = subaccount_for(key, values["subaccount"]) or 0
     exchange_index = values["exchange_index"]
     with ctx.ledger.reading():
-        account: Account = ctx.ledger.account(key.user_id)
+        as_of = ctx.ledger.as_of()
+        account: Account = ctx.ledger.account_as_of(key.user_id, as_of)
         cash = account.balance(subaccount, exchange_index)
-        value = portfolio_value(ctx.ledger, key.user_id, subaccount, exchange_index)
+        value = portfolio_value(ctx.ledger, key.user_id, subaccount, exchange_index, as_of)
         updated = account.updated.get(subaccount) or account.updated[0]
         breakdown = account.breakdown(subaccount)
     if exchange_index is not None:

@@ -14,7 +14,10 @@ from mockexchange.auth.kalshi.keys import ApiKey, KeyRegistry
 from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import SIGNATURE_HEADER, AuthFailure, Reason, TimestampWindow, authenticate
 from mockexchange.core.clock import Clock, epoch_ms
+from mockexchange.core.connections import LiveConnections
+from mockexchange.core.faults import FaultRules
 from mockexchange.core.ledger import Ledger
+from mockexchange.core.rate_limits import RateLimits
 from mockexchange.venues.kalshi.errors import auth_error, forbidden
 from mockexchange.venues.kalshi.profiles import Profile
 from mockexchange.venues.kalshi.subscriptions import DEFAULT_MAX_MARKETS, DEFAULT_MAX_SUBSCRIPTIONS
@@ -38,6 +41,11 @@ class KalshiContext:
     generated: ResponseGenerator | None = None
     # Signatures seen inside the window, when replays are refused (Settings.kalshi_reject_replays); None accepts them.
     replays: SeenSignatures | None = None
+    # The per-user rate limits (venues/kalshi/rate_limits.py charges them); None limits nothing.
+    rate_limits: RateLimits | None = None
+    # The fault rules (docs/misbehaving.md) its websockets obey, and where they register; None: no faults.
+    faults: FaultRules | None = None
+    connections: LiveConnections | None = None
 
 
 class ResponseGenerator(Protocol):

@@ -1,7 +1,8 @@
 """The time-ordered portfolio lists: GET /portfolio/fills, /settlements, /deposits and /withdrawals.
 
 Each is newest first, keyset-paged over the ledger's (time, sequence) index, with `cursor` always in the answer
-(empty on the last page).
+(empty on the last page). Fills and settlements answer as of the ledger's lagged time, as positions do (a REST lag,
+`Settings.rest_lag_ms`); deposits and withdrawals are not lagged.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def _page(
     keep: Callable[[Any], bool] | None,
     render_one: Callable[[Any], dict[str, Any]],
     list_name: str,
+    lagged: bool = False,
 ) -> dict[str, Any]:
     filters = {"op": operation, "owner": user_id, **{k: v for k, v in values.items() if k not in ("cursor", "limit")}}
     after = cursors.decode_param(operation, values["cursor"], filters, key_length=2)
@@ -77,8 +79,9 @@ def _page(
             raise param_error(operation, "Cursor", "cursor", "cursor is not one this server issued (bad key)") from None
     with ctx.ledger.reading():
         found, more = index.page(
-            user_id, values["limit"], before=before, min_ts=values.get("min_ts"), max_ts=values.get("max_ts"), keep=keep
-        )
+            user_id, values["limit"], before=before, min_ts=values.get("min_ts"), max_ts=values.get("max_ts"),
+            keep=keep, as_of=ctx.ledger.as_of() if lagged else None,
+        )  # fmt: skip
         rows = [render_one(record) for _, record in found]
     cursor = cursors.encode((str(found[-1][0][0]), str(found[-1][0][1])), filters) if more else ""
     return {list_name: rows, "cursor": cursor}
@@ -94,7 +97,9 @@ def get_fills(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
         _equals("subaccount", values["subaccount"]),
         _equals("exchange_index", values["exchange_index"]),
     )
-    return _page(ctx, GET_FILLS, ctx.ledger.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills")
+    return _page(
+        ctx, GET_FILLS, ctx.ledger.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills", lagged=True
+    )
 
 
 def get_settlements(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
@@ -107,8 +112,9 @@ def get_settlements(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     )
     ledger = ctx.ledger
     return _page(
-        ctx, GET_SETTLEMENTS, ledger.settlements, key.user_id, values, keep, ctx.profile.settlement, "settlements"
-    )
+        ctx, GET_SETTLEMENTS, ledger.settlements, key.user_id, values, keep, ctx.profile.settlement, "settlements",
+        lagged=True,
+    )  # fmt: skip
 
 
 def get_deposits(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:

@@ -1,4 +1,7 @@
-"""GET /portfolio/positions and GET /fcm/positions: parameters, scoping rules, and one keyset page of the ledger."""
+"""GET /portfolio/positions and GET /fcm/positions: parameters, scoping rules, and one keyset page of the ledger.
+
+Both answer as of the ledger's lagged time (`Settings.rest_lag_ms`, `Ledger.as_of`): now, unless a REST lag is set.
+"""
 
 from __future__ import annotations
 
@@ -48,9 +51,10 @@ def _page(ctx: KalshiContext, operation: str, owner: tuple[str, int], values: di
     keep = RowFilter.of(values["count_filter"], values.get("exchange_index"))
     store = ctx.ledger.positions
     with ctx.ledger.reading():
+        as_of = ctx.ledger.as_of()
         rows, more = store.page(
             user_id, subaccount, status, values["limit"],
-            after=after, event_ticker=event_ticker, ticker=values["ticker"], keep=keep,
+            after=after, event_ticker=event_ticker, ticker=values["ticker"], keep=keep, as_of=as_of,
         )  # fmt: skip
         seen_event = after[0] if after else None
         rollups = []
@@ -58,7 +62,9 @@ def _page(ctx: KalshiContext, operation: str, owner: tuple[str, int], values: di
             if row.event_ticker != seen_event:
                 seen_event = row.event_ticker
                 rollups.append(
-                    store.event_rollup(user_id, subaccount, status, seen_event, ticker=values["ticker"], keep=keep)
+                    store.event_rollup(
+                        user_id, subaccount, status, seen_event, ticker=values["ticker"], keep=keep, as_of=as_of
+                    )
                 )
     return {
         "market_positions": [ctx.profile.market_position(r) for r in rows],

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.auth.kalshi.keys import ApiKey
-from mockexchange.venues.kalshi import balance, history, positions, websocket
+from mockexchange.venues.kalshi import balance, history, positions, rate_limits, websocket
 from mockexchange.venues.kalshi.context import KalshiContext, authenticated_key
 from mockexchange.venues.kalshi.errors import KalshiError, internal_error
 from mockexchange.web import json_response
@@ -28,6 +28,7 @@ def _endpoint(ctx: KalshiContext, operation: Operation, operation_id: str) -> Ca
     async def handle(request: Request) -> Response:
         try:
             key = authenticated_key(request, ctx)
+            rate_limits.charge(ctx.rate_limits, key.user_id, operation_id)  # after auth: refused ones cost nothing
             seed = ctx.generated.seed_for(request.headers) if ctx.generated is not None else None
             if ctx.generated is None or seed is None:
                 return json_response(operation(ctx, key, request.query_params))

@@ -12,6 +12,10 @@ what is already on its way; memory never grows past the bound.
 
 The queue size and the subscription limits come from the venue context; ping interval, timeout, frame size and the
 send buffer are the server's (`server.py`).
+
+Faults (docs/misbehaving.md): an open connection is registered in the context's `connections`, so the control plane can
+close it with a code of its choosing (`close_soon`); a channel rule of the context's `faults` delays a message before
+it is sent (the connection's later frames wait behind it: the order is kept).
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ _CHANNEL_OF = {"fill": ("fill", "fill"), "position": ("market_positions", "marke
 class Connection:
     """One authenticated client: its subscriptions, its outbox, and the task that sends."""
 
+    venue = "kalshi"
+
     def __init__(self, ctx: KalshiContext, key: ApiKey, websocket: WebSocket, queue_size: int) -> None:
         self.ctx = ctx
         self.key = key
@@ -80,6 +86,16 @@ class Connection:
         # Channels the client has asked for, ever: changes for no such channel are not queued. It is noted when a
         # subscribe arrives, before it is processed, so a change published in between is still queued behind it.
         self._interest: frozenset[str] = frozenset()
+        self._closing = asyncio.Event()  # set on the loop when the control plane closes the connection
+        self._close_request: tuple[int, str] | None = None  # its close code and reason
+
+    @property
+    def user_id(self) -> str:
+        return self.key.user_id
+
+    @property
+    def key_id(self) -> str:
+        return self.key.key_id
 
     # -- any thread ---------------------------------------------------------------------------------------------------
 
@@ -121,12 +137,26 @@ class Connection:
             self._closed = True
             self._outbox.clear()
 
+    def close_soon(self, code: int, reason: str) -> bool:
+        """End the connection with this close code (a fault, from any thread); False if it is ending already."""
+        with self._lock:
+            if self._closed or self.overflowed or self._close_request is not None:
+                return False
+            self._close_request = (code, reason)
+        try:
+            self._loop.call_soon_threadsafe(self._closing.set)
+        except RuntimeError:  # the loop has closed: the server stopped under this connection
+            return False
+        return True
+
     # -- the connection's loop -----------------------------------------------------------------------------------------
 
     async def run(self) -> None:
-        failure = await until_first_ends(self._read(), self._send_all(), self._overflow.wait())
+        failure = await until_first_ends(self._read(), self._send_all(), self._overflow.wait(), self._closing.wait())
         if self.overflowed:
             await self._end(OVERFLOW_CLOSE_CODE, "Subscription buffer overflow", self._overflow_errors())
+        elif self._close_request is not None:
+            await self._end(*self._close_request, [])
         elif failure is not None:
             log.error("websocket connection of key %s failed", self.key.key_id, exc_info=failure)
             await self._end(INTERNAL_ERROR_CLOSE_CODE, "internal error", [])
@@ -165,11 +195,20 @@ class Connection:
                     await self._ready.wait()
                 in_a_row = 0
                 continue
-            for envelope in self._envelopes(item):
+            envelopes = self._envelopes(item)
+            if envelopes and isinstance(item, Change):
+                await self._delay(_CHANNEL_OF[item.kind][0])
+            for envelope in envelopes:
                 await self._send(envelope)
                 in_a_row += 1
                 if in_a_row % FAIR_SHARE == 0:
                     await asyncio.sleep(0)  # let the loop serve other connections
+
+    async def _delay(self, channel: str) -> None:
+        """Wait out a fault rule's delay of the channel's messages, if one matches."""
+        fault = self.ctx.faults.message("kalshi", channel) if self.ctx.faults is not None else None
+        if fault is not None and fault.delay_ms:
+            await asyncio.sleep(fault.delay_ms / 1000)
 
     def _envelopes(self, item: Change | str | bytes) -> list[Envelope]:
         if not isinstance(item, Change):
@@ -226,11 +265,14 @@ def route(ctx: KalshiContext) -> WebSocketRoute:
         await websocket.accept()
         connection = Connection(ctx, key, websocket, ctx.ws_queue_size)
         unsubscribe = ctx.ledger.bus.subscribe(connection.on_change)
+        unregister = ctx.connections.add(connection) if ctx.connections is not None else None
         try:
             await connection.run()
         except Exception:
             log.exception("websocket connection of key %s failed", key.key_id)
         finally:
+            if unregister is not None:
+                unregister()
             unsubscribe()
             connection.close()
 

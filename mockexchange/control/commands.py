@@ -1,0 +1,66 @@
+"""Which operations change state: each is marked `@command`, so a recorder (a state file, mockexchange.state) sees it
+run with its arguments, in the order the commands ran, and can run them again after a restart.
+
+An operation that only reads is not marked. A command's arguments are the plain JSON-like values it was called with;
+a `pin` names what it drew at random (a generated key's public half, a key id, a client secret), so that running it
+again registers the same thing instead of drawing anew.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+Answer = dict[str, Any]
+Pin = Callable[[Any, dict[str, Any], Any], dict[str, Any]]  # (control, arguments, answer) -> arguments to keep
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Recorder(Protocol):
+    def keeping(self) -> bool:
+        """False while it runs kept commands again, or inside another command on this thread: then a command just
+        runs (it is part of what is being run)."""
+        ...
+
+    def run(self, control: Any, name: str, arguments: dict[str, Any], call: Callable[[], Any], pin: Pin | None) -> Any:
+        """Run `call` (the command named `name` with `arguments`) and keep it; answer what it answers."""
+        ...
+
+
+def command(pin: Pin | None = None) -> Callable[[F], F]:
+    def mark(method: F) -> F:
+        parameters = list(inspect.signature(method).parameters)[1:]  # after self
+        accepted = frozenset(parameters)
+        name = method.__name__
+
+        @functools.wraps(method)
+        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+            recorder: Recorder | None = getattr(self, "recorder", None)
+            if recorder is None or not recorder.keeping():
+                return method(self, *args, **kwargs)
+            if (
+                len(args) > len(parameters)
+                or not accepted.issuperset(kwargs)
+                or set(parameters[: len(args)]) & set(kwargs)
+            ):
+                return method(self, *args, **kwargs)  # Python's own TypeError for a wrong call; nothing runs
+            arguments = dict(zip(parameters, args, strict=False))
+            arguments.update(kwargs)
+            return recorder.run(self, name, arguments, lambda: method(self, *args, **kwargs), pin)
+
+        run.command = name  # type: ignore[attr-defined]
+        return run  # type: ignore[return-value]
+
+    return mark
+
+
+def commands(cls: type) -> dict[str, Callable[..., Any]]:
+    """The commands of a Control class, by name."""
+    found = {}
+    for name in dir(cls):
+        member = inspect.getattr_static(cls, name)
+        if getattr(member, "command", None) is not None:
+            found[name] = member
+    return found

@@ -1,0 +1,111 @@
+"""The rate limits of one mock: a tier, and under it a token bucket per venue, subject and bucket name, all read on
+one clock (the wall clock the app passes around, so a test's ManualClock refills them when it moves).
+
+A subject is whoever a venue charges: a Kalshi user, a Deribit account or client address; the venue decides and
+charges through `take`. Buckets are made full on a subject's first request. Changing the tier, even to the one in
+force, forgets every bucket (so each starts full again); `off` limits nothing and keeps no buckets. At most
+`max_subjects` subjects are held: beyond, the one least recently charged is forgotten (its buckets full again).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from mockexchange.core.clock import Clock
+from mockexchange.core.rate_budgets import OFF, TIERS, budgets
+from mockexchange.core.token_bucket import Budget, TokenBucket
+
+MAX_SUBJECTS = 10_000
+
+
+def tier_name(tier: str) -> str:
+    """A tier's name as the mock keeps it (lower case); ValueError for one it does not know."""
+    name = tier.lower() if isinstance(tier, str) else tier
+    if name != OFF and name not in TIERS:
+        raise ValueError(f"unknown rate-limit tier {tier!r}; the tiers are {', '.join((OFF, *TIERS))}")
+    return name
+
+
+class RateLimits:
+    def __init__(self, clock: Clock, tier: str = OFF, *, max_subjects: int = MAX_SUBJECTS) -> None:
+        self.clock = clock
+        self.max_subjects = max_subjects
+        self._lock = threading.Lock()
+        self._tier = tier_name(tier)
+        self._budgets = budgets(self._tier)
+        self._buckets: OrderedDict[tuple[str, str], dict[str, TokenBucket]] = OrderedDict()
+
+    @property
+    def tier(self) -> str:
+        return self._tier
+
+    @property
+    def enabled(self) -> bool:
+        return self._tier != OFF
+
+    def set_tier(self, tier: str) -> None:
+        name = tier_name(tier)
+        with self._lock:
+            self._tier = name
+            self._budgets = budgets(name)
+            self._buckets.clear()
+
+    def reset(self) -> None:
+        """Every bucket full again (the tier stays)."""
+        with self._lock:
+            self._buckets.clear()
+
+    def budget(self, venue: str, bucket: str) -> Budget | None:
+        """The shape of `venue`'s `bucket` under the tier in force; None when it keeps no such bucket (or is off)."""
+        return self._budgets.get(venue, {}).get(bucket)
+
+    def describe(self, venue: str, bucket: str) -> str:
+        """A bucket's shape in words, for the diagnosis of a refusal."""
+        budget = self.budget(venue, bucket)
+        if budget is None:
+            return "no budget"
+        return f"{budget.capacity} {budget.unit} at most, {budget.refill_per_second} a second, {budget.cost} a request"
+
+    def take(self, venue: str, subject: str, bucket: str, cost: int | None = None) -> bool:
+        """Charge `subject` `cost` (the bucket's default cost if None) from its `bucket` at `venue`: True if it had
+        them (or nothing is limited), False if the request is over the limit (nothing is taken)."""
+        with self._lock:
+            budget = self._budgets.get(venue, {}).get(bucket)
+            if budget is None:
+                return True
+            now = self.clock.now()
+            key = (venue, subject)
+            held = self._buckets.get(key)
+            if held is None:
+                held = self._buckets[key] = {}
+                while len(self._buckets) > self.max_subjects:
+                    self._buckets.popitem(last=False)
+            else:
+                self._buckets.move_to_end(key)
+            found = held.get(bucket)
+            if found is None:
+                found = held[bucket] = TokenBucket(budget, now)
+            return found.take(budget.cost if cost is None else cost, now)
+
+    def state(self) -> dict[str, Any]:
+        """The tier, each venue's budgets, and each subject's bucket levels (whole units; a bucket not yet used is
+        full), as plain JSON-ready values."""
+        with self._lock:
+            now = self.clock.now()
+            levels: dict[str, dict[str, dict[str, int]]] = {venue: {} for venue in self._budgets}
+            for (venue, subject), held in self._buckets.items():
+                shapes = self._budgets.get(venue, {})
+                levels.setdefault(venue, {})[subject] = {
+                    name: held[name].level(now) if name in held else shape.capacity for name, shape in shapes.items()
+                }
+            return {
+                "tier": self._tier,
+                "tiers": [OFF, *TIERS],
+                "budgets": {
+                    venue: {name: shape.as_dict() for name, shape in shapes.items()}
+                    for venue, shapes in self._budgets.items()
+                },
+                "buckets": levels,
+            }

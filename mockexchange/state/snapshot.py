@@ -1,0 +1,108 @@
+"""A snapshot: the whole state after one command, so that a restart runs only the commands kept after it.
+
+It is a cache of the command log, never the truth: it names the mockexchange version that took it, and a restart by
+another version ignores it and runs every command again. It is a pickle of the ledger's and the book's own fields
+(their wiring, the clock, bus and lock, is the new mock's), the key registries and the id generator's position,
+read back by an unpickler that builds only the mock's own state classes and a few plain types: a state file from
+someone else cannot make a restart run code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+from typing import Any
+
+from mockexchange.auth.deribit.keys import DeribitCredential
+from mockexchange.auth.kalshi.keys import load_public_key, public_key_pem
+from mockexchange.control import Control
+from mockexchange.core.clock import ManualClock
+from mockexchange.core.ledger import IdFactory
+from mockexchange.version import __version__
+
+# Built by the app for a mock, not state: the new mock keeps its own.
+_WIRING = frozenset({"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility"})
+# Where state classes live; a class is taken only from the module that defines it.
+_STATE_PACKAGES = ("mockexchange.core.", "mockexchange.auth.")
+_PLAIN = frozenset(
+    {
+        ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "list"), ("builtins", "dict"),
+        ("builtins", "tuple"), ("builtins", "int"), ("builtins", "str"),
+        ("decimal", "Decimal"),
+        ("datetime", "datetime"), ("datetime", "date"), ("datetime", "timedelta"), ("datetime", "timezone"),
+        ("collections", "deque"), ("collections", "OrderedDict"), ("collections", "defaultdict"),
+        ("operator", "itemgetter"),
+        ("sortedcontainers.sortedlist", "SortedKeyList"), ("sortedcontainers.sortedlist", "SortedList"),
+        ("sortedcontainers.sorteddict", "SortedDict"),
+    }
+)  # fmt: skip
+
+
+class SnapshotError(Exception):
+    pass
+
+
+def _fields(thing: object) -> dict[str, Any]:
+    return {name: value for name, value in vars(thing).items() if name not in _WIRING}
+
+
+def take(control: Control) -> bytes:
+    """The state now; the caller holds every command back while it runs."""
+    ledger, book = control.ledger, control.book
+    with ledger.lock, book.lock:
+        state = {
+            "version": __version__,
+            "ledger": _fields(ledger),
+            "ids": ledger.new_id.position() if isinstance(ledger.new_id, IdFactory) else None,
+            "book": _fields(book),
+            "keys": [
+                (key.key_id, key.user_id, public_key_pem(key.public_key), key.subaccount, key.subtrader_id)
+                for key in control.keys.all()
+            ],
+            "deribit_keys": control.deribit_keys.all(),
+            "clock": ledger.clock.now() if isinstance(ledger.clock, ManualClock) else None,
+        }
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _StateUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _PLAIN:
+            return super().find_class(module, name)
+        if module.startswith(_STATE_PACKAGES):
+            found = getattr(importlib.import_module(module), name, None)
+            if isinstance(found, type) and found.__module__ == module:
+                return found
+        raise SnapshotError(f"a snapshot holds {module}.{name}, which is not the mock's state")
+
+
+def read(data: bytes) -> dict[str, Any] | None:
+    """A snapshot's state, or None if another mockexchange version took it (then every command runs again)."""
+    import io
+
+    try:
+        state = _StateUnpickler(io.BytesIO(data)).load()
+    except SnapshotError:
+        raise
+    except Exception as exc:  # a damaged pickle: the log still holds everything
+        raise SnapshotError(f"the snapshot cannot be read ({type(exc).__name__}: {exc})") from None
+    if not isinstance(state, dict) or state.get("version") != __version__:
+        return None
+    return state
+
+
+def restore(control: Control, state: dict[str, Any]) -> None:
+    ledger, book = control.ledger, control.book
+    vars(ledger).update(state["ledger"])
+    if state["ids"] is not None and isinstance(ledger.new_id, IdFactory):
+        ledger.new_id.resume(state["ids"])
+    vars(book).update(state["book"])
+    control.keys.clear()
+    for key_id, user_id, pem, subaccount, subtrader_id in state["keys"]:
+        control.keys.add(user_id, load_public_key(pem), key_id=key_id, subaccount=subaccount, subtrader_id=subtrader_id)
+    control.deribit_keys.clear()
+    for credential in state["deribit_keys"]:
+        if isinstance(credential, DeribitCredential):
+            control.deribit_keys.restore(credential)
+    if state["clock"] is not None and isinstance(ledger.clock, ManualClock):
+        ledger.clock.set(state["clock"])
