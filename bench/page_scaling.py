@@ -5,12 +5,15 @@
     .venv/bin/python bench/page_scaling.py --full     # 1k vs 1M, 1000 repetitions
     .venv/bin/python bench/page_scaling.py --profile  # and cProfile listings of the slowest paths
     .venv/bin/python bench/page_scaling.py --memory-breakdown 100000   # where a position's bytes go (tracemalloc)
+    .venv/bin/python bench/page_scaling.py --build-only      # build the accounts, report memory and time, stop
 
 One in-process mock (`build_app`, exchange clock held still). Accounts are filled through `Ledger.apply_fill`, one
 fill per position and a closing fill for every 10th, 10 markets per event, keys in index order. Each page is timed
 at three layers of the same request:
 - core:  `PositionStore.page` (the keyset seek and walk, snapshots; no event roll-ups, no rendering)
-- op:    `positions.get_positions(ctx, key, query)`: parameters, cursor, page, event roll-ups, rendering to dicts
+- op:    `positions.get_positions(ctx, key, query)`: parameters, cursor, page, event roll-ups, rendering (through the
+         render cache, `--cache`: full, the mock as it runs, serves a page asked again unchanged from its bytes;
+         fragments keeps each row's and roll-up's bytes but no whole page, what a read after any change costs)
 - asgi:  a signed GET through httpx's ASGITransport into the Starlette app: routing, RSA-PSS verification, the
          operation, orjson; the end-to-end number. `floor` is the same transport into a bare route that answers the
          same number of bytes.
@@ -54,6 +57,7 @@ from mockexchange.core.store import RowFilter
 from mockexchange.settings import Settings
 from mockexchange.testing.signing import KalshiSigner
 from mockexchange.venues.kalshi import cursors
+from mockexchange.venues.kalshi.fragments import RenderCache
 from mockexchange.venues.kalshi.positions import get_positions
 from mockexchange.web import JSONBytesResponse
 
@@ -94,6 +98,8 @@ class Bench:
         self.opts = opts
         self.app: MockApp = build_app(Settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
         self.ctx = benchlib.kalshi_context(self.app)
+        if opts.cache != "full":
+            self.ctx.renders = RenderCache({"pages": 0}) if opts.cache == "fragments" else RenderCache.disabled()
         self.rsa_key, _, self.public_pem = benchlib.new_rsa_key()
         self.loop = asyncio.new_event_loop()
         self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app.asgi), base_url="http://127.0.0.1")
@@ -133,7 +139,9 @@ class Bench:
         """The mock's own cursor for `case.query`, re-issued to resume after `case.after_key`."""
         if case.after_key is None:
             return None
-        first = get_positions(self.ctx, case.account.key, QueryParams(f"limit=1&{case.query}"))
+        first = orjson.loads(
+            orjson.dumps(get_positions(self.ctx, case.account.key, QueryParams(f"limit=1&{case.query}")))
+        )
         if not first["cursor"]:
             raise RuntimeError(f"{case.name}: no cursor on a one-row first page")
         raw = first["cursor"]
@@ -183,11 +191,12 @@ class Bench:
     def check(self, case: Case, calls: dict[str, Callable[[], Any]]) -> int:
         """The rows each layer serves are the rows this page must hold; returns how many."""
         rows, _ = calls["core"]()
-        page = calls["op"]()
+        body = orjson.dumps(calls["op"]())
+        page = orjson.loads(body)
         response = calls["asgi"]()
         if response.status_code != 200:
             raise RuntimeError(f"{case.name}: {response.status_code} {response.text[:300]}")
-        if response.content != orjson.dumps(page):
+        if response.content != body:
             raise RuntimeError(f"{case.name}: the ASGI body differs from the operation's page")
         tickers = [r["ticker"] for r in page["market_positions"]]
         if tickers != [r.ticker for r in rows]:
@@ -324,6 +333,17 @@ def main() -> None:
     p.add_argument("--wide", type=int, help="markets in the large single-event account (default 100,000; 0: skip)")
     p.add_argument("--profile", action="store_true", help="print cProfile listings of the large account's pages")
     p.add_argument(
+        "--cache",
+        choices=["full", "fragments", "off"],
+        default="full",
+        help="the mock's render cache: full (default), fragments (no whole pages kept), off (every row rendered)",
+    )
+    p.add_argument(
+        "--build-only",
+        action="store_true",
+        help="build the small and large accounts (no one-event accounts), report RSS and build time, and stop",
+    )
+    p.add_argument(
         "--memory-breakdown",
         type=int,
         metavar="N",
@@ -339,8 +359,16 @@ def main() -> None:
     if min(opts.small, opts.large) <= 2 * LIMIT + 1:
         p.error("accounts need more than 201 positions")
 
+    if opts.build_only:
+        opts.wide = 0
     bench = Bench(opts)
     small, large, wide = build(bench, opts)
+    if opts.build_only:
+        rss, peak = benchlib.rss_mb()
+        print(f"RSS at the end: {rss:,.0f} MiB (peak {peak:,.0f} MiB)")
+        bench.loop.run_until_complete(bench.client.aclose())
+        bench.loop.close()
+        return None
     gc.callbacks.append(bench.gc_callback)
     results: dict[tuple[str, str, str], list[float]] = {}
     print(f"\ntiming: up to {opts.reps} repetitions per case and layer (cap {opts.max_case_s:g} s), times in ms;")

@@ -1,17 +1,22 @@
-"""Requests/s of a signed `GET /trade-api/v2/portfolio/positions?limit=100` against a bare Starlette baseline.
+"""Requests/s of a signed 100-row `GET /trade-api/v2/portfolio/positions?limit=100` (and the same for fills and
+settlements) against a bare Starlette baseline answering the same bytes.
 
     .venv/bin/python bench/positions_throughput.py            # 3 rounds x 5 s per server (about 45 s)
     .venv/bin/python bench/positions_throughput.py --quick    # 3 rounds x 2 s
     .venv/bin/python bench/positions_throughput.py --full     # 5 rounds x 10 s
+    .venv/bin/python bench/positions_throughput.py --endpoint all --quick    # positions, fills, settlements in turn
+    .venv/bin/python bench/positions_throughput.py --endpoint fills          # one page of /portfolio/fills
     .venv/bin/python bench/positions_throughput.py --profile /tmp/mock.prof   # and a cProfile of the mock under load
     .venv/bin/python bench/positions_throughput.py --quick --nagle            # the binding used before 3818b4d
 
 Three kinds of process, all started from this file:
 - mock server: `build_app` with one account holding `--positions` positions (10 markets per event) and an RSA key,
   served by uvicorn with `mockexchange.server.uvicorn_config`, one worker, bound by uvicorn to 127.0.0.1 port 0 as
-  `MockServer.start` binds.
+  `MockServer.start` binds. For `--endpoint settlements` the markets of the last `--settled` positions are settled
+  too (the first page of positions stays the same); a fills page is the newest 100 of the account's fills.
 - baseline server: a bare Starlette route at the same path that answers the mock's own response bytes (captured from
-  the mock first) with the same response class, under the same `uvicorn_config` options.
+  the mock first) with the same response class, under the same `uvicorn_config` options. Each endpoint is measured
+  against a baseline of its own bytes.
 - load generator: asyncio, HTTP/1.1 keep-alive, `--connections` connections, each sending pre-built request bytes and
   reading the whole response before sending the next (closed loop). Every response must be 200 with exactly the
   captured body; anything else counts as an error.
@@ -49,6 +54,12 @@ import httpx
 
 USER_ID = "bench-user"
 QUERY = "limit=100"
+# endpoint -> (path, the page's list)
+ENDPOINTS = {
+    "positions": (benchlib.POSITIONS_PATH, "market_positions"),
+    "fills": ("/trade-api/v2/portfolio/fills", "fills"),
+    "settlements": ("/trade-api/v2/portfolio/settlements", "settlements"),
+}
 MAX_RUN_S = 25.0  # a run must finish inside the 30 s timestamp window of the signature it reuses
 START_TIMEOUT_S = 120.0
 SCRIPT = str(Path(__file__).resolve())
@@ -76,6 +87,15 @@ def serve(args: argparse.Namespace) -> None:
         target.control.create_account(USER_ID, balance_cents=100_000_000_00)
         target.control.create_key(USER_ID, public_key_pem=Path(args.public_key).read_text(), key_id=benchlib.KEY_ID)
         benchlib.seed_positions(target.ledger, USER_ID, args.positions, prefix="KXBENCH")
+        if args.cache != "full":
+            from mockexchange.venues.kalshi.fragments import RenderCache
+
+            # fragments: each record's bytes kept, no whole pages (what a read after any change costs); off: none
+            target.kalshi.renders = RenderCache({"pages": 0}) if args.cache == "fragments" else RenderCache.disabled()
+        if args.endpoint == "settlements":
+            for i in range(args.positions - args.settled, args.positions):
+                ticker = benchlib.position_key("KXBENCH", i, 10)[1]
+                target.ledger.settle_market(ticker, "yes" if i % 2 else "no")
     else:
         body = Path(args.body).read_bytes()
 
@@ -83,7 +103,8 @@ def serve(args: argparse.Namespace) -> None:
             return JSONBytesResponse(body)
 
         # uvicorn_config only reads `.asgi`; passing the baseline through it guarantees the same uvicorn options.
-        target = SimpleNamespace(asgi=Starlette(routes=[Route(benchlib.POSITIONS_PATH, positions, methods=["GET"])]))
+        path = ENDPOINTS[args.endpoint][0]
+        target = SimpleNamespace(asgi=Starlette(routes=[Route(path, positions, methods=["GET"])]))
 
     sockets: list[socket.socket] | None = None
     if args.nagle:
@@ -141,10 +162,11 @@ def serve(args: argparse.Namespace) -> None:
 
 
 class ServerProcess:
-    def __init__(self, kind: str, extra: list[str]) -> None:
+    def __init__(self, kind: str, extra: list[str], endpoint: str = "positions") -> None:
         self.kind = kind
+        self.endpoint = endpoint
         self.proc = subprocess.Popen(
-            [sys.executable, SCRIPT, "_serve", kind, *extra],
+            [sys.executable, SCRIPT, "_serve", kind, "--endpoint", endpoint, *extra],
             stdout=subprocess.PIPE,
             text=True,
             cwd=Path(__file__).parent,
@@ -268,8 +290,8 @@ def load(args: argparse.Namespace) -> None:
 # -- the benchmark -------------------------------------------------------------------------------------------------
 
 
-def request_bytes(port: int, headers: dict[str, str]) -> bytes:
-    lines = [f"GET {benchlib.POSITIONS_PATH}?{QUERY} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept: application/json"]
+def request_bytes(port: int, headers: dict[str, str], path: str) -> bytes:
+    lines = [f"GET {path}?{QUERY} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept: application/json"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
@@ -278,8 +300,9 @@ def run_load(
     server: ServerProcess, sign: benchlib.KalshiSigner, body_file: Path, tmp: Path, opts: argparse.Namespace
 ) -> dict:
     request_file = tmp / f"request-{server.kind}.http"
+    path = ENDPOINTS[server.endpoint][0]
     # Signed now, reused for the whole run (see the module docstring).
-    request_file.write_bytes(request_bytes(server.port, sign.headers("GET", benchlib.POSITIONS_PATH)))
+    request_file.write_bytes(request_bytes(server.port, sign.headers("GET", path), path))
     command = [
         sys.executable, SCRIPT, "_load",
         "--port", str(server.port), "--server-pid", str(server.pid),
@@ -295,21 +318,22 @@ def run_load(
     return json.loads(done.stdout)
 
 
-def capture_page(port: int, sign: benchlib.KalshiSigner) -> tuple[bytes, dict[str, str]]:
+def capture_page(port: int, sign: benchlib.KalshiSigner, endpoint: str) -> tuple[bytes, dict[str, str]]:
     from mockexchange.testing.signing import KalshiAuth
 
+    path, listed = ENDPOINTS[endpoint]
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", auth=KalshiAuth(sign), timeout=START_TIMEOUT_S) as client:
-        response = client.get(f"{benchlib.POSITIONS_PATH}?{QUERY}")
+        response = client.get(f"{path}?{QUERY}")
     if response.status_code != 200:
         raise RuntimeError(f"mock answered {response.status_code}: {response.text[:500]}")
     page = response.json()
-    if len(page["market_positions"]) != 100 or not page["cursor"]:
-        raise RuntimeError(f"expected a full 100-row page with a cursor, got {len(page['market_positions'])} rows")
+    if len(page[listed]) != 100 or not page["cursor"]:
+        raise RuntimeError(f"expected a full 100-row page with a cursor, got {len(page[listed])} rows")
     return response.content, dict(response.headers)
 
 
-def fetch_plain(port: int) -> tuple[bytes, dict[str, str]]:
-    response = httpx.get(f"http://127.0.0.1:{port}{benchlib.POSITIONS_PATH}?{QUERY}", timeout=START_TIMEOUT_S)
+def fetch_plain(port: int, endpoint: str) -> tuple[bytes, dict[str, str]]:
+    response = httpx.get(f"http://127.0.0.1:{port}{ENDPOINTS[endpoint][0]}?{QUERY}", timeout=START_TIMEOUT_S)
     return response.content, dict(response.headers)
 
 
@@ -326,7 +350,10 @@ def main(argv: list[str] | None = None) -> None:
     if argv[:1] == ["_serve"]:
         p = argparse.ArgumentParser()
         p.add_argument("kind", choices=["mock", "baseline"])
+        p.add_argument("--endpoint", choices=list(ENDPOINTS), default="positions")
         p.add_argument("--positions", type=int, default=1000)
+        p.add_argument("--settled", type=int, default=200)
+        p.add_argument("--cache", choices=["full", "fragments", "off"], default="full")
         p.add_argument("--public-key")
         p.add_argument("--body")
         p.add_argument("--profile")
@@ -352,6 +379,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections")
     p.add_argument("--max-requests", type=int, default=2_000_000, help="cap on requests per run")
     p.add_argument("--positions", type=int, default=1000, help="positions in the account (>= 101: the page is full)")
+    p.add_argument(
+        "--endpoint",
+        choices=[*ENDPOINTS, "all"],
+        default="positions",
+        help="the page measured: positions (default), fills, settlements, or all three in turn",
+    )
+    p.add_argument("--settled", type=int, default=200, help="markets settled for the settlements page (>= 101)")
+    p.add_argument(
+        "--cache",
+        choices=["full", "fragments", "off"],
+        default="full",
+        help="the mock's render cache: full (default: whole pages kept until a change, each record's fragment), "
+        "fragments (no whole pages: what a page read after any change costs), off (every record rendered per read)",
+    )
     p.add_argument("--profile", metavar="PATH", help="after the rounds, profile a mock server under one run (cProfile)")
     p.add_argument(
         "--nagle",
@@ -366,6 +407,8 @@ def main(argv: list[str] | None = None) -> None:
         p.error(f"--warmup + --duration must be <= {MAX_RUN_S:g} s (the signature is reused within its 30 s window)")
     if opts.positions <= 100:
         p.error("--positions must be > 100 so the page is a full 100 rows")
+    if not 100 < opts.settled <= opts.positions:
+        p.error("--settled must be > 100 (a full page) and at most --positions")
 
     key, _, public_pem = benchlib.new_rsa_key()
     with tempfile.TemporaryDirectory(prefix="mockexchange-bench-") as tmpdir:
@@ -385,30 +428,65 @@ class Bench:
         self.opts = opts
         self.sign = sign
         self.tmp = tmp
-        self.body_file = tmp / "page.json"
         self.servers: list[ServerProcess] = []
 
     def mock_args(self, *extra: str) -> list[str]:
-        args = ["--positions", str(self.opts.positions), "--public-key", str(self.tmp / "public.pem"), *extra]
+        opts = self.opts
+        args = ["--positions", str(opts.positions), "--settled", str(opts.settled), "--cache", opts.cache]
+        args += ["--public-key", str(self.tmp / "public.pem"), *extra]
         return ["--nagle", *args] if self.opts.nagle else args
 
-    def start(self, kind: str, args: list[str]) -> ServerProcess:
-        server = ServerProcess(kind, args)
+    def start(self, kind: str, args: list[str], endpoint: str) -> ServerProcess:
+        server = ServerProcess(kind, args, endpoint)
         self.servers.append(server)
         return server
 
     def stop_all(self) -> None:
         for server in self.servers:
             server.stop()
+        self.servers.clear()
 
     def run(self) -> None:
         opts = self.opts
+        endpoints = list(ENDPOINTS) if opts.endpoint == "all" else [opts.endpoint]
+        summaries: dict[str, dict[str, Any]] = {}
+        document: dict[str, Any] = {"options": vars(opts), "endpoints": {}}
+        for endpoint in endpoints:
+            if len(endpoints) > 1:
+                print(f"\n=== {endpoint} ===")
+            summary, runs, body_file = self.run_endpoint(endpoint)
+            summaries[endpoint] = summary
+            document["endpoints"][endpoint] = {"summary": summary, "runs": runs}
+            if opts.profile:
+                self.stop_all()
+                path = str(Path(opts.profile).resolve())
+                if len(endpoints) > 1:
+                    path = str(Path(path).with_suffix(f".{endpoint}{Path(path).suffix}"))
+                profiled = self.start("mock", self.mock_args("--profile", path), endpoint)
+                result = run_load(profiled, self.sign, body_file, self.tmp, opts)
+                profiled.stop()
+                print(f"\nprofiled run (cProfile overhead included): {result['rps']:.0f} req/s, ", end="")
+                print(f"{result['errors']} errors; {path}")
+                print_profile(path)
+            self.stop_all()
+        if len(endpoints) > 1:
+            print("\nserver CPU per request, mock over its baseline (medians over rounds):")
+            for endpoint, summary in summaries.items():
+                print(f"  {endpoint:<12} {summary['ratio_cpu_per_request_mock_over_baseline']:.2f}  ", end="")
+                print(f"(req/s {summary['ratio_rps_mock_over_baseline']:.3f})")
+        if opts.json:
+            Path(opts.json).write_text(json.dumps(document, indent=2, default=str))
+
+    def run_endpoint(self, endpoint: str) -> tuple[dict[str, Any], dict[str, list[dict]], Path]:
+        opts = self.opts
+        body_file = self.tmp / f"page-{endpoint}.json"
         t = time.perf_counter()
-        mock = self.start("mock", self.mock_args())
-        body, mock_headers = capture_page(mock.port, self.sign)
-        self.body_file.write_bytes(body)
-        baseline = self.start("baseline", [*(["--nagle"] if opts.nagle else []), "--body", str(self.body_file)])
-        base_body, base_headers = fetch_plain(baseline.port)
+        mock = self.start("mock", self.mock_args(), endpoint)
+        body, mock_headers = capture_page(mock.port, self.sign, endpoint)
+        body_file.write_bytes(body)
+        nagle = ["--nagle"] if opts.nagle else []
+        baseline = self.start("baseline", [*nagle, "--body", str(body_file)], endpoint)
+        base_body, base_headers = fetch_plain(baseline.port, endpoint)
         if base_body != body:
             raise RuntimeError("the baseline does not answer the mock's bytes")
         names = set(mock_headers) | set(base_headers)
@@ -418,7 +496,8 @@ class Bench:
         how = "made with proto 0 (--nagle: no TCP_NODELAY)" if opts.nagle else "bound by uvicorn, as MockServer.start"
         print(f"listening sockets: {how}, proto {mock.info['proto']}")
         print(f"uvicorn: http={mock.info['http']} loop={mock.info['loop']} options={mock.info['options']}")
-        print(f"page: {len(body)} bytes, 100 rows of {opts.positions} positions; ", end="")
+        print(f"page: GET {ENDPOINTS[endpoint][0]}?{QUERY}, {len(body)} bytes, 100 rows; ", end="")
+        print(f"{opts.positions} positions; render cache: {opts.cache}; ", end="")
         print(f"response headers differing (besides date): {differing or 'none'}")
         print(f"load: {opts.connections} connections, {opts.rounds} rounds x {opts.duration:g} s ", end="")
         print(f"(+{opts.warmup:g} s warm-up) per server, one signature per run\n")
@@ -430,22 +509,12 @@ class Bench:
         runs: dict[str, list[dict]] = {"baseline": [], "mock": []}
         for r in range(opts.rounds):
             for server in [baseline, mock] if r % 2 == 0 else [mock, baseline]:
-                result = run_load(server, self.sign, self.body_file, self.tmp, opts)
+                result = run_load(server, self.sign, body_file, self.tmp, opts)
                 runs[server.kind].append(result)
                 print_run(r + 1, server.kind, result, opts.duration)
         summary = summarize(runs)
         print_summary(summary)
-        if opts.json:
-            document = {"options": vars(opts), "summary": summary, "runs": runs}
-            Path(opts.json).write_text(json.dumps(document, indent=2, default=str))
-        if opts.profile:
-            self.stop_all()
-            path = str(Path(opts.profile).resolve())
-            profiled = self.start("mock", self.mock_args("--profile", path))
-            result = run_load(profiled, self.sign, self.body_file, self.tmp, opts)
-            profiled.stop()
-            print(f"\nprofiled run (cProfile overhead included): {result['rps']:.0f} req/s, {result['errors']} errors")
-            print_profile(path)
+        return summary, runs, body_file
 
 
 def print_run(round_no: int, kind: str, result: dict[str, Any], duration: float) -> None:

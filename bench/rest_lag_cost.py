@@ -11,7 +11,9 @@ CPU time per call (`time.process_time`), rounds alternating off/on so noise fall
 - **fill**: `Control.fill` (what the admin API and `MockServer.fill` call), one contract bought or sold in turn, over
   the first 100 markets of the account, the exchange clock moved 1 ms after each: with the lag on, the history holds
   the last 1,000 fills (3 records each: the row, the cash, the market's price) and drops one fill's records per fill.
-- **page**: `positions.get_positions(ctx, key, "limit=100")`: parameters, the page, event roll-ups, rendering.
+- **page**: `positions.get_positions(ctx, key, "limit=100")`: parameters, the page, event roll-ups, rendering. The
+  render cache keeps no whole pages here (`--cache fragments`, the default; a page asked again unchanged would be a
+  look-up), so a read walks the page and looks its rows' and roll-ups' bytes up; `--cache off` renders every row.
 - **balance**: `balance.get_balance(ctx, key, "")`: cash and the portfolio value (a walk of every open position).
 
 Reads are timed with the history in its steady state: `--window-changes` fills (default 1,000) made within the lag, on
@@ -37,6 +39,7 @@ from mockexchange.app import build_app
 from mockexchange.core.clock import ManualClock
 from mockexchange.settings import Settings
 from mockexchange.venues.kalshi import balance, positions
+from mockexchange.venues.kalshi.fragments import RenderCache
 
 USER = "bench"
 LAG_MS = 1000
@@ -44,9 +47,11 @@ HOT_MARKETS = 100
 
 
 class Mock:
-    def __init__(self, lag_ms: int, n_positions: int, public_pem: str) -> None:
+    def __init__(self, lag_ms: int, n_positions: int, public_pem: str, cache: str = "fragments") -> None:
         self.clock = ManualClock(FIXED_TIME)
         self.app = build_app(Settings(rest_lag_ms=lag_ms), clock=self.clock, seed=7)
+        if cache != "full":
+            self.app.kalshi.renders = RenderCache({"pages": 0}) if cache == "fragments" else RenderCache.disabled()
         self.app.control.create_account(USER, balance_cents=10**12)
         seed_positions(self.app.ledger, USER, n_positions, prefix="KXLAG")
         self.app.control.create_key(USER, public_key_pem=public_pem, key_id=KEY_ID)
@@ -70,7 +75,7 @@ class Mock:
             self.app.control.fill(USER, self.tickers[n % len(self.tickers)], "yes", "buy", "1", "0.5")
             self.clock.advance(delta=step)
 
-    def page(self) -> dict[str, Any]:
+    def page(self) -> Any:
         return positions.get_positions(self.app.kalshi, self.key, QueryParams("limit=100"))
 
     def balance(self) -> dict[str, Any]:
@@ -92,12 +97,21 @@ def main() -> int:
     parser.add_argument("--fills", type=int, default=3000, help="fills per round and mock")
     parser.add_argument("--reads", type=int, default=300, help="pages and balances per round and mock")
     parser.add_argument("--quick", action="store_true", help="3 rounds, a third of the calls")
+    parser.add_argument(
+        "--cache",
+        choices=["full", "fragments", "off"],
+        default="fragments",
+        help="the render cache of the mocks' pages: fragments (default), full (whole pages too), off",
+    )
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.fills, args.reads = 3, 1000, 100
     _, _, public_pem = new_rsa_key()
     started = time.perf_counter()
-    mocks = {"off": Mock(0, args.positions, public_pem), "on": Mock(LAG_MS, args.positions, public_pem)}
+    mocks = {
+        "off": Mock(0, args.positions, public_pem, args.cache),
+        "on": Mock(LAG_MS, args.positions, public_pem, args.cache),
+    }
     print(f"built 2 mocks of {args.positions:,} positions in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     results: dict[str, dict[str, list[float]]] = {name: {"fill": [], "page": [], "balance": []} for name in mocks}
     for r in range(args.rounds):

@@ -1,8 +1,10 @@
 """Fill-to-message latency of the Kalshi websocket with 1,000 subscribed connections, and the highest fill rate held.
 
-    .venv/bin/python bench/ws_latency.py              # mock, bare baseline, mock with queue 100; 4 s steps (~2 min)
-    .venv/bin/python bench/ws_latency.py --quick      # 2 s steps; mock and bare only (~1 min)
+    .venv/bin/python bench/ws_latency.py              # mock, bare baseline, mock with queue 100; 4 s steps (~4 min)
+    .venv/bin/python bench/ws_latency.py --quick      # 2 s steps; mock and bare only (~1 min 15 s)
+    .venv/bin/python bench/ws_latency.py --ws-deflate # the servers accept permessage-deflate (the mock's default: no)
     .venv/bin/python bench/ws_latency.py --no-deflate # clients do not offer permessage-deflate
+    .venv/bin/python bench/ws_latency.py --no-frame-writer        # every frame an ASGI send, as under another server
     .venv/bin/python bench/ws_latency.py --client asyncio         # websockets' asyncio client instead of sans-I/O
     .venv/bin/python bench/ws_latency.py --quick --no-bare --profile /tmp/ws.prof   # cProfile of the mock's threads
 
@@ -24,7 +26,8 @@ Processes, all started from this file:
   is the `websockets` library's sans-I/O protocol on an asyncio Protocol (the test suite's RawClient, made async), so
   a frame's receive time is that of the socket read that brought it; `--client asyncio` uses the library's asyncio
   client (`websockets.asyncio.client.connect`, no client pings) and takes the time when `recv` hands the message
-  over. Both offer permessage-deflate, as the library does by default, unless `--no-deflate`.
+  over. Both offer permessage-deflate, as the library does by default, unless `--no-deflate`; the servers accept it
+  with `--ws-deflate` only (`Settings.ws_per_message_deflate`, off by default).
 
 Fills go round robin over the users, so at R fills/s each connection gets R / users fills/s (2R / users messages/s)
 and the server sends 2R x connections / users frames/s. A step runs the driver for `--step-s` seconds, waits until
@@ -39,7 +42,8 @@ overflows (or messages are lost, a drain does not finish, the driver cannot keep
 
 Baselines in the same command: the bare server's ramp (ratio of rates held and of server CPU per message); the mock
 with 1 connection (the driver filling that connection's user only, so it gets every fill) at `--baseline-rates`; and
-the driver's CPU per `fill()` call with no connection against the same with the 1,000. CPU of server and clients
+the driver's CPU per `fill()` call with no connection, at each of `--baseline-rates`, against the same with the 1,000
+at the same rate (CPU per call falls as the rate rises, so only the same rate compares). CPU of server and clients
 per step comes from /proc. Nothing is asserted.
 """
 
@@ -125,6 +129,7 @@ class Driver:
         n = max(1, min(MAX_FILLS_PER_STEP, int(rate * duration)))
         sends: list[tuple[int, int, float]] = []
         calls = array("d")
+        call_cpu = 0.0  # the thread's CPU inside fill() only (not waking from the sleeps between them)
         late_max = 0.0
         late_n = 0
         cpu0 = time.thread_time()
@@ -141,10 +146,12 @@ class Driver:
             u = users[i % len(users)]
             k = self.last_k[u] + 1
             self.last_k[u] = k
+            c0 = time.thread_time()
             sent = time.monotonic()
             # Buy and sell 1 YES contract in turn: the position stays 0 or 1, the volume counts the fills.
             control.fill(user_id(u), ticker(u), "yes", "buy" if k % 2 else "sell", "1", "0.50", order_id=f"wsb-{u}-{k}")
             calls.append(time.monotonic() - sent)
+            call_cpu += time.thread_time() - c0
             sends.append((u, k, sent))
             if sent > give_up:
                 break
@@ -159,6 +166,7 @@ class Driver:
             "call_p50_ms": benchlib.percentile(ordered, 50) * 1000,
             "call_p99_ms": benchlib.percentile(ordered, 99) * 1000,
             "driver_cpu_us_per_fill": cpu / len(sends) * 1e6,
+            "call_cpu_us": call_cpu / len(sends) * 1e6,
             "sends": sends,
         }
 
@@ -262,7 +270,15 @@ def serve(args: argparse.Namespace) -> None:
     from mockexchange.settings import Settings
 
     raise_nofile(args.nofile)
-    settings = Settings(host="127.0.0.1", port=0, ws_queue_size=args.queue_size)
+    if args.no_frame_writer:  # the mock as under a server with no frame writer: every frame an ASGI send
+        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+        from mockexchange.server import HeartbeatWebSocketProtocol
+
+        HeartbeatWebSocketProtocol.run_asgi = WebSocketsSansIOProtocol.run_asgi  # type: ignore[method-assign]
+    # A tree from before the setting (so this script measures it too) negotiates permessage-deflate as uvicorn does.
+    deflate = {"ws_per_message_deflate": args.ws_deflate} if "ws_per_message_deflate" in Settings.__slots__ else {}
+    settings = Settings(host="127.0.0.1", port=0, ws_queue_size=args.queue_size, **deflate)
     app = build_app(settings, seed=7)
     keys = Path(args.keys)
     for u in range(args.users):
@@ -708,6 +724,8 @@ class Bench:
         opts = self.opts
         argv = ["_serve", kind, "--keys", str(self.tmp), "--users", str(opts.users), "--queue-size", str(queue_size)]
         argv += ["--nofile", str(opts.connections + 512)] + (["--profile", profile] if profile else [])
+        argv += ["--ws-deflate"] if opts.ws_deflate else []
+        argv += ["--no-frame-writer"] if opts.no_frame_writer else []
         server = Child(argv, f"{kind} server")
         info = server.recv(START_TIMEOUT_S)
         if "port" not in info:
@@ -873,15 +891,19 @@ class Bench:
             mode = "; ramp until a connection overflows" if until_overflow else ""
             print(f"\n{kind} server: pid {server.pid}, port {server.port}, {outbox}{mode}", flush=True)
             if baselines:
-                rate = opts.baseline_rates[0]
-                idle = server.call({"cmd": "run", "rate": rate, "duration": opts.baseline_s, "users": all_users}, 120)
-                idle.pop("sends")
-                out["no_connection"] = idle
-                print(
-                    f"  no connection, {rate:g} fills/s for {opts.baseline_s:g} s: fill() p50 {idle['call_p50_ms']:.2f}"
-                    f" ms p99 {idle['call_p99_ms']:.2f} ms, {idle['driver_cpu_us_per_fill']:.0f} us CPU per fill",
-                    flush=True,
-                )
+                out["no_connection_by_rate"] = {}
+                for rate in opts.baseline_rates:
+                    run = {"cmd": "run", "rate": rate, "duration": opts.baseline_s, "users": all_users}
+                    idle = server.call(run, 120)
+                    idle.pop("sends")
+                    out["no_connection_by_rate"][rate] = idle
+                    out.setdefault("no_connection", idle)
+                    print(
+                        f"  no connection, {rate:g} fills/s for {opts.baseline_s:g} s: fill() p50 "
+                        f"{idle['call_p50_ms']:.2f} ms p99 {idle['call_p99_ms']:.2f} ms, "
+                        f"{idle['driver_cpu_us_per_fill']:.0f} us CPU per fill",
+                        flush=True,
+                    )
                 print(f"  1 connection (user 0; the driver fills user 0 only), {opts.baseline_s:g} s a step")
                 one = self.start_clients(server, 1, 1)
                 try:
@@ -1009,6 +1031,19 @@ def summary(runs: list[dict[str, Any]], opts: argparse.Namespace) -> None:
             f"{opts.connections} (median over the steps held): x{loaded / idle['driver_cpu_us_per_fill']:.1f}"
             + (f"; back to back on a fresh ledger {ledger['cpu_us_per_fill']:.0f} us" if ledger else "")
         )
+    # The same rate with and without the connections: CPU per call falls as the rate rises (a thread that sleeps
+    # less between calls finds its caches warm), so only a comparison at one rate says what the fan-out costs it.
+    for rate, alone in (mock.get("no_connection_by_rate") or {}).items():
+        s = by_rate.get(rate)
+        if s is not None:
+            ratio = s["driver_cpu_us_per_fill"] / alone["driver_cpu_us_per_fill"]
+            inside = s["call_cpu_us"] / alone["call_cpu_us"]
+            print(
+                f"  fill() CPU at {rate:g} fills/s: {alone['driver_cpu_us_per_fill']:.0f} us with no connection, "
+                f"{s['driver_cpu_us_per_fill']:.0f} us with {opts.connections}: x{ratio:.2f}; inside the call only "
+                f"{alone['call_cpu_us']:.0f} and {s['call_cpu_us']:.0f} us: x{inside:.2f}; fill() p99 "
+                f"{alone['call_p99_ms']:.2f} ms and {s['call_p99_ms']:.2f} ms"
+            )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -1019,6 +1054,8 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("--keys", required=True)
         p.add_argument("--users", type=int, required=True)
         p.add_argument("--queue-size", type=int, required=True)
+        p.add_argument("--ws-deflate", action="store_true")
+        p.add_argument("--no-frame-writer", action="store_true")
         p.add_argument("--nofile", type=int, default=4096)
         p.add_argument("--profile")
         return serve(p.parse_args(argv[1:]))
@@ -1038,6 +1075,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--client-procs", type=int, default=4, help="client processes (default 4)")
     p.add_argument("--client", choices=["sansio", "asyncio"], default="sansio", help="websockets client (see above)")
     p.add_argument("--no-deflate", dest="deflate", action="store_false", help="clients do not offer permessage-deflate")
+    p.add_argument(
+        "--ws-deflate",
+        action="store_true",
+        help="the servers (mock and bare) accept permessage-deflate (Settings.ws_per_message_deflate; default: off, "
+        "as the mock's default)",
+    )
+    p.add_argument(
+        "--no-frame-writer",
+        action="store_true",
+        help="the mock's server advertises no frame writer (web.FRAME_WRITER): every frame is an ASGI send from the "
+        "connection's task, as under another server",
+    )
     p.add_argument("--rates", help=f"fill rates of a ramp, fills/s, comma separated (default {DEFAULT_RATES})")
     p.add_argument("--step-s", type=float, help="seconds of fills per step (default 4; --quick 2)")
     p.add_argument("--baseline-rates", help="rates of the 1-connection baseline (default 10,20)")

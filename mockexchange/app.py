@@ -12,6 +12,8 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from mockexchange.admin import routes as admin_routes
+from mockexchange.admin.frames import FrameTap
+from mockexchange.admin.views import Views
 from mockexchange.auth.deribit.authentication import DeribitAuth
 from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
 from mockexchange.auth.deribit.signature import TimestampWindow as DeribitWindow
@@ -60,6 +62,7 @@ class MockApp:
     persistence: Persistence | None = None  # the state file (Settings.state), if any
     faults: FaultRules = field(default_factory=FaultRules)  # the fault rules the venues obey (docs/misbehaving.md)
     connections: LiveConnections = field(default_factory=LiveConnections)  # both venues' open websockets
+    views: Views | None = None  # the inspector's reads and live feed (None: no admin API)
 
     def close(self) -> None:
         """Close the state file, if any (what it holds is already safe; closing folds its log into it)."""
@@ -169,18 +172,25 @@ def build_app(
         connections=connections,
     )
     route_list = kalshi_routes.routes(kalshi) + deribit_routes.routes(deribit)
+    middleware = [
+        Middleware(JournalMiddleware, journal=journal, venue_of=_journal_venue(deribit)),
+        Middleware(FaultMiddleware, rules=faults, venue_of=_journal_venue(deribit), deribit=deribit),
+    ]
+    views = None
     if settings.admin:
-        route_list += admin_routes.routes(control, scenarios, journal, settings)
+        # The inspector's reads and live feed (admin/views.py), and the last frames of each websocket it shows.
+        views = Views.of(control, scenarios, journal, kalshi, deribit, connections)
+        route_list += admin_routes.routes(control, scenarios, journal, settings, views)
+        tap = {"clock": wall_clock, "venue_of": _journal_venue(deribit), "recording": views.recording}
+        tap["on_change"] = views.connection_changed
+        middleware.append(Middleware(FrameTap, **tap))
     asgi = Starlette(
         routes=route_list,
         exception_handlers={404: _not_found, 405: _method_not_allowed},
-        middleware=[
-            Middleware(JournalMiddleware, journal=journal, venue_of=_journal_venue(deribit)),
-            Middleware(FaultMiddleware, rules=faults, venue_of=_journal_venue(deribit), deribit=deribit),
-        ],
+        middleware=middleware,
     )
     return MockApp(
         settings, ledger, keys, control, scenarios, kalshi, asgi, journal, generated=generated, book=book,
         deribit=deribit, rate_limits=rate_limits, persistence=persistence, faults=faults,
-        connections=connections,
+        connections=connections, views=views,
     )  # fmt: skip

@@ -20,6 +20,10 @@ names) and the middleware records it with the status; a websocket message is rec
 
 A request a fault rule touched (venues/faults.py, docs/misbehaving.md) says what the rule did (`fault`); one it dropped
 has no status (its drop passes here as a response start marked `web.DROPPED`, which the server never writes).
+
+An HTTP request or websocket upgrade says its latency (`latency_us`: from its arrival at the middleware to its
+response's start, on the monotonic clock). Besides the state file's `listener`, watchers (`watch`: the inspector's live
+feed, admin/feed.py) are told of each entry as it is held.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from urllib.parse import parse_qsl, unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockexchange.core.clock import Clock, unix_us
+from mockexchange.core.clock import Clock, monotonic, unix_us
 from mockexchange.schema.requests import Problem, kalshi_command_rules, kalshi_rest_rules, problem
 from mockexchange.schema.specs import SpecError
 from mockexchange.settings import DEFAULT_JOURNAL_MAX_BYTES
@@ -88,6 +92,7 @@ class JournalEntry:
     problems: list[Problem] | None = None  # None until checked
     truncated: bool = False  # a text was cut to TEXT_CHARS, or problems to PROBLEMS_KEPT
     fault: str | None = None  # what a fault rule did to it: "status 503 (fault rule 1)", "drop (fault rule 2)"
+    latency_us: int | None = None  # from the request's arrival to its response's start (None: a websocket message)
     held_bytes: int = 0  # what the journal counts for it while it holds it (0: no longer held)
 
     @property
@@ -117,11 +122,13 @@ class JournalEntry:
             "operation": self.operation,
             "key_id": self.key_id,
             "status": self.status,
+            "auth": self.auth,
             "command": self.command,
             "replies": self.replies,
             "problems": self.problems,
             "truncated": self.truncated,
             "fault": self.fault,
+            "latency_us": self.latency_us,
         }
 
     def cut(self) -> None:
@@ -180,6 +187,8 @@ class Journal:
         self._seq = 0
         # Told of each entry as it is held, and of a clear (None): a state file keeps the journal when asked.
         self.listener: Callable[[JournalEntry | None], None] | None = None
+        # Told the same, after the listener: the inspector's live feed (`watch`); copied on write, called unlocked.
+        self._watchers: tuple[Callable[[JournalEntry | None], None], ...] = ()
 
     @property
     def held_bytes(self) -> int:
@@ -198,6 +207,20 @@ class Journal:
             self._evict()
         if self.listener is not None:
             self.listener(entry)
+        for watcher in self._watchers:
+            watcher(entry)
+
+    def watch(self, watcher: Callable[[JournalEntry | None], None]) -> Callable[[], None]:
+        """Tell `watcher` of each entry held from now on (None: the journal was cleared), from the thread that recorded
+        it, which it must not block; returns the function that stops telling it."""
+        with self._lock:
+            self._watchers = (*self._watchers, watcher)
+
+        def unwatch() -> None:
+            with self._lock:
+                self._watchers = tuple(w for w in self._watchers if w is not watcher)
+
+        return unwatch
 
     def restore(self, entries: Iterable[JournalEntry]) -> None:
         """Hold entries kept from an earlier run (their seq numbers go on)."""
@@ -244,13 +267,15 @@ class Journal:
         venue: str | None = None,
         note: JournalNote | None = None,
         fault: str | None = None,
+        latency_us: int | None = None,
     ) -> None:
         """`venue` defaults to the journal's; a venue without a schema slice is judged by its `note` (none: no
         problems unless the mock had no route for it). `status` None: a fault rule dropped the connection (`fault`
-        says what a rule did)."""
+        says what a rule did). `latency_us`: from the request's arrival to its response's start."""
         venue = venue or self.venue
         now = self.wall_clock.now()
         entry = JournalEntry(0, now, venue, transport, method, path, query_string, key_id, status, auth, fault=fault)
+        entry.latency_us = latency_us
         if note is not None:
             entry.operation, entry.key_id, entry.problems = note.operation, note.key_id or key_id, note.problems
         elif venue != "kalshi":
@@ -345,21 +370,25 @@ class Journal:
             self._bytes = 0
         if self.listener is not None:
             self.listener(None)
+        for watcher in self._watchers:
+            watcher(None)
 
 
 _KEPT_FIELDS = (
     "seq", "venue", "transport", "method", "path", "query_string", "key_id", "status", "auth", "command", "replies",
     "operation", "problems", "truncated", "fault",
 )  # fmt: skip
+_KEPT_IF_GIVEN = ("latency_us",)  # fields a state file written before them does not hold
 
 
 def entry_record(entry: JournalEntry) -> dict[str, Any]:
     """An entry as plain JSON values, to keep (`entry_from_record` reads it back)."""
-    return {"time_us": unix_us(entry.time), **{name: getattr(entry, name) for name in _KEPT_FIELDS}}
+    kept = {name: getattr(entry, name) for name in (*_KEPT_FIELDS, *_KEPT_IF_GIVEN)}
+    return {"time_us": unix_us(entry.time), **kept}
 
 
 def entry_from_record(record: dict[str, Any]) -> JournalEntry:
-    fields = {name: record[name] for name in _KEPT_FIELDS}
+    fields = {name: record[name] for name in _KEPT_FIELDS} | {n: record.get(n) for n in _KEPT_IF_GIVEN}
     return JournalEntry(time=datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=record["time_us"]), **fields)
 
 
@@ -445,10 +474,12 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         recorded = False
+        arrived = monotonic()
 
         def record(status: int | None, headers: Iterable[tuple[bytes, bytes]] | None) -> None:
             nonlocal recorded
             recorded = True
+            latency_us = int((monotonic() - arrived) * 1_000_000)
             raw_path = scope.get("raw_path") or scope["path"].encode()
             self.journal.record_http(
                 "rest" if scope["type"] == "http" else "ws",
@@ -461,6 +492,7 @@ class JournalMiddleware:
                 venue,
                 scope.get(JOURNAL_NOTE),
                 scope.get(JOURNAL_FAULT),
+                latency_us,
             )
 
         async def journaled_send(message: Message) -> None:

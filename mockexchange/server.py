@@ -6,7 +6,9 @@ head that does not arrive whole within `header_timeout_s` with 408 and a connect
 (uvicorn's own `limit_concurrency` answers 503 per request but lets every websocket upgrade through, and never closes
 an idle connection that has sent nothing); the websocket protocol pings with Kalshi's payload, bounds what waits for a
 client that does not read (`ws_send_buffer_bytes`), writes a connection's last frames past that bound when asked
-(`web.UNTHROTTLED`), and cuts off a client that has not taken the close within its close timeout.
+(`web.UNTHROTTLED`), cuts off a client that has not taken the close within its close timeout, and writes the venues'
+fanned-out frames straight from the loop (`web.FRAME_WRITER`). permessage-deflate is negotiated only when
+`ws_per_message_deflate` is on.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import contextlib
 import socket
 import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,12 +26,13 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
 
 from mockexchange.app import MockApp, build_app
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock
 from mockexchange.settings import Settings
-from mockexchange.web import DIAGNOSIS_HEADER, DROPPED, UNTHROTTLED
+from mockexchange.web import DIAGNOSIS_HEADER, DROPPED, FRAME_WRITER, STREAM_ENDS, UNTHROTTLED
 
 _START_TIMEOUT_S = 10.0
 _BACKLOG = 2048  # uvicorn's default
@@ -87,7 +90,9 @@ class GuardedH11Protocol(H11Protocol):
     cancelled by the first byte of the next request, which starts this one). A request body is not timed.
 
     A response start that says `web.DROPPED` (a fault rule's drop) is not written: the connection closes without a
-    byte of an answer, and uvicorn neither writes the rest nor answers 500 when the app returns.
+    byte of an answer, and uvicorn neither writes the rest nor answers 500 when the app returns; a body that says it
+    ends a streamed response the same way, at once. A streamed response that says `web.STREAM_ENDS` is told to end
+    when the server shuts down.
     """
 
     _header_timer: asyncio.TimerHandle | None = None
@@ -105,6 +110,10 @@ class GuardedH11Protocol(H11Protocol):
                 if message.get(DROPPED) and message["type"] == "http.response.start" and cycle is not None:
                     cycle.disconnected = True  # uvicorn writes nothing more for it, and no 500 when the app returns
                     self.transport.close()
+                    return
+                if message.get(DROPPED) and message["type"] == "http.response.body" and cycle is not None:
+                    cycle.disconnected = True  # a stream ended on a client that does not read: what waits is dropped
+                    self.transport.abort()
                     return
                 await send(message)
 
@@ -129,6 +138,15 @@ class GuardedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_header_timer()
         super().connection_lost(exc)
+
+    def shutdown(self) -> None:
+        # A response that streams until told (web.STREAM_ENDS: the inspector's feed) ends, or it would hold the
+        # shutdown for as long as its client stays.
+        cycle = self.cycle
+        ending = cycle.scope.get(STREAM_ENDS) if cycle is not None and not cycle.response_complete else None
+        if callable(ending):
+            ending()
+        super().shutdown()
 
     def _watch_head(self) -> None:
         if self.conn.their_state is h11.IDLE and self.timeout_keep_alive_task is None:
@@ -166,9 +184,22 @@ class _WritableGate(asyncio.Event):
         return await super().wait()
 
 
+def text_frame(text: bytes) -> bytes:
+    """A server's text frame (RFC 6455: FIN, opcode 1, unmasked) carrying these UTF-8 bytes whole."""
+    size = len(text)
+    if size < 126:
+        return b"\x81" + bytes((size,)) + text
+    if size < 1 << 16:
+        return b"\x81\x7e" + size.to_bytes(2, "big") + text
+    return b"\x81\x7f" + size.to_bytes(8, "big") + text
+
+
 class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's websockets-sansio protocol, with Kalshi's keep-alive ping payload instead of a random one, bounded
     buffers towards a client that does not read, unthrottled last frames, and a close that cannot hang.
+
+    It is also the venues' `web.FrameWriter` (advertised in the scope's extensions, `web.FRAME_WRITER`): a fan-out
+    writes a connection's text frames from the loop, several in one transport write, while the client reads.
 
     `send_keepalive_ping` takes the same steps as the parent's; the pong that answers carries `heartbeat` too, which
     `handle_pong` matches against `pending_ping_payload`. uvicorn closes the transport gracefully after a close frame
@@ -191,6 +222,32 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
         if sock is not None:
             with contextlib.suppress(OSError):  # a platform that refuses it keeps its own buffer
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+
+    async def run_asgi(self) -> None:
+        self.scope["extensions"][FRAME_WRITER] = {"writer": self}  # type: ignore[index]
+        await super().run_asgi()
+
+    # -- web.FrameWriter: the venues' fan-out writes frames from the loop, without an ASGI send per frame --------------
+
+    def can_write(self) -> bool:
+        return (
+            self.handshake_complete
+            and self.initial_response is None
+            and not self.close_sent
+            and not self.disconnected
+            and self.writable.is_set()
+            and self.conn.state is State.OPEN
+            and not self.transport.is_closing()
+        )
+
+    def write_texts(self, texts: Sequence[bytes]) -> None:
+        conn = self.conn
+        if conn.extensions:  # permessage-deflate: each frame through the connection's compressor, in order
+            for text in texts:
+                conn.send_text(text)
+            self.transport.write(b"".join(conn.data_to_send()))
+        else:  # what websockets writes for an unmasked, unfragmented text frame, without building a Frame each
+            self.transport.write(b"".join([b"".join(conn.data_to_send()), *map(text_frame, texts)]))
 
     def send_keepalive_ping(self) -> None:
         self.ping_timer = None
@@ -333,6 +390,7 @@ def uvicorn_config(app: MockApp, **overrides: Any) -> uvicorn.Config:
         "ws_ping_interval": settings.ws_ping_interval_s,
         "ws_ping_timeout": settings.ws_ping_timeout_s,
         "ws_max_size": settings.ws_max_message_bytes,
+        "ws_per_message_deflate": settings.ws_per_message_deflate,
         "timeout_keep_alive": settings.keep_alive_timeout_s,
     }
     options.update(overrides)
@@ -377,6 +435,7 @@ class MockServer(Control):
         self.load_scenario = self.app.scenarios.load_scenario
         self.step = self.app.scenarios.step
         self.play_scenario = self.app.scenarios.play_scenario
+        self.pause_scenario = self.app.scenarios.pause_scenario
         self.scenario_status = self.app.scenarios.scenario_status
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None

@@ -46,6 +46,10 @@ class Settings:
     # (SO_SNDBUF, which Linux doubles) and the transport's buffer before sends wait, each this size; small, so the
     # outbox overflows (error 25) soon after a client stops reading, instead of megabytes of socket buffers later.
     ws_send_buffer_bytes: int = 64 * 1024
+    # Negotiate permessage-deflate (RFC 7692) on both venues' websockets when a client offers it (the `websockets`
+    # library and ccxt offer it by default). Whether Kalshi or Deribit accept it is not known; on loopback it costs
+    # more CPU than it saves (bench/README.md, ws_latency.py), so it is off unless asked for (`serve --ws-deflate`).
+    ws_per_message_deflate: bool = False
     # Per websocket connection: subscriptions (Kalshi: error 27 beyond; Deribit: channels, -32602 beyond) and market
     # tickers over a Kalshi connection's subscriptions (error 26 beyond), so one fill's fan-out stays bounded.
     ws_max_subscriptions: int = 1_000

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from starlette.requests import Request
@@ -64,6 +64,29 @@ async def send_text(websocket: WebSocket, text: str, *, unthrottled: bool = Fals
     await websocket.send({"type": "websocket.send", "text": text, UNTHROTTLED: unthrottled})
 
 
+# An ASGI websocket scope whose `extensions` hold this key ({"writer": FrameWriter}) was opened by
+# `mockexchange.server`'s protocol, which writes text frames at once, from the loop, without an ASGI `send` (and its
+# middleware, task switch and await) per frame: how a change's fan-out reaches a thousand connections in one pass
+# of the loop. Another server has no writer; the venues then send every frame through ASGI.
+FRAME_WRITER = "mockexchange.frame_writer"
+
+
+class FrameWriter(Protocol):
+    def can_write(self) -> bool:
+        """The connection is open and its client reads: its transport's buffer is under the high-water mark."""
+        ...
+
+    def write_texts(self, texts: Sequence[bytes]) -> None:
+        """Each UTF-8 text as one text frame, in order, in one write to the transport, now (only if `can_write`)."""
+        ...
+
+
+def frame_writer(websocket: WebSocket) -> FrameWriter | None:
+    """The server's frame writer of this websocket, when it has one (FRAME_WRITER)."""
+    found = (websocket.scope.get("extensions") or {}).get(FRAME_WRITER)
+    return found.get("writer") if isinstance(found, dict) else None
+
+
 async def close_now(websocket: WebSocket, code: int, reason: str) -> None:
     """The close frame, written even if the client is not reading (the server cuts off a client that does not answer
     it within its close timeout); nothing happens if the client has gone already."""
@@ -75,7 +98,12 @@ async def close_now(websocket: WebSocket, code: int, reason: str) -> None:
 # closed instead, without a byte more (before a websocket's upgrade: without an answer; after it: without a close
 # frame, so the client sees it end abnormally, 1006). A fault rule's `drop` (venues/faults.py). Only
 # `mockexchange.server`'s protocols honour it; another server answers what the message says (a 502, a 1001 close).
+# An `http.response.body` carrying it ends a streamed response by closing the connection at once (the inspector's
+# feed drops a client that does not read, admin/feed.py), even while the client's buffer is full.
 DROPPED = "mockexchange.dropped"
+# An ASGI HTTP scope holding this key (a callable) is a response that streams until told to end: the mock's server
+# calls it (on its loop) when it shuts down, so the stream ends instead of holding the shutdown (admin/feed.py).
+STREAM_ENDS = "mockexchange.stream_ends"
 
 
 async def drop_now(websocket: WebSocket) -> None:

@@ -162,8 +162,10 @@ def test_oversized_bodies_are_refused(mockexchange):
     assert r.status_code == 413
 
 
-def test_admin_is_get_free(mockexchange):
-    assert httpx.get(f"{mockexchange.base_url}/_admin/accounts").status_code == 405
+def test_operations_are_not_gets(mockexchange):
+    # An operation answers POST only; `GET /_admin/accounts` is a read of its own (the inspector's, docs/admin-api.md).
+    for operation in ("fills", "keys", "reset", "scenario/step"):
+        assert httpx.get(f"{mockexchange.base_url}/_admin/{operation}").status_code == 405, operation
 
 
 @pytest.mark.mockexchange(admin=False)

@@ -72,6 +72,8 @@ def test_a_valid_request_is_journaled_with_no_problems() -> None:
         )
         assert r.status_code == 200
         body = journal(mock)
+    latency = body["requests"][0].pop("latency_us")
+    assert isinstance(latency, int) and 0 <= latency < 10_000_000, "from arrival to the response's start, in us"
     assert body == {
         "requests": [
             {
@@ -85,6 +87,7 @@ def test_a_valid_request_is_journaled_with_no_problems() -> None:
                 "operation": "GetPositions",
                 "key_id": key["key_id"],
                 "status": 200,
+                "auth": None,
                 "command": None,
                 "replies": None,
                 "problems": [],

@@ -270,6 +270,7 @@ NOT_COMMANDS = {
     "set_rest_lag": "a setting of the run",
     "add_fault": "a setting of the run",
     "clear_faults": "a setting of the run",
+    "remove_fault": "a setting of the run",
     "close_websockets": "acts on connections, which a restart does not keep",
     "deposit": "transfer('deposit', ...)",
     "withdrawal": "transfer('withdrawal', ...)",

@@ -1,6 +1,7 @@
 """A built wheel, installed into a fresh virtual environment and used from a directory outside the checkout, has the
 whole product: the request journal checks against the slices, generated responses, a shipped scenario served by
-name, `contract check`, `contract drift` and the client matrix (their data is package data, not the checkout's)."""
+name, `contract check`, `contract drift`, the client matrix and the inspector's page (their data is package data, not
+the checkout's)."""
 
 from __future__ import annotations
 
@@ -88,6 +89,39 @@ def test_journal_generated_responses_and_a_shipped_scenario_work_from_the_wheel(
     assert "parameter.maximum" in out["problems"] and "auth.signature" in out["problems"], out
     accounts, steps, users = out["scenario"]
     assert accounts >= 2 and steps > 0 and "bob" in users, out
+
+
+def test_the_inspector_and_its_assets_are_served_from_the_wheel(installed: tuple[Path, Path]) -> None:
+    script = textwrap.dedent(
+        """
+        import json, httpx
+        from importlib import resources
+        from mockexchange import MockServer
+        from mockexchange.admin.inspector import ASSETS
+
+        out = {"static": str(resources.files("mockexchange.admin").joinpath("static"))}
+        with MockServer() as mock:
+            page = httpx.get(mock.base_url + "/_inspector")
+            out["page"] = [page.status_code, page.headers.get("content-security-policy"), len(page.text)]
+            out["assets"] = {}
+            for name in ASSETS:
+                asset = httpx.get(mock.base_url + "/_inspector/" + name)
+                out["assets"][name] = [asset.status_code, asset.headers["content-type"], len(asset.content)]
+            events = httpx.get(mock.base_url + "/_admin/events")
+            out["events"] = events.status_code
+        print(json.dumps(out))
+        """
+    )
+    done = run(installed, "python", "-c", script)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.splitlines()[-1])
+    assert "site-packages" in out["static"] and str(ROOT) not in out["static"], out
+    status, policy, size = out["page"]
+    assert status == 200 and policy.startswith("default-src 'self'") and size > 1000, out
+    assert set(out["assets"]) == {"inspector.js", "inspector.css", "favicon.svg"}, out
+    for name, (status, media_type, size) in out["assets"].items():
+        assert status == 200 and size > 100 and media_type.split("/")[0] in ("text", "image"), (name, out)
+    assert out["events"] == 406, "the feed is there (it wants Accept: text/event-stream)"
 
 
 def test_serve_a_shipped_scenario_by_name(installed: tuple[Path, Path]) -> None:

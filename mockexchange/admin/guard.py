@@ -9,7 +9,8 @@ In order, each refusal a JSON `{"error": ...}` naming the reason:
 5. `Content-Type` of a POST or DELETE: application/json; only a request without a body may leave it out, so the
    "simple" cross-site requests a browser sends without asking (text/plain, forms) never act (415).
 
-`GET /_admin/health` and `GET /_admin/openapi.json` are not guarded (admin/routes.py).
+`GET /_admin/health` and `GET /_admin/openapi.json` are not guarded (admin/routes.py); the inspector's page and
+assets (`GET /_inspector...`, admin/inspector.py) pass every rule but the token.
 """
 
 from __future__ import annotations
@@ -110,9 +111,12 @@ class AdminGuard:
         # Bytes, for hmac.compare_digest; an empty token is no token.
         self.token = settings.admin_token.encode() if settings.admin_token else None
 
-    def refusal(self, request: Request) -> Response | None:
-        """The answer refusing this request, or None when it may go on to its operation."""
+    def refusal(self, request: Request, *, token: bool = True) -> Response | None:
+        """The answer refusing this request, or None when it may go on to its operation. `token` False: every rule
+        but the token (the inspector's static page and assets, which carry no data, admin/inspector.py)."""
         for check in (self._client, self._host, self._origin, self._token, self._content_type):
+            if check == self._token and not token:
+                continue
             if (refused := check(request)) is not None:
                 return refused
         return None

@@ -164,6 +164,53 @@ def _open(operation_id: str, summary: str, schema: dict[str, Any]) -> dict[str, 
     }
 
 
+def inspector_paths(
+    prefix: str, account: Callable[..., Any], account_query: Mapping[str, tuple[int, int]]
+) -> dict[str, dict[str, Any]]:
+    """The inspector's reads that are not plain GETs: one account (a path parameter and a query) and the live feed
+    (server-sent events)."""
+    path, events = f"{prefix}/accounts/{{user_id}}", f"{prefix}/events"
+    bounded = [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "integer", "minimum": low, "maximum": high}}
+        for name, (low, high) in account_query.items()
+    ]
+    user = {"name": "user_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    reading = _GUARD_STATUSES | {
+        "400": "an unknown or malformed query parameter",
+        "404": "no Kalshi or Deribit account has this user id, or no such Deribit wallet",
+        "409": "the venue refused the read (the inspector's own query)",
+    }
+    since = {"name": "since", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}}
+    stream = {
+        "description": "server-sent events: hello, state, cleared, requests, connections, control (docs/admin-api.md)",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+    streaming = _responses(_GUARD_STATUSES | {"400": "an unknown or malformed query parameter"})
+    streaming["200"] = stream
+    streaming["406"] = {
+        "description": "the request does not accept text/event-stream",
+        "content": {"application/json": {"schema": _ERROR}},
+    }
+    return {
+        path: {
+            "get": {
+                "operationId": _operation_id("get", path).replace("{", "").replace("}", ""),
+                **_summary(account),
+                "parameters": [user, *bounded],
+                "responses": _responses(reading),
+            }
+        },
+        events: {
+            "get": {
+                "operationId": _operation_id("get", events),
+                "summary": "the inspector's live feed: what changes in the mock, as server-sent events",
+                "parameters": [since],
+                "responses": streaming,
+            }
+        },
+    }
+
+
 def document(
     operations: Mapping[str, Callable[..., Any]],
     reads: Mapping[str, Callable[..., Any]],
@@ -171,9 +218,10 @@ def document(
     prefix: str,
     *,
     deletes: Mapping[str, Callable[..., Any]] | None = None,
+    extra: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The document of the routes: `operations` (POST {prefix}/name), `reads` (GET {prefix}/name), `deletes` (DELETE
-    {prefix}/name, no arguments), and the journal's (read, clear, its filters' types)."""
+    {prefix}/name, no arguments), the journal's (read, clear, its filters' types), and `extra` paths as they are."""
     paths: dict[str, dict[str, Any]] = {}
     for name, method in operations.items():
         path = f"{prefix}/{name}"
@@ -204,6 +252,8 @@ def document(
     ]:
         path = f"{prefix}/{name}"
         paths[path] = {"get": _open(_operation_id("get", path), summary, schema)}
+    for path, item in (extra or {}).items():
+        paths.setdefault(path, {}).update(item)
     return {
         "openapi": "3.1.0",
         "info": {

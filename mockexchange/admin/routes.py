@@ -4,6 +4,8 @@ Each route is one `Control` method; the body's fields are its arguments. A few r
 `GET /_admin/clock`, `GET /_admin/rate_limits`, `GET /_admin/rest_lag`, `GET /_admin/faults`) take no arguments;
 `DELETE /_admin/faults` clears the fault rules. The request journal is read
 with `GET /_admin/requests?<filters>` and emptied with `POST /_admin/requests/clear` (or `DELETE /_admin/requests`).
+The inspector's reads (admin/views.py): `GET /_admin/accounts`, `GET /_admin/accounts/{user_id}`,
+`GET /_admin/connections`, the live feed `GET /_admin/events`, and its page `GET /_inspector` (admin/inspector.py).
 Errors are `{"error": "..."}` (plus `"errors": [...]` when a scenario has several problems) with 400 (bad input), 404
 (unknown user, market or file), 409 (conflict), or the access rules' 401, 403 and 415 (admin/guard.py).
 `GET /_admin/health` says the mock serves, and its version, and `GET /_admin/openapi.json` describes the API
@@ -20,11 +22,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mockexchange.admin import openapi
+from mockexchange.admin import inspector, openapi
 from mockexchange.admin.guard import AdminGuard
 from mockexchange.admin.paths import AdminPaths
+from mockexchange.admin.views import Views
 from mockexchange.control import Control, ControlError
-from mockexchange.core.numbers import excerpt, parse_int
+from mockexchange.core.derivatives_book import MAX_ACCOUNT_ID
+from mockexchange.core.ledger import MAX_SUBACCOUNT
+from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.journal import Journal
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.settings import Settings
@@ -33,6 +38,8 @@ from mockexchange.web import BodyTooLarge, json_response, read_body
 
 ADMIN_PREFIX = "/_admin"
 MAX_BODY = 1 << 20
+# The query of GET /_admin/accounts/{user_id}: each parameter's bounds.
+ACCOUNT_QUERY = {"subaccount": (0, MAX_SUBACCOUNT), "wallet": (1, MAX_ACCOUNT_ID)}
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -40,11 +47,16 @@ def _error(message: str, status: int, errors: list[str] | None = None) -> Respon
     return json_response({"error": message, "errors": errors} if errors else {"error": message}, status)
 
 
-def _guarded(guard: AdminGuard, handler: Handler) -> Handler:
+def _guarded(guard: AdminGuard, handler: Handler, changed: Callable[[], None] | None = None) -> Handler:
+    """`handler` behind the access rules; `changed` is told after an operation (not a GET) that answered 200."""
+
     async def handle(request: Request) -> Response:
         if (refused := guard.refusal(request)) is not None:
             return refused
-        return await handler(request)
+        response = await handler(request)
+        if changed is not None and request.method not in ("GET", "HEAD") and response.status_code == 200:
+            changed()
+        return response
 
     return handle
 
@@ -113,7 +125,7 @@ def _filter_value(kind: type, text: str) -> Any:
     return parse_int(text, signs="-") if kind is int else text
 
 
-def _journal_routes(journal: Journal, guard: AdminGuard) -> list[BaseRoute]:
+def _journal_routes(journal: Journal, guard: AdminGuard, changed: Callable[[], None] | None) -> list[BaseRoute]:
     async def clear(request: Request) -> Response:
         journal.clear()
         return json_response({"cleared": True, "last_seq": journal.last_seq})
@@ -139,8 +151,8 @@ def _journal_routes(journal: Journal, guard: AdminGuard) -> list[BaseRoute]:
             return _error(str(exc), 400)
 
     return [
-        Route(f"{ADMIN_PREFIX}/requests", _guarded(guard, read), methods=["GET", "DELETE"]),
-        Route(f"{ADMIN_PREFIX}/requests/clear", _guarded(guard, clear), methods=["POST"]),
+        Route(f"{ADMIN_PREFIX}/requests", _guarded(guard, read, changed), methods=["GET", "DELETE"]),
+        Route(f"{ADMIN_PREFIX}/requests/clear", _guarded(guard, clear, changed), methods=["POST"]),
     ]
 
 
@@ -173,19 +185,26 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "rate_limits": control.set_rate_limit_tier,
         "rest_lag": control.set_rest_lag,
         "faults": control.add_fault,
+        "faults/remove": control.remove_fault,
         "faults/ws/close": control.close_websockets,
+        "scenario/pause": scenarios.pause_scenario,
     }
 
 
-def reads(control: Control, scenarios: Scenarios) -> dict[str, Callable[..., dict[str, Any]]]:
+def reads(
+    control: Control, scenarios: Scenarios, views: Views | None = None
+) -> dict[str, Callable[..., dict[str, Any]]]:
     """What each `GET /_admin/<name>` calls (no arguments)."""
-    return {
+    found = {
         "scenario": scenarios.scenario_status,
         "clock": control.clock,
         "rate_limits": control.rate_limits,
         "rest_lag": control.rest_lag,
         "faults": control.faults,
     }
+    if views is not None:
+        found |= {"accounts": views.accounts.accounts, "connections": views.connections.connections_now}
+    return found
 
 
 def removals(control: Control) -> dict[str, Callable[..., dict[str, Any]]]:
@@ -193,19 +212,53 @@ def removals(control: Control) -> dict[str, Callable[..., dict[str, Any]]]:
     return {"faults": control.clear_faults}
 
 
-def routes(control: Control, scenarios: Scenarios, journal: Journal, settings: Settings) -> list[BaseRoute]:
+def _account_route(views: Views) -> Handler:
+    async def account(request: Request) -> Response:
+        user_id = request.path_params["user_id"]
+        values: dict[str, int] = {}
+        for name, value in request.query_params.multi_items():
+            if name not in ACCOUNT_QUERY:
+                return _error(f"unknown query parameter {excerpt(name)}; accepted: {', '.join(ACCOUNT_QUERY)}", 400)
+            if name in values:
+                return _error(f"{name} is given more than once", 400)
+            low, high = ACCOUNT_QUERY[name]
+            try:
+                values[name] = parse_int(value, low, high)
+            except IntegerError as exc:
+                return _error(f"{name} must be an integer from {low} to {high}: {exc}", 400)
+        try:
+            return json_response(views.accounts.account(user_id, values.get("subaccount", 0), values.get("wallet")))
+        except ControlError as exc:
+            return _error(str(exc), exc.status)
+
+    return account
+
+
+def _inspector_routes(views: Views, guard: AdminGuard) -> list[BaseRoute]:
+    return [
+        Route(f"{ADMIN_PREFIX}/accounts/{{user_id:path}}", _guarded(guard, _account_route(views)), methods=["GET"]),
+        Route(f"{ADMIN_PREFIX}/events", _guarded(guard, views.feed.endpoint), methods=["GET"]),
+        *inspector.routes(guard),
+    ]
+
+
+def routes(
+    control: Control, scenarios: Scenarios, journal: Journal, settings: Settings, views: Views | None = None
+) -> list[BaseRoute]:
+    """The admin API's routes; with `views` (app.py gives them), the inspector's reads, feed and page too."""
     guard = AdminGuard(settings)
     table = operations(control, scenarios, AdminPaths(settings.scenario_dirs, settings.key_dirs))
-    gets = reads(control, scenarios)
+    gets = reads(control, scenarios, views)
     deletes = removals(control)
+    changed = views.feed.changed if views is not None else None
     found: list[BaseRoute] = [
-        Route(f"{ADMIN_PREFIX}/{name}", _guarded(guard, _operation(method)), methods=["POST"])
+        Route(f"{ADMIN_PREFIX}/{name}", _guarded(guard, _operation(method), changed), methods=["POST"])
         for name, method in table.items()
         if name not in gets and name not in deletes
     ]
     for name in dict.fromkeys([*gets, *deletes]):
         # One path, several methods: GET reads, POST acts, DELETE removes; each a Control method.
-        handlers = {"POST": _operation(table[name])}
+        handlers = {"POST": _operation(table[name])} if name in table else {}
         if name in gets:
             handlers["GET"] = handlers["HEAD"] = _operation(gets[name])
         if name in deletes:
@@ -215,9 +268,10 @@ def routes(control: Control, scenarios: Scenarios, journal: Journal, settings: S
             return await handlers[request.method](request)
 
         methods = [method for method in handlers if method != "HEAD"]  # Starlette serves HEAD beside GET
-        found.append(Route(f"{ADMIN_PREFIX}/{name}", _guarded(guard, dispatch), methods=methods))
+        found.append(Route(f"{ADMIN_PREFIX}/{name}", _guarded(guard, dispatch, changed), methods=methods))
     journaled = (journal.read, journal.clear, _JOURNAL_FILTERS)
-    document = openapi.document(table, gets, journaled, ADMIN_PREFIX, deletes=deletes)
+    extra = openapi.inspector_paths(ADMIN_PREFIX, views.accounts.account, ACCOUNT_QUERY) if views is not None else {}
+    document = openapi.document(table, gets, journaled, ADMIN_PREFIX, deletes=deletes, extra=extra)
 
     async def describe(request: Request) -> Response:
         # Open like health: it says what docs/admin-api.md says, and a browser page cannot read it (no CORS).
@@ -225,4 +279,5 @@ def routes(control: Control, scenarios: Scenarios, journal: Journal, settings: S
 
     found.append(Route(f"{ADMIN_PREFIX}/health", _health, methods=["GET"]))
     found.append(Route(f"{ADMIN_PREFIX}/openapi.json", describe, methods=["GET"]))
-    return found + _journal_routes(journal, guard)
+    inspecting = _inspector_routes(views, guard) if views is not None else []
+    return found + _journal_routes(journal, guard, changed) + inspecting

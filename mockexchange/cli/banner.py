@@ -75,7 +75,7 @@ def demo(where: Advertised, profile: str, seed: int, portfolio: Portfolio, demo_
         f"    subtraders: {', '.join(portfolio.subtraders)}",
         f"  {accounts} accounts, {len(portfolio.markets)} markets, {portfolio.fills} fills",
         f"  websocket: {ws_url(where.base_url)}/trade-api/ws/v2 (channels market_positions, fill)",
-        f"  admin API: {where.base_url}/_admin/...",
+        f"  admin API: {where.base_url}/_admin/...; inspector: {where.base_url}/_inspector",
         "",
         snippet(where.kalshi_url, demo_key, where.key_path(demo_pem)),
     ]
@@ -102,6 +102,7 @@ def scenario(where: Advertised, profile: str, name: str, loaded: dict[str, Any],
         f"timeline: {loaded['steps_total']} steps, {timeline}",
         f"  exchange time {loaded['exchange_time']} (manual clock: POST /_admin/clock)",
         f"  admin API: {where.base_url}/_admin/... (GET /_admin/scenario for the timeline)",
+        f"  inspector: {where.base_url}/_inspector (step, play and pause the timeline there)",
     ]
     return lines
 
@@ -129,6 +130,6 @@ def restored(where: Advertised, mock: MockApp, scenario: str | None) -> list[str
             lines.append(f"  private key {where.key_path(where.key_dir / pem)}")
     lines += [
         f"  websocket: {ws_url(where.base_url)}/trade-api/ws/v2; Deribit: {where.base_url}/api/v2",
-        f"  admin API: {where.base_url}/_admin/...",
+        f"  admin API: {where.base_url}/_admin/...; inspector: {where.base_url}/_inspector",
     ]
     return lines

@@ -151,6 +151,11 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         "--max-connections", type=positive_int, default=connections.max_connections, metavar="N",
         help="answer 503 and close connections beyond N open at once, websockets included (default: %(default)s)",
     )  # fmt: skip
+    p.add_argument(
+        "--ws-deflate", action="store_true",
+        help="negotiate permessage-deflate on both venues' websockets when a client offers it; whether Kalshi or "
+        "Deribit do is not known, and on loopback it costs more CPU than it saves (default: off)",
+    )  # fmt: skip
     p.add_argument("--log-level", default="info", choices=LOG_LEVELS, help="uvicorn's log level (default: %(default)s)")
     p.add_argument(
         "--scenario", metavar="FILE",
@@ -236,6 +241,7 @@ def _serve(args: argparse.Namespace) -> int:
             header_timeout_s=args.header_timeout,
             keep_alive_timeout_s=args.keep_alive_timeout,
             max_connections=args.max_connections,
+            ws_per_message_deflate=args.ws_deflate,
         )
         where = banner.Advertised(
             args.advertise_url or http_url(args.host, settings.port), key_dir, args.advertise_key_dir

@@ -1,11 +1,12 @@
 """The fault operations of the control plane (docs/misbehaving.md): add a fault rule, list the rules with how often each
 fired, clear them; and close a user's websocket connections with a close code.
 
-`Control` inherits them: the admin API's `POST|GET|DELETE /_admin/faults` and `POST /_admin/faults/ws/close`, the
-Python API's `add_fault(...)`, `faults()`, `clear_faults()`, `close_websockets(...)`, the scenario steps `fault`,
-`clear_faults` and `ws_close`. The rules are `core.faults.FaultRules`, which the venues ask; the connections are
-`core.connections.LiveConnections`, where the venues' websockets register. `fault_spec` and `close_request` check the
-plain values alone, so a scenario file is checked when it is loaded.
+`Control` inherits them: the admin API's `POST|GET|DELETE /_admin/faults`, `POST /_admin/faults/remove` and
+`POST /_admin/faults/ws/close`, the Python API's `add_fault(...)`, `faults()`, `remove_fault(id)`, `clear_faults()`,
+`close_websockets(...)`, the scenario steps `fault`, `clear_faults` and `ws_close`. The rules are
+`core.faults.FaultRules`, which the venues ask; the connections are `core.connections.LiveConnections`, where the
+venues' websockets register. `fault_spec` and `close_request` check the plain values alone, so a scenario file is
+checked when it is loaded.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ DERIBIT_CHANNEL_PREFIX = "user."
 # Close codes a server may send (RFC 6455 and IANA's registry): 1004-1006 and 1015 never go on the wire.
 CLOSE_CODES = (1000, 1001, 1002, 1003, *range(1007, 1015))
 _METHOD = re.compile(r"[A-Za-z]{1,16}")
+MAX_RULE_ID = 2**63 - 1  # rule ids go on across clears (core/faults.py); a larger one names no rule
 _ADMIN = "/_admin"
 
 
@@ -182,6 +184,13 @@ class FaultOperations:
     def faults(self) -> dict[str, Any]:
         """The fault rules in the order they are tried, each with how often it fired and how many times remain."""
         return {"faults": self.fault_rules.rules()}
+
+    def remove_fault(self, id: int) -> dict[str, Any]:
+        """Remove one fault rule by its id (GET /_admin/faults lists them); the others stay."""
+        rule_id = integer(id, "id", 1, MAX_RULE_ID)
+        if not self.fault_rules.remove(rule_id):
+            raise ControlError(f"no fault rule has id {rule_id} (GET /_admin/faults lists them)", 404)
+        return {"removed": rule_id}
 
     def clear_faults(self) -> dict[str, Any]:
         """Remove every fault rule; the venues answer normally again."""

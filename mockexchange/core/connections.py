@@ -4,14 +4,14 @@ with a close code of its choosing (a fault: `close_websockets`, docs/misbehaving
 A connection registers itself once it is accepted and leaves when it ends. It is anything with a `venue`, the
 `user_id` and `key_id` it acts for (Kalshi: the signing key's user and key id; Deribit: the account and client id bound
 by `public/auth`, None before) and a thread-safe `close_soon(code, reason)`. Transport-free: the venues' connections
-do the closing on their own loops.
+do the closing on their own loops. `listed` lets the inspector read them (`subscribed()`, on their loop).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class LiveConnection(Protocol):
@@ -25,6 +25,10 @@ class LiveConnection(Protocol):
 
     def close_soon(self, code: int, reason: str) -> bool:
         """Ask the connection to close with this code, from any thread; False if it is closing already."""
+        ...
+
+    def subscribed(self) -> list[dict[str, Any]]:
+        """What the connection is subscribed to, as JSON-ready dicts (read on its loop)."""
         ...
 
 
@@ -46,6 +50,11 @@ class LiveConnections:
                 self._open.pop(key, None)
 
         return remove
+
+    def listed(self, venue: str | None = None) -> list[LiveConnection]:
+        """The open connections of `venue` (None: both), in the order they opened (a read: the inspector's)."""
+        with self._lock:
+            return [c for c in self._open.values() if venue in (None, c.venue)]
 
     def count(self, venue: str | None = None) -> int:
         with self._lock:

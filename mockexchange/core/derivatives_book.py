@@ -403,6 +403,11 @@ class DerivativesBook:
         self._wallet_owner[wallet_id] = user_id
         return Wallet(wallet_id, username, dict(balances or {}))
 
+    def accounts(self) -> list[Account]:
+        """Every account, in the order they were opened (a read: the inspector's list)."""
+        with self.lock:
+            return list(self._accounts.values())
+
     def account(self, user_id: str) -> Account:
         account = self._accounts.get(user_id)
         if account is None:

@@ -1,8 +1,9 @@
 """In-process publish/subscribe: every state change in the ledger is published here as one event.
 
-Subscribers (websocket fan-out, the journal) receive events synchronously, in the order the ledger applied them, while
-the ledger's lock is held, so what they see is never behind or ahead of what a read of the ledger returns.
-A subscriber must not block; it hands the event to its own queue.
+Subscribers receive events synchronously, in the order the ledger applied them, while the ledger's lock is held, so
+what they see is never behind or ahead of what a read of the ledger returns. A subscriber must not block, and should
+do little: it runs in the caller's thread, inside its lock. Each venue has one (`venues/fanout.py`), whatever number
+of websocket connections it serves, which hands a change over to the event loop once; the scenario runner has one.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ class EventBus:
                 self._subscribers = [s for s in self._subscribers if s is not subscriber]
 
         return unsubscribe
+
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
 
     def publish(self, change: Change) -> None:
         # Copy-on-write list: publishing never takes the lock.

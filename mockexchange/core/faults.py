@@ -121,6 +121,14 @@ class FaultRules:
         with self._lock:
             return [rule.to_json() for rule in self._rules]
 
+    def remove(self, rule_id: int) -> bool:
+        """Remove the rule with this id; False if no rule held has it."""
+        with self._lock:
+            kept = [rule for rule in self._rules if rule.id != rule_id]
+            removed = len(kept) < len(self._rules)
+            self._rules[:] = kept
+            return removed
+
     def clear(self) -> int:
         with self._lock:
             cleared = len(self._rules)

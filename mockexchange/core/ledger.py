@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import random
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,8 +28,10 @@ from decimal import ROUND_CEILING, Decimal
 
 from mockexchange.core import positions
 from mockexchange.core.clock import Clock, SystemClock
+from mockexchange.core.columns import shared
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.fees import QuadraticFee
+from mockexchange.core.fill_log import Fill, FillLog, uuid_text
 from mockexchange.core.money import COUNT_QUANTUM, MAX_CENTS, MAX_COUNT, MAX_FEE_PER_CONTRACT, ZERO, quantize_dollars
 from mockexchange.core.numbers import INT32_MAX
 from mockexchange.core.store import MarketPosition, PositionStore, TimeIndex
@@ -84,7 +85,11 @@ class Account:
     def cash_spread(self, subaccount: int, exchange_index: int = 0, amount: Decimal = ZERO) -> Decimal:
         """The sum of |cash| over the subaccount's exchange indexes once `amount` moves into `exchange_index`."""
         key = (subaccount, exchange_index)
-        others = sum((abs(v) for k, v in self.cash.items() if k[0] == subaccount and k != key), ZERO)
+        others = ZERO
+        if len(self.cash) > 1 or key not in self.cash:
+            for k, v in self.cash.items():
+                if k[0] == subaccount and k != key:
+                    others += abs(v)
         return others + abs(self.cash.get(key, ZERO) + amount)
 
     def move_cash(self, subaccount: int, exchange_index: int, amount: Decimal, when: datetime) -> None:
@@ -107,31 +112,6 @@ class Market:
     result: str | None = None
     settled_time: datetime | None = None
     last_yes_price: Decimal | None = None  # the last fill's YES price: what positions are marked at
-
-
-@dataclass(frozen=True, slots=True)
-class Fill:
-    fill_id: str  # also the trade id: Kalshi reports one fill per trade per side
-    order_id: str
-    user_id: str
-    subaccount: int
-    ticker: str
-    event_ticker: str
-    exchange_index: int
-    side: str  # "yes" | "no": the side bought or sold
-    action: str  # "buy" | "sell"
-    count: Decimal
-    price: Decimal  # price of `side`, dollars
-    yes_price: Decimal
-    is_taker: bool
-    fee: Decimal
-    created: datetime
-    post_position: Decimal
-    client_order_id: str | None = None
-
-    @property
-    def no_price(self) -> Decimal:
-        return Decimal(1) - self.yes_price
 
 
 @dataclass(slots=True)
@@ -206,7 +186,12 @@ class IdFactory:
         self._random = random.Random(seed)
 
     def __call__(self) -> str:
-        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+        return uuid_text(self.uuid_int())
+
+    def uuid_int(self) -> int:
+        """The next id as its integer, as `uuid.UUID(int=..., version=4).int` makes it from the same draw."""
+        value = self._random.getrandbits(128)
+        return value & ~(0xC000 << 48) & ~(0xF000 << 64) | 0x8000 << 48 | 4 << 76
 
     def position(self) -> tuple:
         """Where the generator stands (a snapshot keeps it, so ids go on as they would have)."""
@@ -235,8 +220,8 @@ class Ledger:
         # The recent past of what lagged reads show, while a lag is set (`set_lag`); shared with the position store.
         self.history = History()
         self.positions = PositionStore(self.history)
-        self.fills: list[Fill] = []
-        self.fill_index = TimeIndex()
+        self.fills = FillLog()  # every fill, column by column; `fills[i]` reads as a Fill
+        self.fill_index = TimeIndex(self.fills)
         self.settlements = TimeIndex()
         self.deposits = TimeIndex()
         self.withdrawals = TimeIndex()
@@ -325,9 +310,12 @@ class Ledger:
                     raise LedgerError(f"market {ticker!r} belongs to event {market.event_ticker!r}", status=409)
                 return market
             event_ticker = event_ticker or (ticker.rsplit("-", 1)[0] if "-" in ticker else ticker)
-            market = Market(ticker, event_ticker, exchange_index)
+            event = self.events.get(event_ticker)
+            if event is None:
+                event = self.events[event_ticker] = Event(event_ticker)
+            market = Market(ticker, event.event_ticker, exchange_index)  # the event's own string, shared
             self.markets[ticker] = market
-            self.events.setdefault(event_ticker, Event(event_ticker)).markets.append(ticker)
+            event.markets.append(ticker)
             self.bus.publish(Change("market", None, market))
             return market
 
@@ -392,8 +380,7 @@ class Ledger:
     def _position_row(self, user_id: str, subaccount: int, market: Market, now: datetime) -> MarketPosition:
         row = self.positions.get(user_id, subaccount, market.ticker)
         if row is None:
-            row = MarketPosition(user_id, subaccount, market.ticker, market.event_ticker, market.exchange_index, now)
-            self.positions.add(row, now)
+            row = self.positions.open(user_id, subaccount, market, now)
         return row
 
     def _tradable(self, ticker: str) -> Market | None:
@@ -457,53 +444,62 @@ class Ledger:
             account = self.account(user_id)
             listed = self._tradable(ticker)
             held = self.positions.get(user_id, subaccount, ticker)
-            position, exposure, volume = (held.position, held.market_exposure, held.volume) if held else (ZERO,) * 3
+            if held is not None:
+                position, exposure, traded, realized, fees_paid, volume = self.positions.amounts(held)
+            else:
+                position = exposure = traded = realized = fees_paid = volume = ZERO
             delta, yes_price = positions.yes_terms(side, action, count, price)
             result = positions.trade(position, exposure, delta, yes_price)
             fee = self.fee_schedule.fee(count, price, is_taker) if fee is None else fee
             self._check_contracts(volume, count, "volume", self.contracts_filled, "filled")
             self._check_cash(account, subaccount, listed.exchange_index if listed else 0, result.cash - fee)
-            account, market = self._open_market(user_id, ticker, event_ticker)
+            if listed is not None and (event_ticker is None or event_ticker == listed.event_ticker):
+                market = listed
+            else:
+                account, market = self._open_market(user_id, ticker, event_ticker)
             now = self.clock.now()
-            row = self._position_row(user_id, subaccount, market, now)
+            row = held
+            if row is None:
+                row = self.positions.open(account.user_id, subaccount, market, now)
             self.contracts_filled += count
-            with self.positions.changing(row, now):
-                row.position = result.position
-                row.market_exposure = quantize_dollars(result.exposure)
-                row.realized_pnl += result.realized
+            changed = self.positions.update(
+                row,
+                now,
+                result.position,  # position, market_exposure, total_traded, realized_pnl, fees_paid, volume
+                quantize_dollars(result.exposure),
                 # Every fill buys one side (selling YES buys NO): total_traded is what was paid for that side.
-                row.total_traded += count * (yes_price if delta > ZERO else 1 - yes_price)
-                row.fees_paid += fee
-                row.volume += count
-                row.last_updated = now
+                traded + count * (yes_price if delta > ZERO else 1 - yes_price),
+                realized + result.realized,
+                fees_paid + fee,
+                volume + count,
+            )
             if self.history.keeping:
                 self._remember_cash(account, now)
                 self.history.record("prices", ticker, market.last_yes_price, now)
             account.move_cash(subaccount, market.exchange_index, result.cash - fee, now)
-            market.last_yes_price = yes_price
+            market.last_yes_price = shared(yes_price)
+            fill_uuid = order_uuid = None
+            if type(self.new_id) is IdFactory:  # the ids' integers go to the log as they are
+                fill_uuid = self.new_id.uuid_int()
+                fill_id = uuid_text(fill_uuid)
+                if not order_id:
+                    order_uuid = self.new_id.uuid_int()
+                    order_id = uuid_text(order_uuid)
+            else:
+                fill_id = self.new_id()
+                order_id = order_id or self.new_id()
             fill = Fill(
-                fill_id=self.new_id(),
-                order_id=order_id or self.new_id(),
-                user_id=user_id,
-                subaccount=subaccount,
-                ticker=ticker,
-                event_ticker=market.event_ticker,
-                exchange_index=market.exchange_index,
-                side=side,
-                action=action,
-                count=count,
-                price=price,
-                yes_price=yes_price,
-                is_taker=is_taker,
-                fee=fee,
-                created=now,
-                post_position=row.position,
-                client_order_id=client_order_id,
-            )
-            self.fills.append(fill)
-            self.fill_index.add(user_id, now, fill)
+                fill_id, order_id, account.user_id, subaccount, market.ticker, market.event_ticker,
+                market.exchange_index, side, action, count, price, yes_price, is_taker, fee, now, result.position,
+                client_order_id,
+            )  # fmt: skip
+            logged = self.fills.add(
+                fill_uuid or fill_id, order_uuid or order_id, account.user_id, subaccount, market, side, action, count,
+                price, is_taker, fee, now, result.position, client_order_id,
+            )  # fmt: skip
+            self.fill_index.add_position(account.user_id, now, logged)
             self.bus.publish(Change("fill", user_id, fill))
-            self.bus.publish(Change("position", user_id, row.snapshot()))
+            self.bus.publish(Change("position", user_id, changed))
             return fill
 
     def settle_market(self, ticker: str, result: str) -> Market:

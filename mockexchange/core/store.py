@@ -1,10 +1,15 @@
 """The indexes behind every list the venues page through.
 
-Market positions are kept per (user, subaccount, settlement state) in a sorted map keyed by (event_ticker, ticker).
-A page is a seek to the key after the cursor plus a walk of at most `limit` matching rows, so its cost does not grow
-with the size of the portfolio (only with how many rows a filter skips). The key of a row never changes, so a walk
-that resumes after a key neither repeats nor skips a row that existed for the whole walk, however many fills land
-between pages.
+Market positions are kept per (user, subaccount, settlement state) in key order, (event_ticker, ticker): the owner's
+events in a sorted list, each event's tickers in a sorted list beside its running totals. A page is a seek to the key
+after the cursor plus a walk of at most `limit` matching rows, so its cost does not grow with the size of the
+portfolio (only with how many rows a filter skips). The key of a row never changes, so a walk that resumes after a key
+neither repeats nor skips a row that existed for the whole walk, however many fills land between pages.
+
+Rows are held column by column (a million positions: ~100 bytes each, not ~1 KB of objects): amounts as exact codes
+(core/columns.py), times in microseconds, the owner, ticker and event as references. The store hands out
+`StoredPosition`s, live views of one row that read and write it as a `MarketPosition` (a `snapshot` is a plain,
+detached `MarketPosition`); a view is used under the ledger's lock, as the rows always were.
 
 Versioned reads (`core/versions.py`): while the ledger keeps a history, `add`, `changing` and `mark_settled` record each
 row as it was before, and `walk`, `page` and `event_rollup` take `as_of`: the rows and roll-ups as they were then (a
@@ -16,24 +21,24 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import operator
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from array import array
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Callable, Iterator, MutableSequence, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from sortedcontainers import SortedDict, SortedKeyList
+from sortedcontainers import SortedList
 
 from mockexchange.core.clock import unix_us
+from mockexchange.core.columns import ODD, Column, decode, decoder, encode, micros, nonzero, scaled, units
 from mockexchange.core.money import ZERO
 from mockexchange.core.versions import ABSENT, History
 
 SettlementState = Literal["unsettled", "settled"]
 SettlementStatus = Literal["unsettled", "settled", "all"]
 PositionKey = tuple[str, str]  # (event_ticker, ticker)
-_KEY_MAX = "\U0010ffff"
 
 
 @dataclass(slots=True)
@@ -52,6 +57,11 @@ class MarketPosition:
     volume: Decimal = ZERO  # contracts traded, both directions
     resting_orders_count: int = 0
     settled: bool = False
+    # Stamped by the store (`PositionStore._stamp`) on `add`, at the end of every `changing` block and on
+    # `mark_settled`: one store never stamps two states of a row alike, and a snapshot copies it. KEEP THIS: the
+    # Kalshi venue's render cache (venues/kalshi/fragments.py) keys each row's rendered bytes on it, so a row whose
+    # amounts change without a new stamp would be served stale.
+    version: int = field(default=0, compare=False, repr=False)
 
     @property
     def key(self) -> PositionKey:
@@ -62,8 +72,11 @@ class MarketPosition:
         return MarketPosition(
             self.user_id, self.subaccount, self.ticker, self.event_ticker, self.exchange_index, self.last_updated,
             self.position, self.market_exposure, self.total_traded, self.realized_pnl, self.fees_paid, self.volume,
-            self.resting_orders_count, self.settled,
+            self.resting_orders_count, self.settled, self.version,
         )  # fmt: skip
+
+
+_COMPARED = tuple(f.name for f in fields(MarketPosition) if f.compare)
 
 
 @dataclass(slots=True)
@@ -101,6 +114,8 @@ COUNT_BITS = {"position": 1, "total_traded": 2, "resting_order_count": 4}
 
 
 def count_mask(row: MarketPosition) -> int:
+    if type(row) is StoredPosition:
+        return row._store._mask(row._handle)
     return (
         (row.position != 0) * COUNT_BITS["position"]
         | (row.total_traded != 0) * COUNT_BITS["total_traded"]
@@ -129,85 +144,487 @@ class RowFilter:
         return self.admits(row.exchange_index, count_mask(row))
 
 
+# -- rows as the store holds them -------------------------------------------------------------------------------------
+
+
+class Place(Protocol):
+    """The market a row is in: the ledger's `Market` (its ticker, event and exchange index never change)."""
+
+    ticker: str
+    event_ticker: str
+    exchange_index: int
+
+
+class _Place:
+    """A place for a row `add`ed from a `MarketPosition`."""
+
+    __slots__ = ("ticker", "event_ticker", "exchange_index")
+
+    def __init__(self, ticker: str, event_ticker: str, exchange_index: int) -> None:
+        self.ticker, self.event_ticker, self.exchange_index = ticker, event_ticker, exchange_index
+
+
+# A row's amounts, in the order of its cells (`_AMOUNT_CELLS` cells per row); cell 6 names `last_updated` in `_odd`.
+_POSITION, _EXPOSURE, _TRADED, _REALIZED, _FEES, _VOLUME = range(6)
+_AMOUNT_CELLS = 6
+_UPDATED = 6
+_SETTLED = 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+# A part of an event's running totals, in micro-dollars (amounts), hundredths (contracts) and whole resting contracts:
+# [exchange index, count mask, total cost, contracts, exposure, realized P&L, fees, resting]; an event that holds
+# more parts than this, or an amount finer than these units, keeps `EventRollup`s instead.
+_PART = 8
+_MAX_PARTS = 32
+_POWERS = [10**k for k in range(64)]
+_NOTHING = (0,) * (_PART - 2)
+_kept = decoder()
+_ZERO_CODES = (encode(ZERO),) * _AMOUNT_CELLS
+
+
+def _amount_property(cell: int) -> property:
+    def get(self: StoredPosition) -> Decimal:
+        store, handle = self._store, self._handle
+        code = store._amounts[_AMOUNT_CELLS * handle + cell]
+        if code == ODD:
+            return store._odd[(handle, cell)]
+        value = _kept(code)  # `decode`, its cache read in place: rows are read a field at a time
+        return value if value is not None else decode(code)
+
+    def put(self: StoredPosition, value: Decimal) -> None:
+        self._store._set_amount(self._handle, cell, value)
+
+    return property(get, put)
+
+
+class StoredPosition(MarketPosition):
+    """A row of the store, read and written in place: it reads as the `MarketPosition` it stands for (and equals it);
+    `snapshot()` is that `MarketPosition`, detached. Amounts change only inside `PositionStore.changing` (or through
+    `PositionStore.update`). A view is of the store as it is: read it under the ledger's lock, and not across a reset
+    (`clear` drops every row); keep a snapshot instead."""
+
+    __slots__ = ("_store", "_handle")
+
+    def __init__(self, store: PositionStore, handle: int) -> None:
+        self._store = store
+        self._handle = handle
+
+    user_id = property(lambda self: self._store._owner_keys[self._store._owner[self._handle]][0])  # type: ignore
+    subaccount = property(lambda self: self._store._owner_keys[self._store._owner[self._handle]][1])  # type: ignore
+    ticker = property(lambda self: self._store._places[self._handle].ticker)  # type: ignore[assignment]
+    event_ticker = property(lambda self: self._store._places[self._handle].event_ticker)  # type: ignore[assignment]
+    exchange_index = property(lambda self: self._store._places[self._handle].exchange_index)  # type: ignore[assignment]
+    position = _amount_property(_POSITION)
+    market_exposure = _amount_property(_EXPOSURE)
+    total_traded = _amount_property(_TRADED)
+    realized_pnl = _amount_property(_REALIZED)
+    fees_paid = _amount_property(_FEES)
+    volume = _amount_property(_VOLUME)
+    settled = property(lambda self: bool(self._store._flags[self._handle] & _SETTLED))  # type: ignore[assignment]
+    version = property(lambda self: self._store._versions[self._handle])  # type: ignore[assignment]
+
+    @property  # type: ignore[misc]
+    def last_updated(self) -> datetime:  # type: ignore[override]
+        return self._store._time(self._handle)
+
+    @last_updated.setter
+    def last_updated(self, when: datetime) -> None:
+        self._store._set_time(self._handle, when)
+
+    @property  # type: ignore[misc]
+    def resting_orders_count(self) -> int:  # type: ignore[override]
+        return self._store._resting[self._handle]
+
+    @resting_orders_count.setter
+    def resting_orders_count(self, count: int) -> None:
+        self._store._resting[self._handle] = count
+
+    @property
+    def key(self) -> PositionKey:
+        return (self._store._places[self._handle].event_ticker, self._store._places[self._handle].ticker)
+
+    def snapshot(self) -> MarketPosition:
+        return self._store._snapshot(self._handle)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MarketPosition):
+            return all(getattr(self, name) == getattr(other, name) for name in _COMPARED)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return self.snapshot().__reduce_ex__(protocol)
+
+
+class _Event:
+    """One owner's rows of one event in one settlement state: their tickers in order, and their running totals."""
+
+    __slots__ = ("tickers", "totals")
+
+    def __init__(self) -> None:
+        self.tickers: MutableSequence[str] = []  # a list; a SortedList once it is long
+        # The parts (see `_PART`) in one Column; or, for an event that outgrew it, EventRollups by (index, mask).
+        self.totals: Column | dict[tuple[int, int], EventRollup] = Column("q")
+
+
+class _Book:
+    """One owner's rows in one settlement state: events in order, and each event's rows."""
+
+    __slots__ = ("events", "rows")
+
+    def __init__(self) -> None:
+        self.events = SortedList()
+        self.rows: dict[str, _Event] = {}
+
+
+_LONG_EVENT = 512  # tickers past which an event's list becomes a SortedList (inserts stay O(log n))
+
+
 class PositionStore:
     def __init__(self, history: History | None = None) -> None:
         # The ledger's history (shared with its accounts' and markets'); a store of its own keeps nothing.
         self.history = history if history is not None else History()
         self._by_event_memo: tuple[dict[Any, Any], dict[str, list[tuple[MarketPosition | None, Any]]]] | None = None
-        self._by_market: dict[tuple[str, int, str], MarketPosition] = {}
-        self._by_ticker: dict[str, list[MarketPosition]] = {}  # every account's row in a market: for settlement
-        self._books: dict[tuple[str, int, SettlementState], SortedDict] = {}
-        # Running event totals per (user, subaccount, state, event), split by the row's (exchange index, count mask):
-        # a roll-up under any count_filter / exchange_index is a few lookups, never a walk of the event.
-        self._totals: dict[tuple[str, int, SettlementState, str], dict[tuple[int, int], EventRollup]] = {}
+        # The last row version stamped; never goes back (not even on `clear`). The render cache depends on it, as on
+        # `MarketPosition.version`: while it is unchanged, no row and no event total of this store has changed.
+        self.version = 0
+        self._owner_ids: dict[tuple[str, int], int] = {}  # (user, subaccount) -> owner number
+        self._owner_keys: list[tuple[str, int]] = []
+        # The rows, column by column; a row's handle is its index. Rows are only ever dropped all at once (`clear`).
+        self._owner = Column("I")
+        self._places: list[Place] = []  # the row's market: its ticker, event and exchange index
+        self._flags = Column("B")
+        self._amounts = Column("q")  # `_AMOUNT_CELLS` codes per row
+        self._resting = Column("q")
+        self._updated = Column("q")  # microseconds since the epoch
+        self._versions = Column("q")
+        self._odd: dict[tuple[int, int], Any] = {}  # (handle, cell) -> a value no cell holds (ODD in the column)
+        # Every account's row in a market (for settlement): its handle, or {owner: handle} once two accounts hold it.
+        self._holders: dict[str, int | dict[int, int]] = {}
+        self._books: dict[tuple[int, SettlementState], _Book] = {}
+        self._time_memo: tuple[int, datetime] = (0, _EPOCH)
 
     def __len__(self) -> int:
-        return len(self._by_market)
+        return len(self._places)
 
     def clear(self) -> None:
-        self._by_market.clear()
-        self._by_ticker.clear()
+        self._owner_ids.clear()
+        self._owner_keys.clear()
+        for column in (self._owner, self._flags, self._amounts, self._resting, self._updated):
+            del column[:]
+        del self._versions[:]
+        self._places.clear()
+        self._odd.clear()
+        self._holders.clear()
         self._books.clear()
-        self._totals.clear()
+        self.version += 1  # every row gone: what was rendered from them is not the state any more
 
     def get(self, user_id: str, subaccount: int, ticker: str) -> MarketPosition | None:
-        return self._by_market.get((user_id, subaccount, ticker))
+        handle = self._handle(user_id, subaccount, ticker)
+        return None if handle is None else StoredPosition(self, handle)
 
-    def add(self, row: MarketPosition, when: datetime | None = None) -> None:
-        """A new row; `when` (the time of the change, default the row's `last_updated`) dates it in the history."""
-        if self.history.keeping:
-            self.history.record((row.user_id, row.subaccount), row.ticker, ABSENT, when or row.last_updated)
-        self._by_market[(row.user_id, row.subaccount, row.ticker)] = row
-        self._by_ticker.setdefault(row.ticker, []).append(row)
-        self._book(row.user_id, row.subaccount, _state(row))[row.key] = row
-        self._total(row).add(row)
+    def _handle(self, user_id: str, subaccount: int, ticker: str) -> int | None:
+        owner = self._owner_ids.get((user_id, subaccount))
+        held = self._holders.get(ticker)
+        if owner is None or held is None:
+            return None
+        if type(held) is int:
+            return held if self._owner[held] == owner else None
+        return held.get(owner)  # type: ignore[union-attr]
 
-    @contextmanager
-    def changing(self, row: MarketPosition, when: datetime | None = None) -> Iterator[MarketPosition]:
-        """Every change to a stored row's amounts happens inside this, so the event totals (and the history, dated
-        `when`, default the row's `last_updated`) follow it."""
+    def add(self, row: MarketPosition, when: datetime | None = None) -> MarketPosition:
+        """A new row (no row of its owner in its market yet); `when` (the time of the change, default the row's
+        `last_updated`) dates it in the history. Returns the row as stored: change it through that."""
+        amounts = (row.position, row.market_exposure, row.total_traded, row.realized_pnl, row.fees_paid, row.volume)
+        for amount in amounts:
+            if not isinstance(amount, Decimal):
+                raise TypeError(f"an amount is a Decimal, not {type(amount).__name__}")
+        codes = [encode(amount) for amount in amounts]
+        handle = self._append(
+            row.user_id, row.subaccount, _Place(row.ticker, row.event_ticker, row.exchange_index), row.last_updated,
+            [ODD if code is None else code for code in codes], row.resting_orders_count, row.settled, when,
+        )  # fmt: skip
+        for cell, code in enumerate(codes):
+            if code is None:
+                self._odd[(handle, cell)] = amounts[cell]
+        self._count_in(self._file(handle), handle)
+        self._stamp(handle)
+        return StoredPosition(self, handle)
+
+    def open(self, user_id: str, subaccount: int, place: Place, when: datetime) -> MarketPosition:
+        """A new row of zeros in `place` (the ledger's market: its ticker, event and exchange index never change),
+        last updated `when`: what `add` makes of `MarketPosition(user_id, subaccount, ticker, ..., when)`."""
+        handle = self._append(user_id, subaccount, place, when, _ZERO_CODES, 0, False)
+        self._file(handle)  # a row of zeros adds nothing to its event's totals
+        self._stamp(handle)
+        return StoredPosition(self, handle)
+
+    def _append(
+        self,
+        user_id: str,
+        subaccount: int,
+        place: Place,
+        last_updated: datetime,
+        codes: Sequence[int],
+        resting: int,
+        settled: bool,
+        when: datetime | None = None,
+    ) -> int:
+        """The cells of a new row, and its place among its market's holders; returns its handle."""
+        owner_key = (user_id, subaccount)
+        ticker = place.ticker
         if self.history.keeping:
-            self._remember(row, when)
-        self._total(row).add(row, -1)
-        try:
-            yield row
-        finally:
-            self._total(row).add(row)
+            self.history.record(owner_key, ticker, ABSENT, when or last_updated)
+        owner = self._owner_ids.get(owner_key)
+        if owner is None:
+            owner = self._owner_ids[owner_key] = len(self._owner_keys)
+            self._owner_keys.append(owner_key)
+        handle = len(self._places)
+        self._owner.append(owner)
+        self._flags.append(_SETTLED if settled else 0)
+        self._resting.append(resting)
+        self._versions.append(0)
+        self._amounts.extend(codes)
+        if last_updated.tzinfo is UTC:
+            self._updated.append(micros(last_updated))
+        else:
+            self._updated.append(ODD)
+            self._odd[(handle, _UPDATED)] = last_updated
+        self._places.append(place)  # last: the row's handle is taken
+        held = self._holders.get(ticker)
+        if held is None:
+            self._holders[ticker] = handle
+        elif type(held) is int:
+            self._holders[ticker] = {self._owner[held]: held, owner: handle}
+        else:
+            held[owner] = handle  # type: ignore[index]
+        return handle
+
+    def changing(self, row: MarketPosition, when: datetime | None = None) -> _Changing:
+        """Every change to a stored row's amounts happens inside this (`with store.changing(row):`), so the event
+        totals (and the history, dated `when`, default the row's `last_updated`) follow it."""
+        return _Changing(self, row, when)
+
+    def amounts(self, row: MarketPosition) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]:
+        """A stored row's six amounts at once: position, market_exposure, total_traded, realized_pnl, fees_paid,
+        volume."""
+        return self._amounts_of(row._handle)  # type: ignore[attr-defined]
+
+    def _amounts_of(self, handle: int) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]:
+        base = _AMOUNT_CELLS * handle
+        codes = self._amounts[base : base + _AMOUNT_CELLS]
+        if ODD in codes:
+            return tuple(self._amount(handle, cell) for cell in range(_AMOUNT_CELLS))  # type: ignore[return-value]
+        position, exposure, traded, realized, fees, volume = codes
+        return decode(position), decode(exposure), decode(traded), decode(realized), decode(fees), decode(volume)
+
+    def update(
+        self,
+        row: MarketPosition,
+        when: datetime,
+        position: Decimal,
+        market_exposure: Decimal,
+        total_traded: Decimal,
+        realized_pnl: Decimal,
+        fees_paid: Decimal,
+        volume: Decimal,
+    ) -> MarketPosition:
+        """Set a stored row's six amounts, and its `last_updated` to `when`, at once: what a `changing(row, when)`
+        block that sets them does, in one step (a fill's). Returns the row's snapshot (made from these values)."""
+        handle = row._handle  # type: ignore[attr-defined]
+        amounts = (position, market_exposure, total_traded, realized_pnl, fees_paid, volume)
+        event = self._event_of(handle)
+        totals = event.totals
+        if not self.history.keeping and type(totals) is Column and when.tzinfo is UTC:
+            base = _AMOUNT_CELLS * handle
+            codes = [encode(amount) if type(amount) is Decimal else None for amount in amounts]
+            if None not in codes:
+                resting, exchange_index = self._resting[handle], self._places[handle].exchange_index
+                before = _share(self._amounts[base : base + _AMOUNT_CELLS], resting, exchange_index)
+                after = _share(codes, resting, exchange_index)  # type: ignore[arg-type]
+                if before is not None and after is not None and _shift(totals, before, after):  # type: ignore[arg-type]
+                    self._amounts[base : base + _AMOUNT_CELLS] = array("q", codes)  # type: ignore[arg-type]
+                    if self._updated[handle] == ODD:
+                        del self._odd[(handle, _UPDATED)]
+                    self._updated[handle] = micros(when)
+                    self._stamp(handle)
+                    user_id, subaccount = self._owner_keys[self._owner[handle]]
+                    place = self._places[handle]
+                    return MarketPosition(
+                        user_id, subaccount, place.ticker, place.event_ticker, place.exchange_index, when, *amounts,
+                        resting, bool(self._flags[handle] & _SETTLED), self._versions[handle],
+                    )  # fmt: skip
+        with self.changing(row, when):
+            for cell, amount in enumerate(amounts):
+                self._set_amount(handle, cell, amount)
+            self._set_time(handle, when)
+        return self._snapshot(handle)
 
     def mark_settled(self, row: MarketPosition, when: datetime | None = None) -> None:
-        if row.settled:
+        handle = row._handle  # type: ignore[attr-defined]
+        if self._flags[handle] & _SETTLED:
             return
         if self.history.keeping:
             self._remember(row, when)
-        self._book(row.user_id, row.subaccount, "unsettled").pop(row.key, None)
-        self._total(row).add(row, -1)
-        row.settled = True
-        self._book(row.user_id, row.subaccount, "settled")[row.key] = row
-        self._total(row).add(row)
+        self._count_out(self._event_of(handle), handle)
+        self._unfile(handle)
+        self._flags[handle] |= _SETTLED
+        self._count_in(self._file(handle), handle)
+        self._stamp(handle)
+
+    def _stamp(self, handle: int) -> None:
+        """A new version for a row that was added or changed (the venues' render cache keys on it)."""
+        self.version += 1
+        self._versions[handle] = self.version
 
     def _remember(self, row: MarketPosition, when: datetime | None) -> None:
         self.history.record((row.user_id, row.subaccount), row.ticker, row.snapshot(), when or row.last_updated)
 
-    def _total(self, row: MarketPosition) -> EventRollup:
-        parts = self._totals.setdefault((row.user_id, row.subaccount, _state(row), row.event_ticker), {})
-        part_key = (row.exchange_index, count_mask(row))
-        total = parts.get(part_key)
-        if total is None:
-            total = parts[part_key] = EventRollup(row.event_ticker)
-        return total
-
     def of_market(self, ticker: str) -> list[MarketPosition]:
         """Every account's row in one market, without walking the whole store."""
-        return list(self._by_ticker.get(ticker, ()))
+        held = self._holders.get(ticker)
+        if held is None:
+            return []
+        handles = [held] if type(held) is int else list(held.values())  # type: ignore[union-attr]
+        return [StoredPosition(self, handle) for handle in handles]
 
     def all_rows(self) -> Iterator[MarketPosition]:
-        return iter(self._by_market.values())
+        return (StoredPosition(self, handle) for handle in range(len(self._places)))
 
-    def _book(self, user_id: str, subaccount: int, state: SettlementState) -> SortedDict:
-        book = self._books.get((user_id, subaccount, state))
+    # -- one row's cells ----------------------------------------------------------------------------------------------
+
+    def _amount(self, handle: int, cell: int) -> Decimal:
+        code = self._amounts[_AMOUNT_CELLS * handle + cell]
+        return self._odd[(handle, cell)] if code == ODD else decode(code)
+
+    def _set_amount(self, handle: int, cell: int, value: Decimal) -> None:
+        if type(value) is not Decimal and not isinstance(value, Decimal):
+            raise TypeError(f"an amount is a Decimal, not {type(value).__name__}")
+        at = _AMOUNT_CELLS * handle + cell
+        code = encode(value)
+        if code is None:
+            self._odd[(handle, cell)] = value
+            code = ODD
+        elif self._amounts[at] == ODD:
+            del self._odd[(handle, cell)]
+        self._amounts[at] = code
+
+    def _time(self, handle: int) -> datetime:
+        us = self._updated[handle]
+        memo = self._time_memo
+        if memo[0] == us:
+            return memo[1]
+        if us == ODD:
+            return self._odd[(handle, _UPDATED)]
+        when = _EPOCH + us * _US
+        self._time_memo = (us, when)
+        return when
+
+    def _set_time(self, handle: int, when: datetime) -> None:
+        if self._updated[handle] == ODD:
+            del self._odd[(handle, _UPDATED)]
+        if when.tzinfo is UTC:
+            self._updated[handle] = (when - _EPOCH) // _US
+        else:
+            self._odd[(handle, _UPDATED)] = when
+            self._updated[handle] = ODD
+
+    def _nonzero(self, handle: int, cell: int) -> bool:
+        code = self._amounts[_AMOUNT_CELLS * handle + cell]
+        return nonzero(code) if code != ODD else self._odd[(handle, cell)] != 0
+
+    def _mask(self, handle: int) -> int:
+        return (
+            self._nonzero(handle, _POSITION) * COUNT_BITS["position"]
+            | self._nonzero(handle, _TRADED) * COUNT_BITS["total_traded"]
+            | (self._resting[handle] != 0) * COUNT_BITS["resting_order_count"]
+        )
+
+    def _snapshot(self, handle: int) -> MarketPosition:
+        user_id, subaccount = self._owner_keys[self._owner[handle]]
+        place = self._places[handle]
+        return MarketPosition(
+            user_id, subaccount, place.ticker, place.event_ticker, place.exchange_index, self._time(handle),
+            *self._amounts_of(handle), self._resting[handle], bool(self._flags[handle] & _SETTLED),
+            self._versions[handle],
+        )  # fmt: skip
+
+    # -- the books: rows in key order, and each event's running totals ---------------------------------------------
+
+    def _event_of(self, handle: int) -> _Event:
+        state: SettlementState = "settled" if self._flags[handle] & _SETTLED else "unsettled"
+        return self._books[(self._owner[handle], state)].rows[self._places[handle].event_ticker]
+
+    def _file(self, handle: int) -> _Event:
+        """Put a row into its owner's book of its settlement state; returns its event there."""
+        state: SettlementState = "settled" if self._flags[handle] & _SETTLED else "unsettled"
+        key = (self._owner[handle], state)
+        book = self._books.get(key)
         if book is None:
-            book = self._books[(user_id, subaccount, state)] = SortedDict()
-        return book
+            book = self._books[key] = _Book()
+        event_ticker = self._places[handle].event_ticker
+        event = book.rows.get(event_ticker)
+        if event is None:
+            event = book.rows[event_ticker] = _Event()
+            book.events.add(event_ticker)
+        tickers = event.tickers
+        if isinstance(tickers, list):
+            insort(tickers, self._places[handle].ticker)
+            if len(tickers) > _LONG_EVENT:
+                event.tickers = SortedList(tickers)
+        else:
+            tickers.add(self._places[handle].ticker)  # type: ignore[attr-defined]
+        return event
+
+    def _unfile(self, handle: int) -> None:
+        """Take a row out of its book (its totals already taken out: `_count(handle, -1)`)."""
+        state: SettlementState = "settled" if self._flags[handle] & _SETTLED else "unsettled"
+        book = self._books[(self._owner[handle], state)]
+        event_ticker, ticker = self._places[handle].event_ticker, self._places[handle].ticker
+        event = book.rows[event_ticker]
+        if isinstance(event.tickers, list):
+            del event.tickers[bisect_left(event.tickers, ticker)]
+        else:
+            event.tickers.remove(ticker)
+        if not event.tickers:
+            del book.rows[event_ticker]
+            book.events.remove(event_ticker)
+
+    def _share(self, handle: int) -> tuple[int, ...] | None:
+        """What a row adds to its event's running totals (see `_share`)."""
+        base = _AMOUNT_CELLS * handle
+        codes = self._amounts[base : base + _AMOUNT_CELLS]
+        return _share(codes, self._resting[handle], self._places[handle].exchange_index)
+
+    def _count_in(self, event: _Event, handle: int) -> None:
+        """Add a row to its event's running totals."""
+        totals = event.totals
+        if type(totals) is Column:
+            share = self._share(handle)
+            if share is not None and _shift(totals, None, share):
+                return
+            totals = event.totals = _rollups(self._places[handle].event_ticker, totals)
+        self._count_exact(totals, handle, 1)  # type: ignore[arg-type]
+
+    def _count_out(self, event: _Event, handle: int) -> None:
+        """Take a row out of its event's running totals (the row as it was added, or last changed)."""
+        totals = event.totals
+        if type(totals) is Column:
+            if _shift(totals, self._share(handle), None):  # an event held in units holds only rows in units
+                return
+            totals = event.totals = _rollups(self._places[handle].event_ticker, totals)
+        self._count_exact(totals, handle, -1)  # type: ignore[arg-type]
+
+    def _count_exact(self, parts: dict[tuple[int, int], EventRollup], handle: int, sign: int) -> None:
+        part_key = (self._places[handle].exchange_index, self._mask(handle))
+        total = parts.get(part_key)
+        if total is None:
+            total = parts[part_key] = EventRollup(self._places[handle].event_ticker)
+        total.add(StoredPosition(self, handle), sign)
+
+    def _book(self, owner: int, state: SettlementState) -> _Book | None:
+        return self._books.get((owner, state))
 
     def walk(
         self,
@@ -268,33 +685,57 @@ class PositionStore:
             return itertools.chain.from_iterable(
                 self._walk(user_id, subaccount, status, after, e, ticker) for e in events
             )
-        states = _states(status)
-        lo: PositionKey = (event_ticker, "") if event_ticker else ("", "")
-        hi: PositionKey | None = (event_ticker, _KEY_MAX) if event_ticker else None
-        if after is not None and after >= lo:
-            lo, inclusive = after, False
-        else:
-            inclusive = True
+        owner = self._owner_ids.get((user_id, subaccount))
+        if owner is None:
+            return iter(())
         streams = []
-        for state in states:
-            book = self._books.get((user_id, subaccount, state))
+        for state in _states(status):
+            book = self._books.get((owner, state))
             if not book:
                 continue
             if ticker is not None:
                 # A ticker names at most one row; no range to walk.
-                row = self._by_market.get((user_id, subaccount, ticker))
+                handle = self._handle(user_id, subaccount, ticker)
                 if (
-                    row is not None
-                    and _state(row) == state
-                    and (event_ticker is None or row.event_ticker == event_ticker)
-                    and (after is None or row.key > after)
+                    handle is not None
+                    and _state_of(self._flags[handle]) == state
+                    and (event_ticker is None or self._places[handle].event_ticker == event_ticker)
+                    and (after is None or (self._places[handle].event_ticker, ticker) > after)
                 ):
-                    streams.append(iter([row]))
+                    streams.append(iter([StoredPosition(self, handle)]))
                 continue
-            streams.append(map(book.__getitem__, book.irange(minimum=lo, maximum=hi, inclusive=(inclusive, True))))
+            streams.append(self._rows_of(owner, book, after, event_ticker))
+        if not streams:
+            return iter(())
         if len(streams) == 1:
             return streams[0]
         return heapq.merge(*streams, key=_key)
+
+    def _rows_of(
+        self, owner: int, book: _Book, after: PositionKey | None, event_ticker: str | None
+    ) -> Iterator[MarketPosition]:
+        """The book's rows strictly after `after` (of one event if `event_ticker`), in key order."""
+        if event_ticker is not None:
+            if after is not None and after[0] > event_ticker:
+                return
+            events: Iterator[str] = iter((event_ticker,) if event_ticker in book.rows else ())
+        elif after is None:
+            events = iter(book.events)
+        else:
+            events = book.events.irange(minimum=after[0])
+        holders = self._holders
+        for event in events:
+            tickers = book.rows[event].tickers
+            if after is not None and event == after[0]:
+                if isinstance(tickers, list):
+                    walked: Iterator[str] = itertools.islice(tickers, bisect_right(tickers, after[1]), None)
+                else:
+                    walked = tickers.islice(tickers.bisect_right(after[1]))  # type: ignore[attr-defined]
+            else:
+                walked = iter(tickers)
+            for ticker in walked:
+                held = holders[ticker]
+                yield StoredPosition(self, held if type(held) is int else held[owner])  # type: ignore[index]
 
     def page(
         self,
@@ -343,12 +784,19 @@ class PositionStore:
                     rollup.add(row)
             return rollup
         states = _states(status)
+        owner = self._owner_ids.get((user_id, subaccount))
         for state in states:
-            for (exchange_index, mask), part in self._totals.get(
-                (user_id, subaccount, state, event_ticker), {}
-            ).items():
-                if keep is None or keep.admits(exchange_index, mask):
-                    rollup = rollup.merged(part)
+            book = self._books.get((owner, state)) if owner is not None else None
+            event = book.rows.get(event_ticker) if book is not None else None
+            if event is None:
+                continue
+            totals = event.totals
+            if type(totals) is Column:
+                rollup = rollup.merged(_part_rollup(event_ticker, totals, keep))
+            else:
+                for (exchange_index, mask), part in totals.items():  # type: ignore[union-attr]
+                    if keep is None or keep.admits(exchange_index, mask):
+                        rollup = rollup.merged(part)
         if as_of is not None:
             # The running totals are today's: take out the rows changed since `as_of`, put them back as they were.
             for now, then in self._changed_in_event(user_id, subaccount, as_of).get(event_ticker, ()):
@@ -368,7 +816,7 @@ class PositionStore:
             return memo[1]
         by_event: dict[str, list[tuple[MarketPosition | None, Any]]] = {}
         for ticker, then in changed.items():
-            now = self._by_market.get((user_id, subaccount, ticker))
+            now = self.get(user_id, subaccount, ticker)
             if now is None and then is ABSENT:
                 continue  # neither then nor now (rows are only ever dropped by a reset, which drops the history)
             event = now.event_ticker if now is not None else then.event_ticker
@@ -377,8 +825,172 @@ class PositionStore:
         return by_event
 
 
+class _Changing:
+    """`PositionStore.changing`: the row's share of its event's totals as it was before the block, moved to what it
+    is after it (a new version too)."""
+
+    __slots__ = ("store", "row", "when", "event", "before")
+
+    def __init__(self, store: PositionStore, row: MarketPosition, when: datetime | None) -> None:
+        self.store, self.row, self.when = store, row, when
+
+    def __enter__(self) -> MarketPosition:
+        store, row = self.store, self.row
+        if store.history.keeping:
+            store._remember(row, self.when)
+        handle = row._handle  # type: ignore[attr-defined]
+        event = self.event = store._event_of(handle)
+        if type(event.totals) is Column:
+            self.before = store._share(handle)  # not None: an event held in units holds only rows in units
+        else:
+            self.before = None
+            store._count_exact(event.totals, handle, -1)  # type: ignore[arg-type]
+        return row
+
+    def __exit__(self, *exc: object) -> None:
+        store, event = self.store, self.event
+        handle = self.row._handle  # type: ignore[attr-defined]
+        before = self.before
+        if before is not None:
+            after = store._share(handle)
+            if after is not None and _shift(event.totals, before, after):  # type: ignore[arg-type]
+                store._stamp(handle)
+                return
+            # The new amounts are finer than the units (or the sums outgrew them): the event keeps EventRollups.
+            parts = event.totals = _rollups(store._places[handle].event_ticker, event.totals)  # type: ignore[arg-type]
+            _take(parts, store._places[handle].event_ticker, before, -1)
+        store._count_exact(event.totals, handle, 1)  # type: ignore[arg-type]
+        store._stamp(handle)
+
+
+def _share(codes: Sequence[int], resting: int, exchange_index: int) -> tuple[int, ...] | None:
+    """What a row of these amount codes adds to its event's running totals, as a part of them (see `_PART`); None if
+    an amount is finer than the totals' units (or kept whole beside its column)."""
+    position, exposure, traded, realized, fees, volume = codes
+    if ODD in codes:
+        return None
+    powers = _POWERS
+    # units(code, places), written out: a code is coefficient * 64 + exponent + 32 (core/columns.py)
+    shift = (traded & 63) - 26
+    cost = (traded >> 6) * powers[shift] if shift >= 0 else units(traded, 6)
+    shift = (volume & 63) - 30
+    contracts = (volume >> 6) * powers[shift] if shift >= 0 else units(volume, 2)
+    shift = (exposure & 63) - 26
+    exposure_units = (exposure >> 6) * powers[shift] if shift >= 0 else units(exposure, 6)
+    shift = (realized & 63) - 26
+    realized_units = (realized >> 6) * powers[shift] if shift >= 0 else units(realized, 6)
+    shift = (fees & 63) - 26
+    fee_units = (fees >> 6) * powers[shift] if shift >= 0 else units(fees, 6)
+    if cost is None or contracts is None or exposure_units is None or realized_units is None or fee_units is None:
+        return None
+    mask = (position >> 6 != 0) | (traded >> 6 != 0) << 1 | (resting != 0) << 2
+    return (exchange_index, mask, cost, contracts, exposure_units, realized_units, fee_units, resting)
+
+
+def _part_at(totals: array, exchange_index: int, mask: int) -> int | None:
+    for at in range(0, len(totals), _PART):
+        if totals[at + 1] == mask and totals[at] == exchange_index:
+            return at
+    return None
+
+
+def _shift(totals: Column, before: tuple[int, ...] | None, after: tuple[int, ...] | None) -> bool:
+    """Move an event's running totals from holding `before` (a row's share, or None) to holding `after`; all or
+    nothing: False (and the totals untouched) if they cannot hold the sums in their units or parts. A share of zeros
+    (a row just opened) holds nothing and takes no part."""
+    if before is not None and before[2:] == _NOTHING:
+        before = None
+    if after is not None and after[2:] == _NOTHING:
+        after = None
+    if before is not None and after is not None and before[0] == after[0] and before[1] == after[1]:
+        at = _part_at(totals, before[0], before[1])
+        if at is None:
+            return False
+        _, _, b2, b3, b4, b5, b6, b7 = before
+        _, _, a2, a3, a4, a5, a6, a7 = after
+        t2, t3, t4, t5, t6, t7 = totals[at + 2 : at + _PART]
+        try:
+            moved = array("q", (t2 + a2 - b2, t3 + a3 - b3, t4 + a4 - b4, t5 + a5 - b5, t6 + a6 - b6, t7 + a7 - b7))
+        except OverflowError:
+            return False
+        totals[at + 2 : at + _PART] = moved
+        return True
+    if before is None and after is None:
+        return True
+    work = array("q", totals)
+    for share, sign in ((before, -1), (after, 1)):
+        if share is None:
+            continue
+        at = _part_at(work, share[0], share[1])
+        if at is None:
+            if len(work) >= _PART * _MAX_PARTS:
+                return False
+            at = len(work)
+            work.extend((share[0], share[1], 0, 0, 0, 0, 0, 0))
+        _, _, s2, s3, s4, s5, s6, s7 = share
+        t2, t3, t4, t5, t6, t7 = work[at + 2 : at + _PART]
+        try:
+            work[at + 2 : at + _PART] = array(
+                "q", (t2 + sign * s2, t3 + sign * s3, t4 + sign * s4, t5 + sign * s5, t6 + sign * s6, t7 + sign * s7)
+            )
+        except OverflowError:
+            return False
+    totals[:] = work
+    return True
+
+
+def _take(parts: dict[tuple[int, int], EventRollup], event_ticker: str, share: tuple[int, ...], sign: int) -> None:
+    """Add (sign 1) or take out (-1) a share, in units, to an event's EventRollups."""
+    total = parts.get((share[0], share[1]))
+    if total is None:
+        total = parts[(share[0], share[1])] = EventRollup(event_ticker)
+    total.total_cost += sign * scaled(share[2], 6)
+    total.total_cost_shares += sign * scaled(share[3], 2)
+    total.event_exposure += sign * scaled(share[4], 6)
+    total.realized_pnl += sign * scaled(share[5], 6)
+    total.fees_paid += sign * scaled(share[6], 6)
+    total.resting_orders_count += sign * share[7]
+
+
+def _rollups(event_ticker: str, totals: Column) -> dict[tuple[int, int], EventRollup]:
+    """An event's parts as EventRollups, for an event whose sums the Column cannot hold."""
+    parts = {}
+    for at in range(0, len(totals), _PART):
+        parts[(totals[at], totals[at + 1])] = _rollup_of(event_ticker, totals, at)
+    return parts
+
+
+def _rollup_of(event_ticker: str, totals: Column, at: int) -> EventRollup:
+    return EventRollup(
+        event_ticker, scaled(totals[at + 2], 6), scaled(totals[at + 3], 2), scaled(totals[at + 4], 6),
+        scaled(totals[at + 5], 6), scaled(totals[at + 6], 6), totals[at + 7],
+    )  # fmt: skip
+
+
+def _part_rollup(event_ticker: str, totals: Column, keep: RowFilter | None) -> EventRollup:
+    """The sum of an event's parts that `keep` admits."""
+    sums = [0] * (_PART - 2)
+    found = False
+    for at in range(0, len(totals), _PART):
+        if keep is None or keep.admits(totals[at], totals[at + 1]):
+            found = True
+            for i in range(_PART - 2):
+                sums[i] += totals[at + 2 + i]
+    if not found:
+        return EventRollup(event_ticker)
+    cost, shares, exposure, realized, fees, resting = sums
+    return EventRollup(
+        event_ticker, scaled(cost, 6), scaled(shares, 2), scaled(exposure, 6), scaled(realized, 6), scaled(fees, 6),
+        resting,
+    )  # fmt: skip
+
+
 def _state(row: MarketPosition) -> SettlementState:
     return "settled" if row.settled else "unsettled"
+
+
+def _state_of(flags: int) -> SettlementState:
+    return "settled" if flags & _SETTLED else "unsettled"
 
 
 def _states(status: SettlementStatus) -> tuple[SettlementState, ...]:
@@ -386,43 +998,82 @@ def _states(status: SettlementStatus) -> tuple[SettlementState, ...]:
 
 
 def _key(row: MarketPosition) -> PositionKey:
-    return (row.event_ticker, row.ticker)
-
-
-_TIME_KEY = operator.itemgetter(0)  # an entry's (time, sequence); not a lambda, so a snapshot can hold the index
+    return row.key
 
 
 class TimeIndex:
     """Records of one kind (fills, settlements, transfers) per user, ordered by (time, sequence), served newest first.
 
     A page seeks below the cursor's (time, sequence) and walks down; the sequence breaks ties between records of the
-    same instant, so keys are unique and never change.
+    same instant, so keys are unique and never change. The records are the index's own list, or a log kept beside it
+    (the ledger's fill log, whose `times` column it reads: `add_position` indexes each fill the log takes, in order).
+    A user's index is one column of record numbers: the n-th record since the last `clear` has sequence
+    `first + n + 1`, and its time is in the times column.
     """
 
-    def __init__(self) -> None:
-        self._by_user: dict[str, SortedKeyList] = {}
+    def __init__(self, log: Any = None) -> None:
+        self._records: Any = log if log is not None else []
+        self._times: Column | None = Column("q") if log is None else None  # the own records' times (microseconds)
+        self._by_user: dict[str, Column] = {}  # user -> record numbers, in (time, sequence) order
+        # Never reused within one index, not even after `clear`: the Kalshi venue's render cache (fragments.py) keys
+        # each fill's and settlement's rendered bytes on it.
         self._seq = 0
+        self._first = 0  # the last sequence before the first record since the last `clear`
         self._sealed = 0  # records up to this sequence show in every lagged read (made before the history began)
+        # Bumped by every `add`, `clear` and `seal`: while it is unchanged, every page of this index reads the same
+        # (the Kalshi venue keeps whole pages of fills and settlements against it, fragments.py).
+        self.version = 0
+
+    def _times_column(self) -> Column:
+        return self._times if self._times is not None else self._records.times
 
     def clear(self) -> None:
         self._by_user.clear()
+        self._first = self._seq
+        self.version += 1
+        if self._times is not None:
+            self._records.clear()
+            del self._times[:]
 
     def seal(self) -> None:
         """The records made so far show in every read as of any time: they were made before the ledger's history
         began, so the state a lagged read shows already holds what they made."""
         self._sealed = self._seq
+        self.version += 1
 
     def add(self, user_id: str, when: datetime, record: object) -> tuple[int, int]:
+        if self._times is None:
+            raise TypeError("an index over a log indexes the log's records: add_position")
+        self._records.append(record)
+        self._times.append(unix_us(when))
+        return self._index(user_id, len(self._records) - 1)
+
+    def add_position(self, user_id: str, when: datetime, position: int) -> tuple[int, int]:
+        """Index the record the log took at `position`: the log's next record (`when` is its time)."""
+        if self._times is not None or position != self._seq - self._first:
+            raise ValueError(f"record {position} is not the next record of this index's log")
+        return self._index(user_id, position)
+
+    def _index(self, user_id: str, number: int) -> tuple[int, int]:
         self._seq += 1
-        key = (unix_us(when), self._seq)
-        rows = self._by_user.get(user_id)
-        if rows is None:
-            rows = self._by_user[user_id] = SortedKeyList(key=_TIME_KEY)
-        rows.add((key, record))
-        return key
+        self.version += 1
+        times = self._times_column()
+        at = times[number]
+        refs = self._by_user.get(user_id)
+        if refs is None:
+            refs = self._by_user[user_id] = Column("I")  # 32 bits; 64 past four billion records
+        elif number > 0xFFFFFFFF and refs.typecode == "I":
+            refs = self._by_user[user_id] = Column("q", array("q", refs).tobytes())
+        if not refs or times[refs[-1]] <= at:
+            refs.append(number)
+        else:  # the clock was set back: after the records of the same instant, which are older
+            refs.insert(bisect_right(refs, at, key=times.__getitem__), number)
+        return (at, self._seq)
 
     def records(self, user_id: str) -> Iterator[object]:
-        return (record for _, record in self._by_user.get(user_id, ()))
+        refs = self._by_user.get(user_id)
+        records = self._records
+        return (records[ref] for ref in refs) if refs is not None else iter(())
 
     def page(
         self,
@@ -438,21 +1089,29 @@ class TimeIndex:
         """Up to `limit` (key, record) pairs, newest first, strictly older than `before`, with times (Unix seconds)
         from `min_ts` to `max_ts` inclusive, and none after `as_of` (records are never changed: a lagged read is a
         cut in time); and whether more follow."""
-        rows = self._by_user.get(user_id)
-        if not rows:
+        refs = self._by_user.get(user_id)
+        if not refs:
             return [], False
-        low = (min_ts * 1_000_000, 0) if min_ts is not None else None
-        high = ((max_ts + 1) * 1_000_000, 0) if max_ts is not None else None
-        if before is not None and (high is None or before < high):
-            high = before
+        times, records, first = self._times_column(), self._records, self._first
+        time_of = times.__getitem__
+        low = bisect_left(refs, min_ts * 1_000_000, key=time_of) if min_ts is not None else 0
+        high = bisect_left(refs, (max_ts + 1) * 1_000_000, key=time_of) if max_ts is not None else len(refs)
+        if before is not None:
+            # Records of the cursor's instant are in sequence order: seek the cursor's sequence among them.
+            start, end = bisect_left(refs, before[0], key=time_of), bisect_right(refs, before[0], key=time_of)
+            high = min(high, bisect_left(refs, before[1] - first - 1, start, end))
         cut = unix_us(as_of) if as_of is not None else None
+        sealed = self._sealed
         found: list[tuple[tuple[int, int], object]] = []
-        for key, record in rows.irange_key(min_key=low, max_key=high, inclusive=(True, False), reverse=True):
-            if cut is not None and key[0] > cut and key[1] > self._sealed:
+        for k in range(high - 1, low - 1, -1):
+            ref = refs[k]
+            at, seq = times[ref], first + ref + 1
+            if cut is not None and at > cut and seq > sealed:
                 continue  # made after `as_of` (a lagged read skips at most the records of its lag)
+            record = records[ref]
             if keep is not None and not keep(record):
                 continue
             if len(found) == limit:
                 return found, True
-            found.append((key, record))
+            found.append(((at, seq), record))
         return found, False

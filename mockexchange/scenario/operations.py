@@ -1,4 +1,4 @@
-"""The scenario operations of one mock: load a scenario, step or play its timeline, say where it stands.
+"""The scenario operations of one mock: load a scenario, step, play or pause its timeline, say where it stands.
 
 One `Scenarios` per app, beside its `Control`: the admin API (`/_admin/scenario...`) and `MockServer` both answer
 through it, so they see the same loaded scenario. A reset of the ledger, from wherever it comes, unloads it.
@@ -26,6 +26,8 @@ class Scenarios:
         self.control = control
         self._session: ScenarioSession | None = None
         self._lock = threading.Lock()
+        # Told when the loaded scenario moves on by itself (a step of a play, its end): the inspector's feed.
+        self.on_change: Callable[[], None] | None = None
         control.ledger.bus.subscribe(self._on_change)
 
     def _on_change(self, change: Change) -> None:
@@ -96,6 +98,7 @@ class Scenarios:
                 else:
                     control.advance_clock(to=scenario.start.isoformat())
             session = ScenarioSession(control, scenario, None if key_dir is None else Path(key_dir))
+            session.on_change = self._changed
             if progress is not None:
                 total = len(scenario.setup) + (scenario.timeline_operations if run else 0)
                 session.report_progress(progress, total)
@@ -128,12 +131,22 @@ class Scenarios:
         session.play(float(speed), sleep=sleep, block=block)
         return session.status()
 
+    def pause_scenario(self) -> dict[str, Any]:
+        """Pause a scenario playing in real time after its current step; `step` or `play` goes on from there."""
+        session = self._loaded()
+        paused = session.pause()
+        return {"paused": paused, **session.status()}
+
     def scenario_status(self) -> dict[str, Any]:
         """The loaded scenario: its file, the next step, steps left, the exchange time."""
         session = self._session
         if session is None:
             return {"loaded": False, **clock_status(self.control.ledger.clock)}
         return session.status()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     @property
     def session(self) -> ScenarioSession | None:

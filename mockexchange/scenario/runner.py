@@ -25,7 +25,7 @@ from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_OPERATION
 if TYPE_CHECKING:
     from mockexchange.control import Control
 
-Pace = Callable[[float], None]
+Pace = Callable[[float, bool], None]  # (seconds, pausable): waits them out; raises _Stopped when stopped
 # Told (operations done, operations in all) after each operation: a set-up entry, a step, one fill of a burst.
 Progress = Callable[[int, int], None]
 _JOIN_TIMEOUT_S = 10.0
@@ -55,8 +55,14 @@ class ScenarioSession:
         self.speed: float | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        # A play's pause: asked (`pause`), it ends the play before its next step; `_wake` ends a wait step's pacing at
+        # once (set by a pause or a stop), so a pause never waits out a long wait.
+        self._pause = threading.Event()
+        self._wake = threading.Event()
         self._player: threading.Thread | None = None
         self._progress: Progress | None = None
+        # Told after each step of the timeline and when a play ends (the inspector's feed); must not block.
+        self.on_change: Callable[[], None] | None = None
         self._operations_done = 0
         self._operations_total = 0
 
@@ -134,7 +140,8 @@ class ScenarioSession:
     def run(self, count: int | None, pace: Pace | None = None) -> list[dict[str, Any]]:
         """Run the next `count` steps (all that are left if None); stops at the first failure, which it raises."""
         ran: list[dict[str, Any]] = []
-        while (count is None or len(ran) < count) and not self._stop.is_set():
+        paused = self._pause.is_set if pace is not None else lambda: False  # a pause ends a play, not a step
+        while (count is None or len(ran) < count) and not self._stop.is_set() and not paused():
             with self._lock:
                 if self.next_step >= len(self.scenario.steps):
                     break
@@ -149,13 +156,18 @@ class ScenarioSession:
                 self.error = None
                 ran.append({"step": self.next_step, "kind": op.kind, "line": op.origin.line, "result": result})
                 self.next_step += 1
+            self._changed()
         return ran
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     def _run_step(self, op: Op, pace: Pace | None) -> dict[str, Any]:
         if op.kind == "burst":
             return self._burst(op.args, pace)  # counts its fills one by one
         if op.kind == "wait":
-            result = self._wait(op.args["seconds"], pace)
+            result = self._wait(op.args["seconds"], pace, pausable=True)
         else:
             method = getattr(self.control, STEP_OPERATIONS[op.kind])
             try:
@@ -167,10 +179,12 @@ class ScenarioSession:
         self._done_one()
         return result
 
-    def _wait(self, seconds: float, pace: Pace | None) -> dict[str, Any]:
+    def _wait(self, seconds: float, pace: Pace | None, pausable: bool = False) -> dict[str, Any]:
+        """A wait step (`pausable`: a pause ends its pacing, and the step stays next) or a burst's interval (a pause
+        waits for the burst to end: its fills so far are made)."""
         if pace is not None:
-            pace(seconds)
-        if self._stop.is_set():
+            pace(seconds, pausable)
+        if self._stop.is_set() or (pausable and pace is not None and self._pause.is_set()):
             raise _Stopped
         return self.control.advance_clock(seconds=seconds)
 
@@ -200,32 +214,49 @@ class ScenarioSession:
 
     # -- playing in real time ----------------------------------------------------------------------------------------
 
-    def play(self, speed: float, *, sleep: Pace | None = None, block: bool = False) -> None:
+    def play(self, speed: float, *, sleep: Callable[[float], None] | None = None, block: bool = False) -> None:
         """Run the rest of the timeline, each wait taking wait/speed wall seconds (`sleep`, default an interruptible
         wait); in a background thread unless `block`."""
         if self.playing:
             raise ControlError("the scenario is already playing", 409)
 
-        def pace(seconds: float) -> None:
+        def pace(seconds: float, pausable: bool) -> None:
+            woken = self._wake if pausable else self._stop
             if sleep is not None:
                 sleep(seconds / speed)
-            elif self._stop.wait(min(seconds / speed, threading.TIMEOUT_MAX)):  # past it, wait() raises
+            elif woken.wait(min(seconds / speed, threading.TIMEOUT_MAX)):  # past it, wait() raises
                 raise _Stopped
 
         def play() -> None:
-            with contextlib.suppress(ControlError):  # kept in `error`, shown by the status
-                self.run(None, pace)
+            try:
+                with contextlib.suppress(ControlError):  # kept in `error`, shown by the status
+                    self.run(None, pace)
+            finally:
+                self._changed()  # the feed reads the status after its window: the thread has ended by then
 
         self.speed = speed
+        self._pause.clear()
+        self._wake.clear()
         if block:
             play()
             return
         self._player = threading.Thread(target=play, daemon=True, name="mockexchange-scenario")
         self._player.start()
 
+    def pause(self) -> bool:
+        """Ask a play in progress to stop before its next step; a wait step it is pacing ends at once and stays next
+        (a burst ends first: its fills are made). The timeline stays where it stopped, to step or play again; the
+        play's thread ends soon after (`playing`, `pausing` in the status). False if it was not playing."""
+        if not self.playing:
+            return False
+        self._pause.set()
+        self._wake.set()
+        return True
+
     def stop(self, wait: bool = True) -> None:
         """Stop a play in progress; `wait` for its thread (never under the ledger lock: it may be waiting on it)."""
         self._stop.set()
+        self._wake.set()
         player = self._player
         if wait and player is not None and player is not threading.current_thread():
             player.join(timeout=_JOIN_TIMEOUT_S)
@@ -253,6 +284,7 @@ class ScenarioSession:
             "steps_total": len(steps),
             "steps_left": self.steps_left,
             "playing": self.playing,
+            "pausing": self.playing and self._pause.is_set(),
             "speed": self.speed,
             "error": self.error,
             **clock_status(self.control.ledger.clock),

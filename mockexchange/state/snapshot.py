@@ -20,6 +20,9 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.core.ledger import IdFactory
 from mockexchange.version import __version__
 
+# The shape of the state classes a snapshot holds (core's columns: store.py, fill_log.py). A snapshot of another shape,
+# such as one taken by the same version before it changed, is ignored like one of another version.
+LAYOUT = 2
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset({"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility"})
 # Where state classes live; a class is taken only from the module that defines it.
@@ -52,6 +55,7 @@ def take(control: Control) -> bytes:
     with ledger.lock, book.lock:
         state = {
             "version": __version__,
+            "layout": LAYOUT,
             "ledger": _fields(ledger),
             "ids": ledger.new_id.position() if isinstance(ledger.new_id, IdFactory) else None,
             "book": _fields(book),
@@ -86,7 +90,7 @@ def read(data: bytes) -> dict[str, Any] | None:
         raise
     except Exception as exc:  # a damaged pickle: the log still holds everything
         raise SnapshotError(f"the snapshot cannot be read ({type(exc).__name__}: {exc})") from None
-    if not isinstance(state, dict) or state.get("version") != __version__:
+    if not isinstance(state, dict) or state.get("version") != __version__ or state.get("layout") != LAYOUT:
         return None
     return state
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -61,7 +62,9 @@ def served() -> set[tuple[str, str]]:
     found = set()
     for route in APP.asgi.routes:
         if isinstance(route, Route) and route.path.startswith(routes.ADMIN_PREFIX):
-            found |= {(method, route.path) for method in route.methods or () if method != "HEAD"}
+            # `{user_id:path}` is the route's converter (a user id may hold a slash); the document says `{user_id}`.
+            path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+            found |= {(method, path) for method in route.methods or () if method != "HEAD"}
     return found
 
 

@@ -55,6 +55,7 @@ VALID: dict[str, dict[str, Any]] = {
     "add_fault": {"path": "/trade-api/v2/portfolio/positions", "method": "GET", "venue": "kalshi", "status": 503,
                   "delay_ms": None, "drop": None, "times": 2, "channel": None},
     "close_websockets": {"code": 4001, "user_id": "k1", "key_id": None, "venue": "kalshi", "reason": "bye"},
+    "remove_fault": {"id": 1},
 }  # fmt: skip
 NO_ARGUMENTS = {"reset", "reset_deribit", "clock", "rate_limits", "rest_lag", "faults", "clear_faults"}
 
@@ -65,6 +66,7 @@ def control() -> Control:
     control.create_account("k1", balance_cents=1_000_000, fcm_member=True)
     control.create_order("k1", "EV-A", "no", "buy", "1", "0.4", order_id="o1")
     control.create_deribit_account("d1", balances={"BTC": "10"})
+    control.add_fault(path="/trade-api/v2/portfolio/fills", status=503)  # rule 1, for remove_fault
     return control
 
 

@@ -3,13 +3,15 @@ the book's trades, and the heartbeat.
 
 `public/auth` on a connection binds it: later private requests need no `access_token` (ccxt.pro relies on this);
 a connection-scoped token dies with the connection. The book publishes a trade from whatever thread made it, with
-its lock held; the bus callback only hands the trade to the connection's loop, which renders the notifications
-(positions and summaries valued at that moment) and sends them after any reply already being sent. A connection
-whose outbox holds `ws_queue_size` undelivered notifications is closed (1008) at once, even while a send waits for a
-client that does not read (the close goes past the transport's flow control, `web.UNTHROTTLED`): memory never grows
-past the bound. A connection holds at most `ws_max_channels` channels (-32602 beyond). A request that is not JSON, or
-nested deeper than the mock reads, is -32700 and the connection goes on. A request over the rate limit
-(`rate_limits.py`) is answered 10028 and the session ends (1008), as Deribit terminates it.
+its lock held; the venue's one bus subscriber (`venues/fanout.py`) hands it, once, to the event loop of the
+connections bound to its user, where each connection with a channel queues it; the notifications are rendered when
+the first of them sends (`notifications.py`: positions and summaries valued at that moment, each channel family once
+for all of them) and sent after any reply already being sent. A connection whose outbox holds `ws_queue_size`
+undelivered trades is closed (1008) at once, even while a send waits for a client that does not read (the close goes
+past the transport's flow control, `web.UNTHROTTLED`): memory never grows past the bound. A connection holds at
+most `ws_max_channels` channels (-32602 beyond). A request that is not JSON, or nested deeper than the mock reads, is
+-32700 and the connection goes on. A request over the rate limit (`rate_limits.py`) is answered 10028 and the session
+ends (1008), as Deribit terminates it.
 
 Faults (docs/misbehaving.md): a call is faulted by a path rule of the context's `faults` naming `/api/v2/{method}` (a
 rule naming an HTTP method does not match a call): a status answers the call with the JSON-RPC error for it
@@ -22,9 +24,9 @@ open connection is registered in the context's `connections`, so the control pla
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -33,10 +35,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.auth.deribit.errors import AuthFailure
-from mockexchange.core.derivatives_book import BookError, Trade
-from mockexchange.core.events import Change
 from mockexchange.core.faults import Fault
-from mockexchange.venues.deribit import faults, rate_limits, render
+from mockexchange.venues.deribit import faults, rate_limits
 from mockexchange.venues.deribit.channels import Channel, parse_channel
 from mockexchange.venues.deribit.context import WS_PATH, DeribitContext
 from mockexchange.venues.deribit.envelope import epoch_us, load_json, notification, read_request, reply
@@ -51,7 +51,9 @@ from mockexchange.venues.deribit.errors import (
     invalid_param,
 )
 from mockexchange.venues.deribit.methods import METHODS, WS_ONLY, Call, run
+from mockexchange.venues.deribit.notifications import TradeNotifications
 from mockexchange.venues.deribit.params import Params
+from mockexchange.venues.fanout import Deliver, Fanout, Handed
 from mockexchange.web import close_now, drop_now, next_message, until_first_ends
 
 OVERFLOW_CLOSE_CODE = 1008
@@ -61,17 +63,22 @@ MIN_HEARTBEAT_S = 10  # Deribit refuses shorter heartbeat intervals
 log = logging.getLogger(__name__)
 
 
+TRADES = "derivatives.trade"  # the book's change kind the notifications come from
+
+
 class Connection:
     venue = "deribit"
 
-    def __init__(self, ctx: DeribitContext, websocket: WebSocket) -> None:
+    def __init__(self, ctx: DeribitContext, websocket: WebSocket, fanout: Fanout[Connection] | None = None) -> None:
         self.ctx = ctx
         self.websocket = websocket
         self.id = uuid.uuid4().hex
         self.caller: Authenticated | None = None  # bound by public/auth on this connection
         self.channels: dict[str, Channel] = {}
-        self._loop = asyncio.get_running_loop()
-        self._outbox: asyncio.Queue[Trade] = asyncio.Queue()
+        self.loop = asyncio.get_running_loop()
+        self._fanout = fanout
+        self._leave_fanout: Callable[[], None] | None = None  # while bound: the fan-out hands over its user's trades
+        self._outbox: asyncio.Queue[TradeNotifications] = asyncio.Queue()
         self._send_lock = asyncio.Lock()
         self._heartbeat: asyncio.Task[None] | None = None
         self._overflow = asyncio.Event()  # the outbox overflowed: the connection ends
@@ -91,37 +98,54 @@ class Connection:
     def key_id(self) -> str | None:
         return self.caller.credential.client_id if self.caller is not None else None
 
+    def subscribed(self) -> list[dict[str, object]]:
+        """The channels held, for the inspector (a read, on the connection's loop)."""
+        return [{"channel": name} for name in self.channels]
+
     def close_soon(self, code: int, reason: str) -> bool:
         """End the connection with this close code (a fault, from any thread); False if it is ending already."""
         if self._close_request is not None or self.dropped or self.overflowed:
             return False
         self._close_request = (code, reason)
         try:
-            self._loop.call_soon_threadsafe(self._closing.set)
+            self.loop.call_soon_threadsafe(self._closing.set)
         except RuntimeError:  # the loop has closed under this connection
             return False
         return True
 
-    # -- the bus (any thread) -----------------------------------------------------------------------------------
+    # -- the fan-out's hand-over (the loop) ---------------------------------------------------------------------
 
-    def on_change(self, change: Change) -> None:
-        if change.kind != "derivatives.trade" or self.caller is None or not self.channels:
-            return
-        if change.user_id != self.caller.credential.user_id:
-            return
-        with contextlib.suppress(RuntimeError):  # the loop has closed under this connection
-            self._loop.call_soon_threadsafe(self._enqueue, change.payload)
-
-    def _enqueue(self, trade: Trade) -> None:
-        if self.overflowed:
+    def accept(self, item: TradeNotifications) -> None:
+        """A trade of the bound user: queued, if the connection holds a channel, for the sender to render and send."""
+        if self.overflowed or self.caller is None or not self.channels:
             return
         if self._outbox.qsize() >= self.ctx.ws_queue_size:
-            self.overflowed = True
-            while not self._outbox.empty():  # dropped: the connection ends
-                self._outbox.get_nowait()
-            self._overflow.set()  # the sender may be waiting for the client to read: stop it
+            self.overflow_now()
             return
-        self._outbox.put_nowait(trade)
+        self._outbox.put_nowait(item)
+
+    def overflow_now(self) -> None:
+        """More trades waiting than the bound: dropped, and the connection ends."""
+        if self.overflowed:
+            return
+        self.overflowed = True
+        while not self._outbox.empty():
+            self._outbox.get_nowait()
+        self._overflow.set()  # the sender may be waiting for the client to read: stop it
+
+    def _bind(self, caller: Authenticated) -> None:
+        """public/auth bound the connection to `caller`: its user's trades come here from now on."""
+        previous = self.caller
+        self.caller = caller
+        if self._fanout is None or (previous is not None and previous.credential.user_id == caller.credential.user_id):
+            return
+        self.leave_fanout()
+        self._leave_fanout = self._fanout.add(caller.credential.user_id, self, self.loop)
+
+    def leave_fanout(self) -> None:
+        if self._leave_fanout is not None:
+            self._leave_fanout()
+            self._leave_fanout = None
 
     # -- the connection's loop ----------------------------------------------------------------------------------
 
@@ -242,7 +266,7 @@ class Connection:
         if name == "public/auth":
             bound = self.ctx.auth.authenticate_token(result["access_token"], connection_id=self.id)
             if isinstance(bound, Authenticated):
-                self.caller = bound
+                self._bind(bound)
         return result
 
     def _charge(self, name: str) -> None:
@@ -311,10 +335,13 @@ class Connection:
 
     async def _send_notifications(self) -> None:
         while True:
-            trade = await self._outbox.get()
-            for message in self._notifications(trade):
-                await self._delay(message["params"]["channel"])
-                await self._send(message)
+            item = await self._outbox.get()
+            caller = self.caller
+            if caller is None:
+                continue
+            for channel, text in item.frames(self.ctx.book, caller, list(self.channels.values())):
+                await self._delay(channel)
+                await self._send_text(text)
 
     async def _delay(self, channel: str) -> None:
         """Wait out a fault rule's delay of the channel's messages, if one matches."""
@@ -322,63 +349,36 @@ class Connection:
         if fault is not None and fault.delay_ms:
             await asyncio.sleep(fault.delay_ms / 1000)
 
-    def _notifications(self, trade: Trade) -> list[dict[str, Any]]:
-        caller = self.caller
-        if caller is None:
-            return []
-        book = self.ctx.book
-        messages = []
-        with book.reading():
-            try:
-                wallet = book.wallet(caller.credential.user_id, caller.credential.subaccount_id)
-                instrument = book.instrument(trade.instrument_name)
-            except BookError:
-                return []
-            if trade.account_id != wallet.id:
-                return []
-            trade_row = render.trade(trade, instrument.contract_size)
-            for channel in list(self.channels.values()):
-                try:
-                    data = self._data(channel, trade, trade_row, instrument, wallet.id, wallet.username)
-                except BookError:
-                    continue
-                if data is not None:
-                    messages.append(notification("subscription", {"channel": channel.name, "data": data}))
-        return messages
-
-    def _data(
-        self, channel: Channel, trade: Trade, trade_row: dict, instrument: Any, wallet_id: int, username: str
-    ) -> Any:
-        book = self.ctx.book
-        if channel.family == "portfolio":
-            if channel.currency != instrument.settlement_currency:
-                return None
-            summary = book.account_summary(trade.user_id, instrument.settlement_currency, wallet_id)
-            return render.account_summary(summary, username=username, portfolio=True)
-        if not channel.carries(instrument):
-            return None
-        if channel.family == "trades":
-            return [trade_row]
-        position = book.position(trade.user_id, trade.instrument_name, wallet_id)
-        return {
-            "instrument_name": trade.instrument_name,
-            "trades": [trade_row],
-            "positions": [render.position(position)],
-            "orders": [],
-        }
-
     async def _send(self, message: dict[str, Any]) -> None:
+        await self._send_text(orjson.dumps(message).decode())
+
+    async def _send_text(self, text: str) -> None:
         async with self._send_lock:
-            await self.websocket.send_text(orjson.dumps(message).decode())
+            await self.websocket.send_text(text)
+
+
+def deliver(batch: list[Handed[Connection]]) -> None:
+    """The venue's share of the fan-out, on a loop: one `TradeNotifications` per trade, shared by the connections
+    of its user there."""
+    for change, connections, kept in batch:
+        item = TradeNotifications(change.payload)
+        for connection in connections:
+            if kept:
+                connection.accept(item)
+            elif connection.channels:  # the loop's inbox was full: this connection would be that far behind
+                connection.overflow_now()
 
 
 def route(ctx: DeribitContext) -> WebSocketRoute:
+    hand_over: Deliver[Connection] = deliver
+    fanout: Fanout[Connection] = Fanout(ctx.book.bus, (TRADES,), hand_over, ctx.ws_queue_size)
+
     async def endpoint(websocket: WebSocket) -> None:
-        await websocket.accept()
-        connection = Connection(ctx, websocket)
-        unsubscribe = ctx.book.bus.subscribe(connection.on_change)
+        # Registered before the upgrade is answered, as Kalshi's: the control plane sees it once the client has its 101.
+        connection = Connection(ctx, websocket, fanout)
         unregister = ctx.connections.add(connection) if ctx.connections is not None else None
         try:
+            await websocket.accept()
             await connection.run()
         except (WebSocketDisconnect, OSError):
             pass
@@ -387,7 +387,7 @@ def route(ctx: DeribitContext) -> WebSocketRoute:
         finally:
             if unregister is not None:
                 unregister()
-            unsubscribe()
+            connection.leave_fanout()
             ctx.auth.tokens.close_connection(connection.id)
 
     return WebSocketRoute(WS_PATH, endpoint)

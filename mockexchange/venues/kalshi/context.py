@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from starlette.requests import Request
@@ -19,6 +19,7 @@ from mockexchange.core.faults import FaultRules
 from mockexchange.core.ledger import Ledger
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.venues.kalshi.errors import auth_error, forbidden
+from mockexchange.venues.kalshi.fragments import RenderCache
 from mockexchange.venues.kalshi.profiles import Profile
 from mockexchange.venues.kalshi.subscriptions import DEFAULT_MAX_MARKETS, DEFAULT_MAX_SUBSCRIPTIONS
 
@@ -46,6 +47,8 @@ class KalshiContext:
     # The fault rules (docs/misbehaving.md) its websockets obey, and where they register; None: no faults.
     faults: FaultRules | None = None
     connections: LiveConnections | None = None
+    # Each record's wire bytes, rendered once per profile and spliced into the pages that show it (fragments.py).
+    renders: RenderCache = field(default_factory=RenderCache)
 
 
 class ResponseGenerator(Protocol):

@@ -33,6 +33,33 @@ def encode(key: tuple[str, ...], filters: Mapping[str, Any]) -> str:
 
 def decode(cursor: str, filters: Mapping[str, Any], key_length: int) -> tuple[str, ...]:
     """The key after which the next page starts; `CursorError` says why a cursor cannot be used."""
+    read = _READ.get(cursor)
+    if read is None:
+        read = _read(cursor)
+        if len(_READ) >= _READ_MAX:
+            _READ.clear()
+        _READ[cursor] = read
+    key, issued, issued_json = read
+    if len(key) != key_length:
+        raise CursorError("cursor is not one this server issued (unknown structure)")
+    current_json = orjson.dumps(dict(filters), option=orjson.OPT_SORT_KEYS)
+    if current_json != issued_json:  # the same filters write the same bytes; else compare them as values
+        current = orjson.loads(current_json)
+        if issued != current:
+            names = sorted(n for n in set(issued) | set(current) if issued.get(n) != current.get(n))
+            raise CursorError(
+                f"cursor was issued for a different filter set ({', '.join(names)} differ); start without a cursor"
+            )
+    return key
+
+
+# Cursors read lately: cursor -> (key, the filters it was issued for, their JSON with sorted keys). A client paging
+# through hands each cursor back once or a few times; the bound keeps a flood of distinct cursors from growing it.
+_READ: dict[str, tuple[tuple[str, ...], dict[str, Any], bytes]] = {}
+_READ_MAX = 1024
+
+
+def _read(cursor: str) -> tuple[tuple[str, ...], dict[str, Any], bytes]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = orjson.loads(raw)
@@ -43,18 +70,11 @@ def decode(cursor: str, filters: Mapping[str, Any], key_length: int) -> tuple[st
         or payload.get("v") != _VERSION
         or not isinstance(payload.get("f"), dict)
         or not isinstance(payload.get("k"), list)
-        or len(payload["k"]) != key_length
         or not all(isinstance(part, str) for part in payload["k"])
     ):
         raise CursorError("cursor is not one this server issued (unknown structure)")
     issued = payload["f"]
-    current = orjson.loads(orjson.dumps(dict(filters)))
-    if issued != current:
-        names = sorted(n for n in set(issued) | set(current) if issued.get(n) != current.get(n))
-        raise CursorError(
-            f"cursor was issued for a different filter set ({', '.join(names)} differ); start without a cursor"
-        )
-    return tuple(payload["k"])
+    return tuple(payload["k"]), issued, orjson.dumps(issued, option=orjson.OPT_SORT_KEYS)
 
 
 def decode_param(

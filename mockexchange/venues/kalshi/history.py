@@ -2,7 +2,9 @@
 
 Each is newest first, keyset-paged over the ledger's (time, sequence) index, with `cursor` always in the answer
 (empty on the last page). Fills and settlements answer as of the ledger's lagged time, as positions do (a REST lag,
-`Settings.rest_lag_ms`); deposits and withdrawals are not lagged.
+`Settings.rest_lag_ms`); deposits and withdrawals are not lagged. Fills and settlements never change once made, so
+each is rendered once per profile and served from the context's render cache (fragments.py); a transfer's status
+changes, so transfers are rendered on every read.
 """
 
 from __future__ import annotations
@@ -68,7 +70,11 @@ def _page(
     render_one: Callable[[Any], dict[str, Any]],
     list_name: str,
     lagged: bool = False,
-) -> dict[str, Any]:
+    cached: str | None = None,
+) -> Any:
+    """One page of `index`, `{list_name: [...], "cursor": "..."}`; `cached`: the render cache's kind for these
+    records (records that never change): each is rendered once, and the whole page is kept until the index changes
+    (its JSON as an `orjson.Fragment`)."""
     filters = {"op": operation, "owner": user_id, **{k: v for k, v in values.items() if k not in ("cursor", "limit")}}
     after = cursors.decode_param(operation, values["cursor"], filters, key_length=2)
     before = None
@@ -78,16 +84,25 @@ def _page(
         except IntegerError:
             raise param_error(operation, "Cursor", "cursor", "cursor is not one this server issued (bad key)") from None
     with ctx.ledger.reading():
+        as_of = ctx.ledger.as_of() if lagged else None
+        if cached is not None:
+            pages = ctx.renders.pages(cached, ctx.profile.name)
+            read = (tuple(filters.items()), values["limit"], before)  # every parameter that shapes the answer
+            page = pages.get(index, (index.version, as_of), read)
+            if page is not None:
+                return page
         found, more = index.page(
             user_id, values["limit"], before=before, min_ts=values.get("min_ts"), max_ts=values.get("max_ts"),
-            keep=keep, as_of=ctx.ledger.as_of() if lagged else None,
+            keep=keep, as_of=as_of,
         )  # fmt: skip
-        rows = [render_one(record) for _, record in found]
-    cursor = cursors.encode((str(found[-1][0][0]), str(found[-1][0][1])), filters) if more else ""
-    return {list_name: rows, "cursor": cursor}
+        cursor = cursors.encode((str(found[-1][0][0]), str(found[-1][0][1])), filters) if more else ""
+        if cached is None:
+            return {list_name: [render_one(record) for _, record in found], "cursor": cursor}
+        rows = ctx.renders.of(cached, ctx.profile.name).bind(index).records(found, render_one)
+        return pages.put(read, {list_name: rows, "cursor": cursor})
 
 
-def get_fills(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+def get_fills(ctx: KalshiContext, key: ApiKey, query) -> Any:
     values = parse_query(GET_FILLS, FILLS_PARAMS, query)
     values["subaccount"] = subaccount_for(key, values["subaccount"])  # omitted: every subaccount
     tickers = frozenset(values["ticker"]) if values["ticker"] else None
@@ -98,11 +113,12 @@ def get_fills(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
         _equals("exchange_index", values["exchange_index"]),
     )
     return _page(
-        ctx, GET_FILLS, ctx.ledger.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills", lagged=True
-    )
+        ctx, GET_FILLS, ctx.ledger.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills", lagged=True,
+        cached="fills",
+    )  # fmt: skip
 
 
-def get_settlements(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+def get_settlements(ctx: KalshiContext, key: ApiKey, query) -> Any:
     values = parse_query(GET_SETTLEMENTS, SETTLEMENTS_PARAMS, query)
     values["subaccount"] = subaccount_for(key, values["subaccount"])  # omitted: every subaccount
     keep = _all(
@@ -113,7 +129,7 @@ def get_settlements(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     ledger = ctx.ledger
     return _page(
         ctx, GET_SETTLEMENTS, ledger.settlements, key.user_id, values, keep, ctx.profile.settlement, "settlements",
-        lagged=True,
+        lagged=True, cached="settlements",
     )  # fmt: skip
 
 

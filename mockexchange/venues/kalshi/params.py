@@ -79,7 +79,27 @@ class Param:
 def parse_query(operation: str, params: Sequence[Param], query: Mapping[str, str]) -> dict[str, Any]:
     """Every declared parameter, parsed; the first failure raises a `KalshiError` with Kalshi's 400 body."""
     first = _first_values(query)
-    return {param.name: param.parse(operation, first.get(param.name)) for param in params}
+    values: dict[str, Any] = {}
+    for param in params:
+        raw = first.get(param.name)
+        # Absent and optional: its default, as `parse` would give (the common case, without the call).
+        values[param.name] = param.default if raw is None and not param.required else param.parse(operation, raw)
+    return values
+
+
+def first_values(query_string: bytes) -> dict[str, str] | None:
+    """Each parameter's first value, read from the raw query string as Starlette's `QueryParams` reads it (the
+    latin-1 text split on `&`, then on the first `=`; an empty pair skipped, a name alone has the value ""); None for
+    a string that needs decoding (`%` escapes, `+` for space), which the caller leaves to Starlette's parser."""
+    text = query_string.decode("latin-1")
+    if "%" in text or "+" in text:
+        return None
+    first: dict[str, str] = {}
+    for pair in text.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            first.setdefault(name, value)
+    return first
 
 
 def _first_values(query: Mapping[str, str]) -> Mapping[str, str]:

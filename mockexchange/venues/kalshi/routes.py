@@ -16,12 +16,14 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.venues.kalshi import balance, history, positions, rate_limits, websocket
 from mockexchange.venues.kalshi.context import KalshiContext, authenticated_key
 from mockexchange.venues.kalshi.errors import KalshiError, internal_error
+from mockexchange.venues.kalshi.params import first_values
 from mockexchange.web import json_response
 
 API_PREFIX = "/trade-api/v2"
 log = logging.getLogger(__name__)
 
-Operation = Callable[[KalshiContext, ApiKey, Any], dict[str, Any]]
+# An operation answers a JSON-ready value: a dict, or a whole page already rendered (an `orjson.Fragment`).
+Operation = Callable[[KalshiContext, ApiKey, Any], Any]
 
 
 def _endpoint(ctx: KalshiContext, operation: Operation, operation_id: str) -> Callable[[Request], Any]:
@@ -31,7 +33,8 @@ def _endpoint(ctx: KalshiContext, operation: Operation, operation_id: str) -> Ca
             rate_limits.charge(ctx.rate_limits, key.user_id, operation_id)  # after auth: refused ones cost nothing
             seed = ctx.generated.seed_for(request.headers) if ctx.generated is not None else None
             if ctx.generated is None or seed is None:
-                return json_response(operation(ctx, key, request.query_params))
+                query = first_values(request.scope["query_string"])  # a plain string without Starlette's parser
+                return json_response(operation(ctx, key, request.query_params if query is None else query))
             # Generated mode: the request is checked as in ledger mode (parameters, scope, permissions) and only
             # the body is generated; the generator reads its own cursors, the ledger would refuse them.
             operation(ctx, key, QueryParams([(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]))

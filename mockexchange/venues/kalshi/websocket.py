@@ -1,17 +1,22 @@
-"""Kalshi's websocket, /trade-api/ws/v2: authentication of the upgrade, and each connection's fan-out of ledger changes
-to its `market_positions` and `fill` subscriptions.
+"""Kalshi's websocket, /trade-api/ws/v2: authentication of the upgrade, and each connection's share of the venue's
+fan-out of ledger changes to its `market_positions` and `fill` subscriptions.
 
-The ledger publishes a change from whatever thread made it, holding its lock; a connection's bus callback only appends
-the change to the connection's bounded outbox and wakes the connection's event loop. The client's commands go into the
-same outbox, and one task drains it in order, so the wire follows one order: a `subscribed` reply comes before the
-first message of its sid, a change made before a subscribe is never sent on it, and a message never shows state that
-REST does not serve yet. An outbox that fills up (`ws_queue_size` items, or `QUEUED_COMMAND_BYTES` of commands: a
-client that does not read) ends the connection at once, even while a send waits for the client to read: error 25 per
-subscription, then close 1008, both written past the transport's flow control (`web.UNTHROTTLED`), so they follow
-what is already on its way; memory never grows past the bound.
+The ledger publishes a change from whatever thread made it, holding its lock; the venue's one bus subscriber
+(`venues/fanout.py`) hands it to the event loop of the connections of its user, once. There, each change is rendered
+once for all of them (`frames.py`: its `msg` as JSON, each subscription's `sid` and the `sending_ts_ms` spliced in),
+and each connection that wants it (a channel it asked for, its subaccount for a subaccount-locked key) takes its
+share: written at once, in one write of the connection's frames, when nothing waits before them in its outbox, the
+client reads (the transport's buffer is under its high-water mark) and no fault rule could delay them; otherwise
+appended to the connection's bounded outbox, which one task drains in order. The client's commands go into the same
+outbox, so the wire follows one order: a `subscribed` reply comes before the first message of its sid, a change made
+before a subscribe is never sent on it, and a message never shows state that REST does not serve yet. An outbox that
+fills up (`ws_queue_size` items, or `QUEUED_COMMAND_BYTES` of commands: a client that does not read) ends the
+connection at once, even while a send waits for the client to read: error 25 per subscription, then close 1008, both
+written past the transport's flow control (`web.UNTHROTTLED`), so they follow what is already on its way; memory
+never grows past the bound.
 
-The queue size and the subscription limits come from the venue context; ping interval, timeout, frame size and the
-send buffer are the server's (`server.py`).
+The queue size and the subscription limits come from the venue context; ping interval, timeout, frame size, the send
+buffer and permessage-deflate are the server's (`server.py`).
 
 Faults (docs/misbehaving.md): an open connection is registered in the context's `connections`, so the control plane can
 close it with a code of its choosing (`close_soon`); a channel rule of the context's `faults` delays a message before
@@ -25,6 +30,9 @@ import contextlib
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable, Sequence
+from itertools import islice
+from typing import TypeVar
 
 import orjson
 from starlette.routing import WebSocketRoute
@@ -34,9 +42,10 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.auth.kalshi.signature import AuthFailure
 from mockexchange.bounded_json import parse_json
 from mockexchange.core.clock import epoch_ms
-from mockexchange.core.events import Change
+from mockexchange.venues.fanout import Deliver, Fanout, Handed
 from mockexchange.venues.kalshi.context import KalshiContext, authenticate_scope
 from mockexchange.venues.kalshi.errors import auth_error
+from mockexchange.venues.kalshi.frames import CHANNEL_OF, ChangeFrames, reply_frame
 from mockexchange.venues.kalshi.subscriptions import (
     BUFFER_OVERFLOW,
     SERVED_CHANNELS,
@@ -45,7 +54,7 @@ from mockexchange.venues.kalshi.subscriptions import (
     Subscriptions,
     error,
 )
-from mockexchange.web import GONE, close_now, next_message, send_text, until_first_ends
+from mockexchange.web import GONE, close_now, frame_writer, next_message, send_text, until_first_ends
 
 WS_PATH = "/trade-api/ws/v2"
 # Kalshi's close code after an overflow is not known; 1008 (policy violation) says the server ended it on purpose.
@@ -56,16 +65,16 @@ INTERNAL_ERROR_CLOSE_CODE = 1011
 # `ws_queue_size` frames of up to 64 KiB each (64 MiB) would be held.
 QUEUED_COMMAND_BYTES = 4 << 20
 # Frames sent in a row before the sender lets the loop serve other connections: a fill fanned out to a connection's
-# 1,000 subscriptions must not hold every other client up for the whole of it.
+# 1,000 subscriptions must not hold every other client up for the whole of it. Also the most frames a hand-over
+# writes at once to one connection; a change with more goes through its outbox.
 FAIR_SHARE = 32
 log = logging.getLogger(__name__)
 
-# Ledger change kind -> (channel, message type)
-_CHANNEL_OF = {"fill": ("fill", "fill"), "position": ("market_positions", "market_position")}
+P = TypeVar("P")
 
 
 class Connection:
-    """One authenticated client: its subscriptions, its outbox, and the task that sends."""
+    """One authenticated client: its subscriptions, its outbox, and the task that sends what waits there."""
 
     venue = "kalshi"
 
@@ -74,17 +83,19 @@ class Connection:
         self.key = key
         self.websocket = websocket
         self.subscriptions = Subscriptions(ctx.ws_max_subscriptions, ctx.ws_max_markets)
-        self._loop = asyncio.get_running_loop()
-        self._outbox: deque[Change | str | bytes] = deque()
+        self.loop = asyncio.get_running_loop()
+        self._writer = frame_writer(websocket)  # None under a server other than the mock's: every frame via ASGI
+        self._outbox: deque[ChangeFrames | str | bytes] = deque()  # touched on the loop only
         self._command_bytes = 0  # of the commands in the outbox
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # close_soon comes from any thread
         self._ready = asyncio.Event()
-        self._overflow = asyncio.Event()  # set on the loop when the outbox overflows: the connection ends
+        self._overflow = asyncio.Event()  # set when the outbox overflows: the connection ends
         self._limit = queue_size
         self.overflowed = False
-        self._closed = False
+        self._closed = False  # ending or ended: nothing more is queued or written but the last frames
+        self._idle = False  # the sender waits on an empty outbox: a change may be written at once
         # Channels the client has asked for, ever: changes for no such channel are not queued. It is noted when a
-        # subscribe arrives, before it is processed, so a change published in between is still queued behind it.
+        # subscribe arrives, before it is processed, so a change handed over in between is still queued behind it.
         self._interest: frozenset[str] = frozenset()
         self._closing = asyncio.Event()  # set on the loop when the control plane closes the connection
         self._close_request: tuple[int, str] | None = None  # its close code and reason
@@ -97,45 +108,14 @@ class Connection:
     def key_id(self) -> str:
         return self.key.key_id
 
+    def subscribed(self) -> list[dict[str, object]]:
+        """The subscriptions, for the inspector (a read, on the connection's loop)."""
+        return [
+            {"sid": s.sid, "channel": s.channel, "market_tickers": None if s.tickers is None else list(s.tickers)}
+            for s in self.subscriptions
+        ]
+
     # -- any thread ---------------------------------------------------------------------------------------------------
-
-    def on_change(self, change: Change) -> None:
-        """The bus callback: runs in the thread that changed the ledger, with the ledger's lock held. It only hands
-        the change over."""
-        if change.kind not in _CHANNEL_OF or change.user_id != self.key.user_id:
-            return
-        if _CHANNEL_OF[change.kind][0] not in self._interest:
-            return
-        if self.key.subaccount is not None and change.payload.subaccount != self.key.subaccount:
-            return  # a subaccount-locked key sees its own subaccount only
-        self._put(change, from_loop=False)
-
-    def _put(self, item: Change | str | bytes, from_loop: bool) -> None:
-        size = 0 if isinstance(item, Change) else len(item)  # a change is one shared object, rendered when sent
-        with self._lock:
-            if self.overflowed or self._closed:
-                return
-            if len(self._outbox) >= self._limit or self._command_bytes + size > QUEUED_COMMAND_BYTES:
-                self.overflowed = True
-                self._outbox.clear()  # the subscriptions are over; what they held is dropped
-                self._command_bytes = 0
-                wake = self._overflow.set  # the sender may be waiting for the client to read: stop it
-            else:
-                self._outbox.append(item)
-                self._command_bytes += size
-                if len(self._outbox) > 1:
-                    return  # the sender waits only on an empty outbox
-                wake = self._ready.set
-        if from_loop:
-            wake()
-            return
-        with contextlib.suppress(RuntimeError):  # the loop has closed: the server stopped under this connection
-            self._loop.call_soon_threadsafe(wake)
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            self._outbox.clear()
 
     def close_soon(self, code: int, reason: str) -> bool:
         """End the connection with this close code (a fault, from any thread); False if it is ending already."""
@@ -144,15 +124,84 @@ class Connection:
                 return False
             self._close_request = (code, reason)
         try:
-            self._loop.call_soon_threadsafe(self._closing.set)
+            self.loop.call_soon_threadsafe(self._closing.set)
         except RuntimeError:  # the loop has closed: the server stopped under this connection
             return False
         return True
+
+    # -- the loop: the fan-out's hand-over ----------------------------------------------------------------------------
+
+    def listens(self) -> bool:
+        """The client has asked for a channel."""
+        return bool(self._interest)
+
+    def wants(self, item: ChangeFrames) -> bool:
+        """A change of a channel the client has asked for, of its subaccount if its key is locked to one."""
+        if item.channel not in self._interest:
+            return False
+        return self.key.subaccount is None or item.subaccount == self.key.subaccount
+
+    def accept(self, items: list[ChangeFrames], sending_ts_ms: int) -> None:
+        """This connection's share of one hand-over, in order. Written at once, in one write, stamped
+        `sending_ts_ms`, while nothing waits in the outbox, the client reads and no fault rule could delay a message
+        (at most FAIR_SHARE frames: the rest waits in the outbox, behind them); queued otherwise."""
+        if self._closed or self.overflowed:
+            return
+        writer = self._writer
+        direct = (
+            self._idle
+            and not self._outbox
+            and writer is not None
+            and self._close_request is None
+            and not (self.ctx.faults is not None and self.ctx.faults.active)
+            and writer.can_write()
+        )
+        frames: list[bytes] = []
+        for item in items:
+            if direct:
+                room = FAIR_SHARE - len(frames)
+                subs = list(islice(self.subscriptions.matching(item.channel, item.ticker), room + 1))
+                if len(subs) <= room:
+                    frames += [item.frame(sub.sid, sending_ts_ms) for sub in subs]
+                    continue
+                direct = False
+            self._put(item)
+            if self.overflowed:
+                break
+        if frames:
+            assert writer is not None
+            writer.write_texts(frames)
+
+    def overflow_now(self) -> None:
+        """The outbox is over its bound: the subscriptions are over, what they held is dropped, the connection ends."""
+        if self._closed or self.overflowed:
+            return
+        self.overflowed = True
+        self._outbox.clear()
+        self._command_bytes = 0
+        self._overflow.set()  # the sender may be waiting for the client to read: stop it
+
+    def _put(self, item: ChangeFrames | str | bytes) -> None:
+        size = 0 if isinstance(item, ChangeFrames) else len(item)  # a change is one shared object, rendered when sent
+        if len(self._outbox) >= self._limit or self._command_bytes + size > QUEUED_COMMAND_BYTES:
+            self.overflow_now()
+            return
+        self._outbox.append(item)
+        self._command_bytes += size
+        if len(self._outbox) == 1:
+            self._ready.set()  # the sender waits only on an empty outbox
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._outbox.clear()
 
     # -- the connection's loop -----------------------------------------------------------------------------------------
 
     async def run(self) -> None:
         failure = await until_first_ends(self._read(), self._send_all(), self._overflow.wait(), self._closing.wait())
+        with self._lock:
+            self._closed = True
         if self.overflowed:
             await self._end(OVERFLOW_CLOSE_CODE, "Subscription buffer overflow", self._overflow_errors())
         elif self._close_request is not None:
@@ -164,7 +213,8 @@ class Connection:
     async def _read(self) -> None:
         while (data := await next_message(self.websocket)) is not None:
             self._note_interest(data)
-            self._put(data, from_loop=True)
+            if not self._closed and not self.overflowed:
+                self._put(data)
 
     def _note_interest(self, data: str | bytes) -> None:
         try:
@@ -176,50 +226,54 @@ class Connection:
         if isinstance(channels, list):
             self._interest = self._interest | {c for c in channels if c in SERVED_CHANNELS}
 
-    def _take(self) -> Change | str | bytes | None:
-        with self._lock:
-            if not self._outbox:
-                return None
-            item = self._outbox.popleft()
-            if not isinstance(item, Change):
-                self._command_bytes -= len(item)
-            return item
-
     async def _send_all(self) -> None:
         in_a_row = 0
         while not self.overflowed:
-            item = self._take()
-            if item is None:
+            if not self._outbox:
+                self._idle = True
                 self._ready.clear()
-                if not self.overflowed and not self._outbox:  # re-checked after clear: no wake-up is lost
-                    await self._ready.wait()
+                await self._ready.wait()
+                self._idle = False
                 in_a_row = 0
                 continue
-            envelopes = self._envelopes(item)
-            if envelopes and isinstance(item, Change):
-                await self._delay(_CHANNEL_OF[item.kind][0])
-            for envelope in envelopes:
-                await self._send(envelope)
-                in_a_row += 1
-                if in_a_row % FAIR_SHARE == 0:
-                    await asyncio.sleep(0)  # let the loop serve other connections
+            item = self._outbox.popleft()
+            if isinstance(item, ChangeFrames):
+                subs = list(self.subscriptions.matching(item.channel, item.ticker))
+                if not subs:
+                    continue
+                await self._delay(item.channel)
+                sids = [sub.sid for sub in subs]
+                in_a_row = await self._send_frames(item.frame, sids, in_a_row)
+            else:
+                self._command_bytes -= len(item)
+                in_a_row = await self._send_frames(reply_frame, self._answer(item), in_a_row)
+
+    async def _send_frames(self, make: Callable[[P, int], bytes], parts: Sequence[P], in_a_row: int) -> int:
+        """The frames `make(part, sending_ts_ms)` of `parts`, in order: written at once, FAIR_SHARE at most, while
+        the client reads; otherwise through ASGI one by one (waiting for the client to read). The loop serves other
+        connections after every FAIR_SHARE frames in a row."""
+        start = 0
+        while start < len(parts):
+            chunk = parts[start : start + FAIR_SHARE - in_a_row]
+            writer = self._writer
+            if writer is not None and writer.can_write():
+                sending_ts_ms = epoch_ms(self.ctx.wall_clock)
+                writer.write_texts([make(part, sending_ts_ms) for part in chunk])
+            else:
+                for part in chunk:
+                    await send_text(self.websocket, make(part, epoch_ms(self.ctx.wall_clock)).decode())
+            start += len(chunk)
+            in_a_row += len(chunk)
+            if in_a_row >= FAIR_SHARE:
+                await asyncio.sleep(0)  # let the loop serve other connections
+                in_a_row = 0
+        return in_a_row
 
     async def _delay(self, channel: str) -> None:
         """Wait out a fault rule's delay of the channel's messages, if one matches."""
         fault = self.ctx.faults.message("kalshi", channel) if self.ctx.faults is not None else None
         if fault is not None and fault.delay_ms:
             await asyncio.sleep(fault.delay_ms / 1000)
-
-    def _envelopes(self, item: Change | str | bytes) -> list[Envelope]:
-        if not isinstance(item, Change):
-            return self._answer(item)
-        channel, kind = _CHANNEL_OF[item.kind]
-        subs = list(self.subscriptions.matching(channel, item.payload.ticker))
-        if not subs:
-            return []
-        profile = self.ctx.profile
-        msg = profile.ws_fill(item.payload) if kind == "fill" else profile.ws_market_position(item.payload)
-        return [{"type": kind, "sid": sub.sid, "msg": msg} for sub in subs]
 
     def _answer(self, command: str | bytes) -> list[Envelope]:
         """The replies to a command; a bug of the mock's (or of the journal's) is an error 1 reply and a log line,
@@ -245,16 +299,44 @@ class Connection:
         on its way); the server cuts off a client that does not answer the close within its close timeout."""
         with contextlib.suppress(*GONE):
             for envelope in last:
-                await self._send(envelope, unthrottled=True)
+                frame = reply_frame(envelope, epoch_ms(self.ctx.wall_clock))
+                await send_text(self.websocket, frame.decode(), unthrottled=True)
         await close_now(self.websocket, code, reason)
 
-    async def _send(self, envelope: Envelope, unthrottled: bool = False) -> None:
-        envelope["sending_ts_ms"] = epoch_ms(self.ctx.wall_clock)
-        # Kalshi's text frames end with a newline; JSON parsers do not mind it.
-        await send_text(self.websocket, orjson.dumps(envelope).decode() + "\n", unthrottled=unthrottled)
+
+def deliver(ctx: KalshiContext) -> Deliver[Connection]:
+    """The venue's share of the fan-out, on a loop: each change rendered once (on first use) for every connection
+    of its user there, and handed to those that want it, one list per connection."""
+
+    def hand_over(batch: list[Handed[Connection]]) -> None:
+        profile = ctx.profile
+        # One reading of the clock for the whole hand-over: it writes every connection's frames within a millisecond
+        # or two, and a reading per connection was 14 % of it.
+        sending_ts_ms = epoch_ms(ctx.wall_clock)
+        shares: dict[Connection, list[ChangeFrames]] = {}
+        for change, connections, kept in batch:
+            if not kept:  # the loop's inbox was full: these connections would be that far behind
+                for connection in connections:
+                    if connection.listens():
+                        connection.overflow_now()
+                continue
+            item = ChangeFrames(change, profile)
+            for connection in connections:
+                if not connection.wants(item):
+                    continue
+                if (share := shares.get(connection)) is None:
+                    shares[connection] = [item]
+                else:
+                    share.append(item)
+        for connection, items in shares.items():
+            connection.accept(items, sending_ts_ms)
+
+    return hand_over
 
 
 def route(ctx: KalshiContext) -> WebSocketRoute:
+    fanout: Fanout[Connection] = Fanout(ctx.ledger.bus, CHANNEL_OF, deliver(ctx), ctx.ws_queue_size)
+
     async def endpoint(websocket: WebSocket) -> None:
         # The upgrade is a GET: clients sign `timestamp + "GET" + "/trade-api/ws/v2"`.
         key = authenticate_scope(websocket.scope, websocket.headers, ctx, "GET")
@@ -262,18 +344,21 @@ def route(ctx: KalshiContext) -> WebSocketRoute:
             # Refused before the upgrade, with the REST body: Kalshi's answer is not documented.
             await websocket.send_denial_response(auth_error(key).response())
             return
-        await websocket.accept()
+        # Registered before the upgrade is answered: once the client has its 101, the control plane can close the
+        # connection (close_soon before `run` ends it as soon as it starts).
         connection = Connection(ctx, key, websocket, ctx.ws_queue_size)
-        unsubscribe = ctx.ledger.bus.subscribe(connection.on_change)
+        leave = fanout.add(key.user_id, connection, connection.loop)
         unregister = ctx.connections.add(connection) if ctx.connections is not None else None
         try:
-            await connection.run()
-        except Exception:
-            log.exception("websocket connection of key %s failed", key.key_id)
+            await websocket.accept()
+            try:
+                await connection.run()
+            except Exception:
+                log.exception("websocket connection of key %s failed", key.key_id)
         finally:
             if unregister is not None:
                 unregister()
-            unsubscribe()
+            leave()
             connection.close()
 
     return WebSocketRoute(WS_PATH, endpoint)

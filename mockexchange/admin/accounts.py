@@ -1,0 +1,218 @@
+"""The accounts of both venues as the inspector shows them: `GET /_admin/accounts` (every account, with balances) and
+`GET /_admin/accounts/{user_id}` (one account: keys, balances, positions and event roll-ups, fills, settlements,
+transfers, and the picture's points).
+
+Kalshi's numbers are the Kalshi venue's own answers: its operations (venues/kalshi: balance, positions, history) are
+called as a key of the user with the query a client would send (`KALSHI_QUERIES`), so `positions` is, byte for byte,
+what `GET /portfolio/positions?limit=1000` answers that user now (the same profile, the same REST lag, the same render
+cache). Deribit's positions and trades are rendered by the Deribit venue's renderers, as `private/get_positions` and
+the `user.trades` notifications render them; its balances are decimal strings, as the admin API writes money.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mockexchange.admin import pnl
+from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.control import ControlError
+from mockexchange.core.derivatives_book import Account as DeribitAccount
+from mockexchange.core.derivatives_book import BookError, Wallet
+from mockexchange.core.ledger import Account
+from mockexchange.core.numbers import excerpt
+from mockexchange.venues.deribit import render as deribit_render
+from mockexchange.venues.deribit.context import DeribitContext
+from mockexchange.venues.kalshi import balance, history, positions
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.errors import KalshiError
+
+MAX_LISTED = 5_000  # accounts of one venue in the list (`truncated` says when more are open)
+HISTORY_ROWS = 100  # fills, settlements, deposits, withdrawals, trades: the newest this many
+MAX_REPLAYED = 10_000  # fills (trades) run again for the picture: a longer history shows its newest this many
+INSPECTOR_KEY_ID = "mockexchange-inspector"  # the key id the venue's operations are called with (never a real key)
+
+# What each Kalshi answer of an account is: the venue operation's answer to this query (SUBACCOUNT: the one shown).
+KALSHI_QUERIES = {
+    "balance": "GET /trade-api/v2/portfolio/balance?subaccount=SUBACCOUNT",
+    "positions": "GET /trade-api/v2/portfolio/positions?limit=1000&subaccount=SUBACCOUNT",
+    "fills": f"GET /trade-api/v2/portfolio/fills?limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
+    "settlements": f"GET /trade-api/v2/portfolio/settlements?limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
+    "deposits": f"GET /trade-api/v2/portfolio/deposits?limit={HISTORY_ROWS}",
+    "withdrawals": f"GET /trade-api/v2/portfolio/withdrawals?limit={HISTORY_ROWS}",
+}
+
+
+def _key(user_id: str) -> ApiKey:
+    # The venue's operations read the key's user and its subaccount lock only (none: every subaccount may be asked).
+    return ApiKey(INSPECTOR_KEY_ID, user_id, None)  # type: ignore[arg-type]
+
+
+def _venue_answer(operation: Callable[[KalshiContext, ApiKey, Any], dict[str, Any]], ctx: KalshiContext,
+                  user_id: str, query: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    try:
+        return operation(ctx, _key(user_id), query)
+    except KalshiError as exc:  # the queries are the mock's own: a refusal here is worth reading, not a 500
+        raise ControlError(f"the Kalshi venue refused the inspector's read: {exc}", 409) from None
+
+
+def _subaccounts(account: Account) -> list[int]:
+    return sorted({0, *(sub for sub, _ in account.cash)})
+
+
+def _balance_summary(answer: dict[str, Any]) -> dict[str, Any]:
+    return {name: answer[name] for name in ("balance", "balance_dollars", "portfolio_value", "updated_ts")}
+
+
+def _wallet_json(wallet: Wallet, main: bool) -> dict[str, Any]:
+    balances = {code: f"{amount:f}" for code, amount in sorted(wallet.balances.items())}
+    return {"id": wallet.id, "username": wallet.username, "main": main, "balances": balances}
+
+
+def _wallets(account: DeribitAccount) -> list[dict[str, Any]]:
+    return [_wallet_json(account.main, True), *(_wallet_json(w, False) for w in account.subaccounts.values())]
+
+
+class AccountReads:
+    """The reads behind the inspector's accounts, over one app's venues."""
+
+    def __init__(self, kalshi: KalshiContext, deribit: DeribitContext) -> None:
+        self.kalshi = kalshi
+        self.deribit = deribit
+
+    # -- the list -----------------------------------------------------------------------------------------------------
+
+    def accounts(self) -> dict[str, Any]:
+        """Every account of both venues with its balances: Kalshi users (FCM members and their subtraders, each
+        subaccount's balance as GET /portfolio/balance answers it) and Deribit accounts with their subaccounts."""
+        ctx, ledger = self.kalshi, self.kalshi.ledger
+        with ledger.reading():
+            users = list(ledger.accounts.values())
+            kalshi = [self._kalshi_row(account) for account in users[:MAX_LISTED]]
+        book = self.deribit.book
+        with book.reading():
+            opened = book.accounts()
+            deribit = [self._deribit_row(account) for account in opened[:MAX_LISTED]]
+        return {
+            "kalshi": kalshi,
+            "deribit": deribit,
+            "truncated": len(users) > MAX_LISTED or len(opened) > MAX_LISTED,
+            "profile": ctx.profile.name,
+        }
+
+    def _kalshi_row(self, account: Account) -> dict[str, Any]:
+        subaccounts = []
+        for sub in _subaccounts(account):
+            answer = _venue_answer(balance.get_balance, self.kalshi, account.user_id, {"subaccount": str(sub)})
+            subaccounts.append({"subaccount": sub, **_balance_summary(answer)})
+        return {
+            "user_id": account.user_id,
+            "fcm_member": account.fcm_member,
+            "subtrader_of": account.subtrader_of,
+            "subtraders": list(account.subtraders),
+            "key_ids": [key.key_id for key in self.kalshi.keys.for_user(account.user_id)],
+            "subaccounts": subaccounts,
+        }
+
+    def _deribit_row(self, account: DeribitAccount) -> dict[str, Any]:
+        return {
+            "user_id": account.user_id,
+            "wallets": _wallets(account),
+            "client_ids": [c.client_id for c in self.deribit.auth.registry.for_user(account.user_id)],
+        }
+
+    # -- one account --------------------------------------------------------------------------------------------------
+
+    def account(self, user_id: str, subaccount: int = 0, wallet_id: int | None = None) -> dict[str, Any]:
+        """One account of either venue or both (a user id may name one of each): its keys and balances, its positions
+        (Kalshi: GET /portfolio/positions' answer; Deribit: private/get_positions'), its latest fills, settlements and
+        transfers, and the points of position and realized P&L per market over exchange time. `subaccount`: the
+        Kalshi subaccount shown; `wallet_id`: the Deribit wallet shown (None: the main one)."""
+        kalshi = self._kalshi_account(user_id, subaccount)
+        deribit = self._deribit_account(user_id, wallet_id)
+        if kalshi is None and deribit is None:
+            raise ControlError(f"unknown user_id {excerpt(user_id)}: no Kalshi or Deribit account has it", 404)
+        return {"user_id": user_id, "kalshi": kalshi, "deribit": deribit}
+
+    def _kalshi_account(self, user_id: str, subaccount: int) -> dict[str, Any] | None:
+        ctx, ledger = self.kalshi, self.kalshi.ledger
+        with ledger.reading():
+            account = ledger.accounts.get(user_id)
+            if account is None:
+                return None
+            sub = {"subaccount": str(subaccount)}
+            answers = {
+                "balance": _venue_answer(balance.get_balance, ctx, user_id, sub),
+                "positions": _venue_answer(positions.get_positions, ctx, user_id, {"limit": "1000", **sub}),
+                "fills": _venue_answer(history.get_fills, ctx, user_id, {"limit": str(HISTORY_ROWS), **sub}),
+                "settlements": _venue_answer(
+                    history.get_settlements, ctx, user_id, {"limit": str(HISTORY_ROWS), **sub}
+                ),
+                "deposits": _venue_answer(history.get_deposits, ctx, user_id, {"limit": str(HISTORY_ROWS)}),
+                "withdrawals": _venue_answer(history.get_withdrawals, ctx, user_id, {"limit": str(HISTORY_ROWS)}),
+            }
+            keep = _of_subaccount(subaccount)
+            fills, _ = ledger.fill_index.page(user_id, MAX_REPLAYED, keep=keep)
+            settlements, _ = ledger.settlements.page(user_id, MAX_REPLAYED, keep=keep)
+            replayed = len(fills) < MAX_REPLAYED
+            markets = pnl.kalshi_series(
+                [record for _, record in reversed(fills)], [record for _, record in reversed(settlements)]
+            )
+            row = {
+                "fcm_member": account.fcm_member,
+                "subtrader_of": account.subtrader_of,
+                "subtraders": list(account.subtraders),
+                "subaccounts": _subaccounts(account),
+            }
+        keys = [
+            {"key_id": k.key_id, "key_type": k.key_type, "subaccount": k.subaccount, "subtrader_id": k.subtrader_id}
+            for k in ctx.keys.for_user(user_id)
+        ]
+        queries = {name: text.replace("SUBACCOUNT", str(subaccount)) for name, text in KALSHI_QUERIES.items()}
+        return {
+            **row,
+            "subaccount": subaccount,
+            "profile": ctx.profile.name,
+            "keys": keys,
+            **answers,
+            "queries": queries,
+            "pnl": {"markets": markets, "complete": replayed},
+        }
+
+    def _deribit_account(self, user_id: str, wallet_id: int | None) -> dict[str, Any] | None:
+        book = self.deribit.book
+        with book.reading():
+            try:
+                account = book.account(user_id)
+            except BookError:
+                return None
+            try:
+                wallet = book.wallet(user_id, wallet_id)
+            except BookError as exc:
+                raise ControlError(str(exc), exc.status) from None
+            views = book.positions(user_id, subaccount_id=wallet.id)
+            shown = [deribit_render.position(view) for view in views]
+            mine = [t for t in book.trades if t.user_id == user_id and t.account_id == wallet.id]
+            trades = mine[-MAX_REPLAYED:]
+            rendered = [
+                deribit_render.trade(t, book.instrument(t.instrument_name).contract_size)
+                for t in reversed(trades[-HISTORY_ROWS:])
+            ]
+            wallets = _wallets(account)
+            markets = pnl.deribit_series(trades)
+        credentials = [
+            {"client_id": c.client_id, "subaccount_id": c.subaccount_id, "scope": c.scope}
+            for c in self.deribit.auth.registry.for_user(user_id)
+        ]
+        return {
+            "wallet_id": wallet.id,
+            "wallets": wallets,
+            "keys": credentials,
+            "positions": shown,
+            "trades": rendered,
+            "pnl": {"markets": markets, "complete": len(mine) == len(trades)},
+        }
+
+
+def _of_subaccount(subaccount: int) -> Callable[[Any], bool]:
+    return lambda record: record.subaccount == subaccount

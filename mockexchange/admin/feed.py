@@ -1,0 +1,277 @@
+"""The inspector's live feed: `GET /_admin/events`, server-sent events (text/event-stream) saying what changed in the
+mock as it changes, so a page shows it without asking again and again.
+
+Sources tell the feed a topic changed, from whatever thread they run on, without blocking: the request journal
+(`requests`), the ledger's and the book's bus (`state`, with the users whose accounts changed), the frame tap and the
+connection registry (`connections`), the admin operations and the scenario (`control`). Nothing is done for a topic
+while no client listens. Each client gathers its topics for `COALESCE_S` (one timer, on its loop), then its events are
+built there, once for the batch: `requests` carries the journal's new entries (each with the user its key belongs
+to), `state` the changed users, the clock and the scenario, `connections` the open websockets, `control` the scenario,
+the fault rules, the rate limits and the REST lag. A flood of requests is one event per window, not one per request.
+
+A client's events wait in its own queue of `QUEUE_SIZE`; a client that does not read fills it and is dropped (its
+connection closed at once, `web.DROPPED`): what the mock holds for it stays bounded. An idle stream carries a comment
+every `HEARTBEAT_S` seconds, so a client (and any proxy between) knows it is alive. The stream ends when the server
+shuts down (`web.STREAM_ENDS`). The first event, `hello`, says where the journal stands; a client that reconnects with
+`?since=SEQ` (the `last_seq` it had) gets what it missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from mockexchange.core.events import Change
+from mockexchange.core.numbers import IntegerError, excerpt, parse_int
+from mockexchange.journal import Journal
+from mockexchange.version import __version__
+from mockexchange.web import DROPPED, STREAM_ENDS, json_response, until_first_ends
+
+log = logging.getLogger(__name__)
+
+QUEUE_SIZE = 64  # events waiting for one client
+HEARTBEAT_S = 15.0
+COALESCE_S = 0.1  # a client's topics gathered this long before its events are built
+REQUESTS_PER_EVENT = 500  # journal entries in one `requests` event; older ones of a larger batch are skipped
+MAX_USERS_NAMED = 1_000  # changed users named in one `state` event; past it, `users` is null (every user)
+TOPICS = ("state", "cleared", "requests", "connections", "control")  # the order a batch's events are sent in
+RETRY_MS = 2_000  # what an EventSource waits before it reconnects
+
+Read = Callable[[], dict[str, Any]]
+
+
+def event(name: str, data: Any) -> bytes:
+    """One server-sent event: its name and one line of JSON."""
+    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+
+
+class _Client:
+    """One listening page: its loop, its queue, and the topics gathered since its last batch."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, seq: int) -> None:
+        self.loop = loop
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_SIZE)
+        self.seq = seq  # the journal's last entry this client has
+        self.ended = asyncio.Event()  # dropped, or the server shuts down
+        self.dropped = False
+        self.lock = threading.Lock()
+        self.topics: set[str] = set()
+        self.users: dict[str, set[str]] = {"kalshi": set(), "deribit": set()}
+        self.every_user = False  # a reset, or more users than MAX_USERS_NAMED
+        self.scheduled = False
+
+    def end(self, dropped: bool = False) -> None:
+        """On the loop."""
+        self.dropped = self.dropped or dropped
+        self.ended.set()
+
+
+class Feed:
+    """The live feed of one app. `reads` builds the events' data: "requests" (since) and "user_of" (venue, key id)
+    are given separately; "state", "connections" and "control" are reads without arguments."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        reads: Mapping[str, Read],
+        user_of: Callable[[str, str | None], str | None],
+    ) -> None:
+        self.journal = journal
+        self.reads = reads
+        self.user_of = user_of
+        self._clients: tuple[_Client, ...] = ()
+        self._lock = threading.Lock()
+        self.on_open: Callable[[], None] | None = None  # told when a client opens (the frame tap starts recording)
+        self._stop_watching: list[Callable[[], None]] = []
+
+    # -- the sources (any thread; never blocks) -------------------------------------------------------------------
+
+    def watch(self, subscribe: Callable[[Callable[[Change], None]], Callable[[], None]]) -> None:
+        """Follow a bus (`EventBus.subscribe`): its changes are `state` (and the users they name)."""
+        self._stop_watching.append(subscribe(self._on_change))
+
+    def watch_journal(self) -> None:
+        self._stop_watching.append(
+            self.journal.watch(lambda entry: self.notify("requests" if entry is not None else "cleared"))
+        )
+
+    def _on_change(self, change: Change) -> None:
+        if not self._clients:
+            return
+        venue = "deribit" if change.kind.startswith("derivatives.") else "kalshi"
+        everyone = change.kind in ("reset", "derivatives.reset") or change.user_id is None
+        self.notify("state", venue, change.user_id, everyone=everyone)
+
+    def notify(self, topic: str, venue: str | None = None, user_id: str | None = None, everyone: bool = False) -> None:
+        """Tell every client that `topic` changed (for `state`: whose account, or `everyone`)."""
+        for client in self._clients:
+            with client.lock:
+                client.topics.add(topic)
+                if everyone:
+                    client.every_user = True
+                elif venue is not None and user_id is not None and not client.every_user:
+                    named = client.users[venue]
+                    named.add(user_id)
+                    if len(named) > MAX_USERS_NAMED:
+                        client.every_user = True
+                if client.scheduled:
+                    continue
+                client.scheduled = True
+            with contextlib.suppress(RuntimeError):  # its loop has closed: the server stopped under it
+                client.loop.call_soon_threadsafe(client.loop.call_later, COALESCE_S, self._flush, client)
+
+    def changed(self) -> None:
+        """What an admin operation or the scenario changed: the control state, and perhaps any account or the clock."""
+        self.notify("control")
+        self.notify("state", everyone=False)
+
+    # -- clients (the server's loop) ----------------------------------------------------------------------------------
+
+    def open(self, since: int | None) -> _Client:
+        client = _Client(asyncio.get_running_loop(), self.journal.last_seq if since is None else since)
+        if self.on_open is not None:
+            self.on_open()
+        with self._lock:
+            self._clients = (*self._clients, client)
+        return client
+
+    def close(self, client: _Client) -> None:
+        with self._lock:
+            self._clients = tuple(c for c in self._clients if c is not client)
+
+    @property
+    def listening(self) -> int:
+        return len(self._clients)
+
+    def _flush(self, client: _Client) -> None:
+        """Build the client's events for the topics gathered, and queue them; a full queue drops the client."""
+        with client.lock:
+            topics, client.topics = client.topics, set()
+            users, every = client.users, client.every_user
+            client.users, client.every_user = {"kalshi": set(), "deribit": set()}, False
+            client.scheduled = False
+        if client.ended.is_set():
+            return
+        for topic in TOPICS:
+            if topic not in topics:
+                continue
+            try:
+                data = self._build(topic, client, users, every)
+            except Exception:  # a bug of the mock's: the page misses one event, the feed goes on
+                log.exception("inspector feed: could not build the %s event", topic)
+                continue
+            if data is None:
+                continue
+            try:
+                client.queue.put_nowait(event(topic, data))
+            except asyncio.QueueFull:
+                client.end(dropped=True)
+                return
+
+    def _build(self, topic: str, client: _Client, users: dict[str, set[str]], every: bool) -> Any:
+        if topic == "requests":
+            return self._requests(client)
+        if topic == "cleared":
+            return {"last_seq": self.journal.last_seq}
+        if topic == "state":
+            named = None if every else {venue: sorted(found) for venue, found in users.items()}
+            return {"users": named, **self.reads["state"]()}
+        return self.reads[topic]()
+
+    def _requests(self, client: _Client) -> dict[str, Any] | None:
+        read = self.journal.read(since=client.seq)
+        entries, last_seq = read["requests"], read["last_seq"]
+        skipped = max(0, len(entries) - REQUESTS_PER_EVENT)
+        entries = entries[skipped:]
+        if not entries:
+            client.seq = last_seq
+            return None
+        client.seq = last_seq
+        for entry in entries:
+            entry["user_id"] = self.user_of(entry["venue"], entry["key_id"])
+        return {"requests": entries, "last_seq": last_seq, "skipped": skipped}
+
+    def hello(self, client: _Client) -> bytes:
+        facts = {"version": __version__, "last_seq": self.journal.last_seq, "queue_size": QUEUE_SIZE}
+        return b"retry: %d\n\n" % RETRY_MS + event("hello", facts | {"heartbeat_s": HEARTBEAT_S})
+
+    # -- the endpoint -------------------------------------------------------------------------------------------------
+
+    async def endpoint(self, request: Request) -> Response:
+        """`GET /_admin/events[?since=SEQ]` (guarded by the caller)."""
+        accept = request.headers.get("accept", "")
+        if "text/event-stream" not in accept:
+            return json_response(
+                {
+                    "error": "GET /_admin/events is a stream of server-sent events: send Accept: text/event-stream "
+                    "(EventSource does; curl -N -H 'Accept: text/event-stream')"
+                },
+                406,
+            )
+        since = None
+        for name, value in request.query_params.multi_items():
+            if name != "since":
+                return json_response({"error": f"unknown query parameter {excerpt(name)}; accepted: since"}, 400)
+            if since is not None:
+                return json_response({"error": "since is given more than once"}, 400)
+            try:
+                since = parse_int(value, 0)
+            except IntegerError as exc:
+                return json_response({"error": f"since must be a journal seq (an integer >= 0): {exc}"}, 400)
+        return _Stream(self, self.open(since))
+
+
+class _Stream(Response):
+    """The response of one client: the hello, then its events as they are queued, heartbeats while idle; it ends when
+    the client leaves, is dropped or the server shuts down."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, feed: Feed, client: _Client) -> None:
+        # As StreamingResponse does: no body, so no Content-Length.
+        self.status_code = 200
+        self.background = None
+        self.init_headers({"Cache-Control": "no-store", "X-Accel-Buffering": "no", "X-Content-Type-Options": "nosniff"})
+        self.feed = feed
+        self.client = client
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = self.client
+        scope[STREAM_ENDS] = client.end  # the mock's server calls it when it shuts down (on the loop)
+        try:
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            await send({"type": "http.response.body", "body": self.feed.hello(client), "more_body": True})
+            self.feed.notify("requests")  # what the journal holds after `since`, if anything
+            failure = await until_first_ends(self._pump(send), _until_gone(receive), client.ended.wait())
+            if failure is not None:
+                log.error("inspector feed: a stream failed", exc_info=failure)
+        finally:
+            self.feed.close(client)
+        last = {"type": "http.response.body", "body": b"", "more_body": False}
+        if client.dropped:
+            last[DROPPED] = True  # the mock's server closes the connection at once: the client does not read
+        with contextlib.suppress(Exception):  # the client has gone: nothing to end
+            await asyncio.wait_for(send(last), 1.0)
+
+    async def _pump(self, send: Send) -> None:
+        queue = self.client.queue
+        while True:
+            try:
+                chunk = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
+            except TimeoutError:
+                chunk = b": heartbeat\n\n"
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+
+async def _until_gone(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass

@@ -1,0 +1,65 @@
+"""Position and realized P&L per market over exchange time, for the inspector's picture of one account.
+
+Kalshi: the account's fills, oldest first, run again through the ledger's own position arithmetic (`core.positions`:
+the same functions, so the same numbers as `realized_pnl_dollars`), plus each settlement; a point per fill and per
+settlement. Deribit: each trade's `post_size` and the running sum of its `profit_loss`. Values are decimal strings;
+a market keeps at most `MAX_POINTS` points (evenly thinned, the last always kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from mockexchange.core import positions
+from mockexchange.core.derivatives_book import Trade
+from mockexchange.core.ledger import Fill, Settlement
+from mockexchange.core.money import ZERO, quantize_dollars
+
+MAX_POINTS = 500
+
+
+def _point(when: datetime, position: Decimal, realized: Decimal, kind: str) -> dict[str, str]:
+    return {"time": when.isoformat(), "position": f"{position:f}", "realized_pnl": f"{realized:f}", "kind": kind}
+
+
+def _thinned(points: list[dict[str, str]]) -> list[dict[str, str]]:
+    if len(points) <= MAX_POINTS:
+        return points
+    step = len(points) / (MAX_POINTS - 1)
+    return [points[int(i * step)] for i in range(MAX_POINTS - 1)] + [points[-1]]
+
+
+def kalshi_series(fills: Iterable[Fill], settlements: Iterable[Settlement]) -> list[dict[str, Any]]:
+    """Per market (in the order first traded): its points, from `fills` and `settlements` of one subaccount, each
+    oldest first."""
+    events: list[tuple[datetime, int, Fill | Settlement]] = [(f.created, 0, f) for f in fills]
+    events += [(s.settled_time, 1, s) for s in settlements]
+    events.sort(key=lambda item: (item[0], item[1]))  # stable: fills keep their order
+    held: dict[str, tuple[Decimal, Decimal, Decimal]] = {}  # ticker -> (position, exposure, realized)
+    series: dict[str, list[dict[str, str]]] = {}
+    for when, _, record in events:
+        position, exposure, realized = held.get(record.ticker, (ZERO, ZERO, ZERO))
+        if isinstance(record, Settlement):
+            result = positions.settle(position, exposure, record.market_result)
+            kind = "settlement"
+        else:
+            delta, yes_price = positions.yes_terms(record.side, record.action, record.count, record.price)
+            result = positions.trade(position, exposure, delta, yes_price)
+            kind = "fill"
+        position, realized = result.position, realized + result.realized
+        held[record.ticker] = (position, quantize_dollars(result.exposure), realized)
+        series.setdefault(record.ticker, []).append(_point(when, position, realized, kind))
+    return [{"market": ticker, "points": _thinned(points)} for ticker, points in series.items()]
+
+
+def deribit_series(trades: Iterable[Trade]) -> list[dict[str, Any]]:
+    """Per instrument (in the order first traded): its points, from one wallet's trades, oldest first."""
+    realized: dict[str, Decimal] = {}
+    series: dict[str, list[dict[str, str]]] = {}
+    for trade in trades:
+        total = realized[trade.instrument_name] = realized.get(trade.instrument_name, ZERO) + trade.profit_loss
+        series.setdefault(trade.instrument_name, []).append(_point(trade.timestamp, trade.post_size, total, "fill"))
+    return [{"market": name, "points": _thinned(points)} for name, points in series.items()]

@@ -1,0 +1,281 @@
+"""The fill log: every fill since the last reset, in the order made, held column by column.
+
+A `Fill` object per fill (its two UUID strings, five Decimals, a datetime) took ~550 bytes; a row of the log takes ~75:
+the fill and order ids as 128-bit integers, the amounts as exact codes (core/columns.py), the time in microseconds, the
+market and the user as references to objects the ledger holds anyway, side, action, taker and subaccount as bits. A
+value no cell holds exactly (an order id the caller named "o-1", a negative-zero fee, a time not in UTC) is kept whole
+beside the columns, so every fill reads back equal to the one appended, to the digit and the exponent.
+
+`log[i]` is a `LoggedFill`: a view of row i that reads as the `Fill` it stands for (same attributes, equal to it), made
+in a few hundred nanoseconds; its attributes are read from the columns when asked. Rows never change once made, and a
+reset gives the log new columns (`clear`), so a view reads its fill from any thread, before or after a reset. (The
+ledger answers and publishes each new fill as a plain `Fill` it already holds the values of: a caller reads all of it,
+and reading a view costs a decode per amount.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from mockexchange.core.columns import Column, decode, encode, micros
+from mockexchange.core.money import ONE
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_SIDE_YES, _BUY, _TAKER, _ZONED, _SUB_SHIFT = 1, 2, 4, 8, 4  # _ZONED: `created` kept whole (not in UTC)
+_AMOUNTS = 4  # cells per fill: count, price, fee, post_position
+_IDS = 4  # cells per fill: fill id (high, low 64 bits), order id (high, low)
+_LOW = (1 << 64) - 1
+_ODD32 = -(1 << 31)  # an amount cell whose code does not fit 32 bits: the amount is kept whole beside the columns
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    fill_id: str  # also the trade id: Kalshi reports one fill per trade per side
+    order_id: str
+    user_id: str
+    subaccount: int
+    ticker: str
+    event_ticker: str
+    exchange_index: int
+    side: str  # "yes" | "no": the side bought or sold
+    action: str  # "buy" | "sell"
+    count: Decimal
+    price: Decimal  # price of `side`, dollars
+    yes_price: Decimal
+    is_taker: bool
+    fee: Decimal
+    created: datetime
+    post_position: Decimal
+    client_order_id: str | None = None
+
+    @property
+    def no_price(self) -> Decimal:
+        return Decimal(1) - self.yes_price
+
+
+class Place(Protocol):
+    """Where a fill was made: the ledger's market (its ticker, event and exchange index never change)."""
+
+    ticker: str
+    event_ticker: str
+    exchange_index: int
+
+
+def uuid_text(value: int) -> str:
+    """A UUID integer as `str(uuid.UUID(int=value))` writes it."""
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def uuid_int(text: str) -> int | None:
+    """The integer of a UUID written as `uuid_text` writes it (lower-case, hyphenated); None for any other text."""
+    if len(text) != 36 or text[8] != "-" or text[13] != "-" or text[18] != "-" or text[23] != "-":
+        return None
+    digits = text.replace("-", "")
+    if len(digits) != 32 or not all(c in "0123456789abcdef" for c in digits):
+        return None
+    value = int(digits, 16)
+    return value if value else None  # zero marks an id kept whole
+
+
+class _Rows:
+    """The columns of a fill log. A reset gives the log new ones, so a view made before it still reads its fill."""
+
+    __slots__ = ("ids", "amounts", "created", "flags", "places", "users", "odd", "client_order_ids", "length")
+
+    def __init__(self) -> None:
+        self.ids = Column("Q")  # `_IDS` cells per fill; (0, 0): the id is kept whole in `odd`
+        self.amounts = Column("i")  # `_AMOUNTS` codes per fill (32 bits: counts and prices are short)
+        self.created = Column("q")  # microseconds since the epoch (UTC)
+        self.flags = Column("H")  # side, action, taker, zoned, subaccount
+        self.places: list[Place] = []
+        self.users: list[str] = []
+        self.odd: dict[tuple[int, int], Any] = {}  # (fill, cell) -> the value no cell holds; cell 9: created
+        self.client_order_ids: dict[int, str] = {}
+        self.length = 0  # set last by `append`: a reader in another thread never sees half a row
+
+    def id(self, i: int, cell: int) -> str:
+        at = _IDS * i + 2 * cell
+        high, low = self.ids[at], self.ids[at + 1]
+        if not high and not low:
+            return self.odd[(i, cell)]
+        return uuid_text(high << 64 | low)
+
+    def amount(self, i: int, cell: int) -> Decimal:
+        code = self.amounts[_AMOUNTS * i + cell - 2]
+        return self.odd[(i, cell)] if code == _ODD32 else decode(code)
+
+    def time(self, i: int) -> datetime:
+        if self.flags[i] & _ZONED:
+            return self.odd[(i, 9)]
+        return _EPOCH + self.created[i] * _US
+
+
+class FillLog:
+    """The fills, oldest first: `append` a fill, read `log[i]` (negative indexes and slices too), `len`, iterate."""
+
+    def __init__(self) -> None:
+        self._rows = _Rows()
+
+    def __len__(self) -> int:
+        return self._rows.length
+
+    @property
+    def times(self) -> Column:
+        """Each fill's time, in microseconds since the epoch (what a time index orders fills by)."""
+        return self._rows.created
+
+    def clear(self) -> None:
+        self._rows = _Rows()
+
+    def append(self, fill: Fill, place: Place, fill_uuid: int | None = None, order_uuid: int | None = None) -> int:
+        """Keep `fill`, made in `place`; the UUID integers of its ids if the caller has them. Returns its index."""
+        return self.add(
+            fill.fill_id if fill_uuid is None else fill_uuid, fill.order_id if order_uuid is None else order_uuid,
+            fill.user_id, fill.subaccount, place, fill.side, fill.action, fill.count, fill.price, fill.is_taker,
+            fill.fee, fill.created, fill.post_position, fill.client_order_id,
+        )  # fmt: skip
+
+    def add(
+        self,
+        fill_id: str | int,
+        order_id: str | int,
+        user_id: str,
+        subaccount: int,
+        place: Place,
+        side: str,
+        action: str,
+        count: Decimal,
+        price: Decimal,
+        is_taker: bool,
+        fee: Decimal,
+        created: datetime,
+        post_position: Decimal,
+        client_order_id: str | None = None,
+    ) -> int:
+        """Keep a fill from its values (its ids as UUID integers, or as text); returns its index. `log[index]` reads
+        as the `Fill` of these values, its yes price worked out from side and price as `positions.yes_terms` does."""
+        rows = self._rows
+        i = rows.length
+        if type(fill_id) is not int or type(order_id) is not int:
+            fill_id, order_id = self._id_cells(i, fill_id, 0), self._id_cells(i, order_id, 1)
+        rows.ids.extend((fill_id >> 64, fill_id & _LOW, order_id >> 64, order_id & _LOW))  # type: ignore[operator]
+        codes = [encode(count), encode(price), encode(fee), encode(post_position)]
+        if None in codes or min(codes) <= _ODD32 or max(codes) >= -_ODD32:  # type: ignore[type-var]
+            for cell, code in enumerate(codes):
+                if code is None or not _ODD32 < code < -_ODD32:
+                    rows.odd[(i, cell + 2)] = (count, price, fee, post_position)[cell]
+                    codes[cell] = _ODD32
+        rows.amounts.extend(codes)  # type: ignore[arg-type]
+        rows.created.append(micros(created))
+        zoned = created.tzinfo is not UTC
+        if zoned:
+            rows.odd[(i, 9)] = created
+        rows.flags.append(
+            (side == "yes") * _SIDE_YES
+            | (action == "buy") * _BUY
+            | bool(is_taker) * _TAKER
+            | zoned * _ZONED
+            | subaccount << _SUB_SHIFT
+        )
+        rows.places.append(place)
+        rows.users.append(user_id)
+        if client_order_id is not None:
+            rows.client_order_ids[i] = client_order_id
+        rows.length = i + 1
+        return i
+
+    def _id_cells(self, i: int, value: str | int, cell: int) -> int:
+        """An id as its UUID integer; 0 for text that is no UUID as `uuid_text` writes it (kept whole)."""
+        if type(value) is int:
+            return value
+        found = uuid_int(value)  # type: ignore[arg-type]
+        if found is None:
+            self._rows.odd[(i, cell)] = value
+            return 0
+        return found
+
+    def view(self, index: int) -> LoggedFill:
+        """`log[index]` for an index that `add` returned."""
+        return LoggedFill(self._rows, index)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        rows = self._rows
+        if isinstance(index, slice):
+            return [LoggedFill(rows, i) for i in range(*index.indices(rows.length))]
+        i = index + rows.length if index < 0 else index
+        if not 0 <= i < rows.length:
+            raise IndexError("fill index out of range")
+        return LoggedFill(rows, i)
+
+    def __iter__(self) -> Iterator[LoggedFill]:
+        rows = self._rows
+        return (LoggedFill(rows, i) for i in range(rows.length))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FillLog | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<FillLog of {len(self)} fills>"
+
+
+def _flag(bit: int, true: Any, false: Any) -> property:
+    return property(lambda self: true if self._rows.flags[self._i] & bit else false)
+
+
+class LoggedFill(Fill):
+    """Fill i of a fill log, read as the `Fill` it stands for (and equal to it); a reset of the log leaves it be."""
+
+    __slots__ = ("_rows", "_i")
+
+    def __init__(self, rows: _Rows, i: int) -> None:
+        object.__setattr__(self, "_rows", rows)
+        object.__setattr__(self, "_i", i)
+
+    fill_id = property(lambda self: self._rows.id(self._i, 0))  # type: ignore[assignment]
+    order_id = property(lambda self: self._rows.id(self._i, 1))  # type: ignore[assignment]
+    user_id = property(lambda self: self._rows.users[self._i])  # type: ignore[assignment]
+    subaccount = property(lambda self: self._rows.flags[self._i] >> _SUB_SHIFT)  # type: ignore[assignment]
+    ticker = property(lambda self: self._rows.places[self._i].ticker)  # type: ignore[assignment]
+    event_ticker = property(lambda self: self._rows.places[self._i].event_ticker)  # type: ignore[assignment]
+    exchange_index = property(lambda self: self._rows.places[self._i].exchange_index)  # type: ignore[assignment]
+    side = _flag(_SIDE_YES, "yes", "no")
+    action = _flag(_BUY, "buy", "sell")
+    is_taker = _flag(_TAKER, True, False)
+    count = property(lambda self: self._rows.amount(self._i, 2))  # type: ignore[assignment]
+    price = property(lambda self: self._rows.amount(self._i, 3))  # type: ignore[assignment]
+    fee = property(lambda self: self._rows.amount(self._i, 4))  # type: ignore[assignment]
+    post_position = property(lambda self: self._rows.amount(self._i, 5))  # type: ignore[assignment]
+    created = property(lambda self: self._rows.time(self._i))  # type: ignore[assignment]
+    client_order_id = property(lambda self: self._rows.client_order_ids.get(self._i))  # type: ignore[assignment]
+
+    @property  # type: ignore[misc]
+    def yes_price(self) -> Decimal:  # type: ignore[override]
+        """As the ledger worked it out (`positions.yes_terms`): the price of YES, whichever side was traded."""
+        price = self.price
+        return price if self.side == "yes" else ONE - price
+
+    def detached(self) -> Fill:
+        """A plain `Fill` with the same values, that no later reset of the log changes."""
+        return Fill(*(getattr(self, name) for name in Fill.__match_args__))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Fill):
+            names = Fill.__match_args__
+            return all(getattr(self, name) == getattr(other, name) for name in names)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, name) for name in Fill.__match_args__))
+
+    def __reduce__(self) -> Any:
+        return self.detached().__reduce__()

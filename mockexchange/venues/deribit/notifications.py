@@ -1,0 +1,95 @@
+"""Deribit's `user.*` notifications of one trade, rendered once for every connection of its user: the data of each
+channel family (`user.changes`, `user.trades`, `user.portfolio`) is rendered on first use, valued at that moment,
+and kept for the others; each connection's channel name, as it subscribed it, is spliced into the envelope.
+
+A frame is exactly what `orjson.dumps` writes for `envelope.notification("subscription", {"channel", "data"})`
+(`tests/test_deribit_websocket.py` checks it against the envelope written whole).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from mockexchange.auth.deribit.authentication import Authenticated
+from mockexchange.core.derivatives_book import BookError, DerivativesBook, Trade
+from mockexchange.core.instruments import Instrument
+from mockexchange.venues.deribit import render
+from mockexchange.venues.deribit.channels import Channel
+
+_HEAD = b'{"jsonrpc":"2.0","method":"subscription","params":{"channel":'
+_NONE = b""  # a family with nothing to send for this trade (the book refused a read while rendering it)
+
+
+class TradeNotifications:
+    """One trade on its way to the connections of its user: what they all share."""
+
+    __slots__ = ("trade", "_data", "_trade_row")
+
+    def __init__(self, trade: Trade) -> None:
+        self.trade = trade
+        # (wallet id, family) -> `,"data":{...}}}`: the rest of the frame after the channel name
+        self._data: dict[tuple[int, str], bytes] = {}
+        self._trade_row: Any = None
+
+    def frames(
+        self, book: DerivativesBook, caller: Authenticated, channels: Iterable[Channel]
+    ) -> list[tuple[str, str]]:
+        """(channel name, frame text) for each of `channels` this trade is news to, for a connection bound to
+        `caller`: nothing when the trade is not of the caller's wallet."""
+        trade = self.trade
+        frames = []
+        with book.reading():
+            try:
+                wallet = book.wallet(caller.credential.user_id, caller.credential.subaccount_id)
+                instrument = book.instrument(trade.instrument_name)
+            except BookError:
+                return []
+            if trade.account_id != wallet.id:
+                return []
+            for channel in channels:
+                if channel.family == "portfolio":
+                    if channel.currency != instrument.settlement_currency:
+                        continue
+                elif not channel.carries(instrument):
+                    continue
+                key = (wallet.id, channel.family)
+                data = self._data.get(key)
+                if data is None:
+                    data = self._data[key] = self._render(book, channel.family, instrument, wallet.id, wallet.username)
+                if data:
+                    frames.append((channel.name, (_HEAD + orjson.dumps(channel.name) + data).decode()))
+        return frames
+
+    def _render(
+        self, book: DerivativesBook, family: str, instrument: Instrument, wallet_id: int, username: str
+    ) -> bytes:
+        data = self._data_json(book, family, instrument, wallet_id, username)
+        # Concatenated: a copy of its own size (the bytes orjson returns keep a buffer of 4 KiB or more).
+        return b',"data":' + data + b"}}" if data else _NONE
+
+    def _data_json(
+        self, book: DerivativesBook, family: str, instrument: Instrument, wallet_id: int, username: str
+    ) -> bytes:
+        trade = self.trade
+        try:
+            if family == "portfolio":
+                summary = book.account_summary(trade.user_id, instrument.settlement_currency, wallet_id)
+                return orjson.dumps(render.account_summary(summary, username=username, portfolio=True))
+            if self._trade_row is None:
+                self._trade_row = render.trade(trade, instrument.contract_size)
+            if family == "trades":
+                return orjson.dumps([self._trade_row])
+            position = book.position(trade.user_id, trade.instrument_name, wallet_id)
+            return orjson.dumps(
+                {
+                    "instrument_name": trade.instrument_name,
+                    "trades": [self._trade_row],
+                    "positions": [render.position(position)],
+                    "orders": [],
+                }
+            )
+        except BookError:
+            return _NONE

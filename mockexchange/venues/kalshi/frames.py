@@ -1,0 +1,57 @@
+"""The text frames of Kalshi's websocket, as bytes: a change's data messages rendered once and shared by every
+connection it goes to, each connection's `sid` and `sending_ts_ms` spliced in; and the replies to commands.
+
+A frame is exactly what `orjson.dumps` writes for the envelope `{"type", "sid", "msg", "sending_ts_ms"}` (in that
+order, compact), followed by the newline Kalshi ends its frames with. The `msg` of a change is rendered by the venue's
+profile on first use, on the loop, and kept on the shared `ChangeFrames` for every other connection and subscription
+(`tests/test_websocket_fanout.py` checks the spliced frame against the envelope written whole). What is kept is a copy
+of its own size: the bytes `orjson.dumps` returns hold a buffer of 4 KiB or more whatever their length, which an
+outbox of a thousand queued changes would hold on to (4 MiB more for one slow consumer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from mockexchange.core.events import Change
+from mockexchange.venues.kalshi.profiles import Profile
+
+Envelope = dict[str, Any]
+
+# Ledger change kind -> (channel, message type)
+CHANNEL_OF = {"fill": ("fill", "fill"), "position": ("market_positions", "market_position")}
+_HEADS = {kind: b'{"type":"%s","sid":' % kind.encode() for _, kind in CHANNEL_OF.values()}
+
+
+class ChangeFrames:
+    """One ledger change on its way to the connections of its user: what they all share."""
+
+    __slots__ = ("change", "channel", "kind", "ticker", "subaccount", "_profile", "_middle")
+
+    def __init__(self, change: Change, profile: Profile) -> None:
+        self.change = change
+        self.channel, self.kind = CHANNEL_OF[change.kind]
+        self.ticker: str = change.payload.ticker
+        self.subaccount: int = change.payload.subaccount
+        self._profile = profile
+        self._middle: bytes | None = None
+
+    @property
+    def middle(self) -> bytes:
+        """`,"msg":{...},"sending_ts_ms":`, the message's `msg` rendered once (a copy of its own size)."""
+        if self._middle is None:
+            render = self._profile.ws_fill if self.kind == "fill" else self._profile.ws_market_position
+            self._middle = b',"msg":' + orjson.dumps(render(self.change.payload)) + b',"sending_ts_ms":'
+        return self._middle
+
+    def frame(self, sid: int, sending_ts_ms: int) -> bytes:
+        """The frame for one subscription."""
+        return b"%b%d%b%d}\n" % (_HEADS[self.kind], sid, self.middle, sending_ts_ms)
+
+
+def reply_frame(envelope: Envelope, sending_ts_ms: int) -> bytes:
+    """A reply (or error) to a command, stamped with its sending time."""
+    envelope["sending_ts_ms"] = sending_ts_ms
+    return orjson.dumps(envelope) + b"\n"

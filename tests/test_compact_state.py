@@ -1,0 +1,167 @@
+"""Core's compact state (columns.py, fill_log.py, store.py): what goes in comes out to the digit and the exponent, a
+view equals the record it stands for, and a snapshot of it reads back through the state file's unpickler."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import sys
+from array import array
+from dataclasses import astuple
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal as D
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockexchange.core.clock import ManualClock, unix_us
+from mockexchange.core.columns import Column, decode, encode
+from mockexchange.core.fill_log import Fill, FillLog, LoggedFill
+from mockexchange.core.ledger import IdFactory, Ledger, Market
+from mockexchange.core.store import EventRollup, MarketPosition, PositionStore, StoredPosition, TimeIndex
+from mockexchange.state.snapshot import _StateUnpickler
+
+T0 = datetime(2026, 5, 1, 12, tzinfo=UTC)
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_a_code_holds_a_decimal_exactly_or_not_at_all(value):
+    code = encode(value)
+    if code is not None:
+        assert str(decode(code)) == str(value)
+        assert -(1 << 63) < code < 1 << 63
+
+
+def test_what_no_code_holds():
+    assert [encode(D(text)) for text in ("-0", "-0.00", "1E-33", "1E+32", "123456789012345678")] == [None] * 5
+    assert [str(decode(encode(D(text)))) for text in ("0", "1.5", "10.00", "1E+2", "-0.000001")] == [
+        "0", "1.5", "10.00", "1E+2", "-0.000001"
+    ]  # fmt: skip
+
+
+def test_a_column_pickles_as_its_bytes_on_either_byte_order():
+    column = Column("q")
+    column.extend([1, -2, 3 << 40])
+    again = pickle.loads(pickle.dumps(column, protocol=pickle.HIGHEST_PROTOCOL))
+    assert type(again) is Column and list(again) == [1, -2, 3 << 40]
+    foreign = array("q", column.tobytes())
+    foreign.byteswap()  # the bytes another machine's snapshot would hold
+    other = "big" if sys.byteorder == "little" else "little"
+    assert list(Column("q", foreign.tobytes(), other)) == [1, -2, 3 << 40]
+
+
+def _fill(**changes) -> Fill:
+    values = dict(
+        fill_id="6f1c2d3e-4b5a-4c6d-8e7f-0123456789ab", order_id="o-1", user_id="u", subaccount=7, ticker="E-A",
+        event_ticker="E", exchange_index=3, side="no", action="sell", count=D("10.00"), price=D("0.5600"),
+        yes_price=D("0.4400"), is_taker=False, fee=D("-0"), created=T0, post_position=D("-1E+2"),
+        client_order_id="mine",
+    )  # fmt: skip
+    values.update(changes)
+    return Fill(**values)  # type: ignore[arg-type]
+
+
+def test_a_logged_fill_reads_as_the_fill_appended_to_the_exponent():
+    log = FillLog()
+    market = Market("E-A", "E", 3)
+    fills = [
+        _fill(),
+        _fill(order_id="00000000-0000-0000-0000-000000000000", count=D(10**9), post_position=D("123456789.12")),
+        _fill(created=datetime(2026, 5, 1, 14, tzinfo=timezone(timedelta(hours=2))), client_order_id=None),
+        _fill(side="yes", action="buy", yes_price=D("0.5600"), is_taker=True, fee=D("0.0175"), subaccount=0),
+    ]
+    for fill in fills:
+        log.append(fill, market)
+    assert len(log) == 4 and log == fills and list(log) == fills
+    for fill, logged in zip(fills, log, strict=True):
+        assert isinstance(logged, LoggedFill) and logged == fill and fill == logged and hash(logged) == hash(fill)
+        assert [str(v) for v in astuple(logged)] == [str(v) for v in astuple(fill)]
+        assert logged.created.utcoffset() == fill.created.utcoffset() and logged.no_price == fill.no_price
+    assert log[-1] == fills[-1] and log[1:3] == fills[1:3]
+    view = log[0]
+    log.clear()
+    assert len(log) == 0 and view == fills[0]  # a view made before a reset still reads its fill
+
+
+def test_a_stored_row_reads_and_writes_as_a_market_position():
+    store = PositionStore()
+    row = store.add(MarketPosition("u", 1, "E-A", "E", 2, T0, position=D("-1.5"), fees_paid=D("0.0000001")))
+    assert isinstance(row, StoredPosition) and str(row.position) == "-1.5" and str(row.fees_paid) == "1E-7"
+    with store.changing(row, T0 + timedelta(seconds=1)):
+        row.position = D("-0")  # no code holds it: kept whole
+        row.market_exposure = D("12.340000")
+        row.resting_orders_count = 3
+        row.last_updated = datetime(2026, 5, 1, 15, tzinfo=timezone(timedelta(hours=3)))
+    snapshot = row.snapshot()
+    assert type(snapshot) is MarketPosition and snapshot == row and row == snapshot
+    assert str(snapshot.position) == "-0" and str(snapshot.market_exposure) == "12.340000"
+    assert snapshot.last_updated.utcoffset() == timedelta(hours=3) and snapshot.version == row.version > 0
+    assert astuple(row) == astuple(snapshot)
+    assert store.get("u", 1, "E-A") == snapshot and store.get("u", 0, "E-A") is None
+    # A total finer than the totals' units (a micro-dollar) is still exact.
+    assert store.event_rollup("u", 1, "unsettled", "E") == EventRollup(
+        "E", event_exposure=D("12.34"), fees_paid=D("1E-7"), resting_orders_count=3
+    )
+
+
+def test_fine_amounts_keep_exact_event_totals():
+    ledger = Ledger(clock=ManualClock(T0))
+    ledger.open_account("u", balance=D(1000))
+    ledger.apply_fill("u", "E-A", "yes", "buy", D(3), D("0.1234567"))  # through the Python API: 7 places
+    ledger.apply_fill("u", "E-B", "yes", "buy", D(2), D("0.5"))
+    ledger.apply_fill("u", "E-A", "yes", "sell", D(1), D("0.3"))
+    walked = EventRollup("E")
+    for row in ledger.positions.walk("u", 0, "unsettled", event_ticker="E"):
+        walked.add(row)
+    assert ledger.positions.event_rollup("u", 0, "unsettled", "E") == walked
+    assert walked.total_cost == D(3) * D("0.1234567") + D(1) + D("0.7")
+
+
+def test_a_time_index_keeps_time_order_when_the_clock_goes_back():
+    index = TimeIndex()
+    keys = [index.add("u", T0 + timedelta(seconds=s), f"r{n}") for n, s in enumerate([5, 5, 1, 9, 1, 5])]
+    found, more = index.page("u", 10)
+    assert [key for key, _ in found] == sorted(keys, reverse=True) and not more
+    assert [record for _, record in found] == ["r3", "r5", "r1", "r0", "r4", "r2"]
+    below, more = index.page("u", 2, before=found[1][0])
+    assert [key for key, _ in below] == [key for key, _ in found[2:4]] and more
+    assert list(index.records("u")) == ["r2", "r4", "r0", "r1", "r5", "r3"]
+    version = index.version
+    index.clear()
+    assert index.version > version and index.page("u", 10) == ([], False)
+    assert index.add("u", T0, "again") == (unix_us(T0), 7)  # sequences go on after a clear
+
+
+def test_a_ledger_in_columns_comes_back_from_a_snapshot_the_same():
+    ledger = Ledger(clock=ManualClock(T0), ids=IdFactory(3))
+    ledger.open_account("u", balance=D(100))
+    ledger.apply_fill("u", "E-A", "yes", "buy", D("2.50"), D("0.40"), order_id="o-1", client_order_id="c")
+    ledger.apply_fill("u", "E-B", "no", "buy", D(1), D("0.3"), fee=D("0.001234"))
+    ledger.place_order("u", "E-A", "yes", "buy", D(4), D("0.2"))
+    ledger.settle_market("E-B", "no")
+    state = pickle.dumps({k: v for k, v in vars(ledger).items() if k not in ("clock", "bus", "lock", "new_id")})
+    again = Ledger(clock=ManualClock(T0))
+    vars(again).update(_StateUnpickler(io.BytesIO(state)).load())
+    assert list(again.fills) == list(ledger.fills)
+    assert [r.snapshot() for r in again.positions.all_rows()] == [r.snapshot() for r in ledger.positions.all_rows()]
+    for status in ("unsettled", "settled", "all"):
+        assert [astuple(r) for r in again.positions.walk("u", 0, status)] == [
+            astuple(r) for r in ledger.positions.walk("u", 0, status)
+        ]
+        assert again.positions.event_rollup("u", 0, status, "E") == ledger.positions.event_rollup("u", 0, status, "E")
+    assert again.fill_index.page("u", 10) == ledger.fill_index.page("u", 10)
+    assert again.settlements.page("u", 10) == ledger.settlements.page("u", 10)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["E1-A", "E1-B", "E2-A"]), st.integers(1, 3000), st.integers(1, 99),
+                          st.sampled_from(["yes", "no"]), st.sampled_from(["buy", "sell"])), max_size=30))  # fmt: skip
+def test_every_fill_reads_back_as_apply_fill_returned_it(steps):
+    ledger = Ledger(clock=ManualClock(T0), ids=IdFactory(1))
+    ledger.open_account("u", balance=D(10**6))
+    made = [
+        ledger.apply_fill("u", ticker, side, action, D(count) / 100, D(cents) / 100)
+        for ticker, count, cents, side, action in steps
+    ]
+    assert [astuple(f) for f in ledger.fills] == [astuple(f) for f in made]
+    assert [str(f.post_position) for f in ledger.fills] == [str(f.post_position) for f in made]

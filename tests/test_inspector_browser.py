@@ -1,0 +1,307 @@
+"""The sandbox inspector in a real headless Chromium: Debian's `chromium` (scripts/test installs it with apt-get where
+it is missing), driven by Playwright for Python through `executable_path` (Playwright never downloads a browser here).
+
+What a client developer sees: a seeded account and its positions with the numbers REST serves; a request refused for a
+signed query string, with that diagnosis, as it happens; "step" advancing a scenario and the page following without a
+reload; the request filters; the keyboard. The console stays quiet: any error or warning the page logs fails the test.
+Screenshots are kept under `test-artifacts/` (ignored by git) and their paths printed; with
+MOCKEXCHANGE_INSPECTOR_SCREENSHOT=PATH the busy sandbox's screenshot is also written there (how docs/inspector.png is
+made). These tests are never skipped: without chromium or Playwright they fail, saying what to install.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from websockets.sync.client import connect
+
+from mockexchange.auth.kalshi.signature import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from mockexchange.core.clock import ManualClock
+from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiAuth, KalshiSigner
+
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:  # failed on below, with what to install: a browser test is never skipped
+    sync_playwright = None
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+POSITIONS = "/trade-api/v2/portfolio/positions"
+WAIT_MS = 10_000
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.fail(
+            "the inspector's browser tests need Debian's chromium on PATH: apt-get install chromium "
+            "(scripts/test installs it where it is missing)"
+        )
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if sync_playwright is None:
+        pytest.fail("the inspector's browser tests need Playwright for Python: pip install -e '.[test]'")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[tuple[MockServer, KalshiSigner]]:
+    """fed-decision loaded (alice and bob, their opening positions, 11 steps), an FCM member with a subtrader, and a
+    Deribit account with a subaccount and a trade."""
+    with MockServer(clock=ManualClock()) as mock:
+        loaded = mock.load_scenario(path="fed-decision")
+        alice = next(key for key in loaded["keys"] if key["user_id"] == "alice")
+        mock.create_account("fcm-arnold", balance_cents=250_000, fcm_member=True)
+        mock.create_account("fcm-arnold-sub-1", balance_cents=10_000, subtrader_of="fcm-arnold")
+        mock.create_deribit_account("dan", balances={"BTC": "10", "USDC": "50000"})
+        mock.create_deribit_subaccount("dan", balances={"ETH": "5"})
+        mock.create_deribit_key("dan", client_id="DanKey", client_secret="dan-secret")
+        mock.deribit_fill("dan", "BTC-PERPETUAL", "buy", "1000", "60000")
+        yield mock, KalshiSigner.from_pem(alice["key_id"], alice["private_key_pem"])
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, color_scheme="light")
+    opened = context.new_page()
+    noise: list[str] = []
+    opened.on("console", lambda message: noise.append(f"console {message.type}: {message.text}")
+              if message.type in ("error", "warning") else None)  # fmt: skip
+    opened.on("pageerror", lambda error: noise.append(f"page error: {error}"))
+    yield opened
+    context.close()
+    assert noise == [], "the page must stay quiet"
+
+
+def open_inspector(page: Page, mock: MockServer) -> None:
+    page.goto(f"{mock.base_url}/_inspector")
+    expect(page.locator("#live")).to_have_text("live", timeout=WAIT_MS)
+    expect(page.locator(".account-button").first).to_be_visible(timeout=WAIT_MS)
+
+
+def select_account(page: Page, key: str) -> None:
+    page.locator(f'[data-key="{key}"]').click()
+    expect(page.locator(f'[data-key="{key}"]')).to_have_attribute("aria-current", "true")
+
+
+def table(page: Page, table_id: str) -> list[dict[str, str]]:
+    """A table of the page as its rows: column name (the wire field) -> the cell's text."""
+    return page.eval_on_selector(
+        f"#{table_id}",
+        """(table) => {
+            const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
+            return [...table.querySelectorAll("tbody tr")].map((tr) =>
+                Object.fromEntries([...tr.children].map((td, i) => [names[i], td.textContent])));
+        }""",
+    )
+
+
+def shown(value: Any) -> str:
+    return "\u2013" if value is None else json.dumps(value) if isinstance(value, (dict, list, bool)) else str(value)
+
+
+def keep_screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(f"inspector screenshot: {path}")
+    return path
+
+
+def signed_with_the_query(signer: KalshiSigner, target: str) -> dict[str, str]:
+    """The headers of a client that signed the query string too (the mistake; Kalshi signs the path alone)."""
+    ts = str(int(time.time() * 1000))
+    pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
+    raw = signer.private_key.sign(f"{ts}GET{target}".encode(), pss, hashes.SHA256())  # type: ignore[call-arg]
+    return {KEY_HEADER: signer.key_id, TIMESTAMP_HEADER: ts, SIGNATURE_HEADER: base64.b64encode(raw).decode()}
+
+
+def rows(page: Page) -> list[dict[str, str]]:
+    return table(page, "requests-table")
+
+
+# -- what the page shows ----------------------------------------------------------------------------------------------
+
+
+def test_a_seeded_account_and_its_positions_show_the_numbers_rest_serves(sandbox, page: Page) -> None:
+    mock, signer = sandbox
+    open_inspector(page, mock)
+    expect(page.locator('[data-key="kalshi:0:fcm-arnold-sub-1"]')).to_be_visible()  # nested under its FCM member
+    expect(page.locator('[data-key="deribit:1001:dan"]')).to_contain_text("10 BTC")
+    select_account(page, "kalshi:0:alice")
+    expect(page.locator("#positions-table")).to_be_visible(timeout=WAIT_MS)
+    with httpx.Client(base_url=mock.base_url, auth=KalshiAuth(signer), timeout=10) as client:
+        rest = client.get(POSITIONS).json()
+        balance = client.get("/trade-api/v2/portfolio/balance").json()
+    assert rest["market_positions"], "fed-decision opens alice's position"
+    for name, table_id in (("market_positions", "positions-table"), ("event_positions", "events-table")):
+        on_page = table(page, table_id)
+        assert len(on_page) == len(rest[name])
+        for served, row in zip(rest[name], on_page, strict=True):
+            assert row == {field: shown(value) for field, value in served.items()}, name
+    expect(page.locator("#kalshi-balance")).to_have_text("$" + balance["balance_dollars"])
+    expect(page.locator("#account figure.market")).to_have_count(1)  # the picture of the market it holds
+    select_account(page, "deribit:1001:dan")
+    expect(page.locator("#deribit-positions-table")).to_contain_text("BTC-PERPETUAL", timeout=WAIT_MS)
+    keep_screenshot(page, "inspector-account")
+
+
+def test_a_request_refused_for_a_signed_query_string_shows_that_diagnosis(sandbox, page: Page) -> None:
+    mock, signer = sandbox
+    open_inspector(page, mock)
+    headers = signed_with_the_query(signer, POSITIONS + "?limit=5")
+    assert httpx.get(mock.base_url + POSITIONS + "?limit=5", headers=headers, timeout=10).status_code == 401
+    row = page.locator("#requests-body tr.entry").filter(has_text="401")
+    expect(row).to_contain_text("signed the query string; sign the path without it", timeout=WAIT_MS)
+    expect(row).to_contain_text(POSITIONS + "?limit=5")
+    expect(row).to_contain_text("alice")  # the user its key belongs to
+    row.click()
+    detail = page.locator("#requests-body tr.detail")
+    expect(detail).to_contain_text("auth diagnosis")
+    expect(detail).to_contain_text("auth.signature")
+
+
+def test_step_advances_the_scenario_and_the_page_follows_without_a_reload(sandbox, page: Page) -> None:
+    mock, signer = sandbox
+    open_inspector(page, mock)
+    page.evaluate("window.notReloaded = true")
+    select_account(page, "kalshi:0:alice")
+    expect(page.locator("#positions-table")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#scenario-position")).to_have_text("step 0 of 11")
+    expect(page.locator("#positions-table")).not_to_contain_text("KXFED-26DEC-T4.25")
+    page.locator("#scenario-step").click()  # fed-decision's first step: alice buys 50 KXFED-26DEC-T4.25
+    expect(page.locator("#scenario-position")).to_have_text("step 1 of 11", timeout=WAIT_MS)
+    expect(page.locator("#positions-table")).to_contain_text("KXFED-26DEC-T4.25", timeout=WAIT_MS)
+    with httpx.Client(base_url=mock.base_url, auth=KalshiAuth(signer), timeout=10) as client:
+        rest = client.get(POSITIONS).json()["market_positions"]
+    new = next(row for row in table(page, "positions-table") if row["ticker"] == "KXFED-26DEC-T4.25")
+    assert new == {field: shown(value) for field, value in rest[1].items()}
+    expect(page.locator("#tab-fills")).to_have_text("Fills (2)")
+    page.keyboard.press("s")  # the second step waits 600 s: the exchange clock moves
+    expect(page.locator("#scenario-position")).to_have_text("step 2 of 11", timeout=WAIT_MS)
+    expect(page.locator("#clock")).to_have_text("2026-12-09 18:10:00 UTC", timeout=WAIT_MS)
+    assert page.evaluate("window.notReloaded") is True
+    keep_screenshot(page, "inspector-stepped")
+
+
+def test_the_filters_narrow_the_requests(sandbox, page: Page) -> None:
+    mock, signer = sandbox
+    open_inspector(page, mock)
+    with httpx.Client(base_url=mock.base_url, timeout=10) as client:
+        client.get(POSITIONS, auth=KalshiAuth(signer))
+        client.get("/trade-api/v2/portfolio/balance", auth=KalshiAuth(signer))
+        client.get(POSITIONS + "?limit=5000", auth=KalshiAuth(signer))  # 400
+        client.get("/trade-api/v2/portfolio/fills")  # unsigned: 401, no user
+        client.get("/api/v2/public/test")  # Deribit
+    expect(page.locator("#requests-body tr.entry")).to_have_count(5, timeout=WAIT_MS)
+    page.select_option("#filter-venue", "deribit")
+    expect(page.locator("#requests-body tr.entry")).to_have_count(1)
+    assert [row["venue"] for row in rows(page)] == ["deribit"]
+    page.select_option("#filter-venue", "")
+    page.select_option("#filter-status", "refused")
+    expect(page.locator("#requests-body tr.entry")).to_have_count(2)
+    assert sorted(row["status"] for row in rows(page)) == ["400", "401"]
+    page.select_option("#filter-status", "")
+    page.select_option("#filter-user", "alice")
+    expect(page.locator("#requests-body tr.entry")).to_have_count(3)
+    assert {row["user"] for row in rows(page)} == {"alice"}
+    page.fill("#filter-text", "balance")
+    expect(page.locator("#requests-body tr.entry")).to_have_count(1)
+    assert rows(page)[0]["path"] == "/trade-api/v2/portfolio/balance"
+    expect(page.locator("#rate-caption")).to_contain_text("1 requests in the last 5 minutes (filtered)")
+
+
+def test_the_page_is_driven_from_the_keyboard(sandbox, page: Page) -> None:
+    mock, signer = sandbox
+    open_inspector(page, mock)
+    httpx.get(mock.base_url + POSITIONS, auth=KalshiAuth(signer), timeout=10)
+    httpx.get(mock.base_url + "/trade-api/v2/portfolio/balance", auth=KalshiAuth(signer), timeout=10)
+    expect(page.locator("#requests-body tr.entry")).to_have_count(2, timeout=WAIT_MS)
+    keyboard = page.keyboard
+    keyboard.press("Tab")  # the first stop skips to the requests
+    expect(page.locator(":focus")).to_have_text("Skip to the requests")
+    keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_id("help-button")
+    keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_attribute("data-key", "kalshi:0:alice")  # then the accounts
+    keyboard.press("?")
+    expect(page.locator("#help")).to_have_attribute("open", "")
+    expect(page.locator("#help")).to_contain_text("step the scenario")
+    keyboard.press("Escape")
+    expect(page.locator("#help")).not_to_have_attribute("open", "")
+    keyboard.press("j")
+    expect(page.locator('[data-key="kalshi:0:alice"]')).to_have_attribute("aria-current", "true")
+    expect(page.locator("#positions-table")).to_be_visible(timeout=WAIT_MS)
+    keyboard.press("j")
+    expect(page.locator('[data-key="kalshi:0:bob"]')).to_have_attribute("aria-current", "true")
+    keyboard.press("k")
+    expect(page.locator('[data-key="kalshi:0:alice"]')).to_be_focused()
+    keyboard.press("ArrowDown")  # arrows move through the accounts, Enter picks one
+    expect(page.locator('[data-key="kalshi:0:bob"]')).to_be_focused()
+    keyboard.press("Enter")
+    expect(page.locator("#account-title")).to_contain_text("bob", timeout=WAIT_MS)
+    keyboard.press("/")
+    expect(page.locator("#filter-text")).to_be_focused()
+    keyboard.type("positions")
+    expect(page.locator("#requests-body tr.entry")).to_have_count(1)
+    keyboard.press("Escape")  # a search field: Escape empties it, and the page leaves it
+    expect(page.locator("#requests-body tr.entry")).to_have_count(2)
+    expect(page.locator("#filter-text")).not_to_be_focused()
+    keyboard.press("r")
+    expect(page.locator("#requests-body tr.entry").first).to_be_focused()
+    keyboard.press("Enter")  # the newest request opens: what it was, what the mock found
+    expect(page.locator("#requests-body tr.detail")).to_contain_text("GetBalance")
+    keyboard.press("ArrowDown")
+    expect(page.locator("#requests-body tr.entry").nth(1)).to_be_focused()
+    keyboard.press("Enter")
+    expect(page.locator("#requests-body tr.detail").nth(1)).to_contain_text("GetPositions")
+    keyboard.press("s")
+    expect(page.locator("#scenario-position")).to_have_text("step 1 of 11", timeout=WAIT_MS)
+
+
+def test_a_screenshot_of_a_busy_sandbox_is_kept(sandbox, page: Page) -> None:
+    mock, signer = sandbox
+    mock.step(count=5)  # up to alice's sale
+    with httpx.Client(base_url=mock.base_url, timeout=10) as client:
+        for path in (POSITIONS, "/trade-api/v2/portfolio/balance", "/trade-api/v2/portfolio/fills"):
+            client.get(path, auth=KalshiAuth(signer))
+        client.get(POSITIONS + "?limit=5000", auth=KalshiAuth(signer))
+        client.get(POSITIONS + "?limit=5", headers=signed_with_the_query(signer, POSITIONS + "?limit=5"))
+        client.get("/api/v2/public/test")
+    mock.add_fault(path="/trade-api/v2/portfolio/settlements", status=503, times=3)
+    with connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", "/trade-api/ws/v2")) as ws:
+        for sid, channel in enumerate(("market_positions", "fill"), start=1):
+            ws.send(json.dumps({"id": sid, "cmd": "subscribe", "params": {"channels": [channel]}}))
+            ws.recv(5)
+        open_inspector(page, mock)
+        select_account(page, "kalshi:0:alice")
+        expect(page.locator("#positions-table")).to_be_visible(timeout=WAIT_MS)
+        mock.step(count=1)  # a fill of alice's, live: to the page and down the websocket
+        ws.recv(5)
+        expect(page.locator("#scenario-position")).to_have_text("step 6 of 11", timeout=WAIT_MS)
+        expect(page.locator("#connection-list")).to_contain_text("market_position", timeout=WAIT_MS)
+        expect(page.locator("#requests-body tr.entry")).to_have_count(9, timeout=WAIT_MS)  # 6, the upgrade, 2 commands
+        path = keep_screenshot(page, "inspector")
+    wanted = os.environ.get("MOCKEXCHANGE_INSPECTOR_SCREENSHOT")
+    if wanted:
+        shutil.copyfile(path, wanted)
+        print(f"inspector screenshot copied to {wanted}")
+    assert path.stat().st_size > 10_000
