@@ -165,3 +165,37 @@ def test_every_fill_reads_back_as_apply_fill_returned_it(steps):
     ]
     assert [astuple(f) for f in ledger.fills] == [astuple(f) for f in made]
     assert [str(f.post_position) for f in ledger.fills] == [str(f.post_position) for f in made]
+
+
+FINE = st.one_of(
+    st.tuples(st.just("fill"), st.sampled_from(["E1-A", "E1-B", "E2-A"]), st.sampled_from(["yes", "no"]),
+              st.sampled_from(["buy", "sell"]), st.integers(1, 500), st.integers(1, 9_999_999)),
+    st.tuples(st.just("order"), st.sampled_from(["E1-A", "E1-B", "E2-A"]), st.integers(1, 500)),
+    st.tuples(st.just("settle"), st.sampled_from(["E1-A", "E1-B", "E2-A"]), st.sampled_from(["yes", "no"])),
+)  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(FINE, max_size=30))
+def test_running_totals_stay_exact_with_amounts_finer_than_their_units(steps):
+    """Prices of 7 places (the Python API takes them) give amounts no micro-dollar holds: an event's totals move to
+    exact Decimals then, and still equal the walked rows."""
+    ledger = Ledger(clock=ManualClock(T0))
+    ledger.open_account("u", balance=D(10**9))
+    for s in steps:
+        market = ledger.markets.get(s[1])
+        if market is not None and market.result is not None:
+            continue
+        if s[0] == "fill":
+            _, ticker, side, action, count, price = s
+            ledger.apply_fill("u", ticker, side, action, D(count) / 100, D(price) / 10**7)
+        elif s[0] == "order":
+            ledger.place_order("u", s[1], "yes", "buy", D(s[2]) / 100, D("0.5"))
+        elif market is not None:
+            ledger.settle_market(s[1], s[2])
+    for status in ("unsettled", "settled", "all"):
+        for event in ("E1", "E2"):
+            walked = EventRollup(event)
+            for row in ledger.positions.walk("u", 0, status, event_ticker=event):
+                walked.add(row)
+            assert ledger.positions.event_rollup("u", 0, status, event) == walked

@@ -339,24 +339,10 @@ def test_a_client_that_does_not_read_gets_error_25_and_is_closed_while_others_go
                 good.quiet(0.1)
 
             # Now read what the slow client was sent: its replies, a gapless run of messages, error 25, the close.
-            texts: list[dict[str, Any]] = []
-            close = None
-            while close is None:
-                event = slow.next_event(10)
-                if isinstance(event, Frame) and event.opcode == Opcode.TEXT:
-                    texts.append(json.loads(event.data))
-                elif isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
-                    close = Close.parse(event.data)
-            assert [m["type"] for m in texts[:2]] == ["subscribed", "subscribed"]
-            data, errors = texts[2:-2], texts[-2:]
-            assert [{k: v for k, v in e.items() if k != "sending_ts_ms"} for e in errors] == [
-                {"type": "error", "sid": 1, "msg": {"code": 25, "msg": "Subscription buffer overflow"}},
-                {"type": "error", "sid": 2, "msg": {"code": 25, "msg": "Subscription buffer overflow"}},
-            ]
+            data, _ = slow.overflowed()
             assert 0 < len(data) < 2 * 5000
             sent_fills = [m["msg"]["trade_id"] for m in data if m["type"] == "fill"]
             assert sent_fills == trade_ids[: len(sent_fills)]
-            assert (close.code, close.reason) == (1008, "Subscription buffer overflow")
         finally:
             slow.close()
         # the server goes on

@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from websockets.client import ClientProtocol
-from websockets.frames import Frame, Opcode
+from websockets.frames import Close, Frame, Opcode
 from websockets.http11 import Response
 from websockets.uri import parse_uri
 
@@ -73,6 +73,26 @@ class RawClient:
         if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
             checked_frame(event.data, self.profile)
         return event
+
+    def overflowed(self, timeout: float = 10) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Read to the close of a connection subscribed to two channels (sids 1 and 2) that stopped reading: its two
+        replies, the data, error 25 on each sid, the 1008 close. Returns the data and the two errors."""
+        texts: list[dict[str, Any]] = []
+        while True:
+            event = self.next_event(timeout)
+            if isinstance(event, Frame) and event.opcode == Opcode.TEXT:
+                texts.append(json.loads(event.data))
+            elif isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
+                close = Close.parse(event.data)
+                break
+        assert [m["type"] for m in texts[:2]] == ["subscribed", "subscribed"]
+        data, errors = texts[2:-2], texts[-2:]
+        assert [{k: v for k, v in e.items() if k != "sending_ts_ms"} for e in errors] == [
+            {"type": "error", "sid": 1, "msg": {"code": 25, "msg": "Subscription buffer overflow"}},
+            {"type": "error", "sid": 2, "msg": {"code": 25, "msg": "Subscription buffer overflow"}},
+        ]
+        assert (close.code, close.reason) == (1008, "Subscription buffer overflow")
+        return data, errors
 
     def close(self) -> None:
         self.sock.close()

@@ -7,6 +7,7 @@ server, through schemathesis' own runner).
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 import schemathesis
 from schemathesis import Case, CheckContext, Response
 from schemathesis.auths import AuthContext, set_on_case
+from schemathesis.hooks import HookContext
 
 from mockexchange.schema.fields import MAX_LISTED, response_errors
 from mockexchange.schema.refinements import PAGINATED, refine
@@ -34,6 +36,11 @@ ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "GetDeposits": {"deposits": ("id",)},
     "GetWithdrawals": {"withdrawals": ("id",)},
 }
+# Cursors remembered with the filters of the page that issued them (the oldest forgotten first).
+MAX_ISSUED_CURSORS = 4096
+# Query parameters a next-page request may change: the cursor itself and the page size.
+PAGE_PARAMETERS = frozenset({"cursor", "limit"})
+_issued: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 
 
 def load_schema(
@@ -69,6 +76,7 @@ def signing_auth(signer: KalshiSigner, base_path: str) -> type:
             return signer
 
         def set(self, case: Case, data: KalshiSigner, ctx: AuthContext) -> None:
+            carry_filters_to_next_page(case)  # here, as the case is made: the filters it sends are its own
             case.headers = {**(case.headers or {}), **data.headers(case.method, base_path + case.formatted_path)}
 
     return KalshiSigningAuth
@@ -127,6 +135,46 @@ def cursor_walk(ctx: CheckContext, response: Response, case: Case) -> bool | Non
             raise AssertionError(f"{operation_id}: cursor repeated on page {page}: {cursor!r}; the walk would loop")
         _note_rows(operation_id, body, rows_seen, page)
     return None
+
+
+@schemathesis.hook("after_call")
+def remember_issued_cursor(context: HookContext, case: Case, response: Response) -> None:
+    """Keep each cursor a page issued with the filters of the request that got that page."""
+    operation_id = case.operation.definition.raw.get("operationId")
+    if operation_id not in PAGINATED or response.status_code != 200:
+        return
+    try:
+        cursor = response.json().get("cursor")
+    except (ValueError, AttributeError):
+        return
+    if isinstance(cursor, str) and cursor:
+        _issued[(operation_id, cursor)] = {k: v for k, v in (case.query or {}).items() if k not in PAGE_PARAMETERS}
+        _issued.move_to_end((operation_id, cursor))
+        while len(_issued) > MAX_ISSUED_CURSORS:
+            _issued.popitem(last=False)
+
+
+def carry_filters_to_next_page(case: Case) -> None:
+    """A next-page request asks for the filters its cursor was issued for, as a client does.
+
+    The stateful phase follows next-page links: the cursor comes from the page, the other parameters are drawn
+    afresh, and a server may refuse a cursor with other filters (the mock does; Kalshi says its cursors are specific
+    to them). That refusal says nothing about the schema. So a positive next-page request is sent with its page's
+    filters (one the server still refuses is a real ST202), and a negative one without the cursor: it is a request
+    meant to be refused, and the issued cursor, which no drawn one can match, would be judged its violation."""
+    query = case.query or {}
+    cursor = query.get("cursor")
+    filters = _issued.get((case.operation.definition.raw.get("operationId"), cursor)) if cursor else None
+    if filters is None:
+        return
+    # The mode as drawn: reading `case.meta` would judge the headers before the signature is on them.
+    meta = getattr(case, "_meta", None)
+    if meta is None or meta.generation.mode.is_positive:
+        case.query = {**filters, **{k: v for k, v in query.items() if k in PAGE_PARAMETERS}}
+    else:
+        case.query = {k: v for k, v in query.items() if k != "cursor"}
+    # What is sent is the case as drawn, not an edit to judge again (the issued cursor breaks the refined schema).
+    getattr(case, "_record_starting_state", lambda: None)()
 
 
 def _note_rows(operation_id: str, body: dict[str, Any], rows_seen: set[tuple[Any, ...]], page: int) -> None:

@@ -55,9 +55,10 @@ def encode(value: Decimal) -> int | None:
     if len(_codes) >= CACHE_ENTRIES:
         _codes.clear()
     _codes[text] = code
-    if len(_values) >= CACHE_ENTRIES:
-        _values.clear()
-    _values[code] = value  # what it decodes to: this very value (a new amount is usually read back soon)
+    if type(value) is Decimal:  # what it decodes to: this very value (a new amount is usually read back soon)
+        if len(_values) >= CACHE_ENTRIES:
+            _values.clear()
+        _values[code] = value
     return code
 
 

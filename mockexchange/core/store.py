@@ -611,7 +611,8 @@ class PositionStore:
         """Take a row out of its event's running totals (the row as it was added, or last changed)."""
         totals = event.totals
         if type(totals) is Column:
-            if _shift(totals, self._share(handle), None):  # an event held in units holds only rows in units
+            share = self._share(handle)  # not None: an event held in units holds only rows in units
+            if share is not None and _shift(totals, share, None):
                 return
             totals = event.totals = _rollups(self._places[handle].event_ticker, totals)
         self._count_exact(totals, handle, -1)  # type: ignore[arg-type]
@@ -622,9 +623,6 @@ class PositionStore:
         if total is None:
             total = parts[part_key] = EventRollup(self._places[handle].event_ticker)
         total.add(StoredPosition(self, handle), sign)
-
-    def _book(self, owner: int, state: SettlementState) -> _Book | None:
-        return self._books.get((owner, state))
 
     def walk(
         self,
@@ -840,10 +838,10 @@ class _Changing:
             store._remember(row, self.when)
         handle = row._handle  # type: ignore[attr-defined]
         event = self.event = store._event_of(handle)
-        if type(event.totals) is Column:
-            self.before = store._share(handle)  # not None: an event held in units holds only rows in units
-        else:
-            self.before = None
+        self.before = store._share(handle) if type(event.totals) is Column else None
+        if self.before is None:  # (an event held in units holds only rows in units: its rows' shares are not None)
+            if type(event.totals) is Column:
+                event.totals = _rollups(store._places[handle].event_ticker, event.totals)
             store._count_exact(event.totals, handle, -1)  # type: ignore[arg-type]
         return row
 
@@ -917,25 +915,31 @@ def _shift(totals: Column, before: tuple[int, ...] | None, after: tuple[int, ...
         return True
     if before is None and after is None:
         return True
-    work = array("q", totals)
+    writes = []  # (where, share, new sums): worked out first, written only if all fit
+    parts = len(totals) // _PART
     for share, sign in ((before, -1), (after, 1)):
         if share is None:
             continue
-        at = _part_at(work, share[0], share[1])
+        at = _part_at(totals, share[0], share[1])
         if at is None:
-            if len(work) >= _PART * _MAX_PARTS:
+            parts += 1
+            if parts > _MAX_PARTS:
                 return False
-            at = len(work)
-            work.extend((share[0], share[1], 0, 0, 0, 0, 0, 0))
+        t2, t3, t4, t5, t6, t7 = _NOTHING if at is None else totals[at + 2 : at + _PART]
         _, _, s2, s3, s4, s5, s6, s7 = share
-        t2, t3, t4, t5, t6, t7 = work[at + 2 : at + _PART]
         try:
-            work[at + 2 : at + _PART] = array(
+            sums = array(
                 "q", (t2 + sign * s2, t3 + sign * s3, t4 + sign * s4, t5 + sign * s5, t6 + sign * s6, t7 + sign * s7)
             )
         except OverflowError:
             return False
-    totals[:] = work
+        writes.append((at, share, sums))
+    for at, share, sums in writes:
+        if at is None:
+            totals.extend((share[0], share[1]))
+            totals.extend(sums)
+        else:
+            totals[at + 2 : at + _PART] = sums
     return True
 
 

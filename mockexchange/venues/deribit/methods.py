@@ -104,7 +104,7 @@ def public_get_instruments(call: Call) -> Any:
 # -- private --------------------------------------------------------------------------------------------------------
 
 
-def _subaccount(call: Call) -> int | None:
+def subaccount_of(call: Call) -> int | None:
     """The wallet a call acts on: a subaccount key's own; a main key's, or the `subaccount_id` it names."""
     assert call.caller is not None
     credential = call.caller.credential
@@ -116,7 +116,7 @@ def _subaccount(call: Call) -> int | None:
     return requested
 
 
-def _wallet(call: Call, subaccount_id: int | None) -> Wallet:
+def wallet_of(call: Call, subaccount_id: int | None) -> Wallet:
     assert call.caller is not None
     try:
         return call.ctx.book.wallet(call.caller.credential.user_id, subaccount_id)
@@ -129,10 +129,10 @@ def _wallet(call: Call, subaccount_id: int | None) -> Wallet:
 def private_get_positions(call: Call) -> Any:
     currency = call.params.currency()
     kind = call.params.choice("kind", POSITION_KINDS, what="kind")
-    subaccount_id = _subaccount(call)
+    subaccount_id = subaccount_of(call)
     book = call.ctx.book
     with book.reading():
-        wallet = _wallet(call, subaccount_id)
+        wallet = wallet_of(call, subaccount_id)
         if kind in ("spot", "future_combo", "option_combo"):
             return []  # the mock keeps no spot or combo positions
         try:
@@ -150,10 +150,10 @@ def wallet_user(call: Call) -> str:
 def private_get_position(call: Call) -> Any:
     name = call.params.string("instrument_name", required=True)
     assert name is not None
-    subaccount_id = _subaccount(call)
+    subaccount_id = subaccount_of(call)
     book = call.ctx.book
     with book.reading():
-        wallet = _wallet(call, subaccount_id)
+        wallet = wallet_of(call, subaccount_id)
         try:
             book.instrument(name)
         except BookError:
@@ -169,10 +169,10 @@ def private_get_position(call: Call) -> Any:
 def private_get_account_summary(call: Call) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
     assert currency is not None
-    subaccount_id = _subaccount(call)
+    subaccount_id = subaccount_of(call)
     book = call.ctx.book
     with book.reading():
-        wallet = _wallet(call, subaccount_id)
+        wallet = wallet_of(call, subaccount_id)
         try:
             summary = book.account_summary(wallet_user(call), currency, wallet.id)
         except BookError as error:
@@ -181,10 +181,10 @@ def private_get_account_summary(call: Call) -> Any:
 
 
 def private_get_account_summaries(call: Call) -> Any:
-    subaccount_id = _subaccount(call)
+    subaccount_id = subaccount_of(call)
     book = call.ctx.book
     with book.reading():
-        wallet = _wallet(call, subaccount_id)
+        wallet = wallet_of(call, subaccount_id)
         held = [c for c in CURRENCIES if c in wallet.balances] or ["BTC"]
         summaries = []
         for code in held:

@@ -27,8 +27,9 @@ from mockexchange.venues.deribit.envelope import (
     reply,
 )
 from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, RpcError
-from mockexchange.venues.deribit.methods import METHODS, WS_ONLY, Call, run
+from mockexchange.venues.deribit.methods import WS_ONLY, Call, run
 from mockexchange.venues.deribit.params import Params
+from mockexchange.venues.deribit.table import METHODS
 from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_response
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,9 @@ from mockexchange.venues.deribit import journaling, rate_limits
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.deribit.envelope import load_json, read_limited_body
 from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, RpcError, from_auth
-from mockexchange.venues.deribit.methods import METHODS, Call, run
+from mockexchange.venues.deribit.methods import Call, run
 from mockexchange.venues.deribit.params import Params
+from mockexchange.venues.deribit.table import METHODS
 from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_response
 
 log = logging.getLogger(__name__)

@@ -50,9 +50,10 @@ from mockexchange.venues.deribit.errors import (
     from_auth,
     invalid_param,
 )
-from mockexchange.venues.deribit.methods import METHODS, WS_ONLY, Call, run
+from mockexchange.venues.deribit.methods import WS_ONLY, Call, run
 from mockexchange.venues.deribit.notifications import TradeNotifications
 from mockexchange.venues.deribit.params import Params
+from mockexchange.venues.deribit.table import METHODS
 from mockexchange.venues.fanout import Deliver, Fanout, Handed
 from mockexchange.web import close_now, drop_now, next_message, until_first_ends
 

@@ -1,0 +1,9 @@
+"""Every Deribit method the mock serves over HTTP and the websocket, by name: one table built from the modules that
+each serve a part of the API (the websocket-only methods are in `websocket.py`)."""
+
+from __future__ import annotations
+
+from mockexchange.venues.deribit import methods
+from mockexchange.venues.deribit.methods import Method
+
+METHODS: dict[str, Method] = {**methods.METHODS}
