@@ -275,7 +275,9 @@ def test_the_journal_records_a_faulted_request_with_no_problem_of_its_own(mockex
         ({"path": POSITIONS + "?limit=1", "status": 503}, "without a query string"),
         ({"path": "/_admin/reset", "status": 503}, "the admin API is never faulted"),
         ({"path": POSITIONS, "status": 503, "venue": "binance"}, "venue must be one of 'kalshi', 'deribit'"),
-        ({"path": POSITIONS, "status": 503, "method": "GE T"}, "method must be an HTTP method"),
+        ({"path": POSITIONS, "status": 503, "method": "GE T"}, "method must be one of GET, POST"),
+        ({"path": POSITIONS, "status": 503, "method": "GTE"}, "method must be one of GET, POST"),  # never fires
+        ({"path": POSITIONS, "status": 503, "method": "ＧＥＴ"}, "method must be one of GET, POST"),
         ({"path": POSITIONS, "channel": "fill", "delay_ms": 5}, "exactly one of path"),
         ({"channel": "fill", "status": 503}, "a channel rule delays messages"),
         ({"channel": "fill", "delay_ms": 5, "method": "GET"}, "method is for path rules"),

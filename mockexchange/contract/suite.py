@@ -164,7 +164,9 @@ def carry_filters_to_next_page(case: Case) -> None:
     meant to be refused, and the issued cursor, which no drawn one can match, would be judged its violation."""
     query = case.query or {}
     cursor = query.get("cursor")
-    filters = _issued.get((case.operation.definition.raw.get("operationId"), cursor)) if cursor else None
+    if not isinstance(cursor, str) or not cursor:  # none, or drawn (a negative case's may be any JSON value)
+        return
+    filters = _issued.get((case.operation.definition.raw.get("operationId"), cursor))
     if filters is None:
         return
     # The mode as drawn: reading `case.meta` would judge the headers before the signature is on them.

@@ -11,7 +11,6 @@ checked when it is loaded.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from mockexchange.control.errors import ControlError
@@ -27,7 +26,8 @@ KALSHI_CHANNELS = ("market_positions", "fill")
 DERIBIT_CHANNEL_PREFIX = "user."
 # Close codes a server may send (RFC 6455 and IANA's registry): 1004-1006 and 1015 never go on the wire.
 CLOSE_CODES = (1000, 1001, 1002, 1003, *range(1007, 1015))
-_METHOD = re.compile(r"[A-Za-z]{1,16}")
+# The methods a request to the mock can have; a rule for another (a typo) would never fire.
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MAX_RULE_ID = 2**63 - 1  # rule ids go on across clears (core/faults.py); a larger one names no rule
 _ADMIN = "/_admin"
 
@@ -119,8 +119,8 @@ def fault_spec(
             raise ControlError("a channel rule delays messages: give delay_ms (status and drop are for paths)")
         if method is not None:
             raise ControlError("method is for path rules (HTTP requests); a channel rule takes none")
-    if method is not None and (not isinstance(method, str) or not _METHOD.fullmatch(method)):
-        raise ControlError(f"method must be an HTTP method such as GET or POST, not {shown(method)}")
+    if method is not None and (not isinstance(method, str) or method.upper() not in HTTP_METHODS):
+        raise ControlError(f"method must be one of {', '.join(HTTP_METHODS)}, not {shown(method)}")
     return FaultSpec(
         path=None if path is None else _path(path),
         channel=None if channel is None else _channel(channel, venue),

@@ -57,6 +57,8 @@ def test_a_cursor_no_page_issued_is_sent_as_drawn() -> None:
     operation = _schema(app.asgi).find_operation_by_label("GET /portfolio/settlements")
     sent = _signed(operation, {"cursor": "made-up", "event_ticker": "KXCONTRACT-05"})
     assert sent.query == {"cursor": "made-up", "event_ticker": "KXCONTRACT-05"}
+    drawn = {"cursor": ["a", {"b": 1}], "event_ticker": "KXCONTRACT-05"}  # a negative case's cursor may be any value
+    assert _signed(operation, drawn).query == drawn
 
 
 class RefusesEveryCursor:
