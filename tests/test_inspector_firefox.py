@@ -1,0 +1,125 @@
+"""The sandbox inspector in a real headless Firefox: Debian's `firefox-esr` (scripts/test installs it with apt-get
+where it is missing), driven over WebDriver BiDi (`tests/bidi_firefox.py`) with real key and mouse input.
+
+The same sandbox as the Chromium tests (`test_inspector_browser.py`): a seeded account's positions and roll-ups with
+the numbers REST serves, a request refused for a signed query string showing that diagnosis as it happens, Step (the
+button and `s`) advancing the scenario with the page following without a reload, and a quiet console. Screenshots go
+to `test-artifacts/`. Never skipped: without Firefox they fail, saying what to install.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from bidi_firefox import Firefox, firefox_path
+from test_inspector_browser import ARTIFACTS, POSITIONS, sandbox, shown, signed_with_the_query  # noqa: F401
+
+from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiAuth
+
+
+@pytest.fixture(scope="module")
+def firefox() -> Iterator[Firefox]:
+    executable = firefox_path()
+    if executable is None:
+        pytest.fail("the inspector's Firefox tests need Debian's firefox-esr: apt-get install firefox-esr "
+                    "(scripts/test installs it where it is missing)")  # fmt: skip
+    browser = Firefox(executable)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(firefox: Firefox) -> Iterator[Firefox]:
+    firefox.log.clear()
+    yield firefox
+    firefox.goto("about:blank")
+    assert firefox.noise() == [], "the page must stay quiet"
+
+
+def open_inspector(page: Firefox, mock: MockServer) -> None:
+    page.goto(f"{mock.base_url}/_inspector")
+    page.wait_for("document.querySelector('#live')?.textContent === 'live'")
+    page.wait_for("document.querySelector('.account-button') !== null")
+
+
+def select_account(page: Firefox, key: str) -> None:
+    selector = f'[data-key="{key}"]'
+    page.click(selector)
+    page.wait_for(f"document.querySelector({json.dumps(selector)}).getAttribute('aria-current') === 'true'")
+
+
+def table(page: Firefox, table_id: str) -> list[dict[str, str]]:
+    return page.evaluate(f"""(() => {{
+        const table = document.getElementById({json.dumps(table_id)});
+        const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
+        return [...table.querySelectorAll("tbody tr")].map((tr) =>
+            Object.fromEntries([...tr.children].map((td, i) => [names[i], td.textContent])));
+    }})()""")
+
+
+def keep_screenshot(page: Firefox, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = page.screenshot(ARTIFACTS / f"{name}.png")
+    print(f"inspector screenshot (Firefox {page.version}): {path}")
+    assert path.stat().st_size > 10_000
+
+
+def test_a_seeded_account_and_its_positions_show_the_numbers_rest_serves(sandbox, page: Firefox) -> None:  # noqa: F811
+    mock, signer = sandbox
+    open_inspector(page, mock)
+    assert "10 BTC" in page.text('[data-key="deribit:1001:dan"]')
+    assert page.text('[data-key="kalshi:0:fcm-arnold-sub-1"]') is not None  # nested under its FCM member
+    select_account(page, "kalshi:0:alice")
+    page.wait_for("document.querySelector('#positions-table tbody tr') !== null")
+    with httpx.Client(base_url=mock.base_url, auth=KalshiAuth(signer), timeout=10) as client:
+        rest = client.get(POSITIONS).json()
+        balance = client.get("/trade-api/v2/portfolio/balance").json()
+    assert rest["market_positions"]
+    for name, table_id in (("market_positions", "positions-table"), ("event_positions", "events-table")):
+        on_page = table(page, table_id)
+        assert on_page == [{field: shown(value) for field, value in served.items()} for served in rest[name]], name
+    assert page.text("#kalshi-balance") == "$" + balance["balance_dollars"]
+    assert page.evaluate("document.querySelectorAll('#account figure.market').length") == 1
+    select_account(page, "deribit:1001:dan")
+    page.wait_for("document.querySelector('#deribit-positions-table')?.textContent.includes('BTC-PERPETUAL')")
+    keep_screenshot(page, "inspector-firefox-account")
+
+
+def test_a_request_refused_for_a_signed_query_string_shows_that_diagnosis(sandbox, page: Firefox) -> None:  # noqa: F811
+    mock, signer = sandbox
+    open_inspector(page, mock)
+    headers = signed_with_the_query(signer, POSITIONS + "?limit=5")
+    assert httpx.get(mock.base_url + POSITIONS + "?limit=5", headers=headers, timeout=10).status_code == 401
+    row = "[...document.querySelectorAll('#requests-body tr.entry')].find((tr) => tr.textContent.includes('401'))"
+    text = page.wait_for(f"{row}?.textContent")
+    assert "signed the query string; sign the path without it" in text
+    assert POSITIONS + "?limit=5" in text and "alice" in text
+    page.click("#requests-body tr.entry")
+    detail = page.wait_for("document.querySelector('#requests-body tr.detail')?.textContent")
+    assert "auth diagnosis" in detail and "auth.signature" in detail
+
+
+def test_step_advances_the_scenario_and_the_page_follows_without_a_reload(sandbox, page: Firefox) -> None:  # noqa: F811
+    mock, signer = sandbox
+    open_inspector(page, mock)
+    page.evaluate("window.notReloaded = true")
+    select_account(page, "kalshi:0:alice")
+    page.wait_for("document.querySelector('#positions-table tbody tr') !== null")
+    assert page.text("#scenario-position") == "step 0 of 11"
+    assert "KXFED-26DEC-T4.25" not in page.text("#positions-table")
+    page.click("#scenario-step")  # fed-decision's first step: alice buys 50 KXFED-26DEC-T4.25
+    page.wait_for("document.querySelector('#scenario-position').textContent === 'step 1 of 11'")
+    page.wait_for("document.querySelector('#positions-table').textContent.includes('KXFED-26DEC-T4.25')")
+    with httpx.Client(base_url=mock.base_url, auth=KalshiAuth(signer), timeout=10) as client:
+        rest = client.get(POSITIONS).json()["market_positions"]
+    new = next(row for row in table(page, "positions-table") if row["ticker"] == "KXFED-26DEC-T4.25")
+    assert new == {field: shown(value) for field, value in rest[1].items()}
+    page.press("s")  # the second step waits 600 s: the exchange clock moves
+    page.wait_for("document.querySelector('#scenario-position').textContent === 'step 2 of 11'")
+    page.wait_for("document.querySelector('#clock').textContent === '2026-12-09 18:10:00 UTC'")
+    assert page.evaluate("window.notReloaded") is True
+    keep_screenshot(page, "inspector-firefox-stepped")
