@@ -6,9 +6,11 @@
     .venv/bin/python bench/page_scaling.py --profile  # and cProfile listings of the slowest paths
     .venv/bin/python bench/page_scaling.py --memory-breakdown 100000   # where a position's bytes go (tracemalloc)
     .venv/bin/python bench/page_scaling.py --build-only      # build the accounts, report memory and time, stop
+    .venv/bin/python bench/page_scaling.py --build-only --seed fill   # the same, one apply_fill call per fill
 
-One in-process mock (`build_app`, exchange clock held still). Accounts are filled through `Ledger.apply_fill`, one
-fill per position and a closing fill for every 10th, 10 markets per event, keys in index order. Each page is timed
+One in-process mock (`build_app`, exchange clock held still). Accounts are filled through `Ledger.apply_fills` in
+batches of 10,000 (`--seed fill`: one `Ledger.apply_fill` call per fill; the same fills, the same state), one fill
+per position and a closing fill for every 10th, 10 markets per event, keys in index order. Each page is timed
 at three layers of the same request:
 - core:  `PositionStore.page` (the keyset seek and walk, snapshots; no event roll-ups, no rendering)
 - op:    `positions.get_positions(ctx, key, query)`: parameters, cursor, page, event roll-ups, rendering (through the
@@ -35,8 +37,10 @@ import argparse
 import asyncio
 import base64
 import cProfile
+import functools
 import gc
 import pstats
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +57,7 @@ from starlette.routing import Route
 from mockexchange.app import MockApp, build_app
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.ledger import Ledger
 from mockexchange.core.store import RowFilter
 from mockexchange.settings import Settings
 from mockexchange.testing.signing import KalshiSigner
@@ -123,7 +128,11 @@ class Bench:
                 flush=True,
             )
 
-        fills = benchlib.seed_positions(
+        if self.opts.seed == "fill":
+            seed: Callable[..., int] = benchlib.seed_positions
+        else:
+            seed = functools.partial(seed_in_batches, batch=self.opts.batch)
+        fills = seed(
             self.app.ledger, user_id, n, prefix=prefix, markets_per_event=markets_per_event,
             closed_every=CLOSED_EVERY, progress=progress if n >= 200_000 else None,
         )  # fmt: skip
@@ -260,6 +269,45 @@ class Bench:
         return times
 
 
+def seed_in_batches(
+    ledger: Ledger,
+    user_id: str,
+    n: int,
+    *,
+    prefix: str,
+    markets_per_event: int = 10,
+    closed_every: int = 10,
+    seed: int = 7,
+    progress: Callable[[int, float], None] | None = None,
+    progress_every: int = 100_000,
+    batch: int = 10_000,
+) -> int:
+    """`benchlib.seed_positions`' fills (the same draws, so the same state), handed to `Ledger.apply_fills`
+    `batch` fills at a time, as a user seeding a large sandbox would. Returns the number of fills applied."""
+    rng = random.Random(seed)
+    counts, prices = benchlib._COUNTS, benchlib._PRICES
+    fills = 0
+    pending: list[tuple[Any, ...]] = []
+    started = time.perf_counter()
+    for i in range(n):
+        event, ticker = benchlib.position_key(prefix, i, markets_per_event)
+        side = "yes" if rng.random() < 0.5 else "no"
+        count = rng.choice(counts)
+        price = rng.choice(prices)
+        # Whole tuples in NewFill's order (what NewFill(...) makes, without its keyword handling)
+        pending.append((user_id, ticker, side, "buy", count, price, 0, rng.random() < 0.7, event, None, None, None))
+        if closed_every and i % closed_every == closed_every - 1:
+            pending.append((user_id, ticker, side, "sell", count, rng.choice(prices), 0, True, event, None, None, None))
+        if len(pending) >= batch:
+            fills += len(ledger.apply_fills(pending))
+            pending = []
+        if progress is not None and (i + 1) % progress_every == 0:
+            fills += len(ledger.apply_fills(pending))
+            pending = []
+            progress(i + 1, time.perf_counter() - started)
+    return fills + len(ledger.apply_fills(pending))
+
+
 def cases_for(account: Account) -> list[Case]:
     n = account.n
     middle_event, _ = benchlib.position_key(account.prefix, n // 2, account.markets_per_event)
@@ -292,14 +340,15 @@ def floor_timings(bench: Bench, size: int) -> list[float]:
         bench.loop.run_until_complete(client.aclose())
 
 
-def memory_breakdown(n: int, top: int = 15) -> None:
+def memory_breakdown(n: int, how: str, top: int = 15) -> None:
     import linecache
     import tracemalloc
 
     app = build_app(Settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
     app.control.create_account("memory", balance_cents=10**12)
     tracemalloc.start(1)
-    benchlib.seed_positions(app.ledger, "memory", n, prefix="KXMEM", closed_every=CLOSED_EVERY)
+    seed = benchlib.seed_positions if how == "fill" else seed_in_batches
+    seed(app.ledger, "memory", n, prefix="KXMEM", closed_every=CLOSED_EVERY)
     gc.collect()
     stats = tracemalloc.take_snapshot().statistics("lineno")
     tracemalloc.stop()
@@ -339,6 +388,14 @@ def main() -> None:
         help="the mock's render cache: full (default), fragments (no whole pages kept), off (every row rendered)",
     )
     p.add_argument(
+        "--seed",
+        choices=["fills", "fill"],
+        default="fills",
+        help="how accounts are built: fills (default), Ledger.apply_fills in batches of 10,000; fill, one "
+        "Ledger.apply_fill call per fill (the same fills, the same state)",
+    )
+    p.add_argument("--batch", type=int, default=10_000, help="fills per apply_fills call (default 10,000)")
+    p.add_argument(
         "--build-only",
         action="store_true",
         help="build the small and large accounts (no one-event accounts), report RSS and build time, and stop",
@@ -351,7 +408,7 @@ def main() -> None:
     )
     opts = p.parse_args()
     if opts.memory_breakdown:
-        return memory_breakdown(opts.memory_breakdown)
+        return memory_breakdown(opts.memory_breakdown, opts.seed)
     opts.large = opts.large or (100_000 if opts.quick else 1_000_000)
     opts.reps = opts.reps or (100 if opts.quick else 1000 if opts.full else 200)
     if opts.wide is None:

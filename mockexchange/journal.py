@@ -14,9 +14,11 @@ entries' bytes (as CPython counts them, `_entry_bytes`) pass `max_bytes`.
 The rules (`problems`) are those of `mockexchange.schema.requests`, plus `auth.signature` for a request refused with
 a 401 (the detail is the mock's diagnosis) and `schema.unavailable` when the committed slices cannot be found.
 
-Deribit (and its SignalPlus gateway dialect) has no schema slice: its entries are judged by the venue's own validation.
-The venue's route leaves a `JournalNote` in the ASGI scope (the JSON-RPC method, the client id, the problems its refusal
-names) and the middleware records it with the status; a websocket message is recorded by `record_message`.
+Deribit's requests (and its SignalPlus gateway dialect's) are judged by the venue's own validation: the venue's route
+leaves a `JournalNote` in the ASGI scope (the JSON-RPC method, the client id, the problems its refusal names) and the
+middleware records it with the status; a websocket message is recorded by `record_message`. A note's `reply_check`
+judges the reply as the middleware passes it on, before the client has it (Deribit's replies against the committed
+JSON-RPC slice: the body of an HTTP answer; on a websocket, the next frame the message's task sends).
 
 A request a fault rule touched (venues/faults.py, docs/misbehaving.md) says what the rule did (`fault`); one it dropped
 has no status (its drop passes here as a response start marked `web.DROPPED`, which the server never writes).
@@ -33,6 +35,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -72,6 +75,9 @@ class JournalNote:
     operation: str | None
     key_id: str | None
     problems: list[Problem]
+    # What the venue's reply breaks in its slice, judged from the reply's bytes as the middleware passes them on
+    # (Deribit: the result or error against the JSON-RPC slice); None: the reply is not judged.
+    reply_check: Callable[[bytes | str], list[Problem]] | None = None
 
 
 @dataclass(slots=True)
@@ -232,6 +238,13 @@ class Journal:
                 self._seq = max(self._seq, entry.seq)
             self._evict()
 
+    def add_problems(self, entry: JournalEntry, problems: list[Problem]) -> None:
+        """Problems found in the reply of an entry already held (its `reply_check`), counted and cut as the rest."""
+        if not problems:
+            return
+        entry.problems = entry.keep_problems([*(entry.problems or []), *problems])
+        self._recount([entry])
+
     def _evict(self) -> None:
         while self._entries and (
             len(self._entries) > self.max_entries or (self.max_bytes is not None and self._bytes > self.max_bytes)
@@ -268,7 +281,7 @@ class Journal:
         note: JournalNote | None = None,
         fault: str | None = None,
         latency_us: int | None = None,
-    ) -> None:
+    ) -> JournalEntry:
         """`venue` defaults to the journal's; a venue without a schema slice is judged by its `note` (none: no
         problems unless the mock had no route for it). `status` None: a fault rule dropped the connection (`fault`
         says what a rule did). `latency_us`: from the request's arrival to its response's start."""
@@ -281,6 +294,7 @@ class Journal:
         elif venue != "kalshi":
             entry.problems = _unrouted(method, path, status)
         self._add(entry)
+        return entry
 
     def record_command(
         self, path: str, key_id: str | None, text: str | bytes, replies: Sequence[Mapping[str, Any]]
@@ -307,6 +321,8 @@ class Journal:
         entry.command, entry.replies = _text(text), replies
         entry.operation, entry.problems = note.operation, note.problems
         self._add(entry)
+        if note.reply_check is not None:  # the reply is sent next, on this task: the middleware judges it
+            _PENDING_REPLY.set((self, entry, note.reply_check))
 
     def entries(self, **filters: Any) -> list[JournalEntry]:
         """The entries that pass every filter given (see `_read`), oldest first; `limit` keeps the newest that many."""
@@ -413,6 +429,23 @@ def _check(entry: JournalEntry) -> None:
     entry.operation, entry.problems = operation, entry.keep_problems(problems)
 
 
+# A websocket message's entry waiting for its reply: set by `record_message` on the connection's task, taken by the
+# middleware when that task sends the reply (the next frame it sends; notifications are sent by another task).
+_PENDING_REPLY: ContextVar[tuple[Journal, JournalEntry, Callable[[bytes | str], list[Problem]]] | None] = ContextVar(
+    "mockexchange_pending_reply", default=None
+)
+
+
+def _judge_reply(
+    journal: Journal, entry: JournalEntry, check: Callable[[bytes | str], list[Problem]], body: Any
+) -> None:
+    try:
+        journal.add_problems(entry, check(body))
+    except Exception as exc:  # a bug of the checks: the reply still goes out, and the entry says so
+        log.exception("journal: could not judge the reply of %s", entry.describe())
+        journal.add_problems(entry, [problem("journal.unjudged", f"the reply was not judged: {type(exc).__name__}")])
+
+
 def _unrouted(method: str | None, path: str, status: int) -> list[Problem]:
     # A venue judged by its routes: no route answered (the route leaves a note whenever it answers).
     if status == 404:
@@ -475,13 +508,15 @@ class JournalMiddleware:
             return
         recorded = False
         arrived = monotonic()
+        entry: JournalEntry | None = None
+        body: list[bytes] = []
 
         def record(status: int | None, headers: Iterable[tuple[bytes, bytes]] | None) -> None:
-            nonlocal recorded
+            nonlocal recorded, entry
             recorded = True
             latency_us = int((monotonic() - arrived) * 1_000_000)
             raw_path = scope.get("raw_path") or scope["path"].encode()
-            self.journal.record_http(
+            entry = self.journal.record_http(
                 "rest" if scope["type"] == "http" else "ws",
                 scope.get("method", "GET"),  # a websocket upgrade is a GET
                 raw_path.decode("latin-1").split("?", 1)[0],
@@ -506,6 +541,16 @@ class JournalMiddleware:
                     record(101, None)
                 elif kind == "websocket.close":
                     record(403, None)  # closed before the upgrade: the server refuses it with a 403
+            elif message["type"] == "http.response.body":
+                note = scope.get(JOURNAL_NOTE)
+                if entry is not None and note is not None and note.reply_check is not None:
+                    body.append(message.get("body", b""))
+                    if not message.get("more_body", False):
+                        _judge_reply(self.journal, entry, note.reply_check, b"".join(body))
+            elif message["type"] == "websocket.send" and (pending := _PENDING_REPLY.get()) is not None:
+                _PENDING_REPLY.set(None)
+                journal, held, check = pending
+                _judge_reply(journal, held, check, message.get("text") or message.get("bytes") or b"")
             await send(message)
 
         try:

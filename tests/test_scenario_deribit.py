@@ -64,7 +64,7 @@ def test_stepping_moves_the_index_and_the_floating_pnl(mock):
     perpetual = btc["BTC-PERPETUAL"]
     assert (perpetual["index_price"], perpetual["mark_price"]) == (66000, 66000)
     expected = Decimal(10000) * (1 / Decimal(60000) - 1 / Decimal(66000))
-    assert abs(Decimal(str(perpetual["floating_profit_loss"])) - expected) < Decimal("1e-12")
+    assert Decimal(str(perpetual["floating_profit_loss"])) == expected.quantize(Decimal("1e-9"))  # Deribit's places
     assert btc["BTC-25DEC26-65000-C"]["floating_profit_loss"] > option_before  # a call gains when BTC rallies
     assert positions(mock, "USDC")["BTC_USDC-PERPETUAL"]["floating_profit_loss"] == 3000  # 0.5 x 6000
     assert positions(mock, "ETH")["ETH-25DEC26"]["floating_profit_loss"] == 0  # ETH did not move

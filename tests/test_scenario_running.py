@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -112,10 +113,13 @@ def test_loading_on_top_keeps_the_state_and_reset_is_the_default():
         assert caught.value.status == 409 and str(caught.value).startswith("<document>:1: users[0]: ")
 
 
-def test_the_system_clock_cannot_be_moved_and_timed_scenarios_need_a_manual_clock():
+def test_the_system_clock_moves_on_and_timed_scenarios_need_a_manual_clock():
     with MockServer() as mock:
-        with pytest.raises(ControlError, match="system clock") as caught:
-            mock.advance_clock(seconds=1)
+        before = datetime.fromisoformat(mock.clock()["exchange_time"])
+        moved = datetime.fromisoformat(mock.advance_clock(seconds=3600)["exchange_time"])
+        assert timedelta(hours=1) <= moved - before < timedelta(hours=1, seconds=30)
+        with pytest.raises(ControlError, match="does not run backwards") as caught:
+            mock.advance_clock(to=before.isoformat())
         assert caught.value.status == 409
         with pytest.raises(ControlError, match="ManualClock") as caught:
             mock.load_scenario(document=TIMED)
@@ -242,9 +246,10 @@ def test_admin_scenario_bad_input_is_a_clear_4xx(tmp_path):
         assert httpx.put(f"{mock.base_url}/_admin/scenario").status_code == 405
         assert httpx.get(f"{mock.base_url}/_admin/scenario/step").status_code == 405
     with MockServer() as mock:
-        r = admin(mock, "clock", {"seconds": 5})
-        assert r.status_code == 409 and "system clock" in r.json()["error"]
-        assert httpx.get(f"{mock.base_url}/_admin/clock").json()["clock"] == "system"
+        r = admin(mock, "clock", {"seconds": 86400})
+        assert r.status_code == 200 and r.json()["clock"] == "system"
+        ahead = datetime.fromisoformat(httpx.get(f"{mock.base_url}/_admin/clock").json()["exchange_time"])
+        assert ahead - datetime.now(UTC) > timedelta(hours=23)
 
 
 # -- the command line --------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """A built wheel, installed into a fresh virtual environment and used from a directory outside the checkout, has the
 whole product: the request journal checks against the slices, generated responses, a shipped scenario served by
-name, `contract check`, `contract drift`, the client matrix and the inspector's page (their data is package data, not
-the checkout's)."""
+name, `contract check`, `contract check-deribit`, `contract drift`, the client matrix and the inspector's page (their
+data is package data, not the checkout's)."""
 
 from __future__ import annotations
 
@@ -186,6 +186,41 @@ def test_contract_check_and_drift_run_from_the_wheel(installed: tuple[Path, Path
     assert "site-packages" in slice_path
     drift = run(installed, "mockexchange", "contract", "drift", "--spec", slice_path)
     assert drift.returncode == 0, drift.stdout + drift.stderr
+
+
+def test_contract_check_deribit_runs_from_the_wheel(installed: tuple[Path, Path]) -> None:
+    bin_dir, work = installed
+    script = textwrap.dedent(
+        """
+        import sys
+        from mockexchange import MockServer
+        with MockServer() as mock:
+            mock.create_deribit_account("alice", balances={"BTC": "10"})
+            mock.create_deribit_key("alice", client_id="AliceKey", client_secret="alice-secret")
+            mock.deribit_fill("alice", "BTC-PERPETUAL", "buy", "10000", "50000")
+            print(mock.deribit_url, flush=True)
+            sys.stdin.read()
+        """
+    )
+    with subprocess.Popen(
+        [str(bin_dir / "python"), "-c", script], cwd=work, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True,
+    ) as mock:  # fmt: skip
+        try:
+            assert mock.stdout is not None
+            url = mock.stdout.readline().strip()
+            command = [str(bin_dir / "mockexchange"), "contract", "check-deribit", "--base-url", url]
+            command += ["--client-id", "AliceKey", "--method", "private/get_positions", "--listen", "0.2"]
+            env = _env(MOCKEXCHANGE_DERIBIT_CLIENT_SECRET="alice-secret")
+            check = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, timeout=120)
+            assert check.returncode == 0, check.stdout + check.stderr
+            assert "PASS       private/get_positions" in check.stdout
+        finally:
+            assert mock.stdin is not None
+            mock.stdin.close()
+            mock.wait(timeout=30)
+    where = "from mockexchange.schema.deribit_rpc import slice_path; print(slice_path())"
+    assert "site-packages" in run(installed, "python", "-c", where).stdout
 
 
 @pytest.mark.clients

@@ -17,9 +17,10 @@ from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.control.commands import command
 from mockexchange.control.errors import ControlError
-from mockexchange.control.values import choice, decimal, optional_integer, optional_text, shown, text
+from mockexchange.control.values import boolean, choice, decimal, optional_integer, optional_text, shown, text
 from mockexchange.control.values import currency as currency_code
 from mockexchange.control.values import index_name as index_code
+from mockexchange.core import derivative_orders as orders
 from mockexchange.core.derivatives_book import (
     MAX_ACCOUNT_ID,
     MAX_AMOUNT,
@@ -160,6 +161,33 @@ def trade_json(trade: Trade) -> dict[str, Any]:
     }
 
 
+def order_json(order: orders.DerivativeOrder) -> dict[str, Any]:
+    def plain(value: Decimal | None) -> str | None:
+        return None if value is None else f"{value:f}"
+
+    return {
+        "order_id": order.order_id,
+        "user_id": order.user_id,
+        "account_id": order.account_id,
+        "instrument_name": order.instrument_name,
+        "direction": order.direction,
+        "amount": f"{order.amount:f}",
+        "price": plain(order.price),
+        "order_type": order.order_type,
+        "order_state": order.order_state,
+        "time_in_force": order.time_in_force,
+        "label": order.label,
+        "post_only": order.post_only,
+        "reduce_only": order.reduce_only,
+        "api": order.api,
+        "max_show": f"{order.max_show:f}",
+        "trigger": order.trigger,
+        "trigger_price": plain(order.trigger_price),
+        "created": order.created.isoformat(),
+        "cancel_reason": order.cancel_reason,
+    }
+
+
 class DeribitOperations:
     book: DerivativesBook
     deribit_keys: DeribitCredentialRegistry
@@ -293,6 +321,62 @@ class DeribitOperations:
         return trade_json(trade)
 
     @command()
+    def deribit_order(
+        self,
+        user_id: str,
+        instrument_name: str,
+        direction: str,
+        amount: str | int,
+        price: str | int | None = None,
+        subaccount_id: int | None = None,
+        order_type: str = "limit",
+        time_in_force: str = "good_til_cancelled",
+        label: str = "",
+        post_only: bool = False,
+        reduce_only: bool = False,
+        api: bool = True,
+        max_show: str | int | None = None,
+        trigger: str | None = None,
+        trigger_price: str | int | None = None,
+        order_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A resting order for the user (it never matches): a limit order at `price`, or a stop or take order waiting
+        for its trigger (`stop_market` and `take_market` have no price). Served by private/get_open_orders_by_* and
+        get_order_state, published on user.orders.*, and its margin counted in open_orders_margin."""
+        user_id, instrument_name = text(user_id, "user_id"), _instrument(instrument_name)
+        direction = choice(direction, "direction", ("buy", "sell"))
+        size = _amount(amount, "amount", SMALLEST, MAX_AMOUNT)
+        at = None if price is None else _amount(price, "price", MIN_PRICE, MAX_PRICE)
+        order_type = choice(order_type, "order_type", orders.ORDER_TYPES)
+        time_in_force = choice(time_in_force, "time_in_force", orders.TIMES_IN_FORCE)
+        label = "" if label == "" else text(label, "label", most=orders.MAX_LABEL)
+        flags = {name: boolean(value, name) for name, value in
+                 (("post_only", post_only), ("reduce_only", reduce_only), ("api", api))}  # fmt: skip
+        shown_amount = None if max_show is None else _amount(max_show, "max_show", Decimal(0), MAX_AMOUNT)
+        trigger = None if trigger is None else choice(trigger, "trigger", orders.TRIGGERS)
+        trigger_at = None if trigger_price is None else _amount(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
+        order_id = optional_text(order_id, "order_id", most=orders.MAX_ORDER_ID)
+        wallet_id = _account_id(subaccount_id, "subaccount_id")
+        try:
+            order = orders.place_order(
+                self.book, user_id, instrument_name, direction, size, at, subaccount_id=wallet_id,
+                order_type=order_type, time_in_force=time_in_force, label=label, max_show=shown_amount,
+                trigger=trigger, trigger_price=trigger_at, order_id=order_id, **flags,
+            )  # fmt: skip
+        except BookError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        return order_json(order)
+
+    @command()
+    def deribit_cancel_order(self, order_id: str) -> dict[str, Any]:
+        """Cancel an open Deribit order (`cancel_reason` user_request); it stays readable by private/get_order_state."""
+        order_id = text(order_id, "order_id", most=orders.MAX_ORDER_ID)
+        try:
+            return order_json(orders.cancel_order(self.book, order_id))
+        except BookError as exc:
+            raise ControlError(str(exc), exc.status) from None
+
+    @command()
     def deribit_deposit(
         self, user_id: str, currency: str, amount: str | int, subaccount_id: int | None = None
     ) -> dict[str, Any]:
@@ -304,6 +388,69 @@ class DeribitOperations:
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {"user_id": user_id, "currency": code, "balance": f"{balance:f}"}
+
+    @command()
+    def deribit_withdraw(
+        self,
+        user_id: str,
+        currency: str,
+        amount: str | int,
+        subaccount_id: int | None = None,
+        fee: str | int = "0",
+        address: str | None = None,
+    ) -> dict[str, Any]:
+        """A completed withdrawal of `amount` (and `fee`, charged on top) out of a Deribit wallet, within what it may
+        withdraw; listed by private/get_withdrawals."""
+        user_id, code = text(user_id, "user_id"), currency_code(currency)
+        moved, cost = _amount(amount, "amount", SMALLEST, MAX_CASH), _amount(fee, "fee", Decimal(0), MAX_CASH)
+        wallet_id = _account_id(subaccount_id, "subaccount_id")
+        address = optional_text(address, "address", most=MAX_NAME * 2)
+        try:
+            with self.book.reading():
+                move = self.book.withdraw(user_id, code, moved, subaccount_id=wallet_id, fee=cost, address=address)
+                balance = self.book.wallet(user_id, wallet_id).balance(code)
+        except BookError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        return {
+            "user_id": user_id, "currency": code, "id": move.id, "amount": f"{move.amount:f}", "fee": f"{move.fee:f}",
+            "address": move.address, "state": move.state, "balance": f"{balance:f}",
+        }  # fmt: skip
+
+    @command()
+    def deribit_transfer(
+        self,
+        user_id: str,
+        currency: str,
+        amount: str | int,
+        from_subaccount_id: int | None = None,
+        to_subaccount_id: int | None = None,
+    ) -> dict[str, Any]:
+        """Move cash between two wallets of one Deribit account (an id left out: the main account); listed by
+        private/get_transfers on both sides."""
+        user_id, code = text(user_id, "user_id"), currency_code(currency)
+        moved = _amount(amount, "amount", SMALLEST, MAX_CASH)
+        source = _account_id(from_subaccount_id, "from_subaccount_id")
+        destination = _account_id(to_subaccount_id, "to_subaccount_id")
+        try:
+            made = self.book.transfer(user_id, code, moved, source=source, destination=destination)
+        except BookError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        return {
+            "user_id": user_id, "currency": code, "id": made.id, "amount": f"{made.amount:f}",
+            "from_account": made.from_account, "to_account": made.to_account, "state": made.state,
+        }  # fmt: skip
+
+    @command()
+    def set_settlement_price(self, instrument_name: str, price: str | int) -> dict[str, Any]:
+        """The price a future or option is delivered at when the exchange clock passes its expiration (without it,
+        the index price then); set it before the expiry."""
+        instrument_name = _instrument(instrument_name)
+        value = _amount(price, "price", MIN_PRICE, MAX_PRICE)
+        try:
+            self.book.set_settlement_price(instrument_name, value)
+        except BookError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        return {"instrument_name": instrument_name, "settlement_price": f"{value:f}"}
 
     @command()
     def list_instrument(self, instrument_name: str) -> dict[str, Any]:

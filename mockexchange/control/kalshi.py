@@ -37,6 +37,7 @@ from mockexchange.core.ledger import (
     Fill,
     Ledger,
     LedgerError,
+    NewFill,
 )
 from mockexchange.core.money import MAX_CENTS, from_cents, parse_count, parse_fee, parse_price
 
@@ -180,6 +181,40 @@ class KalshiOperations:
         return fill_json(fill)
 
     @command()
+    def fills(self, fills: list[dict[str, Any]]) -> dict[str, Any]:
+        """Many fills at once, to seed a large sandbox: each a mapping of `fill`'s arguments (user_id, ticker, side,
+        action, count, price, and optionally event_ticker, subaccount, is_taker, fee, order_id). They are made in
+        order, as `fill` would make each, at one instant and with the ledger's lock taken once; all or nothing (a fill
+        that would be refused refuses the batch, naming it). Answers how many were made and their fill ids."""
+        if not isinstance(fills, list | tuple) or len(fills) > MAX_BATCH:
+            raise ControlError(f"fills must be a list of at most {MAX_BATCH} fills, not {_shown_kind(fills)}")
+        batch = []
+        for i, item in enumerate(fills):
+            if not isinstance(item, dict) or not all(type(name) is str for name in item):
+                raise ControlError(f"fills[{i}] must be an object of fill's arguments, not {_shown_kind(item)}")
+            unknown = set(item) - _FILL_FIELDS
+            missing = _FILL_REQUIRED - set(item)
+            if unknown or missing:
+                problem = f"takes no {sorted(unknown)[0]!r}" if unknown else f"needs {sorted(missing)[0]!r}"
+                raise ControlError(f"fills[{i}] {problem} (its fields are fill's arguments)")
+            try:
+                trade = _trade(
+                    item["user_id"], item["ticker"], item["side"], item["action"], item["count"], item["price"],
+                    item.get("subaccount", 0), item.get("event_ticker"), item.get("order_id"),
+                )  # fmt: skip
+                taker = boolean(item.get("is_taker", True), "is_taker")
+                fee = item.get("fee")
+                own_fee = None if fee is None else amount(parse_fee, fee, trade["count"])
+            except ControlError as exc:
+                raise ControlError(f"fills[{i}]: {exc}", exc.status) from None
+            batch.append(NewFill(**trade, is_taker=taker, fee=own_fee))
+        try:
+            made = self.ledger.apply_fills(batch)
+        except LedgerError as exc:
+            raise ControlError(str(exc), exc.status) from None
+        return {"count": len(made), "fill_ids": [fill.fill_id for fill in made]}
+
+    @command()
     def create_order(
         self,
         user_id: str,
@@ -266,6 +301,15 @@ class KalshiOperations:
         except LedgerError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {"ticker": market.ticker, "result": market.result, "settled_time": market.settled_time.isoformat()}
+
+
+MAX_BATCH = 1_000_000  # fills in one `fills` command
+_FILL_REQUIRED = frozenset(("user_id", "ticker", "side", "action", "count", "price"))
+_FILL_FIELDS = _FILL_REQUIRED | {"event_ticker", "subaccount", "is_taker", "fee", "order_id"}
+
+
+def _shown_kind(value: Any) -> str:
+    return f"a {type(value).__name__}"
 
 
 def _pinned_key(keys: KeyRegistry, arguments: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:

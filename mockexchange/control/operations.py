@@ -92,14 +92,12 @@ class Control(KalshiOperations, DeribitOperations, RateLimitOperations, RestLagO
 
     @command()
     def advance_clock(self, seconds: float | None = None, to: str | None = None) -> dict[str, Any]:
-        """Move exchange time forward by `seconds`, or `to` an ISO 8601 time (never backwards)."""
+        """Move exchange time forward by `seconds`, or `to` an ISO 8601 time (never backwards). A manual clock then
+        stands there; the system clock runs on from there (an offset from the wall clock). Futures and options whose
+        expiration the clock passes are delivered at once (`DerivativesBook.expire_due`)."""
         clock = self.ledger.clock
-        if not isinstance(clock, ManualClock):
-            raise ControlError(
-                "the exchange clock is the system clock and cannot be moved; start the mock with a ManualClock "
-                "(MockServer(clock=ManualClock()), `mockexchange serve --scenario FILE`)",
-                409,
-            )
+        if not isinstance(clock, ManualClock | SystemClock):
+            raise ControlError(f"the exchange clock ({type(clock).__name__}) cannot be moved", 409)
         if (seconds is None) == (to is None):
             raise ControlError("give `seconds` to advance by or `to` to set, not both")
         if seconds is not None:
@@ -124,6 +122,7 @@ class Control(KalshiOperations, DeribitOperations, RateLimitOperations, RestLagO
             if when < clock.now():
                 raise ControlError(f"a clock does not run backwards: it is {clock.now().isoformat()}", 409)
             clock.set(when)
+        self.book.expire_due()
         return self.clock()
 
 

@@ -21,15 +21,54 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """The wall clock; a thread may pin it to one instant (`pinned`), so that every time one command reads is the
-    instant it began: a state file replays that command at that instant (mockexchange.state)."""
+    """The wall clock, moved forward by an offset (`advance`, `set`: exchange time can be moved on without a scenario,
+    and then runs on from there); a thread may pin it to one instant (`pinned`), so that every time one command reads
+    is the instant it began: a state file replays that command at that instant (mockexchange.state)."""
 
     def __init__(self) -> None:
         self._pin = threading.local()
+        self._offset = timedelta(0)
+        self._lock = threading.Lock()
 
     def now(self) -> datetime:
         pinned: datetime | None = getattr(self._pin, "at", None)
-        return datetime.now(UTC) if pinned is None else pinned
+        if pinned is not None:
+            return pinned
+        with self._lock:
+            return datetime.now(UTC) + self._offset
+
+    @property
+    def offset(self) -> timedelta:
+        """How far exchange time runs ahead of the wall clock."""
+        with self._lock:
+            return self._offset
+
+    def restore_offset(self, offset: timedelta) -> None:
+        """The offset a snapshot kept (mockexchange.state)."""
+        with self._lock:
+            self._offset = offset
+
+    def advance(self, seconds: float = 0.0, *, delta: timedelta | None = None) -> datetime:
+        step = delta if delta is not None else timedelta(seconds=seconds)
+        if step < timedelta(0):
+            raise ValueError("a clock does not run backwards")
+        self._move(step)
+        return self.now()
+
+    def set(self, when: datetime) -> datetime:
+        """Exchange time is `when` now (read against this thread's pinned instant, if any: a replayed command moves
+        the offset exactly as it first did); it runs on from there with the wall clock."""
+        if when.tzinfo is None:
+            raise ValueError("a clock needs timezone-aware times")
+        self._move(when - self.now())
+        return self.now()
+
+    def _move(self, step: timedelta) -> None:
+        with self._lock:
+            self._offset += step
+        pinned: datetime | None = getattr(self._pin, "at", None)
+        if pinned is not None:  # the command moving the clock reads the moved time for the rest of it
+            self._pin.at = pinned + step
 
     @contextmanager
     def pinned(self, when: datetime) -> Iterator[datetime]:

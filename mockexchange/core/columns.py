@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Context, Decimal
 
@@ -60,6 +60,15 @@ def encode(value: Decimal) -> int | None:
             _values.clear()
         _values[code] = value
     return code
+
+
+def encode_all(values: Sequence[Decimal]) -> list[int | None]:
+    """`[encode(value) for value in values]`, in fewer steps when the codes are kept (the usual case)."""
+    found = _codes.get
+    codes = [found(str(value)) for value in values]
+    if None in codes:
+        codes = [encode(value) if code is None else code for value, code in zip(values, codes, strict=True)]
+    return codes
 
 
 def decoder() -> Callable[[int], Decimal | None]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import lru_cache
 from typing import Literal
 
 from mockexchange.core.instruments import Instrument, OptionType
@@ -259,6 +260,45 @@ def margins(
     return Margins(abs(size) * initial, abs(size) * maintenance)
 
 
+def estimated_liquidation_price(
+    instrument: Instrument,
+    size: Decimal,
+    mark_price: Decimal,
+    equity: Decimal,
+    maintenance_margin: Decimal,
+    rates: MarginRates = MARGIN_RATES,
+) -> Decimal:
+    """A futures position's estimated liquidation price under the mock's simple (segregated, standard) margin model:
+    the price of this instrument at which the wallet's equity in the settlement currency falls to its maintenance
+    margin, every other position held at its current value and margin, this position's maintenance rate held at its
+    current value. `equity` and `maintenance_margin` are the wallet's totals in that currency at `mark_price`, this
+    position included.
+
+    With S the signed size, M the mark, r the maintenance rate and C = equity - (maintenance - this position's):
+    inverse `P = (S + r|S|) / (C + S/M)` (from `equity + S(1/M - 1/P) = other maintenance + r|S|/P`), linear
+    `P = (S M - C) / (S - r|S|)` (from `equity + S(P - M) = other maintenance + r|S|P`).
+    The mark itself when the wallet is at or under its maintenance margin already; 0 when flat, and when no positive
+    price liquidates it (an inverse short whose collateral covers it at any price, a linear long covered down to 0).
+    """
+    if instrument.kind != "future":
+        raise ValueError(f"{instrument.instrument_name} is not a future")
+    if size == ZERO:
+        return ZERO
+    if equity <= maintenance_margin:
+        return mark_price
+    _, rate = future_margin_rates(size_currency(instrument, size, mark_price), rates)
+    own = margins(instrument, size, mark_price, mark_price, rates).maintenance_margin
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        cushion = equity - (maintenance_margin - own)
+        if instrument.is_inverse:
+            numerator, denominator = size + rate * abs(size), cushion + size / mark_price
+        else:
+            numerator, denominator = size * mark_price - cushion, size - rate * abs(size)
+        price = numerator / denominator if denominator != ZERO else ZERO
+    return +price if price > ZERO else ZERO
+
+
 def leverage(instrument: Instrument, size: Decimal, mark_price: Decimal, rates: MarginRates = MARGIN_RATES) -> int:
     """Futures: the leverage the initial margin allows, `1 / initial rate` to the nearest integer (Deribit reports an
     integer: its example of 10.65 BTC on 0.3198 BTC initial margin says 33). 50 at the mock's default rates for a
@@ -392,3 +432,10 @@ def option_greeks(
     # An inverse option is priced in the coin: its USD value divided by the underlying price.
     mark = b.price / underlying_price if instrument.is_inverse else b.price
     return OptionGreeks(mark, b.price, b.delta, b.gamma, b.vega / 100, b.theta / 365)
+
+
+@lru_cache(maxsize=4096)
+def option_mark(instrument: Instrument, underlying_price: Decimal, years: Decimal, volatility: Decimal) -> Decimal:
+    """`option_greeks(...).mark_price`, remembered: a pure function of its arguments, so a read that values one option
+    many times (a liquidation estimate for each futures position of a wallet) prices it once."""
+    return option_greeks(instrument, underlying_price, years, volatility).mark_price

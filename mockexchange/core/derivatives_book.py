@@ -15,18 +15,23 @@ summaries) is finite and a few dozen digits long at most, and a balance plus an 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from mockexchange.core import derivatives as d
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.instruments import Instrument, InstrumentError, parse_instrument_name
 from mockexchange.core.money import shown
+
+if TYPE_CHECKING:  # derivative_orders builds on this module; the book only keeps what it makes
+    from mockexchange.core.derivative_orders import DerivativeOrders
 
 ZERO = Decimal(0)
 DEFAULT_VOLATILITY = Decimal("0.5")  # 50%: used for an option when a scenario has set none
@@ -101,6 +106,56 @@ class Trade:
     mark_price: Decimal | None
     profit_loss: Decimal  # realized by this trade
     post_size: Decimal
+    volatility: Decimal | None = None  # options: the implied volatility the option was marked with (0.5 = 50%)
+
+
+@dataclass(frozen=True, slots=True)
+class CashMove:
+    """A deposit into or a withdrawal out of one wallet (the admin API's, the Python API's or a scenario's)."""
+
+    id: int  # from 1, one sequence for deposits, withdrawals and transfers
+    kind: str  # "deposit" or "withdrawal"
+    user_id: str
+    account_id: int
+    currency: str
+    amount: Decimal  # positive
+    fee: Decimal  # withdrawals: charged on top of the amount; deposits: 0
+    address: str
+    transaction_id: str
+    state: str
+    created: datetime
+    updated: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WalletTransfer:
+    """Cash moved between two wallets of one account (its main account and a subaccount, or two subaccounts)."""
+
+    id: int
+    user_id: str
+    from_account: int
+    to_account: int
+    currency: str
+    amount: Decimal
+    state: str
+    created: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One wallet's position in a future or option delivered at its expiry (Deribit's settlement type `delivery`)."""
+
+    user_id: str
+    account_id: int
+    instrument_name: str
+    currency: str  # the settlement currency, whose balance moved
+    timestamp: datetime  # the instrument's expiration
+    position: Decimal  # the size delivered, signed
+    delivery_price: Decimal
+    index_price: Decimal
+    mark_price: Decimal  # futures: the delivery price; options: the value paid per unit, in the option's price units
+    profit_loss: Decimal  # realized by the delivery
+    cash: Decimal  # what moved into (+) or out of (-) the balance
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +200,8 @@ class PositionView:
     average_price_usd: Decimal | None
     floating_profit_loss_usd: Decimal | None
     updated: datetime
+    # Futures: the mock's simple margin model (`derivatives.estimated_liquidation_price`); 0 when flat. None: options.
+    estimated_liquidation_price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +228,11 @@ class AccountSummary:
     delta_total: Decimal
     delta_total_map: dict[str, Decimal]
     fees_paid: Decimal
+    # The options' greeks per price index (`btc_usd`): only indexes the wallet holds options on; {} when none.
+    options_gamma_map: dict[str, Decimal] = field(default_factory=dict)
+    options_vega_map: dict[str, Decimal] = field(default_factory=dict)
+    options_theta_map: dict[str, Decimal] = field(default_factory=dict)
+    account_type: str = "main"  # or "subaccount": the wallet's
 
 
 @dataclass(slots=True)
@@ -182,6 +244,7 @@ class _Listing:
     volatility: Decimal | None = None  # per instrument, over the currency's
     last_price: Decimal | None = None
     trade_seq: int = 0
+    delivered: bool = False  # expired and delivered (expire_due)
 
 
 class DerivativesBook:
@@ -205,14 +268,22 @@ class DerivativesBook:
         self._positions: dict[tuple[str, int, str], PositionState] = {}
         self.trades: list[Trade] = []
         self.amount_traded = ZERO  # since the last reset
+        self.cash_moves: list[CashMove] = []  # deposits and withdrawals, in the order they were made
+        self.wallet_transfers: list[WalletTransfer] = []
+        self.deliveries: list[Delivery] = []  # in the order they were made
+        self._next_expiry: datetime | None = None  # the earliest expiration not yet delivered
+        self._next_transfer_id = 1
         # The next account id and trade id to hand out (plain numbers, so a snapshot of the book holds them).
         self._next_wallet_id = FIRST_ACCOUNT_ID
         self._next_trade_id = 1
+        self.orders: DerivativeOrders | None = None  # resting orders (core/derivative_orders.py), made with the first
 
     @contextmanager
     def reading(self) -> Iterator[DerivativesBook]:
-        """Hold the book still while a venue reads several things that must agree."""
+        """Hold the book still while a venue reads several things that must agree (what has expired by now is
+        delivered first, `expire_due`)."""
         with self.lock:
+            self.expire_due()
             yield self
 
     def _draw_wallet_id(self) -> int:
@@ -236,6 +307,11 @@ class DerivativesBook:
             self._positions.clear()
             self.trades.clear()
             self.amount_traded = ZERO
+            self.cash_moves.clear()
+            self.wallet_transfers.clear()
+            self.deliveries.clear()
+            self._next_expiry = None
+            self.orders = None
             self._publish("reset", None, None)
 
     # -- instruments and prices ---------------------------------------------------------------------------------
@@ -256,6 +332,9 @@ class DerivativesBook:
             if listing is not None:
                 return listing.instrument
             self._listings[instrument.instrument_name] = _Listing(instrument, self.clock.now())
+            expiration = None if instrument.is_perpetual else instrument.expiration
+            if expiration is not None and (self._next_expiry is None or expiration < self._next_expiry):
+                self._next_expiry = expiration
             self._publish("instrument", None, instrument)
             return instrument
 
@@ -285,6 +364,7 @@ class DerivativesBook:
         """Move an index (`btc_usd`, `eth_usdc`): every futures mark that follows it and every option moves too."""
         _price(price, "index price")
         with self.lock:
+            self.expire_due()  # delivered at the index in force when they expired
             value = Price(price, self.clock.now())
             self._index[index_name.lower()] = value
             self._publish("index_price", None, (index_name.lower(), value))
@@ -312,6 +392,7 @@ class DerivativesBook:
     def set_settlement_price(self, instrument_name: str, price: Decimal) -> None:
         _price(price, "settlement price")
         with self.lock:
+            self.expire_due()  # a settlement price set after the expiry comes too late for that delivery
             listing = self._listing(instrument_name)
             listing.settlement_price = Price(price, self.clock.now())
             self._publish("settlement_price", None, (instrument_name, listing.settlement_price))
@@ -428,10 +509,95 @@ class DerivativesBook:
         """A deposit (+) or withdrawal (-) of `currency`; returns the new balance."""
         bounded(amount, "amount", -MAX_CASH, MAX_CASH)
         with self.lock:
+            self.expire_due()
             wallet = self.wallet(user_id, subaccount_id)
             wallet.balances[currency] = _balance_after(wallet, currency, amount)
+            if amount != ZERO:
+                self._record_cash("deposit" if amount > ZERO else "withdrawal", wallet, user_id, currency, abs(amount))
             self._publish("cash", user_id, (wallet.id, currency, amount))
             return wallet.balances[currency]
+
+    def withdraw(
+        self,
+        user_id: str,
+        currency: str,
+        amount: Decimal,
+        *,
+        subaccount_id: int | None = None,
+        fee: Decimal = ZERO,
+        address: str | None = None,
+    ) -> CashMove:
+        """A withdrawal of `amount` plus `fee` out of the wallet, completed at once; refused (409) beyond what the
+        wallet may withdraw (its `available_withdrawal_funds`)."""
+        bounded(amount, "amount", SMALLEST, MAX_CASH)
+        bounded(fee, "fee", ZERO, MAX_CASH)
+        with self.lock:
+            self.expire_due()
+            wallet = self.wallet(user_id, subaccount_id)
+            available = self.account_summary(user_id, currency, wallet.id).available_withdrawal_funds
+            if amount + fee > available:
+                raise BookError(
+                    f"withdrawing {amount + fee:f} {currency} (amount and fee) from account {wallet.id}, which may "
+                    f"withdraw {available:f}",
+                    status=409,
+                )
+            wallet.balances[currency] = _balance_after(wallet, currency, -(amount + fee))
+            move = self._record_cash("withdrawal", wallet, user_id, currency, amount, fee=fee, address=address)
+            self._publish("cash", user_id, (wallet.id, currency, -(amount + fee)))
+            return move
+
+    def transfer(
+        self, user_id: str, currency: str, amount: Decimal, *, source: int | None = None, destination: int | None
+    ) -> WalletTransfer:
+        """Move `amount` between two wallets of the user's account (None: the main account), within what the source
+        may withdraw."""
+        bounded(amount, "amount", SMALLEST, MAX_CASH)
+        with self.lock:
+            self.expire_due()
+            sender, receiver = self.wallet(user_id, source), self.wallet(user_id, destination)
+            if sender.id == receiver.id:
+                raise BookError("a transfer needs two different wallets")
+            available = self.account_summary(user_id, currency, sender.id).available_withdrawal_funds
+            if amount > available:
+                raise BookError(
+                    f"transferring {amount:f} {currency} from account {sender.id}, which may transfer {available:f}",
+                    status=409,
+                )
+            received = _balance_after(receiver, currency, amount)
+            sender.balances[currency] = _balance_after(sender, currency, -amount)
+            receiver.balances[currency] = received
+            made = WalletTransfer(
+                self._draw_transfer_id(), user_id, sender.id, receiver.id, currency, amount, "confirmed",
+                self.clock.now(),
+            )  # fmt: skip
+            self.wallet_transfers.append(made)
+            self._publish("cash", user_id, (sender.id, currency, -amount))
+            self._publish("cash", user_id, (receiver.id, currency, amount))
+            return made
+
+    def _draw_transfer_id(self) -> int:
+        self._next_transfer_id += 1
+        return self._next_transfer_id - 1
+
+    def _record_cash(
+        self,
+        kind: str,
+        wallet: Wallet,
+        user_id: str,
+        currency: str,
+        amount: Decimal,
+        *,
+        fee: Decimal = ZERO,
+        address: str | None = None,
+    ) -> CashMove:
+        number = self._draw_transfer_id()
+        now = self.clock.now()
+        # Deterministic stand-ins for a chain's address and transaction hash (a replayed command makes the same).
+        address = address or f"mock-{currency.lower()}-{wallet.id}"
+        digest = hashlib.sha256(f"{kind}:{number}:{wallet.id}:{currency}:{amount}:{fee}".encode()).hexdigest()
+        move = CashMove(number, kind, user_id, wallet.id, currency, amount, fee, address, digest, "completed", now, now)
+        self.cash_moves.append(move)
+        return move
 
     # -- trading ------------------------------------------------------------------------------------------------
 
@@ -455,6 +621,7 @@ class DerivativesBook:
         _price(price, "price")
         bounded(fee, "fee", -MAX_FEE, MAX_FEE)
         with self.lock:
+            self.expire_due()
             wallet = self.wallet(user_id, subaccount_id)
             instrument = self.list_instrument(instrument_name)
             listing = self._listings[instrument.instrument_name]
@@ -506,11 +673,98 @@ class DerivativesBook:
                 mark_price=self._mark_or_none(instrument.instrument_name),
                 profit_loss=result.realized,
                 post_size=result.position.size,
+                volatility=self.volatility(instrument.instrument_name) if instrument.kind == "option" else None,
             )
             self.trades.append(trade)
             self._publish("trade", user_id, trade)
             self._publish("position", user_id, state)
             return trade
+
+    # -- expiry ---------------------------------------------------------------------------------------------------
+
+    def expire_due(self) -> list[Delivery]:
+        """Deliver every future and option whose expiration the book's clock has passed and that is not delivered
+        yet, in expiration order: each open position closes at the delivery price (the settlement price set for the
+        instrument, else its index price now, which is the index in force at the expiry: every change to the book
+        delivers what is due first), its P&L (futures) or its value (options) moves into the balance, and a
+        `Delivery` is kept and published. Perpetuals never expire. Called on every read (`reading`), before every
+        change that depends on it, and when the clock is moved; cheap when nothing is due."""
+        with self.lock:
+            due_at = self._next_expiry
+            if due_at is None:
+                return []
+            now = self.clock.now()
+            if now < due_at:
+                return []
+            due = []
+            for listing in self._listings.values():
+                expiration = listing.instrument.expiration
+                if listing.delivered or listing.instrument.is_perpetual or expiration is None:
+                    continue
+                if expiration <= now:
+                    due.append(listing)
+            due.sort(key=lambda listing: (listing.instrument.expiration, listing.instrument.instrument_name))
+            made = [delivery for listing in due for delivery in self._deliver(listing)]
+            pending = [
+                listing.instrument.expiration
+                for listing in self._listings.values()
+                if not listing.delivered and not listing.instrument.is_perpetual
+                and listing.instrument.expiration is not None
+            ]  # fmt: skip
+            self._next_expiry = min(pending, default=None)
+            return made
+
+    def _deliver(self, listing: _Listing) -> list[Delivery]:
+        instrument = listing.instrument
+        name = instrument.instrument_name
+        expiration = instrument.expiration
+        assert expiration is not None
+        listing.delivered = True
+        for order in self.orders.expire(name, expiration) if self.orders is not None else ():
+            self._publish("order", order.user_id, order)  # resting orders end with the instrument
+        index = self._index.get(instrument.price_index)
+        if listing.settlement_price is not None:
+            price = listing.settlement_price.value
+        elif index is not None:
+            price = index.value
+        elif listing.last_price is not None and instrument.kind == "future":
+            price = listing.last_price
+        else:
+            return []  # no price to deliver at, so never traded: nothing open
+        listing.settlement_price = Price(price, expiration)
+        index_value = index.value if index is not None else price
+        if instrument.kind == "option":
+            strike = instrument.strike or ZERO
+            intrinsic = max(ZERO, price - strike) if instrument.option_type == "call" else max(ZERO, strike - price)
+            value = intrinsic / price if instrument.is_inverse else intrinsic
+        made = []
+        for key, state in list(self._positions.items()):
+            position = state.position
+            if key[2] != name or position.size == ZERO:
+                continue
+            if instrument.kind == "future":
+                mark = price
+                realized = d.profit_loss(instrument, position.size, position.average_price, price)
+                cash = realized
+            else:
+                mark = value
+                realized = position.size * (value - position.average_price)
+                cash = position.size * value
+            wallet = self.wallet(state.user_id, state.account_id)
+            currency = instrument.settlement_currency
+            wallet.balances[currency] = wallet.balance(currency) + cash  # owed at expiry: never refused
+            closed = d.Position(realized_profit_loss=position.realized_profit_loss + realized)
+            flat = PositionState(state.user_id, state.account_id, name, closed, expiration)
+            self._positions[key] = flat
+            delivery = Delivery(
+                state.user_id, state.account_id, name, currency, expiration, position.size, price, index_value, mark,
+                realized, cash,
+            )  # fmt: skip
+            self.deliveries.append(delivery)
+            made.append(delivery)
+            self._publish("delivery", state.user_id, delivery)
+            self._publish("position", state.user_id, flat)
+        return made
 
     def _mark_or_none(self, name: str) -> Decimal | None:
         try:
@@ -557,7 +811,8 @@ class DerivativesBook:
                     views.append(self._view(state))
             return views
 
-    def _view(self, state: PositionState) -> PositionView:
+    def _view(self, state: PositionState, *, liquidation: bool = True) -> PositionView:
+        """`liquidation`: estimate a future's liquidation price (it values the wallet's positions in the currency)."""
         listing = self._listing(state.instrument_name)
         instrument = listing.instrument
         position = state.position
@@ -567,10 +822,16 @@ class DerivativesBook:
         margin = d.margins(instrument, position.size, mark, index, self.rates)
         is_future = instrument.kind == "future"
         perpetual_zero = ZERO if instrument.is_perpetual else None
-        floating_usd = None
+        floating_usd = liquidation_price = None
         if is_future:
             size_coin = d.size_currency(instrument, position.size, mark)
             delta, gamma, vega, theta = size_coin, None, None, None
+            liquidation_price = ZERO
+            if liquidation and position.size != ZERO:
+                equity, maintenance = self._equity_and_maintenance(state, instrument.settlement_currency)
+                liquidation_price = d.estimated_liquidation_price(
+                    instrument, position.size, mark, equity, maintenance, self.rates
+                )
         else:
             floating_usd = d.floating_profit_loss_usd(instrument, position, mark, index)
             greeks = self._greeks(listing, index)
@@ -592,7 +853,7 @@ class DerivativesBook:
             total_profit_loss=position.realized_profit_loss + floating,
             initial_margin=margin.initial_margin,
             maintenance_margin=margin.maintenance_margin,
-            open_orders_margin=ZERO,
+            open_orders_margin=self._orders_margin(state.user_id, state.account_id, instrument.instrument_name),
             delta=delta,
             size_currency=size_coin if is_future else None,
             leverage=d.leverage(instrument, position.size, mark, self.rates) if is_future else None,
@@ -604,7 +865,39 @@ class DerivativesBook:
             average_price_usd=None if is_future else position.average_price_usd,
             floating_profit_loss_usd=floating_usd,
             updated=state.updated,
+            estimated_liquidation_price=liquidation_price,
         )
+
+    def _equity_and_maintenance(self, state: PositionState, currency: str) -> tuple[Decimal, Decimal]:
+        """The `equity` and `maintenance_margin` of the account summary of `state`'s wallet in `currency`, without its
+        greeks: what a liquidation estimate needs (each option's mark priced once)."""
+        equity, maintenance = self.wallet(state.user_id, state.account_id).balance(currency), ZERO
+        now = self.clock.now()
+        for (owner, wallet_id, name), held in self._positions.items():
+            listing = self._listing(name)
+            instrument, size = listing.instrument, held.position.size
+            if (owner, wallet_id) != (state.user_id, state.account_id) or instrument.settlement_currency != currency:
+                continue
+            if size == ZERO:  # a closed position is worth nothing and needs no margin
+                continue
+            index = self.index_price(instrument.price_index)
+            if instrument.kind == "option" and listing.mark is None:  # `mark_price`'s Black-76, remembered
+                years = d.years_to_expiry(instrument, now)
+                mark = d.option_mark(instrument, index, years, self.volatility(name))
+            else:
+                mark = self.mark_price(name)
+            maintenance += d.margins(instrument, size, mark, index, self.rates).maintenance_margin
+            if instrument.kind == "future":
+                equity += d.floating_profit_loss(instrument, held.position, mark)
+            else:
+                equity += d.option_value(held.position, mark)
+        return equity, maintenance
+
+    def _orders_margin(
+        self, user_id: str, wallet_id: int, instrument_name: str | None = None, currency: str | None = None
+    ) -> Decimal:
+        """The initial margin the wallet's open orders hold, on one instrument or in one settlement currency."""
+        return ZERO if self.orders is None else self.orders.margin(self, user_id, wallet_id, instrument_name, currency)
 
     def account_summary(self, user_id: str, currency: str, subaccount_id: int | None = None) -> AccountSummary:
         """One wallet's figures in one currency (the settlement currency of the positions it sums).
@@ -616,11 +909,23 @@ class DerivativesBook:
         """
         with self.lock:
             wallet = self.wallet(user_id, subaccount_id)
-            views = self.positions(user_id, subaccount_id=subaccount_id, currency=currency, open_only=False)
+            # Every position ever held in that currency, closed ones too (as `positions(open_only=False)`), valued
+            # without a liquidation estimate: that estimate reads this summary.
+            key = (user_id, wallet.id)
+            states = sorted(
+                (s for (owner, wallet_id, _), s in self._positions.items() if (owner, wallet_id) == key),
+                key=lambda s: s.instrument_name,
+            )
+            views = [
+                self._view(s, liquidation=False)
+                for s in states
+                if self.instrument(s.instrument_name).settlement_currency == currency
+            ]
             futures_floating = futures_pl = options_pl = options_value = ZERO
             initial = maintenance = ZERO
             o_delta = o_gamma = o_vega = o_theta = ZERO
             delta_map: dict[str, Decimal] = {}
+            greek_maps: tuple[dict[str, Decimal], dict[str, Decimal], dict[str, Decimal]] = ({}, {}, {})
             for v in views:
                 instrument = self.instrument(v.instrument_name)
                 initial += v.initial_margin
@@ -636,6 +941,10 @@ class DerivativesBook:
                     o_gamma += v.gamma or ZERO
                     o_vega += v.vega or ZERO
                     o_theta += v.theta or ZERO
+                    index = instrument.price_index
+                    for greek_map, greek in zip(greek_maps, (v.gamma, v.vega, v.theta), strict=True):
+                        greek_map[index] = greek_map.get(index, ZERO) + (greek or ZERO)
+            initial += self._orders_margin(user_id, wallet.id, currency=currency)  # open orders' (Deribit's SM)
             balance = wallet.balance(currency)
             equity = balance + futures_floating + options_value
             available = equity - initial
@@ -660,6 +969,10 @@ class DerivativesBook:
                 delta_total=sum(delta_map.values(), ZERO),
                 delta_total_map=delta_map,
                 fees_paid=wallet.fees_paid.get(currency, ZERO),
+                options_gamma_map=greek_maps[0],
+                options_vega_map=greek_maps[1],
+                options_theta_map=greek_maps[2],
+                account_type="main" if wallet is self.account(user_id).main else "subaccount",
             )
 
 

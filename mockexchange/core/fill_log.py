@@ -15,13 +15,13 @@ and reading a view costs a decode per amount.)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from mockexchange.core.columns import Column, decode, encode, micros
+from mockexchange.core.columns import Column, decode, encode_all, micros
 from mockexchange.core.money import ONE
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -157,15 +157,19 @@ class FillLog:
         created: datetime,
         post_position: Decimal,
         client_order_id: str | None = None,
+        *,
+        codes: list[int | None] | None = None,
     ) -> int:
         """Keep a fill from its values (its ids as UUID integers, or as text); returns its index. `log[index]` reads
-        as the `Fill` of these values, its yes price worked out from side and price as `positions.yes_terms` does."""
+        as the `Fill` of these values, its yes price worked out from side and price as `positions.yes_terms` does.
+        `codes`: the caller's `encode_all((count, price, fee, post_position))`, if it has them."""
         rows = self._rows
         i = rows.length
         if type(fill_id) is not int or type(order_id) is not int:
             fill_id, order_id = self._id_cells(i, fill_id, 0), self._id_cells(i, order_id, 1)
         rows.ids.extend((fill_id >> 64, fill_id & _LOW, order_id >> 64, order_id & _LOW))  # type: ignore[operator]
-        codes = [encode(count), encode(price), encode(fee), encode(post_position)]
+        if codes is None:
+            codes = encode_all((count, price, fee, post_position))
         if None in codes or min(codes) <= _ODD32 or max(codes) >= -_ODD32:  # type: ignore[type-var]
             for cell, code in enumerate(codes):
                 if code is None or not _ODD32 < code < -_ODD32:
@@ -204,6 +208,10 @@ class FillLog:
         """`log[index]` for an index that `add` returned."""
         return LoggedFill(self._rows, index)
 
+    def span(self, start: int, stop: int) -> FillSpan:
+        """Fills `start` to `stop` (not included) as a sequence of views, made as they are read."""
+        return FillSpan(self._rows, start, stop)
+
     def __getitem__(self, index: int | slice) -> Any:
         rows = self._rows
         if isinstance(index, slice):
@@ -226,6 +234,40 @@ class FillLog:
 
     def __repr__(self) -> str:
         return f"<FillLog of {len(self)} fills>"
+
+
+class FillSpan(Sequence[Fill]):
+    """A run of a fill log's fills (what a batch made), read as `LoggedFill` views; a reset leaves it be."""
+
+    __slots__ = ("_rows", "_start", "_stop")
+
+    def __init__(self, rows: _Rows, start: int, stop: int) -> None:
+        self._rows, self._start, self._stop = rows, start, stop
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [LoggedFill(self._rows, self._start + i) for i in range(*index.indices(len(self)))]
+        i = index + len(self) if index < 0 else index
+        if not 0 <= i < len(self):
+            raise IndexError("fill index out of range")
+        return LoggedFill(self._rows, self._start + i)
+
+    def __iter__(self) -> Iterator[LoggedFill]:
+        rows = self._rows
+        return (LoggedFill(rows, i) for i in range(self._start, self._stop))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<FillSpan of {len(self)} fills>"
 
 
 def _flag(bit: int, true: Any, false: Any) -> property:

@@ -18,21 +18,31 @@ asks `as_of()` (now minus the lag, on the exchange clock) and reads `positions.p
 
 from __future__ import annotations
 
+import gc
 import random
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
+from typing import Any, NamedTuple
 
 from mockexchange.core import positions
 from mockexchange.core.clock import Clock, SystemClock
-from mockexchange.core.columns import shared
+from mockexchange.core.columns import encode, shared
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.fees import QuadraticFee
 from mockexchange.core.fill_log import Fill, FillLog, uuid_text
-from mockexchange.core.money import COUNT_QUANTUM, MAX_CENTS, MAX_COUNT, MAX_FEE_PER_CONTRACT, ZERO, quantize_dollars
+from mockexchange.core.money import (
+    COUNT_QUANTUM,
+    MAX_CENTS,
+    MAX_COUNT,
+    MAX_FEE_PER_CONTRACT,
+    ONE,
+    ZERO,
+    quantize_dollars,
+)
 from mockexchange.core.numbers import INT32_MAX
 from mockexchange.core.store import MarketPosition, PositionStore, TimeIndex
 from mockexchange.core.versions import ABSENT, History
@@ -151,6 +161,40 @@ class Settlement:
     settled_time: datetime
 
 
+class NewFill(NamedTuple):
+    """One fill of a batch (`Ledger.apply_fills`): `apply_fill`'s arguments, in its order, with its defaults."""
+
+    user_id: str
+    ticker: str
+    side: str
+    action: str
+    count: Decimal
+    price: Decimal
+    subaccount: int = 0
+    is_taker: bool = True
+    event_ticker: str | None = None
+    fee: Decimal | None = None
+    order_id: str | None = None
+    client_order_id: str | None = None
+
+
+def _new_fill(item: NewFill | Sequence[Any] | Mapping[str, Any]) -> NewFill:
+    if type(item) is NewFill or (type(item) is tuple and len(item) == len(NewFill._fields)):
+        return item  # type: ignore[return-value]  # (a whole tuple reads as its NewFill)
+    try:
+        if isinstance(item, Mapping):
+            return NewFill(**item)
+        if isinstance(item, tuple | list):
+            return NewFill(*item)
+    except TypeError as exc:
+        raise LedgerError(f"a fill of a batch takes apply_fill's arguments: {exc}") from None
+    raise LedgerError(f"a fill of a batch is a NewFill, a tuple or a mapping, not {type(item).__name__}")
+
+
+def _numbered(i: int, size: int, exc: LedgerError) -> LedgerError:
+    return LedgerError(f"fill {i} of the batch of {size} (none applied): {exc}", exc.status)
+
+
 TRANSFER_STATUSES = ("pending", "applied", "failed", "returned")
 TRANSFER_TYPES = ("ach", "wire", "crypto", "debit", "apm")
 # Which status changes a transfer may make; cash moves on entering and leaving "applied".
@@ -179,6 +223,11 @@ class Transfer:
         return -Decimal(self.amount_cents + self.fee_cents) / 100
 
 
+# A version 4 UUID's fixed bits: the variant (10) and the version (4), as `uuid.UUID(int=..., version=4)` sets them.
+_UUID_CLEAR = ~(0xC000 << 48) & ~(0xF000 << 64)
+_UUID_SET = 0x8000 << 48 | 4 << 76
+
+
 class IdFactory:
     """UUIDs from a seeded generator, so a seeded portfolio has the same ids on every run."""
 
@@ -190,8 +239,7 @@ class IdFactory:
 
     def uuid_int(self) -> int:
         """The next id as its integer, as `uuid.UUID(int=..., version=4).int` makes it from the same draw."""
-        value = self._random.getrandbits(128)
-        return value & ~(0xC000 << 48) & ~(0xF000 << 64) | 0x8000 << 48 | 4 << 76
+        return self._random.getrandbits(128) & _UUID_CLEAR | _UUID_SET
 
     def position(self) -> tuple:
         """Where the generator stands (a snapshot keeps it, so ids go on as they would have)."""
@@ -501,6 +549,321 @@ class Ledger:
             self.bus.publish(Change("fill", user_id, fill))
             self.bus.publish(Change("position", user_id, changed))
             return fill
+
+    def apply_fills(self, fills: Iterable[NewFill | Sequence[Any] | Mapping[str, Any]]) -> Sequence[Fill]:
+        """Many fills at once, for seeding a large sandbox: each as `apply_fill` would make it, in order, with the same
+        ids, amounts, rows, roll-ups, records and published changes, under one hold of the lock and at one instant
+        (the clock is read once). A fill is a `NewFill` (or a tuple in its order, or a mapping of its names).
+
+        All or nothing: the whole batch is checked first, against the state as each fill would find it after the ones
+        before it; if one would be refused, so is the batch (nothing applied), with that fill's refusal, numbered.
+        Answers the fills as views of the fill log (they read as, and equal, the `Fill`s `apply_fill` answers), which
+        are also what the fill changes carry."""
+        batch = [_new_fill(item) for item in fills]
+        with self.lock:
+            fees = self._check_batch(batch)
+            # The batch makes no reference cycle, only objects that live on: the cyclic collector, which would walk
+            # every one of them again and again while a large state is seeded, waits until it is done.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                return self._apply_batch(batch, fees)
+            finally:
+                if collecting:
+                    gc.enable()
+
+    def _check_batch(self, batch: list[NewFill]) -> list[Decimal]:
+        """Refuse the batch if any fill of it would be refused, applied in order; answers each fill's fee.
+
+        Each fill's own values and the markets it names are checked here; the bounds (volume, contracts, cash) for the
+        whole batch at once, as if every fill of it moved the same row and the same cash the most it can: within them,
+        no fill can be refused. A batch that is not found well within them here is checked fill by fill
+        (`_check_batch_exactly`), which finds the refusal and words it as `apply_fill` would."""
+        fees: list[Decimal] = []
+        accounts, markets, fee_of = self.accounts, self.markets, self.fee_schedule.fee
+        listed: dict[str, str] = {}  # ticker -> event of the markets the batch lists
+        held: list[NewFill] = []  # fills in markets listed before the batch: their rows may hold a volume already
+        checked: dict[tuple[int, int, bool], Decimal] = {}  # as in `_check_batch_exactly`
+        try:
+            for spec in batch:
+                user_id, ticker, side, action, count, price, subaccount, is_taker, event_ticker, fee, _, _ = spec
+                if (
+                    fee is None
+                    and type(count) is Decimal
+                    and type(price) is Decimal
+                    and count.is_finite()
+                    and price.is_finite()
+                    and (side == "yes" or side == "no")
+                    and (action == "buy" or action == "sell")
+                    and type(subaccount) is int
+                    and 0 <= subaccount <= MAX_SUBACCOUNT
+                    and type(is_taker) is bool
+                ):
+                    terms = (id(count), id(price), is_taker)
+                    fee = checked.get(terms)
+                    if fee is None:
+                        check_trade(side, action, count, price, subaccount)
+                        fee = checked[terms] = fee_of(count, price, is_taker)
+                else:
+                    check_trade(side, action, count, price, subaccount)
+                    if fee is None:
+                        fee = fee_of(count, price, is_taker)
+                    else:
+                        check_fee(fee, count)
+                if (
+                    type(user_id) is not str
+                    or user_id not in accounts
+                    or type(ticker) is not str
+                    or (event_ticker is not None and type(event_ticker) is not str)
+                ):
+                    return self._check_batch_exactly(batch)
+                market = markets.get(ticker)
+                if market is not None:
+                    if market.result is not None or (event_ticker is not None and event_ticker != market.event_ticker):
+                        return self._check_batch_exactly(batch)
+                    held.append(spec)
+                else:
+                    event = listed.get(ticker)
+                    if event is None:
+                        if not ticker.strip():
+                            return self._check_batch_exactly(batch)
+                        listed[ticker] = event_ticker or (ticker.rsplit("-", 1)[0] if "-" in ticker else ticker)
+                    elif event_ticker is not None and event_ticker != event:
+                        return self._check_batch_exactly(batch)
+                fees.append(fee)
+        except LedgerError:
+            return self._check_batch_exactly(batch)
+        contracts = sum((spec[4] for spec in batch), ZERO)
+        volume = max((self._volume(spec[0], spec[6], spec[1]) for spec in held), default=ZERO)
+        moved = contracts + sum(fees, ZERO)  # no fill moves cash by more than its count and its fee
+        if (
+            self.contracts_filled + contracts > MAX_LEDGER_CONTRACTS
+            or volume + contracts > MAX_POSITION_CONTRACTS
+            or any(
+                accounts[user_id].cash_spread(subaccount) + moved > MAX_BALANCE
+                for user_id, subaccount in {(spec[0], spec[6]) for spec in batch}
+            )
+        ):
+            return self._check_batch_exactly(batch)
+        return fees
+
+    def _volume(self, user_id: str, subaccount: int, ticker: str) -> Decimal:
+        row = self.positions.get(user_id, subaccount, ticker)
+        return row.volume if row is not None else ZERO
+
+    def _check_batch_exactly(self, batch: list[NewFill]) -> list[Decimal]:
+        """`_check_batch`, fill by fill: each against the state the fills before it leave."""
+        fees: list[Decimal] = []
+        failed: tuple[int, LedgerError] | None = None
+        accounts, markets, fee_of = self.accounts, self.markets, self.fee_schedule.fee
+        listed: dict[str, str] = {}  # ticker -> event of the markets the batch lists
+        volumes: dict[tuple[str, int, str], Decimal] = {}
+        spent: dict[tuple[str, int], Decimal] = {}  # (user, subaccount) -> the most its cash can move: count + fee
+        filled = self.contracts_filled
+        positions_store = self.positions
+        # (count, price, is_taker) -> fee, for counts and prices `check_trade` took.
+        checked: dict[tuple[int, int, bool], Decimal] = {}
+        for i, spec in enumerate(batch):
+            user_id, ticker, side, action, count, price, subaccount, is_taker, event_ticker, fee, _, _ = spec
+            try:
+                if (
+                    fee is None
+                    and type(count) is Decimal
+                    and type(price) is Decimal
+                    and count.is_finite()
+                    and price.is_finite()
+                    and (side == "yes" or side == "no")
+                    and (action == "buy" or action == "sell")
+                    and type(subaccount) is int
+                    and 0 <= subaccount <= MAX_SUBACCOUNT
+                    and type(is_taker) is bool
+                ):
+                    terms = (id(count), id(price), is_taker)  # (the batch holds them: an id names one meanwhile)
+                    fee = checked.get(terms)
+                    if fee is None:
+                        check_trade(side, action, count, price, subaccount)
+                        fee = checked[terms] = fee_of(count, price, is_taker)
+                else:
+                    check_trade(side, action, count, price, subaccount)
+                    if fee is None:
+                        fee = fee_of(count, price, is_taker)
+                    else:
+                        check_fee(fee, count)
+                if type(user_id) is not str:
+                    raise LedgerError("user_id must be a non-empty string")
+                if user_id not in accounts:
+                    self.account(user_id)
+                if type(ticker) is not str:
+                    raise LedgerError("ticker must be a non-empty string")
+                if event_ticker is not None and type(event_ticker) is not str:
+                    raise LedgerError("event_ticker must be a string")
+                market = markets.get(ticker)
+                if market is not None and market.result is not None:
+                    raise LedgerError(f"market {ticker!r} is settled", status=409)
+                key = (user_id, subaccount, ticker)
+                volume = volumes.get(key)
+                if volume is None:
+                    held = positions_store.get(user_id, subaccount, ticker)
+                    volume = held.volume if held is not None else ZERO
+                self._check_contracts(volume, count, "volume", filled, "filled")
+                volumes[key] = volume + count
+                filled += count
+                if market is not None:
+                    if event_ticker is not None and event_ticker != market.event_ticker:
+                        raise LedgerError(f"market {ticker!r} belongs to event {market.event_ticker!r}", status=409)
+                else:
+                    event = listed.get(ticker)
+                    if event is None:
+                        if not ticker.strip():
+                            raise LedgerError("ticker must be a non-empty string")
+                        listed[ticker] = event_ticker or (ticker.rsplit("-", 1)[0] if "-" in ticker else ticker)
+                    elif event_ticker is not None and event_ticker != event:
+                        raise LedgerError(f"market {ticker!r} belongs to event {event!r}", status=409)
+            except LedgerError as exc:
+                failed = (i, exc)
+                break
+            fees.append(fee)
+            owner = (user_id, subaccount)
+            spent[owner] = spent.get(owner, ZERO) + count + fee
+        # Cash: a fill moves at most its count and its fee, so a subaccount whose cash stays within the bound with
+        # every move of the batch taken one way needs no closer look; the others are run through, as they would go.
+        close = {
+            owner for owner, most in spent.items() if accounts[owner[0]].cash_spread(owner[1]) + most > MAX_BALANCE
+        }
+        if close:
+            self._check_batch_cash(batch[: len(fees)], fees, close, len(batch))
+        if failed is not None:
+            raise _numbered(failed[0], len(batch), failed[1])
+        return fees
+
+    def _check_batch_cash(
+        self,
+        batch: list[NewFill],
+        fees: list[Decimal],
+        owners: set[tuple[str, int]],
+        size: int,
+    ) -> None:
+        """Run the fills of `owners` through their positions and cash, as `apply_fill` would, on copies."""
+        cash = {owner: Account(owner[0], cash=dict(self.accounts[owner[0]].cash)) for owner in owners}
+        held: dict[tuple[str, int, str], tuple[Decimal, Decimal]] = {}
+        indexes = {ticker: market.exchange_index for ticker, market in self.markets.items()}
+        for i, (user_id, ticker, side, action, count, price, subaccount, *_rest) in enumerate(batch):
+            owner = (user_id, subaccount)
+            funds = cash.get(owner)
+            if funds is None:
+                continue
+            key = (user_id, subaccount, ticker)
+            position, exposure = held.get(key) or self._held(user_id, subaccount, ticker)
+            delta, yes_price = positions.yes_terms(side, action, count, price)
+            result = positions.trade(position, exposure, delta, yes_price)
+            exchange_index = indexes.get(ticker, 0)
+            try:
+                self._check_cash(funds, subaccount, exchange_index, result.cash - fees[i])
+            except LedgerError as exc:
+                raise _numbered(i, size, exc) from None
+            funds.cash[(subaccount, exchange_index)] = funds.cash.get((subaccount, exchange_index), ZERO) + (
+                result.cash - fees[i]
+            )
+            held[key] = (result.position, quantize_dollars(result.exposure))
+
+    def _held(self, user_id: str, subaccount: int, ticker: str) -> tuple[Decimal, Decimal]:
+        row = self.positions.get(user_id, subaccount, ticker)
+        return (row.position, row.market_exposure) if row is not None else (ZERO, ZERO)
+
+    def _apply_batch(self, batch: list[NewFill], fees: list[Decimal]) -> Sequence[Fill]:
+        """The fills of a checked batch, as `apply_fill` makes each (see there; the same steps, written out for a
+        loop), under the lock."""
+        accounts, markets, store, log, index = self.accounts, self.markets, self.positions, self.fills, self.fill_index
+        publish, history = self.bus.publish, self.history
+        draw = self.new_id._random.getrandbits if type(self.new_id) is IdFactory else None  # type: ignore[attr-defined]
+        holding = store.get
+        start = len(log)
+        now = self.clock.now()
+        filled = self.contracts_filled
+        prices: dict[tuple[str, int], tuple[Decimal, Decimal]] = {}
+        codes: dict[int, int | None] = {}
+        for spec, fee in zip(batch, fees, strict=True):
+            user_id, ticker, side, action, count, price, subaccount, is_taker, event_ticker, _, order_id, cl_id = spec
+            account = accounts[user_id]
+            market = markets.get(ticker)
+            if market is None:
+                market = self._list_checked(ticker, event_ticker)
+            # positions.yes_terms and positions.trade; the price's YES price and its shared object, once per price
+            terms = prices.get((side, id(price)))  # (the batch holds every price: an id names one while it runs)
+            if terms is None:
+                yes_price = price if side == "yes" else ONE - price
+                terms = prices[(side, id(price))] = (yes_price, shared(yes_price))
+            yes_price, last_price = terms
+            buys_yes = (side == "yes") == (action == "buy")
+            row = holding(user_id, subaccount, ticker)
+            if row is None:
+                # From no position: the side bought is paid for and held; nothing is realized.
+                # (Each amount is worked out as `positions.trade` and `apply_fill` do, `ZERO +` included: a sum takes
+                # the smaller exponent, and codes keep exponents.)
+                cost = count * (yes_price if buys_yes else ONE - yes_price)
+                moved = ZERO - cost - fee
+                position = ZERO + (count if buys_yes else -count)
+                changed = store.open_filled(
+                    account.user_id, subaccount, market, now, position, quantize_dollars(ZERO + cost), ZERO + cost,
+                    ZERO, ZERO + fee, ZERO + count,
+                )  # fmt: skip
+            else:
+                held, exposure, traded, realized, fees_paid, volume = store.amounts(row)
+                delta = count if buys_yes else -count
+                result = positions.trade(held, exposure, delta, yes_price)
+                moved = result.cash - fee
+                position = result.position
+                changed = store.update(
+                    row, now, position, quantize_dollars(result.exposure),
+                    traded + count * (yes_price if buys_yes else 1 - yes_price), realized + result.realized,
+                    fees_paid + fee, volume + count,
+                )  # fmt: skip
+            filled += count
+            if history.keeping:
+                self._remember_cash(account, now)
+                history.record("prices", ticker, market.last_yes_price, now)
+            key = (subaccount, market.exchange_index)
+            account.cash[key] = account.cash.get(key, ZERO) + moved
+            account.updated[subaccount] = now
+            market.last_yes_price = last_price
+            if draw is not None:  # IdFactory.uuid_int, written out
+                fill_id: str | int = draw(128) & _UUID_CLEAR | _UUID_SET
+                if not order_id:
+                    order_id = draw(128) & _UUID_CLEAR | _UUID_SET
+            else:
+                fill_id = self.new_id()
+                order_id = order_id or self.new_id()
+            # The log's codes: the batch's counts, prices and fees recur (and it holds them: an id names one).
+            count_code = codes.get(id(count))
+            if count_code is None:
+                count_code = codes[id(count)] = encode(count)
+            price_code = codes.get(id(price))
+            if price_code is None:
+                price_code = codes[id(price)] = encode(price)
+            fee_code = codes.get(id(fee))
+            if fee_code is None:
+                fee_code = codes[id(fee)] = encode(fee)
+            at = log.add(
+                fill_id, order_id, account.user_id, subaccount, market, side, action, count, price, is_taker, fee, now,
+                position, cl_id, codes=[count_code, price_code, fee_code, encode(position)],
+            )  # fmt: skip
+            index.add_position(account.user_id, now, at)
+            self.contracts_filled = filled
+            publish(Change("fill", user_id, log.view(at)))
+            publish(Change("position", user_id, changed))
+        return log.span(start, len(log))
+
+    def _list_checked(self, ticker: str, event_ticker: str | None) -> Market:
+        """`list_market(ticker, event_ticker)` for a new market whose ticker and event were checked."""
+        event_ticker = event_ticker or (ticker.rsplit("-", 1)[0] if "-" in ticker else ticker)
+        event = self.events.get(event_ticker)
+        if event is None:
+            event = self.events[event_ticker] = Event(event_ticker)
+        market = Market(ticker, event.event_ticker)
+        self.markets[ticker] = market
+        event.markets.append(ticker)
+        self.bus.publish(Change("market", None, market))
+        return market
 
     def settle_market(self, ticker: str, result: str) -> Market:
         """Determine a market: winners get 1 dollar per contract, every position in it becomes settled and gets a

@@ -32,7 +32,7 @@ from typing import Any, Literal, Protocol
 from sortedcontainers import SortedList
 
 from mockexchange.core.clock import unix_us
-from mockexchange.core.columns import ODD, Column, decode, decoder, encode, micros, nonzero, scaled, units
+from mockexchange.core.columns import ODD, Column, decode, decoder, encode, encode_all, micros, nonzero, scaled, units
 from mockexchange.core.money import ZERO
 from mockexchange.core.versions import ABSENT, History
 
@@ -359,6 +359,89 @@ class PositionStore:
         self._file(handle)  # a row of zeros adds nothing to its event's totals
         self._stamp(handle)
         return StoredPosition(self, handle)
+
+    def open_filled(
+        self,
+        user_id: str,
+        subaccount: int,
+        place: Place,
+        when: datetime,
+        position: Decimal,
+        market_exposure: Decimal,
+        total_traded: Decimal,
+        realized_pnl: Decimal,
+        fees_paid: Decimal,
+        volume: Decimal,
+    ) -> MarketPosition:
+        """A new row given its six amounts at once (a batch's first fill in a market): what `open` then `update` do,
+        to the same cells, totals and versions, in one step. Returns the row's snapshot."""
+        amounts = (position, market_exposure, total_traded, realized_pnl, fees_paid, volume)
+        codes = encode_all(amounts)
+        if (
+            self.history.keeping
+            or when.tzinfo is not UTC
+            or None in codes
+            or type(position) is not Decimal
+            or type(market_exposure) is not Decimal
+            or type(total_traded) is not Decimal
+            or type(realized_pnl) is not Decimal
+            or type(fees_paid) is not Decimal
+            or type(volume) is not Decimal
+        ):
+            return self.update(self.open(user_id, subaccount, place, when), when, *amounts)
+        # `_append`, `_file` and `_add_share(_share(...))`, written out for the common case.
+        owner_key = (user_id, subaccount)
+        owner = self._owner_ids.get(owner_key)
+        if owner is None:
+            owner = self._owner_ids[owner_key] = len(self._owner_keys)
+            self._owner_keys.append(owner_key)
+        ticker, event_ticker = place.ticker, place.event_ticker
+        handle = len(self._places)
+        self._owner.append(owner)
+        self._flags.append(0)
+        self._resting.append(0)
+        self._versions.append(0)
+        self._amounts.extend(codes)  # type: ignore[arg-type]
+        self._updated.append(micros(when))
+        self._places.append(place)
+        held = self._holders.get(ticker)
+        if held is None:
+            self._holders[ticker] = handle
+        elif type(held) is int:
+            self._holders[ticker] = {self._owner[held]: held, owner: handle}
+        else:
+            held[owner] = handle  # type: ignore[index]
+        book = self._books.get((owner, "unsettled"))
+        if book is None:
+            book = self._books[(owner, "unsettled")] = _Book()
+        event = book.rows.get(event_ticker)
+        if event is None:
+            event = book.rows[event_ticker] = _Event()
+            book.events.add(event_ticker)
+        tickers = event.tickers
+        if type(tickers) is list:
+            if not tickers or tickers[-1] < ticker:
+                tickers.append(ticker)
+            else:
+                insort(tickers, ticker)
+            if len(tickers) > _LONG_EVENT:
+                event.tickers = SortedList(tickers)
+        else:
+            tickers.add(ticker)  # type: ignore[attr-defined]
+        totals = event.totals
+        after = _share(codes, 0, place.exchange_index)  # type: ignore[arg-type]
+        if type(totals) is not Column or after is None or not _add_share(totals, after):  # type: ignore[arg-type]
+            # Totals the row's share does not fit in units: as `open` left it (zeros), then `update`'s own way.
+            base = _AMOUNT_CELLS * handle
+            self._amounts[base : base + _AMOUNT_CELLS] = array("q", _ZERO_CODES)
+            self._stamp(handle)
+            return self.update(StoredPosition(self, handle), when, *amounts)
+        self.version = version = self.version + 2  # `open` stamps the row, then `update` does
+        self._versions[handle] = version
+        return MarketPosition(
+            user_id, subaccount, ticker, event_ticker, place.exchange_index, when, position, market_exposure,
+            total_traded, realized_pnl, fees_paid, volume, 0, False, version,
+        )  # fmt: skip
 
     def _append(
         self,
@@ -940,6 +1023,29 @@ def _shift(totals: Column, before: tuple[int, ...] | None, after: tuple[int, ...
             totals.extend(sums)
         else:
             totals[at + 2 : at + _PART] = sums
+    return True
+
+
+def _add_share(totals: Column, share: tuple[int, ...]) -> bool:
+    """`_shift(totals, None, share)`, for a row that held nothing before."""
+    exchange_index, mask, s2, s3, s4, s5, s6, s7 = share
+    if not (s2 or s3 or s4 or s5 or s6 or s7):
+        return True
+    for at in range(0, len(totals), _PART):
+        if totals[at + 1] == mask and totals[at] == exchange_index:
+            t2, t3, t4, t5, t6, t7 = totals[at + 2 : at + _PART]
+            try:
+                totals[at + 2 : at + _PART] = array("q", (t2 + s2, t3 + s3, t4 + s4, t5 + s5, t6 + s6, t7 + s7))
+            except OverflowError:
+                return False
+            return True
+    if len(totals) >= _PART * _MAX_PARTS:
+        return False
+    try:
+        part = array("q", share)
+    except OverflowError:
+        return False
+    totals.extend(part)
     return True
 
 

@@ -21,7 +21,10 @@ STEP_OPERATIONS = {
     "order": "create_order",
     "cancel_order": "cancel_order",
     "deribit_fill": "deribit_fill",
+    "deribit_order": "deribit_order",
+    "deribit_cancel_order": "deribit_cancel_order",
     "deribit_deposit": "deribit_deposit",
+    "deribit_withdrawal": "deribit_withdraw",
     "index_price": "set_index_price",
     "mark_price": "set_mark_price",
     "volatility": "set_volatility",
@@ -40,6 +43,7 @@ DERIBIT_SETUP_OPERATIONS = {
     "deribit_subaccount": "create_deribit_subaccount",
     "deribit_key": "create_deribit_key",
     "deribit_position": "deribit_fill",
+    "deribit_order": "deribit_order",
     "volatility": "set_volatility",
     "mark_price": "set_mark_price",
 }

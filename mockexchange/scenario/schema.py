@@ -286,6 +286,24 @@ DERIBIT_FILL = {
     "fee": Field(deribit_signed),
     "order_id": Field(text),
 }
+DERIBIT_ORDER = {
+    "user_id": Field(text, required=True),
+    "instrument_name": Field(instrument, required=True),
+    "direction": Field(DIRECTION, required=True),
+    "amount": Field(deribit_amount, required=True),
+    "price": Field(deribit_amount),
+    "subaccount_id": Field(DERIBIT_ID),
+    "order_type": Field(one_of("limit", "stop_limit", "take_limit", "stop_market", "take_market")),
+    "time_in_force": Field(one_of("good_til_cancelled", "good_til_day")),
+    "label": Field(text),
+    "post_only": Field(boolean),
+    "reduce_only": Field(boolean),
+    "api": Field(boolean),
+    "max_show": Field(deribit_balance),
+    "trigger": Field(one_of("index_price", "mark_price", "last_price")),
+    "trigger_price": Field(deribit_amount),
+    "order_id": Field(text),
+}
 INDEX_PRICE = {"index_name": Field(text, required=True), "price": Field(deribit_amount, required=True)}
 MARK_PRICE = {"instrument_name": Field(instrument, required=True), "price": Field(deribit_amount, required=True)}
 VOLATILITY = {
@@ -298,6 +316,14 @@ DERIBIT_DEPOSIT = {
     "currency": Field(text, required=True),
     "amount": Field(deribit_signed, required=True),
     "subaccount_id": Field(DERIBIT_ID),
+}
+DERIBIT_WITHDRAWAL = {
+    "user_id": Field(text, required=True),
+    "currency": Field(text, required=True),
+    "amount": Field(deribit_amount, required=True),
+    "subaccount_id": Field(DERIBIT_ID),
+    "fee": Field(deribit_balance),
+    "address": Field(text),
 }
 DERIBIT_KEY = {
     "client_id": Field(text),
@@ -323,6 +349,7 @@ DERIBIT = {
     "instruments": Field(lambda node: node),
     "accounts": Field(lambda node: node),
     "positions": Field(lambda node: node),
+    "orders": Field(lambda node: node),
     "volatility": Field(lambda node: node),
     "mark_prices": Field(lambda node: node),
 }
@@ -353,7 +380,10 @@ STEPS: dict[str, Mapping[str, Field]] = {
     "withdrawal": TRANSFER,
     "cancel_order": {"order_id": Field(text, required=True)},
     "deribit_fill": DERIBIT_FILL,
+    "deribit_order": DERIBIT_ORDER,
+    "deribit_cancel_order": {"order_id": Field(text, required=True)},
     "deribit_deposit": DERIBIT_DEPOSIT,
+    "deribit_withdrawal": DERIBIT_WITHDRAWAL,
     "index_price": INDEX_PRICE,
     "mark_price": MARK_PRICE,
     "volatility": VOLATILITY,
@@ -622,6 +652,7 @@ class _Reader:
             self.deribit_account(item, where, ops)
         for kind, name, schema in (
             ("deribit_position", "positions", DERIBIT_FILL),
+            ("deribit_order", "orders", DERIBIT_ORDER),
             ("volatility", "volatility", VOLATILITY),
             ("mark_price", "mark_prices", MARK_PRICE),
         ):

@@ -16,13 +16,14 @@ from typing import Any
 from mockexchange.auth.deribit.keys import DeribitCredential
 from mockexchange.auth.kalshi.keys import load_public_key, public_key_pem
 from mockexchange.control import Control
-from mockexchange.core.clock import ManualClock
+from mockexchange.core.clock import ManualClock, SystemClock
 from mockexchange.core.ledger import IdFactory
 from mockexchange.version import __version__
 
 # The shape of the state classes a snapshot holds (core's columns: store.py, fill_log.py). A snapshot of another shape,
 # such as one taken by the same version before it changed, is ignored like one of another version.
-LAYOUT = 2
+# 3: the derivatives book keeps cash moves, wallet transfers, deliveries and the next expiry; a trade its volatility.
+LAYOUT = 3
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset({"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility"})
 # Where state classes live; a class is taken only from the module that defines it.
@@ -65,6 +66,8 @@ def take(control: Control) -> bytes:
             ],
             "deribit_keys": control.deribit_keys.all(),
             "clock": ledger.clock.now() if isinstance(ledger.clock, ManualClock) else None,
+            # the system clock's offset (POST /_admin/clock moves it on): kept, as its commands may not run again
+            "clock_offset": ledger.clock.offset if isinstance(ledger.clock, SystemClock) else None,
         }
         return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -110,3 +113,6 @@ def restore(control: Control, state: dict[str, Any]) -> None:
             control.deribit_keys.restore(credential)
     if state["clock"] is not None and isinstance(ledger.clock, ManualClock):
         ledger.clock.set(state["clock"])
+    offset = state.get("clock_offset")
+    if offset is not None and isinstance(ledger.clock, SystemClock):
+        ledger.clock.restore_offset(offset)

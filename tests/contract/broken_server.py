@@ -33,15 +33,15 @@ class BrokenKalshi:
         path = scope["path"]
         query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
         if path.endswith(("/portfolio/settlements", "/portfolio/positions")) and not _valid_limit(query.get("limit")):
-            await _send_json(send, 500, {"error": {"code": "internal_server_error", "message": "boom"}})
+            await send_json(send, 500, {"error": {"code": "internal_server_error", "message": "boom"}})
             return
         if path.endswith("/portfolio/positions") and _header(scope, b"kalshi-access-signature") is None:
-            await _send_json(send, 200, {"market_positions": [], "event_positions": [], "cursor": ""})
+            await send_json(send, 200, {"market_positions": [], "event_positions": [], "cursor": ""})
             return
         if path.endswith("/portfolio/deposits") and query.get("cursor") == REPEATED_CURSOR:
             query.pop("cursor")
             scope = {**scope, "query_string": urlencode(query).encode()}
-        status, headers, body = await _capture(self.app, scope, receive)
+        status, headers, body = await capture(self.app, scope, receive)
         if status == 200:
             body = _break(path, body)
         headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
@@ -72,7 +72,8 @@ def _break(path: str, body: bytes) -> bytes:
     return orjson.dumps(data)
 
 
-async def _capture(app: Any, scope: dict[str, Any], receive: Any) -> tuple[int, list, bytes]:
+async def capture(app: Any, scope: dict[str, Any], receive: Any) -> tuple[int, list, bytes]:
+    """The app's answer to `scope`: status, headers, body."""
     start: dict[str, Any] = {}
     chunks: list[bytes] = []
 
@@ -86,15 +87,20 @@ async def _capture(app: Any, scope: dict[str, Any], receive: Any) -> tuple[int, 
     return start["status"], list(start.get("headers", [])), b"".join(chunks)
 
 
-async def _send_json(send: Any, status: int, body: dict[str, Any]) -> None:
+async def send_json(send: Any, status: int, body: dict[str, Any]) -> None:
     payload = orjson.dumps(body)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 
+def serving_through(middleware: Any) -> MockServer:
+    """A `MockServer` (not started) whose HTTP answers go through `middleware(app)`."""
+    server = MockServer()
+    server.app = dataclasses.replace(server.app, asgi=middleware(server.app.asgi))
+    return server
+
+
 def broken_server() -> MockServer:
     """A `MockServer` (not started) whose HTTP answers go through `BrokenKalshi`."""
-    server = MockServer()
-    server.app = dataclasses.replace(server.app, asgi=BrokenKalshi(server.app.asgi))
-    return server
+    return serving_through(BrokenKalshi)

@@ -30,6 +30,9 @@ VALID: dict[str, dict[str, Any]] = {
     "create_market": {"ticker": "EV-N", "event_ticker": "EV", "exchange_index": 1},
     "fill": {"user_id": "k1", "ticker": "EV-A", "side": "yes", "action": "buy", "count": "2", "price": "0.5",
              "event_ticker": None, "subaccount": 0, "is_taker": True, "fee": "0.01", "order_id": "f1"},
+    "fills": {"fills": [{"user_id": "k1", "ticker": "EV-B", "side": "no", "action": "buy", "count": "3",
+                         "price": "0.25", "event_ticker": "EV", "subaccount": 0, "is_taker": False, "fee": None,
+                         "order_id": "f2"}]},
     "create_order": {"user_id": "k1", "ticker": "EV-A", "side": "yes", "action": "buy", "count": "2", "price": "0.5",
                      "event_ticker": None, "subaccount": 0, "order_id": "o9"},
     "cancel_order": {"order_id": "o1"},
@@ -45,7 +48,17 @@ VALID: dict[str, dict[str, Any]] = {
                            "scope": "trade:read"},
     "deribit_fill": {"user_id": "d1", "instrument_name": "BTC-PERPETUAL", "direction": "buy", "amount": "10",
                      "price": "60000", "subaccount_id": None, "fee": "0", "order_id": "x"},
+    "deribit_order": {"user_id": "d1", "instrument_name": "BTC-PERPETUAL", "direction": "sell", "amount": "10",
+                      "price": "70000", "subaccount_id": None, "order_type": "limit",
+                      "time_in_force": "good_til_cancelled", "label": "l", "post_only": False, "reduce_only": False,
+                      "api": True, "max_show": "10", "trigger": None, "trigger_price": None, "order_id": None},
+    "deribit_cancel_order": {"order_id": "do1"},
     "deribit_deposit": {"user_id": "d1", "currency": "BTC", "amount": "1", "subaccount_id": None},
+    "deribit_withdraw": {"user_id": "d1", "currency": "BTC", "amount": "1", "subaccount_id": None, "fee": "0.0001",
+                         "address": "bc1q"},
+    "deribit_transfer": {"user_id": "d1", "currency": "BTC", "amount": "1", "from_subaccount_id": None,
+                         "to_subaccount_id": 79},
+    "set_settlement_price": {"instrument_name": "BTC-PERPETUAL", "price": "61000"},
     "list_instrument": {"instrument_name": "BTC-26JUN26-70000-C"},
     "set_index_price": {"index_name": "btc_usd", "price": "61000"},
     "set_mark_price": {"instrument_name": "BTC-PERPETUAL", "price": "61000"},
@@ -66,6 +79,8 @@ def control() -> Control:
     control.create_account("k1", balance_cents=1_000_000, fcm_member=True)
     control.create_order("k1", "EV-A", "no", "buy", "1", "0.4", order_id="o1")
     control.create_deribit_account("d1", balances={"BTC": "10"})
+    control.create_deribit_subaccount("d1", subaccount_id=79)
+    control.deribit_order("d1", "BTC-PERPETUAL", "buy", "10", "50000", order_id="do1")
     control.add_fault(path="/trade-api/v2/portfolio/fills", status=503)  # rule 1, for remove_fault
     return control
 
@@ -86,6 +101,8 @@ def test_every_argument_given_a_hostile_value_is_taken_or_refused_with_a_control
             control.create_account("k1", balance_cents=1_000_000, fcm_member=True)
             control.create_order("k1", "EV-A", "no", "buy", "1", "0.4", order_id="o1")
             control.create_deribit_account("d1", balances={"BTC": "10"})
+            control.create_deribit_subaccount("d1", subaccount_id=79)
+            control.deribit_order("d1", "BTC-PERPETUAL", "buy", "10", "50000", order_id="do1")
             try:
                 method(**{**VALID[operation], name: value})
             except ControlError as exc:

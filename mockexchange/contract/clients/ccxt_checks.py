@@ -12,21 +12,29 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 from mockexchange.contract.clients.ccxt_run import CcxtRun, run_rest
 from mockexchange.contract.clients.checks import Verdict
 from mockexchange.core.clock import ManualClock, unix_ms
-from mockexchange.core.derivatives_book import PositionView
+from mockexchange.core.derivatives_book import CashMove, PositionView, Trade
 from mockexchange.server import MockServer
+from mockexchange.venues.deribit.render import POSITION, PRICE, SUMMARY
 
 TRADER = "trader"
 OTHER = "other"  # trades the same instruments: none of it may reach the trader
 POSITIONS_PATH = "/api/v2/private/get_positions"
 POSITION_PATH = "/api/v2/private/get_position"
 SUMMARIES_PATH = "/api/v2/private/get_account_summaries"
+TRADES_PATHS = {
+    "currency": "/api/v2/private/get_user_trades_by_currency",
+    "currency_and_time": "/api/v2/private/get_user_trades_by_currency_and_time",
+    "instrument": "/api/v2/private/get_user_trades_by_instrument",
+}
+DEPOSITS_PATH = "/api/v2/private/get_deposits"
+WITHDRAWALS_PATH = "/api/v2/private/get_withdrawals"
 HELD = ("perpetual", "future", "option", "linear")
 # ccxt.pro 4.5.90's watch_balance subscribes one channel per code in options['currencies'].
 PORTFOLIO_CHANNELS = ("user.portfolio.BTC", "user.portfolio.ETH", "user.portfolio.SOL", "user.portfolio.USDC")
@@ -120,6 +128,11 @@ def wire_result(outcome: dict[str, Any], path: str) -> Any:
     return json.loads(bodies[0], parse_float=Decimal, parse_int=Decimal)["result"]
 
 
+def at(value: Decimal, places: int) -> Decimal:
+    """The book's figure at the decimal places Deribit sends for it (half away from zero)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def _close(a: Any, b: float) -> bool:
     return isinstance(a, float) and abs(a - b) <= 1e-12 * max(abs(a), abs(b))
 
@@ -130,16 +143,19 @@ def position_problems(mock: MockServer, parsed: dict[str, Any], wire: dict[str, 
     view = book_view(mock, name)
     item = mock.book.instrument(name)
     problems = []
+    size_currency = None if view.size_currency is None else at(view.size_currency, POSITION)
+    liquidation = view.estimated_liquidation_price
     exact = {
         "size": view.size,
         "direction": view.direction,
-        "average_price": view.average_price,
-        "mark_price": view.mark_price,
-        "floating_profit_loss": view.floating_profit_loss,
-        "realized_profit_loss": view.realized_profit_loss,
-        "initial_margin": view.initial_margin,
-        "maintenance_margin": view.maintenance_margin,
-        "size_currency": view.size_currency,
+        "average_price": at(view.average_price, PRICE),
+        "mark_price": at(view.mark_price, PRICE),
+        "floating_profit_loss": at(view.floating_profit_loss, POSITION),
+        "realized_profit_loss": at(view.realized_profit_loss, POSITION),
+        "initial_margin": at(view.initial_margin, POSITION),
+        "maintenance_margin": at(view.maintenance_margin, POSITION),
+        "size_currency": size_currency,
+        "estimated_liquidation_price": None if liquidation is None else at(liquidation, PRICE),
     }
     for field, value in exact.items():
         if wire.get(field) != value:
@@ -149,20 +165,20 @@ def position_problems(mock: MockServer, parsed: dict[str, Any], wire: dict[str, 
         "side": "long" if view.direction == "buy" else "short",  # ccxt: anything but 'buy' is short, 'zero' too
         "contracts": float(view.size),
         "contractSize": float(item.contract_size),
-        "entryPrice": float(view.average_price),
-        "markPrice": float(view.mark_price),
-        "unrealizedPnl": float(view.floating_profit_loss),
-        "realizedPnl": float(view.realized_profit_loss),
-        "initialMargin": float(view.initial_margin),
-        "maintenanceMargin": float(view.maintenance_margin),
-        "notional": None if view.size_currency is None else float(abs(view.size_currency)),
+        "entryPrice": float(exact["average_price"]),
+        "markPrice": float(exact["mark_price"]),
+        "unrealizedPnl": float(exact["floating_profit_loss"]),
+        "realizedPnl": float(exact["realized_profit_loss"]),
+        "initialMargin": float(exact["initial_margin"]),
+        "maintenanceMargin": float(exact["maintenance_margin"]),
+        "notional": None if size_currency is None else float(abs(size_currency)),
         "leverage": view.leverage,
-        "liquidationPrice": None,
+        "liquidationPrice": None if liquidation is None else float(exact["estimated_liquidation_price"]),
     }
     if view.size_currency is None and view.size > 0:
         # No size_currency (an option): ccxt's safe_position derives a notional, for an inverse market
         # contracts x contractSize / markPrice, in its own Precise arithmetic.
-        derived = float(view.size * item.contract_size / view.mark_price)
+        derived = float(view.size * item.contract_size / exact["mark_price"])
         if not _close(parsed.get("notional"), derived):
             problems.append(f"{name} ccxt derived notional: {parsed.get('notional')!r}, book {derived!r}")
         del want["notional"]
@@ -192,7 +208,10 @@ def balance_problems(mock: MockServer, outcome: dict[str, Any], codes: list[str]
     for code in codes:
         with mock.book.reading():
             summary = mock.book.account_summary(TRADER, code)
-        book = {"free": summary.available_funds, "used": summary.maintenance_margin, "total": summary.equity}
+        book = {
+            "free": at(summary.available_funds, SUMMARY), "used": at(summary.maintenance_margin, SUMMARY),
+            "total": at(summary.equity, SUMMARY),
+        }  # fmt: skip
         names = {"free": "available_funds", "used": "maintenance_margin", "total": "equity"}
         for unified, value in book.items():
             on_wire = wire.get(code, {}).get(names[unified])
@@ -204,6 +223,79 @@ def balance_problems(mock: MockServer, outcome: dict[str, Any], codes: list[str]
     return problems
 
 
+
+
+def trade_problems(
+    mock: MockServer, got: dict[str, Any], trade: Trade, wire: dict[str, Any] | None = None
+) -> list[str]:
+    """ccxt's parsed trade equals the book's (and, given, the wire's row carries the book's exact Decimals)."""
+    item = mock.book.instrument(trade.instrument_name)
+    want = {
+        "id": trade.trade_id,
+        "order": trade.order_id,
+        "symbol": unified_symbol(mock, trade.instrument_name),
+        "side": trade.direction,
+        "price": float(trade.price),
+        "amount": float(trade.amount),
+        "timestamp": unix_ms(trade.timestamp),
+        "fee": {"cost": float(trade.fee), "currency": trade.fee_currency},
+    }
+    problems = [f"trade {trade.trade_id} {k}: {got.get(k)!r}, book {v!r}" for k, v in want.items() if got.get(k) != v]
+    # ccxt's cost: amount / price on an inverse market (settled in its base coin: ccxt divides for options too),
+    # amount x price on a linear one
+    cost = trade.amount / trade.price if item.is_inverse else trade.amount * trade.price
+    if not _close(got.get("cost"), float(cost)):
+        problems.append(f"trade {trade.trade_id} cost: {got.get('cost')!r}, book {float(cost)!r}")
+    if wire is not None:
+        exact = {"amount": trade.amount, "price": trade.price, "fee": trade.fee, "trade_seq": trade.trade_seq}
+        for k, v in exact.items():
+            if wire.get(k) != v:
+                problems.append(f"trade {trade.trade_id} wire {k}: {wire.get(k)!r}, book {v!r}")
+    return problems
+
+
+def my_trades_problems(mock: MockServer, outcome: dict[str, Any], path: str, want: list[Trade]) -> list[str]:
+    """A fetch_my_trades answer holds exactly the trades `want` (by id), each equal to the book's, through the wire."""
+    if not outcome["ok"]:
+        return [f"raised {outcome['error']['type']}: {outcome['error']['message'][:200]}"]
+    wire = {row["trade_id"]: row for row in wire_result(outcome, path)["trades"]}
+    parsed = {t["id"]: t for t in outcome["result"]}
+    ids = sorted(t.trade_id for t in want)
+    if sorted(parsed) != ids or sorted(wire) != ids:
+        return [f"trades {sorted(parsed)} (wire {sorted(wire)}), book {ids}"]
+    return [problem for t in want for problem in trade_problems(mock, parsed[t.trade_id], t, wire[t.trade_id])]
+
+
+def transactions_problems(mock: MockServer, outcome: dict[str, Any], path: str, want: list[CashMove]) -> list[str]:
+    """A fetch_deposits / fetch_withdrawals answer: each of the book's moves, through the wire, as ccxt parses it."""
+    if not outcome["ok"]:
+        return [f"raised {outcome['error']['type']}: {outcome['error']['message'][:200]}"]
+    wire = wire_result(outcome, path)
+    parsed = outcome["result"]
+    if wire["count"] != len(want) or len(parsed) != len(want):
+        return [f"{len(parsed)} parsed, wire count {wire['count']}, book {len(want)}"]
+    problems = []
+    by_txid = {t.get("txid"): t for t in parsed}
+    rows = {row["transaction_id"]: row for row in wire["data"]}
+    for move in want:
+        got, row = by_txid.get(move.transaction_id), rows.get(move.transaction_id)
+        if got is None or row is None:
+            problems.append(f"{move.kind} {move.transaction_id[:12]} missing")
+            continue
+        if row["amount"] != move.amount or row.get("fee", Decimal(0)) != move.fee:
+            problems.append(f"{move.kind} wire amount/fee: {row['amount']!r}/{row.get('fee')!r}, book {move.amount}")
+        expected = {
+            "id": str(move.id) if move.kind == "withdrawal" else None,
+            "type": move.kind,
+            "amount": float(move.amount),
+            "currency": move.currency,
+            "status": "ok",
+            "timestamp": unix_ms(move.created),
+            "address": move.address,
+            "fee": {"cost": float(move.fee), "currency": move.currency} if move.kind == "withdrawal" else None,
+        }
+        problems += [f"{move.kind} {k}: {got.get(k)!r}, book {v!r}" for k, v in expected.items() if got.get(k) != v]
+    return problems
 
 
 @dataclass
@@ -241,27 +333,15 @@ def watch_problems(seeded: Seeded, watched: WatchRun) -> list[str]:
     trade = next(t for t in mock.book.trades if t.trade_id == watched.trade_id)
     if [t["id"] for t in done["my_trades"]] != [trade.trade_id]:
         return [*problems, f"trades {[t['id'] for t in done['my_trades']]}, book {[trade.trade_id]}"]
-    got = done["my_trades"][0]
-    want = {
-        "order": trade.order_id,
-        "symbol": unified_symbol(mock, trade.instrument_name),
-        "side": trade.direction,
-        "price": float(trade.price),
-        "amount": float(trade.amount),
-        "timestamp": unix_ms(trade.timestamp),
-        "fee": {"cost": float(trade.fee), "currency": trade.fee_currency},
-    }
-    problems += [f"trade {k}: {got.get(k)!r}, book {v!r}" for k, v in want.items() if got.get(k) != v]
-    if not _close(got.get("cost"), float(trade.amount / trade.price)):  # inverse: USD amount / price, in the coin
-        problems.append(f"trade cost: {got.get('cost')!r}, book {float(trade.amount / trade.price)!r}")
+    problems += trade_problems(mock, done["my_trades"][0], trade)
     with mock.book.reading():
         summary = mock.book.account_summary(TRADER, trade.fee_currency)
     # ccxt.pro 4.5.90 keeps a whole parsed balance under the currency (handle_balance: `self.balance[code] =
     # self.parse_balance(data)`), so the figures sit one level down: balance['BTC']['BTC']['free'].
     code = trade.fee_currency
     figures = done["balance"].get(code, {}).get(code)
-    book = {"free": float(summary.available_funds), "used": float(summary.maintenance_margin),
-            "total": float(summary.equity)}  # fmt: skip
+    book = {"free": float(at(summary.available_funds, SUMMARY)), "used": float(at(summary.maintenance_margin, SUMMARY)),
+            "total": float(at(summary.equity, SUMMARY))}  # fmt: skip
     if figures != book:
         problems.append(f"balance {code}: {figures}, book {book}")
     return problems
@@ -276,10 +356,7 @@ NA_REASONS = {
     "legacy-profile": "Kalshi's legacy wire profile",
     "generated": "the generated-responses mode answers Kalshi's wire only",
 }
-NOT_YET_REASONS = {
-    "fills": "not yet: the Deribit venue does not serve private/get_user_trades_by_* (ccxt's fetch_my_trades)",
-    "transfers": "not yet: the Deribit venue does not serve private/get_deposits / get_withdrawals",
-}
+NOT_YET_REASONS: dict[str, str] = {}
 
 
 def ccxt_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
@@ -293,6 +370,9 @@ def ccxt_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
             problems = watch_problems(seeded, watch_a_fill(seeded, work_dir / "ws"))
         said = "ccxt.pro watch_my_trades and watch_balance (client_signature auth) get a fill made once subscribed"
         verdicts["websocket"] = Verdict(not problems, f"{said}: " + ("; ".join(problems[:3]) or "equal to the book"))
+    if "fills" in names or "transfers" in names:
+        (work_dir / "history").mkdir()
+        verdicts |= _history_verdicts([name for name in names if name in ("fills", "transfers")], work_dir / "history")
     if not {"positions-pages", "filters", "balance"} & set(names):
         return verdicts
     with deribit_mock() as mock:
@@ -336,4 +416,53 @@ def ccxt_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
         name: Verdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or "equal to the book"))
         for name in names
         if name in judged
+    }
+
+
+def _history_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
+    """`fills`: fetch_my_trades by currency, by symbol, since a time and with a limit; `transfers`: fetch_deposits
+    and fetch_withdrawals after the admin API moved cash. One run of the script against a fresh seeded mock."""
+    with deribit_mock() as mock:
+        seeded = seed(mock)
+        mock.deribit_deposit(TRADER, "BTC", "1.25")
+        mock.deribit_deposit(TRADER, "BTC", "0.5")
+        mock.deribit_withdraw(TRADER, "BTC", "0.3", fee="0.0001", address="bc1qmockwithdrawal")
+        mock.deribit_deposit(TRADER, "ETH", "2")
+        perpetual = seeded.names["perpetual"]
+        since = unix_ms(mock.book.clock.now())
+        calls = [
+            {"id": "btc", "method": "fetch_my_trades"},
+            {"id": "symbol", "method": "fetch_my_trades", "args": [unified_symbol(mock, perpetual)]},
+            {"id": "since", "method": "fetch_my_trades", "args": [None, since]},
+            {"id": "limit", "method": "fetch_my_trades", "args": [unified_symbol(mock, perpetual), None, 1]},
+            {"id": "deposits", "method": "fetch_deposits", "args": ["BTC"]},
+            {"id": "withdrawals", "method": "fetch_withdrawals", "args": ["BTC"]},
+            {"id": "eth-deposits", "method": "fetch_deposits", "args": ["ETH"]},
+        ]
+        outcomes = run_rest(seeded.plan(calls), work_dir)
+        mine = [t for t in mock.book.trades if t.user_id == TRADER and t.account_id == mock.book.wallet(TRADER).id]
+        btc = [t for t in mine if mock.book.instrument(t.instrument_name).settlement_currency == "BTC"]
+        perp = [t for t in mine if t.instrument_name == perpetual]
+        judged = {
+            "fills": my_trades_problems(mock, outcomes["btc"], TRADES_PATHS["currency"], btc)
+            + my_trades_problems(mock, outcomes["symbol"], TRADES_PATHS["instrument"], perp)
+            + my_trades_problems(mock, outcomes["since"], TRADES_PATHS["currency_and_time"], btc)
+            + my_trades_problems(mock, outcomes["limit"], TRADES_PATHS["instrument"], perp[-1:]),
+        }
+        moves = [m for m in mock.book.cash_moves if m.user_id == TRADER]
+        judged["transfers"] = (
+            transactions_problems(mock, outcomes["deposits"], DEPOSITS_PATH,
+                                  [m for m in moves if m.kind == "deposit" and m.currency == "BTC"])
+            + transactions_problems(mock, outcomes["withdrawals"], WITHDRAWALS_PATH,
+                                    [m for m in moves if m.kind == "withdrawal"])
+            + transactions_problems(mock, outcomes["eth-deposits"], DEPOSITS_PATH,
+                                    [m for m in moves if m.currency == "ETH"])
+        )  # fmt: skip
+    said = {
+        "fills": "fetch_my_trades by currency, by symbol, since a time, with a limit (get_user_trades_by_*)",
+        "transfers": "fetch_deposits and fetch_withdrawals (BTC, ETH) after the admin API's deposits and withdrawal",
+    }
+    return {
+        name: Verdict(not judged[name], f"{said[name]}: " + ("; ".join(judged[name][:3]) or "equal to the book"))
+        for name in names
     }

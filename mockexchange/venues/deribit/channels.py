@@ -1,6 +1,7 @@
 """Deribit's private subscription channels the mock serves, read from their names, and which trades they carry:
 `user.changes.{kind}.{currency}.{interval}`, `user.changes.{instrument_name}.{interval}`,
-`user.trades.{kind}.{currency}.{interval}`, `user.trades.{instrument_name}.{interval}`, `user.portfolio.{currency}`.
+`user.trades.{kind}.{currency}.{interval}`, `user.trades.{instrument_name}.{interval}`, `user.portfolio.{currency}`,
+`user.orders.{kind}.{currency}.{interval}`, `user.orders.{instrument_name}.{interval}` (orders: `orders.py`).
 `kind` and `currency` may be `any`; currency codes in any case (ccxt sends `BTC`, captured notifications say `btc`);
 the channel is echoed as the client wrote it."""
 
@@ -18,7 +19,7 @@ INTERVALS = ("raw", "100ms", "agg2")
 @dataclass(frozen=True, slots=True)
 class Channel:
     name: str  # as subscribed
-    family: str  # "changes", "trades", "portfolio"
+    family: str  # "changes", "trades", "portfolio", "orders"
     kind: str | None = None  # None: any
     currency: str | None = None  # None: any
     instrument_name: str | None = None
@@ -41,14 +42,14 @@ def parse_channel(name: str) -> Channel | str:
     """The channel, or why the mock does not serve it."""
     parts = name.split(".")
     if len(parts) < 3 or parts[0] != "user":
-        return "the mock serves user.changes.*, user.trades.* and user.portfolio.* only"
+        return "the mock serves user.changes.*, user.trades.*, user.orders.* and user.portfolio.* only"
     family = parts[1]
     if family == "portfolio":
         currency = _currency(parts[2]) if len(parts) == 3 else False
         if currency is False or currency is None:
             return "user.portfolio.{currency} takes one currency"
         return Channel(name, family, currency=currency)
-    if family not in ("changes", "trades"):
+    if family not in ("changes", "trades", "orders"):
         return f"user.{family} is not served"
     if parts[-1] not in INTERVALS:
         return f"interval must be one of {', '.join(INTERVALS)}"

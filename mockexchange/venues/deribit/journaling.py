@@ -1,6 +1,6 @@
 """What the request journal learns from a Deribit request: which venue a path belongs to, the JSON-RPC method, the
-client id when known, and the problems named by what the venue refused. Deribit has no schema slice in the project,
-so the venue's own validation is the judge: an answered request has no problems, a refused one has one problem per
+client id when known, and the problems named by what the venue refused and by what its reply breaks. The venue's own
+validation judges the request: an answered request has no problems of its own, a refused one has one problem per
 refusal, by Deribit error code:
 
 - -32700 `jsonrpc.parse`; 11050 and -32600 `jsonrpc.request`; -32601 `method.unknown`;
@@ -9,6 +9,12 @@ refusal, by Deribit error code:
   websocket) or `auth.signature` (any other refused credentials); 13021 `auth.scope`. The detail is the diagnosis.
 
 Other errors (`not_found` for an unknown instrument, the mock's own 500s) are answers, not problems of the request.
+
+The reply of a method the committed JSON-RPC slice describes (`schema/deribit_rpc.py`) is judged against it as it
+goes out, over HTTP and the websocket: each field of a result or error that breaks the slice is a `reply.schema`
+problem naming the method and the field (`private/get_positions: result[0].size: "3" is not of type "number"`).
+Replies over `REPLY_CHECKED_BYTES` are not judged: the check runs on every request, and a large one (a thousand
+positions) would cost milliseconds where a small one costs microseconds.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from mockexchange.auth.deribit.errors import Reason
 from mockexchange.auth.deribit.signature import decode_basic
 from mockexchange.core.faults import Fault
 from mockexchange.journal import JOURNAL_NOTE, Journal, JournalNote
+from mockexchange.schema import deribit_rpc
 from mockexchange.schema.requests import Problem, problem
+from mockexchange.schema.specs import SpecError
 from mockexchange.venues.deribit.context import API_PREFIX, WS_PATH, DeribitContext
 from mockexchange.venues.deribit.errors import (
     AUTHORIZATION_REQUIRED,
@@ -97,9 +105,35 @@ def client_id(headers: Mapping[str, str], params: Mapping[str, Any], caller: Aut
     return claimed if isinstance(claimed, str) and claimed else None
 
 
+REPLY_CHECKED_BYTES = 32 * 1024
+
+
+def reply_check(method: str | None) -> Callable[[bytes | str], list[Problem]] | None:
+    """The judge of a reply to `method` against the slice; None for a method the slice does not describe."""
+    try:
+        described = method is not None and method in deribit_rpc.load()["methods"]
+    except SpecError as exc:
+        unavailable = [problem("schema.unavailable", str(exc))]
+        return lambda body: unavailable
+    if not described:
+        return None
+    assert method is not None
+
+    def check(body: bytes | str) -> list[Problem]:
+        if len(body) > REPLY_CHECKED_BYTES:
+            return []
+        found = deribit_rpc.reply_text_problems(method, body)
+        return [problem("reply.schema", f"{method}: {line}") for line in found]
+
+    return check
+
+
 def note(scope: Scope, method: str | None, key_id: str | None, error: RpcError | None) -> None:
-    """Leave the journal's note of an HTTP request in its scope (the journal middleware records it)."""
-    scope[JOURNAL_NOTE] = JournalNote(method, key_id, problems(error, method))
+    """Leave the journal's note of an HTTP request in its scope (the journal middleware records it, and judges the
+    reply's body as it passes: Deribit's own API only, not the SignalPlus gateway's dialect)."""
+    path = scope["path"]
+    native = path == API_PREFIX or path.startswith(API_PREFIX + "/")
+    scope[JOURNAL_NOTE] = JournalNote(method, key_id, problems(error, method), reply_check(method) if native else None)
 
 
 def message_recorder(
@@ -115,7 +149,10 @@ def message_recorder(
             replies = ["dropped"]
         else:
             replies = [f"error {error.code}" if error is not None else "result"]
-        note = JournalNote(method, key_id, [] if fault is not None else problems(error, method))
+        if fault is not None:  # a fault rule's answer is the rule's, not the venue's
+            note = JournalNote(method, key_id, [])
+        else:
+            note = JournalNote(method, key_id, problems(error, method), reply_check(method))
         journal.record_message("deribit", WS_PATH, key_id, text, replies, note, fault and fault.describe())
 
     return record

@@ -192,16 +192,10 @@ def private_get_account_summaries(call: Call) -> Any:
                 summary = book.account_summary(wallet_user(call), code, wallet.id)
             except BookError as error:
                 raise book_error(error) from None
-            row = render.account_summary(summary, username=wallet.username)
-            del row["id"], row["username"]
-            summaries.append(row)
-        return {
-            "id": wallet.id,
-            "username": wallet.username,
-            "type": "main" if subaccount_id is None else "subaccount",
-            "system_name": wallet.username,
-            "summaries": summaries,
-        }
+            # The account's own fields once, at the top; each currency's figures below.
+            summaries.append(render.account_summary(summary, username=wallet.username, portfolio=True))
+        account_type = "main" if subaccount_id is None else "subaccount"
+        return {**render.account_fields(wallet.id, wallet.username, account_type), "summaries": summaries}
 
 
 METHODS: dict[str, Method] = {

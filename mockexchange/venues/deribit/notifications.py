@@ -50,6 +50,8 @@ class TradeNotifications:
             if trade.account_id != wallet.id:
                 return []
             for channel in channels:
+                if channel.family == "orders":  # a trade changes no resting order (they never match)
+                    continue
                 if channel.family == "portfolio":
                     if channel.currency != instrument.settlement_currency:
                         continue

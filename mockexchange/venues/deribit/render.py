@@ -1,14 +1,19 @@
 """Deribit v2's wire rendering of positions, instruments, currencies, account summaries and trades: snake_case
 field names, money as exact JSON numbers (written from the Decimal's digits, never through a float), times in
 milliseconds. Fields that do not apply to a kind (greeks for futures, `size_currency` for options) are left out, as
-Deribit leaves them out."""
+Deribit leaves them out.
+
+Every computed figure is rounded (half away from zero) to the decimal places Deribit sends for its kind of field, as its
+documented responses show them: prices 8, a position's amounts (P&L, margins, `size_currency`, a future's delta) 9, an
+account summary's amounts 8, its deltas 9, option greeks 5 (`PLACES`). So a position closed at a profit of 1/3 BTC
+reads 0.333333333, and one whose arithmetic leaves 1e-29 reads 0. Sizes and amounts the client sent are exact."""
 
 from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
@@ -18,48 +23,73 @@ from mockexchange.web import json_number
 
 Row = dict[str, Any]
 
+# Decimal places per kind of figure (Deribit's documented examples: a position's `initial_margin` 0.000197283 and
+# `size_currency` 10.646886321; a summary's `balance` 302.60065765, `delta_total_map` 31.594357699, `options_delta`
+# -1.01962, `options_theta` 15.97071, `options_gamma_map` 0.00001).
+PRICE = 8  # prices: average, mark, index, settlement, estimated liquidation (a satoshi, the book's finest)
+POSITION = 9  # a position's amounts in the settlement currency (P&L, margins, size_currency, a future's delta)
+SUMMARY = 8  # an account summary's amounts (balance, equity, margins, P&L, options value)
+DELTA = 9  # an account summary's deltas (delta_total, delta_total_map)
+GREEK = 5  # option greeks: a position's delta, gamma, vega, theta; the summary's options_* greeks and their maps
+PLACES = {"price": PRICE, "position": POSITION, "summary": SUMMARY, "delta": DELTA, "greek": GREEK}
+_WIDE = Context(prec=60)  # quantize needs room for every digit of the result; the book's figures stay far below
 
-def _put(row: Row, name: str, value: Decimal | int | None) -> None:
+
+def rounded(value: Decimal, places: int) -> Decimal:
+    """`value` to `places` decimal places, half away from zero (0.0000000005 -> 0.000000001)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=_WIDE)
+
+
+def number(value: Decimal, places: int) -> Any:
+    """The JSON number of `value` rounded to `places` (trailing zeros dropped, never `-0`, never an exponent)."""
+    return json_number(rounded(value, places))
+
+
+def _put(row: Row, name: str, value: Decimal | int | None, places: int | None = None) -> None:
     if value is None:
         return
-    row[name] = value if isinstance(value, int) else json_number(value)
+    if isinstance(value, int):
+        row[name] = value
+    else:
+        row[name] = json_number(value) if places is None else number(value, places)
 
 
 # -- positions ------------------------------------------------------------------------------------------------------
 
 
 def position(view: PositionView) -> Row:
+    """`private/get_position(s)` and the positions of `user.changes.*`: the OpenAPI's `position_with_elp`."""
     row: Row = {
-        "average_price": json_number(view.average_price),
-        "delta": json_number(view.delta),
+        "average_price": number(view.average_price, PRICE),
+        "delta": number(view.delta, POSITION if view.kind == "future" else GREEK),
         "direction": view.direction,
-        # The mock has no liquidation engine; Deribit sends 0 or null for accounts it does not estimate.
-        "estimated_liquidation_price": None,
-        "floating_profit_loss": json_number(view.floating_profit_loss),
-        "index_price": json_number(view.index_price),
-        "initial_margin": json_number(view.initial_margin),
+        "floating_profit_loss": number(view.floating_profit_loss, POSITION),
+        "index_price": number(view.index_price, PRICE),
+        "initial_margin": number(view.initial_margin, POSITION),
         "instrument_name": view.instrument_name,
         "kind": view.kind,
-        "maintenance_margin": json_number(view.maintenance_margin),
-        "mark_price": json_number(view.mark_price),
-        "open_orders_margin": json_number(view.open_orders_margin),
-        "realized_profit_loss": json_number(view.realized_profit_loss),
+        "maintenance_margin": number(view.maintenance_margin, POSITION),
+        "mark_price": number(view.mark_price, PRICE),
+        "open_orders_margin": number(view.open_orders_margin, POSITION),
+        "realized_profit_loss": number(view.realized_profit_loss, POSITION),
         # Before any settlement Deribit reports the last settlement price; the mock has none, so the mark.
-        "settlement_price": json_number(
-            view.settlement_price if view.settlement_price is not None else view.mark_price
+        "settlement_price": number(
+            view.settlement_price if view.settlement_price is not None else view.mark_price, PRICE
         ),
         "size": json_number(view.size),
-        "total_profit_loss": json_number(view.total_profit_loss),
+        "total_profit_loss": number(view.total_profit_loss, POSITION),
     }
-    _put(row, "size_currency", view.size_currency)
+    # Futures only ("added only for futures"): the mock's simple margin model; 0 when flat or never liquidated.
+    _put(row, "estimated_liquidation_price", view.estimated_liquidation_price, PRICE)
+    _put(row, "size_currency", view.size_currency, POSITION)
     _put(row, "leverage", view.leverage)
-    _put(row, "realized_funding", view.realized_funding)
-    _put(row, "interest_value", view.interest_value)
-    _put(row, "gamma", view.gamma)
-    _put(row, "vega", view.vega)
-    _put(row, "theta", view.theta)
-    _put(row, "average_price_usd", view.average_price_usd)
-    _put(row, "floating_profit_loss_usd", view.floating_profit_loss_usd)
+    _put(row, "realized_funding", view.realized_funding, POSITION)
+    _put(row, "interest_value", view.interest_value, POSITION)
+    _put(row, "gamma", view.gamma, GREEK)
+    _put(row, "vega", view.vega, GREEK)
+    _put(row, "theta", view.theta, GREEK)
+    _put(row, "average_price_usd", view.average_price_usd, PRICE)
+    _put(row, "floating_profit_loss_usd", view.floating_profit_loss_usd, POSITION)
     return row
 
 
@@ -147,37 +177,61 @@ def currency(facts: CurrencyFacts) -> Row:
         "min_withdrawal_fee": json_number(facts.min_withdrawal_fee),
         "withdrawal_fee": json_number(facts.withdrawal_fee),
         "withdrawal_priorities": [],
+        # The mock's choice: every currency it lists counts towards cross collateral (Deribit's pool varies).
+        "in_cross_collateral_pool": True,
     }
 
 
 # -- account summary ------------------------------------------------------------------------------------------------
 
 
+def account_fields(account_id: int, username: str, account_type: str) -> Row:
+    """The account's own fields Deribit's `private/get_account_summary` and `private/get_account_summaries` require
+    (documented as sent with `extended=true`; the mock sends them always). `system_name` is the username and the email
+    an address of the reserved `.invalid` domain: the mock keeps neither."""
+    return {
+        "id": account_id,
+        "username": username,
+        "system_name": username,
+        "email": f"{username}@mockexchange.invalid",
+        "type": account_type,
+        "security_keys_enabled": False,
+    }
+
+
+def _per_index(figures: dict[str, Decimal], places: int) -> Row:
+    return {index: number(value, places) for index, value in sorted(figures.items())}
+
+
 def account_summary(summary: AccountSummary, *, username: str, portfolio: bool = False) -> Row:
-    """`private/get_account_summary` (and, `portfolio`, the data of `user.portfolio.{currency}`)."""
+    """`private/get_account_summary` (and, `portfolio`, the data of `user.portfolio.{currency}`, which carries no
+    account fields)."""
     zero = json_number(Decimal(0))
     row: Row = {
         "currency": summary.currency,
-        "balance": json_number(summary.balance),
-        "equity": json_number(summary.equity),
-        "margin_balance": json_number(summary.margin_balance),
-        "available_funds": json_number(summary.available_funds),
-        "available_withdrawal_funds": json_number(summary.available_withdrawal_funds),
-        "initial_margin": json_number(summary.initial_margin),
-        "maintenance_margin": json_number(summary.maintenance_margin),
-        "projected_initial_margin": json_number(summary.initial_margin),
-        "projected_maintenance_margin": json_number(summary.maintenance_margin),
-        "total_pl": json_number(summary.total_pl),
-        "futures_pl": json_number(summary.futures_pl),
-        "options_pl": json_number(summary.options_pl),
-        "options_value": json_number(summary.options_value),
-        "options_delta": json_number(summary.options_delta),
-        "options_gamma": json_number(summary.options_gamma),
-        "options_vega": json_number(summary.options_vega),
-        "options_theta": json_number(summary.options_theta),
-        "delta_total": json_number(summary.delta_total),
-        "delta_total_map": {k: json_number(v) for k, v in sorted(summary.delta_total_map.items())},
-        "projected_delta_total": json_number(summary.delta_total),
+        "balance": number(summary.balance, SUMMARY),
+        "equity": number(summary.equity, SUMMARY),
+        "margin_balance": number(summary.margin_balance, SUMMARY),
+        "available_funds": number(summary.available_funds, SUMMARY),
+        "available_withdrawal_funds": number(summary.available_withdrawal_funds, SUMMARY),
+        "initial_margin": number(summary.initial_margin, SUMMARY),
+        "maintenance_margin": number(summary.maintenance_margin, SUMMARY),
+        "projected_initial_margin": number(summary.initial_margin, SUMMARY),
+        "projected_maintenance_margin": number(summary.maintenance_margin, SUMMARY),
+        "total_pl": number(summary.total_pl, SUMMARY),
+        "futures_pl": number(summary.futures_pl, SUMMARY),
+        "options_pl": number(summary.options_pl, SUMMARY),
+        "options_value": number(summary.options_value, SUMMARY),
+        "options_delta": number(summary.options_delta, GREEK),
+        "options_gamma": number(summary.options_gamma, GREEK),
+        "options_vega": number(summary.options_vega, GREEK),
+        "options_theta": number(summary.options_theta, GREEK),
+        "options_gamma_map": _per_index(summary.options_gamma_map, GREEK),
+        "options_vega_map": _per_index(summary.options_vega_map, GREEK),
+        "options_theta_map": _per_index(summary.options_theta_map, GREEK),
+        "delta_total": number(summary.delta_total, DELTA),
+        "delta_total_map": _per_index(summary.delta_total_map, DELTA),
+        "projected_delta_total": number(summary.delta_total, DELTA),
         # No trading sessions in the mock: session figures are 0.
         "session_upl": zero,
         "session_rpl": zero,
@@ -193,8 +247,7 @@ def account_summary(summary: AccountSummary, *, username: str, portfolio: bool =
         "cross_collateral_enabled": False,
     }
     if not portfolio:
-        row["id"] = summary.account_id
-        row["username"] = username
+        row.update(account_fields(summary.account_id, username, summary.account_type))
     return row
 
 
@@ -218,7 +271,7 @@ def trade(item: Trade, contract_size: Decimal) -> Row:
         "liquidity": "T",
         "state": "filled",
         "tick_direction": 0,
-        "profit_loss": json_number(item.profit_loss),
+        "profit_loss": number(item.profit_loss, SUMMARY),
         "matching_id": None,
         "post_only": False,
         "reduce_only": False,
@@ -227,6 +280,6 @@ def trade(item: Trade, contract_size: Decimal) -> Row:
         "api": True,
         "risk_reducing": False,
     }
-    _put(row, "index_price", item.index_price)
-    _put(row, "mark_price", item.mark_price)
+    _put(row, "index_price", item.index_price, PRICE)
+    _put(row, "mark_price", item.mark_price, PRICE)
     return row

@@ -3,7 +3,7 @@ each serve a part of the API (the websocket-only methods are in `websocket.py`).
 
 from __future__ import annotations
 
-from mockexchange.venues.deribit import methods
+from mockexchange.venues.deribit import history, methods, orders
 from mockexchange.venues.deribit.methods import Method
 
-METHODS: dict[str, Method] = {**methods.METHODS}
+METHODS: dict[str, Method] = {**methods.METHODS, **orders.METHODS, **history.METHODS}

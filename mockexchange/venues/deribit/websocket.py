@@ -39,6 +39,7 @@ from mockexchange.core.faults import Fault
 from mockexchange.venues.deribit import faults, rate_limits
 from mockexchange.venues.deribit.channels import Channel, parse_channel
 from mockexchange.venues.deribit.context import WS_PATH, DeribitContext
+from mockexchange.venues.deribit.delivery_notifications import DeliveryNotifications
 from mockexchange.venues.deribit.envelope import epoch_us, load_json, notification, read_request, reply
 from mockexchange.venues.deribit.errors import (
     BAD_REQUEST,
@@ -52,6 +53,7 @@ from mockexchange.venues.deribit.errors import (
 )
 from mockexchange.venues.deribit.methods import WS_ONLY, Call, run
 from mockexchange.venues.deribit.notifications import TradeNotifications
+from mockexchange.venues.deribit.orders import OrderNotifications
 from mockexchange.venues.deribit.params import Params
 from mockexchange.venues.deribit.table import METHODS
 from mockexchange.venues.fanout import Deliver, Fanout, Handed
@@ -64,7 +66,10 @@ MIN_HEARTBEAT_S = 10  # Deribit refuses shorter heartbeat intervals
 log = logging.getLogger(__name__)
 
 
-TRADES = "derivatives.trade"  # the book's change kind the notifications come from
+TRADES = "derivatives.trade"  # the book's change kinds the notifications come from
+ORDERS = "derivatives.order"  # (core/derivative_orders.py's CHANGE)
+DELIVERIES = "derivatives.delivery"  # a future or option delivered at expiry (user.changes, user.portfolio)
+Notifications = TradeNotifications | OrderNotifications | DeliveryNotifications
 
 
 class Connection:
@@ -79,7 +84,7 @@ class Connection:
         self.loop = asyncio.get_running_loop()
         self._fanout = fanout
         self._leave_fanout: Callable[[], None] | None = None  # while bound: the fan-out hands over its user's trades
-        self._outbox: asyncio.Queue[TradeNotifications] = asyncio.Queue()
+        self._outbox: asyncio.Queue[Notifications] = asyncio.Queue()
         self._send_lock = asyncio.Lock()
         self._heartbeat: asyncio.Task[None] | None = None
         self._overflow = asyncio.Event()  # the outbox overflowed: the connection ends
@@ -116,7 +121,7 @@ class Connection:
 
     # -- the fan-out's hand-over (the loop) ---------------------------------------------------------------------
 
-    def accept(self, item: TradeNotifications) -> None:
+    def accept(self, item: Notifications) -> None:
         """A trade of the bound user: queued, if the connection holds a channel, for the sender to render and send."""
         if self.overflowed or self.caller is None or not self.channels:
             return
@@ -362,7 +367,9 @@ def deliver(batch: list[Handed[Connection]]) -> None:
     """The venue's share of the fan-out, on a loop: one `TradeNotifications` per trade, shared by the connections
     of its user there."""
     for change, connections, kept in batch:
-        item = TradeNotifications(change.payload)
+        item = OrderNotifications(change.payload) if change.kind == ORDERS else TradeNotifications(change.payload)
+        if change.kind == DELIVERIES:
+            item = DeliveryNotifications(change.payload)
         for connection in connections:
             if kept:
                 connection.accept(item)
@@ -372,7 +379,7 @@ def deliver(batch: list[Handed[Connection]]) -> None:
 
 def route(ctx: DeribitContext) -> WebSocketRoute:
     hand_over: Deliver[Connection] = deliver
-    fanout: Fanout[Connection] = Fanout(ctx.book.bus, (TRADES,), hand_over, ctx.ws_queue_size)
+    fanout: Fanout[Connection] = Fanout(ctx.book.bus, (TRADES, ORDERS, DELIVERIES), hand_over, ctx.ws_queue_size)
 
     async def endpoint(websocket: WebSocket) -> None:
         # Registered before the upgrade is answered, as Kalshi's: the control plane sees it once the client has its 101.

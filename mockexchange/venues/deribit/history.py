@@ -1,0 +1,293 @@
+"""What a client reads of its past on Deribit: its trades (`private/get_user_trades_by_currency`, `_by_instrument`
+and their `_and_time` forms), its deposits, withdrawals and transfers (`private/get_deposits`, `get_withdrawals`,
+`get_transfers`) and the deliveries of its futures and options at expiry (`private/get_settlement_history_by_currency`,
+`_by_instrument`). Each reads the derivatives book under its lock and renders with `history_render`.
+
+Trades page as Deribit pages them: `count` (default 10, at most 1000) trades, bounded by trade ids (`start_id`,
+`end_id`), per-instrument sequence numbers (`start_seq`, `end_seq`) or times (`start_timestamp`, `end_timestamp`), all
+inclusive; `has_more` says whether more matched than were sent. `sorting` `asc` or `desc` orders by trade id;
+`default` (or none) is newest first, except that a start bound without its end bound reads from the start onwards
+(oldest first), as Deribit's "returned from the earliest". Deposits, withdrawals and transfers page by `offset` and
+`count`, newest first; settlements by `continuation`, newest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from mockexchange.core.clock import unix_ms
+from mockexchange.core.derivatives_book import BookError, CashMove, Delivery, Trade, Wallet
+from mockexchange.core.numbers import NotAnInteger, OutOfRange, parse_int
+from mockexchange.venues.deribit import history_render as render
+from mockexchange.venues.deribit.errors import invalid_param
+from mockexchange.venues.deribit.methods import Call, Method, book_error, subaccount_of, wallet_of, wallet_user
+
+TRADE_KINDS = ("future", "option", "spot", "future_combo", "option_combo", "combo", "any")
+SORTINGS = ("asc", "desc", "default")
+SETTLEMENT_TYPES = ("settlement", "delivery", "bankruptcy")
+MAX_COUNT = 1000
+CONTINUATION_PREFIX = "d"  # a settlement page's continuation: "d" and the index of the next (older) delivery
+
+
+def _count(call: Call, default: int) -> int:
+    count = call.params.integer("count")
+    if count is None:
+        return default
+    if not 1 <= count <= MAX_COUNT:
+        raise invalid_param("count", "must be between 1 and 1000", f"count must be from 1 to {MAX_COUNT}, not {count}")
+    return count
+
+
+def _offset(call: Call) -> int:
+    offset = call.params.integer("offset")
+    if offset is None:
+        return 0
+    if offset < 0:
+        raise invalid_param("offset", "must be non-negative", f"offset must be 0 or more, not {offset}")
+    return offset
+
+
+def _trade_id(call: Call, name: str) -> int | None:
+    """A trade id bound: an integer, or a string of one (Deribit's `"ETH-15"` form: the number after the last `-`)."""
+    value = call.params.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        digits = value.rsplit("-", 1)[-1]
+        try:
+            return parse_int(digits)
+        except (NotAnInteger, OutOfRange):
+            raise invalid_param(name, "invalid trade id", f"{name} {value[:40]!r} is not a trade id") from None
+    return call.params.integer(name)
+
+
+def _history_wallet(call: Call) -> tuple[str, Wallet]:
+    subaccount_id = subaccount_of(call)
+    return wallet_user(call), wallet_of(call, subaccount_id)
+
+
+def _instrument_name(call: Call) -> str:
+    name = call.params.string("instrument_name", required=True)
+    assert name is not None
+    try:
+        return call.ctx.book.instrument(name).instrument_name
+    except BookError:
+        raise invalid_param(
+            "instrument_name", "instrument not found", f"no listed instrument {name[:64]!r} (list_instrument)"
+        ) from None
+
+
+# -- trades -----------------------------------------------------------------------------------------------------------
+
+
+def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
+    params = call.params
+    count = _count(call, 10)
+    sorting = params.choice("sorting", SORTINGS, what="sorting")
+    params.boolean("historical", False)  # every trade the mock keeps is served either way (docs/deribit.md)
+    start_ts, end_ts = params.integer("start_timestamp"), params.integer("end_timestamp")
+    if by_time and start_ts is None and end_ts is None:
+        raise invalid_param("end_timestamp", "must be present", "give start_timestamp, end_timestamp or both")
+    start = end = None  # id or sequence bounds
+    currency = kind = name = None
+    if by_instrument:
+        if not by_time:
+            start, end = params.integer("start_seq"), params.integer("end_seq")
+    else:
+        currency = params.currency(allow_any=False, required=True)
+        kind = params.choice("kind", TRADE_KINDS, what="kind")
+        if not by_time:
+            start, end = _trade_id(call, "start_id"), _trade_id(call, "end_id")
+    book = call.ctx.book
+    with book.reading():
+        if by_instrument:
+            name = _instrument_name(call)
+        user, wallet = _history_wallet(call)
+
+        def position_of(trade: Trade) -> int:  # what the id or sequence bounds compare
+            return trade.trade_seq if by_instrument else int(trade.trade_id)
+
+        if sorting == "asc":
+            ascending = True
+        elif sorting == "desc":
+            ascending = False
+        else:  # a start without its end: from the start onwards
+            ascending = (start is not None and end is None) or (start_ts is not None and end_ts is None)
+        # The book keeps its trades in trade id order: walk them in the order asked and stop one past the page.
+        kinds: dict[str, tuple[str, str]] = {}
+        chosen: list[Trade] = []
+        for trade in book.trades if ascending else reversed(book.trades):
+            if trade.user_id != user or trade.account_id != wallet.id:
+                continue
+            if name is not None and trade.instrument_name != name:
+                continue
+            facts = kinds.get(trade.instrument_name)
+            if facts is None:
+                instrument = book.instrument(trade.instrument_name)
+                facts = kinds[trade.instrument_name] = (instrument.settlement_currency, instrument.kind)
+            if currency is not None and facts[0] != currency:
+                continue
+            if kind not in (None, "any") and facts[1] != kind:
+                continue  # spot and combos match nothing: the mock trades neither
+            if start_ts is not None or end_ts is not None:
+                at = unix_ms(trade.timestamp)
+                if (start_ts is not None and at < start_ts) or (end_ts is not None and at > end_ts):
+                    continue
+            where = position_of(trade)
+            if (start is not None and where < start) or (end is not None and where > end):
+                continue
+            chosen.append(trade)
+            if len(chosen) > count:
+                break
+        rows = [render.user_trade(trade, book.instrument(trade.instrument_name)) for trade in chosen[:count]]
+    return {"trades": rows, "has_more": len(chosen) > count}
+
+
+def private_get_user_trades_by_currency(call: Call) -> Any:
+    return _trades(call, by_instrument=False, by_time=False)
+
+
+def private_get_user_trades_by_currency_and_time(call: Call) -> Any:
+    return _trades(call, by_instrument=False, by_time=True)
+
+
+def private_get_user_trades_by_instrument(call: Call) -> Any:
+    return _trades(call, by_instrument=True, by_time=False)
+
+
+def private_get_user_trades_by_instrument_and_time(call: Call) -> Any:
+    return _trades(call, by_instrument=True, by_time=True)
+
+
+# -- deposits, withdrawals, transfers --------------------------------------------------------------------------------
+
+
+def _page(call: Call, rows: list[Any], render_row: Callable[[Any], Any]) -> Any:
+    offset, count = _offset(call), _count(call, 10)
+    newest_first = rows[::-1]
+    return {"count": len(rows), "data": [render_row(row) for row in newest_first[offset : offset + count]]}
+
+
+def _cash(call: Call, kind: str) -> Any:
+    currency = call.params.currency(allow_any=False, required=True)
+    book = call.ctx.book
+    with book.reading():
+        user, wallet = _history_wallet(call)
+        moves: Iterable[CashMove] = book.cash_moves
+        found = [
+            move
+            for move in moves
+            if move.kind == kind and move.user_id == user and move.account_id == wallet.id and move.currency == currency
+        ]
+        render_row = render.deposit if kind == "deposit" else render.withdrawal
+        return _page(call, found, render_row)
+
+
+def private_get_deposits(call: Call) -> Any:
+    return _cash(call, "deposit")
+
+
+def private_get_withdrawals(call: Call) -> Any:
+    return _cash(call, "withdrawal")
+
+
+def private_get_transfers(call: Call) -> Any:
+    currency = call.params.currency(allow_any=False, required=True)
+    book = call.ctx.book
+    with book.reading():
+        user, wallet = _history_wallet(call)
+        account = book.account(user)
+        names = {w.id: w.username for w in account.wallets()}
+        found = [
+            made
+            for made in book.wallet_transfers
+            if made.user_id == user and made.currency == currency and wallet.id in (made.from_account, made.to_account)
+        ]
+        return _page(call, found, lambda made: render.transfer(made, wallet.id, names))
+
+
+# -- settlements ------------------------------------------------------------------------------------------------------
+
+
+def _continuation(call: Call) -> int | None:
+    value = call.params.get("continuation")
+    if value is None or value == "none":
+        return None
+    if isinstance(value, str) and value.startswith(CONTINUATION_PREFIX):
+        try:
+            return parse_int(value[len(CONTINUATION_PREFIX) :], 0)
+        except (NotAnInteger, OutOfRange):
+            pass
+    raise invalid_param("continuation", "invalid continuation", "continuation must be one a previous page gave")
+
+
+def _settlements(call: Call, *, by_instrument: bool) -> Any:
+    params = call.params
+    kind = params.choice("type", SETTLEMENT_TYPES, what="settlement type")
+    count = _count(call, 20)
+    latest = params.integer("search_start_timestamp")
+    before = _continuation(call)
+    currency = None if by_instrument else params.currency(allow_any=False, required=True)
+    book = call.ctx.book
+    with book.reading():
+        name = _instrument_name(call) if by_instrument else None
+        user, wallet = _history_wallet(call)
+        deliveries: list[Delivery] = book.deliveries
+        end = len(deliveries) if before is None else min(before, len(deliveries))
+        rows, next_index = [], None
+        for index in range(end - 1, -1, -1):  # newest first
+            delivery = deliveries[index]
+            if delivery.user_id != user or delivery.account_id != wallet.id or kind not in (None, "delivery"):
+                continue
+            if (name is not None and delivery.instrument_name != name) or currency not in (None, delivery.currency):
+                continue
+            if latest is not None and unix_ms(delivery.timestamp) > latest:
+                continue
+            if len(rows) == count:
+                next_index = index + 1
+                break
+            rows.append(render.delivery(delivery))
+        continuation = None if next_index is None else f"{CONTINUATION_PREFIX}{next_index}"
+        return {"settlements": rows, "continuation": continuation}
+
+
+def private_get_settlement_history_by_currency(call: Call) -> Any:
+    return _settlements(call, by_instrument=False)
+
+
+def private_get_settlement_history_by_instrument(call: Call) -> Any:
+    return _settlements(call, by_instrument=True)
+
+
+def _guarded(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
+    """A book refusal inside a read (an index with no price, say) becomes Deribit's error, never a 500."""
+
+    def run(call: Call) -> Any:
+        try:
+            return handler(call)
+        except BookError as error:
+            raise book_error(error) from None
+
+    return run
+
+
+METHODS: dict[str, Method] = {
+    "private/get_user_trades_by_currency": Method(_guarded(private_get_user_trades_by_currency), "trade:read"),
+    "private/get_user_trades_by_currency_and_time": Method(
+        _guarded(private_get_user_trades_by_currency_and_time), "trade:read"
+    ),
+    "private/get_user_trades_by_instrument": Method(_guarded(private_get_user_trades_by_instrument), "trade:read"),
+    "private/get_user_trades_by_instrument_and_time": Method(
+        _guarded(private_get_user_trades_by_instrument_and_time), "trade:read"
+    ),
+    "private/get_deposits": Method(_guarded(private_get_deposits), "wallet:read"),
+    "private/get_withdrawals": Method(_guarded(private_get_withdrawals), "wallet:read"),
+    "private/get_transfers": Method(_guarded(private_get_transfers), "wallet:read"),
+    "private/get_settlement_history_by_currency": Method(
+        _guarded(private_get_settlement_history_by_currency), "trade:read"
+    ),
+    "private/get_settlement_history_by_instrument": Method(
+        _guarded(private_get_settlement_history_by_instrument), "trade:read"
+    ),
+}

@@ -1,0 +1,220 @@
+"""Deribit's open orders as the mock serves them: `private/get_open_orders_by_currency`,
+`private/get_open_orders_by_instrument`, `private/get_open_orders`, `private/get_order_state`, the order object's wire
+rendering, and the `user.orders.*` (and `user.changes.*`) notifications of an order's change.
+
+The orders are seeded by the control plane (`deribit_order`, `deribit_cancel_order`) and kept in
+`core/derivative_orders.py`; they never match. An order of another wallet is as unknown as one never placed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from mockexchange.auth.deribit.authentication import Authenticated
+from mockexchange.core.clock import unix_ms
+from mockexchange.core.derivative_orders import DerivativeOrder, find_order, open_orders
+from mockexchange.core.derivatives_book import BookError, DerivativesBook
+from mockexchange.core.instruments import Instrument
+from mockexchange.venues.deribit import render
+from mockexchange.venues.deribit.channels import Channel
+from mockexchange.venues.deribit.errors import RpcError, invalid_param
+from mockexchange.venues.deribit.methods import Call, Method, book_error, subaccount_of, wallet_of, wallet_user
+from mockexchange.web import json_number
+
+ORDER_NOT_FOUND = (10004, "order_not_found")
+ORDER_KINDS = ("future", "option", "spot", "future_combo", "option_combo", "combo", "any")
+# `type` of the open-order reads -> the order types it selects (the mock has no trailing stops).
+ORDER_FILTERS: dict[str, tuple[str, ...]] = {
+    "all": ("limit", "stop_limit", "take_limit", "stop_market", "take_market"),
+    "limit": ("limit",),
+    "trigger_all": ("stop_limit", "take_limit", "stop_market", "take_market"),
+    "stop_all": ("stop_limit", "stop_market"),
+    "stop_limit": ("stop_limit",),
+    "stop_market": ("stop_market",),
+    "take_all": ("take_limit", "take_market"),
+    "take_limit": ("take_limit",),
+    "take_market": ("take_market",),
+    "trailing_all": (),
+    "trailing_stop": (),
+}
+
+Row = dict[str, Any]
+
+
+# -- the order object -----------------------------------------------------------------------------------------------
+
+
+def order_row(order: DerivativeOrder, instrument: Instrument) -> Row:
+    """Deribit's order object: snake_case, exact numbers, times in ms; trigger fields only on trigger orders, the
+    price "market_price" on a trigger market order, `cancel_reason` once cancelled."""
+    row: Row = {
+        "order_id": order.order_id,
+        "order_state": order.order_state,
+        "order_type": order.order_type,
+        "time_in_force": order.time_in_force,
+        "instrument_name": order.instrument_name,
+        "direction": order.direction,
+        "price": "market_price" if order.price is None else json_number(order.price),
+        "amount": json_number(order.amount),
+        "contracts": json_number(order.amount / instrument.contract_size),
+        "filled_amount": json_number(order.filled_amount),
+        "average_price": json_number(order.average_price),
+        "max_show": json_number(order.max_show),
+        "label": order.label,
+        "post_only": order.post_only,
+        "reduce_only": order.reduce_only,
+        "api": order.api,
+        "web": not order.api,
+        "mobile": False,
+        "replaced": False,
+        "is_liquidation": False,
+        "is_rebalance": False,
+        "risk_reducing": False,
+        "mmp": False,
+        "creation_timestamp": unix_ms(order.created),
+        "last_update_timestamp": unix_ms(order.updated),
+    }
+    if order.post_only:
+        row["reject_post_only"] = False
+    if order.trigger is not None:
+        row["trigger"] = order.trigger
+        row["trigger_price"] = json_number(order.trigger_price) if order.trigger_price is not None else None
+        row["triggered"] = False
+    if order.cancel_reason is not None:
+        row["cancel_reason"] = order.cancel_reason
+    return row
+
+
+# -- methods --------------------------------------------------------------------------------------------------------
+
+
+def _order_types(call: Call) -> tuple[str, ...]:
+    chosen = call.params.choice("type", ORDER_FILTERS, what="order type") or "all"
+    return ORDER_FILTERS[chosen]
+
+
+def _kind(call: Call) -> str | None:
+    kind = call.params.choice("kind", ORDER_KINDS, what="kind")
+    return None if kind == "any" else kind
+
+
+def _rows(call: Call, *, currency: str | None = None, kind: str | None = None, name: str | None = None) -> list[Row]:
+    types = _order_types(call)
+    subaccount_id = subaccount_of(call)
+    book = call.ctx.book
+    with book.reading():
+        wallet = wallet_of(call, subaccount_id)
+        if name is not None:
+            try:
+                book.instrument(name)
+            except BookError:
+                raise invalid_param(
+                    "instrument_name", "instrument not found", f"no listed instrument {name!r} (list_instrument)"
+                ) from None
+        if kind in ("spot", "future_combo", "option_combo", "combo"):
+            return []  # the mock lists no spot or combo instruments
+        try:
+            found = open_orders(book, wallet.id, currency=currency, kind=kind, instrument_name=name)
+            return [order_row(o, book.instrument(o.instrument_name)) for o in found if o.order_type in types]
+        except BookError as error:
+            raise book_error(error) from None
+
+
+def private_get_open_orders_by_currency(call: Call) -> Any:
+    currency = call.params.currency(required=True)
+    return _rows(call, currency=currency, kind=_kind(call))
+
+
+def private_get_open_orders_by_instrument(call: Call) -> Any:
+    name = call.params.string("instrument_name", required=True)
+    return _rows(call, name=name)
+
+
+def private_get_open_orders(call: Call) -> Any:
+    return _rows(call, kind=_kind(call))
+
+
+def private_get_order_state(call: Call) -> Any:
+    order_id = call.params.string("order_id", required=True)
+    assert order_id is not None
+    subaccount_id = subaccount_of(call)
+    book = call.ctx.book
+    with book.reading():
+        wallet = wallet_of(call, subaccount_id)
+        order = find_order(book, order_id)
+        if order is None or order.account_id != wallet.id or order.user_id != wallet_user(call):
+            raise RpcError(ORDER_NOT_FOUND, f"no order {order_id!r} for account {wallet.id} (deribit_order seeds one)")
+        return order_row(order, book.instrument(order.instrument_name))
+
+
+METHODS: dict[str, Method] = {
+    "private/get_open_orders_by_currency": Method(private_get_open_orders_by_currency, "trade:read"),
+    "private/get_open_orders_by_instrument": Method(private_get_open_orders_by_instrument, "trade:read"),
+    "private/get_open_orders": Method(private_get_open_orders, "trade:read"),
+    "private/get_order_state": Method(private_get_order_state, "trade:read"),
+}
+
+
+# -- notifications --------------------------------------------------------------------------------------------------
+
+_HEAD = b'{"jsonrpc":"2.0","method":"subscription","params":{"channel":'
+
+
+class OrderNotifications:
+    """One order change on its way to the connections of its user (the websocket's `TradeNotifications` for an
+    order): `user.orders.*` gets the order (an object on `.raw`, an array of one on `.100ms` and `.agg2`),
+    `user.changes.*` `{instrument_name, trades: [], positions: [position], orders: [order]}`, the position valued when
+    the first connection sends it. Each data is rendered once for all connections."""
+
+    __slots__ = ("order", "_data")
+
+    def __init__(self, order: DerivativeOrder) -> None:
+        self.order = order
+        self._data: dict[str, bytes] = {}  # "raw", "list", "changes" -> `,"data":...}}`
+
+    def frames(
+        self, book: DerivativesBook, caller: Authenticated, channels: Iterable[Channel]
+    ) -> list[tuple[str, str]]:
+        order = self.order
+        frames = []
+        with book.reading():
+            try:
+                wallet = book.wallet(caller.credential.user_id, caller.credential.subaccount_id)
+                instrument = book.instrument(order.instrument_name)
+            except BookError:
+                return []
+            if order.account_id != wallet.id:
+                return []
+            for channel in channels:
+                if channel.family not in ("orders", "changes") or not channel.carries(instrument):
+                    continue
+                shape = "changes" if channel.family == "changes" else "raw" if channel.name.endswith(".raw") else "list"
+                data = self._data.get(shape)
+                if data is None:
+                    data = self._data[shape] = self._render(book, shape, instrument)
+                if data:
+                    frames.append((channel.name, (_HEAD + orjson.dumps(channel.name) + data).decode()))
+        return frames
+
+    def _render(self, book: DerivativesBook, shape: str, instrument: Instrument) -> bytes:
+        order = self.order
+        row = order_row(order, instrument)
+        if shape == "raw":
+            data: Any = row
+        elif shape == "list":
+            data = [row]
+        else:
+            try:
+                position = book.position(order.user_id, order.instrument_name, order.account_id)
+            except BookError:
+                return b""
+            data = {
+                "instrument_name": order.instrument_name,
+                "trades": [],
+                "positions": [render.position(position)],
+                "orders": [row],
+            }
+        return b',"data":' + orjson.dumps(data) + b"}}"

@@ -1,0 +1,176 @@
+"""`mockexchange contract check-deribit` end to end over real HTTP and websockets: clean against the mock, each defect
+of a broken server named with its method and field, `Method not found` a verdict; and the journal judging Deribit's
+replies against the same slice."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+from broken_deribit import broken_deribit
+from websockets.sync.client import connect
+
+from mockexchange.schema import deribit_rpc
+from mockexchange.server import MockServer
+from mockexchange.venues.deribit import methods
+from mockexchange.venues.deribit.table import METHODS
+
+SECRET = "alice-secret"
+CHANNELS = (
+    "user.portfolio.{currency}", "user.changes.any.any.raw", "user.orders.any.any.raw", "user.trades.any.any.raw",
+)  # fmt: skip
+
+
+def seed(server: MockServer) -> None:
+    server.create_deribit_account("alice", balances={"BTC": "10", "USDC": "50000"})
+    server.create_deribit_key("alice", client_id="AliceKey", client_secret=SECRET)
+    server.deribit_fill("alice", "BTC-PERPETUAL", "buy", "10000", "50000")
+
+
+def check_deribit(server: MockServer, *extra: str, secret: str = SECRET) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MOCKEXCHANGE_DERIBIT_CLIENT_SECRET": secret}
+    command = [sys.executable, "-m", "mockexchange", "contract", "check-deribit", "--base-url", server.deribit_url]
+    command += ["--client-id", "AliceKey", *extra]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+def verdicts(out: str) -> dict[str, str]:
+    """method (or `notification <channel>`) -> its state and the lines under it."""
+    found: dict[str, str] = {}
+    current = None
+    for line in out.splitlines():
+        if line.startswith("  ") and not line.startswith("   "):
+            state, rest = line[2:12].strip(), line[13:]  # the state is written 10 wide
+            current = rest.strip().rsplit(" (", 1)[0]
+            found[current] = state + "\n"
+        elif current is not None and line.startswith("             "):
+            found[current] += line.strip() + "\n"
+    return found
+
+
+@pytest.fixture
+def mock() -> Iterator[MockServer]:
+    with MockServer() as server:
+        seed(server)
+        yield server
+
+
+def test_the_mock_passes_for_every_method_it_serves(mock: MockServer) -> None:
+    done = threading.Event()
+
+    def trade_meanwhile() -> None:  # a trade and an order every half second, so some land while the check listens
+        while not done.wait(0.5):
+            mock.deribit_fill("alice", "BTC-PERPETUAL", "sell", "10", "50100")
+            mock.deribit_order("alice", "BTC-PERPETUAL", "buy", "10", "40000")
+
+    threading.Thread(target=trade_meanwhile, daemon=True).start()
+    channels = [arg for channel in CHANNELS for arg in ("--channel", channel)]
+    try:
+        result = check_deribit(mock, "--listen", "3", *channels)
+    finally:
+        done.set()
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = verdicts(result.stdout)
+    for method in deribit_rpc.methods():
+        served = method in METHODS or method == "public/auth"
+        assert found[method].startswith("PASS" if served else "not served"), (method, found[method])
+    for template in (
+        "user.portfolio.{currency}", "user.changes.{kind}.{currency}.{interval}",
+        "user.orders.{kind}.{currency}.{interval}", "user.trades.{kind}.{currency}.{interval}",
+    ):  # fmt: skip
+        assert found[f"notification {template}"].startswith("PASS"), result.stdout
+
+
+def test_a_broken_server_fails_naming_the_method_and_the_field() -> None:
+    with broken_deribit() as server:
+        seed(server)
+        result = check_deribit(server, "--listen", "0.2")
+    assert result.returncode == 1, result.stdout + result.stderr
+    found = verdicts(result.stdout)
+    assert found["private/get_positions"].startswith("FAIL")
+    assert 'http valid: result[0]: "instrument_name" is a required property' in found["private/get_positions"]
+    assert found["private/get_account_summary"].startswith("FAIL")
+    assert 'http valid: result.balance: "10" is not of type "number"' in found["private/get_account_summary"]
+    assert found["public/get_instruments"].startswith("FAIL")
+    assert 'http invalid: error.code: "-32602" is not of type "integer"' in found["public/get_instruments"]
+    assert 'http invalid: error: "message" is a required property' in found["public/get_instruments"]
+    # A method the server does not serve over HTTP but does over the websocket is no violation.
+    assert not found["private/get_transfers"].startswith("FAIL")
+    assert found["private/get_position"].startswith("PASS")
+    assert "violations in" in result.stderr and "private/get_positions" in result.stderr
+
+
+def test_methods_answered_method_not_found_are_a_verdict() -> None:
+    with broken_deribit() as server:
+        seed(server)
+        result = check_deribit(server, "--method", "private/get_transfers", "--no-websocket")
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = verdicts(result.stdout)
+    assert found["private/get_transfers"].startswith("not served")
+    assert "Method not found (-32601)" in found["private/get_transfers"]
+
+
+def test_refused_credentials_and_nothing_listening_and_bad_arguments(mock: MockServer, tmp_path: Path) -> None:
+    refused = check_deribit(mock, secret="wrong")
+    assert refused.returncode == 4 and "public/auth refused" in refused.stderr
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(SECRET + "\n")
+    from_file = check_deribit(mock, "--client-secret-file", str(secret_file), "--method", "public/test", secret="")
+    assert from_file.returncode == 0, from_file.stdout + from_file.stderr
+    no_secret = check_deribit(mock, secret="")
+    assert no_secret.returncode == 2 and "--client-secret-file" in no_secret.stderr
+    unknown = check_deribit(mock, "--method", "private/buy")
+    assert unknown.returncode == 2 and "not in the slice" in unknown.stderr
+    with MockServer() as gone:
+        url = gone.deribit_url
+    env = {**os.environ, "MOCKEXCHANGE_DERIBIT_CLIENT_SECRET": SECRET}
+    command = [sys.executable, "-m", "mockexchange", "contract", "check-deribit", "--base-url", url, "--client-id", "x"]
+    started = time.monotonic()
+    dead = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert dead.returncode == 3 and "nothing answered" in dead.stderr
+    assert time.monotonic() - started < 10
+
+
+def test_the_slices_patches_all_apply_and_name_their_source() -> None:
+    raw = deribit_rpc.read_raw()
+    header = raw["x-mockexchange-source"]["source"]
+    assert header["commit"] == "47545854390edaa3272c4befad4b9c96bb93b517" and header["read"]
+    for patch in raw["patches"]:
+        assert patch["source"].startswith("https://") and patch["why"], patch
+    effective = deribit_rpc.apply_patches(raw)
+    assert "private/get_account_summaries" in effective["methods"]
+    stale = {**raw, "patches": [{"op": "replace", "path": "/methods/private~1nothing/result", "value": {}}]}
+    with pytest.raises(Exception, match="no 'private/nothing' to patch"):
+        deribit_rpc.apply_patches(stale)
+    # The committed file is in its canonical form (the one scripts/slice-deribit-spec writes).
+    text = deribit_rpc.slice_path().read_text(encoding="utf-8")
+    assert text == orjson.dumps(raw, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n"
+
+
+def test_the_journal_flags_a_served_result_that_breaks_the_slice(
+    mock: MockServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(METHODS, "public/test", methods.Method(lambda call: {"version": 5}))
+    body = {"jsonrpc": "2.0", "id": 7, "method": "public/test", "params": {}}
+    assert httpx.post(mock.deribit_url + "/api/v2", content=orjson.dumps(body), timeout=10).json()["result"]
+    with connect(mock.deribit_ws_url) as ws:
+        ws.send(orjson.dumps(body).decode())
+        assert orjson.loads(ws.recv(timeout=5))["result"] == {"version": 5}
+        ws.send(orjson.dumps({**body, "id": 8, "method": "public/get_time"}).decode())
+        ws.recv(timeout=5)
+    flagged = mock.requests(venue="deribit", operation="public/test", invalid=True)
+    assert [entry["transport"] for entry in flagged] == ["rest", "ws"]
+    for entry in flagged:
+        assert {"rule": "reply.schema", "detail": 'public/test: result.version: 5 is not of type "string"'} in entry[
+            "problems"
+        ]
+    clean = mock.requests(venue="deribit", operation="public/get_time")
+    assert clean and all(entry["problems"] == [] for entry in clean)

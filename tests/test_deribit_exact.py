@@ -1,0 +1,315 @@
+"""Deribit's numbers are exact to its places: random fill sequences (opening, adding, reducing, flipping, closing;
+inverse and linear; futures and options), made through the Python API and the admin API, then read over real HTTP.
+
+Each read is checked against a model kept here in exact fractions (Deribit's averaging rules, docs/deribit.md): the
+served size, average price, realized P&L and balance equal the exact figures rounded half away from zero to the field's
+places (`render.PLACES`), a closed position shows exactly `0` wherever its value is nil, and no number anywhere in the
+raw response text is written with an exponent or carries more places than its field has.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mockexchange.server import MockServer
+from mockexchange.venues.deribit.render import DELTA, GREEK, POSITION, PRICE, SUMMARY
+
+BALANCES = {"BTC": Decimal(1000), "USDC": Decimal(10_000_000)}
+_users = itertools.count(1)
+
+
+class Num(str):
+    """A JSON number as the raw text the server wrote."""
+
+
+def parse(text: str) -> Any:
+    return json.loads(text, parse_float=Num, parse_int=Num)
+
+
+def numbers(value: Any, path: str = "") -> Iterator[tuple[str, Num]]:
+    """Every JSON number in a parsed document, with the name of the field holding it (a map's keys: its field's)."""
+    if isinstance(value, Num):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from numbers(item, path if path.endswith("_map") else key)
+    elif isinstance(value, list):
+        for item in value:
+            yield from numbers(item, path)
+
+
+POSITION_PLACES = {
+    **dict.fromkeys(("average_price", "average_price_usd", "mark_price", "index_price"), PRICE),
+    **dict.fromkeys(("settlement_price", "estimated_liquidation_price"), PRICE),
+    **dict.fromkeys(("floating_profit_loss", "realized_profit_loss", "total_profit_loss"), POSITION),
+    **dict.fromkeys(("initial_margin", "maintenance_margin", "open_orders_margin", "size_currency"), POSITION),
+    **dict.fromkeys(("floating_profit_loss_usd", "realized_funding", "interest_value", "delta"), POSITION),
+    **dict.fromkeys(("gamma", "vega", "theta"), GREEK),
+    "size": 8,  # what the client sent: at most the book's 8 places
+    "leverage": 0,
+}
+SUMMARY_PLACES = {
+    **dict.fromkeys(("delta_total", "delta_total_map", "projected_delta_total"), DELTA),
+    **dict.fromkeys(("options_delta", "options_gamma", "options_vega", "options_theta"), GREEK),
+    **dict.fromkeys(("options_gamma_map", "options_vega_map", "options_theta_map"), GREEK),
+    "id": 0,
+}
+
+
+def places(text: str) -> int:
+    return len(text.partition(".")[2])
+
+
+def assert_plain_numbers(document: Any, field_places: dict[str, int], default: int | None = None) -> None:
+    for field, text in numbers(document):
+        assert "e" not in text.lower(), f"{field}: {text} is written with an exponent"
+        assert text != "-0", field
+        most = field_places.get(field, default)
+        assert most is not None, f"{field} has no known places"
+        assert places(text) <= most, f"{field}: {text} has more than {most} places"
+
+
+# -- the exact model ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Exact:
+    """One instrument's position, in fractions, by Deribit's rules (docs/deribit.md, "Fills -> position")."""
+
+    harmonic: bool  # inverse futures average in 1/price
+    option: bool
+    size: Fraction = Fraction(0)
+    average: Fraction = Fraction(0)
+    realized: Fraction = Fraction(0)
+    cash: Fraction = Fraction(0)  # what the fills moved into the balance
+
+    def fill(self, direction: str, amount: Decimal, price: Decimal) -> None:
+        delta, at = Fraction(amount) * (1 if direction == "buy" else -1), Fraction(price)
+        remaining = delta
+        realized = Fraction(0)
+        if self.size and (self.size > 0) != (delta > 0):
+            closed = min(abs(self.size), abs(delta)) * (1 if self.size > 0 else -1)
+            realized = closed * (1 / self.average - 1 / at) if self.harmonic else closed * (at - self.average)
+            self.size -= closed
+            remaining = delta + closed
+            if self.size == 0:
+                self.average = Fraction(0)
+        if remaining:
+            held, added = abs(self.size), abs(remaining)
+            if held == 0:
+                self.average = at
+            elif self.harmonic:
+                self.average = (held + added) / (held / self.average + added / at)
+            else:
+                self.average = (held * self.average + added * at) / (held + added)
+            self.size += remaining
+        self.realized += realized
+        self.cash += -delta * at if self.option else realized
+
+
+def half_up(value: Fraction, digits: int) -> Fraction:
+    scaled = abs(value) * 10**digits
+    whole = (scaled + Fraction(1, 2)).__floor__()
+    return Fraction(whole if value >= 0 else -whole, 10**digits)
+
+
+def assert_rounded(field: str, served: str, exact: Fraction, digits: int) -> None:
+    """`served` is `exact` to `digits` places, half away from zero; at a tie within 1e-20 either neighbour will do
+    (the book's 28-digit Decimals may fall on either side of a tie the exact figure sits on)."""
+    got = Fraction(Decimal(served))
+    allowed = {half_up(exact, digits)}
+    scaled = abs(exact) * 10**digits
+    if abs(scaled - scaled.__floor__() - Fraction(1, 2)) < Fraction(1, 10**20) * 10**digits:
+        allowed |= {half_up(exact + Fraction(1, 10**30), digits), half_up(exact - Fraction(1, 10**30), digits)}
+    assert got in allowed, f"{field}: served {served}, exact {float(exact)!r} -> {[str(float(a)) for a in allowed]}"
+
+
+# -- the mock -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Market:
+    name: str
+    step: Decimal  # min_trade_amount: every amount a multiple
+    prices: st.SearchStrategy[Decimal]
+    harmonic: bool
+    option: bool
+    currency: str
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[MockServer]:
+    with MockServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def markets(mock: MockServer) -> dict[str, Market]:
+    listed = httpx.get(mock.deribit_url + "/api/v2/public/get_instruments", timeout=10).json()["result"]
+
+    def first(test: Any) -> dict[str, Any]:
+        return next(i for i in sorted(listed, key=lambda i: i["instrument_name"]) if test(i))
+
+    def usd(low: int, high: int) -> st.SearchStrategy[Decimal]:  # futures: half-dollar prices, some with cents
+        halves = st.integers(low * 2, high * 2).map(lambda n: Decimal(n) / 2)
+        return st.one_of(halves, st.integers(low * 100, high * 100).map(lambda n: Decimal(n) / 100))
+
+    rows = {
+        "inverse perpetual": (first(lambda i: i["instrument_name"] == "BTC-PERPETUAL"), usd(40_000, 80_000)),
+        "inverse future": (
+            first(lambda i: i["kind"] == "future" and i["base_currency"] == "BTC" and i["settlement_currency"] == "BTC"
+                  and i["settlement_period"] != "perpetual"),
+            usd(40_000, 80_000),
+        ),
+        "linear perpetual": (first(lambda i: i["instrument_name"] == "BTC_USDC-PERPETUAL"), usd(40_000, 80_000)),
+        "inverse option": (
+            first(lambda i: i["kind"] == "option" and i["settlement_currency"] == i["base_currency"] == "BTC"),
+            st.integers(1, 400).map(lambda n: Decimal(n) * Decimal("0.0005")),
+        ),
+        "linear option": (
+            first(lambda i: i["kind"] == "option" and i["settlement_currency"] == "USDC"),
+            st.integers(1, 2000).map(lambda n: Decimal(n) * 5),
+        ),
+    }  # fmt: skip
+    return {
+        role: Market(
+            row["instrument_name"], Decimal(str(row["min_trade_amount"])), prices,
+            harmonic=row["kind"] == "future" and row["instrument_type"] == "reversed",
+            option=row["kind"] == "option", currency=row["settlement_currency"],
+        )
+        for role, (row, prices) in rows.items()
+    }  # fmt: skip
+
+
+ROLES = ("inverse perpetual", "inverse future", "linear perpetual", "inverse option", "linear option")
+
+
+@st.composite
+def sequences(draw: st.DrawFn) -> list[tuple[str, str, int, bool]]:
+    """(role, direction, amount in steps of the instrument's minimum, made through the admin API) per fill."""
+    fill = st.tuples(st.sampled_from(ROLES), st.sampled_from(("buy", "sell")), st.integers(1, 60), st.booleans())
+    return draw(st.lists(fill, min_size=1, max_size=8))
+
+
+def auth(key: dict[str, str]) -> dict[str, str]:
+    token = base64.b64encode(f"{key['client_id']}:{key['client_secret']}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=sequences(), close=st.sets(st.sampled_from(ROLES)), data=st.data())
+def test_random_fills_read_exactly_over_http(
+    mock: MockServer, markets: dict[str, Market], plan: list, close: set[str], data: st.DataObject
+) -> None:
+    user = f"exact-{next(_users)}"
+    mock.create_deribit_account(user, balances={code: f"{amount}" for code, amount in BALANCES.items()})
+    key = mock.create_deribit_key(user)
+    exact = {role: Exact(markets[role].harmonic, markets[role].option) for role in ROLES}
+
+    def fill(role: str, direction: str, amount: Decimal, price: Decimal, admin: bool) -> None:
+        args = {"user_id": user, "instrument_name": markets[role].name, "direction": direction,
+                "amount": f"{amount:f}", "price": f"{price:f}"}  # fmt: skip
+        if admin:
+            r = httpx.post(mock.base_url + "/_admin/deribit/fills", json=args, timeout=10)
+            assert r.status_code == 200, r.text
+        else:
+            mock.deribit_fill(**args)
+        exact[role].fill(direction, amount, price)
+
+    for role, direction, steps, admin in plan:
+        market = markets[role]
+        fill(role, direction, market.step * steps, data.draw(market.prices, label=f"{role} price"), admin)
+    for role in sorted(close):  # close whatever is open, at a price of its own
+        if exact[role].size:
+            direction = "sell" if exact[role].size > 0 else "buy"
+            price = data.draw(markets[role].prices, label=f"{role} closing price")
+            size = abs(exact[role].size)
+            fill(role, direction, Decimal(size.numerator) / Decimal(size.denominator), price, False)
+
+    headers = auth(key)
+    traded = {role for role, *_ in plan}
+    for role in traded:
+        market, model = markets[role], exact[role]
+        r = httpx.get(
+            mock.deribit_url + "/api/v2/private/get_position", params={"instrument_name": market.name},
+            headers=headers, timeout=10,
+        )  # fmt: skip
+        assert r.status_code == 200, r.text
+        row = parse(r.text)["result"]
+        assert_plain_numbers(row, POSITION_PLACES)
+        assert Fraction(Decimal(row["size"])) == model.size
+        assert_rounded("average_price", row["average_price"], model.average, PRICE)
+        assert_rounded("realized_profit_loss", row["realized_profit_loss"], model.realized, POSITION)
+        if model.size == 0:
+            nil = ["size", "average_price", "floating_profit_loss", "initial_margin", "maintenance_margin", "delta"]
+            nil += ["gamma", "vega", "theta", "floating_profit_loss_usd"] if market.option else ["size_currency"]
+            if not market.option:
+                nil.append("estimated_liquidation_price")
+            assert {field: row[field] for field in nil} == dict.fromkeys(nil, "0")
+            assert row["direction"] == "zero" and row["total_profit_loss"] == row["realized_profit_loss"]
+        if market.option:
+            assert "estimated_liquidation_price" not in row
+
+    r = httpx.get(mock.deribit_url + "/api/v2/private/get_positions", headers=headers, timeout=10)
+    assert r.status_code == 200, r.text
+    rows = parse(r.text)["result"]
+    assert_plain_numbers(rows, POSITION_PLACES)
+    assert sorted(row["instrument_name"] for row in rows) == sorted(
+        markets[role].name for role in ROLES if exact[role].size
+    )
+
+    for currency in ("BTC", "USDC"):
+        r = httpx.get(
+            mock.deribit_url + "/api/v2/private/get_account_summary", params={"currency": currency},
+            headers=headers, timeout=10,
+        )  # fmt: skip
+        assert r.status_code == 200, r.text
+        summary = parse(r.text)["result"]
+        assert_plain_numbers(summary, SUMMARY_PLACES, default=SUMMARY)
+        roles = [role for role in ROLES if markets[role].currency == currency]
+        balance = Fraction(BALANCES[currency]) + sum((exact[role].cash for role in roles), Fraction(0))
+        assert_rounded(f"{currency} balance", summary["balance"], balance, SUMMARY)
+        if all(exact[role].size == 0 for role in roles):  # everything closed: nothing open to value or margin
+            nil = ["initial_margin", "maintenance_margin", "options_value", "delta_total", "options_delta"]
+            nil += ["options_gamma", "options_vega", "options_theta", "projected_initial_margin"]
+            assert {field: summary[field] for field in nil} == dict.fromkeys(nil, "0")
+            assert summary["equity"] == summary["balance"] == summary["margin_balance"]
+            futures = sum((exact[role].realized for role in roles if not markets[role].option), Fraction(0))
+            assert_rounded(f"{currency} futures_pl", summary["futures_pl"], futures, SUMMARY)
+
+    r = httpx.get(mock.deribit_url + "/api/v2/private/get_account_summaries", headers=headers, timeout=10)
+    assert r.status_code == 200, r.text
+    assert_plain_numbers(parse(r.text)["result"], SUMMARY_PLACES, default=SUMMARY)
+
+
+def test_a_round_trip_whose_arithmetic_leaves_dust_reads_exactly_zero(mock: MockServer) -> None:
+    """Bought at two prices and sold at the same two: the exact P&L is 0; the book's 28-digit harmonic average leaves
+    5E-29 BTC of it (written out, `0.00000000000000000000000000005`, which a client reads as 5e-29)."""
+    mock.create_deribit_account("dust", balances={"BTC": "1"})
+    key = mock.create_deribit_key("dust")
+    for direction, price in (("buy", "50000"), ("buy", "40000"), ("sell", "50000"), ("sell", "40000")):
+        mock.deribit_fill("dust", "BTC-PERPETUAL", direction, "10000", price)
+    with mock.book.reading():
+        assert mock.book.position("dust", "BTC-PERPETUAL").realized_profit_loss != 0  # the dust is there
+    position = httpx.get(
+        mock.deribit_url + "/api/v2/private/get_position", params={"instrument_name": "BTC-PERPETUAL"},
+        headers=auth(key), timeout=10,
+    ).text  # fmt: skip
+    assert '"realized_profit_loss":0,' in position and '"total_profit_loss":0,' in position
+    summary = httpx.get(
+        mock.deribit_url + "/api/v2/private/get_account_summary", params={"currency": "BTC"}, headers=auth(key),
+        timeout=10,
+    ).text  # fmt: skip
+    assert '"total_pl":0,' in summary and '"futures_pl":0,' in summary and '"balance":1,' in summary
