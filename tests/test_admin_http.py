@@ -46,6 +46,23 @@ def test_a_client_can_be_set_up_entirely_over_http(mockexchange):
     assert mockexchange.ledger.accounts["alice"].balance(0) == Decimal("500") - Decimal("5.6") - Decimal("0.1725")
 
 
+def test_a_batch_of_fills_seeds_over_http_all_or_nothing(mockexchange):
+    admin(mockexchange, "accounts", {"user_id": "alice", "balance_cents": 100_000})
+    fill = {"user_id": "alice", "side": "yes", "action": "buy", "count": "10", "price": "0.40"}
+    batch = [{**fill, "ticker": f"KXBATCH-26-T{i}"} for i in range(3)]
+    made = admin(mockexchange, "fills/batch", {"fills": batch}).json()
+    assert made["count"] == 3 and len(set(made["fill_ids"])) == 3
+    assert [f.fill_id for f in mockexchange.ledger.fills] == made["fill_ids"]
+    # one bad entry refuses the whole batch, naming it; nothing is made
+    bad = [{**fill, "ticker": "KXBATCH-26-T9"}, {**fill, "ticker": "KXBATCH-26-T9", "count": "x"}]
+    refused = admin(mockexchange, "fills/batch", {"fills": bad})
+    assert refused.status_code == 400 and refused.json()["error"].startswith("fills[1]")
+    assert len(mockexchange.ledger.fills) == 3
+    for body in ({"fills": "many"}, {"fills": [1]}, {"fills": [{**fill, "colour": "red"}]}, {}):
+        assert admin(mockexchange, "fills/batch", body).status_code == 400, body
+    assert len(mockexchange.ledger.fills) == 3
+
+
 def test_fill_options(mockexchange):
     admin(mockexchange, "accounts", {"user_id": "a"})
     admin(mockexchange, "markets", {"ticker": "M-1", "event_ticker": "EVX", "exchange_index": 2})

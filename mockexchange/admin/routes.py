@@ -164,6 +164,7 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "keys": control.create_key,
         "markets": control.create_market,
         "fills": control.fill,
+        "fills/batch": control.fills,
         "settlements": control.settle,
         "orders": control.create_order,
         "orders/cancel": control.cancel_order,

@@ -4,19 +4,20 @@ Subscribers receive events synchronously, in the order the ledger applied them, 
 what they see is never behind or ahead of what a read of the ledger returns. A subscriber must not block, and should
 do little: it runs in the caller's thread, inside its lock. Each venue has one (`venues/fanout.py`), whatever number
 of websocket connections it serves, which hands a change over to the event loop once; the scenario runner has one.
+A subscriber that names the kinds it takes (the fan-outs do) is not called for any other kind.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 Subscriber = Callable[["Change"], None]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Change:
     """One state change. (Kalshi's own word "event" is taken by groups of markets.)"""
 
@@ -24,26 +25,57 @@ class Change:
     user_id: str | None
     payload: Any
 
+    def __init__(self, kind: str, user_id: str | None, payload: Any) -> None:
+        # The slots' own setters (a frozen dataclass's `__init__` goes through `object.__setattr__` per field):
+        # ~0.3 us a change less, a bulk seeding publishes three per fill.
+        _set_kind(self, kind)
+        _set_user_id(self, user_id)
+        _set_payload(self, payload)
+
+
+_set_kind = Change.kind.__set__  # type: ignore[attr-defined]
+_set_user_id = Change.user_id.__set__  # type: ignore[attr-defined]
+_set_payload = Change.payload.__set__  # type: ignore[attr-defined]
+
 
 class EventBus:
     def __init__(self) -> None:
-        self._subscribers: list[Subscriber] = []
+        # (subscriber, the kinds it takes or None for every kind), in the order they subscribed
+        self._subscribers: list[tuple[Subscriber, frozenset[str] | None]] = []
+        # kind -> the subscribers that take it, in that order: worked out on first use, dropped on every (un)subscribe
+        self._routes: dict[str, tuple[Subscriber, ...]] = {}
         self._lock = threading.Lock()
 
-    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+    def subscribe(self, subscriber: Subscriber, kinds: Collection[str] | None = None) -> Callable[[], None]:
+        """Call `subscriber` with every change published from now on (only those of `kinds`, if given: a change of
+        another kind is not handed to it at all); call the answer to stop."""
+        entry = (subscriber, None if kinds is None else frozenset(kinds))
         with self._lock:
-            self._subscribers = [*self._subscribers, subscriber]
+            self._subscribers = [*self._subscribers, entry]
+            self._routes = {}
 
         def unsubscribe() -> None:
             with self._lock:
-                self._subscribers = [s for s in self._subscribers if s is not subscriber]
+                self._subscribers = [s for s in self._subscribers if s is not entry]
+                self._routes = {}
 
         return unsubscribe
 
     def subscriber_count(self) -> int:
         return len(self._subscribers)
 
+    def subscribers(self, kind: str) -> tuple[Subscriber, ...]:
+        """The subscribers a change of `kind` is handed to, in order (a publisher of many changes may call them)."""
+        routes = self._routes
+        route = routes.get(kind)
+        if route is None:
+            route = routes[kind] = tuple(s for s, kinds in self._subscribers if kinds is None or kind in kinds)
+        return route
+
     def publish(self, change: Change) -> None:
-        # Copy-on-write list: publishing never takes the lock.
-        for subscriber in self._subscribers:
+        # Copy-on-write lists: publishing never takes the lock.
+        route = self._routes.get(change.kind)
+        if route is None:
+            route = self.subscribers(change.kind)
+        for subscriber in route:
             subscriber(change)

@@ -280,8 +280,8 @@ class LoggedFill(Fill):
     __slots__ = ("_rows", "_i")
 
     def __init__(self, rows: _Rows, i: int) -> None:
-        object.__setattr__(self, "_rows", rows)
-        object.__setattr__(self, "_i", i)
+        _set_rows(self, rows)  # the slots' own setters: `object.__setattr__` by name costs twice as much
+        _set_i(self, i)
 
     fill_id = property(lambda self: self._rows.id(self._i, 0))  # type: ignore[assignment]
     order_id = property(lambda self: self._rows.id(self._i, 1))  # type: ignore[assignment]
@@ -321,3 +321,7 @@ class LoggedFill(Fill):
 
     def __reduce__(self) -> Any:
         return self.detached().__reduce__()
+
+
+_set_rows = LoggedFill._rows.__set__  # type: ignore[attr-defined]
+_set_i = LoggedFill._i.__set__  # type: ignore[attr-defined]

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, Decimal, getcontext
 from typing import Any, NamedTuple
 
 from mockexchange.core import positions
@@ -189,6 +189,30 @@ def _new_fill(item: NewFill | Sequence[Any] | Mapping[str, Any]) -> NewFill:
     except TypeError as exc:
         raise LedgerError(f"a fill of a batch takes apply_fill's arguments: {exc}") from None
     raise LedgerError(f"a fill of a batch is a NewFill, a tuple or a mapping, not {type(item).__name__}")
+
+
+# Fees worked out by `_check_batch`, kept across batches: (schedule's terms, context's terms) ->
+# {(count, price, is_taker): fee}. A `QuadraticFee`'s fee is a function of the values of its rates, the count and the
+# price (the exponent is the centi-cent's whatever theirs) and of the context's precision and range; a count and a
+# price kept passed `check_trade`, which reads only their values.
+_FEES: dict[tuple[Any, ...], dict[tuple[Decimal, Decimal, bool], Decimal]] = {}
+_FEES_KEPT = 1 << 14  # fees per schedule and context; more: forgotten and worked out again
+
+
+def _fees_known(schedule: object) -> dict[tuple[Decimal, Decimal, bool], Decimal] | None:
+    if type(schedule) is not QuadraticFee:
+        return None
+    context = getcontext()
+    terms = (
+        str(schedule.taker_rate), str(schedule.maker_rate),
+        context.prec, context.rounding, context.Emin, context.Emax, context.clamp, tuple(context.traps.values()),
+    )  # fmt: skip
+    known = _FEES.get(terms)
+    if known is None:
+        if len(_FEES) >= 8:
+            _FEES.clear()
+        known = _FEES[terms] = {}
+    return known
 
 
 def _numbered(i: int, size: int, exc: LedgerError) -> LedgerError:
@@ -584,6 +608,7 @@ class Ledger:
         listed: dict[str, str] = {}  # ticker -> event of the markets the batch lists
         held: list[NewFill] = []  # fills in markets listed before the batch: their rows may hold a volume already
         checked: dict[tuple[int, int, bool], Decimal] = {}  # as in `_check_batch_exactly`
+        known = _fees_known(self.fee_schedule)  # the same across batches, by value (None: not kept)
         try:
             for spec in batch:
                 user_id, ticker, side, action, count, price, subaccount, is_taker, event_ticker, fee, _, _ = spec
@@ -602,8 +627,15 @@ class Ledger:
                     terms = (id(count), id(price), is_taker)
                     fee = checked.get(terms)
                     if fee is None:
-                        check_trade(side, action, count, price, subaccount)
-                        fee = checked[terms] = fee_of(count, price, is_taker)
+                        fee = known.get((count, price, is_taker)) if known is not None else None
+                        if fee is None:
+                            check_trade(side, action, count, price, subaccount)
+                            fee = fee_of(count, price, is_taker)
+                            if known is not None:
+                                if len(known) >= _FEES_KEPT:
+                                    known.clear()
+                                known[(count, price, is_taker)] = fee
+                        checked[terms] = fee
                 else:
                     check_trade(side, action, count, price, subaccount)
                     if fee is None:

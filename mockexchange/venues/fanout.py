@@ -107,7 +107,7 @@ class Fanout(Generic[C]):
         self._members: dict[str, dict[C, _Inbox[C]]] = {}
         self._inboxes: dict[asyncio.AbstractEventLoop, _Inbox[C]] = {}
         self._lock = threading.Lock()
-        bus.subscribe(self._on_change)
+        bus.subscribe(self._on_change, self.kinds)  # the bus hands it no change of another kind
 
     def add(self, user_id: str, connection: C, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
         """Hand `user_id`'s changes to `connection` (on `loop`) from now on; call the answer to stop (idempotent)."""

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 import httpx
@@ -232,7 +232,13 @@ class Probe:
             self.deribit_get(user, "private/get_account_summaries", wallet)
             for currency in DERIBIT_CURRENCIES:
                 summary = self.deribit_get(user, "private/get_account_summary", {"currency": currency, **wallet})
-                assert summary["balance"] == expected.get(currency, Decimal(0)), (user.user_id, wallet_id, summary)
+                # The book holds the cash exactly; the wire at the 8 places Deribit sends (half away from zero).
+                exact = expected.get(currency, Decimal(0))
+                with self.mock.book.reading():
+                    held = self.mock.book.wallet(user.user_id, wallet_id).balance(currency)
+                assert held == exact, (user.user_id, wallet_id, currency, held)
+                sent = exact.quantize(Decimal("1e-8"), rounding=ROUND_HALF_UP)
+                assert summary["balance"] == sent, (user.user_id, wallet_id, summary)
 
 
 # -- numbers as a read writes them ------------------------------------------------------------------------------------
