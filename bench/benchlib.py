@@ -11,7 +11,7 @@ import math
 import random
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -57,23 +57,32 @@ def seed_positions(
     One buying fill per position; every `closed_every`-th position is also sold back to zero, so `count_filter=position`
     has rows to skip (position 0, total_traded non-zero). Returns the number of fills applied.
     """
-    rng = random.Random(seed)
     fills = 0
     started = time.perf_counter()
+    for i, made in position_fills(user_id, n, prefix, markets_per_event, closed_every, seed):
+        for user, ticker, side, action, count, price, _, is_taker, event, _, _, _ in made:
+            ledger.apply_fill(user, ticker, side, action, count, price, event_ticker=event, is_taker=is_taker)
+        fills += len(made)
+        if progress is not None and (i + 1) % progress_every == 0:
+            progress(i + 1, time.perf_counter() - started)
+    return fills
+
+
+def position_fills(
+    user_id: str, n: int, prefix: str, markets_per_event: int, closed_every: int, seed: int
+) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+    """The fills of `seed_positions`, position by position: (its index, its one or two fills as tuples in `NewFill`'s
+    order), drawn the same way whichever path applies them, so both paths build the same state."""
+    rng = random.Random(seed)
     for i in range(n):
         event, ticker = position_key(prefix, i, markets_per_event)
         side = "yes" if rng.random() < 0.5 else "no"
         count = rng.choice(_COUNTS)
-        ledger.apply_fill(
-            user_id, ticker, side, "buy", count, rng.choice(_PRICES), event_ticker=event, is_taker=rng.random() < 0.7
-        )
-        fills += 1
+        price = rng.choice(_PRICES)
+        made = [(user_id, ticker, side, "buy", count, price, 0, rng.random() < 0.7, event, None, None, None)]
         if closed_every and i % closed_every == closed_every - 1:
-            ledger.apply_fill(user_id, ticker, side, "sell", count, rng.choice(_PRICES), event_ticker=event)
-            fills += 1
-        if progress is not None and (i + 1) % progress_every == 0:
-            progress(i + 1, time.perf_counter() - started)
-    return fills
+            made.append((user_id, ticker, side, "sell", count, rng.choice(_PRICES), 0, True, event, None, None, None))
+        yield i, made
 
 
 def kalshi_context(app: MockApp) -> KalshiContext:

@@ -40,7 +40,6 @@ import cProfile
 import functools
 import gc
 import pstats
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -284,20 +283,11 @@ def seed_in_batches(
 ) -> int:
     """`benchlib.seed_positions`' fills (the same draws, so the same state), handed to `Ledger.apply_fills`
     `batch` fills at a time, as a user seeding a large sandbox would. Returns the number of fills applied."""
-    rng = random.Random(seed)
-    counts, prices = benchlib._COUNTS, benchlib._PRICES
     fills = 0
     pending: list[tuple[Any, ...]] = []
     started = time.perf_counter()
-    for i in range(n):
-        event, ticker = benchlib.position_key(prefix, i, markets_per_event)
-        side = "yes" if rng.random() < 0.5 else "no"
-        count = rng.choice(counts)
-        price = rng.choice(prices)
-        # Whole tuples in NewFill's order (what NewFill(...) makes, without its keyword handling)
-        pending.append((user_id, ticker, side, "buy", count, price, 0, rng.random() < 0.7, event, None, None, None))
-        if closed_every and i % closed_every == closed_every - 1:
-            pending.append((user_id, ticker, side, "sell", count, rng.choice(prices), 0, True, event, None, None, None))
+    for i, made in benchlib.position_fills(user_id, n, prefix, markets_per_event, closed_every, seed):
+        pending += made
         if len(pending) >= batch:
             fills += len(ledger.apply_fills(pending))
             pending = []

@@ -604,44 +604,15 @@ class Ledger:
         no fill can be refused. A batch that is not found well within them here is checked fill by fill
         (`_check_batch_exactly`), which finds the refusal and words it as `apply_fill` would."""
         fees: list[Decimal] = []
-        accounts, markets, fee_of = self.accounts, self.markets, self.fee_schedule.fee
+        accounts, markets = self.accounts, self.markets
         listed: dict[str, str] = {}  # ticker -> event of the markets the batch lists
         held: list[NewFill] = []  # fills in markets listed before the batch: their rows may hold a volume already
         checked: dict[tuple[int, int, bool], Decimal] = {}  # as in `_check_batch_exactly`
         known = _fees_known(self.fee_schedule)  # the same across batches, by value (None: not kept)
         try:
             for spec in batch:
-                user_id, ticker, side, action, count, price, subaccount, is_taker, event_ticker, fee, _, _ = spec
-                if (
-                    fee is None
-                    and type(count) is Decimal
-                    and type(price) is Decimal
-                    and count.is_finite()
-                    and price.is_finite()
-                    and (side == "yes" or side == "no")
-                    and (action == "buy" or action == "sell")
-                    and type(subaccount) is int
-                    and 0 <= subaccount <= MAX_SUBACCOUNT
-                    and type(is_taker) is bool
-                ):
-                    terms = (id(count), id(price), is_taker)
-                    fee = checked.get(terms)
-                    if fee is None:
-                        fee = known.get((count, price, is_taker)) if known is not None else None
-                        if fee is None:
-                            check_trade(side, action, count, price, subaccount)
-                            fee = fee_of(count, price, is_taker)
-                            if known is not None:
-                                if len(known) >= _FEES_KEPT:
-                                    known.clear()
-                                known[(count, price, is_taker)] = fee
-                        checked[terms] = fee
-                else:
-                    check_trade(side, action, count, price, subaccount)
-                    if fee is None:
-                        fee = fee_of(count, price, is_taker)
-                    else:
-                        check_fee(fee, count)
+                user_id, ticker, _, _, _, _, _, _, event_ticker, _, _, _ = spec
+                fee = self._batch_fee(spec, checked, known)
                 if (
                     type(user_id) is not str
                     or user_id not in accounts
@@ -679,6 +650,44 @@ class Ledger:
             return self._check_batch_exactly(batch)
         return fees
 
+    def _batch_fee(
+        self, spec: NewFill, checked: dict[tuple[int, int, bool], Decimal], known: dict[Any, Decimal] | None
+    ) -> Decimal:
+        """A batch's fill's fee, its trade terms checked as `apply_fill` checks them. Plain terms (finite Decimals, the
+        usual sides) are worked out once per batch (`checked`, by the identity of the batch's own objects) and, with
+        `known`, once across batches by value."""
+        _, _, side, action, count, price, subaccount, is_taker, _, fee, _, _ = spec
+        if not (
+            fee is None
+            and type(count) is Decimal
+            and type(price) is Decimal
+            and count.is_finite()
+            and price.is_finite()
+            and (side == "yes" or side == "no")
+            and (action == "buy" or action == "sell")
+            and type(subaccount) is int
+            and 0 <= subaccount <= MAX_SUBACCOUNT
+            and type(is_taker) is bool
+        ):
+            check_trade(side, action, count, price, subaccount)
+            if fee is None:
+                return self.fee_schedule.fee(count, price, is_taker)
+            check_fee(fee, count)
+            return fee
+        terms = (id(count), id(price), is_taker)  # (the batch holds them: an id names one meanwhile)
+        found = checked.get(terms)
+        if found is None:
+            found = known.get((count, price, is_taker)) if known is not None else None
+            if found is None:
+                check_trade(side, action, count, price, subaccount)
+                found = self.fee_schedule.fee(count, price, is_taker)
+                if known is not None:
+                    if len(known) >= _FEES_KEPT:
+                        known.clear()
+                    known[(count, price, is_taker)] = found
+            checked[terms] = found
+        return found
+
     def _volume(self, user_id: str, subaccount: int, ticker: str) -> Decimal:
         row = self.positions.get(user_id, subaccount, ticker)
         return row.volume if row is not None else ZERO
@@ -687,7 +696,7 @@ class Ledger:
         """`_check_batch`, fill by fill: each against the state the fills before it leave."""
         fees: list[Decimal] = []
         failed: tuple[int, LedgerError] | None = None
-        accounts, markets, fee_of = self.accounts, self.markets, self.fee_schedule.fee
+        accounts, markets = self.accounts, self.markets
         listed: dict[str, str] = {}  # ticker -> event of the markets the batch lists
         volumes: dict[tuple[str, int, str], Decimal] = {}
         spent: dict[tuple[str, int], Decimal] = {}  # (user, subaccount) -> the most its cash can move: count + fee
@@ -698,29 +707,7 @@ class Ledger:
         for i, spec in enumerate(batch):
             user_id, ticker, side, action, count, price, subaccount, is_taker, event_ticker, fee, _, _ = spec
             try:
-                if (
-                    fee is None
-                    and type(count) is Decimal
-                    and type(price) is Decimal
-                    and count.is_finite()
-                    and price.is_finite()
-                    and (side == "yes" or side == "no")
-                    and (action == "buy" or action == "sell")
-                    and type(subaccount) is int
-                    and 0 <= subaccount <= MAX_SUBACCOUNT
-                    and type(is_taker) is bool
-                ):
-                    terms = (id(count), id(price), is_taker)  # (the batch holds them: an id names one meanwhile)
-                    fee = checked.get(terms)
-                    if fee is None:
-                        check_trade(side, action, count, price, subaccount)
-                        fee = checked[terms] = fee_of(count, price, is_taker)
-                else:
-                    check_trade(side, action, count, price, subaccount)
-                    if fee is None:
-                        fee = fee_of(count, price, is_taker)
-                    else:
-                        check_fee(fee, count)
+                fee = self._batch_fee(spec, checked, None)
                 if type(user_id) is not str:
                     raise LedgerError("user_id must be a non-empty string")
                 if user_id not in accounts:
