@@ -8,7 +8,7 @@ import asyncio
 import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +162,37 @@ def test_a_batch_makes_what_the_same_fills_make_one_at_a_time(fills: list[NewFil
         for app in (one, batched):
             app.ledger.clock.advance(delta=timedelta(milliseconds=lag // 2))  # type: ignore[attr-defined]
         assert pages(batched) == pages(one)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    fills=st.lists(fill_specs, min_size=1, max_size=40),
+    cuts=st.lists(st.integers(0, 40), max_size=4),
+    precision=st.sampled_from([28, 28, 12, 9]),
+)
+def test_a_batch_nobody_listens_to_makes_the_same_state(fills: list[NewFill], cuts: list[int], precision: int):
+    """With no subscriber taking its changes, a batch makes none and opens rows from its codes, in integers: the same
+    cells, roll-ups, cash and pages as the Decimal way, at any exponent and under a context of low precision."""
+    one, batched = new_app(), new_app()
+    assert not any(batched.ledger.bus.takers(kind) for kind in ("market", "fill", "position"))
+    with localcontext(prec=precision):
+        kept = []
+        for spec in fills:
+            try:
+                one.ledger.apply_fill(**spec._asdict())
+            except LedgerError:
+                continue
+            kept.append(spec)
+        bounds = [0, *sorted(set(c for c in cuts if c < len(kept))), len(kept)]
+        made: list[Any] = []
+        for start, stop in zip(bounds, bounds[1:], strict=False):
+            made += batched.ledger.apply_fills(kept[start:stop])
+    assert made == list(one.ledger.fills) and [repr(f) for f in made] == [repr(f) for f in one.ledger.fills]
+    assert state_of(batched) == state_of(one)
+    assert [row.version for row in batched.ledger.positions.all_rows()] == [
+        row.version for row in one.ledger.positions.all_rows()
+    ]
+    assert pages(batched) == pages(one)
 
 
 def test_a_batch_given_as_tuples_and_mappings_is_the_same_batch():

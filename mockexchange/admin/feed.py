@@ -95,9 +95,13 @@ class Feed:
 
     # -- the sources (any thread; never blocks) -------------------------------------------------------------------
 
-    def watch(self, subscribe: Callable[[Callable[[Change], None]], Callable[[], None]]) -> None:
-        """Follow a bus (`EventBus.subscribe`): its changes are `state` (and the users they name)."""
-        self._stop_watching.append(subscribe(self._on_change))
+    def watch(self, subscribe: Callable[..., Callable[[], None]]) -> None:
+        """Follow a bus (`EventBus.subscribe`): its changes are `state` (and the users they name); while no client
+        listens, it wants none (a batch of fills makes none for it)."""
+        self._stop_watching.append(subscribe(self._on_change, wants=self._listened))
+
+    def _listened(self) -> bool:
+        return bool(self._clients)
 
     def watch_journal(self) -> None:
         self._stop_watching.append(

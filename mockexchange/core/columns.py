@@ -23,7 +23,7 @@ from decimal import Context, Decimal
 
 EXP_BIAS = 32
 _EXP_MASK = 63
-_COEF_LIMIT = 1 << 56
+COEF_LIMIT = 1 << 56
 ODD = -(1 << 63)  # a cell whose value no code holds: its owner keeps the value beside the column
 CACHE_ENTRIES = 1 << 14
 _EXACT = Context(prec=40)  # rescaling a coefficient of at most 17 digits never rounds, whatever the thread's context
@@ -47,7 +47,7 @@ def encode(value: Decimal) -> int | None:
     exponent -= len(fraction)
     if (
         not -EXP_BIAS <= exponent <= _EXP_MASK - EXP_BIAS
-        or not -_COEF_LIMIT < coefficient < _COEF_LIMIT
+        or not -COEF_LIMIT < coefficient < COEF_LIMIT
         or (coefficient == 0 and text[0] == "-")  # a negative zero
     ):
         return None

@@ -4,7 +4,9 @@ Subscribers receive events synchronously, in the order the ledger applied them, 
 what they see is never behind or ahead of what a read of the ledger returns. A subscriber must not block, and should
 do little: it runs in the caller's thread, inside its lock. Each venue has one (`venues/fanout.py`), whatever number
 of websocket connections it serves, which hands a change over to the event loop once; the scenario runner has one.
-A subscriber that names the kinds it takes (the fan-outs do) is not called for any other kind.
+A subscriber that names the kinds it takes (the fan-outs do) is not called for any other kind. One that says when it
+wants changes at all (a fan-out with no connection does not) is left out of a bulk seeding's work while it does not:
+nothing is made for nobody (`takers`).
 """
 
 from __future__ import annotations
@@ -40,16 +42,24 @@ _set_payload = Change.payload.__set__  # type: ignore[attr-defined]
 
 class EventBus:
     def __init__(self) -> None:
-        # (subscriber, the kinds it takes or None for every kind), in the order they subscribed
-        self._subscribers: list[tuple[Subscriber, frozenset[str] | None]] = []
+        # (subscriber, the kinds it takes or None for every kind, its `wants` or None), in the order they subscribed
+        self._subscribers: list[tuple[Subscriber, frozenset[str] | None, Callable[[], bool] | None]] = []
         # kind -> the subscribers that take it, in that order: worked out on first use, dropped on every (un)subscribe
         self._routes: dict[str, tuple[Subscriber, ...]] = {}
         self._lock = threading.Lock()
 
-    def subscribe(self, subscriber: Subscriber, kinds: Collection[str] | None = None) -> Callable[[], None]:
+    def subscribe(
+        self,
+        subscriber: Subscriber,
+        kinds: Collection[str] | None = None,
+        *,
+        wants: Callable[[], bool] | None = None,
+    ) -> Callable[[], None]:
         """Call `subscriber` with every change published from now on (only those of `kinds`, if given: a change of
-        another kind is not handed to it at all); call the answer to stop."""
-        entry = (subscriber, None if kinds is None else frozenset(kinds))
+        another kind is not handed to it at all); call the answer to stop. `wants`, if given, says whether the
+        subscriber does anything with a change at the moment (a fan-out with no connection, a feed with no page):
+        `takers` leaves it out while it answers False."""
+        entry = (subscriber, None if kinds is None else frozenset(kinds), wants)
         with self._lock:
             self._subscribers = [*self._subscribers, entry]
             self._routes = {}
@@ -69,8 +79,14 @@ class EventBus:
         routes = self._routes
         route = routes.get(kind)
         if route is None:
-            route = routes[kind] = tuple(s for s, kinds in self._subscribers if kinds is None or kind in kinds)
+            route = routes[kind] = tuple(s for s, kinds, _ in self._subscribers if kinds is None or kind in kinds)
         return route
+
+    def takers(self, kind: str) -> tuple[Subscriber, ...]:
+        """`subscribers(kind)` that want changes now (see `subscribe`): a publisher of many changes at one instant
+        (`Ledger.apply_fills`) calls these with each, and makes none of that kind if there are none."""
+        route = self._subscribers
+        return tuple(s for s, kinds, wants in route if (kinds is None or kind in kinds) and (wants is None or wants()))
 
     def publish(self, change: Change) -> None:
         # Copy-on-write lists: publishing never takes the lock.

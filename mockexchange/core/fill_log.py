@@ -15,6 +15,7 @@ and reading a view costs a decode per amount.)
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -116,6 +117,60 @@ class _Rows:
         return _EPOCH + self.created[i] * _US
 
 
+class Rows:
+    """Fill-log rows gathered one by one, for `FillLog.add_rows` (a batch's): `add` checks only whether a row can be
+    held as gathered (ids as UUID integers, codes that fit their cells); if not, the caller appends it with
+    `FillLog.add`, after appending what was gathered before it."""
+
+    __slots__ = ("ids", "amounts", "flags", "places", "users", "client_order_ids")
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.ids: list[int] = []
+        self.amounts: list[int] = []
+        self.flags: list[int] = []
+        self.places: list[Place] = []
+        self.users: list[str] = []
+        self.client_order_ids: dict[int, str] = {}
+
+    def add(
+        self,
+        fill_id: int,
+        order_id: int,
+        user_id: str,
+        subaccount: int,
+        place: Place,
+        side: str,
+        action: str,
+        is_taker: bool,
+        codes: list[int | None],
+        client_order_id: str | None,
+    ) -> bool:
+        """Gather a row as `FillLog.add` would keep it, if it can be held so; else False (nothing gathered)."""
+        if (
+            type(fill_id) is not int
+            or type(order_id) is not int
+            or not fill_id
+            or not order_id
+            or None in codes
+            or min(codes) <= _ODD32  # type: ignore[type-var]
+            or max(codes) >= -_ODD32  # type: ignore[type-var]
+        ):
+            return False
+        self.ids += (fill_id >> 64, fill_id & _LOW, order_id >> 64, order_id & _LOW)
+        self.amounts += codes  # type: ignore[arg-type]
+        self.flags.append(
+            (side == "yes") * _SIDE_YES | (action == "buy") * _BUY | bool(is_taker) * _TAKER | subaccount << _SUB_SHIFT
+        )
+        self.places.append(place)
+        if client_order_id is not None:
+            self.client_order_ids[len(self.users)] = client_order_id
+        self.users.append(user_id)
+        return True
+
+
 class FillLog:
     """The fills, oldest first: `append` a fill, read `log[i]` (negative indexes and slices too), `len`, iterate."""
 
@@ -193,6 +248,27 @@ class FillLog:
             rows.client_order_ids[i] = client_order_id
         rows.length = i + 1
         return i
+
+    def add_rows(self, rows: Rows, created: datetime) -> None:
+        """Rows gathered by `Rows` (a batch's, all made at `created`), appended at once, as `add` would append each:
+        then `rows` is empty again."""
+        n = len(rows.users)
+        if not n:
+            return
+        if created.tzinfo is not UTC:
+            raise ValueError("rows of a time not in UTC are appended with add")
+        log = self._rows
+        first = log.length
+        log.ids.extend(rows.ids)
+        log.amounts.extend(rows.amounts)
+        log.created.extend(array("q", (micros(created),)) * n)
+        log.flags.extend(rows.flags)
+        log.places += rows.places
+        log.users += rows.users
+        for at, client_order_id in rows.client_order_ids.items():
+            log.client_order_ids[first + at] = client_order_id
+        log.length = first + n  # last: a reader in another thread never sees half a row
+        rows.clear()
 
     def _id_cells(self, i: int, value: str | int, cell: int) -> int:
         """An id as its UUID integer; 0 for text that is no UUID as `uuid_text` writes it (kept whole)."""

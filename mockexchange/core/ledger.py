@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, Decimal, getcontext
 from typing import Any, NamedTuple
 
@@ -33,7 +33,7 @@ from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.columns import encode, shared
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.fees import QuadraticFee
-from mockexchange.core.fill_log import Fill, FillLog, uuid_text
+from mockexchange.core.fill_log import Fill, FillLog, Rows, uuid_text
 from mockexchange.core.money import (
     COUNT_QUANTUM,
     MAX_CENTS,
@@ -44,7 +44,7 @@ from mockexchange.core.money import (
     quantize_dollars,
 )
 from mockexchange.core.numbers import INT32_MAX
-from mockexchange.core.store import MarketPosition, PositionStore, TimeIndex
+from mockexchange.core.store import MarketPosition, PositionStore, TimeIndex, opening_cells, opening_terms
 from mockexchange.core.versions import ABSENT, History
 
 MAX_SUBACCOUNT = 63
@@ -245,6 +245,41 @@ class Transfer:
         if self.kind == "deposit":
             return Decimal(self.amount_cents - self.fee_cents) / 100
         return -Decimal(self.amount_cents + self.fee_cents) / 100
+
+
+def _opening(
+    side: str, action: str, count: Decimal, price: Decimal, fee: Decimal, exchange_index: int
+) -> tuple[Any, ...]:
+    """What a checked fill that opens a row makes (`Ledger._apply_batch`): the market's new last price, the cash it
+    moves, the row's six amounts, `opening_terms` of them and the fill log's codes. From no position, the side bought
+    is paid for and held and nothing is realized; each amount worked out as `positions.trade` and `apply_fill` do,
+    `ZERO +` included (a sum takes the smaller exponent, and codes keep exponents)."""
+    yes_price = price if side == "yes" else ONE - price
+    buys_yes = (side == "yes") == (action == "buy")
+    cost = count * (yes_price if buys_yes else ONE - yes_price)
+    position = ZERO + (count if buys_yes else -count)
+    amounts = (position, quantize_dollars(ZERO + cost), ZERO + cost, ZERO, ZERO + fee, ZERO + count)
+    fill_codes = [encode(count), encode(price), encode(fee), encode(position)]
+    return shared(yes_price), ZERO - cost - fee, amounts, opening_terms(amounts, exchange_index), fill_codes
+
+
+class _Openings:
+    """Rows a batch opens in the markets it lists, waiting to be written at once (`Ledger._open_rows`): one owner's,
+    in order, each as its place, six cells (in `codes`) and share of its event's totals (`store.opening_cells`)."""
+
+    __slots__ = ("owner", "places", "codes", "shares")
+
+    def __init__(self) -> None:
+        self.owner: tuple[str, int] = ("", 0)
+        self.places: list[Market] = []
+        self.codes: list[int] = []
+        self.shares: list[tuple[int, ...]] = []
+
+    def clear(self) -> None:
+        self.places, self.codes, self.shares = [], [], []
+
+    def __bool__(self) -> bool:
+        return bool(self.places)
 
 
 # A version 4 UUID's fixed bits: the variant (10) and the version (4), as `uuid.UUID(int=..., version=4)` sets them.
@@ -791,52 +826,102 @@ class Ledger:
 
     def _apply_batch(self, batch: list[NewFill], fees: list[Decimal]) -> Sequence[Fill]:
         """The fills of a checked batch, as `apply_fill` makes each (see there; the same steps, written out for a
-        loop), under the lock."""
+        loop), under the lock. The batch is one instant: its changes go to the subscribers that take them as it
+        starts (`EventBus.takers`), and none is made that nobody takes."""
         accounts, markets, store, log, index = self.accounts, self.markets, self.positions, self.fills, self.fill_index
-        publish, history = self.bus.publish, self.history
+        bus, history = self.bus, self.history
+        to_market, to_fill, to_position = bus.takers("market"), bus.takers("fill"), bus.takers("position")
         draw = self.new_id._random.getrandbits if type(self.new_id) is IdFactory else None  # type: ignore[attr-defined]
-        holding = store.get
+        holding, open_filled = store.get, store.open_filled
         start = len(log)
         now = self.clock.now()
         filled = self.contracts_filled
         prices: dict[tuple[str, int], tuple[Decimal, Decimal]] = {}
         codes: dict[int, int | None] = {}
+        pays: dict[tuple[str, int], tuple[Decimal, int | None]] = {}  # (action, id(price)) -> price paid, its code
+        digits = getcontext().prec
+        owners: list[str] = []  # each fill's, for the time index: indexed as the batch ends, under the lock still
+        # The fills' log rows, gathered and appended at once, where no change hands a fill over as it is made
+        gathered = Rows()
+        gather, gathering = gathered.add, not to_fill and now.tzinfo is UTC
+        # The rows the batch opens in the markets it lists, written at once (PositionStore.open_rows) where no change
+        # is handed over as it is made
+        opening, quiet = _Openings(), not (to_market or to_fill or to_position)
         for spec, fee in zip(batch, fees, strict=True):
             user_id, ticker, side, action, count, price, subaccount, is_taker, event_ticker, _, order_id, cl_id = spec
             account = accounts[user_id]
             market = markets.get(ticker)
-            if market is None:
-                market = self._list_checked(ticker, event_ticker)
+            fresh = market is None
+            if fresh:
+                market = self._list_checked(ticker, event_ticker, to_market)
+                row = None  # (a market listed just now: no row holds it yet)
+            else:
+                if opening:  # (the rows waiting go in before any other row is read or written)
+                    self._open_rows(opening, now)
+                row = holding(user_id, subaccount, ticker)
             # positions.yes_terms and positions.trade; the price's YES price and its shared object, once per price
-            terms = prices.get((side, id(price)))  # (the batch holds every price: an id names one while it runs)
-            if terms is None:
+            yes_terms = prices.get((side, id(price)))
+            if yes_terms is None:
                 yes_price = price if side == "yes" else ONE - price
-                terms = prices[(side, id(price))] = (yes_price, shared(yes_price))
-            yes_price, last_price = terms
+                yes_terms = prices[(side, id(price))] = (yes_price, shared(yes_price))
+            yes_price, last_price = yes_terms
             buys_yes = (side == "yes") == (action == "buy")
-            row = holding(user_id, subaccount, ticker)
+            # The codes of the batch's counts, prices and fees (for the log, and a new row's cells) recur: each is
+            # encoded once (the batch holds them: an id names one while it runs).
+            count_code = codes.get(id(count))
+            if count_code is None:
+                count_code = codes[id(count)] = encode(count)
+            price_code = codes.get(id(price))
+            if price_code is None:
+                price_code = codes[id(price)] = encode(price)
+            fee_code = codes.get(id(fee))
+            if fee_code is None:
+                fee_code = codes[id(fee)] = encode(fee)
             if row is None:
-                # From no position: the side bought is paid for and held; nothing is realized.
-                # (Each amount is worked out as `positions.trade` and `apply_fill` do, `ZERO +` included: a sum takes
-                # the smaller exponent, and codes keep exponents.)
-                cost = count * (yes_price if buys_yes else ONE - yes_price)
-                moved = ZERO - cost - fee
-                position = ZERO + (count if buys_yes else -count)
-                changed = store.open_filled(
-                    account.user_id, subaccount, market, now, position, quantize_dollars(ZERO + cost), ZERO + cost,
-                    ZERO, ZERO + fee, ZERO + count,
-                )  # fmt: skip
+                # From no position: the side bought is paid for (its own price if bought, the other side's if sold)
+                # and held; nothing is realized.
+                paid = pays.get((action, id(price)))
+                if paid is None:
+                    pay = price if action == "buy" else ONE - price
+                    paid = pays[(action, id(price))] = (pay, encode(pay))
+                pay, pay_code = paid
+                cells = None
+                if not to_position and count_code is not None and pay_code is not None and fee_code is not None:
+                    cells = opening_cells(count_code, pay_code, fee_code, buys_yes, market.exchange_index, digits)
+                if cells is not None:
+                    moved = ZERO - count * pay - fee
+                    if fresh and quiet:  # a row in a market listed just now: it waits, with the rows of its owner
+                        owner = (account.user_id, subaccount)
+                        if opening and opening.owner != owner:
+                            self._open_rows(opening, now)
+                        opening.owner = owner
+                        opening.places.append(market)
+                        opening.codes += cells[0]
+                        opening.shares.append(cells[1])
+                    else:
+                        open_filled(account.user_id, subaccount, market, now, terms=cells, snapshot=False)
+                    changed = None
+                    position = count if buys_yes else -count  # (`ZERO +` it: the same, its exponent is not above 0)
+                    fill_codes = [count_code, price_code, fee_code, cells[0][0]]
+                else:  # the Decimal way
+                    if opening:
+                        self._open_rows(opening, now)
+                    last_price, moved, amounts, terms, fill_codes = _opening(
+                        side, action, count, price, fee, market.exchange_index
+                    )
+                    changed = open_filled(account.user_id, subaccount, market, now, *amounts, terms=terms)
+                    position = amounts[0]
             else:
                 held, exposure, traded, realized, fees_paid, volume = store.amounts(row)
-                delta = count if buys_yes else -count
-                result = positions.trade(held, exposure, delta, yes_price)
+                result = positions.trade(held, exposure, count if buys_yes else -count, yes_price)
                 moved = result.cash - fee
                 position = result.position
                 changed = store.update(
                     row, now, position, quantize_dollars(result.exposure),
                     traded + count * (yes_price if buys_yes else 1 - yes_price), realized + result.realized,
-                    fees_paid + fee, volume + count,
+                    fees_paid + fee, volume + count, bool(to_position),
                 )  # fmt: skip
+                fill_codes = [count_code, price_code, fee_code, encode(position)]
             filled += count
             if history.keeping:
                 self._remember_cash(account, now)
@@ -852,28 +937,46 @@ class Ledger:
             else:
                 fill_id = self.new_id()
                 order_id = order_id or self.new_id()
-            # The log's codes: the batch's counts, prices and fees recur (and it holds them: an id names one).
-            count_code = codes.get(id(count))
-            if count_code is None:
-                count_code = codes[id(count)] = encode(count)
-            price_code = codes.get(id(price))
-            if price_code is None:
-                price_code = codes[id(price)] = encode(price)
-            fee_code = codes.get(id(fee))
-            if fee_code is None:
-                fee_code = codes[id(fee)] = encode(fee)
-            at = log.add(
-                fill_id, order_id, account.user_id, subaccount, market, side, action, count, price, is_taker, fee, now,
-                position, cl_id, codes=[count_code, price_code, fee_code, encode(position)],
-            )  # fmt: skip
-            index.add_position(account.user_id, now, at)
+            owners.append(account.user_id)
+            if not (gathering and gather(  # type: ignore[arg-type]
+                fill_id, order_id, account.user_id, subaccount, market, side, action, is_taker, fill_codes, cl_id,
+            )):  # fmt: skip
+                log.add_rows(gathered, now)  # (what was gathered before it goes first)
+                at = log.add(
+                    fill_id, order_id, account.user_id, subaccount, market, side, action, count, price, is_taker, fee,
+                    now, position, cl_id, codes=fill_codes,
+                )  # fmt: skip
+                if to_fill:
+                    change = Change("fill", user_id, log.view(at))
+                    for take in to_fill:
+                        take(change)
             self.contracts_filled = filled
-            publish(Change("fill", user_id, log.view(at)))
-            publish(Change("position", user_id, changed))
+            if to_position:
+                change = Change("position", user_id, changed)
+                for take in to_position:
+                    take(change)
+        if opening:
+            self._open_rows(opening, now)
+        if gathering:
+            log.add_rows(gathered, now)
+        index.add_run(owners, start)
         return log.span(start, len(log))
 
-    def _list_checked(self, ticker: str, event_ticker: str | None) -> Market:
-        """`list_market(ticker, event_ticker)` for a new market whose ticker and event were checked."""
+    def _open_rows(self, opening: _Openings, now: datetime) -> None:
+        """Write the rows waiting in `opening` (all at once where the store can, else one by one), and empty it."""
+        user_id, subaccount = opening.owner
+        store = self.positions
+        if not store.open_rows(user_id, subaccount, now, opening.places, opening.codes, opening.shares):
+            for k, (place, share) in enumerate(zip(opening.places, opening.shares, strict=True)):
+                cells = opening.codes[6 * k : 6 * k + 6]  # (six cells a row)
+                store.open_filled(user_id, subaccount, place, now, terms=(cells, share), snapshot=False)
+        opening.clear()
+
+    def _list_checked(
+        self, ticker: str, event_ticker: str | None, to_market: Sequence[Callable[[Change], None]] | None = None
+    ) -> Market:
+        """`list_market(ticker, event_ticker)` for a new market whose ticker and event were checked; its change goes
+        to `to_market` (default: published)."""
         event_ticker = event_ticker or (ticker.rsplit("-", 1)[0] if "-" in ticker else ticker)
         event = self.events.get(event_ticker)
         if event is None:
@@ -881,7 +984,12 @@ class Ledger:
         market = Market(ticker, event.event_ticker)
         self.markets[ticker] = market
         event.markets.append(ticker)
-        self.bus.publish(Change("market", None, market))
+        if to_market is None:
+            self.bus.publish(Change("market", None, market))
+        elif to_market:
+            change = Change("market", None, market)
+            for take in to_market:
+                take(change)
         return market
 
     def settle_market(self, ticker: str, result: str) -> Market:

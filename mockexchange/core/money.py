@@ -72,7 +72,7 @@ def parse_decimal(text: str | int | Decimal, what: str, max_places: int, accepte
         if len(written) > MAX_DECIMAL_CHARS or not _DECIMAL.fullmatch(written):
             raise MoneyError(
                 f"{what} is not a decimal number: {shown(text)}; write finite plain digits 0-9 with at most one "
-                f"point, no exponent, at most {MAX_DECIMAL_CHARS} characters, e.g. \"0.56\"{said}"
+                f'point, no exponent, at most {MAX_DECIMAL_CHARS} characters, e.g. "0.56"{said}'
             )
         value = Decimal(written)
     if not value.is_finite():

@@ -32,7 +32,19 @@ from typing import Any, Literal, Protocol
 from sortedcontainers import SortedList
 
 from mockexchange.core.clock import unix_us
-from mockexchange.core.columns import ODD, Column, decode, decoder, encode, encode_all, micros, nonzero, scaled, units
+from mockexchange.core.columns import (
+    COEF_LIMIT,
+    ODD,
+    Column,
+    decode,
+    decoder,
+    encode,
+    encode_all,
+    micros,
+    nonzero,
+    scaled,
+    units,
+)
 from mockexchange.core.money import ZERO
 from mockexchange.core.versions import ABSENT, History
 
@@ -366,29 +378,21 @@ class PositionStore:
         subaccount: int,
         place: Place,
         when: datetime,
-        position: Decimal,
-        market_exposure: Decimal,
-        total_traded: Decimal,
-        realized_pnl: Decimal,
-        fees_paid: Decimal,
-        volume: Decimal,
-    ) -> MarketPosition:
-        """A new row given its six amounts at once (a batch's first fill in a market): what `open` then `update` do,
-        to the same cells, totals and versions, in one step. Returns the row's snapshot."""
-        amounts = (position, market_exposure, total_traded, realized_pnl, fees_paid, volume)
-        codes = encode_all(amounts)
-        if (
-            self.history.keeping
-            or when.tzinfo is not UTC
-            or None in codes
-            or type(position) is not Decimal
-            or type(market_exposure) is not Decimal
-            or type(total_traded) is not Decimal
-            or type(realized_pnl) is not Decimal
-            or type(fees_paid) is not Decimal
-            or type(volume) is not Decimal
-        ):
+        *amounts: Decimal,
+        terms: tuple[list[int], tuple[int, ...]] | None = None,
+        snapshot: bool = True,
+    ) -> MarketPosition | None:
+        """A new row given its six amounts at once (position, market_exposure, total_traded, realized_pnl, fees_paid,
+        volume; a batch's first fill in a market): what `open` then `update` do, to the same cells, totals and
+        versions, in one step. Returns the row's snapshot (None if not `snapshot`). `terms`: `opening_terms` of these
+        amounts and the place's exchange index, if the caller has them (then the amounts may be left out: they are
+        the codes' values)."""
+        if terms is None:
+            terms = opening_terms(amounts, place.exchange_index)
+        if self.history.keeping or when.tzinfo is not UTC or terms is None:
+            amounts = amounts or tuple(decode(code) for code in terms[0])  # type: ignore[index]
             return self.update(self.open(user_id, subaccount, place, when), when, *amounts)
+        codes, after = terms
         # `_append`, `_file` and `_add_share(_share(...))`, written out for the common case.
         owner_key = (user_id, subaccount)
         owner = self._owner_ids.get(owner_key)
@@ -429,19 +433,122 @@ class PositionStore:
         else:
             tickers.add(ticker)  # type: ignore[attr-defined]
         totals = event.totals
-        after = _share(codes, 0, place.exchange_index)  # type: ignore[arg-type]
-        if type(totals) is not Column or after is None or not _add_share(totals, after):  # type: ignore[arg-type]
+        if type(totals) is not Column or not _add_share(totals, after):  # type: ignore[arg-type]
             # Totals the row's share does not fit in units: as `open` left it (zeros), then `update`'s own way.
             base = _AMOUNT_CELLS * handle
             self._amounts[base : base + _AMOUNT_CELLS] = array("q", _ZERO_CODES)
             self._stamp(handle)
+            amounts = amounts or tuple(decode(code) for code in codes)  # type: ignore[arg-type]
             return self.update(StoredPosition(self, handle), when, *amounts)
         self.version = version = self.version + 2  # `open` stamps the row, then `update` does
         self._versions[handle] = version
+        if not snapshot:
+            return None
         return MarketPosition(
-            user_id, subaccount, ticker, event_ticker, place.exchange_index, when, position, market_exposure,
-            total_traded, realized_pnl, fees_paid, volume, 0, False, version,
+            user_id, subaccount, ticker, event_ticker, place.exchange_index, when,
+            *(amounts or tuple(decode(code) for code in codes)), 0, False, version,  # type: ignore[arg-type]
         )  # fmt: skip
+
+    def open_rows(
+        self,
+        user_id: str,
+        subaccount: int,
+        when: datetime,
+        places: Sequence[Place],
+        codes: Sequence[int],
+        shares: Sequence[tuple[int, ...]],
+    ) -> bool:
+        """New rows of one owner, each as `open_filled(user_id, subaccount, place, when, terms=(its six codes, its
+        share))` would open it, one after the other, in no place the owner holds a row in: at once (a batch's rows
+        in the markets it lists). False, and nothing changed, where that is not the common case (a history kept, a
+        time not in UTC, an event whose totals would not hold the rows' shares in units): open them one by one."""
+        n = len(places)
+        if not n:
+            return True
+        if self.history.keeping or when.tzinfo is not UTC or len(codes) != n * _AMOUNT_CELLS or len(shares) != n:
+            return False
+        owner_key = (user_id, subaccount)
+        owner = self._owner_ids.get(owner_key)
+        book = self._books.get((owner, "unsettled")) if owner is not None else None
+        # Each event's totals as they will be, worked out first (all or nothing); the rows of each event, in order.
+        taken: dict[str, dict[tuple[int, int], list[tuple[int, ...]]]] = {}  # event -> its parts' shares
+        rows_of: dict[str, list[str]] = {}
+        for place, share in zip(places, shares, strict=True):
+            event_ticker = place.event_ticker
+            tickers = rows_of.get(event_ticker)
+            if tickers is None:
+                tickers = rows_of[event_ticker] = []
+                taken[event_ticker] = {}
+            tickers.append(place.ticker)
+            if share[2] or share[3] or share[4] or share[5] or share[6] or share[7]:  # (zeros take no part)
+                taken[event_ticker].setdefault((share[0], share[1]), []).append(share)
+        updates: list[tuple[str, array[int]]] = []
+        for event_ticker, parts in taken.items():
+            event = book.rows.get(event_ticker) if book is not None else None
+            if event is not None and type(event.totals) is not Column:
+                return False
+            after = array("q", event.totals if event is not None else ())  # type: ignore[arg-type]
+            for (exchange_index, mask), part_shares in parts.items():
+                sums = [sum(cell) for cell in itertools.islice(zip(*part_shares, strict=True), 2, None)]
+                at = _part_at(after, exchange_index, mask)
+                try:
+                    if at is None:
+                        if len(after) >= _PART * _MAX_PARTS:
+                            return False
+                        after.extend(array("q", (exchange_index, mask, *sums)))
+                    else:
+                        held = after[at + 2 : at + _PART]
+                        after[at + 2 : at + _PART] = array("q", (a + b for a, b in zip(held, sums, strict=True)))
+                except OverflowError:
+                    return False
+            updates.append((event_ticker, after))
+        # Written: the owner, the rows' cells, their places among their markets' holders, the books and the totals.
+        if owner is None:
+            owner = self._owner_ids[owner_key] = len(self._owner_keys)
+            self._owner_keys.append(owner_key)
+        if book is None:
+            book = self._books[(owner, "unsettled")] = _Book()
+        first = len(self._places)
+        self._owner.extend(array("I", (owner,)) * n)
+        self._flags.extend(bytes(n))
+        self._resting.extend(array("q", (0,)) * n)
+        self._amounts.extend(codes)
+        self._updated.extend(array("q", (micros(when),)) * n)
+        version = self.version
+        self._versions.extend(range(version + 2, version + 2 * n + 1, 2))  # `open` stamps a row, then `update` does
+        self.version = version + 2 * n
+        holders = self._holders
+        for handle, place in enumerate(places, first):
+            ticker = place.ticker
+            held = holders.get(ticker)
+            if held is None:
+                holders[ticker] = handle
+            elif type(held) is int:
+                holders[ticker] = {self._owner[held]: held, owner: handle}
+            else:
+                held[owner] = handle  # type: ignore[index]
+        self._places += places
+        for event_ticker, after in updates:
+            event = book.rows.get(event_ticker)
+            if event is None:
+                event = book.rows[event_ticker] = _Event()
+                book.events.add(event_ticker)
+            tickers = event.tickers
+            added = rows_of[event_ticker]
+            if type(tickers) is list:
+                if not tickers or tickers[-1] < added[0]:
+                    tickers += added
+                    if any(a >= b for a, b in itertools.pairwise(added)):
+                        tickers.sort()
+                else:
+                    for ticker in added:
+                        insort(tickers, ticker)
+                if len(tickers) > _LONG_EVENT:
+                    event.tickers = SortedList(tickers)
+            else:
+                tickers.update(added)  # type: ignore[attr-defined]
+            event.totals[:] = after  # type: ignore[index]
+        return True
 
     def _append(
         self,
@@ -512,16 +619,18 @@ class PositionStore:
         realized_pnl: Decimal,
         fees_paid: Decimal,
         volume: Decimal,
-    ) -> MarketPosition:
+        snapshot: bool = True,
+    ) -> MarketPosition | None:
         """Set a stored row's six amounts, and its `last_updated` to `when`, at once: what a `changing(row, when)`
-        block that sets them does, in one step (a fill's). Returns the row's snapshot (made from these values)."""
+        block that sets them does, in one step (a fill's). Returns the row's snapshot (made from these values; None
+        if not `snapshot`)."""
         handle = row._handle  # type: ignore[attr-defined]
         amounts = (position, market_exposure, total_traded, realized_pnl, fees_paid, volume)
         event = self._event_of(handle)
         totals = event.totals
         if not self.history.keeping and type(totals) is Column and when.tzinfo is UTC:
             base = _AMOUNT_CELLS * handle
-            codes = [encode(amount) if type(amount) is Decimal else None for amount in amounts]
+            codes = encode_all(amounts) if all(type(amount) is Decimal for amount in amounts) else [None]
             if None not in codes:
                 resting, exchange_index = self._resting[handle], self._places[handle].exchange_index
                 before = _share(self._amounts[base : base + _AMOUNT_CELLS], resting, exchange_index)
@@ -532,6 +641,8 @@ class PositionStore:
                         del self._odd[(handle, _UPDATED)]
                     self._updated[handle] = micros(when)
                     self._stamp(handle)
+                    if not snapshot:
+                        return None
                     user_id, subaccount = self._owner_keys[self._owner[handle]]
                     place = self._places[handle]
                     return MarketPosition(
@@ -944,6 +1055,50 @@ class _Changing:
         store._stamp(handle)
 
 
+def opening_terms(amounts: Sequence[Decimal], exchange_index: int) -> tuple[list[int], tuple[int, ...]] | None:
+    """A new row's amount cells and its share of its event's totals (see `_share`), for `open_filled`; None where the
+    common case does not hold (an amount not a Decimal, none of the codes or finer than the totals' units)."""
+    for amount in amounts:
+        if type(amount) is not Decimal:
+            return None
+    codes = encode_all(amounts)
+    if None in codes:
+        return None
+    share = _share(codes, 0, exchange_index)  # type: ignore[arg-type]
+    return None if share is None else (codes, share)  # type: ignore[return-value]
+
+
+def opening_cells(
+    count_code: int, pay_code: int, fee_code: int, buys_yes: bool, exchange_index: int, digits: int
+) -> tuple[list[int], tuple[int, ...]] | None:
+    """`opening_terms` of a fill's new row, worked out in integers on the codes of its count, of the price it pays for
+    the side it buys and of its fee: the codes of position (+-count), market_exposure (the cost held to the
+    micro-dollar), total_traded (count times price paid), realized_pnl (0), fees_paid and volume, each as `ZERO +` it
+    leaves it (no exponent above 0), and its share. None where an amount would be rescaled or rounded, or would reach
+    `digits` (the context's precision) or the codes' limit: there the Decimal way (`opening_terms`) is taken."""
+    count_exponent, pay_exponent, fee_exponent = (count_code & 63) - 32, (pay_code & 63) - 32, (fee_code & 63) - 32
+    exponent = count_exponent + pay_exponent
+    digits = min(digits, 40)
+    if not (-2 <= count_exponent <= 0 and -digits < pay_exponent <= 0 and -6 <= fee_exponent <= 0 and exponent >= -6):
+        return None
+    count = count_code >> 6
+    cost = count * (pay_code >> 6)
+    cost_units = cost * _POWERS[exponent + 6]
+    if cost_units >= COEF_LIMIT or cost_units >= _POWERS[digits] or count <= 0 or cost <= 0:
+        return None
+    position = count if buys_yes else -count
+    codes = [
+        position * 64 + count_exponent + 32,
+        cost_units * 64 + 26,
+        cost * 64 + exponent + 32,
+        32,
+        fee_code,
+        count_code,
+    ]
+    fee_units = (fee_code >> 6) * _POWERS[fee_exponent + 6]
+    return codes, (exchange_index, 3, cost_units, count * _POWERS[count_exponent + 2], cost_units, 0, fee_units, 0)
+
+
 def _share(codes: Sequence[int], resting: int, exchange_index: int) -> tuple[int, ...] | None:
     """What a row of these amount codes adds to its event's running totals, as a part of them (see `_PART`); None if
     an amount is finer than the totals' units (or kept whole beside its column)."""
@@ -1163,6 +1318,34 @@ class TimeIndex:
         if self._times is not None or position != self._seq - self._first:
             raise ValueError(f"record {position} is not the next record of this index's log")
         return self._index(user_id, position)
+
+    def add_run(self, user_ids: Sequence[str], first: int) -> None:
+        """`add_position` for each of the log's records from `first` on, in order (record `first + k` is
+        `user_ids[k]`'s): a batch's. A run of one user's records of one instant is appended at once."""
+        if self._times is not None or first != self._seq - self._first:
+            raise ValueError(f"record {first} is not the next record of this index's log")
+        times, by_user = self._times_column(), self._by_user
+        number, stop = first, first + len(user_ids)
+        while number < stop:
+            user_id = user_ids[number - first]
+            end = number + 1
+            while end < stop and user_ids[end - first] == user_id:
+                end += 1
+            at = times[number]
+            refs = by_user.get(user_id)
+            if (
+                refs is not None
+                and end - 1 <= 0xFFFFFFFF
+                and (not refs or times[refs[-1]] <= at)
+                and times[number:end].count(at) == end - number
+            ):
+                refs.extend(range(number, end))
+                self._seq += end - number
+                self.version += end - number
+            else:
+                for each in range(number, end):
+                    self._index(user_id, each)
+            number = end
 
     def _index(self, user_id: str, number: int) -> tuple[int, int]:
         self._seq += 1

@@ -28,7 +28,7 @@ class Scenarios:
         self._lock = threading.Lock()
         # Told when the loaded scenario moves on by itself (a step of a play, its end): the inspector's feed.
         self.on_change: Callable[[], None] | None = None
-        control.ledger.bus.subscribe(self._on_change)
+        control.ledger.bus.subscribe(self._on_change, ("reset",))
 
     def _on_change(self, change: Change) -> None:
         # Runs under the ledger lock: flag a playing session to stop, never wait for its thread here.

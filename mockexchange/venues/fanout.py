@@ -107,7 +107,8 @@ class Fanout(Generic[C]):
         self._members: dict[str, dict[C, _Inbox[C]]] = {}
         self._inboxes: dict[asyncio.AbstractEventLoop, _Inbox[C]] = {}
         self._lock = threading.Lock()
-        bus.subscribe(self._on_change, self.kinds)  # the bus hands it no change of another kind
+        # The bus hands it no change of another kind, and a batch of fills makes none while no connection is open.
+        bus.subscribe(self._on_change, self.kinds, wants=self._connected)
 
     def add(self, user_id: str, connection: C, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
         """Hand `user_id`'s changes to `connection` (on `loop`) from now on; call the answer to stop (idempotent)."""
@@ -135,6 +136,9 @@ class Fanout(Generic[C]):
                 self._route(user_id)
 
         return remove
+
+    def _connected(self) -> bool:
+        return bool(self._routes)
 
     def count(self, user_id: str | None = None) -> int:
         """Connections registered (for `user_id`; None: all)."""
