@@ -836,9 +836,8 @@ class Ledger:
         start = len(log)
         now = self.clock.now()
         filled = self.contracts_filled
-        prices: dict[tuple[str, int], tuple[Decimal, Decimal]] = {}
+        prices: dict[tuple[str, str, int], tuple[Any, ...]] = {}
         codes: dict[int, int | None] = {}
-        pays: dict[tuple[str, int], tuple[Decimal, int | None]] = {}  # (action, id(price)) -> price paid, its code
         digits = getcontext().prec
         owners: list[str] = []  # each fill's, for the time index: indexed as the batch ends, under the lock still
         # The fills' log rows, gathered and appended at once, where no change hands a fill over as it is made
@@ -859,32 +858,26 @@ class Ledger:
                 if opening:  # (the rows waiting go in before any other row is read or written)
                     self._open_rows(opening, now)
                 row = holding(user_id, subaccount, ticker)
-            # positions.yes_terms and positions.trade; the price's YES price and its shared object, once per price
-            yes_terms = prices.get((side, id(price)))
-            if yes_terms is None:
+            # A price's terms, once per side, action and price (the batch holds its prices: an id names one while it
+            # runs): positions.yes_terms' YES price and its shared object (the market's last price), the price paid
+            # for the side bought (its own price if bought, the other side's if sold), and their codes.
+            terms = prices.get((side, action, id(price)))
+            if terms is None:
                 yes_price = price if side == "yes" else ONE - price
-                yes_terms = prices[(side, id(price))] = (yes_price, shared(yes_price))
-            yes_price, last_price = yes_terms
-            buys_yes = (side == "yes") == (action == "buy")
-            # The codes of the batch's counts, prices and fees (for the log, and a new row's cells) recur: each is
-            # encoded once (the batch holds them: an id names one while it runs).
+                pay = price if action == "buy" else ONE - price
+                terms = prices[(side, action, id(price))] = (
+                    yes_price, shared(yes_price), (side == "yes") == (action == "buy"), pay, encode(pay), encode(price)
+                )  # fmt: skip
+            yes_price, last_price, buys_yes, pay, pay_code, price_code = terms
+            # The codes of the batch's counts and fees (for the log, and a new row's cells) recur: each is encoded once.
             count_code = codes.get(id(count))
             if count_code is None:
                 count_code = codes[id(count)] = encode(count)
-            price_code = codes.get(id(price))
-            if price_code is None:
-                price_code = codes[id(price)] = encode(price)
             fee_code = codes.get(id(fee))
             if fee_code is None:
                 fee_code = codes[id(fee)] = encode(fee)
             if row is None:
-                # From no position: the side bought is paid for (its own price if bought, the other side's if sold)
-                # and held; nothing is realized.
-                paid = pays.get((action, id(price)))
-                if paid is None:
-                    pay = price if action == "buy" else ONE - price
-                    paid = pays[(action, id(price))] = (pay, encode(pay))
-                pay, pay_code = paid
+                # From no position: the side bought is paid for and held; nothing is realized.
                 cells = None
                 if not to_position and count_code is not None and pay_code is not None and fee_code is not None:
                     cells = opening_cells(count_code, pay_code, fee_code, buys_yes, market.exchange_index, digits)
