@@ -74,8 +74,13 @@ def position_fills(
     """The fills of `seed_positions`, position by position: (its index, its one or two fills as tuples in `NewFill`'s
     order), drawn the same way whichever path applies them, so both paths build the same state."""
     rng = random.Random(seed)
+    event = ""
     for i in range(n):
-        event, ticker = position_key(prefix, i, markets_per_event)
+        # position_key, with each event's ticker made once (the bench's own cost, not the mock's)
+        market = i % markets_per_event
+        if not market or not event:
+            event = position_key(prefix, i, markets_per_event)[0]
+        ticker = f"{event}-T{market:07d}"
         side = "yes" if rng.random() < 0.5 else "no"
         count = rng.choice(_COUNTS)
         price = rng.choice(_PRICES)

@@ -644,10 +644,11 @@ class Ledger:
         held: list[NewFill] = []  # fills in markets listed before the batch: their rows may hold a volume already
         checked: dict[tuple[int, int, bool], Decimal] = {}  # as in `_check_batch_exactly`
         known = _fees_known(self.fee_schedule)  # the same across batches, by value (None: not kept)
+        batch_fee = self._batch_fee
         try:
             for spec in batch:
                 user_id, ticker, _, _, _, _, _, _, event_ticker, _, _, _ = spec
-                fee = self._batch_fee(spec, checked, known)
+                fee = batch_fee(spec, checked, known)
                 if (
                     type(user_id) is not str
                     or user_id not in accounts
