@@ -121,3 +121,24 @@ def test_serve_takes_the_limits_as_options(tmp_path: Path):
         with socket.create_connection((host, port)) as refused:
             assert read_response(refused, 10).status == 503
         assert read_response(idle, 15).status == 408
+
+
+def test_a_long_head_in_pieces_is_read_whole_up_to_64_kib_and_refused_past_it():
+    """A 60 KB query string arriving in 4 KB pieces is answered like any request (401: unsigned); it used to be taken
+    or refused by chance, as the network split it. A head past 64 KiB in pieces is refused with 400 and closed."""
+
+    def in_pieces(mock: MockServer, head: bytes) -> int:
+        sock = connect(mock)
+        try:
+            for at in range(0, len(head), 4096):
+                sock.sendall(head[at : at + 4096])
+                time.sleep(0.005)
+            return read_response(sock, 10).status
+        finally:
+            sock.close()
+
+    positions = "/trade-api/v2/portfolio/positions"
+    with serving() as mock:
+        assert in_pieces(mock, request_head("GET", f"{positions}?pad={'x' * 60_000}", {})) == 401
+        assert in_pieces(mock, request_head("GET", f"{positions}?pad={'x' * 70_000}", {})) == 400
+        assert httpx.get(f"{mock.base_url}/_admin/health", timeout=5).status_code == 200
