@@ -967,10 +967,10 @@ class Ledger:
         opening.clear()
 
     def _list_checked(
-        self, ticker: str, event_ticker: str | None, to_market: Sequence[Callable[[Change], None]] | None = None
+        self, ticker: str, event_ticker: str | None, to_market: Sequence[Callable[[Change], None]]
     ) -> Market:
         """`list_market(ticker, event_ticker)` for a new market whose ticker and event were checked; its change goes
-        to `to_market` (default: published)."""
+        to `to_market` (a batch's takers of market changes), if any."""
         event_ticker = event_ticker or (ticker.rsplit("-", 1)[0] if "-" in ticker else ticker)
         event = self.events.get(event_ticker)
         if event is None:
@@ -978,9 +978,7 @@ class Ledger:
         market = Market(ticker, event.event_ticker)
         self.markets[ticker] = market
         event.markets.append(ticker)
-        if to_market is None:
-            self.bus.publish(Change("market", None, market))
-        elif to_market:
+        if to_market:
             change = Change("market", None, market)
             for take in to_market:
                 take(change)
