@@ -15,6 +15,7 @@ and reading a view costs a decode per amount.)
 
 from __future__ import annotations
 
+import functools
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ _AMOUNTS = 4  # cells per fill: count, price, fee, post_position
 _IDS = 4  # cells per fill: fill id (high, low 64 bits), order id (high, low)
 _LOW = (1 << 64) - 1
 _ODD32 = -(1 << 31)  # an amount cell whose code does not fit 32 bits: the amount is kept whole beside the columns
+_TOP32 = 1 << 31  # (codes from _ODD32 + 1 to _TOP32 - 1 fit a 32-bit cell)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,12 @@ class _Rows:
         return _EPOCH + self.created[i] * _US
 
 
+@functools.lru_cache(maxsize=1 << 10)  # (2 sides, 2 actions, taker or not, 64 subaccounts)
+def fill_flags(side: str, action: str, is_taker: bool, subaccount: int) -> int:
+    """A fill's flags cell: its side, action, taker and subaccount (the zoned bit apart)."""
+    return (side == "yes") * _SIDE_YES | (action == "buy") * _BUY | bool(is_taker) * _TAKER | subaccount << _SUB_SHIFT
+
+
 class Rows:
     """Fill-log rows gathered one by one, for `FillLog.add_rows` (a batch's): `add` checks only whether a row can be
     held as gathered (ids as UUID integers, codes that fit their cells); if not, the caller appends it with
@@ -140,30 +148,23 @@ class Rows:
         fill_id: int,
         order_id: int,
         user_id: str,
-        subaccount: int,
         place: Place,
-        side: str,
-        action: str,
-        is_taker: bool,
+        flags: int,
         codes: list[int | None],
         client_order_id: str | None,
     ) -> bool:
-        """Gather a row as `FillLog.add` would keep it, if it can be held so; else False (nothing gathered)."""
-        if (
-            type(fill_id) is not int
-            or type(order_id) is not int
-            or not fill_id
-            or not order_id
-            or None in codes
-            or min(codes) <= _ODD32  # type: ignore[type-var]
-            or max(codes) >= -_ODD32  # type: ignore[type-var]
-        ):
+        """Gather a row as `FillLog.add` would keep it, if it can be held so; else False (nothing gathered). `flags`:
+        `fill_flags` of its side, action, taker and subaccount."""
+        if type(fill_id) is not int or type(order_id) is not int or not fill_id or not order_id:
+            return False
+        try:
+            if max(map(abs, codes)) >= _TOP32:  # type: ignore[arg-type]  # (_ODD32 too: its magnitude is _TOP32)
+                return False
+        except TypeError:  # a None: no code holds that amount
             return False
         self.ids += (fill_id >> 64, fill_id & _LOW, order_id >> 64, order_id & _LOW)
         self.amounts += codes  # type: ignore[arg-type]
-        self.flags.append(
-            (side == "yes") * _SIDE_YES | (action == "buy") * _BUY | bool(is_taker) * _TAKER | subaccount << _SUB_SHIFT
-        )
+        self.flags.append(flags)
         self.places.append(place)
         if client_order_id is not None:
             self.client_order_ids[len(self.users)] = client_order_id
@@ -235,13 +236,7 @@ class FillLog:
         zoned = created.tzinfo is not UTC
         if zoned:
             rows.odd[(i, 9)] = created
-        rows.flags.append(
-            (side == "yes") * _SIDE_YES
-            | (action == "buy") * _BUY
-            | bool(is_taker) * _TAKER
-            | zoned * _ZONED
-            | subaccount << _SUB_SHIFT
-        )
+        rows.flags.append(fill_flags(side, action, bool(is_taker), subaccount) | zoned * _ZONED)
         rows.places.append(place)
         rows.users.append(user_id)
         if client_order_id is not None:
@@ -259,10 +254,11 @@ class FillLog:
             raise ValueError("rows of a time not in UTC are appended with add")
         log = self._rows
         first = log.length
-        log.ids.extend(rows.ids)
-        log.amounts.extend(rows.amounts)
+        # (an array made from a list converts faster than `extend` of the list does)
+        log.ids.extend(array("Q", rows.ids))
+        log.amounts.extend(array("i", rows.amounts))
         log.created.extend(array("q", (micros(created),)) * n)
-        log.flags.extend(rows.flags)
+        log.flags.extend(array("H", rows.flags))
         log.places += rows.places
         log.users += rows.users
         for at, client_order_id in rows.client_order_ids.items():

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, Decimal, getcontext
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from mockexchange.core import positions
@@ -33,7 +34,7 @@ from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.columns import encode, shared
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.fees import QuadraticFee
-from mockexchange.core.fill_log import Fill, FillLog, Rows, uuid_text
+from mockexchange.core.fill_log import Fill, FillLog, Rows, fill_flags, uuid_text
 from mockexchange.core.money import (
     COUNT_QUANTUM,
     MAX_CENTS,
@@ -178,6 +179,10 @@ class NewFill(NamedTuple):
     client_order_id: str | None = None
 
 
+_WHOLE_TUPLES, _FIELDS = {tuple, NewFill}, {len(NewFill._fields)}  # a batch of whole tuples reads as is
+_COUNT_OF, _OWNER_OF = itemgetter(4), itemgetter(0, 6)  # a NewFill's count; its (user_id, subaccount)
+
+
 def _new_fill(item: NewFill | Sequence[Any] | Mapping[str, Any]) -> NewFill:
     if type(item) is NewFill or (type(item) is tuple and len(item) == len(NewFill._fields)):
         return item  # type: ignore[return-value]  # (a whole tuple reads as its NewFill)
@@ -197,6 +202,7 @@ def _new_fill(item: NewFill | Sequence[Any] | Mapping[str, Any]) -> NewFill:
 # price kept passed `check_trade`, which reads only their values.
 _FEES: dict[tuple[Any, ...], dict[tuple[Decimal, Decimal, bool], Decimal]] = {}
 _FEES_KEPT = 1 << 14  # fees per schedule and context; more: forgotten and worked out again
+_FEE_CODES: dict[int, tuple[Decimal, int | None]] = {}  # id(fee) -> (that fee, its code), for `Ledger._apply_batch`
 
 
 def _fees_known(schedule: object) -> dict[tuple[Decimal, Decimal, bool], Decimal] | None:
@@ -618,7 +624,9 @@ class Ledger:
         before it; if one would be refused, so is the batch (nothing applied), with that fill's refusal, numbered.
         Answers the fills as views of the fill log (they read as, and equal, the `Fill`s `apply_fill` answers), which
         are also what the fill changes carry."""
-        batch = [_new_fill(item) for item in fills]
+        batch = list(fills)
+        if not (set(map(type, batch)) <= _WHOLE_TUPLES and set(map(len, batch)) == _FIELDS):  # (else: read each)
+            batch = [_new_fill(item) for item in batch]
         with self.lock:
             fees = self._check_batch(batch)
             # The batch makes no reference cycle, only objects that live on: the cyclic collector, which would walk
@@ -647,8 +655,26 @@ class Ledger:
         batch_fee = self._batch_fee
         try:
             for spec in batch:
-                user_id, ticker, _, _, _, _, _, _, event_ticker, _, _, _ = spec
-                fee = batch_fee(spec, checked, known)
+                user_id, ticker, side, action, count, price, subaccount, is_taker, event_ticker, fee, _, _ = spec
+                # `batch_fee`'s common case written out: plain terms whose fee is known (they were checked before)
+                if (
+                    fee is None
+                    and known is not None
+                    and type(count) is Decimal
+                    and type(price) is Decimal
+                    and count.is_finite()
+                    and price.is_finite()
+                    and (side == "yes" or side == "no")
+                    and (action == "buy" or action == "sell")
+                    and type(subaccount) is int
+                    and 0 <= subaccount <= MAX_SUBACCOUNT
+                    and type(is_taker) is bool
+                ):
+                    fee = known.get((count, price, is_taker))
+                    if fee is None:
+                        fee = batch_fee(spec, checked, known)
+                else:
+                    fee = batch_fee(spec, checked, known)
                 if (
                     type(user_id) is not str
                     or user_id not in accounts
@@ -672,7 +698,7 @@ class Ledger:
                 fees.append(fee)
         except LedgerError:
             return self._check_batch_exactly(batch)
-        contracts = sum((spec[4] for spec in batch), ZERO)
+        contracts = sum(map(_COUNT_OF, batch), ZERO)
         volume = max((self._volume(spec[0], spec[6], spec[1]) for spec in held), default=ZERO)
         moved = contracts + sum(fees, ZERO)  # no fill moves cash by more than its count and its fee
         if (
@@ -680,7 +706,7 @@ class Ledger:
             or volume + contracts > MAX_POSITION_CONTRACTS
             or any(
                 accounts[user_id].cash_spread(subaccount) + moved > MAX_BALANCE
-                for user_id, subaccount in {(spec[0], spec[6]) for spec in batch}
+                for user_id, subaccount in set(map(_OWNER_OF, batch))
             )
         ):
             return self._check_batch_exactly(batch)
@@ -838,6 +864,7 @@ class Ledger:
         now = self.clock.now()
         filled = self.contracts_filled
         prices: dict[tuple[str, str, int], tuple[Any, ...]] = {}
+        fee_codes = _FEE_CODES
         codes: dict[int, int | None] = {}
         digits = getcontext().prec
         owners: list[str] = []  # each fill's, for the time index: indexed as the batch ends, under the lock still
@@ -874,9 +901,14 @@ class Ledger:
             count_code = codes.get(id(count))
             if count_code is None:
                 count_code = codes[id(count)] = encode(count)
-            fee_code = codes.get(id(fee))
-            if fee_code is None:
-                fee_code = codes[id(fee)] = encode(fee)
+            kept = fee_codes.get(id(fee))  # (fees recur as the same objects across batches: `_check_batch`'s)
+            if kept is not None and kept[0] is fee:
+                fee_code = kept[1]
+            else:
+                fee_code = encode(fee)
+                if len(fee_codes) >= _FEES_KEPT:
+                    fee_codes.clear()
+                fee_codes[id(fee)] = (fee, fee_code)  # (the fee held with its code: its id names it while kept)
             if row is None:
                 # From no position: the side bought is paid for and held; nothing is realized.
                 cells = None
@@ -933,7 +965,8 @@ class Ledger:
                 order_id = order_id or self.new_id()
             owners.append(account.user_id)
             if not (gathering and gather(  # type: ignore[arg-type]
-                fill_id, order_id, account.user_id, subaccount, market, side, action, is_taker, fill_codes, cl_id,
+                fill_id, order_id, account.user_id, market, fill_flags(side, action, is_taker, subaccount), fill_codes,
+                cl_id,
             )):  # fmt: skip
                 log.add_rows(gathered, now)  # (what was gathered before it goes first)
                 at = log.add(

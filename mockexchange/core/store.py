@@ -19,6 +19,7 @@ since.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 from array import array
@@ -481,7 +482,11 @@ class PositionStore:
                 taken[event_ticker] = {}
             tickers.append(place.ticker)
             if share[2] or share[3] or share[4] or share[5] or share[6] or share[7]:  # (zeros take no part)
-                taken[event_ticker].setdefault((share[0], share[1]), []).append(share)
+                part = taken[event_ticker].get((share[0], share[1]))
+                if part is None:
+                    taken[event_ticker][(share[0], share[1])] = [share]
+                else:
+                    part.append(share)
         updates: list[tuple[str, array[int]]] = []
         for event_ticker, parts in taken.items():
             event = book.rows.get(event_ticker) if book is not None else None
@@ -512,7 +517,7 @@ class PositionStore:
         self._owner.extend(array("I", (owner,)) * n)
         self._flags.extend(bytes(n))
         self._resting.extend(array("q", (0,)) * n)
-        self._amounts.extend(codes)
+        self._amounts.extend(array("q", codes))  # (an array from a list converts faster than extend does)
         self._updated.extend(array("q", (micros(when),)) * n)
         version = self.version
         self._versions.extend(range(version + 2, version + 2 * n + 1, 2))  # `open` stamps a row, then `update` does
@@ -538,7 +543,7 @@ class PositionStore:
             if type(tickers) is list:
                 if not tickers or tickers[-1] < added[0]:
                     tickers += added
-                    if any(a >= b for a, b in itertools.pairwise(added)):
+                    if added != sorted(added):  # (the batch's tickers are distinct: in order or not)
                         tickers.sort()
                 else:
                     for ticker in added:
@@ -1068,6 +1073,7 @@ def opening_terms(amounts: Sequence[Decimal], exchange_index: int) -> tuple[list
     return None if share is None else (codes, share)  # type: ignore[return-value]
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a batch's terms recur (counts, prices, fees): each worked out once
 def opening_cells(
     count_code: int, pay_code: int, fee_code: int, buys_yes: bool, exchange_index: int, digits: int
 ) -> tuple[list[int], tuple[int, ...]] | None:
@@ -1075,7 +1081,8 @@ def opening_cells(
     the side it buys and of its fee: the codes of position (+-count), market_exposure (the cost held to the
     micro-dollar), total_traded (count times price paid), realized_pnl (0), fees_paid and volume, each as `ZERO +` it
     leaves it (no exponent above 0), and its share. None where an amount would be rescaled or rounded, or would reach
-    `digits` (the context's precision) or the codes' limit: there the Decimal way (`opening_terms`) is taken."""
+    `digits` (the context's precision) or the codes' limit: there the Decimal way (`opening_terms`) is taken. The
+    answers are kept and shared: read them, never change them."""
     count_exponent, pay_exponent, fee_exponent = (count_code & 63) - 32, (pay_code & 63) - 32, (fee_code & 63) - 32
     exponent = count_exponent + pay_exponent
     digits = min(digits, 40)
@@ -1326,9 +1333,10 @@ class TimeIndex:
             raise ValueError(f"record {first} is not the next record of this index's log")
         times, by_user = self._times_column(), self._by_user
         number, stop = first, first + len(user_ids)
+        one_user = bool(user_ids) and user_ids.count(user_ids[0]) == len(user_ids)  # (a seeding batch: one run)
         while number < stop:
             user_id = user_ids[number - first]
-            end = number + 1
+            end = stop if one_user else number + 1
             while end < stop and user_ids[end - first] == user_id:
                 end += 1
             at = times[number]
