@@ -25,13 +25,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_CEILING, Decimal, getcontext
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal, getcontext
 from operator import itemgetter
 from typing import Any, NamedTuple
 
 from mockexchange.core import positions
 from mockexchange.core.clock import Clock, SystemClock
-from mockexchange.core.columns import encode, shared
+from mockexchange.core.columns import decode, encode, shared
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.fees import QuadraticFee
 from mockexchange.core.fill_log import Fill, FillLog, Rows, fill_flags, uuid_text
@@ -45,7 +45,14 @@ from mockexchange.core.money import (
     quantize_dollars,
 )
 from mockexchange.core.numbers import INT32_MAX
-from mockexchange.core.store import MarketPosition, PositionStore, TimeIndex, opening_cells, opening_terms
+from mockexchange.core.store import (
+    MarketPosition,
+    PositionStore,
+    TimeIndex,
+    opening_cells,
+    opening_terms,
+    trade_cells,
+)
 from mockexchange.core.versions import ABSENT, History
 
 MAX_SUBACCOUNT = 63
@@ -271,22 +278,31 @@ def _opening(
 
 class _Openings:
     """Rows a batch opens in the markets it lists, waiting to be written at once (`Ledger._open_rows`): one owner's,
-    in order, each as its place, six cells (in `codes`) and share of its event's totals (`store.opening_cells`)."""
+    in order, each as its place, six cells (in `codes`) and share of its event's totals (`store.opening_cells`), and
+    its version less the store's (`stamps`; `stamped`: the store's, so far). A later fill of the batch in a row that
+    waits changes it where it waits (`store.trade_cells`), stamped again as `PositionStore.update` would."""
 
-    __slots__ = ("owner", "places", "codes", "shares")
+    __slots__ = ("owner", "places", "codes", "shares", "at", "stamps", "stamped")
 
     def __init__(self) -> None:
         self.owner: tuple[str, int] = ("", 0)
+        self.clear()
+
+    def clear(self) -> None:
         self.places: list[Market] = []
         self.codes: list[int] = []
         self.shares: list[tuple[int, ...]] = []
-
-    def clear(self) -> None:
-        self.places, self.codes, self.shares = [], [], []
+        self.at: dict[str, int] = {}  # ticker -> where its row waits
+        self.stamps: list[int] = []
+        self.stamped = 0
 
     def __bool__(self) -> bool:
         return bool(self.places)
 
+
+# Rows that wait to be written at once, at most: enough to make the writing cheap, few enough that what waits (and
+# the memory it leaves scattered between the rows that stay) stays small.
+_ROWS_AT_ONCE = 1024
 
 # A version 4 UUID's fixed bits: the variant (10) and the version (4), as `uuid.UUID(int=..., version=4)` sets them.
 _UUID_CLEAR = ~(0xC000 << 48) & ~(0xF000 << 64)
@@ -874,18 +890,25 @@ class Ledger:
         # The rows the batch opens in the markets it lists, written at once (PositionStore.open_rows) where no change
         # is handed over as it is made
         opening, quiet = _Openings(), not (to_market or to_fill or to_position)
+        # A fill in a row that waits changes it there, in integers (store.trade_cells), where nothing else could see
+        # the steps between: no taker, no history, rounding half even (x - x is +0), in UTC.
+        folding = quiet and not history.keeping and now.tzinfo is UTC and getcontext().rounding == ROUND_HALF_EVEN
         for spec, fee in zip(batch, fees, strict=True):
             user_id, ticker, side, action, count, price, subaccount, is_taker, event_ticker, _, order_id, cl_id = spec
             account = accounts[user_id]
             market = markets.get(ticker)
             fresh = market is None
+            waiting = None  # where this fill's row waits in `opening`, if it does
             if fresh:
                 market = self._list_checked(ticker, event_ticker, to_market)
                 row = None  # (a market listed just now: no row holds it yet)
             else:
                 if opening:  # (the rows waiting go in before any other row is read or written)
-                    self._open_rows(opening, now)
-                row = holding(user_id, subaccount, ticker)
+                    if folding and opening.owner == (account.user_id, subaccount):
+                        waiting = opening.at.get(market.ticker)
+                    if waiting is None:
+                        self._open_rows(opening, now)
+                row = None if waiting is not None else holding(user_id, subaccount, ticker)
             # A price's terms, once per side, action and price (the batch holds its prices: an id names one while it
             # runs): positions.yes_terms' YES price and its shared object (the market's last price), the price paid
             # for the side bought (its own price if bought, the other side's if sold), and their codes.
@@ -894,9 +917,10 @@ class Ledger:
                 yes_price = price if side == "yes" else ONE - price
                 pay = price if action == "buy" else ONE - price
                 terms = prices[(side, action, id(price))] = (
-                    yes_price, shared(yes_price), (side == "yes") == (action == "buy"), pay, encode(pay), encode(price)
+                    yes_price, shared(yes_price), (side == "yes") == (action == "buy"), pay, encode(pay), encode(price),
+                    encode(yes_price),
                 )  # fmt: skip
-            yes_price, last_price, buys_yes, pay, pay_code, price_code = terms
+            yes_price, last_price, buys_yes, pay, pay_code, price_code, yes_code = terms
             # The codes of the batch's counts and fees (for the log, and a new row's cells) recur: each is encoded once.
             count_code = codes.get(id(count))
             if count_code is None:
@@ -909,7 +933,28 @@ class Ledger:
                 if len(fee_codes) >= _FEES_KEPT:
                     fee_codes.clear()
                 fee_codes[id(fee)] = (fee, fee_code)  # (the fee held with its code: its id names it while kept)
-            if row is None:
+            if waiting is not None:
+                cells = None
+                if count_code is not None and yes_code is not None and fee_code is not None:
+                    k = 6 * waiting  # (six cells a row)
+                    cells = trade_cells(
+                        opening.codes[k : k + 6], count_code, yes_code, buys_yes, fee_code, market.exchange_index,
+                        digits,
+                    )  # fmt: skip
+                if cells is None:  # the Decimal way: the rows waiting go in first
+                    self._open_rows(opening, now)
+                    row, waiting = holding(user_id, subaccount, ticker), None
+            if waiting is not None:
+                codes_after, share, cash_code = cells  # type: ignore[misc]
+                opening.codes[k : k + 6] = codes_after
+                opening.shares[waiting] = share
+                opening.stamped += 1  # (`PositionStore.update` stamps the row)
+                opening.stamps[waiting] = opening.stamped
+                moved = decode(cash_code) - fee
+                changed = None
+                position = decode(codes_after[0])
+                fill_codes = [count_code, price_code, fee_code, codes_after[0]]
+            elif row is None:
                 # From no position: the side bought is paid for and held; nothing is realized.
                 cells = None
                 if not to_position and count_code is not None and pay_code is not None and fee_code is not None:
@@ -918,12 +963,15 @@ class Ledger:
                     moved = ZERO - count * pay - fee
                     if fresh and quiet:  # a row in a market listed just now: it waits, with the rows of its owner
                         owner = (account.user_id, subaccount)
-                        if opening and opening.owner != owner:
+                        if opening and (opening.owner != owner or len(opening.places) >= _ROWS_AT_ONCE):
                             self._open_rows(opening, now)
                         opening.owner = owner
+                        opening.at[market.ticker] = len(opening.places)
                         opening.places.append(market)
                         opening.codes += cells[0]
                         opening.shares.append(cells[1])
+                        opening.stamped += 2  # (`open` stamps a row, then `update` does)
+                        opening.stamps.append(opening.stamped)
                     else:
                         open_filled(account.user_id, subaccount, market, now, terms=cells, snapshot=False)
                     changed = None
@@ -993,10 +1041,15 @@ class Ledger:
         """Write the rows waiting in `opening` (all at once where the store can, else one by one), and empty it."""
         user_id, subaccount = opening.owner
         store = self.positions
-        if not store.open_rows(user_id, subaccount, now, opening.places, opening.codes, opening.shares):
-            for k, (place, share) in enumerate(zip(opening.places, opening.shares, strict=True)):
-                cells = opening.codes[6 * k : 6 * k + 6]  # (six cells a row)
+        first, before = len(store), store.version
+        places, codes, shares, stamps, stamped = (
+            opening.places, opening.codes, opening.shares, opening.stamps, opening.stamped
+        )  # fmt: skip
+        if not store.open_rows(user_id, subaccount, now, places, codes, shares, stamps, stamped):
+            for k, (place, share) in enumerate(zip(places, shares, strict=True)):
+                cells = codes[6 * k : 6 * k + 6]  # (six cells a row)
                 store.open_filled(user_id, subaccount, place, now, terms=(cells, share), snapshot=False)
+            store.restamp(first, before, stamps, stamped)  # (rows changed again while they waited)
         opening.clear()
 
     def _list_checked(

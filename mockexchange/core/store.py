@@ -458,11 +458,16 @@ class PositionStore:
         places: Sequence[Place],
         codes: Sequence[int],
         shares: Sequence[tuple[int, ...]],
+        stamps: Sequence[int] | None = None,
+        stamped: int = 0,
     ) -> bool:
         """New rows of one owner, each as `open_filled(user_id, subaccount, place, when, terms=(its six codes, its
         share))` would open it, one after the other, in no place the owner holds a row in: at once (a batch's rows
         in the markets it lists). False, and nothing changed, where that is not the common case (a history kept, a
-        time not in UTC, an event whose totals would not hold the rows' shares in units): open them one by one."""
+        time not in UTC, an event whose totals would not hold the rows' shares in units): open them one by one.
+        `stamps`: each row's version less the store's before (default: 2, 4, 6..., as `open_filled` one after the
+        other makes them), and `stamped` the store's version moved in all (a batch's rows changed again while they
+        waited were stamped again: `restamp`)."""
         n = len(places)
         if not n:
             return True
@@ -520,8 +525,12 @@ class PositionStore:
         self._amounts.extend(array("q", codes))  # (an array from a list converts faster than extend does)
         self._updated.extend(array("q", (micros(when),)) * n)
         version = self.version
-        self._versions.extend(range(version + 2, version + 2 * n + 1, 2))  # `open` stamps a row, then `update` does
-        self.version = version + 2 * n
+        if stamps is None:
+            self._versions.extend(range(version + 2, version + 2 * n + 1, 2))  # `open` stamps a row, then `update`
+            self.version = version + 2 * n
+        else:
+            self._versions.extend(array("q", [version + stamp for stamp in stamps]))
+            self.version = version + stamped
         holders = self._holders
         for handle, place in enumerate(places, first):
             ticker = place.ticker
@@ -554,6 +563,13 @@ class PositionStore:
                 tickers.update(added)  # type: ignore[attr-defined]
             event.totals[:] = after  # type: ignore[index]
         return True
+
+    def restamp(self, first: int, before: int, stamps: Sequence[int], stamped: int) -> None:
+        """The versions of the rows from handle `first` on (opened one after the other from store version `before`)
+        and of the store, as `open_rows(..., stamps, stamped)` would have made them."""
+        for k, stamp in enumerate(stamps):
+            self._versions[first + k] = before + stamp
+        self.version = before + stamped
 
     def _append(
         self,
@@ -1073,7 +1089,7 @@ def opening_terms(amounts: Sequence[Decimal], exchange_index: int) -> tuple[list
     return None if share is None else (codes, share)  # type: ignore[return-value]
 
 
-@functools.lru_cache(maxsize=1 << 14)  # a batch's terms recur (counts, prices, fees): each worked out once
+@functools.lru_cache(maxsize=1 << 12)  # a batch's terms recur (counts, prices, fees); few kept: ~1 KB each
 def opening_cells(
     count_code: int, pay_code: int, fee_code: int, buys_yes: bool, exchange_index: int, digits: int
 ) -> tuple[list[int], tuple[int, ...]] | None:
@@ -1104,6 +1120,70 @@ def opening_cells(
     ]
     fee_units = (fee_code >> 6) * _POWERS[fee_exponent + 6]
     return codes, (exchange_index, 3, cost_units, count * _POWERS[count_exponent + 2], cost_units, 0, fee_units, 0)
+
+
+def trade_cells(
+    codes: Sequence[int],
+    count_code: int,
+    yes_code: int,
+    buys_yes: bool,
+    fee_code: int,
+    exchange_index: int,
+    digits: int,
+) -> tuple[list[int], tuple[int, ...], int] | None:
+    """A fill's new amount cells for a row of these six codes, worked out in integers as `Ledger.apply_fill` works
+    them out in Decimal (`positions.trade`, the exposure held to the micro-dollar, then the price paid times the count
+    added to total_traded, and realized P&L, fee and count added), with each amount's exponent as Decimal leaves it:
+    (the six new codes, the row's share of its event's totals as `_share` makes it, the code of the cash the trade
+    moves, fees apart). For a fill that adds to the position (or
+    opens it from zero) or closes it whole; None for any other (a part closed: its basis is divided; a side flipped)
+    and wherever an amount would be rescaled or rounded, or reach `digits` (the context's precision, rounding half
+    even) or the codes' limit: there the Decimal way is taken. `yes_code`: the fill's YES price's code."""
+    limit = min(_POWERS[min(digits, 40)], COEF_LIMIT)
+    position, exposure, traded, realized, fees, volume = [(code >> 6, (code & 63) - 32) for code in codes]
+    count, yes = (count_code >> 6, (count_code & 63) - 32), (yes_code >> 6, (yes_code & 63) - 32)
+    if count[0] <= 0 or yes[1] >= 0 or not 0 < yes[0] < _POWERS[-yes[1]]:
+        return None
+    no = (_POWERS[-yes[1]] - yes[0], yes[1])  # 1 - the YES price: the NO price, at the YES price's exponent
+    pay = yes if buys_yes else no  # the price paid for the side bought
+    bought = (count[0] * pay[0], count[1] + pay[1])
+    held = position[0]
+    if held == 0 or (held > 0) == buys_yes:  # adds to the side held (or opens it): pay for it
+        cash = _sum((0, 0), (-bought[0], bought[1]))
+        exposure_after = _sum(exposure, bought)
+        position_after = _sum(position, count if buys_yes else (-count[0], count[1]))
+        made = (0, 0)  # realized: nothing
+    else:  # closes the side held whole: receive its price; the whole basis is released
+        if _sum(count, (-abs(held), position[1]))[0]:  # (a part closed, or a side flipped: the Decimal way)
+            return None
+        proceeds = (abs(held) * (yes if held > 0 else no)[0], position[1] + (yes if held > 0 else no)[1])
+        made = _sum(proceeds, (-exposure[0], exposure[1]))
+        cash = _sum((0, 0), proceeds)
+        exposure_after = (0, exposure[1])
+        position_after = (0, position[1])
+    if exposure_after[0] and exposure_after[1] < -6:  # (held to the micro-dollar: it would be rounded)
+        return None
+    amounts = (
+        position_after,
+        (exposure_after[0] * _POWERS[exposure_after[1] + 6] if exposure_after[0] else 0, -6),
+        _sum(traded, bought),
+        _sum(realized, made),
+        _sum(fees, (fee_code >> 6, (fee_code & 63) - 32)),
+        _sum(volume, count),
+    )
+    for coefficient, exponent in (*amounts, cash, bought, exposure_after, made):
+        if not -limit < coefficient < limit or not -32 <= exponent <= 31:
+            return None
+    after = [c * 64 + e + 32 for c, e in amounts]
+    share = _share(after, 0, exchange_index)
+    return None if share is None else (after, share, cash[0] * 64 + cash[1] + 32)
+
+
+def _sum(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    """Decimal's exact sum of two (coefficient, exponent) pairs: at the smaller exponent (a zero sum is +0)."""
+    if a[1] <= b[1]:
+        return a[0] + b[0] * _POWERS[b[1] - a[1]], a[1]
+    return a[0] * _POWERS[a[1] - b[1]] + b[0], b[1]
 
 
 def _share(codes: Sequence[int], resting: int, exchange_index: int) -> tuple[int, ...] | None:
