@@ -19,7 +19,6 @@ since.
 
 from __future__ import annotations
 
-import functools
 import heapq
 import itertools
 from array import array
@@ -1089,7 +1088,6 @@ def opening_terms(amounts: Sequence[Decimal], exchange_index: int) -> tuple[list
     return None if share is None else (codes, share)  # type: ignore[return-value]
 
 
-@functools.lru_cache(maxsize=1 << 12)  # a batch's terms recur (counts, prices, fees); few kept: ~1 KB each
 def opening_cells(
     count_code: int, pay_code: int, fee_code: int, buys_yes: bool, exchange_index: int, digits: int
 ) -> tuple[list[int], tuple[int, ...]] | None:
@@ -1097,8 +1095,7 @@ def opening_cells(
     the side it buys and of its fee: the codes of position (+-count), market_exposure (the cost held to the
     micro-dollar), total_traded (count times price paid), realized_pnl (0), fees_paid and volume, each as `ZERO +` it
     leaves it (no exponent above 0), and its share. None where an amount would be rescaled or rounded, or would reach
-    `digits` (the context's precision) or the codes' limit: there the Decimal way (`opening_terms`) is taken. The
-    answers are kept and shared: read them, never change them."""
+    `digits` (the context's precision) or the codes' limit: there the Decimal way (`opening_terms`) is taken."""
     count_exponent, pay_exponent, fee_exponent = (count_code & 63) - 32, (pay_code & 63) - 32, (fee_code & 63) - 32
     exponent = count_exponent + pay_exponent
     digits = min(digits, 40)
