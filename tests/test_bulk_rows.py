@@ -77,13 +77,11 @@ def test_an_event_held_before_the_batch_and_another_exchange_index():
     same(fills, [5])
 
 
-def test_an_event_whose_totals_hold_no_more_parts_takes_its_rows_one_by_one():
-    """An event's totals hold at most 32 parts (exchange index and mask): one already full turns to exact roll-ups
-    when a row of a new part comes, and a batch's rows there go in one by one, as each fill would make them."""
+def in_full_parts(fresh: list[NewFill]) -> tuple[Any, Any, list[bool]]:
+    """Two mocks whose event KXPARTS's totals hold their 32 parts; `fresh` made in it one at a time in the first and
+    as a batch in the second: (one, batched, what `open_rows` answered in the batch)."""
     held = [NewFill("alice", f"KXPARTS-X{k}", "yes", "buy", Decimal(1), Decimal("0.5"), event_ticker="KXPARTS")
             for k in range(1, 33)]  # fmt: skip
-    fresh = [NewFill("alice", f"KXPARTS-M{m}", "no", "buy", Decimal(2), Decimal("0.3"), event_ticker="KXPARTS")
-             for m in range(5)]  # fmt: skip
     one, batched = new_app(), new_app()
     for app in (one, batched):
         for k in range(1, 33):
@@ -96,6 +94,15 @@ def test_an_event_whose_totals_hold_no_more_parts_takes_its_rows_one_by_one():
     refused: list[bool] = []
     batched.ledger.positions.open_rows = lambda *a: refused.append(opened(*a)) or refused[-1]  # type: ignore[method-assign]
     batched.ledger.apply_fills(fresh)
+    return one, batched, refused
+
+
+def test_an_event_whose_totals_hold_no_more_parts_takes_its_rows_one_by_one():
+    """An event's totals hold at most 32 parts (exchange index and mask): one already full turns to exact roll-ups
+    when a row of a new part comes, and a batch's rows there go in one by one, as each fill would make them."""
+    fresh = [NewFill("alice", f"KXPARTS-M{m}", "no", "buy", Decimal(2), Decimal("0.3"), event_ticker="KXPARTS")
+             for m in range(5)]  # fmt: skip
+    one, batched, refused = in_full_parts(fresh)
     assert refused == [False]  # the store declined, and the rows went in one by one
     assert state_of(batched) == state_of(one)
     assert pages(batched) == pages(one)

@@ -16,8 +16,8 @@ from mockexchange.core.columns import encode
 from mockexchange.core.ledger import NewFill, _opening
 from mockexchange.core.money import quantize_dollars
 from mockexchange.core.store import trade_cells
-from tests.test_bulk_fills import new_app, pages, state_of
-from tests.test_bulk_rows import same
+from tests.test_bulk_fills import pages, state_of
+from tests.test_bulk_rows import in_full_parts, same
 
 counts = st.builds(Decimal, st.sampled_from(["1", "2.5", "10.00", "1E+1", "0.01", "37", "100", "99999.99", "1.000"]))
 prices = st.builds(Decimal, st.sampled_from(["0.5", "0.50", "0.01", "0.99", "0.4321", "0.333333", "0.1234567", "5E-1"]))
@@ -112,8 +112,6 @@ def test_a_batch_trading_its_own_new_rows_again_makes_the_same_state(spec, cuts,
 def test_rows_changed_while_they_waited_keep_their_versions_when_the_store_takes_them_one_by_one():
     """Where the store declines to write the waiting rows at once (an event's totals hold no more parts), they go in
     one by one, and each keeps the version the fills one at a time give it."""
-    held = [NewFill("alice", f"KXPARTS-X{k}", "yes", "buy", Decimal(1), Decimal("0.5"), event_ticker="KXPARTS")
-            for k in range(1, 33)]  # fmt: skip
     fresh = []
     for m in range(4):
         ticker = f"KXPARTS-M{m}"
@@ -122,18 +120,7 @@ def test_rows_changed_while_they_waited_keep_their_versions_when_the_store_takes
             NewFill("alice", ticker, "no", "buy", Decimal(1), Decimal("0.4"), event_ticker="KXPARTS"),
         ]
     fresh.append(NewFill("alice", "KXPARTS-M1", "no", "sell", Decimal(3), Decimal("0.6"), event_ticker="KXPARTS"))
-    one, batched = new_app(), new_app()
-    for app in (one, batched):
-        for k in range(1, 33):
-            app.control.create_market(f"KXPARTS-X{k}", "KXPARTS", exchange_index=k)
-        for fill in held:
-            app.ledger.apply_fill(**fill._asdict())
-    for fill in fresh:
-        one.ledger.apply_fill(**fill._asdict())
-    opened = batched.ledger.positions.open_rows
-    refused: list[bool] = []
-    batched.ledger.positions.open_rows = lambda *a: refused.append(opened(*a)) or refused[-1]  # type: ignore[method-assign]
-    batched.ledger.apply_fills(fresh)
+    one, batched, refused = in_full_parts(fresh)
     assert refused == [False]  # the store declined, and the rows went in one by one
     assert state_of(batched) == state_of(one)
     assert pages(batched) == pages(one)

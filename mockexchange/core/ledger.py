@@ -228,6 +228,22 @@ def _fees_known(schedule: object) -> dict[tuple[Decimal, Decimal, bool], Decimal
     return known
 
 
+def _plain(side: Any, action: Any, count: Any, price: Any, subaccount: Any, is_taker: Any) -> bool:
+    """A fill's terms of the usual kinds (finite Decimals, the sides and actions, a subaccount in range, a bool):
+    their fee may be kept by value (`_FEES`); any other is checked and worked out each time."""
+    return (
+        type(count) is Decimal
+        and type(price) is Decimal
+        and count.is_finite()
+        and price.is_finite()
+        and (side == "yes" or side == "no")
+        and (action == "buy" or action == "sell")
+        and type(subaccount) is int
+        and 0 <= subaccount <= MAX_SUBACCOUNT
+        and type(is_taker) is bool
+    )
+
+
 def _numbered(i: int, size: int, exc: LedgerError) -> LedgerError:
     return LedgerError(f"fill {i} of the batch of {size} (none applied): {exc}", exc.status)
 
@@ -672,20 +688,8 @@ class Ledger:
         try:
             for spec in batch:
                 user_id, ticker, side, action, count, price, subaccount, is_taker, event_ticker, fee, _, _ = spec
-                # `batch_fee`'s common case written out: plain terms whose fee is known (they were checked before)
-                if (
-                    fee is None
-                    and known is not None
-                    and type(count) is Decimal
-                    and type(price) is Decimal
-                    and count.is_finite()
-                    and price.is_finite()
-                    and (side == "yes" or side == "no")
-                    and (action == "buy" or action == "sell")
-                    and type(subaccount) is int
-                    and 0 <= subaccount <= MAX_SUBACCOUNT
-                    and type(is_taker) is bool
-                ):
+                # `batch_fee`'s common case taken first: plain terms whose fee is known (they were checked before)
+                if fee is None and known is not None and _plain(side, action, count, price, subaccount, is_taker):
                     fee = known.get((count, price, is_taker))
                     if fee is None:
                         fee = batch_fee(spec, checked, known)
@@ -735,18 +739,7 @@ class Ledger:
         usual sides) are worked out once per batch (`checked`, by the identity of the batch's own objects) and, with
         `known`, once across batches by value."""
         _, _, side, action, count, price, subaccount, is_taker, _, fee, _, _ = spec
-        if not (
-            fee is None
-            and type(count) is Decimal
-            and type(price) is Decimal
-            and count.is_finite()
-            and price.is_finite()
-            and (side == "yes" or side == "no")
-            and (action == "buy" or action == "sell")
-            and type(subaccount) is int
-            and 0 <= subaccount <= MAX_SUBACCOUNT
-            and type(is_taker) is bool
-        ):
+        if not (fee is None and _plain(side, action, count, price, subaccount, is_taker)):
             check_trade(side, action, count, price, subaccount)
             if fee is None:
                 return self.fee_schedule.fee(count, price, is_taker)
