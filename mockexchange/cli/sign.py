@@ -12,10 +12,13 @@ import re
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mockexchange.auth.kalshi.signature import API_PREFIX
 from mockexchange.cli.arguments import base_url
-from mockexchange.testing.signing import KalshiSigner
+
+if TYPE_CHECKING:
+    from mockexchange.testing.signing import KalshiSigner
 
 _METHOD = re.compile(r"[A-Za-z]+")
 
@@ -65,6 +68,8 @@ def sign(args: argparse.Namespace) -> int:
 
 
 def _signer(key_id: str, pem_file: Path) -> KalshiSigner:
+    from mockexchange.testing.signing import KalshiSigner  # (here: every other command starts without httpx)
+
     try:
         pem = pem_file.read_bytes()
     except OSError as exc:

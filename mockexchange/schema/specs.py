@@ -8,7 +8,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 
 CONTRACTS_ENV = "MOCKEXCHANGE_CONTRACTS"
@@ -21,6 +20,8 @@ class SpecError(Exception):
 def read_spec_text(source: str) -> str:
     """The text of a spec given as a path or an http(s) URL."""
     if source.startswith(("http://", "https://")):
+        import httpx  # (only here: the mock reads its specs from package data, and starts faster without it)
+
         try:
             response = httpx.get(source, follow_redirects=True, timeout=30)
             response.raise_for_status()
