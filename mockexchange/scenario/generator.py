@@ -13,8 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from faker import Faker
-
 from mockexchange.scenario.model import Op, Origin, Scenario
 from mockexchange.scenario.operations import Scenarios
 
@@ -57,6 +55,8 @@ def demo_scenario(
     """Accounts, events and markets, fills, and one FCM member with subtraders, all from `seed`. The set-up keeps the
     order in which the generator draws its numbers, so a seed always means the same portfolio (and the same ids)."""
     rng = random.Random(seed)
+    from faker import Faker  # (here: `serve` listens before it generates, and faker takes a while to import)
+
     fake = Faker()
     fake.seed_instance(seed)
     source = f"generator(seed={seed})"
