@@ -1132,10 +1132,10 @@ def trade_cells(
     them out in Decimal (`positions.trade`, the exposure held to the micro-dollar, then the price paid times the count
     added to total_traded, and realized P&L, fee and count added), with each amount's exponent as Decimal leaves it:
     (the six new codes, the row's share of its event's totals as `_share` makes it, the code of the cash the trade
-    moves, fees apart). For a fill that adds to the position (or
-    opens it from zero) or closes it whole; None for any other (a part closed: its basis is divided; a side flipped)
-    and wherever an amount would be rescaled or rounded, or reach `digits` (the context's precision, rounding half
-    even) or the codes' limit: there the Decimal way is taken. `yes_code`: the fill's YES price's code."""
+    moves, fees apart). For a fill that adds to the position (or opens it from zero) or closes it whole; None for any
+    other (a part closed: its basis is divided; a side flipped) and wherever an amount would be rescaled or rounded,
+    or reach `digits` (the context's precision, rounding half even) or the codes' limit: there the Decimal way is
+    taken. `yes_code`: the fill's YES price's code."""
     limit = min(_POWERS[min(digits, 40)], COEF_LIMIT)
     position, exposure, traded, realized, fees, volume = [(code >> 6, (code & 63) - 32) for code in codes]
     count, yes = (count_code >> 6, (count_code & 63) - 32), (yes_code >> 6, (yes_code & 63) - 32)
@@ -1153,7 +1153,8 @@ def trade_cells(
     else:  # closes the side held whole: receive its price; the whole basis is released
         if _sum(count, (-abs(held), position[1]))[0]:  # (a part closed, or a side flipped: the Decimal way)
             return None
-        proceeds = (abs(held) * (yes if held > 0 else no)[0], position[1] + (yes if held > 0 else no)[1])
+        received = yes if held > 0 else no  # the held side's price
+        proceeds = (abs(held) * received[0], position[1] + received[1])
         made = _sum(proceeds, (-exposure[0], exposure[1]))
         cash = _sum((0, 0), proceeds)
         exposure_after = (0, exposure[1])
