@@ -53,10 +53,15 @@ def environment(env: dict[str, str] | None) -> dict[str, str]:
 
 
 @contextmanager
-def serving(key_dir: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[Served]:
-    """Serve until the ready line (failing with all it printed if it exits first), then yield; SIGINT at the end."""
+def serving(
+    key_dir: Path, *options: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Iterator[Served]:
+    """Serve until the ready line (failing with all it printed if it exits first), then yield; SIGINT at the end.
+    `options` come after the defaults, so they may override them; relative paths in them are taken from `cwd`."""
     command = [*COMMAND, "--host", "127.0.0.1", "--port", "0", "--key-dir", str(key_dir), *options]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(env))
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(env), cwd=cwd
+    )
     served = Served(proc)
     readers = [
         threading.Thread(target=served._read, args=(proc.stdout, served.out), daemon=True),

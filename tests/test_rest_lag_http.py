@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -423,12 +422,3 @@ def test_a_lagged_answer_is_the_answer_of_then_byte_for_byte(steps, profile):
     for got, wanted in zip(answers, expected, strict=True):
         assert [status for _, status, _ in wanted] == [200] * len(wanted)
         assert got == wanted
-
-
-def test_the_recipe_in_docs_misbehaving_runs():
-    text = (Path(__file__).resolve().parent.parent / "docs" / "misbehaving.md").read_text()
-    section = text.split("## Test your reconciliation when REST lags", 1)[1]
-    code = section.split("```python\n", 1)[1].split("```", 1)[0]
-    namespace: dict[str, Any] = {}
-    exec(compile(code, "docs/misbehaving.md", "exec"), namespace)
-    namespace["test_reconciliation_waits_out_the_rest_lag"]()
