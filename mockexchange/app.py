@@ -20,7 +20,7 @@ from mockexchange.auth.deribit.signature import TimestampWindow as DeribitWindow
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.auth.kalshi.replays import SeenSignatures
-from mockexchange.auth.kalshi.signature import TimestampWindow
+from mockexchange.auth.kalshi.signature import TimestampWindow, pss_salt_rule
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
@@ -167,6 +167,7 @@ def build_app(
         on_command=lambda key_id, text, replies: journal.record_command(WS_PATH, key_id, text, replies),
         generated=generated,
         replays=SeenSignatures(_window_ms(settings)) if settings.kalshi_reject_replays else None,
+        pss_salt=pss_salt_rule(settings.kalshi_pss_salt),
         rate_limits=rate_limits,
         faults=faults,
         connections=connections,
