@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import base64
 import time
+import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from serve_process import serving
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from mockexchange.auth.kalshi import pss
+from mockexchange.cli.banner import DEMO_PEM
 from mockexchange.server import MockServer
+from mockexchange.settings import DEFAULT_SEED
 from mockexchange.testing.signing import KalshiSigner
 
 PATH = "/trade-api/v2/portfolio/balance"
@@ -141,3 +145,19 @@ def test_the_salt_length_is_read_back_from_the_signature() -> None:
 def test_an_unknown_salt_rule_is_refused() -> None:
     with pytest.raises(ValueError, match="kalshi_pss_salt must be one of any, strict, not 'loose'"):
         MockServer(kalshi_pss_salt="loose")
+
+
+@pytest.mark.mockexchange(kalshi_pss_salt="strict")
+def test_the_pytest_marker_sets_the_rule(mockexchange, kalshi_user) -> None:
+    r = httpx.get(mockexchange.base_url + PATH, headers=signed(kalshi_user.signer, PATH, 20), timeout=10)
+    assert (r.status_code, r.headers["X-Mockexchange-Auth"]) == (401, refused_note(20))
+
+
+def test_serve_pss_salt_strict_refuses_other_salts(tmp_path) -> None:
+    with serving(tmp_path / "keys", "--pss-salt", "strict") as served:
+        pem = (tmp_path / "keys" / DEMO_PEM).read_text()
+        signer = KalshiSigner.from_pem(str(uuid.UUID(int=DEFAULT_SEED, version=4)), pem)  # the demo's first key
+        for salt, status in ((20, 401), (32, 200)):
+            r = httpx.get(served.base_url + PATH, headers=signed(signer, PATH, salt), timeout=10)
+            assert r.status_code == status, r.text
+        assert r.headers.get("X-Mockexchange-Auth") is None
