@@ -137,7 +137,21 @@ FILL = {"user_id": "a", "ticker": "E-M", "side": "yes", "action": "buy", "count"
             "keys",
             {"user_id": "a", "public_key_pem": "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----"},
             400,
-            "not a usable PEM key",
+            "public_key_pem is not an RSA or Ed25519 public key in PEM (its PUBLIC KEY block does not decode: "
+            "damaged, or cut short)",
+        ),
+        (
+            "keys",
+            {"user_id": "a", "public_key_pem": "garbage"},
+            400,
+            "public_key_pem is not an RSA or Ed25519 public key in PEM (no '-----BEGIN PUBLIC KEY-----' line: "
+            "the text is not PEM)",
+        ),
+        (
+            "keys",
+            {"user_id": "a", "public_key_pem": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"},
+            400,
+            "public_key_pem is not an RSA or Ed25519 public key in PEM (it holds a CERTIFICATE)",
         ),
         ("keys", {"user_id": "a", "subaccount": 64}, 400, "subaccount"),
         ("keys", {"user_id": "a", "key_type": "dsa"}, 400, "key_type"),

@@ -13,8 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from mockexchange.cli import main
 from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiSigner
 
 SIGN = [sys.executable, "-m", "mockexchange", "sign"]
 POSITIONS = "/trade-api/v2/portfolio/positions"
@@ -104,30 +108,62 @@ def assert_refused(done: subprocess.CompletedProcess, says: str) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_a_bad_pem_is_one_line_and_exit_2(tmp_path):
+def pem_of(key, encryption=None) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption or serialization.NoEncryption()
+    )
+
+
+RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+# What a user may give as --private-key, and the reason the refusal gives.
+BAD_PEMS = {
+    "text": (b"hello\n", "no '-----BEGIN PRIVATE KEY-----' line: the text is not PEM"),
+    "public key": (
+        RSA_KEY.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+        "it holds a PUBLIC KEY",
+    ),
+    "damaged": (
+        b"-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+        "its PRIVATE KEY block does not decode: damaged, or cut short",
+    ),
+    "cut short": (pem_of(RSA_KEY)[:400], "its PRIVATE KEY block does not decode: damaged, or cut short"),
+    "encrypted": (
+        pem_of(RSA_KEY, serialization.BestAvailableEncryption(b"secret")),
+        "it is encrypted; decrypt it first (openssl pkey -in KEY -out PLAIN.pem)",
+    ),
+    "EC": (pem_of(ec.generate_private_key(ec.SECP256R1())), "it holds an EC key; Kalshi's keys are RSA or Ed25519"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_PEMS))
+def test_a_bad_pem_is_one_line_naming_the_file_and_why(case, tmp_path, capsys):
+    data, why = BAD_PEMS[case]
+    bad = tmp_path / "bad.pem"
+    bad.write_bytes(data)
+    assert main(["sign", "GET", POSITIONS, "--key-id", "k", "--private-key", str(bad)]) == 2
+    out, err = capsys.readouterr()
+    expected = f"mockexchange sign: {bad} is not an unencrypted RSA or Ed25519 private key in PEM ({why})\n"
+    assert (out, err) == ("", expected)
+
+
+def test_a_bad_pem_from_the_shell_is_one_line_and_exit_2(tmp_path):
     not_pem = tmp_path / "not.pem"
     not_pem.write_text("hello\n")
     assert_refused(
         sign("GET", POSITIONS, "--key-id", "k", "--private-key", str(not_pem)),
-        f"{not_pem} is not an unencrypted RSA or Ed25519 private key in PEM",
+        f"{not_pem} is not an unencrypted RSA or Ed25519 private key in PEM (no '-----BEGIN PRIVATE KEY-----' line",
     )
     assert_refused(
         sign("GET", POSITIONS, "--key-id", "k", "--private-key", str(tmp_path / "missing.pem")),
-        "cannot read the private key",
+        f"cannot read the private key {tmp_path / 'missing.pem'}: No such file or directory",
     )
 
 
-def test_a_key_of_another_type_is_one_line_and_exit_2(tmp_path):
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    ec_pem = tmp_path / "ec.pem"
-    ec_pem.write_bytes(
-        ec.generate_private_key(ec.SECP256R1()).private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    assert_refused(sign("GET", POSITIONS, "--key-id", "k", "--private-key", str(ec_pem)), "EC keys are not Kalshi's")
+def test_the_signer_says_why_a_pem_is_refused():
+    with pytest.raises(ValueError) as refused:
+        KalshiSigner.from_pem("k", "garbage")
+    message = "not an unencrypted RSA or Ed25519 private key in PEM (no '-----BEGIN PRIVATE KEY-----' line: the text "
+    assert str(refused.value) == message + "is not PEM)"
 
 
 def test_a_relative_path_or_a_bad_method_is_one_line_and_exit_2(signed_user):

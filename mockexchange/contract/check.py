@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from mockexchange.schema.refinements import describe, refine  # after argument errors, which need no yaml work
 
     try:
-        signer = KalshiSigner.from_pem(args.key_id, args.private_key.read_bytes())
+        signer = KalshiSigner.from_pem_file(args.key_id, args.private_key)
         spec = load_spec(str(args.slice or kalshi_slice_path("openapi.yaml")))
     except (OSError, ValueError, TypeError, AssertionError, SpecError) as exc:
         print(f"contract check: {exc}", file=sys.stderr)
