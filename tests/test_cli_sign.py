@@ -4,11 +4,13 @@ is sent but not signed; a bad key or path is one line and exit status 2."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import httpx
@@ -170,3 +172,41 @@ def test_a_relative_path_or_a_bad_method_is_one_line_and_exit_2(signed_user):
     key_id, pem = signed_user
     assert_refused(sign("GET", "portfolio/positions", "--key-id", key_id, "--private-key", str(pem)), "PATH is")
     assert_refused(sign("G T", POSITIONS, "--key-id", key_id, "--private-key", str(pem)), "METHOD is")
+
+
+def shell_blocks(doc: str) -> list[str]:
+    """The ```sh blocks of a doc under the repository's root, indented ones (in a list item) dedented."""
+    text = (Path(__file__).resolve().parent.parent / doc).read_text()
+    return [textwrap.dedent(body) for _, body in re.findall(r"^( *)```sh\n(.*?)^\1```", text, re.M | re.S)]
+
+
+def run_shell(script: str, mock: MockServer, cwd: Path) -> subprocess.CompletedProcess:
+    """The script in bash against `mock` (for localhost:8000), with this environment's `mockexchange` and python3."""
+    assert shutil.which("curl"), "the docs' shell blocks call curl"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    script = script.replace("localhost:8000", f"127.0.0.1:{mock.port}")
+    return subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", script], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_the_readmes_admin_curls_print_a_line_each_and_its_saved_pem_signs(mockexchange, tmp_path):
+    [setup] = [b for b in shell_blocks("README.md") if "/_admin/keys" in b]
+    [signing] = [b for b in shell_blocks("README.md") if "--private-key alice.pem" in b]
+    done = run_shell(setup + signing, mockexchange, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    *answers, positions = done.stdout.split("\n")  # the keys answer went to alice-key.json
+    assert len(answers) == 3, done.stdout  # reset, accounts, fills: a line each
+    _, account, fill = map(json.loads, answers)
+    assert account["user_id"] == "alice" and "fill_id" in fill
+    assert json.loads(positions)["market_positions"][0]["position_fp"] == "10.00"
+    assert (tmp_path / "alice.pem").read_text().startswith("-----BEGIN RSA PRIVATE KEY-----")
+
+
+def test_the_admin_docs_key_saving_gives_a_pem_sign_uses(mockexchange, tmp_path):
+    mockexchange.create_account("alice", balance_cents=4_200)
+    [block] = [b for b in shell_blocks("docs/admin-api.md") if "alice.pem" in b]
+    done = run_shell(block, mockexchange, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ran = run_shell(done.stdout, mockexchange, tmp_path)  # the curl command sign printed
+    assert ran.returncode == 0 and json.loads(ran.stdout)["balance"] == 4_200, ran.stdout + ran.stderr
