@@ -1,4 +1,5 @@
-"""API keys: who a key belongs to, what it is bound to, and the public half used to verify its signatures."""
+"""API keys: who a key belongs to, what it is bound to, and the public half used to verify its signatures; and keys
+read from PEM, with a few words on why a text holds none (`PemError`) instead of cryptography's own."""
 
 from __future__ import annotations
 
