@@ -20,7 +20,7 @@ from mockexchange.auth.deribit.signature import TimestampWindow as DeribitWindow
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.auth.kalshi.replays import SeenSignatures
-from mockexchange.auth.kalshi.signature import TimestampWindow
+from mockexchange.auth.kalshi.signature import TimestampWindow, pss_salt_rule
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
@@ -41,7 +41,7 @@ from mockexchange.venues.kalshi import routes as kalshi_routes
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.generated_mode import GeneratedResponses
 from mockexchange.venues.kalshi.websocket import WS_PATH
-from mockexchange.web import json_response
+from mockexchange.web import json_line_response, json_response
 
 
 @dataclass(slots=True)
@@ -70,9 +70,16 @@ class MockApp:
             self.persistence.close()
 
 
+def _unserved(request: Request) -> Callable[..., Response]:
+    """How an unknown route or method is answered: under /_admin as the admin API answers (a line), else as Kalshi."""
+    path = request.url.path
+    admin = path == admin_routes.ADMIN_PREFIX or path.startswith(admin_routes.ADMIN_PREFIX + "/")
+    return json_line_response if admin else json_response
+
+
 async def _not_found(request: Request, exc: Exception) -> Response:
     # Kalshi's shape for an unknown route; the mock says it does not serve it.
-    return json_response(
+    return _unserved(request)(
         {"error": {"code": "not_found", "message": "not found"}},
         404,
         {"X-Mockexchange-Diagnosis": f"the mock does not serve {request.method} {request.url.path}"},
@@ -82,7 +89,8 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     # Starlette's exception carries the `Allow` header RFC 9110 requires on a 405; keep it.
     headers = dict(getattr(exc, "headers", None) or {})
-    return json_response({"error": {"code": "method_not_allowed", "message": "method not allowed"}}, 405, headers)
+    body = {"error": {"code": "method_not_allowed", "message": "method not allowed"}}
+    return _unserved(request)(body, 405, headers)
 
 
 def _journal_venue(deribit: DeribitContext) -> Callable[[Scope], str | None]:
@@ -167,6 +175,7 @@ def build_app(
         on_command=lambda key_id, text, replies: journal.record_command(WS_PATH, key_id, text, replies),
         generated=generated,
         replays=SeenSignatures(_window_ms(settings)) if settings.kalshi_reject_replays else None,
+        pss_salt=pss_salt_rule(settings.kalshi_pss_salt),
         rate_limits=rate_limits,
         faults=faults,
         connections=connections,

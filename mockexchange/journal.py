@@ -91,7 +91,9 @@ class JournalEntry:
     query_string: str
     key_id: str | None  # the KALSHI-ACCESS-KEY header, if sent; Deribit: the client id, if known
     status: int | None  # HTTP status (101 for an accepted websocket upgrade); None for a websocket command
-    auth: str | None = None  # the mock's diagnosis of a 401 (its X-Mockexchange-Auth header)
+    # The mock's X-Mockexchange-Auth header: its diagnosis of a 401, or its note on a request it accepted though not
+    # signed as Kalshi documents (an RSA-PSS salt length other than 32).
+    auth: str | None = None
     command: str | None = None  # a websocket command's text
     replies: list[str] | None = None  # what answered a command: reply types, "error <code>" for errors
     operation: str | None = None  # operationId (REST) or cmd (websocket); Deribit: the JSON-RPC method
@@ -523,7 +525,7 @@ class JournalMiddleware:
                 scope.get("query_string", b"").decode("latin-1"),
                 _header(scope.get("headers"), _KEY_HEADER) if venue == "kalshi" else None,
                 status,
-                _header(headers, _AUTH_HEADER) if status == 401 else None,
+                _header(headers, _AUTH_HEADER),  # a 401's diagnosis, or the note on one accepted
                 venue,
                 scope.get(JOURNAL_NOTE),
                 scope.get(JOURNAL_FAULT),
@@ -538,7 +540,7 @@ class JournalMiddleware:
                 elif kind in ("http.response.start", "websocket.http.response.start"):
                     record(message["status"], message.get("headers"))
                 elif kind == "websocket.accept":
-                    record(101, None)
+                    record(101, message.get("headers"))
                 elif kind == "websocket.close":
                     record(403, None)  # closed before the upgrade: the server refuses it with a 403
             elif message["type"] == "http.response.body":

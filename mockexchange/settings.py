@@ -31,6 +31,9 @@ class Settings:
     # Refuse a signed Kalshi request whose signature was already seen inside the timestamp window (Kalshi accepts
     # replays as far as anyone knows, so the default does too).
     kalshi_reject_replays: bool = False
+    # Which RSA-PSS salt lengths a Kalshi signature may have: "any" (as verifiers with an automatic salt length
+    # accept; one other than 32 gets a note in X-Mockexchange-Auth), or "strict": only 32, the length Kalshi documents.
+    kalshi_pss_salt: str = "any"
     # Kalshi's REST portfolio reads (positions, balance, fills, settlements) answer with the state of this many
     # milliseconds ago on the exchange clock, as production lags fills by about a second; the websocket stays
     # immediate. 0: no lag (nothing extra is kept). Changed at run time with POST /_admin/rest_lag (docs/kalshi.md).

@@ -27,6 +27,13 @@ def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | Non
     return JSONBytesResponse(orjson.dumps(body), status_code=status, headers=dict(headers or {}))
 
 
+def json_line_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """An answer of the mock's own control plane (every `/_admin/...` JSON answer): the JSON and a newline, so a
+    shell's curls print one answer a line. The venues answer their wire bodies as the venue does (`json_response`)."""
+    body_bytes = orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)
+    return JSONBytesResponse(body_bytes, status_code=status, headers=dict(headers or {}))
+
+
 def json_number(value: Decimal) -> orjson.Fragment:
     """A JSON number written from the Decimal's digits, never through a float (and never as `-0`)."""
     text = f"{value.normalize():f}"

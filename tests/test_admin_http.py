@@ -137,7 +137,21 @@ FILL = {"user_id": "a", "ticker": "E-M", "side": "yes", "action": "buy", "count"
             "keys",
             {"user_id": "a", "public_key_pem": "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----"},
             400,
-            "not a usable PEM key",
+            "public_key_pem is not an RSA or Ed25519 public key in PEM (its PUBLIC KEY block does not decode: "
+            "damaged, or cut short)",
+        ),
+        (
+            "keys",
+            {"user_id": "a", "public_key_pem": "garbage"},
+            400,
+            "public_key_pem is not an RSA or Ed25519 public key in PEM (no '-----BEGIN PUBLIC KEY-----' line: "
+            "the text is not PEM)",
+        ),
+        (
+            "keys",
+            {"user_id": "a", "public_key_pem": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"},
+            400,
+            "public_key_pem is not an RSA or Ed25519 public key in PEM (it holds a CERTIFICATE)",
         ),
         ("keys", {"user_id": "a", "subaccount": 64}, 400, "subaccount"),
         ("keys", {"user_id": "a", "key_type": "dsa"}, 400, "key_type"),
@@ -218,3 +232,32 @@ def test_health_answers_clients_outside_loopback_and_the_operations_do_not():
 @pytest.mark.mockexchange(admin=False)
 def test_health_goes_with_the_admin_api(mockexchange):
     assert httpx.get(f"{mockexchange.base_url}/_admin/health").status_code == 404
+
+
+def test_every_admin_json_answer_ends_with_a_newline_and_the_venues_do_not(mockexchange):
+    # Shell users curl the admin API one call after another: each answer must end its line. The venues' wire bodies
+    # stay as the venues send them.
+    base = mockexchange.base_url
+    mockexchange.create_account("nl")
+    paths = httpx.get(f"{base}/_admin/openapi.json", timeout=10).json()["paths"]
+    reads = [path for path, ops in paths.items() if "get" in ops and "{" not in path and path != "/_admin/events"]
+    answers = [httpx.get(base + path, timeout=10) for path in reads]
+    answers += [
+        admin(mockexchange, "keys", {"user_id": "nl"}),  # 200
+        admin(mockexchange, "keys", {"user_id": "nl", "public_key_pem": "garbage"}),  # 400
+        httpx.post(f"{base}/_admin/accounts", content=b"{}", timeout=10),  # 415, the access rules
+        httpx.get(f"{base}/_admin/accounts/ghost", timeout=10),  # 404 of a read
+        httpx.get(f"{base}/_admin/events", timeout=10),  # 406: not an event-stream client
+        httpx.get(f"{base}/_admin/no-such-thing", timeout=10),  # 404 of the app
+        httpx.get(f"{base}/_admin/fills", timeout=10),  # 405 of the app
+        httpx.get(f"{base}/_inspector/no-such-asset.js", timeout=10),  # 404 of the inspector
+    ]
+    assert len(reads) >= 9
+    for r in answers:
+        assert r.headers["content-type"] == "application/json", r.url
+        assert r.content.endswith(b"\n") and r.content.count(b"\n") == 1, (r.url, r.content[-80:])
+        assert int(r.headers["content-length"]) == len(r.content)
+        r.json()
+    assert [r.status_code for r in answers[len(reads) :]] == [200, 400, 415, 404, 406, 404, 405, 404]
+    for venue in ("/trade-api/v2/portfolio/balance", "/trade-api/v2/no-such-thing", "/api/v2/public/test"):
+        assert not httpx.get(base + venue, timeout=10).content.endswith(b"\n"), venue

@@ -4,17 +4,23 @@ is sent but not signed; a bad key or path is one line and exit status 2."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from mockexchange.cli import main
 from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiSigner
 
 SIGN = [sys.executable, "-m", "mockexchange", "sign"]
 POSITIONS = "/trade-api/v2/portfolio/positions"
@@ -104,33 +110,103 @@ def assert_refused(done: subprocess.CompletedProcess, says: str) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_a_bad_pem_is_one_line_and_exit_2(tmp_path):
+def pem_of(key, encryption=None) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption or serialization.NoEncryption()
+    )
+
+
+RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+# What a user may give as --private-key, and the reason the refusal gives.
+BAD_PEMS = {
+    "text": (b"hello\n", "no '-----BEGIN PRIVATE KEY-----' line: the text is not PEM"),
+    "public key": (
+        RSA_KEY.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+        "it holds a PUBLIC KEY",
+    ),
+    "damaged": (
+        b"-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+        "its PRIVATE KEY block does not decode: damaged, or cut short",
+    ),
+    "cut short": (pem_of(RSA_KEY)[:400], "its PRIVATE KEY block does not decode: damaged, or cut short"),
+    "encrypted": (
+        pem_of(RSA_KEY, serialization.BestAvailableEncryption(b"secret")),
+        "it is encrypted; decrypt it first (openssl pkey -in KEY -out PLAIN.pem)",
+    ),
+    "EC": (pem_of(ec.generate_private_key(ec.SECP256R1())), "it holds an EC key; Kalshi's keys are RSA or Ed25519"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_PEMS))
+def test_a_bad_pem_is_one_line_naming_the_file_and_why(case, tmp_path, capsys):
+    data, why = BAD_PEMS[case]
+    bad = tmp_path / "bad.pem"
+    bad.write_bytes(data)
+    assert main(["sign", "GET", POSITIONS, "--key-id", "k", "--private-key", str(bad)]) == 2
+    out, err = capsys.readouterr()
+    expected = f"mockexchange sign: {bad} is not an unencrypted RSA or Ed25519 private key in PEM ({why})\n"
+    assert (out, err) == ("", expected)
+
+
+def test_a_bad_pem_from_the_shell_is_one_line_and_exit_2(tmp_path):
     not_pem = tmp_path / "not.pem"
     not_pem.write_text("hello\n")
     assert_refused(
         sign("GET", POSITIONS, "--key-id", "k", "--private-key", str(not_pem)),
-        f"{not_pem} is not an unencrypted RSA or Ed25519 private key in PEM",
+        f"{not_pem} is not an unencrypted RSA or Ed25519 private key in PEM (no '-----BEGIN PRIVATE KEY-----' line",
     )
     assert_refused(
         sign("GET", POSITIONS, "--key-id", "k", "--private-key", str(tmp_path / "missing.pem")),
-        "cannot read the private key",
+        f"cannot read the private key {tmp_path / 'missing.pem'}: No such file or directory",
     )
 
 
-def test_a_key_of_another_type_is_one_line_and_exit_2(tmp_path):
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    ec_pem = tmp_path / "ec.pem"
-    ec_pem.write_bytes(
-        ec.generate_private_key(ec.SECP256R1()).private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    assert_refused(sign("GET", POSITIONS, "--key-id", "k", "--private-key", str(ec_pem)), "EC keys are not Kalshi's")
+def test_the_signer_says_why_a_pem_is_refused():
+    with pytest.raises(ValueError) as refused:
+        KalshiSigner.from_pem("k", "garbage")
+    message = "not an unencrypted RSA or Ed25519 private key in PEM (no '-----BEGIN PRIVATE KEY-----' line: the text "
+    assert str(refused.value) == message + "is not PEM)"
 
 
 def test_a_relative_path_or_a_bad_method_is_one_line_and_exit_2(signed_user):
     key_id, pem = signed_user
     assert_refused(sign("GET", "portfolio/positions", "--key-id", key_id, "--private-key", str(pem)), "PATH is")
     assert_refused(sign("G T", POSITIONS, "--key-id", key_id, "--private-key", str(pem)), "METHOD is")
+
+
+def shell_blocks(doc: str) -> list[str]:
+    """The ```sh blocks of a doc under the repository's root, indented ones (in a list item) dedented."""
+    text = (Path(__file__).resolve().parent.parent / doc).read_text()
+    return [textwrap.dedent(body) for _, body in re.findall(r"^( *)```sh\n(.*?)^\1```", text, re.M | re.S)]
+
+
+def run_shell(script: str, mock: MockServer, cwd: Path) -> subprocess.CompletedProcess:
+    """The script in bash against `mock` (for localhost:8000), with this environment's `mockexchange` and python3."""
+    assert shutil.which("curl"), "the docs' shell blocks call curl"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    script = script.replace("localhost:8000", f"127.0.0.1:{mock.port}")
+    return subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", script], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_the_readmes_admin_curls_print_a_line_each_and_its_saved_pem_signs(mockexchange, tmp_path):
+    [setup] = [b for b in shell_blocks("README.md") if "/_admin/keys" in b]
+    [signing] = [b for b in shell_blocks("README.md") if "--private-key alice.pem" in b]
+    done = run_shell(setup + signing, mockexchange, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    *answers, positions = done.stdout.split("\n")  # the keys answer went to alice-key.json
+    assert len(answers) == 3, done.stdout  # reset, accounts, fills: a line each
+    _, account, fill = map(json.loads, answers)
+    assert account["user_id"] == "alice" and "fill_id" in fill
+    assert json.loads(positions)["market_positions"][0]["position_fp"] == "10.00"
+    assert (tmp_path / "alice.pem").read_text().startswith("-----BEGIN RSA PRIVATE KEY-----")
+
+
+def test_the_admin_docs_key_saving_gives_a_pem_sign_uses(mockexchange, tmp_path):
+    mockexchange.create_account("alice", balance_cents=4_200)
+    [block] = [b for b in shell_blocks("docs/admin-api.md") if "alice.pem" in b]
+    done = run_shell(block, mockexchange, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ran = run_shell(done.stdout, mockexchange, tmp_path)  # the curl command sign printed
+    assert ran.returncode == 0 and json.loads(ran.stdout)["balance"] == 4_200, ran.stdout + ran.stderr

@@ -134,6 +134,7 @@ def test_key_files_are_read_relative_to_the_scenario(tmp_path):
     (tmp_path / "keys").mkdir()
     (tmp_path / "keys" / "a.pub.pem").write_text((FIXTURES / "keys" / "bob.pub.pem").read_text())
     (tmp_path / "keys" / "private.pem").write_text((FIXTURES / "keys" / "bob.pem").read_text())
+    (tmp_path / "keys" / "garbage.pem").write_text("garbage\n")
     (tmp_path / "good.yaml").write_text("users:\n  - user_id: a\n    keys: [{public_key_file: keys/a.pub.pem}]\n")
     [_, key] = load_file(tmp_path / "good.yaml").setup
     assert key.args["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
@@ -145,12 +146,15 @@ def test_key_files_are_read_relative_to_the_scenario(tmp_path):
             keys:
               - public_key_file: keys/missing.pem
               - public_key_file: keys/private.pem
+              - public_key_file: keys/garbage.pem
         """,
     )
     assert errors == [
         f"4: users[0].keys[0].public_key_file: cannot read {tmp_path / 'keys/missing.pem'}: No such file or directory",
         f"5: users[0].keys[1].public_key_file: {tmp_path / 'keys/private.pem'} holds a private key; give the public "
         "half",
+        f"6: users[0].keys[2].public_key_file: {tmp_path / 'keys/garbage.pem'} is not an RSA or Ed25519 public key in "
+        "PEM (no '-----BEGIN PUBLIC KEY-----' line: the text is not PEM)",
     ]
 
 

@@ -34,7 +34,7 @@ from mockexchange.core.events import Change
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.journal import Journal
 from mockexchange.version import __version__
-from mockexchange.web import DROPPED, STREAM_ENDS, json_response, until_first_ends
+from mockexchange.web import DROPPED, STREAM_ENDS, json_line_response, until_first_ends
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ class Feed:
         """`GET /_admin/events[?since=SEQ]` (guarded by the caller)."""
         accept = request.headers.get("accept", "")
         if "text/event-stream" not in accept:
-            return json_response(
+            return json_line_response(
                 {
                     "error": "GET /_admin/events is a stream of server-sent events: send Accept: text/event-stream "
                     "(EventSource does; curl -N -H 'Accept: text/event-stream')"
@@ -224,13 +224,13 @@ class Feed:
         since = None
         for name, value in request.query_params.multi_items():
             if name != "since":
-                return json_response({"error": f"unknown query parameter {excerpt(name)}; accepted: since"}, 400)
+                return json_line_response({"error": f"unknown query parameter {excerpt(name)}; accepted: since"}, 400)
             if since is not None:
-                return json_response({"error": "since is given more than once"}, 400)
+                return json_line_response({"error": "since is given more than once"}, 400)
             try:
                 since = parse_int(value, 0)
             except IntegerError as exc:
-                return json_response({"error": f"since must be a journal seq (an integer >= 0): {exc}"}, 400)
+                return json_line_response({"error": f"since must be a journal seq (an integer >= 0): {exc}"}, 400)
         return _Stream(self, self.open(since))
 
 

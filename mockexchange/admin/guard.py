@@ -25,7 +25,7 @@ from starlette.responses import Response
 
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.settings import Settings
-from mockexchange.web import json_response
+from mockexchange.web import json_line_response
 
 ANY_HOST = "*"  # in allowed_hosts: every Host header passes (Origin still must be the mock's own or named)
 # A bind address for every interface is no name a client uses.
@@ -96,7 +96,7 @@ def exposure_warning(settings: Settings) -> str | None:
 
 
 def _error(message: str, status: int, headers: dict[str, str] | None = None) -> Response:
-    return json_response({"error": message}, status, headers)
+    return json_line_response({"error": message}, status, headers)
 
 
 class AdminGuard:

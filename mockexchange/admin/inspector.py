@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.admin.guard import AdminGuard
-from mockexchange.web import json_response
+from mockexchange.web import json_line_response
 
 INSPECTOR_PATH = "/_inspector"
 # name -> media type; nothing else is served under /_inspector/.
@@ -61,7 +61,7 @@ def routes(guard: AdminGuard) -> list[BaseRoute]:
         name = request.path_params["name"]
         media_type = ASSETS.get(name)
         if media_type is None:
-            return json_response({"error": f"the inspector has no asset {name[:80]!r}"}, 404, HEADERS)
+            return json_line_response({"error": f"the inspector has no asset {name[:80]!r}"}, 404, HEADERS)
         return Response(asset(name), media_type=media_type, headers=HEADERS)
 
     return [

@@ -34,7 +34,7 @@ from mockexchange.journal import Journal
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.settings import Settings
 from mockexchange.version import __version__
-from mockexchange.web import BodyTooLarge, json_response, read_body
+from mockexchange.web import BodyTooLarge, json_line_response, read_body
 
 ADMIN_PREFIX = "/_admin"
 MAX_BODY = 1 << 20
@@ -44,7 +44,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def _error(message: str, status: int, errors: list[str] | None = None) -> Response:
-    return json_response({"error": message, "errors": errors} if errors else {"error": message}, status)
+    return json_line_response({"error": message, "errors": errors} if errors else {"error": message}, status)
 
 
 def _guarded(guard: AdminGuard, handler: Handler, changed: Callable[[], None] | None = None) -> Handler:
@@ -72,7 +72,7 @@ def _operation(method: Callable[..., dict[str, Any]]) -> Handler:
             if request.query_params:
                 return _error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
             try:
-                return json_response(method())
+                return json_line_response(method())
             except ControlError as exc:
                 return _error(str(exc), exc.status)
         try:
@@ -92,7 +92,7 @@ def _operation(method: Callable[..., dict[str, Any]]) -> Handler:
             parts += [f"missing field(s): {', '.join(missing)}"] if missing else []
             return _error("; ".join(parts) + f"; accepted: {', '.join(parameters) or 'none'}", 400)
         try:
-            return json_response(method(**body))
+            return json_line_response(method(**body))
         except ControlError as exc:
             return _error(str(exc), exc.status, getattr(exc, "errors", None))
 
@@ -102,7 +102,7 @@ def _operation(method: Callable[..., dict[str, Any]]) -> Handler:
 async def _health(request: Request) -> Response:
     # Answers every client, unlike the operations: a container's HEALTHCHECK and testcontainers' wait strategies ask
     # from outside loopback, and it tells nothing but the version. Answering at all means the mock serves.
-    return json_response({"status": "ok", "version": __version__})
+    return json_line_response({"status": "ok", "version": __version__})
 
 
 # The journal's filters and the type of each (a query string value becomes it; the OpenAPI document types it).
@@ -128,7 +128,7 @@ def _filter_value(kind: type, text: str) -> Any:
 def _journal_routes(journal: Journal, guard: AdminGuard, changed: Callable[[], None] | None) -> list[BaseRoute]:
     async def clear(request: Request) -> Response:
         journal.clear()
-        return json_response({"cleared": True, "last_seq": journal.last_seq})
+        return json_line_response({"cleared": True, "last_seq": journal.last_seq})
 
     async def read(request: Request) -> Response:
         if request.method == "DELETE":
@@ -146,7 +146,7 @@ def _journal_routes(journal: Journal, guard: AdminGuard, changed: Callable[[], N
                 expected = "true or false" if kind is bool else "an integer"
                 return _error(f"{name} must be {expected}, not {excerpt(value)}", 400)
         try:
-            return json_response(journal.read(**filters))
+            return json_line_response(journal.read(**filters))
         except ValueError as exc:
             return _error(str(exc), 400)
 
@@ -233,7 +233,9 @@ def _account_route(views: Views) -> Handler:
             except IntegerError as exc:
                 return _error(f"{name} must be an integer from {low} to {high}: {exc}", 400)
         try:
-            return json_response(views.accounts.account(user_id, values.get("subaccount", 0), values.get("wallet")))
+            return json_line_response(
+                views.accounts.account(user_id, values.get("subaccount", 0), values.get("wallet"))
+            )
         except ControlError as exc:
             return _error(str(exc), exc.status)
 
@@ -281,7 +283,7 @@ def routes(
 
     async def describe(request: Request) -> Response:
         # Open like health: it says what docs/admin-api.md says, and a browser page cannot read it (no CORS).
-        return json_response(document)
+        return json_line_response(document)
 
     found.append(Route(f"{ADMIN_PREFIX}/health", _health, methods=["GET"]))
     found.append(Route(f"{ADMIN_PREFIX}/openapi.json", describe, methods=["GET"]))

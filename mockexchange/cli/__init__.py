@@ -16,12 +16,24 @@ from mockexchange.contract.commands import add_contract_parser
 from mockexchange.version import __version__
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A command's parser (`serve`, `contract check`, ...): an argument it does not know is refused with its own usage.
+    argparse leaves it to the top-level parser, whose usage names no command's options."""
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mockexchange", description="A faithful, stateful mock of exchange position APIs."
     )
     parser.add_argument("--version", action="version", version=f"mockexchange {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    # Each command's parser, and the parsers of their own subcommands (`contract check`), are CommandParsers.
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=CommandParser)
     serve.add_command(sub)
     sign.add_command(sub)
     add_contract_parser(sub)

@@ -21,6 +21,7 @@ from typing import Any
 from mockexchange.admin.guard import allowed_host_names, exposure_warning
 from mockexchange.app import MockApp, build_app
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
+from mockexchange.auth.kalshi.signature import PSS_SALT_ANY, PSS_SALT_RULES
 from mockexchange.cli import banner
 from mockexchange.cli.arguments import base_url, non_negative_int, port, positive_float, positive_int
 from mockexchange.cli.progress import LoadProgress
@@ -98,6 +99,12 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         "--reject-replays", action="store_true",
         help="refuse a signed Kalshi request whose signature was already used inside the timestamp window "
         "(default: off: accepted, as Kalshi is not known to refuse them)",
+    )  # fmt: skip
+    p.add_argument(
+        "--pss-salt", choices=PSS_SALT_RULES, default=PSS_SALT_ANY,
+        help="which RSA-PSS salt lengths a Kalshi signature may have: any (a length other than 32 is accepted and "
+        "named in the X-Mockexchange-Auth header), or strict: only 32, the length Kalshi documents "
+        "(default: %(default)s)",
     )  # fmt: skip
     p.add_argument(
         "--rest-lag-ms", type=_rest_lag_ms, default=0, metavar="MS",
@@ -230,6 +237,7 @@ def _serve(args: argparse.Namespace) -> int:
             scenario_dirs=tuple(args.scenario_dir),
             key_dirs=(args.key_dir,),  # admin calls may write keys under the folder the user gave
             kalshi_reject_replays=args.reject_replays,
+            kalshi_pss_salt=args.pss_salt,
             rest_lag_ms=args.rest_lag_ms,
             rate_limit_tier=args.rate_limit_tier,
             state=args.state,

@@ -70,16 +70,7 @@ def sign(args: argparse.Namespace) -> int:
 def _signer(key_id: str, pem_file: Path) -> KalshiSigner:
     from mockexchange.testing.signing import KalshiSigner  # (here: every other command starts without httpx)
 
-    try:
-        pem = pem_file.read_bytes()
-    except OSError as exc:
-        raise ValueError(f"cannot read the private key {pem_file}: {exc.strerror or exc}") from None
-    try:
-        return KalshiSigner.from_pem(key_id, pem)
-    except ValueError as exc:
-        # cryptography's own words name the problem (not PEM, encrypted, an unsupported key type).
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ValueError(f"{pem_file} is not an unencrypted RSA or Ed25519 private key in PEM ({reason})") from None
+    return KalshiSigner.from_pem_file(key_id, pem_file)
 
 
 def _request(method: str, path: str) -> tuple[str, str]:

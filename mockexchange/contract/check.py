@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 import yaml
 
 from mockexchange.contract.preflight import Unreachable, preflight
+from mockexchange.contract.report import Run, translate
 from mockexchange.contract.slicing import KALSHI_OPERATIONS
-from mockexchange.contract.verdict import read_events, translate
+from mockexchange.contract.verdict import read_events
 from mockexchange.schema.refinements import PAGINATED
 from mockexchange.schema.specs import SpecError, kalshi_slice_path, load_spec
 from mockexchange.testing.signing import KalshiSigner
@@ -55,6 +56,11 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     p.add_argument("--max-examples", type=int, default=50, metavar="N", help="generated cases per operation")
     p.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    p.add_argument(
+        "--report", type=Path, metavar="FILE",
+        help="keep schemathesis' event report (NDJSON: every case with its request and response) in FILE "
+        "(default: not kept)",
+    )  # fmt: skip
     p.add_argument("--seed", type=int, help="the random seed, to reproduce a run")
     p.add_argument(
         "--subtrader-id", action="append", default=[], metavar="ID",
@@ -81,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from mockexchange.schema.refinements import describe, refine  # after argument errors, which need no yaml work
 
     try:
-        signer = KalshiSigner.from_pem(args.key_id, args.private_key.read_bytes())
+        signer = KalshiSigner.from_pem_file(args.key_id, args.private_key)
         spec = load_spec(str(args.slice or kalshi_slice_path("openapi.yaml")))
     except (OSError, ValueError, TypeError, AssertionError, SpecError) as exc:
         print(f"contract check: {exc}", file=sys.stderr)
@@ -89,6 +95,12 @@ def run(args: argparse.Namespace) -> int:
     if args.max_examples < 1:
         print("contract check: --max-examples must be at least 1", file=sys.stderr)
         return EXIT_USAGE
+    for option, path in (("--report", args.report), ("--junit-xml", args.junit_xml)):
+        if path is not None and not path.resolve().parent.is_dir():
+            print(
+                f"contract check: {option} {path}: its folder {path.resolve().parent} does not exist", file=sys.stderr
+            )
+            return EXIT_USAGE
     if not args.published_only:
         spec = refine(spec, subtrader_ids=tuple(args.subtrader_id))
     asked = args.operation or list(OPERATIONS)
@@ -113,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
             f"  with {len(describe())} of Kalshi's unstated rules (docs/contract-kit.md); --published-only drops them"
         )
     with tempfile.TemporaryDirectory(prefix="mockexchange-check-") as tmp:
-        events = Path(tmp) / "events.ndjson"
+        events = args.report.resolve() if args.report else Path(tmp) / "events.ndjson"
         status = _run_schemathesis(args, spec, operations, Path(tmp), events)
         verdict = read_events(events)
     for line in verdict.report():
@@ -162,7 +174,8 @@ def _run_schemathesis(args: argparse.Namespace, spec: dict, operations: list[str
         command, env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
     ) as child:
         assert child.stdout is not None
-        for line in translate(child.stdout):
+        run = Run(args.key_id, args.private_key, tmp, args.report.resolve() if args.report else None)
+        for line in translate(child.stdout, run):
             sys.stdout.write(line)
         sys.stdout.flush()
     return child.returncode

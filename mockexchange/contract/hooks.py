@@ -12,5 +12,5 @@ from mockexchange.contract.check import BASE_PATH_ENV, KEY_ID_ENV, PRIVATE_KEY_E
 from mockexchange.contract.suite import BASE_PATH, signing_auth
 from mockexchange.testing.signing import KalshiSigner
 
-_signer = KalshiSigner.from_pem(os.environ[KEY_ID_ENV], Path(os.environ[PRIVATE_KEY_ENV]).read_bytes())
+_signer = KalshiSigner.from_pem_file(os.environ[KEY_ID_ENV], Path(os.environ[PRIVATE_KEY_ENV]))
 schemathesis.auth(refresh_interval=None)(signing_auth(_signer, os.environ.get(BASE_PATH_ENV, BASE_PATH)))

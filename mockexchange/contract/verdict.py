@@ -1,8 +1,6 @@
 """The verdict of a `contract check` run, read from schemathesis' event stream (its NDJSON report): every violation
 class found, per operation, with the field or the status involved; and the operations that only ever answered
 401/403, which a run must never call a pass.
-
-Also the lines of schemathesis' own report that name options `contract check` does not have, said our way.
 """
 
 from __future__ import annotations
@@ -10,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,25 +123,3 @@ def _field_problem(line: str) -> tuple[str, str]:
     if value_first:
         return f"{path}: {value_first.group(2)}", f"{path}: {value_first.group(2)} (e.g. {value_first.group(1)})"
     return f"{path}: {problem}", f"{path}: {problem}"
-
-
-# Hints of schemathesis' report that name its own options; `contract check` spells them differently or not at all.
-HINTS = (
-    (re.compile(r"Ensure valid authentication credentials are set via `--auth` or `-H`"),
-     "The key was refused: check --key-id, --private-key and this machine's clock (contract check signs every "
-     "request itself)"),
-    (re.compile(r"`--url`"), "`--base-url`"),
-    (re.compile(r"^\s*st replay \S+\s*$"), None),  # needs a cassette the check does not record
-)  # fmt: skip
-
-
-def translate(lines: Iterable[str]) -> Iterator[str]:
-    """schemathesis' report, line by line, with its hints in `contract check`'s terms."""
-    for line in lines:
-        for pattern, replacement in HINTS:
-            if pattern.search(line):
-                if replacement is None:
-                    break
-                line = pattern.sub(replacement, line)
-        else:
-            yield line

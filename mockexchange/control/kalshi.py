@@ -12,6 +12,7 @@ from typing import Any
 from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.auth.kalshi.keys import (
     KeyRegistry,
+    PemError,
     generate_private_key,
     load_public_key,
     private_key_pem,
@@ -135,6 +136,8 @@ class KalshiOperations:
             else:
                 public = load_public_key(public_key_pem)
             key = self.keys.add(user_id, public, key_id=key_id, subaccount=subaccount, subtrader_id=subtrader_id)
+        except PemError as exc:
+            raise ControlError(f"public_key_pem is not an RSA or Ed25519 public key in PEM ({exc})") from None
         except KeyRegistrationError as exc:
             raise ControlError(str(exc)) from None
         answer: dict[str, Any] = {"key_id": key.key_id, "user_id": user_id, "key_type": key.key_type}

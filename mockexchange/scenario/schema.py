@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from mockexchange.auth.kalshi.keys import PemError, load_public_key
 from mockexchange.control import ControlError
 from mockexchange.control.faults import close_request, fault_spec
 from mockexchange.control.operations import check_exchange_time
@@ -570,6 +571,12 @@ class _Reader:
                 return None
             if "PRIVATE KEY" in key["public_key_pem"]:
                 self.error(node, f"{path}.public_key_file", f"{file} holds a private key; give the public half")
+                return None
+            try:
+                load_public_key(key["public_key_pem"])
+            except PemError as exc:
+                why = f"{file} is not an RSA or Ed25519 public key in PEM ({exc})"
+                self.error(node, f"{path}.public_key_file", why)
                 return None
         else:
             key["key_type"] = key.pop("generate", "rsa")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
+from mockexchange.auth.kalshi.keys import PemError, load_private_key
 from mockexchange.auth.kalshi.signature import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+
+EXPECTED_PRIVATE_KEY = "an unencrypted RSA or Ed25519 private key in PEM"
 
 
 @dataclass(frozen=True)
@@ -22,16 +24,25 @@ class KalshiSigner:
 
     @classmethod
     def from_pem(cls, key_id: str, pem: str | bytes) -> KalshiSigner:
-        """Raises ValueError for a PEM that is no unencrypted RSA or Ed25519 private key (Kalshi's two key types)."""
-        data = pem.encode() if isinstance(pem, str) else pem
+        """Raises ValueError, in one line that says why, for a PEM that is no unencrypted RSA or Ed25519 private key
+        (Kalshi's two key types)."""
         try:
-            key = serialization.load_pem_private_key(data, password=None)
-        except (TypeError, UnsupportedAlgorithm) as exc:  # encrypted; a key type cryptography cannot load
-            raise ValueError(str(exc)) from None
-        if not isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):
-            kind = type(key).__name__.removeprefix("_").removesuffix("PrivateKey")
-            raise ValueError(f"{kind} keys are not Kalshi's: it takes RSA or Ed25519 keys")
-        return cls(key_id, key)
+            return cls(key_id, load_private_key(pem))
+        except PemError as exc:
+            raise ValueError(f"not {EXPECTED_PRIVATE_KEY} ({exc})") from None
+
+    @classmethod
+    def from_pem_file(cls, key_id: str, path: Path) -> KalshiSigner:
+        """The signer of the private key in the PEM file at `path`; ValueError, one line naming the file, if it cannot
+        be read or holds no unencrypted RSA or Ed25519 private key."""
+        try:
+            pem = path.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"cannot read the private key {path}: {exc.strerror or exc}") from None
+        try:
+            return cls(key_id, load_private_key(pem))
+        except PemError as exc:
+            raise ValueError(f"{path} is not {EXPECTED_PRIVATE_KEY} ({exc})") from None
 
     def headers(self, method: str, path: str, timestamp_ms: int | None = None) -> dict[str, str]:
         """The three KALSHI-ACCESS-* headers for `method` on `path` (a full path; any query string is not signed)."""

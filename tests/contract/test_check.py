@@ -4,7 +4,9 @@ bad arguments refused with a message."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+import httpx
 import pytest
 from broken_server import REPEATED_CURSOR, broken_server
 
@@ -149,6 +152,8 @@ def test_one_operation_can_be_checked_alone(broken: MockServer, pem: Path) -> No
     result = contract_check(broken.kalshi_url, pem, "--operation", "GetWithdrawals", "--max-examples", "10")
     assert result.returncode == 0, result.stdout[-4000:]
     assert "Selected: 1/8" in result.stdout
+    # without --report, the event report is not kept, and no path of the check's temporary folder is shown
+    assert "NDJSON: not kept (--report FILE keeps it)" in result.stdout and "mockexchange-check-" not in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -170,7 +175,10 @@ def test_a_file_that_is_not_a_key_is_refused(tmp_path: Path) -> None:
     not_a_key.write_text("hello")
     result = contract_check("http://127.0.0.1:9/trade-api/v2", not_a_key)
     assert result.returncode == 2
-    assert "contract check:" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr == (
+        f"contract check: {not_a_key} is not an unencrypted RSA or Ed25519 private key in PEM (no '-----BEGIN "
+        "PRIVATE KEY-----' line: the text is not PEM)\n"
+    )
 
 
 def _failure_sections(out: str) -> dict[str, str]:
@@ -299,3 +307,28 @@ def test_a_run_in_which_every_answer_is_401_never_passes(pem: Path) -> None:
     # schemathesis' hint names options contract check does not have; ours replaces it
     assert "`--auth`" not in result.stdout and "`-H`" not in result.stdout
     assert "check --key-id, --private-key" in result.stdout
+
+
+def test_the_report_is_kept_where_asked_and_its_curls_are_signed_anew(broken: MockServer, pem: Path, tmp_path) -> None:
+    report = tmp_path / "events.ndjson"
+    result = contract_check(
+        broken.kalshi_url, pem, "--operation", "GetDeposits", "--max-examples", "3", "--phases", "coverage",
+        "--report", str(report),
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout[-4000:]
+    assert f"NDJSON: {report}" in result.stdout and "mockexchange-check-" not in result.stdout
+    assert report.stat().st_size > 0 and all(json.loads(line) for line in report.read_text().splitlines())
+    # "Reproduce with" gives the sign command of the failing request, not its curl, whose signature has expired
+    assert "KALSHI-ACCESS-SIGNATURE" not in result.stdout
+    commands = {line.strip() for line in result.stdout.splitlines() if line.strip().startswith("mockexchange sign ")}
+    argv = shlex.split(min(commands))
+    assert argv[2] == "GET" and argv[3].startswith("/trade-api/v2/portfolio/deposits?"), argv
+    signed = subprocess.run([sys.executable, "-m", *argv], capture_output=True, text=True, timeout=60)
+    assert signed.returncode == 0, signed.stderr
+    curl = shlex.split(signed.stdout)
+    headers = dict(curl[i + 1].split(": ", 1) for i, part in enumerate(curl) if part == "-H")
+    answer = httpx.get(curl[-1], headers=headers, timeout=10)
+    # the failure reproduced: the mock accepted the signature and answered the repeated cursor again
+    assert (answer.status_code, answer.json()["cursor"]) == (200, REPEATED_CURSOR), answer.text
+    entry = broken.requests()[-1]
+    assert (entry["status"], entry["auth"], entry["key_id"]) == (200, None, KEY_ID)

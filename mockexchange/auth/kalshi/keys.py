@@ -1,12 +1,15 @@
-"""API keys: who a key belongs to, what it is bound to, and the public half used to verify its signatures."""
+"""API keys: who a key belongs to, what it is bound to, and the public half used to verify its signatures; and keys
+read from PEM, with a few words on why a text holds none (`PemError`) instead of cryptography's own."""
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
@@ -14,6 +17,7 @@ from mockexchange.auth.errors import KeyRegistrationError
 
 KeyType = Literal["rsa", "ed25519"]
 PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
+PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +33,14 @@ class ApiKey:
         return "ed25519" if isinstance(self.public_key, ed25519.Ed25519PublicKey) else "rsa"
 
 
-def generate_private_key(key_type: KeyType = "rsa") -> rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey:
+def generate_private_key(key_type: KeyType = "rsa") -> PrivateKey:
     if key_type == "ed25519":
         return ed25519.Ed25519PrivateKey.generate()
     # 2048-bit like the keys Kalshi issues.
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def private_key_pem(key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey) -> str:
+def private_key_pem(key: PrivateKey) -> str:
     if isinstance(key, rsa.RSAPrivateKey):
         # Kalshi hands out PKCS#1 ("BEGIN RSA PRIVATE KEY"); every client loads it.
         fmt = serialization.PrivateFormat.TraditionalOpenSSL
@@ -49,19 +53,61 @@ def public_key_pem(key: PublicKey) -> str:
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def load_public_key(pem: str | bytes) -> PublicKey:
-    """A public key from PEM; a private key PEM is accepted too and its public half kept."""
+class PemError(KeyRegistrationError):
+    """A text that holds no usable key. The message says why in a few words ("it holds a CERTIFICATE"), for the
+    caller to put after what it read (a file, a field) and what it expected."""
+
+
+_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
+_ENCRYPTED = "it is encrypted; decrypt it first (openssl pkey -in KEY -out PLAIN.pem)"
+
+
+def load_private_key(pem: str | bytes) -> PrivateKey:
+    """An unencrypted RSA or Ed25519 private key from PEM (PKCS#1 or PKCS#8); `PemError` otherwise."""
     data = pem.encode() if isinstance(pem, str) else pem
+    _check_block(data, "PRIVATE KEY")
     try:
-        if b"PRIVATE KEY" in data:
-            key = serialization.load_pem_private_key(data, password=None).public_key()
-        else:
-            key = serialization.load_pem_public_key(data)
-    except (ValueError, TypeError) as exc:
-        raise KeyRegistrationError(f"not a usable PEM key: {exc}") from None
+        key = serialization.load_pem_private_key(data, password=None)
+    except TypeError:  # cryptography's word for a key encrypted with a passphrase
+        raise PemError(_ENCRYPTED) from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise PemError("its PRIVATE KEY block does not decode: damaged, or cut short") from None
+    if isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):
+        return key
+    raise PemError(f"it holds {_kind(key)} key; Kalshi's keys are RSA or Ed25519")
+
+
+def load_public_key(pem: str | bytes) -> PublicKey:
+    """A public key from PEM; a private key PEM is accepted too and its public half kept. `PemError` otherwise."""
+    data = pem.encode() if isinstance(pem, str) else pem
+    if b"PRIVATE KEY" in data:
+        return load_private_key(data).public_key()
+    _check_block(data, "PUBLIC KEY")
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, UnsupportedAlgorithm):
+        raise PemError("its PUBLIC KEY block does not decode: damaged, or cut short") from None
     if isinstance(key, rsa.RSAPublicKey | ed25519.Ed25519PublicKey):
         return key
-    raise KeyRegistrationError("only RSA and Ed25519 keys are supported")
+    raise PemError(f"it holds {_kind(key)} key; Kalshi's keys are RSA or Ed25519")
+
+
+def _check_block(data: bytes, wanted: str) -> None:
+    """Say what the text holds instead of a `wanted` PEM block (or that it is encrypted), if it does."""
+    labels = [label.decode() for label in _BEGIN.findall(data)]
+    found = [label for label in labels if label.endswith(wanted)]
+    if found and (found[0].startswith("ENCRYPTED") or b"Proc-Type: 4,ENCRYPTED" in data):
+        raise PemError(_ENCRYPTED)
+    if found:
+        return
+    if not labels:
+        raise PemError(f"no '-----BEGIN {wanted}-----' line: the text is not PEM")
+    raise PemError(f"it holds a {labels[0]}")
+
+
+def _kind(key: object) -> str:
+    name = type(key).__name__.removeprefix("_").removesuffix("PrivateKey").removesuffix("PublicKey")
+    return f"an {name}" if name[:1] in "AEIOU" else f"a {name}"
 
 
 class KeyRegistry:

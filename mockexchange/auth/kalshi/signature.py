@@ -1,7 +1,9 @@
 """Kalshi's request signature: `KALSHI-ACCESS-KEY`, `-TIMESTAMP` (ms) and `-SIGNATURE` over `timestamp + METHOD + path`.
 
 The path is the URL path as received, `/trade-api/v2` included, without the query string. RSA keys sign with RSA-PSS,
-SHA-256, MGF1(SHA-256), salt length 32; Ed25519 keys sign the same message with Ed25519.
+SHA-256, MGF1(SHA-256), salt length 32 (what Kalshi documents); Ed25519 keys sign the same message with Ed25519. An
+RSA-PSS signature of another salt length is accepted too unless the salt rule is `strict` (`Settings.kalshi_pss_salt`),
+as verifiers with an automatic salt length accept it; the success then carries a note naming the length.
 
 A failure says which rule was broken (`AuthFailure.reason`, which the venue turns into Kalshi's body) and, where the
 mock can tell, what the client most likely did wrong (`AuthFailure.diagnosis`, sent in a header real clients ignore).
@@ -20,6 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
+from mockexchange.auth.kalshi import pss
 from mockexchange.auth.kalshi.keys import ApiKey, KeyRegistry
 from mockexchange.core.numbers import INT64_MAX, NotAnInteger, OutOfRange, excerpt, parse_int
 
@@ -29,6 +32,11 @@ SIGNATURE_HEADER = "KALSHI-ACCESS-SIGNATURE"
 API_PREFIX = "/trade-api/v2"
 
 _PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
+_PSS_ANY_SALT = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
+# What an RSA-PSS signature's salt length may be (Settings.kalshi_pss_salt): any, or only Kalshi's documented 32.
+PSS_SALT_ANY = "any"
+PSS_SALT_STRICT = "strict"
+PSS_SALT_RULES = (PSS_SALT_ANY, PSS_SALT_STRICT)
 
 
 class Reason(Enum):
@@ -45,6 +53,12 @@ class Reason(Enum):
 class AuthFailure:
     reason: Reason
     diagnosis: str
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    key: ApiKey
+    note: str | None = None  # what the client did that Kalshi does not document, though the mock accepts it
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,27 +82,43 @@ def sign(
 
 
 def _verifies(key: ApiKey, signature: bytes, message: str, scheme: str = "pss") -> bool:
+    """Whether `signature` signs `message`: "pss" with salt length 32 (Ed25519 keys: their own scheme),
+    "pss-any-salt" with any salt length, "pkcs1v15" with PKCS#1 v1.5 padding."""
     data = message.encode()
     public = key.public_key
-    try:
-        if isinstance(public, ed25519.Ed25519PublicKey):
-            if scheme != "pss":
-                return False
+    if isinstance(public, ed25519.Ed25519PublicKey):
+        try:
             public.verify(signature, data)
-        elif scheme == "pss":
-            public.verify(signature, data, _PSS, hashes.SHA256())
-        elif scheme == "pss-any-salt":
-            public.verify(
-                signature,
-                data,
-                padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO),
-                hashes.SHA256(),
-            )
-        elif scheme == "pkcs1v15":
-            public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
-        return True
+        except (InvalidSignature, ValueError):
+            return False
+        return scheme != "pkcs1v15"
+    if scheme == "pkcs1v15":
+        return _rsa_verifies(public, signature, data, padding.PKCS1v15())
+    return _rsa_verifies(public, signature, data, _PSS if scheme == "pss" else _PSS_ANY_SALT)
+
+
+def _rsa_verifies(public: rsa.RSAPublicKey, signature: bytes, data: bytes, pad: padding.AsymmetricPadding) -> bool:
+    try:
+        public.verify(signature, data, pad, hashes.SHA256())
     except (InvalidSignature, ValueError):
         return False
+    return True
+
+
+def _other_salt(key: ApiKey, signature: bytes, message: str) -> int | None:
+    """The salt length of a valid RSA-PSS signature of `message` whose salt is not 32; None if it is no such
+    signature. The maximum length (the default of many signers) is tried first, a verification as cheap as the first;
+    then cryptography verifies with any salt length, and the length is read back from the signature (`pss.py`)."""
+    public = key.public_key
+    if not isinstance(public, rsa.RSAPublicKey):
+        return None
+    data = message.encode()
+    most = padding.calculate_max_pss_salt_length(public, hashes.SHA256())
+    if _rsa_verifies(public, signature, data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=most)):
+        return most
+    if not _rsa_verifies(public, signature, data, _PSS_ANY_SALT):
+        return None
+    return pss.salt_length(public, signature, data)
 
 
 def _diagnose_signature(key: ApiKey, signature: bytes, ts: str, method: str, raw_path: str, query: str) -> str:
@@ -107,13 +137,10 @@ def _diagnose_signature(key: ApiKey, signature: bytes, ts: str, method: str, raw
             (f"{ts[:-3]}{method}{raw_path}", "signed the timestamp in seconds; sign the milliseconds sent")
         )
     for message, why in candidates:
-        if message != expected and _verifies(key, signature, message):
+        if message != expected and _verifies(key, signature, message, "pss-any-salt"):
             return why
-    if key.key_type == "rsa":
-        if _verifies(key, signature, expected, "pss-any-salt"):
-            return "RSA-PSS salt length is not 32 (use the digest length)"
-        if _verifies(key, signature, expected, "pkcs1v15"):
-            return "signed with PKCS#1 v1.5 padding; use RSA-PSS"
+    if key.key_type == "rsa" and _verifies(key, signature, expected, "pkcs1v15"):
+        return "signed with PKCS#1 v1.5 padding; use RSA-PSS"
     return f"signature does not verify for key {key.key_id} over message {expected!r}"
 
 
@@ -125,8 +152,10 @@ def authenticate(
     registry: KeyRegistry,
     now_ms: int,
     window: TimestampWindow = TimestampWindow(),
-) -> ApiKey | AuthFailure:
-    """Check the three headers of one request; the key on success, the failure otherwise."""
+    pss_salt: str = PSS_SALT_ANY,
+) -> Authenticated | AuthFailure:
+    """Check the three headers of one request; the key on success, the failure otherwise. `pss_salt`: which RSA-PSS
+    salt lengths pass, any (`PSS_SALT_ANY`) or only 32 (`PSS_SALT_STRICT`)."""
     key_id = headers.get(KEY_HEADER)
     signature_b64 = headers.get(SIGNATURE_HEADER)
     ts = headers.get(TIMESTAMP_HEADER)
@@ -159,6 +188,20 @@ def authenticate(
         signature = base64.b64decode(signature_b64, validate=True)
     except (binascii.Error, ValueError):
         return AuthFailure(Reason.BAD_SIGNATURE, "signature is not standard base64")
-    if _verifies(key, signature, f"{ts}{method}{raw_path}"):
-        return key
-    return AuthFailure(Reason.BAD_SIGNATURE, _diagnose_signature(key, signature, ts, method, raw_path, query))
+    message = f"{ts}{method}{raw_path}"
+    if _verifies(key, signature, message):  # the documented salt: one verification
+        return Authenticated(key)
+    salt = _other_salt(key, signature, message)
+    if salt is None:
+        return AuthFailure(Reason.BAD_SIGNATURE, _diagnose_signature(key, signature, ts, method, raw_path, query))
+    used = f"RSA-PSS salt length {salt} (Kalshi documents 32)"
+    if pss_salt == PSS_SALT_ANY:
+        return Authenticated(key, f"{used}: accepted; --pss-salt strict refuses it")
+    return AuthFailure(Reason.BAD_SIGNATURE, f"{used}: refused by --pss-salt strict; sign with salt length 32")
+
+
+def pss_salt_rule(rule: str) -> str:
+    """`rule` if it is one of `PSS_SALT_RULES`; ValueError otherwise."""
+    if rule not in PSS_SALT_RULES:
+        raise ValueError(f"kalshi_pss_salt must be one of {', '.join(PSS_SALT_RULES)}, not {rule!r}")
+    return rule

@@ -12,7 +12,15 @@ from starlette.types import Scope
 
 from mockexchange.auth.kalshi.keys import ApiKey, KeyRegistry
 from mockexchange.auth.kalshi.replays import SeenSignatures
-from mockexchange.auth.kalshi.signature import SIGNATURE_HEADER, AuthFailure, Reason, TimestampWindow, authenticate
+from mockexchange.auth.kalshi.signature import (
+    PSS_SALT_ANY,
+    SIGNATURE_HEADER,
+    Authenticated,
+    AuthFailure,
+    Reason,
+    TimestampWindow,
+    authenticate,
+)
 from mockexchange.core.clock import Clock, epoch_ms
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.faults import FaultRules
@@ -42,6 +50,8 @@ class KalshiContext:
     generated: ResponseGenerator | None = None
     # Signatures seen inside the window, when replays are refused (Settings.kalshi_reject_replays); None accepts them.
     replays: SeenSignatures | None = None
+    # Which RSA-PSS salt lengths pass (Settings.kalshi_pss_salt): any (a note says which), or only 32.
+    pss_salt: str = PSS_SALT_ANY
     # The per-user rate limits (venues/kalshi/rate_limits.py charges them); None limits nothing.
     rate_limits: RateLimits | None = None
     # The fault rules (docs/misbehaving.md) its websockets obey, and where they register; None: no faults.
@@ -61,7 +71,7 @@ class ResponseGenerator(Protocol):
 
 def authenticate_scope(
     scope: Scope, headers: Mapping[str, str], ctx: KalshiContext, method: str
-) -> ApiKey | AuthFailure:
+) -> Authenticated | AuthFailure:
     """Check the signed headers of a request (or websocket upgrade) against its path as sent."""
     # raw_path is the path as sent (percent escapes untouched), which is what the client signed.
     raw_path = scope.get("raw_path") or scope["path"].encode()
@@ -74,11 +84,12 @@ def authenticate_scope(
         ctx.keys,
         now_ms,
         ctx.window,
+        ctx.pss_salt,
     )
     replayed = (
-        isinstance(result, ApiKey)
+        isinstance(result, Authenticated)
         and ctx.replays is not None
-        and not ctx.replays.first_use(result.key_id, headers[SIGNATURE_HEADER], now_ms)
+        and not ctx.replays.first_use(result.key.key_id, headers[SIGNATURE_HEADER], now_ms)
     )
     if replayed:
         return AuthFailure(
@@ -89,8 +100,8 @@ def authenticate_scope(
     return result
 
 
-def authenticated_key(request: Request, ctx: KalshiContext) -> ApiKey:
-    """The key that signed this request, or a `KalshiError` with Kalshi's 401 body."""
+def authenticated_key(request: Request, ctx: KalshiContext) -> Authenticated:
+    """The key that signed this request (and the mock's note on how), or a `KalshiError` with Kalshi's 401 body."""
     result = authenticate_scope(request.scope, request.headers, ctx, request.scope["method"])
     if isinstance(result, AuthFailure):
         raise auth_error(result)

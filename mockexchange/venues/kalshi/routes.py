@@ -17,7 +17,7 @@ from mockexchange.venues.kalshi import balance, history, positions, rate_limits,
 from mockexchange.venues.kalshi.context import KalshiContext, authenticated_key
 from mockexchange.venues.kalshi.errors import KalshiError, internal_error
 from mockexchange.venues.kalshi.params import first_values
-from mockexchange.web import json_response
+from mockexchange.web import AUTH_DIAGNOSIS_HEADER, header_safe, json_response
 
 API_PREFIX = "/trade-api/v2"
 log = logging.getLogger(__name__)
@@ -27,23 +27,31 @@ Operation = Callable[[KalshiContext, ApiKey, Any], Any]
 
 
 def _endpoint(ctx: KalshiContext, operation: Operation, operation_id: str) -> Callable[[Request], Any]:
+    async def answer(request: Request, key: ApiKey) -> Response:
+        rate_limits.charge(ctx.rate_limits, key.user_id, operation_id)  # after auth: refused ones cost nothing
+        seed = ctx.generated.seed_for(request.headers) if ctx.generated is not None else None
+        if ctx.generated is None or seed is None:
+            query = first_values(request.scope["query_string"])  # a plain string without Starlette's parser
+            return json_response(operation(ctx, key, request.query_params if query is None else query))
+        # Generated mode: the request is checked as in ledger mode (parameters, scope, permissions) and only
+        # the body is generated; the generator reads its own cursors, the ledger would refuse them.
+        operation(ctx, key, QueryParams([(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]))
+        return ctx.generated.respond(operation_id, seed, request.query_params)
+
     async def handle(request: Request) -> Response:
+        note = None
         try:
-            key = authenticated_key(request, ctx)
-            rate_limits.charge(ctx.rate_limits, key.user_id, operation_id)  # after auth: refused ones cost nothing
-            seed = ctx.generated.seed_for(request.headers) if ctx.generated is not None else None
-            if ctx.generated is None or seed is None:
-                query = first_values(request.scope["query_string"])  # a plain string without Starlette's parser
-                return json_response(operation(ctx, key, request.query_params if query is None else query))
-            # Generated mode: the request is checked as in ledger mode (parameters, scope, permissions) and only
-            # the body is generated; the generator reads its own cursors, the ledger would refuse them.
-            operation(ctx, key, QueryParams([(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]))
-            return ctx.generated.respond(operation_id, seed, request.query_params)
+            signed = authenticated_key(request, ctx)
+            note = signed.note
+            response = await answer(request, signed.key)
         except KalshiError as exc:
-            return exc.response()
+            response = exc.response()
         except Exception as exc:  # a bug of ours: answer in Kalshi's 500 shape and say what broke
             log.exception("unhandled error in %s", request.url.path)
-            return internal_error(f"{type(exc).__name__}: {exc}").response()
+            response = internal_error(f"{type(exc).__name__}: {exc}").response()
+        if note is not None:  # accepted, though not as Kalshi documents (an RSA-PSS salt length other than 32)
+            response.headers[AUTH_DIAGNOSIS_HEADER] = header_safe(note)
+        return response
 
     return handle
 

@@ -54,7 +54,16 @@ from mockexchange.venues.kalshi.subscriptions import (
     Subscriptions,
     error,
 )
-from mockexchange.web import GONE, close_now, frame_writer, next_message, send_text, until_first_ends
+from mockexchange.web import (
+    AUTH_DIAGNOSIS_HEADER,
+    GONE,
+    close_now,
+    frame_writer,
+    header_safe,
+    next_message,
+    send_text,
+    until_first_ends,
+)
 
 WS_PATH = "/trade-api/ws/v2"
 # Kalshi's close code after an overflow is not known; 1008 (policy violation) says the server ended it on purpose.
@@ -339,18 +348,21 @@ def route(ctx: KalshiContext) -> WebSocketRoute:
 
     async def endpoint(websocket: WebSocket) -> None:
         # The upgrade is a GET: clients sign `timestamp + "GET" + "/trade-api/ws/v2"`.
-        key = authenticate_scope(websocket.scope, websocket.headers, ctx, "GET")
-        if isinstance(key, AuthFailure):
+        signed = authenticate_scope(websocket.scope, websocket.headers, ctx, "GET")
+        if isinstance(signed, AuthFailure):
             # Refused before the upgrade, with the REST body: Kalshi's answer is not documented.
-            await websocket.send_denial_response(auth_error(key).response())
+            await websocket.send_denial_response(auth_error(signed).response())
             return
+        key = signed.key
         # Registered before the upgrade is answered: once the client has its 101, the control plane can close the
         # connection (close_soon before `run` ends it as soon as it starts).
         connection = Connection(ctx, key, websocket, ctx.ws_queue_size)
         leave = fanout.add(key.user_id, connection, connection.loop)
         unregister = ctx.connections.add(connection) if ctx.connections is not None else None
         try:
-            await websocket.accept()
+            # An upgrade accepted though not signed as Kalshi documents says so, as a REST answer does.
+            note = [] if signed.note is None else [(AUTH_DIAGNOSIS_HEADER.encode(), header_safe(signed.note).encode())]
+            await websocket.accept(headers=note)
             try:
                 await connection.run()
             except Exception:

@@ -1,0 +1,103 @@
+"""schemathesis' report as `contract check` shows it, line by line as it comes: its hints in `contract check`'s terms,
+the temporary files it names said for what they are (they are gone once the check ends), and each signed "Reproduce
+with" curl, whose signature passes only within the server's timestamp window, given as the `mockexchange sign`
+command that prints it signed anew.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from mockexchange.auth.kalshi.signature import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+
+# Hints of schemathesis' report that name its own options; `contract check` spells them differently or not at all.
+HINTS = (
+    (re.compile(r"Ensure valid authentication credentials are set via `--auth` or `-H`"),
+     "The key was refused: check --key-id, --private-key and this machine's clock (contract check signs every "
+     "request itself)"),
+    (re.compile(r"`--url`"), "`--base-url`"),
+    (re.compile(r"^\s*st replay \S+\s*$"), None),  # needs a cassette the check does not record
+)  # fmt: skip
+_SIGNED = {KEY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER}
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What the report of one check needs to say our way."""
+
+    key_id: str
+    private_key: Path  # as the user gave it
+    temporary: Path  # the check's own folder, removed when it ends
+    kept_report: Path | None  # --report FILE: the NDJSON events are kept there
+
+    def temporary_files(self) -> dict[str, str]:
+        """Each file of the temporary folder the report may name, and what to say instead."""
+        said = {
+            "openapi.yaml": "the checked slice (a temporary copy)",
+            "schemathesis.toml": "contract check's own (a temporary file)",
+        }
+        if self.kept_report is None:
+            said["events.ndjson"] = "not kept (--report FILE keeps it)"
+        return {f"{self.temporary / name}": text for name, text in said.items()}
+
+
+def translate(lines: Iterable[str], run: Run) -> Iterator[str]:
+    """schemathesis' report, line by line, in `contract check`'s terms."""
+    replaced = run.temporary_files()
+    for line in lines:
+        for pattern, replacement in HINTS:
+            if pattern.search(line):
+                if replacement is None:
+                    break
+                line = pattern.sub(replacement, line)
+        else:
+            for path, text in replaced.items():
+                line = line.replace(path, text)
+            yield from _resigned(line, run)
+
+
+def _resigned(line: str, run: Run) -> list[str]:
+    """A signed curl command as the `mockexchange sign` command that prints it signed now; other lines as they are."""
+    indent = line[: len(line) - len(line.lstrip())]
+    request = _signed_curl(line.strip())
+    if request is None:
+        return [line]
+    method, url = request
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    command = ["mockexchange", "sign", method, path, "--key-id", run.key_id, "--private-key", str(run.private_key)]
+    command += ["--base-url", f"{parts.scheme}://{parts.netloc}", "--curl"]
+    why = "# its signature has expired; this prints the curl signed anew (add | sh to send it):"
+    return [f"{indent}{why}\n", f"{indent}{shlex.join(command)}\n"]
+
+
+def _signed_curl(text: str) -> tuple[str, str] | None:
+    """The method and URL of `curl [-X METHOD] -H 'KALSHI-ACCESS-...: ...' ... URL`, signed and with nothing else (no
+    body, no other header: `mockexchange sign` would leave them out); None for any other line."""
+    if not text.startswith("curl ") or SIGNATURE_HEADER not in text:
+        return None
+    try:
+        words = shlex.split(text)[1:]
+    except ValueError:
+        return None
+    method, headers, urls = "GET", set(), []
+    while words:
+        word = words.pop(0)
+        if word in ("-X", "-H") and words:
+            value = words.pop(0)
+            if word == "-X":
+                method = value
+            else:
+                headers.add(value.partition(":")[0].strip())
+        elif word.startswith("-"):
+            return None
+        else:
+            urls.append(word)
+    if headers != _SIGNED or len(urls) != 1 or not urls[0].startswith(("http://", "https://")):
+        return None
+    return method, urls[0]
