@@ -42,6 +42,7 @@ ADVERTISE_URL_ENV = "MOCKEXCHANGE_ADVERTISE_URL"
 ADVERTISE_KEY_DIR_ENV = "MOCKEXCHANGE_ADVERTISE_KEY_DIR"
 ALLOWED_HOSTS_ENV = "MOCKEXCHANGE_ALLOWED_HOSTS"  # comma-separated, before the --allowed-host ones
 ADMIN_TOKEN_ENV = "MOCKEXCHANGE_ADMIN_TOKEN"  # safer than --admin-token: a command line is visible to other users
+PORT_FILE_ENV = "MOCKEXCHANGE_PORT_FILE"  # the Docker image's health check reads the port there
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
@@ -57,6 +58,13 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--host", default=DEFAULT_HOST, help="the address to listen on (default: %(default)s)")
     p.add_argument("--port", type=port, default=DEFAULT_PORT, help="0: any free port (default: %(default)s)")
+    port_file = os.environ.get(PORT_FILE_ENV) or None
+    p.add_argument(
+        "--port-file", default=port_file, metavar="FILE",
+        help="write the port bound to FILE (its digits and a newline) before anything is loaded, and remove it on "
+        f"exit: how a script or a health check finds a --port 0 mock (env {PORT_FILE_ENV}; default: "
+        f"{port_file or 'none'})",
+    )  # fmt: skip
     p.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help="seed of the generated demo portfolio (default: %(default)s)"
     )
@@ -219,6 +227,8 @@ def _serve(args: argparse.Namespace) -> int:
         _check_writable(key_dir)
     sock = _listen(args.host, args.port)
     try:
+        if args.port_file is not None:
+            _write_port_file(Path(args.port_file), bound_port(sock))
         settings = _settings(args, scenario, bound_port(sock))
         where = banner.Advertised(
             args.advertise_url or http_url(args.host, settings.port),
@@ -232,6 +242,7 @@ def _serve(args: argparse.Namespace) -> int:
             mock, lines, on_ready = _scenario(args, settings, scenario, where)
     except BaseException:
         sock.close()
+        _remove_port_file(args.port_file)
         raise
     if (warning := exposure_warning(settings)) is not None:
         print(warning, file=sys.stderr, flush=True)
@@ -251,9 +262,12 @@ def _serve(args: argparse.Namespace) -> int:
             on_ready()
 
     try:
-        serve_forever(mock, sock, log_level=args.log_level, on_ready=ready)
+        serve_forever(
+            mock, sock, log_level=args.log_level, on_ready=ready, on_stop=lambda: _remove_port_file(args.port_file)
+        )
     finally:
         mock.close()  # closed already unless uvicorn failed; a snapshot makes the next start quick
+        _remove_port_file(args.port_file)
     return 0
 
 
@@ -283,6 +297,22 @@ def _settings(args: argparse.Namespace, scenario: Scenario | None, bound: int) -
         max_connections=args.max_connections,
         ws_per_message_deflate=args.ws_deflate,
     )
+
+
+def _write_port_file(path: Path, bound: int) -> None:
+    """The port in `path`, whole or not at all (a reader never sees half of it)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        partial.write_text(f"{bound}\n")
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise Refused(f"the port cannot be written to {path}: {exc.strerror or exc}") from None
+
+
+def _remove_port_file(port_file: str | None) -> None:
+    if port_file is not None:
+        Path(port_file).unlink(missing_ok=True)
 
 
 def _build(settings: Settings, **options: Any) -> MockApp:
