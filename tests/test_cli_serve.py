@@ -272,12 +272,20 @@ def test_the_demo_has_a_deribit_account_whose_key_the_banner_names_and_a_restart
         assert len(deribit_positions(again.base_url, client_id, secret)) == 5
 
 
-def test_a_broken_deribit_key_file_is_refused_in_one_line(tmp_path):
+@pytest.mark.parametrize(
+    ("name", "text", "says"),
+    [
+        ("deribit-key.json", '{"client_id": "only-an-id"}', "deribit-key.json does not hold Deribit credentials"),
+        ("demo-key.pem", "not a key", "demo-key.pem: not a usable PEM key"),
+    ],
+)
+def test_a_broken_demo_key_file_is_refused_in_one_line(tmp_path, name, text, says):
     keys = tmp_path / "keys"
     keys.mkdir()
-    (keys / "deribit-key.json").write_text('{"client_id": "only-an-id"}')
+    (keys / name).write_text(text)
     done = run_serve(keys)
-    assert_refused_in_one_line(done, "deribit-key.json does not hold Deribit credentials")
+    assert_refused_in_one_line(done, f"the demo keys cannot be used: {keys / says}")
+    assert re.search(r"; remove it to have (a new one|new ones) made$", done.stderr.rstrip("\n")), done.stderr
 
 
 def test_a_scenarios_generated_deribit_key_is_kept_across_restarts(tmp_path):

@@ -14,6 +14,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -211,6 +212,8 @@ def test_the_image_serves_as_uid_1000_on_a_root_owned_key_folder_and_its_health_
         assert httpx.get(f"{served.base_url}/_admin/health").status_code == 200
         health = healthcheck(port_file)
         assert health.returncode == 0, health.stderr
+        served.proc.send_signal(signal.SIGTERM)  # as `docker stop` does: the process ends without unwinding
+        served.proc.wait(timeout=30)
     assert not port_file.exists(), "serve removes its port file when it stops"
     assert healthcheck(port_file).returncode == 1
     with socket.socket() as closed:  # a port file left behind, naming a port nothing listens on

@@ -388,7 +388,7 @@ def _demo(
     except OSError as exc:
         raise Refused(f"the demo keys cannot be kept in {keys}: {exc}") from None
     except (ControlError, KeyFileError) as exc:
-        raise Refused(f"the demo keys kept in {keys} cannot be used: {exc}") from None
+        raise Refused(f"the demo keys cannot be used: {exc}") from None
     return mock, banner.demo(where, settings.profile, args.seed, portfolio, (demo_key, fcm_key), deribit), None
 
 
@@ -407,7 +407,7 @@ def _demo_key(control: Control, user_id: str, pem_path: Path, key_id: str) -> No
     try:
         control.create_key(user_id, public_key_pem=pem, key_id=key_id)
     except ControlError as exc:
-        raise ControlError(f"{pem_path.name}: {exc}") from None
+        raise ControlError(f"{pem_path}: {exc}; remove it to have a new one made") from None
 
 
 def _scenario(
