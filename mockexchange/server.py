@@ -353,11 +353,17 @@ def ws_url(base_url: str) -> str:
 
 
 def serve_forever(
-    app: MockApp, sock: socket.socket, *, log_level: str = "info", on_ready: Callable[[], None] | None = None
+    app: MockApp,
+    sock: socket.socket,
+    *,
+    log_level: str = "info",
+    on_ready: Callable[[], None] | None = None,
+    on_stop: Callable[[], None] | None = None,
 ) -> None:
     """Serve `app` on the listening `sock` in the foreground until SIGINT or SIGTERM; `on_ready` runs once it
-    accepts connections. The app is closed (its state file snapshot and closed) once connections are shut, before
-    uvicorn raises the signal that stopped it again."""
+    accepts connections. The app is closed (its state file snapshot and closed), then `on_stop` runs, once
+    connections are shut, before uvicorn raises the signal that stopped it again (SIGTERM's then ends the process
+    without unwinding: what must happen at exit happens here)."""
     server = uvicorn.Server(uvicorn_config(app, log_level=log_level))
     original_startup, original_shutdown = server.startup, server.shutdown
 
@@ -366,6 +372,8 @@ def serve_forever(
             await original_shutdown(sockets)
         finally:
             app.close()
+            if on_stop is not None:
+                on_stop()
 
     server.shutdown = shutdown  # type: ignore[method-assign]
 

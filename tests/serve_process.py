@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,11 +54,16 @@ def environment(env: dict[str, str] | None) -> dict[str, str]:
 
 @contextmanager
 def serving(
-    key_dir: Path, *options: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    key_dir: Path,
+    *options: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    serve: Sequence[str] = COMMAND,
 ) -> Iterator[Served]:
     """Serve until the ready line (failing with all it printed if it exits first), then yield; SIGINT at the end.
-    `options` come after the defaults, so they may override them; relative paths in them are taken from `cwd`."""
-    command = [*COMMAND, "--host", "127.0.0.1", "--port", "0", "--key-dir", str(key_dir), *options]
+    `options` come after the defaults, so they may override them; relative paths in them are taken from `cwd`.
+    `serve`: the command that runs `mockexchange serve` (the Docker image's entrypoint, say), the options after it."""
+    command = [*serve, "--host", "127.0.0.1", "--port", "0", "--key-dir", str(key_dir), *options]
     proc = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(env), cwd=cwd
     )

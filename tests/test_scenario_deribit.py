@@ -3,6 +3,8 @@ index (and the floating P&L with it), and bad files refused with `file:line: fie
 
 from __future__ import annotations
 
+import json
+import stat
 from decimal import Decimal
 from pathlib import Path
 from textwrap import dedent
@@ -142,3 +144,58 @@ def test_what_only_the_mock_can_decide_is_refused_when_it_runs(mock, tmp_path):
     mock.load_scenario(path=str(path))
     with pytest.raises(ControlError, match=r"s\.yaml:4: steps\[0\]: unknown user_id 'ghost'"):
         mock.step()
+
+
+# -- generated credentials kept in a key folder ------------------------------------------------------------------------
+
+KEYS = """\
+deribit:
+  accounts:
+    - user_id: trader
+      subaccounts: [{subaccount_id: 7}]
+      keys:
+        - {client_id: fixed-both, client_secret: fixed-secret}   # nothing to keep
+        - {}                                                      # keys[1]: both generated
+        - {client_id: fixed-id, subaccount_id: 7}                 # keys[2]: the secret generated
+"""
+
+
+def test_generated_credentials_are_kept_in_the_key_folder_and_reused(tmp_path):
+    def load(key_dir: Path) -> list[dict]:
+        with MockServer(clock=ManualClock()) as server:
+            keys = server.load_scenario(document=KEYS, key_dir=str(key_dir))["deribit_keys"]
+            for key in keys:  # each accepted over HTTP as it was answered
+                assert positions(server, "BTC", (key["client_id"], key["client_secret"])) == {}
+            return keys
+
+    first = load(tmp_path)
+    fixed, generated, secret_only = first
+    assert "credentials_path" not in fixed
+    assert generated["credentials_path"] == str(tmp_path / "trader-deribit-1.json")
+    assert secret_only["client_id"] == "fixed-id"
+    assert secret_only["credentials_path"] == str(tmp_path / "trader-deribit-2.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trader-deribit-1.json", "trader-deribit-2.json"]
+    for key in (generated, secret_only):
+        kept = Path(key["credentials_path"])
+        assert json.loads(kept.read_text()) == {"client_id": key["client_id"], "client_secret": key["client_secret"]}
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert load(tmp_path) == first, "the same credentials on the next load"
+    # A file that holds another client id than the key fixes is not that key's: new credentials, written over it.
+    kept = tmp_path / "trader-deribit-2.json"
+    kept.write_text(json.dumps({"client_id": "other-id", "client_secret": "other-secret"}))
+    again = load(tmp_path)[2]
+    assert again["client_id"] == "fixed-id" and again["client_secret"] != secret_only["client_secret"]
+    assert json.loads(kept.read_text())["client_secret"] == again["client_secret"]
+    assert [key["client_id"] for key in load(tmp_path / "elsewhere")][:1] == ["fixed-both"]
+
+
+def test_a_key_file_that_is_not_credentials_is_refused_naming_it(tmp_path):
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "trader-deribit-1.json").write_text("not json")
+    with MockServer(clock=ManualClock(), key_dirs=(str(keys),)) as server:
+        answer = httpx.post(f"{server.base_url}/_admin/scenario", json={"document": KEYS, "key_dir": str(keys)})
+    assert answer.status_code == 409
+    error = answer.json()["error"]
+    assert "deribit.accounts[0].keys[1]" in error and "trader-deribit-1.json does not hold Deribit credentials" in error
+    assert (keys / "trader-deribit-1.json").read_text() == "not json", "left for the user to look at"

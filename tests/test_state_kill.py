@@ -131,6 +131,13 @@ def test_a_killed_mock_keeps_every_fill_it_acknowledged(tmp_path: Path) -> None:
 
     with serving(keys, "--state", str(state)) as again:
         assert "state restored from" in again.banner
+        # The restored banner names the Deribit accounts and credentials the file held, the demo's file among them.
+        assert f"mockexchange: Deribit API {again.base_url}/api/v2" in again.banner
+        for user, credential in credentials.items():
+            shown = f"client id {credential['client_id']}, client secret {credential['client_secret']}"
+            assert f"  user {user!r}: {shown}" in again.banner
+        assert f"  credentials kept in {(keys / 'deribit-key.json').resolve()}" in again.banner
+        assert "  3 accounts, " in again.banner, "the demo's Deribit account and the test's two"
         rebuilt = MockServer()
         kalshi = dict(zip(KALSHI_USERS, streams[: len(KALSHI_USERS)], strict=True))
         for user, stream in kalshi.items():

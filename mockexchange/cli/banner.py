@@ -1,5 +1,5 @@
-"""What `mockexchange serve` prints before it serves: where a client finds the mock and its keys, and a snippet that
-calls it.
+"""What `mockexchange serve` prints before it serves: where a client finds each venue (Kalshi, Deribit) and its keys,
+what was loaded (counted in words: `1 market`, `2 markets`), and a snippet that calls it.
 
 The URLs and key paths are the ones a client can use, which need not be the mock's own view of them: in a container
 `--advertise-url` and `--advertise-key-dir` give the host's (the published port, the mounted volume); otherwise the
@@ -9,16 +9,18 @@ URL is the bound address (loopback for a wildcard such as 0.0.0.0) and the paths
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from mockexchange.app import MockApp
 from mockexchange.scenario.generator import Portfolio
+from mockexchange.scenario.model import Scenario
 from mockexchange.server import ws_url
 
 DEMO_PEM = "demo-key.pem"
 FCM_PEM = "fcm-key.pem"
+DERIBIT_KEY = "deribit-key.json"  # the demo's Deribit client id and secret (scenario/key_files.py)
 
 # Runs on Python 3.11+ with what `pip install mockexchange` brings; README.md's quick start shows the same text.
 SNIPPET = """\
@@ -43,10 +45,15 @@ class Advertised:
     base_url: str  # http(s)://HOST:PORT
     key_dir: Path  # where the keys are written
     shown_key_dir: str | None = None  # the same folder as clients see it, if they do not see `key_dir`
+    signalplus_prefix: str = "/api"  # Settings.signalplus_prefix
 
     @property
     def kalshi_url(self) -> str:
         return f"{self.base_url}/trade-api/v2"
+
+    @property
+    def deribit_url(self) -> str:
+        return f"{self.base_url}/api/v2"
 
     def key_path(self, written: str | Path) -> str:
         path = Path(written).resolve()
@@ -59,13 +66,23 @@ class Advertised:
         return f"{self.shown_key_dir.rstrip('/')}/{inside.as_posix()}"
 
 
+def counted(n: int, noun: str) -> str:
+    """`1 market`, `2 markets`, `0 markets`, `7,010 fills`."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def snippet(url: str, key_id: str, pem: str) -> str:
     # JSON string literals are Python string literals too, whatever the path holds (a Windows path's backslashes).
     return SNIPPET.format(url=json.dumps(url), key_id=json.dumps(key_id), pem=json.dumps(pem))
 
 
-def demo(where: Advertised, profile: str, seed: int, portfolio: Portfolio, demo_key: str, fcm_key: str) -> list[str]:
-    """The demo's banner: its first user's key and its FCM member's, whose PEMs are `DEMO_PEM` and `FCM_PEM`."""
+def demo(
+    where: Advertised, profile: str, seed: int, portfolio: Portfolio, key_ids: tuple[str, str], deribit: dict[str, Any]
+) -> list[str]:
+    """The demo's banner: its first user's Kalshi key and its FCM member's (`key_ids`; their PEMs are `DEMO_PEM` and
+    `FCM_PEM`), and the first user's Deribit credentials (`create_deribit_key`'s answer, with the
+    `credentials_path` keeping them)."""
+    demo_key, fcm_key = key_ids
     demo_pem, fcm_pem = where.key_dir / DEMO_PEM, where.key_dir / FCM_PEM
     accounts = len(portfolio.users) + 1 + len(portfolio.subtraders)
     return [
@@ -73,51 +90,81 @@ def demo(where: Advertised, profile: str, seed: int, portfolio: Portfolio, demo_
         f"  user {portfolio.users[0]!r}: key id {demo_key}, private key {where.key_path(demo_pem)}",
         f"  FCM member {portfolio.fcm_member!r}: key id {fcm_key}, private key {where.key_path(fcm_pem)}",
         f"    subtraders: {', '.join(portfolio.subtraders)}",
-        f"  {accounts} accounts, {len(portfolio.markets)} markets, {portfolio.fills} fills",
+        f"  {counted(accounts, 'account')}, {counted(len(portfolio.markets), 'market')}, "
+        f"{counted(portfolio.fills, 'fill')}",
         f"  websocket: {ws_url(where.base_url)}/trade-api/ws/v2 (channels market_positions, fill)",
-        f"  admin API: {where.base_url}/_admin/...; inspector: {where.base_url}/_inspector",
+        _deribit_heading(where),
+        _deribit_key(where, deribit),
+        f"  {counted(len(portfolio.deribit_accounts), 'account')}, "
+        f"{counted(portfolio.deribit_positions, 'position')} (BTC and ETH futures and options)",
+        _signalplus(where),
+        f"mockexchange: admin API: {where.base_url}/_admin/...; inspector: {where.base_url}/_inspector",
         "",
         snippet(where.kalshi_url, demo_key, where.key_path(demo_pem)),
     ]
 
 
-def scenario(where: Advertised, profile: str, name: str, loaded: dict[str, Any], timeline: str) -> list[str]:
-    """A served scenario's banner, from its load result (`Scenarios.load`)."""
+def _deribit_heading(where: Advertised) -> str:
+    return f"mockexchange: Deribit API {where.deribit_url} (websocket {ws_url(where.base_url)}/ws/api/v2)"
+
+
+def _signalplus(where: Advertised) -> str:
+    return f"  SignalPlus gateway: POST {where.base_url}{where.signalplus_prefix} (the same credentials)"
+
+
+def _deribit_key(where: Advertised, key: dict[str, Any]) -> str:
+    """A key's client id and secret, its subaccount, and the file keeping them, if one does."""
+    bound = "" if key["subaccount_id"] is None else f" (subaccount {key['subaccount_id']})"
+    kept = key.get("credentials_path")
+    return f"  user {key['user_id']!r}{bound}: client id {key['client_id']}, client secret {key['client_secret']}" + (
+        "" if kept is None else f", kept in {where.key_path(kept)}"
+    )
+
+
+def scenario(
+    where: Advertised, profile: str, name: str, loaded: dict[str, Any], read: Scenario, timeline: str
+) -> list[str]:
+    """A served scenario's banner, from its load result (`Scenarios.load`) and the scenario `read`."""
     lines = [f"mockexchange: Kalshi API {where.kalshi_url} (profile {profile}, {name})"]
     for key in loaded["keys"]:
         written = key.get("private_key_path")
         shown = f", private key {where.key_path(written)}" if written else " (public key given)"
         lines.append(f"  user {key['user_id']!r}: key id {key['key_id']}{shown}")
-    if loaded["deribit_keys"]:
-        lines.append(
-            f"mockexchange: Deribit API {where.base_url}/api/v2 (websocket {ws_url(where.base_url)}/ws/api/v2)"
-        )
-    for key in loaded["deribit_keys"]:
-        bound = "" if key["subaccount_id"] is None else f" (subaccount {key['subaccount_id']})"
-        lines.append(
-            f"  user {key['user_id']!r}{bound}: client id {key['client_id']}, client secret {key['client_secret']}"
-        )
-    lines += [
-        f"  {loaded['accounts']} accounts, {loaded['markets']} markets, {loaded['positions']} opening fills; "
-        f"timeline: {loaded['steps_total']} steps, {timeline}",
-        f"  exchange time {loaded['exchange_time']} (manual clock: POST /_admin/clock)",
+    lines.append(
+        f"  {counted(loaded['accounts'], 'account')}, {counted(loaded['markets'], 'market')}, "
+        f"{counted(loaded['positions'], 'opening fill')}"
+    )
+    if read.count("deribit_account"):
+        lines += [
+            _deribit_heading(where),
+            *(_deribit_key(where, key) for key in loaded["deribit_keys"]),
+            f"  {counted(read.count('deribit_account'), 'account')}, "
+            f"{counted(read.count('deribit_subaccount'), 'subaccount')}, "
+            f"{counted(read.count('deribit_position'), 'opening trade')}",
+            _signalplus(where),
+        ]
+    steps = counted(loaded["steps_total"], "step")
+    return [
+        *lines,
+        f"mockexchange: timeline: {steps}, {timeline}; exchange time {loaded['exchange_time']} (manual clock: "
+        "POST /_admin/clock)",
         f"  admin API: {where.base_url}/_admin/... (GET /_admin/scenario for the timeline)",
         f"  inspector: {where.base_url}/_inspector (step, play and pause the timeline there)",
     ]
-    return lines
 
 
 def restored(where: Advertised, mock: MockApp, scenario: str | None) -> list[str]:
-    """A mock restored from its state file: what the file held, and the keys (whose private halves are the users')."""
+    """A mock restored from its state file: what the file held, and the keys (the private halves of Kalshi's are the
+    users', in the key folder if the demo wrote them)."""
     assert mock.persistence is not None
     status = mock.persistence.status()
     ledger = mock.ledger
     lines = [
         f"mockexchange: Kalshi API {where.kalshi_url} (profile {mock.settings.profile})",
-        f"  state restored from {status['path']}: {status['commands']} commands ({status['restored_commands']} run "
-        f"again) in {status['restore_seconds']:.2f}s",
-        f"  {len(ledger.accounts)} accounts, {len(ledger.markets)} markets, {len(ledger.fills)} fills; "
-        f"exchange time {ledger.clock.now().isoformat()}",
+        f"  state restored from {status['path']}: {counted(status['commands'], 'command')} "
+        f"({status['restored_commands']:,} run again) in {status['restore_seconds']:.2f}s",
+        f"  {counted(len(ledger.accounts), 'account')}, {counted(len(ledger.markets), 'market')}, "
+        f"{counted(len(ledger.fills), 'fill')}; exchange time {ledger.clock.now().isoformat()}",
     ]
     if scenario is not None:
         lines.append(
@@ -128,8 +175,21 @@ def restored(where: Advertised, mock: MockApp, scenario: str | None) -> list[str
     for pem in (DEMO_PEM, FCM_PEM):
         if (where.key_dir / pem).exists():
             lines.append(f"  private key {where.key_path(where.key_dir / pem)}")
-    lines += [
-        f"  websocket: {ws_url(where.base_url)}/trade-api/ws/v2; Deribit: {where.base_url}/api/v2",
-        f"  admin API: {where.base_url}/_admin/...; inspector: {where.base_url}/_inspector",
-    ]
+    lines.append(f"  websocket: {ws_url(where.base_url)}/trade-api/ws/v2")
+    lines += _restored_deribit(where, mock)
+    lines.append(f"mockexchange: admin API: {where.base_url}/_admin/...; inspector: {where.base_url}/_inspector")
     return lines
+
+
+def _restored_deribit(where: Advertised, mock: MockApp) -> list[str]:
+    assert mock.book is not None
+    with mock.book.reading():
+        accounts, trades = len(mock.book.accounts()), len(mock.book.trades)
+    kept = where.key_dir / DERIBIT_KEY
+    return [
+        _deribit_heading(where),
+        *(_deribit_key(where, asdict(credential)) for credential in mock.control.deribit_keys.all()[:5]),
+        *([f"  credentials kept in {where.key_path(kept)}"] if kept.exists() else []),
+        f"  {counted(accounts, 'account')}, {counted(trades, 'trade')}",
+        _signalplus(where),
+    ]

@@ -1,7 +1,8 @@
-"""A long scenario load's progress on stderr, so `serve --scenario busy-market` is not minutes of silence.
+"""A long load's progress on stderr, so `serve --scenario busy-market` is not minutes of silence.
 
-Quiet below `QUIET_BELOW` operations (a small scenario loads at once); above, a line when the load starts, at each
-tenth of it or after a second without one, whichever comes first, and when it ends, with the time it took.
+Quiet for a load that ends within `QUIET_FOR_S` of its start, whatever its size (most load at once); past that, a
+line saying how many operations the load has, then a line at each tenth of it or after `EVERY_S` without one,
+whichever comes first, and one when it ends, with the time it took.
 """
 
 from __future__ import annotations
@@ -11,33 +12,36 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-QUIET_BELOW = 1_000
+QUIET_FOR_S = 1.0
 EVERY_S = 1.0
 
 
 class LoadProgress:
-    """A `runner.Progress`: called with (operations done, operations in all) after each operation of a load."""
+    """A `runner.Progress`: called with (operations done, operations in all) after each operation of a load. The
+    load is taken to start when this is made (just before it)."""
 
     def __init__(self, label: str, stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.label = label
         self._stream = stream
         self._clock = clock
-        self._started: float | None = None
+        self._started = clock()
+        self._speaking = False
         self._last_line = 0.0
         self._tenth = 0
 
     def __call__(self, done: int, total: int) -> None:
-        if total < QUIET_BELOW:
-            return
         now = self._clock()
-        if self._started is None:
-            self._started = self._last_line = now
+        if not self._speaking:
+            if now - self._started < QUIET_FOR_S or done >= total:
+                return  # still within the quiet second, or over before anything was said
+            self._speaking = True
             self._say(f"{total:,} operations")
-        tenth = done * 10 // total
-        if done < total and tenth == self._tenth and now - self._last_line < EVERY_S:
-            return
-        self._tenth, self._last_line = tenth, now
-        took = f" in {now - self._started:.2f}s" if done == total else ""
+        else:
+            tenth = done * 10 // total
+            if done < total and tenth == self._tenth and now - self._last_line < EVERY_S:
+                return
+        self._tenth, self._last_line = done * 10 // total, now
+        took = f" in {now - self._started:.2f}s" if done >= total else ""
         self._say(f"{done:,}/{total:,} operations ({done * 100 // total}%){took}")
 
     def _say(self, what: str) -> None:

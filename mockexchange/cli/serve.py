@@ -30,6 +30,7 @@ from mockexchange.control.rest_lag import MAX_REST_LAG_MS
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.rate_budgets import OFF, TIERS
 from mockexchange.scenario.generator import generate
+from mockexchange.scenario.key_files import KeyFileError, keep_deribit_key, kept_deribit_key, write_private
 from mockexchange.scenario.model import Scenario
 from mockexchange.scenario.schema import ScenarioError, load_file
 from mockexchange.server import bound_port, http_url, listening_socket, serve_forever
@@ -42,6 +43,7 @@ ADVERTISE_URL_ENV = "MOCKEXCHANGE_ADVERTISE_URL"
 ADVERTISE_KEY_DIR_ENV = "MOCKEXCHANGE_ADVERTISE_KEY_DIR"
 ALLOWED_HOSTS_ENV = "MOCKEXCHANGE_ALLOWED_HOSTS"  # comma-separated, before the --allowed-host ones
 ADMIN_TOKEN_ENV = "MOCKEXCHANGE_ADMIN_TOKEN"  # safer than --admin-token: a command line is visible to other users
+PORT_FILE_ENV = "MOCKEXCHANGE_PORT_FILE"  # the Docker image's health check reads the port there
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
@@ -57,6 +59,13 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--host", default=DEFAULT_HOST, help="the address to listen on (default: %(default)s)")
     p.add_argument("--port", type=port, default=DEFAULT_PORT, help="0: any free port (default: %(default)s)")
+    port_file = os.environ.get(PORT_FILE_ENV) or None
+    p.add_argument(
+        "--port-file", default=port_file, metavar="FILE",
+        help="write the port bound to FILE (its digits and a newline) before anything is loaded, and remove it on "
+        f"exit: how a script or a health check finds a --port 0 mock (env {PORT_FILE_ENV}; default: "
+        f"{port_file or 'none'})",
+    )  # fmt: skip
     p.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help="seed of the generated demo portfolio (default: %(default)s)"
     )
@@ -225,34 +234,14 @@ def _serve(args: argparse.Namespace) -> int:
         _check_writable(key_dir)
     sock = _listen(args.host, args.port)
     try:
-        settings = Settings(
-            host=args.host,
-            port=bound_port(sock),
-            profile=args.profile or (scenario.profile if scenario and scenario.profile else DEFAULT_PROFILE),
-            timestamp_past_s=args.timestamp_window,
-            timestamp_future_s=args.timestamp_window,
-            admin_open=args.admin_open,
-            allowed_hosts=allowed_host_names(args.allowed_host),
-            admin_token=args.admin_token,
-            scenario_dirs=tuple(args.scenario_dir),
-            key_dirs=(args.key_dir,),  # admin calls may write keys under the folder the user gave
-            kalshi_reject_replays=args.reject_replays,
-            kalshi_pss_salt=args.pss_salt,
-            rest_lag_ms=args.rest_lag_ms,
-            rate_limit_tier=args.rate_limit_tier,
-            state=args.state,
-            state_synchronous=args.state_sync,
-            state_journal=args.state_journal,
-            journal_size=args.journal_size,
-            journal_max_bytes=args.journal_max_bytes,
-            generated_responses=args.generated_responses,
-            header_timeout_s=args.header_timeout,
-            keep_alive_timeout_s=args.keep_alive_timeout,
-            max_connections=args.max_connections,
-            ws_per_message_deflate=args.ws_deflate,
-        )
+        if args.port_file is not None:
+            _write_port_file(Path(args.port_file), bound_port(sock))
+        settings = _settings(args, scenario, bound_port(sock))
         where = banner.Advertised(
-            args.advertise_url or http_url(args.host, settings.port), key_dir, args.advertise_key_dir
+            args.advertise_url or http_url(args.host, settings.port),
+            key_dir,
+            args.advertise_key_dir,
+            settings.signalplus_prefix,
         )
         if scenario is None:
             mock, lines, on_ready = _demo(args, settings, where)
@@ -260,6 +249,7 @@ def _serve(args: argparse.Namespace) -> int:
             mock, lines, on_ready = _scenario(args, settings, scenario, where)
     except BaseException:
         sock.close()
+        _remove_port_file(args.port_file)
         raise
     if (warning := exposure_warning(settings)) is not None:
         print(warning, file=sys.stderr, flush=True)
@@ -279,10 +269,58 @@ def _serve(args: argparse.Namespace) -> int:
             on_ready()
 
     try:
-        serve_forever(mock, sock, log_level=args.log_level, on_ready=ready)
+        serve_forever(
+            mock, sock, log_level=args.log_level, on_ready=ready, on_stop=lambda: _remove_port_file(args.port_file)
+        )
     finally:
         mock.close()  # closed already unless uvicorn failed; a snapshot makes the next start quick
+        _remove_port_file(args.port_file)
     return 0
+
+
+def _settings(args: argparse.Namespace, scenario: Scenario | None, bound: int) -> Settings:
+    return Settings(
+        host=args.host,
+        port=bound,
+        profile=args.profile or (scenario.profile if scenario and scenario.profile else DEFAULT_PROFILE),
+        timestamp_past_s=args.timestamp_window,
+        timestamp_future_s=args.timestamp_window,
+        admin_open=args.admin_open,
+        allowed_hosts=allowed_host_names(args.allowed_host),
+        admin_token=args.admin_token,
+        scenario_dirs=tuple(args.scenario_dir),
+        key_dirs=(args.key_dir,),  # admin calls may write keys under the folder the user gave
+        kalshi_reject_replays=args.reject_replays,
+        kalshi_pss_salt=args.pss_salt,
+        rest_lag_ms=args.rest_lag_ms,
+        rate_limit_tier=args.rate_limit_tier,
+        state=args.state,
+        state_synchronous=args.state_sync,
+        state_journal=args.state_journal,
+        journal_size=args.journal_size,
+        journal_max_bytes=args.journal_max_bytes,
+        generated_responses=args.generated_responses,
+        header_timeout_s=args.header_timeout,
+        keep_alive_timeout_s=args.keep_alive_timeout,
+        max_connections=args.max_connections,
+        ws_per_message_deflate=args.ws_deflate,
+    )
+
+
+def _write_port_file(path: Path, bound: int) -> None:
+    """The port in `path`, whole or not at all (a reader never sees half of it)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        partial.write_text(f"{bound}\n")
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise Refused(f"the port cannot be written to {path}: {exc.strerror or exc}") from None
+
+
+def _remove_port_file(port_file: str | None) -> None:
+    if port_file is not None:
+        Path(port_file).unlink(missing_ok=True)
 
 
 def _build(settings: Settings, **options: Any) -> MockApp:
@@ -347,15 +385,24 @@ def _demo(
     mock = _build(settings, seed=args.seed)
     if (lines := _restored(mock, where, None)) is not None:
         return mock, lines, None
-    portfolio = generate(mock.scenarios, args.seed)
+    portfolio = generate(mock.scenarios, args.seed, progress=LoadProgress("the demo portfolio"))
     demo_key, fcm_key = (str(uuid.UUID(int=args.seed + n, version=4)) for n in (0, 1))
+    control, keys = mock.control, where.key_dir
     try:
-        _demo_key(mock.control, portfolio.users[0], where.key_dir / banner.DEMO_PEM, demo_key)
+        _demo_key(control, portfolio.users[0], keys / banner.DEMO_PEM, demo_key)
         assert portfolio.fcm_member is not None
-        _demo_key(mock.control, portfolio.fcm_member, where.key_dir / banner.FCM_PEM, fcm_key)
+        _demo_key(control, portfolio.fcm_member, keys / banner.FCM_PEM, fcm_key)
+        deribit = _demo_deribit_key(control, portfolio.users[0], keys / banner.DERIBIT_KEY)
     except OSError as exc:
-        raise Refused(f"the demo keys cannot be kept in {where.key_dir}: {exc}") from None
-    return mock, banner.demo(where, settings.profile, args.seed, portfolio, demo_key, fcm_key), None
+        raise Refused(f"the demo keys cannot be kept in {keys}: {exc}") from None
+    except (ControlError, KeyFileError) as exc:
+        raise Refused(f"the demo keys cannot be used: {exc}") from None
+    return mock, banner.demo(where, settings.profile, args.seed, portfolio, (demo_key, fcm_key), deribit), None
+
+
+def _demo_deribit_key(control: Control, user_id: str, path: Path) -> dict[str, Any]:
+    """The client id and secret kept at `path` (made, and written there, the first time), as `_demo_key` keeps a PEM."""
+    return keep_deribit_key(control.create_deribit_key(**kept_deribit_key({"user_id": user_id}, path)), path)
 
 
 def _demo_key(control: Control, user_id: str, pem_path: Path, key_id: str) -> None:
@@ -364,10 +411,11 @@ def _demo_key(control: Control, user_id: str, pem_path: Path, key_id: str) -> No
         pem = pem_path.read_text()
     else:
         pem = private_key_pem(generate_private_key("rsa"))
-        pem_path.parent.mkdir(parents=True, exist_ok=True)
-        pem_path.write_text(pem)
-        pem_path.chmod(0o600)
-    control.create_key(user_id, public_key_pem=pem, key_id=key_id)
+        write_private(pem_path, pem)
+    try:
+        control.create_key(user_id, public_key_pem=pem, key_id=key_id)
+    except ControlError as exc:
+        raise ControlError(f"{pem_path}: {exc}; remove it to have a new one made") from None
 
 
 def _scenario(
@@ -395,6 +443,6 @@ def _scenario(
     else:
         timeline = "ran at load"
     shown = f"{name} from {args.scenario}" if scenario.name else name
-    lines = banner.scenario(where, settings.profile, shown, loaded, timeline)
+    lines = banner.scenario(where, settings.profile, shown, loaded, scenario, timeline)
     on_ready = None if args.speed is None else lambda: mock.scenarios.play_scenario(args.speed)
     return mock, lines, on_ready

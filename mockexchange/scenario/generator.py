@@ -1,20 +1,27 @@
 """The faker-based portfolio generator: a plausible, reproducible portfolio from a seed.
 
 It is one scenario source among others: `demo_scenario` writes the same in-memory `Scenario` a scenario file reads
-into (accounts, markets, opening fills), and `generate` applies it with the scenario runner, through `Control`, so a
-generated portfolio is indistinguishable from a scripted one.
+into (Kalshi accounts, markets, opening fills; a Deribit account with positions in BTC and ETH futures and options),
+and `generate` applies it with the scenario runner, through `Control`, so a generated portfolio is indistinguishable
+from a scripted one.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from mockexchange.control.deribit import DEFAULT_INDEX_PRICES, default_instruments
+from mockexchange.core.derivatives import option_mark, years_to_expiry
+from mockexchange.core.derivatives_book import DEFAULT_VOLATILITY
+from mockexchange.core.instruments import parse_instrument_name
 from mockexchange.scenario.model import Op, Origin, Scenario
 from mockexchange.scenario.operations import Scenarios
+from mockexchange.scenario.runner import Progress
 
 _SERIES = ("KXFED", "KXCPI", "KXGDP", "KXNBA", "KXNFL", "KXBTC", "KXHIGHNY", "KXRAIN", "KXOSCAR", "KXSENATE")
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -27,6 +34,8 @@ class Portfolio:
     subtraders: list[str] = field(default_factory=list)
     markets: list[tuple[str, str]] = field(default_factory=list)  # (event_ticker, ticker)
     fills: int = 0
+    deribit_accounts: list[str] = field(default_factory=list)  # their user ids
+    deribit_positions: int = 0
 
 
 def _events(rng: random.Random, n_events: int, markets_per_event: tuple[int, int]) -> list[tuple[str, list[str]]]:
@@ -45,6 +54,7 @@ def _events(rng: random.Random, n_events: int, markets_per_event: tuple[int, int
 
 def demo_scenario(
     seed: int,
+    now: datetime,
     *,
     users: int = 4,
     events: int = 6,
@@ -52,8 +62,10 @@ def demo_scenario(
     fills_per_user: int = 25,
     subtraders: int = 3,
 ) -> Scenario:
-    """Accounts, events and markets, fills, and one FCM member with subtraders, all from `seed`. The set-up keeps the
-    order in which the generator draws its numbers, so a seed always means the same portfolio (and the same ids)."""
+    """Accounts, events and markets, fills, and one FCM member with subtraders, all from `seed`; then a Deribit
+    account for the first user, trading the instruments a fresh mock lists at `now` (their expiries follow the
+    date). The set-up keeps the order in which the generator draws its numbers, so a seed always means the same
+    portfolio (and the same ids); the Deribit part draws after the rest, so it changes none of the Kalshi part."""
     rng = random.Random(seed)
     from faker import Faker  # (here: `serve` listens before it generates, and faker takes a while to import)
 
@@ -100,7 +112,47 @@ def demo_scenario(
         where = f"subtraders[{i}]"
         account(where, user_id=subtrader, balance_cents=rng.randint(1_000, 100_000) * 100, subtrader_of=member)
         trade(subtrader, fills_per_user // 2, where)
+    first_user = next(op.args["user_id"] for op in setup if op.kind == "account")
+    setup += _deribit_book(rng, first_user, now, source)
     return scenario
+
+
+def _deribit_book(rng: random.Random, user_id: str, now: datetime, source: str) -> list[Op]:
+    """A small Deribit book: balances in BTC, ETH and USDC; both coins' perpetuals, a dated future and two options,
+    long or short, at prices near what a fresh mock marks them at (futures within 3% of the default index price,
+    options within 15% of their Black-76 mark at the default volatility), on their tick, never through a float."""
+    balances = {
+        "BTC": f"{Decimal(rng.randint(5_000, 50_000)) / 10_000:f}",
+        "ETH": f"{Decimal(rng.randint(20, 500)) / 10:f}",
+        "USDC": str(rng.randint(1_000, 50_000)),
+    }
+    ops = [Op("deribit_account", {"user_id": user_id, "balances": balances}, Origin(source, None, "deribit.account"))]
+    listed = [parse_instrument_name(name) for name in default_instruments(now.date())]
+    inverse = [i for i in listed if i.instrument_type == "reversed"]
+    futures = [i for i in inverse if i.kind == "future" and not i.is_perpetual]
+    options = [i for i in inverse if i.kind == "option"]
+    book = [i for i in inverse if i.is_perpetual] + [rng.choice(futures)] + rng.sample(options, 2)
+    for n, instrument in enumerate(book):
+        tick, least = instrument.tick_size, instrument.min_trade_amount
+        index = DEFAULT_INDEX_PRICES[instrument.price_index]
+        if instrument.kind == "future":  # sized and priced in USD
+            price = index * (1000 + rng.randint(-30, 30)) / 1000
+            amount = max(least, Decimal(rng.randint(1_000, 25_000)) // least * least)
+            direction = rng.choice(("buy", "sell"))
+        else:  # sized and priced in the coin
+            mark = option_mark(instrument, index, years_to_expiry(instrument, now), DEFAULT_VOLATILITY)
+            price = mark * (100 + rng.randint(-15, 15)) / 100
+            amount = least * rng.randint(1, 30)
+            direction = rng.choice(("buy", "buy", "sell"))
+        args = {
+            "user_id": user_id,
+            "instrument_name": instrument.instrument_name,
+            "direction": direction,
+            "amount": f"{amount:f}",
+            "price": f"{max(tick, price // tick * tick).normalize():f}",
+        }
+        ops.append(Op("deribit_position", args, Origin(source, None, f"deribit.positions[{n}]")))
+    return ops
 
 
 def portfolio_of(scenario: Scenario) -> Portfolio:
@@ -116,12 +168,16 @@ def portfolio_of(scenario: Scenario) -> Portfolio:
             portfolio.subtraders.append(op.args["user_id"])
         elif op.kind == "account":
             portfolio.users.append(op.args["user_id"])
+        elif op.kind == "deribit_account":
+            portfolio.deribit_accounts.append(op.args["user_id"])
+        elif op.kind == "deribit_position":
+            portfolio.deribit_positions += 1
     return portfolio
 
 
-def generate(scenarios: Scenarios, seed: int, **sizes: Any) -> Portfolio:
-    """Build the demo scenario from `seed` (`sizes`: see `demo_scenario`) and load it on top of the current state,
-    timeline run, like any scenario file."""
-    scenario = demo_scenario(seed, **sizes)
-    scenarios.load(scenario, reset=False, run=True)
+def generate(scenarios: Scenarios, seed: int, progress: Progress | None = None, **sizes: Any) -> Portfolio:
+    """Build the demo scenario from `seed` (`sizes`: see `demo_scenario`) at the exchange clock's time and load it
+    on top of the current state, timeline run, like any scenario file; `progress` is told how the load goes."""
+    scenario = demo_scenario(seed, scenarios.control.book.clock.now(), **sizes)
+    scenarios.load(scenario, reset=False, run=True, progress=progress)
     return portfolio_of(scenario)

@@ -102,5 +102,10 @@ class Scenario:
 
     @property
     def writes_keys(self) -> bool:
-        """Whether loading it writes private keys (a key without a public PEM is generated, its PEM saved)."""
-        return any(op.kind == "key" and "public_key_pem" not in op.args for op in self.setup)
+        """Whether loading it into a key folder writes key files: a Kalshi key without a public PEM (generated, its
+        PEM saved), a Deribit key without a fixed secret (its credentials kept)."""
+        return any(
+            (op.kind == "key" and "public_key_pem" not in op.args)
+            or (op.kind == "deribit_key" and not op.args.get("client_secret"))
+            for op in self.setup
+        )

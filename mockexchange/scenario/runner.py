@@ -15,11 +15,13 @@ import contextlib
 import random
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mockexchange.control import ControlError, clock_status
+from mockexchange.scenario.key_files import KeyFileError, keep_deribit_key, kept_deribit_key, write_private
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_OPERATIONS, Op, Scenario
 
 if TYPE_CHECKING:
@@ -33,6 +35,11 @@ _JOIN_TIMEOUT_S = 10.0
 
 class _Stopped(Exception):
     """The session was stopped (reset, another scenario loaded) while a step was pacing."""
+
+
+def _file_name(name: str) -> str:
+    """`name` with what a file name should not hold (a path separator, spaces) as `_`."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
 def apply(control: Control, scenario: Scenario) -> ScenarioSession:
@@ -78,6 +85,7 @@ class ScenarioSession:
     # -- set-up ------------------------------------------------------------------------------------------------------
 
     def set_up(self) -> None:
+        deribit_keys_of: Counter[str] = Counter()  # a user's Deribit keys so far: the next one's index in its `keys`
         for op in self.scenario.setup:
             if op.kind == "account":
                 self._call(op, self.control.create_account)
@@ -87,10 +95,11 @@ class ScenarioSession:
                 self._call(op, self.control.create_market)
             elif op.kind == "position":
                 self._call(op, self.control.fill)
+            elif op.kind == "deribit_key":
+                self.deribit_keys.append(self._deribit_key(op, deribit_keys_of[op.args["user_id"]]))
+                deribit_keys_of[op.args["user_id"]] += 1
             elif op.kind in DERIBIT_SETUP_OPERATIONS:
-                answer = self._call(op, getattr(self.control, DERIBIT_SETUP_OPERATIONS[op.kind]))
-                if op.kind == "deribit_key":
-                    self.deribit_keys.append(answer)
+                self._call(op, getattr(self.control, DERIBIT_SETUP_OPERATIONS[op.kind]))
             else:  # pragma: no cover - the schema builds only these
                 raise AssertionError(op.kind)
             self._done_one()
@@ -110,16 +119,27 @@ class ScenarioSession:
         if self.key_dir is not None:
             pem_path = self._pem_path(args["user_id"], answer["key_id"])
             assert pem_path is not None
-            pem_path.parent.mkdir(parents=True, exist_ok=True)
-            pem_path.write_text(answer["private_key_pem"])
-            pem_path.chmod(0o600)
+            write_private(pem_path, answer["private_key_pem"])
             answer["private_key_path"] = str(pem_path.resolve())
         return answer
 
     def _pem_path(self, user_id: str, key_id: str | None) -> Path | None:
         if self.key_dir is None or key_id is None:
             return None
-        return self.key_dir / re.sub(r"[^A-Za-z0-9._-]", "_", f"{user_id}-{key_id}.pem")
+        return self.key_dir / _file_name(f"{user_id}-{key_id}.pem")
+
+    def _deribit_key(self, op: Op, n: int) -> dict[str, Any]:
+        """The account's `keys[n]`; with a key folder, generated credentials are kept there as
+        `<user_id>-deribit-<n>.json` and taken from there on the next load (a key whose secret the scenario fixes
+        has nothing to keep)."""
+        path = None
+        if self.key_dir is not None and not op.args.get("client_secret"):
+            path = self.key_dir / _file_name(f"{op.args['user_id']}-deribit-{n}.json")
+        try:
+            answer = self._call(op, self.control.create_deribit_key, **kept_deribit_key(dict(op.args), path))
+            return keep_deribit_key(answer, path)
+        except KeyFileError as exc:
+            raise ControlError(f"{op.origin}: {exc}", 409) from None
 
     def _call(self, op: Op, method: Callable[..., dict[str, Any]], **args: Any) -> dict[str, Any]:
         try:
