@@ -8,6 +8,9 @@ rendered; tests/test_docs_examples.py reads them:
     <!-- docs-test: skip-line "TEXT" (REASON) -->  a shell block's lines containing TEXT are not run
     <!-- docs-test: add-args "TEXT" ARGS (REASON) -->  a shell line containing TEXT runs with ARGS added at its end
     <!-- docs-test: parse-only (REASON) -->        a YAML scenario is read and checked, not loaded into a mock
+    <!-- docs-test: client NAME (REASON) -->       a Python block runs as a script of its own with the interpreter
+                                                    of the client matrix's venv NAME (ccxt-4.5.90, say), built or
+                                                    reused as the real-client tests build it
     <!-- docs-test: file PATH [PATH ...] -->       the block's text is also a file of the page's folder, written
                                                     before the page's first example runs
 """
@@ -18,6 +21,8 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from mockexchange.contract.clients.libraries import CLIENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -35,6 +40,7 @@ _FORMS = {
     "skip-line": re.compile(rf'skip-line "(?P<text>[^"]+)" {_REASON}'),
     "add-args": re.compile(rf'add-args "(?P<text>[^"]+)" (?P<args>.+?) {_REASON}'),
     "parse-only": re.compile(rf"parse-only {_REASON}"),
+    "client": re.compile(rf"client (?P<text>\S+) {_REASON}"),
     "file": re.compile(r"file (?P<paths>\S.*)"),
 }
 
@@ -125,4 +131,8 @@ def problems_of(block: Block) -> list[str]:
             problems.append(f"{where}: {d.kind} {d.text!r} matches no line of the block")
         elif d.kind == "parse-only" and language != "yaml":
             problems.append(f"{where}: parse-only applies to YAML blocks only")
+        elif d.kind == "client" and language != "python":
+            problems.append(f"{where}: client applies to Python blocks only")
+        elif d.kind == "client" and d.text not in CLIENTS:
+            problems.append(f"{where}: client {d.text!r} is none of the matrix's ({', '.join(CLIENTS)})")
     return problems

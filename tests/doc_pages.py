@@ -43,11 +43,23 @@ _SHELL_TIMEOUT_S = 120.0
 
 # Run before the page's first shell block. ERR records each failing command of the block without ending the shell,
 # so the block's later lines still run and every failure is reported (a function's, such as curl's, at its call).
-# The script ends in `true`, so `source` itself never fails. `curl` notes the line it was called from and its status.
+# The script ends in `true`, so `source` itself never fails. `curl` prints its body as curl does (a redirect gets the
+# body alone) and notes the line it was called from, the body and the status in a log of its own.
 _PRELUDE = r"""
-curl() { echo "__DOCS_CURL__ ${BASH_LINENO[0]}"; command curl -w '\n__DOCS_HTTP__ %{http_code}\n' "$@"; }
+curl() {
+    local __docs_out
+    __docs_out=$(command curl -w '\n__DOCS_HTTP__ %{http_code}' "$@")
+    local __docs_status=$?
+    local __docs_body=${__docs_out%$'\n'__DOCS_HTTP__ *}
+    printf '%s' "$__docs_body"
+    printf '__DOCS_CURL__ %s\n%s\n__DOCS_HTTP__ %s\n' \
+        "${BASH_LINENO[0]}" "$__docs_body" "${__docs_out##*__DOCS_HTTP__ }" >> "$__docs_curls"
+    return $__docs_status
+}
 __docs_run() {
     : > "$3"
+    : > "$4"
+    __docs_curls=$4
     trap "__docs_status=\$?; echo \"line \$LINENO: \$BASH_COMMAND (exit \$__docs_status)\" >> '$3'" ERR
     source "$1" < /dev/null > "$2" 2>&1
     trap - ERR
@@ -127,10 +139,11 @@ class Shell:
         self.proc.stdin.write(text + "\n")
         self.proc.stdin.flush()
 
-    def run(self, script: str) -> tuple[str, list[str]]:
-        """Source `script` (its line numbers are the block's); what it printed and the commands that failed."""
+    def run(self, script: str) -> tuple[str, list[str], str]:
+        """Source `script` (its line numbers are the block's); what it printed, the commands that failed and the log
+        of its curls."""
         self.runs += 1
-        paths = [self.scripts / f"{self.runs}.{name}" for name in ("sh", "out", "failed")]
+        paths = [self.scripts / f"{self.runs}.{name}" for name in ("sh", "out", "failed", "curls")]
         paths[0].write_text(script + "true\n")
         self._send("__docs_run " + " ".join(shlex.quote(str(p)) for p in paths))
         assert self.proc.stdout is not None
@@ -139,7 +152,7 @@ class Shell:
         output = paths[1].read_text(errors="replace")
         assert done == "__DOCS_DONE__\n", f"the block did not finish in {_SHELL_TIMEOUT_S:g}s:\n{output}"
         failed = paths[2].read_text().splitlines()
-        return output, failed
+        return output, failed, paths[3].read_text(errors="replace")
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -150,10 +163,10 @@ class Shell:
                 self.proc.kill()
 
 
-def curl_calls(output: str) -> Iterator[tuple[int, str, int]]:
-    """Each curl the script made: the line it was called from, the body printed and the status."""
+def curl_calls(log: str) -> Iterator[tuple[int, str, int]]:
+    """Each curl the script made, from the log of its curls: the line it was called from, the body and the status."""
     line, body = 0, []
-    for printed in output.splitlines():
+    for printed in log.splitlines():
         if call := _CURL_CALL.match(printed):
             line, body = int(call.group(1)), []
         elif status := _CURL_STATUS.match(printed):
@@ -184,12 +197,12 @@ def shows(sample: Any, got: Any) -> bool:
     return sample == got
 
 
-def curl_problems(script: str, output: str) -> list[str]:
+def curl_problems(script: str, log: str) -> list[str]:
     """Each curl whose status is not the one its line's comment starts with (else below 400), or whose body is not
     what the comment shows."""
     lines = script.splitlines()
     problems = []
-    for line, body, got in curl_calls(output):
+    for line, body, got in curl_calls(log):
         comment = lines[line - 1].partition(" #")[2]
         expected = _EXPECTED_STATUS.match(comment)
         if not (got == int(expected.group(1)) if expected else 0 < got < 400):
@@ -289,11 +302,10 @@ class Page:
         if not any(line.strip() for line in chunk):
             return []
         script = self.fill("\n".join(chunk) + "\n")
-        output, failed = self.shell.run(script)
-        problems = failed + curl_problems(script, output)
+        output, failed, curls = self.shell.run(script)
+        problems = failed + curl_problems(script, curls)
         if problems:
-            shown = "\n".join(line for line in output.splitlines() if not line.startswith("__DOCS_"))
-            problems.append(f"it printed:\n{shown}")
+            problems.append(f"it printed:\n{output}")
         return problems
 
     # -- Python blocks ------------------------------------------------------------------------------------------------

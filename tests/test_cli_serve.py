@@ -276,7 +276,7 @@ def test_the_demo_has_a_deribit_account_whose_key_the_banner_names_and_a_restart
     ("name", "text", "says"),
     [
         ("deribit-key.json", '{"client_id": "only-an-id"}', "deribit-key.json does not hold Deribit credentials"),
-        ("demo-key.pem", "not a key", "demo-key.pem: not a usable PEM key"),
+        ("demo-key.pem", "not a key", "demo-key.pem is not an unencrypted RSA or Ed25519 private key in PEM"),
     ],
 )
 def test_a_broken_demo_key_file_is_refused_in_one_line(tmp_path, name, text, says):

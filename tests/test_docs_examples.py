@@ -15,6 +15,7 @@ run under pytest, with the plugin, in a module that sees the page's namespace.
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import textwrap
 from collections.abc import Iterator
 from dataclasses import replace
@@ -27,6 +28,7 @@ from doc_blocks import CHECK, ROOT, RUN, Block, Directive, DirectiveError, all_b
 from doc_pages import Page, curl_problems, json_values, shell_text
 
 from mockexchange import MockServer
+from mockexchange.contract.clients.libraries import CLIENTS, ensure_venv, venv_python
 from mockexchange.core.clock import ManualClock
 from mockexchange.scenario.schema import load_document
 
@@ -86,6 +88,11 @@ def run(block: Block, page: Page, request: pytest.FixtureRequest) -> None:
 
 def run_python(block: Block, page: Page, request: pytest.FixtureRequest) -> None:
     text = page.fill(block.text)
+    if client := block.of_kind("client"):
+        python = venv_python(ensure_venv(CLIENTS[client[0].text]))
+        done = subprocess.run([python, "-"], input=text, capture_output=True, text=True, cwd=page.folder, timeout=120)
+        assert done.returncode == 0, f"{block.where} with {client[0].text}:\n{done.stdout}{done.stderr}"
+        return
     tests = page.run_python(block, text)
     with_fixtures = [name for name in tests if page.namespace[name].__code__.co_argcount]
     for name in tests:
@@ -197,8 +204,8 @@ def test_skip_line_and_add_args_keep_the_line_numbers():
 def test_a_curl_answering_other_than_its_comment_says_is_a_problem():
     script = 'curl a\ncurl b  # 503 {"error": {"code": "x", ...}}\ncurl c  # {"n": 1, ...}\ncurl d\n'
     printed = [(1, "{}", 200), (2, '{"error": {"code": "x", "message": "m"}}', 503), (3, '{"n": 2}', 200), (4, "", 0)]
-    output = "".join(f"__DOCS_CURL__ {line}\n{body}\n__DOCS_HTTP__ {status:03d}\n" for line, body, status in printed)
-    assert curl_problems(script, output) == [
+    log = "".join(f"__DOCS_CURL__ {line}\n{body}\n__DOCS_HTTP__ {status:03d}\n" for line, body, status in printed)
+    assert curl_problems(script, log) == [
         'line 3: curl answered {"n": 2}, not what its comment shows',
         "line 4: curl answered 0, expected < 400",
     ]
@@ -213,5 +220,17 @@ def test_a_pages_shell_keeps_its_variables_and_reports_each_failed_command(tmp_p
         problems = page.run_shell(second, shell_text(second))
         assert problems[:2] == ["line 2: false (exit 1)", "line 4: ls /nowhere (exit 2)"]
         assert "still running" in problems[2]
+    finally:
+        page.close()
+
+
+def test_a_curl_redirected_to_a_file_writes_the_body_alone(tmp_path):
+    page = Page([], tmp_path)
+    try:
+        (tmp_path / "answer.json").write_text('{"key_id": "k"}\n')
+        block = Block(ROOT / "x.md", 1, "sh", "curl -s file://$PWD/answer.json > copy.json\n")
+        problems = page.run_shell(block, shell_text(block))
+        assert (tmp_path / "copy.json").read_text() == '{"key_id": "k"}\n'
+        assert problems[0] == "line 1: curl answered 0, expected < 400"  # no HTTP status for a file
     finally:
         page.close()

@@ -20,7 +20,13 @@ from typing import Any
 
 from mockexchange.admin.guard import allowed_host_names, exposure_warning
 from mockexchange.app import MockApp, build_app
-from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
+from mockexchange.auth.kalshi.keys import (
+    EXPECTED_PRIVATE_KEY,
+    PemError,
+    generate_private_key,
+    load_private_key,
+    private_key_pem,
+)
 from mockexchange.auth.kalshi.signature import PSS_SALT_ANY, PSS_SALT_RULES
 from mockexchange.cli import banner
 from mockexchange.cli.arguments import base_url, non_negative_int, port, positive_float, positive_int
@@ -409,6 +415,11 @@ def _demo_key(control: Control, user_id: str, pem_path: Path, key_id: str) -> No
     """Reuse the PEM at `pem_path` if there is one, so a restarted mock keeps working with the same client config."""
     if pem_path.exists():
         pem = pem_path.read_text()
+        try:
+            load_private_key(pem)  # the file is the client's private key: say so when it is not one
+        except PemError as exc:
+            why = f"{pem_path} is not {EXPECTED_PRIVATE_KEY} ({exc}); remove it to have a new one made"
+            raise ControlError(why) from None
     else:
         pem = private_key_pem(generate_private_key("rsa"))
         write_private(pem_path, pem)

@@ -11,10 +11,8 @@ from urllib.parse import urlsplit
 import httpx
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from mockexchange.auth.kalshi.keys import PemError, load_private_key
+from mockexchange.auth.kalshi.keys import EXPECTED_PRIVATE_KEY, PemError, load_private_key
 from mockexchange.auth.kalshi.signature import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-
-EXPECTED_PRIVATE_KEY = "an unencrypted RSA or Ed25519 private key in PEM"
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,9 @@ def public_key_pem(key: PublicKey) -> str:
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
+EXPECTED_PRIVATE_KEY = "an unencrypted RSA or Ed25519 private key in PEM"  # what a refusal says it wanted
+
+
 class PemError(KeyRegistrationError):
     """A text that holds no usable key. The message says why in a few words ("it holds a CERTIFICATE"), for the
     caller to put after what it read (a file, a field) and what it expected."""
