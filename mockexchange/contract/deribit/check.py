@@ -188,7 +188,13 @@ def _context(call: Call, args: argparse.Namespace) -> dict[str, Any]:
     orders = reply.get("result") if isinstance(reply, dict) else None
     if isinstance(orders, list) and orders and isinstance(orders[0], dict):
         order_id = orders[0].get("order_id")
-    now_ms = int(time.time() * 1000)  # the client's clock: a window that surely holds the server's
+    # The window ends at the later of the two clocks: a server's clock may run ahead of the client's (a mock serving a
+    # scenario set in the future), and its trades must fall inside.
+    now_ms = int(time.time() * 1000)
+    reply = call("public/get_time", {})
+    server_ms = reply.get("result") if isinstance(reply, dict) else None
+    if isinstance(server_ms, int) and not isinstance(server_ms, bool):
+        now_ms = max(now_ms, server_ms)
     return {"currency": args.currency, "instrument": instrument, "order_id": order_id, "now_ms": now_ms}
 
 
