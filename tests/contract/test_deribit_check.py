@@ -4,18 +4,18 @@ replies against the same slice."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import kit_commands
 import orjson
 import pytest
 from broken_deribit import broken_deribit
+from kit_commands import verdicts
 from websockets.sync.client import connect
 
 from mockexchange.schema import deribit_rpc
@@ -36,24 +36,7 @@ def seed(server: MockServer) -> None:
 
 
 def check_deribit(server: MockServer, *extra: str, secret: str = SECRET) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MOCKEXCHANGE_DERIBIT_CLIENT_SECRET": secret}
-    command = [sys.executable, "-m", "mockexchange", "contract", "check-deribit", "--base-url", server.deribit_url]
-    command += ["--client-id", "AliceKey", *extra]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-
-
-def verdicts(out: str) -> dict[str, str]:
-    """method (or `notification <channel>`) -> its state and the lines under it."""
-    found: dict[str, str] = {}
-    current = None
-    for line in out.splitlines():
-        if line.startswith("  ") and not line.startswith("   "):
-            state, rest = line[2:12].strip(), line[13:]  # the state is written 10 wide
-            current = rest.strip().rsplit(" (", 1)[0]
-            found[current] = state + "\n"
-        elif current is not None and line.startswith("             "):
-            found[current] += line.strip() + "\n"
-    return found
+    return kit_commands.check_deribit(server.deribit_url, "AliceKey", secret, *extra)
 
 
 @pytest.fixture
@@ -131,10 +114,8 @@ def test_refused_credentials_and_nothing_listening_and_bad_arguments(mock: MockS
     assert unknown.returncode == 2 and "not in the slice" in unknown.stderr
     with MockServer() as gone:
         url = gone.deribit_url
-    env = {**os.environ, "MOCKEXCHANGE_DERIBIT_CLIENT_SECRET": SECRET}
-    command = [sys.executable, "-m", "mockexchange", "contract", "check-deribit", "--base-url", url, "--client-id", "x"]
     started = time.monotonic()
-    dead = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    dead = kit_commands.check_deribit(url, "x", SECRET)
     assert dead.returncode == 3 and "nothing answered" in dead.stderr
     assert time.monotonic() - started < 10
 
