@@ -4,11 +4,13 @@ replies against the same slice."""
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import kit_commands
@@ -18,6 +20,7 @@ from broken_deribit import broken_deribit
 from kit_commands import verdicts
 from websockets.sync.client import connect
 
+from mockexchange.contract.deribit import check
 from mockexchange.schema import deribit_rpc
 from mockexchange.server import MockServer
 from mockexchange.venues.deribit import methods
@@ -155,3 +158,17 @@ def test_the_journal_flags_a_served_result_that_breaks_the_slice(
         ]
     clean = mock.requests(venue="deribit", operation="public/get_time")
     assert clean and all(entry["problems"] == [] for entry in clean)
+
+
+def test_the_time_window_holds_a_server_whose_clock_runs_ahead() -> None:
+    ahead = int(time.time() * 1000) + 10 * 365 * 86_400_000  # a mock serving a scenario set ten years on
+    answers: dict[str, Any] = {"public/get_time": ahead, "public/get_instruments": []}
+    answers["private/get_open_orders_by_currency"] = []
+    args = argparse.Namespace(currency="BTC", instrument=None)
+    context = check._context(lambda method, params: {"result": answers[method]}, args)
+    assert context["now_ms"] == ahead
+    window = dict(check._cases("private/get_user_trades_by_currency_and_time", context))["valid"]
+    assert window == {"currency": "BTC", "start_timestamp": 0, "end_timestamp": ahead}
+    answers["public/get_time"] = 1_000  # a clock behind the client's: the client's holds it
+    before = int(time.time() * 1000)
+    assert check._context(lambda method, params: {"result": answers[method]}, args)["now_ms"] >= before
