@@ -160,15 +160,16 @@ def test_the_journal_flags_a_served_result_that_breaks_the_slice(
     assert clean and all(entry["problems"] == [] for entry in clean)
 
 
-def test_the_time_window_holds_a_server_whose_clock_runs_ahead() -> None:
+def test_the_time_window_holds_the_trades_of_a_server_whose_clock_runs_ahead() -> None:
     ahead = int(time.time() * 1000) + 10 * 365 * 86_400_000  # a mock serving a scenario set ten years on
-    answers: dict[str, Any] = {"public/get_time": ahead, "public/get_instruments": []}
-    answers["private/get_open_orders_by_currency"] = []
+    trades = [{"timestamp": ahead}, {"timestamp": ahead - 60_000}, {"timestamp": "soon"}]
+    answers: dict[str, Any] = {"public/get_instruments": [], "private/get_open_orders_by_currency": []}
+    answers["private/get_user_trades_by_currency"] = {"trades": trades, "has_more": False}
     args = argparse.Namespace(currency="BTC", instrument=None)
     context = check._context(lambda method, params: {"result": answers[method]}, args)
     assert context["now_ms"] == ahead
     window = dict(check._cases("private/get_user_trades_by_currency_and_time", context))["valid"]
     assert window == {"currency": "BTC", "start_timestamp": 0, "end_timestamp": ahead}
-    answers["public/get_time"] = 1_000  # a clock behind the client's: the client's holds it
-    before = int(time.time() * 1000)
+    answers["private/get_user_trades_by_currency"] = {"trades": [{"timestamp": 1_000}], "has_more": False}
+    before = int(time.time() * 1000)  # trades older than the client's clock: the client's clock ends the window
     assert check._context(lambda method, params: {"result": answers[method]}, args)["now_ms"] >= before
