@@ -11,9 +11,13 @@ from pathlib import Path
 DERIBIT_SECRET_ENV = "MOCKEXCHANGE_DERIBIT_CLIENT_SECRET"
 
 
+def kalshi_arguments(base_url: str, key_id: str, pem: Path, *extra: str) -> list[str]:
+    """`mockexchange`'s arguments for `contract check` (for `mockexchange.cli.main`, or after the command)."""
+    return ["contract", "check", "--base-url", base_url, "--key-id", key_id, "--private-key", str(pem), *extra]
+
+
 def kalshi_command(base_url: str, key_id: str, pem: Path, *extra: str) -> list[str]:
-    command = [sys.executable, "-m", "mockexchange.cli", "contract", "check", "--base-url", base_url]
-    return [*command, "--key-id", key_id, "--private-key", str(pem), *extra]
+    return [sys.executable, "-m", "mockexchange.cli", *kalshi_arguments(base_url, key_id, pem, *extra)]
 
 
 def contract_check(base_url: str, key_id: str, pem: Path, *extra: str) -> subprocess.CompletedProcess[str]:
