@@ -1,10 +1,11 @@
 """Every field Deribit's documented examples carry, with its documented JSON type, in each reply the mock serves over
-HTTP JSON-RPC (`POST /api/v2`) and in the `user.portfolio` notification.
+HTTP JSON-RPC (`POST /api/v2`) and in the user notifications.
 
 The examples: each method's 200 response example in Deribit's OpenAPI 2.1.1 (docs.deribit.com's specification, copied
 in `api-evangelist/deribit` at 6cdd8258e175, `openapi/_original/deribit-openapi.json`), Deribit's example of a deposit
 (`components.responses.deposit`, which carries `source_address` where `private/get_deposits`' own example does not),
-and a `user.portfolio.btc` notification as Deribit sent it (ccxt's `python/ccxt/pro/deribit.py`, `handle_balance`).
+and the `user.portfolio`, `user.trades` and `user.orders` notifications as Deribit sent them (quoted in ccxt's
+`python/ccxt/pro/deribit.py`: `handle_balance`, `handle_my_trades`, `handle_orders`).
 Field names and types only: an example's number may be an integer on the wire (the type is the schema's), a null in
 an example means the field may be null. What the mock leaves out on purpose is named with its reason below and in
 docs/known-differences.md."""
@@ -125,11 +126,15 @@ SETTLEMENT: Fields = {
 }
 ORDER: Fields = {
     **fields(NUMBER, "amount", "average_price", "filled_amount", "max_show", "price"),
+    **fields(NUMBER, "commission", "profit_loss"),  # in Deribit's user.orders notification (ccxt's handle_orders)
     **fields(INTEGER, "creation_timestamp", "last_update_timestamp"),
     **fields(BOOLEAN, "api", "is_liquidation", "is_rebalance", "post_only", "reduce_only"),
     **fields(STRING, "direction", "instrument_name", "label", "order_id", "order_state", "order_type"),
     **fields(STRING, "time_in_force"),
 }
+# As Deribit sent them (ccxt's `handle_my_trades` and `handle_orders`): a trade and an order on the user channels.
+NOTIFIED_TRADE: Fields = {**TRADE, **fields(BOOLEAN, "self_trade"), **fields(NUMBER, "profit_loss")}
+NOTIFIED_ORDER: Fields = {**ORDER, **fields(BOOLEAN, "web", "replaced")}
 
 
 def is_type(value: Any, kind: str) -> bool:
@@ -259,19 +264,28 @@ def test_history_replies_carry_every_field_of_deribits_examples(alice: JsonRpc, 
     assert (delivered["state"], delivered["is_active"]) == ("delivered", False)
 
 
-def test_the_portfolio_notification_carries_every_field_of_deribits(alice: JsonRpc, mockexchange: MockServer) -> None:
-    async def portfolio() -> dict[str, Any]:
+def test_notifications_carry_every_field_of_deribits(alice: JsonRpc, mockexchange: MockServer) -> None:
+    channels = ["user.portfolio.btc", "user.trades.any.any.raw", "user.orders.any.any.raw"]
+
+    async def notified() -> dict[str, Any]:
         async with websockets.connect(mockexchange.deribit_ws_url) as ws:
             auth = {"grant_type": "client_credentials", **alice.key}
             await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "public/auth", "params": auth}))
             assert "result" in json.loads(await ws.recv())
-            subscribe = {"channels": ["user.portfolio.btc"]}
+            subscribe = {"channels": channels}
             await ws.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "private/subscribe", "params": subscribe}))
-            assert json.loads(await ws.recv())["result"] == ["user.portfolio.btc"]
+            assert json.loads(await ws.recv())["result"] == channels
             await asyncio.to_thread(mockexchange.deribit_fill, "alice", "BTC-PERPETUAL", "sell", "10", "60000")
-            message = json.loads(await asyncio.wait_for(ws.recv(), 5))
-            return message["params"]["data"]
+            await asyncio.to_thread(mockexchange.deribit_order, "alice", "BTC-PERPETUAL", "sell", "10", "70000")
+            got: dict[str, Any] = {}
+            while len(got) < len(channels):
+                message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                got.setdefault(message["params"]["channel"], message["params"]["data"])
+            return got
 
-    data = asyncio.run(portfolio())
-    assert_carries(data, FIGURES, "user.portfolio.btc")
-    assert not {"limits", "id", "username"} & set(data)  # the account's fields are get_account_summary's
+    got = asyncio.run(notified())
+    assert_carries(got["user.portfolio.btc"], FIGURES, "user.portfolio.btc")
+    assert not {"limits", "id", "username"} & set(got["user.portfolio.btc"])  # get_account_summary's, not these
+    [trade] = got["user.trades.any.any.raw"]
+    assert_carries(trade, NOTIFIED_TRADE, "user.trades.any.any.raw")
+    assert_carries(got["user.orders.any.any.raw"], NOTIFIED_ORDER, "user.orders.any.any.raw")
