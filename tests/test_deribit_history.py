@@ -246,6 +246,8 @@ def test_deposits_and_withdrawals_from_the_admin_api(mock: MockServer, alice: De
     }  # fmt: skip
     page = alice.result("private/get_withdrawals", currency="BTC", count=1, offset=1)
     assert page["count"] == 2 and [w["id"] for w in page["data"]] == [r.json()["id"]]
+    refused = admin(mock, "deribit/deposits", {**sent, "amount": "-1"})  # a withdrawal has no source
+    assert refused.status_code == 400 and "source_address" in refused.text
     (eth,) = alice.result("private/get_deposits", currency="ETH")["data"]
     assert eth["source_address"] == f"mock-eth-source-{newest['id'] + 1}"  # none named: a stand-in, per deposit
     assert alice.result("private/get_deposits", currency="USDC") == {"count": 0, "data": []}

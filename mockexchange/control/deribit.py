@@ -390,6 +390,8 @@ class DeribitOperations:
         user_id, code = text(user_id, "user_id"), currency_code(currency)
         moved, wallet_id = _amount(amount, "amount", -MAX_CASH, MAX_CASH), _account_id(subaccount_id, "subaccount_id")
         source_address = optional_text(source_address, "source_address", most=MAX_NAME * 2)
+        if source_address is not None and moved < 0:
+            raise ControlError("source_address names where a deposit came from; a negative amount is a withdrawal")
         try:
             balance = self.book.move_cash(user_id, code, moved, subaccount_id=wallet_id, source_address=source_address)
         except BookError as exc:
