@@ -24,9 +24,13 @@ def contract_check(base_url: str, key_id: str, pem: Path, *extra: str) -> subpro
     return subprocess.run(kalshi_command(base_url, key_id, pem, *extra), capture_output=True, text=True, timeout=600)
 
 
+def deribit_arguments(base_url: str, client_id: str, *extra: str) -> list[str]:
+    """`mockexchange`'s arguments for `contract check-deribit` (the secret is read from `DERIBIT_SECRET_ENV`)."""
+    return ["contract", "check-deribit", "--base-url", base_url, "--client-id", client_id, *extra]
+
+
 def deribit_command(base_url: str, client_id: str, *extra: str) -> list[str]:
-    command = [sys.executable, "-m", "mockexchange", "contract", "check-deribit", "--base-url", base_url]
-    return [*command, "--client-id", client_id, *extra]
+    return [sys.executable, "-m", "mockexchange", *deribit_arguments(base_url, client_id, *extra)]
 
 
 def deribit_env(secret: str) -> dict[str, str]:

@@ -4,12 +4,14 @@ check` where it has Kalshi keys with a private half. Each must exit 0, and the r
 mock's own replies (a `reply.*` problem: a Deribit reply that breaks the JSON-RPC slice; or `journal.unjudged`). The
 test is parametrized over the scenario library, so a scenario that ships is checked without a line here.
 
-Deribit: the set-up is loaded, `check-deribit` calls every method on it over HTTP and the websocket, subscribes to the
-user channels, and once it has subscribed the scenario's timeline runs, so that every step's notifications are judged;
-then every method again over HTTP on the state the timeline leaves. Kalshi: the timeline is run, then `contract check`
-with a few derandomized cases per operation (the fuzzing phase: every operation, positive and negative cases, every
-page of a positive answer walked) with the broadest key: an FCM member's, reading its subtraders, else the first key.
-That the checks fail against a broken server is proven in test_check.py and test_deribit_check.py."""
+Deribit: the set-up is loaded, `check-deribit` (a child process) calls every method on it over HTTP and the websocket,
+subscribes to the user channels, and once it has subscribed the scenario's timeline runs, so that every step's
+notifications are judged; then every method again over HTTP on the state the timeline leaves. Kalshi: the timeline is
+run, then `contract check` with a few derandomized cases per operation (the fuzzing phase: every operation, positive
+and negative cases, every page of a positive answer walked) with the broadest key: an FCM member's, reading its
+subtraders, else the first key. The checks of the end state run in this process through `mockexchange.cli.main` (the
+commands' own code path; schemathesis still runs in its own process), which saves a Python start each. That the
+checks fail against a broken server is proven in test_check.py and test_deribit_check.py."""
 
 from __future__ import annotations
 
@@ -19,7 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kit_commands import deribit_command, deribit_env, kalshi_arguments, verdicts
+from kit_commands import (
+    DERIBIT_SECRET_ENV,
+    deribit_arguments,
+    deribit_command,
+    deribit_env,
+    kalshi_arguments,
+    verdicts,
+)
 
 from mockexchange.cli import main
 from mockexchange.core.clock import ManualClock
@@ -38,7 +47,7 @@ def test_the_library_is_what_this_test_walks() -> None:
 
 @pytest.mark.parametrize("name", library.shipped())
 def test_the_kits_checks_pass_against_each_shipped_scenario(
-    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scenario = load_file(library.find(name))
     settings = {"profile": scenario.profile} if scenario.profile else {}
@@ -51,17 +60,16 @@ def test_the_kits_checks_pass_against_each_shipped_scenario(
             _check_deribit_through_the_timeline(server, deribit_key)
         else:
             _run_the_timeline(server)
-        if deribit_key is not None:  # the state the timeline leaves, over HTTP
-            ended = subprocess.run(
-                deribit_command(server.deribit_url, deribit_key["client_id"], "--no-websocket"),
-                env=deribit_env(deribit_key["client_secret"]), capture_output=True, text=True, timeout=120,
-            )  # fmt: skip
-            assert ended.returncode == 0, ended.stdout + ended.stderr
-        if kalshi is not None:
+        # The state the timeline leaves, in this process (the commands' own code path, `mockexchange.cli.main`).
+        if deribit_key is not None:  # over HTTP
+            monkeypatch.setenv(DERIBIT_SECRET_ENV, deribit_key["client_secret"])
+            status = main(deribit_arguments(server.deribit_url, deribit_key["client_id"], "--no-websocket"))
+            ended = capsys.readouterr()
+            assert status == 0, ended.out + ended.err
+        if kalshi is not None:  # schemathesis runs in its own process, as the command runs it
             key, subtraders = kalshi
             pem = tmp_path / "key.pem"
             pem.write_text(key["private_key_pem"])
-            # In this process (as `mockexchange contract check` runs it; schemathesis runs in its own).
             status = main(kalshi_arguments(server.kalshi_url, key["key_id"], pem, *KALSHI_CASES, *subtraders))
             checked = capsys.readouterr()
             assert status == 0, checked.out[-4000:] + checked.err[-2000:]
