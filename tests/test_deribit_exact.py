@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mockexchange.server import MockServer
-from mockexchange.venues.deribit.render import DELTA, GREEK, POSITION, PRICE, SUMMARY
+from mockexchange.venues.deribit.render import DELTA, GREEK, POSITION, PRICE, RATIO_MAP, SUMMARY
 
 BALANCES = {"BTC": Decimal(1000), "USDC": Decimal(10_000_000)}
 _users = itertools.count(1)
@@ -64,7 +64,8 @@ SUMMARY_PLACES = {
     **dict.fromkeys(("delta_total", "delta_total_map", "projected_delta_total"), DELTA),
     **dict.fromkeys(("options_delta", "options_gamma", "options_vega", "options_theta"), GREEK),
     **dict.fromkeys(("options_gamma_map", "options_vega_map", "options_theta_map"), GREEK),
-    "id": 0,
+    "estimated_liquidation_ratio_map": RATIO_MAP,
+    **dict.fromkeys(("id", "creation_timestamp", "burst", "rate"), 0),
 }
 
 

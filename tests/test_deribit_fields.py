@@ -195,6 +195,7 @@ def test_option_greek_maps_are_keyed_by_index_and_empty_without_options(mockexch
     assert set(usdc["delta_total_map"]) == {"btc_usdc"}
     eth = call(mockexchange, "private/get_account_summary", key, currency="ETH")  # no position at all
     assert (eth["options_gamma_map"], eth["options_vega_map"], eth["options_theta_map"]) == ({}, {}, {})
+    assert (eth["estimated_liquidation_ratio"], eth["estimated_liquidation_ratio_map"]) == (0, {})  # nothing to move
 
 
 def test_places_follow_deribit(mockexchange, book):
@@ -254,6 +255,38 @@ def test_liquidation_prices_of_linear_futures(mockexchange):
     assert Decimal(str(short["estimated_liquidation_price"])) == (Decimal(70000) / Decimal("1.01005")).quantize(
         Decimal("1e-8")
     )
+
+
+def test_the_liquidation_ratio_times_the_mark_is_the_liquidation_price(mockexchange):
+    # 1 BTC, long 10,000 USD at 50,000: P = 8416.75 (above); the ratio P / M = 0.168335, for BTC and for btc_usd
+    assert liquidation(mockexchange, {"BTC": "1"}, "BTC-PERPETUAL", "buy", "10000") == 8416.75
+    summary = call(mockexchange, "private/get_account_summary", mockexchange.create_deribit_key("bob"), currency="BTC")
+    assert summary["estimated_liquidation_ratio"] == 0.168335
+    assert summary["estimated_liquidation_ratio_map"] == {"btc_usd": 0.168335}
+
+
+def test_the_liquidation_ratio_moves_every_future_of_an_index_together(mockexchange):
+    # 1 BTC, long 10,000 USD of the perpetual and of a dated future at 50,000 (0.2 BTC each, maintenance 1.001% each):
+    # x = sum((S + r|S|) / M) / (C + sum(S / M)) = 2 x 10000 x 1.01001 / 50000 / (1 + 0.4) = 0.404004 / 1.4
+    assert liquidation(mockexchange, {"BTC": "1"}, "BTC-PERPETUAL", "buy", "10000") == 8416.75
+    mockexchange.deribit_fill("bob", names(mockexchange)["future"], "buy", "10000", "50000")
+    key = mockexchange.create_deribit_key("bob")
+    summary = call(mockexchange, "private/get_account_summary", key, currency="BTC")
+    ratio = Decimal("0.404004") / Decimal("1.4")
+    assert Decimal(str(summary["estimated_liquidation_ratio"])) == ratio.quantize(Decimal("1e-8"))
+    assert summary["estimated_liquidation_ratio_map"] == {"btc_usd": float(ratio.quantize(Decimal("1e-16")))}
+    # Each future's own estimate holds the other one still: not the index moving as a whole.
+    perpetual = call(mockexchange, "private/get_position", key, instrument_name="BTC-PERPETUAL")
+    assert perpetual["estimated_liquidation_price"] / 50000 != summary["estimated_liquidation_ratio"]
+
+
+def test_the_liquidation_ratio_of_a_linear_future(mockexchange):
+    # 10,000 USDC, long 1 BTC at 60,000: P = 50000 / 0.98995 (above), the ratio P / 60000
+    liquidation(mockexchange, {"USDC": "10000"}, "BTC_USDC-PERPETUAL", "buy", "1")
+    summary = call(mockexchange, "private/get_account_summary", mockexchange.create_deribit_key("bob"), currency="USDC")
+    ratio = Decimal(50000) / Decimal("0.98995") / Decimal(60000)
+    assert Decimal(str(summary["estimated_liquidation_ratio"])) == ratio.quantize(Decimal("1e-8"))
+    assert list(summary["estimated_liquidation_ratio_map"]) == ["btc_usdc"]
 
 
 def test_a_wallet_under_its_maintenance_margin_is_liquidated_at_the_mark(mockexchange):
@@ -317,4 +350,5 @@ def test_notifications_carry_every_required_field(mockexchange, book):
     assert not set(ACCOUNT) & set(portfolio)  # the account's own fields are get_account_summary's
     assert set(portfolio["options_gamma_map"]) == {"btc_usd"}
     summary = call(mockexchange, "private/get_account_summary", key, currency="BTC")
-    assert portfolio == {field: value for field, value in summary.items() if field not in ACCOUNT}
+    assert portfolio == {field: value for field, value in summary.items() if field in portfolio}  # its figures
+    assert "limits" not in portfolio and "creation_timestamp" not in portfolio

@@ -212,7 +212,8 @@ def admin(mock: MockServer, path: str, body: dict[str, Any]) -> httpx.Response:
 
 
 def test_deposits_and_withdrawals_from_the_admin_api(mock: MockServer, alice: Deribit) -> None:
-    assert admin(mock, "deribit/deposits", {"user_id": "alice", "currency": "BTC", "amount": "1.25"}).status_code == 200
+    sent = {"user_id": "alice", "currency": "BTC", "amount": "1.25", "source_address": "bc1qsender"}
+    assert admin(mock, "deribit/deposits", sent).status_code == 200
     mock.advance_clock(seconds=10)
     r = admin(mock, "deribit/withdrawals", {"user_id": "alice", "currency": "BTC", "amount": "0.5", "fee": "0.0001",
                                             "address": "bc1qexample"})  # fmt: skip
@@ -230,7 +231,7 @@ def test_deposits_and_withdrawals_from_the_admin_api(mock: MockServer, alice: De
     assert row == {
         "address": "mock-btc-1001", "amount": Decimal("1.25"), "currency": "BTC",
         "received_timestamp": unix_ms(START), "state": "completed", "transaction_id": row["transaction_id"],
-        "updated_timestamp": unix_ms(START), "clearance_state": "success",
+        "updated_timestamp": unix_ms(START), "clearance_state": "success", "source_address": "bc1qsender",
     }  # fmt: skip
     assert len(row["transaction_id"]) == 64 and int(row["transaction_id"], 16) >= 0
     withdrawals = alice.decimal("private/get_withdrawals", currency="BTC")
@@ -245,7 +246,10 @@ def test_deposits_and_withdrawals_from_the_admin_api(mock: MockServer, alice: De
     }  # fmt: skip
     page = alice.result("private/get_withdrawals", currency="BTC", count=1, offset=1)
     assert page["count"] == 2 and [w["id"] for w in page["data"]] == [r.json()["id"]]
-    assert alice.result("private/get_deposits", currency="ETH")["count"] == 1
+    refused = admin(mock, "deribit/deposits", {**sent, "amount": "-1"})  # a withdrawal has no source
+    assert refused.status_code == 400 and "source_address" in refused.text
+    (eth,) = alice.result("private/get_deposits", currency="ETH")["data"]
+    assert eth["source_address"] == f"mock-eth-source-{newest['id'] + 1}"  # none named: a stand-in, per deposit
     assert alice.result("private/get_deposits", currency="USDC") == {"count": 0, "data": []}
     summary = alice.decimal("private/get_account_summary", currency="BTC")
     assert summary["balance"] == Decimal("10.4999")

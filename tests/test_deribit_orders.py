@@ -79,7 +79,8 @@ def test_an_order_seeded_over_the_admin_api_reads_back_with_deribits_fields(mock
         "order_id": made["order_id"], "order_state": "open", "order_type": "limit",
         "time_in_force": "good_til_cancelled", "instrument_name": "BTC-PERPETUAL", "direction": "buy",
         "price": Decimal("3928.5"), "amount": 120, "contracts": 12, "filled_amount": 0, "average_price": 0,
-        "max_show": 120, "label": "fooBar", "post_only": False, "reduce_only": False, "api": True, "web": False,
+        "profit_loss": 0, "commission": 0, "max_show": 120, "label": "fooBar", "post_only": False,
+        "reduce_only": False, "api": True, "web": False,
         "mobile": False, "replaced": False, "is_liquidation": False, "is_rebalance": False, "risk_reducing": False,
         "mmp": False, "creation_timestamp": now_ms, "last_update_timestamp": now_ms,
     }  # fmt: skip

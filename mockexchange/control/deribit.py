@@ -378,13 +378,22 @@ class DeribitOperations:
 
     @command()
     def deribit_deposit(
-        self, user_id: str, currency: str, amount: str | int, subaccount_id: int | None = None
+        self,
+        user_id: str,
+        currency: str,
+        amount: str | int,
+        subaccount_id: int | None = None,
+        source_address: str | None = None,
     ) -> dict[str, Any]:
-        """Move cash into (positive) or out of (negative) a Deribit wallet."""
+        """Move cash into (positive) or out of (negative) a Deribit wallet; a deposit comes from `source_address`
+        (private/get_deposits' `source_address`; default a stand-in, `mock-btc-source-<id>`)."""
         user_id, code = text(user_id, "user_id"), currency_code(currency)
         moved, wallet_id = _amount(amount, "amount", -MAX_CASH, MAX_CASH), _account_id(subaccount_id, "subaccount_id")
+        source_address = optional_text(source_address, "source_address", most=MAX_NAME * 2)
+        if source_address is not None and moved < 0:
+            raise ControlError("source_address names where a deposit came from; a negative amount is a withdrawal")
         try:
-            balance = self.book.move_cash(user_id, code, moved, subaccount_id=wallet_id)
+            balance = self.book.move_cash(user_id, code, moved, subaccount_id=wallet_id, source_address=source_address)
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {"user_id": user_id, "currency": code, "balance": f"{balance:f}"}

@@ -20,6 +20,7 @@ the daily settlement: the mock has no sessions); options move their premium (`-s
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -271,8 +272,8 @@ def estimated_liquidation_price(
     """A futures position's estimated liquidation price under the mock's simple (segregated, standard) margin model:
     the price of this instrument at which the wallet's equity in the settlement currency falls to its maintenance
     margin, every other position held at its current value and margin, this position's maintenance rate held at its
-    current value. `equity` and `maintenance_margin` are the wallet's totals in that currency at `mark_price`, this
-    position included.
+    current value: its mark times `estimated_liquidation_ratio` of this future alone. `equity` and
+    `maintenance_margin` are the wallet's totals in that currency at `mark_price`, this position included.
 
     With S the signed size, M the mark, r the maintenance rate and C = equity - (maintenance - this position's):
     inverse `P = (S + r|S|) / (C + S/M)` (from `equity + S(1/M - 1/P) = other maintenance + r|S|/P`), linear
@@ -282,21 +283,67 @@ def estimated_liquidation_price(
     """
     if instrument.kind != "future":
         raise ValueError(f"{instrument.instrument_name} is not a future")
-    if size == ZERO:
-        return ZERO
-    if equity <= maintenance_margin:
-        return mark_price
-    _, rate = future_margin_rates(size_currency(instrument, size, mark_price), rates)
-    own = margins(instrument, size, mark_price, mark_price, rates).maintenance_margin
+    ratio = estimated_liquidation_ratio([(instrument, size, mark_price)], equity, maintenance_margin, rates)
     with localcontext() as ctx:
         ctx.prec = _PRECISION
+        price = ratio * mark_price
+    return +price
+
+
+def estimated_liquidation_ratio(
+    futures: Sequence[tuple[Instrument, Decimal, Decimal]],
+    equity: Decimal,
+    maintenance_margin: Decimal,
+    rates: MarginRates = MARGIN_RATES,
+) -> Decimal:
+    """The factor `x` by which the marks of `futures` ((instrument, signed size, mark) of futures settled in one
+    currency, so all inverse or all linear) would have to move together for the wallet's equity in that currency to
+    fall to its maintenance margin, every other position held, each future's maintenance rate held: Deribit's
+    "estimated liquidation ratio", which times a future's mark gives its estimated liquidation price.
+
+    With C = equity - (maintenance - the futures' own maintenance) and each P = x M: inverse
+    `x = sum((S + r|S|) / M) / (C + sum(S / M))`, linear `x = (sum(S M) - C) / sum((S - r|S|) M)`.
+    1 when the wallet is at or under its maintenance margin already; 0 with no open future, and when no positive
+    factor liquidates it."""
+    moving = [(instrument, size, mark) for instrument, size, mark in futures if size != ZERO]
+    if not moving:
+        return ZERO
+    if equity <= maintenance_margin:
+        return ONE
+    if len({instrument.is_inverse for instrument, _, _ in moving}) > 1:
+        raise ValueError("inverse and linear futures settle in different currencies")
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        own = sum((margins(i, s, m, m, rates).maintenance_margin for i, s, m in moving), ZERO)
         cushion = equity - (maintenance_margin - own)
-        if instrument.is_inverse:
-            numerator, denominator = size + rate * abs(size), cushion + size / mark_price
+        held = [(s, m, future_margin_rates(size_currency(i, s, m), rates)[1]) for i, s, m in moving]
+        if moving[0][0].is_inverse:
+            numerator = sum(((s + r * abs(s)) / m for s, m, r in held), ZERO)
+            denominator = cushion + sum((s / m for s, m, _ in held), ZERO)
         else:
-            numerator, denominator = size * mark_price - cushion, size - rate * abs(size)
-        price = numerator / denominator if denominator != ZERO else ZERO
-    return +price if price > ZERO else ZERO
+            numerator = sum((s * m for s, m, _ in held), ZERO) - cushion
+            denominator = sum(((s - r * abs(s)) * m for s, m, r in held), ZERO)
+        ratio = numerator / denominator if denominator != ZERO else ZERO
+    return +ratio if ratio > ZERO else ZERO
+
+
+def liquidation_ratios(
+    futures: Sequence[tuple[Instrument, Decimal, Decimal]],
+    indexes: Iterable[str],
+    equity: Decimal,
+    maintenance_margin: Decimal,
+    rates: MarginRates = MARGIN_RATES,
+) -> tuple[Decimal, dict[str, Decimal]]:
+    """An account summary's `estimated_liquidation_ratio` (every future of the currency moving together) and its
+    `_map` (each index of `indexes`: its futures moving, the others held; 0 for an index with none open)."""
+    whole = estimated_liquidation_ratio(futures, equity, maintenance_margin, rates)
+    per_index = {
+        index: estimated_liquidation_ratio(
+            [held for held in futures if held[0].price_index == index], equity, maintenance_margin, rates
+        )
+        for index in sorted(indexes)
+    }
+    return whole, per_index
 
 
 def leverage(instrument: Instrument, size: Decimal, mark_price: Decimal, rates: MarginRates = MARGIN_RATES) -> int:

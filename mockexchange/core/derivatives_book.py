@@ -71,6 +71,7 @@ class Wallet:
 
     id: int
     username: str
+    created: datetime  # when it was opened, on the book's clock
     balances: dict[str, Decimal] = field(default_factory=dict)
     fees_paid: dict[str, Decimal] = field(default_factory=dict)
 
@@ -125,6 +126,7 @@ class CashMove:
     state: str
     created: datetime
     updated: datetime
+    source_address: str | None = None  # deposits: the address the coins came from
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +235,10 @@ class AccountSummary:
     options_vega_map: dict[str, Decimal] = field(default_factory=dict)
     options_theta_map: dict[str, Decimal] = field(default_factory=dict)
     account_type: str = "main"  # or "subaccount": the wallet's
+    # How far the futures' marks may move, as a factor, before the wallet meets its maintenance margin: all of the
+    # currency's together, and per price index (every index the summary's deltas name; 0 with no future open on it).
+    estimated_liquidation_ratio: Decimal = ZERO
+    estimated_liquidation_ratio_map: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -482,7 +488,7 @@ class DerivativesBook:
         for currency, amount in (balances or {}).items():
             bounded(amount, f"balances.{currency}", ZERO, MAX_CASH)
         self._wallet_owner[wallet_id] = user_id
-        return Wallet(wallet_id, username, dict(balances or {}))
+        return Wallet(wallet_id, username, self.clock.now(), dict(balances or {}))
 
     def accounts(self) -> list[Account]:
         """Every account, in the order they were opened (a read: the inspector's list)."""
@@ -505,15 +511,24 @@ class DerivativesBook:
             raise BookError(f"{user_id!r} has no subaccount {subaccount_id}", status=404)
         return wallet
 
-    def move_cash(self, user_id: str, currency: str, amount: Decimal, *, subaccount_id: int | None = None) -> Decimal:
-        """A deposit (+) or withdrawal (-) of `currency`; returns the new balance."""
+    def move_cash(
+        self,
+        user_id: str,
+        currency: str,
+        amount: Decimal,
+        *,
+        subaccount_id: int | None = None,
+        source_address: str | None = None,
+    ) -> Decimal:
+        """A deposit (+, from `source_address`) or withdrawal (-) of `currency`; returns the new balance."""
         bounded(amount, "amount", -MAX_CASH, MAX_CASH)
         with self.lock:
             self.expire_due()
             wallet = self.wallet(user_id, subaccount_id)
             wallet.balances[currency] = _balance_after(wallet, currency, amount)
             if amount != ZERO:
-                self._record_cash("deposit" if amount > ZERO else "withdrawal", wallet, user_id, currency, abs(amount))
+                kind, source = ("deposit", source_address) if amount > ZERO else ("withdrawal", None)
+                self._record_cash(kind, wallet, user_id, currency, abs(amount), source_address=source)
             self._publish("cash", user_id, (wallet.id, currency, amount))
             return wallet.balances[currency]
 
@@ -589,13 +604,19 @@ class DerivativesBook:
         *,
         fee: Decimal = ZERO,
         address: str | None = None,
+        source_address: str | None = None,
     ) -> CashMove:
         number = self._draw_transfer_id()
         now = self.clock.now()
-        # Deterministic stand-ins for a chain's address and transaction hash (a replayed command makes the same).
+        # Deterministic stand-ins for a chain's addresses and transaction hash (a replayed command makes the same).
         address = address or f"mock-{currency.lower()}-{wallet.id}"
+        if kind == "deposit":
+            source_address = source_address or f"mock-{currency.lower()}-source-{number}"
         digest = hashlib.sha256(f"{kind}:{number}:{wallet.id}:{currency}:{amount}:{fee}".encode()).hexdigest()
-        move = CashMove(number, kind, user_id, wallet.id, currency, amount, fee, address, digest, "completed", now, now)
+        move = CashMove(
+            number, kind, user_id, wallet.id, currency, amount, fee, address, digest, "completed", now, now,
+            source_address,
+        )  # fmt: skip
         self.cash_moves.append(move)
         return move
 
@@ -925,6 +946,7 @@ class DerivativesBook:
             initial = maintenance = ZERO
             o_delta = o_gamma = o_vega = o_theta = ZERO
             delta_map: dict[str, Decimal] = {}
+            futures: list[tuple[Instrument, Decimal, Decimal]] = []
             greek_maps: tuple[dict[str, Decimal], dict[str, Decimal], dict[str, Decimal]] = ({}, {}, {})
             for v in views:
                 instrument = self.instrument(v.instrument_name)
@@ -934,6 +956,7 @@ class DerivativesBook:
                 if v.kind == "future":
                     futures_floating += v.floating_profit_loss
                     futures_pl += v.total_profit_loss
+                    futures.append((instrument, v.size, v.mark_price))
                 else:
                     options_pl += v.total_profit_loss
                     options_value += v.size * v.mark_price
@@ -948,6 +971,7 @@ class DerivativesBook:
             balance = wallet.balance(currency)
             equity = balance + futures_floating + options_value
             available = equity - initial
+            ratio, ratio_map = d.liquidation_ratios(futures, delta_map, equity, maintenance, self.rates)
             return AccountSummary(
                 currency=currency,
                 account_id=wallet.id,
@@ -973,6 +997,8 @@ class DerivativesBook:
                 options_vega_map=greek_maps[1],
                 options_theta_map=greek_maps[2],
                 account_type="main" if wallet is self.account(user_id).main else "subaccount",
+                estimated_liquidation_ratio=ratio,
+                estimated_liquidation_ratio_map=ratio_map,
             )
 
 

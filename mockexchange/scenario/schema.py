@@ -317,6 +317,7 @@ DERIBIT_DEPOSIT = {
     "currency": Field(text, required=True),
     "amount": Field(deribit_signed, required=True),
     "subaccount_id": Field(DERIBIT_ID),
+    "source_address": Field(text),
 }
 DERIBIT_WITHDRAWAL = {
     "user_id": Field(text, required=True),

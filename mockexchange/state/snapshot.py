@@ -23,7 +23,8 @@ from mockexchange.version import __version__
 # The shape of the state classes a snapshot holds (core's columns: store.py, fill_log.py). A snapshot of another shape,
 # such as one taken by the same version before it changed, is ignored like one of another version.
 # 3: the derivatives book keeps cash moves, wallet transfers, deliveries and the next expiry; a trade its volatility.
-LAYOUT = 3
+# 4: a wallet keeps when it was opened, a deposit the address it came from.
+LAYOUT = 4
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset({"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility"})
 # Where state classes live; a class is taken only from the module that defines it.

@@ -18,6 +18,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import httpx
+import kit_commands
 import pytest
 from broken_server import REPEATED_CURSOR, broken_server
 
@@ -34,9 +35,7 @@ def pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def contract_check(base_url: str, pem: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "mockexchange.cli", "contract", "check", "--base-url", base_url]
-    command += ["--key-id", KEY_ID, "--private-key", str(pem), *extra]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+    return kit_commands.contract_check(base_url, KEY_ID, pem, *extra)
 
 
 @pytest.fixture(scope="module")
@@ -229,10 +228,8 @@ def test_a_server_that_never_answers_times_out_within_ten_seconds(pem: Path) -> 
 
 
 def test_an_unknown_key_id_is_refused_with_the_servers_answer(mock: MockServer, pem: Path) -> None:
-    command = [sys.executable, "-m", "mockexchange.cli", "contract", "check", "--base-url", mock.kalshi_url]
-    command += ["--key-id", "00000000-0000-4000-8000-0000000000ff", "--private-key", str(pem)]
     started = time.monotonic()
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    result = kit_commands.contract_check(mock.kalshi_url, "00000000-0000-4000-8000-0000000000ff", pem)
     assert time.monotonic() - started < 10
     assert result.returncode == 4
     assert "-> 401" in result.stderr
@@ -257,8 +254,7 @@ def test_a_key_that_is_not_an_fcm_members_skips_the_fcm_operations_visibly(tmp_p
         key = server.create_key("plain")
         pem_path = tmp_path / "plain.pem"
         pem_path.write_text(key["private_key_pem"])
-        command = [sys.executable, "-m", "mockexchange.cli", "contract", "check", "--base-url", server.kalshi_url]
-        command += ["--key-id", key["key_id"], "--private-key", str(pem_path), "--max-examples", "3"]
+        command = kit_commands.kalshi_command(server.kalshi_url, key["key_id"], pem_path, "--max-examples", "3")
         everything = subprocess.run(
             [*command, "--operation", "GetBalance", "--operation", "GetFCMPositions"],
             capture_output=True, text=True, timeout=300,

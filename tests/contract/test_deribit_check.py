@@ -4,20 +4,23 @@ replies against the same slice."""
 
 from __future__ import annotations
 
-import os
+import argparse
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
+import kit_commands
 import orjson
 import pytest
 from broken_deribit import broken_deribit
+from kit_commands import verdicts
 from websockets.sync.client import connect
 
+from mockexchange.contract.deribit import check
 from mockexchange.schema import deribit_rpc
 from mockexchange.server import MockServer
 from mockexchange.venues.deribit import methods
@@ -36,24 +39,7 @@ def seed(server: MockServer) -> None:
 
 
 def check_deribit(server: MockServer, *extra: str, secret: str = SECRET) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MOCKEXCHANGE_DERIBIT_CLIENT_SECRET": secret}
-    command = [sys.executable, "-m", "mockexchange", "contract", "check-deribit", "--base-url", server.deribit_url]
-    command += ["--client-id", "AliceKey", *extra]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-
-
-def verdicts(out: str) -> dict[str, str]:
-    """method (or `notification <channel>`) -> its state and the lines under it."""
-    found: dict[str, str] = {}
-    current = None
-    for line in out.splitlines():
-        if line.startswith("  ") and not line.startswith("   "):
-            state, rest = line[2:12].strip(), line[13:]  # the state is written 10 wide
-            current = rest.strip().rsplit(" (", 1)[0]
-            found[current] = state + "\n"
-        elif current is not None and line.startswith("             "):
-            found[current] += line.strip() + "\n"
-    return found
+    return kit_commands.check_deribit(server.deribit_url, "AliceKey", secret, *extra)
 
 
 @pytest.fixture
@@ -131,10 +117,8 @@ def test_refused_credentials_and_nothing_listening_and_bad_arguments(mock: MockS
     assert unknown.returncode == 2 and "not in the slice" in unknown.stderr
     with MockServer() as gone:
         url = gone.deribit_url
-    env = {**os.environ, "MOCKEXCHANGE_DERIBIT_CLIENT_SECRET": SECRET}
-    command = [sys.executable, "-m", "mockexchange", "contract", "check-deribit", "--base-url", url, "--client-id", "x"]
     started = time.monotonic()
-    dead = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    dead = kit_commands.check_deribit(url, "x", SECRET)
     assert dead.returncode == 3 and "nothing answered" in dead.stderr
     assert time.monotonic() - started < 10
 
@@ -174,3 +158,18 @@ def test_the_journal_flags_a_served_result_that_breaks_the_slice(
         ]
     clean = mock.requests(venue="deribit", operation="public/get_time")
     assert clean and all(entry["problems"] == [] for entry in clean)
+
+
+def test_the_time_window_holds_the_trades_of_a_server_whose_clock_runs_ahead() -> None:
+    ahead = int(time.time() * 1000) + 10 * 365 * 86_400_000  # a mock serving a scenario set ten years on
+    trades = [{"timestamp": ahead}, {"timestamp": ahead - 60_000}, {"timestamp": "soon"}]
+    answers: dict[str, Any] = {"public/get_instruments": [], "private/get_open_orders_by_currency": []}
+    answers["private/get_user_trades_by_currency"] = {"trades": trades, "has_more": False}
+    args = argparse.Namespace(currency="BTC", instrument=None)
+    context = check._context(lambda method, params: {"result": answers[method]}, args)
+    assert context["now_ms"] == ahead
+    window = dict(check._cases("private/get_user_trades_by_currency_and_time", context))["valid"]
+    assert window == {"currency": "BTC", "start_timestamp": 0, "end_timestamp": ahead}
+    answers["private/get_user_trades_by_currency"] = {"trades": [{"timestamp": 1_000}], "has_more": False}
+    before = int(time.time() * 1000)  # trades older than the client's clock: the client's clock ends the window
+    assert check._context(lambda method, params: {"result": answers[method]}, args)["now_ms"] >= before

@@ -188,8 +188,22 @@ def _context(call: Call, args: argparse.Namespace) -> dict[str, Any]:
     orders = reply.get("result") if isinstance(reply, dict) else None
     if isinstance(orders, list) and orders and isinstance(orders[0], dict):
         order_id = orders[0].get("order_id")
-    now_ms = int(time.time() * 1000)  # the client's clock: a window that surely holds the server's
+    now_ms = _window_end(call, args)
     return {"currency": args.currency, "instrument": instrument, "order_id": order_id, "now_ms": now_ms}
+
+
+def _window_end(call: Call, args: argparse.Namespace) -> int:
+    """The end of the `_and_time` calls' window: the later of the client's clock and the newest trade the server lists,
+    which may be ahead of the client's clock (a mock serving a scenario set in the future trades on its own clock)."""
+    latest = int(time.time() * 1000)
+    reply = call("private/get_user_trades_by_currency", {"currency": args.currency})
+    result = reply.get("result") if isinstance(reply, dict) else None
+    trades = result.get("trades") if isinstance(result, dict) else None
+    for trade in trades if isinstance(trades, list) else ():
+        stamp = trade.get("timestamp") if isinstance(trade, dict) else None
+        if isinstance(stamp, int) and not isinstance(stamp, bool):
+            latest = max(latest, stamp)
+    return latest
 
 
 def _cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:

@@ -48,18 +48,18 @@ class DeliveryNotifications:
                     continue
                 data = self._data.get(channel.family)
                 if data is None:
-                    data = self._data[channel.family] = self._render(book, channel.family, wallet.username)
+                    data = self._data[channel.family] = self._render(book, channel.family)
                 if data:
                     frames.append((channel.name, (_HEAD + orjson.dumps(channel.name) + data).decode()))
         return frames
 
-    def _render(self, book: DerivativesBook, family: str, username: str) -> bytes:
+    def _render(self, book: DerivativesBook, family: str) -> bytes:
         delivery = self.delivery
         try:
             body: Any
             if family == "portfolio":
                 summary = book.account_summary(delivery.user_id, delivery.currency, delivery.account_id)
-                body = render.account_summary(summary, username=username, portfolio=True)
+                body = render.portfolio(summary)
             else:
                 position = book.position(delivery.user_id, delivery.instrument_name, delivery.account_id)
                 body = {

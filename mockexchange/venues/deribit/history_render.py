@@ -39,6 +39,7 @@ def deposit(move: CashMove) -> Row:
         "transaction_id": move.transaction_id,
         "updated_timestamp": unix_ms(move.updated),
         "clearance_state": "success",
+        "source_address": move.source_address,
     }
 
 

@@ -177,7 +177,7 @@ def private_get_account_summary(call: Call) -> Any:
             summary = book.account_summary(wallet_user(call), currency, wallet.id)
         except BookError as error:
             raise book_error(error) from None
-        return render.account_summary(summary, username=wallet.username)
+        return render.account_summary(summary, render.account_fields(wallet, summary.account_type))
 
 
 def private_get_account_summaries(call: Call) -> Any:
@@ -193,9 +193,9 @@ def private_get_account_summaries(call: Call) -> Any:
             except BookError as error:
                 raise book_error(error) from None
             # The account's own fields once, at the top; each currency's figures below.
-            summaries.append(render.account_summary(summary, username=wallet.username, portfolio=True))
+            summaries.append(render.account_summary(summary))
         account_type = "main" if subaccount_id is None else "subaccount"
-        return {**render.account_fields(wallet.id, wallet.username, account_type), "summaries": summaries}
+        return {**render.account_fields(wallet, account_type), "summaries": summaries}
 
 
 METHODS: dict[str, Method] = {

@@ -60,26 +60,22 @@ class TradeNotifications:
                 key = (wallet.id, channel.family)
                 data = self._data.get(key)
                 if data is None:
-                    data = self._data[key] = self._render(book, channel.family, instrument, wallet.id, wallet.username)
+                    data = self._data[key] = self._render(book, channel.family, instrument, wallet.id)
                 if data:
                     frames.append((channel.name, (_HEAD + orjson.dumps(channel.name) + data).decode()))
         return frames
 
-    def _render(
-        self, book: DerivativesBook, family: str, instrument: Instrument, wallet_id: int, username: str
-    ) -> bytes:
-        data = self._data_json(book, family, instrument, wallet_id, username)
+    def _render(self, book: DerivativesBook, family: str, instrument: Instrument, wallet_id: int) -> bytes:
+        data = self._data_json(book, family, instrument, wallet_id)
         # Concatenated: a copy of its own size (the bytes orjson returns keep a buffer of 4 KiB or more).
         return b',"data":' + data + b"}}" if data else _NONE
 
-    def _data_json(
-        self, book: DerivativesBook, family: str, instrument: Instrument, wallet_id: int, username: str
-    ) -> bytes:
+    def _data_json(self, book: DerivativesBook, family: str, instrument: Instrument, wallet_id: int) -> bytes:
         trade = self.trade
         try:
             if family == "portfolio":
                 summary = book.account_summary(trade.user_id, instrument.settlement_currency, wallet_id)
-                return orjson.dumps(render.account_summary(summary, username=username, portfolio=True))
+                return orjson.dumps(render.portfolio(summary))
             if self._trade_row is None:
                 self._trade_row = render.trade(trade, instrument.contract_size)
             if family == "trades":

@@ -62,6 +62,10 @@ def order_row(order: DerivativeOrder, instrument: Instrument) -> Row:
         "contracts": json_number(order.amount / instrument.contract_size),
         "filled_amount": json_number(order.filled_amount),
         "average_price": json_number(order.average_price),
+        # What the fills of the order earned and cost: an order of the mock never fills (Deribit's order notification
+        # carries both, 0 on an order that has not traded).
+        "profit_loss": 0,
+        "commission": 0,
         "max_show": json_number(order.max_show),
         "label": order.label,
         "post_only": order.post_only,

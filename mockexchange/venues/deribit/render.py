@@ -17,8 +17,9 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.derivatives_book import AccountSummary, PositionView, Trade
+from mockexchange.core.derivatives_book import AccountSummary, PositionView, Trade, Wallet
 from mockexchange.core.instruments import Instrument
+from mockexchange.core.rate_budgets import DERIBIT_BUDGETS
 from mockexchange.web import json_number
 
 Row = dict[str, Any]
@@ -31,7 +32,8 @@ POSITION = 9  # a position's amounts in the settlement currency (P&L, margins, s
 SUMMARY = 8  # an account summary's amounts (balance, equity, margins, P&L, options value)
 DELTA = 9  # an account summary's deltas (delta_total, delta_total_map)
 GREEK = 5  # option greeks: a position's delta, gamma, vega, theta; the summary's options_* greeks and their maps
-PLACES = {"price": PRICE, "position": POSITION, "summary": SUMMARY, "delta": DELTA, "greek": GREEK}
+RATIO_MAP = 16  # estimated_liquidation_ratio_map (Deribit's example: 0.1009872222854525); the ratio itself is SUMMARY
+PLACES = {"price": PRICE, "position": POSITION, "summary": SUMMARY, "delta": DELTA, "greek": GREEK, "ratio": RATIO_MAP}
 _WIDE = Context(prec=60)  # quantize needs room for every digit of the result; the book's figures stay far below
 
 
@@ -122,6 +124,7 @@ def instrument(item: Instrument, listed: datetime, now: datetime) -> Row:
         "min_trade_amount": json_number(item.min_trade_amount),
         "kind": item.kind,
         "is_active": not expired,
+        "state": "delivered" if expired else "open",  # the book's state: expired instruments are delivered at once
         "instrument_name": item.instrument_name,
         "instrument_id": instrument_id(item.instrument_name),
         "expiration_timestamp": item.expiration_timestamp,
@@ -155,15 +158,19 @@ class CurrencyFacts:
     min_confirmations: int
     withdrawal_fee: Decimal
     min_withdrawal_fee: Decimal
+    decimals: int
+    network_currency: str
 
 
-# The mock's figures (withdrawal fees vary with the network on the real venue).
+# The mock's figures (withdrawal fees vary with the network on the real venue). `decimals` and `network_currency` of
+# BTC and ETH are Deribit's documented example's (8 and 6; their own chains); the tokens' are the mock's choice: 6
+# places, on Ethereum.
 CURRENCY_FACTS = (
-    CurrencyFacts("BTC", "Bitcoin", "BITCOIN", 4, 1, Decimal("0.0001"), Decimal("0.0001")),
-    CurrencyFacts("ETH", "Ethereum", "ETHER", 4, 1, Decimal("0.0006"), Decimal("0.0006")),
-    CurrencyFacts("USDC", "USD Coin", "USDC", 2, 1, Decimal("1"), Decimal("1")),
-    CurrencyFacts("USDT", "Tether USD", "USDT", 2, 1, Decimal("1"), Decimal("1")),
-    CurrencyFacts("EURR", "Euro R", "EURR", 2, 1, Decimal("1"), Decimal("1")),
+    CurrencyFacts("BTC", "Bitcoin", "BITCOIN", 4, 1, Decimal("0.0001"), Decimal("0.0001"), 8, "BTC"),
+    CurrencyFacts("ETH", "Ethereum", "ETHER", 4, 1, Decimal("0.0006"), Decimal("0.0006"), 6, "ETH"),
+    CurrencyFacts("USDC", "USD Coin", "USDC", 2, 1, Decimal("1"), Decimal("1"), 6, "ETH"),
+    CurrencyFacts("USDT", "Tether USD", "USDT", 2, 1, Decimal("1"), Decimal("1"), 6, "ETH"),
+    CurrencyFacts("EURR", "Euro R", "EURR", 2, 1, Decimal("1"), Decimal("1"), 6, "ETH"),
 )
 
 
@@ -179,23 +186,36 @@ def currency(facts: CurrencyFacts) -> Row:
         "withdrawal_priorities": [],
         # The mock's choice: every currency it lists counts towards cross collateral (Deribit's pool varies).
         "in_cross_collateral_pool": True,
+        "decimals": facts.decimals,
+        "network_currency": facts.network_currency,
+        "network_fee": json_number(facts.withdrawal_fee),  # as in Deribit's example: the withdrawal fee
     }
 
 
 # -- account summary ------------------------------------------------------------------------------------------------
 
 
-def account_fields(account_id: int, username: str, account_type: str) -> Row:
-    """The account's own fields Deribit's `private/get_account_summary` and `private/get_account_summaries` require
-    (documented as sent with `extended=true`; the mock sends them always). `system_name` is the username and the email
-    an address of the reserved `.invalid` domain: the mock keeps neither."""
+def account_fields(wallet: Wallet, account_type: str) -> Row:
+    """The account's own fields of `private/get_account_summary` and `private/get_account_summaries`, those Deribit
+    requires and those its examples carry (documented as sent with `extended=true`; the mock sends them always).
+    `system_name` is the username and the email an address of the reserved `.invalid` domain: the mock keeps neither.
+    The settings the mock has none of read as in Deribit's examples: no MMP, no inter-user transfers, no login, no
+    referrer; self-trades cancel the maker, within the account only; Block RFQs do not match within the entity."""
     return {
-        "id": account_id,
-        "username": username,
-        "system_name": username,
-        "email": f"{username}@mockexchange.invalid",
+        "id": wallet.id,
+        "username": wallet.username,
+        "system_name": wallet.username,
+        "email": f"{wallet.username}@mockexchange.invalid",
         "type": account_type,
         "security_keys_enabled": False,
+        "creation_timestamp": unix_ms(wallet.created),
+        "interuser_transfers_enabled": False,
+        "login_enabled": False,
+        "mmp_enabled": False,
+        "referrer_id": None,
+        "self_trading_reject_mode": "cancel_maker",
+        "self_trading_extended_to_subaccounts": False,
+        "block_rfq_self_match_prevention": True,
     }
 
 
@@ -203,11 +223,27 @@ def _per_index(figures: dict[str, Decimal], places: int) -> Row:
     return {index: number(value, places) for index, value in sorted(figures.items())}
 
 
-def account_summary(summary: AccountSummary, *, username: str, portfolio: bool = False) -> Row:
-    """`private/get_account_summary` (and, `portfolio`, the data of `user.portfolio.{currency}`, which carries no
-    account fields)."""
+def _limits() -> Row:
+    """The account's rate limits as Deribit words them (requests a second and the burst), from the credits the mock
+    charges (docs/rate-limits.md): one matching-engine bucket for all trading, no limit per currency."""
+
+    def requests(bucket: str) -> Row:
+        budget = DERIBIT_BUDGETS[bucket]
+        return {"burst": budget.capacity // budget.cost, "rate": budget.refill_per_second // budget.cost}
+
+    trading = requests("matching_engine")
+    return {
+        "limits_per_currency": False,
+        "non_matching_engine": requests("non_matching_engine"),
+        "matching_engine": {"trading": {"total": trading}},
+    }
+
+
+def portfolio(summary: AccountSummary) -> Row:
+    """One wallet's figures in one currency: the data of `user.portfolio.{currency}`, and the figures of an account
+    summary."""
     zero = json_number(Decimal(0))
-    row: Row = {
+    return {
         "currency": summary.currency,
         "balance": number(summary.balance, SUMMARY),
         "equity": number(summary.equity, SUMMARY),
@@ -232,6 +268,8 @@ def account_summary(summary: AccountSummary, *, username: str, portfolio: bool =
         "delta_total": number(summary.delta_total, DELTA),
         "delta_total_map": _per_index(summary.delta_total_map, DELTA),
         "projected_delta_total": number(summary.delta_total, DELTA),
+        "estimated_liquidation_ratio": number(summary.estimated_liquidation_ratio, SUMMARY),
+        "estimated_liquidation_ratio_map": _per_index(summary.estimated_liquidation_ratio_map, RATIO_MAP),
         # No trading sessions in the mock: session figures are 0.
         "session_upl": zero,
         "session_rpl": zero,
@@ -246,9 +284,13 @@ def account_summary(summary: AccountSummary, *, username: str, portfolio: bool =
         "portfolio_margining_enabled": False,
         "cross_collateral_enabled": False,
     }
-    if not portfolio:
-        row.update(account_fields(summary.account_id, username, summary.account_type))
-    return row
+
+
+def account_summary(summary: AccountSummary, account: Row | None = None) -> Row:
+    """A summary of `private/get_account_summary` (with `account`, the account's own fields) or one of the list of
+    `private/get_account_summaries` (whose account fields are at the top, once): the portfolio's figures and the
+    account's rate `limits`. No `fees`: Deribit sends them only to users with discounts, which the mock has none of."""
+    return {**portfolio(summary), "limits": _limits(), **(account or {})}
 
 
 # -- trades ---------------------------------------------------------------------------------------------------------

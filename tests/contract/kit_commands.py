@@ -1,0 +1,56 @@
+"""The kit's check commands as a user runs them (`python -m mockexchange.cli contract check ...`, `check-deribit`), in a
+child process, and the reading of `check-deribit`'s report: shared by the tests that run them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DERIBIT_SECRET_ENV = "MOCKEXCHANGE_DERIBIT_CLIENT_SECRET"
+
+
+def kalshi_arguments(base_url: str, key_id: str, pem: Path, *extra: str) -> list[str]:
+    """`mockexchange`'s arguments for `contract check` (for `mockexchange.cli.main`, or after the command)."""
+    return ["contract", "check", "--base-url", base_url, "--key-id", key_id, "--private-key", str(pem), *extra]
+
+
+def kalshi_command(base_url: str, key_id: str, pem: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "mockexchange.cli", *kalshi_arguments(base_url, key_id, pem, *extra)]
+
+
+def contract_check(base_url: str, key_id: str, pem: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(kalshi_command(base_url, key_id, pem, *extra), capture_output=True, text=True, timeout=600)
+
+
+def deribit_arguments(base_url: str, client_id: str, *extra: str) -> list[str]:
+    """`mockexchange`'s arguments for `contract check-deribit` (the secret is read from `DERIBIT_SECRET_ENV`)."""
+    return ["contract", "check-deribit", "--base-url", base_url, "--client-id", client_id, *extra]
+
+
+def deribit_command(base_url: str, client_id: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "mockexchange", *deribit_arguments(base_url, client_id, *extra)]
+
+
+def deribit_env(secret: str) -> dict[str, str]:
+    return {**os.environ, DERIBIT_SECRET_ENV: secret}
+
+
+def check_deribit(base_url: str, client_id: str, secret: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = deribit_command(base_url, client_id, *extra)
+    return subprocess.run(command, env=deribit_env(secret), capture_output=True, text=True, timeout=120)
+
+
+def verdicts(out: str) -> dict[str, str]:
+    """`check-deribit`'s report: method (or `notification <channel>`) -> its state and the lines under it."""
+    found: dict[str, str] = {}
+    current = None
+    for line in out.splitlines():
+        if line.startswith("  ") and not line.startswith("   "):
+            state, rest = line[2:12].strip(), line[13:]  # the state is written 10 wide
+            current = rest.strip().rsplit(" (", 1)[0]
+            found[current] = state + "\n"
+        elif current is not None and line.startswith("             "):
+            found[current] += line.strip() + "\n"
+    return found
