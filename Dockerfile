@@ -6,7 +6,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY mockexchange ./mockexchange
 # The schema slices, the client scripts and the scenarios are package data: installing the package is the whole
-# runtime. A fixed UID/GID, so a host folder mounted on /keys can be made writable for it (chown 1000:1000).
+# runtime. The plain install: the image serves the mock; the contract kit's extra stays out (docs/docker.md).
+# A fixed UID/GID, so a host folder mounted on /keys can be made writable for it (chown 1000:1000).
 RUN pip install --no-cache-dir . \
     && groupadd --gid 1000 mock \
     && useradd --uid 1000 --gid mock --create-home mock \
