@@ -9,7 +9,8 @@ COPY mockexchange ./mockexchange
 # runs them. tests/test_docker.py runs both as the image would.
 COPY docker/entrypoint.sh docker/healthcheck.py /usr/local/lib/mockexchange-docker/
 # The schema slices, the client scripts and the scenarios are package data: installing the package is the whole
-# runtime. A fixed UID/GID, 1000, which the entrypoint drops to and gives a root-owned key folder to.
+# runtime. The plain install: the image serves the mock; the contract kit's extra stays out (docs/docker.md).
+# A fixed UID/GID, 1000, which the entrypoint drops to and gives a root-owned key folder to.
 RUN pip install --no-cache-dir . \
     && groupadd --gid 1000 mock \
     && useradd --uid 1000 --gid mock --create-home mock \

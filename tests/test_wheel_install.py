@@ -1,7 +1,9 @@
 """A built wheel, installed into a fresh virtual environment and used from a directory outside the checkout, has the
-whole product: the request journal checks against the slices, generated responses, a shipped scenario served by
-name, `contract check`, `contract check-deribit`, `contract drift`, the client matrix and the inspector's page (their
-data is package data, not the checkout's)."""
+whole product. The plain install: the request journal checks against the slices, generated responses, a shipped
+scenario served by name, the pytest fixtures in a user's pytest run (which loads neither the contract kit's plugins
+nor the server until a fixture asks), `contract drift`, `contract check-deribit`, the client matrix and the
+inspector's page (their data is package data, not the checkout's); `contract check` says it needs the kit's extra.
+Then the `contract` extra, installed into the same venv: its pytest plugins registered, `contract check` runs."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ import re
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import pytest
@@ -26,30 +28,69 @@ def _env(**extra: str) -> dict[str, str]:
     return env | extra
 
 
+class Install(NamedTuple):
+    bin_dir: Path  # the venv's
+    work: Path  # a working directory outside the checkout
+    wheel: Path
+
+
+def pip_install(install: Install, *requirements: str) -> None:
+    command = [str(install.bin_dir / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*command, *requirements], check=True, cwd=install.work, env=_env(), timeout=900)
+
+
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    """(the venv's bin folder, a working directory outside the checkout)."""
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Install:
+    """The plain install (and pytest, for a user's test run). The tests that use it come before the ones that add the
+    contract extra to the same venv (`with_kit`), so each half is set up once."""
     root = tmp_path_factory.mktemp("wheel")
     dist = root / "dist"
     build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-q", "-w", str(dist)]
     subprocess.run([*build, str(ROOT)], check=True, cwd=root, env=_env(), timeout=600)
     (wheel,) = dist.glob("mockexchange-*.whl")
     subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], check=True, timeout=300)
-    bin_dir = root / "venv" / "bin"
-    install = [str(bin_dir / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)]
-    subprocess.run(install, check=True, cwd=root, env=_env(), timeout=900)
     work = root / "elsewhere"
     work.mkdir()
-    yield bin_dir, work
+    install = Install(root / "venv" / "bin", work, wheel)
+    pip_install(install, str(wheel), "pytest")
+    return install
 
 
-def run(installed: tuple[Path, Path], *argv: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    bin_dir, work = installed
-    command = [str(bin_dir / argv[0]), *argv[1:]]
-    return subprocess.run(command, cwd=work, env=_env(), capture_output=True, text=True, timeout=timeout)
+@pytest.fixture(scope="module")
+def with_kit(installed: Install) -> Install:
+    pip_install(installed, f"{installed.wheel}[contract]")
+    return installed
 
 
-def test_the_installed_package_is_not_the_checkout(installed: tuple[Path, Path]) -> None:
+def run(installed: Install, *argv: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    command = [str(installed.bin_dir / argv[0]), *argv[1:]]
+    return subprocess.run(command, cwd=installed.work, env=_env(), capture_output=True, text=True, timeout=timeout)
+
+
+def registered_plugins(installed: Install) -> set[str]:
+    """The pytest11 entry points the venv registers: every pytest run there loads them."""
+    names = "from importlib.metadata import entry_points as e; print(' '.join(p.name for p in e(group='pytest11')))"
+    return set(run(installed, "python", "-c", names).stdout.split())
+
+
+KIT_PLUGINS = {"schemathesis", "hypothesispytest"}
+# What a user's pytest run has imported once it has collected (before any test ran): the kit, the server.
+WATCHED = ("schemathesis", "hypothesis", "mockexchange.server", "uvicorn", "starlette", "cryptography", "httpx")
+USER_TESTS = f"""
+import sys
+
+
+def test_start_up():
+    print("LOADED", sorted(m for m in {WATCHED!r} if m in sys.modules))
+
+
+def test_fixtures(kalshi_user):
+    balance = kalshi_user.client.get("/portfolio/balance")
+    assert balance.status_code == 200 and balance.json()["balance"] == 1_000_000, balance.text
+"""
+
+
+def test_the_installed_package_is_not_the_checkout(installed: Install) -> None:
     done = run(installed, "python", "-c", "import mockexchange; print(mockexchange.__file__)")
     assert done.returncode == 0, done.stderr
     assert "site-packages" in done.stdout and str(ROOT) not in done.stdout
@@ -57,7 +98,29 @@ def test_the_installed_package_is_not_the_checkout(installed: tuple[Path, Path])
     assert version.returncode == 0 and re.fullmatch(r"mockexchange \d+\.\d+\.\d+\S*\n", version.stdout), version
 
 
-def test_journal_generated_responses_and_a_shipped_scenario_work_from_the_wheel(installed: tuple[Path, Path]) -> None:
+def test_a_plain_install_has_no_contract_kit(installed: Install) -> None:
+    probe = "from importlib.util import find_spec as f; print([m for m in ('schemathesis', 'hypothesis') if f(m)])"
+    assert run(installed, "python", "-c", probe).stdout == "[]\n"
+    plugins = registered_plugins(installed)
+    assert "mockexchange" in plugins and not plugins & KIT_PLUGINS, plugins
+    check = run(
+        installed, "mockexchange", "contract", "check", "--base-url", "http://127.0.0.1:9/trade-api/v2",
+        "--key-id", "k", "--private-key", "contract.pem",
+    )  # fmt: skip
+    needs = "the contract kit needs `pip install 'mockexchange[contract]'` (schemathesis is not installed)"
+    assert (check.returncode, check.stdout, check.stderr) == (2, "", f"contract check: {needs}\n")
+
+
+def test_a_users_pytest_run_has_the_fixtures_and_loads_neither_the_kit_nor_the_server(installed: Install) -> None:
+    project = installed.work / "project"
+    project.mkdir()
+    (project / "test_user.py").write_text(USER_TESTS)
+    done = run(installed, "python", "-m", "pytest", "-p", "no:cacheprovider", "-s", "-q", str(project))
+    assert done.returncode == 0 and "2 passed" in done.stdout, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "LOADED []" in done.stdout.splitlines(), done.stdout[-3000:]
+
+
+def test_journal_generated_responses_and_a_shipped_scenario_work_from_the_wheel(installed: Install) -> None:
     script = textwrap.dedent(
         """
         import json, httpx
@@ -91,7 +154,7 @@ def test_journal_generated_responses_and_a_shipped_scenario_work_from_the_wheel(
     assert accounts >= 2 and steps > 0 and "bob" in users, out
 
 
-def test_the_inspector_and_its_assets_are_served_from_the_wheel(installed: tuple[Path, Path]) -> None:
+def test_the_inspector_and_its_assets_are_served_from_the_wheel(installed: Install) -> None:
     script = textwrap.dedent(
         """
         import json, httpx
@@ -124,8 +187,8 @@ def test_the_inspector_and_its_assets_are_served_from_the_wheel(installed: tuple
     assert out["events"] == 406, "the feed is there (it wants Accept: text/event-stream)"
 
 
-def test_serve_a_shipped_scenario_by_name(installed: tuple[Path, Path]) -> None:
-    bin_dir, work = installed
+def test_serve_a_shipped_scenario_by_name(installed: Install) -> None:
+    bin_dir, work = installed.bin_dir, installed.work
     serve = [str(bin_dir / "mockexchange"), "serve", "--scenario", "fed-decision", "--port", "0", "--key-dir", "keys"]
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
     with subprocess.Popen(serve, cwd=work, env=_env(), **pipes) as p:
@@ -146,41 +209,7 @@ def test_serve_a_shipped_scenario_by_name(installed: tuple[Path, Path]) -> None:
             p.wait(timeout=30)
 
 
-def test_contract_check_and_drift_run_from_the_wheel(installed: tuple[Path, Path]) -> None:
-    bin_dir, work = installed
-    # A mock of the installed package, seeded with the kit's account, in its own process.
-    script = textwrap.dedent(
-        """
-        import sys, time
-        from pathlib import Path
-        from mockexchange import MockServer
-        from mockexchange.contract.account import private_key_pem_text, seed
-        Path("contract.pem").write_text(private_key_pem_text())
-        with MockServer() as mock:
-            seed(mock)
-            print(mock.kalshi_url, flush=True)
-            sys.stdin.read()
-        """
-    )
-    python = str(bin_dir / "python")
-    with subprocess.Popen(
-        [python, "-c", script], cwd=work, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    ) as mock:
-        try:
-            assert mock.stdout is not None
-            url = mock.stdout.readline().strip()
-            key_id = run(installed, "python", "-c", "from mockexchange.contract.account import KEY_ID; print(KEY_ID)")
-            check = run(
-                installed, "mockexchange", "contract", "check", "--base-url", url, "--key-id", key_id.stdout.strip(),
-                "--private-key", "contract.pem", "--operation", "GetBalance", "--operation", "GetFills",
-                "--max-examples", "3", "--phases", "examples,coverage",
-            )  # fmt: skip
-            assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-2000:]
-            assert "No issues found" in check.stdout
-        finally:
-            assert mock.stdin is not None
-            mock.stdin.close()
-            mock.wait(timeout=30)
+def test_contract_drift_runs_from_the_wheel(installed: Install) -> None:
     where = "from mockexchange.schema.specs import kalshi_slice_path as p; print(p('openapi.yaml'))"
     slice_path = run(installed, "python", "-c", where).stdout.strip()
     assert "site-packages" in slice_path
@@ -188,8 +217,8 @@ def test_contract_check_and_drift_run_from_the_wheel(installed: tuple[Path, Path
     assert drift.returncode == 0, drift.stdout + drift.stderr
 
 
-def test_contract_check_deribit_runs_from_the_wheel(installed: tuple[Path, Path]) -> None:
-    bin_dir, work = installed
+def test_contract_check_deribit_runs_from_the_wheel(installed: Install) -> None:
+    bin_dir, work = installed.bin_dir, installed.work
     script = textwrap.dedent(
         """
         import sys
@@ -224,7 +253,7 @@ def test_contract_check_deribit_runs_from_the_wheel(installed: tuple[Path, Path]
 
 
 @pytest.mark.clients
-def test_the_client_matrix_runs_from_the_wheel(installed: tuple[Path, Path]) -> None:
+def test_the_client_matrix_runs_from_the_wheel(installed: Install) -> None:
     # The client scripts come from the installed package; the client's venv from the shared cache.
     done = run(
         installed, "mockexchange", "contract", "clients", "--client", "kalshi-python-sync",
@@ -233,3 +262,49 @@ def test_the_client_matrix_runs_from_the_wheel(installed: tuple[Path, Path]) -> 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert re.search(r"kalshi_python_sync 3\.34\.0\s+PASS", done.stdout), done.stdout
     assert "contract clients: kalshi-python-sync: balance PASS" in done.stderr
+
+
+# -- the contract extra, added to the same venv --------------------------------------------------------------------
+
+
+def test_with_the_extra_pytest_loads_the_kits_plugins(with_kit: Install) -> None:
+    # What the plain install spares every pytest run of a user's project (bench/README.md: what they cost).
+    plugins = registered_plugins(with_kit)
+    assert plugins >= KIT_PLUGINS and "mockexchange" in plugins, plugins
+
+
+def test_with_the_extra_contract_check_runs(with_kit: Install) -> None:
+    bin_dir, work = with_kit.bin_dir, with_kit.work
+    # A mock of the installed package, seeded with the kit's account, in its own process.
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from pathlib import Path
+        from mockexchange import MockServer
+        from mockexchange.contract.account import private_key_pem_text, seed
+        Path("contract.pem").write_text(private_key_pem_text())
+        with MockServer() as mock:
+            seed(mock)
+            print(mock.kalshi_url, flush=True)
+            sys.stdin.read()
+        """
+    )
+    python = str(bin_dir / "python")
+    with subprocess.Popen(
+        [python, "-c", script], cwd=work, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as mock:
+        try:
+            assert mock.stdout is not None
+            url = mock.stdout.readline().strip()
+            key_id = run(with_kit, "python", "-c", "from mockexchange.contract.account import KEY_ID; print(KEY_ID)")
+            check = run(
+                with_kit, "mockexchange", "contract", "check", "--base-url", url, "--key-id", key_id.stdout.strip(),
+                "--private-key", "contract.pem", "--operation", "GetBalance", "--operation", "GetFills",
+                "--max-examples", "3", "--phases", "examples,coverage",
+            )  # fmt: skip
+            assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-2000:]
+            assert "No issues found" in check.stdout
+        finally:
+            assert mock.stdin is not None
+            mock.stdin.close()
+            mock.wait(timeout=30)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from mockexchange.contract import extra
 from mockexchange.contract.preflight import Unreachable, preflight
 from mockexchange.contract.report import Run, translate
 from mockexchange.contract.slicing import KALSHI_OPERATIONS
@@ -31,7 +32,7 @@ OPERATIONS = KALSHI_OPERATIONS
 # Exit statuses (docs/contract-kit.md): the first that applies.
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1  # a check failed, or some operation only ever answered 401/403
-EXIT_USAGE = 2  # bad arguments: an unreadable key or slice, a bad option
+EXIT_USAGE = 2  # bad arguments: an unreadable key or slice, a bad option; the kit's extra not installed
 EXIT_UNREACHABLE = 3  # nothing answered: connection refused, a timeout, TLS, DNS
 EXIT_REFUSED = 4  # the key was refused: on the first signed request, or on every answer of the run
 PHASES = "examples,coverage,fuzzing,stateful"
@@ -84,6 +85,9 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if (why := extra.missing()) is not None:
+        print(f"contract check: {why}", file=sys.stderr)
+        return EXIT_USAGE
     from mockexchange.schema.refinements import describe, refine  # after argument errors, which need no yaml work
 
     try:

@@ -25,17 +25,23 @@ Fixtures:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
-from mockexchange.core.clock import ManualClock
-from mockexchange.scenario.schema import load_file
-from mockexchange.server import MockServer
-from mockexchange.testing.signing import KalshiAuth, KalshiSigner
+if TYPE_CHECKING:
+    import httpx
+
+    from mockexchange.server import MockServer
+    from mockexchange.testing.signing import KalshiSigner
+
+# Every pytest run of a project that installed mockexchange imports this module, fixtures used or not: the server,
+# the signer and httpx (uvicorn, Starlette, cryptography) are imported by the fixtures that use them; the contract kit
+# never (tests/test_wheel_install.py holds a plain install's pytest to that).
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -90,12 +96,17 @@ def mockexchange(request: pytest.FixtureRequest) -> Iterator[MockServer]:
         strict = request.config.getoption("--mockexchange-strict-requests") or request.config.getini(
             "mockexchange_strict_requests"
         )
+    from mockexchange.server import MockServer
+
     if scenario_path is None:
         with MockServer(**settings) as server:
             for rule in faults:
                 server.add_fault(**rule)
             yield server
     else:
+        from mockexchange.core.clock import ManualClock
+        from mockexchange.scenario.schema import load_file
+
         path = Path(scenario_path)
         in_root = request.config.rootpath / path
         scenario = load_file(in_root if not path.is_absolute() and in_root.exists() else path)
@@ -148,6 +159,10 @@ def mockexchange_scenario(mockexchange: MockServer, request: pytest.FixtureReque
 
 @pytest.fixture
 def kalshi_user(mockexchange: MockServer, tmp_path: Path) -> Iterator[KalshiUser]:
+    import httpx
+
+    from mockexchange.testing.signing import KalshiAuth, KalshiSigner
+
     user_id = "user-1"
     mockexchange.create_account(user_id, balance_cents=1_000_000)
     key = mockexchange.create_key(user_id)
@@ -165,7 +180,8 @@ def pytest_runtest_makereport(
     # A generated answer that broke the test is only reproducible with its seed: print it with the failure.
     report = yield
     server = getattr(item, "funcargs", {}).get("mockexchange")
-    if report.failed and isinstance(server, MockServer):
+    served = sys.modules.get("mockexchange.server")  # not imported: no MockServer ran in this process
+    if report.failed and served is not None and isinstance(server, served.MockServer):
         note = server.app.generated.failure_note()
         if note:
             report.sections.append(("mockexchange generated responses", note))

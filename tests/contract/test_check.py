@@ -23,6 +23,8 @@ import pytest
 from broken_server import REPEATED_CURSOR, broken_server
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
+from mockexchange.cli import main
+from mockexchange.contract import extra
 from mockexchange.contract.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
 from mockexchange.server import MockServer
 
@@ -178,6 +180,19 @@ def test_a_file_that_is_not_a_key_is_refused(tmp_path: Path) -> None:
         f"contract check: {not_a_key} is not an unencrypted RSA or Ed25519 private key in PEM (no '-----BEGIN "
         "PRIVATE KEY-----' line: the text is not PEM)\n"
     )
+
+
+def test_without_the_kits_extra_one_line_says_how_to_install_it(
+    pem: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # schemathesis hidden here; tests/test_wheel_install.py runs a plain install, which does not have it.
+    found = extra.find_spec
+    monkeypatch.setattr(extra, "find_spec", lambda name: None if name == "schemathesis" else found(name))
+    argv = ["contract", "check", "--base-url", "http://127.0.0.1:9/trade-api/v2", "--key-id", KEY_ID]
+    status = main([*argv, "--private-key", str(pem)])
+    assert status == 2
+    needs = "the contract kit needs `pip install 'mockexchange[contract]'` (schemathesis is not installed)"
+    assert capsys.readouterr().err == f"contract check: {needs}\n"
 
 
 def _failure_sections(out: str) -> dict[str, str]:
