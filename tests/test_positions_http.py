@@ -138,6 +138,34 @@ def test_walking_the_cursor_through_an_event_of_more_than_512_markets(mockexchan
     assert [e["event_ticker"] for e in events] == ["BIG"]
 
 
+# (the fills that open, the basis each closing contract releases): a quotient that does not end, and two exact ties
+# at the seventh place, after an odd and after an even sixth digit (half even, not down or up, decides both).
+PARTIAL_CLOSES = {
+    "thirds": ([("1", "0.50"), ("2", "0.51")], "3", D("1.52"), D("0.506667")),  # 1.52 / 3 = 0.50666...
+    "tie after odd": ([("1.99", "0.50"), ("0.01", "0.0003")], "2", D("0.995003"), D("0.497502")),  # 0.4975015
+    "tie after even": ([("1.99", "0.50"), ("0.01", "0.0001")], "2", D("0.995001"), D("0.497500")),  # 0.4975005
+}
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["fill by fill", "batch"])
+@pytest.mark.parametrize("case", PARTIAL_CLOSES.values(), ids=PARTIAL_CLOSES.keys())
+def test_a_partial_close_releases_the_average_basis_held_half_even_to_the_micro_dollar(
+    mockexchange, kalshi_user, case, batch
+):
+    opening, held, basis, released = case
+    made = [dict(ticker="EV-M", side="yes", action="buy", count=count, price=price) for count, price in opening]
+    made.append(dict(ticker="EV-M", side="yes", action="sell", count="1", price="0.60"))
+    if batch:
+        mockexchange.fills([{"user_id": kalshi_user.user_id, **fill} for fill in made])
+    else:
+        for fill in made:
+            mockexchange.fill(kalshi_user.user_id, **fill)
+    [row] = positions(kalshi_user)["market_positions"]
+    assert D(row["position_fp"]) == D(held) - 1
+    assert D(row["market_exposure_dollars"]) == basis - released
+    assert D(row["realized_pnl_dollars"]) == D("0.60") - released
+
+
 def test_limit_defaults_to_100(mockexchange, kalshi_user):
     seed_portfolio(mockexchange, kalshi_user.user_id, n_events=25, per_event=5)
     body = positions(kalshi_user)
