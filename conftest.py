@@ -1,0 +1,113 @@
+"""How the suite's random tests draw their examples: the Hypothesis profiles, which schemathesis' pytest tests follow
+too (README.md, "Run the tests"). `HYPOTHESIS_PROFILE` (or `--hypothesis-profile`) picks one:
+
+- `repeatable`, the default and CI's: derandomized. Every run of the same command draws the same examples, so a
+  failure fails again when run again; it also prints the `@reproduce_failure(...)` line that replays it in one test.
+- `long`, for a longer random run on your machine (`HYPOTHESIS_PROFILE=long scripts/test tests/hostile`): ten times
+  each test's examples, drawn from a seed printed at the top of the run and again under a failure; the same command
+  with `--hypothesis-seed=N` draws the same examples.
+
+Hypothesis also draws constants read from the loaded modules of the package, so a draw can differ between a whole run
+and one file: reproduce with the same command, or with the printed `@reproduce_failure`.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import Any
+
+import hypothesis.core
+import pytest
+from hypothesis import HealthCheck, is_hypothesis_test, settings
+from hypothesis.vendor.pretty import RepresentationPrinter
+from schemathesis.generation.hypothesis import builder  # noqa: F401  (its import swaps Hypothesis' printer, once)
+
+# schemathesis swaps in a printer that prints nothing, for every Hypothesis test of the session: a failing test case
+# then reads `n=,`. Hypothesis prints with it only a failure's example (and in verbose or observed runs), so its own
+# printer costs nothing here.
+hypothesis.core.RepresentationPrinter = RepresentationPrinter
+
+LONG_FACTOR = 10  # the long profile runs each test's max_examples times this
+
+settings.register_profile(
+    "repeatable",
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    deadline=None,  # two shared cores: a deadline only measures the machine's load
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "long",
+    derandomize=False,
+    database=None,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# Loaded before any test module is imported: the settings objects they make inherit from it.
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+
+def _profile(config: pytest.Config) -> str:
+    return config.getoption("hypothesis_profile", None) or os.environ.get("HYPOTHESIS_PROFILE", "repeatable")
+
+
+_SEED_KEY = "mockexchange_hypothesis_seed"  # the seed an xdist worker takes from the controller
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # Before Hypothesis' own plugin reads --hypothesis-seed: a long run gets one, to print; under xdist the
+    # controller's, so that every worker draws from the printed one.
+    if _profile(config) == "long" and config.getoption("hypothesis_seed", None) is None:
+        given = getattr(config, "workerinput", {}).get(_SEED_KEY)
+        config.option.hypothesis_seed = given or str(random.SystemRandom().randrange(2**64))
+    seed = config.getoption("hypothesis_seed", None)
+    if seed is not None:
+        # schemathesis seeds its tests from its own seed: the same one, so that one number replays them too.
+        from schemathesis.config import SchemathesisConfig
+
+        SchemathesisConfig.shared_seed = int(seed)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput[_SEED_KEY] = node.config.getoption("hypothesis_seed", None)
+
+
+def _again(config: pytest.Config) -> str:
+    """How to draw the same examples again."""
+    profile, seed = _profile(config), config.getoption("hypothesis_seed", None)
+    if settings.get_profile(profile).derandomize:
+        return f"hypothesis profile {profile!r}, derandomized: the same command draws the same examples"
+    if seed is None:
+        return f"hypothesis profile {profile!r}, unseeded: its examples are not drawn again"
+    return f"hypothesis profile {profile!r}, seed {seed}: the same command with --hypothesis-seed={seed}"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _again(config)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long profile's examples: each Hypothesis test's own `max_examples` times `LONG_FACTOR` (a profile only sets
+    what a test leaves unset). The settings a test runs with are on its function, where Hypothesis' pytest plugin
+    changes them too; schemathesis' tests, made per operation as they run, keep their number."""
+    if _profile(config) != "long":
+        return
+    scaled: set[int] = set()
+    for item in items:
+        test = getattr(item, "obj", None)
+        test = getattr(test, "__func__", test)
+        if test is None or not is_hypothesis_test(test) or id(test) in scaled:
+            continue
+        scaled.add(id(test))  # a parametrized test's items share its function
+        chosen = test._hypothesis_internal_use_settings
+        test._hypothesis_internal_use_settings = settings(chosen, max_examples=chosen.max_examples * LONG_FACTOR)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+    if exitstatus == pytest.ExitCode.TESTS_FAILED:
+        terminalreporter.write_line(_again(config))
