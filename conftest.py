@@ -7,13 +7,16 @@ too (README.md, "Run the tests"). `HYPOTHESIS_PROFILE` (or `--hypothesis-profile
   each test's examples, drawn from a seed printed at the top of the run and again under a failure; the same command
   with `--hypothesis-seed=N` draws the same examples.
 
-Hypothesis also draws constants read from the loaded modules of the package, so a draw can differ between a whole run
-and one file: reproduce with the same command, or with the printed `@reproduce_failure`.
+Hypothesis also draws constants it reads from the loaded modules of the package (not the tests'); every module is
+imported here first, so that one test run alone draws what it draws in the whole suite. (A checkout under a directory
+named `tests` or `test` reads none: there the draws differ from CI's; `@reproduce_failure` replays a draw anywhere.)
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import random
 from typing import Any
 
@@ -22,6 +25,13 @@ import pytest
 from hypothesis import HealthCheck, is_hypothesis_test, settings
 from hypothesis.vendor.pretty import RepresentationPrinter
 from schemathesis.generation.hypothesis import builder  # noqa: F401  (its import swaps Hypothesis' printer, once)
+
+import mockexchange
+
+# Every module of the package, once: the pool of constants Hypothesis draws from is then the same whatever runs.
+for _module in pkgutil.walk_packages(mockexchange.__path__, "mockexchange."):
+    if not _module.name.endswith(("__main__", "contract.hooks")):  # hooks: the contract check's child reads its env
+        importlib.import_module(_module.name)
 
 # schemathesis swaps in a printer that prints nothing, for every Hypothesis test of the session: a failing test case
 # then reads `n=,`. Hypothesis prints with it only a failure's example (and in verbose or observed runs), so its own
