@@ -7,6 +7,8 @@ too (README.md, "Run the tests"). `HYPOTHESIS_PROFILE` (or `--hypothesis-profile
   each test's examples, drawn from a seed printed at the top of the run and again under a failure; the same command
   with `--hypothesis-seed=N` draws the same examples.
 
+`--hypothesis-seed=N` under `repeatable` draws from that seed instead of derandomizing.
+
 Hypothesis also draws constants it reads from the loaded modules of the package (not the tests'); every module is
 imported here first, so that one test run alone draws what it draws in the whole suite. (A checkout under a directory
 named `tests` or `test` reads none: there the draws differ from CI's; `@reproduce_failure` replays a draw anywhere.)
@@ -87,10 +89,20 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput[_SEED_KEY] = node.config.getoption("hypothesis_seed", None)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # After every plugin's configure (Hypothesis' loads --hypothesis-profile), before any test module is imported: a
+    # seed asked for is a seed used, which a derandomized profile would ignore.
+    name = settings.get_current_profile_name()
+    if session.config.getoption("hypothesis_seed", None) is not None and settings.default.derandomize:
+        settings.register_profile(f"{name}, seeded", settings.default, derandomize=False)
+        settings.load_profile(f"{name}, seeded")
+
+
 def _again(config: pytest.Config) -> str:
     """How to draw the same examples again."""
-    profile, seed = _profile(config), config.getoption("hypothesis_seed", None)
-    if settings.get_profile(profile).derandomize:
+    profile, seed = settings.get_current_profile_name(), config.getoption("hypothesis_seed", None)
+    if settings.default.derandomize:
         return f"hypothesis profile {profile!r}, derandomized: the same command draws the same examples"
     if seed is None:
         return f"hypothesis profile {profile!r}, unseeded: its examples are not drawn again"
