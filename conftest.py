@@ -1,44 +1,135 @@
-"""The suite's own rules, for every test under tests/ and contracts/: the inner loop's subset stays fast.
+"""How the suite's random tests draw their examples: the Hypothesis profiles, which schemathesis' pytest tests follow
+too (README.md, "Run the tests"). `HYPOTHESIS_PROFILE` (or `--hypothesis-profile`) picks one:
 
-A test that takes over a second on its own (it starts a `serve` process or a kit command, runs a real client, drives a
-browser, builds a wheel, or runs many random examples) is marked `slow`, by module (`pytestmark`) or by test.
-`scripts/test -m "not slow"` runs the rest: the inner loop's subset. So that it stays fast as the suite grows, a run
-names, at its end, each test outside `slow` that took longer than `FAST_LIMIT_S` (setup, call and teardown together):
-mark it, or make it faster.
+- `repeatable`, the default and CI's: derandomized. Every run of the same command draws the same examples, so a
+  failure fails again when run again; it also prints the `@reproduce_failure(...)` line that replays it in one test.
+- `long`, for a longer random run on your machine (`HYPOTHESIS_PROFILE=long scripts/test tests/hostile`): ten times
+  each test's examples, drawn from a seed printed at the top of the run and again under a failure; the same command
+  with `--hypothesis-seed=N` draws the same examples.
 
-Under pytest-xdist the slow tests are handed out first: the long ones start at once and the short ones fill the gaps,
-instead of a long one starting last and running alone at the end.
+`--hypothesis-seed=N` under `repeatable` draws from that seed instead of derandomizing.
+
+Hypothesis also draws constants it reads from the loaded modules of the package (not the tests'); every module is
+imported here first, so that one test run alone draws what it draws in the whole suite. (A checkout under a directory
+named `tests` or `test` reads none: there the draws differ from CI's; `@reproduce_failure` replays a draw anywhere.)
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import importlib
+import os
+import pkgutil
+import random
+from typing import Any
 
+import hypothesis.core
 import pytest
+from hypothesis import HealthCheck, is_hypothesis_test, settings
+from hypothesis.vendor.pretty import RepresentationPrinter
+from schemathesis.generation.hypothesis import builder  # noqa: F401  (its import swaps Hypothesis' printer, once)
 
-FAST_LIMIT_S = 1.0
+import mockexchange
 
-_DURATIONS: defaultdict[str, float] = defaultdict(float)
-_UNMARKED: set[str] = set()
+# Every module of the package, once: the pool of constants Hypothesis draws from is then the same whatever runs.
+for _module in pkgutil.walk_packages(mockexchange.__path__, "mockexchange."):
+    if not _module.name.endswith(("__main__", "contract.hooks")):  # hooks: the contract check's child reads its env
+        importlib.import_module(_module.name)
+
+# schemathesis swaps in a printer that prints nothing, for every Hypothesis test of the session: a failing test case
+# then reads `n=,`. Hypothesis prints with it only a failure's example (and in verbose or observed runs), so its own
+# printer costs nothing here.
+hypothesis.core.RepresentationPrinter = RepresentationPrinter
+
+LONG_FACTOR = 10  # the long profile runs each test's max_examples times this
+
+settings.register_profile(
+    "repeatable",
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    deadline=None,  # two shared cores: a deadline only measures the machine's load
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "long",
+    derandomize=False,
+    database=None,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# Loaded before any test module is imported: the settings objects they make inherit from it.
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
-@pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by their fixtures
+def _profile(config: pytest.Config) -> str:
+    return config.getoption("hypothesis_profile", None) or os.environ.get("HYPOTHESIS_PROFILE", "repeatable")
+
+
+_SEED_KEY = "mockexchange_hypothesis_seed"  # the seed an xdist worker takes from the controller
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # Before Hypothesis' own plugin reads --hypothesis-seed: a long run gets one, to print; under xdist the
+    # controller's, so that every worker draws from the printed one.
+    if _profile(config) == "long" and config.getoption("hypothesis_seed", None) is None:
+        given = getattr(config, "workerinput", {}).get(_SEED_KEY)
+        config.option.hypothesis_seed = given or str(random.SystemRandom().randrange(2**64))
+    seed = config.getoption("hypothesis_seed", None)
+    if seed is not None:
+        # schemathesis seeds its tests from its own seed: the same one, so that one number replays them too.
+        from schemathesis.config import SchemathesisConfig
+
+        SchemathesisConfig.shared_seed = int(seed)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput[_SEED_KEY] = node.config.getoption("hypothesis_seed", None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # After every plugin's configure (Hypothesis' loads --hypothesis-profile), before any test module is imported: a
+    # seed asked for is a seed used, which a derandomized profile would ignore.
+    name = settings.get_current_profile_name()
+    if session.config.getoption("hypothesis_seed", None) is not None and settings.default.derandomize:
+        settings.register_profile(f"{name}, seeded", settings.default, derandomize=False)
+        settings.load_profile(f"{name}, seeded")
+
+
+def _again(config: pytest.Config) -> str:
+    """How to draw the same examples again."""
+    profile, seed = settings.get_current_profile_name(), config.getoption("hypothesis_seed", None)
+    if settings.default.derandomize:
+        return f"hypothesis profile {profile!r}, derandomized: the same command draws the same examples"
+    if seed is None:
+        return f"hypothesis profile {profile!r}, unseeded: its examples are not drawn again"
+    return f"hypothesis profile {profile!r}, seed {seed}: the same command with --hypothesis-seed={seed}"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _again(config)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # A stable sort, by module: a module holding a slow test goes first, whole, so its module fixtures are made once.
-    slow_modules = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_modules)
+    """The long profile's examples: each Hypothesis test's own `max_examples` times `LONG_FACTOR` (a profile only sets
+    what a test leaves unset). The settings a test runs with are on its function, where Hypothesis' pytest plugin
+    changes them too; schemathesis' tests, made per operation as they run, keep their number."""
+    if _profile(config) != "long":
+        return
+    scaled: set[int] = set()
+    for item in items:
+        test = getattr(item, "obj", None)
+        test = getattr(test, "__func__", test)
+        if test is None or not is_hypothesis_test(test) or id(test) in scaled:
+            continue
+        scaled.add(id(test))  # a parametrized test's items share its function
+        chosen = test._hypothesis_internal_use_settings
+        test._hypothesis_internal_use_settings = settings(chosen, max_examples=chosen.max_examples * LONG_FACTOR)
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    # Under xdist this runs in the controlling process, for the reports every worker sends; `keywords` holds the marks.
-    if "slow" not in report.keywords:
-        _UNMARKED.add(report.nodeid)
-        _DURATIONS[report.nodeid] += report.duration
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    over = sorted(((_DURATIONS[n], n) for n in _UNMARKED if _DURATIONS[n] > FAST_LIMIT_S), reverse=True)
-    if over:
-        terminalreporter.section("tests over the fast subset's limit: mark them slow or make them faster")
-        for seconds, nodeid in over:
-            terminalreporter.write_line(f"{seconds:6.2f}s  {nodeid}  (not marked slow; the limit is {FAST_LIMIT_S:g}s)")
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+    if exitstatus == pytest.ExitCode.TESTS_FAILED:
+        terminalreporter.write_line(_again(config))

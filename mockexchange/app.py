@@ -41,7 +41,7 @@ from mockexchange.venues.kalshi import routes as kalshi_routes
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.generated_mode import GeneratedResponses
 from mockexchange.venues.kalshi.websocket import WS_PATH
-from mockexchange.web import json_line_response, json_response
+from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_line_response, json_response
 
 
 @dataclass(slots=True)
@@ -82,7 +82,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return _unserved(request)(
         {"error": {"code": "not_found", "message": "not found"}},
         404,
-        {"X-Mockexchange-Diagnosis": f"the mock does not serve {request.method} {request.url.path}"},
+        {DIAGNOSIS_HEADER: header_safe(f"the mock does not serve {request.method} {request.scope['path']}")},
     )
 
 

@@ -32,7 +32,7 @@ from mockexchange.app import MockApp, build_app
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock
 from mockexchange.settings import Settings
-from mockexchange.web import DIAGNOSIS_HEADER, DROPPED, FRAME_WRITER, STREAM_ENDS, UNTHROTTLED
+from mockexchange.web import DIAGNOSIS_HEADER, DROPPED, FRAME_WRITER, STREAM_ENDS, UNTHROTTLED, header_safe
 
 _START_TIMEOUT_S = 10.0
 _BACKLOG = 2048  # uvicorn's default
@@ -77,7 +77,7 @@ def _refusal(status: int, reason: str, diagnosis: str) -> bytes:
     body = f"{reason}\n".encode()
     head = (
         f"HTTP/1.1 {status} {reason}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {len(body)}\r\n"
-        f"connection: close\r\n{DIAGNOSIS_HEADER}: {diagnosis}\r\n\r\n"
+        f"connection: close\r\n{DIAGNOSIS_HEADER}: {header_safe(diagnosis)}\r\n\r\n"
     )
     return head.encode("latin-1") + body
 

@@ -40,9 +40,16 @@ def json_number(value: Decimal) -> orjson.Fragment:
     return orjson.Fragment(("0" if text == "-0" else text).encode())
 
 
+# Every C0 and C1 control character and DEL, as Python escapes them (`\x00`, `\r`): no header can carry a NUL, CR or
+# LF, and the rest would make a diagnosis unreadable.
+_CONTROLS = {code: repr(chr(code))[1:-1] for code in (*range(0x20), *range(0x7F, 0xA0))}
+
+
 def header_safe(text: str) -> str:
-    """Header values are latin-1 on the wire; keep a diagnosis printable whatever it quotes."""
-    return text.encode("latin-1", "backslashreplace").decode("latin-1").replace("\r", " ").replace("\n", " ")
+    r"""A header value that quotes `text` whatever it holds: printable Latin-1 as is, control characters and
+    characters beyond Latin-1 escaped (`\x00`, `\u20ac`). Every header the mock adds that quotes what a client sent
+    (the diagnosis headers) goes through here."""
+    return text.translate(_CONTROLS).encode("latin-1", "backslashreplace").decode("latin-1")
 
 
 async def next_message(websocket: Any) -> str | bytes | None:

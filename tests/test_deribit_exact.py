@@ -2,9 +2,11 @@
 inverse and linear; futures and options), made through the Python API and the admin API, then read over real HTTP.
 
 Each read is checked against a model kept here in exact fractions (Deribit's averaging rules, docs/deribit.md): the
-served size, average price, realized P&L and balance equal the exact figures rounded half away from zero to the field's
-places (`render.PLACES`), a closed position shows exactly `0` wherever its value is nil, and no number anywhere in the
-raw response text is written with an exponent or carries more places than its field has.
+served size is the exact one; the average price, realized P&L and balance the book holds are the exact figures to
+within 1e-20 (its 28-digit Decimals round where a quotient does not end), and what is served is exactly the book's
+figure rounded half away from zero to the field's places (`render.PLACES`; a tie goes away from zero, and the linear
+perpetual's prices in steps of 0.0000005 make ties); a closed position shows exactly `0` wherever its value is nil,
+and no number anywhere in the raw response text is written with an exponent or carries more places than its field has.
 """
 
 from __future__ import annotations
@@ -126,15 +128,12 @@ def half_up(value: Fraction, digits: int) -> Fraction:
     return Fraction(whole if value >= 0 else -whole, 10**digits)
 
 
-def assert_rounded(field: str, served: str, exact: Fraction, digits: int) -> None:
-    """`served` is `exact` to `digits` places, half away from zero; at a tie within 1e-20 either neighbour will do
-    (the book's 28-digit Decimals may fall on either side of a tie the exact figure sits on)."""
-    got = Fraction(Decimal(served))
-    allowed = {half_up(exact, digits)}
-    scaled = abs(exact) * 10**digits
-    if abs(scaled - scaled.__floor__() - Fraction(1, 2)) < Fraction(1, 10**20) * 10**digits:
-        allowed |= {half_up(exact + Fraction(1, 10**30), digits), half_up(exact - Fraction(1, 10**30), digits)}
-    assert got in allowed, f"{field}: served {served}, exact {float(exact)!r} -> {[str(float(a)) for a in allowed]}"
+def assert_rounded(field: str, served: str, exact: Fraction, digits: int, held: Decimal) -> None:
+    """Two checks, kept apart: the book's arithmetic, whose figure `held` is `exact` to within 1e-20 (its 28-digit
+    Decimals round where a quotient does not end), and the rendering, which writes exactly `held` to `digits` places
+    half away from zero (on a tie, the neighbour away from zero; never either)."""
+    assert abs(Fraction(held) - exact) < Fraction(1, 10**20), f"{field}: the book holds {held}, exact {exact}"
+    assert Fraction(Decimal(served)) == half_up(Fraction(held), digits), f"{field}: served {served}, held {held}"
 
 
 # -- the mock -------------------------------------------------------------------------------------------------------
@@ -174,7 +173,11 @@ def markets(mock: MockServer) -> dict[str, Market]:
                   and i["settlement_period"] != "perpetual"),
             usd(40_000, 80_000),
         ),
-        "linear perpetual": (first(lambda i: i["instrument_name"] == "BTC_USDC-PERPETUAL"), usd(40_000, 80_000)),
+        # Prices in steps of 0.0000005 too: a P&L of 0.001 x 0.0000005 sits on a tie of the 9 places a position writes.
+        "linear perpetual": (
+            first(lambda i: i["instrument_name"] == "BTC_USDC-PERPETUAL"),
+            st.one_of(usd(40_000, 80_000), st.integers(-99, 99).map(lambda n: 60_000 + n * Decimal("0.0000005"))),
+        ),
         "inverse option": (
             first(lambda i: i["kind"] == "option" and i["settlement_currency"] == i["base_currency"] == "BTC"),
             st.integers(1, 400).map(lambda n: Decimal(n) * Decimal("0.0005")),
@@ -251,8 +254,11 @@ def test_random_fills_read_exactly_over_http(
         row = parse(r.text)["result"]
         assert_plain_numbers(row, POSITION_PLACES)
         assert Fraction(Decimal(row["size"])) == model.size
-        assert_rounded("average_price", row["average_price"], model.average, PRICE)
-        assert_rounded("realized_profit_loss", row["realized_profit_loss"], model.realized, POSITION)
+        with mock.book.reading():
+            held = mock.book.position(user, market.name)
+        assert_rounded("average_price", row["average_price"], model.average, PRICE, held.average_price)
+        assert_rounded("realized_profit_loss", row["realized_profit_loss"], model.realized, POSITION,
+                       held.realized_profit_loss)  # fmt: skip
         if model.size == 0:
             nil = ["size", "average_price", "floating_profit_loss", "initial_margin", "maintenance_margin", "delta"]
             nil += ["gamma", "vega", "theta", "floating_profit_loss_usd"] if market.option else ["size_currency"]
@@ -281,14 +287,16 @@ def test_random_fills_read_exactly_over_http(
         assert_plain_numbers(summary, SUMMARY_PLACES, default=SUMMARY)
         roles = [role for role in ROLES if markets[role].currency == currency]
         balance = Fraction(BALANCES[currency]) + sum((exact[role].cash for role in roles), Fraction(0))
-        assert_rounded(f"{currency} balance", summary["balance"], balance, SUMMARY)
+        with mock.book.reading():
+            book = mock.book.account_summary(user, currency)
+        assert_rounded(f"{currency} balance", summary["balance"], balance, SUMMARY, book.balance)
         if all(exact[role].size == 0 for role in roles):  # everything closed: nothing open to value or margin
             nil = ["initial_margin", "maintenance_margin", "options_value", "delta_total", "options_delta"]
             nil += ["options_gamma", "options_vega", "options_theta", "projected_initial_margin"]
             assert {field: summary[field] for field in nil} == dict.fromkeys(nil, "0")
             assert summary["equity"] == summary["balance"] == summary["margin_balance"]
             futures = sum((exact[role].realized for role in roles if not markets[role].option), Fraction(0))
-            assert_rounded(f"{currency} futures_pl", summary["futures_pl"], futures, SUMMARY)
+            assert_rounded(f"{currency} futures_pl", summary["futures_pl"], futures, SUMMARY, book.futures_pl)
 
     r = httpx.get(mock.deribit_url + "/api/v2/private/get_account_summaries", headers=headers, timeout=10)
     assert r.status_code == 200, r.text
@@ -314,3 +322,37 @@ def test_a_round_trip_whose_arithmetic_leaves_dust_reads_exactly_zero(mock: Mock
         timeout=10,
     ).text  # fmt: skip
     assert '"total_pl":0,' in summary and '"futures_pl":0,' in summary and '"balance":1,' in summary
+
+
+# (USDC to start with, exit price, the realized P&L a position writes to 9 places, the balance a summary writes to 8)
+# for 0.001 BTC_USDC-PERPETUAL bought at 60000 and sold at the exit price: each figure exactly on a tie after an even
+# digit, where half even and half away from zero part.
+TIES = {
+    "position gain": ("1000", "60000.0000005", "0.000000001", "1000"),  # P&L 0.0000000005
+    "position loss": ("1000", "59999.9999995", "-0.000000001", "1000"),  # P&L -0.0000000005
+    "balance gain": ("1000", "60000.000005", "0.000000005", "1000.00000001"),  # 1000.000000005
+    "balance loss": ("1000.00000001", "59999.999995", "-0.000000005", "1000.00000001"),  # 1000.000000005
+}
+
+
+@pytest.mark.parametrize("tie", TIES.values(), ids=TIES.keys())
+def test_a_figure_on_a_tie_is_rounded_away_from_zero(mock: MockServer, tie: tuple[str, str, str, str]) -> None:
+    """Deribit's places are kept half away from zero (docs/deribit.md, "Decimal places"): a P&L of exactly
+    0.0000000005 is written 0.000000001, never 0 (half even)."""
+    start, exit_price, realized, balance = tie
+    user = f"tie-{next(_users)}"
+    mock.create_deribit_account(user, balances={"USDC": start})
+    key = mock.create_deribit_key(user)
+    mock.deribit_fill(user, "BTC_USDC-PERPETUAL", "buy", "0.001", "60000")
+    mock.deribit_fill(user, "BTC_USDC-PERPETUAL", "sell", "0.001", exit_price)
+    position = httpx.get(
+        mock.deribit_url + "/api/v2/private/get_position", params={"instrument_name": "BTC_USDC-PERPETUAL"},
+        headers=auth(key), timeout=10,
+    )  # fmt: skip
+    served = parse(position.text)["result"]
+    assert (served["realized_profit_loss"], served["total_profit_loss"]) == (realized, realized)
+    summary = httpx.get(
+        mock.deribit_url + "/api/v2/private/get_account_summary", params={"currency": "USDC"}, headers=auth(key),
+        timeout=10,
+    )  # fmt: skip
+    assert Decimal(parse(summary.text)["result"]["balance"]) == Decimal(balance)

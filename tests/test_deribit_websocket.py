@@ -144,6 +144,33 @@ def test_subscribe_errors(mockexchange, deribit):
     run(go())
 
 
+@pytest.mark.parametrize("scope", ["private", "public"])
+def test_after_unsubscribe_all_no_notification_arrives(mockexchange, deribit, scope):
+    """A fill after unsubscribe_all sends nothing: the next notification is the one of a channel subscribed again
+    afterwards, for a later fill (a connection's notifications arrive in order, so nothing is waited out)."""
+
+    async def go() -> None:
+        async with websockets.connect(mockexchange.deribit_ws_url) as ws:
+            client = Client(ws)
+            await client.auth()
+            await client.call("private/subscribe", {"channels": ["user.trades.any.any.raw", "user.portfolio.btc"]})
+            await asyncio.to_thread(mockexchange.deribit_fill, "alice", "BTC-PERPETUAL", "buy", "10", "60000")
+            assert {(await client.notification())["params"]["channel"] for _ in range(2)} == {
+                "user.trades.any.any.raw", "user.portfolio.btc",
+            }  # fmt: skip
+            assert (await client.call(f"{scope}/unsubscribe_all"))["result"] == "ok"
+            await asyncio.to_thread(mockexchange.deribit_fill, "alice", "BTC-PERPETUAL", "buy", "20", "60000")
+            again = await client.call("private/subscribe", {"channels": ["user.trades.ETH-PERPETUAL.raw"]})
+            assert again["result"] == ["user.trades.ETH-PERPETUAL.raw"]
+            await asyncio.to_thread(mockexchange.deribit_fill, "alice", "ETH-PERPETUAL", "sell", "5", "3000")
+            message = await client.notification()
+            assert message["params"]["channel"] == "user.trades.ETH-PERPETUAL.raw"
+            assert [t["instrument_name"] for t in message["params"]["data"]] == ["ETH-PERPETUAL"]
+            assert (await client.call("public/test"))["result"] and client.notifications == []
+
+    run(go())
+
+
 def test_heartbeat_and_errors(mockexchange):
     async def go() -> None:
         async with websockets.connect(mockexchange.deribit_ws_url) as ws:
@@ -164,7 +191,8 @@ def test_heartbeat_and_errors(mockexchange):
     run(go())
 
 
-def test_the_heartbeat_sends_test_requests(mockexchange, monkeypatch):
+def test_the_heartbeat_sends_test_requests_until_disabled(mockexchange, monkeypatch):
+    """Beats every second; disabled just after one arrived, nothing comes in the next 1.2 s."""
     from mockexchange.venues.deribit import websocket as deribit_websocket
 
     monkeypatch.setattr(deribit_websocket, "MIN_HEARTBEAT_S", 1)
@@ -176,6 +204,11 @@ def test_the_heartbeat_sends_test_requests(mockexchange, monkeypatch):
             beat = await client.notification(timeout=3)
             assert beat == {"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "test_request"}}
             assert (await client.call("public/test"))["result"]["version"]
+            assert (await client.notification(timeout=3))["method"] == "heartbeat"
+            assert (await client.call("public/disable_heartbeat"))["result"] == "ok"
+            with pytest.raises(TimeoutError):
+                await client.notification(timeout=1.2)
+            assert (await client.call("public/test"))["result"] and client.notifications == []
 
     run(go())
 

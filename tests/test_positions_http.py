@@ -114,6 +114,58 @@ def test_walking_the_cursor_lists_every_position_once(mockexchange, kalshi_user,
         assert D(event["total_cost_shares_fp"]) == sum(abs(D(r["position_fp"])) for r in mine)
 
 
+def test_walking_the_cursor_through_an_event_of_more_than_512_markets(mockexchange, kalshi_user):
+    """Past 512 markets an event keeps its tickers in a sorted list of another kind (core/store.py, `_LONG_EVENT`),
+    which a cursor inside the event walks on its own branch: every market once, in order, page after page, with and
+    without the event filter; the event's roll-up once, totalling all its markets."""
+    big = [f"BIG-M{m:04d}" for m in range(700)]  # fills on the way in, a batch after: both make the long list
+    for ticker in big[:520]:
+        mockexchange.fill(kalshi_user.user_id, ticker, "yes", "buy", "1", "0.40")
+    rest = [*big[520:], "AAA-M1", "ZZZ-M1"]
+    mockexchange.fills([{"user_id": kalshi_user.user_id, "ticker": t, "side": "no", "action": "buy", "count": "2",
+                         "price": "0.30"} for t in rest])  # fmt: skip
+    tickers = sorted([*big, "AAA-M1", "ZZZ-M1"])
+    for limit in (7, 100, 699):
+        rows, events, pages = walk(kalshi_user, limit=limit)
+        assert [r["ticker"] for r in rows] == tickers, limit
+        assert pages == -(-len(tickers) // limit)
+        assert [e["event_ticker"] for e in events] == ["AAA", "BIG", "ZZZ"]
+        [event] = [e for e in events if e["event_ticker"] == "BIG"]
+        assert D(event["total_cost_shares_fp"]) == 520 + 180 * 2
+        assert D(event["total_cost_dollars"]) == D("0.40") * 520 + D("0.30") * 2 * 180
+    rows, events, pages = walk(kalshi_user, limit=13, event_ticker="BIG")
+    assert [r["ticker"] for r in rows] == big and pages == -(-700 // 13)
+    assert [e["event_ticker"] for e in events] == ["BIG"]
+
+
+# (the fills that open, the basis each closing contract releases): a quotient that does not end, and two exact ties
+# at the seventh place, after an odd and after an even sixth digit (half even, not down or up, decides both).
+PARTIAL_CLOSES = {
+    "thirds": ([("1", "0.50"), ("2", "0.51")], "3", D("1.52"), D("0.506667")),  # 1.52 / 3 = 0.50666...
+    "tie after odd": ([("1.99", "0.50"), ("0.01", "0.0003")], "2", D("0.995003"), D("0.497502")),  # 0.4975015
+    "tie after even": ([("1.99", "0.50"), ("0.01", "0.0001")], "2", D("0.995001"), D("0.497500")),  # 0.4975005
+}
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["fill by fill", "batch"])
+@pytest.mark.parametrize("case", PARTIAL_CLOSES.values(), ids=PARTIAL_CLOSES.keys())
+def test_a_partial_close_releases_the_average_basis_held_half_even_to_the_micro_dollar(
+    mockexchange, kalshi_user, case, batch
+):
+    opening, held, basis, released = case
+    made = [dict(ticker="EV-M", side="yes", action="buy", count=count, price=price) for count, price in opening]
+    made.append(dict(ticker="EV-M", side="yes", action="sell", count="1", price="0.60"))
+    if batch:
+        mockexchange.fills([{"user_id": kalshi_user.user_id, **fill} for fill in made])
+    else:
+        for fill in made:
+            mockexchange.fill(kalshi_user.user_id, **fill)
+    [row] = positions(kalshi_user)["market_positions"]
+    assert D(row["position_fp"]) == D(held) - 1
+    assert D(row["market_exposure_dollars"]) == basis - released
+    assert D(row["realized_pnl_dollars"]) == D("0.60") - released
+
+
 def test_limit_defaults_to_100(mockexchange, kalshi_user):
     seed_portfolio(mockexchange, kalshi_user.user_id, n_events=25, per_event=5)
     body = positions(kalshi_user)

@@ -4,7 +4,10 @@ accepted, and the reads that must then answer 200 for every account created, wit
 The driver's own model of the cash is independent of the ledger's arithmetic: Kalshi's from each fill's answer (the
 part that closes the held side is sold at the held side's price, the rest bought at the new side's, as
 tests/test_cash_reconciliation.py splits it), each transfer's amount and fee and each settlement's payout; Deribit's
-from each trade's realized P&L (futures) or premium (options), its fee and each deposit.
+from each trade's realized P&L (futures) or premium (options), its fee and each deposit, and each delivery at an expiry
+as the book recorded it (their amounts are the expiry tests' subject, tests/test_deribit_expiry.py), taken into the
+wallet where the book takes it: before the cash of the call that found it due, so that the model's sums round where
+the book's do.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ class Probe:
         self.deribit: dict[str, DeribitUser] = {}
         self.transfers: dict[str, Transfer] = {}
         self.positions: dict[tuple[str, int, str], Decimal] = {}  # Kalshi (user, subaccount, ticker) -> contracts
+        self.deliveries_seen = 0  # of the book's deliveries, those already in the model's wallets
 
     def close(self) -> None:
         self.http.close()
@@ -78,6 +82,7 @@ class Probe:
         self.deribit.clear()
         self.transfers.clear()
         self.positions.clear()
+        self.deliveries_seen = 0
 
     # -- the admin API ----------------------------------------------------------------------------------------------
 
@@ -94,6 +99,7 @@ class Probe:
         if response.status_code != 200:
             assert isinstance(answer.get("error"), str) and answer["error"], (op, body, answer)
             return response
+        self._learn_deliveries()
         learn = getattr(self, "_learn_" + op.replace("/", "_"), None)
         if learn is not None:
             learn(body, answer)
@@ -168,6 +174,18 @@ class Probe:
         user = self.deribit[user_id]
         return user.balances[user.main_id if subaccount_id is None else subaccount_id]
 
+    def _learn_deliveries(self) -> None:
+        """The deliveries made since the last call: an expiry the clock passed is delivered by the first call that
+        touches the book after it (before that call's own cash moves), so they are taken in before its answer is."""
+        with self.mock.book.reading():
+            made = self.mock.book.deliveries[self.deliveries_seen :]
+            self.deliveries_seen += len(made)
+        for delivery in made:
+            user = self.deribit.get(delivery.user_id)
+            if user is not None and delivery.account_id in user.balances:
+                wallet = user.balances[delivery.account_id]
+                wallet[delivery.currency] = wallet.get(delivery.currency, Decimal(0)) + delivery.cash
+
     def _learn_deribit_fills(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
         wallet = self.deribit[answer["user_id"]].balances[answer["account_id"]]
         amount, price, fee = Decimal(answer["amount"]), Decimal(answer["price"]), Decimal(answer["fee"])
@@ -175,7 +193,7 @@ class Probe:
         signed = amount if answer["direction"] == "buy" else -amount
         cash = -signed * price if is_option else Decimal(answer["profit_loss"])
         currency = answer["fee_currency"]
-        wallet[currency] = wallet.get(currency, Decimal(0)) + cash - fee  # the book's order of operations
+        wallet[currency] = wallet.get(currency, Decimal(0)) + (cash - fee)  # the book's order of operations
 
     def _learn_deribit_deposits(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
         wallet = self._wallet(answer["user_id"], body.get("subaccount_id"))
@@ -226,14 +244,7 @@ class Probe:
         return parse(response.text, _deribit_number)["result"]
 
     def _deribit_reads(self, user: DeribitUser) -> None:
-        # A clock call may pass an expiry: what the deliveries paid is taken from the book's own records (their
-        # amounts are the expiry tests' subject, tests/test_deribit_expiry.py); the rest of the cash is the model's.
-        delivered: dict[tuple[int, str], Decimal] = {}
-        with self.mock.book.reading():
-            for delivery in self.mock.book.deliveries:
-                if delivery.user_id == user.user_id:
-                    key = (delivery.account_id, delivery.currency)
-                    delivered[key] = delivered.get(key, Decimal(0)) + delivery.cash
+        self._learn_deliveries()  # a read delivers what is due too
         for wallet_id, expected in user.balances.items():
             wallet = {} if wallet_id == user.main_id else {"subaccount_id": wallet_id}
             self.deribit_get(user, "private/get_positions", {"currency": "any", **wallet})
@@ -241,7 +252,7 @@ class Probe:
             for currency in DERIBIT_CURRENCIES:
                 summary = self.deribit_get(user, "private/get_account_summary", {"currency": currency, **wallet})
                 # The book holds the cash exactly; the wire at the 8 places Deribit sends (half away from zero).
-                exact = expected.get(currency, Decimal(0)) + delivered.get((wallet_id, currency), Decimal(0))
+                exact = expected.get(currency, Decimal(0))
                 with self.mock.book.reading():
                     held = self.mock.book.wallet(user.user_id, wallet_id).balance(currency)
                 assert held == exact, (user.user_id, wallet_id, currency, held)

@@ -6,6 +6,7 @@ cash of every Kalshi subaccount and Deribit wallet reconciles with what the mock
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -195,3 +196,23 @@ def test_any_sequence_of_admin_calls_leaves_every_read_rendering_and_the_cash_re
     for op, body in calls:
         probe.post(op, body)
         probe.check_reads()
+
+
+def test_a_delivery_is_in_the_balance_the_next_call_answers(probe):
+    """The sequence the random run once failed on (seed 4139774121309637361477066198227609998), made plain: an
+    inverse option delivered when the clock passes its expiry pays `size * (index - strike) / index`, a quotient
+    that does not end, into the wallet; the deposit after it answers a balance holding that delivery, exact to the
+    book's 28 digits, and the model takes the delivery in before the deposit's amount, as the book does."""
+    probe.reset()
+    probe.post("deribit/accounts", {"user_id": "d1", "balances": {"BTC": "10", "USDC": "100000"}})
+    probe.post("deribit/index_prices", {"index_name": "btc_usd", "price": "60000"})
+    fill = {"user_id": "d1", "instrument_name": "BTC-26JUN26-0d00000001-C", "direction": "buy", "amount": "10",
+            "price": "0.00000001", "fee": "0"}  # fmt: skip
+    assert probe.post("deribit/fills", fill).status_code == 200
+    assert probe.post("clock", {"to": "2026-06-26T08:00:00Z"}).status_code == 200
+    deposit = probe.post("deribit/deposits", {"user_id": "d1", "currency": "BTC", "amount": "1000000000000"})
+    assert deposit.status_code == 200
+    delivered = Decimal(10) * (Decimal(60000) - Decimal("0.00000001")) / Decimal(60000)  # 9.9999999999983333...
+    assert Decimal(deposit.json()["balance"]) == (Decimal("9.9999999") + delivered) + Decimal(10**12)
+    assert deposit.json()["balance"] == "1000000000019.999999899998333"
+    probe.check_reads()
