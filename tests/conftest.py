@@ -17,7 +17,8 @@ from collections import defaultdict
 
 import pytest
 
-FAST_LIMIT_S = 1.0
+# A second of a test's own reads about two under scripts/test (more workers than cores): the limit is read that way.
+FAST_LIMIT_S = 2.0
 
 _DURATIONS: defaultdict[str, float] = defaultdict(float)
 _UNMARKED: set[str] = set()

@@ -234,6 +234,7 @@ def test_health_goes_with_the_admin_api(mockexchange):
     assert httpx.get(f"{mockexchange.base_url}/_admin/health").status_code == 404
 
 
+@pytest.mark.slow
 def test_every_admin_json_answer_ends_with_a_newline_and_the_venues_do_not(mockexchange):
     # Shell users curl the admin API one call after another: each answer must end its line. The venues' wire bodies
     # stay as the venues send them.

@@ -153,6 +153,7 @@ def test_the_pytest_marker_sets_the_rule(mockexchange, kalshi_user) -> None:
     assert (r.status_code, r.headers["X-Mockexchange-Auth"]) == (401, refused_note(20))
 
 
+@pytest.mark.slow
 def test_serve_pss_salt_strict_refuses_other_salts(tmp_path) -> None:
     with serving(tmp_path / "keys", "--pss-salt", "strict") as served:
         pem = (tmp_path / "keys" / DEMO_PEM).read_text()

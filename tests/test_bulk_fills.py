@@ -133,6 +133,7 @@ def same_changes(one: list[Change], other: list[Change]) -> None:
             assert repr(payload_of(a)) == repr(payload_of(b))  # every amount to its exponent, every id
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     fills=st.lists(fill_specs, min_size=1, max_size=40),
@@ -164,6 +165,7 @@ def test_a_batch_makes_what_the_same_fills_make_one_at_a_time(fills: list[NewFil
         assert pages(batched) == pages(one)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     fills=st.lists(fill_specs, min_size=1, max_size=40),
@@ -324,6 +326,7 @@ async def messages_of(mock: MockServer, signer: KalshiSigner, seed: Any) -> list
             frames.append(frame)
 
 
+@pytest.mark.slow
 def test_over_the_wire_a_batch_serves_the_same_pages_and_messages_as_one_fill_at_a_time():
     answers: list[tuple[list[dict[str, Any]], dict[str, bytes]]] = []
     for batched in (False, True):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -57,6 +58,7 @@ def same(fills: list[NewFill], cuts: list[int]) -> None:
                 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=st.lists(fill_spec, min_size=1, max_size=80), cuts=st.lists(st.integers(0, 80), max_size=3))
 def test_rows_written_at_once_are_the_rows_made_one_at_a_time(spec: list[Any], cuts: list[int]):

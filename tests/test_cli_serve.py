@@ -122,6 +122,7 @@ def test_a_port_in_use_is_one_line_and_exit_2(tmp_path):
     assert_refused_in_one_line(done, f"cannot listen on 127.0.0.1:{port}: Address already in use")
 
 
+@pytest.mark.slow
 def test_a_key_folder_under_a_file_is_one_line_and_exit_2(tmp_path):
     (tmp_path / "file").write_text("")
     assert_refused_in_one_line(run_serve(tmp_path / "file" / "keys"), "the keys cannot be written to")
@@ -138,6 +139,7 @@ def test_a_key_folder_that_refuses_writes_is_one_line_and_exit_2(tmp_path):
         assert_refused_in_one_line(run_serve(keys), "Permission denied")
 
 
+@pytest.mark.slow
 def test_a_scenario_with_public_keys_only_needs_no_writable_key_folder(tmp_path):
     (tmp_path / "file").write_text("")
     scenario = tmp_path / "plain.yaml"
@@ -172,6 +174,7 @@ def test_a_bad_port_is_refused_by_the_parser(tmp_path, port):
 # -- what the banner advertises ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_banner_prints_the_advertised_url_and_key_folder(tmp_path):
     env = {"MOCKEXCHANGE_ADVERTISE_URL": "http://localhost:18000/", "MOCKEXCHANGE_ADVERTISE_KEY_DIR": "./keys"}
     with serving(tmp_path / "keys", env=env) as served:
@@ -218,6 +221,7 @@ def test_a_scenarios_deribit_lines_follow_the_advertised_url_and_key_folder(tmp_
     assert str(tmp_path) not in lines
 
 
+@pytest.mark.slow
 def test_a_bad_advertise_url_is_refused_by_the_parser(tmp_path):
     for url in ("localhost:8000", "http://mock/trade-api/v2"):
         done = run_serve(tmp_path / "keys", "--advertise-url", url)
@@ -254,6 +258,7 @@ def deribit_positions(base_url: str, client_id: str, client_secret: str) -> list
     return answer.json()["result"]
 
 
+@pytest.mark.slow
 def test_the_demo_has_a_deribit_account_whose_key_the_banner_names_and_a_restart_keeps(demo):
     base = demo.base_url
     assert f"mockexchange: Deribit API {base}/api/v2 (websocket ws://127.0.0.1:{demo.port}/ws/api/v2)" in demo.banner
@@ -272,6 +277,7 @@ def test_the_demo_has_a_deribit_account_whose_key_the_banner_names_and_a_restart
         assert len(deribit_positions(again.base_url, client_id, secret)) == 5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "text", "says"),
     [
@@ -288,6 +294,7 @@ def test_a_broken_demo_key_file_is_refused_in_one_line(tmp_path, name, text, say
     assert re.search(r"; remove it to have (a new one|new ones) made$", done.stderr.rstrip("\n")), done.stderr
 
 
+@pytest.mark.slow
 def test_a_scenarios_generated_deribit_key_is_kept_across_restarts(tmp_path):
     keys = tmp_path / "keys"
     with serving(keys, "--scenario", "deribit-btc-book") as served:
@@ -459,6 +466,7 @@ def test_the_readmes_banner_is_what_serve_prints(demo):
     assert as_served(readme_banner(), demo) == "\n".join(lines[: end + 1]) + "\n"
 
 
+@pytest.mark.slow
 @pytest.mark.clients
 def test_the_readmes_ccxt_snippet_prints_the_demos_deribit_positions(demo):
     blocks = re.findall(r"```python\n(.*?)```", quick_start(), re.S)

@@ -44,6 +44,7 @@ def headers_of(stdout: str) -> dict[str, str]:
     return dict(line.split(": ", 1) for line in stdout.splitlines())
 
 
+@pytest.mark.slow
 def test_the_printed_headers_sign_a_request_the_mock_accepts(mockexchange, signed_user):
     key_id, pem = signed_user
     done = sign("get", POSITIONS, "--key-id", key_id, "--private-key", str(pem))
@@ -56,6 +57,7 @@ def test_the_printed_headers_sign_a_request_the_mock_accepts(mockexchange, signe
     assert r.json()["market_positions"][0]["position_fp"] == "10.00"
 
 
+@pytest.mark.slow
 def test_a_query_is_not_signed(mockexchange, signed_user):
     key_id, pem = signed_user
     done = sign("GET", f"{POSITIONS}?limit=1", "--key-id", key_id, "--private-key", str(pem))
@@ -82,6 +84,7 @@ def test_the_curl_command_calls_the_mock(mockexchange, signed_user):
     assert body["market_positions"][0]["ticker"] == "KXFED-26DEC-T4.00"
 
 
+@pytest.mark.slow
 def test_the_readmes_sign_command_works(mockexchange, signed_user, tmp_path):
     key_id, pem = signed_user
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
@@ -98,6 +101,7 @@ def test_the_readmes_sign_command_works(mockexchange, signed_user, tmp_path):
     assert httpx.get(command[-1], headers=headers).status_code == 200
 
 
+@pytest.mark.slow
 def test_a_path_without_the_api_prefix_gets_a_note(signed_user):
     key_id, pem = signed_user
     done = sign("GET", "/portfolio/positions", "--key-id", key_id, "--private-key", str(pem))
@@ -148,6 +152,7 @@ def test_a_bad_pem_is_one_line_naming_the_file_and_why(case, tmp_path, capsys):
     assert (out, err) == ("", expected)
 
 
+@pytest.mark.slow
 def test_a_bad_pem_from_the_shell_is_one_line_and_exit_2(tmp_path):
     not_pem = tmp_path / "not.pem"
     not_pem.write_text("hello\n")
@@ -168,6 +173,7 @@ def test_the_signer_says_why_a_pem_is_refused():
     assert str(refused.value) == message + "is not PEM)"
 
 
+@pytest.mark.slow
 def test_a_relative_path_or_a_bad_method_is_one_line_and_exit_2(signed_user):
     key_id, pem = signed_user
     assert_refused(sign("GET", "portfolio/positions", "--key-id", key_id, "--private-key", str(pem)), "PATH is")

@@ -212,6 +212,7 @@ def auth(key: dict[str, str]) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=sequences(), close=st.sets(st.sampled_from(ROLES)), data=st.data())
 def test_random_fills_read_exactly_over_http(

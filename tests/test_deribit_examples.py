@@ -225,6 +225,7 @@ def test_account_replies_carry_every_field_of_deribits_examples(alice: JsonRpc) 
     assert account["type"] == "main" and account["referrer_id"] is None
 
 
+@pytest.mark.slow
 def test_history_replies_carry_every_field_of_deribits_examples(alice: JsonRpc, mockexchange: MockServer) -> None:
     trades = alice.call("private/get_user_trades_by_currency", currency="BTC")["trades"]
     assert {row["instrument_name"].count("-") for row in trades} == {1, 3}  # the perpetual and the option

@@ -62,6 +62,7 @@ def open_positions(mock: MockServer) -> dict[str, Any]:
     return key
 
 
+@pytest.mark.slow
 def test_the_clock_passing_an_expiry_delivers_futures_and_options(mock: MockServer) -> None:
     key = open_positions(mock)
     before = mock.book.wallet("alice").balance("BTC")
@@ -98,8 +99,8 @@ def test_the_clock_passing_an_expiry_delivers_futures_and_options(mock: MockServ
     call = history[1]
     assert call["position"] == 2 and call["mark_price"] == rounded(call_value, PRICE)
     assert call["profit_loss"] == rounded(2 * (call_value - Decimal("0.05")), SUMMARY)
-    assert history[0]["position"] == -1 and history[0]["mark_price"] == 0 and history[0]["profit_loss"] == Decimal(
-        "0.02"
+    assert (
+        history[0]["position"] == -1 and history[0]["mark_price"] == 0 and history[0]["profit_loss"] == Decimal("0.02")
     )
     usdc = rpc(mock, key, "private/get_settlement_history_by_currency", currency="USDC")["settlements"]
     assert [r["instrument_name"] for r in usdc] == [LINEAR]

@@ -177,6 +177,7 @@ def test_cancelling_takes_an_order_off_the_open_lists_and_keeps_its_state(mock):
 # -- bad input ------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_bad_reads_get_deribits_errors(mock):
     mock.deribit_order("alice", "BTC-PERPETUAL", "buy", "100", "50000")
     assert error(mock, "private/get_order_state", {"order_id": "999999"}) == {
@@ -212,6 +213,7 @@ def test_bad_reads_get_deribits_errors(mock):
     assert query.status_code == 400 and query.json()["error"]["code"] == 10004
 
 
+@pytest.mark.slow
 def test_bad_seeds_are_refused_and_change_nothing(mock):
     good = {"user_id": "alice", "instrument_name": "BTC-PERPETUAL", "direction": "buy", "amount": "100",
             "price": "50000"}  # fmt: skip
@@ -478,6 +480,7 @@ def test_bad_order_steps_name_the_line_and_the_field(tmp_path: Path):
     ]
 
 
+@pytest.mark.slow
 def test_orders_come_back_after_a_restart(tmp_path: Path):
     path = tmp_path / "state.db"
     with MockServer(state=str(path)) as mock:
@@ -499,8 +502,10 @@ def test_orders_come_back_after_a_restart(tmp_path: Path):
                 db.execute("DELETE FROM snapshots")
             db.close()
         with MockServer(state=str(path)) as again:
-            assert [result(again, "private/get_open_orders"), result(again, "private/get_order_state",
-                                                                     {"order_id": gone["order_id"]})] == before
+            assert [
+                result(again, "private/get_open_orders"),
+                result(again, "private/get_order_state", {"order_id": gone["order_id"]}),
+            ] == before
             assert result(again, "private/get_account_summary", {"currency": "BTC"}) == summary
             if drop_snapshots:  # new ids go on from the kept ones
                 new = again.deribit_order("alice", "BTC-PERPETUAL", "buy", "100", "50000")

@@ -191,6 +191,7 @@ def test_heartbeat_and_errors(mockexchange):
     run(go())
 
 
+@pytest.mark.slow
 def test_the_heartbeat_sends_test_requests_until_disabled(mockexchange, monkeypatch):
     """Beats every second; disabled just after one arrived, nothing comes in the next 1.2 s."""
     from mockexchange.venues.deribit import websocket as deribit_websocket

@@ -192,6 +192,7 @@ def healthcheck(port_file: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *argv[1:]], capture_output=True, text=True, timeout=30, env=env)
 
 
+@pytest.mark.slow
 def test_the_image_serves_as_uid_1000_on_a_root_owned_key_folder_and_its_health_check_follows_the_port(open_dir):
     keys = open_dir / "keys"
     keys.mkdir()  # root's, as `docker run -v "$PWD/keys:/keys"` makes it

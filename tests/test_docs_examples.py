@@ -32,6 +32,8 @@ from mockexchange.contract.clients.libraries import CLIENTS, ensure_venv, venv_p
 from mockexchange.core.clock import ManualClock
 from mockexchange.scenario.schema import load_document
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 pytest_plugins = ["pytester"]
 
 BLOCKS = all_blocks()

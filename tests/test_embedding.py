@@ -17,6 +17,8 @@ from mockexchange.scenario.generator import generate
 from mockexchange.server import MockServer, bound_port, listening_socket
 from mockexchange.testing.signing import KalshiSigner
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 pytest_plugins = ["pytester"]
 
 

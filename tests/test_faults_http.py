@@ -134,6 +134,7 @@ def test_the_deribit_code_of_each_status(mockexchange, status, code, message):
 # -- delay -----------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_delay_delays_the_answer_and_blocks_no_other_request(mockexchange, alice):
     mockexchange.add_fault(path=POSITIONS, delay_ms=600)
 
@@ -154,6 +155,7 @@ def test_a_delay_delays_the_answer_and_blocks_no_other_request(mockexchange, ali
     assert quick < slow  # the balance was not held behind the delayed positions
 
 
+@pytest.mark.slow
 def test_a_delay_range_draws_each_delay_within_it(mockexchange, alice):
     mockexchange.add_fault(path=BALANCE, delay_ms=[100, 250], times=4)
     for _ in range(4):
@@ -362,6 +364,7 @@ def test_a_bad_fault_step_is_reported_with_its_line():
     ]
 
 
+@pytest.mark.slow
 def test_the_pytest_marker_adds_fault_rules(pytester):
     pytester.makepyfile(
         f"""

@@ -157,6 +157,7 @@ def test_the_legacy_profile_adds_the_integer_twins() -> None:
             assert row["position_fp"].endswith(".00") and len(row["market_exposure_dollars"].split(".")[1]) == 4
 
 
+@pytest.mark.slow
 def test_a_failing_test_prints_the_seed_and_the_answers(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

@@ -9,6 +9,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "mockexchange"
 
@@ -125,6 +127,7 @@ def cycles(edges: dict[tuple[str, str], list[str]]) -> list[list[str]]:
     return found
 
 
+@pytest.mark.slow
 def test_no_import_cycle_between_the_parts_of_the_package():
     edges = part_imports()
     found = cycles(edges)
@@ -139,6 +142,7 @@ def test_every_part_stands_on_a_floor():
     assert parts() - set(FLOOR_OF) == set(), "add the new part to FLOORS here and in docs/architecture.md"
 
 
+@pytest.mark.slow
 def test_imports_only_go_down_the_floors():
     upward = [
         f"{where} ({source} on floor {FLOOR_OF[source]} -> {target} on floor {FLOOR_OF[target]})"

@@ -269,6 +269,7 @@ class Events:
         self.client.close()
 
 
+@pytest.mark.slow
 def test_the_feed_tells_what_changes_as_it_changes(mock: MockServer) -> None:
     signer = seed(mock)
     events = Events(mock)
@@ -346,6 +347,7 @@ def test_the_feed_wants_an_event_stream_and_a_known_query(mock: MockServer) -> N
         assert answer.status_code == 400, (query, answer.text)
 
 
+@pytest.mark.slow
 def test_a_client_that_does_not_read_is_dropped(mock: MockServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(feed_module, "QUEUE_SIZE", 2)
     feed = mock.app.views.feed

@@ -31,6 +31,8 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 try:
     from playwright.sync_api import Browser, Page, expect, sync_playwright
 except ImportError:  # failed on below, with what to install: a browser test is never skipped

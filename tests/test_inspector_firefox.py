@@ -20,6 +20,8 @@ from test_inspector_browser import ARTIFACTS, POSITIONS, sandbox, shown, signed_
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 
 @pytest.fixture(scope="module")
 def firefox() -> Iterator[Firefox]:

@@ -256,6 +256,7 @@ def test_a_valid_subscribe_is_journaled_after_its_upgrade(mock, signer) -> None:
         ('{"cmd": "list_subscriptions"}', "ok", "command.required", 'list_subscriptions: /: "id" is a required'),
     ],
 )
+@pytest.mark.slow
 def test_a_command_the_schema_does_not_allow(mock, signer, command, reply, rule, detail) -> None:
     ws_exchange(mock, signer, command)
     _, entry = journal(mock)["requests"]
@@ -392,6 +393,7 @@ def test_opted_out(mockexchange, kalshi_user):
 """
 
 
+@pytest.mark.slow
 def test_strict_requests_fails_a_test_whose_client_broke_the_schema(pytester) -> None:
     pytester.makepyfile(USER_TESTS)
     result = pytester.runpytest_subprocess("--mockexchange-strict-requests", "-p", "no:cacheprovider")
@@ -406,6 +408,7 @@ def test_strict_requests_fails_a_test_whose_client_broke_the_schema(pytester) ->
     )
 
 
+@pytest.mark.slow
 def test_strict_requests_is_off_unless_asked(pytester) -> None:
     pytester.makepyfile(
         USER_TESTS

@@ -241,6 +241,7 @@ def test_bad_currency(mockexchange):
 """
 
 
+@pytest.mark.slow
 def test_strict_requests_fails_a_test_whose_client_sent_a_bad_deribit_request(pytester) -> None:
     pytester.makepyfile(USER_TESTS)
     result = pytester.runpytest_subprocess("--mockexchange-strict-requests", "-p", "no:cacheprovider")

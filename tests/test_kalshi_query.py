@@ -14,6 +14,7 @@ pieces = st.sampled_from(["limit", "cursor", "a", "", "=", "&", "&&", "==", "100
 query_strings = st.lists(pieces, max_size=12).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(text=query_strings | st.text(max_size=40))
 def test_first_values_reads_what_starlettes_parser_reads(text):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation, localcontext
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ prices = st.builds(Decimal, st.sampled_from(["0.5", "0.50", "0.01", "0.99", "0.4
 fees = st.builds(Decimal, st.sampled_from(["0", "0.00", "0.0175", "0.000001", "1.5", "0E-3", "0.0100000", "2"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(
     count=counts,

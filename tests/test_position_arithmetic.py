@@ -82,6 +82,7 @@ fills = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(fills)
 def test_position_is_the_signed_sum_and_cash_reconciles(sequence):

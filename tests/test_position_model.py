@@ -119,6 +119,7 @@ def read(mock: MockServer, client: httpx.Client, path: str, **params: Any) -> An
     return response.json()
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(
     fills=st.lists(FILL, min_size=1, max_size=25),

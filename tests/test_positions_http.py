@@ -147,6 +147,7 @@ PARTIAL_CLOSES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batch", [False, True], ids=["fill by fill", "batch"])
 @pytest.mark.parametrize("case", PARTIAL_CLOSES.values(), ids=PARTIAL_CLOSES.keys())
 def test_a_partial_close_releases_the_average_basis_held_half_even_to_the_micro_dollar(
@@ -235,6 +236,7 @@ def test_count_filter(mockexchange, kalshi_user):
     assert event["total_cost_shares_fp"] == "2.00"  # the roll-up covers the rows the filter keeps
 
 
+@pytest.mark.slow
 def test_settlement_status(mockexchange, kalshi_user):
     u = kalshi_user.user_id
     mockexchange.fill(u, "EV-A", "yes", "buy", "4", "0.25")

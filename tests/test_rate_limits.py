@@ -367,12 +367,14 @@ def test_reset_fills_every_bucket_and_keeps_the_tier(mock, clock, http):
 # -- the command line -------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_serve_takes_a_tier_and_says_so_in_the_banner(tmp_path):
     with serving(tmp_path / "keys", "--rate-limit-tier", "Basic") as served:
         assert "Rate limits: Kalshi's basic tier" in served.banner
         assert httpx.get(served.base_url + "/_admin/rate_limits", timeout=10).json()["tier"] == "basic"
 
 
+@pytest.mark.slow
 def test_serve_refuses_an_unknown_tier_in_its_parser(tmp_path):
     done = run_serve(tmp_path / "keys", "--rate-limit-tier", "gold")
     assert done.returncode == 2 and "argument --rate-limit-tier" in done.stderr and "Traceback" not in done.stderr

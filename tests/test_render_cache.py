@@ -329,6 +329,7 @@ commands = st.one_of(
 )  # fmt: skip
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lag_ms=st.sampled_from([0, 0, 1000]), steps=st.lists(commands, min_size=1, max_size=40))
 def test_cached_pages_equal_pages_rendered_from_scratch_for_random_command_sequences(lag_ms, steps):

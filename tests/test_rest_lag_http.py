@@ -274,6 +274,7 @@ def test_the_pytest_marker_takes_the_lag(mockexchange):
     assert mockexchange.app.settings.rest_lag_ms == 700 and mockexchange.rest_lag()["ms"] == 700
 
 
+@pytest.mark.slow
 def test_serve_takes_rest_lag_ms(tmp_path):
     with serving(tmp_path / "keys", "--rest-lag-ms", "1500") as served:
         assert "REST lag: Kalshi's portfolio reads answer as of 1500 ms ago" in served.banner
@@ -385,6 +386,7 @@ class Replay:
         return answers
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None)
 @given(st.lists(STEP, max_size=30), st.sampled_from(["3.34", "legacy"]))
 def test_a_lagged_answer_is_the_answer_of_then_byte_for_byte(steps, profile):

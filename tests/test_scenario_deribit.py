@@ -160,6 +160,7 @@ deribit:
 """
 
 
+@pytest.mark.slow
 def test_generated_credentials_are_kept_in_the_key_folder_and_reused(tmp_path):
     def load(key_dir: Path) -> list[dict]:
         with MockServer(clock=ManualClock()) as server:

@@ -100,6 +100,7 @@ def test_fcm_subtraders_keys_fills_and_transfers(tmp_path):
         assert sub1.get("/portfolio/balance").json()["balance"] == 200000 - 930  # the timeline is left to step
 
 
+@pytest.mark.slow
 def test_busy_market_thousands_of_fills_agree_with_the_ledger(tmp_path):
     def run() -> tuple[MockServer, dict]:
         mock = MockServer(clock=ManualClock()).start()

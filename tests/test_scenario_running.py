@@ -270,6 +270,7 @@ def test_serve_scenario_step_waits_for_the_admin_api(tmp_path):
         assert httpx.get(base + path, headers=signer.headers("GET", path)).json()["balance"] == 97144
 
 
+@pytest.mark.slow
 def test_serve_scenario_speed_plays_the_timeline_in_scaled_real_time(tmp_path):
     scenario = tmp_path / "played.yaml"
     scenario.write_text(PLAYED)
@@ -284,6 +285,7 @@ def test_serve_scenario_speed_plays_the_timeline_in_scaled_real_time(tmp_path):
         assert status["exchange_time"] == "2026-01-05T10:04:30+00:00" and status["error"] is None
 
 
+@pytest.mark.slow
 def test_serve_scenario_runs_the_timeline_at_once_and_refuses_bad_files(tmp_path):
     with serving(tmp_path / "keys", "--scenario", str(FED)) as served:
         assert "timeline: 11 steps, ran at load" in served.banner
@@ -298,6 +300,7 @@ def test_serve_scenario_runs_the_timeline_at_once_and_refuses_bad_files(tmp_path
     assert done.returncode == 2 and "give --scenario FILE" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_load_reports_its_progress_operation_by_operation():
     mock = build_app(clock=ManualClock())
     scenario = load_file("busy-market")
@@ -317,6 +320,7 @@ def test_a_load_reports_its_progress_operation_by_operation():
 # -- the pytest plugin -------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_scenario_marker_and_fixture_in_a_users_suite(pytester):
     pytester.makepyfile(
         f"""

@@ -102,6 +102,7 @@ def _answers(mock: MockServer, auth: KalshiAuth, token: str) -> dict[str, bytes]
     return answers
 
 
+@pytest.mark.slow
 def test_a_restarted_mock_answers_the_same_requests_with_the_same_bytes(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     with MockServer(state=str(path)) as mock:
@@ -125,6 +126,7 @@ def test_a_restarted_mock_answers_the_same_requests_with_the_same_bytes(tmp_path
         assert [f["fill_id"] for f in fills].count(new["fill_id"]) == 1
 
 
+@pytest.mark.slow
 def test_the_same_after_a_restart_that_runs_every_command_again(tmp_path: Path) -> None:
     """Without the snapshot a clean stop keeps (as after kill -9), the commands alone give the same answers."""
     path = tmp_path / "state.db"
@@ -205,6 +207,7 @@ def test_a_file_that_is_not_a_usable_state_is_refused_clearly(tmp_path: Path, co
     assert says in str(refused.value)
 
 
+@pytest.mark.slow
 def test_one_file_serves_one_mock_at_a_time(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     with MockServer(state=str(path)), pytest.raises(StateError, match="in use by another mock"):
@@ -241,6 +244,7 @@ def test_a_snapshot_that_names_anything_but_state_is_not_run(tmp_path: Path) -> 
         assert again.app.ledger.account("alice").balance() == Decimal("1.23")
 
 
+@pytest.mark.slow
 def test_the_pytest_marker_takes_a_state_file(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -96,6 +97,7 @@ def fold_fills(spec: list[tuple[Any, ...]]) -> list[NewFill]:
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     spec=st.lists(fold_spec, min_size=1, max_size=60),
@@ -129,6 +131,7 @@ def test_rows_changed_while_they_waited_keep_their_versions_when_the_store_takes
     assert ours.version == theirs.version
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     trades=st.lists(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,6 +92,7 @@ def view(ledger: Ledger, as_of: datetime | None) -> dict[str, Any]:
     return seen
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(step, max_size=40))
 def test_a_read_as_of_a_time_equals_the_ledger_as_it_was_then(steps):

@@ -208,6 +208,7 @@ def test_settlement_sends_a_market_position_with_no_cost_left():
 # -- who gets what --------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_market_filters_single_and_many():
     with running() as mock:
         signer = signer_for(mock, "alice")
@@ -320,6 +321,7 @@ def test_rest_serves_the_position_when_its_message_arrives():
 # -- a slow consumer ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_client_that_does_not_read_gets_error_25_and_is_closed_while_others_go_on():
     with running(ws_queue_size=50) as mock:
         signer = signer_for(mock, "alice")
@@ -379,6 +381,7 @@ def test_a_client_that_sends_commands_without_reading_is_bounded_too():
 CONNECTIONS, PRODUCERS, FILLS_EACH = 30, 4, 500  # 2,000 fills, 4,000 messages on each of 30 connections
 
 
+@pytest.mark.slow
 def test_many_connections_see_thousands_of_fills_in_ledger_order_and_rest_agrees():
     markets = [f"KXTEST-26DEC-M{i}" for i in range(5)]
     # The outbox holds a whole run: this test is about order and agreement, not about slow readers (tested above).

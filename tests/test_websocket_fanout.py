@@ -95,6 +95,7 @@ def rendered(value: Any) -> Any:
 # -- one change, 220 connections ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profile", ["3.34", "legacy"])
 def test_one_fill_reaches_220_connections_each_with_its_own_sids(profile):
     with running(profile) as mock:
@@ -163,6 +164,7 @@ def test_one_fill_reaches_220_connections_each_with_its_own_sids(profile):
 # -- a burst, and a subscribe in the middle of it -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_burst_keeps_each_connections_order_and_a_subscribe_inside_it_starts_a_gapless_run():
     markets = [f"KXBURST-26DEC-M{i}" for i in range(4)]
     fills = 400
@@ -233,6 +235,7 @@ def test_a_burst_keeps_each_connections_order_and_a_subscribe_inside_it_starts_a
         assert len(positions) > 0 and positions == all_positions[len(all_positions) - len(positions) :]
 
 
+@pytest.mark.slow
 def test_a_change_for_more_subscriptions_than_a_hand_over_writes_keeps_the_order():
     # 40 subscriptions: more frames than one hand-over writes at once (FAIR_SHARE, 32), so the change waits in the
     # outbox and its sender writes it, yielding to the loop; what follows waits behind it.
@@ -260,6 +263,7 @@ def test_a_change_for_more_subscriptions_than_a_hand_over_writes_keeps_the_order
 # -- a consumer that stops reading among many that read -----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_slow_consumer_gets_error_25_while_thirty_others_receive_every_message():
     with running(ws_queue_size=50, ws_send_buffer_bytes=16 * 1024) as mock:
         signer = signer_for(mock, "alice")
@@ -343,6 +347,7 @@ def data_text(raw: str, channel: str) -> str:
     return data
 
 
+@pytest.mark.slow
 def test_deribit_notifications_reach_every_connection_of_the_user_with_its_own_channel_names(mockexchange):
     mock = mockexchange
     mock.create_deribit_account("alice", balances={"BTC": "10"})

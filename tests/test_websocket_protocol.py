@@ -406,6 +406,7 @@ def test_the_mock_pings_with_payload_heartbeat(mock, signer):
         client.close()
 
 
+@pytest.mark.slow
 @pytest.mark.mockexchange(ws_ping_interval_s=0.1, ws_ping_timeout_s=0.3)
 def test_a_client_that_answers_pings_stays_and_one_that_does_not_is_closed(mock, signer):
     with ws_connect(mock, signer) as client:  # websockets answers pings by itself

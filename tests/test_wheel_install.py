@@ -19,6 +19,8 @@ from typing import NamedTuple
 import httpx
 import pytest
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

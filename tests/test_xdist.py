@@ -6,6 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 pytest_plugins = ["pytester"]
 
 WORKERS = 4
@@ -16,6 +20,8 @@ TESTS = 8
 USER_SUITE = f"""
 import json, os, time
 from pathlib import Path
+
+import pytest
 
 import pytest
 

@@ -31,17 +31,20 @@ def http_mock() -> Iterator[MockServer]:
         yield server
 
 
+@pytest.mark.slow
 @in_process.parametrize()
 @SUITE
 def test_in_process(case):
     case.call_and_validate()
 
 
+@pytest.mark.slow
 @over_http.parametrize()
 @settings(SUITE, max_examples=25)
 def test_over_http(case, http_mock):
     case.call_and_validate(base_url=http_mock.kalshi_url)
 
 
+@pytest.mark.slow
 def test_stateful_page_walks():
     in_process.as_state_machine().run(settings=STATEFUL)

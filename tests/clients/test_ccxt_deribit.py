@@ -37,7 +37,7 @@ from mockexchange.contract.clients.ccxt_checks import (
 )
 from mockexchange.contract.clients.ccxt_run import run_rest
 
-pytestmark = pytest.mark.clients
+pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from mockexchange.contract.clients.ccxt_checks import (
 from mockexchange.contract.clients.ccxt_run import run_rest
 from mockexchange.core.clock import unix_ms
 
-pytestmark = pytest.mark.clients
+pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
 
 @pytest.fixture

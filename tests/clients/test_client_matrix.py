@@ -26,7 +26,7 @@ from mockexchange.contract.clients.matrix import (
     run_matrix,
 )
 
-pytestmark = pytest.mark.clients
+pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
 SEEDS = 3  # the generated column: a few seeds keep the run short (10, the command's default, cover every profile)
 

@@ -50,7 +50,7 @@ from mockexchange.contract.clients.libraries import KALSHI_SDK, OFFICIAL_ASYNC, 
 from mockexchange.contract.clients.plans import run_plan
 from mockexchange.core.ledger import Fill, Ledger, Settlement, Transfer
 
-pytestmark = pytest.mark.clients
+pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
 FILL_TICKERS = (f"{EV_A}-M1", f"{EV_C}-M1", f"{EV_B}-M2")  # two of them also traded in subaccount 3
 DEFAULT_LIMIT = 100

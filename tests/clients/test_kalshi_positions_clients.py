@@ -32,7 +32,7 @@ from mockexchange.contract.clients.portfolio import (
 )
 from mockexchange.core.store import EventRollup, MarketPosition
 
-pytestmark = pytest.mark.clients
+pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
 # -- what the ledger says ------------------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from mockexchange.core.ledger import Fill
 from mockexchange.core.store import MarketPosition
 from mockexchange.server import MockServer
 
-pytestmark = pytest.mark.clients
+pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
 TRADER = "trader"
 OTHER = "other"  # another user trading the same markets: none of it may reach the trader's connection

@@ -31,7 +31,7 @@ from mockexchange.contract.clients.plans import run_plan
 from mockexchange.core.ledger import Fill, Settlement
 from mockexchange.core.store import EventRollup, MarketPosition
 
-pytestmark = pytest.mark.clients
+pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 HALF_CENTI_CENT = Decimal("0.00005")  # the legacy `_dollars` strings carry 4 places; the ledger holds 6

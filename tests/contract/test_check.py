@@ -59,6 +59,7 @@ def broken() -> Iterator[MockServer]:
         yield server
 
 
+@pytest.mark.slow
 def test_the_mock_passes_every_check(mock: MockServer, pem: Path, tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
     subtraders = [f"--subtrader-id={s}" for s in SUBTRADERS]
@@ -70,6 +71,7 @@ def test_the_mock_passes_every_check(mock: MockServer, pem: Path, tmp_path: Path
     assert int(suites.get("failures", "0")) == 0 and int(suites.get("tests", "0")) >= 8
 
 
+@pytest.mark.slow
 def test_each_defect_of_a_broken_server_is_reported(broken: MockServer, pem: Path, tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
     result = contract_check(broken.kalshi_url, pem, "--max-examples", "20", "--junit-xml", str(junit))
@@ -94,6 +96,7 @@ def test_each_defect_of_a_broken_server_is_reported(broken: MockServer, pem: Pat
     assert "GET /portfolio/deposits" in failed
 
 
+@pytest.mark.slow
 def test_the_summary_names_every_violation_of_every_operation(broken: MockServer, pem: Path) -> None:
     # Positions breaks three rules at once: each is named, not only the first the run met.
     result = contract_check(broken.kalshi_url, pem, "--max-examples", "20")
@@ -141,6 +144,7 @@ class MethodCounter:
         await self.app(scope, receive, send)
 
 
+@pytest.mark.slow
 def test_only_get_requests_are_sent_unless_asked(pem: Path) -> None:
     server = MockServer()
     counter = MethodCounter(server.app.asgi)
@@ -154,6 +158,7 @@ def test_only_get_requests_are_sent_unless_asked(pem: Path) -> None:
         assert {"GET", "POST", "DELETE"} <= set(counter.methods)
 
 
+@pytest.mark.slow
 def test_one_operation_can_be_checked_alone(broken: MockServer, pem: Path) -> None:
     result = contract_check(broken.kalshi_url, pem, "--operation", "GetWithdrawals", "--max-examples", "10")
     assert result.returncode == 0, result.stdout[-4000:]
@@ -236,6 +241,7 @@ def test_nothing_listening_is_one_line_within_ten_seconds(pem: Path) -> None:
     assert result.stdout == ""  # no case was generated
 
 
+@pytest.mark.slow
 def test_a_server_that_never_answers_times_out_within_ten_seconds(pem: Path) -> None:
     with socket.socket() as silent:  # accepts connections (the kernel does) and never answers
         silent.bind(("127.0.0.1", 0))
@@ -267,6 +273,7 @@ def test_a_private_key_that_is_not_the_keys_is_refused(mock: MockServer, tmp_pat
     assert "INCORRECT_API_KEY_SIGNATURE" in result.stderr and "--private-key is not the private half" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_key_that_is_not_an_fcm_members_skips_the_fcm_operations_visibly(tmp_path: Path) -> None:
     with MockServer() as server:
         seed(server)
@@ -314,6 +321,7 @@ class RefuseAfterFirst:
         await self.app(scope, receive, send)
 
 
+@pytest.mark.slow
 def test_a_run_in_which_every_answer_is_401_never_passes(pem: Path) -> None:
     server = MockServer()
     server.app = dataclasses.replace(server.app, asgi=RefuseAfterFirst(server.app.asgi))
@@ -327,6 +335,7 @@ def test_a_run_in_which_every_answer_is_401_never_passes(pem: Path) -> None:
     assert "check --key-id, --private-key" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_report_is_kept_where_asked_and_its_curls_are_signed_anew(broken: MockServer, pem: Path, tmp_path) -> None:
     report = tmp_path / "events.ndjson"
     result = contract_check(

@@ -49,6 +49,7 @@ def mock() -> Iterator[MockServer]:
         yield server
 
 
+@pytest.mark.slow
 def test_the_mock_passes_for_every_method_it_serves(mock: MockServer) -> None:
     done = threading.Event()
 
@@ -104,6 +105,7 @@ def test_methods_answered_method_not_found_are_a_verdict() -> None:
     assert "Method not found (-32601)" in found["private/get_transfers"]
 
 
+@pytest.mark.slow
 def test_refused_credentials_and_nothing_listening_and_bad_arguments(mock: MockServer, tmp_path: Path) -> None:
     refused = check_deribit(mock, secret="wrong")
     assert refused.returncode == 4 and "public/auth refused" in refused.stderr

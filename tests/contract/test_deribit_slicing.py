@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from mockexchange.contract.deribit.slicing import compare, inline
 from mockexchange.schema import deribit_rpc
@@ -59,6 +60,7 @@ def source_of(raw: dict[str, Any]) -> dict[str, Any]:
     return {"openapi": "3.0.0", "paths": paths, "x-subscriptions": channels}
 
 
+@pytest.mark.slow
 def test_the_same_content_compares_clean_and_a_change_is_named(tmp_path: Path) -> None:
     raw = deribit_rpc.read_raw()
     source = source_of(raw)

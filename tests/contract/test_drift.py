@@ -35,6 +35,7 @@ def write(path: Path, document: dict[str, Any]) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_the_source_specs_agree_with_the_committed_slices(capsys):
     status, out, _ = drift(
         capsys, "--spec", str(source_spec("openapi.yaml")), "--asyncapi", str(source_spec("asyncapi.yaml"))
@@ -50,6 +51,7 @@ def test_the_source_specs_agree_with_the_committed_slices(capsys):
     ]
 
 
+@pytest.mark.slow
 def test_a_changed_spec_is_reported_change_by_change(capsys, tmp_path):
     spec = load_spec(str(source_spec("openapi.yaml")))
     spec["info"]["version"] = "3.35.0"
@@ -96,6 +98,7 @@ def test_a_changed_spec_is_reported_change_by_change(capsys, tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_json_output_carries_the_same_changes(capsys, tmp_path):
     spec = load_spec(str(source_spec("openapi.yaml")))
     spec["components"]["schemas"]["GetBalanceResponse"]["properties"]["portfolio_value"]["format"] = "int32"
@@ -113,6 +116,7 @@ def test_json_output_carries_the_same_changes(capsys, tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_an_operation_that_moved_and_a_parameter_that_went_are_reported():
     old = load_spec(str(kalshi_slice_path("openapi.yaml")))
     new = load_spec(str(source_spec("openapi.yaml")))
@@ -127,6 +131,7 @@ def test_an_operation_that_moved_and_a_parameter_that_went_are_reported():
     }
 
 
+@pytest.mark.slow
 def test_websocket_payload_changes_are_reported_by_message(capsys, tmp_path):
     spec = load_spec(str(source_spec("asyncapi.yaml")))
     schemas = spec["components"]["schemas"]
@@ -187,6 +192,7 @@ def test_a_spec_that_cannot_be_read_is_exit_2_with_a_message(capsys, tmp_path, c
     assert err.startswith("mockexchange contract drift: ") and message in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_an_unreadable_asyncapi_spec_is_exit_2_too(capsys, tmp_path):
     status, _, err = drift(
         capsys, "--spec", str(source_spec("openapi.yaml")), "--asyncapi", str(tmp_path / "missing.yaml")

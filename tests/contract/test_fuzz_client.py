@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 CLIENT_PRELUDE = """
 import os, sys
 from datetime import datetime

@@ -66,6 +66,7 @@ def errors(document: dict[str, Any], operation_id: str, body: Any) -> list[str]:
     return response_errors(document, path, method, 200, body)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("operation_id", KALSHI_OPERATIONS)
 def test_every_generated_body_is_valid_against_the_slice(document: dict[str, Any], operation_id: str) -> None:
     seen: set[str] = set()
@@ -75,6 +76,7 @@ def test_every_generated_body_is_valid_against_the_slice(document: dict[str, Any
     assert seen == set(profiles_for(document, operation_id))  # every profile that applies was met
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("operation_id", ["GetPositions", "GetFills", "GetSettlements"])
 def test_legacy_bodies_are_valid_and_carry_the_integer_twins(document: dict[str, Any], operation_id: str) -> None:
     twins = {"GetPositions": "position", "GetFills": "count", "GetSettlements": "yes_count"}[operation_id]

@@ -79,6 +79,7 @@ class RefusesEveryCursor:
         await self.app(scope, receive, send)
 
 
+@pytest.mark.slow
 def test_a_server_refusing_its_own_cursors_fails_the_stateful_run() -> None:
     app = build_app()
     seed(app.control)

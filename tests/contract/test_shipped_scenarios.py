@@ -37,6 +37,8 @@ from mockexchange.scenario.model import Scenario
 from mockexchange.scenario.schema import load_file
 from mockexchange.server import MockServer
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 KALSHI_CASES = ("--phases", "fuzzing", "--max-examples", "2", "--seed", "23")
 LISTEN_SECONDS = "1.5"
 

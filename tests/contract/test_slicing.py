@@ -44,11 +44,13 @@ def derived(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SLICES)
 def test_the_committed_slices_are_what_the_script_derives(derived, name):
     assert (derived / name).read_bytes() == kalshi_slice_path(name).read_bytes()
 
 
+@pytest.mark.slow
 def test_the_script_gives_the_same_bytes_every_time(derived, tmp_path):
     done = run_script("--openapi", str(source_spec("openapi.yaml")), "--asyncapi", str(source_spec("asyncapi.yaml")),
                       "--out", str(tmp_path))  # fmt: skip
@@ -129,6 +131,7 @@ def test_every_ref_resolves_and_the_components_are_exactly_those_reached(name):
     assert kept == reached
 
 
+@pytest.mark.slow
 def test_every_schema_the_operations_reach_in_the_source_is_in_the_slice():
     source = load_spec(str(source_spec("openapi.yaml")))
     committed = load_spec(str(kalshi_slice_path("openapi.yaml")))
@@ -182,6 +185,7 @@ def test_a_field_named_like_a_keyword_is_a_field_not_prose():
     assert sliced["paths"]["/x"]["get"] == {"operationId": "GetX", "responses": {"200": ok}}
 
 
+@pytest.mark.slow
 def test_slice_refuses_specs_that_lack_a_served_operation_and_unreadable_specs(tmp_path):
     spec = load_spec(str(source_spec("openapi.yaml")))
     del spec["paths"]["/portfolio/deposits"]

@@ -136,6 +136,7 @@ def test_the_fuzzed_document_is_the_one_served_over_http(http_mock):
     assert httpx.get(f"{http_mock.base_url}/_admin/openapi.json", timeout=10).json() == DOCUMENT
 
 
+@pytest.mark.slow
 @SCHEMA.parametrize()
 @FUZZ
 def test_fuzz_the_admin_api_over_http(case, http_mock):

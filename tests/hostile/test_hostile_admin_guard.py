@@ -304,6 +304,7 @@ def test_the_replay_memory_is_bounded_in_time_and_size():
 # -- the warning at start ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_serve_warns_when_the_admin_api_is_open_without_a_token(tmp_path):
     serve_process = _serve_process()
     # stderr is read once serve has stopped: its reader may lag behind the ready line on stdout

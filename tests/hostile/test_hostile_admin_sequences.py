@@ -184,6 +184,7 @@ def probe() -> Iterator[Probe]:
         probe.close()
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(setup=SETUP, calls=st.lists(CALLS, min_size=10, max_size=20))
 def test_any_sequence_of_admin_calls_leaves_every_read_rendering_and_the_cash_reconciled(probe, setup, calls):

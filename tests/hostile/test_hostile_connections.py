@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from hostile_sockets import connect, read_response, read_until_closed, request_head, serve_command
 from websockets.sync.client import connect as ws_connect
 
@@ -39,16 +40,19 @@ def answered_408_then_closed(sock: socket.socket, timeout: float) -> float:
     return elapsed
 
 
+@pytest.mark.slow
 def test_a_half_open_request_is_answered_408_and_closed_after_the_header_timeout():
     with serving(header_timeout_s=1) as mock, connect(mock, b"GET /_admin/health HTTP/1.1\r\nHost: x\r\n") as sock:
         assert 0.5 < answered_408_then_closed(sock, 15) < 15
 
 
+@pytest.mark.slow
 def test_a_connection_that_sends_nothing_is_closed_after_the_header_timeout():
     with serving(header_timeout_s=1) as mock, connect(mock) as sock:
         assert 0.5 < answered_408_then_closed(sock, 15) < 15
 
 
+@pytest.mark.slow
 def test_a_head_that_trickles_in_does_not_restart_the_timer():
     with serving(header_timeout_s=1) as mock, connect(mock, b"GET /_admin/health HTTP/1.1\r\n") as sock:
         started = time.monotonic()
@@ -66,6 +70,7 @@ def test_a_head_that_trickles_in_does_not_restart_the_timer():
         assert answer.status == 408 and time.monotonic() - started < 8
 
 
+@pytest.mark.slow
 def test_whole_requests_in_time_are_served_and_an_idle_keep_alive_connection_is_closed_silently():
     with serving(header_timeout_s=1, keep_alive_timeout_s=0.5) as mock, connect(mock) as sock:
         for _ in range(3):  # each within the header timeout, one after another on the same connection
@@ -77,6 +82,7 @@ def test_whole_requests_in_time_are_served_and_an_idle_keep_alive_connection_is_
         assert time.monotonic() - started < 15
 
 
+@pytest.mark.slow
 def test_many_half_open_and_idle_connections_are_all_closed_and_the_server_goes_on():
     with serving(header_timeout_s=1) as mock, ExitStack() as stack:
         half_open = [stack.enter_context(connect(mock, b"GET / HTTP/1.1\r\nHost: x\r\n")) for _ in range(100)]
@@ -112,6 +118,7 @@ def test_connections_beyond_the_cap_are_answered_503_and_closed_and_websockets_c
             time.sleep(0.1)
 
 
+@pytest.mark.slow
 def test_serve_takes_the_limits_as_options(tmp_path: Path):
     options = ("--header-timeout", "1", "--keep-alive-timeout", "1", "--max-connections", "2")
     with serve_command(tmp_path / "keys", *options) as served, ExitStack() as stack:

@@ -94,6 +94,7 @@ def deribit_mock(request: pytest.FixtureRequest) -> Iterator[MockServer]:
         )
 
 
+@pytest.mark.slow
 @SCHEMA.parametrize()
 @FUZZ
 def test_fuzz_deribit_over_http(case, deribit_mock):

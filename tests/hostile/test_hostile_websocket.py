@@ -227,6 +227,7 @@ def test_a_client_that_stops_reading_gets_error_25_and_the_close_within_seconds_
     assert all(m["type"] in ("fill", "market_position") for m in data)
 
 
+@pytest.mark.slow
 def test_a_client_that_never_reads_is_cut_off_after_the_close_timeout_while_others_go_on():
     with serving(ws_queue_size=100, ws_ping_interval_s=60, ws_ping_timeout_s=2) as mock:
         signer = signer_for(mock)
@@ -275,6 +276,7 @@ class DeribitRaw:
             self._receive()
 
 
+@pytest.mark.slow
 def test_a_deribit_client_that_never_reads_is_closed_and_cut_off_while_the_server_goes_on():
     with serving(ws_queue_size=50, ws_ping_interval_s=60, ws_ping_timeout_s=2) as mock:
         mock.create_deribit_account("alice", balances={"BTC": "1000"})
