@@ -228,41 +228,56 @@ def _failed(case: ElementTree.Element) -> bool:
 # -- before any case: the server answers, and accepts the key ------------------------------------------------------
 
 
-def test_nothing_listening_is_one_line_within_ten_seconds(pem: Path) -> None:
+def check_here(
+    capsys: pytest.CaptureFixture[str], base_url: str, key_id: str, pem: Path
+) -> tuple[int, str, str, float]:
+    """`contract check` in this process (its own code path, `mockexchange.cli.main`): its exit status, what it printed
+    and how long it took. A bound on the time is a bound on the command, not on an interpreter's start."""
+    started = time.monotonic()
+    status = main(kit_commands.kalshi_arguments(base_url, key_id, pem, "--seed", SEED))
+    elapsed = time.monotonic() - started
+    printed = capsys.readouterr()
+    return status, printed.out, printed.err, elapsed
+
+
+def test_nothing_listening_is_one_line_within_ten_seconds(pem: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    started = time.monotonic()
-    result = contract_check(f"http://127.0.0.1:{port}/trade-api/v2", pem)
-    assert time.monotonic() - started < 10
-    assert result.returncode == 3
-    assert result.stderr.strip().count("\n") == 0, result.stderr
-    assert "cannot reach" in result.stderr and "connection refused" in result.stderr
-    assert result.stdout == ""  # no case was generated
+    status, out, err, elapsed = check_here(capsys, f"http://127.0.0.1:{port}/trade-api/v2", KEY_ID, pem)
+    assert elapsed < 10
+    assert status == 3
+    assert err.strip().count("\n") == 0, err
+    assert "cannot reach" in err and "connection refused" in err
+    assert out == ""  # no case was generated
 
 
 @pytest.mark.slow
-def test_a_server_that_never_answers_times_out_within_ten_seconds(pem: Path) -> None:
+def test_a_server_that_never_answers_times_out_within_ten_seconds(
+    pem: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with socket.socket() as silent:  # accepts connections (the kernel does) and never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
-        started = time.monotonic()
-        result = contract_check(f"http://127.0.0.1:{silent.getsockname()[1]}/trade-api/v2", pem)
-        assert time.monotonic() - started < 10
-    assert result.returncode == 3
-    assert "no answer within" in result.stderr and result.stderr.strip().count("\n") == 0
+        status, _, err, elapsed = check_here(
+            capsys, f"http://127.0.0.1:{silent.getsockname()[1]}/trade-api/v2", KEY_ID, pem
+        )
+    assert elapsed < 10
+    assert status == 3
+    assert "no answer within" in err and err.strip().count("\n") == 0
 
 
-def test_an_unknown_key_id_is_refused_with_the_servers_answer(mock: MockServer, pem: Path) -> None:
-    started = time.monotonic()
-    result = kit_commands.contract_check(mock.kalshi_url, "00000000-0000-4000-8000-0000000000ff", pem)
-    assert time.monotonic() - started < 10
-    assert result.returncode == 4
-    assert "-> 401" in result.stderr
-    assert '"details":"NOT_FOUND"' in result.stderr  # the server's body
-    assert "mock's diagnosis: no key with id" in result.stderr  # X-Mockexchange-Auth
-    assert "check --key-id" in result.stderr
-    assert "passed" not in result.stdout
+def test_an_unknown_key_id_is_refused_with_the_servers_answer(
+    mock: MockServer, pem: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err, elapsed = check_here(capsys, mock.kalshi_url, "00000000-0000-4000-8000-0000000000ff", pem)
+    assert elapsed < 10
+    assert status == 4
+    assert "-> 401" in err
+    assert '"details":"NOT_FOUND"' in err  # the server's body
+    assert "mock's diagnosis: no key with id" in err  # X-Mockexchange-Auth
+    assert "check --key-id" in err
+    assert "passed" not in out
 
 
 def test_a_private_key_that_is_not_the_keys_is_refused(mock: MockServer, tmp_path: Path) -> None:
