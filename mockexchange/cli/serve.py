@@ -63,6 +63,19 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         help="serve the mock with a demo portfolio or a scenario",
         description="Serve the mock in the foreground: a demo portfolio, or a scenario file, until interrupted.",
     )
+    _listening_options(p.add_argument_group("where it listens"))
+    _content_options(p.add_argument_group("what it serves"))
+    _key_options(p.add_argument_group("keys and signed requests"))
+    _access_options(p.add_argument_group("the admin API"))
+    _behaviour_options(p.add_argument_group("how the venues behave"))
+    _state_options(p.add_argument_group("state and the request journal"))
+    _connection_options(p.add_argument_group("connections"))
+    _advertised_options(p.add_argument_group("what the banner prints"))
+    p.set_defaults(func=serve, parser=p)
+
+
+def _listening_options(p: argparse._ArgumentGroup) -> None:
+    """--host, --port, --port-file, --log-level."""
     p.add_argument("--host", default=DEFAULT_HOST, help="the address to listen on (default: %(default)s)")
     p.add_argument("--port", type=port, default=DEFAULT_PORT, help="0: any free port (default: %(default)s)")
     port_file = os.environ.get(PORT_FILE_ENV) or None
@@ -72,6 +85,11 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         f"exit: how a script or a health check finds a --port 0 mock (env {PORT_FILE_ENV}; default: "
         f"{port_file or 'none'})",
     )  # fmt: skip
+    p.add_argument("--log-level", default="info", choices=LOG_LEVELS, help="uvicorn's log level (default: %(default)s)")
+
+
+def _content_options(p: argparse._ArgumentGroup) -> None:
+    """The demo's seed or a scenario, its pace, the Kalshi wire profile."""
     p.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help="seed of the generated demo portfolio (default: %(default)s)"
     )
@@ -82,6 +100,24 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         help=f"Kalshi wire profile (default: the scenario's, else {DEFAULT_PROFILE})",
     )
     p.add_argument(
+        "--scenario", metavar="FILE",
+        help="serve this scenario file (docs/scenarios.md), or a shipped one by name, e.g. busy-market "
+        "(default: the demo portfolio)",
+    )  # fmt: skip
+    pace = p.add_mutually_exclusive_group()
+    pace.add_argument(
+        "--speed", type=positive_float, metavar="X",
+        help="play the scenario's timeline in real time scaled by X (default: run it all at load)",
+    )  # fmt: skip
+    pace.add_argument(
+        "--step", action="store_true",
+        help="run the timeline only on POST /_admin/scenario/step (default: off, run it all at load)",
+    )  # fmt: skip
+
+
+def _key_options(p: argparse._ArgumentGroup) -> None:
+    """Where keys are kept; what a signed Kalshi request may be."""
+    p.add_argument(
         "--key-dir", default=".mockexchange", metavar="DIR",
         help="where the private keys are written, and found again on a restart (default: %(default)s)",
     )  # fmt: skip
@@ -89,6 +125,21 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         "--timestamp-window", type=float, default=30.0, metavar="SECONDS",
         help="accepted clock skew of signed requests, each way (default: %(default)g)",
     )  # fmt: skip
+    p.add_argument(
+        "--reject-replays", action="store_true",
+        help="refuse a signed Kalshi request whose signature was already used inside the timestamp window "
+        "(default: off: accepted, as Kalshi is not known to refuse them)",
+    )  # fmt: skip
+    p.add_argument(
+        "--pss-salt", choices=PSS_SALT_RULES, default=PSS_SALT_ANY,
+        help="which RSA-PSS salt lengths a Kalshi signature may have: any (a length other than 32 is accepted and "
+        "named in the X-Mockexchange-Auth header), or strict: only 32, the length Kalshi documents "
+        "(default: %(default)s)",
+    )  # fmt: skip
+
+
+def _access_options(p: argparse._ArgumentGroup) -> None:
+    """Who may call the admin API (docs/admin-api.md#access-rules)."""
     p.add_argument(
         "--admin-open", action="store_true",
         help="answer admin calls from any address (default: off, loopback clients only)",
@@ -110,17 +161,10 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         help="a folder whose scenario files POST /_admin/scenario may load (repeatable; default: none, the shipped "
         "scenarios by name only)",
     )  # fmt: skip
-    p.add_argument(
-        "--reject-replays", action="store_true",
-        help="refuse a signed Kalshi request whose signature was already used inside the timestamp window "
-        "(default: off: accepted, as Kalshi is not known to refuse them)",
-    )  # fmt: skip
-    p.add_argument(
-        "--pss-salt", choices=PSS_SALT_RULES, default=PSS_SALT_ANY,
-        help="which RSA-PSS salt lengths a Kalshi signature may have: any (a length other than 32 is accepted and "
-        "named in the X-Mockexchange-Auth header), or strict: only 32, the length Kalshi documents "
-        "(default: %(default)s)",
-    )  # fmt: skip
+
+
+def _behaviour_options(p: argparse._ArgumentGroup) -> None:
+    """Lag, rate limits and generated bodies."""
     p.add_argument(
         "--rest-lag-ms", type=_rest_lag_ms, default=0, metavar="MS",
         help="answer Kalshi's REST portfolio reads (positions, balance, fills, settlements) with the state of MS "
@@ -132,6 +176,15 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         help="apply the venues' per-user rate limits of this Kalshi tier: "
         f"{', '.join(TIERS)} (Kalshi's 429, Deribit's 10028; docs/rate-limits.md), or {OFF} (default: %(default)s)",
     )  # fmt: skip
+    p.add_argument(
+        "--generated-responses", type=int, metavar="SEED",
+        help="answer the REST reads with generated, parser-breaking bodies from this seed, docs/contract-kit.md "
+        "(default: off, ledger data)",
+    )  # fmt: skip
+
+
+def _state_options(p: argparse._ArgumentGroup) -> None:
+    """The state file and the request journal."""
     p.add_argument(
         "--state", metavar="FILE",
         help="keep the whole state in this SQLite file, and restore it from there on a restart; a new file is "
@@ -154,11 +207,10 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         "--journal-max-bytes", type=non_negative_int, default=DEFAULT_JOURNAL_MAX_BYTES, metavar="N",
         help="bytes the journal's entries may hold together; the oldest go beyond (default: %(default)s)",
     )  # fmt: skip
-    p.add_argument(
-        "--generated-responses", type=int, metavar="SEED",
-        help="answer the REST reads with generated, parser-breaking bodies from this seed, docs/contract-kit.md "
-        "(default: off, ledger data)",
-    )  # fmt: skip
+
+
+def _connection_options(p: argparse._ArgumentGroup) -> None:
+    """The connection limits and websocket compression."""
     connections = Settings()
     p.add_argument(
         "--header-timeout", type=positive_float, default=connections.header_timeout_s, metavar="SECONDS",
@@ -178,21 +230,10 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         help="negotiate permessage-deflate on both venues' websockets when a client offers it; whether Kalshi or "
         "Deribit do is not known, and on loopback it costs more CPU than it saves (default: off)",
     )  # fmt: skip
-    p.add_argument("--log-level", default="info", choices=LOG_LEVELS, help="uvicorn's log level (default: %(default)s)")
-    p.add_argument(
-        "--scenario", metavar="FILE",
-        help="serve this scenario file (docs/scenarios.md), or a shipped one by name, e.g. busy-market "
-        "(default: the demo portfolio)",
-    )  # fmt: skip
-    pace = p.add_mutually_exclusive_group()
-    pace.add_argument(
-        "--speed", type=positive_float, metavar="X",
-        help="play the scenario's timeline in real time scaled by X (default: run it all at load)",
-    )  # fmt: skip
-    pace.add_argument(
-        "--step", action="store_true",
-        help="run the timeline only on POST /_admin/scenario/step (default: off, run it all at load)",
-    )  # fmt: skip
+
+
+def _advertised_options(p: argparse._ArgumentGroup) -> None:
+    """What the banner prints when clients see the mock elsewhere (a container)."""
     advertised_url = os.environ.get(ADVERTISE_URL_ENV)
     p.add_argument(
         "--advertise-url", type=base_url, default=advertised_url, metavar="URL",
@@ -206,7 +247,6 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         help="the key folder as clients see it (a container's mounted volume), printed instead of the key paths "
         f"(env {ADVERTISE_KEY_DIR_ENV}; default: {advertised_dir or 'the --key-dir path itself'})",
     )  # fmt: skip
-    p.set_defaults(func=serve, parser=p)
 
 
 def _rest_lag_ms(text: str) -> int:
