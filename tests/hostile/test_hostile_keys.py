@@ -174,6 +174,15 @@ def test_the_any_policy_takes_a_costly_key():
         mock.create_account("trader")
         for pem, _ in COSTLY.values():
             assert _register(mock, pem).status_code == 200
+        # A key outside the standard policy is checked in a worker thread: it signs as any other.
+        small = rsa.generate_private_key(65537, 1024)
+        key_id = mock.create_key("trader", public_key_pem=public_key_pem(small.public_key()))["key_id"]
+        signer = KalshiSigner(key_id, small)
+        assert _get(mock, signer.headers("GET", BALANCE)).status_code == 200
+        assert send(mock, "GET", KALSHI_WS, {**signer.headers("GET", KALSHI_WS), **UPGRADE}).status == 101
+        wrong = _get(mock, signer.headers("GET", "/trade-api/v2/portfolio/positions"))
+        assert (wrong.status_code, wrong.json()) == (401, BAD_SIGNATURE)
+        assert wrong.headers["X-Mockexchange-Auth"].startswith("signature does not verify for key")
 
 
 def test_an_unknown_key_policy_is_refused():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -28,6 +28,12 @@ class ApiKey:
     public_key: PublicKey
     subaccount: int | None = None  # a subaccount-restricted key is locked to this subaccount
     subtrader_id: str | None = None  # an FCM key bound to one subtrader
+    # A key the standard policy refuses (only `--key-policy any` registers one): each verification may take
+    # milliseconds, so the venue checks its signatures off the event loop.
+    costly: bool = field(init=False, default=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "costly", policy_refusal(self.public_key, KEY_POLICY_STANDARD) is not None)
 
     @property
     def key_type(self) -> KeyType:

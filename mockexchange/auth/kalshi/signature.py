@@ -137,13 +137,14 @@ def _length_mistake(key: ApiKey, signature: bytes) -> str | None:
     its leading zero bytes, another spelling of the same signature that replay protection would not recognise."""
     public = key.public_key
     if isinstance(public, ed25519.Ed25519PublicKey):
-        size, kind = 64, "an Ed25519 signature"
-    else:
-        size, kind = (public.key_size + 7) // 8, f"an RSA signature under this {public.key_size}-bit key"
+        if len(signature) == 64:
+            return None
+        return f"signature is {len(signature)} bytes; an Ed25519 signature is 64"
+    size = (public.key_size + 7) // 8
     if len(signature) == size:
         return None
-    pad = "; pad it on the left with zero bytes" if len(signature) < size and kind != "an Ed25519 signature" else ""
-    return f"signature is {len(signature)} bytes; {kind} is {size}{pad}"
+    pad = "; pad it on the left with zero bytes" if len(signature) < size else ""
+    return f"signature is {len(signature)} bytes; an RSA signature under this {public.key_size}-bit key is {size}{pad}"
 
 
 def _other_salt(key: ApiKey, signature: bytes, message: str) -> int | None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import anyio
 import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,6 +16,7 @@ from mockexchange.auth.kalshi.diagnosis import DiagnosisBudget
 from mockexchange.auth.kalshi.keys import ApiKey, KeyRegistry
 from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import (
+    KEY_HEADER,
     PSS_SALT_ANY,
     Authenticated,
     AuthFailure,
@@ -55,6 +57,8 @@ class KalshiContext:
     pss_salt: str = PSS_SALT_ANY
     # The CPU the diagnoses of signatures that do not verify may take (auth/kalshi/diagnosis.py).
     diagnoses: DiagnosisBudget = field(default_factory=DiagnosisBudget)
+    # The one worker thread that checks signatures of costly keys (`ApiKey.costly`), made on the loop at first use.
+    costly_checks: anyio.CapacityLimiter | None = None
     # The per-user rate limits (venues/kalshi/rate_limits.py charges them); None limits nothing.
     rate_limits: RateLimits | None = None
     # The fault rules (docs/misbehaving.md) its websockets obey, and where they register; None: no faults.
@@ -75,10 +79,17 @@ class ResponseGenerator(Protocol):
 async def authenticate_scope(
     scope: Scope, headers: Mapping[str, str], ctx: KalshiContext, method: str
 ) -> Authenticated | AuthFailure:
-    """Check the signed headers of a request (or websocket upgrade) against its path as sent. A signature that does not
-    verify is diagnosed in a worker thread, within the context's budget, so that no flood of bad signatures holds the
-    event loop (the checks that decide take at most two verifications, on the loop)."""
-    result = _checked(scope, headers, ctx, method)
+    """Check the signed headers of a request (or websocket upgrade) against its path as sent. The checks that decide
+    take at most two verifications: on the event loop for a key of the standard policy (well under a millisecond), in
+    a worker thread for a costly one. A signature that does not verify is then diagnosed in a worker thread, within the
+    context's budget: no flood of bad signatures holds the event loop."""
+    key = ctx.keys.get(headers.get(KEY_HEADER) or "")
+    if key is not None and key.costly:
+        # One at a time, in a worker: a flood of bad signatures waits on itself, not on the event loop.
+        ctx.costly_checks = ctx.costly_checks or anyio.CapacityLimiter(1)
+        result = await anyio.to_thread.run_sync(_checked, scope, headers, ctx, method, limiter=ctx.costly_checks)
+    else:
+        result = _checked(scope, headers, ctx, method)
     if not isinstance(result, AuthFailure) or result.suspect is None:
         return result
     if not ctx.diagnoses.reserve():
