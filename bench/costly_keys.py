@@ -44,7 +44,6 @@ import benchlib
 
 SCRIPT = str(Path(__file__).resolve())
 ROOT = Path(SCRIPT).parent.parent
-START_TIMEOUT_S = 30.0
 PATH = "/trade-api/v2/portfolio/balance"
 GOOD = "good"
 # key id -> (modulus bits, exponent) of the keys that are only ever sent garbage
@@ -83,15 +82,15 @@ def serve(settings_json: str, good_pem: str) -> None:
             registered[key_id] = f"refused: {exc}"
     server = uvicorn.Server(uvicorn_config(app, host="127.0.0.1", port=0))
 
-    def handle(command: dict[str, Any]) -> Any:
-        if command["cmd"] == "keys":
-            return registered
-        if command["cmd"] == "cpu":
-            times = os.times()
-            return {"cpu_s": times.user + times.system}
-        return {"error": f"unknown command {command['cmd']!r}"}
+    def tell_and_wait() -> None:
+        while not server.started:
+            time.sleep(0.01)
+        benchlib.answer({"port": server.servers[0].sockets[0].getsockname()[1]})
+        benchlib.answer(registered)
+        sys.stdin.read()  # until the parent closes it
+        server.should_exit = True
 
-    threading.Thread(target=benchlib.serve_commands, args=(server, handle, START_TIMEOUT_S), daemon=True).start()
+    threading.Thread(target=tell_and_wait, daemon=True).start()
     server.run()
 
 
@@ -99,7 +98,8 @@ def serve(settings_json: str, good_pem: str) -> None:
 
 
 class Server:
-    """A server process of this script on a given tree, spoken to in JSON lines."""
+    """A server process of this script on a given tree: it says its port and which keys it took in one JSON line,
+    and stops when its stdin closes; its CPU is read from /proc."""
 
     def __init__(self, tree: Path, settings: dict[str, Any], good_pem: Path) -> None:
         env = os.environ | {"PYTHONPATH": str(tree)}
@@ -107,28 +107,22 @@ class Server:
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=Path(SCRIPT).parent, env=env, text=True
         )
-        self.port = self.call(None).get("port") or 0
+        assert self.proc.stdout is not None
+        self.port = json.loads(self.proc.stdout.readline() or "{}").get("port") or 0
         if not self.port:
-            raise RuntimeError(f"the server of {tree} did not start")
+            raise RuntimeError(f"the server of {tree} did not start ({self.proc.wait(30)})")
+        self.registered: dict[str, str] = json.loads(self.proc.stdout.readline())
 
-    def call(self, obj: Any) -> Any:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        if obj is not None:
-            self.proc.stdin.write(json.dumps(obj) + "\n")
-            self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the server exited ({self.proc.wait(10)})")
-        return json.loads(line)
+    def cpu_s(self) -> float:
+        """The process's user + system CPU so far, in seconds."""
+        with open(f"/proc/{self.proc.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         assert self.proc.stdin is not None
         self.proc.stdin.close()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
+        self.proc.wait(30)
 
 
 def _request(headers: dict[str, str]) -> bytes:
@@ -136,33 +130,35 @@ def _request(headers: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-def _exchange(sock: socket.socket, request: bytes) -> int:
-    """Send one request and read its whole answer (by Content-Length): its status."""
-    sock.sendall(request)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("closed by the server")
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
-    )
-    while len(body) < length:
-        body += sock.recv(65536)
-    return int(head.split(b" ", 2)[1])
+class Connection:
+    """One keep-alive connection, each answer read whole (by its Content-Length)."""
 
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.reader = self.sock.makefile("rb")
 
-def _connection(port: int) -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return sock
+    def exchange(self, request: bytes) -> int:
+        """Send one request and read its answer: its status."""
+        self.sock.sendall(request)
+        status = int(self.reader.readline().split(b" ", 2)[1])
+        length = 0
+        while (line := self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        self.reader.read(length)
+        return status
+
+    def close(self) -> None:
+        self.reader.close()
+        self.sock.close()
 
 
 def _garbage(port: int, key_id: str, size: int, stop: threading.Event, counts: list[int], seed: int) -> None:
     rng = random.Random(seed)
-    with _connection(port) as sock:
+    connection = Connection(port)
+    try:
         second, request = -1, b""
         while not stop.is_set():
             now_ms = int(time.time() * 1000)
@@ -171,9 +167,11 @@ def _garbage(port: int, key_id: str, size: int, stop: threading.Event, counts: l
                 signature = base64.b64encode(b"\x00" + rng.randbytes(size - 1)).decode()
                 headers = {"KALSHI-ACCESS-KEY": key_id, "KALSHI-ACCESS-TIMESTAMP": str(now_ms)}
                 request = _request(headers | {"KALSHI-ACCESS-SIGNATURE": signature})
-            if _exchange(sock, request) != 401:
+            if connection.exchange(request) != 401:
                 raise RuntimeError("a bad signature was not refused")
             counts[0] += 1
+    finally:
+        connection.close()
 
 
 def case(server: Server, signer: Any, key_id: str | None, clients: int, seconds: float) -> dict[str, Any]:
@@ -184,27 +182,30 @@ def case(server: Server, signer: Any, key_id: str | None, clients: int, seconds:
         threading.Thread(target=_garbage, args=(server.port, key_id, size, stop, counts, n), daemon=True)
         for n in range(clients if key_id is not None else 0)
     ]
-    cpu_before = server.call({"cmd": "cpu"})["cpu_s"]
+    cpu_before = server.cpu_s()
     flowing = time.monotonic()
     for thread in threads:
         thread.start()
     time.sleep(0.3 if threads else 0)  # the garbage flows before the first measured request
     latencies = []
     started = time.monotonic()
-    with _connection(server.port) as sock:
+    connection = Connection(server.port)
+    try:
         while time.monotonic() - started < seconds:
             request = _request(signer.headers("GET", PATH))
             sent = time.perf_counter()
-            status = _exchange(sock, request)
+            status = connection.exchange(request)
             latencies.append((time.perf_counter() - sent) * 1000)
             if status != 200:
                 raise RuntimeError(f"the legitimate request answered {status}")
             time.sleep(0.01)
-    stop.set()
-    for thread in threads:
-        thread.join(30)
+    finally:
+        connection.close()
+        stop.set()
+        for thread in threads:
+            thread.join(30)
     flowed = time.monotonic() - flowing
-    cpu = server.call({"cmd": "cpu"})["cpu_s"] - cpu_before
+    cpu = server.cpu_s() - cpu_before
     ordered = sorted(latencies)
     return {
         "p50_ms": benchlib.percentile(ordered, 50),
@@ -220,7 +221,7 @@ def measure(label: str, tree: Path, settings: dict[str, Any], opts: argparse.Nam
     key, good_pem, signer = keys
     server = Server(tree, settings, good_pem)
     try:
-        registered = server.call({"cmd": "keys"})
+        registered = server.registered
         quiet = case(server, signer, None, 0, opts.seconds)
         results: dict[str, Any] = {"quiet": quiet}
         for key_id in (GOOD, *GARBAGE_KEYS):
