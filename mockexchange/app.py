@@ -126,7 +126,7 @@ def build_app(
         persistence = Persistence(settings.state, synchronous=settings.state_synchronous, journal=kept_journal)
         seed, clock = persistence.seed(seed), persistence.clock(clock)
     ledger = Ledger(clock=clock, ids=IdFactory(seed))
-    keys = KeyRegistry()
+    keys = KeyRegistry(settings.kalshi_key_policy)  # ValueError: an unknown policy
     wall_clock = wall_clock or SystemClock()
     # Rate limits refill on the wall clock: a test's ManualClock refills them when it moves. ValueError: unknown tier.
     rate_limits = RateLimits(wall_clock, settings.rate_limit_tier)

@@ -34,6 +34,10 @@ class Settings:
     # Which RSA-PSS salt lengths a Kalshi signature may have: "any" (as verifiers with an automatic salt length
     # accept; one other than 32 gets a note in X-Mockexchange-Auth), or "strict": only 32, the length Kalshi documents.
     kalshi_pss_salt: str = "any"
+    # Which public keys a Kalshi key may be registered with: "standard" (RSA of 2,048 to 4,096 bits with exponent
+    # 65537, and Ed25519: what Kalshi makes and takes, each cheap to verify), or "any" RSA or Ed25519 key, however
+    # costly each signature is to check.
+    kalshi_key_policy: str = "standard"
     # Kalshi's REST portfolio reads (positions, balance, fills, settlements) answer with the state of this many
     # milliseconds ago on the exchange clock, as production lags fills by about a second; the websocket stays
     # immediate. 0: no lag (nothing extra is kept). Changed at run time with POST /_admin/rest_lag (docs/kalshi.md).

@@ -22,6 +22,8 @@ from mockexchange.admin.guard import allowed_host_names, exposure_warning
 from mockexchange.app import MockApp, build_app
 from mockexchange.auth.kalshi.keys import (
     EXPECTED_PRIVATE_KEY,
+    KEY_POLICIES,
+    KEY_POLICY_STANDARD,
     PemError,
     generate_private_key,
     load_private_key,
@@ -135,6 +137,11 @@ def _key_options(p: argparse._ArgumentGroup) -> None:
         help="which RSA-PSS salt lengths a Kalshi signature may have: any (a length other than 32 is accepted and "
         "named in the X-Mockexchange-Auth header), or strict: only 32, the length Kalshi documents "
         "(default: %(default)s)",
+    )  # fmt: skip
+    p.add_argument(
+        "--key-policy", choices=KEY_POLICIES, default=KEY_POLICY_STANDARD,
+        help="which public keys a Kalshi key may be registered with: standard (RSA of 2,048 to 4,096 bits with "
+        "exponent 65537, and Ed25519), or any RSA or Ed25519 key, however costly to verify (default: %(default)s)",
     )  # fmt: skip
 
 
@@ -338,6 +345,7 @@ def _settings(args: argparse.Namespace, scenario: Scenario | None, bound: int) -
         key_dirs=(args.key_dir,),  # admin calls may write keys under the folder the user gave
         kalshi_reject_replays=args.reject_replays,
         kalshi_pss_salt=args.pss_salt,
+        kalshi_key_policy=args.key_policy,
         rest_lag_ms=args.rest_lag_ms,
         rate_limit_tier=args.rate_limit_tier,
         state=args.state,

@@ -15,6 +15,7 @@ from mockexchange.auth.kalshi.keys import (
     PemError,
     generate_private_key,
     load_public_key,
+    policy_refusal,
     private_key_pem,
     public_key_pem,
 )
@@ -135,6 +136,8 @@ class KalshiOperations:
                 public = private.public_key()
             else:
                 public = load_public_key(public_key_pem)
+                if (refusal := policy_refusal(public, self.keys.policy)) is not None:
+                    raise ControlError(f"public_key_pem is refused: {refusal}")
             key = self.keys.add(user_id, public, key_id=key_id, subaccount=subaccount, subtrader_id=subtrader_id)
         except PemError as exc:
             raise ControlError(f"public_key_pem is not an RSA or Ed25519 public key in PEM ({exc})") from None

@@ -293,11 +293,12 @@ def test_a_replayed_signature_is_refused_when_configured():
 
 def test_the_replay_memory_is_bounded_in_time_and_size():
     seen = SeenSignatures(window_ms=60_000, capacity=3)
-    assert seen.first_use("k", "sig-1", now_ms=0) and not seen.first_use("k", "sig-1", now_ms=59_999)
-    assert seen.first_use("other-key", "sig-1", now_ms=1), "the same bytes under another key id are another request"
-    assert seen.first_use("k", "sig-1", now_ms=60_001), "forgotten once its window has passed"
+    assert seen.first_use("k", b"sig-1", now_ms=0) and not seen.first_use("k", b"sig-1", now_ms=59_999)
+    assert seen.first_use("other-key", b"sig-1", now_ms=1), "the same bytes under another key id are another request"
+    assert seen.first_use("k", b"sig-1", now_ms=60_001), "forgotten once its window has passed"
+    assert seen.first_use("k\n", b"sig-1", now_ms=60_002) and seen.first_use("k", b"\nsig-1", now_ms=60_003)
     for n in range(10):
-        assert seen.first_use("k", f"burst-{n}", now_ms=70_000)
+        assert seen.first_use("k", f"burst-{n}".encode(), now_ms=70_000)
     assert len(seen) == 3, "no more than the capacity at once"
 
 

@@ -1,12 +1,13 @@
-"""API keys: who a key belongs to, what it is bound to, and the public half used to verify its signatures; and keys
-read from PEM, with a few words on why a text holds none (`PemError`) instead of cryptography's own."""
+"""API keys: who a key belongs to, what it is bound to, and the public half used to verify its signatures; keys read
+from PEM, with a few words on why a text holds none (`PemError`) instead of cryptography's own; and which public keys
+may be registered (the key policy), since each signature checked costs what its key costs to verify."""
 
 from __future__ import annotations
 
 import re
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -27,6 +28,12 @@ class ApiKey:
     public_key: PublicKey
     subaccount: int | None = None  # a subaccount-restricted key is locked to this subaccount
     subtrader_id: str | None = None  # an FCM key bound to one subtrader
+    # A key the standard policy refuses (only `--key-policy any` registers one): each verification may take
+    # milliseconds, so the venue checks its signatures off the event loop.
+    costly: bool = field(init=False, default=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "costly", policy_refusal(self.public_key, KEY_POLICY_STANDARD) is not None)
 
     @property
     def key_type(self) -> KeyType:
@@ -113,10 +120,45 @@ def _kind(key: object) -> str:
     return f"an {name}" if name[:1] in "AEIOU" else f"a {name}"
 
 
+# Which public keys registration accepts (Settings.kalshi_key_policy). "standard": RSA of 2,048 to 4,096 bits with
+# exponent 65537, and Ed25519: Kalshi generates 2,048-bit RSA keys and takes "RSA or Ed25519" uploads, and such a key
+# verifies in well under a millisecond. "any": every RSA or Ed25519 key that loads, however costly to verify (a
+# 3,071-bit exponent makes each RSA verification some 4 ms of CPU).
+KEY_POLICY_STANDARD = "standard"
+KEY_POLICY_ANY = "any"
+KEY_POLICIES = (KEY_POLICY_STANDARD, KEY_POLICY_ANY)
+RSA_BITS = (2048, 4096)
+RSA_EXPONENT = 65537
+
+
+def key_policy(policy: str) -> str:
+    """`policy` if it is one of `KEY_POLICIES`; ValueError otherwise."""
+    if policy not in KEY_POLICIES:
+        raise ValueError(f"kalshi_key_policy must be one of {', '.join(KEY_POLICIES)}, not {policy!r}")
+    return policy
+
+
+def policy_refusal(public: PublicKey, policy: str) -> str | None:
+    """Why `policy` refuses `public`, in a few words; None if it accepts it."""
+    if policy == KEY_POLICY_ANY or not isinstance(public, rsa.RSAPublicKey):
+        return None
+    least, most = RSA_BITS
+    exponent = public.public_numbers().e
+    if least <= public.key_size <= most and exponent == RSA_EXPONENT:
+        return None
+    shown = exponent if exponent.bit_length() <= 32 else f"of {exponent.bit_length():,} bits"
+    return (
+        f"it holds an RSA key of {public.key_size:,} bits with exponent {shown}; the mock takes RSA keys of "
+        f"{least:,} to {most:,} bits with exponent {RSA_EXPONENT}, and Ed25519 keys (--key-policy any takes others)"
+    )
+
+
 class KeyRegistry:
-    def __init__(self) -> None:
+    def __init__(self, policy: str = KEY_POLICY_STANDARD) -> None:
         self._keys: dict[str, ApiKey] = {}
         self._lock = threading.Lock()
+        # What registration (control's create_key) takes; `add` itself takes any key, as a snapshot holds it.
+        self.policy = key_policy(policy)
 
     def add(
         self,

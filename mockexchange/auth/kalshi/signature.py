@@ -5,8 +5,10 @@ SHA-256, MGF1(SHA-256), salt length 32 (what Kalshi documents); Ed25519 keys sig
 RSA-PSS signature of another salt length is accepted too unless the salt rule is `strict` (`Settings.kalshi_pss_salt`),
 as verifiers with an automatic salt length accept it; the success then carries a note naming the length.
 
-A failure says which rule was broken (`AuthFailure.reason`, which the venue turns into Kalshi's body) and, where the
-mock can tell, what the client most likely did wrong (`AuthFailure.diagnosis`, sent in a header real clients ignore).
+A failure says which rule was broken (`AuthFailure.reason`, which the venue turns into Kalshi's body) and what the
+client did wrong as far as one look tells (`AuthFailure.diagnosis`, sent in a header real clients ignore). A signature
+that does not verify costs at most two verifications here; the common mistakes it may show cost several more, so they
+are tried apart (`diagnosis.py`), within a budget, from what `AuthFailure.suspect` keeps.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from urllib.parse import unquote
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -50,15 +51,40 @@ class Reason(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Suspect:
+    """A signature that does not verify, and what it was checked against: what `diagnosis.py` needs to find which
+    common mistake made it."""
+
+    key: ApiKey
+    signature: bytes
+    ts: str
+    method: str
+    raw_path: str
+    query: str
+
+    @property
+    def expected(self) -> str:
+        """The message a correct client signs."""
+        return f"{self.ts}{self.method}{self.raw_path}"
+
+    def plain_diagnosis(self) -> str:
+        """What is said of it when no common mistake is found (or none is tried)."""
+        return f"signature does not verify for key {self.key.key_id} over message {self.expected!r}"
+
+
+@dataclass(frozen=True, slots=True)
 class AuthFailure:
     reason: Reason
     diagnosis: str
+    suspect: Suspect | None = None  # a signature that does not verify, its common mistakes not yet tried
 
 
 @dataclass(frozen=True, slots=True)
 class Authenticated:
     key: ApiKey
     note: str | None = None  # what the client did that Kalshi does not document, though the mock accepts it
+    # The signature as decoded: what a replay is recognised by, however its base64 was spelled (replays.py).
+    signature: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +107,7 @@ def sign(
     return base64.b64encode(raw).decode()
 
 
-def _verifies(key: ApiKey, signature: bytes, message: str, scheme: str = "pss") -> bool:
+def verifies(key: ApiKey, signature: bytes, message: str, scheme: str = "pss") -> bool:
     """Whether `signature` signs `message`: "pss" with salt length 32 (Ed25519 keys: their own scheme),
     "pss-any-salt" with any salt length, "pkcs1v15" with PKCS#1 v1.5 padding."""
     data = message.encode()
@@ -105,43 +131,36 @@ def _rsa_verifies(public: rsa.RSAPublicKey, signature: bytes, data: bytes, pad: 
     return True
 
 
+def _length_mistake(key: ApiKey, signature: bytes) -> str | None:
+    """Why a signature of this length cannot be one under `key`, if it cannot. An RSA signature is as long as the
+    modulus (RFC 8017, 8.1.2; Go's rsa.VerifyPSS refuses any other length): OpenSSL would take one cut short of
+    its leading zero bytes, another spelling of the same signature that replay protection would not recognise."""
+    public = key.public_key
+    if isinstance(public, ed25519.Ed25519PublicKey):
+        if len(signature) == 64:
+            return None
+        return f"signature is {len(signature)} bytes; an Ed25519 signature is 64"
+    size = (public.key_size + 7) // 8
+    if len(signature) == size:
+        return None
+    pad = "; pad it on the left with zero bytes" if len(signature) < size else ""
+    return f"signature is {len(signature)} bytes; an RSA signature under this {public.key_size}-bit key is {size}{pad}"
+
+
 def _other_salt(key: ApiKey, signature: bytes, message: str) -> int | None:
     """The salt length of a valid RSA-PSS signature of `message` whose salt is not 32; None if it is no such
-    signature. The maximum length (the default of many signers) is tried first, a verification as cheap as the first;
-    then cryptography verifies with any salt length, and the length is read back from the signature (`pss.py`)."""
+    signature. One verification with any salt length decides; the length is then read back: the maximum (the
+    default of many signers) is tried first, with OpenSSL, then the length is read from the signature (`pss.py`)."""
     public = key.public_key
     if not isinstance(public, rsa.RSAPublicKey):
         return None
     data = message.encode()
+    if not _rsa_verifies(public, signature, data, _PSS_ANY_SALT):
+        return None
     most = padding.calculate_max_pss_salt_length(public, hashes.SHA256())
     if _rsa_verifies(public, signature, data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=most)):
         return most
-    if not _rsa_verifies(public, signature, data, _PSS_ANY_SALT):
-        return None
     return pss.salt_length(public, signature, data)
-
-
-def _diagnose_signature(key: ApiKey, signature: bytes, ts: str, method: str, raw_path: str, query: str) -> str:
-    """Find which common mistake produces this signature, so the user is told what to fix."""
-    expected = f"{ts}{method}{raw_path}"
-    candidates = [
-        (f"{ts}{method}{raw_path}?{query}", "signed the query string; sign the path without it"),
-        (f"{ts}{method}{raw_path.removeprefix(API_PREFIX)}", f"signed path lacks {API_PREFIX}; sign the full path"),
-        (f"{ts}{method.lower()}{raw_path}", "signed the method in lower case; sign it upper case"),
-        (f"{ts}{method}{unquote(raw_path)}", "signed the percent-decoded path; sign the path as sent"),
-        (f"{ts}{method}{raw_path}/", "signed the path with a trailing slash"),
-        (f"{ts}{raw_path}{method}", "signed path before method; the order is timestamp + METHOD + path"),
-    ]
-    if len(ts) > 3:
-        candidates.append(
-            (f"{ts[:-3]}{method}{raw_path}", "signed the timestamp in seconds; sign the milliseconds sent")
-        )
-    for message, why in candidates:
-        if message != expected and _verifies(key, signature, message, "pss-any-salt"):
-            return why
-    if key.key_type == "rsa" and _verifies(key, signature, expected, "pkcs1v15"):
-        return "signed with PKCS#1 v1.5 padding; use RSA-PSS"
-    return f"signature does not verify for key {key.key_id} over message {expected!r}"
 
 
 def authenticate(
@@ -188,15 +207,18 @@ def authenticate(
         signature = base64.b64decode(signature_b64, validate=True)
     except (binascii.Error, ValueError):
         return AuthFailure(Reason.BAD_SIGNATURE, "signature is not standard base64")
+    if (mistake := _length_mistake(key, signature)) is not None:
+        return AuthFailure(Reason.BAD_SIGNATURE, mistake)
     message = f"{ts}{method}{raw_path}"
-    if _verifies(key, signature, message):  # the documented salt: one verification
-        return Authenticated(key)
+    if verifies(key, signature, message):  # the documented salt: one verification
+        return Authenticated(key, signature=signature)
     salt = _other_salt(key, signature, message)
     if salt is None:
-        return AuthFailure(Reason.BAD_SIGNATURE, _diagnose_signature(key, signature, ts, method, raw_path, query))
+        suspect = Suspect(key, signature, ts, method, raw_path, query)
+        return AuthFailure(Reason.BAD_SIGNATURE, suspect.plain_diagnosis(), suspect)
     used = f"RSA-PSS salt length {salt} (Kalshi documents 32)"
     if pss_salt == PSS_SALT_ANY:
-        return Authenticated(key, f"{used}: accepted; --pss-salt strict refuses it")
+        return Authenticated(key, f"{used}: accepted; --pss-salt strict refuses it", signature)
     return AuthFailure(Reason.BAD_SIGNATURE, f"{used}: refused by --pss-salt strict; sign with salt length 32")
 
 

@@ -6,15 +6,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import anyio
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
+from mockexchange.auth.kalshi.diagnosis import DiagnosisBudget
 from mockexchange.auth.kalshi.keys import ApiKey, KeyRegistry
 from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import (
+    KEY_HEADER,
     PSS_SALT_ANY,
-    SIGNATURE_HEADER,
     Authenticated,
     AuthFailure,
     Reason,
@@ -52,6 +55,10 @@ class KalshiContext:
     replays: SeenSignatures | None = None
     # Which RSA-PSS salt lengths pass (Settings.kalshi_pss_salt): any (a note says which), or only 32.
     pss_salt: str = PSS_SALT_ANY
+    # The CPU the diagnoses of signatures that do not verify may take (auth/kalshi/diagnosis.py).
+    diagnoses: DiagnosisBudget = field(default_factory=DiagnosisBudget)
+    # The one worker thread that checks signatures of costly keys (`ApiKey.costly`), made on the loop at first use.
+    costly_checks: anyio.CapacityLimiter | None = None
     # The per-user rate limits (venues/kalshi/rate_limits.py charges them); None limits nothing.
     rate_limits: RateLimits | None = None
     # The fault rules (docs/misbehaving.md) its websockets obey, and where they register; None: no faults.
@@ -69,10 +76,29 @@ class ResponseGenerator(Protocol):
         """A generated 200 for the operation."""
 
 
-def authenticate_scope(
+async def authenticate_scope(
     scope: Scope, headers: Mapping[str, str], ctx: KalshiContext, method: str
 ) -> Authenticated | AuthFailure:
-    """Check the signed headers of a request (or websocket upgrade) against its path as sent."""
+    """Check the signed headers of a request (or websocket upgrade) against its path as sent. The checks that decide
+    take at most two verifications: on the event loop for a key of the standard policy (well under a millisecond), in
+    a worker thread for a costly one. A signature that does not verify is then diagnosed in a worker thread, within the
+    context's budget: no flood of bad signatures holds the event loop."""
+    key = ctx.keys.get(headers.get(KEY_HEADER) or "")
+    if key is not None and key.costly:
+        # One at a time, in a worker: a flood of bad signatures waits on itself, not on the event loop.
+        ctx.costly_checks = ctx.costly_checks or anyio.CapacityLimiter(1)
+        result = await anyio.to_thread.run_sync(_checked, scope, headers, ctx, method, limiter=ctx.costly_checks)
+    else:
+        result = _checked(scope, headers, ctx, method)
+    if not isinstance(result, AuthFailure) or result.suspect is None:
+        return result
+    if not ctx.diagnoses.reserve():
+        return AuthFailure(result.reason, ctx.diagnoses.declined(result.suspect))
+    return AuthFailure(result.reason, await anyio.to_thread.run_sync(ctx.diagnoses.diagnose, result.suspect))
+
+
+def _checked(scope: Scope, headers: Mapping[str, str], ctx: KalshiContext, method: str) -> Authenticated | AuthFailure:
+    """The verdict on the signed headers, a replay refused; a bad signature's common mistakes not yet tried."""
     # raw_path is the path as sent (percent escapes untouched), which is what the client signed.
     raw_path = scope.get("raw_path") or scope["path"].encode()
     now_ms = epoch_ms(ctx.wall_clock)
@@ -89,7 +115,7 @@ def authenticate_scope(
     replayed = (
         isinstance(result, Authenticated)
         and ctx.replays is not None
-        and not ctx.replays.first_use(result.key.key_id, headers[SIGNATURE_HEADER], now_ms)
+        and not ctx.replays.first_use(result.key.key_id, result.signature, now_ms)
     )
     if replayed:
         return AuthFailure(
@@ -100,9 +126,9 @@ def authenticate_scope(
     return result
 
 
-def authenticated_key(request: Request, ctx: KalshiContext) -> Authenticated:
+async def authenticated_key(request: Request, ctx: KalshiContext) -> Authenticated:
     """The key that signed this request (and the mock's note on how), or a `KalshiError` with Kalshi's 401 body."""
-    result = authenticate_scope(request.scope, request.headers, ctx, request.scope["method"])
+    result = await authenticate_scope(request.scope, request.headers, ctx, request.scope["method"])
     if isinstance(result, AuthFailure):
         raise auth_error(result)
     return result

@@ -41,7 +41,7 @@ def _endpoint(ctx: KalshiContext, operation: Operation, operation_id: str) -> Ca
     async def handle(request: Request) -> Response:
         note = None
         try:
-            signed = authenticated_key(request, ctx)
+            signed = await authenticated_key(request, ctx)
             note = signed.note
             response = await answer(request, signed.key)
         except KalshiError as exc:

@@ -348,7 +348,7 @@ def route(ctx: KalshiContext) -> WebSocketRoute:
 
     async def endpoint(websocket: WebSocket) -> None:
         # The upgrade is a GET: clients sign `timestamp + "GET" + "/trade-api/ws/v2"`.
-        signed = authenticate_scope(websocket.scope, websocket.headers, ctx, "GET")
+        signed = await authenticate_scope(websocket.scope, websocket.headers, ctx, "GET")
         if isinstance(signed, AuthFailure):
             # Refused before the upgrade, with the REST body: Kalshi's answer is not documented.
             await websocket.send_denial_response(auth_error(signed).response())
