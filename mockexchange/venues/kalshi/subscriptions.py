@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -112,6 +113,13 @@ class Subscription:
     def wants(self, ticker: str) -> bool:
         return self.tickers is None or ticker in self.tickers
 
+    def described(self, limit: int) -> dict[str, Any]:
+        """For the inspector: at most `limit` of its market tickers, and how many it holds."""
+        if self.tickers is None:
+            return {"sid": self.sid, "channel": self.channel, "market_tickers": None}
+        listed = list(islice(self.tickers, limit))
+        return {"sid": self.sid, "channel": self.channel, "market_tickers": listed, "market_count": len(self.tickers)}
+
     def next_seq(self) -> int:
         """`ok` and `unsubscribed` carry the subscription's sequence number (1, 2, ...); data messages of these
         channels carry none."""
@@ -149,6 +157,9 @@ class Subscriptions:
 
     def __iter__(self) -> Iterator[Subscription]:
         return iter(self._by_sid.values())
+
+    def __len__(self) -> int:
+        return len(self._by_sid)
 
     def matching(self, channel: str, ticker: str) -> Iterator[Subscription]:
         for sub in self._by_sid.values():
