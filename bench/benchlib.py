@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -119,6 +120,22 @@ def rss_mb() -> tuple[float, float]:
             if name in ("VmRSS", "VmHWM"):
                 values[name] = int(rest.split()[0]) / 1024
     return values.get("VmRSS", float("nan")), values.get("VmHWM", float("nan"))
+
+
+def process_rss_mb(pid: int) -> float:
+    """The current RSS of another process in MiB, from /proc (Linux)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds another process has used (utime + stime, all its threads), from /proc (Linux)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(ordered: Sequence[float], q: float) -> float:

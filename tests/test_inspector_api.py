@@ -278,7 +278,7 @@ def test_the_feed_tells_what_changes_as_it_changes(mock: MockServer) -> None:
         assert events.response.headers["content-type"].startswith("text/event-stream")
         assert "content-length" not in events.response.headers
         hello = events.wait_for("hello")
-        assert hello["last_seq"] == 0 and hello["queue_size"] == feed_module.QUEUE_SIZE
+        assert hello["last_seq"] == 0 and hello["queue_bytes"] == feed_module.QUEUE_BYTES
         mock.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "1", "0.50")
         state = events.wait_for("state", lambda d: d["users"] and "alice" in d["users"]["kalshi"])
         assert state["clock"]["clock"] == "manual" and state["scenario"]["loaded"] is False
@@ -349,7 +349,7 @@ def test_the_feed_wants_an_event_stream_and_a_known_query(mock: MockServer) -> N
 
 @pytest.mark.slow
 def test_a_client_that_does_not_read_is_dropped(mock: MockServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(feed_module, "QUEUE_SIZE", 2)
+    monkeypatch.setattr(feed_module, "QUEUE_BYTES", 16_384)
     feed = mock.app.views.feed
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)

@@ -6,14 +6,19 @@ Sources tell the feed a topic changed, from whatever thread they run on, without
 connection registry (`connections`), the admin operations and the scenario (`control`). Nothing is done for a topic
 while no client listens. Each client gathers its topics for `COALESCE_S` (one timer, on its loop), then its events are
 built there, once for the batch: `requests` carries the journal's new entries (each with the user its key belongs
-to), `state` the changed users, the clock and the scenario, `connections` the open websockets, `control` the scenario,
-the fault rules, the rate limits and the REST lag. A flood of requests is one event per window, not one per request.
+to), `state` the changed users, the clock and the scenario, `connections` what changed in the open websockets since
+this client was last told (admin/connections.py: the first lists them all; then a connection that moved frames is its
+counts and new frames, one whose subscriptions changed its description; at most `CONNECTIONS_EVENT_BYTES` an event,
+the rest in the next window), `control` the scenario, the fault rules, the rate limits and the REST lag. A flood of
+requests is one event per window, not one per request, and a flood of frames costs what the frames are, not the
+connections' whole description again.
 
-A client's events wait in its own queue of `QUEUE_SIZE`; a client that does not read fills it and is dropped (its
-connection closed at once, `web.DROPPED`): what the mock holds for it stays bounded. An idle stream carries a comment
-every `HEARTBEAT_S` seconds, so a client (and any proxy between) knows it is alive. The stream ends when the server
-shuts down (`web.STREAM_ENDS`). The first event, `hello`, says where the journal stands; a client that reconnects with
-`?since=SEQ` (the `last_seq` it had) gets what it missed.
+A client's events wait in its own queue, counted in bytes: an event is queued while less than `QUEUE_BYTES` wait, so a
+client that does not read fills it and is dropped (its connection closed at once, `web.DROPPED`): what the mock holds
+for it stays bounded. An idle stream carries a comment every `HEARTBEAT_S` seconds, so a client (and any proxy
+between) knows it is alive. The stream ends when the server shuts down (`web.STREAM_ENDS`). The first event, `hello`,
+says where the journal stands; a client that reconnects with `?since=SEQ` (the `last_seq` it had) gets what it
+missed.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -30,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from mockexchange.admin.connections import ConnectionChanges, ConnectionReads
 from mockexchange.core.events import Change
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.journal import Journal
@@ -38,7 +45,8 @@ from mockexchange.web import DROPPED, STREAM_ENDS, json_line_response, until_fir
 
 log = logging.getLogger(__name__)
 
-QUEUE_SIZE = 64  # events waiting for one client
+QUEUE_BYTES = 4 << 20  # events waiting for one client, in bytes (sent or not); one more may be queued past it
+CONNECTIONS_EVENT_BYTES = 1 << 20  # of connections in one event; the rest go in the next window
 HEARTBEAT_S = 15.0
 COALESCE_S = 0.1  # a client's topics gathered this long before its events are built
 REQUESTS_PER_EVENT = 500  # journal entries in one `requests` event; older ones of a larger batch are skipped
@@ -55,12 +63,16 @@ def event(name: str, data: Any) -> bytes:
 
 
 class _Client:
-    """One listening page: its loop, its queue, and the topics gathered since its last batch."""
+    """One listening page: its loop, its queue, the topics gathered since its last batch, and what it was told of the
+    connections."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, seq: int) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, seq: int, connections: ConnectionChanges) -> None:
         self.loop = loop
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_SIZE)
+        self.queue: deque[bytes] = deque()
+        self.queued = 0  # bytes queued, and being sent
+        self.ready = asyncio.Event()  # something is queued
         self.seq = seq  # the journal's last entry this client has
+        self.connections = connections
         self.ended = asyncio.Event()  # dropped, or the server shuts down
         self.dropped = False
         self.lock = threading.Lock()
@@ -74,20 +86,32 @@ class _Client:
         self.dropped = self.dropped or dropped
         self.ended.set()
 
+    def put(self, chunk: bytes) -> None:
+        """On the loop: queue an event, or drop a client that has `QUEUE_BYTES` waiting already."""
+        if self.queued >= QUEUE_BYTES:
+            self.end(dropped=True)
+            return
+        self.queue.append(chunk)
+        self.queued += len(chunk)
+        self.ready.set()
+
 
 class Feed:
-    """The live feed of one app. `reads` builds the events' data: "requests" (since) and "user_of" (venue, key id)
-    are given separately; "state", "connections" and "control" are reads without arguments."""
+    """The live feed of one app. `reads` builds the events' data: "state" and "control" are reads without arguments;
+    "requests" come from the journal with "user_of" (venue, key id), and "connections" from what `connections` reads
+    for each client."""
 
     def __init__(
         self,
         journal: Journal,
         reads: Mapping[str, Read],
         user_of: Callable[[str, str | None], str | None],
+        connections: ConnectionReads,
     ) -> None:
         self.journal = journal
         self.reads = reads
         self.user_of = user_of
+        self.connections = connections
         self._clients: tuple[_Client, ...] = ()
         self._lock = threading.Lock()
         self.on_open: Callable[[], None] | None = None  # told when a client opens (the frame tap starts recording)
@@ -118,20 +142,26 @@ class Feed:
     def notify(self, topic: str, venue: str | None = None, user_id: str | None = None, everyone: bool = False) -> None:
         """Tell every client that `topic` changed (for `state`: whose account, or `everyone`)."""
         for client in self._clients:
-            with client.lock:
-                client.topics.add(topic)
-                if everyone:
+            self.tell(client, topic, venue, user_id, everyone)
+
+    def tell(
+        self, client: _Client, topic: str, venue: str | None = None, user_id: str | None = None, everyone: bool = False
+    ) -> None:
+        """Tell one client that `topic` changed; its window starts unless one is waiting already."""
+        with client.lock:
+            client.topics.add(topic)
+            if everyone:
+                client.every_user = True
+            elif venue is not None and user_id is not None and not client.every_user:
+                named = client.users[venue]
+                named.add(user_id)
+                if len(named) > MAX_USERS_NAMED:
                     client.every_user = True
-                elif venue is not None and user_id is not None and not client.every_user:
-                    named = client.users[venue]
-                    named.add(user_id)
-                    if len(named) > MAX_USERS_NAMED:
-                        client.every_user = True
-                if client.scheduled:
-                    continue
-                client.scheduled = True
-            with contextlib.suppress(RuntimeError):  # its loop has closed: the server stopped under it
-                client.loop.call_soon_threadsafe(client.loop.call_later, COALESCE_S, self._flush, client)
+            if client.scheduled:
+                return
+            client.scheduled = True
+        with contextlib.suppress(RuntimeError):  # its loop has closed: the server stopped under it
+            client.loop.call_soon_threadsafe(client.loop.call_later, COALESCE_S, self._flush, client)
 
     def changed(self) -> None:
         """What an admin operation or the scenario changed: the control state, and perhaps any account or the clock."""
@@ -141,7 +171,8 @@ class Feed:
     # -- clients (the server's loop) ----------------------------------------------------------------------------------
 
     def open(self, since: int | None) -> _Client:
-        client = _Client(asyncio.get_running_loop(), self.journal.last_seq if since is None else since)
+        seq = self.journal.last_seq if since is None else since
+        client = _Client(asyncio.get_running_loop(), seq, self.connections.changes())
         if self.on_open is not None:
             self.on_open()
         with self._lock:
@@ -175,11 +206,11 @@ class Feed:
                 continue
             if data is None:
                 continue
-            try:
-                client.queue.put_nowait(event(topic, data))
-            except asyncio.QueueFull:
-                client.end(dropped=True)
+            client.put(event(topic, data))
+            if client.ended.is_set():
                 return
+        if "connections" in topics and client.connections.more:
+            self.tell(client, "connections")  # what did not fit in this window's event
 
     def _build(self, topic: str, client: _Client, users: dict[str, set[str]], every: bool) -> Any:
         if topic == "requests":
@@ -189,6 +220,8 @@ class Feed:
         if topic == "state":
             named = None if every else {venue: sorted(found) for venue, found in users.items()}
             return {"users": named, **self.reads["state"]()}
+        if topic == "connections":
+            return client.connections.next_event(CONNECTIONS_EVENT_BYTES)
         return self.reads[topic]()
 
     def _requests(self, client: _Client) -> dict[str, Any] | None:
@@ -205,7 +238,7 @@ class Feed:
         return {"requests": entries, "last_seq": last_seq, "skipped": skipped}
 
     def hello(self, client: _Client) -> bytes:
-        facts = {"version": __version__, "last_seq": self.journal.last_seq, "queue_size": QUEUE_SIZE}
+        facts = {"version": __version__, "last_seq": self.journal.last_seq, "queue_bytes": QUEUE_BYTES}
         return b"retry: %d\n\n" % RETRY_MS + event("hello", facts | {"heartbeat_s": HEARTBEAT_S})
 
     # -- the endpoint -------------------------------------------------------------------------------------------------
@@ -255,6 +288,7 @@ class _Stream(Response):
             await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
             await send({"type": "http.response.body", "body": self.feed.hello(client), "more_body": True})
             self.feed.notify("requests")  # what the journal holds after `since`, if anything
+            self.feed.tell(client, "connections")  # every open connection, to this client
             failure = await until_first_ends(self._pump(send), _until_gone(receive), client.ended.wait())
             if failure is not None:
                 log.error("inspector feed: a stream failed", exc_info=failure)
@@ -267,13 +301,24 @@ class _Stream(Response):
             await asyncio.wait_for(send(last), 1.0)
 
     async def _pump(self, send: Send) -> None:
-        queue = self.client.queue
+        client = self.client
+        in_flight = 0  # bytes written last, which the transport may still hold
         while True:
-            try:
-                chunk = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
-            except TimeoutError:
-                chunk = b": heartbeat\n\n"
+            if client.queue:
+                chunk = b"".join(client.queue)
+                client.queue.clear()
+            else:
+                client.ready.clear()
+                try:
+                    await asyncio.wait_for(client.ready.wait(), HEARTBEAT_S)
+                    continue
+                except TimeoutError:
+                    chunk = b": heartbeat\n\n"
+            # The server waits for its transport to drain what it holds before it writes more: once this returns,
+            # what was in flight left, and `chunk` is in flight. A client's bytes are counted until they leave.
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            client.queued -= in_flight
+            in_flight = len(chunk) if chunk[:1] != b":" else 0
 
 
 async def _until_gone(receive: Receive) -> None:

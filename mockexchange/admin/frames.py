@@ -80,16 +80,29 @@ class FrameLog:
             self.frames.extend([(now, "out", text) for text in texts[-FRAMES_KEPT:]])
         self.on_change()
 
+    @property
+    def noted(self) -> int:
+        """Frames noted so far, both ways."""
+        return self.received + self.sent
+
+    def since(self, noted: int) -> list[dict[str, Any]]:
+        """The frames noted after the first `noted`, as many of them as are kept, oldest first."""
+        count = min(self.noted - noted, len(self.frames))
+        kept = list(self.frames)
+        return [_frame(frame) for frame in kept[len(kept) - count :]] if count > 0 else []
+
     def to_json(self) -> dict[str, Any]:
         return {
             "opened_ms": unix_ms(self.opened),
             "frames_received": self.received,
             "frames_sent": self.sent,
-            "last_frames": [
-                {"time_ms": unix_ms(when), "direction": way, "text": _shown(data)}
-                for when, way, data in list(self.frames)
-            ],
+            "last_frames": [_frame(frame) for frame in list(self.frames)],
         }
+
+
+def _frame(frame: tuple[datetime, str, str | bytes]) -> dict[str, Any]:
+    when, way, data = frame
+    return {"time_ms": unix_ms(when), "direction": way, "text": _shown(data)}
 
 
 def _shown(data: str | bytes) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -26,6 +27,7 @@ from mockexchange.admin import inspector, openapi
 from mockexchange.admin.guard import AdminGuard
 from mockexchange.admin.paths import AdminPaths
 from mockexchange.admin.views import Views
+from mockexchange.bounded_json import parse_json
 from mockexchange.control import Control, ControlError
 from mockexchange.core.derivatives_book import MAX_ACCOUNT_ID
 from mockexchange.core.ledger import MAX_SUBACCOUNT
@@ -41,6 +43,7 @@ MAX_BODY = 1 << 20
 # The query of GET /_admin/accounts/{user_id}: each parameter's bounds.
 ACCOUNT_QUERY = {"subaccount": (0, MAX_SUBACCOUNT), "wallet": (1, MAX_ACCOUNT_ID)}
 Handler = Callable[[Request], Awaitable[Response]]
+LOOP_READS = frozenset({"connections"})  # GETs answered on the loop: they read the connections that live there
 
 
 def _error(message: str, status: int, errors: list[str] | None = None) -> Response:
@@ -61,7 +64,23 @@ def _guarded(guard: AdminGuard, handler: Handler, changed: Callable[[], None] | 
     return handle
 
 
-def _operation(method: Callable[..., dict[str, Any]]) -> Handler:
+def _answer(method: Callable[..., dict[str, Any]], arguments: dict[str, Any]) -> Response:
+    """The operation's answer, or its refusal; run in a worker thread."""
+    try:
+        return json_line_response(method(**arguments))
+    except ControlError as exc:
+        return _error(str(exc), exc.status, getattr(exc, "errors", None))
+
+
+async def _off_the_loop(method: Callable[..., dict[str, Any]], arguments: dict[str, Any]) -> Response:
+    """Run an operation in a worker thread (Starlette's thread pool, as it runs a sync endpoint): a long one (a
+    scenario's burst, a batch of fills, generated keys) holds only the locks of the state it changes, while the loop
+    goes on serving the other venue, the health check and the websockets' heartbeats."""
+    return await run_in_threadpool(_answer, method, arguments)
+
+
+def _operation(method: Callable[..., dict[str, Any]], on_loop: bool = False) -> Handler:
+    """`on_loop`: a read of what lives on the server's loop (the open connections), answered there."""
     # Keyword-only parameters are Python-only (callables, flags): they are not fields of the body.
     parameters = openapi.parameters(method)
     accepted = set(parameters)
@@ -71,16 +90,13 @@ def _operation(method: Callable[..., dict[str, Any]]) -> Handler:
         if request.method == "GET":
             if request.query_params:
                 return _error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
-            try:
-                return json_line_response(method())
-            except ControlError as exc:
-                return _error(str(exc), exc.status)
+            return _answer(method, {}) if on_loop else await _off_the_loop(method, {})
         try:
             raw = await read_body(request, MAX_BODY)
         except BodyTooLarge as exc:
             return _error(f"body too large: {exc}", 413)
         try:
-            body = orjson.loads(raw) if raw.strip() else {}
+            body = parse_json(raw) if raw.strip() else {}
         except orjson.JSONDecodeError as exc:
             return _error(f"body is not JSON: {exc}", 400)
         if not isinstance(body, dict):
@@ -91,10 +107,7 @@ def _operation(method: Callable[..., dict[str, Any]]) -> Handler:
             parts = [f"unknown field(s): {', '.join(unknown)}"] if unknown else []
             parts += [f"missing field(s): {', '.join(missing)}"] if missing else []
             return _error("; ".join(parts) + f"; accepted: {', '.join(parameters) or 'none'}", 400)
-        try:
-            return json_line_response(method(**body))
-        except ControlError as exc:
-            return _error(str(exc), exc.status, getattr(exc, "errors", None))
+        return await _off_the_loop(method, body)
 
     return handle
 
@@ -232,12 +245,8 @@ def _account_route(views: Views) -> Handler:
                 values[name] = parse_int(value, low, high)
             except IntegerError as exc:
                 return _error(f"{name} must be an integer from {low} to {high}: {exc}", 400)
-        try:
-            return json_line_response(
-                views.accounts.account(user_id, values.get("subaccount", 0), values.get("wallet"))
-            )
-        except ControlError as exc:
-            return _error(str(exc), exc.status)
+        arguments = {"user_id": user_id, "subaccount": values.get("subaccount", 0), "wallet_id": values.get("wallet")}
+        return await _off_the_loop(views.accounts.account, arguments)
 
     return account
 
@@ -268,7 +277,7 @@ def routes(
         # One path, several methods: GET reads, POST acts, DELETE removes; each a Control method.
         handlers = {"POST": _operation(table[name])} if name in table else {}
         if name in gets:
-            handlers["GET"] = handlers["HEAD"] = _operation(gets[name])
+            handlers["GET"] = handlers["HEAD"] = _operation(gets[name], on_loop=name in LOOP_READS)
         if name in deletes:
             handlers["DELETE"] = _operation(deletes[name])
 

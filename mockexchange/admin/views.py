@@ -63,8 +63,7 @@ class Views:
             credential = deribit.auth.registry.get(key_id)
             return credential.user_id if credential is not None else None
 
-        reads = {"state": state, "connections": connection_reads.connections_now, "control": control_state}
-        feed = Feed(journal, reads, user_of)
+        feed = Feed(journal, {"state": state, "control": control_state}, user_of, connection_reads)
         feed.on_open = recording.start
         feed.watch(control.ledger.bus.subscribe)
         if deribit.book.bus is not control.ledger.bus:

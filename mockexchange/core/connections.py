@@ -4,7 +4,8 @@ with a close code of its choosing (a fault: `close_websockets`, docs/misbehaving
 A connection registers itself once it is accepted and leaves when it ends. It is anything with a `venue`, the
 `user_id` and `key_id` it acts for (Kalshi: the signing key's user and key id; Deribit: the account and client id bound
 by `public/auth`, None before) and a thread-safe `close_soon(code, reason)`. Transport-free: the venues' connections
-do the closing on their own loops. `listed` lets the inspector read them (`subscribed()`, on their loop).
+do the closing on their own loops. `listed` lets the inspector read them (`subscribed(limit)`, on their loop): a
+connection names a bounded part of what it holds, at a bounded cost, however much that is.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ class LiveConnection(Protocol):
         """Ask the connection to close with this code, from any thread; False if it is closing already."""
         ...
 
-    def subscribed(self) -> list[dict[str, Any]]:
-        """What the connection is subscribed to, as JSON-ready dicts (read on its loop)."""
+    def subscribed(self, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """Its first `limit` subscriptions as JSON-ready dicts, each naming at most `limit` markets, and how many
+        subscriptions it holds (read on its loop)."""
         ...
 
 

@@ -5,6 +5,9 @@ errors name the file, the line and the field (`fixtures/fed.yaml:14: steps[3].fi
 errors, and `side: no` means the string "no" (YAML 1.1 would read a boolean). Money is never a float: an unquoted
 `price: 0.56` is refused with the quoted spelling to use, as the admin API refuses a JSON number there. The schema is
 documented in docs/scenarios.md.
+
+What a document may expand to is bounded before it is read (`bounded_yaml`: nesting, aliases), and its bursts make at
+most `MAX_BURST_FILLS` fills in all.
 """
 
 from __future__ import annotations
@@ -37,11 +40,11 @@ from mockexchange.core.money import (
     parse_price,
 )
 from mockexchange.core.numbers import excerpt
-from mockexchange.scenario import library
+from mockexchange.scenario import bounded_yaml, library
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
 
 INLINE_SOURCE = "<document>"
-MAX_BURST_FILLS = 1_000_000
+MAX_BURST_FILLS = 1_000_000  # one burst's fills, and all the bursts' of one document
 _TAG = "tag:yaml.org,2002:"
 _MAX_ERRORS = 50
 # Reads a `public_key_file` (Path.read_text); raises OSError when it cannot or may not.
@@ -554,6 +557,10 @@ class _Reader:
             step = self.step(node, path)
             if step is not None:
                 scenario.steps.append(step)
+        fills = sum(step.args["fills"] for step in scenario.steps if step.kind == "burst")
+        if fills > MAX_BURST_FILLS:
+            why = f"the bursts make {fills:,} fills in all; at most {MAX_BURST_FILLS:,} (seed more with fills/batch)"
+            self.error(top.get("steps"), "steps", why)
         return scenario
 
     def key(self, node: Node, path: str) -> dict[str, Any] | None:
@@ -777,7 +784,10 @@ class _Reader:
 
 def _parse(text_: str, source: str) -> Node:
     try:
-        root = yaml.compose(text_, Loader=yaml.SafeLoader)
+        root = bounded_yaml.compose(text_)
+    except bounded_yaml.TooLarge as exc:
+        line = f":{exc.problem_mark.line + 1}" if exc.problem_mark is not None else ""
+        raise ScenarioError([f"{source}{line}: refused: {exc.problem}"]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""

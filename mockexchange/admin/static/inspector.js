@@ -13,6 +13,7 @@
   const WINDOW_MS = 5 * 60 * 1000; // the request rate's picture: the last 5 minutes...
   const BUCKET_MS = 10 * 1000; // ...in 10-second bars
   const TOKEN_KEY = "mockexchange-admin-token";
+  const KEEP_FRAMES = 20; // a connection's last frames, as many as the mock keeps
   const STATUS_CLASSES = [
     ["s2xx", "2xx"], ["s3xx", "3xx"], ["s401", "401"], ["s4xx", "4xx"], ["s5xx", "5xx, dropped"], ["sws", "ws messages"],
   ];
@@ -28,7 +29,7 @@
     renderedSeq: 0, // the newest entry the table holds
     expanded: new Set(), // seq of the requests opened
     activeSeq: null, // the request row that takes the focus (roving tabindex)
-    connections: null,
+    connections: null, // {count, rows: Map id -> row}: the live feed's connections, changes applied
     control: null,
     clock: null,
     clockAt: 0,
@@ -215,6 +216,7 @@
   const EVENTS = {
     hello(data) {
       $("version").textContent = "v" + data.version;
+      state.connections = null; // a new stream: its first connections event lists them all
       if (data.last_seq < state.lastSeq) {
         // A new mock on the same port: its journal starts again.
         state.requests = [];
@@ -245,7 +247,7 @@
       state.lastSeq = Math.max(state.lastSeq, data.last_seq);
     },
     connections(data) {
-      state.connections = data;
+      applyConnections(data);
       renderConnections();
     },
     control(data) {
@@ -256,7 +258,7 @@
 
   async function refreshAll() {
     refreshAccounts();
-    await Promise.all([refreshConnections(), refreshControl()]);
+    await refreshControl();
   }
 
   let wantDetail = false;
@@ -267,11 +269,6 @@
     renderAccounts();
     renderUserFilter();
     if (detail) await loadDetail();
-  }, 300);
-
-  const refreshConnections = coalesced(async () => {
-    state.connections = await api("/_admin/connections");
-    renderConnections();
   }, 300);
 
   const refreshControl = coalesced(async () => {
@@ -1035,9 +1032,30 @@
 
   // -- connections --------------------------------------------------------------------------------------------------
 
+  // The feed sends changes: a connection seen first whole, then what changed (its description when it differs, its
+  // counts and new frames when it moved some), and the ids of those that ended.
+  function applyConnections(data) {
+    if (!state.connections) state.connections = { count: 0, rows: new Map() };
+    const rows = state.connections.rows;
+    for (const id of data.removed) rows.delete(id);
+    for (const change of data.connections) {
+      const { new_frames: frames, ...fields } = change;
+      const row = Object.assign(rows.get(change.id) || { last_frames: [] }, fields);
+      if (frames) row.last_frames = row.last_frames.concat(frames).slice(-KEEP_FRAMES);
+      rows.set(change.id, row);
+    }
+    state.connections.count = data.count;
+  }
+
+  function more(shown, count, what) {
+    return count > shown ? ` (+${count - shown} more ${what})` : "";
+  }
+
   function subscriptionText(sub) {
     if (sub.sid !== undefined) {
-      const markets = sub.market_tickers === null ? "every market" : sub.market_tickers.join(", ");
+      const tickers = sub.market_tickers;
+      const markets = tickers === null
+        ? "every market" : tickers.join(", ") + more(tickers.length, sub.market_count || 0, "markets");
       return `sid ${sub.sid} ${sub.channel} (${markets})`;
     }
     return sub.channel || JSON.stringify(sub);
@@ -1048,17 +1066,19 @@
     if (!data) return;
     $("connection-count").textContent = String(data.count);
     const box = $("connection-list");
-    if (!data.connections.length) {
+    if (!data.rows.size) {
       box.replaceChildren(el("p", { class: "muted" }, "No open connection."));
       return;
     }
-    box.replaceChildren(...data.connections.map((c) => el(
+    box.replaceChildren(...[...data.rows.values()].map((c) => el(
       "div", { class: "connection", "data-connection": c.id },
       el("p", {}, el("span", { class: `badge ${c.venue}` }, c.venue), " ", el("strong", {}, c.user_id || "not authenticated"),
         c.key_id ? [" \u00b7 ", el("code", { title: c.key_id }, c.key_id.slice(0, 13))] : "",
         c.opened_ms ? ` \u00b7 since ${new Date(c.opened_ms).toISOString().slice(11, 19)}` : ""),
       el("p", { class: "muted" }, c.subscriptions.length
-        ? "subscribed: " + c.subscriptions.map(subscriptionText).join("; ") : "no subscription",
+        ? "subscribed: " + c.subscriptions.map(subscriptionText).join("; ")
+          + more(c.subscriptions.length, c.subscription_count, "subscriptions")
+        : "no subscription",
         c.frames_received !== undefined ? ` \u00b7 ${c.frames_received} in, ${c.frames_sent} out` : ""),
       c.last_frames && c.last_frames.length
         ? el("ol", { class: "frames", "aria-label": "last frames, newest first" },

@@ -27,6 +27,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -104,9 +105,9 @@ class Connection:
     def key_id(self) -> str | None:
         return self.caller.credential.client_id if self.caller is not None else None
 
-    def subscribed(self) -> list[dict[str, object]]:
-        """The channels held, for the inspector (a read, on the connection's loop)."""
-        return [{"channel": name} for name in self.channels]
+    def subscribed(self, limit: int) -> tuple[list[dict[str, object]], int]:
+        """The first `limit` channels held, and how many; for the inspector (a read, on the connection's loop)."""
+        return [{"channel": name} for name in islice(self.channels, limit)], len(self.channels)
 
     def close_soon(self, code: int, reason: str) -> bool:
         """End the connection with this close code (a fault, from any thread); False if it is ending already."""

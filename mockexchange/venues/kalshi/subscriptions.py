@@ -3,19 +3,21 @@
 No I/O here: `Subscriptions.handle` takes one client message and returns the replies (`subscribed`, `unsubscribed`,
 `ok`, `error`). Only the private channels `market_positions` and `fill` are served; what the mock chose where Kalshi's
 behaviour is not documented is listed in docs/known-differences.md. A connection holds at most `max_subscriptions`
-subscriptions (error 27 beyond) and `max_markets` market tickers over all of them (error 26 beyond), so a fill's
-fan-out and the memory a connection holds stay bounded.
+subscriptions (error 27 beyond) and `max_markets` market tickers over all of them (error 26 beyond), each at most
+`MAX_TICKER_CHARS` long (error 11 beyond), so a fill's fan-out and the memory a connection holds stay bounded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import orjson
 
 from mockexchange.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
+from mockexchange.core.numbers import excerpt
 
 Envelope = dict[str, Any]
 
@@ -75,6 +77,9 @@ ERROR_TEXTS = {
 # connection stays a fraction of a second (Settings.ws_max_subscriptions, ws_max_markets).
 DEFAULT_MAX_SUBSCRIPTIONS = 1_000
 DEFAULT_MAX_MARKETS = 10_000
+# A market ticker's length: the admin API's bound on a ticker (control.values.MAX_TEXT), so a subscription can name
+# every market the mock can list and nothing longer. Kalshi's tickers are a few dozen characters.
+MAX_TICKER_CHARS = 256
 # The mock's explanation beside Kalshi's error, in a field real clients ignore.
 DIAGNOSIS_FIELD = "mockexchange_diagnosis"
 
@@ -107,6 +112,13 @@ class Subscription:
 
     def wants(self, ticker: str) -> bool:
         return self.tickers is None or ticker in self.tickers
+
+    def described(self, limit: int) -> dict[str, Any]:
+        """For the inspector: at most `limit` of its market tickers, and how many it holds."""
+        if self.tickers is None:
+            return {"sid": self.sid, "channel": self.channel, "market_tickers": None}
+        listed = list(islice(self.tickers, limit))
+        return {"sid": self.sid, "channel": self.channel, "market_tickers": listed, "market_count": len(self.tickers)}
 
     def next_seq(self) -> int:
         """`ok` and `unsubscribed` carry the subscription's sequence number (1, 2, ...); data messages of these
@@ -145,6 +157,9 @@ class Subscriptions:
 
     def __iter__(self) -> Iterator[Subscription]:
         return iter(self._by_sid.values())
+
+    def __len__(self) -> int:
+        return len(self._by_sid)
 
     def matching(self, channel: str, ticker: str) -> Iterator[Subscription]:
         for sub in self._by_sid.values():
@@ -316,4 +331,10 @@ def _market_filter(params: dict[str, Any]) -> list[str] | None:
         return None
     if not all(many):
         raise CommandError(INVALID_PARAMETER, "a market ticker must not be empty")
+    for ticker in many:
+        if len(ticker) > MAX_TICKER_CHARS:
+            raise CommandError(
+                INVALID_PARAMETER,
+                f"a market ticker has at most {MAX_TICKER_CHARS} characters, not {excerpt(ticker)}; nothing changed",
+            )
     return many

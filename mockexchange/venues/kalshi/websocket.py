@@ -117,12 +117,10 @@ class Connection:
     def key_id(self) -> str:
         return self.key.key_id
 
-    def subscribed(self) -> list[dict[str, object]]:
-        """The subscriptions, for the inspector (a read, on the connection's loop)."""
-        return [
-            {"sid": s.sid, "channel": s.channel, "market_tickers": None if s.tickers is None else list(s.tickers)}
-            for s in self.subscriptions
-        ]
+    def subscribed(self, limit: int) -> tuple[list[dict[str, object]], int]:
+        """The first `limit` subscriptions, each with its first `limit` market tickers (`market_count`: how many it
+        holds), and how many there are; for the inspector (a read, on the connection's loop)."""
+        return [sub.described(limit) for sub in islice(self.subscriptions, limit)], len(self.subscriptions)
 
     # -- any thread ---------------------------------------------------------------------------------------------------
 
