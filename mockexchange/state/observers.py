@@ -39,7 +39,9 @@ class ObserverWrites:
         """Keep a record of `observer` (what it is, in words: "request journal entries"); `statements` makes its SQL,
         on the writing thread."""
         with self._wake:
-            if len(self._waiting) < WAITING and not self._closing:
+            if self._closing:  # the file is closing: what comes now (a late journal entry) is not kept
+                return
+            if len(self._waiting) < WAITING:
                 self._waiting.append((observer, statements))
                 self._wake.notify()
                 return

@@ -103,8 +103,8 @@ class Persistence:
             self.file, _ = integrity.rebuild(self.file, verdict.good, self.file.synchronous)
         else:
             self.file.drop_after(verdict.good)
-        self._note(f"--state-recover: {'; '.join(verdict.problems)}; started from command #{verdict.good:,}, "
-                   f"{dropped:,} command(s) dropped")  # fmt: skip
+        after = f", the {dropped:,} after it dropped" if dropped else ""
+        self._note(f"--state-recover: {'; '.join(verdict.problems)}; started from command #{verdict.good:,}{after}")
 
     def _refuse(self, verdict: integrity.Verdict, wal_found: bool) -> None:
         more = f" (and {len(verdict.problems) - 1} more)" if len(verdict.problems) > 1 else ""
