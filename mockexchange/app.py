@@ -122,8 +122,12 @@ def build_app(
     # file cannot be used).
     persistence = None
     if settings.state is not None:
-        kept_journal = settings.state_journal
-        persistence = Persistence(settings.state, synchronous=settings.state_synchronous, journal=kept_journal)
+        persistence = Persistence(
+            settings.state,
+            synchronous=settings.state_synchronous,
+            journal=settings.state_journal,
+            recover=settings.state_recover,
+        )
         seed, clock = persistence.seed(seed), persistence.clock(clock)
     ledger = Ledger(clock=clock, ids=IdFactory(seed))
     keys = KeyRegistry(settings.kalshi_key_policy)  # ValueError: an unknown policy
@@ -189,7 +193,8 @@ def build_app(
     if settings.admin:
         # The inspector's reads and live feed (admin/views.py), and the last frames of each websocket it shows.
         views = Views.of(control, scenarios, journal, kalshi, deribit, connections)
-        route_list += admin_routes.routes(control, scenarios, journal, settings, views)
+        warnings = persistence.warnings if persistence is not None else None  # the state file's, for the health check
+        route_list += admin_routes.routes(control, scenarios, journal, settings, views, warnings=warnings)
         tap = {"clock": wall_clock, "venue_of": _journal_venue(deribit), "recording": views.recording}
         tap["on_change"] = views.connection_changed
         middleware.append(Middleware(FrameTap, **tap))

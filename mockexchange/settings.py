@@ -67,9 +67,11 @@ class Settings:
     # A state file (mockexchange.state, docs/persistence.md): every command is kept in it and run again on a restart
     # with the same file; None keeps nothing. `state_synchronous` "full" survives a power cut too (an fsync per
     # command); "normal" survives a killed process. `state_journal` keeps the request journal in it as well.
+    # `state_recover`: a file whose command log is damaged starts from the last command that checks (else refused).
     state: str | None = None
     state_synchronous: str = "normal"
     state_journal: bool = False
+    state_recover: bool = False
     journal_size: int = 10_000  # requests the journal keeps (the newest); 0 keeps none
     # ... and the bytes they may hold together (each text a client chose is cut to 2,000 characters); None: no bound
     journal_max_bytes: int | None = DEFAULT_JOURNAL_MAX_BYTES

@@ -5,13 +5,13 @@ damaged or in use is refused with a clear error; a snapshot is only a cache and 
 from __future__ import annotations
 
 import pickle
-import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
+from state_sql import sql
 
 from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock
@@ -31,16 +31,6 @@ KALSHI_READS = [
     "/portfolio/deposits",
     "/portfolio/withdrawals",
 ]
-
-
-def _sql(path: Path, statement: str, *parameters: object) -> list[tuple]:
-    """One statement on the file, by another connection that is closed at once (the mock locks the file)."""
-    db = sqlite3.connect(path)
-    try:
-        with db:
-            return db.execute(statement, parameters).fetchall()
-    finally:
-        db.close()
 
 
 def _rpc(mock: MockServer, method: str, params: dict, token: str | None = None) -> dict:
@@ -134,7 +124,7 @@ def test_the_same_after_a_restart_that_runs_every_command_again(tmp_path: Path) 
         made = _populate(mock)
         auth, token = _kalshi_auth(made), _granted(mock, made)["access_token"]
         before = _answers(mock, auth, token)
-    _sql(path, "DELETE FROM snapshots")
+    sql(path, "DELETE FROM snapshots")
     with MockServer(state=str(path)) as again:
         status = again.app.persistence.status()  # type: ignore[union-attr]
         assert status["restored_commands"] == status["commands"] > 20
@@ -149,7 +139,7 @@ def test_a_manual_clock_comes_back_where_the_commands_left_it(tmp_path: Path) ->
         mock.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "1", "0.5")
         mock.advance_clock(to="2026-03-02T00:00:00+00:00")
         mock.create_market("KXLATER-1")
-    _sql(path, "DELETE FROM snapshots")
+    sql(path, "DELETE FROM snapshots")
     with MockServer(state=str(path)) as again:  # no clock given: the file's was manual
         assert again.clock() == {"exchange_time": "2026-03-02T00:00:00+00:00", "clock": "manual"}
         assert again.app.ledger.fills[0].created == datetime(2026, 3, 1, 1, tzinfo=UTC)
@@ -182,20 +172,20 @@ def test_without_a_state_file_nothing_is_written(tmp_path: Path, monkeypatch: py
     [
         (b"not a database, just text\n" * 10, "not a mockexchange state file (not an SQLite database)"),
         ("other", "is an SQLite database but not a mockexchange state file"),
-        ("format", f"is a mockexchange state file of format 99; this mockexchange reads format {FORMAT}"),
+        ("format", f"is a mockexchange state file of format 99; this mockexchange reads formats 1, {FORMAT}"),
         ("damaged", "damaged"),
     ],
 )
 def test_a_file_that_is_not_a_usable_state_is_refused_clearly(tmp_path: Path, content, says: str) -> None:
     path = tmp_path / "state.db"
     if content == "other":
-        _sql(path, "CREATE TABLE notes (text TEXT)")
+        sql(path, "CREATE TABLE notes (text TEXT)")
     elif content in ("format", "damaged"):
         with MockServer(state=str(path)) as mock:
             for n in range(300):
                 mock.create_account(f"user-{n}", balance_cents=n)
         if content == "format":
-            _sql(path, "PRAGMA user_version = 99")
+            sql(path, "PRAGMA user_version = 99")
         else:
             data = bytearray(path.read_bytes())
             data[4096:] = bytes(len(data) - 4096)  # every page after the first zeroed
@@ -237,7 +227,7 @@ def test_a_snapshot_that_names_anything_but_state_is_not_run(tmp_path: Path) -> 
         def __reduce__(self):
             return (Path.touch, (marker,))
 
-    _sql(path, "UPDATE snapshots SET state = ?", pickle.dumps(Exploit()))
+    sql(path, "UPDATE snapshots SET state = ?", pickle.dumps(Exploit()))
     with MockServer(state=str(path)) as again:
         assert not marker.exists()
         assert again.app.persistence.status()["restored_commands"] == 2  # type: ignore[union-attr]
@@ -290,3 +280,29 @@ def test_every_operation_is_a_command_or_said_not_to_change_state() -> None:
     kept = set(commands(Control))
     assert operations - kept == set(NOT_COMMANDS), "mark it @command, or add it to NOT_COMMANDS with the reason"
     assert {"fill", "deribit_fill", "create_key", "reset", "advance_clock", "transfer"} <= kept
+
+
+FORMAT_1 = Path(__file__).parent / "data" / "state-format-1.db"  # written by mockexchange 0.1.0 (main at 7478333)
+
+
+def test_a_file_of_format_1_is_upgraded_and_its_commands_run_again(tmp_path: Path) -> None:
+    """Ten commands (one refused) and a snapshot, as the mockexchange before write-ahead wrote them: the commands run
+    again to the same ids and balances, the snapshot (without a checksum) is set aside once."""
+    path = tmp_path / "state.db"
+    path.write_bytes(FORMAT_1.read_bytes())
+    with MockServer(state=str(path)) as mock:
+        assert mock.app.persistence.status()["restored_commands"] == 10  # type: ignore[union-attr]
+        kept = ["9530fcd9-d6fd-4d9b-a203-2801b65c1c28", "ae80b07a-abbf-4b84-ab5c-138b31b03dd5"]
+        assert [f.fill_id for f in mock.app.ledger.fills] == kept
+        assert mock.app.ledger.account("alice").balance() == Decimal("996.0175")
+        assert [key.key_id for key in mock.keys.all()] == ["b8f7ac1f-e32b-49b1-b442-37f084d65928"]
+        credentials = {"client_id": "21Eznv1u", "client_secret": "kw0_ckb8uIOM164LWdwkfuT02TBG5cAyib0Bo4pOLBs"}
+        granted = _rpc(mock, "public/auth", {"grant_type": "client_credentials", **credentials})["result"]
+        position = _rpc(mock, "private/get_position", {"instrument_name": "BTC-PERPETUAL"}, granted["access_token"])
+        assert position["result"]["size"] == 1000
+        new = mock.fill("alice", "KXFED-26DEC-T4.00", "no", "buy", "1", "0.40")
+        assert new["fill_id"] not in kept
+    assert sql(path, "PRAGMA user_version") == [(FORMAT,)]
+    with MockServer(state=str(path)) as again:  # from the snapshot the upgraded file kept
+        assert again.app.persistence.status()["restored_commands"] == 0  # type: ignore[union-attr]
+        assert len(again.app.ledger.fills) == 3

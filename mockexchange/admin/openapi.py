@@ -26,6 +26,7 @@ _OPERATION_STATUSES = {
     "409": "a conflict: already exists, already settled, no scenario loaded, the system clock",
     "413": "body over 1 MiB",
     "415": "a body that is not application/json",
+    "507": "with a state file: the operation could not be written (a full disk), and did not run",
 }
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -244,7 +245,12 @@ def document(
     health = {
         "type": "object",
         "required": ["status", "version"],
-        "properties": {"status": {"const": "ok"}, "version": {"type": "string"}},
+        "properties": {
+            "status": {"const": "ok"},
+            "version": {"type": "string"},
+            # only when there are any: what the state file's records beside the command log could not keep
+            "warnings": {"type": "array", "items": {"type": "string"}},
+        },
     }
     for name, summary, schema in [
         ("health", "the mock serves, and its version (any client)", health),

@@ -112,10 +112,15 @@ def _operation(method: Callable[..., dict[str, Any]], on_loop: bool = False) -> 
     return handle
 
 
-async def _health(request: Request) -> Response:
-    # Answers every client, unlike the operations: a container's HEALTHCHECK and testcontainers' wait strategies ask
-    # from outside loopback, and it tells nothing but the version. Answering at all means the mock serves.
-    return json_line_response({"status": "ok", "version": __version__})
+def _health(warnings: Callable[[], list[str]] | None) -> Handler:
+    async def health(request: Request) -> Response:
+        # Answers every client, unlike the operations: a container's HEALTHCHECK and testcontainers' wait strategies
+        # ask from outside loopback, and it tells nothing but the version and, when there are any, the state file's
+        # warnings (what a record beside the command log could not keep; no path). Answering means the mock serves.
+        found = warnings() if warnings is not None else []
+        return json_line_response({"status": "ok", "version": __version__, **({"warnings": found} if found else {})})
+
+    return health
 
 
 # The journal's filters and the type of each (a query string value becomes it; the OpenAPI document types it).
@@ -260,9 +265,16 @@ def _inspector_routes(views: Views, guard: AdminGuard) -> list[BaseRoute]:
 
 
 def routes(
-    control: Control, scenarios: Scenarios, journal: Journal, settings: Settings, views: Views | None = None
+    control: Control,
+    scenarios: Scenarios,
+    journal: Journal,
+    settings: Settings,
+    views: Views | None = None,
+    *,
+    warnings: Callable[[], list[str]] | None = None,
 ) -> list[BaseRoute]:
-    """The admin API's routes; with `views` (app.py gives them), the inspector's reads, feed and page too."""
+    """The admin API's routes; with `views` (app.py gives them), the inspector's reads, feed and page too; `warnings`:
+    what the health check lists besides its status (the state file's)."""
     guard = AdminGuard(settings)
     table = operations(control, scenarios, AdminPaths(settings.scenario_dirs, settings.key_dirs))
     gets = reads(control, scenarios, views)
@@ -294,7 +306,7 @@ def routes(
         # Open like health: it says what docs/admin-api.md says, and a browser page cannot read it (no CORS).
         return json_line_response(document)
 
-    found.append(Route(f"{ADMIN_PREFIX}/health", _health, methods=["GET"]))
+    found.append(Route(f"{ADMIN_PREFIX}/health", _health(warnings), methods=["GET"]))
     found.append(Route(f"{ADMIN_PREFIX}/openapi.json", describe, methods=["GET"]))
     inspecting = _inspector_routes(views, guard) if views is not None else []
     return found + _journal_routes(journal, guard, changed) + inspecting

@@ -207,6 +207,11 @@ def _state_options(p: argparse._ArgumentGroup) -> None:
         help="keep the request journal in the state file too (default: off)",
     )  # fmt: skip
     p.add_argument(
+        "--state-recover", action="store_true",
+        help="a state file whose command log is damaged starts from the last command that checks, dropping the rest "
+        "(default: off, such a file is refused)",
+    )  # fmt: skip
+    p.add_argument(
         "--journal-size", type=non_negative_int, default=10_000, metavar="N",
         help="requests the journal keeps for GET /_admin/requests, the newest; 0 keeps none (default: %(default)s)",
     )  # fmt: skip
@@ -351,6 +356,7 @@ def _settings(args: argparse.Namespace, scenario: Scenario | None, bound: int) -
         state=args.state,
         state_synchronous=args.state_sync,
         state_journal=args.state_journal,
+        state_recover=args.state_recover,
         journal_size=args.journal_size,
         journal_max_bytes=args.journal_max_bytes,
         generated_responses=args.generated_responses,

@@ -1,9 +1,11 @@
 """Which operations change state: each is marked `@command`, so a recorder (a state file, mockexchange.state) sees it
 run with its arguments, in the order the commands ran, and can run them again after a restart.
 
-An operation that only reads is not marked. A command's arguments are the plain JSON-like values it was called with;
-a `pin` names what it drew at random (a generated key's public half, a key id, a client secret), so that running it
-again registers the same thing instead of drawing anew.
+An operation that only reads is not marked. A command's arguments are the plain JSON-like values it was called with.
+A recorder writes a command before it runs, so what a command would draw at random (a key pair, a key id, a client
+secret) is drawn first by its `draw`, into its arguments: it runs with them and is kept with them, and running it again
+registers the same thing. Ids come from the ledger's seeded generator, which running the commands again in order
+draws the same.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 Answer = dict[str, Any]
-Pin = Callable[[Any, dict[str, Any], Any], dict[str, Any]]  # (control, arguments, answer) -> arguments to keep
+# (control, arguments) -> (the arguments to run and keep, with what was drawn; what to add to the answer)
+Draw = Callable[[Any, dict[str, Any]], tuple[dict[str, Any], dict[str, Any]]]
+Call = Callable[[dict[str, Any]], Any]  # runs the command with the arguments given
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -24,12 +28,13 @@ class Recorder(Protocol):
         runs (it is part of what is being run)."""
         ...
 
-    def run(self, control: Any, name: str, arguments: dict[str, Any], call: Callable[[], Any], pin: Pin | None) -> Any:
-        """Run `call` (the command named `name` with `arguments`) and keep it; answer what it answers."""
+    def run(self, control: Any, name: str, arguments: dict[str, Any], call: Call, draw: Draw | None) -> Any:
+        """Keep the command named `name` with `arguments` (after its `draw`), then run it (`call` with the arguments);
+        answer what it answers."""
         ...
 
 
-def command(pin: Pin | None = None) -> Callable[[F], F]:
+def command(draw: Draw | None = None) -> Callable[[F], F]:
     def mark(method: F) -> F:
         parameters = list(inspect.signature(method).parameters)[1:]  # after self
         accepted = frozenset(parameters)
@@ -48,7 +53,7 @@ def command(pin: Pin | None = None) -> Callable[[F], F]:
                 return method(self, *args, **kwargs)  # Python's own TypeError for a wrong call; nothing runs
             arguments = dict(zip(parameters, args, strict=False))
             arguments.update(kwargs)
-            return recorder.run(self, name, arguments, lambda: method(self, *args, **kwargs), pin)
+            return recorder.run(self, name, arguments, lambda kept: method(self, **kept), draw)
 
         run.command = name  # type: ignore[attr-defined]
         return run  # type: ignore[return-value]

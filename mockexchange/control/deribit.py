@@ -12,7 +12,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from mockexchange.auth.deribit.keys import DEFAULT_SCOPE, DeribitCredentialRegistry
+from mockexchange.auth.deribit.keys import (
+    DEFAULT_SCOPE,
+    DeribitCredentialRegistry,
+    generate_client_id,
+    generate_client_secret,
+)
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.control.commands import command
@@ -240,13 +245,7 @@ class DeribitOperations:
             raise ControlError(str(exc), exc.status) from None
         return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
 
-    @command(
-        pin=lambda control, arguments, answer: {
-            **arguments,
-            "client_id": answer["client_id"],
-            "client_secret": answer["client_secret"],
-        }
-    )
+    @command(draw=lambda control, arguments: _drawn_credential(arguments))
     def create_deribit_key(
         self,
         user_id: str,
@@ -505,6 +504,16 @@ class DeribitOperations:
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {"volatility": f"{value:f}", "currency": currency, "instrument_name": instrument_name}
+
+
+def _drawn_credential(arguments: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A client id and secret, drawn before the command runs (unless given): it is kept with them."""
+    drawn = dict(arguments)
+    if drawn.get("client_id") is None:
+        drawn["client_id"] = generate_client_id()
+    if drawn.get("client_secret") is None:
+        drawn["client_secret"] = generate_client_secret()
+    return drawn, {}
 
 
 def _json_balances(wallet: Any) -> dict[str, str]:

@@ -6,6 +6,7 @@ never floats), lets `core` do the work and answers a JSON-ready dict; a refusal 
 
 from __future__ import annotations
 
+import uuid
 from functools import partialmethod
 from typing import Any
 
@@ -98,7 +99,7 @@ class KalshiOperations:
             "subtrader_of": account.subtrader_of,
         }
 
-    @command(pin=lambda control, arguments, answer: _pinned_key(control.keys, arguments, answer))
+    @command(draw=lambda control, arguments: _drawn_key(arguments))
     def create_key(
         self,
         user_id: str,
@@ -318,11 +319,18 @@ def _shown_kind(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def _pinned_key(keys: KeyRegistry, arguments: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
-    """A generated key is kept as its public half (the private key is the user's), and its drawn id."""
-    key = keys.get(answer["key_id"])
-    assert key is not None
-    return {**arguments, "public_key_pem": public_key_pem(key.public_key), "key_id": key.key_id}
+def _drawn_key(arguments: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new key pair and id, drawn before the command runs: it is kept with the public half (the private key is the
+    user's, in the answer only) and the id."""
+    drawn, answer = dict(arguments), {}
+    key_type = drawn.get("key_type", "rsa")
+    if drawn.get("public_key_pem") is None and key_type in KEY_TYPES:
+        private = generate_private_key(key_type)
+        drawn["public_key_pem"] = public_key_pem(private.public_key())
+        answer["private_key_pem"] = private_key_pem(private)
+    if drawn.get("key_id") is None:
+        drawn["key_id"] = str(uuid.uuid4())  # as the registry draws one
+    return drawn, answer
 
 
 def _trade(

@@ -1,4 +1,5 @@
-"""The state file: a mock's commands kept in SQLite as they run and run again on a restart (docs/persistence.md).
+"""The state file: a mock's commands written to SQLite before they run, checked and run again on a restart
+(docs/persistence.md).
 
 May import `control`, `journal`, `auth` and `core`; the app opens it (`Settings.state`).
 """

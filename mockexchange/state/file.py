@@ -3,7 +3,12 @@ few things that are not commands (Deribit's tokens, the request journal when ask
 
 Its identity is in SQLite's own header: `application_id` says the file is mockexchange's, `user_version` which format
 it is in. A file that is not SQLite, is another program's database, or is in another format is refused with a
-`StateError` that says which, before anything is read or written.
+`StateError` that says which, before anything is read or written. A file of format 1 is upgraded on opening.
+
+Each command is written before it runs (write-ahead, `append`), with a CRC-32 of its fields (`row_checksum`), as
+accepted: a refusal is known only once it ran, so it is written with the next command (or at close), the row's
+checksum with it; the last command of a mock that was killed may so say accepted though it was refused. The meta
+table and each snapshot carry a checksum too. `integrity.py` reads them.
 
 Durability (docs/persistence.md): WAL, and `synchronous=NORMAL` unless FULL is asked. In WAL mode a commit is
 written to the log before the call returns, so a process that is killed (`kill -9`) loses nothing it acknowledged;
@@ -13,34 +18,93 @@ only a power cut can lose the last commits, which FULL (an fsync per commit) pre
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 APPLICATION_ID = 0x6D6B7863  # "mkxc"
-FORMAT = 1  # user_version: the tables below and the meaning of a command's record
+FORMAT = 2  # user_version: the tables below and the meaning of a command's record
+UPGRADED = (1,)  # the earlier formats this mockexchange upgrades on opening
 SYNCHRONOUS = ("normal", "full")
 _SQLITE_HEADER = b"SQLite format 3\x00"
+CHECKSUM = "checksum"  # the meta key of the meta table's own checksum
 
-_TABLES = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+_COMMANDS = """
 CREATE TABLE commands (
     seq INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
-    arguments TEXT NOT NULL,  -- JSON object: the command's plain arguments
-    at_us INTEGER NOT NULL,   -- the exchange time it began at, microseconds since the epoch
-    ok INTEGER NOT NULL       -- 0: it was refused (it runs again on restore and must be refused again)
+    arguments TEXT NOT NULL,    -- JSON object: the command's plain arguments
+    at_us INTEGER NOT NULL,     -- the exchange time it began at, microseconds since the epoch
+    ok INTEGER NOT NULL,        -- 0: refused (it runs again on restore and must be refused again)
+    checksum INTEGER NOT NULL   -- CRC-32 of the fields above (row_checksum)
 );
+"""
+_SNAPSHOTS = "CREATE TABLE snapshots (seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL);"
+_TABLES = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+{_COMMANDS}
 CREATE TABLE tokens (kind TEXT NOT NULL, token TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (kind, token));
 CREATE TABLE journal (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL);
-CREATE TABLE snapshots (seq INTEGER PRIMARY KEY, state BLOB NOT NULL);
+{_SNAPSHOTS}
 """
+# Format 1 had no checksums: its commands are kept (checksummed as they read), its snapshot is set aside (the commands
+# run again once).
+_UPGRADE = f"""
+ALTER TABLE commands RENAME TO commands_format_1;
+{_COMMANDS}
+INSERT INTO commands SELECT seq, name, arguments, at_us, ok, row_checksum(seq, name, arguments, at_us, ok)
+    FROM commands_format_1;
+DROP TABLE commands_format_1;
+DROP TABLE snapshots;
+{_SNAPSHOTS}
+"""
+T = TypeVar("T")
+Statement = tuple[str, tuple]
 
 
 class StateError(Exception):
-    """A state file that cannot be used: not ours, another format, damaged, or not writable."""
+    """A state file that cannot be used: not ours, another format, damaged, or not writable. `reason`: what SQLite
+    said, without the path."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = message if reason is None else reason
+
+
+def row_checksum(seq: int, name: str, arguments: str, at_us: int, ok: bool | int) -> int:
+    text = f"{seq}\x1f{name}\x1f{arguments}\x1f{at_us}\x1f{int(ok)}"
+    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
+
+
+def meta_checksum(meta: dict[str, str]) -> int:
+    kept = sorted((key, value) for key, value in meta.items() if key != CHECKSUM)
+    return zlib.crc32(json.dumps(kept, ensure_ascii=True).encode())
+
+
+def snapshot_checksum(state: bytes) -> int:
+    return zlib.crc32(state)
+
+
+def wal_path(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
+
+
+def page_size(path: Path) -> int:
+    """The page size an SQLite file's header names (4096 if it names none: a new or damaged file)."""
+    try:
+        with path.open("rb") as stream:
+            header = stream.read(18)
+    except OSError:
+        return 4096
+    size = int.from_bytes(header[16:18], "big") if len(header) == 18 else 0
+    if size == 1:  # how the header writes 65536
+        return 65536
+    return size if size >= 512 and size & (size - 1) == 0 else 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +113,11 @@ class CommandRecord:
     name: str
     arguments: str
     at_us: int
-    ok: bool
+    ok: bool  # False: refused
+    checksum: int
+
+    def sound(self) -> bool:
+        return row_checksum(self.seq, self.name, self.arguments, self.at_us, self.ok) == self.checksum
 
 
 class StateFile:
@@ -57,14 +125,18 @@ class StateFile:
         if synchronous not in SYNCHRONOUS:
             raise StateError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}, not {synchronous!r}")
         self.path = Path(path)
+        self.synchronous = synchronous
         self._lock = threading.Lock()  # innermost: held only while SQLite runs
+        self._refused: CommandRecord | None = None  # the last command, refused, written as accepted so far
         _check_header(self.path)
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.create_function("row_checksum", 5, row_checksum, deterministic=True)
         except sqlite3.Error as exc:
             raise StateError(f"{self.path}: cannot open the state file: {exc}") from None
         try:
             self._open(synchronous)
+            self.next_seq = self.last_seq() + 1
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise StateError(f"{self.path}: not a usable state file ({exc})") from None
@@ -89,93 +161,136 @@ class StateFile:
             tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         finally:
             db.execute("COMMIT")
-        if application_id == 0 and version == 0 and tables == 0:
-            self.created = True
-            if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
-                raise StateError(f"{self.path}: cannot use write-ahead logging")
-            db.executescript(
-                f"BEGIN; {_TABLES} PRAGMA application_id={APPLICATION_ID}; PRAGMA user_version={FORMAT}; COMMIT;"
-            )
-        elif application_id != APPLICATION_ID:
+        self.created = application_id == 0 and version == 0 and tables == 0
+        if not self.created and application_id != APPLICATION_ID:
             raise StateError(
                 f"{self.path} is an SQLite database but not a mockexchange state file (application_id "
                 f"{application_id:#x}); give a new path or one that `mockexchange serve --state` wrote"
             )
-        elif version != FORMAT:
+        if not self.created and version != FORMAT and version not in UPGRADED:
             raise StateError(
-                f"{self.path} is a mockexchange state file of format {version}; this mockexchange reads format "
-                f"{FORMAT} (start with a new file, or run the mockexchange that wrote it)"
+                f"{self.path} is a mockexchange state file of format {version}; this mockexchange reads formats "
+                f"{', '.join(map(str, (*UPGRADED, FORMAT)))} (start with a new file, or run the mockexchange that "
+                "wrote it)"
             )
-        else:
-            self.created = False
-            if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
-                raise StateError(f"{self.path}: cannot use write-ahead logging (is the folder writable?)")
+        if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
+            raise StateError(f"{self.path}: cannot use write-ahead logging (is the folder writable?)")
         db.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        if self.created:
+            db.executescript(
+                f"BEGIN; {_TABLES} PRAGMA application_id={APPLICATION_ID}; PRAGMA user_version={FORMAT}; COMMIT;"
+            )
+            # In the database file itself at once: a write-ahead log lost later leaves a state file, not an empty one.
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        elif version in UPGRADED:
+            db.executescript(f"BEGIN; {_UPGRADE} PRAGMA user_version={FORMAT}; COMMIT;")
+            self.set_meta()  # the meta table's checksum
 
     # -- writing ----------------------------------------------------------------------------------------------------
 
-    def _write(self, sql: str, *rows: tuple) -> None:
-        """One statement per row, committed together before returning (autocommit for one row)."""
-        try:
-            with self._lock:
-                db = self._db
-                if len(rows) == 1:
-                    db.execute(sql, rows[0])
-                else:
-                    db.execute("BEGIN")
-                    db.executemany(sql, rows)
-                    db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise StateError(f"{self.path}: could not write the state file: {exc}") from None
+    def _transaction(self, work: Callable[[sqlite3.Connection], T], *, alone: bool = False) -> T:
+        """`work` and a commit, whole or not at all (`alone`: one statement, its own transaction); StateError if it
+        cannot be written (a full disk)."""
+        with self._lock:
+            db = self._db
+            try:
+                if alone:
+                    return work(db)
+                db.execute("BEGIN")
+                done = work(db)
+                db.execute("COMMIT")
+                return done
+            except sqlite3.Error as exc:
+                if db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already
+                        db.execute("ROLLBACK")
+                raise StateError(f"{self.path}: could not write the state file: {exc}", str(exc)) from None
 
-    def append(self, name: str, arguments: str, at_us: int, ok: bool) -> int:
-        try:
-            with self._lock:
-                db = self._db
-                cursor = db.execute(
-                    "INSERT INTO commands (name, arguments, at_us, ok) VALUES (?, ?, ?, ?)",
-                    (name, arguments, at_us, ok),
-                )
-                return int(cursor.lastrowid or 0)
-        except sqlite3.Error as exc:
-            raise StateError(f"{self.path}: could not write the state file: {exc}") from None
+    def _settle(self, db: sqlite3.Connection) -> None:
+        """Write that the last command was refused, if it was and this is not written yet (inside a transaction)."""
+        if (done := self._refused) is not None:
+            checksum = row_checksum(done.seq, done.name, done.arguments, done.at_us, False)
+            db.execute("UPDATE commands SET ok = 0, checksum = ? WHERE seq = ?", (checksum, done.seq))
+
+    def append(self, name: str, arguments: str, at_us: int) -> CommandRecord:
+        """Write a command before it runs, as accepted (a refusal goes with the next one: `ran`). StateError: it could
+        not be written, and must not run."""
+        seq = self.next_seq
+        record = CommandRecord(seq, name, arguments, at_us, True, row_checksum(seq, name, arguments, at_us, True))
+        row = (seq, name, arguments, at_us, record.checksum)
+        insert = "INSERT INTO commands (seq, name, arguments, at_us, ok, checksum) VALUES (?, ?, ?, ?, 1, ?)"
+        if self._refused is None:
+            self._transaction(lambda db: db.execute(insert, row), alone=True)
+        else:
+            self._transaction(lambda db: (self._settle(db), db.execute(insert, row)))
+        self._refused = None
+        self.next_seq += 1
+        return record
+
+    def ran(self, record: CommandRecord, ok: bool) -> None:
+        """The outcome of the last command written (or run again): a refusal is written with the next command, or by
+        `settle`."""
+        self._refused = None if ok else CommandRecord(record.seq, record.name, record.arguments, record.at_us, False, 0)
+
+    def settle(self) -> None:
+        """Write the last command's refusal now (at close)."""
+        if self._refused is not None:
+            self._transaction(self._settle)
+            self._refused = None
 
     def set_meta(self, **values: str) -> None:
-        self._write("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", *values.items())
+        """Set meta values, and the table's checksum over all of them."""
 
-    def put_token(self, kind: str, token: str, record: str) -> None:
-        self._write("INSERT OR REPLACE INTO tokens (kind, token, record) VALUES (?, ?, ?)", (kind, token, record))
+        def write(db: sqlite3.Connection) -> None:
+            db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", values.items())
+            meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (CHECKSUM, str(meta_checksum(meta))))
 
-    def drop_token(self, kind: str, token: str) -> None:
-        self._write("DELETE FROM tokens WHERE kind = ? AND token = ?", (kind, token))
+        self._transaction(write)
 
-    def drop_tokens(self) -> None:
-        self._write("DELETE FROM tokens WHERE 1 = ?", (1,))
+    def keep(self, statements: Sequence[Statement]) -> None:
+        """What observers keep (`journal_statements`, `token_statements`), in one transaction."""
+        self._transaction(lambda db: [db.execute(sql, parameters) for sql, parameters in statements])
 
-    def append_journal(self, entry: str, keep: int) -> None:
-        """One journal entry; only the newest `keep` stay."""
-        try:
-            with self._lock:
-                db = self._db
-                db.execute("BEGIN")
-                cursor = db.execute("INSERT INTO journal (entry) VALUES (?)", (entry,))
-                db.execute("DELETE FROM journal WHERE seq <= ?", (int(cursor.lastrowid or 0) - keep,))
-                db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise StateError(f"{self.path}: could not write the state file: {exc}") from None
-
-    def clear_journal(self) -> None:
-        self._write("DELETE FROM journal WHERE 1 = ?", (1,))
+    def copy_commands(self, records: Iterable[CommandRecord]) -> None:
+        """Commands as another file holds them, checksums and all (a file written anew: integrity.rebuild)."""
+        rows = ((r.seq, r.name, r.arguments, r.at_us, r.ok, r.checksum) for r in records)
+        self._transaction(
+            lambda db: db.executemany(
+                "INSERT INTO commands (seq, name, arguments, at_us, ok, checksum) VALUES (?, ?, ?, ?, ?, ?)", rows
+            )
+        )
+        self.next_seq = self.last_seq() + 1
 
     def save_snapshot(self, seq: int, state: bytes) -> None:
         """The state after command `seq`; older snapshots go."""
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT OR REPLACE INTO snapshots (seq, state, checksum) VALUES (?, ?, ?)",
+                (seq, state, snapshot_checksum(state)),
+            )
+            db.execute("DELETE FROM snapshots WHERE seq < ?", (seq,))
+
+        self._transaction(write)
+
+    def drop_after(self, seq: int) -> int:
+        """Drop the commands after `seq`, and the snapshots of any of them (--state-recover); answers how many went."""
+
+        def write(db: sqlite3.Connection) -> int:
+            db.execute("DELETE FROM snapshots WHERE seq > ?", (seq,))
+            return db.execute("DELETE FROM commands WHERE seq > ?", (seq,)).rowcount
+
+        dropped = self._transaction(write)
+        self._refused = None
+        self.next_seq = seq + 1
+        return dropped
+
+    def checkpoint(self) -> None:
+        """Everything written so far into the database file itself, the write-ahead log emptied."""
         try:
             with self._lock:
-                db = self._db
-                db.execute("BEGIN")
-                db.execute("INSERT OR REPLACE INTO snapshots (seq, state) VALUES (?, ?)", (seq, state))
-                db.execute("DELETE FROM snapshots WHERE seq < ?", (seq,))
-                db.execute("COMMIT")
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         except sqlite3.Error as exc:
             raise StateError(f"{self.path}: could not write the state file: {exc}") from None
 
@@ -187,19 +302,25 @@ class StateFile:
                 db = self._db
                 return db.execute(sql, parameters).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise StateError(f"{self.path}: the state file is damaged ({exc})") from None
+            raise StateError(f"{self.path}: the state file is damaged ({exc})", str(exc)) from None
 
     def meta(self) -> dict[str, str]:
+        """The meta table, its checksum too."""
         return dict(self._read("SELECT key, value FROM meta"))
 
-    def commands(self, after: int = 0, batch: int = 10_000) -> Iterator[CommandRecord]:
-        """The commands after `after`, in the order they ran."""
+    def commands(self, after: int = 0, upto: int | None = None, batch: int = 10_000) -> Iterator[CommandRecord]:
+        """The commands after `after` (up to `upto`), in the order they ran; rows past `upto` are not read."""
+        last = (1 << 63) - 1 if upto is None else upto
         while True:
             rows = self._read(
-                "SELECT seq, name, arguments, at_us, ok FROM commands WHERE seq > ? ORDER BY seq LIMIT ?", after, batch
+                "SELECT seq, name, arguments, at_us, ok, checksum FROM commands WHERE seq > ? AND seq <= ? "
+                "ORDER BY seq LIMIT ?",
+                after,
+                last,
+                batch,
             )
-            for seq, name, arguments, at_us, ok in rows:
-                yield CommandRecord(seq, name, arguments, at_us, bool(ok))
+            for seq, name, arguments, at_us, ok, checksum in rows:
+                yield CommandRecord(seq, name, arguments, at_us, bool(ok), checksum)
             if len(rows) < batch:
                 return
             after = rows[-1][0]
@@ -207,21 +328,52 @@ class StateFile:
     def last_seq(self) -> int:
         return int(self._read("SELECT coalesce(max(seq), 0) FROM commands")[0][0])
 
+    def quick_check(self) -> list[str]:
+        """What SQLite's own `PRAGMA quick_check` finds wrong in the file's pages (nothing: [])."""
+        found = [line for (row,) in self._read("PRAGMA quick_check(5)") for line in str(row).splitlines()]
+        return [] if found == ["ok"] else [line for line in found if not line.startswith("*** in database")]
+
     def tokens(self) -> list[tuple[str, str, str]]:
         return self._read("SELECT kind, token, record FROM tokens")
 
     def journal(self) -> list[str]:
         return [entry for (entry,) in self._read("SELECT entry FROM journal ORDER BY seq")]
 
-    def snapshot(self) -> tuple[int, bytes] | None:
-        rows = self._read("SELECT seq, state FROM snapshots ORDER BY seq DESC LIMIT 1")
-        return (int(rows[0][0]), bytes(rows[0][1])) if rows else None
+    def snapshot_seq(self) -> int:
+        """The last command the newest snapshot holds (0: none)."""
+        return int(self._read("SELECT coalesce(max(seq), 0) FROM snapshots")[0][0])
+
+    def snapshot(self) -> tuple[int, bytes, int] | None:
+        """The newest snapshot: the last command it holds, its bytes and the checksum kept with them."""
+        rows = self._read("SELECT seq, state, checksum FROM snapshots ORDER BY seq DESC LIMIT 1")
+        return (int(rows[0][0]), bytes(rows[0][1]), int(rows[0][2])) if rows else None
 
     def close(self) -> None:
         with self._lock:
             with contextlib.suppress(sqlite3.Error):  # else the WAL stays beside the file; the next open reads it
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.close()
+
+
+def journal_statements(entry: str, keep: int | None) -> list[Statement]:
+    """One journal entry; only the newest `keep` stay (None: every one)."""
+    insert = ("INSERT INTO journal (entry) VALUES (?)", (entry,))
+    if keep is None:
+        return [insert]
+    return [insert, ("DELETE FROM journal WHERE seq <= (SELECT max(seq) FROM journal) - ?", (keep,))]
+
+
+def journal_cleared() -> list[Statement]:
+    return [("DELETE FROM journal", ())]
+
+
+def token_statements(kind: str, token: str, record: str | None) -> list[Statement]:
+    """A token granted (its record), forgotten (None), or every token forgotten (kind "clear")."""
+    if kind == "clear":
+        return [("DELETE FROM tokens", ())]
+    if record is None:
+        return [("DELETE FROM tokens WHERE kind = ? AND token = ?", (kind, token))]
+    return [("INSERT OR REPLACE INTO tokens (kind, token, record) VALUES (?, ?, ?)", (kind, token, record))]
 
 
 def _check_header(path: Path) -> None:

@@ -1,14 +1,20 @@
 """One mock's state file, from opening to closing: opened before the state is built (the file decides the id
-generator's seed and, unless one is given, the clock), attached once the control exists (it restores what the file
-holds, then keeps every command, Deribit token and, when asked, journal entry).
+generator's seed and, unless one is given, the clock) and checked whole (`integrity.py`: damage stops the start, or
+`recover` starts from the last command that checks); attached once the control exists (it restores what the file
+holds, then keeps every command, and through the observers' writer Deribit's tokens and, when asked, the journal).
+
+What a start had to say (a snapshot set aside, a recovery) and what the observers could not keep are warnings: each is
+said once on stderr (the `mockexchange.state` logger) and listed by `GET /_admin/health`, without the file's path.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import pickle
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,30 +24,101 @@ from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock, ManualClock, monotonic
 from mockexchange.journal import Journal, JournalEntry, entry_from_record, entry_record
-from mockexchange.state import snapshot
-from mockexchange.state.file import FORMAT, StateError, StateFile
+from mockexchange.state import integrity, snapshot, wal
+from mockexchange.state.file import (
+    FORMAT,
+    StateError,
+    StateFile,
+    Statement,
+    journal_cleared,
+    journal_statements,
+    page_size,
+    snapshot_checksum,
+    token_statements,
+    wal_path,
+)
+from mockexchange.state.observers import ObserverWrites
 from mockexchange.state.recorder import StateRecorder, from_us
 from mockexchange.version import __version__
 
 log = logging.getLogger("mockexchange.state")
 
+JOURNAL = "request journal entries"  # the observers, in words (stderr, health)
+TOKENS = "Deribit token changes"
+
 
 class Persistence:
-    def __init__(self, path: str | Path, *, synchronous: str = "normal", journal: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, *, synchronous: str = "normal", journal: bool = False, recover: bool = False
+    ) -> None:
+        path = Path(path)
+        self.notes: list[str] = []  # what the start had to say, without the path
+        wal_found = wal_path(path).exists()
+        # Before SQLite reads the log: it would drop what follows a damaged frame, and delete the log on closing.
+        damage = wal.inspect(wal_path(path), page_size(path)) if wal_found else None
+        if damage is not None and not recover:
+            raise StateError(
+                f"{path}: {damage.describe(wal_path(path))}, which SQLite cannot read; --state-recover starts from "
+                "the last commit that reads"
+            )
         self.file = StateFile(path, synchronous=synchronous)
-        self.keep_journal = journal
+        if not self.file.created:
+            self._check(wal_found, damage.describe(wal_path(path)) if damage else None, recover)
         self.meta = {} if self.file.created else self.file.meta()
+        self.created = self.file.created or ("id_seed" not in self.meta and self.file.last_seq() == 0)
+        self.keep_journal = journal
         self.recorder: StateRecorder | None = None
         self.control: Control | None = None
+        self.observers: ObserverWrites | None = None
         self.snapshot_seq = 0  # the last command the newest snapshot holds
         self.closed = False
         self.restored_commands = 0
         self.restore_seconds = 0.0
 
-    @property
-    def created(self) -> bool:
-        """True for a new file: nothing to restore."""
-        return self.file.created
+    def _note(self, text: str) -> None:
+        self.notes.append(text)
+        log.warning("%s: %s", self.file.path, text)
+
+    def _check(self, wal_found: bool, wal_damage: str | None, recover: bool) -> None:
+        """Stop on damage (StateError, one line), or start from what checks: `recover`, or when only pages are
+        damaged and every command checks (the file is written anew)."""
+        try:
+            verdict = integrity.examine(self.file, wal_found)
+        except StateError:
+            self.file.close()
+            raise
+        if wal_damage is not None:
+            verdict.problems.insert(0, f"{wal_damage} could not be read")
+        if not verdict.problems:
+            return
+        dropped = verdict.held - verdict.good
+        if verdict.authority_sound:
+            self.file, damaged = integrity.rebuild(self.file, verdict.good, self.file.synchronous)
+            self._note(f"{verdict.problems[0]}; every command checks: the file is written anew, the damaged one kept "
+                       f"as {damaged.name}")  # fmt: skip
+            return
+        if not recover:
+            self._refuse(verdict, wal_found)
+        if verdict.pages:
+            self.file, _ = integrity.rebuild(self.file, verdict.good, self.file.synchronous)
+        else:
+            self.file.drop_after(verdict.good)
+        after = f", the {dropped:,} after it dropped" if dropped else ""
+        self._note(f"--state-recover: {'; '.join(verdict.problems)}; started from command #{verdict.good:,}{after}")
+
+    def _refuse(self, verdict: integrity.Verdict, wal_found: bool) -> None:
+        more = f" (and {len(verdict.problems) - 1} more)" if len(verdict.problems) > 1 else ""
+        if wal_found and verdict.meta_sound:  # closing empties the log into the file: say so, or the next start
+            with contextlib.suppress(StateError):  # would find it missing
+                self.file.set_meta(**{integrity.CLOSED: "yes"})
+        self.file.close()
+        dropped = verdict.held - verdict.good
+        recover = (
+            f"from command #{verdict.good:,}, the last that checks (dropping the {dropped:,} after it)"
+            if dropped
+            else f"from the {verdict.good:,} commands it holds"
+        )
+        raise StateError(f"{self.file.path}: {verdict.problems[0]}{more}; --state-recover starts {recover}")
 
     def seed(self, given: int | None) -> int:
         """The id generator's seed: the file's if it has one (its commands drew their ids from it), else the one
@@ -83,37 +160,75 @@ class Persistence:
             )
             control.reset_deribit()  # the default instruments and index prices: command #1
         else:
-            self.restored_commands = recorder.replay(control, after=self._restore_snapshot(control))
+            killed = self.meta.get(integrity.CLOSED) == "no"
+            self.restored_commands = recorder.replay(control, after=self._restore_snapshot(control), killed=killed)
             if tokens is not None and credentials is not None:
-                for kind, token, record in self.file.tokens():
-                    tokens.restore(kind, token, json.loads(record), credentials)
+                self._restore_tokens(tokens, credentials)
             if journal is not None and self.keep_journal:
-                journal.restore(entry_from_record(json.loads(entry)) for entry in self.file.journal())
+                self._restore_journal(journal)
+        # The file is open: a log lost from here on is missing; the count is kept where a lost log cannot take it.
+        self.file.set_meta(**{integrity.CLOSED: "no", integrity.KEPT: str(self.file.last_seq())})
+        self.file.checkpoint()
         self.restore_seconds = monotonic() - started
+        observers = self.observers = ObserverWrites(self.file)
         if tokens is not None:
-            tokens.listener = self._keep_token
+            tokens.listener = lambda kind, token, record: observers.put(TOKENS, _token(kind, token, record))
         if journal is not None and self.keep_journal:
             size = journal.max_entries
-            journal.listener = lambda entry: self._keep_journal_entry(entry, size)
+            journal.listener = lambda entry: observers.put(JOURNAL, _journal(entry, size))
 
     def _restore_snapshot(self, control: Control) -> int:
-        """The state of the newest snapshot, if this version took it: answers the last command it holds (0: none)."""
-        found = self.file.snapshot()
+        """The state of the newest snapshot, if this version took it and it checks: answers the last command it holds
+        (0: none, or set aside)."""
+        try:
+            found = self.file.snapshot()
+        except StateError as exc:
+            self._note(f"its snapshot cannot be read ({exc.reason}): set aside, every command runs again")
+            return 0
         if found is None:
             return 0
-        seq, data = found
+        seq, data, checksum = found
+        if snapshot_checksum(data) != checksum:
+            self._note(f"its snapshot after command #{seq:,} is damaged (its checksum does not match): set aside, "
+                       "every command runs again")  # fmt: skip
+            return 0
         try:
             state = snapshot.read(data)
         except snapshot.SnapshotError as exc:
-            log.warning(
-                "%s: snapshot after command #%d ignored, every command runs again: %s", self.file.path, seq, exc
-            )
+            self._note(f"its snapshot after command #{seq:,} is set aside, every command runs again: {exc}")
             return 0
         if state is None:
             return 0
         snapshot.restore(control, state)
         self.snapshot_seq = seq
         return seq
+
+    def _restore_tokens(self, tokens: TokenStore, credentials: DeribitCredentialRegistry) -> None:
+        unread = 0
+        try:
+            for kind, token, record in self.file.tokens():
+                try:
+                    tokens.restore(kind, token, json.loads(record), credentials)
+                except (ValueError, TypeError, KeyError, AttributeError):
+                    unread += 1
+        except StateError as exc:
+            self._note(f"its Deribit tokens cannot be read ({exc.reason}): set aside")
+        if unread:
+            self._note(f"{unread:,} of its Deribit tokens cannot be read (damaged): set aside")
+
+    def _restore_journal(self, journal: Journal) -> None:
+        entries, unread = [], 0
+        try:
+            for text in self.file.journal():
+                try:
+                    entries.append(entry_from_record(json.loads(text)))
+                except (ValueError, TypeError, KeyError, AttributeError):
+                    unread += 1
+        except StateError as exc:
+            self._note(f"its request journal cannot be read ({exc.reason}): set aside")
+        journal.restore(entries)
+        if unread:
+            self._note(f"{unread:,} of its request journal entries cannot be read (damaged): set aside")
 
     def take_snapshot(self) -> int:
         """Keep the whole state now (no command runs meanwhile), so a restart runs only later commands; answers the
@@ -128,19 +243,9 @@ class Persistence:
                 self.snapshot_seq = seq
         return seq
 
-    def _keep_token(self, kind: str, token: str, record: dict[str, Any] | None) -> None:
-        if kind == "clear":
-            self.file.drop_tokens()
-        elif record is None:
-            self.file.drop_token(kind, token)
-        else:
-            self.file.put_token(kind, token, json.dumps(record))
-
-    def _keep_journal_entry(self, entry: JournalEntry | None, size: int) -> None:
-        if entry is None:
-            self.file.clear_journal()
-        else:
-            self.file.append_journal(json.dumps(entry_record(entry), ensure_ascii=False), size)
+    def warnings(self) -> list[str]:
+        """What the start said and what the observers could not keep, in words without the file's path."""
+        return self.notes + (self.observers.warnings() if self.observers is not None else [])
 
     def status(self) -> dict[str, Any]:
         return {
@@ -152,15 +257,33 @@ class Persistence:
         }
 
     def close(self) -> None:
-        """Keep a snapshot (a restart is then quick), and close the file."""
+        """Write what waits, keep a snapshot (a restart is then quick), say the file was closed, and close it."""
         if self.closed:
             return
+        self.closed = True
+        if self.observers is not None:
+            self.observers.close()
         try:
+            if self.recorder is not None:
+                with self.recorder.holding():
+                    self.file.settle()
             self.take_snapshot()
         except (StateError, snapshot.SnapshotError, pickle.PicklingError) as exc:
             log.warning("%s: no snapshot kept (a restart runs every command again): %s", self.file.path, exc)
-        self.closed = True
+        if self.recorder is not None:
+            with contextlib.suppress(StateError):
+                self.file.set_meta(**{integrity.CLOSED: "yes", integrity.KEPT: str(self.file.last_seq())})
         self.file.close()
+
+
+def _token(kind: str, token: str, record: dict[str, Any] | None) -> Callable[[], list[Statement]]:
+    return lambda: token_statements(kind, token, None if record is None else json.dumps(record))
+
+
+def _journal(entry: JournalEntry | None, size: int) -> Callable[[], list[Statement]]:
+    if entry is None:
+        return journal_cleared
+    return lambda: journal_statements(json.dumps(entry_record(entry), ensure_ascii=False), size)
 
 
 __all__ = ["Persistence", "StateError", "from_us"]

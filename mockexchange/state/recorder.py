@@ -1,13 +1,18 @@
-"""Keeps a mock's commands in its state file as they run, and runs them again, in order, when the mock restarts.
+"""Keeps a mock's commands in its state file, each written before it runs, and runs them again, in order, when the mock
+restarts.
 
 The state is derived from the commands: the ledger from the fills, settlements and transfers; the Deribit book from
 its trades and prices; the key registries from the keys created. So the file holds each command (`control.commands`)
-with its plain arguments and the exchange time it began at, and a restart runs them again at those times: the same
+with its plain arguments and the exchange time it begins at, and a restart runs them again at those times: the same
 ids are drawn (the id generator's seed is kept), the same times read, so every answer is the same, byte for byte.
 
-Commands run one at a time under the recorder's lock, and each is in the file before it answers: what a caller was
-told happened survives a `kill -9`. A refused command is kept too (marked), because a refusal may still have
-changed something (a trade refused after it listed its instrument): running it again reproduces that.
+The file is authoritative, so a command is written before it runs (write-ahead): one that cannot be written (a full
+disk) is refused with status 507 and does not run, so memory never holds what the file does not. What a command would
+draw at random is drawn before it is written (the command's `draw`). Commands run one at a time under the recorder's
+lock. A refused command is kept too: a refusal may still have changed something (a trade refused after it listed its
+instrument), and running it again reproduces that. A command is written as accepted, and a refusal with the next
+command (`StateFile.ran`), so that a restart can tell a command that behaves differently now; the last command of a
+mock that was killed is not told (its refusal may not have been written).
 
 While a command runs on the system clock, its thread reads one instant (`SystemClock.pinned`), the one kept; on a
 `ManualClock` the clock is set to the kept time before the command runs again (the Python API may have moved the
@@ -18,18 +23,18 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mockexchange.control import ControlError
-from mockexchange.control.commands import Pin
+from mockexchange.control.commands import Call, Draw
 from mockexchange.core.clock import Clock, ManualClock, SystemClock, unix_us
-from mockexchange.state.file import StateError, StateFile
+from mockexchange.state.file import CommandRecord, StateError, StateFile
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# The status of an admin answer when a command ran but could not be written (the disk is full, say).
+# The status of an admin answer when a command could not be written (the disk is full, say): it did not run.
 NOT_SAVED = 507
 
 
@@ -38,14 +43,16 @@ def from_us(at_us: int) -> datetime:
 
 
 def encode(arguments: dict[str, Any]) -> str:
-    """Plain JSON (no NaN); a value JSON cannot hold refuses the command before it runs."""
+    """Plain JSON (no NaN) in UTF-8; a value the file cannot hold refuses the command before it runs."""
     try:
-        return json.dumps(arguments, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+        encoded = json.dumps(arguments, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+        encoded.encode("utf-8")  # a lone surrogate (from Python) cannot be stored
     except (TypeError, ValueError) as exc:
         raise ControlError(
             f"with a state file every argument must be a JSON value (strings, numbers, true/false, null, lists, "
             f"objects), so that the command can be kept: {exc}"
         ) from None
+    return encoded
 
 
 class StateRecorder:
@@ -63,24 +70,25 @@ class StateRecorder:
         # A command inside a command (reset runs reset_deribit) is part of the outer one.
         return not self.replaying and not getattr(self._depth, "n", 0)
 
-    def run(self, control: Any, name: str, arguments: dict[str, Any], call: Callable[[], Any], pin: Pin | None) -> Any:
+    def run(self, control: Any, name: str, arguments: dict[str, Any], call: Call, draw: Draw | None) -> Any:
+        added: dict[str, Any] = {}
+        if draw is not None:
+            arguments, added = draw(control, arguments)
         encoded = encode(arguments)
         with self._lock, self._outermost():
             at = self.clock.now()
             try:
+                record = self.file.append(name, encoded, unix_us(at))
+            except StateError as exc:
+                raise ControlError(f"the command did not run, as it could not be kept: {exc}", NOT_SAVED) from None
+            try:
                 with self._at(at):
-                    answer = call()
+                    answer = call(arguments)
             except BaseException:
-                self._keep(name, encoded, at, ok=False)
+                self.file.ran(record, ok=False)
                 raise
-            self._keep(name, encode(pin(control, arguments, answer)) if pin else encoded, at, ok=True)
-            return answer
-
-    def _keep(self, name: str, encoded: str, at: datetime, ok: bool) -> None:
-        try:
-            self.file.append(name, encoded, unix_us(at), ok)
-        except StateError as exc:
-            raise ControlError(f"the command ran but was not saved: {exc}", NOT_SAVED) from None
+            self.file.ran(record, ok=True)
+            return {**answer, **added} if added else answer
 
     @contextmanager
     def _outermost(self) -> Iterator[None]:
@@ -107,27 +115,38 @@ class StateRecorder:
 
     # -- running again ------------------------------------------------------------------------------------------------
 
-    def replay(self, control: Any, after: int = 0) -> int:
-        """Run the file's commands after `after` again, in order; answers how many ran."""
-        count = 0
+    def replay(self, control: Any, after: int = 0, *, killed: bool = False) -> int:
+        """Run the file's commands after `after` again, in order (`integrity` checked them); answers how many ran.
+        `killed`: the last mock did not close the file, so its last command may say accepted though it was refused."""
+        count, last = 0, self.file.last_seq() if killed else 0
         self.replaying = True
         try:
             for record in self.file.commands(after):
-                method = getattr(control, record.name, None)
-                if getattr(method, "command", None) != record.name:
-                    raise StateError(f"{self.file.path}: command #{record.seq} is {record.name!r}, which is no command")
-                arguments = json.loads(record.arguments)
-                with self._at(from_us(record.at_us)):
-                    try:
-                        method(**arguments)
-                    except Exception as exc:
-                        if record.ok:
-                            raise StateError(
-                                f"{self.file.path}: command #{record.seq} ({record.name}) was accepted when it was "
-                                f"kept but is refused now: {exc}"
-                            ) from None
+                self._run_again(control, record, told=record.seq != last)
                 count += 1
         finally:
             self.replaying = False
         self.replayed = count
         return count
+
+    def _run_again(self, control: Any, record: CommandRecord, told: bool) -> None:
+        method = getattr(control, record.name, None)
+        if getattr(method, "command", None) != record.name:
+            raise StateError(f"{self.file.path}: command #{record.seq} is {record.name!r}, which is no command")
+        try:
+            arguments = json.loads(record.arguments)
+        except ValueError:
+            arguments = None
+        if not isinstance(arguments, dict):
+            raise StateError(f"{self.file.path}: command #{record.seq} ({record.name}) holds no arguments")
+        with self._at(from_us(record.at_us)):
+            try:
+                method(**arguments)
+            except Exception as exc:
+                if record.ok and told:
+                    raise StateError(
+                        f"{self.file.path}: command #{record.seq} ({record.name}) was accepted when it was kept but is "
+                        f"refused now: {exc}"
+                    ) from None
+                if record.ok:  # the last command of a killed mock: its refusal is written with the next command
+                    self.file.ran(record, ok=False)
