@@ -205,7 +205,15 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
     `handle_pong` matches against `pending_ping_payload`. uvicorn closes the transport gracefully after a close frame
     (close timer, keep-alive timeout), which waits for its buffer to drain: forever, for a client that does not read.
     Here a connection whose client has not answered the close within the close timeout is reset instead.
+
+    The send buffer's bound holds for control frames too: websockets answers each ping the client sends with a pong,
+    which uvicorn writes at once, past the bound data frames wait at. So while the transport's buffer is over its
+    high-water mark the client is not read (a ping flood then waits in the client's own socket, and its pongs with
+    it, which cannot keep the connection alive), and a client that has not drained the buffer (to its low-water
+    mark, a quarter of the high) within the close timeout is reset: it has not read for that long.
     """
+
+    _stall_timer: asyncio.TimerHandle | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -223,9 +231,46 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
             with contextlib.suppress(OSError):  # a platform that refuses it keeps its own buffer
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
 
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_stall_timer()
+        super().connection_lost(exc)
+
     async def run_asgi(self) -> None:
         self.scope["extensions"][FRAME_WRITER] = {"writer": self}  # type: ignore[index]
         await super().run_asgi()
+
+    # -- flow control: a client that does not read is not read, and is cut off if it stays so -----------------------
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self.transport.pause_reading()
+        if self._stall_timer is None:
+            self._stall_timer = self.loop.call_later(self.close_timeout, self._stalled)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._stop_stall_timer()
+        if not self.read_paused:  # uvicorn's own pause: a message waits for the app
+            self.transport.resume_reading()
+
+    async def receive(self) -> Any:
+        message = await super().receive()
+        self._hold_reading()  # uvicorn resumes reading once the app has taken what waited
+        return message
+
+    def _hold_reading(self) -> None:
+        if not self.writable.is_set():
+            self.transport.pause_reading()
+
+    def _stop_stall_timer(self) -> None:
+        if self._stall_timer is not None:
+            self._stall_timer.cancel()
+            self._stall_timer = None
+
+    def _stalled(self) -> None:
+        self._stall_timer = None
+        if not self.writable.is_set():
+            self._cut_off()
 
     # -- web.FrameWriter: the venues' fan-out writes frames from the loop, without an ASGI send per frame --------------
 
@@ -280,6 +325,7 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
             await super().send(message)
         finally:
             self.writable.bypass = False
+            self._hold_reading()  # uvicorn resumes reading after a close frame, to read the client's answer
         if message["type"] == "websocket.close" and self.close_timer is not None:
             self.close_timer.cancel()  # uvicorn's timer closes gracefully; this one cuts off a client not reading
             self.close_timer = self.loop.call_later(self.close_timeout, self._cut_off)
