@@ -2,10 +2,11 @@
 its listening socket first, so the port is known (and a port in use is an error) before it serves.
 
 uvicorn's protocols are subclassed for the mock's connection limits (`Settings`): the h11 protocol answers a request
-head that does not arrive whole within `header_timeout_s` with 408 and a connection beyond `max_connections` with 503
-(uvicorn's own `limit_concurrency` answers 503 per request but lets every websocket upgrade through, and never closes
-an idle connection that has sent nothing); the websocket protocol pings with Kalshi's payload, bounds what waits for a
-client that does not read (`ws_send_buffer_bytes`), writes a connection's last frames past that bound when asked
+head that does not arrive whole within `header_timeout_s`, or a body within `body_timeout_s`, with 408, and a connection
+beyond `max_connections` with 503 (uvicorn's own `limit_concurrency` answers 503 per request but lets every websocket
+upgrade through, and never closes an idle connection that has sent nothing); the websocket protocol pings with Kalshi's
+payload, bounds what waits for a client that does not read (`ws_send_buffer_bytes`, control frames included: such a
+client is not read, and is cut off if it stays so), writes a connection's last frames past that bound when asked
 (`web.UNTHROTTLED`), cuts off a client that has not taken the close within its close timeout, and writes the venues'
 fanned-out frames straight from the loop (`web.FRAME_WRITER`). permessage-deflate is negotiated only when
 `ws_per_message_deflate` is on.
@@ -32,7 +33,15 @@ from mockexchange.app import MockApp, build_app
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock
 from mockexchange.settings import Settings
-from mockexchange.web import DIAGNOSIS_HEADER, DROPPED, FRAME_WRITER, STREAM_ENDS, UNTHROTTLED, header_safe
+from mockexchange.web import (
+    BODY_TIMED_OUT,
+    DIAGNOSIS_HEADER,
+    DROPPED,
+    FRAME_WRITER,
+    STREAM_ENDS,
+    UNTHROTTLED,
+    header_safe,
+)
 
 _START_TIMEOUT_S = 10.0
 _BACKLOG = 2048  # uvicorn's default
@@ -45,6 +54,7 @@ class ConnectionLimits:
     """What the mock's protocols read from the settings (through `MockConfig`)."""
 
     header_timeout_s: float
+    body_timeout_s: float
     max_connections: int
     ws_send_buffer_bytes: int
     ws_close_timeout_s: float  # a client that has not answered the close frame by then is cut off
@@ -54,6 +64,7 @@ class ConnectionLimits:
         # The ping timeout is how long the mock waits for a silent client; it waits as long for the close's answer.
         return cls(
             settings.header_timeout_s,
+            settings.body_timeout_s,
             settings.max_connections,
             settings.ws_send_buffer_bytes,
             settings.ws_ping_timeout_s,
@@ -83,11 +94,15 @@ def _refusal(status: int, reason: str, diagnosis: str) -> bytes:
 
 
 class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a header-read timeout and a connection cap.
+    """uvicorn's h11 protocol with header and body timeouts and a connection cap.
 
     The header timer runs while h11 waits for a request head (its client state IDLE) and some of it, or nothing at
     all on a new connection, has arrived; between requests uvicorn's keep-alive timer governs instead (it is
-    cancelled by the first byte of the next request, which starts this one). A request body is not timed.
+    cancelled by the first byte of the next request, which starts this one). The body timer runs from a head's end
+    while its body has not all arrived (h11's client state SEND_BODY, whatever the framing), the rest of a body
+    answered before it was read included: past it the request is answered 408 if it was not answered yet (the app,
+    waiting for the body, is told the client is gone and finds `web.BODY_TIMED_OUT` in the scope), and the
+    connection is closed.
 
     A response start that says `web.DROPPED` (a fault rule's drop) is not written: the connection closes without a
     byte of an answer, and uvicorn neither writes the rest nor answers 500 when the app returns; a body that says it
@@ -96,12 +111,13 @@ class GuardedH11Protocol(H11Protocol):
     """
 
     _header_timer: asyncio.TimerHandle | None = None
+    _body_timer: asyncio.TimerHandle | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.app = self._droppable(self.app)
+        self.app = self._guarded(self.app)
 
-    def _droppable(self, app: Any) -> Any:
+    def _guarded(self, app: Any) -> Any:
         async def run(scope: Any, receive: Any, send: Any) -> None:
             # One request at a time on a connection: the cycle current when its app starts is the one it answers.
             cycle = self.cycle
@@ -134,9 +150,15 @@ class GuardedH11Protocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         self._watch_head()
+        self._watch_body()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._watch_body()  # a pipelined request that came with the last one's bytes may have begun its body
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_header_timer()
+        self._stop_body_timer()
         super().connection_lost(exc)
 
     def shutdown(self) -> None:
@@ -168,6 +190,33 @@ class GuardedH11Protocol(H11Protocol):
         timeout = _limits(self.config).header_timeout_s
         why = f"no whole request head within {timeout:g} s (header_timeout_s)"
         self.transport.write(_refusal(408, "Request Timeout", why))
+        self.transport.close()
+
+    def _watch_body(self) -> None:
+        if self.conn.their_state is h11.SEND_BODY and self.transport.get_protocol() is self:  # not once upgraded
+            if self._body_timer is None and not self.transport.is_closing():
+                timeout = _limits(self.config).body_timeout_s
+                self._body_timer = self.loop.call_later(timeout, self._body_timeout)
+        else:
+            self._stop_body_timer()
+
+    def _stop_body_timer(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_timeout(self) -> None:
+        self._body_timer = None
+        if self.transport.is_closing() or self.conn.their_state is not h11.SEND_BODY:
+            return
+        timeout = _limits(self.config).body_timeout_s
+        why = f"no whole request body within {timeout:g} s of its head (body_timeout_s)"
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_started:
+            cycle.scope[BODY_TIMED_OUT] = why  # type: ignore[literal-required]
+            self.transport.write(_refusal(408, "Request Timeout", why))
+            cycle.disconnected = True  # uvicorn writes nothing more; the app's wait for the body ends
+            cycle.message_event.set()
         self.transport.close()
 
 

@@ -75,10 +75,11 @@ class Settings:
     deribit_timestamp_window_s: int = 60  # deri-hmac-sha256, client_signature and SignalPlus timestamps, each way
     signalplus_prefix: str = "/api"  # where the SignalPlus gateway dialect listens (POST {prefix})
     # Connections (mockexchange.server): a request head must arrive whole within header_timeout_s of its first byte
-    # (or of the connection's start), else 408 and close; an idle keep-alive connection is closed after
-    # keep_alive_timeout_s (uvicorn's default, 5 s); connections beyond max_connections (HTTP and websocket
-    # together) are answered 503 and closed at once.
+    # (or of the connection's start), else 408 and close; its body (any framing) within body_timeout_s of the head's
+    # end, else 408 and close; an idle keep-alive connection is closed after keep_alive_timeout_s (uvicorn's default,
+    # 5 s); connections beyond max_connections (HTTP and websocket together) are answered 503 and closed at once.
     header_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
     keep_alive_timeout_s: float = 5.0
     max_connections: int = 10_000
     # The venues' per-user rate limits (docs/rate-limits.md): "off" (none), or a Kalshi tier: "basic", "advanced",

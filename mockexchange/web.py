@@ -173,6 +173,12 @@ class BodyCut(ClientDisconnect):
         super().__init__(f"{of} of its body had arrived")
 
 
+# An ASGI HTTP scope holding this key (a str: why) is a request whose body did not arrive whole within the server's
+# body timeout: the server answered it 408 and closed the connection, and the app's wait for the body ended as on a
+# client's disconnect. Only `mockexchange.server`'s protocol sets it.
+BODY_TIMED_OUT = "mockexchange.body_timed_out"
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The request's body, counted as it streams in: a Content-Length over `limit` is refused before a byte is read,
     a chunked body at the chunk that passes it (BodyTooLarge). What is held stays within `limit` plus one chunk;

@@ -1,15 +1,20 @@
-"""Request bodies never whole, over real sockets: a client that hangs up mid-body is recorded as its own disconnect
-(499, `request.incomplete`), never as a mock bug (no 500, no traceback)."""
+"""Request bodies that come slowly or never whole, over real sockets: a body trickling in (Content-Length or chunked)
+is answered 408 and closed `body_timeout_s` after its head, so slow bodies cannot hold the connection cap; a client
+that hangs up mid-body is recorded as its own disconnect (499, `request.incomplete`), never as a mock bug (no 500, no
+traceback)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import select
+import socket
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
-from hostile_sockets import connect, request_head
+from hostile_sockets import connect, read_response, read_until_closed, request_head
 from hostile_wire import journal
 
 from mockexchange.server import MockServer
@@ -20,7 +25,7 @@ TEST = json.dumps({"jsonrpc": "2.0", "id": 9, "method": "public/test"}).encode()
 
 @pytest.fixture(scope="module")
 def mock() -> Iterator[MockServer]:
-    with MockServer() as server:
+    with MockServer(body_timeout_s=0.5) as server:
         yield server
 
 
@@ -39,6 +44,77 @@ def errors_logged() -> Iterator[list[logging.LogRecord]]:
     finally:
         for logger in loggers:
             logger.removeHandler(handler)
+
+
+def trickle(sock: socket.socket, body: bytes, every_s: float, within_s: float) -> float:
+    """Send `body` a byte every `every_s` until the mock answers (or `within_s` passes): seconds until it answered."""
+    started = time.monotonic()
+    for byte in body:
+        if select.select([sock], [], [], every_s)[0]:
+            return time.monotonic() - started
+        sock.sendall(bytes([byte]))
+        assert time.monotonic() - started < within_s, "the body was taken byte by byte without end"
+    raise AssertionError("the whole body went out: the mock never timed it")
+
+
+def timed_out(sock: socket.socket) -> str:
+    """The 408 the mock answered; the connection must be closed after it. Its diagnosis."""
+    answer = read_response(sock, 5)
+    assert answer.status == 408 and answer.headers["connection"] == "close"
+    assert read_until_closed(sock, 5) == b""
+    return answer.headers["x-mockexchange-diagnosis"]
+
+
+# -- a body has a deadline -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+@pytest.mark.parametrize("target", ["/api/v2", "/_admin/accounts"])
+def test_a_body_trickling_in_is_answered_408_and_closed_after_the_body_timeout(mock, target, chunked):
+    body = b'{"jsonrpc": "2.0", "id": 1, "method": "public/test", "pad": "' + b" " * 200 + b'"}'
+    framing = {"Transfer-Encoding": "chunked"} if chunked else {"Content-Length": str(len(body))}
+    with connect(mock, request_head("POST", target, {**JSON, **framing})) as sock:
+        if chunked:
+            sock.sendall(f"{len(body):x}\r\n".encode())
+        answered = trickle(sock, body, every_s=0.05, within_s=5)
+        assert "body_timeout_s" in timed_out(sock)
+    assert 0.4 < answered < 3
+    if target == "/api/v2":  # journaled: what the client was answered, and why
+        [entry] = [e for e in journal(mock, venue="deribit") if e["status"] == 408][-1:]
+        assert [p["rule"] for p in entry["problems"]] == ["request.incomplete"]
+        assert "body_timeout_s" in entry["problems"][0]["detail"]
+
+
+def test_the_rest_of_a_body_answered_early_has_the_deadline_too(mock):
+    """Kalshi's GETs do not wait for a body: the answer goes out, and the rest, trickling, is not waited for forever."""
+    head = request_head("GET", "/trade-api/v2/portfolio/positions", {"Content-Length": "1000"})
+    with connect(mock, head + b"{") as sock:
+        assert read_response(sock, 5).status == 401  # unsigned: answered at once
+        started = time.monotonic()
+        sock.settimeout(5)
+        for _ in range(100):  # a byte every 0.05 s, for up to 5 s
+            try:
+                sock.sendall(b" ")
+            except OSError:
+                break  # closed under it
+            if select.select([sock], [], [], 0.05)[0]:
+                break
+        assert read_until_closed(sock, 5) == b""  # closed, with nothing more written
+        assert time.monotonic() - started < 3
+
+
+@pytest.mark.slow
+def test_slow_bodies_do_not_hold_the_connection_cap():
+    with MockServer(body_timeout_s=1, max_connections=20) as mock, ExitStack() as stack:
+        head = request_head("POST", "/api/v2", {**JSON, "Content-Length": "1000"})
+        slow = [stack.enter_context(connect(mock, head + b"{")) for _ in range(20)]
+        deadline = time.monotonic() + 15
+        for sock in slow:  # every one answered 408 and closed; a byte every 0.2 s would have taken 200 s
+            sock.sendall(b" ")
+            assert "body_timeout_s" in timed_out(sock)
+            assert time.monotonic() < deadline
+        with connect(mock, request_head("POST", "/api/v2", {**JSON, "Content-Length": str(len(TEST))}) + TEST) as ok:
+            assert read_response(ok, 10).status == 200  # room again
 
 
 # -- a client that hangs up mid-body ---------------------------------------------------------------------------------
