@@ -2,14 +2,14 @@
 its listening socket first, so the port is known (and a port in use is an error) before it serves.
 
 uvicorn's protocols are subclassed for the mock's connection limits (`Settings`): the h11 protocol answers a request
-head that does not arrive whole within `header_timeout_s`, or a body within `body_timeout_s`, with 408, and a connection
-beyond `max_connections` with 503 (uvicorn's own `limit_concurrency` answers 503 per request but lets every websocket
-upgrade through, and never closes an idle connection that has sent nothing); the websocket protocol pings with Kalshi's
-payload, bounds what waits for a client that does not read (`ws_send_buffer_bytes`, control frames included: such a
-client is not read, and is cut off if it stays so), writes a connection's last frames past that bound when asked
-(`web.UNTHROTTLED`), cuts off a client that has not taken the close within its close timeout, and writes the venues'
-fanned-out frames straight from the loop (`web.FRAME_WRITER`). permessage-deflate is negotiated only when
-`ws_per_message_deflate` is on.
+head that does not arrive whole within `header_timeout_s`, or a body within `body_timeout_s`, with 408, and a
+connection beyond `max_connections` with 503 (uvicorn's own `limit_concurrency` answers 503 per request but lets every
+websocket upgrade through, and never closes an idle connection that has sent nothing), and closes a connection after
+a request that declared two framings; the websocket protocol pings with Kalshi's payload, bounds what waits for a
+client that does not read (`ws_send_buffer_bytes`, control frames included: such a client is not read, and is cut off
+if it stays so), writes a connection's last frames past that bound when asked (`web.UNTHROTTLED`), cuts off a client
+that has not taken the close within its close timeout, and writes the venues' fanned-out frames straight from the loop
+(`web.FRAME_WRITER`). permessage-deflate is negotiated only when `ws_per_message_deflate` is on.
 """
 
 from __future__ import annotations
@@ -104,6 +104,10 @@ class GuardedH11Protocol(H11Protocol):
     waiting for the body, is told the client is gone and finds `web.BODY_TIMED_OUT` in the scope), and the
     connection is closed.
 
+    A request that declares both Content-Length and Transfer-Encoding is read by Transfer-Encoding (h11's reading)
+    and answered, and the connection closes after the answer (RFC 9112 section 6.1: what follows on the connection
+    cannot be trusted); a websocket upgrade that declares both is refused with 400 and closed.
+
     A response start that says `web.DROPPED` (a fault rule's drop) is not written: the connection closes without a
     byte of an answer, and uvicorn neither writes the rest nor answers 500 when the app returns; a body that says it
     ends a streamed response the same way, at once. A streamed response that says `web.STREAM_ENDS` is told to end
@@ -121,8 +125,12 @@ class GuardedH11Protocol(H11Protocol):
         async def run(scope: Any, receive: Any, send: Any) -> None:
             # One request at a time on a connection: the cycle current when its app starts is the one it answers.
             cycle = self.cycle
+            framed_twice = _framed_twice(scope["headers"])
 
             async def send_or_drop(message: Any) -> None:
+                if framed_twice and message["type"] == "http.response.start":
+                    # h11 then closes the connection after this answer, whatever the app said
+                    message = {**message, "headers": [*message.get("headers", ()), (b"connection", b"close")]}
                 if message.get(DROPPED) and message["type"] == "http.response.start" and cycle is not None:
                     cycle.disconnected = True  # uvicorn writes nothing more for it, and no 500 when the app returns
                     self.transport.close()
@@ -160,6 +168,14 @@ class GuardedH11Protocol(H11Protocol):
         self._stop_header_timer()
         self._stop_body_timer()
         super().connection_lost(exc)
+
+    def handle_websocket_upgrade(self, event: h11.Request) -> None:
+        if _framed_twice(self.headers):
+            why = "a websocket upgrade that declares both Content-Length and Transfer-Encoding (RFC 9112 section 6.1)"
+            self.transport.write(_refusal(400, "Bad Request", why))
+            self.transport.close()
+            return
+        super().handle_websocket_upgrade(event)
 
     def shutdown(self) -> None:
         # A response that streams until told (web.STREAM_ENDS: the inspector's feed) ends, or it would hold the
@@ -218,6 +234,12 @@ class GuardedH11Protocol(H11Protocol):
             cycle.disconnected = True  # uvicorn writes nothing more; the app's wait for the body ends
             cycle.message_event.set()
         self.transport.close()
+
+
+def _framed_twice(headers: Sequence[tuple[bytes, bytes]]) -> bool:
+    """The request declares both Content-Length and Transfer-Encoding (header names as uvicorn gives them: lower)."""
+    names = {name for name, _ in headers}
+    return b"content-length" in names and b"transfer-encoding" in names
 
 
 class _WritableGate(asyncio.Event):

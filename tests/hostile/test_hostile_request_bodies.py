@@ -1,7 +1,8 @@
-"""Request bodies that come slowly or never whole, over real sockets: a body trickling in (Content-Length or chunked)
-is answered 408 and closed `body_timeout_s` after its head, so slow bodies cannot hold the connection cap; a client
-that hangs up mid-body is recorded as its own disconnect (499, `request.incomplete`), never as a mock bug (no 500, no
-traceback)."""
+"""Request bodies that come slowly, framed twice, or never whole, over real sockets: a body trickling in (Content-Length
+or chunked) is answered 408 and closed `body_timeout_s` after its head, so slow bodies cannot hold the connection cap;
+a request declaring both Content-Length and Transfer-Encoding is read by Transfer-Encoding, answered, and its
+connection closed (RFC 9112 section 6.1), and a websocket upgrade declaring both is refused; a client that hangs up
+mid-body is recorded as its own disconnect (499, `request.incomplete`), never as a mock bug (no 500, no traceback)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from contextlib import ExitStack
 
 import pytest
 from hostile_sockets import connect, read_response, read_until_closed, request_head
-from hostile_wire import journal
+from hostile_wire import UPGRADE, journal
 
 from mockexchange.server import MockServer
 
@@ -115,6 +116,40 @@ def test_slow_bodies_do_not_hold_the_connection_cap():
             assert time.monotonic() < deadline
         with connect(mock, request_head("POST", "/api/v2", {**JSON, "Content-Length": str(len(TEST))}) + TEST) as ok:
             assert read_response(ok, 10).status == 200  # room again
+
+
+# -- Content-Length and Transfer-Encoding together -------------------------------------------------------------------
+
+
+def chunked_body(body: bytes) -> bytes:
+    return f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+
+
+def test_a_request_with_both_framings_is_read_by_transfer_encoding_answered_and_its_connection_closed(mock):
+    head = request_head("POST", "/api/v2", {**JSON, "Content-Length": "4", "Transfer-Encoding": "chunked"})
+    follower = request_head("GET", "/_admin/health", {})  # smuggled behind it: never answered
+    with connect(mock, head + chunked_body(TEST) + follower) as sock:
+        answer = read_response(sock, 5)
+        assert answer.status == 200 and json.loads(answer.body)["id"] == 9  # the chunked body, not its first 4 bytes
+        assert answer.headers["connection"] == "close"
+        assert read_until_closed(sock, 5) == b""
+    plain = request_head("POST", "/api/v2", {**JSON, "Content-Length": str(len(TEST))}) + TEST
+    with connect(mock, plain) as sock:  # the same without the second framing: kept alive
+        assert read_response(sock, 5).status == 200
+        sock.sendall(follower)
+        assert read_response(sock, 5).status == 200
+
+
+def test_a_websocket_upgrade_with_both_framings_is_refused_400_and_closed(mock):
+    head = request_head("GET", "/ws/api/v2", {**UPGRADE, "Content-Length": "5", "Transfer-Encoding": "chunked"})
+    with connect(mock, head + b"0\r\n\r\n") as sock:
+        answer = read_response(sock, 5)
+        assert answer.status == 400 and answer.headers["connection"] == "close"
+        assert "Transfer-Encoding" in answer.headers["x-mockexchange-diagnosis"]
+        assert read_until_closed(sock, 5) == b""
+    with connect(mock, request_head("GET", "/ws/api/v2", UPGRADE)) as sock:  # the upgrade without a body: taken
+        sock.settimeout(5)
+        assert sock.recv(12) == b"HTTP/1.1 101"
 
 
 # -- a client that hangs up mid-body ---------------------------------------------------------------------------------
