@@ -48,6 +48,8 @@ class Settings:
     # What may sit between a connection's outbox and a client that stopped reading: the socket's send buffer
     # (SO_SNDBUF, which Linux doubles) and the transport's buffer before sends wait, each this size; small, so the
     # outbox overflows (error 25) soon after a client stops reading, instead of megabytes of socket buffers later.
+    # Past it the client is not read (so the pongs to its pings wait too), and a client that has not drained it
+    # within ws_ping_timeout_s is reset.
     ws_send_buffer_bytes: int = 64 * 1024
     # Negotiate permessage-deflate (RFC 7692) on both venues' websockets when a client offers it (the `websockets`
     # library and ccxt offer it by default). Whether Kalshi or Deribit accept it is not known; on loopback it costs
