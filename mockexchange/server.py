@@ -93,6 +93,28 @@ def _refusal(status: int, reason: str, diagnosis: str) -> bytes:
     return head.encode("latin-1") + body
 
 
+class _Deadline:
+    """One of a connection's timers: started once (a running one goes on), stopped once what it waited for came."""
+
+    __slots__ = ("handle",)
+
+    def __init__(self) -> None:
+        self.handle: asyncio.TimerHandle | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop, seconds: float, then: Callable[[], None]) -> None:
+        if self.handle is None:
+            self.handle = loop.call_later(seconds, self._fire, then)
+
+    def _fire(self, then: Callable[[], None]) -> None:
+        self.handle = None
+        then()
+
+    def stop(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
+
+
 class GuardedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with header and body timeouts and a connection cap.
 
@@ -114,12 +136,11 @@ class GuardedH11Protocol(H11Protocol):
     when the server shuts down.
     """
 
-    _header_timer: asyncio.TimerHandle | None = None
-    _body_timer: asyncio.TimerHandle | None = None
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = self._guarded(self.app)
+        self._head_deadline = _Deadline()
+        self._body_deadline = _Deadline()
 
     def _guarded(self, app: Any) -> Any:
         async def run(scope: Any, receive: Any, send: Any) -> None:
@@ -165,8 +186,8 @@ class GuardedH11Protocol(H11Protocol):
         self._watch_body()  # a pipelined request that came with the last one's bytes may have begun its body
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_header_timer()
-        self._stop_body_timer()
+        self._head_deadline.stop()
+        self._body_deadline.stop()
         super().connection_lost(exc)
 
     def handle_websocket_upgrade(self, event: h11.Request) -> None:
@@ -187,20 +208,13 @@ class GuardedH11Protocol(H11Protocol):
         super().shutdown()
 
     def _watch_head(self) -> None:
-        if self.conn.their_state is h11.IDLE and self.timeout_keep_alive_task is None:
-            if self._header_timer is None and not self.transport.is_closing():
-                timeout = _limits(self.config).header_timeout_s
-                self._header_timer = self.loop.call_later(timeout, self._header_timeout)
+        idle = self.conn.their_state is h11.IDLE and self.timeout_keep_alive_task is None
+        if idle and not self.transport.is_closing():
+            self._head_deadline.start(self.loop, _limits(self.config).header_timeout_s, self._header_timeout)
         else:  # a head arrived whole (or an upgrade took the connection), or the keep-alive timer governs
-            self._stop_header_timer()
-
-    def _stop_header_timer(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
+            self._head_deadline.stop()
 
     def _header_timeout(self) -> None:
-        self._header_timer = None
         if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
             return
         timeout = _limits(self.config).header_timeout_s
@@ -209,20 +223,13 @@ class GuardedH11Protocol(H11Protocol):
         self.transport.close()
 
     def _watch_body(self) -> None:
-        if self.conn.their_state is h11.SEND_BODY and self.transport.get_protocol() is self:  # not once upgraded
-            if self._body_timer is None and not self.transport.is_closing():
-                timeout = _limits(self.config).body_timeout_s
-                self._body_timer = self.loop.call_later(timeout, self._body_timeout)
+        receiving = self.conn.their_state is h11.SEND_BODY and self.transport.get_protocol() is self  # not upgraded
+        if receiving and not self.transport.is_closing():
+            self._body_deadline.start(self.loop, _limits(self.config).body_timeout_s, self._body_timeout)
         else:
-            self._stop_body_timer()
-
-    def _stop_body_timer(self) -> None:
-        if self._body_timer is not None:
-            self._body_timer.cancel()
-            self._body_timer = None
+            self._body_deadline.stop()
 
     def _body_timeout(self) -> None:
-        self._body_timer = None
         if self.transport.is_closing() or self.conn.their_state is not h11.SEND_BODY:
             return
         timeout = _limits(self.config).body_timeout_s
@@ -284,14 +291,13 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
     mark, a quarter of the high) within the close timeout is reset: it has not read for that long.
     """
 
-    _stall_timer: asyncio.TimerHandle | None = None
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits = _limits(self.config)
         self.close_timeout = self.limits.ws_close_timeout_s
         self.writable = _WritableGate()
         self.writable.set()
+        self._stall = _Deadline()  # the buffer over its high-water mark, and the client not draining it
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -303,7 +309,7 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_stall_timer()
+        self._stall.stop()
         super().connection_lost(exc)
 
     async def run_asgi(self) -> None:
@@ -315,12 +321,11 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
     def pause_writing(self) -> None:
         super().pause_writing()
         self.transport.pause_reading()
-        if self._stall_timer is None:
-            self._stall_timer = self.loop.call_later(self.close_timeout, self._stalled)
+        self._stall.start(self.loop, self.close_timeout, self._stalled)
 
     def resume_writing(self) -> None:
         super().resume_writing()
-        self._stop_stall_timer()
+        self._stall.stop()
         if not self.read_paused:  # uvicorn's own pause: a message waits for the app
             self.transport.resume_reading()
 
@@ -333,13 +338,7 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
         if not self.writable.is_set():
             self.transport.pause_reading()
 
-    def _stop_stall_timer(self) -> None:
-        if self._stall_timer is not None:
-            self._stall_timer.cancel()
-            self._stall_timer = None
-
     def _stalled(self) -> None:
-        self._stall_timer = None
         if not self.writable.is_set():
             self._cut_off()
 
