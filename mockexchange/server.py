@@ -174,16 +174,15 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.write(_refusal(503, "Service Unavailable", why))
             self.transport.close()
             return
-        self._watch_head()
+        self._watch()
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
-        self._watch_head()
-        self._watch_body()
+        self._watch()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        self._watch_body()  # a pipelined request that came with the last one's bytes may have begun its body
+        self._watch()  # a pipelined request that came with the last one's bytes may have begun its body
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._head_deadline.stop()
@@ -207,12 +206,21 @@ class GuardedH11Protocol(H11Protocol):
             ending()
         super().shutdown()
 
-    def _watch_head(self) -> None:
-        idle = self.conn.their_state is h11.IDLE and self.timeout_keep_alive_task is None
-        if idle and not self.transport.is_closing():
-            self._head_deadline.start(self.loop, _limits(self.config).header_timeout_s, self._header_timeout)
-        else:  # a head arrived whole (or an upgrade took the connection), or the keep-alive timer governs
-            self._head_deadline.stop()
+    def _watch(self) -> None:
+        """Run the deadline of what h11 waits for, a head or a body, and stop the other: a head that arrived whole (or
+        an upgrade that took the connection) stops the head's, as does the keep-alive timer, which governs between
+        requests; a body that arrived whole stops the body's."""
+        state, limits = self.conn.their_state, _limits(self.config)
+        head = state is h11.IDLE and self.timeout_keep_alive_task is None
+        body = state is h11.SEND_BODY and self.transport.get_protocol() is self  # not once upgraded
+        self._run(self._head_deadline, head, limits.header_timeout_s, self._header_timeout)
+        self._run(self._body_deadline, body, limits.body_timeout_s, self._body_timeout)
+
+    def _run(self, deadline: _Deadline, waiting: bool, seconds: float, then: Callable[[], None]) -> None:
+        if waiting and not self.transport.is_closing():
+            deadline.start(self.loop, seconds, then)
+        else:
+            deadline.stop()
 
     def _header_timeout(self) -> None:
         if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
@@ -221,13 +229,6 @@ class GuardedH11Protocol(H11Protocol):
         why = f"no whole request head within {timeout:g} s (header_timeout_s)"
         self.transport.write(_refusal(408, "Request Timeout", why))
         self.transport.close()
-
-    def _watch_body(self) -> None:
-        receiving = self.conn.their_state is h11.SEND_BODY and self.transport.get_protocol() is self  # not upgraded
-        if receiving and not self.transport.is_closing():
-            self._body_deadline.start(self.loop, _limits(self.config).body_timeout_s, self._body_timeout)
-        else:
-            self._body_deadline.stop()
 
     def _body_timeout(self) -> None:
         if self.transport.is_closing() or self.conn.their_state is not h11.SEND_BODY:
