@@ -154,10 +154,16 @@ def serve(kind: str, settings_json: str, public_pem_path: str) -> None:
 class Server:
     """A server process of this script, spoken to in JSON lines; every read has a timeout."""
 
-    def __init__(self, kind: str, settings: dict[str, Any], public_pem: Path) -> None:
+    def __init__(
+        self, kind: str, settings: dict[str, Any], public_pem: Path, source: Path | None = None, stderr: Any = None
+    ) -> None:
+        """`source`: a tree whose `mockexchange` the server imports instead of this checkout's (a `git archive` of a
+        base commit: the tree before a change); `stderr`: where the server's goes (a file; default: this one's)."""
         self.kind = kind
         argv = [sys.executable, SCRIPT, "_serve", kind, json.dumps(settings), str(public_pem)]
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=Path(SCRIPT).parent)
+        env = {**os.environ, "PYTHONPATH": str(source)} if source is not None else None
+        pipe = subprocess.PIPE
+        self.proc = subprocess.Popen(argv, stdin=pipe, stdout=pipe, stderr=stderr, cwd=Path(SCRIPT).parent, env=env)
         self._buf = b""
         self.port = self.call(None, START_TIMEOUT_S).get("port") or 0
         if not self.port:
@@ -190,6 +196,11 @@ class Server:
                 if name in ("VmRSS", "VmHWM"):
                     values[name] = int(rest.split()[0]) / 1024
         return values["VmRSS"], values["VmHWM"]
+
+    def cpu_s(self) -> float:
+        """User and system CPU seconds the server has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def reset_peak(self) -> None:
         with open(f"/proc/{self.proc.pid}/clear_refs", "w") as f:
@@ -289,7 +300,7 @@ def bodies(opts: argparse.Namespace, public_pem: Path) -> list[dict[str, Any]]:
 # -- slow consumer --------------------------------------------------------------------------------------------------
 
 
-def _tcp_state(sock: socket.socket) -> int:
+def tcp_state(sock: socket.socket) -> int:
     return struct.unpack("B", sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[:1])[0]
 
 
@@ -332,7 +343,7 @@ def slow_consumer_run(
             peak_rss = rss_before
             while time.monotonic() - started < opts.fill_s:
                 peak_rss = max(peak_rss, server.memory_mb()[0])
-                if cut_off_s is None and not read_at_end and _tcp_state(slow.sock) != 1:
+                if cut_off_s is None and not read_at_end and tcp_state(slow.sock) != 1:
                     cut_off_s = time.monotonic() - started
                     break
                 time.sleep(0.05)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Scope
 
@@ -28,7 +28,7 @@ from mockexchange.core.derivatives_book import DerivativesBook
 from mockexchange.core.faults import FaultRules
 from mockexchange.core.ledger import IdFactory, Ledger
 from mockexchange.core.rate_limits import RateLimits
-from mockexchange.journal import Journal, JournalMiddleware
+from mockexchange.journal import Journal, JournalMiddleware, client_gone
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.settings import Settings
 from mockexchange.state import Persistence
@@ -200,7 +200,7 @@ def build_app(
         middleware.append(Middleware(FrameTap, **tap))
     asgi = Starlette(
         routes=route_list,
-        exception_handlers={404: _not_found, 405: _method_not_allowed},
+        exception_handlers={404: _not_found, 405: _method_not_allowed, ClientDisconnect: client_gone},
         middleware=middleware,
     )
     return MockApp(

@@ -41,13 +41,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockexchange.core.clock import Clock, monotonic, unix_us
 from mockexchange.schema.requests import Problem, kalshi_command_rules, kalshi_rest_rules, problem
 from mockexchange.schema.specs import SpecError
 from mockexchange.settings import DEFAULT_JOURNAL_MAX_BYTES
-from mockexchange.web import DROPPED
+from mockexchange.web import BODY_TIMED_OUT, DIAGNOSIS_HEADER, DROPPED, header_safe
 
 log = logging.getLogger(__name__)
 
@@ -481,6 +483,25 @@ def _header(headers: Iterable[tuple[bytes, bytes]] | None, name: bytes) -> str |
         if key.lower() == name:
             return value.decode("latin-1")
     return None
+
+
+# nginx's status for a request whose client closed the connection before it was answered.
+CLIENT_CLOSED = 499
+
+
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The answer to a request whose body never arrived whole (`web.BodyCut`, Starlette's `ClientDisconnect`; the
+    app's handler for it, and a fault rule's answer): the client closed the connection (499), or the server's body
+    timeout ended it (408, which the server wrote). Nothing reaches the client now; the journal records the status,
+    and `request.incomplete` saying why. It is no bug of the mock's: nothing is logged."""
+    status, why = 408, request.scope.get(BODY_TIMED_OUT)
+    if not why:
+        status, why = CLIENT_CLOSED, "the client closed the connection before its request was whole"
+    why += f"; {exc}" if str(exc) else ""
+    known = request.scope.get(JOURNAL_NOTE)
+    operation = known.operation if isinstance(known, JournalNote) else None
+    request.scope[JOURNAL_NOTE] = JournalNote(operation, None, [problem("request.incomplete", why)])
+    return Response(status_code=status, headers={DIAGNOSIS_HEADER: header_safe(why)})
 
 
 class JournalMiddleware:

@@ -2,13 +2,14 @@
 its listening socket first, so the port is known (and a port in use is an error) before it serves.
 
 uvicorn's protocols are subclassed for the mock's connection limits (`Settings`): the h11 protocol answers a request
-head that does not arrive whole within `header_timeout_s` with 408 and a connection beyond `max_connections` with 503
-(uvicorn's own `limit_concurrency` answers 503 per request but lets every websocket upgrade through, and never closes
-an idle connection that has sent nothing); the websocket protocol pings with Kalshi's payload, bounds what waits for a
-client that does not read (`ws_send_buffer_bytes`), writes a connection's last frames past that bound when asked
-(`web.UNTHROTTLED`), cuts off a client that has not taken the close within its close timeout, and writes the venues'
-fanned-out frames straight from the loop (`web.FRAME_WRITER`). permessage-deflate is negotiated only when
-`ws_per_message_deflate` is on.
+head that does not arrive whole within `header_timeout_s`, or a body within `body_timeout_s`, with 408, and a
+connection beyond `max_connections` with 503 (uvicorn's own `limit_concurrency` answers 503 per request but lets every
+websocket upgrade through, and never closes an idle connection that has sent nothing), and closes a connection after
+a request that declared two framings; the websocket protocol pings with Kalshi's payload, bounds what waits for a
+client that does not read (`ws_send_buffer_bytes`, control frames included: such a client is not read, and is cut off
+if it stays so), writes a connection's last frames past that bound when asked (`web.UNTHROTTLED`), cuts off a client
+that has not taken the close within its close timeout, and writes the venues' fanned-out frames straight from the loop
+(`web.FRAME_WRITER`). permessage-deflate is negotiated only when `ws_per_message_deflate` is on.
 """
 
 from __future__ import annotations
@@ -32,7 +33,15 @@ from mockexchange.app import MockApp, build_app
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock
 from mockexchange.settings import Settings
-from mockexchange.web import DIAGNOSIS_HEADER, DROPPED, FRAME_WRITER, STREAM_ENDS, UNTHROTTLED, header_safe
+from mockexchange.web import (
+    BODY_TIMED_OUT,
+    DIAGNOSIS_HEADER,
+    DROPPED,
+    FRAME_WRITER,
+    STREAM_ENDS,
+    UNTHROTTLED,
+    header_safe,
+)
 
 _START_TIMEOUT_S = 10.0
 _BACKLOG = 2048  # uvicorn's default
@@ -45,6 +54,7 @@ class ConnectionLimits:
     """What the mock's protocols read from the settings (through `MockConfig`)."""
 
     header_timeout_s: float
+    body_timeout_s: float
     max_connections: int
     ws_send_buffer_bytes: int
     ws_close_timeout_s: float  # a client that has not answered the close frame by then is cut off
@@ -54,6 +64,7 @@ class ConnectionLimits:
         # The ping timeout is how long the mock waits for a silent client; it waits as long for the close's answer.
         return cls(
             settings.header_timeout_s,
+            settings.body_timeout_s,
             settings.max_connections,
             settings.ws_send_buffer_bytes,
             settings.ws_ping_timeout_s,
@@ -82,12 +93,42 @@ def _refusal(status: int, reason: str, diagnosis: str) -> bytes:
     return head.encode("latin-1") + body
 
 
+class _Deadline:
+    """One of a connection's timers: started once (a running one goes on), stopped once what it waited for came."""
+
+    __slots__ = ("handle",)
+
+    def __init__(self) -> None:
+        self.handle: asyncio.TimerHandle | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop, seconds: float, then: Callable[[], None]) -> None:
+        if self.handle is None:
+            self.handle = loop.call_later(seconds, self._fire, then)
+
+    def _fire(self, then: Callable[[], None]) -> None:
+        self.handle = None
+        then()
+
+    def stop(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
+
+
 class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a header-read timeout and a connection cap.
+    """uvicorn's h11 protocol with header and body timeouts and a connection cap.
 
     The header timer runs while h11 waits for a request head (its client state IDLE) and some of it, or nothing at
     all on a new connection, has arrived; between requests uvicorn's keep-alive timer governs instead (it is
-    cancelled by the first byte of the next request, which starts this one). A request body is not timed.
+    cancelled by the first byte of the next request, which starts this one). The body timer runs from a head's end
+    while its body has not all arrived (h11's client state SEND_BODY, whatever the framing), the rest of a body
+    answered before it was read included: past it the request is answered 408 if it was not answered yet (the app,
+    waiting for the body, is told the client is gone and finds `web.BODY_TIMED_OUT` in the scope), and the
+    connection is closed.
+
+    A request that declares both Content-Length and Transfer-Encoding is read by Transfer-Encoding (h11's reading)
+    and answered, and the connection closes after the answer (RFC 9112 section 6.1: what follows on the connection
+    cannot be trusted); a websocket upgrade that declares both is refused with 400 and closed.
 
     A response start that says `web.DROPPED` (a fault rule's drop) is not written: the connection closes without a
     byte of an answer, and uvicorn neither writes the rest nor answers 500 when the app returns; a body that says it
@@ -95,18 +136,22 @@ class GuardedH11Protocol(H11Protocol):
     when the server shuts down.
     """
 
-    _header_timer: asyncio.TimerHandle | None = None
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.app = self._droppable(self.app)
+        self.app = self._guarded(self.app)
+        self._head_deadline = _Deadline()
+        self._body_deadline = _Deadline()
 
-    def _droppable(self, app: Any) -> Any:
+    def _guarded(self, app: Any) -> Any:
         async def run(scope: Any, receive: Any, send: Any) -> None:
             # One request at a time on a connection: the cycle current when its app starts is the one it answers.
             cycle = self.cycle
+            framed_twice = _framed_twice(scope["headers"])
 
             async def send_or_drop(message: Any) -> None:
+                if framed_twice and message["type"] == "http.response.start":
+                    # h11 then closes the connection after this answer, whatever the app said
+                    message = {**message, "headers": [*message.get("headers", ()), (b"connection", b"close")]}
                 if message.get(DROPPED) and message["type"] == "http.response.start" and cycle is not None:
                     cycle.disconnected = True  # uvicorn writes nothing more for it, and no 500 when the app returns
                     self.transport.close()
@@ -129,15 +174,28 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.write(_refusal(503, "Service Unavailable", why))
             self.transport.close()
             return
-        self._watch_head()
+        self._watch()
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
-        self._watch_head()
+        self._watch()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._watch()  # a pipelined request that came with the last one's bytes may have begun its body
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_header_timer()
+        self._head_deadline.stop()
+        self._body_deadline.stop()
         super().connection_lost(exc)
+
+    def handle_websocket_upgrade(self, event: h11.Request) -> None:
+        if _framed_twice(self.headers):
+            why = "a websocket upgrade that declares both Content-Length and Transfer-Encoding (RFC 9112 section 6.1)"
+            self.transport.write(_refusal(400, "Bad Request", why))
+            self.transport.close()
+            return
+        super().handle_websocket_upgrade(event)
 
     def shutdown(self) -> None:
         # A response that streams until told (web.STREAM_ENDS: the inspector's feed) ends, or it would hold the
@@ -148,27 +206,48 @@ class GuardedH11Protocol(H11Protocol):
             ending()
         super().shutdown()
 
-    def _watch_head(self) -> None:
-        if self.conn.their_state is h11.IDLE and self.timeout_keep_alive_task is None:
-            if self._header_timer is None and not self.transport.is_closing():
-                timeout = _limits(self.config).header_timeout_s
-                self._header_timer = self.loop.call_later(timeout, self._header_timeout)
-        else:  # a head arrived whole (or an upgrade took the connection), or the keep-alive timer governs
-            self._stop_header_timer()
+    def _watch(self) -> None:
+        """Run the deadline of what h11 waits for, a head or a body, and stop the other: a head that arrived whole (or
+        an upgrade that took the connection) stops the head's, as does the keep-alive timer, which governs between
+        requests; a body that arrived whole stops the body's."""
+        state, limits = self.conn.their_state, _limits(self.config)
+        head = state is h11.IDLE and self.timeout_keep_alive_task is None
+        body = state is h11.SEND_BODY and self.transport.get_protocol() is self  # not once upgraded
+        self._run(self._head_deadline, head, limits.header_timeout_s, self._header_timeout)
+        self._run(self._body_deadline, body, limits.body_timeout_s, self._body_timeout)
 
-    def _stop_header_timer(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
+    def _run(self, deadline: _Deadline, waiting: bool, seconds: float, then: Callable[[], None]) -> None:
+        if waiting and not self.transport.is_closing():
+            deadline.start(self.loop, seconds, then)
+        else:
+            deadline.stop()
 
     def _header_timeout(self) -> None:
-        self._header_timer = None
         if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
             return
         timeout = _limits(self.config).header_timeout_s
         why = f"no whole request head within {timeout:g} s (header_timeout_s)"
         self.transport.write(_refusal(408, "Request Timeout", why))
         self.transport.close()
+
+    def _body_timeout(self) -> None:
+        if self.transport.is_closing() or self.conn.their_state is not h11.SEND_BODY:
+            return
+        timeout = _limits(self.config).body_timeout_s
+        why = f"no whole request body within {timeout:g} s of its head (body_timeout_s)"
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_started:
+            cycle.scope[BODY_TIMED_OUT] = why  # type: ignore[literal-required]
+            self.transport.write(_refusal(408, "Request Timeout", why))
+            cycle.disconnected = True  # uvicorn writes nothing more; the app's wait for the body ends
+            cycle.message_event.set()
+        self.transport.close()
+
+
+def _framed_twice(headers: Sequence[tuple[bytes, bytes]]) -> bool:
+    """The request declares both Content-Length and Transfer-Encoding (header names as uvicorn gives them: lower)."""
+    names = {name for name, _ in headers}
+    return b"content-length" in names and b"transfer-encoding" in names
 
 
 class _WritableGate(asyncio.Event):
@@ -205,6 +284,12 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
     `handle_pong` matches against `pending_ping_payload`. uvicorn closes the transport gracefully after a close frame
     (close timer, keep-alive timeout), which waits for its buffer to drain: forever, for a client that does not read.
     Here a connection whose client has not answered the close within the close timeout is reset instead.
+
+    The send buffer's bound holds for control frames too: websockets answers each ping the client sends with a pong,
+    which uvicorn writes at once, past the bound data frames wait at. So while the transport's buffer is over its
+    high-water mark the client is not read (a ping flood then waits in the client's own socket, and its pongs with
+    it, which cannot keep the connection alive), and a client that has not drained the buffer (to its low-water
+    mark, a quarter of the high) within the close timeout is reset: it has not read for that long.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -213,6 +298,7 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
         self.close_timeout = self.limits.ws_close_timeout_s
         self.writable = _WritableGate()
         self.writable.set()
+        self._stall = _Deadline()  # the buffer over its high-water mark, and the client not draining it
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -223,9 +309,39 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
             with contextlib.suppress(OSError):  # a platform that refuses it keeps its own buffer
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
 
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stall.stop()
+        super().connection_lost(exc)
+
     async def run_asgi(self) -> None:
         self.scope["extensions"][FRAME_WRITER] = {"writer": self}  # type: ignore[index]
         await super().run_asgi()
+
+    # -- flow control: a client that does not read is not read, and is cut off if it stays so -----------------------
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self.transport.pause_reading()
+        self._stall.start(self.loop, self.close_timeout, self._stalled)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._stall.stop()
+        if not self.read_paused:  # uvicorn's own pause: a message waits for the app
+            self.transport.resume_reading()
+
+    async def receive(self) -> Any:
+        message = await super().receive()
+        self._hold_reading()  # uvicorn resumes reading once the app has taken what waited
+        return message
+
+    def _hold_reading(self) -> None:
+        if not self.writable.is_set():
+            self.transport.pause_reading()
+
+    def _stalled(self) -> None:
+        if not self.writable.is_set():
+            self._cut_off()
 
     # -- web.FrameWriter: the venues' fan-out writes frames from the loop, without an ASGI send per frame --------------
 
@@ -280,6 +396,7 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
             await super().send(message)
         finally:
             self.writable.bypass = False
+            self._hold_reading()  # uvicorn resumes reading after a close frame, to read the client's answer
         if message["type"] == "websocket.close" and self.close_timer is not None:
             self.close_timer.cancel()  # uvicorn's timer closes gracefully; this one cuts off a client not reading
             self.close_timer = self.loop.call_later(self.close_timeout, self._cut_off)

@@ -52,6 +52,8 @@ class Settings:
     # What may sit between a connection's outbox and a client that stopped reading: the socket's send buffer
     # (SO_SNDBUF, which Linux doubles) and the transport's buffer before sends wait, each this size; small, so the
     # outbox overflows (error 25) soon after a client stops reading, instead of megabytes of socket buffers later.
+    # Past it the client is not read (so the pongs to its pings wait too), and a client that has not drained it
+    # within ws_ping_timeout_s is reset.
     ws_send_buffer_bytes: int = 64 * 1024
     # Negotiate permessage-deflate (RFC 7692) on both venues' websockets when a client offers it (the `websockets`
     # library and ccxt offer it by default). Whether Kalshi or Deribit accept it is not known; on loopback it costs
@@ -81,10 +83,11 @@ class Settings:
     deribit_timestamp_window_s: int = 60  # deri-hmac-sha256, client_signature and SignalPlus timestamps, each way
     signalplus_prefix: str = "/api"  # where the SignalPlus gateway dialect listens (POST {prefix})
     # Connections (mockexchange.server): a request head must arrive whole within header_timeout_s of its first byte
-    # (or of the connection's start), else 408 and close; an idle keep-alive connection is closed after
-    # keep_alive_timeout_s (uvicorn's default, 5 s); connections beyond max_connections (HTTP and websocket
-    # together) are answered 503 and closed at once.
+    # (or of the connection's start), else 408 and close; its body (any framing) within body_timeout_s of the head's
+    # end, else 408 and close; an idle keep-alive connection is closed after keep_alive_timeout_s (uvicorn's default,
+    # 5 s); connections beyond max_connections (HTTP and websocket together) are answered 503 and closed at once.
     header_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
     keep_alive_timeout_s: float = 5.0
     max_connections: int = 10_000
     # The venues' per-user rate limits (docs/rate-limits.md): "off" (none), or a Kalshi tier: "basic", "advanced",

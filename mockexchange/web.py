@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
@@ -161,18 +161,40 @@ class BodyTooLarge(Exception):
         super().__init__(f"the body {said}; the limit is {limit}")
 
 
+class BodyCut(ClientDisconnect):
+    """The connection ended before the request's body was whole: Starlette's `ClientDisconnect`, saying how much
+    had arrived. No bug of the mock's: the app answers it with one handler (nothing reaches the client), and a route
+    that catches its own bugs lets it pass."""
+
+    def __init__(self, received: int, declared: str | None) -> None:
+        self.received = received
+        self.declared = declared  # the Content-Length as sent; None: chunked
+        of = f"{received} of the {declared} bytes" if declared is not None else f"{received} bytes of the chunks"
+        super().__init__(f"{of} of its body had arrived")
+
+
+# An ASGI HTTP scope holding this key (a str: why) is a request whose body did not arrive whole within the server's
+# body timeout: the server answered it 408 and closed the connection, and the app's wait for the body ended as on a
+# client's disconnect. Only `mockexchange.server`'s protocol sets it.
+BODY_TIMED_OUT = "mockexchange.body_timed_out"
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The request's body, counted as it streams in: a Content-Length over `limit` is refused before a byte is read,
     a chunked body at the chunk that passes it (BodyTooLarge). What is held stays within `limit` plus one chunk;
-    the rest of a refused body is left unread (uvicorn discards it after the answer)."""
+    the rest of a refused body is left unread (uvicorn discards it after the answer). BodyCut if the connection
+    ends first."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(limit, int(declared))
     chunks: list[bytes] = []
     received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > limit:
-            raise BodyTooLarge(limit, None)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                raise BodyTooLarge(limit, None)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise BodyCut(received, declared) from None
     return b"".join(chunks)

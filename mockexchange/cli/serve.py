@@ -230,6 +230,11 @@ def _connection_options(p: argparse._ArgumentGroup) -> None:
         "(default: %(default)g)",
     )  # fmt: skip
     p.add_argument(
+        "--body-timeout", type=positive_float, default=connections.body_timeout_s, metavar="SECONDS",
+        help="answer 408 and close a connection whose request body is not whole this long after its head "
+        "(default: %(default)g)",
+    )  # fmt: skip
+    p.add_argument(
         "--keep-alive-timeout", type=positive_float, default=connections.keep_alive_timeout_s, metavar="SECONDS",
         help="close a keep-alive connection idle this long between requests (default: %(default)g)",
     )  # fmt: skip
@@ -361,6 +366,7 @@ def _settings(args: argparse.Namespace, scenario: Scenario | None, bound: int) -
         journal_max_bytes=args.journal_max_bytes,
         generated_responses=args.generated_responses,
         header_timeout_s=args.header_timeout,
+        body_timeout_s=args.body_timeout,
         keep_alive_timeout_s=args.keep_alive_timeout,
         max_connections=args.max_connections,
         ws_per_message_deflate=args.ws_deflate,

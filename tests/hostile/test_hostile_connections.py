@@ -120,14 +120,17 @@ def test_connections_beyond_the_cap_are_answered_503_and_closed_and_websockets_c
 
 @pytest.mark.slow
 def test_serve_takes_the_limits_as_options(tmp_path: Path):
-    options = ("--header-timeout", "1", "--keep-alive-timeout", "1", "--max-connections", "2")
+    options = ("--header-timeout", "1", "--body-timeout", "1", "--keep-alive-timeout", "1", "--max-connections", "2")
     with serve_command(tmp_path / "keys", *options) as served, ExitStack() as stack:
         host, port = "127.0.0.1", served.port
         idle = stack.enter_context(socket.create_connection((host, port)))
-        stack.enter_context(socket.create_connection((host, port)))
+        slow_body = stack.enter_context(socket.create_connection((host, port)))
+        slow_body.sendall(request_head("POST", "/api/v2", {"Content-Length": "100"}) + b"{")
         with socket.create_connection((host, port)) as refused:
             assert read_response(refused, 10).status == 503
         assert read_response(idle, 15).status == 408
+        slow = read_response(slow_body, 15)
+        assert slow.status == 408 and "body_timeout_s" in slow.headers["x-mockexchange-diagnosis"]
 
 
 def test_a_long_head_in_pieces_is_read_whole_up_to_64_kib_and_refused_past_it():

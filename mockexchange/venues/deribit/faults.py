@@ -16,10 +16,11 @@ that HTTP status; over the websocket, the call's reply; at the SignalPlus gatewa
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope
 
+from mockexchange.journal import client_gone
 from mockexchange.venues.deribit import signalplus
 from mockexchange.venues.deribit.context import API_PREFIX, DeribitContext
 from mockexchange.venues.deribit.envelope import epoch_us, failed_request_id, read_limited_body, reply
@@ -78,6 +79,8 @@ async def http_answer(
             raw = await read_limited_body(Request(scope, receive), ctx.max_body_bytes)
         except RpcError:
             raw = b""
+        except ClientDisconnect as exc:  # the client hung up mid-body: recorded as such, as the app records it
+            return await client_gone(Request(scope, receive), exc)
     if gateway:
         return signalplus.error_response(raw, error, status)
     body = reply(failed_request_id(raw), us_in=us_in, us_out=epoch_us(ctx.wall_clock), testnet=ctx.testnet, error=error)

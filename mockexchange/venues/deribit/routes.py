@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
@@ -108,6 +108,8 @@ def _endpoint(ctx: DeribitContext, with_method: bool) -> Any:
         except RpcError as error:
             _note(request, seen, error)
             return _error(ctx, error, us_in, error.http_status, failed_request_id(seen.raw))
+        except ClientDisconnect:
+            raise  # the client hung up mid-body: no bug of ours; the app's handler records it (web.BodyCut)
         except Exception as exc:  # a bug of ours: Deribit's shape, and what broke
             log.exception("unhandled error in %s", request.url.path)
             error = RpcError(ERROR, f"internal error in the mock: {type(exc).__name__}: {exc}")

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -88,6 +88,8 @@ def route(ctx: DeribitContext) -> Route:
         except RpcError as error:
             journaling.note(request.scope, seen.get("method"), seen.get("key_id"), error)
             return error_response(raw, error, error.http_status)
+        except ClientDisconnect:
+            raise  # the client hung up mid-body: no bug of ours; the app's handler records it (web.BodyCut)
         except Exception as exc:  # a bug of ours
             log.exception("unhandled error in the SignalPlus dialect")
             journaling.note(request.scope, seen.get("method"), seen.get("key_id"), None)
