@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -137,23 +138,13 @@ def build_app(
     book = DerivativesBook(clock=ledger.clock, bus=ledger.bus)
     deribit_keys = DeribitCredentialRegistry()
     tokens = TokenStore(wall_clock)  # clients sign with their wall clock; tokens expire on it too
-    window_ms = settings.deribit_timestamp_window_s * 1000
-    deribit = DeribitContext(
-        book=book,
-        auth=DeribitAuth(deribit_keys, tokens, window=DeribitWindow(window_ms, window_ms)),
-        wall_clock=wall_clock,
-        testnet=settings.deribit_testnet,
-        max_body_bytes=settings.deribit_max_body_bytes,
-        ws_queue_size=settings.ws_queue_size,
-        ws_max_channels=settings.ws_max_subscriptions,
-        signalplus_prefix=settings.signalplus_prefix,
-        rate_limits=rate_limits,
-    )
     journal = Journal(wall_clock, settings.journal_size, max_bytes=settings.journal_max_bytes)
-    deribit.on_message = deribit_journaling.message_recorder(journal)
     # Fault rules (checked before any route) and the open websockets they may close, shared with the control plane.
     faults, connections = FaultRules(), LiveConnections()
-    deribit.faults, deribit.connections = faults, connections
+    shared: dict[str, Any] = {"rate_limits": rate_limits, "faults": faults, "connections": connections}
+    deribit_auth = DeribitAuth(deribit_keys, tokens, window=_deribit_window(settings))
+    deribit = _deribit_context(settings, book, deribit_auth, wall_clock, shared)
+    deribit.on_message = deribit_journaling.message_recorder(journal)
     control = Control(
         ledger, keys, book, deribit_keys, tokens, rate_limiter=rate_limits, faults=faults, connections=connections
     )
@@ -167,23 +158,7 @@ def build_app(
     control.set_rest_lag(settings.rest_lag_ms)
     scenarios = Scenarios(control)
     generated = GeneratedResponses(settings.generated_responses, settings.profile)
-    kalshi = KalshiContext(
-        ledger=ledger,
-        keys=keys,
-        profile=kalshi_profiles.profile(settings.profile),
-        wall_clock=wall_clock,
-        window=TimestampWindow(int(settings.timestamp_past_s * 1000), int(settings.timestamp_future_s * 1000)),
-        ws_queue_size=settings.ws_queue_size,
-        ws_max_subscriptions=settings.ws_max_subscriptions,
-        ws_max_markets=settings.ws_max_markets,
-        on_command=lambda key_id, text, replies: journal.record_command(WS_PATH, key_id, text, replies),
-        generated=generated,
-        replays=SeenSignatures(_window_ms(settings)) if settings.kalshi_reject_replays else None,
-        pss_salt=pss_salt_rule(settings.kalshi_pss_salt),
-        rate_limits=rate_limits,
-        faults=faults,
-        connections=connections,
-    )
+    kalshi = _kalshi_context(settings, ledger, keys, wall_clock, journal, generated, shared)
     route_list = kalshi_routes.routes(kalshi) + deribit_routes.routes(deribit)
     middleware = [
         Middleware(JournalMiddleware, journal=journal, venue_of=_journal_venue(deribit)),
@@ -208,3 +183,53 @@ def build_app(
         deribit=deribit, rate_limits=rate_limits, persistence=persistence, faults=faults,
         connections=connections, views=views,
     )  # fmt: skip
+
+
+def _deribit_window(settings: Settings) -> DeribitWindow:
+    window_ms = settings.deribit_timestamp_window_s * 1000
+    return DeribitWindow(window_ms, window_ms)
+
+
+def _deribit_context(
+    settings: Settings, book: DerivativesBook, auth: DeribitAuth, wall_clock: Clock, shared: dict[str, Any]
+) -> DeribitContext:
+    """The Deribit venue's context from the settings and what it shares with the other venue (`shared`)."""
+    return DeribitContext(
+        book=book,
+        auth=auth,
+        wall_clock=wall_clock,
+        testnet=settings.deribit_testnet,
+        max_body_bytes=settings.deribit_max_body_bytes,
+        ws_queue_size=settings.ws_queue_size,
+        ws_max_channels=settings.ws_max_subscriptions,
+        signalplus_prefix=settings.signalplus_prefix,
+        **shared,
+    )
+
+
+def _kalshi_context(
+    settings: Settings,
+    ledger: Ledger,
+    keys: KeyRegistry,
+    wall_clock: Clock,
+    journal: Journal,
+    generated: GeneratedResponses,
+    shared: dict[str, Any],
+) -> KalshiContext:
+    """The Kalshi venue's context from the settings and what it shares with the other venue (`shared`: rate limits,
+    fault rules, live connections)."""
+    return KalshiContext(
+        ledger=ledger,
+        keys=keys,
+        profile=kalshi_profiles.profile(settings.profile),
+        wall_clock=wall_clock,
+        window=TimestampWindow(int(settings.timestamp_past_s * 1000), int(settings.timestamp_future_s * 1000)),
+        ws_queue_size=settings.ws_queue_size,
+        ws_max_subscriptions=settings.ws_max_subscriptions,
+        ws_max_markets=settings.ws_max_markets,
+        on_command=lambda key_id, text, replies: journal.record_command(WS_PATH, key_id, text, replies),
+        generated=generated,
+        replays=SeenSignatures(_window_ms(settings)) if settings.kalshi_reject_replays else None,
+        pss_salt=pss_salt_rule(settings.kalshi_pss_salt),
+        **shared,
+    )

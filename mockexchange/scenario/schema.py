@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,27 +24,37 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from mockexchange.auth.kalshi.keys import PemError, load_public_key
 from mockexchange.control import ControlError
 from mockexchange.control.faults import close_request, fault_spec
-from mockexchange.control.operations import check_exchange_time
-from mockexchange.core.derivatives_book import MAX_ACCOUNT_ID, PLACES
-from mockexchange.core.faults import MAX_DELAY_MS, MAX_TIMES, VENUES
-from mockexchange.core.instruments import InstrumentError, parse_instrument_name
+from mockexchange.core.derivatives_book import MAX_ACCOUNT_ID
+from mockexchange.core.faults import MAX_TIMES, VENUES
 from mockexchange.core.ledger import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.money import (
     MAX_CENTS,
     MAX_COUNT,
-    MoneyError,
-    parse_count,
-    parse_decimal,
-    parse_dollars,
-    parse_price,
 )
-from mockexchange.core.numbers import excerpt
 from mockexchange.scenario import bounded_yaml, library
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
+from mockexchange.scenario.scalars import (
+    Invalid,
+    boolean,
+    count,
+    delay_ms,
+    deribit_amount,
+    deribit_balance,
+    deribit_signed,
+    fee,
+    instrument,
+    integer,
+    one_of,
+    positive_seconds,
+    price,
+    seconds,
+    tag_of,
+    text,
+    timestamp,
+)
 
 INLINE_SOURCE = "<document>"
 MAX_BURST_FILLS = 1_000_000  # one burst's fills, and all the bursts' of one document
-_TAG = "tag:yaml.org,2002:"
 _MAX_ERRORS = 50
 # Reads a `public_key_file` (Path.read_text); raises OSError when it cannot or may not.
 KeyFileReader = Callable[[Path], str]
@@ -59,12 +68,6 @@ class ScenarioError(ControlError):
         self.errors = errors
 
 
-class _Invalid(Exception):
-    def __init__(self, message: str, node: Node | None = None) -> None:
-        super().__init__(message)
-        self.node = node
-
-
 @dataclass(frozen=True, slots=True)
 class Field:
     check: Callable[[Node], Any]
@@ -72,183 +75,6 @@ class Field:
     default: Any = None
 
 
-# -- scalar checks: each takes a node and answers a plain value or raises _Invalid ---------------------------------
-
-
-def _tag(node: Node) -> str:
-    return node.tag.removeprefix(_TAG)
-
-
-def _scalar(node: Node, what: str) -> ScalarNode:
-    if not isinstance(node, ScalarNode):
-        raise _Invalid(f"must be {what}, not a {'list' if isinstance(node, SequenceNode) else 'mapping'}")
-    return node
-
-
-def text(node: Node) -> str:
-    # Any scalar's original text: tickers, user ids and enum words are strings whatever YAML 1.1 would resolve.
-    value = _scalar(node, "a string").value
-    if not value.strip():
-        raise _Invalid("must be a non-empty string")
-    return value
-
-
-def one_of(*choices: str) -> Callable[[Node], str]:
-    def check(node: Node) -> str:
-        value = _scalar(node, f"one of {', '.join(choices)}").value
-        if value not in choices:
-            raise _Invalid(f"must be one of {', '.join(choices)}, not {value!r}")
-        return value
-
-    return check
-
-
-def integer(low: int | None = None, high: int | None = None) -> Callable[[Node], int]:
-    span = f" from {low} to {high}" if high is not None else f" >= {low}" if low is not None else ""
-
-    def check(node: Node) -> int:
-        if _tag(_scalar(node, "an integer")) != "int":
-            raise _Invalid(f"must be an integer{span}, not {node.value!r}")
-        value = _number(node)
-        if (low is not None and value < low) or (high is not None and value > high):
-            raise _Invalid(f"must be an integer{span}, not {value}")
-        return value
-
-    return check
-
-
-def _number(node: Node) -> Any:
-    """The int or float a scalar spells; one too long for Python's int() (4,300 digits) is refused."""
-    try:
-        return _CONSTRUCT.construct_object(node)
-    except ValueError:
-        raise _Invalid(f"is not a number this mock reads: {excerpt(node.value)}") from None
-
-
-def _seconds(node: Node) -> float:
-    try:
-        return float(_number(node))
-    except OverflowError:  # an integer past a float's range
-        return float("inf")
-
-
-def boolean(node: Node) -> bool:
-    if _tag(_scalar(node, "true or false")) != "bool":
-        raise _Invalid(f"must be true or false, not {node.value!r}")
-    return bool(_CONSTRUCT.construct_object(node))
-
-
-def seconds(node: Node) -> float:
-    """Time is not money: seconds may be written as integers or decimals."""
-    if _tag(_scalar(node, "a number of seconds")) not in ("int", "float"):
-        raise _Invalid(f"must be a number of seconds, not {node.value!r}")
-    value = _seconds(node)
-    if not 0 <= value < 10**9:
-        raise _Invalid(f"must be a number of seconds >= 0, not {node.value}")
-    return value
-
-
-def positive_seconds(node: Node) -> float:
-    if _tag(_scalar(node, "a number of seconds")) not in ("int", "float"):
-        raise _Invalid(f"must be a number of seconds > 0, not {node.value!r}")
-    value = _seconds(node)
-    if not 0 < value < 10**9:
-        raise _Invalid(f"must be a number of seconds > 0, not {node.value}")
-    return value
-
-
-def _money(node: Node, kind: str, example: str, parse: Callable[[str], Decimal]) -> str:
-    node = _scalar(node, f"a decimal string like {example}")
-    if _tag(node) == "float":
-        raise _Invalid(
-            f'must be a quoted decimal string: write "{node.value}" (money is never a float; unquoted, YAML reads '
-            f"{node.value} as a binary float)"
-        )
-    if _tag(node) not in ("str", "int"):
-        raise _Invalid(f"must be {kind}, not {node.value!r}")
-    try:
-        parse(node.value)
-    except MoneyError:
-        raise _Invalid(f"must be {kind}, not {node.value!r}") from None
-    return node.value
-
-
-def price(node: Node) -> str:
-    return _money(node, 'a decimal string between 0 and 1 (exclusive), at most 4 places, e.g. "0.56"', '"0.56"',
-                  parse_price)  # fmt: skip
-
-
-def count(node: Node) -> str:
-    kind = f'a number of contracts from 0.01 to {MAX_COUNT}, at most 2 places, e.g. "10" or "2.50"'
-    return _money(node, kind, '"10"', parse_count)
-
-
-def fee(node: Node) -> str:
-    def non_negative(value: str) -> Decimal:
-        parsed = parse_dollars(value, "fee")
-        if parsed < 0:
-            raise MoneyError("negative")
-        return parsed
-
-    return _money(node, 'a non-negative dollar amount, at most 6 places, e.g. "0.17"', '"0.17"', non_negative)
-
-
-def timestamp(node: Node) -> datetime:
-    value = _scalar(node, "an ISO 8601 time").value
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise _Invalid(f'must be an ISO 8601 time with a timezone, e.g. "2026-12-09T19:00:00Z": {value!r}') from None
-    if when.tzinfo is None:
-        raise _Invalid(f'must carry a timezone, e.g. "2026-12-09T19:00:00Z", not {value!r}')
-    try:
-        return check_exchange_time(when, "exchange time")
-    except ControlError as exc:
-        raise _Invalid(str(exc)) from None
-
-
-def _decimal(sign: str) -> Callable[[str], Decimal]:
-    def parse(value: str) -> Decimal:
-        parsed = parse_decimal(value, "value", PLACES)  # the control plane's grammar; the book checks the range
-        if not parsed.is_finite() or (sign == "positive" and parsed <= 0) or (sign == "non-negative" and parsed < 0):
-            raise MoneyError(f"not {sign}")
-        return parsed
-
-    return parse
-
-
-def deribit_amount(node: Node) -> str:
-    """Deribit amounts (USD for inverse futures, the coin otherwise), prices and index prices: positive decimals."""
-    return _money(node, 'a positive decimal string, e.g. "10000" or "0.5"', '"10000"', _decimal("positive"))
-
-
-def deribit_balance(node: Node) -> str:
-    return _money(node, 'a decimal string >= 0, e.g. "10" or "2.5"', '"10"', _decimal("non-negative"))
-
-
-def deribit_signed(node: Node) -> str:
-    """A fee (negative is a rebate) or a cash movement (negative is a withdrawal)."""
-    return _money(node, 'a decimal string, e.g. "0.0003" or "-1.5"', '"0.0003"', _decimal("finite"))
-
-
-def delay_ms(node: Node) -> int | list[int]:
-    """Milliseconds, or a range [low, high] (its shape is checked with the rest of the fault rule)."""
-    whole = integer(0, MAX_DELAY_MS)
-    if isinstance(node, SequenceNode):
-        return [whole(item) for item in node.value]
-    return whole(node)
-
-
-def instrument(node: Node) -> str:
-    value = text(node)
-    try:
-        parse_instrument_name(value)
-    except InstrumentError as exc:
-        raise _Invalid(f"unknown instrument: {exc}") from None
-    return value
-
-
-_CONSTRUCT = yaml.constructor.SafeConstructor()
 SUBACCOUNT = integer(0, MAX_SUBACCOUNT)
 SIDE = one_of("yes", "no")
 ACTION = one_of("buy", "sell")
@@ -481,12 +307,12 @@ class _Reader:
                 ok = False
                 continue
             present.add(key)
-            if _tag(value_node) == "null":
+            if tag_of(value_node) == "null":
                 seen[key] = schema[key].default
                 continue
             try:
                 seen[key] = schema[key].check(value_node)
-            except _Invalid as exc:
+            except Invalid as exc:
                 self.error(exc.node or value_node, where, str(exc))
                 ok = False
         for key, spec in schema.items():
@@ -536,7 +362,7 @@ class _Reader:
             for ticker_node, ticker_path in self.items(event.get("markets"), f"{path}.markets"):
                 try:
                     ticker = text(ticker_node)
-                except _Invalid as exc:
+                except Invalid as exc:
                     self.error(ticker_node, ticker_path, str(exc))
                     continue
                 if ok:
@@ -614,13 +440,13 @@ class _Reader:
         if kind == "wait":
             try:
                 return Op("wait", {"seconds": positive_seconds(value_node)}, origin)
-            except _Invalid as exc:
+            except Invalid as exc:
                 self.error(value_node, where, str(exc))
                 return None
         if kind == "burst":
             burst = self.burst(value_node, where)
             return None if burst is None else Op("burst", burst, origin)
-        if kind == "clear_faults" and _tag(value_node) == "null":
+        if kind == "clear_faults" and tag_of(value_node) == "null":
             return Op(kind, {}, origin)  # `- clear_faults:` takes nothing
         args = self.fields(value_node, where, STEPS[kind])
         if args is not None and kind == "volatility" and not self.one_target(value_node, where, args):
@@ -652,14 +478,14 @@ class _Reader:
         for index_name, (value_node, where) in self.entries(index_node, f"{path}.index_prices").items():
             try:
                 args = {"index_name": index_name, "price": deribit_amount(value_node)}
-            except _Invalid as exc:
+            except Invalid as exc:
                 self.error(value_node, where, str(exc))
                 continue
             ops["index_price"].append(Op("index_price", args, self.origin(value_node, where)))
         for item, where in self.items(section.get("instruments"), f"{path}.instruments"):
             try:
                 args = {"instrument_name": instrument(item)}
-            except _Invalid as exc:
+            except Invalid as exc:
                 self.error(item, where, str(exc))
                 continue
             ops["deribit_instrument"].append(Op("deribit_instrument", args, self.origin(item, where)))
@@ -721,7 +547,7 @@ class _Reader:
         for currency, (value_node, where) in self.entries(node, path).items():
             try:
                 balances[currency] = deribit_balance(value_node)
-            except _Invalid as exc:
+            except Invalid as exc:
                 self.error(value_node, where, str(exc))
                 ok = False
         return balances if ok else None
@@ -751,7 +577,7 @@ class _Reader:
             for item, item_path in self.items(burst[name], f"{path}.{name}"):
                 try:
                     words.append(check(item))
-                except _Invalid as exc:
+                except Invalid as exc:
                     self.error(item, item_path, str(exc))
                     ok = False
             if not words and isinstance(burst[name], SequenceNode):

@@ -1,0 +1,211 @@
+"""The scalar checks of a scenario document: each takes a YAML node (composed, so it still holds its line and its
+text) and answers a plain value, or raises `Invalid` saying why. Money is never a float: an unquoted decimal is
+refused with the quoted spelling to use. `schema.py` says which field takes which check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import yaml
+from yaml.nodes import Node, ScalarNode, SequenceNode
+
+from mockexchange.control import ControlError
+from mockexchange.control.operations import check_exchange_time
+from mockexchange.core.derivatives_book import PLACES
+from mockexchange.core.faults import MAX_DELAY_MS
+from mockexchange.core.instruments import InstrumentError, parse_instrument_name
+from mockexchange.core.money import MAX_COUNT, MoneyError, parse_count, parse_decimal, parse_dollars, parse_price
+from mockexchange.core.numbers import excerpt
+
+_TAG = "tag:yaml.org,2002:"
+
+
+class Invalid(Exception):
+    """A value the schema refuses: the message says why, `node` (if given) where."""
+
+    def __init__(self, message: str, node: Node | None = None) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+# -- each takes a node and answers a plain value or raises Invalid ---------------------------------
+
+
+def tag_of(node: Node) -> str:
+    """The YAML tag a node resolved to, short: "str", "int", "float", "bool", "null"."""
+    return node.tag.removeprefix(_TAG)
+
+
+def _scalar(node: Node, what: str) -> ScalarNode:
+    if not isinstance(node, ScalarNode):
+        raise Invalid(f"must be {what}, not a {'list' if isinstance(node, SequenceNode) else 'mapping'}")
+    return node
+
+
+def text(node: Node) -> str:
+    # Any scalar's original text: tickers, user ids and enum words are strings whatever YAML 1.1 would resolve.
+    value = _scalar(node, "a string").value
+    if not value.strip():
+        raise Invalid("must be a non-empty string")
+    return value
+
+
+def one_of(*choices: str) -> Callable[[Node], str]:
+    def check(node: Node) -> str:
+        value = _scalar(node, f"one of {', '.join(choices)}").value
+        if value not in choices:
+            raise Invalid(f"must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+    return check
+
+
+def integer(low: int | None = None, high: int | None = None) -> Callable[[Node], int]:
+    span = f" from {low} to {high}" if high is not None else f" >= {low}" if low is not None else ""
+
+    def check(node: Node) -> int:
+        if tag_of(_scalar(node, "an integer")) != "int":
+            raise Invalid(f"must be an integer{span}, not {node.value!r}")
+        value = _number(node)
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise Invalid(f"must be an integer{span}, not {value}")
+        return value
+
+    return check
+
+
+def _number(node: Node) -> Any:
+    """The int or float a scalar spells; one too long for Python's int() (4,300 digits) is refused."""
+    try:
+        return _CONSTRUCT.construct_object(node)
+    except ValueError:
+        raise Invalid(f"is not a number this mock reads: {excerpt(node.value)}") from None
+
+
+def _seconds(node: Node) -> float:
+    try:
+        return float(_number(node))
+    except OverflowError:  # an integer past a float's range
+        return float("inf")
+
+
+def boolean(node: Node) -> bool:
+    if tag_of(_scalar(node, "true or false")) != "bool":
+        raise Invalid(f"must be true or false, not {node.value!r}")
+    return bool(_CONSTRUCT.construct_object(node))
+
+
+def seconds(node: Node) -> float:
+    """Time is not money: seconds may be written as integers or decimals."""
+    if tag_of(_scalar(node, "a number of seconds")) not in ("int", "float"):
+        raise Invalid(f"must be a number of seconds, not {node.value!r}")
+    value = _seconds(node)
+    if not 0 <= value < 10**9:
+        raise Invalid(f"must be a number of seconds >= 0, not {node.value}")
+    return value
+
+
+def positive_seconds(node: Node) -> float:
+    if tag_of(_scalar(node, "a number of seconds")) not in ("int", "float"):
+        raise Invalid(f"must be a number of seconds > 0, not {node.value!r}")
+    value = _seconds(node)
+    if not 0 < value < 10**9:
+        raise Invalid(f"must be a number of seconds > 0, not {node.value}")
+    return value
+
+
+def _money(node: Node, kind: str, example: str, parse: Callable[[str], Decimal]) -> str:
+    node = _scalar(node, f"a decimal string like {example}")
+    if tag_of(node) == "float":
+        raise Invalid(
+            f'must be a quoted decimal string: write "{node.value}" (money is never a float; unquoted, YAML reads '
+            f"{node.value} as a binary float)"
+        )
+    if tag_of(node) not in ("str", "int"):
+        raise Invalid(f"must be {kind}, not {node.value!r}")
+    try:
+        parse(node.value)
+    except MoneyError:
+        raise Invalid(f"must be {kind}, not {node.value!r}") from None
+    return node.value
+
+
+def price(node: Node) -> str:
+    return _money(node, 'a decimal string between 0 and 1 (exclusive), at most 4 places, e.g. "0.56"', '"0.56"',
+                  parse_price)  # fmt: skip
+
+
+def count(node: Node) -> str:
+    kind = f'a number of contracts from 0.01 to {MAX_COUNT}, at most 2 places, e.g. "10" or "2.50"'
+    return _money(node, kind, '"10"', parse_count)
+
+
+def fee(node: Node) -> str:
+    def non_negative(value: str) -> Decimal:
+        parsed = parse_dollars(value, "fee")
+        if parsed < 0:
+            raise MoneyError("negative")
+        return parsed
+
+    return _money(node, 'a non-negative dollar amount, at most 6 places, e.g. "0.17"', '"0.17"', non_negative)
+
+
+def timestamp(node: Node) -> datetime:
+    value = _scalar(node, "an ISO 8601 time").value
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f'must be an ISO 8601 time with a timezone, e.g. "2026-12-09T19:00:00Z": {value!r}') from None
+    if when.tzinfo is None:
+        raise Invalid(f'must carry a timezone, e.g. "2026-12-09T19:00:00Z", not {value!r}')
+    try:
+        return check_exchange_time(when, "exchange time")
+    except ControlError as exc:
+        raise Invalid(str(exc)) from None
+
+
+def _decimal(sign: str) -> Callable[[str], Decimal]:
+    def parse(value: str) -> Decimal:
+        parsed = parse_decimal(value, "value", PLACES)  # the control plane's grammar; the book checks the range
+        if not parsed.is_finite() or (sign == "positive" and parsed <= 0) or (sign == "non-negative" and parsed < 0):
+            raise MoneyError(f"not {sign}")
+        return parsed
+
+    return parse
+
+
+def deribit_amount(node: Node) -> str:
+    """Deribit amounts (USD for inverse futures, the coin otherwise), prices and index prices: positive decimals."""
+    return _money(node, 'a positive decimal string, e.g. "10000" or "0.5"', '"10000"', _decimal("positive"))
+
+
+def deribit_balance(node: Node) -> str:
+    return _money(node, 'a decimal string >= 0, e.g. "10" or "2.5"', '"10"', _decimal("non-negative"))
+
+
+def deribit_signed(node: Node) -> str:
+    """A fee (negative is a rebate) or a cash movement (negative is a withdrawal)."""
+    return _money(node, 'a decimal string, e.g. "0.0003" or "-1.5"', '"0.0003"', _decimal("finite"))
+
+
+def delay_ms(node: Node) -> int | list[int]:
+    """Milliseconds, or a range [low, high] (its shape is checked with the rest of the fault rule)."""
+    whole = integer(0, MAX_DELAY_MS)
+    if isinstance(node, SequenceNode):
+        return [whole(item) for item in node.value]
+    return whole(node)
+
+
+def instrument(node: Node) -> str:
+    value = text(node)
+    try:
+        parse_instrument_name(value)
+    except InstrumentError as exc:
+        raise Invalid(f"unknown instrument: {exc}") from None
+    return value
+
+
+_CONSTRUCT = yaml.constructor.SafeConstructor()
