@@ -4,6 +4,7 @@ damaged or in use is refused with a clear error; a snapshot is only a cache and 
 
 from __future__ import annotations
 
+import json
 import pickle
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -306,3 +307,20 @@ def test_a_file_of_format_1_is_upgraded_and_its_commands_run_again(tmp_path: Pat
     with MockServer(state=str(path)) as again:  # from the snapshot the upgraded file kept
         assert again.app.persistence.status()["restored_commands"] == 0  # type: ignore[union-attr]
         assert len(again.app.ledger.fills) == 3
+
+
+MAIN = Path(__file__).parent / "data" / "state-main-e056015.db"  # written by mockexchange 0.1.0 (main at e056015)
+
+
+@pytest.mark.slow
+def test_a_file_written_before_core_was_split_by_venue_restores_to_the_same_answers(tmp_path: Path) -> None:
+    """`_populate`'s commands and the snapshot a clean stop keeps, as main at e056015 wrote them (`MockServer(state=...,
+    seed=25)`); beside the file, the answers `_answers` read from that mock then, with the keys that read them."""
+    kept = json.loads(MAIN.with_suffix(".json").read_text())
+    path = tmp_path / "state.db"
+    path.write_bytes(MAIN.read_bytes())
+    with MockServer(state=str(path), seed=25) as mock:
+        auth = KalshiAuth(KalshiSigner.from_pem(kept["kalshi_key"]["key_id"], kept["kalshi_key"]["private_key_pem"]))
+        granted = _rpc(mock, "public/auth", {"grant_type": "client_credentials", **kept["deribit_key"]})["result"]
+        answers = _answers(mock, auth, granted["access_token"])
+    assert {k: v.decode() if isinstance(v, bytes) else v for k, v in answers.items()} == kept["answers"]
