@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mockexchange.app import MockApp
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
-from mockexchange.core.ledger import Ledger
+from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.testing.signing import KalshiSigner
 from mockexchange.venues.kalshi.context import KalshiContext
 

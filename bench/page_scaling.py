@@ -56,8 +56,8 @@ from starlette.routing import Route
 from mockexchange.app import MockApp, build_app
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.ledger import Ledger
-from mockexchange.core.store import RowFilter
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.store import RowFilter
 from mockexchange.settings import Settings
 from mockexchange.testing.signing import KalshiSigner
 from mockexchange.venues.kalshi import cursors

@@ -25,9 +25,9 @@ from mockexchange.auth.kalshi.signature import TimestampWindow, pss_salt_rule
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
-from mockexchange.core.derivatives_book import DerivativesBook
+from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.faults import FaultRules
-from mockexchange.core.ledger import IdFactory, Ledger
+from mockexchange.core.kalshi.ledger import IdFactory, Ledger
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.journal import Journal, JournalMiddleware, client_gone
 from mockexchange.scenario.operations import Scenarios

@@ -15,8 +15,8 @@ import httpx
 import pytest
 import websockets
 
-from mockexchange.core import derivatives as d
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.deribit import derivatives as d
 from mockexchange.server import MockServer
 
 # A still clock: an option's mark (Black-76 on the time left), and so the equity and liquidation prices, hold still.

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockexchange.core import derivatives as d
-from mockexchange.core.instruments import parse_instrument_name
+from mockexchange.core.deribit import derivatives as d
+from mockexchange.core.deribit.instruments import parse_instrument_name
 
 BTC_PERP = parse_instrument_name("BTC-PERPETUAL")
 ETH_PERP = parse_instrument_name("ETH-PERPETUAL")

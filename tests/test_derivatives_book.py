@@ -9,9 +9,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from mockexchange.core import derivatives as d
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.derivatives_book import BookError, DerivativesBook
+from mockexchange.core.deribit import derivatives as d
+from mockexchange.core.deribit.book import BookError, DerivativesBook
 from mockexchange.core.events import EventBus
 
 START = datetime(2024, 12, 26, 8, tzinfo=UTC)  # one day before BTC-27DEC24 expires

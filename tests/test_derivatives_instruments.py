@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from mockexchange.core.instruments import (
+from mockexchange.core.deribit.instruments import (
     PERPETUAL_EXPIRATION_MS,
     InstrumentError,
     instrument_name,

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockexchange.core.columns import encode
-from mockexchange.core.ledger import _opening
+from mockexchange.core.kalshi.ledger import _opening
+from mockexchange.core.kalshi.store import opening_cells
 from mockexchange.core.money import ONE
-from mockexchange.core.store import opening_cells
 
 counts = st.builds(Decimal, st.sampled_from(["1", "2.5", "10.00", "1E+1", "0.01", "37", "100", "99999.99", "1.000"]))
 prices = st.builds(Decimal, st.sampled_from(["0.5", "0.50", "0.01", "0.99", "0.4321", "0.333333", "0.1234567", "5E-1"]))

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.fees import QuadraticFee
-from mockexchange.core.ledger import Ledger, LedgerError
-from mockexchange.core.positions import settle, trade, yes_terms
+from mockexchange.core.kalshi.fees import QuadraticFee
+from mockexchange.core.kalshi.ledger import Ledger, LedgerError
+from mockexchange.core.kalshi.positions import settle, trade, yes_terms
 
 # -- hand-worked examples ---------------------------------------------------------------------------------------
 

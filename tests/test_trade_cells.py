@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockexchange.core import positions
 from mockexchange.core.columns import encode
-from mockexchange.core.ledger import NewFill, _opening
+from mockexchange.core.kalshi import positions
+from mockexchange.core.kalshi.ledger import NewFill, _opening
+from mockexchange.core.kalshi.store import trade_cells
 from mockexchange.core.money import quantize_dollars
-from mockexchange.core.store import trade_cells
 from tests.test_bulk_fills import pages, state_of
 from tests.test_bulk_rows import in_full_parts, same
 

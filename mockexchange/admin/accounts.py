@@ -17,9 +17,9 @@ from typing import Any
 from mockexchange.admin import pnl
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.control import ControlError
-from mockexchange.core.derivatives_book import Account as DeribitAccount
-from mockexchange.core.derivatives_book import BookError, Wallet
-from mockexchange.core.ledger import Account
+from mockexchange.core.deribit.book import Account as DeribitAccount
+from mockexchange.core.deribit.book import BookError, Wallet
+from mockexchange.core.kalshi.ledger import Account
 from mockexchange.core.numbers import excerpt
 from mockexchange.venues.deribit import render as deribit_render
 from mockexchange.venues.deribit.context import DeribitContext

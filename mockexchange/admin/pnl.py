@@ -13,9 +13,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from mockexchange.core import positions
-from mockexchange.core.derivatives_book import Trade
-from mockexchange.core.ledger import Fill, Settlement
+from mockexchange.core.deribit.book import Trade
+from mockexchange.core.kalshi import positions
+from mockexchange.core.kalshi.ledger import Fill, Settlement
 from mockexchange.core.money import ZERO, quantize_dollars
 
 MAX_POINTS = 500

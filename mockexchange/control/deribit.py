@@ -25,8 +25,8 @@ from mockexchange.control.errors import ControlError
 from mockexchange.control.values import boolean, choice, decimal, optional_integer, optional_text, shown, text
 from mockexchange.control.values import currency as currency_code
 from mockexchange.control.values import index_name as index_code
-from mockexchange.core import derivative_orders as orders
-from mockexchange.core.derivatives_book import (
+from mockexchange.core.deribit import orders
+from mockexchange.core.deribit.book import (
     MAX_ACCOUNT_ID,
     MAX_AMOUNT,
     MAX_CASH,
@@ -42,7 +42,7 @@ from mockexchange.core.derivatives_book import (
     Trade,
     bounded,
 )
-from mockexchange.core.instruments import Instrument, instrument_name
+from mockexchange.core.deribit.instruments import Instrument, instrument_name
 
 # Index prices a fresh mock starts with (the mock's choice).
 DEFAULT_INDEX_PRICES = {

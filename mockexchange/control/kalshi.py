@@ -32,7 +32,7 @@ from mockexchange.control.values import (
     optional_text,
     text,
 )
-from mockexchange.core.ledger import (
+from mockexchange.core.kalshi.ledger import (
     MAX_EXCHANGE_INDEX,
     MAX_SUBACCOUNT,
     TRANSFER_STATUSES,

@@ -23,9 +23,9 @@ from mockexchange.control.rest_lag import RestLagOperations
 from mockexchange.control.values import shown
 from mockexchange.core.clock import Clock, ManualClock, SystemClock
 from mockexchange.core.connections import LiveConnections
-from mockexchange.core.derivatives_book import DerivativesBook
+from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.faults import FaultRules
-from mockexchange.core.ledger import Ledger
+from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.rate_limits import RateLimits
 
 # Exchange time stays from the Unix epoch (Kalshi's times are Unix seconds) to before 9999: every date the mock derives

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from mockexchange.control.values import integer
-from mockexchange.core.ledger import Ledger
+from mockexchange.core.kalshi.ledger import Ledger
 
 # An hour on the exchange clock: far beyond Kalshi's second, and the history kept is the changes of one lag.
 MAX_REST_LAG_MS = 3_600_000

@@ -1,6 +1,8 @@
-"""Venue-neutral state: money, the clock, the Kalshi ledger and its indexes (and the recent past its lagged reads see,
-`versions`), held column by column at scale (`columns`, `fill_log`), the derivatives book, events; and the one reader
-of integers from untrusted text (`numbers`), which every floor above uses.
+"""The state under the venues, split by venue: `kalshi/` (the ledger and what it keeps) and `deribit/` (the
+derivatives book and what it keeps); beside them what both stand on: the clock, events, money, numbers (the one
+reader of integers from untrusted text, which every floor above uses), columns (large state held column by column),
+versions (the recent past lagged reads see), faults, rate limits and connections.
 
-Imports nothing of mockexchange outside itself, and no HTTP (no Starlette, no uvicorn): it is the ground floor.
+The shared modules import neither venue's package, and the two venues' packages do not import each other. Core
+imports nothing of mockexchange outside itself, and no HTTP (no Starlette, no uvicorn): it is the ground floor.
 """

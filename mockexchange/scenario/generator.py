@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from mockexchange.control.deribit import DEFAULT_INDEX_PRICES, default_instruments
-from mockexchange.core.derivatives import option_mark, years_to_expiry
-from mockexchange.core.derivatives_book import DEFAULT_VOLATILITY
-from mockexchange.core.instruments import parse_instrument_name
+from mockexchange.core.deribit.book import DEFAULT_VOLATILITY
+from mockexchange.core.deribit.derivatives import option_mark, years_to_expiry
+from mockexchange.core.deribit.instruments import parse_instrument_name
 from mockexchange.scenario.model import Op, Origin, Scenario
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.scenario.runner import Progress

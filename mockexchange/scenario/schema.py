@@ -24,9 +24,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from mockexchange.auth.kalshi.keys import PemError, load_public_key
 from mockexchange.control import ControlError
 from mockexchange.control.faults import close_request, fault_spec
-from mockexchange.core.derivatives_book import MAX_ACCOUNT_ID
+from mockexchange.core.deribit.book import MAX_ACCOUNT_ID
 from mockexchange.core.faults import MAX_TIMES, VENUES
-from mockexchange.core.ledger import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
+from mockexchange.core.kalshi.ledger import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.money import (
     MAX_CENTS,
     MAX_COUNT,

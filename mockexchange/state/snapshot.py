@@ -17,14 +17,16 @@ from mockexchange.auth.deribit.keys import DeribitCredential
 from mockexchange.auth.kalshi.keys import load_public_key, public_key_pem
 from mockexchange.control import Control
 from mockexchange.core.clock import ManualClock, SystemClock
-from mockexchange.core.ledger import IdFactory
+from mockexchange.core.kalshi.ledger import IdFactory
 from mockexchange.version import __version__
 
-# The shape of the state classes a snapshot holds (core's columns: store.py, fill_log.py). A snapshot of another shape,
-# such as one taken by the same version before it changed, is ignored like one of another version.
+# The shape of the state classes a snapshot holds (core's columns: kalshi/store.py, kalshi/fill_log.py) and where they
+# live. A snapshot of another shape, such as one taken by the same version before it changed, is ignored like one of
+# another version.
 # 3: the derivatives book keeps cash moves, wallet transfers, deliveries and the next expiry; a trade its volatility.
 # 4: a wallet keeps when it was opened, a deposit the address it came from.
-LAYOUT = 4
+# 5: core split by venue: the state classes live in core/kalshi/ and core/deribit/.
+LAYOUT = 5
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset({"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility"})
 # Where state classes live; a class is taken only from the module that defines it.

@@ -48,7 +48,7 @@ from mockexchange.contract.clients.history import (
 )
 from mockexchange.contract.clients.libraries import KALSHI_SDK, OFFICIAL_ASYNC, OFFICIAL_SYNC, ClientSpec
 from mockexchange.contract.clients.plans import run_plan
-from mockexchange.core.ledger import Fill, Ledger, Settlement, Transfer
+from mockexchange.core.kalshi.ledger import Fill, Ledger, Settlement, Transfer
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 

@@ -22,8 +22,8 @@ import pytest
 from mockexchange.contract.clients.libraries import KALSHI_SDK
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.contract.clients.sdk_websocket import SdkWebsocketRun, WsReport
-from mockexchange.core.ledger import Fill
-from mockexchange.core.store import MarketPosition
+from mockexchange.core.kalshi.ledger import Fill
+from mockexchange.core.kalshi.store import MarketPosition
 from mockexchange.server import MockServer
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py

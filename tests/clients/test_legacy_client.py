@@ -28,8 +28,8 @@ from mockexchange.contract.clients.history import (
 )
 from mockexchange.contract.clients.libraries import OFFICIAL_SYNC_LEGACY
 from mockexchange.contract.clients.plans import run_plan
-from mockexchange.core.ledger import Fill, Settlement
-from mockexchange.core.store import EventRollup, MarketPosition
+from mockexchange.core.kalshi.ledger import Fill, Settlement
+from mockexchange.core.kalshi.store import EventRollup, MarketPosition
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 

@@ -14,7 +14,7 @@ from hostile_probe import START
 from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.control import Control, ControlError
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.ledger import Ledger
+from mockexchange.core.kalshi.ledger import Ledger
 
 HOSTILE: list[Any] = [
     None, True, False, 0, -1, 2**31, 2**63 - 1, 2**64 - 1, -(2**63), 10**5000, 1.5, float("nan"), float("inf"),

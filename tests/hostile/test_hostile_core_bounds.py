@@ -9,13 +9,13 @@ import orjson
 import pytest
 from hostile_probe import START
 
-from mockexchange.core import derivatives as d
-from mockexchange.core import derivatives_book as book_module
-from mockexchange.core import ledger as ledger_module
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.derivatives_book import BookError, DerivativesBook
-from mockexchange.core.instruments import parse_instrument_name
-from mockexchange.core.ledger import Ledger, LedgerError
+from mockexchange.core.deribit import book as book_module
+from mockexchange.core.deribit import derivatives as d
+from mockexchange.core.deribit.book import BookError, DerivativesBook
+from mockexchange.core.deribit.instruments import parse_instrument_name
+from mockexchange.core.kalshi import ledger as ledger_module
+from mockexchange.core.kalshi.ledger import Ledger, LedgerError
 from mockexchange.web import json_number
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from mockexchange.contract.clients.ccxt_run import CcxtRun, run_rest
 from mockexchange.contract.clients.checks import Verdict
 from mockexchange.core.clock import ManualClock, unix_ms
-from mockexchange.core.derivatives_book import CashMove, PositionView, Trade
+from mockexchange.core.deribit.book import CashMove, PositionView, Trade
 from mockexchange.server import MockServer
 from mockexchange.venues.deribit.render import POSITION, PRICE, SUMMARY
 
@@ -221,8 +221,6 @@ def balance_problems(mock: MockServer, outcome: dict[str, Any], codes: list[str]
             if got != float(value):
                 problems.append(f"{code} ccxt {unified}: {got!r}, book {float(value)!r}")
     return problems
-
-
 
 
 def trade_problems(

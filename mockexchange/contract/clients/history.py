@@ -26,7 +26,7 @@ from typing import Any
 
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.ledger import Ledger
+from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.server import MockServer
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mockexchange.core.instruments import Instrument
+from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.venues.deribit.methods import POSITION_KINDS
 from mockexchange.venues.deribit.params import CURRENCIES
 

@@ -11,7 +11,7 @@ from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.auth.deribit.tokens import permits
 from mockexchange.core.clock import Clock
 from mockexchange.core.connections import LiveConnections
-from mockexchange.core.derivatives_book import DerivativesBook
+from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.faults import Fault, FaultRules
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.venues.deribit.errors import FORBIDDEN, UNAUTHORIZED, RpcError, from_auth

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from mockexchange.auth.deribit.authentication import Authenticated
-from mockexchange.core.derivatives_book import BookError, Delivery, DerivativesBook
+from mockexchange.core.deribit.book import BookError, Delivery, DerivativesBook
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
 

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 
 from mockexchange.auth.deribit.authentication import Authenticated
-from mockexchange.core.derivatives_book import BookError, DerivativesBook, Trade
-from mockexchange.core.instruments import Instrument
+from mockexchange.core.deribit.book import BookError, DerivativesBook, Trade
+from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
 

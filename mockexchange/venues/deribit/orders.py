@@ -15,9 +15,9 @@ import orjson
 
 from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.derivative_orders import DerivativeOrder, find_order, open_orders
-from mockexchange.core.derivatives_book import BookError, DerivativesBook
-from mockexchange.core.instruments import Instrument
+from mockexchange.core.deribit.book import BookError, DerivativesBook
+from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.core.deribit.orders import DerivativeOrder, find_order, open_orders
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
 from mockexchange.venues.deribit.errors import RpcError, invalid_param

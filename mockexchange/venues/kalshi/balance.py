@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
-from mockexchange.core.ledger import Account, Ledger
+from mockexchange.core.kalshi.ledger import Account, Ledger
 from mockexchange.core.money import ONE, ZERO
 from mockexchange.venues.kalshi import render
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for

@@ -27,7 +27,7 @@ from mockexchange.auth.kalshi.signature import (
 from mockexchange.core.clock import Clock, epoch_ms
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.faults import FaultRules
-from mockexchange.core.ledger import Ledger
+from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.venues.kalshi.errors import auth_error, forbidden
 from mockexchange.venues.kalshi.fragments import RenderCache

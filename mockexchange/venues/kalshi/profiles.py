@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mockexchange.core.ledger import Fill, Settlement
-from mockexchange.core.store import EventRollup, MarketPosition
+from mockexchange.core.kalshi.ledger import Fill, Settlement
+from mockexchange.core.kalshi.store import EventRollup, MarketPosition
 from mockexchange.venues.kalshi import render
 from mockexchange.venues.kalshi.params import SINGLE_EVENT_TICKER, Param
 

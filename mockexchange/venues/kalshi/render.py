@@ -15,9 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from mockexchange.core.clock import unix_ms, unix_seconds
-from mockexchange.core.ledger import Fill, RestingOrder, Settlement, Transfer
+from mockexchange.core.kalshi.ledger import Fill, RestingOrder, Settlement, Transfer
+from mockexchange.core.kalshi.store import EventRollup, MarketPosition
 from mockexchange.core.money import ZERO, fixed, to_centi_cents, to_cents, to_whole_contracts, truncate
-from mockexchange.core.store import EventRollup, MarketPosition
 from mockexchange.web import json_number
 
 Row = dict[str, Any]
@@ -26,8 +26,6 @@ Row = dict[str, Any]
 def rfc3339(when: datetime) -> str:
     """RFC 3339 with microseconds and `Z`, as Kalshi prints `last_updated_ts`, `created_time`, `settled_time`."""
     return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
 
 
 def dollars6(value: Decimal) -> str:

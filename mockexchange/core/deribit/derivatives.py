@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
 from typing import Literal
 
-from mockexchange.core.instruments import Instrument, OptionType
+from mockexchange.core.deribit.instruments import Instrument, OptionType
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

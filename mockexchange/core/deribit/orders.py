@@ -22,8 +22,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
-from mockexchange.core import derivatives as d
-from mockexchange.core.derivatives_book import (
+from mockexchange.core.deribit import derivatives as d
+from mockexchange.core.deribit.book import (
     MAX_AMOUNT,
     MAX_PRICE,
     MIN_PRICE,
@@ -33,8 +33,8 @@ from mockexchange.core.derivatives_book import (
     DerivativesBook,
     bounded,
 )
+from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.events import Change
-from mockexchange.core.instruments import Instrument
 
 CHANGE = "derivatives.order"  # the kind of the Change each order change publishes
 ORDER_TYPES = ("limit", "stop_limit", "take_limit", "stop_market", "take_market")

@@ -24,14 +24,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from mockexchange.core import derivatives as d
 from mockexchange.core.clock import Clock, SystemClock
+from mockexchange.core.deribit import derivatives as d
+from mockexchange.core.deribit.instruments import Instrument, InstrumentError, parse_instrument_name
 from mockexchange.core.events import Change, EventBus
-from mockexchange.core.instruments import Instrument, InstrumentError, parse_instrument_name
 from mockexchange.core.money import shown
 
 if TYPE_CHECKING:  # derivative_orders builds on this module; the book only keeps what it makes
-    from mockexchange.core.derivative_orders import DerivativeOrders
+    from mockexchange.core.deribit.orders import DerivativeOrders
 
 ZERO = Decimal(0)
 DEFAULT_VOLATILITY = Decimal("0.5")  # 50%: used for an option when a scenario has set none

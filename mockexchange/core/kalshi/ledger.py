@@ -29,12 +29,20 @@ from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal, getcontext
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from mockexchange.core import positions
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.columns import decode, encode, shared
 from mockexchange.core.events import Change, EventBus
-from mockexchange.core.fees import QuadraticFee
-from mockexchange.core.fill_log import Fill, FillLog, Rows, fill_flags, uuid_text
+from mockexchange.core.kalshi import positions
+from mockexchange.core.kalshi.fees import QuadraticFee
+from mockexchange.core.kalshi.fill_log import Fill, FillLog, Rows, fill_flags, uuid_text
+from mockexchange.core.kalshi.store import (
+    MarketPosition,
+    PositionStore,
+    TimeIndex,
+    opening_cells,
+    opening_terms,
+    trade_cells,
+)
 from mockexchange.core.money import (
     COUNT_QUANTUM,
     MAX_CENTS,
@@ -45,14 +53,6 @@ from mockexchange.core.money import (
     quantize_dollars,
 )
 from mockexchange.core.numbers import INT32_MAX
-from mockexchange.core.store import (
-    MarketPosition,
-    PositionStore,
-    TimeIndex,
-    opening_cells,
-    opening_terms,
-    trade_cells,
-)
 from mockexchange.core.versions import ABSENT, History
 
 MAX_SUBACCOUNT = 63
