@@ -315,11 +315,16 @@ MAIN = Path(__file__).parent / "data" / "state-main-e056015.db"  # written by mo
 @pytest.mark.slow
 def test_a_file_written_before_core_was_split_by_venue_restores_to_the_same_answers(tmp_path: Path) -> None:
     """`_populate`'s commands and the snapshot a clean stop keeps, as main at e056015 wrote them (`MockServer(state=...,
-    seed=25)`); beside the file, the answers `_answers` read from that mock then, with the keys that read them."""
+    seed=25)`); beside the file, the answers `_answers` read from that mock then, with the keys that read them. Its
+    snapshot names core's classes where they lived then (layout 4): it is set aside as another layout's, without a
+    warning, and every command runs again."""
     kept = json.loads(MAIN.with_suffix(".json").read_text())
     path = tmp_path / "state.db"
     path.write_bytes(MAIN.read_bytes())
     with MockServer(state=str(path), seed=25) as mock:
+        persistence = mock.app.persistence
+        assert persistence is not None and persistence.warnings() == []
+        assert persistence.status()["restored_commands"] == persistence.status()["commands"] > 20
         auth = KalshiAuth(KalshiSigner.from_pem(kept["kalshi_key"]["key_id"], kept["kalshi_key"]["private_key_pem"]))
         granted = _rpc(mock, "public/auth", {"grant_type": "client_credentials", **kept["deribit_key"]})["result"]
         answers = _answers(mock, auth, granted["access_token"])

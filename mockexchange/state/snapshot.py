@@ -1,10 +1,11 @@
 """A snapshot: the whole state after one command, so that a restart runs only the commands kept after it.
 
 It is a cache of the command log, never the truth: it names the mockexchange version that took it, and a restart by
-another version ignores it and runs every command again. It is a pickle of the ledger's and the book's own fields
-(their wiring, the clock, bus and lock, is the new mock's), the key registries and the id generator's position,
-read back by an unpickler that builds only the mock's own state classes and a few plain types: a state file from
-someone else cannot make a restart run code.
+another version ignores it and runs every command again; so does a restart by a version whose state classes are not
+where the snapshot names them (another layout). It is a pickle of the ledger's and the book's own fields (their
+wiring, the clock, bus and lock, is the new mock's), the key registries and the id generator's position, read back by
+an unpickler that builds only the mock's own state classes and a few plain types: a state file from someone else
+cannot make a restart run code.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ class SnapshotError(Exception):
     pass
 
 
+class _OtherLayout(Exception):
+    """The snapshot names a state module or class this version does not have: another layout's."""
+
+
 def _fields(thing: object) -> dict[str, Any]:
     return {name: value for name, value in vars(thing).items() if name not in _WIRING}
 
@@ -80,18 +85,26 @@ class _StateUnpickler(pickle.Unpickler):
         if (module, name) in _PLAIN:
             return super().find_class(module, name)
         if module.startswith(_STATE_PACKAGES):
-            found = getattr(importlib.import_module(module), name, None)
+            try:
+                found = getattr(importlib.import_module(module), name, None)
+            except ModuleNotFoundError:
+                raise _OtherLayout(module) from None
+            if found is None:
+                raise _OtherLayout(f"{module}.{name}")
             if isinstance(found, type) and found.__module__ == module:
                 return found
         raise SnapshotError(f"a snapshot holds {module}.{name}, which is not the mock's state")
 
 
 def read(data: bytes) -> dict[str, Any] | None:
-    """A snapshot's state, or None if another mockexchange version took it (then every command runs again)."""
+    """A snapshot's state, or None if another mockexchange version or layout took it (then every command runs
+    again)."""
     import io
 
     try:
         state = _StateUnpickler(io.BytesIO(data)).load()
+    except _OtherLayout:
+        return None
     except SnapshotError:
         raise
     except Exception as exc:  # a damaged pickle: the log still holds everything
