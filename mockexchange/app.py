@@ -27,7 +27,8 @@ from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.faults import FaultRules
-from mockexchange.core.kalshi.ledger import IdFactory, Ledger
+from mockexchange.core.ids import IdFactory
+from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.journal import Journal, JournalMiddleware, client_gone
 from mockexchange.scenario.operations import Scenarios

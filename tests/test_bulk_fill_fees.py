@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.fees import QuadraticFee
-from mockexchange.core.kalshi.ledger import IdFactory, Ledger, NewFill
+from mockexchange.core.kalshi.ledger import Ledger, NewFill
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 TERMS = [

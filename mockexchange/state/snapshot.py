@@ -18,7 +18,7 @@ from mockexchange.auth.deribit.keys import DeribitCredential
 from mockexchange.auth.kalshi.keys import load_public_key, public_key_pem
 from mockexchange.control import Control
 from mockexchange.core.clock import ManualClock, SystemClock
-from mockexchange.core.kalshi.ledger import IdFactory
+from mockexchange.core.ids import IdFactory
 from mockexchange.version import __version__
 
 # The shape of the state classes a snapshot holds (core's columns: kalshi/store.py, kalshi/fill_log.py) and where they

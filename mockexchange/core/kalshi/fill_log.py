@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from mockexchange.core.columns import Column, decode, encode_all, micros
+from mockexchange.core.ids import uuid_int, uuid_text
 from mockexchange.core.money import ONE
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -67,23 +68,6 @@ class Place(Protocol):
     ticker: str
     event_ticker: str
     exchange_index: int
-
-
-def uuid_text(value: int) -> str:
-    """A UUID integer as `str(uuid.UUID(int=value))` writes it."""
-    h = f"{value:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def uuid_int(text: str) -> int | None:
-    """The integer of a UUID written as `uuid_text` writes it (lower-case, hyphenated); None for any other text."""
-    if len(text) != 36 or text[8] != "-" or text[13] != "-" or text[18] != "-" or text[23] != "-":
-        return None
-    digits = text.replace("-", "")
-    if len(digits) != 32 or not all(c in "0123456789abcdef" for c in digits):
-        return None
-    value = int(digits, 16)
-    return value if value else None  # zero marks an id kept whole
 
 
 class _Rows:

@@ -19,7 +19,6 @@ asks `as_of()` (now minus the lag, on the exchange clock) and reads `positions.p
 from __future__ import annotations
 
 import gc
-import random
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -32,13 +31,13 @@ from typing import Any, NamedTuple
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.columns import decode, encode, shared
 from mockexchange.core.events import Change, EventBus
+from mockexchange.core.ids import _UUID_CLEAR, _UUID_SET, IdFactory, uuid_text
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.fees import QuadraticFee
-from mockexchange.core.kalshi.fill_log import Fill, FillLog, Rows, fill_flags, uuid_text
+from mockexchange.core.kalshi.fill_log import Fill, FillLog, Rows, fill_flags
 from mockexchange.core.kalshi.store import (
     MarketPosition,
     PositionStore,
-    TimeIndex,
     opening_cells,
     opening_terms,
     trade_cells,
@@ -53,6 +52,7 @@ from mockexchange.core.money import (
     quantize_dollars,
 )
 from mockexchange.core.numbers import INT32_MAX
+from mockexchange.core.time_index import TimeIndex
 from mockexchange.core.versions import ABSENT, History
 
 MAX_SUBACCOUNT = 63
@@ -319,31 +319,6 @@ class _Openings:
 # Rows that wait to be written at once, at most: enough to make the writing cheap, few enough that what waits (and
 # the memory it leaves scattered between the rows that stay) stays small.
 _ROWS_AT_ONCE = 1024
-
-# A version 4 UUID's fixed bits: the variant (10) and the version (4), as `uuid.UUID(int=..., version=4)` sets them.
-_UUID_CLEAR = ~(0xC000 << 48) & ~(0xF000 << 64)
-_UUID_SET = 0x8000 << 48 | 4 << 76
-
-
-class IdFactory:
-    """UUIDs from a seeded generator, so a seeded portfolio has the same ids on every run."""
-
-    def __init__(self, seed: int | None = None) -> None:
-        self._random = random.Random(seed)
-
-    def __call__(self) -> str:
-        return uuid_text(self.uuid_int())
-
-    def uuid_int(self) -> int:
-        """The next id as its integer, as `uuid.UUID(int=..., version=4).int` makes it from the same draw."""
-        return self._random.getrandbits(128) & _UUID_CLEAR | _UUID_SET
-
-    def position(self) -> tuple:
-        """Where the generator stands (a snapshot keeps it, so ids go on as they would have)."""
-        return self._random.getstate()
-
-    def resume(self, position: tuple) -> None:
-        self._random.setstate(position)
 
 
 class Ledger:

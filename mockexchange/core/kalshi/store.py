@@ -23,7 +23,7 @@ import heapq
 import itertools
 from array import array
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterator, MutableSequence, Sequence
+from collections.abc import Iterator, MutableSequence, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -31,7 +31,6 @@ from typing import Any, Literal, Protocol
 
 from sortedcontainers import SortedList
 
-from mockexchange.core.clock import unix_us
 from mockexchange.core.columns import (
     COEF_LIMIT,
     ODD,
@@ -1349,148 +1348,3 @@ def _states(status: SettlementStatus) -> tuple[SettlementState, ...]:
 
 def _key(row: MarketPosition) -> PositionKey:
     return row.key
-
-
-class TimeIndex:
-    """Records of one kind (fills, settlements, transfers) per user, ordered by (time, sequence), served newest first.
-
-    A page seeks below the cursor's (time, sequence) and walks down; the sequence breaks ties between records of the
-    same instant, so keys are unique and never change. The records are the index's own list, or a log kept beside it
-    (the ledger's fill log, whose `times` column it reads: `add_position` indexes each fill the log takes, in order).
-    A user's index is one column of record numbers: the n-th record since the last `clear` has sequence
-    `first + n + 1`, and its time is in the times column.
-    """
-
-    def __init__(self, log: Any = None) -> None:
-        self._records: Any = log if log is not None else []
-        self._times: Column | None = Column("q") if log is None else None  # the own records' times (microseconds)
-        self._by_user: dict[str, Column] = {}  # user -> record numbers, in (time, sequence) order
-        # Never reused within one index, not even after `clear`: the Kalshi venue's render cache (fragments.py) keys
-        # each fill's and settlement's rendered bytes on it.
-        self._seq = 0
-        self._first = 0  # the last sequence before the first record since the last `clear`
-        self._sealed = 0  # records up to this sequence show in every lagged read (made before the history began)
-        # Bumped by every `add`, `clear` and `seal`: while it is unchanged, every page of this index reads the same
-        # (the Kalshi venue keeps whole pages of fills and settlements against it, fragments.py).
-        self.version = 0
-
-    def _times_column(self) -> Column:
-        return self._times if self._times is not None else self._records.times
-
-    def clear(self) -> None:
-        self._by_user.clear()
-        self._first = self._seq
-        self.version += 1
-        if self._times is not None:
-            self._records.clear()
-            del self._times[:]
-
-    def seal(self) -> None:
-        """The records made so far show in every read as of any time: they were made before the ledger's history
-        began, so the state a lagged read shows already holds what they made."""
-        self._sealed = self._seq
-        self.version += 1
-
-    def add(self, user_id: str, when: datetime, record: object) -> tuple[int, int]:
-        if self._times is None:
-            raise TypeError("an index over a log indexes the log's records: add_position")
-        self._records.append(record)
-        self._times.append(unix_us(when))
-        return self._index(user_id, len(self._records) - 1)
-
-    def add_position(self, user_id: str, when: datetime, position: int) -> tuple[int, int]:
-        """Index the record the log took at `position`: the log's next record (`when` is its time)."""
-        if self._times is not None or position != self._seq - self._first:
-            raise ValueError(f"record {position} is not the next record of this index's log")
-        return self._index(user_id, position)
-
-    def add_run(self, user_ids: Sequence[str], first: int) -> None:
-        """`add_position` for each of the log's records from `first` on, in order (record `first + k` is
-        `user_ids[k]`'s): a batch's. A run of one user's records of one instant is appended at once."""
-        if self._times is not None or first != self._seq - self._first:
-            raise ValueError(f"record {first} is not the next record of this index's log")
-        times, by_user = self._times_column(), self._by_user
-        number, stop = first, first + len(user_ids)
-        one_user = bool(user_ids) and user_ids.count(user_ids[0]) == len(user_ids)  # (a seeding batch: one run)
-        while number < stop:
-            user_id = user_ids[number - first]
-            end = stop if one_user else number + 1
-            while end < stop and user_ids[end - first] == user_id:
-                end += 1
-            at = times[number]
-            refs = by_user.get(user_id)
-            if (
-                refs is not None
-                and end - 1 <= 0xFFFFFFFF
-                and (not refs or times[refs[-1]] <= at)
-                and times[number:end].count(at) == end - number
-            ):
-                refs.extend(range(number, end))
-                self._seq += end - number
-                self.version += end - number
-            else:
-                for each in range(number, end):
-                    self._index(user_id, each)
-            number = end
-
-    def _index(self, user_id: str, number: int) -> tuple[int, int]:
-        self._seq += 1
-        self.version += 1
-        times = self._times_column()
-        at = times[number]
-        refs = self._by_user.get(user_id)
-        if refs is None:
-            refs = self._by_user[user_id] = Column("I")  # 32 bits; 64 past four billion records
-        elif number > 0xFFFFFFFF and refs.typecode == "I":
-            refs = self._by_user[user_id] = Column("q", array("q", refs).tobytes())
-        if not refs or times[refs[-1]] <= at:
-            refs.append(number)
-        else:  # the clock was set back: after the records of the same instant, which are older
-            refs.insert(bisect_right(refs, at, key=times.__getitem__), number)
-        return (at, self._seq)
-
-    def records(self, user_id: str) -> Iterator[object]:
-        refs = self._by_user.get(user_id)
-        records = self._records
-        return (records[ref] for ref in refs) if refs is not None else iter(())
-
-    def page(
-        self,
-        user_id: str,
-        limit: int,
-        *,
-        before: tuple[int, int] | None = None,
-        min_ts: int | None = None,
-        max_ts: int | None = None,
-        keep: Callable[[object], bool] | None = None,
-        as_of: datetime | None = None,
-    ) -> tuple[list[tuple[tuple[int, int], object]], bool]:
-        """Up to `limit` (key, record) pairs, newest first, strictly older than `before`, with times (Unix seconds)
-        from `min_ts` to `max_ts` inclusive, and none after `as_of` (records are never changed: a lagged read is a
-        cut in time); and whether more follow."""
-        refs = self._by_user.get(user_id)
-        if not refs:
-            return [], False
-        times, records, first = self._times_column(), self._records, self._first
-        time_of = times.__getitem__
-        low = bisect_left(refs, min_ts * 1_000_000, key=time_of) if min_ts is not None else 0
-        high = bisect_left(refs, (max_ts + 1) * 1_000_000, key=time_of) if max_ts is not None else len(refs)
-        if before is not None:
-            # Records of the cursor's instant are in sequence order: seek the cursor's sequence among them.
-            start, end = bisect_left(refs, before[0], key=time_of), bisect_right(refs, before[0], key=time_of)
-            high = min(high, bisect_left(refs, before[1] - first - 1, start, end))
-        cut = unix_us(as_of) if as_of is not None else None
-        sealed = self._sealed
-        found: list[tuple[tuple[int, int], object]] = []
-        for k in range(high - 1, low - 1, -1):
-            ref = refs[k]
-            at, seq = times[ref], first + ref + 1
-            if cut is not None and at > cut and seq > sealed:
-                continue  # made after `as_of` (a lagged read skips at most the records of its lag)
-            record = records[ref]
-            if keep is not None and not keep(record):
-                continue
-            if len(found) == limit:
-                return found, True
-            found.append(((at, seq), record))
-        return found, False

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
-from mockexchange.core.kalshi.store import TimeIndex
 from mockexchange.core.numbers import IntegerError, parse_int
+from mockexchange.core.time_index import TimeIndex
 from mockexchange.venues.kalshi import cursors, render
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import param_error

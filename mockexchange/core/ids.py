@@ -1,0 +1,49 @@
+"""Ids: UUIDs drawn from a seeded generator (`IdFactory`: a seeded mock hands out the same ids on every run, and the
+state file's snapshot keeps where it stands), and a UUID's integer written as text and read back.
+"""
+
+from __future__ import annotations
+
+import random
+
+# A version 4 UUID's fixed bits: the variant (10) and the version (4), as `uuid.UUID(int=..., version=4)` sets them.
+_UUID_CLEAR = ~(0xC000 << 48) & ~(0xF000 << 64)
+_UUID_SET = 0x8000 << 48 | 4 << 76
+
+
+class IdFactory:
+    """UUIDs from a seeded generator, so a seeded portfolio has the same ids on every run."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._random = random.Random(seed)
+
+    def __call__(self) -> str:
+        return uuid_text(self.uuid_int())
+
+    def uuid_int(self) -> int:
+        """The next id as its integer, as `uuid.UUID(int=..., version=4).int` makes it from the same draw."""
+        return self._random.getrandbits(128) & _UUID_CLEAR | _UUID_SET
+
+    def position(self) -> tuple:
+        """Where the generator stands (a snapshot keeps it, so ids go on as they would have)."""
+        return self._random.getstate()
+
+    def resume(self, position: tuple) -> None:
+        self._random.setstate(position)
+
+
+def uuid_text(value: int) -> str:
+    """A UUID integer as `str(uuid.UUID(int=value))` writes it."""
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def uuid_int(text: str) -> int | None:
+    """The integer of a UUID written as `uuid_text` writes it (lower-case, hyphenated); None for any other text."""
+    if len(text) != 36 or text[8] != "-" or text[13] != "-" or text[18] != "-" or text[23] != "-":
+        return None
+    digits = text.replace("-", "")
+    if len(digits) != 32 or not all(c in "0123456789abcdef" for c in digits):
+        return None
+    value = int(digits, 16)
+    return value if value else None  # zero marks an id kept whole
