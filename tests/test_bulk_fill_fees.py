@@ -12,7 +12,8 @@ import pytest
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.fees import QuadraticFee
-from mockexchange.core.kalshi.ledger import Ledger, NewFill
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.new_fill import NewFill
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 TERMS = [

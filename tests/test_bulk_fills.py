@@ -25,7 +25,8 @@ from mockexchange.auth.kalshi.keys import ApiKey, generate_private_key
 from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.ledger import MAX_BALANCE, LedgerError, NewFill
+from mockexchange.core.kalshi.checks import MAX_BALANCE, LedgerError
+from mockexchange.core.kalshi.new_fill import NewFill
 from mockexchange.server import MockServer
 from mockexchange.settings import Settings
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner

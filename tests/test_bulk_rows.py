@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockexchange.core.kalshi.ledger import NewFill
+from mockexchange.core.kalshi.new_fill import NewFill
 from tests.test_bulk_fills import new_app, pages, state_of
 
 PRICES = [Decimal(v) for v in ("0.5", "0.01", "0.99", "0.4321", "0.07")]
@@ -114,7 +114,7 @@ def test_a_row_of_zeros_takes_no_part_of_its_events_totals():
     """As `open_filled` (and `_add_share`) leave it: a share of zeros adds no part to the event's totals."""
     from datetime import UTC, datetime
 
-    from mockexchange.core.kalshi.ledger import Market
+    from mockexchange.core.kalshi.markets import Market
     from mockexchange.core.kalshi.store import PositionStore
 
     when = datetime(2026, 11, 1, tzinfo=UTC)

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.kalshi.ledger import Ledger, LedgerError
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.positions import yes_terms
 
 TICKERS = ["EV-A", "EV-B", "FX-C"]

@@ -18,7 +18,8 @@ from mockexchange.core.clock import ManualClock, unix_us
 from mockexchange.core.columns import Column, decode, encode
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.fill_log import Fill, FillLog, LoggedFill
-from mockexchange.core.kalshi.ledger import Ledger, Market
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.store import EventRollup, MarketPosition, PositionStore, StoredPosition
 from mockexchange.core.time_index import TimeIndex
 from mockexchange.state.snapshot import _StateUnpickler

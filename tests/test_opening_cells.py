@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockexchange.core.columns import encode
-from mockexchange.core.kalshi.ledger import _opening
+from mockexchange.core.kalshi.batch import _opening
 from mockexchange.core.kalshi.store import opening_cells
 from mockexchange.core.money import ONE
 

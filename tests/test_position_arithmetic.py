@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import QuadraticFee
-from mockexchange.core.kalshi.ledger import Ledger, LedgerError
+from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.positions import settle, trade, yes_terms
 
 # -- hand-worked examples ---------------------------------------------------------------------------------------

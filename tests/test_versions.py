@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.kalshi.ledger import Ledger, LedgerError
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.store import RowFilter
 from mockexchange.core.versions import ABSENT, History
 from mockexchange.venues.kalshi.balance import portfolio_value

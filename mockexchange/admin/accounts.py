@@ -19,7 +19,7 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.control import ControlError
 from mockexchange.core.deribit.book import Account as DeribitAccount
 from mockexchange.core.deribit.book import BookError, Wallet
-from mockexchange.core.kalshi.ledger import Account
+from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.numbers import excerpt
 from mockexchange.venues.deribit import render as deribit_render
 from mockexchange.venues.deribit.context import DeribitContext

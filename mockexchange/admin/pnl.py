@@ -15,7 +15,8 @@ from typing import Any
 
 from mockexchange.core.deribit.book import Trade
 from mockexchange.core.kalshi import positions
-from mockexchange.core.kalshi.ledger import Fill, Settlement
+from mockexchange.core.kalshi.fill_log import Fill
+from mockexchange.core.kalshi.markets import Settlement
 from mockexchange.core.money import ZERO, quantize_dollars
 
 MAX_POINTS = 500

@@ -32,16 +32,11 @@ from mockexchange.control.values import (
     optional_text,
     text,
 )
-from mockexchange.core.kalshi.ledger import (
-    MAX_EXCHANGE_INDEX,
-    MAX_SUBACCOUNT,
-    TRANSFER_STATUSES,
-    TRANSFER_TYPES,
-    Fill,
-    Ledger,
-    LedgerError,
-    NewFill,
-)
+from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT, LedgerError
+from mockexchange.core.kalshi.fill_log import Fill
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.new_fill import NewFill
+from mockexchange.core.kalshi.transfers import TRANSFER_STATUSES, TRANSFER_TYPES
 from mockexchange.core.money import MAX_CENTS, from_cents, parse_count, parse_fee, parse_price
 
 SIDES = ("yes", "no")

@@ -26,11 +26,8 @@ from mockexchange.control import ControlError
 from mockexchange.control.faults import close_request, fault_spec
 from mockexchange.core.deribit.book import MAX_ACCOUNT_ID
 from mockexchange.core.faults import MAX_TIMES, VENUES
-from mockexchange.core.kalshi.ledger import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
-from mockexchange.core.money import (
-    MAX_CENTS,
-    MAX_COUNT,
-)
+from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
+from mockexchange.core.money import MAX_CENTS, MAX_COUNT
 from mockexchange.scenario import bounded_yaml, library
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
 from mockexchange.scenario.scalars import (

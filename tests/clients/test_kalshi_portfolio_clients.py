@@ -48,7 +48,10 @@ from mockexchange.contract.clients.history import (
 )
 from mockexchange.contract.clients.libraries import KALSHI_SDK, OFFICIAL_ASYNC, OFFICIAL_SYNC, ClientSpec
 from mockexchange.contract.clients.plans import run_plan
-from mockexchange.core.kalshi.ledger import Fill, Ledger, Settlement, Transfer
+from mockexchange.core.kalshi.fill_log import Fill
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.markets import Settlement
+from mockexchange.core.kalshi.transfers import Transfer
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 

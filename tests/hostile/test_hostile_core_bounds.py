@@ -15,7 +15,8 @@ from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.book import BookError, DerivativesBook
 from mockexchange.core.deribit.instruments import parse_instrument_name
 from mockexchange.core.kalshi import ledger as ledger_module
-from mockexchange.core.kalshi.ledger import Ledger, LedgerError
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.web import json_number
 
 

@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
-from mockexchange.core.kalshi.ledger import Account, Ledger
+from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.money import ONE, ZERO
 from mockexchange.venues.kalshi import render
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for

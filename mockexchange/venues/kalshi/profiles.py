@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mockexchange.core.kalshi.ledger import Fill, Settlement
+from mockexchange.core.kalshi.fill_log import Fill
+from mockexchange.core.kalshi.markets import Settlement
 from mockexchange.core.kalshi.store import EventRollup, MarketPosition
 from mockexchange.venues.kalshi import render
 from mockexchange.venues.kalshi.params import SINGLE_EVENT_TICKER, Param

@@ -1,0 +1,44 @@
+"""`NewFill`: one fill of a batch (`Ledger.apply_fills`), as `apply_fill`'s arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from operator import itemgetter
+from typing import Any, NamedTuple
+
+from mockexchange.core.kalshi.checks import LedgerError
+
+
+class NewFill(NamedTuple):
+    """One fill of a batch (`Ledger.apply_fills`): `apply_fill`'s arguments, in its order, with its defaults."""
+
+    user_id: str
+    ticker: str
+    side: str
+    action: str
+    count: Decimal
+    price: Decimal
+    subaccount: int = 0
+    is_taker: bool = True
+    event_ticker: str | None = None
+    fee: Decimal | None = None
+    order_id: str | None = None
+    client_order_id: str | None = None
+
+
+_WHOLE_TUPLES, _FIELDS = {tuple, NewFill}, {len(NewFill._fields)}  # a batch of whole tuples reads as is
+_COUNT_OF, _OWNER_OF = itemgetter(4), itemgetter(0, 6)  # a NewFill's count; its (user_id, subaccount)
+
+
+def _new_fill(item: NewFill | Sequence[Any] | Mapping[str, Any]) -> NewFill:
+    if type(item) is NewFill or (type(item) is tuple and len(item) == len(NewFill._fields)):
+        return item  # type: ignore[return-value]  # (a whole tuple reads as its NewFill)
+    try:
+        if isinstance(item, Mapping):
+            return NewFill(**item)
+        if isinstance(item, tuple | list):
+            return NewFill(*item)
+    except TypeError as exc:
+        raise LedgerError(f"a fill of a batch takes apply_fill's arguments: {exc}") from None
+    raise LedgerError(f"a fill of a batch is a NewFill, a tuple or a mapping, not {type(item).__name__}")
