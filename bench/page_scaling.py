@@ -57,7 +57,7 @@ from mockexchange.app import MockApp, build_app
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.store import RowFilter
+from mockexchange.core.kalshi.row_filter import RowFilter
 from mockexchange.settings import Settings
 from mockexchange.testing.signing import KalshiSigner
 from mockexchange.venues.kalshi import cursors

@@ -20,7 +20,9 @@ from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.fill_log import Fill, FillLog, LoggedFill
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.markets import Market
-from mockexchange.core.kalshi.store import EventRollup, MarketPosition, PositionStore, StoredPosition
+from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
+from mockexchange.core.kalshi.store import PositionStore
+from mockexchange.core.kalshi.stored_rows import StoredPosition
 from mockexchange.core.time_index import TimeIndex
 from mockexchange.state.snapshot import _StateUnpickler
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from mockexchange.core.columns import encode
 from mockexchange.core.kalshi.batch import _opening
-from mockexchange.core.kalshi.store import opening_cells
+from mockexchange.core.kalshi.cells import opening_cells
 from mockexchange.core.money import ONE
 
 counts = st.builds(Decimal, st.sampled_from(["1", "2.5", "10.00", "1E+1", "0.01", "37", "100", "99999.99", "1.000"]))

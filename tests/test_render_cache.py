@@ -26,7 +26,7 @@ from mockexchange.auth.kalshi.keys import ApiKey, generate_private_key
 from mockexchange.auth.kalshi.signature import TimestampWindow
 from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.kalshi.store import RowFilter
+from mockexchange.core.kalshi.row_filter import RowFilter
 from mockexchange.server import MockServer
 from mockexchange.settings import Settings
 from mockexchange.state import snapshot

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.store import COUNT_BITS, EventRollup, RowFilter
+from mockexchange.core.kalshi.row_filter import RowFilter
+from mockexchange.core.kalshi.rows import COUNT_BITS, EventRollup
 
 TICKERS = ["E1-A", "E1-B", "E2-A", "E2-B", "E3-A"]
 SIDES, ACTIONS = st.sampled_from(["yes", "no"]), st.sampled_from(["buy", "sell"])

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from mockexchange.core.columns import encode
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.batch import _opening
+from mockexchange.core.kalshi.cells import trade_cells
 from mockexchange.core.kalshi.new_fill import NewFill
-from mockexchange.core.kalshi.store import trade_cells
 from mockexchange.core.money import quantize_dollars
 from tests.test_bulk_fills import pages, state_of
 from tests.test_bulk_rows import in_full_parts, same

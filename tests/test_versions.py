@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.store import RowFilter
+from mockexchange.core.kalshi.row_filter import RowFilter
 from mockexchange.core.versions import ABSENT, History
 from mockexchange.venues.kalshi.balance import portfolio_value
 

@@ -30,7 +30,7 @@ from mockexchange.contract.clients.portfolio import (
     Portfolio,
     ledger_rows,
 )
-from mockexchange.core.kalshi.store import EventRollup, MarketPosition
+from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 

@@ -23,7 +23,7 @@ from mockexchange.contract.clients.libraries import KALSHI_SDK
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.contract.clients.sdk_websocket import SdkWebsocketRun, WsReport
 from mockexchange.core.kalshi.fill_log import Fill
-from mockexchange.core.kalshi.store import MarketPosition
+from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.server import MockServer
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py

@@ -30,7 +30,7 @@ from mockexchange.contract.clients.libraries import OFFICIAL_SYNC_LEGACY
 from mockexchange.contract.clients.plans import run_plan
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.markets import Settlement
-from mockexchange.core.kalshi.store import EventRollup, MarketPosition
+from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 

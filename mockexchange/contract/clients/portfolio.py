@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from mockexchange.core.kalshi.store import MarketPosition
+from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.server import MockServer
 
 TRADER = "trader"

@@ -15,10 +15,10 @@ from mockexchange.core.events import Change
 from mockexchange.core.ids import _UUID_CLEAR, _UUID_SET, IdFactory
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.batch_checks import _FEES_KEPT
+from mockexchange.core.kalshi.cells import opening_cells, opening_terms, trade_cells
 from mockexchange.core.kalshi.fill_log import Fill, Rows, fill_flags
 from mockexchange.core.kalshi.markets import Event, Market
 from mockexchange.core.kalshi.new_fill import _FIELDS, _WHOLE_TUPLES, NewFill, _new_fill
-from mockexchange.core.kalshi.store import opening_cells, opening_terms, trade_cells
 from mockexchange.core.money import ONE, ZERO, quantize_dollars
 
 _FEE_CODES: dict[int, tuple[Decimal, int | None]] = {}  # id(fee) -> (that fee, its code), for `Ledger._apply_batch`

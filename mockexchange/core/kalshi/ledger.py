@@ -45,7 +45,8 @@ from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
 from mockexchange.core.kalshi.markets import Event, Market, Settlement
 from mockexchange.core.kalshi.orders import RestingOrder, _whole
-from mockexchange.core.kalshi.store import MarketPosition, PositionStore
+from mockexchange.core.kalshi.rows import MarketPosition
+from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, TRANSFER_STATUSES, TRANSFER_TYPES, Transfer
 from mockexchange.core.money import MAX_CENTS, ZERO, quantize_dollars
 from mockexchange.core.time_index import TimeIndex

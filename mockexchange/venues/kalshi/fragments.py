@@ -40,7 +40,7 @@ from typing import Any
 
 import orjson
 
-from mockexchange.core.kalshi.store import MarketPosition
+from mockexchange.core.kalshi.rows import MarketPosition
 
 ENTRY_OVERHEAD = 720  # bytes held per entry beside the JSON (tracemalloc: ~500 for a position row, ~720 for a fill)
 MIB = 1024 * 1024

@@ -12,7 +12,9 @@ from typing import Any
 import orjson
 
 from mockexchange.auth.kalshi.keys import ApiKey
-from mockexchange.core.kalshi.store import MarketPosition, PositionKey, PositionStore, RowFilter
+from mockexchange.core.kalshi.row_filter import RowFilter
+from mockexchange.core.kalshi.rows import MarketPosition, PositionKey
+from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import forbidden, not_found, param_error

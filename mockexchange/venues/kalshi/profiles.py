@@ -14,7 +14,7 @@ from typing import Any
 
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.markets import Settlement
-from mockexchange.core.kalshi.store import EventRollup, MarketPosition
+from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
 from mockexchange.venues.kalshi import render
 from mockexchange.venues.kalshi.params import SINGLE_EVENT_TICKER, Param
 

@@ -18,7 +18,7 @@ from mockexchange.core.clock import unix_ms, unix_seconds
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.markets import Settlement
 from mockexchange.core.kalshi.orders import RestingOrder
-from mockexchange.core.kalshi.store import EventRollup, MarketPosition
+from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
 from mockexchange.core.kalshi.transfers import Transfer
 from mockexchange.core.money import ZERO, fixed, to_centi_cents, to_cents, to_whole_contracts, truncate
 from mockexchange.web import json_number

@@ -1,0 +1,36 @@
+"""One owner's rows in key order: a book per settlement state, its events in order, each event's tickers in order
+beside the event's running totals (event_totals.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableSequence
+
+from sortedcontainers import SortedList
+
+from mockexchange.core.columns import Column
+from mockexchange.core.kalshi.rows import EventRollup
+
+
+class _Event:
+    """One owner's rows of one event in one settlement state: their tickers in order, and their running totals."""
+
+    __slots__ = ("tickers", "totals")
+
+    def __init__(self) -> None:
+        self.tickers: MutableSequence[str] = []  # a list; a SortedList once it is long
+        # The parts (see `_PART`) in one Column; or, for an event that outgrew it, EventRollups by (index, mask).
+        self.totals: Column | dict[tuple[int, int], EventRollup] = Column("q")
+
+
+class _Book:
+    """One owner's rows in one settlement state: events in order, and each event's rows."""
+
+    __slots__ = ("events", "rows")
+
+    def __init__(self) -> None:
+        self.events = SortedList()
+        self.rows: dict[str, _Event] = {}
+
+
+_LONG_EVENT = 512  # tickers past which an event's list becomes a SortedList (inserts stay O(log n))

@@ -1,0 +1,205 @@
+"""Rows held column by column (a million positions: ~100 bytes each, not ~1 KB of objects): amounts as exact codes
+(core/columns.py), times in microseconds, the owner, ticker and event as references (`StoredRows`, the store's
+columns and each row's cells); and `StoredPosition`, a live view of one row that reads and writes it as a
+`MarketPosition` (a `snapshot` is a plain, detached `MarketPosition`), used under the ledger's lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from mockexchange.core.columns import ODD, Column, decode, decoder, encode, nonzero
+from mockexchange.core.kalshi.rows import COUNT_BITS, MarketPosition, PositionKey
+from mockexchange.core.money import ZERO
+
+
+class Place(Protocol):
+    """The market a row is in: the ledger's `Market` (its ticker, event and exchange index never change)."""
+
+    ticker: str
+    event_ticker: str
+    exchange_index: int
+
+
+class _Place:
+    """A place for a row `add`ed from a `MarketPosition`."""
+
+    __slots__ = ("ticker", "event_ticker", "exchange_index")
+
+    def __init__(self, ticker: str, event_ticker: str, exchange_index: int) -> None:
+        self.ticker, self.event_ticker, self.exchange_index = ticker, event_ticker, exchange_index
+
+
+# A row's amounts, in the order of its cells (`_AMOUNT_CELLS` cells per row); cell 6 names `last_updated` in `_odd`.
+_POSITION, _EXPOSURE, _TRADED, _REALIZED, _FEES, _VOLUME = range(6)
+_AMOUNT_CELLS = 6
+_UPDATED = 6
+_SETTLED = 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_kept = decoder()
+_ZERO_CODES = (encode(ZERO),) * _AMOUNT_CELLS
+_COMPARED = tuple(f.name for f in fields(MarketPosition) if f.compare)
+
+
+def _amount_property(cell: int) -> property:
+    def get(self: StoredPosition) -> Decimal:
+        store, handle = self._store, self._handle
+        code = store._amounts[_AMOUNT_CELLS * handle + cell]
+        if code == ODD:
+            return store._odd[(handle, cell)]
+        value = _kept(code)  # `decode`, its cache read in place: rows are read a field at a time
+        return value if value is not None else decode(code)
+
+    def put(self: StoredPosition, value: Decimal) -> None:
+        self._store._set_amount(self._handle, cell, value)
+
+    return property(get, put)
+
+
+class StoredPosition(MarketPosition):
+    """A row of the store, read and written in place: it reads as the `MarketPosition` it stands for (and equals it);
+    `snapshot()` is that `MarketPosition`, detached. Amounts change only inside `PositionStore.changing` (or through
+    `PositionStore.update`). A view is of the store as it is: read it under the ledger's lock, and not across a reset
+    (`clear` drops every row); keep a snapshot instead."""
+
+    __slots__ = ("_store", "_handle")
+
+    def __init__(self, store: StoredRows, handle: int) -> None:
+        self._store = store
+        self._handle = handle
+
+    user_id = property(lambda self: self._store._owner_keys[self._store._owner[self._handle]][0])  # type: ignore
+    subaccount = property(lambda self: self._store._owner_keys[self._store._owner[self._handle]][1])  # type: ignore
+    ticker = property(lambda self: self._store._places[self._handle].ticker)  # type: ignore[assignment]
+    event_ticker = property(lambda self: self._store._places[self._handle].event_ticker)  # type: ignore[assignment]
+    exchange_index = property(lambda self: self._store._places[self._handle].exchange_index)  # type: ignore[assignment]
+    position = _amount_property(_POSITION)
+    market_exposure = _amount_property(_EXPOSURE)
+    total_traded = _amount_property(_TRADED)
+    realized_pnl = _amount_property(_REALIZED)
+    fees_paid = _amount_property(_FEES)
+    volume = _amount_property(_VOLUME)
+    settled = property(lambda self: bool(self._store._flags[self._handle] & _SETTLED))  # type: ignore[assignment]
+    version = property(lambda self: self._store._versions[self._handle])  # type: ignore[assignment]
+
+    @property  # type: ignore[misc]
+    def last_updated(self) -> datetime:  # type: ignore[override]
+        return self._store._time(self._handle)
+
+    @last_updated.setter
+    def last_updated(self, when: datetime) -> None:
+        self._store._set_time(self._handle, when)
+
+    @property  # type: ignore[misc]
+    def resting_orders_count(self) -> int:  # type: ignore[override]
+        return self._store._resting[self._handle]
+
+    @resting_orders_count.setter
+    def resting_orders_count(self, count: int) -> None:
+        self._store._resting[self._handle] = count
+
+    @property
+    def key(self) -> PositionKey:
+        return (self._store._places[self._handle].event_ticker, self._store._places[self._handle].ticker)
+
+    def snapshot(self) -> MarketPosition:
+        return self._store._snapshot(self._handle)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MarketPosition):
+            return all(getattr(self, name) == getattr(other, name) for name in _COMPARED)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return self.snapshot().__reduce_ex__(protocol)
+
+
+class StoredRows:
+    """The store's rows, column by column: a row's handle is its index in every column (`PositionStore` is one)."""
+
+    def __init__(self) -> None:
+        self._owner_ids: dict[tuple[str, int], int] = {}  # (user, subaccount) -> owner number
+        self._owner_keys: list[tuple[str, int]] = []
+        # The rows, column by column; a row's handle is its index. Rows are only ever dropped all at once (`clear`).
+        self._owner = Column("I")
+        self._places: list[Place] = []  # the row's market: its ticker, event and exchange index
+        self._flags = Column("B")
+        self._amounts = Column("q")  # `_AMOUNT_CELLS` codes per row
+        self._resting = Column("q")
+        self._updated = Column("q")  # microseconds since the epoch
+        self._versions = Column("q")
+        self._odd: dict[tuple[int, int], Any] = {}  # (handle, cell) -> a value no cell holds (ODD in the column)
+        self._time_memo: tuple[int, datetime] = (0, _EPOCH)
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def _amounts_of(self, handle: int) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]:
+        base = _AMOUNT_CELLS * handle
+        codes = self._amounts[base : base + _AMOUNT_CELLS]
+        if ODD in codes:
+            return tuple(self._amount(handle, cell) for cell in range(_AMOUNT_CELLS))  # type: ignore[return-value]
+        position, exposure, traded, realized, fees, volume = codes
+        return decode(position), decode(exposure), decode(traded), decode(realized), decode(fees), decode(volume)
+
+    def _amount(self, handle: int, cell: int) -> Decimal:
+        code = self._amounts[_AMOUNT_CELLS * handle + cell]
+        return self._odd[(handle, cell)] if code == ODD else decode(code)
+
+    def _set_amount(self, handle: int, cell: int, value: Decimal) -> None:
+        if type(value) is not Decimal and not isinstance(value, Decimal):
+            raise TypeError(f"an amount is a Decimal, not {type(value).__name__}")
+        at = _AMOUNT_CELLS * handle + cell
+        code = encode(value)
+        if code is None:
+            self._odd[(handle, cell)] = value
+            code = ODD
+        elif self._amounts[at] == ODD:
+            del self._odd[(handle, cell)]
+        self._amounts[at] = code
+
+    def _time(self, handle: int) -> datetime:
+        us = self._updated[handle]
+        memo = self._time_memo
+        if memo[0] == us:
+            return memo[1]
+        if us == ODD:
+            return self._odd[(handle, _UPDATED)]
+        when = _EPOCH + us * _US
+        self._time_memo = (us, when)
+        return when
+
+    def _set_time(self, handle: int, when: datetime) -> None:
+        if self._updated[handle] == ODD:
+            del self._odd[(handle, _UPDATED)]
+        if when.tzinfo is UTC:
+            self._updated[handle] = (when - _EPOCH) // _US
+        else:
+            self._odd[(handle, _UPDATED)] = when
+            self._updated[handle] = ODD
+
+    def _nonzero(self, handle: int, cell: int) -> bool:
+        code = self._amounts[_AMOUNT_CELLS * handle + cell]
+        return nonzero(code) if code != ODD else self._odd[(handle, cell)] != 0
+
+    def _mask(self, handle: int) -> int:
+        return (
+            self._nonzero(handle, _POSITION) * COUNT_BITS["position"]
+            | self._nonzero(handle, _TRADED) * COUNT_BITS["total_traded"]
+            | (self._resting[handle] != 0) * COUNT_BITS["resting_order_count"]
+        )
+
+    def _snapshot(self, handle: int) -> MarketPosition:
+        user_id, subaccount = self._owner_keys[self._owner[handle]]
+        place = self._places[handle]
+        return MarketPosition(
+            user_id, subaccount, place.ticker, place.event_ticker, place.exchange_index, self._time(handle),
+            *self._amounts_of(handle), self._resting[handle], bool(self._flags[handle] & _SETTLED),
+            self._versions[handle],
+        )  # fmt: skip
