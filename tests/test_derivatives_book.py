@@ -11,7 +11,8 @@ import pytest
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import derivatives as d
-from mockexchange.core.deribit.book import BookError, DerivativesBook
+from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.events import EventBus
 
 START = datetime(2024, 12, 26, 8, tzinfo=UTC)  # one day before BTC-27DEC24 expires

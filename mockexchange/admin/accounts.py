@@ -17,8 +17,9 @@ from typing import Any
 from mockexchange.admin import pnl
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.control import ControlError
-from mockexchange.core.deribit.book import Account as DeribitAccount
-from mockexchange.core.deribit.book import BookError, Wallet
+from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.wallets import Account as DeribitAccount
+from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.numbers import excerpt
 from mockexchange.venues.deribit import render as deribit_render

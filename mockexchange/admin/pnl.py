@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from mockexchange.core.deribit.book import Trade
+from mockexchange.core.deribit.records import Trade
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.markets import Settlement

@@ -29,7 +29,7 @@ from mockexchange.admin.paths import AdminPaths
 from mockexchange.admin.views import Views
 from mockexchange.bounded_json import parse_json
 from mockexchange.control import Control, ControlError
-from mockexchange.core.deribit.book import MAX_ACCOUNT_ID
+from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.journal import Journal

@@ -25,8 +25,9 @@ from mockexchange.control.errors import ControlError
 from mockexchange.control.values import boolean, choice, decimal, optional_integer, optional_text, shown, text
 from mockexchange.control.values import currency as currency_code
 from mockexchange.control.values import index_name as index_code
-from mockexchange.core.deribit import orders
-from mockexchange.core.deribit.book import (
+from mockexchange.core.deribit import order_entry, orders
+from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.bounds import (
     MAX_ACCOUNT_ID,
     MAX_AMOUNT,
     MAX_CASH,
@@ -38,11 +39,10 @@ from mockexchange.core.deribit.book import (
     PLACES,
     SMALLEST,
     BookError,
-    DerivativesBook,
-    Trade,
     bounded,
 )
 from mockexchange.core.deribit.instruments import Instrument, instrument_name
+from mockexchange.core.deribit.records import Trade
 
 # Index prices a fresh mock starts with (the mock's choice).
 DEFAULT_INDEX_PRICES = {
@@ -357,7 +357,7 @@ class DeribitOperations:
         order_id = optional_text(order_id, "order_id", most=orders.MAX_ORDER_ID)
         wallet_id = _account_id(subaccount_id, "subaccount_id")
         try:
-            order = orders.place_order(
+            order = order_entry.place_order(
                 self.book, user_id, instrument_name, direction, size, at, subaccount_id=wallet_id,
                 order_type=order_type, time_in_force=time_in_force, label=label, max_show=shown_amount,
                 trigger=trigger, trigger_price=trigger_at, order_id=order_id, **flags,
@@ -371,7 +371,7 @@ class DeribitOperations:
         """Cancel an open Deribit order (`cancel_reason` user_request); it stays readable by private/get_order_state."""
         order_id = text(order_id, "order_id", most=orders.MAX_ORDER_ID)
         try:
-            return order_json(orders.cancel_order(self.book, order_id))
+            return order_json(order_entry.cancel_order(self.book, order_id))
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
 

@@ -14,7 +14,7 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from mockexchange.control import ControlError
 from mockexchange.control.operations import check_exchange_time
-from mockexchange.core.deribit.book import PLACES
+from mockexchange.core.deribit.bounds import PLACES
 from mockexchange.core.deribit.instruments import InstrumentError, parse_instrument_name
 from mockexchange.core.faults import MAX_DELAY_MS
 from mockexchange.core.money import MAX_COUNT, MoneyError, parse_count, parse_decimal, parse_dollars, parse_price

@@ -24,7 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from mockexchange.auth.kalshi.keys import PemError, load_public_key
 from mockexchange.control import ControlError
 from mockexchange.control.faults import close_request, fault_spec
-from mockexchange.core.deribit.book import MAX_ACCOUNT_ID
+from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID
 from mockexchange.core.faults import MAX_TIMES, VENUES
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.money import MAX_CENTS, MAX_COUNT

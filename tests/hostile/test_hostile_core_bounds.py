@@ -10,9 +10,11 @@ import pytest
 from hostile_probe import START
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.deribit import book as book_module
 from mockexchange.core.deribit import derivatives as d
-from mockexchange.core.deribit.book import BookError, DerivativesBook
+from mockexchange.core.deribit import trading as trading_module
+from mockexchange.core.deribit import wallets as wallets_module
+from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.instruments import parse_instrument_name
 from mockexchange.core.kalshi import ledger as ledger_module
 from mockexchange.core.kalshi.checks import LedgerError
@@ -92,7 +94,7 @@ def book() -> DerivativesBook:
 
 
 def test_amounts_traded_over_every_account_are_bounded(book, monkeypatch):
-    monkeypatch.setattr(book_module, "MAX_TRADED", D(100))
+    monkeypatch.setattr(trading_module, "MAX_TRADED", D(100))  # where apply_trade reads it
     book.apply_trade("a", "BTC-PERPETUAL", "buy", D(100), D(60_000))
     with pytest.raises(BookError, match="amounts traded"):
         book.apply_trade("a", "BTC-PERPETUAL", "sell", D(10), D(60_000))
@@ -100,7 +102,7 @@ def test_amounts_traded_over_every_account_are_bounded(book, monkeypatch):
 
 
 def test_a_wallets_balance_is_bounded_on_deposits_and_trades(book, monkeypatch):
-    monkeypatch.setattr(book_module, "MAX_BALANCE", D(2000))
+    monkeypatch.setattr(wallets_module, "MAX_BALANCE", D(2000))  # where a balance after a move is checked
     with pytest.raises(BookError, match="balance"):
         book.move_cash("a", "USDC", D(1001))
     with pytest.raises(BookError, match="balance"):  # a premium of 2000 USDC in

@@ -19,7 +19,8 @@ from typing import Any
 from mockexchange.contract.clients.ccxt_run import CcxtRun, run_rest
 from mockexchange.contract.clients.checks import Verdict
 from mockexchange.core.clock import ManualClock, unix_ms
-from mockexchange.core.deribit.book import CashMove, PositionView, Trade
+from mockexchange.core.deribit.records import CashMove, Trade
+from mockexchange.core.deribit.views import PositionView
 from mockexchange.server import MockServer
 from mockexchange.venues.deribit.render import POSITION, PRICE, SUMMARY
 

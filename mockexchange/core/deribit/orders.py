@@ -1,8 +1,8 @@
-"""Resting Deribit orders: seeded (and cancelled) by the control plane, read by the venue, and the margin they hold.
+"""Resting Deribit orders, as the book keeps them, and the margin they hold.
 
 The book keeps them (`DerivativesBook.orders`, a `DerivativeOrders` made with the first order) and calls back here for
-the margin of a position's open orders and of a wallet's; everything else is these functions, under the book's lock,
-each change published on the book's bus as one `Change` of kind `derivatives.order` (the order as it is now).
+the margin of a position's open orders and of a wallet's (reading the book through `Marks`); they are placed,
+cancelled and read through order_entry.py, under the book's lock.
 
 Orders never match: the mock has no order book. An order stays `open` (a limit order) or `untriggered` (a stop or take
 order) until it is cancelled; cancelled orders stay readable by id (`private/get_order_state`).
@@ -21,20 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from mockexchange.core.deribit import derivatives as d
-from mockexchange.core.deribit.book import (
-    MAX_AMOUNT,
-    MAX_PRICE,
-    MIN_PRICE,
-    SMALLEST,
-    ZERO,
-    BookError,
-    DerivativesBook,
-    bounded,
-)
+from mockexchange.core.deribit.bounds import ZERO
 from mockexchange.core.deribit.instruments import Instrument
-from mockexchange.core.events import Change
+from mockexchange.core.deribit.records import PositionState
 
 CHANGE = "derivatives.order"  # the kind of the Change each order change publishes
 ORDER_TYPES = ("limit", "stop_limit", "take_limit", "stop_market", "take_market")
@@ -45,6 +37,20 @@ OPEN_STATES = ("open", "untriggered")
 MAX_LABEL = 64  # characters of a label (Deribit's limit)
 MAX_ORDER_ID = 64  # characters of an order id given by the caller
 MAX_ORDERS = 100_000  # orders kept at once (open and cancelled), every account's; reset to start again
+
+
+class Marks(Protocol):
+    """What the margin of open orders reads of the book (`DerivativesBook`): instruments, positions, marks, rates."""
+
+    rates: d.MarginRates
+
+    def instrument(self, name: str) -> Instrument: ...
+
+    def position_state(self, user_id: str, instrument_name: str, subaccount_id: int | None = None) -> PositionState: ...
+
+    def mark_price(self, instrument_name: str) -> Decimal: ...
+
+    def index_price(self, index_name: str) -> Decimal: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +116,7 @@ class DerivativeOrders:
 
     def margin(
         self,
-        book: DerivativesBook,
+        book: Marks,
         user_id: str,
         wallet_id: int,
         instrument_name: str | None = None,
@@ -134,9 +140,7 @@ class DerivativeOrders:
 # -- margin ---------------------------------------------------------------------------------------------------------
 
 
-def instrument_margin(
-    book: DerivativesBook, instrument: Instrument, size: Decimal, orders: list[DerivativeOrder]
-) -> Decimal:
+def instrument_margin(book: Marks, instrument: Instrument, size: Decimal, orders: list[DerivativeOrder]) -> Decimal:
     """`open_orders_margin` of one instrument's open orders, the position being `size` (module docstring)."""
     held = [o for o in orders if o.order_state == "open" and not o.reduce_only and o.price is not None]
     buys = [o for o in held if o.direction == "buy"]
@@ -150,7 +154,7 @@ def instrument_margin(
 
 
 def _side_margin(
-    book: DerivativesBook, instrument: Instrument, orders: list[DerivativeOrder], excess: Decimal, side: str
+    book: Marks, instrument: Instrument, orders: list[DerivativeOrder], excess: Decimal, side: str
 ) -> Decimal:
     if excess <= ZERO:
         return ZERO
@@ -169,162 +173,3 @@ def _side_margin(
     mark = book.mark_price(instrument.instrument_name)
     index = book.index_price(instrument.price_index)
     return d.margins(instrument, -excess, mark, index, book.rates).initial_margin
-
-
-# -- changes --------------------------------------------------------------------------------------------------------
-
-
-def place_order(
-    book: DerivativesBook,
-    user_id: str,
-    instrument_name: str,
-    direction: str,
-    amount: Decimal,
-    price: Decimal | None,
-    *,
-    subaccount_id: int | None = None,
-    order_type: str = "limit",
-    time_in_force: str = "good_til_cancelled",
-    label: str = "",
-    post_only: bool = False,
-    reduce_only: bool = False,
-    api: bool = True,
-    max_show: Decimal | None = None,
-    trigger: str | None = None,
-    trigger_price: Decimal | None = None,
-    order_id: str | None = None,
-) -> DerivativeOrder:
-    """A resting order for the user's (sub)account; the instrument is listed if new. It never matches."""
-    if direction not in ("buy", "sell"):
-        raise BookError("direction must be 'buy' or 'sell'")
-    if order_type not in ORDER_TYPES:
-        raise BookError(f"order_type must be one of {', '.join(ORDER_TYPES)}")
-    if time_in_force not in TIMES_IN_FORCE:
-        raise BookError(f"time_in_force must be one of {', '.join(TIMES_IN_FORCE)} (other orders do not rest)")
-    bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
-    if order_type in MARKET_TYPES:
-        if price is not None:
-            raise BookError(f"a {order_type} order has no price")
-    elif price is None:
-        raise BookError(f"a {order_type} order needs a price")
-    else:
-        bounded(price, "price", MIN_PRICE, MAX_PRICE)
-    if order_type == "limit":
-        if trigger is not None or trigger_price is not None:
-            raise BookError("a limit order has no trigger or trigger_price")
-    else:
-        if trigger not in TRIGGERS:
-            raise BookError(f"a {order_type} order needs a trigger: one of {', '.join(TRIGGERS)}")
-        if trigger_price is None:
-            raise BookError(f"a {order_type} order needs a trigger_price")
-        bounded(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
-    if post_only and order_type in MARKET_TYPES:
-        raise BookError("post_only applies to orders with a price")
-    shown = amount if max_show is None else bounded(max_show, "max_show", ZERO, amount)
-    if len(label) > MAX_LABEL:
-        raise BookError(f"label must be at most {MAX_LABEL} characters")
-    if order_id is not None and not 0 < len(order_id) <= MAX_ORDER_ID:
-        raise BookError(f"order_id must be 1 to {MAX_ORDER_ID} characters")
-    with book.lock:
-        wallet = book.wallet(user_id, subaccount_id)
-        instrument = book.list_instrument(instrument_name)
-        step = instrument.min_trade_amount
-        if amount % step != ZERO:
-            raise BookError(f"amount must be a multiple of {step} for {instrument.instrument_name}")
-        now = book.clock.now()
-        expiration = instrument.expiration
-        if expiration is not None and now >= expiration:
-            raise BookError(f"{instrument.instrument_name} has expired", status=409)
-        kept = _kept(book)
-        if len(kept.orders) >= MAX_ORDERS:
-            raise BookError(f"the mock keeps at most {MAX_ORDERS} orders (reset to start again)", status=409)
-        if order_id is None:
-            while str(kept.next_id) in kept.orders:
-                kept.next_id += 1
-            order_id = str(kept.next_id)
-            kept.next_id += 1
-        elif order_id in kept.orders:
-            raise BookError(f"order id {order_id!r} is taken", status=409)
-        order = DerivativeOrder(
-            order_id=order_id,
-            user_id=user_id,
-            account_id=wallet.id,
-            instrument_name=instrument.instrument_name,
-            direction=direction,
-            amount=amount,
-            price=price,
-            order_type=order_type,
-            order_state="open" if order_type == "limit" else "untriggered",
-            time_in_force=time_in_force,
-            label=label,
-            post_only=post_only,
-            reduce_only=reduce_only,
-            api=api,
-            max_show=shown,
-            trigger=trigger,
-            trigger_price=trigger_price,
-            created=now,
-            updated=now,
-        )
-        kept.orders[order_id] = order
-        kept.open.setdefault(wallet.id, {})[order_id] = None
-        book.bus.publish(Change(CHANGE, user_id, order))
-        return order
-
-
-def cancel_order(book: DerivativesBook, order_id: str) -> DerivativeOrder:
-    """Cancel an open order (`cancel_reason` user_request); it stays readable by id."""
-    with book.lock:
-        kept = book.orders
-        order = kept.orders.get(order_id) if kept is not None else None
-        if kept is None or order is None:
-            raise BookError(f"unknown order_id {order_id!r}", status=404)
-        if not order.is_open:
-            raise BookError(f"order {order_id!r} is {order.order_state} already", status=409)
-        cancelled = replace(order, order_state="cancelled", cancel_reason="user_request", updated=book.clock.now())
-        kept.orders[order_id] = cancelled
-        wallet_open = kept.open.get(order.account_id, {})
-        wallet_open.pop(order_id, None)
-        if not wallet_open:
-            kept.open.pop(order.account_id, None)
-        book.bus.publish(Change(CHANGE, order.user_id, cancelled))
-        return cancelled
-
-
-def _kept(book: DerivativesBook) -> DerivativeOrders:
-    if book.orders is None:
-        book.orders = DerivativeOrders()
-    return book.orders
-
-
-# -- reads ----------------------------------------------------------------------------------------------------------
-
-
-def find_order(book: DerivativesBook, order_id: str) -> DerivativeOrder | None:
-    """The order with this id, open or cancelled; None if the book has none."""
-    with book.lock:
-        return book.orders.orders.get(order_id) if book.orders is not None else None
-
-
-def open_orders(
-    book: DerivativesBook,
-    wallet_id: int,
-    *,
-    currency: str | None = None,
-    kind: str | None = None,
-    instrument_name: str | None = None,
-) -> list[DerivativeOrder]:
-    """The wallet's open orders, in the order they were placed; `currency` filters on the settlement currency."""
-    with book.lock:
-        if book.orders is None:
-            return []
-        found = []
-        for order in book.orders.of_wallet(wallet_id):
-            instrument = book.instrument(order.instrument_name)
-            if (
-                instrument_name in (None, order.instrument_name)
-                and currency in (None, instrument.settlement_currency)
-                and kind in (None, instrument.kind)
-            ):
-                found.append(order)
-        return found

@@ -13,7 +13,9 @@ from typing import Any
 import orjson
 
 from mockexchange.auth.deribit.authentication import Authenticated
-from mockexchange.core.deribit.book import BookError, Delivery, DerivativesBook
+from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.records import Delivery
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
 

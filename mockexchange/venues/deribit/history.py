@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.deribit.book import BookError, CashMove, Delivery, Trade, Wallet
+from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.records import CashMove, Delivery, Trade
+from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.core.numbers import NotAnInteger, OutOfRange, parse_int
 from mockexchange.venues.deribit import history_render as render
 from mockexchange.venues.deribit.errors import invalid_param

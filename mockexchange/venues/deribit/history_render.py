@@ -7,8 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.deribit.book import CashMove, Delivery, Trade, WalletTransfer
 from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.core.deribit.records import CashMove, Delivery, Trade, WalletTransfer
 from mockexchange.venues.deribit import render
 from mockexchange.web import json_number
 

@@ -13,7 +13,8 @@ from typing import Any
 from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.core.clock import epoch_ms
-from mockexchange.core.deribit.book import BookError, Wallet
+from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.context import DeribitContext, require_scope
 from mockexchange.venues.deribit.errors import ERROR, FORBIDDEN, NOT_FOUND, RpcError, from_auth, invalid_param

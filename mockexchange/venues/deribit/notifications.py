@@ -14,8 +14,10 @@ from typing import Any
 import orjson
 
 from mockexchange.auth.deribit.authentication import Authenticated
-from mockexchange.core.deribit.book import BookError, DerivativesBook, Trade
+from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.core.deribit.records import Trade
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
 

@@ -15,9 +15,11 @@ import orjson
 
 from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.deribit.book import BookError, DerivativesBook
+from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.instruments import Instrument
-from mockexchange.core.deribit.orders import DerivativeOrder, find_order, open_orders
+from mockexchange.core.deribit.order_entry import find_order, open_orders
+from mockexchange.core.deribit.orders import DerivativeOrder
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
 from mockexchange.venues.deribit.errors import RpcError, invalid_param

@@ -17,8 +17,10 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.deribit.book import AccountSummary, PositionView, Trade, Wallet
 from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.views import AccountSummary, PositionView
+from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.core.rate_budgets import DERIBIT_BUDGETS
 from mockexchange.web import json_number
 

@@ -1,0 +1,51 @@
+"""The bounds of what the derivatives book takes (docs/admin-api.md, "Bounds"): every number it takes, and what they add
+up to, so that every figure a venue computes from the book is finite and a few dozen digits long at most; and
+`BookError`, a command the book refuses.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from mockexchange.core.money import shown
+
+ZERO = Decimal(0)
+
+
+# The bounds of what the book takes.
+PLACES = 8  # decimal places of any amount, price or rate: the satoshi, the finest unit a coin amount has
+MAX_ACCOUNT_ID = 2**31 - 1  # account and subaccount ids: positive int32, what any client's integer holds
+MAX_NAME = 64  # characters of an instrument name (Deribit's are under 30)
+MAX_AMOUNT = Decimal(10**9)  # one trade, in the instrument's units (USD for inverse futures, the coin otherwise)
+SMALLEST = Decimal(1).scaleb(-PLACES)  # the least positive amount, price or volatility
+MIN_PRICE, MAX_PRICE = SMALLEST, Decimal(10**7)  # trade, index, mark and settlement prices, strikes
+MAX_FEE = Decimal(10**9)  # one trade's fee (negative: a rebate), in the settlement currency
+MAX_CASH = Decimal(10**12)  # a balance given at opening, one deposit or one withdrawal
+MAX_BALANCE = Decimal(10**15)  # a wallet's balance in one currency, after any change: 15 + 8 digits < 28
+MAX_VOLATILITY = Decimal(10)  # 1000%
+MAX_TRADED = Decimal(10**12)  # amounts traded since the last reset, every account's: bounds every sum of sizes
+
+
+class BookError(ValueError):
+    """A command the book refuses; `status` is the HTTP status the control plane answers with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def bounded(value: object, what: str, least: Decimal, most: Decimal) -> Decimal:
+    """A finite Decimal from `least` to `most` with at most `PLACES` places. Floats lose precision; refuse them so no
+    binary fraction enters the book."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise BookError(f"{what} must be a finite Decimal")
+    exponent = value.as_tuple().exponent
+    if not least <= value <= most or (isinstance(exponent, int) and -exponent > PLACES):
+        raise BookError(
+            f"{what} must be from {least:f} to {most:f} with at most {PLACES} decimal places, not {shown(value)}"
+        )
+    return value
+
+
+def _price(value: object, what: str) -> Decimal:
+    return bounded(value, what, MIN_PRICE, MAX_PRICE)

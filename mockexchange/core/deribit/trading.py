@@ -1,0 +1,185 @@
+"""Trades on the book and the delivery of what expires: the positions and balances they move."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from mockexchange.core.deribit import derivatives as d
+from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_FEE, MAX_TRADED, SMALLEST, ZERO, BookError, _price, bounded
+from mockexchange.core.deribit.records import Delivery, PositionState, Price, Trade, _Listing
+from mockexchange.core.deribit.wallets import _balance_after
+
+
+class Trading:
+    """Trades and expiry: a part of `DerivativesBook`, whose positions and balances they move."""
+
+    def apply_trade(
+        self,
+        user_id: str,
+        instrument_name: str,
+        direction: str,
+        amount: Decimal,
+        price: Decimal,
+        *,
+        subaccount_id: int | None = None,
+        fee: Decimal = ZERO,
+        order_id: str | None = None,
+    ) -> Trade:
+        """A fill of `amount` (USD for inverse futures, coin otherwise) at `price` for the user's (sub)account.
+        The instrument is listed if new; the fee, in the settlement currency, comes off the balance."""
+        if direction not in ("buy", "sell"):
+            raise BookError("direction must be 'buy' or 'sell'")
+        bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
+        _price(price, "price")
+        bounded(fee, "fee", -MAX_FEE, MAX_FEE)
+        with self.lock:
+            self.expire_due()
+            wallet = self.wallet(user_id, subaccount_id)
+            instrument = self.list_instrument(instrument_name)
+            listing = self._listings[instrument.instrument_name]
+            now = self.clock.now()
+            step = instrument.min_trade_amount
+            if amount < step or amount % step != ZERO:
+                raise BookError(f"amount must be a multiple of {step} for {instrument.instrument_name}")
+            expiration = instrument.expiration
+            if expiration is not None and now >= expiration:
+                raise BookError(f"{instrument.instrument_name} has expired", status=409)
+            index = self._index.get(instrument.price_index)
+            index_value = index.value if index is not None else None
+            key = (user_id, wallet.id, instrument.instrument_name)
+            held = self._positions.get(key)
+            try:
+                result = d.trade(
+                    instrument, held.position if held else d.Position(), direction, amount, price,
+                    index_price=index_value,
+                )  # fmt: skip
+            except ValueError as error:
+                raise BookError(str(error)) from None
+            if self.amount_traded + amount > MAX_TRADED:
+                raise BookError(
+                    f"amount {amount:f} would take the amounts traded over all accounts to "
+                    f"{self.amount_traded + amount:f}; the mock trades at most {MAX_TRADED} (reset to start again)"
+                )
+            currency = instrument.settlement_currency
+            wallet.balances[currency] = _balance_after(wallet, currency, result.cash - fee)
+            self.amount_traded += amount
+            wallet.fees_paid[currency] = wallet.fees_paid.get(currency, ZERO) + fee
+            listing.last_price = price
+            listing.trade_seq += 1
+            state = PositionState(user_id, wallet.id, instrument.instrument_name, result.position, now)
+            self._positions[key] = state
+            trade = Trade(
+                trade_id=str(self._draw_trade_id()),
+                trade_seq=listing.trade_seq,
+                order_id=order_id or f"{instrument.base_currency}-{listing.trade_seq}",
+                user_id=user_id,
+                account_id=wallet.id,
+                instrument_name=instrument.instrument_name,
+                direction=direction,
+                amount=amount,
+                price=price,
+                fee=fee,
+                fee_currency=currency,
+                timestamp=now,
+                index_price=index_value,
+                mark_price=self._mark_or_none(instrument.instrument_name),
+                profit_loss=result.realized,
+                post_size=result.position.size,
+                volatility=self.volatility(instrument.instrument_name) if instrument.kind == "option" else None,
+            )
+            self.trades.append(trade)
+            self._publish("trade", user_id, trade)
+            self._publish("position", user_id, state)
+            return trade
+
+    # -- expiry ---------------------------------------------------------------------------------------------------
+
+    def expire_due(self) -> list[Delivery]:
+        """Deliver every future and option whose expiration the book's clock has passed and that is not delivered
+        yet, in expiration order: each open position closes at the delivery price (the settlement price set for the
+        instrument, else its index price now, which is the index in force at the expiry: every change to the book
+        delivers what is due first), its P&L (futures) or its value (options) moves into the balance, and a
+        `Delivery` is kept and published. Perpetuals never expire. Called on every read (`reading`), before every
+        change that depends on it, and when the clock is moved; cheap when nothing is due."""
+        with self.lock:
+            due_at = self._next_expiry
+            if due_at is None:
+                return []
+            now = self.clock.now()
+            if now < due_at:
+                return []
+            due = []
+            for listing in self._listings.values():
+                expiration = listing.instrument.expiration
+                if listing.delivered or listing.instrument.is_perpetual or expiration is None:
+                    continue
+                if expiration <= now:
+                    due.append(listing)
+            due.sort(key=lambda listing: (listing.instrument.expiration, listing.instrument.instrument_name))
+            made = [delivery for listing in due for delivery in self._deliver(listing)]
+            pending = [
+                listing.instrument.expiration
+                for listing in self._listings.values()
+                if not listing.delivered and not listing.instrument.is_perpetual
+                and listing.instrument.expiration is not None
+            ]  # fmt: skip
+            self._next_expiry = min(pending, default=None)
+            return made
+
+    def _deliver(self, listing: _Listing) -> list[Delivery]:
+        instrument = listing.instrument
+        name = instrument.instrument_name
+        expiration = instrument.expiration
+        assert expiration is not None
+        listing.delivered = True
+        for order in self.orders.expire(name, expiration) if self.orders is not None else ():
+            self._publish("order", order.user_id, order)  # resting orders end with the instrument
+        index = self._index.get(instrument.price_index)
+        if listing.settlement_price is not None:
+            price = listing.settlement_price.value
+        elif index is not None:
+            price = index.value
+        elif listing.last_price is not None and instrument.kind == "future":
+            price = listing.last_price
+        else:
+            return []  # no price to deliver at, so never traded: nothing open
+        listing.settlement_price = Price(price, expiration)
+        index_value = index.value if index is not None else price
+        if instrument.kind == "option":
+            strike = instrument.strike or ZERO
+            intrinsic = max(ZERO, price - strike) if instrument.option_type == "call" else max(ZERO, strike - price)
+            value = intrinsic / price if instrument.is_inverse else intrinsic
+        made = []
+        for key, state in list(self._positions.items()):
+            position = state.position
+            if key[2] != name or position.size == ZERO:
+                continue
+            if instrument.kind == "future":
+                mark = price
+                realized = d.profit_loss(instrument, position.size, position.average_price, price)
+                cash = realized
+            else:
+                mark = value
+                realized = position.size * (value - position.average_price)
+                cash = position.size * value
+            wallet = self.wallet(state.user_id, state.account_id)
+            currency = instrument.settlement_currency
+            wallet.balances[currency] = wallet.balance(currency) + cash  # owed at expiry: never refused
+            closed = d.Position(realized_profit_loss=position.realized_profit_loss + realized)
+            flat = PositionState(state.user_id, state.account_id, name, closed, expiration)
+            self._positions[key] = flat
+            delivery = Delivery(
+                state.user_id, state.account_id, name, currency, expiration, position.size, price, index_value, mark,
+                realized, cash,
+            )  # fmt: skip
+            self.deliveries.append(delivery)
+            made.append(delivery)
+            self._publish("delivery", state.user_id, delivery)
+            self._publish("position", state.user_id, flat)
+        return made
+
+    def _mark_or_none(self, name: str) -> Decimal | None:
+        try:
+            return self.mark_price(name)
+        except BookError:
+            return None

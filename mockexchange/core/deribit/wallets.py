@@ -1,0 +1,44 @@
+"""Deribit accounts: the main account and its subaccounts, each a wallet of balances per currency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from mockexchange.core.deribit.bounds import MAX_BALANCE, ZERO, BookError
+
+
+@dataclass(slots=True)
+class Wallet:
+    """One Deribit account, main or sub: balances per currency."""
+
+    id: int
+    username: str
+    created: datetime  # when it was opened, on the book's clock
+    balances: dict[str, Decimal] = field(default_factory=dict)
+    fees_paid: dict[str, Decimal] = field(default_factory=dict)
+
+    def balance(self, currency: str) -> Decimal:
+        return self.balances.get(currency, ZERO)
+
+
+@dataclass(slots=True)
+class Account:
+    user_id: str  # who holds the keys (the auth registry's user)
+    main: Wallet
+    subaccounts: dict[int, Wallet] = field(default_factory=dict)
+
+    def wallets(self) -> list[Wallet]:
+        return [self.main, *self.subaccounts.values()]
+
+
+def _balance_after(wallet: Wallet, currency: str, amount: Decimal) -> Decimal:
+    """The wallet's balance once `amount` moves in; refused past `MAX_BALANCE` either way, nothing moved."""
+    balance = wallet.balance(currency) + amount
+    if abs(balance) > MAX_BALANCE:
+        raise BookError(
+            f"this would take the {currency} balance of account {wallet.id} to {balance:f}; a balance stays within "
+            f"-{MAX_BALANCE} to {MAX_BALANCE}"
+        )
+    return balance
