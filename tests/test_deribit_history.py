@@ -303,8 +303,10 @@ def test_every_reply_is_valid_against_deribits_published_schema(mock: MockServer
         ("private/get_user_trades_by_currency", {"currency": "BTC", "count": 2}),
         ("private/get_user_trades_by_currency_and_time", {"currency": "BTC", "start_timestamp": 0}),
         ("private/get_user_trades_by_instrument", {"instrument_name": OPTION}),
-        ("private/get_user_trades_by_instrument_and_time", {"instrument_name": FUTURE, "start_timestamp": 0,
-                                                            "end_timestamp": 2**41}),  # fmt: skip
+        (
+            "private/get_user_trades_by_instrument_and_time",
+            {"instrument_name": FUTURE, "start_timestamp": 0, "end_timestamp": 2**41},
+        ),  # fmt: skip
         ("private/get_deposits", {"currency": "BTC"}),
         ("private/get_withdrawals", {"currency": "BTC"}),
         ("private/get_transfers", {"currency": "BTC"}),

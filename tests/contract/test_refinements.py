@@ -12,9 +12,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "contract-kit.md"
 
 
 def _operation(spec: dict, operation_id: str) -> dict:
-    return next(
-        op for item in spec["paths"].values() for op in item.values() if op.get("operationId") == operation_id
-    )
+    return next(op for item in spec["paths"].values() for op in item.values() if op.get("operationId") == operation_id)
 
 
 def _parameter(spec: dict, operation_id: str, name: str) -> dict:

@@ -48,7 +48,6 @@ class CcxtRun(LiveScript):
         return done
 
 
-
 def run_rest(plan: dict[str, Any], tmp_dir: Path) -> dict[str, dict[str, Any]]:
     """A REST-only plan, run to the end: the outcomes by call id."""
     with CcxtRun(plan, tmp_dir) as run:

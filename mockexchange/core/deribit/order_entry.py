@@ -48,29 +48,7 @@ def place_order(
     order_id: str | None = None,
 ) -> DerivativeOrder:
     """A resting order for the user's (sub)account; the instrument is listed if new. It never matches."""
-    if direction not in ("buy", "sell"):
-        raise BookError("direction must be 'buy' or 'sell'")
-    if order_type not in ORDER_TYPES:
-        raise BookError(f"order_type must be one of {', '.join(ORDER_TYPES)}")
-    if time_in_force not in TIMES_IN_FORCE:
-        raise BookError(f"time_in_force must be one of {', '.join(TIMES_IN_FORCE)} (other orders do not rest)")
-    bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
-    if order_type in MARKET_TYPES:
-        if price is not None:
-            raise BookError(f"a {order_type} order has no price")
-    elif price is None:
-        raise BookError(f"a {order_type} order needs a price")
-    else:
-        bounded(price, "price", MIN_PRICE, MAX_PRICE)
-    if order_type == "limit":
-        if trigger is not None or trigger_price is not None:
-            raise BookError("a limit order has no trigger or trigger_price")
-    else:
-        if trigger not in TRIGGERS:
-            raise BookError(f"a {order_type} order needs a trigger: one of {', '.join(TRIGGERS)}")
-        if trigger_price is None:
-            raise BookError(f"a {order_type} order needs a trigger_price")
-        bounded(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
+    _check_terms(direction, order_type, time_in_force, amount, price, trigger, trigger_price)
     if post_only and order_type in MARKET_TYPES:
         raise BookError("post_only applies to orders with a price")
     shown = amount if max_show is None else bounded(max_show, "max_show", ZERO, amount)
@@ -123,6 +101,41 @@ def place_order(
         kept.open.setdefault(wallet.id, {})[order_id] = None
         book.bus.publish(Change(CHANGE, user_id, order))
         return order
+
+
+def _check_terms(
+    direction: str,
+    order_type: str,
+    time_in_force: str,
+    amount: Decimal,
+    price: Decimal | None,
+    trigger: str | None,
+    trigger_price: Decimal | None,
+) -> None:
+    """`place_order`'s checks of an order's direction, type, time in force, amount, price and trigger."""
+    if direction not in ("buy", "sell"):
+        raise BookError("direction must be 'buy' or 'sell'")
+    if order_type not in ORDER_TYPES:
+        raise BookError(f"order_type must be one of {', '.join(ORDER_TYPES)}")
+    if time_in_force not in TIMES_IN_FORCE:
+        raise BookError(f"time_in_force must be one of {', '.join(TIMES_IN_FORCE)} (other orders do not rest)")
+    bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
+    if order_type in MARKET_TYPES:
+        if price is not None:
+            raise BookError(f"a {order_type} order has no price")
+    elif price is None:
+        raise BookError(f"a {order_type} order needs a price")
+    else:
+        bounded(price, "price", MIN_PRICE, MAX_PRICE)
+    if order_type == "limit":
+        if trigger is not None or trigger_price is not None:
+            raise BookError("a limit order has no trigger or trigger_price")
+    else:
+        if trigger not in TRIGGERS:
+            raise BookError(f"a {order_type} order needs a trigger: one of {', '.join(TRIGGERS)}")
+        if trigger_price is None:
+            raise BookError(f"a {order_type} order needs a trigger_price")
+        bounded(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
 
 
 def cancel_order(book: DerivativesBook, order_id: str) -> DerivativeOrder:

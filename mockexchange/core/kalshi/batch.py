@@ -14,11 +14,13 @@ from mockexchange.core.columns import decode, encode, shared
 from mockexchange.core.events import Change
 from mockexchange.core.ids import _UUID_CLEAR, _UUID_SET, IdFactory
 from mockexchange.core.kalshi import positions
+from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.batch_checks import _FEES_KEPT
 from mockexchange.core.kalshi.cells import opening_cells, opening_terms, trade_cells
 from mockexchange.core.kalshi.fill_log import Fill, Rows, fill_flags
 from mockexchange.core.kalshi.markets import Event, Market
 from mockexchange.core.kalshi.new_fill import _FIELDS, _WHOLE_TUPLES, NewFill, _new_fill
+from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.money import ONE, ZERO, quantize_dollars
 
 _FEE_CODES: dict[int, tuple[Decimal, int | None]] = {}  # id(fee) -> (that fee, its code), for `Ledger._apply_batch`
@@ -69,6 +71,41 @@ class _Openings:
 _ROWS_AT_ONCE = 1024
 
 
+class _Run:
+    """What the fills of one batch share while `Ledger._apply_batch` applies them, set up as it starts: the instant,
+    the subscribers that take each kind of change, the rows waiting to be opened at once, the log rows gathered, and
+    the price terms and codes worked out so far."""
+
+    __slots__ = (
+        "to_market", "to_fill", "to_position", "draw", "holding", "open_filled", "start", "now", "prices", "codes",
+        "digits", "owners", "gathered", "gathering", "opening", "quiet", "folding",
+    )  # fmt: skip
+
+    def __init__(self, ledger: Any) -> None:
+        store, bus, history = ledger.positions, ledger.bus, ledger.history
+        self.to_market, self.to_fill = bus.takers("market"), bus.takers("fill")
+        self.to_position = bus.takers("position")
+        self.draw = ledger.new_id._random.getrandbits if type(ledger.new_id) is IdFactory else None  # type: ignore
+        self.holding, self.open_filled = store.get, store.open_filled
+        self.start = len(ledger.fills)
+        self.now = now = ledger.clock.now()
+        self.prices: dict[tuple[str, str, int], tuple[Any, ...]] = {}
+        self.codes: dict[int, int | None] = {}
+        self.digits = getcontext().prec
+        self.owners: list[str] = []  # each fill's, for the time index: indexed as the batch ends, under the lock still
+        # The fills' log rows, gathered and appended at once, where no change hands a fill over as it is made
+        self.gathered = Rows()
+        self.gathering = not self.to_fill and now.tzinfo is UTC
+        # The rows the batch opens in the markets it lists, written at once (PositionStore.open_rows) where no change
+        # is handed over as it is made
+        self.opening, self.quiet = _Openings(), not (self.to_market or self.to_fill or self.to_position)
+        # A fill in a row that waits changes it there, in integers (cells.trade_cells), where nothing else could see
+        # the steps between: no taker, no history, rounding half even (x - x is +0), in UTC.
+        self.folding = (
+            self.quiet and not history.keeping and now.tzinfo is UTC and getcontext().rounding == ROUND_HALF_EVEN
+        )
+
+
 class Batches:
     """`Ledger.apply_fills`: a part of `Ledger`, whose state it changes as `apply_fill` does."""
 
@@ -99,29 +136,13 @@ class Batches:
     def _apply_batch(self, batch: list[NewFill], fees: list[Decimal]) -> Sequence[Fill]:
         """The fills of a checked batch, as `apply_fill` makes each (see there; the same steps, written out for a
         loop), under the lock. The batch is one instant: its changes go to the subscribers that take them as it
-        starts (`EventBus.takers`), and none is made that nobody takes."""
-        accounts, markets, store, log, index = self.accounts, self.markets, self.positions, self.fills, self.fill_index
-        bus, history = self.bus, self.history
-        to_market, to_fill, to_position = bus.takers("market"), bus.takers("fill"), bus.takers("position")
-        draw = self.new_id._random.getrandbits if type(self.new_id) is IdFactory else None  # type: ignore[attr-defined]
-        holding, open_filled = store.get, store.open_filled
-        start = len(log)
-        now = self.clock.now()
-        filled = self.contracts_filled
-        prices: dict[tuple[str, str, int], tuple[Any, ...]] = {}
-        fee_codes = _FEE_CODES
-        codes: dict[int, int | None] = {}
-        digits = getcontext().prec
-        owners: list[str] = []  # each fill's, for the time index: indexed as the batch ends, under the lock still
-        # The fills' log rows, gathered and appended at once, where no change hands a fill over as it is made
-        gathered = Rows()
-        gather, gathering = gathered.add, not to_fill and now.tzinfo is UTC
-        # The rows the batch opens in the markets it lists, written at once (PositionStore.open_rows) where no change
-        # is handed over as it is made
-        opening, quiet = _Openings(), not (to_market or to_fill or to_position)
-        # A fill in a row that waits changes it there, in integers (store.trade_cells), where nothing else could see
-        # the steps between: no taker, no history, rounding half even (x - x is +0), in UTC.
-        folding = quiet and not history.keeping and now.tzinfo is UTC and getcontext().rounding == ROUND_HALF_EVEN
+        starts (`EventBus.takers`), and none is made that nobody takes. What a fill does to its row is
+        `_batch_change`'s; the rest (cash, last price, ids, log, changes) is here."""
+        run = _Run(self)
+        accounts, markets, log, index, history = self.accounts, self.markets, self.fills, self.fill_index, self.history
+        now, opening, folding, holding, draw = run.now, run.opening, run.folding, run.holding, run.draw
+        to_fill, to_position, gathered, gathering = run.to_fill, run.to_position, run.gathered, run.gathering
+        gather, owners, start, filled = gathered.add, run.owners, run.start, self.contracts_filled
         for spec, fee in zip(batch, fees, strict=True):
             user_id, ticker, side, action, count, price, subaccount, is_taker, event_ticker, _, order_id, cl_id = spec
             account = accounts[user_id]
@@ -129,7 +150,7 @@ class Batches:
             fresh = market is None
             waiting = None  # where this fill's row waits in `opening`, if it does
             if fresh:
-                market = self._list_checked(ticker, event_ticker, to_market)
+                market = self._list_checked(ticker, event_ticker, run.to_market)
                 row = None  # (a market listed just now: no row holds it yet)
             else:
                 if opening:  # (the rows waiting go in before any other row is read or written)
@@ -138,93 +159,9 @@ class Batches:
                     if waiting is None:
                         self._open_rows(opening, now)
                 row = None if waiting is not None else holding(user_id, subaccount, ticker)
-            # A price's terms, once per side, action and price (the batch holds its prices: an id names one while it
-            # runs): positions.yes_terms' YES price and its shared object (the market's last price), the price paid
-            # for the side bought (its own price if bought, the other side's if sold), and their codes.
-            terms = prices.get((side, action, id(price)))
-            if terms is None:
-                yes_price = price if side == "yes" else ONE - price
-                pay = price if action == "buy" else ONE - price
-                terms = prices[(side, action, id(price))] = (
-                    yes_price, shared(yes_price), (side == "yes") == (action == "buy"), pay, encode(pay), encode(price),
-                    encode(yes_price),
-                )  # fmt: skip
-            yes_price, last_price, buys_yes, pay, pay_code, price_code, yes_code = terms
-            # The codes of the batch's counts and fees (for the log, and a new row's cells) recur: each is encoded once.
-            count_code = codes.get(id(count))
-            if count_code is None:
-                count_code = codes[id(count)] = encode(count)
-            kept = fee_codes.get(id(fee))  # (fees recur as the same objects across batches: `_check_batch`'s)
-            if kept is not None and kept[0] is fee:
-                fee_code = kept[1]
-            else:
-                fee_code = encode(fee)
-                if len(fee_codes) >= _FEES_KEPT:
-                    fee_codes.clear()
-                fee_codes[id(fee)] = (fee, fee_code)  # (the fee held with its code: its id names it while kept)
-            if waiting is not None:
-                cells = None
-                if count_code is not None and yes_code is not None and fee_code is not None:
-                    k = 6 * waiting  # (six cells a row)
-                    cells = trade_cells(
-                        opening.codes[k : k + 6], count_code, yes_code, buys_yes, fee_code, market.exchange_index,
-                        digits,
-                    )  # fmt: skip
-                if cells is None:  # the Decimal way: the rows waiting go in first
-                    self._open_rows(opening, now)
-                    row, waiting = holding(user_id, subaccount, ticker), None
-            if waiting is not None:
-                codes_after, share, cash_code = cells  # type: ignore[misc]
-                opening.codes[k : k + 6] = codes_after
-                opening.shares[waiting] = share
-                opening.stamped += 1  # (`PositionStore.update` stamps the row)
-                opening.stamps[waiting] = opening.stamped
-                moved = decode(cash_code) - fee
-                changed = None
-                position = decode(codes_after[0])
-                fill_codes = [count_code, price_code, fee_code, codes_after[0]]
-            elif row is None:
-                # From no position: the side bought is paid for and held; nothing is realized.
-                cells = None
-                if not to_position and count_code is not None and pay_code is not None and fee_code is not None:
-                    cells = opening_cells(count_code, pay_code, fee_code, buys_yes, market.exchange_index, digits)
-                if cells is not None:
-                    moved = ZERO - count * pay - fee
-                    if fresh and quiet:  # a row in a market listed just now: it waits, with the rows of its owner
-                        owner = (account.user_id, subaccount)
-                        if opening and (opening.owner != owner or len(opening.places) >= _ROWS_AT_ONCE):
-                            self._open_rows(opening, now)
-                        opening.owner = owner
-                        opening.at[market.ticker] = len(opening.places)
-                        opening.places.append(market)
-                        opening.codes += cells[0]
-                        opening.shares.append(cells[1])
-                        opening.stamped += 2  # (`open` stamps a row, then `update` does)
-                        opening.stamps.append(opening.stamped)
-                    else:
-                        open_filled(account.user_id, subaccount, market, now, terms=cells, snapshot=False)
-                    changed = None
-                    position = count if buys_yes else -count  # (`ZERO +` it: the same, its exponent is not above 0)
-                    fill_codes = [count_code, price_code, fee_code, cells[0][0]]
-                else:  # the Decimal way
-                    if opening:
-                        self._open_rows(opening, now)
-                    last_price, moved, amounts, terms, fill_codes = _opening(
-                        side, action, count, price, fee, market.exchange_index
-                    )
-                    changed = open_filled(account.user_id, subaccount, market, now, *amounts, terms=terms)
-                    position = amounts[0]
-            else:
-                held, exposure, traded, realized, fees_paid, volume = store.amounts(row)
-                result = positions.trade(held, exposure, count if buys_yes else -count, yes_price)
-                moved = result.cash - fee
-                position = result.position
-                changed = store.update(
-                    row, now, position, quantize_dollars(result.exposure),
-                    traded + count * (yes_price if buys_yes else 1 - yes_price), realized + result.realized,
-                    fees_paid + fee, volume + count, bool(to_position),
-                )  # fmt: skip
-                fill_codes = [count_code, price_code, fee_code, encode(position)]
+            moved, changed, position, fill_codes, last_price = self._batch_change(
+                run, spec, fee, account, market, fresh, waiting, row
+            )
             filled += count
             if history.keeping:
                 self._remember_cash(account, now)
@@ -265,6 +202,123 @@ class Batches:
             log.add_rows(gathered, now)
         index.add_run(owners, start)
         return log.span(start, len(log))
+
+    def _batch_change(
+        self,
+        run: _Run,
+        spec: NewFill,
+        fee: Decimal,
+        account: Account,
+        market: Market,
+        fresh: bool,
+        waiting: int | None,
+        row: MarketPosition | None,
+    ) -> tuple[Decimal, MarketPosition | None, Decimal, list[int | None], Decimal]:
+        """What a fill of `_apply_batch` does to its row (`row`; None: none yet, or it waits in `run.opening` at
+        `waiting`), in a market listed just now if `fresh`: (the cash it moves, the row's snapshot if a change hands
+        it over, the position after it, the fill log's codes, the market's new last price)."""
+        user_id, ticker, side, action, count, price, subaccount = spec[:7]
+        opening, now, prices, codes, fee_codes = run.opening, run.now, run.prices, run.codes, _FEE_CODES
+        # A price's terms, once per side, action and price (the batch holds its prices: an id names one while it
+        # runs): positions.yes_terms' YES price and its shared object (the market's last price), the price paid
+        # for the side bought (its own price if bought, the other side's if sold), and their codes.
+        terms = prices.get((side, action, id(price)))
+        if terms is None:
+            yes_price = price if side == "yes" else ONE - price
+            pay = price if action == "buy" else ONE - price
+            terms = prices[(side, action, id(price))] = (
+                yes_price, shared(yes_price), (side == "yes") == (action == "buy"), pay, encode(pay), encode(price),
+                encode(yes_price),
+            )  # fmt: skip
+        yes_price, last_price, buys_yes, pay, pay_code, price_code, yes_code = terms
+        # The codes of the batch's counts and fees (for the log, and a new row's cells) recur: each is encoded once.
+        count_code = codes.get(id(count))
+        if count_code is None:
+            count_code = codes[id(count)] = encode(count)
+        kept = fee_codes.get(id(fee))  # (fees recur as the same objects across batches: `_check_batch`'s)
+        if kept is not None and kept[0] is fee:
+            fee_code = kept[1]
+        else:
+            fee_code = encode(fee)
+            if len(fee_codes) >= _FEES_KEPT:
+                fee_codes.clear()
+            fee_codes[id(fee)] = (fee, fee_code)  # (the fee held with its code: its id names it while kept)
+        if waiting is not None:
+            cells = None
+            if count_code is not None and yes_code is not None and fee_code is not None:
+                k = 6 * waiting  # (six cells a row)
+                cells = trade_cells(
+                    opening.codes[k : k + 6], count_code, yes_code, buys_yes, fee_code, market.exchange_index,
+                    run.digits,
+                )  # fmt: skip
+            if cells is None:  # the Decimal way: the rows waiting go in first
+                self._open_rows(opening, now)
+                row, waiting = run.holding(user_id, subaccount, ticker), None
+        if waiting is not None:
+            codes_after, share, cash_code = cells  # type: ignore[misc]
+            opening.codes[k : k + 6] = codes_after
+            opening.shares[waiting] = share
+            opening.stamped += 1  # (`PositionStore.update` stamps the row)
+            opening.stamps[waiting] = opening.stamped
+            fill_codes = [count_code, price_code, fee_code, codes_after[0]]
+            return decode(cash_code) - fee, None, decode(codes_after[0]), fill_codes, last_price
+        if row is None:
+            return self._batch_open(run, spec, fee, account, market, fresh, terms, count_code, fee_code)
+        store = self.positions
+        held, exposure, traded, realized, fees_paid, volume = store.amounts(row)
+        result = positions.trade(held, exposure, count if buys_yes else -count, yes_price)
+        position = result.position
+        changed = store.update(
+            row, now, position, quantize_dollars(result.exposure),
+            traded + count * (yes_price if buys_yes else 1 - yes_price), realized + result.realized,
+            fees_paid + fee, volume + count, bool(run.to_position),
+        )  # fmt: skip
+        fill_codes = [count_code, price_code, fee_code, encode(position)]
+        return result.cash - fee, changed, position, fill_codes, last_price
+
+    def _batch_open(
+        self,
+        run: _Run,
+        spec: NewFill,
+        fee: Decimal,
+        account: Account,
+        market: Market,
+        fresh: bool,
+        terms: tuple[Any, ...],
+        count_code: int | None,
+        fee_code: int | None,
+    ) -> tuple[Decimal, MarketPosition | None, Decimal, list[int | None], Decimal]:
+        """`_batch_change` for a fill in no row yet: from no position, the side bought is paid for and held; nothing is
+        realized. `terms`: the fill's price terms as `_batch_change` works them out."""
+        side, action, count, price, subaccount = spec[2:7]
+        opening, now = run.opening, run.now
+        _, last_price, buys_yes, pay, pay_code, price_code, _ = terms
+        cells = None
+        if not run.to_position and count_code is not None and pay_code is not None and fee_code is not None:
+            cells = opening_cells(count_code, pay_code, fee_code, buys_yes, market.exchange_index, run.digits)
+        if cells is not None:
+            moved = ZERO - count * pay - fee
+            if fresh and run.quiet:  # a row in a market listed just now: it waits, with the rows of its owner
+                owner = (account.user_id, subaccount)
+                if opening and (opening.owner != owner or len(opening.places) >= _ROWS_AT_ONCE):
+                    self._open_rows(opening, now)
+                opening.owner = owner
+                opening.at[market.ticker] = len(opening.places)
+                opening.places.append(market)
+                opening.codes += cells[0]
+                opening.shares.append(cells[1])
+                opening.stamped += 2  # (`open` stamps a row, then `update` does)
+                opening.stamps.append(opening.stamped)
+            else:
+                run.open_filled(account.user_id, subaccount, market, now, terms=cells, snapshot=False)
+            position = count if buys_yes else -count  # (`ZERO +` it: the same, its exponent is not above 0)
+            return moved, None, position, [count_code, price_code, fee_code, cells[0][0]], last_price
+        # the Decimal way
+        if opening:
+            self._open_rows(opening, now)
+        last_price, moved, amounts, cells, fill_codes = _opening(side, action, count, price, fee, market.exchange_index)
+        changed = run.open_filled(account.user_id, subaccount, market, now, *amounts, terms=cells)
+        return moved, changed, amounts[0], fill_codes, last_price
 
     def _open_rows(self, opening: _Openings, now: datetime) -> None:
         """Write the rows waiting in `opening` (all at once where the store can, else one by one), and empty it."""

@@ -128,41 +128,10 @@ class BulkRows:
         owner = self._owner_ids.get(owner_key)
         book = self._books.get((owner, "unsettled")) if owner is not None else None
         # Each event's totals as they will be, worked out first (all or nothing); the rows of each event, in order.
-        taken: dict[str, dict[tuple[int, int], list[tuple[int, ...]]]] = {}  # event -> its parts' shares
-        rows_of: dict[str, list[str]] = {}
-        for place, share in zip(places, shares, strict=True):
-            event_ticker = place.event_ticker
-            tickers = rows_of.get(event_ticker)
-            if tickers is None:
-                tickers = rows_of[event_ticker] = []
-                taken[event_ticker] = {}
-            tickers.append(place.ticker)
-            if share[2] or share[3] or share[4] or share[5] or share[6] or share[7]:  # (zeros take no part)
-                part = taken[event_ticker].get((share[0], share[1]))
-                if part is None:
-                    taken[event_ticker][(share[0], share[1])] = [share]
-                else:
-                    part.append(share)
-        updates: list[tuple[str, array[int]]] = []
-        for event_ticker, parts in taken.items():
-            event = book.rows.get(event_ticker) if book is not None else None
-            if event is not None and type(event.totals) is not Column:
-                return False
-            after = array("q", event.totals if event is not None else ())  # type: ignore[arg-type]
-            for (exchange_index, mask), part_shares in parts.items():
-                sums = [sum(cell) for cell in itertools.islice(zip(*part_shares, strict=True), 2, None)]
-                at = _part_at(after, exchange_index, mask)
-                try:
-                    if at is None:
-                        if len(after) >= _PART * _MAX_PARTS:
-                            return False
-                        after.extend(array("q", (exchange_index, mask, *sums)))
-                    else:
-                        held = after[at + 2 : at + _PART]
-                        after[at + 2 : at + _PART] = array("q", (a + b for a, b in zip(held, sums, strict=True)))
-                except OverflowError:
-                    return False
-            updates.append((event_ticker, after))
+        found = _totals_after(book, places, shares)
+        if found is None:
+            return False
+        updates, rows_of = found
         # Written: the owner, the rows' cells, their places among their markets' holders, the books and the totals.
         if owner is None:
             owner = self._owner_ids[owner_key] = len(self._owner_keys)
@@ -193,26 +162,7 @@ class BulkRows:
             else:
                 held[owner] = handle  # type: ignore[index]
         self._places += places
-        for event_ticker, after in updates:
-            event = book.rows.get(event_ticker)
-            if event is None:
-                event = book.rows[event_ticker] = _Event()
-                book.events.add(event_ticker)
-            tickers = event.tickers
-            added = rows_of[event_ticker]
-            if type(tickers) is list:
-                if not tickers or tickers[-1] < added[0]:
-                    tickers += added
-                    if added != sorted(added):  # (the batch's tickers are distinct: in order or not)
-                        tickers.sort()
-                else:
-                    for ticker in added:
-                        insort(tickers, ticker)
-                if len(tickers) > _LONG_EVENT:
-                    event.tickers = SortedList(tickers)
-            else:
-                tickers.update(added)  # type: ignore[attr-defined]
-            event.totals[:] = after  # type: ignore[index]
+        _file_rows(book, updates, rows_of)
         return True
 
     def restamp(self, first: int, before: int, stamps: Sequence[int], stamped: int) -> None:
@@ -221,3 +171,71 @@ class BulkRows:
         for k, stamp in enumerate(stamps):
             self._versions[first + k] = before + stamp
         self.version = before + stamped
+
+
+def _totals_after(
+    book: _Book | None, places: Sequence[Place], shares: Sequence[tuple[int, ...]]
+) -> tuple[list[tuple[str, array[int]]], dict[str, list[str]]] | None:
+    """`open_rows`' first step: each event's totals once the rows' shares are in (the owner's `book`, if it has one),
+    and the rows of each event, in order; None where the totals would not hold them in units or parts."""
+    taken: dict[str, dict[tuple[int, int], list[tuple[int, ...]]]] = {}  # event -> its parts' shares
+    rows_of: dict[str, list[str]] = {}
+    for place, share in zip(places, shares, strict=True):
+        event_ticker = place.event_ticker
+        tickers = rows_of.get(event_ticker)
+        if tickers is None:
+            tickers = rows_of[event_ticker] = []
+            taken[event_ticker] = {}
+        tickers.append(place.ticker)
+        if share[2] or share[3] or share[4] or share[5] or share[6] or share[7]:  # (zeros take no part)
+            part = taken[event_ticker].get((share[0], share[1]))
+            if part is None:
+                taken[event_ticker][(share[0], share[1])] = [share]
+            else:
+                part.append(share)
+    updates: list[tuple[str, array[int]]] = []
+    for event_ticker, parts in taken.items():
+        event = book.rows.get(event_ticker) if book is not None else None
+        if event is not None and type(event.totals) is not Column:
+            return None
+        after = array("q", event.totals if event is not None else ())  # type: ignore[arg-type]
+        for (exchange_index, mask), part_shares in parts.items():
+            sums = [sum(cell) for cell in itertools.islice(zip(*part_shares, strict=True), 2, None)]
+            at = _part_at(after, exchange_index, mask)
+            try:
+                if at is None:
+                    if len(after) >= _PART * _MAX_PARTS:
+                        return None
+                    after.extend(array("q", (exchange_index, mask, *sums)))
+                else:
+                    held = after[at + 2 : at + _PART]
+                    after[at + 2 : at + _PART] = array("q", (a + b for a, b in zip(held, sums, strict=True)))
+            except OverflowError:
+                return None
+        updates.append((event_ticker, after))
+    return updates, rows_of
+
+
+def _file_rows(book: _Book, updates: list[tuple[str, array[int]]], rows_of: dict[str, list[str]]) -> None:
+    """`open_rows`' last step: the rows' tickers filed in their events of the owner's `book`, and the events' new
+    totals."""
+    for event_ticker, after in updates:
+        event = book.rows.get(event_ticker)
+        if event is None:
+            event = book.rows[event_ticker] = _Event()
+            book.events.add(event_ticker)
+        tickers = event.tickers
+        added = rows_of[event_ticker]
+        if type(tickers) is list:
+            if not tickers or tickers[-1] < added[0]:
+                tickers += added
+                if added != sorted(added):  # (the batch's tickers are distinct: in order or not)
+                    tickers.sort()
+            else:
+                for ticker in added:
+                    insort(tickers, ticker)
+            if len(tickers) > _LONG_EVENT:
+                event.tickers = SortedList(tickers)
+        else:
+            tickers.update(added)  # type: ignore[attr-defined]
+        event.totals[:] = after  # type: ignore[index]

@@ -330,16 +330,7 @@ class Ledger(Batches, BatchChecks):
                 self.history.record("prices", ticker, market.last_yes_price, now)
             account.move_cash(subaccount, market.exchange_index, result.cash - fee, now)
             market.last_yes_price = shared(yes_price)
-            fill_uuid = order_uuid = None
-            if type(self.new_id) is IdFactory:  # the ids' integers go to the log as they are
-                fill_uuid = self.new_id.uuid_int()
-                fill_id = uuid_text(fill_uuid)
-                if not order_id:
-                    order_uuid = self.new_id.uuid_int()
-                    order_id = uuid_text(order_uuid)
-            else:
-                fill_id = self.new_id()
-                order_id = order_id or self.new_id()
+            fill_id, order_id, fill_uuid, order_uuid = self._fill_ids(order_id)
             fill = Fill(
                 fill_id, order_id, account.user_id, subaccount, market.ticker, market.event_ticker,
                 market.exchange_index, side, action, count, price, yes_price, is_taker, fee, now, result.position,
@@ -353,6 +344,21 @@ class Ledger(Batches, BatchChecks):
             self.bus.publish(Change("fill", user_id, fill))
             self.bus.publish(Change("position", user_id, changed))
             return fill
+
+    def _fill_ids(self, order_id: str | None) -> tuple[str, str, int | None, int | None]:
+        """A new fill's id, and its order's (`order_id` if given, else a new one), and their UUID integers where the ids
+        come from an `IdFactory` (the integers go to the fill log as they are; None: the log reads the text)."""
+        fill_uuid = order_uuid = None
+        if type(self.new_id) is IdFactory:  # the ids' integers go to the log as they are
+            fill_uuid = self.new_id.uuid_int()
+            fill_id = uuid_text(fill_uuid)
+            if not order_id:
+                order_uuid = self.new_id.uuid_int()
+                order_id = uuid_text(order_uuid)
+        else:
+            fill_id = self.new_id()
+            order_id = order_id or self.new_id()
+        return fill_id, order_id, fill_uuid, order_uuid
 
     def settle_market(self, ticker: str, result: str) -> Market:
         """Determine a market: winners get 1 dollar per contract, every position in it becomes settled and gets a
