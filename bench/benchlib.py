@@ -15,16 +15,18 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from mockexchange.app import MockApp
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
-from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.testing.signing import KalshiSigner
-from mockexchange.venues.kalshi.context import KalshiContext
+
+if TYPE_CHECKING:  # (only for hints: a bench run against another tree, fill_paths.py's, imports no module they moved)
+    from mockexchange.app import MockApp
+    from mockexchange.core.kalshi.ledger import Ledger
+    from mockexchange.venues.kalshi.context import KalshiContext
 
 POSITIONS_PATH = "/trade-api/v2/portfolio/positions"
 # Exchange time stands still in the benchmarks so a page renders to the same bytes on every request and every run.

@@ -74,7 +74,7 @@ def test_fill_options(mockexchange):
     ).json()  # fmt: skip
     assert (fill["subaccount"], fill["fee"], fill["order_id"], fill["event_ticker"]) == (4, "0.01", "o-1", "EVX")
     row = mockexchange.ledger.positions.get("a", 4, "M-1")
-    assert row.exchange_index == 2 and str(row.position) == "-1.5"
+    assert row.exchange_index == 2 and str(row.position) == "-1.50"  # the places `position_fp` shows
 
 
 def test_keys_bound_to_subaccounts_and_subtraders(mockexchange):

@@ -1,13 +1,12 @@
-"""`Ledger.apply_fills` keeps the fees it works out across batches (issue 15); a fee kept is the fee `apply_fill`
-works out, whatever the count's and price's exponents, the fee schedule's rates and the decimal context."""
+"""The fees `Ledger.apply_fills` works out are the fees `apply_fill` works out, whatever the count's and price's
+exponents and the fee schedule's rates; neither reads the thread's decimal context (the fee is worked out in integers,
+core/kalshi/fees.py)."""
 
 from __future__ import annotations
 
 import decimal
 from datetime import UTC, datetime
 from decimal import Decimal
-
-import pytest
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.ids import IdFactory
@@ -35,31 +34,29 @@ def fees_both_ways(schedule: QuadraticFee) -> tuple[list[Decimal], list[Decimal]
     return answers[0], answers[1]
 
 
-def test_kept_fees_follow_the_schedule_and_the_exponents() -> None:
+def test_batch_fees_follow_the_schedule_and_the_exponents() -> None:
     seen = []
     for schedule in (QuadraticFee(), QuadraticFee(Decimal("0.035"), Decimal("0.0175")), QuadraticFee()):
-        for _ in range(2):  # the second batch takes the fees kept by the first
+        for _ in range(2):
             batch, single = fees_both_ways(schedule)
             assert [(str(f), f.as_tuple()) for f in batch] == [(str(f), f.as_tuple()) for f in single]
         seen.append(batch)
     assert seen[0] == seen[2] != seen[1]
-    assert str(seen[0][0]) == "0.0525"  # 0.07 x 3 x 0.52 x 0.48 = 0.052416, up to the centi-cent
+    assert str(seen[0][0]) == "0.052500"  # 0.07 x 3 x 0.52 x 0.48 = 0.052416, up to the centi-cent, 6 places
     assert {str(fee) for fee in seen[1]} - {str(fee) for fee in seen[0]}
 
 
-def test_kept_fees_follow_the_context() -> None:
-    """After a fee was kept under the default context, a batch under a precision of 3 digits fails as `apply_fill`
-    does (41 contracts are 41.00 in hundredths: four digits) and applies nothing."""
+def test_fees_do_not_read_the_decimal_context() -> None:
+    """Under a precision of 3 digits (41 contracts at 0.52 would need more), both ways make the fill with the fee the
+    default context gives."""
     batch, single = fees_both_ways(QuadraticFee())
     assert batch == single
     for apply in ("apply_fills", "apply_fill"):
         ledger = Ledger(ManualClock(T0), ids=IdFactory(3))
         ledger.open_account("u", balance=Decimal(1_000_000))
         fill = NewFill("u", "KXT-0", "yes", "buy", Decimal("41"), Decimal("0.52"), 0, True)
-        with decimal.localcontext() as context, pytest.raises(decimal.InvalidOperation):
+        with decimal.localcontext() as context:
             context.prec = 3
-            if apply == "apply_fills":
-                ledger.apply_fills([fill])
-            else:
-                ledger.apply_fill(**fill._asdict())
-        assert len(ledger.fills) == 0
+            made = ledger.apply_fills([fill])[0] if apply == "apply_fills" else ledger.apply_fill(**fill._asdict())
+        assert str(made.fee) == "0.716400"  # 0.07 x 41 x 0.52 x 0.48 = 0.716352, up to the centi-cent
+        assert ledger.positions.get("u", 0, "KXT-0").market_exposure == Decimal("21.32")

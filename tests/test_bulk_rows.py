@@ -1,7 +1,6 @@
-"""Rows a batch opens in the markets it lists are written at once (`PositionStore.open_rows`) when nobody takes the
-batch's changes: the same rows, versions, event roll-ups, books, cash and REST pages as the fills made one at a time,
-for many markets per event (past the long-event list), tickers out of order, events already held, several owners,
-another exchange index, and totals that outgrow their units (then the rows go in one by one, as before)."""
+"""Rows a batch opens in the markets it lists are the rows the fills made one at a time open: the same rows,
+versions, event roll-ups, books, cash and REST pages, for many markets per event (past the long-event list), tickers
+out of order, events already held, several owners and another exchange index."""
 
 from __future__ import annotations
 
@@ -79,51 +78,17 @@ def test_an_event_held_before_the_batch_and_another_exchange_index():
     same(fills, [5])
 
 
-def in_full_parts(fresh: list[NewFill]) -> tuple[Any, Any, list[bool]]:
-    """Two mocks whose event KXPARTS's totals hold their 32 parts; `fresh` made in it one at a time in the first and
-    as a batch in the second: (one, batched, what `open_rows` answered in the batch)."""
-    held = [NewFill("alice", f"KXPARTS-X{k}", "yes", "buy", Decimal(1), Decimal("0.5"), event_ticker="KXPARTS")
-            for k in range(1, 33)]  # fmt: skip
+def test_an_event_on_many_exchange_indexes():
+    """An event whose rows are on 40 exchange indexes: its running totals hold a part per index and count mask."""
+    fills = [NewFill("alice", f"KXPARTS-X{k}", "yes", "buy", Decimal(1), Decimal("0.5"), event_ticker="KXPARTS")
+             for k in range(40)]  # fmt: skip
     one, batched = new_app(), new_app()
     for app in (one, batched):
-        for k in range(1, 33):
+        for k in range(40):
             app.control.create_market(f"KXPARTS-X{k}", "KXPARTS", exchange_index=k)
-        for fill in held:
-            app.ledger.apply_fill(**fill._asdict())
-    for fill in fresh:
+    for fill in fills:
         one.ledger.apply_fill(**fill._asdict())
-    opened = batched.ledger.positions.open_rows
-    refused: list[bool] = []
-    batched.ledger.positions.open_rows = lambda *a: refused.append(opened(*a)) or refused[-1]  # type: ignore[method-assign]
-    batched.ledger.apply_fills(fresh)
-    return one, batched, refused
-
-
-def test_an_event_whose_totals_hold_no_more_parts_takes_its_rows_one_by_one():
-    """An event's totals hold at most 32 parts (exchange index and mask): one already full turns to exact roll-ups
-    when a row of a new part comes, and a batch's rows there go in one by one, as each fill would make them."""
-    fresh = [NewFill("alice", f"KXPARTS-M{m}", "no", "buy", Decimal(2), Decimal("0.3"), event_ticker="KXPARTS")
-             for m in range(5)]  # fmt: skip
-    one, batched, refused = in_full_parts(fresh)
-    assert refused == [False]  # the store declined, and the rows went in one by one
-    assert state_of(batched) == state_of(one)
-    assert pages(batched) == pages(one)
-
-
-def test_a_row_of_zeros_takes_no_part_of_its_events_totals():
-    """As `open_filled` (and `_add_share`) leave it: a share of zeros adds no part to the event's totals."""
-    from datetime import UTC, datetime
-
-    from mockexchange.core.kalshi.markets import Market
-    from mockexchange.core.kalshi.store import PositionStore
-
-    when = datetime(2026, 11, 1, tzinfo=UTC)
-    places = [Market("KXZ-A", "KXZ"), Market("KXZ-B", "KXZ")]
-    cells = [[32] * 6, [1 * 64 + 32, 64 * 10**6 + 26, 64 + 32, 32, 32, 64 + 32]]
-    shares = [(0, 0, 0, 0, 0, 0, 0, 0), (0, 3, 10**6, 100, 10**6, 0, 0, 0)]
-    one, many = PositionStore(), PositionStore()
-    for place, codes, share in zip(places, cells, shares, strict=True):
-        one.open_filled("u", 0, place, when, terms=(codes, share), snapshot=False)
-    assert many.open_rows("u", 0, when, places, [c for codes in cells for c in codes], shares)
-    assert [r.snapshot() for r in many.all_rows()] == [r.snapshot() for r in one.all_rows()]
-    assert many._books[(0, "unsettled")].rows["KXZ"].totals == one._books[(0, "unsettled")].rows["KXZ"].totals
+    batched.ledger.apply_fills(fills)
+    assert state_of(batched) == state_of(one) and pages(batched) == pages(one)
+    rollup = batched.ledger.positions.event_rollup("alice", 0, "unsettled", "KXPARTS")
+    assert (rollup.total_cost, rollup.total_cost_shares) == (Decimal(20), Decimal(40))

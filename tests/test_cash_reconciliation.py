@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.positions import yes_terms
 
 TICKERS = ["EV-A", "EV-B", "FX-C"]
 
@@ -51,7 +50,9 @@ def test_balance_reconciles_with_every_cash_flow(sequence, opening_cents):
                 continue
             row = ledger.positions.get("u", 0, ticker)
             held = row.position if row else D(0)
-            delta, yes_price = yes_terms(side, action, count, price)
+            # In YES terms, worked out here (not the package's): buying NO at q sells YES at 1 - q.
+            yes_price = price if side == "yes" else 1 - price
+            delta = count if (side == "yes") == (action == "buy") else -count
             f = ledger.apply_fill("u", ticker, side, action, count, price, is_taker=taker)
             fees += f.fee
             # Split the fill into the part that closes the held side (proceeds) and the part that opens (cost).

@@ -9,57 +9,75 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.positions import settle, trade, yes_terms
+from mockexchange.core.kalshi.units import contracts, count_units, dollar_units, dollars, price_units
 
 # -- hand-worked examples ---------------------------------------------------------------------------------------
 
 
+def trade(position: D, exposure: D, side: str, action: str, count: D, price: D) -> tuple[D, D, D, D]:
+    """`positions.fill` (no fee) on a row holding `position` contracts at a basis of `exposure` dollars: the position,
+    exposure and realized P&L after it, and the cash it moved, in contracts and dollars."""
+    row = (count_units(position), dollar_units(exposure), 0, 0, 0, 0)
+    paid = positions.price_paid(action, price_units(price))
+    after, cash = positions.fill(row, positions.buys_yes(side, action), count_units(count), paid, 0)
+    return contracts(after[0]), dollars(after[1]), dollars(after[3]), dollars(cash)
+
+
 def test_buy_yes_opens_long_at_cost():
-    r = trade(D(0), D(0), *yes_terms("yes", "buy", D(10), D("0.56")))
-    assert (r.position, r.exposure, r.realized, r.cash) == (D(10), D("5.60"), D(0), D("-5.60"))
+    assert trade(D(0), D(0), "yes", "buy", D(10), D("0.56")) == (D(10), D("5.60"), D(0), D("-5.60"))
 
 
 def test_buy_no_opens_short_at_no_price():
-    r = trade(D(0), D(0), *yes_terms("no", "buy", D(10), D("0.30")))
-    assert (r.position, r.exposure, r.cash) == (D(-10), D("3.00"), D("-3.00"))
+    assert trade(D(0), D(0), "no", "buy", D(10), D("0.30"))[:2] == (D(-10), D("3.00"))
 
 
 def test_selling_part_of_a_long_realizes_against_average_cost():
     # 10 YES at 0.40 then 10 YES at 0.60: average 0.50. Sell 5 at 0.70: realized 5 x (0.70 - 0.50) = 1.00.
-    r = trade(D(0), D(0), D(10), D("0.40"))
-    r = trade(r.position, r.exposure, D(10), D("0.60"))
-    r = trade(r.position, r.exposure, *yes_terms("yes", "sell", D(5), D("0.70")))
-    assert (r.position, r.exposure, r.realized, r.cash) == (D(15), D("7.50"), D("1.00"), D("3.50"))
+    position, exposure, _, _ = trade(D(0), D(0), "yes", "buy", D(10), D("0.40"))
+    position, exposure, _, _ = trade(position, exposure, "yes", "buy", D(10), D("0.60"))
+    assert trade(position, exposure, "yes", "sell", D(5), D("0.70")) == (D(15), D("7.50"), D("1.00"), D("3.50"))
 
 
 def test_buying_no_against_a_long_reduces_it():
     # Long 10 YES at 0.40; buy 4 NO at 0.25 == sell 4 YES at 0.75: realized 4 x (0.75 - 0.40) = 1.40.
-    r = trade(D(10), D("4.00"), *yes_terms("no", "buy", D(4), D("0.25")))
-    assert (r.position, r.exposure, r.realized, r.cash) == (D(6), D("2.40"), D("1.40"), D("3.00"))
+    assert trade(D(10), D("4.00"), "no", "buy", D(4), D("0.25")) == (D(6), D("2.40"), D("1.40"), D("3.00"))
 
 
 def test_a_fill_larger_than_the_position_flips_it():
     # Long 3 YES at 0.50; sell 5 YES at 0.60: close 3 (+0.30 realized), open 2 NO at 0.40.
-    r = trade(D(3), D("1.50"), *yes_terms("yes", "sell", D(5), D("0.60")))
-    assert (r.position, r.exposure, r.realized) == (D(-2), D("0.80"), D("0.30"))
-    assert r.cash == D("1.80") - D("0.80")
+    assert trade(D(3), D("1.50"), "yes", "sell", D(5), D("0.60")) == (
+        D(-2),
+        D("0.80"),
+        D("0.30"),
+        D("1.80") - D("0.80"),
+    )
 
 
 def test_average_cost_split_is_held_to_the_micro_dollar_and_closes_exactly():
     # 3 contracts for 1.00: one third of the basis is 0.333333..., held as 0.333333; closing the rest releases all.
-    r = trade(D(3), D("1.00"), D(-1), D("0.50"))
-    assert r.exposure == D("0.666667")
-    r = trade(r.position, r.exposure, D(-2), D("0.50"))
-    assert (r.position, r.exposure) == (D(0), D(0))
+    position, exposure, _, _ = trade(D(3), D("1.00"), "yes", "sell", D(1), D("0.50"))
+    assert exposure == D("0.666667")
+    assert trade(position, exposure, "yes", "sell", D(2), D("0.50"))[:2] == (D(0), D(0))
+
+
+def test_a_tie_releases_the_even_micro_dollar():
+    # 2 contracts at a basis of 0.000003: half is 0.0000015, a tie: half even releases 0.000002.
+    assert trade(D(2), D("0.000003"), "yes", "sell", D(1), D("0.50"))[1] == D("0.000001")
+    assert trade(D(2), D("0.000005"), "yes", "sell", D(1), D("0.50"))[1] == D("0.000003")
 
 
 def test_settlement_pays_winners_one_dollar():
-    assert settle(D(10), D("5.60"), "yes").realized == D("4.40")
-    assert settle(D(10), D("5.60"), "no").realized == D("-5.60")
-    assert settle(D(-4), D("1.20"), "no").cash == D(4)
+    def settled(position: D, exposure: D, result: str) -> tuple[D, D]:
+        after, payout = positions.settle((count_units(position), dollar_units(exposure), 0, 0, 0, 0), result)
+        return dollars(after[3]), dollars(payout)
+
+    assert settled(D(10), D("5.60"), "yes") == (D("4.40"), D(10))
+    assert settled(D(10), D("5.60"), "no") == (D("-5.60"), D(0))
+    assert settled(D(-4), D("1.20"), "no")[1] == D(4)
 
 
 def test_fee_schedule_rounds_up_to_the_centi_cent():
@@ -94,8 +112,7 @@ def test_position_is_the_signed_sum_and_cash_reconciles(sequence):
     fees = D(0)
     for side, action, count, price, taker in sequence:
         fill = ledger.apply_fill("u", "EV-M", side, action, count, price, is_taker=taker)
-        delta, yes_price = yes_terms(side, action, count, price)
-        signed_sum += delta
+        signed_sum += count if positions.buys_yes(side, action) else -count
         fees += fill.fee
         assert fill.post_position == signed_sum
     row = ledger.positions.get("u", 0, "EV-M")

@@ -1,8 +1,9 @@
 """Position and realized P&L per market over exchange time, for the inspector's picture of one account.
 
-Kalshi: the account's fills, oldest first, run again through the ledger's own position arithmetic (`core.positions`:
-the same functions, so the same numbers as `realized_pnl_dollars`), plus each settlement; a point per fill and per
-settlement. Deribit: each trade's `post_size` and the running sum of its `profit_loss`. Values are decimal strings;
+Kalshi: the account's fills, oldest first, run again through the ledger's own position arithmetic (positions.fill and
+positions.settle of core/kalshi: the same step, so the same numbers as `realized_pnl_dollars`), plus each settlement;
+a point per fill and per settlement, its amounts written as plain decimals ("10", "0.8"). Deribit: each trade's
+`post_size` and the running sum of its `profit_loss`. Values are decimal strings;
 a market keeps at most `MAX_POINTS` points (evenly thinned, the last always kept).
 """
 
@@ -17,13 +18,14 @@ from mockexchange.core.deribit.records import Trade
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.markets import Settlement
-from mockexchange.core.money import ZERO, quantize_dollars
+from mockexchange.core.kalshi.units import contracts, count_units, dollar_units, dollars, price_units
+from mockexchange.core.money import ZERO, plain
 
 MAX_POINTS = 500
 
 
 def _point(when: datetime, position: Decimal, realized: Decimal, kind: str) -> dict[str, str]:
-    return {"time": when.isoformat(), "position": f"{position:f}", "realized_pnl": f"{realized:f}", "kind": kind}
+    return {"time": when.isoformat(), "position": plain(position), "realized_pnl": plain(realized), "kind": kind}
 
 
 def _thinned(points: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -39,20 +41,21 @@ def kalshi_series(fills: Iterable[Fill], settlements: Iterable[Settlement]) -> l
     events: list[tuple[datetime, int, Fill | Settlement]] = [(f.created, 0, f) for f in fills]
     events += [(s.settled_time, 1, s) for s in settlements]
     events.sort(key=lambda item: (item[0], item[1]))  # stable: fills keep their order
-    held: dict[str, tuple[Decimal, Decimal, Decimal]] = {}  # ticker -> (position, exposure, realized)
+    held: dict[str, positions.Cells] = {}  # ticker -> the row as the records so far leave it
     series: dict[str, list[dict[str, str]]] = {}
     for when, _, record in events:
-        position, exposure, realized = held.get(record.ticker, (ZERO, ZERO, ZERO))
+        row = held.get(record.ticker, positions.ZERO_CELLS)
         if isinstance(record, Settlement):
-            result = positions.settle(position, exposure, record.market_result)
+            row, _ = positions.settle(row, record.market_result)
             kind = "settlement"
         else:
-            delta, yes_price = positions.yes_terms(record.side, record.action, record.count, record.price)
-            result = positions.trade(position, exposure, delta, yes_price)
+            price = price_units(record.price)
+            buys = positions.buys_yes(record.side, record.action)
+            paid = positions.price_paid(record.action, price)
+            row, _ = positions.fill(row, buys, count_units(record.count), paid, dollar_units(record.fee))
             kind = "fill"
-        position, realized = result.position, realized + result.realized
-        held[record.ticker] = (position, quantize_dollars(result.exposure), realized)
-        series.setdefault(record.ticker, []).append(_point(when, position, realized, kind))
+        held[record.ticker] = row
+        series.setdefault(record.ticker, []).append(_point(when, contracts(row[0]), dollars(row[3]), kind))
     return [{"market": ticker, "points": _thinned(points)} for ticker, points in series.items()]
 
 

@@ -35,9 +35,9 @@ from mockexchange.control.values import (
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT, LedgerError
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.new_fill import NewFill
+from mockexchange.core.kalshi.new_fill import FILL_REQUIRED, NewFill
 from mockexchange.core.kalshi.transfers import TRANSFER_STATUSES, TRANSFER_TYPES
-from mockexchange.core.money import MAX_CENTS, from_cents, parse_count, parse_fee, parse_price
+from mockexchange.core.money import MAX_CENTS, from_cents, parse_count, parse_fee, parse_price, plain
 
 SIDES = ("yes", "no")
 ACTIONS = ("buy", "sell")
@@ -54,10 +54,10 @@ def fill_json(fill: Fill) -> dict[str, Any]:
         "event_ticker": fill.event_ticker,
         "side": fill.side,
         "action": fill.action,
-        "count": f"{fill.count:f}",
-        "price": f"{fill.price:f}",
-        "fee": f"{fill.fee:f}",
-        "post_position": f"{fill.post_position:f}",
+        "count": plain(fill.count),
+        "price": plain(fill.price),
+        "fee": plain(fill.fee),
+        "post_position": plain(fill.post_position),
         "created_time": fill.created.isoformat(),
     }
 
@@ -170,6 +170,7 @@ class KalshiOperations:
         is_taker: bool = True,
         fee: str | None = None,
         order_id: str | None = None,
+        client_order_id: str | None = None,
     ) -> dict[str, Any]:
         """A fill for the user: `count` contracts of `side` (yes/no) bought or sold at `price`, that side's price in
         dollars. The fee follows the fee schedule unless given (dollars)."""
@@ -177,7 +178,10 @@ class KalshiOperations:
         taker = boolean(is_taker, "is_taker")
         own_fee = None if fee is None else amount(parse_fee, fee, trade["count"])
         try:
-            fill = self.ledger.apply_fill(**trade, is_taker=taker, fee=own_fee)
+            fill = self.ledger.apply_fill(
+                **trade, is_taker=taker, fee=own_fee,
+                client_order_id=optional_text(client_order_id, "client_order_id"),
+            )  # fmt: skip
         except LedgerError as exc:
             raise ControlError(str(exc), exc.status) from None
         return fill_json(fill)
@@ -185,7 +189,8 @@ class KalshiOperations:
     @command()
     def fills(self, fills: list[dict[str, Any]]) -> dict[str, Any]:
         """Many fills at once, to seed a large sandbox: each a mapping of `fill`'s arguments (user_id, ticker, side,
-        action, count, price, and optionally event_ticker, subaccount, is_taker, fee, order_id). They are made in
+        action, count, price, and optionally event_ticker, subaccount, is_taker, fee, order_id, client_order_id). They
+        are made in
         order, as `fill` would make each, at one instant and with the ledger's lock taken once; all or nothing (a fill
         that would be refused refuses the batch, naming it). Answers how many were made and their fill ids."""
         if not isinstance(fills, list | tuple) or len(fills) > MAX_BATCH:
@@ -195,7 +200,7 @@ class KalshiOperations:
             if not isinstance(item, dict) or not all(type(name) is str for name in item):
                 raise ControlError(f"fills[{i}] must be an object of fill's arguments, not {_shown_kind(item)}")
             unknown = set(item) - _FILL_FIELDS
-            missing = _FILL_REQUIRED - set(item)
+            missing = FILL_REQUIRED - set(item)
             if unknown or missing:
                 problem = f"takes no {sorted(unknown)[0]!r}" if unknown else f"needs {sorted(missing)[0]!r}"
                 raise ControlError(f"fills[{i}] {problem} (its fields are fill's arguments)")
@@ -207,9 +212,10 @@ class KalshiOperations:
                 taker = boolean(item.get("is_taker", True), "is_taker")
                 fee = item.get("fee")
                 own_fee = None if fee is None else amount(parse_fee, fee, trade["count"])
+                client_order_id = optional_text(item.get("client_order_id"), "client_order_id")
             except ControlError as exc:
                 raise ControlError(f"fills[{i}]: {exc}", exc.status) from None
-            batch.append(NewFill(**trade, is_taker=taker, fee=own_fee))
+            batch.append(NewFill(**trade, is_taker=taker, fee=own_fee, client_order_id=client_order_id))
         try:
             made = self.ledger.apply_fills(batch)
         except LedgerError as exc:
@@ -306,8 +312,7 @@ class KalshiOperations:
 
 
 MAX_BATCH = 1_000_000  # fills in one `fills` command
-_FILL_REQUIRED = frozenset(("user_id", "ticker", "side", "action", "count", "price"))
-_FILL_FIELDS = _FILL_REQUIRED | {"event_ticker", "subaccount", "is_taker", "fee", "order_id"}
+_FILL_FIELDS = frozenset(NewFill._fields)
 
 
 def _shown_kind(value: Any) -> str:

@@ -12,7 +12,7 @@ whose digits would fill a response ("1e999999") or that `Decimal` reads differen
 from __future__ import annotations
 
 import re
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal
 
 from mockexchange.core.numbers import excerpt
 
@@ -25,6 +25,7 @@ DOLLAR_QUANTUM = Decimal("0.000001")
 COUNT_QUANTUM = Decimal("0.01")
 CENT = Decimal("0.01")
 CENTI_CENT = Decimal("0.0001")
+_PLAIN = Context(prec=60)  # wider than any amount: normalizing never rounds
 _QUANTA = {places: Decimal(1).scaleb(-places) for places in range(13)}  # built once: renderers call fixed() per amount
 
 # The bounds of one Kalshi amount (docs/admin-api.md, "Bounds"). The ledger bounds what amounts add up to.
@@ -135,6 +136,14 @@ def fixed(value: Decimal, places: int) -> str:
     A value that rounds to zero prints without a sign ("0.0000", never "-0.0000")."""
     rounded = value.quantize(_QUANTA[places], rounding=ROUND_HALF_EVEN)
     return f"{abs(rounded) if rounded.is_zero() else rounded:f}"
+
+
+def plain(value: Decimal) -> str:
+    """A decimal string without trailing zeros or an exponent ("10", "0.1725", "0"), as the control plane writes
+    amounts it was given: the digits of the value, whatever places it is held to."""
+    if value.is_zero():
+        return "0"
+    return f"{value.normalize(_PLAIN):f}"
 
 
 def truncate(value: Decimal, places: int) -> Decimal:

@@ -90,7 +90,7 @@ TRADE = {
     "subaccount": Field(SUBACCOUNT),
     "order_id": Field(text),
 }
-FILL = {**TRADE, "is_taker": Field(boolean), "fee": Field(fee)}
+FILL = {**TRADE, "is_taker": Field(boolean), "fee": Field(fee), "client_order_id": Field(text)}  # NewFill's fields
 POSITION = {**FILL, "action": Field(ACTION, default="buy")}
 TRANSFER = {
     "user_id": Field(text, required=True),

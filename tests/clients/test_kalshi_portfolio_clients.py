@@ -336,10 +336,7 @@ def balance_values(history: History, user: str, subaccount: int = 0, exchange_in
     with ledger.reading():
         account = ledger.accounts[user]
         cash = account.balance(subaccount, exchange_index)
-        by_index = {0: Decimal(0)}  # index 0 is always listed
-        for (sub, index), amount in account.cash.items():
-            if sub == subaccount:
-                by_index[index] = by_index.get(index, Decimal(0)) + amount
+        by_index = account.breakdown(subaccount)  # dollars per exchange index, index 0 always listed
         if exchange_index is not None:
             by_index = {exchange_index: by_index.get(exchange_index, Decimal(0))}
         updated = account.updated.get(subaccount) or account.updated[0]

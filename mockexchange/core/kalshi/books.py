@@ -9,7 +9,6 @@ from collections.abc import MutableSequence
 from sortedcontainers import SortedList
 
 from mockexchange.core.columns import Column
-from mockexchange.core.kalshi.rows import EventRollup
 
 
 class _Event:
@@ -19,8 +18,7 @@ class _Event:
 
     def __init__(self) -> None:
         self.tickers: MutableSequence[str] = []  # a list; a SortedList once it is long
-        # The parts (see `_PART`) in one Column; or, for an event that outgrew it, EventRollups by (index, mask).
-        self.totals: Column | dict[tuple[int, int], EventRollup] = Column("q")
+        self.totals = Column("q")  # the parts of its running totals (event_totals.py)
 
 
 class _Book:

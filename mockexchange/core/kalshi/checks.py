@@ -5,8 +5,12 @@ the checks every fill and order passes (its side, action, count, price, fee and 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
-from mockexchange.core.money import COUNT_QUANTUM, MAX_COUNT, MAX_FEE_PER_CONTRACT, ZERO, quantize_dollars
+from mockexchange.core.kalshi import positions
+from mockexchange.core.kalshi.fees import QuadraticFee
+from mockexchange.core.kalshi.units import UnitError, count_units, dollar_units, price_units
+from mockexchange.core.money import MAX_COUNT, MAX_FEE_PER_CONTRACT, ZERO
 from mockexchange.core.numbers import INT32_MAX
 
 MAX_SUBACCOUNT = 63
@@ -30,27 +34,71 @@ class LedgerError(ValueError):
         self.status = status
 
 
-def check_trade(side: str, action: str, count: Decimal, price: Decimal, subaccount: int) -> None:
-    """What every fill and order must be: a side, an action, hundredths of contracts, a price inside (0, 1)."""
-    if side not in ("yes", "no"):
+def check_trade(side: str, action: str, count: Decimal, price: Decimal, subaccount: int) -> tuple[int, int]:
+    """What every fill and order must be: a side, an action, hundredths of contracts, a price inside (0, 1) of at
+    most 4 places (Kalshi's); answers the count and the price in units (units.py)."""
+    if side not in positions.SIDES:
         raise LedgerError("side must be 'yes' or 'no'")
-    if action not in ("buy", "sell"):
+    if action not in positions.ACTIONS:
         raise LedgerError("action must be 'buy' or 'sell'")
     if not isinstance(count, Decimal) or not count.is_finite() or not ZERO < count <= MAX_COUNT:
         raise LedgerError(f"count must be positive and at most {MAX_COUNT} contracts")
-    if count != count.quantize(COUNT_QUANTUM):
-        raise LedgerError("count must be positive, in hundredths of a contract")
     if not isinstance(price, Decimal) or not price.is_finite() or not ZERO < price < 1:
         raise LedgerError("price must be between 0 and 1 dollars exclusive")
+    try:
+        count_held = count_units(count)
+    except UnitError:
+        raise LedgerError("count must be positive, in hundredths of a contract") from None
+    try:
+        price_held = price_units(price)
+    except UnitError:
+        raise LedgerError("price has more than 4 decimal places") from None
     check_subaccount(subaccount)
+    return count_held, price_held
 
 
-def check_fee(fee: Decimal, count: Decimal) -> None:
-    """A fill's own fee: from 0 to `MAX_FEE_PER_CONTRACT` dollars per contract, held to the micro-dollar."""
+def check_fee(fee: Decimal, count: Decimal) -> int:
+    """A fill's own fee: from 0 to `MAX_FEE_PER_CONTRACT` dollars per contract, held to the micro-dollar; answers it
+    in micro-dollars."""
     if not isinstance(fee, Decimal) or not fee.is_finite() or not ZERO <= fee <= count * MAX_FEE_PER_CONTRACT:
         raise LedgerError(f"fee must be from 0 to {MAX_FEE_PER_CONTRACT} dollar per contract of the fill")
-    if fee != quantize_dollars(fee):
-        raise LedgerError("fee has more than 6 decimal places")
+    try:
+        return dollar_units(fee)
+    except UnitError:
+        raise LedgerError("fee has more than 6 decimal places") from None
+
+
+class Terms(NamedTuple):
+    """A checked fill's terms in units: its side and action, whether it buys YES, its count (hundredths), its price,
+    the price of the side it buys and the YES price (price units), and its fee (micro-dollars)."""
+
+    side: str
+    action: str
+    buys: bool
+    count: int
+    price: int
+    paid: int
+    yes: int
+    fee: int
+
+
+def fill_terms(
+    schedule: QuadraticFee,
+    side: str,
+    action: str,
+    count: Decimal,
+    price: Decimal,
+    subaccount: int,
+    is_taker: bool,
+    fee: Decimal | None,
+) -> Terms:
+    """A fill's terms checked (`check_trade`, `check_fee`) and put in units, its fee the schedule's if not given."""
+    count_held, price_held = check_trade(side, action, count, price, subaccount)
+    fee_held = schedule.fee_units(count_held, price_held, bool(is_taker)) if fee is None else check_fee(fee, count)
+    return Terms(
+        side, action, positions.buys_yes(side, action), count_held, price_held,
+        positions.price_paid(action, price_held), positions.yes_price(side, price_held), fee_held,
+    )  # fmt: skip
 
 
 def check_subaccount(subaccount: int) -> None:

@@ -1,10 +1,11 @@
 """The fill log: every fill since the last reset, in the order made, held column by column.
 
 A `Fill` object per fill (its two UUID strings, five Decimals, a datetime) took ~550 bytes; a row of the log takes ~75:
-the fill and order ids as 128-bit integers, the amounts as exact codes (core/columns.py), the time in microseconds, the
-market and the user as references to objects the ledger holds anyway, side, action, taker and subaccount as bits. A
-value no cell holds exactly (an order id the caller named "o-1", a negative-zero fee, a time not in UTC) is kept whole
-beside the columns, so every fill reads back equal to the one appended, to the digit and the exponent.
+the fill and order ids as 128-bit integers, the amounts in units.py's units (count and post position in hundredths,
+price in ten-thousandths, fee in micro-dollars) in 32-bit cells, the time in microseconds, the market and the user as
+references to objects the ledger holds anyway, side, action, taker and subaccount as bits. A value no cell holds (an
+order id the caller named "o-1", an amount past 32 bits, a time not in UTC) is kept whole beside the columns. A fill
+reads back with the wire's places: a count of "10" as 10.00.
 
 `log[i]` is a `LoggedFill`: a view of row i that reads as the `Fill` it stands for (same attributes, equal to it), made
 in a few hundred nanoseconds; its attributes are read from the columns when asked. Rows never change once made, and a
@@ -16,16 +17,15 @@ and reading a view costs a decode per amount.)
 from __future__ import annotations
 
 import functools
-from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from mockexchange.core.columns import Column, decode, encode_all, micros
+from mockexchange.core.columns import Column, micros
 from mockexchange.core.ids import uuid_int, uuid_text
-from mockexchange.core.money import ONE
+from mockexchange.core.kalshi.units import PRICE, contracts, count_units, dollar_units, dollars, price, price_units
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -33,8 +33,9 @@ _SIDE_YES, _BUY, _TAKER, _ZONED, _SUB_SHIFT = 1, 2, 4, 8, 4  # _ZONED: `created`
 _AMOUNTS = 4  # cells per fill: count, price, fee, post_position
 _IDS = 4  # cells per fill: fill id (high, low 64 bits), order id (high, low)
 _LOW = (1 << 64) - 1
-_ODD32 = -(1 << 31)  # an amount cell whose code does not fit 32 bits: the amount is kept whole beside the columns
-_TOP32 = 1 << 31  # (codes from _ODD32 + 1 to _TOP32 - 1 fit a 32-bit cell)
+_ODD32 = -(1 << 31)  # an amount cell whose units do not fit 32 bits: they are kept whole beside the columns
+_TOP32 = 1 << 31  # (units from _ODD32 + 1 to _TOP32 - 1 fit a 32-bit cell)
+_RENDER = (contracts, price, dollars, contracts)  # the amount cells as Decimals: count, price, fee, post position
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ class _Rows:
 
     def __init__(self) -> None:
         self.ids = Column("Q")  # `_IDS` cells per fill; (0, 0): the id is kept whole in `odd`
-        self.amounts = Column("i")  # `_AMOUNTS` codes per fill (32 bits: counts and prices are short)
+        self.amounts = Column("i")  # `_AMOUNTS` cells per fill, in units (32 bits: most counts and fees are short)
         self.created = Column("q")  # microseconds since the epoch (UTC)
         self.flags = Column("H")  # side, action, taker, zoned, subaccount
         self.places: list[Place] = []
@@ -93,9 +94,12 @@ class _Rows:
             return self.odd[(i, cell)]
         return uuid_text(high << 64 | low)
 
+    def units(self, i: int, cell: int) -> int:
+        units = self.amounts[_AMOUNTS * i + cell - 2]
+        return self.odd[(i, cell)] if units == _ODD32 else units
+
     def amount(self, i: int, cell: int) -> Decimal:
-        code = self.amounts[_AMOUNTS * i + cell - 2]
-        return self.odd[(i, cell)] if code == _ODD32 else decode(code)
+        return _RENDER[cell - 2](self.units(i, cell))
 
     def time(self, i: int) -> datetime:
         if self.flags[i] & _ZONED:
@@ -107,53 +111,6 @@ class _Rows:
 def fill_flags(side: str, action: str, is_taker: bool, subaccount: int) -> int:
     """A fill's flags cell: its side, action, taker and subaccount (the zoned bit apart)."""
     return (side == "yes") * _SIDE_YES | (action == "buy") * _BUY | bool(is_taker) * _TAKER | subaccount << _SUB_SHIFT
-
-
-class Rows:
-    """Fill-log rows gathered one by one, for `FillLog.add_rows` (a batch's): `add` checks only whether a row can be
-    held as gathered (ids as UUID integers, codes that fit their cells); if not, the caller appends it with
-    `FillLog.add`, after appending what was gathered before it."""
-
-    __slots__ = ("ids", "amounts", "flags", "places", "users", "client_order_ids")
-
-    def __init__(self) -> None:
-        self.clear()
-
-    def clear(self) -> None:
-        self.ids: list[int] = []
-        self.amounts: list[int] = []
-        self.flags: list[int] = []
-        self.places: list[Place] = []
-        self.users: list[str] = []
-        self.client_order_ids: dict[int, str] = {}
-
-    def add(
-        self,
-        fill_id: int,
-        order_id: int,
-        user_id: str,
-        place: Place,
-        flags: int,
-        codes: list[int | None],
-        client_order_id: str | None,
-    ) -> bool:
-        """Gather a row as `FillLog.add` would keep it, if it can be held so; else False (nothing gathered). `flags`:
-        `fill_flags` of its side, action, taker and subaccount."""
-        if type(fill_id) is not int or type(order_id) is not int or not fill_id or not order_id:
-            return False
-        try:
-            if max(map(abs, codes)) >= _TOP32:  # type: ignore[arg-type]  # (_ODD32 too: its magnitude is _TOP32)
-                return False
-        except TypeError:  # a None: no code holds that amount
-            return False
-        self.ids += (fill_id >> 64, fill_id & _LOW, order_id >> 64, order_id & _LOW)
-        self.amounts += codes  # type: ignore[arg-type]
-        self.flags.append(flags)
-        self.places.append(place)
-        if client_order_id is not None:
-            self.client_order_ids[len(self.users)] = client_order_id
-        self.users.append(user_id)
-        return True
 
 
 class FillLog:
@@ -177,8 +134,9 @@ class FillLog:
         """Keep `fill`, made in `place`; the UUID integers of its ids if the caller has them. Returns its index."""
         return self.add(
             fill.fill_id if fill_uuid is None else fill_uuid, fill.order_id if order_uuid is None else order_uuid,
-            fill.user_id, fill.subaccount, place, fill.side, fill.action, fill.count, fill.price, fill.is_taker,
-            fill.fee, fill.created, fill.post_position, fill.client_order_id,
+            fill.user_id, fill.subaccount, place, fill.side, fill.action, count_units(fill.count),
+            price_units(fill.price), fill.is_taker, dollar_units(fill.fee, "fee"), fill.created,
+            count_units(fill.post_position), fill.client_order_id,
         )  # fmt: skip
 
     def add(
@@ -190,32 +148,28 @@ class FillLog:
         place: Place,
         side: str,
         action: str,
-        count: Decimal,
-        price: Decimal,
+        count: int,
+        price: int,
         is_taker: bool,
-        fee: Decimal,
+        fee: int,
         created: datetime,
-        post_position: Decimal,
+        post_position: int,
         client_order_id: str | None = None,
-        *,
-        codes: list[int | None] | None = None,
     ) -> int:
-        """Keep a fill from its values (its ids as UUID integers, or as text); returns its index. `log[index]` reads
-        as the `Fill` of these values, its yes price worked out from side and price as `positions.yes_terms` does.
-        `codes`: the caller's `encode_all((count, price, fee, post_position))`, if it has them."""
+        """Keep a fill from its values (its ids as UUID integers, or as text; its amounts in units); returns its index.
+        `log[index]` reads as the `Fill` of these values."""
         rows = self._rows
         i = rows.length
         if type(fill_id) is not int or type(order_id) is not int:
             fill_id, order_id = self._id_cells(i, fill_id, 0), self._id_cells(i, order_id, 1)
         rows.ids.extend((fill_id >> 64, fill_id & _LOW, order_id >> 64, order_id & _LOW))  # type: ignore[operator]
-        if codes is None:
-            codes = encode_all((count, price, fee, post_position))
-        if None in codes or min(codes) <= _ODD32 or max(codes) >= -_ODD32:  # type: ignore[type-var]
-            for cell, code in enumerate(codes):
-                if code is None or not _ODD32 < code < -_ODD32:
-                    rows.odd[(i, cell + 2)] = (count, price, fee, post_position)[cell]
-                    codes[cell] = _ODD32
-        rows.amounts.extend(codes)  # type: ignore[arg-type]
+        cells = [count, price, fee, post_position]
+        if not (_ODD32 < count < _TOP32 and _ODD32 < fee < _TOP32 and _ODD32 < post_position < _TOP32):
+            for cell, units in enumerate(cells):
+                if not _ODD32 < units < _TOP32:
+                    rows.odd[(i, cell + 2)] = units
+                    cells[cell] = _ODD32
+        rows.amounts.extend(cells)
         rows.created.append(micros(created))
         zoned = created.tzinfo is not UTC
         if zoned:
@@ -227,28 +181,6 @@ class FillLog:
             rows.client_order_ids[i] = client_order_id
         rows.length = i + 1
         return i
-
-    def add_rows(self, rows: Rows, created: datetime) -> None:
-        """Rows gathered by `Rows` (a batch's, all made at `created`), appended at once, as `add` would append each:
-        then `rows` is empty again."""
-        n = len(rows.users)
-        if not n:
-            return
-        if created.tzinfo is not UTC:
-            raise ValueError("rows of a time not in UTC are appended with add")
-        log = self._rows
-        first = log.length
-        # (an array made from a list converts faster than `extend` of the list does)
-        log.ids.extend(array("Q", rows.ids))
-        log.amounts.extend(array("i", rows.amounts))
-        log.created.extend(array("q", (micros(created),)) * n)
-        log.flags.extend(array("H", rows.flags))
-        log.places += rows.places
-        log.users += rows.users
-        for at, client_order_id in rows.client_order_ids.items():
-            log.client_order_ids[first + at] = client_order_id
-        log.length = first + n  # last: a reader in another thread never sees half a row
-        rows.clear()
 
     def _id_cells(self, i: int, value: str | int, cell: int) -> int:
         """An id as its UUID integer; 0 for text that is no UUID as `uuid_text` writes it (kept whole)."""
@@ -358,9 +290,9 @@ class LoggedFill(Fill):
 
     @property  # type: ignore[misc]
     def yes_price(self) -> Decimal:  # type: ignore[override]
-        """As the ledger worked it out (`positions.yes_terms`): the price of YES, whichever side was traded."""
-        price = self.price
-        return price if self.side == "yes" else ONE - price
+        """The price of YES, whichever side was traded (positions.yes_price)."""
+        units = self._rows.units(self._i, 3)
+        return price(units if self._rows.flags[self._i] & _SIDE_YES else PRICE - units)
 
     def detached(self) -> Fill:
         """A plain `Fill` with the same values, that no later reset of the log changes."""

@@ -1,8 +1,9 @@
 """The ledger: accounts and subaccounts, events and markets, fills and the positions and cash they make.
 
 Every change goes through a method here, under one lock, and is published as one `Change` on the bus while the lock
-is held; reads take the same lock, so a reader never sees half a fill. Amounts are `Decimal` dollars held to the
-micro-dollar; counts are `Decimal` contracts held to the hundredth.
+is held; reads take the same lock, so a reader never sees half a fill. Amounts are integers in fixed units (units.py:
+hundredths of a contract, ten-thousandths of a dollar for prices, micro-dollars), taken in and handed out as Decimals;
+what a fill or a settlement does to a position is positions.py's, and nowhere else.
 
 What amounts add up to is bounded too (docs/admin-api.md, "Bounds"): a command that would take a position's volume or
 resting contracts, the contracts of the whole ledger, or a subaccount's cash past its bound is refused whole, so every
@@ -25,9 +26,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from mockexchange.core.clock import Clock, SystemClock
-from mockexchange.core.columns import shared
 from mockexchange.core.events import Change, EventBus
-from mockexchange.core.ids import IdFactory, uuid_text
+from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.batch import Batches
@@ -38,22 +38,24 @@ from mockexchange.core.kalshi.checks import (
     MAX_LEDGER_CONTRACTS,
     MAX_POSITION_CONTRACTS,
     LedgerError,
-    check_fee,
     check_trade,
+    fill_terms,
 )
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
-from mockexchange.core.kalshi.markets import Event, Market, Settlement
+from mockexchange.core.kalshi.filling import Filling
+from mockexchange.core.kalshi.markets import Event, Market, Settlement, event_of
 from mockexchange.core.kalshi.orders import RestingOrder, _whole
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, TRANSFER_STATUSES, TRANSFER_TYPES, Transfer
-from mockexchange.core.money import MAX_CENTS, ZERO, quantize_dollars
+from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, UnitError, contracts, dollar_units, dollars
+from mockexchange.core.money import MAX_CENTS
 from mockexchange.core.time_index import TimeIndex
 from mockexchange.core.versions import ABSENT, History
 
 
-class Ledger(Batches, BatchChecks):
+class Ledger(Filling, Batches, BatchChecks):
     def __init__(
         self,
         clock: Clock | None = None,
@@ -79,8 +81,18 @@ class Ledger(Batches, BatchChecks):
         self.withdrawals = TimeIndex()
         self.transfers: dict[str, Transfer] = {}
         self.orders: dict[str, RestingOrder] = {}
-        self.contracts_filled = ZERO  # since the last reset, every account's
-        self.contracts_resting = ZERO  # now, every account's, in whole contracts as `resting_orders_count` counts them
+        self.filled = 0  # hundredths of contracts filled since the last reset, every account's
+        self.resting = 0  # whole contracts resting now, every account's, as `resting_orders_count` counts them
+
+    @property
+    def contracts_filled(self) -> Decimal:
+        """Contracts filled since the last reset, over every account."""
+        return contracts(self.filled)
+
+    @property
+    def contracts_resting(self) -> Decimal:
+        """Whole contracts resting now, over every account."""
+        return Decimal(self.resting)
 
     @contextmanager
     def reading(self) -> Iterator[Ledger]:
@@ -101,7 +113,7 @@ class Ledger(Batches, BatchChecks):
                 index.clear()
             self.transfers.clear()
             self.orders.clear()
-            self.contracts_filled = self.contracts_resting = ZERO
+            self.filled = self.resting = 0
             self.history.forget()  # a reset is not lagged: the empty state shows at once
             for index in (self.fill_index, self.settlements):
                 index.seal()
@@ -111,7 +123,7 @@ class Ledger(Batches, BatchChecks):
         self,
         user_id: str,
         *,
-        balance: Decimal = ZERO,
+        balance: Decimal = Decimal(0),
         fcm_member: bool = False,
         subtrader_of: str | None = None,
     ) -> Account:
@@ -119,6 +131,10 @@ class Ledger(Batches, BatchChecks):
             raise LedgerError("user_id must be a non-empty string")
         if not isinstance(balance, Decimal) or not balance.is_finite() or abs(balance) > MAX_BALANCE:
             raise LedgerError(f"an opening balance is a Decimal from -{MAX_BALANCE} to {MAX_BALANCE} dollars")
+        try:
+            opening = dollar_units(balance, "an opening balance")
+        except UnitError as exc:
+            raise LedgerError(str(exc)) from None
         with self.lock:
             if user_id in self.accounts:
                 raise LedgerError(f"account {user_id!r} already exists", status=409)
@@ -131,7 +147,7 @@ class Ledger(Batches, BatchChecks):
             now = self.clock.now()
             if self.history.keeping:
                 self.history.record("accounts", user_id, ABSENT, now)
-            account.move_cash(0, 0, balance, now)
+            account.move_cash(0, 0, opening, now)
             self.accounts[user_id] = account
             if parent is not None:
                 parent.subtraders.append(user_id)
@@ -161,7 +177,7 @@ class Ledger(Batches, BatchChecks):
                 if event_ticker is not None and event_ticker != market.event_ticker:
                     raise LedgerError(f"market {ticker!r} belongs to event {market.event_ticker!r}", status=409)
                 return market
-            event_ticker = event_ticker or (ticker.rsplit("-", 1)[0] if "-" in ticker else ticker)
+            event_ticker = event_ticker or event_of(ticker)
             event = self.events.get(event_ticker)
             if event is None:
                 event = self.events[event_ticker] = Event(event_ticker)
@@ -242,25 +258,33 @@ class Ledger(Batches, BatchChecks):
             raise LedgerError(f"market {ticker!r} is settled", status=409)
         return market
 
-    def _check_contracts(self, held: Decimal, count: Decimal, what: str, ledger_total: Decimal, state: str) -> None:
-        """`count` more contracts fit the position's bound (its `what`, now `held`) and the ledger's."""
-        if held + count > MAX_POSITION_CONTRACTS:
+    def _check_contracts(
+        self, held: int, count: int, what: str, ledger_total: int, state: str, per: int = CONTRACT
+    ) -> None:
+        """`count` more contracts fit the position's bound (its `what`, now `held`) and the ledger's; amounts in `per`
+        of a contract (hundredths; 1: whole contracts, as resting ones are counted)."""
+
+        def shown(amount: int) -> str:
+            return f"{contracts(amount) if per == CONTRACT else amount:f}"
+
+        if held + count > MAX_POSITION_CONTRACTS * per:
             raise LedgerError(
-                f"count {count:f} would take this market position's {what} to {held + count:f} contracts; it may reach "
-                f"{MAX_POSITION_CONTRACTS} (the legacy profile's int32 contract fields)"
+                f"count {shown(count)} would take this market position's {what} to {shown(held + count)} contracts; "
+                f"it may reach {MAX_POSITION_CONTRACTS} (the legacy profile's int32 contract fields)"
             )
-        if ledger_total + count > MAX_LEDGER_CONTRACTS:
+        if ledger_total + count > MAX_LEDGER_CONTRACTS * per:
             raise LedgerError(
-                f"count {count:f} would take the contracts {state} over all accounts to {ledger_total + count:f}; "
-                f"the mock holds at most {MAX_LEDGER_CONTRACTS} (reset to start again)"
+                f"count {shown(count)} would take the contracts {state} over all accounts to "
+                f"{shown(ledger_total + count)}; the mock holds at most {MAX_LEDGER_CONTRACTS} (reset to start again)"
             )
 
-    def _check_cash(self, account: Account, subaccount: int, exchange_index: int, amount: Decimal) -> None:
+    def _check_cash(self, account: Account, subaccount: int, exchange_index: int, amount: int) -> None:
+        """`amount` micro-dollars more keep the subaccount's cash within its bound."""
         spread = account.cash_spread(subaccount, exchange_index, amount)
-        if spread > MAX_BALANCE:
+        if spread > MAX_BALANCE * DOLLAR:
             raise LedgerError(
-                f"this would take the cash of {account.user_id!r} (subaccount {subaccount}) to {spread:f} dollars in "
-                f"all; a subaccount's cash stays within -{MAX_BALANCE} to {MAX_BALANCE} dollars"
+                f"this would take the cash of {account.user_id!r} (subaccount {subaccount}) to {dollars(spread):f} "
+                f"dollars in all; a subaccount's cash stays within -{MAX_BALANCE} to {MAX_BALANCE} dollars"
             )
 
     def _open_market(self, user_id: str, ticker: str, event_ticker: str | None) -> tuple[Account, Market]:
@@ -287,78 +311,31 @@ class Ledger(Batches, BatchChecks):
         order_id: str | None = None,
         client_order_id: str | None = None,
     ) -> Fill:
-        """A fill of `count` contracts of `side` at that side's `price`, for the user's subaccount."""
-        check_trade(side, action, count, price, subaccount)
-        if fee is not None:
-            check_fee(fee, count)
+        """A fill of `count` contracts of `side` at that side's `price`, for the user's subaccount. Answers it as a
+        view of the fill log (it reads as a `Fill`)."""
+        terms = fill_terms(self.fee_schedule, side, action, count, price, subaccount, is_taker, fee)
         with self.lock:
             # Every bound is checked before anything changes: a refused fill lists no market and opens no row.
             account = self.account(user_id)
             listed = self._tradable(ticker)
-            held = self.positions.get(user_id, subaccount, ticker)
-            if held is not None:
-                position, exposure, traded, realized, fees_paid, volume = self.positions.amounts(held)
-            else:
-                position = exposure = traded = realized = fees_paid = volume = ZERO
-            delta, yes_price = positions.yes_terms(side, action, count, price)
-            result = positions.trade(position, exposure, delta, yes_price)
-            fee = self.fee_schedule.fee(count, price, is_taker) if fee is None else fee
-            self._check_contracts(volume, count, "volume", self.contracts_filled, "filled")
-            self._check_cash(account, subaccount, listed.exchange_index if listed else 0, result.cash - fee)
+            row = self.positions.get(user_id, subaccount, ticker)
+            cells = self.positions.cells(row) if row is not None else positions.ZERO_CELLS
+            after, cash = positions.fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
+            self._check_contracts(cells[5], terms.count, "volume", self.filled, "filled")
+            self._check_cash(account, subaccount, listed.exchange_index if listed else 0, cash)
             if listed is not None and (event_ticker is None or event_ticker == listed.event_ticker):
                 market = listed
             else:
                 account, market = self._open_market(user_id, ticker, event_ticker)
-            now = self.clock.now()
-            row = held
-            if row is None:
-                row = self.positions.open(account.user_id, subaccount, market, now)
-            self.contracts_filled += count
-            changed = self.positions.update(
-                row,
-                now,
-                result.position,  # position, market_exposure, total_traded, realized_pnl, fees_paid, volume
-                quantize_dollars(result.exposure),
-                # Every fill buys one side (selling YES buys NO): total_traded is what was paid for that side.
-                traded + count * (yes_price if delta > ZERO else 1 - yes_price),
-                realized + result.realized,
-                fees_paid + fee,
-                volume + count,
-            )
-            if self.history.keeping:
-                self._remember_cash(account, now)
-                self.history.record("prices", ticker, market.last_yes_price, now)
-            account.move_cash(subaccount, market.exchange_index, result.cash - fee, now)
-            market.last_yes_price = shared(yes_price)
-            fill_id, order_id, fill_uuid, order_uuid = self._fill_ids(order_id)
-            fill = Fill(
-                fill_id, order_id, account.user_id, subaccount, market.ticker, market.event_ticker,
-                market.exchange_index, side, action, count, price, yes_price, is_taker, fee, now, result.position,
-                client_order_id,
+            to_position = self.bus.subscribers("position")
+            fill, changed = self._make_fill(
+                account, market, row, after, cash, terms, subaccount, is_taker, order_id, client_order_id,
+                self.clock.now(), bool(to_position),
             )  # fmt: skip
-            logged = self.fills.add(
-                fill_uuid or fill_id, order_uuid or order_id, account.user_id, subaccount, market, side, action, count,
-                price, is_taker, fee, now, result.position, client_order_id,
-            )  # fmt: skip
-            self.fill_index.add_position(account.user_id, now, logged)
             self.bus.publish(Change("fill", user_id, fill))
-            self.bus.publish(Change("position", user_id, changed))
+            if to_position:
+                self.bus.publish(Change("position", user_id, changed))
             return fill
-
-    def _fill_ids(self, order_id: str | None) -> tuple[str, str, int | None, int | None]:
-        """A new fill's id, and its order's (`order_id` if given, else a new one), and their UUID integers where the ids
-        come from an `IdFactory` (the integers go to the fill log as they are; None: the log reads the text)."""
-        fill_uuid = order_uuid = None
-        if type(self.new_id) is IdFactory:  # the ids' integers go to the log as they are
-            fill_uuid = self.new_id.uuid_int()
-            fill_id = uuid_text(fill_uuid)
-            if not order_id:
-                order_uuid = self.new_id.uuid_int()
-                order_id = uuid_text(order_uuid)
-        else:
-            fill_id = self.new_id()
-            order_id = order_id or self.new_id()
-        return fill_id, order_id, fill_uuid, order_uuid
 
     def settle_market(self, ticker: str, result: str) -> Market:
         """Determine a market: winners get 1 dollar per contract, every position in it becomes settled and gets a
@@ -377,31 +354,14 @@ class Ledger(Batches, BatchChecks):
             for order in [o for o in self.orders.values() if o.ticker == ticker]:
                 self._drop_order(order, now)
             for row in self.positions.of_market(ticker):
-                outcome = positions.settle(row.position, row.market_exposure, result)
-                long_yes = row.position > ZERO
-                record = Settlement(
-                    user_id=row.user_id,
-                    subaccount=row.subaccount,
-                    ticker=ticker,
-                    event_ticker=market.event_ticker,
-                    exchange_index=market.exchange_index,
-                    market_result=result,
-                    yes_count=row.position if long_yes else ZERO,
-                    yes_total_cost=row.market_exposure if long_yes else ZERO,
-                    no_count=-row.position if row.position < ZERO else ZERO,
-                    no_total_cost=row.market_exposure if row.position < ZERO else ZERO,
-                    revenue=outcome.cash,
-                    fee_cost=row.fees_paid,
-                    settled_time=now,
-                )
-                with self.positions.changing(row, now):
-                    row.market_exposure = outcome.exposure
-                    row.realized_pnl += outcome.realized
-                    row.last_updated = now
+                cells = self.positions.cells(row)
+                after, payout = positions.settle(cells, result)
+                record = _settlement(row, market, cells, payout, now)
+                self.positions.update(row, now, after, snapshot=False)
                 holder = self.accounts[row.user_id]
                 if self.history.keeping:
                     self._remember_cash(holder, now)
-                holder.move_cash(row.subaccount, market.exchange_index, outcome.cash, now)
+                holder.move_cash(row.subaccount, market.exchange_index, payout, now)
                 self.positions.mark_settled(row, now)
                 self.settlements.add(row.user_id, now, record)
                 self.bus.publish(Change("position", row.user_id, row.snapshot()))
@@ -431,12 +391,12 @@ class Ledger(Batches, BatchChecks):
             if order_id is not None and order_id in self.orders:
                 raise LedgerError(f"order {order_id!r} already exists", status=409)
             held = self.positions.get(user_id, subaccount, ticker)
-            resting = Decimal(held.resting_orders_count if held else 0)
-            whole = Decimal(_whole(count))
-            self._check_contracts(resting, whole, "resting contracts", self.contracts_resting, "resting")
+            whole = _whole(count)
+            resting = held.resting_orders_count if held else 0
+            self._check_contracts(resting, whole, "resting contracts", self.resting, "resting", per=1)
             _, market = self._open_market(user_id, ticker, event_ticker)
             order_id = order_id or self.new_id()
-            self.contracts_resting += whole
+            self.resting += whole
             now = self.clock.now()
             order = RestingOrder(
                 order_id, user_id, subaccount, ticker, market.exchange_index, side, action, count, price, now
@@ -458,7 +418,7 @@ class Ledger(Batches, BatchChecks):
 
     def _drop_order(self, order: RestingOrder, now: datetime) -> None:
         del self.orders[order.order_id]
-        self.contracts_resting -= _whole(order.count)
+        self.resting -= _whole(order.count)
         row = self.positions.get(order.user_id, order.subaccount, order.ticker)
         if row is not None:
             with self.positions.changing(row, now):
@@ -532,3 +492,23 @@ class Ledger(Batches, BatchChecks):
                 account.move_cash(0, 0, record.cash_effect, now)
             self.bus.publish(Change(kind, user_id, record))
             return record
+
+
+def _settlement(row: MarketPosition, market: Market, cells: positions.Cells, payout: int, now: datetime) -> Settlement:
+    """The record of what a market's settlement paid one position of `cells` (before it settled)."""
+    position, exposure = cells[0], cells[1]
+    return Settlement(
+        user_id=row.user_id,
+        subaccount=row.subaccount,
+        ticker=market.ticker,
+        event_ticker=market.event_ticker,
+        exchange_index=market.exchange_index,
+        market_result=market.result or "",
+        yes_count=contracts(max(position, 0)),
+        yes_total_cost=dollars(exposure if position > 0 else 0),
+        no_count=contracts(max(-position, 0)),
+        no_total_cost=dollars(exposure if position < 0 else 0),
+        revenue=dollars(payout),
+        fee_cost=dollars(cells[4]),
+        settled_time=now,
+    )

@@ -7,6 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 
 
+def event_of(ticker: str) -> str:
+    """The event a market belongs to when nobody says: its ticker without the last dash-separated part, as in Kalshi's
+    naming (KXFED-26DEC-T4.00 belongs to KXFED-26DEC); a ticker without a dash is its own event."""
+    return ticker.rsplit("-", 1)[0] if "-" in ticker else ticker
+
+
 @dataclass(slots=True)
 class Event:
     event_ticker: str

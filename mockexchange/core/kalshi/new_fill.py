@@ -1,8 +1,10 @@
-"""`NewFill`: one fill of a batch (`Ledger.apply_fills`), as `apply_fill`'s arguments."""
+"""`NewFill`: a fill's fields, declared once: `Ledger.apply_fill`'s arguments, one fill of a batch
+(`Ledger.apply_fills`), and what the control plane's `fill` and `fills`, the admin routes over them and a scenario's
+fill step take (they read the names from here; tests/test_fill_fields.py holds them to it)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -27,8 +29,17 @@ class NewFill(NamedTuple):
     client_order_id: str | None = None
 
 
+FILL_REQUIRED = frozenset(name for name in NewFill._fields if name not in NewFill._field_defaults)
 _WHOLE_TUPLES, _FIELDS = {tuple, NewFill}, {len(NewFill._fields)}  # a batch of whole tuples reads as is
-_COUNT_OF, _OWNER_OF = itemgetter(4), itemgetter(0, 6)  # a NewFill's count; its (user_id, subaccount)
+_OWNER_OF = itemgetter(0, 6)  # a NewFill's (user_id, subaccount)
+
+
+def new_fills(items: Iterable[NewFill | Sequence[Any] | Mapping[str, Any]]) -> list[NewFill]:
+    """A batch's fills as `NewFill`s (a tuple in its order, or a mapping of its names, will do)."""
+    batch = list(items)
+    if set(map(type, batch)) <= _WHOLE_TUPLES and set(map(len, batch)) == _FIELDS:
+        return batch  # type: ignore[return-value]  # (whole tuples read as NewFills: nothing to convert)
+    return [_new_fill(item) for item in batch]
 
 
 def _new_fill(item: NewFill | Sequence[Any] | Mapping[str, Any]) -> NewFill:

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 
 from mockexchange.core.kalshi import positions
-from mockexchange.core.money import ZERO
+from mockexchange.core.kalshi.units import count_units, dollars, price_units
 
 
 @dataclass(slots=True)
@@ -26,8 +26,7 @@ class RestingOrder:
     @property
     def value(self) -> Decimal:
         """What the order would pay if it filled: the price of the side it buys, times the count."""
-        delta, yes_price = positions.yes_terms(self.side, self.action, self.count, self.price)
-        return self.count * (yes_price if delta > ZERO else 1 - yes_price)
+        return dollars(count_units(self.count) * positions.price_paid(self.action, price_units(self.price)))
 
 
 def _whole(count: Decimal) -> int:

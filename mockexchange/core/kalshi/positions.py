@@ -1,88 +1,82 @@
-"""Position arithmetic: how one fill changes one market position. Pure functions, no state.
+"""Position arithmetic: what one fill, or a market's settlement, does to one market position row. The one place it is
+written; the single fill, the batch, the batch's checks, settlement and the admin P&L view all call it.
 
-A position is one signed number of contracts: positive holds YES, negative holds NO (YES and NO are netted, as
-`position_fp` reports them). Every fill is first put in YES terms:
+A row is six integers (`Cells`, in units.py's units): position and volume in hundredths of a contract, market
+exposure, total traded, realized P&L and fees paid in micro-dollars. A position is one signed count: positive holds
+YES, negative holds NO (the two sides net, as `position_fp` reports them). A fill is put in YES terms:
 
     buy YES  c at p  ->  +c at YES price p          sell YES c at p  ->  -c at YES price p
     buy NO   c at q  ->  -c at YES price 1 - q      sell NO  c at q  ->  +c at YES price 1 - q
 
-Then, with `exposure` the cost basis of the contracts held (what `market_exposure` reports, always >= 0):
+Every fill buys one side: selling YES at p buys NO at 1 - p. The price of the side bought is the price paid for the
+contracts the fill opens; the other side's price is what the contracts it closes receive.
 
-- Opening or adding to the held side: pay the held side's price per contract (p for YES, 1 - p for NO); exposure grows
-  by what was paid.
-- Reducing the held side: receive the held side's price per contract; the basis released is the average cost of the
-  contracts closed (exposure x closed / held, held to the micro-dollar, the whole exposure when the position closes);
-  realized P&L grows by proceeds minus released basis.
+- Reducing the side held: the fill receives the held side's price per contract closed; the basis released is the
+  average cost of the contracts closed, exposure x closed / held rounded half even to the micro-dollar (the whole
+  exposure when the position closes); realized P&L grows by proceeds minus the basis released.
+- Opening or adding: the fill pays the price of the side bought per contract; exposure grows by what it paid.
 - A fill larger than the position closes it and opens the rest on the other side.
+- `total_traded` grows by count x the price of the side bought, volume by the count, fees paid by the fee.
+- Settlement pays a dollar per winning contract; the position keeps its count, its exposure is paid out or lost
+  (realized P&L grows by payout - exposure) and becomes zero.
 
-`total_traded` (what `total_traded_dollars` reports) adds, for every fill, the price of the side it bought times the
-count: Kalshi books a sell of one side as a purchase of the other, so selling YES at p spends 1 - p per contract.
-
-So for every sequence of fills: cash from trading (fees apart) = realized P&L - exposure, and the position is the
-signed sum of the YES-term deltas. Fees are tracked apart (`fees_paid`) and are not part of realized P&L.
+So for every sequence of fills: the cash trading moved (fees apart) = realized P&L - exposure, and the position is
+the signed sum of the YES-term counts. Fees are apart from realized P&L (`fees_paid`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
+from mockexchange.core.kalshi.units import PAYOUT, PRICE, half_even
 
-from mockexchange.core.money import ONE, ZERO, quantize_dollars
-
-
-@dataclass(frozen=True, slots=True)
-class TradeResult:
-    position: Decimal
-    exposure: Decimal
-    realized: Decimal  # P&L realized by this fill
-    cash: Decimal  # cash moved by this fill, fees apart: + received, - paid
+Cells = tuple[int, int, int, int, int, int]  # position, market_exposure, total_traded, realized_pnl, fees_paid, volume
+ZERO_CELLS: Cells = (0, 0, 0, 0, 0, 0)
+SIDES = ("yes", "no")
+ACTIONS = ("buy", "sell")
 
 
-def yes_terms(side: str, action: str, count: Decimal, price: Decimal) -> tuple[Decimal, Decimal]:
-    """(signed YES delta, YES price) for a fill of `count` contracts of `side` at that side's `price`."""
-    if side not in ("yes", "no") or action not in ("buy", "sell"):
-        raise ValueError(f"unknown side/action {side}/{action}")
-    buys_yes = (side == "yes") == (action == "buy")
-    yes_price = price if side == "yes" else ONE - price
-    return (count if buys_yes else -count), yes_price
+def buys_yes(side: str, action: str) -> bool:
+    """Whether a fill of `side` and `action` buys YES (buying YES, or selling NO)."""
+    return (side == "yes") == (action == "buy")
 
 
-def _held_side_price(long_yes: bool, yes_price: Decimal) -> Decimal:
-    return yes_price if long_yes else ONE - yes_price
+def yes_price(side: str, price: int) -> int:
+    """The YES price of a fill at `side`'s `price` (price units)."""
+    return price if side == "yes" else PRICE - price
 
 
-def trade(position: Decimal, exposure: Decimal, delta: Decimal, yes_price: Decimal) -> TradeResult:
-    """Apply a YES-terms delta at a YES price to (position, exposure)."""
-    if delta == ZERO:
-        return TradeResult(position, exposure, ZERO, ZERO)
-    cash = ZERO
-    realized = ZERO
-    remaining = delta
-    if position != ZERO and (position > ZERO) != (delta > ZERO):
-        held = abs(position)
-        closed = min(held, abs(delta))
-        proceeds = closed * _held_side_price(position > ZERO, yes_price)
-        released = exposure if closed == held else quantize_dollars(exposure * closed / held)
-        realized = proceeds - released
-        cash += proceeds
+def price_paid(action: str, price: int) -> int:
+    """The price of the side a fill buys, per contract (price units): its own price if it buys, the other side's if
+    it sells."""
+    return price if action == "buy" else PRICE - price
+
+
+def fill(row: Cells, buys: bool, count: int, paid: int, fee: int) -> tuple[Cells, int]:
+    """The row after a fill of `count` hundredths buying YES (`buys`) or NO at `paid` (price units) for the side bought,
+    paying `fee` (micro-dollars); and the cash the fill moves, micro-dollars (+ received, - paid), its fee included."""
+    position, exposure, traded, realized, fees, volume = row
+    cash = -fee
+    opened = count
+    if position and (position > 0) != buys:  # reduces the side held: each contract closed receives its price
+        held = position if position > 0 else -position
+        closed = held if count >= held else count
+        proceeds = closed * (PRICE - paid)
+        released = exposure if closed == held else half_even(exposure * closed, held)
+        realized += proceeds - released
         exposure -= released
-        position += closed if position < ZERO else -closed
-        remaining = delta + closed if delta < ZERO else delta - closed
-    if remaining != ZERO:
-        cost = abs(remaining) * _held_side_price(remaining > ZERO, yes_price)
-        cash -= cost
+        position += closed if position < 0 else -closed
+        cash += proceeds
+        opened = count - closed
+    if opened:
+        cost = opened * paid
         exposure += cost
-        position += remaining
-    return TradeResult(position, exposure, realized, cash)
+        cash -= cost
+        position += opened if buys else -opened
+    return (position, exposure, traded + count * paid, realized, fees + fee, volume + count), cash
 
 
-def settle(position: Decimal, exposure: Decimal, result: str) -> TradeResult:
-    """Settle a binary market: each winning contract pays 1 dollar, losing ones nothing.
-
-    The position keeps its count (a settled position still says what was held); its exposure is paid out or lost.
-    """
-    if result not in ("yes", "no"):
-        raise ValueError(f"unknown market result {result!r}")
-    wins = (position > ZERO and result == "yes") or (position < ZERO and result == "no")
-    payout = abs(position) * ONE if wins else ZERO
-    return TradeResult(position, ZERO, payout - exposure, payout)
+def settle(row: Cells, result: str) -> tuple[Cells, int]:
+    """The row after its market settles to `result` ("yes" or "no"), and the payout (micro-dollars)."""
+    position, exposure, traded, realized, fees, volume = row
+    wins = position > 0 if result == "yes" else position < 0
+    payout = abs(position) * PAYOUT if wins else 0
+    return (position, 0, traded, realized + payout - exposure, fees, volume), payout

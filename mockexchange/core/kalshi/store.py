@@ -7,9 +7,9 @@ event_totals.py). A page is a seek to the key after the cursor plus a walk of at
 of a row never changes, so a walk that resumes after a key neither repeats nor skips a row that existed for the whole
 walk, however many fills land between pages.
 
-Rows are held column by column (stored_rows.py): the store hands out `StoredPosition`s, live views of one row that
-read and write it as a `MarketPosition`; a view is used under the ledger's lock, as the rows always were. A batch's
-rows are opened at once (bulk_rows.py).
+Rows are held column by column (stored_rows.py), their amounts as six integers (positions.Cells): the ledger reads a
+row's `cells` and writes new ones with `update`; the store hands out `StoredPosition`s, live views of one row that
+read and write it as a `MarketPosition`; a view is used under the ledger's lock, as the rows always were.
 
 Versioned reads (`core/versions.py`): while the ledger keeps a history, `add`, `changing` and `mark_settled` record each
 row as it was before, and `walk`, `page` and `event_rollup` take `as_of`: the rows and roll-ups as they were then (a
@@ -21,23 +21,23 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, insort
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sortedcontainers import SortedList
 
-from mockexchange.core.columns import ODD, Column, encode, encode_all, micros
+from mockexchange.core.columns import ODD, micros
 from mockexchange.core.kalshi.books import _LONG_EVENT, _Book, _Event
-from mockexchange.core.kalshi.bulk_rows import BulkRows
-from mockexchange.core.kalshi.event_totals import _rollups, _share, _shift, _take
-from mockexchange.core.kalshi.rows import EventRollup, MarketPosition, SettlementState
+from mockexchange.core.kalshi.event_totals import Share, share, shift
+from mockexchange.core.kalshi.positions import ZERO_CELLS, Cells
+from mockexchange.core.kalshi.rows import MarketPosition, SettlementState
 from mockexchange.core.kalshi.stored_rows import (
     _AMOUNT_CELLS,
     _SETTLED,
+    _UNITS,
     _UPDATED,
-    _ZERO_CODES,
     Place,
     StoredPosition,
     StoredRows,
@@ -47,7 +47,7 @@ from mockexchange.core.kalshi.walks import Walks
 from mockexchange.core.versions import ABSENT, History
 
 
-class PositionStore(BulkRows, Walks, StoredRows):
+class PositionStore(Walks, StoredRows):
     def __init__(self, history: History | None = None) -> None:
         # The ledger's history (shared with its accounts' and markets'); a store of its own keeps nothing.
         self.history = history if history is not None else History()
@@ -87,28 +87,29 @@ class PositionStore(BulkRows, Walks, StoredRows):
 
     def add(self, row: MarketPosition, when: datetime | None = None) -> MarketPosition:
         """A new row (no row of its owner in its market yet); `when` (the time of the change, default the row's
-        `last_updated`) dates it in the history. Returns the row as stored: change it through that."""
+        `last_updated`) dates it in the history. Returns the row as stored: change it through that. Its amounts are
+        Decimals within their units (`UnitError` if one is finer)."""
         amounts = (row.position, row.market_exposure, row.total_traded, row.realized_pnl, row.fees_paid, row.volume)
         for amount in amounts:
             if not isinstance(amount, Decimal):
                 raise TypeError(f"an amount is a Decimal, not {type(amount).__name__}")
-        codes = [encode(amount) for amount in amounts]
+        cells = tuple(to_units(amount) for to_units, amount in zip(_UNITS, amounts, strict=True))
         handle = self._append(
             row.user_id, row.subaccount, _Place(row.ticker, row.event_ticker, row.exchange_index), row.last_updated,
-            [ODD if code is None else code for code in codes], row.resting_orders_count, row.settled, when,
+            cells, row.resting_orders_count, row.settled, when,
         )  # fmt: skip
-        for cell, code in enumerate(codes):
-            if code is None:
-                self._odd[(handle, cell)] = amounts[cell]
-        self._count_in(self._file(handle), handle)
+        shift(self._file(handle).totals, None, self._share(handle))
         self._stamp(handle)
         return StoredPosition(self, handle)
 
-    def open(self, user_id: str, subaccount: int, place: Place, when: datetime) -> MarketPosition:
-        """A new row of zeros in `place` (the ledger's market: its ticker, event and exchange index never change),
-        last updated `when`: what `add` makes of `MarketPosition(user_id, subaccount, ticker, ..., when)`."""
-        handle = self._append(user_id, subaccount, place, when, _ZERO_CODES, 0, False)
-        self._file(handle)  # a row of zeros adds nothing to its event's totals
+    def open(
+        self, user_id: str, subaccount: int, place: Place, when: datetime, cells: Cells = ZERO_CELLS
+    ) -> MarketPosition:
+        """A new row in `place` (the ledger's market: its ticker, event and exchange index never change) holding
+        `cells` (positions.Cells; zeros by default), last updated `when`: what `add` makes of
+        `MarketPosition(user_id, subaccount, ticker, ..., when)` with those amounts."""
+        handle = self._append(user_id, subaccount, place, when, cells, 0, False)
+        shift(self._file(handle).totals, None, share(cells, 0, place.exchange_index))
         self._stamp(handle)
         return StoredPosition(self, handle)
 
@@ -118,7 +119,7 @@ class PositionStore(BulkRows, Walks, StoredRows):
         subaccount: int,
         place: Place,
         last_updated: datetime,
-        codes: Sequence[int],
+        cells: Cells,
         resting: int,
         settled: bool,
         when: datetime | None = None,
@@ -137,7 +138,7 @@ class PositionStore(BulkRows, Walks, StoredRows):
         self._flags.append(_SETTLED if settled else 0)
         self._resting.append(resting)
         self._versions.append(0)
-        self._amounts.extend(codes)
+        self._amounts.extend(cells)
         if last_updated.tzinfo is UTC:
             self._updated.append(micros(last_updated))
         else:
@@ -159,55 +160,29 @@ class PositionStore(BulkRows, Walks, StoredRows):
         return _Changing(self, row, when)
 
     def amounts(self, row: MarketPosition) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]:
-        """A stored row's six amounts at once: position, market_exposure, total_traded, realized_pnl, fees_paid,
-        volume."""
+        """A stored row's six amounts at once, as Decimals: position, market_exposure, total_traded, realized_pnl,
+        fees_paid, volume."""
         return self._amounts_of(row._handle)  # type: ignore[attr-defined]
 
-    def update(
-        self,
-        row: MarketPosition,
-        when: datetime,
-        position: Decimal,
-        market_exposure: Decimal,
-        total_traded: Decimal,
-        realized_pnl: Decimal,
-        fees_paid: Decimal,
-        volume: Decimal,
-        snapshot: bool = True,
-    ) -> MarketPosition | None:
-        """Set a stored row's six amounts, and its `last_updated` to `when`, at once: what a `changing(row, when)`
-        block that sets them does, in one step (a fill's). Returns the row's snapshot (made from these values; None
-        if not `snapshot`)."""
+    def cells(self, row: MarketPosition) -> Cells:
+        """A stored row's six amounts at once, in units (positions.Cells)."""
+        return self._cells(row._handle)  # type: ignore[attr-defined]
+
+    def update(self, row: MarketPosition, when: datetime, cells: Cells, snapshot: bool = True) -> MarketPosition | None:
+        """Set a stored row's six amounts (positions.Cells), and its `last_updated` to `when`, at once: what a
+        `changing(row, when)` block that sets them does, in one step (a fill's). Returns the row's snapshot (None if not
+        `snapshot`)."""
         handle = row._handle  # type: ignore[attr-defined]
-        amounts = (position, market_exposure, total_traded, realized_pnl, fees_paid, volume)
-        event = self._event_of(handle)
-        totals = event.totals
-        if not self.history.keeping and type(totals) is Column and when.tzinfo is UTC:
-            base = _AMOUNT_CELLS * handle
-            codes = encode_all(amounts) if all(type(amount) is Decimal for amount in amounts) else [None]
-            if None not in codes:
-                resting, exchange_index = self._resting[handle], self._places[handle].exchange_index
-                before = _share(self._amounts[base : base + _AMOUNT_CELLS], resting, exchange_index)
-                after = _share(codes, resting, exchange_index)  # type: ignore[arg-type]
-                if before is not None and after is not None and _shift(totals, before, after):  # type: ignore[arg-type]
-                    self._amounts[base : base + _AMOUNT_CELLS] = array("q", codes)  # type: ignore[arg-type]
-                    if self._updated[handle] == ODD:
-                        del self._odd[(handle, _UPDATED)]
-                    self._updated[handle] = micros(when)
-                    self._stamp(handle)
-                    if not snapshot:
-                        return None
-                    user_id, subaccount = self._owner_keys[self._owner[handle]]
-                    place = self._places[handle]
-                    return MarketPosition(
-                        user_id, subaccount, place.ticker, place.event_ticker, place.exchange_index, when, *amounts,
-                        resting, bool(self._flags[handle] & _SETTLED), self._versions[handle],
-                    )  # fmt: skip
-        with self.changing(row, when):
-            for cell, amount in enumerate(amounts):
-                self._set_amount(handle, cell, amount)
-            self._set_time(handle, when)
-        return self._snapshot(handle)
+        if self.history.keeping:
+            self._remember(row, when)
+        base = _AMOUNT_CELLS * handle
+        resting, exchange_index = self._resting[handle], self._places[handle].exchange_index
+        before = share(self._amounts[base : base + _AMOUNT_CELLS], resting, exchange_index)
+        shift(self._event_of(handle).totals, before, share(cells, resting, exchange_index))
+        self._amounts[base : base + _AMOUNT_CELLS] = array("q", cells)
+        self._set_time(handle, when)
+        self._stamp(handle)
+        return self._snapshot(handle) if snapshot else None
 
     def mark_settled(self, row: MarketPosition, when: datetime | None = None) -> None:
         handle = row._handle  # type: ignore[attr-defined]
@@ -215,10 +190,11 @@ class PositionStore(BulkRows, Walks, StoredRows):
             return
         if self.history.keeping:
             self._remember(row, when)
-        self._count_out(self._event_of(handle), handle)
+        held = self._share(handle)
+        shift(self._event_of(handle).totals, held, None)
         self._unfile(handle)
         self._flags[handle] |= _SETTLED
-        self._count_in(self._file(handle), handle)
+        shift(self._file(handle).totals, None, held)
         self._stamp(handle)
 
     def _stamp(self, handle: int) -> None:
@@ -281,45 +257,19 @@ class PositionStore(BulkRows, Walks, StoredRows):
             del book.rows[event_ticker]
             book.events.remove(event_ticker)
 
-    def _share(self, handle: int) -> tuple[int, ...] | None:
-        """What a row adds to its event's running totals (see `_share`)."""
+    def _share(self, handle: int) -> Share:
+        """What a row adds to its event's running totals (event_totals.share)."""
         base = _AMOUNT_CELLS * handle
-        codes = self._amounts[base : base + _AMOUNT_CELLS]
-        return _share(codes, self._resting[handle], self._places[handle].exchange_index)
-
-    def _count_in(self, event: _Event, handle: int) -> None:
-        """Add a row to its event's running totals."""
-        totals = event.totals
-        if type(totals) is Column:
-            share = self._share(handle)
-            if share is not None and _shift(totals, None, share):
-                return
-            totals = event.totals = _rollups(self._places[handle].event_ticker, totals)
-        self._count_exact(totals, handle, 1)  # type: ignore[arg-type]
-
-    def _count_out(self, event: _Event, handle: int) -> None:
-        """Take a row out of its event's running totals (the row as it was added, or last changed)."""
-        totals = event.totals
-        if type(totals) is Column:
-            share = self._share(handle)  # not None: an event held in units holds only rows in units
-            if share is not None and _shift(totals, share, None):
-                return
-            totals = event.totals = _rollups(self._places[handle].event_ticker, totals)
-        self._count_exact(totals, handle, -1)  # type: ignore[arg-type]
-
-    def _count_exact(self, parts: dict[tuple[int, int], EventRollup], handle: int, sign: int) -> None:
-        part_key = (self._places[handle].exchange_index, self._mask(handle))
-        total = parts.get(part_key)
-        if total is None:
-            total = parts[part_key] = EventRollup(self._places[handle].event_ticker)
-        total.add(StoredPosition(self, handle), sign)
+        return share(
+            self._amounts[base : base + _AMOUNT_CELLS], self._resting[handle], self._places[handle].exchange_index
+        )
 
 
 class _Changing:
     """`PositionStore.changing`: the row's share of its event's totals as it was before the block, moved to what it
     is after it (a new version too)."""
 
-    __slots__ = ("store", "row", "when", "event", "before")
+    __slots__ = ("store", "row", "when", "before")
 
     def __init__(self, store: PositionStore, row: MarketPosition, when: datetime | None) -> None:
         self.store, self.row, self.when = store, row, when
@@ -328,26 +278,11 @@ class _Changing:
         store, row = self.store, self.row
         if store.history.keeping:
             store._remember(row, self.when)
-        handle = row._handle  # type: ignore[attr-defined]
-        event = self.event = store._event_of(handle)
-        self.before = store._share(handle) if type(event.totals) is Column else None
-        if self.before is None:  # (an event held in units holds only rows in units: its rows' shares are not None)
-            if type(event.totals) is Column:
-                event.totals = _rollups(store._places[handle].event_ticker, event.totals)
-            store._count_exact(event.totals, handle, -1)  # type: ignore[arg-type]
+        self.before = store._share(row._handle)  # type: ignore[attr-defined]
         return row
 
     def __exit__(self, *exc: object) -> None:
-        store, event = self.store, self.event
+        store = self.store
         handle = self.row._handle  # type: ignore[attr-defined]
-        before = self.before
-        if before is not None:
-            after = store._share(handle)
-            if after is not None and _shift(event.totals, before, after):  # type: ignore[arg-type]
-                store._stamp(handle)
-                return
-            # The new amounts are finer than the units (or the sums outgrew them): the event keeps EventRollups.
-            parts = event.totals = _rollups(store._places[handle].event_ticker, event.totals)  # type: ignore[arg-type]
-            _take(parts, store._places[handle].event_ticker, before, -1)
-        store._count_exact(event.totals, handle, 1)  # type: ignore[arg-type]
+        shift(store._event_of(handle).totals, self.before, store._share(handle))
         store._stamp(handle)

@@ -1,6 +1,6 @@
-"""Rows held column by column (a million positions: ~100 bytes each, not ~1 KB of objects): amounts as exact codes
-(core/columns.py), times in microseconds, the owner, ticker and event as references (`StoredRows`, the store's
-columns and each row's cells); and `StoredPosition`, a live view of one row that reads and writes it as a
+"""Rows held column by column (a million positions: ~100 bytes each, not ~1 KB of objects): amounts as integers in
+units.py's units (positions.Cells), times in microseconds, the owner, ticker and event as references (`StoredRows`,
+the store's columns and each row's cells); and `StoredPosition`, a live view of one row that reads and writes it as a
 `MarketPosition` (a `snapshot` is a plain, detached `MarketPosition`), used under the ledger's lock.
 """
 
@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from mockexchange.core.columns import ODD, Column, decode, decoder, encode, nonzero
+from mockexchange.core.columns import ODD, Column
+from mockexchange.core.kalshi.positions import Cells
 from mockexchange.core.kalshi.rows import COUNT_BITS, MarketPosition, PositionKey
-from mockexchange.core.money import ZERO
+from mockexchange.core.kalshi.units import contracts, count_units, dollar_units, dollars
 
 
 class Place(Protocol):
@@ -40,19 +41,17 @@ _UPDATED = 6
 _SETTLED = 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
-_kept = decoder()
-_ZERO_CODES = (encode(ZERO),) * _AMOUNT_CELLS
+# How each cell is read as a Decimal, and written from one: contracts in hundredths, the rest in micro-dollars.
+_RENDER = (contracts, dollars, dollars, dollars, dollars, contracts)
+_UNITS = (count_units, dollar_units, dollar_units, dollar_units, dollar_units, count_units)
 _COMPARED = tuple(f.name for f in fields(MarketPosition) if f.compare)
 
 
 def _amount_property(cell: int) -> property:
+    render = _RENDER[cell]
+
     def get(self: StoredPosition) -> Decimal:
-        store, handle = self._store, self._handle
-        code = store._amounts[_AMOUNT_CELLS * handle + cell]
-        if code == ODD:
-            return store._odd[(handle, cell)]
-        value = _kept(code)  # `decode`, its cache read in place: rows are read a field at a time
-        return value if value is not None else decode(code)
+        return render(self._store._amounts[_AMOUNT_CELLS * self._handle + cell])
 
     def put(self: StoredPosition, value: Decimal) -> None:
         self._store._set_amount(self._handle, cell, value)
@@ -130,39 +129,36 @@ class StoredRows:
         self._owner = Column("I")
         self._places: list[Place] = []  # the row's market: its ticker, event and exchange index
         self._flags = Column("B")
-        self._amounts = Column("q")  # `_AMOUNT_CELLS` codes per row
+        self._amounts = Column("q")  # `_AMOUNT_CELLS` cells per row (positions.Cells)
         self._resting = Column("q")
         self._updated = Column("q")  # microseconds since the epoch
         self._versions = Column("q")
-        self._odd: dict[tuple[int, int], Any] = {}  # (handle, cell) -> a value no cell holds (ODD in the column)
+        self._odd: dict[tuple[int, int], Any] = {}  # (handle, _UPDATED) -> a time not in UTC (ODD in the column)
         self._time_memo: tuple[int, datetime] = (0, _EPOCH)
 
     def __len__(self) -> int:
         return len(self._places)
 
-    def _amounts_of(self, handle: int) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]:
+    def _cells(self, handle: int) -> Cells:
         base = _AMOUNT_CELLS * handle
-        codes = self._amounts[base : base + _AMOUNT_CELLS]
-        if ODD in codes:
-            return tuple(self._amount(handle, cell) for cell in range(_AMOUNT_CELLS))  # type: ignore[return-value]
-        position, exposure, traded, realized, fees, volume = codes
-        return decode(position), decode(exposure), decode(traded), decode(realized), decode(fees), decode(volume)
+        return tuple(self._amounts[base : base + _AMOUNT_CELLS])  # type: ignore[return-value]
 
-    def _amount(self, handle: int, cell: int) -> Decimal:
-        code = self._amounts[_AMOUNT_CELLS * handle + cell]
-        return self._odd[(handle, cell)] if code == ODD else decode(code)
+    def _amounts_of(self, handle: int) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]:
+        position, exposure, traded, realized, fees, volume = self._cells(handle)
+        return (
+            contracts(position),
+            dollars(exposure),
+            dollars(traded),
+            dollars(realized),
+            dollars(fees),
+            contracts(volume),
+        )
 
     def _set_amount(self, handle: int, cell: int, value: Decimal) -> None:
-        if type(value) is not Decimal and not isinstance(value, Decimal):
+        """A cell set from a Decimal (a view's attribute set): `ValueError` if it is finer than the cell's unit."""
+        if not isinstance(value, Decimal):
             raise TypeError(f"an amount is a Decimal, not {type(value).__name__}")
-        at = _AMOUNT_CELLS * handle + cell
-        code = encode(value)
-        if code is None:
-            self._odd[(handle, cell)] = value
-            code = ODD
-        elif self._amounts[at] == ODD:
-            del self._odd[(handle, cell)]
-        self._amounts[at] = code
+        self._amounts[_AMOUNT_CELLS * handle + cell] = _UNITS[cell](value)
 
     def _time(self, handle: int) -> datetime:
         us = self._updated[handle]
@@ -184,14 +180,11 @@ class StoredRows:
             self._odd[(handle, _UPDATED)] = when
             self._updated[handle] = ODD
 
-    def _nonzero(self, handle: int, cell: int) -> bool:
-        code = self._amounts[_AMOUNT_CELLS * handle + cell]
-        return nonzero(code) if code != ODD else self._odd[(handle, cell)] != 0
-
     def _mask(self, handle: int) -> int:
+        base = _AMOUNT_CELLS * handle
         return (
-            self._nonzero(handle, _POSITION) * COUNT_BITS["position"]
-            | self._nonzero(handle, _TRADED) * COUNT_BITS["total_traded"]
+            (self._amounts[base + _POSITION] != 0) * COUNT_BITS["position"]
+            | (self._amounts[base + _TRADED] != 0) * COUNT_BITS["total_traded"]
             | (self._resting[handle] != 0) * COUNT_BITS["resting_order_count"]
         )
 

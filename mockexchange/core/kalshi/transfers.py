@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+
+from mockexchange.core.kalshi.units import CENT
 
 TRANSFER_STATUSES = ("pending", "applied", "failed", "returned")
 TRANSFER_TYPES = ("ach", "wire", "crypto", "debit", "apm")
@@ -27,8 +28,9 @@ class Transfer:
     finalized: datetime | None = None
 
     @property
-    def cash_effect(self) -> Decimal:
-        """Cash moved while applied: a deposit credits the amount less its fee; a withdrawal debits amount and fee."""
+    def cash_effect(self) -> int:
+        """Cash moved while applied, in micro-dollars: a deposit credits the amount less its fee; a withdrawal debits
+        amount and fee."""
         if self.kind == "deposit":
-            return Decimal(self.amount_cents - self.fee_cents) / 100
-        return -Decimal(self.amount_cents + self.fee_cents) / 100
+            return (self.amount_cents - self.fee_cents) * CENT
+        return -(self.amount_cents + self.fee_cents) * CENT

@@ -11,9 +11,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from mockexchange.core.columns import Column
 from mockexchange.core.kalshi.books import _Book
-from mockexchange.core.kalshi.event_totals import _part_rollup
+from mockexchange.core.kalshi.event_totals import rollup as part_rollup
 from mockexchange.core.kalshi.row_filter import RowFilter
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition, PositionKey, SettlementState, SettlementStatus
 from mockexchange.core.kalshi.stored_rows import _SETTLED, StoredPosition
@@ -187,13 +186,7 @@ class Walks:
             event = book.rows.get(event_ticker) if book is not None else None
             if event is None:
                 continue
-            totals = event.totals
-            if type(totals) is Column:
-                rollup = rollup.merged(_part_rollup(event_ticker, totals, keep))
-            else:
-                for (exchange_index, mask), part in totals.items():  # type: ignore[union-attr]
-                    if keep is None or keep.admits(exchange_index, mask):
-                        rollup = rollup.merged(part)
+            rollup = rollup.merged(part_rollup(event_ticker, event.totals, keep))
         if as_of is not None:
             # The running totals are today's: take out the rows changed since `as_of`, put them back as they were.
             for now, then in self._changed_in_event(user_id, subaccount, as_of).get(event_ticker, ()):

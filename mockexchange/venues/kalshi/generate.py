@@ -41,6 +41,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from mockexchange.core.kalshi import markets
 from mockexchange.core.money import ONE, fixed, to_cents
 from mockexchange.core.numbers import IntegerError, parse_int
 from mockexchange.schema.refs import operations_by_id, resolve
@@ -644,7 +645,7 @@ class _Draw:
         return ticker
 
     def event_of(self, ticker: str) -> str:
-        return self.events.get(ticker) or ticker.rsplit("-", 1)[0]
+        return self.events.get(ticker) or markets.event_of(ticker)
 
     def event_ticker(self) -> str:
         """One of the events the query asked for, else a new one."""

@@ -1,0 +1,184 @@
+"""A fill's road, two trees side by side: a fill applied alone (`Ledger.apply_fill`), a fill inside a batch
+(`Ledger.apply_fills`, batches of 10,000), the memory a position takes, and a signed 100-row positions page against a
+bare route answering as many bytes; each figure for this tree and for another one (`--before`), with the ratios.
+
+    git archive e056015 | tar -x -C /tmp/before                      # the tree before the one money path (issue 25)
+    .venv/bin/python bench/fill_paths.py --before /tmp/before        # 200,000 positions, 3 rounds (about 6 minutes)
+    .venv/bin/python bench/fill_paths.py --before /tmp/before --positions 1000000 --rounds 1
+
+Every measurement runs in a child process of its own (`PYTHONPATH=<tree>`), the two trees in turn, round after round,
+so noise on a shared machine falls on both alike; the medians are reported. The workload is `benchlib.position_fills`
+(one buying fill per position, a closing fill for every 10th, 10 markets per event, each market listed by its first
+fill), the same draws whichever path applies them. Times are inside the ledger's calls only (not the drawing of the
+fills). Memory: the process's RSS after the account is built less before, per position, after a full collection. The
+page: the median of 200 signed GETs through httpx's ASGITransport, first page of a 10,000-position account, divided
+by the median of the same transport into a bare Starlette route answering the same number of bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import benchlib
+
+HERE = Path(__file__).resolve().parent
+TREE = HERE.parent
+USER = "bench"
+BATCH = 10_000
+PAGE_POSITIONS = 10_000
+PAGE_REPS = 200
+
+
+def build(n: int, how: str) -> tuple[Any, float]:
+    """A mock whose account holds `n` positions, seeded one fill at a time or in batches; and the seconds spent in the
+    ledger's calls."""
+    from mockexchange.app import build_app
+    from mockexchange.core.clock import ManualClock
+    from mockexchange.settings import Settings
+
+    app = build_app(Settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
+    ledger = app.ledger
+    ledger.open_account(USER, balance=Decimal(10**9))
+    spent = 0.0
+    pending: list[tuple[Any, ...]] = []
+    for _, made in benchlib.position_fills(USER, n, "KXBENCH", 10, 10, 7):
+        if how == "single":
+            started = time.perf_counter()
+            for user, ticker, side, action, count, price, _, is_taker, event, _, _, _ in made:
+                ledger.apply_fill(user, ticker, side, action, count, price, event_ticker=event, is_taker=is_taker)
+            spent += time.perf_counter() - started
+            continue
+        pending += made
+        if len(pending) >= BATCH:
+            started = time.perf_counter()
+            ledger.apply_fills(pending)
+            spent += time.perf_counter() - started
+            pending = []
+    if pending:
+        started = time.perf_counter()
+        ledger.apply_fills(pending)
+        spent += time.perf_counter() - started
+    return app, spent
+
+
+def seeding(n: int, how: str) -> dict[str, float]:
+    gc.collect()
+    before, _ = benchlib.rss_mb()
+    app, spent = build(n, how)
+    gc.collect()
+    after, _ = benchlib.rss_mb()
+    return {"us_per_fill": spent / len(app.ledger.fills) * 1e6, "bytes_per_position": (after - before) * 2**20 / n}
+
+
+def page() -> dict[str, float]:
+    """The signed first page (limit 100) against the bare route of the same size."""
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    app, _ = build(PAGE_POSITIONS, "batch")
+    key, _, public_pem = benchlib.new_rsa_key()
+    app.control.create_key(USER, public_key_pem=public_pem, key_id=benchlib.KEY_ID)
+    signer = benchlib.signer(key)
+    url = f"{benchlib.POSITIONS_PATH}?limit=100"
+    loop = asyncio.new_event_loop()
+
+    def timed(client: httpx.AsyncClient, signed: bool) -> tuple[float, int]:
+        times, size = [], 0
+        for _ in range(PAGE_REPS):
+            headers = signer.headers("GET", benchlib.POSITIONS_PATH) if signed else {}
+            started = time.perf_counter()
+            response = loop.run_until_complete(client.get(url, headers=headers))
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.text
+            size = len(response.content)
+        return statistics.median(times), size
+
+    mock = httpx.AsyncClient(transport=httpx.ASGITransport(app=app.asgi), base_url="http://127.0.0.1")
+    served, size = timed(mock, True)
+    body = b"x" * size
+
+    async def bare_page(request: Any) -> Response:
+        return Response(body, media_type="application/json")
+
+    bare = Starlette(routes=[Route(benchlib.POSITIONS_PATH, bare_page, methods=["GET"])])
+    floor_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=bare), base_url="http://127.0.0.1")
+    floor, _ = timed(floor_client, False)
+    for client in (mock, floor_client):
+        loop.run_until_complete(client.aclose())
+    loop.close()
+    return {"page_ms": served * 1e3, "floor_ms": floor * 1e3, "page_over_floor": served / floor}
+
+
+def child(opts: argparse.Namespace) -> None:
+    measured = page() if opts.child == "page" else seeding(opts.positions, opts.child)
+    print(json.dumps(measured))
+
+
+def run(tree: Path, what: str, positions: int) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(HERE)])}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", what, "--positions", str(positions)]
+    done = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"{what} on {tree} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--before", type=Path, help="the other tree (a checkout or an unpacked `git archive`)")
+    p.add_argument("--positions", type=int, default=200_000, help="positions seeded per measurement (200,000)")
+    p.add_argument("--rounds", type=int, default=3, help="measurements per tree and path (3)")
+    p.add_argument("--child", choices=["single", "batch", "page"], help=argparse.SUPPRESS)
+    opts = p.parse_args()
+    if opts.child:
+        return child(opts)
+    if opts.before is None:
+        p.error("--before is required: the tree to compare this one with")
+    trees = {"before": opts.before.resolve(), "after": TREE}
+    figures: dict[tuple[str, str], list[dict[str, float]]] = {}
+    for round_ in range(opts.rounds):
+        for what in ("single", "batch", "page"):
+            for name, tree in trees.items():
+                measured = run(tree, what, opts.positions)
+                figures.setdefault((name, what), []).append(measured)
+                print(f"round {round_ + 1}, {what:6} {name:6} {measured}", flush=True)
+    report(figures, opts.positions)
+
+
+def report(figures: dict[tuple[str, str], list[dict[str, float]]], positions: int) -> None:
+    def median(name: str, what: str, key: str) -> float:
+        return statistics.median(m[key] for m in figures[(name, what)])
+
+    print(f"\nmedians, {positions:,} positions:")
+    print(f"{'figure':46} {'before':>10} {'after':>10} {'after/before':>13}")
+    rows = [
+        ("a fill alone, apply_fill (us/fill)", "single", "us_per_fill"),
+        ("a fill in a batch, apply_fills (us/fill)", "batch", "us_per_fill"),
+        ("memory per position, batch-seeded (bytes)", "batch", "bytes_per_position"),
+        ("memory per position, fill by fill (bytes)", "single", "bytes_per_position"),
+        ("signed 100-row page / bare route", "page", "page_over_floor"),
+    ]
+    for label, what, key in rows:
+        before, after = median("before", what, key), median("after", what, key)
+        print(f"{label:46} {before:10.2f} {after:10.2f} {after / before:13.2f}")
+    for name in ("before", "after"):
+        alone, batched = median(name, "single", "us_per_fill"), median(name, "batch", "us_per_fill")
+        print(f"{name}: a fill alone takes {alone / batched:.2f}x a fill in a batch")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""A fill made: the one road every fill takes once it is checked, whether alone (`Ledger.apply_fill`) or in a batch
+(`Ledger.apply_fills`). The caller has worked out what the fill does to its row (positions.fill) and checked it; this
+writes it: the row, the ledger's contracts, the cash, the market's last price, the ids, the fill log and its index.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mockexchange.core.ids import IdFactory
+from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.checks import Terms
+from mockexchange.core.kalshi.fill_log import LoggedFill
+from mockexchange.core.kalshi.markets import Market
+from mockexchange.core.kalshi.positions import Cells
+from mockexchange.core.kalshi.rows import MarketPosition
+from mockexchange.core.kalshi.units import price
+
+
+class Filling:
+    """The writing of a checked fill: a part of `Ledger`, whose state it changes."""
+
+    def _make_fill(
+        self,
+        account: Account,
+        market: Market,
+        row: MarketPosition | None,
+        after: Cells,
+        cash: int,
+        terms: Terms,
+        subaccount: int,
+        is_taker: bool,
+        order_id: str | None,
+        client_order_id: str | None,
+        now: datetime,
+        snapshot: bool,
+    ) -> tuple[LoggedFill, MarketPosition | None]:
+        """Write a checked fill whose row (`row`; None: the owner has none in `market` yet) becomes `after` and whose
+        cash moves by `cash` (micro-dollars, its fee included). Answers the fill (a view of the log) and, if
+        `snapshot`, the row's snapshot after it."""
+        store = self.positions  # type: ignore[attr-defined]
+        if row is None:
+            row = store.open(account.user_id, subaccount, market, now, after)
+            changed = row.snapshot() if snapshot else None
+        else:
+            changed = store.update(row, now, after, snapshot)
+        self.filled += terms.count  # type: ignore[has-type]
+        if self.history.keeping:  # type: ignore[attr-defined]
+            self._remember_cash(account, now)  # type: ignore[attr-defined]
+            self.history.record("prices", market.ticker, market.last_yes_price, now)  # type: ignore[attr-defined]
+        account.move_cash(subaccount, market.exchange_index, cash, now)
+        market.last_yes_price = price(terms.yes)
+        fill_id, order_id = self._fill_ids(order_id)
+        log = self.fills  # type: ignore[attr-defined]
+        at = log.add(
+            fill_id, order_id, account.user_id, subaccount, market, terms.side, terms.action, terms.count, terms.price,
+            is_taker, terms.fee, now, after[0], client_order_id,
+        )  # fmt: skip
+        self.fill_index.add_position(account.user_id, now, at)  # type: ignore[attr-defined]
+        return log.view(at), changed
+
+    def _fill_ids(self, order_id: str | None) -> tuple[str | int, str | int]:
+        """A new fill's id, and its order's (`order_id` if given, else a new one): as UUID integers where the ids come
+        from an `IdFactory` (they go to the fill log as they are), else as text."""
+        new_id = self.new_id  # type: ignore[attr-defined]
+        if type(new_id) is IdFactory:
+            return new_id.uuid_int(), order_id or new_id.uuid_int()
+        return new_id(), order_id or new_id()

@@ -1,0 +1,126 @@
+"""Kalshi's amounts as integers in fixed units: the one representation of the Kalshi core.
+
+Every amount the core holds or works out is a Python `int` in the unit of the finest place Kalshi's wire shows:
+
+- contracts in hundredths (`*_fp` counts have 2 places; the minimum granularity is 0.01 contracts);
+- prices in ten-thousandths of a dollar (`*_price_dollars` have 4 places; Kalshi takes prices of 2 to 4);
+- every other amount in micro-dollars (`*_dollars` of positions, fees and settlements have 6 places).
+
+So a count times a price is exactly micro-dollars (hundredths x ten-thousandths), and a fill's arithmetic never
+rounds except where Kalshi rounds (positions.py, fees.py). Decimals come in at the edges (`apply_fill`'s arguments,
+the control plane's parsed strings) through `count_units`, `price_units` and `dollar_units`, which refuse an amount
+finer than its unit; they go out through `contracts`, `price` and `dollars`, `Decimal`s with the wire's places
+("10.00", "0.5200", "2.500000"), one object per value kept (a portfolio's amounts repeat).
+"""
+
+from __future__ import annotations
+
+from decimal import Context, Decimal
+
+CONTRACT = 100  # hundredths of a contract in a contract
+PRICE = 10_000  # a price's units in a dollar: one contract's payout at settlement, in price units
+DOLLAR = 1_000_000  # micro-dollars in a dollar
+PAYOUT = DOLLAR // CONTRACT  # micro-dollars one hundredth of a contract pays when it wins (a dollar a contract)
+CENT = DOLLAR // 100  # micro-dollars in a cent
+CENTI_CENT = DOLLAR // 10_000  # micro-dollars in a centi-cent: fees round up to it
+
+_EXACT = Context(prec=60)  # an amount within the bounds never reaches 60 digits: scaling never rounds
+_KEPT = 1 << 14  # values kept per unit, at most (then forgotten and made again)
+
+
+class UnitError(ValueError):
+    """An amount finer than its unit (a price of 5 places, a count of 3), or not a finite `Decimal` or `int`."""
+
+
+def _to_units(value: Decimal | int, places: int, what: str) -> int:
+    if type(value) is int:
+        return value * 10**places
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise UnitError(f"{what} must be a finite Decimal, not {type(value).__name__}")
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    shift = exponent + places
+    coefficient = int("".join(map(str, digits))) if digits else 0
+    if shift >= 0:
+        units = coefficient * 10**shift
+    else:
+        units, rest = divmod(coefficient, 10**-shift)
+        if rest:
+            raise UnitError(f"{what} has more than {places} decimal places: {value}")
+    return -units if sign else units
+
+
+_count_units: dict[Decimal, int] = {}
+_price_units: dict[Decimal, int] = {}
+
+
+def count_units(count: Decimal | int) -> int:
+    """A count of contracts in hundredths (`UnitError` if finer)."""
+    found = _count_units.get(count)  # (10 and 10.00 are equal, hash alike and hold the same units)
+    if found is None:
+        found = _to_units(count, 2, "count")
+        if len(_count_units) >= _KEPT:
+            _count_units.clear()
+        _count_units[count] = found
+    return found
+
+
+def price_units(price: Decimal | int) -> int:
+    """A price in ten-thousandths of a dollar (`UnitError` if finer)."""
+    found = _price_units.get(price)
+    if found is None:
+        found = _to_units(price, 4, "price")
+        if len(_price_units) >= _KEPT:
+            _price_units.clear()
+        _price_units[price] = found
+    return found
+
+
+def dollar_units(amount: Decimal | int, what: str = "amount") -> int:
+    """An amount of dollars in micro-dollars (`UnitError` if finer)."""
+    return _to_units(amount, 6, what)
+
+
+_contracts: dict[int, Decimal] = {}
+_prices: dict[int, Decimal] = {}
+_dollars: dict[int, Decimal] = {}
+
+
+def _made(units: int, places: int, kept: dict[int, Decimal]) -> Decimal:
+    value = _EXACT.scaleb(Decimal(units), -places)
+    if len(kept) >= _KEPT:
+        kept.clear()
+    kept[units] = value
+    return value
+
+
+def contracts(units: int) -> Decimal:
+    """Hundredths of a contract as a Decimal of 2 places ("10.00")."""
+    value = _contracts.get(units)
+    return value if value is not None else _made(units, 2, _contracts)
+
+
+def price(units: int) -> Decimal:
+    """Ten-thousandths of a dollar as a Decimal of 4 places ("0.5200")."""
+    value = _prices.get(units)
+    return value if value is not None else _made(units, 4, _prices)
+
+
+def dollars(units: int) -> Decimal:
+    """Micro-dollars as a Decimal of 6 places ("2.500000")."""
+    value = _dollars.get(units)
+    return value if value is not None else _made(units, 6, _dollars)
+
+
+def half_even(numerator: int, denominator: int) -> int:
+    """numerator / denominator to the nearest integer, a tie to the even one (denominator > 0)."""
+    quotient, rest = divmod(numerator, denominator)
+    twice = 2 * rest
+    if twice > denominator or (twice == denominator and quotient & 1):
+        quotient += 1
+    return quotient
+
+
+def ceiling(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded up (denominator > 0)."""
+    return -(-numerator // denominator)
