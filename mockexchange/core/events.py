@@ -46,6 +46,8 @@ class EventBus:
         self._subscribers: list[tuple[Subscriber, frozenset[str] | None, Callable[[], bool] | None]] = []
         # kind -> the subscribers that take it, in that order: worked out on first use, dropped on every (un)subscribe
         self._routes: dict[str, tuple[Subscriber, ...]] = {}
+        # kind -> (subscriber, its `wants`) of those that take it, for `takers`; dropped with `_routes`
+        self._wanting: dict[str, tuple[tuple[Subscriber, Callable[[], bool] | None], ...]] = {}
         self._lock = threading.Lock()
 
     def subscribe(
@@ -62,12 +64,12 @@ class EventBus:
         entry = (subscriber, None if kinds is None else frozenset(kinds), wants)
         with self._lock:
             self._subscribers = [*self._subscribers, entry]
-            self._routes = {}
+            self._routes, self._wanting = {}, {}
 
         def unsubscribe() -> None:
             with self._lock:
                 self._subscribers = [s for s in self._subscribers if s is not entry]
-                self._routes = {}
+                self._routes, self._wanting = {}, {}
 
         return unsubscribe
 
@@ -83,10 +85,19 @@ class EventBus:
         return route
 
     def takers(self, kind: str) -> tuple[Subscriber, ...]:
-        """`subscribers(kind)` that want changes now (see `subscribe`): a publisher of many changes at one instant
-        (`Ledger.apply_fills`) calls these with each, and makes none of that kind if there are none."""
-        route = self._subscribers
-        return tuple(s for s, kinds, wants in route if (kinds is None or kind in kinds) and (wants is None or wants()))
+        """`subscribers(kind)` that want changes now (see `subscribe`): a publisher (`Ledger.apply_fill`, and
+        `apply_fills` for every change of its instant) calls these, and makes no change of that kind if there are
+        none."""
+        route = self._wanting.get(kind)
+        if route is None:
+            route = self._wanting[kind] = tuple(
+                (s, wants) for s, kinds, wants in self._subscribers if kinds is None or kind in kinds
+            )
+        found: tuple[Subscriber, ...] = ()
+        for subscriber, wants in route:
+            if wants is None or wants():
+                found += (subscriber,)
+        return found
 
     def publish(self, change: Change) -> None:
         # Copy-on-write lists: publishing never takes the lock.

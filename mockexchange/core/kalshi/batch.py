@@ -12,6 +12,7 @@ from mockexchange.core.events import Change
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import Terms
 from mockexchange.core.kalshi.fill_log import Fill
+from mockexchange.core.kalshi.filling import hand_over
 from mockexchange.core.kalshi.markets import Event, Market, event_of
 from mockexchange.core.kalshi.new_fill import NewFill, new_fills
 
@@ -72,30 +73,27 @@ class Batches:
                 accounts[user_id], market, row, after, cash, fill_terms, subaccount, is_taker, order_id,
                 client_order_id, now, bool(to_position),
             )  # fmt: skip
-            if to_fill:
-                _hand(to_fill, Change("fill", user_id, fill))
-            if to_position:
-                _hand(to_position, Change("position", user_id, changed))
+            hand_over(to_fill, to_position, user_id, fill, changed)
         return self.fills.span(start, len(self.fills))  # type: ignore[attr-defined]
 
     def _list_checked(
-        self, ticker: str, event_ticker: str | None, to_market: Sequence[Callable[[Change], None]]
+        self,
+        ticker: str,
+        event_ticker: str | None,
+        to_market: Sequence[Callable[[Change], None]],
+        exchange_index: int = 0,
     ) -> Market:
-        """`list_market(ticker, event_ticker)` for a new market whose ticker and event were checked; its change goes
-        to `to_market` (a batch's takers of market changes), if any."""
+        """A new market whose ticker, event and exchange index were checked (`list_market`'s, and a batch's); its
+        change goes to `to_market` (the takers of market changes), if any."""
         events = self.events  # type: ignore[attr-defined]
         event_ticker = event_ticker or event_of(ticker)
         event = events.get(event_ticker)
         if event is None:
             event = events[event_ticker] = Event(event_ticker)
-        market = Market(ticker, event.event_ticker)
+        market = Market(ticker, event.event_ticker, exchange_index)  # the event's own string, shared
         self.markets[ticker] = market  # type: ignore[attr-defined]
         event.markets.append(ticker)
-        if to_market:
-            _hand(to_market, Change("market", None, market))
+        change = Change("market", None, market)
+        for take in to_market:
+            take(change)
         return market
-
-
-def _hand(takers: Sequence[Callable[[Change], None]], change: Change) -> None:
-    for take in takers:
-        take(change)

@@ -9,9 +9,6 @@ ledger's own bound checks, so a refusal is found where `apply_fill` would find i
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import (
@@ -25,23 +22,6 @@ from mockexchange.core.kalshi.checks import (
 from mockexchange.core.kalshi.markets import event_of
 from mockexchange.core.kalshi.new_fill import _OWNER_OF, NewFill
 from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, PAYOUT
-
-
-def _plain(spec: NewFill) -> bool:
-    """Whether a fill's terms are of the usual types (finite Decimals, strings, an int, a bool): its terms may be
-    looked up by value."""
-    _, _, side, action, count, price, subaccount, is_taker, _, fee, _, _ = spec
-    return (
-        type(count) is Decimal
-        and type(price) is Decimal
-        and count.is_finite()
-        and price.is_finite()
-        and (fee is None or (type(fee) is Decimal and fee.is_finite()))
-        and type(side) is str
-        and type(action) is str
-        and type(subaccount) is int
-        and type(is_taker) is bool
-    )
 
 
 def _numbered(i: int, size: int, exc: LedgerError) -> LedgerError:
@@ -76,16 +56,10 @@ class BatchChecks:
         accounts, markets, schedule = self.accounts, self.markets, self.fee_schedule  # type: ignore[attr-defined]
         listed: dict[str, str] = {}  # ticker -> event of the markets the batch lists
         made: list[Terms] = []
-        known: dict[tuple[Any, ...], Terms] = {}  # the terms of the batch's usual fills, by value: they recur
         for i, spec in enumerate(batch):
             user_id, ticker, side, action, count, price, subaccount, is_taker, event_ticker, fee, _, _ = spec
             try:
-                key = (side, action, count, price, subaccount, is_taker, fee) if _plain(spec) else None
-                terms = known.get(key) if key is not None else None
-                if terms is None:
-                    terms = fill_terms(schedule, side, action, count, price, subaccount, is_taker, fee)
-                    if key is not None and len(known) < 4096:
-                        known[key] = terms
+                terms = fill_terms(schedule, side, action, count, price, subaccount, is_taker, fee)
                 if type(user_id) is not str:
                     raise LedgerError("user_id must be a non-empty string")
                 if user_id not in accounts:

@@ -4,12 +4,13 @@ the checks every fill and order passes (its side, action, count, price, fee and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.fees import QuadraticFee
-from mockexchange.core.kalshi.units import UnitError, count_units, dollar_units, price_units
+from mockexchange.core.kalshi.units import CONTRACT, PRICE, UnitError, count_units, dollar_units, price_units
 from mockexchange.core.money import MAX_COUNT, MAX_FEE_PER_CONTRACT, ZERO
 from mockexchange.core.numbers import INT32_MAX
 
@@ -24,6 +25,9 @@ MAX_LEDGER_CONTRACTS = Decimal(10**12)
 # A subaccount's cash, as the sum of |cash| over its exchange indexes, after a fill or a transfer: $10 trillion. A
 # settlement is never refused; its payouts add at most MAX_LEDGER_CONTRACTS dollars.
 MAX_BALANCE = Decimal(10**13)
+
+
+_MOST_COUNT = int(MAX_COUNT) * CONTRACT
 
 
 class LedgerError(ValueError):
@@ -41,20 +45,30 @@ def check_trade(side: str, action: str, count: Decimal, price: Decimal, subaccou
         raise LedgerError("side must be 'yes' or 'no'")
     if action not in positions.ACTIONS:
         raise LedgerError("action must be 'buy' or 'sell'")
-    if not isinstance(count, Decimal) or not count.is_finite() or not ZERO < count <= MAX_COUNT:
-        raise LedgerError(f"count must be positive and at most {MAX_COUNT} contracts")
-    if not isinstance(price, Decimal) or not price.is_finite() or not ZERO < price < 1:
-        raise LedgerError("price must be between 0 and 1 dollars exclusive")
-    try:
-        count_held = count_units(count)
-    except UnitError:
-        raise LedgerError("count must be positive, in hundredths of a contract") from None
-    try:
-        price_held = price_units(price)
-    except UnitError:
-        raise LedgerError("price has more than 4 decimal places") from None
+    count_held = _units(count, count_units)
+    if count_held is None or not 0 < count_held <= _MOST_COUNT:
+        if count_held is not None or not (
+            isinstance(count, Decimal) and count.is_finite() and ZERO < count <= MAX_COUNT
+        ):
+            raise LedgerError(f"count must be positive and at most {MAX_COUNT} contracts")
+        raise LedgerError("count must be positive, in hundredths of a contract")
+    price_held = _units(price, price_units)
+    if price_held is None or not 0 < price_held < PRICE:
+        if price_held is not None or not (isinstance(price, Decimal) and price.is_finite() and ZERO < price < 1):
+            raise LedgerError("price must be between 0 and 1 dollars exclusive")
+        raise LedgerError("price has more than 4 decimal places")
     check_subaccount(subaccount)
     return count_held, price_held
+
+
+def _units(value: object, to_units: Callable[[Decimal], int]) -> int | None:
+    """A finite Decimal in units (None: finer than the unit, or not a finite Decimal)."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return None
+    try:
+        return to_units(value)
+    except UnitError:
+        return None
 
 
 def check_fee(fee: Decimal, count: Decimal) -> int:
@@ -92,13 +106,34 @@ def fill_terms(
     is_taker: bool,
     fee: Decimal | None,
 ) -> Terms:
-    """A fill's terms checked (`check_trade`, `check_fee`) and put in units, its fee the schedule's if not given."""
+    """A fill's terms checked (`check_trade`, `check_fee`) and put in units, its fee the schedule's if not given.
+    Terms of the usual types are kept by value (a portfolio's counts and prices recur), per schedule."""
+    key = None
+    if type(count) is Decimal and type(price) is Decimal and type(is_taker) is bool and type(subaccount) is int:
+        try:
+            key = (schedule, side, action, count, price, subaccount, is_taker, fee)
+            found = _TERMS.get(key)
+        except TypeError:  # (an unhashable value, a signalling NaN: checked below, and refused)
+            key = found = None
+        if found is not None:
+            return found
     count_held, price_held = check_trade(side, action, count, price, subaccount)
     fee_held = schedule.fee_units(count_held, price_held, bool(is_taker)) if fee is None else check_fee(fee, count)
-    return Terms(
+    made = Terms(
         side, action, positions.buys_yes(side, action), count_held, price_held,
         positions.price_paid(action, price_held), positions.yes_price(side, price_held), fee_held,
     )  # fmt: skip
+    if key is not None:
+        if len(_TERMS) >= _TERMS_KEPT:
+            _TERMS.clear()
+        _TERMS[key] = made
+    return made
+
+
+# Checked terms by value: (schedule, side, action, count, price, subaccount, is_taker, fee) -> Terms. A schedule is a
+# frozen value (its rates), so equal keys always make equal terms.
+_TERMS: dict[tuple[Any, ...], Terms] = {}
+_TERMS_KEPT = 1 << 16
 
 
 def check_subaccount(subaccount: int) -> None:

@@ -10,7 +10,7 @@ under 10**18 micro-dollars.
 
 from __future__ import annotations
 
-from array import array
+from collections.abc import Sequence
 
 from mockexchange.core.columns import Column
 from mockexchange.core.kalshi.row_filter import RowFilter
@@ -21,34 +21,20 @@ _PART = 8
 Share = tuple[int, int, int, int, int, int, int, int]
 
 
-def share(cells: tuple[int, ...] | array, resting: int, exchange_index: int) -> Share:
+def share(cells: Sequence[int], resting: int, exchange_index: int) -> Share:
     """What a row of these six cells (positions.Cells) and resting contracts adds to its event's totals."""
     position, exposure, traded, realized, fees, volume = cells
     mask = (position != 0) | (traded != 0) << 1 | (resting != 0) << 2
     return (exchange_index, mask, traded, volume, exposure, realized, fees, resting)
 
 
-def _holds_nothing(part: Share) -> bool:
-    return not (part[2] or part[3] or part[4] or part[5] or part[6] or part[7])
-
-
 def shift(totals: Column, before: Share | None, after: Share | None) -> None:
     """Move an event's running totals from holding `before` (a row's share, or None: nothing) to holding `after`. A
     share of zeros (a row just opened) holds nothing and takes no part."""
-    if before is not None and _holds_nothing(before):
+    if before is not None and not (before[2] or before[3] or before[4] or before[5] or before[6] or before[7]):
         before = None
-    if after is not None and _holds_nothing(after):
+    if after is not None and not (after[2] or after[3] or after[4] or after[5] or after[6] or after[7]):
         after = None
-    if before is not None and after is not None and before[0] == after[0] and before[1] == after[1]:
-        at = _part_at(totals, before[0], before[1])
-        assert at is not None, "a row's share is in its event's totals"
-        _, _, b2, b3, b4, b5, b6, b7 = before
-        _, _, a2, a3, a4, a5, a6, a7 = after
-        t2, t3, t4, t5, t6, t7 = totals[at + 2 : at + _PART]
-        totals[at + 2 : at + _PART] = array(
-            "q", (t2 + a2 - b2, t3 + a3 - b3, t4 + a4 - b4, t5 + a5 - b5, t6 + a6 - b6, t7 + a7 - b7)
-        )
-        return
     if before is not None:
         _add(totals, before, -1)
     if after is not None:
@@ -56,17 +42,14 @@ def shift(totals: Column, before: Share | None, after: Share | None) -> None:
 
 
 def _add(totals: Column, part: Share, sign: int) -> None:
-    exchange_index, mask, s2, s3, s4, s5, s6, s7 = part
-    at = _part_at(totals, exchange_index, mask)
-    if at is None:
-        totals.extend(
-            array("q", (exchange_index, mask, sign * s2, sign * s3, sign * s4, sign * s5, sign * s6, sign * s7))
-        )
-        return
-    t2, t3, t4, t5, t6, t7 = totals[at + 2 : at + _PART]
-    totals[at + 2 : at + _PART] = array(
-        "q", (t2 + sign * s2, t3 + sign * s3, t4 + sign * s4, t5 + sign * s5, t6 + sign * s6, t7 + sign * s7)
-    )
+    exchange_index, mask = part[0], part[1]
+    for at in range(0, len(totals), _PART):
+        if totals[at + 1] == mask and totals[at] == exchange_index:
+            for i in range(2, _PART):
+                if part[i]:
+                    totals[at + i] += sign * part[i]
+            return
+    totals.extend((exchange_index, mask, *(sign * amount for amount in part[2:])))
 
 
 def _part_at(totals: Column, exchange_index: int, mask: int) -> int | None:

@@ -1,12 +1,15 @@
 """A fill made: the one road every fill takes once it is checked, whether alone (`Ledger.apply_fill`) or in a batch
 (`Ledger.apply_fills`). The caller has worked out what the fill does to its row (positions.fill) and checked it; this
-writes it: the row, the ledger's contracts, the cash, the market's last price, the ids, the fill log and its index.
+writes it: the row, the ledger's contracts, the cash, the market's last price, the ids, the fill log and its index;
+and hands its changes to the subscribers that take them (`EventBus.takers`: none is made that nobody takes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from mockexchange.core.events import Change
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import Terms
@@ -66,3 +69,21 @@ class Filling:
         if type(new_id) is IdFactory:
             return new_id.uuid_int(), order_id or new_id.uuid_int()
         return new_id(), order_id or new_id()
+
+
+def hand_over(
+    to_fill: Sequence[Callable[[Change], None]],
+    to_position: Sequence[Callable[[Change], None]],
+    user_id: str,
+    fill: LoggedFill,
+    changed: MarketPosition | None,
+) -> None:
+    """A fill's two changes, to the subscribers that take each (the fill first, then its row)."""
+    if to_fill:
+        change = Change("fill", user_id, fill)
+        for take in to_fill:
+            take(change)
+    if to_position:
+        change = Change("position", user_id, changed)
+        for take in to_position:
+            take(change)

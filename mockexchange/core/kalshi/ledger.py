@@ -43,8 +43,8 @@ from mockexchange.core.kalshi.checks import (
 )
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
-from mockexchange.core.kalshi.filling import Filling
-from mockexchange.core.kalshi.markets import Event, Market, Settlement, event_of
+from mockexchange.core.kalshi.filling import Filling, hand_over
+from mockexchange.core.kalshi.markets import Event, Market, Settlement
 from mockexchange.core.kalshi.orders import RestingOrder, _whole
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
@@ -177,15 +177,7 @@ class Ledger(Filling, Batches, BatchChecks):
                 if event_ticker is not None and event_ticker != market.event_ticker:
                     raise LedgerError(f"market {ticker!r} belongs to event {market.event_ticker!r}", status=409)
                 return market
-            event_ticker = event_ticker or event_of(ticker)
-            event = self.events.get(event_ticker)
-            if event is None:
-                event = self.events[event_ticker] = Event(event_ticker)
-            market = Market(ticker, event.event_ticker, exchange_index)  # the event's own string, shared
-            self.markets[ticker] = market
-            event.markets.append(ticker)
-            self.bus.publish(Change("market", None, market))
-            return market
+            return self._list_checked(ticker, event_ticker, self.bus.takers("market"), exchange_index)
 
     # -- lagged reads ---------------------------------------------------------------------------------------------
 
@@ -267,12 +259,12 @@ class Ledger(Filling, Batches, BatchChecks):
         def shown(amount: int) -> str:
             return f"{contracts(amount) if per == CONTRACT else amount:f}"
 
-        if held + count > MAX_POSITION_CONTRACTS * per:
+        if held + count > _most(MAX_POSITION_CONTRACTS, per):
             raise LedgerError(
                 f"count {shown(count)} would take this market position's {what} to {shown(held + count)} contracts; "
                 f"it may reach {MAX_POSITION_CONTRACTS} (the legacy profile's int32 contract fields)"
             )
-        if ledger_total + count > MAX_LEDGER_CONTRACTS * per:
+        if ledger_total + count > _most(MAX_LEDGER_CONTRACTS, per):
             raise LedgerError(
                 f"count {shown(count)} would take the contracts {state} over all accounts to "
                 f"{shown(ledger_total + count)}; the mock holds at most {MAX_LEDGER_CONTRACTS} (reset to start again)"
@@ -281,7 +273,7 @@ class Ledger(Filling, Batches, BatchChecks):
     def _check_cash(self, account: Account, subaccount: int, exchange_index: int, amount: int) -> None:
         """`amount` micro-dollars more keep the subaccount's cash within its bound."""
         spread = account.cash_spread(subaccount, exchange_index, amount)
-        if spread > MAX_BALANCE * DOLLAR:
+        if spread > _most(MAX_BALANCE, DOLLAR):
             raise LedgerError(
                 f"this would take the cash of {account.user_id!r} (subaccount {subaccount}) to {dollars(spread):f} "
                 f"dollars in all; a subaccount's cash stays within -{MAX_BALANCE} to {MAX_BALANCE} dollars"
@@ -318,7 +310,7 @@ class Ledger(Filling, Batches, BatchChecks):
             # Every bound is checked before anything changes: a refused fill lists no market and opens no row.
             account = self.account(user_id)
             listed = self._tradable(ticker)
-            row = self.positions.get(user_id, subaccount, ticker)
+            row = self.positions.get(user_id, subaccount, ticker) if listed is not None else None
             cells = self.positions.cells(row) if row is not None else positions.ZERO_CELLS
             after, cash = positions.fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
             self._check_contracts(cells[5], terms.count, "volume", self.filled, "filled")
@@ -326,15 +318,13 @@ class Ledger(Filling, Batches, BatchChecks):
             if listed is not None and (event_ticker is None or event_ticker == listed.event_ticker):
                 market = listed
             else:
-                account, market = self._open_market(user_id, ticker, event_ticker)
-            to_position = self.bus.subscribers("position")
+                market = self.list_market(ticker, event_ticker)  # (refuses an event other than the market's)
+            to_fill, to_position = self.bus.takers("fill"), self.bus.takers("position")
             fill, changed = self._make_fill(
                 account, market, row, after, cash, terms, subaccount, is_taker, order_id, client_order_id,
                 self.clock.now(), bool(to_position),
             )  # fmt: skip
-            self.bus.publish(Change("fill", user_id, fill))
-            if to_position:
-                self.bus.publish(Change("position", user_id, changed))
+            hand_over(to_fill, to_position, user_id, fill, changed)
             return fill
 
     def settle_market(self, ticker: str, result: str) -> Market:
@@ -492,6 +482,17 @@ class Ledger(Filling, Batches, BatchChecks):
                 account.move_cash(0, 0, record.cash_effect, now)
             self.bus.publish(Change(kind, user_id, record))
             return record
+
+
+_MOSTS: dict[tuple[int, int], tuple[Decimal, int]] = {}
+
+
+def _most(bound: Decimal, per: int) -> int:
+    """A bound (checks.py's, read when checked: a test may set another) in `per` of its unit, worked out once."""
+    found = _MOSTS.get((id(bound), per))
+    if found is None or found[0] is not bound:
+        found = _MOSTS[(id(bound), per)] = (bound, int(bound * per))
+    return found[1]
 
 
 def _settlement(row: MarketPosition, market: Market, cells: positions.Cells, payout: int, now: datetime) -> Settlement:
