@@ -54,26 +54,25 @@ _count_units: dict[Decimal, int] = {}
 _price_units: dict[Decimal, int] = {}
 
 
+def _kept(value: Decimal | int, places: int, what: str, kept: dict[Decimal, int]) -> int:
+    """`_to_units`, kept by value (10 and 10.00 are equal, hash alike and hold the same units)."""
+    found = kept.get(value)  # type: ignore[call-overload]
+    if found is None:
+        found = _to_units(value, places, what)
+        if len(kept) >= _KEPT:
+            kept.clear()
+        kept[value] = found  # type: ignore[index]
+    return found
+
+
 def count_units(count: Decimal | int) -> int:
     """A count of contracts in hundredths (`UnitError` if finer)."""
-    found = _count_units.get(count)  # (10 and 10.00 are equal, hash alike and hold the same units)
-    if found is None:
-        found = _to_units(count, 2, "count")
-        if len(_count_units) >= _KEPT:
-            _count_units.clear()
-        _count_units[count] = found
-    return found
+    return _kept(count, 2, "count", _count_units)
 
 
 def price_units(price: Decimal | int) -> int:
     """A price in ten-thousandths of a dollar (`UnitError` if finer)."""
-    found = _price_units.get(price)
-    if found is None:
-        found = _to_units(price, 4, "price")
-        if len(_price_units) >= _KEPT:
-            _price_units.clear()
-        _price_units[price] = found
-    return found
+    return _kept(price, 4, "price", _price_units)
 
 
 def dollar_units(amount: Decimal | int, what: str = "amount") -> int:
