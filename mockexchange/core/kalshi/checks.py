@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.fees import QuadraticFee
@@ -106,34 +106,13 @@ def fill_terms(
     is_taker: bool,
     fee: Decimal | None,
 ) -> Terms:
-    """A fill's terms checked (`check_trade`, `check_fee`) and put in units, its fee the schedule's if not given.
-    Terms of the usual types are kept by value (a portfolio's counts and prices recur), per schedule."""
-    key = None
-    if type(count) is Decimal and type(price) is Decimal and type(is_taker) is bool and type(subaccount) is int:
-        try:
-            key = (schedule, side, action, count, price, subaccount, is_taker, fee)
-            found = _TERMS.get(key)
-        except TypeError:  # (an unhashable value, a signalling NaN: checked below, and refused)
-            key = found = None
-        if found is not None:
-            return found
+    """A fill's terms checked (`check_trade`, `check_fee`) and put in units, its fee the schedule's if not given."""
     count_held, price_held = check_trade(side, action, count, price, subaccount)
     fee_held = schedule.fee_units(count_held, price_held, bool(is_taker)) if fee is None else check_fee(fee, count)
-    made = Terms(
+    return Terms(
         side, action, positions.buys_yes(side, action), count_held, price_held,
         positions.price_paid(action, price_held), positions.yes_price(side, price_held), fee_held,
     )  # fmt: skip
-    if key is not None:
-        if len(_TERMS) >= _TERMS_KEPT:
-            _TERMS.clear()
-        _TERMS[key] = made
-    return made
-
-
-# Checked terms by value: (schedule, side, action, count, price, subaccount, is_taker, fee) -> Terms. A schedule is a
-# frozen value (its rates), so equal keys always make equal terms.
-_TERMS: dict[tuple[Any, ...], Terms] = {}
-_TERMS_KEPT = 1 << 16
 
 
 def check_subaccount(subaccount: int) -> None:

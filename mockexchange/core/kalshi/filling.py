@@ -43,8 +43,8 @@ class Filling:
         `snapshot`, the row's snapshot after it."""
         store = self.positions  # type: ignore[attr-defined]
         if row is None:
-            row = store.open(account.user_id, subaccount, market, now, after)
-            changed = row.snapshot() if snapshot else None
+            handle = store.open_handle(account.user_id, subaccount, market, now, after)
+            changed = store.snapshot_of(handle) if snapshot else None
         else:
             changed = store.update(row, now, after, snapshot)
         self.filled += terms.count  # type: ignore[has-type]

@@ -108,10 +108,18 @@ class PositionStore(Walks, StoredRows):
         """A new row in `place` (the ledger's market: its ticker, event and exchange index never change) holding
         `cells` (positions.Cells; zeros by default), last updated `when`: what `add` makes of
         `MarketPosition(user_id, subaccount, ticker, ..., when)` with those amounts."""
+        return StoredPosition(self, self.open_handle(user_id, subaccount, place, when, cells))
+
+    def open_handle(self, user_id: str, subaccount: int, place: Place, when: datetime, cells: Cells) -> int:
+        """`open`, answering the new row's handle (for `snapshot_of`), not a view of it."""
         handle = self._append(user_id, subaccount, place, when, cells, 0, False)
         shift(self._file(handle).totals, None, share(cells, 0, place.exchange_index))
         self._stamp(handle)
-        return StoredPosition(self, handle)
+        return handle
+
+    def snapshot_of(self, handle: int) -> MarketPosition:
+        """The row of this handle, as a detached `MarketPosition`."""
+        return self._snapshot(handle)
 
     def _append(
         self,
