@@ -216,3 +216,43 @@ def test_ruff_is_clean():
         text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+VENUES = ("kalshi", "deribit")
+
+
+def venue_of(module: str) -> str | None:
+    """The venue a module belongs to by its path (`mockexchange.core.kalshi.ledger` -> kalshi), None if shared."""
+    names = module.split(".")
+    return names[2] if len(names) > 2 and names[0] == "mockexchange" and names[2] in VENUES else None
+
+
+def venue_crossings(package: Path = PACKAGE) -> list[str]:
+    """Imports from one venue's subpackage (core/kalshi, venues/deribit, auth/kalshi, ...) into another venue's."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        own = venue_of(module_name(path, package))
+        if own is None:
+            continue
+        for line, name in imported_modules(path, package):
+            other = venue_of(name)
+            if other is not None and other != own:
+                found.append(f"{path.relative_to(package.parent)}:{line} {name}")
+    return found
+
+
+def test_a_venues_packages_never_import_another_venues():
+    """core/, auth/ and venues/ are split by venue: what both use lives beside the venues' subpackages."""
+    assert venue_crossings() == []
+    assert {p.name for p in (PACKAGE / "core").iterdir() if (p / "__init__.py").is_file()} == set(VENUES)
+
+
+def test_a_crossing_between_venues_is_found(tmp_path):
+    package = tmp_path / "mockexchange"
+    for folder in ("core", "core/kalshi", "core/deribit"):
+        (package / folder).mkdir(parents=True)
+        (package / folder / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "core" / "deribit" / "book.py").write_text("")
+    (package / "core" / "kalshi" / "ledger.py").write_text("from mockexchange.core.deribit import book\n")
+    assert venue_crossings(package) == ["mockexchange/core/kalshi/ledger.py:1 mockexchange.core.deribit.book"]
