@@ -1,0 +1,458 @@
+"""The mock's Kalshi money against a model of Kalshi's rules of its own (tests/money_model.py), on the wire.
+
+Random scripts (opens, adds, partial and whole closes, flips across zero; taker and maker fills with the fee of the
+schedule or a stated one; two users, subaccounts 0-2, markets of three events on two exchange indexes, one market
+listed by its first fill; resting orders placed and cancelled; deposits and withdrawals; the clock moved; markets
+settled yes or no, after which they take no fills) are applied to a mock, in both wire profiles, once fill by fill
+(`mock.fill` or `mock.ledger.apply_fill`) and once in batches (`mock.fills` or `mock.ledger.apply_fills`) cut at
+random points. After the fill-by-fill run every read is compared, field by field, with what the model says the wire
+shows (tests/money_wire.py): /portfolio/positions (every page, settled rows too), /balance, /settlements per
+subaccount, /fills, and the admin P&L view. The batch run must then answer the same, byte for byte (drawn ids in
+the order drawn). A failure prints the script in dollars and contracts and the first field that differs.
+
+Runs under the root conftest.py's derandomized profile; `HYPOTHESIS_PROFILE=long` runs ten times the examples from a
+fresh seed:
+
+    HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest -p no:cacheprovider -q tests/test_money_model.py
+
+Kalshi's balance rounding fee (docs.kalshi.com, "Fee rounding") is not what the mock does: the scheduled fees of
+the random scripts are drawn where it is zero, and `test_a_fill_finer_than_the_balance_pays_kalshis_rounding_fee`
+holds the difference (strict xfail).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import money_wire as wire
+from mockexchange.core.clock import ManualClock
+from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiAuth, KalshiSigner
+from money_model import MAKER_RATE, ZERO, Kalshi, yes_terms
+
+START = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+OPENING = {"alice": 100_000, "bob": 25_000}  # cents
+USERS = list(OPENING)
+SUBACCOUNTS = range(3)
+LISTED = {"KXA-M1": ("KXA", 0), "KXA-M2": ("KXA", 1), "KXB-M1": ("KXB", 1)}  # ticker: (event, exchange index)
+UNLISTED = "KXC-M1"  # listed by its first fill or order: event KXC, index 0
+TICKERS = [*LISTED, UNLISTED]
+KEYS = {user: Ed25519PrivateKey.generate() for user in USERS}
+
+
+def dollars(value: Fraction, places: int = 4) -> str:
+    return wire.fixed(value, places)
+
+
+# -- the script's steps, each read as a sentence --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fill:
+    user: str
+    subaccount: int
+    ticker: str
+    side: str
+    action: str
+    count: Fraction
+    price: Fraction
+    is_taker: bool
+    fee: Fraction | None  # None: the schedule's
+    order_id: str | None = None
+    event_ticker: str | None = None
+
+    def __repr__(self) -> str:
+        fee = "the schedule's fee" if self.fee is None else f"stating its fee {dollars(self.fee, 6)}"
+        return (
+            f"{self.user} sub {self.subaccount} {self.action}s {dollars(self.count, 2)} {self.side.upper()} of "
+            f"{self.ticker} at {dollars(self.price)} as {'taker' if self.is_taker else 'maker'}, {fee}"
+            + (f", order {self.order_id}" if self.order_id else "")
+            + (f", event {self.event_ticker}" if self.event_ticker else "")
+        )
+
+    def arguments(self) -> dict[str, Any]:
+        """`mock.fill`'s arguments: amounts as decimal strings."""
+        given_ = {"fee": self.fee, "order_id": self.order_id, "event_ticker": self.event_ticker}
+        return {
+            "user_id": self.user, "ticker": self.ticker, "side": self.side, "action": self.action,
+            "count": text(self.count), "price": text(self.price), "subaccount": self.subaccount,
+            "is_taker": self.is_taker, **{k: text(v) if k == "fee" else v for k, v in given_.items() if v is not None},
+        }  # fmt: skip
+
+    def new_fill(self) -> dict[str, Any]:
+        """`Ledger.apply_fill`'s arguments: amounts as `Decimal`s."""
+        made = self.arguments()
+        for name in ("count", "price", "fee"):
+            if name in made:
+                made[name] = Decimal(made[name])
+        return made
+
+
+@dataclass(frozen=True)
+class Settle:
+    ticker: str
+    result: str
+
+    def __repr__(self) -> str:
+        return f"{self.ticker} settles {self.result.upper()}"
+
+
+@dataclass(frozen=True)
+class Transfer:
+    user: str
+    kind: str
+    cents: int
+    fee_cents: int
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.user} makes a {self.kind} of {dollars(Fraction(self.cents, 100), 2)} dollars "
+            f"(fee {dollars(Fraction(self.fee_cents, 100), 2)})"
+        )
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    order_id: str
+    user: str
+    subaccount: int
+    ticker: str
+    side: str
+    action: str
+    count: Fraction
+    price: Fraction
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.user} sub {self.subaccount} rests {self.order_id}: {self.action} {dollars(self.count, 2)} "
+            f"{self.side.upper()} of {self.ticker} at {dollars(self.price)}"
+        )
+
+
+@dataclass(frozen=True)
+class CancelOrder:
+    order_id: str
+
+    def __repr__(self) -> str:
+        return f"{self.order_id} is cancelled"
+
+
+@dataclass(frozen=True)
+class Advance:
+    seconds: Fraction
+
+    def __repr__(self) -> str:
+        return f"the clock moves {dollars(self.seconds, 6)} s"
+
+
+@dataclass(frozen=True)
+class Cut:
+    def __repr__(self) -> str:
+        return "(the batch way cuts its batch here)"
+
+
+Step = Fill | Settle | Transfer | PlaceOrder | CancelOrder | Advance | Cut
+
+
+class Script(list[Step]):
+    """The steps, printed one a line (Hypothesis prints a failing example's script this way)."""
+
+    def __repr__(self) -> str:
+        return "\n" + "\n".join(f"{i:3}. {step!r}" for i, step in enumerate(self, 1))
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
+def text(value: Fraction) -> str:
+    return f"{wire.as_decimal(value).normalize():f}"
+
+
+# -- drawing scripts --------------------------------------------------------------------------------------------------
+
+
+def hundredths(most: int) -> st.SearchStrategy[Fraction]:
+    return st.integers(1, most).map(lambda n: Fraction(n, 100))
+
+
+# (count, price) pairs whose cash, count x price, is whole centi-cents: Kalshi's rounding fee is 0 on them.
+ALIGNED = st.one_of(
+    st.tuples(st.integers(1, 40).map(Fraction), st.integers(1, 9999).map(lambda n: Fraction(n, 10**4))),
+    st.tuples(hundredths(4000), st.integers(1, 99).map(lambda n: Fraction(n, 100))),
+    st.tuples(st.integers(1, 400).map(lambda n: Fraction(n, 10)), st.integers(1, 999).map(lambda n: Fraction(n, 1000))),
+)
+# Any count and price: a fill that states its fee pays no rounding fee.
+ANY_AMOUNTS = st.tuples(hundredths(4000), st.integers(1, 9999).map(lambda n: Fraction(n, 10**4)))
+CENT_PRICES = st.integers(1, 99).map(lambda n: Fraction(n, 100))
+
+
+@dataclass
+class Drawn:
+    """What a script has done so far, as far as drawing its next step needs."""
+
+    held: dict[tuple[str, int, str], Fraction]
+    listed: set[str]
+    settled: set[str]
+    orders: list[tuple[str, str]]  # the open ones: (order id, ticker)
+    made: int = 0
+
+
+@st.composite
+def fill_step(draw: st.DrawFn, state: Drawn) -> Fill:
+    open_rows = sorted(key for key, held in state.held.items() if held and key[2] not in state.settled)
+    if open_rows and draw(st.booleans()):  # half the fills trade a position already held
+        user, sub, ticker = draw(st.sampled_from(open_rows))
+    else:
+        user, sub = draw(st.sampled_from(USERS)), draw(st.sampled_from(SUBACCOUNTS))
+        ticker = draw(st.sampled_from([t for t in TICKERS if t not in state.settled]))
+    side, is_taker = draw(st.sampled_from(["yes", "no"])), draw(st.booleans())
+    held = state.held.get((user, sub, ticker), ZERO)
+    how = draw(st.sampled_from(["trade", "trade", "tick", "part", "half", "close", "flip"]) if held else st.just("trade"))
+    stated = draw(st.one_of(st.none(), st.none(), st.integers(0, 30_000).map(lambda n: Fraction(n, 10**6))))
+    if how == "trade":
+        count, price = draw(ANY_AMOUNTS if stated is not None else ALIGNED)
+        action = draw(st.sampled_from(["buy", "sell"]))
+    elif how == "tick":  # a hundredth more at an odd ten-thousandth: an odd micro-dollar in the basis
+        count, price = Fraction(1, 100), draw(st.integers(0, 4999).map(lambda n: Fraction(2 * n + 1, 10**4)))
+        action = "buy" if (side == "yes") == (held > 0) else "sell"
+        stated = stated or ZERO  # its cash is finer than the balance's: it states its fee
+    else:  # some of the position, half, all of it, or more: hundredths at cent prices keep the cash in centi-cents
+        count = abs(held)
+        if how == "part" and count > Fraction(1, 100):
+            count = draw(st.integers(1, int(count * 100) - 1).map(lambda n: Fraction(n, 100)))
+        elif how == "half" and count * 50 % 1 == 0:  # on an odd micro-dollar basis, a tie half even decides
+            count /= 2
+        elif how == "flip":
+            count += draw(hundredths(2000))
+        price = draw(CENT_PRICES)
+        action = "buy" if (side == "yes") == (held < 0) else "sell"
+    fee = None if stated is None else min(stated, count)
+    order_id = draw(st.one_of(st.none(), st.just(f"order-{state.made}")))
+    event = draw(st.sampled_from([None, None, None, ticker.rsplit("-", 1)[0]]))
+    delta, _ = yes_terms(side, action, count, price)
+    state.held[(user, sub, ticker)] = held + delta
+    state.listed.add(ticker)
+    return Fill(user, sub, ticker, side, action, count, price, is_taker, fee, order_id, event)
+
+
+@st.composite
+def scripts(draw: st.DrawFn, most: int = 24) -> Script:
+    state = Drawn({}, set(LISTED), set(), [])
+    steps = Script()
+    for _ in range(draw(st.integers(1, most))):
+        kinds = ["fill"] * 8 + ["cut", "cut", "settle", "transfer", "order", "advance"]
+        if state.orders:
+            kinds.append("cancel")
+        kind = draw(st.sampled_from(kinds))
+        state.made += 1
+        if kind == "fill" and len(state.settled) < len(TICKERS):
+            steps.append(draw(fill_step(state)))
+        elif kind == "cut":
+            steps.append(Cut())
+        elif kind == "settle" and state.listed - state.settled:
+            ticker = draw(st.sampled_from(sorted(state.listed - state.settled)))
+            state.settled.add(ticker)
+            state.orders = [order for order in state.orders if order[1] != ticker]
+            steps.append(Settle(ticker, draw(st.sampled_from(["yes", "no"]))))
+        elif kind == "transfer":
+            steps.append(Transfer(
+                draw(st.sampled_from(USERS)), draw(st.sampled_from(["deposit", "withdrawal"])),
+                draw(st.integers(1, 50_000)), draw(st.integers(0, 100)),
+            ))  # fmt: skip
+        elif kind == "order" and len(state.settled) < len(TICKERS):
+            ticker = draw(st.sampled_from([t for t in TICKERS if t not in state.settled]))
+            order_id = f"order-{state.made}"
+            state.orders.append((order_id, ticker))
+            state.listed.add(ticker)
+            steps.append(PlaceOrder(
+                order_id, draw(st.sampled_from(USERS)), draw(st.sampled_from(SUBACCOUNTS)), ticker,
+                draw(st.sampled_from(["yes", "no"])), draw(st.sampled_from(["buy", "sell"])), draw(hundredths(500)),
+                draw(CENT_PRICES),
+            ))  # fmt: skip
+        elif kind == "cancel":
+            chosen = draw(st.sampled_from(state.orders))
+            state.orders.remove(chosen)
+            steps.append(CancelOrder(chosen[0]))
+        elif kind == "advance":
+            steps.append(Advance(draw(st.sampled_from([Fraction(1, 4), Fraction(1), Fraction(61), Fraction(86_400)]))))
+    return steps
+
+
+# -- the script applied to the model and to the mock ----------------------------------------------------------------
+
+
+def modelled(script: list[Step], maker_rate: Fraction) -> tuple[Kalshi, list[str]]:
+    """The model after the script, and the script as numbered lines (with each scheduled fee the model charged)."""
+    model = Kalshi(START, maker_rate)
+    for user, cents in OPENING.items():
+        model.open_account(user, cents)
+    for ticker, (event, index) in LISTED.items():
+        model.list_market(ticker, event, index)
+    lines = []
+    for step in script:
+        line = repr(step)
+        if isinstance(step, Fill):
+            made = model.fill(
+                step.user, step.subaccount, step.ticker, step.side, step.action, step.count, step.price,
+                step.is_taker, step.fee, step.order_id, step.event_ticker,
+            )  # fmt: skip
+            if step.fee is None:
+                line += f" ({dollars(made.fee, 6)})"
+        elif isinstance(step, Settle):
+            model.settle(step.ticker, step.result)
+        elif isinstance(step, Transfer):
+            model.transfer(step.user, step.kind, step.cents, step.fee_cents)
+        elif isinstance(step, PlaceOrder):
+            model.place_order(step.order_id, step.user, step.subaccount, step.ticker, step.count)
+        elif isinstance(step, CancelOrder):
+            model.cancel_order(step.order_id)
+        elif isinstance(step, Advance):
+            model.advance(step.seconds)
+        lines.append(f"{len(lines) + 1:3}. {line}")
+    return model, lines
+
+
+@dataclass
+class Venue:
+    mock: MockServer
+    clock: ManualClock
+    profile: str
+    clients: dict[str, httpx.Client]
+    admin: httpx.Client
+
+
+@pytest.fixture(scope="module", params=["3.34", "legacy"])
+def venue(request: pytest.FixtureRequest) -> Iterator[Venue]:
+    clock = ManualClock(START)
+    with MockServer(profile=request.param, clock=clock, seed=25) as mock:
+        clients = {
+            user: httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(KalshiSigner(f"{user}-key", key)), timeout=30)
+            for user, key in KEYS.items()
+        }
+        admin = httpx.Client(base_url=mock.base_url, timeout=30)
+        yield Venue(mock, clock, request.param, clients, admin)
+        for client in [*clients.values(), admin]:
+            client.close()
+
+
+def set_maker_rate(mock: MockServer, rate: Fraction) -> None:
+    """The maker rate is a field of the ledger's fee schedule (the mock's default charges makers nothing)."""
+    mock.ledger.fee_schedule = replace(mock.ledger.fee_schedule, maker_rate=wire.as_decimal(rate))
+
+
+def started(venue: Venue, maker_rate: Fraction) -> MockServer:
+    mock = venue.mock
+    mock.reset()
+    venue.clock.set(START)
+    set_maker_rate(mock, maker_rate)
+    for user, cents in OPENING.items():
+        mock.create_account(user, balance_cents=cents)
+        public = KEYS[user].public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+        mock.create_key(user, public_key_pem=public, key_id=f"{user}-key")
+    for ticker, (event, index) in LISTED.items():
+        mock.create_market(ticker, event, index)
+    return mock
+
+
+def made(venue: Venue, script: list[Step], *, batch: bool, ledger: bool, maker_rate: Fraction) -> None:
+    """The script applied to a fresh mock: fill by fill, or in batches cut at every other step."""
+    mock = started(venue, maker_rate)
+    pending: list[Fill] = []
+
+    def flush() -> None:
+        if pending and ledger:
+            mock.ledger.apply_fills([fill.new_fill() for fill in pending])
+        elif pending:
+            mock.fills([fill.arguments() for fill in pending])
+        pending.clear()
+
+    for step in script:
+        if isinstance(step, Fill):
+            if batch:
+                pending.append(step)
+            elif ledger:
+                new = step.new_fill()
+                positional = [new.pop(name) for name in NEW_FILL_POSITIONAL]
+                mock.ledger.apply_fill(*positional, **new)
+            else:
+                mock.fill(**step.arguments())
+            continue
+        flush()
+        if isinstance(step, Settle):
+            mock.settle(step.ticker, step.result)
+        elif isinstance(step, Transfer):
+            getattr(mock, step.kind)(step.user, step.cents, fee_cents=step.fee_cents)
+        elif isinstance(step, PlaceOrder):
+            mock.create_order(
+                step.user, step.ticker, step.side, step.action, text(step.count), text(step.price),
+                subaccount=step.subaccount, order_id=step.order_id,
+            )  # fmt: skip
+        elif isinstance(step, CancelOrder):
+            mock.cancel_order(step.order_id)
+        elif isinstance(step, Advance):
+            mock.advance_clock(seconds=float(step.seconds))  # quarter seconds and whole ones: exact in binary
+    flush()
+
+
+NEW_FILL_POSITIONAL = ("user_id", "ticker", "side", "action", "count", "price")
+
+
+def read(venue: Venue, page: int) -> wire.Snapshot:
+    return wire.served(venue.admin, venue.clients, SUBACCOUNTS, page)
+
+
+def assert_same(want: wire.Snapshot, got: wire.Snapshot, want_is: str, got_is: str, story: str) -> None:
+    difference = wire.first_difference(want, got)
+    if difference is not None:
+        raise AssertionError(f"{story}\n{wire.describe(difference, want_is, got_is)}")
+
+
+def story(venue: Venue, lines: list[str], how: str, maker_rate: Fraction) -> str:
+    opening = ", ".join(f"{user} {dollars(Fraction(cents, 100), 2)} dollars" for user, cents in OPENING.items())
+    return (
+        f"profile {venue.profile}, {how}, maker rate {dollars(maker_rate)}; opening balances {opening}; markets "
+        + ", ".join(f"{t} (event {e}, exchange index {i})" for t, (e, i) in LISTED.items())
+        + f", {UNLISTED} listed by its first fill; then:\n"
+        + "\n".join(lines)
+    )
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None)
+@given(
+    script=scripts(),
+    ledger=st.booleans(),
+    page=st.sampled_from([2, 1000]),
+    maker_rate=st.sampled_from([ZERO, MAKER_RATE]),
+)
+def test_every_read_carries_kalshis_rules_one_by_one_and_in_batches(venue, script, ledger, page, maker_rate):
+    model, lines = modelled(script, maker_rate)
+    entry = "mock.ledger.apply_fill" if ledger else "mock.fill"
+    made(venue, script, batch=False, ledger=ledger, maker_rate=maker_rate)
+    one_by_one = read(venue, page)
+    assert_same(
+        wire.expected(model, USERS, SUBACCOUNTS, venue.profile == "legacy"),
+        wire.ids_as_the_model_knows_them(copy.deepcopy(one_by_one)),
+        "Kalshi's rules (the model)", f"the mock, fills made one by one ({entry})",
+        story(venue, lines, f"fills made one by one through {entry}", maker_rate),
+    )  # fmt: skip
+    made(venue, script, batch=True, ledger=ledger, maker_rate=maker_rate)
+    entry = "mock.ledger.apply_fills" if ledger else "mock.fills"
+    assert_same(
+        wire.ids_in_order_drawn(one_by_one), wire.ids_in_order_drawn(read(venue, page)),
+        "the mock, fills made one by one", f"the mock, fills made in batches ({entry})",
+        story(venue, lines, f"the same script one by one and in batches through {entry}", maker_rate),
+    )  # fmt: skip
