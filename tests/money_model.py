@@ -9,13 +9,15 @@ mock's documentation say the numbers are:
   the fill bought (a sell of YES buys NO); settlement pays 1 dollar a winning contract, realizes payout - exposure,
   zeroes the exposure and keeps the count. The sections on /portfolio/positions, /balance, /fills and /settlements
   say what each row holds.
-- Kalshi's fees (docs.kalshi.com, "Fee rounding"; kalshi.com's fee schedule): the trade fee is
+- Kalshi's fees (https://docs.kalshi.com/getting_started/fee_rounding; kalshi.com's fee schedule): the trade fee is
   rate x count x P x (1 - P), rounded up to the centi-cent ($0.0001); 0.07 for takers, 0.0175 for makers on the
   markets that charge makers (0 elsewhere). A member's balance is held to a target precision ($0.0001 for direct
-  members, which the 4-place balances on Kalshi's wire show): when revenue - trade fee is finer, a rounding fee
-  brings the balance change down (toward negative infinity) to that precision, and the fill's fee is trade fee +
-  rounding fee. Rebates (a whole cent back once an order's rounding fees pass $0.01, over a hundred fills of one order
-  at this precision) are not modelled.
+  members, $0.01 for the others): when revenue - trade fee is finer, a rounding fee brings the balance change down
+  (toward negative infinity) to that precision, and the fill's fee is trade fee + rounding fee. Rebates (a whole cent
+  back once an order's rounding fees pass $0.01) are not modelled.
+- The mock charges no rounding fee (docs/known-differences.md): its balance keeps every micro-dollar of revenue -
+  trade fee. The model takes the rule as `balance_precision`: Kalshi's for a direct member (`DIRECT_MEMBER`; $0.01
+  for the others) or the mock's (`NO_ROUNDING_FEE`), which the differential tests run it with.
 - A fill that states its own fee (a scripted fill says what Kalshi charged) pays that fee and no other.
 - Cash is held per (subaccount, exchange index): fills and settlements move their market's index, an account's
   opening balance, deposits and withdrawals the primary subaccount's index 0 (docs/kalshi.md, GET /portfolio/balance).
@@ -37,7 +39,8 @@ MICRO = Fraction(1, 10**6)  # amounts are held to the micro-dollar
 CENTI_CENT = Fraction(1, 10**4)  # fees round up to it
 TAKER_RATE = Fraction(7, 100)
 MAKER_RATE = Fraction(175, 10**4)  # on the markets that charge makers; the mock's default maker rate is 0
-BALANCE_PRECISION = CENTI_CENT  # a direct member's
+DIRECT_MEMBER = CENTI_CENT  # the precision Kalshi holds a direct member's balance to (the 4 places its wire shows)
+NO_ROUNDING_FEE = None  # the mock's rule: the balance is not held to a precision, no rounding fee
 
 
 def half_even(value: Fraction, unit: Fraction) -> Fraction:
@@ -70,11 +73,16 @@ def trade_fee(rate: Fraction, count: Fraction, price: Fraction) -> Fraction:
     return round_up(rate * count * price * (1 - price), CENTI_CENT)
 
 
-def scheduled_fee(rate: Fraction, count: Fraction, price: Fraction, revenue: Fraction) -> Fraction:
-    """The trade fee plus the rounding fee that brings revenue - fee to the balance's precision."""
+def scheduled_fee(
+    rate: Fraction, count: Fraction, price: Fraction, revenue: Fraction, balance_precision: Fraction | None
+) -> Fraction:
+    """The trade fee plus the rounding fee that brings revenue - fee down to the balance's precision (none when the
+    balance is not held to one)."""
     fee = trade_fee(rate, count, price)
+    if balance_precision is None:
+        return fee
     change = revenue - fee
-    return fee + (change - floor_to(change, BALANCE_PRECISION))
+    return fee + (change - floor_to(change, balance_precision))
 
 
 @dataclass
@@ -198,9 +206,12 @@ class Cash:
 class Kalshi:
     """Accounts, markets, positions, fills and settlements, changed only by the documented rules."""
 
-    def __init__(self, now: datetime, maker_rate: Fraction = ZERO) -> None:
+    def __init__(
+        self, now: datetime, maker_rate: Fraction = ZERO, balance_precision: Fraction | None = DIRECT_MEMBER
+    ) -> None:
         self.now = now
         self.maker_rate = maker_rate
+        self.balance_precision = balance_precision
         self.accounts: dict[str, Cash] = {}
         self.markets: dict[str, Market] = {}
         self.rows: dict[tuple[str, int, str], Row] = {}
@@ -241,7 +252,8 @@ class Kalshi:
         delta, yes_price = yes_terms(side, action, count, price)
         revenue = row.trade(delta, yes_price)
         if fee is None:
-            fee = scheduled_fee(TAKER_RATE if is_taker else self.maker_rate, count, price, revenue)
+            rate = TAKER_RATE if is_taker else self.maker_rate
+            fee = scheduled_fee(rate, count, price, revenue, self.balance_precision)
         row.total_traded += count * (price if action == "buy" else 1 - price)  # selling one side buys the other
         row.volume += count
         row.fees_paid += fee

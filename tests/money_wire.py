@@ -21,7 +21,6 @@ from fractions import Fraction
 from typing import Any
 
 import httpx
-
 from money_model import ONE, ZERO, FillRecord, Kalshi, Row, SettlementRecord, half_even, toward_zero
 
 Snapshot = dict[str, Any]
@@ -348,8 +347,10 @@ def _renamed(value: Any, seen: dict[str, str]) -> Any:
 
 # -- where two snapshots differ, in words -------------------------------------------------------------------------
 
-_CENTS = {"total_traded", "market_exposure", "realized_pnl", "fees_paid", "total_cost", "event_exposure",
-          "yes_total_cost", "no_total_cost", "yes_price", "no_price", "balance", "portfolio_value", "revenue", "value"}
+_CENTS = {
+    "total_traded", "market_exposure", "realized_pnl", "fees_paid", "total_cost", "event_exposure", "yes_total_cost",
+    "no_total_cost", "yes_price", "no_price", "balance", "portfolio_value", "revenue", "value",
+}  # fmt: skip
 _CONTRACTS = {"position", "total_cost_shares", "count", "yes_count", "no_count", "resting_orders_count"}
 
 
