@@ -66,54 +66,43 @@ def as_decimal(value: Fraction) -> Decimal:
 # -- what the model says each read answers ---------------------------------------------------------------------------
 
 
-def market_position(model: Kalshi, user: str, subaccount: int, row: Row, legacy: bool) -> dict[str, Any]:
+def amounts(legacy: bool, dollars: dict[str, Fraction], contracts: dict[str, Fraction]) -> dict[str, Any]:
+    """Amounts as the wire writes them: `NAME_dollars` (6 places; 4 in `legacy`) and `NAME_fp` (2), and in `legacy`
+    their integer twins `NAME` (cents and whole contracts, truncated)."""
     places = 4 if legacy else 6
-    served = {
-        "ticker": row.ticker,
-        "exchange_index": row.exchange_index,
-        "total_traded_dollars": fixed(row.total_traded, places),
-        "position_fp": fixed(row.position, 2),
-        "market_exposure_dollars": fixed(row.market_exposure, places),
-        "realized_pnl_dollars": fixed(row.realized_pnl, places),
-        "fees_paid_dollars": fixed(row.fees_paid, places),
-        "last_updated_ts": rfc3339(row.updated),
-    }
+    served = {f"{name}_dollars": fixed(value, places) for name, value in dollars.items()}
+    served |= {f"{name}_fp": fixed(value, 2) for name, value in contracts.items()}
     if legacy:
-        served |= {
-            "position": whole(row.position),
-            "total_traded": cents(row.total_traded),
-            "market_exposure": cents(row.market_exposure),
-            "realized_pnl": cents(row.realized_pnl),
-            "fees_paid": cents(row.fees_paid),
-            "resting_orders_count": model.resting_orders_count(user, subaccount, row.ticker),
-        }
+        served |= {name: cents(value) for name, value in dollars.items()}
+        served |= {name: whole(value) for name, value in contracts.items()}
+    return served
+
+
+def market_position(model: Kalshi, user: str, subaccount: int, row: Row, legacy: bool) -> dict[str, Any]:
+    served = {"ticker": row.ticker, "exchange_index": row.exchange_index, "last_updated_ts": rfc3339(row.updated)}
+    served |= amounts(
+        legacy,
+        {"total_traded": row.total_traded, "market_exposure": row.market_exposure, "realized_pnl": row.realized_pnl,
+         "fees_paid": row.fees_paid},
+        {"position": row.position},
+    )  # fmt: skip
+    if legacy:
+        served["resting_orders_count"] = model.resting_orders_count(user, subaccount, row.ticker)
     return served
 
 
 def event_position(event_ticker: str, rows: list[Row], legacy: bool) -> dict[str, Any]:
     """An event's roll-up: the sums of its listed rows."""
-    places = 4 if legacy else 6
 
     def total(name: str) -> Fraction:
         return sum((getattr(row, name) for row in rows), ZERO)
 
-    served = {
-        "event_ticker": event_ticker,
-        "total_cost_dollars": fixed(total("total_traded"), places),
-        "total_cost_shares_fp": fixed(total("volume"), 2),
-        "event_exposure_dollars": fixed(total("market_exposure"), places),
-        "realized_pnl_dollars": fixed(total("realized_pnl"), places),
-        "fees_paid_dollars": fixed(total("fees_paid"), places),
-    }
-    if legacy:
-        served |= {
-            "total_cost": cents(total("total_traded")),
-            "total_cost_shares": whole(total("volume")),
-            "event_exposure": cents(total("market_exposure")),
-            "realized_pnl": cents(total("realized_pnl")),
-            "fees_paid": cents(total("fees_paid")),
-        }
-    return served
+    return {"event_ticker": event_ticker} | amounts(
+        legacy,
+        {"total_cost": total("total_traded"), "event_exposure": total("market_exposure"),
+         "realized_pnl": total("realized_pnl"), "fees_paid": total("fees_paid")},
+        {"total_cost_shares": total("volume")},
+    )  # fmt: skip
 
 
 def positions(model: Kalshi, user: str, subaccount: int, legacy: bool) -> Snapshot:
@@ -177,29 +166,21 @@ def fill_row(fill: FillRecord, legacy: bool) -> dict[str, Any]:
 
 
 def settlement_row(record: SettlementRecord, legacy: bool) -> dict[str, Any]:
-    places = 4 if legacy else 6
     served = {
         "ticker": record.ticker,
         "exchange_index": record.exchange_index,
         "event_ticker": record.event_ticker,
         "market_result": record.market_result,
-        "yes_count_fp": fixed(record.yes_count, 2),
-        "yes_total_cost_dollars": fixed(record.yes_total_cost, places),
-        "no_count_fp": fixed(record.no_count, 2),
-        "no_total_cost_dollars": fixed(record.no_total_cost, places),
         "revenue": cents(record.revenue),
         "settled_time": rfc3339(record.time),
-        "fee_cost": fixed(record.fee_cost, places),
+        "fee_cost": fixed(record.fee_cost, 4 if legacy else 6),
         "value": 100 if record.market_result == "yes" else 0,
     }
-    if legacy:
-        served |= {
-            "yes_count": whole(record.yes_count),
-            "yes_total_cost": cents(record.yes_total_cost),
-            "no_count": whole(record.no_count),
-            "no_total_cost": cents(record.no_total_cost),
-        }
-    return served
+    return served | amounts(
+        legacy,
+        {"yes_total_cost": record.yes_total_cost, "no_total_cost": record.no_total_cost},
+        {"yes_count": record.yes_count, "no_count": record.no_count},
+    )
 
 
 def pnl(model: Kalshi, user: str, subaccount: int) -> Snapshot:

@@ -23,6 +23,7 @@ the balance's precision (https://docs.kalshi.com/getting_started/fee_rounding), 
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -37,7 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from money_model import DIRECT_MEMBER, MAKER_RATE, NO_ROUNDING_FEE, ZERO, Kalshi, yes_terms
+from money_model import DIRECT_MEMBER, MAKER_RATE, MICRO, NO_ROUNDING_FEE, ZERO, Kalshi, Row, yes_terms
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
@@ -206,38 +207,70 @@ STATED_FEES = st.one_of(
 class Drawn:
     """What a script has done so far, as far as drawing its next step needs."""
 
-    held: dict[tuple[str, int, str], Fraction]
+    rows: dict[tuple[str, int, str], Row]  # count and exposure, so that a close can be drawn to split a micro-dollar
     listed: set[str]
     settled: set[str]
     orders: list[tuple[str, str]]  # the open ones: (order id, ticker)
     made: int = 0
+    to_split: tuple[str, int, str] | None = None  # a row made ready for a tie: the next fill splits it
+
+
+def splits_at_half_a_micro_dollar(row: Row) -> list[Fraction]:
+    """The closes short of the whole whose share of the basis, exposure x closed / held, ends in exactly half a
+    micro-dollar: in micro-dollars E and hundredths H and c, the c with 2 E c = H (mod 2 H)."""
+    exposure, held = int(row.market_exposure / MICRO), int(abs(row.position) * 100)
+    common = math.gcd(2 * exposure, 2 * held)
+    if not exposure or held % common:
+        return []
+    step = 2 * held // common
+    first = (held // common) * pow(2 * exposure // common, -1, step) % step or step
+    return [Fraction(c, 100) for c in range(first, held, step)][:50]
+
+
+def odd_basis_on_even_count(row: Row, side: str) -> st.SearchStrategy[tuple[Fraction, Fraction]]:
+    """A hundredth or two more, at a side's price that leaves the basis an odd number of micro-dollars on an even
+    number of hundredths (where a close of half releases exactly half a micro-dollar), or, from an even basis on an
+    even count, an odd basis on an odd count, one such fill away."""
+    exposure, held = int(row.market_exposure / MICRO), int(abs(row.position) * 100)
+    count = 2 if held % 2 == 0 and exposure % 2 else 1
+    odd = exposure % 2 == 0  # a hundredth at an odd price adds an odd micro-dollar
+    held_side_price = st.integers(0, 4998).map(lambda n: Fraction(2 * n + (1 if odd else 2), 10**4))
+    # the fill's price is its own side's: for the side not held, 1 - the held side's (of the same parity)
+    return held_side_price.map(lambda price: (Fraction(count, 100), price if (side == "yes") == (row.position > 0)
+                                              else 1 - price))  # fmt: skip
 
 
 @st.composite
 def fill_step(draw: st.DrawFn, state: Drawn) -> Fill:
-    open_rows = sorted(key for key, held in state.held.items() if held and key[2] not in state.settled)
-    if open_rows and draw(st.booleans()):  # half the fills trade a position already held
+    open_rows = sorted(key for key, row in state.rows.items() if row.position and key[2] not in state.settled)
+    if state.to_split in open_rows:
+        user, sub, ticker = state.to_split
+    elif open_rows and draw(st.booleans()):  # half the fills trade a position already held
         user, sub, ticker = draw(st.sampled_from(open_rows))
     else:
         user, sub = draw(st.sampled_from(USERS)), draw(st.sampled_from(SUBACCOUNTS))
         ticker = draw(st.sampled_from([t for t in TICKERS if t not in state.settled]))
     side, is_taker = draw(st.sampled_from(["yes", "no"])), draw(st.booleans())
-    held = state.held.get((user, sub, ticker), ZERO)
-    ways = ["trade", "trade", "tick", "part", "half", "close", "flip"] if held else ["trade"]
-    how = draw(st.sampled_from(ways))
+    row = state.rows.setdefault((user, sub, ticker), Row(ticker, "", 0, START))
+    held = row.position
+    ways = ["trade", "trade", "tick", "part", "tie", "close", "flip"] if held else ["trade"]
+    how = "tie" if state.to_split == (user, sub, ticker) else draw(st.sampled_from(ways))
+    state.to_split = None
     stated = draw(STATED_FEES)
+    ties = splits_at_half_a_micro_dollar(row) if how == "tie" else []
     if how == "trade":
         count, price = draw(AMOUNTS)
         action = draw(st.sampled_from(["buy", "sell"]))
-    elif how == "tick":  # a hundredth more at an odd ten-thousandth: an odd micro-dollar in the basis
-        count, price = Fraction(1, 100), draw(st.integers(0, 4999).map(lambda n: Fraction(2 * n + 1, 10**4)))
+    elif how == "tick" or (how == "tie" and not ties):  # a tie to split next: an odd basis on an even count
+        count, price = draw(odd_basis_on_even_count(row, side))
+        state.to_split = (user, sub, ticker)
         action = "buy" if (side == "yes") == (held > 0) else "sell"
-    else:  # some of the position, half, all of it, or more
+    else:  # some of the position, all of it, or more
         count = abs(held)
-        if how == "part" and count > Fraction(1, 100):
+        if ties:  # the basis released ends in half a micro-dollar: half even rounds it
+            count = draw(st.sampled_from(ties))
+        elif how in ("part", "tie") and count > Fraction(1, 100):
             count = draw(st.integers(1, int(count * 100) - 1).map(lambda n: Fraction(n, 100)))
-        elif how == "half" and count * 50 % 1 == 0:  # on an odd micro-dollar basis, a tie half even decides
-            count /= 2
         elif how == "flip":
             count += draw(hundredths(2000))
         price = draw(st.one_of(CENT_PRICES, PRICES))
@@ -245,10 +278,12 @@ def fill_step(draw: st.DrawFn, state: Drawn) -> Fill:
     fee = None if stated is None else min(stated[1], count) if stated[0] == "in all" else stated[1] * count
     order_id = draw(st.one_of(st.none(), st.just(f"order-{state.made}")))
     event = draw(st.sampled_from([None, None, None, ticker.rsplit("-", 1)[0]]))
-    delta, _ = yes_terms(side, action, count, price)
-    state.held[(user, sub, ticker)] = held + delta
+    row.trade(*yes_terms(side, action, count, price))
     state.listed.add(ticker)
     return Fill(user, sub, ticker, side, action, count, price, is_taker, fee, order_id, event)
+
+
+KINDS = ["fill"] * 8 + ["cut", "cut", "settle", "transfer", "order", "advance", "cancel"]
 
 
 @st.composite
@@ -256,10 +291,7 @@ def scripts(draw: st.DrawFn, most: int = 24) -> Script:
     state = Drawn({}, set(LISTED), set(), [])
     steps = Script()
     for _ in range(draw(st.integers(1, most))):
-        kinds = ["fill"] * 8 + ["cut", "cut", "settle", "transfer", "order", "advance"]
-        if state.orders:
-            kinds.append("cancel")
-        kind = draw(st.sampled_from(kinds))
+        kind = draw(st.sampled_from(KINDS))  # one list whatever was drawn before: a shrunk step keeps its kind
         state.made += 1
         if kind == "fill" and len(state.settled) < len(TICKERS):
             steps.append(draw(fill_step(state)))
@@ -285,7 +317,7 @@ def scripts(draw: st.DrawFn, most: int = 24) -> Script:
                 draw(st.sampled_from(["yes", "no"])), draw(st.sampled_from(["buy", "sell"])), draw(hundredths(500)),
                 draw(CENT_PRICES),
             ))  # fmt: skip
-        elif kind == "cancel":
+        elif kind == "cancel" and state.orders:
             chosen = draw(st.sampled_from(state.orders))
             state.orders.remove(chosen)
             steps.append(CancelOrder(chosen[0]))
