@@ -1,14 +1,15 @@
 """The mock's Kalshi money against a model of Kalshi's rules of its own (tests/money_model.py), on the wire.
 
-Random scripts (opens, adds, partial and whole closes, flips across zero; taker and maker fills with the fee of the
-schedule or a stated one; two users, subaccounts 0-2, markets of three events on two exchange indexes, one market
-listed by its first fill; resting orders placed and cancelled; deposits and withdrawals; the clock moved; markets
-settled yes or no, after which they take no fills) are applied to a mock, in both wire profiles, once fill by fill
-(`mock.fill` or `mock.ledger.apply_fill`) and once in batches (`mock.fills` or `mock.ledger.apply_fills`) cut at
-random points. After the fill-by-fill run every read is compared, field by field, with what the model says the wire
-shows (tests/money_wire.py): /portfolio/positions (every page, settled rows too), /balance, /settlements per
-subaccount, /fills, and the admin P&L view. The batch run must then answer the same, byte for byte (drawn ids in
-the order drawn). A failure prints the script in dollars and contracts and the first field that differs.
+Random scripts (opens, adds, partial and whole closes, some releasing a basis that ends in half a micro-dollar,
+flips across zero; taker and maker fills with the fee of the schedule, the maker rate 0 or 0.0175, or a stated fee;
+two users, subaccounts 0-2, markets of three events on two exchange indexes, one market listed by its first fill;
+resting orders placed and cancelled; deposits and withdrawals; the clock moved; markets settled yes or no, after
+which they take no fills) are applied to a mock, in both wire profiles, once fill by fill (`mock.fill` or
+`mock.ledger.apply_fill`) and once in batches (`mock.fills` or `mock.ledger.apply_fills`) cut at random points.
+After the fill-by-fill run every read is compared, field by field, with what the model says the wire shows
+(tests/money_wire.py): /portfolio/positions (every page, settled rows too), /balance, /settlements per subaccount,
+/fills, and the admin P&L view. The batch run must then answer the same values, field for field (drawn ids compared
+in the order drawn). A failure prints the script in dollars and contracts and the first field that differs.
 
 Runs under the root conftest.py's derandomized profile; `HYPOTHESIS_PROFILE=long` runs ten times the examples from a
 fresh seed:
@@ -384,7 +385,8 @@ def venue(request: pytest.FixtureRequest) -> Iterator[Venue]:
 
 
 def set_maker_rate(mock: MockServer, rate: Fraction) -> None:
-    """The maker rate is a field of the ledger's fee schedule (the mock's default charges makers nothing)."""
+    """The maker rate (0 by default) has no public setting (admin API, `MockServer` argument or scenario): this is the
+    one place that reaches into the ledger's fee schedule."""
     mock.ledger.fee_schedule = replace(mock.ledger.fee_schedule, maker_rate=wire.as_decimal(rate))
 
 
