@@ -66,6 +66,9 @@ class KalshiContext:
     connections: LiveConnections | None = None
     # Each record's wire bytes, rendered once per profile and spliced into the pages that show it (fragments.py).
     renders: RenderCache = field(default_factory=RenderCache)
+    # The control plane's commands the account routes run (keys made and deleted, usage-level grants), so a state
+    # file keeps them; behind a protocol, as the venue does not know the control plane. None: those routes answer 500.
+    commands: AccountCommands | None = None
 
 
 class ResponseGenerator(Protocol):
@@ -74,6 +77,34 @@ class ResponseGenerator(Protocol):
 
     def respond(self, operation_id: str, seed: int, query: Mapping[str, str]) -> Response:
         """A generated 200 for the operation."""
+
+
+class AccountCommands(Protocol):
+    """The control plane's commands, as `Control` has them; a refusal raises a ValueError with the HTTP `status` it
+    would answer with (400 unless it says otherwise) and a message naming the field."""
+
+    def create_key(
+        self,
+        user_id: str,
+        public_key_pem: str | None = None,
+        subaccount: int | None = None,
+        subtrader_id: str | None = None,
+        key_type: str = "rsa",
+        key_id: str | None = None,
+        name: str | None = None,
+        scopes: list[str] | None = None,
+    ) -> dict[str, Any]: ...
+
+    def delete_key(self, key_id: str, user_id: str | None = None) -> dict[str, Any]: ...
+
+    def grant_api_usage_level(
+        self,
+        user_id: str,
+        level: str,
+        exchange_instance: str = ...,
+        source: str = ...,
+        expires_ts: int | None = None,
+    ) -> dict[str, Any]: ...
 
 
 async def authenticate_scope(
