@@ -30,6 +30,10 @@ SIGNED: tuple[tuple[str, str, str, Run], ...] = (
 )  # fmt: skip
 
 
+# What these routes serve; the generated-responses mode leaves them to the ledger and the key registry.
+OPERATION_IDS = frozenset({operation_id for _, _, operation_id, _ in SIGNED} | {"GetAccountEndpointCosts"})
+
+
 def _signed(ctx: KalshiContext, operation_id: str, run: Run) -> Callable[[Request], Awaitable[Response]]:
     async def answer(request: Request, key: ApiKey) -> Response:
         rate_limits.charge(ctx, key.user_id, operation_id)  # after auth: refused ones cost nothing
