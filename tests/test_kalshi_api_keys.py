@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from state_sql import sql
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -179,7 +180,8 @@ def test_the_admin_api_deletes_and_names_keys(fresh: MockServer):
     assert fresh.keys.get(key_id) is None
 
 
-def test_a_state_file_keeps_keys_made_and_deleted_through_the_venue(tmp_path: Path):
+@pytest.mark.parametrize("snapshot", [True, False], ids=["from-the-snapshot", "commands-run-again"])
+def test_a_state_file_keeps_keys_made_and_deleted_through_the_venue(tmp_path: Path, snapshot: bool):
     path = str(tmp_path / "state.db")
     with MockServer(state=path) as mock, client(mock, "alice", name="first") as alice:
         kept = alice.post(GENERATE, json={"name": "kept", "key_type": "ed25519"}).json()
@@ -188,7 +190,11 @@ def test_a_state_file_keeps_keys_made_and_deleted_through_the_venue(tmp_path: Pa
         mock.grant_api_usage_level("alice", "expert")
         listed = alice.get(KEYS).content
         limits = alice.get("/account/limits").content
+    if not snapshot:  # as after kill -9: the commands alone
+        sql(Path(path), "DELETE FROM snapshots")
     with MockServer(state=path) as again:
+        status = again.app.persistence.status()  # type: ignore[union-attr]
+        assert status["restored_commands"] == (0 if snapshot else status["commands"])
         assert again.keys.get(gone["api_key_id"]) is None
         with signed(again, kept["api_key_id"], kept["private_key"]) as alice:
             assert alice.get(KEYS).content == listed
