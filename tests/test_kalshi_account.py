@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock, epoch_ms, unix_seconds
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
@@ -186,3 +187,32 @@ def test_account_routes_refuse_an_unsigned_request(fresh: MockServer):
         answer = httpx.request(method, fresh.kalshi_url + path)
         assert answer.status_code == 401
         assert answer.json()["error"]["code"] == "key_is_missing_from_headers"
+
+
+def test_a_scenario_seeds_a_usage_level_and_named_scoped_keys(fresh: MockServer):
+    loaded = fresh.load_scenario(
+        document={
+            "users": [
+                {
+                    "user_id": "mm",
+                    "balance_cents": 1000,
+                    "api_usage_level": "paragon",
+                    "keys": [{"name": "quoter", "scopes": ["read", "write::trade"]}],
+                },
+                {"user_id": "retail", "keys": [{}]},
+            ]
+        }
+    )
+    assert fresh.api_usage_level("mm")["usage_tier"] == "paragon"
+    assert fresh.api_usage_level("retail")["usage_tier"] == "basic"
+    [key] = [k for k in loaded["keys"] if k["user_id"] == "mm"]
+    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+    with httpx.Client(base_url=fresh.kalshi_url, auth=WallClockAuth(signer, fresh), timeout=10) as mm:
+        assert mm.get(LIMITS).json()["read"] == {"refill_rate": 2000, "bucket_capacity": 2000}
+        assert mm.get("/api_keys").json()["api_keys"] == [
+            {"api_key_id": key["key_id"], "name": "quoter", "scopes": ["read", "write::trade"]}
+        ]
+    with pytest.raises(ControlError, match="write` scope must include `read"):
+        fresh.load_scenario(document={"users": [{"user_id": "x", "keys": [{"scopes": ["write"]}]}]})
+    with pytest.raises(ControlError, match="api_usage_level: must be one of basic, advanced, expert"):
+        fresh.load_scenario(document={"users": [{"user_id": "x", "api_usage_level": "gold"}]})
