@@ -80,31 +80,16 @@ class ResponseGenerator(Protocol):
 
 
 class AccountCommands(Protocol):
-    """The control plane's commands, as `Control` has them; a refusal raises a ValueError with the HTTP `status` it
-    would answer with (400 unless it says otherwise) and a message naming the field."""
+    """The control plane's commands the venue runs, as `Control` has them (their arguments are theirs: `create_key`'s
+    user_id, public_key_pem, subaccount, subtrader_id, key_type, name, scopes; `delete_key`'s key_id and user_id;
+    `grant_api_usage_level`'s user_id, level, exchange_instance, source). A refusal raises a ValueError with the HTTP
+    `status` it would answer with (400 unless it says otherwise) and a message naming the field."""
 
-    def create_key(
-        self,
-        user_id: str,
-        public_key_pem: str | None = None,
-        subaccount: int | None = None,
-        subtrader_id: str | None = None,
-        key_type: str = "rsa",
-        key_id: str | None = None,
-        name: str | None = None,
-        scopes: list[str] | None = None,
-    ) -> dict[str, Any]: ...
+    def create_key(self, user_id: str, **arguments: Any) -> dict[str, Any]: ...
 
     def delete_key(self, key_id: str, user_id: str | None = None) -> dict[str, Any]: ...
 
-    def grant_api_usage_level(
-        self,
-        user_id: str,
-        level: str,
-        exchange_instance: str = ...,
-        source: str = ...,
-        expires_ts: int | None = None,
-    ) -> dict[str, Any]: ...
+    def grant_api_usage_level(self, user_id: str, level: str, **arguments: Any) -> dict[str, Any]: ...
 
 
 async def authenticate_scope(
