@@ -96,6 +96,7 @@ def test_a_hostile_field_is_a_400_naming_it_and_changes_nothing(mock, alice, pat
         (b'{"name": "a", "name": 5}', "json: cannot unmarshal number into Go struct field GenerateApiKeyRequest.name"),
         (b'{"name": "x' + b"y" * 70_000 + b'"}', "http: request body too large"),
         (b"{}", "Key: 'GenerateApiKeyRequest.Name' Error:Field validation for 'Name' failed on the 'required' tag"),
+        (b"null", "Key: 'GenerateApiKeyRequest.Name' Error:Field validation for 'Name' failed on the 'required' tag"),
     ],
 )
 def test_a_body_that_does_not_decode_is_refused_in_kalshis_shape(mock, alice, content, details):

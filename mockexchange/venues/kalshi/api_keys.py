@@ -84,7 +84,7 @@ def _arguments(key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
     return {
         "user_id": key.user_id,
         "name": body["name"],
-        "scopes": body["scopes"],
+        "scopes": body["scopes"] or None,  # an empty list asks for nothing in particular: full access
         "subaccount": body["subaccount"],
         "subtrader_id": body["fcm_subtrader_id"],
     }

@@ -45,6 +45,8 @@ class BodyField:
 
 def _json_kind(value: Any, *, number_text: bool = False) -> str:
     """Go's word for a JSON value's type; a number decoded into an integer field is shown (`number 1.5`)."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int | float):
@@ -114,6 +116,8 @@ async def parse_body(request: Request, struct: str, fields: tuple[BodyField, ...
     except (orjson.JSONDecodeError, RecursionError, ValueError) as exc:
         details = "EOF" if not raw.strip() else "invalid character in JSON body"
         raise body_error(details, f"the body is not JSON: {exc}") from None
+    if body is None:  # Go decodes `null` into a struct as nothing at all
+        body = {}
     if not isinstance(body, dict):
         raise body_error(f"json: cannot unmarshal {_json_kind(body)} into Go value of type {struct}")
     found: dict[str, Any] = {}
