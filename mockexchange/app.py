@@ -160,6 +160,7 @@ def build_app(
     scenarios = Scenarios(control)
     generated = GeneratedResponses(settings.generated_responses, settings.profile)
     kalshi = _kalshi_context(settings, ledger, keys, wall_clock, journal, generated, shared)
+    kalshi.commands = control  # the account routes' key and usage-level changes: commands a state file keeps
     route_list = kalshi_routes.routes(kalshi) + deribit_routes.routes(deribit)
     middleware = [
         Middleware(JournalMiddleware, journal=journal, venue_of=_journal_venue(deribit)),

@@ -91,5 +91,6 @@ class Settings:
     keep_alive_timeout_s: float = 5.0
     max_connections: int = 10_000
     # The venues' per-user rate limits (docs/rate-limits.md): "off" (none), or a Kalshi tier: "basic", "advanced",
-    # "premier", "paragon", "prime" (Kalshi's 429, Deribit's 10028); changed at run time with POST /_admin/rate_limits.
+    # "expert", "premier", "paragon", "prime", "prestige" (Kalshi's 429, Deribit's 10028); changed at run time with
+    # POST /_admin/rate_limits.
     rate_limit_tier: str = "off"

@@ -96,6 +96,7 @@ def test_an_accounts_positions_are_the_bytes_rest_serves(profile: str) -> None:
     assert kalshi["queries"]["positions"] == "GET /trade-api/v2/portfolio/positions?limit=1000&subaccount=0"
     assert kalshi["deposits"]["deposits"][0]["amount_cents"] == 2_500
     assert [k["key_type"] for k in kalshi["keys"]] == ["rsa"]
+    assert [(k["name"], k["scopes"]) for k in kalshi["keys"]] == [("", ["read", "write"])]
     assert kalshi["profile"] == profile
 
 

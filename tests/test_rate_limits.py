@@ -102,7 +102,7 @@ def test_the_balance_bucket_is_separate_from_the_read_budget(mock, clock, http):
     clock.advance(1)
     assert kalshi_get(http, mock, clock, signer, BALANCE).status_code == 200
     state = mock.rate_limits()["buckets"]["kalshi"]["alice"]
-    assert state == {"read": 200, "write": 200, "balance": 0}  # a second refilled the reads; balances drew none
+    assert state == {"read": 200, "write": 100, "balance": 0}  # a second refilled the reads; balances drew none
 
 
 def test_users_have_independent_buckets_and_a_users_keys_share_theirs(mock, clock, http):
@@ -129,7 +129,7 @@ def test_tier_off_never_limits(clock, http):
         assert statuses([kalshi_get(http, mock, clock, signer, BALANCE) for _ in range(5)]) == [200] * 5
         assert mock.rate_limits() == {
             "tier": "off",
-            "tiers": ["off", "basic", "advanced", "premier", "paragon", "prime"],
+            "tiers": ["off", "basic", "advanced", "expert", "premier", "paragon", "prime", "prestige"],
             "budgets": {},
             "buckets": {},
         }
@@ -306,11 +306,11 @@ def test_the_admin_api_reads_the_levels_and_changes_the_tier(mock, clock, http, 
     http.get(mock.deribit_url + "/api/v2/public/test")
     state = http.get(mock.base_url + "/_admin/rate_limits").json()
     assert state["tier"] == "basic"
-    assert state["buckets"]["kalshi"] == {"user-1": {"read": 170, "write": 200, "balance": 0}}
+    assert state["buckets"]["kalshi"] == {"user-1": {"read": 170, "write": 100, "balance": 0}}
     assert state["buckets"]["deribit"] == {
         "ip:127.0.0.1": {"non_matching_engine": 49_500, "matching_engine": 20, "subscribe": 30_000}
     }
-    write = {"capacity": 200, "refill_per_second": 100, "cost": 10, "unit": "tokens"}  # two seconds of budget
+    write = {"capacity": 100, "refill_per_second": 100, "cost": 10, "unit": "tokens"}  # Basic: one second of budget
     assert state["budgets"]["kalshi"]["write"] == write
     assert state["budgets"]["deribit"]["non_matching_engine"]["cost"] == 500
 

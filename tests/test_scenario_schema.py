@@ -90,7 +90,8 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "4: settings.speed: unknown field (accepted: profile, start)",
         "7: users[0].balance_cents: must be an integer from 0 to 100000000000000, not '100'",
         "9: users[0].keys[0]: give public_key_file or generate, not both",
-        "10: users[1].colour: unknown field (accepted: user_id, balance_cents, fcm_member, subtrader_of, keys)",
+        "10: users[1].colour: unknown field (accepted: user_id, balance_cents, fcm_member, subtrader_of, keys, "
+        "api_usage_level)",
         "12: markets[0].exchange_index: must be an integer from 0 to 2147483647, not -1",
         "14: positions[0].side: must be one of yes, no, not 'maybe'",
         '14: positions[0].count: must be a number of contracts from 0.01 to 1000000000, at most 2 places, e.g. "10" '

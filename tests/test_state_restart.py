@@ -269,6 +269,7 @@ NOT_COMMANDS = {
     "close_websockets": "acts on connections, which a restart does not keep",
     "deposit": "transfer('deposit', ...)",
     "withdrawal": "transfer('withdrawal', ...)",
+    "api_usage_level": "a read",
 }
 
 

@@ -166,7 +166,14 @@ class AccountReads:
                 "subaccounts": _subaccounts(account),
             }
         keys = [
-            {"key_id": k.key_id, "key_type": k.key_type, "subaccount": k.subaccount, "subtrader_id": k.subtrader_id}
+            {
+                "key_id": k.key_id,
+                "key_type": k.key_type,
+                "subaccount": k.subaccount,
+                "subtrader_id": k.subtrader_id,
+                "name": k.name,
+                "scopes": list(k.scopes),
+            }
             for k in ctx.keys.for_user(user_id)
         ]
         queries = {name: text.replace("SUBACCOUNT", str(subaccount)) for name, text in KALSHI_QUERIES.items()}

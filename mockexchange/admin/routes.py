@@ -212,6 +212,10 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "faults/remove": control.remove_fault,
         "faults/ws/close": control.close_websockets,
         "scenario/pause": scenarios.pause_scenario,
+        # Kalshi's account: usage-level grants and key deletion (control/kalshi_account.py)
+        "api_usage_levels": control.grant_api_usage_level,
+        "api_usage_levels/show": control.api_usage_level,
+        "keys/delete": control.delete_key,
     }
 
 

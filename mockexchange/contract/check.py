@@ -29,6 +29,9 @@ from mockexchange.schema.specs import SpecError, kalshi_slice_path, load_spec
 from mockexchange.testing.signing import KalshiSigner
 
 OPERATIONS = KALSHI_OPERATIONS
+# The operations that change the account (make or delete keys, grant a usage level): checked only when named with
+# --operation, so that a run against a real account changes nothing unless asked.
+CHANGING = frozenset({"CreateApiKey", "GenerateApiKey", "DeleteApiKey", "UpgradeAccountApiUsageLevel"})
 # Exit statuses (docs/contract-kit.md): the first that applies.
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1  # a check failed, or some operation only ever answered 401/403
@@ -53,7 +56,8 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--private-key", required=True, type=Path, metavar="PEM", help="the key's private key PEM file")
     p.add_argument(
         "--operation", action="append", choices=OPERATIONS, metavar="OPERATION_ID",
-        help=f"check only these operations (repeatable; default all: {', '.join(OPERATIONS)})",
+        help=f"check only these operations (repeatable; default every one that changes nothing: "
+        f"{', '.join(op for op in OPERATIONS if op not in CHANGING)})",
     )  # fmt: skip
     p.add_argument("--max-examples", type=int, default=50, metavar="N", help="generated cases per operation")
     p.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
@@ -107,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     if not args.published_only:
         spec = refine(spec, subtrader_ids=tuple(args.subtrader_id))
-    asked = args.operation or list(OPERATIONS)
+    asked = args.operation or [operation for operation in OPERATIONS if operation not in CHANGING]
     try:
         first = preflight(
             args.base_url, signer, spec, asked, explicit=bool(args.operation), subtrader_ids=args.subtrader_id

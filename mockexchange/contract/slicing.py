@@ -38,6 +38,15 @@ KALSHI_OPERATIONS: tuple[str, ...] = (
     "GetDeposits",
     "GetWithdrawals",
     "GetPortfolioRestingOrderTotalValue",
+    # AccountApi and ApiKeysApi
+    "GetAccountApiLimits",
+    "UpgradeAccountApiUsageLevel",
+    "GetAccountApiUsageLevelVolumeProgress",
+    "GetAccountEndpointCosts",
+    "GetApiKeys",
+    "CreateApiKey",
+    "GenerateApiKey",
+    "DeleteApiKey",
 )
 KALSHI_CHANNELS: tuple[str, ...] = ("market_positions", "fill")
 # The connection-level channels every subscription goes through, cut down to the messages the mock speaks (the

@@ -22,6 +22,7 @@ from mockexchange.auth.kalshi.keys import (
 )
 from mockexchange.control.commands import command
 from mockexchange.control.errors import ControlError
+from mockexchange.control.kalshi_account import key_scopes
 from mockexchange.control.values import (
     MAX_PEM,
     amount,
@@ -103,12 +104,17 @@ class KalshiOperations:
         subtrader_id: str | None = None,
         key_type: str = "rsa",
         key_id: str | None = None,
+        name: str | None = None,
+        scopes: list[str] | None = None,
     ) -> dict[str, Any]:
         """An API key for the user: the given public key, or a new pair (then the private key PEM is returned).
 
         `subaccount` locks the key to one subaccount; `subtrader_id` binds an FCM member's key to one subtrader.
+        `name` and `scopes` (Kalshi's ApiKeyScope values; `read` and `write` unless given) are what GET /api_keys shows.
         """
         user_id = text(user_id, "user_id")
+        name = optional_text(name, "name") or ""
+        kept_scopes = key_scopes(scopes)
         public_key_pem = optional_text(public_key_pem, "public_key_pem", most=MAX_PEM)
         subaccount = optional_integer(subaccount, "subaccount", 0, MAX_SUBACCOUNT)
         subtrader_id = optional_text(subtrader_id, "subtrader_id")
@@ -134,7 +140,10 @@ class KalshiOperations:
                 public = load_public_key(public_key_pem)
                 if (refusal := policy_refusal(public, self.keys.policy)) is not None:
                     raise ControlError(f"public_key_pem is refused: {refusal}")
-            key = self.keys.add(user_id, public, key_id=key_id, subaccount=subaccount, subtrader_id=subtrader_id)
+            key = self.keys.add(
+                user_id, public, key_id=key_id, subaccount=subaccount, subtrader_id=subtrader_id, name=name,
+                scopes=kept_scopes,
+            )  # fmt: skip
         except PemError as exc:
             raise ControlError(f"public_key_pem is not an RSA or Ed25519 public key in PEM ({exc})") from None
         except KeyRegistrationError as exc:

@@ -24,7 +24,8 @@ class RateLimitOperations:
         return self.rate_limiter.state()
 
     def set_rate_limit_tier(self, tier: str) -> dict[str, Any]:
-        """Change the rate-limit tier (off, basic, advanced, premier, paragon, prime); every bucket starts full."""
+        """Change the rate-limit tier (off, basic, advanced, expert, premier, paragon, prime, prestige); every bucket
+        starts full."""
         allowed = (OFF, *TIERS)
         name = tier.lower() if isinstance(tier, str) and len(tier) <= _MAX_TIER_TEXT else None
         if name not in allowed:

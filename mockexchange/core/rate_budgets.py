@@ -10,7 +10,9 @@ from __future__ import annotations
 from mockexchange.core.token_bucket import Budget
 
 OFF = "off"
-TIERS = ("basic", "advanced", "premier", "paragon", "prime")  # Kalshi's, lowest first
+# Kalshi's Predictions usage tiers, lowest first (GetAccountApiLimits, 3.34). Expert and Prestige are named by the spec
+# but their budgets are not published: the mock's figures are its choice (docs/rate-limits.md).
+TIERS = ("basic", "advanced", "expert", "premier", "paragon", "prime", "prestige")
 KALSHI = "kalshi"
 DERIBIT = "deribit"
 
@@ -19,13 +21,16 @@ KALSHI_DEFAULT_COST = 10
 _KALSHI_PER_SECOND = {
     "basic": (200, 100),
     "advanced": (300, 300),
+    "expert": (500, 500),  # not published: between Advanced and Premier
     "premier": (1_000, 1_000),
     "paragon": (2_000, 2_000),
     "prime": (4_000, 4_000),
+    "prestige": (8_000, 8_000),  # not published: above Prime
 }
 # GET /portfolio/balance has its own bucket: 1 call a second on Basic and Advanced, 5 above; no burst.
-_KALSHI_BALANCE_PER_SECOND = {"basic": 1, "advanced": 1, "premier": 5, "paragon": 5, "prime": 5}
-KALSHI_WRITE_BURST_SECONDS = 2  # "Your Write bucket holds two seconds of your per-second budget"
+_KALSHI_BALANCE_PER_SECOND = {tier: 1 if tier in ("basic", "advanced") else 5 for tier in TIERS}
+# "write buckets at non-Basic tiers hold two seconds of budget" (BucketLimit, 3.34): Basic's holds one.
+KALSHI_WRITE_BURST_SECONDS = 2
 KALSHI_READ_BURST_SECONDS = 1  # not documented: the mock's choice (docs/known-differences.md)
 
 # Deribit: non-matching-engine requests cost 500 credits from a pool of 50,000 refilled at 10,000 a second (20 a second,
@@ -43,7 +48,7 @@ def kalshi_budgets(tier: str) -> dict[str, Budget]:
     balance = _KALSHI_BALANCE_PER_SECOND[tier]
     return {
         "read": Budget(read * KALSHI_READ_BURST_SECONDS, read, KALSHI_DEFAULT_COST),
-        "write": Budget(write * KALSHI_WRITE_BURST_SECONDS, write, KALSHI_DEFAULT_COST),
+        "write": Budget(write * (1 if tier == "basic" else KALSHI_WRITE_BURST_SECONDS), write, KALSHI_DEFAULT_COST),
         "balance": Budget(balance, balance, 1, "requests"),
     }
 

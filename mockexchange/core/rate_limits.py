@@ -5,6 +5,8 @@ A subject is whoever a venue charges: a Kalshi user, a Deribit account or client
 charges through `take`. Buckets are made full on a subject's first request. Changing the tier, even to the one in
 force, forgets every bucket (so each starts full again); `off` limits nothing and keeps no buckets. At most
 `max_subjects` subjects are held: beyond, the one least recently charged is forgotten (its buckets full again).
+A subject may be charged under a tier of its own (a Kalshi user's usage level): its buckets take that tier's shapes,
+and a bucket whose shape changes starts full.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class RateLimits:
         self._lock = threading.Lock()
         self._tier = tier_name(tier)
         self._budgets = budgets(self._tier)
+        self._tier_budgets: dict[str, dict[str, dict[str, Budget]]] = {}  # every tier's, as subjects' own tiers ask
         self._buckets: OrderedDict[tuple[str, str], dict[str, TokenBucket]] = OrderedDict()
 
     @property
@@ -57,22 +60,33 @@ class RateLimits:
         with self._lock:
             self._buckets.clear()
 
-    def budget(self, venue: str, bucket: str) -> Budget | None:
-        """The shape of `venue`'s `bucket` under the tier in force; None when it keeps no such bucket (or is off)."""
-        return self._budgets.get(venue, {}).get(bucket)
+    def _shapes(self, tier: str | None) -> dict[str, dict[str, Budget]]:
+        """The budgets of `tier` (None: the tier in force); nothing is limited while the mock's tier is off."""
+        if tier is None or tier == self._tier or self._tier == OFF:
+            return self._budgets
+        found = self._tier_budgets.get(tier)
+        if found is None:
+            found = self._tier_budgets[tier] = budgets(tier_name(tier))
+        return found
 
-    def describe(self, venue: str, bucket: str) -> str:
+    def budget(self, venue: str, bucket: str, tier: str | None = None) -> Budget | None:
+        """The shape of `venue`'s `bucket` under `tier` (None: the tier in force); None when it keeps no such bucket
+        (or limits are off)."""
+        return self._shapes(tier).get(venue, {}).get(bucket)
+
+    def describe(self, venue: str, bucket: str, tier: str | None = None) -> str:
         """A bucket's shape in words, for the diagnosis of a refusal."""
-        budget = self.budget(venue, bucket)
+        budget = self.budget(venue, bucket, tier)
         if budget is None:
             return "no budget"
         return f"{budget.capacity} {budget.unit} at most, {budget.refill_per_second} a second, {budget.cost} a request"
 
-    def take(self, venue: str, subject: str, bucket: str, cost: int | None = None) -> bool:
-        """Charge `subject` `cost` (the bucket's default cost if None) from its `bucket` at `venue`: True if it had
-        them (or nothing is limited), False if the request is over the limit (nothing is taken)."""
+    def take(self, venue: str, subject: str, bucket: str, cost: int | None = None, *, tier: str | None = None) -> bool:
+        """Charge `subject` `cost` (the bucket's default cost if None) from its `bucket` at `venue`, under its own
+        `tier` if given: True if it had them (or nothing is limited), False if the request is over the limit (nothing
+        is taken)."""
         with self._lock:
-            budget = self._budgets.get(venue, {}).get(bucket)
+            budget = self._shapes(tier).get(venue, {}).get(bucket)
             if budget is None:
                 return True
             now = self.clock.now()
@@ -85,7 +99,7 @@ class RateLimits:
             else:
                 self._buckets.move_to_end(key)
             found = held.get(bucket)
-            if found is None:
+            if found is None or found.budget != budget:  # new, or the subject's tier changed: full
                 found = held[bucket] = TokenBucket(budget, now)
             return found.take(budget.cost if cost is None else cost, now)
 

@@ -91,6 +91,8 @@ class ScenarioSession:
                 self._call(op, self.control.create_account)
             elif op.kind == "key":
                 self.keys.append(self._key(op))
+            elif op.kind == "api_usage_level":
+                self._call(op, self.control.grant_api_usage_level)
             elif op.kind == "market":
                 self._call(op, self.control.create_market)
             elif op.kind == "position":

@@ -21,12 +21,13 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from mockexchange.auth.kalshi.keys import PemError, load_public_key
+from mockexchange.auth.kalshi.keys import SCOPES, PemError, load_public_key
 from mockexchange.control import ControlError
 from mockexchange.control.faults import close_request, fault_spec
 from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID
 from mockexchange.core.faults import MAX_TIMES, VENUES
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
+from mockexchange.core.kalshi.usage_levels import LEVELS
 from mockexchange.core.money import MAX_CENTS, MAX_COUNT
 from mockexchange.scenario import bounded_yaml, library
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
@@ -219,8 +220,19 @@ STEPS: dict[str, Mapping[str, Field]] = {
     "clear_faults": {},
     "ws_close": WS_CLOSE,
 }
+
+
+def _scopes(node: Node) -> list[str]:
+    """A key's scopes: a list of Kalshi's ApiKeyScope values (the control plane checks how they combine)."""
+    if not isinstance(node, SequenceNode) or not node.value:
+        raise Invalid(f"must be a non-empty list of {', '.join(SCOPES)}")
+    return [one_of(*SCOPES)(item) for item in node.value]
+
+
 KEY = {
     "key_id": Field(text),
+    "name": Field(text),
+    "scopes": Field(_scopes),
     "public_key_file": Field(text),
     "generate": Field(one_of("rsa", "ed25519")),
     "subaccount": Field(SUBACCOUNT),
@@ -232,6 +244,7 @@ USER = {
     "fcm_member": Field(boolean),
     "subtrader_of": Field(text),
     "keys": Field(lambda node: node),  # checked by _keys, which needs the user
+    "api_usage_level": Field(one_of(*LEVELS)),  # a permanent manual grant on the Predictions instance
 }
 EXCHANGE_INDEX = integer(0, MAX_EXCHANGE_INDEX)
 MARKET = {"ticker": Field(text, required=True), "event_ticker": Field(text), "exchange_index": Field(EXCHANGE_INDEX)}
@@ -347,8 +360,12 @@ class _Reader:
         for node, path in users:
             user, ok = self.partial_fields(node, path, USER)
             key_list = user.pop("keys", None)
+            level = user.pop("api_usage_level", None)
             if ok:
                 scenario.setup.append(Op("account", user, self.origin(node, path)))
+            if ok and level is not None:
+                grant = {"user_id": user["user_id"], "level": level}
+                scenario.setup.append(Op("api_usage_level", grant, self.origin(node, f"{path}.api_usage_level")))
             for key_node, key_path in self.items(key_list, f"{path}.keys"):
                 key = self.key(key_node, key_path)
                 if key is not None and "user_id" in user:

@@ -28,7 +28,8 @@ from mockexchange.version import __version__
 # 4: a wallet keeps when it was opened, a deposit the address it came from.
 # 5: core split by venue: the state classes live in core/kalshi/ and core/deribit/.
 # 6: Kalshi's amounts are integers in fixed units (core/kalshi/units.py): position rows, the fill log, account cash.
-LAYOUT = 6
+# 7: a Kalshi key keeps its name and scopes; the ledger its users' API usage-level grants.
+LAYOUT = 7
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset({"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility"})
 # Where state classes live; a class is taken only from the module that defines it.
@@ -70,7 +71,15 @@ def take(control: Control) -> bytes:
             "ids": ledger.new_id.position() if isinstance(ledger.new_id, IdFactory) else None,
             "book": _fields(book),
             "keys": [
-                (key.key_id, key.user_id, public_key_pem(key.public_key), key.subaccount, key.subtrader_id)
+                (
+                    key.key_id,
+                    key.user_id,
+                    public_key_pem(key.public_key),
+                    key.subaccount,
+                    key.subtrader_id,
+                    key.name,
+                    key.scopes,
+                )
                 for key in control.keys.all()
             ],
             "deribit_keys": control.deribit_keys.all(),
@@ -122,8 +131,11 @@ def restore(control: Control, state: dict[str, Any]) -> None:
         ledger.new_id.resume(state["ids"])
     vars(book).update(state["book"])
     control.keys.clear()
-    for key_id, user_id, pem, subaccount, subtrader_id in state["keys"]:
-        control.keys.add(user_id, load_public_key(pem), key_id=key_id, subaccount=subaccount, subtrader_id=subtrader_id)
+    for key_id, user_id, pem, subaccount, subtrader_id, name, scopes in state["keys"]:
+        control.keys.add(
+            user_id, load_public_key(pem), key_id=key_id, subaccount=subaccount, subtrader_id=subtrader_id,
+            name=name, scopes=scopes,
+        )  # fmt: skip
     control.deribit_keys.clear()
     for credential in state["deribit_keys"]:
         if isinstance(credential, DeribitCredential):

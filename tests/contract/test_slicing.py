@@ -82,6 +82,14 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("GET", "/portfolio/deposits"),
         ("GET", "/portfolio/withdrawals"),
         ("GET", "/portfolio/summary/total_resting_order_value"),
+        ("GET", "/account/limits"),
+        ("POST", "/account/api_usage_level/upgrade"),
+        ("GET", "/account/api_usage_level/volume_progress"),
+        ("GET", "/account/endpoint_costs"),
+        ("GET", "/api_keys"),
+        ("POST", "/api_keys"),
+        ("POST", "/api_keys/generate"),
+        ("DELETE", "/api_keys/{api_key}"),
     }
 
 

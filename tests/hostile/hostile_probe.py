@@ -231,6 +231,8 @@ class Probe:
             self.kalshi_get(user, path, {"limit": 1000})
         for path in ("/portfolio/deposits", "/portfolio/withdrawals"):
             self.kalshi_get(user, path, {"limit": 500})
+        for path in ("/account/limits", "/account/api_usage_level/volume_progress", "/api_keys"):
+            self.kalshi_get(user, path)
         if user.fcm_member:
             self.kalshi_get(user, "/portfolio/summary/total_resting_order_value")
             for subtrader in user.subtraders:

@@ -77,6 +77,12 @@ TRADE = st.fixed_dictionaries({
     "subaccount": st.sampled_from([0, 1, 63]),
 })  # fmt: skip
 
+# A key's own id (which keys/delete names), name and scopes, or none of them.
+MADE_KEYS = st.fixed_dictionaries({}, optional={
+    "key_id": st.sampled_from(["km1", "km2"]), "name": st.sampled_from(["bot", "x" * 256]),
+    "scopes": st.sampled_from([["read"], ["read", "write"], ["write::trade", "read::portfolio_balance"]]),
+})  # fmt: skip
+
 # Each admin operation with bodies it takes (mostly), before any is made hostile.
 VALID: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "accounts": st.builds(
@@ -84,8 +90,19 @@ VALID: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         st.sampled_from(KALSHI_USERS), st.sampled_from([0, 100_000, 10**14]),
     ),
     "keys": st.builds(
-        lambda user, sub: {"user_id": user, "key_type": "ed25519", **({"subaccount": sub} if sub is not None else {})},
-        st.sampled_from(KALSHI_USERS), st.sampled_from([None, 0, 5, 63]),
+        lambda user, sub, made: {"user_id": user, "key_type": "ed25519",
+                                 **({"subaccount": sub} if sub is not None else {}), **made},
+        st.sampled_from(KALSHI_USERS), st.sampled_from([None, 0, 5, 63]), MADE_KEYS,
+    ),
+    "keys/delete": st.builds(
+        lambda key_id, user: {"key_id": key_id, **({"user_id": user} if user else {})},
+        st.sampled_from(["km1", "km2", "none"]), st.sampled_from([None, *KALSHI_USERS]),
+    ),
+    "api_usage_levels": st.builds(
+        lambda user, level, lane, expires: {"user_id": user, "level": level, "exchange_instance": lane,
+                                            **({"expires_ts": expires} if expires is not None else {})},
+        st.sampled_from(KALSHI_USERS), st.sampled_from(["basic", "expert", "prestige"]),
+        st.sampled_from(["event_contract", "margined"]), st.sampled_from([None, 0, 253_402_300_799]),
     ),
     "markets": st.builds(
         lambda ticker, index: {"ticker": ticker, "exchange_index": index},

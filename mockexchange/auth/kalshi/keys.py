@@ -17,6 +17,12 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from mockexchange.auth.errors import KeyRegistrationError
 
 KeyType = Literal["rsa", "ed25519"]
+# Kalshi's ApiKeyScope (3.34): the parents `read` and `write`, and child scopes that grant one endpoint group each.
+SCOPES = (
+    "read", "write", "read::block_trade_accept", "read::portfolio_balance", "write::trade", "write::transfer",
+    "write::fcm_risk", "write::block_trade_accept",
+)  # fmt: skip
+DEFAULT_SCOPES = ("read", "write")  # a key created without scopes has full access
 PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
 PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 
@@ -28,6 +34,8 @@ class ApiKey:
     public_key: PublicKey
     subaccount: int | None = None  # a subaccount-restricted key is locked to this subaccount
     subtrader_id: str | None = None  # an FCM key bound to one subtrader
+    name: str = ""  # what its owner called it (GET /api_keys shows it)
+    scopes: tuple[str, ...] = DEFAULT_SCOPES  # Kalshi's ApiKeyScope values granted to it
     # A key the standard policy refuses (only `--key-policy any` registers one): each verification may take
     # milliseconds, so the venue checks its signatures off the event loop.
     costly: bool = field(init=False, default=False, compare=False)
@@ -168,19 +176,26 @@ class KeyRegistry:
         key_id: str | None = None,
         subaccount: int | None = None,
         subtrader_id: str | None = None,
+        name: str = "",
+        scopes: tuple[str, ...] | list[str] = DEFAULT_SCOPES,
     ) -> ApiKey:
-        key = ApiKey(key_id or str(uuid.uuid4()), user_id, public_key, subaccount, subtrader_id)
+        key = ApiKey(key_id or str(uuid.uuid4()), user_id, public_key, subaccount, subtrader_id, name, tuple(scopes))
         with self._lock:
             if key.key_id in self._keys:
                 raise KeyRegistrationError(f"key id {key.key_id!r} already exists")
             self._keys[key.key_id] = key
         return key
 
+    def remove(self, key_id: str) -> ApiKey | None:
+        """Forget a key: a request it signs is refused from now on. The key it was, or None if there was none."""
+        with self._lock:
+            return self._keys.pop(key_id, None)
+
     def get(self, key_id: str) -> ApiKey | None:
         return self._keys.get(key_id)
 
     def for_user(self, user_id: str) -> list[ApiKey]:
-        return [k for k in self._keys.values() if k.user_id == user_id]
+        return [k for k in list(self._keys.values()) if k.user_id == user_id]  # a copy: a key may go meanwhile
 
     def all(self) -> list[ApiKey]:
         return list(self._keys.values())

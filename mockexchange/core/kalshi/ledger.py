@@ -50,6 +50,7 @@ from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, TRANSFER_STATUSES, TRANSFER_TYPES, Transfer
 from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, UnitError, contracts, dollar_units, dollars
+from mockexchange.core.kalshi.usage_levels import UsageLevels
 from mockexchange.core.money import MAX_CENTS
 from mockexchange.core.time_index import TimeIndex
 from mockexchange.core.versions import ABSENT, History
@@ -81,6 +82,7 @@ class Ledger(Filling, Batches, BatchChecks):
         self.withdrawals = TimeIndex()
         self.transfers: dict[str, Transfer] = {}
         self.orders: dict[str, RestingOrder] = {}
+        self.usage_levels = UsageLevels()  # each user's API usage-level grants (usage_levels.py)
         self.filled = 0  # hundredths of contracts filled since the last reset, every account's
         self.resting = 0  # whole contracts resting now, every account's, as `resting_orders_count` counts them
 
@@ -113,6 +115,7 @@ class Ledger(Filling, Batches, BatchChecks):
                 index.clear()
             self.transfers.clear()
             self.orders.clear()
+            self.usage_levels.clear()
             self.filled = self.resting = 0
             self.history.forget()  # a reset is not lagged: the empty state shows at once
             for index in (self.fill_index, self.settlements):

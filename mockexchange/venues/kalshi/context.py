@@ -66,6 +66,9 @@ class KalshiContext:
     connections: LiveConnections | None = None
     # Each record's wire bytes, rendered once per profile and spliced into the pages that show it (fragments.py).
     renders: RenderCache = field(default_factory=RenderCache)
+    # The control plane's commands the account routes run (keys made and deleted, usage-level grants), so a state
+    # file keeps them; behind a protocol, as the venue does not know the control plane. None: those routes answer 500.
+    commands: AccountCommands | None = None
 
 
 class ResponseGenerator(Protocol):
@@ -74,6 +77,19 @@ class ResponseGenerator(Protocol):
 
     def respond(self, operation_id: str, seed: int, query: Mapping[str, str]) -> Response:
         """A generated 200 for the operation."""
+
+
+class AccountCommands(Protocol):
+    """The control plane's commands the venue runs, as `Control` has them (their arguments are theirs: `create_key`'s
+    user_id, public_key_pem, subaccount, subtrader_id, key_type, name, scopes; `delete_key`'s key_id and user_id;
+    `grant_api_usage_level`'s user_id, level, exchange_instance, source). A refusal raises a ValueError with the HTTP
+    `status` it would answer with (400 unless it says otherwise) and a message naming the field."""
+
+    def create_key(self, user_id: str, **arguments: Any) -> dict[str, Any]: ...
+
+    def delete_key(self, key_id: str, user_id: str | None = None) -> dict[str, Any]: ...
+
+    def grant_api_usage_level(self, user_id: str, level: str, **arguments: Any) -> dict[str, Any]: ...
 
 
 async def authenticate_scope(

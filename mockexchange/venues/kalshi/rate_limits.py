@@ -1,15 +1,18 @@
 """Kalshi's rate limits on the REST routes: which bucket an operation draws from, what it costs, and the 429.
 
 Charged per user (every key of a user shares its buckets), after the request authenticated and before the operation
-runs: a request refused at authentication costs nothing, one refused later (a bad parameter, a 403) has paid. Kalshi's
-documented 429 is `{"error": "too many requests"}` with no `Retry-After` and no `X-RateLimit-*` header; the mock adds
-only its diagnosis header. The websocket's commands are not charged. Budgets and sources: docs/rate-limits.md.
+runs: a request refused at authentication costs nothing, one refused later (a bad parameter, a 403) has paid. A user
+is charged under its own usage tier (its API usage-level grants raise it above the mock's tier: usage_levels.py).
+Kalshi's documented 429 is `{"error": "too many requests"}` with no `Retry-After` and no `X-RateLimit-*` header; the
+mock adds only its diagnosis header. The websocket's commands are not charged. Budgets and sources: docs/rate-limits.md.
 """
 
 from __future__ import annotations
 
-from mockexchange.core.rate_budgets import KALSHI
-from mockexchange.core.rate_limits import RateLimits
+from typing import NamedTuple
+
+from mockexchange.core.rate_budgets import KALSHI, KALSHI_DEFAULT_COST
+from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import KalshiError
 
 TOO_MANY_REQUESTS = {"error": "too many requests"}
@@ -23,7 +26,33 @@ WRITE_OPERATIONS = frozenset({
     "BatchCreateOrders", "BatchCreateOrdersV2", "BatchCancelOrders", "BatchCancelOrdersV2",
     "CreateOrderGroup", "DeleteOrderGroup", "ResetOrderGroup", "TriggerOrderGroup", "UpdateOrderGroupLimit",
     "CreateQuote", "DeleteQuote", "AcceptQuote", "ConfirmQuote",
+    "UpgradeAccountApiUsageLevel",  # "uses the Predictions Write bucket" (3.34)
 })  # fmt: skip
+
+
+class EndpointCost(NamedTuple):
+    method: str
+    path: str  # as the spec's paths name it, under /trade-api/v2
+    cost: int  # tokens a request (a batch: an item) costs
+    per_item: bool = False  # a batch pays `cost` for each item it holds
+
+
+# Every operation whose cost is not the default (10 tokens), from each operation's "Rate limit" note in the 3.34 spec;
+# the batch create pays the default per order. The limiter charges by this table and GET /account/endpoint_costs lists
+# it, so both say the same.
+ENDPOINT_COSTS: dict[str, EndpointCost] = {
+    "GetOrder": EndpointCost("GET", "/portfolio/orders/{order_id}", 2),
+    "CancelAllOrders": EndpointCost("DELETE", "/portfolio/events/orders", 2),
+    "BatchCreateOrdersV2": EndpointCost("POST", "/portfolio/events/orders/batched", KALSHI_DEFAULT_COST, True),
+    "BatchCancelOrdersV2": EndpointCost("DELETE", "/portfolio/events/orders/batched", 2, True),
+    "CancelOrderV2": EndpointCost("DELETE", "/portfolio/events/orders/{order_id}", 2),
+    "GetRFQQuote": EndpointCost("GET", "/communications/rfqs/{rfq_id}/quotes/{quote_id}", 2),
+    "DeleteRFQQuote": EndpointCost("DELETE", "/communications/rfqs/{rfq_id}/quotes/{quote_id}", 2),
+    "CreateQuote": EndpointCost("POST", "/communications/quotes", 2),
+    "GetQuote": EndpointCost("GET", "/communications/quotes/{quote_id}", 2),
+    "DeleteQuote": EndpointCost("DELETE", "/communications/quotes/{quote_id}", 2),
+    "UpgradeAccountApiUsageLevel": EndpointCost("POST", "/account/api_usage_level/upgrade", 30),
+}
 
 
 def bucket_of(operation_id: str) -> str:
@@ -32,17 +61,30 @@ def bucket_of(operation_id: str) -> str:
     return "write" if operation_id in WRITE_OPERATIONS else "read"
 
 
-def charge(limits: RateLimits | None, user_id: str, operation_id: str) -> None:
-    """Take the operation's cost from the user's bucket, or raise Kalshi's 429."""
+def cost_of(operation_id: str, items: int = 1) -> int | None:
+    """The tokens the operation costs (a batch of `items`); None: its bucket's own cost (the balance bucket counts
+    requests)."""
+    if operation_id in BALANCE_OPERATIONS:
+        return None
+    found = ENDPOINT_COSTS.get(operation_id)
+    if found is None:
+        return KALSHI_DEFAULT_COST
+    return found.cost * items if found.per_item else found.cost
+
+
+def charge(ctx: KalshiContext, user_id: str, operation_id: str, items: int = 1) -> None:
+    """Take the operation's cost from the user's bucket under its usage tier, or raise Kalshi's 429."""
+    limits = ctx.rate_limits
     if limits is None or not limits.enabled:
         return
     bucket = bucket_of(operation_id)
-    if limits.take(KALSHI, user_id, bucket):
+    tier = ctx.ledger.usage_levels.tier(user_id, limits.tier, ctx.ledger.clock.now())
+    if limits.take(KALSHI, user_id, bucket, cost_of(operation_id, items), tier=tier):
         return
-    shape = limits.describe(KALSHI, bucket)
+    shape = limits.describe(KALSHI, bucket, tier)
     raise KalshiError(
         429,
         dict(TOO_MANY_REQUESTS),
-        f"user {user_id!r} spent the {bucket} bucket ({limits.tier} tier: {shape}); it refills on the wall clock "
+        f"user {user_id!r} spent the {bucket} bucket ({tier} tier: {shape}); it refills on the wall clock "
         "(GET /_admin/rate_limits shows the levels, POST /_admin/rate_limits changes the tier)",
     )

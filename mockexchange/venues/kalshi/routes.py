@@ -3,7 +3,6 @@ websocket at /trade-api/ws/v2 (`websocket.py`)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -13,14 +12,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.auth.kalshi.keys import ApiKey
-from mockexchange.venues.kalshi import balance, history, positions, rate_limits, websocket
-from mockexchange.venues.kalshi.context import KalshiContext, authenticated_key
-from mockexchange.venues.kalshi.errors import KalshiError, internal_error
+from mockexchange.venues.kalshi import account_routes, balance, history, positions, rate_limits, websocket
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.handling import handled
 from mockexchange.venues.kalshi.params import first_values
-from mockexchange.web import AUTH_DIAGNOSIS_HEADER, header_safe, json_response
+from mockexchange.web import json_response
 
 API_PREFIX = "/trade-api/v2"
-log = logging.getLogger(__name__)
 
 # An operation answers a JSON-ready value: a dict, or a whole page already rendered (an `orjson.Fragment`).
 Operation = Callable[[KalshiContext, ApiKey, Any], Any]
@@ -28,7 +26,7 @@ Operation = Callable[[KalshiContext, ApiKey, Any], Any]
 
 def _endpoint(ctx: KalshiContext, operation: Operation, operation_id: str) -> Callable[[Request], Any]:
     async def answer(request: Request, key: ApiKey) -> Response:
-        rate_limits.charge(ctx.rate_limits, key.user_id, operation_id)  # after auth: refused ones cost nothing
+        rate_limits.charge(ctx, key.user_id, operation_id)  # after auth: refused ones cost nothing
         seed = ctx.generated.seed_for(request.headers) if ctx.generated is not None else None
         if ctx.generated is None or seed is None:
             query = first_values(request.scope["query_string"])  # a plain string without Starlette's parser
@@ -38,22 +36,7 @@ def _endpoint(ctx: KalshiContext, operation: Operation, operation_id: str) -> Ca
         operation(ctx, key, QueryParams([(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]))
         return ctx.generated.respond(operation_id, seed, request.query_params)
 
-    async def handle(request: Request) -> Response:
-        note = None
-        try:
-            signed = await authenticated_key(request, ctx)
-            note = signed.note
-            response = await answer(request, signed.key)
-        except KalshiError as exc:
-            response = exc.response()
-        except Exception as exc:  # a bug of ours: answer in Kalshi's 500 shape and say what broke
-            log.exception("unhandled error in %s", request.url.path)
-            response = internal_error(f"{type(exc).__name__}: {exc}").response()
-        if note is not None:  # accepted, though not as Kalshi documents (an RSA-PSS salt length other than 32)
-            response.headers[AUTH_DIAGNOSIS_HEADER] = header_safe(note)
-        return response
-
-    return handle
+    return handled(ctx, answer)
 
 
 def routes(ctx: KalshiContext) -> list[BaseRoute]:
@@ -73,4 +56,5 @@ def routes(ctx: KalshiContext) -> list[BaseRoute]:
         Route(API_PREFIX + path, _endpoint(ctx, op, operation_id), methods=["GET"])
         for path, (op, operation_id) in table.items()
     ]
+    rest += account_routes.routes(ctx, API_PREFIX)  # AccountApi and ApiKeysApi: several methods a path
     return [*rest, websocket.route(ctx)]

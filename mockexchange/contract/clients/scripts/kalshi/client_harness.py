@@ -180,7 +180,7 @@ async def run_call(client, call: dict, wire_names: bool) -> dict:
     op = call["op"]
     if op == "call":
         answer = await resolve(fetch(**args))
-        types = field_types([answer], wire_names)
+        types = field_types([answer] if answer is not None else [], wire_names)  # None: a 201 or 204 with no body
         return {"ok": True, "result": plain(answer, wire_names), "types": types, "pages": 1, "cursors": None}
     names = call.get("items", "items")
     names = [names] if isinstance(names, str) else names

@@ -1,0 +1,106 @@
+"""Kalshi's AccountApi: GET /account/limits, POST /account/api_usage_level/upgrade,
+GET /account/api_usage_level/volume_progress and GET /account/endpoint_costs.
+
+The tier a user is reported and charged under is its effective Predictions tier (core/kalshi/usage_levels.py): the
+mock's `--rate-limit-tier` raised by the user's live grants; with limits off the base is basic, so /account/limits
+answers basic's figures (or a grant's), which the mock then does not enforce. The endpoint costs are the table the
+limiter charges by (rate_limits.py). The same shapes serve both wire profiles (the legacy one had no AccountApi).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.clock import unix_seconds
+from mockexchange.core.kalshi.units import contracts
+from mockexchange.core.kalshi.usage_levels import (
+    ADVANCED,
+    PREDICTIONS,
+    VOLUME_GOALS,
+    goal_units,
+    trailing_volume,
+)
+from mockexchange.core.rate_budgets import KALSHI_DEFAULT_COST, OFF, kalshi_budgets
+from mockexchange.core.token_bucket import Budget
+from mockexchange.venues.kalshi.commands import run_command
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.errors import forbidden
+from mockexchange.venues.kalshi.rate_limits import ENDPOINT_COSTS
+from mockexchange.venues.kalshi.render import count_fp
+from mockexchange.web import json_response
+
+UPGRADE = "UpgradeAccountApiUsageLevel"
+LATEST_ORDERS = 100  # the upgrade looks for an API-made order among the user's latest this many
+
+
+def _bucket(budget: Budget) -> dict[str, int]:
+    return {"refill_rate": budget.refill_per_second, "bucket_capacity": budget.capacity}
+
+
+async def get_limits(ctx: KalshiContext, request: Request, key: ApiKey) -> Response:
+    base = ctx.rate_limits.tier if ctx.rate_limits is not None else OFF
+    now = ctx.ledger.clock.now()
+    levels = ctx.ledger.usage_levels
+    tier = levels.tier(key.user_id, base, now)
+    budgets = kalshi_budgets(tier)
+    return json_response({
+        "usage_tier": tier,
+        "read": _bucket(budgets["read"]),
+        "write": _bucket(budgets["write"]),
+        "grants": [grant.as_wire() for grant in levels.grants(key.user_id, now)],
+    })  # fmt: skip
+
+
+def _made_an_order(ctx: KalshiContext, user_id: str) -> bool:
+    """Whether any of the user's latest orders reached the mock: every order does through its API (a resting order,
+    or the order a fill belongs to)."""
+    with ctx.ledger.reading():
+        fills, _ = ctx.ledger.fill_index.page(user_id, 1)
+        return bool(fills) or any(order.user_id == user_id for order in ctx.ledger.orders.values())
+
+
+async def upgrade(ctx: KalshiContext, request: Request, key: ApiKey) -> Response:
+    """A permanent Advanced grant on the Predictions instance (created, or refreshed): 201 with no body."""
+    if not _made_an_order(ctx, key.user_id):
+        raise forbidden(
+            "no API-created order was found in the user's latest 100 Predictions orders",
+            f"user {key.user_id!r} has no order and no fill: the upgrade needs one order made through the API",
+        )
+    arguments = {"user_id": key.user_id, "level": ADVANCED, "exchange_instance": PREDICTIONS, "source": "manual"}
+    await run_command(ctx, "grant_api_usage_level", arguments)
+    return Response(status_code=201)
+
+
+async def get_volume_progress(ctx: KalshiContext, request: Request, key: ApiKey) -> Response:
+    """One snapshot, computed now (Kalshi's is a cron's latest): the user's contracts in the trailing 30 days."""
+    with ctx.ledger.reading():
+        now = ctx.ledger.clock.now()
+        volume = trailing_volume(ctx.ledger.fill_index, key.user_id, now)
+    goals = [
+        {
+            "level": level,
+            "earn_volume_goal_fp": count_fp(contracts(goal_units(earn))),
+            "keep_volume_goal_fp": count_fp(contracts(goal_units(keep))),
+        }
+        for level, (earn, keep) in VOLUME_GOALS.items()
+    ]
+    progress = {"computed_ts": unix_seconds(now), "trailing_30d_volume_fp": count_fp(contracts(volume))}
+    return json_response({"volume_progress": [{**progress, "goals": goals}]})
+
+
+def endpoint_costs() -> dict[str, Any]:
+    """The endpoints whose cost is not the default; a batch's per-item cost equal to the default is not listed."""
+    listed = [
+        {"method": cost.method, "path": cost.path, "cost": cost.cost}
+        for cost in ENDPOINT_COSTS.values()
+        if cost.cost != KALSHI_DEFAULT_COST
+    ]
+    return {"default_cost": KALSHI_DEFAULT_COST, "endpoint_costs": listed}
+
+
+async def get_endpoint_costs(request: Request) -> Response:
+    return json_response(endpoint_costs())
