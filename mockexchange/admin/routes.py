@@ -212,6 +212,13 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "faults/remove": control.remove_fault,
         "faults/ws/close": control.close_websockets,
         "scenario/pause": scenarios.pause_scenario,
+        # An account's insides (control/kalshi_subaccounts.py).
+        "subaccounts": control.create_subaccount,
+        "subaccounts/transfers": control.subaccount_transfer,
+        "subaccounts/netting": control.set_subaccount_netting,
+        "intra_exchange_transfers": control.intra_exchange_transfer,
+        "intra_exchange_transfers/complete": control.complete_intra_exchange_transfer,
+        "target_balance_allocation": control.set_target_balance_allocation,
     }
 
 

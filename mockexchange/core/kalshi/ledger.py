@@ -48,6 +48,7 @@ from mockexchange.core.kalshi.markets import Event, Market, Settlement
 from mockexchange.core.kalshi.orders import RestingOrder, _whole
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
+from mockexchange.core.kalshi.subaccounts import Subaccounts, SubaccountState
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, TRANSFER_STATUSES, TRANSFER_TYPES, Transfer
 from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, UnitError, contracts, dollar_units, dollars
 from mockexchange.core.money import MAX_CENTS
@@ -55,7 +56,7 @@ from mockexchange.core.time_index import TimeIndex
 from mockexchange.core.versions import ABSENT, History
 
 
-class Ledger(Filling, Batches, BatchChecks):
+class Ledger(Filling, Batches, BatchChecks, Subaccounts):
     def __init__(
         self,
         clock: Clock | None = None,
@@ -83,6 +84,7 @@ class Ledger(Filling, Batches, BatchChecks):
         self.orders: dict[str, RestingOrder] = {}
         self.filled = 0  # hundredths of contracts filled since the last reset, every account's
         self.resting = 0  # whole contracts resting now, every account's, as `resting_orders_count` counts them
+        self.subaccount_state = SubaccountState()  # numbered subaccounts, moves of cash inside accounts
 
     @property
     def contracts_filled(self) -> Decimal:
@@ -114,6 +116,7 @@ class Ledger(Filling, Batches, BatchChecks):
             self.transfers.clear()
             self.orders.clear()
             self.filled = self.resting = 0
+            self.subaccount_state.clear()
             self.history.forget()  # a reset is not lagged: the empty state shows at once
             for index in (self.fill_index, self.settlements):
                 index.seal()

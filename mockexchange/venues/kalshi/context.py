@@ -66,6 +66,9 @@ class KalshiContext:
     connections: LiveConnections | None = None
     # Each record's wire bytes, rendered once per profile and spliced into the pages that show it (fragments.py).
     renders: RenderCache = field(default_factory=RenderCache)
+    # Runs a client's account write as the control-plane command of that name, so a state file keeps it (the app
+    # gives control/kalshi_subaccounts.py's `venue_commands`); raises the ledger's `LedgerError`. None: no writes.
+    commands: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
 
 
 class ResponseGenerator(Protocol):
