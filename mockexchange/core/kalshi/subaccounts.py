@@ -143,8 +143,7 @@ class Subaccounts:
 
     def _known(self, account: Account, subaccount: int, name: str) -> None:
         if subaccount not in self.known_subaccounts(account):
-            raise Refusal(f"{name} {subaccount} is not a subaccount of {account.user_id!r} (create it first)", 404,
-                          "not_found")  # fmt: skip
+            raise Refusal(f"{name} {subaccount} is not a subaccount of {account.user_id!r} (create it first)")
 
     def _setup_for_change(self, user_id: str) -> AccountSetup:
         return self.subaccount_state.setups.setdefault(user_id, AccountSetup())
