@@ -121,8 +121,8 @@ VALID: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         lambda user, tid, source, destination, cents: {
             "user_id": user, "client_transfer_id": tid, "from_subaccount": source, "to_subaccount": destination,
             "amount_cents": cents},
-        st.sampled_from(KALSHI_USERS), st.sampled_from(["s1", "s2", "s3"]), st.sampled_from([0, 1, 63]),
-        st.sampled_from([0, 1, 2]), CENTS,
+        st.sampled_from(KALSHI_USERS), st.sampled_from(["s1", "s2", "s3"]), st.sampled_from([0, 0, 1, 63]),
+        st.sampled_from([1, 2]), st.sampled_from([1, 100, 10_000, 10**14]),
     ),
     "subaccounts/netting": st.builds(
         lambda user, sub, enabled: {"user_id": user, "subaccount": sub, "enabled": enabled},
@@ -229,6 +229,8 @@ def test_any_sequence_of_admin_calls_leaves_every_read_rendering_and_the_cash_re
             probe.post("deribit/accounts", {"user_id": user, "balances": {"BTC": "10", "USDC": "100000"}})
         else:
             probe.post("accounts", {**_kalshi_account(user), "balance_cents": 1_000_000})
+            for _ in range(2):  # subaccounts 1 and 2, for the transfers between subaccounts to meet
+                probe.post("subaccounts", {"user_id": user})
     for op, body in calls:
         probe.post(op, body)
         probe.check_reads()
