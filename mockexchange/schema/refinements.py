@@ -139,7 +139,7 @@ STATUS_RULES: tuple[StatusRule, ...] = (
 # Paginated operations: their 200 responses link to the next page (the cursor), so stateful runs walk cursors.
 PAGINATED = (
     "GetPositions", "GetFCMPositions", "GetSettlements", "GetFills", "GetDeposits", "GetWithdrawals",
-    "GetSubaccountTransfers", "GetIntraExchangeInstanceTransfers",
+    "GetSubaccountTransfers",
 )  # fmt: skip
 
 

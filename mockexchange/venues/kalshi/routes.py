@@ -86,6 +86,16 @@ def _endpoint(
     return handle
 
 
+def _by_method(handlers: dict[str, Callable[[Request], Any]]) -> Callable[[Request], Any]:
+    if len(handlers) == 1:
+        return next(iter(handlers.values()))
+
+    async def handle(request: Request) -> Response:
+        return await handlers["GET" if request.method == "HEAD" else request.method](request)
+
+    return handle
+
+
 def routes(ctx: KalshiContext) -> list[BaseRoute]:
     table: dict[str, tuple[Operation, str]] = {
         "/portfolio/positions": (positions.get_positions, "GetPositions"),
@@ -101,13 +111,11 @@ def routes(ctx: KalshiContext) -> list[BaseRoute]:
         **subaccounts.READS,
         **instance_transfers.READS,
     }  # fmt: skip
-    rest = [
-        Route(API_PREFIX + path, _endpoint(ctx, op, operation_id), methods=["GET"])
-        for path, (op, operation_id) in table.items()
-    ]
-    writes = {**subaccounts.WRITES, **instance_transfers.WRITES}
-    rest += [
-        Route(API_PREFIX + path, _endpoint(ctx, op, operation_id, write=True), methods=[method])
-        for (path, method), (op, operation_id) in writes.items()
-    ]
+    handlers: dict[str, dict[str, Callable[[Request], Any]]] = {}
+    for path, (op, operation_id) in table.items():
+        handlers.setdefault(path, {})["GET"] = _endpoint(ctx, op, operation_id)
+    for (path, method), (op, operation_id) in {**subaccounts.WRITES, **instance_transfers.WRITES}.items():
+        handlers.setdefault(path, {})[method] = _endpoint(ctx, op, operation_id, write=True)
+    # One route a path, so that a 405 lists every method the path takes (its `Allow` header).
+    rest = [Route(API_PREFIX + path, _by_method(by), methods=list(by)) for path, by in handlers.items()]
     return [*rest, websocket.route(ctx)]
