@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from kalshi_accounts import client, user
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
-from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 _users = itertools.count()
@@ -26,18 +26,6 @@ ALLOCATION = "/portfolio/target_balance_allocation"
 def mock(request):
     with MockServer(profile=request.param, clock=ManualClock(T0)) as server:
         yield server
-
-
-def client(mock: MockServer, user_id: str, **binding) -> httpx.Client:
-    key = mock.create_key(user_id, **binding)
-    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
-    return httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10)
-
-
-def user(mock: MockServer, cents: int = 10_000) -> tuple[str, httpx.Client]:
-    user_id = f"i{next(_users)}"
-    mock.create_account(user_id, balance_cents=cents)
-    return user_id, client(mock, user_id)
 
 
 def cash(c: httpx.Client, **params) -> str:

@@ -4,19 +4,17 @@ locked to a subaccount; both wire profiles; seeding from the admin API."""
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from datetime import UTC, datetime
 
 import httpx
 import pytest
+from kalshi_accounts import client, user
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
-from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-_users = itertools.count()
 
 
 @pytest.fixture(scope="module", params=["3.34", "legacy"])
@@ -24,18 +22,6 @@ def mock(request):
     clock = ManualClock(T0)
     with MockServer(profile=request.param, clock=clock) as server:
         yield server
-
-
-def client(mock: MockServer, user_id: str, **binding) -> httpx.Client:
-    key = mock.create_key(user_id, **binding)
-    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
-    return httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10)
-
-
-def user(mock: MockServer, cents: int = 10_000) -> tuple[str, httpx.Client]:
-    user_id = f"u{next(_users)}"
-    mock.create_account(user_id, balance_cents=cents)
-    return user_id, client(mock, user_id)
 
 
 def transfer(c: httpx.Client, source: int, destination: int, cents: int, client_id: str | None = None, **more):
