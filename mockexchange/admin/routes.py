@@ -216,6 +216,13 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "api_usage_levels": control.grant_api_usage_level,
         "api_usage_levels/show": control.api_usage_level,
         "keys/delete": control.delete_key,
+        # An account's insides (control/kalshi_subaccounts.py).
+        "subaccounts": control.create_subaccount,
+        "subaccounts/transfers": control.subaccount_transfer,
+        "subaccounts/netting": control.set_subaccount_netting,
+        "intra_exchange_transfers": control.intra_exchange_transfer,
+        "intra_exchange_transfers/complete": control.complete_intra_exchange_transfer,
+        "target_balance_allocation": control.set_target_balance_allocation,
     }
 
 

@@ -22,7 +22,7 @@ import yaml
 from mockexchange.contract import extra
 from mockexchange.contract.preflight import Unreachable, preflight
 from mockexchange.contract.report import Run, translate
-from mockexchange.contract.slicing import KALSHI_OPERATIONS
+from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.contract.verdict import read_events
 from mockexchange.schema.refinements import PAGINATED
 from mockexchange.schema.specs import SpecError, kalshi_slice_path, load_spec
@@ -31,7 +31,6 @@ from mockexchange.testing.signing import KalshiSigner
 OPERATIONS = KALSHI_OPERATIONS
 # The operations that change the account (make or delete keys, grant a usage level): checked only when named with
 # --operation, so that a run against a real account changes nothing unless asked.
-CHANGING = frozenset({"CreateApiKey", "GenerateApiKey", "DeleteApiKey", "UpgradeAccountApiUsageLevel"})
 # Exit statuses (docs/contract-kit.md): the first that applies.
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1  # a check failed, or some operation only ever answered 401/403
@@ -56,8 +55,8 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--private-key", required=True, type=Path, metavar="PEM", help="the key's private key PEM file")
     p.add_argument(
         "--operation", action="append", choices=OPERATIONS, metavar="OPERATION_ID",
-        help=f"check only these operations (repeatable; default every one that changes nothing: "
-        f"{', '.join(op for op in OPERATIONS if op not in CHANGING)})",
+        help=f"check only these operations (repeatable; default every one that only reads; those that change the "
+        f"account run only when named: {', '.join(sorted(KALSHI_WRITES))})",
     )  # fmt: skip
     p.add_argument("--max-examples", type=int, default=50, metavar="N", help="generated cases per operation")
     p.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
@@ -111,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     if not args.published_only:
         spec = refine(spec, subtrader_ids=tuple(args.subtrader_id))
-    asked = args.operation or [operation for operation in OPERATIONS if operation not in CHANGING]
+    asked = args.operation or [op for op in OPERATIONS if op not in KALSHI_WRITES]
     try:
         first = preflight(
             args.base_url, signer, spec, asked, explicit=bool(args.operation), subtrader_ids=args.subtrader_id

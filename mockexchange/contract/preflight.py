@@ -9,6 +9,7 @@ member's skips that operation, visibly, unless it was asked for by name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,7 +88,7 @@ def preflight(
     result = Preflight()
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
         for operation in operations:
-            path = paths[operation]
+            path = _PATH_PARAMETER.sub("preflight", paths[operation])  # an id in the path: any will do (a 404)
             params = {"subtrader_id": subtrader_ids[0]} if operation == FCM_OPERATION and subtrader_ids else {}
             url = base_url.rstrip("/") + path
             try:
@@ -105,6 +106,9 @@ def preflight(
             result.refusal = refusal
             return result
     return result
+
+
+_PATH_PARAMETER = re.compile(r"\{[^}/]+\}")
 
 
 def _refusal(operation: str, url: str, response: httpx.Response) -> Refusal:

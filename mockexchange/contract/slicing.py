@@ -47,6 +47,33 @@ KALSHI_OPERATIONS: tuple[str, ...] = (
     "CreateApiKey",
     "GenerateApiKey",
     "DeleteApiKey",
+    # An account's insides (issue 26): subaccounts, intra-exchange transfers, target balance allocation.
+    "CreateSubaccount",
+    "ApplySubaccountTransfer",
+    "GetSubaccountBalances",
+    "GetSubaccountTransfers",
+    "GetSubaccountNetting",
+    "UpdateSubaccountNetting",
+    "IntraExchangeInstanceTransfer",
+    "GetIntraExchangeInstanceTransfers",
+    "GetIntraExchangeInstanceTransfer",
+    "GetTargetBalanceAllocation",
+    "SetTargetBalanceAllocation",
+)
+# The operations above that change the account: `contract check` runs them only when named (--operation), and the
+# generated-responses mode answers them from the ledger.
+KALSHI_WRITES: frozenset[str] = frozenset(
+    {
+        "CreateApiKey",
+        "GenerateApiKey",
+        "DeleteApiKey",
+        "UpgradeAccountApiUsageLevel",
+        "CreateSubaccount",
+        "ApplySubaccountTransfer",
+        "UpdateSubaccountNetting",
+        "IntraExchangeInstanceTransfer",
+        "SetTargetBalanceAllocation",
+    }
 )
 KALSHI_CHANNELS: tuple[str, ...] = ("market_positions", "fill")
 # The connection-level channels every subscription goes through, cut down to the messages the mock speaks (the

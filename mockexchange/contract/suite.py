@@ -35,6 +35,8 @@ ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "GetFills": {"fills": ("fill_id",)},
     "GetDeposits": {"deposits": ("id",)},
     "GetWithdrawals": {"withdrawals": ("id",)},
+    "GetSubaccountTransfers": {"transfers": ("transfer_id",)},
+    "GetIntraExchangeInstanceTransfers": {"transfers": ("transfer_id",)},
 }
 # Cursors remembered with the filters of the page that issued them (the oldest forgotten first).
 MAX_ISSUED_CURSORS = 4096

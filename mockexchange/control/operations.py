@@ -19,6 +19,7 @@ from mockexchange.control.errors import ControlError
 from mockexchange.control.faults import FaultOperations
 from mockexchange.control.kalshi import KalshiOperations
 from mockexchange.control.kalshi_account import KalshiAccountOperations
+from mockexchange.control.kalshi_subaccounts import SubaccountOperations
 from mockexchange.control.rate_limits import RateLimitOperations
 from mockexchange.control.rest_lag import RestLagOperations
 from mockexchange.control.values import shown
@@ -52,6 +53,7 @@ class Control(
     RateLimitOperations,
     RestLagOperations,
     FaultOperations,
+    SubaccountOperations,
 ):
     def __init__(
         self,

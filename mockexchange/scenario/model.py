@@ -32,6 +32,13 @@ STEP_OPERATIONS = {
     "fault": "add_fault",
     "clear_faults": "clear_faults",
     "ws_close": "close_websockets",
+    # An account's insides (control/kalshi_subaccounts.py).
+    "subaccount": "create_subaccount",
+    "subaccount_transfer": "subaccount_transfer",
+    "subaccount_netting": "set_subaccount_netting",
+    "intra_exchange_transfer": "intra_exchange_transfer",
+    "complete_intra_exchange_transfer": "complete_intra_exchange_transfer",
+    "target_balance_allocation": "set_target_balance_allocation",
 }
 STEP_KINDS = (*STEP_OPERATIONS, "wait", "burst")
 

@@ -27,6 +27,14 @@ from mockexchange.control.faults import close_request, fault_spec
 from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID
 from mockexchange.core.faults import MAX_TIMES, VENUES
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
+from mockexchange.core.kalshi.subaccounts import (
+    INSTANCE_STATUSES,
+    INSTANCES,
+    MAX_ALLOCATIONS,
+    MAX_CENTI_CENTS,
+    MAX_SHARD,
+    RESERVATIONS,
+)
 from mockexchange.core.kalshi.usage_levels import LEVELS
 from mockexchange.core.money import MAX_CENTS, MAX_COUNT
 from mockexchange.scenario import bounded_yaml, library
@@ -229,6 +237,58 @@ def _scopes(node: Node) -> list[str]:
     return [one_of(*SCOPES)(item) for item in node.value]
 
 
+# An account's insides (control/kalshi_subaccounts.py): subaccounts, moves of cash inside it, the target allocation.
+def _allocations(node: Node) -> list[dict[str, int]]:
+    if not isinstance(node, SequenceNode) or len(node.value) > MAX_ALLOCATIONS:
+        raise Invalid(f"must be a list of at most {MAX_ALLOCATIONS} {{exchange_index, percent}} mappings")
+    found = []
+    for item in node.value:
+        pairs = {k.value: v for k, v in item.value} if isinstance(item, MappingNode) else {}
+        if set(pairs) != {"exchange_index", "percent"}:
+            raise Invalid("each allocation is a mapping of exchange_index and percent", item)
+        found.append(
+            {"exchange_index": integer(0, MAX_EXCHANGE_INDEX)(pairs["exchange_index"]),
+             "percent": integer(0, 100)(pairs["percent"])}
+        )  # fmt: skip
+    return found
+
+
+_ACCOUNT_USER = Field(text, required=True)
+_INDEX = Field(integer(0, MAX_EXCHANGE_INDEX))
+STEPS |= {
+    "subaccount": {"user_id": _ACCOUNT_USER, "exchange_index": _INDEX},
+    "subaccount_transfer": {
+        "user_id": _ACCOUNT_USER,
+        "client_transfer_id": Field(text, required=True),
+        "from_subaccount": Field(SUBACCOUNT, required=True),
+        "to_subaccount": Field(SUBACCOUNT, required=True),
+        "amount_cents": Field(integer(1, MAX_CENTS), required=True),
+        "exchange_index": _INDEX,
+    },
+    "subaccount_netting": {
+        "user_id": _ACCOUNT_USER,
+        "subaccount": Field(SUBACCOUNT, required=True),
+        "enabled": Field(boolean, required=True),
+    },
+    "intra_exchange_transfer": {
+        "user_id": _ACCOUNT_USER,
+        "source": Field(one_of(*INSTANCES), required=True),
+        "destination": Field(one_of(*INSTANCES), required=True),
+        "amount": Field(integer(1, MAX_CENTI_CENTS), required=True),
+        "source_exchange_shard": Field(integer(0, MAX_SHARD)),
+        "destination_exchange_shard": Field(integer(0, MAX_SHARD)),
+        "source_subaccount": Field(SUBACCOUNT),
+        "destination_subaccount": Field(SUBACCOUNT),
+        "client_transfer_id": Field(text),
+        "status": Field(one_of(*INSTANCE_STATUSES)),
+    },
+    "complete_intra_exchange_transfer": {"transfer_id": Field(text, required=True)},
+    "target_balance_allocation": {
+        "user_id": _ACCOUNT_USER,
+        "allocations": Field(_allocations, required=True),
+        "resting_margin_reservation": Field(one_of(*RESERVATIONS)),
+    },
+}
 KEY = {
     "key_id": Field(text),
     "name": Field(text),

@@ -108,6 +108,14 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         required=True,
         from_request=False,
     ),
+    # An account's insides (issue 26).
+    ParameterRule(
+        ("GetSubaccountTransfers", "GetIntraExchangeInstanceTransfers"),
+        "cursor",
+        "cursors are issued by the server; a made-up one is a 400 (cursor)",
+        {"maxLength": 0},
+        from_request=False,
+    ),
 )
 
 STATUS_RULES: tuple[StatusRule, ...] = (
@@ -118,10 +126,21 @@ STATUS_RULES: tuple[StatusRule, ...] = (
         "a key locked to one subaccount asking for another is a 403",
     ),
     StatusRule(("GetPortfolioRestingOrderTotalValue",), "403", "only FCM members may read it; others get a 403"),
+    # An account's insides (issue 26).
+    StatusRule(("GetSubaccountTransfers",), "400", "a limit out of 1..1000 or a cursor not issued is a 400"),
+    StatusRule(
+        ("CreateSubaccount", "ApplySubaccountTransfer", "UpdateSubaccountNetting"),
+        "403",
+        "a key locked to one subaccount may not manage the others (and CreateSubaccount needs the Advanced tier)",
+    ),
+    StatusRule(("ApplySubaccountTransfer",), "409", "a client_transfer_id used again for other terms is a 409"),
 )
 
 # Paginated operations: their 200 responses link to the next page (the cursor), so stateful runs walk cursors.
-PAGINATED = ("GetPositions", "GetFCMPositions", "GetSettlements", "GetFills", "GetDeposits", "GetWithdrawals")
+PAGINATED = (
+    "GetPositions", "GetFCMPositions", "GetSettlements", "GetFills", "GetDeposits", "GetWithdrawals",
+    "GetSubaccountTransfers",
+)  # fmt: skip
 
 
 def refine(openapi: dict[str, Any], *, subtrader_ids: tuple[str, ...] = ()) -> dict[str, Any]:

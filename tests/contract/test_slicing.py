@@ -90,6 +90,18 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("POST", "/api_keys"),
         ("POST", "/api_keys/generate"),
         ("DELETE", "/api_keys/{api_key}"),
+        # An account's insides (issue 26).
+        ("POST", "/portfolio/subaccounts"),
+        ("POST", "/portfolio/subaccounts/transfer"),
+        ("GET", "/portfolio/subaccounts/balances"),
+        ("GET", "/portfolio/subaccounts/transfers"),
+        ("GET", "/portfolio/subaccounts/netting"),
+        ("PUT", "/portfolio/subaccounts/netting"),
+        ("POST", "/portfolio/intra_exchange_instance_transfer"),
+        ("GET", "/portfolio/intra_exchange_instance_transfers"),
+        ("GET", "/portfolio/intra_exchange_instance_transfers/{transfer_id}"),
+        ("GET", "/portfolio/target_balance_allocation"),
+        ("POST", "/portfolio/target_balance_allocation"),
     }
 
 

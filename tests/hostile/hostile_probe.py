@@ -71,6 +71,9 @@ class Probe:
         self.transfers: dict[str, Transfer] = {}
         self.positions: dict[tuple[str, int, str], Decimal] = {}  # Kalshi (user, subaccount, ticker) -> contracts
         self.deliveries_seen = 0  # of the book's deliveries, those already in the model's wallets
+        self.moves_seen: set[str] = (
+            set()
+        )  # transfers inside accounts already in the model (idempotent ones answer again)
 
     def close(self) -> None:
         self.http.close()
@@ -83,6 +86,7 @@ class Probe:
         self.transfers.clear()
         self.positions.clear()
         self.deliveries_seen = 0
+        self.moves_seen.clear()
 
     # -- the admin API ----------------------------------------------------------------------------------------------
 
@@ -158,6 +162,29 @@ class Probe:
     def _learn_withdrawals(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
         self._learn_transfer(answer)
 
+    # An account's insides: cash between its subaccounts, and out to (or back from) the margined instance.
+    def _learn_subaccounts(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        self.kalshi[answer["user_id"]].cash.setdefault(answer["subaccount_number"], Decimal(0))
+
+    def _move(self, user_id: str, transfer_id: str, legs: list[tuple[int, Decimal]]) -> None:
+        if transfer_id not in self.moves_seen:
+            self.moves_seen.add(transfer_id)
+            cash = self.kalshi[user_id].cash
+            for subaccount, amount in legs:
+                cash[subaccount] = cash.get(subaccount, Decimal(0)) + amount
+
+    def _learn_subaccounts_transfers(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        amount = Decimal(answer["amount_cents"]) / 100
+        legs = [(answer["from_subaccount"], -amount), (answer["to_subaccount"], amount)]
+        self._move(answer["user_id"], answer["transfer_id"], legs)
+
+    def _learn_intra_exchange_transfers(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        amount = Decimal(answer["amount"]) / 10_000
+        legs = [(answer["source_subaccount"], -amount)] if answer["source"] == "event_contract" else []
+        if answer["destination"] == "event_contract" and answer["status"] == "complete":
+            legs.append((answer["destination_subaccount"], amount))
+        self._move(answer["user_id"], answer["transfer_id"], legs)
+
     def _learn_deribit_accounts(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
         user_id = answer["user_id"]
         key = self.post("deribit/keys", {"user_id": user_id}).json()
@@ -229,10 +256,17 @@ class Probe:
             assert balance["balance"] == int((expected * 100).to_integral_value(ROUND_DOWN))
         for path in ("/portfolio/fills", "/portfolio/settlements"):
             self.kalshi_get(user, path, {"limit": 1000})
-        for path in ("/portfolio/deposits", "/portfolio/withdrawals"):
+        for path in ("/portfolio/deposits", "/portfolio/withdrawals", "/portfolio/intra_exchange_instance_transfers"):
             self.kalshi_get(user, path, {"limit": 500})
         for path in ("/account/limits", "/account/api_usage_level/volume_progress", "/api_keys"):
             self.kalshi_get(user, path)
+        for path in (
+            "/portfolio/subaccounts/balances",
+            "/portfolio/subaccounts/netting",
+            "/portfolio/target_balance_allocation",
+        ):
+            self.kalshi_get(user, path)
+        self.kalshi_get(user, "/portfolio/subaccounts/transfers", {"limit": 1000})
         if user.fcm_member:
             self.kalshi_get(user, "/portfolio/summary/total_resting_order_value")
             for subtrader in user.subtraders:

@@ -129,6 +129,41 @@ VALID: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         st.sampled_from(KALSHI_USERS), CENTS, st.sampled_from(["applied", "pending", "returned"]),
         st.sampled_from(["w1", "w2"]),
     ),
+    # An account's insides: subaccounts, transfers inside an account, netting, the target balance allocation.
+    "subaccounts": st.builds(
+        lambda user, index: {"user_id": user, "exchange_index": index},
+        st.sampled_from(KALSHI_USERS), st.sampled_from([0, 1, 2**31 - 1]),
+    ),
+    "subaccounts/transfers": st.builds(
+        lambda user, tid, source, destination, cents: {
+            "user_id": user, "client_transfer_id": tid, "from_subaccount": source, "to_subaccount": destination,
+            "amount_cents": cents},
+        st.sampled_from(KALSHI_USERS), st.sampled_from(["s1", "s2", "s3"]), st.sampled_from([0, 0, 1, 63]),
+        st.sampled_from([1, 2]), st.sampled_from([1, 100, 10_000, 10**14]),
+    ),
+    "subaccounts/netting": st.builds(
+        lambda user, sub, enabled: {"user_id": user, "subaccount": sub, "enabled": enabled},
+        st.sampled_from(KALSHI_USERS), st.sampled_from([0, 1, 63]), st.booleans(),
+    ),
+    "intra_exchange_transfers": st.builds(
+        lambda user, ends, amount, shards, subs, status: {
+            "user_id": user, "source": ends[0], "destination": ends[1], "amount": amount,
+            "source_exchange_shard": shards[0], "destination_exchange_shard": shards[1],
+            "source_subaccount": subs[0], "destination_subaccount": subs[1], "status": status},
+        st.sampled_from(KALSHI_USERS),
+        st.sampled_from([("event_contract", "margined"), ("margined", "event_contract"),
+                         ("event_contract", "event_contract")]),
+        st.sampled_from([1, 100, 10**6, 10**16]), st.sampled_from([(0, 0), (0, 1), (100, 0)]),
+        st.sampled_from([(0, 0), (0, 1), (1, 0)]), st.sampled_from(["complete", "pending"]),
+    ),
+    "target_balance_allocation": st.builds(
+        lambda user, allocations, reservation: {"user_id": user, "allocations": allocations,
+                                                "resting_margin_reservation": reservation},
+        st.sampled_from(KALSHI_USERS),
+        st.sampled_from([[], [{"exchange_index": 0, "percent": 100}],
+                         [{"exchange_index": 0, "percent": 50}, {"exchange_index": 2**31 - 1, "percent": 50}]]),
+        st.sampled_from(["none", "max", "sum"]),
+    ),
     "clock": st.one_of(
         st.builds(lambda s: {"seconds": s}, st.sampled_from([0, 1, 3600, 86_400 * 200, 999_999_999])),
         st.builds(lambda t: {"to": t}, st.sampled_from(["2026-06-26T08:00:00Z", "2030-01-01T00:00:00+00:00"])),
@@ -211,6 +246,8 @@ def test_any_sequence_of_admin_calls_leaves_every_read_rendering_and_the_cash_re
             probe.post("deribit/accounts", {"user_id": user, "balances": {"BTC": "10", "USDC": "100000"}})
         else:
             probe.post("accounts", {**_kalshi_account(user), "balance_cents": 1_000_000})
+            for _ in range(2):  # subaccounts 1 and 2, for the transfers between subaccounts to meet
+                probe.post("subaccounts", {"user_id": user})
     for op, body in calls:
         probe.post(op, body)
         probe.check_reads()

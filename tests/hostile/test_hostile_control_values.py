@@ -69,8 +69,19 @@ VALID: dict[str, dict[str, Any]] = {
                   "delay_ms": None, "drop": None, "times": 2, "channel": None},
     "close_websockets": {"code": 4001, "user_id": "k1", "key_id": None, "venue": "kalshi", "reason": "bye"},
     "remove_fault": {"id": 1},
+    "create_subaccount": {"user_id": "k1", "exchange_index": 0},
+    "subaccount_transfer": {"user_id": "k1", "client_transfer_id": "c1", "from_subaccount": 0, "to_subaccount": 1,
+                            "amount_cents": 100, "exchange_index": 0},
+    "set_subaccount_netting": {"user_id": "k1", "subaccount": 0, "enabled": False},
+    "intra_exchange_transfer": {"user_id": "k1", "source": "event_contract", "destination": "margined", "amount": 100,
+                                "source_exchange_shard": 0, "destination_exchange_shard": 0, "source_subaccount": 0,
+                                "destination_subaccount": 0, "client_transfer_id": None, "status": "pending"},
+    "set_target_balance_allocation": {"user_id": "k1", "allocations": [{"exchange_index": 0, "percent": 100}],
+                                      "resting_margin_reservation": "sum"},
 }  # fmt: skip
 NO_ARGUMENTS = {"reset", "reset_deribit", "clock", "rate_limits", "rest_lag", "faults", "clear_faults"}
+# Takes an id the ledger drew (at random here): its hostile values are tried by the test below.
+DRAWN_IDS = {"complete_intra_exchange_transfer"}
 
 
 @pytest.fixture
@@ -82,12 +93,21 @@ def control() -> Control:
     control.create_deribit_subaccount("d1", subaccount_id=79)
     control.deribit_order("d1", "BTC-PERPETUAL", "buy", "10", "50000", order_id="do1")
     control.add_fault(path="/trade-api/v2/portfolio/fills", status=503)  # rule 1, for remove_fault
+    control.create_subaccount("k1")  # subaccount 1, for subaccount_transfer
     return control
 
 
 def test_every_public_operation_is_covered():
     public = {n for n, m in inspect.getmembers(Control, callable) if not n.startswith("_")}
-    assert public == set(VALID) | NO_ARGUMENTS
+    assert public == set(VALID) | NO_ARGUMENTS | DRAWN_IDS
+
+
+def test_completing_an_instance_transfer_takes_its_id_or_refuses_with_a_control_error(control):
+    made = control.intra_exchange_transfer("k1", "event_contract", "margined", 100, status="pending")
+    for value in HOSTILE:
+        with pytest.raises(ControlError):
+            control.complete_intra_exchange_transfer(value)
+    assert control.complete_intra_exchange_transfer(made["transfer_id"])["status"] == "complete"
 
 
 @pytest.mark.parametrize("operation", sorted(VALID))

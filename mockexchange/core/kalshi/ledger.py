@@ -48,6 +48,7 @@ from mockexchange.core.kalshi.markets import Event, Market, Settlement
 from mockexchange.core.kalshi.orders import RestingOrder, _whole
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
+from mockexchange.core.kalshi.subaccounts import Subaccounts, SubaccountState
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, TRANSFER_STATUSES, TRANSFER_TYPES, Transfer
 from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, UnitError, contracts, dollar_units, dollars
 from mockexchange.core.kalshi.usage_levels import UsageLevels
@@ -56,7 +57,7 @@ from mockexchange.core.time_index import TimeIndex
 from mockexchange.core.versions import ABSENT, History
 
 
-class Ledger(Filling, Batches, BatchChecks):
+class Ledger(Filling, Batches, BatchChecks, Subaccounts):
     def __init__(
         self,
         clock: Clock | None = None,
@@ -85,6 +86,7 @@ class Ledger(Filling, Batches, BatchChecks):
         self.usage_levels = UsageLevels()  # each user's API usage-level grants (usage_levels.py)
         self.filled = 0  # hundredths of contracts filled since the last reset, every account's
         self.resting = 0  # whole contracts resting now, every account's, as `resting_orders_count` counts them
+        self.subaccount_state = SubaccountState()  # numbered subaccounts, moves of cash inside accounts
 
     @property
     def contracts_filled(self) -> Decimal:
@@ -117,6 +119,7 @@ class Ledger(Filling, Batches, BatchChecks):
             self.orders.clear()
             self.usage_levels.clear()
             self.filled = self.resting = 0
+            self.subaccount_state.clear()
             self.history.forget()  # a reset is not lagged: the empty state shows at once
             for index in (self.fill_index, self.settlements):
                 index.seal()

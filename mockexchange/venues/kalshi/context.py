@@ -69,6 +69,9 @@ class KalshiContext:
     # The control plane's commands the account routes run (keys made and deleted, usage-level grants), so a state
     # file keeps them; behind a protocol, as the venue does not know the control plane. None: those routes answer 500.
     commands: AccountCommands | None = None
+    # Runs a client's account write as the control-plane command of that name, so a state file keeps it (the app
+    # gives control/kalshi_subaccounts.py's `venue_commands`); raises the ledger's `LedgerError`. None: no writes.
+    write_commands: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
 
 
 class ResponseGenerator(Protocol):

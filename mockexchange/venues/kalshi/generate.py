@@ -494,6 +494,8 @@ class _Draw:
         if kind_of == "string":
             return self.string(name, kind, node.get("format"))
         if kind_of in ("integer", "number"):  # never a float: an integer is a valid JSON number
+            if "maximum" in node:  # a bounded one (a percent) within its bounds
+                return self.rng.randint(node.get("minimum", 0), node["maximum"])
             return self.integer(name)
         if kind_of == "boolean":
             return self.rng.random() < 0.5

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.venues.kalshi.context import KalshiContext, authenticated_key
 from mockexchange.venues.kalshi.errors import KalshiError, internal_error
-from mockexchange.web import AUTH_DIAGNOSIS_HEADER, header_safe
+from mockexchange.web import AUTH_DIAGNOSIS_HEADER, BodyCut, header_safe
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ def handled(ctx: KalshiContext, answer: Answer) -> Callable[[Request], Awaitable
             response = await answer(request, signed.key)
         except KalshiError as exc:
             response = exc.response()
+        except BodyCut:  # the client went away mid-body: no bug of ours, and no one to answer
+            raise
         except Exception as exc:  # a bug of ours: answer in Kalshi's 500 shape and say what broke
             log.exception("unhandled error in %s", request.url.path)
             response = internal_error(f"{type(exc).__name__}: {exc}").response()

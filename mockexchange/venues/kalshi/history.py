@@ -102,6 +102,9 @@ def _page(
         return pages.put(read, {list_name: rows, "cursor": cursor})
 
 
+page = _page  # the account's other lists (subaccount and instance transfers) page the same way
+
+
 def get_fills(ctx: KalshiContext, key: ApiKey, query) -> Any:
     values = parse_query(GET_FILLS, FILLS_PARAMS, query)
     values["subaccount"] = subaccount_for(key, values["subaccount"])  # omitted: every subaccount

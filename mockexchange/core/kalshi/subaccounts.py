@@ -1,0 +1,365 @@
+"""An account's subaccounts and the moves of cash inside it: numbered subaccounts (1-63), transfers between them,
+their netting settings, transfers between exchange instances (`event_contract`, `margined`) and shards, and the
+target balance allocation over exchange indexes.
+
+A mixin of the ledger: every change is made under its lock, checks the cash bound (`_check_cash`), keeps the cash as
+it was for lagged reads, and is published as a `Change`. Amounts are integers: cents of a subaccount transfer and
+centi-cents of an instance transfer as the wire gives them, micro-dollars where cash moves (units.py). The margined
+instance is a cash balance per user and shard, nothing more, until a margin venue exists.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from mockexchange.core.events import Change
+from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT, LedgerError
+from mockexchange.core.kalshi.units import CENT, CENTI_CENT
+from mockexchange.core.money import MAX_CENTS
+from mockexchange.core.rate_budgets import OFF, TIERS
+from mockexchange.core.time_index import TimeIndex
+
+if TYPE_CHECKING:
+    from mockexchange.core.clock import Clock
+    from mockexchange.core.events import EventBus
+    from mockexchange.core.kalshi.accounts import Account
+    from mockexchange.core.versions import History
+
+INSTANCES = ("event_contract", "margined")
+INSTANCE_STATUSES = ("pending", "complete")
+RESERVATIONS = ("none", "max", "sum")
+MAX_SHARD = 100  # an instance transfer's shards: the spec's lte=100
+MAX_CENTI_CENTS = MAX_CENTS * 100  # one instance transfer: as much as one deposit
+MAX_ALLOCATIONS = 101
+SUBACCOUNTS_FROM_TIER = "advanced"  # CreateSubaccount: "available to all users on the Advanced API tier and above"
+
+
+def tier_allows_subaccounts(tier: str) -> bool:
+    """Whether an account on rate-limit `tier` may create subaccounts; with limits off the mock models no tier, and
+    allows it."""
+    return tier == OFF or tier not in TIERS or TIERS.index(tier) >= TIERS.index(SUBACCOUNTS_FROM_TIER)
+
+
+class Refusal(LedgerError):
+    """A refusal with Kalshi's error code for it (`insufficient_balance`, `conflict`, ...)."""
+
+    def __init__(self, message: str, status: int = 400, code: str = "bad_request") -> None:
+        super().__init__(message, status)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class SubaccountTransfer:
+    transfer_id: str
+    user_id: str
+    from_subaccount: int
+    to_subaccount: int
+    amount_cents: int
+    exchange_index: int
+    created: datetime
+    client_transfer_id: str | None = None
+
+
+@dataclass(slots=True)
+class InstanceTransfer:
+    transfer_id: str
+    user_id: str
+    source: str
+    destination: str
+    source_exchange_shard: int
+    destination_exchange_shard: int
+    source_subaccount: int
+    destination_subaccount: int
+    amount: int  # centi-cents
+    status: str
+    created: datetime
+    client_transfer_id: str | None = None
+
+
+@dataclass(slots=True)
+class AccountSetup:
+    """What a user set about its subaccounts: how many it created, netting, the target balance allocation."""
+
+    created: int = 0  # the highest numbered subaccount created
+    netting: dict[int, bool] = field(default_factory=dict)  # by subaccount; absent: enabled
+    allocations: tuple[tuple[int, int], ...] = ()  # (exchange index, percent)
+    reservation: str = "sum"
+
+
+@dataclass(slots=True)
+class SubaccountState:
+    setups: dict[str, AccountSetup] = field(default_factory=dict)
+    transfers: TimeIndex = field(default_factory=TimeIndex)  # SubaccountTransfer by user
+    by_client_id: dict[tuple[str, str], SubaccountTransfer] = field(default_factory=dict)
+    instance_transfers: TimeIndex = field(default_factory=TimeIndex)  # InstanceTransfer by user
+    instance_by_id: dict[str, InstanceTransfer] = field(default_factory=dict)
+    instance_client_ids: set[tuple[str, str, int, str]] = field(default_factory=set)  # user, source, shard, id
+    margined: dict[tuple[str, int], int] = field(default_factory=dict)  # (user, shard) -> micro-dollars
+
+    def clear(self) -> None:
+        self.setups.clear()
+        self.transfers.clear()
+        self.by_client_id.clear()
+        self.instance_transfers.clear()
+        self.instance_by_id.clear()
+        self.instance_client_ids.clear()
+        self.margined.clear()
+
+
+def _int(value: object, name: str, least: int, most: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        raise Refusal(f"{name} must be an integer from {least} to {most}")
+    return value
+
+
+class Subaccounts:
+    """Mixed into `Ledger`: what it holds is in `self.subaccount_state`; the rest is the ledger's."""
+
+    subaccount_state: SubaccountState
+    lock: threading.RLock
+    clock: Clock
+    bus: EventBus
+    history: History
+    new_id: Callable[[], str]
+    account: Callable[[str], Account]
+    _check_cash: Callable[[Account, int, int, int], None]
+    _remember_cash: Callable[[Account, datetime], None]
+
+    def setup(self, user_id: str) -> AccountSetup:
+        """The user's settings (defaults until set); the account must exist."""
+        self.account(user_id)
+        return self.subaccount_state.setups.get(user_id) or AccountSetup()
+
+    def known_subaccounts(self, account: Account) -> list[int]:
+        """The primary, the numbered ones created, and any other that holds cash (seeding may trade in any)."""
+        setup = self.subaccount_state.setups.get(account.user_id)
+        known = set(range((setup.created if setup else 0) + 1))
+        known.update(sub for sub, _ in account.cash)
+        return sorted(known)
+
+    def _known(self, account: Account, subaccount: int, name: str) -> None:
+        if subaccount not in self.known_subaccounts(account):
+            raise Refusal(f"{name} {subaccount} is not a subaccount of {account.user_id!r} (create it first)")
+
+    def _setup_for_change(self, user_id: str) -> AccountSetup:
+        return self.subaccount_state.setups.setdefault(user_id, AccountSetup())
+
+    def _move(self, account: Account, moves: list[tuple[int, int, int]], now: datetime) -> None:
+        """Move cash: (subaccount, exchange index, micro-dollars) each, the debits checked against the cash there,
+        the credits against the bound; all or nothing."""
+        for subaccount, index, amount in moves:
+            if amount < 0 and account.cash.get((subaccount, index), 0) + amount < 0:
+                raise Refusal("insufficient balance", 400, "insufficient_balance")
+            if amount > 0:
+                self._check_cash(account, subaccount, index, amount)
+        if self.history.keeping:
+            self._remember_cash(account, now)
+        for subaccount, index, amount in moves:
+            account.move_cash(subaccount, index, amount, now)
+
+    # -- subaccounts ----------------------------------------------------------------------------------------------
+
+    def create_subaccount(self, user_id: str, exchange_index: int = 0) -> int:
+        """The next numbered subaccount (1-63), on `exchange_index`."""
+        _int(exchange_index, "exchange_index", 0, MAX_EXCHANGE_INDEX)
+        with self.lock:
+            account = self.account(user_id)
+            setup = self._setup_for_change(user_id)
+            if setup.created >= MAX_SUBACCOUNT:
+                raise Refusal(f"{user_id!r} has {MAX_SUBACCOUNT} numbered subaccounts, the most there may be")
+            setup.created += 1
+            account.move_cash(setup.created, exchange_index, 0, self.clock.now())
+            self.bus.publish(Change("subaccount", user_id, setup.created))
+            return setup.created
+
+    def subaccount_transfer(
+        self,
+        user_id: str,
+        client_transfer_id: str,
+        from_subaccount: int,
+        to_subaccount: int,
+        amount_cents: int,
+        exchange_index: int = 0,
+    ) -> SubaccountTransfer:
+        """Move cash between two subaccounts on one exchange index; the same `client_transfer_id` again with the
+        same terms answers the transfer made, with other terms a 409."""
+        for name, value in (("from_subaccount", from_subaccount), ("to_subaccount", to_subaccount)):
+            _int(value, name, 0, MAX_SUBACCOUNT)
+        _int(amount_cents, "amount_cents", 1, MAX_CENTS)
+        _int(exchange_index, "exchange_index", 0, MAX_EXCHANGE_INDEX)
+        if from_subaccount == to_subaccount:
+            raise Refusal("from_subaccount and to_subaccount must differ")
+        with self.lock:
+            account = self.account(user_id)
+            state = self.subaccount_state
+            made = state.by_client_id.get((user_id, client_transfer_id))
+            if made is not None:
+                terms = (made.from_subaccount, made.to_subaccount, made.amount_cents, made.exchange_index)
+                if terms != (from_subaccount, to_subaccount, amount_cents, exchange_index):
+                    raise Refusal(f"client_transfer_id {client_transfer_id!r} was used for another transfer", 409,
+                                  "conflict")  # fmt: skip
+                return made
+            record = self._subaccount_move(
+                account, from_subaccount, to_subaccount, amount_cents, exchange_index, client_transfer_id
+            )
+            state.by_client_id[(user_id, client_transfer_id)] = record
+            return record
+
+    def _subaccount_move(
+        self, account: Account, source: int, destination: int, cents: int, index: int, client_id: str | None,
+        transfer_id: str | None = None,
+    ) -> SubaccountTransfer:  # fmt: skip
+        self._known(account, source, "from_subaccount")
+        self._known(account, destination, "to_subaccount")
+        now = self.clock.now()
+        amount = cents * CENT
+        self._move(account, [(source, index, -amount), (destination, index, amount)], now)
+        record = SubaccountTransfer(
+            transfer_id or self.new_id(), account.user_id, source, destination, cents, index, now, client_id
+        )
+        self.subaccount_state.transfers.add(account.user_id, now, record)
+        self.bus.publish(Change("subaccount_transfer", account.user_id, record))
+        return record
+
+    def set_subaccount_netting(self, user_id: str, subaccount: int, enabled: bool) -> None:
+        _int(subaccount, "subaccount_number", 0, MAX_SUBACCOUNT)
+        if not isinstance(enabled, bool):
+            raise Refusal("enabled must be true or false")
+        with self.lock:
+            account = self.account(user_id)
+            self._known(account, subaccount, "subaccount_number")
+            self._setup_for_change(user_id).netting[subaccount] = enabled
+            self.bus.publish(Change("subaccount_netting", user_id, (subaccount, enabled)))
+
+    # -- exchange instances -----------------------------------------------------------------------------------------
+
+    def instance_transfer(
+        self,
+        user_id: str,
+        source: str,
+        destination: str,
+        amount: int,
+        *,
+        source_exchange_shard: int = 0,
+        destination_exchange_shard: int = 0,
+        source_subaccount: int = 0,
+        destination_subaccount: int = 0,
+        client_transfer_id: str | None = None,
+        status: str = "complete",
+    ) -> InstanceTransfer:
+        """Move `amount` centi-cents from one exchange instance and shard to another (or, between `event_contract`
+        subaccounts of one shard, a subaccount transfer, listed with those too). A `pending` one has left its source;
+        `complete_instance_transfer` credits its destination."""
+        if source not in INSTANCES or destination not in INSTANCES:
+            raise Refusal(f"source and destination must each be one of {', '.join(INSTANCES)}")
+        if status not in INSTANCE_STATUSES:
+            raise Refusal(f"status must be one of {', '.join(INSTANCE_STATUSES)}")
+        _int(amount, "amount", 1, MAX_CENTI_CENTS)
+        shards = (_int(source_exchange_shard, "source_exchange_shard", 0, MAX_SHARD),
+                  _int(destination_exchange_shard, "destination_exchange_shard", 0, MAX_SHARD))  # fmt: skip
+        subs = (_int(source_subaccount, "source_subaccount", 0, MAX_SUBACCOUNT),
+                _int(destination_subaccount, "destination_subaccount", 0, MAX_SUBACCOUNT))  # fmt: skip
+        contracts_only = source == destination == "event_contract"
+        if subs != (0, 0) and not contracts_only:
+            raise Refusal("subaccounts are only supported for event_contract to event_contract transfers")
+        if subs != (0, 0) and client_transfer_id is not None:
+            raise Refusal("client_transfer_id is only supported for transfers of primary accounts")
+        if (source, shards[0], subs[0]) == (destination, shards[1], subs[1]):
+            raise Refusal("the source and the destination are the same")
+        as_subaccount_transfer = contracts_only and shards[0] == shards[1]
+        if as_subaccount_transfer and (amount % 100 or status != "complete"):
+            raise Refusal("a transfer between subaccounts of one shard moves whole cents and completes at once")
+        with self.lock:
+            account = self.account(user_id)
+            state = self.subaccount_state
+            reuse = (user_id, source, shards[0], client_transfer_id or "")
+            if client_transfer_id is not None and reuse in state.instance_client_ids:
+                raise Refusal(f"client_transfer_id {client_transfer_id!r} was already accepted from this source", 409,
+                              "conflict")  # fmt: skip
+            now = self.clock.now()
+            record = InstanceTransfer(
+                self.new_id(), user_id, source, destination, shards[0], shards[1], subs[0], subs[1], amount,
+                status, now, client_transfer_id,
+            )  # fmt: skip
+            if as_subaccount_transfer:
+                self._subaccount_move(account, subs[0], subs[1], amount // 100, shards[0], None, record.transfer_id)
+            else:
+                self._instance_move(account, record, (True, status == "complete"), now)
+            if client_transfer_id is not None:
+                state.instance_client_ids.add(reuse)
+            state.instance_by_id[record.transfer_id] = record
+            state.instance_transfers.add(user_id, now, record)
+            self.bus.publish(Change("instance_transfer", user_id, record))
+            return record
+
+    def complete_instance_transfer(self, transfer_id: str) -> InstanceTransfer:
+        with self.lock:
+            record = self.subaccount_state.instance_by_id.get(transfer_id)
+            if record is None:
+                raise Refusal(f"unknown transfer {transfer_id!r}", 404, "not_found")
+            if record.status == "pending":
+                account = self.account(record.user_id)
+                self._instance_move(account, record, (False, True), self.clock.now())
+                record.status = "complete"
+                self.bus.publish(Change("instance_transfer", record.user_id, record))
+            return record
+
+    def _instance_move(
+        self, account: Account, record: InstanceTransfer, ends: tuple[bool, bool], now: datetime
+    ) -> None:
+        """The source's debit and the destination's credit (`ends`: which of them), all or nothing."""
+        amount = record.amount * CENTI_CENT
+        moves: list[tuple[int, int, int]] = []  # on event_contract: (subaccount, shard, micro-dollars)
+        margined = self.subaccount_state.margined
+        deltas: dict[tuple[str, int], int] = {}
+        sides = (
+            (ends[0], record.source, record.source_exchange_shard, record.source_subaccount, -amount),
+            (ends[1], record.destination, record.destination_exchange_shard, record.destination_subaccount, amount),
+        )
+        for moving, instance, shard, subaccount, change in sides:
+            if not moving:
+                continue
+            if instance == "event_contract":
+                moves.append((subaccount, shard, change))
+            else:
+                key = (account.user_id, shard)
+                deltas[key] = deltas.get(key, 0) + change
+                if margined.get(key, 0) + deltas[key] < 0:
+                    raise Refusal("insufficient balance", 400, "insufficient_balance")
+        if moves:
+            self._move(account, moves, now)
+        for key, change in deltas.items():
+            margined[key] = margined.get(key, 0) + change
+
+    def margined_balance(self, user_id: str, shard: int = 0) -> int:
+        """The user's margined cash on `shard`, in micro-dollars."""
+        return self.subaccount_state.margined.get((user_id, shard), 0)
+
+    def set_target_balance_allocation(
+        self, user_id: str, allocations: list[tuple[int, int]], reservation: str = "sum"
+    ) -> None:
+        """Replace the allocation: percentages of sweepable balance per exchange index, 100 in all (none: no
+        automatic rebalancing)."""
+        if reservation not in RESERVATIONS:
+            raise Refusal(f"resting_margin_reservation must be one of {', '.join(RESERVATIONS)}")
+        if len(allocations) > MAX_ALLOCATIONS:
+            raise Refusal(f"allocations takes at most {MAX_ALLOCATIONS} entries")
+        seen: set[int] = set()
+        for i, (index, percent) in enumerate(allocations):
+            _int(index, f"allocations[{i}].exchange_index", 0, MAX_EXCHANGE_INDEX)
+            _int(percent, f"allocations[{i}].percent", 0, 100)
+            if index in seen:
+                raise Refusal(f"allocations[{i}].exchange_index {index} is listed twice")
+            seen.add(index)
+        if allocations and sum(percent for _, percent in allocations) != 100:
+            raise Refusal("allocations' percentages must total 100")
+        with self.lock:
+            self.account(user_id)
+            setup = self._setup_for_change(user_id)
+            setup.allocations = tuple(sorted(allocations))
+            setup.reservation = reservation
+            self.bus.publish(Change("target_balance_allocation", user_id, setup))

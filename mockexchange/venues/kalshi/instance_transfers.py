@@ -1,0 +1,170 @@
+"""Moves of cash between exchange instances and shards: POST /portfolio/intra_exchange_instance_transfer,
+GET /portfolio/intra_exchange_instance_transfers (paged) and .../{transfer_id}; and the target balance allocation,
+GET/POST /portfolio/target_balance_allocation.
+
+Amounts come in centi-cents and go out as dollar strings of 4 places. A transfer a client makes completes at once
+(the admin API can make `pending` ones, core/kalshi/subaccounts.py). A key locked to a subaccount moves cash only
+between `event_contract` shards of its own subaccount, and sees only those transfers; the allocation is the account's,
+so such a key is refused it. Both profiles answer with the 3.34.0 shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.clock import unix_seconds
+from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
+from mockexchange.core.kalshi.subaccounts import (
+    INSTANCES,
+    MAX_ALLOCATIONS,
+    MAX_CENTI_CENTS,
+    MAX_SHARD,
+    RESERVATIONS,
+    InstanceTransfer,
+)
+from mockexchange.core.kalshi.units import CENTI_CENT, dollars
+from mockexchange.venues.kalshi import render
+from mockexchange.venues.kalshi.bodies import Body, Field, decode
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.errors import forbidden, not_found
+from mockexchange.venues.kalshi.history import page
+from mockexchange.venues.kalshi.params import CURSOR, TRANSFER_LIMIT, parse_query
+from mockexchange.venues.kalshi.writes import RESTRICTED, run, unrestricted
+
+INTRA_EXCHANGE_INSTANCE_TRANSFER = "IntraExchangeInstanceTransfer"
+GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS = "GetIntraExchangeInstanceTransfers"
+GET_INTRA_EXCHANGE_INSTANCE_TRANSFER = "GetIntraExchangeInstanceTransfer"
+GET_TARGET_BALANCE_ALLOCATION = "GetTargetBalanceAllocation"
+SET_TARGET_BALANCE_ALLOCATION = "SetTargetBalanceAllocation"
+
+TRANSFER_BODY = Body(
+    "IntraExchangeInstanceTransferRequest",
+    (
+        Field("client_transfer_id", "ClientTransferId", "uuid"),
+        Field("source", "Source", required=True, choices=INSTANCES),
+        Field("destination", "Destination", required=True, choices=INSTANCES),
+        Field("amount", "Amount", "int64", required=True, minimum=1, maximum=MAX_CENTI_CENTS),
+        Field("source_exchange_shard", "SourceExchangeShard", "int", minimum=0, maximum=MAX_SHARD),
+        Field("destination_exchange_shard", "DestinationExchangeShard", "int", minimum=0, maximum=MAX_SHARD),
+        Field("source_subaccount", "SourceSubaccount", "int", minimum=0, maximum=MAX_SUBACCOUNT),
+        Field("destination_subaccount", "DestinationSubaccount", "int", minimum=0, maximum=MAX_SUBACCOUNT),
+    ),
+)
+ALLOCATION = Body(
+    "TargetBalanceAllocationInput",
+    (
+        Field("exchange_index", "ExchangeIndex", "int", required=True, minimum=0, maximum=MAX_EXCHANGE_INDEX),
+        Field("percent", "Percent", "int", required=True, minimum=0, maximum=100),
+    ),
+)
+ALLOCATION_BODY = Body(
+    "SetTargetBalanceAllocationRequest",
+    (
+        Field("allocations", "Allocations", "list", required=True, items=ALLOCATION, max_items=MAX_ALLOCATIONS),
+        Field("resting_margin_reservation", "RestingMarginReservation", choices=RESERVATIONS),
+    ),
+)
+_DEFAULTS = {"source_exchange_shard": 0, "destination_exchange_shard": 0, "source_subaccount": 0}
+
+
+def intra_exchange_instance_transfer(ctx: KalshiContext, key: ApiKey, raw: bytes) -> tuple[int, dict[str, Any]]:
+    values = decode(TRANSFER_BODY, raw)
+    arguments = {name: (value if value is not None else _DEFAULTS.get(name, 0)) for name, value in values.items()}
+    arguments["client_transfer_id"] = values["client_transfer_id"]
+    if key.subaccount is not None:
+        own = (key.subaccount, key.subaccount)
+        contracts = values["source"] == values["destination"] == "event_contract"
+        if not contracts or (arguments["source_subaccount"], arguments["destination_subaccount"]) != own:
+            raise forbidden(
+                RESTRICTED,
+                f"key is locked to subaccount {key.subaccount}: it moves cash between event_contract shards with "
+                f"source_subaccount and destination_subaccount both {key.subaccount}",
+            )
+    made = run(ctx, "intra_exchange_transfer", {"user_id": key.user_id, **arguments})
+    return 200, {"transfer_id": made["transfer_id"]}
+
+
+def _visible(key: ApiKey, record: InstanceTransfer) -> bool:
+    own = key.subaccount
+    return own is None or (
+        record.source == record.destination == "event_contract"
+        and record.source_subaccount == record.destination_subaccount == own
+    )
+
+
+def instance_transfer(record: InstanceTransfer) -> dict[str, Any]:
+    row: dict[str, Any] = {"transfer_id": record.transfer_id}
+    if record.client_transfer_id is not None:
+        row["client_transfer_id"] = record.client_transfer_id
+    row.update(
+        source=record.source,
+        destination=record.destination,
+        source_exchange_shard=record.source_exchange_shard,
+        destination_exchange_shard=record.destination_exchange_shard,
+        amount=render.balance_dollars(dollars(record.amount * CENTI_CENT)),
+        status=record.status,
+        created_ts=unix_seconds(record.created),
+    )
+    return row
+
+
+def get_intra_exchange_instance_transfers(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
+    values = parse_query(GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS, [TRANSFER_LIMIT, CURSOR], query)
+    values["subaccount"] = key.subaccount
+    keep = None if key.subaccount is None else (lambda record: _visible(key, record))
+    index = ctx.ledger.subaccount_state.instance_transfers
+    body = page(
+        ctx, GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS, index, key.user_id, values, keep, instance_transfer, "transfers"
+    )
+    if not body["cursor"]:
+        del body["cursor"]  # "Omitted when there are no further pages"
+    return body
+
+
+def get_intra_exchange_instance_transfer(ctx: KalshiContext, key: ApiKey, path: Any) -> dict[str, Any]:
+    transfer_id = path["transfer_id"]
+    with ctx.ledger.reading():
+        record = ctx.ledger.subaccount_state.instance_by_id.get(transfer_id)
+        if record is None or record.user_id != key.user_id or not _visible(key, record):
+            raise not_found(f"no intra-exchange transfer {transfer_id!r} of this key's account")
+        return {"transfer": instance_transfer(record)}
+
+
+def get_target_balance_allocation(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
+    unrestricted(key, "the target balance allocation is the whole account's")
+    with ctx.ledger.reading():
+        setup = ctx.ledger.setup(key.user_id)
+        return {
+            "allocations": [{"exchange_index": index, "percent": percent} for index, percent in setup.allocations],
+            "resting_margin_reservation": setup.reservation,
+        }
+
+
+def set_target_balance_allocation(ctx: KalshiContext, key: ApiKey, raw: bytes) -> tuple[int, dict[str, Any]]:
+    values = decode(ALLOCATION_BODY, raw)
+    unrestricted(key, "the target balance allocation is the whole account's")
+    arguments = {
+        "user_id": key.user_id,
+        "allocations": values["allocations"],
+        "resting_margin_reservation": values["resting_margin_reservation"] or "sum",  # "Defaults to `sum`"
+    }
+    run(ctx, "set_target_balance_allocation", arguments)
+    return 200, {}
+
+
+READS = {
+    "/portfolio/intra_exchange_instance_transfers": (
+        get_intra_exchange_instance_transfers, GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS
+    ),
+    "/portfolio/intra_exchange_instance_transfers/{transfer_id}": (
+        get_intra_exchange_instance_transfer, GET_INTRA_EXCHANGE_INSTANCE_TRANSFER
+    ),
+    "/portfolio/target_balance_allocation": (get_target_balance_allocation, GET_TARGET_BALANCE_ALLOCATION),
+}  # fmt: skip
+WRITES = {
+    ("/portfolio/intra_exchange_instance_transfer", "POST"): (
+        intra_exchange_instance_transfer, INTRA_EXCHANGE_INSTANCE_TRANSFER
+    ),
+    ("/portfolio/target_balance_allocation", "POST"): (set_target_balance_allocation, SET_TARGET_BALANCE_ALLOCATION),
+}  # fmt: skip

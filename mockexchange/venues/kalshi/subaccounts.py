@@ -1,0 +1,147 @@
+"""Subaccounts: POST /portfolio/subaccounts, POST /portfolio/subaccounts/transfer, GET /portfolio/subaccounts/balances,
+GET /portfolio/subaccounts/transfers and GET/PUT /portfolio/subaccounts/netting.
+
+Writes run as control-plane commands (writes.py), reads take the ledger's lock; neither is lagged (a REST lag delays
+balance and positions only). A key locked to a subaccount reads its own subaccount only and changes nothing but its
+own netting setting. Both profiles answer these with the 3.34.0 shapes (the legacy profile predates them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.clock import unix_seconds
+from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
+from mockexchange.core.kalshi.subaccounts import SUBACCOUNTS_FROM_TIER, SubaccountTransfer, tier_allows_subaccounts
+from mockexchange.core.money import MAX_CENTS
+from mockexchange.venues.kalshi import render
+from mockexchange.venues.kalshi.bodies import Body, Field, decode
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.errors import forbidden
+from mockexchange.venues.kalshi.history import page
+from mockexchange.venues.kalshi.params import CURSOR, LIMIT, parse_query
+from mockexchange.venues.kalshi.writes import RESTRICTED, run, tier_of, unrestricted
+
+CREATE_SUBACCOUNT = "CreateSubaccount"
+APPLY_SUBACCOUNT_TRANSFER = "ApplySubaccountTransfer"
+GET_SUBACCOUNT_BALANCES = "GetSubaccountBalances"
+GET_SUBACCOUNT_TRANSFERS = "GetSubaccountTransfers"
+GET_SUBACCOUNT_NETTING = "GetSubaccountNetting"
+UPDATE_SUBACCOUNT_NETTING = "UpdateSubaccountNetting"
+
+EXCHANGE_INDEX = Field("exchange_index", "ExchangeIndex", "int", minimum=0, maximum=MAX_EXCHANGE_INDEX)
+CREATE_BODY = Body("CreateSubaccountRequest", (EXCHANGE_INDEX,))
+TRANSFER_BODY = Body(
+    "ApplySubaccountTransferRequest",
+    (
+        Field("client_transfer_id", "ClientTransferId", "uuid", required=True),
+        Field("from_subaccount", "FromSubaccount", "int", required=True, minimum=0, maximum=MAX_SUBACCOUNT),
+        Field("to_subaccount", "ToSubaccount", "int", required=True, minimum=0, maximum=MAX_SUBACCOUNT),
+        Field("amount_cents", "AmountCents", "int64", required=True, minimum=1, maximum=MAX_CENTS),
+        EXCHANGE_INDEX,
+    ),
+)
+NETTING_BODY = Body(
+    "UpdateSubaccountNettingRequest",
+    (
+        Field("subaccount_number", "SubaccountNumber", "int", required=True, minimum=0, maximum=MAX_SUBACCOUNT),
+        Field("enabled", "Enabled", "bool", required=True),
+    ),
+)
+
+
+def create_subaccount(ctx: KalshiContext, key: ApiKey, raw: bytes) -> tuple[int, dict[str, Any]]:
+    values = decode(CREATE_BODY, raw, optional=True)
+    unrestricted(key, "only the account's own keys create subaccounts")
+    if not tier_allows_subaccounts(tier_of(ctx, key.user_id)):
+        raise forbidden(
+            f"subaccounts are available on the {SUBACCOUNTS_FROM_TIER.title()} API tier and above",
+            f"the account is on the {tier_of(ctx, key.user_id)} tier (--rate-limit-tier)",
+        )
+    made = run(ctx, "create_subaccount", {"user_id": key.user_id, "exchange_index": values["exchange_index"] or 0})
+    return 201, {"subaccount_number": made["subaccount_number"]}
+
+
+def apply_subaccount_transfer(ctx: KalshiContext, key: ApiKey, raw: bytes) -> tuple[int, dict[str, Any]]:
+    values = decode(TRANSFER_BODY, raw)
+    unrestricted(key, "only the account's own keys move cash between subaccounts")
+    run(ctx, "subaccount_transfer", {"user_id": key.user_id, **values, "exchange_index": values["exchange_index"] or 0})
+    return 200, {}
+
+
+def _cash_keys(ledger: Any, account: Account, key: ApiKey) -> list[tuple[int, int]]:
+    """(subaccount, exchange index) of every balance the key may read: each known subaccount on each index it holds
+    cash on (index 0 at least)."""
+    subaccounts = ledger.known_subaccounts(account) if key.subaccount is None else [key.subaccount]
+    found = {(sub, 0) for sub in subaccounts}
+    found.update(k for k in account.cash if k[0] in subaccounts)
+    return sorted(found)
+
+
+def get_subaccount_balances(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
+    with ctx.ledger.reading():
+        account = ctx.ledger.account(key.user_id)
+        rows = [
+            {
+                "subaccount_number": sub,
+                "exchange_index": index,
+                "balance": render.balance_dollars(account.balance(sub, index)),
+                "updated_ts": unix_seconds(account.updated.get(sub) or account.updated[0]),
+            }
+            for sub, index in _cash_keys(ctx.ledger, account, key)
+        ]
+    return {"subaccount_balances": rows}
+
+
+def subaccount_transfer(record: SubaccountTransfer) -> dict[str, Any]:
+    return {
+        "transfer_id": record.transfer_id,
+        "from_subaccount": record.from_subaccount,
+        "to_subaccount": record.to_subaccount,
+        "amount_cents": record.amount_cents,
+        "created_ts": unix_seconds(record.created),
+        "exchange_index": record.exchange_index,
+    }
+
+
+def get_subaccount_transfers(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
+    values = parse_query(GET_SUBACCOUNT_TRANSFERS, [LIMIT, CURSOR], query)
+    own = values["subaccount"] = key.subaccount  # a locked key sees the transfers of its subaccount
+    keep = None if own is None else (lambda t: own in (t.from_subaccount, t.to_subaccount))
+    index = ctx.ledger.subaccount_state.transfers
+    return page(ctx, GET_SUBACCOUNT_TRANSFERS, index, key.user_id, values, keep, subaccount_transfer, "transfers")
+
+
+def get_subaccount_netting(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
+    with ctx.ledger.reading():
+        account = ctx.ledger.account(key.user_id)
+        setup = ctx.ledger.setup(key.user_id)
+        configs = [
+            {"subaccount_number": sub, "enabled": setup.netting.get(sub, True), "exchange_index": index}
+            for sub, index in _cash_keys(ctx.ledger, account, key)
+        ]
+    return {"netting_configs": configs}
+
+
+def update_subaccount_netting(ctx: KalshiContext, key: ApiKey, raw: bytes) -> tuple[int, dict[str, Any]]:
+    values = decode(NETTING_BODY, raw)
+    subaccount = values["subaccount_number"]
+    if key.subaccount is not None and subaccount != key.subaccount:
+        raise forbidden(RESTRICTED, f"key is locked to subaccount {key.subaccount}; it sets only that one's netting")
+    arguments = {"user_id": key.user_id, "subaccount": subaccount, "enabled": values["enabled"]}
+    run(ctx, "set_subaccount_netting", arguments)
+    return 200, {}
+
+
+READS = {
+    "/portfolio/subaccounts/balances": (get_subaccount_balances, GET_SUBACCOUNT_BALANCES),
+    "/portfolio/subaccounts/transfers": (get_subaccount_transfers, GET_SUBACCOUNT_TRANSFERS),
+    "/portfolio/subaccounts/netting": (get_subaccount_netting, GET_SUBACCOUNT_NETTING),
+}
+WRITES = {
+    ("/portfolio/subaccounts", "POST"): (create_subaccount, CREATE_SUBACCOUNT),
+    ("/portfolio/subaccounts/transfer", "POST"): (apply_subaccount_transfer, APPLY_SUBACCOUNT_TRANSFER),
+    ("/portfolio/subaccounts/netting", "PUT"): (update_subaccount_netting, UPDATE_SUBACCOUNT_NETTING),
+}
