@@ -261,6 +261,7 @@ NOT_COMMANDS = {
     "rate_limits": "a read",
     "rest_lag": "a read",
     "faults": "a read",
+    "historical_cutoff": "a read",
     "set_rate_limit_tier": "a setting of the run",
     "set_rest_lag": "a setting of the run",
     "add_fault": "a setting of the run",

@@ -212,6 +212,7 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "faults/remove": control.remove_fault,
         "faults/ws/close": control.close_websockets,
         "scenario/pause": scenarios.pause_scenario,
+        "historical/cutoff": control.set_historical_cutoff,
     }
 
 
@@ -225,6 +226,7 @@ def reads(
         "rate_limits": control.rate_limits,
         "rest_lag": control.rest_lag,
         "faults": control.faults,
+        "historical/cutoff": control.historical_cutoff,
     }
     if views is not None:
         found |= {"accounts": views.accounts.accounts, "connections": views.connections.connections_now}

@@ -38,6 +38,11 @@ KALSHI_OPERATIONS: tuple[str, ...] = (
     "GetDeposits",
     "GetWithdrawals",
     "GetPortfolioRestingOrderTotalValue",
+    # the account reads of the historical API (venues/kalshi/historical.py)
+    "GetHistoricalCutoff",
+    "GetHistoricalPositions",
+    "GetFillsHistorical",
+    "GetHistoricalOrders",
 )
 KALSHI_CHANNELS: tuple[str, ...] = ("market_positions", "fill")
 # The connection-level channels every subscription goes through, cut down to the messages the mock speaks (the

@@ -32,6 +32,8 @@ STEP_OPERATIONS = {
     "fault": "add_fault",
     "clear_faults": "clear_faults",
     "ws_close": "close_websockets",
+    # Kalshi's historical cutoff (core/kalshi/archive.py).
+    "historical_cutoff": "set_historical_cutoff",
 }
 STEP_KINDS = (*STEP_OPERATIONS, "wait", "burst")
 

@@ -28,7 +28,8 @@ from mockexchange.version import __version__
 # 4: a wallet keeps when it was opened, a deposit the address it came from.
 # 5: core split by venue: the state classes live in core/kalshi/ and core/deribit/.
 # 6: Kalshi's amounts are integers in fixed units (core/kalshi/units.py): position rows, the fill log, account cash.
-LAYOUT = 6
+# 7: the ledger keeps the historical cutoff, ended orders and archived events (core/kalshi/archive.py).
+LAYOUT = 7
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset({"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility"})
 # Where state classes live; a class is taken only from the module that defines it.

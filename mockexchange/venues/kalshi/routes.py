@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.auth.kalshi.keys import ApiKey
-from mockexchange.venues.kalshi import balance, history, positions, rate_limits, websocket
+from mockexchange.venues.kalshi import balance, historical, history, positions, rate_limits, websocket
 from mockexchange.venues.kalshi.context import KalshiContext, authenticated_key
 from mockexchange.venues.kalshi.errors import KalshiError, internal_error
 from mockexchange.venues.kalshi.params import first_values
@@ -68,6 +68,10 @@ def routes(ctx: KalshiContext) -> list[BaseRoute]:
         "/portfolio/settlements": (history.get_settlements, "GetSettlements"),
         "/portfolio/deposits": (history.get_deposits, "GetDeposits"),
         "/portfolio/withdrawals": (history.get_withdrawals, "GetWithdrawals"),
+        "/historical/cutoff": (historical.get_historical_cutoff, "GetHistoricalCutoff"),
+        "/historical/positions": (historical.get_historical_positions, "GetHistoricalPositions"),
+        "/historical/fills": (historical.get_fills_historical, "GetFillsHistorical"),
+        "/historical/orders": (historical.get_historical_orders, "GetHistoricalOrders"),
     }  # fmt: skip
     rest = [
         Route(API_PREFIX + path, _endpoint(ctx, op, operation_id), methods=["GET"])
