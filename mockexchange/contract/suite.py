@@ -35,6 +35,10 @@ ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "GetFills": {"fills": ("fill_id",)},
     "GetDeposits": {"deposits": ("id",)},
     "GetWithdrawals": {"withdrawals": ("id",)},
+    # the historical API's account reads
+    "GetHistoricalPositions": {"market_positions": ("ticker",), "event_positions": ("event_ticker",)},
+    "GetFillsHistorical": {"fills": ("fill_id",)},
+    "GetHistoricalOrders": {"orders": ("order_id",)},
 }
 # Cursors remembered with the filters of the page that issued them (the oldest forgotten first).
 MAX_ISSUED_CURSORS = 4096

@@ -82,6 +82,10 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("GET", "/portfolio/deposits"),
         ("GET", "/portfolio/withdrawals"),
         ("GET", "/portfolio/summary/total_resting_order_value"),
+        ("GET", "/historical/cutoff"),
+        ("GET", "/historical/positions"),
+        ("GET", "/historical/fills"),
+        ("GET", "/historical/orders"),
     }
 
 
