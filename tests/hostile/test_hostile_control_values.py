@@ -69,8 +69,12 @@ VALID: dict[str, dict[str, Any]] = {
                   "delay_ms": None, "drop": None, "times": 2, "channel": None},
     "close_websockets": {"code": 4001, "user_id": "k1", "key_id": None, "venue": "kalshi", "reason": "bye"},
     "remove_fault": {"id": 1},
+    "set_historical_cutoff": {"at": "2026-06-26T08:00:00Z", "market_settled_ts": "2026-06-26T08:00:00Z",
+                              "trades_created_ts": "2026-06-26T08:00:00Z", "orders_updated_ts": "2026-06-26T08:00:00Z",
+                              "market_positions_last_updated_ts": "2026-06-26T08:00:00+02:00"},
 }  # fmt: skip
 NO_ARGUMENTS = {"reset", "reset_deribit", "clock", "rate_limits", "rest_lag", "faults", "clear_faults"}
+NO_ARGUMENTS |= {"historical_cutoff"}
 
 
 @pytest.fixture
