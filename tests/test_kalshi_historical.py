@@ -181,7 +181,9 @@ def test_fills_before_the_cutoff_move_to_the_historical_fills(modern):
     client = signed(modern, "u")
     old = fills_at(modern, 1, 2, 3)
     new = fills_at(modern, 10, 11)
+    assert len(ok(client, "/portfolio/fills")["fills"]) == 5  # the same read, before and after the cutoff moves
     modern.set_historical_cutoff(trades_created_ts=at(10))  # a fill at the cutoff itself stays live
+    assert [f["fill_id"] for f in ok(client, "/portfolio/fills")["fills"]] == new[::-1]
     assert [f["fill_id"] for f in walk(client, "/portfolio/fills", "fills", limit=1)] == new[::-1]
     historical = walk(client, "/historical/fills", "fills", limit=2)
     assert [f["fill_id"] for f in historical] == old[::-1]
@@ -323,6 +325,21 @@ def test_a_wholly_settled_event_moves_to_the_historical_positions(modern):
     assert live["market_positions"] == historical["market_positions"]
     assert live["event_positions"] == historical["event_positions"]
     assert ok(client, "/historical/positions")["market_positions"] == []
+
+
+def test_the_historical_reads_are_not_lagged(modern):
+    modern.create_account("u", balance_cents=100_000)
+    client = signed(modern, "u")
+    modern.set_rest_lag(60_000)
+    try:
+        modern.fill("u", "EV-A", "yes", "buy", "2", "0.40")
+        modern.clock_.set(T0 + timedelta(seconds=1))
+        modern.settle("EV-A", "yes")
+        modern.set_historical_cutoff(at=at(60))
+        assert [p["ticker"] for p in ok(client, "/historical/positions")["market_positions"]] == ["EV-A"]
+        assert len(ok(client, "/historical/fills")["fills"]) == 1
+    finally:
+        modern.set_rest_lag(0)
 
 
 def test_historical_positions_are_the_subaccounts_own(modern):
