@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from kalshi_http import ok, signed
 
 from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
-from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 EPOCH = "1970-01-01T00:00:00.000000Z"
@@ -54,18 +54,6 @@ def legacy(legacy_server):
 @pytest.fixture(params=["3.34", "legacy"])
 def mock(request):
     return _fresh(request.getfixturevalue("server" if request.param == "3.34" else "legacy_server"))
-
-
-def signed(mock, user_id, **binding) -> httpx.Client:
-    key = mock.create_key(user_id, **binding)
-    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
-    return httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10)
-
-
-def ok(client, path, **params):
-    r = client.get(path, params=params)
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def walk(client, path, list_name, **params):

@@ -11,7 +11,7 @@ from typing import Any
 
 from mockexchange.control.commands import command
 from mockexchange.control.errors import ControlError
-from mockexchange.control.values import shown
+from mockexchange.control.values import iso_time
 from mockexchange.core.kalshi.archive import CUTOFFS, EPOCH
 from mockexchange.core.kalshi.ledger import Ledger
 
@@ -59,13 +59,7 @@ class HistoricalOperations:
 
 
 def _time(value: Any, name: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(value) if isinstance(value, str) and len(value) <= 64 else None
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        example = "2026-12-09T19:00:00Z"
-        raise ControlError(f"{name} must be an ISO 8601 time with a timezone, e.g. {example}: {shown(value)}")
+    when = iso_time(value, name)
     if not EPOCH <= when < _LATEST:
         raise ControlError(f"{name} must be from {EPOCH.isoformat()} to before {_LATEST.isoformat()}, not {value}")
     return when.astimezone(UTC)
