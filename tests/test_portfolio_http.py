@@ -9,10 +9,10 @@ from decimal import Decimal as D
 
 import httpx
 import pytest
+from kalshi_http import ok, signed
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
-from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 PROFILES = ["3.34", "legacy"]
@@ -24,18 +24,6 @@ def mock(request):
     with MockServer(profile=request.param, clock=clock) as server:
         server.clock = clock
         yield server
-
-
-def signed(mock, user_id, **binding) -> httpx.Client:
-    key = mock.create_key(user_id, **binding)
-    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
-    return httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10)
-
-
-def ok(client, path, **params):
-    r = client.get(path, params=params)
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def walk(client, path, list_name, **params):

@@ -223,6 +223,7 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "intra_exchange_transfers": control.intra_exchange_transfer,
         "intra_exchange_transfers/complete": control.complete_intra_exchange_transfer,
         "target_balance_allocation": control.set_target_balance_allocation,
+        "historical/cutoff": control.set_historical_cutoff,
     }
 
 
@@ -236,6 +237,7 @@ def reads(
         "rate_limits": control.rate_limits,
         "rest_lag": control.rest_lag,
         "faults": control.faults,
+        "historical/cutoff": control.historical_cutoff,
     }
     if views is not None:
         found |= {"accounts": views.accounts.accounts, "connections": views.connections.connections_now}

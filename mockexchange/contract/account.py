@@ -40,6 +40,9 @@ def seed(control: Control) -> None:
     for subtrader in SUBTRADERS:
         control.create_account(subtrader, balance_cents=1_000_000, subtrader_of=MEMBER)
     for e in range(8):
+        if e == 4:  # the fills of the first four events are made before the trades' historical cutoff (set below)
+            control.advance_clock(seconds=1)
+            trades_cutoff = control.clock()["exchange_time"]
         event = f"KXCONTRACT-{e:02d}"
         for m in range(5):
             ticker = f"{event}-T{m}"
@@ -49,9 +52,19 @@ def seed(control: Control) -> None:
                 control.fill(MEMBER, ticker, "yes" if m % 2 else "no", "sell", "1.5", "0.55", is_taker=False)
             control.fill(MEMBER, ticker, "yes", "buy", "2", "0.31", subaccount=1)
             control.fill(SUBTRADERS[m % 2], ticker, "no", "buy", "4", "0.61")
+    for i in range(3):  # orders that ended, before the orders' historical cutoff
+        ended = f"contract-ended-{i}"
+        control.create_order(MEMBER, "KXCONTRACT-06-T0", "yes", "buy", str(i + 1), "0.25", order_id=ended)
+        control.cancel_order(ended)
     for e in range(3):
+        if e == 2:  # events 0 and 1 settle before the positions' historical cutoff (archived), event 2 after it
+            control.advance_clock(seconds=1)
+            cutoff = control.clock()["exchange_time"]
         for m in range(5):
             control.settle(f"KXCONTRACT-{e:02d}-T{m}", "yes" if m % 2 else "no")
+    control.set_historical_cutoff(
+        trades_created_ts=trades_cutoff, orders_updated_ts=cutoff, market_positions_last_updated_ts=cutoff
+    )
     for i, status in enumerate(("pending", "applied", "failed") * 4):
         control.deposit(MEMBER, 10_000 + i, status=status)
         control.withdrawal(MEMBER, 1_050 + i, status=status, fee_cents=i % 2 * 25)

@@ -59,6 +59,11 @@ KALSHI_OPERATIONS: tuple[str, ...] = (
     "GetIntraExchangeInstanceTransfer",
     "GetTargetBalanceAllocation",
     "SetTargetBalanceAllocation",
+    # the account reads of the historical API (venues/kalshi/historical.py)
+    "GetHistoricalCutoff",
+    "GetHistoricalPositions",
+    "GetFillsHistorical",
+    "GetHistoricalOrders",
 )
 # The operations above that change the account: `contract check` runs them only when named (--operation), and the
 # generated-responses mode answers them from the ledger.

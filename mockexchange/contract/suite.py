@@ -37,6 +37,10 @@ ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "GetWithdrawals": {"withdrawals": ("id",)},
     "GetSubaccountTransfers": {"transfers": ("transfer_id",)},
     "GetIntraExchangeInstanceTransfers": {"transfers": ("transfer_id",)},
+    # the historical API's account reads
+    "GetHistoricalPositions": {"market_positions": ("ticker",), "event_positions": ("event_ticker",)},
+    "GetFillsHistorical": {"fills": ("fill_id",)},
+    "GetHistoricalOrders": {"orders": ("order_id",)},
 }
 # Cursors remembered with the filters of the page that issued them (the oldest forgotten first).
 MAX_ISSUED_CURSORS = 4096

@@ -19,10 +19,11 @@ from mockexchange.control.errors import ControlError
 from mockexchange.control.faults import FaultOperations
 from mockexchange.control.kalshi import KalshiOperations
 from mockexchange.control.kalshi_account import KalshiAccountOperations
+from mockexchange.control.kalshi_historical import HistoricalOperations
 from mockexchange.control.kalshi_subaccounts import SubaccountOperations
 from mockexchange.control.rate_limits import RateLimitOperations
 from mockexchange.control.rest_lag import RestLagOperations
-from mockexchange.control.values import shown
+from mockexchange.control.values import iso_time, shown
 from mockexchange.core.clock import Clock, ManualClock, SystemClock
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
@@ -54,6 +55,7 @@ class Control(
     RestLagOperations,
     FaultOperations,
     SubaccountOperations,
+    HistoricalOperations,
 ):
     def __init__(
         self,
@@ -121,14 +123,7 @@ class Control(
                 raise ControlError(f"exchange time stays before {LATEST_EXCHANGE_TIME.isoformat()}")
             clock.advance(delta=step)
         else:
-            try:
-                when = datetime.fromisoformat(to) if isinstance(to, str) and len(to) <= 64 else None
-            except ValueError:
-                when = None
-            if when is None or when.tzinfo is None:
-                example = "2026-12-09T19:00:00Z"
-                raise ControlError(f"to must be an ISO 8601 time with a timezone, e.g. {example}: {shown(to)}")
-            check_exchange_time(when)
+            when = check_exchange_time(iso_time(to, "to"))
             if when < clock.now():
                 raise ControlError(f"a clock does not run backwards: it is {clock.now().isoformat()}", 409)
             clock.set(when)

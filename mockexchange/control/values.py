@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -49,6 +50,18 @@ def integer(value: Any, name: str, least: int, most: int) -> int:
 
 def optional_integer(value: Any, name: str, least: int, most: int) -> int | None:
     return None if value is None else integer(value, name, least, most)
+
+
+def iso_time(value: Any, name: str) -> datetime:
+    """An ISO 8601 time with a timezone (at most 64 characters)."""
+    try:
+        when = datetime.fromisoformat(value) if isinstance(value, str) and len(value) <= 64 else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        example = "2026-12-09T19:00:00Z"
+        raise ControlError(f"{name} must be an ISO 8601 time with a timezone, e.g. {example}: {shown(value)}")
+    return when
 
 
 def choice(value: Any, name: str, choices: Iterable[str]) -> str:

@@ -127,10 +127,13 @@ class TimeIndex:
         max_ts: int | None = None,
         keep: Callable[[object], bool] | None = None,
         as_of: datetime | None = None,
+        from_us: int | None = None,
+        until_us: int | None = None,
     ) -> tuple[list[tuple[tuple[int, int], object]], bool]:
         """Up to `limit` (key, record) pairs, newest first, strictly older than `before`, with times (Unix seconds)
         from `min_ts` to `max_ts` inclusive, and none after `as_of` (records are never changed: a lagged read is a
-        cut in time); and whether more follow."""
+        cut in time); and whether more follow. `from_us` and `until_us` (Unix microseconds) bound the times too, at
+        and before: a cutoff that splits the records in two (a bound costs a seek, not a walk)."""
         refs = self._by_user.get(user_id)
         if not refs:
             return [], False
@@ -138,6 +141,10 @@ class TimeIndex:
         time_of = times.__getitem__
         low = bisect_left(refs, min_ts * 1_000_000, key=time_of) if min_ts is not None else 0
         high = bisect_left(refs, (max_ts + 1) * 1_000_000, key=time_of) if max_ts is not None else len(refs)
+        if from_us is not None:
+            low = max(low, bisect_left(refs, from_us, key=time_of))
+        if until_us is not None:
+            high = min(high, bisect_left(refs, until_us, key=time_of))
         if before is not None:
             # Records of the cursor's instant are in sequence order: seek the cursor's sequence among them.
             start, end = bisect_left(refs, before[0], key=time_of), bisect_right(refs, before[0], key=time_of)

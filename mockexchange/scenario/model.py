@@ -39,6 +39,8 @@ STEP_OPERATIONS = {
     "intra_exchange_transfer": "intra_exchange_transfer",
     "complete_intra_exchange_transfer": "complete_intra_exchange_transfer",
     "target_balance_allocation": "set_target_balance_allocation",
+    # Kalshi's historical cutoff (core/kalshi/archive.py).
+    "historical_cutoff": "set_historical_cutoff",
 }
 STEP_KINDS = (*STEP_OPERATIONS, "wait", "burst")
 

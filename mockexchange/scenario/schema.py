@@ -208,6 +208,12 @@ WS_CLOSE = {
     "venue": Field(one_of(*VENUES)),
     "reason": Field(text),
 }
+# Kalshi's historical cutoff: `at` sets all four; each ISO 8601 time is checked by the control plane when it runs.
+HISTORICAL_CUTOFF = {
+    name: Field(text)
+    for name in ("at", "market_settled_ts", "trades_created_ts", "orders_updated_ts")
+    + ("market_positions_last_updated_ts",)
+}
 _WHOLE_CHECKS: dict[str, Callable[..., Any]] = {"fault": fault_spec, "ws_close": close_request}
 STEPS: dict[str, Mapping[str, Field]] = {
     "fill": FILL,
@@ -227,6 +233,7 @@ STEPS: dict[str, Mapping[str, Field]] = {
     "fault": FAULT,
     "clear_faults": {},
     "ws_close": WS_CLOSE,
+    "historical_cutoff": HISTORICAL_CUTOFF,
 }
 
 

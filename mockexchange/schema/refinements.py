@@ -118,6 +118,23 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
     ),
 )
 
+# The account reads of the historical API take the live reads' parameters, with the same unstated rules.
+HISTORICAL_READS = ("GetHistoricalPositions", "GetFillsHistorical", "GetHistoricalOrders")
+PARAMETER_RULES += (
+    ParameterRule(
+        HISTORICAL_READS, "subaccount", f"subaccounts are numbered 0..{SUBACCOUNT_MAX}; a higher number is a 400 (lte)",
+        {"maximum": SUBACCOUNT_MAX},
+    ),
+    ParameterRule(
+        ("GetHistoricalPositions",), "event_ticker", "one event ticker, not a list; a comma is a 400 (excludes)",
+        {"pattern": r"^[^,]*$"},
+    ),
+    ParameterRule(
+        HISTORICAL_READS, "cursor", "cursors are issued by the server; a made-up one is a 400 (cursor)",
+        {"maxLength": 0}, from_request=False,
+    ),
+)  # fmt: skip
+
 STATUS_RULES: tuple[StatusRule, ...] = (
     StatusRule(("GetBalance",), "400", "a subaccount or exchange_index out of range is a 400, as on the other reads"),
     StatusRule(
@@ -135,12 +152,14 @@ STATUS_RULES: tuple[StatusRule, ...] = (
     ),
     StatusRule(("ApplySubaccountTransfer",), "409", "a client_transfer_id used again for other terms is a 409"),
 )
+STATUS_RULES += (StatusRule(HISTORICAL_READS, "403", "a key locked to one subaccount asking for another is a 403"),)
 
 # Paginated operations: their 200 responses link to the next page (the cursor), so stateful runs walk cursors.
 PAGINATED = (
     "GetPositions", "GetFCMPositions", "GetSettlements", "GetFills", "GetDeposits", "GetWithdrawals",
     "GetSubaccountTransfers",
 )  # fmt: skip
+PAGINATED += HISTORICAL_READS
 
 
 def refine(openapi: dict[str, Any], *, subtrader_ids: tuple[str, ...] = ()) -> dict[str, Any]:

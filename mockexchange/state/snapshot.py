@@ -29,7 +29,8 @@ from mockexchange.version import __version__
 # 5: core split by venue: the state classes live in core/kalshi/ and core/deribit/.
 # 6: Kalshi's amounts are integers in fixed units (core/kalshi/units.py): position rows, the fill log, account cash.
 # 7: a Kalshi key keeps its name and scopes; the ledger its users' API usage-level grants.
-LAYOUT = 7
+# 8: the ledger keeps the historical cutoff, ended orders and archived events (core/kalshi/archive.py).
+LAYOUT = 8
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset({"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility"})
 # Where state classes live; a class is taken only from the module that defines it.

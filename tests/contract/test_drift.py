@@ -95,6 +95,11 @@ def test_a_changed_spec_is_reported_change_by_change(capsys, tmp_path):
         "  ~ response field deposits[].finalized_ts is no longer nullable",
         "GetWithdrawals (GET /portfolio/withdrawals)",
         "  - operation removed",
+        "GetHistoricalPositions (GET /historical/positions)",
+        "  + response field market_positions[].resting_orders_count_fp: string",
+        "  - response field market_positions[].total_traded_dollars",
+        "GetFillsHistorical (GET /historical/fills)",
+        "  ! response field fills[].created_time is now required",
     ]
 
 

@@ -102,6 +102,10 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("GET", "/portfolio/intra_exchange_instance_transfers/{transfer_id}"),
         ("GET", "/portfolio/target_balance_allocation"),
         ("POST", "/portfolio/target_balance_allocation"),
+        ("GET", "/historical/cutoff"),
+        ("GET", "/historical/positions"),
+        ("GET", "/historical/fills"),
+        ("GET", "/historical/orders"),
     }
 
 

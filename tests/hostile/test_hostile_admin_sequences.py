@@ -168,6 +168,11 @@ VALID: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         st.builds(lambda s: {"seconds": s}, st.sampled_from([0, 1, 3600, 86_400 * 200, 999_999_999])),
         st.builds(lambda t: {"to": t}, st.sampled_from(["2026-06-26T08:00:00Z", "2030-01-01T00:00:00+00:00"])),
     ),
+    "historical/cutoff": st.builds(
+        lambda name, when: {name: when},
+        st.sampled_from(["at", "trades_created_ts", "orders_updated_ts", "market_positions_last_updated_ts"]),
+        st.sampled_from(["1970-01-01T00:00:00Z", "2026-06-26T08:00:00Z", "2030-01-01T00:00:00+00:00"]),
+    ),
     "deribit/accounts": st.builds(
         lambda user, balances: {"user_id": user, "balances": balances},
         st.sampled_from(DERIBIT_USERS), st.dictionaries(st.sampled_from(["BTC", "ETH", "USDC"]), DERIBIT_CASH),

@@ -78,10 +78,17 @@ VALID: dict[str, dict[str, Any]] = {
                                 "destination_subaccount": 0, "client_transfer_id": None, "status": "pending"},
     "set_target_balance_allocation": {"user_id": "k1", "allocations": [{"exchange_index": 0, "percent": 100}],
                                       "resting_margin_reservation": "sum"},
+    "set_historical_cutoff": {"at": "2026-06-26T08:00:00Z", "market_settled_ts": "2026-06-26T08:00:00Z",
+                              "trades_created_ts": "2026-06-26T08:00:00Z", "orders_updated_ts": "2026-06-26T08:00:00Z",
+                              "market_positions_last_updated_ts": "2026-06-26T08:00:00+02:00"},
+    "grant_api_usage_level": {"user_id": "k1", "level": "advanced", "exchange_instance": "event_contract",
+                              "source": "manual", "expires_ts": None},
+    "api_usage_level": {"user_id": "k1"},
 }  # fmt: skip
 NO_ARGUMENTS = {"reset", "reset_deribit", "clock", "rate_limits", "rest_lag", "faults", "clear_faults"}
+NO_ARGUMENTS |= {"historical_cutoff"}
 # Takes an id the ledger drew (at random here): its hostile values are tried by the test below.
-DRAWN_IDS = {"complete_intra_exchange_transfer"}
+DRAWN_IDS = {"complete_intra_exchange_transfer", "delete_key"}
 
 
 @pytest.fixture
@@ -100,6 +107,15 @@ def control() -> Control:
 def test_every_public_operation_is_covered():
     public = {n for n, m in inspect.getmembers(Control, callable) if not n.startswith("_")}
     assert public == set(VALID) | NO_ARGUMENTS | DRAWN_IDS
+
+
+def test_deleting_a_key_takes_its_id_or_refuses_with_a_control_error(control):
+    control.create_key("k1", key_type="ed25519", key_id="kid")
+    for value in HOSTILE:
+        for user_id in (value, "k1"):
+            with pytest.raises(ControlError):
+                control.delete_key(value, user_id=user_id)
+    assert control.delete_key("kid", user_id="k1") is not None
 
 
 def test_completing_an_instance_transfer_takes_its_id_or_refuses_with_a_control_error(control):

@@ -30,6 +30,7 @@ from mockexchange.core.events import Change, EventBus
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.archive import Archive
 from mockexchange.core.kalshi.batch import Batches
 from mockexchange.core.kalshi.batch_checks import BatchChecks
 from mockexchange.core.kalshi.checks import (
@@ -87,6 +88,7 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
         self.filled = 0  # hundredths of contracts filled since the last reset, every account's
         self.resting = 0  # whole contracts resting now, every account's, as `resting_orders_count` counts them
         self.subaccount_state = SubaccountState()  # numbered subaccounts, moves of cash inside accounts
+        self.archive = Archive()  # the historical cutoff, the ended orders, the archived events (archive.py)
 
     @property
     def contracts_filled(self) -> Decimal:
@@ -120,6 +122,7 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
             self.usage_levels.clear()
             self.filled = self.resting = 0
             self.subaccount_state.clear()
+            self.archive.clear()
             self.history.forget()  # a reset is not lagged: the empty state shows at once
             for index in (self.fill_index, self.settlements):
                 index.seal()
@@ -361,6 +364,7 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
                 self.positions.mark_settled(row, now)
                 self.settlements.add(row.user_id, now, record)
                 self.bus.publish(Change("position", row.user_id, row.snapshot()))
+            self.archive.market_settled(self, market)
             self.bus.publish(Change("settlement", None, market))
             return market
 
@@ -414,6 +418,7 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
 
     def _drop_order(self, order: RestingOrder, now: datetime) -> None:
         del self.orders[order.order_id]
+        self.archive.order_ended(order, now)
         self.resting -= _whole(order.count)
         row = self.positions.get(order.user_id, order.subaccount, order.ticker)
         if row is not None:

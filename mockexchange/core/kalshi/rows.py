@@ -11,8 +11,8 @@ from typing import Literal
 
 from mockexchange.core.money import ZERO
 
-SettlementState = Literal["unsettled", "settled"]
-SettlementStatus = Literal["unsettled", "settled", "all"]
+SettlementState = Literal["unsettled", "settled", "archived"]  # archived: GET /historical/positions only
+SettlementStatus = Literal["unsettled", "settled", "all", "archived"]
 PositionKey = tuple[str, str]  # (event_ticker, ticker)
 
 

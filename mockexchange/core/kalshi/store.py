@@ -35,6 +35,7 @@ from mockexchange.core.kalshi.positions import ZERO_CELLS, Cells
 from mockexchange.core.kalshi.rows import MarketPosition, SettlementState
 from mockexchange.core.kalshi.stored_rows import (
     _AMOUNT_CELLS,
+    _ARCHIVED,
     _SETTLED,
     _UNITS,
     _UPDATED,
@@ -42,6 +43,7 @@ from mockexchange.core.kalshi.stored_rows import (
     StoredPosition,
     StoredRows,
     _Place,
+    book_state,
 )
 from mockexchange.core.kalshi.walks import Walks
 from mockexchange.core.versions import ABSENT, History
@@ -205,6 +207,20 @@ class PositionStore(Walks, StoredRows):
         shift(self._file(handle).totals, None, held)
         self._stamp(handle)
 
+    def set_archived(self, row: MarketPosition, archived: bool) -> None:
+        """Move a settled row to the archived book (GET /historical/positions) or back to the settled one; its amounts
+        and history do not change, its version does (the pages that showed it are not the state any more)."""
+        handle = row._handle  # type: ignore[attr-defined]
+        flags = self._flags[handle]
+        if not flags & _SETTLED or bool(flags & _ARCHIVED) == archived:
+            return
+        held = self._share(handle)
+        shift(self._event_of(handle).totals, held, None)
+        self._unfile(handle)
+        self._flags[handle] = flags | _ARCHIVED if archived else flags & ~_ARCHIVED
+        shift(self._file(handle).totals, None, held)
+        self._stamp(handle)
+
     def _stamp(self, handle: int) -> None:
         """A new version for a row that was added or changed (the venues' render cache keys on it)."""
         self.version += 1
@@ -227,12 +243,12 @@ class PositionStore(Walks, StoredRows):
     # -- the books: rows in key order, and each event's running totals ---------------------------------------------
 
     def _event_of(self, handle: int) -> _Event:
-        state: SettlementState = "settled" if self._flags[handle] & _SETTLED else "unsettled"
+        state: SettlementState = book_state(self._flags[handle])
         return self._books[(self._owner[handle], state)].rows[self._places[handle].event_ticker]
 
     def _file(self, handle: int) -> _Event:
         """Put a row into its owner's book of its settlement state; returns its event there."""
-        state: SettlementState = "settled" if self._flags[handle] & _SETTLED else "unsettled"
+        state: SettlementState = book_state(self._flags[handle])
         key = (self._owner[handle], state)
         book = self._books.get(key)
         if book is None:
@@ -253,7 +269,7 @@ class PositionStore(Walks, StoredRows):
 
     def _unfile(self, handle: int) -> None:
         """Take a row out of its book (its totals already taken out: `_count(handle, -1)`)."""
-        state: SettlementState = "settled" if self._flags[handle] & _SETTLED else "unsettled"
+        state: SettlementState = book_state(self._flags[handle])
         book = self._books[(self._owner[handle], state)]
         event_ticker, ticker = self._places[handle].event_ticker, self._places[handle].ticker
         event = book.rows[event_ticker]

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from mockexchange.core.columns import ODD, Column
 from mockexchange.core.kalshi.positions import Cells
-from mockexchange.core.kalshi.rows import COUNT_BITS, MarketPosition, PositionKey
+from mockexchange.core.kalshi.rows import COUNT_BITS, MarketPosition, PositionKey, SettlementState
 from mockexchange.core.kalshi.units import contracts, count_units, dollar_units, dollars
 
 
@@ -39,12 +39,18 @@ _POSITION, _EXPOSURE, _TRADED, _REALIZED, _FEES, _VOLUME = range(6)
 _AMOUNT_CELLS = 6
 _UPDATED = 6
 _SETTLED = 1
+_ARCHIVED = 2  # settled, and moved to the historical reads by the cutoff (core/kalshi/archive.py)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 # How each cell is read as a Decimal, and written from one: contracts in hundredths, the rest in micro-dollars.
 _RENDER = (contracts, dollars, dollars, dollars, dollars, contracts)
 _UNITS = (count_units, dollar_units, dollar_units, dollar_units, dollar_units, count_units)
 _COMPARED = tuple(f.name for f in fields(MarketPosition) if f.compare)
+
+
+def book_state(flags: int) -> SettlementState:
+    """The book a row of these flags is filed in: unsettled, settled, or archived (settled and past the cutoff)."""
+    return "archived" if flags & _ARCHIVED else "settled" if flags & _SETTLED else "unsettled"
 
 
 def _amount_property(cell: int) -> property:

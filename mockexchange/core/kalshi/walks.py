@@ -15,7 +15,7 @@ from mockexchange.core.kalshi.books import _Book
 from mockexchange.core.kalshi.event_totals import rollup as part_rollup
 from mockexchange.core.kalshi.row_filter import RowFilter
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition, PositionKey, SettlementState, SettlementStatus
-from mockexchange.core.kalshi.stored_rows import _SETTLED, StoredPosition
+from mockexchange.core.kalshi.stored_rows import StoredPosition, book_state
 from mockexchange.core.versions import ABSENT
 
 
@@ -94,7 +94,7 @@ class Walks:
                 handle = self._handle(user_id, subaccount, ticker)
                 if (
                     handle is not None
-                    and _state_of(self._flags[handle]) == state
+                    and book_state(self._flags[handle]) == state
                     and (event_ticker is None or self._places[handle].event_ticker == event_ticker)
                     and (after is None or (self._places[handle].event_ticker, ticker) > after)
                 ):
@@ -217,10 +217,6 @@ class Walks:
 
 def _state(row: MarketPosition) -> SettlementState:
     return "settled" if row.settled else "unsettled"
-
-
-def _state_of(flags: int) -> SettlementState:
-    return "settled" if flags & _SETTLED else "unsettled"
 
 
 def _states(status: SettlementStatus) -> tuple[SettlementState, ...]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.kalshi.archive import TRADES
 from mockexchange.core.numbers import IntegerError, parse_int
 from mockexchange.core.time_index import TimeIndex
 from mockexchange.venues.kalshi import cursors, render
@@ -71,10 +72,12 @@ def _page(
     list_name: str,
     lagged: bool = False,
     cached: str | None = None,
+    bounds: tuple[int | None, int | None] = (None, None),
 ) -> Any:
     """One page of `index`, `{list_name: [...], "cursor": "..."}`; `cached`: the render cache's kind for these
     records (records that never change): each is rendered once, and the whole page is kept until the index changes
-    (its JSON as an `orjson.Fragment`)."""
+    (its JSON as an `orjson.Fragment`). `bounds`: the times (Unix microseconds) the page keeps to, from and before
+    (the historical cutoff's split, core/kalshi/archive.py)."""
     filters = {"op": operation, "owner": user_id, **{k: v for k, v in values.items() if k not in ("cursor", "limit")}}
     after = cursors.decode_param(operation, values["cursor"], filters, key_length=2)
     before = None
@@ -87,13 +90,13 @@ def _page(
         as_of = ctx.ledger.as_of() if lagged else None
         if cached is not None:
             pages = ctx.renders.pages(cached, ctx.profile.name)
-            read = (tuple(filters.items()), values["limit"], before)  # every parameter that shapes the answer
+            read = (tuple(filters.items()), values["limit"], before, bounds)  # all that shapes the answer
             page = pages.get(index, (index.version, as_of), read)
             if page is not None:
                 return page
         found, more = index.page(
             user_id, values["limit"], before=before, min_ts=values.get("min_ts"), max_ts=values.get("max_ts"),
-            keep=keep, as_of=as_of,
+            keep=keep, as_of=as_of, from_us=bounds[0], until_us=bounds[1],
         )  # fmt: skip
         cursor = cursors.encode((str(found[-1][0][0]), str(found[-1][0][1])), filters) if more else ""
         if cached is None:
@@ -115,9 +118,11 @@ def get_fills(ctx: KalshiContext, key: ApiKey, query) -> Any:
         _equals("subaccount", values["subaccount"]),
         _equals("exchange_index", values["exchange_index"]),
     )
+    # Fills before the historical cutoff are /historical/fills' (a profile without the historical API has none).
+    since = ctx.ledger.archive.cutoff_us(TRADES) if ctx.profile.historical else None
     return _page(
         ctx, GET_FILLS, ctx.ledger.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills", lagged=True,
-        cached="fills",
+        cached="fills", bounds=(since, None),
     )  # fmt: skip
 
 

@@ -57,12 +57,15 @@ def _rows(
     return rows, more
 
 
-def _page(ctx: KalshiContext, operation: str, owner: tuple[str, int], values: dict[str, Any]) -> orjson.Fragment:
+def _page(
+    ctx: KalshiContext, operation: str, owner: tuple[str, int], values: dict[str, Any], lagged: bool = True
+) -> orjson.Fragment:
     """One page of market positions plus the event roll-ups first reached on it, as the JSON of
     `{"market_positions": [...], "event_positions": [...], "cursor": "..."}`.
 
     Rows are ordered by (event_ticker, ticker). An event's roll-up is sent once, on the page where its first row is,
     and totals every row of that event that passes the filters, whichever page those rows are on.
+    `lagged`: as of the ledger's lagged time (the live reads).
     """
     user_id, subaccount = owner
     status = values["settlement_status"]
@@ -85,7 +88,7 @@ def _page(ctx: KalshiContext, operation: str, owner: tuple[str, int], values: di
     read = (operation, owner, status, values["count_filter"], ticker, event_ticker, values.get("exchange_index"))
     read += (values["limit"], after)
     with ctx.ledger.reading():
-        as_of = ctx.ledger.as_of()
+        as_of = ctx.ledger.as_of() if lagged else None
         stamp = (store.version, as_of)  # any row changed, or another as-of time: rendered again
         pages = ctx.renders.pages("positions", profile.name)
         page = pages.get(store, stamp, read)

@@ -3,7 +3,8 @@
 - `3.34` (default): spec 3.34.0.
 - `legacy`: the shapes of November 2025 that older clients (official SDK 3.2.0) still parse: integer twins beside the
   dollar strings, `event_ticker` as a comma list of at most 10 on /portfolio/positions, no `settlement_status` there
-  (unsettled positions only), and `count_filter` also taking `resting_order_count`.
+  (unsettled positions only), and `count_filter` also taking `resting_order_count`; no historical API (/historical/*
+  answers 404, and the historical cutoff moves nothing out of its live reads).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.markets import Settlement
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
-from mockexchange.venues.kalshi import render
+from mockexchange.venues.kalshi import orders_render, render
 from mockexchange.venues.kalshi.params import SINGLE_EVENT_TICKER, Param
 
 Row = dict[str, Any]
@@ -35,6 +36,9 @@ class Profile:
     positions_event_ticker: Param
     positions_settlement_status: bool
     count_filter_values: tuple[str, ...]
+    # the historical API (/historical/*, venues/kalshi/historical.py) and its cutoff; without it, 404 and no cutoff
+    historical: bool = False
+    order: Callable[[Any], Row] | None = None  # an order (GET /historical/orders)
 
 
 PROFILES: dict[str, Profile] = {
@@ -49,6 +53,8 @@ PROFILES: dict[str, Profile] = {
         positions_event_ticker=SINGLE_EVENT_TICKER,
         positions_settlement_status=True,
         count_filter_values=("position", "total_traded"),
+        historical=True,
+        order=orders_render.order,
     ),
     "legacy": Profile(
         name="legacy",

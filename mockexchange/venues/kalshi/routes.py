@@ -16,6 +16,7 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.venues.kalshi import (
     account_routes,
     balance,
+    historical,
     history,
     instance_transfers,
     positions,
@@ -92,6 +93,10 @@ def routes(ctx: KalshiContext) -> list[BaseRoute]:
         "/portfolio/withdrawals": (history.get_withdrawals, "GetWithdrawals"),
         **subaccounts.READS,
         **instance_transfers.READS,
+        "/historical/cutoff": (historical.get_historical_cutoff, "GetHistoricalCutoff"),
+        "/historical/positions": (historical.get_historical_positions, "GetHistoricalPositions"),
+        "/historical/fills": (historical.get_fills_historical, "GetFillsHistorical"),
+        "/historical/orders": (historical.get_historical_orders, "GetHistoricalOrders"),
     }  # fmt: skip
     handlers: dict[str, dict[str, Callable[[Request], Any]]] = {}
     for path, (op, operation_id) in table.items():
