@@ -212,6 +212,12 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "faults/remove": control.remove_fault,
         "faults/ws/close": control.close_websockets,
         "scenario/pause": scenarios.pause_scenario,
+        # An FCM member's desk (control/kalshi_fcm.py)
+        "fcm/subtraders": control.create_fcm_subtrader,
+        "fcm/daily_caps": control.set_fcm_daily_cap,
+        "fcm/blocked_categories": control.set_fcm_blocked_category,
+        "fcm/error_accounts": control.set_fcm_error_account,
+        "fcm/position_transfers": control.fcm_position_transfer,
     }
 
 

@@ -18,6 +18,7 @@ from mockexchange.control.deribit import DeribitOperations, seed_defaults
 from mockexchange.control.errors import ControlError
 from mockexchange.control.faults import FaultOperations
 from mockexchange.control.kalshi import KalshiOperations
+from mockexchange.control.kalshi_fcm import FcmOperations
 from mockexchange.control.rate_limits import RateLimitOperations
 from mockexchange.control.rest_lag import RestLagOperations
 from mockexchange.control.values import shown
@@ -44,7 +45,9 @@ def check_exchange_time(when: datetime, name: str = "to") -> datetime:
     return when
 
 
-class Control(KalshiOperations, DeribitOperations, RateLimitOperations, RestLagOperations, FaultOperations):
+class Control(
+    KalshiOperations, DeribitOperations, RateLimitOperations, RestLagOperations, FaultOperations, FcmOperations
+):
     def __init__(
         self,
         ledger: Ledger,

@@ -41,6 +41,7 @@ from mockexchange.core.kalshi.checks import (
     check_trade,
     fill_terms,
 )
+from mockexchange.core.kalshi.fcm import FcmDesk
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
 from mockexchange.core.kalshi.filling import Filling, hand_over
@@ -83,6 +84,7 @@ class Ledger(Filling, Batches, BatchChecks):
         self.orders: dict[str, RestingOrder] = {}
         self.filled = 0  # hundredths of contracts filled since the last reset, every account's
         self.resting = 0  # whole contracts resting now, every account's, as `resting_orders_count` counts them
+        self.fcm = FcmDesk(self)  # FCM members' subtrader settings and position transfers (fcm.py)
 
     @property
     def contracts_filled(self) -> Decimal:
@@ -114,6 +116,7 @@ class Ledger(Filling, Batches, BatchChecks):
             self.transfers.clear()
             self.orders.clear()
             self.filled = self.resting = 0
+            self.fcm.clear()
             self.history.forget()  # a reset is not lagged: the empty state shows at once
             for index in (self.fill_index, self.settlements):
                 index.seal()

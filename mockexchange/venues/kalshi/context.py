@@ -66,6 +66,14 @@ class KalshiContext:
     connections: LiveConnections | None = None
     # Each record's wire bytes, rendered once per profile and spliced into the pages that show it (fragments.py).
     renders: RenderCache = field(default_factory=RenderCache)
+    # The control plane's commands an FCM member's writes run (control/kalshi_fcm.py), so a state file keeps them;
+    # None: the desk's writes are not served (405).
+    fcm_commands: FcmCommands | None = None
+
+
+class FcmCommands(Protocol):
+    def run(self, name: str, **arguments: Any) -> dict[str, Any]:
+        """Run the control plane's command `name`; a refusal is a `LedgerError` with its status."""
 
 
 class ResponseGenerator(Protocol):

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.auth.kalshi.keys import ApiKey
-from mockexchange.venues.kalshi import balance, history, positions, rate_limits, websocket
+from mockexchange.venues.kalshi import balance, fcm_routes, history, positions, rate_limits, websocket
 from mockexchange.venues.kalshi.context import KalshiContext, authenticated_key
 from mockexchange.venues.kalshi.errors import KalshiError, internal_error
 from mockexchange.venues.kalshi.params import first_values
@@ -32,7 +32,8 @@ def _endpoint(ctx: KalshiContext, operation: Operation, operation_id: str) -> Ca
         seed = ctx.generated.seed_for(request.headers) if ctx.generated is not None else None
         if ctx.generated is None or seed is None:
             query = first_values(request.scope["query_string"])  # a plain string without Starlette's parser
-            return json_response(operation(ctx, key, request.query_params if query is None else query))
+            answered = operation(ctx, key, request.query_params if query is None else query)
+            return answered if isinstance(answered, Response) else json_response(answered)  # (a 201 is a Response)
         # Generated mode: the request is checked as in ledger mode (parameters, scope, permissions) and only
         # the body is generated; the generator reads its own cursors, the ledger would refuse them.
         operation(ctx, key, QueryParams([(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]))
@@ -73,4 +74,5 @@ def routes(ctx: KalshiContext) -> list[BaseRoute]:
         Route(API_PREFIX + path, _endpoint(ctx, op, operation_id), methods=["GET"])
         for path, (op, operation_id) in table.items()
     ]
+    rest += fcm_routes.routes(ctx, _endpoint, API_PREFIX)  # an FCM member's desk
     return [*rest, websocket.route(ctx)]
