@@ -12,7 +12,6 @@ is published as a `position` change, as a fill's is.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -49,8 +48,9 @@ class PositionTransfer:
 
 
 @dataclass(slots=True)
-class FcmDesk:
-    ledger: Ledger
+class FcmState:
+    """What the desk keeps (the ledger's `fcm_state`: a snapshot of the ledger holds it as it holds the rows)."""
+
     caps: dict[str, int] = field(default_factory=dict)  # subtrader -> daily cap, micro-dollars
     blocked: dict[str, set[str]] = field(default_factory=dict)  # subtrader -> blocked event categories
     error_accounts: dict[str, str] = field(default_factory=dict)  # FCM member -> its error account
@@ -61,6 +61,31 @@ class FcmDesk:
         self.blocked.clear()
         self.error_accounts.clear()
         self.transfers.clear()
+
+
+class FcmDesk:
+    """The desk's operations on a ledger and its `fcm_state` (`ledger.fcm` makes one: it holds no state of its own)."""
+
+    __slots__ = ("ledger",)
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    @property
+    def caps(self) -> dict[str, int]:
+        return self.ledger.fcm_state.caps
+
+    @property
+    def blocked(self) -> dict[str, set[str]]:
+        return self.ledger.fcm_state.blocked
+
+    @property
+    def error_accounts(self) -> dict[str, str]:
+        return self.ledger.fcm_state.error_accounts
+
+    @property
+    def transfers(self) -> dict[str, PositionTransfer]:
+        return self.ledger.fcm_state.transfers
 
     # -- subtraders ---------------------------------------------------------------------------------------------
 
@@ -259,8 +284,3 @@ def _premium(fill: object) -> int:
     count, price = count_units(fill.count), price_units(fill.price)  # type: ignore[attr-defined]
     fee = dollar_units(fill.fee)  # type: ignore[attr-defined]
     return fee + (count * price if fill.action == "buy" else -count * price)  # type: ignore[attr-defined]
-
-
-def subtraders_of(ledger: Ledger, fcm_user_id: str) -> Iterable[Account]:
-    """The member's subtraders, in the order they were opened."""
-    return (ledger.accounts[s] for s in ledger.accounts[fcm_user_id].subtraders)

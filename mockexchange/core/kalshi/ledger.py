@@ -41,7 +41,7 @@ from mockexchange.core.kalshi.checks import (
     check_trade,
     fill_terms,
 )
-from mockexchange.core.kalshi.fcm import FcmDesk
+from mockexchange.core.kalshi.fcm import FcmDesk, FcmState
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
 from mockexchange.core.kalshi.filling import Filling, hand_over
@@ -84,7 +84,7 @@ class Ledger(Filling, Batches, BatchChecks):
         self.orders: dict[str, RestingOrder] = {}
         self.filled = 0  # hundredths of contracts filled since the last reset, every account's
         self.resting = 0  # whole contracts resting now, every account's, as `resting_orders_count` counts them
-        self.fcm = FcmDesk(self)  # FCM members' subtrader settings and position transfers (fcm.py)
+        self.fcm_state = FcmState()  # FCM members' subtrader settings and position transfers (fcm.py)
 
     @property
     def contracts_filled(self) -> Decimal:
@@ -95,6 +95,11 @@ class Ledger(Filling, Batches, BatchChecks):
     def contracts_resting(self) -> Decimal:
         """Whole contracts resting now, over every account."""
         return Decimal(self.resting)
+
+    @property
+    def fcm(self) -> FcmDesk:
+        """The FCM members' desk on this ledger (fcm.py)."""
+        return FcmDesk(self)
 
     @contextmanager
     def reading(self) -> Iterator[Ledger]:
@@ -116,7 +121,7 @@ class Ledger(Filling, Batches, BatchChecks):
             self.transfers.clear()
             self.orders.clear()
             self.filled = self.resting = 0
-            self.fcm.clear()
+            self.fcm_state.clear()
             self.history.forget()  # a reset is not lagged: the empty state shows at once
             for index in (self.fill_index, self.settlements):
                 index.seal()
