@@ -38,6 +38,28 @@ KALSHI_OPERATIONS: tuple[str, ...] = (
     "GetDeposits",
     "GetWithdrawals",
     "GetPortfolioRestingOrderTotalValue",
+    # An FCM member's desk (venues/kalshi/fcm.py, fcm_lists.py)
+    "GetFCMFills",
+    "GetFCMOrders",
+    "ListFCMSubtraders",
+    "CreateFCMSubtrader",
+    "GetFCMEventContractDailyCap",
+    "UpdateFCMEventContractDailyCap",
+    "DeleteFCMEventContractDailyCap",
+    "GetFCMSubtraderBlockedCategories",
+    "UpdateFCMSubtraderBlockedCategories",
+    "CreateFCMPositionTransfer",
+)
+# The sliced operations that change the account: `contract check` sends them only when asked, and the
+# generated-responses mode answers only reads (a write always changes the ledger).
+KALSHI_WRITES: frozenset[str] = frozenset(
+    {
+        "CreateFCMSubtrader",
+        "UpdateFCMEventContractDailyCap",
+        "DeleteFCMEventContractDailyCap",
+        "UpdateFCMSubtraderBlockedCategories",
+        "CreateFCMPositionTransfer",
+    }
 )
 KALSHI_CHANNELS: tuple[str, ...] = ("market_positions", "fill")
 # The connection-level channels every subscription goes through, cut down to the messages the mock speaks (the

@@ -30,7 +30,7 @@ def _endpoint(ctx: KalshiContext, operation: Operation, operation_id: str) -> Ca
     async def answer(request: Request, key: ApiKey) -> Response:
         rate_limits.charge(ctx.rate_limits, key.user_id, operation_id)  # after auth: refused ones cost nothing
         seed = ctx.generated.seed_for(request.headers) if ctx.generated is not None else None
-        if ctx.generated is None or seed is None:
+        if ctx.generated is None or seed is None or request.method != "GET":  # a write always changes the ledger
             query = first_values(request.scope["query_string"])  # a plain string without Starlette's parser
             answered = operation(ctx, key, request.query_params if query is None else query)
             return answered if isinstance(answered, Response) else json_response(answered)  # (a 201 is a Response)
