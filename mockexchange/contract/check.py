@@ -22,7 +22,7 @@ import yaml
 from mockexchange.contract import extra
 from mockexchange.contract.preflight import Unreachable, preflight
 from mockexchange.contract.report import Run, translate
-from mockexchange.contract.slicing import KALSHI_OPERATIONS
+from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.contract.verdict import read_events
 from mockexchange.schema.refinements import PAGINATED
 from mockexchange.schema.specs import SpecError, kalshi_slice_path, load_spec
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     if not args.published_only:
         spec = refine(spec, subtrader_ids=tuple(args.subtrader_id))
-    asked = args.operation or list(OPERATIONS)
+    asked = args.operation or [op for op in OPERATIONS if op not in KALSHI_WRITES]  # writes only when named
     try:
         first = preflight(
             args.base_url, signer, spec, asked, explicit=bool(args.operation), subtrader_ids=args.subtrader_id

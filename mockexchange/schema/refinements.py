@@ -55,6 +55,9 @@ def _list_of(values: tuple[str, ...]) -> str:
     return rf"^$|^{one}(,{one})*$"
 
 
+# The FCM desk's reads of one subtrader (GetFCMPositions' rules hold for them too).
+FCM_SUBTRADER_READS = ("GetFCMOrders", "GetFCMEventContractDailyCap", "GetFCMSubtraderBlockedCategories")
+
 PARAMETER_RULES: tuple[ParameterRule, ...] = (
     ParameterRule(
         ("GetPositions", "GetFCMPositions"),
@@ -81,7 +84,7 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         {"enum": ["unsettled", "settled", "all", ""]},
     ),
     ParameterRule(
-        ("GetPositions", "GetSettlements"),
+        ("GetPositions", "GetSettlements", "GetFCMOrders"),
         "event_ticker",
         "since 3.x one event ticker, not a list; a comma is a 400 (excludes)",
         {"pattern": r"^[^,]*$"},
@@ -93,7 +96,8 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         {"pattern": rf"^$|^{_ITEM}(,{_ITEM}){{0,99}}$"},
     ),
     ParameterRule(
-        ("GetPositions", "GetFCMPositions", "GetSettlements", "GetFills", "GetDeposits", "GetWithdrawals"),
+        ("GetPositions", "GetFCMPositions", "GetSettlements", "GetFills", "GetDeposits", "GetWithdrawals")
+        + ("GetFCMFills", "GetFCMOrders"),
         "cursor",
         "cursors are issued by the server; a made-up one is a 400 (cursor). Real cursors come from pages "
         "(the next_page links and the cursor walk)",
@@ -101,12 +105,21 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         from_request=False,
     ),
     ParameterRule(
-        ("GetFCMPositions",),
+        ("GetFCMPositions",) + FCM_SUBTRADER_READS,
         "subtrader_id",
         "an FCM member key that is not bound to one subtrader must name the subtrader; without it (or empty), a 400",
         {"minLength": 1},
         required=True,
         from_request=False,
+    ),
+)
+
+PARAMETER_RULES += (
+    ParameterRule(
+        ("GetFCMOrders",),
+        "client_order_ids",
+        "a comma-separated list of up to 100 client order ids, no empty items; otherwise a 400",
+        {"pattern": rf"^$|^{_ITEM}(,{_ITEM}){{0,99}}$"},
     ),
 )
 
@@ -134,7 +147,12 @@ def refine(openapi: dict[str, Any], *, subtrader_ids: tuple[str, ...] = ()) -> d
     rules = PARAMETER_RULES
     if subtrader_ids:
         rules += (
-            ParameterRule(("GetFCMPositions",), "subtrader_id", "the key's subtraders", {"enum": [*subtrader_ids]}),
+            ParameterRule(
+                ("GetFCMPositions",) + FCM_SUBTRADER_READS,
+                "subtrader_id",
+                "the key's subtraders",
+                {"enum": [*subtrader_ids]},
+            ),  # fmt: skip
         )
     for rule in rules:
         for operation_id in rule.operations:
