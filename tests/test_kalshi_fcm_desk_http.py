@@ -413,3 +413,14 @@ def test_a_transfer_publishes_both_rows(transfers):
         ("fcm_position_transfer", "fcm"),
     ]
     assert seen[1].payload.position == Decimal("10.00")
+
+
+def test_in_generated_mode_reads_are_generated_and_writes_change_the_ledger():
+    with MockServer(generated_responses=5) as mock:
+        mock.create_account("fcm", fcm_member=True)
+        desk = Desk(mock)
+        made = desk.call("POST", "/fcm/subtraders", json={"subtrader_suffix": "G1"})
+        assert (made.status_code, made.json()) == (201, {"subtrader_id": "fcm_G1"})
+        assert "fcm_G1" in mock.app.ledger.accounts
+        listed = desk.call("GET", "/fcm/subtraders").json()["subtraders"]
+        assert [s["subtrader_id"] for s in listed] != ["fcm_G1"]  # generated, not the ledger's
