@@ -99,7 +99,8 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "17: steps[1].at: unknown field (steps run in order; use a `wait: SECONDS` step between them)",
         "18: steps[2]: unknown step 'fil' (one of: fill, settle, deposit, withdrawal, order, cancel_order, "
         "deribit_fill, deribit_order, deribit_cancel_order, deribit_deposit, deribit_withdrawal, index_price, "
-        "mark_price, volatility, fault, clear_faults, ws_close, wait, burst)",
+        "mark_price, volatility, fault, clear_faults, ws_close, fcm_subtrader, fcm_daily_cap, fcm_blocked_category, "
+        "fcm_error_account, fcm_position_transfer, wait, burst)",
         '19: steps[3].fill.count: must be a quoted decimal string: write "1.5" (money is never a float; unquoted, '
         "YAML reads 1.5 as a binary float)",
         "19: steps[3].fill.price: must be a decimal string between 0 and 1 (exclusive), at most 4 places, e.g. "
@@ -110,7 +111,8 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "22: steps[6].burst.users: must be a non-empty list",
         "23: steps[7]: a step is a mapping with exactly one of: fill, settle, deposit, withdrawal, order, "
         "cancel_order, deribit_fill, deribit_order, deribit_cancel_order, deribit_deposit, deribit_withdrawal, "
-        "index_price, mark_price, volatility, fault, clear_faults, ws_close, wait, burst (found: wait, settle)",
+        "index_price, mark_price, volatility, fault, clear_faults, ws_close, fcm_subtrader, fcm_daily_cap, "
+        "fcm_blocked_category, fcm_error_account, fcm_position_transfer, wait, burst (found: wait, settle)",
     ]
 
 
