@@ -1,5 +1,6 @@
-"""The schema suite against the mock, in-process (ASGI) and over real HTTP: every sliced operation, positive and
-negative data, every schemathesis check plus the cursor walk; and stateful runs that follow next-page links."""
+"""The schema suite against the mock, in-process (ASGI) and over real HTTP: every sliced operation that only reads
+(the writes, `KALSHI_WRITES`, run as `contract check` runs them: only when named; their own tests hold them), positive
+and negative data, every schemathesis check plus the cursor walk; and stateful runs that follow next-page links."""
 
 from __future__ import annotations
 
@@ -11,14 +12,18 @@ from hypothesis import HealthCheck, settings
 from mockexchange.app import build_app
 from mockexchange.contract import suite
 from mockexchange.contract.account import SUBTRADERS, seed, signer
+from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.server import MockServer
 
 # Schemas are bound when tests are collected, so the in-process mock is built here; the HTTP one starts with the
 # module and each case is sent to its address.
 IN_PROCESS = build_app()
 seed(IN_PROCESS.control)
-in_process = suite.load_schema(signer(), app=IN_PROCESS.asgi, subtrader_ids=SUBTRADERS)
-over_http = suite.load_schema(signer(), base_url="http://127.0.0.1:9/trade-api/v2", subtrader_ids=SUBTRADERS)
+READS = [operation for operation in KALSHI_OPERATIONS if operation not in KALSHI_WRITES]
+in_process = suite.load_schema(signer(), app=IN_PROCESS.asgi, subtrader_ids=SUBTRADERS, operations=READS)
+over_http = suite.load_schema(
+    signer(), base_url="http://127.0.0.1:9/trade-api/v2", subtrader_ids=SUBTRADERS, operations=READS
+)
 
 SUITE = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 STATEFUL = settings(max_examples=25, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck))
