@@ -26,6 +26,7 @@ CENTI_CENT = DOLLAR // 10_000  # micro-dollars in a centi-cent: fees round up to
 
 _EXACT = Context(prec=60)  # an amount within the bounds never reaches 60 digits: scaling never rounds
 _KEPT = 1 << 14  # values kept per unit, at most (then forgotten and made again)
+_MOST_DIGITS = 40  # far past any amount within the ledger's bounds, far short of what int() refuses
 
 
 class UnitError(ValueError):
@@ -39,6 +40,8 @@ def _to_units(value: Decimal | int, places: int, what: str) -> int:
         raise UnitError(f"{what} must be a finite Decimal, not {type(value).__name__}")
     sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
+    if len(digits) > _MOST_DIGITS or exponent > _MOST_DIGITS:
+        raise UnitError(f"{what} has too many digits for any amount of the mock")
     shift = exponent + places
     coefficient = int("".join(map(str, digits))) if digits else 0
     if shift >= 0:
