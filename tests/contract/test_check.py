@@ -165,7 +165,7 @@ def test_only_get_requests_are_sent_unless_asked(pem: Path) -> None:
 def test_one_operation_can_be_checked_alone(broken: MockServer, pem: Path) -> None:
     result = contract_check(broken.kalshi_url, pem, "--operation", "GetWithdrawals", "--max-examples", "10")
     assert result.returncode == 0, result.stdout[-4000:]
-    assert "Selected: 1/8" in result.stdout
+    assert re.search(r"Selected: 1/\d+", result.stdout), result.stdout[-2000:]
     # without --report, the event report is not kept, and no path of the check's temporary folder is shown
     assert "NDJSON: not kept (--report FILE keeps it)" in result.stdout and "mockexchange-check-" not in result.stdout
 
