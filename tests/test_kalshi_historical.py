@@ -400,12 +400,16 @@ def test_historical_positions_take_a_single_event_ticker(modern):
     assert r.status_code == 400 and r.json() == {"msg": _go("GetHistoricalPositions", "EventTicker", "excludes")}
 
 
-@pytest.mark.parametrize(
-    "path", ["/historical/cutoff", "/historical/fills", "/historical/orders", "/historical/positions"]
-)
+@pytest.mark.parametrize("path", ["/historical/fills", "/historical/orders", "/historical/positions"])
 def test_unsigned_requests_are_refused(mock, path):
     r = httpx.get(mock.kalshi_url + path)
     assert r.status_code == 401 and "error" in r.json()
+
+
+def test_the_cutoff_is_public_as_the_spec_says(mock):
+    """The spec asks no signature of GET /historical/cutoff and documents no 401."""
+    r = httpx.get(mock.kalshi_url + "/historical/cutoff")
+    assert r.status_code in (200, 404) and ("trades_created_ts" in r.json() or r.status_code == 404)
 
 
 # -- the legacy profile -----------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from mockexchange.venues.kalshi import (
 )
 from mockexchange.venues.kalshi.bodies import MAX_BODY, bad_request
 from mockexchange.venues.kalshi.context import KalshiContext
-from mockexchange.venues.kalshi.handling import handled
+from mockexchange.venues.kalshi.handling import handled, handled_public
 from mockexchange.venues.kalshi.params import first_values
 from mockexchange.web import BodyTooLarge, json_response, read_body
 
@@ -79,6 +79,15 @@ def _by_method(handlers: dict[str, Callable[[Request], Any]]) -> Callable[[Reque
     return handle
 
 
+def _cutoff(ctx: KalshiContext) -> Callable[[Request], Any]:
+    """GET /historical/cutoff: the spec asks no signature of it (and documents no 401)."""
+
+    async def answer(request: Request) -> Response:
+        return json_response(historical.get_historical_cutoff(ctx, None, request.query_params))  # type: ignore[arg-type]
+
+    return handled_public(answer)
+
+
 def routes(ctx: KalshiContext) -> list[BaseRoute]:
     table: dict[str, tuple[Operation, str]] = {
         "/portfolio/positions": (positions.get_positions, "GetPositions"),
@@ -93,7 +102,6 @@ def routes(ctx: KalshiContext) -> list[BaseRoute]:
         "/portfolio/withdrawals": (history.get_withdrawals, "GetWithdrawals"),
         **subaccounts.READS,
         **instance_transfers.READS,
-        "/historical/cutoff": (historical.get_historical_cutoff, "GetHistoricalCutoff"),
         "/historical/positions": (historical.get_historical_positions, "GetHistoricalPositions"),
         "/historical/fills": (historical.get_fills_historical, "GetFillsHistorical"),
         "/historical/orders": (historical.get_historical_orders, "GetHistoricalOrders"),
@@ -105,5 +113,6 @@ def routes(ctx: KalshiContext) -> list[BaseRoute]:
         handlers.setdefault(path, {})[method] = _endpoint(ctx, op, operation_id, write=True)
     # One route a path, so that a 405 lists every method the path takes (its `Allow` header).
     rest = [Route(API_PREFIX + path, _by_method(by), methods=list(by)) for path, by in handlers.items()]
+    rest.append(Route(API_PREFIX + "/historical/cutoff", _cutoff(ctx), methods=["GET"]))  # public, as in the spec
     rest += account_routes.routes(ctx, API_PREFIX)  # AccountApi and ApiKeysApi: several methods a path
     return [*rest, websocket.route(ctx)]
