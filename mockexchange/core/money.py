@@ -1,8 +1,9 @@
-"""Fixed-point amounts: dollars, contract counts, cents and centi-cents.
+"""Decimal amounts at the edges: dollars, contract counts, cents and centi-cents, for both venues.
 
-Every amount in the mock is a `Decimal`. This module owns parsing (what inputs are accepted, and the bounds of one
-Kalshi amount) and the rounding rules (how an amount is held and how it is cut to a unit). Renderers decide decimal
-places on the wire; they call `fixed`.
+Every amount a caller gives or a renderer writes is a `Decimal` (the Kalshi core holds its own as integers in fixed
+units, core/kalshi/units.py; Deribit's book holds Decimals). This module owns parsing (what inputs are accepted, and
+the bounds of one Kalshi amount) and how an amount is cut to the places a venue writes: renderers call `fixed`,
+`truncate` and the integer conversions; the control plane writes amounts with `plain`.
 
 A decimal string is plain ASCII: an optional sign, digits 0-9 and at most one point ("0.56", "-1.5", "10"); no
 exponent ("1e3"), no other digits ("１２", "²"), no underscores, at most 64 characters. So no input can hold a number
@@ -12,19 +13,13 @@ whose digits would fill a response ("1e999999") or that `Decimal` reads differen
 from __future__ import annotations
 
 import re
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal
 
 from mockexchange.core.numbers import excerpt
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
 
-# Amounts are held to the micro-dollar: the finest unit Kalshi emits (`*_dollars` have 6 places).
-DOLLAR_QUANTUM = Decimal("0.000001")
-# Contracts come in hundredths (FixedPointCount: "the minimum granularity is 0.01 contracts").
-COUNT_QUANTUM = Decimal("0.01")
-CENT = Decimal("0.01")
-CENTI_CENT = Decimal("0.0001")
 _PLAIN = Context(prec=60)  # wider than any amount: normalizing never rounds
 _QUANTA = {places: Decimal(1).scaleb(-places) for places in range(13)}  # built once: renderers call fixed() per amount
 
@@ -119,16 +114,6 @@ def parse_fee(text: str | int | Decimal, count: Decimal, what: str = "fee") -> D
     if value > most:
         raise MoneyError(f"{what} must be at most {most:f} ({accepted}), not {shown(value)}")
     return value
-
-
-def quantize_dollars(value: Decimal) -> Decimal:
-    """Hold an amount to the micro-dollar; half-even so repeated splits do not drift one way."""
-    return value.quantize(DOLLAR_QUANTUM, rounding=ROUND_HALF_EVEN)
-
-
-def ceil_to(value: Decimal, quantum: Decimal) -> Decimal:
-    """Round up to a unit; Kalshi rounds fees up."""
-    return value.quantize(quantum, rounding=ROUND_CEILING)
 
 
 def fixed(value: Decimal, places: int) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -66,35 +66,6 @@ class TimeIndex:
         if self._times is not None or position != self._seq - self._first:
             raise ValueError(f"record {position} is not the next record of this index's log")
         return self._index(user_id, position)
-
-    def add_run(self, user_ids: Sequence[str], first: int) -> None:
-        """`add_position` for each of the log's records from `first` on, in order (record `first + k` is
-        `user_ids[k]`'s): a batch's. A run of one user's records of one instant is appended at once."""
-        if self._times is not None or first != self._seq - self._first:
-            raise ValueError(f"record {first} is not the next record of this index's log")
-        times, by_user = self._times_column(), self._by_user
-        number, stop = first, first + len(user_ids)
-        one_user = bool(user_ids) and user_ids.count(user_ids[0]) == len(user_ids)  # (a seeding batch: one run)
-        while number < stop:
-            user_id = user_ids[number - first]
-            end = stop if one_user else number + 1
-            while end < stop and user_ids[end - first] == user_id:
-                end += 1
-            at = times[number]
-            refs = by_user.get(user_id)
-            if (
-                refs is not None
-                and end - 1 <= 0xFFFFFFFF
-                and (not refs or times[refs[-1]] <= at)
-                and times[number:end].count(at) == end - number
-            ):
-                refs.extend(range(number, end))
-                self._seq += end - number
-                self.version += end - number
-            else:
-                for each in range(number, end):
-                    self._index(user_id, each)
-            number = end
 
     def _index(self, user_id: str, number: int) -> tuple[int, int]:
         self._seq += 1

@@ -169,11 +169,6 @@ class PositionStore(Walks, StoredRows):
         totals (and the history, dated `when`, default the row's `last_updated`) follow it."""
         return _Changing(self, row, when)
 
-    def amounts(self, row: MarketPosition) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]:
-        """A stored row's six amounts at once, as Decimals: position, market_exposure, total_traded, realized_pnl,
-        fees_paid, volume."""
-        return self._amounts_of(row._handle)  # type: ignore[attr-defined]
-
     def cells(self, row: MarketPosition) -> Cells:
         """A stored row's six amounts at once, in units (positions.Cells)."""
         return self._cells(row._handle)  # type: ignore[attr-defined]
