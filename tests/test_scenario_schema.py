@@ -102,7 +102,7 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "deribit_fill, deribit_order, deribit_cancel_order, deribit_deposit, deribit_withdrawal, index_price, "
         "mark_price, volatility, fault, clear_faults, ws_close, subaccount, subaccount_transfer, subaccount_netting, "
         "intra_exchange_transfer, complete_intra_exchange_transfer, target_balance_allocation, historical_cutoff, "
-        "wait, burst)",
+        "fcm_subtrader, fcm_daily_cap, fcm_blocked_category, fcm_error_account, fcm_position_transfer, wait, burst)",
         '19: steps[3].fill.count: must be a quoted decimal string: write "1.5" (money is never a float; unquoted, '
         "YAML reads 1.5 as a binary float)",
         "19: steps[3].fill.price: must be a decimal string between 0 and 1 (exclusive), at most 4 places, e.g. "
@@ -115,7 +115,8 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "cancel_order, deribit_fill, deribit_order, deribit_cancel_order, deribit_deposit, deribit_withdrawal, "
         "index_price, mark_price, volatility, fault, clear_faults, ws_close, subaccount, subaccount_transfer, "
         "subaccount_netting, intra_exchange_transfer, complete_intra_exchange_transfer, target_balance_allocation, "
-        "historical_cutoff, wait, burst (found: wait, settle)",
+        "historical_cutoff, fcm_subtrader, fcm_daily_cap, fcm_blocked_category, fcm_error_account, "
+        "fcm_position_transfer, wait, burst (found: wait, settle)",
     ]
 
 

@@ -224,6 +224,12 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "intra_exchange_transfers/complete": control.complete_intra_exchange_transfer,
         "target_balance_allocation": control.set_target_balance_allocation,
         "historical/cutoff": control.set_historical_cutoff,
+        # An FCM member's desk (control/kalshi_fcm.py)
+        "fcm/subtraders": control.create_fcm_subtrader,
+        "fcm/daily_caps": control.set_fcm_daily_cap,
+        "fcm/blocked_categories": control.set_fcm_blocked_category,
+        "fcm/error_accounts": control.set_fcm_error_account,
+        "fcm/position_transfers": control.fcm_position_transfer,
     }
 
 

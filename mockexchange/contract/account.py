@@ -69,6 +69,10 @@ def seed(control: Control) -> None:
         control.deposit(MEMBER, 10_000 + i, status=status)
         control.withdrawal(MEMBER, 1_050 + i, status=status, fee_cents=i % 2 * 25)
     control.create_order(MEMBER, "KXCONTRACT-07-T1", "yes", "buy", "10", "0.20")
+    # The FCM desk (docs/kalshi-fcm.md): a subtrader's resting order, daily cap and blocked categories.
+    control.create_order(SUBTRADERS[0], "KXCONTRACT-07-T2", "no", "buy", "3", "0.45")
+    control.set_fcm_daily_cap(MEMBER, SUBTRADERS[0], "500")
+    control.set_fcm_blocked_category(MEMBER, SUBTRADERS[0], "Politics")
     public_pem = (
         signer()
         .private_key.public_key()

@@ -21,6 +21,9 @@ from mockexchange.testing.signing import KalshiSigner
 
 FCM_OPERATION = "GetFCMPositions"
 FCM_ONLY = (FCM_OPERATION, "GetPortfolioRestingOrderTotalValue")  # a 403 for any other key (docs/contract-kit.md)
+# The FCM desk's reads (docs/kalshi-fcm.md): FCM members only too; those of one subtrader ask for it as GetFCMPositions.
+FCM_SUBTRADER_READS = (FCM_OPERATION, "GetFCMOrders", "GetFCMEventContractDailyCap", "GetFCMSubtraderBlockedCategories")
+FCM_ONLY += FCM_SUBTRADER_READS[1:] + ("GetFCMFills", "ListFCMSubtraders")
 # Each request may take this long; a dead address fails on connect, a hung server on read: within 10 s either way.
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 DIAGNOSIS_HEADERS = ("x-mockexchange-auth", "x-mockexchange-diagnosis")
@@ -89,7 +92,7 @@ def preflight(
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
         for operation in operations:
             path = _PATH_PARAMETER.sub("preflight", paths[operation])  # an id in the path: any will do (a 404)
-            params = {"subtrader_id": subtrader_ids[0]} if operation == FCM_OPERATION and subtrader_ids else {}
+            params = {"subtrader_id": subtrader_ids[0]} if operation in FCM_SUBTRADER_READS and subtrader_ids else {}
             url = base_url.rstrip("/") + path
             try:
                 response = client.get(url, params=params, headers=signer.headers("GET", base_path + path))

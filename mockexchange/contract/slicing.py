@@ -64,6 +64,17 @@ KALSHI_OPERATIONS: tuple[str, ...] = (
     "GetHistoricalPositions",
     "GetFillsHistorical",
     "GetHistoricalOrders",
+    # An FCM member's desk (venues/kalshi/fcm.py, fcm_lists.py)
+    "GetFCMFills",
+    "GetFCMOrders",
+    "ListFCMSubtraders",
+    "CreateFCMSubtrader",
+    "GetFCMEventContractDailyCap",
+    "UpdateFCMEventContractDailyCap",
+    "DeleteFCMEventContractDailyCap",
+    "GetFCMSubtraderBlockedCategories",
+    "UpdateFCMSubtraderBlockedCategories",
+    "CreateFCMPositionTransfer",
 )
 # The operations above that change the account: `contract check` runs them only when named (--operation), and the
 # generated-responses mode answers them from the ledger.
@@ -78,6 +89,11 @@ KALSHI_WRITES: frozenset[str] = frozenset(
         "UpdateSubaccountNetting",
         "IntraExchangeInstanceTransfer",
         "SetTargetBalanceAllocation",
+        "CreateFCMSubtrader",
+        "UpdateFCMEventContractDailyCap",
+        "DeleteFCMEventContractDailyCap",
+        "UpdateFCMSubtraderBlockedCategories",
+        "CreateFCMPositionTransfer",
     }
 )
 KALSHI_CHANNELS: tuple[str, ...] = ("market_positions", "fill")

@@ -19,6 +19,7 @@ from mockexchange.control.errors import ControlError
 from mockexchange.control.faults import FaultOperations
 from mockexchange.control.kalshi import KalshiOperations
 from mockexchange.control.kalshi_account import KalshiAccountOperations
+from mockexchange.control.kalshi_fcm import FcmOperations
 from mockexchange.control.kalshi_historical import HistoricalOperations
 from mockexchange.control.kalshi_subaccounts import SubaccountOperations
 from mockexchange.control.rate_limits import RateLimitOperations
@@ -56,6 +57,7 @@ class Control(
     FaultOperations,
     SubaccountOperations,
     HistoricalOperations,
+    FcmOperations,
 ):
     def __init__(
         self,

@@ -41,6 +41,12 @@ STEP_OPERATIONS = {
     "target_balance_allocation": "set_target_balance_allocation",
     # Kalshi's historical cutoff (core/kalshi/archive.py).
     "historical_cutoff": "set_historical_cutoff",
+    # An FCM member's desk (control/kalshi_fcm.py)
+    "fcm_subtrader": "create_fcm_subtrader",
+    "fcm_daily_cap": "set_fcm_daily_cap",
+    "fcm_blocked_category": "set_fcm_blocked_category",
+    "fcm_error_account": "set_fcm_error_account",
+    "fcm_position_transfer": "fcm_position_transfer",
 }
 STEP_KINDS = (*STEP_OPERATIONS, "wait", "burst")
 

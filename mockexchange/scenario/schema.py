@@ -234,6 +234,28 @@ STEPS: dict[str, Mapping[str, Field]] = {
     "clear_faults": {},
     "ws_close": WS_CLOSE,
     "historical_cutoff": HISTORICAL_CUTOFF,
+    # An FCM member's desk (control/kalshi_fcm.py)
+    "fcm_subtrader": {"fcm_user_id": Field(text, required=True), "subtrader_suffix": Field(text, required=True)},
+    "fcm_daily_cap": {
+        "fcm_user_id": Field(text, required=True),
+        "subtrader_id": Field(text, required=True),
+        "limit": Field(deribit_balance, required=True),
+    },
+    "fcm_blocked_category": {
+        "fcm_user_id": Field(text, required=True),
+        "subtrader_id": Field(text, required=True),
+        "category": Field(text, required=True),
+        "blocked": Field(boolean),
+    },
+    "fcm_error_account": {"fcm_user_id": Field(text, required=True), "error_account_id": Field(text, required=True)},
+    "fcm_position_transfer": {
+        "fcm_user_id": Field(text, required=True),
+        "source_subtrader_id": Field(text, required=True),
+        "target_subtrader_id": Field(text, required=True),
+        "market_ticker": Field(text, required=True),
+        "position_centicount": Field(integer(), required=True),
+        "price_centicents": Field(integer(0, 10_000), required=True),
+    },
 }
 
 

@@ -55,6 +55,9 @@ def _list_of(values: tuple[str, ...]) -> str:
     return rf"^$|^{one}(,{one})*$"
 
 
+# The FCM desk's reads of one subtrader (GetFCMPositions' rules hold for them too).
+FCM_SUBTRADER_READS = ("GetFCMOrders", "GetFCMEventContractDailyCap", "GetFCMSubtraderBlockedCategories")
+
 PARAMETER_RULES: tuple[ParameterRule, ...] = (
     ParameterRule(
         ("GetPositions", "GetFCMPositions"),
@@ -81,7 +84,7 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         {"enum": ["unsettled", "settled", "all", ""]},
     ),
     ParameterRule(
-        ("GetPositions", "GetSettlements"),
+        ("GetPositions", "GetSettlements", "GetFCMOrders"),
         "event_ticker",
         "since 3.x one event ticker, not a list; a comma is a 400 (excludes)",
         {"pattern": r"^[^,]*$"},
@@ -93,7 +96,8 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         {"pattern": rf"^$|^{_ITEM}(,{_ITEM}){{0,99}}$"},
     ),
     ParameterRule(
-        ("GetPositions", "GetFCMPositions", "GetSettlements", "GetFills", "GetDeposits", "GetWithdrawals"),
+        ("GetPositions", "GetFCMPositions", "GetSettlements", "GetFills", "GetDeposits", "GetWithdrawals")
+        + ("GetFCMFills", "GetFCMOrders"),
         "cursor",
         "cursors are issued by the server; a made-up one is a 400 (cursor). Real cursors come from pages "
         "(the next_page links and the cursor walk)",
@@ -101,7 +105,7 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         from_request=False,
     ),
     ParameterRule(
-        ("GetFCMPositions",),
+        ("GetFCMPositions",) + FCM_SUBTRADER_READS,
         "subtrader_id",
         "an FCM member key that is not bound to one subtrader must name the subtrader; without it (or empty), a 400",
         {"minLength": 1},
@@ -134,6 +138,14 @@ PARAMETER_RULES += (
         {"maxLength": 0}, from_request=False,
     ),
 )  # fmt: skip
+PARAMETER_RULES += (
+    ParameterRule(
+        ("GetFCMOrders",),
+        "client_order_ids",
+        "a comma-separated list of up to 100 client order ids, no empty items; otherwise a 400",
+        {"pattern": rf"^$|^{_ITEM}(,{_ITEM}){{0,99}}$"},
+    ),
+)
 
 STATUS_RULES: tuple[StatusRule, ...] = (
     StatusRule(("GetBalance",), "400", "a subaccount or exchange_index out of range is a 400, as on the other reads"),
@@ -172,7 +184,12 @@ def refine(openapi: dict[str, Any], *, subtrader_ids: tuple[str, ...] = ()) -> d
     rules = PARAMETER_RULES
     if subtrader_ids:
         rules += (
-            ParameterRule(("GetFCMPositions",), "subtrader_id", "the key's subtraders", {"enum": [*subtrader_ids]}),
+            ParameterRule(
+                ("GetFCMPositions",) + FCM_SUBTRADER_READS,
+                "subtrader_id",
+                "the key's subtraders",
+                {"enum": [*subtrader_ids]},
+            ),  # fmt: skip
         )
     for rule in rules:
         for operation_id in rule.operations:

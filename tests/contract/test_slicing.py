@@ -106,6 +106,17 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("GET", "/historical/positions"),
         ("GET", "/historical/fills"),
         ("GET", "/historical/orders"),
+        # An FCM member's desk
+        ("GET", "/fcm/fills"),
+        ("GET", "/fcm/orders"),
+        ("GET", "/fcm/subtraders"),
+        ("POST", "/fcm/subtraders"),
+        ("GET", "/fcm/subtraders/event_contract_daily_cap"),
+        ("PUT", "/fcm/subtraders/event_contract_daily_cap"),
+        ("DELETE", "/fcm/subtraders/event_contract_daily_cap"),
+        ("GET", "/fcm/subtraders/blocked_categories"),
+        ("PUT", "/fcm/subtraders/blocked_categories"),
+        ("POST", "/fcm/positions/transfers"),
     }
 
 

@@ -216,6 +216,24 @@ VALID: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         st.builds(lambda v, i: {"volatility": v, "instrument_name": i},
                   st.sampled_from(["0.5", "0.00000001", "10"]), st.sampled_from(INSTRUMENTS)),
     ),
+    # An FCM member's desk (its position transfers move cash the probe does not model: test_hostile_kalshi_fcm.py)
+    "fcm/subtraders": st.builds(
+        lambda member, suffix: {"fcm_user_id": member, "subtrader_suffix": suffix},
+        st.sampled_from(["k1", "k1", "k2"]), st.sampled_from(["S1", "S2", "x" * 16, "bad-suffix"]),
+    ),
+    "fcm/daily_caps": st.builds(
+        lambda sub, limit: {"fcm_user_id": "k1", "subtrader_id": sub, "limit": limit},
+        st.sampled_from(["sub", "k1_S1", "k2"]), st.sampled_from(["0", "12.5", "10000000000000", None]),
+    ),
+    "fcm/blocked_categories": st.builds(
+        lambda sub, category, blocked: {"fcm_user_id": "k1", "subtrader_id": sub, "category": category,
+                                        "blocked": blocked},
+        st.sampled_from(["sub", "k1_S2"]), st.sampled_from(["Sports", "Politics", "x" * 100]), st.booleans(),
+    ),
+    "fcm/error_accounts": st.builds(
+        lambda member, error: {"fcm_user_id": member, "error_account_id": error},
+        st.sampled_from(["k1", "k2"]), st.sampled_from(["k1", "k2", None]),
+    ),
 }  # fmt: skip
 
 

@@ -84,6 +84,18 @@ VALID: dict[str, dict[str, Any]] = {
     "grant_api_usage_level": {"user_id": "k1", "level": "advanced", "exchange_instance": "event_contract",
                               "source": "manual", "expires_ts": None},
     "api_usage_level": {"user_id": "k1"},
+    "create_fcm_subtrader": {"fcm_user_id": "k1", "subtrader_suffix": "a1"},
+    "set_fcm_error_account": {"fcm_user_id": "k1", "error_account_id": None},
+}  # fmt: skip
+# An FCM desk's operations on a subtrader the member made first (FCM_SUBTRADER in their arguments).
+FCM_SUBTRADER = "(the subtrader made first)"
+ON_A_SUBTRADER = {
+    "set_fcm_daily_cap": {"fcm_user_id": "k1", "subtrader_id": FCM_SUBTRADER, "limit": "100"},
+    "set_fcm_blocked_category": {"fcm_user_id": "k1", "subtrader_id": FCM_SUBTRADER, "category": "Sports",
+                                 "blocked": True},
+    "fcm_position_transfer": {"fcm_user_id": "k1", "source_subtrader_id": FCM_SUBTRADER,
+                              "target_subtrader_id": FCM_SUBTRADER, "market_ticker": "EV-A", "position_centicount": 100,
+                              "price_centicents": 5000},
 }  # fmt: skip
 NO_ARGUMENTS = {"reset", "reset_deribit", "clock", "rate_limits", "rest_lag", "faults", "clear_faults"}
 NO_ARGUMENTS |= {"historical_cutoff"}
@@ -106,7 +118,20 @@ def control() -> Control:
 
 def test_every_public_operation_is_covered():
     public = {n for n, m in inspect.getmembers(Control, callable) if not n.startswith("_")}
-    assert public == set(VALID) | NO_ARGUMENTS | DRAWN_IDS
+    assert public == set(VALID) | NO_ARGUMENTS | DRAWN_IDS | set(ON_A_SUBTRADER)
+
+
+@pytest.mark.parametrize("operation", sorted(ON_A_SUBTRADER))
+def test_an_fcm_desk_operation_takes_each_argument_or_refuses_it_with_a_control_error(control, operation):
+    subtrader = control.create_fcm_subtrader("k1", "a1")["subtrader_id"]
+    valid = {k: subtrader if v == FCM_SUBTRADER else v for k, v in ON_A_SUBTRADER[operation].items()}
+    method = getattr(control, operation)
+    for name in valid:
+        for value in HOSTILE:
+            try:
+                method(**{**valid, name: value})
+            except ControlError as exc:
+                assert str(exc) and len(str(exc)) < 1000, (operation, name, str(exc)[:200])
 
 
 def test_deleting_a_key_takes_its_id_or_refuses_with_a_control_error(control):

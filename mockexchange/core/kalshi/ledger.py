@@ -42,6 +42,7 @@ from mockexchange.core.kalshi.checks import (
     check_trade,
     fill_terms,
 )
+from mockexchange.core.kalshi.fcm import FcmDesk, FcmState
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
 from mockexchange.core.kalshi.filling import Filling, hand_over
@@ -89,6 +90,7 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
         self.resting = 0  # whole contracts resting now, every account's, as `resting_orders_count` counts them
         self.subaccount_state = SubaccountState()  # numbered subaccounts, moves of cash inside accounts
         self.archive = Archive()  # the historical cutoff, the ended orders, the archived events (archive.py)
+        self.fcm_state = FcmState()  # FCM members' subtrader settings and position transfers (fcm.py)
 
     @property
     def contracts_filled(self) -> Decimal:
@@ -99,6 +101,11 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
     def contracts_resting(self) -> Decimal:
         """Whole contracts resting now, over every account."""
         return Decimal(self.resting)
+
+    @property
+    def fcm(self) -> FcmDesk:
+        """The FCM members' desk on this ledger (fcm.py)."""
+        return FcmDesk(self)
 
     @contextmanager
     def reading(self) -> Iterator[Ledger]:
@@ -123,6 +130,7 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
             self.filled = self.resting = 0
             self.subaccount_state.clear()
             self.archive.clear()
+            self.fcm_state.clear()
             self.history.forget()  # a reset is not lagged: the empty state shows at once
             for index in (self.fill_index, self.settlements):
                 index.seal()

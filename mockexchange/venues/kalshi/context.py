@@ -72,6 +72,14 @@ class KalshiContext:
     # Runs a client's account write as the control-plane command of that name, so a state file keeps it (the app
     # gives control/kalshi_subaccounts.py's `venue_commands`); raises the ledger's `LedgerError`. None: no writes.
     write_commands: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
+    # The control plane's commands an FCM member's writes run (control/kalshi_fcm.py), so a state file keeps them;
+    # None: the desk's writes are not served (405).
+    fcm_commands: FcmCommands | None = None
+
+
+class FcmCommands(Protocol):
+    def run(self, name: str, **arguments: Any) -> dict[str, Any]:
+        """Run the control plane's command `name`; a refusal is a `LedgerError` with its status."""
 
 
 class ResponseGenerator(Protocol):

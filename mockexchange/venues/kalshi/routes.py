@@ -16,6 +16,7 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.venues.kalshi import (
     account_routes,
     balance,
+    fcm_routes,
     historical,
     history,
     instance_transfers,
@@ -58,9 +59,10 @@ def _endpoint(
         if request.path_params:  # a record named in the path: its operation reads the path, not the query
             return json_response(operation(ctx, key, request.path_params))
         seed = ctx.generated.seed_for(request.headers) if ctx.generated is not None else None
-        if ctx.generated is None or seed is None:
+        if ctx.generated is None or seed is None or request.method != "GET":  # a write always changes the ledger
             query = first_values(request.scope["query_string"])  # a plain string without Starlette's parser
-            return json_response(operation(ctx, key, request.query_params if query is None else query))
+            answered = operation(ctx, key, request.query_params if query is None else query)
+            return answered if isinstance(answered, Response) else json_response(answered)  # (a 201 is a Response)
         # Generated mode: the request is checked as in ledger mode (parameters, scope, permissions) and only
         # the body is generated; the generator reads its own cursors, the ledger would refuse them.
         operation(ctx, key, QueryParams([(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]))
@@ -115,4 +117,5 @@ def routes(ctx: KalshiContext) -> list[BaseRoute]:
     rest = [Route(API_PREFIX + path, _by_method(by), methods=list(by)) for path, by in handlers.items()]
     rest.append(Route(API_PREFIX + "/historical/cutoff", _cutoff(ctx), methods=["GET"]))  # public, as in the spec
     rest += account_routes.routes(ctx, API_PREFIX)  # AccountApi and ApiKeysApi: several methods a path
+    rest += fcm_routes.routes(ctx, _endpoint, API_PREFIX)  # an FCM member's desk
     return [*rest, websocket.route(ctx)]

@@ -119,6 +119,8 @@ def field_types(models, wire_names: bool, types: dict | None = None) -> dict:
     """Python type names of each field, over every model given (a field may be int in one row and None in another)."""
     types = {} if types is None else types
     for model in models:
+        if not hasattr(model, "model_dump"):  # an empty answer (the SDK's `object`): no fields
+            continue
         for name, value in model.model_dump(by_alias=wire_names).items():
             seen = types.setdefault(name, [])
             if type(value).__name__ not in seen:

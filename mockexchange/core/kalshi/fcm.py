@@ -1,0 +1,286 @@
+"""An FCM member's desk (`FcmDesk`, held by the ledger as `ledger.fcm`): subtraders made by suffix, each subtrader's
+event-contract daily cap and blocked categories, the member's error account, and position transfers from one of its
+subtraders to a subtrader under that error account.
+
+Caps and blocked categories are stored here, where an order path checks them (`order_refusal`); the mock takes no
+orders from clients yet, so nothing calls it but its tests: they are stored and read, not enforced. A position transfer
+is booked like a trade between the two rows at the YES price (positions.fill, no fee, no fill record): the source's
+row and cash move as a sale of the side moved, the target's as a purchase of it, under the ledger's lock, and each row
+is published as a `position` change, as a fill's is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from mockexchange.core.events import Change
+from mockexchange.core.kalshi import positions
+from mockexchange.core.kalshi.checks import MAX_BALANCE, LedgerError
+from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, PRICE, count_units, dollar_units, price_units
+
+if TYPE_CHECKING:
+    from mockexchange.core.kalshi.accounts import Account
+    from mockexchange.core.kalshi.ledger import Ledger
+
+SUFFIX = re.compile(r"[A-Za-z0-9]{1,16}")
+MAX_CATEGORY = 100  # characters of a blocked category
+MAX_CATEGORIES = 1000  # categories blocked for one subtrader: the mock's bound on what one client can store
+CAP_DAY = ZoneInfo("America/New_York")  # executed utilization resets at midnight New York time
+
+
+@dataclass(frozen=True, slots=True)
+class PositionTransfer:
+    """One executed CreateFCMPositionTransfer: `count` hundredths (positive YES, negative NO) at YES `price` (price
+    units), from `source` to `target`."""
+
+    position_transfer_id: str
+    fcm_user_id: str
+    source: str
+    target: str
+    ticker: str
+    count: int
+    price: int
+    created: datetime
+
+
+@dataclass(slots=True)
+class FcmState:
+    """What the desk keeps (the ledger's `fcm_state`: a snapshot of the ledger holds it as it holds the rows)."""
+
+    caps: dict[str, int] = field(default_factory=dict)  # subtrader -> daily cap, micro-dollars
+    blocked: dict[str, set[str]] = field(default_factory=dict)  # subtrader -> blocked event categories
+    error_accounts: dict[str, str] = field(default_factory=dict)  # FCM member -> its error account
+    transfers: dict[str, PositionTransfer] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.caps.clear()
+        self.blocked.clear()
+        self.error_accounts.clear()
+        self.transfers.clear()
+
+
+class FcmDesk:
+    """The desk's operations on a ledger and its `fcm_state` (`ledger.fcm` makes one: it holds no state of its own)."""
+
+    __slots__ = ("ledger",)
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    @property
+    def caps(self) -> dict[str, int]:
+        return self.ledger.fcm_state.caps
+
+    @property
+    def blocked(self) -> dict[str, set[str]]:
+        return self.ledger.fcm_state.blocked
+
+    @property
+    def error_accounts(self) -> dict[str, str]:
+        return self.ledger.fcm_state.error_accounts
+
+    @property
+    def transfers(self) -> dict[str, PositionTransfer]:
+        return self.ledger.fcm_state.transfers
+
+    # -- subtraders ---------------------------------------------------------------------------------------------
+
+    def member(self, fcm_user_id: str) -> Account:
+        account = self.ledger.account(fcm_user_id)
+        if not account.fcm_member:
+            raise LedgerError(f"{fcm_user_id!r} is not an FCM member", status=403)
+        return account
+
+    def subtrader(self, fcm_user_id: str, subtrader_id: str) -> Account:
+        """The member's subtrader (404 if it is none of the member's)."""
+        if subtrader_id not in self.member(fcm_user_id).subtraders:
+            raise LedgerError(f"{subtrader_id!r} is not a subtrader of FCM member {fcm_user_id!r}", status=404)
+        return self.ledger.accounts[subtrader_id]
+
+    def create_subtrader(self, fcm_user_id: str, suffix: str) -> Account:
+        """The subtrader `{fcm_user_id}_{suffix}` (409 if it exists)."""
+        if not isinstance(suffix, str) or not SUFFIX.fullmatch(suffix):
+            raise LedgerError("subtrader_suffix must be 1 to 16 ASCII letters and digits")
+        with self.ledger.lock:
+            self.member(fcm_user_id)
+            return self.ledger.open_account(f"{fcm_user_id}_{suffix}", subtrader_of=fcm_user_id)
+
+    # -- daily caps and blocked categories ---------------------------------------------------------------------
+
+    def set_cap(self, fcm_user_id: str, subtrader_id: str, limit: int | None) -> None:
+        """Set (micro-dollars, 0 to MAX_BALANCE dollars) or remove (None) the subtrader's daily cap."""
+        if limit is not None and not 0 <= limit <= int(MAX_BALANCE) * DOLLAR:
+            raise LedgerError(f"limit must be from 0 to {MAX_BALANCE} dollars")
+        with self.ledger.lock:
+            self.subtrader(fcm_user_id, subtrader_id)
+            if limit is None:
+                if self.caps.pop(subtrader_id, None) is None:
+                    raise LedgerError(f"{subtrader_id!r} has no daily cap", status=404)
+            else:
+                self.caps[subtrader_id] = limit
+            self.ledger.bus.publish(Change("fcm_daily_cap", subtrader_id, limit))
+
+    def cap_date(self) -> date:
+        """The New York calendar date the executed utilization applies to, on the exchange clock."""
+        return self.ledger.clock.now().astimezone(CAP_DAY).date()
+
+    def utilization(self, subtrader_id: str) -> tuple[int, int]:
+        """(executed, resting) utilization, micro-dollars: the premium the subtrader's fills of the cap date paid
+        (fees included; what sales received and settlements paid that day credited back), and what its resting orders
+        would pay at most, their taker fees included. Under the ledger's lock."""
+        ledger = self.ledger
+        day = self.cap_date()
+        executed = 0
+        for fill in ledger.fill_index.records(subtrader_id):
+            if fill.created.astimezone(CAP_DAY).date() == day:  # type: ignore[attr-defined]
+                executed += _premium(fill)
+        for record in ledger.settlements.records(subtrader_id):
+            if record.settled_time.astimezone(CAP_DAY).date() == day:  # type: ignore[attr-defined]
+                executed -= dollar_units(record.revenue)  # type: ignore[attr-defined]
+        resting = 0
+        for order in ledger.orders.values():
+            if order.user_id == subtrader_id:
+                count, price = count_units(order.count), price_units(order.price)
+                paid = positions.price_paid(order.action, price)
+                resting += count * paid + ledger.fee_schedule.fee_units(count, price, True)
+        return executed, resting
+
+    def block_category(self, fcm_user_id: str, subtrader_id: str, category: str, blocked: bool) -> list[str]:
+        """Add the category to (or take it from) the subtrader's blocked set; answers the set, sorted."""
+        if not isinstance(category, str) or not 1 <= len(category) <= MAX_CATEGORY:
+            raise LedgerError(f"category must be 1 to {MAX_CATEGORY} characters")
+        with self.ledger.lock:
+            self.subtrader(fcm_user_id, subtrader_id)
+            found = self.blocked.setdefault(subtrader_id, set())
+            if blocked and category not in found and len(found) >= MAX_CATEGORIES:
+                raise LedgerError(f"{subtrader_id!r} has {MAX_CATEGORIES} blocked categories; the mock keeps no more")
+            (found.add if blocked else found.discard)(category)
+            if not found:
+                del self.blocked[subtrader_id]
+            self.ledger.bus.publish(Change("fcm_blocked_categories", subtrader_id, sorted(found)))
+            return sorted(found)
+
+    def categories(self, subtrader_id: str) -> list[str]:
+        return sorted(self.blocked.get(subtrader_id, ()))
+
+    def order_refusal(self, subtrader_id: str, category: str | None, cost: int, bound_key: bool) -> str | None:
+        """Why a new order of the subtrader would be refused (None: it would not): its event's category is blocked,
+        or, through a key bound to it (`bound_key`), it has no daily cap or `cost` (micro-dollars) would pass it.
+        Under the ledger's lock; for the order path."""
+        if category is not None and category in self.blocked.get(subtrader_id, ()):
+            return f"the event category {category!r} is blocked for {subtrader_id!r}"
+        if not bound_key:
+            return None
+        limit = self.caps.get(subtrader_id)
+        if limit is None:
+            return f"{subtrader_id!r} has no event-contract daily cap"
+        executed, resting = self.utilization(subtrader_id)
+        return "the order would pass the daily cap" if executed + resting + cost > limit else None
+
+    # -- position transfers --------------------------------------------------------------------------------------
+
+    def set_error_account(self, fcm_user_id: str, error_account_id: str | None) -> None:
+        """Name the FCM member account whose subtraders receive the member's position transfers (None: transfers
+        are not enabled, and refused with 400, as Kalshi's are until it enables them)."""
+        with self.ledger.lock:
+            self.member(fcm_user_id)
+            if error_account_id is None:
+                self.error_accounts.pop(fcm_user_id, None)
+                return
+            error = self.ledger.account(error_account_id)
+            if not error.fcm_member or error_account_id == fcm_user_id:
+                raise LedgerError(f"the error account {error_account_id!r} must be another FCM member account")
+            self.error_accounts[fcm_user_id] = error_account_id
+
+    def transfer_position(
+        self, fcm_user_id: str, source: str, target: str, ticker: str, count: int, price: int
+    ) -> PositionTransfer:
+        """Move `count` hundredths (positive: YES, negative: NO; whole contracts) of the market from the member's
+        subtrader `source` to `target`, a subtrader of its error account (opened on first use), booked at YES
+        `price` (price units, whole cents)."""
+        _check_terms(count, price)
+        ledger = self.ledger
+        with ledger.lock:
+            self.subtrader(fcm_user_id, source)
+            error = self.error_accounts.get(fcm_user_id)
+            if error is None:
+                raise LedgerError(f"position transfers are not enabled for FCM member {fcm_user_id!r}")
+            suffix = target[len(error) + 1 :] if target.startswith(f"{error}_") else ""
+            if not SUFFIX.fullmatch(suffix):
+                raise LedgerError(f"target_subtrader_id must be {error}_ and 1 to 16 ASCII letters and digits")
+            receiver = ledger.accounts.get(target)
+            if receiver is not None and receiver.subtrader_of != error:
+                raise LedgerError(f"{target!r} is not a subtrader of the error account {error!r}")
+            market = ledger.markets.get(ticker)
+            if market is None:
+                raise LedgerError(f"unknown market {ticker!r}", status=404)
+            if market.result is not None:
+                raise LedgerError(f"market {ticker!r} is settled", status=409)
+            moved = abs(count)
+            yes = count > 0
+            # The source sells the side moved, the target buys it: in YES terms, a sale of YES at `price` for YES,
+            # a purchase of YES at `price` (closing NO) for NO.
+            legs = [(source, not yes, PRICE - price if yes else price), (target, yes, price if yes else PRICE - price)]
+            rows = [ledger.positions.get(user, 0, ticker) for user, _, _ in legs]
+            worked = []
+            for i, ((_, buys, paid), row) in enumerate(zip(legs, rows, strict=True)):
+                cells = ledger.positions.cells(row) if row is not None else positions.ZERO_CELLS
+                after, cash = positions.fill(cells, buys, moved, paid, 0)
+                ledger._check_contracts(cells[5], moved, "volume", ledger.filled + i * moved, "filled")
+                worked.append((after, cash))
+            paid_in = worked[1][1]
+            if paid_in < 0 and (receiver is None or receiver.cash.get((0, market.exchange_index), 0) + paid_in < 0):
+                raise LedgerError(
+                    f"{target!r} has not enough cash on exchange index {market.exchange_index} to pay for the transfer",
+                    status=409,
+                )
+            ledger._check_cash(ledger.accounts[source], 0, market.exchange_index, worked[0][1])
+            if receiver is not None:
+                ledger._check_cash(receiver, 0, market.exchange_index, paid_in)
+            if receiver is None:
+                receiver = ledger.open_account(target, subtrader_of=error)
+            now = ledger.clock.now()
+            changed = []
+            for (user, _, _), row, (after, cash) in zip(legs, rows, worked, strict=True):
+                changed.append(self._book(ledger.accounts[user], market, row, after, cash, now))
+            ledger.filled += 2 * moved
+            record = PositionTransfer(ledger.new_id(), fcm_user_id, source, target, ticker, count, price, now)
+            self.transfers[record.position_transfer_id] = record
+            for (user, _, _), snapshot in zip(legs, changed, strict=True):
+                ledger.bus.publish(Change("position", user, snapshot))
+            ledger.bus.publish(Change("fcm_position_transfer", fcm_user_id, record))
+            return record
+
+    def _book(self, account: Account, market, row, after: positions.Cells, cash: int, now: datetime):  # noqa: ANN001
+        """Write one leg: the row becomes `after` (opened if new), the account's cash on the market's index moves."""
+        ledger = self.ledger
+        store = ledger.positions
+        if row is None:
+            snapshot = store.snapshot_of(store.open_handle(account.user_id, 0, market, now, after))
+        else:
+            snapshot = store.update(row, now, after)
+        if ledger.history.keeping:
+            ledger._remember_cash(account, now)
+        account.move_cash(0, market.exchange_index, cash, now)
+        return snapshot
+
+
+def _check_terms(count: int, price: int) -> None:
+    for name, value in (("position_centicount", count), ("price_centicents", price)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise LedgerError(f"{name} must be an integer")
+    if count == 0 or count % CONTRACT:
+        raise LedgerError("position_centicount must be a non-zero whole number of contracts (a multiple of 100)")
+    if not 0 <= price <= PRICE or price % 100:
+        raise LedgerError("price_centicents must be whole cents from 0 to 10000 (a multiple of 100)")
+
+
+def _premium(fill: object) -> int:
+    """What one fill put at risk, micro-dollars: a purchase's cost and fee; a sale's fee less what it received."""
+    count, price = count_units(fill.count), price_units(fill.price)  # type: ignore[attr-defined]
+    fee = dollar_units(fill.fee)  # type: ignore[attr-defined]
+    return fee + (count * price if fill.action == "buy" else -count * price)  # type: ignore[attr-defined]

@@ -1,0 +1,243 @@
+"""An FCM member's desk on Kalshi's wire: its subtraders (ListFCMSubtraders, CreateFCMSubtrader), their event-contract
+daily caps (Get/Update/DeleteFCMEventContractDailyCap) and blocked categories (Get/UpdateFCMSubtraderBlockedCategories),
+and position transfers (CreateFCMPositionTransfer); who may call them (`fcm_subtrader`).
+
+Reads come from the ledger (`ledger.fcm`, core/kalshi/fcm.py) under its lock. Changes run the control plane's
+commands (`KalshiContext.fcm_commands`, control/kalshi_fcm.py), so a state file keeps them as it keeps the admin API's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.units import dollars
+from mockexchange.core.money import MoneyError, parse_decimal
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.errors import KalshiError, forbidden, not_found, param_error
+from mockexchange.venues.kalshi.fcm_bodies import BodyField, parse_body, validation_error
+from mockexchange.venues.kalshi.params import Param, parse_query
+from mockexchange.venues.kalshi.render import dollars6
+from mockexchange.web import json_response
+
+MEMBER_ONLY = "FCM member access level required"
+UNRESTRICTED = "requires an unrestricted FCM member API key"
+
+
+def fcm_subtrader(
+    ctx: KalshiContext, key: ApiKey, operation: str, subtrader_id: str | None, *, bound_ok: bool, required: bool = True
+) -> tuple[Account, str | None]:
+    """The calling FCM member and the subtrader the request acts on, under the ledger's lock: 403 for a caller that
+    is no FCM member, or for a key bound to one subtrader (unless `bound_ok`: then `subtrader_id` defaults to the
+    bound one, and naming another is 403); 400 if a `required` subtrader is not named; 404 if it is none of the
+    member's."""
+    member = ctx.ledger.accounts.get(key.user_id)
+    if member is None or not member.fcm_member:
+        raise forbidden(MEMBER_ONLY, f"user {key.user_id!r} is not an FCM member")
+    if key.subtrader_id is not None:
+        if not bound_ok:
+            raise forbidden(UNRESTRICTED, f"key is bound to subtrader {key.subtrader_id!r}")
+        if subtrader_id is not None and subtrader_id != key.subtrader_id:
+            raise forbidden(
+                "the API key is bound to a different FCM subtrader", f"key is bound to subtrader {key.subtrader_id!r}"
+            )
+        subtrader_id = key.subtrader_id
+    if subtrader_id is None:
+        if required:
+            raise param_error(operation, "SubtraderId", "required", "subtrader_id is required for an unbound FCM key")
+    elif subtrader_id not in member.subtraders:
+        raise not_found(f"{subtrader_id!r} is not a subtrader of FCM member {member.user_id!r}")
+    return member, subtrader_id
+
+
+_STATUS_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict"}
+
+
+def _run(ctx: KalshiContext, name: str, **arguments: Any) -> dict[str, Any]:
+    """A command run for the client; a refusal in Kalshi's nested error body (the reason in the diagnosis header)."""
+    if ctx.fcm_commands is None:
+        raise KalshiError(405, {"error": {"code": "method_not_allowed", "message": "method not allowed"}})
+    try:
+        return ctx.fcm_commands.run(name, **arguments)
+    except LedgerError as exc:
+        code = _STATUS_CODES.get(exc.status, "bad_request")
+        raise KalshiError(exc.status, {"error": {"code": code, "message": code.replace("_", " ")}}, str(exc)) from None
+
+
+# -- subtraders ---------------------------------------------------------------------------------------------------
+
+
+def list_subtraders(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+    with ctx.ledger.reading():
+        member, _ = fcm_subtrader(ctx, key, "ListFCMSubtraders", None, bound_ok=False, required=False)
+        subtraders = []
+        for subtrader_id in member.subtraders:
+            account = ctx.ledger.accounts[subtrader_id]
+            indices = sorted({index for sub, index in account.cash if sub == 0} | {0})
+            subtraders.append(
+                {
+                    "subtrader_id": subtrader_id,
+                    "exchange_indices": indices,
+                    "trading_blocked": False,
+                    "fcm_trading_blocked": False,
+                    "propagation_pending": False,
+                }
+            )
+    return {"subtraders": subtraders}
+
+
+CREATE_SUBTRADER = (BodyField("subtrader_suffix", "SubtraderSuffix"),)
+
+
+def create_subtrader(ctx: KalshiContext, key: ApiKey, query, *, body: bytes) -> Response:
+    values = parse_body("CreateFCMSubtraderRequest", CREATE_SUBTRADER, body)
+    with ctx.ledger.reading():
+        member, _ = fcm_subtrader(ctx, key, "CreateFCMSubtrader", None, bound_ok=False, required=False)
+    suffix = values["subtrader_suffix"]
+    if not _alphanumeric(suffix, 16):
+        raise validation_error(
+            "CreateFCMSubtraderRequest", CREATE_SUBTRADER[0], "alphanum", "subtrader_suffix is 1-16 of [A-Za-z0-9]"
+        )
+    made = _run(ctx, "create_fcm_subtrader", fcm_user_id=member.user_id, subtrader_suffix=suffix)
+    return json_response({"subtrader_id": made["subtrader_id"]}, 201)
+
+
+def _alphanumeric(value: str, most: int) -> bool:
+    return 1 <= len(value) <= most and value.isascii() and value.isalnum()
+
+
+# -- daily caps ------------------------------------------------------------------------------------------------------
+
+CAP_SUBTRADER = Param("subtrader_id", "SubtraderId")
+UPDATE_CAP = (BodyField("subtrader_id", "SubtraderId"), BodyField("limit", "Limit"))
+
+
+def get_daily_cap(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+    values = parse_query("GetFCMEventContractDailyCap", [CAP_SUBTRADER], query)
+    fcm = ctx.ledger.fcm
+    with ctx.ledger.reading():
+        _, subtrader_id = fcm_subtrader(ctx, key, "GetFCMEventContractDailyCap", values["subtrader_id"], bound_ok=True)
+        assert subtrader_id is not None
+        limit = fcm.caps.get(subtrader_id)
+        if limit is None:
+            raise not_found(f"{subtrader_id!r} has no event-contract daily cap")
+        executed, resting = fcm.utilization(subtrader_id)
+        day = fcm.cap_date()
+    return {
+        "subtrader_id": subtrader_id,
+        "limit": _dollars(limit),
+        "executed_utilization": _dollars(executed),
+        "resting_order_utilization": _dollars(resting),
+        "pending_order_utilization": _dollars(0),
+        "cap_date": day.isoformat(),
+    }
+
+
+def _dollars(micros: int) -> str:
+    return dollars6(dollars(micros))
+
+
+def update_daily_cap(ctx: KalshiContext, key: ApiKey, query, *, body: bytes) -> dict[str, Any]:
+    struct = "UpdateFCMEventContractDailyCapRequest"
+    values = parse_body(struct, UPDATE_CAP, body)
+    try:
+        limit = parse_decimal(values["limit"], "limit", 4)
+    except MoneyError as exc:
+        raise validation_error(struct, UPDATE_CAP[1], "fixed_point_dollars", str(exc)) from None
+    if limit < 0:
+        raise validation_error(struct, UPDATE_CAP[1], "gte", "limit must be >= 0")
+    with ctx.ledger.reading():
+        member, subtrader_id = fcm_subtrader(
+            ctx, key, "UpdateFCMEventContractDailyCap", values["subtrader_id"], bound_ok=False
+        )
+    _run(ctx, "set_fcm_daily_cap", fcm_user_id=member.user_id, subtrader_id=subtrader_id, limit=values["limit"])
+    return {}
+
+
+DELETE_CAP_SUBTRADER = Param("subtrader_id", "SubtraderId", required=True)
+
+
+def delete_daily_cap(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+    values = parse_query("DeleteFCMEventContractDailyCap", [DELETE_CAP_SUBTRADER], query)
+    with ctx.ledger.reading():
+        member, subtrader_id = fcm_subtrader(
+            ctx, key, "DeleteFCMEventContractDailyCap", values["subtrader_id"], bound_ok=False
+        )
+    _run(ctx, "set_fcm_daily_cap", fcm_user_id=member.user_id, subtrader_id=subtrader_id, limit=None)
+    return {}
+
+
+# -- blocked categories --------------------------------------------------------------------------------------------
+
+CATEGORIES_SUBTRADER = Param("subtrader_id", "SubtraderId", required=True)
+UPDATE_CATEGORIES = (
+    BodyField("subtrader_id", "SubtraderId"),
+    BodyField("category", "Category"),
+    BodyField("blocked", "Blocked", "bool"),
+)
+
+
+def get_blocked_categories(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+    operation = "GetFCMSubtraderBlockedCategories"
+    values = parse_query(operation, [CATEGORIES_SUBTRADER], query)
+    with ctx.ledger.reading():
+        try:
+            _, subtrader_id = fcm_subtrader(ctx, key, operation, values["subtrader_id"], bound_ok=False)
+        except KalshiError as exc:
+            if exc.status != 404:
+                raise
+            # The spec documents no 404 here: a subtrader of another FCM is a forbidden one.
+            raise forbidden("the subtrader does not belong to this FCM", exc.diagnosis) from None
+        assert subtrader_id is not None
+        return {"categories": ctx.ledger.fcm.categories(subtrader_id)}
+
+
+def update_blocked_categories(ctx: KalshiContext, key: ApiKey, query, *, body: bytes) -> dict[str, Any]:
+    struct = "UpdateFCMSubtraderBlockedCategoriesRequest"
+    values = parse_body(struct, UPDATE_CATEGORIES, body)
+    if len(values["category"]) > 100:
+        raise validation_error(struct, UPDATE_CATEGORIES[1], "max", "category is 1-100 characters")
+    with ctx.ledger.reading():
+        member, subtrader_id = fcm_subtrader(
+            ctx, key, "UpdateFCMSubtraderBlockedCategories", values["subtrader_id"], bound_ok=False
+        )
+    made = _run(
+        ctx, "set_fcm_blocked_category", fcm_user_id=member.user_id, subtrader_id=subtrader_id,
+        category=values["category"], blocked=values["blocked"],
+    )  # fmt: skip
+    return {"categories": made["categories"]}
+
+
+# -- position transfers --------------------------------------------------------------------------------------------
+
+TRANSFER = (
+    BodyField("source_subtrader_id", "SourceSubtraderId"),
+    BodyField("target_subtrader_id", "TargetSubtraderId"),
+    BodyField("market_ticker", "MarketTicker"),
+    BodyField("position_centicount", "PositionCenticount", "int64"),
+    BodyField("price_centicents", "PriceCenticents", "int64"),
+)
+
+
+def create_position_transfer(ctx: KalshiContext, key: ApiKey, query, *, body: bytes) -> Response:
+    struct = "CreateFCMPositionTransferRequest"
+    values = parse_body(struct, TRANSFER, body)
+    count, price = values["position_centicount"], values["price_centicents"]
+    if count == 0:
+        raise validation_error(struct, TRANSFER[3], "required", "position_centicount must be non-zero")
+    if price < 0:
+        raise validation_error(struct, TRANSFER[4], "gte", "price_centicents must be >= 0")
+    if price > 10_000:
+        raise validation_error(struct, TRANSFER[4], "lte", "price_centicents must be <= 10000")
+    with ctx.ledger.reading():
+        member, _ = fcm_subtrader(ctx, key, "CreateFCMPositionTransfer", values["source_subtrader_id"], bound_ok=False)
+    made = _run(
+        ctx, "fcm_position_transfer", fcm_user_id=member.user_id, source_subtrader_id=values["source_subtrader_id"],
+        target_subtrader_id=values["target_subtrader_id"], market_ticker=values["market_ticker"],
+        position_centicount=count, price_centicents=price,
+    )  # fmt: skip
+    return json_response({"position_transfer_id": made["position_transfer_id"]}, 201)

@@ -1,0 +1,185 @@
+"""GET /fcm/fills and GET /fcm/orders: what an FCM member's subtraders traded and have resting, newest first,
+keyset-paged.
+
+Fills come from the ledger's fill index (every subtrader's page merged, so a page costs its subtraders times its size,
+not the size of their history) and answer as of the ledger's lagged time, as /portfolio/fills does. Orders are the
+ledger's resting orders (they never match: canceled and executed orders are not kept, so those statuses list none).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from heapq import nlargest
+from typing import Any
+
+from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.clock import unix_us
+from mockexchange.core.kalshi.fill_log import Fill
+from mockexchange.core.kalshi.orders import RestingOrder
+from mockexchange.core.money import to_cents, to_whole_contracts
+from mockexchange.core.numbers import IntegerError, parse_int
+from mockexchange.venues.kalshi import cursors
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.errors import param_error
+from mockexchange.venues.kalshi.fcm import fcm_subtrader
+from mockexchange.venues.kalshi.params import CURSOR, LIMIT, MAX_TS, MIN_TS, TICKER, Param, parse_query
+from mockexchange.venues.kalshi.render import book_side, count_fp, dollars4, dollars6, outcome_side, rfc3339
+
+GET_FCM_FILLS = "GetFCMFills"
+GET_FCM_ORDERS = "GetFCMOrders"
+FILLS_PAGE = 100  # the spec gives /fcm/fills no `limit`: pages of /portfolio/fills' default size
+ORDER_STATUSES = ("resting", "canceled", "executed")
+FCM_FILLS_PARAMS = [MIN_TS, MAX_TS, CURSOR]
+
+
+def _after(
+    operation: str, cursor: str | None, filters: dict[str, Any], second: Any = parse_int
+) -> tuple[int, Any] | None:
+    """The (time in us, then a sequence or an id) a page resumes after, from the cursor the mock issued."""
+    key = cursors.decode_param(operation, cursor, filters, key_length=2)
+    if key is None:
+        return None
+    try:
+        return parse_int(key[0]), second(key[1])
+    except IntegerError:
+        raise param_error(operation, "Cursor", "cursor", "cursor is not one this server issued (bad key)") from None
+
+
+def fcm_fill(fill: Fill, subtrader_id: str) -> dict[str, Any]:
+    """A subtrader's fill as the FCM sees it: the trade, with the subtrader's own side (maker or taker) named."""
+    own = outcome_side(fill)
+    role = "taker" if fill.is_taker else "maker"
+    return {
+        "fill_id": fill.fill_id,
+        "exchange_index": fill.exchange_index,
+        "ticker": fill.ticker,
+        "taker_outcome_side": own if fill.is_taker else ("no" if own == "yes" else "yes"),
+        "count_fp": count_fp(fill.count),
+        "yes_price_dollars": dollars4(fill.yes_price),
+        "created_time": rfc3339(fill.created),
+        f"{role}_order_id": fill.order_id,
+        f"{role}_subtrader_id": subtrader_id,
+        f"{role}_fee_cost": dollars6(fill.fee),
+    }
+
+
+def get_fcm_fills(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+    values = parse_query(GET_FCM_FILLS, FCM_FILLS_PARAMS, query)
+    filters = {"op": GET_FCM_FILLS, "owner": key.user_id, "min_ts": values["min_ts"], "max_ts": values["max_ts"]}
+    before = _after(GET_FCM_FILLS, values["cursor"], filters)
+    ledger = ctx.ledger
+    with ledger.reading():
+        member, _ = fcm_subtrader(ctx, key, GET_FCM_FILLS, None, bound_ok=False, required=False)
+        as_of = ledger.as_of()
+        found: list[tuple[tuple[int, int], Any, str]] = []
+        more = False
+        for subtrader_id in member.subtraders:
+            page, rest = ledger.fill_index.page(
+                subtrader_id, FILLS_PAGE, before=before, min_ts=values["min_ts"], max_ts=values["max_ts"], as_of=as_of
+            )
+            more = more or rest
+            found += [(at, fill, subtrader_id) for at, fill in page]
+        more = more or len(found) > FILLS_PAGE
+        newest = nlargest(FILLS_PAGE, found, key=lambda item: item[0])
+        fills = [fcm_fill(fill, subtrader_id) for _, fill, subtrader_id in newest]
+    last = newest[-1][0] if more and newest else None
+    return {"fills": fills, "cursor": cursors.encode((str(last[0]), str(last[1])), filters) if last else ""}
+
+
+# -- orders -----------------------------------------------------------------------------------------------------------
+
+SUBTRADER_ID = Param("subtrader_id", "SubtraderId")
+CLIENT_ORDER_IDS = Param("client_order_ids", "ClientOrderIds", "csv", max_items=100)
+STATUS = Param("status", "Status", "enum", choices=ORDER_STATUSES)
+
+
+def _orders_params(ctx: KalshiContext) -> list[Param]:
+    found = [SUBTRADER_ID, CURSOR, ctx.profile.positions_event_ticker, TICKER, MIN_TS, MAX_TS, STATUS, LIMIT]
+    return found + [CLIENT_ORDER_IDS] if ctx.profile.positions_settlement_status else found  # (3.34: the new one)
+
+
+def order(o: RestingOrder) -> dict[str, Any]:
+    yes = o.price if o.side == "yes" else Decimal(1) - o.price
+    outcome = "yes" if (o.side == "yes") == (o.action == "buy") else "no"
+    zero = dollars4(Decimal(0))
+    return {
+        "order_id": o.order_id,
+        "user_id": o.user_id,
+        "client_order_id": "",
+        "ticker": o.ticker,
+        "side": o.side,
+        "action": o.action,
+        "outcome_side": outcome,
+        "book_side": book_side(outcome),
+        "type": "limit",
+        "status": "resting",
+        "yes_price_dollars": dollars4(yes),
+        "no_price_dollars": dollars4(Decimal(1) - yes),
+        "fill_count_fp": count_fp(Decimal(0)),
+        "remaining_count_fp": count_fp(o.count),
+        "initial_count_fp": count_fp(o.count),
+        "taker_fees_dollars": zero,
+        "maker_fees_dollars": zero,
+        "taker_fill_cost_dollars": zero,
+        "maker_fill_cost_dollars": zero,
+        "expiration_time": None,
+        "created_time": rfc3339(o.created),
+        "last_update_time": rfc3339(o.created),
+        "self_trade_prevention_type": None,
+        "order_group_id": None,
+        "cancel_order_on_pause": False,
+        "subaccount_number": o.subaccount,
+        "exchange_index": o.exchange_index,
+    }
+
+
+def order_legacy(o: RestingOrder) -> dict[str, Any]:
+    """The late-2025 shape: integer twins (cents, whole contracts) beside the dollar strings."""
+    row = order(o)
+    yes = Decimal(row["yes_price_dollars"])
+    count = to_whole_contracts(o.count)
+    twins = {"yes_price": to_cents(yes), "no_price": to_cents(Decimal(1) - yes), "fill_count": 0}
+    twins |= {"remaining_count": count, "initial_count": count, "queue_position": 0}
+    twins |= {"taker_fees": 0, "maker_fees": 0, "taker_fill_cost": 0, "maker_fill_cost": 0}
+    return row | twins
+
+
+def get_fcm_orders(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
+    values = parse_query(GET_FCM_ORDERS, _orders_params(ctx), query)
+    client_ids = values.get("client_order_ids")
+    events = values["event_ticker"]
+    events = {events} if isinstance(events, str) else set(events or ())
+    filters = {"op": GET_FCM_ORDERS, "owner": key.user_id}
+    filters |= {name: value for name, value in values.items() if name not in ("cursor", "limit")}
+    after = _after(GET_FCM_ORDERS, values["cursor"], filters, str)
+    ledger = ctx.ledger
+    with ledger.reading():
+        member, subtrader_id = fcm_subtrader(
+            ctx, key, GET_FCM_ORDERS, values["subtrader_id"], bound_ok=True, required=not client_ids
+        )
+        owners = {subtrader_id} if subtrader_id is not None else set(member.subtraders)
+        low = None if values["min_ts"] is None else values["min_ts"] * 1_000_000
+        high = None if values["max_ts"] is None else (values["max_ts"] + 1) * 1_000_000
+        chosen = []
+        for o in ledger.orders.values():
+            at = unix_us(o.created)
+            if (
+                o.user_id in owners
+                and values["status"] in (None, "resting")
+                and not client_ids  # the ledger's resting orders carry no client order id
+                and (values["ticker"] is None or o.ticker == values["ticker"])
+                and (not events or ledger.markets[o.ticker].event_ticker in events)
+                and (low is None or at >= low)
+                and (high is None or at < high)
+                and (after is None or (at, o.order_id) < after)
+            ):
+                chosen.append(((at, o.order_id), o))
+        page = nlargest(values["limit"] + 1, chosen, key=lambda item: item[0])
+        render = order_legacy if ctx.profile.name == "legacy" else order
+        more = len(page) > values["limit"]
+        rows = [render(o) for _, o in page[: values["limit"]]]
+    cursor = ""
+    if more:
+        last = page[values["limit"] - 1][0]
+        cursor = cursors.encode((str(last[0]), last[1]), filters)
+    return {"orders": rows, "cursor": cursor}
