@@ -152,8 +152,10 @@ def _run_schemathesis(args: argparse.Namespace, spec: dict, operations: list[str
     schema_path = tmp / "openapi.yaml"
     schema_path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     config_path = tmp / "schemathesis.toml"
-    # Without --probe-methods, no request but GET: the coverage phase would also try other methods on each path.
-    config_path.write_text("" if args.probe_methods else "[phases.coverage]\nunexpected-methods = []\n")
+    # Unknown parameters are no fault of a request (refinements.UNKNOWN_PARAMETERS). Without --probe-methods, no
+    # request but GET: the coverage phase would also try other methods on each path.
+    config = "[generation]\nallow-extra-parameters = false\n"
+    config_path.write_text(config + ("" if args.probe_methods else "[phases.coverage]\nunexpected-methods = []\n"))
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config_path), "run"]
     command += [str(schema_path), "--url", args.base_url]
     command += ["--checks", "all", "--max-examples", str(args.max_examples), "--phases", _phases(args, operations)]

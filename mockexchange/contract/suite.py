@@ -18,7 +18,7 @@ from schemathesis.auths import AuthContext, set_on_case
 from schemathesis.hooks import HookContext
 
 from mockexchange.schema.fields import MAX_LISTED, response_errors
-from mockexchange.schema.refinements import PAGINATED, refine
+from mockexchange.schema.refinements import PAGINATED, refine, without_alternatives
 from mockexchange.schema.specs import kalshi_slice_path, load_spec
 from mockexchange.testing.signing import KalshiSigner
 
@@ -64,6 +64,7 @@ def load_schema(
     if not published_only:
         document = refine(document, subtrader_ids=subtrader_ids)
     schema = schemathesis.openapi.from_dict(document)
+    schema.config.generation.update(allow_extra_parameters=False)  # refinements.UNKNOWN_PARAMETERS
     if app is not None:
         schema.app = app
         base_url = base_url or f"http://127.0.0.1{BASE_PATH}"
@@ -83,6 +84,7 @@ def signing_auth(signer: KalshiSigner, base_path: str) -> type:
 
         def set(self, case: Case, data: KalshiSigner, ctx: AuthContext) -> None:
             carry_filters_to_next_page(case)  # here, as the case is made: the filters it sends are its own
+            keep_negative_cases_invalid(case)
             case.headers = {**(case.headers or {}), **data.headers(case.method, base_path + case.formatted_path)}
 
     return KalshiSigningAuth
@@ -183,6 +185,18 @@ def carry_filters_to_next_page(case: Case) -> None:
         case.query = {k: v for k, v in query.items() if k != "cursor"}
     # What is sent is the case as drawn, not an edit to judge again (the issued cursor breaks the refined schema).
     getattr(case, "_record_starting_state", lambda: None)()
+
+
+def keep_negative_cases_invalid(case: Case) -> None:
+    """A negative case that leaves out a parameter of a one-of rule is sent without its alternatives (refinements'
+    ONE_OF_RULES): `subtrader_id` dropped from GetFCMOrders while `client_order_ids` stays is a valid request."""
+    meta = getattr(case, "_meta", None)  # the mode as drawn (see carry_filters_to_next_page)
+    if meta is None or meta.generation.mode.is_positive or not isinstance(case.query, dict):
+        return
+    query = without_alternatives(case.operation.definition.raw.get("operationId"), case.query)
+    if query != case.query:
+        case.query = query
+        getattr(case, "_record_starting_state", lambda: None)()
 
 
 def _note_rows(operation_id: str, body: dict[str, Any], rows_seen: set[tuple[Any, ...]], page: int) -> None:

@@ -49,6 +49,17 @@ class StatusRule:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class OneOfRule:
+    """Parameters of which a request must carry one (OpenAPI cannot say so): the first is required in the refined
+    slice, so every valid request carries it; a negative case that leaves it out is sent without the others too
+    (`without_alternatives`), or the server would rightly take it as valid."""
+
+    operations: tuple[str, ...]
+    names: tuple[str, ...]
+    reason: str
+
+
 def _list_of(values: tuple[str, ...]) -> str:
     """A comma-separated list of these values, each maybe padded with what the server trims."""
     one = f"[{GO_SPACE}]*({'|'.join(values)})[{GO_SPACE}]*"
@@ -141,9 +152,23 @@ PARAMETER_RULES += (
 PARAMETER_RULES += (
     ParameterRule(
         ("GetFCMOrders",),
+        "status",
+        "an empty value counts as absent (the Go validator is omitempty), so it means any status",
+        {"enum": ["resting", "canceled", "executed", ""]},
+    ),
+    ParameterRule(
+        ("GetFCMOrders",),
         "client_order_ids",
         "a comma-separated list of up to 100 client order ids, no empty items; otherwise a 400",
         {"pattern": rf"^$|^{_ITEM}(,{_ITEM}){{0,99}}$"},
+    ),
+)
+
+ONE_OF_RULES: tuple[OneOfRule, ...] = (
+    OneOfRule(
+        ("GetFCMOrders",),
+        ("subtrader_id", "client_order_ids"),
+        "at least one of them (non-empty); without either a 400, with client_order_ids alone a valid request",
     ),
 )
 
@@ -165,6 +190,15 @@ STATUS_RULES: tuple[StatusRule, ...] = (
     StatusRule(("ApplySubaccountTransfer",), "409", "a client_transfer_id used again for other terms is a 409"),
 )
 STATUS_RULES += (StatusRule(HISTORICAL_READS, "403", "a key locked to one subaccount asking for another is a 403"),)
+
+# Not a narrowing of the slice but of what the suites call invalid: a query parameter or body field the schema does
+# not name is not a fault of the request (OpenAPI forbids none), and Kalshi's Go server ignores it (its binder and
+# encoding/json do), as the mock does. The suites (pytest and `contract check`) therefore never send one as a
+# negative case (schemathesis' allow-extra-parameters off).
+UNKNOWN_PARAMETERS = (
+    "every operation: a query parameter or body field the schema does not name is ignored (Go's binder and "
+    "encoding/json ignore it), so the suites never send one as invalid input"
+)
 
 # Paginated operations: their 200 responses link to the next page (the cursor), so stateful runs walk cursors.
 PAGINATED = (
@@ -216,9 +250,20 @@ def refine(openapi: dict[str, Any], *, subtrader_ids: tuple[str, ...] = ()) -> d
 
 def describe() -> list[str]:
     """Every rule as a line for reports and docs."""
-    lines = [f"{', '.join(r.operations)}: {r.name}: {r.reason}" for r in PARAMETER_RULES]
+    lines = [UNKNOWN_PARAMETERS]
+    lines += [f"{', '.join(r.operations)}: {r.name}: {r.reason}" for r in PARAMETER_RULES]
+    lines += [f"{', '.join(r.operations)}: one of {', '.join(r.names)}: {r.reason}" for r in ONE_OF_RULES]
     lines += [f"{', '.join(r.operations)}: status {r.status}: {r.reason}" for r in STATUS_RULES]
     return lines
+
+
+def without_alternatives(operation_id: str, query: dict[str, Any]) -> dict[str, Any]:
+    """A negative case's query as sent: where it leaves out the parameter a `OneOfRule` requires, the alternatives
+    go too, so the request is as invalid to the server as to the refined slice."""
+    for rule in ONE_OF_RULES:
+        if operation_id in rule.operations and rule.names[0] not in query:
+            query = {k: v for k, v in query.items() if k not in rule.names[1:]}
+    return query
 
 
 def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:

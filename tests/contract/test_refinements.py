@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
 
-from mockexchange.schema.refinements import PAGINATED, describe, refine
+import pytest
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.core.failures import FailureGroup
+
+from mockexchange.app import build_app
+from mockexchange.contract import suite
+from mockexchange.contract.account import SUBTRADERS, seed, signer
+from mockexchange.schema.refinements import PAGINATED, describe, refine, without_alternatives
 from mockexchange.schema.refs import resolve
 from mockexchange.schema.specs import kalshi_slice_path, load_spec
 
@@ -50,3 +60,53 @@ def test_the_docs_list_every_rule() -> None:
     text = DOCS.read_text()
     missing = [line for line in describe() if f"- {line}" not in text]
     assert not missing, f"docs/contract-kit.md does not list: {missing}"
+
+
+def test_a_negative_case_without_the_required_one_of_goes_without_its_alternatives() -> None:
+    query = {"client_order_ids": "a,b", "limit": "x"}
+    assert without_alternatives("GetFCMOrders", query) == {"limit": "x"}
+    assert without_alternatives("GetFCMOrders", {"subtrader_id": "s", "client_order_ids": "a"}) == {
+        "subtrader_id": "s",
+        "client_order_ids": "a",
+    }
+    assert without_alternatives("GetFills", query) == query  # no rule there
+
+
+class _TakesAnyFCMOrdersRead:
+    """The mock, but GET /fcm/orders without a subtrader_id is an empty 200 (Kalshi answers 400 without either)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        if scope["type"] == "http" and scope["path"].endswith("/fcm/orders") and not query.get("subtrader_id"):
+            body = b'{"orders":[],"cursor":""}'
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+def _negative_fcm_orders_run(asgi: Any) -> None:
+    schema = suite.load_schema(signer(), app=asgi, subtrader_ids=SUBTRADERS, operations=["GetFCMOrders"])
+    operation = schema["/fcm/orders"]["GET"]
+
+    @given(case=operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+    @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    def run(case: Any) -> None:
+        case.call_and_validate()
+
+    run()
+
+
+@pytest.mark.slow
+def test_the_one_of_rule_still_fails_a_server_that_takes_neither() -> None:
+    mock = build_app()
+    seed(mock.control)
+    _negative_fcm_orders_run(mock.asgi)  # the mock refuses what it should
+    with pytest.raises(FailureGroup) as failure:
+        _negative_fcm_orders_run(_TakesAnyFCMOrdersRead(mock.asgi))
+    accepted = [f for f in failure.value.exceptions if "Schema-violating request accepted" in str(f)]
+    assert accepted and "violates `required` (was subtrader_id)" in str(accepted[0])
