@@ -393,7 +393,7 @@ def test_only_an_unrestricted_fcm_key_transfers(transfers):
     desk = transfers
     before = state(desk.mock)
     assert transfer(desk, 100, 100, subtrader_id="fcm_A").status_code == 403
-    assert desk.call("POST", TRANSFERS, "plain", json={}).status_code == 400  # the body is checked first
+    assert desk.call("POST", TRANSFERS, "plain", json={}).status_code == 403  # the access level comes first
     plain = desk.call("POST", TRANSFERS, "plain", json={
         "source_subtrader_id": "fcm_A", "target_subtrader_id": "err_E", "market_ticker": MARKET,
         "position_centicount": 100, "price_centicents": 0,

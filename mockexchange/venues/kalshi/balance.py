@@ -16,7 +16,7 @@ from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.money import ONE, ZERO
 from mockexchange.venues.kalshi import render
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
-from mockexchange.venues.kalshi.errors import forbidden
+from mockexchange.venues.kalshi.fcm import require_member
 from mockexchange.venues.kalshi.params import EXCHANGE_INDEX, SUBACCOUNT, parse_query
 
 GET_BALANCE = "GetBalance"
@@ -60,9 +60,7 @@ def get_balance(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
 def get_resting_order_value(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     """Resting orders of an FCM member and of its subtraders."""
     with ctx.ledger.reading():
-        member = ctx.ledger.accounts.get(key.user_id)
-        if member is None or not member.fcm_member:
-            raise forbidden("FCM member access level required", f"user {key.user_id!r} is not an FCM member")
+        member = require_member(ctx, key)
         owners = {member.user_id, *member.subtraders}
         orders = [o for o in ctx.ledger.orders.values() if o.user_id in owners]
         return render.resting_order_value(orders)

@@ -35,9 +35,7 @@ def fcm_subtrader(
     is no FCM member, or for a key bound to one subtrader (unless `bound_ok`: then `subtrader_id` defaults to the
     bound one, and naming another is 403); 400 if a `required` subtrader is not named; 404 if it is none of the
     member's."""
-    member = ctx.ledger.accounts.get(key.user_id)
-    if member is None or not member.fcm_member:
-        raise forbidden(MEMBER_ONLY, f"user {key.user_id!r} is not an FCM member")
+    member = _member(ctx, key)
     if key.subtrader_id is not None:
         if not bound_ok:
             raise forbidden(UNRESTRICTED, f"key is bound to subtrader {key.subtrader_id!r}")
@@ -52,6 +50,20 @@ def fcm_subtrader(
     elif subtrader_id not in member.subtraders:
         raise not_found(f"{subtrader_id!r} is not a subtrader of FCM member {member.user_id!r}")
     return member, subtrader_id
+
+
+def require_member(ctx: KalshiContext, key: ApiKey) -> Account:
+    """The calling FCM member, or a 403: routes.py asks it first of every operation only members may call, before
+    their parameters or body are read (Kalshi's access level is checked before the request is bound)."""
+    with ctx.ledger.reading():
+        return _member(ctx, key)
+
+
+def _member(ctx: KalshiContext, key: ApiKey) -> Account:
+    member = ctx.ledger.accounts.get(key.user_id)
+    if member is None or not member.fcm_member:
+        raise forbidden(MEMBER_ONLY, f"user {key.user_id!r} is not an FCM member")
+    return member
 
 
 _STATUS_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict"}

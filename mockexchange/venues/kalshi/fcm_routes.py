@@ -40,6 +40,13 @@ TABLE: dict[str, dict[str, tuple[Operation, str, bool]]] = {
     "/fcm/positions/transfers": {"POST": (fcm.create_position_transfer, "CreateFCMPositionTransfer", True)},
 }
 
+# What only an FCM member may call: the desk, its positions and the total resting order value (routes.py checks the
+# access level first, fcm.require_member).
+MEMBER_OPERATIONS = frozenset(
+    {"GetFCMPositions", "GetPortfolioRestingOrderTotalValue"}
+    | {operation_id for methods in TABLE.values() for _, operation_id, _ in methods.values()}
+)
+
 
 def _with_body(ctx: KalshiContext, endpoint: Endpoint, operation: Operation, operation_id: str) -> Callable[..., Any]:
     async def handle(request: Request) -> Response:

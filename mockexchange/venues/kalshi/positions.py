@@ -17,7 +17,7 @@ from mockexchange.core.kalshi.rows import MarketPosition, PositionKey
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
-from mockexchange.venues.kalshi.errors import forbidden, not_found, param_error
+from mockexchange.venues.kalshi.fcm import fcm_subtrader
 from mockexchange.venues.kalshi.params import CURSOR, EXCHANGE_INDEX, SUBACCOUNT, TICKER, Param, parse_query
 from mockexchange.venues.kalshi.profiles import Profile
 
@@ -154,21 +154,6 @@ FCM_PARAMS = [
 def get_fcm_positions(ctx: KalshiContext, key: ApiKey, query) -> orjson.Fragment:
     values = parse_query(GET_FCM_POSITIONS, FCM_PARAMS, query)
     with ctx.ledger.reading():
-        member = ctx.ledger.accounts.get(key.user_id)
-        if member is None or not member.fcm_member:
-            raise forbidden("FCM member access level required", f"user {key.user_id!r} is not an FCM member")
-        subtrader_id = values["subtrader_id"]
-        if key.subtrader_id is not None:
-            if subtrader_id is not None and subtrader_id != key.subtrader_id:
-                raise forbidden(
-                    "the API key is bound to a different FCM subtrader",
-                    f"key is bound to subtrader {key.subtrader_id!r}",
-                )
-            subtrader_id = key.subtrader_id
-        if subtrader_id is None:
-            raise param_error(
-                GET_FCM_POSITIONS, "SubtraderId", "required", "subtrader_id is required for an unbound FCM key"
-            )
-        if subtrader_id not in member.subtraders:
-            raise not_found(f"{subtrader_id!r} is not a subtrader of FCM member {member.user_id!r}")
+        _, subtrader_id = fcm_subtrader(ctx, key, GET_FCM_POSITIONS, values["subtrader_id"], bound_ok=True)
+    assert subtrader_id is not None
     return _page(ctx, GET_FCM_POSITIONS, (subtrader_id, 0), values)

@@ -16,6 +16,7 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.venues.kalshi import (
     account_routes,
     balance,
+    fcm,
     fcm_routes,
     historical,
     history,
@@ -54,6 +55,8 @@ def _endpoint(
 ) -> Callable[[Request], Any]:
     async def answer(request: Request, key: ApiKey) -> Response:
         rate_limits.charge(ctx, key.user_id, operation_id)  # after auth: refused ones cost nothing
+        if operation_id in fcm_routes.MEMBER_OPERATIONS:
+            fcm.require_member(ctx, key)
         if write:
             return await _write(ctx, request, key, operation)
         if request.path_params:  # a record named in the path: its operation reads the path, not the query
