@@ -35,8 +35,7 @@ MAX_BODY = 64 * 1024  # far above any write's body: 101 allocations are about 5 
 Kind = Literal["string", "int", "int64", "bool", "uuid", "strings", "objects"]
 _UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 _JSON_KINDS = {str: "string", bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
-_GO_TYPES = {"string": "string", "int": "int", "int64": "int64", "bool": "bool", "uuid": "openapi_types.UUID",
-             "strings": "[]string"}  # fmt: skip
+_GO_TYPES = {"string": "string", "bool": "bool", "uuid": "openapi_types.UUID"}  # an int's is its kind
 _WANTED = {"int": "an integer", "int64": "an integer", "bool": "a boolean", "strings": "a list of strings",
            "objects": "a list of objects"}  # fmt: skip
 
