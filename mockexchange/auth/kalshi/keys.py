@@ -55,7 +55,7 @@ class ApiKey:
 
     def grants(self, any_of: tuple[str, ...]) -> bool:
         """Whether the key holds one of these scopes (a parent, `write`, or the child of an endpoint group)."""
-        return any(scope in self.scopes for scope in any_of)
+        return any(map(self.scopes.__contains__, any_of))
 
     @property
     def key_type(self) -> KeyType:

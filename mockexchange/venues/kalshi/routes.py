@@ -57,25 +57,27 @@ def _endpoint(ctx: KalshiContext, operation: Operation) -> Endpoint:
 
         return handled_public(public)
 
+    operation_id, body, write = operation.operation_id, operation.body, operation.write
+    generated = ctx.generated if operation.generated else None
+
     async def answer(request: Request, key: ApiKey) -> Response:
-        rate_limits.charge(ctx, key.user_id, operation.operation_id)  # after auth: refused ones cost nothing
+        rate_limits.charge(ctx, key.user_id, operation_id)  # after auth: refused ones cost nothing
         access.permit(ctx, operation, key)  # before the parameters and the body
-        if operation.body is not None:
+        if body is not None:
             raw = await bodies.read(request)
             return _response(operation, await anyio.to_thread.run_sync(_with_body, ctx, operation, key, raw))
-        values = request.path_params or _query(request)  # a record named in the path: its operation reads that
-        if operation.write:
+        path = request.path_params  # a record named in the path: its operation reads that
+        values = path or _query(request)
+        if write:
             return _response(operation, await anyio.to_thread.run_sync(operation.answer, ctx, key, values))
-        generated = ctx.generated if operation.generated and not request.path_params else None
-        seed = generated.seed_for(request.headers) if generated is not None else None
-        if generated is None or seed is None:
+        seed = generated.seed_for(request.headers) if generated is not None and not path else None
+        if seed is None:
             return _response(operation, operation.answer(ctx, key, values))
         # Generated mode: the request is checked as in ledger mode (parameters, scope, permissions) and only the body
         # is generated; the generator reads its own cursors, the ledger would refuse them.
-        operation.answer(
-            ctx, key, QueryParams([(k, v) for k, v in request.query_params.multi_items() if k != "cursor"])
-        )
-        return generated.respond(operation.operation_id, seed, request.query_params)
+        asked = QueryParams([(k, v) for k, v in request.query_params.multi_items() if k != "cursor"])
+        operation.answer(ctx, key, asked)
+        return generated.respond(operation_id, seed, request.query_params)
 
     return handled(ctx, answer)
 
