@@ -10,11 +10,13 @@ import json
 import math
 import os
 import random
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
@@ -154,6 +156,18 @@ def median(values: Sequence[float]) -> float:
         return float("nan")
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def run_in_tree(script: str, tree: Path, arguments: list[str]) -> dict[str, Any]:
+    """The JSON line a bench script's child run answers on its last line, run against `tree`'s mockexchange
+    (`PYTHONPATH=<tree>`, this folder beside it for benchlib); SystemExit with its stderr if it fails."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(Path(__file__).resolve().parent)])}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    command = [sys.executable, str(Path(script).resolve()), *arguments]
+    done = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(arguments)} on {tree} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def answer(obj: Any) -> None:

@@ -21,10 +21,7 @@ import argparse
 import asyncio
 import gc
 import json
-import os
 import statistics
-import subprocess
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -128,13 +125,7 @@ def child(opts: argparse.Namespace) -> None:
 
 
 def run(tree: Path, what: str, positions: int) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(HERE)])}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", what, "--positions", str(positions)]
-    done = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, check=False)
-    if done.returncode:
-        raise SystemExit(f"{what} on {tree} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return benchlib.run_in_tree(__file__, tree, ["--child", what, "--positions", str(positions)])
 
 
 def main() -> None:

@@ -23,8 +23,7 @@ from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import TimestampWindow, pss_salt_rule
 from mockexchange.control import Control
-from mockexchange.control.kalshi_fcm import FcmVenueCommands
-from mockexchange.control.kalshi_subaccounts import venue_commands
+from mockexchange.control.kalshi_venue import VenueCommands
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
@@ -162,9 +161,7 @@ def build_app(
     scenarios = Scenarios(control)
     generated = GeneratedResponses(settings.generated_responses, settings.profile)
     kalshi = _kalshi_context(settings, ledger, keys, wall_clock, journal, generated, shared)
-    kalshi.commands = control  # the account routes' key and usage-level changes: commands a state file keeps
-    kalshi.write_commands = venue_commands(control)  # a client's account writes, run as commands a state file keeps
-    kalshi.fcm_commands = FcmVenueCommands(control)  # the desk's writes run as commands a state file keeps
+    kalshi.commands = VenueCommands(control)  # a client's writes, run as commands a state file keeps
     route_list = kalshi_routes.routes(kalshi) + deribit_routes.routes(deribit)
     middleware = [
         Middleware(JournalMiddleware, journal=journal, venue_of=_journal_venue(deribit)),

@@ -119,9 +119,11 @@ def test_another_users_key_is_not_found_and_stays(fresh: MockServer):
 
 def test_a_subaccount_restricted_key_is_listed_and_may_not_manage_keys(fresh: MockServer):
     with client(fresh, "alice") as alice:
-        made = alice.post(GENERATE, json={"name": "sub3", "subaccount": 3, "scopes": ["read"]}).json()
+        made = alice.post(GENERATE, json={"name": "sub3", "subaccount": 3, "scopes": ["read", "write"]}).json()
         listed = alice.get(KEYS).json()["api_keys"][-1]
-        assert listed == {"api_key_id": made["api_key_id"], "name": "sub3", "scopes": ["read"], "subaccount": 3}
+        assert listed == {
+            "api_key_id": made["api_key_id"], "name": "sub3", "scopes": ["read", "write"], "subaccount": 3
+        }  # fmt: skip
         with signed(fresh, made["api_key_id"], made["private_key"]) as sub3:
             assert sub3.get("/portfolio/balance", params={"subaccount": 4}).status_code == 403
             assert sub3.get(KEYS).status_code == 200

@@ -72,7 +72,7 @@ def test_subtraders_are_created_and_listed(desk):
     }
     again = desk.call("POST", "/fcm/subtraders", json={"subtrader_suffix": "Cust9"})
     assert again.status_code == 409
-    assert again.json() == {"error": {"code": "conflict", "message": "conflict"}}
+    assert again.json() == {"error": {"code": "conflict", "message": "conflict", "service": "exchange"}}
 
 
 def state(mock: MockServer) -> tuple:
@@ -102,7 +102,7 @@ def bad_request(response: httpx.Response) -> str:
         ({}, "'CreateFCMSubtraderRequest.SubtraderSuffix' Error:Field validation for 'SubtraderSuffix' failed on "
          "the 'required' tag"),
         ({"subtrader_suffix": ""}, "failed on the 'required' tag"),
-        ({"subtrader_suffix": 7}, "json: cannot unmarshal number 7 into Go struct field "
+        ({"subtrader_suffix": 7}, "json: cannot unmarshal number into Go struct field "
          "CreateFCMSubtraderRequest.subtrader_suffix of type string"),
         ({"subtrader_suffix": "a-b"}, "failed on the 'alphanum' tag"),
         ({"subtrader_suffix": "x" * 17}, "failed on the 'alphanum' tag"),
@@ -162,7 +162,7 @@ def test_a_daily_cap_is_set_read_and_removed(desk):
 @pytest.mark.parametrize(
     ("method", "kwargs", "details"),
     [
-        ("PUT", {"json": {"subtrader_id": "fcm_A", "limit": 5}}, "cannot unmarshal number 5 into Go struct field "
+        ("PUT", {"json": {"subtrader_id": "fcm_A", "limit": 5}}, "cannot unmarshal number into Go struct field "
          "UpdateFCMEventContractDailyCapRequest.limit of type string"),
         ("PUT", {"json": {"subtrader_id": "fcm_A", "limit": "-1"}}, "'Limit' failed on the 'gte' tag"),
         ("PUT", {"json": {"subtrader_id": "fcm_A", "limit": "1.23456"}}, "'Limit' failed on the 'fixed_point_dollars'"),

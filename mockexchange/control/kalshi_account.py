@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from mockexchange.auth.kalshi.keys import DEFAULT_SCOPES, SCOPES, KeyRegistry
+from mockexchange.auth.kalshi.keys import DEFAULT_SCOPES, SCOPES, KeyRegistry, scopes_refusal
 from mockexchange.control.commands import command
 from mockexchange.control.errors import ControlError
 from mockexchange.control.values import MAX_TEXT, choice, integer, optional_text, shown, text
@@ -35,8 +35,8 @@ def key_scopes(scopes: Any) -> tuple[str, ...]:
     for scope in scopes:
         if scope not in SCOPES:
             raise ControlError(f"scopes holds {shown(scope)}, which is none of {', '.join(SCOPES)}")
-    if "write" in scopes and "read" not in scopes:
-        raise ControlError("scopes with the broad `write` scope must include `read` too")
+    if (why := scopes_refusal(scopes)) is not None:
+        raise ControlError(f"scopes: {why}")
     return tuple(dict.fromkeys(scopes))
 
 

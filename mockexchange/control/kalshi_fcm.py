@@ -1,6 +1,6 @@
 """An FCM member's desk on the mock: its subtraders, their daily caps and blocked categories, its error account and
 position transfers (core/kalshi/fcm.py does the work). Every change is a `@command`, so a state file keeps it, whether
-the admin API, `MockServer`, a scenario or the Kalshi venue (`FcmVenueCommands`) asked for it.
+the admin API, `MockServer`, a scenario or the Kalshi venue (`kalshi_venue.VenueCommands`) asked for it.
 """
 
 from __future__ import annotations
@@ -103,18 +103,3 @@ class FcmOperations:
         except LedgerError as exc:
             raise _refused(exc) from None
         return {"position_transfer_id": record.position_transfer_id}
-
-
-class FcmVenueCommands:
-    """The commands the Kalshi venue runs for a client (a venue never imports the control plane; the app hands it
-    this): the same commands, so a state file keeps them, with a refusal raised as the ledger's (`LedgerError`,
-    its status kept)."""
-
-    def __init__(self, control: FcmOperations) -> None:
-        self.control = control
-
-    def run(self, name: str, **arguments: Any) -> dict[str, Any]:
-        try:
-            return getattr(self.control, name)(**arguments)
-        except ControlError as exc:
-            raise LedgerError(str(exc), exc.status) from None

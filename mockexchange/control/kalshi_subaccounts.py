@@ -2,7 +2,8 @@
 transfers between exchange instances and shards, and the target balance allocation.
 
 Each is a `@command`, so a state file keeps it: the admin API, `MockServer` and scenario steps call them, and so does
-the Kalshi venue for its own writes (`venue_commands`), so what a client does over REST is kept by `--state` too.
+the Kalshi venue for its own writes (`kalshi_venue.VenueCommands`), so what a client does over REST is kept by
+`--state` too.
 """
 
 from __future__ import annotations
@@ -26,17 +27,6 @@ from mockexchange.core.kalshi.subaccounts import (
     SubaccountTransfer,
 )
 from mockexchange.core.money import MAX_CENTS
-
-# What the Kalshi venue may run on a client's behalf (`venue_commands`).
-VENUE_COMMANDS = frozenset(
-    {
-        "create_subaccount",
-        "subaccount_transfer",
-        "set_subaccount_netting",
-        "intra_exchange_transfer",
-        "set_target_balance_allocation",
-    }
-)
 
 
 def subaccount_transfer_json(record: SubaccountTransfer) -> dict[str, Any]:
@@ -180,21 +170,3 @@ def _run(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return method(*args, **kwargs)
     except LedgerError as exc:
         raise ControlError(str(exc), exc.status) from exc
-
-
-def venue_commands(control: Any) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
-    """What the Kalshi venue runs a client's write through: one of `VENUE_COMMANDS` by name, kept like any command;
-    a refusal is raised as the ledger's `LedgerError` (a `Refusal` with Kalshi's code where the ledger gave one)."""
-
-    def run(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        if name not in VENUE_COMMANDS:
-            raise ValueError(f"{name!r} is not a command the venue runs")
-        try:
-            return getattr(control, name)(**arguments)
-        except ControlError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, LedgerError):
-                raise cause from None
-            raise LedgerError(str(exc), exc.status) from None
-
-    return run

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from mockexchange.auth.kalshi.keys import SCOPES, PemError, load_public_key
+from mockexchange.auth.kalshi.keys import SCOPES, PemError, load_public_key, scopes_refusal
 from mockexchange.control import ControlError
 from mockexchange.control.faults import close_request, fault_spec
 from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID
@@ -260,10 +260,13 @@ STEPS: dict[str, Mapping[str, Field]] = {
 
 
 def _scopes(node: Node) -> list[str]:
-    """A key's scopes: a list of Kalshi's ApiKeyScope values (the control plane checks how they combine)."""
+    """A key's scopes: a list of Kalshi's ApiKeyScope values, the broad `write` only beside `read`."""
     if not isinstance(node, SequenceNode) or not node.value:
         raise Invalid(f"must be a non-empty list of {', '.join(SCOPES)}")
-    return [one_of(*SCOPES)(item) for item in node.value]
+    scopes = [one_of(*SCOPES)(item) for item in node.value]
+    if (why := scopes_refusal(scopes)) is not None:
+        raise Invalid(why)
+    return scopes
 
 
 # An account's insides (control/kalshi_subaccounts.py): subaccounts, moves of cash inside it, the target allocation.

@@ -15,7 +15,6 @@ import pytest
 from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.schema.fields import response_errors
 from mockexchange.schema.refs import operations_by_id
-from mockexchange.venues.kalshi.account_routes import OPERATION_IDS as LEDGER_ANSWERED
 from mockexchange.venues.kalshi.generate import (
     LONG_ROWS,
     PROFILES,
@@ -26,8 +25,10 @@ from mockexchange.venues.kalshi.generate import (
     kalshi_document,
     profiles_for,
 )
+from mockexchange.venues.kalshi.table import OPERATIONS
 
 # The operations the generated mode answers (the account and key routes answer from the ledger in every mode).
+LEDGER_ANSWERED = {op.operation_id for op in OPERATIONS if not op.generated}
 GENERATED = [op for op in KALSHI_OPERATIONS if op not in LEDGER_ANSWERED and op not in KALSHI_WRITES]
 SEEDS = range(60)
 QUERIES: tuple[dict[str, str], ...] = ({}, {"limit": "1000"})

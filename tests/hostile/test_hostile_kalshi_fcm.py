@@ -1,6 +1,7 @@
 """Hostile bodies and fields on an FCM member's desk, over real sockets: a declared or streamed body past 64 KiB is
-refused with 413 before it is read whole, a body that is no JSON, nested without end, or holds numbers past int64 is a
-flat 400, and any JSON object on any write gets a 2xx or Kalshi's 4xx, never a 500; what is refused changes nothing."""
+refused with Kalshi's flat 400 (`http: request body too large`) before it is read whole, a body that is no JSON,
+nested without end, or holds numbers past int64 is a flat 400, and any JSON object on any write gets a 2xx or
+Kalshi's 4xx, never a 500; what is refused changes nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from hostile_sockets import connect, read_response, request_head
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kalshi_accounts import open_fcm_desk
 
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
@@ -30,12 +32,7 @@ WRITES = {
 @pytest.fixture(scope="module")
 def mock() -> Iterator[tuple[MockServer, KalshiSigner]]:
     with MockServer() as server:
-        server.create_account("fcm", fcm_member=True)
-        server.create_account("err", fcm_member=True)
-        server.create_account("fcm_A", subtrader_of="fcm", balance_cents=10_000)
-        server.create_account("err_E", subtrader_of="err", balance_cents=10_000)
-        server.set_fcm_error_account("fcm", "err")
-        server.fill("fcm_A", "KXH-1", "yes", "buy", "5", "0.50")
+        open_fcm_desk(server)
         key = server.create_key("fcm", key_type="ed25519")
         yield server, KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
 
@@ -68,8 +65,10 @@ def test_a_declared_huge_body_is_refused_before_it_is_sent(mock):
     server, signer = mock
     before = desk_state(server)
     answer = raw(server, signer, "POST", "/fcm/subtraders", {"Content-Length": str(400 * 1024 * 1024)}, b"{")
-    assert answer.status == 413
-    assert json.loads(answer.body)["code"] == "bad_request"
+    assert answer.status == 400
+    assert json.loads(answer.body) == {
+        "code": "bad_request", "message": "bad request", "details": "http: request body too large"
+    }  # fmt: skip
     assert desk_state(server) == before
 
 
@@ -79,7 +78,7 @@ def test_a_streamed_body_past_the_bound_is_refused(mock):
     chunk = b" " * 40_000
     stream = b"".join(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" for _ in range(3))
     answer = raw(server, signer, "PUT", "/fcm/subtraders/blocked_categories", {"Transfer-Encoding": "chunked"}, stream)
-    assert answer.status == 413
+    assert answer.status == 400 and json.loads(answer.body)["details"] == "http: request body too large"
     assert desk_state(server) == before
 
 

@@ -23,6 +23,16 @@ SCOPES = (
     "write::fcm_risk", "write::block_trade_accept",
 )  # fmt: skip
 DEFAULT_SCOPES = ("read", "write")  # a key created without scopes has full access
+
+
+def scopes_refusal(scopes: tuple[str, ...] | list[str]) -> str | None:
+    """Why Kalshi refuses these scopes together, None if it takes them: the broad `write` only beside `read` (a child
+    scope, `write::transfer`, may stand alone)."""
+    if "write" in scopes and "read" not in scopes:
+        return "the broad `write` scope must include `read` too"
+    return None
+
+
 PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
 PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 
@@ -42,6 +52,10 @@ class ApiKey:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "costly", policy_refusal(self.public_key, KEY_POLICY_STANDARD) is not None)
+
+    def grants(self, any_of: tuple[str, ...]) -> bool:
+        """Whether the key holds one of these scopes (a parent, `write`, or the child of an endpoint group)."""
+        return any(map(self.scopes.__contains__, any_of))
 
     @property
     def key_type(self) -> KeyType:

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import unix_seconds
 from mockexchange.core.kalshi.units import contracts
@@ -26,14 +23,12 @@ from mockexchange.core.kalshi.usage_levels import (
 )
 from mockexchange.core.rate_budgets import KALSHI_DEFAULT_COST, OFF, kalshi_budgets
 from mockexchange.core.token_bucket import Budget
-from mockexchange.venues.kalshi.commands import run_command
+from mockexchange.venues.kalshi import commands
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import forbidden
 from mockexchange.venues.kalshi.rate_limits import ENDPOINT_COSTS
 from mockexchange.venues.kalshi.render import count_fp
-from mockexchange.web import json_response
 
-UPGRADE = "UpgradeAccountApiUsageLevel"
 LATEST_ORDERS = 100  # the upgrade looks for an API-made order among the user's latest this many
 
 
@@ -41,18 +36,18 @@ def _bucket(budget: Budget) -> dict[str, int]:
     return {"refill_rate": budget.refill_per_second, "bucket_capacity": budget.capacity}
 
 
-async def get_limits(ctx: KalshiContext, request: Request, key: ApiKey) -> Response:
+def get_limits(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
     base = ctx.rate_limits.tier if ctx.rate_limits is not None else OFF
     now = ctx.ledger.clock.now()
     levels = ctx.ledger.usage_levels
     tier = levels.tier(key.user_id, base, now)
     budgets = kalshi_budgets(tier)
-    return json_response({
+    return {
         "usage_tier": tier,
         "read": _bucket(budgets["read"]),
         "write": _bucket(budgets["write"]),
         "grants": [grant.as_wire() for grant in levels.grants(key.user_id, now)],
-    })  # fmt: skip
+    }
 
 
 def _made_an_order(ctx: KalshiContext, user_id: str) -> bool:
@@ -63,19 +58,20 @@ def _made_an_order(ctx: KalshiContext, user_id: str) -> bool:
         return bool(fills) or any(order.user_id == user_id for order in ctx.ledger.orders.values())
 
 
-async def upgrade(ctx: KalshiContext, request: Request, key: ApiKey) -> Response:
+def upgrade(ctx: KalshiContext, key: ApiKey, query: Any) -> None:
     """A permanent Advanced grant on the Predictions instance (created, or refreshed): 201 with no body."""
     if not _made_an_order(ctx, key.user_id):
         raise forbidden(
             "no API-created order was found in the user's latest 100 Predictions orders",
             f"user {key.user_id!r} has no order and no fill: the upgrade needs one order made through the API",
         )
-    arguments = {"user_id": key.user_id, "level": ADVANCED, "exchange_instance": PREDICTIONS, "source": "manual"}
-    await run_command(ctx, "grant_api_usage_level", arguments)
-    return Response(status_code=201)
+    commands.run(
+        ctx, "grant_api_usage_level", user_id=key.user_id, level=ADVANCED, exchange_instance=PREDICTIONS,
+        source="manual",
+    )  # fmt: skip
 
 
-async def get_volume_progress(ctx: KalshiContext, request: Request, key: ApiKey) -> Response:
+def get_volume_progress(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
     """One snapshot, computed now (Kalshi's is a cron's latest): the user's contracts in the trailing 30 days."""
     with ctx.ledger.reading():
         now = ctx.ledger.clock.now()
@@ -89,7 +85,7 @@ async def get_volume_progress(ctx: KalshiContext, request: Request, key: ApiKey)
         for level, (earn, keep) in VOLUME_GOALS.items()
     ]
     progress = {"computed_ts": unix_seconds(now), "trailing_30d_volume_fp": count_fp(contracts(volume))}
-    return json_response({"volume_progress": [{**progress, "goals": goals}]})
+    return {"volume_progress": [{**progress, "goals": goals}]}
 
 
 def endpoint_costs() -> dict[str, Any]:
@@ -102,5 +98,5 @@ def endpoint_costs() -> dict[str, Any]:
     return {"default_cost": KALSHI_DEFAULT_COST, "endpoint_costs": listed}
 
 
-async def get_endpoint_costs(request: Request) -> Response:
-    return json_response(endpoint_costs())
+def get_endpoint_costs(ctx: KalshiContext, key: None, query: Any) -> dict[str, Any]:
+    return endpoint_costs()

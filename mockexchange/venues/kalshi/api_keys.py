@@ -5,26 +5,23 @@ The keys are the one registry the admin API seeds (auth/kalshi/keys.py). Creatin
 plane's commands (`create_key`, `delete_key`), so a state file keeps them; a deleted key is refused from its next
 request on, and its open websockets are closed. An upload takes what the key policy (`--key-policy`) takes and needs
 the Premier usage level or above, as Kalshi's spec says; generating needs none. A subaccount-restricted key may list
-keys but not make or delete them (it could otherwise make itself an unrestricted one); the legacy profile shows a key
-as `{api_key_id, name, scopes}` and a generated one without `key_type`, as its clients parse them.
+keys but not make or delete them (it could otherwise make itself an unrestricted one: table.py's `whole_account`); the
+legacy profile shows a key as `{api_key_id, name, scopes}` and a generated one without `key_type`, as its clients parse
+them. A key's scopes are Kalshi's `ApiKeyScope` values, the broad `write` only beside `read` (access.py enforces them).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-
-from mockexchange.auth.kalshi.keys import SCOPES, ApiKey, PemError, load_public_key, policy_refusal
+from mockexchange.auth.kalshi.keys import SCOPES, ApiKey, PemError, load_public_key, policy_refusal, scopes_refusal
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.rate_budgets import TIERS
-from mockexchange.venues.kalshi.commands import run_command
+from mockexchange.venues.kalshi import commands
+from mockexchange.venues.kalshi.bodies import Body, Field, bad_request, invalid
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import forbidden, not_found
-from mockexchange.venues.kalshi.json_body import BodyField, body_error, invalid, parse_body
 from mockexchange.venues.kalshi.params import Param, parse_query
-from mockexchange.web import json_response
 
 MAX_NAME = 256
 MAX_PEM = 16_384  # characters of a public key PEM, as the admin API takes
@@ -33,13 +30,13 @@ UPLOAD_LEVEL = "premier"  # "users with Premier or Market Maker API usage levels
 KEY_TYPES = ("rsa", "ed25519")
 
 _SHARED = (
-    BodyField("name", required=True, most=MAX_NAME),
-    BodyField("scopes", "strings", choices=SCOPES, most=len(SCOPES) * 2),
-    BodyField("subaccount", "int", minimum=0, maximum=MAX_SUBACCOUNT),
-    BodyField("fcm_subtrader_id", most=MAX_NAME),
+    Field("name", required=True, most=MAX_NAME),
+    Field("scopes", "strings", choices=SCOPES, most=len(SCOPES) * 2),
+    Field("subaccount", "int", minimum=0, maximum=MAX_SUBACCOUNT),
+    Field("fcm_subtrader_id", most=MAX_NAME),
 )
-CREATE_FIELDS = (_SHARED[0], BodyField("public_key", required=True, most=MAX_PEM), *_SHARED[1:])
-GENERATE_FIELDS = (_SHARED[0], BodyField("key_type", choices=KEY_TYPES), *_SHARED[1:])
+CREATE_BODY = Body("CreateApiKeyRequest", (_SHARED[0], Field("public_key", required=True, most=MAX_PEM), *_SHARED[1:]))
+GENERATE_BODY = Body("GenerateApiKeyRequest", (_SHARED[0], Field("key_type", choices=KEY_TYPES), *_SHARED[1:]))
 LIST_QUERY = [Param("fcm_subtrader_id", "FcmSubtraderId")]
 
 
@@ -53,31 +50,33 @@ def key_json(key: ApiKey, legacy: bool) -> dict[str, Any]:
     return found
 
 
-async def get_api_keys(ctx: KalshiContext, request: Request, key: ApiKey) -> Response:
-    values = parse_query("GetApiKeys", LIST_QUERY, request.query_params)
+def get_api_keys(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
+    values = parse_query("GetApiKeys", LIST_QUERY, query)
     bound = values["fcm_subtrader_id"]
     keys = [k for k in ctx.keys.for_user(key.user_id) if bound is None or k.subtrader_id == bound]
     legacy = ctx.profile.name == "legacy"
-    return json_response({"api_keys": [key_json(k, legacy) for k in keys]})
+    return {"api_keys": [key_json(k, legacy) for k in keys]}
 
 
-def _unrestricted(key: ApiKey) -> None:
-    if key.subaccount is not None:
-        raise forbidden(
-            "this API key is restricted to a single sub-account and cannot access this endpoint",
-            f"key is locked to subaccount {key.subaccount}; keys are made and deleted with an unrestricted key",
-        )
-
-
-def _binding(ctx: KalshiContext, struct: str, key: ApiKey, body: dict[str, Any]) -> None:
-    """The subaccount and subtrader rules: not both; a subtrader binding for an FCM member only."""
+def _checked(ctx: KalshiContext, struct: str, key: ApiKey, body: dict[str, Any]) -> None:
+    """The rules between fields: the broad `write` scope only beside `read`; a subaccount or a subtrader binding, not
+    both; a subtrader binding for an FCM member only, to one of its subtraders."""
+    if body["scopes"] and (why := scopes_refusal(body["scopes"])) is not None:
+        raise invalid(struct, "scopes", "write_requires_read", f"scopes: {why}")
     if body["subaccount"] is not None and body["fcm_subtrader_id"] is not None:
-        field = BodyField("fcm_subtrader_id")
-        raise invalid(struct, field, "excluded_with", "subaccount and fcm_subtrader_id are mutually exclusive")
-    if body["fcm_subtrader_id"] is not None:
-        account = ctx.ledger.accounts.get(key.user_id)
-        if account is None or not account.fcm_member:
-            raise forbidden("fcm_subtrader_id requires an FCM member caller", f"{key.user_id!r} is not an FCM member")
+        raise invalid(
+            struct, "fcm_subtrader_id", "excluded_with", "subaccount and fcm_subtrader_id are mutually exclusive"
+        )
+    subtrader_id = body["fcm_subtrader_id"]
+    if subtrader_id is not None:
+        with ctx.ledger.reading():
+            account = ctx.ledger.accounts.get(key.user_id)
+            if account is None or not account.fcm_member:
+                raise forbidden(
+                    "fcm_subtrader_id requires an FCM member caller", f"{key.user_id!r} is not an FCM member"
+                )
+            if subtrader_id not in account.subtraders:
+                raise bad_request(f"{subtrader_id!r} is not a subtrader of {key.user_id!r}")
 
 
 def _arguments(key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
@@ -90,11 +89,8 @@ def _arguments(key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def create_api_key(ctx: KalshiContext, request: Request, key: ApiKey) -> Response:
-    _unrestricted(key)
-    struct = "CreateApiKeyRequest"
-    body = await parse_body(request, struct, CREATE_FIELDS)
-    _binding(ctx, struct, key, body)
+def create_api_key(ctx: KalshiContext, key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
+    _checked(ctx, CREATE_BODY.go, key, body)
     base = ctx.rate_limits.tier if ctx.rate_limits is not None else "off"
     tier = ctx.ledger.usage_levels.tier(key.user_id, base, ctx.ledger.clock.now())
     if TIERS.index(tier) < TIERS.index(UPLOAD_LEVEL):
@@ -109,33 +105,27 @@ async def create_api_key(ctx: KalshiContext, request: Request, key: ApiKey) -> R
             raise PemError("it holds a PRIVATE KEY; upload the public half (-----BEGIN PUBLIC KEY-----)")
         refusal = policy_refusal(load_public_key(pem), ctx.keys.policy)
     except PemError as exc:
-        raise body_error(f"public_key is not an RSA or Ed25519 public key in PEM: {exc}") from None
+        raise bad_request(f"public_key is not an RSA or Ed25519 public key in PEM: {exc}") from None
     if refusal is not None:
-        raise body_error(f"public_key is refused: {refusal}")
-    made = await run_command(ctx, "create_key", {**_arguments(key, body), "public_key_pem": pem})
-    return json_response({"api_key_id": made["key_id"]}, 201)
+        raise bad_request(f"public_key is refused: {refusal}")
+    made = commands.run(ctx, "create_key", **_arguments(key, body), public_key_pem=pem)
+    return {"api_key_id": made["key_id"]}
 
 
-async def generate_api_key(ctx: KalshiContext, request: Request, key: ApiKey) -> Response:
-    _unrestricted(key)
-    struct = "GenerateApiKeyRequest"
-    body = await parse_body(request, struct, GENERATE_FIELDS)
-    _binding(ctx, struct, key, body)
-    key_type = body["key_type"] or "rsa"
-    made = await run_command(ctx, "create_key", {**_arguments(key, body), "key_type": key_type})
+def generate_api_key(ctx: KalshiContext, key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
+    _checked(ctx, GENERATE_BODY.go, key, body)
+    made = commands.run(ctx, "create_key", **_arguments(key, body), key_type=body["key_type"] or "rsa")
     answer = {"api_key_id": made["key_id"], "key_type": made["key_type"], "private_key": made["private_key_pem"]}
     if ctx.profile.name == "legacy":
         del answer["key_type"]
-    return json_response(answer, 201)
+    return answer
 
 
-async def delete_api_key(ctx: KalshiContext, request: Request, key: ApiKey) -> Response:
-    _unrestricted(key)
-    key_id = request.path_params["api_key"]
+def delete_api_key(ctx: KalshiContext, key: ApiKey, path: Any) -> None:
+    key_id = path["api_key"]
     if not key_id.strip() or len(key_id) > MAX_KEY_ID:
-        raise body_error("invalid API key ID", f"an API key id is 1 to {MAX_KEY_ID} characters")
+        raise bad_request("invalid API key ID", f"an API key id is 1 to {MAX_KEY_ID} characters")
     held = ctx.keys.get(key_id)
     if held is None or held.user_id != key.user_id:
         raise not_found(f"no API key {key_id!r} of user {key.user_id!r}")
-    await run_command(ctx, "delete_key", {"key_id": key_id, "user_id": key.user_id})
-    return Response(status_code=204)
+    commands.run(ctx, "delete_key", key_id=key_id, user_id=key.user_id)

@@ -1,11 +1,19 @@
-"""JSON request bodies: one declaration per field, decoded and checked the way Kalshi's Go server would.
+"""JSON request bodies of Kalshi's writes: read within one bound, decoded and checked field by field the way Kalshi's
+Go server does (encoding/json, then the validator), refused in its flat 400 body.
 
-Decoding first, as Go's `encoding/json` does: a value of the wrong JSON type is refused with its text ("json: cannot
-unmarshal string into Go struct field ApplySubaccountTransferRequest.amount_cents of type int64"), unknown fields are
-ignored, a `null` leaves the field unset. Then the checks, worded as Go's validator words a failed tag ("Key:
-'ApplySubaccountTransferRequest.ClientTransferID' Error:Field validation for 'ClientTransferID' failed on the 'required'
-tag"); the mock also refuses a field the spec requires that is missing. Both are 400 in the flat shape Kalshi answers
-a body it cannot decode with: `{"code": "bad_request", "message": "bad request", "details": ...}`.
+Kalshi answers a body it cannot decode with `{"code": "bad_request", "message": "bad request", "details": "json: ..."}`
+in Go's decoder words (captured: "json: cannot unmarshal number into Go struct field CreateOrderV2Request.count of type
+string", a number where a string is expected). The mock answers every body refusal in that shape. Decoding first, as
+Go does: a value of the wrong JSON type in the decoder's words (a number shown only where it was meant for an integer
+it does not fit: `number 1.5`), an unknown field ignored, a repeated key counted by its last value, `null` left unset
+(a `null` body decodes as an empty object). Then the checks, worded as Go's validator words a failed tag ("Key:
+'ApplySubaccountTransferRequest.ClientTransferId' Error:Field validation for 'ClientTransferId' failed on the 'required'
+tag"; not captured, docs/known-differences.md), the mock refusing too a field the spec requires that is missing.
+
+A body is read within `MAX_BODY`, as Go's `http.MaxBytesReader` reads it: one past the bound (a Content-Length that says
+so, or the bytes as they stream in) is `http: request body too large`, the rest left unread. A body the client stops
+sending mid-way is the client's disconnect (`web.BodyCut`): nobody is left to answer, and the app's handler records it
+(499, or the 408 the server's body timeout answered).
 """
 
 from __future__ import annotations
@@ -15,136 +23,160 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
+from starlette.requests import Request
 
 from mockexchange.bounded_json import parse_json
 from mockexchange.core.numbers import INT64_MAX, INT64_MIN
 from mockexchange.venues.kalshi.errors import KalshiError
+from mockexchange.web import BodyTooLarge, read_body
 
-Kind = Literal["int", "int64", "string", "uuid", "bool", "list"]
-MAX_BODY = 64 * 1024  # far above any of these bodies (101 allocations are about 5 kB)
+MAX_BODY = 64 * 1024  # far above any write's body: 101 allocations are about 5 kB, an RSA-16384 PEM about 3,000 chars
+# string, int and int64 (64 bits on the server's platform), bool, a UUID, a list of strings, a list of objects
+Kind = Literal["string", "int", "int64", "bool", "uuid", "strings", "objects"]
 _UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
-_JSON_TYPES = {str: "string", bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
-_GO_TYPES = {"int": "int", "int64": "int64", "string": "string", "uuid": "openapi_types.UUID", "bool": "bool"}
-_BOUNDS = (INT64_MIN, INT64_MAX)  # Go's int is 64 bits on the server's platform, as int64 is
+_JSON_KINDS = {str: "string", bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
+_GO_TYPES = {"string": "string", "bool": "bool", "uuid": "openapi_types.UUID"}  # an int's is its kind
+_WANTED = {"int": "an integer", "int64": "an integer", "bool": "a boolean", "strings": "a list of strings",
+           "objects": "a list of objects"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    name: str  # in the JSON body
-    go: str  # the Go struct field, which validator messages name
+    name: str  # in the JSON body; the Go struct field the validator names is its CamelCase (`go_name`)
     kind: Kind = "string"
-    required: bool = False
-    minimum: int | None = None
+    required: bool = False  # Go's `required`: absent, null or an empty string is refused
+    minimum: int | None = None  # an integer's bounds
     maximum: int | None = None
-    choices: tuple[str, ...] = ()
-    items: Body | None = None  # a list's element
-    max_items: int | None = None
-    range_tags: tuple[str, str] = ("gte", "lte")
+    range_tags: tuple[str, str] = ("gte", "lte")  # the validator tags of the bounds
+    choices: tuple[str, ...] = ()  # a string's values, or each string's of a list (`oneof`)
+    most: int | None = None  # characters of a string, items of a list (`max`)
+    items: Body | None = None  # a list of objects' element
+
+    @property
+    def go_name(self) -> str:
+        return "".join(part.capitalize() for part in self.name.split("_"))
 
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    go: str  # the Go struct, as messages name it
+    go: str  # the Go request type, as the decoder's and the validator's messages name it
     fields: tuple[Field, ...]
+    optional: bool = False  # an empty body is every field absent (CreateSubaccount's body is optional)
 
 
 def bad_request(details: str, diagnosis: str | None = None) -> KalshiError:
     return KalshiError(400, {"code": "bad_request", "message": "bad request", "details": details}, diagnosis)
 
 
-def decode(body: Body, raw: bytes, *, optional: bool = False) -> dict[str, Any]:
-    """The body's declared fields (absent: None); a `KalshiError` with Kalshi's 400 for the first problem."""
+def invalid(where: str, name: str, tag: str, diagnosis: str) -> KalshiError:
+    """A failed validator tag on the body field `name` of the struct `where` (`CreateApiKeyRequest`), worded as Go's
+    validator words it."""
+    go_name = Field(name).go_name
+    return bad_request(
+        f"Key: '{where}.{go_name}' Error:Field validation for '{go_name}' failed on the '{tag}' tag", diagnosis
+    )
+
+
+async def read(request: Request) -> bytes:
+    """The request's body, within `MAX_BODY` (a `KalshiError` beyond it); `web.BodyCut` if the client stops sending."""
+    try:
+        return await read_body(request, MAX_BODY)
+    except BodyTooLarge as exc:
+        raise bad_request("http: request body too large", str(exc)) from None
+
+
+def decode(body: Body, raw: bytes) -> dict[str, Any]:
+    """The body's declared fields (absent and null ones as None), decoded then checked; a `KalshiError` with Kalshi's
+    400 for the first problem."""
     if not raw.strip():
-        if optional:
-            return dict.fromkeys((f.name for f in body.fields), None)
+        if body.optional:
+            return dict.fromkeys(f.name for f in body.fields)
         raise bad_request("EOF", "the request needs a JSON body")
     try:
         document = parse_json(raw)
     except orjson.JSONDecodeError as exc:
-        raise bad_request(f"invalid character in JSON: {exc}", "the body is not JSON") from None
-    return _object(body, document, body.go, body.go)
+        raise bad_request("invalid character in JSON body", f"the body is not JSON: {exc}") from None
+    return _checked(body, _decoded(body, document, body.go), body.go)
 
 
-def _object(body: Body, document: Any, go_path: str, key_path: str) -> dict[str, Any]:
-    """An object decoded, then checked (`null` decodes as an empty object, as into a Go struct)."""
+def _decoded(body: Body, document: Any, go_path: str) -> dict[str, Any]:
+    """An object decoded as into a Go struct (`null` as an empty one), each field by its kind."""
     if document is None:
         document = {}
     elif not isinstance(document, dict):
-        kind = _JSON_TYPES.get(type(document), "null")
-        details = f"json: cannot unmarshal {kind} into Go value of type {body.go}"
-        raise bad_request(details, "the body must be a JSON object")
-    values = {f.name: _value(f, document.get(f.name), go_path) for f in body.fields}
-    return {f.name: _check(f, values[f.name], key_path) for f in body.fields}
+        kind = _JSON_KINDS.get(type(document), "null")
+        raise bad_request(f"json: cannot unmarshal {kind} into Go value of type {body.go}", "the body is not an object")
+    return {f.name: _value(f, document.get(f.name), go_path) for f in body.fields}
 
 
 def _value(field: Field, value: Any, go_path: str) -> Any:
-    """The field decoded as Go decodes it (None: absent or null)."""
+    """The field decoded as Go decodes it (None: absent or null); Go's decoder error if it does not fit."""
     if value is None:
         return None
-    where = f"{go_path}.{field.name}"
-    if field.kind == "list":
+    where, kind = f"{go_path}.{field.name}", field.kind
+    if kind == "objects":
+        assert field.items is not None
         if not isinstance(value, list):
-            raise _type_error(value, where, f"[]{field.items.go if field.items else 'any'}")
+            raise _type_error(field, value, where, f"[]{field.items.go}")
+        return [_decoded(field.items, item, where) for item in value]
+    if kind == "strings":
+        if not isinstance(value, list):
+            raise _type_error(field, value, where, "[]string")
+        wrong = next((item for item in value if type(item) is not str), None)
+        if wrong is not None:
+            raise _type_error(field, wrong, where, "string")
         return value
-    if field.kind in ("int", "int64"):
-        if type(value) is not int:
-            shown = orjson.dumps(value).decode() if isinstance(value, float) else ""
-            raise _type_error(value, where, _GO_TYPES[field.kind], shown)
-        least, most = _BOUNDS
-        if not least <= value <= most:
-            raise _type_error(value, where, _GO_TYPES[field.kind], str(value))
-        return value
-    expected = bool if field.kind == "bool" else str
-    if type(value) is not expected:
-        raise _type_error(value, where, _GO_TYPES[field.kind])
-    if field.kind == "uuid" and not _UUID.fullmatch(value):
-        raise bad_request(f"invalid UUID length: {len(value)}" if len(value) not in (32, 36) else "invalid UUID format",
-                          f"{field.name} must be a UUID")  # fmt: skip
+    if kind in ("int", "int64"):
+        if type(value) is int and INT64_MIN <= value <= INT64_MAX:
+            return value
+        # A number that does not fit the integer is shown, as Go shows it (`number 1.5`); another type is not.
+        number = str(value) if type(value) is int else orjson.dumps(value).decode() if type(value) is float else ""
+        raise _type_error(field, value, where, kind, number)
+    if type(value) is not (bool if kind == "bool" else str):
+        raise _type_error(field, value, where, _GO_TYPES[kind])
+    if kind == "uuid" and not _UUID.fullmatch(value):
+        details = f"invalid UUID length: {len(value)}" if len(value) not in (32, 36) else "invalid UUID format"
+        raise bad_request(details, f"{field.name} must be a UUID")
     return value
 
 
-def _type_error(value: Any, where: str, go_type: str, number: str = "") -> KalshiError:
-    kind = _JSON_TYPES.get(type(value), "null")
+def _type_error(field: Field, value: Any, where: str, go_type: str, number: str = "") -> KalshiError:
+    kind = _JSON_KINDS.get(type(value), "null")
     shown = f"{kind} {number}" if number else kind
     return bad_request(
         f"json: cannot unmarshal {shown} into Go struct field {where} of type {go_type}",
-        f"{where.rsplit('.', 1)[-1]} must be a JSON {_expected(go_type)}",
+        f"{field.name} must be {_WANTED.get(field.kind, 'a string')}",
     )
 
 
-def _expected(go_type: str) -> str:
-    named = {"int": "integer", "int64": "integer", "bool": "boolean"}
-    return named.get(go_type, "array" if "[]" in go_type else "string")
+def _checked(body: Body, values: dict[str, Any], key_path: str) -> dict[str, Any]:
+    """The decoded values, each checked as the validator checks its tags (a list of objects: each one's fields)."""
+    for field in body.fields:
+        value = values[field.name]
+        _check(field, value, key_path)
+        if field.kind == "objects" and value is not None:
+            assert field.items is not None
+            for i, item in enumerate(value):
+                _checked(field.items, item, f"{key_path}.{field.go_name}[{i}]")
+    return values
 
 
-def _check(field: Field, value: Any, key_path: str) -> Any:
-    """The value, checked (a list: its elements decoded and checked)."""
-
+def _check(field: Field, value: Any, key_path: str) -> None:
     def failed(tag: str, why: str) -> KalshiError:
-        return bad_request(
-            f"Key: '{key_path}.{field.go}' Error:Field validation for '{field.go}' failed on the '{tag}' tag",
-            f"{field.name} {why}",
-        )
+        return invalid(key_path, field.name, tag, f"{field.name} {why}")
 
-    if value is None:
+    if value is None or (field.kind == "string" and value == "" and field.required):
         if field.required:
             raise failed("required", "is required")
-        return None
-    if field.kind == "string" and field.required and value == "":
-        raise failed("required", "is required")
-    if field.choices and value not in field.choices:
-        raise failed("oneof", f"must be one of {', '.join(field.choices)}")
+        return
     if field.kind in ("int", "int64"):
         if field.minimum is not None and value < field.minimum:
             raise failed(field.range_tags[0], f"must be >= {field.minimum}")
         if field.maximum is not None and value > field.maximum:
             raise failed(field.range_tags[1], f"must be <= {field.maximum}")
-    if field.kind == "list":
-        if field.max_items is not None and len(value) > field.max_items:
-            raise failed("max", f"takes at most {field.max_items} items")
-        assert field.items is not None
-        return [
-            _object(field.items, item, f"{key_path}.{field.name}", f"{key_path}.{field.go}[{i}]")
-            for i, item in enumerate(value)
-        ]
-    return value
+        return
+    if field.most is not None and len(value) > field.most:
+        raise failed("max", f"holds at most {field.most} {'characters' if field.kind == 'string' else 'items'}")
+    for item in [value] if field.kind == "string" else value if field.kind == "strings" else ():
+        if field.choices and item not in field.choices:
+            raise failed("oneof", f"must be one of {', '.join(field.choices)}")

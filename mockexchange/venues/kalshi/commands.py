@@ -1,29 +1,40 @@
-"""The control plane's commands a Kalshi route runs (`KalshiContext.commands`): in a worker thread (a command may
-generate a key pair, or wait on the state file), its refusal in Kalshi's shape."""
+"""The one way a client's write changes state: the control plane's command of that name (`KalshiContext.commands`;
+the venue imports no control code), so a state file keeps what a client did as it keeps what was seeded; and the one
+answer to a command's refusal, in Kalshi's shape.
+
+Every write (subaccounts, transfers, netting, the target allocation, API keys, the usage-level upgrade, the FCM desk)
+runs through `run`, in the worker thread its route runs it in (a command may generate a key pair, or wait on the
+state file).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import anyio.to_thread
-
+from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.venues.kalshi.context import KalshiContext
-from mockexchange.venues.kalshi.errors import KalshiError, internal_error, not_found
-from mockexchange.venues.kalshi.json_body import body_error
+from mockexchange.venues.kalshi.errors import KalshiError, internal_error
+
+_CODES = {403: "forbidden", 404: "not_found", 409: "conflict"}  # a refusal without Kalshi's code of its own
 
 
-async def run_command(ctx: KalshiContext, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    """What the command answers; a refusal as Kalshi words it: 404 not found, other 4xx a bad request naming the field,
-    anything else (the state file cannot keep it) a 500."""
+def run(ctx: KalshiContext, name: str, /, **arguments: Any) -> dict[str, Any]:
+    """What the command `name` answers; its refusal as Kalshi's error (`refused`)."""
     if ctx.commands is None:
         raise internal_error("this mock's Kalshi venue was built without the control plane's commands")
-    command = getattr(ctx.commands, name)
     try:
-        return await anyio.to_thread.run_sync(lambda: command(**arguments))
-    except ValueError as exc:
-        status = getattr(exc, "status", 400)
-        if status == 404:
-            raise not_found(str(exc)) from None
-        if 400 <= status < 500:
-            raise KalshiError(status, body_error(str(exc)).body, str(exc)) from None
-        raise internal_error(f"{name} was refused with {status}: {exc}") from None
+        return ctx.commands.run(name, arguments)
+    except LedgerError as exc:
+        raise refused(exc) from None
+
+
+def refused(exc: LedgerError) -> KalshiError:
+    """A refusal in Kalshi's exchange shape, as captured (`{"error": {"code": "insufficient_balance", "message":
+    "insufficient balance", "service": "exchange"}}`), the reason in the diagnosis header; the ledger's code where it
+    gave one (`core/kalshi/subaccounts.py`'s `Refusal`), else the status's. A refusal of the mock's own (the state file
+    could not keep the command) is a 500."""
+    if exc.status >= 500:
+        return internal_error(f"the command was refused with {exc.status}: {exc}")
+    code = getattr(exc, "code", None) or _CODES.get(exc.status, "bad_request")
+    body = {"error": {"code": code, "message": code.replace("_", " "), "service": "exchange"}}
+    return KalshiError(exc.status, body, str(exc))

@@ -29,7 +29,7 @@ from mockexchange.core.connections import LiveConnections
 from mockexchange.core.faults import FaultRules
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.rate_limits import RateLimits
-from mockexchange.venues.kalshi.errors import auth_error, forbidden
+from mockexchange.venues.kalshi.errors import auth_error, restricted
 from mockexchange.venues.kalshi.fragments import RenderCache
 from mockexchange.venues.kalshi.profiles import Profile
 from mockexchange.venues.kalshi.subscriptions import DEFAULT_MAX_MARKETS, DEFAULT_MAX_SUBSCRIPTIONS
@@ -66,20 +66,17 @@ class KalshiContext:
     connections: LiveConnections | None = None
     # Each record's wire bytes, rendered once per profile and spliced into the pages that show it (fragments.py).
     renders: RenderCache = field(default_factory=RenderCache)
-    # The control plane's commands the account routes run (keys made and deleted, usage-level grants), so a state
-    # file keeps them; behind a protocol, as the venue does not know the control plane. None: those routes answer 500.
-    commands: AccountCommands | None = None
-    # Runs a client's account write as the control-plane command of that name, so a state file keeps it (the app
-    # gives control/kalshi_subaccounts.py's `venue_commands`); raises the ledger's `LedgerError`. None: no writes.
-    write_commands: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
-    # The control plane's commands an FCM member's writes run (control/kalshi_fcm.py), so a state file keeps them;
-    # None: the desk's writes are not served (405).
-    fcm_commands: FcmCommands | None = None
+    # Runs a client's write as the control plane's command of that name (commands.py), so a state file keeps it; behind
+    # a protocol, as the venue does not know the control plane (the app gives control/kalshi_venue.py's
+    # `VenueCommands`). None: the writes answer 500.
+    commands: VenueCommands | None = None
 
 
-class FcmCommands(Protocol):
-    def run(self, name: str, **arguments: Any) -> dict[str, Any]:
-        """Run the control plane's command `name`; a refusal is a `LedgerError` with its status."""
+class VenueCommands(Protocol):
+    def run(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Run the control plane's command `name` (subaccounts, transfers, netting, the allocation, keys, the usage
+        level, the FCM desk) with its arguments; a refusal raises the ledger's `LedgerError` with its HTTP status
+        (and Kalshi's code where the ledger gave one)."""
 
 
 class ResponseGenerator(Protocol):
@@ -88,19 +85,6 @@ class ResponseGenerator(Protocol):
 
     def respond(self, operation_id: str, seed: int, query: Mapping[str, str]) -> Response:
         """A generated 200 for the operation."""
-
-
-class AccountCommands(Protocol):
-    """The control plane's commands the venue runs, as `Control` has them (their arguments are theirs: `create_key`'s
-    user_id, public_key_pem, subaccount, subtrader_id, key_type, name, scopes; `delete_key`'s key_id and user_id;
-    `grant_api_usage_level`'s user_id, level, exchange_instance, source). A refusal raises a ValueError with the HTTP
-    `status` it would answer with (400 unless it says otherwise) and a message naming the field."""
-
-    def create_key(self, user_id: str, **arguments: Any) -> dict[str, Any]: ...
-
-    def delete_key(self, key_id: str, user_id: str | None = None) -> dict[str, Any]: ...
-
-    def grant_api_usage_level(self, user_id: str, level: str, **arguments: Any) -> dict[str, Any]: ...
 
 
 async def authenticate_scope(
@@ -167,8 +151,5 @@ def subaccount_for(key: ApiKey, requested: int | None) -> int | None:
     if key.subaccount is None:
         return requested
     if requested is not None and requested != key.subaccount:
-        raise forbidden(
-            "this API key is restricted to a single sub-account and cannot access this endpoint",
-            f"key is locked to subaccount {key.subaccount}; omit subaccount or pass {key.subaccount}",
-        )
+        raise restricted(f"key is locked to subaccount {key.subaccount}; omit subaccount or pass {key.subaccount}")
     return key.subaccount

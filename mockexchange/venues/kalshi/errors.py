@@ -80,6 +80,14 @@ def forbidden(message: str, diagnosis: str | None = None) -> KalshiError:
     return KalshiError(403, {"error": {"code": "forbidden", "message": message}}, diagnosis)
 
 
+RESTRICTED = "this API key is restricted to a single sub-account and cannot access this endpoint"
+
+
+def restricted(diagnosis: str) -> KalshiError:
+    """Kalshi's refusal of a key locked to a subaccount, for what it may not do (`diagnosis` says why)."""
+    return forbidden(RESTRICTED, diagnosis)
+
+
 def not_found(diagnosis: str | None = None) -> KalshiError:
     return KalshiError(404, {"error": {"code": "not_found", "message": "not found"}}, diagnosis)
 

@@ -3,26 +3,23 @@ daily caps (Get/Update/DeleteFCMEventContractDailyCap) and blocked categories (G
 and position transfers (CreateFCMPositionTransfer); who may call them (`fcm_subtrader`).
 
 Reads come from the ledger (`ledger.fcm`, core/kalshi/fcm.py) under its lock. Changes run the control plane's
-commands (`KalshiContext.fcm_commands`, control/kalshi_fcm.py), so a state file keeps them as it keeps the admin API's.
+commands (commands.py, control/kalshi_fcm.py), so a state file keeps them as it keeps the admin API's.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import Response
-
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.accounts import Account
-from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.units import dollars
 from mockexchange.core.money import MoneyError, parse_decimal
+from mockexchange.venues.kalshi import commands
+from mockexchange.venues.kalshi.bodies import Body, Field, invalid
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import KalshiError, forbidden, not_found, param_error
-from mockexchange.venues.kalshi.fcm_bodies import BodyField, parse_body, validation_error
 from mockexchange.venues.kalshi.params import Param, parse_query
 from mockexchange.venues.kalshi.render import dollars6
-from mockexchange.web import json_response
 
 MEMBER_ONLY = "FCM member access level required"
 UNRESTRICTED = "requires an unrestricted FCM member API key"
@@ -53,8 +50,9 @@ def fcm_subtrader(
 
 
 def require_member(ctx: KalshiContext, key: ApiKey) -> Account:
-    """The calling FCM member, or a 403: routes.py asks it first of every operation only members may call, before
-    their parameters or body are read (Kalshi's access level is checked before the request is bound)."""
+    """The calling FCM member, or a 403: access.py asks it first of every operation only members may call (table.py's
+    `member`), before their parameters or body are read (Kalshi's access level is checked before the request is
+    bound)."""
     with ctx.ledger.reading():
         return _member(ctx, key)
 
@@ -64,20 +62,6 @@ def _member(ctx: KalshiContext, key: ApiKey) -> Account:
     if member is None or not member.fcm_member:
         raise forbidden(MEMBER_ONLY, f"user {key.user_id!r} is not an FCM member")
     return member
-
-
-_STATUS_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict"}
-
-
-def _run(ctx: KalshiContext, name: str, **arguments: Any) -> dict[str, Any]:
-    """A command run for the client; a refusal in Kalshi's nested error body (the reason in the diagnosis header)."""
-    if ctx.fcm_commands is None:
-        raise KalshiError(405, {"error": {"code": "method_not_allowed", "message": "method not allowed"}})
-    try:
-        return ctx.fcm_commands.run(name, **arguments)
-    except LedgerError as exc:
-        code = _STATUS_CODES.get(exc.status, "bad_request")
-        raise KalshiError(exc.status, {"error": {"code": code, "message": code.replace("_", " ")}}, str(exc)) from None
 
 
 # -- subtraders ---------------------------------------------------------------------------------------------------
@@ -102,20 +86,17 @@ def list_subtraders(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     return {"subtraders": subtraders}
 
 
-CREATE_SUBTRADER = (BodyField("subtrader_suffix", "SubtraderSuffix"),)
+CREATE_SUBTRADER = Body("CreateFCMSubtraderRequest", (Field("subtrader_suffix", required=True),))
 
 
-def create_subtrader(ctx: KalshiContext, key: ApiKey, query, *, body: bytes) -> Response:
-    values = parse_body("CreateFCMSubtraderRequest", CREATE_SUBTRADER, body)
+def create_subtrader(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     with ctx.ledger.reading():
         member, _ = fcm_subtrader(ctx, key, "CreateFCMSubtrader", None, bound_ok=False, required=False)
     suffix = values["subtrader_suffix"]
     if not _alphanumeric(suffix, 16):
-        raise validation_error(
-            "CreateFCMSubtraderRequest", CREATE_SUBTRADER[0], "alphanum", "subtrader_suffix is 1-16 of [A-Za-z0-9]"
-        )
-    made = _run(ctx, "create_fcm_subtrader", fcm_user_id=member.user_id, subtrader_suffix=suffix)
-    return json_response({"subtrader_id": made["subtrader_id"]}, 201)
+        raise invalid(CREATE_SUBTRADER.go, "subtrader_suffix", "alphanum", "subtrader_suffix is 1-16 of [A-Za-z0-9]")
+    made = commands.run(ctx, "create_fcm_subtrader", fcm_user_id=member.user_id, subtrader_suffix=suffix)
+    return {"subtrader_id": made["subtrader_id"]}
 
 
 def _alphanumeric(value: str, most: int) -> bool:
@@ -125,7 +106,9 @@ def _alphanumeric(value: str, most: int) -> bool:
 # -- daily caps ------------------------------------------------------------------------------------------------------
 
 CAP_SUBTRADER = Param("subtrader_id", "SubtraderId")
-UPDATE_CAP = (BodyField("subtrader_id", "SubtraderId"), BodyField("limit", "Limit"))
+UPDATE_CAP = Body(
+    "UpdateFCMEventContractDailyCapRequest", (Field("subtrader_id", required=True), Field("limit", required=True))
+)
 
 
 def get_daily_cap(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
@@ -153,20 +136,18 @@ def _dollars(micros: int) -> str:
     return dollars6(dollars(micros))
 
 
-def update_daily_cap(ctx: KalshiContext, key: ApiKey, query, *, body: bytes) -> dict[str, Any]:
-    struct = "UpdateFCMEventContractDailyCapRequest"
-    values = parse_body(struct, UPDATE_CAP, body)
+def update_daily_cap(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     try:
         limit = parse_decimal(values["limit"], "limit", 4)
     except MoneyError as exc:
-        raise validation_error(struct, UPDATE_CAP[1], "fixed_point_dollars", str(exc)) from None
+        raise invalid(UPDATE_CAP.go, "limit", "fixed_point_dollars", str(exc)) from None
     if limit < 0:
-        raise validation_error(struct, UPDATE_CAP[1], "gte", "limit must be >= 0")
+        raise invalid(UPDATE_CAP.go, "limit", "gte", "limit must be >= 0")
     with ctx.ledger.reading():
         member, subtrader_id = fcm_subtrader(
             ctx, key, "UpdateFCMEventContractDailyCap", values["subtrader_id"], bound_ok=False
         )
-    _run(ctx, "set_fcm_daily_cap", fcm_user_id=member.user_id, subtrader_id=subtrader_id, limit=values["limit"])
+    commands.run(ctx, "set_fcm_daily_cap", fcm_user_id=member.user_id, subtrader_id=subtrader_id, limit=values["limit"])
     return {}
 
 
@@ -179,18 +160,18 @@ def delete_daily_cap(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
         member, subtrader_id = fcm_subtrader(
             ctx, key, "DeleteFCMEventContractDailyCap", values["subtrader_id"], bound_ok=False
         )
-    _run(ctx, "set_fcm_daily_cap", fcm_user_id=member.user_id, subtrader_id=subtrader_id, limit=None)
+    commands.run(ctx, "set_fcm_daily_cap", fcm_user_id=member.user_id, subtrader_id=subtrader_id, limit=None)
     return {}
 
 
 # -- blocked categories --------------------------------------------------------------------------------------------
 
 CATEGORIES_SUBTRADER = Param("subtrader_id", "SubtraderId", required=True)
-UPDATE_CATEGORIES = (
-    BodyField("subtrader_id", "SubtraderId"),
-    BodyField("category", "Category"),
-    BodyField("blocked", "Blocked", "bool"),
-)
+UPDATE_CATEGORIES = Body(
+    "UpdateFCMSubtraderBlockedCategoriesRequest",
+    (Field("subtrader_id", required=True), Field("category", required=True, most=100),
+     Field("blocked", "bool", required=True)),
+)  # fmt: skip
 
 
 def get_blocked_categories(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
@@ -208,16 +189,12 @@ def get_blocked_categories(ctx: KalshiContext, key: ApiKey, query) -> dict[str, 
         return {"categories": ctx.ledger.fcm.categories(subtrader_id)}
 
 
-def update_blocked_categories(ctx: KalshiContext, key: ApiKey, query, *, body: bytes) -> dict[str, Any]:
-    struct = "UpdateFCMSubtraderBlockedCategoriesRequest"
-    values = parse_body(struct, UPDATE_CATEGORIES, body)
-    if len(values["category"]) > 100:
-        raise validation_error(struct, UPDATE_CATEGORIES[1], "max", "category is 1-100 characters")
+def update_blocked_categories(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     with ctx.ledger.reading():
         member, subtrader_id = fcm_subtrader(
             ctx, key, "UpdateFCMSubtraderBlockedCategories", values["subtrader_id"], bound_ok=False
         )
-    made = _run(
+    made = commands.run(
         ctx, "set_fcm_blocked_category", fcm_user_id=member.user_id, subtrader_id=subtrader_id,
         category=values["category"], blocked=values["blocked"],
     )  # fmt: skip
@@ -226,30 +203,27 @@ def update_blocked_categories(ctx: KalshiContext, key: ApiKey, query, *, body: b
 
 # -- position transfers --------------------------------------------------------------------------------------------
 
-TRANSFER = (
-    BodyField("source_subtrader_id", "SourceSubtraderId"),
-    BodyField("target_subtrader_id", "TargetSubtraderId"),
-    BodyField("market_ticker", "MarketTicker"),
-    BodyField("position_centicount", "PositionCenticount", "int64"),
-    BodyField("price_centicents", "PriceCenticents", "int64"),
+TRANSFER = Body(
+    "CreateFCMPositionTransferRequest",
+    (
+        Field("source_subtrader_id", required=True),
+        Field("target_subtrader_id", required=True),
+        Field("market_ticker", required=True),
+        Field("position_centicount", "int64", required=True),
+        Field("price_centicents", "int64", required=True, minimum=0, maximum=10_000),
+    ),
 )
 
 
-def create_position_transfer(ctx: KalshiContext, key: ApiKey, query, *, body: bytes) -> Response:
-    struct = "CreateFCMPositionTransferRequest"
-    values = parse_body(struct, TRANSFER, body)
+def create_position_transfer(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     count, price = values["position_centicount"], values["price_centicents"]
-    if count == 0:
-        raise validation_error(struct, TRANSFER[3], "required", "position_centicount must be non-zero")
-    if price < 0:
-        raise validation_error(struct, TRANSFER[4], "gte", "price_centicents must be >= 0")
-    if price > 10_000:
-        raise validation_error(struct, TRANSFER[4], "lte", "price_centicents must be <= 10000")
+    if count == 0:  # Go's `required` refuses an integer's zero value too
+        raise invalid(TRANSFER.go, "position_centicount", "required", "position_centicount must be non-zero")
     with ctx.ledger.reading():
         member, _ = fcm_subtrader(ctx, key, "CreateFCMPositionTransfer", values["source_subtrader_id"], bound_ok=False)
-    made = _run(
+    made = commands.run(
         ctx, "fcm_position_transfer", fcm_user_id=member.user_id, source_subtrader_id=values["source_subtrader_id"],
         target_subtrader_id=values["target_subtrader_id"], market_ticker=values["market_ticker"],
         position_centicount=count, price_centicents=price,
     )  # fmt: skip
-    return json_response({"position_transfer_id": made["position_transfer_id"]}, 201)
+    return {"position_transfer_id": made["position_transfer_id"]}

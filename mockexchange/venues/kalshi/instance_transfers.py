@@ -5,7 +5,7 @@ GET/POST /portfolio/target_balance_allocation.
 Amounts come in centi-cents and go out as dollar strings of 4 places. A transfer a client makes completes at once
 (the admin API can make `pending` ones, core/kalshi/subaccounts.py). A key locked to a subaccount moves cash only
 between `event_contract` shards of its own subaccount, and sees only those transfers; the allocation is the account's,
-so such a key is refused it. Both profiles answer with the 3.34.0 shapes.
+so such a key is refused it (table.py). Both profiles answer with the 3.34.0 shapes.
 """
 
 from __future__ import annotations
@@ -24,65 +24,58 @@ from mockexchange.core.kalshi.subaccounts import (
     InstanceTransfer,
 )
 from mockexchange.core.kalshi.units import CENTI_CENT, dollars
-from mockexchange.venues.kalshi import render
-from mockexchange.venues.kalshi.bodies import Body, Field, decode
+from mockexchange.venues.kalshi import commands, render
+from mockexchange.venues.kalshi.bodies import Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext
-from mockexchange.venues.kalshi.errors import forbidden, not_found
+from mockexchange.venues.kalshi.errors import not_found, restricted
 from mockexchange.venues.kalshi.history import page
 from mockexchange.venues.kalshi.params import CURSOR, TRANSFER_LIMIT, parse_query
-from mockexchange.venues.kalshi.writes import RESTRICTED, run, unrestricted
 
-INTRA_EXCHANGE_INSTANCE_TRANSFER = "IntraExchangeInstanceTransfer"
 GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS = "GetIntraExchangeInstanceTransfers"
-GET_INTRA_EXCHANGE_INSTANCE_TRANSFER = "GetIntraExchangeInstanceTransfer"
-GET_TARGET_BALANCE_ALLOCATION = "GetTargetBalanceAllocation"
-SET_TARGET_BALANCE_ALLOCATION = "SetTargetBalanceAllocation"
 
 TRANSFER_BODY = Body(
     "IntraExchangeInstanceTransferRequest",
     (
-        Field("client_transfer_id", "ClientTransferId", "uuid"),
-        Field("source", "Source", required=True, choices=INSTANCES),
-        Field("destination", "Destination", required=True, choices=INSTANCES),
-        Field("amount", "Amount", "int64", required=True, minimum=1, maximum=MAX_CENTI_CENTS),
-        Field("source_exchange_shard", "SourceExchangeShard", "int", minimum=0, maximum=MAX_SHARD),
-        Field("destination_exchange_shard", "DestinationExchangeShard", "int", minimum=0, maximum=MAX_SHARD),
-        Field("source_subaccount", "SourceSubaccount", "int", minimum=0, maximum=MAX_SUBACCOUNT),
-        Field("destination_subaccount", "DestinationSubaccount", "int", minimum=0, maximum=MAX_SUBACCOUNT),
+        Field("client_transfer_id", "uuid"),
+        Field("source", required=True, choices=INSTANCES),
+        Field("destination", required=True, choices=INSTANCES),
+        Field("amount", "int64", required=True, minimum=1, maximum=MAX_CENTI_CENTS),
+        Field("source_exchange_shard", "int", minimum=0, maximum=MAX_SHARD),
+        Field("destination_exchange_shard", "int", minimum=0, maximum=MAX_SHARD),
+        Field("source_subaccount", "int", minimum=0, maximum=MAX_SUBACCOUNT),
+        Field("destination_subaccount", "int", minimum=0, maximum=MAX_SUBACCOUNT),
     ),
 )
 ALLOCATION = Body(
     "TargetBalanceAllocationInput",
     (
-        Field("exchange_index", "ExchangeIndex", "int", required=True, minimum=0, maximum=MAX_EXCHANGE_INDEX),
-        Field("percent", "Percent", "int", required=True, minimum=0, maximum=100),
+        Field("exchange_index", "int", required=True, minimum=0, maximum=MAX_EXCHANGE_INDEX),
+        Field("percent", "int", required=True, minimum=0, maximum=100),
     ),
 )
 ALLOCATION_BODY = Body(
     "SetTargetBalanceAllocationRequest",
     (
-        Field("allocations", "Allocations", "list", required=True, items=ALLOCATION, max_items=MAX_ALLOCATIONS),
-        Field("resting_margin_reservation", "RestingMarginReservation", choices=RESERVATIONS),
+        Field("allocations", "objects", required=True, items=ALLOCATION, most=MAX_ALLOCATIONS),
+        Field("resting_margin_reservation", choices=RESERVATIONS),
     ),
 )
 _DEFAULTS = {"source_exchange_shard": 0, "destination_exchange_shard": 0, "source_subaccount": 0}
 
 
-def intra_exchange_instance_transfer(ctx: KalshiContext, key: ApiKey, raw: bytes) -> tuple[int, dict[str, Any]]:
-    values = decode(TRANSFER_BODY, raw)
+def intra_exchange_instance_transfer(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     arguments = {name: (value if value is not None else _DEFAULTS.get(name, 0)) for name, value in values.items()}
     arguments["client_transfer_id"] = values["client_transfer_id"]
     if key.subaccount is not None:
         own = (key.subaccount, key.subaccount)
         contracts = values["source"] == values["destination"] == "event_contract"
         if not contracts or (arguments["source_subaccount"], arguments["destination_subaccount"]) != own:
-            raise forbidden(
-                RESTRICTED,
+            raise restricted(
                 f"key is locked to subaccount {key.subaccount}: it moves cash between event_contract shards with "
-                f"source_subaccount and destination_subaccount both {key.subaccount}",
+                f"source_subaccount and destination_subaccount both {key.subaccount}"
             )
-    made = run(ctx, "intra_exchange_transfer", {"user_id": key.user_id, **arguments})
-    return 200, {"transfer_id": made["transfer_id"]}
+    made = commands.run(ctx, "intra_exchange_transfer", user_id=key.user_id, **arguments)
+    return {"transfer_id": made["transfer_id"]}
 
 
 def _visible(key: ApiKey, record: InstanceTransfer) -> bool:
@@ -132,7 +125,6 @@ def get_intra_exchange_instance_transfer(ctx: KalshiContext, key: ApiKey, path: 
 
 
 def get_target_balance_allocation(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
-    unrestricted(key, "the target balance allocation is the whole account's")
     with ctx.ledger.reading():
         setup = ctx.ledger.setup(key.user_id)
         return {
@@ -141,30 +133,9 @@ def get_target_balance_allocation(ctx: KalshiContext, key: ApiKey, query: Any) -
         }
 
 
-def set_target_balance_allocation(ctx: KalshiContext, key: ApiKey, raw: bytes) -> tuple[int, dict[str, Any]]:
-    values = decode(ALLOCATION_BODY, raw)
-    unrestricted(key, "the target balance allocation is the whole account's")
-    arguments = {
-        "user_id": key.user_id,
-        "allocations": values["allocations"],
-        "resting_margin_reservation": values["resting_margin_reservation"] or "sum",  # "Defaults to `sum`"
-    }
-    run(ctx, "set_target_balance_allocation", arguments)
-    return 200, {}
-
-
-READS = {
-    "/portfolio/intra_exchange_instance_transfers": (
-        get_intra_exchange_instance_transfers, GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS
-    ),
-    "/portfolio/intra_exchange_instance_transfers/{transfer_id}": (
-        get_intra_exchange_instance_transfer, GET_INTRA_EXCHANGE_INSTANCE_TRANSFER
-    ),
-    "/portfolio/target_balance_allocation": (get_target_balance_allocation, GET_TARGET_BALANCE_ALLOCATION),
-}  # fmt: skip
-WRITES = {
-    ("/portfolio/intra_exchange_instance_transfer", "POST"): (
-        intra_exchange_instance_transfer, INTRA_EXCHANGE_INSTANCE_TRANSFER
-    ),
-    ("/portfolio/target_balance_allocation", "POST"): (set_target_balance_allocation, SET_TARGET_BALANCE_ALLOCATION),
-}  # fmt: skip
+def set_target_balance_allocation(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
+    commands.run(
+        ctx, "set_target_balance_allocation", user_id=key.user_id, allocations=values["allocations"],
+        resting_margin_reservation=values["resting_margin_reservation"] or "sum",  # "Defaults to `sum`"
+    )  # fmt: skip
+    return {}

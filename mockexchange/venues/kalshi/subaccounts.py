@@ -1,9 +1,10 @@
 """Subaccounts: POST /portfolio/subaccounts, POST /portfolio/subaccounts/transfer, GET /portfolio/subaccounts/balances,
 GET /portfolio/subaccounts/transfers and GET/PUT /portfolio/subaccounts/netting.
 
-Writes run as control-plane commands (writes.py), reads take the ledger's lock; neither is lagged (a REST lag delays
+Writes run as control-plane commands (commands.py), reads take the ledger's lock; neither is lagged (a REST lag delays
 balance and positions only). A key locked to a subaccount reads its own subaccount only and changes nothing but its
-own netting setting. Both profiles answer these with the 3.34.0 shapes (the legacy profile predates them).
+own netting setting (creating subaccounts and moving cash between them need a key of the whole account: table.py).
+Both profiles answer these with the 3.34.0 shapes (the legacy profile predates them).
 """
 
 from __future__ import annotations
@@ -16,59 +17,57 @@ from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.subaccounts import SUBACCOUNTS_FROM_TIER, SubaccountTransfer, tier_allows_subaccounts
 from mockexchange.core.money import MAX_CENTS
-from mockexchange.venues.kalshi import render
-from mockexchange.venues.kalshi.bodies import Body, Field, decode
+from mockexchange.core.rate_budgets import OFF
+from mockexchange.venues.kalshi import commands, render
+from mockexchange.venues.kalshi.bodies import Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext
-from mockexchange.venues.kalshi.errors import forbidden
+from mockexchange.venues.kalshi.errors import forbidden, restricted
 from mockexchange.venues.kalshi.history import page
 from mockexchange.venues.kalshi.params import CURSOR, LIMIT, parse_query
-from mockexchange.venues.kalshi.writes import RESTRICTED, run, tier_of, unrestricted
 
-CREATE_SUBACCOUNT = "CreateSubaccount"
-APPLY_SUBACCOUNT_TRANSFER = "ApplySubaccountTransfer"
-GET_SUBACCOUNT_BALANCES = "GetSubaccountBalances"
 GET_SUBACCOUNT_TRANSFERS = "GetSubaccountTransfers"
-GET_SUBACCOUNT_NETTING = "GetSubaccountNetting"
-UPDATE_SUBACCOUNT_NETTING = "UpdateSubaccountNetting"
 
-EXCHANGE_INDEX = Field("exchange_index", "ExchangeIndex", "int", minimum=0, maximum=MAX_EXCHANGE_INDEX)
-CREATE_BODY = Body("CreateSubaccountRequest", (EXCHANGE_INDEX,))
+EXCHANGE_INDEX = Field("exchange_index", "int", minimum=0, maximum=MAX_EXCHANGE_INDEX)
+CREATE_BODY = Body("CreateSubaccountRequest", (EXCHANGE_INDEX,), optional=True)
 TRANSFER_BODY = Body(
     "ApplySubaccountTransferRequest",
     (
-        Field("client_transfer_id", "ClientTransferId", "uuid", required=True),
-        Field("from_subaccount", "FromSubaccount", "int", required=True, minimum=0, maximum=MAX_SUBACCOUNT),
-        Field("to_subaccount", "ToSubaccount", "int", required=True, minimum=0, maximum=MAX_SUBACCOUNT),
-        Field("amount_cents", "AmountCents", "int64", required=True, minimum=1, maximum=MAX_CENTS),
+        Field("client_transfer_id", "uuid", required=True),
+        Field("from_subaccount", "int", required=True, minimum=0, maximum=MAX_SUBACCOUNT),
+        Field("to_subaccount", "int", required=True, minimum=0, maximum=MAX_SUBACCOUNT),
+        Field("amount_cents", "int64", required=True, minimum=1, maximum=MAX_CENTS),
         EXCHANGE_INDEX,
     ),
 )
 NETTING_BODY = Body(
     "UpdateSubaccountNettingRequest",
     (
-        Field("subaccount_number", "SubaccountNumber", "int", required=True, minimum=0, maximum=MAX_SUBACCOUNT),
-        Field("enabled", "Enabled", "bool", required=True),
+        Field("subaccount_number", "int", required=True, minimum=0, maximum=MAX_SUBACCOUNT),
+        Field("enabled", "bool", required=True),
     ),
 )
 
 
-def create_subaccount(ctx: KalshiContext, key: ApiKey, raw: bytes) -> tuple[int, dict[str, Any]]:
-    values = decode(CREATE_BODY, raw, optional=True)
-    unrestricted(key, "only the account's own keys create subaccounts")
-    if not tier_allows_subaccounts(tier_of(ctx, key.user_id)):
+def _tier(ctx: KalshiContext) -> str:
+    """The usage tier of an account: the mock's rate-limit tier (one for every account)."""
+    return ctx.rate_limits.tier if ctx.rate_limits is not None else OFF
+
+
+def create_subaccount(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
+    if not tier_allows_subaccounts(_tier(ctx)):
         raise forbidden(
             f"subaccounts are available on the {SUBACCOUNTS_FROM_TIER.title()} API tier and above",
-            f"the account is on the {tier_of(ctx, key.user_id)} tier (--rate-limit-tier)",
+            f"the account is on the {_tier(ctx)} tier (--rate-limit-tier)",
         )
-    made = run(ctx, "create_subaccount", {"user_id": key.user_id, "exchange_index": values["exchange_index"] or 0})
-    return 201, {"subaccount_number": made["subaccount_number"]}
+    made = commands.run(ctx, "create_subaccount", user_id=key.user_id, exchange_index=values["exchange_index"] or 0)
+    return {"subaccount_number": made["subaccount_number"]}
 
 
-def apply_subaccount_transfer(ctx: KalshiContext, key: ApiKey, raw: bytes) -> tuple[int, dict[str, Any]]:
-    values = decode(TRANSFER_BODY, raw)
-    unrestricted(key, "only the account's own keys move cash between subaccounts")
-    run(ctx, "subaccount_transfer", {"user_id": key.user_id, **values, "exchange_index": values["exchange_index"] or 0})
-    return 200, {}
+def apply_subaccount_transfer(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
+    commands.run(
+        ctx, "subaccount_transfer", user_id=key.user_id, **{**values, "exchange_index": values["exchange_index"] or 0}
+    )
+    return {}
 
 
 def _cash_keys(ledger: Any, account: Account, key: ApiKey) -> list[tuple[int, int]]:
@@ -125,23 +124,9 @@ def get_subaccount_netting(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[
     return {"netting_configs": configs}
 
 
-def update_subaccount_netting(ctx: KalshiContext, key: ApiKey, raw: bytes) -> tuple[int, dict[str, Any]]:
-    values = decode(NETTING_BODY, raw)
+def update_subaccount_netting(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     subaccount = values["subaccount_number"]
     if key.subaccount is not None and subaccount != key.subaccount:
-        raise forbidden(RESTRICTED, f"key is locked to subaccount {key.subaccount}; it sets only that one's netting")
-    arguments = {"user_id": key.user_id, "subaccount": subaccount, "enabled": values["enabled"]}
-    run(ctx, "set_subaccount_netting", arguments)
-    return 200, {}
-
-
-READS = {
-    "/portfolio/subaccounts/balances": (get_subaccount_balances, GET_SUBACCOUNT_BALANCES),
-    "/portfolio/subaccounts/transfers": (get_subaccount_transfers, GET_SUBACCOUNT_TRANSFERS),
-    "/portfolio/subaccounts/netting": (get_subaccount_netting, GET_SUBACCOUNT_NETTING),
-}
-WRITES = {
-    ("/portfolio/subaccounts", "POST"): (create_subaccount, CREATE_SUBACCOUNT),
-    ("/portfolio/subaccounts/transfer", "POST"): (apply_subaccount_transfer, APPLY_SUBACCOUNT_TRANSFER),
-    ("/portfolio/subaccounts/netting", "PUT"): (update_subaccount_netting, UPDATE_SUBACCOUNT_NETTING),
-}
+        raise restricted(f"key is locked to subaccount {key.subaccount}; it sets only that one's netting")
+    commands.run(ctx, "set_subaccount_netting", user_id=key.user_id, subaccount=subaccount, enabled=values["enabled"])
+    return {}

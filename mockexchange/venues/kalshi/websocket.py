@@ -43,8 +43,9 @@ from mockexchange.auth.kalshi.signature import AuthFailure
 from mockexchange.bounded_json import parse_json
 from mockexchange.core.clock import epoch_ms
 from mockexchange.venues.fanout import Deliver, Fanout, Handed
+from mockexchange.venues.kalshi.access import require_scope
 from mockexchange.venues.kalshi.context import KalshiContext, authenticate_scope
-from mockexchange.venues.kalshi.errors import auth_error
+from mockexchange.venues.kalshi.errors import KalshiError, auth_error
 from mockexchange.venues.kalshi.frames import CHANNEL_OF, ChangeFrames, reply_frame
 from mockexchange.venues.kalshi.subscriptions import (
     BUFFER_OVERFLOW,
@@ -54,6 +55,7 @@ from mockexchange.venues.kalshi.subscriptions import (
     Subscriptions,
     error,
 )
+from mockexchange.venues.kalshi.table import READ
 from mockexchange.web import (
     AUTH_DIAGNOSIS_HEADER,
     GONE,
@@ -352,6 +354,11 @@ def route(ctx: KalshiContext) -> WebSocketRoute:
             await websocket.send_denial_response(auth_error(signed).response())
             return
         key = signed.key
+        try:
+            require_scope(key, READ, "the websocket")  # every channel is a read
+        except KalshiError as refused:
+            await websocket.send_denial_response(refused.response())
+            return
         # Registered before the upgrade is answered: once the client has its 101, the control plane can close the
         # connection (close_soon before `run` ends it as soon as it starts).
         connection = Connection(ctx, key, websocket, ctx.ws_queue_size)

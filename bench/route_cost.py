@@ -1,0 +1,177 @@
+"""What a Kalshi request costs on its road through the routes, two trees side by side: a signed 100-row positions page
+and a signed write (`PUT /portfolio/subaccounts/netting`, a body read, decoded and run as a control-plane command),
+each against a bare Starlette route answering as many bytes; for this tree and another one (`--before`), as ratios.
+
+    git worktree add --detach /tmp/before 26ce5d5                    # the tree before the one route table
+    .venv/bin/python bench/route_cost.py --before /tmp/before        # 5 rounds of 300 requests a figure (~1 minute)
+    .venv/bin/python bench/route_cost.py --before /tmp/before --rounds 9 --requests 1000
+
+Every measurement runs in a child process of its own (`PYTHONPATH=<tree>`), the two trees in turn (each round
+starting with the other), round after round, so noise on a shared machine falls on both alike; the medians are
+reported. A request is handed straight to the app `build_app` makes, as a server hands it (no sockets, no client
+library: the figure is the app's own work, the signature check included), on an account of 1,000 positions, its page
+served from the render cache as a client asking again would find it. The figure is the process's CPU time per request
+(every thread's: a write runs in a worker thread) in the least disturbed batch of 50, which a loaded machine disturbs
+less than wall time. Each request type is signed once, just before its run (the mock keeps no replay cache unless
+told to). The floor is a bare Starlette route answering the same bytes (for the write: reading the body first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import benchlib
+
+HERE = Path(__file__).resolve().parent
+TREE = HERE.parent
+USER = "bench"
+NETTING_PATH = "/trade-api/v2/portfolio/subaccounts/netting"
+NETTING_BODY = b'{"subaccount_number": 0, "enabled": true}'
+BATCH = 50  # requests timed together; the least a batch took is the figure (what other processes add, it does not)
+
+
+async def asgi_call(
+    app: Any, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes
+) -> tuple[int, bytes]:
+    """One request handed straight to an ASGI app, as a server hands it (no client library's own cost): its status and
+    body."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": query, "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in {**headers, "content-length": str(len(body))}.items()],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80),
+    }  # fmt: skip
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    status, parts = 0, []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop() if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            parts.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(parts)
+
+
+def measure(requests: int) -> dict[str, float]:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from mockexchange.app import build_app
+    from mockexchange.core.clock import ManualClock
+    from mockexchange.settings import Settings
+
+    app = build_app(Settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
+    app.ledger.open_account(USER, balance=Decimal(10**6))
+    benchlib.seed_positions(app.ledger, USER, 1_000, prefix="KXBENCH")
+    key, _, public_pem = benchlib.new_rsa_key()
+    app.control.create_key(USER, public_key_pem=public_pem, key_id=benchlib.KEY_ID)
+    signer = benchlib.signer(key)
+    loop = asyncio.new_event_loop()
+
+    def timed(asgi: Any, method: str, path: str, query: bytes, body: bytes) -> tuple[float, bytes]:
+        """The CPU time of the process per request (every thread's: a write runs in a worker) in its least disturbed
+        batch of `BATCH`, and the last answer."""
+        headers = {**signer.headers(method, path), "Content-Type": "application/json"}
+
+        async def batch() -> bytes:
+            answer = b""
+            for _ in range(BATCH):
+                status, answer = await asgi_call(asgi, method, path, query, headers, body)
+                assert status == 200, answer
+            return answer
+
+        answer, batches = b"", []
+        for _ in range(max(1, requests // BATCH)):
+            started = time.process_time()
+            answer = loop.run_until_complete(batch())
+            batches.append((time.process_time() - started) / BATCH)
+        return min(batches), answer
+
+    page, page_bytes = timed(app.asgi, "GET", benchlib.POSITIONS_PATH, b"limit=100", b"")
+    write, write_bytes = timed(app.asgi, "PUT", NETTING_PATH, b"", NETTING_BODY)
+
+    async def bare_page(request: Request) -> Response:
+        return Response(page_bytes, media_type="application/json")
+
+    async def bare_write(request: Request) -> Response:
+        await request.body()
+        return Response(write_bytes, media_type="application/json")
+
+    bare = Starlette(
+        routes=[
+            Route(benchlib.POSITIONS_PATH, bare_page, methods=["GET"]),
+            Route(NETTING_PATH, bare_write, methods=["PUT"]),
+        ]
+    )
+    page_floor, _ = timed(bare, "GET", benchlib.POSITIONS_PATH, b"limit=100", b"")
+    write_floor, _ = timed(bare, "PUT", NETTING_PATH, b"", NETTING_BODY)
+    loop.close()
+    return {
+        "page_us": page * 1e6,
+        "write_us": write * 1e6,
+        "page_over_floor": page / page_floor,
+        "write_over_floor": write / write_floor,
+    }
+
+
+def run(tree: Path, requests: int) -> dict[str, float]:
+    return benchlib.run_in_tree(__file__, tree, ["--child", "--requests", str(requests)])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--before", type=Path, help="the other tree (a worktree or an unpacked `git archive`)")
+    p.add_argument("--rounds", type=int, default=5, help="measurements per tree (5)")
+    p.add_argument("--requests", type=int, default=300, help="requests per figure in one measurement (300)")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    opts = p.parse_args()
+    if opts.child:
+        print(json.dumps(measure(opts.requests)))
+        return
+    if opts.before is None:
+        p.error("--before is required: the tree to compare this one with")
+    trees = {"before": opts.before.resolve(), "after": TREE}
+    figures: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+    for round_ in range(opts.rounds):
+        # each round starts with the other tree: whatever the machine does at a round's start falls on both
+        for name, tree in list(trees.items())[:: 1 if round_ % 2 == 0 else -1]:
+            measured = run(tree, opts.requests)
+            figures[name].append(measured)
+            print(f"round {round_ + 1} {name:6} " + " ".join(f"{k}={v:.2f}" for k, v in measured.items()), flush=True)
+    report(figures)
+
+
+def report(figures: dict[str, list[dict[str, Any]]]) -> None:
+    def median(name: str, key: str) -> float:
+        return statistics.median(m[key] for m in figures[name])
+
+    print(f"\nmedians of {len(figures['after'])} rounds:")
+    print(f"{'figure':44} {'before':>10} {'after':>10} {'after/before':>13}")
+    rows = [
+        ("signed 100-row positions page (CPU us)", "page_us"),
+        ("signed PUT subaccounts/netting (CPU us)", "write_us"),
+        ("the page / a bare route", "page_over_floor"),
+        ("the write / a bare route", "write_over_floor"),
+    ]
+    for label, key in rows:
+        before, after = median("before", key), median("after", key)
+        print(f"{label:44} {before:10.2f} {after:10.2f} {after / before:13.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""Every Kalshi REST operation the mock serves, declared once: its method, path, operationId, what answers it, the JSON
+body it takes, and what it needs of the key that signs it. routes.py builds the routes from this table alone; the
+checks of what an operation needs are access.py's.
+
+An operation's `answer(ctx, key, values)` is given the decoded body if it takes one (bodies.py), else the record its
+path names (`{"transfer_id": ...}`), else the query; it answers a JSON-ready value (a dict, or a page already rendered,
+an `orjson.Fragment`), None for an answer without a body, or a Response. It answers with `status` unless it raises a
+`KalshiError`.
+
+What it needs, checked in this order after the signature and the rate limit and before its parameters or body are read:
+a scope of the key (Kalshi's ApiKeyScope: `read` grants every read, `write` every write, a child scope only its
+group), an FCM member caller (`member`: `fcm.require_member`), a key of the whole account (`whole_account`: a key
+locked to a subaccount is refused). An operation of no scope is public: no signature asked, nothing charged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mockexchange.venues.kalshi import (
+    account,
+    api_keys,
+    balance,
+    fcm,
+    fcm_lists,
+    historical,
+    history,
+    instance_transfers,
+    positions,
+    subaccounts,
+)
+from mockexchange.venues.kalshi.bodies import Body
+
+Answer = Callable[..., Any]  # (KalshiContext, ApiKey | None, values) -> a JSON-ready value, None or a Response
+
+# The scopes that grant an operation (any one of them does).
+PUBLIC: tuple[str, ...] = ()
+READ = ("read",)
+WRITE = ("write",)
+BALANCE = ("read", "read::portfolio_balance")
+TRANSFER = ("write", "write::transfer")
+FCM_RISK = ("write", "write::fcm_risk")  # FCM subtrader creation, trading blocks, daily caps
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    method: str
+    path: str  # under /trade-api/v2, as the spec names it
+    operation_id: str
+    answer: Answer
+    scopes: tuple[str, ...]  # any of them grants it; none: public
+    body: Body | None = None  # the JSON body it takes, read and decoded before `answer` runs
+    status: int = 200  # the status of its answer
+    member: bool = False  # FCM members only
+    whole_account: bool = False  # a key locked to a subaccount is refused
+    # A GET of it is answered by the generator in the generated-responses mode (generated_mode.py), after it ran as
+    # in ledger mode; False: the ledger (or the key registry) answers in every mode. Writes always change the ledger.
+    generated: bool = True
+
+    @property
+    def public(self) -> bool:
+        return not self.scopes
+
+    @property
+    def write(self) -> bool:
+        return self.method != "GET"
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    # the portfolio
+    Operation("GET", "/portfolio/positions", "GetPositions", positions.get_positions, READ),
+    Operation("GET", "/portfolio/balance", "GetBalance", balance.get_balance, BALANCE),
+    Operation("GET", "/portfolio/summary/total_resting_order_value", "GetPortfolioRestingOrderTotalValue",
+              balance.get_resting_order_value, READ, member=True),
+    Operation("GET", "/portfolio/fills", "GetFills", history.get_fills, READ),
+    Operation("GET", "/portfolio/settlements", "GetSettlements", history.get_settlements, READ),
+    Operation("GET", "/portfolio/deposits", "GetDeposits", history.get_deposits, READ),
+    Operation("GET", "/portfolio/withdrawals", "GetWithdrawals", history.get_withdrawals, READ),
+    # subaccounts
+    Operation("POST", "/portfolio/subaccounts", "CreateSubaccount", subaccounts.create_subaccount, WRITE,
+              body=subaccounts.CREATE_BODY, status=201, whole_account=True),
+    Operation("POST", "/portfolio/subaccounts/transfer", "ApplySubaccountTransfer",
+              subaccounts.apply_subaccount_transfer, TRANSFER, body=subaccounts.TRANSFER_BODY, whole_account=True),
+    Operation("GET", "/portfolio/subaccounts/balances", "GetSubaccountBalances", subaccounts.get_subaccount_balances,
+              READ),
+    Operation("GET", "/portfolio/subaccounts/transfers", "GetSubaccountTransfers",
+              subaccounts.get_subaccount_transfers, READ),
+    Operation("GET", "/portfolio/subaccounts/netting", "GetSubaccountNetting", subaccounts.get_subaccount_netting,
+              READ),
+    Operation("PUT", "/portfolio/subaccounts/netting", "UpdateSubaccountNetting",
+              subaccounts.update_subaccount_netting, WRITE, body=subaccounts.NETTING_BODY),
+    # moves of cash between exchange instances and shards; the target balance allocation
+    Operation("POST", "/portfolio/intra_exchange_instance_transfer", "IntraExchangeInstanceTransfer",
+              instance_transfers.intra_exchange_instance_transfer, TRANSFER, body=instance_transfers.TRANSFER_BODY),
+    Operation("GET", "/portfolio/intra_exchange_instance_transfers", "GetIntraExchangeInstanceTransfers",
+              instance_transfers.get_intra_exchange_instance_transfers, READ),
+    Operation("GET", "/portfolio/intra_exchange_instance_transfers/{transfer_id}", "GetIntraExchangeInstanceTransfer",
+              instance_transfers.get_intra_exchange_instance_transfer, READ),
+    Operation("GET", "/portfolio/target_balance_allocation", "GetTargetBalanceAllocation",
+              instance_transfers.get_target_balance_allocation, READ, whole_account=True),
+    Operation("POST", "/portfolio/target_balance_allocation", "SetTargetBalanceAllocation",
+              instance_transfers.set_target_balance_allocation, WRITE, body=instance_transfers.ALLOCATION_BODY,
+              whole_account=True),
+    # the historical API
+    Operation("GET", "/historical/cutoff", "GetHistoricalCutoff", historical.get_historical_cutoff, PUBLIC),
+    Operation("GET", "/historical/positions", "GetHistoricalPositions", historical.get_historical_positions, READ),
+    Operation("GET", "/historical/fills", "GetFillsHistorical", historical.get_fills_historical, READ),
+    Operation("GET", "/historical/orders", "GetHistoricalOrders", historical.get_historical_orders, READ),
+    # AccountApi and ApiKeysApi: the ledger and the key registry answer them in every mode
+    Operation("GET", "/account/limits", "GetAccountApiLimits", account.get_limits, READ, generated=False),
+    Operation("POST", "/account/api_usage_level/upgrade", "UpgradeAccountApiUsageLevel", account.upgrade, WRITE,
+              status=201, generated=False),
+    Operation("GET", "/account/api_usage_level/volume_progress", "GetAccountApiUsageLevelVolumeProgress",
+              account.get_volume_progress, READ, generated=False),
+    Operation("GET", "/account/endpoint_costs", "GetAccountEndpointCosts", account.get_endpoint_costs, PUBLIC,
+              generated=False),
+    Operation("GET", "/api_keys", "GetApiKeys", api_keys.get_api_keys, READ, generated=False),
+    Operation("POST", "/api_keys", "CreateApiKey", api_keys.create_api_key, WRITE, body=api_keys.CREATE_BODY,
+              status=201, whole_account=True, generated=False),
+    Operation("POST", "/api_keys/generate", "GenerateApiKey", api_keys.generate_api_key, WRITE,
+              body=api_keys.GENERATE_BODY, status=201, whole_account=True, generated=False),
+    Operation("DELETE", "/api_keys/{api_key}", "DeleteApiKey", api_keys.delete_api_key, WRITE, status=204,
+              whole_account=True, generated=False),
+    # an FCM member's desk
+    Operation("GET", "/fcm/positions", "GetFCMPositions", positions.get_fcm_positions, READ, member=True),
+    Operation("GET", "/fcm/fills", "GetFCMFills", fcm_lists.get_fcm_fills, READ, member=True),
+    Operation("GET", "/fcm/orders", "GetFCMOrders", fcm_lists.get_fcm_orders, READ, member=True),
+    Operation("GET", "/fcm/subtraders", "ListFCMSubtraders", fcm.list_subtraders, READ, member=True),
+    Operation("POST", "/fcm/subtraders", "CreateFCMSubtrader", fcm.create_subtrader, FCM_RISK,
+              body=fcm.CREATE_SUBTRADER, status=201, member=True),
+    Operation("GET", "/fcm/subtraders/event_contract_daily_cap", "GetFCMEventContractDailyCap", fcm.get_daily_cap,
+              READ, member=True),
+    Operation("PUT", "/fcm/subtraders/event_contract_daily_cap", "UpdateFCMEventContractDailyCap",
+              fcm.update_daily_cap, FCM_RISK, body=fcm.UPDATE_CAP, member=True),
+    Operation("DELETE", "/fcm/subtraders/event_contract_daily_cap", "DeleteFCMEventContractDailyCap",
+              fcm.delete_daily_cap, FCM_RISK, member=True),
+    Operation("GET", "/fcm/subtraders/blocked_categories", "GetFCMSubtraderBlockedCategories",
+              fcm.get_blocked_categories, READ, member=True),
+    Operation("PUT", "/fcm/subtraders/blocked_categories", "UpdateFCMSubtraderBlockedCategories",
+              fcm.update_blocked_categories, FCM_RISK, body=fcm.UPDATE_CATEGORIES, member=True),
+    Operation("POST", "/fcm/positions/transfers", "CreateFCMPositionTransfer", fcm.create_position_transfer, WRITE,
+              body=fcm.TRANSFER, status=201, member=True),
+)  # fmt: skip
+
+BY_ID: dict[str, Operation] = {op.operation_id: op for op in OPERATIONS}

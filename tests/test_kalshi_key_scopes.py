@@ -1,0 +1,199 @@
+"""API key scopes enforced, over real HTTP: a key without the scope of an operation (the route table's) is refused 403
+in Kalshi's shape before its parameters or body are read, and nothing changes; a child scope (`write::transfer`,
+`read::portfolio_balance`, `write::fcm_risk`) grants exactly its group, without the parent; the websocket needs `read`;
+and the broad `write` without `read` is refused by the venue's key routes (Go validator style), the admin API and
+scenario files. The writes are taken from the route table, so a new one is covered as soon as it is served."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from kalshi_accounts import client as signed_client
+from kalshi_accounts import open_fcm_desk
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from mockexchange.auth.kalshi.keys import generate_private_key, public_key_pem
+from mockexchange.server import MockServer
+from mockexchange.state import snapshot
+from mockexchange.testing.signing import KalshiSigner
+from mockexchange.venues.kalshi.table import OPERATIONS, Operation
+
+WRITES = [op for op in OPERATIONS if op.write]
+SIGNED = [op for op in OPERATIONS if not op.public]
+NO_SCOPE = {"error": {"code": "forbidden", "message": "insufficient API key scope"}}
+PUBLIC_PEM = public_key_pem(generate_private_key("ed25519").public_key())
+
+
+def _bodies() -> dict[str, Any]:
+    """A body each write takes from a key of full access (new ids every time)."""
+    return {
+        "CreateSubaccount": {},
+        "ApplySubaccountTransfer": {"client_transfer_id": str(uuid.uuid4()), "from_subaccount": 0,
+                                    "to_subaccount": 1, "amount_cents": 100},
+        "UpdateSubaccountNetting": {"subaccount_number": 0, "enabled": False},
+        "IntraExchangeInstanceTransfer": {"source": "event_contract", "destination": "margined", "amount": 100},
+        "SetTargetBalanceAllocation": {"allocations": [{"exchange_index": 0, "percent": 100}]},
+        "CreateApiKey": {"name": "uploaded", "public_key": PUBLIC_PEM},
+        "GenerateApiKey": {"name": "generated", "key_type": "ed25519"},
+        "CreateFCMSubtrader": {"subtrader_suffix": uuid.uuid4().hex[:8]},
+        "UpdateFCMEventContractDailyCap": {"subtrader_id": "fcm_A", "limit": "100"},
+        "UpdateFCMSubtraderBlockedCategories": {"subtrader_id": "fcm_A", "category": "Sports", "blocked": True},
+        "CreateFCMPositionTransfer": {"source_subtrader_id": "fcm_A", "target_subtrader_id": "err_E",
+                                      "market_ticker": "KXH-1", "position_centicount": 100, "price_centicents": 5000},
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    with MockServer() as mock:
+        yield mock
+
+
+@pytest.fixture
+def mock(server: MockServer) -> MockServer:
+    """alice, with a subaccount, a fill (the usage-level upgrade asks for one) and the Premier level (uploads a key);
+    an FCM member `fcm` with a subtrader holding a position and a daily cap, and an error account."""
+    server.reset()
+    server.create_account("alice", balance_cents=100_000)
+    server.create_subaccount("alice")
+    server.fill("alice", "KXH-1", "yes", "buy", "1", "0.50")
+    server.grant_api_usage_level("alice", "premier")
+    open_fcm_desk(server)
+    server.set_fcm_daily_cap("fcm", "fcm_A", "50")
+    return server
+
+
+def client(mock: MockServer, user_id: str, scopes: list[str] | None) -> httpx.Client:
+    return signed_client(mock, user_id, key_type="ed25519", scopes=scopes)
+
+
+def owner(op: Operation) -> str:
+    """The user whose key asks for the operation: the FCM member for its desk, alice for the rest."""
+    return "fcm" if op.member else "alice"
+
+
+def path_of(mock: MockServer, op: Operation) -> str:
+    """The operation's path, a record it names filled in (a key of the owner's, made now, for DeleteApiKey)."""
+    path = op.path.replace("{transfer_id}", "no-such-transfer")
+    if "{api_key}" in path:
+        path = path.replace("{api_key}", mock.create_key(owner(op), key_type="ed25519")["key_id"])
+    return path
+
+
+def call(c: httpx.Client, op: Operation, path: str, content: bytes | None = None) -> httpx.Response:
+    """The operation asked for as a key of full access could ask for it (`content`: another body, sent as it is)."""
+    params = {"subtrader_id": "fcm_A"} if op.path.startswith("/fcm/") else None
+    if content is None and op.body is not None:
+        content = json.dumps(_bodies().get(op.operation_id, {})).encode()
+    headers = {"Content-Type": "application/json"} if content is not None else None
+    return c.request(op.method, path, params=params, content=content, headers=headers)
+
+
+def state(mock: MockServer) -> bytes:
+    """The whole state (ledger, keys, the FCM desk, grants), as a state file's snapshot holds it."""
+    return snapshot.take(mock.app.control)
+
+
+def test_a_key_of_full_access_may_make_every_write(mock):
+    for op in WRITES:
+        with client(mock, owner(op), None) as full:
+            answer = call(full, op, path_of(mock, op))
+        assert answer.status_code in (200, 201, 204), (op.operation_id, answer.text)
+
+
+def test_a_read_only_keys_every_write_is_refused_before_its_body_and_changes_nothing(mock):
+    readers = {user: client(mock, user, ["read"]) for user in ("alice", "fcm")}
+    try:
+        for op in WRITES:
+            path = path_of(mock, op)
+            before = state(mock)
+            for content in (None, b"{"):  # a body it would take, and one that is no JSON: never read
+                answer = call(readers[owner(op)], op, path, content)
+                assert (answer.status_code, answer.json()) == (403, NO_SCOPE), (op.operation_id, answer.text)
+                needs = " or ".join(op.scopes)
+                assert f"{op.operation_id} needs {needs}" in answer.headers["x-mockexchange-diagnosis"]
+            assert state(mock) == before, op.operation_id
+    finally:
+        for reader in readers.values():
+            reader.close()
+
+
+def test_read_grants_every_read(mock):
+    readers = {user: client(mock, user, ["read"]) for user in ("alice", "fcm")}
+    try:
+        for op in SIGNED:
+            if not op.write:
+                answer = call(readers[owner(op)], op, path_of(mock, op))
+                assert answer.status_code in (200, 404), (op.operation_id, answer.text)  # 404: no such transfer
+    finally:
+        for reader in readers.values():
+            reader.close()
+
+
+@pytest.mark.parametrize(
+    ("scope", "user"), [("write::transfer", "alice"), ("read::portfolio_balance", "alice"), ("write::fcm_risk", "fcm")]
+)
+def test_a_child_scope_grants_exactly_its_group(mock, scope, user):
+    granted = [op.operation_id for op in SIGNED if scope in op.scopes]
+    assert granted, f"no operation is granted by {scope}"
+    with client(mock, user, [scope]) as child:
+        for op in SIGNED:
+            answer = call(child, op, path_of(mock, op))
+            if scope in op.scopes:
+                assert answer.status_code in (200, 201, 204), (op.operation_id, answer.text)
+            else:
+                assert (answer.status_code, answer.json()) == (403, NO_SCOPE), (op.operation_id, answer.text)
+        # refused before its parameters are read too: a bad `limit` is not what it is told
+        assert child.get("/portfolio/positions", params={"limit": "x"}).json() == NO_SCOPE
+
+
+def test_the_websocket_needs_read(mock):
+    made = mock.create_key("alice", key_type="ed25519", scopes=["write::transfer", "read::portfolio_balance"])
+    signer = KalshiSigner.from_pem(made["key_id"], made["private_key_pem"])
+    with pytest.raises(InvalidStatus) as refused:
+        connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", "/trade-api/ws/v2"), open_timeout=5)
+    response = refused.value.response
+    assert response.status_code == 403 and json.loads(response.body) == NO_SCOPE
+    assert "the websocket needs read" in response.headers["x-mockexchange-diagnosis"]
+    reader = mock.create_key("alice", key_type="ed25519", scopes=["read"])
+    signer = KalshiSigner.from_pem(reader["key_id"], reader["private_key_pem"])
+    with connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", "/trade-api/ws/v2"), open_timeout=5):
+        pass
+
+
+@pytest.mark.parametrize("path", ["/api_keys", "/api_keys/generate"])
+@pytest.mark.parametrize("scopes", [["write"], ["write", "write::transfer"], ["read::portfolio_balance", "write"]])
+def test_the_venue_refuses_write_without_read_naming_the_field(mock, path, scopes):
+    struct = "CreateApiKeyRequest" if path == "/api_keys" else "GenerateApiKeyRequest"
+    body = {"name": "x", "scopes": scopes, **({"public_key": PUBLIC_PEM} if path == "/api_keys" else {})}
+    with client(mock, "alice", None) as alice:
+        before = state(mock)
+        answer = alice.post(path, json=body)
+    assert answer.status_code == 400
+    details = f"Key: '{struct}.Scopes' Error:Field validation for 'Scopes' failed on the 'write_requires_read' tag"
+    assert answer.json() == {"code": "bad_request", "message": "bad request", "details": details}
+    assert state(mock) == before
+
+
+def test_a_child_scope_alone_is_a_key_of_its_own(mock):
+    with client(mock, "alice", None) as alice:
+        made = alice.post("/api_keys/generate", json={"name": "mover", "scopes": ["write::transfer"]})
+    assert made.status_code == 201, made.text
+    assert mock.keys.get(made.json()["api_key_id"]).scopes == ("write::transfer",)
+
+
+def test_the_admin_api_and_a_scenario_refuse_write_without_read(mock):
+    before = state(mock)
+    admin = httpx.post(f"{mock.base_url}/_admin/keys", json={"user_id": "alice", "scopes": ["write"]})
+    assert admin.status_code == 400 and admin.json()["error"].startswith("scopes: ")
+    document = {"users": [{"user_id": "carol", "keys": [{"key_id": "carol-key", "scopes": ["write"]}]}]}
+    scenario = httpx.post(f"{mock.base_url}/_admin/scenario", json={"document": document, "reset": False})
+    assert scenario.status_code == 400
+    assert "users[0].keys[0].scopes" in scenario.text and "`write` scope must include `read`" in scenario.text
+    assert state(mock) == before
