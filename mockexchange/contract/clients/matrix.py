@@ -31,11 +31,7 @@ from mockexchange.contract.clients.ccxt_checks import NA_REASONS as CCXT_NA
 from mockexchange.contract.clients.ccxt_checks import NOT_YET_REASONS as CCXT_NOT_YET
 from mockexchange.contract.clients.ccxt_checks import ccxt_verdicts
 from mockexchange.contract.clients.checks import (
-    OFFICIAL,
-    OFFICIAL_3_2,
     READS,
-    SDK,
-    Dialect,
     Mocks,
     Read,
     profile_reads,
@@ -46,6 +42,7 @@ from mockexchange.contract.clients.checks import (
     verdict,
     websocket_verdict,
 )
+from mockexchange.contract.clients.dialects import OFFICIAL, OFFICIAL_3_2, SDK, Dialect
 from mockexchange.contract.clients.generated import Findings, run_generated
 from mockexchange.contract.clients.history import make_history
 from mockexchange.contract.clients.libraries import (
