@@ -319,7 +319,7 @@ def _judge_resting(dialect: Dialect, read: Read, mocks: Mocks, outcome: dict) ->
 def judge_read(dialect: Dialect, read: Read, mocks: Mocks, outcome: dict) -> tuple[list[str], str]:
     """(what is wrong, a short summary of what was read)."""
     if read.kind == "refused":
-        if outcome["ok"] or not dialect.forbidden(outcome["error"]):
+        if outcome["ok"] or not dialect.refused(outcome["error"], 403):
             found = "data" if outcome["ok"] else f"{outcome['error']['type']} ({outcome['error']['status']})"
             return [f"{found} instead of the client's 403 error"], ""
         return [], f"{read.id}: {outcome['error']['type']} (403)"
