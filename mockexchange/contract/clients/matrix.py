@@ -262,19 +262,19 @@ def _plan_cells(row: ClientRow, names: list[str], work_dir: Path) -> dict[str, C
                 for name, (kept, _) in reads.items()
                 for read in kept
             ]
-        seeded = {}
+        staged = {}
         for name in (name for name in names if name in SCENES):
             (work_dir / name).mkdir()
-            seeded[name] = SCENES[name].seed(work_dir / name, row.profile)
-            started.append(seeded[name].mock)
-            calls += scene_plan(SCENES[name], dialect, seeded[name], prefix=f"{name}/")
+            staged[name] = SCENES[name].seed(work_dir / name, row.profile)
+            started.append(staged[name].mock)
+            calls += scene_plan(SCENES[name], dialect, staged[name], prefix=f"{name}/")
         try:
-            served = mocks.positions if mocks is not None else next(iter(seeded.values()))
+            served = mocks.positions if mocks is not None else next(iter(staged.values()))
             outcomes = run_plan(row.spec, served, calls, work_dir)
         except ClientRunError as exc:
             return {name: Cell(FAIL, _first_lines(exc, 6)) for name in names}
         cells = {}
-        for name, done in seeded.items():
+        for name, done in staged.items():
             judged = scene_verdict(SCENES[name], dialect, judge(SCENES[name], dialect, done, outcomes, f"{name}/"))
             cells[name] = Cell(PASS if judged.passed else FAIL, judged.reason)
         for name, (kept, lacked) in reads.items():

@@ -15,7 +15,7 @@ from pathlib import Path
 from mockexchange.auth.kalshi.keys import generate_private_key, load_private_key, public_key_pem
 from mockexchange.contract.clients.checks import start_mock
 from mockexchange.contract.clients.portfolio import Key
-from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Seeded
+from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Stage
 from mockexchange.core.rate_budgets import kalshi_budgets
 from mockexchange.server import MockServer
 from mockexchange.venues.kalshi.account import endpoint_costs
@@ -33,7 +33,7 @@ GOALS = {
 MADE = {"generate": ("sdk", ["read"], "ed25519"), "generate_rsa": ("rsa", ["read", "write"], "rsa")}
 
 
-def seed(key_dir: Path, profile: str) -> Seeded:
+def seed(key_dir: Path, profile: str) -> Stage:
     mock = start_mock(MockServer(profile=profile))
     try:
         mock.create_account(TRADER, balance_cents=100_000)
@@ -41,14 +41,14 @@ def seed(key_dir: Path, profile: str) -> Seeded:
         mock.grant_api_usage_level(TRADER, "premier")
         keys = {"trader": Key.create(mock, key_dir, "account-trader", TRADER)}
         doomed = mock.create_key(TRADER, name="doomed")["key_id"]
-        return Seeded(mock, keys, profile, {"doomed": doomed})
+        return Stage(mock, keys, profile, {"doomed": doomed})
     except BaseException:
         mock.stop()
         raise
 
 
-def calls(seeded: Seeded) -> list[Call]:
-    doomed = {"api_key": seeded.facts["doomed"]}
+def calls(stage: Stage) -> list[Call]:
+    doomed = {"api_key": stage.facts["doomed"]}
     return [
         Call("limits", "GetAccountApiLimits"),
         Call("costs", "GetAccountEndpointCosts"),
@@ -97,7 +97,7 @@ def upgrade(j: Judge) -> None:
         j.raised("upgrade", "JSONDecodeError", "it parses the 201 with no body (the spec's answer) as JSON")
     else:
         j.empty("upgrade")
-    grants = j.seeded.mock.api_usage_level(TRADER)["grants"]
+    grants = j.stage.mock.api_usage_level(TRADER)["grants"]
     j.same("grants after the upgrade", [grant["level"] for grant in grants], ["advanced", "premier"])
 
 
@@ -106,7 +106,7 @@ def keys_made(j: Judge) -> None:
         if not j.made(call):  # 3.2.0 cannot ask for a key type
             continue
         answer = j.answer(call)
-        made = j.seeded.mock.keys.get(answer["api_key_id"])
+        made = j.stage.mock.keys.get(answer["api_key_id"])
         if made is None:
             j.problems.append(f"{call}: {answer['api_key_id']} is not in the key registry")
             continue
@@ -115,21 +115,21 @@ def keys_made(j: Judge) -> None:
         half = public_key_pem(private.public_key())
         j.same(f"{call}: the private key's public half", half, public_key_pem(made.public_key))
         j.same(f"{call}: key type", type(private).__name__.lower().startswith(kind), True)
-        if j.seeded.profile != "legacy":  # the legacy answer has no key_type (SDK 3.2.0's model)
+        if j.stage.profile != "legacy":  # the legacy answer has no key_type (SDK 3.2.0's model)
             j.same(f"{call}: key_type", answer.get("key_type"), kind)
-    uploaded = j.seeded.mock.keys.get(j.answer("create")["api_key_id"])
+    uploaded = j.stage.mock.keys.get(j.answer("create")["api_key_id"])
     j.same("create: the registry's public key", uploaded and public_key_pem(uploaded.public_key), UPLOADED)
 
 
 def key_deleted(j: Judge) -> None:
     j.empty("delete")
-    j.same("the deleted key in the registry", j.seeded.mock.keys.get(j.facts["doomed"]), None)
+    j.same("the deleted key in the registry", j.stage.mock.keys.get(j.facts["doomed"]), None)
     j.refused("delete_again", 404)
 
 
 def keys_listed(j: Judge) -> None:
     listed = j.answer("list")["api_keys"]
-    registry = j.seeded.mock.keys.for_user(TRADER)
+    registry = j.stage.mock.keys.for_user(TRADER)
     got = [(k["api_key_id"], k["name"], k["scopes"]) for k in listed]
     j.same("api_keys", got, [(k.key_id, k.name, list(k.scopes)) for k in registry])
     names = ["", *(name for call, (name, _, _) in MADE.items() if j.made(call)), "up"]

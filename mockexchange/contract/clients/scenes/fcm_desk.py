@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mockexchange.contract.clients.checks import start_mock
 from mockexchange.contract.clients.portfolio import Key
-from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Seeded, order_record
+from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Stage, order_record
 from mockexchange.server import MockServer
 
 MARKET = "KXDESK-26-T1"
@@ -28,7 +28,7 @@ ORDERS = (("rest-1", "no", "buy", "2", "0.55"), ("rest-2", "yes", "sell", "3", "
 RESTING_VALUE = Decimal("2.3547")
 
 
-def seed(key_dir: Path, profile: str) -> Seeded:
+def seed(key_dir: Path, profile: str) -> Stage:
     mock = start_mock(MockServer(profile=profile))
     try:
         mock.create_account(MEMBER, fcm_member=True)
@@ -45,13 +45,13 @@ def seed(key_dir: Path, profile: str) -> Seeded:
             "trader": Key.create(mock, key_dir, "desk-member", MEMBER),
             "subtrader": Key.create(mock, key_dir, "desk-subtrader", SUBTRADER),
         }
-        return Seeded(mock, keys, profile)
+        return Stage(mock, keys, profile)
     except BaseException:
         mock.stop()
         raise
 
 
-def calls(seeded: Seeded) -> list[Call]:
+def calls(stage: Stage) -> list[Call]:
     sub = {"subtrader_id": SUBTRADER}
     move = {
         "source_subtrader_id": SUBTRADER, "target_subtrader_id": TARGET, "market_ticker": MARKET,

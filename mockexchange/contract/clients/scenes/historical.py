@@ -21,7 +21,7 @@ from mockexchange.contract.clients.checks import starting
 from mockexchange.contract.clients.dialects import POSITION_LISTS
 from mockexchange.contract.clients.history import EV_A, EV_C, EV_D, HIST, make_history, newest_first
 from mockexchange.contract.clients.portfolio import ledger_rows
-from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Seeded, order_record
+from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Stage, order_record
 
 # (ticker, side, action, count, price, subaccount) of hist's orders, ended 7 s apart in this order; the last rests.
 ORDERS = (
@@ -34,7 +34,7 @@ ORDERS = (
 ARCHIVED_ORDERS = 3  # the first three ended before the orders' cutoff
 
 
-def seed(key_dir: Path, profile: str) -> Seeded:
+def seed(key_dir: Path, profile: str) -> Stage:
     with starting():
         history = make_history(key_dir, profile)
     try:
@@ -56,7 +56,7 @@ def seed(key_dir: Path, profile: str) -> Seeded:
         }
         cutoffs["market_settled_ts"] = cutoffs["market_positions_last_updated_ts"]
         mock.set_historical_cutoff(**{name: when.isoformat() for name, when in cutoffs.items()})
-        return Seeded(mock, history.keys, profile, {"cutoffs": cutoffs, "orders": orders})
+        return Stage(mock, history.keys, profile, {"cutoffs": cutoffs, "orders": orders})
     except BaseException:
         history.mock.stop()
         raise
@@ -66,7 +66,7 @@ def _at(unix: int) -> datetime:
     return datetime.fromtimestamp(unix, tz=UTC)
 
 
-def calls(seeded: Seeded) -> list[Call]:
+def calls(stage: Stage) -> list[Call]:
     return [
         Call("cutoff", "GetHistoricalCutoff"),
         Call("fills", "GetFillsHistorical", {"limit": 7}, "pages", "fills"),
@@ -91,7 +91,7 @@ def _fills(j: Judge, call: str, limit: int, moved: bool, subaccount: int | None 
     def keep(fill: Any) -> bool:
         return (fill.created < before) == moved and subaccount in (None, fill.subaccount)
 
-    rows, expected = j.listed(call), newest_first(j.seeded, "fill_index", HIST, keep)  # type: ignore[arg-type]
+    rows, expected = j.listed(call), newest_first(j.stage, "fill_index", HIST, keep)
     j.rows(call, rows, expected, j.dialect.fill)
     j.same(f"{call}: newest first", [row["fill_id"] for row in rows], [fill.fill_id for fill in expected])
     j.walked(call, len(expected), limit)
@@ -109,7 +109,7 @@ def fills_kept(j: Judge) -> None:
 
 
 def _positions(j: Judge, call: str, subaccount: int, event: str, status: str) -> None:
-    rows = [row for row in ledger_rows(j.seeded, HIST, subaccount, "all").values() if row.event_ticker == event]
+    rows = [row for row in ledger_rows(j.stage, HIST, subaccount, "all").values() if row.event_ticker == event]
     with j.ledger.reading():
         rollup = j.ledger.positions.event_rollup(HIST, subaccount, status, event)
     j.rows(call, j.listed(call, "market_positions"), rows, j.dialect.market)

@@ -33,9 +33,9 @@ from mockexchange.server import MockServer
 
 
 @dataclass
-class Seeded:
-    """A scene's mock (started and seeded: the caller stops it), the keys its calls sign with (`trader` is the plan's
-    default), and what the checks need to know of how it was seeded."""
+class Stage:
+    """Where a scene plays: its mock (started and seeded: the caller stops it), the keys its calls sign with (`trader`
+    is the plan's default), and what the checks need to know of how it was seeded."""
 
     mock: MockServer
     keys: dict[str, Key]
@@ -63,8 +63,8 @@ class Check:
 @dataclass(frozen=True)
 class Scene:
     capability: str  # the matrix's column
-    seed: Callable[[Path, str], Seeded]  # (a folder for key files, the wire profile) -> a started, seeded mock
-    calls: Callable[[Seeded], list[Call]]
+    seed: Callable[[Path, str], Stage]  # (a folder for key files, the wire profile) -> a started, seeded mock
+    calls: Callable[[Stage], list[Call]]
     checks: tuple[Check, ...]
 
     def checks_for(self, dialect: Dialect) -> list[Check]:
@@ -96,10 +96,10 @@ def makes(dialect: Dialect, call: Call) -> bool:
     return call.operation in dialect.methods and not set(call.args) & lacked
 
 
-def plan(scene: Scene, dialect: Dialect, seeded: Seeded, prefix: str = "") -> list[dict]:
+def plan(scene: Scene, dialect: Dialect, stage: Stage, prefix: str = "") -> list[dict]:
     """The scene's calls the client can make, in the plan format, ids prefixed with `prefix`."""
     calls = []
-    for call in scene.calls(seeded):
+    for call in scene.calls(stage):
         if not makes(dialect, call):
             continue
         entry = {
@@ -107,8 +107,8 @@ def plan(scene: Scene, dialect: Dialect, seeded: Seeded, prefix: str = "") -> li
             "op": call.op,
             "method": dialect.methods[call.operation],
             "args": dict(call.args),
-            "base_url": seeded.mock.kalshi_url,
-            **seeded.keys[call.key].plan_fields,
+            "base_url": stage.mock.kalshi_url,
+            **stage.keys[call.key].plan_fields,
         }
         if call.op == "pages":
             entry["items"] = dialect.lists.get(call.operation, call.items)
@@ -118,22 +118,22 @@ def plan(scene: Scene, dialect: Dialect, seeded: Seeded, prefix: str = "") -> li
 
 @dataclass
 class Judge:
-    """What one check sees: the client's dialect, the seeded mock, the outcomes of the calls made (by call id, without
+    """What one check sees: the client's dialect, the stage, the outcomes of the calls made (by call id, without
     the prefix); and the differences it has noted."""
 
     dialect: Dialect
-    seeded: Seeded
+    stage: Stage
     outcomes: Mapping[str, dict]
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was read, and findings about the client: the cell's reason
 
     @property
     def ledger(self) -> Any:
-        return self.seeded.mock.app.ledger
+        return self.stage.mock.app.ledger
 
     @property
     def facts(self) -> dict[str, Any]:
-        return self.seeded.facts
+        return self.stage.facts
 
     def made(self, call: str) -> bool:
         return call in self.outcomes
@@ -211,7 +211,7 @@ class Judge:
 
     def rows(self, what: str, got: list[dict], expected: list[Any], fields: tuple[Field, ...]) -> None:
         """The client's rows are the expected records, field by field in the client's units (checks.compare_rows)."""
-        self.problems += [f"{what}: {problem}" for problem in compare_rows(got, expected, fields, self.seeded.profile)]
+        self.problems += [f"{what}: {problem}" for problem in compare_rows(got, expected, fields, self.stage.profile)]
 
     def get(self, row: Mapping[str, Any], wire: str) -> Any:
         """A field of a row the client parsed, by its wire name."""
@@ -219,13 +219,13 @@ class Judge:
 
 
 def judge(
-    scene: Scene, dialect: Dialect, seeded: Seeded, outcomes: Mapping[str, dict], prefix: str = ""
+    scene: Scene, dialect: Dialect, stage: Stage, outcomes: Mapping[str, dict], prefix: str = ""
 ) -> dict[str, Judge]:
     """Each of the client's checks of the scene, run: its name -> its `Judge` (`problems` empty when it passed)."""
     mine = {call[len(prefix) :]: outcome for call, outcome in outcomes.items() if call.startswith(prefix)}
     found = {}
     for check in scene.checks_for(dialect):
-        seen = found[check.name] = Judge(dialect, seeded, mine)
+        seen = found[check.name] = Judge(dialect, stage, mine)
         try:
             check.run(seen)
         except Unmet as unmet:
@@ -235,12 +235,12 @@ def judge(
 
 def play(scene: Scene, spec: ClientSpec, dialect: Dialect, profile: str, work_dir: Path) -> dict[str, Judge]:
     """One client through one scene on a fresh mock of `profile`, in one run of its script: its checks, judged."""
-    seeded = scene.seed(work_dir, profile)
+    stage = scene.seed(work_dir, profile)
     try:
-        outcomes = run_plan(spec, seeded, plan(scene, dialect, seeded), work_dir)
-        return judge(scene, dialect, seeded, outcomes)
+        outcomes = run_plan(spec, stage, plan(scene, dialect, stage), work_dir)
+        return judge(scene, dialect, stage, outcomes)
     finally:
-        seeded.mock.stop()
+        stage.mock.stop()
 
 
 def problems(found: Mapping[str, Judge]) -> dict[str, list[str]]:

@@ -1,7 +1,7 @@
 """The `subaccounts` scene: a client manages an account's insides (PortfolioApi's subaccount operations, the
 intra-exchange-instance transfers and the target balance allocation).
 
-Seeded (admin API): `trader` with 1,000.00, subaccount 1 made and paid 50.00 from the primary, its netting turned off,
+Stage (admin API): `trader` with 1,000.00, subaccount 1 made and paid 50.00 from the primary, its netting turned off,
 a pending 5.00 transfer to the margined instance, an allocation of 60/40 over exchange indexes 0 and 1; `full`, with
 all 63 numbered subaccounts. The client reads all that, then makes subaccount 2, pays it 12.34 (and sends the same
 transfer again, which moves nothing), turns its netting off, moves 12.3456 to the margined instance and replaces the
@@ -18,7 +18,7 @@ from typing import Any
 
 from mockexchange.contract.clients.checks import start_mock
 from mockexchange.contract.clients.portfolio import Key
-from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Seeded
+from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Stage
 from mockexchange.core.clock import unix_seconds
 from mockexchange.server import MockServer
 
@@ -36,7 +36,7 @@ SEEDED_ALLOCATION = [{"exchange_index": 0, "percent": 60}, {"exchange_index": 1,
 NEW_ALLOCATION = [{"exchange_index": 0, "percent": 25}, {"exchange_index": 1, "percent": 75}]
 
 
-def seed(key_dir: Path, profile: str) -> Seeded:
+def seed(key_dir: Path, profile: str) -> Stage:
     mock = start_mock(MockServer(profile=profile))
     try:
         mock.create_account(TRADER, balance_cents=100_000)
@@ -52,19 +52,19 @@ def seed(key_dir: Path, profile: str) -> Seeded:
             "trader": Key.create(mock, key_dir, "subs-trader", TRADER),
             "full": Key.create(mock, key_dir, "full", FULL),
         }
-        return Seeded(mock, keys, profile, {"pending": pending["transfer_id"]})
+        return Stage(mock, keys, profile, {"pending": pending["transfer_id"]})
     except BaseException:
         mock.stop()
         raise
 
 
-def calls(seeded: Seeded) -> list[Call]:
+def calls(stage: Stage) -> list[Call]:
     pay = {"client_transfer_id": CLIENT_TRANSFER, "from_subaccount": 0, "to_subaccount": 2, "amount_cents": 1234}
     move = {"source": "event_contract", "destination": "margined", "amount": 123_456}
     return [
         Call("balances_seeded", "GetSubaccountBalances"),
         Call("netting_seeded", "GetSubaccountNetting"),
-        Call("instance_seeded", "GetIntraExchangeInstanceTransfer", {"transfer_id": seeded.facts["pending"]}),
+        Call("instance_seeded", "GetIntraExchangeInstanceTransfer", {"transfer_id": stage.facts["pending"]}),
         Call("allocation_seeded", "GetTargetBalanceAllocation"),
         Call("create", "CreateSubaccount"),
         Call("transfer", "ApplySubaccountTransfer", pay),
