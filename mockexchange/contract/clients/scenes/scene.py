@@ -11,8 +11,8 @@ does not have is not its to pass: what is left is the client's cell.
 `plan` turns a scene into calls of the client-script plan format (client_harness.py), each naming its mock and key,
 so a scene's calls can share one run of a client's script with other calls (the matrix runs a client's every read and
 scene in one); `judge` runs the checks on the outcomes; `play` does both for one client and one scene (the suites in
-tests/clients/). A check notes what differs through its `Judge` and goes on; a
-call that did not answer as the check needs ends that check with the reason (`Unmet`).
+tests/clients/). A check notes what differs through its `Judge` and goes on; a call that did not answer as the check
+needs ends that check with the reason (`Unmet`).
 """
 
 from __future__ import annotations
