@@ -354,6 +354,10 @@ NA_REASONS = {
     "resting-value": "Kalshi's resting order value: no Deribit counterpart",
     "legacy-profile": "Kalshi's legacy wire profile",
     "generated": "the generated-responses mode answers Kalshi's wire only",
+    "account": "Kalshi's AccountApi and ApiKeysApi: ccxt has no unified methods for Deribit's keys and limits",
+    "subaccounts": "Kalshi's subaccounts, instance transfers and target allocation (Deribit's are not in this column)",
+    "historical": "Kalshi's historical API (a cutoff): Deribit has none",
+    "fcm-desk": "Deribit has no FCM",
 }
 NOT_YET_REASONS: dict[str, str] = {}
 

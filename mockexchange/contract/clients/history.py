@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mockexchange.contract.clients.portfolio import Key
+from mockexchange.contract.clients.portfolio import Key, OnMock
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.server import MockServer
@@ -242,7 +242,7 @@ def make_history(tmp_dir: Path, profile: str = "3.34") -> History:
 # -- what the ledger holds, read independently of the renderers (the oracle the client checks compare with) --------
 
 
-def newest_first(history: History, index_name: str, user: str, keep: Callable[[Any], bool] = lambda _: True) -> list:
+def newest_first(history: OnMock, index_name: str, user: str, keep: Callable[[Any], bool] = lambda _: True) -> list:
     """A user's records of one ledger index (`fill_index`, `settlements`, `deposits`, `withdrawals`), newest first."""
     ledger = history.mock.app.ledger
     with ledger.reading():

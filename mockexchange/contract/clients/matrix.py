@@ -31,11 +31,7 @@ from mockexchange.contract.clients.ccxt_checks import NA_REASONS as CCXT_NA
 from mockexchange.contract.clients.ccxt_checks import NOT_YET_REASONS as CCXT_NOT_YET
 from mockexchange.contract.clients.ccxt_checks import ccxt_verdicts
 from mockexchange.contract.clients.checks import (
-    OFFICIAL,
-    OFFICIAL_3_2,
     READS,
-    SDK,
-    Dialect,
     Mocks,
     Read,
     profile_reads,
@@ -46,6 +42,7 @@ from mockexchange.contract.clients.checks import (
     verdict,
     websocket_verdict,
 )
+from mockexchange.contract.clients.dialects import OFFICIAL, OFFICIAL_3_2, SDK, Dialect
 from mockexchange.contract.clients.generated import Findings, run_generated
 from mockexchange.contract.clients.history import make_history
 from mockexchange.contract.clients.libraries import (
@@ -60,6 +57,9 @@ from mockexchange.contract.clients.libraries import (
 )
 from mockexchange.contract.clients.plans import ClientRunError, run_plan
 from mockexchange.contract.clients.portfolio import build_portfolio
+from mockexchange.contract.clients.scenes import SCENES
+from mockexchange.contract.clients.scenes.scene import judge, scene_verdict
+from mockexchange.contract.clients.scenes.scene import plan as scene_plan
 from mockexchange.server import MockServer
 
 PASS, FAIL, NA, NOT_YET, NOTE = "PASS", "FAIL", "n/a", "not yet", "note"
@@ -86,6 +86,14 @@ CAPABILITIES = (
     Capability("resting-value", "resting", "GetPortfolioRestingOrderTotalValue of an FCM member; others' 403"),
     Capability("websocket", "ws", "fill and market_positions as typed messages, live"),
     Capability("legacy-profile", "legacy", "positions, balance, fills, settlements from --profile legacy"),
+    Capability("account", "account", "AccountApi (limits, costs, volume progress, upgrade) and ApiKeysApi (generate, "
+               "upload, delete, list)"),
+    Capability("subaccounts", "subacct", "subaccounts, their transfers and netting, intra-exchange-instance transfers, "
+               "the target balance allocation: reads, writes, idempotent retry, refusals"),
+    Capability("historical", "hist", "GetHistoricalCutoff, GetHistoricalPositions, GetFillsHistorical, "
+               "GetHistoricalOrders after a cutoff, walked by cursor, and the live reads beside them"),
+    Capability("fcm-desk", "desk", "FcmApi's desk: subtraders, daily caps, blocked categories, fills, orders, "
+               "position transfers"),
 )  # fmt: skip
 GENERATED = Capability("generated", "generated", "generated responses: runs that broke the client (findings)")
 BY_NAME = {capability.name: capability for capability in CAPABILITIES}
@@ -238,31 +246,42 @@ def _build_mocks(row: ClientRow, work_dir: Path) -> tuple[Mocks, list[MockServer
 
 
 def _plan_cells(row: ClientRow, names: list[str], work_dir: Path) -> dict[str, Cell]:
-    """The capabilities whose reads go into one run of the client's script, against fresh mocks."""
+    """The capabilities whose reads and scenes go into one run of the client's script, against fresh mocks (the
+    portfolios when a read asks for them, each scene its own)."""
     assert row.spec is not None and row.dialect is not None
     dialect = row.dialect
-    mocks, started = _build_mocks(row, work_dir)
+    started: list[MockServer] = []
     try:
-        reads: dict[str, tuple[list[Read], list[str]]] = {
-            name: usable(dialect, READS[name](dialect, mocks)) for name in names
-        }
-        if "legacy-profile" in names and row.profile == "legacy":
-            # The old client's own profile is legacy; show what the 3.34 shapes do to it beside the verdict.
-            reads["on-3.34"] = (profile_reads("3.34")(dialect, mocks), [])
-        calls = [
-            read_call(dialect, read, mocks) | {"id": f"{name}/{read.id}"}
-            for name, (kept, _) in reads.items()
-            for read in kept
-        ]
+        mocks, reads, calls = None, {}, []
+        if any(name in READS for name in names):
+            mocks, built = _build_mocks(row, work_dir)
+            started += built
+            reads = _reads(row, names, mocks)
+            calls = [
+                read_call(dialect, read, mocks) | {"id": f"{name}/{read.id}"}
+                for name, (kept, _) in reads.items()
+                for read in kept
+            ]
+        staged = {}
+        for name in (name for name in names if name in SCENES):
+            (work_dir / name).mkdir()
+            staged[name] = SCENES[name].seed(work_dir / name, row.profile)
+            started.append(staged[name].mock)
+            calls += scene_plan(SCENES[name], dialect, staged[name], prefix=f"{name}/")
         try:
-            outcomes = run_plan(row.spec, mocks.positions, calls, work_dir)
+            served = mocks.positions if mocks is not None else next(iter(staged.values()))
+            outcomes = run_plan(row.spec, served, calls, work_dir)
         except ClientRunError as exc:
             return {name: Cell(FAIL, _first_lines(exc, 6)) for name in names}
         cells = {}
+        for name, done in staged.items():
+            judged = scene_verdict(SCENES[name], dialect, judge(SCENES[name], dialect, done, outcomes, f"{name}/"))
+            cells[name] = Cell(PASS if judged.passed else FAIL, judged.reason)
         for name, (kept, lacked) in reads.items():
             mine = {read.id: outcomes[f"{name}/{read.id}"] for read in kept}
             if name == "on-3.34":
                 continue
+            assert mocks is not None
             judged = verdict(dialect, kept, mocks, mine)
             reason = judged.reason + (f" (the client cannot send {', '.join(lacked)})" if lacked else "")
             cells[name] = Cell(PASS if judged.passed else FAIL, reason)
@@ -272,6 +291,16 @@ def _plan_cells(row: ClientRow, names: list[str], work_dir: Path) -> dict[str, C
     finally:
         for mock in started:
             mock.stop()
+
+
+def _reads(row: ClientRow, names: list[str], mocks: Mocks) -> dict[str, tuple[list[Read], list[str]]]:
+    """Each read capability's reads the client can make, and the parameters it cannot send."""
+    assert row.dialect is not None
+    reads = {name: usable(row.dialect, READS[name](row.dialect, mocks)) for name in names if name in READS}
+    if "legacy-profile" in names and row.profile == "legacy":
+        # The old client's own profile is legacy; show what the 3.34 shapes do to it beside the verdict.
+        reads["on-3.34"] = (profile_reads("3.34")(row.dialect, mocks), [])
+    return reads
 
 
 def _legacy_cell(
@@ -346,7 +375,7 @@ def _row_cells(
         venv = ensure_venv(row.spec)
     except ClientEnvError as exc:
         return cells | {name: Cell(FAIL, _first_lines(exc, 8)) for name in todo}, None
-    planned = [name for name in todo if name in READS]
+    planned = [name for name in todo if name in READS or name in SCENES]
     if planned:
         (work_dir / "plan").mkdir()
         cells.update(_plan_cells(row, planned, work_dir / "plan"))

@@ -40,6 +40,7 @@ Reads
            has one, else a non-empty cursor, as users of a client without one write it)
   iterate  drain one of the client's own iterators (kalshi-sdk's *_all); its pages and cursors are read from the
            requests it sent, when the family logs them
+  has      call nothing: `result` says whether the client has `method` at all (what a dialect claims it lacks)
 A list op collects the list named by `items` from every page (default "items"; a JSON list names several).
 
 Prints
@@ -50,9 +51,9 @@ One JSON document: {"client": {"package", "version"}, "python", "calls": {id: ou
 with `items` the first named list and `lists` every one, or
   {"ok": false, "error": {"type", "module", "mro", "status", "message", "body"}, "seconds", "requests"?}.
 Values keep their JSON type where JSON has one (int, float, bool, string, null); Decimals and datetimes are given as
-strings, enums as their value, and `types` names the Python type(s) each field had in the client's models. `requests`
-(path, query, status of each request the call sent) comes from families that log them. A failing call does not stop
-the others; anything else exits non-zero.
+strings, enums as their value, secrets (pydantic's SecretStr) as their text, and `types` names the Python type(s)
+each field had in the client's models. `requests` (path, query, status of each request the call sent) comes from
+families that log them. A failing call does not stop the others; anything else exits non-zero.
 """
 
 from __future__ import annotations
@@ -112,6 +113,8 @@ def plain(value, wire_names: bool = False):
         return [plain(v, wire_names) for v in value]
     if hasattr(value, "model_dump"):
         return plain(value.model_dump(by_alias=wire_names), wire_names)
+    if hasattr(value, "get_secret_value"):  # pydantic's SecretStr (kalshi-sdk's generated private key): its text
+        return value.get_secret_value()
     return str(value)
 
 
@@ -175,11 +178,16 @@ async def walk_pages(fetch, args: dict, names: list[str], wire_names: bool, firs
 
 
 async def run_call(client, call: dict, wire_names: bool) -> dict:
+    op = call["op"]
+    if op == "has":
+        found = client
+        for part in call["method"].split("."):
+            found = getattr(found, part, None)
+        return {"ok": True, "result": callable(found), "types": {}, "pages": 0, "cursors": None}
     fetch = client
     for part in call["method"].split("."):
         fetch = getattr(fetch, part)
     args = call.get("args", {})
-    op = call["op"]
     if op == "call":
         answer = await resolve(fetch(**args))
         types = field_types([answer] if answer is not None else [], wire_names)  # None: a 201 or 204 with no body

@@ -1,0 +1,315 @@
+"""How each Kalshi client family of the client matrix is called, and under which names and units it hands values back.
+
+A `Dialect` names, for one family (kalshi-sdk; the official generated SDK 3.34.0, sync or async; the official 3.2.0):
+the method path of each endpoint the matrix's reads name (`positions`, `fills`, ...) and of each operation the account
+scenes call by Kalshi's operationId (`CreateSubaccount`, ...), the lists a page of it holds, the fields of each record
+as (ledger attribute, the client's name, unit) with the units checks.py compares in, the names it gives wire fields,
+the exception class it raises for each HTTP status, the parameters it cannot send and the capabilities it lacks. An
+operation missing from `methods` is one the client does not have.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# (ledger attribute, the client's field, unit): how one value is compared. Units:
+#   text     equal as JSON gives it (strings, ints, bools)      count    Decimal, 2 places
+#   dollars  Decimal at the profile's places (6, legacy 4)      price    Decimal, 4 places
+#   balance  Decimal, 4 places truncated                         cents    integer cents, truncated
+#   whole    integer contracts, truncated                        time     a datetime equal to the ledger's
+#   unix     integer Unix seconds (or null)
+Field = tuple[str, str, str]
+DOLLAR_PLACES = {"3.34": 6, "legacy": 4}
+POSITION_LISTS = ["market_positions", "event_positions"]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one client family is called and how it names and types what it parsed."""
+
+    methods: dict[str, str]  # endpoint or operationId -> dotted method path on the client
+    lists: dict[str, str | list[str]]  # endpoint or operationId -> the list(s) a page of it holds (default: "items",
+    # for an operation its wire name)
+    market: tuple[Field, ...]
+    event: tuple[Field, ...]
+    fill: tuple[Field, ...]
+    settlement: tuple[Field, ...]
+    balance: tuple[Field, ...]
+    order: tuple[Field, ...]  # Kalshi's Order (GET /historical/orders, GET /fcm/orders)
+    errors: Mapping[int, str]  # HTTP status -> the exception class the client raises for it
+    iterator: str | None = None  # the client's own positions iterator, if it has one
+    breakdowns: bool = True  # balance and resting order value carry a per-exchange breakdown
+    renamed: Mapping[str, str] = field(default_factory=dict)  # wire field -> the client's name for it, where it differs
+    # operations whose success with no body (as the spec has it) the client cannot parse: a finding about the client
+    bodyless_breaks: frozenset[str] = frozenset()
+    lacks_params: Mapping[str, frozenset[str]] = field(default_factory=dict)  # endpoint -> parameters it cannot send
+    lacks: Mapping[str, str] = field(default_factory=dict)  # capability -> why it does not apply
+
+    def refused(self, error: dict, status: int) -> bool:
+        """Whether a call's error (client_harness.py's) is the client's own exception for that HTTP status."""
+        return error["status"] == status and self.errors[status] in error["mro"]
+
+    def name(self, wire: str) -> str:
+        """The client's name of a wire field."""
+        return self.renamed.get(wire, wire)
+
+
+_FILL_SAME: tuple[Field, ...] = (
+    ("fill_id", "fill_id", "text"),
+    ("ticker", "ticker", "text"),
+    ("side", "side", "text"),
+    ("action", "action", "text"),
+    ("is_taker", "is_taker", "text"),
+    ("created", "created_time", "time"),
+)
+_MARKET_SAME: tuple[Field, ...] = (("ticker", "ticker", "text"), ("last_updated", "last_updated_ts", "time"))
+_SETTLEMENT_SAME: tuple[Field, ...] = (
+    ("ticker", "ticker", "text"),
+    ("market_result", "market_result", "text"),
+    ("revenue", "revenue", "cents"),
+    ("fee_cost", "fee_cost", "dollars"),
+    ("settled_time", "settled_time", "time"),
+)
+_MARKET_AMOUNTS = ("market_exposure", "total_traded", "realized_pnl", "fees_paid")
+_EVENT_AMOUNTS = ("total_cost", "event_exposure", "realized_pnl", "fees_paid")
+
+
+def _named(names: tuple[str, ...], unit: str, suffix: str = "") -> tuple[Field, ...]:
+    return tuple((name, name + suffix, unit) for name in names)
+
+
+_ORDER_SAME: tuple[Field, ...] = (
+    ("order_id", "order_id", "text"),
+    ("ticker", "ticker", "text"),
+    ("side", "side", "text"),
+    ("action", "action", "text"),
+    ("status", "status", "text"),
+    ("created", "created_time", "time"),
+)
+_SDK_ERRORS = {
+    400: "KalshiValidationError", 403: "KalshiAuthError", 404: "KalshiNotFoundError", 409: "KalshiConflictError",
+}  # fmt: skip
+_OFFICIAL_ERRORS = {
+    400: "BadRequestException", 403: "ForbiddenException", 404: "NotFoundException", 409: "ConflictException",
+}  # fmt: skip
+
+# The account's operations (AccountApi, ApiKeysApi, the subaccounts and transfers of PortfolioApi, the historical
+# reads, FcmApi): their method in kalshi-sdk and in the official SDKs.
+_SDK_OPERATIONS = {
+    "GetAccountApiLimits": "account.limits",
+    "GetAccountEndpointCosts": "account.endpoint_costs",
+    "GetAccountApiUsageLevelVolumeProgress": "account.volume_progress",
+    "UpgradeAccountApiUsageLevel": "account.upgrade",
+    "GetApiKeys": "api_keys.list",
+    "CreateApiKey": "api_keys.create",
+    "GenerateApiKey": "api_keys.generate",
+    "DeleteApiKey": "api_keys.delete",
+    "CreateSubaccount": "subaccounts.create",
+    "ApplySubaccountTransfer": "subaccounts.transfer",
+    "GetSubaccountBalances": "subaccounts.list_balances",
+    "GetSubaccountTransfers": "subaccounts.list_transfers",
+    "GetSubaccountNetting": "subaccounts.get_netting",
+    "UpdateSubaccountNetting": "subaccounts.update_netting",
+    "IntraExchangeInstanceTransfer": "perps.transfers.transfer_instance",  # only its perps client has it
+    "GetIntraExchangeInstanceTransfers": "portfolio.intra_exchange_transfers",
+    "GetIntraExchangeInstanceTransfer": "portfolio.get_intra_exchange_transfer",
+    "GetTargetBalanceAllocation": "portfolio.target_balance_allocation",
+    "SetTargetBalanceAllocation": "portfolio.set_target_balance_allocation",
+    "GetHistoricalCutoff": "historical.cutoff",
+    "GetHistoricalPositions": "historical.positions",
+    "GetFillsHistorical": "historical.fills",
+    "GetHistoricalOrders": "historical.orders",
+    "ListFCMSubtraders": "fcm.list_subtraders",
+    "CreateFCMSubtrader": "fcm.create_subtrader",
+    "GetFCMSubtraderBlockedCategories": "fcm.blocked_categories",
+    "UpdateFCMSubtraderBlockedCategories": "fcm.update_blocked_categories",
+    "GetFCMEventContractDailyCap": "fcm.event_contract_daily_cap",
+    "UpdateFCMEventContractDailyCap": "fcm.update_event_contract_daily_cap",
+    "DeleteFCMEventContractDailyCap": "fcm.delete_event_contract_daily_cap",
+    "GetFCMFills": "fcm.fills",
+    "GetFCMOrders": "fcm.orders",
+    "CreateFCMPositionTransfer": "fcm.create_position_transfer",
+}
+_SDK_PAGES = (  # answered as the SDK's `Page`, its list under `items`
+    "fills", "settlements", "deposits", "withdrawals", "GetSubaccountTransfers", "GetIntraExchangeInstanceTransfers",
+    "GetFillsHistorical", "GetHistoricalOrders", "GetFCMOrders",
+)  # fmt: skip
+_SDK_ORDER: tuple[Field, ...] = (
+    *_ORDER_SAME,
+    ("yes_price", "yes_price", "price"),
+    ("initial_count", "initial_count", "count"),
+    ("remaining_count", "remaining_count", "count"),
+    ("last_update", "last_update_time", "time"),
+)
+
+
+def _snake(operation: str) -> str:
+    """The generated SDK's method for an operationId: `GetFCMOrders` -> `get_fcm_orders`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", operation).lower()
+
+
+# kalshi-sdk: its own method names and iterators, amounts parsed into Decimals under the short names.
+SDK = Dialect(
+    methods={
+        **_SDK_OPERATIONS,
+        "positions": "portfolio.positions",
+        "fcm_positions": "fcm.positions",
+        "balance": "portfolio.balance",
+        "fills": "portfolio.fills",
+        "settlements": "portfolio.settlements",
+        "deposits": "portfolio.deposits",
+        "withdrawals": "portfolio.withdrawals",
+        "resting": "portfolio.total_resting_order_value",
+    },
+    lists={
+        "positions": POSITION_LISTS,
+        "fcm_positions": POSITION_LISTS,
+        **dict.fromkeys(_SDK_PAGES, "items"),
+    },
+    market=(*_MARKET_SAME, ("position", "position", "count"), *_named(_MARKET_AMOUNTS, "dollars")),
+    event=(
+        ("event_ticker", "event_ticker", "text"),
+        ("total_cost_shares", "total_cost_shares", "count"),
+        *_named(_EVENT_AMOUNTS, "dollars"),
+    ),
+    fill=(
+        *_FILL_SAME,
+        ("count", "count", "count"),
+        ("yes_price", "yes_price", "price"),
+        ("fee", "fee_cost", "dollars"),
+    ),
+    settlement=(
+        *_SETTLEMENT_SAME,
+        ("yes_count", "yes_count", "count"),
+        ("no_count", "no_count", "count"),
+        ("yes_total_cost", "yes_total_cost", "dollars"),
+        ("no_total_cost", "no_total_cost", "dollars"),
+    ),
+    balance=(("balance", "balance", "cents"), ("balance", "balance_dollars", "balance")),
+    order=_SDK_ORDER,
+    errors=_SDK_ERRORS,
+    iterator="portfolio.positions_all",
+    bodyless_breaks=frozenset({"UpgradeAccountApiUsageLevel"}),  # `account.upgrade` parses the 201 as JSON
+    renamed={
+        "trailing_30d_volume_fp": "trailing_30d_volume",
+        "earn_volume_goal_fp": "earn_volume_goal",
+        "keep_volume_goal_fp": "keep_volume_goal",
+        "count_fp": "count",
+        "yes_price_dollars": "yes_price",
+    },
+)
+
+_OFFICIAL_METHODS = {
+    **{operation: _snake(operation) for operation in _SDK_OPERATIONS},
+    "positions": "get_positions",
+    "fcm_positions": "get_fcm_positions",
+    "balance": "get_balance",
+    "fills": "get_fills",
+    "settlements": "get_settlements",
+    "deposits": "get_deposits",
+    "withdrawals": "get_withdrawals",
+    "resting": "get_portfolio_resting_order_total_value",
+}
+_OFFICIAL_LISTS: dict[str, str | list[str]] = {
+    "positions": POSITION_LISTS,
+    "fcm_positions": POSITION_LISTS,
+    **{name: name for name in ("fills", "settlements", "deposits", "withdrawals")},
+}
+_NO_WEBSOCKET = "the package has no websocket client (REST only)"
+# 3.2.0 has the portfolio reads but deposits and withdrawals; of the account's operations the keys and one FCM read
+# (no AccountApi, subaccounts, transfers, history).
+_HAS_3_2 = ("positions", "fcm_positions", "balance", "fills", "settlements", "resting")
+_OPERATIONS_3_2 = ("GetApiKeys", "CreateApiKey", "GenerateApiKey", "DeleteApiKey", "GetFCMOrders")
+
+# kalshi_python_sync / kalshi_python_async 3.34.0: the wire's names, amounts kept as the wire's strings.
+OFFICIAL = Dialect(
+    methods=_OFFICIAL_METHODS,
+    lists=_OFFICIAL_LISTS,
+    market=(*_MARKET_SAME, ("position", "position_fp", "count"), *_named(_MARKET_AMOUNTS, "dollars", "_dollars")),
+    event=(
+        ("event_ticker", "event_ticker", "text"),
+        ("total_cost_shares", "total_cost_shares_fp", "count"),
+        *_named(_EVENT_AMOUNTS, "dollars", "_dollars"),
+    ),
+    fill=(
+        *_FILL_SAME,
+        ("count", "count_fp", "count"),
+        ("yes_price", "yes_price_dollars", "price"),
+        ("fee", "fee_cost", "dollars"),
+    ),
+    settlement=(
+        *_SETTLEMENT_SAME,
+        ("yes_count", "yes_count_fp", "count"),
+        ("no_count", "no_count_fp", "count"),
+        ("yes_total_cost", "yes_total_cost_dollars", "dollars"),
+        ("no_total_cost", "no_total_cost_dollars", "dollars"),
+    ),
+    balance=(("balance", "balance", "cents"), ("balance", "balance_dollars", "balance")),
+    order=(
+        *_ORDER_SAME,
+        ("yes_price", "yes_price_dollars", "price"),
+        ("initial_count", "initial_count_fp", "count"),
+        ("remaining_count", "remaining_count_fp", "count"),
+        ("last_update", "last_update_time", "time"),
+    ),
+    errors=_OFFICIAL_ERRORS,
+    lacks={"websocket": _NO_WEBSOCKET},
+)
+
+# kalshi_python_sync 3.2.0: the integer fields of late 2025 (cents, whole contracts) beside 4-place dollar strings;
+# fewer parameters, no deposits or withdrawals, no breakdowns.
+OFFICIAL_3_2 = Dialect(
+    methods={name: method for name, method in _OFFICIAL_METHODS.items() if name in _HAS_3_2 or name in _OPERATIONS_3_2},
+    lists=_OFFICIAL_LISTS,
+    market=(
+        *_MARKET_SAME,
+        ("position", "position", "whole"),
+        *_named(_MARKET_AMOUNTS, "cents"),
+        *_named(_MARKET_AMOUNTS, "dollars", "_dollars"),
+    ),
+    event=(
+        ("event_ticker", "event_ticker", "text"),
+        ("total_cost_shares", "total_cost_shares", "whole"),
+        *_named(_EVENT_AMOUNTS, "cents"),
+        *_named(_EVENT_AMOUNTS, "dollars", "_dollars"),
+    ),
+    fill=(
+        *_FILL_SAME,
+        ("count", "count", "whole"),
+        ("yes_price", "yes_price", "cents"),
+        ("yes_price", "yes_price_fixed", "price"),
+        ("created", "ts", "unix"),
+    ),
+    settlement=(
+        *_SETTLEMENT_SAME,
+        ("yes_count", "yes_count", "whole"),
+        ("no_count", "no_count", "whole"),
+        ("yes_total_cost", "yes_total_cost", "cents"),
+        ("no_total_cost", "no_total_cost", "cents"),
+    ),
+    balance=(("balance", "balance", "cents"),),
+    order=(
+        *_ORDER_SAME,
+        ("yes_price", "yes_price", "cents"),
+        ("yes_price", "yes_price_dollars", "price"),
+        ("initial_count", "initial_count", "whole"),
+        ("remaining_count", "remaining_count", "whole"),
+    ),
+    errors=_OFFICIAL_ERRORS,
+    breakdowns=False,
+    lacks_params={
+        "positions": frozenset({"settlement_status", "subaccount", "exchange_index"}),
+        "fills": frozenset({"subaccount", "exchange_index"}),
+        "settlements": frozenset({"subaccount"}),
+        "balance": frozenset({"subaccount", "exchange_index"}),
+        "GenerateApiKey": frozenset({"key_type"}),
+    },
+    lacks={
+        "websocket": _NO_WEBSOCKET,
+        "transfers": "3.2.0 has no get_deposits or get_withdrawals",
+        "subaccounts": "3.2.0 has none of the subaccount, instance transfer or target allocation operations",
+        "historical": "3.2.0 has no HistoricalApi (nor has the legacy profile: Kalshi added it in 2026)",
+    },
+)
