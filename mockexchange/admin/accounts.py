@@ -114,8 +114,10 @@ class AccountReads:
     def account(self, user_id: str, subaccount: int = 0, wallet_id: int | None = None) -> dict[str, Any]:
         """One account of either venue or both (a user id may name one of each): its keys and balances, its positions
         (Kalshi: GET /portfolio/positions' answer; Deribit: private/get_positions'), its latest fills, settlements and
-        transfers, and the points of position and realized P&L per market over exchange time. `subaccount`: the
-        Kalshi subaccount shown; `wallet_id`: the Deribit wallet shown (None: the main one)."""
+        transfers, and the points of position and realized P&L per market over exchange time; a Kalshi account's
+        subaccounts, transfers between them and between exchange instances, allocation, API keys, historical cutoff
+        and FCM desk. `subaccount`: the Kalshi subaccount shown; `wallet_id`: the Deribit wallet shown (None: the main
+        one)."""
         kalshi = self._kalshi_account(user_id, subaccount)
         deribit = self._deribit_account(user_id, wallet_id)
         if kalshi is None and deribit is None:

@@ -7,8 +7,8 @@ Each is the Kalshi venue's own answer to the query `INSIDES_QUERIES` names, call
 (kalshi_venue.py). Every list is bounded whatever the account holds: the time-ordered ones (transfers, historical fills
 and orders) are the venue's page of the newest `HISTORY_ROWS`; the others (balances and netting rows, keys, subtraders,
 blocked categories) the first `SHOWN` of the answer (`CATEGORIES_SHOWN` categories a subtrader); `counts` says how many
-there are in all, each counted by a seek of the ledger's indexes, never a walk of its records. So an account with 63
-subaccounts and 100,000 transfers costs a read what one with 100 does.
+there are in all, each read off the ledger's indexes (a seek; archived positions, a sum over their events), never a
+walk of the records. So an account with 63 subaccounts and 100,000 transfers costs a read what one with 100 does.
 """
 
 from __future__ import annotations
