@@ -40,7 +40,7 @@ class Insides:
 
 
 def _client(mock: MockServer, user_id: str, **key: Any) -> httpx.Client:
-    made = mock.create_key(user_id, **key)
+    made = mock.create_key(user_id, key_type="ed25519", **key)  # made at once (an RSA pair takes a while)
     signer = KalshiSigner.from_pem(made["key_id"], made["private_key_pem"])
     return httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10)
 
@@ -49,7 +49,7 @@ def seed(mock: MockServer, clock: ManualClock) -> Insides:
     clock.set(T0)
     mock.create_account(USER, balance_cents=100_000)
     user = _client(mock, USER, name="desk bot")
-    bound = mock.create_key(USER, name="sub two reader", scopes=["read"], subaccount=2)
+    bound = mock.create_key(USER, key_type="ed25519", name="sub two reader", scopes=["read"], subaccount=2)
     for _ in range(2):
         mock.create_subaccount(USER)
     mock.subaccount_transfer(USER, "6f1c0d8e-5b0a-4c47-9a51-3b7f0c9d2e11", 0, 1, 2_550)
@@ -77,7 +77,7 @@ def seed(mock: MockServer, clock: ManualClock) -> Insides:
     mock.set_fcm_daily_cap(FCM, f"{FCM}_A", "250.00")
     for category in ("Politics", "Sports"):
         mock.set_fcm_blocked_category(FCM, f"{FCM}_A", category, True)
-    mock.create_key(FCM, name="sub A trader", subtrader_id=f"{FCM}_A")
+    mock.create_key(FCM, key_type="ed25519", name="sub A trader", subtrader_id=f"{FCM}_A")
     return Insides(mock, clock, user, fcm, bound["key_id"])
 
 
