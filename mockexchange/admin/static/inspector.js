@@ -232,7 +232,8 @@
       const users = data.users;
       const touched = users === null || users.kalshi.length > 0 || users.deribit.length > 0;
       if (!touched) return;
-      wantDetail = wantDetail || users === null || users.kalshi.some(watched) || users.deribit.some(watched);
+      const selected = state.selected;
+      wantDetail = wantDetail || (selected !== null && (users === null || users[selected.venue].some(watched)));
       refreshAccounts();
     },
     cleared() {
@@ -260,8 +261,6 @@
     await refreshControl();
   }
 
-  let wantDetail = false;
-
   /** Whether a change of `user` changes what the selected account shows: its own, or one of an FCM member's
    * subtraders (their daily caps and blocked categories are published as theirs). */
   function watched(user) {
@@ -271,6 +270,8 @@
     const kalshi = selected.venue === "kalshi" && state.detail && state.detail.kalshi;
     return Boolean(kalshi && kalshi.fcm && kalshi.subtraders.includes(user));
   }
+
+  let wantDetail = false;
   const refreshAccounts = coalesced(async () => {
     const detail = wantDetail || state.detail === null;
     wantDetail = false;
