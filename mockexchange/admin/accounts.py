@@ -4,10 +4,10 @@ transfers, and the picture's points; a Kalshi account's insides, kalshi_insides.
 
 Kalshi's numbers are the Kalshi venue's own answers: its operations (venues/kalshi: balance, positions, history) are
 called as a key of the user with the query a client would send (`KALSHI_QUERIES`, kalshi_venue.py), so `positions` is,
-byte for byte,
-what `GET /portfolio/positions?limit=1000` answers that user now (the same profile, the same REST lag, the same render
-cache). Deribit's positions and trades are rendered by the Deribit venue's renderers, as `private/get_positions` and
-the `user.trades` notifications render them; its balances are decimal strings, as the admin API writes money.
+byte for byte, what `GET /portfolio/positions?limit=1000` answers that user now (the same profile, the same REST lag,
+the same render cache). Deribit's positions and trades are rendered by the Deribit venue's renderers, as
+`private/get_positions` and the `user.trades` notifications render them; its balances are decimal strings, as the admin
+API writes money.
 """
 
 from __future__ import annotations
