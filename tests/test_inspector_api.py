@@ -1,9 +1,9 @@
 """The inspector's admin reads over real HTTP (docs/admin-api.md, docs/inspector.md): GET /_admin/accounts,
-/_admin/accounts/{user_id} (its Kalshi positions byte for byte what GET /portfolio/positions serves),
-/_admin/connections (subscriptions and last frames), the live feed GET /_admin/events (server-sent events: hello,
-state, requests with latency and user, heartbeats, a client that does not read dropped, the stream ended at shutdown),
-the scenario's pause, removing one fault rule, and GET /_inspector (its assets, its Content-Security-Policy, the admin
-API's access rules)."""
+/_admin/accounts/{user_id} (its Kalshi positions byte for byte what GET /portfolio/positions serves, and a Kalshi
+account's insides what their endpoints serve), /_admin/connections (subscriptions and last frames), the live feed GET
+/_admin/events (server-sent events: hello, state, requests with latency and user, a change inside an account,
+heartbeats, a client that does not read dropped, the stream ended at shutdown), the scenario's pause, removing one fault
+rule, and GET /_inspector (its assets, its Content-Security-Policy, the admin API's access rules)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,9 @@ it is missing), driven by Playwright for Python through `executable_path` (Playw
 
 What a client developer sees: a seeded account and its positions with the numbers REST serves; a request refused for a
 signed query string, with that diagnosis, as it happens; "step" advancing a scenario and the page following without a
-reload; the request filters; the keyboard. The console stays quiet: any error or warning the page logs fails the test.
+reload; an account's subaccounts, transfers, keys, historical cutoff and FCM desk as REST serves them, and a client's
+changes to them shown as they happen; the request filters; the keyboard. The console stays quiet: any error or warning
+the page logs fails the test.
 Screenshots are kept under `test-artifacts/` (ignored by git) and their paths printed; with
 MOCKEXCHANGE_INSPECTOR_SCREENSHOT=PATH the busy sandbox's screenshot is also written there (how docs/inspector.png is
 made). These tests are never skipped: without chromium or Playwright they fail, saying what to install.
