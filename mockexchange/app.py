@@ -133,7 +133,8 @@ def build_app(
         )
         seed, clock = persistence.seed(seed), persistence.clock(clock)
     ledger = Ledger(clock=clock, ids=IdFactory(seed))
-    keys = KeyRegistry(settings.kalshi_key_policy)  # ValueError: an unknown policy
+    # ValueError: an unknown policy. Its keys' changes go on the ledger's bus (the inspector's feed follows them).
+    keys = KeyRegistry(settings.kalshi_key_policy, bus=ledger.bus)
     wall_clock = wall_clock or SystemClock()
     # Rate limits refill on the wall clock: a test's ManualClock refills them when it moves. ValueError: unknown tier.
     rate_limits = RateLimits(wall_clock, settings.rate_limit_tier)

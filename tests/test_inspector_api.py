@@ -1,9 +1,9 @@
 """The inspector's admin reads over real HTTP (docs/admin-api.md, docs/inspector.md): GET /_admin/accounts,
-/_admin/accounts/{user_id} (its Kalshi positions byte for byte what GET /portfolio/positions serves),
-/_admin/connections (subscriptions and last frames), the live feed GET /_admin/events (server-sent events: hello,
-state, requests with latency and user, heartbeats, a client that does not read dropped, the stream ended at shutdown),
-the scenario's pause, removing one fault rule, and GET /_inspector (its assets, its Content-Security-Policy, the admin
-API's access rules)."""
+/_admin/accounts/{user_id} (its Kalshi positions byte for byte what GET /portfolio/positions serves, and a Kalshi
+account's insides what their endpoints serve), /_admin/connections (subscriptions and last frames), the live feed GET
+/_admin/events (server-sent events: hello, state, requests with latency and user, a change inside an account,
+heartbeats, a client that does not read dropped, the stream ended at shutdown), the scenario's pause, removing one fault
+rule, and GET /_inspector (its assets, its Content-Security-Policy, the admin API's access rules)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 import httpx
+import inspector_insides as insides
 import orjson
 import pytest
 from websockets.sync.client import connect
@@ -138,6 +139,84 @@ def test_a_deribit_wallet_renders_as_private_get_positions(mock: MockServer) -> 
     assert deribit["keys"] == [{"client_id": "DanKey", "subaccount_id": None, "scope": deribit["keys"][0]["scope"]}]
     sub = admin(mock, "accounts/dan", wallet="4242").json()["deribit"]
     assert sub["wallet_id"] == 4242 and sub["positions"] == [] and sub["trades"] == []
+
+
+# -- a Kalshi account's insides ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("profile", ["3.34", "legacy"])
+def test_a_kalshi_accounts_insides_are_what_rest_serves(profile: str) -> None:
+    clock = ManualClock()
+    with MockServer(clock=clock, profile=profile) as mock, insides.seed(mock, clock) as found:
+        user, desk = found.user, found.fcm
+        detail = admin(mock, f"accounts/{insides.USER}")
+        kalshi = detail.json()["kalshi"]
+        reads = {
+            "subaccount_balances": "/portfolio/subaccounts/balances",
+            "netting": "/portfolio/subaccounts/netting",
+            "subaccount_transfers": "/portfolio/subaccounts/transfers?limit=100",
+            "instance_transfers": "/portfolio/intra_exchange_instance_transfers?limit=100",
+            "target_balance_allocation": "/portfolio/target_balance_allocation",
+            "api_keys": "/api_keys",
+        }
+        for name, path in reads.items():
+            rest = user.get(path)
+            assert rest.status_code == 200, rest.text
+            assert rest.content in detail.content, f"{name}: the venue's answer, byte for byte"
+            assert kalshi[name] == rest.json(), name
+            assert kalshi["queries"][name] == "GET /trade-api/v2" + path, name
+        assert [t["amount_cents"] for t in kalshi["subaccount_transfers"]["transfers"]] == [305, 2_550], "newest first"
+        assert [t["status"] for t in kalshi["instance_transfers"]["transfers"]] == ["pending", "complete"]
+        assert kalshi["counts"] == {"subaccount_balances": 3, "netting_configs": 3, "subaccount_transfers": 2,
+                                    "instance_transfers": 2, "api_keys": 2}  # fmt: skip
+        assert "private_key" not in detail.text and "PRIVATE KEY" not in detail.text
+        member = admin(mock, f"accounts/{insides.FCM}").json()["kalshi"]
+        subtraders = insides.served(desk, "/fcm/subtraders")["subtraders"]
+        assert [s["subtrader"] for s in member["fcm"]["subtraders"]] == subtraders
+        first, second = member["fcm"]["subtraders"]
+        assert first["daily_cap"] == insides.served(
+            desk, "/fcm/subtraders/event_contract_daily_cap", subtrader_id=f"{insides.FCM}_A"
+        )
+        assert second["daily_cap"] is None, "no cap: the venue's 404"
+        assert (first["blocked_categories"], first["blocked_count"]) == (["Politics", "Sports"], 2)
+        assert kalshi["fcm"] is None, "not an FCM member"
+        if profile == "legacy":
+            assert kalshi["historical"] is None, "the legacy profile has no historical API"
+            return
+        historical = kalshi["historical"]
+        pages = {"cutoff": "/historical/cutoff", "positions": "/historical/positions?limit=100&subaccount=0",
+                 "fills": "/historical/fills?limit=100", "orders": "/historical/orders?limit=100"}  # fmt: skip
+        for name, path in pages.items():
+            rest = user.get(path)
+            assert rest.content in detail.content and historical[name] == rest.json(), name
+        assert historical["moved"] == {"fills": 2, "orders": 1, "positions": 1, "events": 1}
+
+
+@pytest.mark.slow
+def test_the_feed_tells_of_a_change_inside_an_account(mock: MockServer) -> None:
+    named = lambda user: lambda d: d["users"] is not None and user in d["users"]["kalshi"]  # noqa: E731
+    clock = mock.app.ledger.clock
+    assert isinstance(clock, ManualClock)
+    with insides.seed(mock, clock) as found:
+        events = Events(mock)
+        try:
+            events.wait_for("hello")
+            body = {"client_transfer_id": "9a3e1f7c-2b4d-4c6e-8f10-a2b3c4d5e6f7", "from_subaccount": 0,
+                    "to_subaccount": 2, "amount_cents": 100}  # fmt: skip
+            assert found.user.post("/portfolio/subaccounts/transfer", json=body).status_code == 200
+            events.wait_for("state", named(insides.USER))
+            events.got.clear()
+            assert found.user.delete(f"/api_keys/{found.bound_key_id}").status_code == 204
+            events.wait_for("state", named(insides.USER))
+            events.got.clear()
+            mock.set_historical_cutoff(at="2026-11-02T15:30:00Z")  # the Python API: no admin route tells the feed
+            events.wait_for("state", lambda d: d["users"] is None)
+            events.got.clear()
+            cap = {"subtrader_id": f"{insides.FCM}_B", "limit": "75.5"}
+            assert found.fcm.put("/fcm/subtraders/event_contract_daily_cap", json=cap).status_code == 200
+            events.wait_for("state", named(f"{insides.FCM}_B"))  # the page reloads the member that has it
+        finally:
+            events.close()
 
 
 @pytest.mark.parametrize(

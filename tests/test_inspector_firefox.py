@@ -3,19 +3,30 @@ where it is missing), driven over WebDriver BiDi (`tests/bidi_firefox.py`) with 
 
 The same sandbox as the Chromium tests (`test_inspector_browser.py`): a seeded account's positions and roll-ups with
 the numbers REST serves, a request refused for a signed query string showing that diagnosis as it happens, Step (the
-button and `s`) advancing the scenario with the page following without a reload, and a quiet console. Screenshots go
-to `test-artifacts/`. Never skipped: without Firefox they fail, saying what to install.
+button and `s`) advancing the scenario with the page following without a reload, an account's insides (subaccounts,
+transfers, keys, what the historical cutoff moved) as REST serves them and a client's transfer and a moved cutoff
+shown as they happen, and a quiet console. Screenshots go to `test-artifacts/`. Never skipped: without Firefox they
+fail, saying what to install.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
+import inspector_insides as insides
 import pytest
 from bidi_firefox import Firefox, firefox_path
-from test_inspector_browser import ARTIFACTS, POSITIONS, sandbox, shown, signed_with_the_query  # noqa: F401
+from test_inspector_browser import (  # noqa: F401  (fixtures)
+    ARTIFACTS,
+    POSITIONS,
+    account_insides,
+    sandbox,
+    shown,
+    signed_with_the_query,
+)
 
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth
@@ -125,3 +136,32 @@ def test_step_advances_the_scenario_and_the_page_follows_without_a_reload(sandbo
     page.wait_for("document.querySelector('#clock').textContent === '2026-12-09 18:10:00 UTC'")
     assert page.evaluate("window.notReloaded") is True
     keep_screenshot(page, "inspector-firefox-stepped")
+
+
+def test_an_accounts_insides_are_what_rest_serves_and_change_live(account_insides, page: Firefox) -> None:  # noqa: F811
+    found = account_insides
+    mock, user = found.mock, found.user
+    open_inspector(page, mock)
+    page.evaluate("window.notReloaded = true")
+    select_account(page, f"kalshi:0:{insides.USER}")
+    page.wait_for("document.querySelector('#subaccounts-table tbody tr') !== null")
+    assert table(page, "subaccounts-table") == insides.expected_subaccounts(user)
+    assert table(page, "keys-table") == insides.expected_keys(user)
+    assert page.text("#historical-moved") == insides.moved_text(user)
+    page.click("#tab-subaccount-transfers")
+    page.wait_for("document.querySelector('#subaccount-transfers-table tbody tr') !== null")
+    assert table(page, "subaccount-transfers-table") == insides.expected_subaccount_transfers(user)
+    page.press("\ue014")  # ArrowRight, as WebDriver names it: the focused tab's arrow selects the next tab
+    page.wait_for("document.querySelector('#tab-instance-transfers').getAttribute('aria-selected') === 'true'")
+    assert table(page, "instance-transfers-table") == insides.expected_instance_transfers(user)
+    body = {"client_transfer_id": "9a3e1f7c-2b4d-4c6e-8f10-a2b3c4d5e6f7", "from_subaccount": 0, "to_subaccount": 2,
+            "amount_cents": 1_999}  # fmt: skip
+    assert user.post("/portfolio/subaccounts/transfer", json=body).status_code == 200
+    page.click("#tab-subaccount-transfers")
+    page.wait_for("document.querySelector('#tab-subaccount-transfers').textContent === 'Subaccount transfers (3)'")
+    assert table(page, "subaccount-transfers-table") == insides.expected_subaccount_transfers(user)
+    mock.set_historical_cutoff(at=(insides.T0 + timedelta(minutes=30)).isoformat())  # the live fill moves too
+    page.wait_for("document.querySelector('#historical-moved').textContent.includes('3 fills')")
+    assert page.text("#historical-moved") == insides.moved_text(user)
+    assert page.evaluate("window.notReloaded") is True
+    keep_screenshot(page, "inspector-firefox-insides")

@@ -1,12 +1,13 @@
 """The accounts of both venues as the inspector shows them: `GET /_admin/accounts` (every account, with balances) and
 `GET /_admin/accounts/{user_id}` (one account: keys, balances, positions and event roll-ups, fills, settlements,
-transfers, and the picture's points).
+transfers, and the picture's points; a Kalshi account's insides, kalshi_insides.py).
 
 Kalshi's numbers are the Kalshi venue's own answers: its operations (venues/kalshi: balance, positions, history) are
-called as a key of the user with the query a client would send (`KALSHI_QUERIES`), so `positions` is, byte for byte,
-what `GET /portfolio/positions?limit=1000` answers that user now (the same profile, the same REST lag, the same render
-cache). Deribit's positions and trades are rendered by the Deribit venue's renderers, as `private/get_positions` and
-the `user.trades` notifications render them; its balances are decimal strings, as the admin API writes money.
+called as a key of the user with the query a client would send (`KALSHI_QUERIES`, kalshi_venue.py), so `positions` is,
+byte for byte, what `GET /portfolio/positions?limit=1000` answers that user now (the same profile, the same REST lag,
+the same render cache). Deribit's positions and trades are rendered by the Deribit venue's renderers, as
+`private/get_positions` and the `user.trades` notifications render them; its balances are decimal strings, as the admin
+API writes money.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from mockexchange.admin import pnl
-from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.admin.kalshi_insides import INSIDES_QUERIES, SHOWN, insides
+from mockexchange.admin.kalshi_venue import HISTORY_ROWS, venue_answer
 from mockexchange.control import ControlError
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.wallets import Account as DeribitAccount
@@ -26,12 +28,9 @@ from mockexchange.venues.deribit import render as deribit_render
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.kalshi import balance, history, positions
 from mockexchange.venues.kalshi.context import KalshiContext
-from mockexchange.venues.kalshi.errors import KalshiError
 
 MAX_LISTED = 5_000  # accounts of one venue in the list (`truncated` says when more are open)
-HISTORY_ROWS = 100  # fills, settlements, deposits, withdrawals, trades: the newest this many
 MAX_REPLAYED = 10_000  # fills (trades) run again for the picture: a longer history shows its newest this many
-INSPECTOR_KEY_ID = "mockexchange-inspector"  # the key id the venue's operations are called with (never a real key)
 
 # What each Kalshi answer of an account is: the venue operation's answer to this query (SUBACCOUNT: the one shown).
 KALSHI_QUERIES = {
@@ -41,20 +40,8 @@ KALSHI_QUERIES = {
     "settlements": f"GET /trade-api/v2/portfolio/settlements?limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
     "deposits": f"GET /trade-api/v2/portfolio/deposits?limit={HISTORY_ROWS}",
     "withdrawals": f"GET /trade-api/v2/portfolio/withdrawals?limit={HISTORY_ROWS}",
+    **INSIDES_QUERIES,
 }
-
-
-def _key(user_id: str) -> ApiKey:
-    # The venue's operations read the key's user and its subaccount lock only (none: every subaccount may be asked).
-    return ApiKey(INSPECTOR_KEY_ID, user_id, None)  # type: ignore[arg-type]
-
-
-def _venue_answer(operation: Callable[[KalshiContext, ApiKey, Any], dict[str, Any]], ctx: KalshiContext,
-                  user_id: str, query: dict[str, str]) -> dict[str, Any]:  # fmt: skip
-    try:
-        return operation(ctx, _key(user_id), query)
-    except KalshiError as exc:  # the queries are the mock's own: a refusal here is worth reading, not a 500
-        raise ControlError(f"the Kalshi venue refused the inspector's read: {exc}", 409) from None
 
 
 def _subaccounts(account: Account) -> list[int]:
@@ -104,7 +91,7 @@ class AccountReads:
     def _kalshi_row(self, account: Account) -> dict[str, Any]:
         subaccounts = []
         for sub in _subaccounts(account):
-            answer = _venue_answer(balance.get_balance, self.kalshi, account.user_id, {"subaccount": str(sub)})
+            answer = venue_answer(balance.get_balance, self.kalshi, account.user_id, {"subaccount": str(sub)})
             subaccounts.append({"subaccount": sub, **_balance_summary(answer)})
         return {
             "user_id": account.user_id,
@@ -127,8 +114,10 @@ class AccountReads:
     def account(self, user_id: str, subaccount: int = 0, wallet_id: int | None = None) -> dict[str, Any]:
         """One account of either venue or both (a user id may name one of each): its keys and balances, its positions
         (Kalshi: GET /portfolio/positions' answer; Deribit: private/get_positions'), its latest fills, settlements and
-        transfers, and the points of position and realized P&L per market over exchange time. `subaccount`: the
-        Kalshi subaccount shown; `wallet_id`: the Deribit wallet shown (None: the main one)."""
+        transfers, and the points of position and realized P&L per market over exchange time; a Kalshi account's
+        subaccounts, transfers between them and between exchange instances, allocation, API keys, historical cutoff
+        and FCM desk. `subaccount`: the Kalshi subaccount shown; `wallet_id`: the Deribit wallet shown (None: the main
+        one)."""
         kalshi = self._kalshi_account(user_id, subaccount)
         deribit = self._deribit_account(user_id, wallet_id)
         if kalshi is None and deribit is None:
@@ -143,14 +132,12 @@ class AccountReads:
                 return None
             sub = {"subaccount": str(subaccount)}
             answers = {
-                "balance": _venue_answer(balance.get_balance, ctx, user_id, sub),
-                "positions": _venue_answer(positions.get_positions, ctx, user_id, {"limit": "1000", **sub}),
-                "fills": _venue_answer(history.get_fills, ctx, user_id, {"limit": str(HISTORY_ROWS), **sub}),
-                "settlements": _venue_answer(
-                    history.get_settlements, ctx, user_id, {"limit": str(HISTORY_ROWS), **sub}
-                ),
-                "deposits": _venue_answer(history.get_deposits, ctx, user_id, {"limit": str(HISTORY_ROWS)}),
-                "withdrawals": _venue_answer(history.get_withdrawals, ctx, user_id, {"limit": str(HISTORY_ROWS)}),
+                "balance": venue_answer(balance.get_balance, ctx, user_id, sub),
+                "positions": venue_answer(positions.get_positions, ctx, user_id, {"limit": "1000", **sub}),
+                "fills": venue_answer(history.get_fills, ctx, user_id, {"limit": str(HISTORY_ROWS), **sub}),
+                "settlements": venue_answer(history.get_settlements, ctx, user_id, {"limit": str(HISTORY_ROWS), **sub}),
+                "deposits": venue_answer(history.get_deposits, ctx, user_id, {"limit": str(HISTORY_ROWS)}),
+                "withdrawals": venue_answer(history.get_withdrawals, ctx, user_id, {"limit": str(HISTORY_ROWS)}),
             }
             keep = _of_subaccount(subaccount)
             fills, _ = ledger.fill_index.page(user_id, MAX_REPLAYED, keep=keep)
@@ -165,6 +152,7 @@ class AccountReads:
                 "subtraders": list(account.subtraders),
                 "subaccounts": _subaccounts(account),
             }
+            inside = insides(ctx, account, subaccount)
         keys = [
             {
                 "key_id": k.key_id,
@@ -174,7 +162,7 @@ class AccountReads:
                 "name": k.name,
                 "scopes": list(k.scopes),
             }
-            for k in ctx.keys.for_user(user_id)
+            for k in ctx.keys.for_user(user_id)[:SHOWN]
         ]
         queries = {name: text.replace("SUBACCOUNT", str(subaccount)) for name, text in KALSHI_QUERIES.items()}
         return {
@@ -183,6 +171,7 @@ class AccountReads:
             "profile": ctx.profile.name,
             "keys": keys,
             **answers,
+            **inside,
             "queries": queries,
             "pnl": {"markets": markets, "complete": replayed},
         }

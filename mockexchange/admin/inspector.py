@@ -27,6 +27,7 @@ INSPECTOR_PATH = "/_inspector"
 # name -> media type; nothing else is served under /_inspector/.
 ASSETS = {
     "inspector.js": "text/javascript; charset=utf-8",
+    "inspector-kalshi.js": "text/javascript; charset=utf-8",  # a Kalshi account's insides, drawn for inspector.js
     "inspector.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }

@@ -1,4 +1,5 @@
-"""In-process publish/subscribe: every state change in the ledger is published here as one event.
+"""In-process publish/subscribe: every state change in the ledger is published here as one event (and each Kalshi API
+key added or removed, by the key registry, auth/kalshi/keys.py, outside the ledger's lock: no venue takes those).
 
 Subscribers receive events synchronously, in the order the ledger applied them, while the ledger's lock is held, so
 what they see is never behind or ahead of what a read of the ledger returns. A subscriber must not block, and should

@@ -88,6 +88,14 @@ class TimeIndex:
         records = self._records
         return (records[ref] for ref in refs) if refs is not None else iter(())
 
+    def count(self, user_id: str, *, until_us: int | None = None) -> int:
+        """How many of the user's records there are (made before `until_us`, Unix microseconds, if given): a seek, never
+        a walk."""
+        refs = self._by_user.get(user_id)
+        if not refs:
+            return 0
+        return len(refs) if until_us is None else bisect_left(refs, until_us, key=self._times_column().__getitem__)
+
     def page(
         self,
         user_id: str,

@@ -2,7 +2,8 @@
 listener is sent what changed (a connection's counts and new frames; its description only when it differs), not the
 whole connections document every window, and what it was sent adds up to what `GET /_admin/connections` reads; a
 connection's description is bounded whatever its client subscribed to (its first 10 subscriptions and tickers, each
-name cut to 256 characters, with how many it holds)."""
+name cut to 256 characters, with how many it holds). And a Kalshi account with 63 subaccounts and 100,000 transfers
+costs the feed one small event a window, and the account's read its newest 100 of each kind, with their counts."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from mockexchange.admin.connections import DESCRIBED, NAME_CHARS
+from mockexchange.admin.feed import COALESCE_S
+from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
-from mockexchange.testing.signing import KalshiSigner
+from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
 WS_PATH = "/trade-api/ws/v2"
 STREAM = {"Accept": "text/event-stream"}
@@ -151,3 +154,44 @@ def test_a_connections_description_is_bounded_whatever_it_subscribed_to():
         (shown,) = deribit_row["subscriptions"]
         assert shown["channel"] == long_channel[:NAME_CHARS] + "..."
         assert len(read.content) < 30_000, "the 30,000-character channel is not repeated in the description"
+
+
+@pytest.mark.slow
+def test_an_account_with_63_subaccounts_and_100000_transfers_is_bounded_on_the_feed_and_in_its_read():
+    with MockServer(clock=ManualClock()) as mock:
+        mock.create_account("big", balance_cents=1_000_000_000)
+        key = mock.create_key("big")
+        for _ in range(63):
+            mock.create_subaccount("big")
+        listener = Listener(mock)
+        deadline = time.monotonic() + 10
+        while not any(name == "hello" for name, _ in listener.events) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        ledger = mock.app.ledger  # the ledger's own operations: 100,000 commands of the control plane take longer
+        started = time.monotonic()
+        for i in range(50_000):
+            ledger.subaccount_transfer("big", f"client-{i}", 0, 1 + i % 63, 1)
+            ledger.instance_transfer("big", "event_contract", "margined", 100, client_transfer_id=f"instance-{i}")
+        took = time.monotonic() - started
+        time.sleep(3 * COALESCE_S)  # the last window
+        states = [data for name, data in list(listener.events) if name == "state"]
+        assert states and all(data["users"]["kalshi"] == ["big"] for data in states)
+        assert len(states) <= took / COALESCE_S + 5, f"{len(states)} state events in {took:.1f} s: one a window"
+        assert max(len(orjson.dumps(data)) for data in states) < 2_000, "an event names the user, not its changes"
+        read = httpx.get(f"{mock.base_url}/_admin/accounts/big", timeout=60)
+        listener.close()
+        signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+        with httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10) as client:
+            rest = {
+                "subaccount_transfers": client.get("/portfolio/subaccounts/transfers?limit=100").json(),
+                "instance_transfers": client.get("/portfolio/intra_exchange_instance_transfers?limit=100").json(),
+                "subaccount_balances": client.get("/portfolio/subaccounts/balances").json(),
+            }
+    assert read.status_code == 200 and len(read.content) < 150_000, f"{len(read.content):,} bytes"
+    kalshi = read.json()["kalshi"]
+    counts = {"subaccount_balances": 64, "netting_configs": 64, "subaccount_transfers": 50_000,
+              "instance_transfers": 50_000, "api_keys": 1}  # fmt: skip
+    assert kalshi["counts"] == counts
+    for name, served in rest.items():
+        assert kalshi[name] == served, f"{name}: the newest 100, as REST serves them"
+    assert len(kalshi["subaccount_transfers"]["transfers"]) == len(kalshi["instance_transfers"]["transfers"]) == 100

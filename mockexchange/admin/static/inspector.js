@@ -23,7 +23,7 @@
     accounts: null, // GET /_admin/accounts
     selected: null, // {venue: "kalshi" | "deribit", user, sub}: sub is the Kalshi subaccount or the Deribit wallet id
     detail: null, // GET /_admin/accounts/{user}
-    tab: "fills",
+    tabs: {}, // tab group -> the tab chosen in it ("history": "fills", ...)
     requests: [], // journal entries, oldest first
     lastSeq: 0,
     renderedSeq: 0, // the newest entry the table holds
@@ -233,7 +233,7 @@
       const touched = users === null || users.kalshi.length > 0 || users.deribit.length > 0;
       if (!touched) return;
       const selected = state.selected;
-      wantDetail = wantDetail || (selected !== null && (users === null || users[selected.venue].includes(selected.user)));
+      wantDetail = wantDetail || (selected !== null && (users === null || users[selected.venue].some(watched)));
       refreshAccounts();
     },
     cleared() {
@@ -259,6 +259,16 @@
   async function refreshAll() {
     refreshAccounts();
     await refreshControl();
+  }
+
+  /** Whether a change of `user` changes what the selected account shows: its own, or one of an FCM member's
+   * subtraders (their daily caps and blocked categories are published as theirs). */
+  function watched(user) {
+    const selected = state.selected;
+    if (!selected) return false;
+    if (user === selected.user) return true;
+    const kalshi = selected.venue === "kalshi" && state.detail && state.detail.kalshi;
+    return Boolean(kalshi && kalshi.fcm && kalshi.subtraders.includes(user));
   }
 
   let wantDetail = false;
@@ -510,7 +520,9 @@
   function kalshiDetail(user, k) {
     const balance = k.balance;
     const about = [
-      k.fcm_member ? "FCM member" + (k.subtraders.length ? ` of ${k.subtraders.join(", ")}` : "") : null,
+      k.fcm_member && k.subtraders.length
+        ? `FCM member of ${k.subtraders.slice(0, 10).join(", ")}${more(10, k.subtraders.length, "subtraders")}` : null,
+      k.fcm_member && !k.subtraders.length ? "FCM member" : null,
       k.subtrader_of ? `subtrader of ${k.subtrader_of}` : null,
       `profile ${k.profile}`,
     ].filter(Boolean).join(" \u00b7 ");
@@ -521,11 +533,16 @@
           onclick: () => select("kalshi", user, sub),
         }, `subaccount ${sub}`)))
       : null;
+    const insides = window.inspectorKalshi;
+    const ui = { el, dataTable, fact, tabbed, PREFERRED };
     const tabs = [
-      ["fills", "Fills", k.fills.fills, PREFERRED.fills, k.queries.fills],
-      ["settlements", "Settlements", k.settlements.settlements, PREFERRED.settlements, k.queries.settlements],
-      ["deposits", "Deposits", k.deposits.deposits, null, k.queries.deposits],
-      ["withdrawals", "Withdrawals", k.withdrawals.withdrawals, null, k.queries.withdrawals],
+      { name: "fills", label: "Fills", rows: k.fills.fills, preferred: PREFERRED.fills, query: k.queries.fills },
+      { name: "settlements", label: "Settlements", rows: k.settlements.settlements, preferred: PREFERRED.settlements,
+        query: k.queries.settlements },
+      { name: "deposits", label: "Deposits", rows: k.deposits.deposits, preferred: null, query: k.queries.deposits },
+      { name: "withdrawals", label: "Withdrawals", rows: k.withdrawals.withdrawals, preferred: null,
+        query: k.queries.withdrawals },
+      ...insides.transferTabs(k),
     ];
     return [
       el("p", { class: "muted" }, `subaccount ${k.subaccount} \u00b7 ${about}`),
@@ -535,18 +552,18 @@
         fact("balance (cents)", balance.balance),
         fact("portfolio value (cents)", balance.portfolio_value),
         fact("updated", new Date(balance.updated_ts * 1000).toISOString().replace(".000Z", "Z"))),
-      el("p", { class: "source" }, "keys: ", k.keys.length
-        ? k.keys.map((key, i) => [i ? ", " : "", el("code", {}, key.key_id),
-          key.subaccount !== null ? ` (subaccount ${key.subaccount})` : "",
-          key.subtrader_id ? ` (subtrader ${key.subtrader_id})` : ""])
-        : "none"),
+      insides.subaccounts(k, ui),
       el("h3", {}, "Positions"),
       dataTable("positions-table", k.positions.market_positions, null, `as ${k.queries.positions} answers`),
       el("h3", {}, "Event roll-ups"),
       dataTable("events-table", k.positions.event_positions, null, "event_positions of the same answer"),
       el("h3", {}, "Position and realized P&L over exchange time"),
       pnlPictures(k.pnl),
-      tabbed(tabs),
+      tabbed("history", "history", tabs),
+      insides.allocation(k, ui),
+      insides.keys(k, ui),
+      insides.historical(k, ui),
+      insides.fcmDesk(k, ui),
     ];
   }
 
@@ -578,36 +595,43 @@
     ];
   }
 
-  function tabbed(tabs) {
-    if (!tabs.some(([name]) => name === state.tab)) state.tab = tabs[0][0];
-    const panel = el("div", { role: "tabpanel", id: "history-panel", "aria-labelledby": `tab-${state.tab}` });
+  /** A group of tabs, each a table: `group` names it (its panel is `${group}-panel`; the tab chosen is kept in
+   * `state.tabs[group]` across renders), `label` is the tab list's accessible name. Each tab: {name, label, rows,
+   * preferred (columns), query (what answered the rows), total (how many there are, when the rows are the newest of
+   * them)}. Arrows move between the tabs. */
+  function tabbed(group, label, tabs) {
+    if (!tabs.some((tab) => tab.name === state.tabs[group])) state.tabs[group] = tabs[0].name;
+    const panelId = `${group}-panel`;
+    const panel = el("div", { role: "tabpanel", id: panelId, "aria-labelledby": `tab-${state.tabs[group]}` });
     const show = () => {
-      const [, , rows, preferred, query] = tabs.find(([name]) => name === state.tab);
-      panel.replaceChildren(dataTable(`${state.tab}-table`, rows, preferred, `as ${query} answers`));
+      const tab = tabs.find((t) => t.name === state.tabs[group]);
+      const newest = tab.total > tab.rows.length ? `the newest ${tab.rows.length} of ${tab.total}, ` : "";
+      panel.replaceChildren(dataTable(`${tab.name}-table`, tab.rows, tab.preferred, `${newest}as ${tab.query} answers`));
     };
-    const list = el("div", { class: "tabs", role: "tablist", "aria-label": "history" });
-    const buttons = tabs.map(([name, label, rows]) => el("button", {
-      type: "button", role: "tab", id: `tab-${name}`, "aria-controls": "history-panel",
-      "aria-selected": name === state.tab ? "true" : "false", tabindex: name === state.tab ? "0" : "-1",
+    const list = el("div", { class: "tabs", role: "tablist", "aria-label": label });
+    const buttons = tabs.map((tab) => el("button", {
+      type: "button", role: "tab", id: `tab-${tab.name}`, "aria-controls": panelId,
+      "aria-selected": tab.name === state.tabs[group] ? "true" : "false",
+      tabindex: tab.name === state.tabs[group] ? "0" : "-1",
       onclick: () => {
-        state.tab = name;
+        state.tabs[group] = tab.name;
         for (const b of buttons) {
-          const on = b.id === `tab-${name}`;
+          const on = b.id === `tab-${tab.name}`;
           b.setAttribute("aria-selected", on ? "true" : "false");
           b.setAttribute("tabindex", on ? "0" : "-1");
         }
-        panel.setAttribute("aria-labelledby", `tab-${name}`);
+        panel.setAttribute("aria-labelledby", `tab-${tab.name}`);
         show();
       },
       onkeydown: (event) => {
         if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
-        const i = buttons.findIndex((b) => b.id === `tab-${name}`);
+        const i = buttons.findIndex((b) => b.id === `tab-${tab.name}`);
         const next = buttons[(i + (event.key === "ArrowRight" ? 1 : -1) + buttons.length) % buttons.length];
         next.focus();
         next.click();
         event.preventDefault();
       },
-    }, `${label} (${rows.length})`));
+    }, tab.total > tab.rows.length ? `${tab.label} (${tab.rows.length} of ${tab.total})` : `${tab.label} (${tab.rows.length})`));
     list.append(...buttons);
     show();
     return el("div", {}, list, panel);

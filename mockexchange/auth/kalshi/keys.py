@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from mockexchange.auth.errors import KeyRegistrationError
+from mockexchange.core.events import Change, EventBus
 
 KeyType = Literal["rsa", "ed25519"]
 # Kalshi's ApiKeyScope (3.34): the parents `read` and `write`, and child scopes that grant one endpoint group each.
@@ -176,11 +177,16 @@ def policy_refusal(public: PublicKey, policy: str) -> str | None:
 
 
 class KeyRegistry:
-    def __init__(self, policy: str = KEY_POLICY_STANDARD) -> None:
+    """Every Kalshi API key by id. With a `bus` (the ledger's), a key added or removed is published on it as an
+    `api_key` / `api_key_deleted` change of its user, after the registry's own lock is let go (`clear` publishes
+    nothing: it goes with a reset, which the ledger publishes)."""
+
+    def __init__(self, policy: str = KEY_POLICY_STANDARD, bus: EventBus | None = None) -> None:
         self._keys: dict[str, ApiKey] = {}
         self._lock = threading.Lock()
         # What registration (control's create_key) takes; `add` itself takes any key, as a snapshot holds it.
         self.policy = key_policy(policy)
+        self.bus = bus
 
     def add(
         self,
@@ -198,12 +204,17 @@ class KeyRegistry:
             if key.key_id in self._keys:
                 raise KeyRegistrationError(f"key id {key.key_id!r} already exists")
             self._keys[key.key_id] = key
+        if self.bus is not None:
+            self.bus.publish(Change("api_key", user_id, key.key_id))
         return key
 
     def remove(self, key_id: str) -> ApiKey | None:
         """Forget a key: a request it signs is refused from now on. The key it was, or None if there was none."""
         with self._lock:
-            return self._keys.pop(key_id, None)
+            key = self._keys.pop(key_id, None)
+        if key is not None and self.bus is not None:
+            self.bus.publish(Change("api_key_deleted", key.user_id, key_id))
+        return key
 
     def get(self, key_id: str) -> ApiKey | None:
         return self._keys.get(key_id)

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mockexchange.core.clock import unix_us
+from mockexchange.core.events import Change
 from mockexchange.core.kalshi.markets import Event, Market
 from mockexchange.core.kalshi.orders import RestingOrder
 from mockexchange.core.time_index import TimeIndex
@@ -75,13 +76,14 @@ class Archive:
     def set_cutoffs(self, ledger: Any, changes: Mapping[str, datetime]) -> int:
         """Set the cutoffs named in `changes`; with the positions' cutoff, move each wholly settled event's positions
         to the side of it they now belong on. `ledger`: the Kalshi ledger (its events, markets, position store), under
-        its lock. Answers how many events moved."""
+        its lock. Publishes a `historical_cutoff` change (for every user); answers how many events moved."""
         self.cutoffs.update(changes)
-        if POSITIONS not in changes:
-            return 0
         moved = 0
-        for event in ledger.events.values():
-            moved += self._file_event(ledger, event)
+        if POSITIONS in changes:
+            for event in ledger.events.values():
+                moved += self._file_event(ledger, event)
+        # Every account's live and historical reads may answer otherwise now (no user named: all of them).
+        ledger.bus.publish(Change("historical_cutoff", None, dict(self.cutoffs)))
         return moved
 
     def market_settled(self, ledger: Any, market: Market) -> None:

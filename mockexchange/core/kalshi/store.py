@@ -232,6 +232,15 @@ class PositionStore(Walks, StoredRows):
         handles = [held] if type(held) is int else list(held.values())  # type: ignore[union-attr]
         return [StoredPosition(self, handle) for handle in handles]
 
+    def count(self, user_id: str, subaccount: int, state: SettlementState) -> tuple[int, int]:
+        """How many events and rows the owner holds in one settlement state (the archived book, say): a sum over its
+        events, never a walk of its rows. Current rows (not as of a lagged time)."""
+        owner = self._owner_ids.get((user_id, subaccount))
+        book = None if owner is None else self._books.get((owner, state))
+        if not book:
+            return 0, 0
+        return len(book.events), sum(len(event.tickers) for event in book.rows.values())
+
     def all_rows(self) -> Iterator[MarketPosition]:
         return (StoredPosition(self, handle) for handle in range(len(self._places)))
 

@@ -1,0 +1,37 @@
+"""How the inspector reads a Kalshi account: the Kalshi venue's own operations, called as an unrestricted key of the
+user would call them, with the query a client would send, so what the page shows is what REST serves, byte for byte
+(the same profile, the same REST lag, the same render cache).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.control import ControlError
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.errors import KalshiError
+
+HISTORY_ROWS = 100  # a time-ordered list (fills, transfers, historical records): the newest this many
+INSPECTOR_KEY_ID = "mockexchange-inspector"  # the key id the venue's operations are called with (never a real key)
+
+Operation = Callable[[KalshiContext, ApiKey, Any], Any]
+
+
+def as_user(user_id: str) -> ApiKey:
+    # The venue's operations read the key's user and its bindings only (none: every subaccount may be asked).
+    return ApiKey(INSPECTOR_KEY_ID, user_id, None)  # type: ignore[arg-type]
+
+
+def venue_answer(
+    operation: Operation, ctx: KalshiContext, user_id: str, query: dict[str, str], *, missing: int | None = None
+) -> Any:
+    """The operation's answer to `query` for the user; None if it refuses with the status `missing` (a 404 that says
+    there is nothing, as a subtrader without a daily cap)."""
+    try:
+        return operation(ctx, as_user(user_id), query)
+    except KalshiError as exc:  # the queries are the mock's own: a refusal here is worth reading, not a 500
+        if exc.status == missing:
+            return None
+        raise ControlError(f"the Kalshi venue refused the inspector's read: {exc}", 409) from None

@@ -1,0 +1,137 @@
+/* The sandbox inspector: a Kalshi account's insides (docs/inspector.md), drawn for inspector.js, which loads after it
+ * and calls it with its own helpers (`ui`).
+ *
+ * Its subaccounts (balance per exchange index, netting), the transfers between them and between exchange instances, the
+ * target balance allocation, its API keys, the historical cutoff and what it moved, an FCM member's subtraders: each is
+ * the Kalshi venue's own answer that GET /_admin/accounts/{user_id} carries (its `queries` name the request), shown as
+ * served. Lists are the newest (or first) 100 of what there is, with how many there are (`counts`, `moved`). Data goes
+ * into the page as text, never as markup. */
+"use strict";
+
+window.inspectorKalshi = (() => {
+  const COLUMNS = {
+    subaccountTransfers: ["created_ts", "transfer_id", "from_subaccount", "to_subaccount", "amount_cents", "dollars",
+      "exchange_index"],
+    instanceTransfers: ["created_ts", "transfer_id", "client_transfer_id", "status", "source", "source_exchange_shard",
+      "destination", "destination_exchange_shard", "amount", "dollars"],
+    keys: ["api_key_id", "name", "scopes", "subaccount", "fcm_subtrader_id"],
+    orders: ["last_update_time", "ticker", "status", "side", "action", "yes_price_dollars", "initial_count_fp",
+      "order_id", "subaccount_number"],
+  };
+
+  /** Whole cents (an integer, as `amount_cents` is) in dollars, exactly: 150 -> "$1.50". */
+  function centsInDollars(cents) {
+    const digits = String(Math.abs(cents)).padStart(3, "0");
+    return `${cents < 0 ? "-" : ""}$${digits.slice(0, -2)}.${digits.slice(-2)}`;
+  }
+
+  /** "1 key", "3 keys". */
+  function plural(count, word) {
+    return `${count} ${word}${count === 1 ? "" : "s"}`;
+  }
+
+  /** "3 keys", or "the first 100 of 4000 keys" when the answer was cut. */
+  function howMany(shown, total, word) {
+    return shown < total ? `the first ${shown} of ${plural(total, word)}` : plural(total, word);
+  }
+
+  function subaccounts(k, ui) {
+    const enabled = new Map(k.netting.netting_configs.map((c) => [`${c.subaccount_number}:${c.exchange_index}`,
+      c.enabled]));
+    const rows = k.subaccount_balances.subaccount_balances.map((b) => {
+      const netting = enabled.get(`${b.subaccount_number}:${b.exchange_index}`);
+      return {
+        subaccount_number: b.subaccount_number, exchange_index: b.exchange_index, balance: b.balance,
+        updated_ts: b.updated_ts, netting: netting === undefined ? null : netting ? "enabled" : "disabled",
+      };
+    });
+    const count = howMany(rows.length, k.counts.subaccount_balances, "balance");
+    return [
+      ui.el("h3", {}, "Subaccounts"),
+      ui.dataTable("subaccounts-table", rows, null, `${count} by subaccount and exchange index, as `
+        + `${k.queries.subaccount_balances} answers; netting as ${k.queries.netting} answers`),
+    ];
+  }
+
+  /** The history tabs of the account's transfers, newest first: each amount in dollars beside the wire's own. */
+  function transferTabs(k) {
+    const subaccountRows = k.subaccount_transfers.transfers.map((t) => ({ ...t, dollars: centsInDollars(t.amount_cents) }));
+    const instanceRows = k.instance_transfers.transfers.map((t) => ({ ...t, dollars: `$${t.amount}` }));
+    return [
+      { name: "subaccount-transfers", label: "Subaccount transfers", rows: subaccountRows,
+        total: k.counts.subaccount_transfers, preferred: COLUMNS.subaccountTransfers, query: k.queries.subaccount_transfers },
+      { name: "instance-transfers", label: "Instance transfers", rows: instanceRows,
+        total: k.counts.instance_transfers, preferred: COLUMNS.instanceTransfers, query: k.queries.instance_transfers },
+    ];
+  }
+
+  function allocation(k, ui) {
+    const found = k.target_balance_allocation;
+    return [
+      ui.el("h3", {}, "Target balance allocation"),
+      found.allocations.length
+        ? ui.dataTable("allocation-table", found.allocations, ["exchange_index", "percent"],
+          `as ${k.queries.target_balance_allocation} answers`)
+        : ui.el("p", { class: "muted", id: "allocation-table" }, "none set: no automatic rebalancing"),
+      ui.el("p", {}, "resting margin reservation: ",
+        ui.el("code", { id: "allocation-reservation" }, found.resting_margin_reservation)),
+    ];
+  }
+
+  function keys(k, ui) {
+    const rows = k.api_keys.api_keys.map((key) => ({ ...key, scopes: key.scopes.join(", ") }));
+    const count = howMany(rows.length, k.counts.api_keys, "key");
+    return [
+      ui.el("h3", {}, "API keys"),
+      ui.dataTable("keys-table", rows, COLUMNS.keys, `${count}, as ${k.queries.api_keys} answers (never a private key)`),
+    ];
+  }
+
+  function historical(k, ui) {
+    const found = k.historical;
+    const title = ui.el("h3", {}, "Historical cutoff");
+    if (!found) return [title, ui.el("p", { class: "muted" }, `the ${k.profile} profile has no historical API`)];
+    const cutoff = found.cutoff;
+    const moved = found.moved;
+    const q = k.queries;
+    return [
+      title,
+      ui.el("div", { class: "facts" }, Object.entries(cutoff).map(([name, when]) => ui.fact(name, when, `cutoff-${name}`))),
+      ui.el("p", { id: "historical-moved" }, `moved to /historical/*: ${plural(moved.fills, "fill")} and `
+        + `${plural(moved.orders, "ended order")} of the account, ${plural(moved.positions, "position")} in `
+        + `${plural(moved.events, "event")} of subaccount ${k.subaccount}`),
+      ui.tabbed("historical", "historical records", [
+        { name: "historical-positions", label: "Positions", rows: found.positions.market_positions,
+          total: moved.positions, preferred: null, query: q.historical_positions },
+        { name: "historical-fills", label: "Fills", rows: found.fills.fills, total: moved.fills,
+          preferred: ui.PREFERRED.fills, query: q.historical_fills },
+        { name: "historical-orders", label: "Orders", rows: found.orders.orders, total: moved.orders,
+          preferred: COLUMNS.orders, query: q.historical_orders },
+      ]),
+    ];
+  }
+
+  function fcmDesk(k, ui) {
+    const desk = k.fcm;
+    if (!desk) return [];
+    const rows = desk.subtraders.map(({ subtrader, daily_cap: cap, blocked_categories: blocked, blocked_count: count }) => ({
+      subtrader_id: subtrader.subtrader_id,
+      exchange_indices: subtrader.exchange_indices.join(", "),
+      limit: cap ? cap.limit : null,
+      executed_utilization: cap ? cap.executed_utilization : null,
+      resting_order_utilization: cap ? cap.resting_order_utilization : null,
+      cap_date: cap ? cap.cap_date : null,
+      blocked_categories: blocked.length
+        ? blocked.join(", ") + (count > blocked.length ? ` (+${count - blocked.length} more)` : "") : null,
+    }));
+    const q = k.queries;
+    return [
+      ui.el("h3", {}, "FCM desk"),
+      ui.dataTable("fcm-table", rows, null, `${howMany(rows.length, desk.subtrader_count, "subtrader")}, as `
+        + `${q.fcm_subtraders} lists them; their daily caps (\u2013: none) and blocked categories as `
+        + `${q.fcm_daily_cap} and ${q.fcm_blocked_categories} answer`),
+    ];
+  }
+
+  return { subaccounts, transferTabs, allocation, keys, historical, fcmDesk };
+})();
