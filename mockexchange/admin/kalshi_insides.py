@@ -18,8 +18,7 @@ from typing import Any
 from mockexchange.admin.kalshi_venue import HISTORY_ROWS, venue_answer
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.archive import ORDERS, TRADES
-from mockexchange.venues.kalshi import fcm, historical, instance_transfers, subaccounts
-from mockexchange.venues.kalshi.api_keys import key_json
+from mockexchange.venues.kalshi import api_keys, fcm, historical, instance_transfers, subaccounts
 from mockexchange.venues.kalshi.context import KalshiContext
 
 SHOWN = 100  # rows of an answer that is not paged (balances, netting, keys, subtraders): the first this many
@@ -52,8 +51,7 @@ def insides(ctx: KalshiContext, account: Account, subaccount: int) -> dict[str, 
     state = ctx.ledger.subaccount_state
     balances = venue_answer(subaccounts.get_subaccount_balances, ctx, user_id, {})["subaccount_balances"]
     netting = venue_answer(subaccounts.get_subaccount_netting, ctx, user_id, {})["netting_configs"]
-    keys = ctx.keys.for_user(user_id)  # GET /api_keys' list (api_keys.py renders each, as the venue answers it)
-    legacy = ctx.profile.name == "legacy"
+    keys = venue_answer(api_keys.get_api_keys, ctx, user_id, {})["api_keys"]
     return {
         "subaccount_balances": {"subaccount_balances": balances[:SHOWN]},
         "netting": {"netting_configs": netting[:SHOWN]},
@@ -64,7 +62,7 @@ def insides(ctx: KalshiContext, account: Account, subaccount: int) -> dict[str, 
         "target_balance_allocation": venue_answer(
             instance_transfers.get_target_balance_allocation, ctx, user_id, {}
         ),
-        "api_keys": {"api_keys": [key_json(key, legacy) for key in keys[:SHOWN]]},
+        "api_keys": {"api_keys": keys[:SHOWN]},
         "counts": {
             "subaccount_balances": len(balances),
             "netting_configs": len(netting),
