@@ -1,0 +1,326 @@
+"""An order book: one instrument's resting orders on integer price levels in price-time priority, and the matching
+loop that crosses an incoming order with them.
+
+Venue-neutral. Prices and sizes are integers in units the venue picks (Kalshi: ten-thousandths of a dollar on the YES
+book and hundredths of a contract; Deribit: its ticks and amount steps); who owns an order is opaque (`owner`, compared
+only for self-trade prevention); what an order carries beyond its terms rides in `data`. The venue's rules (which
+prices are levels, fees, collateral, what a fill does to money, when an order may rest) stay in its own core package:
+the book orders, matches and says which levels changed, nothing else.
+
+Determinism: time priority is the book's own counter (`seq`), never a clock, so the same commands make the same book
+and the same matches on every run and on a replay of the state file. Every change answers the levels it changed
+(`LevelChange`: the side, the price, the size there before and after), in the order they changed, so a venue can
+publish book deltas without comparing snapshots. The book is never crossed at rest: `add` refuses an order that would
+cross (it must be matched first), and `match` only ever takes from the opposite side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
+
+from sortedcontainers import SortedDict
+
+Side = Literal["bid", "ask"]
+BID: Side = "bid"
+ASK: Side = "ask"
+# What happens when an incoming order would trade with an order of its own owner:
+#   None             they trade (the venue allows self-trades);
+#   "cancel_taker"   the incoming order's remainder is cancelled there (Kalshi's taker_at_cross);
+#   "cancel_maker"   the resting order is cancelled and matching goes on (Kalshi's maker).
+SelfTrade = Literal["cancel_taker", "cancel_maker"] | None
+SELF_TRADE_RULES = ("cancel_taker", "cancel_maker")
+
+
+class BookError(ValueError):
+    """A book operation that cannot be done: an unknown or duplicate order id, a size or price out of range, an
+    order that would cross the book."""
+
+
+def opposite(side: Side) -> Side:
+    return ASK if side == BID else BID
+
+
+@dataclass(slots=True)
+class Resting:
+    """An order at rest. `size` is what remains of it; `seq` its place in time (smaller: earlier)."""
+
+    order_id: str
+    owner: Any
+    side: Side
+    price: int
+    size: int
+    seq: int
+    data: Any = None
+
+
+class LevelChange(NamedTuple):
+    side: Side
+    price: int
+    before: int  # the size resting at the level before the change (0: there was none)
+    after: int  # and after it (0: the level is gone)
+
+
+class Match(NamedTuple):
+    """One trade of the incoming order with one resting order, at the resting order's price."""
+
+    maker: Resting  # the resting order, its `size` already reduced by this match
+    price: int
+    size: int
+
+
+@dataclass(slots=True)
+class Matched:
+    """What `match` did: the trades in order, the size of the incoming order left unmatched, the resting orders
+    self-trade prevention cancelled, whether it stopped the incoming order (cancel_taker), and the levels changed."""
+
+    matches: list[Match] = field(default_factory=list)
+    left: int = 0
+    cancelled: list[Resting] = field(default_factory=list)
+    stopped: bool = False
+    changes: list[LevelChange] = field(default_factory=list)
+
+    @property
+    def filled(self) -> int:
+        return sum(m.size for m in self.matches)
+
+
+class _Level:
+    """The orders resting at one price, oldest first (a dict keeps insertion order and drops one in O(1))."""
+
+    __slots__ = ("orders", "size")
+
+    def __init__(self) -> None:
+        self.orders: dict[str, Resting] = {}
+        self.size = 0
+
+
+class Book:
+    """One instrument's resting orders. Bids are kept under their negated price so that both sides iterate best
+    first."""
+
+    def __init__(self) -> None:
+        self._sides: dict[Side, SortedDict] = {BID: SortedDict(), ASK: SortedDict()}
+        self._orders: dict[str, Resting] = {}
+        self._seq = 0
+
+    # -- reads -----------------------------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._orders)
+
+    def __contains__(self, order_id: str) -> bool:
+        return order_id in self._orders
+
+    def get(self, order_id: str) -> Resting | None:
+        return self._orders.get(order_id)
+
+    def orders(self) -> Iterator[Resting]:
+        """Every resting order, in no particular order."""
+        return iter(self._orders.values())
+
+    def best(self, side: Side) -> tuple[int, int] | None:
+        """The best price on a side and the size resting there; None for an empty side."""
+        levels = self._sides[side]
+        if not levels:
+            return None
+        key, level = levels.peekitem(0)
+        return _price(side, key), level.size
+
+    def levels(self, side: Side, depth: int | None = None) -> list[tuple[int, int]]:
+        """(price, size) of a side's levels, best first; `depth` of them at most (None: all)."""
+        levels = self._sides[side]
+        keys = levels.islice(0, depth) if depth is not None else levels.keys()
+        return [(_price(side, key), levels[key].size) for key in keys]
+
+    def size_at(self, side: Side, price: int) -> int:
+        level = self._sides[side].get(_key(side, price))
+        return level.size if level is not None else 0
+
+    def queue_ahead(self, order_id: str) -> int:
+        """The size resting before the order at its price (what must trade before it does)."""
+        order = self._order(order_id)
+        ahead = 0
+        for other in self._sides[order.side][_key(order.side, order.price)].orders.values():
+            if other is order:
+                return ahead
+            ahead += other.size
+        raise AssertionError("a resting order is missing from its level")  # the book's own invariant
+
+    def crosses(self, side: Side, price: int) -> bool:
+        """Whether an order on `side` at `price` would trade with what rests on the other side."""
+        best = self.best(opposite(side))
+        return best is not None and _crosses(side, price, best[0])
+
+    def fillable(self, side: Side, size: int, limit: int | None, owner: Any, self_trade: SelfTrade) -> int:
+        """How much of an incoming order `match` would fill now (for fill-or-kill), changing nothing."""
+        filled = 0
+        for key, level in self._sides[opposite(side)].items():
+            if limit is not None and not _crosses(side, limit, _price(opposite(side), key)):
+                break
+            for order in level.orders.values():
+                if self_trade is not None and order.owner == owner:
+                    if self_trade == "cancel_taker":
+                        return filled
+                    continue
+                filled += order.size
+                if filled >= size:
+                    return size
+        return filled
+
+    # -- changes ---------------------------------------------------------------------------------------------------
+
+    def add(self, order_id: str, owner: Any, side: Side, price: int, size: int, data: Any = None) -> LevelChange:
+        """Rest an order behind every order at its price. It must not cross the book: match it first."""
+        if order_id in self._orders:
+            raise BookError(f"order {order_id!r} is already in the book")
+        if size <= 0:
+            raise BookError(f"a resting order's size must be positive, not {size}")
+        if self.crosses(side, price):
+            raise BookError(f"{side} at {price} would cross the book: match it before it rests")
+        self._seq += 1
+        order = Resting(order_id, owner, side, price, size, self._seq, data)
+        levels = self._sides[side]
+        key = _key(side, price)
+        level = levels.get(key)
+        if level is None:
+            level = levels[key] = _Level()
+        before = level.size
+        level.orders[order_id] = order
+        level.size += size
+        self._orders[order_id] = order
+        return LevelChange(side, price, before, level.size)
+
+    def cancel(self, order_id: str) -> tuple[Resting, LevelChange]:
+        """Take an order out of the book."""
+        order = self._order(order_id)
+        return order, self._remove(order)
+
+    def reduce(self, order_id: str, size: int) -> LevelChange:
+        """Make an order smaller in place: it keeps its place in time. (Making one larger, or moving its price, is a
+        cancel and a new `add` behind the others: the venue decides which it does.)"""
+        order = self._order(order_id)
+        if not 0 < size <= order.size:
+            raise BookError(f"order {order_id!r} may be reduced to 1..{order.size}, not {size}")
+        level = self._sides[order.side][_key(order.side, order.price)]
+        before = level.size
+        level.size -= order.size - size
+        order.size = size
+        return LevelChange(order.side, order.price, before, level.size)
+
+    def match(
+        self,
+        side: Side,
+        size: int,
+        limit: int | None,
+        owner: Any,
+        self_trade: SelfTrade = None,
+        *,
+        may_take: Callable[[Resting], bool] | None = None,
+    ) -> Matched:
+        """Cross an incoming order (`side`, `size`, up to `limit`, None for any price) with the resting orders, best
+        price first and oldest first at a price, each match at the resting order's price. The incoming order never
+        rests here: what is left is the caller's to rest (`add`), or not. `may_take` (optional) is asked before each
+        match whether that resting order may trade (a venue's own condition, such as a maker's collateral); an order
+        it refuses is skipped, left in place."""
+        if size <= 0:
+            raise BookError(f"an order's size must be positive, not {size}")
+        if self_trade is not None and self_trade not in SELF_TRADE_RULES:
+            raise BookError(f"self-trade rule {self_trade!r} is none of {', '.join(SELF_TRADE_RULES)}")
+        done = Matched(left=size)
+        other = opposite(side)
+        levels = self._sides[other]
+        index = 0
+        while done.left and index < len(levels):
+            key = levels.keys()[index]
+            price = _price(other, key)
+            if limit is not None and not _crosses(side, limit, price):
+                break
+            level = levels[key]
+            before = level.size
+            stopped = self._take_level(level, done, owner, self_trade, may_take, price)
+            if level.size != before:
+                done.changes.append(LevelChange(other, price, before, level.size))
+            if not level.orders:
+                del levels[key]
+            elif done.left and not stopped:
+                index += 1  # what is left here may not trade with this order: the next level
+            if stopped:
+                break  # a self-trade stopped the incoming order
+        return done
+
+    def _take_level(
+        self,
+        level: _Level,
+        done: Matched,
+        owner: Any,
+        self_trade: SelfTrade,
+        may_take: Callable[[Resting], bool] | None,
+        price: int,
+    ) -> bool:
+        """Trade with one level's orders, oldest first; True if self-trade prevention stopped the incoming order."""
+        for order in list(level.orders.values()):
+            if not done.left:
+                return False
+            if self_trade is not None and order.owner == owner:
+                if self_trade == "cancel_taker":
+                    done.stopped = True
+                    return True
+                self._drop(level, order)
+                done.cancelled.append(order)
+                continue
+            if may_take is not None and not may_take(order):
+                continue
+            size = min(done.left, order.size)
+            done.left -= size
+            level.size -= size
+            order.size -= size
+            if not order.size:
+                del level.orders[order.order_id]
+                del self._orders[order.order_id]
+            done.matches.append(Match(order, price, size))
+        return False
+
+    def clear(self) -> list[LevelChange]:
+        """Take every order out (a market settled, a reset); the levels that went, bids then asks, best first."""
+        changes = [LevelChange(side, p, s, 0) for side in (BID, ASK) for p, s in self.levels(side)]
+        self._sides = {BID: SortedDict(), ASK: SortedDict()}
+        self._orders.clear()
+        return changes
+
+    # -- inside ----------------------------------------------------------------------------------------------------
+
+    def _order(self, order_id: str) -> Resting:
+        order = self._orders.get(order_id)
+        if order is None:
+            raise BookError(f"no order {order_id!r} rests in the book")
+        return order
+
+    def _remove(self, order: Resting) -> LevelChange:
+        levels = self._sides[order.side]
+        key = _key(order.side, order.price)
+        level = levels[key]
+        before = level.size
+        self._drop(level, order)
+        if not level.orders:
+            del levels[key]
+        return LevelChange(order.side, order.price, before, level.size)
+
+    def _drop(self, level: _Level, order: Resting) -> None:
+        del level.orders[order.order_id]
+        del self._orders[order.order_id]
+        level.size -= order.size
+
+
+def _key(side: Side, price: int) -> int:
+    return -price if side == BID else price
+
+
+def _price(side: Side, key: int) -> int:
+    return -key if side == BID else key
+
+
+def _crosses(side: Side, price: int, resting: int) -> bool:
+    """An order on `side` at `price` trades with a resting order of the other side at `resting`."""
+    return price >= resting if side == BID else price <= resting
