@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 
 from mockexchange.app import build_app
 from mockexchange.contract import suite
-from mockexchange.contract.account import SUBTRADERS, seed, signer
+from mockexchange.contract.account import seed, signer, values
 from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.server import MockServer
 
@@ -20,10 +20,8 @@ from mockexchange.server import MockServer
 IN_PROCESS = build_app()
 seed(IN_PROCESS.control)
 READS = [operation for operation in KALSHI_OPERATIONS if operation not in KALSHI_WRITES]
-in_process = suite.load_schema(signer(), app=IN_PROCESS.asgi, subtrader_ids=SUBTRADERS, operations=READS)
-over_http = suite.load_schema(
-    signer(), base_url="http://127.0.0.1:9/trade-api/v2", subtrader_ids=SUBTRADERS, operations=READS
-)
+in_process = suite.load_schema(signer(), app=IN_PROCESS.asgi, account=values(), operations=READS)
+over_http = suite.load_schema(signer(), base_url="http://127.0.0.1:9/trade-api/v2", account=values(), operations=READS)
 
 SUITE = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 STATEFUL = settings(max_examples=25, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck))

@@ -1,5 +1,7 @@
 """The account the schema suites read on a mock: an FCM member with positions over many events, settlements,
-transfers in every status and two subtraders, so that every operation has pages to walk and every list has rows."""
+transfers in every status and two subtraders, so that every operation has pages to walk and every list has rows;
+and, for the writes (`seed_writes`), what makes a valid write succeed: cash in each of the 63 numbered subaccounts,
+the Premier usage level, keys to delete, an error account for position transfers (`VALUES` names them for the kit)."""
 
 from __future__ import annotations
 
@@ -8,13 +10,20 @@ from functools import cache
 
 from cryptography.hazmat.primitives import serialization
 
-from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
+from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem, public_key_pem
 from mockexchange.control import Control
+from mockexchange.schema.write_rules import NUMBERED_SUBACCOUNTS, AccountValues
 from mockexchange.testing.signing import KalshiSigner
 
 MEMBER = "contract-fcm"
 SUBTRADERS = ("contract-sub-1", "contract-sub-2")
 KEY_ID = "contract-suite-key"
+# For the writes (seed_writes).
+SUBACCOUNT_CENTS = 10**11  # $1 billion in each numbered subaccount: most drawn transfers are within it
+KEYS_TO_DELETE = tuple(f"contract-delete-{i}" for i in range(3))
+ERROR_ACCOUNT = "contract-fcm-errors"  # the FCM's error account: position transfers go to its subtraders
+TRANSFER_TARGETS = tuple(f"{ERROR_ACCOUNT}_T{i}" for i in range(2))
+TRANSFER_MARKETS = tuple(f"KXCONTRACT-{e:02d}-T{m}" for e in (4, 6) for m in range(5))  # open, on exchange index 0
 
 
 _key_lock = threading.Lock()
@@ -33,6 +42,23 @@ def _private_key_pem_text() -> str:
 
 def signer() -> KalshiSigner:
     return KalshiSigner.from_pem(KEY_ID, private_key_pem_text())
+
+
+@cache
+def upload_pem() -> str:
+    """A public key the writes may upload (CreateApiKey): not the suite's own."""
+    return public_key_pem(generate_private_key("ed25519").public_key())
+
+
+def values() -> AccountValues:
+    """What exists on the seeded account for the fields only it satisfies (schema/write_rules.py)."""
+    return AccountValues(
+        subtrader_ids=SUBTRADERS,
+        public_keys=(upload_pem(),),
+        api_key_ids=KEYS_TO_DELETE,
+        market_tickers=TRANSFER_MARKETS,
+        transfer_targets=TRANSFER_TARGETS,
+    )
 
 
 def seed(control: Control) -> None:
@@ -79,3 +105,20 @@ def seed(control: Control) -> None:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     control.create_key(MEMBER, public_key_pem=public_pem.decode(), key_id=KEY_ID)
+
+
+def seed_writes(control: Control, *, subaccounts: bool = True) -> None:
+    """After `seed`: what makes valid writes succeed. `subaccounts=False` leaves the numbered subaccounts uncreated
+    (CreateSubaccount needs room for more); the 63 otherwise hold `SUBACCOUNT_CENTS` each."""
+    made = NUMBERED_SUBACCOUNTS if subaccounts else 0
+    control.deposit(MEMBER, SUBACCOUNT_CENTS * (made + 1))
+    for number in range(1, made + 1):
+        control.create_subaccount(MEMBER)
+        control.subaccount_transfer(MEMBER, f"contract-seed-{number}", 0, number, SUBACCOUNT_CENTS)
+    control.grant_api_usage_level(MEMBER, "premier")  # uploading a key needs it
+    for key_id in KEYS_TO_DELETE:
+        control.create_key(MEMBER, key_id=key_id, key_type="ed25519")
+    control.create_account(ERROR_ACCOUNT, fcm_member=True)
+    control.set_fcm_error_account(MEMBER, ERROR_ACCOUNT)
+    for target in TRANSFER_TARGETS:  # with cash to pay for the positions they take
+        control.create_account(target, balance_cents=SUBACCOUNT_CENTS, subtrader_of=ERROR_ACCOUNT)

@@ -19,13 +19,16 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from mockexchange.auth.kalshi.keys import generate_private_key, public_key_pem
 from mockexchange.contract import extra
 from mockexchange.contract.preflight import Unreachable, preflight
 from mockexchange.contract.report import Run, translate
 from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.contract.verdict import read_events
 from mockexchange.schema.refinements import PAGINATED
+from mockexchange.schema.refs import operations_by_id
 from mockexchange.schema.specs import SpecError, kalshi_slice_path, load_spec
+from mockexchange.schema.write_rules import ACCEPTANCE, AccountValues
 from mockexchange.testing.signing import KalshiSigner
 
 OPERATIONS = KALSHI_OPERATIONS
@@ -109,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
     if not args.published_only:
-        spec = refine(spec, subtrader_ids=tuple(args.subtrader_id))
+        spec = refine(spec, account=_account_values(args))
     asked = args.operation or [op for op in OPERATIONS if op not in KALSHI_WRITES]
     try:
         first = preflight(
@@ -131,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"  with {len(describe())} of Kalshi's unstated rules (docs/contract-kit.md); --published-only drops them"
         )
+        for operation, why in _not_expected_to_accept(spec, operations).items():
+            print(f"  {operation}: no valid request can be drawn ({why}); refusals judged, no acceptance required")
     with tempfile.TemporaryDirectory(prefix="mockexchange-check-") as tmp:
         events = args.report.resolve() if args.report else Path(tmp) / "events.ndjson"
         status = _run_schemathesis(args, spec, operations, Path(tmp), events)
@@ -149,16 +154,23 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_schemathesis(args: argparse.Namespace, spec: dict, operations: list[str], tmp: Path, events: Path) -> int:
     """schemathesis' runner in a child process, its report shown as it comes with our hints; its exit status."""
+    from mockexchange.contract.refusals import checks_config_toml  # imports schemathesis: the extra is there
+
     schema_path = tmp / "openapi.yaml"
     schema_path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     config_path = tmp / "schemathesis.toml"
     # Unknown parameters are no fault of a request (refinements.UNKNOWN_PARAMETERS). Without --probe-methods, no
     # request but GET: the coverage phase would also try other methods on each path.
     config = "[generation]\nallow-extra-parameters = false\n"
-    config_path.write_text(config + ("" if args.probe_methods else "[phases.coverage]\nunexpected-methods = []\n"))
+    config += "" if args.probe_methods else "[phases.coverage]\nunexpected-methods = []\n"
+    # The writes' answers to valid data are judged by the kit's own check (refusals.py), not schemathesis'.
+    config_path.write_text(config + ("" if args.published_only else checks_config_toml()))
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config_path), "run"]
     command += [str(schema_path), "--url", args.base_url]
-    command += ["--checks", "all", "--max-examples", str(args.max_examples), "--phases", _phases(args, operations)]
+    # Every check runs, as by default; the response time too (10 s, what `--checks all` gave it). Naming the checks
+    # (`--checks all`) would override the per-operation config that hands the writes to the kit's own check.
+    command += ["--max-response-time", "10"]
+    command += ["--max-examples", str(args.max_examples), "--phases", _phases(args, operations)]
     # Every failure of every case, not the first of each operation: a 500 must not hide behind a schema violation.
     command += ["--continue-on-failure"]
     command += ["--report", "ndjson", "--report-ndjson-path", str(events)]
@@ -188,6 +200,17 @@ def _run_schemathesis(args: argparse.Namespace, spec: dict, operations: list[str
             sys.stdout.write(line)
         sys.stdout.flush()
     return child.returncode
+
+
+def _account_values(args: argparse.Namespace) -> AccountValues:
+    """What the kit knows of the key's account: the subtraders named, and a public key it made to upload."""
+    upload = public_key_pem(generate_private_key("ed25519").public_key())
+    return AccountValues(subtrader_ids=tuple(args.subtrader_id), public_keys=(upload,))
+
+
+def _not_expected_to_accept(spec: dict, operations: list[str]) -> dict[str, str]:
+    found = {op_id: op.get(ACCEPTANCE) for op_id, (_, _, op) in operations_by_id(spec).items() if op_id in operations}
+    return {op_id: why for op_id, why in found.items() if why}
 
 
 def _phases(args: argparse.Namespace, operations: list[str]) -> str:

@@ -13,13 +13,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import schemathesis
-from schemathesis import Case, CheckContext, Response
+from hypothesis import HealthCheck, given, settings
+from schemathesis import Case, CheckContext, GenerationMode, Response
 from schemathesis.auths import AuthContext, set_on_case
+from schemathesis.checks import collect_after_run_failures, run_checks_for
+from schemathesis.config import OperationConfig
+from schemathesis.core.failures import FailureGroup
 from schemathesis.hooks import HookContext
 
+from mockexchange.contract.refusals import checks_config, note_drawn
 from mockexchange.schema.fields import MAX_LISTED, response_errors
 from mockexchange.schema.refinements import PAGINATED, refine, without_alternatives
 from mockexchange.schema.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.write_rules import AccountValues
 from mockexchange.testing.signing import KalshiSigner
 
 BASE_PATH = "/trade-api/v2"
@@ -57,14 +63,17 @@ def load_schema(
     published_only: bool = False,
     spec: dict[str, Any] | None = None,
     operations: Iterable[str] = (),
-    subtrader_ids: tuple[str, ...] = (),
+    account: AccountValues | None = None,
 ) -> schemathesis.BaseSchema:
-    """A schemathesis schema bound to a server (a base URL ending in /trade-api/v2, or an ASGI app) and a key."""
+    """A schemathesis schema bound to a server (a base URL ending in /trade-api/v2, or an ASGI app) and a key;
+    `account`: what exists on the key's account, for the fields only it satisfies (schema/write_rules.py)."""
     document = spec if spec is not None else load_spec(str(kalshi_slice_path("openapi.yaml")))
     if not published_only:
-        document = refine(document, subtrader_ids=subtrader_ids)
+        document = refine(document, account=account)
     schema = schemathesis.openapi.from_dict(document)
     schema.config.generation.update(allow_extra_parameters=False)  # refinements.UNKNOWN_PARAMETERS
+    # The writes' answers to valid data are judged by the kit's own check (refusals.py), not schemathesis'.
+    schema.config.operations.operations.append(OperationConfig.from_dict(checks_config()))
     if app is not None:
         schema.app = app
         base_url = base_url or f"http://127.0.0.1{BASE_PATH}"
@@ -75,6 +84,29 @@ def load_schema(
     return schema.include(operation_id=list(wanted)) if wanted else schema
 
 
+def run_operations(schema: schemathesis.BaseSchema, *, max_examples: int) -> None:
+    """Each operation of the schema: valid data, then invalid, every check (the kit's write acceptance among them),
+    then the checks that judge the whole run. Raises what the first failing case or the run's verdict raises.
+
+    The security headers are not drawn: the signing auth writes them, so an invalid one drawn would be valid again
+    when sent, and an invalid case's example spent on nothing."""
+    schema.config.generation.update(with_security_parameters=False)
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        drawn = len(operation.body) + len(operation.query) + len(operation.path_parameters)
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)[: 2 if drawn else 1]:  # nothing to break
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck))
+            def run(case: Case) -> None:
+                case.call_and_validate()
+
+            run()
+    failures = collect_after_run_failures(schema.config, run_checks_for(schema).for_run())
+    if failures:
+        raise FailureGroup(failures, "the run's verdict")
+
+
 def signing_auth(signer: KalshiSigner, base_path: str) -> type:
     """A schemathesis auth provider that signs each request: timestamp + METHOD + base path + path."""
 
@@ -83,6 +115,7 @@ def signing_auth(signer: KalshiSigner, base_path: str) -> type:
             return signer
 
         def set(self, case: Case, data: KalshiSigner, ctx: AuthContext) -> None:
+            note_drawn(case)
             carry_filters_to_next_page(case)  # here, as the case is made: the filters it sends are its own
             keep_negative_cases_invalid(case)
             case.headers = {**(case.headers or {}), **data.headers(case.method, base_path + case.formatted_path)}

@@ -68,7 +68,17 @@ def read_events(path: Path) -> Verdict:
             finished = event.get("ScenarioFinished")
             if finished:
                 _read_scenario(finished.get("recorder") or {}, verdict, seen)
+            for failure in (event.get("EngineFinished") or {}).get("failures") or ():
+                _read_run_failure(failure, verdict)
     return verdict
+
+
+def _read_run_failure(failure: dict[str, Any], verdict: Verdict) -> None:
+    """A failure of a check that judges the whole run (refusals.WriteAcceptance: a write that accepted nothing)."""
+    lines = [line.strip() for line in (failure.get("message") or "").splitlines() if line.strip()]
+    operation = failure.get("operation") or "the whole run"
+    title = failure.get("title") or failure.get("type", "")
+    verdict.violations.append(Violation(operation, failure.get("code", ""), title, lines[0] if lines else ""))
 
 
 def _read_scenario(recorder: dict[str, Any], verdict: Verdict, seen: set[tuple[str, str, str]]) -> None:

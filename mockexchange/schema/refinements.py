@@ -13,11 +13,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockexchange.schema.refs import resolve
+from mockexchange.schema.write_rules import (
+    ACCEPTANCE,
+    ACCOUNT_VALUES,
+    BODY_RULES,
+    GO_INT32_MAX,
+    SUBACCOUNT_MAX,
+    AccountValues,
+    describe_writes,
+    judged_operations,
+    values_of,
+)
 
-GO_INT32_MAX = 2**31 - 1
 # What Go's strings.TrimSpace trims (unicode.IsSpace); Python's str.strip() would also trim \x1c-\x1f.
 GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
-SUBACCOUNT_MAX = 63
 # An empty value counts as absent (Go reads "" as no filter).
 # One comma-separated list item: no empty items and no blank ones (the server trims each item).
 # (Spelled out, not `\s`: regex engines disagree on what `\s` covers, and the server trims Go's set.)
@@ -151,6 +160,12 @@ PARAMETER_RULES += (
 )  # fmt: skip
 PARAMETER_RULES += (
     ParameterRule(
+        ("DeleteFCMEventContractDailyCap",),
+        "subtrader_id",
+        "the subtrader whose cap goes; an empty value names none: a 400 (required)",
+        {"minLength": 1},
+    ),
+    ParameterRule(
         ("GetFCMOrders",),
         "status",
         "an empty value counts as absent (the Go validator is omitempty), so it means any status",
@@ -189,7 +204,10 @@ STATUS_RULES: tuple[StatusRule, ...] = (
     ),
     StatusRule(("ApplySubaccountTransfer",), "409", "a client_transfer_id used again for other terms is a 409"),
 )
-STATUS_RULES += (StatusRule(HISTORICAL_READS, "403", "a key locked to one subaccount asking for another is a 403"),)
+STATUS_RULES += (
+    StatusRule(HISTORICAL_READS, "403", "a key locked to one subaccount asking for another is a 403"),
+    StatusRule(("DeleteApiKey",), "403", "a key locked to one subaccount may not delete keys"),
+)
 
 # Not a narrowing of the slice but of what the suites call invalid: a query parameter or body field the schema does
 # not name is not a fault of the request (OpenAPI forbids none), and Kalshi's Go server ignores it (its binder and
@@ -208,21 +226,24 @@ PAGINATED = (
 PAGINATED += HISTORICAL_READS
 
 
-def refine(openapi: dict[str, Any], *, subtrader_ids: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A copy of an OpenAPI slice with Kalshi's unstated rules applied and next-page links added.
+def refine(openapi: dict[str, Any], *, account: AccountValues | None = None) -> dict[str, Any]:
+    """A copy of an OpenAPI slice with Kalshi's unstated rules applied (parameters, statuses, the writes' bodies) and
+    next-page links added.
 
-    `subtrader_ids`: the subtraders the checking key may read; GetFCMPositions then asks for those (any other id is
-    a 404, which says nothing about the response schema)."""
+    `account`: what exists on the account the kit checks with (write_rules.py). Its `subtrader_ids` are the
+    subtraders the checking key may read: the FCM reads of one subtrader then ask for those (any other id is a 404,
+    which says nothing about the response schema); the writes draw the fields of `ACCOUNT_VALUES` from it."""
+    account = account or AccountValues()
     spec = copy.deepcopy(openapi)
     operations = {op["operationId"]: op for op in _operations(spec)}
     rules = PARAMETER_RULES
-    if subtrader_ids:
+    if account.subtrader_ids:
         rules += (
             ParameterRule(
                 ("GetFCMPositions",) + FCM_SUBTRADER_READS,
                 "subtrader_id",
                 "the key's subtraders",
-                {"enum": [*subtrader_ids]},
+                {"enum": [*account.subtrader_ids]},
             ),  # fmt: skip
         )
     for rule in rules:
@@ -245,6 +266,7 @@ def refine(openapi: dict[str, Any], *, subtrader_ids: tuple[str, ...] = ()) -> d
         operation = operations.get(operation_id)
         if operation is not None:
             _add_next_page_link(spec, operation)
+    _refine_writes(spec, operations, account)
     return spec
 
 
@@ -254,7 +276,7 @@ def describe() -> list[str]:
     lines += [f"{', '.join(r.operations)}: {r.name}: {r.reason}" for r in PARAMETER_RULES]
     lines += [f"{', '.join(r.operations)}: one of {', '.join(r.names)}: {r.reason}" for r in ONE_OF_RULES]
     lines += [f"{', '.join(r.operations)}: status {r.status}: {r.reason}" for r in STATUS_RULES]
-    return lines
+    return lines + describe_writes()
 
 
 def without_alternatives(operation_id: str, query: dict[str, Any]) -> dict[str, Any]:
@@ -279,15 +301,114 @@ def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(resolve(spec, node))
 
 
-def _inline_parameter(spec: dict[str, Any], operation: dict[str, Any], name: str) -> dict[str, Any] | None:
-    """The operation's own copy of a query parameter (a shared `$ref` is copied in, so others keep theirs)."""
+def _inline_parameter(
+    spec: dict[str, Any], operation: dict[str, Any], name: str, location: str = "query"
+) -> dict[str, Any] | None:
+    """The operation's own copy of a parameter (a shared `$ref` is copied in, so others keep theirs)."""
     parameters = operation.get("parameters", [])
     for i, parameter in enumerate(parameters):
         resolved = _resolve(spec, parameter)
-        if resolved.get("name") == name and resolved.get("in") == "query":
+        if resolved.get("name") == name and resolved.get("in") == location:
             parameters[i] = resolved
             return resolved
     return None
+
+
+def _refine_writes(spec: dict[str, Any], operations: dict[str, dict[str, Any]], account: AccountValues) -> None:
+    """The writes' bodies narrowed by `BODY_RULES`, their account-only fields drawn from `account` (an operation
+    that needs a value the kit lacks is marked as not expected to accept any), and a null made as good as absent."""
+    for rule in BODY_RULES:
+        for operation_id in rule.operations:
+            found = _body_field(spec, operations.get(operation_id), rule.field)
+            if found is not None:  # (a slice of another spec may lack it; tests/contract/test_write_rules.py)
+                found[0].update(copy.deepcopy(rule.schema))
+    for value in ACCOUNT_VALUES:
+        given = [*values_of(account, value.source)]
+        for operation_id in value.operations:
+            operation = operations.get(operation_id)
+            found = _account_field(spec, operation, value.field) if operation is not None else None
+            if found is None:
+                continue
+            schema, required = found
+            if given:
+                schema["enum"] = given
+            elif required:
+                operation[ACCEPTANCE] = f"the kit was given no {value.source} for {value.field}"
+            else:
+                schema["not"] = {}  # no valid value: left out of valid requests
+    for operation_id in judged_operations():
+        body = _body_schema(spec, operations.get(operation_id))
+        if body is not None:
+            _null_is_absent(spec, body)
+
+
+def _account_field(spec: dict[str, Any], operation: dict[str, Any], field: str) -> tuple[dict[str, Any], bool] | None:
+    """The operation's own copy of the schema of a body field or a `query:`/`path:` parameter, and whether it is
+    required."""
+    location, _, name = field.rpartition(":")
+    if not location:
+        return _body_field(spec, operation, name)
+    parameter = _inline_parameter(spec, operation, name, location)
+    if parameter is None:
+        return None
+    parameter["schema"] = _resolve(spec, parameter.get("schema", {}))
+    return parameter["schema"], bool(parameter.get("required"))
+
+
+def _body_schema(spec: dict[str, Any], operation: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The operation's own copy of its JSON body's schema (shared components are copied in), or None."""
+    if operation is None or "requestBody" not in operation:
+        return None
+    body = operation["requestBody"] = _resolve(spec, operation["requestBody"])
+    media = body.get("content", {}).get("application/json")
+    if media is None:
+        return None
+    schema: dict[str, Any] = media.setdefault("schema", {})
+    media["schema"] = schema = _resolve(spec, schema)
+    return schema
+
+
+def _body_field(
+    spec: dict[str, Any], operation: dict[str, Any] | None, path: str
+) -> tuple[dict[str, Any], bool] | None:
+    """The operation's own copy of a body field's schema (`a[].b`: `b` of each item of `a`; "": the body) and whether
+    it is required; None if the body has no such field."""
+    node = _body_schema(spec, operation)
+    required = True
+    for part in path.split(".") if path else ():
+        name = part.removesuffix("[]")
+        properties = node.get("properties", {}) if node is not None else {}
+        if name not in properties:
+            return None
+        required = name in node.get("required", ())  # type: ignore[union-attr]
+        node = properties[name] = _resolve(spec, properties[name])
+        if part.endswith("[]"):
+            items = node["items"] = _resolve(spec, node.get("items", {}))
+            node = items
+    return None if node is None else (node, required)
+
+
+def _null_is_absent(spec: dict[str, Any], body: dict[str, Any]) -> None:
+    """write_rules.NULL_IS_ABSENT: each optional field (and a body that requires none) may be null."""
+    required = set(body.get("required", ()))
+    if not required:
+        _nullable(body)
+    properties = body.get("properties", {})
+    for name in [n for n in properties if n not in required]:
+        properties[name] = _nullable(_resolve(spec, properties[name]))
+    for prop in properties.values():  # the items of a list of objects, as Go decodes them into structs
+        items = prop.get("items") if isinstance(prop, dict) else None
+        if isinstance(items, dict):
+            prop["items"] = resolved = _resolve(spec, items)
+            if resolved.get("type") == "object":
+                _null_is_absent(spec, resolved)
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    schema["nullable"] = True
+    if "enum" in schema and None not in schema["enum"]:
+        schema["enum"] = [*schema["enum"], None]  # a request's enum without null forbids it, nullable or not
+    return schema
 
 
 def _error_response(operation: dict[str, Any]) -> dict[str, Any]:

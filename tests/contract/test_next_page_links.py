@@ -13,14 +13,14 @@ from schemathesis.auths import AuthContext, set_on_case
 
 from mockexchange.app import build_app
 from mockexchange.contract import suite
-from mockexchange.contract.account import SUBTRADERS, seed, signer
+from mockexchange.contract.account import seed, signer, values
 
 STATEFUL = settings(max_examples=40, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck))
 SETTLEMENTS = "/trade-api/v2/portfolio/settlements"
 
 
 def _schema(asgi: Any) -> Any:
-    return suite.load_schema(signer(), app=asgi, subtrader_ids=SUBTRADERS)
+    return suite.load_schema(signer(), app=asgi, account=values())
 
 
 def _signed(operation: Any, query: dict[str, Any]) -> Any:

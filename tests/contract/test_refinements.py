@@ -13,10 +13,11 @@ from schemathesis.core.failures import FailureGroup
 
 from mockexchange.app import build_app
 from mockexchange.contract import suite
-from mockexchange.contract.account import SUBTRADERS, seed, signer
+from mockexchange.contract.account import seed, signer, values
 from mockexchange.schema.refinements import PAGINATED, describe, refine, without_alternatives
 from mockexchange.schema.refs import resolve
 from mockexchange.schema.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.write_rules import AccountValues
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "contract-kit.md"
 
@@ -33,7 +34,7 @@ def _parameter(spec: dict, operation_id: str, name: str) -> dict:
 def test_rules_narrow_parameters_of_a_copy() -> None:
     published = load_spec(str(kalshi_slice_path("openapi.yaml")))
     before = repr(published)
-    refined = refine(published, subtrader_ids=("sub-1",))
+    refined = refine(published, account=AccountValues(subtrader_ids=("sub-1",)))
     assert repr(published) == before  # the committed slice is not changed
     assert _parameter(refined, "GetBalance", "subaccount")["schema"]["maximum"] == 63
     assert _parameter(refined, "GetBalance", "exchange_index")["schema"]["minimum"] == 0
@@ -90,7 +91,7 @@ class _TakesAnyFCMOrdersRead:
 
 
 def _negative_fcm_orders_run(asgi: Any) -> None:
-    schema = suite.load_schema(signer(), app=asgi, subtrader_ids=SUBTRADERS, operations=["GetFCMOrders"])
+    schema = suite.load_schema(signer(), app=asgi, account=values(), operations=["GetFCMOrders"])
     operation = schema["/fcm/orders"]["GET"]
 
     @given(case=operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))

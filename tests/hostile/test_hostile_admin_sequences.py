@@ -5,13 +5,14 @@ cash of every Kalshi subaccount and Deribit wallet reconciles with what the mock
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from hostile_probe import START, Probe
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from mockexchange.core.clock import ManualClock
@@ -134,27 +135,48 @@ VALID: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         lambda user, index: {"user_id": user, "exchange_index": index},
         st.sampled_from(KALSHI_USERS), st.sampled_from([0, 1, 2**31 - 1]),
     ),
+    # Half from subaccount 0, which holds the cash, to 1 or 2 (the set-up makes them), within the balance: done (unless
+    # the id was used for other terms). The other half anywhere: from 63 (not made), between one subaccount and
+    # itself, beyond the balance: refused.
     "subaccounts/transfers": st.builds(
-        lambda user, tid, source, destination, cents: {
-            "user_id": user, "client_transfer_id": tid, "from_subaccount": source, "to_subaccount": destination,
+        lambda user, tid, ends, cents: {
+            "user_id": user, "client_transfer_id": tid, "from_subaccount": ends[0], "to_subaccount": ends[1],
             "amount_cents": cents},
-        st.sampled_from(KALSHI_USERS), st.sampled_from(["s1", "s2", "s3"]), st.sampled_from([0, 0, 1, 63]),
-        st.sampled_from([1, 2]), st.sampled_from([1, 100, 10_000, 10**14]),
+        st.sampled_from(KALSHI_USERS), st.sampled_from(["s1", "s2", "s3", "s4", "s5", "s6"]),
+        st.one_of(st.tuples(st.just(0), st.sampled_from([1, 2])),
+                  st.tuples(st.sampled_from([0, 1, 2, 63]), st.sampled_from([0, 1, 2]))),
+        st.one_of(st.sampled_from([1, 100, 10_000]), st.sampled_from([1, 100, 10_000, 10**14])),
     ),
     "subaccounts/netting": st.builds(
         lambda user, sub, enabled: {"user_id": user, "subaccount": sub, "enabled": enabled},
         st.sampled_from(KALSHI_USERS), st.sampled_from([0, 1, 63]), st.booleans(),
     ),
-    "intra_exchange_transfers": st.builds(
-        lambda user, ends, amount, shards, subs, status: {
-            "user_id": user, "source": ends[0], "destination": ends[1], "amount": amount,
-            "source_exchange_shard": shards[0], "destination_exchange_shard": shards[1],
-            "source_subaccount": subs[0], "destination_subaccount": subs[1], "status": status},
-        st.sampled_from(KALSHI_USERS),
-        st.sampled_from([("event_contract", "margined"), ("margined", "event_contract"),
-                         ("event_contract", "event_contract")]),
-        st.sampled_from([1, 100, 10**6, 10**16]), st.sampled_from([(0, 0), (0, 1), (100, 0)]),
-        st.sampled_from([(0, 0), (0, 1), (1, 0)]), st.sampled_from(["complete", "pending"]),
+    # Half from where the cash is (subaccount 0 on shard 0), to the margined instance, another shard or another
+    # subaccount, within the balance: done. The other half anywhere: beyond the balance, part of a cent between
+    # subaccounts, subaccounts with `margined`, the same source and destination: refused.
+    "intra_exchange_transfers": st.one_of(
+        st.builds(
+            lambda user, to, amount: {
+                "user_id": user, "source": "event_contract", "destination": to[0], "amount": amount,
+                "source_exchange_shard": 0, "destination_exchange_shard": to[1], "source_subaccount": 0,
+                "destination_subaccount": to[2], "status": to[3]},
+            st.sampled_from(KALSHI_USERS),
+            st.sampled_from([("margined", 0, 0, "complete"), ("margined", 0, 0, "pending"),
+                             ("event_contract", 1, 0, "complete"), ("event_contract", 0, 1, "complete"),
+                             ("event_contract", 0, 2, "complete")]),  # between subaccounts: at once only
+            st.sampled_from([100, 10**6]),
+        ),
+        st.builds(
+            lambda user, ends, amount, shards, subs, status: {
+                "user_id": user, "source": ends[0], "destination": ends[1], "amount": amount,
+                "source_exchange_shard": shards[0], "destination_exchange_shard": shards[1],
+                "source_subaccount": subs[0], "destination_subaccount": subs[1], "status": status},
+            st.sampled_from(KALSHI_USERS),
+            st.sampled_from([("event_contract", "margined"), ("margined", "event_contract"),
+                             ("event_contract", "event_contract")]),
+            st.sampled_from([1, 100, 10**6, 10**16]), st.sampled_from([(0, 0), (0, 1), (100, 0)]),
+            st.sampled_from([(0, 0), (0, 1), (1, 0)]), st.sampled_from(["complete", "pending"]),
+        ),
     ),
     "target_balance_allocation": st.builds(
         lambda user, allocations, reservation: {"user_id": user, "allocations": allocations,
@@ -242,10 +264,18 @@ def _made_hostile(body: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     return st.sampled_from(sorted(body)).flatmap(lambda name: HOSTILE.map(lambda value: {**body, name: value}))
 
 
-# Two calls in three valid (as far as the values go), so that state builds up for the hostile ones to meet.
-CALLS = st.sampled_from(sorted(VALID)).flatmap(
-    lambda op: st.tuples(st.just(op), st.one_of(VALID[op], VALID[op], VALID[op].flatmap(_made_hostile)))
-)
+def _calls(ops: list[str]) -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
+    """One of these admin calls; two in three valid (as far as the values go), so that state builds up for the
+    hostile ones to meet."""
+    return st.sampled_from(ops).flatmap(
+        lambda op: st.tuples(st.just(op), st.one_of(VALID[op], VALID[op], VALID[op].flatmap(_made_hostile)))
+    )
+
+
+# The moves of cash inside an account, whose outcomes the run must see both of (accepted and refused).
+MOVES = ["subaccounts/transfers", "intra_exchange_transfers"]
+# One call in five is such a move: drawn among every operation alike, they came up a handful of times in a run.
+CALLS = st.one_of(*[_calls(sorted(VALID))] * 4, _calls(MOVES))
 # Accounts first, most of the time every one, so that later calls meet users that exist.
 EVERYONE = ["k1", "k2", "sub", "d1", "d2"]
 SETUP = st.one_of(st.just(EVERYONE), st.just(EVERYONE), st.lists(st.sampled_from(EVERYONE), unique=True))
@@ -260,20 +290,30 @@ def probe() -> Iterator[Probe]:
 
 
 @pytest.mark.slow
-@settings(max_examples=50, deadline=None)
-@given(setup=SETUP, calls=st.lists(CALLS, min_size=10, max_size=20))
-def test_any_sequence_of_admin_calls_leaves_every_read_rendering_and_the_cash_reconciled(probe, setup, calls):
-    probe.reset()
-    for user in setup:
-        if user.startswith("d"):
-            probe.post("deribit/accounts", {"user_id": user, "balances": {"BTC": "10", "USDC": "100000"}})
-        else:
-            probe.post("accounts", {**_kalshi_account(user), "balance_cents": 1_000_000})
-            for _ in range(2):  # subaccounts 1 and 2, for the transfers between subaccounts to meet
-                probe.post("subaccounts", {"user_id": user})
-    for op, body in calls:
-        probe.post(op, body)
-        probe.check_reads()
+def test_any_sequence_of_admin_calls_leaves_every_read_rendering_and_the_cash_reconciled(probe):
+    moved: Counter[tuple[str, str]] = Counter()  # (move, accepted or refused): both of each must happen
+
+    @settings(max_examples=50, deadline=None)
+    @given(setup=SETUP, calls=st.lists(CALLS, min_size=10, max_size=20))
+    def run(setup, calls):
+        probe.reset()
+        for user in setup:
+            if user.startswith("d"):
+                probe.post("deribit/accounts", {"user_id": user, "balances": {"BTC": "10", "USDC": "100000"}})
+            else:
+                probe.post("accounts", {**_kalshi_account(user), "balance_cents": 1_000_000})
+                for _ in range(2):  # subaccounts 1 and 2, for the transfers between subaccounts to meet
+                    probe.post("subaccounts", {"user_id": user})
+        for op, body in calls:
+            answer = probe.post(op, body)
+            if op in MOVES:
+                outcome = "accepted" if answer.status_code == 200 else "refused"
+                event(f"{op} {outcome}")
+                moved[(op, outcome)] += 1
+            probe.check_reads()
+
+    run()
+    assert all(moved[(op, outcome)] for op in MOVES for outcome in ("accepted", "refused")), moved
 
 
 def test_a_delivery_is_in_the_balance_the_next_call_answers(probe):

@@ -1,0 +1,26 @@
+"""The writes (`KALSHI_WRITES`: they change the account) against the mock in-process, each on a fresh seeded mock of
+its own: valid and invalid bodies, every check, the kit's write acceptance among them (a valid body answered 2xx or
+with a declared state refusal, and some valid body accepted in the run). The account (`seed` and `seed_writes`) makes
+most valid writes succeed: cash in every numbered subaccount, the Premier usage level, keys to delete, an error account
+for position transfers."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockexchange.app import build_app
+from mockexchange.contract import suite
+from mockexchange.contract.account import seed, seed_writes, signer, values
+from mockexchange.contract.slicing import KALSHI_WRITES
+
+EXAMPLES = 15  # of valid data and as many of invalid, per operation
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("operation_id", sorted(KALSHI_WRITES))
+def test_each_write_against_a_fresh_mock(operation_id: str) -> None:
+    mock = build_app()
+    seed(mock.control)
+    seed_writes(mock.control, subaccounts=operation_id != "CreateSubaccount")  # it needs room for more
+    schema = suite.load_schema(signer(), app=mock.asgi, operations=[operation_id], account=values())
+    suite.run_operations(schema, max_examples=EXAMPLES)

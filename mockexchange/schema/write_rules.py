@@ -1,0 +1,313 @@
+"""What the kit knows of Kalshi's account writes beyond their published schema (docs/contract-kit.md).
+
+- `BODY_RULES`: a request body narrowed where Kalshi's server has an unstated rule a schema can say (a range, a
+  pattern, a length), each with its reason. `refinements.refine()` applies them, as it applies the parameter rules.
+- `ACCOUNT_VALUES`: fields whose valid values exist only on the account the kit checks with (a subtrader, a key to
+  delete, a market to move): drawn from `AccountValues` when the kit is given them.
+- `STATE_REFUSALS`: what no schema can say (a balance, an existing subaccount, a reused id, a usage level): the
+  refusals a schema-valid body may meet, by status and Kalshi's error `code`, each with its reason. The kit's
+  `write_acceptance` check (contract/refusals.py) accepts these for valid data and nothing else; where a `judge` is
+  given, only when the body and the account (read back from the server) make the refusal possible.
+
+Pure data and pure functions: no HTTP here (the account is read by the caller, through `AccountView`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any, Protocol
+
+GO_INT32_MAX = 2**31 - 1
+SUBACCOUNT_MAX = 63
+MAX_TRANSFER_CENTS = 10**14  # $1 trillion: more than any balance holds (core's MAX_CENTS)
+MAX_TRANSFER_CENTI_CENTS = MAX_TRANSFER_CENTS * 100
+NUMBERED_SUBACCOUNTS = 63  # "Maximum 63 numbered subaccounts per user (64 including the primary account)"
+
+
+@dataclass(frozen=True, slots=True)
+class BodyRule:
+    """A field of a JSON request body constrained beyond the published schema."""
+
+    operations: tuple[str, ...]
+    field: str  # a property; `a[].b` is `b` of each item of the list `a`; "" is the body itself
+    reason: str
+    schema: dict[str, Any]  # merged into the field's schema
+
+
+@dataclass(frozen=True, slots=True)
+class AccountValues:
+    """What exists on the account the kit checks with, for the fields only such values satisfy (`ACCOUNT_VALUES`).
+    Empty: not known, so a valid request cannot be drawn for an operation that needs one."""
+
+    subtrader_ids: tuple[str, ...] = ()  # the FCM member's subtraders the key may act for
+    public_keys: tuple[str, ...] = ()  # public key PEMs the kit may upload (it made them)
+    api_key_ids: tuple[str, ...] = ()  # keys of the account the kit may delete (never the one it signs with)
+    market_tickers: tuple[str, ...] = ()  # open markets whose positions a subtrader may move
+    transfer_targets: tuple[str, ...] = ()  # subtraders under the FCM's error account
+
+
+@dataclass(frozen=True, slots=True)
+class AccountValue:
+    """A field drawn from `AccountValues.<source>`. Without values an optional body field is left out of valid
+    requests; a required one stays as published and the operation is not expected to accept any (`ACCEPTANCE`)."""
+
+    operations: tuple[str, ...]
+    field: str  # a body property, or `query:NAME` / `path:NAME`
+    source: str  # the `AccountValues` attribute
+    reason: str
+
+
+class AccountView(Protocol):
+    """The account as the server reports it now (None: it could not be read)."""
+
+    def balance(self, subaccount: int, exchange_index: int) -> Decimal | None:
+        """Dollars held on one subaccount and exchange index."""
+
+    def subaccounts(self) -> frozenset[int] | None:
+        """The subaccount numbers the account has (0, the primary, among them)."""
+
+
+# Why a declared refusal cannot be right for this body on this account (None: it can be).
+Judge = Callable[[Mapping[str, Any], AccountView], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class StateRefusal:
+    """A refusal a schema-valid body may meet: `status` with Kalshi's error `code`. With a `judge`, only where it
+    finds nothing that rules the refusal out (a refusal of a transfer the source holds is wrong)."""
+
+    operations: tuple[str, ...]
+    status: int
+    code: str
+    reason: str
+    judge: Judge | None = None
+
+
+def _number(body: Mapping[str, Any], name: str) -> int:
+    value = body.get(name)
+    return value if type(value) is int else 0  # absent or null: Go's zero value (the defaults are 0)
+
+
+def _holds(account: AccountView, subaccount: int, exchange_index: int, amount: Decimal) -> str | None:
+    held = account.balance(subaccount, exchange_index)
+    if held is None or held < amount:
+        return None
+    return f"subaccount {subaccount} holds ${held} on exchange index {exchange_index}, at least the ${amount} asked"
+
+
+def _all_known(account: AccountView, *subaccounts: int) -> str | None:
+    known = account.subaccounts()
+    if known is None or any(s not in known for s in subaccounts):
+        return None
+    return f"the account has subaccount(s) {', '.join(map(str, sorted(set(subaccounts))))}"
+
+
+def transfer_beyond_balance(body: Mapping[str, Any], account: AccountView) -> str | None:
+    amount = Decimal(_number(body, "amount_cents")) / 100
+    return _holds(account, _number(body, "from_subaccount"), _number(body, "exchange_index"), amount)
+
+
+def transfer_between_unknown(body: Mapping[str, Any], account: AccountView) -> str | None:
+    ends = (_number(body, "from_subaccount"), _number(body, "to_subaccount"))
+    return None if ends[0] == ends[1] else _all_known(account, *ends)
+
+
+def netting_of_unknown(body: Mapping[str, Any], account: AccountView) -> str | None:
+    return _all_known(account, _number(body, "subaccount_number"))
+
+
+def subaccounts_full(body: Mapping[str, Any], account: AccountView) -> str | None:
+    known = account.subaccounts()
+    if known is None or len(known - {0}) >= NUMBERED_SUBACCOUNTS:
+        return None
+    return f"the account has {len(known - {0})} numbered subaccounts, fewer than {NUMBERED_SUBACCOUNTS}"
+
+
+def instance_beyond_balance(body: Mapping[str, Any], account: AccountView) -> str | None:
+    if body.get("source") != "event_contract":
+        return None  # a margined balance shows nowhere the kit can read
+    amount = Decimal(_number(body, "amount")) / 10_000
+    return _holds(account, _number(body, "source_subaccount"), _number(body, "source_exchange_shard"), amount)
+
+
+def instance_transfer_refused(body: Mapping[str, Any], account: AccountView) -> str | None:
+    source = (body.get("source"), *(_number(body, f"source_{n}") for n in ("exchange_shard", "subaccount")))
+    target = (body.get("destination"), *(_number(body, f"destination_{n}") for n in ("exchange_shard", "subaccount")))
+    subaccounts = (source[2], target[2])
+    contracts = source[0] == target[0] == "event_contract"
+    if subaccounts != (0, 0) and (not contracts or body.get("client_transfer_id") is not None) or source == target:
+        return None
+    if contracts and source[1] == target[1]:  # a subaccount transfer
+        return None if _number(body, "amount") % 100 else _all_known(account, *subaccounts)
+    return "the body breaks none of these rules"
+
+
+def allocation_not_whole(body: Mapping[str, Any], account: AccountView) -> str | None:
+    allocations = [a for a in body.get("allocations") or () if isinstance(a, dict)]
+    indexes = [a.get("exchange_index") for a in allocations]
+    if allocations and (sum(a.get("percent") or 0 for a in allocations) != 100 or len(set(indexes)) != len(indexes)):
+        return None
+    return "the percentages total 100 over distinct exchange indexes" if allocations else "the list is empty"
+
+
+def write_without_read(body: Mapping[str, Any], account: AccountView) -> str | None:
+    scopes = body.get("scopes") or ()
+    return None if "write" in scopes and "read" not in scopes else "the scopes do not hold `write` without `read`"
+
+
+SUBACCOUNT = {"minimum": 0, "maximum": SUBACCOUNT_MAX}
+EXCHANGE_INDEX = {"minimum": 0, "maximum": GO_INT32_MAX}
+NOT_EMPTY = "Go's `required` validator refuses an empty string"
+KEY_WRITES = ("CreateApiKey", "GenerateApiKey")
+SUBACCOUNT_WRITES = ("CreateSubaccount", "ApplySubaccountTransfer", "UpdateSubaccountNetting")
+INSTANCE_WRITES = ("IntraExchangeInstanceTransfer", "SetTargetBalanceAllocation")
+FCM_WRITES = (
+    "CreateFCMSubtrader", "UpdateFCMEventContractDailyCap", "DeleteFCMEventContractDailyCap",
+    "UpdateFCMSubtraderBlockedCategories", "CreateFCMPositionTransfer",
+)  # fmt: skip
+FCM_SUBTRADER_WRITES = FCM_WRITES[1:]
+
+BODY_RULES: tuple[BodyRule, ...] = (
+    BodyRule(("ApplySubaccountTransfer",), "from_subaccount", "subaccounts are numbered 0..63 (0: the primary)",
+             SUBACCOUNT),
+    BodyRule(("ApplySubaccountTransfer",), "to_subaccount", "subaccounts are numbered 0..63", SUBACCOUNT),
+    BodyRule(("UpdateSubaccountNetting",), "subaccount_number", "subaccounts are numbered 0..63", SUBACCOUNT),
+    BodyRule(("IntraExchangeInstanceTransfer",), "source_subaccount", "subaccounts are numbered 0..63", SUBACCOUNT),
+    BodyRule(("IntraExchangeInstanceTransfer",), "destination_subaccount", "subaccounts are numbered 0..63",
+             SUBACCOUNT),
+    BodyRule(("CreateSubaccount", "ApplySubaccountTransfer"), "exchange_index",
+             "an int32 shard number >= 0 (its validator is gte=0; the Go field is an int32)", EXCHANGE_INDEX),
+    BodyRule(("SetTargetBalanceAllocation",), "allocations[].exchange_index",
+             "an int32 shard number (the Go field is an int32)", {"maximum": GO_INT32_MAX}),
+    BodyRule(("ApplySubaccountTransfer",), "amount_cents",
+             "at least one cent; at most 10^14 ($1 trillion, more than any balance holds: beyond it the mock answers "
+             "the lte tag, docs/known-differences.md)", {"minimum": 1, "maximum": MAX_TRANSFER_CENTS}),
+    BodyRule(("IntraExchangeInstanceTransfer",), "amount",
+             "at least one centi-cent; at most 10^16 ($1 trillion, as for a subaccount transfer)",
+             {"minimum": 1, "maximum": MAX_TRANSFER_CENTI_CENTS}),
+    BodyRule(KEY_WRITES, "name", f"1 to 256 characters ({NOT_EMPTY}; 256 is the mock's bound)",
+             {"minLength": 1, "maxLength": 256}),
+    BodyRule(KEY_WRITES, "scopes", "at most 16 scopes (the mock's bound: each of the eight twice)", {"maxItems": 16}),
+    BodyRule(KEY_WRITES, "", "subaccount and fcm_subtrader_id are mutually exclusive",
+             {"not": {"required": ["subaccount", "fcm_subtrader_id"]}}),
+    BodyRule(("CreateApiKey",), "public_key", NOT_EMPTY, {"minLength": 1}),
+    BodyRule(("CreateFCMSubtrader",), "subtrader_suffix", "1-16 ASCII letters and digits",
+             {"pattern": "^[A-Za-z0-9]{1,16}$"}),
+    BodyRule(("UpdateFCMEventContractDailyCap",), "limit",
+             "a dollar amount >= 0 with up to 4 places, below $10^13 (the mock's bound on a balance)",
+             {"pattern": r"^[0-9]{1,13}(\.[0-9]{1,4})?$"}),
+    BodyRule(("UpdateFCMEventContractDailyCap", "UpdateFCMSubtraderBlockedCategories"), "subtrader_id", NOT_EMPTY,
+             {"minLength": 1}),
+    BodyRule(("UpdateFCMSubtraderBlockedCategories",), "category", "1-100 characters",
+             {"minLength": 1, "maxLength": 100}),
+    BodyRule(("CreateFCMPositionTransfer",), "source_subtrader_id", NOT_EMPTY, {"minLength": 1}),
+    BodyRule(("CreateFCMPositionTransfer",), "target_subtrader_id", NOT_EMPTY, {"minLength": 1}),
+    BodyRule(("CreateFCMPositionTransfer",), "market_ticker", NOT_EMPTY, {"minLength": 1}),
+    BodyRule(("CreateFCMPositionTransfer",), "position_centicount",
+             "a non-zero whole number of contracts (a multiple of 100)", {"multipleOf": 100, "not": {"enum": [0]}}),
+    BodyRule(("CreateFCMPositionTransfer",), "price_centicents", "whole cents (a multiple of 100)",
+             {"multipleOf": 100}),
+)  # fmt: skip
+
+ACCOUNT_VALUES: tuple[AccountValue, ...] = (
+    AccountValue(("UpdateFCMEventContractDailyCap", "UpdateFCMSubtraderBlockedCategories"), "subtrader_id",
+                 "subtrader_ids", "a subtrader of the checking FCM member"),
+    AccountValue(("DeleteFCMEventContractDailyCap",), "query:subtrader_id", "subtrader_ids",
+                 "a subtrader of the checking FCM member"),
+    AccountValue(("CreateFCMPositionTransfer",), "source_subtrader_id", "subtrader_ids",
+                 "a subtrader of the checking FCM member"),
+    AccountValue(KEY_WRITES, "fcm_subtrader_id", "subtrader_ids", "a subtrader of the checking FCM member"),
+    AccountValue(("CreateApiKey",), "public_key", "public_keys",
+                 "an RSA or Ed25519 public key in PEM: the kit uploads one it made"),
+    AccountValue(("DeleteApiKey",), "path:api_key", "api_key_ids",
+                 "a key of the checking account other than its own (one made to be deleted)"),
+    AccountValue(("CreateFCMPositionTransfer",), "market_ticker", "market_tickers",
+                 "an open market a subtrader holds"),
+    AccountValue(("CreateFCMPositionTransfer",), "target_subtrader_id", "transfer_targets",
+                 "a subtrader under the FCM's error account ({error_account_id}_{suffix})"),
+)  # fmt: skip
+
+LOCKED_KEY = (
+    "a key locked to one subaccount or bound to one subtrader may not do this (nor, on the FCM desk, a caller that is "
+    "no FCM member)"
+)
+STATE_REFUSALS: tuple[StateRefusal, ...] = (
+    StateRefusal(("ApplySubaccountTransfer",), 400, "insufficient_balance",
+                 "the source subaccount holds less than the amount on that exchange index (judged: a refusal of an "
+                 "amount the source holds fails)", transfer_beyond_balance),
+    StateRefusal(("ApplySubaccountTransfer",), 400, "bad_request",
+                 "from and to the same subaccount, or one the account has not created (judged)",
+                 transfer_between_unknown),
+    StateRefusal(("ApplySubaccountTransfer",), 409, "conflict", "a client_transfer_id used before for other terms"),
+    StateRefusal(("UpdateSubaccountNetting",), 400, "bad_request", "a subaccount the account has not created (judged)",
+                 netting_of_unknown),
+    StateRefusal(("CreateSubaccount",), 400, "bad_request",
+                 "the account has its 63 numbered subaccounts already (judged)", subaccounts_full),
+    StateRefusal(("CreateSubaccount",), 403, "forbidden", "an account below the Advanced API tier"),
+    StateRefusal(SUBACCOUNT_WRITES + INSTANCE_WRITES + KEY_WRITES + ("DeleteApiKey",) + FCM_WRITES, 403, "forbidden",
+                 LOCKED_KEY),
+    StateRefusal(("IntraExchangeInstanceTransfer",), 400, "insufficient_balance",
+                 "the source holds less than the amount (judged where the source is event_contract; a margined "
+                 "balance cannot be read)", instance_beyond_balance),
+    StateRefusal(("IntraExchangeInstanceTransfer",), 400, "bad_request",
+                 "subaccounts other than event_contract to event_contract, a client_transfer_id with subaccounts, the "
+                 "same source and destination, or, between subaccounts of one shard (a subaccount transfer), part of "
+                 "a cent or a subaccount not created (judged)", instance_transfer_refused),
+    StateRefusal(("IntraExchangeInstanceTransfer",), 409, "conflict",
+                 "a client_transfer_id already accepted from the same source instance and shard"),
+    StateRefusal(("SetTargetBalanceAllocation",), 400, "bad_request",
+                 "percentages that do not total 100, or an exchange index twice (judged from the body: no schema sums "
+                 "a list)", allocation_not_whole),
+    StateRefusal(KEY_WRITES, 400, "bad_request", "`write` in scopes without `read` (judged from the body)",
+                 write_without_read),
+    StateRefusal(("CreateApiKey",), 403, "forbidden", "uploading a key needs the Premier usage level or above"),
+    StateRefusal(("DeleteApiKey",), 404, "not_found", "a key the account does not have (deleted already)"),
+    StateRefusal(("UpgradeAccountApiUsageLevel",), 403, "forbidden",
+                 "none of the user's latest 100 orders was made through the API"),
+    StateRefusal(("CreateFCMSubtrader",), 409, "conflict", "the subtrader exists"),
+    StateRefusal(FCM_SUBTRADER_WRITES, 404, "not_found",
+                 "a subtrader the member does not have, a market that does not exist, or (deleting) no daily cap"),
+    StateRefusal(("CreateFCMPositionTransfer",), 400, "bad_request",
+                 "transfers not enabled for the FCM (until Kalshi configures its error account), or more contracts "
+                 "than a position may hold"),
+    StateRefusal(("CreateFCMPositionTransfer",), 409, "conflict",
+                 "a settled market, or a target without the cash to pay for the position"),
+)  # fmt: skip
+
+# Marks an operation whose valid requests need values the kit was not given (says which): it is not expected to
+# accept any, so the kit's run-level verdict (contract/refusals.py) passes it over.
+ACCEPTANCE = "x-mockexchange-acceptance"
+# What a null means in a body (Go's encoding/json leaves the field unset), so the kit never sends one as invalid.
+NULL_IS_ABSENT = (
+    "every write: a null in a request body counts as absent (Go's encoding/json leaves the field unset; a body of "
+    "null is an empty request), so an optional field may be null and the suites never send one as invalid input"
+)
+
+
+def refusals_of(operation_id: str) -> tuple[StateRefusal, ...]:
+    return tuple(r for r in STATE_REFUSALS if operation_id in r.operations)
+
+
+def judged_operations() -> frozenset[str]:
+    """The operations the kit's `write_acceptance` check judges (schemathesis' positive-data acceptance does not)."""
+    return frozenset(op for refusal in STATE_REFUSALS for op in refusal.operations)
+
+
+def values_of(account: AccountValues, source: str) -> tuple[str, ...]:
+    if source not in {f.name for f in fields(AccountValues)}:
+        raise KeyError(f"AccountValues has no {source!r}")
+    return getattr(account, source)
+
+
+def describe_writes() -> list[str]:
+    """Every rule of the writes as a line for reports and docs."""
+    lines = [NULL_IS_ABSENT]
+    lines += [f"{', '.join(r.operations)}: body {r.field or '(the whole body)'}: {r.reason}" for r in BODY_RULES]
+    lines += [
+        f"{', '.join(v.operations)}: {v.field}: {v.reason}, from the kit's account values ({v.source})"
+        for v in ACCOUNT_VALUES
+    ]
+    lines += [f"{', '.join(r.operations)}: refusal {r.status} {r.code}: {r.reason}" for r in STATE_REFUSALS]
+    return lines

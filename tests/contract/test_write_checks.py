@@ -1,0 +1,117 @@
+"""The kit's judgement of the account writes can fail: each defect of `broken_writes.py` is reported, in the pytest
+suite's runner (in-process) and by `contract check`; the mock passes both, and a full account's refusals of another
+subaccount are no failure."""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import kit_commands
+import pytest
+from broken_server import serving_through
+from broken_writes import BrokenWrites
+from schemathesis.core.failures import FailureGroup
+
+from mockexchange.app import build_app
+from mockexchange.contract import suite
+from mockexchange.contract.account import KEY_ID, private_key_pem_text, seed, seed_writes, signer, values
+
+EXAMPLES = 15
+SEED = "20260102"
+TRANSFER = "POST /portfolio/subaccounts/transfer"
+
+
+def _run(operation_id: str, defect: str | None = None, *, subaccounts: bool = True) -> None:
+    mock = build_app()
+    seed(mock.control)
+    seed_writes(mock.control, subaccounts=subaccounts)
+    app = mock.asgi if defect is None else BrokenWrites(mock.asgi, defect)
+    schema = suite.load_schema(signer(), app=app, operations=[operation_id], account=values())
+    suite.run_operations(schema, max_examples=EXAMPLES)
+
+
+def _failures(defect: str) -> list[Any]:
+    with pytest.raises(FailureGroup) as raised:
+        _run("ApplySubaccountTransfer", defect)
+    return list(raised.value.exceptions)
+
+
+@pytest.mark.slow
+def test_a_valid_transfer_refused_with_an_undeclared_code_fails() -> None:
+    (failure,) = _failures("undeclared")
+    assert failure.code == "ST202" and failure.status_code == 400
+    assert "400 `invalid_parameters` is no refusal a valid ApplySubaccountTransfer body may meet" in failure.message
+    assert "400 `insufficient_balance` (the source subaccount holds less" in failure.message  # what is declared
+
+
+@pytest.mark.slow
+def test_a_balance_refusal_of_what_the_source_holds_fails() -> None:
+    (failure,) = _failures("no_balance")
+    held = r"400 `insufficient_balance` .*, but subaccount \d+ holds \$[\d.]+ on exchange index 0"
+    assert re.search(held, failure.message), failure.message
+
+
+@pytest.mark.slow
+def test_a_server_that_refuses_every_transfer_with_a_declared_code_fails() -> None:
+    (failure,) = _failures("conflict")  # 409 `conflict` is declared, and no judge can rule one case out
+    assert failure.operation == TRANSFER
+    assert failure.message.startswith("every schema-valid request was refused (409 conflict)")
+
+
+@pytest.mark.slow
+def test_a_server_that_takes_an_invalid_transfer_fails() -> None:
+    accepted = [f for f in _failures("takes_anything") if f.code == "ST201"]
+    assert accepted and re.search(r"violates `(minimum|exclusiveMinimum)`", accepted[0].message), accepted
+
+
+@pytest.mark.slow
+def test_a_full_accounts_refusals_of_another_subaccount_are_no_failure() -> None:
+    # Every numbered subaccount made: each valid CreateSubaccount is refused (400 `bad_request`), and the account read
+    # back says why, so the run needs no acceptance.
+    _run("CreateSubaccount", subaccounts=True)
+
+
+# -- `contract check`: the same judgement in schemathesis' own runner (hooks.py, in its child process) -------------
+
+
+@pytest.fixture(scope="module")
+def pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("keys") / "contract.pem"
+    path.write_text(private_key_pem_text())
+    return path
+
+
+def _check(pem: Path, defect: str | None, *operations: str) -> tuple[int, str]:
+    server = serving_through(functools.partial(BrokenWrites, defect=defect)) if defect else serving_through(lambda a: a)
+    with server:
+        seed(server)
+        seed_writes(server)
+        named = [arg for operation in operations for arg in ("--operation", operation)]
+        result = kit_commands.contract_check(
+            server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--max-examples", str(EXAMPLES), *named
+        )
+    return result.returncode, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_contract_check_passes_the_mocks_transfers_and_allocations(pem: Path) -> None:
+    status, out = _check(pem, None, "ApplySubaccountTransfer", "IntraExchangeInstanceTransfer",
+                         "SetTargetBalanceAllocation")  # fmt: skip
+    assert status == 0, out[-4000:]
+    assert "Schema-valid request rejected" not in out
+
+
+@pytest.mark.slow
+def test_contract_check_names_each_refusal_it_cannot_explain(pem: Path) -> None:
+    status, out = _check(pem, "no_balance", "ApplySubaccountTransfer")
+    assert status == 1, out[-4000:]
+    summary = out[out.index("violation(s) in") :]
+    assert re.search(r"ST202 .*400 `insufficient_balance` .*, but subaccount \d+ holds \$", summary), summary
+    assert "ST202 Schema-valid request rejected: every schema-valid request was refused (400 insufficient_balance)" in (
+        summary
+    )
+    status, out = _check(pem, "undeclared", "ApplySubaccountTransfer")
+    assert status == 1 and "400 `invalid_parameters` is no refusal a valid ApplySubaccountTransfer" in out, out[-4000:]

@@ -1,0 +1,177 @@
+"""The writes' rules (schema/write_rules.py): each applies to the committed slice, on a copy; account values are drawn
+or their absence said; a null is as good as absent; every declared refusal is a documented status; and each judge
+rules out what it should and nothing else."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from mockexchange.schema.refinements import refine
+from mockexchange.schema.refs import operations_by_id, resolve
+from mockexchange.schema.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.write_rules import (
+    ACCEPTANCE,
+    ACCOUNT_VALUES,
+    BODY_RULES,
+    STATE_REFUSALS,
+    AccountValues,
+    allocation_not_whole,
+    instance_beyond_balance,
+    instance_transfer_refused,
+    judged_operations,
+    netting_of_unknown,
+    subaccounts_full,
+    transfer_between_unknown,
+    transfer_beyond_balance,
+    write_without_read,
+)
+
+PUBLISHED = load_spec(str(kalshi_slice_path("openapi.yaml")))
+FULL = AccountValues(
+    subtrader_ids=("s-1",), public_keys=("PEM",), api_key_ids=("k-1",), market_tickers=("M-1",),
+    transfer_targets=("err_T1",),
+)  # fmt: skip
+
+
+def _operation(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
+    return operations_by_id(spec)[operation_id][2]
+
+
+def _body(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
+    return resolve(spec, _operation(spec, operation_id)["requestBody"]["content"]["application/json"]["schema"])
+
+
+def _field(spec: dict[str, Any], operation_id: str, path: str) -> dict[str, Any]:
+    node = _body(spec, operation_id)
+    for part in path.split(".") if path else ():
+        node = resolve(spec, node["properties"][part.removesuffix("[]")])
+        if part.endswith("[]"):
+            node = resolve(spec, node["items"])
+    return node
+
+
+@pytest.mark.parametrize("rule", BODY_RULES, ids=lambda r: f"{'+'.join(r.operations)}.{r.field or 'body'}")
+def test_each_body_rule_narrows_its_field_of_the_slice(rule) -> None:
+    refined = refine(PUBLISHED, account=FULL)
+    for operation_id in rule.operations:
+        field = _field(refined, operation_id, rule.field)
+        assert {k: field.get(k) for k in rule.schema} == rule.schema, (operation_id, field)
+
+
+def test_refining_changes_no_shared_component_and_not_the_slice() -> None:
+    before = repr(PUBLISHED)
+    refined = refine(PUBLISHED, account=FULL)
+    assert repr(PUBLISHED) == before
+    assert refined["components"] == PUBLISHED["components"]  # FixedPointDollars, ExchangeIndex, ... as published
+
+
+@pytest.mark.parametrize("value", ACCOUNT_VALUES, ids=lambda v: f"{'+'.join(v.operations)}.{v.field}")
+def test_account_values_are_drawn_when_given_and_their_absence_is_said(value) -> None:
+    given, bare = refine(PUBLISHED, account=FULL), refine(PUBLISHED)
+    location, _, name = value.field.rpartition(":")
+    for operation_id in value.operations:
+        if location:
+            parameter = next(p for p in _operation(given, operation_id)["parameters"] if p["name"] == name)
+            assert parameter["schema"]["enum"] == [*getattr(FULL, value.source)]
+            assert operation_id in _marked(bare)
+            continue
+        assert [v for v in _field(given, operation_id, name)["enum"] if v is not None] == [*getattr(FULL, value.source)]
+        required = name in _body(bare, operation_id).get("required", ())
+        if required:  # no valid body without one: not expected to accept any
+            assert operation_id in _marked(bare)
+        else:  # left out of valid bodies
+            assert _field(bare, operation_id, name)["not"] == {}
+    assert not _marked(given)
+
+
+def _marked(spec: dict[str, Any]) -> dict[str, str]:
+    return {op_id: op[ACCEPTANCE] for op_id, (_, _, op) in operations_by_id(spec).items() if ACCEPTANCE in op}
+
+
+def test_a_null_is_as_good_as_absent_in_a_write() -> None:
+    refined = refine(PUBLISHED, account=FULL)
+    transfer = _body(refined, "ApplySubaccountTransfer")
+    assert transfer["properties"]["exchange_index"]["nullable"] is True  # optional
+    assert "nullable" not in transfer["properties"]["amount_cents"]  # required: null is Go's zero, refused
+    assert _body(refined, "CreateSubaccount")["nullable"] is True  # requires nothing: null is an empty request
+    key_type = _field(refined, "GenerateApiKey", "key_type")
+    assert key_type["nullable"] is True and None in key_type["enum"]  # an enum without null would forbid it
+    assert "nullable" not in _field(refined, "SetTargetBalanceAllocation", "allocations[]")  # items: all required
+
+
+def test_every_declared_refusal_is_a_status_its_operation_documents() -> None:
+    refined = refine(PUBLISHED, account=FULL)
+    for refusal in STATE_REFUSALS:
+        for operation_id in refusal.operations:
+            assert str(refusal.status) in _operation(refined, operation_id)["responses"], (operation_id, refusal)
+
+
+def test_the_judged_operations_are_writes() -> None:
+    methods = {op_id: method for op_id, (method, _, _) in operations_by_id(PUBLISHED).items()}
+    assert {methods[op] for op in judged_operations()} <= {"post", "put", "delete"}
+
+
+class Account:
+    """An account as a server reports it: (subaccount, exchange index) -> dollars; None: it could not be read."""
+
+    def __init__(self, balances: dict[tuple[int, int], str] | None) -> None:
+        self.balances = None if balances is None else {k: Decimal(v) for k, v in balances.items()}
+
+    def balance(self, subaccount: int, exchange_index: int) -> Decimal | None:
+        return None if self.balances is None else self.balances.get((subaccount, exchange_index), Decimal(0))
+
+    def subaccounts(self) -> frozenset[int] | None:
+        return None if self.balances is None else frozenset(sub for sub, _ in self.balances)
+
+
+RICH = Account({(0, 0): "100.00", (1, 0): "0.50", (2, 0): "0"})
+UNREAD = Account(None)
+
+
+def test_a_balance_refusal_is_ruled_out_where_the_source_holds_the_amount() -> None:
+    within = {"from_subaccount": 0, "to_subaccount": 1, "amount_cents": 10_000}
+    assert "subaccount 0 holds $100.00" in transfer_beyond_balance(within, RICH)
+    assert transfer_beyond_balance({**within, "amount_cents": 10_001}, RICH) is None
+    assert transfer_beyond_balance({**within, "exchange_index": 1}, RICH) is None  # nothing held there
+    assert transfer_beyond_balance(within, UNREAD) is None  # not known: the refusal stands
+    contracts = {"source": "event_contract", "destination": "margined", "amount": 5_000}  # centi-cents: $0.50
+    assert instance_beyond_balance({**contracts, "source_subaccount": 1}, RICH) is not None
+    assert instance_beyond_balance({**contracts, "source_subaccount": 2}, RICH) is None
+    assert instance_beyond_balance({**contracts, "source": "margined"}, RICH) is None  # not readable
+
+
+def test_a_subaccount_refusal_is_ruled_out_where_the_account_has_them() -> None:
+    assert transfer_between_unknown({"from_subaccount": 0, "to_subaccount": 2}, RICH) is not None
+    assert transfer_between_unknown({"from_subaccount": 1, "to_subaccount": 1}, RICH) is None  # the same one
+    assert transfer_between_unknown({"from_subaccount": 0, "to_subaccount": 5}, RICH) is None
+    assert netting_of_unknown({"subaccount_number": 2}, RICH) is not None
+    assert netting_of_unknown({"subaccount_number": 3}, RICH) is None
+    assert netting_of_unknown({"subaccount_number": 2}, UNREAD) is None
+    assert subaccounts_full({}, RICH) == "the account has 2 numbered subaccounts, fewer than 63"
+    assert subaccounts_full({}, Account({(n, 0): "0" for n in range(64)})) is None
+
+
+def test_an_instance_transfer_refusal_is_ruled_out_where_the_body_breaks_no_rule() -> None:
+    plain = {"source": "event_contract", "destination": "margined", "amount": 1}
+    assert instance_transfer_refused(plain, RICH) == "the body breaks none of these rules"
+    assert instance_transfer_refused({**plain, "source_subaccount": 1}, RICH) is None  # subaccounts with margined
+    same = {"source": "event_contract", "destination": "event_contract", "amount": 100}
+    assert instance_transfer_refused(same, RICH) is None  # the same source and destination
+    one_shard = {**same, "destination_subaccount": 2}
+    assert instance_transfer_refused(one_shard, RICH) is not None
+    assert instance_transfer_refused({**one_shard, "amount": 150}, RICH) is None  # part of a cent
+    assert instance_transfer_refused({**one_shard, "destination_subaccount": 9}, RICH) is None  # not created
+    assert instance_transfer_refused({**one_shard, "client_transfer_id": "x"}, RICH) is None
+
+
+def test_an_allocation_or_scope_refusal_is_ruled_out_by_the_body_alone() -> None:
+    whole = [{"exchange_index": 0, "percent": 60}, {"exchange_index": 1, "percent": 40}]
+    assert allocation_not_whole({"allocations": whole}, UNREAD) is not None
+    assert allocation_not_whole({"allocations": []}, UNREAD) == "the list is empty"
+    assert allocation_not_whole({"allocations": whole[:1]}, UNREAD) is None
+    assert allocation_not_whole({"allocations": [whole[0], {**whole[1], "exchange_index": 0}]}, UNREAD) is None
+    assert write_without_read({"scopes": ["write", "read"]}, UNREAD) is not None
+    assert write_without_read({"scopes": ["write"]}, UNREAD) is None
