@@ -218,5 +218,5 @@ class BookModel(RuleBasedStateMachine):
         assert len(self.book) == len(self.model)
 
 
-TestBookModel = BookModel.TestCase
+TestBookModel = pytest.mark.slow(BookModel.TestCase)
 TestBookModel.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)

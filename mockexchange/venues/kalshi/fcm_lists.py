@@ -22,8 +22,9 @@ from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import param_error
 from mockexchange.venues.kalshi.fcm import fcm_subtrader
+from mockexchange.venues.kalshi.orders_render import resting_order
 from mockexchange.venues.kalshi.params import CURSOR, LIMIT, MAX_TS, MIN_TS, TICKER, Param, parse_query
-from mockexchange.venues.kalshi.render import book_side, count_fp, dollars4, dollars6, outcome_side, rfc3339
+from mockexchange.venues.kalshi.render import count_fp, dollars4, dollars6, outcome_side, rfc3339
 
 GET_FCM_FILLS = "GetFCMFills"
 GET_FCM_ORDERS = "GetFCMOrders"
@@ -98,44 +99,9 @@ def _orders_params(ctx: KalshiContext) -> list[Param]:
     return found + [CLIENT_ORDER_IDS] if ctx.profile.positions_settlement_status else found  # (3.34: the new one)
 
 
-def order(o: RestingOrder) -> dict[str, Any]:
-    yes = o.price if o.side == "yes" else Decimal(1) - o.price
-    outcome = "yes" if (o.side == "yes") == (o.action == "buy") else "no"
-    zero = dollars4(Decimal(0))
-    return {
-        "order_id": o.order_id,
-        "user_id": o.user_id,
-        "client_order_id": "",
-        "ticker": o.ticker,
-        "side": o.side,
-        "action": o.action,
-        "outcome_side": outcome,
-        "book_side": book_side(outcome),
-        "type": "limit",
-        "status": "resting",
-        "yes_price_dollars": dollars4(yes),
-        "no_price_dollars": dollars4(Decimal(1) - yes),
-        "fill_count_fp": count_fp(Decimal(0)),
-        "remaining_count_fp": count_fp(o.count),
-        "initial_count_fp": count_fp(o.count),
-        "taker_fees_dollars": zero,
-        "maker_fees_dollars": zero,
-        "taker_fill_cost_dollars": zero,
-        "maker_fill_cost_dollars": zero,
-        "expiration_time": None,
-        "created_time": rfc3339(o.created),
-        "last_update_time": rfc3339(o.created),
-        "self_trade_prevention_type": None,
-        "order_group_id": None,
-        "cancel_order_on_pause": False,
-        "subaccount_number": o.subaccount,
-        "exchange_index": o.exchange_index,
-    }
-
-
 def order_legacy(o: RestingOrder) -> dict[str, Any]:
     """The late-2025 shape: integer twins (cents, whole contracts) beside the dollar strings."""
-    row = order(o)
+    row = resting_order(o)
     yes = Decimal(row["yes_price_dollars"])
     count = to_whole_contracts(o.count)
     twins = {"yes_price": to_cents(yes), "no_price": to_cents(Decimal(1) - yes), "fill_count": 0}
@@ -175,7 +141,7 @@ def get_fcm_orders(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
             ):
                 chosen.append(((at, o.order_id), o))
         page = nlargest(values["limit"] + 1, chosen, key=lambda item: item[0])
-        render = order_legacy if ctx.profile.name == "legacy" else order
+        render = order_legacy if ctx.profile.name == "legacy" else resting_order
         more = len(page) > values["limit"]
         rows = [render(o) for _, o in page[: values["limit"]]]
     cursor = ""

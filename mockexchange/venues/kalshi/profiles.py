@@ -54,7 +54,7 @@ PROFILES: dict[str, Profile] = {
         positions_settlement_status=True,
         count_filter_values=("position", "total_traded"),
         historical=True,
-        order=orders_render.order,
+        order=orders_render.ended_order,
     ),
     "legacy": Profile(
         name="legacy",

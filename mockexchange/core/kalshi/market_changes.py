@@ -1,0 +1,69 @@
+"""What a Kalshi market's public changes publish on the bus: its book's levels moved, a trade printed, its lifecycle
+moved. The market data channels (orderbook_delta, ticker, trade, market_lifecycle_v2), the inspector and the REST
+caches read these; nothing here knows how they are rendered.
+
+Each is published with `user_id` None (a market's changes are everyone's), under the ledger's lock, in the order they
+happened. Amounts are in the core's units (units.py): prices in ten-thousandths of a dollar on the YES book, counts in
+hundredths of a contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mockexchange.core.book import LevelChange
+
+BOOK = "market_book"  # BookMoved
+TRADE = "market_trade"  # Trade
+LIFECYCLE = "market_lifecycle"  # Lifecycle
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """Whose order moved the book (Kalshi shows it only to that user: `client_order_id`, `subaccount`)."""
+
+    user_id: str
+    subaccount: int
+    client_order_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BookMoved:
+    """One exchange action's changes to one market's book, in the order they happened. `clock` is the market's book
+    clock after it: it counts the actions that changed the book, so a snapshot names the newest it includes and a
+    delta the one that made it (Kalshi's `clock`)."""
+
+    ticker: str
+    clock: int
+    levels: tuple[LevelChange, ...]  # on the YES book: bids, and asks (a NO bid at 1 - price)
+    at: datetime
+    cause: Cause | None = None  # None: scripted liquidity (the house), a settlement, a reset
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """One trade printed on a market's tape (`GET /markets/trades`, the `trade` channel)."""
+
+    trade_id: str
+    ticker: str
+    count: int  # hundredths of a contract
+    yes_price: int  # ten-thousandths of a dollar
+    taker_outcome_side: str  # "yes" (buy YES, sell NO) or "no" (buy NO, sell YES)
+    created: datetime
+    is_block_trade: bool = False
+
+    @property
+    def taker_book_side(self) -> str:
+        """The same bit in the book's words: a YES taker bids, a NO taker asks."""
+        return "bid" if self.taker_outcome_side == "yes" else "ask"
+
+
+@dataclass(frozen=True, slots=True)
+class Lifecycle:
+    """A market's lifecycle moved (Kalshi's `market_lifecycle_v2` event types: created, activated, deactivated,
+    close_date_updated, determined, settled, price_level_structure_updated)."""
+
+    ticker: str
+    event_type: str
+    at: datetime
