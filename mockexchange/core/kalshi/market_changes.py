@@ -1,6 +1,7 @@
 """What a Kalshi market's public changes publish on the bus: its book's levels moved, a trade printed, its lifecycle
-moved. The market data channels (orderbook_delta, ticker, trade, market_lifecycle_v2), the inspector and the REST
-caches read these; nothing here knows how they are rendered.
+moved; and what those who render them read of a market (`MarketFeed`, `MarketFigures`). The market data channels
+(orderbook_delta, ticker, trade, market_lifecycle_v2), the inspector and the REST caches read these; nothing here knows
+how they are rendered.
 
 Each is published with `user_id` None (a market's changes are everyone's), under the ledger's lock, in the order they
 happened. Amounts are in the core's units (units.py): prices in ten-thousandths of a dollar on the YES book, counts in
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from mockexchange.core.book import LevelChange
 
@@ -67,3 +69,40 @@ class Lifecycle:
     ticker: str
     event_type: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MarketFigures:
+    """What a market read and the `ticker` channel show of a market at one moment, in the core's units (None: there
+    is none: an empty side of the book, no trade yet). The `previous_*` are as of the end of the previous day."""
+
+    yes_bid: int | None
+    yes_bid_size: int
+    yes_ask: int | None
+    yes_ask_size: int
+    last_price: int | None
+    last_trade_size: int | None
+    volume: int
+    volume_24h: int
+    open_interest: int
+    previous_yes_bid: int | None
+    previous_yes_ask: int | None
+    previous_price: int | None
+
+
+class MarketFeed(Protocol):
+    """What the market data channels and reads ask of the Kalshi core about one market, under the ledger's lock."""
+
+    def market_id(self, ticker: str) -> str | None:
+        """The market's id (a UUID, Kalshi's `market_id`); None: no such market."""
+        ...
+
+    def book_levels(self, ticker: str, depth: int | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """The market's YES book: its bids and its asks as (price, size), best first, `depth` of each at most."""
+        ...
+
+    def book_clock(self, ticker: str) -> int:
+        """The market's book clock: the `clock` of its newest `BookMoved` (0: its book never moved)."""
+        ...
+
+    def figures(self, ticker: str) -> MarketFigures: ...
