@@ -12,10 +12,25 @@ _UUID_SET = 0x8000 << 48 | 4 << 76
 
 
 class IdFactory:
-    """UUIDs from a seeded generator, so a seeded portfolio has the same ids on every run."""
+    """UUIDs from a seeded generator, so a seeded portfolio has the same ids on every run. A snapshot pickles it as
+    where it stands."""
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | str | None = None) -> None:
+        self._seed = seed
         self._random = random.Random(seed)
+
+    def derived(self, name: str) -> IdFactory:
+        """A generator of its own for one kind of id (market ids), seeded from this one's seed and `name`: drawing from
+        it never moves this one, so the ids this one hands out stay what they were before that kind existed."""
+        return IdFactory(None if self._seed is None else f"{self._seed}/{name}")
+
+    def __getstate__(self) -> tuple:
+        return (self._seed, self._random.getstate())
+
+    def __setstate__(self, state: tuple) -> None:
+        self._seed = state[0]
+        self._random = random.Random()
+        self._random.setstate(state[1])
 
     def __call__(self) -> str:
         return uuid_text(self.uuid_int())

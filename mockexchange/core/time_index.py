@@ -83,6 +83,11 @@ class TimeIndex:
             refs.insert(bisect_right(refs, at, key=times.__getitem__), number)
         return (at, self._seq)
 
+    def numbers(self, user_id: str) -> Column | None:
+        """The user's record numbers (positions in the log), in (time, sequence) order; None: it has none. Do not
+        change them."""
+        return self._by_user.get(user_id)
+
     def records(self, user_id: str) -> Iterator[object]:
         refs = self._by_user.get(user_id)
         records = self._records

@@ -30,9 +30,12 @@ from mockexchange.version import __version__
 # 6: Kalshi's amounts are integers in fixed units (core/kalshi/units.py): position rows, the fill log, account cash.
 # 7: a Kalshi key keeps its name and scopes; the ledger its users' API usage-level grants.
 # 8: the ledger keeps the historical cutoff, ended orders and archived events (core/kalshi/archive.py).
-LAYOUT = 8
+# 9: series, events and markets with every field, their books, figures and lifecycle schedule; the tapes; market ids.
+LAYOUT = 9
 # Built by the app for a mock, not state: the new mock keeps its own.
-_WIRING = frozenset({"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility"})
+_WIRING = frozenset(
+    {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}
+)
 # Where state classes live; a class is taken only from the module that defines it.
 _STATE_PACKAGES = ("mockexchange.core.", "mockexchange.auth.")
 _PLAIN = frozenset(

@@ -5,15 +5,13 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from mockexchange.core.events import Change
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import Terms
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.filling import hand_over
-from mockexchange.core.kalshi.markets import Event, Market, event_of
 from mockexchange.core.kalshi.new_fill import NewFill, new_fills
 
 
@@ -62,7 +60,7 @@ class Batches:
             market = markets.get(ticker)
             row = None
             if market is None:
-                market = self._list_checked(ticker, event_ticker, to_market)
+                market = self._list_checked(ticker, event_ticker, to_market, now=now)  # type: ignore[attr-defined]
             else:
                 row = holding(user_id, subaccount, ticker)
             after, cash = step(
@@ -75,25 +73,3 @@ class Batches:
             )  # fmt: skip
             hand_over(to_fill, to_position, user_id, fill, changed)
         return self.fills.span(start, len(self.fills))  # type: ignore[attr-defined]
-
-    def _list_checked(
-        self,
-        ticker: str,
-        event_ticker: str | None,
-        to_market: Sequence[Callable[[Change], None]],
-        exchange_index: int = 0,
-    ) -> Market:
-        """A new market whose ticker, event and exchange index were checked (`list_market`'s, and a batch's); its
-        change goes to `to_market` (the takers of market changes), if any."""
-        events = self.events  # type: ignore[attr-defined]
-        event_ticker = event_ticker or event_of(ticker)
-        event = events.get(event_ticker)
-        if event is None:
-            event = events[event_ticker] = Event(event_ticker)
-        market = Market(ticker, event.event_ticker, exchange_index)  # the event's own string, shared
-        self.markets[ticker] = market  # type: ignore[attr-defined]
-        event.markets.append(ticker)
-        change = Change("market", None, market)
-        for take in to_market:
-            take(change)
-        return market

@@ -19,6 +19,7 @@ from mockexchange.core.kalshi.checks import (
     Terms,
     fill_terms,
 )
+from mockexchange.core.kalshi.lifecycle import refusal
 from mockexchange.core.kalshi.markets import event_of
 from mockexchange.core.kalshi.new_fill import _OWNER_OF, NewFill
 from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, PAYOUT
@@ -53,13 +54,14 @@ class BatchChecks:
 
     def _batch_terms(self, batch: list[NewFill]) -> list[Terms]:
         """Each fill's own values and names checked, against the markets the fills before it list; its terms."""
-        accounts, markets, schedule = self.accounts, self.markets, self.fee_schedule  # type: ignore[attr-defined]
+        accounts, markets, rule_for = self.accounts, self.markets, self.fee_rule_for  # type: ignore[attr-defined]
         listed: dict[str, str] = {}  # ticker -> event of the markets the batch lists
         made: list[Terms] = []
         for i, spec in enumerate(batch):
             user_id, ticker, side, action, count, price, subaccount, is_taker, event_ticker, fee, _, _ = spec
             try:
-                terms = fill_terms(schedule, side, action, count, price, subaccount, is_taker, fee)
+                rule = rule_for(ticker, event_ticker) if fee is None else None
+                terms = fill_terms(rule, side, action, count, price, subaccount, is_taker, fee)
                 if type(user_id) is not str:
                     raise LedgerError("user_id must be a non-empty string")
                 if user_id not in accounts:
@@ -70,8 +72,9 @@ class BatchChecks:
                     raise LedgerError("event_ticker must be a string")
                 market = markets.get(ticker)
                 if market is not None:
-                    if market.result is not None:
-                        raise LedgerError(f"market {ticker!r} is settled", status=409)
+                    why = refusal(market)
+                    if why is not None:
+                        raise LedgerError(why, status=409)
                     if event_ticker is not None and event_ticker != market.event_ticker:
                         raise LedgerError(f"market {ticker!r} belongs to event {market.event_ticker!r}", status=409)
                 else:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from mockexchange.core.kalshi import positions
-from mockexchange.core.kalshi.fees import QuadraticFee
+from mockexchange.core.kalshi.fees import FeeRule
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, UnitError, count_units, dollar_units, price_units
 from mockexchange.core.money import MAX_COUNT, MAX_FEE_PER_CONTRACT, ZERO
 from mockexchange.core.numbers import INT32_MAX
@@ -97,7 +97,7 @@ class Terms(NamedTuple):
 
 
 def fill_terms(
-    schedule: QuadraticFee,
+    schedule: FeeRule | None,
     side: str,
     action: str,
     count: Decimal,
@@ -106,9 +106,14 @@ def fill_terms(
     is_taker: bool,
     fee: Decimal | None,
 ) -> Terms:
-    """A fill's terms checked (`check_trade`, `check_fee`) and put in units, its fee the schedule's if not given."""
+    """A fill's terms checked (`check_trade`, `check_fee`) and put in units, its fee the schedule's if not given (a
+    schedule must be given then)."""
     count_held, price_held = check_trade(side, action, count, price, subaccount)
-    fee_held = schedule.fee_units(count_held, price_held, bool(is_taker)) if fee is None else check_fee(fee, count)
+    if fee is None:
+        assert schedule is not None
+        fee_held = schedule.fee_units(count_held, price_held, bool(is_taker))
+    else:
+        fee_held = check_fee(fee, count)
     return Terms(
         side, action, positions.buys_yes(side, action), count_held, price_held,
         positions.price_paid(action, price_held), positions.yes_price(side, price_held), fee_held,

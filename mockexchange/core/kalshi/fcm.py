@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import MAX_BALANCE, LedgerError
+from mockexchange.core.kalshi.figures import hold
 from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, PRICE, count_units, dollar_units, price_units
 
 if TYPE_CHECKING:
@@ -259,6 +260,7 @@ class FcmDesk:
         """Write one leg: the row becomes `after` (opened if new), the account's cash on the market's index moves."""
         ledger = self.ledger
         store = ledger.positions
+        hold(market, store.cells(row)[0] if row is not None else 0, after[0])  # open interest (figures.py)
         if row is None:
             snapshot = store.snapshot_of(store.open_handle(account.user_id, 0, market, now, after))
         else:

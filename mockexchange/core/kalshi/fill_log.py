@@ -192,6 +192,10 @@ class FillLog:
             return 0
         return found
 
+    def count_units(self, index: int) -> int:
+        """Fill `index`'s count, in hundredths of a contract (what the tape sums)."""
+        return self._rows.units(index, 2)
+
     def view(self, index: int) -> LoggedFill:
         """`log[index]` for an index that `add` returned."""
         return LoggedFill(self._rows, index)

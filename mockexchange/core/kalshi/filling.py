@@ -1,7 +1,8 @@
 """A fill made: the one road every fill takes once it is checked, whether alone (`Ledger.apply_fill`) or in a batch
 (`Ledger.apply_fills`). The caller has worked out what the fill does to its row (positions.fill) and checked it; this
-writes it: the row, the ledger's contracts, the cash, the market's last price, the ids, the fill log and its index;
-and hands its changes to the subscribers that take them (`EventBus.takers`: none is made that nobody takes).
+writes it: the row, the ledger's contracts, the cash, the market's last price, the ids, the fill log and its index,
+the trade it prints on the market's tape (figures.py); and hands its changes to the subscribers that take them
+(`EventBus.takers`: none is made that nobody takes).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from mockexchange.core.events import Change
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import Terms
+from mockexchange.core.kalshi.figures import hold, roll_day
 from mockexchange.core.kalshi.fill_log import LoggedFill
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.positions import Cells
@@ -52,7 +54,10 @@ class Filling:
             self._remember_cash(account, now)  # type: ignore[attr-defined]
             self.history.record("prices", market.ticker, market.last_yes_price, now)  # type: ignore[attr-defined]
         account.move_cash(subaccount, market.exchange_index, cash, now)
+        if now >= market.day_ends:
+            roll_day(market, now)  # (before the last price moves: the previous day's is the one before)
         market.last_yes_price = price(terms.yes)
+        hold(market, after[0] - (terms.count if terms.buys else -terms.count), after[0])
         fill_id, order_id = self._fill_ids(order_id)
         log = self.fills  # type: ignore[attr-defined]
         at = log.add(
@@ -60,6 +65,8 @@ class Filling:
             is_taker, terms.fee, now, after[0], client_order_id,
         )  # fmt: skip
         self.fill_index.add_position(account.user_id, now, at)  # type: ignore[attr-defined]
+        # The trade's taker: the fill's owner if it took, else the other side (buying YES faces a NO taker).
+        self._print(market, at, terms.count, terms.yes, terms.buys == bool(is_taker), now)  # type: ignore[attr-defined]
         return log.view(at), changed
 
     def _fill_ids(self, order_id: str | None) -> tuple[str | int, str | int]:

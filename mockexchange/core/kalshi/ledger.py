@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
+
+from sortedcontainers import SortedList
 
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.events import Change, EventBus
@@ -33,6 +36,7 @@ from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.archive import Archive
 from mockexchange.core.kalshi.batch import Batches
 from mockexchange.core.kalshi.batch_checks import BatchChecks
+from mockexchange.core.kalshi.catalogue import Catalogue, check_market_fields
 from mockexchange.core.kalshi.checks import (
     MAX_BALANCE,
     MAX_EXCHANGE_INDEX,
@@ -42,11 +46,15 @@ from mockexchange.core.kalshi.checks import (
     check_trade,
     fill_terms,
 )
+from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.fcm import FcmDesk, FcmState
 from mockexchange.core.kalshi.fees import QuadraticFee
+from mockexchange.core.kalshi.figures import Tape
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
 from mockexchange.core.kalshi.filling import Filling, hand_over
-from mockexchange.core.kalshi.markets import Event, Market, Settlement
+from mockexchange.core.kalshi.lifecycle import MarketLifecycle, refusal
+from mockexchange.core.kalshi.liquidity import HOUSE, Liquidity
+from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.orders import RestingOrder, _whole
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
@@ -59,7 +67,7 @@ from mockexchange.core.time_index import TimeIndex
 from mockexchange.core.versions import ABSENT, History
 
 
-class Ledger(Filling, Batches, BatchChecks, Subaccounts):
+class Ledger(Filling, Batches, BatchChecks, Subaccounts, Catalogue, MarketLifecycle, Liquidity, Tape):
     def __init__(
         self,
         clock: Clock | None = None,
@@ -71,15 +79,27 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
         self.bus = bus or EventBus()
         self.fee_schedule = fee_schedule or QuadraticFee()
         self.new_id: Callable[[], str] = ids or IdFactory()
+        # Market ids from a generator of their own (catalogue.py), so the other ids stay what they were.
+        self.market_ids = self.new_id.derived("markets") if isinstance(self.new_id, IdFactory) else self.new_id
         self.lock = threading.RLock()
         self.accounts: dict[str, Account] = {}
+        self.series: dict[str, Series] = {}
         self.events: dict[str, Event] = {}
         self.markets: dict[str, Market] = {}
+        self.listed = SortedList()  # every market's ticker, in order (GET /markets pages them)
+        self.exchange = ExchangeStatus()
+        # The lifecycle's schedule (lifecycle.py) and its wiring: the app's timer and, with a state file, its lock.
+        self.due_times: list[datetime] = []
+        self.due_at: dict[datetime, list[str]] = {}
+        self.on_schedule: Callable[[], None] | None = None
+        self.due_guard: Callable[[], AbstractContextManager[object]] | None = None
         # The recent past of what lagged reads show, while a lag is set (`set_lag`); shared with the position store.
         self.history = History()
         self.positions = PositionStore(self.history)
         self.fills = FillLog()  # every fill, column by column; `fills[i]` reads as a Fill
         self.fill_index = TimeIndex(self.fills)
+        self.tape = TimeIndex(self.fills)  # each market's trades (figures.py): a trade is a fill
+        self.trades = TimeIndex(self.fills)  # every market's trades, under ""
         self.settlements = TimeIndex()
         self.deposits = TimeIndex()
         self.withdrawals = TimeIndex()
@@ -109,7 +129,9 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
 
     @contextmanager
     def reading(self) -> Iterator[Ledger]:
-        """Hold the ledger still while a venue reads several things that must agree."""
+        """Hold the ledger still while a venue reads several things that must agree (every lifecycle transition due
+        by now made first)."""
+        self.run_due()
         with self.lock:
             yield self
 
@@ -118,11 +140,16 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
     def reset(self) -> None:
         with self.lock:
             self.accounts.clear()
+            self.series.clear()
             self.events.clear()
             self.markets.clear()
+            self.listed.clear()
+            self.exchange = ExchangeStatus()
+            self.due_times.clear()
+            self.due_at.clear()
             self.positions.clear()
             self.fills.clear()
-            for index in (self.fill_index, self.settlements, self.deposits, self.withdrawals):
+            for index in (self.fill_index, self.tape, self.trades, self.settlements, self.deposits, self.withdrawals):
                 index.clear()
             self.transfers.clear()
             self.orders.clear()
@@ -146,6 +173,8 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
     ) -> Account:
         if not isinstance(user_id, str) or not user_id.strip():
             raise LedgerError("user_id must be a non-empty string")
+        if user_id == HOUSE:
+            raise LedgerError(f"{HOUSE!r} is the house's account (it holds the scripted liquidity): choose another id")
         if not isinstance(balance, Decimal) or not balance.is_finite() or abs(balance) > MAX_BALANCE:
             raise LedgerError(f"an opening balance is a Decimal from -{MAX_BALANCE} to {MAX_BALANCE} dollars")
         try:
@@ -177,9 +206,16 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
             raise LedgerError(f"unknown user_id {user_id!r}", status=404)
         return account
 
-    def list_market(self, ticker: str, event_ticker: str | None = None, exchange_index: int = 0) -> Market:
-        """The market `ticker`, listed now if it is new. Without an event, the event is the ticker minus its last
-        dash-separated part, as in Kalshi's naming (KXFED-26DEC-T4.00 belongs to KXFED-26DEC)."""
+    def list_market(
+        self,
+        ticker: str,
+        event_ticker: str | None = None,
+        exchange_index: int = 0,
+        fields: dict[str, Any] | None = None,
+    ) -> Market:
+        """The market `ticker`, listed now if it is new (with `fields` over the defaults, catalogue.py). Without an
+        event, the event is the ticker minus its last dash-separated part, as in Kalshi's naming (KXFED-26DEC-T4.00
+        belongs to KXFED-26DEC). A market listed already is answered as it is (when no field is given)."""
         if not isinstance(ticker, str) or not ticker.strip():
             raise LedgerError("ticker must be a non-empty string")
         if (
@@ -188,13 +224,36 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
             or not 0 <= exchange_index <= MAX_EXCHANGE_INDEX
         ):
             raise LedgerError(f"exchange_index must be an integer from 0 to {MAX_EXCHANGE_INDEX}")
+        if fields:
+            check_market_fields(fields)
         with self.lock:
+            self.run_due_now()
             market = self.markets.get(ticker)
             if market is not None:
                 if event_ticker is not None and event_ticker != market.event_ticker:
                     raise LedgerError(f"market {ticker!r} belongs to event {market.event_ticker!r}", status=409)
+                if fields:
+                    raise LedgerError(f"market {ticker!r} is listed already: change it with update_market", status=409)
                 return market
-            return self._list_checked(ticker, event_ticker, self.bus.takers("market"), exchange_index)
+            return self._list_checked(ticker, event_ticker, self.bus.takers("market"), exchange_index, fields)
+
+    def set_exchange_status(
+        self,
+        exchange_active: bool | None = None,
+        trading_active: bool | None = None,
+        estimated_resume_time: datetime | None = None,
+    ) -> ExchangeStatus:
+        """Switch the exchange (exchange.py) on or off, and its trading; what is not given stays. The estimated resume
+        time is set as given (None clears it)."""
+        with self.lock:
+            status = self.exchange
+            if exchange_active is not None:
+                status.exchange_active = exchange_active
+            if trading_active is not None:
+                status.trading_active = trading_active
+            status.estimated_resume_time = estimated_resume_time
+            self.bus.publish(Change("exchange_status", None, status))
+            return status
 
     # -- lagged reads ---------------------------------------------------------------------------------------------
 
@@ -261,10 +320,14 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
         return row
 
     def _tradable(self, ticker: str) -> Market | None:
-        """The market if it is listed (None: trading lists it); a settled market takes no more trading."""
+        """The market if it is listed (None: trading lists it); only an active market on a trading exchange takes
+        trading."""
         market = self.markets.get(ticker) if isinstance(ticker, str) else None
-        if market is not None and market.result is not None:
-            raise LedgerError(f"market {ticker!r} is settled", status=409)
+        why = refusal(market) if market is not None else None
+        if why is None and not self.exchange.trading:
+            why = self.exchange.refusal()
+        if why is not None:
+            raise LedgerError(why, status=409)
         return market
 
     def _check_contracts(
@@ -300,8 +363,7 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
         """The trader's account and the market, listed if new; a settled market takes no more trading."""
         account = self.account(user_id)
         market = self.list_market(ticker, event_ticker)
-        if market.result is not None:
-            raise LedgerError(f"market {ticker!r} is settled", status=409)
+        self._tradable(ticker)
         return account, market
 
     def apply_fill(
@@ -321,9 +383,13 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
         client_order_id: str | None = None,
     ) -> Fill:
         """A fill of `count` contracts of `side` at that side's `price`, for the user's subaccount. Answers it as a
-        view of the fill log (it reads as a `Fill`)."""
-        terms = fill_terms(self.fee_schedule, side, action, count, price, subaccount, is_taker, fee)
+        view of the fill log (it reads as a `Fill`). Its fee, if not given, is its market's schedule's."""
+        rule = self.fee_rule_for(ticker, event_ticker) if fee is None else None
+        terms = fill_terms(rule, side, action, count, price, subaccount, is_taker, fee)
         with self.lock:
+            now = self.clock.now()
+            if self.due_times and self.due_times[0] <= now:
+                self.due_until(now)
             # Every bound is checked before anything changes: a refused fill lists no market and opens no row.
             account = self.account(user_id)
             listed = self._tradable(ticker)
@@ -338,43 +404,11 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
                 market = self.list_market(ticker, event_ticker)  # (refuses an event other than the market's)
             to_fill, to_position = self.bus.takers("fill"), self.bus.takers("position")
             fill, changed = self._make_fill(
-                account, market, row, after, cash, terms, subaccount, is_taker, order_id, client_order_id,
-                self.clock.now(), bool(to_position),
+                account, market, row, after, cash, terms, subaccount, is_taker, order_id, client_order_id, now,
+                bool(to_position),
             )  # fmt: skip
             hand_over(to_fill, to_position, user_id, fill, changed)
             return fill
-
-    def settle_market(self, ticker: str, result: str) -> Market:
-        """Determine a market: winners get 1 dollar per contract, every position in it becomes settled and gets a
-        settlement record, and its resting orders are cancelled."""
-        if result not in ("yes", "no"):
-            raise LedgerError("result must be 'yes' or 'no'")
-        with self.lock:
-            market = self.markets.get(ticker)
-            if market is None:
-                raise LedgerError(f"unknown market {ticker!r}", status=404)
-            if market.result is not None:
-                raise LedgerError(f"market {ticker!r} is already settled", status=409)
-            now = self.clock.now()
-            market.result = result
-            market.settled_time = now
-            for order in [o for o in self.orders.values() if o.ticker == ticker]:
-                self._drop_order(order, now)
-            for row in self.positions.of_market(ticker):
-                cells = self.positions.cells(row)
-                after, payout = positions.settle(cells, result)
-                record = _settlement(row, market, cells, payout, now)
-                self.positions.update(row, now, after, snapshot=False)
-                holder = self.accounts[row.user_id]
-                if self.history.keeping:
-                    self._remember_cash(holder, now)
-                holder.move_cash(row.subaccount, market.exchange_index, payout, now)
-                self.positions.mark_settled(row, now)
-                self.settlements.add(row.user_id, now, record)
-                self.bus.publish(Change("position", row.user_id, row.snapshot()))
-            self.archive.market_settled(self, market)
-            self.bus.publish(Change("settlement", None, market))
-            return market
 
     # -- resting orders -------------------------------------------------------------------------------------------
 
@@ -394,6 +428,7 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts):
         """A resting order: it never matches, but counts in resting order totals and `resting_orders_count`."""
         check_trade(side, action, count, price, subaccount)
         with self.lock:
+            self.run_due_now()
             self.account(user_id)
             self._tradable(ticker)
             if order_id is not None and order_id in self.orders:
@@ -512,23 +547,3 @@ def _most(bound: Decimal, per: int) -> int:
     if found is None or found[0] is not bound:
         found = _MOSTS[(id(bound), per)] = (bound, int(bound * per))
     return found[1]
-
-
-def _settlement(row: MarketPosition, market: Market, cells: positions.Cells, payout: int, now: datetime) -> Settlement:
-    """The record of what a market's settlement paid one position of `cells` (before it settled)."""
-    position, exposure = cells[0], cells[1]
-    return Settlement(
-        user_id=row.user_id,
-        subaccount=row.subaccount,
-        ticker=market.ticker,
-        event_ticker=market.event_ticker,
-        exchange_index=market.exchange_index,
-        market_result=market.result or "",
-        yes_count=contracts(max(position, 0)),
-        yes_total_cost=dollars(exposure if position > 0 else 0),
-        no_count=contracts(max(-position, 0)),
-        no_total_cost=dollars(exposure if position < 0 else 0),
-        revenue=dollars(payout),
-        fee_cost=dollars(cells[4]),
-        settled_time=now,
-    )

@@ -10,9 +10,10 @@ hundredths of a contract.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from mockexchange.core.book import LevelChange
 
@@ -64,11 +65,24 @@ class Trade:
 @dataclass(frozen=True, slots=True)
 class Lifecycle:
     """A market's lifecycle moved (Kalshi's `market_lifecycle_v2` event types: created, activated, deactivated,
-    close_date_updated, determined, settled, price_level_structure_updated)."""
+    close_date_updated, determined, settled, price_level_structure_updated). `at` is when: the determination's time
+    for `determined`, the payout's for `settled`. The optional fields are those the event type carries (None for the
+    others): `created` the market's times, exchange index, structure and `metadata` (its titles, rules, strikes: the
+    `additional_metadata`, strikes as Decimals); `close_date_updated` the close time; `activated` and `deactivated`
+    whether trading is paused; `determined` the result and the YES side's value (price units);
+    `price_level_structure_updated` the structure (its ranges are price_levels.py's)."""
 
     ticker: str
     event_type: str
     at: datetime
+    open_time: datetime | None = None
+    close_time: datetime | None = None
+    exchange_index: int | None = None
+    price_level_structure: str | None = None
+    metadata: Mapping[str, Any] | None = None
+    is_deactivated: bool | None = None
+    result: str | None = None
+    settlement_value: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

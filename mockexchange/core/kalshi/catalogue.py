@@ -1,0 +1,284 @@
+"""What the exchange lists: series, their events and the events' markets, created and changed by the control plane,
+or listed by a fill that names a market nobody listed (with the defaults below); and the fee schedule each market's
+fills pay when they state no fee (its event's override, else its series').
+
+Defaults of what a fill lists by itself: the event is the ticker without its last dash-separated part
+(`markets.event_of`), the series the event's first part (`markets.series_of`); titles are derived from the tickers; the
+market opens when it is listed and closes ten years later (`DEFAULT_LIFETIME`); it trades on cents (`linear_cent`) under
+the general fee schedule. Each new market draws its id (a UUID, Kalshi's `market_id`) from a generator of its own
+(`IdFactory.derived`), so the fill and order ids a seeded mock hands out are what they were before markets had ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from mockexchange.core.events import Change
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.fees import FEE_TYPES, FeeRule, schedule_for
+from mockexchange.core.kalshi.figures import day_end
+from mockexchange.core.kalshi.market_changes import LIFECYCLE, Lifecycle
+from mockexchange.core.kalshi.markets import (
+    COLLATERAL_RETURN_TYPES,
+    SETTLEMENT_BOUNDS_TYPES,
+    STRIKE_TYPES,
+    Event,
+    Market,
+    Series,
+    event_of,
+    series_of,
+)
+from mockexchange.core.kalshi.price_levels import STRUCTURES
+
+DEFAULT_LIFETIME = timedelta(days=3650)  # a market a fill lists closes ten years after it was listed
+MAX_FEE_MULTIPLIER = Decimal(10)  # far above any of Kalshi's; keeps every fee within a dollar a contract
+MAX_TIMER_SECONDS = 10**8  # a settlement timer: about three years
+
+# What the control plane may set of each record (beside its ticker), by name.
+SERIES_FIELDS = frozenset({
+    "title", "frequency", "category", "categories", "tags", "settlement_sources", "contract_url", "contract_terms_url",
+    "fee_type", "fee_multiplier", "additional_prohibitions", "product_metadata",
+})  # fmt: skip
+EVENT_FIELDS = frozenset({
+    "title", "sub_title", "collateral_return_type", "category", "settlement_sources", "strike_date", "strike_period",
+    "fee_type_override", "fee_multiplier_override", "product_metadata",
+})  # fmt: skip
+MARKET_FIELDS = frozenset({
+    "title", "subtitle", "yes_sub_title", "no_sub_title", "open_time", "close_time", "expected_expiration_time",
+    "latest_expiration_time", "settlement_timer_seconds", "can_close_early", "early_close_condition", "rules_primary",
+    "rules_secondary", "price_level_structure", "settlement_bounds_type", "strike_type", "floor_strike", "cap_strike",
+    "functional_strike", "custom_strike", "fee_waiver_expiration_time", "occurrence_datetime",
+    "primary_participant_key", "is_provisional",
+})  # fmt: skip
+# Of a market's fields, those only a new market takes (its lifecycle operations move them afterwards).
+LISTING_ONLY = frozenset({"open_time", "close_time"})
+
+
+def _unknown(fields: Mapping[str, Any], allowed: frozenset[str], what: str) -> None:
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise LedgerError(f"a {what} has no field {unknown[0]!r} (its fields: {', '.join(sorted(allowed))})")
+
+
+def _check_fee(fee_type: Any, multiplier: Any, what: str) -> None:
+    if fee_type is not None and fee_type not in FEE_TYPES:
+        raise LedgerError(f"{what} must be one of {', '.join(FEE_TYPES)}")
+    if multiplier is not None and not (
+        isinstance(multiplier, Decimal) and multiplier.is_finite() and 0 <= multiplier <= MAX_FEE_MULTIPLIER
+    ):
+        raise LedgerError(f"a fee multiplier is a number from 0 to {MAX_FEE_MULTIPLIER}")
+
+
+class Catalogue:
+    """Series, events and markets: a part of `Ledger`, under its lock."""
+
+    # -- fees ------------------------------------------------------------------------------------------------------
+
+    def fee_rule_for(self, ticker: str, event_ticker: str | None) -> FeeRule:
+        """The schedule a fill in `ticker` pays when it states no fee (the market need not be listed yet: then that of
+        the event it would be listed in)."""
+        base = self.fee_schedule  # type: ignore[attr-defined]
+        if type(ticker) is not str:
+            return base  # (the fill is refused for its ticker)
+        market = self.markets.get(ticker)  # type: ignore[attr-defined]
+        if market is None:
+            return self._event_fee(event_ticker if type(event_ticker) is str and event_ticker else event_of(ticker))
+        cached = market.fee_rule
+        if cached is None or cached[0] is not base:
+            cached = market.fee_rule = (base, self._event_fee(market.event_ticker))
+        return cached[1]
+
+    def _event_fee(self, event_ticker: str) -> FeeRule:
+        base = self.fee_schedule  # type: ignore[attr-defined]
+        event = self.events.get(event_ticker)  # type: ignore[attr-defined]
+        series = self.series.get(event.series_ticker if event is not None else series_of(event_ticker))  # type: ignore[attr-defined]
+        fee_type, multiplier = ("quadratic", Decimal(1)) if series is None else (series.fee_type, series.fee_multiplier)
+        if event is not None and event.fee_type_override is not None:
+            fee_type = event.fee_type_override
+            if event.fee_multiplier_override is not None:
+                multiplier = event.fee_multiplier_override
+        return schedule_for(base, fee_type, multiplier)
+
+    def _forget_fees(self, event_tickers: Sequence[str]) -> None:
+        """The markets of these events pay another schedule from now on."""
+        for event_ticker in event_tickers:
+            event = self.events.get(event_ticker)  # type: ignore[attr-defined]
+            for ticker in event.markets if event is not None else ():
+                self.markets[ticker].fee_rule = None  # type: ignore[attr-defined]
+
+    # -- series and events -----------------------------------------------------------------------------------------
+
+    def put_series(self, ticker: str, fields: Mapping[str, Any]) -> Series:
+        """Create the series, or change the fields given of it."""
+        _unknown(fields, SERIES_FIELDS, "series")
+        _check_fee(fields.get("fee_type"), fields.get("fee_multiplier"), "fee_type")
+        with self.lock:  # type: ignore[attr-defined]
+            now = self.clock.now()  # type: ignore[attr-defined]
+            series = self.series.get(ticker)  # type: ignore[attr-defined]
+            if series is None:
+                series = self.series[ticker] = Series(ticker, title=ticker)  # type: ignore[attr-defined]
+            for name, value in fields.items():
+                setattr(series, name, value)
+            series.last_updated = now
+            if "fee_type" in fields or "fee_multiplier" in fields:
+                self._forget_fees(series.events)
+            self._touch_events(series.events, now)
+            return series
+
+    def put_event(self, event_ticker: str, series_ticker: str | None, fields: Mapping[str, Any]) -> Event:
+        """Create the event (in `series_ticker`, made if new; by default the event ticker's first part), or change
+        the fields given of it (its series never changes)."""
+        _unknown(fields, EVENT_FIELDS, "event")
+        _check_fee(fields.get("fee_type_override"), fields.get("fee_multiplier_override"), "fee_type_override")
+        if fields.get("collateral_return_type", "") not in COLLATERAL_RETURN_TYPES:
+            raise LedgerError("collateral_return_type must be MECNET, DIRECNET or empty")
+        with self.lock:  # type: ignore[attr-defined]
+            now = self.clock.now()  # type: ignore[attr-defined]
+            event = self.events.get(event_ticker)  # type: ignore[attr-defined]
+            if event is None:
+                event = self._new_event(event_ticker, series_ticker, 0, now)
+            elif series_ticker is not None and series_ticker != event.series_ticker:
+                raise LedgerError(f"event {event_ticker!r} belongs to series {event.series_ticker!r}", status=409)
+            for name, value in fields.items():
+                setattr(event, name, value)
+            if "fee_type_override" in fields or "fee_multiplier_override" in fields:
+                self._forget_fees([event_ticker])
+            self._touch_events([event_ticker], now)
+            return event
+
+    def _touch_events(self, event_tickers: Sequence[str], now: datetime) -> None:
+        for event_ticker in event_tickers:
+            event = self.events.get(event_ticker)  # type: ignore[attr-defined]
+            if event is not None:
+                event.last_updated = now
+                for ticker in event.markets:
+                    self.markets[ticker].version += 1  # type: ignore[attr-defined]
+
+    def _new_event(self, event_ticker: str, series_ticker: str | None, exchange_index: int, now: datetime) -> Event:
+        series_ticker = series_ticker or series_of(event_ticker)
+        series = self.series.get(series_ticker)  # type: ignore[attr-defined]
+        if series is None:
+            series = self.series[series_ticker] = Series(series_ticker, title=series_ticker, last_updated=now)  # type: ignore[attr-defined]
+        event = Event(
+            event_ticker, series_ticker=series.ticker, title=event_ticker, exchange_index=exchange_index,
+            last_updated=now,
+        )  # fmt: skip
+        self.events[event_ticker] = event  # type: ignore[attr-defined]
+        series.events.append(event_ticker)
+        return event
+
+    # -- markets ---------------------------------------------------------------------------------------------------
+
+    def _list_checked(
+        self,
+        ticker: str,
+        event_ticker: str | None,
+        to_market: Sequence[Callable[[Change], None]],
+        exchange_index: int = 0,
+        fields: Mapping[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> Market:
+        """A new market whose ticker, event and exchange index were checked (`list_market`'s, and a batch's), with
+        `fields` (checked by `check_market_fields`) over the defaults; its change goes to `to_market` (the takers of
+        market changes), if any, and its `created` lifecycle change to those who take them."""
+        now = now if now is not None else self.clock.now()  # type: ignore[attr-defined]
+        events = self.events  # type: ignore[attr-defined]
+        event_ticker = event_ticker or event_of(ticker)
+        event = events.get(event_ticker)
+        if event is None:
+            event = self._new_event(event_ticker, None, exchange_index, now)
+        short = ticker.rsplit("-", 1)[-1]
+        market = Market(
+            ticker, event.event_ticker, exchange_index, market_id=self.market_ids(),  # type: ignore[attr-defined]
+            title=ticker, yes_sub_title=short, no_sub_title=short, created_time=now, updated_time=now, open_time=now,
+            close_time=now + DEFAULT_LIFETIME, latest_expiration_time=now + DEFAULT_LIFETIME, day_ends=day_end(now),
+        )  # fmt: skip
+        if fields:
+            for name, value in fields.items():
+                setattr(market, name, value)
+            if "latest_expiration_time" not in fields and "close_time" in fields:
+                market.latest_expiration_time = market.close_time
+        self.markets[ticker] = market  # type: ignore[attr-defined]
+        self.listed.add(ticker)  # type: ignore[attr-defined]
+        event.markets.append(ticker)
+        self._schedule_listing(market, now)  # type: ignore[attr-defined]
+        change = Change("market", None, market)
+        for take in to_market:
+            take(change)
+        if self.bus.takers(LIFECYCLE):  # type: ignore[attr-defined]
+            self.bus.publish(Change(LIFECYCLE, None, created(market, now)))  # type: ignore[attr-defined]
+        return market
+
+    def update_market(self, ticker: str, fields: Mapping[str, Any]) -> Market:
+        """Change the fields given of a listed market (not its open and close times: the lifecycle's operations move
+        those). A new price level structure publishes `price_level_structure_updated`; the book must hold no level
+        off it."""
+        with self.lock:  # type: ignore[attr-defined]
+            self.run_due_now()  # type: ignore[attr-defined]
+            market = self.market(ticker)  # type: ignore[attr-defined]
+            if LISTING_ONLY & set(fields):
+                name = sorted(LISTING_ONLY & set(fields))[0]
+                raise LedgerError(f"{name} is set when a market is listed; move it with the lifecycle's operations")
+            check_market_fields(fields, market)
+            structure = fields.get("price_level_structure")
+            if structure is not None and structure != market.price_level_structure:
+                self._check_book_fits(market, structure)  # type: ignore[attr-defined]
+            now = self.clock.now()  # type: ignore[attr-defined]
+            for name, value in fields.items():
+                setattr(market, name, value)
+            market.updated_time = now
+            market.version += 1
+            if structure is not None and self.bus.takers(LIFECYCLE):  # type: ignore[attr-defined]
+                moved = Lifecycle(ticker, "price_level_structure_updated", now, price_level_structure=structure)
+                self.bus.publish(Change(LIFECYCLE, None, moved))  # type: ignore[attr-defined]
+            return market
+
+    def market(self, ticker: str) -> Market:
+        market = self.markets.get(ticker) if isinstance(ticker, str) else None  # type: ignore[attr-defined]
+        if market is None:
+            raise LedgerError(f"unknown market {ticker!r}", status=404)
+        return market
+
+
+def check_market_fields(fields: Mapping[str, Any], market: Market | None = None) -> None:
+    """The market's fields agree with Kalshi's words and with each other (and with `market`, changing it)."""
+    _unknown(fields, MARKET_FIELDS, "market")
+    for name, allowed in (
+        ("price_level_structure", tuple(STRUCTURES)),
+        ("settlement_bounds_type", SETTLEMENT_BOUNDS_TYPES),
+        ("strike_type", STRIKE_TYPES),
+    ):
+        if name in fields and fields[name] is not None and fields[name] not in allowed:
+            raise LedgerError(f"{name} must be one of {', '.join(allowed)}")
+    timer = fields.get("settlement_timer_seconds")
+    if timer is not None and (
+        isinstance(timer, bool) or not isinstance(timer, int) or not 0 <= timer <= MAX_TIMER_SECONDS
+    ):
+        raise LedgerError(f"settlement_timer_seconds must be an integer from 0 to {MAX_TIMER_SECONDS}")
+    opens = fields.get("open_time", market.open_time if market is not None else None)
+    closes = fields.get("close_time", market.close_time if market is not None else None)
+    if opens is not None and closes is not None and closes <= opens:
+        raise LedgerError("close_time must be after open_time")
+    latest = fields.get("latest_expiration_time")
+    if latest is not None and closes is not None and latest < closes:
+        raise LedgerError("latest_expiration_time must not be before close_time")
+
+
+def created(market: Market, now: datetime) -> Lifecycle:
+    """The `created` lifecycle change of a market: what Kalshi's carries."""
+    metadata = {
+        "name": market.title, "title": market.title, "yes_sub_title": market.yes_sub_title,
+        "no_sub_title": market.no_sub_title, "rules_primary": market.rules_primary,
+        "rules_secondary": market.rules_secondary, "can_close_early": market.can_close_early,
+        "event_ticker": market.event_ticker,
+        "expected_expiration_time": market.expected_expiration_time or market.latest_expiration_time,
+        "strike_type": market.strike_type, "floor_strike": market.floor_strike, "cap_strike": market.cap_strike,
+        "custom_strike": market.custom_strike,
+    }  # fmt: skip
+    return Lifecycle(
+        market.ticker, "created", now, open_time=market.open_time, close_time=market.close_time,
+        exchange_index=market.exchange_index, price_level_structure=market.price_level_structure, metadata=metadata,
+    )  # fmt: skip

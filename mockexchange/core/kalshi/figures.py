@@ -1,0 +1,139 @@
+"""The tape and the figures of a market: every trade printed on it, and what trades and book changes keep of it
+(volume, 24-hour volume, open interest, the last trade, the previous day's bid, ask and price), read by the market
+reads and the `ticker` channel through the `MarketFeed` the ledger implements (market_changes.py).
+
+The tape is no copy of the trades: a trade is a fill (today one per scripted fill; the orders issue prints one per
+match), so the tape is two time indexes over the fill log (core/time_index.py): the market's trades, and every
+market's (`GET /markets/trades`). A trade costs each index a few bytes.
+
+Each figure changes in O(1) as a trade prints or the book moves, never by a walk of the tape on a read:
+- volume: the contracts traded, ever;
+- the 24-hour volume, on the exchange clock: a running sum of the market's trades since now minus 24 hours, from which
+  the trades that age out are taken as time passes (the market keeps where its window starts on its tape);
+- open interest: the larger of the YES contracts held and the NO contracts held over all accounts (a fill moves one
+  holder; the mock's accounts may be only one side of each trade, so the count of contracts open is whichever side
+  the mock holds more of);
+- the previous day's figures: the best bid, best ask and last price as they stood at the end of the previous UTC day
+  of the exchange clock (the day of the last change, rolled forward when the first change of a later day comes, and
+  on a read of a later day).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from mockexchange.core.book import ASK, BID
+from mockexchange.core.clock import unix_us
+from mockexchange.core.events import Change
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.market_changes import TRADE, MarketFigures, Trade
+from mockexchange.core.kalshi.markets import Market
+from mockexchange.core.kalshi.units import price_units
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DAY = timedelta(days=1)
+WINDOW_US = 24 * 3600 * 1_000_000  # the 24-hour volume's window, microseconds
+
+
+def day_end(when: datetime) -> datetime:
+    """The end of `when`'s UTC day (the next midnight, UTC)."""
+    return _EPOCH + ((when - _EPOCH) // _DAY + 1) * _DAY
+
+
+def best(market: Market) -> tuple[int | None, int, int | None, int]:
+    """(best bid, its size, best ask, its size) of the market's YES book; None for an empty side."""
+    book = market.book
+    bid = book.best(BID) if book is not None else None
+    ask = book.best(ASK) if book is not None else None
+    return (bid[0] if bid else None, bid[1] if bid else 0, ask[0] if ask else None, ask[1] if ask else 0)
+
+
+def last_price(market: Market) -> int | None:
+    return price_units(market.last_yes_price) if market.last_yes_price is not None else None
+
+
+def roll_day(market: Market, now: datetime) -> None:
+    """Before a change at `now`, the first of a later UTC day than the last change's (`now >= market.day_ends`): the
+    previous day's figures become what stood until now (nothing changed since the last change's day ended)."""
+    bid, _, ask, _ = best(market)
+    market.previous_yes_bid, market.previous_yes_ask, market.previous_price = bid, ask, last_price(market)
+    market.day_ends = day_end(now)
+
+
+def hold(market: Market, before: int, after: int) -> None:
+    """One holder's position in the market moved from `before` to `after` (hundredths; + YES, - NO)."""
+    market.yes_held += max(after, 0) - max(before, 0)
+    market.no_held += max(-after, 0) - max(-before, 0)
+
+
+class Tape:
+    """A part of `Ledger`: printing trades, and the figures and feed of its markets, under its lock."""
+
+    def _print(self, market: Market, at: int, count: int, yes_price: int, taker_yes: bool, now: datetime) -> None:
+        """The fill the log holds `at` printed as a trade of `market`: `count` hundredths at `yes_price`, its taker on
+        the YES side or not; its figures follow (the caller rolled the previous day's and set the last price), and its
+        `Trade` goes to those who take them."""
+        self.tape.add_position(market.ticker, now, at)  # type: ignore[attr-defined]
+        self.trades.add_position("", now, at)  # type: ignore[attr-defined]
+        market.volume += count
+        market.volume_24h += count
+        market.last_trade_size = count
+        market.version += 1
+        self._age(market, unix_us(now))
+        to_trade = self.bus.takers(TRADE)  # type: ignore[attr-defined]
+        if to_trade:
+            fill = self.fills.view(at)  # type: ignore[attr-defined]
+            trade = Trade(fill.fill_id, market.ticker, count, yes_price, "yes" if taker_yes else "no", now)
+            change = Change(TRADE, None, trade)
+            for take in to_trade:
+                take(change)
+
+    def _age(self, market: Market, now_us: int) -> None:
+        """Take the trades older than 24 hours out of the market's 24-hour volume."""
+        numbers = self.tape.numbers(market.ticker)  # type: ignore[attr-defined]
+        if numbers is None:
+            return
+        times, fills = self.fills.times, self.fills  # type: ignore[attr-defined]
+        cut, i = now_us - WINDOW_US, market.window_from
+        while i < len(numbers) and times[numbers[i]] <= cut:
+            market.volume_24h -= fills.count_units(numbers[i])
+            i += 1
+        market.window_from = i
+
+    # -- the MarketFeed (market_changes.py) --------------------------------------------------------------------------
+
+    def market_id(self, ticker: str) -> str | None:
+        market = self.markets.get(ticker)  # type: ignore[attr-defined]
+        return market.market_id if market is not None else None
+
+    def book_levels(self, ticker: str, depth: int | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        market = self.markets.get(ticker)  # type: ignore[attr-defined]
+        book = market.book if market is not None else None
+        if book is None:
+            return [], []
+        return book.levels(BID, depth), book.levels(ASK, depth)
+
+    def book_clock(self, ticker: str) -> int:
+        market = self.markets.get(ticker)  # type: ignore[attr-defined]
+        return market.book_clock if market is not None else 0
+
+    def figures(self, ticker: str) -> MarketFigures:
+        market = self.markets.get(ticker)  # type: ignore[attr-defined]
+        if market is None:
+            raise LedgerError(f"unknown market {ticker!r}", status=404)
+        return self.figures_of(market)
+
+    def figures_of(self, market: Market) -> MarketFigures:
+        """The market's figures now (the 24-hour window and the previous day read at the exchange clock's now)."""
+        now = self.clock.now()  # type: ignore[attr-defined]
+        self._age(market, unix_us(now))
+        bid, bid_size, ask, ask_size = best(market)
+        last = last_price(market)
+        if now >= market.day_ends:  # no change since the previous day ended: the previous day's figures are now's
+            previous = (bid, ask, last)
+        else:
+            previous = (market.previous_yes_bid, market.previous_yes_ask, market.previous_price)
+        return MarketFigures(
+            bid, bid_size, ask, ask_size, last, market.last_trade_size, market.volume, market.volume_24h,
+            max(market.yes_held, market.no_held), *previous,
+        )  # fmt: skip

@@ -1,0 +1,299 @@
+"""A market's lifecycle on the exchange clock: its status, the transitions the clock makes when they fall due, and the
+control plane's operations that move it (pause, resume, close, change the close time, determine, settle).
+
+Statuses (Kalshi's market lifecycle guide): `initialized` before `open_time`; `active` while it trades; `inactive` while
+the exchange pauses it; `closed` from `close_time` (or an early close) until it is determined; `determined` once its
+result is known, for `settlement_timer_seconds`; `finalized` once its positions are paid. (`disputed` and `amended` are
+never reached: the mock takes no disputes.) The status is kept, not worked out on each read: each transition happens
+once, at its own time, whichever way time moved past it (a command or a read finds it due, or the app's timer wakes
+for it: `next_due`, `on_schedule`), so a clock that runs backwards never reopens a market.
+
+The clock's transitions (opening at `open_time`, closing at `close_time`, paying when the settlement timer ends) are
+kept in a schedule of due times, each a list of tickers: a batch that lists a million markets at one instant adds one
+time. A due entry is only a reason to look at the market: what is due is worked out from the market then, so an entry
+a later change made stale does nothing. Each transition is dated at its due time, not when it was found due, so a
+state file that runs the commands again reaches the same state (docs/persistence.md).
+
+What each publishes (`market_lifecycle_v2`, as Kalshi documents it): the clock's opening and closing publish no event
+(Kalshi sends none for them); pause `deactivated`, resume `activated`; an early close or a new close time
+`close_date_updated` (a reopened market then `activated`); a result `determined`; the payout `settled`. Closing and
+resuming clear the book (Kalshi cancels resting orders on reactivation), as determining and settling do.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import datetime, timedelta
+
+from mockexchange.core.events import Change
+from mockexchange.core.kalshi import positions
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.market_changes import LIFECYCLE, Lifecycle
+from mockexchange.core.kalshi.markets import RESULTS, Market, Settlement
+from mockexchange.core.kalshi.rows import MarketPosition
+from mockexchange.core.kalshi.units import PRICE, contracts, dollars
+
+OPEN_STATUSES = ("initialized", "active", "inactive")  # not closed yet
+# GET /markets' `status` filter words and the statuses each matches (Kalshi's market lifecycle guide: `closed` is
+# any market past its close that is not finalized yet).
+FILTER_WORDS: dict[str, frozenset[str]] = {
+    "unopened": frozenset({"initialized"}),
+    "open": frozenset({"active"}),
+    "paused": frozenset({"inactive"}),
+    "closed": frozenset({"closed", "determined", "disputed", "amended"}),
+    "settled": frozenset({"finalized"}),
+}
+
+
+def refusal(market: Market) -> str | None:
+    """Why the market takes no trading now (None: it is active)."""
+    status = market.status
+    if status == "active":
+        return None
+    if status == "finalized":
+        return f"market {market.ticker!r} is settled"
+    if status == "initialized":
+        return f"market {market.ticker!r} is not open yet (it opens at {market.open_time.isoformat()})"
+    if status == "inactive":
+        return f"market {market.ticker!r} is paused"
+    return f"market {market.ticker!r} is {status}"
+
+
+class MarketLifecycle:
+    """A part of `Ledger`: its markets' statuses and schedule, under its lock."""
+
+    due_times: list[datetime]  # the schedule's times, a heap
+    due_at: dict[datetime, list[str]]  # each time's tickers
+    # Wiring (the app's; none by default): told when the schedule's earliest time changes, and what a read that finds
+    # a transition due holds while it runs it (the state file's command lock: a transition never runs between the time
+    # a command reads and the command).
+    on_schedule: Callable[[], None] | None
+    due_guard: Callable[[], AbstractContextManager[object]] | None
+
+    # -- the schedule ----------------------------------------------------------------------------------------------
+
+    def next_due(self) -> datetime | None:
+        """The earliest time a transition may fall due (None: none is scheduled)."""
+        heap = self.due_times
+        return heap[0] if heap else None
+
+    def _schedule(self, when: datetime, ticker: str) -> None:
+        tickers = self.due_at.get(when)
+        if tickers is not None:
+            tickers.append(ticker)
+            return
+        self.due_at[when] = [ticker]
+        heapq.heappush(self.due_times, when)
+        if self.due_times[0] is when and self.on_schedule is not None:
+            self.on_schedule()
+
+    def _schedule_listing(self, market: Market, now: datetime) -> None:
+        """A new market's status from its times, and its transitions scheduled."""
+        if market.open_time > now:
+            market.status = "initialized"
+            self._schedule(market.open_time, market.ticker)
+        self._schedule(market.close_time, market.ticker)
+        if market.close_time <= now:
+            self._advance(market, now)
+
+    def run_due(self) -> None:
+        """Make every transition due by now (a read's, the app timer's): nothing to do costs a clock read."""
+        heap = self.due_times
+        if not heap or heap[0] > self.clock.now():  # type: ignore[attr-defined]
+            return
+        with self.due_guard() if self.due_guard is not None else nullcontext(), self.lock:  # type: ignore[attr-defined]
+            self.run_due_now()
+
+    def run_due_now(self) -> None:
+        """`run_due` for a caller that holds the lock (every command does, first)."""
+        heap = self.due_times
+        if heap:
+            now = self.clock.now()  # type: ignore[attr-defined]
+            if heap[0] <= now:
+                self.due_until(now)
+
+    def due_until(self, now: datetime) -> None:
+        """Every transition due at `now` or before, in time order, each at its own time."""
+        heap, due_at, markets = self.due_times, self.due_at, self.markets  # type: ignore[attr-defined]
+        while heap and heap[0] <= now:
+            when = heapq.heappop(heap)
+            for ticker in due_at.pop(when):
+                market = markets.get(ticker)
+                if market is not None:
+                    self._advance(market, when)
+
+    def _advance(self, market: Market, until: datetime) -> None:
+        """The market's transitions due at `until` or before: opening, closing, paying out."""
+        if market.status == "initialized" and market.open_time <= until:
+            market.status = "active"
+            market.version += 1
+        if market.status in OPEN_STATUSES and market.close_time <= until:
+            self._close(market, market.close_time, early=False)
+        if market.status == "determined" and market.settles_at is not None and market.settles_at <= until:
+            self._finalize(market, market.settles_at)
+
+    # -- transitions -----------------------------------------------------------------------------------------------
+
+    def _publish(self, lifecycle: Lifecycle) -> None:
+        if self.bus.takers(LIFECYCLE):  # type: ignore[attr-defined]
+            self.bus.publish(Change(LIFECYCLE, None, lifecycle))  # type: ignore[attr-defined]
+
+    def _close(self, market: Market, when: datetime, *, early: bool) -> None:
+        market.status = "closed"
+        market.version += 1
+        if early:
+            market.close_time = when
+            market.updated_time = when
+            self._publish(Lifecycle(market.ticker, "close_date_updated", when, close_time=when))
+        self.clear_book(market, when)  # type: ignore[attr-defined]
+
+    def _finalize(self, market: Market, when: datetime) -> None:
+        """Pay the determined market's positions (winners a dollar a contract); its resting orders are cancelled."""
+        result = market.result
+        assert result is not None
+        market.status = "finalized"
+        market.settled_time = when
+        market.settles_at = None
+        market.version += 1
+        self.clear_book(market, when)  # type: ignore[attr-defined]
+        for order in [o for o in self.orders.values() if o.ticker == market.ticker]:  # type: ignore[attr-defined]
+            self._drop_order(order, when)  # type: ignore[attr-defined]
+        for row in self.positions.of_market(market.ticker):  # type: ignore[attr-defined]
+            cells = self.positions.cells(row)  # type: ignore[attr-defined]
+            after, payout = positions.settle(cells, result)
+            record = _settlement(row, market, cells, payout, when)
+            self.positions.update(row, when, after, snapshot=False)  # type: ignore[attr-defined]
+            holder = self.accounts[row.user_id]  # type: ignore[attr-defined]
+            if self.history.keeping:  # type: ignore[attr-defined]
+                self._remember_cash(holder, when)  # type: ignore[attr-defined]
+            holder.move_cash(row.subaccount, market.exchange_index, payout, when)
+            self.positions.mark_settled(row, when)  # type: ignore[attr-defined]
+            self.settlements.add(row.user_id, when, record)  # type: ignore[attr-defined]
+            self.bus.publish(Change("position", row.user_id, row.snapshot()))  # type: ignore[attr-defined]
+        self.archive.market_settled(self, market)  # type: ignore[attr-defined]
+        self.bus.publish(Change("settlement", None, market))  # type: ignore[attr-defined]
+        self._publish(Lifecycle(market.ticker, "settled", when))
+
+    def _determine(self, market: Market, result: str, now: datetime) -> None:
+        if market.status in OPEN_STATUSES:
+            self._close(market, now, early=True)
+        market.result = result
+        market.status = "determined"
+        market.determined_time = now
+        market.settlement_value = PRICE if result == "yes" else 0
+        market.settles_at = now + timedelta(seconds=market.settlement_timer_seconds)
+        market.version += 1
+        self._publish(
+            Lifecycle(market.ticker, "determined", now, result=result, settlement_value=market.settlement_value)
+        )
+        self._schedule(market.settles_at, market.ticker)
+
+    # -- operations ------------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _changing(self, ticker: str) -> Iterator[tuple[Market, datetime]]:
+        """The market (every transition due by now made first) and now, under the lock."""
+        with self.lock:  # type: ignore[attr-defined]
+            self.run_due_now()
+            yield self.market(ticker), self.clock.now()  # type: ignore[attr-defined]
+
+    def pause_market(self, ticker: str) -> Market:
+        """Pause an active market's trading (`inactive`)."""
+        with self._changing(ticker) as (market, now):
+            if market.status != "active":
+                raise LedgerError(f"only an active market can be paused; {ticker!r} is {market.status}", status=409)
+            market.status = "inactive"
+            market.updated_time = now
+            market.version += 1
+            self._publish(Lifecycle(ticker, "deactivated", now, is_deactivated=True))
+        return market
+
+    def resume_market(self, ticker: str) -> Market:
+        """Trading resumes on a paused market; its book is cleared (Kalshi cancels resting orders then)."""
+        with self._changing(ticker) as (market, now):
+            if market.status != "inactive":
+                raise LedgerError(f"only a paused market can be resumed; {ticker!r} is {market.status}", status=409)
+            market.status = "active"
+            market.updated_time = now
+            market.version += 1
+            self.clear_book(market, now)  # type: ignore[attr-defined]
+            self._publish(Lifecycle(ticker, "activated", now, is_deactivated=False))
+        return market
+
+    def set_close_time(self, ticker: str, when: datetime) -> Market:
+        """Move the close time: at or before now, the market closes now (`can_close_early` must allow it); later, a
+        closed market (not determined yet) opens again."""
+        with self._changing(ticker) as (market, now):
+            if market.status not in (*OPEN_STATUSES, "closed"):
+                raise LedgerError(f"market {ticker!r} is {market.status}: its close time is past moving", status=409)
+            closes_early = when < market.close_time and market.status != "closed"
+            if closes_early and not market.can_close_early:
+                raise LedgerError(f"market {ticker!r} cannot close early (can_close_early is false)", status=409)
+            if when <= now:
+                if market.status != "closed":
+                    self._close(market, now, early=True)
+                return market
+            if when <= market.open_time:
+                raise LedgerError("close_time must be after open_time")
+            reopened = market.status == "closed"
+            market.close_time = when
+            if market.latest_expiration_time < when:
+                market.latest_expiration_time = when
+            market.updated_time = now
+            market.version += 1
+            self._publish(Lifecycle(ticker, "close_date_updated", now, close_time=when))
+            if reopened:
+                market.status = "active"
+                self._publish(Lifecycle(ticker, "activated", now, is_deactivated=False))
+            self._schedule(when, ticker)
+        return market
+
+    def determine_market(self, ticker: str, result: str) -> Market:
+        """The market's result is known: it closes (if open), and its positions are paid when its settlement timer
+        ends."""
+        if result not in RESULTS:
+            raise LedgerError("result must be 'yes' or 'no'")
+        with self._changing(ticker) as (market, now):
+            if market.result is not None:
+                raise LedgerError(f"market {ticker!r} is already {market.status}", status=409)
+            self._determine(market, result, now)
+            self.run_due_now()  # a timer of 0: paid at once
+        return market
+
+    def settle_market(self, ticker: str, result: str) -> Market:
+        """Determine a market and pay it at once: winners get 1 dollar per contract, every position in it becomes
+        settled and gets a settlement record, and its resting orders are cancelled. A market determined already is
+        paid now (with that result)."""
+        if result not in RESULTS:
+            raise LedgerError("result must be 'yes' or 'no'")
+        with self._changing(ticker) as (market, now):
+            if market.finalized:
+                raise LedgerError(f"market {ticker!r} is already settled", status=409)
+            if market.result is None:
+                self._determine(market, result, now)
+            elif market.result != result:
+                raise LedgerError(f"market {ticker!r} is determined {market.result!r}, not {result!r}", status=409)
+            self._finalize(market, now)
+        return market
+
+
+def _settlement(row: MarketPosition, market: Market, cells: positions.Cells, payout: int, now: datetime) -> Settlement:
+    """The record of what a market's settlement paid one position of `cells` (before it settled)."""
+    position, exposure = cells[0], cells[1]
+    return Settlement(
+        user_id=row.user_id,
+        subaccount=row.subaccount,
+        ticker=market.ticker,
+        event_ticker=market.event_ticker,
+        exchange_index=market.exchange_index,
+        market_result=market.result or "",
+        yes_count=contracts(max(position, 0)),
+        yes_total_cost=dollars(exposure if position > 0 else 0),
+        no_count=contracts(max(-position, 0)),
+        no_total_cost=dollars(exposure if position < 0 else 0),
+        revenue=dollars(payout),
+        fee_cost=dollars(cells[4]),
+        settled_time=now,
+    )

@@ -1,0 +1,192 @@
+"""Scripted liquidity: levels of a market's book that the house holds, set and changed by the control plane (the
+admin API, `MockServer`, scenario steps), and the book's clock and changes as they are published.
+
+One book per market (core/book.py's `Book`), on the YES side: a bid at p is a YES bid (buy YES, or sell NO), an ask at
+p a YES ask, which Kalshi's wire shows as a NO bid at 1 - p. The house is one ledger account under a reserved id
+(`HOUSE`, which no client can take), made when it first rests liquidity, so that the orders issue can give it the
+positions clients trade against; it rests one order at each of its levels.
+
+`set_levels` is one exchange action: it replaces the house's YES bids, NO bids, or both, in Kalshi's words (prices as
+the YES and NO prices the wire writes, counts in hundredths), every price a level of the market's price level
+structure; the levels that move are published as one `BookMoved` (each level once, with its size before and after),
+and the market's book clock counts one more. A call that would cross the book changes nothing. Clearing a book (a
+market closes, is determined, resumes after a pause, a reset) is an action too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from mockexchange.core.book import ASK, BID, Book, LevelChange, Side
+from mockexchange.core.events import Change
+from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.figures import roll_day
+from mockexchange.core.kalshi.lifecycle import refusal
+from mockexchange.core.kalshi.market_changes import BOOK, BookMoved
+from mockexchange.core.kalshi.markets import Market
+from mockexchange.core.kalshi.price_levels import is_level
+from mockexchange.core.kalshi.units import PRICE, price
+
+House = Mapping[tuple[str, int], str]  # (side, price) -> the house's order there
+Wanted = Mapping[Side, dict[int, int]]  # side -> price -> size: what the house's levels become
+HOUSE = "__house__"  # the house account's id: reserved, no client may open it
+MAX_LEVELS = 1000  # levels of one side one call may set
+
+
+def _levels(side: str, levels: Iterable[tuple[int, int]], market: Market) -> dict[int, int]:
+    """A side's levels as YES-book prices to sizes (a NO bid at q rests as a YES ask at 1 - q), checked."""
+    found: dict[int, int] = {}
+    for wire_price, size in levels:
+        if not is_level(market.price_level_structure, wire_price):
+            raise LedgerError(
+                f"{side} price {price(wire_price)} is not a level of {market.ticker!r} ({market.price_level_structure})"
+            )
+        if size <= 0:
+            raise LedgerError(f"{side} count at {price(wire_price)} must be positive")
+        book_price = wire_price if side == "yes" else PRICE - wire_price
+        if book_price in found:
+            raise LedgerError(f"{side} price {price(wire_price)} is given twice")
+        found[book_price] = size
+    if len(found) > MAX_LEVELS:
+        raise LedgerError(f"{side} takes at most {MAX_LEVELS} levels")
+    return found
+
+
+class Liquidity:
+    """The house's levels and the publication of book changes: a part of `Ledger`, under its lock."""
+
+    def set_levels(
+        self, ticker: str, yes: Iterable[tuple[int, int]] | None, no: Iterable[tuple[int, int]] | None
+    ) -> Market:
+        """Replace the house's YES bids (`yes`) and NO bids (`no`) of an active market (a side not given keeps its
+        levels; an empty one has none): (price units of that side, hundredths)."""
+        with self.lock:  # type: ignore[attr-defined]
+            self.run_due_now()  # type: ignore[attr-defined]
+            market = self.market(ticker)  # type: ignore[attr-defined]
+            why = refusal(market)
+            if why is not None:
+                raise LedgerError(f"{why}: its book takes no liquidity", status=409)
+            wanted: dict[Side, dict[int, int]] = {}
+            if yes is not None:
+                wanted[BID] = _levels("yes", yes, market)
+            if no is not None:
+                wanted[ASK] = _levels("no", no, market)
+            book = market.book if market.book is not None else Book()
+            house = market.house if market.house is not None else {}
+            self._check_uncrossed(book, house, wanted)
+            now = self.clock.now()  # type: ignore[attr-defined]
+            self._house_account(now)
+            market.book, market.house = book, house
+            if now >= market.day_ends:
+                roll_day(market, now)
+            changes = _replace(market, book, house, wanted)
+            self._moved(market, changes, now)
+            return market
+
+    def _check_uncrossed(
+        self, book: Book, house: Mapping[tuple[str, int], str], wanted: Mapping[Side, dict[int, int]]
+    ) -> None:
+        """Refuse levels that would leave the book crossed (its best bid at or above its best ask)."""
+        best: dict[Side, int | None] = {}
+        for side in (BID, ASK):
+            if side in wanted:
+                prices = list(wanted[side])
+                other = _best_not_house(book, house, side)
+                if other is not None:
+                    prices.append(other)
+                best[side] = (max(prices) if side == BID else min(prices)) if prices else None
+            else:
+                found = book.best(side)
+                best[side] = found[0] if found is not None else None
+        bid, ask = best[BID], best[ASK]
+        if bid is not None and ask is not None and bid >= ask:
+            raise LedgerError(
+                f"the YES bid at {price(bid)} would meet the NO bid at {price(PRICE - ask)} (a YES ask at "
+                f"{price(ask)}): a book's levels never cross"
+            )
+
+    def _house_account(self, now: datetime) -> None:
+        if HOUSE not in self.accounts:  # type: ignore[attr-defined]
+            account = Account(HOUSE)
+            account.move_cash(0, 0, 0, now)
+            self.accounts[HOUSE] = account  # type: ignore[attr-defined]
+
+    def clear_book(self, market: Market, when: datetime) -> None:
+        """Take every order out of the market's book (published, if any was there)."""
+        if market.book is None or not len(market.book):
+            return
+        if when >= market.day_ends:
+            roll_day(market, when)
+        changes = market.book.clear()
+        market.house = None
+        self._moved(market, changes, when)
+
+    def _moved(self, market: Market, changes: list[LevelChange], when: datetime) -> None:
+        """One exchange action moved these levels: the book's clock counts it, and it is published."""
+        if not changes:
+            return
+        market.book_clock += 1
+        market.version += 1
+        if self.bus.takers(BOOK):  # type: ignore[attr-defined]
+            moved = BookMoved(market.ticker, market.book_clock, tuple(changes), when)
+            self.bus.publish(Change(BOOK, None, moved))  # type: ignore[attr-defined]
+
+    def _check_book_fits(self, market: Market, structure: str) -> None:
+        """Refuse a price level structure that some level of the book is not on."""
+        book = market.book
+        for side in (BID, ASK):
+            for at, _ in book.levels(side) if book is not None else ():
+                wire = at if side == BID else PRICE - at
+                if not is_level(structure, wire):
+                    raise LedgerError(
+                        f"the book of {market.ticker!r} has a level at {price(wire)}, which is not a level of "
+                        f"{structure}: clear it first",
+                        status=409,
+                    )
+
+
+def _best_not_house(book: Book, house: House, side: Side) -> int | None:
+    """The best price on `side` where something other than the house rests."""
+    for at, size in book.levels(side):
+        order_id = house.get((side, at))
+        resting = book.get(order_id) if order_id is not None else None
+        if resting is None or size > resting.size:
+            return at
+    return None
+
+
+def _replace(
+    market: Market, book: Book, house: dict[tuple[str, int], str], wanted: Mapping[Side, dict[int, int]]
+) -> list[LevelChange]:
+    """Make the house's levels of each side in `wanted` those sizes; answers each level that moved, once."""
+    moved: dict[tuple[str, int], int] = {}  # (side, price) -> size before, in the order first moved
+    after: dict[tuple[str, int], int] = {}
+
+    def note(change: LevelChange) -> None:
+        key = (change.side, change.price)
+        moved.setdefault(key, change.before)
+        after[key] = change.after
+
+    adds: list[tuple[Side, int, int]] = []
+    for side, sizes in wanted.items():
+        for key in [k for k in house if k[0] == side and k[1] not in sizes]:
+            note(book.cancel(house.pop(key))[1])
+        for at, size in sizes.items():
+            order_id = house.get((side, at))
+            resting = book.get(order_id) if order_id is not None else None
+            if resting is not None and size == resting.size:
+                continue
+            if resting is not None and size < resting.size:
+                note(book.reduce(resting.order_id, size))
+                continue
+            if resting is not None:
+                note(book.cancel(house.pop((side, at)))[1])
+            adds.append((side, at, size))
+    for side, at, size in adds:  # after every level that went or shrank: never a cross on the way
+        market.house_orders += 1
+        order_id = f"house-{market.house_orders}"
+        house[(side, at)] = order_id
+        note(book.add(order_id, HOUSE, side, at, size))
+    return [LevelChange(side, at, before, after[(side, at)]) for (side, at), before in moved.items()]

@@ -1,0 +1,37 @@
+"""Kalshi's price level structures: which prices are levels of a market's book, as `price_ranges` lists them.
+
+From Kalshi's fixed-point migration guide: `linear_cent` has a level every cent from $0 to $1; `deci_cent` one every
+tenth of a cent; `tapered_deci_cent` tenths of a cent below $0.10 and above $0.90, cents between. A level is a price
+strictly between 0 and 1 on the step of the range that holds it. Prices are in ten-thousandths of a dollar (units.py).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from mockexchange.core.kalshi.units import PRICE
+
+
+class PriceRange(NamedTuple):
+    start: int
+    end: int
+    step: int
+
+
+STRUCTURES: dict[str, tuple[PriceRange, ...]] = {
+    "linear_cent": (PriceRange(0, PRICE, 100),),
+    "deci_cent": (PriceRange(0, PRICE, 10),),
+    "tapered_deci_cent": (PriceRange(0, 1_000, 10), PriceRange(1_000, 9_000, 100), PriceRange(9_000, PRICE, 10)),
+}
+DEFAULT_STRUCTURE = "linear_cent"
+
+
+def is_level(structure: str, price: int) -> bool:
+    """Whether `price` (price units) is a level of the structure's book."""
+    if not 0 < price < PRICE:
+        return False
+    return any(r.start <= price <= r.end and (price - r.start) % r.step == 0 for r in STRUCTURES[structure])
+
+
+def price_ranges(structure: str) -> tuple[PriceRange, ...]:
+    return STRUCTURES[structure]
