@@ -22,7 +22,7 @@ from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import TimestampWindow, pss_salt_rule
-from mockexchange.control import Control
+from mockexchange.control import Control, due_timer
 from mockexchange.control.kalshi_venue import VenueCommands
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
@@ -156,6 +156,11 @@ def build_app(
     else:  # the same, kept as the first command of a new file; or all the file's commands run again
         assert seed is not None
         persistence.attach(control, seed, tokens=tokens, credentials=deribit_keys, journal=journal)
+    if persistence is not None and persistence.recorder is not None:
+        # A transition a read finds due runs between commands, never inside one's instant (docs/persistence.md).
+        ledger.due_guard = persistence.recorder.holding
+    if isinstance(ledger.clock, SystemClock):
+        due_timer.watch(ledger)  # markets open, close and settle when due (control/due_timer.py)
     # After a state file's commands, so what they made shows at once; the lag is a setting, not state, so a snapshot's
     # is replaced too (ControlError: a bad value).
     control.set_rest_lag(settings.rest_lag_ms)

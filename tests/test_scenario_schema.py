@@ -102,7 +102,9 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "deribit_fill, deribit_order, deribit_cancel_order, deribit_deposit, deribit_withdrawal, index_price, "
         "mark_price, volatility, fault, clear_faults, ws_close, subaccount, subaccount_transfer, subaccount_netting, "
         "intra_exchange_transfer, complete_intra_exchange_transfer, target_balance_allocation, historical_cutoff, "
-        "fcm_subtrader, fcm_daily_cap, fcm_blocked_category, fcm_error_account, fcm_position_transfer, wait, burst)",
+        "fcm_subtrader, fcm_daily_cap, fcm_blocked_category, fcm_error_account, fcm_position_transfer, market, "
+        "update_market, pause_market, resume_market, close_market, close_time, determine, book, exchange_status, wait, "
+        "burst)",
         '19: steps[3].fill.count: must be a quoted decimal string: write "1.5" (money is never a float; unquoted, '
         "YAML reads 1.5 as a binary float)",
         "19: steps[3].fill.price: must be a decimal string between 0 and 1 (exclusive), at most 4 places, e.g. "
@@ -116,7 +118,8 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "index_price, mark_price, volatility, fault, clear_faults, ws_close, subaccount, subaccount_transfer, "
         "subaccount_netting, intra_exchange_transfer, complete_intra_exchange_transfer, target_balance_allocation, "
         "historical_cutoff, fcm_subtrader, fcm_daily_cap, fcm_blocked_category, fcm_error_account, "
-        "fcm_position_transfer, wait, burst (found: wait, settle)",
+        "fcm_position_transfer, market, update_market, pause_market, resume_market, close_market, close_time, "
+        "determine, book, exchange_status, wait, burst (found: wait, settle)",
     ]
 
 
@@ -169,8 +172,8 @@ def test_broken_yaml_a_missing_file_and_the_wrong_shape(tmp_path):
         "3: not valid YAML: expected ',' or ']', but got '<stream end>'"
     ]
     assert errors_of(tmp_path, "- a list\n") == [
-        "1: must be a mapping with fields scenario, description, settings, users, events, markets, positions, "
-        "deribit, steps"
+        "1: must be a mapping with fields scenario, description, settings, users, series, events, markets, "
+        "positions, deribit, steps"
     ]
     assert errors_of(tmp_path, "users: {user_id: a}\nsteps: 3\n") == [
         "1: users: must be a list",

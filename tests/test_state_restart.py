@@ -281,6 +281,7 @@ NOT_COMMANDS = {
     "deposit": "transfer('deposit', ...)",
     "withdrawal": "transfer('withdrawal', ...)",
     "api_usage_level": "a read",
+    "exchange_status": "a read",
 }
 
 

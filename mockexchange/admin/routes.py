@@ -181,6 +181,17 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "accounts": control.create_account,
         "keys": control.create_key,
         "markets": control.create_market,
+        # Kalshi's markets (control/kalshi_markets.py): series, events, the lifecycle, the house's book, the exchange
+        "series": control.set_series,
+        "events": control.set_event,
+        "markets/update": control.update_market,
+        "markets/pause": control.pause_market,
+        "markets/resume": control.resume_market,
+        "markets/close": control.close_market,
+        "markets/close_time": control.set_close_time,
+        "markets/determine": control.determine_market,
+        "books": control.set_book,
+        "exchange_status": control.set_exchange_status,
         "fills": control.fill,
         "fills/batch": control.fills,
         "settlements": control.settle,
@@ -244,6 +255,7 @@ def reads(
         "rest_lag": control.rest_lag,
         "faults": control.faults,
         "historical/cutoff": control.historical_cutoff,
+        "exchange_status": control.exchange_status,
     }
     if views is not None:
         found |= {"accounts": views.accounts.accounts, "connections": views.connections.connections_now}

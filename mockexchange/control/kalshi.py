@@ -33,7 +33,7 @@ from mockexchange.control.values import (
     optional_text,
     text,
 )
-from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT, LedgerError
+from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT, LedgerError
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.new_fill import FILL_REQUIRED, NewFill
@@ -152,18 +152,6 @@ class KalshiOperations:
         if private_pem is not None:
             answer["private_key_pem"] = private_pem
         return answer
-
-    @command()
-    def create_market(self, ticker: str, event_ticker: str | None = None, exchange_index: int = 0) -> dict[str, Any]:
-        """List a market (fills list unknown markets on exchange index 0 by themselves)."""
-        ticker = text(ticker, "ticker")
-        event_ticker = optional_text(event_ticker, "event_ticker")
-        exchange_index = integer(exchange_index, "exchange_index", 0, MAX_EXCHANGE_INDEX)
-        try:
-            market = self.ledger.list_market(ticker, event_ticker, exchange_index)
-        except LedgerError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        return {"ticker": market.ticker, "event_ticker": market.event_ticker, "exchange_index": market.exchange_index}
 
     @command()
     def fill(

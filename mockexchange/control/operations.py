@@ -7,7 +7,7 @@ demo generator call them too. The work is done by `core`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
@@ -21,10 +21,16 @@ from mockexchange.control.kalshi import KalshiOperations
 from mockexchange.control.kalshi_account import KalshiAccountOperations
 from mockexchange.control.kalshi_fcm import FcmOperations
 from mockexchange.control.kalshi_historical import HistoricalOperations
+from mockexchange.control.kalshi_markets import KalshiMarketOperations
 from mockexchange.control.kalshi_subaccounts import SubaccountOperations
 from mockexchange.control.rate_limits import RateLimitOperations
 from mockexchange.control.rest_lag import RestLagOperations
-from mockexchange.control.values import iso_time, shown
+from mockexchange.control.values import (
+    LATEST_EXCHANGE_TIME,
+    check_exchange_time,
+    iso_time,
+    shown,
+)
 from mockexchange.core.clock import Clock, ManualClock, SystemClock
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
@@ -32,24 +38,12 @@ from mockexchange.core.faults import FaultRules
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.rate_limits import RateLimits
 
-# Exchange time stays from the Unix epoch (Kalshi's times are Unix seconds) to before 9999: every date the mock derives
-# from it (an expiry a month on, a listing's next Friday) stays within Python's calendar, which ends with 9999.
-EARLIEST_EXCHANGE_TIME = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST_EXCHANGE_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 MAX_ADVANCE_SECONDS = 10**9  # one move of the clock: about 31 years
-
-
-def check_exchange_time(when: datetime, name: str = "to") -> datetime:
-    if not EARLIEST_EXCHANGE_TIME <= when < LATEST_EXCHANGE_TIME:
-        raise ControlError(
-            f"{name} must be from {EARLIEST_EXCHANGE_TIME.isoformat()} to before {LATEST_EXCHANGE_TIME.isoformat()}, "
-            f"not {when.isoformat()}"
-        )
-    return when
 
 
 class Control(
     KalshiOperations,
+    KalshiMarketOperations,
     KalshiAccountOperations,
     DeribitOperations,
     RateLimitOperations,
@@ -108,7 +102,8 @@ class Control(
     def advance_clock(self, seconds: float | None = None, to: str | None = None) -> dict[str, Any]:
         """Move exchange time forward by `seconds`, or `to` an ISO 8601 time (never backwards). A manual clock then
         stands there; the system clock runs on from there (an offset from the wall clock). Futures and options whose
-        expiration the clock passes are delivered at once (`DerivativesBook.expire_due`)."""
+        expiration the clock passes are delivered at once (`DerivativesBook.expire_due`), and Kalshi's markets open,
+        close and settle as their times pass (core/kalshi/lifecycle.py)."""
         clock = self.ledger.clock
         if not isinstance(clock, ManualClock | SystemClock):
             raise ControlError(f"the exchange clock ({type(clock).__name__}) cannot be moved", 409)
@@ -130,6 +125,10 @@ class Control(
                 raise ControlError(f"a clock does not run backwards: it is {clock.now().isoformat()}", 409)
             clock.set(when)
         self.book.expire_due()
+        with self.ledger.lock:
+            self.ledger.run_due_now()  # markets that open, close or settle on the way
+        if self.ledger.on_schedule is not None:
+            self.ledger.on_schedule()  # a system clock moved on: its timer wakes for the next due time
         return self.clock()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -23,6 +23,20 @@ _CODE = re.compile(r"[A-Za-z0-9]{1,16}")  # a currency code: BTC, USDC
 _INDEX_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")  # a price index: btc_usd, eth_usdc
 
 T = TypeVar("T")
+
+# Exchange time stays from the Unix epoch (Kalshi's times are Unix seconds) to before 9999: every date the mock derives
+# from it (an expiry a month on, a listing's next Friday) stays within Python's calendar, which ends with 9999.
+EARLIEST_EXCHANGE_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_EXCHANGE_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def check_exchange_time(when: datetime, name: str = "to") -> datetime:
+    if not EARLIEST_EXCHANGE_TIME <= when < LATEST_EXCHANGE_TIME:
+        raise ControlError(
+            f"{name} must be from {EARLIEST_EXCHANGE_TIME.isoformat()} to before {LATEST_EXCHANGE_TIME.isoformat()}, "
+            f"not {when.isoformat()}"
+        )
+    return when
 
 
 def text(value: Any, name: str, *, most: int = MAX_TEXT) -> str:

@@ -47,6 +47,16 @@ STEP_OPERATIONS = {
     "fcm_blocked_category": "set_fcm_blocked_category",
     "fcm_error_account": "set_fcm_error_account",
     "fcm_position_transfer": "fcm_position_transfer",
+    # Kalshi's markets (control/kalshi_markets.py): listed, changed, moved through their lifecycle; the house's book.
+    "market": "create_market",
+    "update_market": "update_market",
+    "pause_market": "pause_market",
+    "resume_market": "resume_market",
+    "close_market": "close_market",
+    "close_time": "set_close_time",
+    "determine": "determine_market",
+    "book": "set_book",
+    "exchange_status": "set_exchange_status",
 }
 STEP_KINDS = (*STEP_OPERATIONS, "wait", "burst")
 
@@ -98,7 +108,8 @@ class Scenario:
     description: str | None = None
     profile: str | None = None  # a hint: `serve --scenario` and the pytest plugin use it unless told otherwise
     start: datetime | None = None  # exchange time when the scenario is loaded
-    setup: list[Op] = field(default_factory=list)  # accounts, then keys, markets, opening positions; then Deribit's
+    # accounts, then keys, series, events, markets, opening positions; then Deribit's
+    setup: list[Op] = field(default_factory=list)
     steps: list[Op] = field(default_factory=list)
 
     @property

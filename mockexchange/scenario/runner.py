@@ -93,6 +93,10 @@ class ScenarioSession:
                 self.keys.append(self._key(op))
             elif op.kind == "api_usage_level":
                 self._call(op, self.control.grant_api_usage_level)
+            elif op.kind == "series":
+                self._call(op, self.control.set_series)
+            elif op.kind == "event":
+                self._call(op, self.control.set_event)
             elif op.kind == "market":
                 self._call(op, self.control.create_market)
             elif op.kind == "position":

@@ -13,7 +13,7 @@ import yaml
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from mockexchange.control import ControlError
-from mockexchange.control.operations import check_exchange_time
+from mockexchange.control.values import check_exchange_time
 from mockexchange.core.deribit.bounds import PLACES
 from mockexchange.core.deribit.instruments import InstrumentError, parse_instrument_name
 from mockexchange.core.faults import MAX_DELAY_MS

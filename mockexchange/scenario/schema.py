@@ -37,7 +37,7 @@ from mockexchange.core.kalshi.subaccounts import (
 )
 from mockexchange.core.kalshi.usage_levels import LEVELS
 from mockexchange.core.money import MAX_CENTS, MAX_COUNT
-from mockexchange.scenario import bounded_yaml, library
+from mockexchange.scenario import bounded_yaml, library, market_steps
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
 from mockexchange.scenario.scalars import (
     Invalid,
@@ -339,12 +339,19 @@ USER = {
     "api_usage_level": Field(one_of(*LEVELS)),  # a permanent manual grant on the Predictions instance
 }
 EXCHANGE_INDEX = integer(0, MAX_EXCHANGE_INDEX)
-MARKET = {"ticker": Field(text, required=True), "event_ticker": Field(text), "exchange_index": Field(EXCHANGE_INDEX)}
+# Kalshi's markets (scenario/market_steps.py): the set-up's series, events and markets with their fields, and the
+# steps that move markets; each checked whole, as the control plane checks it, when the file is read.
+MARKET_SPECS = {kind: {name: Field(check, required=required) for name, (check, required) in fields.items()}
+                for kind, fields in market_steps.SPECS.items()}  # fmt: skip
+MARKET = {**MARKET_SPECS["market"], "exchange_index": Field(EXCHANGE_INDEX)}
+SERIES = MARKET_SPECS["series"]
 EVENT = {
-    "event_ticker": Field(text, required=True),
+    **MARKET_SPECS["event"],
     "exchange_index": Field(EXCHANGE_INDEX),
     "markets": Field(lambda node: node, required=True),
 }
+STEPS |= {kind: fields for kind, fields in MARKET_SPECS.items() if kind not in ("series", "event")}
+_WHOLE_CHECKS |= market_steps.WHOLE_CHECKS
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 
 TOP = {
@@ -352,6 +359,7 @@ TOP = {
     "description": Field(text),
     "settings": Field(lambda node: node),
     "users": Field(lambda node: node),
+    "series": Field(lambda node: node),
     "events": Field(lambda node: node),
     "markets": Field(lambda node: node),
     "positions": Field(lambda node: node),
@@ -463,8 +471,15 @@ class _Reader:
                 if key is not None and "user_id" in user:
                     keys.append(Op("key", {"user_id": user["user_id"], **key}, self.origin(key_node, key_path)))
         scenario.setup += keys
+        for node, path in self.items(top.get("series"), "series"):
+            series = self.whole(node, path, SERIES, "series")
+            if series is not None:
+                scenario.setup.append(Op("series", series, self.origin(node, path)))
         for node, path in self.items(top.get("events"), "events"):
             event, ok = self.partial_fields(node, path, EVENT)
+            fields = {k: v for k, v in event.items() if k not in ("markets", "exchange_index")}
+            if ok and len(fields) > 1 and self.checked(node, path, "event", fields):
+                scenario.setup.append(Op("event", fields, self.origin(node, path)))
             for ticker_node, ticker_path in self.items(event.get("markets"), f"{path}.markets"):
                 try:
                     ticker = text(ticker_node)
@@ -476,7 +491,7 @@ class _Reader:
                     args["exchange_index"] = event.get("exchange_index", 0)
                     scenario.setup.append(Op("market", args, self.origin(ticker_node, ticker_path)))
         for node, path in self.items(top.get("markets"), "markets"):
-            market = self.fields(node, path, MARKET)
+            market = self.whole(node, path, MARKET, "market")
             if market is not None:
                 scenario.setup.append(Op("market", market, self.origin(node, path)))
         for node, path in self.items(top.get("positions"), "positions"):
@@ -557,13 +572,25 @@ class _Reader:
         args = self.fields(value_node, where, STEPS[kind])
         if args is not None and kind == "volatility" and not self.one_target(value_node, where, args):
             return None
-        if args is not None and kind in _WHOLE_CHECKS:
-            try:
-                _WHOLE_CHECKS[kind](**args)
-            except ControlError as exc:
-                self.error(value_node, where, str(exc))
-                return None
+        if args is not None and not self.checked(value_node, where, kind, args):
+            return None
         return None if args is None else Op(kind, args, origin)
+
+    def whole(self, node: Node, path: str, schema: Mapping[str, Field], kind: str) -> dict[str, Any] | None:
+        """The mapping's fields, checked each and then whole (`_WHOLE_CHECKS[kind]`); None if any is wrong."""
+        args = self.fields(node, path, schema)
+        return args if args is not None and self.checked(node, path, kind, args) else None
+
+    def checked(self, node: Node, path: str, kind: str, args: Mapping[str, Any]) -> bool:
+        """Whether the control plane's check of the whole entry (if its kind has one) takes it."""
+        if kind not in _WHOLE_CHECKS:
+            return True
+        try:
+            _WHOLE_CHECKS[kind](**args)
+        except ControlError as exc:
+            self.error(node, path, str(exc))
+            return False
+        return True
 
     def one_target(self, node: Node, path: str, args: Mapping[str, Any]) -> bool:
         if ("currency" in args) == ("instrument_name" in args):

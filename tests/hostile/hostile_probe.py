@@ -74,6 +74,7 @@ class Probe:
         self.moves_seen: set[str] = (
             set()
         )  # transfers inside accounts already in the model (idempotent ones answer again)
+        self.determined: dict[str, tuple[str, datetime]] = {}  # ticker -> (result, when its positions are paid)
 
     def close(self) -> None:
         self.http.close()
@@ -87,6 +88,7 @@ class Probe:
         self.positions.clear()
         self.deliveries_seen = 0
         self.moves_seen.clear()
+        self.determined.clear()
 
     # -- the admin API ----------------------------------------------------------------------------------------------
 
@@ -99,6 +101,7 @@ class Probe:
             headers={"Content-Type": "application/json"},
         )
         assert response.status_code == 200 or 400 <= response.status_code < 500, (op, body, response.text[:500])
+        self._learn_payouts()  # a call finds what is due first, refused or not
         answer = response.json()
         if response.status_code != 200:
             assert isinstance(answer.get("error"), str) and answer["error"], (op, body, answer)
@@ -142,9 +145,26 @@ class Probe:
         assert Decimal(answer["post_position"]) == held + (count if buys_yes else -count)
 
     def _learn_settlements(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
-        for (user, sub, ticker), held in self.positions.items():
-            if ticker == answer["ticker"] and (held > 0) == (answer["result"] == "yes") and held:
+        self.determined.pop(answer["ticker"], None)
+        self._pay(answer["ticker"], answer["result"])
+
+    def _pay(self, ticker: str, result: str) -> None:
+        for (user, sub, held_in), held in self.positions.items():
+            if held_in == ticker and (held > 0) == (result == "yes") and held:
                 self.kalshi[user].cash[sub] += abs(held)
+
+    def _learn_markets_determine(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        self.determined[answer["ticker"]] = (answer["result"], datetime.fromisoformat(answer["settles_at"]))
+        self._learn_payouts()  # (a timer of 0 pays at once)
+
+    def _learn_payouts(self) -> None:
+        """A determined market is paid once its settlement timer ends on the exchange clock (the first call or read
+        after that makes it)."""
+        now = self.mock.ledger.clock.now()
+        for ticker, (result, when) in list(self.determined.items()):
+            if when <= now:
+                del self.determined[ticker]
+                self._pay(ticker, result)
 
     def _learn_transfer(self, answer: dict[str, Any]) -> None:
         amount, fee = Decimal(answer["amount_cents"]), Decimal(answer["fee_cents"])
@@ -232,6 +252,7 @@ class Probe:
 
     def check_reads(self) -> None:
         """Every read of every account created so far answers 200 with sane numbers, and its cash reconciles."""
+        self._learn_payouts()
         for user in self.kalshi.values():
             self._kalshi_reads(user)
         for deribit_user in self.deribit.values():

@@ -186,6 +186,42 @@ VALID: dict[str, st.SearchStrategy[dict[str, Any]]] = {
                          [{"exchange_index": 0, "percent": 50}, {"exchange_index": 2**31 - 1, "percent": 50}]]),
         st.sampled_from(["none", "max", "sum"]),
     ),
+    # Kalshi's markets: series, events, their lifecycle, the house's book, the exchange's status.
+    "series": st.builds(
+        lambda fee, multiplier: {"ticker": "EV", "fee_type": fee, "fee_multiplier": multiplier},
+        st.sampled_from(["quadratic", "flat", "quadratic_with_maker_fees"]), st.sampled_from(["0", "1", "10"]),
+    ),
+    "events": st.builds(
+        lambda event, title: {"event_ticker": event, "title": title},
+        st.sampled_from(["EV", "FX"]), st.sampled_from(["", "x" * 1024]),
+    ),
+    "markets/update": st.builds(
+        lambda ticker, timer, structure: {"ticker": ticker, "settlement_timer_seconds": timer,
+                                          "price_level_structure": structure},
+        st.sampled_from(TICKERS), st.sampled_from([0, 60, 10**8]),
+        st.sampled_from(["linear_cent", "deci_cent", "tapered_deci_cent"]),
+    ),
+    "markets/pause": st.builds(lambda ticker: {"ticker": ticker}, st.sampled_from(TICKERS)),
+    "markets/resume": st.builds(lambda ticker: {"ticker": ticker}, st.sampled_from(TICKERS)),
+    "markets/close": st.builds(lambda ticker: {"ticker": ticker}, st.sampled_from(TICKERS)),
+    "markets/close_time": st.builds(
+        lambda ticker, when: {"ticker": ticker, "close_time": when},
+        st.sampled_from(TICKERS),
+        st.sampled_from(["2026-01-02T12:00:00Z", "2026-06-26T08:00:00Z", "9998-01-01T00:00:00Z"]),
+    ),
+    "markets/determine": st.builds(
+        lambda ticker, result: {"ticker": ticker, "result": result},
+        st.sampled_from(TICKERS), st.sampled_from(["yes", "no"]),
+    ),
+    "books": st.builds(
+        lambda ticker, yes, no: {"ticker": ticker, "yes": yes, "no": no},
+        st.sampled_from(TICKERS), st.sampled_from([[["0.40", "10"]], [], [["0.01", "1000000000"], ["0.5", "0.01"]]]),
+        st.sampled_from([[["0.55", "3"]], [], [["0.99", "1"]], [["0.055", "1"]]]),
+    ),
+    "exchange_status": st.builds(
+        lambda active, trading: {"exchange_active": active, "trading_active": trading},
+        st.booleans(), st.sampled_from([True, True, False]),
+    ),
     "clock": st.one_of(
         st.builds(lambda s: {"seconds": s}, st.sampled_from([0, 1, 3600, 86_400 * 200, 999_999_999])),
         st.builds(lambda t: {"to": t}, st.sampled_from(["2026-06-26T08:00:00Z", "2030-01-01T00:00:00+00:00"])),

@@ -27,7 +27,6 @@ HOSTILE: list[Any] = [
 VALID: dict[str, dict[str, Any]] = {
     "create_account": {"user_id": "new", "balance_cents": 100, "fcm_member": False, "subtrader_of": None},
     "create_key": {"user_id": "k1", "subaccount": 1, "subtrader_id": None, "key_type": "ed25519", "key_id": "kid"},
-    "create_market": {"ticker": "EV-N", "event_ticker": "EV", "exchange_index": 1},
     "fill": {"user_id": "k1", "ticker": "EV-A", "side": "yes", "action": "buy", "count": "2", "price": "0.5",
              "event_ticker": None, "subaccount": 0, "is_taker": True, "fee": "0.01", "order_id": "f1"},
     "fills": {"fills": [{"user_id": "k1", "ticker": "EV-B", "side": "no", "action": "buy", "count": "3",
@@ -86,7 +85,37 @@ VALID: dict[str, dict[str, Any]] = {
     "api_usage_level": {"user_id": "k1"},
     "create_fcm_subtrader": {"fcm_user_id": "k1", "subtrader_suffix": "a1"},
     "set_fcm_error_account": {"fcm_user_id": "k1", "error_account_id": None},
+    # Kalshi's markets (control/kalshi_markets.py)
+    "set_series": {"ticker": "EV", "title": "T", "frequency": "daily", "category": "Economics",
+                   "categories": ["Economics"], "tags": ["Fed"], "settlement_sources": [{"name": "n", "url": "u"}],
+                   "contract_url": "u", "contract_terms_url": "u", "fee_type": "flat", "fee_multiplier": "0.5",
+                   "additional_prohibitions": ["x"], "product_metadata": {"k": ["v", 1, None]}},
+    "set_event": {"event_ticker": "EV", "series_ticker": "EV", "title": "T", "sub_title": "S",
+                  "collateral_return_type": "MECNET", "category": "C", "settlement_sources": [],
+                  "strike_date": "2026-06-26T08:00:00Z", "strike_period": "week", "fee_type_override": "quadratic",
+                  "fee_multiplier_override": "2", "product_metadata": {}},
+    "create_market": {"ticker": "EV-N", "event_ticker": "EV", "exchange_index": 1, "title": "T", "subtitle": "s",
+                      "yes_sub_title": "y", "no_sub_title": "n", "open_time": "2026-01-01T00:00:00Z",
+                      "close_time": "2027-01-01T00:00:00Z", "expected_expiration_time": "2027-01-02T00:00:00Z",
+                      "latest_expiration_time": "2027-01-03T00:00:00Z", "settlement_timer_seconds": 60,
+                      "can_close_early": False, "early_close_condition": "c", "rules_primary": "r",
+                      "rules_secondary": "r", "price_level_structure": "deci_cent", "settlement_bounds_type": "default",
+                      "strike_type": "between", "floor_strike": "4.25", "cap_strike": "4.5", "functional_strike": "f",
+                      "custom_strike": {"a": "b"}, "fee_waiver_expiration_time": "2026-02-01T00:00:00Z",
+                      "occurrence_datetime": "2026-03-01T00:00:00Z", "primary_participant_key": "p",
+                      "is_provisional": False},
+    "update_market": {"ticker": "EV-A", "title": "T", "rules_primary": "r", "price_level_structure": "deci_cent",
+                      "floor_strike": "-3", "settlement_timer_seconds": 0, "can_close_early": True},
+    "pause_market": {"ticker": "EV-A"},
+    "close_market": {"ticker": "EV-A"},
+    "set_close_time": {"ticker": "EV-A", "close_time": "2026-12-01T00:00:00Z"},
+    "determine_market": {"ticker": "EV-A", "result": "no"},
+    "set_book": {"ticker": "EV-A", "yes": [["0.40", "10"]], "no": [["0.55", "2.5"]]},
+    "set_exchange_status": {"exchange_active": True, "trading_active": False,
+                            "exchange_estimated_resume_time": "2026-06-26T08:00:00Z"},
 }  # fmt: skip
+# Operations on a market paused first.
+ON_A_PAUSED_MARKET = {"resume_market": {"ticker": "EV-A"}}
 # An FCM desk's operations on a subtrader the member made first (FCM_SUBTRADER in their arguments).
 FCM_SUBTRADER = "(the subtrader made first)"
 ON_A_SUBTRADER = {
@@ -98,7 +127,7 @@ ON_A_SUBTRADER = {
                               "price_centicents": 5000},
 }  # fmt: skip
 NO_ARGUMENTS = {"reset", "reset_deribit", "clock", "rate_limits", "rest_lag", "faults", "clear_faults"}
-NO_ARGUMENTS |= {"historical_cutoff"}
+NO_ARGUMENTS |= {"historical_cutoff", "exchange_status"}
 # Takes an id the ledger drew (at random here): its hostile values are tried by the test below.
 DRAWN_IDS = {"complete_intra_exchange_transfer", "delete_key"}
 
@@ -118,7 +147,20 @@ def control() -> Control:
 
 def test_every_public_operation_is_covered():
     public = {n for n, m in inspect.getmembers(Control, callable) if not n.startswith("_")}
-    assert public == set(VALID) | NO_ARGUMENTS | DRAWN_IDS | set(ON_A_SUBTRADER)
+    assert public == set(VALID) | NO_ARGUMENTS | DRAWN_IDS | set(ON_A_SUBTRADER) | set(ON_A_PAUSED_MARKET)
+
+
+@pytest.mark.parametrize("operation", sorted(ON_A_PAUSED_MARKET))
+def test_an_operation_on_a_paused_market_takes_each_argument_or_refuses_it_with_a_control_error(control, operation):
+    method = getattr(control, operation)
+    for name in ON_A_PAUSED_MARKET[operation]:
+        for value in HOSTILE:
+            control.pause_market("EV-A")
+            try:
+                method(**{**ON_A_PAUSED_MARKET[operation], name: value})
+            except ControlError as exc:
+                assert str(exc) and len(str(exc)) < 1000, (operation, name, str(exc)[:200])
+                control.resume_market("EV-A")
 
 
 @pytest.mark.parametrize("operation", sorted(ON_A_SUBTRADER))

@@ -243,8 +243,9 @@ class Catalogue:
         return market
 
 
-def check_market_fields(fields: Mapping[str, Any], market: Market | None = None) -> None:
-    """The market's fields agree with Kalshi's words and with each other (and with `market`, changing it)."""
+def check_market_fields(fields: Mapping[str, Any], market: Market | None = None, now: datetime | None = None) -> None:
+    """The market's fields agree with Kalshi's words and with each other (and with `market`, changing it; a new one
+    opens at `now` unless told)."""
     _unknown(fields, MARKET_FIELDS, "market")
     for name, allowed in (
         ("price_level_structure", tuple(STRUCTURES)),
@@ -258,7 +259,7 @@ def check_market_fields(fields: Mapping[str, Any], market: Market | None = None)
         isinstance(timer, bool) or not isinstance(timer, int) or not 0 <= timer <= MAX_TIMER_SECONDS
     ):
         raise LedgerError(f"settlement_timer_seconds must be an integer from 0 to {MAX_TIMER_SECONDS}")
-    opens = fields.get("open_time", market.open_time if market is not None else None)
+    opens = fields.get("open_time", market.open_time if market is not None else now)
     closes = fields.get("close_time", market.close_time if market is not None else None)
     if opens is not None and closes is not None and closes <= opens:
         raise LedgerError("close_time must be after open_time")

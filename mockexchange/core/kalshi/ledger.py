@@ -224,10 +224,10 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts, Catalogue, MarketLifecy
             or not 0 <= exchange_index <= MAX_EXCHANGE_INDEX
         ):
             raise LedgerError(f"exchange_index must be an integer from 0 to {MAX_EXCHANGE_INDEX}")
-        if fields:
-            check_market_fields(fields)
         with self.lock:
             self.run_due_now()
+            if fields:
+                check_market_fields(fields, now=self.clock.now())
             market = self.markets.get(ticker)
             if market is not None:
                 if event_ticker is not None and event_ticker != market.event_ticker:
