@@ -99,12 +99,33 @@ def seed(control: Control) -> None:
     control.create_order(SUBTRADERS[0], "KXCONTRACT-07-T2", "no", "buy", "3", "0.45")
     control.set_fcm_daily_cap(MEMBER, SUBTRADERS[0], "500")
     control.set_fcm_blocked_category(MEMBER, SUBTRADERS[0], "Politics")
+    seed_market_data(control)
     public_pem = (
         signer()
         .private_key.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     control.create_key(MEMBER, public_key_pem=public_pem.decode(), key_id=KEY_ID)
+
+
+def seed_market_data(control: Control) -> None:
+    """The market data the reads show beside the portfolio (issue 27): a series' and an event's own fields, strikes,
+    the house's book, a paused market and one determined (its settlement timer years long: nothing is paid during a
+    run). No fill: the portfolio stays what `seed` made it."""
+    control.set_series(
+        "KXCONTRACT", title="Contract kit", category="Economics", categories=["Economics"], tags=["Kit"],
+        settlement_sources=[{"name": "Kit", "url": "https://example.com/kit"}], product_metadata={"kit": True},
+    )  # fmt: skip
+    control.set_event("KXCONTRACT-07", title="Seven", sub_title="7", collateral_return_type="MECNET",
+                      strike_period="week")  # fmt: skip
+    control.create_market(
+        "KXCONTRACT-08-T0", "KXCONTRACT-08", strike_type="between", floor_strike="4.25", cap_strike="4.5",
+        custom_strike={"kit": "value"}, price_level_structure="tapered_deci_cent", settlement_timer_seconds=10**8,
+    )  # fmt: skip
+    control.set_book("KXCONTRACT-07-T0", yes=[["0.40", "10"], ["0.39", "5.5"]], no=[["0.55", "3"]])
+    control.set_book("KXCONTRACT-08-T0", yes=[["0.055", "2"]], no=[["0.9", "1"]])
+    control.pause_market("KXCONTRACT-07-T4")
+    control.determine_market("KXCONTRACT-08-T0", "yes")
 
 
 def seed_writes(control: Control, *, subaccounts: bool = True) -> None:

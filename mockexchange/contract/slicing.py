@@ -75,6 +75,19 @@ KALSHI_OPERATIONS: tuple[str, ...] = (
     "GetFCMSubtraderBlockedCategories",
     "UpdateFCMSubtraderBlockedCategories",
     "CreateFCMPositionTransfer",
+    # Market data (issue 27: venues/kalshi/markets.py, catalogue.py, market_data.py, candlesticks.py)
+    "GetMarkets",
+    "GetMarket",
+    "GetMarketOrderbook",
+    "GetMarketOrderbooks",
+    "GetTrades",
+    "GetEvents",
+    "GetEvent",
+    "GetSeries",
+    "GetSeriesList",
+    "GetExchangeStatus",
+    "GetMarketCandlesticks",
+    "BatchGetMarketCandlesticks",
 )
 # The operations above that change the account: `contract check` runs them only when named (--operation), and the
 # generated-responses mode answers them from the ledger.

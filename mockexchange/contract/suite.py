@@ -23,7 +23,7 @@ from schemathesis.hooks import HookContext
 
 from mockexchange.contract.refusals import checks_config, note_drawn
 from mockexchange.schema.fields import MAX_LISTED, response_errors
-from mockexchange.schema.refinements import PAGINATED, refine, without_alternatives
+from mockexchange.schema.refinements import PAGINATED, refine, valid_combination, without_alternatives
 from mockexchange.schema.specs import kalshi_slice_path, load_spec
 from mockexchange.schema.write_rules import AccountValues
 from mockexchange.testing.signing import KalshiSigner
@@ -47,6 +47,10 @@ ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "GetHistoricalPositions": {"market_positions": ("ticker",), "event_positions": ("event_ticker",)},
     "GetFillsHistorical": {"fills": ("fill_id",)},
     "GetHistoricalOrders": {"orders": ("order_id",)},
+    # market data
+    "GetMarkets": {"markets": ("ticker",)},
+    "GetEvents": {"events": ("event_ticker",)},
+    "GetTrades": {"trades": ("trade_id",)},
 }
 # Cursors remembered with the filters of the page that issued them (the oldest forgotten first).
 MAX_ISSUED_CURSORS = 4096
@@ -118,6 +122,7 @@ def signing_auth(signer: KalshiSigner, base_path: str) -> type:
             note_drawn(case)
             carry_filters_to_next_page(case)  # here, as the case is made: the filters it sends are its own
             keep_negative_cases_invalid(case)
+            keep_positive_cases_valid(case)
             case.headers = {**(case.headers or {}), **data.headers(case.method, base_path + case.formatted_path)}
 
     return KalshiSigningAuth
@@ -227,6 +232,18 @@ def keep_negative_cases_invalid(case: Case) -> None:
     if meta is None or meta.generation.mode.is_positive or not isinstance(case.query, dict):
         return
     query = without_alternatives(case.operation.definition.raw.get("operationId"), case.query)
+    if query != case.query:
+        case.query = query
+        getattr(case, "_record_starting_state", lambda: None)()
+
+
+def keep_positive_cases_valid(case: Case) -> None:
+    """A positive case drawn with parameters the server takes alone but not together is sent without the ones
+    refinements' COMBINATION_RULES take out (GetMarkets' timestamp families)."""
+    meta = getattr(case, "_meta", None)  # the mode as drawn (see carry_filters_to_next_page)
+    if meta is None or not meta.generation.mode.is_positive or not isinstance(case.query, dict):
+        return
+    query = valid_combination(case.operation.definition.raw.get("operationId"), case.query)
     if query != case.query:
         case.query = query
         getattr(case, "_record_starting_state", lambda: None)()

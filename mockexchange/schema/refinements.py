@@ -179,6 +179,113 @@ PARAMETER_RULES += (
     ),
 )
 
+# Kalshi's market data (issue 27).
+MARKET_DATA_READS = ("GetMarkets", "GetMarket", "GetMarketOrderbook", "GetMarketOrderbooks", "GetTrades", "GetEvents",
+                     "GetEvent", "GetSeries", "GetSeriesList", "GetExchangeStatus", "GetMarketCandlesticks",
+                     "BatchGetMarketCandlesticks")  # fmt: skip
+PARAMETER_RULES += (
+    ParameterRule(
+        ("GetMarkets",), "event_ticker", "one event ticker, not a list; a comma is a 400 (excludes)",
+        {"pattern": r"^[^,]*$"},
+    ),
+    ParameterRule(
+        ("GetMarkets", "GetEvents"), "tickers",
+        "a comma-separated list of up to 1000 tickers, no empty items; otherwise a 400",
+        {"pattern": rf"^$|^{_ITEM}(,{_ITEM}){{0,999}}$"},
+    ),
+    ParameterRule(
+        ("GetSeriesList",), "tags", "a comma-separated list of up to 100 tags, no empty items; otherwise a 400",
+        {"pattern": rf"^$|^{_ITEM}(,{_ITEM}){{0,99}}$"},
+    ),
+    ParameterRule(
+        ("BatchGetMarketCandlesticks",), "market_tickers",
+        "a comma-separated list of 1 to 100 market tickers, no empty items; otherwise a 400 (required, max)",
+        {"pattern": rf"^{_ITEM}(,{_ITEM}){{0,99}}$"},
+    ),
+    ParameterRule(
+        ("GetMarkets", "GetTrades"), "limit", "0 reads as absent (omitempty): the default page of 100",
+        {"minimum": 0, "maximum": 1000},
+    ),
+    ParameterRule(
+        ("GetMarkets",), "status", "an empty value counts as absent (omitempty): any status",
+        {"enum": ["unopened", "open", "paused", "closed", "settled", ""]},
+    ),
+    ParameterRule(
+        ("GetEvents",), "status", "an empty value counts as absent (omitempty): any status",
+        {"enum": ["unopened", "open", "closed", "settled", ""]},
+    ),
+    ParameterRule(
+        ("GetMarkets",), "mve_filter", "an empty value counts as absent (omitempty): no filter",
+        {"enum": ["only", "exclude", ""]},
+    ),
+    ParameterRule(
+        ("GetMarketOrderbooks",), "tickers", "every ticker must name a market; an unknown one is a 404",
+        {"items": {"type": "string", "minLength": 1, "maxLength": 200}}, from_request=False,
+    ),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CombinationRule:
+    """Parameters an operation takes alone but not together (the spec says so in prose): a valid request drawn with
+    a forbidden combination is sent with the parameters `fix` keeps (the suites' positive cases)."""
+
+    operations: tuple[str, ...]
+    reason: str
+    fix: Any  # (query) -> the query with a combination the server takes
+
+
+_TIME_FAMILIES = ("created", "close", "settled", "updated")
+_STATUS_WITH = {"created": ("unopened", "open"), "close": ("closed",), "settled": ("settled",), "updated": ()}
+
+
+def _one_time_family(query: dict[str, Any]) -> dict[str, Any]:
+    """GetMarkets' table: one timestamp family, with its own status words; the updated times with no other filter
+    but mve_filter=exclude."""
+    families = [f for f in _TIME_FAMILIES if f"min_{f}_ts" in query or f"max_{f}_ts" in query]
+    if not families:
+        return query
+    kept = families[0]
+    query = {k: v for k, v in query.items() if not any(k in (f"min_{f}_ts", f"max_{f}_ts") for f in families[1:])}
+    if query.get("status") not in (None, "", *_STATUS_WITH[kept]):
+        del query["status"]
+    if kept == "updated":
+        query = {k: v for k, v in query.items() if k not in ("event_ticker", "tickers", "series_ticker")}
+        query["mve_filter"] = "exclude"
+    return query
+
+
+def _not_both_market_lists(query: dict[str, Any]) -> dict[str, Any]:
+    nested = str(query.get("with_nested_markets")).lower() in ("true", "1", "t")
+    if nested and str(query.get("exclude_markets")).lower() in ("true", "1", "t"):
+        return {k: v for k, v in query.items() if k != "exclude_markets"}
+    return query
+
+
+COMBINATION_RULES: tuple[CombinationRule, ...] = (
+    CombinationRule(
+        ("GetMarkets",),
+        "the timestamp filters of one family only, each with its own status words (created: unopened, open; close: "
+        "closed; settled: settled); the updated ones with no filter but mve_filter=exclude (the spec's table); "
+        "otherwise a 400 (excluded_with)",
+        _one_time_family,
+    ),
+    CombinationRule(
+        ("GetEvent",),
+        "exclude_markets cannot be combined with with_nested_markets=true: a 400 (excluded_with)",
+        _not_both_market_lists,
+    ),
+)
+
+
+def valid_combination(operation_id: str, query: dict[str, Any]) -> dict[str, Any]:
+    """A positive case's query as sent: the combinations `COMBINATION_RULES` forbid taken apart."""
+    for rule in COMBINATION_RULES:
+        if operation_id in rule.operations:
+            query = rule.fix(query)
+    return query
+
+
 ONE_OF_RULES: tuple[OneOfRule, ...] = (
     OneOfRule(
         ("GetFCMOrders",),
@@ -205,6 +312,15 @@ STATUS_RULES: tuple[StatusRule, ...] = (
     StatusRule(("ApplySubaccountTransfer",), "409", "a client_transfer_id used again for other terms is a 409"),
 )
 STATUS_RULES += (
+    StatusRule(("GetMarketOrderbook",), "400", "a depth out of 0..100 is a 400, as every bad parameter"),
+    StatusRule(("GetSeries",), "404", "an unknown series is a 404, as an unknown market or event is"),
+    StatusRule(
+        ("GetMarketOrderbooks", "BatchGetMarketCandlesticks"), "404", "an unknown market among the tickers is a 404"
+    ),  # fmt: skip
+    StatusRule(("GetMarketCandlesticks",), "400", "a bad start_ts, end_ts or period_interval is a 400"),
+    StatusRule(("GetExchangeStatus",), "429", "the market data reads are charged as the others (rate limits)"),
+)
+STATUS_RULES += (
     StatusRule(HISTORICAL_READS, "403", "a key locked to one subaccount asking for another is a 403"),
     StatusRule(("DeleteApiKey",), "403", "a key locked to one subaccount may not delete keys"),
 )
@@ -224,6 +340,7 @@ PAGINATED = (
     "GetSubaccountTransfers",
 )  # fmt: skip
 PAGINATED += HISTORICAL_READS
+PAGINATED += ("GetMarkets", "GetEvents", "GetTrades")
 
 
 def refine(openapi: dict[str, Any], *, account: AccountValues | None = None) -> dict[str, Any]:
@@ -275,6 +392,7 @@ def describe() -> list[str]:
     lines = [UNKNOWN_PARAMETERS]
     lines += [f"{', '.join(r.operations)}: {r.name}: {r.reason}" for r in PARAMETER_RULES]
     lines += [f"{', '.join(r.operations)}: one of {', '.join(r.names)}: {r.reason}" for r in ONE_OF_RULES]
+    lines += [f"{', '.join(r.operations)}: combinations: {r.reason}" for r in COMBINATION_RULES]
     lines += [f"{', '.join(r.operations)}: status {r.status}: {r.reason}" for r in STATUS_RULES]
     return lines + describe_writes()
 
@@ -412,8 +530,13 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_response(operation: dict[str, Any]) -> dict[str, Any]:
-    # The operation's own documented 401: every sliced operation has one, with the error schema.
-    return operation["responses"]["401"]
+    # The operation's own documented error: its 401 (every portfolio operation has one, with the error schema), else
+    # another it documents (a public read's 400, 404 or 500); an object of any shape if it documents none.
+    responses = operation["responses"]
+    for status in ("401", "400", "404", "500"):
+        if status in responses:
+            return responses[status]
+    return {"description": "error", "content": {"application/json": {"schema": {"type": "object"}}}}
 
 
 def _add_next_page_link(spec: dict[str, Any], operation: dict[str, Any]) -> None:

@@ -117,6 +117,19 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("GET", "/fcm/subtraders/blocked_categories"),
         ("PUT", "/fcm/subtraders/blocked_categories"),
         ("POST", "/fcm/positions/transfers"),
+        # Market data (issue 27)
+        ("GET", "/markets"),
+        ("GET", "/markets/{ticker}"),
+        ("GET", "/markets/{ticker}/orderbook"),
+        ("GET", "/markets/orderbooks"),
+        ("GET", "/markets/trades"),
+        ("GET", "/events"),
+        ("GET", "/events/{event_ticker}"),
+        ("GET", "/series"),
+        ("GET", "/series/{series_ticker}"),
+        ("GET", "/exchange/status"),
+        ("GET", "/series/{series_ticker}/markets/{ticker}/candlesticks"),
+        ("GET", "/markets/candlesticks"),
     }
 
 

@@ -253,6 +253,7 @@ class Probe:
     def check_reads(self) -> None:
         """Every read of every account created so far answers 200 with sane numbers, and its cash reconciles."""
         self._learn_payouts()
+        self._market_data_reads()
         for user in self.kalshi.values():
             self._kalshi_reads(user)
         for deribit_user in self.deribit.values():
@@ -264,6 +265,22 @@ class Probe:
         assert response.status_code == 200, (user.user_id, path, query, response.text[:500])
         body = parse(response.text, _kalshi_number)
         kalshi_fields_fit(body)
+        return body
+
+    def _market_data_reads(self) -> None:
+        """Kalshi's public market data renders whatever the calls did (plain numbers within int64, short fixed-point
+        strings; market figures sum every holder, so the legacy int32 fields of a position do not bound them)."""
+        tickers = [m["ticker"] for m in self._public("/markets", {"limit": 1000})["markets"]]
+        for ticker in tickers:
+            self._public(f"/markets/{ticker}/orderbook", {})
+        for path in ("/markets/trades", "/events", "/series", "/exchange/status"):
+            self._public(path, {"with_nested_markets": "true"} if path == "/events" else {})
+
+    def _public(self, path: str, query: dict[str, Any]) -> Any:
+        response = self.http.get(self.mock.kalshi_url + path, params=query)
+        assert response.status_code == 200, (path, query, response.text[:500])
+        body = parse(response.text, _kalshi_number)
+        kalshi_fields_fit(body, "", int32=False)
         return body
 
     def _kalshi_reads(self, user: KalshiUser) -> None:
@@ -347,16 +364,16 @@ def _deribit_number(literal: str) -> Decimal:
     return _plain(literal)
 
 
-def kalshi_fields_fit(body: Any, name: str = "") -> None:
-    """Kalshi's legacy int32 fields hold int32 values, and its fixed-point strings are plain and short (the JSON walk
-    after `parse`)."""
+def kalshi_fields_fit(body: Any, name: str = "", *, int32: bool = True) -> None:
+    """Kalshi's legacy int32 fields hold int32 values (`int32`: the portfolio's), and its fixed-point strings are plain
+    and short (the JSON walk after `parse`)."""
     if isinstance(body, dict):
         for key, value in body.items():
-            kalshi_fields_fit(value, key)
+            kalshi_fields_fit(value, key, int32=int32)
     elif isinstance(body, list):
         for item in body:
-            kalshi_fields_fit(item, name)
-    elif isinstance(body, int) and not isinstance(body, bool) and name in KALSHI_INT32_FIELDS:
+            kalshi_fields_fit(item, name, int32=int32)
+    elif int32 and isinstance(body, int) and not isinstance(body, bool) and name in KALSHI_INT32_FIELDS:
         assert INT32[0] <= body <= INT32[1], f"{name}={body} is beyond int32"
     elif isinstance(body, str) and (name.endswith(("_dollars", "_fp", "_fixed")) or name in ("fee_cost", "balance")):
         assert FIXED_POINT.fullmatch(body), f"{name}={body[:100]!r} is no short fixed-point string"

@@ -203,6 +203,7 @@ class Catalogue:
                 market.latest_expiration_time = market.close_time
         self.markets[ticker] = market  # type: ignore[attr-defined]
         self.listed.add(ticker)  # type: ignore[attr-defined]
+        self.exchange_indexes.add(exchange_index)  # type: ignore[attr-defined]
         event.markets.append(ticker)
         self._schedule_listing(market, now)  # type: ignore[attr-defined]
         change = Change("market", None, market)

@@ -87,6 +87,7 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts, Catalogue, MarketLifecy
         self.events: dict[str, Event] = {}
         self.markets: dict[str, Market] = {}
         self.listed = SortedList()  # every market's ticker, in order (GET /markets pages them)
+        self.exchange_indexes: set[int] = {0}  # the exchange indexes markets are listed on (and 0)
         self.exchange = ExchangeStatus()
         # The lifecycle's schedule (lifecycle.py) and its wiring: the app's timer and, with a state file, its lock.
         self.due_times: list[datetime] = []
@@ -144,6 +145,7 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts, Catalogue, MarketLifecy
             self.events.clear()
             self.markets.clear()
             self.listed.clear()
+            self.exchange_indexes = {0}
             self.exchange = ExchangeStatus()
             self.due_times.clear()
             self.due_at.clear()

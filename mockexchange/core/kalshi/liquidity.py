@@ -19,10 +19,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from mockexchange.core.book import ASK, BID, Book, LevelChange, Side
+from mockexchange.core.clock import unix_us
+from mockexchange.core.columns import Column
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import LedgerError
-from mockexchange.core.kalshi.figures import roll_day
+from mockexchange.core.kalshi.figures import best, roll_day
 from mockexchange.core.kalshi.lifecycle import refusal
 from mockexchange.core.kalshi.market_changes import BOOK, BookMoved
 from mockexchange.core.kalshi.markets import Market
@@ -129,6 +131,7 @@ class Liquidity:
             return
         market.book_clock += 1
         market.version += 1
+        _quote(market, when)
         if self.bus.takers(BOOK):  # type: ignore[attr-defined]
             moved = BookMoved(market.ticker, market.book_clock, tuple(changes), when)
             self.bus.publish(Change(BOOK, None, moved))  # type: ignore[attr-defined]
@@ -145,6 +148,18 @@ class Liquidity:
                         f"{structure}: clear it first",
                         status=409,
                     )
+
+
+def _quote(market: Market, when: datetime) -> None:
+    """Keep the top of the book if it moved (candles.py's bid and ask history)."""
+    bid, _, ask, _ = best(market)
+    row = (unix_us(when), -1 if bid is None else bid, -1 if ask is None else ask)
+    quotes = market.quotes
+    if quotes is None:
+        quotes = market.quotes = Column("q")
+    elif tuple(quotes[-2:]) == row[1:]:
+        return
+    quotes.extend(row)
 
 
 def _best_not_house(book: Book, house: House, side: Side) -> int | None:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from mockexchange.core.book import Book
+from mockexchange.core.columns import Column
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a time not set yet (a market made directly, not listed by the ledger)
 
@@ -134,6 +135,9 @@ class Market:
     book_clock: int = 0
     house: dict[tuple[str, int], str] | None = None
     house_orders: int = 0  # the house's orders made in this book so far (their ids)
+    # The top of its book each time it changed: (microseconds, best bid, best ask; -1 for an empty side), a row of
+    # three cells each (candles.py reads them)
+    quotes: Column | None = field(default=None, compare=False, repr=False)
     # The figures trades and book changes keep (figures.py): counts in hundredths, prices in price units.
     volume: int = 0
     volume_24h: int = 0

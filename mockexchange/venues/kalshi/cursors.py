@@ -5,7 +5,8 @@ looks opaque to clients but lets the mock say exactly what is wrong with a curso
 - not one the mock issued (garbage, truncated, edited): 400
 - issued for another filter set (another settlement status, ticker, subaccount, ...): 400, naming what differs.
 Kalshi's own cursors are specific to the settlement status; what it does with a garbage cursor on portfolio
-endpoints is unknown (on /markets it silently restarts from the first page). See docs/known-differences.md.
+endpoints is unknown; on /markets it silently restarts from the first page, as the mock's market data reads do
+(`lenient`). See docs/known-differences.md.
 """
 
 from __future__ import annotations
@@ -78,13 +79,17 @@ def _read(cursor: str) -> tuple[tuple[str, ...], dict[str, Any], bytes]:
 
 
 def decode_param(
-    operation: str, cursor: str | None, filters: Mapping[str, Any], key_length: int
+    operation: str, cursor: str | None, filters: Mapping[str, Any], key_length: int, *, lenient: bool = False
 ) -> tuple[str, ...] | None:
     """The `cursor` query parameter of `operation`: None for the first page, else the key to resume after; an
-    unusable cursor is Kalshi's 400 for the parameter, with the reason in the diagnosis header."""
+    unusable cursor is Kalshi's 400 for the parameter, with the reason in the diagnosis header. `lenient` (the market
+    data reads): a cursor the mock did not issue for these filters starts from the first page, as Kalshi's /markets
+    does with one it cannot use."""
     if not cursor:
         return None
     try:
         return decode(cursor, filters, key_length)
     except CursorError as exc:
+        if lenient:
+            return None
         raise param_error(operation, "Cursor", "cursor", str(exc)) from None

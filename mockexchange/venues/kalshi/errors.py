@@ -65,13 +65,14 @@ def param_error(operation: str, field: str, tag: str, diagnosis: str | None = No
 
 
 def param_format_error(
-    operation: str, name: str, value: str, diagnosis: str, cause: str = "invalid syntax"
+    operation: str, name: str, value: str, diagnosis: str, cause: str = "invalid syntax", parser: str = "ParseInt"
 ) -> KalshiError:
     """A value that does not parse as its type, worded as the generated Go binder words it: `cause` is strconv's,
-    "invalid syntax" or "value out of range" (an integer beyond int64)."""
+    "invalid syntax" or "value out of range" (an integer beyond int64); `parser` strconv's function (ParseBool for a
+    boolean)."""
     msg = (
         f"Parameter validation failed for {operation}: Invalid format for parameter {name}: "
-        f'error binding string parameter: strconv.ParseInt: parsing "{value}": {cause}'
+        f'error binding string parameter: strconv.{parser}: parsing "{value}": {cause}'
     )
     return KalshiError(400, {"msg": msg}, diagnosis)
 

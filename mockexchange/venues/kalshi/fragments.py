@@ -25,8 +25,10 @@ snapshot brings new objects, and the first read of them starts from empty.
 Bounded: each kind keeps at most its budget of bytes, counted as the JSON plus `ENTRY_OVERHEAD` per entry (what CPython
 holds beside it, measured with tracemalloc: the fragment and bytes objects, the keys, the entries); past it the rows,
 fills and settlements rendered longest ago go first (first in, first out), and roll-ups and pages are dropped all at
-once. With `DEFAULT_BUDGETS` a context holds at most 64 MiB per profile whatever the portfolio; the 32 MiB of
-positions hold about 34,000 rows of 3.34 (263 bytes of JSON each, about 760 held), fills about 10,000.
+once. With `DEFAULT_BUDGETS` a context holds at most 88 MiB per profile whatever the portfolio; the 32 MiB of
+positions hold about 34,000 rows of 3.34 (263 bytes of JSON each, about 760 held), fills about 10,000; the markets'
+16 MiB (market data, markets.py: each market keyed by its id and version) about 9,000 markets, the trades' 8 MiB
+(keyed by their index key, as fills are) about 7,000.
 
 Every use happens under the ledger's lock (the venues read under it), so the cache needs no lock of its own.
 """
@@ -47,6 +49,7 @@ MIB = 1024 * 1024
 # Per profile; "pages" is per kind of page (positions, fills, settlements): 64 MiB in all.
 DEFAULT_BUDGETS = {
     "positions": 32 * MIB, "rollups": 4 * MIB, "fills": 12 * MIB, "settlements": 4 * MIB, "pages": 4 * MIB,
+    "markets": 16 * MIB, "trades": 8 * MIB,
 }  # fmt: skip
 
 _VERSION = operator.attrgetter("version")

@@ -73,19 +73,23 @@ def _page(
     lagged: bool = False,
     cached: str | None = None,
     bounds: tuple[int | None, int | None] = (None, None),
+    lenient: bool = False,
 ) -> Any:
     """One page of `index`, `{list_name: [...], "cursor": "..."}`; `cached`: the render cache's kind for these
     records (records that never change): each is rendered once, and the whole page is kept until the index changes
     (its JSON as an `orjson.Fragment`). `bounds`: the times (Unix microseconds) the page keeps to, from and before
-    (the historical cutoff's split, core/kalshi/archive.py)."""
+    (the historical cutoff's split, core/kalshi/archive.py). `lenient`: a cursor the mock never issued starts from the
+    first page (cursors.decode_param)."""
     filters = {"op": operation, "owner": user_id, **{k: v for k, v in values.items() if k not in ("cursor", "limit")}}
-    after = cursors.decode_param(operation, values["cursor"], filters, key_length=2)
+    after = cursors.decode_param(operation, values["cursor"], filters, key_length=2, lenient=lenient)
     before = None
     if after is not None:
         try:
             before = (parse_int(after[0]), parse_int(after[1]))  # (time in us, sequence), as the mock issued them
         except IntegerError:
-            raise param_error(operation, "Cursor", "cursor", "cursor is not one this server issued (bad key)") from None
+            if not lenient:
+                why = "cursor is not one this server issued (bad key)"
+                raise param_error(operation, "Cursor", "cursor", why) from None
     with ctx.ledger.reading():
         as_of = ctx.ledger.as_of() if lagged else None
         if cached is not None:

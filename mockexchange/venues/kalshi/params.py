@@ -14,7 +14,10 @@ from mockexchange.core.numbers import INT64_MAX, INT64_MIN, NotAnInteger, OutOfR
 from mockexchange.schema.refinements import GO_SPACE
 from mockexchange.venues.kalshi.errors import KalshiError, param_error, param_format_error
 
-Kind = Literal["int", "str", "enum", "csv"]
+Kind = Literal["int", "str", "enum", "csv", "bool"]
+# Go's strconv.ParseBool: what reads as true, and as false.
+TRUE_WORDS = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+FALSE_WORDS = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +35,17 @@ class Param:
     range_tags: tuple[str, str] = ("gte", "lte")  # the validator tags of the bounds, as the spec declares them
 
     def parse(self, operation: str, raw: str | None) -> Any:
-        if raw is None or (raw == "" and self.kind != "int"):
+        if raw is None or (raw == "" and self.kind not in ("int", "bool")):
             if self.required:
                 raise param_error(operation, self.field, "required", f"{self.name} is required")
             return self.default
         if self.kind == "int":
             return self._int(operation, raw)
+        if self.kind == "bool":
+            if raw in TRUE_WORDS or raw in FALSE_WORDS:
+                return raw in TRUE_WORDS
+            diagnosis = f"{self.name} must be true or false"
+            raise param_format_error(operation, self.name, raw, diagnosis, parser="ParseBool")
         if self.kind == "enum":
             if raw not in self.choices:
                 raise param_error(
@@ -100,6 +108,20 @@ def first_values(query_string: bytes) -> dict[str, str] | None:
             name, _, value = pair.partition("=")
             first.setdefault(name, value)
     return first
+
+
+class Query(dict):
+    """A request's parameters by name, each its first value (the path's names over the query's), with every value of
+    a repeated one kept (`every`: an array parameter of `explode` form, `tickers=A&tickers=B`)."""
+
+    def __init__(self, query: Mapping[str, str], path: Mapping[str, str]) -> None:
+        super().__init__(_first_values(query))
+        self.update(path)
+        multi = getattr(query, "multi_items", None)
+        self._items: list[tuple[str, str]] = list(multi()) if multi is not None else list(query.items())
+
+    def every(self, name: str) -> list[str]:
+        return [value for key, value in self._items if key == name]
 
 
 def _first_values(query: Mapping[str, str]) -> Mapping[str, str]:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockexchange.core.kalshi.fill_log import Fill
-from mockexchange.core.kalshi.markets import Settlement
+from mockexchange.core.kalshi.market_changes import MarketFigures
+from mockexchange.core.kalshi.markets import Event, Market, Series, Settlement
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
-from mockexchange.venues.kalshi import orders_render, render
+from mockexchange.venues.kalshi import market_render, orders_render, render
 from mockexchange.venues.kalshi.params import SINGLE_EVENT_TICKER, Param
 
 Row = dict[str, Any]
@@ -36,6 +37,18 @@ class Profile:
     positions_event_ticker: Param
     positions_settlement_status: bool
     count_filter_values: tuple[str, ...]
+    # market data (market_render.py): a market (with its figures and the ledger, under its lock), an event, a series
+    # (its volume, whether its product metadata shows), an order book and the key it is answered under, a trade, a
+    # candlestick, the exchange's status; whether GET /markets/orderbooks is served
+    market: Callable[[Market, MarketFigures, Any], Row]
+    event: Callable[[Event], Row]
+    series: Callable[[Series, int | None, bool], Row]
+    orderbook: Callable[[market_render.Levels], Row]
+    orderbook_key: str
+    trade: Callable[[Any], Row]
+    candlestick: Callable[[Any], Row]
+    exchange_status: Callable[[Any, Any], Row]
+    market_orderbooks: bool
     # the historical API (/historical/*, venues/kalshi/historical.py) and its cutoff; without it, 404 and no cutoff
     historical: bool = False
     order: Callable[[Any], Row] | None = None  # an order (GET /historical/orders)
@@ -53,6 +66,15 @@ PROFILES: dict[str, Profile] = {
         positions_event_ticker=SINGLE_EVENT_TICKER,
         positions_settlement_status=True,
         count_filter_values=("position", "total_traded"),
+        market=market_render.market_of,
+        event=market_render.event,
+        series=market_render.series,
+        orderbook=market_render.orderbook,
+        orderbook_key="orderbook_fp",
+        trade=market_render.trade,
+        candlestick=market_render.candlestick,
+        exchange_status=market_render.exchange_status,
+        market_orderbooks=True,
         historical=True,
         order=orders_render.ended_order,
     ),
@@ -67,6 +89,15 @@ PROFILES: dict[str, Profile] = {
         positions_event_ticker=Param("event_ticker", "EventTicker", "csv", max_items=10),
         positions_settlement_status=False,
         count_filter_values=("position", "total_traded", "resting_order_count"),
+        market=market_render.market_legacy_of,
+        event=market_render.event_legacy,
+        series=market_render.series_legacy,
+        orderbook=market_render.orderbook_legacy,
+        orderbook_key="orderbook",
+        trade=market_render.trade_legacy,
+        candlestick=market_render.candlestick_legacy,
+        exchange_status=market_render.exchange_status_legacy,
+        market_orderbooks=False,
     ),
 }
 DEFAULT_PROFILE = "3.34"

@@ -1,16 +1,19 @@
 """Kalshi's rate limits on the REST routes: which bucket an operation draws from, what it costs, and the 429.
 
 Charged per user (every key of a user shares its buckets), after the request authenticated and before the operation
-runs: a request refused at authentication costs nothing, one refused later (a bad parameter, a 403) has paid. A user
-is charged under its own usage tier (its API usage-level grants raise it above the mock's tier: usage_levels.py).
+runs: a request refused at authentication costs nothing, one refused later (a bad parameter, a 403) has paid. A public
+market data read (GET /markets, ...) is charged to the user of the key it names if any, else to the client's address.
+A user is charged under its own usage tier (its API usage-level grants raise it above the mock's tier: usage_levels.py).
 Kalshi's documented 429 is `{"error": "too many requests"}` with no `Retry-After` and no `X-RateLimit-*` header; the
 mock adds only its diagnosis header. The websocket's commands are not charged. Budgets and sources: docs/rate-limits.md.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
+from mockexchange.auth.kalshi.signature import KEY_HEADER
 from mockexchange.core.rate_budgets import KALSHI, KALSHI_DEFAULT_COST
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import KalshiError
@@ -77,14 +80,34 @@ def charge(ctx: KalshiContext, user_id: str, operation_id: str, items: int = 1) 
     limits = ctx.rate_limits
     if limits is None or not limits.enabled:
         return
-    bucket = bucket_of(operation_id)
     tier = ctx.ledger.usage_levels.tier(user_id, limits.tier, ctx.ledger.clock.now())
-    if limits.take(KALSHI, user_id, bucket, cost_of(operation_id, items), tier=tier):
+    _take(ctx, user_id, f"user {user_id!r}", operation_id, items, tier)
+
+
+def charge_public(ctx: KalshiContext, headers: Mapping[str, str], client: Any, operation_id: str) -> None:
+    """A public market data read's charge (nothing is signed): the user of the key the request names, if the mock
+    knows it (its signature is not checked: the read is public); else the client's address, under the mock's tier."""
+    limits = ctx.rate_limits
+    if limits is None or not limits.enabled:
+        return
+    key = ctx.keys.get(headers.get(KEY_HEADER) or "")
+    if key is not None:
+        charge(ctx, key.user_id, operation_id)
+        return
+    address = client[0] if client else "unknown"
+    _take(ctx, f"address:{address}", f"the address {address}", operation_id, 1, limits.tier)
+
+
+def _take(ctx: KalshiContext, subject: str, who: str, operation_id: str, items: int, tier: str) -> None:
+    limits = ctx.rate_limits
+    assert limits is not None
+    bucket = bucket_of(operation_id)
+    if limits.take(KALSHI, subject, bucket, cost_of(operation_id, items), tier=tier):
         return
     shape = limits.describe(KALSHI, bucket, tier)
     raise KalshiError(
         429,
         dict(TOO_MANY_REQUESTS),
-        f"user {user_id!r} spent the {bucket} bucket ({tier} tier: {shape}); it refills on the wall clock "
+        f"{who} spent the {bucket} bucket ({tier} tier: {shape}); it refills on the wall clock "
         "(GET /_admin/rate_limits shows the levels, POST /_admin/rate_limits changes the tier)",
     )

@@ -23,7 +23,7 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.venues.kalshi import access, bodies, rate_limits, websocket
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.handling import handled, handled_public
-from mockexchange.venues.kalshi.params import first_values
+from mockexchange.venues.kalshi.params import Query, first_values
 from mockexchange.venues.kalshi.table import OPERATIONS, Operation
 from mockexchange.web import json_response
 
@@ -50,6 +50,17 @@ def _with_body(ctx: KalshiContext, operation: Operation, key: ApiKey, raw: bytes
 
 
 def _endpoint(ctx: KalshiContext, operation: Operation) -> Endpoint:
+    if operation.market_data:
+        operation_id = operation.operation_id
+
+        async def market_data(request: Request) -> Response:
+            # Public: nothing is signed, but the read is charged (rate_limits.charge_public); the path's names and
+            # the query are both the operation's (a market's ticker, and its `depth`).
+            rate_limits.charge_public(ctx, request.headers, request.scope.get("client"), operation_id)
+            values = Query(request.query_params, request.path_params)
+            return _response(operation, operation.answer(ctx, None, values))
+
+        return handled_public(market_data)
     if operation.public:
 
         async def public(request: Request) -> Response:

@@ -23,11 +23,15 @@ from mockexchange.venues.kalshi import (
     account,
     api_keys,
     balance,
+    candlesticks,
+    catalogue,
     fcm,
     fcm_lists,
     historical,
     history,
     instance_transfers,
+    market_data,
+    markets,
     positions,
     subaccounts,
 )
@@ -58,10 +62,18 @@ class Operation:
     # A GET of it is answered by the generator in the generated-responses mode (generated_mode.py), after it ran as
     # in ledger mode; False: the ledger (or the key registry) answers in every mode. Writes always change the ledger.
     generated: bool = True
+    # Kalshi's public market data: no signature asked, but charged (to the key it names, else to the address), and
+    # answered with the path's names and the query together.
+    market_data: bool = False
 
     @property
     def public(self) -> bool:
         return not self.scopes
+
+    @classmethod
+    def data(cls, path: str, operation_id: str, answer: Answer) -> Operation:
+        """A public market data read (the ledger answers it in every mode)."""
+        return cls("GET", path, operation_id, answer, PUBLIC, generated=False, market_data=True)
 
     @property
     def write(self) -> bool:
@@ -123,6 +135,20 @@ OPERATIONS: tuple[Operation, ...] = (
               body=api_keys.GENERATE_BODY, status=201, whole_account=True, generated=False),
     Operation("DELETE", "/api_keys/{api_key}", "DeleteApiKey", api_keys.delete_api_key, WRITE, status=204,
               whole_account=True, generated=False),
+    # market data (public): markets, events, series, books, trades, candlesticks, the exchange's status
+    Operation.data("/markets", "GetMarkets", markets.get_markets),
+    Operation.data("/markets/trades", "GetTrades", market_data.get_trades),
+    Operation.data("/markets/orderbooks", "GetMarketOrderbooks", market_data.get_market_orderbooks),
+    Operation.data("/markets/candlesticks", "BatchGetMarketCandlesticks", candlesticks.batch_get_market_candlesticks),
+    Operation.data("/markets/{ticker}", "GetMarket", markets.get_market),
+    Operation.data("/markets/{ticker}/orderbook", "GetMarketOrderbook", market_data.get_market_orderbook),
+    Operation.data("/series/{series_ticker}/markets/{ticker}/candlesticks", "GetMarketCandlesticks",
+                   candlesticks.get_market_candlesticks),
+    Operation.data("/events", "GetEvents", catalogue.get_events),
+    Operation.data("/events/{event_ticker}", "GetEvent", catalogue.get_event),
+    Operation.data("/series", "GetSeriesList", catalogue.get_series_list),
+    Operation.data("/series/{series_ticker}", "GetSeries", catalogue.get_series),
+    Operation.data("/exchange/status", "GetExchangeStatus", market_data.get_exchange_status),
     # an FCM member's desk
     Operation("GET", "/fcm/positions", "GetFCMPositions", positions.get_fcm_positions, READ, member=True),
     Operation("GET", "/fcm/fills", "GetFCMFills", fcm_lists.get_fcm_fills, READ, member=True),

@@ -1,0 +1,57 @@
+"""GET /series/{series_ticker}/markets/{ticker}/candlesticks and GET /markets/candlesticks: a market's candles from
+its tape and its book's moves (core/kalshi/candles.py), public, in each profile's shape (market_render.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.core.kalshi.candles import Candle, candles, latest_before
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.numbers import INT32_MAX
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.errors import not_found
+from mockexchange.venues.kalshi.markets import market_named
+from mockexchange.venues.kalshi.params import Param, parse_query
+
+GET_MARKET_CANDLESTICKS = "GetMarketCandlesticks"
+BATCH_GET_MARKET_CANDLESTICKS = "BatchGetMarketCandlesticks"
+START, END = Param("start_ts", "StartTs", "int", required=True), Param("end_ts", "EndTs", "int", required=True)
+LATEST = Param("include_latest_before_start", "IncludeLatestBeforeStart", "bool", default=False)
+MARKET_PARAMS = [START, END, Param("period_interval", "PeriodInterval", "enum", choices=("1", "60", "1440"),
+                                   required=True), LATEST]  # fmt: skip
+BATCH_PARAMS = [
+    Param("market_tickers", "MarketTickers", "csv", max_items=100, required=True), START, END,
+    Param("period_interval", "PeriodInterval", "int", minimum=1, maximum=INT32_MAX, required=True), LATEST,
+]  # fmt: skip
+MAX_CANDLES = 10_000  # of one answer, over its markets (Kalshi's bound on the batch)
+
+
+def _candles(ledger: Ledger, ticker: str, values: dict[str, Any], most: int) -> list[Candle]:
+    market = market_named(ledger, ticker)
+    period = int(values["period_interval"]) * 60
+    found = candles(market, ledger.tape, ledger.fills, period, values["start_ts"], values["end_ts"])
+    if values["include_latest_before_start"]:
+        synthetic = latest_before(market, ledger.tape, ledger.fills, period, values["start_ts"])
+        found = ([synthetic] if synthetic is not None else []) + found
+    return found[:most]
+
+
+def get_market_candlesticks(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
+    query = parse_query(GET_MARKET_CANDLESTICKS, MARKET_PARAMS, values)
+    with ctx.ledger.reading() as ledger:
+        market = market_named(ledger, values["ticker"])
+        if ledger.events[market.event_ticker].series_ticker != values["series_ticker"]:
+            raise not_found(f"market {market.ticker!r} is not in series {values['series_ticker']!r}")
+        found = _candles(ledger, market.ticker, query, MAX_CANDLES)
+        return {"ticker": market.ticker, "candlesticks": [ctx.profile.candlestick(c) for c in found]}
+
+
+def batch_get_market_candlesticks(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
+    query = parse_query(BATCH_GET_MARKET_CANDLESTICKS, BATCH_PARAMS, values)
+    answer, left = [], MAX_CANDLES
+    with ctx.ledger.reading() as ledger:
+        for ticker in dict.fromkeys(query["market_tickers"]):
+            found = _candles(ledger, ticker, query, left)
+            left -= len(found)
+            answer.append({"market_ticker": ticker, "candlesticks": [ctx.profile.candlestick(c) for c in found]})
+    return {"markets": answer}

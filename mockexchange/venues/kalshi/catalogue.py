@@ -1,0 +1,157 @@
+"""GET /events, /events/{event_ticker}, /series and /series/{series_ticker}: what the exchange lists, public.
+
+Events are paged in ticker order (keyset cursors); their markets are nested with `with_nested_markets` (each rendered
+as GET /markets renders it, markets settled before the historical cutoff left out). An event's status, for the
+`status` filter, is its markets': `unopened` while none has opened, `settled` once all are, `open` while one trades,
+else `closed` (docs/known-differences.md). The series list is not paged, as Kalshi's is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import islice
+from typing import Any
+
+from mockexchange.core.clock import unix_us
+from mockexchange.core.kalshi.archive import MARKETS
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.markets import Event, Market
+from mockexchange.venues.kalshi import cursors
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.errors import not_found, param_error
+from mockexchange.venues.kalshi.markets import rendered
+from mockexchange.venues.kalshi.params import CURSOR, Param, parse_query
+
+GET_EVENTS = "GetEvents"
+GET_EVENT = "GetEvent"
+GET_SERIES = "GetSeries"
+GET_SERIES_LIST = "GetSeriesList"
+NESTED = Param("with_nested_markets", "WithNestedMarkets", "bool", default=False)
+EVENTS_PARAMS = [
+    Param("limit", "Limit", "int", minimum=1, maximum=200, default=200, range_tags=("min", "max")), CURSOR, NESTED,
+    Param("with_milestones", "WithMilestones", "bool", default=False),
+    Param("status", "Status", "enum", choices=("unopened", "open", "closed", "settled")),
+    Param("series_ticker", "SeriesTicker"), Param("tickers", "Tickers", "csv", max_items=1000),
+    Param("min_close_ts", "MinCloseTs", "int"), Param("min_updated_ts", "MinUpdatedTs", "int"),
+]  # fmt: skip
+EVENT_PARAMS = [NESTED, Param("exclude_markets", "ExcludeMarkets", "bool", default=False)]
+VOLUME = Param("include_volume", "IncludeVolume", "bool", default=False)
+SERIES_PARAMS = [VOLUME]
+SERIES_LIST_PARAMS = [
+    Param("category", "Category"), Param("tags", "Tags", "csv", max_items=100),
+    Param("include_product_metadata", "IncludeProductMetadata", "bool", default=False), VOLUME,
+    Param("min_updated_ts", "MinUpdatedTs", "int"),
+]  # fmt: skip
+_SECOND_US = 1_000_000
+
+
+def _markets(ctx: KalshiContext, ledger: Ledger, event: Event) -> list[Market]:
+    """The event's markets GET /markets would show (those settled before the historical cutoff are not)."""
+    cutoff = ledger.archive.cutoffs[MARKETS] if ctx.profile.historical else None
+    found = [ledger.markets[t] for t in sorted(event.markets)]
+    return [m for m in found if cutoff is None or m.settled_time is None or m.settled_time >= cutoff]
+
+
+def event_status(ledger: Ledger, event: Event) -> str:
+    statuses = {ledger.markets[t].status for t in event.markets}
+    if statuses <= {"initialized"}:
+        return "unopened"
+    if statuses == {"finalized"}:
+        return "settled"
+    return "open" if "active" in statuses else "closed"
+
+
+def _event(ctx: KalshiContext, ledger: Ledger, event: Event, nested: bool) -> dict[str, Any]:
+    row = ctx.profile.event(event)
+    if nested:
+        row["markets"] = [rendered(ctx, m) for m in _markets(ctx, ledger, event)]
+    return row
+
+
+def _events(ledger: Ledger, values: dict[str, Any], after: str | None) -> Iterator[Event]:
+    if values["tickers"] is not None:
+        tickers = sorted(t for t in set(values["tickers"]) if t in ledger.events)
+    elif values["series_ticker"] is not None:
+        series = ledger.series.get(values["series_ticker"])
+        tickers = sorted(series.events) if series is not None else []
+    else:
+        tickers = sorted(ledger.events)
+    for ticker in tickers:
+        if after is None or ticker > after:
+            yield ledger.events[ticker]
+
+
+def get_events(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any]:
+    values = parse_query(GET_EVENTS, EVENTS_PARAMS, query)
+    filters = {"op": GET_EVENTS, **{k: v for k, v in values.items() if k not in ("cursor", "limit")}}
+    after = cursors.decode_param(GET_EVENTS, values["cursor"], filters, key_length=1, lenient=True)
+    closing, updated = values["min_close_ts"], values["min_updated_ts"]
+    with ctx.ledger.reading() as ledger:
+        found = (
+            e for e in _events(ledger, values, after[0] if after else None)
+            if (values["series_ticker"] is None or e.series_ticker == values["series_ticker"])
+            and (values["status"] is None or event_status(ledger, e) == values["status"])
+            and (closing is None or any(unix_us(ledger.markets[t].close_time) >= (closing + 1) * _SECOND_US
+                                        for t in e.markets))
+            and (updated is None or unix_us(e.last_updated) >= (updated + 1) * _SECOND_US)
+        )  # fmt: skip
+        page = list(islice(found, values["limit"] + 1))
+        more = len(page) > values["limit"]
+        page = page[: values["limit"]]
+        answer: dict[str, Any] = {
+            "events": [_event(ctx, ledger, e, values["with_nested_markets"]) for e in page],
+            "cursor": cursors.encode((page[-1].event_ticker,), filters) if more else "",
+        }
+        if values["with_milestones"]:
+            answer["milestones"] = []  # the mock keeps no milestones
+        return answer
+
+
+def get_event(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
+    flags = parse_query(GET_EVENT, EVENT_PARAMS, values)
+    nested, exclude = flags["with_nested_markets"], flags["exclude_markets"]
+    if nested and exclude:
+        raise param_error(GET_EVENT, "ExcludeMarkets", "excluded_with", "exclude_markets cannot be combined with "
+                          "with_nested_markets=true")  # fmt: skip
+    with ctx.ledger.reading() as ledger:
+        event = ledger.events.get(values["event_ticker"])
+        if event is None:
+            raise not_found(f"no event {values['event_ticker']!r}")
+        markets = [] if exclude else [rendered(ctx, m) for m in _markets(ctx, ledger, event)]
+        row = ctx.profile.event(event)
+        if nested:
+            row["markets"] = markets
+        return {"event": row, "markets": markets}
+
+
+def _volume(ledger: Ledger, series_ticker: str) -> int:
+    series = ledger.series[series_ticker]
+    return sum(ledger.markets[t].volume for e in series.events for t in ledger.events[e].markets)
+
+
+def get_series(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
+    volume = parse_query(GET_SERIES, SERIES_PARAMS, values)["include_volume"]
+    with ctx.ledger.reading() as ledger:
+        series = ledger.series.get(values["series_ticker"])
+        if series is None:
+            raise not_found(f"no series {values['series_ticker']!r}")
+        return {"series": ctx.profile.series(series, _volume(ledger, series.ticker) if volume else None, True)}
+
+
+def get_series_list(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any]:
+    values = parse_query(GET_SERIES_LIST, SERIES_LIST_PARAMS, query)
+    tags, updated = values["tags"], values["min_updated_ts"]
+    with ctx.ledger.reading() as ledger:
+        found = [
+            s for _, s in sorted(ledger.series.items())
+            if (values["category"] is None or values["category"] in s.categories)
+            and (tags is None or set(tags) & set(s.tags))
+            and (updated is None or unix_us(s.last_updated) >= (updated + 1) * _SECOND_US)
+        ]  # fmt: skip
+        return {
+            "series": [
+                ctx.profile.series(s, _volume(ledger, s.ticker) if values["include_volume"] else None,
+                                   values["include_product_metadata"])
+                for s in found
+            ]
+        }  # fmt: skip

@@ -1,0 +1,87 @@
+"""Kalshi's public reads of the books, the tape and the exchange: GET /markets/{ticker}/orderbook, /markets/orderbooks,
+/markets/trades and /exchange/status.
+
+A book is read as it is at the read, at the book's clock the websocket's deltas count (REST and the `orderbook_delta`
+channel agree). Trades are the tape (core/kalshi/figures.py): newest first, keyset-paged over its time index, each
+rendered once per profile (records never change). None of them lags (docs/known-differences.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.core.kalshi.fill_log import Fill
+from mockexchange.core.kalshi.market_changes import Trade
+from mockexchange.core.kalshi.positions import buys_yes
+from mockexchange.core.kalshi.units import count_units, price_units
+from mockexchange.venues.kalshi import history
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.errors import not_found, param_error
+from mockexchange.venues.kalshi.markets import market_named
+from mockexchange.venues.kalshi.params import CURSOR, MAX_TS, MIN_TS, TICKER, Param, parse_query
+
+GET_MARKET_ORDERBOOK = "GetMarketOrderbook"
+GET_MARKET_ORDERBOOKS = "GetMarketOrderbooks"
+GET_TRADES = "GetTrades"
+DEPTH = Param("depth", "Depth", "int", minimum=0, maximum=100, default=0, range_tags=("min", "max"))
+TRADES_LIMIT = Param("limit", "Limit", "int", minimum=0, maximum=1000, default=100)
+TRADES_PARAMS = [TRADES_LIMIT, CURSOR, TICKER, MIN_TS, MAX_TS, Param("is_block_trade", "IsBlockTrade", "bool")]
+MAX_BOOKS = 100  # tickers of one GET /markets/orderbooks
+MAX_TICKER = 200  # characters of each
+
+
+def _book(ctx: KalshiContext, ticker: str, depth: int | None) -> dict[str, Any]:
+    return ctx.profile.orderbook(ctx.ledger.book_levels(ticker, depth))
+
+
+def get_market_orderbook(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
+    depth = parse_query(GET_MARKET_ORDERBOOK, [DEPTH], values)["depth"] or None  # 0: every level
+    with ctx.ledger.reading() as ledger:
+        market_named(ledger, values["ticker"])
+        return {ctx.profile.orderbook_key: _book(ctx, values["ticker"], depth)}
+
+
+def get_market_orderbooks(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
+    if not ctx.profile.market_orderbooks:
+        raise not_found(f"the {ctx.profile.name} profile has no GET /markets/orderbooks (Kalshi added it later)")
+    tickers = values.every("tickers")
+    if not tickers:
+        raise param_error(GET_MARKET_ORDERBOOKS, "Tickers", "required", "tickers is required (tickers=A&tickers=B)")
+    if len(tickers) > MAX_BOOKS:
+        raise param_error(GET_MARKET_ORDERBOOKS, "Tickers", "max", f"tickers takes at most {MAX_BOOKS} markets")
+    for ticker in tickers:
+        if len(ticker) > MAX_TICKER:
+            raise param_error(GET_MARKET_ORDERBOOKS, "Tickers[0]", "max", f"a ticker has at most {MAX_TICKER} "
+                              "characters")  # fmt: skip
+    with ctx.ledger.reading() as ledger:
+        for ticker in tickers:
+            market_named(ledger, ticker)
+        return {"orderbooks": [{"ticker": t, "orderbook_fp": _book(ctx, t, None)} for t in tickers]}
+
+
+def trade_of(fill: Fill) -> Trade:
+    """A fill of the tape as the trade it printed: its taker took the fill's side if the fill took, else the other."""
+    buys = buys_yes(fill.side, fill.action)
+    return Trade(
+        fill.fill_id, fill.ticker, count_units(fill.count), price_units(fill.yes_price),
+        "yes" if buys == fill.is_taker else "no", fill.created,
+    )  # fmt: skip
+
+
+def get_trades(ctx: KalshiContext, key: Any, query: Any) -> Any:
+    values = parse_query(GET_TRADES, TRADES_PARAMS, query)
+    values["limit"] = values["limit"] or TRADES_LIMIT.default
+    if values.pop("is_block_trade"):
+        return {"trades": [], "cursor": ""}  # the mock prints no block trades
+    ticker = values.pop("ticker")
+    index, owner = (ctx.ledger.tape, ticker) if ticker is not None else (ctx.ledger.trades, "")
+    render = ctx.profile.trade
+    return history.page(
+        ctx, GET_TRADES, index, owner, values, None, lambda fill: render(trade_of(fill)), "trades",
+        cached="trades", lenient=True,
+    )  # fmt: skip
+
+
+def get_exchange_status(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
+    with ctx.ledger.reading() as ledger:
+        return ctx.profile.exchange_status(ledger.exchange, sorted(ledger.exchange_indexes))

@@ -1,0 +1,276 @@
+"""Kalshi's market data on the wire: markets, events, series, order books, trades, candlesticks and the exchange's
+status, in each profile's shape (profiles.py picks one function per record; render.py holds the portfolio's).
+
+3.34.0: prices as `*_dollars` strings of 4 places, counts as `*_fp` strings of 2; a fee multiplier and a strike as JSON
+numbers written from their digits (never through a float). The legacy profile (what `kalshi_python_sync` 3.2.0
+parses): the same fields, plus the integer twins of November 2025 (cents, whole contracts) and the fields it required
+then (`response_price_units`, `liquidity`, `tick_size`, ...), its enums' words where 3.34's are newer
+(docs/known-differences.md). An empty side of the book reads as Kalshi writes it: a YES bid of 0, a YES ask of 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from mockexchange.core.kalshi.candles import Candle, Range
+from mockexchange.core.kalshi.market_changes import MarketFigures
+from mockexchange.core.kalshi.markets import Event, Market, Series
+from mockexchange.core.kalshi.price_levels import price_ranges
+from mockexchange.core.kalshi.units import PRICE, contracts, dollars, price
+from mockexchange.core.money import to_cents, to_whole_contracts
+from mockexchange.venues.kalshi.render import count_fp, dollars4, rfc3339
+from mockexchange.web import json_number
+
+Row = dict[str, Any]
+Levels = tuple[list[tuple[int, int]], list[tuple[int, int]]]  # the YES book: bids and asks, best first
+
+
+def _price(units: int) -> str:
+    return dollars4(price(units))
+
+
+def _count(units: int | None) -> str:
+    return count_fp(contracts(units or 0))
+
+
+def _optional(row: Row, name: str, value: Any) -> None:
+    """Kalshi's `omitempty`: a field without a value is left out."""
+    if value is not None:
+        row[name] = value
+
+
+def _time(when: datetime | None) -> str | None:
+    return None if when is None else rfc3339(when)
+
+
+# -- markets ----------------------------------------------------------------------------------------------------------
+
+
+def quotes(f: MarketFigures) -> dict[str, int]:
+    """The market's prices as the wire names them, in price units: an empty side is a YES bid of 0 and a YES ask of 1
+    (so a NO ask of 1 and a NO bid of 0), no trade a last price of 0."""
+    yes_bid = f.yes_bid if f.yes_bid is not None else 0
+    yes_ask = f.yes_ask if f.yes_ask is not None else PRICE
+    return {
+        "yes_bid": yes_bid, "yes_ask": yes_ask, "no_bid": PRICE - yes_ask, "no_ask": PRICE - yes_bid,
+        "last_price": f.last_price or 0, "previous_yes_bid": f.previous_yes_bid or 0,
+        "previous_yes_ask": f.previous_yes_ask if f.previous_yes_ask is not None else PRICE,
+        "previous_price": f.previous_price or 0,
+    }  # fmt: skip
+
+
+def market(m: Market, f: MarketFigures) -> Row:
+    """A 3.34 `Market` (every required field; the optional ones the mock knows)."""
+    q = quotes(f)
+    row: Row = {
+        "ticker": m.ticker, "event_ticker": m.event_ticker, "market_type": m.market_type, "title": m.title,
+        "subtitle": m.subtitle, "yes_sub_title": m.yes_sub_title, "no_sub_title": m.no_sub_title,
+        "created_time": rfc3339(m.created_time), "updated_time": rfc3339(m.updated_time),
+        "open_time": rfc3339(m.open_time), "close_time": rfc3339(m.close_time),
+        "expiration_time": rfc3339(m.latest_expiration_time),
+        "latest_expiration_time": rfc3339(m.latest_expiration_time),
+        "settlement_timer_seconds": m.settlement_timer_seconds, "status": m.status, "exchange_index": m.exchange_index,
+        "notional_value_dollars": _price(PRICE),
+        **{f"{name}_dollars": _price(q[name]) for name in ("yes_bid", "yes_ask", "no_bid", "no_ask")},
+        "yes_bid_size_fp": _count(f.yes_bid_size), "yes_ask_size_fp": _count(f.yes_ask_size),
+        **{f"{name}_dollars": _price(q[name]) for name in ("last_price", "previous_yes_bid", "previous_yes_ask",
+                                                           "previous_price")},
+        "volume_fp": _count(f.volume), "volume_24h_fp": _count(f.volume_24h),
+        "open_interest_fp": _count(f.open_interest),
+        "result": m.result or "", "can_close_early": m.can_close_early, "expiration_value": m.expiration_value,
+        "rules_primary": m.rules_primary, "rules_secondary": m.rules_secondary,
+        "price_level_structure": m.price_level_structure, "price_ranges": ranges(m.price_level_structure),
+        "settlement_bounds_type": m.settlement_bounds_type, "occurrence_datetime": _time(m.occurrence_datetime),
+    }  # fmt: skip
+    _optional(row, "expected_expiration_time", _time(m.expected_expiration_time))
+    _optional(row, "strike_type", m.strike_type)
+    _optional(row, "floor_strike", None if m.floor_strike is None else json_number(m.floor_strike))
+    _optional(row, "cap_strike", None if m.cap_strike is None else json_number(m.cap_strike))
+    _optional(row, "functional_strike", m.functional_strike)
+    _optional(row, "custom_strike", m.custom_strike)
+    _optional(row, "early_close_condition", m.early_close_condition)
+    _optional(row, "fee_waiver_expiration_time", _time(m.fee_waiver_expiration_time))
+    _optional(row, "primary_participant_key", m.primary_participant_key)
+    if m.is_provisional:
+        row["is_provisional"] = True
+    _optional(row, "settlement_value_dollars", None if m.settlement_value is None else _price(m.settlement_value))
+    _optional(row, "settlement_ts", _time(m.settled_time))
+    return row
+
+
+# The 3.2.0 SDK's status words: it knows no `inactive` (a paused market takes no orders: closed to it) and says
+# `settled` for `finalized`.
+_LEGACY_STATUS = {"inactive": "closed", "finalized": "settled", "disputed": "determined", "amended": "determined"}
+
+
+def market_legacy(m: Market, f: MarketFigures, category: str, levels: Levels) -> Row:
+    row = market(m, f)
+    cents = {name: units // 100 for name, units in quotes(f).items()}  # whole cents, toward zero
+    liquidity = sum(p * s for p, s in levels[0]) + sum((PRICE - p) * s for p, s in levels[1])  # micro-dollars
+    row.update(
+        status=_LEGACY_STATUS.get(m.status, m.status), response_price_units="usd_cent", **cents,
+        volume=to_whole_contracts(contracts(f.volume)), volume_24h=to_whole_contracts(contracts(f.volume_24h)),
+        open_interest=to_whole_contracts(contracts(f.open_interest)), notional_value=100,
+        liquidity=to_cents(dollars(liquidity)), liquidity_dollars=dollars4(dollars(liquidity)),
+        category=category, risk_limit_cents=0, tick_size=1,
+    )  # fmt: skip
+    if m.settlement_value is not None:
+        row["settlement_value"] = m.settlement_value // 100
+    return row
+
+
+def market_of(m: Market, f: MarketFigures, ledger: Any) -> Row:
+    """`market`, in the profiles' signature (the ledger, under its lock, for what a shape reads beside)."""
+    return market(m, f)
+
+
+def market_legacy_of(m: Market, f: MarketFigures, ledger: Any) -> Row:
+    category = ledger.series[ledger.events[m.event_ticker].series_ticker].category
+    return market_legacy(m, f, category, ledger.book_levels(m.ticker))
+
+
+def ranges(structure: str) -> list[Row]:
+    return [{"start": _price(r.start), "end": _price(r.end), "step": _price(r.step)} for r in price_ranges(structure)]
+
+
+# -- events and series ------------------------------------------------------------------------------------------------
+
+
+def _sources(sources: Sequence[Any]) -> list[Row]:
+    return [{"name": s.name, "url": s.url} for s in sources]
+
+
+def event(e: Event) -> Row:
+    row: Row = {
+        "event_ticker": e.event_ticker, "series_ticker": e.series_ticker, "sub_title": e.sub_title, "title": e.title,
+        "collateral_return_type": e.collateral_return_type, "mutually_exclusive": e.mutually_exclusive,
+        "category": e.category, "settlement_sources": _sources(e.settlement_sources),
+        "exchange_index": e.exchange_index, "last_updated_ts": rfc3339(e.last_updated),
+    }  # fmt: skip
+    _optional(row, "strike_date", _time(e.strike_date))
+    _optional(row, "strike_period", e.strike_period)
+    _optional(row, "fee_type_override", e.fee_type_override)
+    _optional(row, "fee_multiplier_override", None if e.fee_multiplier_override is None else
+              json_number(e.fee_multiplier_override))  # fmt: skip
+    _optional(row, "product_metadata", e.product_metadata)
+    return row
+
+
+def event_legacy(e: Event) -> Row:
+    return {**event(e), "available_on_brokers": False, "product_metadata": e.product_metadata}
+
+
+def series(s: Series, volume: int | None = None, metadata: bool = False) -> Row:
+    row: Row = {
+        "ticker": s.ticker, "frequency": s.frequency, "title": s.title, "category": s.category,
+        "categories": list(s.categories), "tags": list(s.tags), "settlement_sources": _sources(s.settlement_sources),
+        "contract_url": s.contract_url, "contract_terms_url": s.contract_terms_url, "fee_type": s.fee_type,
+        "fee_multiplier": json_number(s.fee_multiplier), "additional_prohibitions": list(s.additional_prohibitions),
+        "last_updated_ts": rfc3339(s.last_updated),
+    }  # fmt: skip
+    if metadata:
+        _optional(row, "product_metadata", s.product_metadata)
+    if volume is not None:
+        row["volume_fp"] = _count(volume)
+    return row
+
+
+def series_legacy(s: Series, volume: int | None = None, metadata: bool = False) -> Row:
+    # The 3.2.0 SDK knows three fee types: the combo makers' schedule is the makers' one to it.
+    fee_type = "quadratic_with_maker_fees" if s.fee_type == "quadratic_with_combo_maker_fees" else s.fee_type
+    return {**series(s, volume, metadata), "fee_type": fee_type}
+
+
+# -- the book, trades, the exchange -----------------------------------------------------------------------------------
+
+
+def orderbook(levels: Levels) -> Row:
+    """`OrderbookCountFp`: YES bids and NO bids, each in ascending price (the best bid last), as Kalshi lists them."""
+    bids, asks = levels
+    return {
+        "yes_dollars": [[_price(p), _count(s)] for p, s in reversed(bids)],
+        "no_dollars": [[_price(PRICE - p), _count(s)] for p, s in reversed(asks)],
+    }
+
+
+def orderbook_legacy(levels: Levels) -> Row:
+    bids, asks = levels
+    yes = [[to_cents(price(p)), to_whole_contracts(contracts(s))] for p, s in reversed(bids)]
+    no = [[to_cents(price(PRICE - p)), to_whole_contracts(contracts(s))] for p, s in reversed(asks)]
+    return {"yes": yes or None, "no": no or None, **orderbook(levels)}
+
+
+def trade(t: Any) -> Row:
+    """A 3.34 `Trade` from a printed trade (market_changes.Trade, or a fill of the tape read as one)."""
+    return {
+        "trade_id": t.trade_id, "ticker": t.ticker, "count_fp": _count(t.count),
+        "yes_price_dollars": _price(t.yes_price), "no_price_dollars": _price(PRICE - t.yes_price),
+        "taker_outcome_side": t.taker_outcome_side, "taker_book_side": t.taker_book_side,
+        "taker_side": t.taker_outcome_side, "created_time": rfc3339(t.created), "is_block_trade": t.is_block_trade,
+    }  # fmt: skip
+
+
+def trade_legacy(t: Any) -> Row:
+    return {
+        **trade(t), "price": json_number(price(t.yes_price)), "count": to_whole_contracts(contracts(t.count)),
+        "yes_price": to_cents(price(t.yes_price)), "no_price": to_cents(price(PRICE - t.yes_price)),
+    }  # fmt: skip
+
+
+def exchange_status(status: Any, indexes: Sequence[int]) -> Row:
+    trading = status.exchange_active and status.trading_active
+    return {
+        "exchange_active": status.exchange_active, "trading_active": trading,
+        "exchange_estimated_resume_time": _time(status.estimated_resume_time),
+        "intra_exchange_transfers_active": status.exchange_active,
+        "exchange_index_statuses": [
+            {"exchange_index": index, "description": f"exchange index {index}",
+             "exchange_active": status.exchange_active, "trading_active": trading,
+             "intra_exchange_transfers_active": status.exchange_active}
+            for index in indexes
+        ],
+    }  # fmt: skip
+
+
+def exchange_status_legacy(status: Any, indexes: Sequence[int]) -> Row:
+    row = exchange_status(status, indexes)
+    return {name: row[name] for name in ("exchange_active", "trading_active", "exchange_estimated_resume_time")}
+
+
+# -- candlesticks -----------------------------------------------------------------------------------------------------
+
+
+def _range(r: Range, legacy: bool) -> Row:
+    row = {f"{name}_dollars": _price(getattr(r, name)) for name in ("open", "low", "high", "close")}
+    if legacy:
+        row.update({name: getattr(r, name) // 100 for name in ("open", "low", "high", "close")})
+    return row
+
+
+def _trade_prices(c: Candle, legacy: bool) -> Row:
+    r = c.price
+    values = {
+        "open": r and r.open, "low": r and r.low, "high": r and r.high, "close": r and r.close, "mean": c.mean,
+        "previous": c.previous, "min": r and r.low, "max": r and r.high,
+    }  # fmt: skip
+    row: Row = {f"{name}_dollars": None if units is None else _price(units) for name, units in values.items()}
+    if legacy:
+        row.update({name: None if units is None else units // 100 for name, units in values.items()})
+    return row
+
+
+def candlestick(c: Candle) -> Row:
+    return {
+        "end_period_ts": c.end_period_ts, "yes_bid": _range(c.yes_bid, False), "yes_ask": _range(c.yes_ask, False),
+        "price": _trade_prices(c, False), "volume_fp": _count(c.volume), "open_interest_fp": _count(c.open_interest),
+    }  # fmt: skip
+
+
+def candlestick_legacy(c: Candle) -> Row:
+    return {
+        **candlestick(c), "yes_bid": _range(c.yes_bid, True), "yes_ask": _range(c.yes_ask, True),
+        "price": _trade_prices(c, True), "volume": to_whole_contracts(contracts(c.volume)),
+        "open_interest": to_whole_contracts(contracts(c.open_interest)),
+    }  # fmt: skip

@@ -1,0 +1,166 @@
+"""GET /markets and GET /markets/{ticker}: Kalshi's markets, public (no signature asked).
+
+A page is markets in ticker order, keyset-paged (`cursors.py`: the cursor names the last ticker and the filters), with
+every filter of the spec: the event (one), the series, a list of tickers, the status words (`unopened`, `open`,
+`paused`, `closed`, `settled`, mapped as Kalshi's lifecycle guide maps them: lifecycle.FILTER_WORDS), and the
+created, close, settled and updated times (Unix seconds), combined as the spec's table allows (a timestamp family with
+its status words only; the updated times with `mve_filter=exclude` only). The mock lists no multivariate markets:
+`mve_filter=only` finds none. Markets settled before the historical cutoff's `market_settled_ts` are left out (Kalshi
+serves them from /historical/markets), in the profiles that have the historical API.
+
+Each market is rendered once per state and profile (the render cache, fragments.py), keyed by its id and `version`
+(bumped on every change that shows: a trade, a book change, a transition, its event or series changing), and by what
+time alone changes (the start of its 24-hour window, the day its previous-day figures are of). Market data is not
+lagged (`Settings.rest_lag_ms` lags the portfolio's reads, not these: docs/known-differences.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+import orjson
+
+from mockexchange.core.clock import unix_us
+from mockexchange.core.kalshi.archive import MARKETS
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.lifecycle import FILTER_WORDS
+from mockexchange.core.kalshi.markets import Market
+from mockexchange.venues.kalshi import cursors
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.errors import KalshiError, not_found, param_error
+from mockexchange.venues.kalshi.params import CURSOR, SINGLE_EVENT_TICKER, Param, parse_query
+
+GET_MARKETS = "GetMarkets"
+GET_MARKET = "GetMarket"
+# `limit` takes 0 (the spec's minimum), which Kalshi's `omitempty` reads as absent: the default 100.
+MARKETS_LIMIT = Param("limit", "Limit", "int", minimum=0, maximum=1000, default=100)
+SERIES_TICKER = Param("series_ticker", "SeriesTicker")
+TICKERS = Param("tickers", "Tickers", "csv", max_items=1000)
+TIMES = ("created", "close", "settled", "updated")
+TIME_PARAMS = [Param(f"{edge}_{name}_ts", f"{edge.title()}{name.title()}Ts", "int") for name in TIMES
+               for edge in ("min", "max")]  # fmt: skip
+STATUS = Param("status", "Status", "enum", choices=tuple(FILTER_WORDS))
+MVE_FILTER = Param("mve_filter", "MveFilter", "enum", choices=("only", "exclude"))
+MARKETS_PARAMS = [MARKETS_LIMIT, CURSOR, SINGLE_EVENT_TICKER, SERIES_TICKER, *TIME_PARAMS, STATUS, TICKERS, MVE_FILTER]
+# The status words each timestamp family may be combined with (the spec's table; None: no status).
+_COMPATIBLE = {"created": (None, "unopened", "open"), "close": (None, "closed"), "settled": (None, "settled"),
+               "updated": (None,)}  # fmt: skip
+_SECOND_US = 1_000_000
+
+
+def _time_filters(values: dict[str, Any]) -> list[Callable[[Market], bool]]:
+    """The timestamp filters given, checked against each other and the other filters as the spec's table says."""
+    given = [name for name in TIMES if values[f"min_{name}_ts"] is not None or values[f"max_{name}_ts"] is not None]
+    if len(given) > 1:
+        raise param_error(GET_MARKETS, f"Min{given[1].title()}Ts", "excluded_with",
+                          f"the {given[0]} and {given[1]} timestamp filters cannot be combined")  # fmt: skip
+    if not given:
+        return []
+    name = given[0]
+    field = f"Min{name.title()}Ts"
+    if values["status"] not in _COMPATIBLE[name]:
+        why = f"the {name} timestamp filters cannot be combined with status={values['status']}"
+        raise param_error(GET_MARKETS, field, "excluded_with", why)
+    if name == "updated":
+        others = [p.name for p in (SINGLE_EVENT_TICKER, TICKERS) if values[p.name] is not None]
+        if values["mve_filter"] == "only" or others:
+            raise param_error(GET_MARKETS, field, "excluded_with",
+                              "the updated timestamp filters take no other filter but mve_filter=exclude")  # fmt: skip
+        if values["series_ticker"] is not None and values["mve_filter"] != "exclude":
+            raise param_error(GET_MARKETS, field, "required_with", "series_ticker with the updated timestamp "
+                              "filters needs mve_filter=exclude")  # fmt: skip
+    low, high = values[f"min_{name}_ts"], values[f"max_{name}_ts"]
+    attribute = {"created": "created_time", "close": "close_time", "settled": "settled_time",
+                 "updated": "updated_time"}[name]  # fmt: skip
+    at_or_before = name == "updated"  # "updated at or before"; the others are "before"
+
+    def keep(market: Market) -> bool:
+        when = getattr(market, attribute)
+        if when is None:
+            return False
+        us = unix_us(when)
+        if low is not None and us < (low + 1) * _SECOND_US:  # after `low` (in whole seconds)
+            return False
+        return high is None or (us < (high + 1) * _SECOND_US if at_or_before else us < high * _SECOND_US)
+
+    return [keep]
+
+
+def _candidates(ledger: Ledger, values: dict[str, Any], after: str | None) -> Iterator[Market]:
+    """The markets the ticker, event and series filters name, in ticker order, after `after`."""
+    markets = ledger.markets
+    if values["tickers"] is not None or values["event_ticker"] is not None or values["series_ticker"] is not None:
+        named: Iterable[str] | None = values["tickers"]
+        for name, find in (("event_ticker", _event_markets), ("series_ticker", _series_markets)):
+            if values[name] is not None:
+                found = find(ledger, values[name])
+                named = found if named is None else [t for t in named if t in set(found)]
+        tickers = sorted({t for t in named or () if t in markets})
+        start = 0 if after is None else next((i for i, t in enumerate(tickers) if t > after), len(tickers))
+        return (markets[t] for t in tickers[start:])
+    listed = ledger.listed
+    start = 0 if after is None else listed.bisect_right(after)
+    return (markets[t] for t in listed.islice(start))
+
+
+def _event_markets(ledger: Ledger, event_ticker: str) -> list[str]:
+    event = ledger.events.get(event_ticker)
+    return list(event.markets) if event is not None else []
+
+
+def _series_markets(ledger: Ledger, series_ticker: str) -> list[str]:
+    series = ledger.series.get(series_ticker)
+    return [t for e in (series.events if series is not None else ()) for t in _event_markets(ledger, e)]
+
+
+def rendered(ctx: KalshiContext, market: Market) -> orjson.Fragment:
+    """The market's wire bytes in the context's profile (kept per state: the module's docstring)."""
+    ledger = ctx.ledger
+    figures = ledger.figures_of(market)  # (ages its 24-hour window first: the key below sees where it starts)
+    key = (market.market_id, market.version, market.window_from, ledger.clock.now() >= market.day_ends)
+    cache = ctx.renders.of("markets", ctx.profile.name).bind(ledger)
+    found = cache.get(key)
+    if found is None:
+        found = cache.put(key, ctx.profile.market(market, figures, ledger), slot=market.market_id)
+    return found
+
+
+def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any]:
+    values = parse_query(GET_MARKETS, MARKETS_PARAMS, query)
+    limit = values["limit"] or MARKETS_LIMIT.default
+    keep = _time_filters(values)
+    statuses = FILTER_WORDS[values["status"]] if values["status"] is not None else None
+    filters = {"op": GET_MARKETS, **{k: v for k, v in values.items() if k not in ("cursor", "limit")}}
+    after = cursors.decode_param(GET_MARKETS, values["cursor"], filters, key_length=1, lenient=True)
+    if values["mve_filter"] == "only":
+        return {"markets": [], "cursor": ""}  # the mock lists no multivariate markets
+    with ctx.ledger.reading() as ledger:
+        cutoff = ledger.archive.cutoffs[MARKETS] if ctx.profile.historical else None
+        found = (
+            m for m in _candidates(ledger, values, after[0] if after else None)
+            if (statuses is None or m.status in statuses) and all(test(m) for test in keep)
+            and (cutoff is None or m.settled_time is None or m.settled_time >= cutoff)
+        )  # fmt: skip
+        page = list(islice(found, limit + 1))
+        more = len(page) > limit
+        page = page[:limit]
+        cursor = cursors.encode((page[-1].ticker,), filters) if more else ""
+        return {"markets": [rendered(ctx, m) for m in page], "cursor": cursor}
+
+
+def market_named(ledger: Ledger, ticker: str) -> Market:
+    """The market of a path's ticker, or Kalshi's 404."""
+    market = ledger.markets.get(ticker)
+    if market is None:
+        raise not_found(f"no market {ticker!r}: list it (POST /_admin/markets) or fill it")
+    return market
+
+
+def get_market(ctx: KalshiContext, key: Any, path: Any) -> dict[str, Any]:
+    with ctx.ledger.reading() as ledger:
+        return {"market": rendered(ctx, market_named(ledger, path["ticker"]))}
+
+
+__all__ = ["KalshiError", "get_market", "get_markets"]
