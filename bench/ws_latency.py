@@ -651,10 +651,10 @@ async def _clients(args: argparse.Namespace) -> None:
 class Child:
     """A process of this script spoken to in JSON lines over its stdin and stdout; every read has a timeout."""
 
-    def __init__(self, argv: list[str], name: str) -> None:
+    def __init__(self, argv: list[str], name: str, script: str = SCRIPT) -> None:
         self.name = name
         self.proc = subprocess.Popen(
-            [sys.executable, SCRIPT, *argv], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=Path(SCRIPT).parent
+            [sys.executable, script, *argv], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=Path(script).parent
         )
         self._buf = b""
         self.port = 0  # a server's, once it listens

@@ -132,31 +132,39 @@ class MarketFrames:
 
 class TickerWatch:
     """The fan-out's `derive`: in the publishing thread (the ledger's lock held), a `TickerMoved` when a book or
-    trade change moved what the market's ticker shows. Only asked for a change some connection takes, so what it
-    compares with is set anew when a connection starts to watch a market (`seed`); a connection watching every
-    market may get one ticker message of a market that did not move, the first time it moves while nobody watched it
-    alone."""
+    trade change moved what the market's ticker shows, while a `ticker` subscription holds the market (or every
+    market). What it compares with is set anew when the first subscription starts to hold a market: the figures may
+    have moved while nobody watched; a subscription of every market may get one ticker message of a market that did
+    not move, the first time it moves while no subscription held it by name."""
 
     def __init__(self, feed: Callable[[], MarketFeed | None], lock: Callable[[], AbstractContextManager[Any]]) -> None:
         self._feed = feed
-        self._lock = lock  # the ledger's: the publishers hold it
+        self._lock = lock  # the ledger's: the publishers hold it, so a change sees the watch as it was when made
         self._shown: dict[str, tuple[int | None, ...]] = {}  # per market: what its last ticker showed
+        self._watchers: dict[str | None, int] = {}  # ticker subscriptions per market held (None: every market)
 
-    def seed(self, ticker: str) -> None:
-        """A connection starts to watch the market: what its ticker shows now is what a change is compared with
-        (the market's figures may have moved while nobody watched). Any thread."""
+    def watch(self, ticker: str | None) -> None:
+        """A ticker subscription holds the market (None: every market). Any thread."""
         feed = self._feed()
-        if feed is not None:
-            with self._lock():
+        with self._lock():
+            held = self._watchers.get(ticker, 0)
+            self._watchers[ticker] = held + 1
+            if not held and ticker is not None and feed is not None:
                 self._shown[ticker] = shown_figures(feed.figures(ticker))
+
+    def unwatch(self, ticker: str | None) -> None:
+        with self._lock():
+            held = self._watchers.pop(ticker)
+            if held > 1:
+                self._watchers[ticker] = held - 1
 
     def __call__(self, change: Change) -> Change | None:
         if change.kind not in (BOOK, TRADE):
             return None
         feed = self._feed()
-        if feed is None:
-            return None
         ticker = change.payload.ticker
+        if feed is None or not (self._watchers.get(ticker) or self._watchers.get(None)):
+            return None
         figures = feed.figures(ticker)
         shown = shown_figures(figures)
         if self._shown.get(ticker) == shown:

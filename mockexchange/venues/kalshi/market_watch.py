@@ -17,6 +17,7 @@ from typing import Any
 from mockexchange.venues.fanout import Fanout
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.market_frames import TickerWatch, market_key
+from mockexchange.venues.kalshi.subscriptions import TICKER
 
 Envelope = dict[str, Any]
 
@@ -38,20 +39,22 @@ class MarketWatch:
         self._connection = connection
         self._loop = loop
         self._held: dict[Hashable, tuple[int, Callable[[], None]]] = {}  # key -> (subscriptions holding it, leave)
+        self._ticker_watches: list[str | None] = []  # a market for each ticker subscription holding it
 
     # -- the fan-out --------------------------------------------------------------------------------------------------
 
-    def watch(self, ticker: str | None) -> None:
+    def watch(self, ticker: str | None, channel: str) -> None:
         key = market_key(ticker)
         held = self._held.get(key)
         if held is None:
             self._held[key] = (1, self._fanout.add(key, self._connection, self._loop))
-            if ticker is not None:
-                self._tickers.seed(ticker)
         else:
             self._held[key] = (held[0] + 1, held[1])
+        if channel == TICKER:
+            self._tickers.watch(ticker)
+            self._ticker_watches.append(ticker)
 
-    def unwatch(self, ticker: str | None) -> None:
+    def unwatch(self, ticker: str | None, channel: str) -> None:
         key = market_key(ticker)
         count, leave = self._held[key]
         if count > 1:
@@ -59,12 +62,18 @@ class MarketWatch:
         else:
             del self._held[key]
             leave()
+        if channel == TICKER:
+            self._tickers.unwatch(ticker)
+            self._ticker_watches.remove(ticker)
 
     def close(self) -> None:
-        """The connection ended: out of the fan-out under every key."""
+        """The connection ended: out of the fan-out under every key, and the ticker watch."""
         for _, leave in self._held.values():
             leave()
         self._held.clear()
+        for ticker in self._ticker_watches:
+            self._tickers.unwatch(ticker)
+        self._ticker_watches.clear()
 
     def watched(self) -> int:
         """Keys the connection is added under (for tests and the inspector)."""

@@ -148,10 +148,11 @@ class Markets(Protocol):
 
     def market_id(self, ticker: str) -> str | None: ...
 
-    def watch(self, ticker: str | None) -> None:
-        """Hand this connection the market's changes from now on (None: every market's); counted."""
+    def watch(self, ticker: str | None, channel: str) -> None:
+        """Hand this connection the market's changes from now on (None: every market's) for a subscription of
+        `channel`; counted."""
 
-    def unwatch(self, ticker: str | None) -> None: ...
+    def unwatch(self, ticker: str | None, channel: str) -> None: ...
 
     def snapshot(self, ticker: str, yes_price: bool) -> tuple[Envelope, int]:
         """The `msg` of the market's `orderbook_snapshot` now, and the book clock it is at."""
@@ -172,10 +173,10 @@ class NoMarkets:
     def market_id(self, ticker: str) -> str | None:
         return None
 
-    def watch(self, ticker: str | None) -> None:
+    def watch(self, ticker: str | None, channel: str) -> None:
         pass
 
-    def unwatch(self, ticker: str | None) -> None:
+    def unwatch(self, ticker: str | None, channel: str) -> None:
         pass
 
     def snapshot(self, ticker: str, yes_price: bool) -> tuple[Envelope, int]:
@@ -337,7 +338,7 @@ class Subscriptions:
             replies.append(_reply("subscribed", command_id, msg={"channel": channel, "sid": sub.sid}))
             if channel in MARKET_CHANNELS:
                 for ticker in tickers or (None,):
-                    self.markets.watch(ticker)
+                    self.markets.watch(ticker, channel)
                 replies += self._initial(sub, list(tickers or ()), wanted.flags, None)
         return replies
 
@@ -378,7 +379,7 @@ class Subscriptions:
         self._markets -= len(sub.tickers or ())
         if sub.channel in MARKET_CHANNELS:
             for ticker in sub.tickers if sub.tickers is not None else (None,):
-                self.markets.unwatch(ticker)
+                self.markets.unwatch(ticker, sub.channel)
 
     def _list(self, command_id: int | None, command: dict[str, Any]) -> list[Envelope]:
         subs = [{"channel": s.channel, "sid": s.sid} for s in sorted(self._by_sid.values(), key=lambda s: s.sid)]
@@ -420,7 +421,7 @@ class Subscriptions:
         sub.tickers.update(dict.fromkeys(added))
         if sub.channel in MARKET_CHANNELS:
             for ticker in added:
-                self.markets.watch(ticker)
+                self.markets.watch(ticker, sub.channel)
         return [self._ok(command_id, sub), *self._initial(sub, added, wanted.flags, None)]
 
     def _delete_markets(self, command_id: int | None, sub: Subscription, tickers: list[str]) -> Envelope:
@@ -430,7 +431,7 @@ class Subscriptions:
                 self._markets -= 1
                 sub.clocks.pop(ticker, None)
                 if sub.channel in MARKET_CHANNELS:
-                    self.markets.unwatch(ticker)
+                    self.markets.unwatch(ticker, sub.channel)
         return self._ok(command_id, sub)
 
     def _snapshots(self, command_id: int | None, sub: Subscription, tickers: list[str]) -> list[Envelope]:
