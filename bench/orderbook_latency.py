@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import benchlib
-from ws_latency import WS_PATH, Child, Conn, SansIOClient, raise_nofile
+from ws_latency import WS_PATH, Child, Conn, SansIOClient, raise_nofile, run_server, stdin_lines
 
 SCRIPT = str(Path(__file__).resolve())
 TESTS = Path(__file__).resolve().parent.parent / "tests"
@@ -126,8 +126,6 @@ class Driver:
 
 
 def serve(args: argparse.Namespace) -> None:
-    import cProfile
-
     import uvicorn
 
     sys.path.insert(0, str(TESTS))
@@ -154,16 +152,7 @@ def serve(args: argparse.Namespace) -> None:
         daemon=True,
         name="driver",
     ).start()
-    if not args.profile:
-        server.run()
-        return
-    profile = cProfile.Profile(time.thread_time)  # CPU time of the loop's thread, not waits for the GIL
-    profile.enable()
-    try:
-        server.run()
-    finally:
-        profile.disable()
-        profile.dump_stats(args.profile)
+    run_server(server, args.profile)
 
 
 # -- client process -------------------------------------------------------------------------------------------------
@@ -258,15 +247,7 @@ async def _clients(args: argparse.Namespace) -> None:
     raise_nofile(args.nofile)
     signer = KalshiSigner.from_pem(KEY_ID, Path(args.private_key).read_text())
     conns = [BookConn(i) for i in range(args.count)]
-    loop = asyncio.get_running_loop()
-    lines: asyncio.Queue[str | None] = asyncio.Queue()
-
-    def read_stdin() -> None:
-        for line in sys.stdin:
-            loop.call_soon_threadsafe(lines.put_nowait, line)
-        loop.call_soon_threadsafe(lines.put_nowait, None)
-
-    threading.Thread(target=read_stdin, daemon=True).start()
+    lines = stdin_lines()
     sem = asyncio.Semaphore(16)
 
     async def open_one(conn: BookConn) -> str | None:

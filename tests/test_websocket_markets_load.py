@@ -7,14 +7,12 @@ another reader of the same market gets every message."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import random
 from typing import Any
 
 import pytest
 from market_client import ClientBook, Reader, feed_book, market_mock, reading, signer_for, subscribe, update
 from market_standin import StandInMarkets
-from websockets.frames import Close, Frame, Opcode
 from ws_raw_client import RawClient
 
 from mockexchange.core.book import ASK, BID
@@ -170,7 +168,7 @@ def test_a_reader_that_stops_reading_overflows_while_another_reader_of_the_marke
             book = follower.wait_for(1, {"KXSLOW-26": feed.book_clock("KXSLOW-26")})
             assert book.gaps == [] and book.books["KXSLOW-26"] == feed_book(feed, "KXSLOW-26")
             assert len(mock.app.connections.listed("kalshi")) == 1, "the slow reader was cut off"
-            texts, close = read_to_close(slow)
+            texts, close = slow.read_to_close()
             assert [t["type"] for t in texts[:3]] == ["subscribed", "orderbook_snapshot", "subscribed"]
             deltas, errors = texts[3:-2], [{k: v for k, v in e.items() if k != "sending_ts_ms"} for e in texts[-2:]]
             assert [d["seq"] for d in deltas] == list(range(2, 2 + len(deltas)))  # what it was sent, in order
@@ -184,13 +182,3 @@ def test_a_reader_that_stops_reading_overflows_while_another_reader_of_the_marke
             ]
             assert (close.code, close.reason) == (1008, "Subscription buffer overflow")
         slow.close()
-
-
-def read_to_close(client: RawClient, timeout: float = 10) -> tuple[list[dict[str, Any]], Close]:
-    texts: list[dict[str, Any]] = []
-    while True:
-        event = client.next_event(timeout)
-        if isinstance(event, Frame) and event.opcode == Opcode.TEXT:
-            texts.append(json.loads(event.data))
-        elif isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
-            return texts, Close.parse(event.data)
