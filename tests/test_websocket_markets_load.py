@@ -98,9 +98,10 @@ def test_thousands_of_random_book_changes_leave_every_client_with_the_feeds_book
                 random_action(feed, rng, rng.choice(tickers))
                 if step % 250 == 0:  # let the clients keep up: the test's thread publishes faster than any client
                     clocks = {t: feed.book_clock(t) for t in tickers}
-                    first.wait_for(1, clocks)
+                    # at each market's clock now, the book the client holds is the feed's
+                    assert first.wait_for(1, clocks).books == {t: feed_book(feed, t) for t in tickers}, step
                     if step >= 1_000:
-                        third.wait_for(1, clocks)
+                        assert third.wait_for(1, clocks).books == {t: feed_book(feed, t) for t in tickers}, step
             clocks = {t: feed.book_clock(t) for t in tickers}
             assert sum(clocks.values()) > 2_000
             books = {
