@@ -301,16 +301,24 @@ def serve(args: argparse.Namespace) -> None:
     threading.Thread(
         target=benchlib.serve_commands, args=(server, handle, START_TIMEOUT_S, finish), daemon=True, name="driver"
     ).start()
-    if args.profile:
-        profile = cProfile.Profile(time.thread_time)
-        profile.enable()
-        try:
-            server.run()
-        finally:
-            profile.disable()
-            profile.dump_stats(args.profile)
-    else:
+    run_server(server, args.profile)
+
+
+def run_server(server: Any, profile_path: str | None) -> None:
+    """Run the uvicorn server in this thread; with `profile_path`, under cProfile timed by this thread's CPU (not
+    waits for the GIL or a CPU), dumped there when it stops."""
+    import cProfile
+
+    if profile_path is None:
         server.run()
+        return
+    profile = cProfile.Profile(time.thread_time)
+    profile.enable()
+    try:
+        server.run()
+    finally:
+        profile.disable()
+        profile.dump_stats(profile_path)
 
 
 # -- client process -------------------------------------------------------------------------------------------------
@@ -575,6 +583,20 @@ def _dump(conns: list[Conn], sends_path: str, out_path: str) -> dict[str, Any]:
     return {**out, "max_backlog_fills": max_backlog, "last_recv": last_recv}
 
 
+def stdin_lines() -> asyncio.Queue[str | None]:
+    """The lines of stdin as they come (a thread reads them), then None: a client process's commands."""
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read_stdin() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+        loop.call_soon_threadsafe(lines.put_nowait, None)
+
+    threading.Thread(target=read_stdin, daemon=True).start()
+    return lines
+
+
 async def _clients(args: argparse.Namespace) -> None:
     import orjson  # noqa: F401  (imported before the first message is timed)
 
@@ -585,15 +607,7 @@ async def _clients(args: argparse.Namespace) -> None:
     signers = {u: KalshiSigner.from_pem(key_id(u), (keys / f"{u}.pem").read_text()) for u in range(args.users)}
     conns = [Conn(i, i % args.users) for i in range(args.first, args.first + args.count)]
     connect = _connect_sansio if args.client == "sansio" else _connect_asyncio
-    loop = asyncio.get_running_loop()
-    lines: asyncio.Queue[str | None] = asyncio.Queue()
-
-    def read_stdin() -> None:
-        for line in sys.stdin:
-            loop.call_soon_threadsafe(lines.put_nowait, line)
-        loop.call_soon_threadsafe(lines.put_nowait, None)
-
-    threading.Thread(target=read_stdin, daemon=True).start()
+    lines = stdin_lines()
 
     def answer(obj: Any) -> None:
         sys.stdout.write(json.dumps(obj) + "\n")
@@ -651,10 +665,10 @@ async def _clients(args: argparse.Namespace) -> None:
 class Child:
     """A process of this script spoken to in JSON lines over its stdin and stdout; every read has a timeout."""
 
-    def __init__(self, argv: list[str], name: str) -> None:
+    def __init__(self, argv: list[str], name: str, script: str = SCRIPT) -> None:
         self.name = name
         self.proc = subprocess.Popen(
-            [sys.executable, SCRIPT, *argv], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=Path(SCRIPT).parent
+            [sys.executable, script, *argv], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=Path(script).parent
         )
         self._buf = b""
         self.port = 0  # a server's, once it listens

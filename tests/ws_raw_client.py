@@ -74,17 +74,20 @@ class RawClient:
             checked_frame(event.data, self.profile)
         return event
 
-    def overflowed(self, timeout: float = 10) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Read to the close of a connection subscribed to two channels (sids 1 and 2) that stopped reading: its two
-        replies, the data, error 25 on each sid, the 1008 close. Returns the data and the two errors."""
+    def read_to_close(self, timeout: float = 10) -> tuple[list[dict[str, Any]], Close]:
+        """Every text frame to the close frame, parsed, and the close."""
         texts: list[dict[str, Any]] = []
         while True:
             event = self.next_event(timeout)
             if isinstance(event, Frame) and event.opcode == Opcode.TEXT:
                 texts.append(json.loads(event.data))
             elif isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
-                close = Close.parse(event.data)
-                break
+                return texts, Close.parse(event.data)
+
+    def overflowed(self, timeout: float = 10) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Read to the close of a connection subscribed to two channels (sids 1 and 2) that stopped reading: its two
+        replies, the data, error 25 on each sid, the 1008 close. Returns the data and the two errors."""
+        texts, close = self.read_to_close(timeout)
         assert [m["type"] for m in texts[:2]] == ["subscribed", "subscribed"]
         data, errors = texts[2:-2], texts[-2:]
         assert [{k: v for k, v in e.items() if k != "sending_ts_ms"} for e in errors] == [

@@ -109,10 +109,18 @@ KALSHI_WRITES: frozenset[str] = frozenset(
         "CreateFCMPositionTransfer",
     }
 )
-KALSHI_CHANNELS: tuple[str, ...] = ("market_positions", "fill")
-# The connection-level channels every subscription goes through, cut down to the messages the mock speaks (the
-# CF Benchmarks and Pyth commands and replies belong to channels the mock does not serve).
-KALSHI_CONNECTION_MESSAGES: dict[str, tuple[str, ...]] = {
+KALSHI_CHANNELS: tuple[str, ...] = (
+    "market_positions",
+    "fill",
+    "orderbook_delta",
+    "ticker",
+    "trade",
+    "market_lifecycle_v2",
+)
+# Channels cut down to the messages the mock speaks: the connection-level ones every subscription goes through (the
+# CF Benchmarks and Pyth commands and replies belong to channels the mock does not serve), and market_lifecycle_v2
+# (the mock has no events, so it sends no event lifecycle, fee update or metadata update).
+KALSHI_SPOKEN_MESSAGES: dict[str, tuple[str, ...]] = {
     "root": (
         "subscribeCommand",
         "unsubscribeCommand",
@@ -127,6 +135,7 @@ KALSHI_CONNECTION_MESSAGES: dict[str, tuple[str, ...]] = {
         "errorResponse",
     ),
     "control_frames": ("incomingPing", "incomingPong", "outgoingPing", "outgoingPong"),
+    "market_lifecycle_v2": ("marketLifecycleV2",),
 }
 
 SOURCE_FIELD = "x-mockexchange-source"
@@ -192,18 +201,18 @@ def slice_asyncapi(
     spec: Mapping[str, Any],
     channels: Iterable[str] = KALSHI_CHANNELS,
     source_text: str | None = None,
-    connection: Mapping[str, Iterable[str]] = KALSHI_CONNECTION_MESSAGES,
+    spoken: Mapping[str, Iterable[str]] = KALSHI_SPOKEN_MESSAGES,
 ) -> dict[str, Any]:
-    """The AsyncAPI document of just these channels (plus the connection-level messages the mock speaks), their
-    operations and the components they reach, without prose."""
+    """The AsyncAPI document of just these channels (plus the connection-level messages the mock speaks; a channel
+    of `spoken` cut down to its messages there), their operations and the components they reach, without prose."""
     wanted = set(channels)
     kept_channels: dict[str, Any] = {}
     for name, channel in spec.get("channels", {}).items():
-        if name in wanted:
+        if name in spoken:
+            said = set(spoken[name])
+            kept_channels[name] = {**channel, "messages": {m: v for m, v in channel["messages"].items() if m in said}}
+        elif name in wanted:
             kept_channels[name] = channel
-        elif name in connection:
-            spoken = set(connection[name])
-            kept_channels[name] = {**channel, "messages": {m: v for m, v in channel["messages"].items() if m in spoken}}
     kept_messages = {
         f"#/channels/{c}/messages/{m}" for c, channel in kept_channels.items() for m in channel.get("messages", {})
     }

@@ -1,13 +1,15 @@
 """Websocket frame validation: a frame the server sends, checked against the message schemas of the committed
 AsyncAPI slice (`contracts/kalshi/asyncapi.yaml`).
 
-Frames are told apart by their `type`: `fill`, `market_position`, and the replies to commands (`subscribed`,
+Frames are told apart by their `type`: the channels' messages (`fill`, `market_position`, `orderbook_snapshot`,
+`orderbook_delta`, `ticker`, `trade`, `market_lifecycle_v2`) and the replies to commands (`subscribed`,
 `unsubscribed`, `ok`, `error`). A type that more than one message carries (`ok` answers both `update_subscription`
 and `list_subscriptions`) passes when it matches any of them.
 
 The slice's schemas allow fields they do not name (no `additionalProperties: false`), so the `legacy` profile's
 integer twins would pass unchecked. For that profile the frame must also carry them, as integers: the fields of the
-November 2025 messages (contracts, cents, and money in centi-cents), which `LEGACY_TWINS` lists.
+late 2025 messages (contracts, cents, and money in centi-cents; a snapshot's levels as [cents, contracts] and
+[dollars, contracts]), which `LEGACY_TWINS` lists.
 """
 
 from __future__ import annotations
@@ -23,10 +25,29 @@ from mockexchange.schema.refs import lookup, resolve
 from mockexchange.schema.specs import kalshi_slice_path, load_spec
 
 PROFILES = ("3.34", "legacy")
-# The integer fields the legacy profile sends beside the dollar and fixed-point strings, by frame type.
-LEGACY_TWINS: dict[str, tuple[str, ...]] = {
-    "market_position": ("position", "position_cost", "realized_pnl", "fees_paid", "position_fee_cost", "volume"),
-    "fill": ("yes_price", "count", "post_position"),
+INTEGER: dict[str, Any] = {"type": "integer"}
+
+
+def _levels(price: dict[str, Any]) -> dict[str, Any]:
+    """A list of [price, contracts] pairs, the price of the given type, the contracts an integer."""
+    return {"type": "array", "items": {"type": "array", "items": [price, INTEGER], "minItems": 2, "maxItems": 2}}
+
+
+# The fields the legacy profile sends beside the dollar and fixed-point strings, by frame type, with their schema.
+LEGACY_TWINS: dict[str, dict[str, dict[str, Any]]] = {
+    "market_position": dict.fromkeys(
+        ("position", "position_cost", "realized_pnl", "fees_paid", "position_fee_cost", "volume"), INTEGER
+    ),
+    "fill": dict.fromkeys(("yes_price", "count", "post_position"), INTEGER),
+    "orderbook_snapshot": {
+        "yes": _levels(INTEGER),
+        "no": _levels(INTEGER),
+        "yes_dollars": _levels({"type": "string"}),
+        "no_dollars": _levels({"type": "string"}),
+    },
+    "orderbook_delta": dict.fromkeys(("price", "delta"), INTEGER),
+    "ticker": dict.fromkeys(("price", "yes_bid", "yes_ask", "volume", "open_interest"), INTEGER),
+    "trade": dict.fromkeys(("yes_price", "no_price", "count"), INTEGER),
 }
 
 
@@ -84,12 +105,8 @@ def _server_payloads(slice_: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return found
 
 
-def _legacy_twins(fields: tuple[str, ...]) -> dict[str, Any]:
-    return {
-        "properties": {
-            "msg": {"required": list(fields), "properties": {name: {"type": "integer"} for name in fields}},
-        },
-    }
+def _legacy_twins(fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"properties": {"msg": {"required": list(fields), "properties": fields}}}
 
 
 def is_uuid(value: str) -> bool:

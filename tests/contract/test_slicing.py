@@ -135,8 +135,19 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
 
 def test_the_asyncapi_slice_holds_the_served_channels_and_the_connection_level_ones():
     document = load_spec(str(kalshi_slice_path("asyncapi.yaml")))
-    assert list(document["channels"]) == ["root", "control_frames", "fill", "market_positions"]
+    assert list(document["channels"]) == [
+        "root",
+        "control_frames",
+        "orderbook_delta",
+        "ticker",
+        "trade",
+        "fill",
+        "market_positions",
+        "market_lifecycle_v2",
+    ]
     assert set(KALSHI_CHANNELS) < set(document["channels"])
+    # market_lifecycle_v2 cut to the message the mock sends (no event lifecycle, fee or metadata update)
+    assert list(document["channels"]["market_lifecycle_v2"]["messages"]) == ["marketLifecycleV2"]
     payloads = document["components"]["schemas"]
     assert {"fillPayload", "marketPositionPayload", "errorResponsePayload", "subscribedResponsePayload"} <= set(
         payloads

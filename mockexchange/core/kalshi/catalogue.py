@@ -20,7 +20,7 @@ from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import FEE_TYPES, FeeRule, schedule_for
 from mockexchange.core.kalshi.figures import day_end
-from mockexchange.core.kalshi.market_changes import LIFECYCLE, Lifecycle
+from mockexchange.core.kalshi.market_changes import LIFECYCLE, Lifecycle, MarketTerms
 from mockexchange.core.kalshi.markets import (
     COLLATERAL_RETURN_TYPES,
     SETTLEMENT_BOUNDS_TYPES,
@@ -31,7 +31,7 @@ from mockexchange.core.kalshi.markets import (
     event_of,
     series_of,
 )
-from mockexchange.core.kalshi.price_levels import STRUCTURES
+from mockexchange.core.kalshi.price_levels import STRUCTURES, price_ranges
 
 DEFAULT_LIFETIME = timedelta(days=3650)  # a market a fill lists closes ten years after it was listed
 MAX_FEE_MULTIPLIER = Decimal(10)  # far above any of Kalshi's; keeps every fee within a dollar a contract
@@ -233,7 +233,8 @@ class Catalogue:
             market.updated_time = now
             market.version += 1
             if structure is not None and self.bus.takers(LIFECYCLE):  # type: ignore[attr-defined]
-                moved = Lifecycle(ticker, "price_level_structure_updated", now, price_level_structure=structure)
+                moved = Lifecycle(ticker, "price_level_structure_updated", now, price_level_structure=structure,
+                                  price_ranges=price_ranges(structure))
                 self.bus.publish(Change(LIFECYCLE, None, moved))  # type: ignore[attr-defined]
             return market
 
@@ -271,16 +272,16 @@ def check_market_fields(fields: Mapping[str, Any], market: Market | None = None,
 
 def created(market: Market, now: datetime) -> Lifecycle:
     """The `created` lifecycle change of a market: what Kalshi's carries."""
-    metadata = {
-        "name": market.title, "title": market.title, "yes_sub_title": market.yes_sub_title,
-        "no_sub_title": market.no_sub_title, "rules_primary": market.rules_primary,
-        "rules_secondary": market.rules_secondary, "can_close_early": market.can_close_early,
-        "event_ticker": market.event_ticker,
-        "expected_expiration_time": market.expected_expiration_time or market.latest_expiration_time,
-        "strike_type": market.strike_type, "floor_strike": market.floor_strike, "cap_strike": market.cap_strike,
-        "custom_strike": market.custom_strike,
-    }  # fmt: skip
+    terms = MarketTerms(
+        event_ticker=market.event_ticker, name=market.title, title=market.title,
+        yes_sub_title=market.yes_sub_title, no_sub_title=market.no_sub_title, rules_primary=market.rules_primary,
+        rules_secondary=market.rules_secondary, can_close_early=market.can_close_early,
+        expected_expiration=market.expected_expiration_time or market.latest_expiration_time,
+        exchange_index=market.exchange_index, strike_type=market.strike_type, floor_strike=market.floor_strike,
+        cap_strike=market.cap_strike, custom_strike=market.custom_strike,
+    )  # fmt: skip
     return Lifecycle(
         market.ticker, "created", now, open_time=market.open_time, close_time=market.close_time,
-        exchange_index=market.exchange_index, price_level_structure=market.price_level_structure, metadata=metadata,
+        price_level_structure=market.price_level_structure,
+        price_ranges=price_ranges(market.price_level_structure), terms=terms,
     )  # fmt: skip

@@ -106,6 +106,19 @@ class Tape:
         market = self.markets.get(ticker)  # type: ignore[attr-defined]
         return market.market_id if market is not None else None
 
+    def market_ticker(self, market_id: str) -> str | None:
+        # An index by id, rebuilt when it misses or is stale: markets are added on several roads (listing, fills,
+        # state), and a subscription by id is rare beside the reads by ticker.
+        markets = self.markets  # type: ignore[attr-defined]
+        index: dict[str, str] = self.__dict__.setdefault("_tickers_by_id", {})
+        ticker = index.get(market_id)
+        market = markets.get(ticker) if ticker is not None else None
+        if market is None or market.market_id != market_id:
+            index.clear()
+            index.update((m.market_id, t) for t, m in markets.items())
+            ticker = index.get(market_id)
+        return ticker
+
     def book_levels(self, ticker: str, depth: int | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         market = self.markets.get(ticker)  # type: ignore[attr-defined]
         book = market.book if market is not None else None

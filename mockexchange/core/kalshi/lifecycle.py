@@ -207,7 +207,7 @@ class MarketLifecycle:
             market.status = "inactive"
             market.updated_time = now
             market.version += 1
-            self._publish(Lifecycle(ticker, "deactivated", now, is_deactivated=True))
+            self._publish(Lifecycle(ticker, "deactivated", now))
         return market
 
     def resume_market(self, ticker: str) -> Market:
@@ -219,7 +219,7 @@ class MarketLifecycle:
             market.updated_time = now
             market.version += 1
             self.clear_book(market, now)  # type: ignore[attr-defined]
-            self._publish(Lifecycle(ticker, "activated", now, is_deactivated=False))
+            self._publish(Lifecycle(ticker, "activated", now))
         return market
 
     def set_close_time(self, ticker: str, when: datetime) -> Market:
@@ -246,7 +246,7 @@ class MarketLifecycle:
             self._publish(Lifecycle(ticker, "close_date_updated", now, close_time=when))
             if reopened:
                 market.status = "active"
-                self._publish(Lifecycle(ticker, "activated", now, is_deactivated=False))
+                self._publish(Lifecycle(ticker, "activated", now))
             self._schedule(when, ticker)
         return market
 

@@ -10,12 +10,13 @@ hundredths of a contract.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from mockexchange.core.book import LevelChange
+from mockexchange.core.kalshi.price_levels import PriceRange
 
 BOOK = "market_book"  # BookMoved
 TRADE = "market_trade"  # Trade
@@ -63,26 +64,44 @@ class Trade:
 
 
 @dataclass(frozen=True, slots=True)
+class MarketTerms:
+    """What a market's `created` lifecycle event tells of it (Kalshi's `additional_metadata` and `exchange_index`)."""
+
+    event_ticker: str
+    name: str
+    title: str
+    yes_sub_title: str
+    no_sub_title: str
+    rules_primary: str
+    rules_secondary: str
+    can_close_early: bool
+    expected_expiration: datetime
+    exchange_index: int = 0
+    strike_type: str | None = None
+    floor_strike: Decimal | None = None
+    cap_strike: Decimal | None = None
+    custom_strike: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Lifecycle:
     """A market's lifecycle moved (Kalshi's `market_lifecycle_v2` event types: created, activated, deactivated,
-    close_date_updated, determined, settled, price_level_structure_updated). `at` is when: the determination's time
-    for `determined`, the payout's for `settled`. The optional fields are those the event type carries (None for the
-    others): `created` the market's times, exchange index, structure and `metadata` (its titles, rules, strikes: the
-    `additional_metadata`, strikes as Decimals); `close_date_updated` the close time; `activated` and `deactivated`
-    whether trading is paused; `determined` the result and the YES side's value (price units);
-    `price_level_structure_updated` the structure (its ranges are price_levels.py's)."""
+    close_date_updated, determined, settled, price_level_structure_updated). The optional fields are what the event
+    tells beside its type, as of the moment it happened (None: the event does not tell it): `created` its times,
+    terms and price levels; `close_date_updated` the new close time; `determined` the result and the settlement
+    value; `price_level_structure_updated` the structure and its ranges. `at` is when it happened (a `determined`
+    event's determination time, a `settled` event's settlement time)."""
 
     ticker: str
     event_type: str
     at: datetime
     open_time: datetime | None = None
     close_time: datetime | None = None
-    exchange_index: int | None = None
-    price_level_structure: str | None = None
-    metadata: Mapping[str, Any] | None = None
-    is_deactivated: bool | None = None
-    result: str | None = None
-    settlement_value: int | None = None
+    result: str | None = None  # "yes", "no", "scalar", ...
+    settlement_value: int | None = None  # what a YES contract pays, in ten-thousandths of a dollar
+    price_level_structure: str | None = None  # linear_cent, deci_cent, tapered_deci_cent, ...
+    price_ranges: tuple[PriceRange, ...] | None = None
+    terms: MarketTerms | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +128,10 @@ class MarketFeed(Protocol):
 
     def market_id(self, ticker: str) -> str | None:
         """The market's id (a UUID, Kalshi's `market_id`); None: no such market."""
+        ...
+
+    def market_ticker(self, market_id: str) -> str | None:
+        """The ticker of the market with this id; None: no such market (the ticker channel subscribes by id)."""
         ...
 
     def book_levels(self, ticker: str, depth: int | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:

@@ -28,6 +28,7 @@ from mockexchange.core.clock import Clock, epoch_ms
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.faults import FaultRules
 from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.market_changes import MarketFeed
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.venues.kalshi.errors import auth_error, restricted
 from mockexchange.venues.kalshi.fragments import RenderCache
@@ -70,6 +71,9 @@ class KalshiContext:
     # a protocol, as the venue does not know the control plane (the app gives control/kalshi_venue.py's
     # `VenueCommands`). None: the writes answer 500.
     commands: VenueCommands | None = None
+    # The markets the market data channels serve (orderbook_delta, ticker, trade, market_lifecycle_v2), read under the
+    # ledger's lock; their changes come on the ledger's bus. None: no market exists for them.
+    markets: MarketFeed | None = None
 
 
 class VenueCommands(Protocol):

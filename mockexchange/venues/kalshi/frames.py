@@ -1,5 +1,10 @@
 """The text frames of Kalshi's websocket, as bytes: a change's data messages rendered once and shared by every
-connection it goes to, each connection's `sid` and `sending_ts_ms` spliced in; and the replies to commands.
+connection it goes to, each connection's `sid` and `sending_ts_ms` spliced in; and the replies to commands. This
+module holds the private channels' changes (`ChangeFrames`) and the reply frames; market_frames.py the market data
+channels', which add `seq`.
+
+A connection's outbox holds such changes as they are (each one shared object, whatever the number of connections),
+and asks each, when it sends it, for its `parts` (one per frame: here a subscription's sid) and each part's `frame`.
 
 A frame is exactly what `orjson.dumps` writes for the envelope `{"type", "sid", "msg", "sending_ts_ms"}` (in that
 order, compact), followed by the newline Kalshi ends its frames with. The `msg` of a change is rendered by the venue's
@@ -15,8 +20,10 @@ from typing import Any
 
 import orjson
 
+from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.events import Change
 from mockexchange.venues.kalshi.profiles import Profile
+from mockexchange.venues.kalshi.subscriptions import Subscription
 
 Envelope = dict[str, Any]
 
@@ -45,6 +52,14 @@ class ChangeFrames:
             render = self._profile.ws_fill if self.kind == "fill" else self._profile.ws_market_position
             self._middle = b',"msg":' + orjson.dumps(render(self.change.payload)) + b',"sending_ts_ms":'
         return self._middle
+
+    def visible_to(self, key: ApiKey) -> bool:
+        """A subaccount-locked key sees its subaccount's changes only."""
+        return key.subaccount is None or self.subaccount == key.subaccount
+
+    def parts(self, subs: list[Subscription], key: ApiKey) -> list[int]:
+        """One frame per subscription: its sid."""
+        return [sub.sid for sub in subs]
 
     def frame(self, sid: int, sending_ts_ms: int) -> bytes:
         """The frame for one subscription."""

@@ -17,7 +17,7 @@ from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.market_changes import MarketFigures
 from mockexchange.core.kalshi.markets import Event, Market, Series, Settlement
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
-from mockexchange.venues.kalshi import market_render, orders_render, render
+from mockexchange.venues.kalshi import market_messages, market_render, orders_render, render
 from mockexchange.venues.kalshi.params import SINGLE_EVENT_TICKER, Param
 
 Row = dict[str, Any]
@@ -33,6 +33,12 @@ class Profile:
     # websocket `msg` of `market_position` and `fill`
     ws_market_position: Callable[[MarketPosition], Row]
     ws_fill: Callable[[Fill], Row]
+    # websocket `msg` of the market data messages (market_messages.py)
+    ws_orderbook_snapshot: Callable[..., Row]
+    ws_orderbook_delta: Callable[..., Row]
+    ws_ticker: Callable[..., Row]
+    ws_trade: Callable[..., Row]
+    ws_lifecycle: Callable[..., Row]
     # /portfolio/positions request side
     positions_event_ticker: Param
     positions_settlement_status: bool
@@ -63,6 +69,11 @@ PROFILES: dict[str, Profile] = {
         settlement=render.settlement,
         ws_market_position=render.ws_market_position,
         ws_fill=render.ws_fill,
+        ws_orderbook_snapshot=market_messages.orderbook_snapshot,
+        ws_orderbook_delta=market_messages.orderbook_delta,
+        ws_ticker=market_messages.ticker,
+        ws_trade=market_messages.trade,
+        ws_lifecycle=market_messages.lifecycle,
         positions_event_ticker=SINGLE_EVENT_TICKER,
         positions_settlement_status=True,
         count_filter_values=("position", "total_traded"),
@@ -86,6 +97,11 @@ PROFILES: dict[str, Profile] = {
         settlement=render.settlement_legacy,
         ws_market_position=render.ws_market_position_legacy,
         ws_fill=render.ws_fill_legacy,
+        ws_orderbook_snapshot=market_messages.orderbook_snapshot_legacy,
+        ws_orderbook_delta=market_messages.orderbook_delta_legacy,
+        ws_ticker=market_messages.ticker_legacy,
+        ws_trade=market_messages.trade_legacy,
+        ws_lifecycle=market_messages.lifecycle,
         positions_event_ticker=Param("event_ticker", "EventTicker", "csv", max_items=10),
         positions_settlement_status=False,
         count_filter_values=("position", "total_traded", "resting_order_count"),

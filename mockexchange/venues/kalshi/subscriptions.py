@@ -1,10 +1,17 @@
 """One websocket connection's subscriptions, and the commands that change them, answered in Kalshi's shapes.
 
 No I/O here: `Subscriptions.handle` takes one client message and returns the replies (`subscribed`, `unsubscribed`,
-`ok`, `error`). Only the private channels `market_positions` and `fill` are served; what the mock chose where Kalshi's
-behaviour is not documented is listed in docs/known-differences.md. A connection holds at most `max_subscriptions`
-subscriptions (error 27 beyond) and `max_markets` market tickers over all of them (error 26 beyond), each at most
-`MAX_TICKER_CHARS` long (error 11 beyond), so a fill's fan-out and the memory a connection holds stay bounded.
+`ok`, `error`, and the `orderbook_snapshot` and `ticker` messages a command asks for). Served: the private channels
+`market_positions` and `fill`, and the market data channels `orderbook_delta`, `ticker`, `trade` and
+`market_lifecycle_v2`, which read the markets through `Markets` (the connection's window on the market feed and the
+fan-out, market_watch.py). What the mock chose where Kalshi's behaviour is not documented is listed in
+docs/known-differences.md. A connection holds at most `max_subscriptions` subscriptions (error 27 beyond) and
+`max_markets` market tickers over all of them (error 26 beyond), each at most `MAX_TICKER_CHARS` long (error 11
+beyond), so a change's fan-out and the memory a connection holds stay bounded.
+
+`seq` counts the frames of one subscription that carry it, from 1 and with no gap: a sequenced channel's data
+messages (`orderbook_snapshot`, `orderbook_delta`, `trade`, `market_lifecycle_v2`) and every subscription's `ok`,
+`unsubscribed` and subscription-scoped errors. A client that misses one sees the gap.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -21,7 +28,18 @@ from mockexchange.core.numbers import excerpt
 
 Envelope = dict[str, Any]
 
-SERVED_CHANNELS = ("market_positions", "fill")
+PRIVATE_CHANNELS = ("market_positions", "fill")
+ORDERBOOK = "orderbook_delta"
+TICKER = "ticker"
+TRADE = "trade"
+LIFECYCLE = "market_lifecycle_v2"
+MARKET_CHANNELS = (ORDERBOOK, TICKER, TRADE, LIFECYCLE)
+SERVED_CHANNELS = PRIVATE_CHANNELS + MARKET_CHANNELS
+# Channels whose data messages carry `seq` (Kalshi's spec: not `fill`, `market_position` nor `ticker`).
+SEQUENCED_CHANNELS = frozenset({ORDERBOOK, TRADE, LIFECYCLE})
+# Channels whose market filter names markets that must exist (the private ones name a user's markets, which a fill
+# lists by itself; `market_lifecycle_v2` takes no filter: it gets every market).
+LISTED_CHANNELS = frozenset({ORDERBOOK, TICKER, TRADE})
 # Every channel Kalshi's AsyncAPI file lists; the others are refused as unknown, with a diagnosis.
 KALSHI_CHANNELS = (
     "orderbook_delta",
@@ -39,6 +57,8 @@ KALSHI_CHANNELS = (
     "pyth_value",
 )
 UPDATE_ACTIONS = ("add_markets", "delete_markets", "get_snapshot")
+# The subscribe and update flags the mock reads (each a boolean): Kalshi's others are ignored.
+FLAGS = ("send_initial_snapshot", "skip_ticker_ack", "use_yes_price")
 
 # Error codes and texts of Kalshi's AsyncAPI file.
 UNABLE_TO_PROCESS = 1
@@ -73,34 +93,97 @@ ERROR_TEXTS = {
     MARKET_LIMIT: "Subscription market limit exceeded",
     TOO_MANY_REQUESTS: "Too many requests",
 }
-# Generous: far beyond what a client of these two channels needs, small enough that one fill's fan-out to a single
+# Generous: far beyond what a client of these channels needs, small enough that one change's fan-out to a single
 # connection stays a fraction of a second (Settings.ws_max_subscriptions, ws_max_markets).
 DEFAULT_MAX_SUBSCRIPTIONS = 1_000
 DEFAULT_MAX_MARKETS = 10_000
 # A market ticker's length: the admin API's bound on a ticker (control.values.MAX_TEXT), so a subscription can name
 # every market the mock can list and nothing longer. Kalshi's tickers are a few dozen characters.
 MAX_TICKER_CHARS = 256
+# Unknown markets an error names, at most (the diagnosis says how many there were).
+NAMED_UNKNOWN = 100
 # The mock's explanation beside Kalshi's error, in a field real clients ignore.
 DIAGNOSIS_FIELD = "mockexchange_diagnosis"
 
 
-def error(code: int, command_id: int | None = None, diagnosis: str | None = None, sid: int | None = None) -> Envelope:
+def error(
+    code: int,
+    command_id: int | None = None,
+    diagnosis: str | None = None,
+    sid: int | None = None,
+    seq: int | None = None,
+    market_tickers: list[str] | None = None,
+) -> Envelope:
     envelope: Envelope = {"type": "error"}
     if command_id:
         envelope["id"] = command_id
     if sid is not None:
         envelope["sid"] = sid
+    if seq is not None:
+        envelope["seq"] = seq
     envelope["msg"] = {"code": code, "msg": ERROR_TEXTS[code]}
+    if market_tickers:
+        envelope["msg"]["market_tickers"] = market_tickers
     if diagnosis:
         envelope[DIAGNOSIS_FIELD] = diagnosis
     return envelope
 
 
 class CommandError(Exception):
-    def __init__(self, code: int, diagnosis: str) -> None:
+    def __init__(self, code: int, diagnosis: str, market_tickers: list[str] | None = None) -> None:
         super().__init__(diagnosis)
         self.code = code
         self.diagnosis = diagnosis
+        self.market_tickers = market_tickers
+
+
+class Markets(Protocol):
+    """What the subscriptions ask of the markets (the connection's `MarketWatch`, market_watch.py)."""
+
+    def unknown(self, tickers: list[str]) -> list[str]:
+        """Those of `tickers` no market has."""
+
+    def tickers_of(self, market_ids: list[str]) -> tuple[list[str], list[str]]:
+        """The tickers of these market ids, and the ids no market has."""
+
+    def market_id(self, ticker: str) -> str | None: ...
+
+    def watch(self, ticker: str | None, channel: str) -> None:
+        """Hand this connection the market's changes from now on (None: every market's) for a subscription of
+        `channel`; counted."""
+
+    def unwatch(self, ticker: str | None, channel: str) -> None: ...
+
+    def snapshot(self, ticker: str, yes_price: bool) -> tuple[Envelope, int]:
+        """The `msg` of the market's `orderbook_snapshot` now, and the book clock it is at."""
+
+    def ticker_now(self, ticker: str) -> Envelope:
+        """The `msg` of a `ticker` message of the market now."""
+
+
+class NoMarkets:
+    """No market feed: every market is unknown, nothing is watched."""
+
+    def unknown(self, tickers: list[str]) -> list[str]:
+        return list(tickers)
+
+    def tickers_of(self, market_ids: list[str]) -> tuple[list[str], list[str]]:
+        return [], list(market_ids)
+
+    def market_id(self, ticker: str) -> str | None:
+        return None
+
+    def watch(self, ticker: str | None, channel: str) -> None:
+        pass
+
+    def unwatch(self, ticker: str | None, channel: str) -> None:
+        pass
+
+    def snapshot(self, ticker: str, yes_price: bool) -> tuple[Envelope, int]:
+        raise AssertionError("no market is known, so none is subscribed")
+
+    def ticker_now(self, ticker: str) -> Envelope:
+        raise AssertionError("no market is known, so none is subscribed")
 
 
 @dataclass(slots=True)
@@ -109,6 +192,15 @@ class Subscription:
     channel: str
     tickers: dict[str, None] | None  # an ordered set; None: every market
     seq: int = field(default=0)
+    yes_price: bool = False  # orderbook: NO levels at their YES price (`use_yes_price`)
+    skip_ack: bool = False  # `ok` replies without the market lists (`skip_ticker_ack`)
+    by_ids: bool = False  # ticker: subscribed by market id (`ok` replies list the ids too)
+    # orderbook: the book clock of each market's last snapshot; a delta at or below it is in the snapshot already
+    clocks: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def sequenced(self) -> bool:
+        return self.channel in SEQUENCED_CHANNELS
 
     def wants(self, ticker: str) -> bool:
         return self.tickers is None or ticker in self.tickers
@@ -121,8 +213,7 @@ class Subscription:
         return {"sid": self.sid, "channel": self.channel, "market_tickers": listed, "market_count": len(self.tickers)}
 
     def next_seq(self) -> int:
-        """`ok` and `unsubscribed` carry the subscription's sequence number (1, 2, ...); data messages of these
-        channels carry none."""
+        """The subscription's next sequence number (1, 2, ...)."""
         self.seq += 1
         return self.seq
 
@@ -139,14 +230,27 @@ def _reply(kind: str, command_id: int | None, **fields: Any) -> Envelope:
     return envelope
 
 
+@dataclass(slots=True)
+class _Filter:
+    """A command's market filter: the tickers it names (None: none named), whether by market id, its flags."""
+
+    tickers: list[str] | None
+    by_ids: bool = False
+    flags: dict[str, bool] = field(default_factory=dict)
+
+
 class Subscriptions:
     def __init__(
-        self, max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS, max_markets: int = DEFAULT_MAX_MARKETS
+        self,
+        max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS,
+        max_markets: int = DEFAULT_MAX_MARKETS,
+        markets: Markets | None = None,
     ) -> None:
         self._by_sid: dict[int, Subscription] = {}
         self._next_sid = 1
         self.max_subscriptions = max_subscriptions
         self.max_markets = max_markets
+        self.markets: Markets = markets if markets is not None else NoMarkets()
         self._markets = 0  # market tickers held by all the subscriptions (a ticker in two counts twice)
         self._commands: dict[str, Callable[[int | None, dict[str, Any]], list[Envelope]]] = {
             "subscribe": self._subscribe,
@@ -188,7 +292,7 @@ class Subscriptions:
                 raise CommandError(UNKNOWN_COMMAND, f"cmd {name!r} is not one of {', '.join(self._commands)}")
             return handler(command_id, command)
         except CommandError as exc:
-            return [error(exc.code, command_id, exc.diagnosis)]
+            return [error(exc.code, command_id, exc.diagnosis, market_tickers=exc.market_tickers)]
 
     # -- commands -----------------------------------------------------------------------------------------------
 
@@ -203,23 +307,55 @@ class Subscriptions:
             if channel not in SERVED_CHANNELS:
                 why = "the mock does not serve it" if channel in KALSHI_CHANNELS else "Kalshi has no such channel"
                 raise CommandError(UNKNOWN_CHANNEL, f"channel {channel!r}: {why}; served: {', '.join(SERVED_CHANNELS)}")
-        tickers = _market_filter(params)
-        unique = None if tickers is None else dict.fromkeys(tickers)
         new = list(dict.fromkeys(channels))
+        wanted = self._filter(params, ids_allowed=set(new) == {TICKER})
+        if ORDERBOOK in new and wanted.tickers is None:
+            raise CommandError(MARKET_TICKER_REQUIRED, "orderbook_delta needs params.market_ticker or market_tickers")
+        unique = None if wanted.tickers is None else dict.fromkeys(wanted.tickers)
+        if unique is not None and LISTED_CHANNELS.intersection(new):
+            self._known(list(unique))
         if len(self._by_sid) + len(new) > self.max_subscriptions:
             raise CommandError(
                 TOO_MANY_REQUESTS,
                 f"this connection holds {len(self._by_sid)} subscriptions; {len(new)} more would pass the mock's "
                 f"limit of {self.max_subscriptions} per connection (Settings.ws_max_subscriptions)",
             )
-        self._add_markets(len(new) * len(unique or ()))
+        held = [c for c in new if c != LIFECYCLE]  # market_lifecycle_v2 takes no filter: it gets every market
+        self._add_markets(len(held) * len(unique or ()))
         replies = []
         for channel in new:
-            sub = Subscription(self._next_sid, channel, None if unique is None else dict(unique))
+            tickers = None if unique is None or channel == LIFECYCLE else dict(unique)
+            sub = Subscription(
+                self._next_sid,
+                channel,
+                tickers,
+                yes_price=channel == ORDERBOOK and wanted.flags.get("use_yes_price", False),
+                skip_ack=wanted.flags.get("skip_ticker_ack", False),
+                by_ids=wanted.by_ids,
+            )
             self._next_sid += 1
             self._by_sid[sub.sid] = sub
             replies.append(_reply("subscribed", command_id, msg={"channel": channel, "sid": sub.sid}))
+            if channel in MARKET_CHANNELS:
+                for ticker in tickers or (None,):
+                    self.markets.watch(ticker, channel)
+                replies += self._initial(sub, list(tickers or ()), wanted.flags, None)
         return replies
+
+    def _initial(
+        self, sub: Subscription, tickers: list[str], flags: dict[str, bool], command_id: int | None
+    ) -> list[Envelope]:
+        """What a subscription starts its markets with: an `orderbook_snapshot` of each (orderbook_delta, its book
+        clock noted), or a `ticker` message of each when `send_initial_snapshot` asks (ticker)."""
+        if sub.channel == ORDERBOOK:
+            replies = []
+            for ticker in tickers:
+                msg, sub.clocks[ticker] = self.markets.snapshot(ticker, sub.yes_price)
+                replies.append(_reply("orderbook_snapshot", command_id, sid=sub.sid, seq=sub.next_seq(), msg=msg))
+            return replies
+        if sub.channel == TICKER and flags.get("send_initial_snapshot"):
+            return [_reply("ticker", None, sid=sub.sid, msg=self.markets.ticker_now(ticker)) for ticker in tickers]
+        return []
 
     def _unsubscribe(self, command_id: int | None, command: dict[str, Any]) -> list[Envelope]:
         params = _params(command)
@@ -230,13 +366,20 @@ class Subscriptions:
             raise CommandError(UNABLE_TO_PROCESS, "params.sids must be an array of integers")
         replies = []
         for sid in sids:
-            sub = self._by_sid.pop(sid, None)
+            sub = self._by_sid.get(sid)
             if sub is None:
                 replies.append(error(UNKNOWN_SID, command_id, f"no subscription {sid} on this connection"))
             else:
-                self._markets -= len(sub.tickers or ())
+                self._drop(sub)
                 replies.append(_reply("unsubscribed", command_id, sid=sid, seq=sub.next_seq()))
         return replies
+
+    def _drop(self, sub: Subscription) -> None:
+        del self._by_sid[sub.sid]
+        self._markets -= len(sub.tickers or ())
+        if sub.channel in MARKET_CHANNELS:
+            for ticker in sub.tickers if sub.tickers is not None else (None,):
+                self.markets.unwatch(ticker, sub.channel)
 
     def _list(self, command_id: int | None, command: dict[str, Any]) -> list[Envelope]:
         subs = [{"channel": s.channel, "sid": s.sid} for s in sorted(self._by_sid.values(), key=lambda s: s.sid)]
@@ -252,27 +395,77 @@ class Subscriptions:
         sub = self._one_subscription(params)
         if action not in UPDATE_ACTIONS:
             raise CommandError(UNSUPPORTED_ACTION, f"action {action!r} is not one of {', '.join(UPDATE_ACTIONS)}")
-        if sub.channel == "market_positions":
-            raise CommandError(UNSUPPORTED_ACTION, "market_positions subscriptions cannot be updated; resubscribe")
-        if action == "get_snapshot":
+        if sub.channel in ("market_positions", LIFECYCLE):
+            raise CommandError(UNSUPPORTED_ACTION, f"{sub.channel} subscriptions cannot be updated; resubscribe")
+        if action == "get_snapshot" and sub.channel != ORDERBOOK:
             raise CommandError(UNSUPPORTED_ACTION, f"get_snapshot is not supported on {sub.channel}")
-        tickers = _market_filter(params)
-        if tickers is None:
+        wanted = self._filter(params, ids_allowed=sub.channel == TICKER)
+        if wanted.tickers is None:
             raise CommandError(MARKET_TICKER_REQUIRED, "give params.market_ticker or params.market_tickers")
         if sub.tickers is None:
             raise CommandError(
                 INVALID_PARAMETER, f"subscription {sub.sid} has no market filter (it gets every market); resubscribe"
             )
-        if action == "add_markets":
-            added = dict.fromkeys(t for t in tickers if t not in sub.tickers)
-            self._add_markets(len(added))
-            sub.tickers.update(added)
-        else:
-            held = len(sub.tickers)
-            for ticker in tickers:
-                sub.tickers.pop(ticker, None)
-            self._markets -= held - len(sub.tickers)
-        return [_reply("ok", command_id, sid=sub.sid, seq=sub.next_seq(), msg={"market_tickers": list(sub.tickers)})]
+        if action == "get_snapshot":
+            return self._snapshots(command_id, sub, wanted.tickers)
+        if action == "delete_markets":
+            return [self._delete_markets(command_id, sub, wanted.tickers)]
+        return self._add_to(command_id, sub, wanted)
+
+    def _add_to(self, command_id: int | None, sub: Subscription, wanted: _Filter) -> list[Envelope]:
+        assert sub.tickers is not None and wanted.tickers is not None
+        added = list(dict.fromkeys(t for t in wanted.tickers if t not in sub.tickers))
+        if sub.channel in LISTED_CHANNELS:
+            self._known(added)
+        self._add_markets(len(added))
+        sub.tickers.update(dict.fromkeys(added))
+        if sub.channel in MARKET_CHANNELS:
+            for ticker in added:
+                self.markets.watch(ticker, sub.channel)
+        return [self._ok(command_id, sub), *self._initial(sub, added, wanted.flags, None)]
+
+    def _delete_markets(self, command_id: int | None, sub: Subscription, tickers: list[str]) -> Envelope:
+        assert sub.tickers is not None
+        for ticker in dict.fromkeys(tickers):
+            if sub.tickers.pop(ticker, ...) is None:  # it held the ticker (the set's value is None)
+                self._markets -= 1
+                sub.clocks.pop(ticker, None)
+                if sub.channel in MARKET_CHANNELS:
+                    self.markets.unwatch(ticker, sub.channel)
+        return self._ok(command_id, sub)
+
+    def _snapshots(self, command_id: int | None, sub: Subscription, tickers: list[str]) -> list[Envelope]:
+        """`get_snapshot`: an `orderbook_snapshot` of each market asked for, carrying the command's id; the
+        subscription is not changed."""
+        assert sub.tickers is not None
+        outside = [t for t in dict.fromkeys(tickers) if t not in sub.tickers]
+        if outside:
+            raise CommandError(
+                INVALID_PARAMETER,
+                f"subscription {sub.sid} does not hold {len(outside)} of these markets: add_markets first",
+                outside[:NAMED_UNKNOWN],
+            )
+        return self._initial(sub, list(dict.fromkeys(tickers)), {}, command_id)
+
+    def _ok(self, command_id: int | None, sub: Subscription) -> Envelope:
+        """The `ok` of an update: the subscription's markets as they are now, unless it asked for `skip_ticker_ack`."""
+        assert sub.tickers is not None
+        if sub.skip_ack:
+            return _reply("ok", command_id, sid=sub.sid, seq=sub.next_seq())
+        msg: dict[str, Any] = {"market_tickers": list(sub.tickers)}
+        if sub.by_ids:
+            msg["market_ids"] = [self.markets.market_id(t) for t in sub.tickers]
+        return _reply("ok", command_id, sid=sub.sid, seq=sub.next_seq(), msg=msg)
+
+    def _known(self, tickers: list[str]) -> None:
+        unknown = self.markets.unknown(tickers)
+        if unknown:
+            raise CommandError(
+                INVALID_PARAMETER,
+                f"{len(unknown)} of these market tickers name no market (the first: {excerpt(unknown[0])}); "
+                "nothing changed",
+                unknown[:NAMED_UNKNOWN],
+            )
 
     def _add_markets(self, count: int) -> None:
         if self._markets + count > self.max_markets:
@@ -282,6 +475,27 @@ class Subscriptions:
                 f"mock's limit of {self.max_markets} per connection (Settings.ws_max_markets)",
             )
         self._markets += count
+
+    def _filter(self, params: dict[str, Any], ids_allowed: bool) -> _Filter:
+        """The command's market filter and flags, checked; market ids turned into tickers (the ticker channel's)."""
+        flags = {}
+        for name in FLAGS:
+            value = params.get(name)
+            if value is not None and not isinstance(value, bool):
+                raise CommandError(UNABLE_TO_PROCESS, f"params.{name} must be a boolean")
+            flags[name] = bool(value)
+        ids = _market_ids(params, ids_allowed)
+        tickers = _market_filter(params)
+        if ids is None:
+            return _Filter(tickers, False, flags)
+        if tickers is not None:
+            raise CommandError(INVALID_PARAMETER, "market_id(s) and market_ticker(s) are mutually exclusive")
+        found, unknown = self.markets.tickers_of(ids)
+        if unknown:
+            raise CommandError(
+                INVALID_PARAMETER, f"{len(unknown)} of these market ids name no market (the first: {unknown[0]})"
+            )
+        return _Filter(found, True, flags)
 
     def _one_subscription(self, params: dict[str, Any]) -> Subscription:
         sid, sids = params.get("sid"), params.get("sids")
@@ -310,11 +524,28 @@ def _params(command: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+def _market_ids(params: dict[str, Any], allowed: bool) -> list[str] | None:
+    """The market ids named by `market_id` or `market_ids` (the ticker channel's alone); None when neither is."""
+    one, many = params.get("market_id"), params.get("market_ids")
+    if one is None and many is None:
+        return None
+    if not allowed:
+        raise CommandError(INVALID_PARAMETER, "market_id(s) are for the ticker channel alone; use market_ticker(s)")
+    if one is not None and many is not None:
+        raise CommandError(INVALID_PARAMETER, "market_id and market_ids are mutually exclusive")
+    if one is not None:
+        if not isinstance(one, str):
+            raise CommandError(UNABLE_TO_PROCESS, "market_id must be a string")
+        return [one]
+    if not isinstance(many, list) or not all(isinstance(i, str) for i in many):
+        raise CommandError(UNABLE_TO_PROCESS, "market_ids must be an array of strings")
+    if not many:
+        raise CommandError(INVALID_PARAMETER, "market_ids must not be empty")
+    return many
+
+
 def _market_filter(params: dict[str, Any]) -> list[str] | None:
     """The tickers named by `market_ticker` or `market_tickers` (never both); None when neither is given."""
-    for name in ("market_id", "market_ids"):
-        if params.get(name) is not None:
-            raise CommandError(INVALID_PARAMETER, f"{name} is for the ticker channel; use market_ticker(s)")
     one, many = params.get("market_ticker"), params.get("market_tickers")
     if one is not None and many is not None:
         raise CommandError(INVALID_PARAMETER, "market_ticker and market_tickers are mutually exclusive")

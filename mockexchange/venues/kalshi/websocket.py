@@ -1,17 +1,21 @@
 """Kalshi's websocket, /trade-api/ws/v2: authentication of the upgrade, and each connection's share of the venue's
-fan-out of ledger changes to its `market_positions` and `fill` subscriptions.
+fan-out of ledger changes to its `market_positions` and `fill` subscriptions and of market changes to its
+`orderbook_delta`, `ticker`, `trade` and `market_lifecycle_v2` subscriptions.
 
 The ledger publishes a change from whatever thread made it, holding its lock; the venue's one bus subscriber
-(`venues/fanout.py`) hands it to the event loop of the connections of its user, once. There, each change is rendered
-once for all of them (`frames.py`: its `msg` as JSON, each subscription's `sid` and the `sending_ts_ms` spliced in),
-and each connection that wants it (a channel it asked for, its subaccount for a subaccount-locked key) takes its
-share: written at once, in one write of the connection's frames, when nothing waits before them in its outbox, the
-client reads (the transport's buffer is under its high-water mark) and no fault rule could delay them; otherwise
-appended to the connection's bounded outbox, which one task drains in order. The client's commands go into the same
-outbox, so the wire follows one order: a `subscribed` reply comes before the first message of its sid, a change made
-before a subscribe is never sent on it, and a message never shows state that REST does not serve yet. An outbox that
-fills up (`ws_queue_size` items, or `QUEUED_COMMAND_BYTES` of commands: a client that does not read) ends the
-connection at once, even while a send waits for the client to read: error 25 per subscription, then close 1008, both
+(`venues/fanout.py`) hands it to the event loop of the connections of its key, once: a private change's user, a
+market change's market (and those watching every market). There, each change is rendered once for all of them
+(`frames.py`, `market_frames.py`: its `msg` as JSON, each subscription's `sid`, `seq` where the channel has one, and
+the `sending_ts_ms` spliced in), and each connection that wants it (a channel it asked for, its subaccount for a
+subaccount-locked key) takes its share: written at once, in one write of the connection's frames, when nothing
+waits before them in its outbox, the client reads (the transport's buffer is under its high-water mark) and no fault
+rule could delay them; otherwise appended to the connection's bounded outbox, which one task drains in order. The
+client's commands go into the same outbox, so the wire follows one order: a `subscribed` reply comes before the first
+message of its sid, a change made before a subscribe is never sent on it, a delta follows the snapshot it applies to,
+and a message never shows state that REST does not serve yet. The market changes of one connection come through the
+same inbox as its user's, so its frames keep the order the ledger published them in, whatever their channel. An
+outbox that fills up (`ws_queue_size` items, or `QUEUED_COMMAND_BYTES` of commands: a client that does not read) ends
+the connection at once, even while a send waits for the client to read: error 25 per subscription, then close 1008, both
 written past the transport's flow control (`web.UNTHROTTLED`), so they follow what is already on its way; memory
 never grows past the bound.
 
@@ -30,7 +34,7 @@ import contextlib
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from itertools import islice
 from typing import TypeVar
 
@@ -42,11 +46,20 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.auth.kalshi.signature import AuthFailure
 from mockexchange.bounded_json import parse_json
 from mockexchange.core.clock import epoch_ms
+from mockexchange.core.events import Change
 from mockexchange.venues.fanout import Deliver, Fanout, Handed
 from mockexchange.venues.kalshi.access import require_scope
 from mockexchange.venues.kalshi.context import KalshiContext, authenticate_scope
 from mockexchange.venues.kalshi.errors import KalshiError, auth_error
 from mockexchange.venues.kalshi.frames import CHANNEL_OF, ChangeFrames, reply_frame
+from mockexchange.venues.kalshi.market_frames import (
+    EVERY_MARKET,
+    MARKET_KINDS,
+    MarketFrames,
+    TickerWatch,
+    market_key,
+)
+from mockexchange.venues.kalshi.market_watch import MarketWatch
 from mockexchange.venues.kalshi.subscriptions import (
     BUFFER_OVERFLOW,
     SERVED_CHANNELS,
@@ -82,6 +95,7 @@ FAIR_SHARE = 32
 log = logging.getLogger(__name__)
 
 P = TypeVar("P")
+Item = ChangeFrames | MarketFrames  # a change in a connection's outbox
 
 
 class Connection:
@@ -89,19 +103,22 @@ class Connection:
 
     venue = "kalshi"
 
-    def __init__(self, ctx: KalshiContext, key: ApiKey, websocket: WebSocket, queue_size: int) -> None:
+    def __init__(
+        self, ctx: KalshiContext, key: ApiKey, websocket: WebSocket, fanout: Fanout[Connection], tickers: TickerWatch
+    ) -> None:
         self.ctx = ctx
         self.key = key
         self.websocket = websocket
-        self.subscriptions = Subscriptions(ctx.ws_max_subscriptions, ctx.ws_max_markets)
         self.loop = asyncio.get_running_loop()
+        self.markets = MarketWatch(ctx, fanout, tickers, self, self.loop)
+        self.subscriptions = Subscriptions(ctx.ws_max_subscriptions, ctx.ws_max_markets, self.markets)
         self._writer = frame_writer(websocket)  # None under a server other than the mock's: every frame via ASGI
-        self._outbox: deque[ChangeFrames | str | bytes] = deque()  # touched on the loop only
+        self._outbox: deque[Item | str | bytes] = deque()  # touched on the loop only
         self._command_bytes = 0  # of the commands in the outbox
         self._lock = threading.Lock()  # close_soon comes from any thread
         self._ready = asyncio.Event()
         self._overflow = asyncio.Event()  # set when the outbox overflows: the connection ends
-        self._limit = queue_size
+        self._limit = ctx.ws_queue_size
         self.overflowed = False
         self._closed = False  # ending or ended: nothing more is queued or written but the last frames
         self._idle = False  # the sender waits on an empty outbox: a change may be written at once
@@ -144,13 +161,11 @@ class Connection:
         """The client has asked for a channel."""
         return bool(self._interest)
 
-    def wants(self, item: ChangeFrames) -> bool:
+    def wants(self, item: Item) -> bool:
         """A change of a channel the client has asked for, of its subaccount if its key is locked to one."""
-        if item.channel not in self._interest:
-            return False
-        return self.key.subaccount is None or item.subaccount == self.key.subaccount
+        return item.channel in self._interest and item.visible_to(self.key)
 
-    def accept(self, items: list[ChangeFrames], sending_ts_ms: int) -> None:
+    def accept(self, items: list[Item], sending_ts_ms: int) -> None:
         """This connection's share of one hand-over, in order. Written at once, in one write, stamped
         `sending_ts_ms`, while nothing waits in the outbox, the client reads and no fault rule could delay a message
         (at most FAIR_SHARE frames: the rest waits in the outbox, behind them); queued otherwise."""
@@ -170,8 +185,9 @@ class Connection:
             if direct:
                 room = FAIR_SHARE - len(frames)
                 subs = list(islice(self.subscriptions.matching(item.channel, item.ticker), room + 1))
-                if len(subs) <= room:
-                    frames += [item.frame(sub.sid, sending_ts_ms) for sub in subs]
+                parts = item.parts(subs, self.key) if len(subs) <= room else None
+                if parts is not None and len(parts) <= room:
+                    frames += [item.frame(part, sending_ts_ms) for part in parts]  # type: ignore[arg-type]
                     continue
                 direct = False
             self._put(item)
@@ -190,8 +206,8 @@ class Connection:
         self._command_bytes = 0
         self._overflow.set()  # the sender may be waiting for the client to read: stop it
 
-    def _put(self, item: ChangeFrames | str | bytes) -> None:
-        size = 0 if isinstance(item, ChangeFrames) else len(item)  # a change is one shared object, rendered when sent
+    def _put(self, item: Item | str | bytes) -> None:
+        size = len(item) if isinstance(item, str | bytes) else 0  # a change is one shared object, rendered when sent
         if len(self._outbox) >= self._limit or self._command_bytes + size > QUEUED_COMMAND_BYTES:
             self.overflow_now()
             return
@@ -204,6 +220,7 @@ class Connection:
         with self._lock:
             self._closed = True
         self._outbox.clear()
+        self.markets.close()
 
     # -- the connection's loop -----------------------------------------------------------------------------------------
 
@@ -246,16 +263,15 @@ class Connection:
                 in_a_row = 0
                 continue
             item = self._outbox.popleft()
-            if isinstance(item, ChangeFrames):
-                subs = list(self.subscriptions.matching(item.channel, item.ticker))
-                if not subs:
-                    continue
-                await self._delay(item.channel)
-                sids = [sub.sid for sub in subs]
-                in_a_row = await self._send_frames(item.frame, sids, in_a_row)
-            else:
+            if isinstance(item, str | bytes):
                 self._command_bytes -= len(item)
                 in_a_row = await self._send_frames(reply_frame, self._answer(item), in_a_row)
+            else:
+                parts = item.parts(list(self.subscriptions.matching(item.channel, item.ticker)), self.key)
+                if not parts:
+                    continue
+                await self._delay(item.channel)
+                in_a_row = await self._send_frames(item.frame, parts, in_a_row)  # type: ignore[arg-type]
 
     async def _send_frames(self, make: Callable[[P, int], bytes], parts: Sequence[P], in_a_row: int) -> int:
         """The frames `make(part, sending_ts_ms)` of `parts`, in order: written at once, FAIR_SHARE at most, while
@@ -300,8 +316,12 @@ class Connection:
         return replies
 
     def _overflow_errors(self) -> list[Envelope]:
-        sids = [sub.sid for sub in self.subscriptions]
-        return [error(BUFFER_OVERFLOW, sid=sid) for sid in sids] or [error(BUFFER_OVERFLOW)]
+        """Error 25 on each subscription (with its next `seq` where its channel is sequenced)."""
+        errors = [
+            error(BUFFER_OVERFLOW, sid=sub.sid, seq=sub.next_seq() if sub.sequenced else None)
+            for sub in self.subscriptions
+        ]
+        return errors or [error(BUFFER_OVERFLOW)]
 
     async def _end(self, code: int, reason: str, last: list[Envelope]) -> None:
         """The last frames and the close, written even if the client is not reading (they go behind what is already
@@ -315,21 +335,32 @@ class Connection:
 
 def deliver(ctx: KalshiContext) -> Deliver[Connection]:
     """The venue's share of the fan-out, on a loop: each change rendered once (on first use) for every connection
-    of its user there, and handed to those that want it, one list per connection."""
+    of its key there, and handed to those that want it, one list per connection."""
+
+    def market_id(ticker: str) -> str | None:
+        feed = ctx.markets
+        if feed is None:
+            return None
+        with ctx.ledger.reading():
+            return feed.market_id(ticker)
 
     def hand_over(batch: list[Handed[Connection]]) -> None:
         profile = ctx.profile
         # One reading of the clock for the whole hand-over: it writes every connection's frames within a millisecond
         # or two, and a reading per connection was 14 % of it.
         sending_ts_ms = epoch_ms(ctx.wall_clock)
-        shares: dict[Connection, list[ChangeFrames]] = {}
+        shares: dict[Connection, list[Item]] = {}
         for change, connections, kept in batch:
             if not kept:  # the loop's inbox was full: these connections would be that far behind
                 for connection in connections:
                     if connection.listens():
                         connection.overflow_now()
                 continue
-            item = ChangeFrames(change, profile)
+            item: Item
+            if change.kind in CHANNEL_OF:
+                item = ChangeFrames(change, profile)
+            else:
+                item = MarketFrames(change, profile, market_id)
             for connection in connections:
                 if not connection.wants(item):
                     continue
@@ -343,8 +374,26 @@ def deliver(ctx: KalshiContext) -> Deliver[Connection]:
     return hand_over
 
 
+def route_key(change: Change) -> Hashable:
+    """A private change goes to its user's connections, a market's to those watching its market."""
+    return change.user_id if change.kind in CHANNEL_OF else market_key(change.payload.ticker)
+
+
+def wide_key(change: Change) -> Hashable | None:
+    return EVERY_MARKET if change.kind in MARKET_KINDS else None
+
+
 def route(ctx: KalshiContext) -> WebSocketRoute:
-    fanout: Fanout[Connection] = Fanout(ctx.ledger.bus, CHANNEL_OF, deliver(ctx), ctx.ws_queue_size)
+    tickers = TickerWatch(lambda: ctx.markets, ctx.ledger.reading)
+    fanout: Fanout[Connection] = Fanout(
+        ctx.ledger.bus,
+        (*CHANNEL_OF, *MARKET_KINDS),
+        deliver(ctx),
+        ctx.ws_queue_size,
+        key=route_key,
+        wide=wide_key,
+        derive=tickers,
+    )
 
     async def endpoint(websocket: WebSocket) -> None:
         # The upgrade is a GET: clients sign `timestamp + "GET" + "/trade-api/ws/v2"`.
@@ -361,7 +410,7 @@ def route(ctx: KalshiContext) -> WebSocketRoute:
             return
         # Registered before the upgrade is answered: once the client has its 101, the control plane can close the
         # connection (close_soon before `run` ends it as soon as it starts).
-        connection = Connection(ctx, key, websocket, ctx.ws_queue_size)
+        connection = Connection(ctx, key, websocket, fanout, tickers)
         leave = fanout.add(key.user_id, connection, connection.loop)
         unregister = ctx.connections.add(connection) if ctx.connections is not None else None
         try:

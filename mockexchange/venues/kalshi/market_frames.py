@@ -1,0 +1,174 @@
+"""The frames of Kalshi's market data channels: one market change on its way to the connections subscribed to its
+market, its messages rendered once and shared by all of them, each subscription's `sid` and `seq` (and the
+`sending_ts_ms`) spliced in, as frames.py does for the private channels.
+
+A change is rendered lazily, on the loop, once per variant: an `orderbook_delta` differs for the user who caused it
+(its `client_order_id` and `subaccount`) and for a subscription that asked for `use_yes_price`, so a book change has
+at most four renderings of each of its level changes, whatever the number of connections. `seq` is taken from the
+subscription when its frame is made, in the order the connection sends its frames: no gap, no repeat. A delta whose
+book clock is at or below the clock of the subscription's last snapshot of that market is left out: the snapshot
+holds it already (a change published between the snapshot's read and the subscribe's reply).
+
+The ticker channel's changes are made here too (`TickerWatch`, the fan-out's `derive`): in the publishing thread, as
+a market's book or tape moves, its figures are read and, when what a ticker shows changed, a `TickerMoved` is handed
+over behind the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.events import Change
+from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, TRADE, BookMoved, MarketFeed, MarketFigures
+from mockexchange.venues.kalshi.market_messages import shown_figures
+from mockexchange.venues.kalshi.profiles import Profile
+from mockexchange.venues.kalshi.subscriptions import Subscription
+
+TICKER_MOVED = "market_ticker_moved"  # the venue's own change kind: a market's ticker figures moved (TickerMoved)
+MARKET_KINDS = (BOOK, TRADE, LIFECYCLE)
+# Change kind -> the channel and message type its frames have
+CHANNEL_OF = {
+    BOOK: "orderbook_delta",
+    TRADE: "trade",
+    LIFECYCLE: "market_lifecycle_v2",
+    TICKER_MOVED: "ticker",
+}
+_HEADS = {kind: b'{"type":"%s","sid":' % channel.encode() for kind, channel in CHANNEL_OF.items()}
+# A market's key in the fan-out; a connection added under EVERY_MARKET takes every market's changes.
+MARKET = "market"
+EVERY_MARKET = (MARKET, None)
+NIL_UUID = "00000000-0000-0000-0000-000000000000"  # the id shown if a market has gone (a reset) since its change
+
+
+def market_key(ticker: str | None) -> Hashable:
+    """The fan-out key of a market's changes (None: every market's)."""
+    return (MARKET, ticker)
+
+
+@dataclass(frozen=True, slots=True)
+class TickerMoved:
+    """What a market's ticker shows moved (the venue's own change, derived from the book's and the tape's)."""
+
+    ticker: str
+    figures: MarketFigures
+    at: datetime
+
+
+Part = tuple[Subscription, int, int]  # the subscription, the message's index in the change, the variant
+
+
+class MarketFrames:
+    """One market change on its way to the connections of its market: what they all share."""
+
+    __slots__ = ("change", "channel", "kind", "ticker", "_profile", "_ids", "_middles")
+
+    def __init__(self, change: Change, profile: Profile, ids: Callable[[str], str | None]) -> None:
+        self.change = change
+        self.kind = change.kind
+        self.channel = CHANNEL_OF[change.kind]
+        self.ticker: str = change.payload.ticker
+        self._profile = profile
+        self._ids = ids  # a market's id, read when first rendered
+        self._middles: dict[int, bytes] = {}
+
+    def visible_to(self, key: ApiKey) -> bool:
+        return True  # a market's changes are everyone's
+
+    def parts(self, subs: list[Subscription], key: ApiKey) -> list[Part]:
+        """One part per frame: a book change has one message per level it moved, each subscription gets them all
+        (unless its snapshot holds them already), the causer's rendering for the user who caused it."""
+        if self.kind != BOOK:
+            return [(sub, 0, 0) for sub in subs]
+        moved: BookMoved = self.change.payload
+        cause = moved.cause
+        causer = (
+            cause is not None
+            and cause.user_id == key.user_id
+            and (key.subaccount is None or key.subaccount == cause.subaccount)
+        )
+        found: list[Part] = []
+        for sub in subs:
+            if moved.clock <= sub.clocks.get(self.ticker, -1):
+                continue
+            variant = 2 * causer + sub.yes_price
+            found += [(sub, index, variant) for index in range(len(moved.levels))]
+        return found
+
+    def frame(self, part: Part, sending_ts_ms: int) -> bytes:
+        """The frame of one part, its subscription's next `seq` taken if its channel is sequenced."""
+        sub, index, variant = part
+        middle = self._middles.get(4 * index + variant)
+        if middle is None:
+            middle = self._middles[4 * index + variant] = self._render(index, variant)
+        if sub.sequenced:
+            return b'%b%d,"seq":%d%b%d}\n' % (_HEADS[self.kind], sub.sid, sub.next_seq(), middle, sending_ts_ms)
+        return b"%b%d%b%d}\n" % (_HEADS[self.kind], sub.sid, middle, sending_ts_ms)
+
+    def _render(self, index: int, variant: int) -> bytes:
+        """`,"msg":{...},"sending_ts_ms":` of one message (a copy of its own size, as frames.py keeps)."""
+        return b',"msg":' + orjson.dumps(self._msg(index, variant)) + b',"sending_ts_ms":'
+
+    def _msg(self, index: int, variant: int) -> dict[str, Any]:
+        payload, profile = self.change.payload, self._profile
+        if self.kind == TRADE:
+            return profile.ws_trade(payload)
+        if self.kind == LIFECYCLE:
+            return profile.ws_lifecycle(payload)
+        market_id = self._ids(self.ticker) or NIL_UUID
+        if self.kind == TICKER_MOVED:
+            return profile.ws_ticker(payload.ticker, market_id, payload.figures, payload.at)
+        causer, yes_price = divmod(variant, 2)
+        cause = payload.cause if causer else None
+        level = payload.levels[index]
+        return profile.ws_orderbook_delta(payload.ticker, market_id, payload.clock, level, payload.at, cause, yes_price)
+
+
+class TickerWatch:
+    """The fan-out's `derive`: in the publishing thread (the ledger's lock held), a `TickerMoved` when a book or
+    trade change moved what the market's ticker shows, while a `ticker` subscription holds the market (or every
+    market). What it compares with is set anew when the first subscription starts to hold a market: the figures may
+    have moved while nobody watched; a subscription of every market may get one ticker message of a market that did
+    not move, the first time it moves while no subscription held it by name."""
+
+    def __init__(self, feed: Callable[[], MarketFeed | None], lock: Callable[[], AbstractContextManager[Any]]) -> None:
+        self._feed = feed
+        self._lock = lock  # the ledger's: the publishers hold it, so a change sees the watch as it was when made
+        self._shown: dict[str, tuple[int | None, ...]] = {}  # per market: what its last ticker showed
+        self._watchers: dict[str | None, int] = {}  # ticker subscriptions per market held (None: every market)
+
+    def watch(self, ticker: str | None) -> None:
+        """A ticker subscription holds the market (None: every market). Any thread."""
+        feed = self._feed()
+        with self._lock():
+            held = self._watchers.get(ticker, 0)
+            self._watchers[ticker] = held + 1
+            if not held and ticker is not None and feed is not None:
+                self._shown[ticker] = shown_figures(feed.figures(ticker))
+
+    def unwatch(self, ticker: str | None) -> None:
+        with self._lock():
+            held = self._watchers.pop(ticker)
+            if held > 1:
+                self._watchers[ticker] = held - 1
+
+    def __call__(self, change: Change) -> Change | None:
+        if change.kind not in (BOOK, TRADE):
+            return None
+        feed = self._feed()
+        ticker = change.payload.ticker
+        if feed is None or not (self._watchers.get(ticker) or self._watchers.get(None)):
+            return None
+        figures = feed.figures(ticker)
+        shown = shown_figures(figures)
+        if self._shown.get(ticker) == shown:
+            return None
+        self._shown[ticker] = shown
+        at = change.payload.at if change.kind == BOOK else change.payload.created
+        return Change(TICKER_MOVED, None, TickerMoved(ticker, figures, at))

@@ -1,0 +1,72 @@
+"""The market data channels fed by the ledger itself (not the stand-in): the house's book set over the control plane
+reaches `orderbook_delta` clients as the REST book reads it, a fill reaches `trade` and `ticker`, and the lifecycle
+commands reach `market_lifecycle_v2`, over real websockets and HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import httpx
+from market_client import ClientBook, bare, reading, signer_for, subscribe
+
+from mockexchange.core.clock import ManualClock
+from mockexchange.server import MockServer
+
+START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+FED = "KXFED-26DEC-T4.00"
+
+
+def rest_book(mock: MockServer, ticker: str) -> dict[str, dict[Decimal, Decimal]]:
+    book = httpx.get(f"{mock.kalshi_url}/markets/{ticker}/orderbook", timeout=10).json()["orderbook_fp"]
+    return {side: {Decimal(p): Decimal(c) for p, c in book[f"{side}_dollars"]} for side in ("yes", "no")}
+
+
+def test_the_house_book_reaches_orderbook_clients_as_rest_reads_it():
+    with MockServer(clock=ManualClock(START)) as mock:
+        mock.create_account("alice", balance_cents=1_000_000)
+        mock.create_market(FED)
+        mock.set_book(FED, yes=[["0.40", "100"], ["0.39", "5.5"]], no=[["0.55", "20"]])
+        with reading(mock, signer_for(mock, "alice")) as client:
+            replies = client.ask(subscribe(["orderbook_delta"], market_tickers=[FED]), 2)
+            assert replies[0]["type"] == "subscribed"
+            snapshot = bare(replies[1])
+            assert snapshot["msg"]["market_id"] == mock.ledger.markets[FED].market_id
+            assert snapshot["msg"]["yes_dollars_fp"] == [["0.3900", "5.50"], ["0.4000", "100.00"]]
+            mock.set_book(FED, yes=[["0.41", "7"]])  # the YES side replaced: three levels move in one action
+            mock.set_book(FED, no=[])
+            frames = client.wait(lambda f: len(f) >= 2 + 4)
+            book = ClientBook().apply_all(frames[1:])
+            assert book.gaps == []
+            assert book.books[FED] == {k: v for k, v in rest_book(mock, FED).items()}
+            assert book.books[FED] == {"yes": {Decimal("0.4100"): Decimal("7.00")}, "no": {}}
+            clocks = [f["msg"]["clock"] for f in frames[2:]]
+            assert clocks == sorted(clocks) and clocks[0] == snapshot["msg"]["clock"] + 1
+
+
+def test_a_fill_reaches_trade_and_ticker_and_the_lifecycle_commands_reach_market_lifecycle():
+    with MockServer(clock=ManualClock(START)) as mock:
+        mock.create_account("alice", balance_cents=1_000_000)
+        mock.create_market(FED)
+        with reading(mock, signer_for(mock, "alice")) as client:
+            client.ask(subscribe(["trade"], market_tickers=[FED]), 1)
+            client.ask(subscribe(["market_lifecycle_v2"], command_id=2), 1)
+            client.ask(subscribe(["ticker"], command_id=3, market_tickers=[FED]), 1)
+            mock.fill("alice", FED, "yes", "buy", "3", "0.45")
+            mock.pause_market(FED)
+            mock.resume_market(FED)
+            mock.determine_market(FED, "yes")
+
+            def seen(frames):
+                kinds = [f["type"] for f in frames]
+                return "trade" in kinds and "ticker" in kinds and kinds.count("market_lifecycle_v2") >= 4
+
+            frames = client.wait(seen)
+            trade = next(f["msg"] for f in frames if f["type"] == "trade")
+            assert (trade["market_ticker"], trade["count_fp"], trade["yes_price_dollars"]) == (FED, "3.00", "0.4500")
+            rest = httpx.get(f"{mock.kalshi_url}/markets/trades", params={"ticker": FED}, timeout=10).json()["trades"]
+            assert trade["trade_id"] == rest[0]["trade_id"]
+            events = [f["msg"]["event_type"] for f in frames if f["type"] == "market_lifecycle_v2"]
+            assert events[:4] == ["deactivated", "activated", "close_date_updated", "determined"]  # determining closes it
+            ticker = [f["msg"] for f in frames if f["type"] == "ticker"][-1]
+            assert ticker["market_ticker"] == FED and ticker["volume_fp"] == "3.00"
