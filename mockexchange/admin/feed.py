@@ -38,6 +38,7 @@ from starlette.types import Receive, Scope, Send
 
 from mockexchange.admin.connections import ConnectionChanges, ConnectionReads
 from mockexchange.core.events import Change
+from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, TRADE
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.journal import Journal
 from mockexchange.version import __version__
@@ -52,6 +53,8 @@ COALESCE_S = 0.1  # a client's topics gathered this long before its events are b
 REQUESTS_PER_EVENT = 500  # journal entries in one `requests` event; older ones of a larger batch are skipped
 MAX_USERS_NAMED = 1_000  # changed users named in one `state` event; past it, `users` is null (every user)
 TOPICS = ("state", "cleared", "requests", "connections", "control")  # the order a batch's events are sent in
+# The Kalshi markets' own changes (a book, a trade, a lifecycle, a listing, the exchange's status): no account moves.
+MARKET_KINDS = frozenset({BOOK, TRADE, LIFECYCLE, "market", "exchange_status"})
 RETRY_MS = 2_000  # what an EventSource waits before it reconnects
 
 Read = Callable[[], dict[str, Any]]
@@ -136,7 +139,10 @@ class Feed:
         if not self._clients:
             return
         venue = "deribit" if change.kind.startswith("derivatives.") else "kalshi"
-        everyone = change.kind in ("reset", "derivatives.reset") or change.user_id is None
+        # A change that names no user is everyone's (a reset, a cutoff), but for a market's: no account moved.
+        everyone = change.kind in ("reset", "derivatives.reset") or (
+            change.user_id is None and change.kind not in MARKET_KINDS
+        )
         self.notify("state", venue, change.user_id, everyone=everyone)
 
     def notify(self, topic: str, venue: str | None = None, user_id: str | None = None, everyone: bool = False) -> None:

@@ -8,13 +8,14 @@ is bound first, so the banner prints the port actually bound (`--port 0`) and a 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -451,36 +452,51 @@ def _demo(
     mock = _build(settings, seed=args.seed)
     if (lines := _restored(mock, where, None)) is not None:
         return mock, lines, None
+    keys = where.key_dir
+    with _demo_keys_refused(keys):  # the kept key files are read first: a broken one is refused before the load
+        pems = {name: _kept_pem(keys / name) for name in (banner.DEMO_PEM, banner.FCM_PEM)}
+        deribit_args = kept_deribit_key({}, keys / banner.DERIBIT_KEY)
     portfolio = generate(mock.scenarios, args.seed, progress=LoadProgress("the demo portfolio"))
     demo_key, fcm_key = (str(uuid.UUID(int=args.seed + n, version=4)) for n in (0, 1))
-    control, keys = mock.control, where.key_dir
-    try:
-        _demo_key(control, portfolio.users[0], keys / banner.DEMO_PEM, demo_key)
+    control = mock.control
+    with _demo_keys_refused(keys):
+        _demo_key(control, portfolio.users[0], keys / banner.DEMO_PEM, pems[banner.DEMO_PEM], demo_key)
         assert portfolio.fcm_member is not None
-        _demo_key(control, portfolio.fcm_member, keys / banner.FCM_PEM, fcm_key)
-        deribit = _demo_deribit_key(control, portfolio.users[0], keys / banner.DERIBIT_KEY)
+        _demo_key(control, portfolio.fcm_member, keys / banner.FCM_PEM, pems[banner.FCM_PEM], fcm_key)
+        made = control.create_deribit_key(**deribit_args, user_id=portfolio.users[0])
+        deribit = keep_deribit_key(made, keys / banner.DERIBIT_KEY)
+    return mock, banner.demo(where, settings.profile, args.seed, portfolio, (demo_key, fcm_key), deribit), None
+
+
+@contextlib.contextmanager
+def _demo_keys_refused(keys: Path) -> Iterator[None]:
+    """A demo key file that cannot be read, written or used: the serve command's one-line refusal."""
+    try:
+        yield
     except OSError as exc:
         raise Refused(f"the demo keys cannot be kept in {keys}: {exc}") from None
     except (ControlError, KeyFileError) as exc:
         raise Refused(f"the demo keys cannot be used: {exc}") from None
-    return mock, banner.demo(where, settings.profile, args.seed, portfolio, (demo_key, fcm_key), deribit), None
 
 
-def _demo_deribit_key(control: Control, user_id: str, path: Path) -> dict[str, Any]:
-    """The client id and secret kept at `path` (made, and written there, the first time), as `_demo_key` keeps a PEM."""
-    return keep_deribit_key(control.create_deribit_key(**kept_deribit_key({"user_id": user_id}, path)), path)
+def _kept_pem(pem_path: Path) -> str | None:
+    """The private key kept at `pem_path` (None: none is; a new one is made), so a restarted mock keeps working with
+    the same client config."""
+    if not pem_path.exists():
+        return None
+    pem = pem_path.read_text()
+    try:
+        load_private_key(pem)  # the file is the client's private key: say so when it is not one
+    except PemError as exc:
+        raise ControlError(
+            f"{pem_path} is not {EXPECTED_PRIVATE_KEY} ({exc}); remove it to have a new one made"
+        ) from None
+    return pem
 
 
-def _demo_key(control: Control, user_id: str, pem_path: Path, key_id: str) -> None:
-    """Reuse the PEM at `pem_path` if there is one, so a restarted mock keeps working with the same client config."""
-    if pem_path.exists():
-        pem = pem_path.read_text()
-        try:
-            load_private_key(pem)  # the file is the client's private key: say so when it is not one
-        except PemError as exc:
-            why = f"{pem_path} is not {EXPECTED_PRIVATE_KEY} ({exc}); remove it to have a new one made"
-            raise ControlError(why) from None
-    else:
+def _demo_key(control: Control, user_id: str, pem_path: Path, pem: str | None, key_id: str) -> None:
+    """The demo user's key from the kept PEM, or from a new one written to `pem_path`."""
+    if pem is None:
         pem = private_key_pem(generate_private_key("rsa"))
         write_private(pem_path, pem)
     try:
