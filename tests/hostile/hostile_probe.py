@@ -263,7 +263,7 @@ class Probe:
         full = "/trade-api/v2" + path
         response = self.http.get(self.mock.base_url + full, params=query, headers=user.signer.headers("GET", full))
         assert response.status_code == 200, (user.user_id, path, query, response.text[:500])
-        body = parse(response.text, _kalshi_number)
+        body = parse(response.text, kalshi_number)
         kalshi_fields_fit(body)
         return body
 
@@ -279,7 +279,7 @@ class Probe:
     def _public(self, path: str, query: dict[str, Any]) -> Any:
         response = self.http.get(self.mock.kalshi_url + path, params=query)
         assert response.status_code == 200, (path, query, response.text[:500])
-        body = parse(response.text, _kalshi_number)
+        body = parse(response.text, kalshi_number)
         kalshi_fields_fit(body, "", int32=False)
         return body
 
@@ -352,7 +352,7 @@ def _plain(literal: str) -> Decimal:
     return Decimal(literal)
 
 
-def _kalshi_number(literal: str) -> Decimal | int:
+def kalshi_number(literal: str) -> Decimal | int:
     value = _plain(literal)
     if "." in literal:
         return value
