@@ -80,10 +80,10 @@ def wire(base_url: str, users: dict[str, KalshiSigner] | None = None, mock: Mock
     with httpx.Client(base_url=base_url + "/trade-api/v2", timeout=10) as client:
         markets = client.get("/markets", params={"limit": 1000}).json()["markets"]
         paths = [f"/markets/{m['ticker']}" for m in markets] + [f"/markets/{m['ticker']}/orderbook" for m in markets]
-        tickers = ",".join(m["ticker"] for m in markets[:100])
+        candles = "start_ts=0&end_ts=2000000000&period_interval=1&market_tickers="
         paths += ["/markets?limit=1000", "/markets/trades", "/events?with_nested_markets=true", "/exchange/status",
                   "/series?include_volume=true&include_product_metadata=true", "/markets?status=closed",
-                  f"/markets/candlesticks?market_tickers={tickers}&start_ts=0&end_ts=2000000000&period_interval=1"]  # fmt: skip
+                  "/markets/candlesticks?" + candles + ",".join(m["ticker"] for m in markets[:100])]  # fmt: skip
         answers: dict[str, Any] = {}
         for path in paths:
             answer = client.get(path)
