@@ -45,11 +45,19 @@ def json_number(value: Decimal) -> orjson.Fragment:
 _CONTROLS = {code: repr(chr(code))[1:-1] for code in (*range(0x20), *range(0x7F, 0xA0))}
 
 
+# A diagnosis header's length: clients refuse long header lines (http.client beyond 64 KiB, many far sooner), and a
+# path or query may quote 64 KiB of a client's text.
+MAX_HEADER_CHARS = 2048
+
+
 def header_safe(text: str) -> str:
     r"""A header value that quotes `text` whatever it holds: printable Latin-1 as is, control characters and
-    characters beyond Latin-1 escaped (`\x00`, `\u20ac`). Every header the mock adds that quotes what a client sent
-    (the diagnosis headers) goes through here."""
-    return text.translate(_CONTROLS).encode("latin-1", "backslashreplace").decode("latin-1")
+    characters beyond Latin-1 escaped (`\x00`, `\u20ac`), cut to `MAX_HEADER_CHARS` (saying how long it was). Every
+    header the mock adds that quotes what a client sent (the diagnosis headers) goes through here."""
+    safe = text.translate(_CONTROLS).encode("latin-1", "backslashreplace").decode("latin-1")
+    if len(safe) <= MAX_HEADER_CHARS:
+        return safe
+    return f"{safe[: MAX_HEADER_CHARS - 40]}... ({len(safe):,} characters in all)"
 
 
 async def next_message(websocket: Any) -> str | bytes | None:

@@ -100,7 +100,10 @@ def test_port_0_prints_the_port_bound_in_the_banner_and_the_snippet(demo):
     url = f"http://127.0.0.1:{demo.port}/trade-api/v2"
     assert f"mockexchange: Kalshi API {url} (profile 3.34, seed 7)" in demo.banner
     assert f'base_url="{url}"' in demo.banner
-    assert f"websocket: ws://127.0.0.1:{demo.port}/trade-api/ws/v2" in demo.banner
+    assert (
+        f"websocket: ws://127.0.0.1:{demo.port}/trade-api/ws/v2 (channels market_positions, fill, orderbook_delta"
+        in demo.banner
+    )
     assert f"mockexchange: Deribit API http://127.0.0.1:{demo.port}/api/v2" in demo.banner
     assert ":0/" not in demo.banner
     assert httpx.get(f"{demo.base_url}/_admin/health").json() == {"status": "ok", "version": __version__}

@@ -38,7 +38,9 @@ pytest_plugins = ["pytester"]
 
 BLOCKS = all_blocks()
 TESTED = [b for b in BLOCKS if b.language in RUN | CHECK and b.skipped is None]
-SCENARIO_KEYS = {"scenario", "description", "settings", "users", "events", "markets", "positions", "deribit", "steps"}
+SCENARIO_KEYS = {
+    "scenario", "description", "settings", "users", "series", "events", "markets", "positions", "deribit", "steps",
+}  # fmt: skip
 # A scenario's `public_key_file` names the reader's own file: the shipped public key stands in for it.
 PUBLIC_KEY = (ROOT / "mockexchange" / "scenario" / "library" / "keys" / "bob.pub.pem").read_text()
 # The pages being run, by file: a Python block's pytest module reads the page's namespace from here.

@@ -175,3 +175,24 @@ def test_a_state_file_keeps_markets_books_and_their_lifecycle(tmp_path: Path):
         again.advance_clock(seconds=600)  # its settlement timer (300 s) ended after the restart: paid, dated then
         assert ledger.markets["KXFED-26DEC-T4.25"].settled_time == START + timedelta(seconds=300)
         assert ledger.account("u").balance() == Decimal("1000") - Decimal("1.00") - Decimal("0.02") + 2
+
+
+@pytest.mark.parametrize("switch", ["trading_active", "exchange_active"])
+def test_while_the_exchange_does_not_trade_the_house_book_fills_and_orders_are_refused(mock, switch):
+    mock.create_account("u", balance_cents=100_000)
+    mock.create_market("M-0")
+    mock.set_book("M-0", yes=[["0.40", "1"]])
+    assert admin(mock, "exchange_status", {switch: False}).json()[switch] is False
+    refused = [
+        admin(mock, "books", {"ticker": "M-0", "yes": [["0.41", "1"]]}),
+        admin(mock, "fills", {"user_id": "u", "ticker": "M-0", "side": "yes", "action": "buy", "count": "1",
+                              "price": "0.5"}),
+        admin(mock, "orders", {"user_id": "u", "ticker": "M-0", "side": "yes", "action": "buy", "count": "1",
+                               "price": "0.3"}),
+    ]  # fmt: skip
+    assert [(r.status_code, "exchange" in r.json()["error"]) for r in refused] == [(409, True)] * 3
+    assert mock.ledger.book_levels("M-0") == ([(4_000, 100)], []) and mock.ledger.markets["M-0"].book_clock == 1
+    status = httpx.get(f"{mock.kalshi_url}/exchange/status", timeout=10).json()
+    assert (status["trading_active"], status["exchange_active"]) == (False, switch == "trading_active")
+    admin(mock, "exchange_status", {switch: True})
+    assert admin(mock, "books", {"ticker": "M-0", "yes": [["0.41", "1"]]}).status_code == 200

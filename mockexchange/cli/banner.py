@@ -92,7 +92,8 @@ def demo(
         f"    subtraders: {', '.join(portfolio.subtraders)}",
         f"  {counted(accounts, 'account')}, {counted(len(portfolio.markets), 'market')}, "
         f"{counted(portfolio.fills, 'fill')}",
-        f"  websocket: {ws_url(where.base_url)}/trade-api/ws/v2 (channels market_positions, fill)",
+        f"  websocket: {ws_url(where.base_url)}/trade-api/ws/v2 (channels market_positions, fill, orderbook_delta, "
+        "ticker, trade, market_lifecycle_v2)",
         _deribit_heading(where),
         _deribit_key(where, deribit),
         f"  {counted(len(portfolio.deribit_accounts), 'account')}, "

@@ -299,8 +299,8 @@ class KalshiMarketOperations:
         primary_participant_key: str | None = None, is_provisional: bool | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         """List a market (fills list unknown markets on exchange index 0 by themselves, with defaults:
-        docs/kalshi-markets.md), with any of its fields. A market listed already is answered as it is when no field is
-        given."""
+        docs/known-differences.md, "Markets and market data"), with any of its fields. A market listed already is
+        answered as it is when no field is given."""
         ticker = text(ticker, "ticker")
         event_ticker = optional_text(event_ticker, "event_ticker")
         exchange_index = integer(exchange_index, "exchange_index", 0, MAX_EXCHANGE_INDEX)

@@ -25,6 +25,7 @@ import httpx
 
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
+from mockexchange.venues.kalshi.profiles import profile
 
 START = datetime(2026, 1, 2, 12, tzinfo=UTC)  # a Friday; BTC-26JUN26 and its options are live
 INT32 = (-(2**31), 2**31 - 1)
@@ -263,7 +264,7 @@ class Probe:
         full = "/trade-api/v2" + path
         response = self.http.get(self.mock.base_url + full, params=query, headers=user.signer.headers("GET", full))
         assert response.status_code == 200, (user.user_id, path, query, response.text[:500])
-        body = parse(response.text, _kalshi_number)
+        body = parse(response.text, kalshi_number)
         kalshi_fields_fit(body)
         return body
 
@@ -272,14 +273,31 @@ class Probe:
         strings; market figures sum every holder, so the legacy int32 fields of a position do not bound them)."""
         tickers = [m["ticker"] for m in self._public("/markets", {"limit": 1000})["markets"]]
         for ticker in tickers:
+            self._public(f"/markets/{ticker}", {})
             self._public(f"/markets/{ticker}/orderbook", {})
-        for path in ("/markets/trades", "/events", "/series", "/exchange/status"):
-            self._public(path, {"with_nested_markets": "true"} if path == "/events" else {})
+        for status in ("unopened", "open", "paused", "closed", "settled"):
+            self._public("/markets", {"status": status, "limit": 1000})
+            if status != "paused":
+                self._public("/events", {"status": status, "with_nested_markets": "true"})
+        if tickers:
+            if profile(self.mock.app.settings.profile).market_orderbooks:  # (the legacy profile's client had none)
+                self._public("/markets/orderbooks", {"tickers": tickers[:100]})
+            candles = {"start_ts": 0, "end_ts": 2**62, "include_latest_before_start": "true"}
+            for period in (1, 60, 1440):
+                self._public("/markets/candlesticks", {"market_tickers": ",".join(tickers[:100]),
+                                                       "period_interval": period, **candles})  # fmt: skip
+        events = [e["event_ticker"] for e in self._public("/events", {"with_nested_markets": "true"})["events"]]
+        for event_ticker in events:
+            self._public(f"/events/{event_ticker}", {"with_nested_markets": "true"})
+        for series in self._public("/series", {"include_volume": "true", "include_product_metadata": "true"})["series"]:
+            self._public(f"/series/{series['ticker']}", {"include_volume": "true"})
+        for path in ("/markets/trades", "/exchange/status"):
+            self._public(path, {"limit": 1000} if path == "/markets/trades" else {})
 
     def _public(self, path: str, query: dict[str, Any]) -> Any:
         response = self.http.get(self.mock.kalshi_url + path, params=query)
         assert response.status_code == 200, (path, query, response.text[:500])
-        body = parse(response.text, _kalshi_number)
+        body = parse(response.text, kalshi_number)
         kalshi_fields_fit(body, "", int32=False)
         return body
 
@@ -352,7 +370,7 @@ def _plain(literal: str) -> Decimal:
     return Decimal(literal)
 
 
-def _kalshi_number(literal: str) -> Decimal | int:
+def kalshi_number(literal: str) -> Decimal | int:
     value = _plain(literal)
     if "." in literal:
         return value

@@ -6,6 +6,7 @@ another connection is served; and the connection's bounds hold."""
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from market_client import market_mock, reading, signer_for, subscribe  # noqa: E402
+
+from mockexchange.server import MockServer  # noqa: E402
 
 # Kalshi's error codes (the AsyncAPI file's enum): a reply outside them is a bug of the mock's.
 KALSHI_CODES = {1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}
@@ -107,3 +110,40 @@ def test_a_subscription_to_thousands_of_markets_answers_while_another_connection
             frames = big.wait(lambda f: len(f) >= 1 + len(tickers), timeout=60)
             assert [f["seq"] for f in frames[1:]] == list(range(1, 1 + len(tickers)))
             assert {f["msg"]["market_ticker"] for f in frames[1:]} == set(tickers)
+
+
+def test_hostile_market_lists_over_the_ledgers_feed_are_refused_whole_and_the_connection_goes_on():
+    """The ledger itself as the feed (not the stand-in): thousands of unknown tickers, a ticker of 60,000 characters,
+    values of the wrong type and market ids on the book's channel each get Kalshi's error naming nothing it does not
+    have to (the first 100 unknown tickers), and subscribe nothing; a list repeating one market 4,000 times is
+    that one market; a list past the 64 KiB message bound closes with 1009 (docs/kalshi.md)."""
+    with MockServer() as mock:
+        mock.create_account("alice")
+        mock.create_market("KXA-26-T1")
+        mock.set_book("KXA-26-T1", yes=[["0.40", "1"]])
+        with reading(mock, signer_for(mock, "alice")) as client:
+            refused = [
+                ({"market_tickers": [f"T{n}" for n in range(7_000)]}, 11),  # within the 64 KiB message bound
+                ({"market_tickers": ["K" * 60_000]}, 11),
+                ({"market_ticker": 10**40}, 1),
+                ({"market_tickers": [["KXA-26-T1"]]}, 1),
+                ({"market_ids": ["x" * 300]}, 11),
+                ({"market_tickers": []}, 11),
+            ]
+            for n, (params, code) in enumerate(refused, start=1):
+                [error] = client.ask(subscribe(["orderbook_delta"], command_id=n, **params))
+                assert (error["type"], error["id"], error["msg"]["code"]) == ("error", n, code), error
+                assert len(error["msg"].get("market_tickers", [])) <= 100
+                assert len(json.dumps(error)) < 2_000, "the reply quotes excerpts, not what was sent"
+            [listed] = client.ask({"id": 20, "cmd": "list_subscriptions"})
+            assert listed["msg"] == [], "nothing was subscribed"
+            made = client.ask(subscribe(["orderbook_delta"], command_id=21, market_tickers=["KXA-26-T1"] * 4_000), 2)
+            assert [f["type"] for f in made] == ["subscribed", "orderbook_snapshot"]
+            assert made[1]["msg"]["yes_dollars_fp"] == [["0.4000", "1.00"]]
+            client.quiet(0.3)
+            too_big = [f"KXT-{n:05d}" for n in range(10_000)]  # 130 KB of JSON
+            client.send(subscribe(["orderbook_delta"], command_id=22, market_tickers=too_big))
+            client.wait(lambda f: client.closed is not None, timeout=10)
+            assert client.closed is not None and client.closed.rcvd.code == 1009
+        with reading(mock, signer_for(mock, "alice")) as again:  # the mock serves on
+            assert again.ask(subscribe(["orderbook_delta"], market_tickers=["KXA-26-T1"]), 2)[1]["seq"] == 1

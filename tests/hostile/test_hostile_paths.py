@@ -15,7 +15,7 @@ import pytest
 from hostile_sockets import connect, read_response, request_head
 
 from mockexchange.server import MockServer
-from mockexchange.web import header_safe
+from mockexchange.web import MAX_HEADER_CHARS, header_safe
 
 ODD = {
     "nul": "%00",
@@ -82,3 +82,5 @@ def test_header_safe_escapes_what_a_header_cannot_carry_and_keeps_the_rest():
     assert header_safe("€ 💣") == r"\u20ac \U0001f4a3"
     assert header_safe("café ¿ÿ") == "café ¿ÿ"
     assert header_safe("plain: it's 100% (ok)") == "plain: it's 100% (ok)"
+    cut = header_safe("€" * 60_000)  # a path or query quoted whole would be a header line no client reads
+    assert len(cut) <= MAX_HEADER_CHARS and cut.startswith(r"\u20ac") and cut.endswith("(360,000 characters in all)")

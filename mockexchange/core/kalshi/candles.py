@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from mockexchange.core.kalshi.fill_log import FillLog
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.units import PRICE, count_units, half_even, price_units
+from mockexchange.core.numbers import INT64_MAX
 from mockexchange.core.time_index import TimeIndex
 
 _US = 1_000_000
@@ -110,5 +111,7 @@ def latest_before(market: Market, tape: TimeIndex, fills: FillLog, period: int, 
         return None
     real = before[-1]
     moved_to = -(-start // period) * period
+    if moved_to > INT64_MAX:
+        return None  # a period ending past int64 seconds: no wire carries it (a `start_ts` near the int64 bound)
     previous = real.price.close if real.price is not None else real.previous
     return replace(real, end_period_ts=moved_to, price=None, mean=None, previous=previous, volume=0)

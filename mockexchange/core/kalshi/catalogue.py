@@ -233,8 +233,13 @@ class Catalogue:
             market.updated_time = now
             market.version += 1
             if structure is not None and self.bus.takers(LIFECYCLE):  # type: ignore[attr-defined]
-                moved = Lifecycle(ticker, "price_level_structure_updated", now, price_level_structure=structure,
-                                  price_ranges=price_ranges(structure))
+                moved = Lifecycle(
+                    ticker,
+                    "price_level_structure_updated",
+                    now,
+                    price_level_structure=structure,
+                    price_ranges=price_ranges(structure),
+                )
                 self.bus.publish(Change(LIFECYCLE, None, moved))  # type: ignore[attr-defined]
             return market
 

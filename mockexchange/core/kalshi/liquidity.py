@@ -62,12 +62,12 @@ class Liquidity:
     def set_levels(
         self, ticker: str, yes: Iterable[tuple[int, int]] | None, no: Iterable[tuple[int, int]] | None
     ) -> Market:
-        """Replace the house's YES bids (`yes`) and NO bids (`no`) of an active market (a side not given keeps its
-        levels; an empty one has none): (price units of that side, hundredths)."""
+        """Replace the house's YES bids (`yes`) and NO bids (`no`) of an active market on a trading exchange (a side
+        not given keeps its levels; an empty one has none): (price units of that side, hundredths)."""
         with self.lock:  # type: ignore[attr-defined]
             self.run_due_now()  # type: ignore[attr-defined]
             market = self.market(ticker)  # type: ignore[attr-defined]
-            why = refusal(market)
+            why = refusal(market) or self.exchange.refusal()  # type: ignore[attr-defined]
             if why is not None:
                 raise LedgerError(f"{why}: its book takes no liquidity", status=409)
             wanted: dict[Side, dict[int, int]] = {}

@@ -95,8 +95,8 @@ def _candidates(ledger: Ledger, values: dict[str, Any], after: str | None) -> It
         named: Iterable[str] | None = values["tickers"]
         for name, find in (("event_ticker", _event_markets), ("series_ticker", _series_markets)):
             if values[name] is not None:
-                found = find(ledger, values[name])
-                named = found if named is None else [t for t in named if t in set(found)]
+                found = set(find(ledger, values[name]))  # once: each filter costs its markets, not their product
+                named = found if named is None else [t for t in named if t in found]
         tickers = sorted({t for t in named or () if t in markets})
         start = 0 if after is None else next((i for i, t in enumerate(tickers) if t > after), len(tickers))
         return (markets[t] for t in tickers[start:])

@@ -1,0 +1,134 @@
+"""Kalshi's market data misbehaves like the rest, over real HTTP: a fault rule on any of its twelve routes answers as
+configured (a status in Kalshi's shape, a delay, a dropped connection), the rate limits charge every one of them (to
+the key a request names, else to the address; 429 in Kalshi's shape), and the REST lag, which lags the portfolio's
+reads, leaves them answering now (docs/known-differences.md: market data is not lagged)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from mockexchange.core.clock import ManualClock, epoch_ms
+from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiAuth, KalshiSigner
+from mockexchange.venues.kalshi.table import OPERATIONS
+
+START = datetime(2026, 3, 2, 12, tzinfo=UTC)
+FED = "KXFED-26DEC-T4.00"
+WALL = ManualClock(START)  # the buckets refill on it (never, here), and requests are signed by it
+V2 = "/trade-api/v2"
+CANDLES = {"start_ts": 0, "end_ts": 2_000_000_000, "period_interval": 60}
+# Each market data route as a client asks it: its path and a query it answers 200.
+ROUTES = {
+    "GetMarkets": ("/markets", {}),
+    "GetTrades": ("/markets/trades", {}),
+    "GetMarketOrderbooks": ("/markets/orderbooks", {"tickers": FED}),
+    "BatchGetMarketCandlesticks": ("/markets/candlesticks", {"market_tickers": FED, **CANDLES}),
+    "GetMarket": (f"/markets/{FED}", {}),
+    "GetMarketOrderbook": (f"/markets/{FED}/orderbook", {"depth": 5}),
+    "GetMarketCandlesticks": (f"/series/KXFED/markets/{FED}/candlesticks", {**CANDLES, "period_interval": 1}),
+    "GetEvents": ("/events", {}),
+    "GetEvent": ("/events/KXFED-26DEC", {}),
+    "GetSeriesList": ("/series", {}),
+    "GetSeries": ("/series/KXFED", {}),
+    "GetExchangeStatus": ("/exchange/status", {}),
+}
+
+
+def test_every_market_data_route_is_here():
+    assert {op.operation_id for op in OPERATIONS if op.market_data} == set(ROUTES)
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[MockServer]:
+    with MockServer(clock=ManualClock(START), wall_clock=WALL) as server:
+        server.create_account("u", balance_cents=1_000_000)
+        server.create_market(FED)
+        server.set_book(FED, yes=[["0.40", "10"]], no=[["0.55", "5"]])
+        server.fill("u", FED, "yes", "buy", "2", "0.45")
+        yield server
+
+
+@pytest.fixture
+def clean(mock: MockServer) -> Iterator[MockServer]:
+    mock.clear_faults()
+    yield mock
+    mock.clear_faults()
+    mock.set_rate_limit_tier("off")
+
+
+def read(mock: MockServer, name: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    path, query = ROUTES[name]
+    return httpx.get(mock.kalshi_url + path, params=query, headers=headers, timeout=10)
+
+
+@pytest.mark.parametrize("name", ROUTES)
+def test_a_fault_rule_on_the_route_answers_as_configured(clean, name):
+    mock = clean
+    path = V2 + ROUTES[name][0]
+    assert read(mock, name).status_code == 200
+    mock.add_fault(path=path, status=503, times=1)
+    refused = read(mock, name)
+    assert refused.status_code == 503, refused.text
+    assert refused.json() == {"error": {"code": "service_unavailable", "message": "service unavailable"}}
+    assert read(mock, name).status_code == 200, "the rule fired its one time"
+    mock.add_fault(path=path, delay_ms=400, times=1)
+    started = time.monotonic()
+    assert read(mock, name).status_code == 200 and time.monotonic() - started >= 0.4
+    mock.add_fault(path=path, drop=True, times=1)
+    with pytest.raises(httpx.TransportError):
+        read(mock, name)
+    assert [rule["fired"] for rule in mock.faults()["faults"]] == [1, 1, 1]
+
+
+def test_a_rule_on_a_prefix_takes_every_route_under_it(clean):
+    mock = clean
+    mock.add_fault(path=f"{V2}/markets", status=500)
+    under = {name: read(mock, name).status_code for name in ROUTES}
+    assert under == {name: 500 if ROUTES[name][0].startswith("/markets") else 200 for name in ROUTES}
+
+
+@pytest.mark.slow  # 62 requests a route
+@pytest.mark.parametrize("name", ROUTES)
+def test_every_route_is_charged_to_the_address_or_the_key_it_names(clean, name):
+    mock = clean
+    mock.set_rate_limit_tier("basic")  # 200 read tokens a second, 10 a read, every bucket full
+    answers = [read(mock, name).status_code for _ in range(21)]
+    assert answers == [200] * 20 + [429], answers
+    limited = read(mock, name)
+    assert limited.json() == {"error": "too many requests"} and "retry-after" not in limited.headers
+    assert "the address 127.0.0.1 spent the read bucket" in limited.headers["x-mockexchange-diagnosis"]
+    key = mock.create_key("u", key_type="ed25519")
+    named = read(mock, name, {"KALSHI-ACCESS-KEY": key["key_id"]})  # unsigned: the read is public
+    assert named.status_code == 200, "the user's own bucket"
+    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+    signed = [read(mock, name, signer.headers("GET", V2 + ROUTES[name][0], epoch_ms(WALL))) for _ in range(20)]
+    assert [answer.status_code for answer in signed] == [200] * 19 + [429], "the user's twenty reads, one named above"
+    positions = V2 + "/portfolio/positions"
+    portfolio = httpx.get(mock.base_url + positions, headers=signer.headers("GET", positions, epoch_ms(WALL)))
+    assert portfolio.status_code == 429, "the market data spent the user's reads"
+
+
+def test_the_rest_lag_lags_the_portfolio_and_not_the_market_data():
+    with MockServer(clock=ManualClock(START), rest_lag_ms=1000) as mock:
+        mock.create_account("u", balance_cents=1_000_000)
+        key = mock.create_key("u", key_type="ed25519")
+        mock.create_market(FED)
+        mock.advance_clock(seconds=5)
+        mock.set_book(FED, yes=[["0.40", "10"]])
+        mock.fill("u", FED, "yes", "buy", "2", "0.45")
+        signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+        with httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10) as client:
+            assert client.get("/portfolio/positions").json()["market_positions"] == [], "lagged: not yet"
+            market = client.get(f"/markets/{FED}").json()["market"]
+            assert (market["volume_fp"], market["yes_bid_dollars"]) == ("2.00", "0.4000"), "now"
+            assert len(client.get("/markets/trades").json()["trades"]) == 1
+            assert client.get(f"/markets/{FED}/orderbook").json()["orderbook_fp"]["yes_dollars"] == [
+                ["0.4000", "10.00"]
+            ]
+            mock.advance_clock(seconds=1)
+            assert client.get("/portfolio/positions").json()["market_positions"][0]["position_fp"] == "2.00"
