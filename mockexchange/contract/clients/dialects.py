@@ -177,7 +177,7 @@ _SDK_ORDER: tuple[Field, ...] = (
 
 
 # The market data records, compared field by field (the scene's expected records carry these attributes).
-_MARKET_SAME: tuple[Field, ...] = (
+_LISTED_MARKET: tuple[Field, ...] = (
     ("ticker", "ticker", "text"), ("event_ticker", "event_ticker", "text"), ("status", "status", "text"),
     ("exchange_index", "exchange_index", "text"), ("result", "result", "text"), ("open_time", "open_time", "time"),
     ("close_time", "close_time", "time"), ("floor_strike", "floor_strike", "number"),
@@ -203,7 +203,7 @@ _SERIES_SAME: tuple[Field, ...] = (
 )  # fmt: skip
 # The 3.34 shapes under the wire's names (the official SDKs' models keep them).
 _WIRE_MARKET_DATA = MarketData(
-    market=(*_MARKET_SAME, *_named(_QUOTES, "price", "_dollars"), *_named(_SIZES, "count", "_fp")),
+    market=(*_LISTED_MARKET, *_named(_QUOTES, "price", "_dollars"), *_named(_SIZES, "count", "_fp")),
     trade=(*_TRADE_SAME, *_TRADE_SIDES, ("count", "count_fp", "count"), ("yes_price", "yes_price_dollars", "price"),
            ("no_price", "no_price_dollars", "price")),
     event=_EVENT_SAME,
@@ -260,7 +260,7 @@ SDK = Dialect(
     iterator="portfolio.positions_all",
     bodyless_breaks=frozenset({"UpgradeAccountApiUsageLevel"}),  # `account.upgrade` parses the 201 as JSON
     market_data=MarketData(
-        market=(*_MARKET_SAME, *_named(_QUOTES, "price"), *_named(_SIZES, "count")),
+        market=(*_LISTED_MARKET, *_named(_QUOTES, "price"), *_named(_SIZES, "count")),
         trade=(
             *_TRADE_SAME,
             *_TRADE_SIDES,
@@ -398,7 +398,7 @@ OFFICIAL_3_2 = Dialect(
         market=(
             *(
                 ("legacy_status", "status", "text") if f[0] == "status" else f
-                for f in _MARKET_SAME
+                for f in _LISTED_MARKET
                 if f[0] != "exchange_index"
             ),  # 3.2.0's Market has no exchange_index
             *_named(_QUOTES, "cents"),
