@@ -12,6 +12,10 @@
 - `GET /markets/{ticker}`: `exchange_index` is a string (`"1"`) where the schema says integer.
 - `GET /markets/{ticker}/orderbook`: each level's contracts are a JSON number, not a fixed-point string.
 
+`BrokenBookFrames` breaks the websocket's `orderbook_delta` frames instead: without `seq` (`defect="no seq"`), or
+with `delta_fp` a JSON number (`defect="number"`). It takes the server's frame writer out of the scope, so the venue
+sends every frame through ASGI, where it rewrites them.
+
 `RefusingMarkets` answers every market data read with Kalshi's 404 `not_found`, discovery's reads included; with
 `listings=True`, all but the two listings (`GET /markets` and `GET /events`), so the kit knows what to name.
 """
@@ -25,6 +29,7 @@ from urllib.parse import parse_qsl, urlencode
 import orjson
 
 from mockexchange.server import MockServer
+from mockexchange.web import FRAME_WRITER
 
 REPEATED_CURSOR = "REPEAT"
 
@@ -110,6 +115,37 @@ class RefusingMarkets:
             await send_json(send, 404, {"error": {"code": "not_found", "message": "not found"}})
             return
         await self.app(scope, receive, send)
+
+
+class BrokenBookFrames:
+    """ASGI middleware breaking the wrapped mock's `orderbook_delta` frames as listed above."""
+
+    def __init__(self, app: Any, defect: str) -> None:
+        self.app = app
+        self.defect = defect
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        extensions = {k: v for k, v in (scope.get("extensions") or {}).items() if k != FRAME_WRITER}
+
+        async def breaking(message: dict[str, Any]) -> None:
+            if message["type"] == "websocket.send" and message.get("text"):
+                message = {**message, "text": self._break(message["text"])}
+            await send(message)
+
+        await self.app({**scope, "extensions": extensions}, receive, breaking)
+
+    def _break(self, text: str) -> str:
+        frame = orjson.loads(text)
+        if frame.get("type") != "orderbook_delta":
+            return text
+        if self.defect == "no seq":
+            del frame["seq"]
+        else:
+            frame["msg"]["delta_fp"] = float(frame["msg"]["delta_fp"])
+        return orjson.dumps(frame).decode() + "\n"
 
 
 def _header(scope: dict[str, Any], name: bytes) -> bytes | None:
