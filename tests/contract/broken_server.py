@@ -12,9 +12,9 @@
 - `GET /markets/{ticker}`: `exchange_index` is a string (`"1"`) where the schema says integer.
 - `GET /markets/{ticker}/orderbook`: each level's contracts are a JSON number, not a fixed-point string.
 
-`BrokenBookFrames` breaks the websocket's `orderbook_delta` frames instead: without `seq` (`defect="no seq"`), or
-with `delta_fp` a JSON number (`defect="number"`). It takes the server's frame writer out of the scope, so the venue
-sends every frame through ASGI, where it rewrites them.
+`BrokenBookFrames` breaks the websocket's `orderbook_delta` frames instead: without `seq` (`defect="no seq"`), with
+`delta_fp` a JSON number (`defect="number"`), or every third one not sent (`defect="gap"`). It takes the server's
+frame writer out of the scope, so the venue sends every frame through ASGI, where it rewrites them.
 
 `RefusingMarkets` answers every market data read with Kalshi's 404 `not_found`, discovery's reads included; with
 `listings=True`, all but the two listings (`GET /markets` and `GET /events`), so the kit knows what to name.
@@ -130,8 +130,14 @@ class BrokenBookFrames:
             return
         extensions = {k: v for k, v in (scope.get("extensions") or {}).items() if k != FRAME_WRITER}
 
+        deltas = 0
+
         async def breaking(message: dict[str, Any]) -> None:
-            if message["type"] == "websocket.send" and message.get("text"):
+            nonlocal deltas
+            if message["type"] == "websocket.send" and '"type":"orderbook_delta"' in (message.get("text") or ""):
+                deltas += 1
+                if self.defect == "gap" and deltas % 3 == 0:
+                    return
                 message = {**message, "text": self._break(message["text"])}
             await send(message)
 
@@ -143,7 +149,7 @@ class BrokenBookFrames:
             return text
         if self.defect == "no seq":
             del frame["seq"]
-        else:
+        elif self.defect == "number":
             frame["msg"]["delta_fp"] = float(frame["msg"]["delta_fp"])
         return orjson.dumps(frame).decode() + "\n"
 

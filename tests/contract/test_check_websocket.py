@@ -1,6 +1,7 @@
 """`mockexchange contract check-websocket` end to end: the mock's market data channels pass while their markets move
 (books, trades, a pause and a resume: every channel sends), in both profiles; a server whose `orderbook_delta` lacks
-`seq`, or writes `delta_fp` as a number, fails on that message; a refused key and nothing listening stop it at once."""
+`seq`, or writes `delta_fp` as a number, fails on that message, and one that skips a delta fails on `seq`; a refused
+key and nothing listening stop it at once."""
 
 from __future__ import annotations
 
@@ -93,6 +94,15 @@ def test_a_server_whose_orderbook_delta_breaks_the_slice_fails(capsys, pem, defe
     assert re.search(said, out.split("FAIL  orderbook_delta", 1)[1]), out
     # the other messages are not blamed (a delta without seq leaves gaps in its subscription's count: that is said too)
     assert set(failed) <= {"orderbook_delta", "seq"}, out
+
+
+def test_a_server_that_skips_a_delta_fails_on_seq(capsys, pem) -> None:
+    with serving_through(lambda app: BrokenBookFrames(app, "gap")) as server:
+        seed(server)
+        status, out = check(capsys, server, pem)
+    assert status == 1, out
+    assert re.findall(r"^  FAIL  (.+)$", out, re.MULTILINE) == ["seq"], out
+    assert re.search(r"sid 1: seq \[1, .*\] does not count 1, 2, 3", out), out
 
 
 def test_a_refused_key_and_nothing_listening_stop_the_check(capsys, tmp_path: Path) -> None:
