@@ -19,6 +19,9 @@ REQUIRED = {
     "contract slice-deribit": [],
     "contract drift": ["--spec", "openapi.yaml"],
     "contract check": ["--base-url", "http://127.0.0.1:9/trade-api/v2", "--key-id", "k", "--private-key", "key.pem"],
+    "contract check-websocket": [
+        "--base-url", "http://127.0.0.1:9/trade-api/v2", "--key-id", "k", "--private-key", "key.pem",
+    ],
     "contract check-deribit": ["--base-url", "http://127.0.0.1:9"],
     "contract fuzz-client": [],
     "contract clients": [],

@@ -24,6 +24,10 @@ KEYS_TO_DELETE = tuple(f"contract-delete-{i}" for i in range(3))
 ERROR_ACCOUNT = "contract-fcm-errors"  # the FCM's error account: position transfers go to its subtraders
 TRANSFER_TARGETS = tuple(f"{ERROR_ACCOUNT}_T{i}" for i in range(2))
 TRANSFER_MARKETS = tuple(f"KXCONTRACT-{e:02d}-T{m}" for e in (4, 6) for m in range(5))  # open, on exchange index 0
+# What the exchange lists (seed and seed_market_data): the market data reads draw their tickers from them.
+SERIES = "KXCONTRACT"
+EVENTS = tuple(f"{SERIES}-{e:02d}" for e in range(9))
+MARKETS = tuple(f"{event}-T{m}" for event in EVENTS[:8] for m in range(5)) + (f"{EVENTS[8]}-T0",)
 
 
 _key_lock = threading.Lock()
@@ -51,13 +55,19 @@ def upload_pem() -> str:
 
 
 def values() -> AccountValues:
-    """What exists on the seeded account for the fields only it satisfies (schema/write_rules.py)."""
+    """What exists on the seeded account, and its exchange, for the fields only they satisfy (schema/write_rules.py,
+    refinements.MARKET_VALUES)."""
     return AccountValues(
         subtrader_ids=SUBTRADERS,
         public_keys=(upload_pem(),),
         api_key_ids=KEYS_TO_DELETE,
         market_tickers=TRANSFER_MARKETS,
         transfer_targets=TRANSFER_TARGETS,
+        listed_markets=MARKETS,
+        listed_events=EVENTS,
+        listed_series=(SERIES,),
+        candle_series=(SERIES,),
+        candle_markets=MARKETS,
     )
 
 
@@ -110,8 +120,8 @@ def seed(control: Control) -> None:
 
 def seed_market_data(control: Control) -> None:
     """The market data the reads show beside the portfolio (issue 27): a series' and an event's own fields, strikes,
-    the house's book, a paused market and one determined (its settlement timer years long: nothing is paid during a
-    run). No fill: the portfolio stays what `seed` made it."""
+    the house's books (on every open market), a paused market and one determined (its settlement timer years long:
+    nothing is paid during a run). No fill: the portfolio stays what `seed` made it."""
     control.set_series(
         "KXCONTRACT", title="Contract kit", category="Economics", categories=["Economics"], tags=["Kit"],
         settlement_sources=[{"name": "Kit", "url": "https://example.com/kit"}], product_metadata={"kit": True},
@@ -122,6 +132,9 @@ def seed_market_data(control: Control) -> None:
         "KXCONTRACT-08-T0", "KXCONTRACT-08", strike_type="between", floor_strike="4.25", cap_strike="4.5",
         custom_strike={"kit": "value"}, price_level_structure="tapered_deci_cent", settlement_timer_seconds=10**8,
     )  # fmt: skip
+    for e in range(4, 8):  # a book on every open market: each book read has levels to judge
+        for m in range(5):
+            control.set_book(f"KXCONTRACT-{e:02d}-T{m}", yes=[[f"0.{30 + m}", str(e + 1)]], no=[[f"0.{60 - m}", "2.5"]])
     control.set_book("KXCONTRACT-07-T0", yes=[["0.40", "10"], ["0.39", "5.5"]], no=[["0.55", "3"]])
     control.set_book("KXCONTRACT-08-T0", yes=[["0.055", "2"]], no=[["0.9", "1"]])
     control.pause_market("KXCONTRACT-07-T4")

@@ -21,6 +21,7 @@ import yaml
 
 from mockexchange.auth.kalshi.keys import generate_private_key, public_key_pem
 from mockexchange.contract import extra
+from mockexchange.contract.discovery import Listed, discover, needed
 from mockexchange.contract.preflight import Unreachable, preflight
 from mockexchange.contract.report import Run, translate
 from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
@@ -111,8 +112,6 @@ def run(args: argparse.Namespace) -> int:
                 f"contract check: {option} {path}: its folder {path.resolve().parent} does not exist", file=sys.stderr
             )
             return EXIT_USAGE
-    if not args.published_only:
-        spec = refine(spec, account=_account_values(args))
     asked = args.operation or [op for op in OPERATIONS if op not in KALSHI_WRITES]
     try:
         first = preflight(
@@ -125,6 +124,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"contract check: {first.refusal.describe()}", file=sys.stderr)
         return EXIT_REFUSED
     operations = [op for op in asked if op not in first.skipped]
+    listed = discover(args.base_url, signer) if needed(operations) and not args.published_only else None
+    if not args.published_only:
+        spec = refine(spec, account=_account_values(args, listed))
     print(f"contract check: {args.base_url}  operations: {', '.join(operations)}")
     for operation, why in first.skipped.items():
         print(f"  skipped {operation}: {why}")
@@ -134,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"  with {len(describe())} of Kalshi's unstated rules (docs/contract-kit.md); --published-only drops them"
         )
+        if listed is not None:
+            print(f"  {_listed_line(listed)}")
         for operation, why in _not_expected_to_accept(spec, operations).items():
             print(f"  {operation}: no valid request can be drawn ({why}); refusals judged, no acceptance required")
     with tempfile.TemporaryDirectory(prefix="mockexchange-check-") as tmp:
@@ -202,10 +206,21 @@ def _run_schemathesis(args: argparse.Namespace, spec: dict, operations: list[str
     return child.returncode
 
 
-def _account_values(args: argparse.Namespace) -> AccountValues:
-    """What the kit knows of the key's account: the subtraders named, and a public key it made to upload."""
+def _account_values(args: argparse.Namespace, listed: Listed | None) -> AccountValues:
+    """What the kit knows of the key's account (the subtraders named, a public key it made to upload) and of its
+    exchange (what it found listed)."""
     upload = public_key_pem(generate_private_key("ed25519").public_key())
-    return AccountValues(subtrader_ids=tuple(args.subtrader_id), public_keys=(upload,))
+    found = listed.values if listed is not None else {}
+    return AccountValues(subtrader_ids=tuple(args.subtrader_id), public_keys=(upload,), **found)
+
+
+def _listed_line(listed: Listed) -> str:
+    counts = {name: len(values) for name, values in listed.values.items()}
+    line = (
+        f"the exchange lists (for the market data reads): {counts['listed_markets']} markets, "
+        f"{counts['listed_events']} events, {counts['listed_series']} series"
+    )
+    return line + "".join(f"; {problem}" for problem in listed.problems)
 
 
 def _not_expected_to_accept(spec: dict, operations: list[str]) -> dict[str, str]:

@@ -77,6 +77,11 @@ def note_drawn(case: Case) -> None:
             _drawn_valid.popitem(last=False)
 
 
+def drawn_valid(case: Case) -> bool:
+    """Whether the case (as `note_drawn` saw it made) was drawn as valid data."""
+    return _drawn_valid.get(case.id, False)
+
+
 def error_code(response: Response) -> str | None:
     """Kalshi's error code: `{"error": {"code"}}` or the flat `{"code"}` of a body it could not decode."""
     try:
@@ -102,7 +107,7 @@ class WriteAcceptance:
 
     def after_response(self, ctx: CheckContext, response: Response, case: Case) -> bool | None:
         operation_id = case.operation.definition.raw.get("operationId")
-        if operation_id not in judged_operations() or not _drawn_valid.get(case.id, False):
+        if operation_id not in judged_operations() or not drawn_valid(case):
             return None
         status = response.status_code
         if status in NOT_OURS or status >= 500:

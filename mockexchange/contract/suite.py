@@ -21,6 +21,7 @@ from schemathesis.config import OperationConfig
 from schemathesis.core.failures import FailureGroup
 from schemathesis.hooks import HookContext
 
+from mockexchange.contract import acceptance  # noqa: F401 (registers the kit's ReadAcceptance check)
 from mockexchange.contract.refusals import checks_config, note_drawn
 from mockexchange.schema.fields import MAX_LISTED, response_errors
 from mockexchange.schema.refinements import PAGINATED, refine, valid_combination, without_alternatives

@@ -112,7 +112,8 @@ def _detail(check: str, message: str, interaction: dict[str, Any]) -> str:
     where = uri.split("/trade-api/v2", 1)[-1] if uri else ""
     if check == "response_fields":
         first_of: dict[str, str] = {}
-        for key, shown in map(_field_problem, lines[1:]):
+        listed = [line for line in lines[1:] if not line.startswith("... and ")]  # the check's own count of the rest
+        for key, shown in map(_field_problem, listed):
             first_of.setdefault(key, shown)
         fields = list(first_of.values())
         shown = "; ".join(fields[:_SHOWN_FIELDS])

@@ -19,6 +19,7 @@ from mockexchange.schema.write_rules import (
     BODY_RULES,
     GO_INT32_MAX,
     SUBACCOUNT_MAX,
+    AccountValue,
     AccountValues,
     describe_writes,
     judged_operations,
@@ -223,6 +224,28 @@ PARAMETER_RULES += (
         {"items": {"type": "string", "minLength": 1, "maxLength": 200}}, from_request=False,
     ),
 )  # fmt: skip
+# The market data reads' parameters that must name what the exchange lists: drawn from the markets, events and series
+# the kit found listed (contract/discovery.py; the suites' seeded ones). Without them a required one stays as
+# published (a made-up ticker: a 404) and the operation is not expected to accept any request (ACCEPTANCE).
+MARKET_VALUES: tuple[AccountValue, ...] = (
+    AccountValue(("GetMarket", "GetMarketOrderbook"), "path:ticker", "listed_markets", "a market the exchange lists"),
+    AccountValue(("GetMarketOrderbooks",), "query:tickers", "listed_markets", "markets the exchange lists"),
+    AccountValue(("BatchGetMarketCandlesticks",), "query:market_tickers", "listed_markets",
+                 "a market the exchange lists (a list of one)"),
+    AccountValue(("GetEvent",), "path:event_ticker", "listed_events", "an event the exchange lists"),
+    AccountValue(("GetSeries",), "path:series_ticker", "listed_series", "a series the exchange lists"),
+    AccountValue(("GetMarketCandlesticks",), "path:series_ticker", "candle_series",
+                 "a series the exchange lists, one whose markets the kit knows"),
+    AccountValue(("GetMarketCandlesticks",), "path:ticker", "candle_markets",
+                 "a market of that series (another series' market is a 404)"),
+)  # fmt: skip
+# Reads whose valid requests a faithful server answers 2xx: a run in which one of them answered valid requests and
+# accepted none fails (contract/acceptance.py), as a server that refuses every request, however it words it, must.
+ACCEPTING_READS = MARKET_DATA_READS
+ACCEPTING = (
+    "valid requests must be accepted: a run in which the operation answered valid requests and accepted (2xx) none "
+    "fails, whatever it answered (401 and 403 are the auth verdict's, 5xx the server-error check's)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,7 +372,8 @@ def refine(openapi: dict[str, Any], *, account: AccountValues | None = None) -> 
 
     `account`: what exists on the account the kit checks with (write_rules.py). Its `subtrader_ids` are the
     subtraders the checking key may read: the FCM reads of one subtrader then ask for those (any other id is a 404,
-    which says nothing about the response schema); the writes draw the fields of `ACCOUNT_VALUES` from it."""
+    which says nothing about the response schema); the writes draw the fields of `ACCOUNT_VALUES` from it, the market
+    data reads those of `MARKET_VALUES` (the markets, events and series its exchange lists)."""
     account = account or AccountValues()
     spec = copy.deepcopy(openapi)
     operations = {op["operationId"]: op for op in _operations(spec)}
@@ -383,6 +407,7 @@ def refine(openapi: dict[str, Any], *, account: AccountValues | None = None) -> 
         operation = operations.get(operation_id)
         if operation is not None:
             _add_next_page_link(spec, operation)
+    _draw_from(spec, operations, account, MARKET_VALUES)
     _refine_writes(spec, operations, account)
     return spec
 
@@ -394,6 +419,11 @@ def describe() -> list[str]:
     lines += [f"{', '.join(r.operations)}: one of {', '.join(r.names)}: {r.reason}" for r in ONE_OF_RULES]
     lines += [f"{', '.join(r.operations)}: combinations: {r.reason}" for r in COMBINATION_RULES]
     lines += [f"{', '.join(r.operations)}: status {r.status}: {r.reason}" for r in STATUS_RULES]
+    lines += [
+        f"{', '.join(v.operations)}: {v.field}: {v.reason}, from what the kit found listed ({v.source})"
+        for v in MARKET_VALUES
+    ]
+    lines.append(f"{', '.join(ACCEPTING_READS)}: {ACCEPTING}")
     return lines + describe_writes()
 
 
@@ -440,7 +470,22 @@ def _refine_writes(spec: dict[str, Any], operations: dict[str, dict[str, Any]], 
             found = _body_field(spec, operations.get(operation_id), rule.field)
             if found is not None:  # (a slice of another spec may lack it; tests/contract/test_write_rules.py)
                 found[0].update(copy.deepcopy(rule.schema))
-    for value in ACCOUNT_VALUES:
+    _draw_from(spec, operations, account, ACCOUNT_VALUES)
+    for operation_id in judged_operations():
+        body = _body_schema(spec, operations.get(operation_id))
+        if body is not None:
+            _null_is_absent(spec, body)
+
+
+def _draw_from(
+    spec: dict[str, Any],
+    operations: dict[str, dict[str, Any]],
+    account: AccountValues,
+    values: tuple[AccountValue, ...],
+) -> None:
+    """Each field of `values` drawn from what `account` holds (a list's items, for an array); an operation whose
+    required field has none is marked as not expected to accept any request."""
+    for value in values:
         given = [*values_of(account, value.source)]
         for operation_id in value.operations:
             operation = operations.get(operation_id)
@@ -448,16 +493,15 @@ def _refine_writes(spec: dict[str, Any], operations: dict[str, dict[str, Any]], 
             if found is None:
                 continue
             schema, required = found
+            if schema.get("type") == "array":
+                schema["items"] = _resolve(spec, schema.get("items", {}))
+                schema = schema["items"]
             if given:
                 schema["enum"] = given
             elif required:
                 operation[ACCEPTANCE] = f"the kit was given no {value.source} for {value.field}"
             else:
                 schema["not"] = {}  # no valid value: left out of valid requests
-    for operation_id in judged_operations():
-        body = _body_schema(spec, operations.get(operation_id))
-        if body is not None:
-            _null_is_absent(spec, body)
 
 
 def _account_field(spec: dict[str, Any], operation: dict[str, Any], field: str) -> tuple[dict[str, Any], bool] | None:

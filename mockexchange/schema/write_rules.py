@@ -38,14 +38,22 @@ class BodyRule:
 
 @dataclass(frozen=True, slots=True)
 class AccountValues:
-    """What exists on the account the kit checks with, for the fields only such values satisfy (`ACCOUNT_VALUES`).
-    Empty: not known, so a valid request cannot be drawn for an operation that needs one."""
+    """What exists on the account the kit checks with, and on its exchange, for the fields only such values satisfy
+    (`ACCOUNT_VALUES`; refinements.MARKET_VALUES). Empty: not known, so a valid request cannot be drawn for an
+    operation that needs one."""
 
     subtrader_ids: tuple[str, ...] = ()  # the FCM member's subtraders the key may act for
     public_keys: tuple[str, ...] = ()  # public key PEMs the kit may upload (it made them)
     api_key_ids: tuple[str, ...] = ()  # keys of the account the kit may delete (never the one it signs with)
     market_tickers: tuple[str, ...] = ()  # open markets whose positions a subtrader may move
     transfer_targets: tuple[str, ...] = ()  # subtraders under the FCM's error account
+    # What the server's exchange lists (public market data, refinements.MARKET_VALUES): its markets, events and
+    # series, and one series with its markets (a path naming both must name a pair that exists).
+    listed_markets: tuple[str, ...] = ()
+    listed_events: tuple[str, ...] = ()
+    listed_series: tuple[str, ...] = ()
+    candle_series: tuple[str, ...] = ()
+    candle_markets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

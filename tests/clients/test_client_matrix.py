@@ -19,6 +19,7 @@ from mockexchange.contract.clients.matrix import (
     FINDINGS,
     GENERATED,
     NA,
+    NOT_YET,
     NOTE,
     PASS,
     Cell,
@@ -32,13 +33,14 @@ SEEDS = 3  # the generated column: a few seeds keep the run short (10, the comma
 
 # What each row must show. Anything else, FAIL above all, fails the test with the matrix printed.
 EVERY = {capability.name: PASS for capability in CAPABILITIES}
+NO_WEBSOCKET = {"websocket": NA, "orderbook-ws": NA}  # the official packages have no websocket client
 EXPECTED = {
     # the legacy profile is not kalshi-sdk's: its models keep the integer twins, shown as a note (docs/contract-kit.md)
     "kalshi-sdk": EVERY | {"legacy-profile": NOTE},
-    "kalshi-python-sync": EVERY | {"websocket": NA},
-    "kalshi-python-async": EVERY | {"websocket": NA},
+    "kalshi-python-sync": EVERY | NO_WEBSOCKET,
+    "kalshi-python-async": EVERY | NO_WEBSOCKET,
     # 3.2.0 has none of the subaccount or historical operations (tests/clients/test_client_dialects.py)
-    "kalshi-python-sync-3.2.0": EVERY | {"websocket": NA, "transfers": NA, "subaccounts": NA, "historical": NA},
+    "kalshi-python-sync-3.2.0": EVERY | NO_WEBSOCKET | {"transfers": NA, "subaccounts": NA, "historical": NA},
     # Deribit through ccxt: Kalshi-only capabilities are n/a, what the Deribit venue does not serve yet is shown
     "ccxt": {
         "positions-pages": PASS,
@@ -55,6 +57,9 @@ EXPECTED = {
         "subaccounts": NA,
         "historical": NA,
         "fcm-desk": NA,
+        # Deribit's order books and public trades come with its trading
+        "markets": NOT_YET,
+        "orderbook-ws": NOT_YET,
     },
 }
 
@@ -81,6 +86,8 @@ def test_the_matrix_has_no_failing_cell() -> None:
     assert "equal to the book" in matrix.cells["ccxt"]["positions-pages"].reason, shown
     # kalshi-sdk's upgrade cannot parse the bodyless 201 the spec gives it: a finding the cell names (contract-kit.md)
     assert "upgrade raises JSONDecodeError" in matrix.cells["kalshi-sdk"]["account"].reason, shown
+    # nor can its Market model parse a 3.34.0 market (it requires `liquidity_dollars`): another
+    assert "markets raises ValidationError" in matrix.cells["kalshi-sdk"]["markets"].reason, shown
 
 
 def test_a_missing_interpreter_fails_the_cells_and_the_exit_status(

@@ -5,6 +5,19 @@
 - `GET /portfolio/fills`: the `cursor` field is missing.
 - `GET /portfolio/settlements`: a `limit` that is not an integer in 1..1000 is a 500.
 - `GET /portfolio/deposits`: the cursor never moves on: every page says `REPEAT`, and `REPEAT` serves the first page.
+
+`BrokenMarkets` breaks the market data reads instead (the portfolio's answers untouched):
+
+- `GET /markets`: every market lacks `status` (a required field).
+- `GET /markets/{ticker}`: `exchange_index` is a string (`"1"`) where the schema says integer.
+- `GET /markets/{ticker}/orderbook`: each level's contracts are a JSON number, not a fixed-point string.
+
+`BrokenBookFrames` breaks the websocket's `orderbook_delta` frames instead: without `seq` (`defect="no seq"`), with
+`delta_fp` a JSON number (`defect="number"`), or every third one not sent (`defect="gap"`). It takes the server's
+frame writer out of the scope, so the venue sends every frame through ASGI, where it rewrites them.
+
+`RefusingMarkets` answers every market data read with Kalshi's 404 `not_found`, discovery's reads included; with
+`listings=True`, all but the two listings (`GET /markets` and `GET /events`), so the kit knows what to name.
 """
 
 from __future__ import annotations
@@ -16,6 +29,7 @@ from urllib.parse import parse_qsl, urlencode
 import orjson
 
 from mockexchange.server import MockServer
+from mockexchange.web import FRAME_WRITER
 
 REPEATED_CURSOR = "REPEAT"
 
@@ -44,10 +58,100 @@ class BrokenKalshi:
         status, headers, body = await capture(self.app, scope, receive)
         if status == 200:
             body = _break(path, body)
-        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_bytes(send, status, headers, body)
+
+
+MARKET_DATA = ("/markets", "/events", "/series", "/exchange/status")
+
+
+def _market_data(path: str) -> bool:
+    return any(part in path for part in MARKET_DATA)
+
+
+class BrokenMarkets:
+    """ASGI middleware that breaks the wrapped mock's market data answers as listed above."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not _market_data(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        status, headers, body = await capture(self.app, scope, receive)
+        if status == 200:
+            body = _break_markets(scope["path"], body)
+        await send_bytes(send, status, headers, body)
+
+
+def _break_markets(path: str, body: bytes) -> bytes:
+    data = orjson.loads(body)
+    tail = path.split("/trade-api/v2", 1)[-1]
+    if tail == "/markets":
+        for market in data["markets"]:
+            del market["status"]
+    elif tail.startswith("/markets/") and tail.endswith("/orderbook"):
+        for side in data["orderbook_fp"].values():
+            for level in side:
+                level[1] = float(level[1])
+    elif tail.startswith("/markets/") and "market" in data:  # GET /markets/{ticker}
+        data["market"]["exchange_index"] = str(data["market"]["exchange_index"])
+    else:
+        return body
+    return orjson.dumps(data)
+
+
+class RefusingMarkets:
+    """ASGI middleware answering every market data read 404 `not_found`, as Kalshi words an unknown market (but the
+    listings, with `listings`)."""
+
+    def __init__(self, app: Any, listings: bool = False) -> None:
+        self.app = app
+        self.listings = listings
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        listing = scope["type"] == "http" and scope["path"].endswith(("/trade-api/v2/markets", "/trade-api/v2/events"))
+        if scope["type"] == "http" and _market_data(scope["path"]) and not (self.listings and listing):
+            await send_json(send, 404, {"error": {"code": "not_found", "message": "not found"}})
+            return
+        await self.app(scope, receive, send)
+
+
+class BrokenBookFrames:
+    """ASGI middleware breaking the wrapped mock's `orderbook_delta` frames as listed above."""
+
+    def __init__(self, app: Any, defect: str) -> None:
+        self.app = app
+        self.defect = defect
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        extensions = {k: v for k, v in (scope.get("extensions") or {}).items() if k != FRAME_WRITER}
+
+        deltas = 0
+
+        async def breaking(message: dict[str, Any]) -> None:
+            nonlocal deltas
+            if message["type"] == "websocket.send" and '"type":"orderbook_delta"' in (message.get("text") or ""):
+                deltas += 1
+                if self.defect == "gap" and deltas % 3 == 0:
+                    return
+                message = {**message, "text": self._break(message["text"])}
+            await send(message)
+
+        await self.app({**scope, "extensions": extensions}, receive, breaking)
+
+    def _break(self, text: str) -> str:
+        frame = orjson.loads(text)
+        if frame.get("type") != "orderbook_delta":
+            return text
+        if self.defect == "no seq":
+            del frame["seq"]
+        elif self.defect == "number":
+            frame["msg"]["delta_fp"] = float(frame["msg"]["delta_fp"])
+        return orjson.dumps(frame).decode() + "\n"
 
 
 def _header(scope: dict[str, Any], name: bytes) -> bytes | None:
@@ -85,6 +189,14 @@ async def capture(app: Any, scope: dict[str, Any], receive: Any) -> tuple[int, l
 
     await app(scope, receive, keep)
     return start["status"], list(start.get("headers", [])), b"".join(chunks)
+
+
+async def send_bytes(send: Any, status: int, headers: list, body: bytes) -> None:
+    """An answer with the captured headers and a new body (its length said anew)."""
+    headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def send_json(send: Any, status: int, body: dict[str, Any]) -> None:

@@ -27,6 +27,7 @@ from mockexchange.cli import main
 from mockexchange.contract import extra
 from mockexchange.contract.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
 from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
+from mockexchange.schema.refinements import MARKET_DATA_READS
 from mockexchange.server import MockServer
 
 
@@ -70,6 +71,9 @@ def test_the_mock_passes_every_check(mock: MockServer, pem: Path, tmp_path: Path
     assert re.search(r"=+ (No issues found|\d+ warnings?) in ", result.stdout), result.stdout[-2000:]
     reads = [op for op in KALSHI_OPERATIONS if op not in KALSHI_WRITES]  # the writes run only when named
     assert f"Tested: {len(reads)}" in result.stdout
+    # the market data reads name what the mock lists, so each has markets, books and candles to judge
+    assert "the exchange lists (for the market data reads): 41 markets, 9 events, 1 series\n" in result.stdout
+    assert not [op for op in MARKET_DATA_READS if f"  {op}: no valid request can be drawn" in result.stdout]
     suites = ElementTree.parse(junit).getroot()
     assert int(suites.get("failures", "0")) == 0 and int(suites.get("tests", "0")) >= len(reads)
 

@@ -126,6 +126,8 @@ def setter(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
         ("unsubscribed", "seq", DELETE, 'unsubscribedResponse: (frame): "seq" is a required property'),
         ("orderbook_snapshot", "seq", DELETE, 'orderbookSnapshot: (frame): "seq" is a required property'),
         ("orderbook_snapshot", "msg/market_id", "M-1", 'orderbookSnapshot: msg/market_id: "M-1" is not a "uuid"'),
+        ("orderbook_delta", "seq", DELETE, 'orderbookDelta: (frame): "seq" is a required property'),
+        ("orderbook_delta", "seq", "2", 'orderbookDelta: seq: "2" is not of type "integer"'),
         ("orderbook_delta", "msg/delta_fp", -1, 'orderbookDelta: msg/delta_fp: -1 is not of type "string"'),
         ("orderbook_delta", "msg/side", "bid", 'orderbookDelta: msg/side: "bid" is not one of "yes" or "no"'),
         ("ticker", "msg/ts_ms", DELETE, 'ticker: msg: "ts_ms" is a required property'),

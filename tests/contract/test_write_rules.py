@@ -1,6 +1,6 @@
-"""The writes' rules (schema/write_rules.py): each applies to the committed slice, on a copy; account values are drawn
-or their absence said; a null is as good as absent; every declared refusal is a documented status; and each judge
-rules out what it should and nothing else."""
+"""The writes' rules (schema/write_rules.py): each applies to the committed slice, on a copy; account values (and the
+market data reads' listed values, refinements.MARKET_VALUES) are drawn or their absence said; a null is as good as
+absent; every declared refusal is a documented status; and each judge rules out what it should and nothing else."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mockexchange.schema.refinements import refine
+from mockexchange.schema.refinements import MARKET_VALUES, refine
 from mockexchange.schema.refs import operations_by_id, resolve
 from mockexchange.schema.specs import kalshi_slice_path, load_spec
 from mockexchange.schema.write_rules import (
@@ -32,7 +32,8 @@ from mockexchange.schema.write_rules import (
 PUBLISHED = load_spec(str(kalshi_slice_path("openapi.yaml")))
 FULL = AccountValues(
     subtrader_ids=("s-1",), public_keys=("PEM",), api_key_ids=("k-1",), market_tickers=("M-1",),
-    transfer_targets=("err_T1",),
+    transfer_targets=("err_T1",), listed_markets=("M-1", "M-2"), listed_events=("E",), listed_series=("S",),
+    candle_series=("S",), candle_markets=("M-1",),
 )  # fmt: skip
 
 
@@ -68,14 +69,16 @@ def test_refining_changes_no_shared_component_and_not_the_slice() -> None:
     assert refined["components"] == PUBLISHED["components"]  # FixedPointDollars, ExchangeIndex, ... as published
 
 
-@pytest.mark.parametrize("value", ACCOUNT_VALUES, ids=lambda v: f"{'+'.join(v.operations)}.{v.field}")
+@pytest.mark.parametrize("value", ACCOUNT_VALUES + MARKET_VALUES, ids=lambda v: f"{'+'.join(v.operations)}.{v.field}")
 def test_account_values_are_drawn_when_given_and_their_absence_is_said(value) -> None:
     given, bare = refine(PUBLISHED, account=FULL), refine(PUBLISHED)
     location, _, name = value.field.rpartition(":")
     for operation_id in value.operations:
         if location:
             parameter = next(p for p in _operation(given, operation_id)["parameters"] if p["name"] == name)
-            assert parameter["schema"]["enum"] == [*getattr(FULL, value.source)]
+            schema = parameter["schema"]
+            drawn = schema["items"] if schema.get("type") == "array" else schema  # a list: each of its items
+            assert drawn["enum"] == [*getattr(FULL, value.source)]
             assert operation_id in _marked(bare)
             continue
         assert [v for v in _field(given, operation_id, name)["enum"] if v is not None] == [*getattr(FULL, value.source)]

@@ -84,6 +84,8 @@ def _expected(value: Any, unit: str, profile: str) -> Any:
         return to_whole_contracts(value)
     if unit == "unix":
         return unix_seconds(value)
+    if unit == "number":
+        return Decimal(value)
     return value  # text, time
 
 

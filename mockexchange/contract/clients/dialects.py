@@ -19,10 +19,29 @@ from dataclasses import dataclass, field
 #   dollars  Decimal at the profile's places (6, legacy 4)      price    Decimal, 4 places
 #   balance  Decimal, 4 places truncated                         cents    integer cents, truncated
 #   whole    integer contracts, truncated                        time     a datetime equal to the ledger's
-#   unix     integer Unix seconds (or null)
+#   unix     integer Unix seconds (or null)                    number   Decimal, exact (a JSON number or a string)
 Field = tuple[str, str, str]
 DOLLAR_PLACES = {"3.34": 6, "legacy": 4}
 POSITION_LISTS = ["market_positions", "event_positions"]
+
+
+@dataclass(frozen=True)
+class MarketData:
+    """How a client hands back the market data reads (the `markets` scene): the fields of a market, a trade, an event
+    and a series as (attribute of the scene's expected record, the client's field, unit); whether a single answer
+    comes in Kalshi's envelope (`{"market": ...}`) or as the record; where a book sits and in which shape (`pairs`:
+    `yes_dollars`/`no_dollars` lists of [price, count] under `book_key`; `levels`: `yes`/`no` lists of {price,
+    quantity}); and what the client cannot parse of a correct answer: operationId -> (the exception it raises, why),
+    a finding about the client."""
+
+    market: tuple[Field, ...]
+    trade: tuple[Field, ...]
+    event: tuple[Field, ...]
+    series: tuple[Field, ...]
+    enveloped: bool = True
+    book: str = "pairs"
+    book_key: str = "orderbook_fp"
+    breaks: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,7 @@ class Dialect:
     bodyless_breaks: frozenset[str] = frozenset()
     lacks_params: Mapping[str, frozenset[str]] = field(default_factory=dict)  # endpoint -> parameters it cannot send
     lacks: Mapping[str, str] = field(default_factory=dict)  # capability -> why it does not apply
+    market_data: MarketData | None = None  # the `markets` scene's reads
 
     def refused(self, error: dict, status: int) -> bool:
         """Whether a call's error (client_harness.py's) is the client's own exception for that HTTP status."""
@@ -131,10 +151,21 @@ _SDK_OPERATIONS = {
     "GetFCMFills": "fcm.fills",
     "GetFCMOrders": "fcm.orders",
     "CreateFCMPositionTransfer": "fcm.create_position_transfer",
+    # market data (the `markets` scene)
+    "GetMarkets": "markets.list",
+    "GetMarket": "markets.get",
+    "GetMarketOrderbook": "markets.orderbook",
+    "GetMarketOrderbooks": "markets.bulk_orderbooks",
+    "GetTrades": "markets.list_trades",
+    "GetEvents": "events.list",
+    "GetEvent": "events.get",
+    "GetSeries": "series.get",
+    "GetSeriesList": "series.list",
+    "GetExchangeStatus": "exchange.status",
 }
 _SDK_PAGES = (  # answered as the SDK's `Page`, its list under `items`
     "fills", "settlements", "deposits", "withdrawals", "GetSubaccountTransfers", "GetIntraExchangeInstanceTransfers",
-    "GetFillsHistorical", "GetHistoricalOrders", "GetFCMOrders",
+    "GetFillsHistorical", "GetHistoricalOrders", "GetFCMOrders", "GetMarkets", "GetTrades", "GetEvents",
 )  # fmt: skip
 _SDK_ORDER: tuple[Field, ...] = (
     *_ORDER_SAME,
@@ -143,6 +174,42 @@ _SDK_ORDER: tuple[Field, ...] = (
     ("remaining_count", "remaining_count", "count"),
     ("last_update", "last_update_time", "time"),
 )
+
+
+# The market data records, compared field by field (the scene's expected records carry these attributes).
+_LISTED_MARKET: tuple[Field, ...] = (
+    ("ticker", "ticker", "text"), ("event_ticker", "event_ticker", "text"), ("status", "status", "text"),
+    ("exchange_index", "exchange_index", "text"), ("result", "result", "text"), ("open_time", "open_time", "time"),
+    ("close_time", "close_time", "time"), ("floor_strike", "floor_strike", "number"),
+)  # fmt: skip
+_QUOTES = ("yes_bid", "yes_ask", "no_bid", "no_ask", "last_price")
+_SIZES = ("yes_bid_size", "yes_ask_size", "volume", "open_interest")
+_TRADE_SAME: tuple[Field, ...] = (
+    ("trade_id", "trade_id", "text"), ("ticker", "ticker", "text"), ("taker_side", "taker_side", "text"),
+    ("created", "created_time", "time"),
+)  # fmt: skip
+_TRADE_SIDES: tuple[Field, ...] = (
+    ("taker_side", "taker_outcome_side", "text"),
+    ("taker_book_side", "taker_book_side", "text"),
+)
+_EVENT_SAME: tuple[Field, ...] = (
+    ("event_ticker", "event_ticker", "text"), ("series_ticker", "series_ticker", "text"), ("title", "title", "text"),
+    ("sub_title", "sub_title", "text"), ("mutually_exclusive", "mutually_exclusive", "text"),
+)  # fmt: skip
+_SERIES_SAME: tuple[Field, ...] = (
+    ("ticker", "ticker", "text"), ("title", "title", "text"), ("category", "category", "text"),
+    ("frequency", "frequency", "text"), ("fee_type", "fee_type", "text"),
+    ("fee_multiplier", "fee_multiplier", "number"),
+)  # fmt: skip
+# The 3.34 shapes under the wire's names (the official SDKs' models keep them).
+_WIRE_MARKET_DATA = MarketData(
+    market=(*_LISTED_MARKET, *_named(_QUOTES, "price", "_dollars"), *_named(_SIZES, "count", "_fp")),
+    trade=(*_TRADE_SAME, *_TRADE_SIDES, ("count", "count_fp", "count"), ("yes_price", "yes_price_dollars", "price"),
+           ("no_price", "no_price_dollars", "price")),
+    event=_EVENT_SAME,
+    series=_SERIES_SAME,
+)  # fmt: skip
+_LIQUIDITY = "its Market requires `liquidity_dollars`, which 3.34.0's Market does not have"
 
 
 def _snake(operation: str) -> str:
@@ -192,6 +259,22 @@ SDK = Dialect(
     errors=_SDK_ERRORS,
     iterator="portfolio.positions_all",
     bodyless_breaks=frozenset({"UpgradeAccountApiUsageLevel"}),  # `account.upgrade` parses the 201 as JSON
+    market_data=MarketData(
+        market=(*_LISTED_MARKET, *_named(_QUOTES, "price"), *_named(_SIZES, "count")),
+        trade=(
+            *_TRADE_SAME,
+            *_TRADE_SIDES,
+            ("count", "count", "count"),
+            ("yes_price", "yes_price", "price"),
+            ("no_price", "no_price", "price"),
+        ),
+        event=_EVENT_SAME,
+        series=_SERIES_SAME,
+        enveloped=False,
+        book="levels",
+        book_key="",
+        breaks={"GetMarkets": ("ValidationError", _LIQUIDITY), "GetMarket": ("ValidationError", _LIQUIDITY)},
+    ),  # fmt: skip
     renamed={
         "trailing_30d_volume_fp": "trailing_30d_volume",
         "earn_volume_goal_fp": "earn_volume_goal",
@@ -222,6 +305,10 @@ _NO_WEBSOCKET = "the package has no websocket client (REST only)"
 # (no AccountApi, subaccounts, transfers, history).
 _HAS_3_2 = ("positions", "fcm_positions", "balance", "fills", "settlements", "resting")
 _OPERATIONS_3_2 = ("GetApiKeys", "CreateApiKey", "GenerateApiKey", "DeleteApiKey", "GetFCMOrders")
+_OPERATIONS_3_2 += (  # the market data reads but GetMarketOrderbooks (Kalshi added it later)
+    "GetMarkets", "GetMarket", "GetMarketOrderbook", "GetTrades", "GetEvents", "GetEvent", "GetSeries",
+    "GetSeriesList", "GetExchangeStatus",
+)  # fmt: skip
 
 # kalshi_python_sync / kalshi_python_async 3.34.0: the wire's names, amounts kept as the wire's strings.
 OFFICIAL = Dialect(
@@ -255,7 +342,8 @@ OFFICIAL = Dialect(
         ("last_update", "last_update_time", "time"),
     ),
     errors=_OFFICIAL_ERRORS,
-    lacks={"websocket": _NO_WEBSOCKET},
+    lacks={"websocket": _NO_WEBSOCKET, "orderbook-ws": _NO_WEBSOCKET},
+    market_data=_WIRE_MARKET_DATA,
 )
 
 # kalshi_python_sync 3.2.0: the integer fields of late 2025 (cents, whole contracts) beside 4-place dollar strings;
@@ -306,8 +394,32 @@ OFFICIAL_3_2 = Dialect(
         "balance": frozenset({"subaccount", "exchange_index"}),
         "GenerateApiKey": frozenset({"key_type"}),
     },
+    market_data=MarketData(
+        market=(
+            *(
+                ("legacy_status", "status", "text") if f[0] == "status" else f
+                for f in _LISTED_MARKET
+                if f[0] != "exchange_index"
+            ),  # 3.2.0's Market has no exchange_index
+            *_named(_QUOTES, "cents"),
+            *_named(_QUOTES, "price", "_dollars"),
+            ("volume", "volume", "whole"),
+            ("open_interest", "open_interest", "whole"),
+        ),
+        trade=(
+            *_TRADE_SAME,
+            ("count", "count", "whole"),
+            ("yes_price", "yes_price", "cents"),
+            ("no_price", "no_price", "cents"),
+            ("yes_price", "yes_price_dollars", "price"),
+        ),
+        event=_EVENT_SAME,
+        series=_SERIES_SAME,
+        book_key="orderbook",
+    ),
     lacks={
         "websocket": _NO_WEBSOCKET,
+        "orderbook-ws": _NO_WEBSOCKET,
         "transfers": "3.2.0 has no get_deposits or get_withdrawals",
         "subaccounts": "3.2.0 has none of the subaccount, instance transfer or target allocation operations",
         "historical": "3.2.0 has no HistoricalApi (nor has the legacy profile: Kalshi added it in 2026)",

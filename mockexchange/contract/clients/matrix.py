@@ -55,6 +55,7 @@ from mockexchange.contract.clients.libraries import (
     ClientSpec,
     ensure_venv,
 )
+from mockexchange.contract.clients.orderbook_ws import orderbook_ws_verdict
 from mockexchange.contract.clients.plans import ClientRunError, run_plan
 from mockexchange.contract.clients.portfolio import build_portfolio
 from mockexchange.contract.clients.scenes import SCENES
@@ -94,6 +95,10 @@ CAPABILITIES = (
                "GetHistoricalOrders after a cutoff, walked by cursor, and the live reads beside them"),
     Capability("fcm-desk", "desk", "FcmApi's desk: subtraders, daily caps, blocked categories, fills, orders, "
                "position transfers"),
+    Capability("markets", "markets", "the market data reads: markets by event (cursor pages), a market, its book, "
+               "two books, its trades, a series' events, an event, a series, the series list, the exchange's status"),
+    Capability("orderbook-ws", "book-ws", "orderbook_delta through the client's own book keeper while the house's "
+               "levels move"),
 )  # fmt: skip
 GENERATED = Capability("generated", "generated", "generated responses: runs that broke the client (findings)")
 BY_NAME = {capability.name: capability for capability in CAPABILITIES}
@@ -380,13 +385,15 @@ def _row_cells(
         (work_dir / "plan").mkdir()
         cells.update(_plan_cells(row, planned, work_dir / "plan"))
         decided(cells)
-    if "websocket" in todo:
-        (work_dir / "ws").mkdir()
+    for name, live in (("websocket", websocket_verdict), ("orderbook-ws", orderbook_ws_verdict)):
+        if name not in todo:
+            continue
+        (work_dir / name).mkdir()
         try:
-            judged = websocket_verdict(venv, work_dir / "ws")
-            cells["websocket"] = Cell(PASS if judged.passed else FAIL, judged.reason)
+            judged = live(venv, work_dir / name)
+            cells[name] = Cell(PASS if judged.passed else FAIL, judged.reason)
         except ClientRunError as exc:
-            cells["websocket"] = Cell(FAIL, _first_lines(exc, 6))
+            cells[name] = Cell(FAIL, _first_lines(exc, 6))
         decided(cells)
     findings = None
     if GENERATED.name in todo:

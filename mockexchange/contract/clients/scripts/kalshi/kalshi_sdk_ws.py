@@ -1,5 +1,6 @@
 """kalshi-sdk's websocket client (PyPI `kalshi-sdk`, import name `kalshi`), run inside that client's own venv: subscribe
-to `market_positions` and `fill`, say so, then print every typed message the SDK delivers until enough have arrived.
+to `market_positions` and `fill` (or any channel), and to markets' order books through the SDK's own book keeper,
+say so, then print every typed message and every book the SDK delivers until enough have arrived.
 
 The test that starts this script applies fills to the mock once it reads the `subscribed` line, then reads the
 messages (tests/clients/test_kalshi_sdk_websocket.py). Like the other scripts it runs isolated (`python -I`) and
@@ -13,6 +14,10 @@ async iterator of typed models once the server acknowledged the subscribe. `ws_j
 SDK's public hooks for the JSON codec; here they also note every frame received and sent, so that a message the SDK
 drops (it logs and skips a frame it cannot parse, it never raises) shows up as a frame without a typed message.
 
+A book (`books` in the plan) is the SDK's `session.orderbook(ticker)`: it subscribes to `orderbook_delta` (with the
+initial snapshot) and yields the whole book its `OrderbookManager` keeps after each snapshot and delta, rebuilt by
+the SDK from the frames; the script prints each.
+
 The SDK's own limit: 22.4.0 allows no params at all on `fill` and `market_positions` (`kalshi.ws.channels.
 _CHANNEL_PARAMS` maps both to an empty set), so a market filter on them is refused before anything is sent. A plan
 can ask for that refusal to be shown (`refused`), and can add keys to that allow-list (`widen`): the only way to make
@@ -24,6 +29,7 @@ Reads
   MOCKEXCHANGE_BASE_URL, MOCKEXCHANGE_WS_URL, MOCKEXCHANGE_KEY_ID, MOCKEXCHANGE_PEM_PATH
   the plan, a JSON file named by argv[1]:
     {"subscriptions": [{"name": "positions", "channel": "market_positions", "params"?: {...}}, ...],
+     "books"?: ["TICKER", ...],
      "refused"?: [{"channel": "fill", "params": {"market_tickers": ["A"]}}],
      "widen"?: {"fill": ["market_tickers"]},
      "expect": N, "timeout_s": T}
@@ -35,6 +41,8 @@ One JSON object per line, flushed as it happens:
   {"event": "subscribed", "names": [...]}                 every subscription was acknowledged: apply the fills now
   {"event": "message", "subscription", "class", "payload_class", "envelope": {"type", "sid", "seq"},
    "fields": {name: value}, "types": {name: python type}, "extra": {...}}
+  {"event": "book", "ticker", "yes": [[price, quantity], ...], "no": [...]}   the SDK's book after a frame (Decimals
+   as strings, as its Orderbook lists them: lowest price first)
   {"event": "stream_error" | "stream_closed", "subscription", ...}   an iterator ended before the script stopped it
   {"event": "done", "reason": "count"|"timeout", "messages": n, "received": [raw frames], "sent": [raw frames],
    "logs": [{"level", "logger", "message"}]}
@@ -110,6 +118,11 @@ def describe(name: str, message: Any) -> dict[str, Any]:
     }
 
 
+def describe_book(book: Any) -> dict[str, Any]:
+    sides = {side: [[str(level.price), str(level.quantity)] for level in getattr(book, side)] for side in ("yes", "no")}
+    return {"event": "book", "ticker": book.ticker, **sides}
+
+
 async def subscribe(session: Any, channel: str, params: dict | None) -> Any:
     if params:
         return await session.subscribe(channel, params=params)
@@ -161,13 +174,15 @@ async def main(plan: dict) -> None:
         streams = []
         for sub in plan["subscriptions"]:
             streams.append((sub["name"], await subscribe(session, sub["channel"], sub.get("params"))))
+        for ticker in plan.get("books", []):
+            streams.append((f"book {ticker}", await session.orderbook(ticker)))
         emit({"event": "subscribed", "names": [name for name, _ in streams]})
 
         async def drain(name: str, stream: Any) -> None:
             nonlocal received
             try:
                 async for message in stream:
-                    emit(describe(name, message))
+                    emit(describe_book(message) if name.startswith("book ") else describe(name, message))
                     received += 1
                     if received >= expect:
                         enough.set()

@@ -1,0 +1,82 @@
+"""What the exchange behind a server lists, found before `contract check` draws a case: the markets, events and series
+the market data reads must name to be valid (refinements.MARKET_VALUES). Without them a drawn ticker names nothing and
+every answer is a 404: the response checks would never see a market, a book or a candle.
+
+Three public reads, signed as the rest (a public route takes a signature too): `GET /markets` and `GET /events` (a
+page of each, at most `LISTED` rows), and `GET /events/{event_ticker}` of the first market's event when the events'
+page does not hold it, for the series a candlestick path names with that market. A read that fails leaves its values
+empty, and says why: the operations that need them are then not expected to accept any request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from mockexchange.contract.preflight import TIMEOUT
+from mockexchange.schema.refinements import MARKET_VALUES
+from mockexchange.testing.signing import KalshiSigner
+
+LISTED = 100  # rows of each listing read
+
+
+@dataclass
+class Listed:
+    """The values found (`AccountValues`' market data fields) and what could not be read."""
+
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def needed(operations: list[str]) -> bool:
+    """Whether any of the operations draws a value from what the exchange lists."""
+    return any(op in value.operations for value in MARKET_VALUES for op in operations)
+
+
+def discover(base_url: str, signer: KalshiSigner) -> Listed:
+    found = Listed()
+    base_path = httpx.URL(base_url).path.rstrip("/")
+    with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
+
+        def read(path: str, params: dict[str, Any], listed: str) -> Any:
+            url = base_url.rstrip("/") + path
+            try:
+                response = client.get(url, params=params, headers=signer.headers("GET", base_path + path))
+                body = response.json() if response.status_code == 200 else None
+                rows = body[listed] if isinstance(body, dict) else None
+            except (httpx.HTTPError, ValueError, KeyError):
+                rows = None
+                response = None
+            if not isinstance(rows, list | dict):
+                status = response.status_code if response is not None else "no answer"
+                found.problems.append(f"GET {path} ({status}) listed no {listed}")
+                return None
+            return rows
+
+        markets = _rows(read("/markets", {"limit": LISTED}, "markets"), "ticker", "event_ticker")
+        events = _rows(read("/events", {"limit": LISTED}, "events"), "event_ticker", "series_ticker")
+        series_of = dict(events)
+        if markets and markets[0][1] not in series_of:
+            event = read(f"/events/{markets[0][1]}", {}, "event")
+            series_of.update(_rows([event] if isinstance(event, dict) else None, "event_ticker", "series_ticker"))
+    candle_series = series_of.get(markets[0][1]) if markets else None
+    found.values = {
+        "listed_markets": tuple(ticker for ticker, _ in markets),
+        "listed_events": tuple(dict.fromkeys([e for e, _ in events] + [e for _, e in markets])),
+        "listed_series": tuple(dict.fromkeys(s for s in series_of.values())),
+        "candle_series": (candle_series,) if candle_series else (),
+        "candle_markets": tuple(t for t, e in markets if candle_series and series_of.get(e) == candle_series),
+    }
+    return found
+
+
+def _rows(rows: Any, *names: str) -> list[tuple[str, str]]:
+    """(first, second) of each row that has both as non-empty strings."""
+    found = []
+    for row in rows or ():
+        pair = tuple(row.get(name) if isinstance(row, dict) else None for name in names)
+        if all(isinstance(value, str) and value for value in pair):
+            found.append(pair)
+    return found
