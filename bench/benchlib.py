@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,6 +93,68 @@ def position_fills(
         if closed_every and i % closed_every == closed_every - 1:
             made.append((user_id, ticker, side, "sell", count, rng.choice(_PRICES), 0, True, event, None, None, None))
         yield i, made
+
+
+def seed_markets(
+    control: Any,
+    trader: str,
+    n: int,
+    *,
+    clock: Any = None,
+    prefix: str = "KXMKT",
+    markets_per_event: int = 10,
+    events_per_series: int = 10,
+) -> int:
+    """`n` markets listed as a venue lists them, through the control plane: series (category, tags, a settlement
+    source, a contract URL) of `events_per_series` events (a title, a strike date) of `markets_per_event` markets
+    (titles, rules, a strike, a close time), each with the house's book (five levels a side) and three fills of
+    `trader` (an open account); with a `ManualClock`, a day later three more fills and a book moved, so every figure a
+    market shows is non-trivial: bid and ask with their sizes, last price, volume, 24-hour volume, open interest, the
+    previous day's bid, ask and price. Answers the fills made."""
+    fills = 0
+    days = 2 if clock is not None else 1
+    tickers = []
+    for i in range(n):
+        event_no, market_no = divmod(i, markets_per_event)
+        series_no = event_no // events_per_series
+        series, event = f"{prefix}{series_no:03d}", f"{prefix}{series_no:03d}-26DEC{event_no:04d}"
+        if not market_no and not event_no % events_per_series:
+            control.set_series(
+                series, title=f"Benchmark index {series_no}", frequency="monthly", category="Economics",
+                tags=["Rates", "Monthly"], settlement_sources=[{"name": "Bench Bureau", "url": "https://example.com"}],
+                contract_url="https://example.com/contract.pdf", fee_type="quadratic", fee_multiplier="1",
+            )  # fmt: skip
+        if not market_no:
+            control.set_event(
+                event, series_ticker=series, title=f"Benchmark index {series_no} in December, round {event_no}",
+                sub_title="On Dec 31, 2026", category="Economics", strike_date="2026-12-31T15:00:00Z",
+            )  # fmt: skip
+        strike = f"{2 + market_no // 4}.{25 * (market_no % 4):02d}"
+        ticker = f"{event}-T{strike}"
+        control.create_market(
+            ticker, event_ticker=event, title=f"Will the benchmark index be above {strike}% in December?",
+            subtitle=f"Above {strike}%", yes_sub_title=f"Above {strike}%", no_sub_title=f"{strike}% or below",
+            rules_primary=f"If the benchmark index is above {strike}% on Dec 31, 2026, the market resolves to Yes.",
+            rules_secondary="The index as first published by the source agency.", strike_type="greater",
+            floor_strike=strike, close_time="2026-12-31T15:00:00Z", expected_expiration_time="2026-12-31T17:00:00Z",
+        )  # fmt: skip
+        tickers.append(ticker)
+    for day in range(days):
+        if day:
+            clock.advance(delta=timedelta(days=1))
+        for i, ticker in enumerate(tickers):
+            mid = 20 + (i * 7 + day * 3) % 60  # cents
+            control.set_book(
+                ticker,
+                yes=[[f"0.{mid - 1 - k:02d}00", f"{100 * (k + 1) + i % 50}.00"] for k in range(5)],
+                no=[[f"0.{99 - mid - 1 - k:02d}00", f"{80 * (k + 1) + i % 30}.00"] for k in range(5)],
+            )
+            for k, (side, action) in enumerate((("yes", "buy"), ("no", "buy"), ("yes", "sell"))):
+                yes_price = mid - 1 + k
+                price = yes_price if side == "yes" else 100 - yes_price
+                control.fill(trader, ticker, side, action, 10 + (i + k + day) % 40, f"0.{price:02d}")
+                fills += 1
+    return fills
 
 
 def kalshi_context(app: MockApp) -> KalshiContext:

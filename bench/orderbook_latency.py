@@ -1,35 +1,43 @@
 """Publish-to-receive latency of Kalshi's `orderbook_delta` to 1,000 subscribed websocket connections at 30 book
-changes a second, against the same load on the `fill` channel and a bare write of the same frames in the same command.
+changes a second, against the same load on the `fill` channel and a bare write of the same frames in the same command;
+and, with `--sweep`, the same at several connection counts: the most at which each kind's p99 holds 20 ms.
 
     .venv/bin/python bench/orderbook_latency.py                 # 3 rounds x 10 s of each, 30 changes/s (~3 min)
     .venv/bin/python bench/orderbook_latency.py --quick         # 2 rounds x 5 s (~1 min 30 s)
     .venv/bin/python bench/orderbook_latency.py --rate 60 --connections 500
+    .venv/bin/python bench/orderbook_latency.py --quick --kinds book,bare --sweep 100,200,300,500,1000
+    .venv/bin/python bench/orderbook_latency.py --quick --client-procs 1    # one client process, not four
     .venv/bin/python bench/orderbook_latency.py --quick --profile /tmp/ob.prof   # cProfile of the server's loop
 
 Processes, all started from this file:
 - server: `build_app` with one user and one RSA key (its public PEM registered), served by uvicorn through
   `mockexchange.server.uvicorn_config` on 127.0.0.1 port 0, as `mockexchange serve` and `MockServer` serve it. Its
-  markets are the tests' stand-in market feed (tests/market_standin.py: a `core.book.Book` per market publishing on
-  the ledger's bus under its lock, as the Kalshi core's markets do), set as the venue's `markets`. A second thread
-  is the driver: at a steady rate it makes one exchange action a time and takes `time.monotonic()` just before it.
-  A book step moves one level of the market's YES bids (the house's levels set anew: one `BookMoved` of one level,
+  series, event and two markets are listed through the control plane, and the book market holds the house's
+  scripted liquidity (`Control.set_book`), which the ledger publishes on its bus as every book change. A second
+  thread is the driver: at a steady rate it makes one exchange action a time and takes `time.monotonic()` just before
+  it. A book step is `Control.set_book` of the market's YES bid at 0.40 with a new size (one `BookMoved` of one level,
   so one `orderbook_delta` per connection, its `clock` naming the action); a fill step calls `Control.fill` for the
   user, 1 contract, its `order_id` naming the fill (one `fill` message per connection). CLOCK_MONOTONIC is one clock
   for every process of a Linux host, so the clients' receive times and the driver's send times compare directly.
-- clients: `--client-procs` processes share `--connections` connections, all of the one user, each subscribed to
+- clients: `--client-procs` processes share the connections, all of the one user, each subscribed to
   `orderbook_delta` for the market and to `fill` (websockets' sans-I/O protocol on an asyncio Protocol, as
   ws_latency.py's clients: a frame's receive time is that of the socket read that brought it).
 
 The baseline of the machine itself, a bare step: the driver hands a frame of an `orderbook_delta`'s size to the
 server's loop, which writes it to every connection through the server's frame writer, and nothing else (no
 subscription, rendering, `seq` or outbox): the least a fan-out from the loop can do, what this machine's sockets and
-clients cost.
+clients cost. It batches as the mock's fan-out does (`BareFanout`: frames handed over wait in one list, the loop is
+woken once until it has run and writes them all to each connection in one write): unbatched, a loop that falls behind
+pays a callback per frame and a `send` per frame and connection and never catches up (p50 0.6-2.8 s at 1,000
+connections, twice the mock's CPU per message), a floor the mock beat.
 
 So every step sends the same number of frames (rate x connections a second) over the same connections from the same
 server; each step is followed by a drain (until every connection has every message, or none arrived for 2 s). Rounds
-go book, fill, bare; a warm-up step of each comes first, not counted. Reported per kind: messages expected and
-received, gaps in `seq` (book), p50, p99 and max latency over all the rounds, server CPU per message; and the ratios
-book / fill, book / bare, fill / bare. Nothing is asserted.
+go book, fill, bare (`--kinds`); a warm-up step of each comes first, not counted. Reported per kind: messages
+expected and received, gaps in `seq` (book), p50, p99 and max latency over all the rounds, server CPU per message,
+and the cores the server and the client processes kept busy over the steps (their CPU time over the wall time: with
+2 CPUs, clients near 1 core or more leave the server less than one); and the ratios book / fill, book / bare,
+fill / bare. A sweep opens the connections anew for each count. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -51,12 +59,12 @@ import benchlib
 from ws_latency import WS_PATH, Child, Conn, SansIOClient, raise_nofile, run_server, stdin_lines
 
 SCRIPT = str(Path(__file__).resolve())
-TESTS = Path(__file__).resolve().parent.parent / "tests"
 USER, KEY_ID = "obb-user", "obb-key"
 BOOK_MARKET, FILL_MARKET = "KXOBB-26-T1", "KXOBB-26-T2"
 START_TIMEOUT_S = 60.0
 DRAIN_STALL_S = 2.0
 DRAIN_MAX_S = 30.0
+BOUND_MS = 20.0  # the issue's bound on the p99
 KINDS = ("book", "fill", "bare")
 
 
@@ -72,33 +80,56 @@ BARE_FRAME = (
 )
 
 
-def write_to_all(connections: list[Any], frame: bytes) -> None:
-    """On the server's loop: the frame to each connection through its server's frame writer."""
-    for connection in connections:
-        writer = connection._writer
-        if writer is not None and writer.can_write():
-            writer.write_texts([frame])
+class BareFanout:
+    """The bare write, batched as the mock's fan-out batches (venues/fanout.py): frames handed over from the driver
+    wait in one list, and the loop, woken once until it has run, writes every frame waiting to each connection in one
+    write. Without the batching, a loop that falls behind (a CPU shared with the clients) runs one callback per frame
+    and one `send` per frame and connection, and never catches up: a floor the mock would beat."""
+
+    def __init__(self) -> None:
+        self._pending: list[bytes] = []
+        self._scheduled = False
+        self._lock = threading.Lock()
+
+    def put(self, connections: list[Any], frame: bytes) -> None:
+        """From the driver's thread."""
+        with self._lock:
+            self._pending.append(frame)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        connections[0].loop.call_soon_threadsafe(self._drain, connections)
+
+    def _drain(self, connections: list[Any]) -> None:
+        """On the server's loop: the frames to each connection through its server's frame writer."""
+        with self._lock:
+            frames, self._pending = self._pending, []
+            self._scheduled = False
+        for connection in connections:
+            writer = connection._writer
+            if writer is not None and writer.can_write():
+                writer.write_texts(frames)
 
 
 class Driver:
     """One exchange action at a time at a steady rate, from a thread of the server process."""
 
-    def __init__(self, app: Any, feed: Any) -> None:
+    def __init__(self, app: Any) -> None:
         self.app = app
-        self.feed = feed
         self.fills = 0
         self.bare = 0
+        self.bare_fanout = BareFanout()
 
     def act(self, kind: str, i: int) -> int:
         """One action; the number that names its messages (the book's clock, the fill's number)."""
         if kind == "book":
-            self.feed.set_levels(BOOK_MARKET, "bid", [(4000, 100 + i % 1000)])
-            return self.feed.book_clock(BOOK_MARKET)
+            # The house's YES bid at 0.40 set to a new size: one exchange action, one level moved.
+            moved = self.app.control.set_book(BOOK_MARKET, yes=[["0.40", str(100 + i % 1000)]])
+            return moved["book_clock"]
         if kind == "bare":
             self.bare += 1
             frame = BARE_FRAME % self.bare
-            connections = self.app.connections.listed("kalshi")
-            connections[0].loop.call_soon_threadsafe(write_to_all, connections, frame)
+            self.bare_fanout.put(self.app.connections.listed("kalshi"), frame)
             return self.bare
         self.fills += 1
         side = "buy" if self.fills % 2 else "sell"
@@ -128,24 +159,23 @@ class Driver:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    sys.path.insert(0, str(TESTS))
-    from market_standin import StandInMarkets
-
     from mockexchange.app import build_app
     from mockexchange.server import uvicorn_config
     from mockexchange.settings import Settings
 
     raise_nofile(args.nofile)
     app = build_app(Settings(host="127.0.0.1", port=0), seed=7)
-    app.control.create_account(USER, balance_cents=10**12)
-    app.control.create_key(USER, public_key_pem=Path(args.public_key).read_text(), key_id=KEY_ID)
-    app.control.create_market(FILL_MARKET)
-    feed = StandInMarkets(app.ledger)
-    app.kalshi.markets = feed
-    feed.list_market(BOOK_MARKET)
-    feed.set_levels(BOOK_MARKET, "ask", [(6000, 1000)])
+    control = app.control
+    control.create_account(USER, balance_cents=10**12)
+    control.create_key(USER, public_key_pem=Path(args.public_key).read_text(), key_id=KEY_ID)
+    # The markets as a venue lists them; the book market's levels are the house's scripted liquidity.
+    control.set_series("KXOBB", title="Orderbook bench", category="Economics")
+    control.set_event("KXOBB-26", series_ticker="KXOBB", title="Orderbook bench 2026")
+    for ticker in (BOOK_MARKET, FILL_MARKET):
+        control.create_market(ticker, event_ticker="KXOBB-26", title=f"Will {ticker} settle yes?")
+    control.set_book(BOOK_MARKET, yes=[["0.40", "100"], ["0.39", "250"]], no=[["0.40", "1000"], ["0.39", "500"]])
     server = uvicorn.Server(uvicorn_config(app, host="127.0.0.1", port=0))
-    driver = Driver(app, feed)
+    driver = Driver(app)
     threading.Thread(
         target=benchlib.serve_commands,
         args=(server, lambda cmd: driver.run(cmd["kind"], cmd["rate"], cmd["duration"]), START_TIMEOUT_S),
@@ -284,17 +314,22 @@ class Bench:
         self.server: Child | None = None
         self.clients: list[Child] = []
 
-    def start(self) -> None:
+    def start_server(self) -> None:
         opts, tmp = self.opts, self.tmp
-        argv = ["_serve", "--public-key", str(tmp / "key.pub"), "--nofile", str(opts.connections + 512)]
+        most = max(opts.counts)
+        argv = ["_serve", "--public-key", str(tmp / "key.pub"), "--nofile", str(most + 512)]
         self.server = Child(argv + (["--profile", opts.profile] if opts.profile else []), "server", SCRIPT)
         info = self.server.recv(START_TIMEOUT_S)
         if "port" not in info:
             raise RuntimeError("the server did not start")
         self.server.port = info["port"]
-        n, procs = opts.connections, opts.client_procs
+
+    def open_clients(self, n: int) -> None:
+        """`n` connections, shared by the client processes, each subscribed to the book and to fills."""
+        assert self.server is not None
+        procs = self.opts.client_procs
         for p, count in enumerate(n // procs + (p < n % procs) for p in range(procs)):
-            argv = ["_clients", "--port", str(self.server.port), "--private-key", str(tmp / "key.pem")]
+            argv = ["_clients", "--port", str(self.server.port), "--private-key", str(self.tmp / "key.pem")]
             argv += ["--count", str(count), "--nofile", str(count + 256)]
             self.clients.append(Child(argv, f"clients {p}", SCRIPT))
         started = time.monotonic()
@@ -302,24 +337,32 @@ class Bench:
         connected = sum(r["connected"] for r in replies)
         failures = [f for r in replies for f in r["failures"]]
         print(
-            f"{connected} of {opts.connections} connections open and subscribed in {time.monotonic() - started:.1f} s"
-            + (f"; failures, e.g. {failures[0]}" if failures else ""),
+            f"{connected} of {n} connections open and subscribed in {time.monotonic() - started:.1f} s "
+            f"({procs} client processes)" + (f"; failures, e.g. {failures[0]}" if failures else ""),
             flush=True,
         )
 
-    def stop(self) -> None:
-        for child in self.clients + ([self.server] if self.server else []):
+    def close_clients(self) -> None:
+        for child in self.clients:
             child.stop()
+        self.clients = []
+        time.sleep(1.0)  # the server's side of the closes
 
-    def step(self, kind: str, duration: float) -> dict[str, Any]:
+    def stop(self) -> None:
+        self.close_clients()
+        if self.server is not None:
+            self.server.stop()
+
+    def step(self, kind: str, duration: float, connections: int) -> dict[str, Any]:
         assert self.server is not None
         self.steps += 1
         pids = [self.server.pid] + [c.pid for c in self.clients]
         cpu0 = [benchlib.process_cpu_s(p) for p in pids]
+        wall0 = time.monotonic()
         before = sum(c.call({"cmd": "count"}, 30)["received"] for c in self.clients)
         run = self.server.call({"cmd": "run", "kind": kind, "rate": self.opts.rate, "duration": duration}, 300)
         sends = run.pop("sends")
-        expected = len(sends) * self.opts.connections
+        expected = len(sends) * connections
         started, last, last_change = time.monotonic(), -1, time.monotonic()
         while time.monotonic() - started < DRAIN_MAX_S:
             got = sum(c.call({"cmd": "count"}, 30)["received"] for c in self.clients) - before
@@ -330,7 +373,8 @@ class Bench:
             elif time.monotonic() - last_change > DRAIN_STALL_S:
                 break
             time.sleep(0.1)
-        cpu = benchlib.process_cpu_s(self.server.pid) - cpu0[0]
+        wall = time.monotonic() - wall0
+        cpu = [benchlib.process_cpu_s(p) - c0 for p, c0 in zip(pids, cpu0, strict=True)]
         sends_path = self.tmp / f"sends-{self.steps}.json"
         sends_path.write_text(json.dumps(sends))
         latencies = array("d")
@@ -344,7 +388,11 @@ class Bench:
             chunk = array("d")
             chunk.frombytes(out.read_bytes())
             latencies.extend(chunk)
-        return {"kind": kind, **run, "expected": expected, **totals, "latencies": latencies, "server_cpu_s": cpu}
+        return {
+            "kind": kind, **run, "expected": expected, **totals, "latencies": latencies, "server_cpu_s": cpu[0],
+            # cores busy over the step and its drain: the server's, and the client processes' together
+            "server_cores": cpu[0] / wall, "client_cores": sum(cpu[1:]) / wall,
+        }  # fmt: skip
 
 
 def report(kind: str, steps: list[dict[str, Any]]) -> dict[str, float]:
@@ -357,15 +405,60 @@ def report(kind: str, steps: list[dict[str, Any]]) -> dict[str, float]:
         "max_ms": (ordered[-1] if ordered else float("nan")) * 1000,
         "cpu_us_per_msg": sum(s["server_cpu_s"] for s in steps) / max(received, 1) * 1e6,
         "driver_cpu_us": benchlib.median([s["driver_cpu_us"] for s in steps]),
+        "server_cores": benchlib.median([s["server_cores"] for s in steps]),
+        "client_cores": benchlib.median([s["client_cores"] for s in steps]),
     }
     print(
         f"  {kind:>4}: {received:,} of {sum(s['expected'] for s in steps):,} messages, "
         f"gaps {sum(s['gaps'] for s in steps)}, errors {sum(s['errors'] for s in steps)}; {rate:.1f} actions/s; "
         f"latency p50 {figures['p50_ms']:.2f} ms p99 {figures['p99_ms']:.2f} ms max {figures['max_ms']:.1f} ms; "
-        f"server CPU {figures['cpu_us_per_msg']:.1f} us/msg; driver {figures['driver_cpu_us']:.0f} us CPU/action",
+        f"server CPU {figures['cpu_us_per_msg']:.1f} us/msg; driver {figures['driver_cpu_us']:.0f} us CPU/action; "
+        f"cores busy: server {figures['server_cores']:.2f}, clients {figures['client_cores']:.2f}",
         flush=True,
     )
     return figures
+
+
+def measure(bench: Bench, opts: argparse.Namespace, connections: int) -> dict[str, dict[str, float]]:
+    """Rounds of each kind at `connections` connections (opened here, closed after): the figures per kind."""
+    steps: dict[str, list[dict[str, Any]]] = {kind: [] for kind in opts.kinds}
+    bench.open_clients(connections)
+    try:
+        for kind in steps:  # warm-up, not counted
+            bench.step(kind, 1.0, connections)
+        for _ in range(opts.rounds):
+            for kind in steps:
+                steps[kind].append(bench.step(kind, opts.step_s, connections))
+    finally:
+        bench.close_clients()
+    print(f"\n{connections} connections, {opts.rounds} rounds of {opts.step_s:g} s per kind:")
+    figures = {kind: report(kind, kind_steps) for kind, kind_steps in steps.items()}
+    pairs = [(a, b) for a, b in (("book", "fill"), ("book", "bare"), ("fill", "bare")) if a in figures and b in figures]
+    for a, b in pairs:
+        one, other = figures[a], figures[b]
+        print(
+            f"  {a} / {b}: p50 x{one['p50_ms'] / other['p50_ms']:.2f}, p99 x{one['p99_ms'] / other['p99_ms']:.2f}, "
+            f"server CPU per message x{one['cpu_us_per_msg'] / other['cpu_us_per_msg']:.2f}"
+        )
+    if "book" in figures:
+        p99 = figures["book"]["p99_ms"]
+        print(f"  orderbook_delta p99 {p99:.1f} ms {'<= 20 ms' if p99 <= BOUND_MS else '> 20 ms: over the bound'}")
+    print(flush=True)
+    return figures
+
+
+def sweep_summary(found: dict[int, dict[str, dict[str, float]]], kinds: list[str]) -> None:
+    print(f"p99 (ms) per connection count; * over {BOUND_MS:g} ms:")
+    print(f"{'connections':>12} " + " ".join(f"{k:>10}" for k in kinds))
+    for n, figures in sorted(found.items()):
+        cells = [f"{figures[k]['p99_ms']:9.1f}{'*' if figures[k]['p99_ms'] > BOUND_MS else ' '}" for k in kinds]
+        print(f"{n:>12} " + " ".join(cells))
+    for kind in kinds:
+        held = [n for n, figures in sorted(found.items()) if figures[kind]["p99_ms"] <= BOUND_MS]
+        below = [n for n in sorted(found) if not held or n <= held[-1]]
+        every = held == below
+        print(f"  {kind}: the most connections with p99 <= {BOUND_MS:g} ms: {held[-1] if held else 'none measured'}"
+              + ("" if every or not held else " (not at every count below it)"))  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -385,21 +478,28 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="2 rounds of 5 s steps")
     p.add_argument("--connections", type=int, default=1000, help="websocket connections (default 1000)")
+    p.add_argument("--sweep", metavar="N,N,...", help="connection counts to measure in turn, e.g. 100,200,500,1000")
+    p.add_argument("--kinds", default=",".join(KINDS), help="what steps drive: book, fill, bare (default all three)")
     p.add_argument("--client-procs", type=int, default=4, choices=range(1, 5), help="client processes (default 4)")
     p.add_argument("--rate", type=float, default=30.0, help="actions a second (default 30)")
-    p.add_argument("--rounds", type=int, help="rounds of a book step and a fill step (default 3; --quick 2)")
+    p.add_argument("--rounds", type=int, help="rounds of each kind (default 3; --quick 2)")
     p.add_argument("--step-s", type=float, help="seconds of actions per step (default 10; --quick 5)")
     p.add_argument("--profile", metavar="PATH", help="cProfile the server's loop thread into PATH, then print it")
     opts = p.parse_args(argv)
     opts.rounds = opts.rounds or (2 if opts.quick else 3)
     opts.step_s = opts.step_s or (5.0 if opts.quick else 10.0)
+    opts.kinds = [k for k in opts.kinds.split(",") if k]
+    if not opts.kinds or set(opts.kinds) - set(KINDS):
+        p.error(f"--kinds takes some of {', '.join(KINDS)}")
+    opts.counts = [int(n) for n in opts.sweep.split(",")] if opts.sweep else [opts.connections]
     started = time.monotonic()
     print(
-        f"open file limit {raise_nofile(opts.connections + 512)}; Python {sys.version.split()[0]}; "
-        f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; {opts.rate:g} actions/s",
+        f"open file limit {raise_nofile(max(opts.counts) + 512)}; Python {sys.version.split()[0]}; "
+        f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; {opts.rate:g} actions/s; "
+        f"{opts.client_procs} client processes",
         flush=True,
     )
-    steps: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
+    found: dict[int, dict[str, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="orderbook-latency-") as tmp_name:
         tmp = Path(tmp_name)
         _, private_pem, public_pem = benchlib.new_rsa_key()
@@ -407,26 +507,14 @@ def main(argv: list[str] | None = None) -> None:
         (tmp / "key.pub").write_text(public_pem)
         bench = Bench(opts, tmp)
         try:
-            bench.start()
-            for kind in steps:  # warm-up, not counted
-                bench.step(kind, 1.0)
-            for _ in range(opts.rounds):
-                for kind in steps:
-                    steps[kind].append(bench.step(kind, opts.step_s))
+            bench.start_server()
+            for n in opts.counts:
+                found[n] = measure(bench, opts, n)
         finally:
             with contextlib.suppress(Exception):
                 bench.stop()
-    print(f"\n{opts.connections} connections, {opts.rounds} rounds of {opts.step_s:g} s per kind:")
-    figures = {kind: report(kind, kind_steps) for kind, kind_steps in steps.items()}
-    book = figures["book"]
-    for a, b in (("book", "fill"), ("book", "bare"), ("fill", "bare")):
-        one, other = figures[a], figures[b]
-        print(
-            f"  {a} / {b}: p50 x{one['p50_ms'] / other['p50_ms']:.2f}, p99 x{one['p99_ms'] / other['p99_ms']:.2f}, "
-            f"server CPU per message x{one['cpu_us_per_msg'] / other['cpu_us_per_msg']:.2f}"
-        )
-    bound = "<= 20 ms" if book["p99_ms"] <= 20 else "> 20 ms: over the issue's bound"
-    print(f"  orderbook_delta p99 {book['p99_ms']:.1f} ms {bound}")
+    if len(found) > 1:
+        sweep_summary(found, opts.kinds)
     print(f"  total time {time.monotonic() - started:.0f} s; load average {os.getloadavg()[0]:.2f}")
     if opts.profile:
         import pstats

@@ -1,16 +1,22 @@
-"""What a Kalshi request costs on its road through the routes, two trees side by side: a signed 100-row positions page
-and a signed write (`PUT /portfolio/subaccounts/netting`, a body read, decoded and run as a control-plane command),
-each against a bare Starlette route answering as many bytes; for this tree and another one (`--before`), as ratios.
+"""What a Kalshi request costs on its road through the routes: a signed 100-row positions page, a signed write (`PUT
+/portfolio/subaccounts/netting`, a body read, decoded and run as a control-plane command) and the public 100-market
+`GET /markets` page, each against a bare Starlette route answering as many bytes; for this tree, and another one
+(`--before`) as ratios. The markets page's ratio to its bare route over the positions page's (the ratio of ratios)
+says whether a market page is dearer against the bare route than a positions page.
 
+    .venv/bin/python bench/route_cost.py                             # this tree: 5 rounds of 300 requests a figure
     git worktree add --detach /tmp/before 26ce5d5                    # the tree before the one route table
-    .venv/bin/python bench/route_cost.py --before /tmp/before        # 5 rounds of 300 requests a figure (~1 minute)
+    .venv/bin/python bench/route_cost.py --before /tmp/before        # both trees in turn (~1 minute)
     .venv/bin/python bench/route_cost.py --before /tmp/before --rounds 9 --requests 1000
 
 Every measurement runs in a child process of its own (`PYTHONPATH=<tree>`), the two trees in turn (each round
 starting with the other), round after round, so noise on a shared machine falls on both alike; the medians are
 reported. A request is handed straight to the app `build_app` makes, as a server hands it (no sockets, no client
 library: the figure is the app's own work, the signature check included), on an account of 1,000 positions, its page
-served from the render cache as a client asking again would find it. The figure is the process's CPU time per request
+served from the render cache as a client asking again would find it. The markets (`--markets`, 1,000) are listed
+through the control plane (`benchlib.seed_markets`: series, events, markets with their rules and strikes, the house's
+books, fills of another account over two days of the exchange clock), and the page is their first 100 (a tree without
+markets measures none). The figure is the process's CPU time per request
 (every thread's: a write runs in a worker thread) in the least disturbed batch of 50, which a loaded machine disturbs
 less than wall time. Each request type is signed once, just before its run (the mock keeps no replay cache unless
 told to). The floor is a bare Starlette route answering the same bytes (for the write: reading the body first).
@@ -32,6 +38,8 @@ import benchlib
 HERE = Path(__file__).resolve().parent
 TREE = HERE.parent
 USER = "bench"
+TRADER = "bench-trader"  # the markets' fills (the positions page stays USER's 1,000 rows)
+MARKETS_PATH = "/trade-api/v2/markets"
 NETTING_PATH = "/trade-api/v2/portfolio/subaccounts/netting"
 NETTING_BODY = b'{"subaccount_number": 0, "enabled": true}'
 BATCH = 50  # requests timed together; the least a batch took is the figure (what other processes add, it does not)
@@ -65,7 +73,7 @@ async def asgi_call(
     return status, b"".join(parts)
 
 
-def measure(requests: int) -> dict[str, float]:
+def measure(requests: int, markets: int) -> dict[str, float]:
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
@@ -75,18 +83,23 @@ def measure(requests: int) -> dict[str, float]:
     from mockexchange.core.clock import ManualClock
     from mockexchange.settings import Settings
 
-    app = build_app(Settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
+    clock = ManualClock(benchlib.FIXED_TIME)
+    app = build_app(Settings(), clock=clock, seed=7)
     app.ledger.open_account(USER, balance=Decimal(10**6))
     benchlib.seed_positions(app.ledger, USER, 1_000, prefix="KXBENCH")
+    with_markets = markets > 0 and hasattr(app.control, "set_book")
+    if with_markets:
+        app.ledger.open_account(TRADER, balance=Decimal(10**7))
+        benchlib.seed_markets(app.control, TRADER, markets, clock=clock)
     key, _, public_pem = benchlib.new_rsa_key()
     app.control.create_key(USER, public_key_pem=public_pem, key_id=benchlib.KEY_ID)
     signer = benchlib.signer(key)
     loop = asyncio.new_event_loop()
 
-    def timed(asgi: Any, method: str, path: str, query: bytes, body: bytes) -> tuple[float, bytes]:
+    def timed(asgi: Any, method: str, path: str, query: bytes, body: bytes, signed: bool = True) -> tuple[float, bytes]:
         """The CPU time of the process per request (every thread's: a write runs in a worker) in its least disturbed
         batch of `BATCH`, and the last answer."""
-        headers = {**signer.headers(method, path), "Content-Type": "application/json"}
+        headers = {**(signer.headers(method, path) if signed else {}), "Content-Type": "application/json"}
 
         async def batch() -> bytes:
             answer = b""
@@ -104,6 +117,22 @@ def measure(requests: int) -> dict[str, float]:
 
     page, page_bytes = timed(app.asgi, "GET", benchlib.POSITIONS_PATH, b"limit=100", b"")
     write, write_bytes = timed(app.asgi, "PUT", NETTING_PATH, b"", NETTING_BODY)
+    if with_markets:
+        market_page, market_bytes = timed(app.asgi, "GET", MARKETS_PATH, b"limit=100", b"", signed=False)
+        assert len(json.loads(market_bytes)["markets"]) == 100
+        # The page after a change elsewhere (a market off the page moved: the page is walked and spliced again from
+        # its markets' kept fragments), as a client polling while books move finds it: `markets_version` moved by
+        # hand before each request, so the change's own cost is not counted.
+        ledger = app.ledger
+        if hasattr(ledger, "markets_version"):
+            asgi = app.asgi
+
+            async def after_a_change(scope: Any, receive: Any, send: Any) -> None:
+                ledger.markets_version += 1
+                await asgi(scope, receive, send)
+
+            changed, changed_bytes = timed(after_a_change, "GET", MARKETS_PATH, b"limit=100", b"", signed=False)
+            assert changed_bytes == market_bytes
 
     async def bare_page(request: Request) -> Response:
         return Response(page_bytes, media_type="application/json")
@@ -112,65 +141,107 @@ def measure(requests: int) -> dict[str, float]:
         await request.body()
         return Response(write_bytes, media_type="application/json")
 
+    async def bare_markets(request: Request) -> Response:
+        return Response(market_bytes, media_type="application/json")
+
     bare = Starlette(
         routes=[
             Route(benchlib.POSITIONS_PATH, bare_page, methods=["GET"]),
             Route(NETTING_PATH, bare_write, methods=["PUT"]),
+            Route(MARKETS_PATH, bare_markets, methods=["GET"]),
         ]
     )
     page_floor, _ = timed(bare, "GET", benchlib.POSITIONS_PATH, b"limit=100", b"")
     write_floor, _ = timed(bare, "PUT", NETTING_PATH, b"", NETTING_BODY)
-    loop.close()
-    return {
+    figures = {
         "page_us": page * 1e6,
         "write_us": write * 1e6,
         "page_over_floor": page / page_floor,
         "write_over_floor": write / write_floor,
     }
+    if with_markets:
+        markets_floor, _ = timed(bare, "GET", MARKETS_PATH, b"limit=100", b"", signed=False)
+        figures.update(
+            markets_us=market_page * 1e6,
+            markets_floor_us=markets_floor * 1e6,
+            markets_over_floor=market_page / markets_floor,
+            markets_kib=len(market_bytes) / 1024,
+        )
+        figures["markets_vs_page"] = figures["markets_over_floor"] / figures["page_over_floor"]
+        if hasattr(ledger, "markets_version"):
+            figures["changed_us"] = changed * 1e6
+            figures["changed_over_floor"] = changed / markets_floor
+    loop.close()
+    return figures
 
 
-def run(tree: Path, requests: int) -> dict[str, float]:
-    return benchlib.run_in_tree(__file__, tree, ["--child", "--requests", str(requests)])
+def run(tree: Path, requests: int, markets: int) -> dict[str, float]:
+    return benchlib.run_in_tree(__file__, tree, ["--child", "--requests", str(requests), "--markets", str(markets)])
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--before", type=Path, help="the other tree (a worktree or an unpacked `git archive`)")
+    p.add_argument("--before", type=Path, help="another tree to compare this one with (a worktree or a `git archive`)")
     p.add_argument("--rounds", type=int, default=5, help="measurements per tree (5)")
     p.add_argument("--requests", type=int, default=300, help="requests per figure in one measurement (300)")
+    p.add_argument("--markets", type=int, default=1000, help="markets listed; the page is their first 100 (1000)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     opts = p.parse_args()
     if opts.child:
-        print(json.dumps(measure(opts.requests)))
+        print(json.dumps(measure(opts.requests, opts.markets)))
         return
-    if opts.before is None:
-        p.error("--before is required: the tree to compare this one with")
-    trees = {"before": opts.before.resolve(), "after": TREE}
+    if opts.markets < 100:
+        p.error("--markets must be at least 100: the page is 100 markets")
+    trees = {"after": TREE} if opts.before is None else {"before": opts.before.resolve(), "after": TREE}
     figures: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
     for round_ in range(opts.rounds):
         # each round starts with the other tree: whatever the machine does at a round's start falls on both
         for name, tree in list(trees.items())[:: 1 if round_ % 2 == 0 else -1]:
-            measured = run(tree, opts.requests)
+            measured = run(tree, opts.requests, opts.markets)
             figures[name].append(measured)
             print(f"round {round_ + 1} {name:6} " + " ".join(f"{k}={v:.2f}" for k, v in measured.items()), flush=True)
     report(figures)
 
 
-def report(figures: dict[str, list[dict[str, Any]]]) -> None:
-    def median(name: str, key: str) -> float:
-        return statistics.median(m[key] for m in figures[name])
+ROWS = [
+    ("signed 100-row positions page (CPU us)", "page_us"),
+    ("signed PUT subaccounts/netting (CPU us)", "write_us"),
+    ("public 100-market GET /markets (CPU us)", "markets_us"),
+    ("  its bare route (CPU us)", "markets_floor_us"),
+    ("the positions page / a bare route", "page_over_floor"),
+    ("the write / a bare route", "write_over_floor"),
+    ("the markets page / a bare route", "markets_over_floor"),
+    ("(markets / bare) / (positions / bare)", "markets_vs_page"),
+    ("the markets page after a change elsewhere (us)", "changed_us"),
+    ("  / a bare route", "changed_over_floor"),
+]
 
-    print(f"\nmedians of {len(figures['after'])} rounds:")
-    print(f"{'figure':44} {'before':>10} {'after':>10} {'after/before':>13}")
-    rows = [
-        ("signed 100-row positions page (CPU us)", "page_us"),
-        ("signed PUT subaccounts/netting (CPU us)", "write_us"),
-        ("the page / a bare route", "page_over_floor"),
-        ("the write / a bare route", "write_over_floor"),
-    ]
-    for label, key in rows:
-        before, after = median("before", key), median("after", key)
-        print(f"{label:44} {before:10.2f} {after:10.2f} {after / before:13.2f}")
+
+def report(figures: dict[str, list[dict[str, Any]]]) -> None:
+    def median(name: str, key: str) -> float | None:
+        found = [m[key] for m in figures[name] if key in m]
+        return statistics.median(found) if found else None
+
+    def shown(value: float | None) -> str:
+        return f"{value:10.2f}" if value is not None else f"{'-':>10}"
+
+    names = list(figures)
+    kib = median("after", "markets_kib") or 0
+    print(f"\nmedians of {len(figures['after'])} rounds (the markets page: {kib:.0f} KiB):")
+    print(
+        f"{'figure':44} "
+        + " ".join(f"{name:>10}" for name in names)
+        + (f" {'after/before':>13}" if len(names) > 1 else "")
+    )
+    for label, key in ROWS:
+        values = [median(name, key) for name in names]
+        line = f"{label:44} " + " ".join(shown(v) for v in values)
+        if len(names) > 1 and None not in values:
+            line += f" {values[1] / values[0]:13.2f}"
+        print(line)
+    spread = [m["markets_vs_page"] for m in figures["after"] if "markets_vs_page" in m]
+    if spread:
+        print(f"the ratio of ratios, this tree, per round: {', '.join(f'{x:.2f}' for x in spread)}")
 
 
 if __name__ == "__main__":

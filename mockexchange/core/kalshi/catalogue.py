@@ -155,7 +155,7 @@ class Catalogue:
             if event is not None:
                 event.last_updated = now
                 for ticker in event.markets:
-                    self.markets[ticker].version += 1  # type: ignore[attr-defined]
+                    self.market_changed(self.markets[ticker])  # type: ignore[attr-defined]
 
     def _new_event(self, event_ticker: str, series_ticker: str | None, exchange_index: int, now: datetime) -> Event:
         series_ticker = series_ticker or series_of(event_ticker)
@@ -203,6 +203,7 @@ class Catalogue:
                 market.latest_expiration_time = market.close_time
         self.markets[ticker] = market  # type: ignore[attr-defined]
         self.listed.add(ticker)  # type: ignore[attr-defined]
+        self.market_changed(market)
         self.exchange_indexes.add(exchange_index)  # type: ignore[attr-defined]
         event.markets.append(ticker)
         self._schedule_listing(market, now)  # type: ignore[attr-defined]
@@ -231,7 +232,7 @@ class Catalogue:
             for name, value in fields.items():
                 setattr(market, name, value)
             market.updated_time = now
-            market.version += 1
+            self.market_changed(market)
             if structure is not None and self.bus.takers(LIFECYCLE):  # type: ignore[attr-defined]
                 moved = Lifecycle(
                     ticker,
@@ -242,6 +243,12 @@ class Catalogue:
                 )
                 self.bus.publish(Change(LIFECYCLE, None, moved))  # type: ignore[attr-defined]
             return market
+
+    def market_changed(self, market: Market) -> None:
+        """Something a read of the market shows changed (or it was listed): its `version` and the ledger's
+        `markets_version`, which counts every market's changes, move (what the venues' render cache keys by)."""
+        market.version += 1
+        self.markets_version += 1  # type: ignore[attr-defined]
 
     def market(self, ticker: str) -> Market:
         market = self.markets.get(ticker) if isinstance(ticker, str) else None  # type: ignore[attr-defined]

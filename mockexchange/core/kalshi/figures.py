@@ -20,6 +20,7 @@ Each figure changes in O(1) as a trade prints or the book moves, never by a walk
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from mockexchange.core.book import ASK, BID
@@ -78,8 +79,8 @@ class Tape:
         market.volume += count
         market.volume_24h += count
         market.last_trade_size = count
-        market.version += 1
-        self._age(market, unix_us(now))
+        self.market_changed(market)  # type: ignore[attr-defined]
+        self.age(market, unix_us(now))
         to_trade = self.bus.takers(TRADE)  # type: ignore[attr-defined]
         if to_trade:
             fill = self.fills.view(at)  # type: ignore[attr-defined]
@@ -88,8 +89,9 @@ class Tape:
             for take in to_trade:
                 take(change)
 
-    def _age(self, market: Market, now_us: int) -> None:
-        """Take the trades older than 24 hours out of the market's 24-hour volume."""
+    def age(self, market: Market, now_us: int) -> None:
+        """Take the trades older than 24 hours at `now_us` out of the market's 24-hour volume (its `window_from` then
+        names where the window starts, as a read's key needs)."""
         numbers = self.tape.numbers(market.ticker)  # type: ignore[attr-defined]
         if numbers is None:
             return
@@ -136,10 +138,30 @@ class Tape:
             raise LedgerError(f"unknown market {ticker!r}", status=404)
         return self.figures_of(market)
 
-    def figures_of(self, market: Market) -> MarketFigures:
-        """The market's figures now (the 24-hour window and the previous day read at the exchange clock's now)."""
-        now = self.clock.now()  # type: ignore[attr-defined]
-        self._age(market, unix_us(now))
+    def steady_until(self, markets: Iterable[Market], since: datetime) -> int | None:
+        """The exchange time (Unix microseconds) at which the figures of any of these markets, as `figures_of` read
+        them at `since` or later, next move with time alone: the next of their trades to leave a 24-hour window, or
+        the end of a market's day still ahead at `since`; None: none will until a market changes."""
+        tape, times = self.tape, self.fills.times  # type: ignore[attr-defined]
+        ages: int | None = None
+        ends: datetime | None = None
+        for market in markets:
+            numbers = tape.numbers(market.ticker)
+            if numbers is not None and market.window_from < len(numbers):
+                first = times[numbers[market.window_from]]
+                ages = first if ages is None or first < ages else ages
+            if market.day_ends > since and (ends is None or market.day_ends < ends):
+                ends = market.day_ends
+        ages = None if ages is None else ages + WINDOW_US
+        if ends is None:
+            return ages
+        return unix_us(ends) if ages is None else min(ages, unix_us(ends))
+
+    def figures_of(self, market: Market, now: datetime | None = None) -> MarketFigures:
+        """The market's figures now (the 24-hour window and the previous day read at the exchange clock's now, or at
+        `now`, a read's)."""
+        now = self.clock.now() if now is None else now  # type: ignore[attr-defined]
+        self.age(market, unix_us(now))
         bid, bid_size, ask, ask_size = best(market)
         last = last_price(market)
         if now >= market.day_ends:  # no change since the previous day ended: the previous day's figures are now's

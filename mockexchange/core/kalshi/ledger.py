@@ -87,6 +87,9 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts, Catalogue, MarketLifecy
         self.events: dict[str, Event] = {}
         self.markets: dict[str, Market] = {}
         self.listed = SortedList()  # every market's ticker, in order (GET /markets pages them)
+        # Every change to what a market read shows, any market's, a listing and a reset included (catalogue.py's
+        # `market_changed`): a page of markets rendered at one count is the page until it moves (or time ages it).
+        self.markets_version = 0
         self.exchange_indexes: set[int] = {0}  # the exchange indexes markets are listed on (and 0)
         self.exchange = ExchangeStatus()
         # The lifecycle's schedule (lifecycle.py) and its wiring: the app's timer and, with a state file, its lock.
@@ -145,6 +148,7 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts, Catalogue, MarketLifecy
             self.events.clear()
             self.markets.clear()
             self.listed.clear()
+            self.markets_version += 1
             self.exchange_indexes = {0}
             self.exchange = ExchangeStatus()
             self.due_times.clear()

@@ -128,7 +128,7 @@ class MarketLifecycle:
         """The market's transitions due at `until` or before: opening, closing, paying out."""
         if market.status == "initialized" and market.open_time <= until:
             market.status = "active"
-            market.version += 1
+            self.market_changed(market)  # type: ignore[attr-defined]
         if market.status in OPEN_STATUSES and market.close_time <= until:
             self._close(market, market.close_time, early=False)
         if market.status == "determined" and market.settles_at is not None and market.settles_at <= until:
@@ -142,7 +142,7 @@ class MarketLifecycle:
 
     def _close(self, market: Market, when: datetime, *, early: bool) -> None:
         market.status = "closed"
-        market.version += 1
+        self.market_changed(market)  # type: ignore[attr-defined]
         if early:
             market.close_time = when
             market.updated_time = when
@@ -156,7 +156,7 @@ class MarketLifecycle:
         market.status = "finalized"
         market.settled_time = when
         market.settles_at = None
-        market.version += 1
+        self.market_changed(market)  # type: ignore[attr-defined]
         self.clear_book(market, when)  # type: ignore[attr-defined]
         for order in [o for o in self.orders.values() if o.ticker == market.ticker]:  # type: ignore[attr-defined]
             self._drop_order(order, when)  # type: ignore[attr-defined]
@@ -184,7 +184,7 @@ class MarketLifecycle:
         market.determined_time = now
         market.settlement_value = PRICE if result == "yes" else 0
         market.settles_at = now + timedelta(seconds=market.settlement_timer_seconds)
-        market.version += 1
+        self.market_changed(market)  # type: ignore[attr-defined]
         self._publish(
             Lifecycle(market.ticker, "determined", now, result=result, settlement_value=market.settlement_value)
         )
@@ -206,7 +206,7 @@ class MarketLifecycle:
                 raise LedgerError(f"only an active market can be paused; {ticker!r} is {market.status}", status=409)
             market.status = "inactive"
             market.updated_time = now
-            market.version += 1
+            self.market_changed(market)  # type: ignore[attr-defined]
             self._publish(Lifecycle(ticker, "deactivated", now))
         return market
 
@@ -217,7 +217,7 @@ class MarketLifecycle:
                 raise LedgerError(f"only a paused market can be resumed; {ticker!r} is {market.status}", status=409)
             market.status = "active"
             market.updated_time = now
-            market.version += 1
+            self.market_changed(market)  # type: ignore[attr-defined]
             self.clear_book(market, now)  # type: ignore[attr-defined]
             self._publish(Lifecycle(ticker, "activated", now))
         return market
@@ -242,7 +242,7 @@ class MarketLifecycle:
             if market.latest_expiration_time < when:
                 market.latest_expiration_time = when
             market.updated_time = now
-            market.version += 1
+            self.market_changed(market)  # type: ignore[attr-defined]
             self._publish(Lifecycle(ticker, "close_date_updated", now, close_time=when))
             if reopened:
                 market.status = "active"

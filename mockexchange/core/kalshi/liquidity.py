@@ -130,7 +130,7 @@ class Liquidity:
         if not changes:
             return
         market.book_clock += 1
-        market.version += 1
+        self.market_changed(market)  # type: ignore[attr-defined]
         _quote(market, when)
         if self.bus.takers(BOOK):  # type: ignore[attr-defined]
             moved = BookMoved(market.ticker, market.book_clock, tuple(changes), when)

@@ -19,7 +19,7 @@ from mockexchange.core.kalshi.markets import Event, Market
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found, param_error
-from mockexchange.venues.kalshi.markets import rendered
+from mockexchange.venues.kalshi.markets import rendered_all
 from mockexchange.venues.kalshi.params import CURSOR, Param, parse_query
 
 GET_EVENTS = "GetEvents"
@@ -64,7 +64,7 @@ def event_status(ledger: Ledger, event: Event) -> str:
 def _event(ctx: KalshiContext, ledger: Ledger, event: Event, nested: bool) -> dict[str, Any]:
     row = ctx.profile.event(event)
     if nested:
-        row["markets"] = [rendered(ctx, m) for m in _markets(ctx, ledger, event)]
+        row["markets"] = rendered_all(ctx, _markets(ctx, ledger, event))
     return row
 
 
@@ -117,7 +117,7 @@ def get_event(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
         event = ledger.events.get(values["event_ticker"])
         if event is None:
             raise not_found(f"no event {values['event_ticker']!r}")
-        markets = [] if exclude else [rendered(ctx, m) for m in _markets(ctx, ledger, event)]
+        markets = [] if exclude else rendered_all(ctx, _markets(ctx, ledger, event))
         row = ctx.profile.event(event)
         if nested:
             row["markets"] = markets

@@ -221,10 +221,13 @@ class Rollups:
 
 class Pages:
     """Whole answers of one kind of read, as fragments, for one stamp of their source (the position store's version or
-    a time index's, and the read's as-of time): a read asked again before anything changed is its bytes, without a
-    walk. A new stamp drops them all; so does passing the budget."""
+    a time index's, and the read's as-of time; the ledger's `markets_version` and the historical cutoff): a read asked
+    again before anything changed is its bytes, without a walk. A new stamp drops them all; so does passing the
+    budget. Answers that time alone changes (a market's 24-hour volume, its previous day's figures) are kept for a span
+    of exchange time too: from the latest time one was rendered at until the earliest time one would read otherwise
+    (`put`'s `now` and `until`); a read outside it (time ran on past it, or a clock was set back) drops them all."""
 
-    __slots__ = ("max_bytes", "renders", "_pages", "_bytes", "_stamp", "_source")
+    __slots__ = ("max_bytes", "renders", "_pages", "_bytes", "_stamp", "_source", "_since", "_until")
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -233,6 +236,8 @@ class Pages:
         self._bytes = 0
         self._stamp: Hashable = None
         self._source: object = None
+        self._since: int | None = None  # the span of exchange time the pages hold for (Unix microseconds)
+        self._until: int | None = None
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -244,17 +249,25 @@ class Pages:
     def clear(self) -> None:
         self._pages.clear()
         self._bytes = 0
+        self._since = self._until = None
 
-    def get(self, source: object, stamp: Hashable, read: Hashable) -> orjson.Fragment | None:
-        """The page kept for `read` (every parameter that shapes the answer) at `stamp` of `source`, if any."""
+    def get(self, source: object, stamp: Hashable, read: Hashable, now: int | None = None) -> orjson.Fragment | None:
+        """The page kept for `read` (every parameter that shapes the answer) at `stamp` of `source`, if any; `now`
+        (Unix microseconds of exchange time): for pages kept for a span of it."""
         if stamp != self._stamp or source is not self._source:
             self.clear()
             self._stamp, self._source = stamp, source
             return None
+        if now is not None and (
+            (self._since is not None and now < self._since) or (self._until is not None and now >= self._until)
+        ):
+            self.clear()
+            return None
         return self._pages.get(read)
 
-    def put(self, read: Hashable, page: Any) -> orjson.Fragment:
-        """Keep `page` (a JSON-ready value) as the answer to `read` at the stamp of the last `get`."""
+    def put(self, read: Hashable, page: Any, now: int | None = None, until: int | None = None) -> orjson.Fragment:
+        """Keep `page` (a JSON-ready value) as the answer to `read` at the stamp of the last `get`; rendered at `now`
+        and good until `until` (Unix microseconds of exchange time; None: until the stamp moves)."""
         body = orjson.dumps(page)
         self.renders += 1
         size = len(body) + ENTRY_OVERHEAD
@@ -264,6 +277,10 @@ class Pages:
             self.clear()
         fragment = self._pages[read] = orjson.Fragment(bytes(memoryview(body)))  # kept: a copy of its own size
         self._bytes += size
+        if now is not None:
+            self._since = now if self._since is None else max(self._since, now)
+        if until is not None:
+            self._until = until if self._until is None else min(self._until, until)
         return fragment
 
 

@@ -61,19 +61,21 @@ class TickerMoved:
     at: datetime
 
 
-Part = tuple[Subscription, int, int]  # the subscription, the message's index in the change, the variant
+# The subscription, and which rendering of which message: 4 x the message's index in the change + the variant.
+Part = tuple[Subscription, int]
 
 
 class MarketFrames:
     """One market change on its way to the connections of its market: what they all share."""
 
-    __slots__ = ("change", "channel", "kind", "ticker", "_profile", "_ids", "_middles")
+    __slots__ = ("change", "channel", "kind", "ticker", "_head", "_profile", "_ids", "_middles")
 
     def __init__(self, change: Change, profile: Profile, ids: Callable[[str], str | None]) -> None:
         self.change = change
         self.kind = change.kind
         self.channel = CHANNEL_OF[change.kind]
         self.ticker: str = change.payload.ticker
+        self._head = _HEADS[change.kind]
         self._profile = profile
         self._ids = ids  # a market's id, read when first rendered
         self._middles: dict[int, bytes] = {}
@@ -85,31 +87,32 @@ class MarketFrames:
         """One part per frame: a book change has one message per level it moved, each subscription gets them all
         (unless its snapshot holds them already), the causer's rendering for the user who caused it."""
         if self.kind != BOOK:
-            return [(sub, 0, 0) for sub in subs]
+            return [(sub, 0) for sub in subs]
         moved: BookMoved = self.change.payload
-        cause = moved.cause
+        cause, clock, ticker, end = moved.cause, moved.clock, self.ticker, 4 * len(moved.levels)
         causer = (
-            cause is not None
+            2
+            if cause is not None
             and cause.user_id == key.user_id
             and (key.subaccount is None or key.subaccount == cause.subaccount)
+            else 0
         )
         found: list[Part] = []
         for sub in subs:
-            if moved.clock <= sub.clocks.get(self.ticker, -1):
-                continue
-            variant = 2 * causer + sub.yes_price
-            found += [(sub, index, variant) for index in range(len(moved.levels))]
+            if clock > sub.clocks.get(ticker, -1):
+                for slot in range(causer + sub.yes_price, end, 4):  # (loops, not comprehensions: this is per frame)
+                    found.append((sub, slot))
         return found
 
     def frame(self, part: Part, sending_ts_ms: int) -> bytes:
         """The frame of one part, its subscription's next `seq` taken if its channel is sequenced."""
-        sub, index, variant = part
-        middle = self._middles.get(4 * index + variant)
+        sub, slot = part
+        middle = self._middles.get(slot)
         if middle is None:
-            middle = self._middles[4 * index + variant] = self._render(index, variant)
+            middle = self._middles[slot] = self._render(*divmod(slot, 4))
         if sub.sequenced:
-            return b'%b%d,"seq":%d%b%d}\n' % (_HEADS[self.kind], sub.sid, sub.next_seq(), middle, sending_ts_ms)
-        return b"%b%d%b%d}\n" % (_HEADS[self.kind], sub.sid, middle, sending_ts_ms)
+            return b'%b%d,"seq":%d%b%d}\n' % (self._head, sub.sid, sub.next_seq(), middle, sending_ts_ms)
+        return b"%b%d%b%d}\n" % (self._head, sub.sid, middle, sending_ts_ms)
 
     def _render(self, index: int, variant: int) -> bytes:
         """`,"msg":{...},"sending_ts_ms":` of one message (a copy of its own size, as frames.py keeps)."""

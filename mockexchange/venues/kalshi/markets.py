@@ -10,8 +10,11 @@ serves them from /historical/markets), in the profiles that have the historical 
 
 Each market is rendered once per state and profile (the render cache, fragments.py), keyed by its id and `version`
 (bumped on every change that shows: a trade, a book change, a transition, its event or series changing), and by what
-time alone changes (the start of its 24-hour window, the day its previous-day figures are of). Market data is not
-lagged (`Settings.rest_lag_ms` lags the portfolio's reads, not these: docs/known-differences.md).
+time alone changes (the start of its 24-hour window, the day its previous-day figures are of). A whole page is kept
+too (`Pages`), for one `markets_version` of the ledger (any market's change, a listing, a reset) and historical cutoff,
+and for the span of exchange time its markets' figures stand still over (`Ledger.steady_until`): a page asked again
+before anything changed is its bytes. Market data is not lagged (`Settings.rest_lag_ms` lags the portfolio's reads,
+not these: docs/known-differences.md).
 """
 
 from __future__ import annotations
@@ -115,15 +118,21 @@ def _series_markets(ledger: Ledger, series_ticker: str) -> list[str]:
     return [t for e in (series.events if series is not None else ()) for t in _event_markets(ledger, e)]
 
 
-def rendered(ctx: KalshiContext, market: Market) -> orjson.Fragment:
-    """The market's wire bytes in the context's profile (kept per state: the module's docstring)."""
+def rendered_all(ctx: KalshiContext, markets: Iterable[Market]) -> list[orjson.Fragment]:
+    """The markets' wire bytes in the context's profile (kept per state: the module's docstring), read at one now."""
     ledger = ctx.ledger
-    figures = ledger.figures_of(market)  # (ages its 24-hour window first: the key below sees where it starts)
-    key = (market.market_id, market.version, market.window_from, ledger.clock.now() >= market.day_ends)
+    now = ledger.clock.now()
+    now_us = unix_us(now)
     cache = ctx.renders.of("markets", ctx.profile.name).bind(ledger)
-    found = cache.get(key)
-    if found is None:
-        found = cache.put(key, ctx.profile.market(market, figures, ledger), slot=market.market_id)
+    render = ctx.profile.market
+    found = []
+    for market in markets:
+        ledger.age(market, now_us)  # (its 24-hour window aged to now: the key sees where it starts)
+        key = (market.market_id, market.version, market.window_from, now >= market.day_ends)
+        fragment = cache.get(key)
+        if fragment is None:
+            fragment = cache.put(key, render(market, ledger.figures_of(market, now), ledger), slot=market.market_id)
+        found.append(fragment)
     return found
 
 
@@ -136,8 +145,14 @@ def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any]:
     after = cursors.decode_param(GET_MARKETS, values["cursor"], filters, key_length=1, lenient=True)
     if values["mve_filter"] == "only":
         return {"markets": [], "cursor": ""}  # the mock lists no multivariate markets
+    read = (tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()), limit, after)
     with ctx.ledger.reading() as ledger:
         cutoff = ledger.archive.cutoffs[MARKETS] if ctx.profile.historical else None
+        now = ledger.clock.now()
+        pages = ctx.renders.pages("markets", ctx.profile.name)
+        kept = pages.get(ledger.markets, (ledger.markets_version, cutoff), read, unix_us(now))
+        if kept is not None:
+            return kept
         found = (
             m for m in _candidates(ledger, values, after[0] if after else None)
             if (statuses is None or m.status in statuses) and all(test(m) for test in keep)
@@ -147,7 +162,10 @@ def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any]:
         more = len(page) > limit
         page = page[:limit]
         cursor = cursors.encode((page[-1].ticker,), filters) if more else ""
-        return {"markets": [rendered(ctx, m) for m in page], "cursor": cursor}
+        markets = rendered_all(ctx, page)
+        # Kept from when the last market was read until time alone would move one of them (the clock may run on).
+        until = ledger.steady_until(page, now)
+        return pages.put(read, {"markets": markets, "cursor": cursor}, unix_us(ledger.clock.now()), until)
 
 
 def market_named(ledger: Ledger, ticker: str) -> Market:
@@ -160,7 +178,7 @@ def market_named(ledger: Ledger, ticker: str) -> Market:
 
 def get_market(ctx: KalshiContext, key: Any, path: Any) -> dict[str, Any]:
     with ctx.ledger.reading() as ledger:
-        return {"market": rendered(ctx, market_named(ledger, path["ticker"]))}
+        return {"market": rendered_all(ctx, [market_named(ledger, path["ticker"])])[0]}
 
 
 __all__ = ["KalshiError", "get_market", "get_markets"]

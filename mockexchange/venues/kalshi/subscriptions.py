@@ -198,9 +198,10 @@ class Subscription:
     # orderbook: the book clock of each market's last snapshot; a delta at or below it is in the snapshot already
     clocks: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def sequenced(self) -> bool:
-        return self.channel in SEQUENCED_CHANNELS
+    sequenced: bool = field(init=False)  # its frames carry `seq` (a channel of SEQUENCED_CHANNELS)
+
+    def __post_init__(self) -> None:
+        self.sequenced = self.channel in SEQUENCED_CHANNELS
 
     def wants(self, ticker: str) -> bool:
         return self.tickers is None or ticker in self.tickers
@@ -265,10 +266,10 @@ class Subscriptions:
     def __len__(self) -> int:
         return len(self._by_sid)
 
-    def matching(self, channel: str, ticker: str) -> Iterator[Subscription]:
-        for sub in self._by_sid.values():
-            if sub.channel == channel and sub.wants(ticker):
-                yield sub
+    def matching(self, channel: str, ticker: str) -> list[Subscription]:
+        """The subscriptions of `channel` holding `ticker` (asked once per change and connection: a list, no
+        generator)."""
+        return [sub for sub in self._by_sid.values() if sub.channel == channel and sub.wants(ticker)]
 
     def handle(self, raw: str | bytes) -> list[Envelope]:
         """The replies to one client message."""
