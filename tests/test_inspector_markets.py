@@ -8,34 +8,18 @@ clock opening a market named as they happen, a flood of book changes a few small
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import httpx
 import orjson
 import pytest
+from inspector_markets import CPI, FED, LATER, START, rest, seed
 from test_inspector_api import Events
 
 from mockexchange.admin import feed as feed_module
 from mockexchange.admin import kalshi_markets
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
-
-START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-FED = "KXFED-26DEC-T4.00"
-LATER = "KXFED-26DEC-T4.25"  # opens a day after START
-CPI = "KXCPI-26MAR-T3.0"
-
-
-def seed(mock: MockServer) -> None:
-    mock.create_account("u", balance_cents=1_000_000)
-    mock.set_series("KXFED", title="Fed", category="Economics", fee_multiplier="0.1")
-    mock.set_event("KXFED-26DEC", title="December", collateral_return_type="MECNET")
-    mock.create_market(FED, title="Fed above 4.00", floor_strike="4.00", strike_type="greater")
-    mock.create_market(LATER, open_time=(START + timedelta(days=1)).isoformat(), close_time="2026-12-01T00:00:00Z")
-    mock.set_book(FED, yes=[["0.40", "100"], ["0.39", "5.5"]], no=[["0.55", "20"]])
-    mock.fill("u", FED, "yes", "buy", "10", "0.45")
-    mock.fill("u", CPI, "yes", "buy", "1", "0.30")  # lists KXCPI by itself
 
 
 @pytest.fixture
@@ -47,12 +31,6 @@ def mock():
 
 def admin(mock: MockServer, path: str, **params: str) -> httpx.Response:
     return httpx.get(f"{mock.base_url}/_admin/{path}", params=params, timeout=10)
-
-
-def rest(mock: MockServer, path: str, **params: str) -> httpx.Response:
-    answer = httpx.get(mock.kalshi_url + path, params=params, timeout=10)
-    assert answer.status_code == 200, answer.text
-    return answer
 
 
 # -- the list ---------------------------------------------------------------------------------------------------------
