@@ -458,6 +458,10 @@ def test_a_screenshot_of_a_busy_sandbox_is_kept(sandbox, page: Page) -> None:
         expect(page.locator("#scenario-position")).to_have_text("step 6 of 11", timeout=WAIT_MS)
         expect(page.locator("#connection-list")).to_contain_text("market_position", timeout=WAIT_MS)
         expect(page.locator("#requests-body tr.entry")).to_have_count(9, timeout=WAIT_MS)  # 6, the upgrade, 2 commands
+        mock.set_book("KXFED-26DEC-T4.00", yes=[["0.56", "250"], ["0.55", "400"]], no=[["0.42", "300"], ["0.41", "50"]])
+        page.locator('.market-button[data-ticker="KXFED-26DEC-T4.00"]').click()  # the market alice trades, its book
+        expect(page.locator("#yes-book-table")).to_contain_text("0.5800", timeout=WAIT_MS)
+        page.evaluate("window.scrollTo(0, 0)")  # the sticky header at the top of the picture
         path = keep_screenshot(page, "inspector")
     wanted = os.environ.get("MOCKEXCHANGE_INSPECTOR_SCREENSHOT")
     if wanted:
