@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 import inspector_insides as insides
+import inspector_markets as markets
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -277,6 +278,89 @@ def test_an_accounts_insides_are_what_rest_serves_and_change_live(account_inside
     keep_screenshot(page, "inspector-insides")
 
 
+@pytest.fixture
+def markets_sandbox() -> Iterator[MockServer]:
+    """Two series' markets, one with the house's book, one opening a day on (inspector_markets.py)."""
+    with MockServer(clock=ManualClock(markets.START)) as mock:
+        markets.seed(mock)
+        yield mock
+
+
+def market_cell(page: Page, ticker: str, field: str) -> Any:
+    return page.locator(f'#markets-body tr[data-ticker="{ticker}"] td[data-field="{field}"]')
+
+
+def book_sides(page: Page) -> tuple[list[list[str]], list[list[str]], set[str]]:
+    """The page's YES bids and NO bids as [price, count], and the owners it names."""
+    yes, no = table(page, "yes-bids-table"), table(page, "no-bids-table")
+    owners = {row["owner"] for row in yes + no}
+    return [[r["price"], r["count"]] for r in yes], [[r["price"], r["count"]] for r in no], owners
+
+
+def test_the_markets_and_a_book_are_what_rest_serves_and_follow_changes_live(markets_sandbox, page: Page) -> None:
+    mock, fed = markets_sandbox, markets.FED
+    open_inspector(page, mock)
+    page.evaluate("window.notReloaded = true")
+    expect(page.locator("#markets-body tr")).to_have_count(3, timeout=WAIT_MS)
+    assert table(page, "markets-table") == markets.expected_rows(mock)
+    expect(page.locator("#exchange-status")).to_contain_text("2 series, 2 events, 3 markets")
+    page.locator(f'.market-button[data-ticker="{fed}"]').click()
+    expect(page.locator("#yes-book-table")).to_be_visible(timeout=WAIT_MS)
+    assert book_sides(page) == (*markets.expected_sides(mock, fed), {"house"})
+    ladder = [(row["side"], row.get("yes_price_dollars"), row.get("owner")) for row in table(page, "yes-book-table")]
+    assert ladder == [("ask", "0.4500", "house"), ("best bid 0.4000, best ask 0.4500", None, None),
+                      ("bid", "0.4000", "house"), ("bid", "0.3900", "house")]  # fmt: skip
+    expect(page.locator("#market-book-clock")).to_have_text("1")
+
+    markets.post(mock, "books", {"ticker": fed, "yes": [["0.43", "7"]]})  # the book moves: the page follows
+    expect(page.locator("#market-book-clock")).to_have_text("2", timeout=WAIT_MS)
+    assert book_sides(page) == (*markets.expected_sides(mock, fed), {"house"})
+    expect(market_cell(page, fed, "yes_bid_dollars")).to_have_text("0.4300", timeout=WAIT_MS)
+    markets.post(mock, "markets/pause", {"ticker": fed})  # and its status
+    expect(page.locator("#market-status-badge")).to_have_text("inactive", timeout=WAIT_MS)
+    expect(market_cell(page, fed, "status")).to_have_text("inactive", timeout=WAIT_MS)
+    expect(market_cell(page, markets.LATER, "status")).to_have_text("initialized")
+    markets.post(mock, "clock", {"seconds": 86_400})  # the clock opens the other market
+    expect(market_cell(page, markets.LATER, "status")).to_have_text("active", timeout=WAIT_MS)
+    assert table(page, "markets-table") == markets.expected_rows(mock)
+    assert page.evaluate("window.notReloaded") is True
+    keep_screenshot(page, "inspector-markets")
+
+    page.locator("#filter-venue").focus()
+    page.keyboard.press("Escape")
+    page.keyboard.press("m")  # the markets' search
+    expect(page.locator("#market-search")).to_be_focused()
+    page.keyboard.type("4.25")
+    expect(page.locator("#markets-body tr")).to_have_count(1, timeout=WAIT_MS)
+    page.select_option("#market-status", "finalized")
+    expect(page.locator("#markets-page")).to_have_text("no market found", timeout=WAIT_MS)
+
+
+def test_a_fast_moving_book_is_read_a_few_times_a_second(markets_sandbox, page: Page) -> None:
+    mock, fed = markets_sandbox, markets.FED
+    open_inspector(page, mock)
+    page.locator(f'.market-button[data-ticker="{fed}"]').click()
+    expect(page.locator("#yes-book-table")).to_be_visible(timeout=WAIT_MS)
+    reads = {"book": 0, "list": 0}
+
+    def count(request: Any) -> None:
+        if request.url.endswith(f"/_admin/markets/{fed}"):
+            reads["book"] += 1
+        elif "/_admin/markets" in request.url:
+            reads["list"] += 1
+
+    page.on("request", count)
+    began, moves = time.monotonic(), 0
+    while time.monotonic() - began < 2:
+        moves += 1
+        mock.set_book(fed, yes=[["0.30", str(moves)]])  # the Python API: as fast as the ledger takes them
+    expect(page.locator("#yes-bids-table")).to_contain_text(f"{moves}.00", timeout=WAIT_MS)
+    took = time.monotonic() - began
+    print(f"{moves} book changes in 2 s: the page read the book {reads['book']} times, the list {reads['list']}")
+    assert moves > 100
+    assert 1 <= reads["book"] <= took / 0.25 + 2 and reads["list"] <= took / 0.5 + 2
+
+
 def test_the_filters_narrow_the_requests(sandbox, page: Page) -> None:
     mock, signer = sandbox
     open_inspector(page, mock)
@@ -374,6 +458,10 @@ def test_a_screenshot_of_a_busy_sandbox_is_kept(sandbox, page: Page) -> None:
         expect(page.locator("#scenario-position")).to_have_text("step 6 of 11", timeout=WAIT_MS)
         expect(page.locator("#connection-list")).to_contain_text("market_position", timeout=WAIT_MS)
         expect(page.locator("#requests-body tr.entry")).to_have_count(9, timeout=WAIT_MS)  # 6, the upgrade, 2 commands
+        mock.set_book("KXFED-26DEC-T4.00", yes=[["0.56", "250"], ["0.55", "400"]], no=[["0.42", "300"], ["0.41", "50"]])
+        page.locator('.market-button[data-ticker="KXFED-26DEC-T4.00"]').click()  # the market alice trades, its book
+        expect(page.locator("#yes-book-table")).to_contain_text("0.5800", timeout=WAIT_MS)
+        page.evaluate("window.scrollTo(0, 0)")  # the sticky header at the top of the picture
         path = keep_screenshot(page, "inspector")
     wanted = os.environ.get("MOCKEXCHANGE_INSPECTOR_SCREENSHOT")
     if wanted:

@@ -5,7 +5,8 @@ The same sandbox as the Chromium tests (`test_inspector_browser.py`): a seeded a
 the numbers REST serves, a request refused for a signed query string showing that diagnosis as it happens, Step (the
 button and `s`) advancing the scenario with the page following without a reload, an account's insides (subaccounts,
 transfers, keys, what the historical cutoff moved) as REST serves them and a client's transfer and a moved cutoff
-shown as they happen, and a quiet console. Screenshots go to `test-artifacts/`. Never skipped: without Firefox they
+shown as they happen, the markets and a book as REST serves them with a book change and a pause shown as they happen,
+and a quiet console. Screenshots go to `test-artifacts/`. Never skipped: without Firefox they
 fail, saying what to install.
 """
 
@@ -17,12 +18,14 @@ from datetime import timedelta
 
 import httpx
 import inspector_insides as insides
+import inspector_markets as markets
 import pytest
 from bidi_firefox import Firefox, firefox_path
 from test_inspector_browser import (  # noqa: F401  (fixtures)
     ARTIFACTS,
     POSITIONS,
     account_insides,
+    markets_sandbox,
     sandbox,
     shown,
     signed_with_the_query,
@@ -165,3 +168,31 @@ def test_an_accounts_insides_are_what_rest_serves_and_change_live(account_inside
     assert page.text("#historical-moved") == insides.moved_text(user)
     assert page.evaluate("window.notReloaded") is True
     keep_screenshot(page, "inspector-firefox-insides")
+
+
+def test_the_markets_and_a_book_are_what_rest_serves_and_follow_changes_live(markets_sandbox, page: Firefox) -> None:  # noqa: F811
+    mock, fed = markets_sandbox, markets.FED
+    open_inspector(page, mock)
+    page.evaluate("window.notReloaded = true")
+    page.wait_for("document.querySelectorAll('#markets-body tr').length === 3")
+    assert table(page, "markets-table") == markets.expected_rows(mock)
+    page.click(f'.market-button[data-ticker="{fed}"]')  # a real mouse click
+    page.wait_for("document.querySelector('#yes-bids-table tbody tr') !== null")
+
+    def sides() -> tuple[list[list[str]], list[list[str]]]:
+        yes, no = table(page, "yes-bids-table"), table(page, "no-bids-table")
+        assert {row["owner"] for row in yes + no} == {"house"}
+        return [[r["price"], r["count"]] for r in yes], [[r["price"], r["count"]] for r in no]
+
+    assert sides() == markets.expected_sides(mock, fed)
+    assert page.text("#market-book-clock") == "1"
+    markets.post(mock, "books", {"ticker": fed, "yes": [["0.43", "7"]]})
+    page.wait_for("document.querySelector('#market-book-clock')?.textContent === '2'")
+    assert sides() == markets.expected_sides(mock, fed)
+    markets.post(mock, "markets/pause", {"ticker": fed})
+    page.wait_for("document.querySelector('#market-status-badge')?.textContent === 'inactive'")
+    cell = f'#markets-body tr[data-ticker="{fed}"] td[data-field="status"]'
+    page.wait_for(f"document.querySelector({json.dumps(cell)})?.textContent === 'inactive'")
+    assert table(page, "markets-table") == markets.expected_rows(mock)
+    assert page.evaluate("window.notReloaded") is True
+    keep_screenshot(page, "inspector-firefox-markets")

@@ -2,11 +2,13 @@
 mock as it changes, so a page shows it without asking again and again.
 
 Sources tell the feed a topic changed, from whatever thread they run on, without blocking: the request journal
-(`requests`), the ledger's and the book's bus (`state`, with the users whose accounts changed), the frame tap and the
-connection registry (`connections`), the admin operations and the scenario (`control`). Nothing is done for a topic
-while no client listens. Each client gathers its topics for `COALESCE_S` (one timer, on its loop), then its events are
-built there, once for the batch: `requests` carries the journal's new entries (each with the user its key belongs
-to), `state` the changed users, the clock and the scenario, `connections` what changed in the open websockets since
+(`requests`), the ledger's and the book's bus (`state`, with the users whose accounts changed; `markets`, with the
+Kalshi markets whose book, trades or status moved), the frame tap and the connection registry (`connections`), the
+admin operations and the scenario (`control`). Nothing is done for a topic while no client listens. Each client
+gathers its topics for `COALESCE_S` (one timer, on its loop), then its events are built there, once for the batch:
+`requests` carries the journal's new entries (each with the user its key belongs to), `state` the changed users, the
+clock and the scenario, `markets` the changed markets' tickers (a book that moves a thousand times a second is one
+small event a window: the page reads it again, at its own pace), `connections` what changed in the open websockets since
 this client was last told (admin/connections.py: the first lists them all; then a connection that moved frames is its
 counts and new frames, one whose subscriptions changed its description; at most `CONNECTIONS_EVENT_BYTES` an event,
 the rest in the next window), `control` the scenario, the fault rules, the rate limits and the REST lag. A flood of
@@ -38,7 +40,7 @@ from starlette.types import Receive, Scope, Send
 
 from mockexchange.admin.connections import ConnectionChanges, ConnectionReads
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, TRADE
+from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, STATUS, TRADE
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.journal import Journal
 from mockexchange.version import __version__
@@ -52,9 +54,11 @@ HEARTBEAT_S = 15.0
 COALESCE_S = 0.1  # a client's topics gathered this long before its events are built
 REQUESTS_PER_EVENT = 500  # journal entries in one `requests` event; older ones of a larger batch are skipped
 MAX_USERS_NAMED = 1_000  # changed users named in one `state` event; past it, `users` is null (every user)
-TOPICS = ("state", "cleared", "requests", "connections", "control")  # the order a batch's events are sent in
-# The Kalshi markets' own changes (a book, a trade, a lifecycle, a listing, the exchange's status): no account moves.
-MARKET_KINDS = frozenset({BOOK, TRADE, LIFECYCLE, "market", "exchange_status"})
+MAX_MARKETS_NAMED = 1_000  # changed markets named in one `markets` event; past it, `tickers` is null (every market)
+TOPICS = ("state", "markets", "cleared", "requests", "connections", "control")  # the order a batch's events are sent in
+# A Kalshi market's public changes (each payload names its `ticker`): its listing, book, trades, lifecycle and status.
+MARKET_CHANGES = frozenset({"market", BOOK, TRADE, LIFECYCLE, STATUS})
+EVERY_MARKET_CHANGES = frozenset({"reset", "exchange_status"})  # what may change what every market shows
 RETRY_MS = 2_000  # what an EventSource waits before it reconnects
 
 Read = Callable[[], dict[str, Any]]
@@ -82,7 +86,27 @@ class _Client:
         self.topics: set[str] = set()
         self.users: dict[str, set[str]] = {"kalshi": set(), "deribit": set()}
         self.every_user = False  # a reset, or more users than MAX_USERS_NAMED
+        self.markets: set[str] = set()
+        self.every_market = False  # a reset, or more markets than MAX_MARKETS_NAMED
         self.scheduled = False
+
+    def name(self, topic: str, venue: str | None, name: str | None, everyone: bool) -> None:
+        """Under `lock`: note whose change it is (`state`: a venue's user; `markets`: a market's ticker)."""
+        if topic == "markets":
+            if everyone:
+                self.every_market = True
+            elif name is not None and not self.every_market:
+                self.markets.add(name)
+                if len(self.markets) > MAX_MARKETS_NAMED:
+                    self.every_market = True
+            return
+        if everyone:
+            self.every_user = True
+        elif venue is not None and name is not None and not self.every_user:
+            named = self.users[venue]
+            named.add(name)
+            if len(named) > MAX_USERS_NAMED:
+                self.every_user = True
 
     def end(self, dropped: bool = False) -> None:
         """On the loop."""
@@ -138,31 +162,30 @@ class Feed:
     def _on_change(self, change: Change) -> None:
         if not self._clients:
             return
-        venue = "deribit" if change.kind.startswith("derivatives.") else "kalshi"
-        # A change that names no user is everyone's (a reset, a cutoff), but for a market's: no account moved.
-        everyone = change.kind in ("reset", "derivatives.reset") or (
-            change.user_id is None and change.kind not in MARKET_KINDS
-        )
+        kind = change.kind
+        if kind in MARKET_CHANGES:  # a market's, not an account's: its fills and settlements name their users
+            self.notify("markets", name=change.payload.ticker)
+            return
+        if kind in EVERY_MARKET_CHANGES:
+            self.notify("markets", everyone=True)
+            if kind == "exchange_status":
+                return
+        venue = "deribit" if kind.startswith("derivatives.") else "kalshi"
+        everyone = kind in ("reset", "derivatives.reset") or change.user_id is None
         self.notify("state", venue, change.user_id, everyone=everyone)
 
-    def notify(self, topic: str, venue: str | None = None, user_id: str | None = None, everyone: bool = False) -> None:
-        """Tell every client that `topic` changed (for `state`: whose account, or `everyone`)."""
+    def notify(self, topic: str, venue: str | None = None, name: str | None = None, everyone: bool = False) -> None:
+        """Tell every client that `topic` changed (`state`: whose account; `markets`: which market; or `everyone`)."""
         for client in self._clients:
-            self.tell(client, topic, venue, user_id, everyone)
+            self.tell(client, topic, venue, name, everyone)
 
     def tell(
-        self, client: _Client, topic: str, venue: str | None = None, user_id: str | None = None, everyone: bool = False
+        self, client: _Client, topic: str, venue: str | None = None, name: str | None = None, everyone: bool = False
     ) -> None:
         """Tell one client that `topic` changed; its window starts unless one is waiting already."""
         with client.lock:
             client.topics.add(topic)
-            if everyone:
-                client.every_user = True
-            elif venue is not None and user_id is not None and not client.every_user:
-                named = client.users[venue]
-                named.add(user_id)
-                if len(named) > MAX_USERS_NAMED:
-                    client.every_user = True
+            client.name(topic, venue, name, everyone)
             if client.scheduled:
                 return
             client.scheduled = True
@@ -199,6 +222,8 @@ class Feed:
             topics, client.topics = client.topics, set()
             users, every = client.users, client.every_user
             client.users, client.every_user = {"kalshi": set(), "deribit": set()}, False
+            markets = None if client.every_market else client.markets
+            client.markets, client.every_market = set(), False
             client.scheduled = False
         if client.ended.is_set():
             return
@@ -206,7 +231,7 @@ class Feed:
             if topic not in topics:
                 continue
             try:
-                data = self._build(topic, client, users, every)
+                data = self._build(topic, client, users, every, markets)
             except Exception:  # a bug of the mock's: the page misses one event, the feed goes on
                 log.exception("inspector feed: could not build the %s event", topic)
                 continue
@@ -218,7 +243,11 @@ class Feed:
         if "connections" in topics and client.connections.more:
             self.tell(client, "connections")  # what did not fit in this window's event
 
-    def _build(self, topic: str, client: _Client, users: dict[str, set[str]], every: bool) -> Any:
+    def _build(
+        self, topic: str, client: _Client, users: dict[str, set[str]], every: bool, markets: set[str] | None
+    ) -> Any:
+        if topic == "markets":
+            return {"tickers": None if markets is None else sorted(markets)}
         if topic == "requests":
             return self._requests(client)
         if topic == "cleared":

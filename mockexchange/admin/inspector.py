@@ -3,8 +3,9 @@
 The page, its script, its style sheet and its icon ship in the package (`admin/static/`, package data, read with
 `importlib.resources`): nothing is fetched from another host, and a strict Content-Security-Policy says so to the
 browser (`default-src 'self'`, no inline script or style). The page reads the admin API (`/_admin/accounts`,
-`/_admin/connections`, `/_admin/requests`, ...), follows `GET /_admin/events` for what changes, and acts through the
-admin operations (scenario step, play and pause, fault rules, rate-limit tier); docs/inspector.md says what it shows.
+`/_admin/markets`, `/_admin/connections`, `/_admin/requests`, ...), follows `GET /_admin/events` for what changes, and
+acts through the admin operations (scenario step, play and pause, fault rules, rate-limit tier); docs/inspector.md
+says what it shows.
 
 The page and its assets pass the admin API's access rules (admin/guard.py) but for the token: they are the package's
 own static files and carry no data, and a browser cannot send a token when it opens a page. With `--admin-token`,
@@ -28,6 +29,7 @@ INSPECTOR_PATH = "/_inspector"
 ASSETS = {
     "inspector.js": "text/javascript; charset=utf-8",
     "inspector-kalshi.js": "text/javascript; charset=utf-8",  # a Kalshi account's insides, drawn for inspector.js
+    "inspector-markets.js": "text/javascript; charset=utf-8",  # Kalshi's markets and their books, for inspector.js
     "inspector.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }

@@ -1,6 +1,6 @@
-"""How the inspector reads a Kalshi account: the Kalshi venue's own operations, called as an unrestricted key of the
-user would call them, with the query a client would send, so what the page shows is what REST serves, byte for byte
-(the same profile, the same REST lag, the same render cache).
+"""How the inspector reads the Kalshi venue: its own operations, an account's called as an unrestricted key of the
+user would call them and the market data's as anyone does, with the query a client would send, so what the page shows
+is what REST serves, byte for byte (the same profile, the same REST lag, the same render cache).
 """
 
 from __future__ import annotations
@@ -29,8 +29,21 @@ def venue_answer(
 ) -> Any:
     """The operation's answer to `query` for the user; None if it refuses with the status `missing` (a 404 that says
     there is nothing, as a subtrader without a daily cap)."""
+    return _answer(operation, ctx, as_user(user_id), query, missing)
+
+
+def public_answer(
+    operation: Operation, ctx: KalshiContext, values: dict[str, str], *, missing: int | None = None
+) -> Any:
+    """A public market data operation's answer to `values` (its path's names and its query), as anyone gets it."""
+    return _answer(operation, ctx, None, values, missing)
+
+
+def _answer(
+    operation: Operation, ctx: KalshiContext, key: ApiKey | None, values: dict[str, str], missing: int | None
+) -> Any:
     try:
-        return operation(ctx, as_user(user_id), query)
+        return operation(ctx, key, values)  # type: ignore[arg-type]
     except KalshiError as exc:  # the queries are the mock's own: a refusal here is worth reading, not a 500
         if exc.status == missing:
             return None

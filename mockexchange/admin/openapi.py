@@ -212,6 +212,40 @@ def inspector_paths(
     }
 
 
+def market_paths(
+    prefix: str, listed: Callable[..., Any], one: Callable[..., Any], query: Mapping[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """The inspector's reads of Kalshi's markets: a page of them (`query`: each parameter's JSON Schema) and one
+    market with its book (a path parameter)."""
+    path, named = f"{prefix}/markets", f"{prefix}/markets/{{ticker}}"
+    parameters = [{"name": name, "in": "query", "required": False, "schema": schema} for name, schema in query.items()]
+    ticker = {"name": "ticker", "in": "path", "required": True, "schema": {"type": "string"}}
+    paging = _GUARD_STATUSES | {"400": "an unknown, repeated or malformed query parameter"}
+    reading = _GUARD_STATUSES | {
+        "400": "a query parameter (it takes none)",
+        "404": "no market has this ticker",
+        "409": "the venue refused the read (the inspector's own query)",
+    }
+    return {
+        path: {
+            "get": {
+                "operationId": _operation_id("get", path),
+                **_summary(listed),
+                "parameters": parameters,
+                "responses": _responses(paging),
+            }
+        },
+        named: {
+            "get": {
+                "operationId": _operation_id("get", named).replace("{", "").replace("}", ""),
+                **_summary(one),
+                "parameters": [ticker],
+                "responses": _responses(reading),
+            }
+        },
+    }
+
+
 def document(
     operations: Mapping[str, Callable[..., Any]],
     reads: Mapping[str, Callable[..., Any]],

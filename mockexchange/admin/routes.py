@@ -5,7 +5,8 @@ Each route is one `Control` method; the body's fields are its arguments. A few r
 `DELETE /_admin/faults` clears the fault rules. The request journal is read
 with `GET /_admin/requests?<filters>` and emptied with `POST /_admin/requests/clear` (or `DELETE /_admin/requests`).
 The inspector's reads (admin/views.py): `GET /_admin/accounts`, `GET /_admin/accounts/{user_id}`,
-`GET /_admin/connections`, the live feed `GET /_admin/events`, and its page `GET /_inspector` (admin/inspector.py).
+`GET /_admin/markets`, `GET /_admin/markets/{ticker}`, `GET /_admin/connections`, the live feed `GET /_admin/events`,
+and its page `GET /_inspector` (admin/inspector.py).
 Errors are `{"error": "..."}` (plus `"errors": [...]` when a scenario has several problems) with 400 (bad input), 404
 (unknown user, market or file), 409 (conflict), or the access rules' 401, 403 and 415 (admin/guard.py).
 `GET /_admin/health` says the mock serves, and its version, and `GET /_admin/openapi.json` describes the API
@@ -25,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from mockexchange.admin import inspector, openapi
 from mockexchange.admin.guard import AdminGuard
+from mockexchange.admin.kalshi_markets import MARKETS_QUERY, markets_query
 from mockexchange.admin.paths import AdminPaths
 from mockexchange.admin.views import Views
 from mockexchange.bounded_json import parse_json
@@ -287,9 +289,31 @@ def _account_route(views: Views) -> Handler:
     return account
 
 
+def _markets_routes(views: Views) -> tuple[Handler, Handler]:
+    """GET /_admin/markets (a page of them, its query checked first) and GET /_admin/markets/{ticker}."""
+
+    async def listed(request: Request) -> Response:
+        try:
+            arguments = markets_query(request.query_params.multi_items())
+        except ControlError as exc:
+            return _error(str(exc), exc.status)
+        return await _off_the_loop(views.markets.markets, arguments)
+
+    async def one(request: Request) -> Response:
+        if request.query_params:
+            return _error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
+        return await _off_the_loop(views.markets.market, {"ticker": request.path_params["ticker"]})
+
+    return listed, one
+
+
 def _inspector_routes(views: Views, guard: AdminGuard) -> list[BaseRoute]:
+    listed, one = _markets_routes(views)
     return [
         Route(f"{ADMIN_PREFIX}/accounts/{{user_id:path}}", _guarded(guard, _account_route(views)), methods=["GET"]),
+        # Beside POST /_admin/markets (listing one) and the POSTs under it, which keep their paths.
+        Route(f"{ADMIN_PREFIX}/markets", _guarded(guard, listed), methods=["GET"]),
+        Route(f"{ADMIN_PREFIX}/markets/{{ticker:path}}", _guarded(guard, one), methods=["GET"]),
         Route(f"{ADMIN_PREFIX}/events", _guarded(guard, views.feed.endpoint), methods=["GET"]),
         *inspector.routes(guard),
     ]
@@ -330,7 +354,10 @@ def routes(
         methods = [method for method in handlers if method != "HEAD"]  # Starlette serves HEAD beside GET
         found.append(Route(f"{ADMIN_PREFIX}/{name}", _guarded(guard, dispatch, changed), methods=methods))
     journaled = (journal.read, journal.clear, _JOURNAL_FILTERS)
-    extra = openapi.inspector_paths(ADMIN_PREFIX, views.accounts.account, ACCOUNT_QUERY) if views is not None else {}
+    extra = {}
+    if views is not None:
+        extra = openapi.inspector_paths(ADMIN_PREFIX, views.accounts.account, ACCOUNT_QUERY)
+        extra |= openapi.market_paths(ADMIN_PREFIX, views.markets.markets, views.markets.market, MARKETS_QUERY)
     document = openapi.document(table, gets, journaled, ADMIN_PREFIX, deletes=deletes, extra=extra)
 
     async def describe(request: Request) -> Response:

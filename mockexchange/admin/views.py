@@ -1,5 +1,6 @@
-"""What the inspector reads beside the control plane, wired to one app: the accounts, the connections and the live
-feed with its sources (the bus the ledger and the book publish on, the journal, the scenario, the frame tap).
+"""What the inspector reads beside the control plane, wired to one app: the accounts, Kalshi's markets, the
+connections and the live feed with its sources (the bus the ledger and the book publish on, the journal, the scenario,
+the frame tap).
 
 app.py makes one `Views` when the admin API is on; admin/routes.py serves its reads and its feed.
 """
@@ -13,6 +14,7 @@ from mockexchange.admin.accounts import AccountReads
 from mockexchange.admin.connections import ConnectionReads
 from mockexchange.admin.feed import Feed
 from mockexchange.admin.frames import Recording
+from mockexchange.admin.kalshi_markets import MarketReads
 from mockexchange.control import Control
 from mockexchange.core.connections import LiveConnections
 from mockexchange.journal import Journal
@@ -24,6 +26,7 @@ from mockexchange.venues.kalshi.context import KalshiContext
 @dataclass(slots=True)
 class Views:
     accounts: AccountReads
+    markets: MarketReads
     connections: ConnectionReads
     feed: Feed
     recording: Recording  # the websockets' last frames are noted once someone inspects (admin/frames.py)
@@ -70,7 +73,7 @@ class Views:
             feed.watch(deribit.book.bus.subscribe)
         feed.watch_journal()
         scenarios.on_change = feed.changed
-        return cls(accounts, connection_reads, feed, recording)
+        return cls(accounts, MarketReads(kalshi), connection_reads, feed, recording)
 
     def connection_changed(self) -> None:
         """A tapped websocket opened, ended or moved a frame (admin/frames.py)."""

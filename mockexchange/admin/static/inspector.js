@@ -1,9 +1,9 @@
 /* The sandbox inspector (docs/inspector.md): plain JavaScript, no framework, no build step, nothing from another host.
  *
  * It reads the admin API (GET /_admin/accounts, /_admin/accounts/{user_id}, /_admin/connections, /_admin/requests,
- * ...), follows the live feed GET /_admin/events (server-sent events, read with fetch so that a token can go with it)
- * and acts through the admin operations. Data goes into the page as text (textContent), never as markup. The pictures
- * are SVG drawn here. */
+ * ...; Kalshi's markets in inspector-markets.js), follows the live feed GET /_admin/events (server-sent events, read
+ * with fetch so that a token can go with it) and acts through the admin operations. Data goes into the page as text
+ * (textContent), never as markup. The pictures are SVG drawn here. */
 "use strict";
 
 (() => {
@@ -124,6 +124,7 @@
   function coalesced(work, gapMs = 0) {
     let running = false;
     let again = false;
+    let began = -Infinity;
     return async function run() {
       if (running) {
         again = true;
@@ -132,10 +133,11 @@
       running = true;
       try {
         do {
+          const wait = began + gapMs - Date.now();
+          if (wait > 0) await sleep(wait); // asked again meanwhile: this one run reads what changed
           again = false;
-          const began = Date.now();
+          began = Date.now();
           await work();
-          if (again && gapMs) await sleep(Math.max(0, gapMs - (Date.now() - began)));
         } while (again);
       } catch (error) {
         notice(error.message);
@@ -225,6 +227,7 @@
         queueRows();
       }
       refreshAll();
+      window.inspectorMarkets.refresh();
     },
     state(data) {
       showClock(data.clock);
@@ -235,6 +238,9 @@
       const selected = state.selected;
       wantDetail = wantDetail || (selected !== null && (users === null || users[selected.venue].some(watched)));
       refreshAccounts();
+    },
+    markets(data) {
+      window.inspectorMarkets.changed(data.tickers);
     },
     cleared() {
       state.requests = [];
@@ -1232,6 +1238,7 @@
         break;
       }
       case "f": $("fault-path").focus(); break;
+      case "m": window.inspectorMarkets.focus(); break;
       case "s": if (!$("scenario-step").disabled) step(); break;
       case "p":
         if (scenario && scenario.playing) {
@@ -1246,6 +1253,7 @@
   async function boot() {
     state.token = readToken();
     bind();
+    window.inspectorMarkets.start({ el, api, coalesced, fact });
     try {
       const journal = await api(`/_admin/requests?limit=${SHOW_REQUESTS}`);
       state.lastSeq = journal.last_seq;

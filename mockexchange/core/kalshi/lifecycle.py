@@ -14,10 +14,11 @@ time. A due entry is only a reason to look at the market: what is due is worked 
 a later change made stale does nothing. Each transition is dated at its due time, not when it was found due, so a
 state file that runs the commands again reaches the same state (docs/persistence.md).
 
-What each publishes (`market_lifecycle_v2`, as Kalshi documents it): the clock's opening and closing publish no event
-(Kalshi sends none for them); pause `deactivated`, resume `activated`; an early close or a new close time
-`close_date_updated` (a reopened market then `activated`); a result `determined`; the payout `settled`. Closing and
-resuming clear the book (Kalshi cancels resting orders on reactivation), as determining and settling do.
+What each publishes (`market_lifecycle_v2`, as Kalshi documents it): the clock's opening and closing publish no
+lifecycle event (Kalshi sends none for them), only a `StatusMoved` that no channel sends (the inspector shows it);
+pause `deactivated`, resume `activated`; an early close or a new close time `close_date_updated` (a reopened market
+then `activated`); a result `determined`; the payout `settled`. Closing and resuming clear the book (Kalshi cancels
+resting orders on reactivation), as determining and settling do.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from datetime import datetime, timedelta
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import LedgerError
-from mockexchange.core.kalshi.market_changes import LIFECYCLE, Lifecycle
+from mockexchange.core.kalshi.market_changes import LIFECYCLE, STATUS, Lifecycle, StatusMoved
 from mockexchange.core.kalshi.markets import RESULTS, Market, Settlement
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.units import PRICE, contracts, dollars
@@ -129,6 +130,7 @@ class MarketLifecycle:
         if market.status == "initialized" and market.open_time <= until:
             market.status = "active"
             self.market_changed(market)  # type: ignore[attr-defined]
+            self._status_moved(market, market.open_time)
         if market.status in OPEN_STATUSES and market.close_time <= until:
             self._close(market, market.close_time, early=False)
         if market.status == "determined" and market.settles_at is not None and market.settles_at <= until:
@@ -140,6 +142,11 @@ class MarketLifecycle:
         if self.bus.takers(LIFECYCLE):  # type: ignore[attr-defined]
             self.bus.publish(Change(LIFECYCLE, None, lifecycle))  # type: ignore[attr-defined]
 
+    def _status_moved(self, market: Market, when: datetime) -> None:
+        bus = self.bus  # type: ignore[attr-defined]
+        if bus.takers(STATUS):
+            bus.publish(Change(STATUS, None, StatusMoved(market.ticker, market.status, when)))
+
     def _close(self, market: Market, when: datetime, *, early: bool) -> None:
         market.status = "closed"
         self.market_changed(market)  # type: ignore[attr-defined]
@@ -147,6 +154,8 @@ class MarketLifecycle:
             market.close_time = when
             market.updated_time = when
             self._publish(Lifecycle(market.ticker, "close_date_updated", when, close_time=when))
+        else:
+            self._status_moved(market, when)
         self.clear_book(market, when)  # type: ignore[attr-defined]
 
     def _finalize(self, market: Market, when: datetime) -> None:

@@ -162,12 +162,17 @@ def _quote(market: Market, when: datetime) -> None:
     quotes.extend(row)
 
 
+def house_size(book: Book, house: House | None, side: Side, at: int) -> int:
+    """What the house rests at one level of `book` (0: nothing); `house` is the market's map of its orders."""
+    order_id = house.get((side, at)) if house else None
+    resting = book.get(order_id) if order_id is not None else None
+    return resting.size if resting is not None else 0
+
+
 def _best_not_house(book: Book, house: House, side: Side) -> int | None:
     """The best price on `side` where something other than the house rests."""
     for at, size in book.levels(side):
-        order_id = house.get((side, at))
-        resting = book.get(order_id) if order_id is not None else None
-        if resting is None or size > resting.size:
+        if size > house_size(book, house, side, at):
             return at
     return None
 

@@ -1,7 +1,7 @@
 """What a Kalshi market's public changes publish on the bus: its book's levels moved, a trade printed, its lifecycle
-moved; and what those who render them read of a market (`MarketFeed`, `MarketFigures`). The market data channels
-(orderbook_delta, ticker, trade, market_lifecycle_v2), the inspector and the REST caches read these; nothing here knows
-how they are rendered.
+moved, the clock moved its status; and what those who render them read of a market (`MarketFeed`, `MarketFigures`).
+The market data channels (orderbook_delta, ticker, trade, market_lifecycle_v2), the inspector and the REST caches read
+these; nothing here knows how they are rendered.
 
 Each is published with `user_id` None (a market's changes are everyone's), under the ledger's lock, in the order they
 happened. Amounts are in the core's units (units.py): prices in ten-thousandths of a dollar on the YES book, counts in
@@ -21,6 +21,7 @@ from mockexchange.core.kalshi.price_levels import PriceRange
 BOOK = "market_book"  # BookMoved
 TRADE = "market_trade"  # Trade
 LIFECYCLE = "market_lifecycle"  # Lifecycle
+STATUS = "market_status"  # StatusMoved
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,17 @@ class Lifecycle:
     price_level_structure: str | None = None  # linear_cent, deci_cent, tapered_deci_cent, ...
     price_ranges: tuple[PriceRange, ...] | None = None
     terms: MarketTerms | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusMoved:
+    """The exchange clock moved a market's status where Kalshi publishes no lifecycle event: it opened at its
+    `open_time` (`active`), or closed at its `close_time` (`closed`). For those who show a market's status (the
+    inspector); no channel sends it."""
+
+    ticker: str
+    status: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
