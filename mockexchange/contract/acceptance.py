@@ -61,6 +61,6 @@ class ReadAcceptance:
                     allowed_statuses=["2xx"],
                     message=f"every schema-valid request was refused ({seen}); a read of what the exchange lists "
                     "must answer some with 2xx",
-                )  # fmt: skip
+                )
             )
         raise FailureGroup(failures, "reads that accepted no valid request")
