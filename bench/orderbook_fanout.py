@@ -103,7 +103,8 @@ async def build(connections: int) -> tuple[Any, list[Any], list[Writer]]:
 
 
 def write_to_all(connections: list[Any], frame: bytes) -> None:
-    """The bare write (orderbook_latency.py's): the frame to each connection through its frame writer."""
+    """The bare write: the frame to each connection through its frame writer (orderbook_latency.py's bare step, for
+    one frame a turn of the loop)."""
     for connection in connections:
         writer = connection._writer
         if writer is not None and writer.can_write():
