@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from mockexchange.core.book import ASK, BID, Book, LevelChange, Side
+from mockexchange.core.book import ASK, BID, Book, LevelChange, Side, merged
 from mockexchange.core.clock import unix_us
 from mockexchange.core.columns import Column
 from mockexchange.core.events import Change
@@ -176,32 +176,25 @@ def _replace(
     market: Market, book: Book, house: dict[tuple[str, int], str], wanted: Mapping[Side, dict[int, int]]
 ) -> list[LevelChange]:
     """Make the house's levels of each side in `wanted` those sizes; answers each level that moved, once."""
-    moved: dict[tuple[str, int], int] = {}  # (side, price) -> size before, in the order first moved
-    after: dict[tuple[str, int], int] = {}
-
-    def note(change: LevelChange) -> None:
-        key = (change.side, change.price)
-        moved.setdefault(key, change.before)
-        after[key] = change.after
-
+    moved: list[LevelChange] = []
     adds: list[tuple[Side, int, int]] = []
     for side, sizes in wanted.items():
         for key in [k for k in house if k[0] == side and k[1] not in sizes]:
-            note(book.cancel(house.pop(key))[1])
+            moved.append(book.cancel(house.pop(key))[1])
         for at, size in sizes.items():
             order_id = house.get((side, at))
             resting = book.get(order_id) if order_id is not None else None
             if resting is not None and size == resting.size:
                 continue
             if resting is not None and size < resting.size:
-                note(book.reduce(resting.order_id, size))
+                moved.append(book.reduce(resting.order_id, size))
                 continue
             if resting is not None:
-                note(book.cancel(house.pop((side, at)))[1])
+                moved.append(book.cancel(house.pop((side, at)))[1])
             adds.append((side, at, size))
     for side, at, size in adds:  # after every level that went or shrank: never a cross on the way
         market.house_orders += 1
         order_id = f"house-{market.house_orders}"
         house[(side, at)] = order_id
-        note(book.add(order_id, HOUSE, side, at, size))
-    return [LevelChange(side, at, before, after[(side, at)]) for (side, at), before in moved.items()]
+        moved.append(book.add(order_id, HOUSE, side, at, size))
+    return merged(moved)
