@@ -67,6 +67,7 @@ def test_a_fill_reaches_trade_and_ticker_and_the_lifecycle_commands_reach_market
             rest = httpx.get(f"{mock.kalshi_url}/markets/trades", params={"ticker": FED}, timeout=10).json()["trades"]
             assert trade["trade_id"] == rest[0]["trade_id"]
             events = [f["msg"]["event_type"] for f in frames if f["type"] == "market_lifecycle_v2"]
-            assert events[:4] == ["deactivated", "activated", "close_date_updated", "determined"]  # determining closes it
+            # (determining closes it)
+            assert events[:4] == ["deactivated", "activated", "close_date_updated", "determined"]
             ticker = [f["msg"] for f in frames if f["type"] == "ticker"][-1]
             assert ticker["market_ticker"] == FED and ticker["volume_fp"] == "3.00"

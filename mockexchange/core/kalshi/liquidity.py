@@ -26,7 +26,7 @@ from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.figures import best, roll_day
 from mockexchange.core.kalshi.lifecycle import refusal
-from mockexchange.core.kalshi.market_changes import BOOK, BookMoved
+from mockexchange.core.kalshi.market_changes import BOOK, BookMoved, Cause
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.price_levels import is_level
 from mockexchange.core.kalshi.units import PRICE, price
@@ -115,25 +115,16 @@ class Liquidity:
             account.move_cash(0, 0, 0, now)
             self.accounts[HOUSE] = account  # type: ignore[attr-defined]
 
-    def clear_book(self, market: Market, when: datetime) -> None:
-        """Take every order out of the market's book (published, if any was there)."""
-        if market.book is None or not len(market.book):
-            return
-        if when >= market.day_ends:
-            roll_day(market, when)
-        changes = market.book.clear()
-        market.house = None
-        self._moved(market, changes, when)
-
-    def _moved(self, market: Market, changes: list[LevelChange], when: datetime) -> None:
-        """One exchange action moved these levels: the book's clock counts it, and it is published."""
+    def _moved(self, market: Market, changes: list[LevelChange], when: datetime, cause: Cause | None = None) -> None:
+        """One exchange action moved these levels (`cause`: whose order it was; None: the exchange's, the house's): the
+        book's clock counts it, and it is published."""
         if not changes:
             return
         market.book_clock += 1
         market.version += 1
         _quote(market, when)
         if self.bus.takers(BOOK):  # type: ignore[attr-defined]
-            moved = BookMoved(market.ticker, market.book_clock, tuple(changes), when)
+            moved = BookMoved(market.ticker, market.book_clock, tuple(changes), when, cause)
             self.bus.publish(Change(BOOK, None, moved))  # type: ignore[attr-defined]
 
     def _check_book_fits(self, market: Market, structure: str) -> None:

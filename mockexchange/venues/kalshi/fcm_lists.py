@@ -8,21 +8,18 @@ ledger's resting orders (they never match: canceled and executed orders are not 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from heapq import nlargest
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import unix_us
 from mockexchange.core.kalshi.fill_log import Fill
-from mockexchange.core.kalshi.orders import RestingOrder
-from mockexchange.core.money import to_cents, to_whole_contracts
 from mockexchange.core.numbers import IntegerError, parse_int
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import param_error
 from mockexchange.venues.kalshi.fcm import fcm_subtrader
-from mockexchange.venues.kalshi.orders_render import resting_order
+from mockexchange.venues.kalshi.orders_render import order, order_legacy
 from mockexchange.venues.kalshi.params import CURSOR, LIMIT, MAX_TS, MIN_TS, TICKER, Param, parse_query
 from mockexchange.venues.kalshi.render import count_fp, dollars4, dollars6, outcome_side, rfc3339
 
@@ -99,17 +96,6 @@ def _orders_params(ctx: KalshiContext) -> list[Param]:
     return found + [CLIENT_ORDER_IDS] if ctx.profile.positions_settlement_status else found  # (3.34: the new one)
 
 
-def order_legacy(o: RestingOrder) -> dict[str, Any]:
-    """The late-2025 shape: integer twins (cents, whole contracts) beside the dollar strings."""
-    row = resting_order(o)
-    yes = Decimal(row["yes_price_dollars"])
-    count = to_whole_contracts(o.count)
-    twins = {"yes_price": to_cents(yes), "no_price": to_cents(Decimal(1) - yes), "fill_count": 0}
-    twins |= {"remaining_count": count, "initial_count": count, "queue_position": 0}
-    twins |= {"taker_fees": 0, "maker_fees": 0, "taker_fill_cost": 0, "maker_fill_cost": 0}
-    return row | twins
-
-
 def get_fcm_orders(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     values = parse_query(GET_FCM_ORDERS, _orders_params(ctx), query)
     client_ids = values.get("client_order_ids")
@@ -141,7 +127,7 @@ def get_fcm_orders(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
             ):
                 chosen.append(((at, o.order_id), o))
         page = nlargest(values["limit"] + 1, chosen, key=lambda item: item[0])
-        render = order_legacy if ctx.profile.name == "legacy" else resting_order
+        render = order_legacy if ctx.profile.name == "legacy" else order
         more = len(page) > values["limit"]
         rows = [render(o) for _, o in page[: values["limit"]]]
     cursor = ""
