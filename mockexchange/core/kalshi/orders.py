@@ -147,8 +147,9 @@ def book_side(side: str, action: str) -> Side:
 
 class Done(NamedTuple):
     """What one order command did: the order as it stands after it (a copy), the hundredths it filled, what those
-    fills came to at their YES prices (micro-dollars: their average price) and paid in fees, the hundredths it took
-    off what rested (a cancel, a decrease), and when, on the exchange clock."""
+    fills came to at their YES prices and paid in fees (micro-dollars: their average price and fee), the hundredths
+    it took off what rested (a cancel, a decrease; an amend's is negative if it grew), and when, on the exchange
+    clock."""
 
     order: Order
     filled: int

@@ -44,10 +44,11 @@ from mockexchange.core.kalshi.orders import (
     TIME_IN_FORCE,
     Done,
     Order,
+    book_side,
     whole,
 )
 from mockexchange.core.kalshi.positions import ACTIONS, SIDES, buys_yes
-from mockexchange.core.kalshi.price_levels import is_level
+from mockexchange.core.kalshi.price_levels import DEFAULT_STRUCTURE, is_level
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, price
 from mockexchange.core.money import MAX_COUNT
 
@@ -111,9 +112,9 @@ class Trading:
                 raise Refusal(f"no order group {order_group_id!r} (the mock serves none yet)", 404, "not_found")
             self._check_client_order_id(user_id, client_order_id)
             order = Order(
-                self.new_id(), user_id, subaccount, ticker, market.exchange_index, side, action, yes_price, count,  # type: ignore[attr-defined]
-                count, now, now, client_order_id, time_in_force, expiration_time, post_only,
-                self_trade_prevention_type, cancel_order_on_pause,
+                "", user_id, subaccount, ticker, market.exchange_index, side, action, yes_price, count, count, now, now,
+                client_order_id, time_in_force, expiration_time, post_only, self_trade_prevention_type,
+                cancel_order_on_pause,
             )  # fmt: skip
             if reduce_only:
                 order.initial = order.remaining = min(count, self._reducible(order))
@@ -142,20 +143,23 @@ class Trading:
             self._tradable(ticker)  # type: ignore[attr-defined]
             if order_id is not None and order_id in self.all_orders:  # type: ignore[attr-defined]
                 raise LedgerError(f"order {order_id!r} already exists", status=409)
-            market = self.list_market(ticker, event_ticker)  # type: ignore[attr-defined]
             yes_price = price_held if side == "yes" else PRICE - price_held
-            self._check_price(market, yes_price)
-            now = self.clock.now()  # type: ignore[attr-defined]
-            order = Order(
-                order_id or self.new_id(), user_id, subaccount, ticker, market.exchange_index, side, action,  # type: ignore[attr-defined]
-                yes_price, count_held, count_held, now, now, self_trade_prevention_type=None, seeded=True,
-            )  # fmt: skip
-            if market.book is not None and market.book.crosses(order.book_side, yes_price):
+            listed = self.markets.get(ticker)  # type: ignore[attr-defined]
+            self._check_price(listed, yes_price, ticker)
+            resting_on = book_side(side, action)
+            if listed is not None and listed.book is not None and listed.book.crosses(resting_on, yes_price):
                 raise LedgerError(
-                    f"a seeded order rests and never takes: {order.book_side} at {units.price(yes_price)} would cross "
-                    f"the book of {ticker!r} (place it through the API to trade, or seed the trade as fills)",
+                    f"a seeded order rests and never takes: {resting_on} at {units.price(yes_price)} "
+                    f"would cross the book of {ticker!r} (place it through the API to trade, or seed the trade as "
+                    "fills)",
                     status=409,
                 )
+            market = self.list_market(ticker, event_ticker)  # type: ignore[attr-defined]
+            now = self.clock.now()  # type: ignore[attr-defined]
+            order = Order(
+                order_id or "", user_id, subaccount, ticker, market.exchange_index, side, action, yes_price,
+                count_held, count_held, now, now, self_trade_prevention_type=None, seeded=True,
+            )  # fmt: skip
             return self._enter(order, market, account, now, check_cash=False).order
 
     def _enter(self, order: Order, market: Market, account: Account, now: datetime, check_cash: bool) -> Done:
@@ -178,7 +182,8 @@ class Trading:
             self._check_contracts(held, whole(left), "resting contracts", self.resting, "resting", per=1)  # type: ignore[attr-defined]
         if planned is not None:
             self._check_cross(order, account, planned, order.holds(), 0, check_cash)  # type: ignore[attr-defined]
-        # Checked: from here on nothing is refused.
+        # Checked: from here on nothing is refused (and only now is an id drawn: a refusal draws none).
+        order.order_id = order.order_id or self.new_id()  # type: ignore[attr-defined]
         self._register(order)
         self._touch(market, now)
         changes: list[LevelChange] = []
@@ -201,11 +206,15 @@ class Trading:
 
     # -- changing and ending ------------------------------------------------------------------------------------------
 
-    def cancel_order(self, order_id: str, user_id: str | None = None, subaccount: int | None = None) -> Done:
-        """End a resting order (`user_id`, `subaccount`: only if it is theirs; None: the control plane's cancel)."""
+    def cancel_order(
+        self, order_id: str, user_id: str | None = None, subaccount: int | None = None, *,
+        exchange_index: int | None = None,
+    ) -> Done:  # fmt: skip
+        """End a resting order (`user_id`, `subaccount`, `exchange_index`: only if it is theirs, there; None: the
+        control plane's cancel)."""
         with self.lock:  # type: ignore[attr-defined]
             self.run_due_now()  # type: ignore[attr-defined]
-            order = self._resting(order_id, user_id, subaccount)
+            order = self._resting(order_id, user_id, subaccount, exchange_index)
             now = self.clock.now()  # type: ignore[attr-defined]
             market = self.markets[order.ticker]  # type: ignore[attr-defined]
             self._touch(market, now)
@@ -237,8 +246,9 @@ class Trading:
             return done
 
     def decrease_order(
-        self, order_id: str, user_id: str, subaccount: int, reduce_by: int | None = None, reduce_to: int | None = None
-    ) -> Done:
+        self, order_id: str, user_id: str, subaccount: int, reduce_by: int | None = None, reduce_to: int | None = None,
+        *, exchange_index: int | None = None,
+    ) -> Done:  # fmt: skip
         """Make a resting order smaller (hundredths: by `reduce_by` or to `reduce_to`, exactly one given); it keeps
         its place in the queue; to nothing, it ends (cancelled)."""
         if (reduce_by is None) == (reduce_to is None):
@@ -248,7 +258,7 @@ class Trading:
                 raise _invalid(f"{name} must be {'positive' if name == 'reduce_by' else 'at least 0'}")
         with self.lock:  # type: ignore[attr-defined]
             self.run_due_now()  # type: ignore[attr-defined]
-            order = self._resting(order_id, user_id, subaccount)
+            order = self._resting(order_id, user_id, subaccount, exchange_index)
             now = self.clock.now()  # type: ignore[attr-defined]
             market = self.markets[order.ticker]  # type: ignore[attr-defined]
             target = max(order.remaining - reduce_by, 0) if reduce_by is not None else reduce_to
@@ -281,13 +291,14 @@ class Trading:
         client_order_id: str | None = None,
         updated_client_order_id: str | None = None,
         expiration_time: datetime | None | object = KEEP,
+        exchange_index: int | None = None,
     ) -> Done:
         """Change a resting order's price, its total count (what it filled plus what is to rest) and its expiration_time
         (None: none). Only the expiration_time, or a smaller count at the same price, keeps its place; a new price or a
         larger count puts it at the back of its level, crossing first what it now crosses."""
         with self.lock:  # type: ignore[attr-defined]
             self.run_due_now()  # type: ignore[attr-defined]
-            order = self._resting(order_id, user_id, subaccount)
+            order = self._resting(order_id, user_id, subaccount, exchange_index)
             now = self.clock.now()  # type: ignore[attr-defined]
             market = self.markets[order.ticker]  # type: ignore[attr-defined]
             if ticker != order.ticker or buys_yes(side, action) != order.buys_yes:
@@ -339,7 +350,7 @@ class Trading:
         planned = self._plan_cross(trial, market, rest, rule)  # type: ignore[attr-defined]
         left = 0 if planned.plan.stopped else planned.plan.left
         trial.remaining = left
-        old_whole = order.resting_whole
+        old_whole, old_remaining = order.resting_whole, order.remaining
         if left:
             row = self.positions.get(order.user_id, order.subaccount, order.ticker)  # type: ignore[attr-defined]
             held = row.resting_orders_count - old_whole if row is not None else 0
@@ -366,7 +377,7 @@ class Trading:
             order.remaining = 0
             self._end(order, EXECUTED if order.filled == count else CANCELED, now, None, old_whole)
         self._moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
-        return Done(order.copy(), crossed.filled, crossed.yes_value, crossed.fees, 0, now)
+        return Done(order.copy(), crossed.filled, crossed.yes_value, crossed.fees, old_remaining - order.remaining, now)
 
     def _amended(self, order: Order, expiration_time: object, new_id: str | None, count: int, now: datetime) -> None:
         """An amend's last steps: the order's new client order id, expiration_time and total count; published."""
@@ -478,13 +489,12 @@ class Trading:
             raise Refusal(f"{self.exchange.refusal()}: it takes no orders", 409, "exchange_closed")  # type: ignore[attr-defined]
         return market
 
-    def _check_price(self, market: Market, yes_price: int) -> None:
-        if not is_level(market.price_level_structure, yes_price):
-            raise Refusal(
-                f"price {price(yes_price)} is not a level of {market.ticker!r} ({market.price_level_structure})",
-                400,
-                "invalid_price",
-            )
+    def _check_price(self, market: Market | None, yes_price: int, ticker: str | None = None) -> None:
+        """The price is a level of the market's book (of a market not listed yet: of the default structure's)."""
+        structure = market.price_level_structure if market is not None else DEFAULT_STRUCTURE
+        if not is_level(structure, yes_price):
+            named = market.ticker if market is not None else ticker
+            raise Refusal(f"price {price(yes_price)} is not a level of {named!r} ({structure})", 400, "invalid_price")
 
     def _check_client_order_id(self, user_id: str, client_order_id: str) -> None:
         if client_order_id and (user_id, client_order_id) in self.client_orders:  # type: ignore[attr-defined]
@@ -505,10 +515,17 @@ class Trading:
         if why is not None:
             raise Refusal(why, 403, "forbidden")
 
-    def _resting(self, order_id: str, user_id: str | None, subaccount: int | None) -> Order:
-        """A resting order (of `user_id` and `subaccount`, if given); 404 otherwise, as for one that never was."""
+    def _resting(
+        self, order_id: str, user_id: str | None, subaccount: int | None, exchange_index: int | None = None
+    ) -> Order:
+        """A resting order (of `user_id` and `subaccount`, on `exchange_index`, if given); 404 otherwise, as for one
+        that never was."""
         order = self.orders.get(order_id) if isinstance(order_id, str) else None  # type: ignore[attr-defined]
-        if order is None or (user_id is not None and (order.user_id, order.subaccount) != (user_id, subaccount)):
+        if (
+            order is None
+            or (user_id is not None and (order.user_id, order.subaccount) != (user_id, subaccount))
+            or exchange_index not in (None, order.exchange_index)
+        ):
             raise Refusal(f"no resting order {order_id!r}", 404, "not_found")
         return order
 

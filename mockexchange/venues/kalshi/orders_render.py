@@ -12,6 +12,7 @@ from mockexchange.core.kalshi.archive import EndedOrder
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.units import contracts, dollars, price
 from mockexchange.core.money import to_cents, to_whole_contracts
+from mockexchange.venues.kalshi.errors import exchange_error
 from mockexchange.venues.kalshi.render import Row, count_fp, dollars4, dollars6, rfc3339
 
 _ONE = Decimal(1)
@@ -68,3 +69,75 @@ def order_legacy(o: Order) -> dict[str, Any]:
 def ended_order(ended: EndedOrder) -> Row:
     """An order the archive keeps, as it ended."""
     return order(ended.order)
+
+
+# -- the answers of the v2 order writes (venues/kalshi/orders.py), from what the command says it did ------------------
+
+_NO_FILL = {"average_fill_price": None, "average_fee_paid": None}
+
+
+def _client_order_id(answer: dict[str, Any]) -> Row:
+    return {"client_order_id": answer["client_order_id"]} if answer["client_order_id"] else {}
+
+
+def _averages(answer: dict[str, Any]) -> Row:
+    """The fills' average YES price and fee a contract (4 places, half even), when the command filled any."""
+    filled = Decimal(answer["filled"])
+    if not filled:
+        return {}
+    value, fees = Decimal(answer["fill_value"]), Decimal(answer["fees"])
+    return {"average_fill_price": dollars4(value / filled), "average_fee_paid": dollars4(fees / filled)}
+
+
+def placed(answer: dict[str, Any]) -> Row:
+    """CreateOrderV2Response."""
+    row = {"order_id": answer["order_id"], **_client_order_id(answer)}
+    row["fill_count"] = count_fp(Decimal(answer["filled"]))
+    row["remaining_count"] = count_fp(Decimal(answer["remaining"]))
+    return row | _averages(answer) | {"ts_ms": answer["ts_ms"]}
+
+
+def placed_in_batch(answer: dict[str, Any], asked_client_order_id: str | None) -> Row:
+    """An item of BatchCreateOrdersV2Response: the order placed, or the refusal of the order asked."""
+    error = answer.get("error")
+    if error is not None:
+        return {"client_order_id": asked_client_order_id, "fill_count": None, "remaining_count": None, **_NO_FILL,
+                "ts_ms": None, "error": _error(error)}  # fmt: skip
+    row = {"order_id": answer["order_id"], "client_order_id": answer["client_order_id"] or None}
+    row |= {name: value for name, value in placed(answer).items() if name not in ("order_id", "client_order_id")}
+    return {**row, **{name: row.get(name) for name in _NO_FILL}, "ts_ms": answer["ts_ms"], "error": None}
+
+
+def cancelled(answer: dict[str, Any]) -> Row:
+    """CancelOrderV2Response."""
+    row = {"order_id": answer["order_id"], **_client_order_id(answer)}
+    return row | {"reduced_by": count_fp(Decimal(answer["reduced"])), "ts_ms": answer["ts_ms"]}
+
+
+def cancelled_in_batch(answer: dict[str, Any], order_id: str) -> Row:
+    """An item of BatchCancelOrdersV2Response: the cancel made, or its refusal (nothing reduced)."""
+    error = answer.get("error")
+    if error is not None:
+        return {"order_id": order_id, "client_order_id": None, "reduced_by": "0.00", "ts_ms": None,
+                "error": _error(error)}  # fmt: skip
+    return {**cancelled(answer), "client_order_id": answer["client_order_id"] or None, "error": None}
+
+
+def amended(answer: dict[str, Any]) -> Row:
+    """AmendOrderV2Response: what rests and what filled when the amend filled or changed what rests (else null)."""
+    changed = Decimal(answer["filled"]) or Decimal(answer["reduced"])
+    row = {"order_id": answer["order_id"], **_client_order_id(answer)}
+    row["remaining_count"] = count_fp(Decimal(answer["remaining"])) if changed else None
+    row["fill_count"] = count_fp(Decimal(answer["filled"])) if changed else None
+    return row | _NO_FILL | _averages(answer) | {"ts_ms": answer["ts_ms"]}
+
+
+def decreased(answer: dict[str, Any]) -> Row:
+    """DecreaseOrderV2Response."""
+    row = {"order_id": answer["order_id"], **_client_order_id(answer)}
+    return row | {"remaining_count": count_fp(Decimal(answer["remaining"])), "ts_ms": answer["ts_ms"]}
+
+
+def _error(error: dict[str, Any]) -> Row:
+    """An item's refusal as Kalshi's ErrorResponse, the mock's diagnosis in `details`."""
+    return {**exchange_error(error["status"], error["code"]), "details": error["message"]}
