@@ -254,8 +254,10 @@ def test_amend_moves_an_order_and_decrease_shrinks_it_in_place(mock, alice, bob)
     assert r.json() == {"order_id": first["order_id"], "client_order_id": "am-1", "remaining_count": "3.00",
                         "ts_ms": int(T0.timestamp() * 1000)}  # fmt: skip
     assert ok(bob, f"/portfolio/orders/{second['order_id']}/queue_position") == {"queue_position_fp": "3.00"}
-    r = alice.post(f"/portfolio/events/orders/{first['order_id']}/amend",
-                   json={"ticker": M, "side": "bid", "price": "0.46", "count": "6", "updated_client_order_id": "am-2"})
+    r = alice.post(
+        f"/portfolio/events/orders/{first['order_id']}/amend",
+        json={"ticker": M, "side": "bid", "price": "0.46", "count": "6", "updated_client_order_id": "am-2"},
+    )
     body = r.json()
     assert r.status_code == 200 and body["client_order_id"] == "am-2"
     assert (body["fill_count"], body["remaining_count"], body["average_fill_price"]) == ("5.00", "1.00", "0.4500")
@@ -264,13 +266,17 @@ def test_amend_moves_an_order_and_decrease_shrinks_it_in_place(mock, alice, bob)
     r = alice.post(f"/portfolio/events/orders/{first['order_id']}/decrease", json={"reduce_by": "1",
                                                                                      "reduce_to": "0"})  # fmt: skip
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_order"
-    r = alice.post(f"/portfolio/events/orders/{first['order_id']}/amend",
-                   json={"ticker": M, "side": "ask", "price": "0.46", "count": "6"})
+    r = alice.post(
+        f"/portfolio/events/orders/{first['order_id']}/amend",
+        json={"ticker": M, "side": "ask", "price": "0.46", "count": "6"},
+    )
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_order"
     mock.ledger.clock.advance(seconds=5)
     expiring = int((T0 + timedelta(seconds=65)).timestamp())
-    r = alice.post(f"/portfolio/events/orders/{first['order_id']}/amend",
-                   json={"ticker": M, "side": "bid", "price": "0.46", "count": "6", "expiration_time": expiring})
+    r = alice.post(
+        f"/portfolio/events/orders/{first['order_id']}/amend",
+        json={"ticker": M, "side": "bid", "price": "0.46", "count": "6", "expiration_time": expiring},
+    )
     assert r.json()["remaining_count"] is None and r.json()["fill_count"] is None  # only the expiration moved
     mock.ledger.clock.advance(seconds=60)
     assert ok(alice, f"/portfolio/orders/{first['order_id']}")["order"]["status"] == "canceled"

@@ -162,4 +162,3 @@ class SubaccountOperations:
             )
         _run(self.ledger.set_target_balance_allocation, user_id, pairs, reservation)
         return {"user_id": user_id, "allocations": allocations, "resting_margin_reservation": reservation}
-

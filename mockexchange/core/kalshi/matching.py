@@ -156,4 +156,3 @@ class Matching:
         self._rest_moved(maker, before, now)  # type: ignore[attr-defined]
         self._hold(maker, now)  # type: ignore[attr-defined]
         self._order_changed(maker)  # type: ignore[attr-defined]
-

@@ -34,4 +34,3 @@ def refused(exc: LedgerError) -> KalshiError:
     if exc.status >= 500:
         return internal_error(f"the command was refused with {exc.status}: {exc}")
     return KalshiError(exc.status, {"error": exchange_error(exc.status, getattr(exc, "code", None))}, str(exc))
-

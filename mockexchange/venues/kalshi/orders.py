@@ -161,4 +161,3 @@ def decrease_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, A
         **{name: value for name, value in body.items() if value is not None},
     )  # fmt: skip
     return orders_render.decreased(answer)
-
