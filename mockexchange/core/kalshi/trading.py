@@ -52,7 +52,8 @@ from mockexchange.core.kalshi.price_levels import DEFAULT_STRUCTURE, is_level
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, price
 from mockexchange.core.money import MAX_COUNT
 
-KEEP = object()  # an amend that leaves the expiration_time as it is
+KEEP = object()
+_MOST_COUNT = int(MAX_COUNT) * CONTRACT  # hundredths  # an amend that leaves the expiration_time as it is
 
 
 def _invalid(message: str, code: str = "invalid_order") -> Refusal:
@@ -589,8 +590,8 @@ def _check_terms(side: str, action: str, count: int, yes_price: int, subaccount:
     """An order's own terms, in units (what `check_trade` checks of a seeded order's Decimals)."""
     if side not in SIDES or action not in ACTIONS:
         raise _invalid("side must be 'yes' or 'no' and action 'buy' or 'sell'")
-    if isinstance(count, bool) or not isinstance(count, int) or not 0 < count <= MAX_COUNT * CONTRACT:
-        raise _invalid(f"count must be from 0.01 to {MAX_COUNT} contracts", "invalid_count")
-    if isinstance(yes_price, bool) or not isinstance(yes_price, int) or not 0 < yes_price < PRICE:
+    if type(count) is not int or not 0 < count <= _MOST_COUNT:
+        raise _invalid(f"count must be from 0.01 to {MAX_COUNT} contracts", "bad_request")
+    if type(yes_price) is not int or not 0 < yes_price < PRICE:
         raise _invalid("price must be between 0 and 1 dollars exclusive", "invalid_price")
     check_subaccount(subaccount)

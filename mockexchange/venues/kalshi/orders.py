@@ -142,22 +142,18 @@ def cancel_all_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> None:
 
 
 def amend_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    values = parse_query("AmendOrderV2", [SUBACCOUNT], parts.query)
-    body = parts.body or {}
-    answer = commands.run(
-        ctx, "amend_order", user_id=_owner(key), order_id=parts.query["order_id"],
-        subaccount=subaccount_for(key, values["subaccount"]) or 0,
-        **{name: value for name, value in body.items() if value is not None},
-    )  # fmt: skip
-    return orders_render.amended(answer)
+    return orders_render.amended(_change(ctx, key, parts, "AmendOrderV2", "amend_order"))
 
 
 def decrease_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    values = parse_query("DecreaseOrderV2", [SUBACCOUNT], parts.query)
-    body = parts.body or {}
-    answer = commands.run(
-        ctx, "decrease_order", user_id=_owner(key), order_id=parts.query["order_id"],
-        subaccount=subaccount_for(key, values["subaccount"]) or 0,
-        **{name: value for name, value in body.items() if value is not None},
+    return orders_render.decreased(_change(ctx, key, parts, "DecreaseOrderV2", "decrease_order"))
+
+
+def _change(ctx: KalshiContext, key: ApiKey, parts: Parts, operation: str, command: str) -> dict[str, Any]:
+    """A change of one resting order (the path's `order_id`, the query's `subaccount`) by the body's fields given."""
+    values = parse_query(operation, [SUBACCOUNT], parts.query)
+    fields = {name: value for name, value in (parts.body or {}).items() if value is not None}
+    return commands.run(
+        ctx, command, user_id=_owner(key), order_id=parts.query["order_id"],
+        subaccount=subaccount_for(key, values["subaccount"]) or 0, **fields,
     )  # fmt: skip
-    return orders_render.decreased(answer)
