@@ -190,6 +190,8 @@ def test_post_only_is_refused_if_it_would_cross_and_reduce_only_is_cut_to_the_po
     bid(book, "b", 50, 3)  # b holds 3 YES
     cut = ask(book, "b", 49, 10, time_in_force="immediate_or_cancel", reduce_only=True)
     assert cut.order.initial == 300  # cut to the 3 YES held (then stopped at b's own bid at 49: taker_at_cross)
+    none = bid(book, "b", 60, 5, time_in_force="immediate_or_cancel", reduce_only=True)  # b holds no NO to reduce
+    assert (none.order.initial, none.filled, none.order.status) == (0, 0, "canceled")
 
 
 def test_orders_are_refused_unless_the_market_is_active_and_pause_close_and_settlement_end_them():

@@ -200,7 +200,7 @@ class Trading:
             self._schedule_expiry(order)
             self._order_changed(order)
         else:
-            self._end(order, EXECUTED if order.filled == order.initial else CANCELED, now, None, 0)
+            self._end(order, EXECUTED if order.filled and order.filled == order.initial else CANCELED, now, None, 0)
         self._moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
         filled = crossed or (0, 0, 0)
         return Done(order.copy(), filled[0], filled[1], filled[2], 0, now)
