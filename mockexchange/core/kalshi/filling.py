@@ -1,8 +1,8 @@
-"""A fill made: the one road every fill takes once it is checked, whether alone (`Ledger.apply_fill`) or in a batch
-(`Ledger.apply_fills`). The caller has worked out what the fill does to its row (positions.fill) and checked it; this
-writes it: the row, the ledger's contracts, the cash, the market's last price, the ids, the fill log and its index,
-the trade it prints on the market's tape (figures.py); and hands its changes to the subscribers that take them
-(`EventBus.takers`: none is made that nobody takes).
+"""A fill made: the one road every fill takes once it is checked, whether alone (`Ledger.apply_fill`), in a batch
+(`Ledger.apply_fills`) or as a side of a match (matching.py: `_fill_of_order`). The caller has worked out what the
+fill does to its row (positions.fill) and checked it; this writes it: the row, the ledger's contracts, the cash, the
+market's last price, the ids, the fill log and its index, the trade it prints on the market's tape (figures.py); and
+hands its changes to the subscribers that take them (`EventBus.takers`: none is made that nobody takes).
 """
 
 from __future__ import annotations

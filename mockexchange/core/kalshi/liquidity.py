@@ -3,8 +3,10 @@ admin API, `MockServer`, scenario steps), and the book's clock and changes as th
 
 One book per market (core/book.py's `Book`), on the YES side: a bid at p is a YES bid (buy YES, or sell NO), an ask at
 p a YES ask, which Kalshi's wire shows as a NO bid at 1 - p. The house is one ledger account under a reserved id
-(`HOUSE`, which no client can take), made when it first rests liquidity, so that the orders issue can give it the
-positions clients trade against; it rests one order at each of its levels.
+(`HOUSE`, which no client can take), made when it first rests liquidity; it rests one order at each of its levels, and
+is the maker's side of every match with them (matching.py): it takes the positions clients trade against, so a
+market's positions sum to zero. Clients' orders rest in the same book (trading.py); levels that would cross them are
+refused too.
 
 `set_levels` is one exchange action: it replaces the house's YES bids, NO bids, or both, in Kalshi's words (prices as
 the YES and NO prices the wire writes, counts in hundredths), every price a level of the market's price level
