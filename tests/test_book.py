@@ -11,7 +11,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from mockexchange.core.book import ASK, BID, Book, BookError, LevelChange, opposite
+from mockexchange.core.book import ASK, BID, Book, BookError, LevelChange, merged, opposite
 
 
 def test_orders_rest_in_price_then_time_priority_and_match_at_resting_prices():
@@ -93,6 +93,26 @@ def test_may_take_skips_a_resting_order_without_moving_it():
     assert done.filled == 5 and done.left == 3 and book.queue_ahead("poor") == 0 and book.levels(ASK) == [(50, 5)]
 
 
+def test_a_plan_changes_nothing_until_it_is_applied():
+    book = Book()
+    book.add("a1", "x", ASK, 50, 2)
+    book.add("own", "me", ASK, 50, 1)
+    book.add("a2", "y", ASK, 51, 3)
+    planned = book.plan(BID, 4, 51, "me", "cancel_maker")
+    assert [(m.maker.order_id, m.price, m.size) for m in planned.matches] == [("a1", 50, 2), ("a2", 51, 2)]
+    assert [o.order_id for o in planned.cancelled] == ["own"] and planned.left == 0 and planned.changes == []
+    assert book.levels(ASK) == [(50, 3), (51, 3)] and book.get("a1").size == 2 and "own" in book
+    assert book.apply(planned) is planned
+    assert planned.changes == [LevelChange(ASK, 50, 3, 0), LevelChange(ASK, 51, 3, 1)]
+    assert book.levels(ASK) == [(51, 1)] and book.get("a2").size == 1 and "own" not in book and "a1" not in book
+
+
+def test_merged_names_each_level_once_from_first_before_to_last_after():
+    changes = [LevelChange(BID, 40, 5, 2), LevelChange(ASK, 60, 0, 1), LevelChange(BID, 40, 2, 7),
+               LevelChange(BID, 39, 3, 0), LevelChange(BID, 39, 0, 3)]  # fmt: skip
+    assert merged(changes) == [LevelChange(BID, 40, 5, 7), LevelChange(ASK, 60, 0, 1)]
+
+
 def test_clear_reports_every_level():
     book = Book()
     book.add("b", "x", BID, 10, 1)
@@ -138,13 +158,25 @@ class BookModel(RuleBasedStateMachine):
         owner=st.sampled_from(["a", "b", "c"]),
         rule_=st.sampled_from([None, "cancel_taker", "cancel_maker"]),
         market=st.booleans(),
+        planned=st.booleans(),
     )
-    def order(self, side, price, size, owner, rule_, market):
-        """An incoming order: matched, then its remainder rests if it no longer crosses (a limit order)."""
+    def order(self, side, price, size, owner, rule_, market, planned):
+        """An incoming order: matched (in one step, or planned then applied), then its remainder rests if it no longer
+        crosses (a limit order)."""
         before = self._levels()
         limit = None if market else price
         expected_fill = self._model_match(side, size, limit, owner, rule_)
-        done = self.book.match(side, size, limit, owner, rule_)
+        if planned:
+            resting = (self.book.levels(BID), self.book.levels(ASK), [(o.order_id, o.size) for o in self.book.orders()])
+            plan = self.book.plan(side, size, limit, owner, rule_)
+            assert (
+                self.book.levels(BID),
+                self.book.levels(ASK),
+                [(o.order_id, o.size) for o in self.book.orders()],
+            ) == (resting)  # nothing moved yet
+            done = self.book.apply(plan)
+        else:
+            done = self.book.match(side, size, limit, owner, rule_)
         assert [(m.maker.order_id, m.price, m.size) for m in done.matches] == expected_fill[0]
         assert [o.order_id for o in done.cancelled] == expected_fill[1]
         assert done.stopped == expected_fill[2] and done.left == size - done.filled

@@ -30,9 +30,18 @@ NO_SCOPE = {"error": {"code": "forbidden", "message": "insufficient API key scop
 PUBLIC_PEM = public_key_pem(generate_private_key("ed25519").public_key())
 
 
+ORDER = {"ticker": "KXH-1", "side": "bid", "count": "1", "price": "0.10", "time_in_force": "good_till_canceled",
+         "self_trade_prevention_type": "taker_at_cross"}  # fmt: skip
+
+
 def _bodies() -> dict[str, Any]:
     """A body each write takes from a key of full access (new ids every time)."""
     return {
+        "CreateOrderV2": ORDER,
+        "BatchCreateOrdersV2": {"orders": [ORDER, {**ORDER, "price": "0.11"}]},
+        "BatchCancelOrdersV2": {"orders": [{"order_id": str(uuid.uuid4())}]},  # answered in its place: none such
+        "AmendOrderV2": {"ticker": "KXH-1", "side": "bid", "price": "0.12", "count": "2"},
+        "DecreaseOrderV2": {"reduce_to": "0.50"},
         "CreateSubaccount": {},
         "ApplySubaccountTransfer": {"client_transfer_id": str(uuid.uuid4()), "from_subaccount": 0,
                                     "to_subaccount": 1, "amount_cents": 100},
@@ -81,6 +90,8 @@ def owner(op: Operation) -> str:
 def path_of(mock: MockServer, op: Operation) -> str:
     """The operation's path, a record it names filled in (a key of the owner's, made now, for DeleteApiKey)."""
     path = op.path.replace("{transfer_id}", "no-such-transfer")
+    if "{order_id}" in path:  # a resting order of alice's
+        path = path.replace("{order_id}", mock.create_order("alice", "KXH-1", "yes", "buy", "1", "0.10")["order_id"])
     if "{api_key}" in path:
         path = path.replace("{api_key}", mock.create_key(owner(op), key_type="ed25519")["key_id"])
     return path

@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from money_model import DIRECT_MEMBER, MAKER_RATE, MICRO, NO_ROUNDING_FEE, ZERO, Kalshi, Row, yes_terms
+from money_model import DIRECT_MEMBER, MAKER_RATE, MICRO, NO_ROUNDING_FEE, ONE, ZERO, Kalshi, Row, yes_terms
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
@@ -211,7 +211,7 @@ class Drawn:
     rows: dict[tuple[str, int, str], Row]  # count and exposure, so that a close can be drawn to split a micro-dollar
     listed: set[str]
     settled: set[str]
-    orders: list[tuple[str, str]]  # the open ones: (order id, ticker)
+    orders: list[tuple[str, str, bool, Fraction]]  # the open ones: (order id, ticker, a bid, its YES price)
     made: int = 0
     to_split: tuple[str, int, str] | None = None  # a row made ready for a tie: the next fill splits it
 
@@ -311,13 +311,18 @@ def scripts(draw: st.DrawFn, most: int = 24) -> Script:
         elif kind == "order" and len(state.settled) < len(TICKERS):
             ticker = draw(st.sampled_from([t for t in TICKERS if t not in state.settled]))
             order_id = f"order-{state.made}"
-            state.orders.append((order_id, ticker))
-            state.listed.add(ticker)
-            steps.append(PlaceOrder(
+            order = PlaceOrder(
                 order_id, draw(st.sampled_from(USERS)), draw(st.sampled_from(SUBACCOUNTS)), ticker,
                 draw(st.sampled_from(["yes", "no"])), draw(st.sampled_from(["buy", "sell"])), draw(hundredths(500)),
                 draw(CENT_PRICES),
-            ))  # fmt: skip
+            )  # fmt: skip
+            bids = (order.side == "yes") == (order.action == "buy")
+            yes = yes_terms(order.side, "buy", ONE, order.price)[1]
+            if any(t == ticker and b != bids and (p <= yes if bids else p >= yes) for _, t, b, p in state.orders):
+                continue  # a seeded order never takes (one that would cross is refused): matching is tested elsewhere
+            state.orders.append((order_id, ticker, bids, yes))
+            state.listed.add(ticker)
+            steps.append(order)
         elif kind == "cancel" and state.orders:
             chosen = draw(st.sampled_from(state.orders))
             state.orders.remove(chosen)

@@ -35,7 +35,33 @@ KALSHI_READS = [
     "/historical/positions",
     "/historical/orders",
     "/historical/fills",
+    "/portfolio/orders",
+    "/portfolio/orders?status=resting&limit=1",
+    "/portfolio/orders/queue_positions",
+    "/markets/KXORD-26DEC-A/orderbook",
+    "/markets/trades?ticker=KXORD-26DEC-A",
+    "/markets/KXORD-26DEC-A",
 ]
+ORD = "KXORD-26DEC-A"
+
+
+def _trade(mock: MockServer) -> None:
+    """Orders of alice's on a market with the house's levels: crossing and resting, a batch (one of it refused in its
+    place), an amend, a decrease, a self-trade, a cancel, and one refused whole (kept as refused)."""
+    mock.create_market(ORD)
+    mock.set_book(ORD, yes=[["0.40", "10"]], no=[["0.55", "5"]])
+    gtc = {"time_in_force": "good_till_canceled", "self_trade_prevention_type": "maker"}
+    first = mock.place_order("alice", ORD, "bid", "7", "0.46", client_order_id="kept-1", **gtc)
+    bid = {"ticker": ORD, "side": "bid", **gtc}
+    batch = mock.place_orders("alice", [{**bid, "count": "3", "price": "0.3"}, {**bid, "count": "1", "price": "0.305"}])
+    assert "error" in batch["orders"][1]
+    mock.amend_order("alice", first["order_id"], ORD, "bid", "0.47", "8")
+    mock.decrease_order("alice", batch["orders"][0]["order_id"], reduce_by="1")
+    mock.place_order("alice", ORD, "ask", "4", "0.40", "immediate_or_cancel", "maker")  # its own bid goes, then trades
+    last = mock.place_order("alice", ORD, "bid", "1", "0.20", **gtc)
+    mock.cancel_user_order("alice", last["order_id"])
+    with pytest.raises(ControlError):
+        mock.place_order("alice", ORD, "bid", "100000", "0.30", **gtc)
 
 
 def _rpc(mock: MockServer, method: str, params: dict, token: str | None = None) -> dict:
@@ -56,6 +82,7 @@ def _populate(mock: MockServer) -> dict:
     mock.create_order("alice", "KXCPI-26DEC-T3.0", "yes", "buy", "4", "0.20", order_id="resting-1")
     mock.create_order("alice", "KXCPI-26DEC-T3.0", "yes", "buy", "1", "0.21", order_id="gone")
     mock.cancel_order("gone")
+    _trade(mock)
     mock.deposit("alice", 2_500, fee_cents=10)
     pending = mock.withdrawal("alice", 1_000, status="pending")
     mock.withdrawal("alice", 1_000, status="applied", id=pending["id"])
@@ -110,6 +137,10 @@ def test_a_restarted_mock_answers_the_same_requests_with_the_same_bytes(tmp_path
     assert b'"market_positions":[{' in before["/portfolio/positions"]  # there is something to compare
     assert (
         b'"orders":[{' in before["/historical/orders"] and b'"market_positions":[{' in before["/historical/positions"]
+    )
+    assert (
+        b'"status":"resting"' in before["/portfolio/orders"]
+        and b'"trade_id"' in before[f"/markets/trades?ticker={ORD}"]
     )
 
     with MockServer(state=str(path)) as again:

@@ -1,9 +1,23 @@
-"""The one error every control-plane operation raises: a message and the HTTP status the admin API answers with."""
+"""The one error every control-plane operation raises: a message and the HTTP status the admin API answers with; and
+the one way an operation turns the ledger's refusal into it, keeping the ledger's (and its Kalshi code) as its cause."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mockexchange.core.kalshi.checks import LedgerError
 
 
 class ControlError(ValueError):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
+
+
+def ledger_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """The ledger's answer; its refusal a `ControlError` whose cause is the ledger's (its code for a venue)."""
+    try:
+        return method(*args, **kwargs)
+    except LedgerError as exc:
+        raise ControlError(str(exc), exc.status) from exc

@@ -232,7 +232,8 @@ class KalshiOperations:
         subaccount: int = 0,
         order_id: str | None = None,
     ) -> dict[str, Any]:
-        """A resting order (it never matches): it counts in resting order totals and `resting_orders_count`."""
+        """A resting order, seeded: it joins the market's book (matched by the orders that cross it) and holds its
+        owner's cash as any resting order does; it never takes (one that would cross the book is refused)."""
         trade = _trade(user_id, ticker, side, action, count, price, subaccount, event_ticker, order_id)
         try:
             order = self.ledger.place_order(**trade)
@@ -253,10 +254,10 @@ class KalshiOperations:
     def cancel_order(self, order_id: str) -> dict[str, Any]:
         order_id = text(order_id, "order_id")
         try:
-            order = self.ledger.cancel_order(order_id)
+            done = self.ledger.cancel_order(order_id)
         except LedgerError as exc:
             raise ControlError(str(exc), exc.status) from None
-        return {"order_id": order.order_id, "cancelled": True}
+        return {"order_id": done.order.order_id, "cancelled": True}
 
     @command()
     def transfer(

@@ -8,13 +8,13 @@ the Kalshi venue for its own writes (`kalshi_venue.VenueCommands`), so what a cl
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from mockexchange.control.commands import command
 from mockexchange.control.errors import ControlError
+from mockexchange.control.errors import ledger_call as _run
 from mockexchange.control.values import boolean, choice, integer, optional_text, text
-from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT, LedgerError
+from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.subaccounts import (
     INSTANCE_STATUSES,
@@ -162,11 +162,3 @@ class SubaccountOperations:
             )
         _run(self.ledger.set_target_balance_allocation, user_id, pairs, reservation)
         return {"user_id": user_id, "allocations": allocations, "resting_margin_reservation": reservation}
-
-
-def _run(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """The ledger's answer; its refusal a `ControlError` whose cause is the ledger's (its code for a venue)."""
-    try:
-        return method(*args, **kwargs)
-    except LedgerError as exc:
-        raise ControlError(str(exc), exc.status) from exc

@@ -10,9 +10,11 @@ from typing import Any
 from mockexchange.control.errors import ControlError
 from mockexchange.core.kalshi.checks import LedgerError
 
-# What a client may change through the venue: its subaccounts and the moves of cash inside its account, its API keys
-# and usage level, an FCM member's desk.
+# What a client may change through the venue: its orders, its subaccounts and the moves of cash inside its account,
+# its API keys and usage level, an FCM member's desk.
 VENUE_COMMANDS = frozenset({
+    "place_order", "place_orders", "cancel_user_order", "cancel_user_orders", "cancel_all_orders", "amend_order",
+    "decrease_order",
     "create_subaccount", "subaccount_transfer", "set_subaccount_netting", "intra_exchange_transfer",
     "set_target_balance_allocation",
     "create_key", "delete_key", "grant_api_usage_level",

@@ -22,6 +22,7 @@ from mockexchange.control.kalshi_account import KalshiAccountOperations
 from mockexchange.control.kalshi_fcm import FcmOperations
 from mockexchange.control.kalshi_historical import HistoricalOperations
 from mockexchange.control.kalshi_markets import KalshiMarketOperations
+from mockexchange.control.kalshi_orders import OrderOperations
 from mockexchange.control.kalshi_subaccounts import SubaccountOperations
 from mockexchange.control.rate_limits import RateLimitOperations
 from mockexchange.control.rest_lag import RestLagOperations
@@ -44,6 +45,7 @@ MAX_ADVANCE_SECONDS = 10**9  # one move of the clock: about 31 years
 class Control(
     KalshiOperations,
     KalshiMarketOperations,
+    OrderOperations,
     KalshiAccountOperations,
     DeribitOperations,
     RateLimitOperations,

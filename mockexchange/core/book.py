@@ -16,7 +16,7 @@ cross (it must be matched first), and `match` only ever takes from the opposite 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -65,21 +65,23 @@ class LevelChange(NamedTuple):
 class Match(NamedTuple):
     """One trade of the incoming order with one resting order, at the resting order's price."""
 
-    maker: Resting  # the resting order, its `size` already reduced by this match
+    maker: Resting  # the resting order (once applied, its `size` is what this match left of it)
     price: int
     size: int
 
 
 @dataclass(slots=True)
 class Matched:
-    """What `match` did: the trades in order, the size of the incoming order left unmatched, the resting orders
-    self-trade prevention cancelled, whether it stopped the incoming order (cancel_taker), and the levels changed."""
+    """What `match` did (or `plan` would do): the trades in order, the size of the incoming order left unmatched, the
+    resting orders self-trade prevention cancelled, whether it stopped the incoming order (cancel_taker), and the
+    levels changed."""
 
     matches: list[Match] = field(default_factory=list)
     left: int = 0
     cancelled: list[Resting] = field(default_factory=list)
     stopped: bool = False
     changes: list[LevelChange] = field(default_factory=list)
+    steps: list[tuple[Resting, int]] = field(default_factory=list, repr=False)  # a plan's, in order (0: a cancel)
 
     @property
     def filled(self) -> int:
@@ -155,19 +157,48 @@ class Book:
 
     def fillable(self, side: Side, size: int, limit: int | None, owner: Any, self_trade: SelfTrade) -> int:
         """How much of an incoming order `match` would fill now (for fill-or-kill), changing nothing."""
-        filled = 0
-        for key, level in self._sides[opposite(side)].items():
-            if limit is not None and not _crosses(side, limit, _price(opposite(side), key)):
+        return self.plan(side, size, limit, owner, self_trade).filled
+
+    def plan(
+        self,
+        side: Side,
+        size: int,
+        limit: int | None,
+        owner: Any,
+        self_trade: SelfTrade = None,
+        *,
+        may_take: Callable[[Resting], bool] | None = None,
+    ) -> Matched:
+        """What `match` would do now, changing nothing: its matches (each maker's `size` still what rests), what
+        self-trade prevention would cancel, whether it would stop, what would be left (`changes` stays empty until
+        `apply`). A venue checks the fills it would make (its collateral, its bounds) before any of them happens."""
+        if size <= 0:
+            raise BookError(f"an order's size must be positive, not {size}")
+        if self_trade is not None and self_trade not in SELF_TRADE_RULES:
+            raise BookError(f"self-trade rule {self_trade!r} is none of {', '.join(SELF_TRADE_RULES)}")
+        done = Matched(left=size)
+        other = opposite(side)
+        for key, level in self._sides[other].items():
+            price = _price(other, key)
+            if not done.left or (limit is not None and not _crosses(side, limit, price)):
                 break
             for order in level.orders.values():
+                if not done.left:
+                    break
                 if self_trade is not None and order.owner == owner:
                     if self_trade == "cancel_taker":
-                        return filled
+                        done.stopped = True
+                        return done
+                    done.cancelled.append(order)
+                    done.steps.append((order, 0))
                     continue
-                filled += order.size
-                if filled >= size:
-                    return size
-        return filled
+                if may_take is not None and not may_take(order):
+                    continue
+                taken = min(done.left, order.size)
+                done.left -= taken
+                done.matches.append(Match(order, price, taken))
+                done.steps.append((order, taken))
+        return done
 
     # -- changes ---------------------------------------------------------------------------------------------------
 
@@ -223,64 +254,32 @@ class Book:
         price first and oldest first at a price, each match at the resting order's price. The incoming order never
         rests here: what is left is the caller's to rest (`add`), or not. `may_take` (optional) is asked before each
         match whether that resting order may trade (a venue's own condition, such as a maker's collateral); an order
-        it refuses is skipped, left in place."""
-        if size <= 0:
-            raise BookError(f"an order's size must be positive, not {size}")
-        if self_trade is not None and self_trade not in SELF_TRADE_RULES:
-            raise BookError(f"self-trade rule {self_trade!r} is none of {', '.join(SELF_TRADE_RULES)}")
-        done = Matched(left=size)
-        other = opposite(side)
-        levels = self._sides[other]
-        index = 0
-        while done.left and index < len(levels):
-            key = levels.keys()[index]
-            price = _price(other, key)
-            if limit is not None and not _crosses(side, limit, price):
-                break
+        it refuses is skipped, left in place. `plan` then `apply`, in one step."""
+        return self.apply(self.plan(side, size, limit, owner, self_trade, may_take=may_take))
+
+    def apply(self, planned: Matched) -> Matched:
+        """Make what `plan` answered happen (nothing in the book may have changed since): each match takes from its
+        maker (a maker's `size` then is what is left of it), each self-trade cancellation leaves; the levels changed,
+        each once, go to `planned.changes`. Answers `planned`."""
+        before: dict[tuple[Side, int], int] = {}
+        for order, taken in planned.steps:
+            levels = self._sides[order.side]
+            key = _key(order.side, order.price)
             level = levels[key]
-            before = level.size
-            stopped = self._take_level(level, done, owner, self_trade, may_take, price)
-            if level.size != before:
-                done.changes.append(LevelChange(other, price, before, level.size))
+            before.setdefault((order.side, order.price), level.size)
+            if taken:
+                level.size -= taken
+                order.size -= taken
+                if not order.size:
+                    del level.orders[order.order_id]
+                    del self._orders[order.order_id]
+            else:
+                self._drop(level, order)
             if not level.orders:
                 del levels[key]
-            elif done.left and not stopped:
-                index += 1  # what is left here may not trade with this order: the next level
-            if stopped:
-                break  # a self-trade stopped the incoming order
-        return done
-
-    def _take_level(
-        self,
-        level: _Level,
-        done: Matched,
-        owner: Any,
-        self_trade: SelfTrade,
-        may_take: Callable[[Resting], bool] | None,
-        price: int,
-    ) -> bool:
-        """Trade with one level's orders, oldest first; True if self-trade prevention stopped the incoming order."""
-        for order in list(level.orders.values()):
-            if not done.left:
-                return False
-            if self_trade is not None and order.owner == owner:
-                if self_trade == "cancel_taker":
-                    done.stopped = True
-                    return True
-                self._drop(level, order)
-                done.cancelled.append(order)
-                continue
-            if may_take is not None and not may_take(order):
-                continue
-            size = min(done.left, order.size)
-            done.left -= size
-            level.size -= size
-            order.size -= size
-            if not order.size:
-                del level.orders[order.order_id]
-                del self._orders[order.order_id]
-            done.matches.append(Match(order, price, size))
-        return False
+        planned.changes = [LevelChange(s, p, size, self.size_at(s, p)) for (s, p), size in before.items()]
+        planned.steps = []
+        return planned
 
     def clear(self) -> list[LevelChange]:
         """Take every order out (a market settled, a reset); the levels that went, bids then asks, best first."""
@@ -311,6 +310,18 @@ class Book:
         del level.orders[order.order_id]
         del self._orders[order.order_id]
         level.size -= order.size
+
+
+def merged(changes: Iterable[LevelChange]) -> list[LevelChange]:
+    """Several changes of one action as each level's one change: in the order the levels first moved, from the size
+    before the first to the size after the last; a level back where it was is left out."""
+    first: dict[tuple[Side, int], int] = {}
+    last: dict[tuple[Side, int], int] = {}
+    for change in changes:
+        where = (change.side, change.price)
+        first.setdefault(where, change.before)
+        last[where] = change.after
+    return [LevelChange(s, p, before, last[(s, p)]) for (s, p), before in first.items() if before != last[(s, p)]]
 
 
 def _key(side: Side, price: int) -> int:

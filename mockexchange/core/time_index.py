@@ -19,9 +19,10 @@ class TimeIndex:
 
     A page seeks below the cursor's (time, sequence) and walks down; the sequence breaks ties between records of the
     same instant, so keys are unique and never change. The records are the index's own list, or a log kept beside it
-    (the ledger's fill log, whose `times` column it reads: `add_position` indexes each fill the log takes, in order).
-    A user's index is one column of record numbers: the n-th record since the last `clear` has sequence
-    `first + n + 1`, and its time is in the times column.
+    (the ledger's fill log, whose `times` column it reads: `add_position` indexes the fills the log takes, in order; it
+    may leave some out, as the tape leaves out the maker's fill of a match). A user's index is one column of record
+    numbers: the record at position n since the last `clear` has sequence `first + n + 1`, and its time is in the times
+    column.
     """
 
     def __init__(self, log: Any = None) -> None:
@@ -62,9 +63,10 @@ class TimeIndex:
         return self._index(user_id, len(self._records) - 1)
 
     def add_position(self, user_id: str, when: datetime, position: int) -> tuple[int, int]:
-        """Index the record the log took at `position`: the log's next record (`when` is its time)."""
-        if self._times is not None or position != self._seq - self._first:
-            raise ValueError(f"record {position} is not the next record of this index's log")
+        """Index the record the log took at `position`, one after the last this index took (`when` is its time)."""
+        if self._times is not None or position < self._seq - self._first:
+            raise ValueError(f"record {position} is not after the last record this index took of its log")
+        self._seq = self._first + position  # (`_index` counts it: its sequence is first + position + 1)
         return self._index(user_id, position)
 
     def _index(self, user_id: str, number: int) -> tuple[int, int]:

@@ -31,7 +31,9 @@ from mockexchange.version import __version__
 # 7: a Kalshi key keeps its name and scopes; the ledger its users' API usage-level grants.
 # 8: the ledger keeps the historical cutoff, ended orders and archived events (core/kalshi/archive.py).
 # 9: series, events and markets with every field, their books, figures and lifecycle schedule; the tapes; market ids.
-LAYOUT = 9
+# 10: orders are real: the ledger keeps every order (by id, per user, by client order id), their expiries, and the
+#     book holds them; an account's cash is what is available (resting orders hold the rest).
+LAYOUT = 10
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -23,6 +23,11 @@ HOSTILE: list[Any] = [
     Decimal("-Infinity"), Decimal("1e-999999"), object(),
 ]  # fmt: skip
 
+# An order of k1's that rests below o1 (a YES ask at 0.60).
+ORDER = {"user_id": "k1", "ticker": "EV-A", "side": "bid", "count": "2", "price": "0.30",
+         "time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross", "client_order_id": None,
+         "expiration_time": None, "post_only": False, "reduce_only": False, "cancel_order_on_pause": False,
+         "subaccount": 0, "order_group_id": None, "exchange_index": None, "fcm_bound": False}  # fmt: skip
 # A call of each operation that succeeds on the state `control` below sets up.
 VALID: dict[str, dict[str, Any]] = {
     "create_account": {"user_id": "new", "balance_cents": 100, "fcm_member": False, "subtrader_of": None},
@@ -35,6 +40,18 @@ VALID: dict[str, dict[str, Any]] = {
     "create_order": {"user_id": "k1", "ticker": "EV-A", "side": "yes", "action": "buy", "count": "2", "price": "0.5",
                      "event_ticker": None, "subaccount": 0, "order_id": "o9"},
     "cancel_order": {"order_id": "o1"},
+    "place_order": ORDER,
+    "place_orders": {"user_id": "k1", "orders": [{k: v for k, v in ORDER.items() if k != "user_id"}],
+                     "fcm_bound": False},
+    "cancel_user_order": {"user_id": "k1", "order_id": "o1", "subaccount": 0, "exchange_index": None,
+                          "market_ticker": "EV-A"},
+    "cancel_user_orders": {"user_id": "k1", "orders": [{"order_id": "o1", "subaccount": 0}]},
+    "cancel_all_orders": {"user_id": "k1", "subaccount": None},
+    "amend_order": {"user_id": "k1", "order_id": "o1", "ticker": "EV-A", "side": "ask", "price": "0.61", "count": "1",
+                    "subaccount": 0, "client_order_id": None, "updated_client_order_id": "u9", "expiration_time": None,
+                    "exchange_index": None},
+    "decrease_order": {"user_id": "k1", "order_id": "o1", "subaccount": 0, "reduce_by": "0.5", "reduce_to": None,
+                       "exchange_index": None, "market_ticker": None},
     "deposit": {"user_id": "k1", "amount_cents": 100, "status": "applied", "type": "ach", "fee_cents": 0, "id": "t9"},
     "withdrawal": {"user_id": "k1", "amount_cents": 100, "status": "applied", "type": "ach", "fee_cents": 0,
                    "id": "w9"},

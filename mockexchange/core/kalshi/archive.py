@@ -5,9 +5,9 @@ plane keeps the clock from 1970 on), so by default nothing moves: every fill, po
 reads. Once set:
 - fills made before `trades_created_ts` leave `GET /portfolio/fills` for `GET /historical/fills`; the fill index is
   in time order, so each read is bounded by a seek (`TimeIndex.page`'s `from_us`, `until_us`), never a walk;
-- orders that ended (cancelled, or cancelled by their market's settlement; the mock's orders never execute) before
-  `orders_updated_ts` are served by `GET /historical/orders`; the ledger forgets an order when it ends, so the ended
-  ones are kept here, in a time index of their own, by the time they ended;
+- orders that ended (cancelled, expired, ended with their market, or executed) before `orders_updated_ts` are served
+  by `GET /historical/orders` (and no longer by `GET /portfolio/orders`); the ended ones are kept here, in a time index
+  of their own, by the time they ended;
 - an event's settled positions move, whole, to the archived book of the position store (`GET /historical/positions`)
   once every market of the event is settled and the last settled before `market_positions_last_updated_ts` (Kalshi's
   whole-event handoff); the live reads' settled book no longer holds them, so their walks do not grow with the
@@ -25,7 +25,7 @@ from typing import Any
 from mockexchange.core.clock import unix_us
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.markets import Event, Market
-from mockexchange.core.kalshi.orders import RestingOrder
+from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.time_index import TimeIndex
 
 MARKETS = "market_settled_ts"
@@ -40,8 +40,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class EndedOrder:
     """An order that left the book: its last state, how it ended (Kalshi's order status) and when."""
 
-    order: RestingOrder
-    status: str  # "canceled" (the mock's orders never execute)
+    order: Order  # as it ended (an ended order never changes)
+    status: str  # "canceled" or "executed"
     ended: datetime
 
     @property
@@ -70,8 +70,8 @@ class Archive:
         """A cutoff in Unix microseconds (what `TimeIndex.page` bounds by)."""
         return unix_us(self.cutoffs[name])
 
-    def order_ended(self, order: RestingOrder, when: datetime) -> None:
-        self.ended_orders.add(order.user_id, when, EndedOrder(order, "canceled", when))
+    def order_ended(self, order: Order, when: datetime) -> None:
+        self.ended_orders.add(order.user_id, when, EndedOrder(order, order.status, when))
 
     def set_cutoffs(self, ledger: Any, changes: Mapping[str, datetime]) -> int:
         """Set the cutoffs named in `changes`; with the positions' cutoff, move each wholly settled event's positions

@@ -9,6 +9,8 @@ ledger's own bound checks, so a refusal is found where `apply_fill` would find i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import (
@@ -49,7 +51,7 @@ class BatchChecks:
                 for user_id, subaccount in set(map(_OWNER_OF, batch))
             )
         ):
-            self._run_bounds(batch, terms)
+            self._run_bounds([(spec[0], spec[1], spec[6]) for spec in batch], terms)
         return terms
 
     def _batch_terms(self, batch: list[NewFill]) -> list[Terms]:
@@ -94,15 +96,18 @@ class BatchChecks:
         row = self.positions.get(user_id, subaccount, ticker)  # type: ignore[attr-defined]
         return self.positions.cells(row)[5] if row is not None else 0  # type: ignore[attr-defined]
 
-    def _run_bounds(self, batch: list[NewFill], terms: list[Terms]) -> None:
-        """The batch's fills run through copies of the rows and cash they change, in order, each checked against the
-        bounds as `apply_fill` checks it (the same checks, the same words), numbered."""
+    def _run_bounds(
+        self, places: Sequence[tuple[str, str, int]], terms: Sequence[Terms], numbered: bool = True
+    ) -> dict[str, Account]:
+        """Fills, each (user, ticker, subaccount) and its terms, run through copies of the rows and cash they change, in
+        order, each checked against the bounds as `apply_fill` checks it (the same checks, the same words; numbered as
+        the fills of a batch unless told); answers the copies of the accounts they move, their cash as the fills leave
+        it."""
         store, markets = self.positions, self.markets  # type: ignore[attr-defined]
         rows: dict[tuple[str, int, str], positions.Cells] = {}
         funds: dict[str, Account] = {}
         filled = self.filled  # type: ignore[attr-defined]
-        for i, (spec, t) in enumerate(zip(batch, terms, strict=True)):
-            user_id, ticker, subaccount = spec[0], spec[1], spec[6]
+        for i, ((user_id, ticker, subaccount), t) in enumerate(zip(places, terms, strict=True)):
             key = (user_id, subaccount, ticker)
             cells = rows.get(key)
             if cells is None:
@@ -118,7 +123,8 @@ class BatchChecks:
                 self._check_contracts(cells[5], t.count, "volume", filled, "filled")  # type: ignore[attr-defined]
                 self._check_cash(account, subaccount, exchange_index, cash)  # type: ignore[attr-defined]
             except LedgerError as exc:
-                raise _numbered(i, len(batch), exc) from None
+                raise (_numbered(i, len(places), exc) if numbered else exc) from None
             filled += t.count
             rows[key] = after
             account.cash[(subaccount, exchange_index)] = account.cash.get((subaccount, exchange_index), 0) + cash
+        return funds

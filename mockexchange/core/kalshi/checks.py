@@ -38,6 +38,14 @@ class LedgerError(ValueError):
         self.status = status
 
 
+class Refusal(LedgerError):
+    """A refusal with Kalshi's error code for it (`insufficient_balance`, `conflict`, ...)."""
+
+    def __init__(self, message: str, status: int = 400, code: str = "bad_request") -> None:
+        super().__init__(message, status)
+        self.code = code
+
+
 def check_trade(side: str, action: str, count: Decimal, price: Decimal, subaccount: int) -> tuple[int, int]:
     """What every fill and order must be: a side, an action, hundredths of contracts, a price inside (0, 1) of at
     most 4 places (Kalshi's); answers the count and the price in units (units.py)."""

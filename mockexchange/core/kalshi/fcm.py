@@ -145,9 +145,7 @@ class FcmDesk:
         resting = 0
         for order in ledger.orders.values():
             if order.user_id == subtrader_id:
-                count, price = count_units(order.count), price_units(order.price)
-                paid = positions.price_paid(order.action, price)
-                resting += count * paid + ledger.fee_schedule.fee_units(count, price, True)
+                resting += order.value_units + ledger.fee_schedule.fee_units(order.remaining, order.yes_price, True)
         return executed, resting
 
     def block_category(self, fcm_user_id: str, subtrader_id: str, category: str, blocked: bool) -> list[str]:

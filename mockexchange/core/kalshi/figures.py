@@ -2,9 +2,9 @@
 (volume, 24-hour volume, open interest, the last trade, the previous day's bid, ask and price), read by the market
 reads and the `ticker` channel through the `MarketFeed` the ledger implements (market_changes.py).
 
-The tape is no copy of the trades: a trade is a fill (today one per scripted fill; the orders issue prints one per
-match), so the tape is two time indexes over the fill log (core/time_index.py): the market's trades, and every
-market's (`GET /markets/trades`). A trade costs each index a few bytes.
+The tape is no copy of the trades: a trade is a fill (a scripted fill; of a match, its taker's fill: the maker's is left
+out), so the tape is two time indexes over the fill log (core/time_index.py): the market's trades, and every market's
+(`GET /markets/trades`). A trade costs each index a few bytes.
 
 Each figure changes in O(1) as a trade prints or the book moves, never by a walk of the tape on a read:
 - volume: the contracts traded, ever;

@@ -1,8 +1,8 @@
-"""A fill made: the one road every fill takes once it is checked, whether alone (`Ledger.apply_fill`) or in a batch
-(`Ledger.apply_fills`). The caller has worked out what the fill does to its row (positions.fill) and checked it; this
-writes it: the row, the ledger's contracts, the cash, the market's last price, the ids, the fill log and its index,
-the trade it prints on the market's tape (figures.py); and hands its changes to the subscribers that take them
-(`EventBus.takers`: none is made that nobody takes).
+"""A fill made: the one road every fill takes once it is checked, whether alone (`Ledger.apply_fill`), in a batch
+(`Ledger.apply_fills`) or as a side of a match (matching.py: `_fill_of_order`). The caller has worked out what the
+fill does to its row (positions.fill) and checked it; this writes it: the row, the ledger's contracts, the cash, the
+market's last price, the ids, the fill log and its index, the trade it prints on the market's tape (figures.py); and
+hands its changes to the subscribers that take them (`EventBus.takers`: none is made that nobody takes).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from mockexchange.core.kalshi.checks import Terms
 from mockexchange.core.kalshi.figures import hold, roll_day
 from mockexchange.core.kalshi.fill_log import LoggedFill
 from mockexchange.core.kalshi.markets import Market
-from mockexchange.core.kalshi.positions import Cells
+from mockexchange.core.kalshi.positions import ZERO_CELLS, Cells, fill
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.units import price
 
@@ -39,10 +39,13 @@ class Filling:
         client_order_id: str | None,
         now: datetime,
         snapshot: bool,
+        fill_id: str | int | None = None,
+        prints: bool = True,
     ) -> tuple[LoggedFill, MarketPosition | None]:
         """Write a checked fill whose row (`row`; None: the owner has none in `market` yet) becomes `after` and whose
         cash moves by `cash` (micro-dollars, its fee included). Answers the fill (a view of the log) and, if
-        `snapshot`, the row's snapshot after it."""
+        `snapshot`, the row's snapshot after it. `fill_id`: the trade's id (a match's two fills share it; None: a new
+        one); `prints`: the fill prints its trade on the tape (a match's maker fill does not: the taker's prints it)."""
         store = self.positions  # type: ignore[attr-defined]
         if row is None:
             handle = store.open_handle(account.user_id, subaccount, market, now, after)
@@ -58,16 +61,48 @@ class Filling:
             roll_day(market, now)  # (before the last price moves: the previous day's is the one before)
         market.last_yes_price = price(terms.yes)
         hold(market, after[0] - (terms.count if terms.buys else -terms.count), after[0])
-        fill_id, order_id = self._fill_ids(order_id)
+        if fill_id is None:
+            fill_id, order_id = self._fill_ids(order_id)
         log = self.fills  # type: ignore[attr-defined]
         at = log.add(
             fill_id, order_id, account.user_id, subaccount, market, terms.side, terms.action, terms.count, terms.price,
             is_taker, terms.fee, now, after[0], client_order_id,
         )  # fmt: skip
         self.fill_index.add_position(account.user_id, now, at)  # type: ignore[attr-defined]
-        # The trade's taker: the fill's owner if it took, else the other side (buying YES faces a NO taker).
-        self._print(market, at, terms.count, terms.yes, terms.buys == bool(is_taker), now)  # type: ignore[attr-defined]
+        if prints:  # the trade's taker: the fill's owner if it took, else the other side (buying YES faces a NO taker)
+            self._print(market, at, terms.count, terms.yes, terms.buys == bool(is_taker), now)  # type: ignore[attr-defined]
         return log.view(at), changed
+
+    def _fill_of_order(
+        self,
+        account: Account,
+        market: Market,
+        subaccount: int,
+        terms: Terms,
+        is_taker: bool,
+        order_id: str,
+        client_order_id: str | None,
+        now: datetime,
+        fill_id: str | int,
+        takers: tuple[Sequence[Callable[[Change], None]], Sequence[Callable[[Change], None]]],
+    ) -> LoggedFill:
+        """One side of a match, checked already, down the same road: its row moves (positions.fill), it is written
+        (`_make_fill`; the taker's side prints the trade) and handed to those who take fills and rows (`takers`)."""
+        store = self.positions  # type: ignore[attr-defined]
+        row = store.get(account.user_id, subaccount, market.ticker)
+        cells = store.cells(row) if row is not None else ZERO_CELLS
+        after, cash = fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
+        made, changed = self._make_fill(
+            account, market, row, after, cash, terms, subaccount, is_taker, order_id, client_order_id, now,
+            bool(takers[1]), fill_id, is_taker,
+        )  # fmt: skip
+        hand_over(takers[0], takers[1], account.user_id, made, changed)
+        return made
+
+    def _trade_id(self) -> str | int:
+        """A new trade's id (its two fills carry it): as `_fill_ids` makes a fill's."""
+        new_id = self.new_id  # type: ignore[attr-defined]
+        return new_id.uuid_int() if type(new_id) is IdFactory else new_id()
 
     def _fill_ids(self, order_id: str | None) -> tuple[str | int, str | int]:
         """A new fill's id, and its order's (`order_id` if given, else a new one): as UUID integers where the ids come

@@ -43,7 +43,6 @@ from mockexchange.core.kalshi.checks import (
     MAX_LEDGER_CONTRACTS,
     MAX_POSITION_CONTRACTS,
     LedgerError,
-    check_trade,
     fill_terms,
 )
 from mockexchange.core.kalshi.exchange import ExchangeStatus
@@ -55,10 +54,12 @@ from mockexchange.core.kalshi.filling import Filling, hand_over
 from mockexchange.core.kalshi.lifecycle import MarketLifecycle, refusal
 from mockexchange.core.kalshi.liquidity import HOUSE, Liquidity
 from mockexchange.core.kalshi.markets import Event, Market, Series
-from mockexchange.core.kalshi.orders import RestingOrder, _whole
+from mockexchange.core.kalshi.matching import Matching
+from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.core.kalshi.subaccounts import Subaccounts, SubaccountState
+from mockexchange.core.kalshi.trading import Trading
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, TRANSFER_STATUSES, TRANSFER_TYPES, Transfer
 from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, UnitError, contracts, dollar_units, dollars
 from mockexchange.core.kalshi.usage_levels import UsageLevels
@@ -67,7 +68,9 @@ from mockexchange.core.time_index import TimeIndex
 from mockexchange.core.versions import ABSENT, History
 
 
-class Ledger(Filling, Batches, BatchChecks, Subaccounts, Catalogue, MarketLifecycle, Liquidity, Tape):
+class Ledger(
+    Filling, Batches, BatchChecks, Subaccounts, Catalogue, MarketLifecycle, Trading, Matching, Liquidity, Tape
+):
     def __init__(
         self,
         clock: Clock | None = None,
@@ -108,7 +111,11 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts, Catalogue, MarketLifecy
         self.deposits = TimeIndex()
         self.withdrawals = TimeIndex()
         self.transfers: dict[str, Transfer] = {}
-        self.orders: dict[str, RestingOrder] = {}
+        self.orders: dict[str, Order] = {}  # the resting orders, by id (trading.py)
+        self.all_orders: dict[str, Order] = {}  # every order since the last reset, by id
+        self.order_index = TimeIndex()  # every order per user, by the time it was placed
+        self.client_orders: dict[tuple[str, str], str] = {}  # (user, client order id) -> order id
+        self.expiries: dict[str, list[tuple[datetime, str]]] = {}  # ticker -> (expiration, order id), a heap
         self.usage_levels = UsageLevels()  # each user's API usage-level grants (usage_levels.py)
         self.filled = 0  # hundredths of contracts filled since the last reset, every account's
         self.resting = 0  # whole contracts resting now, every account's, as `resting_orders_count` counts them
@@ -158,7 +165,9 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts, Catalogue, MarketLifecy
             for index in (self.fill_index, self.tape, self.trades, self.settlements, self.deposits, self.withdrawals):
                 index.clear()
             self.transfers.clear()
-            self.orders.clear()
+            for kept in (self.orders, self.all_orders, self.client_orders, self.expiries):
+                kept.clear()
+            self.order_index.clear()
             self.usage_levels.clear()
             self.filled = self.resting = 0
             self.subaccount_state.clear()
@@ -253,11 +262,14 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts, Catalogue, MarketLifecy
         time is set as given (None clears it)."""
         with self.lock:
             status = self.exchange
+            trading = status.trading
             if exchange_active is not None:
                 status.exchange_active = exchange_active
             if trading_active is not None:
                 status.trading_active = trading_active
             status.estimated_resume_time = estimated_resume_time
+            if trading and not status.trading:  # trading paused: the orders that asked end
+                self._cancel_on_pause(self.markets.values(), self.clock.now())
             self.bus.publish(Change("exchange_status", None, status))
             return status
 
@@ -365,13 +377,6 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts, Catalogue, MarketLifecy
                 f"dollars in all; a subaccount's cash stays within -{MAX_BALANCE} to {MAX_BALANCE} dollars"
             )
 
-    def _open_market(self, user_id: str, ticker: str, event_ticker: str | None) -> tuple[Account, Market]:
-        """The trader's account and the market, listed if new; a settled market takes no more trading."""
-        account = self.account(user_id)
-        market = self.list_market(ticker, event_ticker)
-        self._tradable(ticker)
-        return account, market
-
     def apply_fill(
         self,
         user_id: str,
@@ -415,65 +420,6 @@ class Ledger(Filling, Batches, BatchChecks, Subaccounts, Catalogue, MarketLifecy
             )  # fmt: skip
             hand_over(to_fill, to_position, user_id, fill, changed)
             return fill
-
-    # -- resting orders -------------------------------------------------------------------------------------------
-
-    def place_order(
-        self,
-        user_id: str,
-        ticker: str,
-        side: str,
-        action: str,
-        count: Decimal,
-        price: Decimal,
-        *,
-        subaccount: int = 0,
-        event_ticker: str | None = None,
-        order_id: str | None = None,
-    ) -> RestingOrder:
-        """A resting order: it never matches, but counts in resting order totals and `resting_orders_count`."""
-        check_trade(side, action, count, price, subaccount)
-        with self.lock:
-            self.run_due_now()
-            self.account(user_id)
-            self._tradable(ticker)
-            if order_id is not None and order_id in self.orders:
-                raise LedgerError(f"order {order_id!r} already exists", status=409)
-            held = self.positions.get(user_id, subaccount, ticker)
-            whole = _whole(count)
-            resting = held.resting_orders_count if held else 0
-            self._check_contracts(resting, whole, "resting contracts", self.resting, "resting", per=1)
-            _, market = self._open_market(user_id, ticker, event_ticker)
-            order_id = order_id or self.new_id()
-            self.resting += whole
-            now = self.clock.now()
-            order = RestingOrder(
-                order_id, user_id, subaccount, ticker, market.exchange_index, side, action, count, price, now
-            )
-            self.orders[order_id] = order
-            row = self._position_row(user_id, subaccount, market, now)
-            with self.positions.changing(row, now):
-                row.resting_orders_count += _whole(count)
-            self.bus.publish(Change("order", user_id, order))
-            return order
-
-    def cancel_order(self, order_id: str) -> RestingOrder:
-        with self.lock:
-            order = self.orders.get(order_id)
-            if order is None:
-                raise LedgerError(f"unknown order {order_id!r}", status=404)
-            self._drop_order(order, self.clock.now())
-            return order
-
-    def _drop_order(self, order: RestingOrder, now: datetime) -> None:
-        del self.orders[order.order_id]
-        self.archive.order_ended(order, now)
-        self.resting -= _whole(order.count)
-        row = self.positions.get(order.user_id, order.subaccount, order.ticker)
-        if row is not None:
-            with self.positions.changing(row, now):
-                row.resting_orders_count -= _whole(order.count)
-        self.bus.publish(Change("order_cancelled", order.user_id, order))
 
     # -- cash transfers -------------------------------------------------------------------------------------------
 

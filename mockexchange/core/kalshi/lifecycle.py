@@ -18,7 +18,9 @@ What each publishes (`market_lifecycle_v2`, as Kalshi documents it): the clock's
 lifecycle event (Kalshi sends none for them), only a `StatusMoved` that no channel sends (the inspector shows it);
 pause `deactivated`, resume `activated`; an early close or a new close time `close_date_updated` (a reopened market
 then `activated`); a result `determined`; the payout `settled`. Closing and resuming clear the book (Kalshi cancels
-resting orders on reactivation), as determining and settling do.
+resting orders on reactivation), as determining and settling do;
+pausing cancels the orders placed with `cancel_order_on_pause`; an order's expiration is one more due time of its
+market.
 """
 
 from __future__ import annotations
@@ -126,12 +128,14 @@ class MarketLifecycle:
                     self._advance(market, when)
 
     def _advance(self, market: Market, until: datetime) -> None:
-        """The market's transitions due at `until` or before: opening, closing, paying out."""
+        """The market's transitions due at `until` or before: opening, its orders expiring, closing, paying out."""
         if market.status == "initialized" and market.open_time <= until:
             market.status = "active"
             self.market_changed(market)  # type: ignore[attr-defined]
             self._status_moved(market, market.open_time)
-        if market.status in OPEN_STATUSES and market.close_time <= until:
+        closes = market.status in OPEN_STATUSES and market.close_time <= until
+        self._expire(market, market.close_time if closes else until)  # type: ignore[attr-defined]
+        if closes:
             self._close(market, market.close_time, early=False)
         if market.status == "determined" and market.settles_at is not None and market.settles_at <= until:
             self._finalize(market, market.settles_at)
@@ -167,8 +171,6 @@ class MarketLifecycle:
         market.settles_at = None
         self.market_changed(market)  # type: ignore[attr-defined]
         self.clear_book(market, when)  # type: ignore[attr-defined]
-        for order in [o for o in self.orders.values() if o.ticker == market.ticker]:  # type: ignore[attr-defined]
-            self._drop_order(order, when)  # type: ignore[attr-defined]
         for row in self.positions.of_market(market.ticker):  # type: ignore[attr-defined]
             cells = self.positions.cells(row)  # type: ignore[attr-defined]
             after, payout = positions.settle(cells, result)
@@ -216,6 +218,7 @@ class MarketLifecycle:
             market.status = "inactive"
             market.updated_time = now
             self.market_changed(market)  # type: ignore[attr-defined]
+            self._cancel_on_pause((market,), now)  # type: ignore[attr-defined]
             self._publish(Lifecycle(ticker, "deactivated", now))
         return market
 

@@ -3,8 +3,10 @@ admin API, `MockServer`, scenario steps), and the book's clock and changes as th
 
 One book per market (core/book.py's `Book`), on the YES side: a bid at p is a YES bid (buy YES, or sell NO), an ask at
 p a YES ask, which Kalshi's wire shows as a NO bid at 1 - p. The house is one ledger account under a reserved id
-(`HOUSE`, which no client can take), made when it first rests liquidity, so that the orders issue can give it the
-positions clients trade against; it rests one order at each of its levels.
+(`HOUSE`, which no client can take), made when it first rests liquidity; it rests one order at each of its levels, and
+is the maker's side of every match with them (matching.py): it takes the positions clients trade against, so a
+market's positions sum to zero. Clients' orders rest in the same book (trading.py); levels that would cross them are
+refused too.
 
 `set_levels` is one exchange action: it replaces the house's YES bids, NO bids, or both, in Kalshi's words (prices as
 the YES and NO prices the wire writes, counts in hundredths), every price a level of the market's price level
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from mockexchange.core.book import ASK, BID, Book, LevelChange, Side
+from mockexchange.core.book import ASK, BID, Book, LevelChange, Side, merged
 from mockexchange.core.clock import unix_us
 from mockexchange.core.columns import Column
 from mockexchange.core.events import Change
@@ -26,7 +28,7 @@ from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.figures import best, roll_day
 from mockexchange.core.kalshi.lifecycle import refusal
-from mockexchange.core.kalshi.market_changes import BOOK, BookMoved
+from mockexchange.core.kalshi.market_changes import BOOK, BookMoved, Cause
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.price_levels import is_level
 from mockexchange.core.kalshi.units import PRICE, price
@@ -115,25 +117,16 @@ class Liquidity:
             account.move_cash(0, 0, 0, now)
             self.accounts[HOUSE] = account  # type: ignore[attr-defined]
 
-    def clear_book(self, market: Market, when: datetime) -> None:
-        """Take every order out of the market's book (published, if any was there)."""
-        if market.book is None or not len(market.book):
-            return
-        if when >= market.day_ends:
-            roll_day(market, when)
-        changes = market.book.clear()
-        market.house = None
-        self._moved(market, changes, when)
-
-    def _moved(self, market: Market, changes: list[LevelChange], when: datetime) -> None:
-        """One exchange action moved these levels: the book's clock counts it, and it is published."""
+    def _moved(self, market: Market, changes: list[LevelChange], when: datetime, cause: Cause | None = None) -> None:
+        """One exchange action moved these levels (`cause`: whose order it was; None: the exchange's, the house's): the
+        book's clock counts it, and it is published."""
         if not changes:
             return
         market.book_clock += 1
         self.market_changed(market)  # type: ignore[attr-defined]
         _quote(market, when)
         if self.bus.takers(BOOK):  # type: ignore[attr-defined]
-            moved = BookMoved(market.ticker, market.book_clock, tuple(changes), when)
+            moved = BookMoved(market.ticker, market.book_clock, tuple(changes), when, cause)
             self.bus.publish(Change(BOOK, None, moved))  # type: ignore[attr-defined]
 
     def _check_book_fits(self, market: Market, structure: str) -> None:
@@ -181,32 +174,25 @@ def _replace(
     market: Market, book: Book, house: dict[tuple[str, int], str], wanted: Mapping[Side, dict[int, int]]
 ) -> list[LevelChange]:
     """Make the house's levels of each side in `wanted` those sizes; answers each level that moved, once."""
-    moved: dict[tuple[str, int], int] = {}  # (side, price) -> size before, in the order first moved
-    after: dict[tuple[str, int], int] = {}
-
-    def note(change: LevelChange) -> None:
-        key = (change.side, change.price)
-        moved.setdefault(key, change.before)
-        after[key] = change.after
-
+    moved: list[LevelChange] = []
     adds: list[tuple[Side, int, int]] = []
     for side, sizes in wanted.items():
         for key in [k for k in house if k[0] == side and k[1] not in sizes]:
-            note(book.cancel(house.pop(key))[1])
+            moved.append(book.cancel(house.pop(key))[1])
         for at, size in sizes.items():
             order_id = house.get((side, at))
             resting = book.get(order_id) if order_id is not None else None
             if resting is not None and size == resting.size:
                 continue
             if resting is not None and size < resting.size:
-                note(book.reduce(resting.order_id, size))
+                moved.append(book.reduce(resting.order_id, size))
                 continue
             if resting is not None:
-                note(book.cancel(house.pop((side, at)))[1])
+                moved.append(book.cancel(house.pop((side, at)))[1])
             adds.append((side, at, size))
     for side, at, size in adds:  # after every level that went or shrank: never a cross on the way
         market.house_orders += 1
         order_id = f"house-{market.house_orders}"
         house[(side, at)] = order_id
-        note(book.add(order_id, HOUSE, side, at, size))
-    return [LevelChange(side, at, before, after[(side, at)]) for (side, at), before in moved.items()]
+        moved.append(book.add(order_id, HOUSE, side, at, size))
+    return merged(moved)

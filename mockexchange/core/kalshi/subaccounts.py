@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT, LedgerError
+from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT, Refusal
 from mockexchange.core.kalshi.units import CENT, CENTI_CENT
 from mockexchange.core.money import MAX_CENTS
 from mockexchange.core.rate_budgets import OFF, TIERS
@@ -42,14 +42,6 @@ def tier_allows_subaccounts(tier: str) -> bool:
     """Whether an account on rate-limit `tier` may create subaccounts; with limits off the mock models no tier, and
     allows it."""
     return tier == OFF or tier not in TIERS or TIERS.index(tier) >= TIERS.index(SUBACCOUNTS_FROM_TIER)
-
-
-class Refusal(LedgerError):
-    """A refusal with Kalshi's error code for it (`insufficient_balance`, `conflict`, ...)."""
-
-    def __init__(self, message: str, status: int = 400, code: str = "bad_request") -> None:
-        super().__init__(message, status)
-        self.code = code
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,11 +51,11 @@ def get_limits(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
 
 
 def _made_an_order(ctx: KalshiContext, user_id: str) -> bool:
-    """Whether any of the user's latest orders reached the mock: every order does through its API (a resting order,
-    or the order a fill belongs to)."""
+    """Whether any of the user's latest orders reached the mock: every order does through its API (an order of the
+    user's, or the order a fill belongs to)."""
     with ctx.ledger.reading():
         fills, _ = ctx.ledger.fill_index.page(user_id, 1)
-        return bool(fills) or any(order.user_id == user_id for order in ctx.ledger.orders.values())
+        return bool(fills) or bool(ctx.ledger.order_index.count(user_id))
 
 
 def upgrade(ctx: KalshiContext, key: ApiKey, query: Any) -> None:

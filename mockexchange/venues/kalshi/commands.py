@@ -13,9 +13,7 @@ from typing import Any
 
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.venues.kalshi.context import KalshiContext
-from mockexchange.venues.kalshi.errors import KalshiError, internal_error
-
-_CODES = {403: "forbidden", 404: "not_found", 409: "conflict"}  # a refusal without Kalshi's code of its own
+from mockexchange.venues.kalshi.errors import KalshiError, exchange_error, internal_error
 
 
 def run(ctx: KalshiContext, name: str, /, **arguments: Any) -> dict[str, Any]:
@@ -35,6 +33,4 @@ def refused(exc: LedgerError) -> KalshiError:
     could not keep the command) is a 500."""
     if exc.status >= 500:
         return internal_error(f"the command was refused with {exc.status}: {exc}")
-    code = getattr(exc, "code", None) or _CODES.get(exc.status, "bad_request")
-    body = {"error": {"code": code, "message": code.replace("_", " "), "service": "exchange"}}
-    return KalshiError(exc.status, body, str(exc))
+    return KalshiError(exc.status, {"error": exchange_error(exc.status, getattr(exc, "code", None))}, str(exc))

@@ -93,5 +93,15 @@ def not_found(diagnosis: str | None = None) -> KalshiError:
     return KalshiError(404, {"error": {"code": "not_found", "message": "not found"}}, diagnosis)
 
 
+_CODES = {403: "forbidden", 404: "not_found", 409: "conflict"}  # a refusal without Kalshi's code of its own
+
+
+def exchange_error(status: int, code: str | None) -> dict[str, str]:
+    """Kalshi's exchange error (captured: `{"code": "insufficient_balance", "message": "insufficient balance",
+    "service": "exchange"}`): its code (the status's when none is given) and that code in words."""
+    code = code or _CODES.get(status, "bad_request")
+    return {"code": code, "message": code.replace("_", " "), "service": "exchange"}
+
+
 def internal_error(diagnosis: str) -> KalshiError:
     return KalshiError(500, {"error": {"code": "internal_server_error", "message": "internal server error"}}, diagnosis)

@@ -3,26 +3,24 @@ keyset-paged.
 
 Fills come from the ledger's fill index (every subtrader's page merged, so a page costs its subtraders times its size,
 not the size of their history) and answer as of the ledger's lagged time, as /portfolio/fills does. Orders are the
-ledger's resting orders (they never match: canceled and executed orders are not kept, so those statuses list none).
+subtraders' orders as GET /portfolio/orders lists them (its filters, order_reads.py; its renderer), newest first; a
+page walks the subtraders' orders whole (a member's desk is small beside the ledger).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from heapq import nlargest
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import unix_us
 from mockexchange.core.kalshi.fill_log import Fill
-from mockexchange.core.kalshi.orders import RestingOrder
-from mockexchange.core.money import to_cents, to_whole_contracts
 from mockexchange.core.numbers import IntegerError, parse_int
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import param_error
 from mockexchange.venues.kalshi.fcm import fcm_subtrader
-from mockexchange.venues.kalshi.orders_render import resting_order
+from mockexchange.venues.kalshi.order_reads import order_filter
 from mockexchange.venues.kalshi.params import CURSOR, LIMIT, MAX_TS, MIN_TS, TICKER, Param, parse_query
 from mockexchange.venues.kalshi.render import count_fp, dollars4, dollars6, outcome_side, rfc3339
 
@@ -99,17 +97,6 @@ def _orders_params(ctx: KalshiContext) -> list[Param]:
     return found + [CLIENT_ORDER_IDS] if ctx.profile.positions_settlement_status else found  # (3.34: the new one)
 
 
-def order_legacy(o: RestingOrder) -> dict[str, Any]:
-    """The late-2025 shape: integer twins (cents, whole contracts) beside the dollar strings."""
-    row = resting_order(o)
-    yes = Decimal(row["yes_price_dollars"])
-    count = to_whole_contracts(o.count)
-    twins = {"yes_price": to_cents(yes), "no_price": to_cents(Decimal(1) - yes), "fill_count": 0}
-    twins |= {"remaining_count": count, "initial_count": count, "queue_position": 0}
-    twins |= {"taker_fees": 0, "maker_fees": 0, "taker_fill_cost": 0, "maker_fill_cost": 0}
-    return row | twins
-
-
 def get_fcm_orders(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     values = parse_query(GET_FCM_ORDERS, _orders_params(ctx), query)
     client_ids = values.get("client_order_ids")
@@ -126,22 +113,22 @@ def get_fcm_orders(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
         owners = {subtrader_id} if subtrader_id is not None else set(member.subtraders)
         low = None if values["min_ts"] is None else values["min_ts"] * 1_000_000
         high = None if values["max_ts"] is None else (values["max_ts"] + 1) * 1_000_000
+        keep = order_filter(ledger, {**values, "event_ticker": events})  # GET /portfolio/orders' filters
+        wanted = frozenset(client_ids or ())
         chosen = []
-        for o in ledger.orders.values():
-            at = unix_us(o.created)
-            if (
-                o.user_id in owners
-                and values["status"] in (None, "resting")
-                and not client_ids  # the ledger's resting orders carry no client order id
-                and (values["ticker"] is None or o.ticker == values["ticker"])
-                and (not events or ledger.markets[o.ticker].event_ticker in events)
-                and (low is None or at >= low)
-                and (high is None or at < high)
-                and (after is None or (at, o.order_id) < after)
-            ):
-                chosen.append(((at, o.order_id), o))
+        for owner in sorted(owners):
+            for o in ledger.order_index.records(owner):
+                at = unix_us(o.created)  # type: ignore[attr-defined]
+                if (
+                    keep(o)  # type: ignore[arg-type]
+                    and (not wanted or o.client_order_id in wanted)  # type: ignore[attr-defined]
+                    and (low is None or at >= low)
+                    and (high is None or at < high)
+                    and (after is None or (at, o.order_id) < after)  # type: ignore[attr-defined]
+                ):
+                    chosen.append(((at, o.order_id), o))  # type: ignore[attr-defined]
         page = nlargest(values["limit"] + 1, chosen, key=lambda item: item[0])
-        render = order_legacy if ctx.profile.name == "legacy" else resting_order
+        render = ctx.profile.live_order
         more = len(page) > values["limit"]
         rows = [render(o) for _, o in page[: values["limit"]]]
     cursor = ""

@@ -1,60 +1,143 @@
-"""Kalshi's `Order` on the wire (spec 3.34.0), for the orders the ledger keeps: the ended ones `GET /historical/orders`
-serves (core/kalshi/archive.py) and the resting ones `GET /fcm/orders` serves. Prices have 4 places, costs and fees
-6, counts 2, as the other 3.34 records do.
-
-The mock's orders never match, so an order filled nothing: its fill counts, costs and fees are zero."""
+"""Kalshi's `Order` on the wire (spec 3.34.0), one renderer for every read of an order: `GET /portfolio/orders`, one
+order, `GET /historical/orders` (the ended ones the archive keeps, core/kalshi/archive.py) and `GET /fcm/orders`.
+Prices have 4 places, costs and fees 6, counts 2, as the other 3.34 records do; the legacy profile's integer twins
+(cents, whole contracts) are `order_legacy`'s."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from mockexchange.core.kalshi.archive import EndedOrder
-from mockexchange.core.kalshi.orders import RestingOrder
-from mockexchange.venues.kalshi.render import Row, book_side, count_fp, dollars4, dollars6, outcome_side, rfc3339
+from mockexchange.core.kalshi.orders import Order
+from mockexchange.core.kalshi.units import contracts, dollars, price
+from mockexchange.core.money import to_cents, to_whole_contracts
+from mockexchange.venues.kalshi.errors import exchange_error
+from mockexchange.venues.kalshi.render import Row, count_fp, dollars4, dollars6, rfc3339
 
-_ZERO = Decimal(0)
+_ONE = Decimal(1)
 
 
-def order(o: RestingOrder, status: str, remaining: Decimal, updated: datetime) -> Row:
-    """An order the ledger keeps, `status` as it stands, `remaining` contracts still resting, last changed `updated`."""
-    outcome = outcome_side(o)  # type: ignore[arg-type]  (a fill's side and action: an order has both)
-    yes_price = o.price if o.side == "yes" else 1 - o.price
+def order(o: Order) -> Row:
+    """An order as it stands (`status` resting, canceled or executed)."""
+    yes = price(o.yes_price)
     return {
         "order_id": o.order_id,
         "user_id": o.user_id,
-        "client_order_id": "",  # the control plane's orders take none
+        "client_order_id": o.client_order_id,
         "ticker": o.ticker,
         "side": o.side,
         "action": o.action,
-        "outcome_side": outcome,
-        "book_side": book_side(outcome),
+        "outcome_side": "yes" if o.buys_yes else "no",
+        "book_side": o.book_side,
         "type": "limit",
-        "status": status,
-        "yes_price_dollars": dollars4(yes_price),
-        "no_price_dollars": dollars4(1 - yes_price),
-        "fill_count_fp": count_fp(_ZERO),
-        "remaining_count_fp": count_fp(remaining),
-        "initial_count_fp": count_fp(o.count),
-        "taker_fill_cost_dollars": dollars6(_ZERO),
-        "maker_fill_cost_dollars": dollars6(_ZERO),
-        "taker_fees_dollars": dollars6(_ZERO),
-        "maker_fees_dollars": dollars6(_ZERO),
-        "expiration_time": None,
+        "status": o.status,
+        "yes_price_dollars": dollars4(yes),
+        "no_price_dollars": dollars4(_ONE - yes),
+        "fill_count_fp": count_fp(contracts(o.filled)),
+        "remaining_count_fp": count_fp(contracts(o.remaining)),
+        "initial_count_fp": count_fp(contracts(o.initial)),
+        "taker_fill_cost_dollars": dollars6(dollars(o.taker_cost)),
+        "maker_fill_cost_dollars": dollars6(dollars(o.maker_cost)),
+        "taker_fees_dollars": dollars6(dollars(o.taker_fees)),
+        "maker_fees_dollars": dollars6(dollars(o.maker_fees)),
+        "expiration_time": rfc3339(o.expiration_time) if o.expiration_time is not None else None,
         "created_time": rfc3339(o.created),
-        "last_update_time": rfc3339(updated),
-        "self_trade_prevention_type": None,
-        "order_group_id": None,
-        "cancel_order_on_pause": False,
+        "last_update_time": rfc3339(o.updated),
+        "self_trade_prevention_type": o.self_trade_prevention_type,
+        "order_group_id": o.order_group_id,
+        "cancel_order_on_pause": o.cancel_order_on_pause,
         "subaccount_number": o.subaccount,
         "exchange_index": o.exchange_index,
     }
 
 
-def resting_order(o: RestingOrder) -> Row:
-    return order(o, "resting", o.count, o.created)
+def order_legacy(o: Order) -> dict[str, Any]:
+    """The late-2025 shape: integer twins (cents, whole contracts) beside the dollar strings."""
+    row = order(o)
+    yes = price(o.yes_price)
+    twins = {"yes_price": to_cents(yes), "no_price": to_cents(_ONE - yes)}
+    twins |= {name: to_whole_contracts(contracts(units)) for name, units in (
+        ("fill_count", o.filled), ("remaining_count", o.remaining), ("initial_count", o.initial))}  # fmt: skip
+    twins |= {"queue_position": 0}
+    twins |= {name: to_cents(dollars(units)) for name, units in (
+        ("taker_fees", o.taker_fees), ("maker_fees", o.maker_fees), ("taker_fill_cost", o.taker_cost),
+        ("maker_fill_cost", o.maker_cost))}  # fmt: skip
+    return row | twins
 
 
 def ended_order(ended: EndedOrder) -> Row:
-    """An ended order: a cancelled one has no contracts remaining (its initial count is what rested)."""
-    return order(ended.order, ended.status, _ZERO, ended.ended)
+    """An order the archive keeps, as it ended."""
+    return order(ended.order)
+
+
+# -- the answers of the v2 order writes (venues/kalshi/orders.py), from what the command says it did ------------------
+
+_NO_FILL = {"average_fill_price": None, "average_fee_paid": None}
+
+
+def _client_order_id(answer: dict[str, Any]) -> Row:
+    return {"client_order_id": answer["client_order_id"]} if answer["client_order_id"] else {}
+
+
+def _averages(answer: dict[str, Any]) -> Row:
+    """The fills' average YES price and fee a contract (4 places, half even), when the command filled any."""
+    filled = Decimal(answer["filled"])
+    if not filled:
+        return {}
+    value, fees = Decimal(answer["fill_value"]), Decimal(answer["fees"])
+    return {"average_fill_price": dollars4(value / filled), "average_fee_paid": dollars4(fees / filled)}
+
+
+def placed(answer: dict[str, Any]) -> Row:
+    """CreateOrderV2Response."""
+    row = {"order_id": answer["order_id"], **_client_order_id(answer)}
+    row["fill_count"] = count_fp(Decimal(answer["filled"]))
+    row["remaining_count"] = count_fp(Decimal(answer["remaining"]))
+    return row | _averages(answer) | {"ts_ms": answer["ts_ms"]}
+
+
+def placed_in_batch(answer: dict[str, Any], asked_client_order_id: str | None) -> Row:
+    """An item of BatchCreateOrdersV2Response: the order placed, or the refusal of the order asked."""
+    error = answer.get("error")
+    if error is not None:
+        return {"client_order_id": asked_client_order_id, "fill_count": None, "remaining_count": None, **_NO_FILL,
+                "ts_ms": None, "error": _error(error)}  # fmt: skip
+    row = {"order_id": answer["order_id"], "client_order_id": answer["client_order_id"] or None}
+    row |= {name: value for name, value in placed(answer).items() if name not in ("order_id", "client_order_id")}
+    return {**row, **{name: row.get(name) for name in _NO_FILL}, "ts_ms": answer["ts_ms"], "error": None}
+
+
+def cancelled(answer: dict[str, Any]) -> Row:
+    """CancelOrderV2Response."""
+    row = {"order_id": answer["order_id"], **_client_order_id(answer)}
+    return row | {"reduced_by": count_fp(Decimal(answer["reduced"])), "ts_ms": answer["ts_ms"]}
+
+
+def cancelled_in_batch(answer: dict[str, Any], order_id: str) -> Row:
+    """An item of BatchCancelOrdersV2Response: the cancel made, or its refusal (nothing reduced)."""
+    error = answer.get("error")
+    if error is not None:
+        return {"order_id": order_id, "client_order_id": None, "reduced_by": "0.00", "ts_ms": None,
+                "error": _error(error)}  # fmt: skip
+    return {**cancelled(answer), "client_order_id": answer["client_order_id"] or None, "error": None}
+
+
+def amended(answer: dict[str, Any]) -> Row:
+    """AmendOrderV2Response: what rests and what filled when the amend filled or changed what rests (else null)."""
+    changed = Decimal(answer["filled"]) or Decimal(answer["reduced"])
+    row = {"order_id": answer["order_id"], **_client_order_id(answer)}
+    row["remaining_count"] = count_fp(Decimal(answer["remaining"])) if changed else None
+    row["fill_count"] = count_fp(Decimal(answer["filled"])) if changed else None
+    return row | _NO_FILL | _averages(answer) | {"ts_ms": answer["ts_ms"]}
+
+
+def decreased(answer: dict[str, Any]) -> Row:
+    """DecreaseOrderV2Response."""
+    row = {"order_id": answer["order_id"], **_client_order_id(answer)}
+    return row | {"remaining_count": count_fp(Decimal(answer["remaining"])), "ts_ms": answer["ts_ms"]}
+
+
+def _error(error: dict[str, Any]) -> Row:
+    """An item's refusal as Kalshi's ErrorResponse, the mock's diagnosis in `details`."""
+    return {**exchange_error(error["status"], error["code"]), "details": error["message"]}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from mockexchange.core.numbers import INT64_MAX, INT64_MIN, NotAnInteger, OutOfRange, parse_int
 from mockexchange.schema.refinements import GO_SPACE
@@ -122,6 +122,14 @@ class Query(dict):
 
     def every(self, name: str) -> list[str]:
         return [value for key, value in self._items if key == name]
+
+
+class Parts(NamedTuple):
+    """What a write that names a record is given (an operation of the table's `parts`): its body decoded (None: it
+    takes none), and its path's names with its query (`Query`)."""
+
+    body: dict[str, Any] | None
+    query: Query
 
 
 def _first_values(query: Mapping[str, str]) -> Mapping[str, str]:

@@ -58,6 +58,7 @@ class Profile:
     # the historical API (/historical/*, venues/kalshi/historical.py) and its cutoff; without it, 404 and no cutoff
     historical: bool = False
     order: Callable[[Any], Row] | None = None  # an order (GET /historical/orders)
+    live_order: Callable[[Any], Row] = orders_render.order  # an order (GET /portfolio/orders, /fcm/orders)
 
 
 PROFILES: dict[str, Profile] = {
@@ -114,6 +115,7 @@ PROFILES: dict[str, Profile] = {
         candlestick=market_render.candlestick_legacy,
         exchange_status=market_render.exchange_status_legacy,
         market_orderbooks=False,
+        live_order=orders_render.order_legacy,
     ),
 }
 DEFAULT_PROFILE = "3.34"

@@ -22,8 +22,8 @@ TOO_MANY_REQUESTS = {"error": "too many requests"}
 
 # GET /portfolio/balance has its own bucket; it does not draw down the read budget, nor reads it.
 BALANCE_OPERATIONS = frozenset({"GetBalance"})
-# The write bucket: "order placement, amends, cancels, order groups, and the RFQ quote flow". The mock serves none of
-# them yet; an operation added later lands in the right bucket by its operationId.
+# The write bucket: "order placement, amends, cancels, order groups, and the RFQ quote flow"; an operation added later
+# lands in the right bucket by its operationId.
 WRITE_OPERATIONS = frozenset({
     "CreateOrder", "CreateOrderV2", "AmendOrder", "DecreaseOrder", "CancelOrder", "CancelOrderV2", "CancelAllOrders",
     "BatchCreateOrders", "BatchCreateOrdersV2", "BatchCancelOrders", "BatchCancelOrdersV2",
@@ -73,6 +73,13 @@ def cost_of(operation_id: str, items: int = 1) -> int | None:
     if found is None:
         return KALSHI_DEFAULT_COST
     return found.cost * items if found.per_item else found.cost
+
+
+def charge_items(ctx: KalshiContext, user_id: str, operation_id: str, items: int) -> None:
+    """A batch's further `items` (its first was charged before its body was read), if it pays per item."""
+    found = ENDPOINT_COSTS.get(operation_id)
+    if found is not None and found.per_item and items > 0:
+        charge(ctx, user_id, operation_id, items)
 
 
 def charge(ctx: KalshiContext, user_id: str, operation_id: str, items: int = 1) -> None:

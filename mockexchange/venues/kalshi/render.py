@@ -17,7 +17,7 @@ from typing import Any
 from mockexchange.core.clock import unix_ms, unix_seconds
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.markets import Settlement
-from mockexchange.core.kalshi.orders import RestingOrder
+from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
 from mockexchange.core.kalshi.transfers import Transfer
 from mockexchange.core.money import ZERO, fixed, to_centi_cents, to_cents, to_whole_contracts, truncate
@@ -215,7 +215,7 @@ def balance(cash: Decimal, portfolio_value: Decimal, updated: datetime, breakdow
     return row
 
 
-def resting_order_value(orders: list[RestingOrder]) -> Row:
+def resting_order_value(orders: list[Order]) -> Row:
     by_index: dict[int, Decimal] = {}
     for order in orders:
         by_index[order.exchange_index] = by_index.get(order.exchange_index, ZERO) + order.value

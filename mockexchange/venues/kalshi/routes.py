@@ -23,7 +23,7 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.venues.kalshi import access, bodies, rate_limits, websocket
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.handling import handled, handled_public
-from mockexchange.venues.kalshi.params import Query, first_values
+from mockexchange.venues.kalshi.params import Parts, Query, first_values
 from mockexchange.venues.kalshi.table import OPERATIONS, Operation
 from mockexchange.web import json_response
 
@@ -44,9 +44,15 @@ def _response(operation: Operation, answered: Any) -> Response:
     return json_response(answered, operation.status)
 
 
-def _with_body(ctx: KalshiContext, operation: Operation, key: ApiKey, raw: bytes) -> Any:
+def _with_body(ctx: KalshiContext, operation: Operation, key: ApiKey, raw: bytes, query: Query | None) -> Any:
+    """The operation's answer to its decoded body (and, to one of `parts`, the path's names and the query too); a batch
+    pays the rest of its items once they are known (routes charge one item before the body is read)."""
     assert operation.body is not None
-    return operation.answer(ctx, key, bodies.decode(operation.body, raw))
+    decoded = bodies.decode(operation.body, raw)
+    items = decoded.get("orders")
+    if isinstance(items, list) and len(items) > 1:
+        rate_limits.charge_items(ctx, key.user_id, operation.operation_id, len(items) - 1)
+    return operation.answer(ctx, key, Parts(decoded, query) if query is not None else decoded)
 
 
 def _endpoint(ctx: KalshiContext, operation: Operation) -> Endpoint:
@@ -74,11 +80,12 @@ def _endpoint(ctx: KalshiContext, operation: Operation) -> Endpoint:
     async def answer(request: Request, key: ApiKey) -> Response:
         rate_limits.charge(ctx, key.user_id, operation_id)  # after auth: refused ones cost nothing
         access.permit(ctx, operation, key)  # before the parameters and the body
+        parts = Query(request.query_params, request.path_params) if operation.parts else None
         if body is not None:
             raw = await bodies.read(request)
-            return _response(operation, await anyio.to_thread.run_sync(_with_body, ctx, operation, key, raw))
+            return _response(operation, await anyio.to_thread.run_sync(_with_body, ctx, operation, key, raw, parts))
         path = request.path_params  # a record named in the path: its operation reads that
-        values = path or _query(request)
+        values = Parts(None, parts) if parts is not None else path or _query(request)
         if write:
             return _response(operation, await anyio.to_thread.run_sync(operation.answer, ctx, key, values))
         seed = generated.seed_for(request.headers) if generated is not None and not path else None

@@ -3,9 +3,9 @@ body it takes, and what it needs of the key that signs it. routes.py builds the 
 checks of what an operation needs are access.py's.
 
 An operation's `answer(ctx, key, values)` is given the decoded body if it takes one (bodies.py), else the record its
-path names (`{"transfer_id": ...}`), else the query; it answers a JSON-ready value (a dict, or a page already rendered,
-an `orjson.Fragment`), None for an answer without a body, or a Response. It answers with `status` unless it raises a
-`KalshiError`.
+path names (`{"transfer_id": ...}`), else the query; an operation of `parts` is given all three (`params.Parts`). It
+answers a JSON-ready value (a dict, or a page already rendered, an `orjson.Fragment`), None for an answer without a
+body, or a Response. It answers with `status` unless it raises a `KalshiError`.
 
 What it needs, checked in this order after the signature and the rate limit and before its parameters or body are read:
 a scope of the key (Kalshi's ApiKeyScope: `read` grants every read, `write` every write, a child scope only its
@@ -32,6 +32,8 @@ from mockexchange.venues.kalshi import (
     instance_transfers,
     market_data,
     markets,
+    order_reads,
+    orders,
     positions,
     subaccounts,
 )
@@ -46,6 +48,7 @@ WRITE = ("write",)
 BALANCE = ("read", "read::portfolio_balance")
 TRANSFER = ("write", "write::transfer")
 FCM_RISK = ("write", "write::fcm_risk")  # FCM subtrader creation, trading blocks, daily caps
+TRADE = ("write", "write::trade")  # orders
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,9 @@ class Operation:
     # Kalshi's public market data: no signature asked, but charged (to the key it names, else to the address), and
     # answered with the path's names and the query together.
     market_data: bool = False
+    # The answer is given `params.Parts`: the body (if it takes one) with the path's names and the query together (a
+    # write naming a record, and what its query says of it).
+    parts: bool = False
 
     @property
     def public(self) -> bool:
@@ -90,6 +96,27 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/portfolio/settlements", "GetSettlements", history.get_settlements, READ),
     Operation("GET", "/portfolio/deposits", "GetDeposits", history.get_deposits, READ),
     Operation("GET", "/portfolio/withdrawals", "GetWithdrawals", history.get_withdrawals, READ),
+    # orders (v2): placed, cancelled, amended, decreased; read, with their places in the queue
+    Operation("POST", "/portfolio/events/orders", "CreateOrderV2", orders.create_order, TRADE, body=orders.ORDER,
+              status=201, generated=False),
+    Operation("DELETE", "/portfolio/events/orders", "CancelAllOrders", orders.cancel_all_orders, TRADE, status=204,
+              generated=False),
+    Operation("POST", "/portfolio/events/orders/batched", "BatchCreateOrdersV2", orders.batch_create_orders, TRADE,
+              body=orders.BATCH_CREATE, status=201, generated=False),
+    Operation("DELETE", "/portfolio/events/orders/batched", "BatchCancelOrdersV2", orders.batch_cancel_orders, TRADE,
+              body=orders.BATCH_CANCEL, generated=False),
+    Operation("DELETE", "/portfolio/events/orders/{order_id}", "CancelOrderV2", orders.cancel_order, TRADE,
+              generated=False, parts=True),
+    Operation("POST", "/portfolio/events/orders/{order_id}/amend", "AmendOrderV2", orders.amend_order, TRADE,
+              body=orders.AMEND, generated=False, parts=True),
+    Operation("POST", "/portfolio/events/orders/{order_id}/decrease", "DecreaseOrderV2", orders.decrease_order, TRADE,
+              body=orders.DECREASE, generated=False, parts=True),
+    Operation("GET", "/portfolio/orders", "GetOrders", order_reads.get_orders, READ, generated=False),
+    Operation("GET", "/portfolio/orders/queue_positions", "GetOrderQueuePositions",
+              order_reads.get_order_queue_positions, READ, generated=False),
+    Operation("GET", "/portfolio/orders/{order_id}", "GetOrder", order_reads.get_order, READ, generated=False),
+    Operation("GET", "/portfolio/orders/{order_id}/queue_position", "GetOrderQueuePosition",
+              order_reads.get_order_queue_position, READ, generated=False),
     # subaccounts
     Operation("POST", "/portfolio/subaccounts", "CreateSubaccount", subaccounts.create_subaccount, WRITE,
               body=subaccounts.CREATE_BODY, status=201, whole_account=True),

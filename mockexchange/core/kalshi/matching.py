@@ -1,0 +1,158 @@
+"""An order crossing its market's book: the fills a match would make, checked whole before any of them happens, then
+made, both sides, down the one money road (filling.py).
+
+The book plans the match (core/book.py: price-time priority, each match at the resting price, self-trade prevention
+by the order's rule, its owner compared by user). Each match is one trade and two fills sharing its id: the incoming
+order's (the taker's: it prints the trade on the tape, taker fees by the market's schedule) and the resting order's
+(the maker's: maker fees, as its order accumulates them, orders.py); the house's scripted liquidity (liquidity.py) is
+the maker's side of a match with it, under the house account, so every market's positions sum to zero. Before any
+fill is made, the fills are run through copies of what they change (batch_checks.py's bounds, the same words), and the
+taker's available cash must cover what the fills cost it and what its remainder will hold if it rests
+(`insufficient_balance` otherwise; the control plane's seeded orders never take). A maker order's fill takes its cost
+and fee out of what the order holds, gives the rest of that back, and ends the order `executed` once nothing rests.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from mockexchange.core.book import BID, Matched, Resting
+from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.checks import Refusal, Terms
+from mockexchange.core.kalshi.fees import FeeRule
+from mockexchange.core.kalshi.liquidity import HOUSE
+from mockexchange.core.kalshi.markets import Market
+from mockexchange.core.kalshi.orders import BOOK_RULES, EXECUTED, Order
+from mockexchange.core.kalshi.units import PRICE
+
+
+class Planned(NamedTuple):
+    """A match planned and checked: the book's plan, and each match's two fills' terms (taker, maker)."""
+
+    plan: Matched
+    terms: list[tuple[Terms, Terms]]
+
+
+class Crossed(NamedTuple):
+    """What a cross did for the incoming order: hundredths filled, their YES value (micro-dollars), fees paid."""
+
+    filled: int
+    yes_value: int
+    fees: int
+
+
+def house_terms(resting: Resting, count: int, yes_price: int, fee: int) -> Terms:
+    """The house's side of a match with its resting order `resting` (a bid buys YES, an ask sells it)."""
+    buys = resting.side == BID
+    paid = yes_price if buys else PRICE - yes_price
+    return Terms("yes", "buy" if buys else "sell", buys, count, yes_price, paid, yes_price, fee)
+
+
+class Matching:
+    """A part of `Ledger`: crossing an order with its market's book, under the ledger's lock."""
+
+    def _plan_cross(self, order: Order, market: Market, size: int, rule: FeeRule) -> Planned:
+        """What crossing `size` hundredths of `order` (at its price) with the book would do, and the terms of each
+        fill, changing nothing."""
+        book = market.book
+        stp = BOOK_RULES[order.self_trade_prevention_type] if order.self_trade_prevention_type is not None else None
+        if book is None:
+            plan = Matched(left=size)
+        else:
+            plan = book.plan(order.book_side, size, order.yes_price, order.user_id, stp)
+        terms: list[tuple[Terms, Terms]] = []
+        for match in plan.matches:
+            maker: Order | None = match.maker.data
+            taker_terms = order.terms(match.size, match.price, rule.fee_units(match.size, match.price, True))
+            if maker is None:
+                made = house_terms(match.maker, match.size, match.price, rule.fee_units(match.size, match.price, False))
+            else:
+                made = maker.terms(match.size, match.price, maker.maker_fee(match.size))
+            terms.append((taker_terms, made))
+        return Planned(plan, terms)
+
+    def _check_cross(
+        self, order: Order, account: Account, planned: Planned, holds: int, credit: int, check_cash: bool
+    ) -> None:
+        """Refuse the cross if a fill would pass a bound, or (`check_cash`) if the taker's available cash, with
+        `credit` given back (an amended order's hold), would not cover what the fills cost it and `holds` (what its
+        remainder will hold)."""
+        places: list[tuple[str, str, int]] = []
+        terms: list[Terms] = []
+        for match, (taker_terms, maker_terms) in zip(planned.plan.matches, planned.terms, strict=True):
+            maker: Order | None = match.maker.data
+            owner = (HOUSE, 0) if maker is None else (maker.user_id, maker.subaccount)
+            places += [(order.user_id, order.ticker, order.subaccount), (owner[0], order.ticker, owner[1])]
+            terms += [taker_terms, maker_terms]
+        funds = self._run_bounds(places, terms, numbered=False) if places else {}  # type: ignore[attr-defined]
+        if not check_cash:
+            return
+        where = (order.subaccount, order.exchange_index)
+        now_cash = account.cash.get(where, 0) + credit
+        after = (funds[order.user_id].cash.get(where, 0) + credit if order.user_id in funds else now_cash) - holds
+        if after < 0 and after < now_cash - credit:
+            raise Refusal(
+                f"insufficient balance: the order needs {now_cash - after} micro-dollars of subaccount "
+                f"{order.subaccount}'s cash, which has {now_cash - credit} available",
+                400,
+                "insufficient_balance",
+            )
+
+    def _make_cross(self, order: Order, market: Market, planned: Planned, now: datetime) -> Crossed:
+        """Make a checked cross happen: the book moves, each match's two fills go down the money road, the makers'
+        orders follow and the orders self-trade prevention cancelled end. The incoming order's own figures are the
+        caller's."""
+        book = market.book
+        assert book is not None or not planned.plan.steps
+        plan = book.apply(planned.plan) if book is not None else planned.plan
+        takers = (self.bus.takers("fill"), self.bus.takers("position"))  # type: ignore[attr-defined]
+        accounts = self.accounts  # type: ignore[attr-defined]
+        account = accounts[order.user_id]
+        client_order_id = order.client_order_id or None
+        filled = yes_value = fees = 0
+        for match, (taker_terms, maker_terms) in zip(plan.matches, planned.terms, strict=True):
+            trade_id = self._trade_id()  # type: ignore[attr-defined]
+            self._fill_of_order(  # type: ignore[attr-defined]
+                account, market, order.subaccount, taker_terms, True, order.order_id, client_order_id, now, trade_id,
+                takers,
+            )  # fmt: skip
+            maker: Order | None = match.maker.data
+            if maker is None:
+                self._fill_of_order(  # type: ignore[attr-defined]
+                    accounts[HOUSE], market, 0, maker_terms, False, match.maker.order_id, None, now, trade_id, takers
+                )
+                if not match.maker.size and market.house is not None:
+                    market.house.pop((match.maker.side, match.maker.price), None)
+            else:
+                self._fill_of_order(  # type: ignore[attr-defined]
+                    accounts[maker.user_id], market, maker.subaccount, maker_terms, False, maker.order_id,
+                    maker.client_order_id or None, now, trade_id, takers,
+                )  # fmt: skip
+                self._maker_filled(maker, maker_terms, now)
+            filled += match.size
+            yes_value += match.size * match.price
+            fees += taker_terms.fee
+            order.taker_cost += match.size * taker_terms.paid
+        for cancelled in plan.cancelled:
+            self._end(cancelled.data, "canceled", now, None)  # type: ignore[attr-defined]  # (out of the book already)
+        order.filled += filled
+        order.taker_fees += fees
+        return Crossed(filled, yes_value, fees)
+
+    def _maker_filled(self, maker: Order, terms: Terms, now: datetime) -> None:
+        """A resting order filled `terms.count` as maker: its figures, its hold, its row's resting count follow; it
+        ends `executed` once nothing rests."""
+        before = maker.resting_whole
+        maker.remaining -= terms.count
+        maker.filled += terms.count
+        maker.maker_cost += terms.count * terms.paid
+        maker.maker_fees += terms.fee
+        maker.maker_run += terms.count
+        maker.updated = now
+        if not maker.remaining:
+            self._end(maker, EXECUTED, now, None, before)  # type: ignore[attr-defined]
+            return
+        self._rest_moved(maker, before, now)  # type: ignore[attr-defined]
+        self._hold(maker, now)  # type: ignore[attr-defined]
+        self._order_changed(maker)  # type: ignore[attr-defined]

@@ -1,0 +1,597 @@
+"""Orders on the exchange: placed by accounts (the venue's order API) or seeded by the control plane, crossed with the
+book (matching.py), rested, decreased, amended, cancelled, expired on the exchange clock, and ended with their market.
+
+Every command is one exchange action under the ledger's lock: it is checked whole first (a refused command changes
+nothing), then the book moves once, published as one `BookMoved` (its cause the user whose command it was); each order
+it changes is published as an `order` change (the order as it stands after it).
+
+What an order may be, in Kalshi's words (CreateOrderV2Request): `good_till_canceled` rests what it does not fill, until
+its `expiration_time` if it has one (a time still to come); `immediate_or_cancel` and `fill_or_kill` never rest (a
+fill-or-kill fills whole or not at all) and take no expiration_time; `post_only` is refused if it would cross;
+`reduce_only` (immediate-or-cancel only) is cut to what reduces the position held; `cancel_order_on_pause` ends the
+order when its market or the exchange's trading pauses. Orders are refused unless the market is active and the
+exchange trades; every resting order ends when its market closes, is determined or settles, and when it resumes after
+a pause (Kalshi cancels resting orders then). A seeded order (the control plane's `create_order`) states a resting
+order as a fact: it never takes (one that would cross is refused), needs and holds no cash (orders.py), lists its
+market if new, and chooses no self-trade rule.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from mockexchange.core.book import Book, LevelChange, merged
+from mockexchange.core.events import Change
+from mockexchange.core.kalshi import units
+from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.checks import LedgerError, Refusal, check_subaccount, check_trade
+from mockexchange.core.kalshi.figures import roll_day
+from mockexchange.core.kalshi.lifecycle import refusal
+from mockexchange.core.kalshi.market_changes import Cause
+from mockexchange.core.kalshi.markets import Market
+from mockexchange.core.kalshi.orders import (
+    CANCELED,
+    EXECUTED,
+    FOK,
+    GTC,
+    IOC,
+    ORDER,
+    RESTING,
+    SELF_TRADE_TYPES,
+    TIME_IN_FORCE,
+    Done,
+    Order,
+    book_side,
+    whole,
+)
+from mockexchange.core.kalshi.positions import ACTIONS, SIDES, buys_yes
+from mockexchange.core.kalshi.price_levels import DEFAULT_STRUCTURE, is_level
+from mockexchange.core.kalshi.units import CONTRACT, PRICE, price
+from mockexchange.core.money import MAX_COUNT
+
+KEEP = object()
+_MOST_COUNT = int(MAX_COUNT) * CONTRACT  # hundredths  # an amend that leaves the expiration_time as it is
+
+
+def _invalid(message: str, code: str = "invalid_order") -> Refusal:
+    return Refusal(message, 400, code)
+
+
+class Trading:
+    """A part of `Ledger`: its orders, under its lock."""
+
+    # -- placing -----------------------------------------------------------------------------------------------------
+
+    def submit_order(
+        self,
+        user_id: str,
+        ticker: str,
+        side: str,
+        action: str,
+        count: int,
+        yes_price: int,
+        *,
+        subaccount: int = 0,
+        client_order_id: str = "",
+        time_in_force: str = GTC,
+        expiration_time: datetime | None = None,
+        post_only: bool = False,
+        reduce_only: bool = False,
+        self_trade_prevention_type: str | None = "taker_at_cross",
+        cancel_order_on_pause: bool = False,
+        order_group_id: str | None = None,
+        exchange_index: int | None = None,
+        fcm_bound: bool = False,
+    ) -> Done:
+        """An account's order: `count` hundredths of `side` and `action` (a bid: yes and buy; an ask: yes and sell) at
+        `yes_price` on the YES book. It crosses what it can, then rests, ends, or is refused whole (`Refusal`, with
+        Kalshi's code)."""
+        _check_terms(side, action, count, yes_price, subaccount)
+        if time_in_force not in TIME_IN_FORCE:
+            raise _invalid(f"time_in_force must be one of {', '.join(TIME_IN_FORCE)}")
+        if self_trade_prevention_type is not None and self_trade_prevention_type not in SELF_TRADE_TYPES:
+            raise _invalid(f"self_trade_prevention_type must be one of {', '.join(SELF_TRADE_TYPES)}")
+        if reduce_only and time_in_force != IOC:
+            raise _invalid("reduce_only orders must be immediate_or_cancel")
+        if post_only and time_in_force != GTC:
+            raise _invalid("post_only orders must be good_till_canceled")
+        if expiration_time is not None and time_in_force != GTC:
+            raise _invalid("only a good_till_canceled order takes an expiration_time", "invalid_expiration_time")
+        with self.lock:  # type: ignore[attr-defined]
+            self.run_due_now()  # type: ignore[attr-defined]
+            now = self.clock.now()  # type: ignore[attr-defined]
+            account = self.account(user_id)  # type: ignore[attr-defined]
+            market = self._order_market(ticker, exchange_index)
+            self._known(account, subaccount, "subaccount")  # type: ignore[attr-defined]
+            self._check_price(market, yes_price)
+            if expiration_time is not None and expiration_time <= now:
+                raise _invalid("expiration_time must be in the future", "invalid_expiration_time")
+            if order_group_id is not None:
+                raise Refusal(f"no order group {order_group_id!r} (the mock serves none yet)", 404, "not_found")
+            self._check_client_order_id(user_id, client_order_id)
+            order = Order(
+                "", user_id, subaccount, ticker, market.exchange_index, side, action, yes_price, count, count, now, now,
+                client_order_id, time_in_force, expiration_time, post_only, self_trade_prevention_type,
+                cancel_order_on_pause,
+            )  # fmt: skip
+            if reduce_only:
+                order.initial = order.remaining = min(count, self._reducible(order))
+            if self.accounts[user_id].subtrader_of is not None:  # type: ignore[attr-defined]
+                self._check_fcm(order, market, fcm_bound)
+            return self._enter(order, market, account, now, check_cash=True)
+
+    def place_order(
+        self,
+        user_id: str,
+        ticker: str,
+        side: str,
+        action: str,
+        count: Decimal,
+        price: Decimal,
+        *,
+        subaccount: int = 0,
+        event_ticker: str | None = None,
+        order_id: str | None = None,
+    ) -> Order:
+        """A seeded resting order (the control plane's): `count` contracts of `side` at that side's `price`."""
+        count_held, price_held = check_trade(side, action, count, price, subaccount)
+        with self.lock:  # type: ignore[attr-defined]
+            self.run_due_now()  # type: ignore[attr-defined]
+            account = self.account(user_id)  # type: ignore[attr-defined]
+            self._tradable(ticker)  # type: ignore[attr-defined]
+            if order_id is not None and order_id in self.all_orders:  # type: ignore[attr-defined]
+                raise LedgerError(f"order {order_id!r} already exists", status=409)
+            yes_price = price_held if side == "yes" else PRICE - price_held
+            listed = self.markets.get(ticker)  # type: ignore[attr-defined]
+            self._check_price(listed, yes_price, ticker)
+            resting_on = book_side(side, action)
+            if listed is not None and listed.book is not None and listed.book.crosses(resting_on, yes_price):
+                raise LedgerError(
+                    f"a seeded order rests and never takes: {resting_on} at {units.price(yes_price)} "
+                    f"would cross the book of {ticker!r} (place it through the API to trade, or seed the trade as "
+                    "fills)",
+                    status=409,
+                )
+            market = self.list_market(ticker, event_ticker)  # type: ignore[attr-defined]
+            now = self.clock.now()  # type: ignore[attr-defined]
+            order = Order(
+                order_id or "", user_id, subaccount, ticker, market.exchange_index, side, action, yes_price,
+                count_held, count_held, now, now, self_trade_prevention_type=None, seeded=True,
+            )  # fmt: skip
+            return self._enter(order, market, account, now, check_cash=False).order
+
+    def _enter(self, order: Order, market: Market, account: Account, now: datetime, check_cash: bool) -> Done:
+        """A new order, checked so far, onto the book: it crosses (checked whole first), then rests what it may."""
+        rule = self.fee_rule_for(market.ticker, None)  # type: ignore[attr-defined]
+        size = order.remaining
+        book = market.book
+        if order.post_only and book is not None and book.crosses(order.book_side, order.yes_price):
+            raise Refusal(f"the post-only order would cross the book of {market.ticker!r}", 400, "post_only_cross")
+        planned = self._plan_cross(order, market, size, rule) if size else None  # type: ignore[attr-defined]
+        if planned is not None and order.time_in_force == FOK and planned.plan.filled < size:
+            planned = None  # fill whole or not at all: nothing crosses
+        left = planned.plan.left if planned is not None else size
+        rests = order.time_in_force == GTC and left and not (planned is not None and planned.plan.stopped)
+        order.remaining = left if rests else 0
+        order.maker_rule = rule if rests else None
+        if rests:
+            row = self.positions.get(order.user_id, order.subaccount, order.ticker)  # type: ignore[attr-defined]
+            held = row.resting_orders_count if row is not None else 0
+            self._check_contracts(held, whole(left), "resting contracts", self.resting, "resting", per=1)  # type: ignore[attr-defined]
+        if planned is not None:
+            self._check_cross(order, account, planned, order.holds(), 0, check_cash)  # type: ignore[attr-defined]
+        # Checked: from here on nothing is refused (and only now is an id drawn: a refusal draws none).
+        order.order_id = order.order_id or self.new_id()  # type: ignore[attr-defined]
+        self._register(order)
+        self._touch(market, now)
+        changes: list[LevelChange] = []
+        crossed = self._make_cross(order, market, planned, now) if planned is not None else None  # type: ignore[attr-defined]
+        if planned is not None:
+            changes += planned.plan.changes
+        if rests:
+            book = market.book = market.book if market.book is not None else Book()
+            changes.append(book.add(order.order_id, order.user_id, order.book_side, order.yes_price, left, order))
+            self.orders[order.order_id] = order  # type: ignore[attr-defined]
+            self._rest_moved(order, 0, now)
+            self._hold(order, now)
+            self._schedule_expiry(order)
+            self._order_changed(order)
+        else:
+            self._end(order, EXECUTED if order.filled and order.filled == order.initial else CANCELED, now, None, 0)
+        self._moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
+        filled = crossed or (0, 0, 0)
+        return Done(order.copy(), filled[0], filled[1], filled[2], 0, now)
+
+    # -- changing and ending ------------------------------------------------------------------------------------------
+
+    def cancel_order(
+        self, order_id: str, user_id: str | None = None, subaccount: int | None = None, *,
+        exchange_index: int | None = None,
+    ) -> Done:  # fmt: skip
+        """End a resting order (`user_id`, `subaccount`, `exchange_index`: only if it is theirs, there; None: the
+        control plane's cancel)."""
+        with self.lock:  # type: ignore[attr-defined]
+            self.run_due_now()  # type: ignore[attr-defined]
+            order = self._resting(order_id, user_id, subaccount, exchange_index)
+            now = self.clock.now()  # type: ignore[attr-defined]
+            market = self.markets[order.ticker]  # type: ignore[attr-defined]
+            self._touch(market, now)
+            reduced = order.remaining
+            change = self._end(order, CANCELED, now, market.book)
+            self._moved(market, [change] if change else [], now, self._cause(order) if user_id else None)  # type: ignore[attr-defined]
+            return Done(order.copy(), 0, 0, 0, reduced, now)
+
+    def cancel_orders(self, user_id: str, subaccount: int | None = None) -> list[Done]:
+        """End every resting order of the user (of one subaccount, if given): one action per market."""
+        with self.lock:  # type: ignore[attr-defined]
+            self.run_due_now()  # type: ignore[attr-defined]
+            now = self.clock.now()  # type: ignore[attr-defined]
+            by_market: dict[str, list[Order]] = {}
+            for order in self.orders.values():  # type: ignore[attr-defined]
+                if order.user_id == user_id and subaccount in (None, order.subaccount):
+                    by_market.setdefault(order.ticker, []).append(order)
+            done: list[Done] = []
+            for ticker, orders in by_market.items():
+                market = self.markets[ticker]  # type: ignore[attr-defined]
+                self._touch(market, now)
+                changes = []
+                for order in orders:
+                    reduced = order.remaining
+                    change = self._end(order, CANCELED, now, market.book)
+                    changes += [change] if change else []
+                    done.append(Done(order.copy(), 0, 0, 0, reduced, now))
+                self._moved(market, merged(changes), now, Cause(user_id, orders[0].subaccount, None))  # type: ignore[attr-defined]
+            return done
+
+    def decrease_order(
+        self, order_id: str, user_id: str, subaccount: int, reduce_by: int | None = None, reduce_to: int | None = None,
+        *, exchange_index: int | None = None,
+    ) -> Done:  # fmt: skip
+        """Make a resting order smaller (hundredths: by `reduce_by` or to `reduce_to`, exactly one given); it keeps
+        its place in the queue; to nothing, it ends (cancelled)."""
+        if (reduce_by is None) == (reduce_to is None):
+            raise _invalid("give exactly one of reduce_by and reduce_to")
+        for name, value in (("reduce_by", reduce_by), ("reduce_to", reduce_to)):
+            if value is not None and value < (1 if name == "reduce_by" else 0):
+                raise _invalid(f"{name} must be {'positive' if name == 'reduce_by' else 'at least 0'}")
+        with self.lock:  # type: ignore[attr-defined]
+            self.run_due_now()  # type: ignore[attr-defined]
+            order = self._resting(order_id, user_id, subaccount, exchange_index)
+            now = self.clock.now()  # type: ignore[attr-defined]
+            market = self.markets[order.ticker]  # type: ignore[attr-defined]
+            target = max(order.remaining - reduce_by, 0) if reduce_by is not None else reduce_to
+            assert target is not None
+            if target > order.remaining:
+                raise _invalid(f"reduce_to must be at most what rests ({units.contracts(order.remaining)} contracts)")
+            reduced = order.remaining - target
+            if not reduced:
+                return Done(order.copy(), 0, 0, 0, 0, now)
+            self._touch(market, now)
+            if not target:
+                change = self._end(order, CANCELED, now, market.book)
+            else:
+                change = self._shrink(order, market, target, now)
+                self._order_changed(order)
+            self._moved(market, [change] if change else [], now, self._cause(order))  # type: ignore[attr-defined]
+            return Done(order.copy(), 0, 0, 0, reduced, now)
+
+    def amend_order(
+        self,
+        order_id: str,
+        user_id: str,
+        subaccount: int,
+        ticker: str,
+        side: str,
+        action: str,
+        yes_price: int,
+        count: int,
+        *,
+        client_order_id: str | None = None,
+        updated_client_order_id: str | None = None,
+        expiration_time: datetime | None | object = KEEP,
+        exchange_index: int | None = None,
+    ) -> Done:
+        """Change a resting order's price, its total count (what it filled plus what is to rest) and its expiration_time
+        (None: none). Only the expiration_time, or a smaller count at the same price, keeps its place; a new price or a
+        larger count puts it at the back of its level, crossing first what it now crosses."""
+        with self.lock:  # type: ignore[attr-defined]
+            self.run_due_now()  # type: ignore[attr-defined]
+            order = self._resting(order_id, user_id, subaccount, exchange_index)
+            now = self.clock.now()  # type: ignore[attr-defined]
+            market = self.markets[order.ticker]  # type: ignore[attr-defined]
+            if ticker != order.ticker or buys_yes(side, action) != order.buys_yes:
+                raise _invalid(f"order {order_id!r} is a {order.book_side} of {order.ticker!r}: those stay")
+            if client_order_id not in (None, "", order.client_order_id):
+                raise _invalid(f"client_order_id {client_order_id!r} is not order {order_id!r}'s")
+            if updated_client_order_id and updated_client_order_id != order.client_order_id:
+                self._check_client_order_id(user_id, updated_client_order_id)
+            self._check_price(market, yes_price)
+            if count <= order.filled:
+                raise _invalid(f"count must be more than the {units.contracts(order.filled)} contracts it filled")
+            if isinstance(expiration_time, datetime) and expiration_time <= now:
+                raise _invalid("expiration_time must be in the future", "invalid_expiration_time")
+            rest = count - order.filled
+            if yes_price == order.yes_price and rest <= order.remaining:
+                return self._amend_in_place(order, market, rest, expiration_time, updated_client_order_id, count, now)
+            return self._amend_anew(
+                order, market, yes_price, rest, expiration_time, updated_client_order_id, count, now
+            )
+
+    def _amend_in_place(
+        self, order: Order, market: Market, rest: int, expiration_time: object, new_id: str | None, count: int,
+        now: datetime,
+    ) -> Done:  # fmt: skip
+        reduced = order.remaining - rest
+        self._touch(market, now)
+        change = self._shrink(order, market, rest, now) if reduced else None
+        self._amended(order, expiration_time, new_id, count, now)
+        self._moved(market, [change] if change else [], now, self._cause(order))  # type: ignore[attr-defined]
+        return Done(order.copy(), 0, 0, 0, reduced, now)
+
+    def _amend_anew(
+        self, order: Order, market: Market, yes_price: int, rest: int, expiration_time: object, new_id: str | None,
+        count: int, now: datetime,
+    ) -> Done:  # fmt: skip
+        book = market.book
+        assert book is not None
+        account = self.accounts[order.user_id]  # type: ignore[attr-defined]
+        rule = self.fee_rule_for(market.ticker, None)  # type: ignore[attr-defined]
+        if order.post_only and book.crosses(order.book_side, yes_price):
+            raise Refusal(f"the post-only order would cross the book of {market.ticker!r}", 400, "post_only_cross")
+        # What the order becomes, planned and checked while it still rests where it is (its own level is on the other
+        # side of the book from what it crosses): a refused amend moves nothing, not even its place in the queue.
+        trial = order.copy()
+        trial.yes_price, trial.remaining, trial.maker_rule = yes_price, rest, rule
+        trial.maker_run = order.maker_run if yes_price == order.yes_price else 0
+        if new_id:
+            trial.client_order_id = new_id
+        planned = self._plan_cross(trial, market, rest, rule)  # type: ignore[attr-defined]
+        left = 0 if planned.plan.stopped else planned.plan.left
+        trial.remaining = left
+        old_whole, old_remaining = order.resting_whole, order.remaining
+        if left:
+            row = self.positions.get(order.user_id, order.subaccount, order.ticker)  # type: ignore[attr-defined]
+            held = row.resting_orders_count - old_whole if row is not None else 0
+            self._check_contracts(held, trial.resting_whole, "resting contracts", self.resting - old_whole,  # type: ignore[attr-defined]
+                                  "resting", per=1)  # fmt: skip
+        self._check_cross(trial, account, planned, trial.holds(), order.held, True)  # type: ignore[attr-defined]
+        # Checked: from here on nothing is refused.
+        self._touch(market, now)
+        _, out = book.cancel(order.order_id)
+        order.yes_price, order.maker_rule, order.maker_run = yes_price, rule, trial.maker_run
+        if new_id and new_id != order.client_order_id:
+            self._client_ids(order, new_id)
+        order.initial = count
+        crossed = self._make_cross(order, market, planned, now)  # type: ignore[attr-defined]
+        changes = [out, *planned.plan.changes]
+        order.updated = now
+        if left:
+            order.remaining = left
+            changes.append(book.add(order.order_id, order.user_id, order.book_side, yes_price, left, order))
+            self._rest_moved(order, old_whole, now)
+            self._hold(order, now)
+            self._amended(order, expiration_time, None, count, now)
+        else:
+            order.remaining = 0
+            self._end(order, EXECUTED if order.filled == count else CANCELED, now, None, old_whole)
+        self._moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
+        return Done(order.copy(), crossed.filled, crossed.yes_value, crossed.fees, old_remaining - order.remaining, now)
+
+    def _amended(self, order: Order, expiration_time: object, new_id: str | None, count: int, now: datetime) -> None:
+        """An amend's last steps: the order's new client order id, expiration_time and total count; published."""
+        if new_id and new_id != order.client_order_id:
+            self._client_ids(order, new_id)
+        if expiration_time is not KEEP:
+            order.expiration_time = expiration_time  # type: ignore[assignment]
+            self._schedule_expiry(order)
+        order.initial = count
+        order.updated = now
+        self._order_changed(order)
+
+    def _shrink(self, order: Order, market: Market, target: int, now: datetime) -> LevelChange:
+        """A resting order made smaller in place (it keeps its place in time): its hold and counts follow."""
+        assert market.book is not None
+        before = order.resting_whole
+        change = market.book.reduce(order.order_id, target)
+        order.remaining = target
+        order.updated = now
+        self._rest_moved(order, before, now)
+        self._hold(order, now)
+        return change
+
+    def _end(
+        self, order: Order, status: str, now: datetime, book: Book | None, before: int | None = None
+    ) -> LevelChange | None:
+        """The order ends (`canceled` or `executed`): out of `book` if given (else it is out already, or never
+        rested), nothing rests, its hold goes back, the archive keeps it. `before`: what rested in whole contracts
+        before the change, if its `remaining` changed already."""
+        change = book.cancel(order.order_id)[1] if book is not None and order.order_id in book else None
+        was = order.resting_whole if before is None else before
+        order.remaining = 0
+        order.status = status
+        order.updated = now
+        order.maker_rule = None
+        self._rest_moved(order, was, now)
+        self._hold(order, now)
+        self.orders.pop(order.order_id, None)  # type: ignore[attr-defined]
+        self.archive.order_ended(order, now)  # type: ignore[attr-defined]
+        self._order_changed(order)
+        return change
+
+    # -- what every change keeps up --------------------------------------------------------------------------------
+
+    def _register(self, order: Order) -> None:
+        """A new order, known from now on by its id, its client order id and in its user's list."""
+        self.all_orders[order.order_id] = order  # type: ignore[attr-defined]
+        self.order_index.add(order.user_id, order.created, order)  # type: ignore[attr-defined]
+        if order.client_order_id:
+            self._client_ids(order, order.client_order_id)
+
+    def _client_ids(self, order: Order, client_order_id: str) -> None:
+        if order.client_order_id and order.client_order_id != client_order_id:
+            self.client_orders.pop((order.user_id, order.client_order_id), None)  # type: ignore[attr-defined]
+        order.client_order_id = client_order_id
+        self.client_orders[(order.user_id, client_order_id)] = order.order_id  # type: ignore[attr-defined]
+
+    def _rest_moved(self, order: Order, before: int, now: datetime) -> None:
+        """What the order rests, in whole contracts, was `before`: its position row's `resting_orders_count` and the
+        ledger's total follow."""
+        delta = order.resting_whole - before
+        if not delta:
+            return
+        market = self.markets[order.ticker]  # type: ignore[attr-defined]
+        row = self._position_row(order.user_id, order.subaccount, market, now)  # type: ignore[attr-defined]
+        with self.positions.changing(row, now):  # type: ignore[attr-defined]
+            row.resting_orders_count += delta
+        self.resting += delta  # type: ignore[attr-defined]
+
+    def _hold(self, order: Order, now: datetime) -> None:
+        """The order holds what it should now (orders.py): the difference leaves or rejoins the available cash."""
+        delta = order.holds() - order.held
+        if not delta:
+            return
+        account = self.accounts[order.user_id]  # type: ignore[attr-defined]
+        if self.history.keeping:  # type: ignore[attr-defined]
+            self._remember_cash(account, now)  # type: ignore[attr-defined]
+        account.move_cash(order.subaccount, order.exchange_index, -delta, now)
+        order.held += delta
+
+    def _order_changed(self, order: Order) -> None:
+        takers = self.bus.takers(ORDER)  # type: ignore[attr-defined]
+        if takers:
+            change = Change(ORDER, order.user_id, order.copy())
+            for take in takers:
+                take(change)
+
+    def _touch(self, market: Market, now: datetime) -> None:
+        """Before the book or the tape of `market` moves at `now`: the previous day's figures, if a day ended."""
+        if now >= market.day_ends:
+            roll_day(market, now)
+
+    @staticmethod
+    def _cause(order: Order) -> Cause:
+        return Cause(order.user_id, order.subaccount, order.client_order_id or None)
+
+    # -- checks ----------------------------------------------------------------------------------------------------
+
+    def _order_market(self, ticker: str, exchange_index: int | None) -> Market:
+        """The market an order names, if it takes orders now (Kalshi's codes: not found, closed)."""
+        market = self.markets.get(ticker) if isinstance(ticker, str) else None  # type: ignore[attr-defined]
+        if market is None or exchange_index not in (None, -1, market.exchange_index):
+            where = "" if market is None else f" on exchange index {exchange_index}"
+            raise Refusal(f"no market {ticker!r}{where}", 404, "not_found")
+        why = refusal(market)
+        if why is not None:
+            raise Refusal(f"{why}: it takes no orders", 409, "market_closed")
+        if not self.exchange.trading:  # type: ignore[attr-defined]
+            raise Refusal(f"{self.exchange.refusal()}: it takes no orders", 409, "exchange_closed")  # type: ignore[attr-defined]
+        return market
+
+    def _check_price(self, market: Market | None, yes_price: int, ticker: str | None = None) -> None:
+        """The price is a level of the market's book (of a market not listed yet: of the default structure's)."""
+        structure = market.price_level_structure if market is not None else DEFAULT_STRUCTURE
+        if not is_level(structure, yes_price):
+            named = market.ticker if market is not None else ticker
+            raise Refusal(f"price {price(yes_price)} is not a level of {named!r} ({structure})", 400, "invalid_price")
+
+    def _check_client_order_id(self, user_id: str, client_order_id: str) -> None:
+        if client_order_id and (user_id, client_order_id) in self.client_orders:  # type: ignore[attr-defined]
+            raise Refusal(f"client_order_id {client_order_id!r} names an order already", 409, "order_already_exists")
+
+    def _reducible(self, order: Order) -> int:
+        """What a reduce-only order may be: the position held on the side it sells (hundredths)."""
+        row = self.positions.get(order.user_id, order.subaccount, order.ticker)  # type: ignore[attr-defined]
+        position = self.positions.cells(row)[0] if row is not None else 0  # type: ignore[attr-defined]
+        return max(-position, 0) if order.buys_yes else max(position, 0)
+
+    def _check_fcm(self, order: Order, market: Market, bound_key: bool) -> None:
+        """An FCM subtrader's order: its event's category not blocked, its daily cap not passed (through a key bound
+        to it)."""
+        event = self.events.get(market.event_ticker)  # type: ignore[attr-defined]
+        cost = order.remaining * order.paid + self.fee_schedule.fee_units(order.remaining, order.yes_price, True)  # type: ignore[attr-defined]
+        why = self.fcm.order_refusal(order.user_id, event.category if event else None, cost, bound_key)  # type: ignore[attr-defined]
+        if why is not None:
+            raise Refusal(why, 403, "forbidden")
+
+    def _resting(
+        self, order_id: str, user_id: str | None, subaccount: int | None, exchange_index: int | None = None
+    ) -> Order:
+        """A resting order (of `user_id` and `subaccount`, on `exchange_index`, if given); 404 otherwise, as for one
+        that never was."""
+        order = self.orders.get(order_id) if isinstance(order_id, str) else None  # type: ignore[attr-defined]
+        if (
+            order is None
+            or (user_id is not None and (order.user_id, order.subaccount) != (user_id, subaccount))
+            or exchange_index not in (None, order.exchange_index)
+        ):
+            raise Refusal(f"no resting order {order_id!r}", 404, "not_found")
+        return order
+
+    # -- reads -------------------------------------------------------------------------------------------------------
+
+    def queue_position(self, order_id: str, user_id: str, subaccount: int) -> int:
+        """The hundredths resting ahead of the order at its price."""
+        with self.lock:  # type: ignore[attr-defined]
+            order = self._resting(order_id, user_id, subaccount)
+            book = self.markets[order.ticker].book  # type: ignore[attr-defined]
+            assert book is not None
+            return book.queue_ahead(order_id)
+
+    # -- the clock, pauses and the end of a market ----------------------------------------------------------------
+
+    def _schedule_expiry(self, order: Order) -> None:
+        if order.expiration_time is not None and order.status == RESTING:
+            heapq.heappush(self.expiries.setdefault(order.ticker, []), (order.expiration_time, order.order_id))  # type: ignore[attr-defined]
+            self._schedule(order.expiration_time, order.ticker)  # type: ignore[attr-defined]
+
+    def _expire(self, market: Market, until: datetime) -> None:
+        """End the market's orders whose expiration_time is `until` or before, each at its expiration_time."""
+        heap = self.expiries.get(market.ticker)  # type: ignore[attr-defined]
+        while heap and heap[0][0] <= until:
+            when, order_id = heapq.heappop(heap)
+            order = self.orders.get(order_id)  # type: ignore[attr-defined]
+            if order is None or order.expiration_time != when:
+                continue  # ended or amended since
+            self._touch(market, when)
+            change = self._end(order, CANCELED, when, market.book)
+            self._moved(market, [change] if change else [], when)  # type: ignore[attr-defined]
+        if heap is not None and not heap:
+            del self.expiries[market.ticker]  # type: ignore[attr-defined]
+
+    def _cancel_on_pause(self, markets: Iterable[Market], now: datetime) -> None:
+        """Trading paused: the orders that asked to be cancelled then end (one action per market)."""
+        for market in markets:
+            orders = [r.data for r in market.book.orders() if r.data is not None and r.data.cancel_order_on_pause] if (
+                market.book is not None) else []  # fmt: skip
+            if not orders:
+                continue
+            self._touch(market, now)
+            changes = [self._end(order, CANCELED, now, market.book) for order in orders]
+            self._moved(market, merged(c for c in changes if c is not None), now)  # type: ignore[attr-defined]
+
+    def clear_book(self, market: Market, when: datetime) -> None:
+        """Every order in the market's book ends (cancelled), the house's levels go: one action, if any rested."""
+        book = market.book
+        if book is None or not len(book):
+            return
+        self._touch(market, when)
+        for resting in list(book.orders()):
+            if resting.data is not None:
+                self._end(resting.data, CANCELED, when, None)
+        changes = book.clear()
+        market.house = None
+        self._moved(market, changes, when)  # type: ignore[attr-defined]
+
+
+def _check_terms(side: str, action: str, count: int, yes_price: int, subaccount: int) -> None:
+    """An order's own terms, in units (what `check_trade` checks of a seeded order's Decimals)."""
+    if side not in SIDES or action not in ACTIONS:
+        raise _invalid("side must be 'yes' or 'no' and action 'buy' or 'sell'")
+    if type(count) is not int or not 0 < count <= _MOST_COUNT:
+        raise _invalid(f"count must be from 0.01 to {MAX_COUNT} contracts", "bad_request")
+    if type(yes_price) is not int or not 0 < yes_price < PRICE:
+        raise _invalid("price must be between 0 and 1 dollars exclusive", "invalid_price")
+    check_subaccount(subaccount)

@@ -1,0 +1,126 @@
+"""Kalshi's order reads (3.34.0): GET /portfolio/orders (filters, pages), one order, and where resting orders stand in
+their queue.
+
+The orders are the ledger's (core/kalshi/trading.py): every order a user placed or had seeded, newest first by the time
+it was placed, keyset-paged over the ledger's order index (`ledger.order_index`). An order that ended (cancelled or
+executed) before the historical cutoff's `orders_updated_ts` is `GET /historical/orders`' only; a resting order is
+always here. Orders change as they fill, so each is rendered on every read (orders_render.py), under the ledger's lock;
+they are not lagged (`--rest-lag-ms` lags positions, balance and fills). A key locked to a subaccount reads its own
+subaccount's orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.kalshi.archive import ORDERS
+from mockexchange.core.kalshi.orders import RESTING, STATUSES, Order
+from mockexchange.core.kalshi.units import contracts
+from mockexchange.venues.kalshi import history
+from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
+from mockexchange.venues.kalshi.errors import not_found
+from mockexchange.venues.kalshi.params import CURSOR, LIMIT, MAX_TS, MIN_TS, TICKER, Param, parse_query
+from mockexchange.venues.kalshi.render import count_fp
+
+GET_ORDERS = "GetOrders"
+GET_QUEUE_POSITIONS = "GetOrderQueuePositions"
+STATUS = Param("status", "Status", "enum", choices=STATUSES)
+EVENT_TICKERS = Param("event_ticker", "EventTicker", "csv", max_items=100)
+SUBACCOUNT = Param("subaccount", "Subaccount", "int", minimum=0, maximum=63)
+EXCHANGE_INDEX = Param("exchange_index", "ExchangeIndex", "int", minimum=0, maximum=2**31 - 1)
+ORDERS_PARAMS = [TICKER, EVENT_TICKERS, MIN_TS, MAX_TS, STATUS, LIMIT, CURSOR, SUBACCOUNT, EXCHANGE_INDEX]
+QUEUE_PARAMS = [Param("market_tickers", "MarketTickers", "csv"), Param("event_ticker", "EventTicker"), SUBACCOUNT]
+
+
+def owner(key: ApiKey) -> str:
+    """Whose orders a key reads: its user's, or the subtrader's an FCM member's key is bound to."""
+    return key.subtrader_id or key.user_id
+
+
+def live(cutoff: datetime) -> Callable[[Order], bool]:
+    """Whether an order is the live reads': resting, or ended at the historical cutoff or after it."""
+    return lambda order: order.status == RESTING or order.updated >= cutoff
+
+
+def order_filter(ledger: Any, values: dict[str, Any]) -> Callable[[Order], bool]:
+    """What GET /portfolio/orders' (and GET /fcm/orders') filters keep: status, ticker, events, subaccount, index."""
+    events = frozenset(values["event_ticker"] or ())
+    markets = ledger.markets
+    return history._all(  # type: ignore[return-value]
+        live(ledger.archive.cutoffs[ORDERS]),
+        history._equals("status", values.get("status")),
+        history._equals("ticker", values.get("ticker")),
+        (lambda o: markets[o.ticker].event_ticker in events) if events else None,
+        history._equals("subaccount", values.get("subaccount")),
+        history._equals("exchange_index", values.get("exchange_index")),
+    )
+
+
+def get_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
+    values = parse_query(GET_ORDERS, ORDERS_PARAMS, query)
+    values["subaccount"] = subaccount_for(key, values["subaccount"])  # omitted: every subaccount
+    ledger = ctx.ledger
+    with ledger.reading():
+        keep = order_filter(ledger, values)
+        return history.page(
+            ctx, GET_ORDERS, ledger.order_index, owner(key), values, keep, ctx.profile.live_order, "orders"
+        )
+
+
+def _own(ctx: KalshiContext, key: ApiKey, order_id: str) -> Order:
+    """The key's order of that id (a key locked to a subaccount: of its subaccount), still a live read's; 404 else."""
+    order = ctx.ledger.all_orders.get(order_id)
+    if (
+        order is None
+        or order.user_id != owner(key)
+        or (key.subaccount is not None and order.subaccount != key.subaccount)
+        or not live(ctx.ledger.archive.cutoffs[ORDERS])(order)
+    ):
+        raise not_found(f"no order {order_id!r} of this key's")
+    return order
+
+
+def get_order(ctx: KalshiContext, key: ApiKey, values: Any) -> dict[str, Any]:
+    with ctx.ledger.reading():
+        return {"order": ctx.profile.live_order(_own(ctx, key, values["order_id"]))}
+
+
+def get_order_queue_position(ctx: KalshiContext, key: ApiKey, values: Any) -> dict[str, Any]:
+    ledger = ctx.ledger
+    with ledger.reading():
+        order = _own(ctx, key, values["order_id"])
+        if order.status != RESTING:
+            raise not_found(f"order {order.order_id!r} is {order.status}: it has no place in a queue")
+        ahead = ledger.queue_position(order.order_id, order.user_id, order.subaccount)
+    return {"queue_position_fp": count_fp(contracts(ahead))}
+
+
+def get_order_queue_positions(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
+    values = parse_query(GET_QUEUE_POSITIONS, QUEUE_PARAMS, query)
+    subaccount = subaccount_for(key, values["subaccount"]) or 0
+    tickers = frozenset(values["market_tickers"] or ())
+    event = values["event_ticker"]
+    ledger = ctx.ledger
+    user_id = owner(key)
+    with ledger.reading():
+        found = [
+            order
+            for order in ledger.orders.values()
+            if order.user_id == user_id
+            and order.subaccount == subaccount
+            and (not tickers or order.ticker in tickers)
+            and (event is None or ledger.markets[order.ticker].event_ticker == event)
+        ]
+        found.sort(key=lambda o: (o.ticker, o.created, o.order_id))
+        rows = [
+            {
+                "order_id": order.order_id,
+                "market_ticker": order.ticker,
+                "queue_position_fp": count_fp(contracts(ledger.queue_position(order.order_id, user_id, subaccount))),
+            }
+            for order in found
+        ]
+    return {"queue_positions": rows}
