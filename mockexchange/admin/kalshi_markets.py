@@ -115,7 +115,7 @@ class MarketReads:
         with ctx.ledger.reading() as ledger:
             page, cursor = _page(ledger, search.casefold(), status, cursor, limit)
             return {
-                "markets": [_row(ctx, ledger, market) for market in page],
+                "markets": [_row(ledger, m, served) for m, served in zip(page, _served(ctx, page), strict=True)],
                 "cursor": cursor,
                 "counts": {"markets": len(ledger.markets), "events": len(ledger.events), "series": len(ledger.series)},
                 "exchange": public_answer(market_data.get_exchange_status, ctx, {}),
@@ -181,8 +181,12 @@ def _holds(ledger: Ledger, market: Market, needle: str) -> bool:
     return event is not None and needle in event.series_ticker.casefold()
 
 
-def _row(ctx: KalshiContext, ledger: Ledger, market: Market) -> dict[str, Any]:
-    served = orjson.loads(orjson.dumps(markets.rendered(ctx, market)))  # the bytes GET /markets serves, kept
+def _served(ctx: KalshiContext, page: list[Market]) -> list[dict[str, Any]]:
+    """The markets as GET /markets serves them: its kept bytes, read at one now."""
+    return [orjson.loads(orjson.dumps(fragment)) for fragment in markets.rendered_all(ctx, page)]
+
+
+def _row(ledger: Ledger, market: Market, served: dict[str, Any]) -> dict[str, Any]:
     event = ledger.events.get(market.event_ticker)
     return {
         **{name: served.get(name) for name in ROW_FIELDS},
