@@ -152,15 +152,18 @@ def test_serve_refuses_a_negative_journal_size(tmp_path: Path):
 
 
 def test_serve_reuses_the_demo_key_across_restarts(tmp_path: Path):
-    from mockexchange.cli.serve import _demo_key
+    from mockexchange.cli.serve import _demo_key, _kept_pem
 
     pem_path = tmp_path / "demo-key.pem"
     first = build_app()
     first.control.create_account("u")
-    _demo_key(first.control, "u", pem_path, "k1")
+    assert _kept_pem(pem_path) is None
+    _demo_key(first.control, "u", pem_path, None, "k1")
     written = pem_path.read_text()
     second = build_app()
     second.control.create_account("u")
-    _demo_key(second.control, "u", pem_path, "k1")
+    assert _kept_pem(pem_path) == written
+    _demo_key(second.control, "u", pem_path, _kept_pem(pem_path), "k1")
     assert pem_path.read_text() == written
+    assert second.keys.get("k1") is not None
     assert oct(pem_path.stat().st_mode & 0o777) == "0o600"
