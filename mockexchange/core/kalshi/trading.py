@@ -12,8 +12,9 @@ fill-or-kill fills whole or not at all) and take no expiration_time; `post_only`
 order when its market or the exchange's trading pauses. Orders are refused unless the market is active and the
 exchange trades; every resting order ends when its market closes, is determined or settles, and when it resumes after
 a pause (Kalshi cancels resting orders then). A seeded order (the control plane's `create_order`) states a resting
-order as a fact: it never takes (one that would cross is refused), needs and holds no cash (orders.py), lists its
-market if new, and chooses no self-trade rule.
+order as a fact, as it was before orders matched (so a state file of then replays): any price of up to 4 places, on a
+level of the price structure or not; it never takes (one that would cross is refused), needs and holds no cash
+(orders.py), lists its market if new, and chooses no self-trade rule.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from mockexchange.core.kalshi.orders import (
     whole,
 )
 from mockexchange.core.kalshi.positions import ACTIONS, SIDES, buys_yes
-from mockexchange.core.kalshi.price_levels import DEFAULT_STRUCTURE, is_level
+from mockexchange.core.kalshi.price_levels import is_level
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, price
 from mockexchange.core.money import MAX_COUNT
 
@@ -146,7 +147,6 @@ class Trading:
                 raise LedgerError(f"order {order_id!r} already exists", status=409)
             yes_price = price_held if side == "yes" else PRICE - price_held
             listed = self.markets.get(ticker)  # type: ignore[attr-defined]
-            self._check_price(listed, yes_price, ticker)
             resting_on = book_side(side, action)
             if listed is not None and listed.book is not None and listed.book.crosses(resting_on, yes_price):
                 raise LedgerError(
@@ -490,12 +490,12 @@ class Trading:
             raise Refusal(f"{self.exchange.refusal()}: it takes no orders", 409, "exchange_closed")  # type: ignore[attr-defined]
         return market
 
-    def _check_price(self, market: Market | None, yes_price: int, ticker: str | None = None) -> None:
-        """The price is a level of the market's book (of a market not listed yet: of the default structure's)."""
-        structure = market.price_level_structure if market is not None else DEFAULT_STRUCTURE
+    def _check_price(self, market: Market, yes_price: int) -> None:
+        """The price is a level of the market's book."""
+        structure = market.price_level_structure
         if not is_level(structure, yes_price):
-            named = market.ticker if market is not None else ticker
-            raise Refusal(f"price {price(yes_price)} is not a level of {named!r} ({structure})", 400, "invalid_price")
+            raise Refusal(f"price {price(yes_price)} is not a level of {market.ticker!r} ({structure})", 400,
+                          "invalid_price")  # fmt: skip
 
     def _check_client_order_id(self, user_id: str, client_order_id: str) -> None:
         if client_order_id and (user_id, client_order_id) in self.client_orders:  # type: ignore[attr-defined]
