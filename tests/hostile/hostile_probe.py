@@ -20,11 +20,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
+from mockexchange.schema.refinements import GO_SPACE
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
+from mockexchange.venues.kalshi.market_data import MAX_TICKER
 from mockexchange.venues.kalshi.profiles import profile
 
 START = datetime(2026, 1, 2, 12, tzinfo=UTC)  # a Friday; BTC-26JUN26 and its options are live
@@ -272,25 +275,28 @@ class Probe:
         """Kalshi's public market data renders whatever the calls did (plain numbers within int64, short fixed-point
         strings; market figures sum every holder, so the legacy int32 fields of a position do not bound them)."""
         tickers = [m["ticker"] for m in self._public("/markets", {"limit": 1000})["markets"]]
-        for ticker in tickers:
+        for ticker in _in_paths(tickers):
             self._public(f"/markets/{ticker}", {})
             self._public(f"/markets/{ticker}/orderbook", {})
         for status in ("unopened", "open", "paused", "closed", "settled"):
             self._public("/markets", {"status": status, "limit": 1000})
             if status != "paused":
                 self._public("/events", {"status": status, "with_nested_markets": "true"})
-        if tickers:
+        # The lists' items: a ticker a query list can carry (no comma, no space the server trims, 200 characters).
+        listed = [t for t in tickers if "," not in t and t == t.strip(GO_SPACE) and len(t) <= MAX_TICKER][:100]
+        if listed:
             if profile(self.mock.app.settings.profile).market_orderbooks:  # (the legacy profile's client had none)
-                self._public("/markets/orderbooks", {"tickers": tickers[:100]})
+                self._public("/markets/orderbooks", {"tickers": listed})
             candles = {"start_ts": 0, "end_ts": 2**62, "include_latest_before_start": "true"}
             for period in (1, 60, 1440):
-                self._public("/markets/candlesticks", {"market_tickers": ",".join(tickers[:100]),
+                self._public("/markets/candlesticks", {"market_tickers": ",".join(listed),
                                                        "period_interval": period, **candles})  # fmt: skip
         events = [e["event_ticker"] for e in self._public("/events", {"with_nested_markets": "true"})["events"]]
-        for event_ticker in events:
+        for event_ticker in _in_paths(events):
             self._public(f"/events/{event_ticker}", {"with_nested_markets": "true"})
-        for series in self._public("/series", {"include_volume": "true", "include_product_metadata": "true"})["series"]:
-            self._public(f"/series/{series['ticker']}", {"include_volume": "true"})
+        series = self._public("/series", {"include_volume": "true", "include_product_metadata": "true"})["series"]
+        for series_ticker in _in_paths(s["ticker"] for s in series):
+            self._public(f"/series/{series_ticker}", {"include_volume": "true"})
         for path in ("/markets/trades", "/exchange/status"):
             self._public(path, {"limit": 1000} if path == "/markets/trades" else {})
 
@@ -350,6 +356,11 @@ class Probe:
                 assert held == exact, (user.user_id, wallet_id, currency, held)
                 sent = exact.quantize(Decimal("1e-8"), rounding=ROUND_HALF_UP)
                 assert summary["balance"] == sent, (user.user_id, wallet_id, summary)
+
+
+def _in_paths(tickers: Any) -> list[str]:
+    """Tickers as a path names them, percent-encoded; one holding `/` names no path (docs/known-differences.md)."""
+    return [quote(ticker, safe="") for ticker in tickers if "/" not in ticker]
 
 
 # -- numbers as a read writes them ------------------------------------------------------------------------------------
