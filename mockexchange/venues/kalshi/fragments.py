@@ -25,7 +25,8 @@ snapshot brings new objects, and the first read of them starts from empty.
 Bounded: each kind keeps at most its budget of bytes, counted as the JSON plus `ENTRY_OVERHEAD` per entry (what CPython
 holds beside it, measured with tracemalloc: the fragment and bytes objects, the keys, the entries); past it the rows,
 fills and settlements rendered longest ago go first (first in, first out), and roll-ups and pages are dropped all at
-once. With `DEFAULT_BUDGETS` a context holds at most 88 MiB per profile whatever the portfolio; the 32 MiB of
+once. With `DEFAULT_BUDGETS` a context holds at most 96 MiB per profile whatever the portfolio (4 MiB of whole
+pages for each kind of page: positions, fills, settlements, trades, markets); the 32 MiB of
 positions hold about 34,000 rows of 3.34 (263 bytes of JSON each, about 760 held), fills about 10,000; the markets'
 16 MiB (market data, markets.py: each market keyed by its id and version) about 9,000 markets, the trades' 8 MiB
 (keyed by their index key, as fills are) about 7,000.
@@ -46,7 +47,7 @@ from mockexchange.core.kalshi.rows import MarketPosition
 
 ENTRY_OVERHEAD = 720  # bytes held per entry beside the JSON (tracemalloc: ~500 for a position row, ~720 for a fill)
 MIB = 1024 * 1024
-# Per profile; "pages" is per kind of page (positions, fills, settlements): 64 MiB in all.
+# Per profile; "pages" is per kind of page (positions, fills, settlements, trades, markets): 96 MiB in all.
 DEFAULT_BUDGETS = {
     "positions": 32 * MIB, "rollups": 4 * MIB, "fills": 12 * MIB, "settlements": 4 * MIB, "pages": 4 * MIB,
     "markets": 16 * MIB, "trades": 8 * MIB,
