@@ -11,6 +11,7 @@ import pytest
 
 from mockexchange.cli import build_parser
 
+KALSHI_CHECK = ["--base-url", "http://127.0.0.1:9/trade-api/v2", "--key-id", "k", "--private-key", "key.pem"]
 # Each command, with the arguments it requires, so that the unknown option is the only mistake.
 REQUIRED = {
     "serve": [],
@@ -18,10 +19,8 @@ REQUIRED = {
     "contract slice": [],
     "contract slice-deribit": [],
     "contract drift": ["--spec", "openapi.yaml"],
-    "contract check": ["--base-url", "http://127.0.0.1:9/trade-api/v2", "--key-id", "k", "--private-key", "key.pem"],
-    "contract check-websocket": [
-        "--base-url", "http://127.0.0.1:9/trade-api/v2", "--key-id", "k", "--private-key", "key.pem",
-    ],
+    "contract check": KALSHI_CHECK,
+    "contract check-websocket": KALSHI_CHECK,
     "contract check-deribit": ["--base-url", "http://127.0.0.1:9"],
     "contract fuzz-client": [],
     "contract clients": [],
