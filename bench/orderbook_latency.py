@@ -37,7 +37,8 @@ go book, fill, bare (`--kinds`); a warm-up step of each comes first, not counted
 expected and received, gaps in `seq` (book), p50, p99 and max latency over all the rounds, server CPU per message,
 and the cores the server and the client processes kept busy over the steps (their CPU time over the wall time: with
 2 CPUs, clients near 1 core or more leave the server less than one), the server's full garbage collections over the
-steps and the longest (each stops the loop); and the ratios book / fill, book / bare, fill / bare. A sweep opens the connections anew for each count. Nothing is asserted.
+steps and the longest (each stops the loop); and the ratios book / fill, book / bare, fill / bare.
+A sweep opens the connections anew for each count. Nothing is asserted.
 """
 
 from __future__ import annotations
