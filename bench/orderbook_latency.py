@@ -36,8 +36,9 @@ server; each step is followed by a drain (until every connection has every messa
 go book, fill, bare (`--kinds`); a warm-up step of each comes first, not counted. Reported per kind: messages
 expected and received, gaps in `seq` (book), p50, p99 and max latency over all the rounds, server CPU per message,
 and the cores the server and the client processes kept busy over the steps (their CPU time over the wall time: with
-2 CPUs, clients near 1 core or more leave the server less than one); and the ratios book / fill, book / bare,
-fill / bare. A sweep opens the connections anew for each count. Nothing is asserted.
+2 CPUs, clients near 1 core or more leave the server less than one), the server's full garbage collections over the
+steps and the longest (each stops the loop); and the ratios book / fill, book / bare, fill / bare.
+A sweep opens the connections anew for each count. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -156,6 +158,33 @@ class Driver:
         }
 
 
+class GcPauses:
+    """The server process's garbage collections (gc.callbacks): how many and how long, the full ones apart (a full
+    collection stops the loop for as long as it walks the heap)."""
+
+    def __init__(self) -> None:
+        self._started = 0.0
+        self._taken: list[tuple[int, float]] = []
+        gc.callbacks.append(self._note)
+
+    def _note(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self._taken.append((info["generation"], time.perf_counter() - self._started))
+
+    def take(self) -> dict[str, float]:
+        """Since the last take: full collections, their longest and total ms, and the younger ones' total ms."""
+        taken, self._taken = self._taken, []
+        full = [seconds for generation, seconds in taken if generation == 2]
+        return {
+            "full": len(full),
+            "full_max_ms": max(full, default=0.0) * 1000,
+            "full_ms": sum(full) * 1000,
+            "young_ms": sum(seconds for generation, seconds in taken if generation < 2) * 1000,
+        }
+
+
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -176,11 +205,15 @@ def serve(args: argparse.Namespace) -> None:
     control.set_book(BOOK_MARKET, yes=[["0.40", "100"], ["0.39", "250"]], no=[["0.40", "1000"], ["0.39", "500"]])
     server = uvicorn.Server(uvicorn_config(app, host="127.0.0.1", port=0))
     driver = Driver(app)
+    pauses = GcPauses()
+
+    def handle(cmd: dict[str, Any]) -> Any:
+        if cmd["cmd"] == "gc":
+            return pauses.take()
+        return driver.run(cmd["kind"], cmd["rate"], cmd["duration"])
+
     threading.Thread(
-        target=benchlib.serve_commands,
-        args=(server, lambda cmd: driver.run(cmd["kind"], cmd["rate"], cmd["duration"]), START_TIMEOUT_S),
-        daemon=True,
-        name="driver",
+        target=benchlib.serve_commands, args=(server, handle, START_TIMEOUT_S), daemon=True, name="driver"
     ).start()
     run_server(server, args.profile)
 
@@ -357,6 +390,7 @@ class Bench:
         assert self.server is not None
         self.steps += 1
         pids = [self.server.pid] + [c.pid for c in self.clients]
+        self.server.call({"cmd": "gc"}, 30)  # (what was collected before the step is not the step's)
         cpu0 = [benchlib.process_cpu_s(p) for p in pids]
         wall0 = time.monotonic()
         before = sum(c.call({"cmd": "count"}, 30)["received"] for c in self.clients)
@@ -375,6 +409,7 @@ class Bench:
             time.sleep(0.1)
         wall = time.monotonic() - wall0
         cpu = [benchlib.process_cpu_s(p) - c0 for p, c0 in zip(pids, cpu0, strict=True)]
+        collected = self.server.call({"cmd": "gc"}, 30)
         sends_path = self.tmp / f"sends-{self.steps}.json"
         sends_path.write_text(json.dumps(sends))
         latencies = array("d")
@@ -391,7 +426,7 @@ class Bench:
         return {
             "kind": kind, **run, "expected": expected, **totals, "latencies": latencies, "server_cpu_s": cpu[0],
             # cores busy over the step and its drain: the server's, and the client processes' together
-            "server_cores": cpu[0] / wall, "client_cores": sum(cpu[1:]) / wall,
+            "server_cores": cpu[0] / wall, "client_cores": sum(cpu[1:]) / wall, "gc": collected,
         }  # fmt: skip
 
 
@@ -407,13 +442,16 @@ def report(kind: str, steps: list[dict[str, Any]]) -> dict[str, float]:
         "driver_cpu_us": benchlib.median([s["driver_cpu_us"] for s in steps]),
         "server_cores": benchlib.median([s["server_cores"] for s in steps]),
         "client_cores": benchlib.median([s["client_cores"] for s in steps]),
+        "full_gcs": sum(s["gc"]["full"] for s in steps),
+        "full_gc_max_ms": max(s["gc"]["full_max_ms"] for s in steps),
     }
     print(
         f"  {kind:>4}: {received:,} of {sum(s['expected'] for s in steps):,} messages, "
         f"gaps {sum(s['gaps'] for s in steps)}, errors {sum(s['errors'] for s in steps)}; {rate:.1f} actions/s; "
         f"latency p50 {figures['p50_ms']:.2f} ms p99 {figures['p99_ms']:.2f} ms max {figures['max_ms']:.1f} ms; "
         f"server CPU {figures['cpu_us_per_msg']:.1f} us/msg; driver {figures['driver_cpu_us']:.0f} us CPU/action; "
-        f"cores busy: server {figures['server_cores']:.2f}, clients {figures['client_cores']:.2f}",
+        f"cores busy: server {figures['server_cores']:.2f}, clients {figures['client_cores']:.2f}; "
+        f"server's full GCs {figures['full_gcs']} (longest {figures['full_gc_max_ms']:.0f} ms)",
         flush=True,
     )
     return figures
