@@ -23,7 +23,7 @@ READS = [operation for operation in KALSHI_OPERATIONS if operation not in KALSHI
 in_process = suite.load_schema(signer(), app=IN_PROCESS.asgi, account=values(), operations=READS)
 over_http = suite.load_schema(signer(), base_url="http://127.0.0.1:9/trade-api/v2", account=values(), operations=READS)
 
-SUITE = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+SUITE = settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 STATEFUL = settings(max_examples=25, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck))
 
 
@@ -43,7 +43,7 @@ def test_in_process(case):
 
 @pytest.mark.slow
 @over_http.parametrize()
-@settings(SUITE, max_examples=25)
+@settings(SUITE, max_examples=15)
 def test_over_http(case, http_mock):
     case.call_and_validate(base_url=http_mock.kalshi_url)
 

@@ -57,7 +57,7 @@ def serve(started: list[MockServer], server: MockServer) -> MockServer:
 
 def test_a_server_that_breaks_the_market_data_is_named_field_by_field(started, pem) -> None:
     server = serve(started, serving_through(BrokenMarkets))
-    status, out, summary = check(server, pem, "--max-examples", "12", "--phases", "fuzzing")
+    status, out, summary = check(server, pem, "--max-examples", "6", "--phases", "fuzzing")
     assert status == 1, out[-4000:]
     assert '"status" is a required property' in summary["GET /markets"]
     market = summary["GET /markets/{ticker}"]
@@ -95,7 +95,7 @@ def test_a_server_that_lists_markets_and_refuses_to_show_them_fails(started, pem
 
 def test_on_the_legacy_profile_the_shapes_3_34_kept_pass_and_the_others_differ_as_meant(started, pem) -> None:
     server = serve(started, MockServer(profile="legacy"))
-    status, out, summary = check(server, pem, "--max-examples", "12", "--phases", "fuzzing")
+    status, out, summary = check(server, pem, "--max-examples", "6", "--phases", "fuzzing")
     assert status == 1, out[-4000:]
     # statuses in the 3.2.0 SDK's words, the book under `orderbook`, no GET /markets/orderbooks
     for path in ("/markets", "/markets/{ticker}", "/events/{event_ticker}"):

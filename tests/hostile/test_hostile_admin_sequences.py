@@ -346,7 +346,11 @@ def test_any_sequence_of_admin_calls_leaves_every_read_rendering_and_the_cash_re
                 outcome = "accepted" if answer.status_code == 200 else "refused"
                 event(f"{op} {outcome}")
                 moved[(op, outcome)] += 1
-            probe.check_reads()
+            # After each call that changed something, and once at the end: a refused call that changed the state after
+            # all breaks the next check (a check after each refusal too doubled the run's time).
+            if answer.status_code == 200:
+                probe.check_reads()
+        probe.check_reads()
 
     run()
     assert all(moved[(op, outcome)] for op in MOVES for outcome in ("accepted", "refused")), moved
