@@ -6,10 +6,10 @@ expiration, immediate-or-cancel, fill-or-kill, post-only, reduce-only, both self
 client order id, a batch), cancels (one, a batch, all), amends and decreases, a move of cash between ann's
 subaccounts; and through the control plane, as an operator's scripts act: the house's scripted liquidity
 (`set_book`), scripted fills, the exchange clock (orders expire, determined markets pay out), pausing and resuming a
-market or the exchange's trading, closing, determining and settling markets, listing new ones, deposits and
-withdrawals. About one value in four is hostile (a wrong JSON type, zero, negative and huge counts, prices off the
-market's levels, non-ASCII digits, unknown ids, a field missing, another user's order): a refusal must change
-nothing (the state file's snapshot is the same byte for byte).
+market or the exchange's trading, closing, determining and settling markets, listing new ones, changing a series'
+fee schedule, deposits and withdrawals. About one value in four is hostile (a wrong JSON type, zero, negative and
+huge counts, prices off the market's levels, non-ASCII digits, unknown ids, a field missing, another user's order):
+a refusal must change nothing (the state file's snapshot is the same byte for byte).
 
 Why the writes go over HTTP and the invariants are read from the core: the hostile values only mean something on the
 wire (the body reader turns them into refusals before the core sees an integer), and a request costs about a
@@ -548,6 +548,13 @@ class OrderInvariants(RuleBasedStateMachine):
         )
         self.fact = True
         self.touched.add(place)
+
+    @rule(series=st.sampled_from(["KXINV", MAKER_SERIES]), multiplier=st.sampled_from(["1", "2", "0.5"]),
+          fee_type=st.sampled_from(["quadratic", "quadratic_with_maker_fees", "quadratic_with_combo_maker_fees",
+                                    "flat"]))  # fmt: skip
+    def change_a_fee_schedule(self, series: str, fee_type: str, multiplier: str) -> None:
+        """The series' schedule changes under resting orders (each keeps the maker schedule it began to rest under)."""
+        self.control("set_series", series, fee_type=fee_type, fee_multiplier=multiplier)
 
     @rule(seconds=st.sampled_from([1, 6, 31, 95, 301, 700]))
     def advance_clock(self, seconds: int) -> None:
