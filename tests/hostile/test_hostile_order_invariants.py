@@ -171,8 +171,14 @@ class Wire:
         body = None if json is None else dumps(json).encode()
         if body is not None:
             headers["Content-Type"] = "application/json"
-        self.connection.request(method, f"{full}?{urlencode(params)}" if params else full, body, headers)
-        answer = self.connection.getresponse()
+        target = f"{full}?{urlencode(params)}" if params else full
+        try:
+            self.connection.request(method, target, body, headers)
+            answer = self.connection.getresponse()
+        except (ConnectionError, http.client.HTTPException):  # the server closed the idle connection: send it anew
+            self.connection.close()
+            self.connection.request(method, target, body, headers)
+            answer = self.connection.getresponse()
         return Reply(answer.status, answer.read().decode())
 
     def get(self, path: str, params: dict[str, Any]) -> Reply:
