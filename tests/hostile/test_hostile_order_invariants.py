@@ -59,12 +59,10 @@ tests/hostile/test_hostile_order_invariants.py` (random draws from a printed see
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from json import dumps
@@ -72,6 +70,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
+from hostile_wire import Answer
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
@@ -149,15 +148,6 @@ def _keys() -> dict[str, tuple[str, str]]:
     return made
 
 
-@dataclass(frozen=True)
-class Reply:
-    status_code: int
-    text: str
-
-    def json(self) -> Any:
-        return json.loads(self.text)
-
-
 class Wire:
     """A signed client of one user on one kept-alive connection (http.client: half what an httpx request costs)."""
 
@@ -165,7 +155,7 @@ class Wire:
         self.signer = KalshiSigner.from_pem(key_id, private_pem)
         self.connection = http.client.HTTPConnection(mock.host, mock.port, timeout=10)
 
-    def request(self, method: str, path: str, params: dict[str, Any] | None = None, json: Any = None) -> Reply:
+    def request(self, method: str, path: str, params: dict[str, Any] | None = None, json: Any = None) -> Answer:
         full = f"{PREFIX}{path}"
         headers = self.signer.headers(method, full)
         body = None if json is None else dumps(json).encode()
@@ -179,9 +169,9 @@ class Wire:
             self.connection.close()
             self.connection.request(method, target, body, headers)
             answer = self.connection.getresponse()
-        return Reply(answer.status, answer.read().decode())
+        return Answer(answer.status, answer.headers, answer.read())
 
-    def get(self, path: str, params: dict[str, Any]) -> Reply:
+    def get(self, path: str, params: dict[str, Any]) -> Answer:
         return self.request("GET", path, params)
 
 
@@ -292,15 +282,15 @@ class OrderInvariants(RuleBasedStateMachine):
                 market.fee_rule = None
             return snapshot.take(self.mock.app.control)
 
-    def write(self, user: str, sub: int, op: str, method: str, path: str, **request: Any) -> Reply:
+    def write(self, user: str, sub: int, op: str, method: str, path: str, **request: Any) -> Answer:
         """A client's write: a status its operation documents; refused, nothing changed."""
         before = self._state()
         answer = self.world.clients[user].request(method, path, **request)
-        assert answer.status_code in DOCUMENTED[op], (op, answer.status_code, answer.text)
-        refused = answer.status_code >= 400
+        assert answer.status in DOCUMENTED[op], (op, answer.status, answer.body)
+        refused = answer.status >= 400
         self.world.met[f"{op} {'refused' if refused else 'done'}"] += 1
         if refused:
-            assert self._state() == before, f"{op} refused ({answer.text}) but the state changed"
+            assert self._state() == before, f"{op} refused ({answer.body}) but the state changed"
         self.touched.add((user, sub))
         return answer
 
@@ -317,18 +307,18 @@ class OrderInvariants(RuleBasedStateMachine):
         self.world.met[f"{name} done"] += 1
         return done
 
-    def read(self, user: str, op: str, path: str, **params: Any) -> Reply:
+    def read(self, user: str, op: str, path: str, **params: Any) -> Answer:
         """A read: a status its operation documents, or the 400 of a query parameter that does not bind, which every
         read with parameters answers (docs/known-differences.md, "400 bodies")."""
         answer = self.world.clients[user].get(path, params=params)
-        status = answer.status_code
+        status = answer.status
         unbound = status == 400 and answer.json().get("msg", "").startswith(f"Parameter validation failed for {op}: ")
-        assert status in DOCUMENTED[op] or unbound, (op, path, params, status, answer.text)
+        assert status in DOCUMENTED[op] or unbound, (op, path, params, status, answer.body)
         return answer
 
     def read_ok(self, user: str, op: str, path: str, **params: Any) -> dict[str, Any]:
         answer = self.read(user, op, path, **params)
-        assert answer.status_code == 200, (op, answer.text)
+        assert answer.status == 200, (op, answer.body)
         return answer.json()
 
     def read_all(self, user: str, op: str, path: str, key: str, **params: Any) -> list[dict[str, Any]]:
@@ -348,8 +338,8 @@ class OrderInvariants(RuleBasedStateMachine):
 
     # -- clients' orders ------------------------------------------------------------------------------------------
 
-    def _placed(self, user: str, answer: Reply) -> None:
-        if answer.status_code == 201:
+    def _placed(self, user: str, answer: Answer) -> None:
+        if answer.status == 201:
             self.orders.append((user, answer.json()["order_id"]))
 
     @rule(data=st.data(), place=st.sampled_from(PLACES))
@@ -360,7 +350,7 @@ class OrderInvariants(RuleBasedStateMachine):
             body["subaccount"] = sub
         answer = self.write(user, sub, "CreateOrderV2", "POST", "/portfolio/events/orders", json=body)
         self._placed(user, answer)
-        if answer.status_code == 201 and Decimal(answer.json()["fill_count"]):
+        if answer.status == 201 and Decimal(answer.json()["fill_count"]):
             self.world.met["an order filled"] += 1
 
     @rule(data=st.data(), place=st.sampled_from(PLACES), side=st.sampled_from(["bid", "ask"]),
@@ -384,7 +374,7 @@ class OrderInvariants(RuleBasedStateMachine):
             body["post_only"] = True  # refused: it would cross
         answer = self.write(user, sub, "CreateOrderV2", "POST", "/portfolio/events/orders", json=body)
         self._placed(user, answer)
-        if answer.status_code == 201 and Decimal(answer.json()["fill_count"]):
+        if answer.status == 201 and Decimal(answer.json()["fill_count"]):
             self.world.met["an order filled"] += 1
 
     @rule(data=st.data(), place=st.sampled_from(PLACES), side=st.sampled_from(["bid", "ask"]),
@@ -410,7 +400,7 @@ class OrderInvariants(RuleBasedStateMachine):
             body.setdefault("subaccount", sub)
         answer = self.write(user, sub, "BatchCreateOrdersV2", "POST", "/portfolio/events/orders/batched",
                             json={"orders": bodies})  # fmt: skip
-        if answer.status_code == 201:
+        if answer.status == 201:
             for item in answer.json()["orders"]:
                 if item.get("order_id"):
                     self.orders.append((user, item["order_id"]))
@@ -571,7 +561,7 @@ class OrderInvariants(RuleBasedStateMachine):
         body = {"ticker": ticker, "side": "bid", "count": "1", "price": "0.45", "time_in_force": "immediate_or_cancel",
                 "self_trade_prevention_type": "taker_at_cross"}  # fmt: skip
         answer = self.write("bob", 0, "CreateOrderV2", "POST", "/portfolio/events/orders", json=body)
-        assert answer.status_code == 409, answer.text
+        assert answer.status == 409, answer.body
 
     @precondition(lambda self: self.trading())
     @rule(data=st.data(), resume=st.sampled_from([True, True, True, False]))
