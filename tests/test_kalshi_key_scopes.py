@@ -2,7 +2,8 @@
 in Kalshi's shape before its parameters or body are read, and nothing changes; a child scope (`write::transfer`,
 `read::portfolio_balance`, `write::fcm_risk`) grants exactly its group, without the parent; the websocket needs `read`;
 and the broad `write` without `read` is refused by the venue's key routes (Go validator style), the admin API and
-scenario files. The writes are taken from the route table, so a new one is covered as soon as it is served."""
+scenario files. The writes are taken from the route table, so a new one is covered as soon as it is served; the
+operations of the table are asked of a mock of each wire profile (the legacy one serves the legacy order writes)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ PUBLIC_PEM = public_key_pem(generate_private_key("ed25519").public_key())
 
 ORDER = {"ticker": "KXH-1", "side": "bid", "count": "1", "price": "0.10", "time_in_force": "good_till_canceled",
          "self_trade_prevention_type": "taker_at_cross"}  # fmt: skip
+LEGACY_ORDER = {"ticker": "KXH-1", "side": "yes", "action": "buy", "count": 1, "yes_price": 10}
 
 
 def _bodies() -> dict[str, Any]:
@@ -42,6 +44,11 @@ def _bodies() -> dict[str, Any]:
         "BatchCancelOrdersV2": {"orders": [{"order_id": str(uuid.uuid4())}]},  # answered in its place: none such
         "AmendOrderV2": {"ticker": "KXH-1", "side": "bid", "price": "0.12", "count": "2"},
         "DecreaseOrderV2": {"reduce_to": "0.50"},
+        "CreateOrder": LEGACY_ORDER,
+        "BatchCreateOrders": {"orders": [LEGACY_ORDER, {**LEGACY_ORDER, "yes_price": 11}]},
+        "BatchCancelOrders": {"ids": [str(uuid.uuid4())]},  # answered in its place: none such
+        "AmendOrder": {"ticker": "KXH-1", "side": "yes", "action": "buy", "yes_price": 12, "count": 2},
+        "DecreaseOrder": {"reduce_to": 0},
         "CreateSubaccount": {},
         "ApplySubaccountTransfer": {"client_transfer_id": str(uuid.uuid4()), "from_subaccount": 0,
                                     "to_subaccount": 1, "amount_cents": 100},
@@ -64,8 +71,29 @@ def server() -> Iterator[MockServer]:
         yield mock
 
 
+@pytest.fixture(scope="module")
+def legacy_server() -> Iterator[MockServer]:
+    with MockServer(profile="legacy") as mock:
+        yield mock
+
+
 @pytest.fixture
 def mock(server: MockServer) -> MockServer:
+    return _seeded(server)
+
+
+@pytest.fixture(params=["3.34", "legacy"])
+def each_mock(request: pytest.FixtureRequest) -> MockServer:
+    """`mock`, in each wire profile in turn."""
+    return _seeded(request.getfixturevalue("server" if request.param == "3.34" else "legacy_server"))
+
+
+def served(mock: MockServer, ops: list[Operation]) -> list[Operation]:
+    """The operations the mock's wire profile serves."""
+    return [op for op in ops if op.served_in(mock.app.settings.profile)]
+
+
+def _seeded(server: MockServer) -> MockServer:
     """alice, with a subaccount, a fill (the usage-level upgrade asks for one) and the Premier level (uploads a key);
     an FCM member `fcm` with a subtrader holding a position and a daily cap, and an error account."""
     server.reset()
@@ -111,17 +139,19 @@ def state(mock: MockServer) -> bytes:
     return snapshot.take(mock.app.control)
 
 
-def test_a_key_of_full_access_may_make_every_write(mock):
-    for op in WRITES:
+def test_a_key_of_full_access_may_make_every_write(each_mock):
+    mock = each_mock
+    for op in served(mock, WRITES):
         with client(mock, owner(op), None) as full:
             answer = call(full, op, path_of(mock, op))
         assert answer.status_code in (200, 201, 204), (op.operation_id, answer.text)
 
 
-def test_a_read_only_keys_every_write_is_refused_before_its_body_and_changes_nothing(mock):
+def test_a_read_only_keys_every_write_is_refused_before_its_body_and_changes_nothing(each_mock):
+    mock = each_mock
     readers = {user: client(mock, user, ["read"]) for user in ("alice", "fcm")}
     try:
-        for op in WRITES:
+        for op in served(mock, WRITES):
             path = path_of(mock, op)
             before = state(mock)
             for content in (None, b"{"):  # a body it would take, and one that is no JSON: never read
@@ -150,11 +180,12 @@ def test_read_grants_every_read(mock):
 @pytest.mark.parametrize(
     ("scope", "user"), [("write::transfer", "alice"), ("read::portfolio_balance", "alice"), ("write::fcm_risk", "fcm")]
 )
-def test_a_child_scope_grants_exactly_its_group(mock, scope, user):
-    granted = [op.operation_id for op in SIGNED if scope in op.scopes]
+def test_a_child_scope_grants_exactly_its_group(each_mock, scope, user):
+    mock = each_mock
+    granted = [op.operation_id for op in served(mock, SIGNED) if scope in op.scopes]
     assert granted, f"no operation is granted by {scope}"
     with client(mock, user, [scope]) as child:
-        for op in SIGNED:
+        for op in served(mock, SIGNED):
             answer = call(child, op, path_of(mock, op))
             if scope in op.scopes:
                 assert answer.status_code in (200, 201, 204), (op.operation_id, answer.text)

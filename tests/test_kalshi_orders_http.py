@@ -5,12 +5,12 @@ Kalshi's shape, having changed nothing; the rate limiter's costs; both wire prof
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from kalshi_http import ok, signed
+from kalshi_trading import trader, trading_mock
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
@@ -28,37 +28,9 @@ ORDER_FIELDS = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    with MockServer(clock=ManualClock(T0)) as mock:
-        yield mock
-
-
-@pytest.fixture
-def mock(server: MockServer) -> MockServer:
-    """alice ($100) and bob ($100), markets M and N (event KXORD-26NOV); the house's YES bid 0.40 x10 and NO bid 0.55
-    x5 (a YES ask at 0.45) on M."""
-    server.reset()
-    server.set_rate_limit_tier("off")
-    server.ledger.clock.set(T0)
-    for user in ("alice", "bob"):
-        server.create_account(user, balance_cents=10_000)
-    server.create_market(M)
-    server.create_market(N)
-    server.set_book(M, yes=[["0.40", "10"]], no=[["0.55", "5"]])
-    return server
-
-
-@pytest.fixture
-def alice(mock: MockServer) -> Iterator[httpx.Client]:
-    with signed(mock, "alice") as client:
-        yield client
-
-
-@pytest.fixture
-def bob(mock: MockServer) -> Iterator[httpx.Client]:
-    with signed(mock, "bob") as client:
-        yield client
+server, mock = trading_mock(T0, M, N)
+alice = trader("alice")
+bob = trader("bob")
 
 
 def order(**fields) -> dict:

@@ -1,6 +1,8 @@
 """A Kalshi account's orders on the control plane: placed (one or a batch), cancelled (one, a batch, all), amended and
 decreased, as Kalshi's v2 order API words them (`side` bid or ask on the YES book, `count` and `price` decimal strings
-as the wire writes them, `expiration_time` Unix seconds). The venue's order routes run these commands for their
+as the wire writes them, `expiration_time` Unix seconds); an order of the legacy API (venues/kalshi/legacy_orders.py)
+names its `side` yes or no with an `action` buy or sell (its `price` still the YES price), and may be a market order
+(`order_type`) and cap what it buys (`buy_max_cost`, dollars). The venue's order routes run these commands for their
 clients (venues/kalshi/commands.py), so a state file keeps every order a client placed; the Python API and the admin
 API's callers may run them too.
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from mockexchange.control.commands import command
@@ -33,10 +36,11 @@ from mockexchange.control.values import (
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT, LedgerError, Refusal
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.orders import SELF_TRADE_TYPES, TIME_IN_FORCE, Done
+from mockexchange.core.kalshi.orders import LIMIT, ORDER_TYPES, SELF_TRADE_TYPES, TIME_IN_FORCE, Done
+from mockexchange.core.kalshi.positions import ACTIONS, SIDES
 from mockexchange.core.kalshi.trading import KEEP
-from mockexchange.core.kalshi.units import contracts, count_units, dollars, price_units
-from mockexchange.core.money import MAX_COUNT, MoneyError, parse_price, plain
+from mockexchange.core.kalshi.units import contracts, count_units, dollar_units, dollars, price_units
+from mockexchange.core.money import MAX_CENTS, MAX_COUNT, MoneyError, parse_price, plain
 
 BOOK_SIDES = {"bid": ("yes", "buy"), "ask": ("yes", "sell")}  # Kalshi's v2 side, as the legacy side and action
 MAX_BATCH = 1_000  # orders (or cancels) one batch may hold: the mock's bound (Kalshi's scales with the write budget)
@@ -66,6 +70,25 @@ def _count(value: Any, name: str, least: int = 1) -> int:
     if not contracts(least) <= count <= MAX_COUNT:
         raise ControlError(f"{name} must be from {contracts(least)} to {MAX_COUNT} contracts, not {shown(value)}")
     return count_units(count)
+
+
+def _sides(side: Any, action: Any) -> tuple[str, str]:
+    """The legacy side and action an order names: the v2 `side` (bid or ask) alone, or a legacy side with its
+    `action`."""
+    if action is None:
+        return BOOK_SIDES[choice(side, "side", BOOK_SIDES)]
+    return choice(side, "side", SIDES), choice(action, "action", ACTIONS)
+
+
+def _cap(value: Any) -> int | None:
+    """`buy_max_cost` in dollars (None: no cap), in micro-dollars."""
+    if value is None:
+        return None
+    most = Decimal(MAX_CENTS) / 100
+    cap = decimal(value, "buy_max_cost", 2, f"0.01 to {most} dollars, at most 2 places")
+    if not Decimal("0.01") <= cap <= most:
+        raise ControlError(f"buy_max_cost must be from 0.01 to {most} dollars, not {shown(value)}")
+    return dollar_units(cap)
 
 
 def _yes_price(value: Any) -> int:
@@ -113,7 +136,7 @@ class OrderOperations:
         ticker: str,
         side: str,
         count: str,
-        price: str,
+        price: str | None,
         time_in_force: str,
         self_trade_prevention_type: str,
         client_order_id: str | None = None,
@@ -125,19 +148,22 @@ class OrderOperations:
         order_group_id: str | None = None,
         exchange_index: int | None = None,
         fcm_bound: bool = False,
+        action: str | None = None,
+        order_type: str = LIMIT,
+        buy_max_cost: str | None = None,
     ) -> dict[str, Any]:
-        """An order of the user's (Kalshi's CreateOrderV2Request): it crosses the book, then rests, ends, or is
-        refused whole. `fcm_bound`: placed through an FCM member's key bound to the subtrader (its daily cap)."""
-        book_side = choice(side, "side", BOOK_SIDES)
-        legacy_side, action = BOOK_SIDES[book_side]
+        """An order of the user's (Kalshi's CreateOrderV2Request, or the legacy CreateOrderRequest with `action`): it
+        crosses the book, then rests, ends, or is refused whole. `fcm_bound`: placed through an FCM member's key bound
+        to the subtrader (its daily cap). `price` None: a market order's, which takes at any price."""
+        legacy_side, legacy_action = _sides(side, action)
         done = ledger_call(
             self.ledger.submit_order,
             text(user_id, "user_id"),
             text(ticker, "ticker"),
             legacy_side,
-            action,
+            legacy_action,
             _count(count, "count"),
-            _yes_price(price),
+            None if price is None else _yes_price(price),
             subaccount=integer(subaccount, "subaccount", 0, MAX_SUBACCOUNT),
             client_order_id=optional_text(client_order_id, "client_order_id") or "",
             time_in_force=choice(time_in_force, "time_in_force", TIME_IN_FORCE),
@@ -151,6 +177,8 @@ class OrderOperations:
             order_group_id=optional_text(order_group_id, "order_group_id"),
             exchange_index=optional_integer(exchange_index, "exchange_index", -1, MAX_EXCHANGE_INDEX),
             fcm_bound=boolean(fcm_bound, "fcm_bound"),
+            order_type=choice(order_type, "order_type", ORDER_TYPES),
+            buy_max_cost=_cap(buy_max_cost),
         )
         return done_json(done)
 
@@ -204,16 +232,16 @@ class OrderOperations:
     def amend_order(
         self, user_id: str, order_id: str, ticker: str, side: str, price: str, count: str, subaccount: int = 0,
         client_order_id: str | None = None, updated_client_order_id: str | None = None,
-        expiration_time: int | None = None, exchange_index: int | None = None,
+        expiration_time: int | None = None, exchange_index: int | None = None, action: str | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         """Change a resting order's price, total count (filled plus what is to rest) or expiration (Unix seconds; 0:
-        none; omitted: as it is): Kalshi's AmendOrderV2."""
-        book_side = choice(side, "side", BOOK_SIDES)
+        none; omitted: as it is): Kalshi's AmendOrderV2 (the legacy AmendOrder with `action`)."""
+        sides = _sides(side, action)
         when = _expiration(expiration_time)
         kept: Any = None if expiration_time == 0 else KEEP if when is None else when
         done = ledger_call(
             self.ledger.amend_order, text(order_id, "order_id"), text(user_id, "user_id"),
-            integer(subaccount, "subaccount", 0, MAX_SUBACCOUNT), text(ticker, "ticker"), *BOOK_SIDES[book_side],
+            integer(subaccount, "subaccount", 0, MAX_SUBACCOUNT), text(ticker, "ticker"), *sides,
             _yes_price(price), _count(count, "count"),
             client_order_id=optional_text(client_order_id, "client_order_id"),
             updated_client_order_id=optional_text(updated_client_order_id, "updated_client_order_id"),

@@ -72,6 +72,21 @@ class Matching:
             terms.append((taker_terms, made))
         return Planned(plan, terms)
 
+    def _plan_within(self, order: Order, market: Market, planned: Planned, rule: FeeRule, cap: int) -> Planned | None:
+        """`planned` cut to what `cap` micro-dollars pay for (the side it buys at each match's price and the taker fee):
+        the match planned again for the count the cap affords, in the same order; None if it affords nothing."""
+        spent = afford = 0
+        for match, (terms, _) in zip(planned.plan.matches, planned.terms, strict=True):
+            cost = match.size * terms.paid + terms.fee
+            if spent + cost > cap:
+                afford += _most_within(cap - spent, match.size, terms.paid, match.price, rule)
+                break
+            spent += cost
+            afford += match.size
+        else:
+            return planned
+        return self._plan_cross(order, market, afford, rule) if afford else None
+
     def _check_cross(
         self, order: Order, account: Account, planned: Planned, holds: int, credit: int, check_cash: bool
     ) -> None:
@@ -156,3 +171,16 @@ class Matching:
         self._rest_moved(maker, before, now)  # type: ignore[attr-defined]
         self._hold(maker, now)  # type: ignore[attr-defined]
         self._order_changed(maker)  # type: ignore[attr-defined]
+
+
+def _most_within(budget: int, most: int, paid: int, yes_price: int, rule: FeeRule) -> int:
+    """The most hundredths (up to `most`) a taker buys at `paid` (price units) with their fee within `budget`
+    micro-dollars (the fee never falls as the count grows: a search by halves)."""
+    low, high = 0, most
+    while low < high:
+        mid = (low + high + 1) // 2
+        if mid * paid + rule.fee_units(mid, yes_price, True) <= budget:
+            low = mid
+        else:
+            high = mid - 1
+    return low

@@ -33,6 +33,8 @@ TIME_IN_FORCE = ("fill_or_kill", "good_till_canceled", "immediate_or_cancel")
 GTC, IOC, FOK = "good_till_canceled", "immediate_or_cancel", "fill_or_kill"
 SELF_TRADE_TYPES = ("taker_at_cross", "maker")
 BOOK_RULES = {"taker_at_cross": "cancel_taker", "maker": "cancel_maker"}  # Kalshi's words -> the book's
+LIMIT, MARKET = "limit", "market"
+ORDER_TYPES = (LIMIT, MARKET)  # a market order (the legacy API's) takes at any price it reaches, and never rests
 RESTING, CANCELED, EXECUTED = "resting", "canceled", "executed"
 STATUSES = (RESTING, CANCELED, EXECUTED)
 ORDER = "order"  # the bus's kind for an order's change (the order as it stands after it)
@@ -71,6 +73,7 @@ class Order:
     maker_rule: FeeRule | None = None  # the fee schedule of its maker fills (while it rests)
     maker_run: int = 0  # hundredths filled as maker at its price since it began to rest there
     seeded: bool = False  # stated by the control plane: it holds none of its owner's cash (what it fills is paid then)
+    order_type: str = LIMIT  # ORDER_TYPES; a market order's `yes_price` is the worst it may take (its limit)
 
     @property
     def buys_yes(self) -> bool:

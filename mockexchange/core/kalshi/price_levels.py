@@ -35,3 +35,10 @@ def is_level(structure: str, price: int) -> bool:
 
 def price_ranges(structure: str) -> tuple[PriceRange, ...]:
     return STRUCTURES[structure]
+
+
+def worst_level(structure: str, buying_yes: bool) -> int:
+    """The level farthest through the book for an order that takes at any price (a market order): the highest for a
+    bid, the lowest for an ask."""
+    ranges = STRUCTURES[structure]
+    return ranges[-1].end - ranges[-1].step if buying_yes else ranges[0].start + ranges[0].step

@@ -39,7 +39,10 @@ from mockexchange.core.kalshi.orders import (
     FOK,
     GTC,
     IOC,
+    LIMIT,
+    MARKET,
     ORDER,
+    ORDER_TYPES,
     RESTING,
     SELF_TRADE_TYPES,
     TIME_IN_FORCE,
@@ -49,7 +52,7 @@ from mockexchange.core.kalshi.orders import (
     whole,
 )
 from mockexchange.core.kalshi.positions import ACTIONS, SIDES, buys_yes
-from mockexchange.core.kalshi.price_levels import is_level
+from mockexchange.core.kalshi.price_levels import is_level, worst_level
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, price
 from mockexchange.core.money import MAX_COUNT
 
@@ -73,7 +76,7 @@ class Trading:
         side: str,
         action: str,
         count: int,
-        yes_price: int,
+        yes_price: int | None,
         *,
         subaccount: int = 0,
         client_order_id: str = "",
@@ -86,11 +89,19 @@ class Trading:
         order_group_id: str | None = None,
         exchange_index: int | None = None,
         fcm_bound: bool = False,
+        order_type: str = LIMIT,
+        buy_max_cost: int | None = None,
     ) -> Done:
         """An account's order: `count` hundredths of `side` and `action` (a bid: yes and buy; an ask: yes and sell) at
         `yes_price` on the YES book. It crosses what it can, then rests, ends, or is refused whole (`Refusal`, with
-        Kalshi's code)."""
-        _check_terms(side, action, count, yes_price, subaccount)
+        Kalshi's code). A market order (the legacy API's) never rests; without a `yes_price` it takes at any price (its
+        limit the worst level of the book). `buy_max_cost` (micro-dollars, a buy that does not rest) caps what the
+        contracts it buys and their fees cost: the cross is cut to what the cap pays for (a fill-or-kill order fills
+        whole within it or not at all)."""
+        _check_terms(side, action, count, yes_price, subaccount, order_type)
+        _check_cap(action, time_in_force, buy_max_cost)
+        if order_type == MARKET and time_in_force == GTC:
+            raise _invalid("a market order never rests: immediate_or_cancel or fill_or_kill")
         if time_in_force not in TIME_IN_FORCE:
             raise _invalid(f"time_in_force must be one of {', '.join(TIME_IN_FORCE)}")
         if self_trade_prevention_type is not None and self_trade_prevention_type not in SELF_TRADE_TYPES:
@@ -107,6 +118,8 @@ class Trading:
             account = self.account(user_id)  # type: ignore[attr-defined]
             market = self._order_market(ticker, exchange_index)
             self._known(account, subaccount, "subaccount")  # type: ignore[attr-defined]
+            if yes_price is None:
+                yes_price = worst_level(market.price_level_structure, buys_yes(side, action))
             self._check_price(market, yes_price)
             if expiration_time is not None and expiration_time <= now:
                 raise _invalid("expiration_time must be in the future", "invalid_expiration_time")
@@ -116,13 +129,13 @@ class Trading:
             order = Order(
                 "", user_id, subaccount, ticker, market.exchange_index, side, action, yes_price, count, count, now, now,
                 client_order_id, time_in_force, expiration_time, post_only, self_trade_prevention_type,
-                cancel_order_on_pause,
+                cancel_order_on_pause, order_type=order_type,
             )  # fmt: skip
             if reduce_only:
                 order.initial = order.remaining = min(count, self._reducible(order))
             if self.accounts[user_id].subtrader_of is not None:  # type: ignore[attr-defined]
                 self._check_fcm(order, market, fcm_bound)
-            return self._enter(order, market, account, now, check_cash=True)
+            return self._enter(order, market, account, now, check_cash=True, cap=buy_max_cost)
 
     def place_order(
         self,
@@ -163,14 +176,19 @@ class Trading:
             )  # fmt: skip
             return self._enter(order, market, account, now, check_cash=False).order
 
-    def _enter(self, order: Order, market: Market, account: Account, now: datetime, check_cash: bool) -> Done:
-        """A new order, checked so far, onto the book: it crosses (checked whole first), then rests what it may."""
+    def _enter(
+        self, order: Order, market: Market, account: Account, now: datetime, check_cash: bool, cap: int | None = None
+    ) -> Done:
+        """A new order, checked so far, onto the book: it crosses (checked whole first, cut to what `cap` pays for if
+        given), then rests what it may."""
         rule = self.fee_rule_for(market.ticker, None)  # type: ignore[attr-defined]
         size = order.remaining
         book = market.book
         if order.post_only and book is not None and book.crosses(order.book_side, order.yes_price):
             raise Refusal(f"the post-only order would cross the book of {market.ticker!r}", 400, "post_only_cross")
         planned = self._plan_cross(order, market, size, rule) if size else None  # type: ignore[attr-defined]
+        if planned is not None and cap is not None:
+            planned = self._plan_within(order, market, planned, rule, cap)  # type: ignore[attr-defined]
         if planned is not None and order.time_in_force == FOK and planned.plan.filled < size:
             planned = None  # fill whole or not at all: nothing crosses
         left = planned.plan.left if planned is not None else size
@@ -586,12 +604,32 @@ class Trading:
         self._moved(market, changes, when)  # type: ignore[attr-defined]
 
 
-def _check_terms(side: str, action: str, count: int, yes_price: int, subaccount: int) -> None:
-    """An order's own terms, in units (what `check_trade` checks of a seeded order's Decimals)."""
+def _check_terms(
+    side: str, action: str, count: int, yes_price: int | None, subaccount: int, order_type: str = LIMIT
+) -> None:
+    """An order's own terms, in units (what `check_trade` checks of a seeded order's Decimals); a market order may
+    leave its price out."""
     if side not in SIDES or action not in ACTIONS:
         raise _invalid("side must be 'yes' or 'no' and action 'buy' or 'sell'")
+    if order_type not in ORDER_TYPES:
+        raise _invalid(f"type must be one of {', '.join(ORDER_TYPES)}")
     if type(count) is not int or not 0 < count <= _MOST_COUNT:
         raise _invalid(f"count must be from 0.01 to {MAX_COUNT} contracts", "bad_request")
-    if type(yes_price) is not int or not 0 < yes_price < PRICE:
+    if yes_price is None:
+        if order_type != MARKET:
+            raise _invalid("a limit order needs a price", "invalid_price")
+    elif type(yes_price) is not int or not 0 < yes_price < PRICE:
         raise _invalid("price must be between 0 and 1 dollars exclusive", "invalid_price")
     check_subaccount(subaccount)
+
+
+def _check_cap(action: str, time_in_force: str, buy_max_cost: int | None) -> None:
+    """`buy_max_cost` caps a buy that does not rest (what rests would spend past the cap later), in micro-dollars."""
+    if buy_max_cost is None:
+        return
+    if type(buy_max_cost) is not int or buy_max_cost < 0:
+        raise _invalid("buy_max_cost must be a cost of at least 0")
+    if action != "buy":
+        raise _invalid("buy_max_cost caps what a buy spends: a sell takes none")
+    if time_in_force == GTC:
+        raise _invalid("buy_max_cost is for an order that does not rest (immediate_or_cancel or fill_or_kill)")

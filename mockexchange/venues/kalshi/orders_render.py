@@ -1,10 +1,12 @@
 """Kalshi's `Order` on the wire (spec 3.34.0), one renderer for every read of an order: `GET /portfolio/orders`, one
 order, `GET /historical/orders` (the ended ones the archive keeps, core/kalshi/archive.py) and `GET /fcm/orders`.
-Prices have 4 places, costs and fees 6, counts 2, as the other 3.34 records do; the legacy profile's integer twins
-(cents, whole contracts) are `order_legacy`'s."""
+Prices have 4 places, costs and fees 6, counts 2, as the other 3.34 records do; the legacy profile's (`order_legacy`)
+has 4-place costs and fees, as its other records do, and the integer twins (cents, whole contracts) the legacy
+`Order` of `kalshi_python_sync` 3.2.0 requires."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +20,8 @@ from mockexchange.venues.kalshi.render import Row, count_fp, dollars4, dollars6,
 _ONE = Decimal(1)
 
 
-def order(o: Order) -> Row:
-    """An order as it stands (`status` resting, canceled or executed)."""
+def order(o: Order, money: Callable[[Decimal], str] = dollars6) -> Row:
+    """An order as it stands (`status` resting, canceled or executed); `money` writes its costs and fees."""
     yes = price(o.yes_price)
     return {
         "order_id": o.order_id,
@@ -30,17 +32,17 @@ def order(o: Order) -> Row:
         "action": o.action,
         "outcome_side": "yes" if o.buys_yes else "no",
         "book_side": o.book_side,
-        "type": "limit",
+        "type": o.order_type,
         "status": o.status,
         "yes_price_dollars": dollars4(yes),
         "no_price_dollars": dollars4(_ONE - yes),
         "fill_count_fp": count_fp(contracts(o.filled)),
         "remaining_count_fp": count_fp(contracts(o.remaining)),
         "initial_count_fp": count_fp(contracts(o.initial)),
-        "taker_fill_cost_dollars": dollars6(dollars(o.taker_cost)),
-        "maker_fill_cost_dollars": dollars6(dollars(o.maker_cost)),
-        "taker_fees_dollars": dollars6(dollars(o.taker_fees)),
-        "maker_fees_dollars": dollars6(dollars(o.maker_fees)),
+        "taker_fill_cost_dollars": money(dollars(o.taker_cost)),
+        "maker_fill_cost_dollars": money(dollars(o.maker_cost)),
+        "taker_fees_dollars": money(dollars(o.taker_fees)),
+        "maker_fees_dollars": money(dollars(o.maker_fees)),
         "expiration_time": rfc3339(o.expiration_time) if o.expiration_time is not None else None,
         "created_time": rfc3339(o.created),
         "last_update_time": rfc3339(o.updated),
@@ -53,8 +55,8 @@ def order(o: Order) -> Row:
 
 
 def order_legacy(o: Order) -> dict[str, Any]:
-    """The late-2025 shape: integer twins (cents, whole contracts) beside the dollar strings."""
-    row = order(o)
+    """The late-2025 shape: integer twins (cents, whole contracts) beside the dollar strings (4 places)."""
+    row = order(o, dollars4)
     yes = price(o.yes_price)
     twins = {"yes_price": to_cents(yes), "no_price": to_cents(_ONE - yes)}
     twins |= {name: to_whole_contracts(contracts(units)) for name, units in (
@@ -102,7 +104,7 @@ def placed_in_batch(answer: dict[str, Any], asked_client_order_id: str | None) -
     error = answer.get("error")
     if error is not None:
         return {"client_order_id": asked_client_order_id, "fill_count": None, "remaining_count": None, **_NO_FILL,
-                "ts_ms": None, "error": _error(error)}  # fmt: skip
+                "ts_ms": None, "error": item_error(error)}  # fmt: skip
     row = {"order_id": answer["order_id"], "client_order_id": answer["client_order_id"] or None}
     row |= {name: value for name, value in placed(answer).items() if name not in ("order_id", "client_order_id")}
     return {**row, **{name: row.get(name) for name in _NO_FILL}, "ts_ms": answer["ts_ms"], "error": None}
@@ -119,7 +121,7 @@ def cancelled_in_batch(answer: dict[str, Any], order_id: str) -> Row:
     error = answer.get("error")
     if error is not None:
         return {"order_id": order_id, "client_order_id": None, "reduced_by": "0.00", "ts_ms": None,
-                "error": _error(error)}  # fmt: skip
+                "error": item_error(error)}  # fmt: skip
     return {**cancelled(answer), "client_order_id": answer["client_order_id"] or None, "error": None}
 
 
@@ -138,6 +140,6 @@ def decreased(answer: dict[str, Any]) -> Row:
     return row | {"remaining_count": count_fp(Decimal(answer["remaining"])), "ts_ms": answer["ts_ms"]}
 
 
-def _error(error: dict[str, Any]) -> Row:
+def item_error(error: dict[str, Any]) -> Row:
     """An item's refusal as Kalshi's ErrorResponse, the mock's diagnosis in `details`."""
     return {**exchange_error(error["status"], error["code"]), "details": error["message"]}

@@ -58,6 +58,16 @@ ENDPOINT_COSTS: dict[str, EndpointCost] = {
 }
 
 
+# The legacy profile's order writes (venues/kalshi/legacy_orders.py) cost what their 3.34 twins cost: 3.34 lists no
+# cost of its own for them (it has no such routes), and a batch pays per item whichever route it came by.
+LEGACY_TWINS = {"CancelOrder": "CancelOrderV2", "BatchCreateOrders": "BatchCreateOrdersV2",
+                "BatchCancelOrders": "BatchCancelOrdersV2"}  # fmt: skip
+
+
+def _cost_row(operation_id: str) -> EndpointCost | None:
+    return ENDPOINT_COSTS.get(LEGACY_TWINS.get(operation_id, operation_id))
+
+
 def bucket_of(operation_id: str) -> str:
     if operation_id in BALANCE_OPERATIONS:
         return "balance"
@@ -69,7 +79,7 @@ def cost_of(operation_id: str, items: int = 1) -> int | None:
     requests)."""
     if operation_id in BALANCE_OPERATIONS:
         return None
-    found = ENDPOINT_COSTS.get(operation_id)
+    found = _cost_row(operation_id)
     if found is None:
         return KALSHI_DEFAULT_COST
     return found.cost * items if found.per_item else found.cost
@@ -77,7 +87,7 @@ def cost_of(operation_id: str, items: int = 1) -> int | None:
 
 def charge_items(ctx: KalshiContext, user_id: str, operation_id: str, items: int) -> None:
     """A batch's further `items` (its first was charged before its body was read), if it pays per item."""
-    found = ENDPOINT_COSTS.get(operation_id)
+    found = _cost_row(operation_id)
     if found is not None and found.per_item and items > 0:
         charge(ctx, user_id, operation_id, items)
 

@@ -5,7 +5,7 @@ Every REST request takes one road: its signature checked (handling.py), the rate
 authentication: a refused signature costs nothing), what the operation needs of the key checked (access.py), then
 its body read and decoded (bodies.py) and the operation run: a read on the event loop, a write in a worker thread (its
 command may generate a key pair, or wait on the state file). One Starlette route a path, so a 405 lists every method
-the path takes (its `Allow` header).
+the path takes (its `Allow` header); only the operations the mock's wire profile serves are routed.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _with_body(ctx: KalshiContext, operation: Operation, key: ApiKey, raw: bytes
     pays the rest of its items once they are known (routes charge one item before the body is read)."""
     assert operation.body is not None
     decoded = bodies.decode(operation.body, raw)
-    items = decoded.get("orders")
+    items = decoded.get("orders", decoded.get("ids"))  # a legacy batch cancel names its orders' ids
     if isinstance(items, list) and len(items) > 1:
         rate_limits.charge_items(ctx, key.user_id, operation.operation_id, len(items) - 1)
     return operation.answer(ctx, key, Parts(decoded, query) if query is not None else decoded)
@@ -110,11 +110,19 @@ def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:
     return handle
 
 
+def _literal_first(path: str) -> list[tuple[bool, str]]:
+    """A path's place among the routes: a named segment (`batched`) before a parameter (`{order_id}`) at the same place,
+    so a route of one never takes a request meant for the other, whatever order the table lists them in."""
+    return [(segment.startswith("{"), segment) for segment in path.split("/")]
+
+
 def routes(ctx: KalshiContext) -> list[BaseRoute]:
     by_path: dict[str, dict[str, Endpoint]] = {}
     for operation in OPERATIONS:
-        by_path.setdefault(operation.path, {})[operation.method] = _endpoint(ctx, operation)
+        if operation.served_in(ctx.profile.name):
+            by_path.setdefault(operation.path, {})[operation.method] = _endpoint(ctx, operation)
     rest: list[BaseRoute] = [
-        Route(API_PREFIX + path, _by_method(handlers), methods=list(handlers)) for path, handlers in by_path.items()
+        Route(API_PREFIX + path, _by_method(by_path[path]), methods=list(by_path[path]))
+        for path in sorted(by_path, key=_literal_first)
     ]
     return [*rest, websocket.route(ctx)]

@@ -11,6 +11,10 @@ What it needs, checked in this order after the signature and the rate limit and 
 a scope of the key (Kalshi's ApiKeyScope: `read` grants every read, `write` every write, a child scope only its
 group), an FCM member caller (`member`: `fcm.require_member`), a key of the whole account (`whole_account`: a key
 locked to a subaccount is refused). An operation of no scope is public: no signature asked, nothing charged.
+
+An operation of some wire profiles only (`profiles`: the legacy order routes, which 3.34.0 no longer has) is routed
+under those alone; under another its path answers as a path the mock does not serve (404, or 405 where the path
+serves other methods).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from mockexchange.venues.kalshi import (
     historical,
     history,
     instance_transfers,
+    legacy_orders,
     market_data,
     markets,
     order_reads,
@@ -49,6 +54,7 @@ BALANCE = ("read", "read::portfolio_balance")
 TRANSFER = ("write", "write::transfer")
 FCM_RISK = ("write", "write::fcm_risk")  # FCM subtrader creation, trading blocks, daily caps
 TRADE = ("write", "write::trade")  # orders
+LEGACY = ("legacy",)  # the profile of the operations 3.34.0 no longer has
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,10 @@ class Operation:
     # The answer is given `params.Parts`: the body (if it takes one) with the path's names and the query together (a
     # write naming a record, and what its query says of it).
     parts: bool = False
+    profiles: tuple[str, ...] | None = None  # the wire profiles that serve it (None: every one)
+
+    def served_in(self, profile: str) -> bool:
+        return self.profiles is None or profile in self.profiles
 
     @property
     def public(self) -> bool:
@@ -195,6 +205,19 @@ OPERATIONS: tuple[Operation, ...] = (
               fcm.update_blocked_categories, FCM_RISK, body=fcm.UPDATE_CATEGORIES, member=True),
     Operation("POST", "/fcm/positions/transfers", "CreateFCMPositionTransfer", fcm.create_position_transfer, WRITE,
               body=fcm.TRANSFER, status=201, member=True),
+    # the legacy order writes (kalshi_python_sync 3.2.0's OrdersApi), gone from 3.34.0: the legacy profile's only
+    Operation("POST", "/portfolio/orders", "CreateOrder", legacy_orders.create_order, TRADE, body=legacy_orders.ORDER,
+              status=201, generated=False, profiles=LEGACY),
+    Operation("POST", "/portfolio/orders/batched", "BatchCreateOrders", legacy_orders.batch_create_orders, TRADE,
+              body=legacy_orders.BATCH_CREATE, status=201, generated=False, profiles=LEGACY),
+    Operation("DELETE", "/portfolio/orders/batched", "BatchCancelOrders", legacy_orders.batch_cancel_orders, TRADE,
+              body=legacy_orders.BATCH_CANCEL, generated=False, profiles=LEGACY),
+    Operation("DELETE", "/portfolio/orders/{order_id}", "CancelOrder", legacy_orders.cancel_order, TRADE,
+              generated=False, profiles=LEGACY),
+    Operation("POST", "/portfolio/orders/{order_id}/amend", "AmendOrder", legacy_orders.amend_order, TRADE,
+              body=legacy_orders.AMEND, generated=False, parts=True, profiles=LEGACY),
+    Operation("POST", "/portfolio/orders/{order_id}/decrease", "DecreaseOrder", legacy_orders.decrease_order, TRADE,
+              body=legacy_orders.DECREASE, generated=False, parts=True, profiles=LEGACY),
 )  # fmt: skip
 
 BY_ID: dict[str, Operation] = {op.operation_id: op for op in OPERATIONS}

@@ -1,0 +1,240 @@
+"""Kalshi's legacy order writes, as `kalshi_python_sync` 3.2.0 (the legacy profile's client) calls them: POST
+/portfolio/orders (CreateOrder), POST and DELETE /portfolio/orders/batched (BatchCreateOrders, BatchCancelOrders),
+DELETE /portfolio/orders/{order_id} (CancelOrder), POST .../amend (AmendOrder) and .../decrease (DecreaseOrder).
+Spec 3.34.0 no longer routes them (its v1 request schemas stand unreferenced), so the table serves them under the
+legacy profile only.
+
+A legacy order names its `side` (yes or no) and `action` (buy or sell), its `count` in whole contracts and the price
+of its side in cents (`yes_price`, `no_price`) or dollars (`yes_price_dollars`, `no_price_dollars`): one of them. It
+is placed on the YES book as a v2 order is (buy no at p rests as a YES ask at 1 - p), by the control plane's commands
+the v2 routes run (`place_order`, `place_orders`, `cancel_user_order`, `cancel_user_orders`, `amend_order`,
+`decrease_order`, given the legacy side and action), so matching, holds, refusals in Kalshi's shape and the state file
+are theirs. A `market` order never rests (immediate-or-cancel unless it says fill-or-kill) and takes at any price, or
+up to the one it names; `buy_max_cost` (cents) caps what a buy spends on contracts and fees and makes the order
+fill-or-kill, as the client's model says of it. What the client's model and Kalshi leave unsaid is chosen in
+docs/known-differences.md.
+
+Each answer carries the legacy `Order` (orders_render.order_legacy: cents and whole contracts beside the dollar
+strings) read once the command ran, as it stands then.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.kalshi.orders import FOK, GTC, IOC, LIMIT, MARKET, ORDER_TYPES, SELF_TRADE_TYPES, TIME_IN_FORCE
+from mockexchange.core.kalshi.positions import ACTIONS, SIDES
+from mockexchange.core.kalshi.units import contracts
+from mockexchange.core.money import ONE, MoneyError, parse_price, plain, to_whole_contracts
+from mockexchange.venues.kalshi import commands, orders_render
+from mockexchange.venues.kalshi.bodies import Body, Field
+from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
+from mockexchange.venues.kalshi.errors import KalshiError, exchange_error
+from mockexchange.venues.kalshi.order_reads import owner
+from mockexchange.venues.kalshi.orders import MAX_BATCH
+from mockexchange.venues.kalshi.params import Parts
+
+Row = dict[str, Any]
+CENTS = (("yes_price", "yes"), ("no_price", "no"))  # a price in cents, of a side
+DOLLARS = (("yes_price_dollars", "yes"), ("no_price_dollars", "no"))
+_PRICES = (
+    Field("yes_price", "int", minimum=1, maximum=99),
+    Field("no_price", "int", minimum=1, maximum=99),
+    Field("yes_price_dollars"),
+    Field("no_price_dollars"),
+)
+ORDER = Body(
+    "CreateOrderRequest",
+    (
+        Field("ticker", required=True),
+        Field("client_order_id"),
+        Field("side", required=True, choices=SIDES),
+        Field("action", required=True, choices=ACTIONS),
+        Field("count", "int", required=True, minimum=1),
+        Field("type", choices=ORDER_TYPES),
+        *_PRICES,
+        Field("expiration_ts", "int64"),
+        Field("time_in_force", choices=TIME_IN_FORCE),
+        Field("buy_max_cost", "int64"),
+        Field("post_only", "bool"),
+        Field("reduce_only", "bool"),
+        Field("sell_position_floor", "int64"),
+        Field("self_trade_prevention_type", choices=SELF_TRADE_TYPES),
+        Field("order_group_id"),
+        Field("cancel_order_on_pause", "bool"),
+    ),
+)
+BATCH_CREATE = Body("BatchCreateOrdersRequest", (Field("orders", "objects", True, items=ORDER, most=MAX_BATCH),))
+BATCH_CANCEL = Body("BatchCancelOrdersRequest", (Field("ids", "strings", True, most=MAX_BATCH),))
+AMEND = Body(
+    "AmendOrderRequest",
+    (
+        Field("ticker", required=True),
+        Field("side", required=True, choices=SIDES),
+        Field("action", required=True, choices=ACTIONS),
+        Field("client_order_id"),
+        Field("updated_client_order_id"),
+        *_PRICES,
+        Field("count", "int", minimum=1),
+    ),
+)
+DECREASE = Body("DecreaseOrderRequest", (Field("reduce_by", "int", minimum=1), Field("reduce_to", "int", minimum=0)))
+
+
+def _refused(message: str, code: str, status: int = 400) -> KalshiError:
+    """A refusal of the mock's reading of a legacy body, in Kalshi's exchange shape (as the commands' refusals are)."""
+    return KalshiError(status, {"error": exchange_error(status, code)}, message)
+
+
+def _yes_price(values: dict[str, Any], required: bool) -> str | None:
+    """The YES price (dollars, a plain decimal string) of the one price given (None: none, if not `required`)."""
+    given = [(name, side) for name, side in (*CENTS, *DOLLARS) if values.get(name) is not None]
+    if len(given) > 1 or (required and not given):
+        names = ", ".join(name for name, _ in (*CENTS, *DOLLARS))
+        raise _refused(f"give exactly one of {names} (given: {', '.join(n for n, _ in given) or 'none'})",
+                       "invalid_order")  # fmt: skip
+    if not given:
+        return None
+    name, side = given[0]
+    value = values[name]
+    try:
+        price = Decimal(value) / 100 if name.endswith("_price") else parse_price(value, name)
+    except MoneyError as exc:
+        raise _refused(str(exc), "invalid_price") from None
+    return plain(price if side == "yes" else ONE - price)
+
+
+def _order_fields(key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
+    """A CreateOrderRequest as `place_order`'s fields."""
+    order_type = values["type"] or LIMIT
+    time_in_force = values["time_in_force"] or (IOC if order_type == MARKET else GTC)
+    cap = values["buy_max_cost"]
+    floor = values["sell_position_floor"]
+    if floor not in (None, 0):
+        raise _refused(f"sell_position_floor takes only 0 (a reduce-only order), not {floor}", "invalid_order")
+    return {
+        "ticker": values["ticker"],
+        "side": values["side"],
+        "action": values["action"],
+        "count": str(values["count"]),
+        "price": _yes_price(values, required=order_type == LIMIT),
+        "time_in_force": FOK if cap is not None else time_in_force,  # "automatically ... Fill-or-Kill"
+        "self_trade_prevention_type": values["self_trade_prevention_type"] or "taker_at_cross",
+        "client_order_id": values["client_order_id"],
+        "expiration_time": values["expiration_ts"],
+        "post_only": bool(values["post_only"]),
+        "reduce_only": bool(values["reduce_only"]) or floor == 0,
+        "cancel_order_on_pause": bool(values["cancel_order_on_pause"]),
+        "order_group_id": values["order_group_id"],
+        "subaccount": subaccount_for(key, None) or 0,
+        "order_type": order_type,
+        "buy_max_cost": None if cap is None else plain(Decimal(cap) / 100),
+    }
+
+
+def _order(ctx: KalshiContext, order_id: str) -> Row:
+    """The order as it stands, in the profile's shape."""
+    with ctx.ledger.reading():
+        return ctx.profile.live_order(ctx.ledger.all_orders[order_id])
+
+
+def _whole(count: str) -> int:
+    return to_whole_contracts(Decimal(count))
+
+
+def create_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
+    fields = _order_fields(key, values)
+    answer = commands.run(ctx, "place_order", user_id=owner(key), fcm_bound=key.subtrader_id is not None, **fields)
+    return {"order": _order(ctx, answer["order_id"])}
+
+
+def batch_create_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
+    """Each order placed in turn, or its refusal in its place (one the mock refuses to read, too)."""
+    asked = values["orders"]
+    fields: list[dict[str, Any]] = []
+    unread: dict[int, KalshiError] = {}
+    for i, item in enumerate(asked):
+        try:
+            fields.append(_order_fields(key, item))
+        except KalshiError as exc:
+            unread[i] = exc
+    placed = iter(
+        commands.run(ctx, "place_orders", user_id=owner(key), orders=fields, fcm_bound=key.subtrader_id is not None)[
+            "orders"
+        ]
+        if fields
+        else ()
+    )
+    rows = []
+    for i, item in enumerate(asked):
+        done = _unread(unread[i]) if i in unread else next(placed)
+        error = done.get("error")
+        rows.append({
+            "client_order_id": item["client_order_id"],
+            "order": None if error else _order(ctx, done["order_id"]),
+            "error": orders_render.item_error(error) if error else None,
+        })  # fmt: skip
+    return {"orders": rows}
+
+
+def _unread(exc: KalshiError) -> dict[str, Any]:
+    """A refusal raised before a batch's command, as the command answers an item's refusal."""
+    return {"error": {"status": exc.status, "code": exc.body["error"]["code"], "message": str(exc)}}
+
+
+def cancel_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
+    answer = commands.run(
+        ctx, "cancel_user_order", user_id=owner(key), order_id=values["order_id"],
+        subaccount=subaccount_for(key, None) or 0,
+    )  # fmt: skip
+    return {"order": _order(ctx, answer["order_id"]), "reduced_by": _whole(answer["reduced"])}
+
+
+def batch_cancel_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
+    ids = values["ids"]
+    subaccount = subaccount_for(key, None) or 0
+    items = [{"order_id": order_id, "subaccount": subaccount} for order_id in ids]
+    answer = commands.run(ctx, "cancel_user_orders", user_id=owner(key), orders=items) if items else {"orders": []}
+    rows = []
+    for order_id, done in zip(ids, answer["orders"], strict=True):
+        error = done.get("error")
+        rows.append({
+            "order_id": order_id,
+            "order": None if error else _order(ctx, done["order_id"]),
+            "reduced_by": 0 if error else _whole(done["reduced"]),
+            "error": orders_render.item_error(error) if error else None,
+        })  # fmt: skip
+    return {"orders": rows}
+
+
+def amend_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> Row:
+    """AmendOrder: the order before and after. The price is the one given; the count (what it filled and what is to
+    rest) is the order's own if none is given."""
+    body, order_id = parts.body or {}, parts.query["order_id"]
+    subaccount = subaccount_for(key, None) or 0
+    price = _yes_price(body, required=True)
+    with ctx.ledger.reading():
+        before = ctx.ledger.orders.get(order_id)
+        if before is None or (before.user_id, before.subaccount) != (owner(key), subaccount):
+            raise _refused(f"no resting order {order_id!r} of this key's", "not_found", 404)
+        old = ctx.profile.live_order(before)
+        count = str(body["count"]) if body["count"] is not None else plain(contracts(before.initial))
+    commands.run(
+        ctx, "amend_order", user_id=owner(key), order_id=order_id, ticker=body["ticker"], side=body["side"],
+        action=body["action"], price=price, count=count, subaccount=subaccount,
+        client_order_id=body["client_order_id"], updated_client_order_id=body["updated_client_order_id"],
+    )  # fmt: skip
+    return {"old_order": old, "order": _order(ctx, order_id)}
+
+
+def decrease_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> Row:
+    body = parts.body or {}
+    answer = commands.run(
+        ctx, "decrease_order", user_id=owner(key), order_id=parts.query["order_id"],
+        subaccount=subaccount_for(key, None) or 0,
+        reduce_by=None if body["reduce_by"] is None else str(body["reduce_by"]),
+        reduce_to=None if body["reduce_to"] is None else str(body["reduce_to"]),
+    )  # fmt: skip
+    return {"order": _order(ctx, answer["order_id"])}
