@@ -88,6 +88,18 @@ KALSHI_OPERATIONS: tuple[str, ...] = (
     "GetExchangeStatus",
     "GetMarketCandlesticks",
     "BatchGetMarketCandlesticks",
+    # Orders (issue 28: venues/kalshi/orders.py, order_reads.py)
+    "CreateOrderV2",
+    "BatchCreateOrdersV2",
+    "CancelOrderV2",
+    "BatchCancelOrdersV2",
+    "CancelAllOrders",
+    "AmendOrderV2",
+    "DecreaseOrderV2",
+    "GetOrders",
+    "GetOrder",
+    "GetOrderQueuePositions",
+    "GetOrderQueuePosition",
 )
 # The operations above that change the account: `contract check` runs them only when named (--operation), and the
 # generated-responses mode answers them from the ledger.
@@ -107,6 +119,14 @@ KALSHI_WRITES: frozenset[str] = frozenset(
         "DeleteFCMEventContractDailyCap",
         "UpdateFCMSubtraderBlockedCategories",
         "CreateFCMPositionTransfer",
+        # Orders (issue 28): `contract check --orders` names them all
+        "CreateOrderV2",
+        "BatchCreateOrdersV2",
+        "CancelOrderV2",
+        "BatchCancelOrdersV2",
+        "CancelAllOrders",
+        "AmendOrderV2",
+        "DecreaseOrderV2",
     }
 )
 KALSHI_CHANNELS: tuple[str, ...] = (
