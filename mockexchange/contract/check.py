@@ -134,9 +134,10 @@ def run(args: argparse.Namespace) -> int:
     operations = [op for op in asked if op not in first.skipped]
     ordering = not args.published_only and bool(set(operations) & set(ORDER_OPERATIONS))
     listed = discover(args.base_url, signer) if (needed(operations) or ordering) and not args.published_only else None
-    orders = (
-        find_orders(args.base_url, signer, listed.markets if listed else [], place=args.orders) if ordering else None
-    )
+    # The kit's own resting orders, placed only when an order write runs: those writes change no order it had.
+    placing = bool(set(operations) & set(ORDER_WRITES))
+    markets = listed.markets if listed else []
+    orders = find_orders(args.base_url, signer, markets, place=placing) if ordering else None
     if not args.published_only:
         spec = refine(spec, account=_account_values(args, listed, orders))
     print(f"contract check: {args.base_url}  operations: {', '.join(operations)}")

@@ -2,8 +2,9 @@
 markets that take orders, the account's orders, and, for `contract check --orders`, resting orders of its own to
 cancel, amend and decrease.
 
-- The order markets: open markets (`active`; the legacy profile's `open`) on whole cents (`linear_cent`), all on the
-  exchange index of the first one found: drawn valid orders name them, at prices every one of them takes.
+- The order markets: open markets (`active`; the legacy profile's `open`) on whole cents (`linear_cent`), all on one
+  exchange index (0, where deposits land, when it lists any): drawn valid orders name them, at prices every one of
+  them takes.
 - The account's orders: one signed `GET /portfolio/orders` page; `GetOrder` and `GetOrderQueuePosition` name them.
 - The kit's resting orders (`place_resting`, only when asked: it changes the account): `RESTING_ORDERS` post-only
   bids of `RESTING["count"]` contracts at $0.01 on the first order market, which cross nothing a book offers above
@@ -42,7 +43,8 @@ class OrderValues:
 
 
 def order_markets(markets: Iterable[Any]) -> tuple[tuple[str, ...], int | None]:
-    """The open markets on whole cents of one exchange index (the first such market's), and that index."""
+    """The open markets on whole cents of one exchange index (0, where deposits land, if it has any; else the first
+    such market's), and that index."""
     found: list[tuple[str, int]] = []
     for row in markets:
         if not isinstance(row, dict) or row.get("status") not in OPEN_STATUSES:
@@ -57,7 +59,7 @@ def order_markets(markets: Iterable[Any]) -> tuple[tuple[str, ...], int | None]:
             found.append((ticker, index))
     if not found:
         return (), None
-    index = found[0][1]
+    index = 0 if any(i == 0 for _, i in found) else found[0][1]
     return tuple(t for t, i in found if i == index), index
 
 

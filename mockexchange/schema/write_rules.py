@@ -14,6 +14,7 @@ Pure data and pure functions: no HTTP here (the account is read by the caller, t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -328,6 +329,7 @@ LATEST_SECONDS = 253370764800  # 9999-01-01T00:00:00Z: the mock's exchange clock
 ORDER_CHANGES = ("CancelOrderV2", "AmendOrderV2", "DecreaseOrderV2")
 ORDER_WRITES = ORDER_CREATES + ORDER_CHANGES + ("BatchCancelOrdersV2", "CancelAllOrders")
 MAX_BATCH = 1_000  # the mock's bound on a batch (Kalshi's scales with the write budget)
+BODY_BOUND = 64 * 1024  # the mock's bound on a request body (venues/kalshi/bodies.py MAX_BODY): a long batch passes it
 # A price the kit's order markets (linear_cent) take: whole cents strictly between 0 and 1, with 1 to 4 places.
 WHOLE_CENTS = r"^0?\.(0[1-9]|[1-9][0-9]?)0{0,2}$"
 # A count of contracts: at most 2 places, from 0.01 to 999,999,999.99 (the server takes up to 1,000,000,000).
@@ -415,6 +417,26 @@ ACCOUNT_VALUES += (
                  "the side of the order amended (another is 400 invalid_order)"),
 )  # fmt: skip
 
+
+def reduce_to_above_rest(body: Mapping[str, Any], account: AccountView) -> str | None:
+    """A decrease `reduce_to` no more than what the order rests: its refusal is wrong."""
+    order_id, reduce_to = body.get("order_id"), body.get("reduce_to")
+    order = account.order(order_id) if isinstance(order_id, str) and isinstance(reduce_to, str) else None
+    try:
+        rests = Decimal(order["remaining_count_fp"]) if order is not None else None
+        asked = Decimal(reduce_to)  # type: ignore[arg-type]
+    except (KeyError, TypeError, ArithmeticError, ValueError):
+        return None
+    if rests is None or order.get("status") != "resting" or asked > rests:  # type: ignore[union-attr]
+        return None
+    return f"order {order_id} rests {rests} contracts, no fewer than reduce_to {reduce_to}"
+
+
+def batch_within_bound(body: Mapping[str, Any], account: AccountView) -> str | None:
+    size = len(json.dumps(dict(body)))  # as the suites send it (ASCII, ", " and ": "); the server may count less
+    return f"the body is {size} bytes, within the {BODY_BOUND} the mock reads" if size <= BODY_BOUND * 0.9 else None
+
+
 NO_ORDER = "an order that no longer rests there (the run cancelled, filled or decreased it to nothing; judged)"
 STATE_REFUSALS += (
     StateRefusal(ORDER_CREATES[:1] + ("AmendOrderV2",), 400, "insufficient_balance",
@@ -430,8 +452,12 @@ STATE_REFUSALS += (
                  "now"),
     StateRefusal(ORDER_CREATES[:1], 400, "invalid_expiration_time", "an expiration_time at or before the exchange's "
                  "now"),
-    StateRefusal(("DecreaseOrderV2",), 400, "invalid_order", "a reduce_to above what rests"),
+    StateRefusal(("DecreaseOrderV2",), 400, "invalid_order", "a reduce_to above what rests (judged)",
+                 reduce_to_above_rest),
     StateRefusal(ORDER_CHANGES, 404, "not_found", NO_ORDER, order_rests),
+    StateRefusal(("BatchCreateOrdersV2", "BatchCancelOrdersV2"), 400, "bad_request",
+                 f"a body past {BODY_BOUND} bytes (the mock's bound on a body; Kalshi's batch bound is unknown) "
+                 "(judged from the body's size)", batch_within_bound),
     StateRefusal(ORDER_WRITES, 403, "forbidden", LOCKED_KEY + "; an FCM subtrader's blocked category or daily cap"),
 )  # fmt: skip
 

@@ -71,7 +71,9 @@ def test_refining_changes_no_shared_component_and_not_the_slice() -> None:
     assert refined["components"] == PUBLISHED["components"]  # FixedPointDollars, ExchangeIndex, ... as published
 
 
-@pytest.mark.parametrize("value", ACCOUNT_VALUES + MARKET_VALUES + ORDER_VALUES, ids=lambda v: f"{'+'.join(v.operations)}.{v.field}")
+@pytest.mark.parametrize(
+    "value", ACCOUNT_VALUES + MARKET_VALUES + ORDER_VALUES, ids=lambda v: f"{'+'.join(v.operations)}.{v.field}"
+)
 def test_account_values_are_drawn_when_given_and_their_absence_is_said(value) -> None:
     given, bare = refine(PUBLISHED, account=FULL), refine(PUBLISHED)
     location, _, name = value.field.rpartition(":")
