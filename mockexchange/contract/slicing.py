@@ -25,6 +25,7 @@ import yaml
 
 from mockexchange.schema.refs import is_operation, lookup, operations, operations_by_id, pointer, refs_in
 from mockexchange.schema.specs import SpecError, parse_spec_text, read_spec_text, slices_root
+from mockexchange.schema.write_rules import ORDER_WRITES
 
 KALSHI_OPENAPI_URL = "https://docs.kalshi.com/openapi.yaml"
 KALSHI_ASYNCAPI_URL = "https://docs.kalshi.com/asyncapi.yaml"
@@ -89,13 +90,7 @@ KALSHI_OPERATIONS: tuple[str, ...] = (
     "GetMarketCandlesticks",
     "BatchGetMarketCandlesticks",
     # Orders (issue 28: venues/kalshi/orders.py, order_reads.py)
-    "CreateOrderV2",
-    "BatchCreateOrdersV2",
-    "CancelOrderV2",
-    "BatchCancelOrdersV2",
-    "CancelAllOrders",
-    "AmendOrderV2",
-    "DecreaseOrderV2",
+    *ORDER_WRITES,
     "GetOrders",
     "GetOrder",
     "GetOrderQueuePositions",
@@ -119,14 +114,7 @@ KALSHI_WRITES: frozenset[str] = frozenset(
         "DeleteFCMEventContractDailyCap",
         "UpdateFCMSubtraderBlockedCategories",
         "CreateFCMPositionTransfer",
-        # Orders (issue 28): `contract check --orders` names them all
-        "CreateOrderV2",
-        "BatchCreateOrdersV2",
-        "CancelOrderV2",
-        "BatchCancelOrdersV2",
-        "CancelAllOrders",
-        "AmendOrderV2",
-        "DecreaseOrderV2",
+        *ORDER_WRITES,  # `contract check --orders` names them all
     }
 )
 KALSHI_CHANNELS: tuple[str, ...] = (

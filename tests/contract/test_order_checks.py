@@ -12,15 +12,12 @@ from typing import Any
 import kit_commands
 import pytest
 from broken_orders import BrokenOrders
-from broken_server import serving_through
 from schemathesis.core.failures import FailureGroup
 
 from mockexchange.app import build_app
 from mockexchange.contract import suite
 from mockexchange.contract.account import (
-    KEY_ID,
     ORDER_MARKETS,
-    private_key_pem_text,
     seed,
     seed_orders,
     seed_writes,
@@ -78,20 +75,12 @@ def test_a_cancel_refused_as_not_found_while_the_order_rests_fails() -> None:
 
 @pytest.fixture(scope="module")
 def pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("keys") / "contract.pem"
-    path.write_text(private_key_pem_text())
-    return path
+    return kit_commands.contract_pem(tmp_path_factory.mktemp("keys"))
 
 
 def _check(pem: Path, defect: str | None, *arguments: str) -> tuple[int, str]:
-    server = serving_through(functools.partial(BrokenOrders, defect=defect)) if defect else serving_through(lambda a: a)
-    with server:
-        seed(server)
-        seed_writes(server)
-        result = kit_commands.contract_check(
-            server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--max-examples", str(EXAMPLES), *arguments
-        )
-    return result.returncode, result.stdout + result.stderr
+    middleware = functools.partial(BrokenOrders, defect=defect) if defect else (lambda app: app)
+    return kit_commands.check_seeded(middleware, pem, "--seed", SEED, "--max-examples", str(EXAMPLES), *arguments)
 
 
 @pytest.mark.slow
