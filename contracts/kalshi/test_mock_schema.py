@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 
 from mockexchange.app import build_app
 from mockexchange.contract import suite
-from mockexchange.contract.account import seed, signer, values
+from mockexchange.contract.account import seed, seed_orders, signer, values
 from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.server import MockServer
 
@@ -19,8 +19,9 @@ from mockexchange.server import MockServer
 # module and each case is sent to its address.
 IN_PROCESS = build_app()
 seed(IN_PROCESS.control)
+ORDERS = seed_orders(IN_PROCESS.control)  # orders for GetOrder and the queue positions to name (by their drawn ids)
 READS = [operation for operation in KALSHI_OPERATIONS if operation not in KALSHI_WRITES]
-in_process = suite.load_schema(signer(), app=IN_PROCESS.asgi, account=values(), operations=READS)
+in_process = suite.load_schema(signer(), app=IN_PROCESS.asgi, account=values(**ORDERS), operations=READS)
 over_http = suite.load_schema(signer(), base_url="http://127.0.0.1:9/trade-api/v2", account=values(), operations=READS)
 
 SUITE = settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))

@@ -2,7 +2,7 @@
 its own: valid and invalid bodies, every check, the kit's write acceptance among them (a valid body answered 2xx or
 with a declared state refusal, and some valid body accepted in the run). The account (`seed` and `seed_writes`) makes
 most valid writes succeed: cash in every numbered subaccount, the Premier usage level, keys to delete, an error account
-for position transfers."""
+for position transfers, and resting orders of the kit's to cancel, amend and decrease (seed_orders)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from mockexchange.app import build_app
 from mockexchange.contract import suite
-from mockexchange.contract.account import seed, seed_writes, signer, values
+from mockexchange.contract.account import seed, seed_orders, seed_writes, signer, values
 from mockexchange.contract.slicing import KALSHI_WRITES
 
 EXAMPLES = 15  # of valid data and as many of invalid, per operation
@@ -22,5 +22,6 @@ def test_each_write_against_a_fresh_mock(operation_id: str) -> None:
     mock = build_app()
     seed(mock.control)
     seed_writes(mock.control, subaccounts=operation_id != "CreateSubaccount")  # it needs room for more
-    schema = suite.load_schema(signer(), app=mock.asgi, operations=[operation_id], account=values())
+    orders = seed_orders(mock.control)  # the resting orders the order writes change
+    schema = suite.load_schema(signer(), app=mock.asgi, operations=[operation_id], account=values(**orders))
     suite.run_operations(schema, max_examples=EXAMPLES)

@@ -11,6 +11,7 @@ from functools import cache
 from cryptography.hazmat.primitives import serialization
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem, public_key_pem
+from mockexchange.contract.orders import place_resting, values_for
 from mockexchange.control import Control
 from mockexchange.schema.write_rules import NUMBERED_SUBACCOUNTS, AccountValues
 from mockexchange.testing.signing import KalshiSigner
@@ -23,6 +24,8 @@ SUBACCOUNT_CENTS = 10**11  # $1 billion in each numbered subaccount: most drawn 
 KEYS_TO_DELETE = tuple(f"contract-delete-{i}" for i in range(3))
 ERROR_ACCOUNT = "contract-fcm-errors"  # the FCM's error account: position transfers go to its subtraders
 TRANSFER_TARGETS = tuple(f"{ERROR_ACCOUNT}_T{i}" for i in range(2))
+# Open, on whole cents and on exchange index 0, with the house's book (seed_market_data): orders are drawn on them.
+ORDER_MARKETS = tuple(f"KXCONTRACT-{e:02d}-T{m}" for e in (4, 6) for m in range(5))
 TRANSFER_MARKETS = tuple(f"KXCONTRACT-{e:02d}-T{m}" for e in (4, 6) for m in range(5))  # open, on exchange index 0
 # What the exchange lists (seed and seed_market_data): the market data reads draw their tickers from them.
 SERIES = "KXCONTRACT"
@@ -54,10 +57,11 @@ def upload_pem() -> str:
     return public_key_pem(generate_private_key("ed25519").public_key())
 
 
-def values() -> AccountValues:
+def values(**orders: tuple) -> AccountValues:
     """What exists on the seeded account, and its exchange, for the fields only they satisfy (schema/write_rules.py,
-    refinements.MARKET_VALUES)."""
+    refinements.MARKET_VALUES); `orders`: the order fields `seed_orders` gave."""
     return AccountValues(
+        **orders,
         subtrader_ids=SUBTRADERS,
         public_keys=(upload_pem(),),
         api_key_ids=KEYS_TO_DELETE,
@@ -139,6 +143,13 @@ def seed_market_data(control: Control) -> None:
     control.set_book("KXCONTRACT-08-T0", yes=[["0.055", "2"]], no=[["0.9", "1"]])
     control.pause_market("KXCONTRACT-07-T4")
     control.determine_market("KXCONTRACT-08-T0", "yes")
+
+
+def seed_orders(control: Control) -> dict[str, tuple]:
+    """After `seed`: the kit's resting orders (contract/orders.py's `RESTING`, placed as a client places them) on the
+    first order market; the order fields of `values` naming them and the order markets."""
+    placed = place_resting(lambda body: control.place_order(MEMBER, **body)["order_id"], ORDER_MARKETS[0])
+    return values_for(ORDER_MARKETS, 0, (), placed)
 
 
 def seed_writes(control: Control, *, subaccounts: bool = True) -> None:

@@ -22,17 +22,19 @@ import yaml
 from mockexchange.auth.kalshi.keys import generate_private_key, public_key_pem
 from mockexchange.contract import extra
 from mockexchange.contract.discovery import Listed, discover, needed
+from mockexchange.contract.orders import RESTING, OrderValues, find_orders
 from mockexchange.contract.preflight import Unreachable, preflight
 from mockexchange.contract.report import Run, translate
 from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.contract.verdict import read_events
-from mockexchange.schema.refinements import PAGINATED
+from mockexchange.schema.refinements import ORDER_READS, PAGINATED
 from mockexchange.schema.refs import operations_by_id
 from mockexchange.schema.specs import SpecError, kalshi_slice_path, load_spec
-from mockexchange.schema.write_rules import ACCEPTANCE, AccountValues
+from mockexchange.schema.write_rules import ACCEPTANCE, ORDER_WRITES, AccountValues
 from mockexchange.testing.signing import KalshiSigner
 
 OPERATIONS = KALSHI_OPERATIONS
+ORDER_OPERATIONS = ORDER_WRITES + ORDER_READS
 # The operations that change the account (make or delete keys, grant a usage level): checked only when named with
 # --operation, so that a run against a real account changes nothing unless asked.
 # Exit statuses (docs/contract-kit.md): the first that applies.
@@ -61,6 +63,11 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "--operation", action="append", choices=OPERATIONS, metavar="OPERATION_ID",
         help=f"check only these operations (repeatable; default every one that only reads; those that change the "
         f"account run only when named: {', '.join(sorted(KALSHI_WRITES))})",
+    )  # fmt: skip
+    p.add_argument(
+        "--orders", action="store_true",
+        help="also check the order writes (placing, amending, decreasing and cancelling orders: it changes the "
+        "account, and CancelAllOrders cancels every resting order of it); the kit places its own resting orders first",
     )  # fmt: skip
     p.add_argument("--max-examples", type=int, default=50, metavar="N", help="generated cases per operation")
     p.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
@@ -113,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
     asked = args.operation or [op for op in OPERATIONS if op not in KALSHI_WRITES]
+    asked += [op for op in ORDER_WRITES if args.orders and op not in asked]
     try:
         first = preflight(
             args.base_url, signer, spec, asked, explicit=bool(args.operation), subtrader_ids=args.subtrader_id
@@ -124,9 +132,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"contract check: {first.refusal.describe()}", file=sys.stderr)
         return EXIT_REFUSED
     operations = [op for op in asked if op not in first.skipped]
-    listed = discover(args.base_url, signer) if needed(operations) and not args.published_only else None
+    ordering = not args.published_only and bool(set(operations) & set(ORDER_OPERATIONS))
+    listed = discover(args.base_url, signer) if (needed(operations) or ordering) and not args.published_only else None
+    # The kit's own resting orders, placed only when an order write runs: those writes change no order it had.
+    placing = bool(set(operations) & set(ORDER_WRITES))
+    markets = listed.markets if listed else []
+    orders = find_orders(args.base_url, signer, markets, place=placing) if ordering else None
     if not args.published_only:
-        spec = refine(spec, account=_account_values(args, listed))
+        spec = refine(spec, account=_account_values(args, listed, orders))
     print(f"contract check: {args.base_url}  operations: {', '.join(operations)}")
     for operation, why in first.skipped.items():
         print(f"  skipped {operation}: {why}")
@@ -138,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
         )
         if listed is not None:
             print(f"  {_listed_line(listed)}")
+        if orders is not None:
+            print(f"  {_orders_line(orders)}")
         for operation, why in _not_expected_to_accept(spec, operations).items():
             print(f"  {operation}: no valid request can be drawn ({why}); refusals judged, no acceptance required")
     with tempfile.TemporaryDirectory(prefix="mockexchange-check-") as tmp:
@@ -206,12 +221,27 @@ def _run_schemathesis(args: argparse.Namespace, spec: dict, operations: list[str
     return child.returncode
 
 
-def _account_values(args: argparse.Namespace, listed: Listed | None) -> AccountValues:
-    """What the kit knows of the key's account (the subtraders named, a public key it made to upload) and of its
-    exchange (what it found listed)."""
+def _account_values(args: argparse.Namespace, listed: Listed | None, orders: OrderValues | None) -> AccountValues:
+    """What the kit knows of the key's account (the subtraders named, a public key it made to upload, its orders) and
+    of its exchange (what it found listed)."""
     upload = public_key_pem(generate_private_key("ed25519").public_key())
-    found = listed.values if listed is not None else {}
+    found = {**(listed.values if listed is not None else {}), **(orders.values if orders is not None else {})}
     return AccountValues(subtrader_ids=tuple(args.subtrader_id), public_keys=(upload,), **found)
+
+
+def _orders_line(orders: OrderValues) -> str:
+    values = orders.values
+    markets = values["order_markets"]
+    line = f"orders (for the order operations): {len(values['order_ids'])} of the account's"
+    if markets:
+        index = values["order_exchange_indexes"][0]
+        line += f"; drawn on {len(markets)} open market(s) on whole cents of exchange index {index}"
+    if orders.placed:
+        line += (
+            f"; the kit placed {orders.placed} resting bids of {RESTING['count']} at ${RESTING['price']} on "
+            f"{markets[0]} to cancel, amend and decrease"
+        )
+    return line + "".join(f"; {problem}" for problem in orders.problems)
 
 
 def _listed_line(listed: Listed) -> str:

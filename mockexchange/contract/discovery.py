@@ -28,6 +28,7 @@ class Listed:
 
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    markets: list[Any] = field(default_factory=list)  # the rows of GET /markets (the order markets are among them)
 
 
 def needed(operations: list[str]) -> bool:
@@ -55,7 +56,8 @@ def discover(base_url: str, signer: KalshiSigner) -> Listed:
                 return None
             return rows
 
-        markets = _rows(read("/markets", {"limit": LISTED}, "markets"), "ticker", "event_ticker")
+        found.markets = list(read("/markets", {"limit": LISTED}, "markets") or ())
+        markets = _rows(found.markets, "ticker", "event_ticker")
         events = _rows(read("/events", {"limit": LISTED}, "events"), "event_ticker", "series_ticker")
         series_of = dict(events)
         if markets and markets[0][1] not in series_of:

@@ -29,6 +29,7 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from mockexchange.schema.write_rules import ACCEPTANCE, judged_operations, refusals_of
 
 BALANCES = "GetSubaccountBalances"
+ORDER = "GetOrder"
 ACCEPTED = range(200, 300)
 NOT_OURS = frozenset({401, 429})  # refused keys are the auth verdict's; rate limits say nothing about the schema
 # Whether each recent case was drawn as valid data, by case id (the latest 4,096): by the time this check runs, the
@@ -120,7 +121,12 @@ class WriteAcceptance:
         code = error_code(response)
         declared = [r for r in refusals_of(operation_id) if r.status == status and r.code == code]
         account = ServerAccount(case, response)
-        body = case.body if isinstance(case.body, dict) else {}
+        # What a judge reads: the body, with the path's names and the query (an order's id, its subaccount).
+        body = {
+            **(case.query or {}),
+            **(case.path_parameters or {}),
+            **(case.body if isinstance(case.body, dict) else {}),
+        }
         judged = {r: r.judge(body, account) for r in declared if r.judge is not None}  # why each is ruled out, or None
         ruled_out = [why for why in judged.values() if why is not None]
         # A refusal a judge found right (the body and the account as read say so) is no sign of a server that refuses
@@ -168,6 +174,7 @@ class ServerAccount:
         self._base_url = response.request.url.split("?", 1)[0].removesuffix(case.formatted_path)
         self._balances: dict[tuple[int, int], Decimal] | None = None
         self._read = False
+        self._orders: dict[str, dict[str, Any] | None] = {}
 
     def balance(self, subaccount: int, exchange_index: int) -> Decimal | None:
         balances = self._read_balances()
@@ -177,9 +184,15 @@ class ServerAccount:
         balances = self._read_balances()
         return None if balances is None else frozenset(sub for sub, _ in balances)
 
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        if order_id not in self._orders:
+            self._orders[order_id] = _read_order(self._case, self._base_url, order_id)
+        return self._orders[order_id]
+
     @property
     def unread(self) -> bool:
-        """A judge asked, and the server did not answer the read as the slice says."""
+        """A judge asked for the balances, and the server did not answer the read as the slice says (an order it does
+        not know is an answer, None, as much as one it shows)."""
         return self._read and self._balances is None
 
     def _read_balances(self) -> dict[tuple[int, int], Decimal] | None:
@@ -205,3 +218,19 @@ def _read_balances(case: Case, base_url: str) -> dict[tuple[int, int], Decimal] 
         return {(row["subaccount_number"], row["exchange_index"]): Decimal(row["balance"]) for row in rows}
     except (ValueError, KeyError, TypeError, InvalidOperation):
         return None
+
+
+def _read_order(case: Case, base_url: str, order_id: str) -> dict[str, Any] | None:
+    """The order as GetOrder answers it; None when the server has no such order or does not answer as the slice says."""
+    try:
+        operation = case.operation.schema.find_operation_by_id(ORDER)
+    except (KeyError, LookupError):
+        return None
+    read = operation.Case(path_parameters={"order_id": order_id})
+    set_on_case(read, AuthContext(operation=operation, app=operation.app), None)
+    answer = read.call(base_url=base_url)
+    try:
+        order = answer.json()["order"] if answer.status_code == 200 else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return order if isinstance(order, dict) else None

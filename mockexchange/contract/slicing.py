@@ -25,6 +25,7 @@ import yaml
 
 from mockexchange.schema.refs import is_operation, lookup, operations, operations_by_id, pointer, refs_in
 from mockexchange.schema.specs import SpecError, parse_spec_text, read_spec_text, slices_root
+from mockexchange.schema.write_rules import ORDER_WRITES
 
 KALSHI_OPENAPI_URL = "https://docs.kalshi.com/openapi.yaml"
 KALSHI_ASYNCAPI_URL = "https://docs.kalshi.com/asyncapi.yaml"
@@ -88,6 +89,12 @@ KALSHI_OPERATIONS: tuple[str, ...] = (
     "GetExchangeStatus",
     "GetMarketCandlesticks",
     "BatchGetMarketCandlesticks",
+    # Orders (issue 28: venues/kalshi/orders.py, order_reads.py)
+    *ORDER_WRITES,
+    "GetOrders",
+    "GetOrder",
+    "GetOrderQueuePositions",
+    "GetOrderQueuePosition",
 )
 # The operations above that change the account: `contract check` runs them only when named (--operation), and the
 # generated-responses mode answers them from the ledger.
@@ -107,6 +114,7 @@ KALSHI_WRITES: frozenset[str] = frozenset(
         "DeleteFCMEventContractDailyCap",
         "UpdateFCMSubtraderBlockedCategories",
         "CreateFCMPositionTransfer",
+        *ORDER_WRITES,  # `contract check --orders` names them all
     }
 )
 KALSHI_CHANNELS: tuple[str, ...] = (

@@ -52,6 +52,7 @@ ROW_KEYS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "GetMarkets": {"markets": ("ticker",)},
     "GetEvents": {"events": ("event_ticker",)},
     "GetTrades": {"trades": ("trade_id",)},
+    "GetOrders": {"orders": ("order_id",)},
 }
 # Cursors remembered with the filters of the page that issued them (the oldest forgotten first).
 MAX_ISSUED_CURSORS = 4096

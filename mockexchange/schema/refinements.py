@@ -224,6 +224,41 @@ PARAMETER_RULES += (
         {"items": {"type": "string", "minLength": 1, "maxLength": 200}}, from_request=False,
     ),
 )  # fmt: skip
+# Orders (issue 28): the reads' filters and the order writes' query parameters.
+ORDER_READS = ("GetOrders", "GetOrder", "GetOrderQueuePositions", "GetOrderQueuePosition")
+PARAMETER_RULES += (
+    ParameterRule(
+        ("GetOrders", "GetOrderQueuePositions", "CancelOrderV2", "CancelAllOrders", "AmendOrderV2", "DecreaseOrderV2"),
+        "subaccount", f"subaccounts are numbered 0..{SUBACCOUNT_MAX}; a higher number is a 400 (lte)",
+        {"maximum": SUBACCOUNT_MAX},
+    ),
+    ParameterRule(
+        ("GetOrders",), "status", "an empty value counts as absent (omitempty): any status",
+        {"enum": ["resting", "canceled", "executed", ""]},
+    ),
+    ParameterRule(
+        ("GetOrders",), "event_ticker", "a comma-separated list of up to 100 event tickers, no empty items; otherwise "
+        "a 400", {"pattern": rf"^$|^{_ITEM}(,{_ITEM}){{0,99}}$"},
+    ),
+    ParameterRule(
+        ("GetOrderQueuePositions",), "market_tickers", "a comma-separated list of market tickers, no empty items; "
+        "otherwise a 400", {"pattern": rf"^$|^{_ITEM}(,{_ITEM})*$"},
+    ),
+    ParameterRule(
+        ("CancelOrderV2",), "exchange_index", "an int32 shard number, or -1 (route by market_ticker); otherwise a 400",
+        {"minimum": -1, "maximum": GO_INT32_MAX},
+    ),
+    ParameterRule(
+        ("GetOrders",), "cursor", "cursors are issued by the server; a made-up one is a 400 (cursor)",
+        {"maxLength": 0}, from_request=False,
+    ),
+)  # fmt: skip
+# The order reads of one order name one of the account's (the kit's --orders placed some; others list theirs).
+ORDER_VALUES: tuple[AccountValue, ...] = (
+    AccountValue(("GetOrder",), "path:order_id", "order_ids", "an order of the account's"),
+    AccountValue(("GetOrderQueuePosition",), "path:order_id", "resting_order_ids", "a resting order of the account's"),
+)
+
 # The market data reads' parameters that must name what the exchange lists: drawn from the markets, events and series
 # the kit found listed (contract/discovery.py; the suites' seeded ones). Without them a required one stays as
 # published (a made-up ticker: a 404) and the operation is not expected to accept any request (ACCEPTANCE).
@@ -347,6 +382,13 @@ STATUS_RULES += (
     StatusRule(HISTORICAL_READS, "403", "a key locked to one subaccount asking for another is a 403"),
     StatusRule(("DeleteApiKey",), "403", "a key locked to one subaccount may not delete keys"),
 )
+STATUS_RULES += (
+    StatusRule(("CancelOrderV2", "CancelAllOrders"), "400", "a subaccount or exchange_index out of range is a 400"),
+    StatusRule(("GetOrders", "CancelOrderV2", "CancelAllOrders", "DecreaseOrderV2"), "403",
+               "a key without a trade scope, or locked to another subaccount, is a 403"),
+    StatusRule(("CreateOrderV2",), "404", "a market (or order group) that does not exist is a 404"),
+    StatusRule(("AmendOrderV2",), "409", "an updated_client_order_id another order has is a 409, as on a create"),
+)  # fmt: skip
 
 # Not a narrowing of the slice but of what the suites call invalid: a query parameter or body field the schema does
 # not name is not a fault of the request (OpenAPI forbids none), and Kalshi's Go server ignores it (its binder and
@@ -364,6 +406,7 @@ PAGINATED = (
 )  # fmt: skip
 PAGINATED += HISTORICAL_READS
 PAGINATED += ("GetMarkets", "GetEvents", "GetTrades")
+PAGINATED += ("GetOrders",)
 
 
 def refine(openapi: dict[str, Any], *, account: AccountValues | None = None) -> dict[str, Any]:
@@ -408,6 +451,7 @@ def refine(openapi: dict[str, Any], *, account: AccountValues | None = None) -> 
         if operation is not None:
             _add_next_page_link(spec, operation)
     _draw_from(spec, operations, account, MARKET_VALUES)
+    _draw_from(spec, operations, account, ORDER_VALUES)
     _refine_writes(spec, operations, account)
     return spec
 
@@ -422,6 +466,10 @@ def describe() -> list[str]:
     lines += [
         f"{', '.join(v.operations)}: {v.field}: {v.reason}, from what the kit found listed ({v.source})"
         for v in MARKET_VALUES
+    ]
+    lines += [
+        f"{', '.join(v.operations)}: {v.field}: {v.reason}, from the orders the kit found or placed ({v.source})"
+        for v in ORDER_VALUES
     ]
     lines.append(f"{', '.join(ACCEPTING_READS)}: {ACCEPTING}")
     return lines + describe_writes()

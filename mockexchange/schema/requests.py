@@ -42,6 +42,7 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?
 _RANGES = {"int32": (INT32_MIN, INT32_MAX), "int64": (INT64_MIN, INT64_MAX)}
 _UNFORMATTED = (-(2**128), 2**128)  # an integer without a format, as far as it is read (beyond: past every bound)
 _SHOWN_CHARS = 80  # a value quoted in a detail is cut to this
+_PATH_NAME = re.compile(r"\{[^}/]+\}")  # a `{name}` segment of a path
 
 
 def problem(rule: str, detail: str) -> Problem:
@@ -91,13 +92,28 @@ class RestRules:
                     rule.reason if rule else "",
                 )
             self._paths.setdefault(self.base_path + path, {})[method.upper()] = Operation(operation_id, parameters)
+        # A path with `{name}` segments matches any one segment there; a path the slice spells out wins over them
+        # (`/portfolio/orders/queue_positions` is not the order `queue_positions`), then the fewest names.
+        templated = [path for path in self._paths if "{" in path]
+        templated.sort(key=lambda path: path.count("{"))
+        self._templates = [
+            (re.compile("[^/]+".join(re.escape(part) for part in _PATH_NAME.split(path)) + "$"), path)
+            for path in templated
+        ]
+
+    def _methods(self, path: str) -> dict[str, Operation] | None:
+        methods = self._paths.get(path)
+        if methods is not None:
+            return methods
+        found = next((template for pattern, template in self._templates if pattern.match(path)), None)
+        return None if found is None else self._paths[found]
 
     def operation(self, method: str, path: str) -> Operation | None:
-        return self._paths.get(path, {}).get(method.upper())
+        return (self._methods(path) or {}).get(method.upper())
 
     def check(self, method: str, path: str, query: Sequence[tuple[str, str]]) -> tuple[str | None, list[Problem]]:
         """The operation id (None when the slice has no such operation) and what the request breaks."""
-        methods = self._paths.get(path)
+        methods = self._methods(path)
         if methods is None:
             return None, [problem("operation.unknown", f"{method} {path}: no operation of the schema has this path")]
         operation = methods.get(method.upper())

@@ -14,6 +14,7 @@ Pure data and pure functions: no HTTP here (the account is read by the caller, t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -54,6 +55,17 @@ class AccountValues:
     listed_series: tuple[str, ...] = ()
     candle_series: tuple[str, ...] = ()
     candle_markets: tuple[str, ...] = ()
+    # Orders (`contract check --orders`; the suites' seed_orders): open markets on whole cents, all on one exchange
+    # index, that take orders; that index; the account's orders (any status) and the resting ones the kit placed to
+    # be changed (all bids of the first order market, without a client order id); the order groups it may name.
+    order_markets: tuple[str, ...] = ()
+    order_exchange_indexes: tuple[int, ...] = ()  # the index and -1 (route by the ticker the request names)
+    resting_order_exchange_indexes: tuple[int, ...] = ()  # the index alone (-1 routes only with a market_ticker)
+    order_ids: tuple[str, ...] = ()
+    resting_order_ids: tuple[str, ...] = ()
+    resting_order_markets: tuple[str, ...] = ()
+    resting_order_sides: tuple[str, ...] = ()
+    order_group_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +87,10 @@ class AccountView(Protocol):
 
     def subaccounts(self) -> frozenset[int] | None:
         """The subaccount numbers the account has (0, the primary, among them)."""
+
+    def order(self, order_id: str) -> Mapping[str, Any] | None:
+        """The account's order of that id as GetOrder shows it (None: the server has none, or it could not be
+        read)."""
 
 
 # Why a declared refusal cannot be right for this body on this account (None: it can be).
@@ -163,6 +179,29 @@ def allocation_not_whole(body: Mapping[str, Any], account: AccountView) -> str |
 def write_without_read(body: Mapping[str, Any], account: AccountView) -> str | None:
     scopes = body.get("scopes") or ()
     return None if "write" in scopes and "read" not in scopes else "the scopes do not hold `write` without `read`"
+
+
+def _subaccount_of(body: Mapping[str, Any]) -> int:
+    return _number(body, "subaccount")
+
+
+def order_subaccount_unknown(body: Mapping[str, Any], account: AccountView) -> str | None:
+    return _all_known(account, _subaccount_of(body))
+
+
+def order_rests(body: Mapping[str, Any], account: AccountView) -> str | None:
+    """The order a cancel, amend, decrease or queue position names (its path's `order_id`) still rests in the
+    subaccount and on the exchange index the request names: a 404 for it is wrong."""
+    order_id = body.get("order_id")
+    order = account.order(order_id) if isinstance(order_id, str) else None
+    if order is None or order.get("status") != "resting":
+        return None
+    if order.get("subaccount_number", 0) != _subaccount_of(body):
+        return None
+    index = body.get("exchange_index")
+    if type(index) is int and index >= 0 and index != order.get("exchange_index", 0):
+        return None
+    return f"order {order_id} rests in subaccount {_subaccount_of(body)} (GetOrder says so)"
 
 
 SUBACCOUNT = {"minimum": 0, "maximum": SUBACCOUNT_MAX}
@@ -282,6 +321,144 @@ STATE_REFUSALS: tuple[StateRefusal, ...] = (
                  "than a position may hold"),
     StateRefusal(("CreateFCMPositionTransfer",), 409, "conflict",
                  "a settled market, or a target without the cash to pay for the position"),
+)  # fmt: skip
+
+# -- orders (issue 28) ---------------------------------------------------------------------------------------------
+ORDER_CREATES = ("CreateOrderV2", "BatchCreateOrdersV2")
+LATEST_SECONDS = 253370764800  # 9999-01-01T00:00:00Z: the mock's exchange clock ends before it
+ORDER_CHANGES = ("CancelOrderV2", "AmendOrderV2", "DecreaseOrderV2")
+ORDER_WRITES = ORDER_CREATES + ORDER_CHANGES + ("BatchCancelOrdersV2", "CancelAllOrders")
+MAX_BATCH = 1_000  # the mock's bound on a batch (Kalshi's scales with the write budget)
+BODY_BOUND = 64 * 1024  # the mock's bound on a request body (venues/kalshi/bodies.py MAX_BODY): a long batch passes it
+# A price the kit's order markets (linear_cent) take: whole cents strictly between 0 and 1, with 1 to 4 places.
+WHOLE_CENTS = r"^0?\.(0[1-9]|[1-9][0-9]?)0{0,2}$"
+# A count of contracts: at most 2 places, from 0.01 to 999,999,999.99 (the server takes up to 1,000,000,000).
+COUNT = r"^([1-9][0-9]{0,8}(\.[0-9]{1,2})?|0?\.(0[1-9]|[1-9][0-9]?))$"
+COUNT_OR_ZERO = r"^([0-9]{1,9}(\.[0-9]{1,2})?|\.[0-9]{1,2})$"
+
+
+def _only_with(name: str, value: dict[str, Any], time_in_force: str) -> dict[str, Any]:
+    """A body in which `name` (when it is `value`) comes without `time_in_force` is refused."""
+    when = {name: value, "time_in_force": {"not": {"enum": [time_in_force]}}}
+    return {"not": {"required": [name], "properties": when}}
+
+
+_TIME_IN_FORCE_PARTNERS = {
+    "allOf": [
+        _only_with("post_only", {"enum": [True]}, "good_till_canceled"),
+        _only_with("reduce_only", {"enum": [True]}, "immediate_or_cancel"),
+        _only_with("expiration_time", {"type": "integer"}, "good_till_canceled"),
+    ]
+}
+
+
+CLIENT_ORDER_ID = {"minLength": 1, "maxLength": 256, "pattern": r"\S"}
+CLIENT_ORDER_ID_REASON = "1 to 256 characters, not all blank (the mock refuses an empty one: 400 bad_request)"
+# A batch's items are refused one by one, inside its 201 (or 200): only what refuses the whole batch (the body's
+# decoding and its validator tags) narrows them; the rest of an order's rules narrow the single create only.
+BATCH_ITEM = (
+    "a batch's item; its order's own rules (price, count, ...) refuse the item inside the batch's answer, not the batch"
+)
+
+BODY_RULES += (
+    BodyRule(("CreateOrderV2",), "price", "whole cents between 0 and 1 exclusive (the kit's order markets are "
+             "linear_cent: another price is 400 invalid_price)", {"pattern": WHOLE_CENTS}),
+    BodyRule(("CreateOrderV2",), "count", "contracts with at most 2 places, at least 0.01 (0 or a third place: a "
+             "400)", {"pattern": COUNT}),
+    BodyRule(("CreateOrderV2",), "subaccount", "subaccounts are numbered 0..63", SUBACCOUNT),
+    BodyRule(("CreateOrderV2",), "client_order_id", CLIENT_ORDER_ID_REASON, CLIENT_ORDER_ID),
+    BodyRule(("CreateOrderV2",), "", "post_only and an expiration_time only with good_till_canceled, reduce_only "
+             "only with immediate_or_cancel (400 invalid_order, invalid_expiration_time)", _TIME_IN_FORCE_PARTNERS),
+    BodyRule(("CreateOrderV2", "AmendOrderV2"), "expiration_time", "Unix seconds before the year 9999 (the mock's "
+             "bound on the exchange clock)", {"minimum": 0, "maximum": LATEST_SECONDS - 1}),
+    BodyRule(("BatchCreateOrdersV2",), "orders[].expiration_time", f"not negative ({BATCH_ITEM})", {"minimum": 0}),
+    *(BodyRule(("BatchCreateOrdersV2",), f"orders[].{name}", f"{NOT_EMPTY} ({BATCH_ITEM})", {"minLength": 1})
+      for name in ("ticker", "count", "price")),
+    BodyRule(("BatchCancelOrdersV2",), "orders[].order_id", f"{NOT_EMPTY} ({BATCH_ITEM})", {"minLength": 1}),
+    BodyRule(("BatchCreateOrdersV2", "BatchCancelOrdersV2"), "orders[].subaccount",
+             f"a Go int (int64): a larger number does not decode ({BATCH_ITEM})", {"maximum": 2**63 - 1}),
+    BodyRule(("BatchCreateOrdersV2", "BatchCancelOrdersV2"), "orders[].exchange_index",
+             f"an int32 shard number, or -1 (route by the ticker) ({BATCH_ITEM})",
+             {"minimum": -1, "maximum": GO_INT32_MAX}),
+    BodyRule(("BatchCreateOrdersV2", "BatchCancelOrdersV2"), "orders",
+             f"at most {MAX_BATCH} items (the mock's bound: Kalshi's scales with the tier's write budget)",
+             {"maxItems": MAX_BATCH}),
+    BodyRule(("AmendOrderV2",), "price", "whole cents between 0 and 1 exclusive (as a new order's)",
+             {"pattern": WHOLE_CENTS}),
+    BodyRule(("AmendOrderV2",), "count", "the order's new total, at least 0.01 contracts, at most 2 places",
+             {"pattern": COUNT}),
+    BodyRule(("AmendOrderV2",), "client_order_id", "the order's own client order id or none (the kit's resting "
+             "orders have none): another is 400", {"not": {"type": "string"}}),
+    BodyRule(("AmendOrderV2",), "updated_client_order_id", CLIENT_ORDER_ID_REASON, CLIENT_ORDER_ID),
+    BodyRule(("DecreaseOrderV2",), "reduce_by", "at least 0.01 contracts, at most 2 places", {"pattern": COUNT}),
+    BodyRule(("DecreaseOrderV2",), "reduce_to", "0 or more contracts, at most 2 places",
+             {"pattern": COUNT_OR_ZERO}),
+    BodyRule(("DecreaseOrderV2",), "", "exactly one of reduce_by and reduce_to (400 invalid_order)",
+             {"oneOf": [{"required": [n], "properties": {n: {"type": "string"}}} for n in ("reduce_by", "reduce_to")]}),
+)  # fmt: skip
+
+ACCOUNT_VALUES += (
+    AccountValue(("CreateOrderV2",), "ticker", "order_markets", "an open market on whole cents that takes orders"),
+    AccountValue(("CreateOrderV2",), "exchange_index", "order_exchange_indexes",
+                 "the order markets' exchange index, or -1 (route by the ticker)"),
+    AccountValue(("CreateOrderV2",), "order_group_id", "order_group_ids", "an order group of the account's"),
+    AccountValue(("AmendOrderV2",), "exchange_index", "order_exchange_indexes",
+                 "the order markets' exchange index, or -1 (route by the ticker)"),
+    AccountValue(("CancelOrderV2",), "query:exchange_index", "resting_order_exchange_indexes",
+                 "the orders' exchange index"),
+    AccountValue(("DecreaseOrderV2",), "exchange_index", "resting_order_exchange_indexes",
+                 "the orders' exchange index"),
+    AccountValue(ORDER_CHANGES, "path:order_id", "resting_order_ids", "an order the kit placed to be changed"),
+    AccountValue(("CancelOrderV2",), "query:market_ticker", "resting_order_markets", "the market of those orders"),
+    AccountValue(("DecreaseOrderV2",), "market_ticker", "resting_order_markets", "the market of those orders"),
+    AccountValue(("AmendOrderV2",), "ticker", "resting_order_markets",
+                 "the market of the order amended (another is 400 invalid_order)"),
+    AccountValue(("AmendOrderV2",), "side", "resting_order_sides",
+                 "the side of the order amended (another is 400 invalid_order)"),
+)  # fmt: skip
+
+
+def reduce_to_above_rest(body: Mapping[str, Any], account: AccountView) -> str | None:
+    """A decrease `reduce_to` no more than what the order rests: its refusal is wrong."""
+    order_id, reduce_to = body.get("order_id"), body.get("reduce_to")
+    order = account.order(order_id) if isinstance(order_id, str) and isinstance(reduce_to, str) else None
+    try:
+        rests = Decimal(order["remaining_count_fp"]) if order is not None else None
+        asked = Decimal(reduce_to)  # type: ignore[arg-type]
+    except (KeyError, TypeError, ArithmeticError, ValueError):
+        return None
+    if rests is None or order.get("status") != "resting" or asked > rests:  # type: ignore[union-attr]
+        return None
+    return f"order {order_id} rests {rests} contracts, no fewer than reduce_to {reduce_to}"
+
+
+def batch_within_bound(body: Mapping[str, Any], account: AccountView) -> str | None:
+    size = len(json.dumps(dict(body)))  # as the suites send it (ASCII, ", " and ": "); the server may count less
+    return f"the body is {size} bytes, within the {BODY_BOUND} the mock reads" if size <= BODY_BOUND * 0.9 else None
+
+
+NO_ORDER = "an order that no longer rests there (the run cancelled, filled or decreased it to nothing; judged)"
+STATE_REFUSALS += (
+    StateRefusal(ORDER_CREATES[:1] + ("AmendOrderV2",), 400, "insufficient_balance",
+                 "the available balance does not cover what the order's fills cost and what its rest holds"),
+    StateRefusal(ORDER_CREATES[:1] + ("AmendOrderV2",), 400, "post_only_cross", "a post_only order that would cross"),
+    StateRefusal(ORDER_CREATES[:1] + ("AmendOrderV2",), 409, "order_already_exists",
+                 "a client_order_id the account used before"),
+    StateRefusal(ORDER_CREATES[:1], 400, "bad_request",
+                 "a subaccount the account has not created (judged), or more contracts than a market position or the "
+                 "exchange may hold", order_subaccount_unknown),
+    StateRefusal(("AmendOrderV2",), 400, "invalid_order", "a count not above what the order has filled"),
+    StateRefusal(("AmendOrderV2",), 400, "invalid_expiration_time", "an expiration_time at or before the exchange's "
+                 "now"),
+    StateRefusal(ORDER_CREATES[:1], 400, "invalid_expiration_time", "an expiration_time at or before the exchange's "
+                 "now"),
+    StateRefusal(("DecreaseOrderV2",), 400, "invalid_order", "a reduce_to above what rests (judged)",
+                 reduce_to_above_rest),
+    StateRefusal(ORDER_CHANGES, 404, "not_found", NO_ORDER, order_rests),
+    StateRefusal(("BatchCreateOrdersV2", "BatchCancelOrdersV2"), 400, "bad_request",
+                 f"a body past {BODY_BOUND} bytes (the mock's bound on a body; Kalshi's batch bound is unknown) "
+                 "(judged from the body's size)", batch_within_bound),
+    StateRefusal(ORDER_WRITES, 403, "forbidden", LOCKED_KEY + "; an FCM subtrader's blocked category or daily cap"),
 )  # fmt: skip
 
 # Marks an operation whose valid requests need values the kit was not given (says which): it is not expected to

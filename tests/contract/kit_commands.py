@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 DERIBIT_SECRET_ENV = "MOCKEXCHANGE_DERIBIT_CLIENT_SECRET"
 
@@ -54,3 +55,26 @@ def verdicts(out: str) -> dict[str, str]:
         elif current is not None and line.startswith("             "):
             found[current] += line.strip() + "\n"
     return found
+
+
+def contract_pem(folder: Path) -> Path:
+    """The contract account's private key (account.private_key_pem_text) in a file of `folder`."""
+    from mockexchange.contract.account import private_key_pem_text
+
+    path = folder / "contract.pem"
+    path.write_text(private_key_pem_text())
+    return path
+
+
+def check_seeded(middleware: Any, pem: Path, *extra: str) -> tuple[int, str]:
+    """`contract check` of a mock seeded for the writes (the contract account's `seed` and `seed_writes`) whose
+    answers go through `middleware(app)`: its exit status and its output."""
+    from broken_server import serving_through  # (the tests' helpers: beside this module)
+
+    from mockexchange.contract.account import KEY_ID, seed, seed_writes
+
+    with serving_through(middleware) as server:
+        seed(server)
+        seed_writes(server)
+        result = contract_check(server.kalshi_url, KEY_ID, pem, *extra)
+    return result.returncode, result.stdout + result.stderr

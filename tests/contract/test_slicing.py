@@ -130,6 +130,18 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("GET", "/exchange/status"),
         ("GET", "/series/{series_ticker}/markets/{ticker}/candlesticks"),
         ("GET", "/markets/candlesticks"),
+        # Orders (issue 28)
+        ("POST", "/portfolio/events/orders"),
+        ("POST", "/portfolio/events/orders/batched"),
+        ("DELETE", "/portfolio/events/orders/{order_id}"),
+        ("DELETE", "/portfolio/events/orders/batched"),
+        ("DELETE", "/portfolio/events/orders"),
+        ("POST", "/portfolio/events/orders/{order_id}/amend"),
+        ("POST", "/portfolio/events/orders/{order_id}/decrease"),
+        ("GET", "/portfolio/orders"),
+        ("GET", "/portfolio/orders/{order_id}"),
+        ("GET", "/portfolio/orders/queue_positions"),
+        ("GET", "/portfolio/orders/{order_id}/queue_position"),
     }
 
 

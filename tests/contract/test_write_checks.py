@@ -11,13 +11,12 @@ from typing import Any
 
 import kit_commands
 import pytest
-from broken_server import serving_through
 from broken_writes import BrokenWrites
 from schemathesis.core.failures import FailureGroup
 
 from mockexchange.app import build_app
 from mockexchange.contract import suite
-from mockexchange.contract.account import KEY_ID, private_key_pem_text, seed, seed_writes, signer, values
+from mockexchange.contract.account import seed, seed_writes, signer, values
 
 EXAMPLES = 15
 SEED = "20260102"
@@ -79,21 +78,13 @@ def test_a_full_accounts_refusals_of_another_subaccount_are_no_failure() -> None
 
 @pytest.fixture(scope="module")
 def pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("keys") / "contract.pem"
-    path.write_text(private_key_pem_text())
-    return path
+    return kit_commands.contract_pem(tmp_path_factory.mktemp("keys"))
 
 
 def _check(pem: Path, defect: str | None, *operations: str) -> tuple[int, str]:
-    server = serving_through(functools.partial(BrokenWrites, defect=defect)) if defect else serving_through(lambda a: a)
-    with server:
-        seed(server)
-        seed_writes(server)
-        named = [arg for operation in operations for arg in ("--operation", operation)]
-        result = kit_commands.contract_check(
-            server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--max-examples", str(EXAMPLES), *named
-        )
-    return result.returncode, result.stdout + result.stderr
+    middleware = functools.partial(BrokenWrites, defect=defect) if defect else (lambda app: app)
+    named = [arg for operation in operations for arg in ("--operation", operation)]
+    return kit_commands.check_seeded(middleware, pem, "--seed", SEED, "--max-examples", str(EXAMPLES), *named)
 
 
 @pytest.mark.slow

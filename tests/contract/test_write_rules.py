@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mockexchange.schema.refinements import MARKET_VALUES, refine
+from mockexchange.schema.refinements import MARKET_VALUES, ORDER_VALUES, refine
 from mockexchange.schema.refs import operations_by_id, resolve
 from mockexchange.schema.specs import kalshi_slice_path, load_spec
 from mockexchange.schema.write_rules import (
@@ -33,7 +33,9 @@ PUBLISHED = load_spec(str(kalshi_slice_path("openapi.yaml")))
 FULL = AccountValues(
     subtrader_ids=("s-1",), public_keys=("PEM",), api_key_ids=("k-1",), market_tickers=("M-1",),
     transfer_targets=("err_T1",), listed_markets=("M-1", "M-2"), listed_events=("E",), listed_series=("S",),
-    candle_series=("S",), candle_markets=("M-1",),
+    candle_series=("S",), candle_markets=("M-1",), order_markets=("M-1", "M-2"), order_exchange_indexes=(0, -1),
+    resting_order_exchange_indexes=(0,), order_ids=("o-1", "o-2"), resting_order_ids=("o-2",),
+    resting_order_markets=("M-1",), resting_order_sides=("bid",), order_group_ids=("g-1",),
 )  # fmt: skip
 
 
@@ -69,7 +71,9 @@ def test_refining_changes_no_shared_component_and_not_the_slice() -> None:
     assert refined["components"] == PUBLISHED["components"]  # FixedPointDollars, ExchangeIndex, ... as published
 
 
-@pytest.mark.parametrize("value", ACCOUNT_VALUES + MARKET_VALUES, ids=lambda v: f"{'+'.join(v.operations)}.{v.field}")
+@pytest.mark.parametrize(
+    "value", ACCOUNT_VALUES + MARKET_VALUES + ORDER_VALUES, ids=lambda v: f"{'+'.join(v.operations)}.{v.field}"
+)
 def test_account_values_are_drawn_when_given_and_their_absence_is_said(value) -> None:
     given, bare = refine(PUBLISHED, account=FULL), refine(PUBLISHED)
     location, _, name = value.field.rpartition(":")

@@ -1,0 +1,104 @@
+"""The kit's order checks can fail: each defect of `broken_orders.py` is reported, in the pytest suite's runner
+(in-process) and by `contract check`, which places orders only when an order write is asked for (`--orders`); the
+mock passes (its every order write also runs in contracts/kalshi/test_mock_writes.py)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import kit_commands
+import pytest
+from broken_orders import BrokenOrders
+from schemathesis.core.failures import FailureGroup
+
+from mockexchange.app import build_app
+from mockexchange.contract import suite
+from mockexchange.contract.account import (
+    ORDER_MARKETS,
+    seed,
+    seed_orders,
+    seed_writes,
+    signer,
+    values,
+)
+from mockexchange.contract.orders import RESTING_ORDERS
+
+EXAMPLES = 15
+SEED = "20260103"
+
+
+def _failures(operation_id: str, defect: str, examples: int = EXAMPLES) -> list[Any]:
+    mock = build_app()
+    seed(mock.control)
+    seed_writes(mock.control)
+    orders = seed_orders(mock.control)
+    schema = suite.load_schema(
+        signer(), app=BrokenOrders(mock.asgi, defect), operations=[operation_id], account=values(**orders)
+    )
+    with pytest.raises(FailureGroup) as raised:
+        suite.run_operations(schema, max_examples=examples)
+    return list(raised.value.exceptions)
+
+
+@pytest.mark.slow
+def test_a_create_answered_in_the_wrong_shape_fails() -> None:
+    found = {f.code: f for f in _failures("CreateOrderV2", "create_shape")}
+    assert "ST108" in found and 'is not of type "string"' in found["ST108"].message, found  # the response schema
+    assert "Schema at /components/schemas/FixedPointCount" in found["ST108"].message
+
+
+@pytest.mark.slow
+def test_a_create_answered_500_fails() -> None:
+    assert "ST101" in {f.code for f in _failures("CreateOrderV2", "create_500")}  # server error
+
+
+@pytest.mark.slow
+def test_a_server_that_takes_an_invalid_price_fails() -> None:
+    # one case in ten of invalid data breaks the price (the others another field): 60 of them
+    accepted = [f for f in _failures("CreateOrderV2", "takes_bad_price", examples=60) if f.code == "ST201"]
+    assert accepted and "price" in accepted[0].message, accepted
+
+
+@pytest.mark.slow
+def test_a_cancel_refused_as_not_found_while_the_order_rests_fails() -> None:
+    refused = [f for f in _failures("CancelOrderV2", "cancel_not_found") if f.code == "ST202"]
+    assert refused, refused
+    assert re.search(r"404 `not_found` \(an order that no longer rests.*\), but order \S+ rests in subaccount 0",
+                     refused[0].message), refused[0].message  # fmt: skip
+
+
+# -- `contract check`: orders only when asked ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return kit_commands.contract_pem(tmp_path_factory.mktemp("keys"))
+
+
+def _check(pem: Path, defect: str | None, *arguments: str) -> tuple[int, str]:
+    middleware = functools.partial(BrokenOrders, defect=defect) if defect else (lambda app: app)
+    return kit_commands.check_seeded(middleware, pem, "--seed", SEED, "--max-examples", str(EXAMPLES), *arguments)
+
+
+@pytest.mark.slow
+def test_contract_check_places_orders_only_when_asked_and_passes_the_mock(pem: Path) -> None:
+    status, out = _check(pem, None, "--operation", "GetOrders", "--operation", "GetOrder")
+    assert status == 0, out[-4000:]
+    assert re.search(r"orders \(for the order operations\): 1 of the account's; drawn on 10 open market", out), out
+    # nothing placed: only the seeded resting order is read
+    assert "the kit placed" not in out
+    status, out = _check(pem, None, "--operation", "GetOrder", "--orders")
+    assert status == 0, out[-4000:]
+    assert f"the kit placed {RESTING_ORDERS} resting bids of 100 at $0.01 on {ORDER_MARKETS[0]}" in out, out[:3000]
+    assert "CreateOrderV2" in out.split("\n", 1)[0] and "CancelAllOrders" in out.split("\n", 1)[0]
+
+
+@pytest.mark.slow
+def test_contract_check_fails_a_server_that_takes_an_invalid_price(pem: Path) -> None:
+    status, out = _check(pem, "takes_bad_price", "--operation", "CreateOrderV2")
+    assert status == 1, out[-4000:]
+    summary = out[out.index("violation(s) in") :]
+    assert "POST /portfolio/events/orders" in summary and "ST201" in summary, summary
