@@ -5,6 +5,8 @@ Kalshi's shape, having changed nothing; the rate limiter's costs; both wire prof
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -195,6 +197,20 @@ def test_a_batch_places_each_order_and_answers_each_refusal_in_its_place(mock, a
                                 "details": second["error"]["details"]}}  # fmt: skip
     assert (third["fill_count"], third["average_fill_price"], third["client_order_id"]) == ("2.00", "0.4000", None)
     assert [o["client_order_id"] for o in ok(alice, "/portfolio/orders")["orders"]] == ["", "b-1"]
+
+
+def test_a_batch_of_a_thousand_orders_is_read_whole_and_a_body_past_the_batch_bound_is_refused(mock, alice):
+    orders = [order(price="0.01", client_order_id=str(uuid.UUID(int=i))) for i in range(1000)]
+    assert len(json.dumps({"orders": orders})) > 128 * 1024  # twice the bound on any other write's body
+    r = alice.post("/portfolio/events/orders/batched", json={"orders": orders})
+    assert r.status_code == 201, r.text[:500]
+    assert [(o["client_order_id"], o["error"]) for o in r.json()["orders"]] == [(c["client_order_id"], None)
+                                                                                for c in orders]  # fmt: skip
+    before = state(mock)
+    padded = b'{"orders": []' + b" " * (512 * 1024) + b"}"
+    r = alice.post("/portfolio/events/orders/batched", content=padded, headers={"Content-Type": "application/json"})
+    assert (r.status_code, r.json()["details"]) == (400, "http: request body too large"), r.text
+    assert state(mock) == before
 
 
 def test_cancel_one_a_batch_and_all_give_back_what_the_orders_held(mock, alice, bob):

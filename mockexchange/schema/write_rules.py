@@ -329,7 +329,7 @@ LATEST_SECONDS = 253370764800  # 9999-01-01T00:00:00Z: the mock's exchange clock
 ORDER_CHANGES = ("CancelOrderV2", "AmendOrderV2", "DecreaseOrderV2")
 ORDER_WRITES = ORDER_CREATES + ORDER_CHANGES + ("BatchCancelOrdersV2", "CancelAllOrders")
 MAX_BATCH = 1_000  # the mock's bound on a batch (Kalshi's scales with the write budget)
-BODY_BOUND = 64 * 1024  # the mock's bound on a request body (venues/kalshi/bodies.py MAX_BODY): a long batch passes it
+BODY_BOUND = 512 * 1024  # the mock's bound on a batch's body (venues/kalshi/bodies.py MAX_BATCH_BODY)
 # A price the kit's order markets (linear_cent) take: whole cents strictly between 0 and 1, with 1 to 4 places.
 WHOLE_CENTS = r"^0?\.(0[1-9]|[1-9][0-9]?)0{0,2}$"
 # A count of contracts: at most 2 places, from 0.01 to 999,999,999.99 (the server takes up to 1,000,000,000).
@@ -456,7 +456,7 @@ STATE_REFUSALS += (
                  reduce_to_above_rest),
     StateRefusal(ORDER_CHANGES, 404, "not_found", NO_ORDER, order_rests),
     StateRefusal(("BatchCreateOrdersV2", "BatchCancelOrdersV2"), 400, "bad_request",
-                 f"a body past {BODY_BOUND} bytes (the mock's bound on a body; Kalshi's batch bound is unknown) "
+                 f"a body past {BODY_BOUND} bytes (the mock's bound on a batch's body; Kalshi's is unknown) "
                  "(judged from the body's size)", batch_within_bound),
     StateRefusal(ORDER_WRITES, 403, "forbidden", LOCKED_KEY + "; an FCM subtrader's blocked category or daily cap"),
 )  # fmt: skip

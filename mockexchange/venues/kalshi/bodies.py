@@ -31,6 +31,8 @@ from mockexchange.venues.kalshi.errors import KalshiError
 from mockexchange.web import BodyTooLarge, read_body
 
 MAX_BODY = 64 * 1024  # far above any write's body: 101 allocations are about 5 kB, an RSA-16384 PEM about 3,000 chars
+# A batch of orders or cancels: 1,000 items (the mock's bound on a batch) of up to ~300 bytes each fit in it.
+MAX_BATCH_BODY = 512 * 1024
 # string, int and int64 (64 bits on the server's platform), bool, a UUID, a list of strings, a list of objects
 Kind = Literal["string", "int", "int64", "bool", "uuid", "strings", "objects"]
 _UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
@@ -62,6 +64,7 @@ class Body:
     go: str  # the Go request type, as the decoder's and the validator's messages name it
     fields: tuple[Field, ...]
     optional: bool = False  # an empty body is every field absent (CreateSubaccount's body is optional)
+    max_bytes: int = MAX_BODY  # read within this (a batch's body is bigger)
 
 
 def bad_request(details: str, diagnosis: str | None = None) -> KalshiError:
@@ -77,10 +80,11 @@ def invalid(where: str, name: str, tag: str, diagnosis: str) -> KalshiError:
     )
 
 
-async def read(request: Request) -> bytes:
-    """The request's body, within `MAX_BODY` (a `KalshiError` beyond it); `web.BodyCut` if the client stops sending."""
+async def read(request: Request, body: Body) -> bytes:
+    """The request's body, within the body's `max_bytes` (a `KalshiError` beyond it); `web.BodyCut` if the client
+    stops sending."""
     try:
-        return await read_body(request, MAX_BODY)
+        return await read_body(request, body.max_bytes)
     except BodyTooLarge as exc:
         raise bad_request("http: request body too large", str(exc)) from None
 

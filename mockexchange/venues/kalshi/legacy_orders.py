@@ -29,7 +29,7 @@ from mockexchange.core.kalshi.positions import ACTIONS, SIDES
 from mockexchange.core.kalshi.units import contracts
 from mockexchange.core.money import ONE, MoneyError, parse_price, plain, to_whole_contracts
 from mockexchange.venues.kalshi import commands, orders_render
-from mockexchange.venues.kalshi.bodies import Body, Field
+from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import KalshiError, exchange_error
 from mockexchange.venues.kalshi.order_reads import owner
@@ -66,8 +66,14 @@ ORDER = Body(
         Field("cancel_order_on_pause", "bool"),
     ),
 )
-BATCH_CREATE = Body("BatchCreateOrdersRequest", (Field("orders", "objects", True, items=ORDER, most=MAX_BATCH),))
-BATCH_CANCEL = Body("BatchCancelOrdersRequest", (Field("ids", "strings", True, most=MAX_BATCH),))
+BATCH_CREATE = Body(
+    "BatchCreateOrdersRequest",
+    (Field("orders", "objects", True, items=ORDER, most=MAX_BATCH),),
+    max_bytes=MAX_BATCH_BODY,
+)
+BATCH_CANCEL = Body(
+    "BatchCancelOrdersRequest", (Field("ids", "strings", True, most=MAX_BATCH),), max_bytes=MAX_BATCH_BODY
+)
 AMEND = Body(
     "AmendOrderRequest",
     (

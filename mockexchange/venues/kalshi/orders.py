@@ -18,7 +18,7 @@ from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.venues.kalshi import commands, orders_render
-from mockexchange.venues.kalshi.bodies import Body, Field
+from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.params import Param, Parts, parse_query
 
@@ -45,12 +45,20 @@ ORDER = Body(
         _INDEX,
     ),
 )
-BATCH_CREATE = Body("BatchCreateOrdersV2Request", (Field("orders", "objects", True, items=ORDER, most=MAX_BATCH),))
+BATCH_CREATE = Body(
+    "BatchCreateOrdersV2Request",
+    (Field("orders", "objects", True, items=ORDER, most=MAX_BATCH),),
+    max_bytes=MAX_BATCH_BODY,
+)
 CANCEL = Body(
     "BatchCancelOrdersV2RequestOrder",
     (Field("order_id", required=True), Field("subaccount", "int", minimum=0), _INDEX, Field("market_ticker")),
 )
-BATCH_CANCEL = Body("BatchCancelOrdersV2Request", (Field("orders", "objects", True, items=CANCEL, most=MAX_BATCH),))
+BATCH_CANCEL = Body(
+    "BatchCancelOrdersV2Request",
+    (Field("orders", "objects", True, items=CANCEL, most=MAX_BATCH),),
+    max_bytes=MAX_BATCH_BODY,
+)
 AMEND = Body(
     "AmendOrderV2Request",
     (

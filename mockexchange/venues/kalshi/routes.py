@@ -82,7 +82,7 @@ def _endpoint(ctx: KalshiContext, operation: Operation) -> Endpoint:
         access.permit(ctx, operation, key)  # before the parameters and the body
         parts = Query(request.query_params, request.path_params) if operation.parts else None
         if body is not None:
-            raw = await bodies.read(request)
+            raw = await bodies.read(request, body)
             return _response(operation, await anyio.to_thread.run_sync(_with_body, ctx, operation, key, raw, parts))
         path = request.path_params  # a record named in the path: its operation reads that
         values = Parts(None, parts) if parts is not None else path or _query(request)
