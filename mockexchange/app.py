@@ -73,27 +73,31 @@ class MockApp:
             self.persistence.close()
 
 
-def _unserved(request: Request) -> Callable[..., Response]:
-    """How an unknown route or method is answered: under /_admin as the admin API answers (a line), else as Kalshi."""
-    path = request.url.path
-    admin = path == admin_routes.ADMIN_PREFIX or path.startswith(admin_routes.ADMIN_PREFIX + "/")
-    return json_line_response if admin else json_response
+def _admin(request: Request) -> bool:
+    path = request.scope["path"]
+    return path == admin_routes.ADMIN_PREFIX or path.startswith(admin_routes.ADMIN_PREFIX + "/")
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    # Kalshi's shape for an unknown route; the mock says it does not serve it.
-    return _unserved(request)(
-        {"error": {"code": "not_found", "message": "not found"}},
-        404,
-        {DIAGNOSIS_HEADER: header_safe(f"the mock does not serve {request.method} {request.scope['path']}")},
-    )
+    # Under /_admin, the admin API's one line; elsewhere Kalshi's shape for an unknown route. Either way the mock says
+    # it does not serve it.
+    unserved = f"the mock does not serve {request.method} {request.scope['path']}"
+    headers = {DIAGNOSIS_HEADER: header_safe(unserved)}
+    if _admin(request):
+        return json_line_response({"error": unserved}, 404, headers)
+    return json_response({"error": {"code": "not_found", "message": "not found"}}, 404, headers)
 
 
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     # Starlette's exception carries the `Allow` header RFC 9110 requires on a 405; keep it.
     headers = dict(getattr(exc, "headers", None) or {})
-    body = {"error": {"code": "method_not_allowed", "message": "method not allowed"}}
-    return _unserved(request)(body, 405, headers)
+    if _admin(request):
+        allowed = headers.get("allow") or headers.get("Allow") or ""
+        body: dict[str, Any] = {
+            "error": f"{request.method} is not allowed on {request.scope['path']} (allowed: {allowed})"
+        }
+        return json_line_response(body, 405, headers)
+    return json_response({"error": {"code": "method_not_allowed", "message": "method not allowed"}}, 405, headers)
 
 
 def _journal_venue(deribit: DeribitContext) -> Callable[[Scope], str | None]:

@@ -262,3 +262,25 @@ def test_every_admin_json_answer_ends_with_a_newline_and_the_venues_do_not(mocke
     assert [r.status_code for r in answers[len(reads) :]] == [200, 400, 415, 404, 406, 404, 405, 404]
     for venue in ("/trade-api/v2/portfolio/balance", "/trade-api/v2/no-such-thing", "/api/v2/public/test"):
         assert not httpx.get(base + venue, timeout=10).content.endswith(b"\n"), venue
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "error"),
+    [
+        ("GET", "/_admin/nonexistent", 404, "the mock does not serve GET /_admin/nonexistent"),
+        ("GET", "/_admin/accounts/a%0Ab", 404, "the mock does not serve GET /_admin/accounts/a\nb"),
+        # Starlette's match would drop the trailing newline and show alice: the path names no account
+        ("GET", "/_admin/accounts/alice%0A", 404, "no account is named by the path '/_admin/accounts/alice\\n'"),
+        ("GET", "/_admin/markets/KXFED-26DEC-T4.00%0A", 404,
+         "no market is named by the path '/_admin/markets/KXFED-26DEC-T4.00\\n'"),
+        ("DELETE", "/_admin/health", 405, "DELETE is not allowed on /_admin/health (allowed: HEAD, GET)"),
+    ],
+)  # fmt: skip
+def test_an_admin_path_it_does_not_serve_is_answered_in_the_admin_apis_shape(mockexchange, method, path, status, error):
+    admin(mockexchange, "accounts", {"user_id": "alice"})
+    admin(mockexchange, "fills", {"user_id": "alice", "ticker": "KXFED-26DEC-T4.00", "side": "yes", "action": "buy",
+                                  "count": "1", "price": "0.5"})  # fmt: skip
+    answer = httpx.request(method, mockexchange.base_url + path, timeout=10)
+    assert (answer.status_code, answer.json()) == (status, {"error": error}), answer.text
+    assert answer.text.endswith("}\n")  # one line, as every admin answer
+    assert httpx.get(mockexchange.base_url + "/_admin/accounts/alice", timeout=10).json()["user_id"] == "alice"

@@ -52,6 +52,13 @@ def _error(message: str, status: int, errors: list[str] | None = None) -> Respon
     return json_line_response({"error": message, "errors": errors} if errors else {"error": message}, status)
 
 
+def _path_named(request: Request, name: str) -> str | None:
+    """The path parameter `name`, or None when the path names something else: Starlette's match ends in `$`, which
+    matches before a trailing newline, so `/_admin/accounts/alice%0A` would otherwise read alice."""
+    value = request.path_params[name]
+    return value if request.scope["path"].endswith(value) else None
+
+
 def _guarded(guard: AdminGuard, handler: Handler, changed: Callable[[], None] | None = None) -> Handler:
     """`handler` behind the access rules; `changed` is told after an operation (not a GET) that answered 200."""
 
@@ -271,7 +278,9 @@ def removals(control: Control) -> dict[str, Callable[..., dict[str, Any]]]:
 
 def _account_route(views: Views) -> Handler:
     async def account(request: Request) -> Response:
-        user_id = request.path_params["user_id"]
+        user_id = _path_named(request, "user_id")
+        if user_id is None:
+            return _error(f"no account is named by the path {excerpt(request.scope['path'])}", 404)
         values: dict[str, int] = {}
         for name, value in request.query_params.multi_items():
             if name not in ACCOUNT_QUERY:
@@ -302,7 +311,10 @@ def _markets_routes(views: Views) -> tuple[Handler, Handler]:
     async def one(request: Request) -> Response:
         if request.query_params:
             return _error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
-        return await _off_the_loop(views.markets.market, {"ticker": request.path_params["ticker"]})
+        ticker = _path_named(request, "ticker")
+        if ticker is None:
+            return _error(f"no market is named by the path {excerpt(request.scope['path'])}", 404)
+        return await _off_the_loop(views.markets.market, {"ticker": ticker})
 
     return listed, one
 
