@@ -33,7 +33,8 @@ from mockexchange.version import __version__
 # 9: series, events and markets with every field, their books, figures and lifecycle schedule; the tapes; market ids.
 # 10: orders are real: the ledger keeps every order (by id, per user, by client order id), their expiries, and the
 #     book holds them; an account's cash is what is available (resting orders hold the rest).
-LAYOUT = 10
+# 11: the ledger keeps order groups (core/kalshi/order_groups.py): each user's, and the groups an action tripped.
+LAYOUT = 11
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

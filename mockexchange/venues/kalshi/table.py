@@ -32,6 +32,7 @@ from mockexchange.venues.kalshi import (
     instance_transfers,
     market_data,
     markets,
+    order_groups,
     order_reads,
     orders,
     positions,
@@ -195,6 +196,21 @@ OPERATIONS: tuple[Operation, ...] = (
               fcm.update_blocked_categories, FCM_RISK, body=fcm.UPDATE_CATEGORIES, member=True),
     Operation("POST", "/fcm/positions/transfers", "CreateFCMPositionTransfer", fcm.create_position_transfer, WRITE,
               body=fcm.TRANSFER, status=201, member=True),
+    # order groups: a contracts limit over orders, triggered (their orders cancelled) when it is passed
+    Operation("GET", "/portfolio/order_groups", "GetOrderGroups", order_groups.get_order_groups, READ,
+              generated=False),
+    Operation("POST", "/portfolio/order_groups/create", "CreateOrderGroup", order_groups.create_order_group, TRADE,
+              body=order_groups.CREATE, status=201, generated=False),
+    Operation("GET", "/portfolio/order_groups/{order_group_id}", "GetOrderGroup", order_groups.get_order_group, READ,
+              generated=False, parts=True),
+    Operation("DELETE", "/portfolio/order_groups/{order_group_id}", "DeleteOrderGroup",
+              order_groups.delete_order_group, TRADE, generated=False, parts=True),
+    Operation("PUT", "/portfolio/order_groups/{order_group_id}/reset", "ResetOrderGroup",
+              order_groups.reset_order_group, TRADE, body=order_groups.EMPTY, generated=False, parts=True),
+    Operation("PUT", "/portfolio/order_groups/{order_group_id}/trigger", "TriggerOrderGroup",
+              order_groups.trigger_order_group, TRADE, body=order_groups.EMPTY, generated=False, parts=True),
+    Operation("PUT", "/portfolio/order_groups/{order_group_id}/limit", "UpdateOrderGroupLimit",
+              order_groups.update_order_group_limit, TRADE, body=order_groups.LIMIT, generated=False, parts=True),
 )  # fmt: skip
 
 BY_ID: dict[str, Operation] = {op.operation_id: op for op in OPERATIONS}
