@@ -11,7 +11,7 @@ from typing import Any
 
 from mockexchange.control.commands import command
 from mockexchange.control.errors import ControlError, ledger_call
-from mockexchange.control.values import decimal, integer, optional_integer, shown, text
+from mockexchange.control.values import decimal, integer, optional_integer, optional_text, shown, text
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.order_groups import MAX_LIMIT
@@ -48,14 +48,16 @@ class OrderGroupOperations:
     @command()
     def create_order_group(
         self, user_id: str, contracts_limit: int | None = None, contracts_limit_fp: str | None = None,
-        subaccount: int = 0, exchange_index: int = 0,
+        subaccount: int = 0, exchange_index: int = 0, order_group_id: str | None = None,
     ) -> dict[str, Any]:  # fmt: skip
-        """A new order group of the user's subaccount (Kalshi's CreateOrderGroup); answers its id."""
+        """A new order group of the user's subaccount (Kalshi's CreateOrderGroup); answers its id (`order_group_id`:
+        one of the caller's choosing, for seeding; a client's is drawn)."""
         limit = _limit(contracts_limit, contracts_limit_fp)
         group = ledger_call(
             self.ledger.create_order_group, text(user_id, "user_id"), limit,
             integer(subaccount, "subaccount", 0, MAX_SUBACCOUNT),
             integer(exchange_index, "exchange_index", 0, MAX_EXCHANGE_INDEX),
+            optional_text(order_group_id, "order_group_id"),
         )  # fmt: skip
         return _group_json(group.group_id, group.subaccount, group.exchange_index)
 

@@ -86,9 +86,11 @@ class OrderGroups:
     # -- commands ----------------------------------------------------------------------------------------------------
 
     def create_order_group(
-        self, user_id: str, contracts_limit: int, subaccount: int = 0, exchange_index: int = 0
-    ) -> OrderGroup:
-        """A new group of the user's subaccount on an exchange index, with `contracts_limit` hundredths."""
+        self, user_id: str, contracts_limit: int, subaccount: int = 0, exchange_index: int = 0,
+        group_id: str | None = None,
+    ) -> OrderGroup:  # fmt: skip
+        """A new group of the user's subaccount on an exchange index, with `contracts_limit` hundredths (`group_id`:
+        the control plane's seeded id; otherwise one is drawn)."""
         check_limit(contracts_limit)
         check_subaccount(subaccount)
         with self.lock:  # type: ignore[attr-defined]
@@ -99,8 +101,11 @@ class OrderGroups:
             held = self.user_groups.setdefault(user_id, {})  # type: ignore[attr-defined]
             if len(held) >= MAX_GROUPS:
                 raise Refusal(f"a user holds at most {MAX_GROUPS:,} order groups at a time (delete one first)")
+            if group_id is not None and group_id in self.order_groups:  # type: ignore[attr-defined]
+                raise Refusal(f"order group {group_id!r} exists already", 409, "conflict")
             now = self.clock.now()  # type: ignore[attr-defined]
-            group = OrderGroup(self.new_id(), user_id, subaccount, exchange_index, contracts_limit, now)  # type: ignore[attr-defined]
+            group_id = group_id or self.new_id()  # type: ignore[attr-defined]
+            group = OrderGroup(group_id, user_id, subaccount, exchange_index, contracts_limit, now)
             self.order_groups[group.group_id] = group  # type: ignore[attr-defined]
             held[group.group_id] = None
             self._group_event(group, CREATED, now)
