@@ -5,64 +5,28 @@ refusal a 4xx in Kalshi's shape that changes nothing; subaccounts as the spec sa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 from kalshi_http import ok, signed
+from kalshi_orders import T0, M, N, client_of, fresh, module_server, order, place, refused, state
 
-from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
-from mockexchange.state import snapshot
 
-T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
-M = "KXGRP-26NOV-A"
-N = "KXGRP-26NOV-B"
 GROUPS = "/portfolio/order_groups"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    with MockServer(clock=ManualClock(T0)) as mock:
-        yield mock
+server_fixture = module_server()
 
 
 @pytest.fixture
 def mock(server: MockServer) -> MockServer:
     """alice and bob ($100 each), markets M and N with no book."""
-    server.reset()
-    server.set_rate_limit_tier("off")
-    server.ledger.clock.set(T0)
-    for user in ("alice", "bob"):
-        server.create_account(user, balance_cents=10_000)
-    server.create_market(M)
-    server.create_market(N)
-    return server
+    return fresh(server)
 
 
-@pytest.fixture
-def alice(mock: MockServer) -> Iterator[httpx.Client]:
-    with signed(mock, "alice") as client:
-        yield client
-
-
-@pytest.fixture
-def bob(mock: MockServer) -> Iterator[httpx.Client]:
-    with signed(mock, "bob") as client:
-        yield client
-
-
-def order(**fields) -> dict:
-    """A good-till-canceled bid for 1 of M at 0.30, with `fields` over it."""
-    return {"ticker": M, "side": "bid", "count": "1", "price": "0.30", "time_in_force": "good_till_canceled",
-            "self_trade_prevention_type": "taker_at_cross", **fields}  # fmt: skip
-
-
-def place(client: httpx.Client, **fields) -> dict:
-    r = client.post("/portfolio/events/orders", json=order(**fields))
-    assert r.status_code == 201, r.text
-    return r.json()
+alice_client, bob_client = client_of("alice"), client_of("bob")
 
 
 def make_group(client: httpx.Client, **body) -> str:
@@ -78,16 +42,6 @@ def group(client: httpx.Client, group_id: str, **params) -> dict:
 def status(client: httpx.Client, order_id: str) -> tuple[str, str]:
     row = ok(client, f"/portfolio/orders/{order_id}")["order"]
     return row["status"], row["remaining_count_fp"]
-
-
-def state(mock: MockServer) -> bytes:
-    return snapshot.take(mock.app.control)
-
-
-def refused(r: httpx.Response, status: int, code: str) -> None:
-    assert (r.status_code, r.json()) == (status, {"error": {"code": code, "message": code.replace("_", " "),
-                                                            "service": "exchange"}}), r.text  # fmt: skip
-    assert r.headers["x-mockexchange-diagnosis"]
 
 
 # -- the shapes --------------------------------------------------------------------------------------------------------
