@@ -33,7 +33,7 @@ PUBLISHED = load_spec(str(kalshi_slice_path("openapi.yaml")))
 FULL = AccountValues(
     subtrader_ids=("s-1",), public_keys=("PEM",), api_key_ids=("k-1",), market_tickers=("M-1",),
     transfer_targets=("err_T1",), listed_markets=("M-1", "M-2"), listed_events=("E",), listed_series=("S",),
-    candle_series=("S",), candle_markets=("M-1",),
+    candle_series=("S",), candle_markets=("M-1",), order_group_ids=("g-1",),
 )  # fmt: skip
 
 
