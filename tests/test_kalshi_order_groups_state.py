@@ -59,6 +59,7 @@ def _reads(mock: MockServer, made: dict) -> dict[str, bytes]:
     return {path: httpx.get(mock.kalshi_url + path, auth=auth).content for path in paths}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("snapshot", [True, False], ids=["snapshot", "commands"])
 def test_a_restarted_mock_keeps_its_groups_byte_for_byte_and_their_window(tmp_path: Path, snapshot: bool) -> None:
     path = tmp_path / "state.db"
