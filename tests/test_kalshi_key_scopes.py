@@ -62,6 +62,8 @@ def _bodies() -> dict[str, Any]:
         "UpdateFCMSubtraderBlockedCategories": {"subtrader_id": "fcm_A", "category": "Sports", "blocked": True},
         "CreateFCMPositionTransfer": {"source_subtrader_id": "fcm_A", "target_subtrader_id": "err_E",
                                       "market_ticker": "KXH-1", "position_centicount": 100, "price_centicents": 5000},
+        "CreateOrderGroup": {"contracts_limit": 5},
+        "UpdateOrderGroupLimit": {"contracts_limit_fp": "7"},
     }  # fmt: skip
 
 
@@ -120,6 +122,8 @@ def path_of(mock: MockServer, op: Operation) -> str:
     path = op.path.replace("{transfer_id}", "no-such-transfer")
     if "{order_id}" in path:  # a resting order of alice's
         path = path.replace("{order_id}", mock.create_order("alice", "KXH-1", "yes", "buy", "1", "0.10")["order_id"])
+    if "{order_group_id}" in path:  # a group of alice's
+        path = path.replace("{order_group_id}", mock.create_order_group("alice", contracts_limit=5)["order_group_id"])
     if "{api_key}" in path:
         path = path.replace("{api_key}", mock.create_key(owner(op), key_type="ed25519")["key_id"])
     return path

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from kalshi_http import ok, signed
-from kalshi_trading import trader, trading_mock
+from kalshi_orders import client_of, fresh, module_server
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.orders import FOK, IOC
@@ -40,9 +40,18 @@ ROUTES = [
 ]
 
 
-server, mock = trading_mock(T0, M, N, profile="legacy")
-alice = trader("alice")
-bob = trader("bob")
+server_fixture = module_server(profile="legacy")
+
+
+@pytest.fixture
+def mock(server: MockServer) -> MockServer:
+    """alice ($100) and bob ($100), markets M and N; the house's YES bid 0.40 x10 and NO bid 0.55 x5 (a YES ask at
+    0.45) on M."""
+    fresh(server, M, N).set_book(M, yes=[["0.40", "10"]], no=[["0.55", "5"]])
+    return server
+
+
+alice_client, bob_client = client_of("alice"), client_of("bob")
 
 
 def order(**fields) -> dict:

@@ -12,15 +12,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from kalshi_http import ok, signed
-from kalshi_trading import trader, trading_mock
+from kalshi_orders import T0, M, N, client_of, fresh, module_server, order, place, refused, state
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
-from mockexchange.state import snapshot
 
-T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
-M = "KXORD-26NOV-A"
-N = "KXORD-26NOV-B"
 ORDER_FIELDS = {
     "order_id", "user_id", "client_order_id", "ticker", "side", "action", "outcome_side", "book_side", "type",
     "status", "yes_price_dollars", "no_price_dollars", "fill_count_fp", "remaining_count_fp", "initial_count_fp",
@@ -30,31 +26,18 @@ ORDER_FIELDS = {
 }  # fmt: skip
 
 
-server, mock = trading_mock(T0, M, N)
-alice = trader("alice")
-bob = trader("bob")
+server_fixture = module_server()
 
 
-def order(**fields) -> dict:
-    """A CreateOrderV2Request: a good-till-canceled bid for 1 of M at 0.30, with `fields` over it."""
-    return {"ticker": M, "side": "bid", "count": "1", "price": "0.30", "time_in_force": "good_till_canceled",
-            "self_trade_prevention_type": "taker_at_cross", **fields}  # fmt: skip
+@pytest.fixture
+def mock(server: MockServer) -> MockServer:
+    """alice ($100) and bob ($100), markets M and N (event KXORD-26NOV); the house's YES bid 0.40 x10 and NO bid 0.55
+    x5 (a YES ask at 0.45) on M."""
+    fresh(server).set_book(M, yes=[["0.40", "10"]], no=[["0.55", "5"]])
+    return server
 
 
-def place(client: httpx.Client, **fields) -> dict:
-    r = client.post("/portfolio/events/orders", json=order(**fields))
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def state(mock: MockServer) -> bytes:
-    return snapshot.take(mock.app.control)
-
-
-def refused(mock: MockServer, r: httpx.Response, status: int, code: str) -> None:
-    assert (r.status_code, r.json()) == (status, {"error": {"code": code, "message": code.replace("_", " "),
-                                                            "service": "exchange"}}), r.text  # fmt: skip
-    assert r.headers["x-mockexchange-diagnosis"]
+alice_client, bob_client = client_of("alice"), client_of("bob")
 
 
 # -- create ------------------------------------------------------------------------------------------------------------
@@ -129,14 +112,14 @@ REFUSALS = [
 def test_each_refusal_is_kalshis_and_changes_nothing(mock, alice, body, status, code):
     place(alice, client_order_id="taken")
     before = state(mock)
-    refused(mock, alice.post("/portfolio/events/orders", json=body), status, code)
+    refused(alice.post("/portfolio/events/orders", json=body), status, code)
     assert state(mock) == before
 
 
 def test_a_client_order_id_names_one_order_and_a_second_is_refused(mock, alice, bob):
     first = place(alice, client_order_id="dup")
     before = state(mock)
-    refused(mock, alice.post("/portfolio/events/orders", json=order(client_order_id="dup", price="0.20")), 409,
+    refused(alice.post("/portfolio/events/orders", json=order(client_order_id="dup", price="0.20")), 409,
             "order_already_exists")  # fmt: skip
     assert state(mock) == before and len(ok(alice, "/portfolio/orders")["orders"]) == 1
     assert place(bob, client_order_id="dup")["order_id"] != first["order_id"]  # another user's ids are its own
@@ -144,10 +127,10 @@ def test_a_client_order_id_names_one_order_and_a_second_is_refused(mock, alice, 
 
 def test_orders_are_refused_while_the_market_is_not_active(mock, alice):
     mock.pause_market(M)
-    refused(mock, alice.post("/portfolio/events/orders", json=order()), 409, "market_closed")
+    refused(alice.post("/portfolio/events/orders", json=order()), 409, "market_closed")
     mock.resume_market(M)
     mock.set_exchange_status(trading_active=False)
-    refused(mock, alice.post("/portfolio/events/orders", json=order()), 409, "exchange_closed")
+    refused(alice.post("/portfolio/events/orders", json=order()), 409, "exchange_closed")
 
 
 @pytest.mark.parametrize(
@@ -220,8 +203,8 @@ def test_cancel_one_a_batch_and_all_give_back_what_the_orders_held(mock, alice, 
     r = alice.delete(f"/portfolio/events/orders/{made[0]['order_id']}")
     assert r.status_code == 200 and r.json() == {"order_id": made[0]["order_id"], "client_order_id": "c-0",
                                                  "reduced_by": "1.00", "ts_ms": int(T0.timestamp() * 1000)}  # fmt: skip
-    refused(mock, alice.delete(f"/portfolio/events/orders/{made[0]['order_id']}"), 404, "not_found")  # ended
-    refused(mock, bob.delete(f"/portfolio/events/orders/{made[1]['order_id']}"), 404, "not_found")  # not bob's
+    refused(alice.delete(f"/portfolio/events/orders/{made[0]['order_id']}"), 404, "not_found")  # ended
+    refused(bob.delete(f"/portfolio/events/orders/{made[1]['order_id']}"), 404, "not_found")  # not bob's
     r = alice.request("DELETE", "/portfolio/events/orders/batched",
                       json={"orders": [{"order_id": made[1]["order_id"]}, {"order_id": "nope"}]})  # fmt: skip
     assert r.status_code == 200, r.text

@@ -306,7 +306,7 @@ def test_update_subscription_errors(mock, signer):
         ({"id": 1, "cmd": "subscribe", "params": {"channels": "fill"}}, 1, "Unable to process message"),
         ({"id": 1, "cmd": "subscribe", "params": {"channels": [1]}}, 1, "Unable to process message"),
         ({"id": 1, "cmd": "subscribe", "params": {"channels": ["fills"]}}, 8, "Unknown channel name"),
-        ({"id": 1, "cmd": "subscribe", "params": {"channels": ["fill", "user_orders"]}}, 8, "Unknown channel name"),
+        ({"id": 1, "cmd": "subscribe", "params": {"channels": ["fill", "pyth_value"]}}, 8, "Unknown channel name"),
         ({"id": 1, "cmd": "subscribe", "params": {"channels": ["communications"]}}, 8, "Unknown channel name"),
         (
             {"id": 1, "cmd": "subscribe", "params": {"channels": ["fill", "orderbook_delta"]}},
@@ -354,7 +354,7 @@ def test_command_errors(mock, signer, command, code, text):
 
 def test_errors_carry_the_mocks_diagnosis_beside_kalshis_fields(mock, signer):
     with ws_connect(mock, signer) as client:
-        client.send({"id": 1, "cmd": "subscribe", "params": {"channels": ["order_group_updates"]}})
+        client.send({"id": 1, "cmd": "subscribe", "params": {"channels": ["multivariate_market_lifecycle"]}})
         message = client.recv()
         assert set(message) == {"type", "id", "msg", "sending_ts_ms", "mockexchange_diagnosis"}
         assert "does not serve" in message["mockexchange_diagnosis"]

@@ -22,6 +22,7 @@ KEY_ID = "contract-suite-key"
 # For the writes (seed_writes).
 SUBACCOUNT_CENTS = 10**11  # $1 billion in each numbered subaccount: most drawn transfers are within it
 KEYS_TO_DELETE = tuple(f"contract-delete-{i}" for i in range(3))
+ORDER_GROUPS = tuple(f"contract-group-{i}" for i in range(3))  # for the group writes that name one
 ERROR_ACCOUNT = "contract-fcm-errors"  # the FCM's error account: position transfers go to its subtraders
 TRANSFER_TARGETS = tuple(f"{ERROR_ACCOUNT}_T{i}" for i in range(2))
 # Open, on whole cents and on exchange index 0, with the house's book (seed_market_data): orders are drawn on them.
@@ -72,6 +73,7 @@ def values(**orders: tuple) -> AccountValues:
         listed_series=(SERIES,),
         candle_series=(SERIES,),
         candle_markets=MARKETS,
+        order_group_ids=ORDER_GROUPS,
     )
 
 
@@ -163,6 +165,8 @@ def seed_writes(control: Control, *, subaccounts: bool = True) -> None:
     control.grant_api_usage_level(MEMBER, "premier")  # uploading a key needs it
     for key_id in KEYS_TO_DELETE:
         control.create_key(MEMBER, key_id=key_id, key_type="ed25519")
+    for group_id in ORDER_GROUPS:
+        control.create_order_group(MEMBER, contracts_limit=100, order_group_id=group_id)
     control.create_account(ERROR_ACCOUNT, fcm_member=True)
     control.set_fcm_error_account(MEMBER, ERROR_ACCOUNT)
     for target in TRANSFER_TARGETS:  # with cash to pay for the positions they take

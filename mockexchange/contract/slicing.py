@@ -95,6 +95,14 @@ KALSHI_OPERATIONS: tuple[str, ...] = (
     "GetOrder",
     "GetOrderQueuePositions",
     "GetOrderQueuePosition",
+    # Order groups (issue 28: venues/kalshi/order_groups.py)
+    "GetOrderGroups",
+    "CreateOrderGroup",
+    "GetOrderGroup",
+    "DeleteOrderGroup",
+    "ResetOrderGroup",
+    "TriggerOrderGroup",
+    "UpdateOrderGroupLimit",
 )
 # The operations above that change the account: `contract check` runs them only when named (--operation), and the
 # generated-responses mode answers them from the ledger.
@@ -115,6 +123,11 @@ KALSHI_WRITES: frozenset[str] = frozenset(
         "UpdateFCMSubtraderBlockedCategories",
         "CreateFCMPositionTransfer",
         *ORDER_WRITES,  # `contract check --orders` names them all
+        "CreateOrderGroup",
+        "DeleteOrderGroup",
+        "ResetOrderGroup",
+        "TriggerOrderGroup",
+        "UpdateOrderGroupLimit",
     }
 )
 KALSHI_CHANNELS: tuple[str, ...] = (
@@ -124,6 +137,8 @@ KALSHI_CHANNELS: tuple[str, ...] = (
     "ticker",
     "trade",
     "market_lifecycle_v2",
+    "user_orders",
+    "order_group_updates",
 )
 # Channels cut down to the messages the mock speaks: the connection-level ones every subscription goes through (the
 # CF Benchmarks and Pyth commands and replies belong to channels the mock does not serve), and market_lifecycle_v2

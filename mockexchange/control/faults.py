@@ -22,7 +22,7 @@ MAX_PATH = 1_024
 MAX_CLOSE_REASON_BYTES = 123  # what fits in a close frame (RFC 6455: 125 bytes of payload, 2 of them the code)
 # The channels a Kalshi connection serves (venues/kalshi/subscriptions.py SERVED_CHANNELS; tests hold them equal) and
 # the prefix every Deribit channel the mock serves starts with (venues/deribit/channels.py).
-KALSHI_CHANNELS = ("market_positions", "fill")
+KALSHI_CHANNELS = ("market_positions", "fill", "user_orders", "order_group_updates")
 DERIBIT_CHANNEL_PREFIX = "user."
 # Close codes a server may send (RFC 6455 and IANA's registry): 1004-1006 and 1015 never go on the wire.
 CLOSE_CODES = (1000, 1001, 1002, 1003, *range(1007, 1015))

@@ -15,6 +15,7 @@ from mockexchange.core.kalshi.checks import LedgerError
 VENUE_COMMANDS = frozenset({
     "place_order", "place_orders", "cancel_user_order", "cancel_user_orders", "cancel_all_orders", "amend_order",
     "decrease_order",
+    "create_order_group", "trigger_order_group", "reset_order_group", "delete_order_group", "set_order_group_limit",
     "create_subaccount", "subaccount_transfer", "set_subaccount_netting", "intra_exchange_transfer",
     "set_target_balance_allocation",
     "create_key", "delete_key", "grant_api_usage_level",

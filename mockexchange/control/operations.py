@@ -22,6 +22,7 @@ from mockexchange.control.kalshi_account import KalshiAccountOperations
 from mockexchange.control.kalshi_fcm import FcmOperations
 from mockexchange.control.kalshi_historical import HistoricalOperations
 from mockexchange.control.kalshi_markets import KalshiMarketOperations
+from mockexchange.control.kalshi_order_groups import OrderGroupOperations
 from mockexchange.control.kalshi_orders import OrderOperations
 from mockexchange.control.kalshi_subaccounts import SubaccountOperations
 from mockexchange.control.rate_limits import RateLimitOperations
@@ -46,6 +47,7 @@ class Control(
     KalshiOperations,
     KalshiMarketOperations,
     OrderOperations,
+    OrderGroupOperations,
     KalshiAccountOperations,
     DeribitOperations,
     RateLimitOperations,

@@ -378,6 +378,33 @@ STATUS_RULES += (
     StatusRule(("GetMarketCandlesticks",), "400", "a bad start_ts, end_ts or period_interval is a 400"),
     StatusRule(("GetExchangeStatus",), "429", "the market data reads are charged as the others (rate limits)"),
 )
+# Order groups (issue 28): their query's subaccount and exchange index as on the other reads and writes.
+ORDER_GROUP_OPERATIONS = (
+    "GetOrderGroups", "CreateOrderGroup", "GetOrderGroup", "DeleteOrderGroup", "ResetOrderGroup", "TriggerOrderGroup",
+    "UpdateOrderGroupLimit",
+)  # fmt: skip
+PARAMETER_RULES += (
+    ParameterRule(
+        ORDER_GROUP_OPERATIONS,
+        "subaccount",
+        f"subaccounts are numbered 0..{SUBACCOUNT_MAX}; a higher number is a 400",
+        {"maximum": SUBACCOUNT_MAX},
+    ),
+    ParameterRule(
+        ORDER_GROUP_OPERATIONS,
+        "exchange_index",
+        "an int32 shard number >= 0; a negative or larger one is a 400",
+        {"minimum": 0, "maximum": GO_INT32_MAX},
+    ),
+)
+STATUS_RULES += (
+    StatusRule(ORDER_GROUP_OPERATIONS, "403", "a key locked to one subaccount asking for another is a 403"),
+    StatusRule(
+        ("GetOrderGroup", "DeleteOrderGroup", "ResetOrderGroup", "TriggerOrderGroup"),
+        "400",
+        "a subaccount or exchange_index out of range, or a body that is not JSON, is a 400, as on the other operations",
+    ),
+)
 STATUS_RULES += (
     StatusRule(HISTORICAL_READS, "403", "a key locked to one subaccount asking for another is a 403"),
     StatusRule(("DeleteApiKey",), "403", "a key locked to one subaccount may not delete keys"),

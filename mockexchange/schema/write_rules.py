@@ -176,6 +176,21 @@ def allocation_not_whole(body: Mapping[str, Any], account: AccountView) -> str |
     return "the percentages total 100 over distinct exchange indexes" if allocations else "the list is empty"
 
 
+def group_limit_refused(body: Mapping[str, Any], account: AccountView) -> str | None:
+    """An order group's create or new limit: refused for no limit (a null body: as empty), two unequal limits, an
+    exchange index no market is on, a subaccount not created."""
+    if not isinstance(body, Mapping):
+        return None
+    whole, written = body.get("contracts_limit"), body.get("contracts_limit_fp")
+    if whole is None and written is None:
+        return None
+    if type(whole) is int and isinstance(written, str) and Decimal(whole) != Decimal(written):
+        return None
+    if _number(body, "exchange_index"):
+        return None  # which exchange indexes list markets shows nowhere the kit reads
+    return _all_known(account, _number(body, "subaccount")) if "subaccount" in body else "the limits agree"
+
+
 def write_without_read(body: Mapping[str, Any], account: AccountView) -> str | None:
     scopes = body.get("scopes") or ()
     return None if "write" in scopes and "read" not in scopes else "the scopes do not hold `write` without `read`"
@@ -215,6 +230,17 @@ FCM_WRITES = (
     "UpdateFCMSubtraderBlockedCategories", "CreateFCMPositionTransfer",
 )  # fmt: skip
 FCM_SUBTRADER_WRITES = FCM_WRITES[1:]
+GROUP_LIMITS = ("CreateOrderGroup", "UpdateOrderGroupLimit")
+NAMED_GROUP_WRITES = ("DeleteOrderGroup", "ResetOrderGroup", "TriggerOrderGroup", "UpdateOrderGroupLimit")
+GROUP_WRITES = ("CreateOrderGroup", *NAMED_GROUP_WRITES)
+# A contracts limit: whole contracts from 1 to 1,000,000 (Kalshi's Order Groups guide), "10", "10.0" or "10.00"
+GROUP_LIMIT_FP = r"^(?:[1-9][0-9]{0,5}|1000000)(?:\.0{1,2})?$"
+
+
+def GIVEN(name: str, kind: str) -> dict[str, Any]:  # noqa: N802 (reads as a schema constant)
+    """A body field that is there and not null."""
+    return {"required": [name], "properties": {name: {"type": kind}}}
+
 
 BODY_RULES: tuple[BodyRule, ...] = (
     BodyRule(("ApplySubaccountTransfer",), "from_subaccount", "subaccounts are numbered 0..63 (0: the primary)",
@@ -256,6 +282,15 @@ BODY_RULES: tuple[BodyRule, ...] = (
              "a non-zero whole number of contracts (a multiple of 100)", {"multipleOf": 100, "not": {"enum": [0]}}),
     BodyRule(("CreateFCMPositionTransfer",), "price_centicents", "whole cents (a multiple of 100)",
              {"multipleOf": 100}),
+    BodyRule(GROUP_LIMITS, "contracts_limit", "whole contracts from 1 to 1,000,000 (the Order Groups guide)",
+             {"minimum": 1, "maximum": 1_000_000}),
+    BodyRule(GROUP_LIMITS, "contracts_limit_fp", "whole contracts from 1 to 1,000,000, up to 2 places of zeros",
+             {"pattern": GROUP_LIMIT_FP}),
+    BodyRule(GROUP_LIMITS, "", "a limit given: contracts_limit or contracts_limit_fp (a null one, or a null body, is "
+             "no limit)", {"type": "object", "anyOf": [GIVEN("contracts_limit", "integer"),
+                                                         GIVEN("contracts_limit_fp", "string")]}),
+    BodyRule(("CreateOrderGroup",), "subaccount", "subaccounts are numbered 0..63", SUBACCOUNT),
+    BodyRule(("CreateOrderGroup",), "exchange_index", "an int32 shard number >= 0", EXCHANGE_INDEX),
 )  # fmt: skip
 
 ACCOUNT_VALUES: tuple[AccountValue, ...] = (
@@ -274,6 +309,8 @@ ACCOUNT_VALUES: tuple[AccountValue, ...] = (
                  "an open market a subtrader holds"),
     AccountValue(("CreateFCMPositionTransfer",), "target_subtrader_id", "transfer_targets",
                  "a subtrader under the FCM's error account ({error_account_id}_{suffix})"),
+    AccountValue(NAMED_GROUP_WRITES, "path:order_group_id", "order_group_ids",
+                 "an order group of the checking account"),
 )  # fmt: skip
 
 LOCKED_KEY = (
@@ -321,6 +358,13 @@ STATE_REFUSALS: tuple[StateRefusal, ...] = (
                  "than a position may hold"),
     StateRefusal(("CreateFCMPositionTransfer",), 409, "conflict",
                  "a settled market, or a target without the cash to pay for the position"),
+    StateRefusal(GROUP_LIMITS, 400, "bad_request",
+                 "no limit (a null body counts as empty), contracts_limit and contracts_limit_fp unequal, an exchange "
+                 "index no market is listed on, or a subaccount not created (judged)", group_limit_refused),
+    StateRefusal(NAMED_GROUP_WRITES, 404, "not_found",
+                 "a group the account does not have there: deleted already, or named with another subaccount or "
+                 "exchange index than its own"),
+    StateRefusal(GROUP_WRITES, 403, "forbidden", LOCKED_KEY),
 )  # fmt: skip
 
 # -- orders (issue 28) ---------------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ def received(profile: str) -> Frames:
             [error] = ask({"id": 5, "cmd": "subscribes"})
             [unsubscribed] = ask({"id": 6, "cmd": "unsubscribe", "params": {"sids": [2]}})
             market = market_frames(mock, ask, lambda: json.loads(ws.recv(timeout=5)))
+        orders = order_frames(mock)
     return {
         "subscribed": subscribed,
         "fill": changes["fill"],
@@ -54,7 +55,28 @@ def received(profile: str) -> Frames:
         "error": error,
         "unsubscribed": unsubscribed,
         **market,
+        **orders,
     }
+
+
+TRADER = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"  # a user id as Kalshi's are (the `user_order` schema says a UUID)
+
+
+def order_frames(mock: MockServer) -> Frames:
+    """A `user_order` and an `order_group_updates` frame: a group made, an order placed into it."""
+    mock.create_account(TRADER, balance_cents=10_000)
+    mock.create_market("M-ORD")
+    key = mock.create_key(TRADER, key_type="ed25519")
+    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+    with connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", WS_PATH), open_timeout=5) as ws:
+        ws.send(
+            json.dumps({"id": 1, "cmd": "subscribe", "params": {"channels": ["user_orders", "order_group_updates"]}})
+        )
+        [json.loads(ws.recv(timeout=5)) for _ in range(2)]
+        group = mock.create_order_group(TRADER, contracts_limit=10)["order_group_id"]
+        mock.place_order(TRADER, "M-ORD", "bid", "2", "0.30", "good_till_canceled", "taker_at_cross",
+                         order_group_id=group, expiration_time=4_000_000_000)  # fmt: skip
+        return {frame["type"]: frame for frame in (json.loads(ws.recv(timeout=5)) for _ in range(2))}
 
 
 def market_frames(mock: MockServer, ask: Callable[..., Any], recv: Callable[[], Any]) -> Frames:
@@ -133,6 +155,14 @@ def setter(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
         ("ticker", "msg/ts_ms", DELETE, 'ticker: msg: "ts_ms" is a required property'),
         ("trade", "msg/taker_book_side", "buy", 'trade: msg/taker_book_side: "buy" is not one of "bid" or "ask"'),
         ("market_lifecycle_v2", "msg/event_type", "opened", "marketLifecycleV2: msg/event_type: "),
+        ("user_order", "msg/remaining_count_fp", 2, 'userOrder: msg/remaining_count_fp: 2 is not of type "string"'),
+        ("user_order", "msg/is_yes", DELETE, 'userOrder: msg: "is_yes" is a required property'),
+        ("user_order", "msg/status", "open", 'userOrder: msg/status: "open" is not one of "resting"'),
+        ("user_order", "msg/order_id", "ord-1", 'userOrder: msg/order_id: "ord-1" is not a "uuid"'),
+        ("user_order", "msg/expiration_ts_ms", "1", 'userOrder: msg/expiration_ts_ms: "1" is not of type "integer"'),
+        ("order_group_updates", "seq", DELETE, 'orderGroupUpdates: (frame): "seq" is a required property'),
+        ("order_group_updates", "msg/event_type", "made", 'orderGroupUpdates: msg/event_type: "made" is not one of'),
+        ("order_group_updates", "msg/contracts_limit_fp", 10, 'msg/contracts_limit_fp: 10 is not of type "string"'),
     ],
 )
 def test_a_frame_that_breaks_the_schema_is_caught(frames, profile, name, path, value, said):

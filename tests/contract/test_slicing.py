@@ -142,6 +142,14 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
         ("GET", "/portfolio/orders/{order_id}"),
         ("GET", "/portfolio/orders/queue_positions"),
         ("GET", "/portfolio/orders/{order_id}/queue_position"),
+        # Order groups (issue 28)
+        ("GET", "/portfolio/order_groups"),
+        ("POST", "/portfolio/order_groups/create"),
+        ("GET", "/portfolio/order_groups/{order_group_id}"),
+        ("DELETE", "/portfolio/order_groups/{order_group_id}"),
+        ("PUT", "/portfolio/order_groups/{order_group_id}/reset"),
+        ("PUT", "/portfolio/order_groups/{order_group_id}/trigger"),
+        ("PUT", "/portfolio/order_groups/{order_group_id}/limit"),
     }
 
 
@@ -156,6 +164,8 @@ def test_the_asyncapi_slice_holds_the_served_channels_and_the_connection_level_o
         "fill",
         "market_positions",
         "market_lifecycle_v2",
+        "order_group_updates",
+        "user_orders",
     ]
     assert set(KALSHI_CHANNELS) < set(document["channels"])
     # market_lifecycle_v2 cut to the message the mock sends (no event lifecycle, fee or metadata update)

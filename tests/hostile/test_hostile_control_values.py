@@ -52,6 +52,13 @@ VALID: dict[str, dict[str, Any]] = {
                     "exchange_index": None},
     "decrease_order": {"user_id": "k1", "order_id": "o1", "subaccount": 0, "reduce_by": "0.5", "reduce_to": None,
                        "exchange_index": None, "market_ticker": None},
+    "create_order_group": {"user_id": "k1", "contracts_limit": 5, "contracts_limit_fp": "5.00", "subaccount": 0,
+                           "exchange_index": 0, "order_group_id": "g9"},
+    "trigger_order_group": {"user_id": "k1", "order_group_id": "g1", "subaccount": 0, "exchange_index": 0},
+    "reset_order_group": {"user_id": "k1", "order_group_id": "g1", "subaccount": 0, "exchange_index": 0},
+    "delete_order_group": {"user_id": "k1", "order_group_id": "g1", "subaccount": 0, "exchange_index": 0},
+    "set_order_group_limit": {"user_id": "k1", "order_group_id": "g1", "contracts_limit": 7,
+                              "contracts_limit_fp": None, "subaccount": 0, "exchange_index": 0},
     "deposit": {"user_id": "k1", "amount_cents": 100, "status": "applied", "type": "ach", "fee_cents": 0, "id": "t9"},
     "withdrawal": {"user_id": "k1", "amount_cents": 100, "status": "applied", "type": "ach", "fee_cents": 0,
                    "id": "w9"},
@@ -159,6 +166,7 @@ def control() -> Control:
     control.deribit_order("d1", "BTC-PERPETUAL", "buy", "10", "50000", order_id="do1")
     control.add_fault(path="/trade-api/v2/portfolio/fills", status=503)  # rule 1, for remove_fault
     control.create_subaccount("k1")  # subaccount 1, for subaccount_transfer
+    control.create_order_group("k1", contracts_limit=5, order_group_id="g1")
     return control
 
 

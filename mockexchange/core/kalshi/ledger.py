@@ -55,6 +55,7 @@ from mockexchange.core.kalshi.lifecycle import MarketLifecycle, refusal
 from mockexchange.core.kalshi.liquidity import HOUSE, Liquidity
 from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.matching import Matching
+from mockexchange.core.kalshi.order_groups import OrderGroup, OrderGroups
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
@@ -69,7 +70,17 @@ from mockexchange.core.versions import ABSENT, History
 
 
 class Ledger(
-    Filling, Batches, BatchChecks, Subaccounts, Catalogue, MarketLifecycle, Trading, Matching, Liquidity, Tape
+    Filling,
+    Batches,
+    BatchChecks,
+    Subaccounts,
+    Catalogue,
+    MarketLifecycle,
+    Trading,
+    Matching,
+    Liquidity,
+    Tape,
+    OrderGroups,
 ):
     def __init__(
         self,
@@ -116,6 +127,9 @@ class Ledger(
         self.order_index = TimeIndex()  # every order per user, by the time it was placed
         self.client_orders: dict[tuple[str, str], str] = {}  # (user, client order id) -> order id
         self.expiries: dict[str, list[tuple[datetime, str]]] = {}  # ticker -> (expiration, order id), a heap
+        self.order_groups: dict[str, OrderGroup] = {}  # the live order groups, by id (order_groups.py)
+        self.user_groups: dict[str, dict[str, None]] = {}  # user -> their groups' ids, oldest first
+        self.groups_due: list[str] = []  # groups an action's matches took past their limit (empty between actions)
         self.usage_levels = UsageLevels()  # each user's API usage-level grants (usage_levels.py)
         self.filled = 0  # hundredths of contracts filled since the last reset, every account's
         self.resting = 0  # whole contracts resting now, every account's, as `resting_orders_count` counts them
@@ -165,7 +179,8 @@ class Ledger(
             for index in (self.fill_index, self.tape, self.trades, self.settlements, self.deposits, self.withdrawals):
                 index.clear()
             self.transfers.clear()
-            for kept in (self.orders, self.all_orders, self.client_orders, self.expiries):
+            for kept in (self.orders, self.all_orders, self.client_orders, self.expiries, self.order_groups,
+                         self.user_groups, self.groups_due):  # fmt: skip
                 kept.clear()
             self.order_index.clear()
             self.usage_levels.clear()

@@ -153,6 +153,8 @@ class Matching:
             self._end(cancelled.data, "canceled", now, None)  # type: ignore[attr-defined]  # (out of the book already)
         order.filled += filled
         order.taker_fees += fees
+        if order.order_group_id is not None and filled:
+            self._group_matched(order, filled, now)  # type: ignore[attr-defined]
         return Crossed(filled, yes_value, fees)
 
     def _maker_filled(self, maker: Order, terms: Terms, now: datetime) -> None:
@@ -165,6 +167,8 @@ class Matching:
         maker.maker_fees += terms.fee
         maker.maker_run += terms.count
         maker.updated = now
+        if maker.order_group_id is not None:
+            self._group_matched(maker, terms.count, now)  # type: ignore[attr-defined]
         if not maker.remaining:
             self._end(maker, EXECUTED, now, None, before)  # type: ignore[attr-defined]
             return

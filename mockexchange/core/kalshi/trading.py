@@ -124,12 +124,12 @@ class Trading:
             if expiration_time is not None and expiration_time <= now:
                 raise _invalid("expiration_time must be in the future", "invalid_expiration_time")
             if order_group_id is not None:
-                raise Refusal(f"no order group {order_group_id!r} (the mock serves none yet)", 404, "not_found")
+                self._group_for_order(order_group_id, user_id, subaccount, market.exchange_index)  # type: ignore[attr-defined]
             self._check_client_order_id(user_id, client_order_id)
             order = Order(
                 "", user_id, subaccount, ticker, market.exchange_index, side, action, yes_price, count, count, now, now,
                 client_order_id, time_in_force, expiration_time, post_only, self_trade_prevention_type,
-                cancel_order_on_pause, order_type=order_type,
+                cancel_order_on_pause, order_group_id, order_type=order_type,
             )  # fmt: skip
             if reduce_only:
                 order.initial = order.remaining = min(count, self._reducible(order))
@@ -220,6 +220,8 @@ class Trading:
         else:
             self._end(order, EXECUTED if order.filled and order.filled == order.initial else CANCELED, now, None, 0)
         self._moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
+        if self.groups_due:  # type: ignore[attr-defined]
+            self._trip_groups(now)  # type: ignore[attr-defined]
         filled = crossed or (0, 0, 0)
         return Done(order.copy(), filled[0], filled[1], filled[2], 0, now)
 
@@ -396,6 +398,8 @@ class Trading:
             order.remaining = 0
             self._end(order, EXECUTED if order.filled == count else CANCELED, now, None, old_whole)
         self._moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
+        if self.groups_due:  # type: ignore[attr-defined]
+            self._trip_groups(now)  # type: ignore[attr-defined]
         return Done(order.copy(), crossed.filled, crossed.yes_value, crossed.fees, old_remaining - order.remaining, now)
 
     def _amended(self, order: Order, expiration_time: object, new_id: str | None, count: int, now: datetime) -> None:
@@ -447,6 +451,8 @@ class Trading:
         self.order_index.add(order.user_id, order.created, order)  # type: ignore[attr-defined]
         if order.client_order_id:
             self._client_ids(order, order.client_order_id)
+        if order.order_group_id is not None:
+            self.order_groups[order.order_group_id].orders.append(order.order_id)  # type: ignore[attr-defined]
 
     def _client_ids(self, order: Order, client_order_id: str) -> None:
         if order.client_order_id and order.client_order_id != client_order_id:

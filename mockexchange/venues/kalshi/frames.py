@@ -1,17 +1,18 @@
 """The text frames of Kalshi's websocket, as bytes: a change's data messages rendered once and shared by every
 connection it goes to, each connection's `sid` and `sending_ts_ms` spliced in; and the replies to commands. This
-module holds the private channels' changes (`ChangeFrames`) and the reply frames; market_frames.py the market data
-channels', which add `seq`.
+module holds the private channels' changes (`ChangeFrames`: `fill`, `market_positions`, `user_orders`,
+`order_group_updates`) and the reply frames; market_frames.py the market data channels'.
 
 A connection's outbox holds such changes as they are (each one shared object, whatever the number of connections),
-and asks each, when it sends it, for its `parts` (one per frame: here a subscription's sid) and each part's `frame`.
+and asks each, when it sends it, for its `parts` (one per frame: here a subscription) and each part's `frame`.
 
-A frame is exactly what `orjson.dumps` writes for the envelope `{"type", "sid", "msg", "sending_ts_ms"}` (in that
-order, compact), followed by the newline Kalshi ends its frames with. The `msg` of a change is rendered by the venue's
-profile on first use, on the loop, and kept on the shared `ChangeFrames` for every other connection and subscription
+A frame is exactly what `orjson.dumps` writes for the envelope `{"type", "sid", "msg", "sending_ts_ms"}` (in that order,
+compact; `order_group_updates` adds the subscription's `seq` after its `sid`, as Kalshi's spec requires), followed by
+the newline Kalshi ends its frames with. The `msg` of a change is rendered by the venue's profile on first use, on the
+loop, and kept on the shared `ChangeFrames` for every other connection and subscription
 (`tests/test_websocket_fanout.py` checks the spliced frame against the envelope written whole). What is kept is a copy
-of its own size: the bytes `orjson.dumps` returns hold a buffer of 4 KiB or more whatever their length, which an
-outbox of a thousand queued changes would hold on to (4 MiB more for one slow consumer).
+of its own size: the bytes `orjson.dumps` returns hold a buffer of 4 KiB or more whatever their length, which an outbox
+of a thousand queued changes would hold on to (4 MiB more for one slow consumer).
 """
 
 from __future__ import annotations
@@ -22,13 +23,25 @@ import orjson
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.events import Change
+from mockexchange.core.kalshi.order_groups import GROUP
+from mockexchange.core.kalshi.orders import ORDER
 from mockexchange.venues.kalshi.profiles import Profile
 from mockexchange.venues.kalshi.subscriptions import Subscription
 
 Envelope = dict[str, Any]
 
 # Ledger change kind -> (channel, message type)
-CHANNEL_OF = {"fill": ("fill", "fill"), "position": ("market_positions", "market_position")}
+CHANNEL_OF = {
+    "fill": ("fill", "fill"),
+    "position": ("market_positions", "market_position"),
+    ORDER: ("user_orders", "user_order"),
+    GROUP: ("order_group_updates", "order_group_updates"),
+}
+# Message type -> the profile's renderer of its `msg`
+_RENDERERS = {
+    "fill": "ws_fill", "market_position": "ws_market_position", "user_order": "ws_user_order",
+    "order_group_updates": "ws_order_group",
+}  # fmt: skip
 _HEADS = {kind: b'{"type":"%s","sid":' % kind.encode() for _, kind in CHANNEL_OF.values()}
 
 
@@ -49,7 +62,7 @@ class ChangeFrames:
     def middle(self) -> bytes:
         """`,"msg":{...},"sending_ts_ms":`, the message's `msg` rendered once (a copy of its own size)."""
         if self._middle is None:
-            render = self._profile.ws_fill if self.kind == "fill" else self._profile.ws_market_position
+            render = getattr(self._profile, _RENDERERS[self.kind])
             self._middle = b',"msg":' + orjson.dumps(render(self.change.payload)) + b',"sending_ts_ms":'
         return self._middle
 
@@ -57,13 +70,15 @@ class ChangeFrames:
         """A subaccount-locked key sees its subaccount's changes only."""
         return key.subaccount is None or self.subaccount == key.subaccount
 
-    def parts(self, subs: list[Subscription], key: ApiKey) -> list[int]:
-        """One frame per subscription: its sid."""
-        return [sub.sid for sub in subs]
+    def parts(self, subs: list[Subscription], key: ApiKey) -> list[Subscription]:
+        """One frame per subscription."""
+        return subs
 
-    def frame(self, sid: int, sending_ts_ms: int) -> bytes:
-        """The frame for one subscription."""
-        return b"%b%d%b%d}\n" % (_HEADS[self.kind], sid, self.middle, sending_ts_ms)
+    def frame(self, sub: Subscription, sending_ts_ms: int) -> bytes:
+        """The frame for one subscription, its next `seq` taken if its channel is sequenced."""
+        if sub.sequenced:
+            return b'%b%d,"seq":%d%b%d}\n' % (_HEADS[self.kind], sub.sid, sub.next_seq(), self.middle, sending_ts_ms)
+        return b"%b%d%b%d}\n" % (_HEADS[self.kind], sub.sid, self.middle, sending_ts_ms)
 
 
 def reply_frame(envelope: Envelope, sending_ts_ms: int) -> bytes:

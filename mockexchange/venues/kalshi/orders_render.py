@@ -1,5 +1,6 @@
 """Kalshi's `Order` on the wire (spec 3.34.0), one renderer for every read of an order: `GET /portfolio/orders`, one
-order, `GET /historical/orders` (the ended ones the archive keeps, core/kalshi/archive.py) and `GET /fcm/orders`.
+order, `GET /historical/orders` (the ended ones the archive keeps, core/kalshi/archive.py), `GET /fcm/orders` and the
+websocket's `user_order` message (with the `order_group_updates` message of a group).
 Prices have 4 places, costs and fees 6, counts 2, as the other 3.34 records do; the legacy profile's (`order_legacy`)
 has 4-place costs and fees, as its other records do, and the integer twins (cents, whole contracts) the legacy
 `Order` of `kalshi_python_sync` 3.2.0 requires."""
@@ -7,10 +8,13 @@ has 4-place costs and fees, as its other records do, and the integer twins (cent
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from mockexchange.core.clock import unix_ms
 from mockexchange.core.kalshi.archive import EndedOrder
+from mockexchange.core.kalshi.order_groups import GroupEvent
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.units import contracts, dollars, price
 from mockexchange.core.money import to_cents, to_whole_contracts
@@ -143,3 +147,42 @@ def decreased(answer: dict[str, Any]) -> Row:
 def item_error(error: dict[str, Any]) -> Row:
     """An item's refusal as Kalshi's ErrorResponse, the mock's diagnosis in `details`."""
     return {**exchange_error(error["status"], error["code"]), "details": error["message"]}
+
+
+# -- the websocket's order channels (AsyncAPI 3.34.0): `user_orders` and `order_group_updates` ------------------------
+
+# The REST order's fields a `user_order` message carries as they are (the websocket's own are added below).
+_WS_ORDER_FIELDS = (
+    "order_id", "user_id", "ticker", "exchange_index", "status", "side", "outcome_side", "book_side",
+    "yes_price_dollars", "fill_count_fp", "remaining_count_fp", "initial_count_fp", "taker_fill_cost_dollars",
+    "maker_fill_cost_dollars", "taker_fees_dollars", "maker_fees_dollars", "client_order_id", "order_group_id",
+    "self_trade_prevention_type", "subaccount_number",
+)  # fmt: skip
+
+
+def ws_time(when: datetime) -> str:
+    """RFC 3339 truncated to milliseconds, trailing zeros of the fraction dropped (as Go's RFC3339Nano prints it)."""
+    shown = when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds").rstrip("0").rstrip(".")
+    return shown + "Z"
+
+
+def ws_user_order(o: Order) -> Row:
+    """A `user_order` message's `msg`: the order as `GET /portfolio/orders/{order_id}` shows it (the one renderer,
+    `order`), in the channel's fields; the optional ones it has no value for left out."""
+    row = order(o)
+    msg = {name: row[name] for name in _WS_ORDER_FIELDS if row[name] is not None}
+    msg["is_yes"] = o.side == "yes"
+    msg["created_time"], msg["created_ts_ms"] = ws_time(o.created), unix_ms(o.created)
+    msg["last_update_time"], msg["last_updated_ts_ms"] = ws_time(o.updated), unix_ms(o.updated)
+    if o.expiration_time is not None:
+        msg["expiration_time"], msg["expiration_ts_ms"] = ws_time(o.expiration_time), unix_ms(o.expiration_time)
+    return msg
+
+
+def ws_order_group(event: GroupEvent) -> Row:
+    """An `order_group_updates` message's `msg` (the limit on `created` and `limit_updated` only)."""
+    msg: Row = {"event_type": event.event_type, "order_group_id": event.group_id}
+    if event.contracts_limit is not None:
+        msg["contracts_limit_fp"] = count_fp(contracts(event.contracts_limit))
+    msg["ts_ms"] = unix_ms(event.at)
+    return msg

@@ -59,6 +59,9 @@ class Profile:
     historical: bool = False
     order: Callable[[Any], Row] | None = None  # an order (GET /historical/orders)
     live_order: Callable[[Any], Row] = orders_render.order  # an order (GET /portfolio/orders, /fcm/orders)
+    # websocket `msg` of `user_order` and `order_group_updates` (the 3.34 shapes in every profile)
+    ws_user_order: Callable[[Any], Row] = orders_render.ws_user_order
+    ws_order_group: Callable[[Any], Row] = orders_render.ws_order_group
 
 
 PROFILES: dict[str, Profile] = {

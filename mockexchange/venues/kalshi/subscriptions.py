@@ -2,16 +2,16 @@
 
 No I/O here: `Subscriptions.handle` takes one client message and returns the replies (`subscribed`, `unsubscribed`,
 `ok`, `error`, and the `orderbook_snapshot` and `ticker` messages a command asks for). Served: the private channels
-`market_positions` and `fill`, and the market data channels `orderbook_delta`, `ticker`, `trade` and
-`market_lifecycle_v2`, which read the markets through `Markets` (the connection's window on the market feed and the
-fan-out, market_watch.py). What the mock chose where Kalshi's behaviour is not documented is listed in
-docs/known-differences.md. A connection holds at most `max_subscriptions` subscriptions (error 27 beyond) and
-`max_markets` market tickers over all of them (error 26 beyond), each at most `MAX_TICKER_CHARS` long (error 11
-beyond), so a change's fan-out and the memory a connection holds stay bounded.
+`market_positions`, `fill`, `user_orders` and `order_group_updates`, and the market data channels `orderbook_delta`,
+`ticker`, `trade` and `market_lifecycle_v2`, which read the markets through `Markets` (the connection's window on the
+market feed and the fan-out, market_watch.py). What the mock chose where Kalshi's behaviour is not documented is listed
+in docs/known-differences.md. A connection holds at most `max_subscriptions` subscriptions (error 27 beyond) and
+`max_markets` market tickers over all of them (error 26 beyond), each at most `MAX_TICKER_CHARS` long (error 11 beyond),
+so a change's fan-out and the memory a connection holds stay bounded.
 
-`seq` counts the frames of one subscription that carry it, from 1 and with no gap: a sequenced channel's data
-messages (`orderbook_snapshot`, `orderbook_delta`, `trade`, `market_lifecycle_v2`) and every subscription's `ok`,
-`unsubscribed` and subscription-scoped errors. A client that misses one sees the gap.
+`seq` counts the frames of one subscription that carry it, from 1 and with no gap: a sequenced channel's data messages
+(`orderbook_snapshot`, `orderbook_delta`, `trade`, `market_lifecycle_v2`, `order_group_updates`) and every
+subscription's `ok`, `unsubscribed` and subscription-scoped errors. A client that misses one sees the gap.
 """
 
 from __future__ import annotations
@@ -28,15 +28,22 @@ from mockexchange.core.numbers import excerpt
 
 Envelope = dict[str, Any]
 
-PRIVATE_CHANNELS = ("market_positions", "fill")
+USER_ORDERS = "user_orders"
+ORDER_GROUPS = "order_group_updates"
+PRIVATE_CHANNELS = ("market_positions", "fill", USER_ORDERS, ORDER_GROUPS)
 ORDERBOOK = "orderbook_delta"
 TICKER = "ticker"
 TRADE = "trade"
 LIFECYCLE = "market_lifecycle_v2"
 MARKET_CHANNELS = (ORDERBOOK, TICKER, TRADE, LIFECYCLE)
 SERVED_CHANNELS = PRIVATE_CHANNELS + MARKET_CHANNELS
-# Channels whose data messages carry `seq` (Kalshi's spec: not `fill`, `market_position` nor `ticker`).
-SEQUENCED_CHANNELS = frozenset({ORDERBOOK, TRADE, LIFECYCLE})
+# Channels whose data messages carry `seq` (Kalshi's spec: not `fill`, `market_position`, `user_order` nor `ticker`).
+SEQUENCED_CHANNELS = frozenset({ORDERBOOK, TRADE, LIFECYCLE, ORDER_GROUPS})
+# Channels that take no market filter: a subscription of one gets every change (Kalshi: "market specification
+# ignored" on order_group_updates).
+UNFILTERED_CHANNELS = frozenset({LIFECYCLE, ORDER_GROUPS})
+# Channels whose subscriptions `update_subscription` does not change (error 13).
+FIXED_CHANNELS = frozenset({"market_positions", LIFECYCLE, ORDER_GROUPS})
 # Channels whose market filter names markets that must exist (the private ones name a user's markets, which a fill
 # lists by itself; `market_lifecycle_v2` takes no filter: it gets every market).
 LISTED_CHANNELS = frozenset({ORDERBOOK, TICKER, TRADE})
@@ -321,11 +328,11 @@ class Subscriptions:
                 f"this connection holds {len(self._by_sid)} subscriptions; {len(new)} more would pass the mock's "
                 f"limit of {self.max_subscriptions} per connection (Settings.ws_max_subscriptions)",
             )
-        held = [c for c in new if c != LIFECYCLE]  # market_lifecycle_v2 takes no filter: it gets every market
+        held = [c for c in new if c not in UNFILTERED_CHANNELS]  # those take no filter: they get every market
         self._add_markets(len(held) * len(unique or ()))
         replies = []
         for channel in new:
-            tickers = None if unique is None or channel == LIFECYCLE else dict(unique)
+            tickers = None if unique is None or channel in UNFILTERED_CHANNELS else dict(unique)
             sub = Subscription(
                 self._next_sid,
                 channel,
@@ -396,7 +403,7 @@ class Subscriptions:
         sub = self._one_subscription(params)
         if action not in UPDATE_ACTIONS:
             raise CommandError(UNSUPPORTED_ACTION, f"action {action!r} is not one of {', '.join(UPDATE_ACTIONS)}")
-        if sub.channel in ("market_positions", LIFECYCLE):
+        if sub.channel in FIXED_CHANNELS:
             raise CommandError(UNSUPPORTED_ACTION, f"{sub.channel} subscriptions cannot be updated; resubscribe")
         if action == "get_snapshot" and sub.channel != ORDERBOOK:
             raise CommandError(UNSUPPORTED_ACTION, f"get_snapshot is not supported on {sub.channel}")

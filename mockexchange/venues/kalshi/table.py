@@ -37,6 +37,7 @@ from mockexchange.venues.kalshi import (
     legacy_orders,
     market_data,
     markets,
+    order_groups,
     order_reads,
     orders,
     positions,
@@ -218,6 +219,21 @@ OPERATIONS: tuple[Operation, ...] = (
               body=legacy_orders.AMEND, generated=False, parts=True, profiles=LEGACY),
     Operation("POST", "/portfolio/orders/{order_id}/decrease", "DecreaseOrder", legacy_orders.decrease_order, TRADE,
               body=legacy_orders.DECREASE, generated=False, parts=True, profiles=LEGACY),
+    # order groups: a contracts limit over orders, triggered (their orders cancelled) when it is passed
+    Operation("GET", "/portfolio/order_groups", "GetOrderGroups", order_groups.get_order_groups, READ,
+              generated=False),
+    Operation("POST", "/portfolio/order_groups/create", "CreateOrderGroup", order_groups.create_order_group, TRADE,
+              body=order_groups.CREATE, status=201, generated=False),
+    Operation("GET", "/portfolio/order_groups/{order_group_id}", "GetOrderGroup", order_groups.get_order_group, READ,
+              generated=False, parts=True),
+    Operation("DELETE", "/portfolio/order_groups/{order_group_id}", "DeleteOrderGroup",
+              order_groups.delete_order_group, TRADE, generated=False, parts=True),
+    Operation("PUT", "/portfolio/order_groups/{order_group_id}/reset", "ResetOrderGroup",
+              order_groups.reset_order_group, TRADE, body=order_groups.EMPTY, generated=False, parts=True),
+    Operation("PUT", "/portfolio/order_groups/{order_group_id}/trigger", "TriggerOrderGroup",
+              order_groups.trigger_order_group, TRADE, body=order_groups.EMPTY, generated=False, parts=True),
+    Operation("PUT", "/portfolio/order_groups/{order_group_id}/limit", "UpdateOrderGroupLimit",
+              order_groups.update_order_group_limit, TRADE, body=order_groups.LIMIT, generated=False, parts=True),
 )  # fmt: skip
 
 BY_ID: dict[str, Operation] = {op.operation_id: op for op in OPERATIONS}

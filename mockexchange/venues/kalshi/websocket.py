@@ -1,6 +1,6 @@
 """Kalshi's websocket, /trade-api/ws/v2: authentication of the upgrade, and each connection's share of the venue's
-fan-out of ledger changes to its `market_positions` and `fill` subscriptions and of market changes to its
-`orderbook_delta`, `ticker`, `trade` and `market_lifecycle_v2` subscriptions.
+fan-out of ledger changes to its `market_positions`, `fill`, `user_orders` and `order_group_updates` subscriptions and
+of market changes to its `orderbook_delta`, `ticker`, `trade` and `market_lifecycle_v2` subscriptions.
 
 The ledger publishes a change from whatever thread made it, holding its lock; the venue's one bus subscriber
 (`venues/fanout.py`) hands it to the event loop of the connections of its key, once: a private change's user, a

@@ -1,0 +1,103 @@
+"""Kalshi's order groups (3.34.0): list, create, read one, delete, reset, trigger, and a new limit
+(`/portfolio/order_groups...`).
+
+Each write's body is read as Kalshi's Go server reads it (bodies.py); then the control plane's command of the same
+meaning runs (commands.py: `create_order_group`, `delete_order_group`, `reset_order_group`, `trigger_order_group`,
+`set_order_group_limit`), so a state file keeps every group a client made, and a refusal is the ledger's in Kalshi's
+shape (`not_found` for a group that is not the key's, `bad_request` for a limit out of range), having changed nothing.
+The reset and trigger take an optional empty body; delete, reset, trigger and the limit answer `{}`.
+
+Whose groups: the key's user's (an FCM member's key bound to a subtrader: the subtrader's); the subaccount is the
+body's (create) or the query's, the primary by default (the list and the read of one: every subaccount's), the key's
+own for a key locked to one (another is 403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.order_groups import OrderGroup
+from mockexchange.core.kalshi.units import contracts
+from mockexchange.venues.kalshi import commands
+from mockexchange.venues.kalshi.bodies import Body, Field
+from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
+from mockexchange.venues.kalshi.errors import not_found
+from mockexchange.venues.kalshi.order_reads import EXCHANGE_INDEX, SUBACCOUNT, owner
+from mockexchange.venues.kalshi.params import Parts, parse_query
+from mockexchange.venues.kalshi.render import Row, count_fp
+
+_LIMIT_FIELDS = (Field("contracts_limit", "int64", minimum=1), Field("contracts_limit_fp"))
+CREATE = Body(
+    "CreateOrderGroupRequest",
+    (Field("subaccount", "int", minimum=0), *_LIMIT_FIELDS, Field("exchange_index", "int", minimum=0)),
+)
+LIMIT = Body("UpdateOrderGroupLimitRequest", _LIMIT_FIELDS)
+EMPTY = Body("EmptyResponse", (), optional=True)  # the reset's and the trigger's optional body
+GROUP_QUERY = [SUBACCOUNT, EXCHANGE_INDEX]
+
+
+def order_group(group: OrderGroup) -> Row:
+    """Kalshi's `OrderGroup` (the list's rows)."""
+    return {
+        "id": group.group_id,
+        "contracts_limit_fp": count_fp(contracts(group.contracts_limit)),
+        "is_auto_cancel_enabled": group.triggered,
+        "exchange_index": group.exchange_index,
+    }
+
+
+def get_order_groups(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
+    values = parse_query("GetOrderGroups", [SUBACCOUNT], query)
+    groups = ctx.ledger.order_groups_of(owner(key), subaccount_for(key, values["subaccount"]))
+    return {"order_groups": [order_group(group) for group in groups]}
+
+
+def get_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
+    """GetOrderGroupResponse: the group and every order placed into it, in the order placed."""
+    values = parse_query("GetOrderGroup", [SUBACCOUNT], parts.query)
+    try:
+        found = ctx.ledger.order_group(
+            parts.query["order_group_id"], owner(key), subaccount_for(key, values["subaccount"]), None
+        )
+    except LedgerError as exc:
+        raise not_found(str(exc)) from None
+    row = order_group(found)
+    return {"is_auto_cancel_enabled": row["is_auto_cancel_enabled"], "contracts_limit_fp": row["contracts_limit_fp"],
+            "orders": found.orders, "exchange_index": found.exchange_index}  # fmt: skip
+
+
+def create_order_group(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
+    fields = {name: value for name, value in values.items() if value is not None}
+    fields["subaccount"] = subaccount_for(key, values["subaccount"]) or 0
+    return commands.run(ctx, "create_order_group", user_id=owner(key), **fields)
+
+
+def delete_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
+    return _change(ctx, key, parts, "DeleteOrderGroup", "delete_order_group")
+
+
+def reset_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
+    return _change(ctx, key, parts, "ResetOrderGroup", "reset_order_group")
+
+
+def trigger_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
+    return _change(ctx, key, parts, "TriggerOrderGroup", "trigger_order_group")
+
+
+def update_order_group_limit(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
+    return _change(ctx, key, parts, "UpdateOrderGroupLimit", "set_order_group_limit")
+
+
+def _change(ctx: KalshiContext, key: ApiKey, parts: Parts, operation: str, command: str) -> dict[str, Any]:
+    """A change of the path's group (of the query's subaccount, the primary by default, and exchange index, 0 by
+    default) by the body's fields given; Kalshi's EmptyResponse."""
+    values = parse_query(operation, GROUP_QUERY, parts.query)
+    fields = {name: value for name, value in (parts.body or {}).items() if value is not None}
+    commands.run(
+        ctx, command, user_id=owner(key), order_group_id=parts.query["order_group_id"],
+        subaccount=subaccount_for(key, values["subaccount"]) or 0, exchange_index=values["exchange_index"] or 0,
+        **fields,
+    )  # fmt: skip
+    return {}
