@@ -4,7 +4,8 @@ and 1, bob, cy) in three markets and more listed on the way, after each of which
 The actions: orders of every kind over real HTTP with signed requests (good-till-canceled with and without an
 expiration, immediate-or-cancel, fill-or-kill, post-only, reduce-only, both self-trade rules, cancel on pause, a
 client order id, a batch), cancels (one, a batch, all), amends and decreases, a move of cash between ann's
-subaccounts; and through the control plane, as an operator's scripts act: the house's scripted liquidity
+subaccounts, order groups (made, named by orders that match or rest, triggered by hand or by their limit, reset,
+their limit changed, deleted); and through the control plane, as an operator's scripts act: the house's scripted liquidity
 (`set_book`), scripted fills, the exchange clock (orders expire, determined markets pay out), pausing and resuming a
 market or the exchange's trading, closing, determining and settling markets, listing new ones, changing a series'
 fee schedule, deposits and withdrawals. About one value in four is hostile (a wrong JSON type, zero, negative and
@@ -40,6 +41,7 @@ Checked after every step:
   it is there (the house, whose cash pays for the contracts its liquidity takes, is no client's);
 - every position (the house's too) is the signed sum of its fills, and its fees paid the sum of theirs, in the core
   and on the wire (GET /portfolio/fills against GET /portfolio/positions);
+- no order rests in a triggered group (a trigger, by hand or by the limit, ended them; a new one is refused);
 - holds: each resting order holds its value plus the maker fees still to pay (orders.py), rests in its book at its
   size, and the rows' `resting_orders_count` and the ledger's total are its whole contracts; on the wire, the FCM
   member's `total_resting_order_value` is what its resting orders (GET /portfolio/orders) are worth;
@@ -119,9 +121,13 @@ DOCUMENTED = {
     "CancelOrderV2": {200, 401, 404}, "BatchCancelOrdersV2": {200, 400, 401, 403}, "CancelAllOrders": {204, 401, 429},
     "AmendOrderV2": {200, 400, 401, 403, 404, 503}, "DecreaseOrderV2": {200, 400, 401, 404},
     "ApplySubaccountTransfer": {200, 400, 401},
+    "CreateOrderGroup": {201, 400, 401}, "DeleteOrderGroup": {200, 400, 401, 404},
+    "ResetOrderGroup": {200, 400, 401, 404}, "TriggerOrderGroup": {200, 400, 401, 404},
+    "UpdateOrderGroupLimit": {200, 400, 401, 404},
 }  # fmt: skip
 # And those docs/known-differences.md says the mock answers beside them ("Orders": the codes of a refusal).
-for _op, _also in {"CreateOrderV2": {404}}.items():
+# (An order into a triggered group is 409 `order_group_triggered`: CreateOrderV2 documents 409.)
+for _op, _also in {"CreateOrderV2": {404}, "BatchCreateOrdersV2": {404}}.items():
     DOCUMENTED[_op] |= _also
 
 PRICES = st.sampled_from(["0.30", "0.38", "0.40", "0.42", "0.45", "0.46", "0.50", "0.55", "0.60", "0.01", "0.99",
@@ -134,7 +140,8 @@ QUERY_HOSTILE = st.sampled_from(["", "-1", "0", "１２", "٣", "1e3", "abc", "9
 # What CI's run must meet, or it proves little.
 MUST_MEET = ("CreateOrderV2 done", "CreateOrderV2 refused", "an order filled", "AmendOrderV2 done",
              "DecreaseOrderV2 done", "CancelOrderV2 done", "set_book refused", "fill done", "settle done",
-             "withdrawal done")  # fmt: skip
+             "withdrawal done", "CreateOrderGroup done", "an order into a group", "TriggerOrderGroup done",
+             "ResetOrderGroup done")  # fmt: skip
 # CI's run (about 20 s alone on two cores); more for a local hunt. The long profile draws at random, ten times as many
 # sequences, as it does every Hypothesis test's examples (conftest.py: a state machine run is no `@given` test).
 EXAMPLES = int(os.environ.get("MOCKEXCHANGE_INVARIANT_EXAMPLES", "30"))
@@ -260,6 +267,7 @@ class OrderInvariants(RuleBasedStateMachine):
         self.external = sum(OPENING_CENTS.values()) * CENT  # micro-dollars come in from outside the accounts
         self.outside = Outside()
         self.orders: list[tuple[str, str]] = []  # (user, order id) of every order placed
+        self.groups: list[str] = []  # every order group made, deleted ones too
         self.transfers = 1
         self.fact = False  # the step was one of the control plane's facts (a scripted fill, a cash transfer)
         self.touched: set[tuple[str, int]] = set()
@@ -273,6 +281,15 @@ class OrderInvariants(RuleBasedStateMachine):
                 self._placed(
                     user, self.write(user, sub, "CreateOrderV2", "POST", "/portfolio/events/orders", json=body)
                 )
+
+        for (user, sub), limit in zip(PLACES, (2, 5, 40, 1), strict=True):  # a group a place, for orders to name
+            body = {"contracts_limit": limit, "subaccount": sub}
+            made = self.write(user, sub, "CreateOrderGroup", "POST", "/portfolio/order_groups/create", json=body)
+            self.groups.append(made.json()["order_group_id"])
+            body = {"ticker": "KXINV-26NOV-A", "side": "bid", "count": "1", "price": "0.30", "subaccount": sub,
+                    "time_in_force": "good_till_canceled", "self_trade_prevention_type": "maker",
+                    "order_group_id": self.groups[-1]}  # fmt: skip  # resting in it, for a trigger to end
+            self._placed(user, self.write(user, sub, "CreateOrderV2", "POST", "/portfolio/events/orders", json=body))
 
     # -- how a step is made and judged -------------------------------------------------------------------------
 
@@ -642,6 +659,60 @@ class OrderInvariants(RuleBasedStateMachine):
         self.read(user, op, path, **params)
         assert self._state() == before, f"{op} {params} changed the state"
 
+    # -- order groups -------------------------------------------------------------------------------------------
+
+    def _group(self, data: st.DataObject) -> tuple[tuple[str, int], str]:
+        """Mostly a live group and its owner's place; else a place and another's group, a deleted one, an unknown or
+        a hostile id (a path's segment, its characters escaped). Drawn by position, not id: ids are random."""
+        live = list(self.ledger.order_groups.values())  # in the order made
+        place = data.draw(st.sampled_from(PLACES))
+        if live and data.draw(st.integers(0, 3)):
+            group = live[data.draw(st.integers(0, len(live) - 1))]
+            return (group.user_id, group.subaccount), group.group_id
+        ids = [*self.groups, str(uuid.UUID(int=9)), quote("€\u0000/..", safe=""), "g" * 200]
+        return place, ids[data.draw(st.integers(0, len(ids) - 1))]
+
+    @rule(data=st.data(), place=st.sampled_from(PLACES), limit=st.sampled_from([1, 2, 5, 40]))
+    def create_a_group(self, data: st.DataObject, place: tuple[str, int], limit: int) -> None:
+        user, sub = place
+        body = data.draw(_maybe_hostile({"contracts_limit": limit, "subaccount": sub}))
+        answer = self.write(user, sub, "CreateOrderGroup", "POST", "/portfolio/order_groups/create", json=body)
+        if answer.status == 201:
+            self.groups.append(answer.json()["order_group_id"])
+
+    @rule(data=st.data(), side=st.sampled_from(["bid", "ask"]), count=COUNTS, crossing=st.booleans(),
+          owner=st.sampled_from([True, True, True, False]))  # fmt: skip
+    def place_an_order_into_a_group(self, data: st.DataObject, side: str, count: str, crossing: bool,
+                                    owner: bool) -> None:  # fmt: skip
+        """A good-till-canceled order naming a live group, placed by its owner (else by any place: refused unless
+        it is the owner): at the house's best price (it matches, and the group counts it) or inside the spread (it
+        rests, and the group's trigger ends it)."""
+        live = list(self.ledger.order_groups.values())  # in the order made (drawn by position: ids are random)
+        if not live:
+            return
+        group = live[data.draw(st.integers(0, len(live) - 1))]
+        user, sub = (group.user_id, group.subaccount) if owner else data.draw(st.sampled_from(PLACES))
+        price = ("0.45" if side == "bid" else "0.40") if crossing else ("0.39" if side == "bid" else "0.46")
+        body = {"ticker": data.draw(st.sampled_from(self.trading() or self.tickers())), "side": side, "count": count,
+                "price": price, "time_in_force": "good_till_canceled", "subaccount": sub,
+                "self_trade_prevention_type": "maker", "order_group_id": group.group_id}  # fmt: skip
+        answer = self.write(user, sub, "CreateOrderV2", "POST", "/portfolio/events/orders", json=body)
+        self._placed(user, answer)
+        if answer.status == 201:
+            self.world.met["an order into a group"] += 1
+
+    @rule(data=st.data(), how=st.sampled_from(["trigger", "trigger", "reset", "reset", "limit", "delete"]),
+          limit=st.sampled_from([1, 3, 1_000_000, 0, 1_000_001]))  # fmt: skip
+    def change_a_group(self, data: st.DataObject, how: str, limit: int) -> None:
+        (user, sub), group_id = self._group(data)
+        path, query = f"/portfolio/order_groups/{group_id}", {"subaccount": sub}
+        if how == "delete":
+            self.write(user, sub, "DeleteOrderGroup", "DELETE", path, params=query)
+            return
+        op = {"trigger": "TriggerOrderGroup", "reset": "ResetOrderGroup", "limit": "UpdateOrderGroupLimit"}[how]
+        body = {"contracts_limit": limit} if how == "limit" else {}
+        self.write(user, sub, op, "PUT", f"{path}/{how}", params=query, json=body)
+
     # -- what must hold after every step --------------------------------------------------------------------------
 
     @invariant()
@@ -652,6 +723,9 @@ class OrderInvariants(RuleBasedStateMachine):
             assert money(ledger, self.outside) == self.external, "money was made or lost"
             check_positions_are_their_fills(ledger)
             check_holds(ledger)
+            for order in ledger.orders.values():  # a triggered group's orders were cancelled, and no new one rests
+                group = ledger.order_groups.get(order.order_group_id) if order.order_group_id else None
+                assert group is None or not group.triggered, (order.order_id, order.order_group_id)
             for place in sorted({(u, s) for u, a in ledger.accounts.items() if u != HOUSE for s, _ in a.cash}):
                 now, before = available(ledger, place), self.cash.get(place, 0)
                 assert self.fact or now >= min(0, before), f"{place}: available cash {before} -> {now}"
