@@ -396,7 +396,8 @@ _TIME_IN_FORCE_PARTNERS = {
 }
 
 
-CLIENT_ORDER_ID = {"minLength": 1, "maxLength": 256, "pattern": r"\S"}
+# Not all blank as the mock reads blank (Python's str.strip, which also strips \x1c-\x1f and \x85, as \S does not).
+CLIENT_ORDER_ID = {"minLength": 1, "maxLength": 256, "pattern": r"[^\s\x1c-\x1f\x85]"}
 CLIENT_ORDER_ID_REASON = "1 to 256 characters, not all blank (the mock refuses an empty one: 400 bad_request)"
 # A batch's items are refused one by one, inside its 201 (or 200): only what refuses the whole batch (the body's
 # decoding and its validator tags) narrows them; the rest of an order's rules narrow the single create only.
@@ -476,6 +477,16 @@ def reduce_to_above_rest(body: Mapping[str, Any], account: AccountView) -> str |
     return f"order {order_id} rests {rests} contracts, no fewer than reduce_to {reduce_to}"
 
 
+def group_in_the_orders_subaccount(body: Mapping[str, Any], account: AccountView) -> str | None:
+    """An order naming a group in the primary subaccount, where the kit's groups are (`order_group_ids`): a 404 for
+    it is wrong. (A group holds orders of the subaccount it was made for; one drawn for another is refused.)"""
+    if body.get("order_group_id") is None:
+        return "the order names no order group"
+    if not body.get("subaccount"):
+        return "the order is of subaccount 0, as the kit's order groups are"
+    return None
+
+
 def batch_within_bound(body: Mapping[str, Any], account: AccountView) -> str | None:
     size = len(json.dumps(dict(body)))  # as the suites send it (ASCII, ", " and ": "); the server may count less
     return f"the body is {size} bytes, within the {BODY_BOUND} the mock reads" if size <= BODY_BOUND * 0.9 else None
@@ -499,6 +510,8 @@ STATE_REFUSALS += (
     StateRefusal(("DecreaseOrderV2",), 400, "invalid_order", "a reduce_to above what rests (judged)",
                  reduce_to_above_rest),
     StateRefusal(ORDER_CHANGES, 404, "not_found", NO_ORDER, order_rests),
+    StateRefusal(ORDER_CREATES[:1], 404, "not_found", "an order_group_id of a group made for another subaccount than "
+                 "the order's (judged)", group_in_the_orders_subaccount),
     StateRefusal(("BatchCreateOrdersV2", "BatchCancelOrdersV2"), 400, "bad_request",
                  f"a body past {BODY_BOUND} bytes (the mock's bound on a batch's body; Kalshi's is unknown) "
                  "(judged from the body's size)", batch_within_bound),

@@ -5,12 +5,12 @@ The actions: orders of every kind over real HTTP with signed requests (good-till
 expiration, immediate-or-cancel, fill-or-kill, post-only, reduce-only, both self-trade rules, cancel on pause, a
 client order id, a batch), cancels (one, a batch, all), amends and decreases, a move of cash between ann's
 subaccounts, order groups (made, named by orders that match or rest, triggered by hand or by their limit, reset,
-their limit changed, deleted); and through the control plane, as an operator's scripts act: the house's scripted liquidity
-(`set_book`), scripted fills, the exchange clock (orders expire, determined markets pay out), pausing and resuming a
-market or the exchange's trading, closing, determining and settling markets, listing new ones, changing a series'
-fee schedule, deposits and withdrawals. About one value in four is hostile (a wrong JSON type, zero, negative and
-huge counts, prices off the market's levels, non-ASCII digits, unknown ids, a field missing, another user's order):
-a refusal must change nothing (the state file's snapshot is the same byte for byte).
+their limit changed, deleted); and through the control plane, as an operator's scripts act: the house's scripted
+liquidity (`set_book`), scripted fills, the exchange clock (orders expire, determined markets pay out), pausing and
+resuming a market or the exchange's trading, closing, determining and settling markets, listing new ones, changing a
+series' fee schedule, deposits and withdrawals. About one value in four is hostile (a wrong JSON type, zero,
+negative and huge counts, prices off the market's levels, non-ASCII digits, unknown ids, a field missing, another
+user's order): a refusal must change nothing (the state file's snapshot is the same byte for byte).
 
 Why the writes go over HTTP and the invariants are read from the core: the hostile values only mean something on the
 wire (the body reader turns them into refusals before the core sees an integer), and a request costs about a
