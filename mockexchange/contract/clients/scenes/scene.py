@@ -51,6 +51,7 @@ class Call:
     op: str = "call"  # `call`, or `pages` (the cursor followed while the page says more follow)
     items: str | list[str] = "items"  # a page's list(s), by their wire names (the dialect may call them otherwise)
     key: str = "trader"
+    body: Mapping[str, Any] | None = None  # the request body, passed as the client's dialect takes one (`Dialect.body`)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def plan(scene: Scene, dialect: Dialect, stage: Stage, prefix: str = "") -> list
             "id": prefix + call.id,
             "op": call.op,
             "method": dialect.methods[call.operation],
-            "args": dict(call.args),
+            "args": arguments(dialect, call),
             "base_url": stage.mock.kalshi_url,
             **stage.keys[call.key].plan_fields,
         }
@@ -114,6 +115,15 @@ def plan(scene: Scene, dialect: Dialect, stage: Stage, prefix: str = "") -> list
             entry["items"] = dialect.lists.get(call.operation, call.items)
         calls.append(entry)
     return calls
+
+
+def arguments(dialect: Dialect, call: Call) -> dict[str, Any]:
+    """The call's parameters, and its body as the client takes one: its fields as keyword arguments, or the whole under
+    one argument (a model the client script builds)."""
+    args = dict(call.args)
+    if call.body is not None:
+        args |= {dialect.body: dict(call.body)} if dialect.body else dict(call.body)
+    return args
 
 
 @dataclass
