@@ -258,6 +258,11 @@ def problems(found: Mapping[str, Judge]) -> dict[str, list[str]]:
     return {name: judged.problems for name, judged in found.items() if judged.problems}
 
 
+def noted(found: Mapping[str, Judge]) -> list[str]:
+    """What the checks noted (what was read, findings about the client), in order."""
+    return [note for judged in found.values() for note in judged.notes]
+
+
 def scene_verdict(scene: Scene, dialect: Dialect, found: Mapping[str, Judge]) -> Verdict:
     """A matrix cell: every check passed, or the first differences."""
     failed = [f"{name}: {problem}" for name, listed in problems(found).items() for problem in listed]
@@ -265,7 +270,7 @@ def scene_verdict(scene: Scene, dialect: Dialect, found: Mapping[str, Judge]) ->
         return Verdict(False, f"no check of {scene.capability} applies to the client (it has none of its operations)")
     if failed:
         return Verdict(False, f"{_n(len(failed), 'problem')}: " + "; ".join(failed[:3]))
-    notes = [note for judged in found.values() for note in judged.notes]
+    notes = noted(found)
     lacked = scene.lacked(dialect)
     return Verdict(
         True,
