@@ -15,7 +15,7 @@ import pytest
 from mockexchange.contract.clients.libraries import KALSHI_SDK
 from mockexchange.contract.clients.orderbook_ws import orderbook_ws_verdict
 from mockexchange.contract.clients.scenes.markets import MARKETS_SCENE
-from mockexchange.contract.clients.scenes.scene import problems
+from mockexchange.contract.clients.scenes.scene import noted, problems
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
@@ -40,7 +40,7 @@ def test_the_client_reads_the_markets_as_the_scene_set_them(
     found = played(MARKETS_SCENE, client)
     assert problems(found) == {}
     assert list(found) == checks
-    notes = [note for judged in found.values() for note in judged.notes]
+    notes = noted(found)
     for finding in findings:
         assert any(note.startswith(finding) for note in notes), notes
 

@@ -363,6 +363,7 @@ NA_REASONS = {
 NOT_YET_REASONS: dict[str, str] = {
     "markets": "the Deribit venue serves no order book or public trades yet (ccxt's fetch_order_book, fetch_trades)",
     "orderbook-ws": "the Deribit venue serves no book channel yet (ccxt.pro's watch_order_book)",
+    "orders": "ccxt's Deribit orders (create_order, cancel_order, fetch_orders) are not played yet",
 }
 
 

@@ -66,6 +66,9 @@ class Dialect:
     lacks_params: Mapping[str, frozenset[str]] = field(default_factory=dict)  # endpoint -> parameters it cannot send
     lacks: Mapping[str, str] = field(default_factory=dict)  # capability -> why it does not apply
     market_data: MarketData | None = None  # the `markets` scene's reads
+    body: str | None = None  # the argument a request body goes under (None: its fields are keyword arguments)
+    # a scene's call id -> (the exception the client raises, why): what it does with a correct request, a finding
+    findings: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def refused(self, error: dict, status: int) -> bool:
         """Whether a call's error (client_harness.py's) is the client's own exception for that HTTP status."""
@@ -162,10 +165,21 @@ _SDK_OPERATIONS = {
     "GetSeries": "series.get",
     "GetSeriesList": "series.list",
     "GetExchangeStatus": "exchange.status",
+    # orders (the `orders` scene)
+    "CreateOrderV2": "orders.create_v2",
+    "AmendOrderV2": "orders.amend_v2",
+    "DecreaseOrderV2": "orders.decrease_v2",
+    "CancelOrderV2": "orders.cancel_v2",
+    "BatchCreateOrdersV2": "orders.batch_create_v2",
+    "BatchCancelOrdersV2": "orders.batch_cancel_v2",
+    "GetOrders": "orders.list",
+    "GetOrder": "orders.get",
+    "GetOrderQueuePositions": "orders.queue_positions",
+    "GetOrderQueuePosition": "orders.queue_position",
 }
 _SDK_PAGES = (  # answered as the SDK's `Page`, its list under `items`
     "fills", "settlements", "deposits", "withdrawals", "GetSubaccountTransfers", "GetIntraExchangeInstanceTransfers",
-    "GetFillsHistorical", "GetHistoricalOrders", "GetFCMOrders", "GetMarkets", "GetTrades", "GetEvents",
+    "GetFillsHistorical", "GetHistoricalOrders", "GetFCMOrders", "GetMarkets", "GetTrades", "GetEvents", "GetOrders",
 )  # fmt: skip
 _SDK_ORDER: tuple[Field, ...] = (
     *_ORDER_SAME,
@@ -281,6 +295,18 @@ SDK = Dialect(
         "keep_volume_goal_fp": "keep_volume_goal",
         "count_fp": "count",
         "yes_price_dollars": "yes_price",
+        "fill_count_fp": "fill_count",
+        "taker_fees_dollars": "taker_fees",
+        "taker_fill_cost_dollars": "taker_fill_cost",
+        "queue_position_fp": "queue_position",
+    },
+    body="request",  # its order writes take the body as its request model only
+    findings={
+        "unnamed": (
+            "ValidationError",
+            "its CreateOrderV2Request requires `client_order_id`, which the spec "
+            "makes optional: it raises before sending",
+        )
     },
 )
 
@@ -309,6 +335,8 @@ _OPERATIONS_3_2 += (  # the market data reads but GetMarketOrderbooks (Kalshi ad
     "GetMarkets", "GetMarket", "GetMarketOrderbook", "GetTrades", "GetEvents", "GetEvent", "GetSeries",
     "GetSeriesList", "GetExchangeStatus",
 )  # fmt: skip
+# the order reads; its order writes are the legacy ones (the `orders` scene places v2 orders: n/a)
+_OPERATIONS_3_2 += ("GetOrders", "GetOrder", "GetOrderQueuePositions", "GetOrderQueuePosition")
 
 # kalshi_python_sync / kalshi_python_async 3.34.0: the wire's names, amounts kept as the wire's strings.
 OFFICIAL = Dialect(
@@ -423,5 +451,6 @@ OFFICIAL_3_2 = Dialect(
         "transfers": "3.2.0 has no get_deposits or get_withdrawals",
         "subaccounts": "3.2.0 has none of the subaccount, instance transfer or target allocation operations",
         "historical": "3.2.0 has no HistoricalApi (nor has the legacy profile: Kalshi added it in 2026)",
+        "orders": "3.2.0 has the legacy order routes only, gone from 3.34 (tests/clients/test_legacy_orders_client.py)",
     },
 )

@@ -97,6 +97,8 @@ CAPABILITIES = (
                "position transfers"),
     Capability("markets", "markets", "the market data reads: markets by event (cursor pages), a market, its book, "
                "two books, its trades, a series' events, an event, a series, the series list, the exchange's status"),
+    Capability("orders", "orders", "the v2 order writes (create crossing and resting, batch create, amend, decrease, "
+               "cancel, batch cancel) and reads (GetOrders, GetOrder, queue positions), with the balance after"),
     Capability("orderbook-ws", "book-ws", "orderbook_delta through the client's own book keeper while the house's "
                "levels move"),
 )  # fmt: skip

@@ -51,6 +51,7 @@ class Call:
     op: str = "call"  # `call`, or `pages` (the cursor followed while the page says more follow)
     items: str | list[str] = "items"  # a page's list(s), by their wire names (the dialect may call them otherwise)
     key: str = "trader"
+    body: Mapping[str, Any] | None = None  # the request body, passed as the client's dialect takes one (`Dialect.body`)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def plan(scene: Scene, dialect: Dialect, stage: Stage, prefix: str = "") -> list
             "id": prefix + call.id,
             "op": call.op,
             "method": dialect.methods[call.operation],
-            "args": dict(call.args),
+            "args": arguments(dialect, call),
             "base_url": stage.mock.kalshi_url,
             **stage.keys[call.key].plan_fields,
         }
@@ -114,6 +115,15 @@ def plan(scene: Scene, dialect: Dialect, stage: Stage, prefix: str = "") -> list
             entry["items"] = dialect.lists.get(call.operation, call.items)
         calls.append(entry)
     return calls
+
+
+def arguments(dialect: Dialect, call: Call) -> dict[str, Any]:
+    """The call's parameters, and its body as the client takes one: its fields as keyword arguments, or the whole under
+    one argument (a model the client script builds)."""
+    args = dict(call.args)
+    if call.body is not None:
+        args |= {dialect.body: dict(call.body)} if dialect.body else dict(call.body)
+    return args
 
 
 @dataclass
@@ -248,6 +258,11 @@ def problems(found: Mapping[str, Judge]) -> dict[str, list[str]]:
     return {name: judged.problems for name, judged in found.items() if judged.problems}
 
 
+def noted(found: Mapping[str, Judge]) -> list[str]:
+    """What the checks noted (what was read, findings about the client), in order."""
+    return [note for judged in found.values() for note in judged.notes]
+
+
 def scene_verdict(scene: Scene, dialect: Dialect, found: Mapping[str, Judge]) -> Verdict:
     """A matrix cell: every check passed, or the first differences."""
     failed = [f"{name}: {problem}" for name, listed in problems(found).items() for problem in listed]
@@ -255,7 +270,7 @@ def scene_verdict(scene: Scene, dialect: Dialect, found: Mapping[str, Judge]) ->
         return Verdict(False, f"no check of {scene.capability} applies to the client (it has none of its operations)")
     if failed:
         return Verdict(False, f"{_n(len(failed), 'problem')}: " + "; ".join(failed[:3]))
-    notes = [note for judged in found.values() for note in judged.notes]
+    notes = noted(found)
     lacked = scene.lacked(dialect)
     return Verdict(
         True,

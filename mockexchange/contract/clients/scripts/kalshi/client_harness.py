@@ -83,6 +83,8 @@ class Family:
     # (base_url, key_id, pem_path) -> (a client signing with that key, the list it logs its requests in, or None)
     connect: Callable[[str, str, str], tuple[Any, list[dict] | None]]
     wire_names: bool = False  # dump models under their aliases (the generated SDK's wire names)
+    # (the method, the plan's args) -> the arguments it is called with: how the client takes a request body
+    arguments: Callable[[Any, dict], dict] | None = None
 
 
 def load_plan() -> dict:
@@ -177,7 +179,7 @@ async def walk_pages(fetch, args: dict, names: list[str], wire_names: bool, firs
     return {**listing(lists, wire_names), "pages": len(cursors), "cursors": cursors, "has_next": more}
 
 
-async def run_call(client, call: dict, wire_names: bool) -> dict:
+async def run_call(client, call: dict, family: Family) -> dict:
     op = call["op"]
     if op == "has":
         found = client
@@ -188,6 +190,9 @@ async def run_call(client, call: dict, wire_names: bool) -> dict:
     for part in call["method"].split("."):
         fetch = getattr(fetch, part)
     args = call.get("args", {})
+    if family.arguments is not None:
+        args = family.arguments(fetch, args)
+    wire_names = family.wire_names
     if op == "call":
         answer = await resolve(fetch(**args))
         types = field_types([answer] if answer is not None else [], wire_names)  # None: a 201 or 204 with no body
@@ -217,7 +222,7 @@ async def run_plan(family: Family, plan: dict) -> dict[str, dict]:
             first = len(log) if log is not None else 0
             started = time.monotonic()
             try:
-                outcome = await run_call(client, call, family.wire_names)
+                outcome = await run_call(client, call, family)
             except Exception as exc:  # the client's own error is the observation
                 outcome = error_outcome(exc)
             outcome["seconds"] = round(time.monotonic() - started, 3)

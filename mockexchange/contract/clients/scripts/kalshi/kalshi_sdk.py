@@ -15,6 +15,8 @@ method answers a `Page` (its list is `items`, the harness's default) or, for pos
 are the `iterate` op; they keep the market positions only. The client parses money and counts into Decimals, which
 are reported as strings; its errors are `KalshiError`s with the HTTP status in `status_code`. Every request the client
 sends is logged by a recording transport and reported as `requests`.
+The order writes (`orders.create_v2`, `amend_v2`, `decrease_v2`, `batch_create_v2`, `batch_cancel_v2`) take their
+body only as the SDK's request model: the plan gives it as a dict under `request`, made into that model here.
 
 Usage: python -I kalshi_sdk.py plan.json (with the MOCKEXCHANGE_* variables the harness reads).
 """
@@ -22,6 +24,7 @@ Usage: python -I kalshi_sdk.py plan.json (with the MOCKEXCHANGE_* variables the 
 from __future__ import annotations
 
 import sys
+import typing
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -77,10 +80,19 @@ class Clients:
             self._perps.close()
 
 
+def arguments(method, args: dict) -> dict:
+    """The SDK takes an order write's body only as its request model (`request=CreateOrderV2Request(...)`): the plan's
+    body (a dict under `request`) is made into the model the method names, as a user builds it."""
+    if not isinstance(args.get("request"), dict):
+        return args
+    model = typing.get_type_hints(method)["request"]
+    return {**args, "request": model(**args["request"])}
+
+
 def connect(base_url: str, key_id: str, pem_path: str) -> tuple[Clients, list[dict]]:
     clients = Clients(base_url, key_id, pem_path)
     return clients, clients.log
 
 
 if __name__ == "__main__":
-    client_harness.run(client_harness.Family("kalshi-sdk", connect))
+    client_harness.run(client_harness.Family("kalshi-sdk", connect, arguments=arguments))
