@@ -207,6 +207,9 @@ def test_bad_signatures_against_a_costly_key_are_diagnosed_within_a_budget():
     with MockServer(kalshi_key_policy="any") as mock:
         mock.create_account("trader")
         key_id = mock.create_key("trader", public_key_pem=COSTLY["3,071-bit exponent"][0])["key_id"]
+        # A tenth of the default refill: on a loaded machine each request takes long enough in wall time for the
+        # default rate (5 % of a core) to refill a diagnosis between two of them, and the budget never runs out.
+        mock.app.kalshi.diagnoses.rate = diagnosis.DEFAULT_RATE / 10
         diagnoses = []
         with httpx.Client(base_url=mock.base_url, timeout=10) as client:
             for n in range(25):
