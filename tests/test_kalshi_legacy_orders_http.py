@@ -12,12 +12,11 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from kalshi_http import ok, signed
-from kalshi_orders import client_of, fresh, module_server
+from kalshi_orders import client_of, fresh, module_server, refused, state
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.orders import FOK, IOC
 from mockexchange.server import MockServer
-from mockexchange.state import snapshot
 
 T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 M = "KXLEG-26NOV-A"
@@ -64,16 +63,6 @@ def place(client: httpx.Client, **fields) -> dict:
     assert r.status_code == 201, r.text
     assert set(r.json()) == {"order"}
     return r.json()["order"]
-
-
-def state(mock: MockServer) -> bytes:
-    return snapshot.take(mock.app.control)
-
-
-def refused(r: httpx.Response, status: int, code: str) -> None:
-    assert (r.status_code, r.json()) == (status, {"error": {"code": code, "message": code.replace("_", " "),
-                                                            "service": "exchange"}}), r.text  # fmt: skip
-    assert r.headers["x-mockexchange-diagnosis"]
 
 
 def flat(r: httpx.Response, details: str) -> None:
