@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from inspector_orders import EXPIRES, M, T0, cancel, inspected, place, ready, without_held
+from inspector_orders import EXPIRES, T0, M, cancel, inspected, place, ready, without_held
 from kalshi_http import ok, signed
 from test_inspector_api import Events
 
@@ -34,13 +34,12 @@ def mock(server: MockServer) -> MockServer:
 
 def test_an_accounts_orders_are_what_rest_serves_with_what_each_holds(mock: MockServer) -> None:
     with signed(mock, "alice") as alice, signed(mock, "alice", subaccount=1) as alice_1, signed(mock, "bob") as bob:
+        gone = place(alice, count="2", price="0.31")  # placed first, ended last
+        place(alice, side="ask", count="1", price="0.40")  # takes 1 of the house's bid: executed, never rests
         partly = place(alice, count="7", price="0.46", client_order_id="a-1")  # 5 fill at 0.45, 2 rest
         later = place(alice, count="3", price="0.30", client_order_id="a-2", expiration_time=EXPIRES)
-        gone = place(alice, count="2", price="0.31")
         mock.ledger.clock.advance(1)
         cancel(alice, gone["order_id"])
-        mock.ledger.clock.advance(1)
-        place(alice, side="ask", count="1", price="0.40")  # takes 1 of the house's bid: executed, never rests
         place(alice_1, count="4", price="0.35", client_order_id="s-1")
         place(bob, count="1", price="0.20")
         served = ok(alice, "/portfolio/orders", status="resting", subaccount="0")["orders"]
@@ -57,7 +56,7 @@ def test_an_accounts_orders_are_what_rest_serves_with_what_each_holds(mock: Mock
     assert (rows["a-1"]["fill_count_fp"], rows["a-1"]["remaining_count_fp"]) == ("5.00", "2.00")
     assert rows["a-2"]["expiration_time"] == "2026-11-02T16:00:00.000000Z" and rows["a-2"]["order_group_id"] is None
     ended = shown["ended"]["orders"]
-    assert [o["status"] for o in ended] == ["executed", "canceled"]  # most recent first
+    assert [o["status"] for o in ended] == ["canceled", "executed"]  # by when it ended, most recent first
     assert [without_held(o) for o in ended] == [ended_served[o["order_id"]] for o in ended]
     assert {o["held_dollars"] for o in ended} == {"0.000000"}
     assert (shown["resting"]["more"], shown["ended"]["more"]) == (False, False)
@@ -119,11 +118,13 @@ def test_the_feed_names_the_account_and_the_market_as_an_order_changes(mock: Moc
             events.wait_for("state", lambda d: d["users"] is not None and "alice" in d["users"]["kalshi"])
             events.wait_for("markets", lambda d: d["tickers"] is None or M in d["tickers"])
             events.got.clear()
+            # An amend that moves nothing on the book and no cash: the order's change alone tells.
             r = alice.post(f"/portfolio/events/orders/{made['order_id']}/amend",
                            json={"ticker": M, "side": "bid", "price": "0.33", "count": "1",
-                                 "client_order_id": "renamed", "updated_client_order_id": "renamed-2"})  # fmt: skip
-            if r.status_code == 200:  # an amend that moves nothing on the book: the order's change alone tells
-                events.wait_for("state", lambda d: d["users"] is not None and "alice" in d["users"]["kalshi"])
+                                 "updated_client_order_id": "renamed"})  # fmt: skip
+            assert r.status_code == 200, r.text
+            events.wait_for("state", lambda d: d["users"] is not None and "alice" in d["users"]["kalshi"])
+            events.got.clear()
             cancel(alice, made["order_id"])
             events.wait_for("state", lambda d: d["users"] is not None and "alice" in d["users"]["kalshi"])
         finally:
