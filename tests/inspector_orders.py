@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from mockexchange.admin import kalshi_orders
 from mockexchange.server import MockServer
 
 T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
@@ -47,5 +48,6 @@ def inspected(mock: MockServer, user_id: str, subaccount: int = 0) -> dict:
     return r.json()["kalshi"]
 
 
-def without_held(row: dict) -> dict:
-    return {name: value for name, value in row.items() if name != "held_dollars"}
+def as_served(row: dict) -> dict:
+    """An order the inspector shows without the fields REST does not serve."""
+    return {name: value for name, value in row.items() if name not in kalshi_orders.INSIDE_FIELDS}

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from inspector_orders import EXPIRES, T0, M, cancel, inspected, place, ready, without_held
+from inspector_orders import EXPIRES, T0, M, as_served, cancel, inspected, place, ready
 from kalshi_http import ok, signed
 from test_inspector_api import Events
 
@@ -35,7 +35,8 @@ def mock(server: MockServer) -> MockServer:
 def test_an_accounts_orders_are_what_rest_serves_with_what_each_holds(mock: MockServer) -> None:
     with signed(mock, "alice") as alice, signed(mock, "alice", subaccount=1) as alice_1, signed(mock, "bob") as bob:
         gone = place(alice, count="2", price="0.31")  # placed first, ended last
-        place(alice, side="ask", count="1", price="0.40")  # takes 1 of the house's bid: executed, never rests
+        # Takes 1 of the house's bid: executed, never rests.
+        place(alice, side="ask", count="1", price="0.40", time_in_force="immediate_or_cancel")
         partly = place(alice, count="7", price="0.46", client_order_id="a-1")  # 5 fill at 0.45, 2 rest
         later = place(alice, count="3", price="0.30", client_order_id="a-2", expiration_time=EXPIRES)
         mock.ledger.clock.advance(1)
@@ -48,7 +49,7 @@ def test_an_accounts_orders_are_what_rest_serves_with_what_each_holds(mock: Mock
         ended_served = {i: ok(alice, f"/portfolio/orders/{i}")["order"] for i in ended_ids}
         served_1 = ok(alice_1, "/portfolio/orders", status="resting")["orders"]
     shown = inspected(mock, "alice")["orders"]
-    assert [without_held(o) for o in shown["resting"]["orders"]] == served
+    assert [as_served(o) for o in shown["resting"]["orders"]] == served
     assert [o["order_id"] for o in served] == [later["order_id"], partly["order_id"]]  # newest placed first
     held = {o["client_order_id"]: o["held_dollars"] for o in shown["resting"]["orders"]}
     assert held == {"a-1": "0.920000", "a-2": "0.900000"}  # 2 x 0.46, 3 x 0.30 (no maker fee on this series)
@@ -57,11 +58,13 @@ def test_an_accounts_orders_are_what_rest_serves_with_what_each_holds(mock: Mock
     assert rows["a-2"]["expiration_time"] == "2026-11-02T16:00:00.000000Z" and rows["a-2"]["order_group_id"] is None
     ended = shown["ended"]["orders"]
     assert [o["status"] for o in ended] == ["canceled", "executed"]  # by when it ended, most recent first
-    assert [without_held(o) for o in ended] == [ended_served[o["order_id"]] for o in ended]
+    assert [as_served(o) for o in ended] == [ended_served[o["order_id"]] for o in ended]
     assert {o["held_dollars"] for o in ended} == {"0.000000"}
+    assert [(o["time_in_force"], o["post_only"]) for o in ended] == [
+        ("good_till_canceled", False), ("immediate_or_cancel", False)]  # fmt: skip
     assert (shown["resting"]["more"], shown["ended"]["more"]) == (False, False)
     sub_1 = inspected(mock, "alice", 1)
-    assert [without_held(o) for o in sub_1["orders"]["resting"]["orders"]] == served_1
+    assert [as_served(o) for o in sub_1["orders"]["resting"]["orders"]] == served_1
     assert [o["client_order_id"] for o in served_1] == ["s-1"] and sub_1["orders"]["ended"]["orders"] == []
     assert sub_1["queries"]["resting_orders"].endswith("status=resting&limit=100&subaccount=1")
 
