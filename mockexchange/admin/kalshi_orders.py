@@ -3,8 +3,9 @@ shown subaccount's resting orders and its orders that ended (executed or cancele
 market's book (kalshi_markets.py).
 
 Each order is the Kalshi venue's own rendering (GET /portfolio/orders' row in the mock's profile, kalshi_venue.py)
-with one field REST does not serve, `held_dollars`: what the order holds of its owner's cash while it rests (its value
-and the maker fees still to pay, core/kalshi/orders.py; 0 once it ended). The resting orders are the venue's answer
+with the fields of it REST does not serve (`INSIDE_FIELDS`): `held_dollars`, what the order holds of its owner's cash
+while it rests (its value and the maker fees still to pay, core/kalshi/orders.py; 0 once it ended), its
+`time_in_force` and whether it is `post_only`. The resting orders are the venue's answer
 to `ORDERS_QUERIES["resting_orders"]`, newest placed first; the ended ones are the archive's (core/kalshi/archive.py),
 by when they ended, most recent first, each as GET /portfolio/orders renders it (one that ended before the historical
 cutoff too: the inspector shows it where REST moved it to /historical/orders). Both lists are at most `HISTORY_ROWS`;
@@ -30,6 +31,7 @@ ORDERS_QUERIES = {
     "resting_orders": f"{_API}/portfolio/orders?status=resting&limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
     "ended_orders": f"{_API}/portfolio/orders/ORDER_ID (each ended order, by when it ended, most recent first)",
 }
+INSIDE_FIELDS = ("held_dollars", "time_in_force", "post_only")  # beside the venue's own fields of an order
 HOUSE = "house"  # the owner a book level names for the house's scripted liquidity
 ACCOUNTS = "accounts"  # and for the accounts' orders past `LEVEL_ORDERS` at one level, together
 LEVEL_ORDERS = 20  # accounts' orders named at one level, in queue order; the rest are one `accounts` entry
@@ -40,12 +42,12 @@ def orders(ctx: KalshiContext, user_id: str, subaccount: int) -> dict[str, Any]:
     ledger = ctx.ledger
     query = {"status": "resting", "limit": str(HISTORY_ROWS), "subaccount": str(subaccount)}
     resting = venue_answer(order_reads.get_orders, ctx, user_id, query)
-    rows = [_held(row, ledger.all_orders[row["order_id"]]) for row in resting["orders"]]
+    rows = [_inside(row, ledger.all_orders[row["order_id"]]) for row in resting["orders"]]
     ended, more = ledger.archive.ended_orders.page(user_id, HISTORY_ROWS, keep=lambda e: e.subaccount == subaccount)
     render = ctx.profile.live_order
     return {
         "resting": {"orders": rows, "more": bool(resting["cursor"])},
-        "ended": {"orders": [_held(render(e.order), e.order) for e in _records(ended)], "more": more},
+        "ended": {"orders": [_inside(render(e.order), e.order) for e in _records(ended)], "more": more},
     }
 
 
@@ -53,8 +55,9 @@ def _records(page: list[tuple[Any, object]]) -> list[EndedOrder]:
     return [record for _, record in page]  # type: ignore[misc]
 
 
-def _held(row: dict[str, Any], order: Order) -> dict[str, Any]:
-    return {**row, "held_dollars": dollars6(dollars(order.held))}
+def _inside(row: dict[str, Any], order: Order) -> dict[str, Any]:
+    inside = (dollars6(dollars(order.held)), order.time_in_force, order.post_only)
+    return {**row, **dict(zip(INSIDE_FIELDS, inside, strict=True))}
 
 
 def level_owners(book: Book, side: Side, at: int) -> list[dict[str, Any]]:
