@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
+from kalshi_http import ok, signed
 
 from mockexchange.admin import kalshi_orders
 from mockexchange.server import MockServer
@@ -51,3 +52,31 @@ def inspected(mock: MockServer, user_id: str, subaccount: int = 0) -> dict:
 def as_served(row: dict) -> dict:
     """An order the inspector shows without the fields REST does not serve."""
     return {name: value for name, value in row.items() if name not in kalshi_orders.INSIDE_FIELDS}
+
+
+def page_rows(mock: MockServer, user_id: str, which: str) -> list[dict[str, str]]:
+    """The account's `which` orders ("resting" or "ended") as the page's table shows them: REST's fields of each
+    (GET /portfolio/orders' row) and the inspector's own, in the page's columns, as cell text."""
+    served = {o["order_id"]: o for o in _rest_orders(mock, user_id)}
+    rows = inspected(mock, user_id)["orders"][which]["orders"]
+    for row in rows:
+        assert as_served(row) == served[row["order_id"]]  # what the page draws is what REST serves
+    return [{name: _text(row.get(name)) for name in PAGE_COLUMNS if name in row} for row in rows]
+
+
+PAGE_COLUMNS = ("order_id", "client_order_id", "ticker", "side", "action", "yes_price_dollars", "remaining_count_fp",
+                "fill_count_fp", "held_dollars", "time_in_force", "post_only", "expiration_time", "order_group_id",
+                "status", "last_update_time")  # fmt: skip
+
+
+def _rest_orders(mock: MockServer, user_id: str) -> list[dict]:
+    with signed(mock, user_id) as client:
+        return ok(client, "/portfolio/orders", subaccount="0")["orders"]
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return "\u2013"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
