@@ -26,9 +26,11 @@ from typing import Any
 import httpx
 import inspector_insides as insides
 import inspector_markets as markets
+import inspector_orders as orders
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
+from kalshi_http import signed
 from websockets.sync.client import connect
 
 from mockexchange.auth.kalshi.signature import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
@@ -316,6 +318,7 @@ def test_the_markets_and_a_book_are_what_rest_serves_and_follow_changes_live(mar
     expect(page.locator("#market-book-clock")).to_have_text("2", timeout=WAIT_MS)
     assert book_sides(page) == (*markets.expected_sides(mock, fed), {"house"})
     expect(market_cell(page, fed, "yes_bid_dollars")).to_have_text("0.4300", timeout=WAIT_MS)
+    orders_follow_live(page, mock, fed)
     markets.post(mock, "markets/pause", {"ticker": fed})  # and its status
     expect(page.locator("#market-status-badge")).to_have_text("inactive", timeout=WAIT_MS)
     expect(market_cell(page, fed, "status")).to_have_text("inactive", timeout=WAIT_MS)
@@ -334,6 +337,33 @@ def test_the_markets_and_a_book_are_what_rest_serves_and_follow_changes_live(mar
     expect(page.locator("#markets-body tr")).to_have_count(1, timeout=WAIT_MS)
     page.select_option("#market-status", "finalized")
     expect(page.locator("#markets-page")).to_have_text("no market found", timeout=WAIT_MS)
+
+
+def orders_follow_live(page: Page, mock: MockServer, fed: str) -> None:
+    """In the same page: u's order placed, partly filled by v and cancelled over signed HTTP; u's resting and ended
+    orders and the book's owners follow each change without a reload."""
+    mock.create_account("v", balance_cents=10_000)
+    select_account(page, "kalshi:0:u")
+    expect(page.locator("#resting-orders-table")).to_have_text("none", timeout=WAIT_MS)
+    level = page.locator('#yes-book-table tr.bid:has(td[data-field="yes_price_dollars"]:text-is("0.4400"))')
+    with signed(mock, "u") as u, signed(mock, "v") as v:
+        made = orders.place(u, ticker=fed, count="3", price="0.44", client_order_id="page-1")  # above the house's bid
+        expect(page.locator("#resting-orders-table tbody tr")).to_have_count(1, timeout=WAIT_MS)
+        assert table(page, "resting-orders-table") == orders.page_rows(mock, "u", "resting")
+        expect(level.locator('td[data-field="owner"]')).to_have_text(f"u order {made['order_id']} 3.00",
+                                                                     timeout=WAIT_MS)  # fmt: skip
+        orders.place(v, ticker=fed, side="ask", count="1", price="0.44")  # fills 1 of u's 3
+        remaining = page.locator('#resting-orders-table td[data-field="remaining_count_fp"]')
+        expect(remaining).to_have_text("2.00", timeout=WAIT_MS)
+        assert table(page, "resting-orders-table") == orders.page_rows(mock, "u", "resting")
+        expect(level.locator('td[data-field="owner"]')).to_have_text(f"u order {made['order_id']} 2.00",
+                                                                     timeout=WAIT_MS)  # fmt: skip
+        orders.cancel(u, made["order_id"])
+    expect(page.locator("#resting-orders-table")).to_have_text("none", timeout=WAIT_MS)
+    expect(page.locator("#ended-orders-table tbody tr")).to_have_count(1, timeout=WAIT_MS)
+    assert table(page, "ended-orders-table") == orders.page_rows(mock, "u", "ended")
+    assert table(page, "ended-orders-table")[0]["status"] == "canceled"
+    expect(level).to_have_count(0, timeout=WAIT_MS)
 
 
 def test_a_fast_moving_book_is_read_a_few_times_a_second(markets_sandbox, page: Page) -> None:

@@ -4,9 +4,9 @@ searched) and `GET /_admin/markets/{ticker}` (one market, its event and series, 
 Every figure is the Kalshi venue's own (kalshi_venue.py): a row of the list is fields of the market as GET /markets
 renders it (the render cache's bytes, in the mock's profile); one market is GET /markets/{ticker}'s answer, its book
 GET /markets/{ticker}/orderbook's (YES bids and NO bids, as Kalshi shows them) beside the YES book it is read from,
-each level saying who rests there: the house's scripted liquidity (core/kalshi/liquidity.py), and the rest (resting
-orders of accounts, from the orders issue on). Each read holds the ledger's lock, so a market, its book and the book's
-clock agree.
+each level saying who rests there, in queue order: the house's scripted liquidity (core/kalshi/liquidity.py) and each
+account's resting order (its owner, subaccount and order id; kalshi_orders.py). Each read holds the ledger's lock, so
+a market, its book and the book's clock agree.
 
 Bounded whatever the sandbox holds: a page is at most `MAX_LIMIT` markets, and a read looks at most `MAX_SCANNED`
 markets in ticker order (a search that finds few stops there, and its cursor says where the next read goes on); a book
@@ -20,11 +20,11 @@ from typing import Any
 
 import orjson
 
+from mockexchange.admin.kalshi_orders import level_owners
 from mockexchange.admin.kalshi_venue import public_answer
 from mockexchange.control import ControlError
 from mockexchange.core.book import ASK, BID, Side
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.liquidity import house_size
 from mockexchange.core.kalshi.markets import STATUSES, Market
 from mockexchange.core.kalshi.units import PRICE, contracts, price
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
@@ -50,8 +50,6 @@ ROW_FIELDS = (
     "yes_bid_dollars", "yes_bid_size_fp", "yes_ask_dollars", "yes_ask_size_fp", "last_price_dollars", "volume_fp",
     "open_interest_fp",
 )  # fmt: skip
-HOUSE = "house"  # the owner a level names for the house's scripted liquidity
-ACCOUNTS = "accounts"  # and for what else rests there (accounts' orders)
 
 _API = "GET /trade-api/v2"
 # What each answer is: the venue's answer to this request (TICKER, EVENT, SERIES: the market's).
@@ -204,10 +202,7 @@ def _book(market: Market) -> dict[str, Any]:
             return []
         shown = []
         for at, size in book.levels(side):
-            house = house_size(book, market.house, side, at)
-            owners = [{"owner": HOUSE, "count_fp": _count(house)}] if house else []
-            if size > house:
-                owners.append({"owner": ACCOUNTS, "count_fp": _count(size - house)})
+            owners = level_owners(book, side, at)
             shown.append(
                 {"yes_price_dollars": _price(at), "no_price_dollars": _price(PRICE - at), "count_fp": _count(size),
                  "owners": owners}

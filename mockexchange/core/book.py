@@ -136,6 +136,11 @@ class Book:
         keys = levels.islice(0, depth) if depth is not None else levels.keys()
         return [(_price(side, key), levels[key].size) for key in keys]
 
+    def at(self, side: Side, price: int) -> Iterator[Resting]:
+        """The orders resting at one level, in queue order (the first to trade first)."""
+        level = self._sides[side].get(_key(side, price))
+        return iter(level.orders.values()) if level is not None else iter(())
+
     def size_at(self, side: Side, price: int) -> int:
         level = self._sides[side].get(_key(side, price))
         return level.size if level is not None else 0

@@ -4,7 +4,8 @@
  * Its subaccounts (balance per exchange index, netting), the transfers between them and between exchange instances, the
  * target balance allocation, its API keys, the historical cutoff and what it moved, an FCM member's subtraders: each is
  * the Kalshi venue's own answer that GET /_admin/accounts/{user_id} carries (its `queries` name the request), shown as
- * served. Lists are the newest (or first) 100 of what there is, with how many there are (`counts`, `moved`). Data goes
+ * served. Its orders: the shown subaccount's resting ones and those that ended, most recent first, each as REST serves
+ * it with what it holds, its time in force and whether it is post-only. Lists are the newest (or first) 100 of what there is, with how many there are (`counts`, `moved`). Data goes
  * into the page as text, never as markup. */
 "use strict";
 
@@ -18,6 +19,11 @@ window.inspectorKalshi = (() => {
     orders: ["last_update_time", "ticker", "status", "side", "action", "yes_price_dollars", "initial_count_fp",
       "order_id", "subaccount_number"],
   };
+
+  // An order's columns: who it is, its terms, what rests and filled, what it holds, how long it lives, its group.
+  const ORDER_COLUMNS = ["order_id", "client_order_id", "ticker", "side", "action", "yes_price_dollars",
+    "remaining_count_fp", "fill_count_fp", "held_dollars", "time_in_force", "post_only", "expiration_time",
+    "order_group_id", "status", "last_update_time"];
 
   /** Whole cents (an integer, as `amount_cents` is) in dollars, exactly: 150 -> "$1.50". */
   function centsInDollars(cents) {
@@ -133,5 +139,20 @@ window.inspectorKalshi = (() => {
     ];
   }
 
-  return { subaccounts, transferTabs, allocation, keys, historical, fcmDesk };
+  /** The shown subaccount's resting orders and its ended ones (the newest 100 of each). */
+  function orders(k, ui) {
+    const { resting, ended } = k.orders;
+    const more = (list) => (list.more ? "the newest 100 (more follow), " : "");
+    return [
+      ui.el("h3", {}, "Resting orders"),
+      ui.dataTable("resting-orders-table", resting.orders, ORDER_COLUMNS, `${more(resting)}newest placed first, as `
+        + `${k.queries.resting_orders} answers, with what each holds of the account's cash (held_dollars), its time in `
+        + "force and post_only"),
+      ui.el("h3", {}, "Ended orders"),
+      ui.dataTable("ended-orders-table", ended.orders, ORDER_COLUMNS, `${more(ended)}executed or canceled, the most `
+        + `recent first, each as ${k.queries.ended_orders}`),
+    ];
+  }
+
+  return { subaccounts, orders, transferTabs, allocation, keys, historical, fcmDesk };
 })();

@@ -4,9 +4,9 @@
  * The list is GET /_admin/markets, a page at a time (a search and a status narrow it; Next and Previous follow its
  * cursors); the market picked is GET /_admin/markets/{ticker}: its figures as GET /markets/{ticker} serves them, its
  * book as GET /markets/{ticker}/orderbook serves it (YES bids and NO bids, as Kalshi shows them) and as the YES book,
- * each level saying who rests there (the house's scripted liquidity, or accounts' orders), at the book's clock. The
- * live feed's `markets` event names the markets that moved: the page reads again what it shows of them, one read at a
- * time and a few a second at most, however fast a book moves. Data goes into the page as text, never as markup. */
+ * each level saying who rests there in queue order (the house's scripted liquidity, each account's order), at the
+ * book's clock. The live feed's `markets` event names the markets that moved: the page reads again what it shows of
+ * them, one read at a time and a few a second at most, however fast a book moves. Data goes into the page as text, never as markup. */
 "use strict";
 
 window.inspectorMarkets = (() => {
@@ -206,11 +206,19 @@ window.inspectorMarkets = (() => {
     );
   }
 
-  /** Who rests at a level: "house", "house 10.00 + accounts 5.00", ... */
+  /** One who rests at a level: the house, an account's order (its subaccount past the primary), the orders past the
+   * ones named. */
+  function ownerName(o) {
+    if (o.owner === "house") return "house";
+    if (o.order_id === undefined) return `${o.orders} more orders`;
+    return `${o.owner}${o.subaccount ? ` (subaccount ${o.subaccount})` : ""} order ${o.order_id}`;
+  }
+
+  /** Who rests at a level, in queue order: "house", "house 10.00 + alice order 1f0c... 5.00", ... */
   function owners(level) {
     if (!level) return "\u2013";
-    const parts = level.owners.map((o) => `${o.owner} ${o.count_fp}`);
-    return level.owners.length === 1 ? level.owners[0].owner : parts.join(" + ");
+    if (level.owners.length === 1 && level.owners[0].owner === "house") return "house";
+    return level.owners.map((o) => `${ownerName(o)} ${o.count_fp}`).join(" + ");
   }
 
   function isHouse(level) {
@@ -239,7 +247,8 @@ window.inspectorMarkets = (() => {
       el("div", { class: "sides" },
         side("yes-bids-table", "YES bids", served.yes_dollars || [], bids),
         side("no-bids-table", "NO bids", served.no_dollars || [], asks)),
-      el("p", { class: "source" }, `as ${detail.queries.orderbook} answers; the owner as the book holds it`),
+      el("p", { class: "source" },
+        `as ${detail.queries.orderbook} answers; the owners as the book holds them, in queue order`),
     ];
   }
 

@@ -563,6 +563,7 @@
       dataTable("positions-table", k.positions.market_positions, null, `as ${k.queries.positions} answers`),
       el("h3", {}, "Event roll-ups"),
       dataTable("events-table", k.positions.event_positions, null, "event_positions of the same answer"),
+      insides.orders(k, ui),
       el("h3", {}, "Position and realized P&L over exchange time"),
       pnlPictures(k.pnl),
       tabbed("history", "history", tabs),
