@@ -1,6 +1,7 @@
 """What a Kalshi request costs on its road through the routes: a signed 100-row positions page, a signed write (`PUT
-/portfolio/subaccounts/netting`, a body read, decoded and run as a control-plane command) and the public 100-market
-`GET /markets` page, each against a bare Starlette route answering as many bytes; for this tree, and another one
+/portfolio/subaccounts/netting`, a body read, decoded and run as a control-plane command), a signed order create that
+crosses one level (its ratio to the positions page: issue 28's bound is 3) and the public 100-market `GET /markets`
+page, each against a bare Starlette route answering as many bytes; for this tree, and another one
 (`--before`) as ratios. The markets page's ratio to its bare route over the positions page's (the ratio of ratios)
 says whether a market page is dearer against the bare route than a positions page.
 
@@ -42,6 +43,18 @@ TRADER = "bench-trader"  # the markets' fills (the positions page stays USER's 1
 MARKETS_PATH = "/trade-api/v2/markets"
 NETTING_PATH = "/trade-api/v2/portfolio/subaccounts/netting"
 NETTING_BODY = b'{"subaccount_number": 0, "enabled": true}'
+CREATE_PATH = "/trade-api/v2/portfolio/events/orders"
+CROSSED = "KXBENCHORD-26NOV-A"  # the house's YES ask at 0.45 holds a million contracts: each create takes one of them
+CREATE_BODY = json.dumps(
+    {
+        "ticker": CROSSED,
+        "side": "bid",
+        "count": "1",
+        "price": "0.45",
+        "time_in_force": "immediate_or_cancel",
+        "self_trade_prevention_type": "taker_at_cross",
+    }
+).encode()
 BATCH = 50  # requests timed together; the least a batch took is the figure (what other processes add, it does not)
 
 
@@ -96,7 +109,9 @@ def measure(requests: int, markets: int) -> dict[str, float]:
     signer = benchlib.signer(key)
     loop = asyncio.new_event_loop()
 
-    def timed(asgi: Any, method: str, path: str, query: bytes, body: bytes, signed: bool = True) -> tuple[float, bytes]:
+    def timed(
+        asgi: Any, method: str, path: str, query: bytes, body: bytes, signed: bool = True, ok: int = 200
+    ) -> tuple[float, bytes]:
         """The CPU time of the process per request (every thread's: a write runs in a worker) in its least disturbed
         batch of `BATCH`, and the last answer."""
         headers = {**(signer.headers(method, path) if signed else {}), "Content-Type": "application/json"}
@@ -105,7 +120,7 @@ def measure(requests: int, markets: int) -> dict[str, float]:
             answer = b""
             for _ in range(BATCH):
                 status, answer = await asgi_call(asgi, method, path, query, headers, body)
-                assert status == 200, answer
+                assert status == ok, answer
             return answer
 
         answer, batches = b"", []
@@ -116,6 +131,14 @@ def measure(requests: int, markets: int) -> dict[str, float]:
         return min(batches), answer
 
     page, page_bytes = timed(app.asgi, "GET", benchlib.POSITIONS_PATH, b"limit=100", b"")
+    with_orders = hasattr(app.control, "place_order")  # (a tree before issue 28 has no orders)
+    if with_orders:
+        # A signed immediate-or-cancel bid for 1 at 0.45 that crosses one level (the house's YES ask) and fills there:
+        # its check, the match, both fills down the money road, the trade and the answer.
+        app.control.create_market(CROSSED)
+        app.control.set_book(CROSSED, no=[["0.55", "1000000"]])
+        create, create_bytes = timed(app.asgi, "POST", CREATE_PATH, b"", CREATE_BODY, ok=201)
+        assert json.loads(create_bytes)["fill_count"] == "1.00", create_bytes
     write, write_bytes = timed(app.asgi, "PUT", NETTING_PATH, b"", NETTING_BODY)
     if with_markets:
         market_page, market_bytes = timed(app.asgi, "GET", MARKETS_PATH, b"limit=100", b"", signed=False)
@@ -141,6 +164,10 @@ def measure(requests: int, markets: int) -> dict[str, float]:
         await request.body()
         return Response(write_bytes, media_type="application/json")
 
+    async def bare_create(request: Request) -> Response:
+        await request.body()
+        return Response(create_bytes if with_orders else b"{}", status_code=201, media_type="application/json")
+
     async def bare_markets(request: Request) -> Response:
         return Response(market_bytes, media_type="application/json")
 
@@ -149,6 +176,7 @@ def measure(requests: int, markets: int) -> dict[str, float]:
             Route(benchlib.POSITIONS_PATH, bare_page, methods=["GET"]),
             Route(NETTING_PATH, bare_write, methods=["PUT"]),
             Route(MARKETS_PATH, bare_markets, methods=["GET"]),
+            Route(CREATE_PATH, bare_create, methods=["POST"]),
         ]
     )
     page_floor, _ = timed(bare, "GET", benchlib.POSITIONS_PATH, b"limit=100", b"")
@@ -159,6 +187,9 @@ def measure(requests: int, markets: int) -> dict[str, float]:
         "page_over_floor": page / page_floor,
         "write_over_floor": write / write_floor,
     }
+    if with_orders:
+        create_floor, _ = timed(bare, "POST", CREATE_PATH, b"", CREATE_BODY, ok=201)
+        figures.update(create_us=create * 1e6, create_over_page=create / page, create_over_floor=create / create_floor)
     if with_markets:
         markets_floor, _ = timed(bare, "GET", MARKETS_PATH, b"limit=100", b"", signed=False)
         figures.update(
@@ -206,6 +237,9 @@ def main() -> None:
 ROWS = [
     ("signed 100-row positions page (CPU us)", "page_us"),
     ("signed PUT subaccounts/netting (CPU us)", "write_us"),
+    ("signed create crossing one level (CPU us)", "create_us"),
+    ("  / the signed positions page (bound: 3)", "create_over_page"),
+    ("  / a bare route", "create_over_floor"),
     ("public 100-market GET /markets (CPU us)", "markets_us"),
     ("  its bare route (CPU us)", "markets_floor_us"),
     ("the positions page / a bare route", "page_over_floor"),
