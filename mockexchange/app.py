@@ -92,7 +92,8 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     # Starlette's exception carries the `Allow` header RFC 9110 requires on a 405; keep it.
     headers = dict(getattr(exc, "headers", None) or {})
     if _admin(request):
-        allowed = headers.get("allow") or headers.get("Allow") or ""
+        # Starlette joins the Allow header from a set: its order changes from process to process; the line sorts it.
+        allowed = ", ".join(sorted(filter(None, (headers.get("allow") or headers.get("Allow") or "").split(", "))))
         body: dict[str, Any] = {
             "error": f"{request.method} is not allowed on {request.scope['path']} (allowed: {allowed})"
         }

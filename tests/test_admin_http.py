@@ -273,7 +273,7 @@ def test_every_admin_json_answer_ends_with_a_newline_and_the_venues_do_not(mocke
         ("GET", "/_admin/accounts/alice%0A", 404, "no account is named by the path '/_admin/accounts/alice\\n'"),
         ("GET", "/_admin/markets/KXFED-26DEC-T4.00%0A", 404,
          "no market is named by the path '/_admin/markets/KXFED-26DEC-T4.00\\n'"),
-        ("DELETE", "/_admin/health", 405, "DELETE is not allowed on /_admin/health (allowed: HEAD, GET)"),
+        ("DELETE", "/_admin/health", 405, "DELETE is not allowed on /_admin/health (allowed: GET, HEAD)"),
     ],
 )  # fmt: skip
 def test_an_admin_path_it_does_not_serve_is_answered_in_the_admin_apis_shape(mockexchange, method, path, status, error):
