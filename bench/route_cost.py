@@ -86,12 +86,53 @@ async def asgi_call(
     return status, b"".join(parts)
 
 
-def measure(requests: int, markets: int) -> dict[str, float]:
+class Timer:
+    """Times requests handed to an ASGI app: the CPU time of the process per request (every thread's: a write runs in
+    a worker) in its least disturbed batch of `BATCH`, and the last answer."""
+
+    def __init__(self, signer: Any, requests: int) -> None:
+        self.signer, self.requests = signer, requests
+        self.loop = asyncio.new_event_loop()
+
+    def timed(
+        self, asgi: Any, method: str, path: str, query: bytes, body: bytes, signed: bool = True, ok: int = 200
+    ) -> tuple[float, bytes]:
+        headers = {**(self.signer.headers(method, path) if signed else {}), "Content-Type": "application/json"}
+
+        async def batch() -> bytes:
+            answer = b""
+            for _ in range(BATCH):
+                status, answer = await asgi_call(asgi, method, path, query, headers, body)
+                assert status == ok, answer
+            return answer
+
+        answer, batches = b"", []
+        for _ in range(max(1, self.requests // BATCH)):
+            started = time.process_time()
+            answer = self.loop.run_until_complete(batch())
+            batches.append((time.process_time() - started) / BATCH)
+        return min(batches), answer
+
+
+def bare_app(answers: dict[tuple[str, str], tuple[int, bytes]]) -> Any:
+    """A bare Starlette app answering each (method, path) with its status and bytes (a write's body read first)."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
 
+    def route(method: str, path: str, status: int, answer: bytes) -> Route:
+        async def bare(request: Request) -> Response:
+            if method != "GET":
+                await request.body()
+            return Response(answer, status_code=status, media_type="application/json")
+
+        return Route(path, bare, methods=[method])
+
+    return Starlette(routes=[route(m, p, status, answer) for (m, p), (status, answer) in answers.items()])
+
+
+def measure(requests: int, markets: int) -> dict[str, float]:
     from mockexchange.app import build_app
     from mockexchange.core.clock import ManualClock
     from mockexchange.settings import Settings
@@ -106,103 +147,62 @@ def measure(requests: int, markets: int) -> dict[str, float]:
         benchlib.seed_markets(app.control, TRADER, markets, clock=clock)
     key, _, public_pem = benchlib.new_rsa_key()
     app.control.create_key(USER, public_key_pem=public_pem, key_id=benchlib.KEY_ID)
-    signer = benchlib.signer(key)
-    loop = asyncio.new_event_loop()
+    timer = Timer(benchlib.signer(key), requests)
 
-    def timed(
-        asgi: Any, method: str, path: str, query: bytes, body: bytes, signed: bool = True, ok: int = 200
-    ) -> tuple[float, bytes]:
-        """The CPU time of the process per request (every thread's: a write runs in a worker) in its least disturbed
-        batch of `BATCH`, and the last answer."""
-        headers = {**(signer.headers(method, path) if signed else {}), "Content-Type": "application/json"}
-
-        async def batch() -> bytes:
-            answer = b""
-            for _ in range(BATCH):
-                status, answer = await asgi_call(asgi, method, path, query, headers, body)
-                assert status == ok, answer
-            return answer
-
-        answer, batches = b"", []
-        for _ in range(max(1, requests // BATCH)):
-            started = time.process_time()
-            answer = loop.run_until_complete(batch())
-            batches.append((time.process_time() - started) / BATCH)
-        return min(batches), answer
-
-    page, page_bytes = timed(app.asgi, "GET", benchlib.POSITIONS_PATH, b"limit=100", b"")
-    with_orders = hasattr(app.control, "place_order")  # (a tree before issue 28 has no orders)
-    if with_orders:
-        # A signed immediate-or-cancel bid for 1 at 0.45 that crosses one level (the house's YES ask) and fills there:
-        # its check, the match, both fills down the money road, the trade and the answer.
-        app.control.create_market(CROSSED)
-        app.control.set_book(CROSSED, no=[["0.55", "1000000"]])
-        create, create_bytes = timed(app.asgi, "POST", CREATE_PATH, b"", CREATE_BODY, ok=201)
-        assert json.loads(create_bytes)["fill_count"] == "1.00", create_bytes
-    write, write_bytes = timed(app.asgi, "PUT", NETTING_PATH, b"", NETTING_BODY)
+    page, page_bytes = timer.timed(app.asgi, "GET", benchlib.POSITIONS_PATH, b"limit=100", b"")
+    write, write_bytes = timer.timed(app.asgi, "PUT", NETTING_PATH, b"", NETTING_BODY)
+    bare = {("GET", benchlib.POSITIONS_PATH): (200, page_bytes), ("PUT", NETTING_PATH): (200, write_bytes)}
+    figures: dict[str, float] = {"page_us": page * 1e6, "write_us": write * 1e6}
+    if hasattr(app.control, "place_order"):  # (a tree before issue 28 has no orders)
+        figures.update(create_figures(app, timer, bare, page))
     if with_markets:
-        market_page, market_bytes = timed(app.asgi, "GET", MARKETS_PATH, b"limit=100", b"", signed=False)
-        assert len(json.loads(market_bytes)["markets"]) == 100
-        # The page after a change elsewhere (a market off the page moved: the page is walked and spliced again from
-        # its markets' kept fragments), as a client polling while books move finds it: `markets_version` moved by
-        # hand before each request, so the change's own cost is not counted.
-        ledger = app.ledger
-        if hasattr(ledger, "markets_version"):
-            asgi = app.asgi
-
-            async def after_a_change(scope: Any, receive: Any, send: Any) -> None:
-                ledger.markets_version += 1
-                await asgi(scope, receive, send)
-
-            changed, changed_bytes = timed(after_a_change, "GET", MARKETS_PATH, b"limit=100", b"", signed=False)
-            assert changed_bytes == market_bytes
-
-    async def bare_page(request: Request) -> Response:
-        return Response(page_bytes, media_type="application/json")
-
-    async def bare_write(request: Request) -> Response:
-        await request.body()
-        return Response(write_bytes, media_type="application/json")
-
-    async def bare_create(request: Request) -> Response:
-        await request.body()
-        return Response(create_bytes if with_orders else b"{}", status_code=201, media_type="application/json")
-
-    async def bare_markets(request: Request) -> Response:
-        return Response(market_bytes, media_type="application/json")
-
-    bare = Starlette(
-        routes=[
-            Route(benchlib.POSITIONS_PATH, bare_page, methods=["GET"]),
-            Route(NETTING_PATH, bare_write, methods=["PUT"]),
-            Route(MARKETS_PATH, bare_markets, methods=["GET"]),
-            Route(CREATE_PATH, bare_create, methods=["POST"]),
-        ]
-    )
-    page_floor, _ = timed(bare, "GET", benchlib.POSITIONS_PATH, b"limit=100", b"")
-    write_floor, _ = timed(bare, "PUT", NETTING_PATH, b"", NETTING_BODY)
-    figures = {
-        "page_us": page * 1e6,
-        "write_us": write * 1e6,
-        "page_over_floor": page / page_floor,
-        "write_over_floor": write / write_floor,
-    }
-    if with_orders:
-        create_floor, _ = timed(bare, "POST", CREATE_PATH, b"", CREATE_BODY, ok=201)
-        figures.update(create_us=create * 1e6, create_over_page=create / page, create_over_floor=create / create_floor)
+        figures.update(markets_figures(app, timer, bare))
+    floor = bare_app(bare)
+    figures["page_over_floor"] = page / timer.timed(floor, "GET", benchlib.POSITIONS_PATH, b"limit=100", b"")[0]
+    figures["write_over_floor"] = write / timer.timed(floor, "PUT", NETTING_PATH, b"", NETTING_BODY)[0]
+    if "create_us" in figures:
+        create_floor = timer.timed(floor, "POST", CREATE_PATH, b"", CREATE_BODY, ok=201)[0]
+        figures["create_over_floor"] = figures["create_us"] / 1e6 / create_floor
     if with_markets:
-        markets_floor, _ = timed(bare, "GET", MARKETS_PATH, b"limit=100", b"", signed=False)
-        figures.update(
-            markets_us=market_page * 1e6,
-            markets_floor_us=markets_floor * 1e6,
-            markets_over_floor=market_page / markets_floor,
-            markets_kib=len(market_bytes) / 1024,
-        )
+        markets_floor = timer.timed(floor, "GET", MARKETS_PATH, b"limit=100", b"", signed=False)[0]
+        figures["markets_floor_us"] = markets_floor * 1e6
+        figures["markets_over_floor"] = figures["markets_us"] / 1e6 / markets_floor
         figures["markets_vs_page"] = figures["markets_over_floor"] / figures["page_over_floor"]
-        if hasattr(ledger, "markets_version"):
-            figures["changed_us"] = changed * 1e6
-            figures["changed_over_floor"] = changed / markets_floor
-    loop.close()
+        if "changed_us" in figures:
+            figures["changed_over_floor"] = figures["changed_us"] / 1e6 / markets_floor
+    timer.loop.close()
+    return figures
+
+
+def create_figures(app: Any, timer: Timer, bare: dict[tuple[str, str], tuple[int, bytes]], page: float) -> dict:
+    """A signed immediate-or-cancel bid for 1 at 0.45 that crosses one level (the house's YES ask) and fills there:
+    its check, the match, both fills down the money road, the trade and the answer; against the positions page."""
+    app.control.create_market(CROSSED)
+    app.control.set_book(CROSSED, no=[["0.55", "1000000"]])
+    create, create_bytes = timer.timed(app.asgi, "POST", CREATE_PATH, b"", CREATE_BODY, ok=201)
+    assert json.loads(create_bytes)["fill_count"] == "1.00", create_bytes
+    bare[("POST", CREATE_PATH)] = (201, create_bytes)
+    return {"create_us": create * 1e6, "create_over_page": create / page}
+
+
+def markets_figures(app: Any, timer: Timer, bare: dict[tuple[str, str], tuple[int, bytes]]) -> dict:
+    """The public 100-market page, and the same page after a change elsewhere (a market off the page moved: the page
+    is walked and spliced again from its markets' kept fragments), as a client polling while books move finds it:
+    `markets_version` moved by hand before each request, so the change's own cost is not counted."""
+    market_page, market_bytes = timer.timed(app.asgi, "GET", MARKETS_PATH, b"limit=100", b"", signed=False)
+    assert len(json.loads(market_bytes)["markets"]) == 100
+    bare[("GET", MARKETS_PATH)] = (200, market_bytes)
+    figures = {"markets_us": market_page * 1e6, "markets_kib": len(market_bytes) / 1024}
+    ledger, asgi = app.ledger, app.asgi
+    if hasattr(ledger, "markets_version"):
+
+        async def after_a_change(scope: Any, receive: Any, send: Any) -> None:
+            ledger.markets_version += 1
+            await asgi(scope, receive, send)
+
+        changed, changed_bytes = timer.timed(after_a_change, "GET", MARKETS_PATH, b"limit=100", b"", signed=False)
+        assert changed_bytes == market_bytes
+        figures["changed_us"] = changed * 1e6
     return figures
 
 

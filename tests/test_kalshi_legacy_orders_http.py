@@ -473,3 +473,18 @@ def test_a_legacy_batch_pays_the_write_bucket_per_order_as_the_v2_batch_does():
             assert alice.post("/portfolio/orders/batched", json=eight).status_code == 429  # 80 > 78 (its first paid)
             assert alice.post("/portfolio/orders/batched", json={"orders": [order()] * 6}).status_code == 201  # 60
             assert alice.post("/portfolio/orders", json=order()).status_code == 429  # 10 > 8
+
+
+@pytest.mark.parametrize("profile", ["3.34", "legacy"])
+def test_no_route_takes_the_requests_of_a_later_one_and_the_busiest_is_tried_first(profile):
+    """Starlette tries routes in turn: a parameter's route (`/portfolio/orders/{order_id}`) must come after a path it
+    would take (`/portfolio/orders/batched`), and otherwise the table's order holds (its first row, the positions page,
+    is matched first rather than after dozens of others)."""
+    from mockexchange.app import build_app
+    from mockexchange.settings import Settings
+    from mockexchange.venues.kalshi.routes import _shadows
+
+    app = build_app(Settings(profile=profile))
+    paths = [r.path for r in app.asgi.routes if getattr(r, "path", "").startswith("/trade-api/v2/")]
+    assert not [(a, b) for i, a in enumerate(paths) for b in paths[i + 1 :] if _shadows(a, b)]
+    assert paths[0] == "/trade-api/v2/portfolio/positions"

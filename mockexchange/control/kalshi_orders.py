@@ -36,14 +36,13 @@ from mockexchange.control.values import (
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT, LedgerError, Refusal
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.orders import LIMIT, ORDER_TYPES, SELF_TRADE_TYPES, TIME_IN_FORCE, Done
+from mockexchange.core.kalshi.orders import LIMIT, MAX_BATCH, ORDER_TYPES, SELF_TRADE_TYPES, TIME_IN_FORCE, Done
 from mockexchange.core.kalshi.positions import ACTIONS, SIDES
 from mockexchange.core.kalshi.trading import KEEP
 from mockexchange.core.kalshi.units import contracts, count_units, dollar_units, dollars, price_units
 from mockexchange.core.money import MAX_CENTS, MAX_COUNT, MoneyError, parse_price, plain
 
 BOOK_SIDES = {"bid": ("yes", "buy"), "ask": ("yes", "sell")}  # Kalshi's v2 side, as the legacy side and action
-MAX_BATCH = 1_000  # orders (or cancels) one batch may hold: the mock's bound (Kalshi's scales with the write budget)
 LATEST = int(datetime(9999, 1, 1, tzinfo=UTC).timestamp())
 
 

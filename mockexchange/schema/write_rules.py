@@ -20,6 +20,8 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, Protocol
 
+from mockexchange.core.kalshi.orders import MAX_BATCH
+
 GO_INT32_MAX = 2**31 - 1
 SUBACCOUNT_MAX = 63
 MAX_TRANSFER_CENTS = 10**14  # $1 trillion: more than any balance holds (core's MAX_CENTS)
@@ -372,7 +374,6 @@ ORDER_CREATES = ("CreateOrderV2", "BatchCreateOrdersV2")
 LATEST_SECONDS = 253370764800  # 9999-01-01T00:00:00Z: the mock's exchange clock ends before it
 ORDER_CHANGES = ("CancelOrderV2", "AmendOrderV2", "DecreaseOrderV2")
 ORDER_WRITES = ORDER_CREATES + ORDER_CHANGES + ("BatchCancelOrdersV2", "CancelAllOrders")
-MAX_BATCH = 1_000  # the mock's bound on a batch (Kalshi's scales with the write budget)
 BODY_BOUND = 512 * 1024  # the mock's bound on a batch's body (venues/kalshi/bodies.py MAX_BATCH_BODY)
 # A price the kit's order markets (linear_cent) take: whole cents strictly between 0 and 1, with 1 to 4 places.
 WHOLE_CENTS = r"^0?\.(0[1-9]|[1-9][0-9]?)0{0,2}$"

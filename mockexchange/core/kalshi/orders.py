@@ -37,6 +37,7 @@ LIMIT, MARKET = "limit", "market"
 ORDER_TYPES = (LIMIT, MARKET)  # a market order (the legacy API's) takes at any price it reaches, and never rests
 RESTING, CANCELED, EXECUTED = "resting", "canceled", "executed"
 STATUSES = (RESTING, CANCELED, EXECUTED)
+MAX_BATCH = 1_000  # orders (or cancels) one batch may hold: the mock's bound (Kalshi's scales with the write budget)
 ORDER = "order"  # the bus's kind for an order's change (the order as it stands after it)
 
 

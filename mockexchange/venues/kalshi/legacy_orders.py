@@ -24,7 +24,17 @@ from decimal import Decimal
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
-from mockexchange.core.kalshi.orders import FOK, GTC, IOC, LIMIT, MARKET, ORDER_TYPES, SELF_TRADE_TYPES, TIME_IN_FORCE
+from mockexchange.core.kalshi.orders import (
+    FOK,
+    GTC,
+    IOC,
+    LIMIT,
+    MARKET,
+    MAX_BATCH,
+    ORDER_TYPES,
+    SELF_TRADE_TYPES,
+    TIME_IN_FORCE,
+)
 from mockexchange.core.kalshi.positions import ACTIONS, SIDES
 from mockexchange.core.kalshi.units import contracts
 from mockexchange.core.money import ONE, MoneyError, parse_price, plain, to_whole_contracts
@@ -33,7 +43,6 @@ from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import KalshiError, exchange_error
 from mockexchange.venues.kalshi.order_reads import owner
-from mockexchange.venues.kalshi.orders import MAX_BATCH
 from mockexchange.venues.kalshi.params import Parts
 
 Row = dict[str, Any]

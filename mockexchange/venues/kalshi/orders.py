@@ -17,12 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.kalshi.orders import MAX_BATCH
 from mockexchange.venues.kalshi import commands, orders_render
 from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.params import Param, Parts, parse_query
 
-MAX_BATCH = 1_000  # orders (or cancels) a batch may hold: the mock's bound (Kalshi's scales with the write budget)
 AUTO_INDEX = -1  # Kalshi's ExchangeIndex -1: route by the market's ticker
 _INDEX = Field("exchange_index", "int", minimum=AUTO_INDEX, maximum=2**31 - 1)
 

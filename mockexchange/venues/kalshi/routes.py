@@ -110,10 +110,26 @@ def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:
     return handle
 
 
-def _literal_first(path: str) -> list[tuple[bool, str]]:
-    """A path's place among the routes: a named segment (`batched`) before a parameter (`{order_id}`) at the same place,
-    so a route of one never takes a request meant for the other, whatever order the table lists them in."""
-    return [(segment.startswith("{"), segment) for segment in path.split("/")]
+def _shadows(template: str, path: str) -> bool:
+    """Whether a route of `template` would take the requests of `path` (`/portfolio/orders/{order_id}` those of
+    `/portfolio/orders/batched`): as many segments, each the same or a parameter."""
+    ours, theirs = template.split("/"), path.split("/")
+    return (
+        template != path
+        and len(ours) == len(theirs)
+        and all(a == b or a.startswith("{") for a, b in zip(ours, theirs, strict=True))
+    )
+
+
+def _in_route_order(paths: list[str]) -> list[str]:
+    """The table's order (Starlette tries routes in turn: the busiest, first in the table, is matched first), but a
+    path a parameter's route would take goes just before that route, so a named segment (`batched`) is never read as
+    an id whatever order the table lists them in."""
+    ordered: list[str] = []
+    for path in paths:
+        at = next((i for i, earlier in enumerate(ordered) if _shadows(earlier, path)), len(ordered))
+        ordered.insert(at, path)
+    return ordered
 
 
 def routes(ctx: KalshiContext) -> list[BaseRoute]:
@@ -123,6 +139,6 @@ def routes(ctx: KalshiContext) -> list[BaseRoute]:
             by_path.setdefault(operation.path, {})[operation.method] = _endpoint(ctx, operation)
     rest: list[BaseRoute] = [
         Route(API_PREFIX + path, _by_method(by_path[path]), methods=list(by_path[path]))
-        for path in sorted(by_path, key=_literal_first)
+        for path in _in_route_order(list(by_path))
     ]
     return [*rest, websocket.route(ctx)]
