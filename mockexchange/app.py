@@ -246,5 +246,6 @@ def _kalshi_context(
         generated=generated,
         replays=SeenSignatures(_window_ms(settings)) if settings.kalshi_reject_replays else None,
         pss_salt=pss_salt_rule(settings.kalshi_pss_salt),
+        writes_in_worker=settings.state is not None,
         **shared,
     )

@@ -58,7 +58,10 @@ def uuid_int(text: str) -> int | None:
     if len(text) != 36 or text[8] != "-" or text[13] != "-" or text[18] != "-" or text[23] != "-":
         return None
     digits = text.replace("-", "")
-    if len(digits) != 32 or not all(c in "0123456789abcdef" for c in digits):
+    try:
+        value = int(digits, 16)
+    except ValueError:
         return None
-    value = int(digits, 16)
+    if f"{value:032x}" != digits:  # only lower-case hex digits, 32 of them, read back (int() takes "+", "_", "١")
+        return None
     return value if value else None  # zero marks an id kept whole

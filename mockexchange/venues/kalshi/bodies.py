@@ -110,7 +110,8 @@ def _decoded(body: Body, document: Any, go_path: str) -> dict[str, Any]:
     elif not isinstance(document, dict):
         kind = _JSON_KINDS.get(type(document), "null")
         raise bad_request(f"json: cannot unmarshal {kind} into Go value of type {body.go}", "the body is not an object")
-    return {f.name: _value(f, document.get(f.name), go_path) for f in body.fields}
+    get = document.get
+    return {f.name: None if (v := get(f.name)) is None else _value(f, v, go_path) for f in body.fields}
 
 
 def _value(field: Field, value: Any, go_path: str) -> Any:
@@ -157,6 +158,8 @@ def _checked(body: Body, values: dict[str, Any], key_path: str) -> dict[str, Any
     """The decoded values, each checked as the validator checks its tags (a list of objects: each one's fields)."""
     for field in body.fields:
         value = values[field.name]
+        if value is None and not field.required:
+            continue  # absent and optional: nothing to check
         _check(field, value, key_path)
         if field.kind == "objects" and value is not None:
             assert field.items is not None

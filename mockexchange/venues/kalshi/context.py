@@ -71,6 +71,9 @@ class KalshiContext:
     # a protocol, as the venue does not know the control plane (the app gives control/kalshi_venue.py's
     # `VenueCommands`). None: the writes answer 500.
     commands: VenueCommands | None = None
+    # Every write runs in a worker thread, not only those that may take long (`Operation.worker`): a state file is
+    # kept, whose commit (an fsync when asked) or a snapshot being taken may hold a command.
+    writes_in_worker: bool = False
     # The markets the market data channels serve (orderbook_delta, ticker, trade, market_lifecycle_v2), read under the
     # ledger's lock; their changes come on the ledger's bus. None: no market exists for them.
     markets: MarketFeed | None = None

@@ -3,9 +3,11 @@
 
 Every REST request takes one road: its signature checked (handling.py), the rate limit charged (after
 authentication: a refused signature costs nothing), what the operation needs of the key checked (access.py), then
-its body read and decoded (bodies.py) and the operation run: a read on the event loop, a write in a worker thread (its
-command may generate a key pair, or wait on the state file). One Starlette route a path, so a 405 lists every method
-the path takes (its `Allow` header); only the operations the mock's wire profile serves are routed.
+its body read and decoded (bodies.py) and the operation run on the event loop, but for a write that may take long,
+which runs in a worker thread: one whose work grows with its input (a batch, cancelling every order) or that makes a
+key pair (`Operation.worker`), and every write when a state file is kept (its commit may wait on a snapshot). One
+Starlette route a path, so a 405 lists every method the path takes (its `Allow` header); only the operations the
+mock's wire profile serves are routed.
 """
 
 from __future__ import annotations
@@ -74,8 +76,11 @@ def _endpoint(ctx: KalshiContext, operation: Operation) -> Endpoint:
 
         return handled_public(public)
 
-    operation_id, body, write = operation.operation_id, operation.body, operation.write
+    operation_id, body = operation.operation_id, operation.body
     generated = ctx.generated if operation.generated else None
+    # A write's hop to a worker thread and back costs twice what a one-order match does: only a write that may take
+    # long goes (its work grows with its input, or a state file's commit or snapshot may hold it).
+    in_worker = operation.write and (operation.worker or ctx.writes_in_worker)
 
     async def answer(request: Request, key: ApiKey) -> Response:
         rate_limits.charge(ctx, key.user_id, operation_id)  # after auth: refused ones cost nothing
@@ -83,10 +88,12 @@ def _endpoint(ctx: KalshiContext, operation: Operation) -> Endpoint:
         parts = Query(request.query_params, request.path_params) if operation.parts else None
         if body is not None:
             raw = await bodies.read(request, body)
-            return _response(operation, await anyio.to_thread.run_sync(_with_body, ctx, operation, key, raw, parts))
+            if in_worker:
+                return _response(operation, await anyio.to_thread.run_sync(_with_body, ctx, operation, key, raw, parts))
+            return _response(operation, _with_body(ctx, operation, key, raw, parts))
         path = request.path_params  # a record named in the path: its operation reads that
         values = Parts(None, parts) if parts is not None else path or _query(request)
-        if write:
+        if in_worker:
             return _response(operation, await anyio.to_thread.run_sync(operation.answer, ctx, key, values))
         seed = generated.seed_for(request.headers) if generated is not None and not path else None
         if seed is None:

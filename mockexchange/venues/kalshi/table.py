@@ -79,6 +79,9 @@ class Operation:
     # write naming a record, and what its query says of it).
     parts: bool = False
     profiles: tuple[str, ...] | None = None  # the wire profiles that serve it (None: every one)
+    # A write whose work grows with what it names (a batch, every resting order) or that makes a key pair: it runs in
+    # a worker thread, so the event loop answers others meanwhile; any other write runs on the event loop (routes.py).
+    worker: bool = False
 
     def served_in(self, profile: str) -> bool:
         return self.profiles is None or profile in self.profiles
@@ -101,27 +104,28 @@ OPERATIONS: tuple[Operation, ...] = (
     # the portfolio
     Operation("GET", "/portfolio/positions", "GetPositions", positions.get_positions, READ),
     Operation("GET", "/portfolio/balance", "GetBalance", balance.get_balance, BALANCE),
-    Operation("GET", "/portfolio/summary/total_resting_order_value", "GetPortfolioRestingOrderTotalValue",
-              balance.get_resting_order_value, READ, member=True),
-    Operation("GET", "/portfolio/fills", "GetFills", history.get_fills, READ),
-    Operation("GET", "/portfolio/settlements", "GetSettlements", history.get_settlements, READ),
-    Operation("GET", "/portfolio/deposits", "GetDeposits", history.get_deposits, READ),
-    Operation("GET", "/portfolio/withdrawals", "GetWithdrawals", history.get_withdrawals, READ),
-    # orders (v2): placed, cancelled, amended, decreased; read, with their places in the queue
+    # orders (v2): placed, cancelled, amended, decreased (early: Starlette tries the routes in turn, and a trading
+    # client places orders as often as it reads its positions)
     Operation("POST", "/portfolio/events/orders", "CreateOrderV2", orders.create_order, TRADE, body=orders.ORDER,
               status=201, generated=False),
     Operation("DELETE", "/portfolio/events/orders", "CancelAllOrders", orders.cancel_all_orders, TRADE, status=204,
-              generated=False),
+              generated=False, worker=True),
     Operation("POST", "/portfolio/events/orders/batched", "BatchCreateOrdersV2", orders.batch_create_orders, TRADE,
-              body=orders.BATCH_CREATE, status=201, generated=False),
+              body=orders.BATCH_CREATE, status=201, generated=False, worker=True),
     Operation("DELETE", "/portfolio/events/orders/batched", "BatchCancelOrdersV2", orders.batch_cancel_orders, TRADE,
-              body=orders.BATCH_CANCEL, generated=False),
+              body=orders.BATCH_CANCEL, generated=False, worker=True),
     Operation("DELETE", "/portfolio/events/orders/{order_id}", "CancelOrderV2", orders.cancel_order, TRADE,
               generated=False, parts=True),
     Operation("POST", "/portfolio/events/orders/{order_id}/amend", "AmendOrderV2", orders.amend_order, TRADE,
               body=orders.AMEND, generated=False, parts=True),
     Operation("POST", "/portfolio/events/orders/{order_id}/decrease", "DecreaseOrderV2", orders.decrease_order, TRADE,
               body=orders.DECREASE, generated=False, parts=True),
+    Operation("GET", "/portfolio/summary/total_resting_order_value", "GetPortfolioRestingOrderTotalValue",
+              balance.get_resting_order_value, READ, member=True),
+    Operation("GET", "/portfolio/fills", "GetFills", history.get_fills, READ),
+    Operation("GET", "/portfolio/settlements", "GetSettlements", history.get_settlements, READ),
+    Operation("GET", "/portfolio/deposits", "GetDeposits", history.get_deposits, READ),
+    Operation("GET", "/portfolio/withdrawals", "GetWithdrawals", history.get_withdrawals, READ),
     Operation("GET", "/portfolio/orders", "GetOrders", order_reads.get_orders, READ, generated=False),
     Operation("GET", "/portfolio/orders/queue_positions", "GetOrderQueuePositions",
               order_reads.get_order_queue_positions, READ, generated=False),
@@ -170,7 +174,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/api_keys", "CreateApiKey", api_keys.create_api_key, WRITE, body=api_keys.CREATE_BODY,
               status=201, whole_account=True, generated=False),
     Operation("POST", "/api_keys/generate", "GenerateApiKey", api_keys.generate_api_key, WRITE,
-              body=api_keys.GENERATE_BODY, status=201, whole_account=True, generated=False),
+              body=api_keys.GENERATE_BODY, status=201, whole_account=True, generated=False, worker=True),
     Operation("DELETE", "/api_keys/{api_key}", "DeleteApiKey", api_keys.delete_api_key, WRITE, status=204,
               whole_account=True, generated=False),
     # market data (public): markets, events, series, books, trades, candlesticks, the exchange's status
@@ -210,9 +214,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/portfolio/orders", "CreateOrder", legacy_orders.create_order, TRADE, body=legacy_orders.ORDER,
               status=201, generated=False, profiles=LEGACY),
     Operation("POST", "/portfolio/orders/batched", "BatchCreateOrders", legacy_orders.batch_create_orders, TRADE,
-              body=legacy_orders.BATCH_CREATE, status=201, generated=False, profiles=LEGACY),
+              body=legacy_orders.BATCH_CREATE, status=201, generated=False, profiles=LEGACY, worker=True),
     Operation("DELETE", "/portfolio/orders/batched", "BatchCancelOrders", legacy_orders.batch_cancel_orders, TRADE,
-              body=legacy_orders.BATCH_CANCEL, generated=False, profiles=LEGACY),
+              body=legacy_orders.BATCH_CANCEL, generated=False, profiles=LEGACY, worker=True),
     Operation("DELETE", "/portfolio/orders/{order_id}", "CancelOrder", legacy_orders.cancel_order, TRADE,
               generated=False, profiles=LEGACY),
     Operation("POST", "/portfolio/orders/{order_id}/amend", "AmendOrder", legacy_orders.amend_order, TRADE,
@@ -227,11 +231,12 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/portfolio/order_groups/{order_group_id}", "GetOrderGroup", order_groups.get_order_group, READ,
               generated=False, parts=True),
     Operation("DELETE", "/portfolio/order_groups/{order_group_id}", "DeleteOrderGroup",
-              order_groups.delete_order_group, TRADE, generated=False, parts=True),
+              order_groups.delete_order_group, TRADE, generated=False, parts=True, worker=True),
     Operation("PUT", "/portfolio/order_groups/{order_group_id}/reset", "ResetOrderGroup",
               order_groups.reset_order_group, TRADE, body=order_groups.EMPTY, generated=False, parts=True),
     Operation("PUT", "/portfolio/order_groups/{order_group_id}/trigger", "TriggerOrderGroup",
-              order_groups.trigger_order_group, TRADE, body=order_groups.EMPTY, generated=False, parts=True),
+              order_groups.trigger_order_group, TRADE, body=order_groups.EMPTY, generated=False, parts=True,
+              worker=True),
     Operation("PUT", "/portfolio/order_groups/{order_group_id}/limit", "UpdateOrderGroupLimit",
               order_groups.update_order_group_limit, TRADE, body=order_groups.LIMIT, generated=False, parts=True),
 )  # fmt: skip
