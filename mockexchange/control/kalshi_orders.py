@@ -63,9 +63,12 @@ def done_json(done: Done) -> dict[str, Any]:
     }
 
 
+_COUNT_WORDS = f"at most 2 places, at most {MAX_COUNT} contracts"
+
+
 def _count(value: Any, name: str, least: int = 1) -> int:
     """A count of contracts as the wire writes it ("10", "10.50"), in hundredths; at least `least` hundredths."""
-    count = decimal(value, name, 2, f"at most 2 places, at most {MAX_COUNT} contracts")
+    count = decimal(value, name, 2, _COUNT_WORDS)
     if not contracts(least) <= count <= MAX_COUNT:
         raise ControlError(f"{name} must be from {contracts(least)} to {MAX_COUNT} contracts, not {shown(value)}")
     return count_units(count)

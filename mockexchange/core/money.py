@@ -54,30 +54,34 @@ def parse_decimal(text: str | int | Decimal, what: str, max_places: int, accepte
     """A plain decimal string (the grammar above), an integer or a finite `Decimal`, with at most `max_places`
     places. Never a float or a bool: floats lose cents, so no binary fraction ever enters the state. `accepted` (the
     caller's range, in words) ends every refusal, so a message says what would have been taken."""
-    said = f" ({what}: {accepted})" if accepted else ""
-    if isinstance(text, bool | float):
-        raise MoneyError(f"{what} must be a decimal string, not {type(text).__name__}{said}")
-    if isinstance(text, int):
-        return Decimal(text)
-    if isinstance(text, Decimal):
-        value = text
-    else:
-        if not isinstance(text, str) or not text.strip():
-            raise MoneyError(f"{what} must be a decimal string, not {shown(text)}{said}")
+    if isinstance(text, str):  # the common case first; a refusal's words are built only if it is refused
         written = text.strip(" \t\r\n")
-        if len(written) > MAX_DECIMAL_CHARS or not _DECIMAL.fullmatch(written):
+        if not written or len(written) > MAX_DECIMAL_CHARS or not _DECIMAL.fullmatch(written):
+            if not text.strip():
+                raise MoneyError(f"{what} must be a decimal string, not {shown(text)}{_said(what, accepted)}")
             raise MoneyError(
                 f"{what} is not a decimal number: {shown(text)}; write finite plain digits 0-9 with at most one "
-                f'point, no exponent, at most {MAX_DECIMAL_CHARS} characters, e.g. "0.56"{said}'
+                f'point, no exponent, at most {MAX_DECIMAL_CHARS} characters, e.g. "0.56"{_said(what, accepted)}'
             )
-        value = Decimal(written)
-    if not value.is_finite():
-        raise MoneyError(f"{what} must be finite{said}")
+        value = Decimal(written)  # (the grammar admits only finite values)
+    elif isinstance(text, bool | float) or not isinstance(text, int | Decimal):
+        kind = type(text).__name__ if isinstance(text, bool | float) else shown(text)
+        raise MoneyError(f"{what} must be a decimal string, not {kind}{_said(what, accepted)}")
+    elif isinstance(text, int):
+        return Decimal(text)
+    else:
+        value = text
+        if not value.is_finite():
+            raise MoneyError(f"{what} must be finite{_said(what, accepted)}")
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)
     if -exponent > max_places:
-        raise MoneyError(f"{what} has more than {max_places} decimal places: {shown(text)}{said}")
+        raise MoneyError(f"{what} has more than {max_places} decimal places: {shown(text)}{_said(what, accepted)}")
     return value
+
+
+def _said(what: str, accepted: str) -> str:
+    return f" ({what}: {accepted})" if accepted else ""
 
 
 def parse_dollars(text: str | int | Decimal, what: str = "amount", max_places: int = 6) -> Decimal:
