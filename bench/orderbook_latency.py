@@ -189,7 +189,7 @@ def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from mockexchange.app import build_app
-    from mockexchange.server import uvicorn_config
+    from mockexchange.server import tune_collector, uvicorn_config
     from mockexchange.settings import Settings
 
     raise_nofile(args.nofile)
@@ -203,6 +203,8 @@ def serve(args: argparse.Namespace) -> None:
     for ticker in (BOOK_MARKET, FILL_MARKET):
         control.create_market(ticker, event_ticker="KXOBB-26", title=f"Will {ticker} settle yes?")
     control.set_book(BOOK_MARKET, yes=[["0.40", "100"], ["0.39", "250"]], no=[["0.40", "1000"], ["0.39", "500"]])
+    if args.collector == "serving":  # as `mockexchange serve` runs it (server.serve_forever)
+        tune_collector()
     server = uvicorn.Server(uvicorn_config(app, host="127.0.0.1", port=0))
     driver = Driver(app)
     pauses = GcPauses()
@@ -350,7 +352,15 @@ class Bench:
     def start_server(self) -> None:
         opts, tmp = self.opts, self.tmp
         most = max(opts.counts)
-        argv = ["_serve", "--public-key", str(tmp / "key.pub"), "--nofile", str(most + 512)]
+        argv = [
+            "_serve",
+            "--public-key",
+            str(tmp / "key.pub"),
+            "--nofile",
+            str(most + 512),
+            "--collector",
+            opts.collector,
+        ]
         self.server = Child(argv + (["--profile", opts.profile] if opts.profile else []), "server", SCRIPT)
         info = self.server.recv(START_TIMEOUT_S)
         if "port" not in info:
@@ -505,6 +515,7 @@ def main(argv: list[str] | None = None) -> None:
         p = argparse.ArgumentParser()
         p.add_argument("--public-key", required=True)
         p.add_argument("--nofile", type=int, default=4096)
+        p.add_argument("--collector", default="serving")
         p.add_argument("--profile")
         return serve(p.parse_args(argv[1:]))
     if argv[:1] == ["_clients"]:
@@ -523,6 +534,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--rounds", type=int, help="rounds of each kind (default 3; --quick 2)")
     p.add_argument("--step-s", type=float, help="seconds of actions per step (default 10; --quick 5)")
     p.add_argument("--profile", metavar="PATH", help="cProfile the server's loop thread into PATH, then print it")
+    p.add_argument(
+        "--collector", choices=("serving", "python"), default="serving",
+        help="the server's garbage collector: as `mockexchange serve` sets it (server.tune_collector, the default), "
+        "or Python's own thresholds",
+    )  # fmt: skip
     opts = p.parse_args(argv)
     opts.rounds = opts.rounds or (2 if opts.quick else 3)
     opts.step_s = opts.step_s or (5.0 if opts.quick else 10.0)
@@ -534,7 +550,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"open file limit {raise_nofile(max(opts.counts) + 512)}; Python {sys.version.split()[0]}; "
         f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; {opts.rate:g} actions/s; "
-        f"{opts.client_procs} client processes",
+        f"{opts.client_procs} client processes; the server's collector: {opts.collector}",
         flush=True,
     )
     found: dict[int, dict[str, dict[str, float]]] = {}

@@ -60,6 +60,7 @@ from mockexchange.venues.kalshi.market_frames import (
     market_key,
 )
 from mockexchange.venues.kalshi.market_watch import MarketWatch
+from mockexchange.venues.kalshi.profiles import Profile
 from mockexchange.venues.kalshi.subscriptions import (
     BUFFER_OVERFLOW,
     SERVED_CHANNELS,
@@ -351,6 +352,18 @@ def deliver(ctx: KalshiContext) -> Deliver[Connection]:
         # One reading of the clock for the whole hand-over: it writes every connection's frames within a millisecond
         # or two, and a reading per connection was 14 % of it.
         sending_ts_ms = epoch_ms(ctx.wall_clock)
+        faults = ctx.faults is not None and ctx.faults.active  # (read once: the hand-over runs in one go)
+        if len(batch) == 1 and batch[0][2]:
+            # One change (the loop keeps up): each connection takes it as it is found, all sharing one list, so nothing
+            # a connection was given outlives its turn (a collection during the hand-over would promote a list per
+            # connection, and the oldest generation's full collections stop the loop).
+            change, connections, _ = batch[0]
+            item = _item(change, profile, market_id)
+            items = [item]  # (accept only reads it)
+            for connection in connections:
+                if connection.wants(item):
+                    connection.accept(items, sending_ts_ms, faults)
+            return
         shares: dict[Connection, list[Item]] = {}
         for change, connections, kept in batch:
             if not kept:  # the loop's inbox was full: these connections would be that far behind
@@ -358,11 +371,7 @@ def deliver(ctx: KalshiContext) -> Deliver[Connection]:
                     if connection.listens():
                         connection.overflow_now()
                 continue
-            item: Item
-            if change.kind in CHANNEL_OF:
-                item = ChangeFrames(change, profile)
-            else:
-                item = MarketFrames(change, profile, market_id)
+            item = _item(change, profile, market_id)
             for connection in connections:
                 if not connection.wants(item):
                     continue
@@ -370,11 +379,17 @@ def deliver(ctx: KalshiContext) -> Deliver[Connection]:
                     shares[connection] = [item]
                 else:
                     share.append(item)
-        faults = ctx.faults is not None and ctx.faults.active  # (read once: the hand-over runs in one go)
         for connection, items in shares.items():
             connection.accept(items, sending_ts_ms, faults)
 
     return hand_over
+
+
+def _item(change: Change, profile: Profile, market_id: Callable[[str], str | None]) -> Item:
+    """A change as the frames it makes, rendered once on first use."""
+    if change.kind in CHANNEL_OF:
+        return ChangeFrames(change, profile)
+    return MarketFrames(change, profile, market_id)
 
 
 def route_key(change: Change) -> Hashable:
