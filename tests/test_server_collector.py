@@ -1,0 +1,54 @@
+"""The garbage collector of a process that serves (`mockexchange serve`: server.tune_collector) and of one that does
+not (an in-process `MockServer` in a user's test process, whose collector stays as the user set it)."""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+
+from mockexchange.server import SERVING_THRESHOLDS, MockServer
+
+SERVED = """
+import gc, json
+import mockexchange.server as server
+from mockexchange.app import build_app
+
+class Served:  # uvicorn's server, standing in: what the collector is when serving starts
+    def __init__(self, config):
+        self.startup, self.shutdown = None, None
+    def run(self, sockets):
+        print(json.dumps({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}))
+
+server.uvicorn.Server = Served
+server.serve_forever(build_app(), server.listening_socket("127.0.0.1", 0))
+"""
+PROBE = """
+import gc, json
+from mockexchange.server import tune_collector
+before = gc.get_freeze_count()
+tune_collector()
+print(json.dumps({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count() - before}))
+"""
+
+
+def _run(script: str) -> dict:
+    return json.loads(subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, text=True).stdout)
+
+
+def test_a_serving_process_freezes_its_start_and_collects_the_young_generation_less_often():
+    found = _run(PROBE)
+    assert tuple(found["threshold"]) == SERVING_THRESHOLDS and SERVING_THRESHOLDS[0] > gc.get_threshold()[0]
+    assert found["frozen"] > 1000  # the modules and what they hold, never scanned again
+
+
+def test_mockexchange_serve_serves_with_that_collector():
+    found = _run(SERVED)
+    assert tuple(found["threshold"]) == SERVING_THRESHOLDS and found["frozen"] > 1000
+
+
+def test_an_in_process_mock_leaves_the_users_collector_as_it_was():
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with MockServer():
+        assert gc.get_threshold() == threshold and gc.get_freeze_count() == frozen
