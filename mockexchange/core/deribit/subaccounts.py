@@ -25,6 +25,16 @@ class Subaccounts:
                         return account.user_id, wallet
         raise BookError(f"no account is named {username[:64]!r}", status=404, reason="user_not_found")
 
+    def username_of(self, wallet_id: int) -> str:
+        """The username of any wallet by its id (the other side of a transfer); its id as text once unknown."""
+        owner = self._wallet_owner.get(wallet_id)
+        account = self._accounts.get(owner) if owner is not None else None
+        if account is not None:
+            for wallet in account.wallets():
+                if wallet.id == wallet_id:
+                    return wallet.username
+        return str(wallet_id)
+
     def _username_taken(self, username: str) -> bool:
         return any(w.username == username for account in self._accounts.values() for w in account.wallets())
 
