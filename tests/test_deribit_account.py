@@ -50,8 +50,8 @@ def state(client: Deribit) -> Any:
 
 def test_get_subaccounts_lists_the_main_account_then_its_subaccounts(alice: Deribit) -> None:
     rows = alice.result("private/get_subaccounts")
-    assert [(r["id"], r["username"], r["type"]) for r in rows] == [(2001, "alice", "main"), (2002, "alice_sub",
-                                                                                              "subaccount")]  # fmt: skip
+    listed = [(r["id"], r["username"], r["type"]) for r in rows]
+    assert listed == [(2001, "alice", "main"), (2002, "alice_sub", "subaccount")]
     assert "portfolio" not in rows[0]
     assert rows[1]["login_enabled"] is False and rows[1]["tfa_enabled"] is False
     with_portfolio = alice.decimal("private/get_subaccounts", with_portfolio=True)

@@ -6,7 +6,8 @@ Each entry carries Deribit's required fields (`id`, `currency`, `timestamp`, `us
 `type`, `change`, `cashflow`, `commission`, `balance`) and what its type adds: a trade's or delivery's
 `instrument_name`, `side` (`open buy`, `close sell`), `amount`, `price`, `position`, `mark_price`, `index_price`, a
 trade's `trade_id`, `order_id`, `user_role` and `fee_role`; `info` holds a cash move's address and transaction id, a
-transfer's id and other side. No `equity`: the mock does not keep the equity of every moment.
+transfer's id and other side. Amounts to 8 places, as the account summary's. No `equity`: the mock does not keep
+the equity of every moment.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from typing import Any
 
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.records import LogEntry
+from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.errors import invalid_param
 from mockexchange.venues.deribit.history import guarded, history_wallet
 from mockexchange.venues.deribit.methods import Call, Method
-from mockexchange.web import json_number
 
 DEFAULT_COUNT, MAX_COUNT = 100, 250
 MAX_QUERY = 128  # characters of `query` (the mock's bound)
@@ -67,7 +68,12 @@ def _query(call: Call) -> list[str] | None:
 
 
 def _value(value: object) -> Any:
-    return json_number(value) if isinstance(value, Decimal) else value
+    """A detail's number to the places the book keeps (8: a delivery's figures are computed, so may run longer)."""
+    return render.number(value, render.PRICE) if isinstance(value, Decimal) else value
+
+
+def _money(value: Decimal) -> Any:
+    return render.number(value, render.SUMMARY)
 
 
 def log_row(entry: LogEntry) -> dict[str, Any]:
@@ -79,10 +85,10 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
         "currency": entry.currency,
         "type": entry.type,
         "timestamp": unix_ms(entry.timestamp),
-        "change": json_number(entry.change),
-        "cashflow": json_number(entry.cashflow),
-        "commission": json_number(entry.commission),
-        "balance": json_number(entry.balance),
+        "change": _money(entry.change),
+        "cashflow": _money(entry.cashflow),
+        "commission": _money(entry.commission),
+        "balance": _money(entry.balance),
     }
     info: dict[str, Any] = {}
     for name, value in entry.details:
