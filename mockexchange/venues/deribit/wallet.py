@@ -87,13 +87,19 @@ def private_submit_transfer_to_user(call: Call) -> Any:
     return _transfer_row(call, made["id"])
 
 
-def private_cancel_transfer_by_id(call: Call) -> Any:
+def _cancel(call: Call, name: str, id_argument: str) -> int:
+    """Run the cancelling command `name` for the record `id` of the key's wallet; the record's id."""
     call.params.currency(allow_any=False, required=True)
     number = _record_id(call, "id")
     source = _source(call)
-    commands.run(call.ctx, "deribit_cancel_transfer", param="id", user_id=wallet_user(call), transfer_id=number,
-                 subaccount_id=source)  # fmt: skip
-    return _transfer_row(call, number)  # (never reached: the mock's transfers are confirmed at once)
+    commands.run(call.ctx, name, param="id", user_id=wallet_user(call), subaccount_id=source,
+                 **{id_argument: number})  # fmt: skip
+    return number
+
+
+def private_cancel_transfer_by_id(call: Call) -> Any:
+    # (the row is never reached: the mock's transfers are confirmed at once, so the command refuses)
+    return _transfer_row(call, _cancel(call, "deribit_cancel_transfer", "transfer_id"))
 
 
 def _withdrawal_row(call: Call, withdrawal_id: int) -> Any:
@@ -123,12 +129,7 @@ def private_withdraw(call: Call) -> Any:
 
 
 def private_cancel_withdrawal(call: Call) -> Any:
-    call.params.currency(allow_any=False, required=True)
-    number = _record_id(call, "id")
-    source = _source(call)
-    commands.run(call.ctx, "deribit_cancel_withdrawal", param="id", user_id=wallet_user(call), withdrawal_id=number,
-                 subaccount_id=source)  # fmt: skip
-    return _withdrawal_row(call, number)
+    return _withdrawal_row(call, _cancel(call, "deribit_cancel_withdrawal", "withdrawal_id"))
 
 
 def _address_row(address: Any) -> Any:
