@@ -23,6 +23,7 @@ from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import TimestampWindow, pss_salt_rule
 from mockexchange.control import Control, due_timer
+from mockexchange.control.deribit_venue import DeribitVenueCommands
 from mockexchange.control.kalshi_venue import VenueCommands
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
@@ -173,6 +174,7 @@ def build_app(
     generated = GeneratedResponses(settings.generated_responses, settings.profile)
     kalshi = _kalshi_context(settings, ledger, keys, wall_clock, journal, generated, shared)
     kalshi.commands = VenueCommands(control)  # a client's writes, run as commands a state file keeps
+    deribit.commands = DeribitVenueCommands(control)
     route_list = kalshi_routes.routes(kalshi) + deribit_routes.routes(deribit)
     middleware = [
         Middleware(JournalMiddleware, journal=journal, venue_of=_journal_venue(deribit)),

@@ -4,7 +4,6 @@ input (JSON-RPC errors, never a 500)."""
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,8 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-import orjson
 import pytest
+from deribit_rpc import Deribit
 
 from mockexchange.core.clock import ManualClock, unix_ms
 from mockexchange.server import MockServer
@@ -22,32 +21,6 @@ from mockexchange.venues.deribit.render import SUMMARY, rounded
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OPTION = "BTC-24APR26-60000-C"
 FUTURE = "BTC-13MAR26"
-
-
-class Deribit:
-    def __init__(self, mock: MockServer, key: dict[str, Any]) -> None:
-        self.mock = mock
-        token = base64.b64encode(f"{key['client_id']}:{key['client_secret']}".encode()).decode()
-        self.headers = {"Authorization": f"Basic {token}"}
-
-    def rpc(self, method: str, **params: Any) -> dict[str, Any]:
-        body = {"jsonrpc": "2.0", "id": 7, "method": method, "params": params}
-        r = httpx.post(self.mock.deribit_url + "/api/v2", content=json.dumps(body), headers=self.headers, timeout=10)
-        return orjson.loads(r.content) | {"_status": r.status_code}
-
-    def result(self, method: str, **params: Any) -> Any:
-        answer = self.rpc(method, **params)
-        assert "result" in answer, answer
-        return answer["result"]
-
-    def query(self, method: str, query: str) -> httpx.Response:
-        return httpx.get(f"{self.mock.deribit_url}/api/v2/{method}?{query}", headers=self.headers, timeout=10)
-
-    def decimal(self, method: str, **params: Any) -> Any:
-        """The result with its numbers read as Decimals (the wire's exact digits)."""
-        body = {"jsonrpc": "2.0", "id": 7, "method": method, "params": params}
-        r = httpx.post(self.mock.deribit_url + "/api/v2", content=json.dumps(body), headers=self.headers, timeout=10)
-        return json.loads(r.text, parse_float=Decimal)["result"]
 
 
 @pytest.fixture

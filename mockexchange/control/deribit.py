@@ -41,8 +41,11 @@ from mockexchange.core.deribit.bounds import (
     BookError,
     bounded,
 )
+from mockexchange.core.deribit.cash import WITHDRAWAL_STATES
 from mockexchange.core.deribit.instruments import Instrument, instrument_name
 from mockexchange.core.deribit.records import Trade
+
+MAX_NONCE = 128  # a withdrawal's idempotency nonce (Deribit: 8 to 128 characters)
 
 # Index prices a fresh mock starts with (the mock's choice).
 DEFAULT_INDEX_PRICES = {
@@ -242,7 +245,7 @@ class DeribitOperations:
                 username=optional_text(username, "username"), balances=_balances(balances),
             )  # fmt: skip
         except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
+            raise ControlError(str(exc), exc.status) from exc
         return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
 
     @command(draw=lambda control, arguments: _drawn_credential(arguments))
@@ -406,19 +409,26 @@ class DeribitOperations:
         subaccount_id: int | None = None,
         fee: str | int = "0",
         address: str | None = None,
+        state: str = "completed",
+        nonce: str | None = None,
     ) -> dict[str, Any]:
-        """A completed withdrawal of `amount` (and `fee`, charged on top) out of a Deribit wallet, within what it may
-        withdraw; listed by private/get_withdrawals."""
+        """A withdrawal of `amount` (and `fee`, charged on top) out of a Deribit wallet, within what it may withdraw;
+        listed by private/get_withdrawals. `completed` at once, or `unconfirmed` (a client's private/withdraw) until
+        cancelled; a `nonce` the wallet gave before answers that withdrawal again."""
         user_id, code = text(user_id, "user_id"), currency_code(currency)
         moved, cost = _amount(amount, "amount", SMALLEST, MAX_CASH), _amount(fee, "fee", Decimal(0), MAX_CASH)
         wallet_id = _account_id(subaccount_id, "subaccount_id")
         address = optional_text(address, "address", most=MAX_NAME * 2)
+        state = choice(state, "state", WITHDRAWAL_STATES)
+        nonce = optional_text(nonce, "nonce", most=MAX_NONCE)
         try:
             with self.book.reading():
-                move = self.book.withdraw(user_id, code, moved, subaccount_id=wallet_id, fee=cost, address=address)
+                move = self.book.withdraw(
+                    user_id, code, moved, subaccount_id=wallet_id, fee=cost, address=address, state=state, nonce=nonce
+                )
                 balance = self.book.wallet(user_id, wallet_id).balance(code)
         except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
+            raise ControlError(str(exc), exc.status) from exc
         return {
             "user_id": user_id, "currency": code, "id": move.id, "amount": f"{move.amount:f}", "fee": f"{move.fee:f}",
             "address": move.address, "state": move.state, "balance": f"{balance:f}",
@@ -442,7 +452,7 @@ class DeribitOperations:
         try:
             made = self.book.transfer(user_id, code, moved, source=source, destination=destination)
         except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
+            raise ControlError(str(exc), exc.status) from exc
         return {
             "user_id": user_id, "currency": code, "id": made.id, "amount": f"{made.amount:f}",
             "from_account": made.from_account, "to_account": made.to_account, "state": made.state,

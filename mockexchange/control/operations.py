@@ -15,6 +15,7 @@ from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.control.commands import Recorder, command
 from mockexchange.control.deribit import DeribitOperations, seed_defaults
+from mockexchange.control.deribit_account import DeribitAccountOperations
 from mockexchange.control.errors import ControlError
 from mockexchange.control.faults import FaultOperations
 from mockexchange.control.kalshi import KalshiOperations
@@ -50,6 +51,7 @@ class Control(
     OrderGroupOperations,
     KalshiAccountOperations,
     DeribitOperations,
+    DeribitAccountOperations,
     RateLimitOperations,
     RestLagOperations,
     FaultOperations,

@@ -81,6 +81,12 @@ VALID: dict[str, dict[str, Any]] = {
                          "address": "bc1q"},
     "deribit_transfer": {"user_id": "d1", "currency": "BTC", "amount": "1", "from_subaccount_id": None,
                          "to_subaccount_id": 79},
+    "deribit_transfer_to_user": {"user_id": "d1", "currency": "BTC", "amount": "1", "destination": "d2",
+                                 "from_subaccount_id": None},
+    "deribit_cancel_withdrawal": {"user_id": "d1", "withdrawal_id": 1, "subaccount_id": None},
+    "rename_deribit_subaccount": {"user_id": "d1", "subaccount_id": 79, "username": "desk"},
+    "set_deribit_subaccount_login": {"user_id": "d1", "subaccount_id": 79, "state": "enable"},
+    "create_deribit_deposit_address": {"user_id": "d1", "currency": "BTC", "subaccount_id": 79},
     "set_settlement_price": {"instrument_name": "BTC-PERPETUAL", "price": "61000"},
     "list_instrument": {"instrument_name": "BTC-26JUN26-70000-C"},
     "set_index_price": {"index_name": "btc_usd", "price": "61000"},
@@ -164,15 +170,37 @@ def control() -> Control:
     control.create_deribit_account("d1", balances={"BTC": "10"})
     control.create_deribit_subaccount("d1", subaccount_id=79)
     control.deribit_order("d1", "BTC-PERPETUAL", "buy", "10", "50000", order_id="do1")
+    seed_deribit(control)
     control.add_fault(path="/trade-api/v2/portfolio/fills", status=503)  # rule 1, for remove_fault
     control.create_subaccount("k1")  # subaccount 1, for subaccount_transfer
     control.create_order_group("k1", contracts_limit=5, order_group_id="g1")
     return control
 
 
+def seed_deribit(control: Control) -> None:
+    """A second Deribit user (d2, for a transfer to a user) and d1's unconfirmed withdrawal 1 (to cancel)."""
+    control.create_deribit_account("d2")
+    control.deribit_withdraw("d1", "BTC", "1", state="unconfirmed")
+
+
+# Always refused (the mock's transfers are confirmed at once): each hostile value too, as a ControlError.
+ALWAYS_REFUSED = {"deribit_cancel_transfer": {"user_id": "d1", "transfer_id": 1, "subaccount_id": None}}
+
+
 def test_every_public_operation_is_covered():
     public = {n for n, m in inspect.getmembers(Control, callable) if not n.startswith("_")}
-    assert public == set(VALID) | NO_ARGUMENTS | DRAWN_IDS | set(ON_A_SUBTRADER) | set(ON_A_PAUSED_MARKET)
+    assert public == (
+        set(VALID) | NO_ARGUMENTS | DRAWN_IDS | set(ON_A_SUBTRADER) | set(ON_A_PAUSED_MARKET) | set(ALWAYS_REFUSED)
+    )
+
+
+@pytest.mark.parametrize("operation", sorted(ALWAYS_REFUSED))
+def test_an_always_refused_operation_refuses_each_argument_with_a_control_error(control, operation):
+    method = getattr(control, operation)
+    for name in ALWAYS_REFUSED[operation]:
+        for value in HOSTILE:
+            with pytest.raises(ControlError):
+                method(**{**ALWAYS_REFUSED[operation], name: value})
 
 
 @pytest.mark.parametrize("operation", sorted(ON_A_PAUSED_MARKET))
@@ -231,6 +259,7 @@ def test_every_argument_given_a_hostile_value_is_taken_or_refused_with_a_control
             control.create_deribit_account("d1", balances={"BTC": "10"})
             control.create_deribit_subaccount("d1", subaccount_id=79)
             control.deribit_order("d1", "BTC-PERPETUAL", "buy", "10", "50000", order_id="do1")
+            seed_deribit(control)
             try:
                 method(**{**VALID[operation], name: value})
             except ControlError as exc:

@@ -26,6 +26,7 @@ CLIENT_ID, CLIENT_SECRET = "FuzzKey", "fuzz-secret"
 TEXT = {"type": "string"}
 INTEGER = {"type": "integer"}
 BOOLEAN = {"type": "boolean"}
+NUMBER = {"type": "number"}
 # Each method the mock serves over HTTP and the params a client may name (docs/deribit.md).
 METHODS: dict[str, dict[str, dict]] = {
     "public/test": {"expected_result": TEXT},
@@ -40,6 +41,24 @@ METHODS: dict[str, dict[str, dict]] = {
     "private/get_position": {"instrument_name": TEXT},
     "private/get_account_summary": {"currency": TEXT, "subaccount_id": INTEGER, "extended": BOOLEAN},
     "private/get_account_summaries": {"subaccount_id": INTEGER, "extended": BOOLEAN},
+    # The account's own management (issue 29): what a client changes of its subaccounts and moves of its money.
+    "private/get_subaccounts": {"with_portfolio": BOOLEAN},
+    "private/get_subaccounts_details": {"currency": TEXT, "with_open_orders": BOOLEAN},
+    "private/create_subaccount": {},
+    "private/change_subaccount_name": {"sid": INTEGER, "name": TEXT},
+    "private/toggle_subaccount_login": {"sid": INTEGER, "state": TEXT},
+    "private/submit_transfer_to_subaccount": {"currency": TEXT, "amount": NUMBER, "destination": INTEGER},
+    "private/submit_transfer_to_user": {"currency": TEXT, "amount": NUMBER, "destination": TEXT},
+    "private/cancel_transfer_by_id": {"currency": TEXT, "id": INTEGER},
+    "private/get_transfers": {"currency": TEXT, "count": INTEGER, "offset": INTEGER, "subaccount_id": INTEGER},
+    "private/withdraw": {"currency": TEXT, "address": TEXT, "amount": NUMBER, "priority": TEXT, "nonce": TEXT},
+    "private/cancel_withdrawal": {"currency": TEXT, "id": INTEGER},
+    "private/get_current_deposit_address": {"currency": TEXT},
+    "private/create_deposit_address": {"currency": TEXT},
+    "private/get_transaction_log": {
+        "currency": TEXT, "start_timestamp": INTEGER, "end_timestamp": INTEGER, "query": TEXT, "count": INTEGER,
+        "subaccount_id": INTEGER, "continuation": INTEGER,
+    },
 }  # fmt: skip
 ENVELOPE = {"type": "object", "required": ["jsonrpc"], "properties": {"jsonrpc": {"const": "2.0"}}}
 ANSWER = {"content": {"application/json": {"schema": ENVELOPE}}}

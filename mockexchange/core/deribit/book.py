@@ -29,6 +29,7 @@ from mockexchange.core.deribit.bounds import (
     MAX_CASH,
     MAX_NAME,
     MAX_PRICE,
+    MAX_SUBACCOUNTS,
     MAX_VOLATILITY,
     MIN_PRICE,
     SMALLEST,
@@ -38,9 +39,22 @@ from mockexchange.core.deribit.bounds import (
     bounded,
 )
 from mockexchange.core.deribit.cash import Cash
+from mockexchange.core.deribit.cash_log import CashLog
+from mockexchange.core.deribit.deposit_addresses import DepositAddresses
 from mockexchange.core.deribit.instruments import Instrument, InstrumentError, parse_instrument_name
 from mockexchange.core.deribit.orders import DerivativeOrders
-from mockexchange.core.deribit.records import CashMove, Delivery, PositionState, Price, Trade, WalletTransfer, _Listing
+from mockexchange.core.deribit.records import (
+    CashMove,
+    Delivery,
+    DepositAddress,
+    LogEntry,
+    PositionState,
+    Price,
+    Trade,
+    WalletTransfer,
+    _Listing,
+)
+from mockexchange.core.deribit.subaccounts import Subaccounts
 from mockexchange.core.deribit.trading import Trading
 from mockexchange.core.deribit.valuation import Valuation
 from mockexchange.core.deribit.wallets import Account, Wallet
@@ -50,7 +64,7 @@ DEFAULT_VOLATILITY = Decimal("0.5")  # 50%: used for an option when a scenario h
 FIRST_ACCOUNT_ID = 1001  # Deribit account (and subaccount) ids are integers; the mock hands them out from here
 
 
-class DerivativesBook(Cash, Trading, Valuation):
+class DerivativesBook(Cash, CashLog, DepositAddresses, Subaccounts, Trading, Valuation):
     def __init__(
         self,
         clock: Clock | None = None,
@@ -74,6 +88,9 @@ class DerivativesBook(Cash, Trading, Valuation):
         self.cash_moves: list[CashMove] = []  # deposits and withdrawals, in the order they were made
         self.wallet_transfers: list[WalletTransfer] = []
         self.deliveries: list[Delivery] = []  # in the order they were made
+        self.deposit_addresses: dict[tuple[int, str], list[DepositAddress]] = {}  # (wallet id, currency): oldest first
+        self._cash_log: dict[int, list[LogEntry]] = {}  # wallet id -> its transaction log, oldest first
+        self._next_log_id = 1
         self._next_expiry: datetime | None = None  # the earliest expiration not yet delivered
         self._next_transfer_id = 1
         # The next account id and trade id to hand out (plain numbers, so a snapshot of the book holds them).
@@ -113,6 +130,8 @@ class DerivativesBook(Cash, Trading, Valuation):
             self.cash_moves.clear()
             self.wallet_transfers.clear()
             self.deliveries.clear()
+            self.deposit_addresses.clear()
+            self._cash_log.clear()
             self._next_expiry = None
             self.orders = None
             self._publish("reset", None, None)
@@ -267,7 +286,15 @@ class DerivativesBook(Cash, Trading, Valuation):
     ) -> Wallet:
         with self.lock:
             account = self.account(user_id)
-            name = username or f"{account.main.username}_{len(account.subaccounts) + 1}"
+            if len(account.subaccounts) >= MAX_SUBACCOUNTS:
+                raise BookError(
+                    f"{user_id!r} has {MAX_SUBACCOUNTS} subaccounts, the most the mock keeps", status=409,
+                    reason="too_many_subaccounts",
+                )  # fmt: skip
+            name = username
+            number = len(account.subaccounts) + 1
+            while name is None or (username is None and self._username_taken(name)):
+                name, number = f"{account.main.username}_{number}", number + 1
             wallet = self._new_wallet(user_id, subaccount_id, name, balances)
             account.subaccounts[wallet.id] = wallet
             self._publish("subaccount", user_id, wallet)

@@ -24,14 +24,18 @@ MAX_CASH = Decimal(10**12)  # a balance given at opening, one deposit or one wit
 MAX_BALANCE = Decimal(10**15)  # a wallet's balance in one currency, after any change: 15 + 8 digits < 28
 MAX_VOLATILITY = Decimal(10)  # 1000%
 MAX_TRADED = Decimal(10**12)  # amounts traded since the last reset, every account's: bounds every sum of sizes
+MAX_SUBACCOUNTS = 100  # per account (Deribit refuses past its own limit with too_many_subaccounts)
+MAX_DEPOSIT_ADDRESSES = 100  # per wallet and currency (Deribit: max_addr_count_exceeded)
 
 
 class BookError(ValueError):
-    """A command the book refuses; `status` is the HTTP status the control plane answers with."""
+    """A command the book refuses; `status` is the HTTP status the control plane answers with, `reason` Deribit's
+    error name for it where Deribit has one (`not_enough_funds`), which the venue sends with its code."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, reason: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.reason = reason
 
 
 def bounded(value: object, what: str, least: Decimal, most: Decimal) -> Decimal:

@@ -1,13 +1,18 @@
-"""Cash in and out of the book's wallets: deposits, withdrawals and transfers between two wallets of one account."""
+"""Cash in and out of the book's wallets: deposits, withdrawals (and cancelling one not yet confirmed), transfers
+between two wallets of one account and to another user's account. Each move is logged (`cash_log.py`) and published
+as a `cash` change of each wallet it moved."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from decimal import Decimal
 
 from mockexchange.core.deribit.bounds import MAX_CASH, SMALLEST, ZERO, BookError, bounded
 from mockexchange.core.deribit.records import CashMove, WalletTransfer
 from mockexchange.core.deribit.wallets import Wallet, _balance_after
+
+WITHDRAWAL_STATES = ("completed", "unconfirmed")  # how a withdrawal begins: done at once, or awaiting confirmation
 
 
 class Cash:
@@ -30,7 +35,8 @@ class Cash:
             wallet.balances[currency] = _balance_after(wallet, currency, amount)
             if amount != ZERO:
                 kind, source = ("deposit", source_address) if amount > ZERO else ("withdrawal", None)
-                self._record_cash(kind, wallet, user_id, currency, abs(amount), source_address=source)
+                move = self._record_cash(kind, wallet, user_id, currency, abs(amount), source_address=source)
+                self._log_move(wallet, move, amount)
             self._publish("cash", user_id, (wallet.id, currency, amount))
             return wallet.balances[currency]
 
@@ -43,25 +49,64 @@ class Cash:
         subaccount_id: int | None = None,
         fee: Decimal = ZERO,
         address: str | None = None,
+        state: str = "completed",
+        nonce: str | None = None,
     ) -> CashMove:
-        """A withdrawal of `amount` plus `fee` out of the wallet, completed at once; refused (409) beyond what the
-        wallet may withdraw (its `available_withdrawal_funds`)."""
+        """A withdrawal of `amount` plus `fee` out of the wallet, taken at once, `completed` or (a client's) left
+        `unconfirmed` until cancelled; refused (409, `not_enough_funds`) beyond what the wallet may withdraw (its
+        `available_withdrawal_funds`). A `nonce` the wallet gave before answers that withdrawal again, moving
+        nothing."""
         bounded(amount, "amount", SMALLEST, MAX_CASH)
         bounded(fee, "fee", ZERO, MAX_CASH)
+        if state not in WITHDRAWAL_STATES:
+            raise BookError(f"a withdrawal begins {' or '.join(WITHDRAWAL_STATES)}, not {state!r}")
         with self.lock:
             self.expire_due()
             wallet = self.wallet(user_id, subaccount_id)
+            if nonce is not None:
+                for made in self.cash_moves:
+                    if made.nonce == nonce and made.account_id == wallet.id and made.kind == "withdrawal":
+                        return made
             available = self.account_summary(user_id, currency, wallet.id).available_withdrawal_funds
             if amount + fee > available:
                 raise BookError(
                     f"withdrawing {amount + fee:f} {currency} (amount and fee) from account {wallet.id}, which may "
                     f"withdraw {available:f}",
                     status=409,
+                    reason="not_enough_funds",
                 )
             wallet.balances[currency] = _balance_after(wallet, currency, -(amount + fee))
-            move = self._record_cash("withdrawal", wallet, user_id, currency, amount, fee=fee, address=address)
+            move = self._record_cash(
+                "withdrawal", wallet, user_id, currency, amount, fee=fee, address=address, state=state, nonce=nonce
+            )
+            self._log_move(wallet, move, -(amount + fee))
             self._publish("cash", user_id, (wallet.id, currency, -(amount + fee)))
             return move
+
+    def cancel_withdrawal(self, user_id: str, withdrawal_id: int, *, subaccount_id: int | None = None) -> CashMove:
+        """Cancel the wallet's `unconfirmed` withdrawal: its amount and fee come back. Refused for another wallet's
+        or an unknown id (404) and for one that is no longer unconfirmed (409)."""
+        with self.lock:
+            self.expire_due()
+            wallet = self.wallet(user_id, subaccount_id)
+            index = next(
+                (i for i, move in enumerate(self.cash_moves)
+                 if move.id == withdrawal_id and move.kind == "withdrawal" and move.account_id == wallet.id),
+                None,
+            )  # fmt: skip
+            if index is None:
+                raise BookError(f"account {wallet.id} has no withdrawal {withdrawal_id}", status=404)
+            move = self.cash_moves[index]
+            if move.state != "unconfirmed":
+                raise BookError(f"withdrawal {withdrawal_id} is {move.state}: only an unconfirmed one can be cancelled",
+                                status=409)  # fmt: skip
+            refund = move.amount + move.fee
+            wallet.balances[move.currency] = _balance_after(wallet, move.currency, refund)
+            cancelled = dataclasses.replace(move, state="cancelled", updated=self.clock.now())
+            self.cash_moves[index] = cancelled
+            self._log_move(wallet, cancelled, refund)
+            self._publish("cash", user_id, (wallet.id, move.currency, refund))
+            return cancelled
 
     def transfer(
         self, user_id: str, currency: str, amount: Decimal, *, source: int | None = None, destination: int | None
@@ -73,24 +118,71 @@ class Cash:
             self.expire_due()
             sender, receiver = self.wallet(user_id, source), self.wallet(user_id, destination)
             if sender.id == receiver.id:
-                raise BookError("a transfer needs two different wallets")
-            available = self.account_summary(user_id, currency, sender.id).available_withdrawal_funds
-            if amount > available:
+                raise BookError("a transfer needs two different wallets", reason="transfer_not_allowed")
+            return self._move_between(user_id, sender, None, receiver, currency, amount)
+
+    def transfer_to_user(
+        self, user_id: str, currency: str, amount: Decimal, destination: str, *, source: int | None = None
+    ) -> WalletTransfer:
+        """Move `amount` from one of the user's wallets to the wallet of another user's account named by its username
+        (Deribit's `submit_transfer_to_user`), within what the source may withdraw. Refused for an unknown username
+        (404, `user_not_found`) and for a wallet of the user's own account (`transfer_not_allowed`: that is a
+        transfer to a subaccount)."""
+        bounded(amount, "amount", SMALLEST, MAX_CASH)
+        with self.lock:
+            self.expire_due()
+            sender = self.wallet(user_id, source)
+            owner, receiver = self.wallet_by_username(destination)
+            if owner == user_id:
                 raise BookError(
-                    f"transferring {amount:f} {currency} from account {sender.id}, which may transfer {available:f}",
-                    status=409,
+                    f"{destination!r} is a wallet of the same account: transfer to it as a subaccount",
+                    reason="transfer_not_allowed",
                 )
-            received = _balance_after(receiver, currency, amount)
-            sender.balances[currency] = _balance_after(sender, currency, -amount)
-            receiver.balances[currency] = received
-            made = WalletTransfer(
-                self._draw_transfer_id(), user_id, sender.id, receiver.id, currency, amount, "confirmed",
-                self.clock.now(),
+            return self._move_between(user_id, sender, owner, receiver, currency, amount)
+
+    def _move_between(
+        self, user_id: str, sender: Wallet, owner: str | None, receiver: Wallet, currency: str, amount: Decimal
+    ) -> WalletTransfer:
+        available = self.account_summary(user_id, currency, sender.id).available_withdrawal_funds
+        if amount > available:
+            raise BookError(
+                f"transferring {amount:f} {currency} from account {sender.id}, which may transfer {available:f}",
+                status=409,
+                reason="not_enough_funds",
+            )
+        received = _balance_after(receiver, currency, amount)
+        sender.balances[currency] = _balance_after(sender, currency, -amount)
+        receiver.balances[currency] = received
+        made = WalletTransfer(
+            self._draw_transfer_id(), user_id, sender.id, receiver.id, currency, amount, "confirmed", self.clock.now(),
+            owner,
+        )  # fmt: skip
+        self.wallet_transfers.append(made)
+        for wallet, who, moved, other in (
+            (sender, user_id, -amount, receiver),
+            (receiver, made.receiver, amount, sender),
+        ):
+            details = (("transfer_id", made.id), ("other_side", other.username), ("transfer_type", made.type))
+            self._log(wallet, who, currency, "transfer", moved, details=details)
+        self._publish("cash", user_id, (sender.id, currency, -amount))
+        self._publish("cash", made.receiver, (receiver.id, currency, amount))
+        return made
+
+    def cancel_transfer(self, user_id: str, transfer_id: int, *, subaccount_id: int | None = None) -> WalletTransfer:
+        """Deribit cancels a transfer still waiting (`prepared`); the mock's are confirmed at once, so this refuses:
+        404 (`transfer_not_found`) for an id the wallet did not send, 409 for one already confirmed."""
+        with self.lock:
+            wallet = self.wallet(user_id, subaccount_id)
+            made = next(
+                (t for t in self.wallet_transfers if t.id == transfer_id and t.user_id == user_id
+                 and t.from_account == wallet.id),
+                None,
             )  # fmt: skip
-            self.wallet_transfers.append(made)
-            self._publish("cash", user_id, (sender.id, currency, -amount))
-            self._publish("cash", user_id, (receiver.id, currency, amount))
-            return made
+            if made is None:
+                raise BookError(f"account {wallet.id} sent no transfer {transfer_id}", status=404,
+                                reason="transfer_not_found")  # fmt: skip
+            raise BookError(f"transfer {transfer_id} is {made.state}: only a prepared transfer can be cancelled",
+                            status=409)  # fmt: skip
 
     def _draw_transfer_id(self) -> int:
         self._next_transfer_id += 1
@@ -107,17 +199,28 @@ class Cash:
         fee: Decimal = ZERO,
         address: str | None = None,
         source_address: str | None = None,
+        state: str = "completed",
+        nonce: str | None = None,
     ) -> CashMove:
         number = self._draw_transfer_id()
         now = self.clock.now()
-        # Deterministic stand-ins for a chain's addresses and transaction hash (a replayed command makes the same).
+        # Deterministic stand-ins for a chain's addresses and transaction hash (a replayed command makes the same); a
+        # deposit arrives at the wallet's current deposit address if it has one.
+        if address is None and kind == "deposit":
+            address = self.current_deposit_address(wallet.id, currency)
         address = address or f"mock-{currency.lower()}-{wallet.id}"
         if kind == "deposit":
             source_address = source_address or f"mock-{currency.lower()}-source-{number}"
         digest = hashlib.sha256(f"{kind}:{number}:{wallet.id}:{currency}:{amount}:{fee}".encode()).hexdigest()
         move = CashMove(
-            number, kind, user_id, wallet.id, currency, amount, fee, address, digest, "completed", now, now,
-            source_address,
+            number, kind, user_id, wallet.id, currency, amount, fee, address, digest, state, now, now,
+            source_address, nonce,
         )  # fmt: skip
         self.cash_moves.append(move)
         return move
+
+    def _log_move(self, wallet: Wallet, move: CashMove, change: Decimal) -> None:
+        details = (("address", move.address), ("transaction_id", move.transaction_id), ("state", move.state))
+        if move.kind == "withdrawal":
+            details += (("withdrawal_id", move.id), ("fee", move.fee))
+        self._log(wallet, move.user_id, move.currency, move.kind, change, details=details)

@@ -56,11 +56,13 @@ class CashMove:
     created: datetime
     updated: datetime
     source_address: str | None = None  # deposits: the address the coins came from
+    nonce: str | None = None  # a client's withdrawal: its idempotency nonce (Deribit's `nonce`), if it gave one
 
 
 @dataclass(frozen=True, slots=True)
 class WalletTransfer:
-    """Cash moved between two wallets of one account (its main account and a subaccount, or two subaccounts)."""
+    """Cash moved between two wallets: of one account (its main account and a subaccount, or two subaccounts; Deribit's
+    type `subaccount`), or to another user's account by its username (type `user`, `to_user_id` the receiver)."""
 
     id: int
     user_id: str
@@ -70,6 +72,47 @@ class WalletTransfer:
     amount: Decimal
     state: str
     created: datetime
+    to_user_id: str | None = None  # a transfer to another user: who received it; None: within `user_id`'s account
+
+    @property
+    def type(self) -> str:
+        return "subaccount" if self.to_user_id is None else "user"
+
+    @property
+    def receiver(self) -> str:
+        return self.user_id if self.to_user_id is None else self.to_user_id
+
+
+@dataclass(frozen=True, slots=True)
+class DepositAddress:
+    """An address a wallet receives a currency at (`private/create_deposit_address`); the newest is its current one."""
+
+    address: str
+    currency: str
+    account_id: int
+    created: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One move of a wallet's cash balance in one currency (`private/get_transaction_log`): a trade's premium, P&L and
+    fee, a delivery, a deposit, a withdrawal (or its refund when cancelled), a transfer in or out. `change` is what
+    moved, `balance` the balance after it; `details` what the entry's type adds (a trade's instrument and price, an
+    address, the other side of a transfer), as (name, value) pairs."""
+
+    id: int  # from 1, across every wallet, in the order the moves were made
+    user_seq: int  # from 1, per wallet
+    user_id: str
+    account_id: int
+    username: str
+    currency: str
+    type: str  # trade, delivery, deposit, withdrawal, transfer
+    timestamp: datetime
+    change: Decimal
+    cashflow: Decimal
+    commission: Decimal
+    balance: Decimal
+    details: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,11 @@ class Trading:
                 volatility=self.volatility(instrument.instrument_name) if instrument.kind == "option" else None,
             )
             self.trades.append(trade)
+            opening = (held.position.size if held else ZERO) * (1 if direction == "buy" else -1) >= ZERO
+            self._log(
+                wallet, user_id, currency, "trade", result.cash - fee, cashflow=result.cash, commission=fee,
+                details=_trade_details(trade, instrument.kind, "open" if opening else "close"),
+            )  # fmt: skip
             self._publish("trade", user_id, trade)
             self._publish("position", user_id, state)
             return trade
@@ -174,6 +179,12 @@ class Trading:
             )  # fmt: skip
             self.deliveries.append(delivery)
             made.append(delivery)
+            self._log(wallet, state.user_id, currency, "delivery", cash, details=(
+                ("instrument_name", name), ("kind", instrument.kind),
+                ("side", "close sell" if position.size > ZERO else "close buy"), ("amount", abs(position.size)),
+                ("price", price), ("position", ZERO), ("mark_price", mark), ("index_price", index_value),
+                ("settlement_price", price),
+            ))  # fmt: skip
             self._publish("delivery", state.user_id, delivery)
             self._publish("position", state.user_id, flat)
         return made
@@ -183,3 +194,13 @@ class Trading:
             return self.mark_price(name)
         except BookError:
             return None
+
+
+def _trade_details(trade: Trade, kind: str, opening: str) -> tuple[tuple[str, object], ...]:
+    """What a trade's log entry adds: Deribit's `side` is `open buy`, `close sell` and so on."""
+    return (
+        ("instrument_name", trade.instrument_name), ("kind", kind), ("side", f"{opening} {trade.direction}"),
+        ("amount", trade.amount), ("price", trade.price), ("position", trade.post_size),
+        ("trade_id", trade.trade_id), ("order_id", trade.order_id), ("mark_price", trade.mark_price),
+        ("index_price", trade.index_price),
+    )  # fmt: skip

@@ -18,6 +18,7 @@ class Wallet:
     created: datetime  # when it was opened, on the book's clock
     balances: dict[str, Decimal] = field(default_factory=dict)
     fees_paid: dict[str, Decimal] = field(default_factory=dict)
+    login_enabled: bool = False  # Deribit's website login (a subaccount's, `private/toggle_subaccount_login`)
 
     def balance(self, currency: str) -> Decimal:
         return self.balances.get(currency, ZERO)

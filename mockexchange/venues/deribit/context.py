@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from mockexchange.auth.deribit.authentication import Authenticated, DeribitAuth
 from mockexchange.auth.deribit.errors import AuthFailure
@@ -38,6 +39,16 @@ class DeribitContext:
     # The fault rules (docs/misbehaving.md) its websockets obey, and where they register; None: no faults.
     faults: FaultRules | None = None
     connections: LiveConnections | None = None
+    # Runs a client's write (subaccounts, transfers, withdrawals, deposit addresses) as the control plane's command of
+    # that name, so a state file keeps it; behind a protocol, as the venue does not know the control plane (the app
+    # gives control/deribit_venue.py's `DeribitVenueCommands`). None: the writes answer 10001.
+    commands: DeribitCommands | None = None
+
+
+class DeribitCommands(Protocol):
+    def run(self, name: str, arguments: dict[str, Any]) -> Any:
+        """Run the control plane's command `name` with its arguments; a refusal raises the book's `BookError`."""
+        ...
 
 
 def require_scope(caller: Authenticated, scope: str) -> None:

@@ -17,7 +17,15 @@ AUTHORIZATION_REQUIRED = (10000, "authorization_required")
 TOO_MANY_REQUESTS = (10028, "too_many_requests")
 RETRY = (10040, "retry")
 BAD_REQUEST = (11050, "bad_request")
+NOT_ENOUGH_FUNDS = (10009, "not_enough_funds")
+TRANSFER_NOT_FOUND = (11053, "transfer_not_found")
+MAX_ADDR_COUNT_EXCEEDED = (11093, "max_addr_count_exceeded")
+TOO_MANY_SUBACCOUNTS = (12001, "too_many_subaccounts")
+WRONG_SUBACCOUNT_NAME = (12002, "wrong_subaccount_name")
+TRANSFER_NOT_ALLOWED = (12100, "transfer_not_allowed")
 INVALID_CREDENTIALS = (13004, "invalid_credentials")
+USER_NOT_FOUND = (13007, "user_not_found")
+UNAVAILABLE_IN_SUBACCOUNT = (13012, "unavailable_in_subaccount")
 UNAUTHORIZED = (13009, "unauthorized")
 NOT_FOUND = (13020, "not_found")
 FORBIDDEN = (13021, "forbidden")
@@ -29,6 +37,12 @@ INVALID_PARAMS = (-32602, "Invalid params")
 PARSE_ERROR = (-32700, "Parse error")
 
 _AUTH_CODES = {10000, 13004, 13009}
+# The book's refusals by Deribit's name (core's `BookError.reason`) -> the error sent.
+REASONS = {
+    error[1]: error
+    for error in (NOT_ENOUGH_FUNDS, TRANSFER_NOT_FOUND, MAX_ADDR_COUNT_EXCEEDED, TOO_MANY_SUBACCOUNTS,
+                  WRONG_SUBACCOUNT_NAME, TRANSFER_NOT_ALLOWED, USER_NOT_FOUND)
+}  # fmt: skip
 
 
 class RpcError(Exception):

@@ -64,7 +64,7 @@ def _trade_id(call: Call, name: str) -> int | None:
     return call.params.integer(name)
 
 
-def _history_wallet(call: Call) -> tuple[str, Wallet]:
+def history_wallet(call: Call) -> tuple[str, Wallet]:
     subaccount_id = subaccount_of(call)
     return wallet_user(call), wallet_of(call, subaccount_id)
 
@@ -105,7 +105,7 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
     with book.reading():
         if by_instrument:
             name = _instrument_name(call)
-        user, wallet = _history_wallet(call)
+        user, wallet = history_wallet(call)
 
         def position_of(trade: Trade) -> int:  # what the id or sequence bounds compare
             return trade.trade_seq if by_instrument else int(trade.trade_id)
@@ -175,7 +175,7 @@ def _cash(call: Call, kind: str) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
     book = call.ctx.book
     with book.reading():
-        user, wallet = _history_wallet(call)
+        user, wallet = history_wallet(call)
         moves: Iterable[CashMove] = book.cash_moves
         found = [
             move
@@ -198,15 +198,14 @@ def private_get_transfers(call: Call) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
     book = call.ctx.book
     with book.reading():
-        user, wallet = _history_wallet(call)
-        account = book.account(user)
-        names = {w.id: w.username for w in account.wallets()}
+        user, wallet = history_wallet(call)
         found = [
             made
             for made in book.wallet_transfers
-            if made.user_id == user and made.currency == currency and wallet.id in (made.from_account, made.to_account)
-        ]
-        return _page(call, found, lambda made: render.transfer(made, wallet.id, names))
+            if made.currency == currency and wallet.id in (made.from_account, made.to_account)
+            and user in (made.user_id, made.receiver)
+        ]  # fmt: skip
+        return _page(call, found, lambda made: render.transfer(made, wallet.id, book.username_of))
 
 
 # -- settlements ------------------------------------------------------------------------------------------------------
@@ -234,7 +233,7 @@ def _settlements(call: Call, *, by_instrument: bool) -> Any:
     book = call.ctx.book
     with book.reading():
         name = _instrument_name(call) if by_instrument else None
-        user, wallet = _history_wallet(call)
+        user, wallet = history_wallet(call)
         deliveries: list[Delivery] = book.deliveries
         end = len(deliveries) if before is None else min(before, len(deliveries))
         rows, next_index = [], None
@@ -262,7 +261,7 @@ def private_get_settlement_history_by_instrument(call: Call) -> Any:
     return _settlements(call, by_instrument=True)
 
 
-def _guarded(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
+def guarded(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
     """A book refusal inside a read (an index with no price, say) becomes Deribit's error, never a 500."""
 
     def run(call: Call) -> Any:
@@ -275,21 +274,21 @@ def _guarded(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
 
 
 METHODS: dict[str, Method] = {
-    "private/get_user_trades_by_currency": Method(_guarded(private_get_user_trades_by_currency), "trade:read"),
+    "private/get_user_trades_by_currency": Method(guarded(private_get_user_trades_by_currency), "trade:read"),
     "private/get_user_trades_by_currency_and_time": Method(
-        _guarded(private_get_user_trades_by_currency_and_time), "trade:read"
+        guarded(private_get_user_trades_by_currency_and_time), "trade:read"
     ),
-    "private/get_user_trades_by_instrument": Method(_guarded(private_get_user_trades_by_instrument), "trade:read"),
+    "private/get_user_trades_by_instrument": Method(guarded(private_get_user_trades_by_instrument), "trade:read"),
     "private/get_user_trades_by_instrument_and_time": Method(
-        _guarded(private_get_user_trades_by_instrument_and_time), "trade:read"
+        guarded(private_get_user_trades_by_instrument_and_time), "trade:read"
     ),
-    "private/get_deposits": Method(_guarded(private_get_deposits), "wallet:read"),
-    "private/get_withdrawals": Method(_guarded(private_get_withdrawals), "wallet:read"),
-    "private/get_transfers": Method(_guarded(private_get_transfers), "wallet:read"),
+    "private/get_deposits": Method(guarded(private_get_deposits), "wallet:read"),
+    "private/get_withdrawals": Method(guarded(private_get_withdrawals), "wallet:read"),
+    "private/get_transfers": Method(guarded(private_get_transfers), "wallet:read"),
     "private/get_settlement_history_by_currency": Method(
-        _guarded(private_get_settlement_history_by_currency), "trade:read"
+        guarded(private_get_settlement_history_by_currency), "trade:read"
     ),
     "private/get_settlement_history_by_instrument": Method(
-        _guarded(private_get_settlement_history_by_instrument), "trade:read"
+        guarded(private_get_settlement_history_by_instrument), "trade:read"
     ),
 }

@@ -4,6 +4,7 @@ milliseconds, computed figures rounded as `render.py` rounds them (a delivery's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from mockexchange.core.clock import unix_ms
@@ -44,10 +45,12 @@ def deposit(move: CashMove) -> Row:
 
 
 def withdrawal(move: CashMove) -> Row:
-    return {
+    """A withdrawal; `confirmed_timestamp` null until it is confirmed (a client's stays unconfirmed), `nonce` when
+    the client gave one."""
+    row = {
         "address": move.address,
         "amount": json_number(move.amount),
-        "confirmed_timestamp": unix_ms(move.created),
+        "confirmed_timestamp": unix_ms(move.created) if move.state == "completed" else None,
         "created_timestamp": unix_ms(move.created),
         "currency": move.currency,
         "fee": json_number(move.fee),
@@ -57,10 +60,14 @@ def withdrawal(move: CashMove) -> Row:
         "transaction_id": move.transaction_id,
         "updated_timestamp": unix_ms(move.updated),
     }
+    if move.nonce is not None:
+        row["nonce"] = move.nonce
+    return row
 
 
-def transfer(made: WalletTransfer, wallet_id: int, usernames: dict[int, str]) -> Row:
-    """As the wallet `wallet_id` sees it: `payment` out of it, `income` into it; `other_side` names the other wallet."""
+def transfer(made: WalletTransfer, wallet_id: int, username_of: Callable[[int], str]) -> Row:
+    """As the wallet `wallet_id` sees it: `payment` out of it, `income` into it; `other_side` names the other wallet
+    (by its username); `type` is `subaccount` within one account, `user` between two."""
     outgoing = made.from_account == wallet_id
     other = made.to_account if outgoing else made.from_account
     return {
@@ -69,9 +76,9 @@ def transfer(made: WalletTransfer, wallet_id: int, usernames: dict[int, str]) ->
         "currency": made.currency,
         "direction": "payment" if outgoing else "income",
         "id": made.id,
-        "other_side": usernames.get(other, str(other)),
+        "other_side": username_of(other),
         "state": made.state,
-        "type": "subaccount",
+        "type": made.type,
         "updated_timestamp": unix_ms(made.created),
     }
 

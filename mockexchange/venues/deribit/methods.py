@@ -10,6 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
+import anyio.to_thread
+
 from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.core.clock import epoch_ms
@@ -44,6 +47,8 @@ Handler = Callable[[Call], Any]
 class Method:
     handler: Handler
     scope: str | None = None  # a private method's scope; None: public
+    # A write (a control-plane command): run in a worker thread, as its command may wait on the state file.
+    write: bool = False
 
 
 def book_error(error: BookError, param: str | None = None) -> RpcError:
@@ -217,3 +222,11 @@ def run(method: Method, call: Call) -> Any:
         assert call.caller is not None
         require_scope(call.caller, method.scope)
     return method.handler(call)
+
+
+async def answer(method: Method, call: Call) -> Any:
+    """`run` where the method runs: a write in a worker thread (its command may wait on the state file, and the
+    loop serves every other connection meanwhile), a read on the loop."""
+    if method.write:
+        return await anyio.to_thread.run_sync(run, method, call)
+    return run(method, call)

@@ -5,8 +5,12 @@ are read from their text there; from a JSON body they must have the JSON type. A
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
+
+from mockexchange.core.money import MoneyError, parse_decimal
 from mockexchange.core.numbers import NotAnInteger, OutOfRange, bounded, excerpt, parse_int
 from mockexchange.venues.deribit.errors import invalid_param
 
@@ -81,3 +85,27 @@ class Params:
         if not isinstance(value, bool):
             raise invalid_param(name, "must be a boolean", f"{name} must be true or false, not {value!r}")
         return value
+
+    def amount(self, name: str, least: Decimal, most: Decimal, places: int) -> Decimal:
+        """A required amount of money: a JSON number (an integer, or a fraction read from the shortest text that
+        writes it, as the client wrote it: never used as a float), or from a query string its decimal text; from
+        `least` to `most` with at most `places` places."""
+        value = self.values.get(name)
+        if value is None:
+            raise invalid_param(name, "must be present", f"{name} is required")
+        if isinstance(value, float):
+            try:
+                value = Decimal(orjson.dumps(value).decode())
+            except (InvalidOperation, orjson.JSONEncodeError):
+                value = None
+        elif isinstance(value, str) and not self.from_query:
+            value = None  # a JSON string is not a number
+        try:
+            if value is None:
+                raise MoneyError(f"{name} must be a number")
+            parsed = parse_decimal(value, name, places)
+        except MoneyError as exc:
+            raise invalid_param(name, "must be a number", str(exc)) from None
+        if not least <= parsed <= most:
+            raise invalid_param(name, "out of range", f"{name} must be from {least:f} to {most:f}, not {parsed:f}")
+        return parsed

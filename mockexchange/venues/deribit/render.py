@@ -212,7 +212,7 @@ def account_fields(wallet: Wallet, account_type: str) -> Row:
         "security_keys_enabled": False,
         "creation_timestamp": unix_ms(wallet.created),
         "interuser_transfers_enabled": False,
-        "login_enabled": False,
+        "login_enabled": wallet.login_enabled,
         "mmp_enabled": False,
         "referrer_id": None,
         "self_trading_reject_mode": "cancel_maker",

@@ -27,7 +27,7 @@ from mockexchange.venues.deribit.envelope import (
     reply,
 )
 from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, RpcError
-from mockexchange.venues.deribit.methods import WS_ONLY, Call, run
+from mockexchange.venues.deribit.methods import WS_ONLY, Call, answer
 from mockexchange.venues.deribit.params import Params
 from mockexchange.venues.deribit.table import METHODS
 from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_response
@@ -88,7 +88,7 @@ async def _answer(
     seen.caller = call.caller
     client = request.client.host if request.client is not None else None
     rate_limits.charge(ctx.rate_limits, name, rate_limits.subject_of(call.caller, client))
-    return run(method, call), rpc
+    return await answer(method, call), rpc
 
 
 def _endpoint(ctx: DeribitContext, with_method: bool) -> Any:

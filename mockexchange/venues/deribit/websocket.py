@@ -38,6 +38,7 @@ from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.core.faults import Fault
 from mockexchange.venues.deribit import faults, rate_limits
+from mockexchange.venues.deribit.cash_notifications import CashNotifications
 from mockexchange.venues.deribit.channels import Channel, parse_channel
 from mockexchange.venues.deribit.context import WS_PATH, DeribitContext
 from mockexchange.venues.deribit.delivery_notifications import DeliveryNotifications
@@ -52,7 +53,7 @@ from mockexchange.venues.deribit.errors import (
     from_auth,
     invalid_param,
 )
-from mockexchange.venues.deribit.methods import WS_ONLY, Call, run
+from mockexchange.venues.deribit.methods import WS_ONLY, Call, answer
 from mockexchange.venues.deribit.notifications import TradeNotifications
 from mockexchange.venues.deribit.orders import OrderNotifications
 from mockexchange.venues.deribit.params import Params
@@ -70,7 +71,8 @@ log = logging.getLogger(__name__)
 TRADES = "derivatives.trade"  # the book's change kinds the notifications come from
 ORDERS = "derivatives.order"  # (core/derivative_orders.py's CHANGE)
 DELIVERIES = "derivatives.delivery"  # a future or option delivered at expiry (user.changes, user.portfolio)
-Notifications = TradeNotifications | OrderNotifications | DeliveryNotifications
+CASH = "derivatives.cash"  # a deposit, withdrawal or transfer (user.portfolio)
+Notifications = TradeNotifications | OrderNotifications | DeliveryNotifications | CashNotifications
 
 
 class Connection:
@@ -269,7 +271,7 @@ class Connection:
         call = Call(self.ctx, params, connection_id=self.id)
         if method.scope is not None:
             call.caller = self._caller(params)
-        result = run(method, call)
+        result = await answer(method, call)
         if name == "public/auth":
             bound = self.ctx.auth.authenticate_token(result["access_token"], connection_id=self.id)
             if isinstance(bound, Authenticated):
@@ -368,9 +370,16 @@ def deliver(batch: list[Handed[Connection]]) -> None:
     """The venue's share of the fan-out, on a loop: one `TradeNotifications` per trade, shared by the connections
     of its user there."""
     for change, connections, kept in batch:
-        item = OrderNotifications(change.payload) if change.kind == ORDERS else TradeNotifications(change.payload)
-        if change.kind == DELIVERIES:
+        item: Notifications
+        if change.kind == ORDERS:
+            item = OrderNotifications(change.payload)
+        elif change.kind == DELIVERIES:
             item = DeliveryNotifications(change.payload)
+        elif change.kind == CASH:
+            assert change.user_id is not None
+            item = CashNotifications(change.user_id, change.payload)
+        else:
+            item = TradeNotifications(change.payload)
         for connection in connections:
             if kept:
                 connection.accept(item)
@@ -380,7 +389,7 @@ def deliver(batch: list[Handed[Connection]]) -> None:
 
 def route(ctx: DeribitContext) -> WebSocketRoute:
     hand_over: Deliver[Connection] = deliver
-    fanout: Fanout[Connection] = Fanout(ctx.book.bus, (TRADES, ORDERS, DELIVERIES), hand_over, ctx.ws_queue_size)
+    fanout: Fanout[Connection] = Fanout(ctx.book.bus, (TRADES, ORDERS, DELIVERIES, CASH), hand_over, ctx.ws_queue_size)
 
     async def endpoint(websocket: WebSocket) -> None:
         # Registered before the upgrade is answered, as Kalshi's: the control plane sees it once the client has its 101.

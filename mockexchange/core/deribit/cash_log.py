@@ -1,0 +1,70 @@
+"""The transaction log of the derivatives book: one `LogEntry` for every move of a wallet's cash balance (a trade, a
+delivery, a deposit, a withdrawal or its refund, a transfer), kept per wallet in the order they were made, with the
+balance after each. What `private/get_transaction_log` reads."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from mockexchange.core.deribit.bounds import ZERO
+from mockexchange.core.deribit.records import LogEntry
+from mockexchange.core.deribit.wallets import Wallet
+
+
+class CashLog:
+    """The log's keeping and its read: a part of `DerivativesBook`, whose moves of cash call `_log`."""
+
+    def _log(
+        self,
+        wallet: Wallet,
+        user_id: str,
+        currency: str,
+        kind: str,
+        change: Decimal,
+        *,
+        cashflow: Decimal | None = None,
+        commission: Decimal = ZERO,
+        details: Iterable[tuple[str, object]] = (),
+    ) -> LogEntry:
+        """Log a move already made to `wallet`'s balance (the balance now is the one after it)."""
+        entries = self._cash_log.setdefault(wallet.id, [])
+        entry = LogEntry(
+            self._next_log_id, len(entries) + 1, user_id, wallet.id, wallet.username, currency, kind,
+            self.clock.now(), change, change if cashflow is None else cashflow, commission,
+            wallet.balance(currency), tuple(details),
+        )  # fmt: skip
+        self._next_log_id += 1
+        entries.append(entry)
+        return entry
+
+    def transaction_log(
+        self,
+        wallet_id: int,
+        currency: str,
+        start: datetime,
+        end: datetime,
+        *,
+        count: int,
+        before: int | None = None,
+        wanted: Callable[[LogEntry], bool] | None = None,
+    ) -> tuple[list[LogEntry], int | None]:
+        """A wallet's entries in `currency` from `start` to `end` (inclusive), newest first, at most `count` of them,
+        none after the entry `before` (a previous page's continuation); and the continuation of the next page (the id
+        of the next older entry that matched), None when this page holds the last."""
+        with self.lock:
+            entries = self._cash_log.get(wallet_id, [])
+            end_at = len(entries) if before is None else bisect_right(entries, before, key=lambda e: e.id)
+            page: list[LogEntry] = []
+            for index in range(end_at - 1, -1, -1):
+                entry = entries[index]
+                if entry.currency != currency or not start <= entry.timestamp <= end:
+                    continue
+                if wanted is not None and not wanted(entry):
+                    continue
+                if len(page) == count:
+                    return page, entry.id
+                page.append(entry)
+            return page, None

@@ -1,0 +1,31 @@
+"""The one way a Deribit client's write changes state: the control plane's command of that name
+(`DeribitContext.commands`; the venue imports no control code), so a state file keeps what a client did as it keeps
+what was seeded; and the one answer to a command's refusal, as Deribit's JSON-RPC error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.core.deribit.bounds import BookError
+from mockexchange.venues.deribit.errors import ERROR, REASONS, RpcError, invalid_param
+
+
+def run(ctx: Any, name: str, /, *, param: str | None = None, **arguments: Any) -> Any:
+    """What the command `name` answers; its refusal as Deribit's error (`refused`), a 404 with no name of Deribit's
+    as -32602 naming `param` (what the client named that is not there)."""
+    if ctx.commands is None:
+        raise RpcError(ERROR, "this mock's Deribit venue was built without the control plane's commands")
+    try:
+        return ctx.commands.run(name, arguments)
+    except BookError as exc:
+        raise refused(exc, param) from None
+
+
+def refused(exc: BookError, param: str | None = None) -> RpcError:
+    """Deribit's error for the book's refusal: by its name where the book gave one (`not_enough_funds`), else -32602
+    naming `param` for something not found, else 10001 with the reason in the diagnosis."""
+    if exc.reason is not None and exc.reason in REASONS:
+        return RpcError(REASONS[exc.reason], str(exc))
+    if param is not None and exc.status in (400, 404):
+        return invalid_param(param, "invalid value", str(exc))
+    return RpcError(ERROR, str(exc))

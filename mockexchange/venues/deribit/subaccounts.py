@@ -1,0 +1,160 @@
+"""A Deribit account's subaccounts as its holder manages them: `private/get_subaccounts` (with each wallet's
+portfolio when asked), `private/get_subaccounts_details` (their positions and open orders in one currency),
+`private/create_subaccount`, `private/change_subaccount_name` and `private/toggle_subaccount_login`. The writes run the
+control plane's commands (`commands.py`); a subaccount's key may read only itself and change nothing here
+(`unavailable_in_subaccount`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, BookError
+from mockexchange.core.deribit.order_entry import open_orders
+from mockexchange.core.deribit.wallets import Wallet
+from mockexchange.venues.deribit import commands, render
+from mockexchange.venues.deribit.errors import UNAVAILABLE_IN_SUBACCOUNT, RpcError, invalid_param
+from mockexchange.venues.deribit.methods import Call, Method, book_error, wallet_of, wallet_user
+from mockexchange.venues.deribit.orders import order_row
+from mockexchange.venues.deribit.params import CURRENCIES
+
+Row = dict[str, Any]
+PORTFOLIO_FIELDS = (
+    "margin_balance", "maintenance_margin", "initial_margin", "equity", "balance", "available_withdrawal_funds",
+    "available_funds", "additional_reserve", "spot_reserve",
+)  # fmt: skip
+
+
+def _main_key(call: Call, method: str) -> None:
+    """Refuse a subaccount's key: only the main account manages subaccounts."""
+    assert call.caller is not None
+    if call.caller.credential.subaccount_id is not None:
+        raise RpcError(UNAVAILABLE_IN_SUBACCOUNT, f"{method} is for the main account's keys")
+
+
+def _portfolio(call: Call, wallet: Wallet) -> Row:
+    """Each currency's figures of the wallet, keyed by the currency in lower case (Deribit's `portfolio`)."""
+    found: Row = {}
+    for code in CURRENCIES:
+        summary = call.ctx.book.account_summary(wallet_user(call), code, wallet.id)
+        figures = render.portfolio(summary)
+        found[code.lower()] = {"currency": code.lower(), **{name: figures[name] for name in PORTFOLIO_FIELDS}}
+    return found
+
+
+def subaccount_row(wallet: Wallet, account_type: str) -> Row:
+    """One account as `private/get_subaccounts` lists it (and `private/create_subaccount` answers): the fields of the
+    account summary's account (`render.account_fields`) a listing carries, and the settings the mock keeps none of
+    as a fresh account has them (no password, no 2FA, no security keys, no notifications)."""
+    account = render.account_fields(wallet, account_type)
+    return {
+        "email": account["email"],
+        "id": wallet.id,
+        "is_password": False,
+        "login_enabled": wallet.login_enabled,
+        "margin_model": "segregated_sm",
+        "receive_notifications": False,
+        "security_keys_enabled": False,
+        "security_keys_assignments": [],
+        "system_name": account["system_name"],
+        "tfa_enabled": False,
+        "type": account_type,
+        "username": wallet.username,
+        "proof_id": "",
+        "proof_id_signature": "",
+    }
+
+
+def private_get_subaccounts(call: Call) -> Any:
+    with_portfolio = call.params.boolean("with_portfolio", False)
+    assert call.caller is not None
+    own = call.caller.credential.subaccount_id
+    book = call.ctx.book
+    with book.reading():
+        wallet_of(call, None)  # refuses a key whose user has no Deribit account
+        account = book.account(wallet_user(call))
+        listed = [(account.main, "main"), *((w, "subaccount") for w in account.subaccounts.values())]
+        rows = []
+        for wallet, account_type in listed:
+            if own is not None and wallet.id != own:
+                continue  # a subaccount's key sees its own account only
+            row = subaccount_row(wallet, account_type)
+            if with_portfolio:
+                try:
+                    row["portfolio"] = _portfolio(call, wallet)
+                except BookError as error:
+                    raise book_error(error) from None
+            rows.append(row)
+        return rows
+
+
+def private_get_subaccounts_details(call: Call) -> Any:
+    currency = call.params.currency(allow_any=False, required=True)
+    with_orders = call.params.boolean("with_open_orders", False)
+    _main_key(call, "private/get_subaccounts_details")
+    book = call.ctx.book
+    with book.reading():
+        wallet_of(call, None)  # refuses a key whose user has no Deribit account
+        user = wallet_user(call)
+        rows = []
+        try:
+            for wallet in book.account(user).subaccounts.values():
+                positions = book.positions(user, subaccount_id=wallet.id, currency=currency)
+                row: Row = {"uid": wallet.id, "positions": [render.position(view) for view in positions]}
+                if with_orders:
+                    found = open_orders(book, wallet.id, currency=currency)
+                    row["open_orders"] = [order_row(o, book.instrument(o.instrument_name)) for o in found]
+                rows.append(row)
+        except BookError as error:
+            raise book_error(error) from None
+        return rows
+
+
+def private_create_subaccount(call: Call) -> Any:
+    _main_key(call, "private/create_subaccount")
+    made = commands.run(call.ctx, "create_deribit_subaccount", user_id=wallet_user(call))
+    book = call.ctx.book
+    with book.reading():
+        wallet = book.wallet(wallet_user(call), made["id"])
+        row = subaccount_row(wallet, "subaccount")
+        try:
+            row["portfolio"] = _portfolio(call, wallet)
+        except BookError as error:
+            raise book_error(error) from None
+        row.update(disabled_trading_products=[], trading_products_details=[], referrals_count=0)
+        return row
+
+
+def _sid(call: Call) -> int:
+    sid = call.params.integer("sid")
+    if sid is None:
+        raise invalid_param("sid", "must be present", "sid (the subaccount's id) is required")
+    if not 1 <= sid <= MAX_ACCOUNT_ID:
+        raise invalid_param("sid", "invalid subaccount", f"sid must be a subaccount's id, not {sid}")
+    return sid
+
+
+def private_change_subaccount_name(call: Call) -> Any:
+    sid = _sid(call)
+    name = call.params.string("name", required=True)
+    _main_key(call, "private/change_subaccount_name")
+    commands.run(call.ctx, "rename_deribit_subaccount", param="sid", user_id=wallet_user(call), subaccount_id=sid,
+                 username=name)  # fmt: skip
+    return "ok"
+
+
+def private_toggle_subaccount_login(call: Call) -> Any:
+    sid = _sid(call)
+    state = call.params.choice("state", ("enable", "disable"), required=True, what="state")
+    _main_key(call, "private/toggle_subaccount_login")
+    commands.run(call.ctx, "set_deribit_subaccount_login", param="sid", user_id=wallet_user(call),
+                 subaccount_id=sid, state=state)  # fmt: skip
+    return "ok"
+
+
+METHODS: dict[str, Method] = {
+    "private/get_subaccounts": Method(private_get_subaccounts, "account:read"),
+    "private/get_subaccounts_details": Method(private_get_subaccounts_details, "account:read"),
+    "private/create_subaccount": Method(private_create_subaccount, "account:read_write", write=True),
+    "private/change_subaccount_name": Method(private_change_subaccount_name, "account:read_write", write=True),
+    "private/toggle_subaccount_login": Method(private_toggle_subaccount_login, "account:read_write", write=True),
+}

@@ -1,0 +1,138 @@
+"""`private/get_transaction_log`: every move of a wallet's cash in one currency (trades, deliveries, deposits,
+withdrawals and their refunds, transfers), newest first, from the book's log (`core/deribit/cash_log.py`), paged by
+`continuation` (the id of the next older entry), filtered by `query`'s keywords.
+
+Each entry carries Deribit's required fields (`id`, `currency`, `timestamp`, `user_id`, `username`, `user_seq`,
+`type`, `change`, `cashflow`, `commission`, `balance`) and what its type adds: a trade's or delivery's
+`instrument_name`, `side` (`open buy`, `close sell`), `amount`, `price`, `position`, `mark_price`, `index_price`, a
+trade's `trade_id`, `order_id`, `user_role` and `fee_role`; `info` holds a cash move's address and transaction id, a
+transfer's id and other side. Amounts to 8 places, as the account summary's. No `equity`: the mock does not keep
+the equity of every moment.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from mockexchange.core.clock import unix_ms
+from mockexchange.core.deribit.records import LogEntry
+from mockexchange.venues.deribit import render
+from mockexchange.venues.deribit.errors import invalid_param
+from mockexchange.venues.deribit.history import guarded, history_wallet
+from mockexchange.venues.deribit.methods import Call, Method
+
+DEFAULT_COUNT, MAX_COUNT = 100, 250
+MAX_QUERY = 128  # characters of `query` (the mock's bound)
+# Keywords Deribit documents for `query` that name something the mock never logs: they match nothing.
+NEVER_LOGGED = frozenset({"liquidation", "settlement", "correction", "block_trade", "swap", "maker"})
+INFO = frozenset({"address", "transaction_id", "state", "withdrawal_id", "fee", "transfer_id", "other_side",
+                  "transfer_type"})  # fmt: skip
+MS = 1000  # milliseconds in a second: timestamps to datetimes without a float
+
+
+def _time(call: Call, name: str) -> datetime:
+    value = call.params.integer(name)
+    if value is None:
+        raise invalid_param(name, "must be present", f"{name} (milliseconds since the epoch) is required")
+    if not 0 <= value <= 253402300799999:  # up to the year 9999, what a datetime holds
+        raise invalid_param(name, "out of range", f"{name} must be from 0 to 253402300799999 (ms), not {value}")
+    seconds, ms = divmod(value, MS)
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=ms * MS)
+
+
+def _keywords(entry: LogEntry) -> set[str]:
+    """What `query` may name of an entry: its type, its side's words, its instrument's kind, the taker role of a
+    trade, a cash move's address and a transfer's other side."""
+    details = dict(entry.details)
+    words = {entry.type}
+    words.update(str(details.get("side", "")).split())
+    if "kind" in details:
+        words.add(str(details["kind"]))
+    if entry.type == "trade":
+        words.add("taker")
+    for name in ("address", "other_side", "instrument_name"):
+        if name in details:
+            words.add(str(details[name]))
+    return words
+
+
+def _query(call: Call) -> list[str] | None:
+    text = call.params.string("query")
+    if text is None:
+        return None
+    if len(text) > MAX_QUERY:
+        raise invalid_param("query", "too long", f"query must be at most {MAX_QUERY} characters")
+    return text.split()
+
+
+def _value(value: object) -> Any:
+    """A detail's number to the places the book keeps (8: a delivery's figures are computed, so may run longer)."""
+    return render.number(value, render.PRICE) if isinstance(value, Decimal) else value
+
+
+def _money(value: Decimal) -> Any:
+    return render.number(value, render.SUMMARY)
+
+
+def log_row(entry: LogEntry) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": entry.id,
+        "user_seq": entry.user_seq,
+        "user_id": entry.account_id,
+        "username": entry.username,
+        "currency": entry.currency,
+        "type": entry.type,
+        "timestamp": unix_ms(entry.timestamp),
+        "change": _money(entry.change),
+        "cashflow": _money(entry.cashflow),
+        "commission": _money(entry.commission),
+        "balance": _money(entry.balance),
+    }
+    info: dict[str, Any] = {}
+    for name, value in entry.details:
+        if name == "kind":
+            continue
+        if name in INFO:
+            info[name] = _value(value)
+        elif value is not None:
+            row[name] = _value(value)
+    if entry.type == "trade":
+        row["user_role"] = row["fee_role"] = "taker"  # the mock's trades are the taker's ("liquidity": "T")
+    row["info"] = info
+    return row
+
+
+def private_get_transaction_log(call: Call) -> Any:
+    currency = call.params.currency(allow_any=False, required=True)
+    assert currency is not None
+    start, end = _time(call, "start_timestamp"), _time(call, "end_timestamp")
+    count = call.params.integer("count")
+    if count is None:
+        count = DEFAULT_COUNT
+    elif not 1 <= count <= MAX_COUNT:
+        raise invalid_param("count", "out of range", f"count must be from 1 to {MAX_COUNT}, not {count}")
+    before = call.params.integer("continuation")
+    if before is not None and before < 1:
+        raise invalid_param("continuation", "invalid continuation", "continuation must be one a previous page gave")
+    words = _query(call)
+    wanted = None
+    if words is not None:
+
+        def wanted(entry: LogEntry) -> bool:
+            found = _keywords(entry)
+            return all(word in found and word not in NEVER_LOGGED for word in words)
+
+    book = call.ctx.book
+    with book.reading():
+        _, wallet = history_wallet(call)
+        page, continuation = book.transaction_log(
+            wallet.id, currency, start, end, count=count, before=before, wanted=wanted
+        )
+        return {"logs": [log_row(entry) for entry in page], "continuation": continuation}
+
+
+METHODS: dict[str, Method] = {
+    "private/get_transaction_log": Method(guarded(private_get_transaction_log), "account:read"),
+}

@@ -1,0 +1,175 @@
+"""What a Deribit client moves of its own money: transfers to a subaccount (`private/submit_transfer_to_subaccount`)
+and to another user (`private/submit_transfer_to_user`, by username), cancelling one
+(`private/cancel_transfer_by_id`), withdrawals (`private/withdraw`, `private/cancel_withdrawal`) and deposit addresses
+(`private/get_current_deposit_address`, `private/create_deposit_address`). Each write runs the control plane's command
+(`commands.py`), so a state file keeps it; the answer is read back from the book and rendered as the reads render it.
+
+The money leaves the wallet the key acts for: a main key's main account, a subaccount key's subaccount.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.core.clock import unix_ms
+from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_CASH, PLACES, SMALLEST
+from mockexchange.core.deribit.records import CashMove, WalletTransfer
+from mockexchange.venues.deribit import commands, history_render, render
+from mockexchange.venues.deribit.errors import invalid_param
+from mockexchange.venues.deribit.methods import Call, Method, subaccount_of, wallet_of, wallet_user
+
+PRIORITIES = ("insane", "extreme_high", "very_high", "high", "mid", "low", "very_low")
+MAX_ADDRESS = 128  # characters of a withdrawal's address (the mock's bound; real addresses are under 100)
+MIN_NONCE, MAX_NONCE = 8, 128  # a withdrawal's idempotency nonce (Deribit's bounds)
+MAX_RECORD_ID = 2**63 - 1
+
+
+def _currency_and_amount(call: Call) -> tuple[str, Any]:
+    currency = call.params.currency(allow_any=False, required=True)
+    assert currency is not None
+    return currency, call.params.amount("amount", SMALLEST, MAX_CASH, PLACES)
+
+
+def _record_id(call: Call, name: str) -> int:
+    value = call.params.integer(name)
+    if value is None:
+        raise invalid_param(name, "must be present", f"{name} is required")
+    if not 1 <= value <= MAX_RECORD_ID:
+        raise invalid_param(name, "out of range", f"{name} must be from 1 to {MAX_RECORD_ID}, not {value}")
+    return value
+
+
+def _source(call: Call) -> int | None:
+    """The wallet the key acts for (None: the main account), checked to exist before a command runs."""
+    subaccount_id = subaccount_of(call)
+    with call.ctx.book.reading():
+        wallet_of(call, subaccount_id)
+    return subaccount_id
+
+
+def _transfer_row(call: Call, transfer_id: int) -> Any:
+    book = call.ctx.book
+    with book.reading():
+        made: WalletTransfer = next(t for t in reversed(book.wallet_transfers) if t.id == transfer_id)
+        return history_render.transfer(made, made.from_account, book.username_of)
+
+
+def private_submit_transfer_to_subaccount(call: Call) -> Any:
+    currency, amount = _currency_and_amount(call)
+    destination = call.params.integer("destination")
+    if destination is None:
+        raise invalid_param("destination", "must be present", "destination (the subaccount's id) is required")
+    if not 1 <= destination <= MAX_ACCOUNT_ID:
+        raise invalid_param(
+            "destination", "invalid subaccount", f"destination must be an account id, not {destination}"
+        )
+    source = _source(call)
+    made = commands.run(
+        call.ctx, "deribit_transfer", param="destination", user_id=wallet_user(call), currency=currency,
+        amount=f"{amount:f}", from_subaccount_id=source, to_subaccount_id=destination,
+    )  # fmt: skip
+    return _transfer_row(call, made["id"])
+
+
+def private_submit_transfer_to_user(call: Call) -> Any:
+    currency, amount = _currency_and_amount(call)
+    destination = call.params.string("destination", required=True)
+    assert destination is not None
+    if len(destination) > 64:
+        raise invalid_param(
+            "destination", "invalid destination", "destination must be a username of 64 characters at most"
+        )
+    source = _source(call)
+    made = commands.run(
+        call.ctx, "deribit_transfer_to_user", param="destination", user_id=wallet_user(call), currency=currency,
+        amount=f"{amount:f}", destination=destination, from_subaccount_id=source,
+    )  # fmt: skip
+    return _transfer_row(call, made["id"])
+
+
+def _cancel(call: Call, name: str, id_argument: str) -> int:
+    """Run the cancelling command `name` for the record `id` of the key's wallet; the record's id."""
+    call.params.currency(allow_any=False, required=True)
+    number = _record_id(call, "id")
+    source = _source(call)
+    commands.run(call.ctx, name, param="id", user_id=wallet_user(call), subaccount_id=source,
+                 **{id_argument: number})  # fmt: skip
+    return number
+
+
+def private_cancel_transfer_by_id(call: Call) -> Any:
+    # (the row is never reached: the mock's transfers are confirmed at once, so the command refuses)
+    return _transfer_row(call, _cancel(call, "deribit_cancel_transfer", "transfer_id"))
+
+
+def _withdrawal_row(call: Call, withdrawal_id: int) -> Any:
+    book = call.ctx.book
+    with book.reading():
+        move: CashMove = next(m for m in reversed(book.cash_moves) if m.id == withdrawal_id)
+        return history_render.withdrawal(move)
+
+
+def private_withdraw(call: Call) -> Any:
+    currency, amount = _currency_and_amount(call)
+    address = call.params.string("address", required=True)
+    assert address is not None
+    if len(address) > MAX_ADDRESS:
+        raise invalid_param("address", "invalid address", f"address must be at most {MAX_ADDRESS} characters")
+    call.params.choice("priority", PRIORITIES, what="priority")  # one priority level in the mock (docs/deribit.md)
+    nonce = call.params.string("nonce")
+    if nonce is not None and not MIN_NONCE <= len(nonce) <= MAX_NONCE:
+        raise invalid_param("nonce", "invalid nonce", f"nonce must be {MIN_NONCE} to {MAX_NONCE} characters")
+    fee = next(facts.withdrawal_fee for facts in render.CURRENCY_FACTS if facts.currency == currency)
+    source = _source(call)
+    made = commands.run(
+        call.ctx, "deribit_withdraw", user_id=wallet_user(call), currency=currency, amount=f"{amount:f}",
+        subaccount_id=source, fee=f"{fee:f}", address=address, state="unconfirmed", nonce=nonce,
+    )  # fmt: skip
+    return _withdrawal_row(call, made["id"])
+
+
+def private_cancel_withdrawal(call: Call) -> Any:
+    return _withdrawal_row(call, _cancel(call, "deribit_cancel_withdrawal", "withdrawal_id"))
+
+
+def _address_row(address: Any) -> Any:
+    if address is None:
+        return None
+    return {
+        "address": address.address,
+        "creation_timestamp": unix_ms(address.created),
+        "currency": address.currency,
+        "type": "deposit",
+    }
+
+
+def private_get_current_deposit_address(call: Call) -> Any:
+    currency = call.params.currency(allow_any=False, required=True)
+    subaccount_id = subaccount_of(call)
+    book = call.ctx.book
+    with book.reading():
+        wallet = wallet_of(call, subaccount_id)
+        return _address_row(book.deposit_address(wallet_user(call), currency, wallet.id))
+
+
+def private_create_deposit_address(call: Call) -> Any:
+    currency = call.params.currency(allow_any=False, required=True)
+    source = _source(call)
+    commands.run(call.ctx, "create_deribit_deposit_address", user_id=wallet_user(call), currency=currency,
+                 subaccount_id=source)  # fmt: skip
+    book = call.ctx.book
+    with book.reading():
+        return _address_row(book.deposit_address(wallet_user(call), currency, source))
+
+
+METHODS: dict[str, Method] = {
+    "private/submit_transfer_to_subaccount": Method(
+        private_submit_transfer_to_subaccount, "wallet:read_write", write=True
+    ),
+    "private/submit_transfer_to_user": Method(private_submit_transfer_to_user, "wallet:read_write", write=True),
+    "private/cancel_transfer_by_id": Method(private_cancel_transfer_by_id, "wallet:read_write", write=True),
+    "private/withdraw": Method(private_withdraw, "wallet:read_write", write=True),
+    "private/cancel_withdrawal": Method(private_cancel_withdrawal, "wallet:read_write", write=True),
+    "private/get_current_deposit_address": Method(private_get_current_deposit_address, "wallet:read"),
+    "private/create_deposit_address": Method(private_create_deposit_address, "wallet:read_write", write=True),
+}
