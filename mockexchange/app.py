@@ -23,8 +23,8 @@ from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import TimestampWindow, pss_salt_rule
 from mockexchange.control import Control, due_timer
-from mockexchange.control.deribit_venue import DeribitVenueCommands
-from mockexchange.control.kalshi_venue import VenueCommands
+from mockexchange.control.deribit_venue import deribit_commands
+from mockexchange.control.kalshi_venue import kalshi_commands
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
@@ -173,8 +173,8 @@ def build_app(
     scenarios = Scenarios(control)
     generated = GeneratedResponses(settings.generated_responses, settings.profile)
     kalshi = _kalshi_context(settings, ledger, keys, wall_clock, journal, generated, shared)
-    kalshi.commands = VenueCommands(control)  # a client's writes, run as commands a state file keeps
-    deribit.commands = DeribitVenueCommands(control)
+    kalshi.commands = kalshi_commands(control)  # a client's writes, run as commands a state file keeps
+    deribit.commands = deribit_commands(control)
     route_list = kalshi_routes.routes(kalshi) + deribit_routes.routes(deribit)
     middleware = [
         Middleware(JournalMiddleware, journal=journal, venue_of=_journal_venue(deribit)),

@@ -1,13 +1,11 @@
-"""The commands the Deribit venue runs for its clients' writes (a venue never imports the control plane: the app hands
-it `DeribitVenueCommands`, behind `venues/deribit/context.py`'s protocol). They are the admin API's commands, so a state
-file keeps what a client did as it keeps what was seeded; a refusal is raised as the book's `BookError` (with Deribit's
-error name where the book gave one), which the venue words as Deribit's JSON-RPC error."""
+"""The commands the Deribit venue runs for its clients' writes (control/venue_commands.py runs them, its refusals raised
+as the core's `BookError`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.control.errors import ControlError
+from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.deribit.bounds import BookError
 
 # What a Deribit client may change through the venue: its subaccounts, transfers, withdrawals, deposit addresses.
@@ -18,17 +16,5 @@ VENUE_COMMANDS = frozenset({
 })  # fmt: skip
 
 
-class DeribitVenueCommands:
-    def __init__(self, control: Any) -> None:
-        self.control = control
-
-    def run(self, name: str, arguments: dict[str, Any]) -> Any:
-        if name not in VENUE_COMMANDS:
-            raise ValueError(f"{name!r} is not a command the Deribit venue runs")
-        try:
-            return getattr(self.control, name)(**arguments)
-        except ControlError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, BookError):
-                raise cause from None
-            raise BookError(str(exc), exc.status) from None
+def deribit_commands(control: Any) -> VenueCommands:
+    return VenueCommands(control, "Deribit", VENUE_COMMANDS, BookError)

@@ -1,6 +1,6 @@
 """An FCM member's desk on the mock: its subtraders, their daily caps and blocked categories, its error account and
 position transfers (core/kalshi/fcm.py does the work). Every change is a `@command`, so a state file keeps it, whether
-the admin API, `MockServer`, a scenario or the Kalshi venue (`kalshi_venue.VenueCommands`) asked for it.
+the admin API, `MockServer`, a scenario or the Kalshi venue (`kalshi_venue.kalshi_commands`) asked for it.
 """
 
 from __future__ import annotations

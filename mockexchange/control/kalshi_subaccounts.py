@@ -2,7 +2,7 @@
 transfers between exchange instances and shards, and the target balance allocation.
 
 Each is a `@command`, so a state file keeps it: the admin API, `MockServer` and scenario steps call them, and so does
-the Kalshi venue for its own writes (`kalshi_venue.VenueCommands`), so what a client does over REST is kept by
+the Kalshi venue for its own writes (`kalshi_venue.kalshi_commands`), so what a client does over REST is kept by
 `--state` too.
 """
 

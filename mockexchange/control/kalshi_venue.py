@@ -1,13 +1,11 @@
-"""The commands the Kalshi venue runs for its clients' writes (a venue never imports the control plane: the app hands
-it `VenueCommands`, behind `venues/kalshi/context.py`'s protocol). They are the admin API's commands, so a state file
-keeps what a client did as it keeps what was seeded; a refusal is raised as the ledger's `LedgerError` (Kalshi's code
-kept where the ledger gave one), which the venue words in Kalshi's shape."""
+"""The commands the Kalshi venue runs for its clients' writes (control/venue_commands.py runs them, its refusals raised
+as the core's `LedgerError`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.control.errors import ControlError
+from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.kalshi.checks import LedgerError
 
 # What a client may change through the venue: its orders, its subaccounts and the moves of cash inside its account,
@@ -23,17 +21,5 @@ VENUE_COMMANDS = frozenset({
 })  # fmt: skip
 
 
-class VenueCommands:
-    def __init__(self, control: Any) -> None:
-        self.control = control
-
-    def run(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        if name not in VENUE_COMMANDS:
-            raise ValueError(f"{name!r} is not a command the venue runs")
-        try:
-            return getattr(self.control, name)(**arguments)
-        except ControlError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, LedgerError):
-                raise cause from None
-            raise LedgerError(str(exc), exc.status) from None
+def kalshi_commands(control: Any) -> VenueCommands:
+    return VenueCommands(control, "Kalshi", VENUE_COMMANDS, LedgerError)

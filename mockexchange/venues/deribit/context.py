@@ -41,7 +41,7 @@ class DeribitContext:
     connections: LiveConnections | None = None
     # Runs a client's write (subaccounts, transfers, withdrawals, deposit addresses) as the control plane's command of
     # that name, so a state file keeps it; behind a protocol, as the venue does not know the control plane (the app
-    # gives control/deribit_venue.py's `DeribitVenueCommands`). None: the writes answer 10001.
+    # gives control/deribit_venue.py's `deribit_commands`). None: the writes answer 10001.
     commands: DeribitCommands | None = None
 
 

@@ -69,7 +69,7 @@ class KalshiContext:
     renders: RenderCache = field(default_factory=RenderCache)
     # Runs a client's write as the control plane's command of that name (commands.py), so a state file keeps it; behind
     # a protocol, as the venue does not know the control plane (the app gives control/kalshi_venue.py's
-    # `VenueCommands`). None: the writes answer 500.
+    # `kalshi_commands`). None: the writes answer 500.
     commands: VenueCommands | None = None
     # Every write runs in a worker thread, not only those that may take long (`Operation.worker`): a state file is
     # kept, whose commit (an fsync when asked) or a snapshot being taken may hold a command.

@@ -1,0 +1,27 @@
+"""The commands a venue runs for its clients' writes (a venue never imports the control plane: the app hands it a
+`VenueCommands`, behind the venue context's protocol). They are the admin API's commands, so a state file keeps what a
+client did as it keeps what was seeded; a refusal is raised as the venue's core error (Kalshi's ledger's, Deribit's
+book's, their codes kept where the core gave one), which the venue words in its own shape. Which commands each venue
+runs: control/kalshi_venue.py, control/deribit_venue.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.control.errors import ControlError
+
+
+class VenueCommands:
+    def __init__(self, control: Any, venue: str, names: frozenset[str], refusal: type[ValueError]) -> None:
+        self.control, self.venue, self.names, self.refusal = control, venue, names, refusal
+
+    def run(self, name: str, arguments: dict[str, Any]) -> Any:
+        if name not in self.names:
+            raise ValueError(f"{name!r} is not a command the {self.venue} venue runs")
+        try:
+            return getattr(self.control, name)(**arguments)
+        except ControlError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, self.refusal):
+                raise cause from None
+            raise self.refusal(str(exc), exc.status) from None  # type: ignore[call-arg]
