@@ -35,7 +35,8 @@ from mockexchange.version import __version__
 #     book holds them; an account's cash is what is available (resting orders hold the rest).
 # 11: an order keeps its type (limit, or the legacy API's market).
 # 12: the ledger keeps order groups (core/kalshi/order_groups.py): each user's, and the groups an action tripped.
-LAYOUT = 12
+# 13: an order keeps why it last changed (`last_update_reason`).
+LAYOUT = 13
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}
