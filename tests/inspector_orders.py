@@ -4,17 +4,40 @@ and cancelled over signed HTTP, and what the inspector and REST say of them and 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
+import pytest
 from kalshi_http import ok, signed
 
 from mockexchange.admin import kalshi_order_groups, kalshi_orders
+from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 
 T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 M = "KXORD-26NOV-A"
 EXPIRES = int(T0.timestamp()) + 3_600
+
+
+def sandbox_fixtures() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The fixtures `server` (one mock for the test module, on a manual exchange clock) and `mock` (it for each test:
+    reset, the clock at T0, `ready`); a test module takes them as `server, mock = sandbox_fixtures()`."""
+
+    @pytest.fixture(scope="module", name="server")
+    def server() -> Iterator[MockServer]:
+        with MockServer(clock=ManualClock(T0)) as served:
+            yield served
+
+    @pytest.fixture(name="mock")
+    def mock(server: MockServer) -> MockServer:
+        server.reset()
+        server.ledger.clock.set(T0)
+        ready(server)
+        return server
+
+    return server, mock
 
 
 def ready(mock: MockServer) -> None:

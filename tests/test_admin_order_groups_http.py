@@ -8,32 +8,17 @@ changed."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from inspector_orders import T0, M, inspected, place, ready
+from inspector_orders import M, inspected, place, sandbox_fixtures
 from kalshi_http import ok, signed
 
 from mockexchange.admin import kalshi_order_groups
-from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 from mockexchange.state import snapshot
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    with MockServer(clock=ManualClock(T0)) as served:
-        yield served
-
-
-@pytest.fixture
-def mock(server: MockServer) -> MockServer:
-    """alice ($100, and subaccount 1) and bob, market M with the house's book (inspector_orders.py)."""
-    server.reset()
-    server.ledger.clock.set(T0)
-    ready(server)
-    return server
+server, mock = sandbox_fixtures()
 
 
 def admin(mock: MockServer, operation: str, body: object = None, raw: bytes | None = None) -> httpx.Response:

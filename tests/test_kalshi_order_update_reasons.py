@@ -8,39 +8,20 @@ trading off, a resume) and CloseCancel (a close, a determination)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 from kalshi_http import ok, signed
 from market_client import Reader, reading, signer_for, subscribe
+from order_channels import ALICE, BOB, T0, M, N, channels_mock, order
 
-from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 
-T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
-M = "KXWHY-26NOV-A"
-N = "KXWHY-26NOV-B"
-# Kalshi's user ids are UUIDs (the `user_order` schema says so): the slice checks every frame
-ALICE = "a11ce000-0000-4000-8000-000000000001"
-BOB = "b0b00000-0000-4000-8000-000000000002"
 ORDERS = "/portfolio/events/orders"
 PLACED = None  # a frame of an order placed with nothing else happening carries no reason
 
-
-@pytest.fixture
-def mock() -> Iterator[MockServer]:
-    with MockServer(clock=ManualClock(T0)) as server:
-        for user in (ALICE, BOB):
-            server.create_account(user, balance_cents=10_000)
-        server.create_market(M)
-        server.create_market(N)
-        yield server
-
-
-def order(**fields) -> dict:
-    return {"ticker": M, "side": "bid", "count": "1", "price": "0.30", "time_in_force": "good_till_canceled",
-            "self_trade_prevention_type": "taker_at_cross", **fields}  # fmt: skip
+mock = channels_mock()
 
 
 def place(client: httpx.Client, **fields) -> str:
