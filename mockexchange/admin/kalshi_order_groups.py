@@ -13,6 +13,8 @@ resting now.
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from mockexchange.admin.kalshi_venue import HISTORY_ROWS, venue_answer
@@ -38,18 +40,18 @@ def order_groups(ctx: KalshiContext, user_id: str, subaccount: int) -> dict[str,
     ledger = ctx.ledger
     sub = str(subaccount)
     listed = venue_answer(venue_groups.get_order_groups, ctx, user_id, {"subaccount": sub})["order_groups"]
+    resting = Counter(order.order_group_id for order in ledger.orders.values() if order.user_id == user_id)
+    now = ledger.clock.now()
     shown = []
     for row in listed[:HISTORY_ROWS]:
         one = Parts(None, {"order_group_id": row["id"], "subaccount": sub})
         placed = venue_answer(venue_groups.get_order_group, ctx, user_id, one)["orders"]  # type: ignore[arg-type]
         group = ledger.order_group(row["id"], user_id, subaccount, None)
-        shown.append({**row, "orders": placed[-GROUP_ORDERS:], **_inside(group, ctx)})
+        shown.append({**row, "orders": placed[-GROUP_ORDERS:], **_inside(group, resting[group.group_id], now)})
     return {"order_groups": shown, "more": len(listed) > HISTORY_ROWS}
 
 
-def _inside(group: OrderGroup, ctx: KalshiContext) -> dict[str, Any]:
+def _inside(group: OrderGroup, resting: int, now: datetime) -> dict[str, Any]:
     """What REST does not serve of a group (a copy of the core's: counting its window drops what left it)."""
-    resting = ctx.ledger.orders
-    matched = group.total(ctx.ledger.clock.now())
-    inside = (count_fp(contracts(matched)), len(group.orders), sum(order_id in resting for order_id in group.orders))
+    inside = (count_fp(contracts(group.total(now))), len(group.orders), resting)
     return dict(zip(INSIDE_FIELDS, inside, strict=True))
