@@ -1,20 +1,43 @@
-"""The orders sandbox the inspector's order tests share (test_inspector_orders.py over HTTP, and the page in
-Chromium): alice's and bob's orders on a market with the house's book, placed, partly filled and cancelled over signed
-HTTP, and what the inspector and REST say of them."""
+"""The orders sandbox the inspector's order tests share (test_inspector_orders.py and test_admin_order_groups_http.py
+over HTTP, and the page in Chromium): alice's and bob's orders on a market with the house's book, placed, partly filled
+and cancelled over signed HTTP, and what the inspector and REST say of them and of their order groups."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
+import pytest
 from kalshi_http import ok, signed
 
-from mockexchange.admin import kalshi_orders
+from mockexchange.admin import kalshi_order_groups, kalshi_orders
+from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 
 T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 M = "KXORD-26NOV-A"
 EXPIRES = int(T0.timestamp()) + 3_600
+
+
+def sandbox_fixtures() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The fixtures `server` (one mock for the test module, on a manual exchange clock) and `mock` (it for each test:
+    reset, the clock at T0, `ready`); a test module takes them as `server, mock = sandbox_fixtures()`."""
+
+    @pytest.fixture(scope="module", name="server")
+    def server() -> Iterator[MockServer]:
+        with MockServer(clock=ManualClock(T0)) as served:
+            yield served
+
+    @pytest.fixture(name="mock")
+    def mock(server: MockServer) -> MockServer:
+        server.reset()
+        server.ledger.clock.set(T0)
+        ready(server)
+        return server
+
+    return server, mock
 
 
 def ready(mock: MockServer) -> None:
@@ -67,6 +90,25 @@ def page_rows(mock: MockServer, user_id: str, which: str) -> list[dict[str, str]
 PAGE_COLUMNS = ("order_id", "client_order_id", "ticker", "side", "action", "yes_price_dollars", "remaining_count_fp",
                 "fill_count_fp", "held_dollars", "time_in_force", "post_only", "expiration_time", "order_group_id",
                 "status", "last_update_time")  # fmt: skip
+
+
+GROUP_COLUMNS = ("id", "contracts_limit_fp", "matched_fp", "is_auto_cancel_enabled", "exchange_index", "orders_count",
+                 "resting_count", "orders")  # fmt: skip
+
+
+def group_rows(mock: MockServer, user_id: str) -> list[dict[str, str]]:
+    """The account's order groups as the page's table shows them: each as REST serves it (GET /portfolio/order_groups'
+    row, its latest orders as GET /portfolio/order_groups/{id} lists them) with the inspector's own fields, as cell
+    text (a group's orders: their ids, space apart)."""
+    groups = inspected(mock, user_id)["order_groups"]["order_groups"]
+    with signed(mock, user_id) as client:
+        listed = {row["id"]: row for row in ok(client, "/portfolio/order_groups")["order_groups"]}
+        for group in groups:
+            assert {name: group[name] for name in listed[group["id"]]} == listed[group["id"]]
+            placed = ok(client, f"/portfolio/order_groups/{group['id']}")["orders"]
+            assert group["orders"] == placed[-kalshi_order_groups.GROUP_ORDERS :]
+    return [{name: " ".join(g["orders"]) if name == "orders" else _text(g[name]) for name in GROUP_COLUMNS}
+            for g in groups]  # fmt: skip
 
 
 def _rest_orders(mock: MockServer, user_id: str) -> list[dict]:

@@ -366,6 +366,45 @@ def orders_follow_live(page: Page, mock: MockServer, fed: str) -> None:
     expect(level).to_have_count(0, timeout=WAIT_MS)
 
 
+def test_an_accounts_order_groups_show_beside_its_orders_and_follow_live(markets_sandbox, page: Page) -> None:
+    """u's order group made, filled into, triggered, reset and deleted through the admin API and signed HTTP: the
+    page's group table is what REST serves and the inspector counts after each change, without a reload."""
+    mock, fed = markets_sandbox, markets.FED
+    open_inspector(page, mock)
+    page.evaluate("window.notReloaded = true")
+    select_account(page, "kalshi:0:u")
+    groups = page.locator("#order-groups-table")
+    expect(groups).to_have_text("none", timeout=WAIT_MS)
+    gid = markets.post(mock, "order_groups", {"user_id": "u", "contracts_limit": 2})["order_group_id"]
+    expect(groups.locator("tbody tr")).to_have_count(1, timeout=WAIT_MS)
+    assert table(page, "order-groups-table") == orders.group_rows(mock, "u")
+
+    def cell(field: str):
+        return groups.locator(f'td[data-field="{field}"]')
+
+    with signed(mock, "u") as u:
+        resting = orders.place(u, ticker=fed, count="1", price="0.30", order_group_id=gid)
+        orders.place(u, ticker=fed, count="2", price="0.45", order_group_id=gid)  # takes 2 of the house's ask
+    expect(cell("matched_fp")).to_have_text("2.00", timeout=WAIT_MS)  # not past 2: not triggered
+    expect(cell("orders_count")).to_have_text("2", timeout=WAIT_MS)
+    assert table(page, "order-groups-table") == orders.group_rows(mock, "u")
+    assert table(page, "order-groups-table")[0]["orders"].startswith(resting["order_id"])
+    assert table(page, "order-groups-table")[0]["resting_count"] == "1"
+    markets.post(mock, "order_groups/trigger", {"user_id": "u", "order_group_id": gid})
+    expect(cell("is_auto_cancel_enabled")).to_have_text("true", timeout=WAIT_MS)
+    expect(cell("resting_count")).to_have_text("0", timeout=WAIT_MS)  # its resting order cancelled
+    expect(page.locator("#resting-orders-table")).to_have_text("none", timeout=WAIT_MS)
+    assert table(page, "order-groups-table") == orders.group_rows(mock, "u")
+    keep_screenshot(page, "inspector-order-groups")
+    markets.post(mock, "order_groups/reset", {"user_id": "u", "order_group_id": gid})
+    expect(cell("is_auto_cancel_enabled")).to_have_text("false", timeout=WAIT_MS)
+    expect(cell("matched_fp")).to_have_text("0.00", timeout=WAIT_MS)
+    assert table(page, "order-groups-table") == orders.group_rows(mock, "u")
+    markets.post(mock, "order_groups/delete", {"user_id": "u", "order_group_id": gid})
+    expect(groups).to_have_text("none", timeout=WAIT_MS)
+    assert page.evaluate("window.notReloaded") is True
+
+
 def test_a_fast_moving_book_is_read_a_few_times_a_second(markets_sandbox, page: Page) -> None:
     mock, fed = markets_sandbox, markets.FED
     open_inspector(page, mock)

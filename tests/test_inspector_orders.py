@@ -5,31 +5,16 @@ the live feed naming the account and the market as an order changes; bad input r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from inspector_orders import EXPIRES, T0, M, as_served, cancel, inspected, place, ready
+from inspector_orders import EXPIRES, M, as_served, cancel, inspected, place, sandbox_fixtures
 from kalshi_http import ok, signed
 from test_inspector_api import Events
 
 from mockexchange.admin import kalshi_orders
-from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    with MockServer(clock=ManualClock(T0)) as served:
-        yield served
-
-
-@pytest.fixture
-def mock(server: MockServer) -> MockServer:
-    server.reset()
-    server.ledger.clock.set(T0)
-    ready(server)
-    return server
+server, mock = sandbox_fixtures()
 
 
 def test_an_accounts_orders_are_what_rest_serves_with_what_each_holds(mock: MockServer) -> None:

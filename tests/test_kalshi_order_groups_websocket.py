@@ -7,38 +7,14 @@ frame is checked against the AsyncAPI slice as it arrives (market_client.py)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
-import pytest
 from kalshi_http import ok, signed
 from market_client import Reader, reading, signer_for, subscribe, update
+from order_channels import ALICE, BOB, T0, M, N, channels_mock, order
 
-from mockexchange.core.clock import ManualClock
-from mockexchange.server import MockServer
-
-T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
-M = "KXGRP-26NOV-A"
-N = "KXGRP-26NOV-B"
-# Kalshi's user ids are UUIDs (the `user_order` schema says so): the slice checks every frame
-ALICE = "a11ce000-0000-4000-8000-000000000001"
-BOB = "b0b00000-0000-4000-8000-000000000002"
-GTC = {"time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross"}
-
-
-@pytest.fixture
-def mock() -> Iterator[MockServer]:
-    with MockServer(clock=ManualClock(T0)) as server:
-        for user in (ALICE, BOB):
-            server.create_account(user, balance_cents=10_000)
-        server.create_market(M)
-        server.create_market(N)
-        yield server
-
-
-def order(**fields) -> dict:
-    return {"ticker": M, "side": "bid", "count": "1", "price": "0.30", **GTC, **fields}
+mock = channels_mock()
 
 
 def ms(rfc3339: str) -> int:

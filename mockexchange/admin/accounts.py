@@ -1,6 +1,7 @@
 """The accounts of both venues as the inspector shows them: `GET /_admin/accounts` (every account, with balances) and
 `GET /_admin/accounts/{user_id}` (one account: keys, balances, positions and event roll-ups, fills, settlements,
-transfers, and the picture's points; a Kalshi account's insides, kalshi_insides.py, and its orders, kalshi_orders.py).
+transfers, and the picture's points; a Kalshi account's insides, kalshi_insides.py, its orders, kalshi_orders.py, and
+order groups, kalshi_order_groups.py).
 
 Kalshi's numbers are the Kalshi venue's own answers: its operations (venues/kalshi: balance, positions, history) are
 called as a key of the user with the query a client would send (`KALSHI_QUERIES`, kalshi_venue.py), so `positions` is,
@@ -17,6 +18,7 @@ from typing import Any
 
 from mockexchange.admin import pnl
 from mockexchange.admin.kalshi_insides import INSIDES_QUERIES, SHOWN, insides
+from mockexchange.admin.kalshi_order_groups import GROUPS_QUERIES, order_groups
 from mockexchange.admin.kalshi_orders import ORDERS_QUERIES, orders
 from mockexchange.admin.kalshi_venue import HISTORY_ROWS, venue_answer
 from mockexchange.control import ControlError
@@ -43,6 +45,7 @@ KALSHI_QUERIES = {
     "withdrawals": f"GET /trade-api/v2/portfolio/withdrawals?limit={HISTORY_ROWS}",
     **INSIDES_QUERIES,
     **ORDERS_QUERIES,
+    **GROUPS_QUERIES,
 }
 
 
@@ -118,8 +121,8 @@ class AccountReads:
         (Kalshi: GET /portfolio/positions' answer; Deribit: private/get_positions'), its latest fills, settlements and
         transfers, and the points of position and realized P&L per market over exchange time; a Kalshi account's
         subaccounts, transfers between them and between exchange instances, allocation, API keys, historical cutoff,
-        FCM desk, and the shown subaccount's resting and ended orders. `subaccount`: the Kalshi subaccount shown;
-        `wallet_id`: the Deribit wallet shown (None: the main one)."""
+        FCM desk, and the shown subaccount's resting and ended orders and order groups. `subaccount`: the Kalshi
+        subaccount shown; `wallet_id`: the Deribit wallet shown (None: the main one)."""
         kalshi = self._kalshi_account(user_id, subaccount)
         deribit = self._deribit_account(user_id, wallet_id)
         if kalshi is None and deribit is None:
@@ -156,6 +159,7 @@ class AccountReads:
             }
             inside = insides(ctx, account, subaccount)
             shown_orders = orders(ctx, user_id, subaccount)
+            shown_groups = order_groups(ctx, user_id, subaccount)
         keys = [
             {
                 "key_id": k.key_id,
@@ -176,6 +180,7 @@ class AccountReads:
             **answers,
             **inside,
             "orders": shown_orders,
+            "order_groups": shown_groups,
             "queries": queries,
             "pnl": {"markets": markets, "complete": replayed},
         }

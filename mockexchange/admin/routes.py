@@ -206,6 +206,12 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "settlements": control.settle,
         "orders": control.create_order,
         "orders/cancel": control.cancel_order,
+        # Kalshi's order groups (control/kalshi_order_groups.py); read in GET /_admin/accounts/{user_id}
+        "order_groups": control.create_order_group,
+        "order_groups/limit": control.set_order_group_limit,
+        "order_groups/trigger": control.trigger_order_group,
+        "order_groups/reset": control.reset_order_group,
+        "order_groups/delete": control.delete_order_group,
         "deposits": control.deposit,
         "withdrawals": control.withdrawal,
         "scenario": paths.confined_load(scenarios),

@@ -37,7 +37,8 @@ from mockexchange.version import __version__
 # 12: the ledger keeps order groups (core/kalshi/order_groups.py): each user's, and the groups an action tripped.
 # 13: the derivatives book keeps deposit addresses and a transaction log per wallet; a wallet its login flag, a
 #     withdrawal its nonce, a transfer the user it went to.
-LAYOUT = 13
+# 14: an order keeps why it last changed (`last_update_reason`).
+LAYOUT = 14
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -5,7 +5,8 @@
  * target balance allocation, its API keys, the historical cutoff and what it moved, an FCM member's subtraders: each is
  * the Kalshi venue's own answer that GET /_admin/accounts/{user_id} carries (its `queries` name the request), shown as
  * served. Its orders: the shown subaccount's resting ones and those that ended, most recent first, each as REST serves
- * it with what it holds, its time in force and whether it is post-only. Lists are the newest (or first) 100 of what there is, with how many there are (`counts`, `moved`). Data goes
+ * it with what it holds, its time in force and whether it is post-only; its order groups as REST serves them, with
+ * what their orders matched in the window and how many rest. Lists are the newest (or first) 100 of what there is, with how many there are (`counts`, `moved`). Data goes
  * into the page as text, never as markup. */
 "use strict";
 
@@ -24,6 +25,9 @@ window.inspectorKalshi = (() => {
   const ORDER_COLUMNS = ["order_id", "client_order_id", "ticker", "side", "action", "yes_price_dollars",
     "remaining_count_fp", "fill_count_fp", "held_dollars", "time_in_force", "post_only", "expiration_time",
     "order_group_id", "status", "last_update_time"];
+  // An order group's columns: its limit, what its orders matched in the window, whether it is triggered, its orders.
+  const GROUP_COLUMNS = ["id", "contracts_limit_fp", "matched_fp", "is_auto_cancel_enabled", "exchange_index",
+    "orders_count", "resting_count", "orders"];
 
   /** Whole cents (an integer, as `amount_cents` is) in dollars, exactly: 150 -> "$1.50". */
   function centsInDollars(cents) {
@@ -139,10 +143,13 @@ window.inspectorKalshi = (() => {
     ];
   }
 
-  /** The shown subaccount's resting orders and its ended ones (the newest 100 of each). */
+  /** The shown subaccount's resting orders and its ended ones (the newest 100 of each), and its order groups. */
   function orders(k, ui) {
     const { resting, ended } = k.orders;
     const more = (list) => (list.more ? "the newest 100 (more follow), " : "");
+    const groups = k.order_groups;
+    // A group's orders as one cell of ids (the latest 20 placed, in the order placed).
+    const groupRows = groups.order_groups.map((group) => ({ ...group, orders: group.orders.join(" ") }));
     return [
       ui.el("h3", {}, "Resting orders"),
       ui.dataTable("resting-orders-table", resting.orders, ORDER_COLUMNS, `${more(resting)}newest placed first, as `
@@ -151,6 +158,12 @@ window.inspectorKalshi = (() => {
       ui.el("h3", {}, "Ended orders"),
       ui.dataTable("ended-orders-table", ended.orders, ORDER_COLUMNS, `${more(ended)}executed or canceled, the most `
         + `recent first, each as ${k.queries.ended_orders}`),
+      ui.el("h3", {}, "Order groups"),
+      ui.dataTable("order-groups-table", groupRows, GROUP_COLUMNS,
+        `${groups.more ? "the first 100 (more follow), " : ""}oldest first, as ${k.queries.order_groups} lists `
+        + `them (is_auto_cancel_enabled: triggered), each one's latest 20 orders as ${k.queries.order_group} lists `
+        + "them, with the contracts its orders matched in the rolling 15 s window (matched_fp), how many orders it has "
+        + "(orders_count) and how many rest (resting_count)"),
     ];
   }
 

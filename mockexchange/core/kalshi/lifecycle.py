@@ -35,6 +35,7 @@ from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, STATUS, Lifecycle, StatusMoved
 from mockexchange.core.kalshi.markets import RESULTS, Market, Settlement
+from mockexchange.core.kalshi.orders import CLOSE_CANCEL, HALT_CANCEL
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.units import PRICE, contracts, dollars
 
@@ -160,7 +161,7 @@ class MarketLifecycle:
             self._publish(Lifecycle(market.ticker, "close_date_updated", when, close_time=when))
         else:
             self._status_moved(market, when)
-        self.clear_book(market, when)  # type: ignore[attr-defined]
+        self.clear_book(market, when, CLOSE_CANCEL)  # type: ignore[attr-defined]
 
     def _finalize(self, market: Market, when: datetime) -> None:
         """Pay the determined market's positions (winners a dollar a contract); its resting orders are cancelled."""
@@ -170,7 +171,7 @@ class MarketLifecycle:
         market.settled_time = when
         market.settles_at = None
         self.market_changed(market)  # type: ignore[attr-defined]
-        self.clear_book(market, when)  # type: ignore[attr-defined]
+        self.clear_book(market, when, CLOSE_CANCEL)  # type: ignore[attr-defined]
         for row in self.positions.of_market(market.ticker):  # type: ignore[attr-defined]
             cells = self.positions.cells(row)  # type: ignore[attr-defined]
             after, payout = positions.settle(cells, result)
@@ -230,7 +231,7 @@ class MarketLifecycle:
             market.status = "active"
             market.updated_time = now
             self.market_changed(market)  # type: ignore[attr-defined]
-            self.clear_book(market, now)  # type: ignore[attr-defined]
+            self.clear_book(market, now, HALT_CANCEL)  # type: ignore[attr-defined]
             self._publish(Lifecycle(ticker, "activated", now))
         return market
 

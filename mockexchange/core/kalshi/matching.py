@@ -23,7 +23,7 @@ from mockexchange.core.kalshi.checks import Refusal, Terms
 from mockexchange.core.kalshi.fees import FeeRule
 from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.markets import Market
-from mockexchange.core.kalshi.orders import BOOK_RULES, EXECUTED, Order
+from mockexchange.core.kalshi.orders import BOOK_RULES, CANCELED, EXECUTED, SELF_TRADE_CANCEL, TRADE, Order
 from mockexchange.core.kalshi.units import PRICE
 
 
@@ -150,7 +150,7 @@ class Matching:
             fees += taker_terms.fee
             order.taker_cost += match.size * taker_terms.paid
         for cancelled in plan.cancelled:
-            self._end(cancelled.data, "canceled", now, None)  # type: ignore[attr-defined]  # (out of the book already)
+            self._end(cancelled.data, CANCELED, now, None, reason=SELF_TRADE_CANCEL)  # type: ignore[attr-defined]  # (out of the book already)
         order.filled += filled
         order.taker_fees += fees
         if order.order_group_id is not None and filled:
@@ -170,11 +170,11 @@ class Matching:
         if maker.order_group_id is not None:
             self._group_matched(maker, terms.count, now)  # type: ignore[attr-defined]
         if not maker.remaining:
-            self._end(maker, EXECUTED, now, None, before)  # type: ignore[attr-defined]
+            self._end(maker, EXECUTED, now, None, before, reason=TRADE)  # type: ignore[attr-defined]
             return
         self._rest_moved(maker, before, now)  # type: ignore[attr-defined]
         self._hold(maker, now)  # type: ignore[attr-defined]
-        self._order_changed(maker)  # type: ignore[attr-defined]
+        self._order_changed(maker, TRADE)  # type: ignore[attr-defined]
 
 
 def _most_within(budget: int, most: int, paid: int, yes_price: int, rule: FeeRule) -> int:

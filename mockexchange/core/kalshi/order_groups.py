@@ -24,7 +24,7 @@ from mockexchange.core.book import LevelChange, merged
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import Refusal, check_subaccount
 from mockexchange.core.kalshi.market_changes import Cause
-from mockexchange.core.kalshi.orders import CANCELED, Order
+from mockexchange.core.kalshi.orders import CANCELED, DECREASE, Order
 from mockexchange.core.kalshi.units import CONTRACT
 
 GROUP = "order_group"  # the bus's kind for a group's change (a GroupEvent)
@@ -236,7 +236,7 @@ class OrderGroups:
             self._touch(market, now)  # type: ignore[attr-defined]
             changes: list[LevelChange] = []
             for order in orders:
-                change = self._end(order, CANCELED, now, market.book)  # type: ignore[attr-defined]
+                change = self._end(order, CANCELED, now, market.book, reason=DECREASE)  # type: ignore[attr-defined]
                 changes += [change] if change else []
             self._moved(market, merged(changes), now, Cause(group.user_id, group.subaccount, None))  # type: ignore[attr-defined]
 

@@ -40,6 +40,14 @@ RESTING, CANCELED, EXECUTED = "resting", "canceled", "executed"
 STATUSES = (RESTING, CANCELED, EXECUTED)
 MAX_BATCH = 1_000  # orders (or cancels) one batch may hold: the mock's bound (Kalshi's scales with the write budget)
 ORDER = "order"  # the bus's kind for an order's change (the order as it stands after it)
+# Why an order last changed, in Kalshi's words (the AsyncAPI's `lastUpdateReason`, the `user_order` message's
+# `last_update_reason`); None: nothing since it was placed. A cancel the user asks for (one, all, a decrease to
+# nothing, through a group's trigger or delete) is a Decrease: Kalshi counts a cancel as a decrease (`reduced_by`).
+# The mock never makes MarginCancel, PostOnlyCrossCancel (it refuses the post-only order that would cross) nor
+# SettlementBoundsCancel.
+TRADE, AMEND, DECREASE = "Trade", "Amend", "Decrease"
+SELF_TRADE_CANCEL, EXPIRY_CANCEL, REDUCE_ONLY_CANCEL = "SelfTradeCancel", "ExpiryCancel", "ReduceOnlyCancel"
+CLOSE_CANCEL, HALT_CANCEL = "CloseCancel", "HaltCancel"  # the market closed (or settled); trading paused or resumed
 
 
 @dataclass(slots=True, eq=False)
@@ -76,6 +84,7 @@ class Order:
     maker_run: int = 0  # hundredths filled as maker at its price since it began to rest there
     seeded: bool = False  # stated by the control plane: it holds none of its owner's cash (what it fills is paid then)
     order_type: str = LIMIT  # ORDER_TYPES; a market order's `yes_price` is the worst it may take (its limit)
+    last_update_reason: str | None = None  # why it last changed (Kalshi's words above); None: placed, nothing since
 
     @property
     def buys_yes(self) -> bool:

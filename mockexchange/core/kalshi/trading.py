@@ -3,7 +3,8 @@ book (matching.py), rested, decreased, amended, cancelled, expired on the exchan
 
 Every command is one exchange action under the ledger's lock: it is checked whole first (a refused command changes
 nothing), then the book moves once, published as one `BookMoved` (its cause the user whose command it was); each order
-it changes is published as an `order` change (the order as it stands after it).
+it changes is published as an `order` change (the order as it stands after it, with why it changed: orders.py's
+reasons, decided where the change is made).
 
 What an order may be, in Kalshi's words (CreateOrderV2Request): `good_till_canceled` rests what it does not fill, until
 its `expiration_time` if it has one (a time still to come); `immediate_or_cancel` and `fill_or_kill` never rest (a
@@ -33,19 +34,27 @@ from mockexchange.core.kalshi.figures import roll_day
 from mockexchange.core.kalshi.lifecycle import refusal
 from mockexchange.core.kalshi.market_changes import Cause
 from mockexchange.core.kalshi.markets import Market
+from mockexchange.core.kalshi.matching import Planned
 from mockexchange.core.kalshi.orders import (
+    AMEND,
     CANCELED,
+    DECREASE,
     EXECUTED,
+    EXPIRY_CANCEL,
     FOK,
     GTC,
+    HALT_CANCEL,
     IOC,
     LIMIT,
     MARKET,
     ORDER,
     ORDER_TYPES,
+    REDUCE_ONLY_CANCEL,
     RESTING,
+    SELF_TRADE_CANCEL,
     SELF_TRADE_TYPES,
     TIME_IN_FORCE,
+    TRADE,
     Done,
     Order,
     book_side,
@@ -133,6 +142,7 @@ class Trading:
             )  # fmt: skip
             if reduce_only:
                 order.initial = order.remaining = min(count, self._reducible(order))
+                order.last_update_reason = REDUCE_ONLY_CANCEL if order.initial < count else None
             if self.accounts[user_id].subtrader_of is not None:  # type: ignore[attr-defined]
                 self._check_fcm(order, market, fcm_bound)
             return self._enter(order, market, account, now, check_cash=True, cap=buy_max_cost)
@@ -216,9 +226,10 @@ class Trading:
             self._rest_moved(order, 0, now)
             self._hold(order, now)
             self._schedule_expiry(order)
-            self._order_changed(order)
+            self._order_changed(order, TRADE if order.filled else None)
         else:
-            self._end(order, EXECUTED if order.filled and order.filled == order.initial else CANCELED, now, None, 0)
+            executed = order.filled and order.filled == order.initial
+            self._end(order, EXECUTED if executed else CANCELED, now, None, 0, reason=_ended_placed(order, planned))
         self._moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
         if self.groups_due:  # type: ignore[attr-defined]
             self._trip_groups(now)  # type: ignore[attr-defined]
@@ -240,7 +251,7 @@ class Trading:
             market = self.markets[order.ticker]  # type: ignore[attr-defined]
             self._touch(market, now)
             reduced = order.remaining
-            change = self._end(order, CANCELED, now, market.book)
+            change = self._end(order, CANCELED, now, market.book, reason=DECREASE)
             self._moved(market, [change] if change else [], now, self._cause(order) if user_id else None)  # type: ignore[attr-defined]
             return Done(order.copy(), 0, 0, 0, reduced, now)
 
@@ -260,7 +271,7 @@ class Trading:
                 changes = []
                 for order in orders:
                     reduced = order.remaining
-                    change = self._end(order, CANCELED, now, market.book)
+                    change = self._end(order, CANCELED, now, market.book, reason=DECREASE)
                     changes += [change] if change else []
                     done.append(Done(order.copy(), 0, 0, 0, reduced, now))
                 self._moved(market, merged(changes), now, Cause(user_id, orders[0].subaccount, None))  # type: ignore[attr-defined]
@@ -291,10 +302,10 @@ class Trading:
                 return Done(order.copy(), 0, 0, 0, 0, now)
             self._touch(market, now)
             if not target:
-                change = self._end(order, CANCELED, now, market.book)
+                change = self._end(order, CANCELED, now, market.book, reason=DECREASE)
             else:
                 change = self._shrink(order, market, target, now)
-                self._order_changed(order)
+                self._order_changed(order, DECREASE)
             self._moved(market, [change] if change else [], now, self._cause(order))  # type: ignore[attr-defined]
             return Done(order.copy(), 0, 0, 0, reduced, now)
 
@@ -395,8 +406,10 @@ class Trading:
             self._hold(order, now)
             self._amended(order, expiration_time, None, count, now)
         else:
-            order.remaining = 0
-            self._end(order, EXECUTED if order.filled == count else CANCELED, now, None, old_whole)
+            order.remaining = 0  # filled whole, or self-trade prevention stopped it
+            executed = order.filled == count
+            self._end(order, EXECUTED if executed else CANCELED, now, None, old_whole,
+                      reason=AMEND if executed else SELF_TRADE_CANCEL)  # fmt: skip
         self._moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
         if self.groups_due:  # type: ignore[attr-defined]
             self._trip_groups(now)  # type: ignore[attr-defined]
@@ -411,7 +424,7 @@ class Trading:
             self._schedule_expiry(order)
         order.initial = count
         order.updated = now
-        self._order_changed(order)
+        self._order_changed(order, AMEND)
 
     def _shrink(self, order: Order, market: Market, target: int, now: datetime) -> LevelChange:
         """A resting order made smaller in place (it keeps its place in time): its hold and counts follow."""
@@ -425,11 +438,12 @@ class Trading:
         return change
 
     def _end(
-        self, order: Order, status: str, now: datetime, book: Book | None, before: int | None = None
-    ) -> LevelChange | None:
-        """The order ends (`canceled` or `executed`): out of `book` if given (else it is out already, or never
-        rested), nothing rests, its hold goes back, the archive keeps it. `before`: what rested in whole contracts
-        before the change, if its `remaining` changed already."""
+        self, order: Order, status: str, now: datetime, book: Book | None, before: int | None = None, *,
+        reason: str | None,
+    ) -> LevelChange | None:  # fmt: skip
+        """The order ends (`canceled` or `executed`) for `reason` (orders.py's): out of `book` if given (else it is out
+        already, or never rested), nothing rests, its hold goes back, the archive keeps it. `before`: what rested in
+        whole contracts before the change, if its `remaining` changed already."""
         change = book.cancel(order.order_id)[1] if book is not None and order.order_id in book else None
         was = order.resting_whole if before is None else before
         order.remaining = 0
@@ -440,7 +454,7 @@ class Trading:
         self._hold(order, now)
         self.orders.pop(order.order_id, None)  # type: ignore[attr-defined]
         self.archive.order_ended(order, now)  # type: ignore[attr-defined]
-        self._order_changed(order)
+        self._order_changed(order, reason)
         return change
 
     # -- what every change keeps up --------------------------------------------------------------------------------
@@ -483,7 +497,9 @@ class Trading:
         account.move_cash(order.subaccount, order.exchange_index, -delta, now)
         order.held += delta
 
-    def _order_changed(self, order: Order) -> None:
+    def _order_changed(self, order: Order, reason: str | None) -> None:
+        """The order changed for `reason` (orders.py's; None: it was placed and nothing else happened): published."""
+        order.last_update_reason = reason
         takers = self.bus.takers(ORDER)  # type: ignore[attr-defined]
         if takers:
             change = Change(ORDER, order.user_id, order.copy())
@@ -580,7 +596,7 @@ class Trading:
             if order is None or order.expiration_time != when:
                 continue  # ended or amended since
             self._touch(market, when)
-            change = self._end(order, CANCELED, when, market.book)
+            change = self._end(order, CANCELED, when, market.book, reason=EXPIRY_CANCEL)
             self._moved(market, [change] if change else [], when)  # type: ignore[attr-defined]
         if heap is not None and not heap:
             del self.expiries[market.ticker]  # type: ignore[attr-defined]
@@ -593,21 +609,33 @@ class Trading:
             if not orders:
                 continue
             self._touch(market, now)
-            changes = [self._end(order, CANCELED, now, market.book) for order in orders]
+            changes = [self._end(order, CANCELED, now, market.book, reason=HALT_CANCEL) for order in orders]
             self._moved(market, merged(c for c in changes if c is not None), now)  # type: ignore[attr-defined]
 
-    def clear_book(self, market: Market, when: datetime) -> None:
-        """Every order in the market's book ends (cancelled), the house's levels go: one action, if any rested."""
+    def clear_book(self, market: Market, when: datetime, reason: str) -> None:
+        """Every order in the market's book ends (cancelled, for `reason`: the market closed or resumed), the house's
+        levels go: one action, if any rested."""
         book = market.book
         if book is None or not len(book):
             return
         self._touch(market, when)
         for resting in list(book.orders()):
             if resting.data is not None:
-                self._end(resting.data, CANCELED, when, None)
+                self._end(resting.data, CANCELED, when, None, reason=reason)
         changes = book.clear()
         market.house = None
         self._moved(market, changes, when)  # type: ignore[attr-defined]
+
+
+def _ended_placed(order: Order, planned: Planned | None) -> str:
+    """Why an order that did not rest ended as it was placed: a reduce-only order cut to the position held (the cut
+    set its reason); self-trade prevention stopping it; filled whole; else what its time in force left unfilled
+    (immediate-or-cancel, fill-or-kill: it expired at once)."""
+    if order.last_update_reason == REDUCE_ONLY_CANCEL:
+        return REDUCE_ONLY_CANCEL
+    if planned is not None and planned.plan.stopped:
+        return SELF_TRADE_CANCEL
+    return TRADE if order.filled and order.filled == order.initial else EXPIRY_CANCEL
 
 
 def _check_terms(

@@ -168,7 +168,8 @@ def ws_time(when: datetime) -> str:
 
 def ws_user_order(o: Order) -> Row:
     """A `user_order` message's `msg`: the order as `GET /portfolio/orders/{order_id}` shows it (the one renderer,
-    `order`), in the channel's fields; the optional ones it has no value for left out."""
+    `order`), in the channel's fields, with why it last changed (core's `last_update_reason`, Kalshi's words); the
+    optional ones it has no value for left out."""
     row = order(o)
     msg = {name: row[name] for name in _WS_ORDER_FIELDS if row[name] is not None}
     msg["is_yes"] = o.side == "yes"
@@ -176,6 +177,8 @@ def ws_user_order(o: Order) -> Row:
     msg["last_update_time"], msg["last_updated_ts_ms"] = ws_time(o.updated), unix_ms(o.updated)
     if o.expiration_time is not None:
         msg["expiration_time"], msg["expiration_ts_ms"] = ws_time(o.expiration_time), unix_ms(o.expiration_time)
+    if o.last_update_reason is not None:
+        msg["last_update_reason"] = o.last_update_reason
     return msg
 
 
