@@ -1,7 +1,8 @@
 """The account the schema suites read on a mock: an FCM member with positions over many events, settlements,
 transfers in every status and two subtraders, so that every operation has pages to walk and every list has rows;
 and, for the writes (`seed_writes`), what makes a valid write succeed: cash in each of the 63 numbered subaccounts,
-the Premier usage level, keys to delete, an error account for position transfers (`VALUES` names them for the kit)."""
+the Premier usage level, keys and order groups to delete, an error account for position transfers (`VALUES` names
+them for the kit)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ KEY_ID = "contract-suite-key"
 SUBACCOUNT_CENTS = 10**11  # $1 billion in each numbered subaccount: most drawn transfers are within it
 KEYS_TO_DELETE = tuple(f"contract-delete-{i}" for i in range(3))
 ORDER_GROUPS = tuple(f"contract-group-{i}" for i in range(3))  # for the group writes that name one
+GROUPS_TO_DELETE = tuple(f"contract-delete-group-{i}" for i in range(3))  # for DeleteOrderGroup
 ERROR_ACCOUNT = "contract-fcm-errors"  # the FCM's error account: position transfers go to its subtraders
 TRANSFER_TARGETS = tuple(f"{ERROR_ACCOUNT}_T{i}" for i in range(2))
 # Open, on whole cents and on exchange index 0, with the house's book (seed_market_data): orders are drawn on them.
@@ -74,6 +76,7 @@ def values(**orders: tuple) -> AccountValues:
         candle_series=(SERIES,),
         candle_markets=MARKETS,
         order_group_ids=ORDER_GROUPS,
+        deletable_order_group_ids=GROUPS_TO_DELETE,
     )
 
 
@@ -165,7 +168,7 @@ def seed_writes(control: Control, *, subaccounts: bool = True) -> None:
     control.grant_api_usage_level(MEMBER, "premier")  # uploading a key needs it
     for key_id in KEYS_TO_DELETE:
         control.create_key(MEMBER, key_id=key_id, key_type="ed25519")
-    for group_id in ORDER_GROUPS:
+    for group_id in ORDER_GROUPS + GROUPS_TO_DELETE:
         control.create_order_group(MEMBER, contracts_limit=100, order_group_id=group_id)
     control.create_account(ERROR_ACCOUNT, fcm_member=True)
     control.set_fcm_error_account(MEMBER, ERROR_ACCOUNT)

@@ -22,7 +22,7 @@ import yaml
 from mockexchange.auth.kalshi.keys import generate_private_key, public_key_pem
 from mockexchange.contract import extra
 from mockexchange.contract.discovery import Listed, discover, needed
-from mockexchange.contract.orders import RESTING, OrderValues, find_orders
+from mockexchange.contract.orders import GROUP_LIMIT, RESTING, OrderValues, find_orders
 from mockexchange.contract.preflight import Unreachable, preflight
 from mockexchange.contract.report import Run, translate
 from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
@@ -30,11 +30,19 @@ from mockexchange.contract.verdict import read_events
 from mockexchange.schema.refinements import ORDER_READS, PAGINATED
 from mockexchange.schema.refs import operations_by_id
 from mockexchange.schema.specs import SpecError, kalshi_slice_path, load_spec
-from mockexchange.schema.write_rules import ACCEPTANCE, ORDER_WRITES, AccountValues
+from mockexchange.schema.write_rules import (
+    ACCEPTANCE,
+    GROUP_WRITES,
+    NAMED_GROUP_WRITES,
+    ORDER_WRITES,
+    AccountValues,
+)
 from mockexchange.testing.signing import KalshiSigner
 
 OPERATIONS = KALSHI_OPERATIONS
-ORDER_OPERATIONS = ORDER_WRITES + ORDER_READS
+# What `--orders` adds: every write that changes orders or order groups.
+ACCOUNT_TRADING = ORDER_WRITES + GROUP_WRITES
+ORDER_OPERATIONS = ACCOUNT_TRADING + ORDER_READS
 # The operations that change the account (make or delete keys, grant a usage level): checked only when named with
 # --operation, so that a run against a real account changes nothing unless asked.
 # Exit statuses (docs/contract-kit.md): the first that applies.
@@ -66,8 +74,9 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     p.add_argument(
         "--orders", action="store_true",
-        help="also check the order writes (placing, amending, decreasing and cancelling orders: it changes the "
-        "account, and CancelAllOrders cancels every resting order of it); the kit places its own resting orders first",
+        help="also check the order and order group writes (placing, amending, decreasing and cancelling orders; "
+        "making, limiting, triggering, resetting and deleting groups: it changes the account, and CancelAllOrders "
+        "cancels every resting order of it); the kit places its own resting orders and makes its own groups first",
     )  # fmt: skip
     p.add_argument("--max-examples", type=int, default=50, metavar="N", help="generated cases per operation")
     p.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
@@ -120,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
     asked = args.operation or [op for op in OPERATIONS if op not in KALSHI_WRITES]
-    asked += [op for op in ORDER_WRITES if args.orders and op not in asked]
+    asked += [op for op in ACCOUNT_TRADING if args.orders and op not in asked]
     try:
         first = preflight(
             args.base_url, signer, spec, asked, explicit=bool(args.operation), subtrader_ids=args.subtrader_id
@@ -134,10 +143,12 @@ def run(args: argparse.Namespace) -> int:
     operations = [op for op in asked if op not in first.skipped]
     ordering = not args.published_only and bool(set(operations) & set(ORDER_OPERATIONS))
     listed = discover(args.base_url, signer) if (needed(operations) or ordering) and not args.published_only else None
-    # The kit's own resting orders, placed only when an order write runs: those writes change no order it had.
+    # The kit's own resting orders and groups, placed and made only when a write that changes one runs: those writes
+    # change no order or group it had.
     placing = bool(set(operations) & set(ORDER_WRITES))
+    grouping = bool(set(operations) & set(NAMED_GROUP_WRITES))
     markets = listed.markets if listed else []
-    orders = find_orders(args.base_url, signer, markets, place=placing) if ordering else None
+    orders = find_orders(args.base_url, signer, markets, place=placing, groups=grouping) if ordering else None
     if not args.published_only:
         spec = refine(spec, account=_account_values(args, listed, orders))
     print(f"contract check: {args.base_url}  operations: {', '.join(operations)}")
@@ -240,6 +251,11 @@ def _orders_line(orders: OrderValues) -> str:
         line += (
             f"; the kit placed {orders.placed} resting bids of {RESTING['count']} at ${RESTING['price']} on "
             f"{markets[0]} to cancel, amend and decrease"
+        )
+    if orders.groups:
+        line += (
+            f"; the kit made {orders.groups} order groups of {GROUP_LIMIT:,} contracts ("
+            f"{len(values['deletable_order_group_ids'])} to delete) to limit, trigger, reset and delete"
         )
     return line + "".join(f"; {problem}" for problem in orders.problems)
 

@@ -1,6 +1,6 @@
 """What the kit's order checks need on the account and its exchange (write_rules.AccountValues' order fields):
 markets that take orders, the account's orders, and, for `contract check --orders`, resting orders of its own to
-cancel, amend and decrease.
+cancel, amend and decrease, and order groups of its own for the group writes.
 
 - The order markets: open markets (`active`; the legacy profile's `open`) on whole cents (`linear_cent`), all on one
   exchange index (0, where deposits land, when it lists any): drawn valid orders name them, at prices every one of
@@ -9,6 +9,9 @@ cancel, amend and decrease.
 - The kit's resting orders (`place_resting`, only when asked: it changes the account): `RESTING_ORDERS` post-only
   bids of `RESTING["count"]` contracts at $0.01 on the first order market, which cross nothing a book offers above
   a cent; the writes that change an order name only these, never an order the account had.
+- The kit's order groups (`make_groups`, only when a group write that names a group is asked): `KIT_GROUPS` groups
+  of `GROUP_LIMIT` contracts on the order markets' exchange index for the group writes (and the creates) to name, and
+  as many for DeleteOrderGroup alone, so that deleting leaves the others theirs; never a group the account had.
 
 The pytest suites seed the same orders through the control plane (`account.seed_orders`) with `RESTING`'s terms.
 """
@@ -29,8 +32,12 @@ RESTING: dict[str, Any] = {
     "side": "bid", "count": "100", "price": "0.01", "time_in_force": "good_till_canceled",
     "self_trade_prevention_type": "taker_at_cross", "post_only": True,
 }  # fmt: skip
+KIT_GROUPS = 3  # the kit's order groups for the group writes; as many again to delete
+# The most Kalshi takes: a create naming a group is not expected to trigger it (a triggered group refuses orders).
+GROUP_LIMIT = 1_000_000
 OPEN_STATUSES = ("active", "open")
 ORDERS_READ = 100  # orders read of the account's (a page)
+GROUP_CREATE = "/portfolio/order_groups/create"
 
 
 @dataclass
@@ -40,6 +47,7 @@ class OrderValues:
     values: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     placed: int = 0
+    groups: int = 0  # order groups the kit made
 
 
 def order_markets(markets: Iterable[Any]) -> tuple[tuple[str, ...], int | None]:
@@ -86,9 +94,12 @@ def values_for(
     }
 
 
-def find_orders(base_url: str, signer: KalshiSigner, markets: list[Any], *, place: bool) -> OrderValues:
+def find_orders(
+    base_url: str, signer: KalshiSigner, markets: list[Any], *, place: bool, groups: bool = False
+) -> OrderValues:
     """The order values of the account behind `signer` at a server: its orders read, and with `place`, the kit's
-    resting orders placed first on the first order market (`markets`: rows of GET /markets)."""
+    resting orders placed first on the first order market (`markets`: rows of GET /markets); with `groups`, the
+    kit's order groups made first."""
     found = OrderValues()
     tickers, index = order_markets(markets)
     base_path = httpx.URL(base_url).path.rstrip("/")
@@ -107,16 +118,23 @@ def find_orders(base_url: str, signer: KalshiSigner, markets: list[Any], *, plac
                 found.problems.append("no open market on whole cents is listed: no order placed")
             else:
                 resting = place_resting(
-                    lambda body: _placed(call("POST", "/portfolio/events/orders", json=body)), tickers[0]
+                    lambda body: _created(call("POST", "/portfolio/events/orders", json=body), "order_id"), tickers[0]
                 )
                 found.placed = len(resting)
                 if len(resting) < RESTING_ORDERS:
                     found.problems.append(f"{RESTING_ORDERS - len(resting)} of the kit's resting orders were refused")
+        made: dict[str, tuple[str, ...]] = {}
+        if groups:
+            body = {"contracts_limit": GROUP_LIMIT, "exchange_index": 0 if index is None else index}
+            made = make_groups(lambda: _created(call("POST", GROUP_CREATE, json=body), "order_group_id"))
+            found.groups = sum(map(len, made.values()))
+            if found.groups < 2 * KIT_GROUPS:
+                found.problems.append(f"{2 * KIT_GROUPS - found.groups} of the kit's order groups were refused")
         answer = call("GET", "/portfolio/orders", params={"limit": ORDERS_READ})
         rows = _orders(answer)
         if rows is None:
             found.problems.append(f"GET /portfolio/orders ({_status(answer)}) listed no orders")
-    found.values = values_for(tickers, index, rows or (), resting)
+    found.values = values_for(tickers, index, rows or (), resting) | made
     return found
 
 
@@ -127,12 +145,23 @@ def place_resting(place: Callable[[dict[str, Any]], str | None], ticker: str) ->
     return tuple(order_id for order_id in placed if order_id)
 
 
-def _placed(answer: httpx.Response | None) -> str | None:
+def make_groups(create: Callable[[], str | None]) -> dict[str, tuple[str, ...]]:
+    """The kit's order groups (`create()`: the id of a group made, or None), as AccountValues' group fields:
+    `KIT_GROUPS` for the group writes to name and as many for DeleteOrderGroup."""
+    made = [create() for _ in range(2 * KIT_GROUPS)]
+    return {
+        "order_group_ids": tuple(g for g in made[:KIT_GROUPS] if g),
+        "deletable_order_group_ids": tuple(g for g in made[KIT_GROUPS:] if g),
+    }
+
+
+def _created(answer: httpx.Response | None, name: str) -> str | None:
+    """The id a 201 names, or None."""
     try:
-        order_id = answer.json().get("order_id") if answer is not None and answer.status_code == 201 else None
+        made = answer.json().get(name) if answer is not None and answer.status_code == 201 else None
     except (ValueError, AttributeError):
         return None
-    return order_id if isinstance(order_id, str) else None
+    return made if isinstance(made, str) else None
 
 
 def _orders(answer: httpx.Response | None) -> list[Any] | None:

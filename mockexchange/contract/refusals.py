@@ -7,8 +7,8 @@ the balance), and it passes a server that refuses every write with a 409. For th
 
 - each answer to valid data is a 2xx, or a refusal declared for the operation (status and Kalshi's error `code`)
   that its judge, if it has one, does not rule out: a refusal of a transfer the source holds fails, read back from
-  the server (GetSubaccountBalances) when the refusal is judged; a 401 is the auth checks' and a 429 or 5xx the
-  other checks' concern;
+  the server (GetSubaccountBalances; an order's GetOrder, a group's GetOrderGroup) when the refusal is judged; a 401
+  is the auth checks' and a 429 or 5xx the other checks' concern;
 - at the end of the run, every such operation that answered valid data must have accepted some (unless the kit
   lacked the values its valid requests need, write_rules.ACCEPTANCE): a server that refuses every write, with
   declared codes or not, fails.
@@ -30,6 +30,7 @@ from mockexchange.schema.write_rules import ACCEPTANCE, judged_operations, refus
 
 BALANCES = "GetSubaccountBalances"
 ORDER = "GetOrder"
+GROUP = "GetOrderGroup"
 ACCEPTED = range(200, 300)
 NOT_OURS = frozenset({401, 429})  # refused keys are the auth verdict's; rate limits say nothing about the schema
 # Whether each recent case was drawn as valid data, by case id (the latest 4,096): by the time this check runs, the
@@ -175,6 +176,7 @@ class ServerAccount:
         self._balances: dict[tuple[int, int], Decimal] | None = None
         self._read = False
         self._orders: dict[str, dict[str, Any] | None] = {}
+        self._groups: dict[tuple[str, int], dict[str, Any] | None] = {}
 
     def balance(self, subaccount: int, exchange_index: int) -> Decimal | None:
         balances = self._read_balances()
@@ -186,8 +188,15 @@ class ServerAccount:
 
     def order(self, order_id: str) -> dict[str, Any] | None:
         if order_id not in self._orders:
-            self._orders[order_id] = _read_order(self._case, self._base_url, order_id)
+            self._orders[order_id] = _read_one(self._case, self._base_url, ORDER, {"order_id": order_id}, {}, "order")
         return self._orders[order_id]
+
+    def group(self, order_group_id: str, subaccount: int) -> dict[str, Any] | None:
+        key = (order_group_id, subaccount)
+        if key not in self._groups:
+            path, query = {"order_group_id": order_group_id}, {"subaccount": subaccount}
+            self._groups[key] = _read_one(self._case, self._base_url, GROUP, path, query, None)
+        return self._groups[key]
 
     @property
     def unread(self) -> bool:
@@ -220,17 +229,21 @@ def _read_balances(case: Case, base_url: str) -> dict[tuple[int, int], Decimal] 
         return None
 
 
-def _read_order(case: Case, base_url: str, order_id: str) -> dict[str, Any] | None:
-    """The order as GetOrder answers it; None when the server has no such order or does not answer as the slice says."""
+def _read_one(
+    case: Case, base_url: str, operation_id: str, path: dict[str, Any], query: dict[str, Any], name: str | None
+) -> dict[str, Any] | None:
+    """One record as the read answers it (`name`: the field of the answer that holds it; None: the answer itself),
+    signed as the case was; None when the server has no such record or does not answer as the slice says."""
     try:
-        operation = case.operation.schema.find_operation_by_id(ORDER)
+        operation = case.operation.schema.find_operation_by_id(operation_id)
     except (KeyError, LookupError):
         return None
-    read = operation.Case(path_parameters={"order_id": order_id})
+    read = operation.Case(path_parameters=path, query=query or None)
     set_on_case(read, AuthContext(operation=operation, app=operation.app), None)
     answer = read.call(base_url=base_url)
     try:
-        order = answer.json()["order"] if answer.status_code == 200 else None
+        body = answer.json() if answer.status_code == 200 else None
+        found = body if name is None or body is None else body[name]
     except (ValueError, KeyError, TypeError):
         return None
-    return order if isinstance(order, dict) else None
+    return found if isinstance(found, dict) else None

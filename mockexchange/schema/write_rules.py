@@ -15,6 +15,7 @@ Pure data and pure functions: no HTTP here (the account is read by the caller, t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -59,7 +60,8 @@ class AccountValues:
     candle_markets: tuple[str, ...] = ()
     # Orders (`contract check --orders`; the suites' seed_orders): open markets on whole cents, all on one exchange
     # index, that take orders; that index; the account's orders (any status) and the resting ones the kit placed to
-    # be changed (all bids of the first order market, without a client order id); the order groups it may name.
+    # be changed (all bids of the first order market, without a client order id); the order groups it may name, and
+    # those it made to be deleted (DeleteOrderGroup names only these: the others stay for the other group writes).
     order_markets: tuple[str, ...] = ()
     order_exchange_indexes: tuple[int, ...] = ()  # the index and -1 (route by the ticker the request names)
     resting_order_exchange_indexes: tuple[int, ...] = ()  # the index alone (-1 routes only with a market_ticker)
@@ -68,6 +70,7 @@ class AccountValues:
     resting_order_markets: tuple[str, ...] = ()
     resting_order_sides: tuple[str, ...] = ()
     order_group_ids: tuple[str, ...] = ()
+    deletable_order_group_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,10 @@ class AccountView(Protocol):
     def order(self, order_id: str) -> Mapping[str, Any] | None:
         """The account's order of that id as GetOrder shows it (None: the server has none, or it could not be
         read)."""
+
+    def group(self, order_group_id: str, subaccount: int) -> Mapping[str, Any] | None:
+        """The account's order group of that id in that subaccount as GetOrderGroup shows it (None: the server has
+        none there, or it could not be read)."""
 
 
 # Why a declared refusal cannot be right for this body on this account (None: it can be).
@@ -198,8 +205,17 @@ def write_without_read(body: Mapping[str, Any], account: AccountView) -> str | N
     return None if "write" in scopes and "read" not in scopes else "the scopes do not hold `write` without `read`"
 
 
+def _given_int(body: Mapping[str, Any], name: str) -> int | None:
+    """An integer field or query parameter (None: absent, null or not an integer). A query parameter comes as
+    text when schemathesis' coverage phase draws it (`"62"`): read as the server reads it."""
+    value = body.get(name)
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value):
+        return int(value)
+    return value if type(value) is int else None
+
+
 def _subaccount_of(body: Mapping[str, Any]) -> int:
-    return _number(body, "subaccount")
+    return _given_int(body, "subaccount") or 0  # absent: the primary
 
 
 def order_subaccount_unknown(body: Mapping[str, Any], account: AccountView) -> str | None:
@@ -215,10 +231,23 @@ def order_rests(body: Mapping[str, Any], account: AccountView) -> str | None:
         return None
     if order.get("subaccount_number", 0) != _subaccount_of(body):
         return None
-    index = body.get("exchange_index")
-    if type(index) is int and index >= 0 and index != order.get("exchange_index", 0):
+    index = _given_int(body, "exchange_index")
+    if index is not None and index >= 0 and index != order.get("exchange_index", 0):
         return None
     return f"order {order_id} rests in subaccount {_subaccount_of(body)} (GetOrder says so)"
+
+
+def group_exists(body: Mapping[str, Any], account: AccountView) -> str | None:
+    """The group a named group write names (its path's `order_group_id`) is the account's, in the subaccount and on
+    the exchange index the request names (0 when it names none): a 404 for it is wrong."""
+    group_id, subaccount = body.get("order_group_id"), _subaccount_of(body)
+    group = account.group(group_id, subaccount) if isinstance(group_id, str) else None
+    index = _given_int(body, "exchange_index") or 0
+    if group is None or group.get("exchange_index", 0) != index:
+        return None
+    return f"order group {group_id} is the account's in subaccount {subaccount} on exchange index {index} " + (
+        "(GetOrderGroup says so)"
+    )
 
 
 SUBACCOUNT = {"minimum": 0, "maximum": SUBACCOUNT_MAX}
@@ -311,8 +340,11 @@ ACCOUNT_VALUES: tuple[AccountValue, ...] = (
                  "an open market a subtrader holds"),
     AccountValue(("CreateFCMPositionTransfer",), "target_subtrader_id", "transfer_targets",
                  "a subtrader under the FCM's error account ({error_account_id}_{suffix})"),
-    AccountValue(NAMED_GROUP_WRITES, "path:order_group_id", "order_group_ids",
+    AccountValue(NAMED_GROUP_WRITES[1:], "path:order_group_id", "order_group_ids",
                  "an order group of the checking account"),
+    AccountValue(NAMED_GROUP_WRITES[:1], "path:order_group_id", "deletable_order_group_ids",
+                 "an order group of the checking account made to be deleted (the others stay for the other group "
+                 "writes)"),
 )  # fmt: skip
 
 LOCKED_KEY = (
@@ -365,7 +397,7 @@ STATE_REFUSALS: tuple[StateRefusal, ...] = (
                  "index no market is listed on, or a subaccount not created (judged)", group_limit_refused),
     StateRefusal(NAMED_GROUP_WRITES, 404, "not_found",
                  "a group the account does not have there: deleted already, or named with another subaccount or "
-                 "exchange index than its own"),
+                 "exchange index than its own (judged)", group_exists),
     StateRefusal(GROUP_WRITES, 403, "forbidden", LOCKED_KEY),
 )  # fmt: skip
 
@@ -513,6 +545,8 @@ STATE_REFUSALS += (
     StateRefusal(ORDER_CHANGES, 404, "not_found", NO_ORDER, order_rests),
     StateRefusal(ORDER_CREATES[:1], 404, "not_found", "an order_group_id of a group made for another subaccount than "
                  "the order's (judged)", group_in_the_orders_subaccount),
+    StateRefusal(ORDER_CREATES[:1], 409, "order_group_triggered", "an order_group_id of a triggered group (by hand or "
+                 "past its limit): it takes no order until it is reset (the mock's code: Kalshi documents none)"),
     StateRefusal(("BatchCreateOrdersV2", "BatchCancelOrdersV2"), 400, "bad_request",
                  f"a body past {BODY_BOUND} bytes (the mock's bound on a batch's body; Kalshi's is unknown) "
                  "(judged from the body's size)", batch_within_bound),

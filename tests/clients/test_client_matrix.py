@@ -94,6 +94,10 @@ def test_the_matrix_has_no_failing_cell() -> None:
     assert "markets raises ValidationError" in matrix.cells["kalshi-sdk"]["markets"].reason, shown
     # and its CreateOrderV2Request requires client_order_id, which the spec makes optional: a third
     assert "unnamed raises ValidationError" in matrix.cells["kalshi-sdk"]["orders"].reason, shown
+    # kalshi-sdk follows its orders on user_orders too, each message equal to the ledger's order and book
+    assert (
+        "user_orders: PASS subscribe_user_orders(): 7 UserOrdersMessage" in matrix.cells["kalshi-sdk"]["orders"].reason
+    )
 
 
 def test_a_missing_interpreter_fails_the_cells_and_the_exit_status(

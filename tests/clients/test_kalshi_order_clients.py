@@ -5,14 +5,20 @@ decrease, cancel (twice: 404) and batch-cancel seeded orders; read their orders 
 queue positions and the balance. Each value is compared with figures worked out by hand (the fills at the resting
 prices, their fees, what each resting order holds, the balance after) and with the ledger: mockexchange/contract/
 clients/scenes/orders.py (the client matrix's `orders` column runs the same). The 3.2.0 SDK's orders are the legacy
-routes' (tests/clients/test_legacy_orders_client.py)."""
+routes' (tests/clients/test_legacy_orders_client.py).
+
+kalshi-sdk, the one with a websocket client, also follows its orders on `user_orders` (the official packages have
+none): each change of the trader's orders arrives as one typed UserOrdersMessage equal to the ledger's order and book
+(mockexchange/contract/clients/user_orders_ws.py; the matrix's `orders` cell of kalshi-sdk runs it too)."""
 
 from __future__ import annotations
 
 import pytest
 
+from mockexchange.contract.clients.libraries import KALSHI_SDK
 from mockexchange.contract.clients.scenes.orders import ORDERS
 from mockexchange.contract.clients.scenes.scene import noted, problems
+from mockexchange.contract.clients.user_orders_ws import CHANGES, user_orders_verdict
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]  # slow: conftest.py
 
@@ -30,3 +36,9 @@ def test_the_client_trades_and_reads_its_orders_as_the_ledger_has_them(played, c
     assert (problems(found), list(found)) == ({}, EVERY)
     # what raised inside the client, as the cell's reason says it: exactly the known findings
     assert [note.split(":")[0] for note in noted(found) if " raises " in note] == findings, noted(found)
+
+
+def test_kalshi_sdk_follows_its_orders_on_user_orders(client_venvs, tmp_path) -> None:
+    judged = user_orders_verdict(client_venvs[KALSHI_SDK.name], tmp_path)
+    assert judged.passed, judged.reason
+    assert f"subscribe_user_orders(): {len(CHANGES)} UserOrdersMessage (" in judged.reason

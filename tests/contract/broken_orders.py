@@ -8,6 +8,8 @@ defect replaces its answer:
   place, 0, 1, text) is answered 201, as if placed, whatever the mock answered.
 - `cancel_not_found`: every cancel of one order is answered 404 `not_found` without reaching the mock: the order
   still rests.
+- `trigger_not_found`: every trigger of an order group is answered 404 `not_found` without reaching the mock: the
+  group is still there.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from broken_writes import _json, _read, _replay
 from mockexchange.schema.write_rules import WHOLE_CENTS
 
 CREATE = "/portfolio/events/orders"
-DEFECTS = ("create_shape", "create_500", "takes_bad_price", "cancel_not_found")
+DEFECTS = ("create_shape", "create_500", "takes_bad_price", "cancel_not_found", "trigger_not_found")
+NOT_FOUND = {"cancel": "cancel_not_found", "trigger": "trigger_not_found"}  # the route each answers 404
 PLACED = {"order_id": "00000000-0000-4000-8000-000000000000", "fill_count": "0.00", "remaining_count": "1.00",
           "ts_ms": 0}  # fmt: skip
 
@@ -40,7 +43,7 @@ class BrokenOrders:
         if route is None:
             await self.app(scope, receive, send)
             return
-        if route == "cancel" and self.defect == "cancel_not_found":
+        if NOT_FOUND.get(route) == self.defect:
             await send_json(send, 404, {"error": {"code": "not_found", "message": "not found"}})
             return
         raw = await _read(receive)
@@ -52,10 +55,12 @@ class BrokenOrders:
 
 
 def _route(scope: dict[str, Any]) -> str | None:
-    """`create` or `cancel` (of one order), or None for any other request."""
+    """`create` or `cancel` (of one order), `trigger` (of a group), or None for any other request."""
     path, method = scope["path"], scope["method"]
     if method == "POST" and path.endswith(CREATE):
         return "create"
+    if method == "PUT" and "/portfolio/order_groups/" in path and path.endswith("/trigger"):
+        return "trigger"
     tail = path.rpartition(f"{CREATE}/")[2] if f"{CREATE}/" in path else ""
     if method == "DELETE" and tail and "/" not in tail and tail != "batched":
         return "cancel"

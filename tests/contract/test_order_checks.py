@@ -1,6 +1,7 @@
 """The kit's order checks can fail: each defect of `broken_orders.py` is reported, in the pytest suite's runner
-(in-process) and by `contract check`, which places orders only when an order write is asked for (`--orders`); the
-mock passes (its every order write also runs in contracts/kalshi/test_mock_writes.py)."""
+(in-process) and by `contract check`, which places orders and makes order groups only when an order or group write is
+asked for (`--orders`); the mock passes (its every order and group write also runs in
+contracts/kalshi/test_mock_writes.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,19 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import kit_commands
 import pytest
 from broken_orders import BrokenOrders
+from broken_server import serving_through
 from schemathesis.core.failures import FailureGroup
 
 from mockexchange.app import build_app
 from mockexchange.contract import suite
 from mockexchange.contract.account import (
+    GROUPS_TO_DELETE,
+    KEY_ID,
+    ORDER_GROUPS,
     ORDER_MARKETS,
     seed,
     seed_orders,
@@ -24,7 +30,8 @@ from mockexchange.contract.account import (
     signer,
     values,
 )
-from mockexchange.contract.orders import RESTING_ORDERS
+from mockexchange.contract.orders import KIT_GROUPS, RESTING_ORDERS
+from mockexchange.schema.write_rules import GROUP_WRITES
 
 EXAMPLES = 15
 SEED = "20260103"
@@ -70,7 +77,16 @@ def test_a_cancel_refused_as_not_found_while_the_order_rests_fails() -> None:
                      refused[0].message), refused[0].message  # fmt: skip
 
 
-# -- `contract check`: orders only when asked ----------------------------------------------------------------------
+@pytest.mark.slow
+def test_a_trigger_refused_as_not_found_while_the_group_is_there_fails() -> None:
+    refused = [f for f in _failures("TriggerOrderGroup", "trigger_not_found") if f.code == "ST202"]
+    assert refused, refused
+    assert re.search(r"404 `not_found` \(a group the account does not have there.*\), but order group \S+ is the "
+                     r"account's in subaccount 0 on exchange index 0 \(GetOrderGroup says so\)",
+                     refused[0].message), refused[0].message  # fmt: skip
+
+
+# -- `contract check`: orders and groups only when asked -----------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -83,17 +99,41 @@ def _check(pem: Path, defect: str | None, *arguments: str) -> tuple[int, str]:
     return kit_commands.check_seeded(middleware, pem, "--seed", SEED, "--max-examples", str(EXAMPLES), *arguments)
 
 
+def _check_groups(pem: Path, *arguments: str) -> tuple[int, str, list[dict[str, Any]], list[dict[str, Any]]]:
+    """`contract check` of the mock seeded for the writes: its exit status, its output, and the account's order
+    groups (GET /portfolio/order_groups, as a client reads them) before and after it."""
+    with serving_through(lambda app: app) as server:
+        seed(server)
+        seed_writes(server)
+
+        def groups() -> list[dict[str, Any]]:
+            path = "/trade-api/v2/portfolio/order_groups"
+            answer = httpx.get(server.kalshi_url + "/portfolio/order_groups", headers=signer().headers("GET", path))
+            assert answer.status_code == 200, answer.text
+            return answer.json()["order_groups"]
+
+        before = groups()
+        result = kit_commands.contract_check(server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--max-examples",
+                                             str(EXAMPLES), *arguments)  # fmt: skip
+        return result.returncode, result.stdout + result.stderr, before, groups()
+
+
 @pytest.mark.slow
 def test_contract_check_places_orders_only_when_asked_and_passes_the_mock(pem: Path) -> None:
-    status, out = _check(pem, None, "--operation", "GetOrders", "--operation", "GetOrder")
+    status, out, before, after = _check_groups(pem, "--operation", "GetOrders", "--operation", "GetOrder")
     assert status == 0, out[-4000:]
     assert re.search(r"orders \(for the order operations\): 1 of the account's; drawn on 10 open market", out), out
-    # nothing placed: only the seeded resting order is read
-    assert "the kit placed" not in out
-    status, out = _check(pem, None, "--operation", "GetOrder", "--orders")
+    # nothing placed, no group made: only the seeded resting order is read, the seeded groups are all there are
+    assert "the kit placed" not in out and "the kit made" not in out
+    assert after == before and {g["id"] for g in after} == set(ORDER_GROUPS + GROUPS_TO_DELETE), after
+    status, out, before, after = _check_groups(pem, "--operation", "GetOrder", "--orders")
     assert status == 0, out[-4000:]
     assert f"the kit placed {RESTING_ORDERS} resting bids of 100 at $0.01 on {ORDER_MARKETS[0]}" in out, out[:3000]
-    assert "CreateOrderV2" in out.split("\n", 1)[0] and "CancelAllOrders" in out.split("\n", 1)[0]
+    made = f"the kit made {2 * KIT_GROUPS} order groups of 1,000,000 contracts ({KIT_GROUPS} to delete)"
+    assert made in out, out[:3000]
+    assert all(op in out.split("\n", 1)[0] for op in ("CreateOrderV2", "CancelAllOrders", *GROUP_WRITES)), out[:500]
+    # the kit's groups and those CreateOrderGroup made are there (those made to delete are not); the seeded untouched
+    assert len(after) > len(before) + KIT_GROUPS and all(g in after for g in before), (before, after)
 
 
 @pytest.mark.slow
@@ -102,3 +142,12 @@ def test_contract_check_fails_a_server_that_takes_an_invalid_price(pem: Path) ->
     assert status == 1, out[-4000:]
     summary = out[out.index("violation(s) in") :]
     assert "POST /portfolio/events/orders" in summary and "ST201" in summary, summary
+
+
+@pytest.mark.slow
+def test_contract_check_orders_fails_a_server_that_refuses_a_trigger_of_a_group_it_has(pem: Path) -> None:
+    status, out = _check(pem, "trigger_not_found", "--operation", "GetOrder", "--orders")
+    assert status == 1, out[-4000:]
+    summary = out[out.index("violation(s) in") :]
+    trigger = summary[summary.index("PUT /portfolio/order_groups/{order_group_id}/trigger") :]
+    assert "ST202" in trigger and "(GetOrderGroup says so)" in trigger, summary

@@ -19,10 +19,12 @@ from mockexchange.schema.write_rules import (
     STATE_REFUSALS,
     AccountValues,
     allocation_not_whole,
+    group_exists,
     instance_beyond_balance,
     instance_transfer_refused,
     judged_operations,
     netting_of_unknown,
+    order_rests,
     subaccounts_full,
     transfer_between_unknown,
     transfer_beyond_balance,
@@ -36,6 +38,7 @@ FULL = AccountValues(
     candle_series=("S",), candle_markets=("M-1",), order_markets=("M-1", "M-2"), order_exchange_indexes=(0, -1),
     resting_order_exchange_indexes=(0,), order_ids=("o-1", "o-2"), resting_order_ids=("o-2",),
     resting_order_markets=("M-1",), resting_order_sides=("bid",), order_group_ids=("g-1",),
+    deletable_order_group_ids=("g-2",),
 )  # fmt: skip
 
 
@@ -182,3 +185,38 @@ def test_an_allocation_or_scope_refusal_is_ruled_out_by_the_body_alone() -> None
     assert allocation_not_whole({"allocations": [whole[0], {**whole[1], "exchange_index": 0}]}, UNREAD) is None
     assert write_without_read({"scopes": ["write", "read"]}, UNREAD) is not None
     assert write_without_read({"scopes": ["write"]}, UNREAD) is None
+
+
+class Orders:
+    """An account as GetOrder and GetOrderGroup show it: its orders by id, its groups by (id, subaccount)."""
+
+    def __init__(self, orders: dict[str, dict], groups: dict[tuple[str, int], dict]) -> None:
+        self.orders, self.groups = orders, groups
+
+    def order(self, order_id: str) -> dict | None:
+        return self.orders.get(order_id)
+
+    def group(self, order_group_id: str, subaccount: int) -> dict | None:
+        return self.groups.get((order_group_id, subaccount))
+
+
+KEPT = Orders(
+    {"o-1": {"status": "resting", "subaccount_number": 0, "exchange_index": 0}, "o-2": {"status": "canceled"}},
+    {("g-1", 0): {"is_auto_cancel_enabled": False, "exchange_index": 0, "orders": []}},
+)
+
+
+def test_a_not_found_is_ruled_out_where_the_order_rests_or_the_group_is_there() -> None:
+    assert order_rests({"order_id": "o-1"}, KEPT) == "order o-1 rests in subaccount 0 (GetOrder says so)"
+    assert order_rests({"order_id": "o-1", "subaccount": 3}, KEPT) is None  # named with another subaccount
+    # a query parameter as schemathesis' coverage phase sends it: text
+    assert order_rests({"order_id": "o-1", "subaccount": "62"}, KEPT) is None
+    assert order_rests({"order_id": "o-1", "subaccount": "0", "exchange_index": "1"}, KEPT) is None
+    assert order_rests({"order_id": "o-1", "exchange_index": "-1"}, KEPT) is not None  # -1: routed by the market
+    assert order_rests({"order_id": "o-2"}, KEPT) is None and order_rests({"order_id": "o-3"}, KEPT) is None
+    assert "order group g-1 is the account's in subaccount 0 on exchange index 0" in group_exists(
+        {"order_group_id": "g-1", "subaccount": "0"}, KEPT
+    )
+    assert group_exists({"order_group_id": "g-1", "subaccount": "2"}, KEPT) is None  # not there
+    assert group_exists({"order_group_id": "g-1", "exchange_index": 1}, KEPT) is None  # on another index
+    assert group_exists({"order_group_id": "g-9"}, KEPT) is None  # deleted, or never made

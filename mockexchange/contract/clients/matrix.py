@@ -61,6 +61,7 @@ from mockexchange.contract.clients.portfolio import build_portfolio
 from mockexchange.contract.clients.scenes import SCENES
 from mockexchange.contract.clients.scenes.scene import judge, scene_verdict
 from mockexchange.contract.clients.scenes.scene import plan as scene_plan
+from mockexchange.contract.clients.user_orders_ws import user_orders_verdict
 from mockexchange.server import MockServer
 
 PASS, FAIL, NA, NOT_YET, NOTE = "PASS", "FAIL", "n/a", "not yet", "note"
@@ -98,7 +99,8 @@ CAPABILITIES = (
     Capability("markets", "markets", "the market data reads: markets by event (cursor pages), a market, its book, "
                "two books, its trades, a series' events, an event, a series, the series list, the exchange's status"),
     Capability("orders", "orders", "the v2 order writes (create crossing and resting, batch create, amend, decrease, "
-               "cancel, batch cancel) and reads (GetOrders, GetOrder, queue positions), with the balance after"),
+               "cancel, batch cancel) and reads (GetOrders, GetOrder, queue positions), with the balance after; a "
+               "client with a websocket client also follows user_orders, live"),
     Capability("orderbook-ws", "book-ws", "orderbook_delta through the client's own book keeper while the house's "
                "levels move"),
 )  # fmt: skip
@@ -386,17 +388,14 @@ def _row_cells(
     if planned:
         (work_dir / "plan").mkdir()
         cells.update(_plan_cells(row, planned, work_dir / "plan"))
+        if "orders" in cells and "websocket" not in row.dialect.lacks:  # it follows its orders on user_orders too
+            followed = _live_cell(user_orders_verdict, venv, work_dir / "user_orders")
+            cells["orders"] = _both(cells["orders"], followed, "user_orders")
         decided(cells)
     for name, live in (("websocket", websocket_verdict), ("orderbook-ws", orderbook_ws_verdict)):
-        if name not in todo:
-            continue
-        (work_dir / name).mkdir()
-        try:
-            judged = live(venv, work_dir / name)
-            cells[name] = Cell(PASS if judged.passed else FAIL, judged.reason)
-        except ClientRunError as exc:
-            cells[name] = Cell(FAIL, _first_lines(exc, 6))
-        decided(cells)
+        if name in todo:
+            cells[name] = _live_cell(live, venv, work_dir / name)
+            decided(cells)
     findings = None
     if GENERATED.name in todo:
         (work_dir / "generated").mkdir()
@@ -406,6 +405,22 @@ def _row_cells(
         except ClientRunError as exc:  # the harness itself broke: ours, not the client's
             cells[GENERATED.name] = Cell(FAIL, _first_lines(exc, 6))
     return cells, findings
+
+
+def _live_cell(live: Callable[[Path, Path], Any], venv: Path, work_dir: Path) -> Cell:
+    """A check that runs the client live against a mock of its own (`live(venv, work_dir)`: a Verdict)."""
+    work_dir.mkdir()
+    try:
+        judged = live(venv, work_dir)
+    except ClientRunError as exc:
+        return Cell(FAIL, _first_lines(exc, 6))
+    return Cell(PASS if judged.passed else FAIL, judged.reason)
+
+
+def _both(cell: Cell, more: Cell, what: str) -> Cell:
+    """A cell and a further check of it (`what`): it passes when both do."""
+    status = PASS if (cell.status, more.status) == (PASS, PASS) else FAIL
+    return Cell(status, f"{cell.reason}; {what}: {more.status} {more.reason}")
 
 
 def _ccxt_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str, Cell]:

@@ -28,6 +28,8 @@ from mockexchange.server import MockServer
 TRADER = "trader"
 MARKET = "KXORDS-26-A"
 GTC, IOC, STP = "good_till_canceled", "immediate_or_cancel", "taker_at_cross"
+# The house's book: a YES bid 0.40 x10; NO bids 0.55 x5 and 0.52 x10 are the YES asks 0.45 x5 and 0.48 x10.
+HOUSE_BOOK = {"yes": [["0.40", "10"]], "no": [["0.55", "5"], ["0.52", "10"]]}
 # The trader's resting orders, seeded: client_order_id -> (side, count, price). What each holds: count x its side's
 # price (an ask sells YES: it buys NO at 1 - price).
 SEEDED = {
@@ -60,7 +62,7 @@ def seed(key_dir: Path, profile: str) -> Stage:
         mock.create_account(TRADER, balance_cents=10_000)
         keys = {"trader": Key.create(mock, key_dir, "orders-trader", TRADER)}
         mock.create_market(MARKET)
-        mock.set_book(MARKET, yes=[["0.40", "10"]], no=[["0.55", "5"], ["0.52", "10"]])
+        mock.set_book(MARKET, **HOUSE_BOOK)
         ids = {
             cid: mock.place_order(TRADER, MARKET, side, count, p, GTC, STP, client_order_id=cid)["order_id"]
             for cid, (side, count, p) in SEEDED.items()

@@ -1,6 +1,6 @@
 """kalshi-sdk's websocket client (PyPI `kalshi-sdk`, import name `kalshi`), run inside that client's own venv: subscribe
-to `market_positions` and `fill` (or any channel), and to markets' order books through the SDK's own book keeper,
-say so, then print every typed message and every book the SDK delivers until enough have arrived.
+to `market_positions`, `fill` and `user_orders` (or any channel), and to markets' order books through the SDK's own
+book keeper, say so, then print every typed message and every book the SDK delivers until enough have arrived.
 
 The test that starts this script applies fills to the mock once it reads the `subscribed` line, then reads the
 messages (tests/clients/test_kalshi_sdk_websocket.py). Like the other scripts it runs isolated (`python -I`) and
@@ -8,11 +8,12 @@ imports only the client library, the standard library and the stdlib-only harnes
 
 How the SDK is driven: `AsyncKalshiClient(key_id=..., private_key_path=..., config=KalshiConfig(base_url=...,
 ws_base_url=..., max_retries=0, ws_max_retries=0, ws_json_loads=..., ws_json_dumps=...))`, then `async with
-client.ws.connect() as session`, then `await session.subscribe_market_positions()` / `await session.subscribe_fill()`
-(or the generic `await session.subscribe(channel, params=...)` when a subscription names params), each answering an
-async iterator of typed models once the server acknowledged the subscribe. `ws_json_loads` / `ws_json_dumps` are the
-SDK's public hooks for the JSON codec; here they also note every frame received and sent, so that a message the SDK
-drops (it logs and skips a frame it cannot parse, it never raises) shows up as a frame without a typed message.
+client.ws.connect() as session`, then `await session.subscribe_market_positions()` / `await session.subscribe_fill()` /
+`await session.subscribe_user_orders()` (or the generic `await session.subscribe(channel, params=...)` when a
+subscription names params or another channel), each answering an async iterator of typed models once the server
+acknowledged the subscribe. `ws_json_loads` / `ws_json_dumps` are the SDK's public hooks for the JSON codec; here they
+also note every frame received and sent, so that a message the SDK drops (it logs and skips a frame it cannot parse,
+it never raises) shows up as a frame without a typed message.
 
 A book (`books` in the plan) is the SDK's `session.orderbook(ticker)`: it subscribes to `orderbook_delta` (with the
 initial snapshot) and yields the whole book its `OrderbookManager` keeps after each snapshot and delta, rebuilt by
@@ -130,6 +131,8 @@ async def subscribe(session: Any, channel: str, params: dict | None) -> Any:
         return await session.subscribe_market_positions()
     if channel == "fill":
         return await session.subscribe_fill()
+    if channel == "user_orders":
+        return await session.subscribe_user_orders()
     return await session.subscribe(channel)
 
 
