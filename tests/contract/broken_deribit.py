@@ -5,10 +5,13 @@ its HTTP JSON-RPC (the websocket passes untouched).
 - `private/get_account_summary`: `balance` is a JSON string, not a number.
 - `public/get_instruments`: an error reply is in the wrong shape (`{"code": "-32602", "msg": ...}`).
 - `private/get_transfers`: answered `Method not found`, as a server that does not serve it.
+- The account methods, one defect each (`ACCOUNT_DEFECTS`: what it does, and what the check must say of it): a
+  required field dropped, a field of the wrong type or outside its enum, an error in the wrong shape.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -56,7 +59,56 @@ class BrokenDeribit:
             reply["result"]["balance"] = str(reply["result"]["balance"])
         elif method == "public/get_instruments" and "error" in reply:
             reply["error"] = {"code": str(reply["error"]["code"]), "msg": reply["error"]["message"]}
+        elif method in ACCOUNT_DEFECTS:
+            ACCOUNT_DEFECTS[method][0](reply)
         await send_json(send, status, reply)
+
+
+def _each(result_change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """A defect applied to a result object, or to each row of a result list."""
+
+    def change(reply: dict[str, Any]) -> None:
+        result = reply.get("result")
+        for row in result if isinstance(result, list) else [result]:
+            if isinstance(row, dict):
+                result_change(row)
+
+    return change
+
+
+def _result(value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(reply: dict[str, Any]) -> None:
+        if "result" in reply:
+            reply["result"] = value
+
+    return change
+
+
+def _error_code_text(reply: dict[str, Any]) -> None:
+    if isinstance(reply.get("error"), dict):
+        reply["error"]["code"] = str(reply["error"]["code"])
+
+
+# method -> (the defect, a line the check's report must hold)
+ACCOUNT_DEFECTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "private/get_subaccounts": (_each(lambda r: r.pop("username")), '"username" is a required property'),
+    "private/get_subaccounts_details": (_result({"uid": 1}), 'result: {"uid":1} is not of type "array"'),
+    "private/create_subaccount": (_each(lambda r: r.pop("system_name")), '"system_name" is a required property'),
+    "private/change_subaccount_name": (_result("done"), 'result: "done" is not one of "ok"'),
+    "private/toggle_subaccount_login": (_result(True), 'result: true is not of type "string"'),
+    "private/submit_transfer_to_subaccount": (
+        _each(lambda r: r.update(amount=str(r["amount"]))), 'result.amount: "0.0001" is not of type "number"',
+    ),
+    "private/submit_transfer_to_user": (_each(lambda r: r.pop("other_side")), '"other_side" is a required property'),
+    "private/cancel_transfer_by_id": (_error_code_text, 'http invalid: error.code: "-32602" is not of type "integer"'),
+    "private/withdraw": (_each(lambda r: r.update(state="sent")), 'result.state: "sent" is not one of'),
+    "private/cancel_withdrawal": (_each(lambda r: r.pop("currency")), '"currency" is a required property'),
+    "private/get_current_deposit_address": (_result(""), 'result: "" is not of types "null", "object"'),
+    "private/create_deposit_address": (_each(lambda r: r.pop("type")), '"type" is a required property'),
+    "private/get_transaction_log": (
+        _each(lambda r: r.update(continuation="next")), 'result.continuation: "next" is not of type',
+    ),
+}  # fmt: skip
 
 
 def _times() -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from mockexchange.contract.deribit.slicing import compare, inline
+from mockexchange.contract.deribit.slicing import account_methods, compare, inline
 from mockexchange.schema import deribit_rpc
 
 
@@ -82,3 +82,46 @@ def test_the_same_content_compares_clean_and_a_change_is_named(tmp_path: Path) -
     assert result.returncode == 1 and "private/get_positions: result differs" in result.stdout
     path.write_bytes(orjson.dumps(source))
     assert subprocess.run(command, capture_output=True, text=True, timeout=60).returncode == 0
+
+
+def referenced_source_of(raw: dict[str, Any]) -> dict[str, Any]:
+    """The account methods as Deribit's OpenAPI 2.1.1 writes them: each answer and parameter behind a `$ref`, the
+    result a property of the answer's schema (no `allOf`)."""
+    source = source_of({**raw, "methods": {m: raw["methods"][m] for m in account_methods(raw)}, "notifications": {}})
+    components: dict[str, Any] = {"schemas": {}, "parameters": {}, "responses": {}}
+    for path, item in source["paths"].items():
+        name = path.replace("/", "_")
+        answer = item["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        components["schemas"][name] = {"type": "object", "properties": {"result": answer["allOf"][1]["properties"]
+                                       ["result"]}}  # fmt: skip
+        components["responses"][name] = {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/"
+                                         f"{name}"}}}}  # fmt: skip
+        item["get"]["responses"]["200"] = {"$ref": f"#/components/responses/{name}"}
+        for parameter in item["get"]["parameters"]:
+            components["parameters"][f"{name}_{parameter['name']}"] = parameter
+        item["get"]["parameters"] = [{"$ref": f"#/components/parameters/{name}_{p['name']}"}
+                                     for p in item["get"]["parameters"]]  # fmt: skip
+    return {**source, "components": components}
+
+
+@pytest.mark.slow
+def test_the_account_methods_come_from_their_own_source_through_refs(tmp_path: Path) -> None:
+    raw = deribit_rpc.read_raw()
+    assert "private/withdraw" in account_methods(raw) and "private/get_positions" not in account_methods(raw)
+    source = referenced_source_of(raw)
+    assert compare(raw, source, account=True) == []
+    changed = copy.deepcopy(source)
+    changed["components"]["schemas"]["_private_withdraw"]["properties"]["result"]["required"].remove("address")
+    assert compare(raw, changed, account=True) == ["private/withdraw: result differs from the source"]
+    # --write derives the account methods afresh: a slice that lost one gets it back, the rest untouched.
+    spoiled = copy.deepcopy(raw)
+    spoiled["methods"]["private/get_transaction_log"]["params"] = {"type": "object"}
+    slice_file, source_file = tmp_path / "rpc.json", tmp_path / "deribit-openapi.json"
+    slice_file.write_bytes(orjson.dumps(spoiled))
+    source_file.write_bytes(orjson.dumps(source))
+    command = [sys.executable, "-m", "mockexchange", "contract", "slice-deribit", "--slice", str(slice_file),
+               "--account-source", str(source_file)]  # fmt: skip
+    assert subprocess.run(command, capture_output=True, text=True, timeout=60).returncode == 1
+    result = subprocess.run([*command, "--write"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert orjson.loads(slice_file.read_bytes()) == raw

@@ -6,7 +6,8 @@ read from `$MOCKEXCHANGE_DERIBIT_CLIENT_SECRET` or a file (`--client-secret-file
 method gets a valid call (its reply must be a result matching the slice) and, where one can be made, an invalid one
 (its reply must be an error in Deribit's shape). A method answered `Method not found` on every call is reported as
 `not served`, a verdict, not a failure. Then it subscribes to the user channels and checks every notification that
-arrives within `--listen` seconds. Only reads are sent.
+arrives within `--listen` seconds. Only reads are sent, unless `--account-writes` asks for the account's writes too
+(`account.py`).
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 
+from mockexchange.contract.deribit import account
 from mockexchange.schema import deribit_rpc
 from mockexchange.schema.specs import SpecError
 
@@ -45,7 +48,7 @@ CHANNELS = (
 def add_command(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
         "check-deribit",
-        help="check a Deribit-compatible server against the Deribit JSON-RPC slice (reads only)",
+        help="check a Deribit-compatible server against the Deribit JSON-RPC slice (reads, and writes if asked)",
         description="Call each sliced Deribit method over HTTP and the websocket and judge every reply.",
     )
     p.add_argument("--base-url", required=True, help="the server's root, e.g. https://test.deribit.com")
@@ -63,6 +66,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         help=f"subscribe to these channels (repeatable; default {', '.join(CHANNELS)}; {{currency}} is --currency)",
     )  # fmt: skip
     p.add_argument("--listen", type=float, default=2.0, metavar="SECONDS", help="how long to take notifications")
+    account.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -99,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         client_id, secret = _credentials(args)
         deribit_rpc.load()
+        amount = _amount(args.amount)
     except (OSError, ValueError, SpecError) as exc:
         print(f"contract check-deribit: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -117,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
             http_call = _http_caller(http, root)
             token = _authenticate(http_call, client_id, secret, verdicts, "http")
             http_call = _http_caller(http, root, token)
-            context = _context(http_call, args)
+            context = {**_context(http_call, args), **_writes_context(args, amount)}
             _exercise("http", http_call, asked, context, verdicts)
         if not args.no_websocket:
             _websocket(root, client_id, secret, asked, context, verdicts, notifications, args)
@@ -173,6 +178,24 @@ def _authenticate(call: Call, client_id: str, secret: str, verdicts: dict[str, V
     if not isinstance(token, str):
         raise Refused(orjson.dumps(reply.get("error") if isinstance(reply, dict) else reply).decode()[:500])
     return token
+
+
+def _amount(text: str) -> orjson.Fragment:
+    """--amount as the JSON number the writes send, written as given (never through a float)."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal(0)
+    if not value.is_finite() or value <= 0:
+        raise ValueError(f"--amount must be a positive number, not {text!r}")
+    return orjson.Fragment(f"{value:f}".encode())
+
+
+def _writes_context(args: argparse.Namespace, amount: orjson.Fragment) -> dict[str, Any]:
+    return {
+        "account_writes": args.account_writes, "amount": amount, "transfer_user": args.transfer_user,
+        "withdrawal_address": args.withdrawal_address,
+    }  # fmt: skip
 
 
 def _context(call: Call, args: argparse.Namespace) -> dict[str, Any]:
@@ -239,6 +262,9 @@ def _cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, dict[str, Any] |
         "private/get_open_orders_by_instrument": (by_instrument, {"instrument_name": NOT_AN_INSTRUMENT}),
         "private/get_order_state": ({"order_id": ctx["order_id"]} if ctx["order_id"] else None, {"order_id": 42}),
     }
+    reads = account.read_cases(method, ctx)
+    if reads is not None:
+        return reads
     valid, invalid = table.get(method, (None, None))
     cases: list[tuple[str, dict[str, Any] | None]] = [("valid", valid)]
     if invalid is not None:
@@ -248,14 +274,15 @@ def _cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, dict[str, Any] |
 
 def _exercise(transport: str, call: Call, asked: list[str], ctx: dict[str, Any], verdicts: dict[str, Verdict]) -> None:
     for method in asked:
-        if method == "public/auth":
-            continue  # judged on the authentication itself
+        if method == "public/auth" or method in account.WRITES:
+            continue  # judged on the authentication itself; the writes run below
         for kind, params in _cases(method, ctx):
             if params is None:
                 why = "no valid params known (no instrument listed, or no open order to ask about)"
                 verdicts[method].notes.append(f"{transport}: {why}")
                 continue
             _judge(method, transport, kind, call(method, params), verdicts)
+    account.exercise_writes(transport, call, asked, ctx, verdicts, _judge)
 
 
 def _judge(method: str, transport: str, kind: str, reply: Any, verdicts: dict[str, Verdict]) -> None:
