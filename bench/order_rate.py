@@ -607,8 +607,9 @@ def parse_options(argv: list[str]) -> argparse.Namespace:
         p.error(
             f"--duration must be positive, --warmup and --drain not negative, --warmup + --duration <= {MAX_RUN_S:g}"
         )
-    if not all(0 < rate <= 20_000 for rate in opts.rates) or opts.rounds < 1:
-        p.error("rates must be in (0, 20000] orders a second, --rounds at least 1")
+    if not all(10 <= rate <= 20_000 for rate in [*opts.rates, opts.profile_rate]) or opts.rounds < 1:
+        # (at 10 a second each connection sends every second, well inside the servers' 5 s keep-alive)
+        p.error("rates (and --profile-rate) must be from 10 to 20,000 orders a second, --rounds at least 1")
     return opts
 
 
