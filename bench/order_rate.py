@@ -594,8 +594,8 @@ def parse_options(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--profile-rate",
         type=float,
-        default=200.0,
-        help="the profiled run's rate (200: cProfile makes the server some 4x slower; a rate it keeps up with)",
+        default=150.0,
+        help="the profiled run's rate (150: under cProfile an order costs the server some 6x its CPU)",
     )
     p.add_argument("--profile-top", type=int, default=15, help="functions listed by each order (15)")
     p.add_argument("--json", metavar="PATH", help="write every run's figures here")
