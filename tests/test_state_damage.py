@@ -29,6 +29,17 @@ def _populate(path: Path) -> None:
             mock.fill("alice", "KXDAMAGE-1", "yes", "buy", "1", "0.50")
 
 
+def _overflow_page(data: bytearray, blob: bytes) -> int:
+    """The number of a page holding the snapshot's bytes past its first page: an overflow page, whose first 4 bytes
+    point on. A 64-byte window of the blob may straddle two such pages (each carries 4,092 of its bytes), so the first
+    window found whole in the file names the page."""
+    for start in range(5000, len(blob) - 64, 64):
+        at = data.find(blob[start : start + 64])
+        if at >= 0:
+            return at // 4096
+    raise AssertionError("no part of the snapshot past its first page was found in the file")
+
+
 def test_damaged_pages_alone_get_the_file_written_anew_from_its_commands(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -36,7 +47,7 @@ def test_damaged_pages_alone_get_the_file_written_anew_from_its_commands(
     _populate(path)
     blob = sql(path, "SELECT state FROM snapshots")[0][0]
     data = bytearray(path.read_bytes())
-    page = data.index(blob[5000:5064]) // 4096  # an overflow page of the snapshot: its first 4 bytes point on
+    page = _overflow_page(data, blob)
     data[page * 4096 : page * 4096 + 4] = (999_999).to_bytes(4, "big")
     path.write_bytes(bytes(data))
     with caplog.at_level(logging.WARNING, "mockexchange.state"), MockServer(state=str(path)) as mock:
