@@ -41,8 +41,23 @@ class Follower:
         book = self.books.get(sid)
         return book is not None and all(book.clocks.get(t) == c for t, c in clocks.items())
 
-    def wait_for(self, sid: int, clocks: dict[str, int], timeout: float = 30) -> ClientBook:
-        self.reader.wait(lambda _: self.at(sid, clocks), timeout)
+    def wait_for(
+        self, sid: int, clocks: dict[str, int], expected: dict[str, Any] | None = None, timeout: float = 30
+    ) -> ClientBook:
+        """The subscription's book once it reached `clocks`. One book change of several levels is several frames with
+        one clock, so reaching the clock is not the end of the change: with `expected`, wait on until the books held
+        are those, or until the time is up (the caller's assert then shows the difference)."""
+
+        def done(_: Any) -> bool:
+            if not self.at(sid, clocks):
+                return False
+            return expected is None or {t: self.books[sid].books.get(t) for t in expected} == expected
+
+        try:
+            self.reader.wait(done, timeout)
+        except AssertionError:
+            if expected is None or not self.at(sid, clocks):
+                raise
         return self.books[sid]
 
 
@@ -99,15 +114,18 @@ def test_thousands_of_random_book_changes_leave_every_client_with_the_feeds_book
                 if step % 250 == 0:  # let the clients keep up: the test's thread publishes faster than any client
                     clocks = {t: feed.book_clock(t) for t in tickers}
                     # at each market's clock now, the book the client holds is the feed's
-                    assert first.wait_for(1, clocks).books == {t: feed_book(feed, t) for t in tickers}, step
+                    want = {t: feed_book(feed, t) for t in tickers}
+                    assert first.wait_for(1, clocks, want, 10).books == want, step
                     if step >= 1_000:
-                        assert third.wait_for(1, clocks).books == {t: feed_book(feed, t) for t in tickers}, step
+                        assert third.wait_for(1, clocks, want, 10).books == want, step
             clocks = {t: feed.book_clock(t) for t in tickers}
             assert sum(clocks.values()) > 2_000
+            want = {t: feed_book(feed, t) for t in tickers}
+            yes_want = {t: feed_book(feed, t, True) for t in tickers[:2]}
             books = {
-                "from the start": first.wait_for(1, clocks),
-                "in YES prices": second.wait_for(2, {t: clocks[t] for t in tickers[:2]}),
-                "midway": third.wait_for(1, clocks),
+                "from the start": first.wait_for(1, clocks, want, 10),
+                "in YES prices": second.wait_for(2, {t: clocks[t] for t in tickers[:2]}, yes_want, 10),
+                "midway": third.wait_for(1, clocks, want, 10),
             }
             for name, book in books.items():
                 assert book.gaps == [], name
