@@ -6,6 +6,7 @@ directory), so `import benchlib` works when they are run as `python bench/<scrip
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -34,6 +35,7 @@ POSITIONS_PATH = "/trade-api/v2/portfolio/positions"
 # Exchange time stands still in the benchmarks so a page renders to the same bytes on every request and every run.
 FIXED_TIME = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 KEY_ID = "bench-key"
+BATCH = 50  # requests timed together; the least a batch took is the figure (what other processes add, it does not)
 
 _COUNTS = [Decimal(n) for n in range(1, 51)]
 _PRICES = [Decimal(n) / 100 for n in range(2, 99)]
@@ -163,6 +165,80 @@ def kalshi_context(app: MockApp) -> KalshiContext:
     return app.kalshi
 
 
+async def asgi_call(
+    app: Any, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes
+) -> tuple[int, bytes]:
+    """One request handed straight to an ASGI app, as a server hands it (no client library's own cost): its status and
+    body."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": query, "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in {**headers, "content-length": str(len(body))}.items()],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80),
+    }  # fmt: skip
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    status, parts = 0, []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop() if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            parts.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(parts)
+
+
+class Timer:
+    """Times requests handed to an ASGI app: the CPU time of the process per request (every thread's: a write runs in
+    a worker) in its least disturbed batch of `BATCH`, and the last answer."""
+
+    def __init__(self, signer: Any, requests: int) -> None:
+        self.signer, self.requests = signer, requests
+        self.loop = asyncio.new_event_loop()
+
+    def timed(
+        self, asgi: Any, method: str, path: str, query: bytes, body: bytes, signed: bool = True, ok: int = 200
+    ) -> tuple[float, bytes]:
+        headers = {**(self.signer.headers(method, path) if signed else {}), "Content-Type": "application/json"}
+
+        async def batch() -> bytes:
+            answer = b""
+            for _ in range(BATCH):
+                status, answer = await asgi_call(asgi, method, path, query, headers, body)
+                assert status == ok, answer
+            return answer
+
+        answer, batches = b"", []
+        for _ in range(max(1, self.requests // BATCH)):
+            started = time.process_time()
+            answer = self.loop.run_until_complete(batch())
+            batches.append((time.process_time() - started) / BATCH)
+        return min(batches), answer
+
+
+def bare_app(answers: dict[tuple[str, str], tuple[int, bytes]]) -> Any:
+    """A bare Starlette app answering each (method, path) with its status and bytes (a write's body read first)."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    def route(method: str, path: str, status: int, answer: bytes) -> Route:
+        async def bare(request: Request) -> Response:
+            if method != "GET":
+                await request.body()
+            return Response(answer, status_code=status, media_type="application/json")
+
+        return Route(path, bare, methods=[method])
+
+    return Starlette(routes=[route(m, p, status, answer) for (m, p), (status, answer) in answers.items()])
+
+
 def new_rsa_key() -> tuple[rsa.RSAPrivateKey, str, str]:
     """A 2048-bit RSA key like Kalshi issues: (key, private PEM, public PEM)."""
     key = generate_private_key("rsa")
@@ -230,6 +306,20 @@ def run_in_tree(script: str, tree: Path, arguments: list[str]) -> dict[str, Any]
     if done.returncode:
         raise SystemExit(f"{' '.join(arguments)} on {tree} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def in_rounds(
+    trees: dict[str, Path], rounds: int, measure: Callable[[Path], dict[str, float]]
+) -> dict[str, list[dict[str, float]]]:
+    """`measure` of each tree, round after round, each round starting with the other tree (whatever the machine does
+    at a round's start falls on both alike); each measurement printed as it comes."""
+    figures: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+    for round_ in range(rounds):
+        for name, tree in list(trees.items())[:: 1 if round_ % 2 == 0 else -1]:
+            measured = measure(tree)
+            figures[name].append(measured)
+            print(f"round {round_ + 1} {name:6} " + " ".join(f"{k}={v:.2f}" for k, v in measured.items()), flush=True)
+    return figures
 
 
 def answer(obj: Any) -> None:

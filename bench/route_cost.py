@@ -26,10 +26,8 @@ told to). The floor is a bare Starlette route answering the same bytes (for the 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import statistics
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -55,81 +53,6 @@ CREATE_BODY = json.dumps(
         "self_trade_prevention_type": "taker_at_cross",
     }
 ).encode()
-BATCH = 50  # requests timed together; the least a batch took is the figure (what other processes add, it does not)
-
-
-async def asgi_call(
-    app: Any, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes
-) -> tuple[int, bytes]:
-    """One request handed straight to an ASGI app, as a server hands it (no client library's own cost): its status and
-    body."""
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-        "path": path, "raw_path": path.encode(), "query_string": query, "root_path": "",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in {**headers, "content-length": str(len(body))}.items()],
-        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80),
-    }  # fmt: skip
-    messages = [{"type": "http.request", "body": body, "more_body": False}]
-    status, parts = 0, []
-
-    async def receive() -> dict[str, Any]:
-        return messages.pop() if messages else {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            parts.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return status, b"".join(parts)
-
-
-class Timer:
-    """Times requests handed to an ASGI app: the CPU time of the process per request (every thread's: a write runs in
-    a worker) in its least disturbed batch of `BATCH`, and the last answer."""
-
-    def __init__(self, signer: Any, requests: int) -> None:
-        self.signer, self.requests = signer, requests
-        self.loop = asyncio.new_event_loop()
-
-    def timed(
-        self, asgi: Any, method: str, path: str, query: bytes, body: bytes, signed: bool = True, ok: int = 200
-    ) -> tuple[float, bytes]:
-        headers = {**(self.signer.headers(method, path) if signed else {}), "Content-Type": "application/json"}
-
-        async def batch() -> bytes:
-            answer = b""
-            for _ in range(BATCH):
-                status, answer = await asgi_call(asgi, method, path, query, headers, body)
-                assert status == ok, answer
-            return answer
-
-        answer, batches = b"", []
-        for _ in range(max(1, self.requests // BATCH)):
-            started = time.process_time()
-            answer = self.loop.run_until_complete(batch())
-            batches.append((time.process_time() - started) / BATCH)
-        return min(batches), answer
-
-
-def bare_app(answers: dict[tuple[str, str], tuple[int, bytes]]) -> Any:
-    """A bare Starlette app answering each (method, path) with its status and bytes (a write's body read first)."""
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import Response
-    from starlette.routing import Route
-
-    def route(method: str, path: str, status: int, answer: bytes) -> Route:
-        async def bare(request: Request) -> Response:
-            if method != "GET":
-                await request.body()
-            return Response(answer, status_code=status, media_type="application/json")
-
-        return Route(path, bare, methods=[method])
-
-    return Starlette(routes=[route(m, p, status, answer) for (m, p), (status, answer) in answers.items()])
 
 
 def measure(requests: int, markets: int) -> dict[str, float]:
@@ -147,7 +70,7 @@ def measure(requests: int, markets: int) -> dict[str, float]:
         benchlib.seed_markets(app.control, TRADER, markets, clock=clock)
     key, _, public_pem = benchlib.new_rsa_key()
     app.control.create_key(USER, public_key_pem=public_pem, key_id=benchlib.KEY_ID)
-    timer = Timer(benchlib.signer(key), requests)
+    timer = benchlib.Timer(benchlib.signer(key), requests)
 
     page, page_bytes = timer.timed(app.asgi, "GET", benchlib.POSITIONS_PATH, b"limit=100", b"")
     write, write_bytes = timer.timed(app.asgi, "PUT", NETTING_PATH, b"", NETTING_BODY)
@@ -157,7 +80,7 @@ def measure(requests: int, markets: int) -> dict[str, float]:
         figures.update(create_figures(app, timer, bare, page))
     if with_markets:
         figures.update(markets_figures(app, timer, bare))
-    floor = bare_app(bare)
+    floor = benchlib.bare_app(bare)
     figures["page_over_floor"] = page / timer.timed(floor, "GET", benchlib.POSITIONS_PATH, b"limit=100", b"")[0]
     figures["write_over_floor"] = write / timer.timed(floor, "PUT", NETTING_PATH, b"", NETTING_BODY)[0]
     if "create_us" in figures:
@@ -174,7 +97,9 @@ def measure(requests: int, markets: int) -> dict[str, float]:
     return figures
 
 
-def create_figures(app: Any, timer: Timer, bare: dict[tuple[str, str], tuple[int, bytes]], page: float) -> dict:
+def create_figures(
+    app: Any, timer: benchlib.Timer, bare: dict[tuple[str, str], tuple[int, bytes]], page: float
+) -> dict:
     """A signed immediate-or-cancel bid for 1 at 0.45 that crosses one level (the house's YES ask) and fills there:
     its check, the match, both fills down the money road, the trade and the answer; against the positions page."""
     app.control.create_market(CROSSED)
@@ -185,7 +110,7 @@ def create_figures(app: Any, timer: Timer, bare: dict[tuple[str, str], tuple[int
     return {"create_us": create * 1e6, "create_over_page": create / page}
 
 
-def markets_figures(app: Any, timer: Timer, bare: dict[tuple[str, str], tuple[int, bytes]]) -> dict:
+def markets_figures(app: Any, timer: benchlib.Timer, bare: dict[tuple[str, str], tuple[int, bytes]]) -> dict:
     """The public 100-market page, and the same page after a change elsewhere (a market off the page moved: the page
     is walked and spliced again from its markets' kept fragments), as a client polling while books move finds it:
     `markets_version` moved by hand before each request, so the change's own cost is not counted."""
@@ -224,14 +149,7 @@ def main() -> None:
     if opts.markets < 100:
         p.error("--markets must be at least 100: the page is 100 markets")
     trees = {"after": TREE} if opts.before is None else {"before": opts.before.resolve(), "after": TREE}
-    figures: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
-    for round_ in range(opts.rounds):
-        # each round starts with the other tree: whatever the machine does at a round's start falls on both
-        for name, tree in list(trees.items())[:: 1 if round_ % 2 == 0 else -1]:
-            measured = run(tree, opts.requests, opts.markets)
-            figures[name].append(measured)
-            print(f"round {round_ + 1} {name:6} " + " ".join(f"{k}={v:.2f}" for k, v in measured.items()), flush=True)
-    report(figures)
+    report(benchlib.in_rounds(trees, opts.rounds, lambda tree: run(tree, opts.requests, opts.markets)))
 
 
 ROWS = [

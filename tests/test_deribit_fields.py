@@ -352,3 +352,23 @@ def test_notifications_carry_every_required_field(mockexchange, book):
     summary = call(mockexchange, "private/get_account_summary", key, currency="BTC")
     assert portfolio == {field: value for field, value in summary.items() if field in portfolio}  # its figures
     assert "limits" not in portfolio and "creation_timestamp" not in portfolio
+
+
+def test_a_positions_read_estimates_each_liquidation_as_the_single_position_read_does(mockexchange):
+    # get_positions works out a wallet's equity and maintenance once per currency for all its futures: each row's
+    # estimate is still the one get_position gives for it alone (BTC futures of both kinds, USDC ones beside them).
+    mockexchange.create_deribit_account("carol", balances={"BTC": "1", "USDC": "20000"})
+    key = mockexchange.create_deribit_key("carol")
+    mockexchange.set_index_price("btc_usdc", "60000")
+    for name, direction, amount, price in [
+        ("BTC-PERPETUAL", "buy", "10000", "50000"),
+        (names(mockexchange)["future"], "sell", "20000", "61000"),
+        ("BTC_USDC-PERPETUAL", "buy", "1", "60000"),
+    ]:
+        mockexchange.deribit_fill("carol", name, direction, amount, price)
+    rows = call(mockexchange, "private/get_positions", key, currency="any", kind="future")
+    assert len(rows) == 3
+    estimates = {r["instrument_name"]: r["estimated_liquidation_price"] for r in rows}
+    alone = {n: call(mockexchange, "private/get_position", key, instrument_name=n) for n in estimates}
+    assert estimates == {n: row["estimated_liquidation_price"] for n, row in alone.items()}
+    assert estimates["BTC-PERPETUAL"] != 0 and estimates["BTC_USDC-PERPETUAL"] != 0  # (the short is covered: 0)

@@ -47,14 +47,20 @@ class Valuation:
                 if owner == user_id and wallet_id == wallet.id and (s.position.size != ZERO or not open_only)
             ]
             views = []
+            # One wallet: its equity and maintenance per currency are worked out once for all its futures' estimates
+            # (each would value every position of the wallet again: a read of n positions cost n^2).
+            wallet_sums: dict[str, tuple[Decimal, Decimal]] = {}
             for state in sorted(states, key=lambda s: s.instrument_name):
                 instrument = self.instrument(state.instrument_name)
                 if currency in (None, instrument.settlement_currency) and kind in (None, instrument.kind):
-                    views.append(self._view(state))
+                    views.append(self._view(state, sums=wallet_sums))
             return views
 
-    def _view(self, state: PositionState, *, liquidation: bool = True) -> PositionView:
-        """`liquidation`: estimate a future's liquidation price (it values the wallet's positions in the currency)."""
+    def _view(
+        self, state: PositionState, *, liquidation: bool = True, sums: dict[str, tuple[Decimal, Decimal]] | None = None
+    ) -> PositionView:
+        """`liquidation`: estimate a future's liquidation price (it values the wallet's positions in the currency);
+        `sums`: the wallet's equity and maintenance by currency, kept across the views of one read."""
         listing = self._listing(state.instrument_name)
         instrument = listing.instrument
         position = state.position
@@ -70,7 +76,13 @@ class Valuation:
             delta, gamma, vega, theta = size_coin, None, None, None
             liquidation_price = ZERO
             if liquidation and position.size != ZERO:
-                equity, maintenance = self._equity_and_maintenance(state, instrument.settlement_currency)
+                currency = instrument.settlement_currency
+                found = sums.get(currency) if sums is not None else None
+                if found is None:
+                    found = self._equity_and_maintenance(state, currency)
+                    if sums is not None:
+                        sums[currency] = found
+                equity, maintenance = found
                 liquidation_price = d.estimated_liquidation_price(
                     instrument, position.size, mark, equity, maintenance, self.rates
                 )
