@@ -65,7 +65,12 @@ class Valuation:
         instrument = listing.instrument
         position = state.position
         index = self.index_price(instrument.price_index)
-        mark = self.mark_price(instrument.instrument_name)
+        # An option's model gives its greeks and, unless pinned, its mark: priced once for both.
+        greeks = self._greeks(listing, index) if instrument.kind == "option" else None
+        if greeks is not None and listing.mark is None:
+            mark = greeks.mark_price
+        else:
+            mark = self.mark_price(instrument.instrument_name)
         floating = d.floating_profit_loss(instrument, position, mark)
         margin = d.margins(instrument, position.size, mark, index, self.rates)
         is_future = instrument.kind == "future"
@@ -88,7 +93,7 @@ class Valuation:
                 )
         else:
             floating_usd = d.floating_profit_loss_usd(instrument, position, mark, index)
-            greeks = self._greeks(listing, index)
+            assert greeks is not None
             delta = position.size * greeks.delta
             gamma, vega, theta = position.size * greeks.gamma, position.size * greeks.vega, position.size * greeks.theta
         return PositionView(
