@@ -80,6 +80,9 @@ class JournalNote:
     # What the venue's reply breaks in its slice, judged from the reply's bytes as the middleware passes them on
     # (Deribit: the result or error against the JSON-RPC slice); None: the reply is not judged.
     reply_check: Callable[[bytes | str], list[Problem]] | None = None
+    # What no schema covers, so was not judged (the proxy's: an operation the published spec does not have); None:
+    # judged whole. Such an entry is never listed as valid.
+    not_judged: str | None = None
 
 
 @dataclass(slots=True)
@@ -104,6 +107,10 @@ class JournalEntry:
     fault: str | None = None  # what a fault rule did to it: "status 503 (fault rule 1)", "drop (fault rule 2)"
     latency_us: int | None = None  # from the request's arrival to its response's start (None: a websocket message)
     held_bytes: int = 0  # what the journal counts for it while it holds it (0: no longer held)
+    # The proxy's (docs/proxy.md): a websocket frame's way, "client" (to the upstream) or "upstream"; and what of
+    # the exchange no schema covers (None: judged whole). Listed in `to_json` only when set.
+    direction: str | None = None
+    not_judged: str | None = None
 
     @property
     def query(self) -> list[tuple[str, str]]:
@@ -111,6 +118,8 @@ class JournalEntry:
 
     def describe(self) -> str:
         """One line naming the request: `GET /trade-api/v2/portfolio/positions?limit=5000 -> 400`."""
+        if self.direction is not None:
+            return f"ws {self.direction} frame {self.command}"
         if self.command is not None:
             return f"ws command {self.command} -> {', '.join(self.replies or []) or 'no reply'}"
         query = f"?{self.query_string}" if self.query_string else ""
@@ -139,11 +148,11 @@ class JournalEntry:
             "truncated": self.truncated,
             "fault": self.fault,
             "latency_us": self.latency_us,
-        }
+        } | {name: getattr(self, name) for name in ("direction", "not_judged") if getattr(self, name) is not None}
 
     def cut(self) -> None:
         """Keep TEXT_CHARS of each text a client chose and PROBLEMS_KEPT problems; say so if anything went."""
-        for name in ("path", "query_string", "key_id", "auth", "operation"):
+        for name in ("path", "query_string", "key_id", "auth", "operation", "not_judged"):
             text = getattr(self, name)
             if text is not None and len(text) > TEXT_CHARS:
                 setattr(self, name, text[:TEXT_CHARS])
@@ -163,7 +172,8 @@ class JournalEntry:
 
 def _entry_bytes(entry: JournalEntry) -> int:
     """An entry's bytes as CPython holds them: the fixed part, its texts, its replies and problems."""
-    texts = (entry.path, entry.query_string, entry.key_id, entry.auth, entry.command, entry.operation, entry.fault)
+    texts = (entry.path, entry.query_string, entry.key_id, entry.auth, entry.command, entry.operation, entry.fault,
+             entry.not_judged)  # fmt: skip
     held = _ENTRY_BYTES + sum(sys.getsizeof(text) for text in texts if text is not None)
     held += sum(sys.getsizeof(reply) for reply in entry.replies or ())
     for found in entry.problems or ():
@@ -295,6 +305,7 @@ class Journal:
         entry.latency_us = latency_us
         if note is not None:
             entry.operation, entry.key_id, entry.problems = note.operation, note.key_id or key_id, note.problems
+            entry.not_judged = note.not_judged
         elif venue != "kalshi":
             entry.problems = _unrouted(method, path, status)
         self._add(entry)
@@ -318,10 +329,12 @@ class Journal:
         replies: list[str],
         note: JournalNote,
         fault: str | None = None,
+        direction: str | None = None,
     ) -> None:
-        """A websocket message of a venue judged by its own validation (Deribit's JSON-RPC over the websocket)."""
+        """A websocket message of a venue judged by its own validation (Deribit's JSON-RPC over the websocket); the
+        proxy's frames say their `direction`."""
         entry = JournalEntry(0, self.wall_clock.now(), venue, "ws", None, path, "", note.key_id or key_id, None)
-        entry.fault = fault
+        entry.fault, entry.direction, entry.not_judged = fault, direction, note.not_judged
         entry.command, entry.replies = _text(text), replies
         entry.operation, entry.problems = note.operation, note.problems
         self._add(entry)
@@ -376,7 +389,8 @@ class Journal:
         if operation is not None:
             entries = [e for e in entries if e.operation == operation]
         if invalid is not None:
-            entries = [e for e in entries if bool(e.problems) == invalid]
+            # Not judged is not valid: it is listed by neither `invalid=false` nor (without problems) `invalid=true`.
+            entries = [e for e in entries if bool(e.problems) == invalid and (invalid or e.not_judged is None)]
         if limit is not None:
             entries = entries[len(entries) - limit :] if limit else []
         return entries, last_seq
@@ -398,7 +412,7 @@ _KEPT_FIELDS = (
     "seq", "venue", "transport", "method", "path", "query_string", "key_id", "status", "auth", "command", "replies",
     "operation", "problems", "truncated", "fault",
 )  # fmt: skip
-_KEPT_IF_GIVEN = ("latency_us",)  # fields a state file written before them does not hold
+_KEPT_IF_GIVEN = ("latency_us", "direction", "not_judged")  # fields a state file written before them does not hold
 
 
 def entry_record(entry: JournalEntry) -> dict[str, Any]:

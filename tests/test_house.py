@@ -26,7 +26,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("admin",),
     ("app",),
     ("server",),
-    ("testing",),
+    ("testing", "proxy"),
     ("contract",),
     ("cli", "mockexchange"),
     ("__main__",),  # `python -m mockexchange` runs cli's main

@@ -152,7 +152,9 @@ def _filter_value(kind: type, text: str) -> Any:
     return parse_int(text, signs="-") if kind is int else text
 
 
-def _journal_routes(journal: Journal, guard: AdminGuard, changed: Callable[[], None] | None) -> list[BaseRoute]:
+def journal_routes(journal: Journal, guard: AdminGuard, changed: Callable[[], None] | None = None) -> list[BaseRoute]:
+    """`GET|DELETE /_admin/requests` and `POST /_admin/requests/clear` over `journal` (the proxy serves them too)."""
+
     async def clear(request: Request) -> Response:
         journal.clear()
         return json_line_response({"cleared": True, "last_seq": journal.last_seq})
@@ -391,4 +393,4 @@ def routes(
     found.append(Route(f"{ADMIN_PREFIX}/health", _health(warnings), methods=["GET"]))
     found.append(Route(f"{ADMIN_PREFIX}/openapi.json", describe, methods=["GET"]))
     inspecting = _inspector_routes(views, guard) if views is not None else []
-    return found + _journal_routes(journal, guard, changed) + inspecting
+    return found + journal_routes(journal, guard, changed) + inspecting

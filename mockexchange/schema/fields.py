@@ -1,4 +1,4 @@
-"""Response fields against the schema, named by where they are (`market_positions[3].position_fp`).
+"""Request and response fields against the schema, named by where they are (`market_positions[3].position_fp`).
 
 Schemathesis reports the first schema violation of a response and the schema it broke; a client developer wants
 every field that is wrong, by path. OpenAPI 3.0 `nullable` becomes JSON Schema's `null` type here.
@@ -14,14 +14,28 @@ import jsonschema_rs
 from mockexchange.schema.refs import resolve
 
 MAX_LISTED = 20
+REQUEST = "request"  # in place of a status: the operation's request body
 
 
 def response_errors(document: dict[str, Any], path: str, method: str, status: int, body: Any) -> list[str]:
     """`field: problem` for every field of `body` that breaks the operation's documented response schema."""
-    validator = _validator(document, path, method.lower(), str(status))
+    return _errors(_validator(document, path, method.lower(), str(status)), body)
+
+
+def request_errors(document: dict[str, Any], path: str, method: str, body: Any) -> list[str]:
+    """`field: problem` for every field of a request's JSON `body` that breaks the operation's request body schema."""
+    return _errors(_validator(document, path, method.lower(), REQUEST), body)
+
+
+def _errors(validator: jsonschema_rs.Validator | None, body: Any) -> list[str]:
     if validator is None:
         return []
     return [f"{field_path(e.instance_path)}: {e.message}" for e in validator.iter_errors(body)]
+
+
+def documents(document: dict[str, Any], path: str, method: str, status: int | str) -> bool:
+    """Whether the operation documents a JSON body for `status` (or, given `REQUEST`, for its request)."""
+    return _validator(document, path, method.lower(), str(status)) is not None
 
 
 def field_path(parts: Sequence[str | int]) -> str:
@@ -37,9 +51,13 @@ _cache: dict[tuple[int, str, str, str], jsonschema_rs.Validator | None] = {}
 def _validator(document: dict[str, Any], path: str, method: str, status: str) -> jsonschema_rs.Validator | None:
     key = (id(document), path, method, status)
     if key not in _cache:
-        responses = document["paths"][path][method].get("responses", {})
-        response = resolve(document, responses.get(status) or responses.get(f"{status[0]}XX") or {})
-        schema = response.get("content", {}).get("application/json", {}).get("schema")
+        operation = document["paths"][path][method]
+        if status == REQUEST:
+            declared = resolve(document, operation.get("requestBody") or {})
+        else:
+            responses = operation.get("responses", {})
+            declared = resolve(document, responses.get(status) or responses.get(f"{status[0]}XX") or {})
+        schema = declared.get("content", {}).get("application/json", {}).get("schema")
         if schema is None:
             _cache[key] = None
         else:

@@ -22,9 +22,10 @@ from typing import Any
 import jsonschema_rs
 
 from mockexchange.schema.refs import lookup, resolve
-from mockexchange.schema.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.specs import kalshi_slice_path, load_published_kalshi, load_spec
 
 PROFILES = ("3.34", "legacy")
+NO_MESSAGE = "no message of the AsyncAPI slice has type"  # a frame no schema covers: the start of its one line
 INTEGER: dict[str, Any] = {"type": "integer"}
 
 
@@ -51,15 +52,16 @@ LEGACY_TWINS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
-def validate_ws_frame(frame: Any, profile: str = "3.34") -> list[str]:
-    """What is wrong with a server-to-client frame, one line per problem; empty when it matches the slice."""
+def validate_ws_frame(frame: Any, profile: str = "3.34", *, published: bool = False) -> list[str]:
+    """What is wrong with a server-to-client frame, one line per problem; empty when it matches the slice (with
+    `published`, Kalshi's whole published AsyncAPI document: the proxy's judge)."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}: one of {', '.join(PROFILES)}")
     if not isinstance(frame, dict):
         return [f"a frame is a JSON object, not {type(frame).__name__}"]
-    candidates = _validators(profile).get(frame.get("type"))
+    candidates = _validators(profile, published).get(frame.get("type"))
     if candidates is None:
-        return [f"no message of the AsyncAPI slice has type {frame.get('type')!r}"]
+        return [f"{NO_MESSAGE} {frame.get('type')!r}"]
     problems: list[str] = []
     for message, validator in candidates:
         errors = [_say(message, error) for error in validator.iter_errors(frame)]
@@ -75,9 +77,9 @@ def frame_types() -> list[str]:
 
 
 @cache
-def _validators(profile: str) -> dict[str, list[tuple[str, jsonschema_rs.Validator]]]:
-    """Compiled validators by frame type, built once per profile from the committed slice."""
-    slice_ = load_spec(str(kalshi_slice_path("asyncapi.yaml")))
+def _validators(profile: str, published: bool = False) -> dict[str, list[tuple[str, jsonschema_rs.Validator]]]:
+    """Compiled validators by frame type, built once per profile from the committed slice (or the published spec)."""
+    slice_ = load_published_kalshi("asyncapi.yaml") if published else load_spec(str(kalshi_slice_path("asyncapi.yaml")))
     by_type: dict[str, list[tuple[str, jsonschema_rs.Validator]]] = {}
     for name, payload_ref in _server_payloads(slice_):
         payload = resolve(slice_, payload_ref)

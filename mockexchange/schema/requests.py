@@ -34,7 +34,7 @@ from mockexchange.core.numbers import INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN
 from mockexchange.schema.frames import is_uuid
 from mockexchange.schema.refinements import PARAMETER_RULES
 from mockexchange.schema.refs import lookup, operations_by_id, resolve
-from mockexchange.schema.specs import kalshi_slice_path, load_spec
+from mockexchange.schema.specs import kalshi_slice_path, load_published_kalshi, load_spec
 
 Problem = dict[str, str]
 
@@ -62,6 +62,7 @@ class Parameter:
 class Operation:
     operation_id: str
     parameters: Mapping[str, Parameter]
+    path: str = ""  # as the document spells it, without the server's base: `/portfolio/orders/{order_id}`
 
 
 class RestRules:
@@ -91,7 +92,8 @@ class RestRules:
                     {**schema, **rule.schema} if rule else None,
                     rule.reason if rule else "",
                 )
-            self._paths.setdefault(self.base_path + path, {})[method.upper()] = Operation(operation_id, parameters)
+            found = Operation(operation_id, parameters, path)
+            self._paths.setdefault(self.base_path + path, {})[method.upper()] = found
         # A path with `{name}` segments matches any one segment there; a path the slice spells out wins over them
         # (`/portfolio/orders/queue_positions` is not the order `queue_positions`), then the fewest names.
         templated = [path for path in self._paths if "{" in path]
@@ -288,3 +290,15 @@ def kalshi_rest_rules() -> RestRules:
 def kalshi_command_rules() -> CommandRules:
     """Built once per process from `contracts/kalshi/asyncapi.yaml` (SpecError when the slices are not found)."""
     return CommandRules(load_spec(str(kalshi_slice_path("asyncapi.yaml"))))
+
+
+@cache
+def published_rest_rules() -> RestRules:
+    """Built once per process from Kalshi's whole published OpenAPI document (`specs.published_kalshi_path`)."""
+    return RestRules(load_published_kalshi("openapi.yaml"))
+
+
+@cache
+def published_command_rules() -> CommandRules:
+    """Built once per process from Kalshi's whole published AsyncAPI document."""
+    return CommandRules(load_published_kalshi("asyncapi.yaml"))

@@ -1,0 +1,9 @@
+"""`mockexchange proxy`: a recording, judging proxy between a client and the real venues (docs/proxy.md).
+
+It forwards REST and websocket traffic to Kalshi's and Deribit's upstreams unchanged in all a signature covers,
+judges each request, response and frame against the published schemas (`schema/`), journals them (`journal`, read
+with the admin API's `GET /_admin/requests`), and writes them to a tape (`tape`), each with its secrets redacted.
+
+On the floor above `server` (it runs with its sockets): may import `server`, `admin` (the journal's routes and
+access rules), `venues` (their error bodies), `journal`, `schema`, `web`, `core`, `tape`, `settings`.
+"""

@@ -1,0 +1,113 @@
+"""The proxy's ASGI app: its own admin routes (`/_admin/requests`: the journal, `/_admin/health`), every other
+HTTP request and websocket forwarded to its upstream (`forward.py`, `sockets.py`), the upstream client shared by
+all, the journal and the tape."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, Router
+from starlette.types import Receive, Scope, Send
+
+from mockexchange.admin.guard import AdminGuard
+from mockexchange.admin.routes import ADMIN_PREFIX, journal_routes
+from mockexchange.core.clock import Clock, SystemClock
+from mockexchange.journal import DEFAULT_MAX_BYTES, DEFAULT_SIZE, Journal
+from mockexchange.proxy.forward import forward_http
+from mockexchange.proxy.sockets import forward_websocket
+from mockexchange.proxy.upstreams import Upstream
+from mockexchange.settings import Settings
+from mockexchange.tape import TapeWriter
+from mockexchange.version import __version__
+from mockexchange.web import json_line_response
+
+DEFAULT_TIMEOUT_S = 30.0  # an upstream that has not connected or answered in this long is a 502
+
+
+class ProxyApp:
+    """`upstreams`: {"kalshi": URL, "deribit": URL}, either or both; `record`: the tape's path (None: no tape)."""
+
+    def __init__(
+        self,
+        upstreams: Mapping[str, str | None],
+        *,
+        record: str | Path | None = None,
+        clock: Clock | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        settings: Settings | None = None,
+        journal_size: int = DEFAULT_SIZE,
+    ) -> None:
+        """Raises ValueError for an upstream URL that is none, or for no upstream at all."""
+        self.upstreams = {venue: Upstream.parse(venue, url) for venue, url in upstreams.items() if url}
+        if not self.upstreams:
+            raise ValueError(
+                "a proxy needs an upstream: Kalshi's (--upstream), Deribit's (--deribit-upstream), or both"
+            )
+        self.clock = clock or SystemClock()
+        self.timeout_s = timeout_s
+        self.settings = settings or Settings(host="127.0.0.1", port=0)
+        self.journal = Journal(self.clock, journal_size, next(iter(self.upstreams)), max_bytes=DEFAULT_MAX_BYTES)
+        self.tape = TapeWriter(record, {v: u.url for v, u in self.upstreams.items()}) if record else None
+        guard = AdminGuard(self.settings)
+        self._admin = Router([*journal_routes(self.journal, guard), Route(f"{ADMIN_PREFIX}/health", self._health)])
+        self._client: httpx.AsyncClient | None = None
+        self._connections = itertools.count(1)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["path"] == ADMIN_PREFIX or scope["path"].startswith(ADMIN_PREFIX + "/"):
+            await self._admin(scope, receive, send)
+        elif kind == "http":
+            await forward_http(self, scope, receive, send)
+        elif kind == "websocket":
+            await forward_websocket(self, scope, receive, send)
+
+    def client(self) -> httpx.AsyncClient:
+        """The upstream client, made on the server's loop at its first use. It adds nothing to a request: requests
+        are built whole and sent with `send` (no default headers, cookies or redirects)."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.timeout_s, follow_redirects=False)
+        return self._client
+
+    def at(self) -> str:
+        """Now, as a tape says when (ISO 8601 UTC with milliseconds)."""
+        return self.clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def next_connection(self) -> int:
+        return next(self._connections)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        self.close()
+
+    def close(self) -> None:
+        """Close the tape (every record is on disk already: each line is flushed as written)."""
+        if self.tape is not None:
+            self.tape.close()
+
+    async def _health(self, request: Request) -> Response:
+        upstreams = {venue: upstream.url for venue, upstream in self.upstreams.items()}
+        recording = str(self.tape.path) if self.tape is not None else None
+        return json_line_response(
+            {"status": "ok", "version": __version__, "proxy": {"upstreams": upstreams, "recording": recording}}
+        )
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message: dict[str, Any] = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return

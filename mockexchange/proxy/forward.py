@@ -1,0 +1,248 @@
+"""One HTTP request through the proxy: read the client's request (within a bound), send it to its upstream as it
+came (method, path and query as raw as they arrived, the body's bytes, every header but the hop-by-hop ones, Host
+the upstream's), answer the upstream's status, headers (but the hop-by-hop ones) and body's bytes, or a 502 in the
+venue's shape when the upstream cannot be reached or fails; judge, journal and record the exchange before the client
+has the answer."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote
+
+import httpx
+from starlette.types import Receive, Scope, Send
+
+from mockexchange.core.clock import monotonic
+from mockexchange.proxy import judge, redact
+from mockexchange.proxy.messages import Seen, header, headers, seen
+from mockexchange.proxy.upstreams import Upstream, failure, route
+
+if TYPE_CHECKING:
+    from mockexchange.proxy.app import ProxyApp
+
+MAX_REQUEST_BYTES = 16 * 1024 * 1024  # a client's body the proxy holds to forward (Kalshi's own bound is 64 KiB)
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # an upstream's answer the proxy holds to judge and record
+# Hop-by-hop headers (RFC 9110 7.6.1) and those a proxy sets itself; never passed on either way.
+HOP_BY_HOP = frozenset(
+    {
+        b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"proxy-connection", b"te",
+        b"trailer", b"trailers", b"transfer-encoding", b"upgrade",
+    }
+)  # fmt: skip
+_NOT_FORWARDED = HOP_BY_HOP | {b"host", b"content-length"}
+_KEY_HEADER = b"kalshi-access-key"
+_AUTH_HEADER = b"x-mockexchange-auth"  # the mock's diagnosis, when the upstream is a mock
+
+
+class UpstreamFailed(Exception):
+    """The upstream could not be reached, or failed to answer whole (the message says which, and why)."""
+
+
+def end_to_end(raw: list[tuple[bytes, bytes]], also: frozenset[bytes] = frozenset()) -> list[tuple[bytes, bytes]]:
+    """Headers without the hop-by-hop ones, those the Connection header names, and `also`."""
+    named = {
+        token.strip().lower().encode("latin-1")
+        for name, value in raw
+        if name.lower() == b"connection"
+        for token in value.decode("latin-1").split(",")
+    }
+    return [(name, value) for name, value in raw if (low := name.lower()) not in HOP_BY_HOP | also and low not in named]
+
+
+async def forward_http(proxy: ProxyApp, scope: Scope, receive: Receive, send: Send) -> None:
+    arrived = monotonic()
+    at = proxy.at()
+    upstream = route(scope["path"], proxy.upstreams)
+    assert upstream is not None  # a proxy has an upstream for every path (upstreams.route)
+    raw = await _body(receive)
+    request_headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
+    sent = seen(raw or b"", header(request_headers, b"content-encoding"))
+    failed: str | None = None
+    if raw is None:
+        failed = f"the request's body is over the proxy's {MAX_REQUEST_BYTES:,} bytes; it was not forwarded"
+        status, answer_headers, body = failure(upstream, 413, failed, proxy.clock, _rpc_id(sent, scope))
+    else:
+        try:
+            status, answer_headers, body = await _exchange(proxy, upstream, scope, request_headers, raw)
+        except UpstreamFailed as exc:
+            failed = str(exc)
+            status, answer_headers, body = failure(upstream, 502, failed, proxy.clock, _rpc_id(sent, scope))
+    answered = seen(body, header(answer_headers, b"content-encoding")) if failed is None else None
+    verdict = _judge(upstream, scope, sent, status, answered, failed)
+    latency_us = int((monotonic() - arrived) * 1_000_000)
+    _journal(proxy, upstream, scope, request_headers, sent, status, answer_headers, verdict, latency_us)
+    if failed is None and answered is not None and proxy.tape is not None:
+        request = request_record(upstream, scope, request_headers, sent)
+        response = {"status": status, "headers": headers(answer_headers), "body": answered.tape}
+        proxy.tape.write("http", upstream.venue, at, request=request, response=response,
+                         elapsed_ms=round(latency_us / 1000, 3))  # fmt: skip
+    await send({"type": "http.response.start", "status": status, "headers": _framed(answer_headers, body, status)})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+
+async def _body(receive: Receive) -> bytes | None:
+    """The request's body, or None once it passes MAX_REQUEST_BYTES (the rest is not read)."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_REQUEST_BYTES:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(parts)
+
+
+async def _exchange(
+    proxy: ProxyApp, upstream: Upstream, scope: Scope, request_headers: list[tuple[bytes, bytes]], raw: bytes
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    target = raw_target(scope)
+    url = httpx.URL(upstream.origin).copy_with(raw_path=target)
+    forwarded = end_to_end(request_headers, _NOT_FORWARDED)
+    if not raw and header(request_headers, b"content-length") is not None:
+        forwarded.append((b"content-length", b"0"))  # httpx states no length for an empty body
+    request = httpx.Request(scope["method"], url, headers=forwarded, content=raw or None)
+    try:
+        response = await proxy.client().send(request, stream=True)
+        try:
+            body = await _bounded(response)
+        finally:
+            await response.aclose()
+    except httpx.TimeoutException:
+        raise UpstreamFailed(f"{upstream.origin} did not answer within {proxy.timeout_s:g} s") from None
+    except httpx.ConnectError as exc:
+        raise UpstreamFailed(f"cannot reach {upstream.origin}: {exc or type(exc).__name__}") from None
+    except (httpx.HTTPError, OSError) as exc:
+        raise UpstreamFailed(f"{upstream.origin} failed: {type(exc).__name__}: {exc}") from None
+    return response.status_code, list(response.headers.raw), body
+
+
+async def _bounded(response: httpx.Response) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_raw():
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            raise UpstreamFailed(f"the upstream's answer is over the proxy's {MAX_RESPONSE_BYTES:,} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def raw_target(scope: Scope) -> bytes:
+    """The path and query as the client sent them, percent escapes untouched."""
+    path = scope.get("raw_path") or scope["path"].encode("utf-8")
+    query = scope.get("query_string", b"")
+    return path + (b"?" + query if query else b"")
+
+
+def _framed(raw: list[tuple[bytes, bytes]], body: bytes, status: int) -> list[tuple[bytes, bytes]]:
+    """The answer's headers as passed on: end to end only, with a length when the upstream framed it in chunks."""
+    kept = end_to_end(raw)
+    if status >= 200 and status not in (204, 304) and header(kept, b"content-length") is None:
+        kept.append((b"content-length", str(len(body)).encode()))
+    return kept
+
+
+def _path(scope: Scope) -> str:
+    return (scope.get("raw_path") or scope["path"].encode()).decode("latin-1").split("?", 1)[0]
+
+
+def _query(scope: Scope) -> str:
+    return redact.query(scope.get("query_string", b"").decode("latin-1"))
+
+
+def _judge(
+    upstream: Upstream, scope: Scope, sent: Seen, status: int, answered: Seen | None, failed: str | None
+) -> judge.Verdict:
+    method = scope["method"]
+    if upstream.venue == "kalshi":
+        pairs = parse_qsl(_query(scope), keep_blank_values=True)
+        verdict = judge.kalshi_exchange(
+            method, unquote(_path(scope)), pairs, sent.value, None if failed else status, answered and answered.value
+        )
+    else:
+        rpc_method, params = deribit_call(scope, sent)
+        verdict = judge.deribit_call(rpc_method, params, answered.value if answered else None)
+    if failed is not None:
+        verdict.unjudged.append(f"reply: none from the upstream ({failed})")
+    elif answered is not None and answered.unread is not None:
+        verdict.unjudged.append(f"reply: {answered.unread}")
+    if sent.unread is not None:
+        verdict.unjudged.append(f"request: {sent.unread}")
+    return verdict
+
+
+def deribit_call(scope: Scope, sent: Seen) -> tuple[str | None, Any]:
+    """A Deribit HTTP request's method and params: `/api/v2/<method>` with a query (its values read as JSON where
+    they are, as Deribit reads them: `depth=5` is 5), or a JSON-RPC body."""
+    body = sent.value if isinstance(sent.value, dict) else None
+    path = unquote(_path(scope))
+    method = path.removeprefix("/api/v2/") if path.startswith("/api/v2/") else None
+    if body is not None:
+        method = body.get("method") if isinstance(body.get("method"), str) else method
+        return (method.lstrip("/") if method else None), body.get("params", {})
+    params = {name: _query_value(value) for name, value in parse_qsl(_query(scope), keep_blank_values=True)}
+    return method, params
+
+
+def _query_value(text: str) -> Any:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, bool | int | float) else text
+
+
+def _rpc_id(sent: Seen, scope: Scope) -> Any:
+    if isinstance(sent.value, dict):
+        return sent.value.get("id")
+    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
+        if name == "id":
+            return _query_value(value)
+    return None
+
+
+def _key_id(upstream: Upstream, request_headers: list[tuple[bytes, bytes]], sent: Seen, scope: Scope) -> str | None:
+    if upstream.venue == "kalshi":
+        return header(request_headers, _KEY_HEADER)
+    _, params = deribit_call(scope, sent)
+    client_id = params.get("client_id") if isinstance(params, dict) else None
+    return client_id if isinstance(client_id, str) else None
+
+
+def _journal(
+    proxy: ProxyApp,
+    upstream: Upstream,
+    scope: Scope,
+    request_headers: list[tuple[bytes, bytes]],
+    sent: Seen,
+    status: int,
+    answer_headers: list[tuple[bytes, bytes]],
+    verdict: judge.Verdict,
+    latency_us: int,
+) -> None:
+    key_id = _key_id(upstream, request_headers, sent, scope)
+    proxy.journal.record_http(
+        "rest", scope["method"], _path(scope), _query(scope), key_id, status, header(answer_headers, _AUTH_HEADER),
+        upstream.venue, verdict.note(key_id), latency_us=latency_us,
+    )  # fmt: skip
+
+
+def request_record(
+    upstream: Upstream, scope: Scope, request_headers: list[tuple[bytes, bytes]], sent: Seen | None
+) -> dict[str, Any]:
+    """A request as the tape holds it: as it went to the upstream (its end-to-end headers, Host the upstream's)."""
+    kept = [(b"host", upstream.netloc.encode("latin-1")), *end_to_end(request_headers, frozenset({b"host"}))]
+    return {
+        "method": scope.get("method", "GET"),
+        "path": _path(scope),
+        "query": _query(scope),
+        "headers": headers(kept),
+        "body": sent.tape if sent is not None else None,
+    }

@@ -1,0 +1,105 @@
+"""What the proxy keeps of a message it passed on: its body decoded (gzip, deflate) within a bound, read as JSON when
+it is, with its secrets redacted for the judge, the journal and the tape (`tape.py`'s body shapes); its headers as a
+tape holds them."""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from mockexchange.bounded_json import JsonTooDeep, parse_json
+from mockexchange.proxy import redact
+from mockexchange.proxy.judge import NOT_JSON
+
+MAX_DECODED_BYTES = 64 * 1024 * 1024  # what a compressed body is read up to, decoded
+_DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A body as the proxy keeps it: `value` for the judge (JSON, redacted; `NOT_JSON`; None when empty or not
+    read), `tape` as a tape holds it (redacted), `unread` why it could not be read (None: it was)."""
+
+    value: Any
+    tape: dict[str, Any] | None
+    unread: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The body as the journal shows a frame: its JSON (redacted) or its text."""
+        if not self.tape:
+            return ""
+        if "json" in self.tape:
+            return json.dumps(self.tape["json"], ensure_ascii=False, separators=(",", ":"))
+        return str(self.tape.get("text", self.tape.get("base64", "")))
+
+
+def seen(raw: bytes | str, encoding: str | None = None) -> Seen:
+    """A body (or a websocket frame's data) as sent, with its Content-Encoding."""
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    if not data:
+        return Seen(None, None)
+    coding = (encoding or "identity").strip().lower()
+    if coding != "identity":
+        decoded = _decoded(data, coding)
+        if isinstance(decoded, str):
+            return Seen(None, {"base64": base64.b64encode(data).decode("ascii")}, decoded)
+        data = decoded
+    try:
+        value = parse_json(data)
+    except (orjson.JSONDecodeError, JsonTooDeep):
+        pass
+    else:
+        kept = redact.json_value(value)[0]
+        return Seen(kept, {"json": kept})
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return Seen(NOT_JSON, {"base64": base64.b64encode(data).decode("ascii")})
+    return Seen(NOT_JSON, {"text": redact.text(text)})
+
+
+def _decoded(data: bytes, coding: str) -> bytes | str:
+    """The bytes under a content coding, or why they are not read."""
+    wbits = _DECODERS.get(coding)
+    if wbits is None:
+        return f"the body is in {coding} encoding, which the proxy does not read"
+    try:
+        decoder = zlib.decompressobj(wbits)
+        out = decoder.decompress(data, MAX_DECODED_BYTES)
+    except zlib.error:
+        try:  # deflate as many servers send it: raw, without zlib's header
+            decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = decoder.decompress(data, MAX_DECODED_BYTES)
+        except zlib.error as exc:
+            return f"the {coding} body does not decode: {exc}"
+    if decoder.unconsumed_tail:
+        return f"the body is over {MAX_DECODED_BYTES:,} bytes decoded, which the proxy does not read"
+    return out
+
+
+def headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str | list[str]]:
+    """Headers as a tape holds them: by lower-case name, a repeated one as a list, secrets redacted."""
+    kept: dict[str, str | list[str]] = {}
+    for name_bytes, value_bytes in raw:
+        name = name_bytes.decode("latin-1").lower()
+        value = redact.header(name, value_bytes.decode("latin-1"))
+        held = kept.get(name)
+        if held is None:
+            kept[name] = value
+        else:
+            kept[name] = [*held, value] if isinstance(held, list) else [held, value]
+    return kept
+
+
+def header(raw: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    for key, value in raw:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None

@@ -1,0 +1,207 @@
+"""One websocket through the proxy: the upgrade sent on to the upstream with the client's headers (a Kalshi signature
+covers the upgrade's path), then every message passed both ways as it comes, each judged, journaled and recorded
+(with its offset from the open) before it is passed on. An upstream that refuses the upgrade is answered with its own
+status, headers and body; one that cannot be reached with a 502 in the venue's shape. Either side's close closes the
+other with its code."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from starlette.types import Receive, Scope, Send
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from mockexchange.core.clock import monotonic
+from mockexchange.journal import JournalNote
+from mockexchange.proxy import judge, redact
+from mockexchange.proxy.forward import HOP_BY_HOP, end_to_end, raw_target, request_record
+from mockexchange.proxy.messages import Seen, header, headers, seen
+from mockexchange.proxy.upstreams import Upstream, failure, route
+from mockexchange.web import GONE
+
+if TYPE_CHECKING:
+    from mockexchange.proxy.app import ProxyApp
+
+MAX_FRAME_BYTES = 16 * 1024 * 1024  # a message from the upstream (websockets' own default is 1 MiB)
+PENDING_CALLS = 10_000  # Deribit request ids waiting for their reply, per connection (the oldest forgotten first)
+# The upgrade's own headers: the proxy's client library makes them for its own handshake.
+_HANDSHAKE = frozenset(
+    {b"host", b"content-length", b"sec-websocket-key", b"sec-websocket-version", b"sec-websocket-extensions",
+     b"sec-websocket-protocol", b"sec-websocket-accept"}
+)  # fmt: skip
+_UNSENDABLE = {1005: 1000, 1006: 1011, 1015: 1011}  # close codes a close frame may not carry -> what is sent
+
+
+async def forward_websocket(proxy: ProxyApp, scope: Scope, receive: Receive, send: Send) -> None:
+    if (await receive())["type"] != "websocket.connect":
+        return
+    upstream = route(scope["path"], proxy.upstreams)
+    assert upstream is not None
+    await Socket(proxy, upstream, scope, receive, send).run()
+
+
+class Socket:
+    def __init__(self, proxy: ProxyApp, upstream: Upstream, scope: Scope, receive: Receive, send: Send) -> None:
+        self.proxy, self.upstream, self.scope, self.receive, self.send = proxy, upstream, scope, receive, send
+        self.request_headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
+        self.path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        self.query = redact.query(scope.get("query_string", b"").decode("latin-1"))
+        self.key_id = header(self.request_headers, b"kalshi-access-key") if upstream.venue == "kalshi" else None
+        self.pending: OrderedDict[Any, str] = OrderedDict()  # Deribit: request id -> method, for the reply
+        self.connection = 0
+        self.opened = 0.0
+
+    async def run(self) -> None:
+        arrived = monotonic()
+        at = self.proxy.at()
+        try:
+            remote = await self._connect()
+        except InvalidStatus as refused:
+            answer = refused.response
+            raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.raw_items()]
+            await self._refuse(arrived, at, answer.status_code, raw, answer.body or b"", None)
+            return
+        except (OSError, InvalidHandshake, TimeoutError) as exc:
+            why = f"cannot open a websocket to {self.upstream.ws_origin}: {type(exc).__name__}: {exc}"
+            status, raw, body = failure(self.upstream, 502, why, self.proxy.clock)
+            await self._refuse(arrived, at, status, raw, body, why)
+            return
+        async with remote:
+            await self._opened(remote, arrived, at)
+            await self._pump(remote)
+
+    async def _connect(self) -> ClientConnection:
+        url = self.upstream.ws_origin + raw_target(self.scope).decode("latin-1")
+        forwarded = [
+            (k.decode("latin-1"), v.decode("latin-1")) for k, v in end_to_end(self.request_headers, _HANDSHAKE)
+        ]
+        return await connect(
+            url, additional_headers=forwarded, subprotocols=self.scope.get("subprotocols") or None,
+            user_agent_header=None, open_timeout=self.proxy.timeout_s, max_size=MAX_FRAME_BYTES,
+        )  # fmt: skip
+
+    async def _refuse(
+        self, arrived: float, at: str, status: int, raw: list[tuple[bytes, bytes]], body: bytes, failed: str | None
+    ) -> None:
+        """The upgrade answered with `status`: the upstream's refusal, or the proxy's 502 (`failed` says why)."""
+        note = JournalNote(None, self.key_id, [], not_judged=f"websocket upgrade: {failed or f'refused, {status}'}")
+        self._journal_upgrade(status, note, arrived)
+        if failed is None and self.proxy.tape is not None:
+            request = self._request_record()
+            answered = seen(body, header(raw, b"content-encoding"))
+            response = {"status": status, "headers": headers(raw), "body": answered.tape}
+            self.proxy.tape.write("http", self.upstream.venue, at, request=request, response=response,
+                                  elapsed_ms=round((monotonic() - arrived) * 1000, 3))  # fmt: skip
+        if "websocket.http.response" in self.scope.get("extensions", {}):
+            kept = [(k, v) for k, v in raw if k.lower() not in HOP_BY_HOP and k.lower() != b"content-length"]
+            kept.append((b"content-length", str(len(body)).encode()))
+            await self.send({"type": "websocket.http.response.start", "status": status, "headers": kept})
+            await self.send({"type": "websocket.http.response.body", "body": body})
+        else:
+            await self.send({"type": "websocket.close", "code": 1011})
+
+    async def _opened(self, remote: ClientConnection, arrived: float, at: str) -> None:
+        await self.send({"type": "websocket.accept", "subprotocol": remote.subprotocol})
+        self.opened = monotonic()
+        self.connection = self.proxy.next_connection()
+        self._journal_upgrade(101, JournalNote(None, self.key_id, []), arrived)
+        if self.proxy.tape is not None:
+            self.proxy.tape.write("ws_open", self.upstream.venue, at, connection=self.connection,
+                                  request=self._request_record())  # fmt: skip
+
+    def _journal_upgrade(self, status: int, note: JournalNote, arrived: float) -> None:
+        self.proxy.journal.record_http(
+            "ws", "GET", self.path.split("?", 1)[0], self.query, self.key_id, status, None, self.upstream.venue, note,
+            latency_us=int((monotonic() - arrived) * 1_000_000),
+        )  # fmt: skip
+
+    def _request_record(self) -> dict[str, Any]:
+        return request_record(self.upstream, self.scope, self.request_headers, None)
+
+    async def _pump(self, remote: ClientConnection) -> None:
+        to_upstream = asyncio.ensure_future(self._from_client(remote))
+        to_client = asyncio.ensure_future(self._from_upstream(remote))
+        done, _ = await asyncio.wait({to_upstream, to_client}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (to_upstream, to_client):
+            if task not in done:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, *_GONE):
+                    await task
+        code = remote.close_code if to_client in done else None
+        if to_client in done:  # the upstream closed: close the client with its code
+            with contextlib.suppress(*_GONE):
+                sent = _UNSENDABLE.get(code or 1005, code or 1000)
+                await self.send({"type": "websocket.close", "code": sent, "reason": remote.close_reason or ""})
+        else:
+            code = to_upstream.result()
+        self._closed(code)
+
+    async def _from_client(self, remote: ClientConnection) -> int:
+        """Pass the client's messages on until it leaves; its close code."""
+        while True:
+            message = await self.receive()
+            if message["type"] == "websocket.disconnect":
+                code = int(message.get("code", 1000))
+                with contextlib.suppress(ConnectionClosed):
+                    await remote.close(_UNSENDABLE.get(code, code), message.get("reason") or "")
+                return code
+            data = message.get("text") if message.get("text") is not None else message.get("bytes", b"")
+            self._frame("client", data)
+            with contextlib.suppress(ConnectionClosed):  # the upstream's close ends the other task
+                await remote.send(data)
+
+    async def _from_upstream(self, remote: ClientConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for data in remote:
+                self._frame("upstream", data)
+                key = "text" if isinstance(data, str) else "bytes"
+                await self.send({"type": "websocket.send", key: data})
+
+    def _frame(self, direction: str, data: str | bytes) -> None:
+        kept = seen(data)
+        verdict = self._judge(direction, kept)
+        self.proxy.journal.record_message(
+            self.upstream.venue, self.path.split("?", 1)[0], self.key_id, kept.text, [], verdict.note(self.key_id),
+            direction=direction,
+        )  # fmt: skip
+        if self.proxy.tape is not None:
+            offset = round((monotonic() - self.opened) * 1000, 3)
+            self.proxy.tape.write("ws_frame", self.upstream.venue, self.proxy.at(), connection=self.connection,
+                                  direction=direction, offset_ms=offset, data=kept.tape)  # fmt: skip
+
+    def _judge(self, direction: str, kept: Seen) -> judge.Verdict:
+        if self.upstream.venue == "kalshi":
+            if direction == "client":
+                return judge.kalshi_client_frame(kept.text)
+            return judge.kalshi_upstream_frame(kept.value)
+        frame = kept.value
+        if not isinstance(frame, dict):
+            return judge.Verdict(None, [], ["Deribit's JSON-RPC: a frame that is no JSON object"])
+        if direction == "client":
+            method = frame.get("method") if isinstance(frame.get("method"), str) else None
+            if "id" in frame and method is not None:
+                self.pending[_hashable(frame["id"])] = method.lstrip("/")
+                while len(self.pending) > PENDING_CALLS:
+                    self.pending.popitem(last=False)
+            return judge.deribit_call(method.lstrip("/") if method else None, frame.get("params", {}), None)
+        method = self.pending.pop(_hashable(frame.get("id")), None) if "id" in frame else None
+        if method is not None:
+            return judge.deribit_call(method, None, frame)
+        return judge.deribit_notification(frame)
+
+    def _closed(self, code: int | None) -> None:
+        if self.proxy.tape is not None:
+            offset = round((monotonic() - self.opened) * 1000, 3)
+            self.proxy.tape.write("ws_close", self.upstream.venue, self.proxy.at(), connection=self.connection,
+                                  offset_ms=offset, code=code)  # fmt: skip
+
+
+_GONE = (ConnectionClosed, *GONE)
+
+
+def _hashable(value: Any) -> Any:
+    return value if isinstance(value, int | str) else repr(value)

@@ -1,0 +1,92 @@
+"""The upstreams a proxy forwards to (Kalshi's, Deribit's), which one a request goes to, and the venue's own error
+body for what the proxy answers itself (502: the upstream could not be reached or failed; 413: a body too large).
+
+A request goes to the upstream's scheme, host and port with its path as the client sent it (a Kalshi signature
+covers the path from the root): the upstream URL's path only says where the client's base is. With both upstreams,
+Deribit's roots (`/api/...`, `/ws/api/...`) go to Deribit and every other path to Kalshi; with one, every path goes
+to it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from mockexchange.core.clock import Clock
+from mockexchange.venues.deribit import envelope
+from mockexchange.venues.deribit.errors import ERROR, TOO_LARGE, RpcError
+from mockexchange.venues.kalshi.bodies import bad_request
+from mockexchange.web import DIAGNOSIS_HEADER, header_safe
+
+DERIBIT_ROOTS = ("/api/", "/ws/api/")
+LIVE_DERIBIT = "www.deribit.com"
+
+
+@dataclass(frozen=True, slots=True)
+class Upstream:
+    venue: str  # "kalshi" or "deribit"
+    url: str  # as given
+    scheme: str  # http or https
+    netloc: str  # host[:port]
+
+    @classmethod
+    def parse(cls, venue: str, url: str) -> Upstream:
+        """Raises ValueError naming what is wrong with `url`."""
+        parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018 - raises on a port that is no number or out of range
+        except ValueError:
+            raise ValueError(f"bad port in {url!r}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s)://HOST[:PORT][/PATH] URL: {url!r}")
+        if parts.query or parts.fragment:
+            raise ValueError(f"an upstream is a base URL, without a query or fragment: {url!r}")
+        return cls(venue, url.rstrip("/"), parts.scheme, parts.netloc)
+
+    @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.netloc}"
+
+    @property
+    def ws_origin(self) -> str:
+        return f"{'wss' if self.scheme == 'https' else 'ws'}://{self.netloc}"
+
+    @property
+    def testnet(self) -> bool:
+        """What a Deribit error the proxy makes says in `testnet`: true but for Deribit's live server."""
+        return urlsplit(self.url).hostname != LIVE_DERIBIT
+
+
+def route(path: str, upstreams: dict[str, Upstream]) -> Upstream | None:
+    if len(upstreams) == 1:
+        return next(iter(upstreams.values()))
+    if path == "/api" or path.startswith(DERIBIT_ROOTS):
+        return upstreams.get("deribit")
+    return upstreams.get("kalshi")
+
+
+def failure(
+    upstream: Upstream, status: int, why: str, clock: Clock, request_id: Any = None
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The status, headers and body of what the proxy answers itself, in the venue's shape, saying why: 502 as
+    Kalshi's `{"error": {"code": "bad_gateway", "message", "details": why}}` or Deribit's JSON-RPC error 10001 with
+    `error.data.reason`; a body over the proxy's bound as each venue refuses one (Kalshi's 400 `http: request body too
+    large`, Deribit's -32600 with 413)."""
+    body: dict[str, Any]
+    if upstream.venue == "kalshi":
+        if status == 413:
+            refused = bad_request("http: request body too large", why)
+            status, body = refused.status, refused.body
+        else:
+            body = {"error": {"code": "bad_gateway", "message": "bad gateway", "details": why}}
+    else:
+        now = envelope.epoch_us(clock)
+        error = RpcError(TOO_LARGE if status == 413 else ERROR, why, {"reason": why})
+        body = envelope.reply(request_id, us_in=now, us_out=now, testnet=upstream.testnet, error=error)
+    headers = [
+        (b"content-type", b"application/json"),
+        (DIAGNOSIS_HEADER.lower().encode(), header_safe(why).encode("latin-1")),
+    ]
+    return status, headers, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
