@@ -1,8 +1,8 @@
-"""The command line: `mockexchange serve | sign | contract ...` and `--version` (`python -m mockexchange` too).
+"""The command line: `mockexchange serve | sign | proxy | contract ...` and `--version` (`python -m mockexchange` too).
 
-The top floor: it may import any part of the package. One module per command (`serve`, `sign`; the kit's `contract`
-commands register themselves), what `serve` prints in `banner`, a long load's progress in `progress`, the option
-types the commands share in `arguments`.
+The top floor: it may import any part of the package. One module per command (`serve`, `sign`, `proxy`; the kit's
+`contract` commands register themselves), what `serve` prints in `banner`, a long load's progress in `progress`,
+the option types the commands share in `arguments`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from mockexchange.cli import serve, sign
+from mockexchange.cli import proxy, serve, sign
 from mockexchange.contract.commands import add_contract_parser
 from mockexchange.version import __version__
 
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=CommandParser)
     serve.add_command(sub)
     sign.add_command(sub)
+    proxy.add_command(sub)
     add_contract_parser(sub)
     return parser
 

@@ -42,7 +42,9 @@ class Seen:
 
 def seen(raw: bytes | str, encoding: str | None = None) -> Seen:
     """A body (or a websocket frame's data) as sent, with its Content-Encoding."""
-    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    data = (
+        raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+    )  # (websockets hands a refusal's body over as a bytearray)
     if not data:
         return Seen(None, None)
     coding = (encoding or "identity").strip().lower()
