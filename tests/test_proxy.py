@@ -16,8 +16,10 @@ import websockets
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
+from mockexchange.cli import main
 from mockexchange.proxy.runner import ProxyServer
 from mockexchange.server import MockServer, http_url, listening_socket
 from mockexchange.tape import read_tape
@@ -281,6 +283,56 @@ def test_deribit_websocket_calls_are_judged_with_their_replies(mock, proxy) -> N
         ("client", "public/get_time", []),
         ("upstream", "public/get_time", []),
     ]
+
+
+def test_a_broken_websocket_upstream_is_flagged_by_field_and_junk_passes_on_judged() -> None:
+    async def feed(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.receive_text()
+        msg = {"market_ticker": "T", "position_fp": 3}  # a number where Kalshi sends a string, and much missing
+        await websocket.send_text(json.dumps({"type": "market_position", "sid": 1, "seq": 1, "msg": msg}))
+        await websocket.send_bytes(b"\xff\x00")
+        await websocket.close(4001)
+
+    async def session(url: str) -> tuple[list[Any], int | None]:
+        async with websockets.connect(url, open_timeout=10) as ws:
+            await ws.send("this is no command")
+            got = [await asyncio.wait_for(ws.recv(), 10) for _ in range(2)]
+            with pytest.raises(websockets.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 10)
+            return got, ws.close_code
+
+    upstream = Starlette(routes=[WebSocketRoute(WS_PATH, feed)])
+    with serving(upstream) as base, ProxyServer(base) as proxy:
+        (frame, junk), code = asyncio.run(session(proxy.kalshi_ws_url))
+        messages = [e for e in proxy.requests(transport="ws") if e.get("direction")]
+    assert json.loads(frame)["msg"]["position_fp"] == 3 and junk == b"\xff\x00" and code == 4001
+    client, position, binary = messages
+    assert client["direction"] == "client" and client["problems"][0]["rule"] == "command.json"
+    assert ("frame.schema", "msg.position_fp") in {(p["rule"], p.get("field")) for p in position["problems"]}
+    assert binary["problems"][0]["rule"] == "frame.json"
+
+
+# -- bad input ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_body_over_the_proxys_bound_is_refused_in_the_venues_shape_and_not_forwarded(mock, proxy, tape) -> None:
+    from mockexchange.proxy.forward import MAX_REQUEST_BYTES
+
+    huge = b"[" * (MAX_REQUEST_BYTES + 1)
+    kalshi = httpx.post(proxy.kalshi_url + "/portfolio/events/orders", content=huge)
+    deribit = httpx.post(proxy.base_url + "/api/v2", content=huge)
+    assert kalshi.status_code == 400 and kalshi.json()["details"] == "http: request body too large"
+    assert deribit.status_code == 413 and deribit.json()["error"]["code"] == -32600
+    assert [e["status"] for e in proxy.requests()] == [400, 413]
+    assert read_tape(tape).records == ()
+
+
+def test_the_command_refuses_no_upstream_and_a_bad_one(capsys) -> None:
+    assert main(["proxy"]) == 2
+    assert "needs an upstream" in capsys.readouterr().err
+    assert main(["proxy", "--upstream", "ftp://demo-api.kalshi.co"]) == 2
+    assert "not an http(s)://HOST[:PORT][/PATH] URL" in capsys.readouterr().err
 
 
 # -- secrets -----------------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 
 from mockexchange.journal import JournalNote
 from mockexchange.schema import deribit_rpc
-from mockexchange.schema.fields import REQUEST, documents, request_errors, response_errors
+from mockexchange.schema.fields import REQUEST, documents, field_path, request_errors, response_errors
 from mockexchange.schema.frames import NO_MESSAGE, validate_ws_frame
 from mockexchange.schema.requests import Problem, problem, published_command_rules, published_rest_rules
 from mockexchange.schema.specs import load_published_kalshi
@@ -91,10 +91,12 @@ def kalshi_upstream_frame(frame: Any) -> Verdict:
     if lines and lines[0].startswith(NO_MESSAGE):
         return Verdict(None, [], [f"Kalshi's AsyncAPI: {lines[0]}"])
     verdict = Verdict(kind if isinstance(kind, str) else None)
-    for line in lines:  # `message: where: problem`
+    for line in lines:  # `message: msg/market_positions/0/position_fp: problem`
         _, _, rest = line.partition(": ")
         where, _, _ = rest.partition(": ")
-        verdict.problems.append({"rule": "frame.schema", "field": where, "detail": line})
+        parts = [int(part) if part.isdigit() else part for part in where.split("/")]
+        field_name = field_path(parts) if where != "(frame)" else where
+        verdict.problems.append({"rule": "frame.schema", "field": field_name, "detail": line})
     return verdict
 
 
