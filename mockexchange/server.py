@@ -22,7 +22,7 @@ import struct
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import h11
 import uvicorn
@@ -548,7 +548,104 @@ def uvicorn_config(app: MockApp, **overrides: Any) -> uvicorn.Config:
     return MockConfig(app.asgi, ConnectionLimits.of(settings), **options)
 
 
-class MockServer(Control):
+def start_in_thread(
+    server: uvicorn.Server, sock: socket.socket, name: str, stop: Callable[[], None]
+) -> threading.Thread:
+    """Run `server` on the listening `sock` in a daemon thread, once it accepts connections; RuntimeError (after
+    `stop`, and the socket closed) when it does not start within _START_TIMEOUT_S."""
+    # uvicorn installs signal handlers only in the main thread; a background server must not try.
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=name)
+    thread.start()
+    started = threading.Event()
+    deadline = _START_TIMEOUT_S
+    while not server.started and deadline > 0 and thread.is_alive():
+        started.wait(0.01)
+        deadline -= 0.01
+    if not server.started:
+        host, port = sock.getsockname()[:2]
+        stop_thread(server, thread)
+        stop()
+        sock.close()
+        raise RuntimeError(f"{name} did not start on {host}:{port}")
+    return thread
+
+
+def stop_thread(server: uvicorn.Server | None, thread: threading.Thread | None) -> None:
+    """Ask a server run by `start_in_thread` to exit, and wait for it."""
+    if server is not None:
+        server.should_exit = True
+    if thread is not None:
+        thread.join(timeout=_START_TIMEOUT_S)
+
+
+class InThread:
+    """A server run by uvicorn in a background thread, a context manager: `start`, `stop`, `requests` (its journal),
+    the URLs a client of each venue takes.
+    A subclass has `app` (with `journal` and `close()`), `host`, `port`, and says its uvicorn config and the port to
+    bind (0: any free one)."""
+
+    app: Any
+    host: str
+    port: int
+    _name = "mockexchange"
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return http_url(self.host, self.port)
+
+    @property
+    def kalshi_url(self) -> str:
+        return f"{self.base_url}/trade-api/v2"
+
+    @property
+    def kalshi_ws_url(self) -> str:
+        return f"{ws_url(self.base_url)}/trade-api/ws/v2"
+
+    @property
+    def deribit_url(self) -> str:
+        """The base URL a Deribit client takes (ccxt: `urls['api']['rest']`); methods are under `/api/v2`."""
+        return self.base_url
+
+    @property
+    def deribit_ws_url(self) -> str:
+        return f"{ws_url(self.base_url)}/ws/api/v2"
+
+    def _config(self) -> uvicorn.Config:
+        raise NotImplementedError
+
+    def _wanted_port(self) -> int:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        if self._thread is not None:
+            return self
+        sock = listening_socket(self.host, self._wanted_port())
+        self._server = uvicorn.Server(self._config())
+        self._thread = start_in_thread(self._server, sock, self._name, self.stop)
+        self.port = bound_port(sock)
+        return self
+
+    def stop(self) -> None:
+        stop_thread(self._server, self._thread)
+        self._server = None
+        self._thread = None
+        self.app.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """The journal's entries that pass the filters, as `GET /_admin/requests` lists them."""
+        return self.app.journal.read(**filters)["requests"]
+
+
+class MockServer(InThread, Control):
     """A mock listening on 127.0.0.1 on a free port, in a background thread; a context manager.
 
         with MockServer() as mock:
@@ -596,73 +693,21 @@ class MockServer(Control):
     def host(self) -> str:
         return self.app.settings.host
 
-    @property
-    def base_url(self) -> str:
-        return http_url(self.host, self.port)
+    def _config(self) -> uvicorn.Config:
+        return uvicorn_config(self.app)
 
-    @property
-    def kalshi_url(self) -> str:
-        return f"{self.base_url}/trade-api/v2"
-
-    @property
-    def kalshi_ws_url(self) -> str:
-        return f"{ws_url(self.base_url)}/trade-api/ws/v2"
-
-    @property
-    def deribit_url(self) -> str:
-        """The base URL a Deribit client takes (ccxt: `urls['api']['rest']`); methods are under `/api/v2`."""
-        return self.base_url
-
-    @property
-    def deribit_ws_url(self) -> str:
-        return f"{ws_url(self.base_url)}/ws/api/v2"
-
-    def start(self) -> MockServer:
-        if self._thread is not None:
-            return self
-        sock = listening_socket(self.host, self.app.settings.port)
-        self._server = uvicorn.Server(uvicorn_config(self.app))
-        # uvicorn installs signal handlers only in the main thread; a background server must not try.
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="mockexchange"
-        )
-        self._thread.start()
-        started = threading.Event()
-        deadline = _START_TIMEOUT_S
-        while not self._server.started and deadline > 0 and self._thread.is_alive():
-            started.wait(0.01)
-            deadline -= 0.01
-        if not self._server.started:
-            self.stop()
-            sock.close()
-            raise RuntimeError(f"mockexchange did not start on {self.host}:{self.app.settings.port}")
-        self.port = bound_port(sock)
-        return self
+    def _wanted_port(self) -> int:
+        return self.app.settings.port
 
     def stop(self) -> None:
         """Stop serving, and close the state file if there is one (another mock may then open it)."""
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=_START_TIMEOUT_S)
-        self._server = None
-        self._thread = None
-        self.app.close()
-
-    def __enter__(self) -> MockServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # -- the request journal ------------------------------------------------------------------------------------------
+        super().stop()
 
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
         """The journaled requests that pass every filter given (`venue`, `transport`, `operation`, `status`,
         `invalid`, `key_id`, `since`, `limit`), oldest first, as `GET /_admin/requests` lists them;
         `app.journal.entries(...)` gives the entries themselves."""
-        return self.app.journal.read(**filters)["requests"]
+        return super().requests(**filters)
 
     def clear_requests(self) -> None:
         self.app.journal.clear()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -245,7 +246,7 @@ def test_kalshi_websocket_frames_pass_both_ways_judged_and_recorded(mock, proxy,
         ("upstream", "market_position"),
     ]
     assert all(m["problems"] == [] and "not_judged" not in m for m in messages)
-    records = read_tape(tape).records
+    records = until_closed(tape)
     assert [(r.kind, r.direction) for r in records] == [
         ("ws_open", None),
         ("ws_frame", "client"),
@@ -373,6 +374,17 @@ def test_no_secret_is_kept_in_the_journal_or_the_tape(mock, proxy, tape) -> None
     assert len(auth_entries) == 4 and all(e["problems"] == [] for e in auth_entries)
 
 
+def until_closed(tape: Path) -> tuple[Any, ...]:
+    """The tape's records once its websocket's close is on it: the proxy writes it when the client's close reaches it,
+    after the client has gone on."""
+    for _ in range(500):
+        records = read_tape(tape).records
+        if records and records[-1].kind == "ws_close":
+            return records
+        time.sleep(0.01)
+    return read_tape(tape).records
+
+
 # -- helpers -----------------------------------------------------------------------------------------------------------
 
 
@@ -392,8 +404,6 @@ class serving:  # noqa: N801 - used as a context manager, like `open`
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 
     def __enter__(self) -> str:
-        import time
-
         self._thread.start()
         while not self._server.started:
             time.sleep(0.01)

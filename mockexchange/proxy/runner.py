@@ -5,7 +5,6 @@ neither."""
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -13,9 +12,7 @@ import uvicorn
 
 from mockexchange.proxy.app import DEFAULT_TIMEOUT_S, ProxyApp
 from mockexchange.proxy.sockets import MAX_FRAME_BYTES
-from mockexchange.server import bound_port, http_url, listening_socket, ws_url
-
-_START_TIMEOUT_S = 10.0
+from mockexchange.server import InThread
 
 
 def config(app: ProxyApp, **overrides: Any) -> uvicorn.Config:
@@ -46,13 +43,15 @@ def serve_forever(app: ProxyApp, sock: socket.socket, *, log_level: str = "info"
         app.close()
 
 
-class ProxyServer:
+class ProxyServer(InThread):
     """A proxy listening on 127.0.0.1 on a free port, in a background thread; a context manager.
 
     with MockServer() as mock, ProxyServer(mock.base_url, record="session.tape") as proxy:
         proxy.kalshi_url       # a Kalshi client's base: http://127.0.0.1:PORT/trade-api/v2
         proxy.requests()       # the journal, as GET /_admin/requests lists it
     """
+
+    _name = "mockexchange-proxy"
 
     def __init__(
         self,
@@ -66,63 +65,11 @@ class ProxyServer:
     ) -> None:
         self.app = ProxyApp({"kalshi": upstream, "deribit": deribit_upstream}, record=record, timeout_s=timeout_s)
         self.host = host
-        self.port = port
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self.port = 0
+        self._port = port
 
-    @property
-    def base_url(self) -> str:
-        return http_url(self.host, self.port)
+    def _config(self) -> uvicorn.Config:
+        return config(self.app)
 
-    @property
-    def kalshi_url(self) -> str:
-        return f"{self.base_url}/trade-api/v2"
-
-    @property
-    def kalshi_ws_url(self) -> str:
-        return f"{ws_url(self.base_url)}/trade-api/ws/v2"
-
-    @property
-    def deribit_ws_url(self) -> str:
-        return f"{ws_url(self.base_url)}/ws/api/v2"
-
-    def start(self) -> ProxyServer:
-        if self._thread is not None:
-            return self
-        sock = listening_socket(self.host, self.port)
-        self._server = uvicorn.Server(config(self.app))
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="mockexchange-proxy"
-        )
-        self._thread.start()
-        started = threading.Event()
-        waited = 0.0
-        while not self._server.started and waited < _START_TIMEOUT_S and self._thread.is_alive():
-            started.wait(0.01)
-            waited += 0.01
-        if not self._server.started:
-            self.stop()
-            sock.close()
-            raise RuntimeError(f"the proxy did not start on {self.host}:{self.port}")
-        self.port = bound_port(sock)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=_START_TIMEOUT_S)
-        self._server = None
-        self._thread = None
-        self.app.close()
-
-    def __enter__(self) -> ProxyServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def requests(self, **filters: Any) -> list[dict[str, Any]]:
-        """The journal's entries that pass the filters, as `GET /_admin/requests` lists them."""
-        return self.app.journal.read(**filters)["requests"]
+    def _wanted_port(self) -> int:
+        return self._port
