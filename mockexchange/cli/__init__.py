@@ -1,7 +1,7 @@
 """The command line: `mockexchange serve | sign | contract ...` and `--version` (`python -m mockexchange` too).
 
-The top floor: it may import any part of the package. One module per command (`serve`, `sign`; the kit's `contract`
-commands register themselves), what `serve` prints in `banner`, a long load's progress in `progress`, the option
+The top floor: it may import any part of the package. One module per command (`serve`, `sign`, `tape-to-scenario`;
+the kit's `contract` commands register themselves), what `serve` prints in `banner`, a long load's progress in `progress`, the option
 types the commands share in `arguments`.
 """
 
@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from mockexchange.cli import serve, sign
+from mockexchange.cli import serve, sign, tape_to_scenario
 from mockexchange.contract.commands import add_contract_parser
 from mockexchange.version import __version__
 
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=CommandParser)
     serve.add_command(sub)
     sign.add_command(sub)
+    tape_to_scenario.add_command(sub)
     add_contract_parser(sub)
     return parser
 

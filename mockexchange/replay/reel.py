@@ -129,8 +129,8 @@ class Reel:
         }
 
 
-def load(path: str | os.PathLike[str], limit: int = MAX_TAPE_BYTES) -> Reel:
-    """The tape at `path` ready to replay; TapeError if it is no tape, naming the line, or is beyond `limit` bytes."""
+def read_bounded(path: str | os.PathLike[str], limit: int = MAX_TAPE_BYTES) -> Tape:
+    """The tape at `path`; TapeError if it is no tape (naming the line), no regular file, or over `limit` bytes."""
     where = Path(path)
     try:
         status = where.stat()
@@ -139,5 +139,10 @@ def load(path: str | os.PathLike[str], limit: int = MAX_TAPE_BYTES) -> Reel:
     if not where.is_file():
         raise TapeError(f"{where}: not a regular file; a tape is one")
     if status.st_size > limit:
-        raise TapeError(f"{where}: {status.st_size:,} bytes; a replayed tape is held in memory, at most {limit:,}")
-    return Reel(read_tape(where), str(where))
+        raise TapeError(f"{where}: {status.st_size:,} bytes; a tape is read whole into memory, at most {limit:,}")
+    return read_tape(where)
+
+
+def load(path: str | os.PathLike[str], limit: int = MAX_TAPE_BYTES) -> Reel:
+    """The tape at `path` ready to replay (read_bounded's refusals)."""
+    return Reel(read_bounded(path, limit), str(path))
