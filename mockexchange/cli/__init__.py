@@ -1,8 +1,8 @@
 """The command line: `mockexchange serve | sign | contract ...` and `--version` (`python -m mockexchange` too).
 
 The top floor: it may import any part of the package. One module per command (`serve`, `sign`, `tape-to-scenario`;
-the kit's `contract` commands register themselves), what `serve` prints in `banner`, a long load's progress in `progress`, the option
-types the commands share in `arguments`.
+the kit's `contract` commands register themselves), what `serve` prints in `banner`, a long load's progress in
+`progress`, the option types the commands share in `arguments`.
 """
 
 from __future__ import annotations
