@@ -16,6 +16,7 @@ KALSHI_CHECK = ["--base-url", "http://127.0.0.1:9/trade-api/v2", "--key-id", "k"
 REQUIRED = {
     "serve": [],
     "sign": ["GET", "/trade-api/v2/portfolio/positions", "--key-id", "k", "--private-key", "key.pem"],
+    "tape-to-scenario": ["t.tape"],
     "contract slice": [],
     "contract slice-deribit": [],
     "contract drift": ["--spec", "openapi.yaml"],
