@@ -152,3 +152,99 @@ def test_the_command_refuses_a_malformed_tape_naming_its_line(tmp_path: Path, ca
     tape.write_text('{"tape": "mockexchange", "version": 1}\n{"seq": 1, "kind": "http"}\n')
     assert main(["tape-to-scenario", str(tape)]) == 2
     assert capsys.readouterr().err.startswith("mockexchange: the tape cannot be read: line 2: ")
+
+
+def _deribit_reads(mock: MockServer, client_id: str, secret: str, writer: TapeWriter | None) -> dict[str, Any]:
+    """Deribit's positions and account summaries per currency over HTTP (the summary POSTed as JSON-RPC), written to
+    the tape as a proxy would when `writer` is given."""
+    auth = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    token = httpx.get(f"{mock.base_url}/api/v2/public/auth", params=auth).json()["result"]["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    replies: dict[str, Any] = {}
+    for currency in ("BTC", "ETH"):
+        positions = httpx.get(f"{mock.base_url}/api/v2/private/get_positions", params={"currency": currency},
+                              headers=headers)  # fmt: skip
+        rpc = {"jsonrpc": "2.0", "id": 3, "method": "private/get_account_summary", "params": {"currency": currency}}
+        summary = httpx.post(f"{mock.base_url}/api/v2", json=rpc, headers=headers)
+        if writer is not None:
+            at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            get = {"method": "GET", "path": "/api/v2/private/get_positions", "query": f"currency={currency}",
+                   "headers": {}, "body": None}  # fmt: skip
+            post = {"method": "POST", "path": "/api/v2", "query": "", "headers": {}, "body": {"json": rpc}}
+            for request, got in ((get, positions), (post, summary)):
+                response = {"status": got.status_code, "headers": {}, "body": encode_body(got.content)}
+                writer.write("http", "deribit", at, request=request, response=response, elapsed_ms=1.0)
+        kept = ("instrument_name", "size", "average_price", "direction", "kind")
+        replies[currency] = (
+            [{k: row[k] for k in kept} for row in positions.json()["result"]],
+            summary.json()["result"]["balance"],
+        )
+    return replies
+
+
+def test_a_deribit_tape_round_trips_positions_and_balances(tmp_path: Path) -> None:
+    tape = tmp_path / "t.tape"
+    writer = TapeWriter(tape, {"deribit": "http://127.0.0.1"})
+    with MockServer() as mock:
+        mock.create_deribit_account("t", balances={"BTC": "10", "ETH": "5"})
+        key = mock.create_deribit_key("t")
+        mock.deribit_fill("t", "BTC-PERPETUAL", "buy", "10000", "60000", fee="0.0001")
+        mock.deribit_fill("t", "BTC-25DEC26-65000-C", "buy", "2", "0.05")
+        mock.deribit_fill("t", "ETH-PERPETUAL", "sell", "300", "3000")
+        before = _deribit_reads(mock, key["client_id"], key["client_secret"], writer)
+    writer.close()
+    converted = scenario_from_tape(read_tape(tape), user_id="t")
+    assert "users" not in converted.document and converted.notes == []
+    with MockServer(clock=ManualClock()) as fresh:
+        loaded = fresh.load_scenario(document=converted.document, run=True)
+        made = loaded["deribit_keys"][0]
+        assert _deribit_reads(fresh, made["client_id"], made["client_secret"], None) == before
+
+
+def test_deribit_reads_over_the_websocket_count_and_later_trades_become_fills(tmp_path: Path) -> None:
+    writer = TapeWriter(tmp_path / "t.tape", {"deribit": "https://test.deribit.com"})
+    at = "2026-11-24T10:00:00.000Z"
+    row = {"instrument_name": "BTC-PERPETUAL", "size": -500, "average_price": 61000, "kind": "future"}
+    trade = {"trade_id": "T1", "instrument_name": "BTC-PERPETUAL", "direction": "buy", "amount": 100, "price": 62000,
+             "fee": 0.0000005, "timestamp": 1795515000000}  # 2026-11-24T10:10:00Z  # fmt: skip
+    frames = [
+        ("client", {"jsonrpc": "2.0", "id": 9, "method": "private/get_positions", "params": {"currency": "BTC"}}),
+        ("upstream", {"jsonrpc": "2.0", "id": 9, "result": [row]}),
+        (
+            "client",
+            {"jsonrpc": "2.0", "id": 10, "method": "private/get_account_summary", "params": {"currency": "BTC"}},
+        ),
+        ("upstream", {"jsonrpc": "2.0", "id": 10, "result": {"currency": "BTC", "balance": 1.5}}),
+        ("client", {"jsonrpc": "2.0", "id": 11, "method": "private/get_user_trades_by_currency", "params": {}}),
+        ("upstream", {"jsonrpc": "2.0", "id": 11, "result": {"trades": [trade], "has_more": False}}),
+    ]
+    writer.write("ws_open", "deribit", at, connection=1, request={"method": "GET", "path": "/ws/api/v2", "query": "",
+                                                                   "headers": {}, "body": None})  # fmt: skip
+    for direction, data in frames:
+        writer.write("ws_frame", "deribit", at, connection=1, direction=direction, offset_ms=1.0,
+                     data=encode_body(json.dumps(data).encode()))  # fmt: skip
+    writer.close()
+    document = scenario_from_tape(read_tape(tmp_path / "t.tape")).document
+    assert document["deribit"]["accounts"][0]["balances"] == {"BTC": "1.5"}
+    assert document["deribit"]["positions"] == [
+        {
+            "user_id": "trader",
+            "instrument_name": "BTC-PERPETUAL",
+            "direction": "sell",
+            "amount": "500",
+            "price": "61000",
+        }
+    ]
+    assert document["steps"] == [
+        {"wait": 600.0},
+        {
+            "deribit_fill": {
+                "user_id": "trader",
+                "instrument_name": "BTC-PERPETUAL",
+                "direction": "buy",
+                "amount": "100",
+                "price": "62000",
+                "fee": "0.0000005",
+            }
+        },  # fmt: skip
+    ]

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 
 import yaml
 
+from mockexchange.scenario.deribit_from_tape import DeribitSeen
 from mockexchange.tape import Record, Tape
 
 _HUNDREDTHS, _PRICE, _MICROS = Decimal("0.01"), Decimal("0.0001"), Decimal("0.000001")
@@ -228,35 +229,39 @@ def _later(when: str, after: str) -> bool:
 
 
 def scenario_from_tape(tape: Tape, user_id: str = "trader") -> Converted:
-    """The scenario of the account a Kalshi tape read (its last observed state, then what happened after)."""
+    """The scenario of the accounts a tape read (their last observed state, then what happened after)."""
     notes: list[str] = []
     kalshi = _Kalshi(tape.records, user_id, notes)
-    if not kalshi.positions_seen.seq and kalshi.balance.value is None:
-        notes.append("the tape holds no Kalshi positions or balance read: the account starts empty")
-    at = kalshi.snapshot_at() or (tape.records[0].at if tape.records else "")
-    positions, cost = kalshi.opening()
-    funded = int((cost * 100).to_integral_value(rounding=ROUND_CEILING))  # cents: the opening fills' cost
-    user: dict[str, Any] = {
-        "user_id": user_id,
-        "balance_cents": funded,
-        "keys": [{"key_id": kalshi.key_id or f"{user_id}-key"}],
-    }
-    steps: list[dict[str, Any]] = []
-    if kalshi.balance.value:
-        steps.append({"deposit": {"user_id": user_id, "amount_cents": kalshi.balance.value}})
-    moment = at
-    for when, step in kalshi.later(at):
-        gap = (_time(when) - _time(moment)).total_seconds() if moment else 0
-        if gap > 0:
-            steps.append({"wait": round(gap, 6)})
-        steps.append(step)
-        moment = when
+    deribit = DeribitSeen(user_id, notes).read(tape.records)
+    seen_kalshi = bool(kalshi.positions_seen.seq) or kalshi.balance.value is not None
+    section = deribit.section()
+    if not seen_kalshi and section is None:
+        notes.append("the tape holds no positions or balance read: the account starts empty")
+    at = max(kalshi.snapshot_at(), deribit.last_read_at()) or (tape.records[0].at if tape.records else "")
     document: dict[str, Any] = {
         "description": f"from a tape of {', '.join(sorted(tape.upstreams.values())) or 'a venue'}"
     }
     if at:
         document["settings"] = {"start": _time(at).isoformat().replace("+00:00", "Z")}
-    document.update(users=[user], positions=positions, steps=steps)
+    steps: list[dict[str, Any]] = []
+    if seen_kalshi or section is None:
+        positions, cost = kalshi.opening()
+        funded = int((cost * 100).to_integral_value(rounding=ROUND_CEILING))  # cents: the opening fills' cost
+        key = {"key_id": kalshi.key_id or f"{user_id}-key"}
+        document.update(users=[{"user_id": user_id, "balance_cents": funded, "keys": [key]}], positions=positions)
+        if kalshi.balance.value:
+            steps.append({"deposit": {"user_id": user_id, "amount_cents": kalshi.balance.value}})
+    if section is not None:
+        document["deribit"] = section
+    later = kalshi.later(at) + deribit.later_fills(at, _later)
+    moment = at
+    for when, step in sorted(later, key=lambda step: _time(step[0])):
+        gap = (_time(when) - _time(moment)).total_seconds() if moment else 0
+        if gap > 0:
+            steps.append({"wait": round(gap, 6)})
+        steps.append(step)
+        moment = when
+    document["steps"] = steps
     return Converted(document, notes)
 
 
