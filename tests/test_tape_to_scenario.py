@@ -51,15 +51,27 @@ def _portfolio(replies: dict[str, Any]) -> tuple[Any, Any, Any]:
     return rows, replies["/portfolio/positions"]["event_positions"], balance
 
 
+# 4.567, 0.9999 (divides by 3) and 2.63 over 7 contracts (does not divide: two opening fills), a fee given and a
+# scheduled one, a settled market; the reads are recorded after all of it (the tape's times are the wall clock's).
+SEEDED = {
+    "settings": {"start": "2026-06-01T12:00:00Z"},
+    "users": [{"user_id": "alice", "balance_cents": 100_000}],
+    "positions": [
+        {"user_id": "alice", "ticker": "KXFED-26DEC-T4.00", "side": "yes", "count": "10", "price": "0.4567"},
+        {"user_id": "alice", "ticker": "KXFED-26DEC-T3.75", "side": "no", "count": "3", "price": "0.3333", "fee": "0"},
+        {"user_id": "alice", "ticker": "KXCPI-26DEC-T3.0", "side": "yes", "count": "3", "price": "0.33"},
+        {"user_id": "alice", "ticker": "KXCPI-26DEC-T3.0", "side": "yes", "count": "4", "price": "0.41"},
+        {"user_id": "alice", "ticker": "KXGDP-26Q4-T2", "side": "yes", "count": "5", "price": "0.20"},
+    ],
+    "steps": [{"wait": 60}, {"settle": {"ticker": "KXGDP-26Q4-T2", "result": "yes"}}],
+}
+
+
 def test_a_tape_of_reads_round_trips_to_a_mock_answering_the_same_portfolio(tmp_path: Path) -> None:
     tape = tmp_path / "t.tape"
     writer = TapeWriter(tape, {"kalshi": "http://127.0.0.1/trade-api/v2"})
-    with MockServer() as mock:
-        mock.create_account("alice", balance_cents=100_000)
-        mock.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "10", "0.4567")
-        mock.fill("alice", "KXFED-26DEC-T3.75", "no", "buy", "3", "0.3333")  # 0.9999: divides
-        mock.fill("alice", "KXCPI-26DEC-T3.0", "yes", "buy", "3", "0.33")
-        mock.fill("alice", "KXCPI-26DEC-T3.0", "yes", "buy", "4", "0.41")  # 2.63 over 7: does not divide
+    with MockServer(clock=ManualClock()) as mock:
+        mock.load_scenario(document=SEEDED, run=True)
         with _client(mock, "alice") as client:
             before = _record_reads(client, writer)
     writer.close()

@@ -82,6 +82,7 @@ class _Kalshi:
         self.positions: dict[str, tuple[Mapping[str, Any], int]] = {}
         self.positions_seen = _Seen()
         self.balance = _Seen()
+        self.balance_dollars: Decimal | None = None  # the last balance read's, to the ten-thousandth
         self.fills: dict[str, tuple[Mapping[str, Any], int]] = {}
         self.settlements: dict[str, tuple[Mapping[str, Any], int]] = {}
         self.key_id: str | None = None
@@ -129,6 +130,8 @@ class _Kalshi:
                 "the last is used"
             )
         self.balance = _Seen(cents, record.seq, record.at)
+        dollars = reply.get("balance_dollars")
+        self.balance_dollars = Decimal(str(dollars)) if isinstance(dollars, str) else None
 
     def _rows(self, into: dict[str, Any], rows: Any, key: str, seq: int, what: str) -> None:
         for row in rows if isinstance(rows, list) else []:
@@ -176,6 +179,19 @@ class _Kalshi:
                 {**base, "count": _plain(rest * _HUNDREDTHS), "price": _plain((price + 1) * _PRICE), "fee": "0"}
             )
         return fills, exposure * _MICROS + fee
+
+    def sub_cent(self, funded: int, cost: Decimal) -> list[dict[str, Any]]:
+        """Deposits are whole cents: what the opening fills leave over the observed balance's ten-thousandths (under a
+        cent, and the extra cent the account was funded with) is moved to the margined instance, so the balance
+        reads as observed to the last place."""
+        if self.balance_dollars is None or self.balance.value is None:
+            return []
+        held = (funded + self.balance.value) * 10_000 - int(cost / _MICROS)  # micro-dollars after the deposit
+        over = (held - int(self.balance_dollars / _MICROS)) // 100  # centi-cents
+        if not 0 < over < 200:
+            return []
+        moved = {"user_id": self.user_id, "source": "event_contract", "destination": "margined", "amount": over}
+        return [{"intra_exchange_transfer": moved}]
 
     def later(self, after: str) -> list[tuple[str, dict[str, Any]]]:
         """Fills and settlements dated after `after`, as (time, step), in time order."""
@@ -247,10 +263,12 @@ def scenario_from_tape(tape: Tape, user_id: str = "trader") -> Converted:
     if seen_kalshi or section is None:
         positions, cost = kalshi.opening()
         funded = int((cost * 100).to_integral_value(rounding=ROUND_CEILING))  # cents: the opening fills' cost
+        funded += kalshi.balance_dollars is not None  # and a cent more, for sub_cent to take back
         key = {"key_id": kalshi.key_id or f"{user_id}-key"}
         document.update(users=[{"user_id": user_id, "balance_cents": funded, "keys": [key]}], positions=positions)
         if kalshi.balance.value:
             steps.append({"deposit": {"user_id": user_id, "amount_cents": kalshi.balance.value}})
+        steps += kalshi.sub_cent(funded, cost)
     if section is not None:
         document["deribit"] = section
     later = kalshi.later(at) + deribit.later_fills(at, _later)
