@@ -15,7 +15,8 @@ from serve_process import run_serve, serving
 from websockets.sync.client import connect
 
 from mockexchange import MockServer
-from mockexchange.replay.reel import load
+from mockexchange.replay.player import MAX_BODY_BYTES
+from mockexchange.replay.reel import MAX_TAPE_BYTES, load
 from mockexchange.tape import TapeError, TapeWriter, encode_body
 
 AT = "2026-11-24T10:00:00.000Z"
@@ -171,3 +172,32 @@ def test_serve_refuses_a_malformed_tape_in_one_line(tmp_path: Path) -> None:
     assert (
         done.stderr.startswith("mockexchange: the tape cannot be replayed: line 2: ") and done.stderr.count("\n") == 1
     )
+
+
+# -- hostile ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_tape_over_the_default_bound_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "huge.tape"
+    with path.open("wb") as huge:  # sparse: no disk, and nothing of it is read
+        huge.truncate(MAX_TAPE_BYTES + 1)
+    with pytest.raises(TapeError, match=f"at most {MAX_TAPE_BYTES:,}"):
+        MockServer(replay=str(path))
+
+
+@pytest.mark.parametrize(("path", "code"), [("/trade-api/v2/portfolio/orders", None), ("/api/v2/private/buy", -32600)])
+def test_an_oversized_body_is_refused_in_the_venues_shape(mock: MockServer, path: str, code: int | None) -> None:
+    got = httpx.post(f"{mock.base_url}{path}", content=b"x" * (MAX_BODY_BYTES + 1))
+    if code is None:  # Kalshi's own answer to a body over its bound
+        assert got.status_code == 400 and got.json()["details"] == "http: request body too large"
+    else:
+        assert got.status_code == 413 and got.json()["error"]["code"] == code
+
+
+def test_frames_that_are_no_command_get_an_error_frame_and_the_connection_lives(mock: MockServer) -> None:
+    with connect(mock.kalshi_ws_url, open_timeout=5) as ws:
+        for junk in (b"\xff\x00", "not json", json.dumps([1, 2])):
+            ws.send(junk)
+            assert json.loads(ws.recv(timeout=5))["type"] == "error"
+        ws.send(json.dumps({"id": 1, "cmd": "subscribe", "params": {"channels": ["fill"]}}))
+        assert json.loads(ws.recv(timeout=5))["type"] == "subscribed"

@@ -25,6 +25,7 @@ from mockexchange.tape import decode_body, encode_body
 from mockexchange.venues.deribit import envelope
 from mockexchange.venues.deribit.errors import NOT_FOUND, TOO_LARGE, RpcError
 from mockexchange.venues.kalshi import errors as kalshi_errors
+from mockexchange.venues.kalshi.bodies import bad_request
 from mockexchange.web import DIAGNOSIS_HEADER, header_safe
 
 MAX_BODY_BYTES = 64 * 1024  # a replayed request's body (Kalshi's own bound; Deribit's is 32 KiB)
@@ -60,7 +61,9 @@ class ReplayMiddleware:
         path, venue = scope["path"], venue_of(scope["path"])
         raw = await _body(receive)
         if raw is None:
-            status, body, diagnosis = _refusal(venue, 413, None, f"a body over {MAX_BODY_BYTES:,} bytes")
+            status, body, diagnosis = _refusal(
+                venue, 413, None, f"a body over {MAX_BODY_BYTES:,} bytes is not replayed"
+            )
             await _respond(send, status, [], body, diagnosis)
             return
         query = scope.get("query_string", b"").decode("latin-1")
@@ -138,13 +141,11 @@ def _diagnosis(live: Shape, reel: Reel) -> str:
 
 
 def _refusal(venue: str, status: int, request_id: Any, diagnosis: str) -> tuple[int, bytes, str]:
-    """The venue's error body for a request the tape cannot answer (404) or will not read (413)."""
+    """The venue's error for a request the tape cannot answer (404) or whose body it will not read (413: Kalshi's
+    400 `http: request body too large`, Deribit's -32600 as each venue answers it)."""
     if venue == "kalshi":
-        if status == 413:
-            body: dict[str, Any] = {"error": {"code": "request_too_large", "message": "request too large"}}
-        else:
-            body = kalshi_errors.not_found(diagnosis).body
-        return status, json.dumps(body, separators=(",", ":")).encode(), diagnosis
+        error = bad_request("http: request body too large") if status == 413 else kalshi_errors.not_found(diagnosis)
+        return error.status, json.dumps(error.body, separators=(",", ":")).encode(), diagnosis
     error = RpcError(TOO_LARGE if status == 413 else NOT_FOUND, diagnosis, {"reason": diagnosis})
     now = int(time.time() * 1_000_000)
     reply = envelope.reply(request_id, us_in=now, us_out=now, testnet=True, error=error)
