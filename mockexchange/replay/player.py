@@ -132,7 +132,7 @@ def _headers(recorded: Mapping[str, Any], *, textual: bool) -> list[tuple[bytes,
 
 
 def _diagnosis(live: Shape, reel: Reel) -> str:
-    found = nearest(live, reel.shapes())
+    found = nearest(live, reel.candidates(live))
     head = f"{live.shown()} is not on the tape {reel.source}".rstrip()
     if found is None:
         return f"{head}: it holds no HTTP exchange"

@@ -8,10 +8,11 @@ client of the mock calls.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from mockexchange.replay.matching import Shape, frame_shape, shape
 from mockexchange.tape import Record, Tape, TapeError, read_tape
 
 MAX_TAPE_BYTES = 64 * 1024 * 1024
+NEAREST_CANDIDATES = 2_000  # the recorded requests a 404's diagnosis compares: those of its path, else the first
 # The paths a venue's client calls under the mock; a recorded path under none of them is relative to the upstream.
 VENUE_ROOTS = {"kalshi": ("/trade-api/",), "deribit": ("/api/", "/ws/api/")}
 
@@ -53,6 +55,7 @@ class Reel:
         self.upstreams = dict(tape.upstreams)
         self._answers: dict[str, list[Record]] = defaultdict(list)
         self._shapes: dict[str, tuple[Shape, int]] = {}
+        self._by_path: dict[str, list[tuple[Shape, int]]] = defaultdict(list)
         self._served: dict[str, int] = defaultdict(int)
         self._sockets: dict[str, list[Connection]] = defaultdict(list)
         self._opened: dict[str, int] = defaultdict(int)
@@ -84,7 +87,9 @@ class Reel:
         path = self.path(record.venue, str(request.get("path", "/")))
         found = shape(str(request.get("method", "GET")), path, str(request.get("query") or ""), request.get("body"))
         self._answers[found.key].append(record)
-        self._shapes.setdefault(found.key, (found, record.seq))
+        if found.key not in self._shapes:
+            self._shapes[found.key] = (found, record.seq)
+            self._by_path[found.path].append((found, record.seq))
 
     def path(self, venue: str, path: str) -> str:
         """The path a client of the mock calls for a recorded one."""
@@ -103,8 +108,11 @@ class Reel:
             self._served[live.key] = served + 1
             return answers[min(served, len(answers) - 1)]
 
-    def shapes(self) -> Iterator[tuple[Shape, int]]:
-        return iter(self._shapes.values())
+    def candidates(self, live: Shape) -> list[tuple[Shape, int]]:
+        """What a 404's diagnosis compares `live` with: the recorded requests on its path, else any, at most
+        NEAREST_CANDIDATES of them (so a miss costs a bounded time however long the tape)."""
+        found = self._by_path.get(live.path) or list(itertools.islice(self._shapes.values(), NEAREST_CANDIDATES))
+        return found[:NEAREST_CANDIDATES]
 
     def connection(self, path: str) -> Connection | None:
         """The recorded websocket the next client on `path` replays: the first, then the next, the last repeating."""
