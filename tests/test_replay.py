@@ -201,3 +201,39 @@ def test_frames_that_are_no_command_get_an_error_frame_and_the_connection_lives(
             assert json.loads(ws.recv(timeout=5))["type"] == "error"
         ws.send(json.dumps({"id": 1, "cmd": "subscribe", "params": {"channels": ["fill"]}}))
         assert json.loads(ws.recv(timeout=5))["type"] == "subscribed"
+
+
+def test_deribit_websockets_replay_connection_by_connection_with_the_live_ids(tmp_path: Path) -> None:
+    writer = TapeWriter(tmp_path / "d.tape", {"deribit": "https://test.deribit.com"})
+    subscribe = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "public/subscribe",
+        "params": {"channels": ["ticker.BTC-PERPETUAL.100ms"]},
+    }
+    for connection, price in ((1, 60000), (2, 61000)):
+        writer.write("ws_open", "deribit", AT, connection=connection, request=_request("GET", "/ws/api/v2"))
+        frames = [
+            ("client", subscribe),
+            ("upstream", {"jsonrpc": "2.0", "id": 1, "result": ["ticker.BTC-PERPETUAL.100ms"]}),
+            ("upstream", {"jsonrpc": "2.0", "method": "subscription", "params": {"data": {"last_price": price}}}),
+        ]
+        for direction, data in frames:
+            writer.write("ws_frame", "deribit", AT, connection=connection, direction=direction, offset_ms=5.0,
+                         data=encode_body(json.dumps(data).encode()))  # fmt: skip
+    writer.close()
+    with MockServer(replay=str(tmp_path / "d.tape")) as mock:
+        for price in (60000, 61000, 61000):  # the first connection, the second, the second again
+            with connect(mock.deribit_ws_url, open_timeout=5) as ws:
+                ws.send(json.dumps({**subscribe, "id": 77}))
+                assert json.loads(ws.recv(timeout=5))["id"] == 77
+                assert json.loads(ws.recv(timeout=5))["params"]["data"]["last_price"] == price
+                ws.send(json.dumps({**subscribe, "id": 78}))  # matched again: its frames again, with this id
+                assert json.loads(ws.recv(timeout=5))["id"] == 78
+                assert json.loads(ws.recv(timeout=5))["params"]["data"]["last_price"] == price
+        got = httpx.get(f"{mock.base_url}/api/v2/public/get_time?id=5")
+        assert (
+            got.status_code == 404
+            and got.json()["id"] == 5
+            and "holds no HTTP exchange" in got.json()["error"]["data"]["reason"]
+        )

@@ -73,7 +73,8 @@ def _number(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
-def _plain(value: Decimal) -> str:
+def plain(value: Decimal) -> str:
+    """A decimal as a scenario writes it: `10`, `0.4567`, `0`."""
     return format(value.normalize(), "f") if value else "0"
 
 
@@ -124,7 +125,7 @@ class DeribitSeen:
         if currency in self.balances and self.balances[currency][0] != balance:
             seen = self.balances[currency]
             self.notes.append(
-                f"deribit balance: {currency} {_plain(seen[0])} at record {seen[1]}, {_plain(balance)} at record "
+                f"deribit balance: {currency} {plain(seen[0])} at record {seen[1]}, {plain(balance)} at record "
                 f"{call.seq}; the last is used"
             )
         self.balances[currency] = (balance, call.seq, call.at)
@@ -146,9 +147,9 @@ class DeribitSeen:
                 price = _number(row.get("average_price") or 0)
                 direction = "buy" if size > 0 else "sell"
                 opening.append({"user_id": self.user_id, "instrument_name": name, "direction": direction,
-                                "amount": _plain(abs(size)), "price": _plain(price)})  # fmt: skip
+                                "amount": plain(abs(size)), "price": plain(price)})  # fmt: skip
                 if row.get("index_price") is not None:
-                    indexes[index_name(name)] = _plain(_number(row["index_price"]))
+                    indexes[index_name(name)] = plain(_number(row["index_price"]))
                 if row.get("kind") == "option":  # the premium moves the balance; a future's trade does not
                     currency = settlement_currency(name, read_as)
                     premium[currency] = premium.get(currency, Decimal(0)) + size * price
@@ -158,7 +159,7 @@ class DeribitSeen:
             if before < 0:
                 self.notes.append(f"deribit balance: {currency} at record {seq} is below what the opening option "
                                   "trades take in; the account starts at 0")  # fmt: skip
-            balances[currency] = _plain(max(before, Decimal(0)))
+            balances[currency] = plain(max(before, Decimal(0)))
         account = {"user_id": self.user_id, "balances": balances,
                    "keys": [{"client_id": self.client_id or f"{self.user_id}-client"}]}  # fmt: skip
         section: dict[str, Any] = {"index_prices": indexes} if indexes else {}
@@ -175,10 +176,10 @@ class DeribitSeen:
             when = _iso(stamp)
             if later(when, after):
                 fill = {"user_id": self.user_id, "instrument_name": trade.get("instrument_name"),
-                        "direction": trade.get("direction"), "amount": _plain(_number(trade.get("amount") or 0)),
-                        "price": _plain(_number(trade.get("price") or 0))}  # fmt: skip
+                        "direction": trade.get("direction"), "amount": plain(_number(trade.get("amount") or 0)),
+                        "price": plain(_number(trade.get("price") or 0))}  # fmt: skip
                 if trade.get("fee") is not None:
-                    fill["fee"] = _plain(_number(trade["fee"]))
+                    fill["fee"] = plain(_number(trade["fee"]))
                 steps.append((when, {"deribit_fill": fill}))
         return steps
 

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 
 import yaml
 
-from mockexchange.scenario.deribit_from_tape import DeribitSeen
+from mockexchange.scenario.deribit_from_tape import DeribitSeen, plain
 from mockexchange.tape import Record, Tape
 
 _HUNDREDTHS, _PRICE, _MICROS = Decimal("0.01"), Decimal("0.0001"), Decimal("0.000001")
@@ -72,10 +72,6 @@ def _count(row: Mapping[str, Any], name: str) -> Decimal:
     return Decimal(str(value if value is not None else row.get(name) or 0))
 
 
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value else "0"
-
-
 class _Kalshi:
     def __init__(self, records: tuple[Record, ...], user_id: str, notes: list[str]) -> None:
         self.user_id, self.notes = user_id, notes
@@ -112,7 +108,7 @@ class _Kalshi:
                     was = _count(old[0], "position")
                     now = _count(new[0], "position") if new else Decimal(0)
                     self.notes.append(
-                        f"positions: {ticker} was {_plain(was)} at record {old[1]} and {_plain(now)} at record "
+                        f"positions: {ticker} was {plain(was)} at record {old[1]} and {plain(now)} at record "
                         f"{record.seq}; the last is used"
                     )
             self.positions = rows
@@ -172,12 +168,10 @@ class _Kalshi:
             return [], Decimal(0)
         side = "yes" if position > 0 else "no"
         base = {"user_id": self.user_id, "ticker": ticker, "side": side}
-        fills = [{**base, "count": _plain((hundredths - rest) * _HUNDREDTHS), "price": _plain(price * _PRICE),
-                  "fee": _plain(fee)}]  # fmt: skip
+        fills = [{**base, "count": plain((hundredths - rest) * _HUNDREDTHS), "price": plain(price * _PRICE),
+                  "fee": plain(fee)}]  # fmt: skip
         if rest:  # the cost does not divide: `rest` hundredths a ten-thousandth dearer
-            fills.append(
-                {**base, "count": _plain(rest * _HUNDREDTHS), "price": _plain((price + 1) * _PRICE), "fee": "0"}
-            )
+            fills.append({**base, "count": plain(rest * _HUNDREDTHS), "price": plain((price + 1) * _PRICE), "fee": "0"})
         return fills, exposure * _MICROS + fee
 
     def sub_cent(self, funded: int, cost: Decimal) -> list[dict[str, Any]]:
@@ -215,9 +209,9 @@ class _Kalshi:
         side = str(row.get("side"))
         price = _dollars(row, f"{side}_price_dollars", f"{side}_price")
         fill = {"user_id": self.user_id, "ticker": row.get("ticker"), "side": side, "action": row.get("action"),
-                "count": _plain(_count(row, "count")), "price": _plain(price)}  # fmt: skip
+                "count": plain(_count(row, "count")), "price": plain(price)}  # fmt: skip
         if row.get("fee_cost") is not None:
-            fill["fee"] = _plain(Decimal(str(row["fee_cost"])))
+            fill["fee"] = plain(Decimal(str(row["fee_cost"])))
         if isinstance(row.get("is_taker"), bool):
             fill["is_taker"] = row["is_taker"]
         return fill
