@@ -79,6 +79,8 @@ def test_a_recorded_request_gets_its_answers_in_order_the_last_repeating(mock: M
     signed = {"KALSHI-ACCESS-KEY": "other", "KALSHI-ACCESS-SIGNATURE": "x", "KALSHI-ACCESS-TIMESTAMP": "999"}
     answers = [httpx.get(url, headers=signed) for _ in range(3)]
     assert [a.json() for a in answers] == [{"balance": 100}, {"balance": 90}, {"balance": 90}]
+    said = [a.headers["x-mockexchange-replayed"] for a in answers]
+    assert said == ["record 1, answer 1 of 2", "record 2, answer 2 of 2", "record 2, answer 2 of 2"]
     assert answers[0].headers["content-type"] == "application/json"
     assert "keep-alive" not in answers[0].headers.get("connection", "")
 

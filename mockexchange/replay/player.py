@@ -30,6 +30,7 @@ from mockexchange.web import DIAGNOSIS_HEADER, header_safe
 
 MAX_BODY_BYTES = 64 * 1024  # a replayed request's body (Kalshi's own bound; Deribit's is 32 KiB)
 MOCK_OWN = ("/_admin", "/_inspector")
+REPLAYED_HEADER = "X-Mockexchange-Replayed"  # on each replayed answer: `record 3, answer 1 of 2`
 # Not a recorded response's to give: they describe the recorded connection and body, not this one.
 HOP_BY_HOP = frozenset(
     {
@@ -70,14 +71,16 @@ class ReplayMiddleware:
         sent = encode_body(raw)
         live = shape(scope["method"], path, query, sent)
         request_id = _request_id(sent, query)
-        record = self.reel.answer(live)
-        if record is None:
+        found = self.reel.answer(live)
+        if found is None:
             diagnosis = _diagnosis(live, self.reel)
             status, body, _ = _refusal(venue, 404, request_id, diagnosis)
             await _respond(send, status, [], body, diagnosis)
             return
+        record, which, recorded = found
         status, headers, out = _replayed(record.response or {}, request_id)
-        await _respond(send, status, headers, out, None)
+        said = f"record {record.seq}, answer {which} of {recorded}"  # which recorded answer this is, as WireMock says
+        await _respond(send, status, [*headers, (REPLAYED_HEADER.lower().encode(), said.encode())], out, None)
 
 
 def _replayed(response: Mapping[str, Any], request_id: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:

@@ -98,15 +98,17 @@ class Reel:
         base = urlsplit(self.upstreams.get(venue, "")).path.rstrip("/")
         return f"{base}{path}" if base else path
 
-    def answer(self, live: Shape) -> Record | None:
-        """The next recorded answer to `live` (the last one again once all were served); None if it is not recorded."""
+    def answer(self, live: Shape) -> tuple[Record, int, int] | None:
+        """The next recorded answer to `live` (the last one again once all were served), which of them it is (from
+        1) and how many there are; None if it is not recorded."""
         with self._lock:
             answers = self._answers.get(live.key)
             if not answers:
                 return None
             served = self._served[live.key]
             self._served[live.key] = served + 1
-            return answers[min(served, len(answers) - 1)]
+            which = min(served, len(answers) - 1)
+            return answers[which], which + 1, len(answers)
 
     def candidates(self, live: Shape) -> list[tuple[Shape, int]]:
         """What a 404's diagnosis compares `live` with: the recorded requests on its path, else any, at most
