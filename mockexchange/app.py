@@ -33,7 +33,7 @@ from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.journal import Journal, JournalMiddleware, client_gone
-from mockexchange.replay.player import ReplayMiddleware
+from mockexchange.replay.player import Refusals, ReplayMiddleware
 from mockexchange.replay.reel import Reel
 from mockexchange.replay.reel import load as load_tape
 from mockexchange.scenario.operations import Scenarios
@@ -196,7 +196,8 @@ def build_app(
         tap["on_change"] = views.connection_changed
         middleware.append(Middleware(FrameTap, **tap))
     if replay is not None:  # innermost: journaled, fault rules and the frame tap apply to what it answers
-        middleware.append(Middleware(ReplayMiddleware, reel=replay))
+        refusals = Refusals(wall_clock, settings.deribit_testnet)
+        middleware.append(Middleware(ReplayMiddleware, reel=replay, refusals=refusals))
     asgi = Starlette(
         routes=route_list,
         exception_handlers={404: _not_found, 405: _method_not_allowed, ClientDisconnect: client_gone},

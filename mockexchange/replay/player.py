@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockexchange.core.clock import Clock
 from mockexchange.replay.matching import Shape, differences, frame_shape, nearest, shape
 from mockexchange.replay.reel import Connection, Reel, Segment
 from mockexchange.tape import decode_body, encode_body
 from mockexchange.venues.deribit import envelope
+from mockexchange.venues.deribit.envelope import epoch_us
 from mockexchange.venues.deribit.errors import NOT_FOUND, TOO_LARGE, RpcError
 from mockexchange.venues.kalshi import errors as kalshi_errors
 from mockexchange.venues.kalshi.bodies import bad_request
-from mockexchange.web import DIAGNOSIS_HEADER, header_safe
+from mockexchange.web import DIAGNOSIS_HEADER, GONE, header_safe
 
 MAX_BODY_BYTES = 64 * 1024  # a replayed request's body (Kalshi's own bound; Deribit's is 32 KiB)
 MOCK_OWN = ("/_admin", "/_inspector")
@@ -44,10 +46,24 @@ def venue_of(path: str) -> str:
     return "deribit" if path == "/api" or path.startswith(("/api/", "/ws/api/")) else "kalshi"
 
 
+@dataclass(frozen=True, slots=True)
+class Refusals:
+    """What a Deribit error the replay makes says besides the error: `testnet` and the `usIn`/`usOut` clock."""
+
+    clock: Clock
+    testnet: bool = True
+
+    def deribit(self, request_id: Any, error: tuple[int, str], diagnosis: str) -> dict[str, Any]:
+        now = epoch_us(self.clock)
+        failed = RpcError(error, diagnosis, {"reason": diagnosis})
+        return envelope.reply(request_id, us_in=now, us_out=now, testnet=self.testnet, error=failed)
+
+
 class ReplayMiddleware:
-    def __init__(self, app: ASGIApp, reel: Reel) -> None:
+    def __init__(self, app: ASGIApp, reel: Reel, refusals: Refusals) -> None:
         self.app = app
         self.reel = reel
+        self.refusals = refusals
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -56,31 +72,39 @@ class ReplayMiddleware:
         elif scope["type"] == "http":
             await self._http(scope, receive, send)
         else:
-            await _Socket(self.reel, scope, receive, send).run()
+            await _Socket(self.reel, self.refusals, scope, receive, send).run()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path, venue = scope["path"], venue_of(scope["path"])
         raw = await _body(receive)
         if raw is None:
-            status, body, diagnosis = _refusal(
-                venue, 413, None, f"a body over {MAX_BODY_BYTES:,} bytes is not replayed"
-            )
+            diagnosis = f"a body over {MAX_BODY_BYTES:,} bytes is not replayed"
+            status, body = self._refusal(venue, 413, None, diagnosis)
             await _respond(send, status, [], body, diagnosis)
             return
         query = scope.get("query_string", b"").decode("latin-1")
         sent = encode_body(raw)
         live = shape(scope["method"], path, query, sent)
-        request_id = _request_id(sent, query)
+        request_id = _request_id(sent, query) if venue == "deribit" else None
         found = self.reel.answer(live)
         if found is None:
             diagnosis = _diagnosis(live, self.reel)
-            status, body, _ = _refusal(venue, 404, request_id, diagnosis)
+            status, body = self._refusal(venue, 404, request_id, diagnosis)
             await _respond(send, status, [], body, diagnosis)
             return
         record, which, recorded = found
         status, headers, out = _replayed(record.response or {}, request_id)
         said = f"record {record.seq}, answer {which} of {recorded}"  # which recorded answer this is, as WireMock says
         await _respond(send, status, [*headers, (REPLAYED_HEADER.lower().encode(), said.encode())], out, None)
+
+    def _refusal(self, venue: str, status: int, request_id: Any, diagnosis: str) -> tuple[int, bytes]:
+        """The venue's error for a request the tape cannot answer (404) or whose body it will not read (413: Kalshi's
+        400 `http: request body too large`, Deribit's -32600, as each venue answers it)."""
+        if venue == "kalshi":
+            error = bad_request("http: request body too large") if status == 413 else kalshi_errors.not_found(diagnosis)
+            return error.status, json.dumps(error.body, separators=(",", ":")).encode()
+        reply = self.refusals.deribit(request_id, TOO_LARGE if status == 413 else NOT_FOUND, diagnosis)
+        return status, json.dumps(reply, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _replayed(response: Mapping[str, Any], request_id: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
@@ -143,18 +167,6 @@ def _diagnosis(live: Shape, reel: Reel) -> str:
     return f"{head}; nearest: {recorded.shown()} (record {seq}), which differs in {'; '.join(differ) or 'nothing'}"
 
 
-def _refusal(venue: str, status: int, request_id: Any, diagnosis: str) -> tuple[int, bytes, str]:
-    """The venue's error for a request the tape cannot answer (404) or whose body it will not read (413: Kalshi's
-    400 `http: request body too large`, Deribit's -32600 as each venue answers it)."""
-    if venue == "kalshi":
-        error = bad_request("http: request body too large") if status == 413 else kalshi_errors.not_found(diagnosis)
-        return error.status, json.dumps(error.body, separators=(",", ":")).encode(), diagnosis
-    error = RpcError(TOO_LARGE if status == 413 else NOT_FOUND, diagnosis, {"reason": diagnosis})
-    now = int(time.time() * 1_000_000)
-    reply = envelope.reply(request_id, us_in=now, us_out=now, testnet=True, error=error)
-    return status, json.dumps(reply, ensure_ascii=False, separators=(",", ":")).encode(), diagnosis
-
-
 async def _respond(
     send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes, diagnosis: str | None
 ) -> None:
@@ -173,8 +185,8 @@ def _said(content_type: bytes, diagnosis: str) -> list[tuple[bytes, bytes]]:
 class _Socket:
     """One replayed websocket connection."""
 
-    def __init__(self, reel: Reel, scope: Scope, receive: Receive, send: Send) -> None:
-        self.reel, self.scope, self.receive, self.send = reel, scope, receive, send
+    def __init__(self, reel: Reel, refusals: Refusals, scope: Scope, receive: Receive, send: Send) -> None:
+        self.reel, self.refusals, self.scope, self.receive, self.send = reel, refusals, scope, receive, send
         self.venue = venue_of(scope["path"])
         self.served: set[int] = set()  # the segments a client frame has matched
 
@@ -186,7 +198,7 @@ class _Socket:
             await self._refuse()
             return
         await self.send({"type": "websocket.accept"})
-        with contextlib.suppress(OSError, RuntimeError):
+        with contextlib.suppress(*GONE, RuntimeError):  # RuntimeError: sent after the close
             await self._frames(recorded.segments[0], None)
             while (message := await self.receive())["type"] == "websocket.receive":
                 text = message.get("text")
@@ -229,9 +241,7 @@ class _Socket:
         if found is not None:
             said += f"; nearest: record {found[1]}, which differs in {'; '.join(differences(live, found[0]))}"
         if self.venue == "deribit":
-            error = RpcError(NOT_FOUND, said, {"reason": said})
-            now = int(time.time() * 1_000_000)
-            reply = envelope.reply(live_id, us_in=now, us_out=now, testnet=True, error=error)
+            reply = self.refusals.deribit(live_id, NOT_FOUND, said)
         else:
             reply = {"id": live_id, "type": "error", "msg": {"code": 1, "msg": "Unable to process message",
                                                            "mockexchange_diagnosis": said}}  # fmt: skip
