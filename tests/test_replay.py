@@ -239,3 +239,16 @@ def test_deribit_websockets_replay_connection_by_connection_with_the_live_ids(tm
             and got.json()["id"] == 5
             and "holds no HTTP exchange" in got.json()["error"]["data"]["reason"]
         )
+
+
+def test_what_replays_is_journaled_and_fault_rules_apply_to_it(mock: MockServer) -> None:
+    httpx.get(f"{mock.kalshi_url}/portfolio/balance")
+    httpx.get(f"{mock.kalshi_url}/portfolio/nothing")
+    entries = httpx.get(f"{mock.base_url}/_admin/requests").json()["requests"]
+    assert [(e["path"], e["status"]) for e in entries][-2:] == [
+        ("/trade-api/v2/portfolio/balance", 200),
+        ("/trade-api/v2/portfolio/nothing", 404),
+    ]
+    mock.add_fault(path="/trade-api/v2/portfolio/balance", status=503, times=1)
+    assert httpx.get(f"{mock.kalshi_url}/portfolio/balance").status_code == 503
+    assert httpx.get(f"{mock.kalshi_url}/portfolio/balance").json() == {"balance": 90}

@@ -157,6 +157,10 @@ def test_the_command_writes_the_file_and_says_the_notes_on_stderr(
     assert "balance: 500 cents at record 1, 400 at record 2; the last is used" in capsys.readouterr().err
     with MockServer(clock=ManualClock()) as fresh:
         fresh.load_scenario(path=str(out), run=True)
+    assert main(["tape-to-scenario", str(tape), "-o", str(tmp_path / "s.json")]) == 0
+    assert json.loads((tmp_path / "s.json").read_text())["steps"][0] == {
+        "deposit": {"user_id": "trader", "amount_cents": 400}
+    }
 
 
 def test_the_command_refuses_a_malformed_tape_naming_its_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
