@@ -33,6 +33,9 @@ from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.journal import Journal, JournalMiddleware, client_gone
+from mockexchange.replay.player import Refusals, ReplayMiddleware
+from mockexchange.replay.reel import Reel
+from mockexchange.replay.reel import load as load_tape
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.settings import Settings
 from mockexchange.state import Persistence
@@ -67,6 +70,7 @@ class MockApp:
     faults: FaultRules = field(default_factory=FaultRules)  # the fault rules the venues obey (docs/misbehaving.md)
     connections: LiveConnections = field(default_factory=LiveConnections)  # both venues' open websockets
     views: Views | None = None  # the inspector's reads and live feed (None: no admin API)
+    replay: Reel | None = None  # the tape the venues' paths answer from (Settings.replay), if any
 
     def close(self) -> None:
         """Close the state file, if any (what it holds is already safe; closing folds its log into it)."""
@@ -127,6 +131,8 @@ def build_app(
 ) -> MockApp:
     """`clock` is exchange time (fills, positions); `wall_clock` is what request signatures are checked against."""
     settings = settings or Settings()
+    # A tape to replay is read first: one that is not a tape is refused (TapeError) before a state file is opened.
+    replay = None if settings.replay is None else load_tape(settings.replay)
     # A state file decides the ids' seed and, unless given, the clock: its commands ran with them (StateError if the
     # file cannot be used).
     persistence = None
@@ -189,6 +195,9 @@ def build_app(
         tap = {"clock": wall_clock, "venue_of": _journal_venue(deribit), "recording": views.recording}
         tap["on_change"] = views.connection_changed
         middleware.append(Middleware(FrameTap, **tap))
+    if replay is not None:  # innermost: journaled, fault rules and the frame tap apply to what it answers
+        refusals = Refusals(wall_clock, settings.deribit_testnet)
+        middleware.append(Middleware(ReplayMiddleware, reel=replay, refusals=refusals))
     asgi = Starlette(
         routes=route_list,
         exception_handlers={404: _not_found, 405: _method_not_allowed, ClientDisconnect: client_gone},
@@ -197,7 +206,7 @@ def build_app(
     return MockApp(
         settings, ledger, keys, control, scenarios, kalshi, asgi, journal, generated=generated, book=book,
         deribit=deribit, rate_limits=rate_limits, persistence=persistence, faults=faults,
-        connections=connections, views=views,
+        connections=connections, views=views, replay=replay,
     )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ REQUIRED = {
     "serve": [],
     "sign": ["GET", "/trade-api/v2/portfolio/positions", "--key-id", "k", "--private-key", "key.pem"],
     "proxy": ["--upstream", "https://demo-api.kalshi.co/trade-api/v2"],
+    "tape-to-scenario": ["t.tape"],
     "contract slice": [],
     "contract slice-deribit": [],
     "contract drift": ["--spec", "openapi.yaml"],

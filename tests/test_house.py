@@ -23,7 +23,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("control", "schema"),
     ("journal", "scenario"),
     ("venues", "state"),
-    ("admin",),
+    ("admin", "replay"),
     ("app",),
     ("server",),
     ("testing", "proxy"),

@@ -1,8 +1,9 @@
-"""The command line: `mockexchange serve | sign | proxy | contract ...` and `--version` (`python -m mockexchange` too).
+"""The command line: `mockexchange serve | sign | proxy | tape-to-scenario | contract ...` and `--version`
+(`python -m mockexchange` too).
 
-The top floor: it may import any part of the package. One module per command (`serve`, `sign`, `proxy`; the kit's
-`contract` commands register themselves), what `serve` prints in `banner`, a long load's progress in `progress`,
-the option types the commands share in `arguments`.
+The top floor: it may import any part of the package. One module per command (`serve`, `sign`, `proxy`,
+`tape-to-scenario`; the kit's `contract` commands register themselves), what `serve` prints in `banner`, a long load's
+progress in `progress`, the option types the commands share in `arguments`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import argparse
 import os
 import sys
 
-from mockexchange.cli import proxy, serve, sign
+from mockexchange.cli import proxy, serve, sign, tape_to_scenario
 from mockexchange.contract.commands import add_contract_parser
 from mockexchange.version import __version__
 
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_command(sub)
     sign.add_command(sub)
     proxy.add_command(sub)
+    tape_to_scenario.add_command(sub)
     add_contract_parser(sub)
     return parser
 

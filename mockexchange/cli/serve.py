@@ -46,6 +46,7 @@ from mockexchange.server import bound_port, http_url, listening_socket, serve_fo
 from mockexchange.settings import DEFAULT_HOST, DEFAULT_JOURNAL_MAX_BYTES, DEFAULT_PORT, DEFAULT_SEED, Settings
 from mockexchange.state import StateError
 from mockexchange.state.file import SYNCHRONOUS
+from mockexchange.tape import TapeError
 from mockexchange.venues.kalshi.profiles import DEFAULT_PROFILE, PROFILES
 
 ADVERTISE_URL_ENV = "MOCKEXCHANGE_ADVERTISE_URL"
@@ -106,6 +107,12 @@ def _content_options(p: argparse._ArgumentGroup) -> None:
         "--scenario", metavar="FILE",
         help="serve this scenario file (docs/scenarios.md), or a shipped one by name, e.g. busy-market "
         "(default: the demo portfolio)",
+    )  # fmt: skip
+    p.add_argument(
+        "--replay", metavar="TAPE",
+        help="answer the venues' paths (REST, JSON-RPC, websockets) from this tape's recorded exchanges only, a "
+        "request not on it 404 naming the nearest recorded one; the admin API stays the mock's, docs/replay.md "
+        "(default: off)",
     )  # fmt: skip
     pace = p.add_mutually_exclusive_group()
     pace.add_argument(
@@ -324,6 +331,12 @@ def _serve(args: argparse.Namespace) -> int:
             f"REST lag: Kalshi's portfolio reads answer as of {settings.rest_lag_ms} ms ago on the exchange clock "
             "(the websocket does not lag; POST /_admin/rest_lag changes it)"
         )
+    if mock.replay is not None:
+        counts = mock.replay.counts()
+        lines.append(
+            f"Replay: {args.replay}: {counts['exchanges']} HTTP exchanges of {counts['requests']} requests, "
+            f"{counts['websockets']} websockets; the venues answer from the tape only (docs/replay.md)"
+        )
     print("\n".join(lines), flush=True)
     listening = _address(sock)
 
@@ -371,6 +384,7 @@ def _settings(args: argparse.Namespace, scenario: Scenario | None, bound: int) -
         keep_alive_timeout_s=args.keep_alive_timeout,
         max_connections=args.max_connections,
         ws_per_message_deflate=args.ws_deflate,
+        replay=args.replay,
     )
 
 
@@ -395,6 +409,8 @@ def _build(settings: Settings, **options: Any) -> MockApp:
         return build_app(settings, **options)
     except StateError as exc:
         raise Refused(str(exc)) from None
+    except TapeError as exc:
+        raise Refused(f"the tape cannot be replayed: {exc}") from None
 
 
 def _restored(mock: MockApp, where: banner.Advertised, scenario: str | None) -> list[str] | None:
