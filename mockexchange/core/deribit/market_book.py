@@ -185,7 +185,7 @@ class MarketBooks:
         for kept in self._books.values():  # each instrument keeps its last change id: ids only grow
             kept.bids.clear()
             kept.asks.clear()
-        for wallet_open in (source.open.values() if source is not None else ()):
+        for wallet_open in source.open.values() if source is not None else ():
             for order_id in wallet_open:
                 held = shown(source.orders[order_id])  # type: ignore[union-attr]
                 if held is None:
