@@ -365,3 +365,38 @@ def test_unsubscribe_all_stops_the_book_and_the_connection_leaves_the_fanout(moc
         assert await client.quiet()
 
     run(mock, body)
+
+
+def test_the_book_comes_back_after_a_restart_and_after_a_reset(tmp_path):
+    """A state file's snapshot or its commands bring the resting orders back, and the book is built from them; a reset
+    empties it (change ids go on growing)."""
+    path = tmp_path / "state.db"
+    with MockServer(state=str(path)) as mock:
+        mock.create_deribit_account("alice", balances={"BTC": "10"})
+        mock.create_deribit_account("bob", balances={"BTC": "10"})
+        mock.set_index_price("btc_usd", "50000")
+        seed_book(mock)
+        before = result(mock, "public/get_order_book", {"instrument_name": PERP})
+    for drop_snapshots in (False, True):
+        if drop_snapshots:
+            import sqlite3
+
+            db = sqlite3.connect(path)
+            with db:
+                db.execute("DELETE FROM snapshots")
+            db.close()
+        with MockServer(state=str(path)) as again:
+            book = result(again, "public/get_order_book", {"instrument_name": PERP})
+            assert (book["bids"], book["asks"]) == (before["bids"], before["asks"])
+    with MockServer(clock=ManualClock()) as mock:
+        mock.create_deribit_account("alice", balances={"BTC": "10"})
+        mock.create_deribit_account("bob", balances={"BTC": "10"})
+        mock.set_index_price("btc_usd", "50000")
+        seed_book(mock)
+        last = result(mock, "public/get_order_book", {"instrument_name": PERP})["change_id"]
+        httpx.post(f"{mock.base_url}/_admin/reset", timeout=10).raise_for_status()
+        mock.set_index_price("btc_usd", "50000")
+        mock.create_deribit_account("bob", balances={"BTC": "10"})
+        mock.deribit_order("bob", PERP, "buy", "10", "100")
+        book = result(mock, "public/get_order_book", {"instrument_name": PERP})
+        assert book["bids"] == [[100, 10]] and book["asks"] == [] and book["change_id"] > last
