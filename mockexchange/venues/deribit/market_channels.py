@@ -134,18 +134,20 @@ class MarketItem:
         self._data: dict[Hashable, bytes] = {}
 
     def data(self, shape: Hashable, render: Callable[[], Any]) -> bytes:
+        """The rest of the frame after the channel name, rendered on first use; b"" when `render` has nothing."""
         found = self._data.get(shape)
         if found is None:
-            found = self._data[shape] = b',"data":' + orjson.dumps(render()) + b"}}"
+            found = self._data[shape] = _data(render())
         return found
 
 
 @dataclass(frozen=True, slots=True)
 class Initial:
-    """A channel's first notification, rendered when it was subscribed (the book's `change_id` then, if a book)."""
+    """A channel's first notification, rendered when it was subscribed (the book's `change_id` then, if a book);
+    `text` None: nothing to send yet (a ticker whose index has no price)."""
 
     channel: str
-    text: str
+    text: str | None
     change_id: int | None
 
 
@@ -171,21 +173,13 @@ class MarketSubscriptions:
         self.channels[channel.name] = channel
         self._route(loop)
         with self.book.reading():
-            try:
-                return self._initial(channel)
-            except BookError as error:
-                return Initial(channel.name, frame(channel.name, _error_data(error)), None)
-
-    def _initial(self, channel: MarketChannel) -> Initial:
-        if channel.family == "ticker":
-            data = b',"data":' + orjson.dumps(self._ticker(channel.instrument_name)) + b"}}"
-            return Initial(channel.name, frame(channel.name, data), None)
-        view = self.market.view(channel.instrument_name, SNAPSHOT_DEPTH)
-        if channel.family == "grouped":
-            data = b',"data":' + orjson.dumps(grouped_row(view, channel, self.book)) + b"}}"
-        else:
-            data = b',"data":' + orjson.dumps(snapshot_row(view, self.book)) + b"}}"
-        return Initial(channel.name, frame(channel.name, data), view.change_id)
+            if channel.family == "ticker":
+                data = _data(self._ticker(channel.instrument_name))
+                return Initial(channel.name, frame(channel.name, data) if data else None, None)
+            view = self.market.view(channel.instrument_name, SNAPSHOT_DEPTH)
+            grouped = channel.family == "grouped"
+            row = grouped_row(view, channel, self.book) if grouped else snapshot_row(view, self.book)
+            return Initial(channel.name, frame(channel.name, _data(row)), view.change_id)
 
     def unsubscribe(self, name: str) -> None:
         if self.channels.pop(name, None) is not None:
@@ -244,8 +238,10 @@ class MarketSubscriptions:
         self._sent[channel.name] = moved.change_id
         if channel.family == "book":
             return item.data("change", lambda: change_row(moved))
-        view = self.market.view(name, SNAPSHOT_DEPTH)
-        return item.data(("grouped", channel.group, channel.depth), lambda: grouped_row(view, channel, self.book))
+        return item.data(
+            ("grouped", channel.group, channel.depth),
+            lambda: grouped_row(self.market.view(name, SNAPSHOT_DEPTH), channel, self.book),
+        )
 
     def _index(self, instrument_name: str) -> str | None:
         try:
@@ -254,10 +250,11 @@ class MarketSubscriptions:
             return None
 
     def _ticker(self, name: str) -> Any:
+        """The ticker's row; None while it cannot be valued (its index has no price: after a reset)."""
         try:
             return ticker_row(ticker(self.book, self.market, name))
-        except BookError as error:
-            return {"instrument_name": name, "error": str(error)}
+        except BookError:
+            return None
 
     def close(self) -> None:
         for remove in self._keys.values():
@@ -265,8 +262,9 @@ class MarketSubscriptions:
         self._keys.clear()
 
 
-def _error_data(error: BookError) -> bytes:
-    return b',"data":' + orjson.dumps({"error": str(error)}) + b"}}"
+def _data(row: Any) -> bytes:
+    """`,"data":{...}}}`: the frame after its channel name; b"" for no row."""
+    return b"" if row is None else b',"data":' + orjson.dumps(row) + b"}}"
 
 
 # -- rows -------------------------------------------------------------------------------------------------------------

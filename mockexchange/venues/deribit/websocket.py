@@ -404,7 +404,8 @@ class Connection:
             item = await self._outbox.get()
             await self._replied.wait()
             if isinstance(item, Initial):
-                frames = [(item.channel, item.text)] if item.channel in self.market.channels else []
+                held = item.text is not None and item.channel in self.market.channels
+                frames = [(item.channel, item.text)] if held else []
                 self.market.sent(item)
             elif isinstance(item, MarketItem):
                 frames = self.market.frames(item)
