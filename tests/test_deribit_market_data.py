@@ -5,17 +5,17 @@ each move with its change ids); hostile params refused with Deribit's JSON-RPC e
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
+import sqlite3
 import threading
-import time
+from contextlib import closing
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 import websockets
+from deribit_rpc import DeribitWs
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
@@ -162,41 +162,11 @@ def test_hostile_depth_in_a_query_string(mock, depth):
 # -- the websocket --------------------------------------------------------------------------------------------------
 
 
-class Client:
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.next_id = 0
-        self.notifications: list[dict] = []
-
-    async def call(self, method: str, params: dict | None = None) -> dict:
-        self.next_id += 1
-        await self.ws.send(json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params or {}}))
-        while True:
-            message = json.loads(await asyncio.wait_for(self.ws.recv(), 5), parse_float=Decimal)
-            if message.get("id") == self.next_id:
-                return message
-            self.notifications.append(message)
-
-    async def notification(self, timeout: float = 5) -> dict:
-        if self.notifications:
-            return self.notifications.pop(0)
-        return json.loads(await asyncio.wait_for(self.ws.recv(), timeout), parse_float=Decimal)
-
-    async def quiet(self, timeout: float = 0.3) -> bool:
-        try:
-            await self.notification(timeout)
-        except TimeoutError:
-            return True
-        return False
-
-    async def auth(self) -> None:
-        ts = int(time.time() * 1000)
-        sig = hmac.new(b"alice-secret", f"{ts}\n{ts}\n".encode(), hashlib.sha256).hexdigest()
-        reply = await self.call("public/auth", {
-            "grant_type": "client_signature", "client_id": "AliceKey", "timestamp": ts, "nonce": str(ts), "data": "",
-            "signature": sig,
-        })  # fmt: skip
+class Client(DeribitWs):
+    async def auth(self) -> dict:  # type: ignore[override]
+        reply = await super().auth("AliceKey", "alice-secret")
         assert "result" in reply, reply
+        return reply
 
 
 def run(mock: MockServer, body: Any) -> Any:
@@ -377,14 +347,10 @@ def test_the_book_comes_back_after_a_restart_and_after_a_reset(tmp_path):
         mock.set_index_price("btc_usd", "50000")
         seed_book(mock)
         before = result(mock, "public/get_order_book", {"instrument_name": PERP})
-    for drop_snapshots in (False, True):
-        if drop_snapshots:
-            import sqlite3
-
-            db = sqlite3.connect(path)
-            with db:
+    for replayed in (False, True):  # from the snapshot, then from the commands alone
+        if replayed:
+            with closing(sqlite3.connect(path)) as db, db:
                 db.execute("DELETE FROM snapshots")
-            db.close()
         with MockServer(state=str(path)) as again:
             book = result(again, "public/get_order_book", {"instrument_name": PERP})
             assert (book["bids"], book["asks"]) == (before["bids"], before["asks"])
