@@ -54,8 +54,10 @@ class InstrumentBook:
 
     def levels(self, direction: str, depth: int) -> list[tuple[Decimal, Decimal]]:
         """The first `depth` levels of a side, best first (bids from the highest price, asks from the lowest)."""
+        if depth <= 0:
+            return []
         side = self.side(direction)
-        prices = sorted(side, reverse=direction == "buy")[:depth]
+        prices = sorted(side, reverse=direction == "buy")[:depth]  # (heapq's nlargest is slower on Decimals)
         return [(price, side[price]) for price in prices]
 
     def best(self, direction: str) -> tuple[Decimal, Decimal] | None:
