@@ -1,10 +1,15 @@
 """A Deribit client for tests over real HTTP: JSON-RPC calls with a key's Basic credentials, the reply whole (with its
-HTTP status), its result, or its numbers read as Decimals (the wire's exact digits)."""
+HTTP status), its result, or its numbers read as Decimals (the wire's exact digits); and one over a websocket
+(`DeribitWs`): calls, the notifications that arrive meanwhile, `public/auth` by signature."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import hashlib
+import hmac
 import json
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -38,3 +43,45 @@ class Deribit:
         body = {"jsonrpc": "2.0", "id": 7, "method": method, "params": params}
         r = httpx.post(self.mock.deribit_url + "/api/v2", content=json.dumps(body), headers=self.headers, timeout=10)
         return json.loads(r.text, parse_float=Decimal)["result"]
+
+
+class DeribitWs:
+    """JSON-RPC over an open websocket (`websockets`' client): each reply by its id, the notifications that arrive
+    before it kept in order; every fraction read as a Decimal (`decimals=False`: as a float)."""
+
+    def __init__(self, ws: Any, *, decimals: bool = True) -> None:
+        self.ws = ws
+        self.next_id = 0
+        self.notifications: list[dict] = []
+        self.parse_float: Any = Decimal if decimals else float
+
+    async def call(self, method: str, params: dict | None = None) -> dict:
+        self.next_id += 1
+        await self.ws.send(json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params or {}}))
+        while True:
+            message = json.loads(await asyncio.wait_for(self.ws.recv(), 5), parse_float=self.parse_float)
+            if message.get("id") == self.next_id:
+                return message
+            self.notifications.append(message)
+
+    async def notification(self, timeout: float = 5) -> dict:
+        if self.notifications:
+            return self.notifications.pop(0)
+        return json.loads(await asyncio.wait_for(self.ws.recv(), timeout), parse_float=self.parse_float)
+
+    async def quiet(self, timeout: float = 0.3) -> bool:
+        """True when no notification arrives within `timeout` seconds."""
+        try:
+            await self.notification(timeout)
+        except TimeoutError:
+            return True
+        return False
+
+    async def auth(self, client_id: str, secret: str) -> dict:
+        """`public/auth` with `client_signature`: the reply."""
+        ts = int(time.time() * 1000)
+        signature = hmac.new(secret.encode(), f"{ts}\n{ts}\n".encode(), hashlib.sha256).hexdigest()
+        return await self.call("public/auth", {
+            "grant_type": "client_signature", "client_id": client_id, "timestamp": ts, "nonce": str(ts), "data": "",
+            "signature": signature,
+        })  # fmt: skip

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from deribit_rpc import DeribitWs
 
 from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock
@@ -335,29 +336,9 @@ def test_signalplus_positions_carry_open_orders_margin(mock):
 # -- the websocket --------------------------------------------------------------------------------------------------
 
 
-class Client:
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.next_id = 0
-        self.notifications: list[dict] = []
-
-    async def call(self, method: str, params: dict | None = None) -> dict:
-        self.next_id += 1
-        await self.ws.send(json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params or {}}))
-        while True:
-            message = json.loads(await asyncio.wait_for(self.ws.recv(), 5), parse_float=Decimal)
-            if message.get("id") == self.next_id:
-                return message
-            self.notifications.append(message)
-
-    async def notification(self, timeout: float = 5) -> dict:
-        if self.notifications:
-            return self.notifications.pop(0)
-        return json.loads(await asyncio.wait_for(self.ws.recv(), timeout), parse_float=Decimal)
-
-    async def quiet(self, seconds: float = 0.3) -> None:
-        with pytest.raises(TimeoutError):
-            await self.notification(seconds)
+class Client(DeribitWs):
+    async def quiet(self, seconds: float = 0.3) -> None:  # type: ignore[override]
+        assert await super().quiet(seconds), "a notification arrived"
 
 
 def test_order_changes_are_published_on_user_orders_and_user_changes(mock):

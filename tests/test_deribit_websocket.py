@@ -4,14 +4,12 @@ the heartbeat."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
-import time
 from typing import Any
 
 import pytest
 import websockets
+from deribit_rpc import DeribitWs
 
 from mockexchange.server import MockServer
 
@@ -22,34 +20,12 @@ def deribit(mockexchange: MockServer) -> dict[str, str]:
     return mockexchange.create_deribit_key("alice", client_id="AliceKey", client_secret="alice-secret")
 
 
-class Client:
+class Client(DeribitWs):
     def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.next_id = 0
-        self.notifications: list[dict] = []
+        super().__init__(ws, decimals=False)
 
-    async def call(self, method: str, params: dict | None = None, **extra: Any) -> dict:
-        self.next_id += 1
-        await self.ws.send(json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params or {}}))
-        while True:
-            message = json.loads(await asyncio.wait_for(self.ws.recv(), 5))
-            if message.get("id") == self.next_id:
-                return message
-            self.notifications.append(message)
-
-    async def notification(self, timeout: float = 5) -> dict:
-        if self.notifications:
-            return self.notifications.pop(0)
-        return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
-
-    async def auth(self) -> dict:
-        ts = int(time.time() * 1000)
-        sig = hmac.new(b"alice-secret", f"{ts}\n{ts}\n".encode(), hashlib.sha256).hexdigest()
-        return await self.call(
-            "public/auth",
-            {"grant_type": "client_signature", "client_id": "AliceKey", "timestamp": ts, "nonce": str(ts), "data": "",
-             "signature": sig},
-        )  # fmt: skip
+    async def auth(self) -> dict:  # type: ignore[override]
+        return await super().auth("AliceKey", "alice-secret")
 
 
 def run(coro: Any) -> Any:

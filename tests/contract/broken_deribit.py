@@ -7,6 +7,8 @@ its HTTP JSON-RPC (the websocket passes untouched).
 - `private/get_transfers`: answered `Method not found`, as a server that does not serve it.
 - The account methods, one defect each (`ACCOUNT_DEFECTS`: what it does, and what the check must say of it): a
   required field dropped, a field of the wrong type or outside its enum, an error in the wrong shape.
+- The market data methods (`MARKET_DEFECTS`): the order book's levels with their prices as strings, the ticker without
+  its best bid.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ class BrokenDeribit:
             reply["error"] = {"code": str(reply["error"]["code"]), "msg": reply["error"]["message"]}
         elif method in ACCOUNT_DEFECTS:
             ACCOUNT_DEFECTS[method][0](reply)
+        elif method in MARKET_DEFECTS:
+            MARKET_DEFECTS[method][0](reply)
         await send_json(send, status, reply)
 
 
@@ -109,6 +113,15 @@ ACCOUNT_DEFECTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         _each(lambda r: r.update(continuation="next")), 'result.continuation: "next" is not of type',
     ),
 }  # fmt: skip
+
+
+MARKET_DEFECTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "public/get_order_book": (
+        _each(lambda r: r.update(bids=[[str(price), amount] for price, amount in r["bids"]])),
+        'result.bids[0][0]: "49990" is not of type "number"',
+    ),
+    "public/ticker": (_each(lambda r: r.pop("best_bid_price")), '"best_bid_price" is a required property'),
+}
 
 
 def _times() -> dict[str, Any]:

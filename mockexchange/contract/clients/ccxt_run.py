@@ -1,5 +1,6 @@
 """Running ccxt's Deribit classes (contracts/clients/deribit/ccxt_client.py) in ccxt's own venv against a mock, as a
-live subprocess: its REST calls first, then, when the plan asks, ccxt.pro's `watch_my_trades` and `watch_balance`.
+live subprocess: its REST calls first, then, when the plan asks, ccxt.pro's `watch_my_trades` and `watch_balance`, or
+its `watch_order_book`.
 
 The script prints one JSON object per line; a reader thread turns the lines into events so a caller waits for one
 with a timeout (`rest`, then `subscribed`: make the fills now, then `done`) instead of blocking on the pipe.
@@ -28,8 +29,9 @@ class CcxtRun(LiveScript):
     """The script following `plan` (see its docstring); a context manager: leaving it kills the script if it runs."""
 
     def __init__(self, plan: dict[str, Any], tmp_dir: Path) -> None:
-        if "watch" in plan:
-            plan = {**plan, "watch": {"timeout_s": WATCH_TIMEOUT_S, **plan["watch"]}}
+        for part in ("watch", "book"):
+            if part in plan:
+                plan = {**plan, part: {"timeout_s": WATCH_TIMEOUT_S, **plan[part]}}
         super().__init__(venv_python(ensure_venv(CCXT)), ccxt_script(), plan, tmp_dir, "ccxt")
 
     def rest(self) -> dict[str, dict[str, Any]]:
@@ -41,7 +43,8 @@ class CcxtRun(LiveScript):
 
     def finish(self) -> dict[str, Any]:
         """The `done` event, once the script has exited cleanly."""
-        done = self.wait_for("done", self.plan["watch"]["timeout_s"] + 30) if "watch" in self.plan else {}
+        part = next((p for p in ("watch", "book") if p in self.plan), None)
+        done = self.wait_for("done", self.plan[part]["timeout_s"] + 30) if part is not None else {}
         code = self.process.wait(timeout=30)
         if code != 0:
             raise ClientRunError(f"{SCRIPT_NAME} exited {code}\n{self.diagnosis()}")

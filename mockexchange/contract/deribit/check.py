@@ -42,6 +42,7 @@ NOT_A_CURRENCY = "NOT-A-COIN"
 NOT_AN_INSTRUMENT = "NOT-AN-INSTRUMENT"
 CHANNELS = (
     "user.portfolio.{currency}", "user.changes.any.any.raw", "user.orders.any.any.raw", "user.trades.any.any.raw",
+    "book.{instrument}.100ms", "book.{instrument}.none.10.100ms", "ticker.{instrument}.100ms",
 )  # fmt: skip
 
 
@@ -63,7 +64,8 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--no-websocket", action="store_true", help="HTTP only")
     p.add_argument(
         "--channel", action="append", metavar="CHANNEL",
-        help=f"subscribe to these channels (repeatable; default {', '.join(CHANNELS)}; {{currency}} is --currency)",
+        help=f"subscribe to these channels (repeatable; default {', '.join(CHANNELS)}; {{currency}} is --currency, "
+        "{instrument} --instrument)",
     )  # fmt: skip
     p.add_argument("--listen", type=float, default=2.0, metavar="SECONDS", help="how long to take notifications")
     account.add_arguments(p)
@@ -261,6 +263,11 @@ def _cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, dict[str, Any] |
         "private/get_open_orders_by_currency": ({"currency": currency}, {"currency": NOT_A_CURRENCY}),
         "private/get_open_orders_by_instrument": (by_instrument, {"instrument_name": NOT_AN_INSTRUMENT}),
         "private/get_order_state": ({"order_id": ctx["order_id"]} if ctx["order_id"] else None, {"order_id": 42}),
+        "public/get_order_book": (
+            {**by_instrument, "depth": 5} if by_instrument else None,
+            {"instrument_name": NOT_AN_INSTRUMENT},
+        ),
+        "public/ticker": (by_instrument, {"instrument_name": NOT_AN_INSTRUMENT}),
     }
     reads = account.read_cases(method, ctx)
     if reads is not None:
@@ -335,7 +342,12 @@ def _websocket(
 
             _authenticate(call, client_id, secret, verdicts, "ws")
             _exercise("ws", call, asked, ctx, verdicts)
-            channels = [c.format(currency=ctx["currency"]) for c in args.channel or CHANNELS]
+            instrument = ctx["instrument"]
+            channels = [
+                c.format(currency=ctx["currency"], instrument=instrument)
+                for c in args.channel or CHANNELS
+                if instrument is not None or "{instrument}" not in c
+            ]
             call("private/subscribe", {"channels": channels})
             deadline = time.monotonic() + args.listen
             while True:

@@ -4,7 +4,7 @@ and the venue's settings. Also the one place a private call learns who is callin
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mockexchange.auth.deribit.authentication import Authenticated, DeribitAuth
@@ -13,6 +13,7 @@ from mockexchange.auth.deribit.tokens import permits
 from mockexchange.core.clock import Clock
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.market_book import MarketBooks
 from mockexchange.core.faults import Fault, FaultRules
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.venues.deribit.errors import FORBIDDEN, UNAUTHORIZED, RpcError, from_auth
@@ -43,6 +44,12 @@ class DeribitContext:
     # that name, so a state file keeps it; behind a protocol, as the venue does not know the control plane (the app
     # gives control/deribit_venue.py's `deribit_commands`). None: the writes answer 10001.
     commands: DeribitCommands | None = None
+    # The public order books, derived from every account's resting orders (public/get_order_book, book.*): made with
+    # the context, so it follows the book's bus before the websocket's fan-outs do.
+    market: MarketBooks = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.market = MarketBooks(self.book)
 
 
 class DeribitCommands(Protocol):

@@ -47,11 +47,24 @@ from mockexchange.venues.deribit.errors import (
     BAD_REQUEST,
     ERROR,
     METHOD_NOT_FOUND,
+    RAW_SUBSCRIPTIONS_NOT_AVAILABLE,
     TOO_LARGE,
     UNAUTHORIZED,
     RpcError,
     from_auth,
     invalid_param,
+)
+from mockexchange.venues.deribit.market_channels import (
+    KINDS as MARKET_KINDS,
+)
+from mockexchange.venues.deribit.market_channels import (
+    Initial,
+    MarketItem,
+    MarketSubscriptions,
+    deriver,
+    is_market,
+    key_of,
+    parse_market_channel,
 )
 from mockexchange.venues.deribit.methods import WS_ONLY, Call, answer
 from mockexchange.venues.deribit.notifications import TradeNotifications
@@ -73,12 +86,19 @@ ORDERS = "derivatives.order"  # (core/derivative_orders.py's CHANGE)
 DELIVERIES = "derivatives.delivery"  # a future or option delivered at expiry (user.changes, user.portfolio)
 CASH = "derivatives.cash"  # a deposit, withdrawal or transfer (user.portfolio)
 Notifications = TradeNotifications | OrderNotifications | DeliveryNotifications | CashNotifications
+Queued = Notifications | MarketItem | Initial  # what waits in a connection's outbox
 
 
 class Connection:
     venue = "deribit"
 
-    def __init__(self, ctx: DeribitContext, websocket: WebSocket, fanout: Fanout[Connection] | None = None) -> None:
+    def __init__(
+        self,
+        ctx: DeribitContext,
+        websocket: WebSocket,
+        fanout: Fanout[Connection] | None = None,
+        market_fanout: Fanout[Connection] | None = None,
+    ) -> None:
         self.ctx = ctx
         self.websocket = websocket
         self.id = uuid.uuid4().hex
@@ -87,7 +107,10 @@ class Connection:
         self.loop = asyncio.get_running_loop()
         self._fanout = fanout
         self._leave_fanout: Callable[[], None] | None = None  # while bound: the fan-out hands over its user's trades
-        self._outbox: asyncio.Queue[Notifications] = asyncio.Queue()
+        self._outbox: asyncio.Queue[Queued] = asyncio.Queue()
+        self.market = MarketSubscriptions(ctx.book, ctx.market, market_fanout, self)  # book.*, ticker.*
+        self._replied = asyncio.Event()  # cleared while a subscription's first notifications wait for its reply
+        self._replied.set()
         self._send_lock = asyncio.Lock()
         self._heartbeat: asyncio.Task[None] | None = None
         self._overflow = asyncio.Event()  # the outbox overflowed: the connection ends
@@ -109,7 +132,8 @@ class Connection:
 
     def subscribed(self, limit: int) -> tuple[list[dict[str, object]], int]:
         """The first `limit` channels held, and how many; for the inspector (a read, on the connection's loop)."""
-        return [{"channel": name} for name in islice(self.channels, limit)], len(self.channels)
+        names = islice((*self.channels, *self.market.channels), limit)
+        return [{"channel": name} for name in names], len(self.channels) + len(self.market.channels)
 
     def close_soon(self, code: int, reason: str) -> bool:
         """End the connection with this close code (a fault, from any thread); False if it is ending already."""
@@ -124,9 +148,15 @@ class Connection:
 
     # -- the fan-out's hand-over (the loop) ---------------------------------------------------------------------
 
-    def accept(self, item: Notifications) -> None:
-        """A trade of the bound user: queued, if the connection holds a channel, for the sender to render and send."""
-        if self.overflowed or self.caller is None or not self.channels:
+    def accept(self, item: Queued) -> None:
+        """A trade of the bound user (or a change of market data): queued, if the connection holds a channel for it,
+        for the sender to render and send."""
+        if self.overflowed:
+            return
+        if isinstance(item, MarketItem | Initial):
+            if not self.market.channels:
+                return
+        elif self.caller is None or not self.channels:
             return
         if self._outbox.qsize() >= self.ctx.ws_queue_size:
             self.overflow_now()
@@ -152,6 +182,7 @@ class Connection:
         self._leave_fanout = self._fanout.add(caller.credential.user_id, self, self.loop)
 
     def leave_fanout(self) -> None:
+        self.market.close()
         if self._leave_fanout is not None:
             self._leave_fanout()
             self._leave_fanout = None
@@ -186,6 +217,7 @@ class Connection:
                 await drop_now(self.websocket)
                 return
             await self._send(answer)
+            self._replied.set()  # a subscription's first notifications follow its reply
             if self.rate_limited:
                 return  # the 10028 reply is sent; the session ends
 
@@ -302,6 +334,7 @@ class Connection:
     def _subscriptions(self, method_name: str, params: Params, caller: Authenticated | None) -> Any:
         if method_name == "unsubscribe_all":
             self.channels.clear()
+            self.market.clear()
             return "ok"
         names = params.get("channels")
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
@@ -309,24 +342,48 @@ class Connection:
         if method_name == "unsubscribe":
             for name in names:
                 self.channels.pop(name, None)
+                self.market.unsubscribe(name)
             return names
         accepted = []
         for name in names:
+            if is_market(name):
+                self._subscribe_market(name, caller)
+                accepted.append(name)
+                continue
             channel = parse_channel(name)
             if isinstance(channel, str):
                 raise invalid_param("channels", "invalid channel", f"{name}: {channel}")
             if caller is None:
                 raise RpcError(UNAUTHORIZED, f"{name} is a private channel: authenticate first (public/auth)")
-            if name not in self.channels and len(self.channels) >= self.ctx.ws_max_channels:
-                raise invalid_param(
-                    "channels",
-                    "too many channels",
-                    f"this connection holds {len(self.channels)} channels, the mock's limit per connection "
-                    f"(Settings.ws_max_subscriptions); unsubscribe some first",
-                )
+            if name not in self.channels:
+                self._check_room()
             self.channels[name] = channel
             accepted.append(name)
         return accepted
+
+    def _check_room(self) -> None:
+        held = len(self.channels) + len(self.market.channels)
+        if held >= self.ctx.ws_max_channels:
+            raise invalid_param(
+                "channels",
+                "too many channels",
+                f"this connection holds {held} channels, the mock's limit per connection "
+                f"(Settings.ws_max_subscriptions); unsubscribe some first",
+            )
+
+    def _subscribe_market(self, name: str, caller: Authenticated | None) -> None:
+        """A book.* or ticker.* channel: held, and its first notification queued to follow the reply."""
+        channel = parse_market_channel(name, self.ctx.book)
+        if isinstance(channel, str):
+            raise invalid_param("channels", "invalid channel", f"{name}: {channel}")
+        if channel.interval == "raw" and caller is None:
+            raise RpcError(RAW_SUBSCRIPTIONS_NOT_AVAILABLE, f"{name}: raw channels need an authorized connection")
+        if name in self.market.channels:
+            return
+        self._check_room()
+        initial = self.market.subscribe(channel, self.loop)
+        self._replied.clear()
+        self.accept(initial)
 
     def _set_heartbeat(self, params: Params) -> str:
         interval = params.integer("interval")
@@ -345,10 +402,18 @@ class Connection:
     async def _send_notifications(self) -> None:
         while True:
             item = await self._outbox.get()
-            caller = self.caller
-            if caller is None:
+            await self._replied.wait()
+            if isinstance(item, Initial):
+                held = item.text is not None and item.channel in self.market.channels
+                frames = [(item.channel, item.text)] if held else []
+                self.market.sent(item)
+            elif isinstance(item, MarketItem):
+                frames = self.market.frames(item)
+            elif self.caller is None:
                 continue
-            for channel, text in item.frames(self.ctx.book, caller, list(self.channels.values())):
+            else:
+                frames = item.frames(self.ctx.book, self.caller, list(self.channels.values()))
+            for channel, text in frames:
                 await self._delay(channel)
                 await self._send_text(text)
 
@@ -387,13 +452,30 @@ def deliver(batch: list[Handed[Connection]]) -> None:
                 connection.overflow_now()
 
 
+def deliver_market(batch: list[Handed[Connection]]) -> None:
+    """The market fan-out's share, on a loop: one `MarketItem` per change, shared by the connections there (an
+    order's own change is only the key its derived book move rides behind)."""
+    for change, connections, kept in batch:
+        if change.kind == ORDERS:
+            continue
+        item = MarketItem(change)
+        for connection in connections:
+            if kept:
+                connection.accept(item)
+            elif connection.market.channels:
+                connection.overflow_now()
+
+
 def route(ctx: DeribitContext) -> WebSocketRoute:
     hand_over: Deliver[Connection] = deliver
     fanout: Fanout[Connection] = Fanout(ctx.book.bus, (TRADES, ORDERS, DELIVERIES, CASH), hand_over, ctx.ws_queue_size)
+    market: Fanout[Connection] = Fanout(
+        ctx.book.bus, MARKET_KINDS, deliver_market, ctx.ws_queue_size, key=key_of, derive=deriver(ctx.market)
+    )
 
     async def endpoint(websocket: WebSocket) -> None:
         # Registered before the upgrade is answered, as Kalshi's: the control plane sees it once the client has its 101.
-        connection = Connection(ctx, websocket, fanout)
+        connection = Connection(ctx, websocket, fanout, market)
         unregister = ctx.connections.add(connection) if ctx.connections is not None else None
         try:
             await websocket.accept()

@@ -16,6 +16,9 @@ Plan (a JSON file named by argv[1]):
    "watch"?: {"trades": N, "portfolio": M, "timeout_s": T, "currencies"?: [...]}}
 `watch` waits, once the subscriptions are acknowledged, for N distinct trades from watch_my_trades and M answers of
 watch_balance (or the timeout).
+  "book"?: {"symbol": "...", "limit"?: N, "until": {"bids": [[price, amount], ...], "asks": [...]}, "timeout_s": T}
+`book` runs ccxt.pro's watch_order_book instead, once `book.{instrument}.100ms` is acknowledged, until the book it
+keeps equals `until` (or the timeout): then {"event": "done", "reason", "book": {"bids", "asks", "nonce"}, ...}.
 `method` is any method of `ccxt.deribit` (fetch_positions, fetch_position, fetch_balance, load_markets, ...); a call
 with its own `secret` uses a client built with that secret (the bad-secret check).
 
@@ -215,6 +218,58 @@ async def run_ws(plan: dict[str, Any]) -> None:
         await pro.close()
 
 
+def pro_client(plan: dict[str, Any]) -> RecordingProDeribit:
+    urls = {"rest": plan["rest_url"], "ws": plan["ws_url"]}
+    return RecordingProDeribit({"apiKey": plan["client_id"], "secret": plan["client_secret"], "urls": {"api": urls}})
+
+
+async def run_book(plan: dict[str, Any]) -> None:
+    watch = plan["book"]
+    pro = pro_client(plan)
+    errors = pro.errors
+    latest: dict[str, Any] = {}
+    try:
+        await pro.load_markets()
+
+        async def keep() -> None:
+            while True:
+                try:
+                    book = await pro.watch_order_book(watch["symbol"], watch.get("limit"))
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # ccxt.pro raises a websocket error reply here
+                    errors.append({"watch": "watch_order_book", **error_outcome(exc)["error"]})
+                    return
+                # [price, amount] of each level (ccxt's counted book adds its own count of orders: 1)
+                sides = {side: [level[:2] for level in book[side]] for side in ("bids", "asks")}
+                latest["book"] = {**sides, "nonce": book["nonce"]}
+
+        task = asyncio.create_task(keep())
+        channel = f"book.{pro.market(watch['symbol'])['id']}.100ms"
+        deadline = time.monotonic() + watch["timeout_s"]
+        while channel not in pro.acknowledged:
+            if errors or time.monotonic() > deadline or task.done():
+                emit({"event": "not_subscribed", "acknowledged": sorted(pro.acknowledged), "errors": errors,
+                      "received": pro.received, "sent": pro.sent})  # fmt: skip
+                raise SystemExit(3)
+            await asyncio.sleep(0.01)
+        emit({"event": "subscribed", "channels": [channel]})
+        until, reason = watch["until"], "timeout"
+        deadline = time.monotonic() + watch["timeout_s"]
+        while time.monotonic() < deadline and not errors:
+            book = latest.get("book")
+            if book is not None and [book["bids"], book["asks"]] == [until["bids"], until["asks"]]:
+                reason = "count"
+                break
+            await asyncio.sleep(0.01)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        emit({"event": "done", "reason": reason, "book": latest.get("book"), "received": pro.received,
+              "sent": pro.sent, "errors": errors})  # fmt: skip
+    finally:
+        await pro.close()
+
+
 def main() -> None:
     with open(sys.argv[1]) as handle:
         plan = json.load(handle)
@@ -228,6 +283,8 @@ def main() -> None:
     )
     if plan.get("watch"):
         asyncio.run(run_ws(plan))
+    elif plan.get("book"):
+        asyncio.run(run_book(plan))
 
 
 if __name__ == "__main__":

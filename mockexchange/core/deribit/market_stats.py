@@ -1,0 +1,152 @@
+"""What Deribit's ticker says of one instrument, read from the book at one moment (`public/ticker`,
+`public/get_order_book`, the `ticker.*` channels): its state, best bid and ask (market_book.py), mark and index, the
+last trade's price, the last 24 hours' statistics, the open interest, the price band, settlement or delivery price,
+and an option's greeks and volatility.
+
+The mock's rules where Deribit publishes none (docs/known-differences.md): the price band is the mark 5% either way,
+to the tick (never below one tick); the statistics count each trade id once (its price and amount), over the trades
+of the last 24 hours by the book's clock; an option's greeks are Black-76's at the mark's volatility (`rho` from the
+same model with no interest rate: minus the time left times the option's USD value, per 1%); the underlying is the
+index (no basis, no rates: `underlying_index` "index_price", `interest_rate` 0). Read with the book's lock held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from mockexchange.core.deribit import derivatives as d
+from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.bounds import ZERO, BookError
+from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.core.deribit.market_book import BookView, MarketBooks
+
+DAY = timedelta(hours=24)
+BAND = Decimal("0.05")  # the price band: the mark this share either way
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """The last 24 hours' trades: None throughout when there were none (Deribit sends nulls then)."""
+
+    volume: Decimal | None = None  # in the base currency
+    volume_usd: Decimal | None = None
+    high: Decimal | None = None
+    low: Decimal | None = None
+    price_change: Decimal | None = None  # in percent, from the first trade's price to the last's
+
+
+@dataclass(frozen=True, slots=True)
+class Greeks:
+    delta: Decimal
+    gamma: Decimal
+    vega: Decimal
+    theta: Decimal
+    rho: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Ticker:
+    instrument: Instrument
+    state: str  # "open", or "delivered" once expired
+    timestamp: datetime
+    book: BookView
+    mark_price: Decimal
+    index_price: Decimal
+    last_price: Decimal | None
+    open_interest: Decimal
+    min_price: Decimal
+    max_price: Decimal
+    settlement_price: Decimal | None  # the last one set (open instruments)
+    delivery_price: Decimal | None  # the price it was delivered at (expired ones)
+    stats: Stats
+    greeks: Greeks | None = None  # options
+    mark_iv: Decimal | None = None  # options: the volatility in percent
+
+
+def ticker(book: DerivativesBook, market: MarketBooks, instrument_name: str, depth: int = 0) -> Ticker:
+    """The instrument's ticker (and its book to `depth` levels a side); `BookError` if it is not listed or its index
+    has no price."""
+    listing = book._listing(instrument_name)  # noqa: SLF001 (the book's own package: its listing's prices)
+    instrument = listing.instrument
+    now = book.clock.now()
+    index = book.index_price(instrument.price_index)
+    mark = book.mark_price(instrument_name)
+    expired = instrument.expiration is not None and now >= instrument.expiration
+    settled = listing.settlement_price.value if listing.settlement_price is not None else None
+    greeks, mark_iv = _option_figures(book, instrument, index, now) if instrument.kind == "option" else (None, None)
+    low, high = _band(instrument, mark)
+    return Ticker(
+        instrument=instrument,
+        state="delivered" if expired else "open",
+        timestamp=now,
+        book=market.view(instrument_name, depth),
+        mark_price=mark,
+        index_price=index,
+        last_price=listing.last_price,
+        open_interest=_open_interest(book, instrument_name),
+        min_price=low,
+        max_price=high,
+        settlement_price=None if expired else settled,
+        delivery_price=settled if expired else None,
+        stats=_stats(book, instrument, now),
+        greeks=greeks,
+        mark_iv=mark_iv,
+    )
+
+
+def _band(instrument: Instrument, mark: Decimal) -> tuple[Decimal, Decimal]:
+    tick = instrument.tick_size
+    low = max(tick, (mark * (1 - BAND) / tick).to_integral_value(ROUND_CEILING) * tick)
+    high = max(low, (mark * (1 + BAND) / tick).to_integral_value(ROUND_FLOOR) * tick)
+    return low, high
+
+
+def _open_interest(book: DerivativesBook, instrument_name: str) -> Decimal:
+    """The long side of every wallet's position (equal to the short side once trades match between accounts)."""
+    total = ZERO
+    for account in book.accounts():
+        for wallet in account.wallets():
+            size = book.position_state(account.user_id, instrument_name, wallet.id).position.size
+            total += max(size, ZERO)
+    return total
+
+
+def _stats(book: DerivativesBook, instrument: Instrument, now: datetime) -> Stats:
+    since = now - DAY
+    seen: set[str] = set()
+    prices: list[Decimal] = []  # newest first
+    volume = volume_usd = ZERO
+    for trade in reversed(book.trades):
+        if trade.timestamp < since:
+            break
+        if trade.instrument_name != instrument.instrument_name or trade.trade_id in seen:
+            continue
+        seen.add(trade.trade_id)
+        prices.append(trade.price)
+        if instrument.is_inverse and instrument.kind == "future":  # amounts in USD
+            volume += trade.amount / trade.price
+            volume_usd += trade.amount
+        else:
+            volume += trade.amount
+            usd_price = trade.price * (trade.index_price or ZERO) if instrument.is_inverse else trade.price
+            volume_usd += trade.amount * usd_price
+    if not prices:
+        return Stats()
+    change = (prices[0] - prices[-1]) / prices[-1] * HUNDRED
+    return Stats(volume, volume_usd, max(prices), min(prices), change)
+
+
+def _option_figures(
+    book: DerivativesBook, instrument: Instrument, index: Decimal, now: datetime
+) -> tuple[Greeks, Decimal]:
+    volatility = book.volatility(instrument.instrument_name)
+    years = d.years_to_expiry(instrument, now)
+    try:
+        quoted = d.option_greeks(instrument, index, years, volatility)
+    except (ValueError, ArithmeticError) as error:
+        raise BookError(f"{instrument.instrument_name} cannot be priced: {error}", status=409) from None
+    rho = -years * quoted.price_usd / HUNDRED
+    return Greeks(quoted.delta, quoted.gamma, quoted.vega, quoted.theta, rho), volatility * HUNDRED

@@ -1,0 +1,157 @@
+"""Deribit's public market data: `public/get_order_book` and `public/ticker`, read from every account's resting orders
+(`core/deribit/market_book.py`) and the book's prices and trades (`core/deribit/market_stats.py`), and their rows,
+which the `book.*` and `ticker.*` channels send too (`market_channels.py`).
+
+Field by field as Deribit's documentation and captured answers show them: prices to 8 places, amounts exact, an empty
+side's best price and amount 0, `last_price` null before the first trade, the statistics null without a trade in 24
+hours; futures carry `settlement_price` (perpetuals `funding_8h`, `current_funding` and, on the ticker,
+`interest_value`: 0, the mock has no funding), options `underlying_price`, `underlying_index`, `interest_rate`, the
+volatilities (`bid_iv`, `ask_iv` 0: the mock does not solve for them) and `greeks`; an expired instrument
+`delivery_price` instead of `settlement_price`, state `delivered`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from mockexchange.core.clock import unix_ms
+from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.market_book import BookView
+from mockexchange.core.deribit.market_stats import Stats, Ticker, ticker
+from mockexchange.venues.deribit.errors import invalid_param
+from mockexchange.venues.deribit.methods import Call, Method, book_error
+from mockexchange.venues.deribit.render import GREEK, PRICE, Row, number
+from mockexchange.web import json_number
+
+DEFAULT_DEPTH = 20  # levels a side when `depth` is not given
+MAX_DEPTH = 10_000  # Deribit's documented maximum
+VOLUME = 8  # places of the statistics' volumes
+CHANGE = 4  # places of price_change (percent)
+IV = 2  # places of the volatilities (percent)
+_ZERO = json_number(Decimal(0))
+
+
+def instrument_param(call: Call) -> str:
+    """`instrument_name`, required and listed (-32602 otherwise, as Deribit refuses an unknown instrument)."""
+    name = call.params.string("instrument_name", required=True)
+    assert name is not None
+    try:
+        call.ctx.book.instrument(name)
+    except BookError:
+        raise invalid_param("instrument_name", "instrument not found", f"no listed instrument {name[:100]!r}") from None
+    return name
+
+
+def read_ticker(call: Call, name: str, depth: int = 0) -> Ticker:
+    book = call.ctx.book
+    with book.reading():
+        try:
+            return ticker(book, call.ctx.market, name, depth)
+        except BookError as error:
+            raise book_error(error) from None
+
+
+def public_get_order_book(call: Call) -> Any:
+    name = instrument_param(call)
+    depth = call.params.integer("depth")
+    if depth is None:
+        depth = DEFAULT_DEPTH
+    elif not 1 <= depth <= MAX_DEPTH:
+        raise invalid_param("depth", "out of range", f"depth must be from 1 to {MAX_DEPTH}, not {depth}")
+    return order_book_row(read_ticker(call, name, depth))
+
+
+def public_ticker(call: Call) -> Any:
+    return ticker_row(read_ticker(call, instrument_param(call)))
+
+
+METHODS: dict[str, Method] = {
+    "public/get_order_book": Method(public_get_order_book),
+    "public/ticker": Method(public_ticker),
+}
+
+
+# -- rows -------------------------------------------------------------------------------------------------------------
+
+
+def levels(entries: list[tuple[Decimal, Decimal]]) -> list[list[Any]]:
+    return [[number(price, PRICE), json_number(amount)] for price, amount in entries]
+
+
+def order_book_row(item: Ticker) -> Row:
+    """`public/get_order_book`: the ticker's fields, the levels and the book's `change_id`."""
+    row = _common(item)
+    row["bids"] = levels(item.book.bids)
+    row["asks"] = levels(item.book.asks)
+    row["change_id"] = item.book.change_id
+    return row
+
+
+def ticker_row(item: Ticker) -> Row:
+    """`public/ticker` and the `ticker.*` channels' data."""
+    row = _common(item)
+    if item.instrument.kind == "future" and item.instrument.is_perpetual:
+        row["interest_value"] = _ZERO
+    return row
+
+
+def _common(item: Ticker) -> Row:
+    instrument = item.instrument
+    row: Row = {
+        "timestamp": unix_ms(item.timestamp),
+        "stats": _stats(item.stats),
+        "state": item.state,
+        "open_interest": json_number(item.open_interest),
+        "min_price": number(item.min_price, PRICE),
+        "max_price": number(item.max_price, PRICE),
+        "mark_price": number(item.mark_price, PRICE),
+        "last_price": None if item.last_price is None else number(item.last_price, PRICE),
+        "instrument_name": instrument.instrument_name,
+        "index_price": number(item.index_price, PRICE),
+        "estimated_delivery_price": number(item.index_price, PRICE),
+        **_best("bid", item.book),
+        **_best("ask", item.book),
+    }
+    if item.delivery_price is not None:
+        row["delivery_price"] = number(item.delivery_price, PRICE)
+    elif item.settlement_price is not None:
+        row["settlement_price"] = number(item.settlement_price, PRICE)
+    if instrument.kind == "future" and instrument.is_perpetual:
+        row["funding_8h"] = _ZERO
+        row["current_funding"] = _ZERO
+    if item.greeks is not None and item.mark_iv is not None:
+        greeks = item.greeks
+        row.update({
+            "underlying_price": number(item.index_price, PRICE),
+            "underlying_index": "index_price",
+            "interest_rate": _ZERO,
+            "mark_iv": number(item.mark_iv, IV),
+            "bid_iv": _ZERO,
+            "ask_iv": _ZERO,
+            "greeks": {
+                "delta": number(greeks.delta, GREEK), "gamma": number(greeks.gamma, GREEK),
+                "vega": number(greeks.vega, GREEK), "theta": number(greeks.theta, GREEK),
+                "rho": number(greeks.rho, GREEK),
+            },
+        })  # fmt: skip
+    return row
+
+
+def _best(side: str, book: BookView) -> Row:
+    best = book.best_bid if side == "bid" else book.best_ask
+    if best is None:
+        return {f"best_{side}_price": _ZERO, f"best_{side}_amount": _ZERO}
+    return {f"best_{side}_price": number(best[0], PRICE), f"best_{side}_amount": json_number(best[1])}
+
+
+def _stats(stats: Stats) -> Row:
+    if stats.volume is None or stats.volume_usd is None or stats.price_change is None:
+        return {"volume": None, "price_change": None, "low": None, "high": None}
+    return {
+        "volume": number(stats.volume, VOLUME),
+        "volume_usd": number(stats.volume_usd, VOLUME),
+        "price_change": number(stats.price_change, CHANGE),
+        "low": None if stats.low is None else number(stats.low, PRICE),
+        "high": None if stats.high is None else number(stats.high, PRICE),
+    }
