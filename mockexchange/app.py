@@ -196,6 +196,7 @@ def build_app(
         tap["on_change"] = views.connection_changed
         middleware.append(Middleware(FrameTap, **tap))
     if replay is not None:  # innermost: journaled, fault rules and the frame tap apply to what it answers
+        ledger.bus.subscribe(lambda _: replay.rewind(), ("reset",))  # a reset replays the tape from its start
         refusals = Refusals(wall_clock, settings.deribit_testnet)
         middleware.append(Middleware(ReplayMiddleware, reel=replay, refusals=refusals))
     asgi = Starlette(

@@ -27,6 +27,7 @@ class Served:
     err: list[str] = field(default_factory=list)  # stderr lines so far
     port: int = 0
     ready: threading.Event = field(default_factory=threading.Event)
+    ready_line: re.Pattern[str] = _READY  # the stdout line that says it listens, its port the first group
 
     @property
     def base_url(self) -> str:
@@ -41,7 +42,7 @@ class Served:
         for line in stream:
             line = line.rstrip("\n")
             into.append(line)
-            if into is self.out and (ready := _READY.match(line)):
+            if into is self.out and (ready := self.ready_line.match(line)):
                 self.port = int(ready.group(1))
                 self.ready.set()
 
@@ -64,10 +65,24 @@ def serving(
     `options` come after the defaults, so they may override them; relative paths in them are taken from `cwd`.
     `serve`: the command that runs `mockexchange serve` (the Docker image's entrypoint, say), the options after it."""
     command = [*serve, "--host", "127.0.0.1", "--port", "0", "--key-dir", str(key_dir), *options]
+    with running(command, _READY, env=env, cwd=cwd) as served:
+        yield served
+
+
+@contextmanager
+def running(
+    command: Sequence[str],
+    ready_line: re.Pattern[str],
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    name: str = "serve",
+) -> Iterator[Served]:
+    """Run `command` until it prints `ready_line` (failing with all it printed if it exits first), then yield; SIGINT
+    at the end."""
     proc = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(env), cwd=cwd
     )
-    served = Served(proc)
+    served = Served(proc, ready_line=ready_line)
     readers = [
         threading.Thread(target=served._read, args=(proc.stdout, served.out), daemon=True),
         threading.Thread(target=served._read, args=(proc.stderr, served.err), daemon=True),
@@ -78,8 +93,8 @@ def serving(
         deadline = time.monotonic() + _START_TIMEOUT_S
         while not served.ready.wait(0.05):
             printed = "\n".join(served.out + served.err)
-            assert proc.poll() is None, f"serve exited with {proc.returncode} before it was ready:\n{printed}"
-            assert time.monotonic() < deadline, f"serve was not ready in {_START_TIMEOUT_S:g}s:\n{printed}"
+            assert proc.poll() is None, f"{name} exited with {proc.returncode} before it was ready:\n{printed}"
+            assert time.monotonic() < deadline, f"{name} was not ready in {_START_TIMEOUT_S:g}s:\n{printed}"
         yield served
     finally:
         stop(proc)

@@ -85,6 +85,13 @@ def test_a_recorded_request_gets_its_answers_in_order_the_last_repeating(mock: M
     assert "keep-alive" not in answers[0].headers.get("connection", "")
 
 
+def test_a_reset_replays_the_tape_from_its_first_answer(mock: MockServer) -> None:
+    url = f"{mock.kalshi_url}/portfolio/balance"
+    assert [httpx.get(url).json() for _ in range(2)] == [{"balance": 100}, {"balance": 90}]
+    assert httpx.post(mock.base_url + "/_admin/reset", json={}).json() == {"ok": True}
+    assert [httpx.get(url).json() for _ in range(3)] == [{"balance": 100}, {"balance": 90}, {"balance": 90}]
+
+
 def test_the_query_matches_in_any_order_and_a_client_order_id_is_ignored(mock: MockServer) -> None:
     got = httpx.get(f"{mock.kalshi_url}/portfolio/positions?count_filter=position&limit=100")
     assert got.status_code == 200 and got.json() == {"market_positions": [], "cursor": ""}

@@ -126,6 +126,12 @@ class Reel:
             self._opened[path] = opened + 1
             return recorded[min(opened, len(recorded) - 1)]
 
+    def rewind(self) -> None:
+        """Start every recorded request and websocket path over from its first answer (the mock's reset)."""
+        with self._lock:
+            self._served.clear()
+            self._opened.clear()
+
     def socket_paths(self) -> list[str]:
         return sorted(self._sockets)
 
