@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from deribit_rpc import Deribit
 
@@ -87,6 +89,28 @@ def test_a_transfer_to_another_user_by_username(alice: Deribit, mock: MockServer
     assert balance(alice) == Decimal("9.5") and balance(bob) == Decimal("1.5")
     seen = bob.result("private/get_transfers", currency="BTC")["data"]
     assert [(t["direction"], t["other_side"], t["type"]) for t in seen] == [("income", "alice", "user")]
+
+
+def test_interuser_transfers_enabled_is_the_wallets_setting(alice: Deribit, mock: MockServer) -> None:
+    """A wallet may send to other users until the admin API turns it off: its summary says so, and a transfer to a
+    user is then refused (12100 transfer_not_allowed) with nothing changed; a transfer to a subaccount still goes."""
+    summary = alice.result("private/get_account_summary", currency="BTC")
+    assert summary["interuser_transfers_enabled"] is True
+    turned = httpx.post(
+        mock.base_url + "/_admin/deribit/interuser_transfers", json={"user_id": "alice", "enabled": False}
+    )
+    assert turned.json() == {"user_id": "alice", "id": 2001, "interuser_transfers_enabled": False}, turned.text
+    assert alice.result("private/get_account_summary", currency="BTC")["interuser_transfers_enabled"] is False
+    sub = alice.result("private/get_account_summary", currency="BTC", subaccount_id=2002)
+    assert sub["interuser_transfers_enabled"] is True  # the subaccount's own setting
+    before = state(alice)
+    answer = alice.rpc("private/submit_transfer_to_user", currency="BTC", amount=0.5, destination="bob")
+    assert answer["error"]["code"] == 12100 and answer["error"]["message"] == "transfer_not_allowed", answer
+    assert state(alice) == before
+    assert alice.result("private/submit_transfer_to_subaccount", currency="BTC", amount=1, destination=2002)
+    mock.set_deribit_interuser_transfers("alice", True)
+    made = alice.result("private/submit_transfer_to_user", currency="BTC", amount=0.5, destination="bob")
+    assert made["other_side"] == "bob" and balance(alice) == Decimal("8.5")
 
 
 @pytest.mark.parametrize(
@@ -179,3 +203,15 @@ def test_a_read_only_key_may_not_move_money(alice: Deribit, mock: MockServer) ->
     ]:
         assert reader.rpc(method, **params)["error"]["code"] == 13021
     assert state(alice) == before
+
+
+def test_the_interuser_transfers_setting_is_kept_by_the_state_file(tmp_path: Path) -> None:
+    path = str(tmp_path / "state.db")
+    with MockServer(state=path) as mock:
+        mock.create_deribit_account("carol", balances={"BTC": "1"}, account_id=4001)
+        mock.set_deribit_interuser_transfers("carol", False)
+    with MockServer(state=path) as again:
+        with again.book.reading():
+            assert again.book.wallet("carol").interuser_transfers_enabled is False
+        client = Deribit(again, again.create_deribit_key("carol"))
+        assert client.result("private/get_account_summary", currency="BTC")["interuser_transfers_enabled"] is False

@@ -234,6 +234,7 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "deribit/withdrawals/cancel": control.deribit_cancel_withdrawal,
         "deribit/subaccounts/name": control.rename_deribit_subaccount,
         "deribit/subaccounts/login": control.set_deribit_subaccount_login,
+        "deribit/interuser_transfers": control.set_deribit_interuser_transfers,
         "deribit/deposit_addresses": control.create_deribit_deposit_address,
         "deribit/settlement_prices": control.set_settlement_price,
         "deribit/instruments": control.list_instrument,

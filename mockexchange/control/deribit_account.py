@@ -1,7 +1,8 @@
-"""The Deribit account's own changes as control-plane commands: subaccount names and logins, transfers to another
-user, cancelling a transfer or a withdrawal, deposit addresses. A client's `private/*` write runs one of these (or
-`create_deribit_subaccount`, `deribit_transfer`, `deribit_withdraw` of `control/deribit.py`) through
-`control/deribit_venue.py`, so a state file keeps what a client did as it keeps what was seeded.
+"""The Deribit account's own changes as control-plane commands: subaccount names and logins, whether a wallet may send
+to other users, transfers to another user, cancelling a transfer or a withdrawal, deposit addresses. A client's
+`private/*` write runs one of these (or `create_deribit_subaccount`, `deribit_transfer`, `deribit_withdraw` of
+`control/deribit.py`) through `control/deribit_venue.py`, so a state file keeps what a client did as it keeps what
+was seeded.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from mockexchange.control.commands import command
 from mockexchange.control.deribit import _account_id, _amount
 from mockexchange.control.errors import ControlError
-from mockexchange.control.values import choice, integer, text
+from mockexchange.control.values import boolean, choice, integer, text
 from mockexchange.control.values import currency as currency_code
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_CASH, SMALLEST, BookError
@@ -48,6 +49,21 @@ class DeribitAccountOperations:
         except BookError as exc:
             raise _refused(exc) from exc
         return {"user_id": user_id, "id": wallet.id, "login_enabled": wallet.login_enabled}
+
+    @command()
+    def set_deribit_interuser_transfers(
+        self, user_id: str, enabled: bool, subaccount_id: int | None = None
+    ) -> dict[str, Any]:
+        """Allow or forbid a wallet (the main account unless `subaccount_id`) to send to other users: Deribit's
+        `interuser_transfers_enabled` (its account summary shows it; `private/submit_transfer_to_user` from a wallet
+        with it off is refused, 12100 `transfer_not_allowed`). A new wallet may."""
+        user_id, enabled = text(user_id, "user_id"), boolean(enabled, "enabled")
+        wallet_id = _account_id(subaccount_id, "subaccount_id")
+        try:
+            wallet = self.book.set_interuser_transfers(user_id, enabled, wallet_id)
+        except BookError as exc:
+            raise _refused(exc) from exc
+        return {"user_id": user_id, "id": wallet.id, "interuser_transfers_enabled": wallet.interuser_transfers_enabled}
 
     @command()
     def deribit_transfer_to_user(

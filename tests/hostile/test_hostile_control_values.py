@@ -86,6 +86,7 @@ VALID: dict[str, dict[str, Any]] = {
     "deribit_cancel_withdrawal": {"user_id": "d1", "withdrawal_id": 1, "subaccount_id": None},
     "rename_deribit_subaccount": {"user_id": "d1", "subaccount_id": 79, "username": "desk"},
     "set_deribit_subaccount_login": {"user_id": "d1", "subaccount_id": 79, "state": "enable"},
+    "set_deribit_interuser_transfers": {"user_id": "d1", "enabled": False, "subaccount_id": None},
     "create_deribit_deposit_address": {"user_id": "d1", "currency": "BTC", "subaccount_id": 79},
     "set_settlement_price": {"instrument_name": "BTC-PERPETUAL", "price": "61000"},
     "list_instrument": {"instrument_name": "BTC-26JUN26-70000-C"},

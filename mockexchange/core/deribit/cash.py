@@ -126,12 +126,17 @@ class Cash:
     ) -> WalletTransfer:
         """Move `amount` from one of the user's wallets to the wallet of another user's account named by its username
         (Deribit's `submit_transfer_to_user`), within what the source may withdraw. Refused for an unknown username
-        (404, `user_not_found`) and for a wallet of the user's own account (`transfer_not_allowed`: that is a
-        transfer to a subaccount)."""
+        (404, `user_not_found`), for a wallet of the user's own account (`transfer_not_allowed`: that is a
+        transfer to a subaccount) and from a wallet whose inter-user transfers are disabled (`transfer_not_allowed`)."""
         bounded(amount, "amount", SMALLEST, MAX_CASH)
         with self.lock:
             self.expire_due()
             sender = self.wallet(user_id, source)
+            if not sender.interuser_transfers_enabled:
+                raise BookError(
+                    f"account {sender.id} may not send to other users: its inter-user transfers are disabled",
+                    reason="transfer_not_allowed",
+                )
             owner, receiver = self.wallet_by_username(destination)
             if owner == user_id:
                 raise BookError(

@@ -1,5 +1,5 @@
-"""What a Deribit account's holder changes of its subaccounts: their names and their website login; and finding a
-wallet by its username (what a transfer to another user names)."""
+"""What a Deribit account's holder changes of its subaccounts: their names and their website login; the setting that
+lets a wallet send to other users; and finding a wallet by its username (what a transfer to another user names)."""
 
 from __future__ import annotations
 
@@ -62,5 +62,14 @@ class Subaccounts:
         with self.lock:
             wallet = self._subaccount(user_id, subaccount_id)
             wallet.login_enabled = bool(enabled)
+            self._publish("subaccount", user_id, wallet)
+            return wallet
+
+    def set_interuser_transfers(self, user_id: str, enabled: bool, subaccount_id: int | None = None) -> Wallet:
+        """Allow or forbid the wallet (the main account, or a subaccount) to send to other users (Deribit's
+        `interuser_transfers_enabled`, shown by its account summary)."""
+        with self.lock:
+            wallet = self.wallet(user_id, subaccount_id)
+            wallet.interuser_transfers_enabled = bool(enabled)
             self._publish("subaccount", user_id, wallet)
             return wallet

@@ -19,6 +19,9 @@ class Wallet:
     balances: dict[str, Decimal] = field(default_factory=dict)
     fees_paid: dict[str, Decimal] = field(default_factory=dict)
     login_enabled: bool = False  # Deribit's website login (a subaccount's, `private/toggle_subaccount_login`)
+    # May it send to other users (`private/submit_transfer_to_user`)? Deribit's account setting; the mock's default is
+    # yes, as its users transfer to each other (the control plane's `set_deribit_interuser_transfers` turns it off).
+    interuser_transfers_enabled: bool = True
 
     def balance(self, currency: str) -> Decimal:
         return self.balances.get(currency, ZERO)

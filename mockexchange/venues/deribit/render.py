@@ -201,8 +201,9 @@ def account_fields(wallet: Wallet, account_type: str) -> Row:
     """The account's own fields of `private/get_account_summary` and `private/get_account_summaries`, those Deribit
     requires and those its examples carry (documented as sent with `extended=true`; the mock sends them always).
     `system_name` is the username and the email an address of the reserved `.invalid` domain: the mock keeps neither.
-    The settings the mock has none of read as in Deribit's examples: no MMP, no inter-user transfers, no login, no
-    referrer; self-trades cancel the maker, within the account only; Block RFQs do not match within the entity."""
+    `interuser_transfers_enabled` and `login_enabled` are the wallet's settings. Those the mock has none of read as in
+    Deribit's examples: no MMP, no referrer; self-trades cancel the maker, within the account only; Block RFQs do not
+    match within the entity."""
     return {
         "id": wallet.id,
         "username": wallet.username,
@@ -211,7 +212,7 @@ def account_fields(wallet: Wallet, account_type: str) -> Row:
         "type": account_type,
         "security_keys_enabled": False,
         "creation_timestamp": unix_ms(wallet.created),
-        "interuser_transfers_enabled": False,
+        "interuser_transfers_enabled": wallet.interuser_transfers_enabled,
         "login_enabled": wallet.login_enabled,
         "mmp_enabled": False,
         "referrer_id": None,
