@@ -38,7 +38,8 @@ from mockexchange.version import __version__
 # 13: the derivatives book keeps deposit addresses and a transaction log per wallet; a wallet its login flag, a
 #     withdrawal its nonce, a transfer the user it went to.
 # 14: an order keeps why it last changed (`last_update_reason`).
-LAYOUT = 14
+# 15: Deribit's orders keep a book per instrument, their commission, P&L and flags; a trade its liquidity and type.
+LAYOUT = 15
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}
