@@ -39,7 +39,8 @@ from mockexchange.version import __version__
 #     withdrawal its nonce, a transfer the user it went to.
 # 14: an order keeps why it last changed (`last_update_reason`).
 # 15: a Deribit wallet keeps whether it may send to other users (`interuser_transfers_enabled`).
-LAYOUT = 15
+# 16: Deribit's orders keep a book per instrument, their commission, P&L and flags; a trade its liquidity and type.
+LAYOUT = 16
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -1,6 +1,7 @@
-"""Resting Deribit orders placed on the book, cancelled and read: the control plane places and cancels them, the venue
-reads them. Each change is published on the book's bus as one `Change` of kind `derivatives.order` (the order as it
-is now). Orders never match (orders.py).
+"""Deribit orders placed, edited, cancelled and read: the control plane places them (its seeded orders and a client's
+through the venue's commands), the venue reads them. A limit or market order crosses its instrument's book first
+(matching.py); a stop or take order waits, untriggered. Each change of an order is published on the book's bus as one
+`Change` of kind `derivatives.order` (the order as it is now).
 """
 
 from __future__ import annotations
@@ -10,18 +11,22 @@ from decimal import Decimal
 
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST, ZERO, BookError, bounded
+from mockexchange.core.deribit.matching import Crossing
 from mockexchange.core.deribit.orders import (
+    ALL_TIMES_IN_FORCE,
     CHANGE,
     MARKET_TYPES,
     MAX_LABEL,
     MAX_ORDER_ID,
     MAX_ORDERS,
     ORDER_TYPES,
+    TAKING_TYPES,
     TIMES_IN_FORCE,
     TRIGGERS,
     DerivativeOrder,
     DerivativeOrders,
 )
+from mockexchange.core.deribit.records import Trade
 from mockexchange.core.events import Change
 
 # -- changes --------------------------------------------------------------------------------------------------------
@@ -46,10 +51,47 @@ def place_order(
     trigger: str | None = None,
     trigger_price: Decimal | None = None,
     order_id: str | None = None,
+    reject_post_only: bool = False,
+    check_funds: bool = False,
 ) -> DerivativeOrder:
-    """A resting order for the user's (sub)account; the instrument is listed if new. It never matches."""
+    """An order for the user's (sub)account (`submit_order`'s), as it is once placed."""
+    return submit_order(
+        book, user_id, instrument_name, direction, amount, price, subaccount_id=subaccount_id, order_type=order_type,
+        time_in_force=time_in_force, label=label, post_only=post_only, reduce_only=reduce_only, api=api,
+        max_show=max_show, trigger=trigger, trigger_price=trigger_price, order_id=order_id,
+        reject_post_only=reject_post_only, check_funds=check_funds,
+    )[0]  # fmt: skip
+
+
+def submit_order(
+    book: DerivativesBook,
+    user_id: str,
+    instrument_name: str,
+    direction: str,
+    amount: Decimal,
+    price: Decimal | None,
+    *,
+    subaccount_id: int | None = None,
+    order_type: str = "limit",
+    time_in_force: str = "good_til_cancelled",
+    label: str = "",
+    post_only: bool = False,
+    reduce_only: bool = False,
+    api: bool = True,
+    max_show: Decimal | None = None,
+    trigger: str | None = None,
+    trigger_price: Decimal | None = None,
+    order_id: str | None = None,
+    reject_post_only: bool = False,
+    check_funds: bool = False,
+) -> tuple[DerivativeOrder, list[Trade]]:
+    """An order for the user's (sub)account; the instrument is listed if new. A limit or market order crosses the
+    book first (its fills at the resting prices), then what is left rests (a limit order good till cancelled or
+    day) or is cancelled; a stop or take order rests untriggered. `check_funds`: the taker's available funds must
+    cover it (a client's order; the control plane's seeded ones are not checked). Answers the order as it is after,
+    and its trades (its own side of each)."""
     _check_terms(direction, order_type, time_in_force, amount, price, trigger, trigger_price)
-    if post_only and order_type in MARKET_TYPES:
+    if post_only and (order_type in MARKET_TYPES or order_type == "market"):
         raise BookError("post_only applies to orders with a price")
     shown = amount if max_show is None else bounded(max_show, "max_show", ZERO, amount)
     if len(label) > MAX_LABEL:
@@ -85,7 +127,7 @@ def place_order(
             amount=amount,
             price=price,
             order_type=order_type,
-            order_state="open" if order_type == "limit" else "untriggered",
+            order_state="open" if order_type in TAKING_TYPES else "untriggered",
             time_in_force=time_in_force,
             label=label,
             post_only=post_only,
@@ -96,11 +138,16 @@ def place_order(
             trigger_price=trigger_price,
             created=now,
             updated=now,
+            reject_post_only=reject_post_only,
         )
+        if order_type in TAKING_TYPES:
+            return Crossing(book, kept, order, instrument).run(
+                check_funds=check_funds, reject_post_only=reject_post_only
+            )
         kept.orders[order_id] = order
         kept.open.setdefault(wallet.id, {})[order_id] = None
         book.bus.publish(Change(CHANGE, user_id, order))
-        return order
+        return order, []
 
 
 def _check_terms(
@@ -115,21 +162,22 @@ def _check_terms(
     """`place_order`'s checks of an order's direction, type, time in force, amount, price and trigger."""
     if direction not in ("buy", "sell"):
         raise BookError("direction must be 'buy' or 'sell'")
-    if order_type not in ORDER_TYPES:
-        raise BookError(f"order_type must be one of {', '.join(ORDER_TYPES)}")
-    if time_in_force not in TIMES_IN_FORCE:
-        raise BookError(f"time_in_force must be one of {', '.join(TIMES_IN_FORCE)} (other orders do not rest)")
+    if order_type not in (*ORDER_TYPES, "market"):
+        raise BookError(f"order_type must be one of {', '.join(ORDER_TYPES)}, market")
+    allowed = ALL_TIMES_IN_FORCE if order_type in TAKING_TYPES else TIMES_IN_FORCE
+    if time_in_force not in allowed:
+        raise BookError(f"time_in_force must be one of {', '.join(allowed)} for a {order_type} order")
     bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
-    if order_type in MARKET_TYPES:
+    if order_type in MARKET_TYPES or order_type == "market":
         if price is not None:
             raise BookError(f"a {order_type} order has no price")
     elif price is None:
         raise BookError(f"a {order_type} order needs a price")
     else:
         bounded(price, "price", MIN_PRICE, MAX_PRICE)
-    if order_type == "limit":
+    if order_type in TAKING_TYPES:
         if trigger is not None or trigger_price is not None:
-            raise BookError("a limit order has no trigger or trigger_price")
+            raise BookError(f"a {order_type} order has no trigger or trigger_price")
     else:
         if trigger not in TRIGGERS:
             raise BookError(f"a {order_type} order needs a trigger: one of {', '.join(TRIGGERS)}")
@@ -148,11 +196,7 @@ def cancel_order(book: DerivativesBook, order_id: str) -> DerivativeOrder:
         if not order.is_open:
             raise BookError(f"order {order_id!r} is {order.order_state} already", status=409)
         cancelled = replace(order, order_state="cancelled", cancel_reason="user_request", updated=book.clock.now())
-        kept.orders[order_id] = cancelled
-        wallet_open = kept.open.get(order.account_id, {})
-        wallet_open.pop(order_id, None)
-        if not wallet_open:
-            kept.open.pop(order.account_id, None)
+        kept.close(cancelled)
         book.bus.publish(Change(CHANGE, order.user_id, cancelled))
         return cancelled
 

@@ -4,8 +4,10 @@ The book keeps them (`DerivativesBook.orders`, a `DerivativeOrders` made with th
 the margin of a position's open orders and of a wallet's (reading the book through `Marks`); they are placed,
 cancelled and read through order_entry.py, under the book's lock.
 
-Orders never match: the mock has no order book. An order stays `open` (a limit order) or `untriggered` (a stop or take
-order) until it is cancelled; cancelled orders stay readable by id (`private/get_order_state`).
+Limit and market orders match on the venue-neutral book (core/book.py; one `Book` per instrument in `books`, its prices
+in ticks and sizes in units of the instrument's minimum amount; matching.py). A limit order that rests stays `open`
+until it is filled or cancelled; a stop or take order stays `untriggered` (outside the book) until it is cancelled;
+filled and cancelled orders stay readable by id (`private/get_order_state`).
 
 Open orders' margin (the mock's simple rule, docs/deribit.md "Margins and leverage"): per wallet and instrument, over
 its open limit orders that are not `reduce_only` (untriggered orders hold none), each side (buys, sells) holds the
@@ -23,6 +25,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from mockexchange.core.book import Book
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.bounds import ZERO
 from mockexchange.core.deribit.instruments import Instrument
@@ -32,6 +35,8 @@ CHANGE = "derivatives.order"  # the kind of the Change each order change publish
 ORDER_TYPES = ("limit", "stop_limit", "take_limit", "stop_market", "take_market")
 MARKET_TYPES = ("stop_market", "take_market")  # no price: "market_price" on the wire
 TIMES_IN_FORCE = ("good_til_cancelled", "good_til_day")  # what can rest (fill_or_kill and immediate_or_cancel cannot)
+TAKING_TYPES = ("limit", "market")  # what matches when placed (the others wait for their trigger)
+ALL_TIMES_IN_FORCE = (*TIMES_IN_FORCE, "fill_or_kill", "immediate_or_cancel")
 TRIGGERS = ("index_price", "mark_price", "last_price")
 OPEN_STATES = ("open", "untriggered")
 MAX_LABEL = 64  # characters of a label (Deribit's limit)
@@ -77,6 +82,10 @@ class DerivativeOrder:
     filled_amount: Decimal = ZERO
     average_price: Decimal = ZERO
     cancel_reason: str | None = None
+    commission: Decimal = ZERO  # the fees of its fills so far
+    profit_loss: Decimal = ZERO  # what its fills realized so far
+    reject_post_only: bool = False
+    replaced: bool = False  # edited at least once (private/edit)
 
     @property
     def remaining(self) -> Decimal:
@@ -94,6 +103,24 @@ class DerivativeOrders:
     orders: dict[str, DerivativeOrder] = field(default_factory=dict)
     open: dict[int, dict[str, None]] = field(default_factory=dict)  # wallet id -> its open orders' ids, in order
     next_id: int = 1
+    books: dict[str, Book] = field(default_factory=dict)  # instrument -> its open limit orders, every account's
+
+    def book_of(self, instrument_name: str) -> Book:
+        book = self.books.get(instrument_name)
+        if book is None:
+            book = self.books[instrument_name] = Book()
+        return book
+
+    def close(self, order: DerivativeOrder) -> None:
+        """Keep `order` (filled or cancelled) and take it out of its wallet's open orders and its book."""
+        self.orders[order.order_id] = order
+        wallet_open = self.open.get(order.account_id, {})
+        wallet_open.pop(order.order_id, None)
+        if not wallet_open:
+            self.open.pop(order.account_id, None)
+        book = self.books.get(order.instrument_name)
+        if book is not None and order.order_id in book:
+            book.cancel(order.order_id)
 
     def of_wallet(self, wallet_id: int) -> list[DerivativeOrder]:
         """The wallet's open orders, in the order they were placed."""
@@ -112,6 +139,7 @@ class DerivativeOrders:
                 ended.append(order)
             if not open_ids:
                 del self.open[wallet_id]
+        self.books.pop(instrument_name, None)
         return ended
 
     def margin(

@@ -37,6 +37,8 @@ class Trade:
     profit_loss: Decimal  # realized by this trade
     post_size: Decimal
     volatility: Decimal | None = None  # options: the implied volatility the option was marked with (0.5 = 50%)
+    liquidity: str = "T"  # M: its order rested (the maker), T: its order took (a seeded fill is the taker's)
+    order_type: str = "limit"  # the type of the order that traded
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,14 @@ class Trading:
         subaccount_id: int | None = None,
         fee: Decimal = ZERO,
         order_id: str | None = None,
+        liquidity: str = "T",
+        order_type: str = "limit",
+        match: tuple[str, int] | None = None,
     ) -> Trade:
         """A fill of `amount` (USD for inverse futures, coin otherwise) at `price` for the user's (sub)account.
-        The instrument is listed if new; the fee, in the settlement currency, comes off the balance."""
+        The instrument is listed if new; the fee, in the settlement currency, comes off the balance. `match` is the
+        trade id and sequence of the other side of a match (a maker's fill shares the taker's: one trade, two
+        fills); None draws new ones."""
         if direction not in ("buy", "sell"):
             raise BookError("direction must be 'buy' or 'sell'")
         bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
@@ -65,12 +70,14 @@ class Trading:
             self.amount_traded += amount
             wallet.fees_paid[currency] = wallet.fees_paid.get(currency, ZERO) + fee
             listing.last_price = price
-            listing.trade_seq += 1
+            if match is None:
+                listing.trade_seq += 1
+                match = (str(self._draw_trade_id()), listing.trade_seq)
             state = PositionState(user_id, wallet.id, instrument.instrument_name, result.position, now)
             self._positions[key] = state
             trade = Trade(
-                trade_id=str(self._draw_trade_id()),
-                trade_seq=listing.trade_seq,
+                trade_id=match[0],
+                trade_seq=match[1],
                 order_id=order_id or f"{instrument.base_currency}-{listing.trade_seq}",
                 user_id=user_id,
                 account_id=wallet.id,
@@ -86,6 +93,8 @@ class Trading:
                 profit_loss=result.realized,
                 post_size=result.position.size,
                 volatility=self.volatility(instrument.instrument_name) if instrument.kind == "option" else None,
+                liquidity=liquidity,
+                order_type=order_type,
             )
             self.trades.append(trade)
             opening = (held.position.size if held else ZERO) * (1 if direction == "buy" else -1) >= ZERO

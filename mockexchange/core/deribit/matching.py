@@ -1,0 +1,277 @@
+"""A Deribit order crossing its instrument's book, and what the crossing does: fills at the resting prices, level by
+level, each one trade with two sides down the one money road (`Trading.apply_trade`: positions, balances, fees, the
+transaction log), then the taker's remainder rested, or cancelled.
+
+The book is core/book.py's, one per instrument (`DerivativeOrders.books`): prices are integer ticks of the instrument's
+`tick_size`, sizes integer units of its `min_trade_amount`, owners wallet ids (self-trade prevention compares them: an
+order never trades with an order of its own wallet; the taker's remainder is cancelled there, Deribit's
+`reject_taker`). Every order of every account rests there: the venue's and the control plane's (seeded orders match as
+well, so the book is never crossed at rest).
+
+Fees: Deribit's standard tier per kind (`FEES`), the taker's rate on a taker fill and the maker's on a maker fill;
+futures pay the rate on the notional in the settlement currency (an inverse future's `amount / price` coins, a linear
+one's `amount * price` USDC); options pay it on the underlying (the coin amount; a linear option's times the index),
+capped at `OPTION_FEE_CAP` of the option's price times its amount. A fee is rounded half even to the 8th place.
+
+Nothing happens before all of it is known to go through: the plan's fills are run through copies of the positions and
+balances they move (the bounds `apply_trade` keeps), and a venue order's taker must have the available funds for the
+fees and the initial margin the order holds (`not_enough_funds` otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import TYPE_CHECKING
+
+from mockexchange.core.book import ASK, BID, Matched, Side, opposite
+from mockexchange.core.deribit import derivatives as d
+from mockexchange.core.deribit.bounds import MAX_BALANCE, MAX_TRADED, ZERO, BookError
+from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.core.deribit.orders import CHANGE, DerivativeOrder, DerivativeOrders, instrument_margin
+from mockexchange.core.deribit.records import Trade
+from mockexchange.core.events import Change
+
+if TYPE_CHECKING:
+    from mockexchange.core.deribit.book import DerivativesBook
+
+SELF_TRADE = "cancel_taker"  # Deribit's default `reject_taker`: the taker's remainder goes where it meets its own
+# kind -> (taker rate, maker rate): Deribit's standard tier (render.py shows the same on every instrument).
+FEES = {"future": (Decimal("0.0005"), ZERO), "option": (Decimal("0.0003"), Decimal("0.0003"))}
+OPTION_FEE_CAP = Decimal("0.125")  # an option's fee is at most 12.5% of its price times its amount
+FEE_PLACE = Decimal("1e-8")
+RESTING = ("good_til_cancelled", "good_til_day")  # what may rest once it has taken what crosses
+
+
+def price_ticks(instrument: Instrument, price: Decimal) -> int:
+    """The price in ticks of the instrument; refused (`price_wrong_tick`) off the tick."""
+    ticks = price / instrument.tick_size
+    if ticks != ticks.to_integral_value() or ticks <= 0:
+        raise BookError(
+            f"price {price:f} is not a multiple of {instrument.instrument_name}'s tick size {instrument.tick_size:f}",
+            reason="price_wrong_tick",
+        )
+    return int(ticks)
+
+
+def amount_units(instrument: Instrument, amount: Decimal) -> int:
+    """The amount in units of the instrument's minimum trade amount; refused (`invalid_amount`) off a unit."""
+    units = amount / instrument.min_trade_amount
+    if units != units.to_integral_value() or units <= 0:
+        raise BookError(
+            f"amount {amount:f} is not a multiple of {instrument.instrument_name}'s minimum trade amount "
+            f"{instrument.min_trade_amount:f}",
+            reason="invalid_amount",
+        )
+    return int(units)
+
+
+def at_tick(instrument: Instrument, ticks: int) -> Decimal:
+    """The price `ticks` ticks make, written with no trailing zeros (60000, not 60000.0)."""
+    price = ticks * instrument.tick_size
+    return price.quantize(Decimal(1)) if price == price.to_integral_value() else price.normalize()
+
+
+def fee(instrument: Instrument, taker: bool, amount: Decimal, price: Decimal, index: Decimal | None) -> Decimal:
+    """One fill's fee in the settlement currency (module docstring)."""
+    rate = FEES[instrument.kind][0 if taker else 1]
+    if instrument.kind == "future":
+        charged = rate * (amount / price if instrument.is_inverse else amount * price)
+    else:
+        underlying = amount if instrument.is_inverse or index is None else amount * index
+        charged = min(rate * underlying, OPTION_FEE_CAP * price * amount)
+    return charged.quantize(FEE_PLACE, rounding=ROUND_HALF_EVEN)
+
+
+def side_of(order: DerivativeOrder) -> Side:
+    return BID if order.direction == "buy" else ASK
+
+
+class Crossing:
+    """One order entering its instrument's book (placed, or edited so that it must take its place again), under the
+    book's lock: `run` answers the order as it is after, and its trades (the taker's side of each)."""
+
+    def __init__(
+        self, book: DerivativesBook, kept: DerivativeOrders, order: DerivativeOrder, instrument: Instrument
+    ) -> None:
+        self.book = book
+        self.kept = kept
+        self.order = order
+        self.instrument = instrument
+        self.ticks = kept.book_of(instrument.instrument_name)
+
+    def run(self, *, check_funds: bool, reject_post_only: bool) -> tuple[DerivativeOrder, list[Trade]]:
+        order, instrument = self.order, self.instrument
+        side = side_of(order)
+        size = amount_units(instrument, order.remaining)
+        limit = None if order.price is None else price_ticks(instrument, order.price)
+        if order.post_only and limit is not None and self.ticks.crosses(side, limit):
+            limit = self._post_only_price(side, reject_post_only)
+            order = replace(order, price=at_tick(instrument, limit))
+        # A reduce-only order takes no more than reduces the position; what is left of it may rest (holding no
+        # margin) as any limit order's does.
+        taking = min(size, self._reducible(order)) if order.reduce_only else size
+        plan = self.ticks.plan(side, taking, limit, order.account_id, SELF_TRADE) if taking else Matched()
+        if order.time_in_force == "fill_or_kill" and plan.filled < size:
+            return self._end(order, "cancelled", "fill_or_kill"), []
+        fees = self._check(order, plan)
+        if check_funds and not order.reduce_only:
+            self._check_funds(order, plan, fees, limit)
+        self.ticks.apply(plan)
+        order, trades = self._fill(order, plan, fees)
+        left = size - plan.filled
+        rests = limit is not None and order.time_in_force in RESTING and not plan.stopped
+        if left and rests and not self.ticks.crosses(side, limit):  # a reduce-only remainder may still cross
+            return self._rest(order, side, limit, left), trades
+        if order.remaining == ZERO:
+            return self._end(order, "filled", None), trades
+        return self._end(order, "cancelled", _why(order, plan.stopped)), trades
+
+    # -- terms ------------------------------------------------------------------------------------------------------
+
+    def _post_only_price(self, side: Side, reject: bool) -> int:
+        """A post-only order that would take: refused (`reject_post_only`), else moved a tick off the other side's
+        best (Deribit's repricing), refused as well if no tick is left there."""
+        best = self.ticks.best(opposite(side))
+        assert best is not None
+        limit = best[0] - 1 if side == BID else best[0] + 1
+        if reject or limit <= 0:
+            raise BookError("a post_only order would take liquidity", status=409, reason="post_only_reject")
+        return limit
+
+    def _reducible(self, order: DerivativeOrder) -> int:
+        """The units of a reduce-only order that reduce the wallet's position (0: none)."""
+        size = self.book.position_state(order.user_id, order.instrument_name, order.account_id).position.size
+        against = -size if order.direction == "buy" else size
+        return int(against / self.instrument.min_trade_amount) if against > ZERO else 0
+
+    def _check(self, order: DerivativeOrder, plan: Matched) -> list[tuple[Decimal, Decimal]]:
+        """Each match's fees (taker, maker), once its fills are known to keep every bound: run through copies of the
+        positions and balances they move, nothing changed."""
+        instrument, book = self.instrument, self.book
+        filled = plan.filled * instrument.min_trade_amount
+        if book.amount_traded + 2 * filled > MAX_TRADED:
+            raise BookError(f"the mock trades at most {MAX_TRADED} (reset to start again)", status=409)
+        index = book._index.get(instrument.price_index)
+        index_value = index.value if index is not None else None
+        positions: dict[int, d.Position] = {}
+        balances: dict[int, Decimal] = {}
+        fees = []
+        for match in plan.matches:
+            maker = self.kept.orders[match.maker.order_id]
+            price, amount = at_tick(instrument, match.price), match.size * instrument.min_trade_amount
+            pair = (
+                fee(instrument, True, amount, price, index_value),
+                fee(instrument, False, amount, price, index_value),
+            )
+            fees.append(pair)
+            for who, direction, charged in ((order, order.direction, pair[0]), (maker, maker.direction, pair[1])):
+                self._try(who, direction, amount, price, charged, index_value, positions, balances)
+        return fees
+
+    def _try(self, who, direction, amount, price, charged, index, positions, balances) -> None:
+        book, instrument = self.book, self.instrument
+        held = positions.get(who.account_id)
+        if held is None:
+            held = book.position_state(who.user_id, who.instrument_name, who.account_id).position
+        try:
+            result = d.trade(instrument, held, direction, amount, price, index_price=index)
+        except ValueError as error:
+            raise BookError(str(error)) from None
+        positions[who.account_id] = result.position
+        currency = instrument.settlement_currency
+        balance = balances.get(who.account_id)
+        if balance is None:
+            balance = book.wallet(who.user_id, who.account_id).balance(currency)
+        balance += result.cash - charged
+        if abs(balance) > MAX_BALANCE:
+            raise BookError(f"this would take a {currency} balance past {MAX_BALANCE}", status=409)
+        balances[who.account_id] = balance
+
+    def _check_funds(self, order: DerivativeOrder, plan: Matched, fees: list, limit: int | None) -> None:
+        """The taker's available funds cover its fees and the initial margin the whole order holds (valued at its
+        limit, a market order at its fills' prices): Deribit's `not_enough_funds` otherwise."""
+        instrument, book = self.instrument, self.book
+        prices = [m.price for m in plan.matches]
+        at = (
+            limit
+            if limit is not None
+            else (max(prices, default=0) if order.direction == "buy" else min(prices, default=0))
+        )
+        if not at:
+            return  # a market order that takes nothing holds nothing
+        held = replace(order, order_state="open", price=at_tick(instrument, at), reduce_only=False)
+        size = book.position_state(order.user_id, order.instrument_name, order.account_id).position.size
+        need = instrument_margin(book, instrument, size, [held]) + sum((t for t, _ in fees), ZERO)
+        summary = book.account_summary(order.user_id, instrument.settlement_currency, order.account_id)
+        if need > summary.available_funds:
+            raise BookError(
+                f"the order needs {need:f} {instrument.settlement_currency} of margin and fees; "
+                f"{summary.available_funds:f} is available",
+                reason="not_enough_funds",
+            )
+
+    # -- changes ----------------------------------------------------------------------------------------------------
+
+    def _fill(
+        self, order: DerivativeOrder, plan: Matched, fees: list[tuple[Decimal, Decimal]]
+    ) -> tuple[DerivativeOrder, list[Trade]]:
+        """Each match as one trade: the taker's fill, then the maker's sharing its id; each maker order's change
+        published once, as it is after the crossing. Answers the taker's order after its fills, and its trades."""
+        instrument, book, kept = self.instrument, self.book, self.kept
+        trades, makers = [], {}
+        for match, (taker_fee, maker_fee) in zip(plan.matches, fees, strict=True):
+            price, amount = at_tick(instrument, match.price), match.size * instrument.min_trade_amount
+            maker = makers.get(match.maker.order_id) or kept.orders[match.maker.order_id]
+            taken = book.apply_trade(
+                order.user_id, instrument.instrument_name, order.direction, amount, price,
+                subaccount_id=order.account_id, fee=taker_fee, order_id=order.order_id, order_type=order.order_type,
+            )  # fmt: skip
+            made = book.apply_trade(
+                maker.user_id, instrument.instrument_name, maker.direction, amount, price,
+                subaccount_id=maker.account_id, fee=maker_fee, order_id=maker.order_id, liquidity="M",
+                order_type=maker.order_type, match=(taken.trade_id, taken.trade_seq),
+            )  # fmt: skip
+            trades.append(taken)
+            makers[maker.order_id] = _filled(maker, made)
+            order = _filled(order, taken)
+        for maker in makers.values():
+            if maker.remaining == ZERO:
+                maker = replace(maker, order_state="filled")
+                kept.close(maker)
+            kept.orders[maker.order_id] = maker
+            book.bus.publish(Change(CHANGE, maker.user_id, maker))
+        return order, trades
+
+    def _rest(self, order: DerivativeOrder, side: Side, limit: int, left: int) -> DerivativeOrder:
+        order = replace(order, order_state="open")
+        self.ticks.add(order.order_id, order.account_id, side, limit, left)
+        self.kept.orders[order.order_id] = order
+        self.kept.open.setdefault(order.account_id, {})[order.order_id] = None
+        self.book.bus.publish(Change(CHANGE, order.user_id, order))
+        return order
+
+    def _end(self, order: DerivativeOrder, state: str, reason: str | None) -> DerivativeOrder:
+        order = replace(order, order_state=state, cancel_reason=reason, updated=self.book.clock.now())
+        self.kept.close(order)
+        self.book.bus.publish(Change(CHANGE, order.user_id, order))
+        return order
+
+
+def _filled(order: DerivativeOrder, trade: Trade) -> DerivativeOrder:
+    """The order once `trade` (its fill) has traded."""
+    filled = order.filled_amount + trade.amount
+    average = ((order.average_price * order.filled_amount + trade.price * trade.amount) / filled).quantize(FEE_PLACE)
+    return replace(
+        order, filled_amount=filled, average_price=average, commission=order.commission + trade.fee,
+        profit_loss=order.profit_loss + trade.profit_loss, updated=trade.timestamp,
+    )  # fmt: skip
+
+
+def _why(order: DerivativeOrder, stopped: bool) -> str:
+    """Why an order that does not rest ends cancelled with something left."""
+    if stopped:
+        return "self_trade"  # the mock's word: Deribit's reject_taker
+    if order.order_type == "market":
+        return "market_order_unfilled"  # the mock's word
+    return order.time_in_force if order.time_in_force in ("immediate_or_cancel", "fill_or_kill") else "user_request"
