@@ -193,6 +193,9 @@ def order_json(order: orders.DerivativeOrder) -> dict[str, Any]:
         "trigger_price": plain(order.trigger_price),
         "created": order.created.isoformat(),
         "cancel_reason": order.cancel_reason,
+        "filled_amount": f"{order.filled_amount:f}",
+        "average_price": f"{order.average_price:f}",
+        "commission": f"{order.commission:f}",
     }
 
 
@@ -342,8 +345,9 @@ class DeribitOperations:
         trigger_price: str | int | None = None,
         order_id: str | None = None,
     ) -> dict[str, Any]:
-        """A resting order for the user (it never matches): a limit order at `price`, or a stop or take order waiting
-        for its trigger (`stop_market` and `take_market` have no price). Served by private/get_open_orders_by_* and
+        """An order for the user: a limit order at `price`, which trades with what crosses it first (at the resting
+        prices; its funds are not checked) and rests what is left, or a stop or take order waiting for its trigger
+        (`stop_market` and `take_market` have no price). Served by private/get_open_orders_by_* and
         get_order_state, published on user.orders.*, and its margin counted in open_orders_margin."""
         user_id, instrument_name = text(user_id, "user_id"), _instrument(instrument_name)
         direction = choice(direction, "direction", ("buy", "sell"))
@@ -376,7 +380,7 @@ class DeribitOperations:
         try:
             return order_json(order_entry.cancel_order(self.book, order_id))
         except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
+            raise ControlError(str(exc), exc.status) from exc
 
     @command()
     def deribit_deposit(

@@ -16,6 +16,7 @@ from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.control.commands import Recorder, command
 from mockexchange.control.deribit import DeribitOperations, seed_defaults
 from mockexchange.control.deribit_account import DeribitAccountOperations
+from mockexchange.control.deribit_orders import DeribitOrderOperations
 from mockexchange.control.errors import ControlError
 from mockexchange.control.faults import FaultOperations
 from mockexchange.control.kalshi import KalshiOperations
@@ -52,6 +53,7 @@ class Control(
     KalshiAccountOperations,
     DeribitOperations,
     DeribitAccountOperations,
+    DeribitOrderOperations,
     RateLimitOperations,
     RestLagOperations,
     FaultOperations,

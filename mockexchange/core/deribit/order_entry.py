@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST, ZERO, BookError, bounded
-from mockexchange.core.deribit.matching import Crossing
+from mockexchange.core.deribit.matching import Crossing, amount_units
 from mockexchange.core.deribit.orders import (
     ALL_TIMES_IN_FORCE,
     CHANGE,
@@ -103,7 +103,9 @@ def submit_order(
         instrument = book.list_instrument(instrument_name)
         step = instrument.min_trade_amount
         if amount % step != ZERO:
-            raise BookError(f"amount must be a multiple of {step} for {instrument.instrument_name}")
+            raise BookError(
+                f"amount must be a multiple of {step} for {instrument.instrument_name}", reason="invalid_amount"
+            )
         now = book.clock.now()
         expiration = instrument.expiration
         if expiration is not None and now >= expiration:
@@ -192,13 +194,136 @@ def cancel_order(book: DerivativesBook, order_id: str) -> DerivativeOrder:
         kept = book.orders
         order = kept.orders.get(order_id) if kept is not None else None
         if kept is None or order is None:
-            raise BookError(f"unknown order_id {order_id!r}", status=404)
+            raise BookError(f"unknown order_id {order_id!r}", status=404, reason="order_not_found")
         if not order.is_open:
-            raise BookError(f"order {order_id!r} is {order.order_state} already", status=409)
+            raise BookError(f"order {order_id!r} is {order.order_state} already", status=409, reason="already_closed")
         cancelled = replace(order, order_state="cancelled", cancel_reason="user_request", updated=book.clock.now())
         kept.close(cancelled)
         book.bus.publish(Change(CHANGE, order.user_id, cancelled))
         return cancelled
+
+
+def edit_order(
+    book: DerivativesBook,
+    order_id: str,
+    amount: Decimal,
+    price: Decimal | None,
+    *,
+    post_only: bool | None = None,
+    reject_post_only: bool | None = None,
+    reduce_only: bool | None = None,
+    trigger_price: Decimal | None = None,
+    check_funds: bool = False,
+) -> tuple[DerivativeOrder, list[Trade]]:
+    """Change an open order's amount (what it had filled stays filled) and price. A limit order made smaller at its
+    price keeps its place in time; any other change takes it out of the book and enters it again (it may take what
+    now crosses, then rests behind the others). An untriggered order changes its terms in place."""
+    bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
+    with book.lock:
+        kept = book.orders
+        order = kept.orders.get(order_id) if kept is not None else None
+        if kept is None or order is None:
+            raise BookError(f"unknown order_id {order_id!r}", status=404, reason="order_not_found")
+        if not order.is_open:
+            raise BookError(f"order {order_id!r} is {order.order_state} already", status=409, reason="already_closed")
+        if amount <= order.filled_amount:
+            raise BookError(f"amount {amount:f} is not more than the {order.filled_amount:f} filled already")
+        if order.order_type in MARKET_TYPES:
+            if price is not None:
+                raise BookError(f"a {order.order_type} order has no price")
+        elif price is None:
+            raise BookError(f"a {order.order_type} order needs a price")
+        else:
+            bounded(price, "price", MIN_PRICE, MAX_PRICE)
+        instrument = book.instrument(order.instrument_name)
+        if amount % instrument.min_trade_amount != ZERO:
+            raise BookError(
+                f"amount must be a multiple of {instrument.min_trade_amount} for {order.instrument_name}",
+                reason="invalid_amount",
+            )
+        flags = {name: value for name, value in
+                 (("post_only", post_only), ("reject_post_only", reject_post_only), ("reduce_only", reduce_only))
+                 if value is not None}  # fmt: skip
+        if trigger_price is not None and order.trigger is not None:
+            flags["trigger_price"] = bounded(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
+        edited = replace(
+            order, amount=amount, price=price, replaced=True,
+            max_show=amount if order.max_show == order.amount else min(order.max_show, amount),  # hidden stays so
+            updated=book.clock.now(), **flags,
+        )  # fmt: skip
+        resting = kept.books.get(order.instrument_name)
+        if order.order_state != "open" or resting is None or order_id not in resting:
+            kept.orders[order_id] = edited
+            book.bus.publish(Change(CHANGE, order.user_id, edited))
+            return edited, []
+        if price == order.price and amount <= order.amount and edited.post_only == order.post_only:
+            resting.reduce(order_id, amount_units(instrument, edited.remaining))
+            kept.orders[order_id] = edited
+            book.bus.publish(Change(CHANGE, order.user_id, edited))
+            return edited, []
+        resting.cancel(order_id)
+        return Crossing(book, kept, edited, instrument).run(
+            check_funds=check_funds, reject_post_only=edited.reject_post_only
+        )
+
+
+def cancel_orders(
+    book: DerivativesBook,
+    wallet_id: int,
+    *,
+    currency: str | None = None,
+    kind: str | None = None,
+    instrument_name: str | None = None,
+    label: str | None = None,
+    types: tuple[str, ...] | None = None,
+) -> list[DerivativeOrder]:
+    """Cancel the wallet's open orders that match every filter given (`types`: their order types); the cancelled,
+    each published once."""
+    with book.lock:
+        chosen = [
+            order
+            for order in open_orders(book, wallet_id, currency=currency, kind=kind, instrument_name=instrument_name)
+            if label in (None, order.label) and (types is None or order.order_type in types)
+        ]
+        return [cancel_order(book, order.order_id) for order in chosen]
+
+
+def order_history(
+    book: DerivativesBook,
+    wallet_id: int,
+    *,
+    currency: str | None = None,
+    kind: str | None = None,
+    instrument_name: str | None = None,
+    include_unfilled: bool = False,
+) -> list[DerivativeOrder]:
+    """The wallet's closed orders (filled, and cancelled ones that filled something; every cancelled one with
+    `include_unfilled`), newest change first."""
+    with book.lock:
+        if book.orders is None:
+            return []
+        found = []
+        for order in book.orders.orders.values():
+            if order.account_id != wallet_id or order.is_open:
+                continue
+            if not include_unfilled and order.filled_amount == ZERO:
+                continue
+            instrument = book.instrument(order.instrument_name)
+            if (
+                instrument_name in (None, order.instrument_name)
+                and currency in (None, instrument.settlement_currency)
+                and kind in (None, instrument.kind)
+            ):
+                found.append(order)
+        found.reverse()
+        found.sort(key=lambda order: order.updated, reverse=True)
+        return found
+
+
+def order_trades(book: DerivativesBook, order_id: str) -> list[Trade]:
+    """The fills of one order, oldest first."""
+    with book.lock:
+        return [trade for trade in book.trades if trade.order_id == order_id]
 
 
 def _kept(book: DerivativesBook) -> DerivativeOrders:

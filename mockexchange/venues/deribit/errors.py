@@ -17,7 +17,15 @@ AUTHORIZATION_REQUIRED = (10000, "authorization_required")
 TOO_MANY_REQUESTS = (10028, "too_many_requests")
 RETRY = (10040, "retry")
 BAD_REQUEST = (11050, "bad_request")
+ORDER_NOT_FOUND = (10004, "order_not_found")
 NOT_ENOUGH_FUNDS = (10009, "not_enough_funds")
+ALREADY_CLOSED = (10010, "already_closed")
+INVALID_OR_UNSUPPORTED_INSTRUMENT = (10020, "invalid_or_unsupported_instrument")
+INVALID_AMOUNT = (10021, "invalid_amount")
+NOT_IMPLEMENTED = (10033, "not_implemented")
+PRICE_WRONG_TICK = (10043, "price_wrong_tick")
+NOT_OPEN_ORDER = (11044, "not_open_order")
+POST_ONLY_REJECT = (11054, "post_only_reject")
 TRANSFER_NOT_FOUND = (11053, "transfer_not_found")
 MAX_ADDR_COUNT_EXCEEDED = (11093, "max_addr_count_exceeded")
 TOO_MANY_SUBACCOUNTS = (12001, "too_many_subaccounts")
@@ -41,7 +49,8 @@ _AUTH_CODES = {10000, 13004, 13009}
 REASONS = {
     error[1]: error
     for error in (NOT_ENOUGH_FUNDS, TRANSFER_NOT_FOUND, MAX_ADDR_COUNT_EXCEEDED, TOO_MANY_SUBACCOUNTS,
-                  WRONG_SUBACCOUNT_NAME, TRANSFER_NOT_ALLOWED, USER_NOT_FOUND)
+                  WRONG_SUBACCOUNT_NAME, TRANSFER_NOT_ALLOWED, USER_NOT_FOUND, ORDER_NOT_FOUND, ALREADY_CLOSED,
+                  INVALID_AMOUNT, PRICE_WRONG_TICK, POST_ONLY_REJECT)
 }  # fmt: skip
 
 

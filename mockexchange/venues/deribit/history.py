@@ -32,7 +32,7 @@ MAX_COUNT = 1000
 CONTINUATION_PREFIX = "d"  # a settlement page's continuation: "d" and the index of the next (older) delivery
 
 
-def _count(call: Call, default: int) -> int:
+def count_param(call: Call, default: int) -> int:
     count = call.params.integer("count")
     if count is None:
         return default
@@ -41,7 +41,7 @@ def _count(call: Call, default: int) -> int:
     return count
 
 
-def _offset(call: Call) -> int:
+def offset_param(call: Call) -> int:
     offset = call.params.integer("offset")
     if offset is None:
         return 0
@@ -69,7 +69,7 @@ def history_wallet(call: Call) -> tuple[str, Wallet]:
     return wallet_user(call), wallet_of(call, subaccount_id)
 
 
-def _instrument_name(call: Call) -> str:
+def listed_instrument_name(call: Call) -> str:
     name = call.params.string("instrument_name", required=True)
     assert name is not None
     try:
@@ -85,7 +85,7 @@ def _instrument_name(call: Call) -> str:
 
 def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
     params = call.params
-    count = _count(call, 10)
+    count = count_param(call, 10)
     sorting = params.choice("sorting", SORTINGS, what="sorting")
     params.boolean("historical", False)  # every trade the mock keeps is served either way (docs/deribit.md)
     start_ts, end_ts = params.integer("start_timestamp"), params.integer("end_timestamp")
@@ -104,7 +104,7 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
     book = call.ctx.book
     with book.reading():
         if by_instrument:
-            name = _instrument_name(call)
+            name = listed_instrument_name(call)
         user, wallet = history_wallet(call)
 
         def position_of(trade: Trade) -> int:  # what the id or sequence bounds compare
@@ -166,7 +166,7 @@ def private_get_user_trades_by_instrument_and_time(call: Call) -> Any:
 
 
 def _page(call: Call, rows: list[Any], render_row: Callable[[Any], Any]) -> Any:
-    offset, count = _offset(call), _count(call, 10)
+    offset, count = offset_param(call), count_param(call, 10)
     newest_first = rows[::-1]
     return {"count": len(rows), "data": [render_row(row) for row in newest_first[offset : offset + count]]}
 
@@ -226,13 +226,13 @@ def _continuation(call: Call) -> int | None:
 def _settlements(call: Call, *, by_instrument: bool) -> Any:
     params = call.params
     kind = params.choice("type", SETTLEMENT_TYPES, what="settlement type")
-    count = _count(call, 20)
+    count = count_param(call, 20)
     latest = params.integer("search_start_timestamp")
     before = _continuation(call)
     currency = None if by_instrument else params.currency(allow_any=False, required=True)
     book = call.ctx.book
     with book.reading():
-        name = _instrument_name(call) if by_instrument else None
+        name = listed_instrument_name(call) if by_instrument else None
         user, wallet = history_wallet(call)
         deliveries: list[Delivery] = book.deliveries
         end = len(deliveries) if before is None else min(before, len(deliveries))

@@ -2,8 +2,9 @@
 `private/get_open_orders_by_instrument`, `private/get_open_orders`, `private/get_order_state`, the order object's wire
 rendering, and the `user.orders.*` (and `user.changes.*`) notifications of an order's change.
 
-The orders are seeded by the control plane (`deribit_order`, `deribit_cancel_order`) and kept in
-`core/derivative_orders.py`; they never match. An order of another wallet is as unknown as one never placed.
+The orders are placed by clients (order_writes.py) or seeded by the control plane (`deribit_order`), kept in
+`core/deribit/orders.py` and matched by `core/deribit/matching.py`. An order of another wallet is as unknown as one
+never placed.
 """
 
 from __future__ import annotations
@@ -22,11 +23,10 @@ from mockexchange.core.deribit.order_entry import find_order, open_orders
 from mockexchange.core.deribit.orders import DerivativeOrder
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
-from mockexchange.venues.deribit.errors import RpcError, invalid_param
+from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError, invalid_param
 from mockexchange.venues.deribit.methods import Call, Method, book_error, subaccount_of, wallet_of, wallet_user
 from mockexchange.web import json_number
 
-ORDER_NOT_FOUND = (10004, "order_not_found")
 ORDER_KINDS = ("future", "option", "spot", "future_combo", "option_combo", "combo", "any")
 # `type` of the open-order reads -> the order types it selects (the mock has no trailing stops).
 ORDER_FILTERS: dict[str, tuple[str, ...]] = {
@@ -64,10 +64,9 @@ def order_row(order: DerivativeOrder, instrument: Instrument) -> Row:
         "contracts": json_number(order.amount / instrument.contract_size),
         "filled_amount": json_number(order.filled_amount),
         "average_price": json_number(order.average_price),
-        # What the fills of the order earned and cost: an order of the mock never fills (Deribit's order notification
-        # carries both, 0 on an order that has not traded).
-        "profit_loss": 0,
-        "commission": 0,
+        # What the order's fills realized and cost so far (0 before it trades).
+        "profit_loss": json_number(order.profit_loss),
+        "commission": json_number(order.commission),
         "max_show": json_number(order.max_show),
         "label": order.label,
         "post_only": order.post_only,
@@ -75,7 +74,7 @@ def order_row(order: DerivativeOrder, instrument: Instrument) -> Row:
         "api": order.api,
         "web": not order.api,
         "mobile": False,
-        "replaced": False,
+        "replaced": order.replaced,
         "is_liquidation": False,
         "is_rebalance": False,
         "risk_reducing": False,
@@ -84,7 +83,7 @@ def order_row(order: DerivativeOrder, instrument: Instrument) -> Row:
         "last_update_timestamp": unix_ms(order.updated),
     }
     if order.post_only:
-        row["reject_post_only"] = False
+        row["reject_post_only"] = order.reject_post_only
     if order.trigger is not None:
         row["trigger"] = order.trigger
         row["trigger_price"] = json_number(order.trigger_price) if order.trigger_price is not None else None

@@ -3,10 +3,20 @@ each serve a part of the API (the websocket-only methods are in `websocket.py`).
 
 from __future__ import annotations
 
-from mockexchange.venues.deribit import history, market_data, methods, orders, subaccounts, transaction_log, wallet
+from mockexchange.venues.deribit import (
+    history,
+    market_data,
+    methods,
+    order_history,
+    order_writes,
+    orders,
+    subaccounts,
+    transaction_log,
+    wallet,
+)
 from mockexchange.venues.deribit.methods import Method
 
 METHODS: dict[str, Method] = {
-    **methods.METHODS, **orders.METHODS, **history.METHODS, **subaccounts.METHODS, **wallet.METHODS,
-    **transaction_log.METHODS, **market_data.METHODS,
+    **methods.METHODS, **orders.METHODS, **order_writes.METHODS, **order_history.METHODS, **history.METHODS,
+    **subaccounts.METHODS, **wallet.METHODS, **transaction_log.METHODS, **market_data.METHODS,
 }  # fmt: skip

@@ -1,0 +1,74 @@
+"""A Deribit wallet's closed orders and each order's trades: `private/get_order_history_by_currency`,
+`private/get_order_history_by_instrument` (filled orders, and cancelled ones that filled something; every cancelled one
+with `include_unfilled`), newest change first, `count` (default 20, at most 1000) from `offset`; and
+`private/get_user_trades_by_order`. An order of another wallet is as unknown as one never placed (10004).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.core.deribit.order_entry import find_order, order_history, order_trades
+from mockexchange.venues.deribit import history_render
+from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError
+from mockexchange.venues.deribit.history import (
+    SORTINGS,
+    TRADE_KINDS,
+    count_param,
+    history_wallet,
+    listed_instrument_name,
+    offset_param,
+)
+from mockexchange.venues.deribit.methods import Call, Method
+from mockexchange.venues.deribit.orders import order_row
+
+
+def _history(call: Call, *, currency: str | None = None, kind: str | None = None, name: str | None = None) -> Any:
+    count, offset = count_param(call, 20), offset_param(call)
+    include_unfilled = call.params.boolean("include_unfilled", False)
+    call.params.boolean("include_old", False)  # the mock keeps every order: none is "old"
+    book = call.ctx.book
+    with book.reading():
+        _, wallet = history_wallet(call)
+        if kind in ("spot", "future_combo", "option_combo", "combo"):
+            return []  # the mock lists no spot or combo instruments
+        found = order_history(book, wallet.id, currency=currency, kind=kind, instrument_name=name,
+                              include_unfilled=include_unfilled)  # fmt: skip
+        return [order_row(order, book.instrument(order.instrument_name)) for order in found[offset : offset + count]]
+
+
+def private_get_order_history_by_currency(call: Call) -> Any:
+    currency = call.params.currency(allow_any=False, required=True)
+    kind = call.params.choice("kind", TRADE_KINDS, what="kind")
+    return _history(call, currency=currency, kind=None if kind == "any" else kind)
+
+
+def private_get_order_history_by_instrument(call: Call) -> Any:
+    with call.ctx.book.reading():
+        name = listed_instrument_name(call)
+    return _history(call, name=name)
+
+
+def private_get_user_trades_by_order(call: Call) -> Any:
+    order_id = call.params.string("order_id", required=True)
+    assert order_id is not None
+    sorting = call.params.choice("sorting", SORTINGS, what="sorting") or "default"
+    call.params.boolean("historical", False)  # the mock keeps every trade: the recent ones are the historical ones
+    book = call.ctx.book
+    with book.reading():
+        user_id, wallet = history_wallet(call)
+        order = find_order(book, order_id)
+        if order is None or order.account_id != wallet.id or order.user_id != user_id:
+            raise RpcError(ORDER_NOT_FOUND, f"no order {order_id!r} for account {wallet.id}")
+        instrument = book.instrument(order.instrument_name)
+        trades = order_trades(book, order_id)
+        if sorting == "desc":
+            trades.reverse()
+        return [history_render.user_trade(trade, instrument) for trade in trades]
+
+
+METHODS: dict[str, Method] = {
+    "private/get_order_history_by_currency": Method(private_get_order_history_by_currency, "trade:read"),
+    "private/get_order_history_by_instrument": Method(private_get_order_history_by_instrument, "trade:read"),
+    "private/get_user_trades_by_order": Method(private_get_user_trades_by_order, "trade:read"),
+}

@@ -1,0 +1,270 @@
+"""A Deribit client's orders: `private/buy`, `private/sell`, `private/edit`, `private/edit_by_label`, `private/cancel`,
+`private/cancel_all`, `private/cancel_all_by_currency`, `private/cancel_all_by_instrument`, `private/cancel_by_label`
+and `private/close_position`. Each write runs the control plane's command (`deribit_place_order`,
+`deribit_edit_order`, `deribit_cancel_order`, `deribit_cancel_orders`: control/deribit_orders.py), so a state file
+keeps it; the answer is read back from the book and rendered as the reads render it: `{order, trades}` for an order
+placed or edited (its trades, its own side of each), the order for a cancel, the count for a cancel of several.
+
+An order acts for the wallet the key acts for (a main key may name `subaccount_id`); an order of another wallet is as
+unknown as one never placed (10004 order_not_found).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, PLACES, SMALLEST, BookError
+from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.core.deribit.order_entry import find_order, open_orders
+from mockexchange.core.deribit.orders import ALL_TIMES_IN_FORCE, MAX_LABEL, ORDER_TYPES, TRIGGERS, DerivativeOrder
+from mockexchange.venues.deribit import commands, history_render
+from mockexchange.venues.deribit.errors import (
+    INVALID_AMOUNT,
+    INVALID_OR_UNSUPPORTED_INSTRUMENT,
+    NOT_IMPLEMENTED,
+    NOT_OPEN_ORDER,
+    ORDER_NOT_FOUND,
+    RpcError,
+    invalid_param,
+)
+from mockexchange.venues.deribit.methods import Call, Method, subaccount_of, wallet_of, wallet_user
+from mockexchange.venues.deribit.orders import ORDER_FILTERS, ORDER_KINDS, order_row
+
+# `type` of private/buy and private/sell (the mock has no trailing stops, nor market_limit: docs/known-differences.md)
+PLACED_TYPES = (*ORDER_TYPES, "market")
+
+
+def _instrument(call: Call) -> Instrument:
+    name = call.params.string("instrument_name", required=True)
+    assert name is not None
+    try:
+        return call.ctx.book.instrument(name)
+    except BookError:
+        raise RpcError(INVALID_OR_UNSUPPORTED_INSTRUMENT, f"no listed instrument {name!r} (list_instrument)") from None
+
+
+def _size(call: Call, instrument: Instrument, required: bool = True) -> Decimal | None:
+    """`amount` (USD for inverse futures, the coin otherwise), or `contracts` times the contract size; both given, they
+    must agree."""
+    amount = call.params.amount("amount", SMALLEST, MAX_AMOUNT, PLACES) if "amount" in call.params else None
+    if "contracts" in call.params:
+        contracts = call.params.amount("contracts", SMALLEST, MAX_AMOUNT, PLACES)
+        made = contracts * instrument.contract_size
+        if amount is not None and amount != made:
+            said = f"amount {amount:f} is not contracts {contracts:f} x {instrument.contract_size}"
+            raise RpcError(INVALID_AMOUNT, said)
+        amount = made
+    if amount is None and required:
+        raise invalid_param("amount", "must be present", "amount or contracts is required")
+    return amount
+
+
+def _price(call: Call, name: str = "price") -> Decimal | None:
+    return call.params.amount(name, MIN_PRICE, MAX_PRICE, PLACES) if name in call.params else None
+
+
+def _label(call: Call, required: bool = False) -> str | None:
+    label = call.params.get("label")
+    if label == "" and not required:
+        return ""
+    label = call.params.string("label", required=required)
+    if label is not None and len(label) > MAX_LABEL:
+        raise invalid_param("label", "too long", f"label must be at most {MAX_LABEL} characters")
+    return label
+
+
+def _placed(call: Call, made: dict[str, Any]) -> dict[str, Any]:
+    """`{order, trades}` as Deribit answers a placed or edited order, read back from the book."""
+    book, ids = call.ctx.book, {trade["trade_id"] for trade in made["trades"]}
+    with book.reading():
+        order = find_order(book, made["order"]["order_id"])
+        assert order is not None
+        instrument = book.instrument(order.instrument_name)
+        trades = []
+        for trade in reversed(book.trades):  # its trades are the latest but what a later call made
+            if len(trades) == len(ids):
+                break
+            if trade.trade_id in ids and trade.order_id == order.order_id:
+                trades.append(trade)
+        trades.reverse()
+        return {"order": order_row(order, instrument),
+                "trades": [history_render.user_trade(t, instrument) for t in trades]}  # fmt: skip
+
+
+def _place(call: Call, direction: str) -> Any:
+    instrument = _instrument(call)
+    order_type = call.params.choice("type", PLACED_TYPES, what="order type") or "limit"
+    amount = _size(call, instrument)
+    trigger = call.params.choice("trigger", TRIGGERS, what="trigger")
+    made = commands.run(
+        call.ctx, "deribit_place_order", param="amount", user_id=wallet_user(call),
+        instrument_name=instrument.instrument_name, direction=direction, amount=f"{amount:f}",
+        price=_text(_price(call)), subaccount_id=_source(call), order_type=order_type,
+        time_in_force=call.params.choice("time_in_force", ALL_TIMES_IN_FORCE, what="time_in_force")
+        or "good_til_cancelled",
+        label=_label(call) or "", post_only=call.params.boolean("post_only", False),
+        reject_post_only=call.params.boolean("reject_post_only", False),
+        reduce_only=call.params.boolean("reduce_only", False),
+        max_show=_text(call.params.amount("max_show", Decimal(0), MAX_AMOUNT, PLACES) if "max_show" in call.params
+                       else None),
+        trigger=trigger, trigger_price=_text(_price(call, "trigger_price")),
+    )  # fmt: skip
+    return _placed(call, made)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:f}"
+
+
+def _source(call: Call) -> int | None:
+    """The wallet the key acts for (None: the main account), checked to exist before a command runs."""
+    subaccount_id = subaccount_of(call)
+    with call.ctx.book.reading():
+        wallet_of(call, subaccount_id)
+    return subaccount_id
+
+
+def _own_order(call: Call, order_id: str) -> DerivativeOrder:
+    """The wallet's order `order_id`, open; else Deribit's refusal (another wallet's is unknown)."""
+    subaccount_id = subaccount_of(call)
+    book = call.ctx.book
+    with book.reading():
+        wallet = wallet_of(call, subaccount_id)
+        order = find_order(book, order_id)
+        if order is None or order.account_id != wallet.id or order.user_id != wallet_user(call):
+            raise RpcError(ORDER_NOT_FOUND, f"no order {order_id!r} for account {wallet.id}")
+        if not order.is_open:
+            raise RpcError(NOT_OPEN_ORDER, f"order {order_id!r} is {order.order_state}: only an open order changes")
+        return order
+
+
+def private_buy(call: Call) -> Any:
+    return _place(call, "buy")
+
+
+def private_sell(call: Call) -> Any:
+    return _place(call, "sell")
+
+
+def _edit(call: Call, order: DerivativeOrder) -> Any:
+    with call.ctx.book.reading():
+        instrument = call.ctx.book.instrument(order.instrument_name)
+    amount = _size(call, instrument)
+    flags = {name: call.params.boolean(name, False) for name in ("post_only", "reject_post_only", "reduce_only")
+             if name in call.params}  # fmt: skip
+    made = commands.run(
+        call.ctx, "deribit_edit_order", param="amount", order_id=order.order_id, amount=f"{amount:f}",
+        price=_text(_price(call)), trigger_price=_text(_price(call, "trigger_price")), **flags,
+    )  # fmt: skip
+    return _placed(call, made)
+
+
+def private_edit(call: Call) -> Any:
+    order_id = call.params.string("order_id", required=True)
+    assert order_id is not None
+    return _edit(call, _own_order(call, order_id))
+
+
+def private_edit_by_label(call: Call) -> Any:
+    """The one open order of the instrument with that label (Deribit edits by label only where it names one)."""
+    label = _label(call, required=True)
+    instrument = _instrument(call)
+    subaccount_id = subaccount_of(call)
+    book = call.ctx.book
+    with book.reading():
+        wallet = wallet_of(call, subaccount_id)
+        named = open_orders(book, wallet.id, instrument_name=instrument.instrument_name)
+        found = [order for order in named if order.label == label]
+    if len(found) != 1:
+        what = "no open order" if not found else f"{len(found)} open orders"
+        raise invalid_param("label", "invalid label", f"{what} of {instrument.instrument_name} labelled {label!r}")
+    return _edit(call, found[0])
+
+
+def private_cancel(call: Call) -> Any:
+    order_id = call.params.string("order_id", required=True)
+    assert order_id is not None
+    order = _own_order(call, order_id)
+    made = commands.run(call.ctx, "deribit_cancel_order", param="order_id", order_id=order.order_id)
+    book = call.ctx.book
+    with book.reading():
+        cancelled = find_order(book, made["order_id"])
+        assert cancelled is not None
+        return order_row(cancelled, book.instrument(cancelled.instrument_name))
+
+
+def _cancel_many(call: Call, **filters: Any) -> Any:
+    _not_detailed(call)
+    chosen = call.params.choice("type", ORDER_FILTERS, what="order type") or "all"
+    cancelled = commands.run(
+        call.ctx, "deribit_cancel_orders", user_id=wallet_user(call), subaccount_id=_source(call),
+        order_types=list(ORDER_FILTERS[chosen]) if chosen != "all" else None, **filters,
+    )  # fmt: skip
+    return len(cancelled)
+
+
+def _not_detailed(call: Call) -> None:
+    if call.params.boolean("detailed", False):
+        raise RpcError(NOT_IMPLEMENTED, "the mock answers a cancel of several with their count only: detailed=false")
+
+
+def private_cancel_all(call: Call) -> Any:
+    return _cancel_many(call)
+
+
+def private_cancel_all_by_currency(call: Call) -> Any:
+    currency = call.params.currency(allow_any=False, required=True)
+    kind = call.params.choice("kind", ORDER_KINDS, what="kind")
+    if kind in ("spot", "future_combo", "option_combo", "combo"):
+        _not_detailed(call)
+        return 0  # the mock lists none of those
+    return _cancel_many(call, currency=currency, kind=None if kind == "any" else kind)
+
+
+def private_cancel_all_by_instrument(call: Call) -> Any:
+    return _cancel_many(call, instrument_name=_instrument(call).instrument_name)
+
+
+def private_cancel_by_label(call: Call) -> Any:
+    label = _label(call, required=True)
+    currency = call.params.currency(allow_any=False)
+    return _cancel_many(call, label=label, currency=currency)
+
+
+def private_close_position(call: Call) -> Any:
+    """An order that closes the wallet's position in the instrument: the opposite direction, its size, reduce-only;
+    `type` limit (at `price`) or market."""
+    instrument = _instrument(call)
+    order_type = call.params.choice("type", ("limit", "market"), required=True, what="order type")
+    price = _price(call)
+    if order_type == "limit" and price is None:
+        raise invalid_param("price", "must be present", "a limit close_position needs a price")
+    subaccount_id = _source(call)
+    book = call.ctx.book
+    with book.reading():
+        size = book.position_state(wallet_user(call), instrument.instrument_name, subaccount_id).position.size
+    if size == 0:
+        raise RpcError(INVALID_AMOUNT, f"no position in {instrument.instrument_name} to close")
+    made = commands.run(
+        call.ctx, "deribit_place_order", user_id=wallet_user(call), instrument_name=instrument.instrument_name,
+        direction="sell" if size > 0 else "buy", amount=f"{abs(size):f}", price=_text(price),
+        subaccount_id=subaccount_id, order_type=order_type,
+        time_in_force="good_til_cancelled" if order_type == "limit" else "immediate_or_cancel", reduce_only=True,
+    )  # fmt: skip
+    return _placed(call, made)
+
+
+_TRADE = "trade:read_write"
+METHODS: dict[str, Method] = {
+    "private/buy": Method(private_buy, _TRADE, write=True),
+    "private/sell": Method(private_sell, _TRADE, write=True),
+    "private/edit": Method(private_edit, _TRADE, write=True),
+    "private/edit_by_label": Method(private_edit_by_label, _TRADE, write=True),
+    "private/cancel": Method(private_cancel, _TRADE, write=True),
+    "private/cancel_all": Method(private_cancel_all, _TRADE, write=True),
+    "private/cancel_all_by_currency": Method(private_cancel_all_by_currency, _TRADE, write=True),
+    "private/cancel_all_by_instrument": Method(private_cancel_all_by_instrument, _TRADE, write=True),
+    "private/cancel_by_label": Method(private_cancel_by_label, _TRADE, write=True),
+    "private/close_position": Method(private_close_position, _TRADE, write=True),
+}
