@@ -191,3 +191,58 @@ def test_a_clients_orders_and_trades_are_kept_by_the_state_file(tmp_path: Path) 
         bob = Deribit(again, {"client_id": "BobKey", "client_secret": "bob-secret"})
         assert json.dumps([state(alice), state(bob)], default=str) == before
         assert alice.decimal("private/get_order_state", order_id=resting)["filled_amount"] == 30
+
+
+def test_a_stop_order_waits_off_the_book_until_the_mark_reaches_it(mock: MockServer, alice: Deribit, bob: Deribit):
+    bob.result("private/buy", instrument_name=PERP, amount=100, price=47000)
+    stop = {"instrument_name": PERP, "amount": 100, "type": "stop_market", "trigger": "mark_price"}
+    placed = alice.decimal("private/sell", trigger_price=48000, **stop)["order"]
+    assert (placed["order_state"], placed["triggered"], placed["price"]) == ("untriggered", False, "market_price")
+    assert alice.decimal("public/get_order_book", instrument_name=PERP)["asks"] == []
+    mock.set_mark_price(PERP, "48500")  # a stop sell fires at or below its price
+    assert alice.decimal("private/get_order_state", order_id=placed["order_id"])["order_state"] == "untriggered"
+    mock.set_mark_price(PERP, "48000")
+    fired = alice.decimal("private/get_order_state", order_id=placed["order_id"])
+    assert (fired["order_state"], fired["triggered"], fired["filled_amount"]) == ("filled", True, 100)
+    assert fired["average_price"] == 47000  # at the resting bid's price
+    (trade,) = alice.decimal("private/get_user_trades_by_order", order_id=placed["order_id"])
+    assert (trade["price"], trade["order_type"], trade["liquidity"]) == (47000, "stop_market", "T")
+    assert bob.decimal("private/get_position", instrument_name=PERP)["size"] == 100
+
+
+def test_a_take_order_watches_the_last_trade_and_an_index_stop_its_index(mock: MockServer, alice: Deribit):
+    take = {"instrument_name": PERP, "amount": 10, "price": 46000, "type": "take_limit", "trigger": "last_price"}
+    waiting = alice.result("private/buy", trigger_price=46500, **take)["order"]["order_id"]
+    mock.deribit_fill("bob", PERP, "buy", "10", "47000")  # a take buy fires at or below its price
+    assert alice.decimal("private/get_order_state", order_id=waiting)["order_state"] == "untriggered"
+    mock.deribit_fill("bob", PERP, "sell", "10", "46500")
+    rested = alice.decimal("private/get_order_state", order_id=waiting)
+    assert (rested["order_state"], rested["triggered"], rested["price"]) == ("open", True, 46000)
+    assert alice.decimal("public/get_order_book", instrument_name=PERP)["bids"] == [[46000, 10]]
+    # Fired with more than the wallet's funds cover: rejected, nothing traded or resting.
+    beyond = {"instrument_name": PERP, "amount": 100_000_000, "price": 70000, "type": "stop_limit"}
+    refused = alice.result("private/buy", trigger="index_price", trigger_price=65000, **beyond)["order"]["order_id"]
+    balance, positions, _ = state(alice)
+    mock.set_index_price("btc_usd", "65000")
+    assert alice.decimal("private/get_order_state", order_id=refused)["order_state"] == "rejected"
+    assert state(alice) == (balance, positions, [alice.decimal("private/get_order_state", order_id=waiting)])
+
+
+def test_the_margin_an_order_would_hold_and_holds(alice: Deribit, bob: Deribit) -> None:
+    asked = alice.decimal("private/get_margins", instrument_name=PERP, amount=10000, price=50000)
+    placed = alice.result("private/buy", instrument_name=PERP, amount=10000, price=50000)["order"]["order_id"]
+    alice.result("private/sell", instrument_name=PERP, amount=10, price=90000, type="stop_limit", trigger="index_price",
+                 trigger_price=40000)  # fmt: skip
+    untriggered = alice.result("private/get_open_orders", type="trigger_all")[0]["order_id"]
+    held = alice.decimal("private/get_order_margin_by_ids", ids=[placed, untriggered])
+    summary = alice.decimal("private/get_account_summary", currency="BTC")
+    assert [row["order_id"] for row in held] == [placed, untriggered]
+    assert held[0]["initial_margin"] == asked["buy"] == summary["initial_margin"] > 0
+    assert (held[1]["initial_margin"], held[0]["initial_margin_currency"]) == (0, "BTC")
+    assert asked["min_price"] < 60000 < asked["max_price"]  # the band around the mark (the index, 60,000)
+    bob.result("private/sell", instrument_name=PERP, amount=10000, price=50000)  # alice is long 10,000 now
+    closing = alice.decimal("private/get_margins", instrument_name=PERP, amount=10000, price=50000)
+    assert closing["sell"] == 0 and closing["buy"] > 0  # a sell that only closes holds nothing
+    theirs = bob.result("private/sell", instrument_name=PERP, amount=10, price=99000)["order"]["order_id"]
+    assert alice.rpc("private/get_order_margin_by_ids", ids=[placed, theirs])["error"]["code"] == 10004
+    assert alice.rpc("private/get_order_margin_by_ids", ids="[1")["error"]["data"]["param"] == "ids"

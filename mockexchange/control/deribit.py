@@ -25,7 +25,7 @@ from mockexchange.control.errors import ControlError
 from mockexchange.control.values import boolean, choice, decimal, optional_integer, optional_text, shown, text
 from mockexchange.control.values import currency as currency_code
 from mockexchange.control.values import index_name as index_code
-from mockexchange.core.deribit import order_entry, orders
+from mockexchange.core.deribit import order_entry, orders, triggers
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import (
     MAX_ACCOUNT_ID,
@@ -323,6 +323,7 @@ class DeribitOperations:
                 )
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
+        triggers.fire(self.book)  # its price is the instrument's last
         return trade_json(trade)
 
     @command()
@@ -371,6 +372,7 @@ class DeribitOperations:
             )  # fmt: skip
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
+        triggers.fire(self.book)
         return order_json(order)
 
     @command()
@@ -491,6 +493,7 @@ class DeribitOperations:
             value = self.book.set_index_price(index_name, _amount(price, "price", MIN_PRICE, MAX_PRICE))
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
+        triggers.fire(self.book)
         return {"index_name": index_name, "price": f"{value.value:f}"}
 
     @command()
@@ -503,6 +506,7 @@ class DeribitOperations:
             mark = self.book.mark_price(instrument_name)
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
+        triggers.fire(self.book)
         return {"instrument_name": instrument_name, "mark_price": f"{mark:f}", "pinned": value is not None}
 
     @command()

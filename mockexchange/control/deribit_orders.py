@@ -16,7 +16,7 @@ from mockexchange.control.commands import command
 from mockexchange.control.deribit import _account_id, _amount, _instrument, order_json, trade_json
 from mockexchange.control.errors import ControlError
 from mockexchange.control.values import boolean, choice, optional_text, text
-from mockexchange.core.deribit import order_entry, orders
+from mockexchange.core.deribit import order_entry, orders, triggers
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST, BookError
 
@@ -31,8 +31,11 @@ def _optional_flag(value: Any, name: str) -> bool | None:
     return None if value is None else boolean(value, name)
 
 
-def _answer(made: tuple[orders.DerivativeOrder, list[Any]]) -> dict[str, Any]:
+def _answer(book: DerivativesBook, made: tuple[orders.DerivativeOrder, list[Any]]) -> dict[str, Any]:
+    """The order and its trades as placed or edited; then what is due fires (its trades' price, or its own trigger
+    already reached)."""
     order, trades = made
+    triggers.fire(book)
     return {"order": order_json(order), "trades": [trade_json(trade) for trade in trades]}
 
 
@@ -66,7 +69,7 @@ class DeribitOrderOperations:
         named = (("post_only", post_only), ("reject_post_only", reject_post_only), ("reduce_only", reduce_only))
         flags = {name: boolean(value, name) for name, value in named}
         try:
-            return _answer(order_entry.submit_order(
+            return _answer(self.book, order_entry.submit_order(
                 self.book, user_id, instrument_name, direction, size, _optional_price(price, "price"),
                 subaccount_id=_account_id(subaccount_id, "subaccount_id"),
                 order_type=choice(order_type, "order_type", PLACED_TYPES),
@@ -94,7 +97,7 @@ class DeribitOrderOperations:
         otherwise it enters the book again (and may take what crosses)."""
         order_id = text(order_id, "order_id", most=orders.MAX_ORDER_ID)
         try:
-            return _answer(order_entry.edit_order(
+            return _answer(self.book, order_entry.edit_order(
                 self.book, order_id, _amount(amount, "amount", SMALLEST, MAX_AMOUNT), _optional_price(price, "price"),
                 post_only=_optional_flag(post_only, "post_only"),
                 reject_post_only=_optional_flag(reject_post_only, "reject_post_only"),

@@ -40,7 +40,8 @@ from mockexchange.version import __version__
 # 14: an order keeps why it last changed (`last_update_reason`).
 # 15: a Deribit wallet keeps whether it may send to other users (`interuser_transfers_enabled`).
 # 16: Deribit's orders keep a book per instrument, their commission, P&L and flags; a trade its liquidity and type.
-LAYOUT = 16
+# 17: a Deribit order keeps whether its trigger fired (`triggered`).
+LAYOUT = 17
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -27,6 +27,11 @@ TEXT = {"type": "string"}
 INTEGER = {"type": "integer"}
 BOOLEAN = {"type": "boolean"}
 NUMBER = {"type": "number"}
+ORDER = {
+    "instrument_name": TEXT, "amount": NUMBER, "contracts": NUMBER, "type": TEXT, "price": NUMBER, "label": TEXT,
+    "time_in_force": TEXT, "max_show": NUMBER, "post_only": BOOLEAN, "reject_post_only": BOOLEAN,
+    "reduce_only": BOOLEAN, "trigger": TEXT, "trigger_price": NUMBER,
+}  # fmt: skip
 # Each method the mock serves over HTTP and the params a client may name (docs/deribit.md).
 METHODS: dict[str, dict[str, dict]] = {
     "public/test": {"expected_result": TEXT},
@@ -59,6 +64,23 @@ METHODS: dict[str, dict[str, dict]] = {
         "currency": TEXT, "start_timestamp": INTEGER, "end_timestamp": INTEGER, "query": TEXT, "count": INTEGER,
         "subaccount_id": INTEGER, "continuation": INTEGER,
     },
+    # Trading (issue 30): orders placed, changed and cancelled, their history and the margin they hold.
+    **{f"private/{side}": ORDER for side in ("buy", "sell")},
+    "private/edit": {"order_id": TEXT, "amount": NUMBER, "contracts": NUMBER, "price": NUMBER, "post_only": BOOLEAN,
+                     "reject_post_only": BOOLEAN, "reduce_only": BOOLEAN, "trigger_price": NUMBER},
+    "private/edit_by_label": {"label": TEXT, "instrument_name": TEXT, "amount": NUMBER, "price": NUMBER},
+    "private/cancel": {"order_id": TEXT},
+    "private/cancel_all": {"detailed": BOOLEAN},
+    "private/cancel_all_by_currency": {"currency": TEXT, "kind": TEXT, "type": TEXT},
+    "private/cancel_all_by_instrument": {"instrument_name": TEXT, "type": TEXT},
+    "private/cancel_by_label": {"label": TEXT, "currency": TEXT},
+    "private/close_position": {"instrument_name": TEXT, "type": TEXT, "price": NUMBER},
+    "private/get_order_history_by_currency": {"currency": TEXT, "kind": TEXT, "count": INTEGER, "offset": INTEGER,
+                                              "include_unfilled": BOOLEAN},
+    "private/get_order_history_by_instrument": {"instrument_name": TEXT, "count": INTEGER, "offset": INTEGER},
+    "private/get_user_trades_by_order": {"order_id": TEXT, "sorting": TEXT},
+    "private/get_margins": {"instrument_name": TEXT, "amount": NUMBER, "price": NUMBER},
+    "private/get_order_margin_by_ids": {"ids": TEXT},
 }  # fmt: skip
 ENVELOPE = {"type": "object", "required": ["jsonrpc"], "properties": {"jsonrpc": {"const": "2.0"}}}
 ANSWER = {"content": {"application/json": {"schema": ENVELOPE}}}

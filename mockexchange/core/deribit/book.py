@@ -240,6 +240,10 @@ class DerivativesBook(Cash, CashLog, DepositAddresses, Subaccounts, Trading, Val
             return listing.volatility
         return self._volatility.get(listing.instrument.base_currency, self.default_volatility)
 
+    def last_price(self, instrument_name: str) -> Decimal | None:
+        """The price of the instrument's latest trade (None before its first)."""
+        return self._listing(instrument_name).last_price
+
     def mark_price(self, instrument_name: str) -> Decimal:
         """The pinned mark; else futures follow their index and options are priced by Black-76 on the index."""
         listing = self._listing(instrument_name)

@@ -77,7 +77,7 @@ def ticker(book: DerivativesBook, market: MarketBooks, instrument_name: str, dep
     expired = instrument.expiration is not None and now >= instrument.expiration
     settled = listing.settlement_price.value if listing.settlement_price is not None else None
     greeks, mark_iv = _option_figures(book, instrument, index, now) if instrument.kind == "option" else (None, None)
-    low, high = _band(instrument, mark)
+    low, high = price_band(instrument, mark)
     return Ticker(
         instrument=instrument,
         state="delivered" if expired else "open",
@@ -97,7 +97,8 @@ def ticker(book: DerivativesBook, market: MarketBooks, instrument_name: str, dep
     )
 
 
-def _band(instrument: Instrument, mark: Decimal) -> tuple[Decimal, Decimal]:
+def price_band(instrument: Instrument, mark: Decimal) -> tuple[Decimal, Decimal]:
+    """The lowest and highest price an order may have now: the mark `BAND` either way, on the tick."""
     tick = instrument.tick_size
     low = max(tick, (mark * (1 - BAND) / tick).to_integral_value(ROUND_CEILING) * tick)
     high = max(low, (mark * (1 + BAND) / tick).to_integral_value(ROUND_FLOOR) * tick)

@@ -6,8 +6,8 @@ cancelled and read through order_entry.py, under the book's lock.
 
 Limit and market orders match on the venue-neutral book (core/book.py; one `Book` per instrument in `books`, its prices
 in ticks and sizes in units of the instrument's minimum amount; matching.py). A limit order that rests stays `open`
-until it is filled or cancelled; a stop or take order stays `untriggered` (outside the book) until it is cancelled;
-filled and cancelled orders stay readable by id (`private/get_order_state`).
+until it is filled or cancelled; a stop or take order stays `untriggered` (outside the book) until its trigger fires
+(triggers.py) or it is cancelled; filled and cancelled orders stay readable by id (`private/get_order_state`).
 
 Open orders' margin (the mock's simple rule, docs/deribit.md "Margins and leverage"): per wallet and instrument, over
 its open limit orders that are not `reduce_only` (untriggered orders hold none), each side (buys, sells) holds the
@@ -68,7 +68,7 @@ class DerivativeOrder:
     amount: Decimal  # USD for inverse futures, the coin otherwise (as trades)
     price: Decimal | None  # None for stop_market and take_market
     order_type: str
-    order_state: str  # open, untriggered, cancelled
+    order_state: str  # open, untriggered, filled, cancelled, rejected (a triggered order its funds no longer cover)
     time_in_force: str
     label: str
     post_only: bool
@@ -86,6 +86,7 @@ class DerivativeOrder:
     profit_loss: Decimal = ZERO  # what its fills realized so far
     reject_post_only: bool = False
     replaced: bool = False  # edited at least once (private/edit)
+    triggered: bool = False  # a stop or take order whose trigger price was reached (triggers.py)
 
     @property
     def remaining(self) -> Decimal:
@@ -171,33 +172,32 @@ class DerivativeOrders:
 def instrument_margin(book: Marks, instrument: Instrument, size: Decimal, orders: list[DerivativeOrder]) -> Decimal:
     """`open_orders_margin` of one instrument's open orders, the position being `size` (module docstring)."""
     held = [o for o in orders if o.order_state == "open" and not o.reduce_only and o.price is not None]
-    buys = [o for o in held if o.direction == "buy"]
-    sells = [o for o in held if o.direction == "sell"]
-    buy_excess = sum((o.remaining for o in buys), ZERO) - max(ZERO, -size)
-    sell_excess = sum((o.remaining for o in sells), ZERO) - max(ZERO, size)
-    return max(
-        _side_margin(book, instrument, buys, buy_excess, "buy"),
-        _side_margin(book, instrument, sells, sell_excess, "sell"),
-    )
+    buys = [(o.remaining, o.price) for o in held if o.direction == "buy"]
+    sells = [(o.remaining, o.price) for o in held if o.direction == "sell"]
+    return max(side_margin(book, instrument, size, buys, "buy"), side_margin(book, instrument, size, sells, "sell"))
 
 
-def _side_margin(
-    book: Marks, instrument: Instrument, orders: list[DerivativeOrder], excess: Decimal, side: str
+def side_margin(
+    book: Marks, instrument: Instrument, size: Decimal, lots: list[tuple[Decimal, Decimal]], side: str
 ) -> Decimal:
+    """The initial margin `lots` (amount, price) on one side hold with the position at `size`: that of the part that
+    adds to the position (private/get_margins asks it of one lot)."""
+    total = sum((amount for amount, _ in lots), ZERO)
+    excess = total - (max(ZERO, -size) if side == "buy" else max(ZERO, size))
     if excess <= ZERO:
         return ZERO
-    share = excess / sum((o.remaining for o in orders), ZERO)  # of each order's value: the part that adds
+    share = excess / total  # of each lot's value: the part that adds
     if instrument.kind == "future":
         if instrument.is_inverse:
-            coins = share * sum((o.remaining / o.price for o in orders if o.price), ZERO)
+            coins = share * sum((amount / price for amount, price in lots), ZERO)
             notional = coins
         else:
             coins = excess
-            notional = share * sum((o.remaining * o.price for o in orders if o.price), ZERO)
+            notional = share * sum((amount * price for amount, price in lots), ZERO)
         initial_rate, _ = d.future_margin_rates(coins, book.rates)
         return notional * initial_rate
     if side == "buy":
-        return share * sum((o.remaining * o.price for o in orders if o.price), ZERO)
+        return share * sum((amount * price for amount, price in lots), ZERO)
     mark = book.mark_price(instrument.instrument_name)
     index = book.index_price(instrument.price_index)
     return d.margins(instrument, -excess, mark, index, book.rates).initial_margin

@@ -87,7 +87,7 @@ def order_row(order: DerivativeOrder, instrument: Instrument) -> Row:
     if order.trigger is not None:
         row["trigger"] = order.trigger
         row["trigger_price"] = json_number(order.trigger_price) if order.trigger_price is not None else None
-        row["triggered"] = False
+        row["triggered"] = order.triggered
     if order.cancel_reason is not None:
         row["cancel_reason"] = order.cancel_reason
     return row

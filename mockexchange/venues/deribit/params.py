@@ -76,6 +76,23 @@ class Params:
         except OutOfRange as exc:
             raise invalid_param(name, "out of range", f"{name}: {exc}") from None
 
+    def strings(self, name: str, most: int) -> list[str]:
+        """A required list of 1 to `most` non-empty strings: a JSON array, or from a query string a JSON array's text
+        (`["a","b"]`) or the strings between commas."""
+        value = self.values.get(name)
+        if value is None:
+            raise invalid_param(name, "must be present", f"{name} is required")
+        if self.from_query and isinstance(value, str):
+            try:
+                value = orjson.loads(value) if value.startswith("[") else value.split(",")
+            except orjson.JSONDecodeError:
+                raise invalid_param(name, "must be an array", f"{name} is not a JSON array") from None
+        if not isinstance(value, list) or not 0 < len(value) <= most:
+            raise invalid_param(name, "must be an array", f"{name} must be an array of 1 to {most} strings")
+        if not all(isinstance(item, str) and item for item in value):
+            raise invalid_param(name, "must be an array", f"{name} must hold non-empty strings only")
+        return value
+
     def boolean(self, name: str, default: bool) -> bool:
         value = self.values.get(name)
         if value is None:

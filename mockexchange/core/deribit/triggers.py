@@ -1,0 +1,82 @@
+"""Deribit's stop and take orders firing: an `untriggered` order waits off the book until the price it watches
+(`trigger`: the instrument's index, its mark, or its last trade) reaches its `trigger_price`, then it is `triggered`
+and enters the book as the order it carries (a stop_limit or take_limit at its price, a stop_market or take_market at
+the market) through the same crossing as a placed order (matching.py).
+
+Reached means, as Deribit's trigger words say: a stop buy (and a take sell) at or above its price, a stop sell (and a
+take buy) at or below. The control plane runs `fire` after every change that moves a watched price (an index or mark
+set, an order or fill that trades), so triggering follows admin calls and scenario steps; an order that fires may
+trade and fire others, until none is due. An order the taker's funds no longer cover when it fires ends `rejected`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.matching import Crossing
+from mockexchange.core.deribit.orders import CHANGE, DerivativeOrder
+from mockexchange.core.deribit.records import Trade
+from mockexchange.core.events import Change
+
+RISING = {("stop", "buy"), ("take", "sell")}  # fires when the watched price is at or above the trigger price
+
+
+def watched_price(book: DerivativesBook, order: DerivativeOrder) -> Decimal | None:
+    """The price `order`'s trigger watches, as it is now (None: none yet, e.g. no trade for `last_price`)."""
+    instrument = book.instrument(order.instrument_name)
+    try:
+        if order.trigger == "index_price":
+            return book.index_price(instrument.price_index)
+        if order.trigger == "mark_price":
+            return book.mark_price(order.instrument_name)
+    except BookError:  # no index price yet
+        return None
+    return book.last_price(order.instrument_name)
+
+
+def is_due(order: DerivativeOrder, price: Decimal | None) -> bool:
+    if price is None or order.trigger_price is None:
+        return False
+    rising = (order.order_type.split("_")[0], order.direction) in RISING
+    return price >= order.trigger_price if rising else price <= order.trigger_price
+
+
+def fire(book: DerivativesBook) -> list[tuple[DerivativeOrder, list[Trade]]]:
+    """Trigger every untriggered order whose price is reached, oldest first, again after each one (its trades move
+    the last price) until none is due; each triggered order as it ended up, with its trades."""
+    fired: list[tuple[DerivativeOrder, list[Trade]]] = []
+    with book.lock:
+        kept = book.orders
+        while kept is not None:
+            due = next((order for order in _waiting(book) if is_due(order, watched_price(book, order))), None)
+            if due is None:
+                return fired
+            fired.append(_trigger(book, due))
+    return fired
+
+
+def _waiting(book: DerivativesBook) -> list[DerivativeOrder]:
+    kept = book.orders
+    assert kept is not None
+    waiting = [kept.orders[order_id] for ids in kept.open.values() for order_id in ids]
+    return sorted((o for o in waiting if o.order_state == "untriggered"), key=lambda o: (o.created, o.order_id))
+
+
+def _trigger(book: DerivativesBook, order: DerivativeOrder) -> tuple[DerivativeOrder, list[Trade]]:
+    kept = book.orders
+    assert kept is not None
+    triggered = replace(order, order_state="open", triggered=True, updated=book.clock.now())
+    kept.orders[order.order_id] = triggered
+    instrument = book.instrument(order.instrument_name)
+    try:
+        return Crossing(book, kept, triggered, instrument).run(
+            check_funds=True, reject_post_only=triggered.reject_post_only
+        )
+    except BookError as exc:  # its funds or its terms no longer hold: it ends, nothing traded
+        ended = replace(triggered, order_state="rejected", cancel_reason=exc.reason or "rejected")
+        kept.close(ended)
+        book.bus.publish(Change(CHANGE, ended.user_id, ended))
+        return ended, []

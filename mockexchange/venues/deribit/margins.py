@@ -1,0 +1,66 @@
+"""What an order would hold, before and after it is placed: `private/get_margins` (the initial margin a buy and a sell
+of `amount` at `price` would hold for the caller's wallet, and the band an order's price must be in now) and
+`private/get_order_margin_by_ids` (the initial margin each of the wallet's orders holds). Both by the mock's rule for
+open orders' margin (core/deribit/orders.py): only the part that adds to the position holds margin; an untriggered,
+closed or reduce-only order holds none. Amounts are in the instrument's settlement currency.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST
+from mockexchange.core.deribit.market_stats import price_band
+from mockexchange.core.deribit.order_entry import find_order
+from mockexchange.core.deribit.orders import instrument_margin, side_margin
+from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError
+from mockexchange.venues.deribit.history import history_wallet, listed_instrument_name
+from mockexchange.venues.deribit.methods import Call, Method
+from mockexchange.venues.deribit.render import PLACES, SUMMARY, number
+from mockexchange.web import json_number
+
+MAX_IDS = 1000  # order ids one call may ask about (the mock's bound; Deribit documents none)
+
+
+def private_get_margins(call: Call) -> Any:
+    amount = call.params.amount("amount", SMALLEST, MAX_AMOUNT, PLACES["price"])
+    price = call.params.amount("price", MIN_PRICE, MAX_PRICE, PLACES["price"])
+    book = call.ctx.book
+    with book.reading():
+        name = listed_instrument_name(call)
+        user_id, wallet = history_wallet(call)
+        instrument = book.instrument(name)
+        size = book.position_state(user_id, name, wallet.id).position.size
+        low, high = price_band(instrument, book.mark_price(name))
+        return {
+            "buy": number(side_margin(book, instrument, size, [(amount, price)], "buy"), SUMMARY),
+            "sell": number(side_margin(book, instrument, size, [(amount, price)], "sell"), SUMMARY),
+            "max_price": json_number(high),
+            "min_price": json_number(low),
+        }
+
+
+def private_get_order_margin_by_ids(call: Call) -> Any:
+    ids = call.params.strings("ids", MAX_IDS)
+    book = call.ctx.book
+    with book.reading():
+        user_id, wallet = history_wallet(call)
+        rows = []
+        for order_id in ids:
+            order = find_order(book, order_id)
+            if order is None or order.account_id != wallet.id or order.user_id != user_id:
+                raise RpcError(ORDER_NOT_FOUND, f"no order {order_id[:64]!r} for account {wallet.id}")
+            instrument = book.instrument(order.instrument_name)
+            size = book.position_state(user_id, order.instrument_name, wallet.id).position.size
+            rows.append({
+                "order_id": order.order_id,
+                "initial_margin": number(instrument_margin(book, instrument, size, [order]), SUMMARY),
+                "initial_margin_currency": instrument.settlement_currency,
+            })  # fmt: skip
+        return rows
+
+
+METHODS: dict[str, Method] = {
+    "private/get_margins": Method(private_get_margins, "trade:read"),
+    "private/get_order_margin_by_ids": Method(private_get_order_margin_by_ids, "trade:read"),
+}
