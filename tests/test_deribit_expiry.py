@@ -268,7 +268,7 @@ def test_resting_orders_end_with_their_instrument(mock: MockServer) -> None:
     margin_before = rpc(mock, key, "private/get_account_summary", currency="BTC")["initial_margin"]
     assert admin(mock, "clock", {"to": "2026-03-13T09:00:00Z"}).status_code == 200
     ended = rpc(mock, key, "private/get_order_state", order_id=weekly["order_id"])
-    assert (ended["order_state"], ended["cancel_reason"]) == ("cancelled", "session_end")
+    assert (ended["order_state"], ended["cancel_reason"]) == ("cancelled", "settlement")
     assert ended["last_update_timestamp"] == unix_ms(WEEKLY_EXPIRY)
     still = [o["order_id"] for o in rpc(mock, key, "private/get_open_orders_by_currency", currency="BTC")]
     assert still == [monthly["order_id"], perpetual["order_id"]]

@@ -7,6 +7,8 @@ its HTTP JSON-RPC (the websocket passes untouched).
 - `private/get_transfers`: answered `Method not found`, as a server that does not serve it.
 - The account methods, one defect each (`ACCOUNT_DEFECTS`: what it does, and what the check must say of it): a
   required field dropped, a field of the wrong type or outside its enum, an error in the wrong shape.
+- The trading methods (`TRADING_DEFECTS`), one defect each: an order's state outside its enum, a number as a string,
+  a required field dropped, a result of the wrong type.
 - The market data methods (`MARKET_DEFECTS`): the order book's levels with their prices as strings, the ticker without
   its best bid.
 """
@@ -65,6 +67,8 @@ class BrokenDeribit:
             ACCOUNT_DEFECTS[method][0](reply)
         elif method in MARKET_DEFECTS:
             MARKET_DEFECTS[method][0](reply)
+        elif method in TRADING_DEFECTS:
+            TRADING_DEFECTS[method][0](reply)
         await send_json(send, status, reply)
 
 
@@ -112,6 +116,30 @@ ACCOUNT_DEFECTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "private/get_transaction_log": (
         _each(lambda r: r.update(continuation="next")), 'result.continuation: "next" is not of type',
     ),
+}  # fmt: skip
+
+
+def _order(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """A defect applied to the `order` of a placed or edited order's result."""
+    return _each(lambda r: change(r["order"]) if isinstance(r.get("order"), dict) else None)
+
+
+TRADING_DEFECTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "private/buy": (_order(lambda o: o.update(order_state="resting")), 'result.order.order_state: "resting" is not'),
+    "private/sell": (_order(lambda o: o.pop("order_id")), '"order_id" is a required property'),
+    "private/edit": (_order(lambda o: o.update(amount=str(o["amount"]))), 'result.order.amount: "'),
+    "private/edit_by_label": (_each(lambda r: r.pop("trades")), '"trades" is a required property'),
+    "private/cancel": (_each(lambda r: r.update(direction="long")), 'result.direction: "long" is not one of'),
+    "private/cancel_by_label": (_result("1"), 'result: "1" is not of type "number"'),
+    "private/cancel_all_by_instrument": (_result(None), 'result: null is not of type "number"'),
+    "private/cancel_all_by_currency": (_result([]), 'result: [] is not of type "number"'),
+    "private/cancel_all": (_result(True), 'result: true is not of type "number"'),
+    "private/close_position": (_order(lambda o: o.update(label=7)), 'result.order.label: 7 is not of type "string"'),
+    "private/get_order_history_by_currency": (_result({}), 'result: {} is not of type "array"'),
+    "private/get_order_history_by_instrument": (_each(lambda r: r.pop("direction")), '"direction" is a required'),
+    "private/get_user_trades_by_order": (_each(lambda r: r.update(price="1")), 'result[0].price: "1" is not of'),
+    "private/get_margins": (_each(lambda r: r.pop("buy")), '"buy" is a required property'),
+    "private/get_order_margin_by_ids": (_result("none"), 'result: "none" is not of type "array"'),
 }  # fmt: skip
 
 

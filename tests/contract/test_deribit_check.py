@@ -21,7 +21,7 @@ from kit_commands import verdicts
 from websockets.sync.client import connect
 
 from mockexchange.cli import main
-from mockexchange.contract.deribit import account, check
+from mockexchange.contract.deribit import account, check, trading
 from mockexchange.schema import deribit_rpc
 from mockexchange.server import MockServer
 from mockexchange.venues.deribit import methods
@@ -69,7 +69,8 @@ def test_the_mock_passes_for_every_method_it_serves(mock: MockServer) -> None:
     found = verdicts(result.stdout)
     for method in deribit_rpc.methods():
         served = method in METHODS or method == "public/auth"
-        expected = "skipped" if method in account.WRITES else "PASS" if served else "not served"  # writes: flagged
+        writes = method in account.WRITES or method in trading.WRITES  # flagged, not sent
+        expected = "skipped" if writes else "PASS" if served else "not served"
         assert found[method].startswith(expected), (method, found[method])
     for template in (
         "user.portfolio.{currency}", "user.changes.{kind}.{currency}.{interval}",
@@ -117,7 +118,7 @@ def test_refused_credentials_and_bad_arguments(mock: MockServer, tmp_path: Path)
     assert from_file.returncode == 0, from_file.stdout + from_file.stderr
     no_secret = check_deribit(mock, secret="")
     assert no_secret.returncode == 2 and "--client-secret-file" in no_secret.stderr
-    unknown = check_deribit(mock, "--method", "private/buy")
+    unknown = check_deribit(mock, "--method", "private/mass_quote")
     assert unknown.returncode == 2 and "not in the slice" in unknown.stderr
 
 

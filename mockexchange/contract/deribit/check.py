@@ -7,7 +7,7 @@ method gets a valid call (its reply must be a result matching the slice) and, wh
 (its reply must be an error in Deribit's shape). A method answered `Method not found` on every call is reported as
 `not served`, a verdict, not a failure. Then it subscribes to the user channels and checks every notification that
 arrives within `--listen` seconds. Only reads are sent, unless `--account-writes` asks for the account's writes too
-(`account.py`).
+(`account.py`), and `--order-writes` the orders' (`trading.py`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import orjson
 
-from mockexchange.contract.deribit import account
+from mockexchange.contract.deribit import account, trading
 from mockexchange.schema import deribit_rpc
 from mockexchange.schema.specs import SpecError
 
@@ -69,6 +69,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     p.add_argument("--listen", type=float, default=2.0, metavar="SECONDS", help="how long to take notifications")
     account.add_arguments(p)
+    trading.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -196,7 +197,7 @@ def _amount(text: str) -> orjson.Fragment:
 def _writes_context(args: argparse.Namespace, amount: orjson.Fragment) -> dict[str, Any]:
     return {
         "account_writes": args.account_writes, "amount": amount, "transfer_user": args.transfer_user,
-        "withdrawal_address": args.withdrawal_address,
+        "withdrawal_address": args.withdrawal_address, "order_writes": args.order_writes,
     }  # fmt: skip
 
 
@@ -214,7 +215,8 @@ def _context(call: Call, args: argparse.Namespace) -> dict[str, Any]:
     if isinstance(orders, list) and orders and isinstance(orders[0], dict):
         order_id = orders[0].get("order_id")
     now_ms = _window_end(call, args)
-    return {"currency": args.currency, "instrument": instrument, "order_id": order_id, "now_ms": now_ms}
+    found = {"currency": args.currency, "instrument": instrument, "order_id": order_id, "now_ms": now_ms}
+    return {**found, **trading.order_context(call, found)}
 
 
 def _window_end(call: Call, args: argparse.Namespace) -> int:
@@ -269,7 +271,7 @@ def _cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, dict[str, Any] |
         ),
         "public/ticker": (by_instrument, {"instrument_name": NOT_AN_INSTRUMENT}),
     }
-    reads = account.read_cases(method, ctx)
+    reads = account.read_cases(method, ctx) or trading.read_cases(method, ctx)
     if reads is not None:
         return reads
     valid, invalid = table.get(method, (None, None))
@@ -281,7 +283,7 @@ def _cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, dict[str, Any] |
 
 def _exercise(transport: str, call: Call, asked: list[str], ctx: dict[str, Any], verdicts: dict[str, Verdict]) -> None:
     for method in asked:
-        if method == "public/auth" or method in account.WRITES:
+        if method == "public/auth" or method in account.WRITES or method in trading.WRITES:
             continue  # judged on the authentication itself; the writes run below
         for kind, params in _cases(method, ctx):
             if params is None:
@@ -290,6 +292,7 @@ def _exercise(transport: str, call: Call, asked: list[str], ctx: dict[str, Any],
                 continue
             _judge(method, transport, kind, call(method, params), verdicts)
     account.exercise_writes(transport, call, asked, ctx, verdicts, _judge)
+    trading.exercise_writes(transport, call, asked, ctx, verdicts, _judge)
 
 
 def _judge(method: str, transport: str, kind: str, reply: Any, verdicts: dict[str, Verdict]) -> None:

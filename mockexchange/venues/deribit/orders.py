@@ -44,6 +44,14 @@ ORDER_FILTERS: dict[str, tuple[str, ...]] = {
 }
 
 Row = dict[str, Any]
+# Deribit's cancel_reason has no word for why an order's remainder ended unfilled (immediate_or_cancel, fill_or_kill,
+# a market order with no more to take, self-trade prevention): those show `user_request`, its default. An order
+# cancelled by its instrument's expiry shows `settlement`. The book keeps its own word (docs/known-differences.md).
+CANCEL_REASONS = {
+    "session_end": "settlement",
+    "user_request": "user_request",
+    "edit_post_only_reject": "edit_post_only_reject",
+}
 
 
 # -- the order object -----------------------------------------------------------------------------------------------
@@ -88,8 +96,8 @@ def order_row(order: DerivativeOrder, instrument: Instrument) -> Row:
         row["trigger"] = order.trigger
         row["trigger_price"] = json_number(order.trigger_price) if order.trigger_price is not None else None
         row["triggered"] = order.triggered
-    if order.cancel_reason is not None:
-        row["cancel_reason"] = order.cancel_reason
+    if order.order_state == "cancelled" and order.cancel_reason is not None:
+        row["cancel_reason"] = CANCEL_REASONS.get(order.cancel_reason, "user_request")
     return row
 
 

@@ -1,0 +1,172 @@
+"""The trading methods of `contract check-deribit`: the reads (the order history, an order's trades, the margin an
+order would hold and holds) run with the other reads; the writes (orders placed, edited, cancelled, a position closed)
+place orders, so they run only with `--order-writes`, in an order where each call uses what the one before made.
+
+The orders the writes place rest far from the market, so that on a real server nothing trades: a buy at the ticker's
+lowest allowed price (`min_price`), a sell at its highest (`max_price`), each of the instrument's smallest amount,
+labelled `kit-check`; every order they place is cancelled before they end. `private/close_position` does trade (at
+the market, what the book holds): it is sent only when the account holds a position on the instrument.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+NOT_A_CURRENCY = "NOT-A-COIN"
+NOT_AN_INSTRUMENT = "NOT-AN-INSTRUMENT"
+LABEL = "kit-check"
+WRITES = (
+    "private/buy", "private/edit", "private/edit_by_label", "private/sell", "private/cancel", "private/cancel_by_label",
+    "private/cancel_all_by_instrument", "private/cancel_all_by_currency", "private/cancel_all",
+    "private/close_position",
+)  # fmt: skip
+FLAG = "--order-writes"
+
+Call = Callable[[str, dict[str, Any]], Any]
+Judge = Callable[[str, str, str, Any, dict[str, Any]], None]
+Params = dict[str, Any]
+Cases = list[tuple[str, Params | None, str]]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        FLAG, action="store_true",
+        help="also check the order writes (buy, sell, edit, edit_by_label, the cancels, close_position): they place "
+        f"orders labelled {LABEL} far from the market and cancel them; the cancel_all* calls cancel every open order "
+        "of the account (on the instrument, in the currency); close_position closes the position on the instrument "
+        "at the market, if there is one",
+    )  # fmt: skip
+
+
+def _result(reply: Any) -> Any:
+    return reply.get("result") if isinstance(reply, dict) else None
+
+
+def order_context(call: Call, ctx: dict[str, Any]) -> dict[str, Any]:
+    """What the trading calls need of the instrument: its smallest amount, its price band, its mark, and the size of
+    the account's position on it."""
+    instrument = ctx["instrument"]
+    if instrument is None:
+        return {"smallest": None}
+    rows = _result(call("public/get_instruments", {"currency": ctx["currency"]}))
+    row = next((r for r in rows or () if isinstance(r, dict) and r.get("instrument_name") == instrument), {})
+    ticker = _result(call("public/ticker", {"instrument_name": instrument}))
+    ticker = ticker if isinstance(ticker, dict) else {}
+    position = _result(call("private/get_position", {"instrument_name": instrument}))
+    return {
+        "smallest": row.get("min_trade_amount"), "min_price": ticker.get("min_price"),
+        "max_price": ticker.get("max_price"), "mark": ticker.get("mark_price"),
+        "position": position.get("size") if isinstance(position, dict) else None,
+    }  # fmt: skip
+
+
+def read_cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, Params | None]] | None:
+    """(kind, params) of each call of a trading read; None for a method that is none."""
+    currency, instrument, order_id = ctx["currency"], ctx["instrument"], ctx["order_id"]
+    by_instrument = {"instrument_name": instrument} if instrument else None
+    priced = ctx.get("smallest") is not None and ctx.get("mark") is not None
+    table: dict[str, list[tuple[str, Params | None]]] = {
+        "private/get_order_history_by_currency": [
+            ("valid", {"currency": currency}), ("valid", {"currency": currency, "include_unfilled": True}),
+            ("invalid", {"currency": NOT_A_CURRENCY}),
+        ],
+        "private/get_order_history_by_instrument": [
+            ("valid", by_instrument), ("invalid", {"instrument_name": NOT_AN_INSTRUMENT}),
+        ],
+        "private/get_user_trades_by_order": [
+            ("valid", {"order_id": order_id} if order_id else None), ("invalid", {"order_id": 42}),
+        ],
+        "private/get_margins": [
+            ("valid", {**by_instrument, "amount": ctx["smallest"], "price": ctx["mark"]} if priced and by_instrument
+             else None),
+            ("invalid", {"instrument_name": instrument or NOT_AN_INSTRUMENT, "amount": "lots", "price": 1}),
+        ],
+        "private/get_order_margin_by_ids": [
+            ("valid", {"ids": [order_id]} if order_id else None), ("invalid", {"ids": "not-a-list"}),
+        ],
+    }  # fmt: skip
+    return table.get(method)
+
+
+def exercise_writes(
+    transport: str, call: Call, asked: list[str], ctx: dict[str, Any], verdicts: dict[str, Any], judge: Judge
+) -> None:
+    """Each asked write, valid then invalid, in the order that feeds one call's result to the next."""
+    wanted = [m for m in WRITES if m in asked]
+    if not ctx.get("order_writes"):
+        for method in wanted:
+            note = f"not run: it places orders (check it with {FLAG})"
+            if note not in verdicts[method].notes:
+                verdicts[method].notes.append(note)
+        return
+    made: dict[str, Any] = {}
+    for method in wanted:
+        for kind, params, why in _write_cases(method, ctx, made):
+            if params is None:
+                verdicts[method].notes.append(f"{transport}: {why}")
+                continue
+            reply = call(method, params)
+            judge(method, transport, kind, reply, verdicts)
+            if kind == "valid":
+                made[method] = _result(reply)
+    if any(isinstance(made.get(m), dict) for m in ("private/buy", "private/sell")):
+        call("private/cancel_by_label", {"label": LABEL})  # nothing the check placed stays
+
+
+def _order_id(made: dict[str, Any], method: str) -> Any:
+    result = made.get(method)
+    order = result.get("order") if isinstance(result, dict) else None
+    return order.get("order_id") if isinstance(order, dict) else None
+
+
+def _write_cases(method: str, ctx: dict[str, Any], made: dict[str, Any]) -> Cases:
+    """(kind, params, why none) of each call of a write, from what the earlier writes made."""
+    currency, instrument, amount = ctx["currency"], ctx["instrument"], ctx.get("smallest")
+    known = instrument is not None and amount is not None
+    unknown = "no instrument with a smallest amount and a price band known (public/get_instruments, public/ticker)"
+    low, high = ctx.get("min_price"), ctx.get("max_price")
+    order = {"instrument_name": instrument, "amount": amount, "type": "limit", "label": LABEL}
+    bought = _order_id(made, "private/buy")
+    no_order = "no order of its own to change (private/buy placed none)"
+    refused = {"instrument_name": NOT_AN_INSTRUMENT, "amount": amount or 1, "type": "limit", "price": 1}
+    position = ctx.get("position")
+    table: dict[str, Cases] = {
+        "private/buy": [
+            ("valid", {**order, "price": low, "post_only": True} if known and low else None, unknown),
+            ("invalid", refused, ""),
+        ],
+        "private/edit": [
+            ("valid", {"order_id": bought, "amount": amount * 2, "price": low} if bought and known else None, no_order),
+            ("invalid", {"order_id": bought or "none", "amount": "lots", "price": low or 1}, ""),
+        ],
+        "private/edit_by_label": [
+            ("valid", {"label": LABEL, "instrument_name": instrument, "amount": amount, "price": low}
+             if bought and known else None, no_order),
+            ("invalid", {"label": LABEL, "instrument_name": instrument or NOT_AN_INSTRUMENT, "amount": -1, "price": 1},
+             ""),
+        ],
+        "private/sell": [
+            ("valid", {**order, "price": high, "post_only": True} if known and high else None, unknown),
+            ("invalid", {**refused, "time_in_force": "forever"}, ""),
+        ],
+        "private/cancel": [
+            ("valid", {"order_id": bought} if bought else None, no_order), ("invalid", {"order_id": 42}, ""),
+        ],
+        "private/cancel_by_label": [("valid", {"label": LABEL}, ""), ("invalid", {"label": 42}, "")],
+        "private/cancel_all_by_instrument": [
+            ("valid", {"instrument_name": instrument} if instrument else None, unknown),
+            ("invalid", {"instrument_name": NOT_AN_INSTRUMENT}, ""),
+        ],
+        "private/cancel_all_by_currency": [
+            ("valid", {"currency": currency}, ""), ("invalid", {"currency": NOT_A_CURRENCY}, ""),
+        ],
+        "private/cancel_all": [("valid", {}, ""), ("invalid", {"detailed": "yes"}, "")],
+        "private/close_position": [
+            ("valid", {"instrument_name": instrument, "type": "market"} if position else None,
+             "no position on the instrument to close"),
+            ("invalid", {"instrument_name": instrument or NOT_AN_INSTRUMENT, "type": "whenever"}, ""),
+        ],
+    }  # fmt: skip
+    return table[method]
