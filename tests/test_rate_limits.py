@@ -194,6 +194,19 @@ def test_deribit_accounts_have_independent_credits(mock, clock, http, alice):
     assert http.get(url, headers=basic_auth(bob)).status_code == 200
 
 
+def test_deribit_orders_spend_the_matching_engine_bucket_and_reads_do_not(mock, clock, http, alice):
+    buy = mock.deribit_url + "/api/v2/private/buy?instrument_name=BTC-PERPETUAL&amount=10&price=50000"
+    answers = [http.get(buy, headers=basic_auth(alice)).json() for _ in range(21)]  # 20 a burst, 5 a second
+    assert ["result" in answer for answer in answers] == [True] * 20 + [False]
+    assert answers[-1]["error"]["code"] == 10028
+    assert len(http.get(mock.deribit_url + "/api/v2/private/get_open_orders", headers=basic_auth(alice)).json()[
+        "result"]) == 20  # the refused order was not placed; a read still passes  # fmt: skip
+    levels = mock.rate_limits()["buckets"]["deribit"]["alice"]
+    assert levels["matching_engine"] == 0 and levels["non_matching_engine"] == 50_000 - 500
+    clock.advance(0.2)  # one order's refill
+    assert "result" in http.get(buy, headers=basic_auth(alice)).json()
+
+
 def signalplus_headers(clock: ManualClock, nonce: str) -> dict[str, str]:
     ts = str(epoch_ms(clock))
     signature = hmac.new(b"alice-secret", f"{ts}\n{nonce}\n".encode(), hashlib.sha256).digest()

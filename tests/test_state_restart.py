@@ -359,12 +359,15 @@ MAIN = Path(__file__).parent / "data" / "state-main-e056015.db"  # written by mo
 def _since_written(answers: dict) -> dict:
     """The answers kept beside the file (the reads that mock had), as the mock answers them since: an account's
     `interuser_transfers_enabled` was false whatever the account (hard-coded), and is now the wallet's setting, true
-    unless turned off (layout 15); the file's commands never turn it off."""
+    unless turned off (layout 15); the file's commands never turn it off. Its `self_trading_reject_mode` was
+    `cancel_maker` (Deribit's example), and is now `reject_taker`, what the mock's matching does."""
     answers = json.loads(json.dumps(answers))
     for method in ("private/get_account_summary", "private/get_account_summaries"):
         if method in answers:
             assert answers[method]["result"]["interuser_transfers_enabled"] is False
             answers[method]["result"]["interuser_transfers_enabled"] = True
+            assert answers[method]["result"]["self_trading_reject_mode"] == "cancel_maker"
+            answers[method]["result"]["self_trading_reject_mode"] = "reject_taker"
     return answers
 
 

@@ -21,7 +21,7 @@ MATCHING_ENGINE = "matching_engine"
 SUBSCRIBE = "subscribe"
 
 # Deribit's list of matching-engine requests (docs.deribit.com/articles/rate-limits); every other method is a
-# non-matching-engine request. The mock serves none of these yet.
+# non-matching-engine request. The mock serves the order methods of them (venues/deribit/order_writes.py).
 MATCHING_ENGINE_METHODS = frozenset({
     "private/buy", "private/sell", "private/edit", "private/edit_by_label", "private/cancel", "private/cancel_all",
     "private/cancel_all_by_instrument", "private/cancel_all_by_currency", "private/cancel_all_by_currency_pair",

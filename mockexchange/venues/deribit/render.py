@@ -216,7 +216,7 @@ def account_fields(wallet: Wallet, account_type: str) -> Row:
         "login_enabled": wallet.login_enabled,
         "mmp_enabled": False,
         "referrer_id": None,
-        "self_trading_reject_mode": "cancel_maker",
+        "self_trading_reject_mode": "reject_taker",  # what matching.py does (SELF_TRADE)
         "self_trading_extended_to_subaccounts": False,
         "block_rfq_self_match_prevention": True,
     }
