@@ -31,10 +31,16 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from kalshi_http import signed
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from test_proxy import serving
 from websockets.sync.client import connect
 
 from mockexchange.auth.kalshi.signature import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from mockexchange.core.clock import ManualClock
+from mockexchange.proxy.runner import ProxyServer
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
@@ -186,6 +192,40 @@ def test_a_request_refused_for_a_signed_query_string_shows_that_diagnosis(sandbo
     detail = page.locator("#requests-body tr.detail")
     expect(detail).to_contain_text("auth diagnosis")
     expect(detail).to_contain_text("auth.signature")
+
+
+def test_a_proxys_inspector_shows_what_passes_live_judged_by_field(page: Page) -> None:
+    def balance(request: Request) -> JSONResponse:
+        return JSONResponse({"balance": "lots", "portfolio_value": 5, "updated_ts": 1})  # balance: not an integer
+
+    def anything(request: Request) -> JSONResponse:
+        return JSONResponse({"fine": True})
+
+    upstream = Starlette(
+        routes=[Route("/trade-api/v2/portfolio/balance", balance), Route("/trade-api/v2/{rest:path}", anything)]
+    )
+    with serving(upstream) as base, ProxyServer(base + "/trade-api/v2") as proxy:
+        page.goto(f"{proxy.base_url}/_inspector")
+        expect(page.locator("#live")).to_have_text("live", timeout=WAIT_MS)
+        expect(page.locator("#proxy")).to_have_text(f"proxy to kalshi {base}/trade-api/v2", timeout=WAIT_MS)
+        for hidden in ("#accounts", "#scenario", "#kalshi-markets"):  # a proxy has none of these
+            expect(page.locator(hidden)).to_be_hidden()
+        assert httpx.get(proxy.kalshi_url + "/portfolio/balance", timeout=10).status_code == 200
+        row = page.locator("#requests-body tr.entry").filter(has_text="/portfolio/balance")
+        expect(row).to_contain_text("balance", timeout=WAIT_MS)
+        expect(row).to_have_class("entry flagged")
+        row.click()
+        detail = page.locator("#requests-body tr.detail")
+        expect(detail).to_contain_text("reply.schema")
+        expect(detail.locator("li.problem").filter(has=page.locator("code.field", has_text="balance"))).to_contain_text(
+            "reply.schema balance"
+        )
+        assert httpx.get(proxy.kalshi_url + "/no/such/operation", timeout=10).status_code == 200
+        unknown = page.locator("#requests-body tr.entry").filter(has_text="/no/such/operation")
+        expect(unknown).to_contain_text("not judged: Kalshi's OpenAPI 3.34.0", timeout=WAIT_MS)
+        expect(unknown).to_contain_text("no operation of the schema has this path")
+        expect(unknown).to_have_class("entry")  # not flagged, and not passed either: said so
+        keep_screenshot(page, "proxy-inspector")
 
 
 def test_step_advances_the_scenario_and_the_page_follows_without_a_reload(sandbox, page: Page) -> None:

@@ -59,7 +59,7 @@ def _path_named(request: Request, name: str) -> str | None:
     return value if request.scope["path"].endswith(value) else None
 
 
-def _guarded(guard: AdminGuard, handler: Handler, changed: Callable[[], None] | None = None) -> Handler:
+def guarded(guard: AdminGuard, handler: Handler, changed: Callable[[], None] | None = None) -> Handler:
     """`handler` behind the access rules; `changed` is told after an operation (not a GET) that answered 200."""
 
     async def handle(request: Request) -> Response:
@@ -180,8 +180,8 @@ def journal_routes(journal: Journal, guard: AdminGuard, changed: Callable[[], No
             return _error(str(exc), 400)
 
     return [
-        Route(f"{ADMIN_PREFIX}/requests", _guarded(guard, read, changed), methods=["GET", "DELETE"]),
-        Route(f"{ADMIN_PREFIX}/requests/clear", _guarded(guard, clear, changed), methods=["POST"]),
+        Route(f"{ADMIN_PREFIX}/requests", guarded(guard, read, changed), methods=["GET", "DELETE"]),
+        Route(f"{ADMIN_PREFIX}/requests/clear", guarded(guard, clear, changed), methods=["POST"]),
     ]
 
 
@@ -337,11 +337,11 @@ def _markets_routes(views: Views) -> tuple[Handler, Handler]:
 def _inspector_routes(views: Views, guard: AdminGuard) -> list[BaseRoute]:
     listed, one = _markets_routes(views)
     return [
-        Route(f"{ADMIN_PREFIX}/accounts/{{user_id:path}}", _guarded(guard, _account_route(views)), methods=["GET"]),
+        Route(f"{ADMIN_PREFIX}/accounts/{{user_id:path}}", guarded(guard, _account_route(views)), methods=["GET"]),
         # Beside POST /_admin/markets (listing one) and the POSTs under it, which keep their paths.
-        Route(f"{ADMIN_PREFIX}/markets", _guarded(guard, listed), methods=["GET"]),
-        Route(f"{ADMIN_PREFIX}/markets/{{ticker:path}}", _guarded(guard, one), methods=["GET"]),
-        Route(f"{ADMIN_PREFIX}/events", _guarded(guard, views.feed.endpoint), methods=["GET"]),
+        Route(f"{ADMIN_PREFIX}/markets", guarded(guard, listed), methods=["GET"]),
+        Route(f"{ADMIN_PREFIX}/markets/{{ticker:path}}", guarded(guard, one), methods=["GET"]),
+        Route(f"{ADMIN_PREFIX}/events", guarded(guard, views.feed.endpoint), methods=["GET"]),
         *inspector.routes(guard),
     ]
 
@@ -363,7 +363,7 @@ def routes(
     deletes = removals(control)
     changed = views.feed.changed if views is not None else None
     found: list[BaseRoute] = [
-        Route(f"{ADMIN_PREFIX}/{name}", _guarded(guard, _operation(method), changed), methods=["POST"])
+        Route(f"{ADMIN_PREFIX}/{name}", guarded(guard, _operation(method), changed), methods=["POST"])
         for name, method in table.items()
         if name not in gets and name not in deletes
     ]
@@ -379,7 +379,7 @@ def routes(
             return await handlers[request.method](request)
 
         methods = [method for method in handlers if method != "HEAD"]  # Starlette serves HEAD beside GET
-        found.append(Route(f"{ADMIN_PREFIX}/{name}", _guarded(guard, dispatch, changed), methods=methods))
+        found.append(Route(f"{ADMIN_PREFIX}/{name}", guarded(guard, dispatch, changed), methods=methods))
     journaled = (journal.read, journal.clear, _JOURNAL_FILTERS)
     extra = {}
     if views is not None:

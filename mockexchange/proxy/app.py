@@ -1,6 +1,7 @@
-"""The proxy's ASGI app: its own admin routes (`/_admin/requests`: the journal, `/_admin/health`), every other
-HTTP request and websocket forwarded to its upstream (`forward.py`, `sockets.py`), the upstream client shared by
-all, the journal and the tape."""
+"""The proxy's ASGI app: its own admin routes (`/_admin/requests`: the journal, `/_admin/health`, the live feed
+`/_admin/events`) and the inspector's page (`/_inspector`, showing the journal live), every other HTTP request and
+websocket forwarded to its upstream (`forward.py`, `sockets.py`), the upstream client shared by all, the journal and
+the tape."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
+from mockexchange.admin import inspector
+from mockexchange.admin.connections import ConnectionReads
+from mockexchange.admin.feed import Feed
 from mockexchange.admin.guard import AdminGuard
-from mockexchange.admin.routes import ADMIN_PREFIX, journal_routes
+from mockexchange.admin.routes import ADMIN_PREFIX, guarded, journal_routes
 from mockexchange.core.clock import Clock, SystemClock
+from mockexchange.core.connections import LiveConnections
 from mockexchange.journal import DEFAULT_MAX_BYTES, DEFAULT_SIZE, Journal
 from mockexchange.proxy.forward import forward_http
 from mockexchange.proxy.sockets import forward_websocket
@@ -55,7 +60,16 @@ class ProxyApp:
         self.journal = Journal(self.clock, journal_size, next(iter(self.upstreams)), max_bytes=DEFAULT_MAX_BYTES)
         self.tape = TapeWriter(record, {v: u.url for v, u in self.upstreams.items()}) if record else None
         guard = AdminGuard(self.settings)
-        self._admin = Router([*journal_routes(self.journal, guard), Route(f"{ADMIN_PREFIX}/health", self._health)])
+        # The inspector's live feed: the journal's entries only (a proxy has no accounts, scenario or connections of
+        # its own; the page, told by /_admin/health that it is a proxy's, shows the requests alone).
+        nothing = ConnectionReads(LiveConnections())
+        self.feed = Feed(self.journal, {"state": self._no_state, "control": self._no_state}, _no_user, nothing)
+        self.feed.watch_journal()
+        self._admin = Router([
+            *journal_routes(self.journal, guard), Route(f"{ADMIN_PREFIX}/health", self._health),
+            Route(f"{ADMIN_PREFIX}/events", guarded(guard, self.feed.endpoint), methods=["GET"]),
+        ])  # fmt: skip
+        self._inspector = Router(inspector.routes(guard))
         self._client: httpx.AsyncClient | None = None
         self._connections = itertools.count(1)
 
@@ -65,6 +79,8 @@ class ProxyApp:
             await self._lifespan(receive, send)
         elif scope["path"] == ADMIN_PREFIX or scope["path"].startswith(ADMIN_PREFIX + "/"):
             await self._admin(scope, receive, send)
+        elif kind == "http" and _under(scope["path"], inspector.INSPECTOR_PATH):
+            await self._inspector(scope, receive, send)
         elif kind == "http":
             await forward_http(self, scope, receive, send)
         elif kind == "websocket":
@@ -95,6 +111,9 @@ class ProxyApp:
         if self.tape is not None:
             self.tape.close()
 
+    def _no_state(self) -> dict[str, Any]:
+        return {"clock": None, "scenario": None}
+
     async def _health(self, request: Request) -> Response:
         upstreams = {venue: upstream.url for venue, upstream in self.upstreams.items()}
         recording = str(self.tape.path) if self.tape is not None else None
@@ -111,3 +130,12 @@ class ProxyApp:
                 await self.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _no_user(venue: str, key_id: str | None) -> None:
+    """Whose key a journal entry's is: a proxy knows no accounts."""
+    return None
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")

@@ -12,7 +12,7 @@ import uvicorn
 
 from mockexchange.proxy.app import DEFAULT_TIMEOUT_S, ProxyApp
 from mockexchange.proxy.sockets import MAX_FRAME_BYTES
-from mockexchange.server import InThread
+from mockexchange.server import GuardedH11Protocol, InThread
 
 
 def config(app: ProxyApp, **overrides: Any) -> uvicorn.Config:
@@ -23,6 +23,9 @@ def config(app: ProxyApp, **overrides: Any) -> uvicorn.Config:
         "server_header": False,
         "date_header": False,
         "ws_max_size": MAX_FRAME_BYTES,
+        # The mock's HTTP protocol: an inspector's feed, which streams until its page closes, is told to end when the
+        # proxy stops (web.STREAM_ENDS), as the mock's is.
+        "http": GuardedH11Protocol,
     }
     return uvicorn.Config(app, **(options | overrides))
 

@@ -20,6 +20,7 @@
 
   const state = {
     token: null,
+    proxy: null, // GET /_admin/health's `proxy` when the page is a proxy's: its journal is all it shows
     accounts: null, // GET /_admin/accounts
     selected: null, // {venue: "kalshi" | "deribit", user, sub}: sub is the Kalshi subaccount or the Deribit wallet id
     detail: null, // GET /_admin/accounts/{user}
@@ -226,6 +227,7 @@
         state.fullRender = true;
         queueRows();
       }
+      if (state.proxy) return; // a proxy has no accounts, scenario or markets to read again
       refreshAll();
       window.inspectorMarkets.refresh();
     },
@@ -762,6 +764,7 @@
     }
     const errors = (entry.replies || []).filter((reply) => reply.startsWith("error"));
     if (errors.length) parts.push("replied " + errors.join(", "));
+    if (entry.not_judged) parts.push("not judged: " + entry.not_judged); // a proxy's: no schema covers it
     return parts.join("; ");
   }
 
@@ -813,7 +816,7 @@
 
   function requestRow(entry) {
     const reason = reasonOf(entry);
-    const classes = ["entry", refused(entry) ? "refused" : "", flagged(entry) ? "flagged" : ""].join(" ").trim();
+    const classes = ["entry", refused(entry) && "refused", flagged(entry) && "flagged"].filter(Boolean).join(" ");
     const path = entry.method === null
       ? `${entry.operation || "message"}: ${entry.command || ""}`
       : entry.path + queryText(entry);
@@ -847,14 +850,17 @@
         : `${entry.latency_us} \u00b5s`],
       ["auth diagnosis", entry.auth], ["fault", entry.fault], ["command", entry.command],
       ["replies", entry.replies && entry.replies.join(", ")], ["truncated", entry.truncated ? "yes" : null],
+      ["direction", entry.direction], ["not judged", entry.not_judged],
     ].filter(([, value]) => value !== null && value !== undefined && value !== "");
     const problems = (entry.problems || []).map((problem) => el("li", { class: "problem" },
-      el("span", { class: "rule" }, problem.rule), " ", problem.detail || ""));
+      el("span", { class: "rule" }, problem.rule), " ",
+      problem.field ? [el("code", { class: "field" }, problem.field), " "] : "", problem.detail || ""));
     return el("tr", { class: "detail", "data-detail": entry.seq },
       el("td", { colspan: 9 },
         el("dl", {}, pairs.map(([name, value]) => [el("dt", {}, name), el("dd", {}, String(value))])),
         problems.length ? el("div", {}, el("strong", {}, "problems"), el("ul", {}, problems))
-          : el("p", { class: "muted" }, "no problems found: the request is what the published schema allows")));
+          : el("p", { class: "muted" }, entry.not_judged ? "not judged: no published schema covers it"
+            : "no problems found: the request is what the published schema allows")));
   }
 
   function renderRequests() {
@@ -1251,16 +1257,33 @@
     event.preventDefault();
   }
 
+  /** A proxy's page (mockexchange proxy): it shows the requests that passed, to which upstream. */
+  function showProxy(proxy) {
+    document.body.classList.add("proxy");
+    const upstreams = Object.entries(proxy.upstreams).map(([venue, url]) => `${venue} ${url}`).join(", ");
+    const badge = $("proxy");
+    badge.textContent = `proxy to ${upstreams}` + (proxy.recording ? `, recording ${proxy.recording}` : "");
+    badge.hidden = false;
+  }
+
   async function boot() {
     state.token = readToken();
     bind();
-    window.inspectorMarkets.start({ el, api, coalesced, fact });
+    try {
+      state.proxy = (await api("/_admin/health")).proxy || null;
+    } catch (_) {
+      state.proxy = null; // told below, by the journal's read
+    }
+    if (state.proxy) showProxy(state.proxy);
+    else window.inspectorMarkets.start({ el, api, coalesced, fact });
     try {
       const journal = await api(`/_admin/requests?limit=${SHOW_REQUESTS}`);
       state.lastSeq = journal.last_seq;
-      state.accounts = await api("/_admin/accounts");
-      renderAccounts();
-      renderUserFilter();
+      if (!state.proxy) {
+        state.accounts = await api("/_admin/accounts");
+        renderAccounts();
+        renderUserFilter();
+      }
       addRequests(journal.requests);
     } catch (error) {
       notice(`${error.message} (with --admin-token, open /_inspector#token=TOKEN)`);
