@@ -19,7 +19,6 @@ from mockexchange.contract.clients.matrix import (
     FINDINGS,
     GENERATED,
     NA,
-    NOT_YET,
     NOTE,
     PASS,
     Cell,
@@ -44,7 +43,7 @@ EXPECTED = {
     "kalshi-python-sync-3.2.0": EVERY
     | NO_WEBSOCKET
     | dict.fromkeys(("transfers", "subaccounts", "historical", "orders"), NA),
-    # Deribit through ccxt: Kalshi-only capabilities are n/a, what the Deribit venue does not serve yet is shown
+    # Deribit through ccxt: Kalshi-only capabilities are n/a
     "ccxt": {
         "positions-pages": PASS,
         "filters": PASS,
@@ -60,10 +59,10 @@ EXPECTED = {
         "subaccounts": NA,
         "historical": NA,
         "fcm-desk": NA,
-        # Deribit's order books and public trades come with its trading
-        "markets": NOT_YET,
-        "orderbook-ws": NOT_YET,
-        "orders": NOT_YET,
+        # Deribit's books and orders (mockexchange/contract/clients/ccxt_trading.py)
+        "markets": PASS,
+        "orderbook-ws": PASS,
+        "orders": PASS,
     },
 }
 

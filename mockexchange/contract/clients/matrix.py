@@ -30,6 +30,8 @@ from xml.etree import ElementTree
 from mockexchange.contract.clients.ccxt_checks import NA_REASONS as CCXT_NA
 from mockexchange.contract.clients.ccxt_checks import NOT_YET_REASONS as CCXT_NOT_YET
 from mockexchange.contract.clients.ccxt_checks import ccxt_verdicts
+from mockexchange.contract.clients.ccxt_trading import COLUMNS as TRADING_COLUMNS
+from mockexchange.contract.clients.ccxt_trading import trading_verdicts
 from mockexchange.contract.clients.checks import (
     READS,
     Mocks,
@@ -424,14 +426,16 @@ def _both(cell: Cell, more: Cell, what: str) -> Cell:
 
 
 def _ccxt_cells(row: ClientRow, columns: list[str], work_dir: Path) -> dict[str, Cell]:
-    """ccxt's row: Deribit's reads against the derivatives book (mockexchange/contract/clients/ccxt_checks.py)."""
+    """ccxt's row: Deribit's reads (mockexchange/contract/clients/ccxt_checks.py) and its books and orders
+    (ccxt_trading.py) against the derivatives book."""
     assert row.spec is not None
     cells = {name: Cell(NA, CCXT_NA[name]) for name in columns if name in CCXT_NA}
     cells |= {name: Cell(NOT_YET, CCXT_NOT_YET[name]) for name in columns if name in CCXT_NOT_YET}
     todo = [name for name in columns if name not in cells]
     try:
         ensure_venv(row.spec)
-        judged = ccxt_verdicts(todo, work_dir)
+        reads = [name for name in todo if name not in TRADING_COLUMNS]
+        judged = ccxt_verdicts(reads, work_dir) | trading_verdicts([n for n in todo if n in TRADING_COLUMNS], work_dir)
     except (ClientEnvError, ClientRunError) as exc:
         return cells | {name: Cell(FAIL, _first_lines(exc, 8)) for name in todo}
     return cells | {name: Cell(PASS if v.passed else FAIL, v.reason) for name, v in judged.items()}

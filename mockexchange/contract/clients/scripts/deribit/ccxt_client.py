@@ -1,6 +1,7 @@
 """ccxt (PyPI `ccxt`, its `deribit` class and `ccxt.pro.deribit`), run inside that client's own venv against a mock's
-Deribit venue: REST reads (`fetch_positions`, `fetch_position`, `fetch_balance`, ...) and, over the websocket,
-`watch_my_trades` and `watch_balance` (ccxt.pro's names for `user.trades.*` and `user.portfolio.*`).
+Deribit venue: REST calls (`fetch_positions`, `fetch_balance`, `create_order`, ...) and, over the websocket,
+`watch_my_trades`, `watch_balance` and, when asked, `watch_orders` (ccxt.pro's names for `user.trades.*`,
+`user.portfolio.*` and `user.orders.*`).
 
 Like the Kalshi scripts it runs isolated (`python -I`, see contracts/clients/kalshi/client_harness.py) and imports
 only the client library and the standard library. ccxt is pointed at the mock the documented way, through
@@ -13,9 +14,9 @@ Plan (a JSON file named by argv[1]):
   {"rest_url": "http://127.0.0.1:PORT", "ws_url"?: "ws://127.0.0.1:PORT/ws/api/v2",
    "client_id": "...", "client_secret": "...",
    "calls": [{"id": "...", "method": "fetch_positions", "args"?: [...], "kwargs"?: {...}, "secret"?: "..."}],
-   "watch"?: {"trades": N, "portfolio": M, "timeout_s": T, "currencies"?: [...]}}
-`watch` waits, once the subscriptions are acknowledged, for N distinct trades from watch_my_trades and M answers of
-watch_balance (or the timeout).
+   "watch"?: {"trades": N, "portfolio": M, "orders"?: K, "timeout_s": T, "currencies"?: [...]}}
+`watch` waits, once the subscriptions are acknowledged, for N distinct trades from watch_my_trades, M answers of
+watch_balance and, with `orders`, K order updates from watch_orders (or the timeout).
   "book"?: {"symbol": "...", "limit"?: N, "until": {"bids": [[price, amount], ...], "asks": [...]}, "timeout_s": T}
 `book` runs ccxt.pro's watch_order_book instead, once `book.{instrument}.100ms` is acknowledged, until the book it
 keeps equals `until` (or the timeout): then {"event": "done", "reason", "book": {"bids", "asks", "nonce"}, ...}.
@@ -30,7 +31,8 @@ Prints one JSON object per line, flushed as it happens:
   {"event": "subscribed", "channels": [...]}        the mock acknowledged every channel: make the fill now
   {"event": "done", "reason": "count"|"timeout", "my_trades": [...], "balance": {...}, "balance_answers": n,
    "received": [...], "sent": [...], "errors": [...]}
-`my_trades` are the parsed trades watch_my_trades answered (by id), `balance` ccxt.pro's unified balance,
+`my_trades` are the parsed trades watch_my_trades answered (by id), `orders` (with `orders`) every order update
+watch_orders answered, in order, `balance` ccxt.pro's unified balance,
 `received` every websocket message as ccxt decoded it, `sent` every message ccxt sent, `errors` the error replies
 (ccxt.pro raises them inside its receive callback, where no watch call sees them). An exception outside a call exits
 non-zero (traceback on stderr).
@@ -164,7 +166,8 @@ async def run_ws(plan: dict[str, Any]) -> None:
 
         # What each watch call answered, in order. (ccxt.pro 4.5.90's handle_my_trades resolves a fresh cache per
         # message and never keeps it in `myTrades`, so the answers are the only record of the parsed trades.)
-        answers: dict[str, list[Any]] = {"watch_my_trades": [], "watch_balance": []}
+        watched = ["watch_my_trades", "watch_balance", *(["watch_orders"] if "orders" in watch else [])]
+        answers: dict[str, list[Any]] = {method: [] for method in watched}
 
         async def keep(method: str) -> None:
             while True:
@@ -176,8 +179,10 @@ async def run_ws(plan: dict[str, Any]) -> None:
                     errors.append({"watch": method, **error_outcome(exc)["error"]})
                     return
 
-        tasks = [asyncio.create_task(keep("watch_my_trades")), asyncio.create_task(keep("watch_balance"))]
+        tasks = [asyncio.create_task(keep(method)) for method in watched]
         channels = ["user.trades.any.any.raw", *(f"user.portfolio.{code}" for code in pro.options["currencies"])]
+        if "orders" in watch:
+            channels.append("user.orders.any.any.raw")
         deadline = time.monotonic() + watch["timeout_s"]
         while not set(channels) <= pro.acknowledged:
             if errors or time.monotonic() > deadline or all(task.done() for task in tasks):
@@ -191,10 +196,22 @@ async def run_ws(plan: dict[str, Any]) -> None:
             by_id = {trade["id"]: trade for answer in answers["watch_my_trades"] for trade in answer}
             return list(by_id.values())
 
+        def order_updates() -> list[dict[str, Any]]:
+            """Each order as each watch_orders answer gave it (an answer is the cache: its orders since the last)."""
+            seen: list[dict[str, Any]] = []
+            for answer in answers.get("watch_orders", []):
+                seen.extend(answer)
+            return seen
+
         reason = "timeout"
         deadline = time.monotonic() + watch["timeout_s"]
         while time.monotonic() < deadline and not errors:
-            if len(my_trades()) >= watch["trades"] and len(answers["watch_balance"]) >= watch["portfolio"]:
+            enough_orders = len(order_updates()) >= watch.get("orders", 0)
+            if (
+                len(my_trades()) >= watch["trades"]
+                and len(answers["watch_balance"]) >= watch["portfolio"]
+                and (enough_orders)
+            ):
                 reason = "count"
                 break
             await asyncio.sleep(0.01)
@@ -207,6 +224,7 @@ async def run_ws(plan: dict[str, Any]) -> None:
                 "event": "done",
                 "reason": reason,
                 "my_trades": json.loads(json.dumps(my_trades(), default=str)),
+                "orders": json.loads(json.dumps(order_updates(), default=str)),
                 "balance_answers": len(answers["watch_balance"]),
                 "balance": json.loads(json.dumps(balance, default=str)),
                 "received": pro.received,
