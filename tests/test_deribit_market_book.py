@@ -16,7 +16,7 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.market_book import BookMoved, MarketBooks
-from mockexchange.core.deribit.order_entry import cancel_order, place_order
+from mockexchange.core.deribit.order_entry import cancel_order, submit_order
 from mockexchange.core.deribit.orders import CHANGE
 
 USERS = ("alice", "bob", "carol")
@@ -47,7 +47,7 @@ class Books(RuleBasedStateMachine):
     def place(self, user, name, direction, amount, price, show, stop) -> None:
         terms = {"order_type": "stop_limit", "trigger": "mark_price", "trigger_price": price} if stop else {}
         with suppress(BookError):  # refused: nothing changed
-            place_order(self.book, user, name, direction, amount, price, max_show=show, **terms)
+            submit_order(self.book, user, name, direction, amount, price, max_show=show, **terms)
 
     @precondition(lambda self: self.book.orders is not None and self.book.orders.open)
     @rule(pick=st.integers(min_value=0, max_value=10**6))

@@ -183,7 +183,7 @@ def test_bad_reads_get_deribits_errors(mock):
     mock.deribit_order("alice", "BTC-PERPETUAL", "buy", "100", "50000")
     assert error(mock, "private/get_order_state", {"order_id": "999999"}) == {
         "code": 10004, "message": "order_not_found",
-        "mockexchange_diagnosis": "no order '999999' for account 1001 (deribit_order seeds one)",
+        "mockexchange_diagnosis": "no order '999999' for account 1001",
     }  # fmt: skip
     for params, param in [
         ({}, "order_id"),

@@ -22,10 +22,10 @@ from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.control.commands import command
 from mockexchange.control.errors import ControlError
-from mockexchange.control.values import boolean, choice, decimal, optional_integer, optional_text, shown, text
+from mockexchange.control.values import choice, decimal, optional_integer, optional_text, shown, text
 from mockexchange.control.values import currency as currency_code
 from mockexchange.control.values import index_name as index_code
-from mockexchange.core.deribit import order_entry, orders, triggers
+from mockexchange.core.deribit import orders, triggers
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import (
     MAX_ACCOUNT_ID,
@@ -325,64 +325,6 @@ class DeribitOperations:
             raise ControlError(str(exc), exc.status) from None
         triggers.fire(self.book)  # its price is the instrument's last
         return trade_json(trade)
-
-    @command()
-    def deribit_order(
-        self,
-        user_id: str,
-        instrument_name: str,
-        direction: str,
-        amount: str | int,
-        price: str | int | None = None,
-        subaccount_id: int | None = None,
-        order_type: str = "limit",
-        time_in_force: str = "good_til_cancelled",
-        label: str = "",
-        post_only: bool = False,
-        reduce_only: bool = False,
-        api: bool = True,
-        max_show: str | int | None = None,
-        trigger: str | None = None,
-        trigger_price: str | int | None = None,
-        order_id: str | None = None,
-    ) -> dict[str, Any]:
-        """An order for the user: a limit order at `price`, which trades with what crosses it first (at the resting
-        prices; its funds are not checked) and rests what is left, or a stop or take order waiting for its trigger
-        (`stop_market` and `take_market` have no price). Served by private/get_open_orders_by_* and
-        get_order_state, published on user.orders.*, and its margin counted in open_orders_margin."""
-        user_id, instrument_name = text(user_id, "user_id"), _instrument(instrument_name)
-        direction = choice(direction, "direction", ("buy", "sell"))
-        size = _amount(amount, "amount", SMALLEST, MAX_AMOUNT)
-        at = None if price is None else _amount(price, "price", MIN_PRICE, MAX_PRICE)
-        order_type = choice(order_type, "order_type", orders.ORDER_TYPES)
-        time_in_force = choice(time_in_force, "time_in_force", orders.TIMES_IN_FORCE)
-        label = "" if label == "" else text(label, "label", most=orders.MAX_LABEL)
-        flags = {name: boolean(value, name) for name, value in
-                 (("post_only", post_only), ("reduce_only", reduce_only), ("api", api))}  # fmt: skip
-        shown_amount = None if max_show is None else _amount(max_show, "max_show", Decimal(0), MAX_AMOUNT)
-        trigger = None if trigger is None else choice(trigger, "trigger", orders.TRIGGERS)
-        trigger_at = None if trigger_price is None else _amount(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
-        order_id = optional_text(order_id, "order_id", most=orders.MAX_ORDER_ID)
-        wallet_id = _account_id(subaccount_id, "subaccount_id")
-        try:
-            order = order_entry.place_order(
-                self.book, user_id, instrument_name, direction, size, at, subaccount_id=wallet_id,
-                order_type=order_type, time_in_force=time_in_force, label=label, max_show=shown_amount,
-                trigger=trigger, trigger_price=trigger_at, order_id=order_id, **flags,
-            )  # fmt: skip
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        triggers.fire(self.book)
-        return order_json(order)
-
-    @command()
-    def deribit_cancel_order(self, order_id: str) -> dict[str, Any]:
-        """Cancel an open Deribit order (`cancel_reason` user_request); it stays readable by private/get_order_state."""
-        order_id = text(order_id, "order_id", most=orders.MAX_ORDER_ID)
-        try:
-            return order_json(order_entry.cancel_order(self.book, order_id))
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from exc
 
     @command()
     def deribit_deposit(

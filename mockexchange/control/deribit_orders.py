@@ -1,10 +1,12 @@
-"""A Deribit client's orders on the control plane: placed (they cross the book first, then rest or end), edited and
-cancelled (one, or every one a filter names), as the venue's private/buy, sell, edit, cancel* and close_position run
-them (venues/deribit/order_writes.py), so a state file keeps every order a client placed. The admin API's seeding,
-`deribit_order`, is control/deribit.py's (it matches as well, but its taker's funds are not checked).
+"""Deribit orders on the control plane: seeded (`deribit_order`, the admin API's: it matches as well, but its taker's
+funds are not checked) and a client's, placed (they cross the book first, then rest or end), edited and cancelled
+(one, or every one a filter names), as the venue's private/buy, sell, edit, cancel* and close_position run them
+(venues/deribit/order_writes.py), so a state file keeps every order a client placed. Both kinds of placing check their
+terms the same way (`_terms`); after each, what is due fires (core/deribit/triggers.py).
 
 Each answers in plain values: the order as it is after (`order_json`) and the trades it made (`trade_json`, its own side
-of each); a cancel of several, the orders cancelled. A refusal is the book's `BookError` (its Deribit reason kept).
+of each); a cancel of several, the orders cancelled. A refusal is the book's `BookError` (its Deribit reason kept) as a
+`ControlError`.
 """
 
 from __future__ import annotations
@@ -39,8 +41,79 @@ def _answer(book: DerivativesBook, made: tuple[orders.DerivativeOrder, list[Any]
     return {"order": order_json(order), "trades": [trade_json(trade) for trade in trades]}
 
 
+def _terms(
+    user_id: Any,
+    instrument_name: Any,
+    direction: Any,
+    amount: Any,
+    price: Any,
+    subaccount_id: Any,
+    order_type: tuple[Any, tuple[str, ...]],
+    time_in_force: tuple[Any, tuple[str, ...]],
+    label: Any,
+    max_show: Any,
+    trigger: Any,
+    trigger_price: Any,
+    flags: dict[str, Any],
+) -> dict[str, Any]:
+    """An order's terms checked as plain values (the order types and times in force allowed given with each), as
+    `order_entry.submit_order` takes them."""
+    return {
+        "user_id": text(user_id, "user_id"), "instrument_name": _instrument(instrument_name),
+        "direction": choice(direction, "direction", ("buy", "sell")),
+        "amount": _amount(amount, "amount", SMALLEST, MAX_AMOUNT), "price": _optional_price(price, "price"),
+        "subaccount_id": _account_id(subaccount_id, "subaccount_id"),
+        "order_type": choice(order_type[0], "order_type", order_type[1]),
+        "time_in_force": choice(time_in_force[0], "time_in_force", time_in_force[1]),
+        "label": "" if label == "" else text(label, "label", most=orders.MAX_LABEL),
+        "max_show": None if max_show is None else _amount(max_show, "max_show", Decimal(0), MAX_AMOUNT),
+        "trigger": None if trigger is None else choice(trigger, "trigger", orders.TRIGGERS),
+        "trigger_price": _optional_price(trigger_price, "trigger_price"),
+        **{name: boolean(value, name) for name, value in flags.items()},
+    }  # fmt: skip
+
+
+def _submitted(book: DerivativesBook, **terms: Any) -> tuple[orders.DerivativeOrder, list[Any]]:
+    try:
+        return order_entry.submit_order(book, **terms)
+    except BookError as exc:
+        raise ControlError(str(exc), exc.status) from exc
+
+
 class DeribitOrderOperations:
     book: DerivativesBook
+
+    @command()
+    def deribit_order(
+        self,
+        user_id: str,
+        instrument_name: str,
+        direction: str,
+        amount: str | int,
+        price: str | int | None = None,
+        subaccount_id: int | None = None,
+        order_type: str = "limit",
+        time_in_force: str = "good_til_cancelled",
+        label: str = "",
+        post_only: bool = False,
+        reduce_only: bool = False,
+        api: bool = True,
+        max_show: str | int | None = None,
+        trigger: str | None = None,
+        trigger_price: str | int | None = None,
+        order_id: str | None = None,
+    ) -> dict[str, Any]:
+        """An order for the user: a limit order at `price`, which trades with what crosses it first (at the resting
+        prices; its funds are not checked) and rests what is left, or a stop or take order waiting for its trigger
+        (`stop_market` and `take_market` have no price). Served by private/get_open_orders_by_* and
+        get_order_state, published on user.orders.*, and its margin counted in open_orders_margin."""
+        terms = _terms(
+            user_id, instrument_name, direction, amount, price, subaccount_id, (order_type, orders.ORDER_TYPES),
+            (time_in_force, orders.TIMES_IN_FORCE), label, max_show, trigger, trigger_price,
+            {"post_only": post_only, "reduce_only": reduce_only, "api": api},
+        )  # fmt: skip
+        order_id = optional_text(order_id, "order_id", most=orders.MAX_ORDER_ID)
+        return _answer(self.book, _submitted(self.book, order_id=order_id, **terms))["order"]
 
     @command()
     def deribit_place_order(
@@ -63,22 +136,19 @@ class DeribitOrderOperations:
     ) -> dict[str, Any]:
         """A client's order (private/buy, private/sell): it crosses the book (fills at the resting prices, the
         taker's available funds checked), then rests or ends; a stop or take order rests untriggered."""
-        user_id, instrument_name = text(user_id, "user_id"), _instrument(instrument_name)
-        direction = choice(direction, "direction", ("buy", "sell"))
-        size = _amount(amount, "amount", SMALLEST, MAX_AMOUNT)
-        named = (("post_only", post_only), ("reject_post_only", reject_post_only), ("reduce_only", reduce_only))
-        flags = {name: boolean(value, name) for name, value in named}
+        terms = _terms(
+            user_id, instrument_name, direction, amount, price, subaccount_id, (order_type, PLACED_TYPES),
+            (time_in_force, orders.ALL_TIMES_IN_FORCE), label, max_show, trigger, trigger_price,
+            {"post_only": post_only, "reject_post_only": reject_post_only, "reduce_only": reduce_only},
+        )  # fmt: skip
+        return _answer(self.book, _submitted(self.book, check_funds=True, **terms))
+
+    @command()
+    def deribit_cancel_order(self, order_id: str) -> dict[str, Any]:
+        """Cancel an open Deribit order (`cancel_reason` user_request); it stays readable by private/get_order_state."""
+        order_id = text(order_id, "order_id", most=orders.MAX_ORDER_ID)
         try:
-            return _answer(self.book, order_entry.submit_order(
-                self.book, user_id, instrument_name, direction, size, _optional_price(price, "price"),
-                subaccount_id=_account_id(subaccount_id, "subaccount_id"),
-                order_type=choice(order_type, "order_type", PLACED_TYPES),
-                time_in_force=choice(time_in_force, "time_in_force", orders.ALL_TIMES_IN_FORCE),
-                label="" if label == "" else text(label, "label", most=orders.MAX_LABEL),
-                max_show=None if max_show is None else _amount(max_show, "max_show", Decimal(0), MAX_AMOUNT),
-                trigger=None if trigger is None else choice(trigger, "trigger", orders.TRIGGERS),
-                trigger_price=_optional_price(trigger_price, "trigger_price"), check_funds=True, **flags,
-            ))  # fmt: skip
+            return order_json(order_entry.cancel_order(self.book, order_id))
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from exc
 

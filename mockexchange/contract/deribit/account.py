@@ -8,8 +8,9 @@ the withdrawal's id). Without the flag nothing is sent to them.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import Any
+
+from mockexchange.contract.deribit.writes import Call, Judge, run_writes
 
 NOT_A_CURRENCY = "NOT-A-COIN"
 WRITES = (
@@ -20,8 +21,6 @@ WRITES = (
 PENDING_TRANSFERS = ("prepared", "waiting_for_admin")  # a transfer Deribit can still cancel
 FLAG = "--account-writes"
 
-Call = Callable[[str, dict[str, Any]], Any]
-Judge = Callable[[str, str, str, Any, dict[str, Any]], None]
 Params = dict[str, Any]
 
 
@@ -62,23 +61,11 @@ def exercise_writes(
     transport: str, call: Call, asked: list[str], ctx: dict[str, Any], verdicts: dict[str, Any], judge: Judge
 ) -> None:
     """Each asked write, valid then invalid, in the order that feeds one call's result to the next."""
-    wanted = [m for m in WRITES if m in asked]
-    if not ctx.get("account_writes"):
-        for method in wanted:
-            note = f"not run: it changes the account (check it with {FLAG})"
-            if note not in verdicts[method].notes:
-                verdicts[method].notes.append(note)
-        return
-    made: dict[str, Any] = {}
-    for method in wanted:
-        for kind, params, why in _write_cases(method, ctx, made):
-            if params is None:
-                verdicts[method].notes.append(f"{transport}: {why}")
-                continue
-            reply = call(method, params)
-            judge(method, transport, kind, reply, verdicts)
-            if kind == "valid" and isinstance(reply, dict):
-                made[method] = reply.get("result")
+    run_writes(
+        [m for m in WRITES if m in asked], bool(ctx.get("account_writes")),
+        f"not run: it changes the account (check it with {FLAG})",
+        lambda method, made: _write_cases(method, ctx, made), transport, call, verdicts, judge,
+    )  # fmt: skip
 
 
 def _field(made: dict[str, Any], method: str, name: str) -> Any:

@@ -11,8 +11,9 @@ the market, what the book holds): it is sent only when the account holds a posit
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import Any
+
+from mockexchange.contract.deribit.writes import Call, Cases, Judge, run_writes
 
 NOT_A_CURRENCY = "NOT-A-COIN"
 NOT_AN_INSTRUMENT = "NOT-AN-INSTRUMENT"
@@ -24,10 +25,7 @@ WRITES = (
 )  # fmt: skip
 FLAG = "--order-writes"
 
-Call = Callable[[str, dict[str, Any]], Any]
-Judge = Callable[[str, str, str, Any, dict[str, Any]], None]
 Params = dict[str, Any]
-Cases = list[tuple[str, Params | None, str]]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -93,24 +91,13 @@ def read_cases(method: str, ctx: dict[str, Any]) -> list[tuple[str, Params | Non
 def exercise_writes(
     transport: str, call: Call, asked: list[str], ctx: dict[str, Any], verdicts: dict[str, Any], judge: Judge
 ) -> None:
-    """Each asked write, valid then invalid, in the order that feeds one call's result to the next."""
-    wanted = [m for m in WRITES if m in asked]
-    if not ctx.get("order_writes"):
-        for method in wanted:
-            note = f"not run: it places orders (check it with {FLAG})"
-            if note not in verdicts[method].notes:
-                verdicts[method].notes.append(note)
-        return
-    made: dict[str, Any] = {}
-    for method in wanted:
-        for kind, params, why in _write_cases(method, ctx, made):
-            if params is None:
-                verdicts[method].notes.append(f"{transport}: {why}")
-                continue
-            reply = call(method, params)
-            judge(method, transport, kind, reply, verdicts)
-            if kind == "valid":
-                made[method] = _result(reply)
+    """Each asked write, valid then invalid, in the order that feeds one call's result to the next; then whatever
+    the check placed is cancelled by its label."""
+    made = run_writes(
+        [m for m in WRITES if m in asked], bool(ctx.get("order_writes")),
+        f"not run: it places orders (check it with {FLAG})",
+        lambda method, made: _write_cases(method, ctx, made), transport, call, verdicts, judge,
+    )  # fmt: skip
     if any(isinstance(made.get(m), dict) for m in ("private/buy", "private/sell")):
         call("private/cancel_by_label", {"label": LABEL})  # nothing the check placed stays
 

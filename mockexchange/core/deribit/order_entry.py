@@ -32,37 +32,6 @@ from mockexchange.core.events import Change
 # -- changes --------------------------------------------------------------------------------------------------------
 
 
-def place_order(
-    book: DerivativesBook,
-    user_id: str,
-    instrument_name: str,
-    direction: str,
-    amount: Decimal,
-    price: Decimal | None,
-    *,
-    subaccount_id: int | None = None,
-    order_type: str = "limit",
-    time_in_force: str = "good_til_cancelled",
-    label: str = "",
-    post_only: bool = False,
-    reduce_only: bool = False,
-    api: bool = True,
-    max_show: Decimal | None = None,
-    trigger: str | None = None,
-    trigger_price: Decimal | None = None,
-    order_id: str | None = None,
-    reject_post_only: bool = False,
-    check_funds: bool = False,
-) -> DerivativeOrder:
-    """An order for the user's (sub)account (`submit_order`'s), as it is once placed."""
-    return submit_order(
-        book, user_id, instrument_name, direction, amount, price, subaccount_id=subaccount_id, order_type=order_type,
-        time_in_force=time_in_force, label=label, post_only=post_only, reduce_only=reduce_only, api=api,
-        max_show=max_show, trigger=trigger, trigger_price=trigger_price, order_id=order_id,
-        reject_post_only=reject_post_only, check_funds=check_funds,
-    )[0]  # fmt: skip
-
-
 def submit_order(
     book: DerivativesBook,
     user_id: str,
@@ -161,7 +130,7 @@ def _check_terms(
     trigger: str | None,
     trigger_price: Decimal | None,
 ) -> None:
-    """`place_order`'s checks of an order's direction, type, time in force, amount, price and trigger."""
+    """`submit_order`'s checks of an order's direction, type, time in force, amount, price and trigger."""
     if direction not in ("buy", "sell"):
         raise BookError("direction must be 'buy' or 'sell'")
     if order_type not in (*ORDER_TYPES, "market"):
@@ -188,15 +157,21 @@ def _check_terms(
         bounded(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
 
 
+def _open_order(book: DerivativesBook, order_id: str) -> tuple[DerivativeOrders, DerivativeOrder]:
+    """The book's orders and the open order `order_id` (under the book's lock); refused if unknown or closed."""
+    kept = book.orders
+    order = kept.orders.get(order_id) if kept is not None else None
+    if kept is None or order is None:
+        raise BookError(f"unknown order_id {order_id!r}", status=404, reason="order_not_found")
+    if not order.is_open:
+        raise BookError(f"order {order_id!r} is {order.order_state} already", status=409, reason="already_closed")
+    return kept, order
+
+
 def cancel_order(book: DerivativesBook, order_id: str) -> DerivativeOrder:
     """Cancel an open order (`cancel_reason` user_request); it stays readable by id."""
     with book.lock:
-        kept = book.orders
-        order = kept.orders.get(order_id) if kept is not None else None
-        if kept is None or order is None:
-            raise BookError(f"unknown order_id {order_id!r}", status=404, reason="order_not_found")
-        if not order.is_open:
-            raise BookError(f"order {order_id!r} is {order.order_state} already", status=409, reason="already_closed")
+        kept, order = _open_order(book, order_id)
         cancelled = replace(order, order_state="cancelled", cancel_reason="user_request", updated=book.clock.now())
         kept.close(cancelled)
         book.bus.publish(Change(CHANGE, order.user_id, cancelled))
@@ -220,12 +195,7 @@ def edit_order(
     now crosses, then rests behind the others). An untriggered order changes its terms in place."""
     bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
     with book.lock:
-        kept = book.orders
-        order = kept.orders.get(order_id) if kept is not None else None
-        if kept is None or order is None:
-            raise BookError(f"unknown order_id {order_id!r}", status=404, reason="order_not_found")
-        if not order.is_open:
-            raise BookError(f"order {order_id!r} is {order.order_state} already", status=409, reason="already_closed")
+        kept, order = _open_order(book, order_id)
         if amount <= order.filled_amount:
             raise BookError(f"amount {amount:f} is not more than the {order.filled_amount:f} filled already")
         if order.order_type in MARKET_TYPES:

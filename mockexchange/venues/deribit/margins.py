@@ -11,11 +11,10 @@ from typing import Any
 
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST
 from mockexchange.core.deribit.market_stats import price_band
-from mockexchange.core.deribit.order_entry import find_order
 from mockexchange.core.deribit.orders import instrument_margin, side_margin
-from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError
 from mockexchange.venues.deribit.history import history_wallet, listed_instrument_name
 from mockexchange.venues.deribit.methods import Call, Method
+from mockexchange.venues.deribit.orders import owned_order
 from mockexchange.venues.deribit.render import PLACES, SUMMARY, number
 from mockexchange.web import json_number
 
@@ -47,9 +46,7 @@ def private_get_order_margin_by_ids(call: Call) -> Any:
         user_id, wallet = history_wallet(call)
         rows = []
         for order_id in ids:
-            order = find_order(book, order_id)
-            if order is None or order.account_id != wallet.id or order.user_id != user_id:
-                raise RpcError(ORDER_NOT_FOUND, f"no order {order_id[:64]!r} for account {wallet.id}")
+            order = owned_order(call, order_id)
             instrument = book.instrument(order.instrument_name)
             size = book.position_state(user_id, order.instrument_name, wallet.id).position.size
             rows.append({

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.core.deribit.order_entry import find_order, order_history, order_trades
+from mockexchange.core.deribit.order_entry import order_history, order_trades
 from mockexchange.venues.deribit import history_render
-from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError
 from mockexchange.venues.deribit.history import (
     SORTINGS,
     TRADE_KINDS,
@@ -20,7 +19,7 @@ from mockexchange.venues.deribit.history import (
     offset_param,
 )
 from mockexchange.venues.deribit.methods import Call, Method
-from mockexchange.venues.deribit.orders import order_row
+from mockexchange.venues.deribit.orders import order_row, owned_order
 
 
 def _history(call: Call, *, currency: str | None = None, kind: str | None = None, name: str | None = None) -> Any:
@@ -56,10 +55,7 @@ def private_get_user_trades_by_order(call: Call) -> Any:
     call.params.boolean("historical", False)  # the mock keeps every trade: the recent ones are the historical ones
     book = call.ctx.book
     with book.reading():
-        user_id, wallet = history_wallet(call)
-        order = find_order(book, order_id)
-        if order is None or order.account_id != wallet.id or order.user_id != user_id:
-            raise RpcError(ORDER_NOT_FOUND, f"no order {order_id!r} for account {wallet.id}")
+        order = owned_order(call, order_id)
         instrument = book.instrument(order.instrument_name)
         trades = order_trades(book, order_id)
         if sorting == "desc":

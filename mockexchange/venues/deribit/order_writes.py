@@ -24,12 +24,11 @@ from mockexchange.venues.deribit.errors import (
     INVALID_OR_UNSUPPORTED_INSTRUMENT,
     NOT_IMPLEMENTED,
     NOT_OPEN_ORDER,
-    ORDER_NOT_FOUND,
     RpcError,
     invalid_param,
 )
 from mockexchange.venues.deribit.methods import Call, Method, subaccount_of, wallet_of, wallet_user
-from mockexchange.venues.deribit.orders import ORDER_FILTERS, ORDER_KINDS, order_row
+from mockexchange.venues.deribit.orders import ORDER_FILTERS, ORDER_KINDS, order_row, owned_order
 
 # `type` of private/buy and private/sell (the mock has no trailing stops, nor market_limit: docs/known-differences.md)
 PLACED_TYPES = (*ORDER_TYPES, "market")
@@ -127,13 +126,8 @@ def _source(call: Call) -> int | None:
 
 def _own_order(call: Call, order_id: str) -> DerivativeOrder:
     """The wallet's order `order_id`, open; else Deribit's refusal (another wallet's is unknown)."""
-    subaccount_id = subaccount_of(call)
-    book = call.ctx.book
-    with book.reading():
-        wallet = wallet_of(call, subaccount_id)
-        order = find_order(book, order_id)
-        if order is None or order.account_id != wallet.id or order.user_id != wallet_user(call):
-            raise RpcError(ORDER_NOT_FOUND, f"no order {order_id!r} for account {wallet.id}")
+    with call.ctx.book.reading():
+        order = owned_order(call, order_id)
         if not order.is_open:
             raise RpcError(NOT_OPEN_ORDER, f"order {order_id!r} is {order.order_state}: only an open order changes")
         return order

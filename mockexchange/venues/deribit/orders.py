@@ -150,16 +150,22 @@ def private_get_open_orders(call: Call) -> Any:
     return _rows(call, kind=_kind(call))
 
 
+def owned_order(call: Call, order_id: str) -> DerivativeOrder:
+    """The order `order_id` of the wallet the call acts for, under the book's read lock; another wallet's is as
+    unknown as one never placed (10004)."""
+    wallet = wallet_of(call, subaccount_of(call))
+    order = find_order(call.ctx.book, order_id)
+    if order is None or order.account_id != wallet.id or order.user_id != wallet_user(call):
+        raise RpcError(ORDER_NOT_FOUND, f"no order {order_id[:64]!r} for account {wallet.id}")
+    return order
+
+
 def private_get_order_state(call: Call) -> Any:
     order_id = call.params.string("order_id", required=True)
     assert order_id is not None
-    subaccount_id = subaccount_of(call)
     book = call.ctx.book
     with book.reading():
-        wallet = wallet_of(call, subaccount_id)
-        order = find_order(book, order_id)
-        if order is None or order.account_id != wallet.id or order.user_id != wallet_user(call):
-            raise RpcError(ORDER_NOT_FOUND, f"no order {order_id!r} for account {wallet.id} (deribit_order seeds one)")
+        order = owned_order(call, order_id)
         return order_row(order, book.instrument(order.instrument_name))
 
 
