@@ -19,6 +19,7 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 
 PERP = "BTC-PERPETUAL"
+STOP = {"instrument_name": PERP, "amount": 10, "price": 60000, "type": "stop_limit", "trigger": "index_price"}
 
 
 @pytest.fixture
@@ -124,6 +125,12 @@ def test_close_position_and_a_market_order(alice: Deribit, bob: Deribit) -> None
         ({"instrument_name": ["BTC"], "amount": 10, "price": 60000}, -32602, "instrument_name"),
         ({"instrument_name": PERP, "amount": 10**12, "price": 60000}, -32602, "amount"),
         ({"instrument_name": PERP, "amount": 500_000_000, "price": 60000}, 10009, None),  # margin beyond the wallet
+        ({"instrument_name": PERP, "amount": 10}, -32602, "price"),  # a limit order with no price
+        ({**STOP, "trigger_price": 60000.25}, 10043, None),  # the trigger price off the tick too
+        ({**STOP, "trigger_price": 59000, "price": 60000.25}, 10043, None),  # checked before it waits
+        ({**STOP, "trigger_price": 59000, "time_in_force": "fill_or_kill"}, -32602, "time_in_force"),
+        ({**STOP, "trigger": "whenever", "trigger_price": 59000}, -32602, "trigger"),
+        ({**STOP, "price": 60000}, -32602, "trigger_price"),  # a stop with no trigger price
     ],
 )
 def test_a_refused_order_names_its_fault_and_changes_nothing(

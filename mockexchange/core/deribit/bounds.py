@@ -30,23 +30,26 @@ MAX_DEPOSIT_ADDRESSES = 100  # per wallet and currency (Deribit: max_addr_count_
 
 class BookError(ValueError):
     """A command the book refuses; `status` is the HTTP status the control plane answers with, `reason` Deribit's
-    error name for it where Deribit has one (`not_enough_funds`), which the venue sends with its code."""
+    error name for it where Deribit has one (`not_enough_funds`), which the venue sends with its code; `param` the
+    Deribit param at fault, where one is (the venue names it in its -32602)."""
 
-    def __init__(self, message: str, status: int = 400, reason: str | None = None) -> None:
+    def __init__(self, message: str, status: int = 400, reason: str | None = None, param: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.reason = reason
+        self.param = param
 
 
 def bounded(value: object, what: str, least: Decimal, most: Decimal) -> Decimal:
     """A finite Decimal from `least` to `most` with at most `PLACES` places. Floats lose precision; refuse them so no
     binary fraction enters the book."""
     if not isinstance(value, Decimal) or not value.is_finite():
-        raise BookError(f"{what} must be a finite Decimal")
+        raise BookError(f"{what} must be a finite Decimal", param=what)
     exponent = value.as_tuple().exponent
     if not least <= value <= most or (isinstance(exponent, int) and -exponent > PLACES):
         raise BookError(
-            f"{what} must be from {least:f} to {most:f} with at most {PLACES} decimal places, not {shown(value)}"
+            f"{what} must be from {least:f} to {most:f} with at most {PLACES} decimal places, not {shown(value)}",
+            param=what,
         )
     return value
 

@@ -43,12 +43,12 @@ FEE_PLACE = Decimal("1e-8")
 RESTING = ("good_til_cancelled", "good_til_day")  # what may rest once it has taken what crosses
 
 
-def price_ticks(instrument: Instrument, price: Decimal) -> int:
+def price_ticks(instrument: Instrument, price: Decimal, what: str = "price") -> int:
     """The price in ticks of the instrument; refused (`price_wrong_tick`) off the tick."""
     ticks = price / instrument.tick_size
     if ticks != ticks.to_integral_value() or ticks <= 0:
         raise BookError(
-            f"price {price:f} is not a multiple of {instrument.instrument_name}'s tick size {instrument.tick_size:f}",
+            f"{what} {price:f} is not a multiple of {instrument.instrument_name}'s tick size {instrument.tick_size:f}",
             reason="price_wrong_tick",
         )
     return int(ticks)

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST, ZERO, BookError, bounded
-from mockexchange.core.deribit.matching import Crossing, amount_units
+from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.core.deribit.matching import Crossing, amount_units, price_ticks
 from mockexchange.core.deribit.orders import (
     ALL_TIMES_IN_FORCE,
     CHANGE,
@@ -70,11 +71,7 @@ def submit_order(
     with book.lock:
         wallet = book.wallet(user_id, subaccount_id)
         instrument = book.list_instrument(instrument_name)
-        step = instrument.min_trade_amount
-        if amount % step != ZERO:
-            raise BookError(
-                f"amount must be a multiple of {step} for {instrument.instrument_name}", reason="invalid_amount"
-            )
+        _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price)
         now = book.clock.now()
         expiration = instrument.expiration
         if expiration is not None and now >= expiration:
@@ -134,27 +131,41 @@ def _check_terms(
     if direction not in ("buy", "sell"):
         raise BookError("direction must be 'buy' or 'sell'")
     if order_type not in (*ORDER_TYPES, "market"):
-        raise BookError(f"order_type must be one of {', '.join(ORDER_TYPES)}, market")
+        raise BookError(f"order_type must be one of {', '.join(ORDER_TYPES)}, market", param="type")
     allowed = ALL_TIMES_IN_FORCE if order_type in TAKING_TYPES else TIMES_IN_FORCE
     if time_in_force not in allowed:
-        raise BookError(f"time_in_force must be one of {', '.join(allowed)} for a {order_type} order")
+        said = f"time_in_force must be one of {', '.join(allowed)} for a {order_type} order"
+        raise BookError(said, param="time_in_force")
     bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
     if order_type in MARKET_TYPES or order_type == "market":
         if price is not None:
-            raise BookError(f"a {order_type} order has no price")
+            raise BookError(f"a {order_type} order has no price", param="price")
     elif price is None:
-        raise BookError(f"a {order_type} order needs a price")
+        raise BookError(f"a {order_type} order needs a price", param="price")
     else:
         bounded(price, "price", MIN_PRICE, MAX_PRICE)
     if order_type in TAKING_TYPES:
         if trigger is not None or trigger_price is not None:
-            raise BookError(f"a {order_type} order has no trigger or trigger_price")
+            raise BookError(f"a {order_type} order has no trigger or trigger_price", param="trigger")
     else:
         if trigger not in TRIGGERS:
-            raise BookError(f"a {order_type} order needs a trigger: one of {', '.join(TRIGGERS)}")
+            raise BookError(f"a {order_type} order needs a trigger: one of {', '.join(TRIGGERS)}", param="trigger")
         if trigger_price is None:
-            raise BookError(f"a {order_type} order needs a trigger_price")
+            raise BookError(f"a {order_type} order needs a trigger_price", param="trigger_price")
         bounded(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
+
+
+def _on_the_grid(instrument: Instrument, amount: Decimal, **prices: Decimal | None) -> None:
+    """The amount a multiple of the instrument's minimum (`invalid_amount`), each price given on its tick
+    (`price_wrong_tick`), as Deribit checks an order when it is placed or edited."""
+    if amount % instrument.min_trade_amount != ZERO:
+        raise BookError(
+            f"amount must be a multiple of {instrument.min_trade_amount} for {instrument.instrument_name}",
+            reason="invalid_amount",
+        )
+    for name, price in prices.items():
+        if price is not None:
+            price_ticks(instrument, price, name)
 
 
 def _open_order(book: DerivativesBook, order_id: str) -> tuple[DerivativeOrders, DerivativeOrder]:
@@ -206,11 +217,7 @@ def edit_order(
         else:
             bounded(price, "price", MIN_PRICE, MAX_PRICE)
         instrument = book.instrument(order.instrument_name)
-        if amount % instrument.min_trade_amount != ZERO:
-            raise BookError(
-                f"amount must be a multiple of {instrument.min_trade_amount} for {order.instrument_name}",
-                reason="invalid_amount",
-            )
+        _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price)
         flags = {name: value for name, value in
                  (("post_only", post_only), ("reject_post_only", reject_post_only), ("reduce_only", reduce_only))
                  if value is not None}  # fmt: skip

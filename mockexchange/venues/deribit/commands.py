@@ -23,9 +23,11 @@ def run(ctx: Any, name: str, /, *, param: str | None = None, **arguments: Any) -
 
 def refused(exc: BookError, param: str | None = None) -> RpcError:
     """Deribit's error for the book's refusal: by its name where the book gave one (`not_enough_funds`), else -32602
-    naming `param` for something not found, else 10001 with the reason in the diagnosis."""
+    naming the param the book named, or `param`, for a bad value or something not found, else 10001 with the reason
+    in the diagnosis."""
     if exc.reason is not None and exc.reason in REASONS:
         return RpcError(REASONS[exc.reason], str(exc))
-    if param is not None and exc.status in (400, 404):
-        return invalid_param(param, "invalid value", str(exc))
+    named = exc.param if exc.param is not None else param
+    if named is not None and exc.status in (400, 404):
+        return invalid_param(named, "invalid value", str(exc))
     return RpcError(ERROR, str(exc))
