@@ -31,13 +31,18 @@ woken once until it has run and writes them all to each connection in one write)
 pays a callback per frame and a `send` per frame and connection and never catches up (p50 0.6-2.8 s at 1,000
 connections, twice the mock's CPU per message), a floor the mock beat.
 
+Under it, the machine's floor, a raw step: the same frames written by two threads of their own straight to the
+connections' sockets (one `os.write` of the whole websocket frame per socket, half the sockets each: a socket write
+releases the GIL), no event loop, no transport, no batching: the sockets and the clients alone, what no server on this
+machine can beat.
+
 So every step sends the same number of frames (rate x connections a second) over the same connections from the same
 server; each step is followed by a drain (until every connection has every message, or none arrived for 2 s). Rounds
-go book, fill, bare (`--kinds`); a warm-up step of each comes first, not counted. Reported per kind: messages
+go book, fill, bare, raw (`--kinds`); a warm-up step of each comes first, not counted. Reported per kind: messages
 expected and received, gaps in `seq` (book), p50, p99 and max latency over all the rounds, server CPU per message,
 and the cores the server and the client processes kept busy over the steps (their CPU time over the wall time: with
 2 CPUs, clients near 1 core or more leave the server less than one), the server's full garbage collections over the
-steps and the longest (each stops the loop); and the ratios book / fill, book / bare, fill / bare.
+steps and the longest (each stops the loop); and the ratios book / fill, book / bare, fill / bare, bare / raw.
 A sweep opens the connections anew for each count. Nothing is asserted.
 """
 
@@ -49,6 +54,7 @@ import contextlib
 import gc
 import json
 import os
+import queue
 import sys
 import tempfile
 import threading
@@ -67,7 +73,7 @@ START_TIMEOUT_S = 60.0
 DRAIN_STALL_S = 2.0
 DRAIN_MAX_S = 30.0
 BOUND_MS = 20.0  # the issue's bound on the p99
-KINDS = ("book", "fill", "bare")
+KINDS = ("book", "fill", "bare", "raw")
 
 
 # -- server process -------------------------------------------------------------------------------------------------
@@ -113,6 +119,50 @@ class BareFanout:
                 writer.write_texts(frames)
 
 
+# The machine's floor under the bare write: the same frames, type "raw", written by a thread straight to each
+# connection's socket (os.write of the whole websocket frame), no event loop, no transport, no batching.
+RAW_FRAME = BARE_FRAME.replace(b'"type":"bare"', b'"type":"raw"')
+RAW_THREADS = 2  # socket writes release the GIL: two threads, each with half the sockets, use both CPUs
+
+
+class RawFanout:
+    """The raw write: `RAW_THREADS` threads of their own, each writing every frame handed over to its share of the
+    connections' sockets, in order, with one `os.write` each. What a server that did nothing else would cost: the
+    sockets and the clients alone. (Only for this measurement: the loop owns the sockets; a frame it cannot take
+    whole, with the socket's buffer full, is dropped and shows as a message not received.)"""
+
+    def __init__(self) -> None:
+        self._queues: list[queue.SimpleQueue[bytes]] = []
+
+    def put(self, connections: list[Any], frame: bytes) -> None:
+        from mockexchange.server import text_frame
+
+        if not self._queues:
+            fds = [_socket_fd(connection) for connection in connections]
+            for share in range(RAW_THREADS):
+                waiting: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+                threading.Thread(target=_write_raw, args=(waiting, fds[share::RAW_THREADS]), daemon=True).start()
+                self._queues.append(waiting)
+        whole = text_frame(frame)
+        for waiting in self._queues:
+            waiting.put(whole)
+
+
+def _socket_fd(connection: Any) -> int:
+    """A Kalshi connection's socket, under the server's frame writer (the inspector's tap wraps its methods)."""
+    writer = connection._writer.can_write.__self__
+    return writer.transport.get_extra_info("socket").fileno()
+
+
+def _write_raw(waiting: queue.SimpleQueue[bytes], fds: list[int]) -> None:
+    write = os.write
+    while True:
+        frame = waiting.get()
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                write(fd, frame)
+
+
 class Driver:
     """One exchange action at a time at a steady rate, from a thread of the server process."""
 
@@ -121,6 +171,7 @@ class Driver:
         self.fills = 0
         self.bare = 0
         self.bare_fanout = BareFanout()
+        self.raw_fanout = RawFanout()
 
     def act(self, kind: str, i: int) -> int:
         """One action; the number that names its messages (the book's clock, the fill's number)."""
@@ -132,6 +183,10 @@ class Driver:
             self.bare += 1
             frame = BARE_FRAME % self.bare
             self.bare_fanout.put(self.app.connections.listed("kalshi"), frame)
+            return self.bare
+        if kind == "raw":
+            self.bare += 1
+            self.raw_fanout.put(self.app.connections.listed("kalshi"), RAW_FRAME % self.bare)
             return self.bare
         self.fills += 1
         side = "buy" if self.fills % 2 else "sell"
@@ -245,6 +300,8 @@ class BookConn(Conn):
                 channel, k = 1, int(message["msg"]["order_id"].rsplit("-", 1)[1])
             elif kind == "bare":
                 channel, k = 2, message["msg"]["clock"]
+            elif kind == "raw":
+                channel, k = 3, message["msg"]["clock"]
             elif kind == "orderbook_snapshot":
                 self.last_seq = message["seq"]
                 return
@@ -287,8 +344,8 @@ async def _connect(conn: BookConn, port: int, signer: Any) -> None:
 
 
 def _dump(conns: list[BookConn], kind: int, sends_path: str, out_path: str) -> dict[str, Any]:
-    """Latency of every message of `kind` (0 book, 1 fill, 2 bare) recorded since the last dump, against the step's
-    sends."""
+    """Latency of every message of `kind` (0 book, 1 fill, 2 bare, 3 raw) recorded since the last dump, against the
+    step's sends."""
     sent = {k: t for k, t in json.loads(Path(sends_path).read_text())}
     latencies = array("d")
     received = gaps = 0
@@ -481,7 +538,11 @@ def measure(bench: Bench, opts: argparse.Namespace, connections: int) -> dict[st
         bench.close_clients()
     print(f"\n{connections} connections, {opts.rounds} rounds of {opts.step_s:g} s per kind:")
     figures = {kind: report(kind, kind_steps) for kind, kind_steps in steps.items()}
-    pairs = [(a, b) for a, b in (("book", "fill"), ("book", "bare"), ("fill", "bare")) if a in figures and b in figures]
+    pairs = [
+        (a, b)
+        for a, b in (("book", "fill"), ("book", "bare"), ("fill", "bare"), ("bare", "raw"))
+        if a in figures and b in figures
+    ]
     for a, b in pairs:
         one, other = figures[a], figures[b]
         print(
@@ -528,7 +589,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--quick", action="store_true", help="2 rounds of 5 s steps")
     p.add_argument("--connections", type=int, default=1000, help="websocket connections (default 1000)")
     p.add_argument("--sweep", metavar="N,N,...", help="connection counts to measure in turn, e.g. 100,200,500,1000")
-    p.add_argument("--kinds", default=",".join(KINDS), help="what steps drive: book, fill, bare (default all three)")
+    p.add_argument("--kinds", default=",".join(KINDS), help="what steps drive: book, fill, bare, raw (default all)")
     p.add_argument("--client-procs", type=int, default=4, choices=range(1, 5), help="client processes (default 4)")
     p.add_argument("--rate", type=float, default=30.0, help="actions a second (default 30)")
     p.add_argument("--rounds", type=int, help="rounds of each kind (default 3; --quick 2)")

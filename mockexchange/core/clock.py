@@ -119,19 +119,21 @@ class ManualClock:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def unix_us(when: datetime) -> int:
+    """Whole microseconds since the epoch, by integer arithmetic (no float rounding; a timedelta's own fields, not a
+    division of timedeltas, which costs three times as much on every fill and order)."""
+    since = when - _EPOCH
+    return (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
+
+
 def unix_seconds(when: datetime) -> int:
-    """Whole seconds since the epoch, by integer arithmetic (no float rounding)."""
-    return (when - _EPOCH) // timedelta(seconds=1)
+    """Whole seconds since the epoch (floored, as unix_us)."""
+    return unix_us(when) // 1_000_000
 
 
 def unix_ms(when: datetime) -> int:
-    """Whole milliseconds since the epoch, by integer arithmetic (no float rounding)."""
-    return (when - _EPOCH) // timedelta(milliseconds=1)
-
-
-def unix_us(when: datetime) -> int:
-    """Whole microseconds since the epoch, by integer arithmetic (no float rounding)."""
-    return (when - _EPOCH) // timedelta(microseconds=1)
+    """Whole milliseconds since the epoch (floored, as unix_us)."""
+    return unix_us(when) // 1_000
 
 
 def epoch_ms(clock: Clock) -> int:

@@ -63,7 +63,10 @@ def parse_decimal(text: str | int | Decimal, what: str, max_places: int, accepte
                 f"{what} is not a decimal number: {shown(text)}; write finite plain digits 0-9 with at most one "
                 f'point, no exponent, at most {MAX_DECIMAL_CHARS} characters, e.g. "0.56"{_said(what, accepted)}'
             )
-        value = Decimal(written)  # (the grammar admits only finite values)
+        point = written.find(".")  # (by the grammar, the digits after the point are the places: no as_tuple)
+        if point >= 0 and len(written) - point - 1 > max_places:
+            raise _too_fine(text, what, max_places, accepted)
+        return Decimal(written)  # (the grammar admits only finite values)
     elif isinstance(text, bool | float) or not isinstance(text, int | Decimal):
         kind = type(text).__name__ if isinstance(text, bool | float) else shown(text)
         raise MoneyError(f"{what} must be a decimal string, not {kind}{_said(what, accepted)}")
@@ -76,8 +79,12 @@ def parse_decimal(text: str | int | Decimal, what: str, max_places: int, accepte
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)
     if -exponent > max_places:
-        raise MoneyError(f"{what} has more than {max_places} decimal places: {shown(text)}{_said(what, accepted)}")
+        raise _too_fine(text, what, max_places, accepted)
     return value
+
+
+def _too_fine(text: str | Decimal, what: str, max_places: int, accepted: str) -> MoneyError:
+    return MoneyError(f"{what} has more than {max_places} decimal places: {shown(text)}{_said(what, accepted)}")
 
 
 def _said(what: str, accepted: str) -> str:

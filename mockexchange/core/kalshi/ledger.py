@@ -368,19 +368,16 @@ class Ledger(
     ) -> None:
         """`count` more contracts fit the position's bound (its `what`, now `held`) and the ledger's; amounts in `per`
         of a contract (hundredths; 1: whole contracts, as resting ones are counted)."""
-
-        def shown(amount: int) -> str:
-            return f"{contracts(amount) if per == CONTRACT else amount:f}"
-
         if held + count > _most(MAX_POSITION_CONTRACTS, per):
             raise LedgerError(
-                f"count {shown(count)} would take this market position's {what} to {shown(held + count)} contracts; "
-                f"it may reach {MAX_POSITION_CONTRACTS} (the legacy profile's int32 contract fields)"
+                f"count {_shown(count, per)} would take this market position's {what} to {_shown(held + count, per)} "
+                f"contracts; it may reach {MAX_POSITION_CONTRACTS} (the legacy profile's int32 contract fields)"
             )
         if ledger_total + count > _most(MAX_LEDGER_CONTRACTS, per):
             raise LedgerError(
-                f"count {shown(count)} would take the contracts {state} over all accounts to "
-                f"{shown(ledger_total + count)}; the mock holds at most {MAX_LEDGER_CONTRACTS} (reset to start again)"
+                f"count {_shown(count, per)} would take the contracts {state} over all accounts to "
+                f"{_shown(ledger_total + count, per)}; the mock holds at most {MAX_LEDGER_CONTRACTS} (reset to start "
+                "again)"
             )
 
     def _check_cash(self, account: Account, subaccount: int, exchange_index: int, amount: int) -> None:
@@ -506,6 +503,11 @@ class Ledger(
 
 
 _MOSTS: dict[tuple[int, int], tuple[Decimal, int]] = {}
+
+
+def _shown(amount: int, per: int) -> str:
+    """An amount of contracts in `per` of a contract, as a refusal writes it."""
+    return f"{contracts(amount) if per == CONTRACT else amount:f}"
 
 
 def _most(bound: Decimal, per: int) -> int:

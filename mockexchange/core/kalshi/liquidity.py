@@ -146,13 +146,13 @@ class Liquidity:
 def _quote(market: Market, when: datetime) -> None:
     """Keep the top of the book if it moved (candles.py's bid and ask history)."""
     bid, _, ask, _ = best(market)
-    row = (unix_us(when), -1 if bid is None else bid, -1 if ask is None else ask)
+    top = (-1 if bid is None else bid, -1 if ask is None else ask)
     quotes = market.quotes
     if quotes is None:
         quotes = market.quotes = Column("q")
-    elif tuple(quotes[-2:]) == row[1:]:
+    elif quotes and quotes[-2] == top[0] and quotes[-1] == top[1]:  # (whole rows of 3 values: a time, the top)
         return
-    quotes.extend(row)
+    quotes.extend((unix_us(when), *top))
 
 
 def house_size(book: Book, house: House | None, side: Side, at: int) -> int:
