@@ -16,11 +16,11 @@ from typing import Any
 
 from mockexchange.control.commands import command
 from mockexchange.control.deribit import _account_id, _amount, _instrument, order_json, trade_json
-from mockexchange.control.errors import ControlError
+from mockexchange.control.errors import ControlError, book_call
 from mockexchange.control.values import boolean, choice, optional_text, text
 from mockexchange.core.deribit import order_entry, orders, triggers
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST, BookError
+from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST
 
 PLACED_TYPES = (*orders.ORDER_TYPES, "market")
 
@@ -74,10 +74,7 @@ def _terms(
 
 
 def _submitted(book: DerivativesBook, **terms: Any) -> tuple[orders.DerivativeOrder, list[Any]]:
-    try:
-        return order_entry.submit_order(book, **terms)
-    except BookError as exc:
-        raise ControlError(str(exc), exc.status) from exc
+    return book_call(order_entry.submit_order, book, **terms)
 
 
 class DeribitOrderOperations:
@@ -147,10 +144,7 @@ class DeribitOrderOperations:
     def deribit_cancel_order(self, order_id: str) -> dict[str, Any]:
         """Cancel an open Deribit order (`cancel_reason` user_request); it stays readable by private/get_order_state."""
         order_id = text(order_id, "order_id", most=orders.MAX_ORDER_ID)
-        try:
-            return order_json(order_entry.cancel_order(self.book, order_id))
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from exc
+        return order_json(book_call(order_entry.cancel_order, self.book, order_id))
 
     @command()
     def deribit_edit_order(
@@ -166,16 +160,13 @@ class DeribitOrderOperations:
         """Change an open order's amount and price (private/edit): made smaller at its price it keeps its place,
         otherwise it enters the book again (and may take what crosses)."""
         order_id = text(order_id, "order_id", most=orders.MAX_ORDER_ID)
-        try:
-            return _answer(self.book, order_entry.edit_order(
-                self.book, order_id, _amount(amount, "amount", SMALLEST, MAX_AMOUNT), _optional_price(price, "price"),
-                post_only=_optional_flag(post_only, "post_only"),
-                reject_post_only=_optional_flag(reject_post_only, "reject_post_only"),
-                reduce_only=_optional_flag(reduce_only, "reduce_only"),
-                trigger_price=_optional_price(trigger_price, "trigger_price"), check_funds=True,
-            ))  # fmt: skip
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from exc
+        return _answer(self.book, book_call(
+            order_entry.edit_order, self.book, order_id, _amount(amount, "amount", SMALLEST, MAX_AMOUNT),
+            _optional_price(price, "price"), post_only=_optional_flag(post_only, "post_only"),
+            reject_post_only=_optional_flag(reject_post_only, "reject_post_only"),
+            reduce_only=_optional_flag(reduce_only, "reduce_only"),
+            trigger_price=_optional_price(trigger_price, "trigger_price"), check_funds=True,
+        ))  # fmt: skip
 
     @command()
     def deribit_cancel_orders(
@@ -196,14 +187,11 @@ class DeribitOrderOperations:
             if not isinstance(order_types, list):
                 raise ControlError("order_types must be a list of order types")
             types = tuple(choice(item, "order_types", PLACED_TYPES) for item in order_types)
-        try:
-            wallet = self.book.wallet(user_id, _account_id(subaccount_id, "subaccount_id"))
-            cancelled = order_entry.cancel_orders(
-                self.book, wallet.id, currency=optional_text(currency, "currency"),
-                kind=None if kind is None else choice(kind, "kind", ("future", "option")),
-                instrument_name=None if instrument_name is None else _instrument(instrument_name),
-                label=None if label is None else text(label, "label", most=orders.MAX_LABEL), types=types,
-            )  # fmt: skip
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from exc
+        wallet = book_call(self.book.wallet, user_id, _account_id(subaccount_id, "subaccount_id"))
+        cancelled = book_call(
+            order_entry.cancel_orders, self.book, wallet.id, currency=optional_text(currency, "currency"),
+            kind=None if kind is None else choice(kind, "kind", ("future", "option")),
+            instrument_name=None if instrument_name is None else _instrument(instrument_name),
+            label=None if label is None else text(label, "label", most=orders.MAX_LABEL), types=types,
+        )  # fmt: skip
         return [order_json(order) for order in cancelled]

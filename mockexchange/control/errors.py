@@ -1,11 +1,13 @@
 """The one error every control-plane operation raises: a message and the HTTP status the admin API answers with; and
-the one way an operation turns the ledger's refusal into it, keeping the ledger's (and its Kalshi code) as its cause."""
+the one way an operation turns a core's refusal into it, keeping the core's as its cause (the Kalshi ledger's code,
+the Deribit book's reason and param, for a venue to answer in its own words)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.kalshi.checks import LedgerError
 
 
@@ -20,4 +22,12 @@ def ledger_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return method(*args, **kwargs)
     except LedgerError as exc:
+        raise ControlError(str(exc), exc.status) from exc
+
+
+def book_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """The Deribit book's answer; its refusal a `ControlError` whose cause is the book's (its reason for a venue)."""
+    try:
+        return method(*args, **kwargs)
+    except BookError as exc:
         raise ControlError(str(exc), exc.status) from exc

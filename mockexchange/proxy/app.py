@@ -77,7 +77,7 @@ class ProxyApp:
         kind = scope["type"]
         if kind == "lifespan":
             await self._lifespan(receive, send)
-        elif scope["path"] == ADMIN_PREFIX or scope["path"].startswith(ADMIN_PREFIX + "/"):
+        elif _under(scope["path"], ADMIN_PREFIX):
             await self._admin(scope, receive, send)
         elif kind == "http" and _under(scope["path"], inspector.INSPECTOR_PATH):
             await self._inspector(scope, receive, send)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from mockexchange.contract.deribit.writes import Call, Judge, run_writes
+from mockexchange.contract.deribit.writes import NOT_A_CURRENCY, Call, Judge, Params, run_writes
 
-NOT_A_CURRENCY = "NOT-A-COIN"
 WRITES = (
     "private/create_subaccount", "private/change_subaccount_name", "private/toggle_subaccount_login",
     "private/submit_transfer_to_subaccount", "private/submit_transfer_to_user", "private/cancel_transfer_by_id",
@@ -20,8 +19,6 @@ WRITES = (
 )  # fmt: skip
 PENDING_TRANSFERS = ("prepared", "waiting_for_admin")  # a transfer Deribit can still cancel
 FLAG = "--account-writes"
-
-Params = dict[str, Any]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -27,6 +27,7 @@ import httpx
 import orjson
 
 from mockexchange.contract.deribit import account, trading
+from mockexchange.contract.deribit.writes import NOT_A_CURRENCY, NOT_AN_INSTRUMENT
 from mockexchange.schema import deribit_rpc
 from mockexchange.schema.specs import SpecError
 
@@ -38,8 +39,6 @@ EXIT_REFUSED = 4
 CLIENT_ID_ENV = "MOCKEXCHANGE_DERIBIT_CLIENT_ID"
 CLIENT_SECRET_ENV = "MOCKEXCHANGE_DERIBIT_CLIENT_SECRET"
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
-NOT_A_CURRENCY = "NOT-A-COIN"
-NOT_AN_INSTRUMENT = "NOT-AN-INSTRUMENT"
 CHANNELS = (
     "user.portfolio.{currency}", "user.changes.any.any.raw", "user.orders.any.any.raw", "user.trades.any.any.raw",
     "book.{instrument}.100ms", "book.{instrument}.none.10.100ms", "ticker.{instrument}.100ms",

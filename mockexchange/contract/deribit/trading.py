@@ -13,10 +13,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from mockexchange.contract.deribit.writes import Call, Cases, Judge, run_writes
+from mockexchange.contract.deribit.writes import (
+    NOT_A_CURRENCY,
+    NOT_AN_INSTRUMENT,
+    Call,
+    Cases,
+    Judge,
+    Params,
+    run_writes,
+)
 
-NOT_A_CURRENCY = "NOT-A-COIN"
-NOT_AN_INSTRUMENT = "NOT-AN-INSTRUMENT"
 LABEL = "kit-check"
 WRITES = (
     "private/buy", "private/edit", "private/edit_by_label", "private/sell", "private/cancel", "private/cancel_by_label",
@@ -24,8 +30,6 @@ WRITES = (
     "private/close_position",
 )  # fmt: skip
 FLAG = "--order-writes"
-
-Params = dict[str, Any]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

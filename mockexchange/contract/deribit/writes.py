@@ -6,6 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+# The invalid values every check sends (the reads' in check.py, the writes' in account.py and trading.py).
+NOT_A_CURRENCY = "NOT-A-COIN"
+NOT_AN_INSTRUMENT = "NOT-AN-INSTRUMENT"
+
+Params = dict[str, Any]
 Call = Callable[[str, dict[str, Any]], Any]
 Judge = Callable[[str, str, str, Any, dict[str, Any]], None]
 Cases = list[tuple[str, dict[str, Any] | None, str]]  # (kind, params or None, why there are none)

@@ -137,13 +137,7 @@ def _check_terms(
         said = f"time_in_force must be one of {', '.join(allowed)} for a {order_type} order"
         raise BookError(said, param="time_in_force")
     bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
-    if order_type in MARKET_TYPES or order_type == "market":
-        if price is not None:
-            raise BookError(f"a {order_type} order has no price", param="price")
-    elif price is None:
-        raise BookError(f"a {order_type} order needs a price", param="price")
-    else:
-        bounded(price, "price", MIN_PRICE, MAX_PRICE)
+    _check_price(order_type, price)
     if order_type in TAKING_TYPES:
         if trigger is not None or trigger_price is not None:
             raise BookError(f"a {order_type} order has no trigger or trigger_price", param="trigger")
@@ -153,6 +147,17 @@ def _check_terms(
         if trigger_price is None:
             raise BookError(f"a {order_type} order needs a trigger_price", param="trigger_price")
         bounded(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
+
+
+def _check_price(order_type: str, price: Decimal | None) -> None:
+    """A market, stop_market or take_market order has no price; any other needs one, within the bounds."""
+    if order_type in MARKET_TYPES or order_type == "market":
+        if price is not None:
+            raise BookError(f"a {order_type} order has no price", param="price")
+    elif price is None:
+        raise BookError(f"a {order_type} order needs a price", param="price")
+    else:
+        bounded(price, "price", MIN_PRICE, MAX_PRICE)
 
 
 def _on_the_grid(instrument: Instrument, amount: Decimal, **prices: Decimal | None) -> None:
@@ -209,13 +214,7 @@ def edit_order(
         kept, order = _open_order(book, order_id)
         if amount <= order.filled_amount:
             raise BookError(f"amount {amount:f} is not more than the {order.filled_amount:f} filled already")
-        if order.order_type in MARKET_TYPES:
-            if price is not None:
-                raise BookError(f"a {order.order_type} order has no price")
-        elif price is None:
-            raise BookError(f"a {order.order_type} order needs a price")
-        else:
-            bounded(price, "price", MIN_PRICE, MAX_PRICE)
+        _check_price(order.order_type, price)
         instrument = book.instrument(order.instrument_name)
         _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price)
         flags = {name: value for name, value in

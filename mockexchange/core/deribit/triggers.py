@@ -49,11 +49,9 @@ def fire(book: DerivativesBook) -> list[tuple[DerivativeOrder, list[Trade]]]:
     the last price) until none is due; each triggered order as it ended up, with its trades."""
     fired: list[tuple[DerivativeOrder, list[Trade]]] = []
     with book.lock:
-        kept = book.orders
-        while kept is not None:
-            due = next((order for order in _waiting(book) if is_due(order, watched_price(book, order))), None)
-            if due is None:
-                return fired
+        if book.orders is None:  # no order yet
+            return fired
+        while (due := next((o for o in _waiting(book) if is_due(o, watched_price(book, o))), None)) is not None:
             fired.append(_trigger(book, due))
     return fired
 
