@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import orjson
+import plain_http
 
 from mockexchange.server import MockServer
 
@@ -27,7 +28,9 @@ class Deribit:
 
     def rpc(self, method: str, **params: Any) -> dict[str, Any]:
         body = {"jsonrpc": "2.0", "id": 7, "method": method, "params": params}
-        r = httpx.post(self.mock.deribit_url + "/api/v2", content=json.dumps(body), headers=self.headers, timeout=10)
+        r = plain_http.post(
+            self.mock.deribit_url + "/api/v2", content=json.dumps(body), headers=self.headers, timeout=10
+        )
         return orjson.loads(r.content) | {"_status": r.status_code}
 
     def result(self, method: str, **params: Any) -> Any:
@@ -36,12 +39,14 @@ class Deribit:
         return answer["result"]
 
     def query(self, method: str, query: str) -> httpx.Response:
-        return httpx.get(f"{self.mock.deribit_url}/api/v2/{method}?{query}", headers=self.headers, timeout=10)
+        return plain_http.get(f"{self.mock.deribit_url}/api/v2/{method}?{query}", headers=self.headers, timeout=10)
 
     def decimal(self, method: str, **params: Any) -> Any:
         """The result with its numbers read as Decimals (the wire's exact digits)."""
         body = {"jsonrpc": "2.0", "id": 7, "method": method, "params": params}
-        r = httpx.post(self.mock.deribit_url + "/api/v2", content=json.dumps(body), headers=self.headers, timeout=10)
+        r = plain_http.post(
+            self.mock.deribit_url + "/api/v2", content=json.dumps(body), headers=self.headers, timeout=10
+        )
         return json.loads(r.text, parse_float=Decimal)["result"]
 
 

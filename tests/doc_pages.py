@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import plain_http
 from doc_blocks import Block
 from serve_process import Served, serving
 
@@ -254,8 +254,8 @@ class Page:
         if self._reader_key is None:
             assert self.served is not None
             base = self.served.base_url
-            httpx.post(f"{base}/_admin/accounts", json={"user_id": "docs-reader", "balance_cents": 100_000})
-            key = httpx.post(f"{base}/_admin/keys", json={"user_id": "docs-reader"}).raise_for_status().json()
+            plain_http.post(f"{base}/_admin/accounts", json={"user_id": "docs-reader", "balance_cents": 100_000})
+            key = plain_http.post(f"{base}/_admin/keys", json={"user_id": "docs-reader"}).raise_for_status().json()
             (self.folder / "key.pem").write_text(key["private_key_pem"])
             self._reader_key = key["key_id"]
         return self._reader_key

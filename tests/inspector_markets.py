@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import plain_http
 
 from mockexchange.admin import kalshi_markets
 from mockexchange.server import MockServer
@@ -31,13 +32,13 @@ def seed(mock: MockServer) -> None:
 
 
 def post(mock: MockServer, operation: str, body: dict) -> dict:
-    answer = httpx.post(f"{mock.base_url}/_admin/{operation}", json=body, timeout=10)
+    answer = plain_http.post(f"{mock.base_url}/_admin/{operation}", json=body, timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
 def rest(mock: MockServer, path: str, **params: str) -> httpx.Response:
-    answer = httpx.get(mock.kalshi_url + path, params=params, timeout=10)
+    answer = plain_http.get(mock.kalshi_url + path, params=params, timeout=10)
     assert answer.status_code == 200, answer.text
     return answer
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import plain_http
 import pytest
 from kalshi_http import ok, signed
 
@@ -67,7 +68,7 @@ def cancel(client: httpx.Client, order_id: str) -> None:
 
 
 def inspected(mock: MockServer, user_id: str, subaccount: int = 0) -> dict:
-    r = httpx.get(f"{mock.base_url}/_admin/accounts/{user_id}", params={"subaccount": subaccount}, timeout=10)
+    r = plain_http.get(f"{mock.base_url}/_admin/accounts/{user_id}", params={"subaccount": subaccount}, timeout=10)
     assert r.status_code == 200, r.text
     return r.json()["kalshi"]
 

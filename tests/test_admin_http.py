@@ -6,6 +6,7 @@ import asyncio
 from decimal import Decimal
 
 import httpx
+import plain_http
 import pytest
 
 from mockexchange import __version__
@@ -16,8 +17,8 @@ from mockexchange.testing.signing import KalshiSigner
 def admin(mock, op, body=None, raw=None):
     if raw is not None:
         headers = {"Content-Type": "application/json"}  # the body is what is malformed, not its declared type
-        return httpx.post(f"{mock.base_url}/_admin/{op}", content=raw, headers=headers, timeout=10)
-    return httpx.post(f"{mock.base_url}/_admin/{op}", json=body if body is not None else {}, timeout=10)
+        return plain_http.post(f"{mock.base_url}/_admin/{op}", content=raw, headers=headers, timeout=10)
+    return plain_http.post(f"{mock.base_url}/_admin/{op}", json=body if body is not None else {}, timeout=10)
 
 
 def test_a_client_can_be_set_up_entirely_over_http(mockexchange):
@@ -41,7 +42,7 @@ def test_a_client_can_be_set_up_entirely_over_http(mockexchange):
     assert fill["event_ticker"] == "KXFED-26DEC" and fill["post_position"] == "10" and fill["fee"] == "0.1725"
     signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
     path = "/trade-api/v2/portfolio/positions"
-    [row] = httpx.get(mockexchange.base_url + path, headers=signer.headers("GET", path)).json()["market_positions"]
+    [row] = plain_http.get(mockexchange.base_url + path, headers=signer.headers("GET", path)).json()["market_positions"]
     assert row["position_fp"] == "10.00" and row["market_exposure_dollars"] == "5.600000"
     assert mockexchange.ledger.accounts["alice"].balance(0) == Decimal("500") - Decimal("5.6") - Decimal("0.1725")
 
@@ -99,7 +100,7 @@ def test_reset_forgets_everything(mockexchange):
     signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
     path = "/trade-api/v2/portfolio/positions"
     assert (
-        httpx.get(mockexchange.base_url + path, headers=signer.headers("GET", path)).json()["error"]["details"]
+        plain_http.get(mockexchange.base_url + path, headers=signer.headers("GET", path)).json()["error"]["details"]
         == "NOT_FOUND"
     )
     assert admin(mockexchange, "accounts", {"user_id": "a"}).status_code == 200
@@ -196,7 +197,7 @@ def test_oversized_bodies_are_refused(mockexchange):
 def test_operations_are_not_gets(mockexchange):
     # An operation answers POST only; `GET /_admin/accounts` is a read of its own (the inspector's, docs/admin-api.md).
     for operation in ("fills", "keys", "reset", "scenario/step"):
-        assert httpx.get(f"{mockexchange.base_url}/_admin/{operation}").status_code == 405, operation
+        assert plain_http.get(f"{mockexchange.base_url}/_admin/{operation}").status_code == 405, operation
 
 
 @pytest.mark.mockexchange(admin=False)
@@ -205,10 +206,10 @@ def test_admin_can_be_switched_off(mockexchange):
 
 
 def test_health_says_ok_and_the_version(mockexchange):
-    r = httpx.get(f"{mockexchange.base_url}/_admin/health")
+    r = plain_http.get(f"{mockexchange.base_url}/_admin/health")
     assert r.status_code == 200 and r.json() == {"status": "ok", "version": __version__}
-    assert httpx.head(f"{mockexchange.base_url}/_admin/health").status_code == 200
-    assert httpx.post(f"{mockexchange.base_url}/_admin/health").status_code == 405
+    assert plain_http.head(f"{mockexchange.base_url}/_admin/health").status_code == 200
+    assert plain_http.post(f"{mockexchange.base_url}/_admin/health").status_code == 405
     assert mockexchange.requests() == [], "health checks are not journaled"
 
 
@@ -231,7 +232,7 @@ def test_health_answers_clients_outside_loopback_and_the_operations_do_not():
 
 @pytest.mark.mockexchange(admin=False)
 def test_health_goes_with_the_admin_api(mockexchange):
-    assert httpx.get(f"{mockexchange.base_url}/_admin/health").status_code == 404
+    assert plain_http.get(f"{mockexchange.base_url}/_admin/health").status_code == 404
 
 
 @pytest.mark.slow
@@ -240,18 +241,18 @@ def test_every_admin_json_answer_ends_with_a_newline_and_the_venues_do_not(mocke
     # stay as the venues send them.
     base = mockexchange.base_url
     mockexchange.create_account("nl")
-    paths = httpx.get(f"{base}/_admin/openapi.json", timeout=10).json()["paths"]
+    paths = plain_http.get(f"{base}/_admin/openapi.json", timeout=10).json()["paths"]
     reads = [path for path, ops in paths.items() if "get" in ops and "{" not in path and path != "/_admin/events"]
-    answers = [httpx.get(base + path, timeout=10) for path in reads]
+    answers = [plain_http.get(base + path, timeout=10) for path in reads]
     answers += [
         admin(mockexchange, "keys", {"user_id": "nl"}),  # 200
         admin(mockexchange, "keys", {"user_id": "nl", "public_key_pem": "garbage"}),  # 400
-        httpx.post(f"{base}/_admin/accounts", content=b"{}", timeout=10),  # 415, the access rules
-        httpx.get(f"{base}/_admin/accounts/ghost", timeout=10),  # 404 of a read
-        httpx.get(f"{base}/_admin/events", timeout=10),  # 406: not an event-stream client
-        httpx.get(f"{base}/_admin/no-such-thing", timeout=10),  # 404 of the app
-        httpx.get(f"{base}/_admin/fills", timeout=10),  # 405 of the app
-        httpx.get(f"{base}/_inspector/no-such-asset.js", timeout=10),  # 404 of the inspector
+        plain_http.post(f"{base}/_admin/accounts", content=b"{}", timeout=10),  # 415, the access rules
+        plain_http.get(f"{base}/_admin/accounts/ghost", timeout=10),  # 404 of a read
+        plain_http.get(f"{base}/_admin/events", timeout=10),  # 406: not an event-stream client
+        plain_http.get(f"{base}/_admin/no-such-thing", timeout=10),  # 404 of the app
+        plain_http.get(f"{base}/_admin/fills", timeout=10),  # 405 of the app
+        plain_http.get(f"{base}/_inspector/no-such-asset.js", timeout=10),  # 404 of the inspector
     ]
     assert len(reads) >= 9
     for r in answers:
@@ -261,7 +262,7 @@ def test_every_admin_json_answer_ends_with_a_newline_and_the_venues_do_not(mocke
         r.json()
     assert [r.status_code for r in answers[len(reads) :]] == [200, 400, 415, 404, 406, 404, 405, 404]
     for venue in ("/trade-api/v2/portfolio/balance", "/trade-api/v2/no-such-thing", "/api/v2/public/test"):
-        assert not httpx.get(base + venue, timeout=10).content.endswith(b"\n"), venue
+        assert not plain_http.get(base + venue, timeout=10).content.endswith(b"\n"), venue
 
 
 @pytest.mark.parametrize(
@@ -280,7 +281,7 @@ def test_an_admin_path_it_does_not_serve_is_answered_in_the_admin_apis_shape(moc
     admin(mockexchange, "accounts", {"user_id": "alice"})
     admin(mockexchange, "fills", {"user_id": "alice", "ticker": "KXFED-26DEC-T4.00", "side": "yes", "action": "buy",
                                   "count": "1", "price": "0.5"})  # fmt: skip
-    answer = httpx.request(method, mockexchange.base_url + path, timeout=10)
+    answer = plain_http.request(method, mockexchange.base_url + path, timeout=10)
     assert (answer.status_code, answer.json()) == (status, {"error": error}), answer.text
     assert answer.text.endswith("}\n")  # one line, as every admin answer
-    assert httpx.get(mockexchange.base_url + "/_admin/accounts/alice", timeout=10).json()["user_id"] == "alice"
+    assert plain_http.get(mockexchange.base_url + "/_admin/accounts/alice", timeout=10).json()["user_id"] == "alice"

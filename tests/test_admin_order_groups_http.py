@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import plain_http
 import pytest
 from inspector_orders import M, inspected, place, sandbox_fixtures
 from kalshi_http import ok, signed
@@ -23,7 +24,7 @@ server, mock = sandbox_fixtures()
 
 def admin(mock: MockServer, operation: str, body: object = None, raw: bytes | None = None) -> httpx.Response:
     content = raw if raw is not None else json.dumps(body).encode()
-    return httpx.post(f"{mock.base_url}/_admin/{operation}", content=content,
+    return plain_http.post(f"{mock.base_url}/_admin/{operation}", content=content,
                       headers={"Content-Type": "application/json"}, timeout=10)  # fmt: skip
 
 

@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import plain_http
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -41,7 +42,7 @@ def raw_sign(signer: KalshiSigner, message: str, pad=None) -> str:
 
 
 def get(mock: MockServer, headers: dict[str, str], target: str = PATH) -> httpx.Response:
-    return httpx.get(mock.base_url + target, headers=headers, timeout=10)
+    return plain_http.get(mock.base_url + target, headers=headers, timeout=10)
 
 
 def test_a_correct_rsa_pss_signature_is_accepted(mockexchange, kalshi_user):

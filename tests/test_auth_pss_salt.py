@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 
-import httpx
+import plain_http
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -67,14 +67,14 @@ def refused_note(length: int) -> str:
 
 def last_entry(server: MockServer, transport: str = "rest") -> dict:
     """The journal's newest REST request, or websocket upgrade (`ws`: its commands have no method)."""
-    found = httpx.get(f"{server.base_url}/_admin/requests?transport={transport}", timeout=10).json()["requests"]
+    found = plain_http.get(f"{server.base_url}/_admin/requests?transport={transport}", timeout=10).json()["requests"]
     return [entry for entry in found if entry["method"] == "GET"][-1]
 
 
 @pytest.mark.parametrize(("salt", "length"), SALTS, ids=SALT_IDS)
 def test_a_salt_other_than_32_passes_by_default_and_is_named(mock, salt, length) -> None:
     server, signer = mock
-    r = httpx.get(server.base_url + PATH, headers=signed(signer, PATH, salt), timeout=10)
+    r = plain_http.get(server.base_url + PATH, headers=signed(signer, PATH, salt), timeout=10)
     entry = last_entry(server)
     if server.app.settings.kalshi_pss_salt == "any":
         assert r.status_code == 200 and r.json()["balance"] == 500
@@ -90,7 +90,7 @@ def test_a_salt_other_than_32_passes_by_default_and_is_named(mock, salt, length)
 
 def test_salt_32_passes_with_no_note(mock) -> None:
     server, signer = mock
-    r = httpx.get(server.base_url + PATH, headers=signed(signer, PATH, padding.PSS.DIGEST_LENGTH), timeout=10)
+    r = plain_http.get(server.base_url + PATH, headers=signed(signer, PATH, padding.PSS.DIGEST_LENGTH), timeout=10)
     assert r.status_code == 200
     assert "X-Mockexchange-Auth" not in r.headers
     assert last_entry(server)["auth"] is None
@@ -99,7 +99,7 @@ def test_salt_32_passes_with_no_note(mock) -> None:
 def test_a_salted_signature_of_another_message_is_still_refused(mock) -> None:
     server, signer = mock
     headers = signed(signer, "/trade-api/v2/portfolio/positions", padding.PSS.MAX_LENGTH)
-    r = httpx.get(server.base_url + PATH, headers=headers, timeout=10)
+    r = plain_http.get(server.base_url + PATH, headers=headers, timeout=10)
     assert (r.status_code, r.json()) == (401, BAD_SIGNATURE)
     assert "does not verify" in r.headers["X-Mockexchange-Auth"]
 
@@ -149,7 +149,7 @@ def test_an_unknown_salt_rule_is_refused() -> None:
 
 @pytest.mark.mockexchange(kalshi_pss_salt="strict")
 def test_the_pytest_marker_sets_the_rule(mockexchange, kalshi_user) -> None:
-    r = httpx.get(mockexchange.base_url + PATH, headers=signed(kalshi_user.signer, PATH, 20), timeout=10)
+    r = plain_http.get(mockexchange.base_url + PATH, headers=signed(kalshi_user.signer, PATH, 20), timeout=10)
     assert (r.status_code, r.headers["X-Mockexchange-Auth"]) == (401, refused_note(20))
 
 
@@ -159,6 +159,6 @@ def test_serve_pss_salt_strict_refuses_other_salts(tmp_path) -> None:
         pem = (tmp_path / "keys" / DEMO_PEM).read_text()
         signer = KalshiSigner.from_pem(str(uuid.UUID(int=DEFAULT_SEED, version=4)), pem)  # the demo's first key
         for salt, status in ((20, 401), (32, 200)):
-            r = httpx.get(served.base_url + PATH, headers=signed(signer, PATH, salt), timeout=10)
+            r = plain_http.get(served.base_url + PATH, headers=signed(signer, PATH, salt), timeout=10)
             assert r.status_code == status, r.text
         assert r.headers.get("X-Mockexchange-Auth") is None

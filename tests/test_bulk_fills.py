@@ -12,8 +12,8 @@ from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
+import plain_http
 import pytest
 import websockets
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -347,7 +347,7 @@ def test_over_the_wire_a_batch_serves_the_same_pages_and_messages_as_one_fill_at
 
             frames = asyncio.run(messages_of(mock, signer, seed))
             auth = KalshiAuth(signer)
-            got = {path: httpx.get(mock.kalshi_url + path, auth=auth).content for path in READS}
+            got = {path: plain_http.get(mock.kalshi_url + path, auth=auth).content for path in READS}
             answers.append((frames, got))
     (one_frames, one_pages), (batch_frames, batch_pages) = answers
     assert batch_pages == one_pages
@@ -365,7 +365,7 @@ def test_a_batch_is_kept_as_one_command_and_comes_back_after_a_restart(tmp_path:
         key = mock.create_key("alice", public_key_pem=PUBLIC_PEM)
         mock.fills(WIRE_FILLS)
         auth = KalshiAuth(KalshiSigner(key["key_id"], PRIVATE_KEY))
-        before = {p: httpx.get(mock.kalshi_url + p, auth=auth).content for p in READS}
+        before = {p: plain_http.get(mock.kalshi_url + p, auth=auth).content for p in READS}
     db = sqlite3.connect(path)
     try:
         names = [name for (name,) in db.execute("SELECT name FROM commands ORDER BY seq")]
@@ -375,4 +375,4 @@ def test_a_batch_is_kept_as_one_command_and_comes_back_after_a_restart(tmp_path:
         db.close()
     assert names.count("fills") == 1 and "fill" not in names
     with MockServer(state=str(path)) as again:
-        assert {p: httpx.get(again.kalshi_url + p, auth=auth).content for p in READS} == before
+        assert {p: plain_http.get(again.kalshi_url + p, auth=auth).content for p in READS} == before

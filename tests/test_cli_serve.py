@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import plain_http
 import pytest
 from serve_process import Served, environment, run_serve, serving
 
@@ -106,7 +106,7 @@ def test_port_0_prints_the_port_bound_in_the_banner_and_the_snippet(demo):
     )
     assert f"mockexchange: Deribit API http://127.0.0.1:{demo.port}/api/v2" in demo.banner
     assert ":0/" not in demo.banner
-    assert httpx.get(f"{demo.base_url}/_admin/health").json() == {"status": "ok", "version": __version__}
+    assert plain_http.get(f"{demo.base_url}/_admin/health").json() == {"status": "ok", "version": __version__}
 
 
 def assert_refused_in_one_line(done: subprocess.CompletedProcess, says: str) -> None:
@@ -249,10 +249,10 @@ DERIBIT_KEY = re.compile(
 def deribit_positions(base_url: str, client_id: str, client_secret: str) -> list[dict]:
     """public/auth with client_credentials over HTTP, then private/get_positions with the token it granted."""
     grant = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
-    auth = httpx.get(f"{base_url}/api/v2/public/auth", params=grant)
+    auth = plain_http.get(f"{base_url}/api/v2/public/auth", params=grant)
     assert auth.status_code == 200, auth.text
     token = auth.json()["result"]["access_token"]
-    answer = httpx.get(
+    answer = plain_http.get(
         f"{base_url}/api/v2/private/get_positions",
         params={"currency": "any"},
         headers={"Authorization": f"Bearer {token}"},

@@ -13,7 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-import httpx
+import plain_http
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -52,7 +52,7 @@ def test_the_printed_headers_sign_a_request_the_mock_accepts(mockexchange, signe
     headers = headers_of(done.stdout)
     assert list(headers) == ["KALSHI-ACCESS-KEY", "KALSHI-ACCESS-TIMESTAMP", "KALSHI-ACCESS-SIGNATURE"]
     assert headers["KALSHI-ACCESS-KEY"] == key_id and re.fullmatch(r"\d{13}", headers["KALSHI-ACCESS-TIMESTAMP"])
-    r = httpx.get(mockexchange.base_url + POSITIONS, headers=headers)
+    r = plain_http.get(mockexchange.base_url + POSITIONS, headers=headers)
     assert r.status_code == 200, r.headers.get("X-Mockexchange-Auth")
     assert r.json()["market_positions"][0]["position_fp"] == "10.00"
 
@@ -61,7 +61,7 @@ def test_the_printed_headers_sign_a_request_the_mock_accepts(mockexchange, signe
 def test_a_query_is_not_signed(mockexchange, signed_user):
     key_id, pem = signed_user
     done = sign("GET", f"{POSITIONS}?limit=1", "--key-id", key_id, "--private-key", str(pem))
-    r = httpx.get(f"{mockexchange.base_url}{POSITIONS}?limit=1", headers=headers_of(done.stdout))
+    r = plain_http.get(f"{mockexchange.base_url}{POSITIONS}?limit=1", headers=headers_of(done.stdout))
     assert r.status_code == 200, r.headers.get("X-Mockexchange-Auth")
 
 
@@ -76,7 +76,7 @@ def test_the_curl_command_calls_the_mock(mockexchange, signed_user):
     assert command[:4] == ["curl", "-sS", "-X", "GET"] and command[-1] == f"{mockexchange.base_url}{POSITIONS}?limit=5"
     if shutil.which("curl") is None:  # the command's parts, sent with httpx instead
         headers = headers_of("\n".join(command[i + 1] for i, part in enumerate(command) if part == "-H"))
-        body = httpx.get(command[-1], headers=headers).json()
+        body = plain_http.get(command[-1], headers=headers).json()
     else:
         ran = subprocess.run([*command, "--fail-with-body"], capture_output=True, text=True, timeout=30)
         assert ran.returncode == 0, ran.stdout + ran.stderr
@@ -98,7 +98,7 @@ def test_the_readmes_sign_command_works(mockexchange, signed_user, tmp_path):
     assert done.returncode == 0, done.stderr
     command = shlex.split(done.stdout)
     headers = headers_of("\n".join(command[i + 1] for i, part in enumerate(command) if part == "-H"))
-    assert httpx.get(command[-1], headers=headers).status_code == 200
+    assert plain_http.get(command[-1], headers=headers).status_code == 200
 
 
 @pytest.mark.slow

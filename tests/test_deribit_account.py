@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
+import plain_http
 import pytest
 from deribit_rpc import Deribit
 
@@ -96,7 +96,7 @@ def test_interuser_transfers_enabled_is_the_wallets_setting(alice: Deribit, mock
     user is then refused (12100 transfer_not_allowed) with nothing changed; a transfer to a subaccount still goes."""
     summary = alice.result("private/get_account_summary", currency="BTC")
     assert summary["interuser_transfers_enabled"] is True
-    turned = httpx.post(
+    turned = plain_http.post(
         mock.base_url + "/_admin/deribit/interuser_transfers", json={"user_id": "alice", "enabled": False}
     )
     assert turned.json() == {"user_id": "alice", "id": 2001, "interuser_transfers_enabled": False}, turned.text

@@ -20,7 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-import httpx
+import plain_http
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -157,7 +157,7 @@ def mock() -> Iterator[MockServer]:
 
 @pytest.fixture(scope="module")
 def markets(mock: MockServer) -> dict[str, Market]:
-    listed = httpx.get(mock.deribit_url + "/api/v2/public/get_instruments", timeout=10).json()["result"]
+    listed = plain_http.get(mock.deribit_url + "/api/v2/public/get_instruments", timeout=10).json()["result"]
 
     def first(test: Any) -> dict[str, Any]:
         return next(i for i in sorted(listed, key=lambda i: i["instrument_name"]) if test(i))
@@ -227,7 +227,7 @@ def test_random_fills_read_exactly_over_http(
         args = {"user_id": user, "instrument_name": markets[role].name, "direction": direction,
                 "amount": f"{amount:f}", "price": f"{price:f}"}  # fmt: skip
         if admin:
-            r = httpx.post(mock.base_url + "/_admin/deribit/fills", json=args, timeout=10)
+            r = plain_http.post(mock.base_url + "/_admin/deribit/fills", json=args, timeout=10)
             assert r.status_code == 200, r.text
         else:
             mock.deribit_fill(**args)
@@ -247,7 +247,7 @@ def test_random_fills_read_exactly_over_http(
     traded = {role for role, *_ in plan}
     for role in traded:
         market, model = markets[role], exact[role]
-        r = httpx.get(
+        r = plain_http.get(
             mock.deribit_url + "/api/v2/private/get_position", params={"instrument_name": market.name},
             headers=headers, timeout=10,
         )  # fmt: skip
@@ -270,7 +270,7 @@ def test_random_fills_read_exactly_over_http(
         if market.option:
             assert "estimated_liquidation_price" not in row
 
-    r = httpx.get(mock.deribit_url + "/api/v2/private/get_positions", headers=headers, timeout=10)
+    r = plain_http.get(mock.deribit_url + "/api/v2/private/get_positions", headers=headers, timeout=10)
     assert r.status_code == 200, r.text
     rows = parse(r.text)["result"]
     assert_plain_numbers(rows, POSITION_PLACES)
@@ -279,7 +279,7 @@ def test_random_fills_read_exactly_over_http(
     )
 
     for currency in ("BTC", "USDC"):
-        r = httpx.get(
+        r = plain_http.get(
             mock.deribit_url + "/api/v2/private/get_account_summary", params={"currency": currency},
             headers=headers, timeout=10,
         )  # fmt: skip
@@ -299,7 +299,7 @@ def test_random_fills_read_exactly_over_http(
             futures = sum((exact[role].realized for role in roles if not markets[role].option), Fraction(0))
             assert_rounded(f"{currency} futures_pl", summary["futures_pl"], futures, SUMMARY, book.futures_pl)
 
-    r = httpx.get(mock.deribit_url + "/api/v2/private/get_account_summaries", headers=headers, timeout=10)
+    r = plain_http.get(mock.deribit_url + "/api/v2/private/get_account_summaries", headers=headers, timeout=10)
     assert r.status_code == 200, r.text
     assert_plain_numbers(parse(r.text)["result"], SUMMARY_PLACES, default=SUMMARY)
 
@@ -313,12 +313,12 @@ def test_a_round_trip_whose_arithmetic_leaves_dust_reads_exactly_zero(mock: Mock
         mock.deribit_fill("dust", "BTC-PERPETUAL", direction, "10000", price)
     with mock.book.reading():
         assert mock.book.position("dust", "BTC-PERPETUAL").realized_profit_loss != 0  # the dust is there
-    position = httpx.get(
+    position = plain_http.get(
         mock.deribit_url + "/api/v2/private/get_position", params={"instrument_name": "BTC-PERPETUAL"},
         headers=auth(key), timeout=10,
     ).text  # fmt: skip
     assert '"realized_profit_loss":0,' in position and '"total_profit_loss":0,' in position
-    summary = httpx.get(
+    summary = plain_http.get(
         mock.deribit_url + "/api/v2/private/get_account_summary", params={"currency": "BTC"}, headers=auth(key),
         timeout=10,
     ).text  # fmt: skip
@@ -346,13 +346,13 @@ def test_a_figure_on_a_tie_is_rounded_away_from_zero(mock: MockServer, tie: tupl
     key = mock.create_deribit_key(user)
     mock.deribit_fill(user, "BTC_USDC-PERPETUAL", "buy", "0.001", "60000")
     mock.deribit_fill(user, "BTC_USDC-PERPETUAL", "sell", "0.001", exit_price)
-    position = httpx.get(
+    position = plain_http.get(
         mock.deribit_url + "/api/v2/private/get_position", params={"instrument_name": "BTC_USDC-PERPETUAL"},
         headers=auth(key), timeout=10,
     )  # fmt: skip
     served = parse(position.text)["result"]
     assert (served["realized_profit_loss"], served["total_profit_loss"]) == (realized, realized)
-    summary = httpx.get(
+    summary = plain_http.get(
         mock.deribit_url + "/api/v2/private/get_account_summary", params={"currency": "USDC"}, headers=auth(key),
         timeout=10,
     )  # fmt: skip

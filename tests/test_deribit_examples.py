@@ -16,7 +16,7 @@ import asyncio
 import json
 from typing import Any
 
-import httpx
+import plain_http
 import pytest
 import websockets
 
@@ -165,7 +165,7 @@ class JsonRpc:
 
     def call(self, method: str, **params: Any) -> Any:
         body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-        reply = httpx.post(self.url, json=body, headers=getattr(self, "headers", {}), timeout=10)
+        reply = plain_http.post(self.url, json=body, headers=getattr(self, "headers", {}), timeout=10)
         assert reply.status_code == 200, reply.text
         return reply.json()["result"]
 

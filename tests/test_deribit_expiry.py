@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import plain_http
 import pytest
 import websockets
 
@@ -34,14 +35,16 @@ MONTHLY_EXPIRY = datetime(2026, 4, 24, 8, 0, tzinfo=UTC)
 def rpc(mock: MockServer, key: dict[str, Any], method: str, **params: Any) -> Any:
     token = base64.b64encode(f"{key['client_id']}:{key['client_secret']}".encode()).decode()
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    r = httpx.post(f"{mock.deribit_url}/api/v2", content=json.dumps(body), headers={"Authorization": f"Basic {token}"})
+    r = plain_http.post(
+        f"{mock.deribit_url}/api/v2", content=json.dumps(body), headers={"Authorization": f"Basic {token}"}
+    )
     answer = json.loads(r.text, parse_float=Decimal)
     assert "result" in answer, answer
     return answer["result"]
 
 
 def admin(mock: MockServer, path: str, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(f"{mock.base_url}/_admin/{path}", json=body, timeout=10)
+    return plain_http.post(f"{mock.base_url}/_admin/{path}", json=body, timeout=10)
 
 
 @pytest.fixture
@@ -138,7 +141,7 @@ def test_settlement_history_pages_and_filters(mock: MockServer) -> None:
         body = {"jsonrpc": "2.0", "id": 1, "method": "private/get_settlement_history_by_currency",
                 "params": {"currency": "BTC"} | bad}  # fmt: skip
         token = base64.b64encode(f"{key['client_id']}:{key['client_secret']}".encode()).decode()
-        r = httpx.post(f"{mock.deribit_url}/api/v2", json=body, headers={"Authorization": f"Basic {token}"})
+        r = plain_http.post(f"{mock.deribit_url}/api/v2", json=body, headers={"Authorization": f"Basic {token}"})
         assert r.status_code == 400 and r.json()["error"]["code"] == -32602, (bad, r.text)
 
 

@@ -11,7 +11,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-import httpx
+import plain_http
 import pytest
 import websockets
 
@@ -96,7 +96,9 @@ def basic(key: dict[str, str]) -> dict[str, str]:
 
 
 def call(mock: MockServer, method: str, key: dict[str, str] | None = None, **params: Any) -> Any:
-    r = httpx.get(f"{mock.deribit_url}/api/v2/{method}", params=params, headers=basic(key) if key else {}, timeout=10)
+    r = plain_http.get(
+        f"{mock.deribit_url}/api/v2/{method}", params=params, headers=basic(key) if key else {}, timeout=10
+    )
     assert r.status_code == 200, r.text
     return r.json()["result"]
 
@@ -200,7 +202,7 @@ def test_option_greek_maps_are_keyed_by_index_and_empty_without_options(mockexch
 
 def test_places_follow_deribit(mockexchange, book):
     key, instruments = book
-    raw = httpx.get(
+    raw = plain_http.get(
         mockexchange.deribit_url + "/api/v2/private/get_position", params={"instrument_name": instruments["future"]},
         headers=basic(key), timeout=10,
     ).text  # fmt: skip
@@ -209,7 +211,7 @@ def test_places_follow_deribit(mockexchange, book):
     assert row["floating_profit_loss"] == Decimal("-0.000793231")
     assert row["size_currency"] == row["delta"] == Decimal("-0.048387097")  # -3000/62000
     params = {"instrument_name": instruments["option"]}
-    reply = httpx.get(mockexchange.deribit_url + "/api/v2/private/get_position", params=params, headers=basic(key))
+    reply = plain_http.get(mockexchange.deribit_url + "/api/v2/private/get_position", params=params, headers=basic(key))
     option = json.loads(reply.text, parse_float=Decimal)["result"]
     for greek in ("delta", "gamma", "vega", "theta"):
         assert -option[greek].as_tuple().exponent <= 5, (greek, option[greek])

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import plain_http
 import pytest
 from deribit_rpc import Deribit
 
@@ -181,7 +182,7 @@ def test_wallet_methods_need_wallet_read(mock: MockServer, alice: Deribit) -> No
 
 
 def admin(mock: MockServer, path: str, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(f"{mock.base_url}/_admin/{path}", json=body, timeout=10)
+    return plain_http.post(f"{mock.base_url}/_admin/{path}", json=body, timeout=10)
 
 
 def test_deposits_and_withdrawals_from_the_admin_api(mock: MockServer, alice: Deribit) -> None:
@@ -288,6 +289,6 @@ def test_every_reply_is_valid_against_deribits_published_schema(mock: MockServer
     ]
     for method, params in calls:
         body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-        r = httpx.post(mock.deribit_url + "/api/v2", content=json.dumps(body), headers=alice.headers, timeout=10)
+        r = plain_http.post(mock.deribit_url + "/api/v2", content=json.dumps(body), headers=alice.headers, timeout=10)
         assert r.status_code == 200 and r.json()["result"], (method, r.text)
         assert deribit_rpc.reply_text_problems(method, r.text) == [], (method, r.text)

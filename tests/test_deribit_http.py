@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import httpx
 import orjson
+import plain_http
 import pytest
 
 from mockexchange.server import MockServer
@@ -36,7 +37,7 @@ def hmac_header(client_id: str, secret: str, method: str, uri: str, body: str = 
 
 
 def get(mock: MockServer, target: str, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.get(mock.deribit_url + target, headers=headers or {}, timeout=10)
+    return plain_http.get(mock.deribit_url + target, headers=headers or {}, timeout=10)
 
 
 def signed_get(mock: MockServer, key: dict[str, str], target: str) -> httpx.Response:
@@ -44,7 +45,7 @@ def signed_get(mock: MockServer, key: dict[str, str], target: str) -> httpx.Resp
 
 
 def rpc(mock: MockServer, body: object, path: str = "/api/v2", headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.post(mock.deribit_url + path, content=orjson.dumps(body), headers=headers or {}, timeout=10)
+    return plain_http.post(mock.deribit_url + path, content=orjson.dumps(body), headers=headers or {}, timeout=10)
 
 
 def assert_envelope(body: dict) -> None:
@@ -205,7 +206,7 @@ def test_access_token_param_over_http(mockexchange, deribit):
 def test_deri_hmac_with_a_body(mockexchange, deribit):
     payload = orjson.dumps({"jsonrpc": "2.0", "id": 3, "method": "private/get_positions", "params": {}}).decode()
     header = hmac_header("AliceKey", "alice-secret", "POST", POSITIONS, payload)
-    r = httpx.post(mockexchange.deribit_url + POSITIONS, content=payload, headers={"Authorization": header})
+    r = plain_http.post(mockexchange.deribit_url + POSITIONS, content=payload, headers={"Authorization": header})
     assert r.status_code == 200 and r.json()["id"] == 3
 
 
@@ -263,7 +264,7 @@ def test_method_not_found(mockexchange):
 
 
 def test_parse_error(mockexchange):
-    r = httpx.post(mockexchange.deribit_url + "/api/v2", content=b"{not json", timeout=10)
+    r = plain_http.post(mockexchange.deribit_url + "/api/v2", content=b"{not json", timeout=10)
     assert r.status_code == 400 and r.json()["error"]["code"] == -32700
 
 
@@ -296,7 +297,7 @@ def test_error_replies_echo_the_id(mockexchange):
 
 
 def test_get_with_a_json_rpc_body(mockexchange):
-    r = httpx.request(
+    r = plain_http.request(
         "GET", mockexchange.deribit_url + "/api/v2/public/get_instruments",
         content=orjson.dumps({"jsonrpc": "2.0", "id": 7, "method": "public/get_instruments",
                               "params": {"currency": "ETH", "kind": "future"}}),
@@ -310,12 +311,12 @@ def test_get_with_a_json_rpc_body(mockexchange):
 
 def test_admin_api_seeds_deribit(mockexchange):
     base = mockexchange.base_url + "/_admin/deribit"
-    assert httpx.post(base + "/accounts", json={"user_id": "bob", "balances": {"ETH": "5"}}).status_code == 200
-    key = httpx.post(base + "/keys", json={"user_id": "bob"}).json()
+    assert plain_http.post(base + "/accounts", json={"user_id": "bob", "balances": {"ETH": "5"}}).status_code == 200
+    key = plain_http.post(base + "/keys", json={"user_id": "bob"}).json()
     assert set(key) >= {"client_id", "client_secret"}
-    listed = httpx.post(base + "/instruments", json={"instrument_name": "ETH-PERPETUAL"}).json()
+    listed = plain_http.post(base + "/instruments", json={"instrument_name": "ETH-PERPETUAL"}).json()
     assert listed["kind"] == "future"
-    fill = httpx.post(
+    fill = plain_http.post(
         base + "/fills",
         json={
             "user_id": "bob",
@@ -326,9 +327,9 @@ def test_admin_api_seeds_deribit(mockexchange):
         },
     )
     assert fill.status_code == 200, fill.text
-    assert httpx.post(base + "/index_prices", json={"index_name": "eth_usd", "price": "2900"}).status_code == 200
+    assert plain_http.post(base + "/index_prices", json={"index_name": "eth_usd", "price": "2900"}).status_code == 200
     assert (
-        httpx.post(
+        plain_http.post(
             base + "/fills",
             json={"user_id": "bob", "instrument_name": "ETH-PERPETUAL", "direction": "up", "amount": "1", "price": "1"},
         ).status_code

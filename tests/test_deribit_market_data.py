@@ -12,7 +12,7 @@ from contextlib import closing
 from decimal import Decimal
 from typing import Any
 
-import httpx
+import plain_http
 import pytest
 import websockets
 from deribit_rpc import DeribitWs
@@ -38,7 +38,7 @@ def mock():
 
 def rpc(mock: MockServer, method: str, params: dict) -> dict:
     body = {"jsonrpc": "2.0", "id": 7, "method": method, "params": params}
-    response = httpx.post(f"{mock.deribit_url}/api/v2/{method}", json=body, timeout=10)
+    response = plain_http.post(f"{mock.deribit_url}/api/v2/{method}", json=body, timeout=10)
     reply = json.loads(response.text, parse_float=Decimal)
     assert response.status_code == (200 if "result" in reply else 400), response.text
     return reply
@@ -153,9 +153,9 @@ def test_hostile_params_are_deribits_invalid_params(mock, params, param):
 @pytest.mark.parametrize("depth", ["%D9%A3", "1e3", "0x10", "", "99999999999999999999999", "-5"])
 def test_hostile_depth_in_a_query_string(mock, depth):
     url = f"{mock.deribit_url}/api/v2/public/get_order_book?instrument_name={PERP}&depth={depth}"
-    response = httpx.get(url, timeout=10)
+    response = plain_http.get(url, timeout=10)
     assert response.status_code == 400 and response.json()["error"]["code"] == -32602, response.text
-    unknown = httpx.get(f"{mock.deribit_url}/api/v2/public/ticker?instrument_name=%E2%82%BF", timeout=10)
+    unknown = plain_http.get(f"{mock.deribit_url}/api/v2/public/ticker?instrument_name=%E2%82%BF", timeout=10)
     assert unknown.status_code == 400 and unknown.json()["error"]["data"]["param"] == "instrument_name"
 
 
@@ -360,7 +360,7 @@ def test_the_book_comes_back_after_a_restart_and_after_a_reset(tmp_path):
         mock.set_index_price("btc_usd", "50000")
         seed_book(mock)
         last = result(mock, "public/get_order_book", {"instrument_name": PERP})["change_id"]
-        httpx.post(f"{mock.base_url}/_admin/reset", timeout=10).raise_for_status()
+        plain_http.post(f"{mock.base_url}/_admin/reset", timeout=10).raise_for_status()
         mock.set_index_price("btc_usd", "50000")
         mock.create_deribit_account("bob", balances={"BTC": "10"})
         mock.deribit_order("bob", PERP, "buy", "10", "100")

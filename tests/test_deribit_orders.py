@@ -13,6 +13,7 @@ from textwrap import dedent
 from typing import Any
 
 import httpx
+import plain_http
 import pytest
 import websockets
 from deribit_rpc import DeribitWs
@@ -39,7 +40,7 @@ def mock():
 def call(mock: MockServer, method: str, params: dict | None = None, auth: tuple[str, str] | None = ALICE) -> dict:
     """A JSON-RPC POST; the reply parsed with every number exact."""
     body = {"jsonrpc": "2.0", "id": 7, "method": method, "params": params or {}}
-    response = httpx.post(f"{mock.deribit_url}/api/v2/{method}", json=body, auth=auth, timeout=10)
+    response = plain_http.post(f"{mock.deribit_url}/api/v2/{method}", json=body, auth=auth, timeout=10)
     reply = json.loads(response.text, parse_float=Decimal)
     expected = 200 if "result" in reply else 401 if reply["error"]["code"] == 13009 else 400
     assert response.status_code == expected, response.text
@@ -59,7 +60,7 @@ def error(mock: MockServer, method: str, params: dict | None = None, auth: tuple
 
 
 def admin(mock: MockServer, path: str, body: dict) -> httpx.Response:
-    return httpx.post(f"{mock.base_url}/_admin/{path}", json=body, timeout=10)
+    return plain_http.post(f"{mock.base_url}/_admin/{path}", json=body, timeout=10)
 
 
 # -- seeding and reading --------------------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def test_an_order_seeded_over_the_admin_api_reads_back_with_deribits_fields(mock
     assert result(mock, "private/get_open_orders_by_instrument", {"instrument_name": "BTC-PERPETUAL"}) == [state]
     assert result(mock, "private/get_open_orders") == [state]
     # The same over a GET with the params in the query string.
-    got = httpx.get(
+    got = plain_http.get(
         mock.deribit_url + "/api/v2/private/get_open_orders_by_currency", params={"currency": "btc"}, auth=ALICE
     )
     assert got.status_code == 200 and json.loads(got.text, parse_float=Decimal)["result"] == [state]
@@ -210,7 +211,7 @@ def test_bad_reads_get_deribits_errors(mock):
         refused = error(mock, method, params)
         assert refused["code"] == -32602 and refused["data"]["param"] == param, (method, params, refused)
     assert error(mock, "private/get_open_orders", auth=None)["code"] == 13009
-    query = httpx.get(mock.deribit_url + "/api/v2/private/get_order_state?order_id=nope", auth=ALICE)
+    query = plain_http.get(mock.deribit_url + "/api/v2/private/get_order_state?order_id=nope", auth=ALICE)
     assert query.status_code == 400 and query.json()["error"]["code"] == 10004
 
 
@@ -328,7 +329,7 @@ def test_signalplus_positions_carry_open_orders_margin(mock):
     headers = {"Authorization": f"Bearer {ALICE[0]}", "Signalplus-API-Signature": sig, "Signalplus-API-Nonce": nonce,
                "Signalplus-API-Timestamp": ts}  # fmt: skip
     body = {"rid": 1, "method": "private/get_positions", "params": {"currency": "BTC"}}
-    reply = httpx.post(mock.base_url + "/api", json=body, headers=headers, timeout=10).json()
+    reply = plain_http.post(mock.base_url + "/api", json=body, headers=headers, timeout=10).json()
     [row] = reply["result"]
     assert row["openOrdersMargin"] == "0.008008"
 

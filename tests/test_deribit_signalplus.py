@@ -9,6 +9,7 @@ import hmac
 import time
 
 import httpx
+import plain_http
 import pytest
 
 from mockexchange.server import MockServer
@@ -35,7 +36,7 @@ def headers(secret: str = "alice-secret", api_key: str = "AliceKey") -> dict[str
 
 
 def post(mock: MockServer, body: dict, hdrs: dict[str, str]) -> httpx.Response:
-    return httpx.post(mock.base_url + "/api", json=body, headers=hdrs, timeout=10)
+    return plain_http.post(mock.base_url + "/api", json=body, headers=hdrs, timeout=10)
 
 
 def test_get_positions_in_camel_case(mockexchange, key):

@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import plain_http
 import pytest
 from serve_process import serving
 
@@ -210,7 +210,7 @@ def test_the_image_serves_as_uid_1000_on_a_root_owned_key_folder_and_its_health_
             kept = keys / name
             assert owner(kept) == (MOCK_UID, MOCK_UID) and stat.S_IMODE(kept.stat().st_mode) == 0o600, name
         assert served.port != 8000 and port_file.read_text() == f"{served.port}\n"
-        assert httpx.get(f"{served.base_url}/_admin/health").status_code == 200
+        assert plain_http.get(f"{served.base_url}/_admin/health").status_code == 200
         health = healthcheck(port_file)
         assert health.returncode == 0, health.stderr
         served.proc.send_signal(signal.SIGTERM)  # as `docker stop` does: the process ends without unwinding

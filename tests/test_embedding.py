@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import plain_http
 import pytest
 from serve_process import serving
 
@@ -61,10 +62,10 @@ def test_the_profile_option(pytester):
 def test_in_process_servers_take_free_ports_and_stop():
     with MockServer() as a, MockServer() as b:
         assert a.port != b.port and a.port > 0
-        assert httpx.post(f"{a.base_url}/_admin/reset").status_code == 200
+        assert plain_http.post(f"{a.base_url}/_admin/reset").status_code == 200
         url = a.base_url
     with pytest.raises(httpx.ConnectError):
-        httpx.post(f"{url}/_admin/reset", timeout=2)
+        plain_http.post(f"{url}/_admin/reset", timeout=2)
 
 
 def test_accepted_connections_get_tcp_nodelay():
@@ -122,13 +123,13 @@ def test_serve_starts_prints_what_a_client_needs_and_answers(tmp_path: Path):
         assert f'key_id = "{key_id.group(1)}"' in out and f'pem = Path("{key_id.group(2)}")' in out
         signer = KalshiSigner.from_pem(key_id.group(1), pem)
         path = "/trade-api/v2/portfolio/positions"
-        body = httpx.get(f"{base}{path}", headers=signer.headers("GET", path)).json()
+        body = plain_http.get(f"{base}{path}", headers=signer.headers("GET", path)).json()
         assert body["market_positions"], "the demo user holds positions"
         fcm = re.search(r"FCM member '([^']+)': key id (\S+), private key (\S+)", out)
         subtrader = re.search(r"subtraders: ([^,\s]+)", out).group(1)
         fcm_signer = KalshiSigner.from_pem(fcm.group(2), Path(fcm.group(3)).read_text())
         path = "/trade-api/v2/fcm/positions"
-        r = httpx.get(f"{base}{path}", params={"subtrader_id": subtrader}, headers=fcm_signer.headers("GET", path))
+        r = plain_http.get(f"{base}{path}", params={"subtrader_id": subtrader}, headers=fcm_signer.headers("GET", path))
         assert r.status_code == 200 and r.json()["market_positions"]
 
 
@@ -138,9 +139,9 @@ def test_serve_answers_generated_bodies_and_bounds_its_journal(tmp_path: Path):
         signer = KalshiSigner.from_pem(key_id, Path(pem).read_text())
         path = "/trade-api/v2/portfolio/fills"
         for _ in range(5):
-            r = httpx.get(f"{served.base_url}{path}", headers=signer.headers("GET", path))
+            r = plain_http.get(f"{served.base_url}{path}", headers=signer.headers("GET", path))
             assert r.status_code == 200 and r.headers["X-Mockexchange-Generated"].startswith("seed=5 ")
-        journal = httpx.get(f"{served.base_url}/_admin/requests").json()["requests"]
+        journal = plain_http.get(f"{served.base_url}/_admin/requests").json()["requests"]
         assert len(journal) == 3 and {entry["path"] for entry in journal} == {path}
 
 

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 import httpx
+import plain_http
 import pytest
 
 from mockexchange.control import ControlError
@@ -29,7 +30,7 @@ BALANCE = "/trade-api/v2/portfolio/balance"
 
 
 def admin(mock: MockServer, method: str, path: str, body: Any = None) -> httpx.Response:
-    return httpx.request(method, f"{mock.base_url}/_admin/{path}", json=body, timeout=10)
+    return plain_http.request(method, f"{mock.base_url}/_admin/{path}", json=body, timeout=10)
 
 
 def add(mock: MockServer, **rule: Any) -> dict[str, Any]:
@@ -86,23 +87,25 @@ def test_a_kalshi_503_fires_twice_then_the_request_is_answered(mockexchange, ali
 )
 def test_kalshi_statuses_get_kalshis_bodies(mockexchange, status, body):
     mockexchange.add_fault(path="/trade-api/", status=status)
-    answer = httpx.get(mockexchange.base_url + BALANCE, timeout=10)  # unsigned: a fault comes before authentication
+    answer = plain_http.get(
+        mockexchange.base_url + BALANCE, timeout=10
+    )  # unsigned: a fault comes before authentication
     assert (answer.status_code, answer.json()) == (status, body)
 
 
 def test_deribit_statuses_are_json_rpc_errors_with_the_id_echoed(mockexchange):
     mockexchange.add_fault(path="/api/v2/public/test", status=503)
     mockexchange.add_fault(path="/api/v2/private", status=401, venue="deribit")
-    answer = httpx.post(
+    answer = plain_http.post(
         f"{mockexchange.base_url}/api/v2", json={"jsonrpc": "2.0", "id": 42, "method": "public/get_time"}
     )  # no rule names /api/v2 alone: answered
     assert answer.status_code == 200
-    answer = httpx.get(f"{mockexchange.base_url}/api/v2/public/test", timeout=10)
+    answer = plain_http.get(f"{mockexchange.base_url}/api/v2/public/test", timeout=10)
     body = answer.json()
     assert answer.status_code == 503 and body["error"]["code"] == 10040 and body["error"]["message"] == "retry"
     assert body["jsonrpc"] == "2.0" and body["testnet"] is True and body["usDiff"] == body["usOut"] - body["usIn"]
     assert "fault rule 1" in body["error"]["mockexchange_diagnosis"] and "id" not in body
-    answer = httpx.post(
+    answer = plain_http.post(
         f"{mockexchange.base_url}/api/v2/private/get_positions",
         json={"jsonrpc": "2.0", "id": 7, "method": "private/get_positions", "params": {"currency": "BTC"}},
     )
@@ -112,7 +115,7 @@ def test_deribit_statuses_are_json_rpc_errors_with_the_id_echoed(mockexchange):
     )  # fmt: skip
     mockexchange.clear_faults()
     mockexchange.add_fault(path="/api", status=429)  # the SignalPlus gateway, POST /api (and /api/v2 below it)
-    answer = httpx.post(f"{mockexchange.base_url}/api", json={"rid": 5, "method": "private/get_positions"})
+    answer = plain_http.post(f"{mockexchange.base_url}/api", json={"rid": 5, "method": "private/get_positions"})
     assert answer.status_code == 429
     assert answer.json()["rid"] == 5 and answer.json()["result"] is None
     assert (answer.json()["error"]["code"], answer.json()["error"]["message"]) == (10028, "too_many_requests")
@@ -126,7 +129,7 @@ def test_deribit_statuses_are_json_rpc_errors_with_the_id_echoed(mockexchange):
 )  # fmt: skip
 def test_the_deribit_code_of_each_status(mockexchange, status, code, message):
     mockexchange.add_fault(path="/api/v2", status=status)
-    answer = httpx.get(f"{mockexchange.base_url}/api/v2/public/get_time", timeout=10)
+    answer = plain_http.get(f"{mockexchange.base_url}/api/v2/public/get_time", timeout=10)
     assert answer.status_code == status
     assert (answer.json()["error"]["code"], answer.json()["error"]["message"]) == (code, message)
 
@@ -202,9 +205,9 @@ def test_the_method_and_venue_filters(mockexchange):
     mockexchange.add_fault(path="/", venue="deribit", status=503)
     base = mockexchange.base_url
     rpc = {"jsonrpc": "2.0", "id": 1, "method": "public/test"}
-    assert httpx.post(f"{base}/api/v2", json=rpc).status_code == 500  # rule 1: POST
-    assert httpx.get(f"{base}/api/v2/public/test").status_code == 503  # rule 2: GET, any Deribit path
-    assert httpx.get(base + BALANCE).status_code == 401  # Kalshi: no rule; refused as unsigned
+    assert plain_http.post(f"{base}/api/v2", json=rpc).status_code == 500  # rule 1: POST
+    assert plain_http.get(f"{base}/api/v2/public/test").status_code == 503  # rule 2: GET, any Deribit path
+    assert plain_http.get(base + BALANCE).status_code == 401  # Kalshi: no rule; refused as unsigned
     assert [rule["fired"] for rule in mockexchange.faults()["faults"]] == [1, 1]
     assert mockexchange.faults()["faults"][0]["method"] == "POST"
 
@@ -212,7 +215,7 @@ def test_the_method_and_venue_filters(mockexchange):
 def test_rules_are_tried_in_order_and_one_fires(mockexchange):
     mockexchange.add_fault(path=BALANCE, status=500, times=1)
     mockexchange.add_fault(path="/trade-api", status=503)
-    statuses = [httpx.get(mockexchange.base_url + BALANCE).status_code for _ in range(3)]
+    statuses = [plain_http.get(mockexchange.base_url + BALANCE).status_code for _ in range(3)]
     assert statuses == [500, 503, 503]
     assert [rule["fired"] for rule in mockexchange.faults()["faults"]] == [1, 2]
 
@@ -220,13 +223,13 @@ def test_rules_are_tried_in_order_and_one_fires(mockexchange):
 def test_the_admin_api_is_never_faulted_and_delete_clears(mockexchange):
     mockexchange.add_fault(path="/", drop=True)
     assert admin(mockexchange, "GET", "clock").status_code == 200
-    assert httpx.get(f"{mockexchange.base_url}/_admin/health").status_code == 200
-    assert httpx.get(f"{mockexchange.base_url}/nowhere").status_code == 404  # no venue's path: untouched
+    assert plain_http.get(f"{mockexchange.base_url}/_admin/health").status_code == 200
+    assert plain_http.get(f"{mockexchange.base_url}/nowhere").status_code == 404  # no venue's path: untouched
     with pytest.raises(httpx.RemoteProtocolError):
-        httpx.get(mockexchange.base_url + BALANCE)
+        plain_http.get(mockexchange.base_url + BALANCE)
     assert admin(mockexchange, "DELETE", "faults").json() == {"cleared": 1}
     assert admin(mockexchange, "GET", "faults").json() == {"faults": []}
-    assert httpx.get(mockexchange.base_url + BALANCE).status_code == 401  # answered again
+    assert plain_http.get(mockexchange.base_url + BALANCE).status_code == 401  # answered again
     assert mockexchange.add_fault(path="/", status=503)["id"] == 2  # ids go on across clears
     assert mockexchange.clear_faults() == {"cleared": 1}
 
@@ -240,8 +243,8 @@ def test_reset_clears_the_rules(mockexchange):
 def test_the_journal_records_a_faulted_request_with_no_problem_of_its_own(mockexchange):
     mockexchange.add_fault(path=BALANCE, status=401)
     mockexchange.add_fault(path="/api/v2", status=404)
-    httpx.get(mockexchange.base_url + BALANCE)
-    httpx.get(f"{mockexchange.base_url}/api/v2/private/get_positions")
+    plain_http.get(mockexchange.base_url + BALANCE)
+    plain_http.get(f"{mockexchange.base_url}/api/v2/private/get_positions")
     kalshi, deribit = mockexchange.requests()
     assert (kalshi["status"], kalshi["fault"], kalshi["problems"]) == (401, "status 401 (fault rule 1)", [])
     assert (deribit["status"], deribit["operation"], deribit["problems"]) == (404, "private/get_positions", [])
@@ -350,8 +353,8 @@ def test_scenario_steps_add_and_clear_faults():
         assert mock.faults() == {"faults": []}
         [ran] = mock.step()["ran"]
         assert ran["kind"] == "fault" and ran["result"]["status"] == 503
-        assert httpx.get(mock.base_url + BALANCE).status_code == 503
-        assert httpx.get(mock.base_url + BALANCE).status_code == 401
+        assert plain_http.get(mock.base_url + BALANCE).status_code == 503
+        assert plain_http.get(mock.base_url + BALANCE).status_code == 401
         mock.step()
         assert mock.faults()["faults"][1]["delay_ms"] == [0, 5]
         mock.step()

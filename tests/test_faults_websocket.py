@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import plain_http
 import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatus
@@ -26,7 +27,7 @@ FED = "KXFED-26DEC-T4.00"
 
 
 def admin(mock: MockServer, path: str, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(f"{mock.base_url}/_admin/{path}", json=body, timeout=10)
+    return plain_http.post(f"{mock.base_url}/_admin/{path}", json=body, timeout=10)
 
 
 def kalshi_signer(mock: MockServer, user: str) -> KalshiSigner:

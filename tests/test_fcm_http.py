@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import plain_http
 import pytest
 
 from mockexchange.testing.signing import KalshiSigner
@@ -29,7 +30,7 @@ def signer_for(mock, user_id, **binding) -> KalshiSigner:
 
 
 def call(mock, signer, **params) -> httpx.Response:
-    return httpx.get(mock.base_url + PATH, params=params, headers=signer.headers("GET", PATH), timeout=10)
+    return plain_http.get(mock.base_url + PATH, params=params, headers=signer.headers("GET", PATH), timeout=10)
 
 
 def tickers(response: httpx.Response) -> list[str]:
@@ -122,7 +123,9 @@ def test_a_positions_cursor_does_not_work_on_fcm_positions(fcm):
     for i in range(4):
         fcm.fill("fcm", f"OWN-X{i}", "yes", "buy", "1", "0.5")
     path = "/trade-api/v2/portfolio/positions"
-    cursor = httpx.get(fcm.base_url + path, params={"limit": 2}, headers=member.headers("GET", path)).json()["cursor"]
+    cursor = plain_http.get(fcm.base_url + path, params={"limit": 2}, headers=member.headers("GET", path)).json()[
+        "cursor"
+    ]
     assert cursor
     r = call(fcm, member, subtrader_id="sub-1", cursor=cursor)
     assert r.status_code == 400 and "op, owner differ" in r.headers["X-Mockexchange-Diagnosis"]
@@ -131,5 +134,5 @@ def test_a_positions_cursor_does_not_work_on_fcm_positions(fcm):
 def test_the_subtrader_account_is_separate_from_the_members_own(fcm):
     member = signer_for(fcm, "fcm")
     path = "/trade-api/v2/portfolio/positions"
-    own = httpx.get(fcm.base_url + path, headers=member.headers("GET", path)).json()
+    own = plain_http.get(fcm.base_url + path, headers=member.headers("GET", path)).json()
     assert [r["ticker"] for r in own["market_positions"]] == ["OWN-M1"]

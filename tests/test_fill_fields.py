@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import inspect
 
-import httpx
+import plain_http
 import pytest
 
 from mockexchange.control import Control
@@ -40,12 +40,12 @@ def test_a_client_order_id_reaches_the_wire_from_the_admin_api(mock: MockServer)
     mock.reset()
     mock.create_account("alice", balance_cents=100_000)
     one = {"user_id": "alice", "ticker": "KXA-1", "side": "yes", "action": "buy", "count": "2", "price": "0.40"}
-    made = httpx.post(f"{mock.base_url}/_admin/fills", json={**one, "client_order_id": "mine-1"}, timeout=10)
+    made = plain_http.post(f"{mock.base_url}/_admin/fills", json={**one, "client_order_id": "mine-1"}, timeout=10)
     assert made.status_code == 200, made.text
-    batch = httpx.post(
+    batch = plain_http.post(
         f"{mock.base_url}/_admin/fills/batch", json={"fills": [{**one, "client_order_id": "mine-2"}]}, timeout=10
     )
     assert batch.status_code == 200, batch.text
     assert [f.client_order_id for f in mock.ledger.fills] == ["mine-1", "mine-2"]
-    refused = httpx.post(f"{mock.base_url}/_admin/fills", json={**one, "client_order_id": 7}, timeout=10)
+    refused = plain_http.post(f"{mock.base_url}/_admin/fills", json={**one, "client_order_id": 7}, timeout=10)
     assert refused.status_code == 400 and "client_order_id" in refused.text

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import orjson
+import plain_http
 import pytest
 
 from mockexchange.server import MockServer
@@ -92,10 +93,10 @@ def test_two_mocks_under_one_seed_answer_alike() -> None:
 
 def test_requests_are_authenticated_and_checked_first() -> None:
     with MockServer(generated_responses=3) as mock, signed_client(mock) as client:
-        unsigned = httpx.get(f"{mock.kalshi_url}/portfolio/positions")
+        unsigned = plain_http.get(f"{mock.kalshi_url}/portfolio/positions")
         assert unsigned.status_code == 401 and GENERATED_HEADER not in unsigned.headers
         assert unsigned.json()["error"]["code"] == "key_is_missing_from_headers"
-        forged = httpx.get(
+        forged = plain_http.get(
             f"{mock.kalshi_url}/portfolio/balance",
             headers={"KALSHI-ACCESS-KEY": "nope", "KALSHI-ACCESS-SIGNATURE": "AAAA", "KALSHI-ACCESS-TIMESTAMP": "1"},
         )

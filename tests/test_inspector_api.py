@@ -17,6 +17,7 @@ from urllib.parse import quote
 import httpx
 import inspector_insides as insides
 import orjson
+import plain_http
 import pytest
 from websockets.sync.client import connect
 
@@ -55,7 +56,7 @@ def mock() -> Iterator[MockServer]:
 
 
 def admin(mock: MockServer, path: str, **params: str) -> httpx.Response:
-    return httpx.get(f"{mock.base_url}/_admin/{path}", params=params, timeout=10)
+    return plain_http.get(f"{mock.base_url}/_admin/{path}", params=params, timeout=10)
 
 
 # -- accounts ---------------------------------------------------------------------------------------------------------
@@ -124,12 +125,12 @@ def test_a_deribit_wallet_renders_as_private_get_positions(mock: MockServer) -> 
     body = admin(mock, "accounts/dan").json()
     assert body["kalshi"] is None
     deribit = body["deribit"]
-    token = httpx.get(
+    token = plain_http.get(
         mock.deribit_url + "/api/v2/public/auth",
         params={"grant_type": "client_credentials", "client_id": "DanKey", "client_secret": "dan-secret"},
         timeout=10,
     ).json()["result"]["access_token"]
-    served = httpx.get(
+    served = plain_http.get(
         mock.deribit_url + "/api/v2/private/get_positions", headers={"Authorization": f"Bearer {token}"}, timeout=10
     ).json()["result"]
     assert deribit["positions"] == served
@@ -225,7 +226,7 @@ def test_the_feed_tells_of_a_change_inside_an_account(mock: MockServer) -> None:
 )
 def test_an_unknown_or_hostile_user_is_a_404_in_the_admin_shape(mock: MockServer, user: str) -> None:
     seed(mock)
-    answer = httpx.get(f"{mock.base_url}/_admin/accounts/{quote(user, safe='')}", timeout=10)
+    answer = plain_http.get(f"{mock.base_url}/_admin/accounts/{quote(user, safe='')}", timeout=10)
     assert answer.status_code == 404, answer.text
     assert set(answer.json()) == {"error"} and "unknown user_id" in answer.json()["error"]
 
@@ -238,7 +239,7 @@ def test_an_unknown_or_hostile_user_is_a_404_in_the_admin_shape(mock: MockServer
 def test_a_bad_account_query_is_a_400_not_a_500(mock: MockServer, query: str, status: int) -> None:
     seed(mock)
     user = "dan" if query.startswith("wallet=999") else "alice"
-    answer = httpx.get(f"{mock.base_url}/_admin/accounts/{user}?{query}", timeout=10)
+    answer = plain_http.get(f"{mock.base_url}/_admin/accounts/{user}?{query}", timeout=10)
     assert answer.status_code == status, answer.text
     assert "error" in answer.json()
 
@@ -247,11 +248,11 @@ def test_the_reads_are_guarded_like_the_admin_api() -> None:
     with MockServer(admin_token="sesame") as mock:
         for path in ("accounts", "accounts/alice", "connections"):
             assert admin(mock, path).status_code == 401
-        ok = httpx.get(f"{mock.base_url}/_admin/accounts", headers={"Authorization": "Bearer sesame"}, timeout=10)
+        ok = plain_http.get(f"{mock.base_url}/_admin/accounts", headers={"Authorization": "Bearer sesame"}, timeout=10)
         assert ok.status_code == 200
-        events = httpx.get(f"{mock.base_url}/_admin/events", headers=STREAM, timeout=10)
+        events = plain_http.get(f"{mock.base_url}/_admin/events", headers=STREAM, timeout=10)
         assert events.status_code == 401
-        foreign = httpx.get(f"{mock.base_url}/_admin/accounts", headers={"Host": "evil.example"}, timeout=10)
+        foreign = plain_http.get(f"{mock.base_url}/_admin/accounts", headers={"Host": "evil.example"}, timeout=10)
         assert foreign.status_code == 403
 
 
@@ -362,16 +363,16 @@ def test_the_feed_tells_what_changes_as_it_changes(mock: MockServer) -> None:
         mock.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "1", "0.50")
         state = events.wait_for("state", lambda d: d["users"] and "alice" in d["users"]["kalshi"])
         assert state["clock"]["clock"] == "manual" and state["scenario"]["loaded"] is False
-        httpx.get(mock.kalshi_url + "/portfolio/positions", auth=KalshiAuth(signer), timeout=10)
+        plain_http.get(mock.kalshi_url + "/portfolio/positions", auth=KalshiAuth(signer), timeout=10)
         requests = events.wait_for("requests")
         (entry,) = requests["requests"]
         assert (entry["status"], entry["user_id"], entry["operation"]) == (200, "alice", "GetPositions")
         assert isinstance(entry["latency_us"], int) and entry["latency_us"] >= 0
         rule = {"path": "/trade-api/v2/portfolio/", "status": 503}
-        httpx.post(f"{mock.base_url}/_admin/faults", json=rule, timeout=10)
+        plain_http.post(f"{mock.base_url}/_admin/faults", json=rule, timeout=10)
         control = events.wait_for("control", lambda d: d["faults"])
         assert control["faults"][0]["status"] == 503 and control["rate_limits"]["tier"] == "off"
-        httpx.post(f"{mock.base_url}/_admin/requests/clear", timeout=10)
+        plain_http.post(f"{mock.base_url}/_admin/requests/clear", timeout=10)
         events.wait_for("cleared")
     finally:
         events.close()
@@ -420,10 +421,10 @@ def test_an_idle_stream_carries_heartbeats(mock: MockServer, monkeypatch: pytest
 
 
 def test_the_feed_wants_an_event_stream_and_a_known_query(mock: MockServer) -> None:
-    refused = httpx.get(f"{mock.base_url}/_admin/events", timeout=10)
+    refused = plain_http.get(f"{mock.base_url}/_admin/events", timeout=10)
     assert refused.status_code == 406 and "text/event-stream" in refused.json()["error"]
     for query in ("since=x", "since=-1", "since=1&since=2", "other=1"):
-        answer = httpx.get(f"{mock.base_url}/_admin/events?{query}", headers=STREAM, timeout=10)
+        answer = plain_http.get(f"{mock.base_url}/_admin/events?{query}", headers=STREAM, timeout=10)
         assert answer.status_code == 400, (query, answer.text)
 
 
@@ -481,7 +482,7 @@ steps:
 
 
 def test_pause_stops_a_play_and_the_timeline_stays_where_it_stopped(mock: MockServer) -> None:
-    post = lambda op, body: httpx.post(f"{mock.base_url}/_admin/{op}", json=body, timeout=10)  # noqa: E731
+    post = lambda op, body: plain_http.post(f"{mock.base_url}/_admin/{op}", json=body, timeout=10)  # noqa: E731
     assert post("scenario", {"document": SCENARIO}).status_code == 200
     assert post("scenario/pause", {}).json()["paused"] is False, "not playing: nothing to pause"
     assert post("scenario/play", {"speed": 1}).status_code == 200  # the wait takes an hour at speed 1
@@ -499,7 +500,7 @@ def test_pause_stops_a_play_and_the_timeline_stays_where_it_stopped(mock: MockSe
 
 
 def test_one_fault_rule_is_removed_by_its_id(mock: MockServer) -> None:
-    post = lambda op, body: httpx.post(f"{mock.base_url}/_admin/{op}", json=body, timeout=10)  # noqa: E731
+    post = lambda op, body: plain_http.post(f"{mock.base_url}/_admin/{op}", json=body, timeout=10)  # noqa: E731
     first = post("faults", {"path": "/trade-api/v2/portfolio/balance", "status": 503}).json()
     second = post("faults", {"path": "/trade-api/v2/portfolio/fills", "delay_ms": 5}).json()
     assert post("faults/remove", {"id": first["id"]}).json() == {"removed": first["id"]}
@@ -513,7 +514,7 @@ def test_one_fault_rule_is_removed_by_its_id(mock: MockServer) -> None:
 
 
 def test_the_page_and_its_assets_are_served_from_the_package_under_a_strict_policy(mock: MockServer) -> None:
-    page = httpx.get(f"{mock.base_url}/_inspector", timeout=10)
+    page = plain_http.get(f"{mock.base_url}/_inspector", timeout=10)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert "default-src 'self'" in CONTENT_SECURITY_POLICY and "unsafe" not in CONTENT_SECURITY_POLICY
@@ -521,21 +522,21 @@ def test_the_page_and_its_assets_are_served_from_the_package_under_a_strict_poli
     assert "http://" not in html and "https://" not in html, "nothing from another host"
     assert "<script>" not in html and " style=" not in html, "no inline script or style: the policy forbids them"
     for name, media_type in ASSETS.items():
-        asset = httpx.get(f"{mock.base_url}/_inspector/{name}", timeout=10)
+        asset = plain_http.get(f"{mock.base_url}/_inspector/{name}", timeout=10)
         assert asset.status_code == 200 and asset.headers["content-type"] == media_type, name
         assert f"/_inspector/{name}" in html
         assert b"http://" not in asset.content.replace(b"http://www.w3.org/2000/svg", b""), name
-    missing = httpx.get(f"{mock.base_url}/_inspector/../../etc/passwd", timeout=10)
+    missing = plain_http.get(f"{mock.base_url}/_inspector/../../etc/passwd", timeout=10)
     assert missing.status_code == 404
-    assert httpx.get(f"{mock.base_url}/_inspector/nothing.js", timeout=10).status_code == 404
+    assert plain_http.get(f"{mock.base_url}/_inspector/nothing.js", timeout=10).status_code == 404
 
 
 def test_the_page_follows_the_admin_apis_access_rules_but_needs_no_token() -> None:
     with MockServer(admin_token="sesame") as mock:
-        assert httpx.get(f"{mock.base_url}/_inspector", timeout=10).status_code == 200, "static: no data"
-        rebound = httpx.get(f"{mock.base_url}/_inspector", headers={"Host": "evil.example"}, timeout=10)
+        assert plain_http.get(f"{mock.base_url}/_inspector", timeout=10).status_code == 200, "static: no data"
+        rebound = plain_http.get(f"{mock.base_url}/_inspector", headers={"Host": "evil.example"}, timeout=10)
         assert rebound.status_code == 403
-        foreign = httpx.get(f"{mock.base_url}/_inspector", headers={"Origin": "https://evil.example"}, timeout=10)
+        foreign = plain_http.get(f"{mock.base_url}/_inspector", headers={"Origin": "https://evil.example"}, timeout=10)
         assert foreign.status_code == 403
     with MockServer(admin=False) as mock:
-        assert httpx.get(f"{mock.base_url}/_inspector", timeout=10).status_code == 404
+        assert plain_http.get(f"{mock.base_url}/_inspector", timeout=10).status_code == 404

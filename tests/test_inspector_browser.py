@@ -27,6 +27,7 @@ import httpx
 import inspector_insides as insides
 import inspector_markets as markets
 import inspector_orders as orders
+import plain_http
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -183,7 +184,7 @@ def test_a_request_refused_for_a_signed_query_string_shows_that_diagnosis(sandbo
     mock, signer = sandbox
     open_inspector(page, mock)
     headers = signed_with_the_query(signer, POSITIONS + "?limit=5")
-    assert httpx.get(mock.base_url + POSITIONS + "?limit=5", headers=headers, timeout=10).status_code == 401
+    assert plain_http.get(mock.base_url + POSITIONS + "?limit=5", headers=headers, timeout=10).status_code == 401
     row = page.locator("#requests-body tr.entry").filter(has_text="401")
     expect(row).to_contain_text("signed the query string; sign the path without it", timeout=WAIT_MS)
     expect(row).to_contain_text(POSITIONS + "?limit=5")
@@ -210,7 +211,7 @@ def test_a_proxys_inspector_shows_what_passes_live_judged_by_field(page: Page) -
         expect(page.locator("#proxy")).to_have_text(f"proxy to kalshi {base}/trade-api/v2", timeout=WAIT_MS)
         for hidden in ("#accounts", "#scenario", "#kalshi-markets"):  # a proxy has none of these
             expect(page.locator(hidden)).to_be_hidden()
-        assert httpx.get(proxy.kalshi_url + "/portfolio/balance", timeout=10).status_code == 200
+        assert plain_http.get(proxy.kalshi_url + "/portfolio/balance", timeout=10).status_code == 200
         row = page.locator("#requests-body tr.entry").filter(has_text="/portfolio/balance")
         expect(row).to_contain_text("balance", timeout=WAIT_MS)
         expect(row).to_have_class("entry flagged")
@@ -220,7 +221,7 @@ def test_a_proxys_inspector_shows_what_passes_live_judged_by_field(page: Page) -
         expect(detail.locator("li.problem").filter(has=page.locator("code.field", has_text="balance"))).to_contain_text(
             "reply.schema balance"
         )
-        assert httpx.get(proxy.kalshi_url + "/no/such/operation", timeout=10).status_code == 200
+        assert plain_http.get(proxy.kalshi_url + "/no/such/operation", timeout=10).status_code == 200
         unknown = page.locator("#requests-body tr.entry").filter(has_text="/no/such/operation")
         expect(unknown).to_contain_text("not judged: Kalshi's OpenAPI 3.34.0", timeout=WAIT_MS)
         expect(unknown).to_contain_text("no operation of the schema has this path")
@@ -500,8 +501,8 @@ def test_the_filters_narrow_the_requests(sandbox, page: Page) -> None:
 def test_the_page_is_driven_from_the_keyboard(sandbox, page: Page) -> None:
     mock, signer = sandbox
     open_inspector(page, mock)
-    httpx.get(mock.base_url + POSITIONS, auth=KalshiAuth(signer), timeout=10)
-    httpx.get(mock.base_url + "/trade-api/v2/portfolio/balance", auth=KalshiAuth(signer), timeout=10)
+    plain_http.get(mock.base_url + POSITIONS, auth=KalshiAuth(signer), timeout=10)
+    plain_http.get(mock.base_url + "/trade-api/v2/portfolio/balance", auth=KalshiAuth(signer), timeout=10)
     expect(page.locator("#requests-body tr.entry")).to_have_count(2, timeout=WAIT_MS)
     keyboard = page.keyboard
     keyboard.press("Tab")  # the first stop skips to the requests

@@ -19,6 +19,7 @@ from datetime import timedelta
 import httpx
 import inspector_insides as insides
 import inspector_markets as markets
+import plain_http
 import pytest
 from bidi_firefox import Firefox, firefox_path
 from test_inspector_browser import (  # noqa: F401  (fixtures)
@@ -109,7 +110,7 @@ def test_a_request_refused_for_a_signed_query_string_shows_that_diagnosis(sandbo
     mock, signer = sandbox
     open_inspector(page, mock)
     headers = signed_with_the_query(signer, POSITIONS + "?limit=5")
-    assert httpx.get(mock.base_url + POSITIONS + "?limit=5", headers=headers, timeout=10).status_code == 401
+    assert plain_http.get(mock.base_url + POSITIONS + "?limit=5", headers=headers, timeout=10).status_code == 401
     row = "[...document.querySelectorAll('#requests-body tr.entry')].find((tr) => tr.textContent.includes('401'))"
     text = page.wait_for(f"{row}?.textContent")
     assert "signed the query string; sign the path without it" in text

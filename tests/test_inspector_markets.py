@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import httpx
 import orjson
+import plain_http
 import pytest
 from inspector_markets import CPI, FED, LATER, START, rest, seed
 from test_inspector_api import Events
@@ -30,7 +31,7 @@ def mock():
 
 
 def admin(mock: MockServer, path: str, **params: str) -> httpx.Response:
-    return httpx.get(f"{mock.base_url}/_admin/{path}", params=params, timeout=10)
+    return plain_http.get(f"{mock.base_url}/_admin/{path}", params=params, timeout=10)
 
 
 # -- the list ---------------------------------------------------------------------------------------------------------
@@ -166,7 +167,7 @@ def test_a_market_without_a_book_has_empty_sides(mock: MockServer) -> None:
      "search=a&search=b"],
 )  # fmt: skip
 def test_a_hostile_markets_query_is_a_400_not_a_500(mock: MockServer, query: str) -> None:
-    answer = httpx.get(f"{mock.base_url}/_admin/markets?{query}", timeout=10)
+    answer = plain_http.get(f"{mock.base_url}/_admin/markets?{query}", timeout=10)
     assert answer.status_code == 400, answer.text
     assert set(answer.json()) == {"error"}
 
@@ -175,7 +176,7 @@ def test_a_hostile_markets_query_is_a_400_not_a_500(mock: MockServer, query: str
     "query", ["search=%00%ff\u4e2d", "cursor=%00", "search=%25%2F..%2F", "cursor=" + "\uffff" * 10]
 )
 def test_odd_text_in_a_markets_query_is_just_text(mock: MockServer, query: str) -> None:
-    answer = httpx.get(f"{mock.base_url}/_admin/markets?{query}", timeout=10)
+    answer = plain_http.get(f"{mock.base_url}/_admin/markets?{query}", timeout=10)
     assert answer.status_code == 200, answer.text
 
 
@@ -183,13 +184,13 @@ def test_odd_text_in_a_markets_query_is_just_text(mock: MockServer, query: str) 
     "ticker", ["nobody", "a/b", "../../etc/passwd", "%00", "\u00e9\u4e2d", "x" * 5000, " ", "pause"]
 )
 def test_an_unknown_or_hostile_ticker_is_a_404_in_the_admin_shape(mock: MockServer, ticker: str) -> None:
-    answer = httpx.get(f"{mock.base_url}/_admin/markets/{quote(ticker, safe='')}", timeout=10)
+    answer = plain_http.get(f"{mock.base_url}/_admin/markets/{quote(ticker, safe='')}", timeout=10)
     assert answer.status_code == 404, answer.text
     assert set(answer.json()) == {"error"} and "unknown market" in answer.json()["error"]
 
 
 def test_one_market_takes_no_query(mock: MockServer) -> None:
-    answer = httpx.get(f"{mock.base_url}/_admin/markets/{FED}?depth=1", timeout=10)
+    answer = plain_http.get(f"{mock.base_url}/_admin/markets/{FED}?depth=1", timeout=10)
     assert answer.status_code == 400 and "depth" in answer.json()["error"]
 
 
@@ -198,9 +199,9 @@ def test_the_market_reads_are_guarded_like_the_admin_api() -> None:
         mock.create_market(FED)
         for path in ("markets", f"markets/{FED}"):
             assert admin(mock, path).status_code == 401
-            allowed = httpx.get(f"{mock.base_url}/_admin/{path}", headers={"Authorization": "Bearer sesame"})
+            allowed = plain_http.get(f"{mock.base_url}/_admin/{path}", headers={"Authorization": "Bearer sesame"})
             assert allowed.status_code == 200
-        assert httpx.post(f"{mock.base_url}/_admin/markets", json={"ticker": "X-1"}).status_code == 401
+        assert plain_http.post(f"{mock.base_url}/_admin/markets", json={"ticker": "X-1"}).status_code == 401
 
 
 # -- the live feed ----------------------------------------------------------------------------------------------------
@@ -220,7 +221,7 @@ def test_the_feed_names_a_market_whose_book_or_status_moved(mock: MockServer) ->
         time.sleep(3 * feed_module.COALESCE_S)
         assert not [data for name, data in events.got if name == "state"], "a book is no account's"
         events.got.clear()
-        httpx.post(f"{mock.base_url}/_admin/markets/pause", json={"ticker": FED}, timeout=10)
+        plain_http.post(f"{mock.base_url}/_admin/markets/pause", json={"ticker": FED}, timeout=10)
         events.wait_for("markets", named(FED))
         events.got.clear()
         mock.advance_clock(seconds=86_400)  # LATER opens: the clock's transition, with no lifecycle event of Kalshi's

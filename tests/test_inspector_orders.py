@@ -5,7 +5,7 @@ the live feed naming the account and the market as an order changes; bad input r
 
 from __future__ import annotations
 
-import httpx
+import plain_http
 import pytest
 from inspector_orders import EXPIRES, M, as_served, cancel, inspected, place, sandbox_fixtures
 from kalshi_http import ok, signed
@@ -72,7 +72,7 @@ def test_each_book_level_names_its_owners_in_queue_order(mock: MockServer) -> No
         behind_house = place(bob, count="2", price="0.40")
         first = place(alice, count="7", price="0.46")  # 5 fill, 2 rest at 0.46
         second = place(bob, count="1", price="0.46")
-    r = httpx.get(f"{mock.base_url}/_admin/markets/{M}", timeout=10)
+    r = plain_http.get(f"{mock.base_url}/_admin/markets/{M}", timeout=10)
     assert r.status_code == 200, r.text
     bids = {level["yes_price_dollars"]: level for level in r.json()["book"]["bids"]}
     assert bids["0.4600"]["owners"] == [
@@ -90,7 +90,7 @@ def test_a_crowded_level_names_its_first_orders_and_the_rest_together(mock: Mock
     crowd = kalshi_orders.LEVEL_ORDERS + 3
     with signed(mock, "bob") as bob:
         made = [place(bob, price="0.12") for _ in range(crowd)]
-    r = httpx.get(f"{mock.base_url}/_admin/markets/{M}", timeout=10)
+    r = plain_http.get(f"{mock.base_url}/_admin/markets/{M}", timeout=10)
     owners = next(lv for lv in r.json()["book"]["bids"] if lv["yes_price_dollars"] == "0.1200")["owners"]
     named = [o["order_id"] for o in owners[:-1]]
     assert named == [m["order_id"] for m in made[: kalshi_orders.LEVEL_ORDERS]]
@@ -132,6 +132,6 @@ def test_the_feed_names_the_account_and_the_market_as_an_order_changes(mock: Moc
     ],
 )
 def test_bad_input_to_the_orders_read_is_the_admin_shape(mock: MockServer, path: str, params: dict, status: int):
-    r = httpx.get(f"{mock.base_url}/_admin/{path}", params=params, timeout=10)
+    r = plain_http.get(f"{mock.base_url}/_admin/{path}", params=params, timeout=10)
     assert r.status_code == status, r.text
     assert set(r.json()) <= {"error", "errors"} and r.json()["error"]

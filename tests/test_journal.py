@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
+import plain_http
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
@@ -43,7 +44,7 @@ def client(mock: MockServer, signer: KalshiSigner) -> Iterator[httpx.Client]:
 
 
 def journal(mock: MockServer, **filters: object) -> dict:
-    r = httpx.get(f"{mock.base_url}/_admin/requests", params=filters, timeout=10)
+    r = plain_http.get(f"{mock.base_url}/_admin/requests", params=filters, timeout=10)
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -67,7 +68,7 @@ def test_a_valid_request_is_journaled_with_no_problems() -> None:
         key = mock.create_key("alice")
         signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
         ts = int(wall.now().timestamp() * 1000)
-        r = httpx.get(
+        r = plain_http.get(
             mock.base_url + POSITIONS + "?limit=5&settlement_status=all", headers=signer.headers("GET", POSITIONS, ts)
         )
         assert r.status_code == 200
@@ -164,7 +165,7 @@ def test_a_cursor_is_not_judged_from_the_request_alone(mock, client) -> None:
 
 def test_a_bad_signature_is_journaled_with_the_mocks_diagnosis(mock, signer) -> None:
     headers = signer.headers("GET", "/trade-api/v2/portfolio/balance")  # signed for another path
-    r = httpx.get(mock.base_url + POSITIONS, headers=headers)
+    r = plain_http.get(mock.base_url + POSITIONS, headers=headers)
     assert r.status_code == 401
     diagnosis = r.headers["X-Mockexchange-Auth"]
     assert diagnosis
@@ -174,7 +175,7 @@ def test_a_bad_signature_is_journaled_with_the_mocks_diagnosis(mock, signer) -> 
 
 
 def test_an_unsigned_request_is_journaled_without_a_key(mock) -> None:
-    assert httpx.get(mock.base_url + POSITIONS).status_code == 401
+    assert plain_http.get(mock.base_url + POSITIONS).status_code == 401
     entry = only_entry(mock)
     assert entry["key_id"] is None and rules(entry) == ["auth.signature"]
     assert "KALSHI-ACCESS" in entry["problems"][0]["detail"]
@@ -197,9 +198,9 @@ def test_an_unknown_path_and_an_unknown_method(mock, client) -> None:
 
 
 def test_admin_requests_and_other_paths_are_not_journaled(mock, client) -> None:
-    httpx.post(f"{mock.base_url}/_admin/accounts", json={"user_id": "bob"})
-    httpx.get(f"{mock.base_url}/_admin/clock")
-    httpx.get(f"{mock.base_url}/elsewhere")
+    plain_http.post(f"{mock.base_url}/_admin/accounts", json={"user_id": "bob"})
+    plain_http.get(f"{mock.base_url}/_admin/clock")
+    plain_http.get(f"{mock.base_url}/elsewhere")
     assert journal(mock) == {"requests": [], "last_seq": 0}
 
 
@@ -294,7 +295,7 @@ def test_filters_since_and_limit(mock, client, signer) -> None:
     client.get(f"{POSITIONS}?limit=10")  # 1: valid
     client.get(f"{POSITIONS}?limit=5000")  # 2: 400
     client.get("/trade-api/v2/portfolio/balance")  # 3: valid
-    httpx.get(mock.base_url + POSITIONS)  # 4: 401, no key
+    plain_http.get(mock.base_url + POSITIONS)  # 4: 401, no key
     ws_exchange(mock, signer, '{"id": 1, "cmd": "list_subscriptions"}')  # 5: upgrade, 6: command
 
     def seqs(**filters: object) -> list[int]:
@@ -327,7 +328,7 @@ def test_filters_since_and_limit(mock, client, signer) -> None:
     ],
 )
 def test_a_bad_filter_is_a_400(mock, query, error) -> None:
-    r = httpx.get(f"{mock.base_url}/_admin/requests?{query}")
+    r = plain_http.get(f"{mock.base_url}/_admin/requests?{query}")
     assert r.status_code == 400
     assert error in r.json()["error"]
 
@@ -335,18 +336,18 @@ def test_a_bad_filter_is_a_400(mock, query, error) -> None:
 def test_clearing_keeps_the_sequence_going(mock, client) -> None:
     client.get(POSITIONS)
     client.get(POSITIONS)
-    assert httpx.post(f"{mock.base_url}/_admin/requests/clear").json() == {"cleared": True, "last_seq": 2}
+    assert plain_http.post(f"{mock.base_url}/_admin/requests/clear").json() == {"cleared": True, "last_seq": 2}
     assert journal(mock) == {"requests": [], "last_seq": 2}
     client.get(POSITIONS)
     assert [e["seq"] for e in journal(mock)["requests"]] == [3]
-    assert httpx.delete(f"{mock.base_url}/_admin/requests").json() == {"cleared": True, "last_seq": 3}
+    assert plain_http.delete(f"{mock.base_url}/_admin/requests").json() == {"cleared": True, "last_seq": 3}
     assert journal(mock)["requests"] == []
 
 
 def test_the_journal_keeps_the_newest_journal_size_entries() -> None:
     with MockServer(journal_size=3) as mock:
         for limit in range(1, 6):
-            httpx.get(f"{mock.base_url}{POSITIONS}?limit={limit}")
+            plain_http.get(f"{mock.base_url}{POSITIONS}?limit={limit}")
         body = journal(mock)
     assert [e["seq"] for e in body["requests"]] == [3, 4, 5] and body["last_seq"] == 5
     assert [e["query"] for e in body["requests"]] == [[["limit", "3"]], [["limit", "4"]], [["limit", "5"]]]

@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Iterator
 
-import httpx
+import plain_http
 import pytest
 from websockets.sync.client import connect
 
@@ -36,7 +36,7 @@ def basic(client_id: str = "AliceKey", secret: str = "alice-secret") -> dict[str
 
 
 def journal(mock: MockServer, **filters: object) -> list[dict]:
-    r = httpx.get(f"{mock.base_url}/_admin/requests", params=filters, timeout=10)
+    r = plain_http.get(f"{mock.base_url}/_admin/requests", params=filters, timeout=10)
     assert r.status_code == 200, r.text
     return r.json()["requests"]
 
@@ -54,7 +54,7 @@ def rules(entry: dict) -> list[str]:
 
 
 def test_a_valid_private_call_is_recorded_with_its_method_and_client_id(mock):
-    r = httpx.get(mock.deribit_url + POSITIONS, params={"currency": "BTC"}, headers=basic(), timeout=10)
+    r = plain_http.get(mock.deribit_url + POSITIONS, params={"currency": "BTC"}, headers=basic(), timeout=10)
     assert r.status_code == 200 and r.json()["result"][0]["instrument_name"] == "BTC-PERPETUAL"
     entry = only_entry(mock)
     assert entry["venue"] == "deribit" and entry["transport"] == "rest"
@@ -66,7 +66,7 @@ def test_a_valid_private_call_is_recorded_with_its_method_and_client_id(mock):
 
 def test_post_api_v2_records_the_method_named_in_the_body(mock):
     body = {"jsonrpc": "2.0", "id": 7, "method": "/private/get_positions", "params": {"currency": "BTC"}}
-    r = httpx.post(mock.deribit_url + "/api/v2", json=body, headers=basic(), timeout=10)
+    r = plain_http.post(mock.deribit_url + "/api/v2", json=body, headers=basic(), timeout=10)
     assert r.status_code == 200, r.text
     entry = only_entry(mock)
     assert (entry["method"], entry["path"], entry["operation"]) == ("POST", "/api/v2", "private/get_positions")
@@ -74,7 +74,7 @@ def test_post_api_v2_records_the_method_named_in_the_body(mock):
 
 
 def test_an_unknown_method(mock):
-    r = httpx.get(mock.deribit_url + "/api/v2/public/get_nothing", timeout=10)
+    r = plain_http.get(mock.deribit_url + "/api/v2/public/get_nothing", timeout=10)
     assert r.status_code == 400 and r.json()["error"]["code"] == -32601
     entry = only_entry(mock)
     assert entry["operation"] == "public/get_nothing" and entry["status"] == 400
@@ -83,7 +83,7 @@ def test_an_unknown_method(mock):
 
 
 def test_bad_params_name_the_reason_and_the_param(mock):
-    r = httpx.get(mock.deribit_url + POSITIONS, params={"currency": "DOGE"}, headers=basic(), timeout=10)
+    r = plain_http.get(mock.deribit_url + POSITIONS, params={"currency": "DOGE"}, headers=basic(), timeout=10)
     error = r.json()["error"]
     assert r.status_code == 400 and error["code"] == -32602
     assert error["data"] == {"reason": "invalid currency", "param": "currency"}
@@ -99,14 +99,16 @@ def test_bad_params_name_the_reason_and_the_param(mock):
     [(b'{"jsonrpc": "2.0", "method": ', "jsonrpc.parse", -32700), (b"[]", "jsonrpc.request", 11050)],
 )
 def test_a_body_that_is_not_a_request(mock, content, rule, code):
-    r = httpx.post(mock.deribit_url + "/api/v2", content=content, timeout=10)
+    r = plain_http.post(mock.deribit_url + "/api/v2", content=content, timeout=10)
     assert r.status_code == 400 and r.json()["error"]["code"] == code
     entry = only_entry(mock)
     assert entry["operation"] is None and rules(entry) == [rule]
 
 
 def test_bad_credentials_are_an_auth_signature_problem_with_the_diagnosis(mock):
-    r = httpx.get(mock.deribit_url + POSITIONS, params={"currency": "BTC"}, headers=basic(secret="wrong"), timeout=10)
+    r = plain_http.get(
+        mock.deribit_url + POSITIONS, params={"currency": "BTC"}, headers=basic(secret="wrong"), timeout=10
+    )
     assert r.status_code == 401 and r.json()["error"]["code"] == 13004
     entry = only_entry(mock)
     assert entry["key_id"] == "AliceKey"  # who claimed to call, though the secret was wrong
@@ -117,7 +119,7 @@ def test_bad_credentials_are_an_auth_signature_problem_with_the_diagnosis(mock):
 
 def test_an_unknown_bearer_token_is_an_auth_token_problem(mock):
     headers = {"Authorization": "Bearer no-such-token"}
-    r = httpx.get(mock.deribit_url + POSITIONS, params={"currency": "BTC"}, headers=headers, timeout=10)
+    r = plain_http.get(mock.deribit_url + POSITIONS, params={"currency": "BTC"}, headers=headers, timeout=10)
     assert r.status_code == 401
     entry = only_entry(mock)
     assert rules(entry) == ["auth.token"] and entry["key_id"] is None
@@ -128,7 +130,7 @@ def test_an_unknown_bearer_token_is_an_auth_token_problem(mock):
     [("GET", "/api/v2/get_positions", 404, "operation.unknown"), ("PUT", POSITIONS, 405, "operation.method")],
 )
 def test_a_request_no_route_answers(mock, method, path, status, rule):
-    assert httpx.request(method, mock.deribit_url + path, timeout=10).status_code == status
+    assert plain_http.request(method, mock.deribit_url + path, timeout=10).status_code == status
     entry = only_entry(mock)
     assert (entry["venue"], entry["method"], entry["status"], rules(entry)) == ("deribit", method, status, [rule])
 
@@ -150,8 +152,10 @@ def signalplus_headers(secret: str = "alice-secret") -> dict[str, str]:
 
 def test_signalplus_requests_are_their_own_venue(mock):
     body = {"rid": 1, "method": "private/get_positions", "params": {"currency": "BTC"}}
-    assert httpx.post(mock.base_url + "/api", json=body, headers=signalplus_headers(), timeout=10).status_code == 200
-    r = httpx.post(mock.base_url + "/api", json=body, headers=signalplus_headers("wrong"), timeout=10)
+    assert (
+        plain_http.post(mock.base_url + "/api", json=body, headers=signalplus_headers(), timeout=10).status_code == 200
+    )
+    r = plain_http.post(mock.base_url + "/api", json=body, headers=signalplus_headers("wrong"), timeout=10)
     assert r.status_code == 401
     good, bad = journal(mock)
     assert (good["venue"], good["method"], good["path"]) == ("signalplus", "POST", "/api")
@@ -203,13 +207,13 @@ def test_a_websocket_message_after_public_auth_carries_the_client_id(mock):
 
 
 def test_the_venue_filter(mock):
-    httpx.get(mock.base_url + "/trade-api/v2/exchange/status", timeout=10)
-    httpx.get(mock.deribit_url + "/api/v2/public/test", timeout=10)
+    plain_http.get(mock.base_url + "/trade-api/v2/exchange/status", timeout=10)
+    plain_http.get(mock.deribit_url + "/api/v2/public/test", timeout=10)
     kalshi, deribit = journal(mock)
     assert kalshi["venue"] == "kalshi" and deribit["venue"] == "deribit"
     assert journal(mock, venue="deribit") == [deribit] and journal(mock, venue="kalshi") == [kalshi]
     assert [e["seq"] for e in mock.requests(venue="deribit")] == [deribit["seq"]]
-    r = httpx.get(f"{mock.base_url}/_admin/requests", params={"venue": "binance"}, timeout=10)
+    r = plain_http.get(f"{mock.base_url}/_admin/requests", params={"venue": "binance"}, timeout=10)
     assert r.status_code == 400 and r.json()["error"] == "venue must be one of kalshi, deribit, signalplus"
     with pytest.raises(ValueError, match="venue must be one of"):
         mock.requests(venue="binance")

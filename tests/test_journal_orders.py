@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import httpx
+import plain_http
 import pytest
 
 from mockexchange.server import MockServer
@@ -34,13 +35,13 @@ def client(mock: MockServer) -> Iterator[httpx.Client]:
 
 
 def _entries(mock: MockServer, since: int) -> list[dict]:
-    r = httpx.get(f"{mock.base_url}/_admin/requests", params={"since": since}, timeout=10)
+    r = plain_http.get(f"{mock.base_url}/_admin/requests", params={"since": since}, timeout=10)
     assert r.status_code == 200, r.text
     return r.json()["requests"]
 
 
 def _last_seq(mock: MockServer) -> int:
-    return httpx.get(f"{mock.base_url}/_admin/requests", params={"limit": 1}, timeout=10).json()["last_seq"]
+    return plain_http.get(f"{mock.base_url}/_admin/requests", params={"limit": 1}, timeout=10).json()["last_seq"]
 
 
 def test_every_order_route_is_judged_by_its_operation(mock, client) -> None:

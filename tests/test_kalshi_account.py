@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import plain_http
 import pytest
 
 from mockexchange.control import ControlError
@@ -72,7 +73,7 @@ def test_limits_off_answer_basic_figures_and_the_grants_raise_them(fresh: MockSe
             "write": {"refill_rate": 100, "bucket_capacity": 100},
             "grants": [],
         }
-        admin = httpx.post(
+        admin = plain_http.post(
             fresh.base_url + "/_admin/api_usage_levels",
             json={"user_id": "alice", "level": "premier", "expires_ts": expires},
         )
@@ -165,7 +166,7 @@ def test_volume_progress_counts_the_trailing_30_days_of_fills(fresh: MockServer,
 
 
 def test_endpoint_costs_are_public_and_are_what_the_limiter_charges(fresh: MockServer):
-    answer = httpx.get(fresh.kalshi_url + COSTS)  # no signature
+    answer = plain_http.get(fresh.kalshi_url + COSTS)  # no signature
     assert answer.status_code == 200
     body = answer.json()
     assert body["default_cost"] == 10
@@ -184,7 +185,7 @@ def test_endpoint_costs_are_public_and_are_what_the_limiter_charges(fresh: MockS
 
 def test_account_routes_refuse_an_unsigned_request(fresh: MockServer):
     for method, path in (("GET", LIMITS), ("POST", UPGRADE), ("GET", PROGRESS)):
-        answer = httpx.request(method, fresh.kalshi_url + path)
+        answer = plain_http.request(method, fresh.kalshi_url + path)
         assert answer.status_code == 401
         assert answer.json()["error"]["code"] == "key_is_missing_from_headers"
 

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import plain_http
 import pytest
 from state_sql import sql
 
@@ -49,7 +50,7 @@ def _write_over_rest(mock: MockServer) -> tuple[KalshiAuth, str]:
 
 def _answers(mock: MockServer, auth: KalshiAuth, transfer_id: str) -> dict[str, bytes]:
     paths = [*READS, f"/portfolio/intra_exchange_instance_transfers/{transfer_id}"]
-    return {path: httpx.get(mock.kalshi_url + path, auth=auth).content for path in paths}
+    return {path: plain_http.get(mock.kalshi_url + path, auth=auth).content for path in paths}
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import plain_http
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from state_sql import sql
@@ -169,15 +170,17 @@ def test_the_legacy_profile_shows_keys_as_its_clients_parse_them():
 
 def test_the_admin_api_deletes_and_names_keys(fresh: MockServer):
     fresh.create_account("alice")
-    made = httpx.post(fresh.base_url + "/_admin/keys", json={"user_id": "alice", "name": "ops", "scopes": ["read"]})
+    made = plain_http.post(
+        fresh.base_url + "/_admin/keys", json={"user_id": "alice", "name": "ops", "scopes": ["read"]}
+    )
     assert made.status_code == 200, made.text
     key_id = made.json()["key_id"]
     assert fresh.keys.get(key_id).scopes == ("read",)
-    bad = httpx.post(fresh.base_url + "/_admin/keys", json={"user_id": "alice", "scopes": ["write"]})
+    bad = plain_http.post(fresh.base_url + "/_admin/keys", json={"user_id": "alice", "scopes": ["write"]})
     assert bad.status_code == 400 and "`write` scope must include `read`" in bad.json()["error"]
-    other = httpx.post(fresh.base_url + "/_admin/keys/delete", json={"key_id": key_id, "user_id": "bob"})
+    other = plain_http.post(fresh.base_url + "/_admin/keys/delete", json={"key_id": key_id, "user_id": "bob"})
     assert other.status_code == 404
-    deleted = httpx.post(fresh.base_url + "/_admin/keys/delete", json={"key_id": key_id})
+    deleted = plain_http.post(fresh.base_url + "/_admin/keys/delete", json={"key_id": key_id})
     assert deleted.json() == {"key_id": key_id, "user_id": "alice", "deleted": True, "closed_websockets": 0}
     assert fresh.keys.get(key_id) is None
 

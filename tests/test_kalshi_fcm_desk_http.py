@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import httpx
+import plain_http
 import pytest
 
 from mockexchange.server import MockServer
@@ -36,10 +37,10 @@ class Desk:
         signer = self.signer(user, **binding)
         headers = signer.headers(method, API + path)
         if json is not None:
-            return httpx.request(
+            return plain_http.request(
                 method, self.mock.base_url + API + path, params=params, json=json, headers=headers, timeout=10
             )
-        return httpx.request(
+        return plain_http.request(
             method, self.mock.base_url + API + path, params=params, content=content, headers=headers, timeout=10
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import plain_http
 import pytest
 
 from mockexchange.core.clock import ManualClock
@@ -48,7 +49,9 @@ def seed(mock: MockServer) -> dict[str, KalshiSigner]:
 
 
 def get(mock: MockServer, signer: KalshiSigner, path: str, **params) -> httpx.Response:
-    return httpx.get(mock.base_url + API + path, params=params, headers=signer.headers("GET", API + path), timeout=10)
+    return plain_http.get(
+        mock.base_url + API + path, params=params, headers=signer.headers("GET", API + path), timeout=10
+    )
 
 
 def test_fcm_fills_list_every_subtraders_fills_with_their_side(server):

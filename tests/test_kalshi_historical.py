@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import httpx
+import plain_http
 import pytest
 from kalshi_http import ok, signed
 
@@ -113,11 +113,11 @@ def test_the_cutoff_is_set_from_python_and_the_admin_api_on_the_exchange_clock(m
         "orders_updated_ts": "2026-11-01T12:00:00.000000Z",
         "market_positions_last_updated_ts": "2026-11-01T12:00:00.000000Z",
     }
-    admin = httpx.post(
+    admin = plain_http.post(
         f"{modern.base_url}/_admin/historical/cutoff", json={"orders_updated_ts": "2027-01-01T00:00:00Z"}
     )
     assert admin.status_code == 200, admin.text
-    read = httpx.get(f"{modern.base_url}/_admin/historical/cutoff").json()
+    read = plain_http.get(f"{modern.base_url}/_admin/historical/cutoff").json()
     assert read["orders_updated_ts"] == "2027-01-01T00:00:00+00:00"
     assert read["trades_created_ts"] == "2026-10-01T00:00:00.500000+00:00"  # the others stay
     assert ok(client, "/historical/cutoff")["orders_updated_ts"] == "2027-01-01T00:00:00.000000Z"
@@ -140,7 +140,7 @@ def test_a_bad_cutoff_is_refused_and_changes_nothing(modern, arguments):
     before = modern.historical_cutoff()
     with pytest.raises(ControlError):
         modern.set_historical_cutoff(**arguments)
-    admin = httpx.post(f"{modern.base_url}/_admin/historical/cutoff", json=arguments)
+    admin = plain_http.post(f"{modern.base_url}/_admin/historical/cutoff", json=arguments)
     assert admin.status_code == 400, admin.text
     assert modern.historical_cutoff() == before
 
@@ -402,13 +402,13 @@ def test_historical_positions_take_a_single_event_ticker(modern):
 
 @pytest.mark.parametrize("path", ["/historical/fills", "/historical/orders", "/historical/positions"])
 def test_unsigned_requests_are_refused(mock, path):
-    r = httpx.get(mock.kalshi_url + path)
+    r = plain_http.get(mock.kalshi_url + path)
     assert r.status_code == 401 and "error" in r.json()
 
 
 def test_the_cutoff_is_public_as_the_spec_says(mock):
     """The spec asks no signature of GET /historical/cutoff and documents no 401."""
-    r = httpx.get(mock.kalshi_url + "/historical/cutoff")
+    r = plain_http.get(mock.kalshi_url + "/historical/cutoff")
     assert r.status_code in (200, 404) and ("trades_created_ts" in r.json() or r.status_code == 404)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import plain_http
 import pytest
 from kalshi_accounts import client as signed_client
 from kalshi_accounts import open_fcm_desk
@@ -236,10 +237,10 @@ def test_a_child_scope_alone_is_a_key_of_its_own(mock):
 
 def test_the_admin_api_and_a_scenario_refuse_write_without_read(mock):
     before = state(mock)
-    admin = httpx.post(f"{mock.base_url}/_admin/keys", json={"user_id": "alice", "scopes": ["write"]})
+    admin = plain_http.post(f"{mock.base_url}/_admin/keys", json={"user_id": "alice", "scopes": ["write"]})
     assert admin.status_code == 400 and admin.json()["error"].startswith("scopes: ")
     document = {"users": [{"user_id": "carol", "keys": [{"key_id": "carol-key", "scopes": ["write"]}]}]}
-    scenario = httpx.post(f"{mock.base_url}/_admin/scenario", json={"document": document, "reset": False})
+    scenario = plain_http.post(f"{mock.base_url}/_admin/scenario", json={"document": document, "reset": False})
     assert scenario.status_code == 400
     assert "users[0].keys[0].scopes" in scenario.text and "`write` scope must include `read`" in scenario.text
     assert state(mock) == before

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
+import plain_http
 import pytest
 from kalshi_http import ok, signed
 from kalshi_orders import client_of, fresh, module_server, refused, state
@@ -74,7 +75,7 @@ def read(client: httpx.Client, order_id: str) -> dict:
 
 
 def book(mock: MockServer) -> dict:
-    return httpx.get(f"{mock.kalshi_url}/markets/{M}/orderbook").json()["orderbook"]
+    return plain_http.get(f"{mock.kalshi_url}/markets/{M}/orderbook").json()["orderbook"]
 
 
 def balance(client: httpx.Client) -> tuple[int, str]:

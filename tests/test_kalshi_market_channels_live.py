@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import httpx
+import plain_http
 from market_client import ClientBook, bare, reading, signer_for, subscribe
 
 from mockexchange.core.clock import ManualClock
@@ -18,7 +18,7 @@ FED = "KXFED-26DEC-T4.00"
 
 
 def rest_book(mock: MockServer, ticker: str) -> dict[str, dict[Decimal, Decimal]]:
-    book = httpx.get(f"{mock.kalshi_url}/markets/{ticker}/orderbook", timeout=10).json()["orderbook_fp"]
+    book = plain_http.get(f"{mock.kalshi_url}/markets/{ticker}/orderbook", timeout=10).json()["orderbook_fp"]
     return {side: {Decimal(p): Decimal(c) for p, c in book[f"{side}_dollars"]} for side in ("yes", "no")}
 
 
@@ -64,7 +64,9 @@ def test_a_fill_reaches_trade_and_ticker_and_the_lifecycle_commands_reach_market
             frames = client.wait(seen)
             trade = next(f["msg"] for f in frames if f["type"] == "trade")
             assert (trade["market_ticker"], trade["count_fp"], trade["yes_price_dollars"]) == (FED, "3.00", "0.4500")
-            rest = httpx.get(f"{mock.kalshi_url}/markets/trades", params={"ticker": FED}, timeout=10).json()["trades"]
+            rest = plain_http.get(f"{mock.kalshi_url}/markets/trades", params={"ticker": FED}, timeout=10).json()[
+                "trades"
+            ]
             assert trade["trade_id"] == rest[0]["trade_id"]
             events = [f["msg"]["event_type"] for f in frames if f["type"] == "market_lifecycle_v2"]
             # determining an open market closes it first

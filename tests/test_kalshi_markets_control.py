@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import plain_http
 import pytest
 
 from mockexchange.core.clock import ManualClock
@@ -20,7 +21,7 @@ START = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
 
 def admin(mock: MockServer, op: str, body: dict | None = None) -> httpx.Response:
-    return httpx.post(f"{mock.base_url}/_admin/{op}", json=body or {}, timeout=10)
+    return plain_http.post(f"{mock.base_url}/_admin/{op}", json=body or {}, timeout=10)
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_series_events_and_markets_are_listed_and_changed_over_the_admin_api(moc
     determined = admin(mock, "markets/determine", {"ticker": "KXFED-26DEC-T4.00", "result": "yes"}).json()
     assert determined["status"] == "determined" and determined["settles_at"] == "2026-01-05T11:05:00+00:00"
     assert admin(mock, "exchange_status", {"trading_active": False}).json()["trading_active"] is False
-    assert httpx.get(f"{mock.base_url}/_admin/exchange_status").json() == {
+    assert plain_http.get(f"{mock.base_url}/_admin/exchange_status").json() == {
         "exchange_active": True, "trading_active": False, "exchange_estimated_resume_time": None
     }  # fmt: skip
 
@@ -192,7 +193,7 @@ def test_while_the_exchange_does_not_trade_the_house_book_fills_and_orders_are_r
     ]  # fmt: skip
     assert [(r.status_code, "exchange" in r.json()["error"]) for r in refused] == [(409, True)] * 3
     assert mock.ledger.book_levels("M-0") == ([(4_000, 100)], []) and mock.ledger.markets["M-0"].book_clock == 1
-    status = httpx.get(f"{mock.kalshi_url}/exchange/status", timeout=10).json()
+    status = plain_http.get(f"{mock.kalshi_url}/exchange/status", timeout=10).json()
     assert (status["trading_active"], status["exchange_active"]) == (False, switch == "trading_active")
     admin(mock, "exchange_status", {switch: True})
     assert admin(mock, "books", {"ticker": "M-0", "yes": [["0.41", "1"]]}).status_code == 200

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
+import plain_http
 import pytest
 
 from mockexchange.core.clock import ManualClock, unix_seconds
@@ -18,7 +19,7 @@ FED = "KXFED-26DEC-T4.00"
 
 
 def get(mock: MockServer, path: str, **params) -> httpx.Response:
-    return httpx.get(mock.kalshi_url + path, params=params, timeout=10)
+    return plain_http.get(mock.kalshi_url + path, params=params, timeout=10)
 
 
 def seeded(profile: str = "3.34") -> MockServer:
@@ -122,7 +123,9 @@ def test_the_book_reads_as_bids_of_each_side_ascending_and_at_depth(mock):
         ["0.4000", "100.00"]
     ]
     assert get(mock, f"/markets/{FED}/orderbook", depth=101).status_code == 400
-    both = httpx.get(f"{mock.kalshi_url}/markets/orderbooks?tickers={FED}&tickers=KXCPI-26MAR-T3.0", timeout=10).json()
+    both = plain_http.get(
+        f"{mock.kalshi_url}/markets/orderbooks?tickers={FED}&tickers=KXCPI-26MAR-T3.0", timeout=10
+    ).json()
     assert [(b["ticker"], b["orderbook_fp"]["yes_dollars"]) for b in both["orderbooks"]] == [
         (FED, book["yes_dollars"]), ("KXCPI-26MAR-T3.0", [])
     ]  # fmt: skip
@@ -229,7 +232,7 @@ def test_market_data_is_charged_to_the_key_it_names_or_the_address_and_obeys_the
         assert answers[:20] == [200] * 20 and answers[-1] == 429  # 200 tokens, 10 a read: the address's bucket
         mock.create_account("u")
         key = mock.create_key("u", key_type="ed25519")
-        named = httpx.get(f"{mock.kalshi_url}/markets", headers={"KALSHI-ACCESS-KEY": key["key_id"]}, timeout=10)
+        named = plain_http.get(f"{mock.kalshi_url}/markets", headers={"KALSHI-ACCESS-KEY": key["key_id"]}, timeout=10)
         assert named.status_code == 200  # the user's own bucket, unsigned as the read is public
         mock.set_rate_limit_tier("off")
         mock.add_fault(path="/trade-api/v2/markets", status=503, times=1)

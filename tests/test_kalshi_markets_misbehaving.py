@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
+import plain_http
 import pytest
 
 from mockexchange.core.clock import ManualClock, epoch_ms
@@ -63,7 +64,7 @@ def clean(mock: MockServer) -> Iterator[MockServer]:
 
 def read(mock: MockServer, name: str, headers: dict[str, str] | None = None) -> httpx.Response:
     path, query = ROUTES[name]
-    return httpx.get(mock.kalshi_url + path, params=query, headers=headers, timeout=10)
+    return plain_http.get(mock.kalshi_url + path, params=query, headers=headers, timeout=10)
 
 
 @pytest.mark.parametrize("name", ROUTES)
@@ -109,7 +110,7 @@ def test_every_route_is_charged_to_the_address_or_the_key_it_names(clean, name):
     signed = [read(mock, name, signer.headers("GET", V2 + ROUTES[name][0], epoch_ms(WALL))) for _ in range(20)]
     assert [answer.status_code for answer in signed] == [200] * 19 + [429], "the user's twenty reads, one named above"
     positions = V2 + "/portfolio/positions"
-    portfolio = httpx.get(mock.base_url + positions, headers=signer.headers("GET", positions, epoch_ms(WALL)))
+    portfolio = plain_http.get(mock.base_url + positions, headers=signer.headers("GET", positions, epoch_ms(WALL)))
     assert portfolio.status_code == 429, "the market data spent the user's reads"
 
 

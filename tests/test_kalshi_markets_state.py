@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import plain_http
 import pytest
 from serve_process import Served, serving
 from state_sql import sql
@@ -69,7 +70,7 @@ def _signed(mock: MockServer, users: dict[str, KalshiSigner]) -> dict[str, bytes
     for user, signer in users.items():
         for path in ("/portfolio/positions", "/portfolio/balance", "/portfolio/settlements", "/portfolio/fills"):
             full = "/trade-api/v2" + path
-            answer = httpx.get(mock.base_url + full, headers=signer.headers("GET", full), timeout=10)
+            answer = plain_http.get(mock.base_url + full, headers=signer.headers("GET", full), timeout=10)
             assert answer.status_code == 200, answer.text
             reads[f"{user} {path}"] = answer.content
     return reads
@@ -141,7 +142,7 @@ def test_a_restart_answers_the_market_data_as_before_and_makes_the_pending_trans
 
 
 def _admin(served: Served, op: str, body: dict | None = None, method: str = "POST") -> Any:
-    answer = httpx.request(method, f"{served.base_url}/_admin/{op}", json=body, timeout=30)
+    answer = plain_http.request(method, f"{served.base_url}/_admin/{op}", json=body, timeout=30)
     assert answer.status_code == 200, (op, answer.text)
     return answer.json()
 
@@ -180,7 +181,7 @@ def _exchange_now(served: Served) -> datetime:
 
 
 def _market(served: Served, ticker: str) -> dict[str, Any]:
-    return httpx.get(f"{served.base_url}/trade-api/v2/markets/{ticker}", timeout=10).json()["market"]
+    return plain_http.get(f"{served.base_url}/trade-api/v2/markets/{ticker}", timeout=10).json()["market"]
 
 
 @pytest.mark.slow
@@ -213,13 +214,13 @@ def test_a_transition_that_fell_due_while_serve_was_down_is_made_at_its_due_time
     with serving(keys, "--state", state) as again:
         closed, paid, opened = (_market(again, t) for t in ("KXDOWN-26-A", "KXDOWN-26-B", "KXDOWN-26-C"))
         assert (closed["status"], closed["close_time"]) == ("closed", due.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
-        book = httpx.get(f"{again.base_url}/trade-api/v2/markets/KXDOWN-26-A/orderbook", timeout=10).json()
+        book = plain_http.get(f"{again.base_url}/trade-api/v2/markets/KXDOWN-26-A/orderbook", timeout=10).json()
         assert book["orderbook_fp"] == {"yes_dollars": [], "no_dollars": []}, "closing cleared it"
         assert (paid["status"], paid["settlement_ts"]) == ("finalized", settles_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
         assert opened["status"] == "active"
         signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
         full = "/trade-api/v2/portfolio/settlements"
-        settlement = httpx.get(again.base_url + full, headers=signer.headers("GET", full), timeout=10).json()
+        settlement = plain_http.get(again.base_url + full, headers=signer.headers("GET", full), timeout=10).json()
         record = settlement["settlements"][0]
         assert (record["ticker"], record["revenue"]) == ("KXDOWN-26-B", 500)
         assert datetime.fromisoformat(record["settled_time"].replace("Z", "+00:00")) == settles_at

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import plain_http
 import pytest
 from kalshi_http import ok, signed
 from kalshi_orders import T0, M, N, client_of, fresh, module_server, order, place, refused, state
@@ -124,7 +125,7 @@ def test_passing_the_limit_triggers_the_group_its_orders_end_and_new_ones_are_re
     assert status(alice, other_market["order_id"]) == ("canceled", "0.00")
     assert status(alice, outside["order_id"]) == ("resting", "1.00")
     assert group(alice, gid)["is_auto_cancel_enabled"] is True
-    book = httpx.get(f"{mock.kalshi_url}/markets/{M}/orderbook").json()["orderbook_fp"]
+    book = plain_http.get(f"{mock.kalshi_url}/markets/{M}/orderbook").json()["orderbook_fp"]
     assert book["yes_dollars"] == [["0.3900", "1.00"]]
     balance = ok(alice, "/portfolio/balance")["balance"]
     before = state(mock)
@@ -155,7 +156,7 @@ def test_a_takers_fills_count_and_its_own_rest_ends_when_it_passes_the_limit(moc
     assert status(alice, made["order_id"]) == ("canceled", "0.00")
     assert group(alice, gid)["is_auto_cancel_enabled"] is True
     assert ok(alice, "/portfolio/orders", status="resting")["orders"] == []
-    book = httpx.get(f"{mock.kalshi_url}/markets/{M}/orderbook").json()["orderbook_fp"]
+    book = plain_http.get(f"{mock.kalshi_url}/markets/{M}/orderbook").json()["orderbook_fp"]
     assert book["yes_dollars"] == [] and book["no_dollars"] == []
 
 

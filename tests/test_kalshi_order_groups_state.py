@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import plain_http
 import pytest
 from state_sql import sql
 
@@ -56,7 +56,7 @@ def _reads(mock: MockServer, made: dict) -> dict[str, bytes]:
     paths = ["/portfolio/order_groups", "/portfolio/order_groups?subaccount=1", "/portfolio/orders",
              "/portfolio/balance", f"/markets/{M}/orderbook"]  # fmt: skip
     paths += [f"/portfolio/order_groups/{group_id}" for group_id in made["groups"]]
-    return {path: httpx.get(mock.kalshi_url + path, auth=auth).content for path in paths}
+    return {path: plain_http.get(mock.kalshi_url + path, auth=auth).content for path in paths}
 
 
 @pytest.mark.slow
@@ -76,6 +76,6 @@ def test_a_restarted_mock_keeps_its_groups_byte_for_byte_and_their_window(tmp_pa
         # the window still holds the 2 matched 5 s ago: 2 more is past 3, and the group triggers
         live = made["groups"][0]
         again.place_order("bob", M, "ask", "2", "0.41", **IOC)
-        shown = httpx.get(again.kalshi_url + f"/portfolio/order_groups/{live}", auth=KalshiAuth(
+        shown = plain_http.get(again.kalshi_url + f"/portfolio/order_groups/{live}", auth=KalshiAuth(
             KalshiSigner.from_pem(made["key"]["key_id"], made["key"]["private_key_pem"]))).json()  # fmt: skip
         assert shown["is_auto_cancel_enabled"] is True

@@ -9,7 +9,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
+import plain_http
 import pytest
 from kalshi_http import ok, signed
 from kalshi_orders import T0, M, N, client_of, fresh, module_server, order, place, refused, state
@@ -67,9 +67,9 @@ def test_a_crossing_order_answers_what_it_filled_and_every_read_agrees(mock, ali
         ("5.00", True, made["order_id"], "a-1")]  # fmt: skip
     positions = ok(alice, "/portfolio/positions")["market_positions"]
     assert [(p["ticker"], p["position_fp"]) for p in positions] == [(M, "5.00")]
-    book = httpx.get(f"{mock.kalshi_url}/markets/{M}/orderbook").json()["orderbook_fp"]
+    book = plain_http.get(f"{mock.kalshi_url}/markets/{M}/orderbook").json()["orderbook_fp"]
     assert book["yes_dollars"] == [["0.4000", "10.00"], ["0.4600", "2.00"]] and book["no_dollars"] == []
-    trades = httpx.get(f"{mock.kalshi_url}/markets/trades", params={"ticker": M}).json()["trades"]
+    trades = plain_http.get(f"{mock.kalshi_url}/markets/trades", params={"ticker": M}).json()["trades"]
     assert [(t["count_fp"], t["yes_price_dollars"], t["taker_outcome_side"]) for t in trades] == [("5.00", "0.4500",
                                                                                                   "yes")]  # fmt: skip
     assert trades[0]["trade_id"] == fills[0]["trade_id"]

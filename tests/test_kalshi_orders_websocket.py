@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import httpx
+import plain_http
 from kalshi_http import ok, signed
 from market_client import ClientBook, reading, signer_for, subscribe
 
@@ -75,16 +75,16 @@ def test_a_match_publishes_each_change_once_and_the_frames_agree_with_rest():
             assert [f["trade_id"] for f in reversed(bob_fills)] == [f["trade_id"] for f in takers]
             assert [t["trade_id"] for t in trades] == [f["trade_id"] for f in takers]
             assert maker["trade_id"] == takers[0]["trade_id"]  # a match's two fills carry its trade's id
-            tape = httpx.get(f"{mock.kalshi_url}/markets/trades", params={"ticker": M}).json()["trades"]
+            tape = plain_http.get(f"{mock.kalshi_url}/markets/trades", params={"ticker": M}).json()["trades"]
             assert [t["trade_id"] for t in reversed(tape)] == [t["trade_id"] for t in trades]
             assert ok(bob_rest, "/portfolio/positions")["market_positions"][0]["position_fp"] == "-5.00"
             assert ok(alice_rest, "/portfolio/positions")["market_positions"][0]["position_fp"] == "3.00"
             book = ClientBook().apply_all([f for f in seen if f["type"] in ("orderbook_snapshot", "orderbook_delta")])
-            rest = httpx.get(f"{mock.kalshi_url}/markets/{M}/orderbook").json()["orderbook_fp"]
+            rest = plain_http.get(f"{mock.kalshi_url}/markets/{M}/orderbook").json()["orderbook_fp"]
             assert book.gaps == [] and book.books[M] == {
                 side: {Decimal(p): Decimal(c) for p, c in rest[f"{side}_dollars"]} for side in ("yes", "no")
             }
             ticker = of(seen, "ticker")[-1]
-            market = httpx.get(f"{mock.kalshi_url}/markets/{M}").json()["market"]
+            market = plain_http.get(f"{mock.kalshi_url}/markets/{M}").json()["market"]
             assert (ticker["price_dollars"], ticker["volume_fp"]) == (market["last_price_dollars"], market["volume_fp"])
             assert ok(alice_rest, f"/portfolio/orders/{resting['order_id']}")["order"]["status"] == "executed"

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
-import httpx
+import plain_http
 import pytest
 from kalshi_http import ok, signed
 
@@ -415,7 +415,7 @@ def test_every_endpoint_needs_a_signature():
             "/portfolio/balance", "/portfolio/fills", "/portfolio/settlements", "/portfolio/deposits",
             "/portfolio/withdrawals", "/portfolio/summary/total_resting_order_value",
         ]:  # fmt: skip
-            r = httpx.get(mock.kalshi_url + path)
+            r = plain_http.get(mock.kalshi_url + path)
             assert r.status_code == 401 and r.json()["error"]["code"] == "key_is_missing_from_headers", path
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal as D
 
+import plain_http
 import pytest
 
 from mockexchange.core.clock import ManualClock
@@ -278,11 +279,10 @@ def test_a_subaccount_locked_key_defaults_to_its_subaccount_and_is_refused_other
     mockexchange.fill(u, "EV-B", "yes", "buy", "1", "0.5", subaccount=5)
     key = mockexchange.create_key(u, subaccount=5)
     signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
-    import httpx
 
     def call(query=""):
         path = "/trade-api/v2/portfolio/positions"
-        return httpx.get(mockexchange.base_url + path + query, headers=signer.headers("GET", path))
+        return plain_http.get(mockexchange.base_url + path + query, headers=signer.headers("GET", path))
 
     assert [r["ticker"] for r in call().json()["market_positions"]] == ["EV-B"]
     assert [r["ticker"] for r in call("?subaccount=5").json()["market_positions"]] == ["EV-B"]
@@ -369,10 +369,9 @@ def test_another_users_cursor_is_refused(mockexchange, kalshi_user):
     from mockexchange.testing.signing import KalshiSigner
 
     signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
-    import httpx
 
     path = "/trade-api/v2/portfolio/positions"
-    r = httpx.get(mockexchange.base_url + path, params={"cursor": cursor}, headers=signer.headers("GET", path))
+    r = plain_http.get(mockexchange.base_url + path, params={"cursor": cursor}, headers=signer.headers("GET", path))
     assert r.status_code == 400 and "owner differ" in r.headers["X-Mockexchange-Diagnosis"]
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import plain_http
 import pytest
 import websockets
 from starlette.applications import Starlette
@@ -57,7 +58,7 @@ def signer(mock: MockServer) -> KalshiSigner:
 
 def stored(proxy: ProxyServer, tape: Path) -> bytes:
     """Everything the proxy keeps: its journal (as the admin API lists it) and its tape."""
-    listed = httpx.get(proxy.base_url + "/_admin/requests").content
+    listed = plain_http.get(proxy.base_url + "/_admin/requests").content
     return listed + tape.read_bytes()
 
 
@@ -97,8 +98,8 @@ def test_a_signed_kalshi_client_gets_through_the_proxy_what_it_gets_directly(moc
 
 def test_a_deribit_json_rpc_call_passes_whole_and_its_reply_is_judged(mock, proxy, tape) -> None:
     body = {"jsonrpc": "2.0", "id": 7, "method": "public/get_time", "params": {}}
-    direct = httpx.post(mock.base_url + "/api/v2", json=body)
-    through = httpx.post(proxy.base_url + "/api/v2", json=body)
+    direct = plain_http.post(mock.base_url + "/api/v2", json=body)
+    through = plain_http.post(proxy.base_url + "/api/v2", json=body)
     assert through.status_code == direct.status_code == 200
     assert through.json()["id"] == 7 and isinstance(through.json()["result"], int)
     (entry,) = proxy.requests(venue="deribit")
@@ -122,7 +123,7 @@ def test_the_request_reaches_the_upstream_as_sent_and_its_answer_comes_back_as_s
     upstream = Starlette(routes=[Route("/{path:path}", echo, methods=["GET", "POST", "PUT", "DELETE"])])
     with serving(upstream) as base, ProxyServer(base + "/trade-api/v2", record=str(tape)) as proxy:
         body = b'{ "a" :1,\n"b": [ 2 ] }'
-        answer = httpx.put(
+        answer = plain_http.put(
             proxy.base_url + "/trade-api/v2/a%2Fb/c%20d?x=1%2B2&y=a+b&y=2",
             content=body,
             headers={"KALSHI-ACCESS-KEY": "k1", "X-Custom": "one", "Connection": "keep-alive, X-Custom"},
@@ -155,8 +156,10 @@ def closed_port() -> str:
 def test_an_unreachable_upstream_is_a_502_in_each_venues_shape(tape) -> None:
     down = closed_port()
     with ProxyServer(down + "/trade-api/v2", down, record=str(tape)) as proxy:
-        kalshi = httpx.get(proxy.base_url + POSITIONS)
-        deribit = httpx.post(proxy.base_url + "/api/v2", json={"jsonrpc": "2.0", "id": 42, "method": "public/test"})
+        kalshi = plain_http.get(proxy.base_url + POSITIONS)
+        deribit = plain_http.post(
+            proxy.base_url + "/api/v2", json={"jsonrpc": "2.0", "id": 42, "method": "public/test"}
+        )
         entries = proxy.requests()
     assert kalshi.status_code == 502
     error = kalshi.json()["error"]
@@ -178,7 +181,7 @@ def test_an_upstream_that_fails_mid_answer_is_a_502() -> None:
         await send({"type": "http.response.body", "body": b'{"par'})  # then the connection ends
 
     with serving(broken) as base, ProxyServer(base) as proxy:
-        answer = httpx.get(proxy.base_url + "/trade-api/v2/portfolio/balance")
+        answer = plain_http.get(proxy.base_url + "/trade-api/v2/portfolio/balance")
     assert answer.status_code == 502
     assert "failed" in answer.json()["error"]["details"]
 
@@ -206,8 +209,8 @@ def test_a_broken_upstream_is_flagged_by_field_and_an_unknown_operation_is_not_j
     )
     with serving(upstream) as base, ProxyServer(base + "/trade-api/v2") as proxy:
         for path in ("/portfolio/balance", "/portfolio/positions?limit=0", "/no/such/operation"):
-            assert httpx.get(proxy.kalshi_url + path).status_code == 200
-        listed = httpx.get(proxy.base_url + "/_admin/requests").json()["requests"]
+            assert plain_http.get(proxy.kalshi_url + path).status_code == 200
+        listed = plain_http.get(proxy.base_url + "/_admin/requests").json()["requests"]
         valid = proxy.requests(invalid=False)
         invalid = proxy.requests(invalid=True)
     balance_entry, positions_entry, unknown = listed
@@ -321,8 +324,8 @@ def test_a_body_over_the_proxys_bound_is_refused_in_the_venues_shape_and_not_for
     from mockexchange.proxy.forward import MAX_REQUEST_BYTES
 
     huge = b"[" * (MAX_REQUEST_BYTES + 1)
-    kalshi = httpx.post(proxy.kalshi_url + "/portfolio/events/orders", content=huge)
-    deribit = httpx.post(proxy.base_url + "/api/v2", content=huge)
+    kalshi = plain_http.post(proxy.kalshi_url + "/portfolio/events/orders", content=huge)
+    deribit = plain_http.post(proxy.base_url + "/api/v2", content=huge)
     assert kalshi.status_code == 400 and kalshi.json()["details"] == "http: request body too large"
     assert deribit.status_code == 413 and deribit.json()["error"]["code"] == -32600
     assert [e["status"] for e in proxy.requests()] == [400, 413]
@@ -348,13 +351,15 @@ def test_no_secret_is_kept_in_the_journal_or_the_tape(mock, proxy, tape) -> None
         assert generated.status_code == 201
         private_key = generated.json()["private_key"]
     auth = {"grant_type": "client_credentials", "client_id": credentials["client_id"], "client_secret": secret}
-    posted = httpx.post(
+    posted = plain_http.post(
         proxy.base_url + "/api/v2", json={"jsonrpc": "2.0", "id": 1, "method": "public/auth", "params": auth}
     )
     tokens = posted.json()["result"]
-    queried = httpx.get(proxy.base_url + "/api/v2/public/auth", params=auth).json()["result"]
+    queried = plain_http.get(proxy.base_url + "/api/v2/public/auth", params=auth).json()["result"]
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
-    assert httpx.get(proxy.base_url + "/api/v2/private/get_positions?currency=BTC", headers=bearer).status_code == 200
+    assert (
+        plain_http.get(proxy.base_url + "/api/v2/private/get_positions?currency=BTC", headers=bearer).status_code == 200
+    )
 
     async def over_websocket() -> dict[str, Any]:
         async with websockets.connect(proxy.deribit_ws_url, open_timeout=10) as ws:

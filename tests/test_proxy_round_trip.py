@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import plain_http
 import pytest
 from serve_process import running
 
@@ -65,15 +66,17 @@ class Clients:
                 replies[path] = (got.status_code, got.json())
         auth = {"grant_type": "client_credentials", "client_id": self.deribit["client_id"],
                 "client_secret": self.deribit["client_secret"]}  # fmt: skip
-        granted = httpx.get(f"{base_url}/api/v2/public/auth", params=auth).json()["result"]
+        granted = plain_http.get(f"{base_url}/api/v2/public/auth", params=auth).json()["result"]
         self.secrets |= {granted["access_token"], granted["refresh_token"]}
         bearer = {"Authorization": f"Bearer {granted['access_token']}"}
         for n, currency in enumerate(CURRENCIES):
-            got = httpx.get(f"{base_url}/api/v2/private/get_positions", params={"currency": currency}, headers=bearer)
+            got = plain_http.get(
+                f"{base_url}/api/v2/private/get_positions", params={"currency": currency}, headers=bearer
+            )
             replies[f"positions {currency}"] = (got.status_code, _without_times(got.json()))
             rpc = {"jsonrpc": "2.0", "id": 40 + n, "method": "private/get_account_summary",
                    "params": {"currency": currency}}  # fmt: skip
-            got = httpx.post(f"{base_url}/api/v2", json=rpc, headers=bearer)
+            got = plain_http.post(f"{base_url}/api/v2", json=rpc, headers=bearer)
             replies[f"summary {currency}"] = (got.status_code, _without_times(got.json()))
         return replies
 
@@ -99,8 +102,8 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
         # Ready once it says where it listens: the socket is listening then, so a call waits for the server.
         with running(command, _LISTENING, name="proxy") as proxy:
             through = clients.reads(proxy.base_url)
-            journal = httpx.get(proxy.base_url + "/_admin/requests").json()["requests"]
-            health = httpx.get(proxy.base_url + "/_admin/health").json()
+            journal = plain_http.get(proxy.base_url + "/_admin/requests").json()["requests"]
+            health = plain_http.get(proxy.base_url + "/_admin/health").json()
             assert health["proxy"]["recording"] == str(tape), health
         yield Recorded(tape, clients.reads(mock.base_url), through, journal, clients.secrets, proxy.out)
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import plain_http
 import pytest
 import websockets
 from serve_process import run_serve, serving
@@ -384,7 +385,7 @@ def test_reset_fills_every_bucket_and_keeps_the_tier(mock, clock, http):
 def test_serve_takes_a_tier_and_says_so_in_the_banner(tmp_path):
     with serving(tmp_path / "keys", "--rate-limit-tier", "Basic") as served:
         assert "Rate limits: Kalshi's basic tier" in served.banner
-        assert httpx.get(served.base_url + "/_admin/rate_limits", timeout=10).json()["tier"] == "basic"
+        assert plain_http.get(served.base_url + "/_admin/rate_limits", timeout=10).json()["tier"] == "basic"
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import plain_http
 import pytest
 from serve_process import run_serve, serving
 from websockets.sync.client import connect
@@ -77,7 +77,7 @@ def mock(tmp_path: Path) -> Iterator[MockServer]:
 def test_a_recorded_request_gets_its_answers_in_order_the_last_repeating(mock: MockServer) -> None:
     url = f"{mock.kalshi_url}/portfolio/balance"
     signed = {"KALSHI-ACCESS-KEY": "other", "KALSHI-ACCESS-SIGNATURE": "x", "KALSHI-ACCESS-TIMESTAMP": "999"}
-    answers = [httpx.get(url, headers=signed) for _ in range(3)]
+    answers = [plain_http.get(url, headers=signed) for _ in range(3)]
     assert [a.json() for a in answers] == [{"balance": 100}, {"balance": 90}, {"balance": 90}]
     said = [a.headers["x-mockexchange-replayed"] for a in answers]
     assert said == ["record 1, answer 1 of 2", "record 2, answer 2 of 2", "record 2, answer 2 of 2"]
@@ -87,28 +87,30 @@ def test_a_recorded_request_gets_its_answers_in_order_the_last_repeating(mock: M
 
 def test_a_reset_replays_the_tape_from_its_first_answer(mock: MockServer) -> None:
     url = f"{mock.kalshi_url}/portfolio/balance"
-    assert [httpx.get(url).json() for _ in range(2)] == [{"balance": 100}, {"balance": 90}]
-    assert httpx.post(mock.base_url + "/_admin/reset", json={}).json() == {"ok": True}
-    assert [httpx.get(url).json() for _ in range(3)] == [{"balance": 100}, {"balance": 90}, {"balance": 90}]
+    assert [plain_http.get(url).json() for _ in range(2)] == [{"balance": 100}, {"balance": 90}]
+    assert plain_http.post(mock.base_url + "/_admin/reset", json={}).json() == {"ok": True}
+    assert [plain_http.get(url).json() for _ in range(3)] == [{"balance": 100}, {"balance": 90}, {"balance": 90}]
 
 
 def test_the_query_matches_in_any_order_and_a_client_order_id_is_ignored(mock: MockServer) -> None:
-    got = httpx.get(f"{mock.kalshi_url}/portfolio/positions?count_filter=position&limit=100")
+    got = plain_http.get(f"{mock.kalshi_url}/portfolio/positions?count_filter=position&limit=100")
     assert got.status_code == 200 and got.json() == {"market_positions": [], "cursor": ""}
     order = {"ticker": "KXFED-26DEC-T4.00", "side": "yes", "action": "buy", "count": 1, "yes_price": 40,
              "client_order_id": "a-fresh-uuid"}  # fmt: skip
-    placed = httpx.post(f"{mock.kalshi_url}/portfolio/orders", json=order)
+    placed = plain_http.post(f"{mock.kalshi_url}/portfolio/orders", json=order)
     assert placed.status_code == 201 and placed.json() == {"order": {"order_id": "o1"}}
 
 
 def test_a_json_rpc_reply_carries_the_live_requests_id(mock: MockServer) -> None:
     rpc = {"jsonrpc": "2.0", "id": 7, "method": "private/get_positions", "params": {"currency": "BTC"}}
-    got = httpx.post(f"{mock.base_url}/api/v2/private/get_positions", json=rpc, headers={"Authorization": "Bearer z"})
+    got = plain_http.post(
+        f"{mock.base_url}/api/v2/private/get_positions", json=rpc, headers={"Authorization": "Bearer z"}
+    )
     assert got.status_code == 200 and got.json()["id"] == 7 and got.json()["result"] == [{"size": 10.0}]
 
 
 def test_a_request_not_on_the_tape_is_a_kalshi_404_naming_the_nearest(mock: MockServer) -> None:
-    got = httpx.get(f"{mock.kalshi_url}/portfolio/positions?limit=5&count_filter=position")
+    got = plain_http.get(f"{mock.kalshi_url}/portfolio/positions?limit=5&count_filter=position")
     assert got.status_code == 404
     assert got.json() == {"error": {"code": "not_found", "message": "not found"}}
     said = got.headers["x-mockexchange-diagnosis"]
@@ -118,7 +120,7 @@ def test_a_request_not_on_the_tape_is_a_kalshi_404_naming_the_nearest(mock: Mock
 
 def test_a_deribit_request_not_on_the_tape_is_a_json_rpc_not_found(mock: MockServer) -> None:
     rpc = {"jsonrpc": "2.0", "id": 8, "method": "private/get_positions", "params": {"currency": "ETH"}}
-    got = httpx.post(f"{mock.base_url}/api/v2/private/get_positions", json=rpc)
+    got = plain_http.post(f"{mock.base_url}/api/v2/private/get_positions", json=rpc)
     assert got.status_code == 404
     body = got.json()
     assert body["id"] == 8 and body["error"]["code"] == 13020 and body["error"]["message"] == "not_found"
@@ -126,7 +128,7 @@ def test_a_deribit_request_not_on_the_tape_is_a_json_rpc_not_found(mock: MockSer
 
 
 def test_the_mocks_own_admin_api_still_answers(mock: MockServer) -> None:
-    assert httpx.get(f"{mock.base_url}/_admin/health").status_code == 200
+    assert plain_http.get(f"{mock.base_url}/_admin/health").status_code == 200
 
 
 def test_a_websocket_gets_the_recorded_frames_as_its_commands_arrive(mock: MockServer) -> None:
@@ -170,7 +172,7 @@ def test_serve_replay_answers_from_the_tape_and_says_so(tmp_path: Path) -> None:
     tape = _tape(tmp_path / "t.tape")
     with serving(tmp_path / "keys", "--replay", str(tape)) as served:
         assert f"Replay: {tape}: 5 HTTP exchanges of 4 requests, 1 websockets" in served.banner
-        assert httpx.get(f"{served.base_url}/trade-api/v2/portfolio/balance").json() == {"balance": 100}
+        assert plain_http.get(f"{served.base_url}/trade-api/v2/portfolio/balance").json() == {"balance": 100}
 
 
 def test_serve_refuses_a_malformed_tape_in_one_line(tmp_path: Path) -> None:
@@ -196,7 +198,7 @@ def test_a_tape_over_the_default_bound_is_refused_unread(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(("path", "code"), [("/trade-api/v2/portfolio/orders", None), ("/api/v2/private/buy", -32600)])
 def test_an_oversized_body_is_refused_in_the_venues_shape(mock: MockServer, path: str, code: int | None) -> None:
-    got = httpx.post(f"{mock.base_url}{path}", content=b"x" * (MAX_BODY_BYTES + 1))
+    got = plain_http.post(f"{mock.base_url}{path}", content=b"x" * (MAX_BODY_BYTES + 1))
     if code is None:  # Kalshi's own answer to a body over its bound
         assert got.status_code == 400 and got.json()["details"] == "http: request body too large"
     else:
@@ -240,7 +242,7 @@ def test_deribit_websockets_replay_connection_by_connection_with_the_live_ids(tm
                 ws.send(json.dumps({**subscribe, "id": 78}))  # matched again: its frames again, with this id
                 assert json.loads(ws.recv(timeout=5))["id"] == 78
                 assert json.loads(ws.recv(timeout=5))["params"]["data"]["last_price"] == price
-        got = httpx.get(f"{mock.base_url}/api/v2/public/get_time?id=5")
+        got = plain_http.get(f"{mock.base_url}/api/v2/public/get_time?id=5")
         assert (
             got.status_code == 404
             and got.json()["id"] == 5
@@ -249,13 +251,13 @@ def test_deribit_websockets_replay_connection_by_connection_with_the_live_ids(tm
 
 
 def test_what_replays_is_journaled_and_fault_rules_apply_to_it(mock: MockServer) -> None:
-    httpx.get(f"{mock.kalshi_url}/portfolio/balance")
-    httpx.get(f"{mock.kalshi_url}/portfolio/nothing")
-    entries = httpx.get(f"{mock.base_url}/_admin/requests").json()["requests"]
+    plain_http.get(f"{mock.kalshi_url}/portfolio/balance")
+    plain_http.get(f"{mock.kalshi_url}/portfolio/nothing")
+    entries = plain_http.get(f"{mock.base_url}/_admin/requests").json()["requests"]
     assert [(e["path"], e["status"]) for e in entries][-2:] == [
         ("/trade-api/v2/portfolio/balance", 200),
         ("/trade-api/v2/portfolio/nothing", 404),
     ]
     mock.add_fault(path="/trade-api/v2/portfolio/balance", status=503, times=1)
-    assert httpx.get(f"{mock.kalshi_url}/portfolio/balance").status_code == 503
-    assert httpx.get(f"{mock.kalshi_url}/portfolio/balance").json() == {"balance": 90}
+    assert plain_http.get(f"{mock.kalshi_url}/portfolio/balance").status_code == 503
+    assert plain_http.get(f"{mock.kalshi_url}/portfolio/balance").json() == {"balance": 90}

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import plain_http
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import given, settings
@@ -253,7 +254,7 @@ def test_the_lag_changes_at_run_time_through_the_admin_api():
 )
 def test_a_bad_lag_is_refused_with_400(body):
     with MockServer(clock=ManualClock(T0)) as mock:
-        answer = httpx.post(f"{mock.base_url}/_admin/rest_lag", json=body, timeout=10)
+        answer = plain_http.post(f"{mock.base_url}/_admin/rest_lag", json=body, timeout=10)
         assert answer.status_code == 400 and set(answer.json()) == {"error"}
         assert mock.rest_lag()["ms"] == 0
 
@@ -278,7 +279,7 @@ def test_the_pytest_marker_takes_the_lag(mockexchange):
 def test_serve_takes_rest_lag_ms(tmp_path):
     with serving(tmp_path / "keys", "--rest-lag-ms", "1500") as served:
         assert "REST lag: Kalshi's portfolio reads answer as of 1500 ms ago" in served.banner
-        assert httpx.get(f"{served.base_url}/_admin/rest_lag", timeout=10).json()["ms"] == 1500
+        assert plain_http.get(f"{served.base_url}/_admin/rest_lag", timeout=10).json()["ms"] == 1500
     done = run_serve(tmp_path / "keys", "--rest-lag-ms", "3600001")
     assert done.returncode == 2 and "argument --rest-lag-ms" in done.stderr and done.stdout == ""
 

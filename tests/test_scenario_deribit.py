@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from textwrap import dedent
 
-import httpx
+import plain_http
 import pytest
 
 from mockexchange.control import ControlError
@@ -24,7 +24,7 @@ DESK = ("trader-desk", "trader-desk-secret")  # the fixture's fixed client id an
 
 
 def positions(mock: MockServer, currency: str, auth: tuple[str, str] = DESK) -> dict[str, dict]:
-    response = httpx.get(
+    response = plain_http.get(
         mock.deribit_url + "/api/v2/private/get_positions", params={"currency": currency}, auth=auth, timeout=10
     )
     assert response.status_code == 200, response.text
@@ -195,7 +195,7 @@ def test_a_key_file_that_is_not_credentials_is_refused_naming_it(tmp_path):
     keys.mkdir()
     (keys / "trader-deribit-1.json").write_text("not json")
     with MockServer(clock=ManualClock(), key_dirs=(str(keys),)) as server:
-        answer = httpx.post(f"{server.base_url}/_admin/scenario", json={"document": KEYS, "key_dir": str(keys)})
+        answer = plain_http.post(f"{server.base_url}/_admin/scenario", json={"document": KEYS, "key_dir": str(keys)})
     assert answer.status_code == 409
     error = answer.json()["error"]
     assert "deribit.accounts[0].keys[1]" in error and "trader-deribit-1.json does not hold Deribit credentials" in error

@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import plain_http
 import pytest
 from serve_process import run_serve, serving
 
@@ -53,7 +54,7 @@ steps:
 
 
 def admin(mock: MockServer, op: str, body: dict | None = None, **kwargs) -> httpx.Response:
-    return httpx.post(f"{mock.base_url}/_admin/{op}", json=body if body is not None else {}, timeout=10, **kwargs)
+    return plain_http.post(f"{mock.base_url}/_admin/{op}", json=body if body is not None else {}, timeout=10, **kwargs)
 
 
 def manual() -> MockServer:
@@ -178,20 +179,20 @@ def test_the_demo_portfolio_is_a_scenario_too():
 
 def test_admin_scenario_endpoints():
     with manual() as mock:
-        before = httpx.get(f"{mock.base_url}/_admin/scenario").json()
+        before = plain_http.get(f"{mock.base_url}/_admin/scenario").json()
         assert before["loaded"] is False and before["clock"] == "manual"
         r = admin(mock, "scenario", {"path": str(FED)})
         assert r.status_code == 200, r.text
         assert r.json()["file"] == str(FED) and {k["key_id"] for k in r.json()["keys"]} == {"alice-key", "bob-key"}
         r = admin(mock, "scenario/step", {"count": 2})
         assert [s["kind"] for s in r.json()["ran"]] == ["fill", "wait"] and r.json()["next_step"] == 2
-        status = httpx.get(f"{mock.base_url}/_admin/scenario").json()
+        status = plain_http.get(f"{mock.base_url}/_admin/scenario").json()
         assert (status["next_step"], status["steps_left"], status["exchange_time"]) == (
             2, 9, "2026-12-09T18:10:00+00:00",
         )  # fmt: skip
         assert status["next"] == f"{FED}:32: steps[2]: fill"
         assert admin(mock, "clock", {"seconds": 50}).json()["exchange_time"] == "2026-12-09T18:10:50+00:00"
-        assert httpx.get(f"{mock.base_url}/_admin/clock").json() == {
+        assert plain_http.get(f"{mock.base_url}/_admin/clock").json() == {
             "exchange_time": "2026-12-09T18:10:50+00:00", "clock": "manual",
         }  # fmt: skip
         assert admin(mock, "clock", {"to": "2026-12-09T18:30:00Z"}).status_code == 200
@@ -242,13 +243,13 @@ def test_admin_scenario_bad_input_is_a_clear_4xx(tmp_path):
         assert admin(mock, "clock", {"seconds": "5"}).status_code == 400
         assert admin(mock, "clock", {"to": "2020-01-01T00:00:00Z"}).status_code == 409
         assert admin(mock, "scenario/play", {"speed": -1}).status_code == 400
-        assert httpx.get(f"{mock.base_url}/_admin/scenario", params={"x": "1"}).status_code == 400
-        assert httpx.put(f"{mock.base_url}/_admin/scenario").status_code == 405
-        assert httpx.get(f"{mock.base_url}/_admin/scenario/step").status_code == 405
+        assert plain_http.get(f"{mock.base_url}/_admin/scenario", params={"x": "1"}).status_code == 400
+        assert plain_http.put(f"{mock.base_url}/_admin/scenario").status_code == 405
+        assert plain_http.get(f"{mock.base_url}/_admin/scenario/step").status_code == 405
     with MockServer() as mock:
         r = admin(mock, "clock", {"seconds": 86400})
         assert r.status_code == 200 and r.json()["clock"] == "system"
-        ahead = datetime.fromisoformat(httpx.get(f"{mock.base_url}/_admin/clock").json()["exchange_time"])
+        ahead = datetime.fromisoformat(plain_http.get(f"{mock.base_url}/_admin/clock").json()["exchange_time"])
         assert ahead - datetime.now(UTC) > timedelta(hours=23)
 
 
@@ -263,11 +264,11 @@ def test_serve_scenario_step_waits_for_the_admin_api(tmp_path):
         key_path = tmp_path / "keys" / "alice-alice-key.pem"
         assert f"user 'alice': key id alice-key, private key {key_path.resolve()}" in out
         base = served.base_url
-        assert httpx.get(f"{base}/_admin/scenario").json()["next_step"] == 0
-        assert httpx.post(f"{base}/_admin/scenario/step", json={"count": 11}).json()["steps_left"] == 0
+        assert plain_http.get(f"{base}/_admin/scenario").json()["next_step"] == 0
+        assert plain_http.post(f"{base}/_admin/scenario/step", json={"count": 11}).json()["steps_left"] == 0
         signer = KalshiSigner.from_pem("alice-key", key_path.read_text())
         path = "/trade-api/v2/portfolio/balance"
-        assert httpx.get(base + path, headers=signer.headers("GET", path)).json()["balance"] == 97144
+        assert plain_http.get(base + path, headers=signer.headers("GET", path)).json()["balance"] == 97144
 
 
 @pytest.mark.slow
@@ -277,7 +278,7 @@ def test_serve_scenario_speed_plays_the_timeline_in_scaled_real_time(tmp_path):
     with serving(tmp_path / "keys", "--scenario", str(scenario), "--speed", "100") as served:
         started = time.monotonic()
         assert "timeline: 4 steps, playing at speed 100 once ready" in served.banner
-        while (status := httpx.get(f"{served.base_url}/_admin/scenario").json())["steps_left"]:
+        while (status := plain_http.get(f"{served.base_url}/_admin/scenario").json())["steps_left"]:
             time.sleep(0.05)
             assert time.monotonic() - started < 20, status
         # 270 s of exchange time at speed 100: 2.7 s of wall time, counted from when the server was ready
@@ -289,7 +290,7 @@ def test_serve_scenario_speed_plays_the_timeline_in_scaled_real_time(tmp_path):
 def test_serve_scenario_runs_the_timeline_at_once_and_refuses_bad_files(tmp_path):
     with serving(tmp_path / "keys", "--scenario", str(FED)) as served:
         assert "timeline: 11 steps, ran at load" in served.banner
-        assert httpx.get(f"{served.base_url}/_admin/scenario").json()["steps_left"] == 0
+        assert plain_http.get(f"{served.base_url}/_admin/scenario").json()["steps_left"] == 0
     bad = tmp_path / "bad.yaml"
     bad.write_text("steps:\n  - settle: {ticker: M}\n")
     done = run_serve(tmp_path / "keys", "--scenario", str(bad))

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import plain_http
 import pytest
 from serve_process import serving
 from state_sql import sql
@@ -73,7 +74,7 @@ def _reads(base_url: str, auths: dict[str, KalshiAuth]) -> dict[str, bytes]:
                          "/portfolio/balance", "/portfolio/orders/queue_positions"):  # fmt: skip
                 found[f"{user} {path}"] = client.get(path).content
     for path in (f"/markets/{MARKET}/orderbook", f"/markets/trades?ticker={MARKET}&limit=1000", f"/markets/{MARKET}"):
-        found[path] = httpx.get(base_url + "/trade-api/v2" + path, timeout=10).content
+        found[path] = plain_http.get(base_url + "/trade-api/v2" + path, timeout=10).content
     return found
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
+import plain_http
 import pytest
 from state_sql import sql
 
@@ -67,7 +67,7 @@ def _trade(mock: MockServer) -> None:
 def _rpc(mock: MockServer, method: str, params: dict, token: str | None = None) -> dict:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    return httpx.post(f"{mock.deribit_url}/api/v2/{method}", json=body, headers=headers).json()
+    return plain_http.post(f"{mock.deribit_url}/api/v2/{method}", json=body, headers=headers).json()
 
 
 def _populate(mock: MockServer) -> dict:
@@ -112,7 +112,7 @@ def _kalshi_auth(made: dict) -> KalshiAuth:
 
 
 def _answers(mock: MockServer, auth: KalshiAuth, token: str) -> dict[str, bytes]:
-    answers = {path: httpx.get(mock.kalshi_url + path, auth=auth).content for path in KALSHI_READS}
+    answers = {path: plain_http.get(mock.kalshi_url + path, auth=auth).content for path in KALSHI_READS}
     for method, params in [
         ("private/get_positions", {"currency": "BTC"}),
         ("private/get_account_summary", {"currency": "BTC"}),
@@ -154,7 +154,7 @@ def test_a_restarted_mock_answers_the_same_requests_with_the_same_bytes(tmp_path
         )
         # New ids go on from where the kept ones stopped: no fill id is handed out twice.
         new = again.fill("alice", "KXCPI-26DEC-T3.0", "yes", "buy", "1", "0.40")
-        fills = httpx.get(again.kalshi_url + "/portfolio/fills", auth=auth).json()["fills"]
+        fills = plain_http.get(again.kalshi_url + "/portfolio/fills", auth=auth).json()["fills"]
         assert [f["fill_id"] for f in fills].count(new["fill_id"]) == 1
 
 
@@ -190,12 +190,12 @@ def test_a_manual_clock_comes_back_where_the_commands_left_it(tmp_path: Path) ->
 def test_the_journal_is_kept_when_asked(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     with MockServer(state=str(path), state_journal=True) as mock:
-        httpx.get(mock.kalshi_url + "/portfolio/positions?limit=2")
-        httpx.get(mock.kalshi_url + "/portfolio/balance")
+        plain_http.get(mock.kalshi_url + "/portfolio/positions?limit=2")
+        plain_http.get(mock.kalshi_url + "/portfolio/balance")
         before = mock.requests()
     with MockServer(state=str(path), state_journal=True) as again:
         assert again.requests() == before
-        httpx.get(again.kalshi_url + "/portfolio/fills")
+        plain_http.get(again.kalshi_url + "/portfolio/fills")
         assert [r["seq"] for r in again.requests()] == [1, 2, 3]
     with MockServer(state=str(path)) as unasked:
         assert unasked.requests() == []

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import plain_http
 import pytest
 
 from mockexchange import MockServer
@@ -174,14 +175,14 @@ def _deribit_reads(mock: MockServer, client_id: str, secret: str, writer: TapeWr
     """Deribit's positions and account summaries per currency over HTTP (the summary POSTed as JSON-RPC), written to
     the tape as a proxy would when `writer` is given."""
     auth = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
-    token = httpx.get(f"{mock.base_url}/api/v2/public/auth", params=auth).json()["result"]["access_token"]
+    token = plain_http.get(f"{mock.base_url}/api/v2/public/auth", params=auth).json()["result"]["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     replies: dict[str, Any] = {}
     for currency in ("BTC", "ETH"):
-        positions = httpx.get(f"{mock.base_url}/api/v2/private/get_positions", params={"currency": currency},
+        positions = plain_http.get(f"{mock.base_url}/api/v2/private/get_positions", params={"currency": currency},
                               headers=headers)  # fmt: skip
         rpc = {"jsonrpc": "2.0", "id": 3, "method": "private/get_account_summary", "params": {"currency": currency}}
-        summary = httpx.post(f"{mock.base_url}/api/v2", json=rpc, headers=headers)
+        summary = plain_http.post(f"{mock.base_url}/api/v2", json=rpc, headers=headers)
         if writer is not None:
             at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
             get = {"method": "GET", "path": "/api/v2/private/get_positions", "query": f"currency={currency}",

@@ -16,7 +16,7 @@ import textwrap
 from pathlib import Path
 from typing import NamedTuple
 
-import httpx
+import plain_http
 import pytest
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
@@ -205,7 +205,7 @@ def test_serve_a_shipped_scenario_by_name(installed: Install) -> None:
             text = "".join(banner)
             url = re.search(r"Kalshi API (http://127\.0\.0\.1:\d+)/trade-api/v2", text)
             assert url and "scenario 'fed-decision'" in text, text
-            scenario = httpx.get(url.group(1) + "/_admin/scenario", timeout=10).json()
+            scenario = plain_http.get(url.group(1) + "/_admin/scenario", timeout=10).json()
             assert scenario["steps_total"] > 0, scenario
         finally:
             p.terminate()

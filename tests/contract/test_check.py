@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-import httpx
 import kit_commands
+import plain_http
 import pytest
 from broken_server import REPEATED_CURSOR, broken_server
 
@@ -377,7 +377,7 @@ def test_the_report_is_kept_where_asked_and_its_curls_are_signed_anew(broken: Mo
     assert signed.returncode == 0, signed.stderr
     curl = shlex.split(signed.stdout)
     headers = dict(curl[i + 1].split(": ", 1) for i, part in enumerate(curl) if part == "-H")
-    answer = httpx.get(curl[-1], headers=headers, timeout=10)
+    answer = plain_http.get(curl[-1], headers=headers, timeout=10)
     # the failure reproduced: the mock accepted the signature and answered the repeated cursor again
     assert (answer.status_code, answer.json()["cursor"]) == (200, REPEATED_CURSOR), answer.text
     entry = broken.requests()[-1]

@@ -4,8 +4,8 @@ journal judging an account method's reply against the slice."""
 
 from __future__ import annotations
 
-import httpx
 import orjson
+import plain_http
 import pytest
 from broken_deribit import ACCOUNT_DEFECTS, broken_deribit
 from kit_commands import verdicts
@@ -32,7 +32,7 @@ def only_account_methods() -> list[str]:
 def rpc(server: MockServer, method: str, params: dict[str, object], token: str | None = None) -> dict[str, object]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    reply = httpx.post(server.deribit_url + "/api/v2", content=orjson.dumps(body), headers=headers, timeout=10)
+    reply = plain_http.post(server.deribit_url + "/api/v2", content=orjson.dumps(body), headers=headers, timeout=10)
     return reply.json()
 
 

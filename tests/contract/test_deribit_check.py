@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import kit_commands
 import orjson
+import plain_http
 import pytest
 from broken_deribit import broken_deribit
 from kit_commands import verdicts
@@ -158,7 +158,7 @@ def test_the_journal_flags_a_served_result_that_breaks_the_slice(
 ) -> None:
     monkeypatch.setitem(METHODS, "public/test", methods.Method(lambda call: {"version": 5}))
     body = {"jsonrpc": "2.0", "id": 7, "method": "public/test", "params": {}}
-    assert httpx.post(mock.deribit_url + "/api/v2", content=orjson.dumps(body), timeout=10).json()["result"]
+    assert plain_http.post(mock.deribit_url + "/api/v2", content=orjson.dumps(body), timeout=10).json()["result"]
     with connect(mock.deribit_ws_url) as ws:
         ws.send(orjson.dumps(body).decode())
         assert orjson.loads(ws.recv(timeout=5))["result"] == {"version": 5}

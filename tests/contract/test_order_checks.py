@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import httpx
 import kit_commands
+import plain_http
 import pytest
 from broken_orders import BrokenOrders
 from broken_server import serving_through
@@ -108,7 +108,9 @@ def _check_groups(pem: Path, *arguments: str) -> tuple[int, str, list[dict[str, 
 
         def groups() -> list[dict[str, Any]]:
             path = "/trade-api/v2/portfolio/order_groups"
-            answer = httpx.get(server.kalshi_url + "/portfolio/order_groups", headers=signer().headers("GET", path))
+            answer = plain_http.get(
+                server.kalshi_url + "/portfolio/order_groups", headers=signer().headers("GET", path)
+            )
             assert answer.status_code == 200, answer.text
             return answer.json()["order_groups"]
 

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import plain_http
 
 from mockexchange.server import MockServer
 
@@ -66,6 +66,6 @@ def rpc(mock: MockServer, method: str, params: dict[str, Any], headers: dict[str
 
 def journal(mock: MockServer, **filters: object) -> list[dict[str, Any]]:
     """`GET /_admin/requests`: it must answer 200 whatever the mock was sent before."""
-    answer = httpx.get(f"{mock.base_url}/_admin/requests", params=filters, timeout=10)
+    answer = plain_http.get(f"{mock.base_url}/_admin/requests", params=filters, timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()["requests"]

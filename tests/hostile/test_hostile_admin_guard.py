@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import plain_http
 import pytest
 
 from mockexchange.admin.guard import exposure_warning
@@ -39,11 +40,11 @@ def _serve_process():
 
 
 def post(mock: MockServer, op: str, content: bytes = b"{}", **headers: str) -> httpx.Response:
-    return httpx.post(f"{mock.base_url}/_admin/{op}", content=content, headers=headers, timeout=10)
+    return plain_http.post(f"{mock.base_url}/_admin/{op}", content=content, headers=headers, timeout=10)
 
 
 def json_post(mock: MockServer, op: str, body: dict, **headers: str) -> httpx.Response:
-    return httpx.post(f"{mock.base_url}/_admin/{op}", json=body, headers=headers, timeout=10)
+    return plain_http.post(f"{mock.base_url}/_admin/{op}", json=body, headers=headers, timeout=10)
 
 
 @pytest.fixture
@@ -85,10 +86,12 @@ def test_a_body_needs_the_json_content_type_and_a_bodiless_post_does_not(mock):
         == "bob"
     )
     assert post(mock, "requests/clear", b"", **{"Content-Type": "text/plain"}).status_code == 415
-    assert httpx.delete(f"{mock.base_url}/_admin/requests", headers={"Content-Type": "text/plain"}).status_code == 415
+    assert (
+        plain_http.delete(f"{mock.base_url}/_admin/requests", headers={"Content-Type": "text/plain"}).status_code == 415
+    )
     # No body, no type: acts with no arguments (curl -X POST, httpx.post(url)).
-    assert httpx.post(f"{mock.base_url}/_admin/requests/clear").json()["cleared"] is True
-    assert httpx.post(f"{mock.base_url}/_admin/reset").json() == {"ok": True} and mock.ledger.accounts == {}
+    assert plain_http.post(f"{mock.base_url}/_admin/requests/clear").json()["cleared"] is True
+    assert plain_http.post(f"{mock.base_url}/_admin/reset").json() == {"ok": True} and mock.ledger.accounts == {}
 
 
 @pytest.mark.parametrize("origin", [EVIL, "null", "http://127.0.0.1:1", "http://localhost.evil.example", "file://"])
@@ -96,8 +99,8 @@ def test_a_foreign_origin_is_refused_whatever_it_asks(mock, origin):
     for r in [
         json_post(mock, "reset", {}, Origin=origin),
         json_post(mock, "accounts", {"user_id": "mallory"}, Origin=origin),
-        httpx.get(f"{mock.base_url}/_admin/requests", headers={"Origin": origin}),
-        httpx.get(f"{mock.base_url}/_admin/clock", headers={"Origin": origin}),
+        plain_http.get(f"{mock.base_url}/_admin/requests", headers={"Origin": origin}),
+        plain_http.get(f"{mock.base_url}/_admin/clock", headers={"Origin": origin}),
     ]:
         assert r.status_code == 403 and "is not this mock's" in r.json()["error"], r.text
     assert intact(mock)
@@ -121,34 +124,34 @@ def test_a_rebound_host_name_is_refused(mock, host):
     origin = f"http://{host}"
     r = json_post(mock, "reset", {}, Host=host, Origin=origin)
     assert r.status_code == 403 and f"Host {host!r} is not a name of this mock" in r.json()["error"]
-    assert httpx.get(f"{mock.base_url}/_admin/requests", headers={"Host": host}).status_code == 403
+    assert plain_http.get(f"{mock.base_url}/_admin/requests", headers={"Host": host}).status_code == 403
     assert intact(mock)
     # The health check and the API's description answer any Host (container health checks, bridges).
-    assert httpx.get(f"{mock.base_url}/_admin/health", headers={"Host": host}).status_code == 200
-    assert httpx.get(f"{mock.base_url}/_admin/openapi.json", headers={"Host": host}).status_code == 200
+    assert plain_http.get(f"{mock.base_url}/_admin/health", headers={"Host": host}).status_code == 200
+    assert plain_http.get(f"{mock.base_url}/_admin/openapi.json", headers={"Host": host}).status_code == 200
 
 
 @pytest.mark.parametrize("host", [b"localhost:\xb2", b"[::1]:\xb2", b"localhost:" + b"9" * 5000, b"localhost:70000"])
 def test_a_host_whose_port_is_no_port_is_refused_not_a_500(mock, host):
-    r = httpx.get(f"{mock.base_url}/_admin/clock", headers={"Host": host})
+    r = plain_http.get(f"{mock.base_url}/_admin/clock", headers={"Host": host})
     assert r.status_code == 403 and "is not a name of this mock" in r.json()["error"]
 
 
 @pytest.mark.parametrize("host", ["localhost", "LOCALHOST:9", "app.localhost", "127.0.0.1", "127.8.9.10:1", "[::1]:80",
                                   "172.17.0.2:8000", "[fd00::2]"])  # fmt: skip
 def test_loopback_names_and_ip_addresses_are_served(mock, host):
-    assert httpx.get(f"{mock.base_url}/_admin/clock", headers={"Host": host}).status_code == 200
+    assert plain_http.get(f"{mock.base_url}/_admin/clock", headers={"Host": host}).status_code == 200
 
 
 def test_configured_host_names_are_served():
     with MockServer(allowed_hosts=("mockexchange", "Mock.Internal.")) as mock:
         for host in ["mockexchange:8000", "mock.internal", "MOCK.INTERNAL:8000"]:
-            assert httpx.get(f"{mock.base_url}/_admin/clock", headers={"Host": host}).status_code == 200, host
-        assert httpx.get(f"{mock.base_url}/_admin/clock", headers={"Host": "other:8000"}).status_code == 403
+            assert plain_http.get(f"{mock.base_url}/_admin/clock", headers={"Host": host}).status_code == 200, host
+        assert plain_http.get(f"{mock.base_url}/_admin/clock", headers={"Host": "other:8000"}).status_code == 403
     with MockServer(allowed_hosts=("*",)) as mock:
-        assert httpx.get(f"{mock.base_url}/_admin/clock", headers={"Host": "anything.example"}).status_code == 200
+        assert plain_http.get(f"{mock.base_url}/_admin/clock", headers={"Host": "anything.example"}).status_code == 200
         # Any Host is no licence for any Origin.
-        r = httpx.get(f"{mock.base_url}/_admin/clock", headers={"Host": "anything.example", "Origin": EVIL})
+        r = plain_http.get(f"{mock.base_url}/_admin/clock", headers={"Host": "anything.example", "Origin": EVIL})
         assert r.status_code == 403
 
 
@@ -161,8 +164,8 @@ def test_a_token_is_required_on_every_admin_call_when_set():
                         {"Authorization": "Bearer"}, {"Authorization": "s3cret-token"}]:  # fmt: skip
             for r in [
                 json_post(mock, "accounts", {"user_id": "mallory"}, **headers),
-                httpx.get(f"{mock.base_url}/_admin/requests", headers=headers),
-                httpx.delete(f"{mock.base_url}/_admin/requests", headers=headers),
+                plain_http.get(f"{mock.base_url}/_admin/requests", headers=headers),
+                plain_http.delete(f"{mock.base_url}/_admin/requests", headers=headers),
             ]:
                 assert r.status_code == 401 and "token" in r.json()["error"], (headers, r.text)
                 assert r.headers["WWW-Authenticate"].startswith("Bearer")
@@ -170,8 +173,8 @@ def test_a_token_is_required_on_every_admin_call_when_set():
         right = {"Authorization": "Bearer s3cret-token"}
         assert json_post(mock, "accounts", {"user_id": "alice"}, **right).status_code == 200
         assert json_post(mock, "accounts", {"user_id": "bob"}, Authorization="bearer s3cret-token").status_code == 200
-        assert httpx.get(f"{mock.base_url}/_admin/requests", headers=right).status_code == 200
-        assert httpx.get(f"{mock.base_url}/_admin/health").status_code == 200, "the health check needs no token"
+        assert plain_http.get(f"{mock.base_url}/_admin/requests", headers=right).status_code == 200
+        assert plain_http.get(f"{mock.base_url}/_admin/health").status_code == 200, "the health check needs no token"
         assert "s3cret" not in repr(mock.app.settings)
 
 
@@ -273,20 +276,20 @@ def signer(mock: MockServer) -> KalshiSigner:
 def test_a_replayed_signature_is_accepted_by_default():
     with MockServer() as mock:
         headers = signer(mock).headers("GET", BALANCE)
-        assert [httpx.get(mock.base_url + BALANCE, headers=headers).status_code for _ in range(3)] == [200] * 3
+        assert [plain_http.get(mock.base_url + BALANCE, headers=headers).status_code for _ in range(3)] == [200] * 3
 
 
 def test_a_replayed_signature_is_refused_when_configured():
     with MockServer(kalshi_reject_replays=True) as mock:
         key = signer(mock)
         headers = key.headers("GET", BALANCE)
-        assert httpx.get(mock.base_url + BALANCE, headers=headers).status_code == 200
-        again = httpx.get(mock.base_url + BALANCE, headers=headers)
+        assert plain_http.get(mock.base_url + BALANCE, headers=headers).status_code == 200
+        again = plain_http.get(mock.base_url + BALANCE, headers=headers)
         assert again.status_code == 401
         assert again.json() == {"error": {"code": "authentication_error", "message": "authentication_error"}}
         assert "already used inside the timestamp window" in again.headers["X-Mockexchange-Auth"]
         # Signed anew (RSA-PSS signatures differ each time), the same request passes.
-        assert httpx.get(mock.base_url + BALANCE, headers=key.headers("GET", BALANCE)).status_code == 200
+        assert plain_http.get(mock.base_url + BALANCE, headers=key.headers("GET", BALANCE)).status_code == 200
         [refused] = mock.requests(status=401)
         assert refused["problems"][0]["rule"] == "auth.signature"
 
@@ -310,17 +313,17 @@ def test_serve_warns_when_the_admin_api_is_open_without_a_token(tmp_path):
     serve_process = _serve_process()
     # stderr is read once serve has stopped: its reader may lag behind the ready line on stdout
     with serve_process.serving(tmp_path / "keys", "--admin-open") as served:
-        assert httpx.post(f"{served.base_url}/_admin/reset").status_code == 200
+        assert plain_http.post(f"{served.base_url}/_admin/reset").status_code == 200
     [warning] = [line for line in served.err if "warning" in line]
     assert warning.startswith("mockexchange: warning: the admin API is reachable beyond loopback (--admin-open)")
     assert "--admin-token" in warning
     env = {"MOCKEXCHANGE_ADMIN_TOKEN": "from-the-env", "MOCKEXCHANGE_ALLOWED_HOSTS": "mock.test"}
     with serve_process.serving(tmp_path / "keys", "--admin-open", env=env) as served:
         base = served.base_url
-        assert httpx.post(f"{base}/_admin/reset").status_code == 401
+        assert plain_http.post(f"{base}/_admin/reset").status_code == 401
         token = {"Authorization": "Bearer from-the-env"}
-        assert httpx.post(f"{base}/_admin/reset", headers=token | {"Host": "mock.test"}).status_code == 200
-        assert httpx.post(f"{base}/_admin/reset", headers=token | {"Host": "other.test"}).status_code == 403
+        assert plain_http.post(f"{base}/_admin/reset", headers=token | {"Host": "mock.test"}).status_code == 200
+        assert plain_http.post(f"{base}/_admin/reset", headers=token | {"Host": "other.test"}).status_code == 403
     assert not [line for line in served.err if "warning" in line]
     with serve_process.serving(tmp_path / "keys") as served:
         pass

@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime
 
 import httpx
+import plain_http
 import pytest
 from hostile_sockets import RawClient
 from hostile_wire import rpc
@@ -27,7 +28,7 @@ FILL_STEP = "&f {fill: {user_id: alice, ticker: KXA-1, side: yes, action: buy, c
 
 
 def load(mock: MockServer, document: str, run: bool = False) -> httpx.Response:
-    return httpx.post(f"{mock.base_url}/_admin/scenario", json={"document": document, "run": run}, timeout=60)
+    return plain_http.post(f"{mock.base_url}/_admin/scenario", json={"document": document, "run": run}, timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,7 @@ def test_deep_recursive_and_overlong_documents_are_refused_with_400(mock):
         assert answer.status_code == 400, (document[:40], answer.text)
         assert answer.json()["error"].startswith(why), answer.json()
     deep_json = '{"document": {"steps": ' + "[" * 900 + "]" * 900 + "}}"  # a JSON body, not YAML text
-    answer = httpx.post(
+    answer = plain_http.post(
         f"{mock.base_url}/_admin/scenario", content=deep_json, headers={"Content-Type": "application/json"}, timeout=10
     )
     assert answer.status_code == 400 and "nested deeper than 64 levels" in answer.json()["error"]

@@ -13,7 +13,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
+import plain_http
 import pytest
 from hostile_sockets import connect, read_response, read_until_closed, request_head, serve_command
 from websockets.sync.client import connect as ws_connect
@@ -87,11 +87,11 @@ def test_many_half_open_and_idle_connections_are_all_closed_and_the_server_goes_
     with serving(header_timeout_s=1) as mock, ExitStack() as stack:
         half_open = [stack.enter_context(connect(mock, b"GET / HTTP/1.1\r\nHost: x\r\n")) for _ in range(100)]
         idle = [stack.enter_context(connect(mock)) for _ in range(100)]
-        assert httpx.get(f"{mock.base_url}/_admin/health", timeout=10).status_code == 200
+        assert plain_http.get(f"{mock.base_url}/_admin/health", timeout=10).status_code == 200
         deadline = time.monotonic() + 30
         for sock in half_open + idle:
             assert read_response(sock, max(0.1, deadline - time.monotonic())).status == 408
-        assert httpx.get(f"{mock.base_url}/_admin/health", timeout=10).status_code == 200
+        assert plain_http.get(f"{mock.base_url}/_admin/health", timeout=10).status_code == 200
 
 
 def test_connections_beyond_the_cap_are_answered_503_and_closed_and_websockets_count():
@@ -151,4 +151,4 @@ def test_a_long_head_in_pieces_is_read_whole_up_to_64_kib_and_refused_past_it():
     with serving() as mock:
         assert in_pieces(mock, request_head("GET", f"{positions}?pad={'x' * 60_000}", {})) == 401
         assert in_pieces(mock, request_head("GET", f"{positions}?pad={'x' * 70_000}", {})) == 400
-        assert httpx.get(f"{mock.base_url}/_admin/health", timeout=5).status_code == 200
+        assert plain_http.get(f"{mock.base_url}/_admin/health", timeout=5).status_code == 200

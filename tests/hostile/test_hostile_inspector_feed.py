@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import orjson
+import plain_http
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
@@ -121,7 +122,7 @@ def test_a_reading_listener_is_sent_changes_not_the_whole_document_every_window(
             # tickers of 250 characters (200 KB), 10 times a second.
             assert sent < 100_000, f"{sent:,} bytes of connections events for 96 frames of about 100 bytes"
             got = applied(listener.connections())
-            read = httpx.get(f"{mock.base_url}/_admin/connections", timeout=10).json()
+            read = plain_http.get(f"{mock.base_url}/_admin/connections", timeout=10).json()
             assert read["count"] == len(got) == 4
             for row in read["connections"]:
                 assert got[row["id"]] == row, "the changes add up to what GET reads"
@@ -148,7 +149,7 @@ def test_a_connections_description_is_bounded_whatever_it_subscribed_to():
             channels = {"channels": [long_channel]}
             subscribe = {"jsonrpc": "2.0", "id": 2, "method": "private/subscribe", "params": channels}
             assert ask(deribit, subscribe)["result"] == [long_channel]
-            read = httpx.get(f"{mock.base_url}/_admin/connections", timeout=10)
+            read = plain_http.get(f"{mock.base_url}/_admin/connections", timeout=10)
         kalshi_row, deribit_row = sorted(read.json()["connections"], key=lambda row: row["venue"] != "kalshi")
         assert len(kalshi_row["subscriptions"]) == DESCRIBED and kalshi_row["subscription_count"] == 30
         (shown,) = deribit_row["subscriptions"]
@@ -178,7 +179,7 @@ def test_an_account_with_63_subaccounts_and_100000_transfers_is_bounded_on_the_f
         assert states and all(data["users"]["kalshi"] == ["big"] for data in states)
         assert len(states) <= took / COALESCE_S + 5, f"{len(states)} state events in {took:.1f} s: one a window"
         assert max(len(orjson.dumps(data)) for data in states) < 2_000, "an event names the user, not its changes"
-        read = httpx.get(f"{mock.base_url}/_admin/accounts/big", timeout=60)
+        read = plain_http.get(f"{mock.base_url}/_admin/accounts/big", timeout=60)
         listener.close()
         signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
         with httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10) as client:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-import httpx
+import plain_http
 import pytest
 from hostile_wire import KALSHI_WS, journal, rpc, send
 from websockets.sync.client import connect
@@ -154,6 +154,6 @@ def test_a_check_that_breaks_does_not_break_the_read(mock, monkeypatch):
     ],
 )
 def test_the_journals_filters_take_ascii_integers_only(mock, query, says):
-    answer = httpx.get(f"{mock.base_url}/_admin/requests?{query}", timeout=10)
+    answer = plain_http.get(f"{mock.base_url}/_admin/requests?{query}", timeout=10)
     assert answer.status_code == 400 and says in answer.json()["error"]
     assert len(answer.text) < 300

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 
 import httpx
+import plain_http
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from hostile_sockets import serve_command
@@ -61,7 +62,7 @@ def _signer(mock: MockServer, key_type: str) -> KalshiSigner:
 
 
 def _get(mock: MockServer, headers: dict[str, str], path: str = BALANCE) -> httpx.Response:
-    return httpx.get(mock.base_url + path, headers=headers, timeout=10)
+    return plain_http.get(mock.base_url + path, headers=headers, timeout=10)
 
 
 # -- a replay spelled anew ---------------------------------------------------------------------------------------------
@@ -148,7 +149,7 @@ def standard() -> Iterator[MockServer]:
 
 def _register(mock: MockServer, pem: str) -> httpx.Response:
     body = {"user_id": "trader", "public_key_pem": pem}
-    return httpx.post(f"{mock.base_url}/_admin/keys", json=body, timeout=10)
+    return plain_http.post(f"{mock.base_url}/_admin/keys", json=body, timeout=10)
 
 
 @pytest.mark.parametrize("name", COSTLY)
@@ -196,8 +197,8 @@ def test_serve_key_policy(tmp_path):
     key = account | {"public_key_pem": COSTLY["3,071-bit exponent"][0]}
     for options, status in (((), 400), (("--key-policy", "any"), 200)):
         with serve_command(tmp_path / "keys", *options) as served:
-            assert httpx.post(f"{served.base_url}/_admin/accounts", json=account, timeout=10).status_code == 200
-            r = httpx.post(f"{served.base_url}/_admin/keys", json=key, timeout=10)
+            assert plain_http.post(f"{served.base_url}/_admin/accounts", json=account, timeout=10).status_code == 200
+            r = plain_http.post(f"{served.base_url}/_admin/keys", json=key, timeout=10)
             assert r.status_code == status, r.text
 
 

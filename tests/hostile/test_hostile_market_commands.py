@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import plain_http
 import pytest
 
 from mockexchange.core.clock import ManualClock
@@ -55,7 +56,7 @@ def mock() -> Iterator[MockServer]:
 
 def admin(mock: MockServer, op: str, body: Any = None, raw: bytes | None = None) -> httpx.Response:
     content = raw if raw is not None else json.dumps(body, separators=(",", ":")).encode()
-    return httpx.post(f"{mock.base_url}/_admin/{op}", content=content,
+    return plain_http.post(f"{mock.base_url}/_admin/{op}", content=content,
                       headers={"Content-Type": "application/json"}, timeout=30)  # fmt: skip
 
 
@@ -220,7 +221,7 @@ def test_a_subscriber_sees_no_frame_of_a_refused_command_and_the_next_change_at_
         moved = client.next(2)  # the NO bid at 0.55 goes, one at 0.56 comes: one action (the book's second), two levels
         assert [(f["type"], f["seq"], f["msg"]["clock"]) for f in moved] == [("orderbook_delta", 3, 2),
                                                                             ("orderbook_delta", 4, 2)]  # fmt: skip
-        book = httpx.get(f"{mock.kalshi_url}/markets/{FED}/orderbook", timeout=10).json()["orderbook_fp"]
+        book = plain_http.get(f"{mock.kalshi_url}/markets/{FED}/orderbook", timeout=10).json()["orderbook_fp"]
         assert book["no_dollars"] == [["0.5600", "1.00"]]
         client.quiet(0.3)
         assert lifecycle["type"] == "subscribed"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
+import plain_http
 import pytest
 from hostile_sockets import RawClient, checked_frame, wait_closed
 from websockets.client import ClientProtocol
@@ -117,7 +117,7 @@ def test_a_deep_deribit_frame_gets_32700_and_the_connection_goes_on():
 def test_a_deep_deribit_http_body_gets_32700():
     with serving() as mock:
         body = f'{{"jsonrpc": "2.0", "id": 1, "method": "public/test", "params": {{"x": {deep(400)}}}}}'
-        answer = httpx.post(f"{mock.base_url}/api/v2", content=body, timeout=10)
+        answer = plain_http.post(f"{mock.base_url}/api/v2", content=body, timeout=10)
         assert answer.status_code == 400 and answer.json()["error"]["code"] == -32700
 
 
