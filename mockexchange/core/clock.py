@@ -119,11 +119,20 @@ class ManualClock:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+_last_us: tuple[datetime | None, int] = (None, 0)
+
+
 def unix_us(when: datetime) -> int:
     """Whole microseconds since the epoch, by integer arithmetic (no float rounding; a timedelta's own fields, not a
-    division of timedeltas, which costs three times as much on every fill and order)."""
-    since = when - _EPOCH
-    return (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
+    division of timedeltas, which costs three times as much on every fill and order). The last instant's is
+    remembered: a command's every cell and stamp takes the same `now`."""
+    global _last_us
+    last, us = _last_us  # (one tuple: another thread's update replaces it whole)
+    if when is not last:
+        since = when - _EPOCH
+        us = (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
+        _last_us = (when, us)
+    return us
 
 
 def unix_seconds(when: datetime) -> int:

@@ -1,4 +1,4 @@
-"""Compact columns: arrays of machine integers that pickle as plain bytes, and times as microseconds.
+"""Compact columns: arrays of machine integers that pickle as plain bytes.
 
 Large state (a million positions and their fills) is held column by column (core/kalshi's store and fill log): one
 machine word per amount (an integer in fixed units, core/kalshi/units.py) instead of an object each. `Column` is an
@@ -11,24 +11,8 @@ from __future__ import annotations
 
 import sys
 from array import array
-from datetime import UTC, datetime, timedelta
 
 ODD = -(1 << 63)  # a cell whose value no cell holds (a time not in UTC): its owner keeps the value beside the column
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-_last_micros: tuple[datetime | None, int] = (None, 0)
-
-
-def micros(when: datetime) -> int:
-    """Microseconds since the epoch (`clock.unix_us`); the last one is remembered, for the few cells of one command
-    that take the same time."""
-    global _last_micros
-    last, us = _last_micros
-    if when is not last:
-        us = (when - _EPOCH) // _MICROSECOND
-        _last_micros = (when, us)
-    return us
 
 
 class Column(array):

@@ -23,7 +23,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from mockexchange.core.columns import Column, micros
+from mockexchange.core.clock import unix_us
+from mockexchange.core.columns import Column
 from mockexchange.core.ids import uuid_int, uuid_text
 from mockexchange.core.kalshi.units import PRICE, contracts, count_units, dollar_units, dollars, price, price_units
 
@@ -170,7 +171,7 @@ class FillLog:
                     rows.odd[(i, cell + 2)] = units
                     cells[cell] = _ODD32
         rows.amounts.extend(cells)
-        rows.created.append(micros(created))
+        rows.created.append(unix_us(created))
         zoned = created.tzinfo is not UTC
         if zoned:
             rows.odd[(i, 9)] = created

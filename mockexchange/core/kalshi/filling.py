@@ -80,7 +80,7 @@ class Filling:
         subaccount: int,
         terms: Terms,
         is_taker: bool,
-        order_id: str,
+        order_id: str | int,
         client_order_id: str | None,
         now: datetime,
         fill_id: str | int,

@@ -114,10 +114,12 @@ class Matching:
                 "insufficient_balance",
             )
 
-    def _make_cross(self, order: Order, market: Market, planned: Planned, now: datetime) -> Crossed:
+    def _make_cross(
+        self, order: Order, market: Market, planned: Planned, now: datetime, logged_id: str | int | None = None
+    ) -> Crossed:
         """Make a checked cross happen: the book moves, each match's two fills go down the money road, the makers'
         orders follow and the orders self-trade prevention cancelled end. The incoming order's own figures are the
-        caller's."""
+        caller's. `logged_id`: the order's id as the fill log takes it (its UUID integer, if the caller has it)."""
         book = market.book
         assert book is not None or not planned.plan.steps
         plan = book.apply(planned.plan) if book is not None else planned.plan
@@ -129,8 +131,8 @@ class Matching:
         for match, (taker_terms, maker_terms) in zip(plan.matches, planned.terms, strict=True):
             trade_id = self._trade_id()  # type: ignore[attr-defined]
             self._fill_of_order(  # type: ignore[attr-defined]
-                account, market, order.subaccount, taker_terms, True, order.order_id, client_order_id, now, trade_id,
-                takers,
+                account, market, order.subaccount, taker_terms, True, logged_id or order.order_id, client_order_id, now,
+                trade_id, takers,
             )  # fmt: skip
             maker: Order | None = match.maker.data
             if maker is None:

@@ -28,7 +28,8 @@ from typing import Any
 
 from sortedcontainers import SortedList
 
-from mockexchange.core.columns import ODD, micros
+from mockexchange.core.clock import unix_us
+from mockexchange.core.columns import ODD
 from mockexchange.core.kalshi.books import _LONG_EVENT, _Book, _Event
 from mockexchange.core.kalshi.event_totals import Share, share, shift
 from mockexchange.core.kalshi.positions import ZERO_CELLS, Cells
@@ -150,7 +151,7 @@ class PositionStore(Walks, StoredRows):
         self._versions.append(0)
         self._amounts.extend(cells)
         if last_updated.tzinfo is UTC:
-            self._updated.append(micros(last_updated))
+            self._updated.append(unix_us(last_updated))
         else:
             self._updated.append(ODD)
             self._odd[(handle, _UPDATED)] = last_updated

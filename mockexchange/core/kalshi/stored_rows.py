@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
+from mockexchange.core.clock import unix_us
 from mockexchange.core.columns import ODD, Column
 from mockexchange.core.kalshi.positions import Cells
 from mockexchange.core.kalshi.rows import COUNT_BITS, MarketPosition, PositionKey, SettlementState
@@ -181,7 +182,7 @@ class StoredRows:
         if self._updated[handle] == ODD:
             del self._odd[(handle, _UPDATED)]
         if when.tzinfo is UTC:
-            self._updated[handle] = (when - _EPOCH) // _US
+            self._updated[handle] = unix_us(when)
         else:
             self._odd[(handle, _UPDATED)] = when
             self._updated[handle] = ODD

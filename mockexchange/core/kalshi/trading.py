@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from mockexchange.core.book import Book, LevelChange, merged
 from mockexchange.core.events import Change
+from mockexchange.core.ids import uuid_text
 from mockexchange.core.kalshi import units
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import LedgerError, Refusal, check_subaccount, check_trade
@@ -211,12 +212,16 @@ class Trading:
             self._check_contracts(held, whole(left), "resting contracts", self.resting, "resting", per=1)  # type: ignore[attr-defined]
         if planned is not None:
             self._check_cross(order, account, planned, order.holds(), 0, check_cash)  # type: ignore[attr-defined]
-        # Checked: from here on nothing is refused (and only now is an id drawn: a refusal draws none).
-        order.order_id = order.order_id or self.new_id()  # type: ignore[attr-defined]
+        # Checked: from here on nothing is refused (and only now is an id drawn: a refusal draws none). A drawn id's
+        # integer goes to the fill log as it is, never read back from its text.
+        logged_id: str | int = order.order_id
+        if not logged_id:
+            logged_id = self._trade_id()  # type: ignore[attr-defined]  # (the same draw `new_id` makes)
+            order.order_id = uuid_text(logged_id) if type(logged_id) is int else logged_id
         self._register(order)
         self._touch(market, now)
         changes: list[LevelChange] = []
-        crossed = self._make_cross(order, market, planned, now) if planned is not None else None  # type: ignore[attr-defined]
+        crossed = self._make_cross(order, market, planned, now, logged_id) if planned is not None else None  # type: ignore[attr-defined]
         if planned is not None:
             changes += planned.plan.changes
         if rests:
