@@ -60,6 +60,26 @@ def test_a_positions_volume_and_resting_contracts_are_bounded(ledger, monkeypatc
     ledger.place_order("u", "EV-B", "yes", "buy", D(20), D("0.5"), order_id="o3")
 
 
+@pytest.mark.parametrize(
+    ("bound", "value", "words"),
+    [("MAX_POSITION_CONTRACTS", D(20), "volume"), ("MAX_LEDGER_CONTRACTS", D(40), "filled over all accounts")],
+)
+def test_a_crossing_order_meets_the_bounds_as_they_stand_when_it_is_checked(ledger, monkeypatch, bound, value, words):
+    """A cross far within the bounds is checked at once, a cross near them fill by fill: either way against the
+    bounds the ledger checks now (a bound set lower here refuses it), and a refused cross changes nothing."""
+    ledger.open_account("v", balance=D(1000))
+    ledger.place_order("v", "EV-A", "yes", "sell", D(50), D("0.5"), order_id="ask")
+    ledger.submit_order("u", "EV-A", "yes", "buy", 500, 5_000, time_in_force="immediate_or_cancel")  # 5 at 0.50
+    monkeypatch.setattr(ledger_module, bound, value)
+    balance, filled = ledger.accounts["u"].balance(), ledger.contracts_filled
+    with pytest.raises(LedgerError, match=words):
+        ledger.submit_order("u", "EV-A", "yes", "buy", 2_100, 5_000, time_in_force="immediate_or_cancel")  # 21
+    assert ledger.accounts["u"].balance() == balance and ledger.contracts_filled == filled == 10
+    assert ledger.orders["ask"].remaining == 4_500 and ledger.positions.get("u", 0, "EV-A").position == 5
+    ledger.submit_order("u", "EV-A", "yes", "buy", 500, 5_000, time_in_force="immediate_or_cancel")  # within: fills
+    assert ledger.positions.get("u", 0, "EV-A").position == 10
+
+
 def test_a_subaccounts_cash_is_bounded_on_every_movement_but_settlement(ledger, monkeypatch):
     monkeypatch.setattr(ledger_module, "MAX_BALANCE", D(1100))
     ledger.apply_fill("u", "EV-A", "yes", "buy", D(100), D("0.01"), fee=D(0))  # 1 dollar out: 999

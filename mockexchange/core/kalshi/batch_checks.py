@@ -14,17 +14,14 @@ from collections.abc import Sequence
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import (
-    MAX_BALANCE,
-    MAX_LEDGER_CONTRACTS,
-    MAX_POSITION_CONTRACTS,
     LedgerError,
     Terms,
     fill_terms,
 )
 from mockexchange.core.kalshi.lifecycle import refusal
 from mockexchange.core.kalshi.markets import event_of
-from mockexchange.core.kalshi.new_fill import _OWNER_OF, NewFill
-from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, PAYOUT
+from mockexchange.core.kalshi.new_fill import NewFill
+from mockexchange.core.kalshi.units import PAYOUT
 
 
 def _numbered(i: int, size: int, exc: LedgerError) -> LedgerError:
@@ -38,21 +35,34 @@ class BatchChecks:
     def _check_batch(self, batch: list[NewFill]) -> list[Terms]:
         """Refuse the batch if any fill of it would be refused, applied in order; answers each fill's terms."""
         terms = self._batch_terms(batch)
-        contracts = sum(t.count for t in terms)
-        held = [spec for spec in batch if spec[1] in self.markets]  # type: ignore[attr-defined]
-        volume = max((self._volume(spec[0], spec[6], spec[1]) for spec in held), default=0)
-        moved = contracts * PAYOUT + sum(t.fee for t in terms)  # no fill moves cash by more than its count and fee
-        accounts = self.accounts  # type: ignore[attr-defined]
-        if (
-            self.filled + contracts > MAX_LEDGER_CONTRACTS * CONTRACT  # type: ignore[attr-defined]
-            or volume + contracts > MAX_POSITION_CONTRACTS * CONTRACT
-            or any(
-                accounts[user_id].cash_spread(subaccount) + moved > MAX_BALANCE * DOLLAR
-                for user_id, subaccount in set(map(_OWNER_OF, batch))
-            )
-        ):
-            self._run_bounds([(spec[0], spec[1], spec[6]) for spec in batch], terms)
+        places = [(spec[0], spec[1], spec[6]) for spec in batch]
+        if not self._well_within(places, terms):
+            self._run_bounds(places, terms)
         return terms
+
+    def _well_within(self, places: Sequence[tuple[str, str, int]], terms: Sequence[Terms]) -> bool:
+        """Whether fills, each (user, ticker, subaccount) and its terms, stay within every bound even if each moved
+        the same row and the same cash the most it can: then none of them needs running through `_run_bounds`."""
+        contracts = moved = 0
+        for t in terms:
+            contracts += t.count
+            moved += t.fee
+        moved += contracts * PAYOUT  # no fill moves cash by more than its count and fee
+        ledger_most, position_most, cash_most = self._bounds()  # type: ignore[attr-defined]
+        if self.filled + contracts > ledger_most:  # type: ignore[attr-defined]
+            return False
+        accounts, volume_most = self.accounts, position_most - contracts  # type: ignore[attr-defined]
+        seen: set[tuple[str, str, int]] = set()
+        for place in places:
+            if place in seen:
+                continue
+            seen.add(place)
+            user_id, ticker, subaccount = place
+            if self._volume(user_id, subaccount, ticker) > volume_most:
+                return False
+            if accounts[user_id].cash_spread(subaccount) + moved > cash_most:
+                return False
+        return True
 
     def _batch_terms(self, batch: list[NewFill]) -> list[Terms]:
         """Each fill's own values and names checked, against the markets the fills before it list; its terms."""

@@ -363,6 +363,12 @@ class Ledger(
             raise LedgerError(why, status=409)
         return market
 
+    def _bounds(self) -> tuple[int, int, int]:
+        """The bounds as `_check_contracts` and `_check_cash` read them now, in units: the contracts filled over all
+        accounts, a position's volume (hundredths), a subaccount's cash (micro-dollars)."""
+        ledger_most = _most(MAX_LEDGER_CONTRACTS, CONTRACT)
+        return ledger_most, _most(MAX_POSITION_CONTRACTS, CONTRACT), _most(MAX_BALANCE, DOLLAR)
+
     def _check_contracts(
         self, held: int, count: int, what: str, ledger_total: int, state: str, per: int = CONTRACT
     ) -> None:

@@ -24,6 +24,7 @@ from mockexchange.core.kalshi.fees import FeeRule
 from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.orders import BOOK_RULES, CANCELED, EXECUTED, SELF_TRADE_CANCEL, TRADE, Order
+from mockexchange.core.kalshi.positions import ZERO_CELLS, fill
 from mockexchange.core.kalshi.units import PRICE
 
 
@@ -95,17 +96,25 @@ class Matching:
         remainder will hold)."""
         places: list[tuple[str, str, int]] = []
         terms: list[Terms] = []
+        taker = (order.user_id, order.ticker, order.subaccount)
         for match, (taker_terms, maker_terms) in zip(planned.plan.matches, planned.terms, strict=True):
             maker: Order | None = match.maker.data
-            owner = (HOUSE, 0) if maker is None else (maker.user_id, maker.subaccount)
-            places += [(order.user_id, order.ticker, order.subaccount), (owner[0], order.ticker, owner[1])]
+            owner = (HOUSE, order.ticker, 0) if maker is None else (maker.user_id, order.ticker, maker.subaccount)
+            places += [taker, owner]
             terms += [taker_terms, maker_terms]
-        funds = self._run_bounds(places, terms, numbered=False) if places else {}  # type: ignore[attr-defined]
+        where = (order.subaccount, order.exchange_index)
+        if not places:
+            moved = 0
+        elif taker in places[1::2] or not self._well_within(places, terms):  # type: ignore[attr-defined]
+            # (a maker filling from the taker's own cash moves it too: the fills run in order, through copies)
+            funds = self._run_bounds(places, terms, numbered=False)  # type: ignore[attr-defined]
+            moved = funds[order.user_id].cash.get(where, 0) - account.cash.get(where, 0)
+        elif check_cash:
+            moved = self._taker_moves(taker, terms[::2])
         if not check_cash:
             return
-        where = (order.subaccount, order.exchange_index)
         now_cash = account.cash.get(where, 0) + credit
-        after = (funds[order.user_id].cash.get(where, 0) + credit if order.user_id in funds else now_cash) - holds
+        after = now_cash + moved - holds
         if after < 0 and after < now_cash - credit:
             raise Refusal(
                 f"insufficient balance: the order needs {now_cash - after} micro-dollars of subaccount "
@@ -113,6 +122,18 @@ class Matching:
                 400,
                 "insufficient_balance",
             )
+
+    def _taker_moves(self, taker: tuple[str, str, int], terms: list[Terms]) -> int:
+        """What the taker's fills (`terms`, in order) move its cash by, micro-dollars: its row run through them."""
+        store = self.positions  # type: ignore[attr-defined]
+        user_id, ticker, subaccount = taker
+        row = store.get(user_id, subaccount, ticker)
+        cells = store.cells(row) if row is not None else ZERO_CELLS
+        moved = 0
+        for t in terms:
+            cells, cash = fill(cells, t.buys, t.count, t.paid, t.fee)
+            moved += cash
+        return moved
 
     def _make_cross(
         self, order: Order, market: Market, planned: Planned, now: datetime, logged_id: str | int | None = None

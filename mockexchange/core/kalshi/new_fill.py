@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 from mockexchange.core.kalshi.checks import LedgerError
@@ -31,7 +30,6 @@ class NewFill(NamedTuple):
 
 FILL_REQUIRED = frozenset(name for name in NewFill._fields if name not in NewFill._field_defaults)
 _WHOLE_TUPLES, _FIELDS = {tuple, NewFill}, {len(NewFill._fields)}  # a batch of whole tuples reads as is
-_OWNER_OF = itemgetter(0, 6)  # a NewFill's (user_id, subaccount)
 
 
 def new_fills(items: Iterable[NewFill | Sequence[Any] | Mapping[str, Any]]) -> list[NewFill]:
