@@ -16,7 +16,7 @@ cross (it must be matched first), and `match` only ever takes from the opposite 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -317,9 +317,11 @@ class Book:
         level.size -= order.size
 
 
-def merged(changes: Iterable[LevelChange]) -> list[LevelChange]:
+def merged(changes: Sequence[LevelChange]) -> list[LevelChange]:
     """Several changes of one action as each level's one change: in the order the levels first moved, from the size
     before the first to the size after the last; a level back where it was is left out."""
+    if len(changes) < 2:  # (an order that moved one level: the common case, nothing to merge)
+        return [change for change in changes if change.before != change.after]
     first: dict[tuple[Side, int], int] = {}
     last: dict[tuple[Side, int], int] = {}
     for change in changes:

@@ -35,6 +35,11 @@ def shift(totals: Column, before: Share | None, after: Share | None) -> None:
         before = None
     if after is not None and not (after[2] or after[3] or after[4] or after[5] or after[6] or after[7]):
         after = None
+    if before is not None and after is not None and before[0] == after[0] and before[1] == after[1]:
+        # (the same part, as a fill that leaves the row's mask alone moves it: one pass, by the difference)
+        _add(totals, (after[0], after[1], after[2] - before[2], after[3] - before[3], after[4] - before[4],
+                      after[5] - before[5], after[6] - before[6], after[7] - before[7]), 1)  # fmt: skip
+        return
     if before is not None:
         _add(totals, before, -1)
     if after is not None:

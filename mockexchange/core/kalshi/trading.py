@@ -615,7 +615,7 @@ class Trading:
                 continue
             self._touch(market, now)
             changes = [self._end(order, CANCELED, now, market.book, reason=HALT_CANCEL) for order in orders]
-            self._moved(market, merged(c for c in changes if c is not None), now)  # type: ignore[attr-defined]
+            self._moved(market, merged([c for c in changes if c is not None]), now)  # type: ignore[attr-defined]
 
     def clear_book(self, market: Market, when: datetime, reason: str) -> None:
         """Every order in the market's book ends (cancelled, for `reason`: the market closed or resumed), the house's
