@@ -110,7 +110,11 @@ class Matching:
             funds = self._run_bounds(places, terms, numbered=False)  # type: ignore[attr-defined]
             moved = funds[order.user_id].cash.get(where, 0) - account.cash.get(where, 0)
         elif check_cash:
-            moved = self._taker_moves(taker, terms[::2])
+            # A fill costs the taker at most its count at the price paid and its fee (closing pays it): if the cash
+            # covers that for every fill, what they move exactly need not be worked out.
+            most = sum(t.count * t.paid + t.fee for t in terms[::2])
+            covered = account.cash.get(where, 0) + credit - most - holds >= 0
+            moved = -most if covered else self._taker_moves(taker, terms[::2])
         if not check_cash:
             return
         now_cash = account.cash.get(where, 0) + credit
