@@ -115,30 +115,32 @@ def _decoded(body: Body, document: Any, go_path: str) -> dict[str, Any]:
 
 
 def _value(field: Field, value: Any, go_path: str) -> Any:
-    """The field decoded as Go decodes it (None: absent or null); Go's decoder error if it does not fit."""
+    """The field decoded as Go decodes it (None: absent or null); Go's decoder error if it does not fit. (Where it
+    sits, `go_path.name`, is worded only for an error.)"""
     if value is None:
         return None
-    where, kind = f"{go_path}.{field.name}", field.kind
+    kind = field.kind
     if kind == "objects":
         assert field.items is not None
+        where = f"{go_path}.{field.name}"
         if not isinstance(value, list):
             raise _type_error(field, value, where, f"[]{field.items.go}")
         return [_decoded(field.items, item, where) for item in value]
     if kind == "strings":
         if not isinstance(value, list):
-            raise _type_error(field, value, where, "[]string")
+            raise _type_error(field, value, f"{go_path}.{field.name}", "[]string")
         wrong = next((item for item in value if type(item) is not str), None)
         if wrong is not None:
-            raise _type_error(field, wrong, where, "string")
+            raise _type_error(field, wrong, f"{go_path}.{field.name}", "string")
         return value
-    if kind in ("int", "int64"):
+    if kind == "int" or kind == "int64":
         if type(value) is int and INT64_MIN <= value <= INT64_MAX:
             return value
         # A number that does not fit the integer is shown, as Go shows it (`number 1.5`); another type is not.
         number = str(value) if type(value) is int else orjson.dumps(value).decode() if type(value) is float else ""
-        raise _type_error(field, value, where, kind, number)
+        raise _type_error(field, value, f"{go_path}.{field.name}", kind, number)
     if type(value) is not (bool if kind == "bool" else str):
-        raise _type_error(field, value, where, _GO_TYPES[kind])
+        raise _type_error(field, value, f"{go_path}.{field.name}", _GO_TYPES[kind])
     if kind == "uuid" and not _UUID.fullmatch(value):
         details = f"invalid UUID length: {len(value)}" if len(value) not in (32, 36) else "invalid UUID format"
         raise bad_request(details, f"{field.name} must be a UUID")
@@ -169,21 +171,25 @@ def _checked(body: Body, values: dict[str, Any], key_path: str) -> dict[str, Any
 
 
 def _check(field: Field, value: Any, key_path: str) -> None:
-    def failed(tag: str, why: str) -> KalshiError:
-        return invalid(key_path, field.name, tag, f"{field.name} {why}")
-
-    if value is None or (field.kind == "string" and value == "" and field.required):
+    kind = field.kind
+    if value is None or (kind == "string" and value == "" and field.required):
         if field.required:
-            raise failed("required", "is required")
+            raise _failed(field, key_path, "required", "is required")
         return
-    if field.kind in ("int", "int64"):
+    if kind == "int" or kind == "int64":
         if field.minimum is not None and value < field.minimum:
-            raise failed(field.range_tags[0], f"must be >= {field.minimum}")
+            raise _failed(field, key_path, field.range_tags[0], f"must be >= {field.minimum}")
         if field.maximum is not None and value > field.maximum:
-            raise failed(field.range_tags[1], f"must be <= {field.maximum}")
+            raise _failed(field, key_path, field.range_tags[1], f"must be <= {field.maximum}")
         return
     if field.most is not None and len(value) > field.most:
-        raise failed("max", f"holds at most {field.most} {'characters' if field.kind == 'string' else 'items'}")
-    for item in [value] if field.kind == "string" else value if field.kind == "strings" else ():
-        if field.choices and item not in field.choices:
-            raise failed("oneof", f"must be one of {', '.join(field.choices)}")
+        what = "characters" if kind == "string" else "items"
+        raise _failed(field, key_path, "max", f"holds at most {field.most} {what}")
+    if field.choices:
+        for item in [value] if kind == "string" else value if kind == "strings" else ():
+            if item not in field.choices:
+                raise _failed(field, key_path, "oneof", f"must be one of {', '.join(field.choices)}")
+
+
+def _failed(field: Field, key_path: str, tag: str, why: str) -> KalshiError:
+    return invalid(key_path, field.name, tag, f"{field.name} {why}")
