@@ -145,6 +145,11 @@ class Order:
             return 0
         return self.value_units + self.maker_fee(self.remaining)
 
+    def answered(self) -> Order:
+        """The order as an answer hands it out: itself once it ended (an ended order never changes again), else a
+        copy that its later changes leave be."""
+        return self if self.status != RESTING else self.copy()
+
     def copy(self) -> Order:
         """A copy that later changes of this order leave be (what the bus hands over)."""
         return Order(
@@ -165,10 +170,10 @@ def book_side(side: str, action: str) -> Side:
 
 
 class Done(NamedTuple):
-    """What one order command did: the order as it stands after it (a copy), the hundredths it filled, what those
-    fills came to at their YES prices and paid in fees (micro-dollars: their average price and fee), the hundredths
-    it took off what rested (a cancel, a decrease; an amend's is negative if it grew), and when, on the exchange
-    clock."""
+    """What one order command did: the order as it stands after it (`Order.answered`), the hundredths it filled,
+    what those fills came to at their YES prices and paid in fees (micro-dollars: their average price and fee), the
+    hundredths it took off what rested (a cancel, a decrease; an amend's is negative if it grew), and when, on the
+    exchange clock."""
 
     order: Order
     filled: int

@@ -239,7 +239,7 @@ class Trading:
         if self.groups_due:  # type: ignore[attr-defined]
             self._trip_groups(now)  # type: ignore[attr-defined]
         filled = crossed or (0, 0, 0)
-        return Done(order.copy(), filled[0], filled[1], filled[2], 0, now)
+        return Done(order.answered(), filled[0], filled[1], filled[2], 0, now)
 
     # -- changing and ending ------------------------------------------------------------------------------------------
 
@@ -258,7 +258,7 @@ class Trading:
             reduced = order.remaining
             change = self._end(order, CANCELED, now, market.book, reason=DECREASE)
             self._moved(market, [change] if change else [], now, self._cause(order) if user_id else None)  # type: ignore[attr-defined]
-            return Done(order.copy(), 0, 0, 0, reduced, now)
+            return Done(order.answered(), 0, 0, 0, reduced, now)
 
     def cancel_orders(self, user_id: str, subaccount: int | None = None) -> list[Done]:
         """End every resting order of the user (of one subaccount, if given): one action per market."""
@@ -278,7 +278,7 @@ class Trading:
                     reduced = order.remaining
                     change = self._end(order, CANCELED, now, market.book, reason=DECREASE)
                     changes += [change] if change else []
-                    done.append(Done(order.copy(), 0, 0, 0, reduced, now))
+                    done.append(Done(order.answered(), 0, 0, 0, reduced, now))
                 self._moved(market, merged(changes), now, Cause(user_id, orders[0].subaccount, None))  # type: ignore[attr-defined]
             return done
 
@@ -304,7 +304,7 @@ class Trading:
                 raise _invalid(f"reduce_to must be at most what rests ({units.contracts(order.remaining)} contracts)")
             reduced = order.remaining - target
             if not reduced:
-                return Done(order.copy(), 0, 0, 0, 0, now)
+                return Done(order.answered(), 0, 0, 0, 0, now)
             self._touch(market, now)
             if not target:
                 change = self._end(order, CANCELED, now, market.book, reason=DECREASE)
@@ -312,7 +312,7 @@ class Trading:
                 change = self._shrink(order, market, target, now)
                 self._order_changed(order, DECREASE)
             self._moved(market, [change] if change else [], now, self._cause(order))  # type: ignore[attr-defined]
-            return Done(order.copy(), 0, 0, 0, reduced, now)
+            return Done(order.answered(), 0, 0, 0, reduced, now)
 
     def amend_order(
         self,
@@ -365,7 +365,7 @@ class Trading:
         change = self._shrink(order, market, rest, now) if reduced else None
         self._amended(order, expiration_time, new_id, count, now)
         self._moved(market, [change] if change else [], now, self._cause(order))  # type: ignore[attr-defined]
-        return Done(order.copy(), 0, 0, 0, reduced, now)
+        return Done(order.answered(), 0, 0, 0, reduced, now)
 
     def _amend_anew(
         self, order: Order, market: Market, yes_price: int, rest: int, expiration_time: object, new_id: str | None,
@@ -418,7 +418,8 @@ class Trading:
         self._moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
         if self.groups_due:  # type: ignore[attr-defined]
             self._trip_groups(now)  # type: ignore[attr-defined]
-        return Done(order.copy(), crossed.filled, crossed.yes_value, crossed.fees, old_remaining - order.remaining, now)
+        reduced = old_remaining - order.remaining
+        return Done(order.answered(), crossed.filled, crossed.yes_value, crossed.fees, reduced, now)
 
     def _amended(self, order: Order, expiration_time: object, new_id: str | None, count: int, now: datetime) -> None:
         """An amend's last steps: the order's new client order id, expiration_time and total count; published."""
