@@ -55,7 +55,9 @@ CREATE_BODY = json.dumps(
 ).encode()
 
 
-def measure(requests: int, markets: int) -> dict[str, float]:
+def bench_app(markets: int, public_pem: str) -> Any:
+    """The app every figure is measured on: USER's 1,000 positions and its key (`public_pem`), and `markets` markets
+    listed (none in a tree without markets)."""
     from mockexchange.app import build_app
     from mockexchange.core.clock import ManualClock
     from mockexchange.settings import Settings
@@ -64,12 +66,17 @@ def measure(requests: int, markets: int) -> dict[str, float]:
     app = build_app(Settings(), clock=clock, seed=7)
     app.ledger.open_account(USER, balance=Decimal(10**6))
     benchlib.seed_positions(app.ledger, USER, 1_000, prefix="KXBENCH")
-    with_markets = markets > 0 and hasattr(app.control, "set_book")
-    if with_markets:
+    if markets > 0 and hasattr(app.control, "set_book"):
         app.ledger.open_account(TRADER, balance=Decimal(10**7))
         benchlib.seed_markets(app.control, TRADER, markets, clock=clock)
-    key, _, public_pem = benchlib.new_rsa_key()
     app.control.create_key(USER, public_key_pem=public_pem, key_id=benchlib.KEY_ID)
+    return app
+
+
+def measure(requests: int, markets: int) -> dict[str, float]:
+    key, _, public_pem = benchlib.new_rsa_key()
+    app = bench_app(markets, public_pem)
+    with_markets = markets > 0 and hasattr(app.control, "set_book")
     timer = benchlib.Timer(benchlib.signer(key), requests)
 
     page, page_bytes = timer.timed(app.asgi, "GET", benchlib.POSITIONS_PATH, b"limit=100", b"")
