@@ -5,6 +5,7 @@ talks to is plain HTTP on 127.0.0.1. Same requests, same answers: only the conte
 from __future__ import annotations
 
 import ssl
+from functools import partial
 from typing import Any
 
 import httpx
@@ -16,29 +17,6 @@ def request(method: str, url: str, **kwargs: Any) -> httpx.Response:
     return httpx.request(method, url, verify=_TLS, **kwargs)
 
 
-def get(url: str, **kwargs: Any) -> httpx.Response:
-    return request("GET", url, **kwargs)
-
-
-def post(url: str, **kwargs: Any) -> httpx.Response:
-    return request("POST", url, **kwargs)
-
-
-def put(url: str, **kwargs: Any) -> httpx.Response:
-    return request("PUT", url, **kwargs)
-
-
-def delete(url: str, **kwargs: Any) -> httpx.Response:
-    return request("DELETE", url, **kwargs)
-
-
-def head(url: str, **kwargs: Any) -> httpx.Response:
-    return request("HEAD", url, **kwargs)
-
-
-def options(url: str, **kwargs: Any) -> httpx.Response:
-    return request("OPTIONS", url, **kwargs)
-
-
-def patch(url: str, **kwargs: Any) -> httpx.Response:
-    return request("PATCH", url, **kwargs)
+get, post, put, delete, head, options, patch = (
+    partial(request, method) for method in ("GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH")
+)

@@ -16,7 +16,7 @@ cross (it must be matched first), and `match` only ever takes from the opposite 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -317,18 +317,19 @@ class Book:
         level.size -= order.size
 
 
-def merged(changes: Sequence[LevelChange]) -> list[LevelChange]:
+def merged(changes: Iterable[LevelChange]) -> list[LevelChange]:
     """Several changes of one action as each level's one change: in the order the levels first moved, from the size
     before the first to the size after the last; a level back where it was is left out."""
-    if len(changes) < 2:  # (an order that moved one level: the common case, nothing to merge)
-        return [change for change in changes if change.before != change.after]
-    first: dict[tuple[Side, int], int] = {}
-    last: dict[tuple[Side, int], int] = {}
+    spans: dict[tuple[Side, int], list[int]] = {}  # level -> [size before its first change, size after its last]
     for change in changes:
-        where = (change.side, change.price)
-        first.setdefault(where, change.before)
-        last[where] = change.after
-    return [LevelChange(s, p, before, last[(s, p)]) for (s, p), before in first.items() if before != last[(s, p)]]
+        span = spans.get((change.side, change.price))
+        if span is None:
+            spans[(change.side, change.price)] = [change.before, change.after]
+        else:
+            span[1] = change.after
+    return [
+        LevelChange(side, price, before, after) for (side, price), (before, after) in spans.items() if before != after
+    ]
 
 
 def _key(side: Side, price: int) -> int:

@@ -99,18 +99,16 @@ class Filling:
         hand_over(takers[0], takers[1], account.user_id, made, changed)
         return made
 
-    def _trade_id(self) -> str | int:
-        """A new trade's id (its two fills carry it): as `_fill_ids` makes a fill's."""
+    def _drawn_id(self) -> str | int:
+        """A new id (a trade's, a fill's, an order's) as the fill log keeps it: its UUID integer where the ids come
+        from an `IdFactory`, else the text the ledger's `new_id` makes (the same draw either way)."""
         new_id = self.new_id  # type: ignore[attr-defined]
         return new_id.uuid_int() if type(new_id) is IdFactory else new_id()
 
     def _fill_ids(self, order_id: str | None) -> tuple[str | int, str | int]:
-        """A new fill's id, and its order's (`order_id` if given, else a new one): as UUID integers where the ids come
-        from an `IdFactory` (they go to the fill log as they are), else as text."""
-        new_id = self.new_id  # type: ignore[attr-defined]
-        if type(new_id) is IdFactory:
-            return new_id.uuid_int(), order_id or new_id.uuid_int()
-        return new_id(), order_id or new_id()
+        """A new fill's id, and its order's (`order_id` if given, else a new one), as `_drawn_id` draws them."""
+        fill_id = self._drawn_id()
+        return fill_id, order_id or self._drawn_id()
 
 
 def hand_over(

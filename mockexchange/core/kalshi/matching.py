@@ -24,7 +24,6 @@ from mockexchange.core.kalshi.fees import FeeRule
 from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.orders import BOOK_RULES, CANCELED, EXECUTED, SELF_TRADE_CANCEL, TRADE, Order
-from mockexchange.core.kalshi.positions import ZERO_CELLS, fill
 from mockexchange.core.kalshi.units import PRICE
 
 
@@ -103,21 +102,23 @@ class Matching:
             places += [taker, owner]
             terms += [taker_terms, maker_terms]
         where = (order.subaccount, order.exchange_index)
-        if not places:
-            moved = 0
-        elif taker in places[1::2] or not self._well_within(places, terms):  # type: ignore[attr-defined]
-            # (a maker filling from the taker's own cash moves it too: the fills run in order, through copies)
+        now_cash = account.cash.get(where, 0) + credit
+        moved = 0
+        if places:
+            # Nothing to run through copies if the fills are far within every bound, none of them fills from the
+            # taker's own cash, and its cash covers the most they can cost it (each its count at the price paid and
+            # its fee: closing a position pays in).
+            most = sum(t.count * t.paid + t.fee for t in terms[::2])
+            if (
+                (not check_cash or now_cash - most - holds >= 0)
+                and taker not in places[1::2]
+                and self._well_within(places, terms)  # type: ignore[attr-defined]
+            ):
+                return
             funds = self._run_bounds(places, terms, numbered=False)  # type: ignore[attr-defined]
             moved = funds[order.user_id].cash.get(where, 0) - account.cash.get(where, 0)
-        elif check_cash:
-            # A fill costs the taker at most its count at the price paid and its fee (closing pays it): if the cash
-            # covers that for every fill, what they move exactly need not be worked out.
-            most = sum(t.count * t.paid + t.fee for t in terms[::2])
-            covered = account.cash.get(where, 0) + credit - most - holds >= 0
-            moved = -most if covered else self._taker_moves(taker, terms[::2])
         if not check_cash:
             return
-        now_cash = account.cash.get(where, 0) + credit
         after = now_cash + moved - holds
         if after < 0 and after < now_cash - credit:
             raise Refusal(
@@ -126,18 +127,6 @@ class Matching:
                 400,
                 "insufficient_balance",
             )
-
-    def _taker_moves(self, taker: tuple[str, str, int], terms: list[Terms]) -> int:
-        """What the taker's fills (`terms`, in order) move its cash by, micro-dollars: its row run through them."""
-        store = self.positions  # type: ignore[attr-defined]
-        user_id, ticker, subaccount = taker
-        row = store.get(user_id, subaccount, ticker)
-        cells = store.cells(row) if row is not None else ZERO_CELLS
-        moved = 0
-        for t in terms:
-            cells, cash = fill(cells, t.buys, t.count, t.paid, t.fee)
-            moved += cash
-        return moved
 
     def _make_cross(
         self, order: Order, market: Market, planned: Planned, now: datetime, logged_id: str | int | None = None
@@ -154,7 +143,7 @@ class Matching:
         client_order_id = order.client_order_id or None
         filled = yes_value = fees = 0
         for match, (taker_terms, maker_terms) in zip(plan.matches, planned.terms, strict=True):
-            trade_id = self._trade_id()  # type: ignore[attr-defined]
+            trade_id = self._drawn_id()  # type: ignore[attr-defined]
             self._fill_of_order(  # type: ignore[attr-defined]
                 account, market, order.subaccount, taker_terms, True, logged_id or order.order_id, client_order_id, now,
                 trade_id, takers,

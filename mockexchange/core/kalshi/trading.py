@@ -216,7 +216,7 @@ class Trading:
         # integer goes to the fill log as it is, never read back from its text.
         logged_id: str | int = order.order_id
         if not logged_id:
-            logged_id = self._trade_id()  # type: ignore[attr-defined]  # (the same draw `new_id` makes)
+            logged_id = self._drawn_id()  # type: ignore[attr-defined]
             order.order_id = uuid_text(logged_id) if type(logged_id) is int else logged_id
         self._register(order)
         self._touch(market, now)
@@ -616,7 +616,7 @@ class Trading:
                 continue
             self._touch(market, now)
             changes = [self._end(order, CANCELED, now, market.book, reason=HALT_CANCEL) for order in orders]
-            self._moved(market, merged([c for c in changes if c is not None]), now)  # type: ignore[attr-defined]
+            self._moved(market, merged(c for c in changes if c is not None), now)  # type: ignore[attr-defined]
 
     def clear_book(self, market: Market, when: datetime, reason: str) -> None:
         """Every order in the market's book ends (cancelled, for `reason`: the market closed or resumed), the house's
