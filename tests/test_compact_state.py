@@ -83,6 +83,27 @@ def test_a_logged_fill_reads_as_the_fill_appended():
     assert len(log) == 0 and view == fills[0]  # a view made before a reset still reads its fill
 
 
+def test_an_id_that_is_no_drawn_uuid_is_kept_once_however_many_fills_name_it():
+    """The house's resting order at a level trades again and again under one id ("house-1"): a log of its fills holds
+    that text once, so it is no bigger than a log whose fills name drawn UUIDs (each fill its own) but for that text.
+    A UUID whose high 64 bits are all zero is text to the log too, and reads back as written."""
+    ids = IdFactory(7)
+    market = Market("E-A", "E", 3)
+    named, drawn = FillLog(), FillLog()
+    for _ in range(2_000):
+        named.append(_fill(order_id="house-1"), market)
+        drawn.append(_fill(order_id=ids()), market)
+    assert {f.order_id for f in named} == {"house-1"} and len({f.order_id for f in drawn}) == 2_000
+    assert len(pickle.dumps(named)) <= len(pickle.dumps(drawn)) + 100  # (the one text, kept once)
+    log = FillLog()
+    odd = ["00000000-0000-0000-0000-000000000005", "o-2", "house-1", "00000000-0000-0000-0000-000000000005"]
+    for order_id in odd:
+        log.append(_fill(order_id=order_id, fill_id=order_id), market)
+    assert [(f.fill_id, f.order_id) for f in log] == [(i, i) for i in odd]
+    again = _StateUnpickler(io.BytesIO(pickle.dumps(log, protocol=pickle.HIGHEST_PROTOCOL))).load()
+    assert list(again) == list(log)
+
+
 def test_a_stored_row_reads_and_writes_as_a_market_position():
     store = PositionStore()
     row = store.add(MarketPosition("u", 1, "E-A", "E", 2, T0, position=D("-1.5"), fees_paid=D("0.000001")))

@@ -16,11 +16,10 @@ cross (it must be matched first), and `match` only ever takes from the opposite 
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
-
-from sortedcontainers import SortedDict
 
 Side = Literal["bid", "ask"]
 BID: Side = "bid"
@@ -98,12 +97,32 @@ class _Level:
         self.size = 0
 
 
+class _Levels:
+    """One side's levels: each by its key, and the keys in order, best first. A level opens and closes far less
+    often than the side is walked or its best read, so the order is a plain list kept by bisection."""
+
+    __slots__ = ("at", "keys")
+
+    def __init__(self) -> None:
+        self.at: dict[int, _Level] = {}
+        self.keys: list[int] = []
+
+    def open(self, key: int) -> _Level:
+        level = self.at[key] = _Level()
+        insort(self.keys, key)
+        return level
+
+    def close(self, key: int) -> None:
+        del self.at[key]
+        del self.keys[bisect_left(self.keys, key)]
+
+
 class Book:
     """One instrument's resting orders. Bids are kept under their negated price so that both sides iterate best
     first."""
 
     def __init__(self) -> None:
-        self._sides: dict[Side, SortedDict] = {BID: SortedDict(), ASK: SortedDict()}
+        self._sides: dict[Side, _Levels] = {BID: _Levels(), ASK: _Levels()}
         self._orders: dict[str, Resting] = {}
         self._seq = 0
 
@@ -125,31 +144,33 @@ class Book:
     def best(self, side: Side) -> tuple[int, int] | None:
         """The best price on a side and the size resting there; None for an empty side."""
         levels = self._sides[side]
-        if not levels:
+        if not levels.keys:
             return None
-        key, level = levels.peekitem(0)
-        return _price(side, key), level.size
+        key = levels.keys[0]
+        return _price(side, key), levels.at[key].size
 
     def levels(self, side: Side, depth: int | None = None) -> list[tuple[int, int]]:
         """(price, size) of a side's levels, best first; `depth` of them at most (None: all)."""
         levels = self._sides[side]
-        keys = levels.islice(0, depth) if depth is not None else levels.keys()
-        return [(_price(side, key), levels[key].size) for key in keys]
+        at = levels.at
+        return [
+            (_price(side, key), at[key].size) for key in (levels.keys[:depth] if depth is not None else levels.keys)
+        ]
 
     def at(self, side: Side, price: int) -> Iterator[Resting]:
         """The orders resting at one level, in queue order (the first to trade first)."""
-        level = self._sides[side].get(_key(side, price))
+        level = self._sides[side].at.get(_key(side, price))
         return iter(level.orders.values()) if level is not None else iter(())
 
     def size_at(self, side: Side, price: int) -> int:
-        level = self._sides[side].get(_key(side, price))
+        level = self._sides[side].at.get(_key(side, price))
         return level.size if level is not None else 0
 
     def queue_ahead(self, order_id: str) -> int:
         """The size resting before the order at its price (what must trade before it does)."""
         order = self._order(order_id)
         ahead = 0
-        for other in self._sides[order.side][_key(order.side, order.price)].orders.values():
+        for other in self._sides[order.side].at[_key(order.side, order.price)].orders.values():
             if other is order:
                 return ahead
             ahead += other.size
@@ -183,8 +204,10 @@ class Book:
             raise BookError(f"self-trade rule {self_trade!r} is none of {', '.join(SELF_TRADE_RULES)}")
         done = Matched(left=size)
         other = opposite(side)
-        for key, level in self._sides[other].items():
-            price = _price(other, key)
+        levels = self._sides[other]
+        at = levels.at
+        for key in levels.keys:
+            level, price = at[key], _price(other, key)
             if not done.left or (limit is not None and not _crosses(side, limit, price)):
                 break
             for order in level.orders.values():
@@ -219,9 +242,9 @@ class Book:
         order = Resting(order_id, owner, side, price, size, self._seq, data)
         levels = self._sides[side]
         key = _key(side, price)
-        level = levels.get(key)
+        level = levels.at.get(key)
         if level is None:
-            level = levels[key] = _Level()
+            level = levels.open(key)
         before = level.size
         level.orders[order_id] = order
         level.size += size
@@ -239,7 +262,7 @@ class Book:
         order = self._order(order_id)
         if not 0 < size <= order.size:
             raise BookError(f"order {order_id!r} may be reduced to 1..{order.size}, not {size}")
-        level = self._sides[order.side][_key(order.side, order.price)]
+        level = self._sides[order.side].at[_key(order.side, order.price)]
         before = level.size
         level.size -= order.size - size
         order.size = size
@@ -270,7 +293,7 @@ class Book:
         for order, taken in planned.steps:
             levels = self._sides[order.side]
             key = _key(order.side, order.price)
-            level = levels[key]
+            level = levels.at[key]
             before.setdefault((order.side, order.price), level.size)
             if taken:
                 level.size -= taken
@@ -281,7 +304,7 @@ class Book:
             else:
                 self._drop(level, order)
             if not level.orders:
-                del levels[key]
+                levels.close(key)
         planned.changes = [LevelChange(s, p, size, self.size_at(s, p)) for (s, p), size in before.items()]
         planned.steps = []
         return planned
@@ -289,7 +312,7 @@ class Book:
     def clear(self) -> list[LevelChange]:
         """Take every order out (a market settled, a reset); the levels that went, bids then asks, best first."""
         changes = [LevelChange(side, p, s, 0) for side in (BID, ASK) for p, s in self.levels(side)]
-        self._sides = {BID: SortedDict(), ASK: SortedDict()}
+        self._sides = {BID: _Levels(), ASK: _Levels()}
         self._orders.clear()
         return changes
 
@@ -304,11 +327,11 @@ class Book:
     def _remove(self, order: Resting) -> LevelChange:
         levels = self._sides[order.side]
         key = _key(order.side, order.price)
-        level = levels[key]
+        level = levels.at[key]
         before = level.size
         self._drop(level, order)
         if not level.orders:
-            del levels[key]
+            levels.close(key)
         return LevelChange(order.side, order.price, before, level.size)
 
     def _drop(self, level: _Level, order: Resting) -> None:

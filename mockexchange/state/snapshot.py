@@ -41,7 +41,9 @@ from mockexchange.version import __version__
 # 15: a Deribit wallet keeps whether it may send to other users (`interuser_transfers_enabled`).
 # 16: Deribit's orders keep a book per instrument, their commission, P&L and flags; a trade its liquidity and type.
 # 17: a Deribit order keeps whether its trigger fired (`triggered`).
-LAYOUT = 17
+# 18: a book keeps each side's levels in a dict and their keys in a sorted list (no SortedDict); the fill log keeps
+#     an id that is no UUID once, however many fills name it.
+LAYOUT = 18
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

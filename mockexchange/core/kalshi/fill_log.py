@@ -4,8 +4,9 @@ A `Fill` object per fill (its two UUID strings, five Decimals, a datetime) took 
 the fill and order ids as 128-bit integers, the amounts in units.py's units (count and post position in hundredths,
 price in ten-thousandths, fee in micro-dollars) in 32-bit cells, the time in microseconds, the market and the user as
 references to objects the ledger holds anyway, side, action, taker and subaccount as bits. A value no cell holds (an
-order id the caller named "o-1", an amount past 32 bits, a time not in UTC) is kept whole beside the columns. A fill
-reads back with the wire's places: a count of "10" as 10.00.
+order id the caller named "o-1", an amount past 32 bits, a time not in UTC) is kept whole beside the columns; an id
+that is no UUID is kept once however many fills name it (the house's resting order at a level trades again and again).
+A fill reads back with the wire's places: a count of "10" as 10.00.
 
 `log[i]` is a `LoggedFill`: a view of row i that reads as the `Fill` it stands for (same attributes, equal to it), made
 in a few hundred nanoseconds; its attributes are read from the columns when asked. Rows never change once made, and a
@@ -75,25 +76,26 @@ class Place(Protocol):
 class _Rows:
     """The columns of a fill log. A reset gives the log new ones, so a view made before it still reads its fill."""
 
-    __slots__ = ("ids", "amounts", "created", "flags", "places", "users", "odd", "client_order_ids", "length")
+    __slots__ = ("ids", "amounts", "created", "flags", "places", "users", "odd", "texts", "text_ids",
+                 "client_order_ids", "length")  # fmt: skip
 
     def __init__(self) -> None:
-        self.ids = Column("Q")  # `_IDS` cells per fill; (0, 0): the id is kept whole in `odd`
+        self.ids = Column("Q")  # `_IDS` cells per fill; (0, n): the id is text, `texts[n - 1]`
         self.amounts = Column("i")  # `_AMOUNTS` cells per fill, in units (32 bits: most counts and fees are short)
         self.created = Column("q")  # microseconds since the epoch (UTC)
         self.flags = Column("H")  # side, action, taker, zoned, subaccount
         self.places: list[Place] = []
         self.users: list[str] = []
         self.odd: dict[tuple[int, int], Any] = {}  # (fill, cell) -> the value no cell holds; cell 9: created
+        self.texts: list[str] = []  # the ids that are no UUID (a UUID's high 64 bits are never all zero), once each
+        self.text_ids: dict[str, int] = {}  # text -> its n in the id cells (0, n)
         self.client_order_ids: dict[int, str] = {}
         self.length = 0  # set last by `append`: a reader in another thread never sees half a row
 
     def id(self, i: int, cell: int) -> str:
         at = _IDS * i + 2 * cell
         high, low = self.ids[at], self.ids[at + 1]
-        if not high and not low:
-            return self.odd[(i, cell)]
-        return uuid_text(high << 64 | low)
+        return uuid_text(high << 64 | low) if high else self.texts[low - 1]
 
     def units(self, i: int, cell: int) -> int:
         units = self.amounts[_AMOUNTS * i + cell - 2]
@@ -162,7 +164,7 @@ class FillLog:
         rows = self._rows
         i = rows.length
         if type(fill_id) is not int or type(order_id) is not int:
-            fill_id, order_id = self._id_cells(i, fill_id, 0), self._id_cells(i, order_id, 1)
+            fill_id, order_id = self._id_cells(fill_id), self._id_cells(order_id)
         rows.ids.extend((fill_id >> 64, fill_id & _LOW, order_id >> 64, order_id & _LOW))  # type: ignore[operator]
         cells = [count, price, fee, post_position]
         if not (_ODD32 < count < _TOP32 and _ODD32 < fee < _TOP32 and _ODD32 < post_position < _TOP32):
@@ -183,14 +185,18 @@ class FillLog:
         rows.length = i + 1
         return i
 
-    def _id_cells(self, i: int, value: str | int, cell: int) -> int:
-        """An id as its UUID integer; 0 for text that is no UUID as `uuid_text` writes it (kept whole)."""
+    def _id_cells(self, value: str | int) -> int:
+        """An id as its UUID integer; for text that is no UUID as `uuid_text` writes it, n (its high 64 bits zero, as
+        no drawn UUID's are), its place among the texts the log keeps."""
         if type(value) is int:
             return value
-        found = uuid_int(value)  # type: ignore[arg-type]
+        rows = self._rows
+        found = rows.text_ids.get(value)  # type: ignore[call-overload]
         if found is None:
-            self._rows.odd[(i, cell)] = value
-            return 0
+            found = uuid_int(value)  # type: ignore[arg-type]
+            if found is None or not found >> 64:
+                rows.texts.append(value)  # type: ignore[arg-type]
+                found = rows.text_ids[value] = len(rows.texts)  # type: ignore[index]
         return found
 
     def count_units(self, index: int) -> int:
