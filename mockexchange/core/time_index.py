@@ -60,19 +60,19 @@ class TimeIndex:
             raise TypeError("an index over a log indexes the log's records: add_position")
         self._records.append(record)
         self._times.append(unix_us(when))
-        return self._index(user_id, len(self._records) - 1)
+        return self._index(user_id, len(self._records) - 1, self._times)
 
     def add_position(self, user_id: str, when: datetime, position: int) -> tuple[int, int]:
         """Index the record the log took at `position`, one after the last this index took (`when` is its time)."""
         if self._times is not None or position < self._seq - self._first:
             raise ValueError(f"record {position} is not after the last record this index took of its log")
         self._seq = self._first + position  # (`_index` counts it: its sequence is first + position + 1)
-        return self._index(user_id, position)
+        return self._index(user_id, position, self._records.times)
 
-    def _index(self, user_id: str, number: int) -> tuple[int, int]:
+    def _index(self, user_id: str, number: int, times: Column) -> tuple[int, int]:
+        """Index record `number`, whose time is in `times` (the index's own column, or its log's)."""
         self._seq += 1
         self.version += 1
-        times = self._times_column()
         at = times[number]
         refs = self._by_user.get(user_id)
         if refs is None:

@@ -47,29 +47,21 @@ class Batches:
         bus, store, accounts, markets = self.bus, self.positions, self.accounts, self.markets  # type: ignore[attr-defined]
         to_market, to_fill, to_position = bus.takers("market"), bus.takers("fill"), bus.takers("position")
         now = self.clock.now()  # type: ignore[attr-defined]
-        start = len(self.fills)  # type: ignore[attr-defined]
-        make, step, holding, cells_of, nothing = (
-            self._make_fill,
-            positions.fill,
-            store.get,
-            store.cells,
-            positions.ZERO_CELLS,
-        )
+        log = self.fills  # type: ignore[attr-defined]
+        start = len(log)
+        make, step, holding, nothing = self._make_fill, positions.fill, store.held, positions.ZERO_CELLS
         for spec, fill_terms in zip(batch, terms, strict=True):
             user_id, ticker, _, _, _, _, subaccount, is_taker, event_ticker, _, order_id, client_order_id = spec
             market = markets.get(ticker)
-            row = None
+            handle, cells = None, nothing
             if market is None:
                 market = self._list_checked(ticker, event_ticker, to_market, now=now)  # type: ignore[attr-defined]
             else:
-                row = holding(user_id, subaccount, ticker)
-            after, cash = step(
-                cells_of(row) if row is not None else nothing, fill_terms.buys, fill_terms.count, fill_terms.paid,
-                fill_terms.fee,
-            )  # fmt: skip
-            fill, changed = make(
-                accounts[user_id], market, row, after, cash, fill_terms, subaccount, is_taker, order_id,
+                handle, cells = holding(user_id, subaccount, ticker)
+            after, cash = step(cells, fill_terms.buys, fill_terms.count, fill_terms.paid, fill_terms.fee)
+            at, changed = make(
+                accounts[user_id], market, handle, after, cash, fill_terms, subaccount, is_taker, order_id,
                 client_order_id, now, bool(to_position),
             )  # fmt: skip
-            hand_over(to_fill, to_position, user_id, fill, changed)
-        return self.fills.span(start, len(self.fills))  # type: ignore[attr-defined]
+            hand_over(to_fill, to_position, user_id, log, at, changed)
+        return log.span(start, len(log))

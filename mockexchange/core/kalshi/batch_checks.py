@@ -103,8 +103,7 @@ class BatchChecks:
         return made
 
     def _volume(self, user_id: str, subaccount: int, ticker: str) -> int:
-        row = self.positions.get(user_id, subaccount, ticker)  # type: ignore[attr-defined]
-        return self.positions.cells(row)[5] if row is not None else 0  # type: ignore[attr-defined]
+        return self.positions.held(user_id, subaccount, ticker)[1][5]  # type: ignore[attr-defined]
 
     def _run_bounds(
         self, places: Sequence[tuple[str, str, int]], terms: Sequence[Terms], numbered: bool = True
@@ -121,8 +120,7 @@ class BatchChecks:
             key = (user_id, subaccount, ticker)
             cells = rows.get(key)
             if cells is None:
-                row = store.get(user_id, subaccount, ticker)
-                cells = store.cells(row) if row is not None else positions.ZERO_CELLS
+                cells = store.held(user_id, subaccount, ticker)[1]
             after, cash = positions.fill(cells, t.buys, t.count, t.paid, t.fee)
             account = funds.get(user_id)
             if account is None:

@@ -15,9 +15,9 @@ from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import Terms
 from mockexchange.core.kalshi.figures import hold, roll_day
-from mockexchange.core.kalshi.fill_log import LoggedFill
+from mockexchange.core.kalshi.fill_log import FillLog
 from mockexchange.core.kalshi.markets import Market
-from mockexchange.core.kalshi.positions import ZERO_CELLS, Cells, fill
+from mockexchange.core.kalshi.positions import Cells, fill
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.units import price
 
@@ -29,7 +29,7 @@ class Filling:
         self,
         account: Account,
         market: Market,
-        row: MarketPosition | None,
+        handle: int | None,
         after: Cells,
         cash: int,
         terms: Terms,
@@ -41,17 +41,18 @@ class Filling:
         snapshot: bool,
         fill_id: str | int | None = None,
         prints: bool = True,
-    ) -> tuple[LoggedFill, MarketPosition | None]:
-        """Write a checked fill whose row (`row`; None: the owner has none in `market` yet) becomes `after` and whose
-        cash moves by `cash` (micro-dollars, its fee included). Answers the fill (a view of the log) and, if
-        `snapshot`, the row's snapshot after it. `fill_id`: the trade's id (a match's two fills share it; None: a new
-        one); `prints`: the fill prints its trade on the tape (a match's maker fill does not: the taker's prints it)."""
+    ) -> tuple[int, MarketPosition | None]:
+        """Write a checked fill whose row (its `handle`, as `PositionStore.held` answers it; None: the owner has none
+        in `market` yet) becomes `after` and whose cash moves by `cash` (micro-dollars, its fee included). Answers the
+        fill's index in the log and, if `snapshot`, the row's snapshot after it. `fill_id`: the trade's id (a match's
+        two fills share it; None: a new one); `prints`: the fill prints its trade on the tape (a match's maker fill does
+        not: the taker's prints it)."""
         store = self.positions  # type: ignore[attr-defined]
-        if row is None:
+        if handle is None:
             handle = store.open_handle(account.user_id, subaccount, market, now, after)
             changed = store.snapshot_of(handle) if snapshot else None
         else:
-            changed = store.update(row, now, after, snapshot)
+            changed = store.update_held(handle, now, after, snapshot)
         self.filled += terms.count  # type: ignore[has-type]
         if self.history.keeping:  # type: ignore[attr-defined]
             self._remember_cash(account, now)  # type: ignore[attr-defined]
@@ -71,7 +72,7 @@ class Filling:
         self.fill_index.add_position(account.user_id, now, at)  # type: ignore[attr-defined]
         if prints:  # the trade's taker: the fill's owner if it took, else the other side (buying YES faces a NO taker)
             self._print(market, at, terms.count, terms.yes, terms.buys == bool(is_taker), now)  # type: ignore[attr-defined]
-        return log.view(at), changed
+        return at, changed
 
     def _fill_of_order(
         self,
@@ -85,19 +86,16 @@ class Filling:
         now: datetime,
         fill_id: str | int,
         takers: tuple[Sequence[Callable[[Change], None]], Sequence[Callable[[Change], None]]],
-    ) -> LoggedFill:
+    ) -> None:
         """One side of a match, checked already, down the same road: its row moves (positions.fill), it is written
         (`_make_fill`; the taker's side prints the trade) and handed to those who take fills and rows (`takers`)."""
-        store = self.positions  # type: ignore[attr-defined]
-        row = store.get(account.user_id, subaccount, market.ticker)
-        cells = store.cells(row) if row is not None else ZERO_CELLS
+        handle, cells = self.positions.held(account.user_id, subaccount, market.ticker)  # type: ignore[attr-defined]
         after, cash = fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
-        made, changed = self._make_fill(
-            account, market, row, after, cash, terms, subaccount, is_taker, order_id, client_order_id, now,
+        at, changed = self._make_fill(
+            account, market, handle, after, cash, terms, subaccount, is_taker, order_id, client_order_id, now,
             bool(takers[1]), fill_id, is_taker,
         )  # fmt: skip
-        hand_over(takers[0], takers[1], account.user_id, made, changed)
-        return made
+        hand_over(takers[0], takers[1], account.user_id, self.fills, at, changed)  # type: ignore[attr-defined]
 
     def _drawn_id(self) -> str | int:
         """A new id (a trade's, a fill's, an order's) as the fill log keeps it: its UUID integer where the ids come
@@ -115,12 +113,14 @@ def hand_over(
     to_fill: Sequence[Callable[[Change], None]],
     to_position: Sequence[Callable[[Change], None]],
     user_id: str,
-    fill: LoggedFill,
+    log: FillLog,
+    at: int,
     changed: MarketPosition | None,
 ) -> None:
-    """A fill's two changes, to the subscribers that take each (the fill first, then its row)."""
+    """A fill's two changes (the fill `at` in the log, as a view of it), to the subscribers that take each (the fill
+    first, then its row)."""
     if to_fill:
-        change = Change("fill", user_id, fill)
+        change = Change("fill", user_id, log.view(at))
         for take in to_fill:
             take(change)
     if to_position:

@@ -422,8 +422,7 @@ class Ledger(
             # Every bound is checked before anything changes: a refused fill lists no market and opens no row.
             account = self.account(user_id)
             listed = self._tradable(ticker)
-            row = self.positions.get(user_id, subaccount, ticker) if listed is not None else None
-            cells = self.positions.cells(row) if row is not None else positions.ZERO_CELLS
+            handle, cells = self.positions.held(user_id, subaccount, ticker) if listed is not None else _NO_ROW
             after, cash = positions.fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
             self._check_contracts(cells[5], terms.count, "volume", self.filled, "filled")
             self._check_cash(account, subaccount, listed.exchange_index if listed else 0, cash)
@@ -432,12 +431,12 @@ class Ledger(
             else:
                 market = self.list_market(ticker, event_ticker)  # (refuses an event other than the market's)
             to_fill, to_position = self.bus.takers("fill"), self.bus.takers("position")
-            fill, changed = self._make_fill(
-                account, market, row, after, cash, terms, subaccount, is_taker, order_id, client_order_id, now,
+            at, changed = self._make_fill(
+                account, market, handle, after, cash, terms, subaccount, is_taker, order_id, client_order_id, now,
                 bool(to_position),
             )  # fmt: skip
-            hand_over(to_fill, to_position, user_id, fill, changed)
-            return fill
+            hand_over(to_fill, to_position, user_id, self.fills, at, changed)
+            return self.fills.view(at)
 
     # -- cash transfers -------------------------------------------------------------------------------------------
 
@@ -508,6 +507,7 @@ class Ledger(
             return record
 
 
+_NO_ROW = (None, positions.ZERO_CELLS)  # (`PositionStore.held` of an owner with no row in the market)
 _MOSTS: dict[tuple[int, int], tuple[Decimal, int]] = {}
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from mockexchange.core.book import LevelChange
 from mockexchange.core.kalshi.price_levels import PriceRange
@@ -24,9 +24,9 @@ LIFECYCLE = "market_lifecycle"  # Lifecycle
 STATUS = "market_status"  # StatusMoved
 
 
-@dataclass(frozen=True, slots=True)
-class Cause:
-    """Whose order moved the book (Kalshi shows it only to that user: `client_order_id`, `subaccount`)."""
+class Cause(NamedTuple):
+    """Whose order moved the book (Kalshi shows it only to that user: `client_order_id`, `subaccount`). (A tuple:
+    every order command makes one.)"""
 
     user_id: str
     subaccount: int

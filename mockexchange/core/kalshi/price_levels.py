@@ -26,11 +26,17 @@ STRUCTURES: dict[str, tuple[PriceRange, ...]] = {
 DEFAULT_STRUCTURE = "linear_cent"
 
 
+def _on(ranges: tuple[PriceRange, ...], price: int) -> bool:
+    return any(r.start <= price <= r.end and (price - r.start) % r.step == 0 for r in ranges)
+
+
+# Each structure's levels, worked out once: every order placed asks whether its price is one.
+_LEVELS = {name: frozenset(p for p in range(1, PRICE) if _on(ranges, p)) for name, ranges in STRUCTURES.items()}
+
+
 def is_level(structure: str, price: int) -> bool:
     """Whether `price` (price units) is a level of the structure's book."""
-    if not 0 < price < PRICE:
-        return False
-    return any(r.start <= price <= r.end and (price - r.start) % r.step == 0 for r in STRUCTURES[structure])
+    return price in _LEVELS[structure]
 
 
 def price_ranges(structure: str) -> tuple[PriceRange, ...]:

@@ -79,6 +79,15 @@ class PositionStore(Walks, StoredRows):
         handle = self._handle(user_id, subaccount, ticker)
         return None if handle is None else StoredPosition(self, handle)
 
+    def held(self, user_id: str, subaccount: int, ticker: str) -> tuple[int | None, Cells]:
+        """The owner's row in the market as a fill reads it: its handle (None: it has none) and its six amounts
+        (positions.Cells; zeros if none), with no view of it made."""
+        handle = self._handle(user_id, subaccount, ticker)
+        if handle is None:
+            return None, ZERO_CELLS
+        base = _AMOUNT_CELLS * handle
+        return handle, tuple(self._amounts[base : base + _AMOUNT_CELLS])  # type: ignore[return-value]
+
     def _handle(self, user_id: str, subaccount: int, ticker: str) -> int | None:
         owner = self._owner_ids.get((user_id, subaccount))
         held = self._holders.get(ticker)
@@ -178,9 +187,12 @@ class PositionStore(Walks, StoredRows):
         """Set a stored row's six amounts (positions.Cells), and its `last_updated` to `when`, at once: what a
         `changing(row, when)` block that sets them does, in one step (a fill's). Returns the row's snapshot (None if not
         `snapshot`)."""
-        handle = row._handle  # type: ignore[attr-defined]
+        return self.update_held(row._handle, when, cells, snapshot)  # type: ignore[attr-defined]
+
+    def update_held(self, handle: int, when: datetime, cells: Cells, snapshot: bool) -> MarketPosition | None:
+        """`update` of the row of a handle `held` answered."""
         if self.history.keeping:
-            self._remember(row, when)
+            self._remember(StoredPosition(self, handle), when)
         base = _AMOUNT_CELLS * handle
         resting, exchange_index = self._resting[handle], self._places[handle].exchange_index
         before = share(self._amounts[base : base + _AMOUNT_CELLS], resting, exchange_index)
