@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from decimal import Context
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mockexchange.core.money import (
+    MAX_DECIMAL_CHARS,
     MoneyError,
     fixed,
     from_cents,
     parse_count,
+    parse_decimal,
     parse_dollars,
     parse_fee,
     parse_price,
+    parse_price_units,
+    parse_scaled,
     to_centi_cents,
     to_cents,
     truncate,
@@ -83,3 +90,37 @@ def test_cents_truncate_like_kalshis_balance():
     assert truncate(D("0.999950"), 4) == D("0.9999") and truncate(D("-1.23456"), 4) == D("-1.2345")
     with pytest.raises(MoneyError):
         from_cents(1.5)
+
+
+def _outcome(parse, *args):
+    try:
+        return parse(*args), None
+    except MoneyError as exc:
+        return None, str(exc)
+
+
+_EXACT = Context(prec=200)  # (the default context's 28 digits would round the expected value)
+_DECIMAL_TEXT = st.text(alphabet="0123456789.+- \t١", max_size=9) | st.integers(-(10**30), 10**30).map(str)
+_NUMBERS = st.integers(-(10**70), 10**70) | st.decimals(allow_nan=True, allow_infinity=True, places=None)
+
+
+@given(st.one_of(_DECIMAL_TEXT, _NUMBERS, st.booleans(), st.none(), st.floats()), st.integers(0, 8))
+def test_a_scaled_amount_is_the_decimal_parse_decimal_reads_in_units_refused_in_its_words(given_value, places):
+    """parse_scaled takes and refuses what parse_decimal does, in the same words, and answers its value in units of
+    `places` places exactly (past MAX_DECIMAL_CHARS digits, the largest such value of its sign)."""
+    value, refusal = _outcome(parse_decimal, given_value, "amount", places, "the range")
+    units, scaled_refusal = _outcome(parse_scaled, given_value, "amount", places, "the range")
+    assert scaled_refusal == refusal
+    if value is not None:
+        if abs(value) < D(10) ** MAX_DECIMAL_CHARS:
+            assert D(units) == value.scaleb(places, _EXACT)
+        else:
+            assert units == (-1 if value < 0 else 1) * 10 ** (MAX_DECIMAL_CHARS + places)
+
+
+@pytest.mark.parametrize("text", ["0.45", "0.0001", "0.9999", ".5", " 0.1 ", "0", "1", "-0.5", "0.00001", "x", "", 0])
+def test_a_price_in_units_is_parse_prices_price_refused_in_its_words(text):
+    price, refusal = _outcome(parse_price, text)
+    units, units_refusal = _outcome(parse_price_units, text)
+    assert units_refusal == refusal
+    assert price is None or D(units) == price.scaleb(4, _EXACT)

@@ -39,8 +39,8 @@ from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.orders import LIMIT, MAX_BATCH, ORDER_TYPES, SELF_TRADE_TYPES, TIME_IN_FORCE, Done
 from mockexchange.core.kalshi.positions import ACTIONS, SIDES
 from mockexchange.core.kalshi.trading import KEEP
-from mockexchange.core.kalshi.units import contracts, count_units, dollar_units, dollars, price_units
-from mockexchange.core.money import MAX_CENTS, MAX_COUNT, MoneyError, parse_price, plain
+from mockexchange.core.kalshi.units import CONTRACT, COUNT_PLACES, contracts, dollar_units, dollars
+from mockexchange.core.money import MAX_CENTS, MAX_COUNT, MoneyError, parse_price_units, parse_scaled, plain
 
 BOOK_SIDES = {"bid": ("yes", "buy"), "ask": ("yes", "sell")}  # Kalshi's v2 side, as the legacy side and action
 LATEST = int(datetime(9999, 1, 1, tzinfo=UTC).timestamp())
@@ -64,14 +64,18 @@ def done_json(done: Done) -> dict[str, Any]:
 
 
 _COUNT_WORDS = f"at most 2 places, at most {MAX_COUNT} contracts"
+_MOST_COUNT = int(MAX_COUNT) * CONTRACT  # hundredths
 
 
 def _count(value: Any, name: str, least: int = 1) -> int:
     """A count of contracts as the wire writes it ("10", "10.50"), in hundredths; at least `least` hundredths."""
-    count = decimal(value, name, 2, _COUNT_WORDS)
-    if not contracts(least) <= count <= MAX_COUNT:
+    try:
+        count = parse_scaled(value, name, COUNT_PLACES, _COUNT_WORDS)
+    except MoneyError as exc:
+        raise ControlError(str(exc)) from None
+    if not least <= count <= _MOST_COUNT:
         raise ControlError(f"{name} must be from {contracts(least)} to {MAX_COUNT} contracts, not {shown(value)}")
-    return count_units(count)
+    return count
 
 
 def _sides(side: Any, action: Any) -> tuple[str, str]:
@@ -95,7 +99,7 @@ def _cap(value: Any) -> int | None:
 
 def _yes_price(value: Any) -> int:
     try:
-        return price_units(parse_price(value, "price"))
+        return parse_price_units(value, "price")
     except MoneyError as exc:
         raise ControlError(str(exc)) from Refusal(str(exc), 400, "invalid_price")
 

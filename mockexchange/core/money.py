@@ -54,32 +54,61 @@ def parse_decimal(text: str | int | Decimal, what: str, max_places: int, accepte
     """A plain decimal string (the grammar above), an integer or a finite `Decimal`, with at most `max_places`
     places. Never a float or a bool: floats lose cents, so no binary fraction ever enters the state. `accepted` (the
     caller's range, in words) ends every refusal, so a message says what would have been taken."""
-    if isinstance(text, str):  # the common case first; a refusal's words are built only if it is refused
-        written = text.strip(" \t\r\n")
-        if not written or len(written) > MAX_DECIMAL_CHARS or not _DECIMAL.fullmatch(written):
-            if not text.strip():
-                raise MoneyError(f"{what} must be a decimal string, not {shown(text)}{_said(what, accepted)}")
-            raise MoneyError(
-                f"{what} is not a decimal number: {shown(text)}; write finite plain digits 0-9 with at most one "
-                f'point, no exponent, at most {MAX_DECIMAL_CHARS} characters, e.g. "0.56"{_said(what, accepted)}'
-            )
-        point = written.find(".")  # (by the grammar, the digits after the point are the places: no as_tuple)
-        if point >= 0 and len(written) - point - 1 > max_places:
-            raise _too_fine(text, what, max_places, accepted)
-        return Decimal(written)  # (the grammar admits only finite values)
-    elif isinstance(text, bool | float) or not isinstance(text, int | Decimal):
-        kind = type(text).__name__ if isinstance(text, bool | float) else shown(text)
-        raise MoneyError(f"{what} must be a decimal string, not {kind}{_said(what, accepted)}")
-    elif isinstance(text, int):
-        return Decimal(text)
+    if isinstance(text, str):  # the common case first
+        return Decimal(_written(text, what, max_places, accepted))  # (the grammar admits only finite values)
+    return _given(text, what, max_places, accepted)
+
+
+def parse_scaled(text: str | int | Decimal, what: str, places: int, accepted: str = "") -> int:
+    """What `parse_decimal` takes, and refuses in its words, as an integer of `places` places ("0.45", 4 places:
+    4500): exact, and a string never becomes a `Decimal` on the way. A value of more than `MAX_DECIMAL_CHARS` digits
+    before the point, which only a number given as a number can be, is answered as the largest such value of its
+    sign: past every bound a caller checks."""
+    if isinstance(text, str):
+        written = _written(text, what, places, accepted)
+        negative = written[0] == "-"
+        whole, _, part = written.lstrip("+-").partition(".")
+        units = int(whole or "0") * 10**places + (int(part.ljust(places, "0")) if part else 0)
+        return -units if negative else units
+    sign, digits, exponent = _given(text, what, places, accepted).as_tuple()
+    assert isinstance(exponent, int)  # (and exponent + places >= 0: the places are checked)
+    if len(digits) + exponent > MAX_DECIMAL_CHARS:
+        units = 10 ** (MAX_DECIMAL_CHARS + places)
     else:
-        value = text
-        if not value.is_finite():
-            raise MoneyError(f"{what} must be finite{_said(what, accepted)}")
+        units = int("".join(map(str, digits))) * 10 ** (exponent + places)
+    return -units if sign else units
+
+
+def _written(text: str, what: str, max_places: int, accepted: str) -> str:
+    """A decimal string as written (the grammar above, at most `max_places` places), blanks around it gone; its
+    refusal's words are built only if it is refused."""
+    written = text.strip(" \t\r\n")
+    if not written or len(written) > MAX_DECIMAL_CHARS or not _DECIMAL.fullmatch(written):
+        if not text.strip():
+            raise MoneyError(f"{what} must be a decimal string, not {shown(text)}{_said(what, accepted)}")
+        raise MoneyError(
+            f"{what} is not a decimal number: {shown(text)}; write finite plain digits 0-9 with at most one "
+            f'point, no exponent, at most {MAX_DECIMAL_CHARS} characters, e.g. "0.56"{_said(what, accepted)}'
+        )
+    point = written.find(".")  # (by the grammar, the digits after the point are the places: no as_tuple)
+    if point >= 0 and len(written) - point - 1 > max_places:
+        raise _too_fine(text, what, max_places, accepted)
+    return written
+
+
+def _given(value: object, what: str, max_places: int, accepted: str) -> Decimal:
+    """An amount given as a number, not a string: an int, or a finite `Decimal` of at most `max_places` places."""
+    if isinstance(value, bool | float) or not isinstance(value, int | Decimal):
+        kind = type(value).__name__ if isinstance(value, bool | float) else shown(value)
+        raise MoneyError(f"{what} must be a decimal string, not {kind}{_said(what, accepted)}")
+    if isinstance(value, int):
+        return Decimal(value)
+    if not value.is_finite():
+        raise MoneyError(f"{what} must be finite{_said(what, accepted)}")
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)
     if -exponent > max_places:
-        raise _too_fine(text, what, max_places, accepted)
+        raise _too_fine(value, what, max_places, accepted)
     return value
 
 
@@ -105,13 +134,27 @@ def parse_count(text: str | int | Decimal, what: str = "count") -> Decimal:
     return value
 
 
+_PRICE_WORDS = "0.0001 to 0.9999 dollars, at most 4 places"
+
+
 def parse_price(text: str | int | Decimal, what: str = "price") -> Decimal:
     """A contract price in dollars, strictly between 0 and 1, at most 4 places (Kalshi takes 2-4)."""
-    accepted = "0.0001 to 0.9999 dollars, at most 4 places"
-    value = parse_decimal(text, what, 4, accepted)
+    value = parse_decimal(text, what, 4, _PRICE_WORDS)
     if not ZERO < value < ONE:
-        raise MoneyError(f"{what} must be between 0 and 1 dollars exclusive ({accepted}), not {shown(value)}")
+        raise _off_price(value, what)
     return value
+
+
+def parse_price_units(text: str | int | Decimal, what: str = "price") -> int:
+    """`parse_price`'s price in ten-thousandths of a dollar ("0.45": 4500), refused in its words."""
+    units = parse_scaled(text, what, 4, _PRICE_WORDS)
+    if not 0 < units < 10_000:
+        raise _off_price(parse_decimal(text, what, 4, _PRICE_WORDS), what)
+    return units
+
+
+def _off_price(value: Decimal, what: str) -> MoneyError:
+    return MoneyError(f"{what} must be between 0 and 1 dollars exclusive ({_PRICE_WORDS}), not {shown(value)}")
 
 
 def parse_fee(text: str | int | Decimal, count: Decimal, what: str = "fee") -> Decimal:

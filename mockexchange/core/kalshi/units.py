@@ -10,7 +10,9 @@ So a count times a price is exactly micro-dollars (hundredths x ten-thousandths)
 rounds except where Kalshi rounds (positions.py, fees.py). Decimals come in at the edges (`apply_fill`'s arguments,
 the control plane's parsed strings) through `count_units`, `price_units` and `dollar_units`, which refuse an amount
 finer than its unit; they go out through `contracts`, `price` and `dollars`, `Decimal`s with the wire's places
-("10.00", "0.5200", "2.500000"), one object per value kept (a portfolio's amounts repeat).
+("10.00", "0.5200", "2.500000"), one object per value kept (a portfolio's amounts repeat). A string the control plane
+is given may skip the `Decimal` on its way in, read straight to units in these places (`COUNT_PLACES`,
+`PRICE_PLACES`, `DOLLAR_PLACES`): core/money.py's `parse_scaled`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ DOLLAR = 1_000_000  # micro-dollars in a dollar
 PAYOUT = DOLLAR // CONTRACT  # micro-dollars one hundredth of a contract pays when it wins (a dollar a contract)
 CENT = DOLLAR // 100  # micro-dollars in a cent
 CENTI_CENT = DOLLAR // 10_000  # micro-dollars in a centi-cent: fees round up to it
+COUNT_PLACES, PRICE_PLACES, DOLLAR_PLACES = 2, 4, 6  # the places of each unit (CONTRACT, PRICE, DOLLAR)
 
 _EXACT = Context(prec=60)  # an amount within the bounds never reaches 60 digits: scaling never rounds
 _KEPT = 1 << 14  # values kept per unit, at most (then forgotten and made again)
@@ -70,17 +73,17 @@ def _kept(value: Decimal | int, places: int, what: str, kept: dict[Decimal, int]
 
 def count_units(count: Decimal | int) -> int:
     """A count of contracts in hundredths (`UnitError` if finer)."""
-    return _kept(count, 2, "count", _count_units)
+    return _kept(count, COUNT_PLACES, "count", _count_units)
 
 
 def price_units(price: Decimal | int) -> int:
     """A price in ten-thousandths of a dollar (`UnitError` if finer)."""
-    return _kept(price, 4, "price", _price_units)
+    return _kept(price, PRICE_PLACES, "price", _price_units)
 
 
 def dollar_units(amount: Decimal | int, what: str = "amount") -> int:
     """An amount of dollars in micro-dollars (`UnitError` if finer)."""
-    return _to_units(amount, 6, what)
+    return _to_units(amount, DOLLAR_PLACES, what)
 
 
 _contracts: dict[int, Decimal] = {}
@@ -99,19 +102,19 @@ def _made(units: int, places: int, kept: dict[int, Decimal]) -> Decimal:
 def contracts(units: int) -> Decimal:
     """Hundredths of a contract as a Decimal of 2 places ("10.00")."""
     value = _contracts.get(units)
-    return value if value is not None else _made(units, 2, _contracts)
+    return value if value is not None else _made(units, COUNT_PLACES, _contracts)
 
 
 def price(units: int) -> Decimal:
     """Ten-thousandths of a dollar as a Decimal of 4 places ("0.5200")."""
     value = _prices.get(units)
-    return value if value is not None else _made(units, 4, _prices)
+    return value if value is not None else _made(units, PRICE_PLACES, _prices)
 
 
 def dollars(units: int) -> Decimal:
     """Micro-dollars as a Decimal of 6 places ("2.500000")."""
     value = _dollars.get(units)
-    return value if value is not None else _made(units, 6, _dollars)
+    return value if value is not None else _made(units, DOLLAR_PLACES, _dollars)
 
 
 def half_even(numerator: int, denominator: int) -> int:
