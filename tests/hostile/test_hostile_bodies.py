@@ -6,6 +6,7 @@ are GETs: a body sent to them is not read, and the answer does not wait for it."
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 
@@ -141,3 +142,36 @@ def test_the_server_goes_on_after_refusals(mock):
         assert declared(mock, "POST", "/_admin/accounts", DECLARED, b"x")[0] == 413
     status, body = declared(mock, "POST", "/_admin/accounts", 26, b'{"user_id": "after", "x":1')
     assert status == 400  # read whole (26 bytes), and judged: an unknown field
+
+
+@pytest.mark.parametrize(
+    "path,status,said",
+    [("/_admin/accounts", 413, "body too large"), ("/api/v2", 413, "too large"),
+     ("/trade-api/v2/portfolio/events/orders", 400, "http: request body too large")],
+)  # fmt: skip
+def test_a_content_length_of_thousands_of_digits_from_another_asgi_server_is_refused_as_too_large(
+    mock, path, status, said
+):
+    """The mock's own server refuses such a head (400) before the app sees it; another ASGI server may hand it on.
+    Each surface then refuses it as a body over its limit, in its own shape, never a 500 (`int()` refuses a number of
+    over 4,300 digits)."""
+    key = mock.create_key("alice", key_type="ed25519")
+    signed = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"]).headers("POST", path)
+    headers = [(name.lower().encode(), value.encode()) for name, value in signed.items()]
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 80),
+        "headers": [*headers, (b"content-type", b"application/json"), (b"content-length", b"9" * 5000)],
+    }  # fmt: skip
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    asyncio.run(mock.app.asgi(scope, receive, send))
+    body = b"".join(message.get("body", b"") for message in sent[1:])
+    assert sent[0]["status"] == status and said in body.decode(), (sent[0]["status"], body)
