@@ -100,32 +100,56 @@ def decode(body: Body, raw: bytes) -> dict[str, Any]:
         document = parse_json(raw)
     except orjson.JSONDecodeError as exc:
         raise bad_request("invalid character in JSON body", f"the body is not JSON: {exc}") from None
-    return _checked(body, _decoded(body, document, body.go), body.go)
+    values, refused = _read(body, document, body.go, body.go)
+    if refused is not None:
+        raise refused
+    return values
 
 
-def _decoded(body: Body, document: Any, go_path: str) -> dict[str, Any]:
-    """An object decoded as into a Go struct (`null` as an empty one), each field by its kind."""
+def _read(body: Body, document: Any, go_path: str, key_path: str) -> tuple[dict[str, Any], KalshiError | None]:
+    """An object decoded as into a Go struct (`null` as an empty one), each field by its kind, and the validator's
+    first refusal of what it decoded (None: none). Go's decoder runs before its validator, so a decoding error is
+    raised at once, wherever it is, and a refusal waits until the whole body is decoded: the first field refused, in
+    the order declared (a list of objects' own tags before its items', each item's fields in turn)."""
     if document is None:
         document = {}
     elif not isinstance(document, dict):
         kind = _JSON_KINDS.get(type(document), "null")
         raise bad_request(f"json: cannot unmarshal {kind} into Go value of type {body.go}", "the body is not an object")
     get = document.get
-    return {f.name: None if (v := get(f.name)) is None else _value(f, v, go_path) for f in body.fields}
+    values: dict[str, Any] = {}
+    refused: KalshiError | None = None
+    for field in body.fields:
+        value, inner = get(field.name), None
+        if value is not None:
+            if field.kind == "objects":
+                value, inner = _objects(field, value, go_path, key_path)
+            else:
+                value = _value(field, value, go_path)
+        values[field.name] = value
+        if refused is None and (value is not None or field.required):
+            refused = _refusal(field, value, key_path) or inner
+    return values, refused
+
+
+def _objects(field: Field, value: Any, go_path: str, key_path: str) -> tuple[list[Any], KalshiError | None]:
+    """A list of objects decoded (Go's decoder error if it is not a list), and its items' first refusal."""
+    assert field.items is not None
+    where = f"{go_path}.{field.name}"
+    if not isinstance(value, list):
+        raise _type_error(field, value, where, f"[]{field.items.go}")
+    items, refused = [], None
+    for i, item in enumerate(value):
+        decoded, inner = _read(field.items, item, where, f"{key_path}.{field.go_name}[{i}]")
+        items.append(decoded)
+        refused = refused or inner
+    return items, refused
 
 
 def _value(field: Field, value: Any, go_path: str) -> Any:
-    """The field decoded as Go decodes it (None: absent or null); Go's decoder error if it does not fit. (Where it
-    sits, `go_path.name`, is worded only for an error.)"""
-    if value is None:
-        return None
+    """A field's value decoded as Go decodes it (not null, not a list of objects); Go's decoder error if it does not
+    fit. (Where it sits, `go_path.name`, is worded only for an error.)"""
     kind = field.kind
-    if kind == "objects":
-        assert field.items is not None
-        where = f"{go_path}.{field.name}"
-        if not isinstance(value, list):
-            raise _type_error(field, value, where, f"[]{field.items.go}")
-        return [_decoded(field.items, item, where) for item in value]
     if kind == "strings":
         if not isinstance(value, list):
             raise _type_error(field, value, f"{go_path}.{field.name}", "[]string")
@@ -156,39 +180,25 @@ def _type_error(field: Field, value: Any, where: str, go_type: str, number: str 
     )
 
 
-def _checked(body: Body, values: dict[str, Any], key_path: str) -> dict[str, Any]:
-    """The decoded values, each checked as the validator checks its tags (a list of objects: each one's fields)."""
-    for field in body.fields:
-        value = values[field.name]
-        if value is None and not field.required:
-            continue  # absent and optional: nothing to check
-        _check(field, value, key_path)
-        if field.kind == "objects" and value is not None:
-            assert field.items is not None
-            for i, item in enumerate(value):
-                _checked(field.items, item, f"{key_path}.{field.go_name}[{i}]")
-    return values
-
-
-def _check(field: Field, value: Any, key_path: str) -> None:
+def _refusal(field: Field, value: Any, key_path: str) -> KalshiError | None:
+    """The validator's refusal of a field's decoded value (None: absent), as its tags check it; None if it passes."""
     kind = field.kind
     if value is None or (kind == "string" and value == "" and field.required):
-        if field.required:
-            raise _failed(field, key_path, "required", "is required")
-        return
+        return _failed(field, key_path, "required", "is required") if field.required else None
     if kind == "int" or kind == "int64":
         if field.minimum is not None and value < field.minimum:
-            raise _failed(field, key_path, field.range_tags[0], f"must be >= {field.minimum}")
+            return _failed(field, key_path, field.range_tags[0], f"must be >= {field.minimum}")
         if field.maximum is not None and value > field.maximum:
-            raise _failed(field, key_path, field.range_tags[1], f"must be <= {field.maximum}")
-        return
+            return _failed(field, key_path, field.range_tags[1], f"must be <= {field.maximum}")
+        return None
     if field.most is not None and len(value) > field.most:
         what = "characters" if kind == "string" else "items"
-        raise _failed(field, key_path, "max", f"holds at most {field.most} {what}")
+        return _failed(field, key_path, "max", f"holds at most {field.most} {what}")
     if field.choices:
         for item in [value] if kind == "string" else value if kind == "strings" else ():
             if item not in field.choices:
-                raise _failed(field, key_path, "oneof", f"must be one of {', '.join(field.choices)}")
+                return _failed(field, key_path, "oneof", f"must be one of {', '.join(field.choices)}")
+    return None
 
 
 def _failed(field: Field, key_path: str, tag: str, why: str) -> KalshiError:
