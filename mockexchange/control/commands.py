@@ -34,14 +34,19 @@ class Recorder(Protocol):
         ...
 
 
-def command(draw: Draw | None = None) -> Callable[[F], F]:
+def command(draw: Draw | None = None, answer: Callable[[Any], Any] | None = None) -> Callable[[F], F]:
+    """Mark a method a command. `answer`, if given, makes the plain values every caller gets of what the method itself
+    answers (an object of the core's, such as an order command's `Done`); a venue, which renders its own answer from
+    that object, runs the command's `own` (`type(control).name.own(control, ...)`): the same command, kept the same
+    way, answering what the method answers."""
+
     def mark(method: F) -> F:
         parameters = list(inspect.signature(method).parameters)[1:]  # after self
         accepted = frozenset(parameters)
         name = method.__name__
 
         @functools.wraps(method)
-        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        def own(self: Any, *args: Any, **kwargs: Any) -> Any:
             recorder: Recorder | None = getattr(self, "recorder", None)
             if recorder is None or not recorder.keeping():
                 return method(self, *args, **kwargs)
@@ -55,7 +60,16 @@ def command(draw: Draw | None = None) -> Callable[[F], F]:
             arguments.update(kwargs)
             return recorder.run(self, name, arguments, lambda kept: method(self, **kept), draw)
 
+        if answer is None:
+            run = own
+        else:
+
+            @functools.wraps(method)
+            def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+                return answer(own(self, *args, **kwargs))
+
         run.command = name  # type: ignore[attr-defined]
+        run.own = own  # type: ignore[attr-defined]
         return run  # type: ignore[return-value]
 
     return mark

@@ -6,11 +6,12 @@ names its `side` yes or no with an `action` buy or sell (its `price` still the Y
 clients (venues/kalshi/commands.py), so a state file keeps every order a client placed; the Python API and the admin
 API's callers may run them too.
 
-Each answers what the command did, in plain values (the venue renders Kalshi's answer from it): the order's id, client
-order id and status, what it filled by this command (`filled`, their YES value `fill_value` and `fees`, dollars), what
-rests (`remaining`), what it took off what rested (`reduced`), and `ts_ms`, the exchange clock's milliseconds. A
-refusal is the ledger's (its Kalshi code kept, control/errors.py); an item of a batch refused answers its refusal in
-its place (`error`: status, code, message) and the others go on.
+Each answers what the command did, in plain values (`done_json`): the order's id, client order id and status, what it
+filled by this command (`filled`, their YES value `fill_value` and `fees`, dollars), what rests (`remaining`), what it
+took off what rested (`reduced`), and `ts_ms`, the exchange clock's milliseconds. A venue, which renders Kalshi's answer
+itself, runs the command's `own` form and gets the ledger's `Done` (commands.py). A refusal is the ledger's (its Kalshi
+code kept, control/errors.py); an item of a batch refused answers its refusal in its place (`error`: status, code,
+message) and the others go on.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def _expiration(value: Any, name: str = "expiration_time") -> datetime | None:
     return check_exchange_time(datetime.fromtimestamp(seconds, UTC), name)
 
 
-def _each(command: Callable[..., dict[str, Any]], *args: Any, **fields: Any) -> dict[str, Any]:
+def _each(command: Callable[..., Done], *args: Any, **fields: Any) -> Done:
     """One item of a batch, run as its own command would run (inside the batch's: the state file keeps the batch)."""
     try:
         return command(*args, **fields)
@@ -120,8 +121,8 @@ def _each(command: Callable[..., dict[str, Any]], *args: Any, **fields: Any) -> 
         raise ControlError(f"an item of a batch takes {command.__name__}'s fields: {exc}") from None
 
 
-def _refused(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """An item of a batch: its answer, or its refusal in its place."""
+def _refused(call: Callable[[], Done]) -> Done | dict[str, Any]:
+    """An item of a batch: what it did, or its refusal in its place."""
     try:
         return call()
     except ControlError as exc:
@@ -130,12 +131,17 @@ def _refused(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         return {"error": {"status": exc.status, "code": code, "message": str(exc)}}
 
 
+def batch_json(answer: dict[str, list[Done | dict[str, Any]]]) -> dict[str, Any]:
+    """A batch's answer in plain values: each item's `done_json`, or its refusal."""
+    return {"orders": [done_json(item) if isinstance(item, Done) else item for item in answer["orders"]]}
+
+
 class OrderOperations:
     """Mixed into `Control`, which owns the ledger they act on."""
 
     ledger: Ledger
 
-    @command()
+    @command(answer=done_json)
     def place_order(
         self,
         user_id: str,
@@ -157,12 +163,12 @@ class OrderOperations:
         action: str | None = None,
         order_type: str = LIMIT,
         buy_max_cost: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Done:
         """An order of the user's (Kalshi's CreateOrderV2Request, or the legacy CreateOrderRequest with `action`): it
         crosses the book, then rests, ends, or is refused whole. `fcm_bound`: placed through an FCM member's key bound
         to the subtrader (its daily cap). `price` None: a market order's, which takes at any price."""
         legacy_side, legacy_action = _sides(side, action)
-        done = ledger_call(
+        return ledger_call(
             self.ledger.submit_order,
             text(user_id, "user_id"),
             text(ticker, "ticker"),
@@ -186,9 +192,8 @@ class OrderOperations:
             order_type=choice(order_type, "order_type", ORDER_TYPES),
             buy_max_cost=_cap(buy_max_cost),
         )
-        return done_json(done)
 
-    @command()
+    @command(answer=batch_json)
     def place_orders(self, user_id: str, orders: list[dict[str, Any]], fcm_bound: bool = False) -> dict[str, Any]:
         """A batch of the user's orders (each `place_order`'s fields), placed in turn; each answers itself or its
         refusal."""
@@ -199,22 +204,22 @@ class OrderOperations:
             if not isinstance(item, dict):
                 raise ControlError(f"orders[{i}] must be an object of place_order's fields")
             fields = {k: v for k, v in item.items() if k not in ("user_id", "fcm_bound")}
-            made.append(_refused(lambda fields=fields: _each(self.place_order, user_id, fcm_bound=fcm_bound, **fields)))
+            made.append(_refused(lambda fields=fields: _each(_PLACE, self, user_id, fcm_bound=fcm_bound, **fields)))
         return {"orders": made}
 
-    @command()
+    @command(answer=done_json)
     def cancel_user_order(
         self, user_id: str, order_id: str, subaccount: int = 0, exchange_index: int | None = None,
         market_ticker: str | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> Done:  # fmt: skip
         """Cancel a resting order of the user's subaccount (Kalshi's CancelOrderV2: `exchange_index` -1 or omitted
         with `market_ticker` routes by the market)."""
         user_id, order_id = text(user_id, "user_id"), text(order_id, "order_id")
         subaccount = integer(subaccount, "subaccount", 0, MAX_SUBACCOUNT)
         index = self._route(exchange_index, market_ticker)
-        return done_json(ledger_call(self.ledger.cancel_order, order_id, user_id, subaccount, exchange_index=index))
+        return ledger_call(self.ledger.cancel_order, order_id, user_id, subaccount, exchange_index=index)
 
-    @command()
+    @command(answer=batch_json)
     def cancel_user_orders(self, user_id: str, orders: list[dict[str, Any]]) -> dict[str, Any]:
         """A batch of cancels (each `cancel_user_order`'s fields but the user); each answers itself or its refusal."""
         if not isinstance(orders, list) or len(orders) > MAX_BATCH:
@@ -224,28 +229,28 @@ class OrderOperations:
             if not isinstance(item, dict):
                 raise ControlError(f"orders[{i}] must be an object of cancel_user_order's fields")
             fields = {k: v for k, v in item.items() if k != "user_id"}
-            done.append(_refused(lambda fields=fields: _each(self.cancel_user_order, user_id, **fields)))
+            done.append(_refused(lambda fields=fields: _each(_CANCEL, self, user_id, **fields)))
         return {"orders": done}
 
-    @command()
+    @command(answer=batch_json)
     def cancel_all_orders(self, user_id: str, subaccount: int | None = None) -> dict[str, Any]:
         """Cancel every resting order of the user (of one subaccount, if given)."""
         user_id = text(user_id, "user_id")
         subaccount = optional_integer(subaccount, "subaccount", 0, MAX_SUBACCOUNT)
-        return {"orders": [done_json(d) for d in ledger_call(self.ledger.cancel_orders, user_id, subaccount)]}
+        return {"orders": ledger_call(self.ledger.cancel_orders, user_id, subaccount)}
 
-    @command()
+    @command(answer=done_json)
     def amend_order(
         self, user_id: str, order_id: str, ticker: str, side: str, price: str, count: str, subaccount: int = 0,
         client_order_id: str | None = None, updated_client_order_id: str | None = None,
         expiration_time: int | None = None, exchange_index: int | None = None, action: str | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> Done:  # fmt: skip
         """Change a resting order's price, total count (filled plus what is to rest) or expiration (Unix seconds; 0:
         none; omitted: as it is): Kalshi's AmendOrderV2 (the legacy AmendOrder with `action`)."""
         sides = _sides(side, action)
         when = _expiration(expiration_time)
         kept: Any = None if expiration_time == 0 else KEEP if when is None else when
-        done = ledger_call(
+        return ledger_call(
             self.ledger.amend_order, text(order_id, "order_id"), text(user_id, "user_id"),
             integer(subaccount, "subaccount", 0, MAX_SUBACCOUNT), text(ticker, "ticker"), *sides,
             _yes_price(price), _count(count, "count"),
@@ -253,22 +258,20 @@ class OrderOperations:
             updated_client_order_id=optional_text(updated_client_order_id, "updated_client_order_id"),
             expiration_time=kept, exchange_index=self._route(exchange_index, ticker),
         )  # fmt: skip
-        return done_json(done)
 
-    @command()
+    @command(answer=done_json)
     def decrease_order(
         self, user_id: str, order_id: str, subaccount: int = 0, reduce_by: str | None = None,
         reduce_to: str | None = None, exchange_index: int | None = None, market_ticker: str | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> Done:  # fmt: skip
         """Make a resting order smaller, by or to a count (exactly one): Kalshi's DecreaseOrderV2."""
         by = None if reduce_by is None else _count(reduce_by, "reduce_by")
         to = None if reduce_to is None else _count(reduce_to, "reduce_to", 0)
-        done = ledger_call(
+        return ledger_call(
             self.ledger.decrease_order, text(order_id, "order_id"), text(user_id, "user_id"),
             integer(subaccount, "subaccount", 0, MAX_SUBACCOUNT), by, to,
             exchange_index=self._route(exchange_index, market_ticker),
         )  # fmt: skip
-        return done_json(done)
 
     def _route(self, exchange_index: Any, market_ticker: Any) -> int:
         """The exchange index a request names for an order: as given, else its market's (`market_ticker`), else 0;
@@ -285,3 +288,8 @@ class OrderOperations:
         if market is None:
             raise ControlError(f"no market {ticker!r}", 404) from Refusal(f"no market {ticker!r}", 404, "not_found")
         return market.exchange_index
+
+
+# A batch's items run as the order commands' own forms (their `Done`: the batch's answer makes them plain).
+_PLACE = OrderOperations.place_order.own  # type: ignore[attr-defined]
+_CANCEL = OrderOperations.cancel_user_order.own  # type: ignore[attr-defined]

@@ -1,8 +1,9 @@
 """The commands a venue runs for its clients' writes (a venue never imports the control plane: the app hands it a
 `VenueCommands`, behind the venue context's protocol). They are the admin API's commands, so a state file keeps what a
-client did as it keeps what was seeded; a refusal is raised as the venue's core error (Kalshi's ledger's, Deribit's
-book's, their codes kept where the core gave one), which the venue words in its own shape. Which commands each venue
-runs: control/kalshi_venue.py, control/deribit_venue.py."""
+client did as it keeps what was seeded. Each answers what its method answers (an order command's `Done`, where the
+admin API shows plain values of it: the venue renders its own answer); a refusal is raised as the venue's core error
+(Kalshi's ledger's, Deribit's book's, their codes kept where the core gave one), which the venue words in its own
+shape. Which commands each venue runs: control/kalshi_venue.py, control/deribit_venue.py."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ class VenueCommands:
         self.control, self.venue, self.names, self.refusal = control, venue, names, refusal
 
     def run(self, name: str, arguments: dict[str, Any]) -> Any:
+        """The command's own answer (commands.py: an order command's is the core's `Done`, which the venue renders)."""
         if name not in self.names:
             raise ValueError(f"{name!r} is not a command the {self.venue} venue runs")
         try:
-            return getattr(self.control, name)(**arguments)
+            return getattr(type(self.control), name).own(self.control, **arguments)
         except ControlError as exc:
             cause = exc.__cause__
             if isinstance(cause, self.refusal):

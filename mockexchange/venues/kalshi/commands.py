@@ -16,8 +16,8 @@ from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import KalshiError, exchange_error, internal_error
 
 
-def run(ctx: KalshiContext, name: str, /, **arguments: Any) -> dict[str, Any]:
-    """What the command `name` answers; its refusal as Kalshi's error (`refused`)."""
+def run(ctx: KalshiContext, name: str, /, **arguments: Any) -> Any:
+    """What the command `name` answers (`VenueCommands.run`); its refusal as Kalshi's error (`refused`)."""
     if ctx.commands is None:
         raise internal_error("this mock's Kalshi venue was built without the control plane's commands")
     try:

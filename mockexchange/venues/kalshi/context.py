@@ -80,10 +80,12 @@ class KalshiContext:
 
 
 class VenueCommands(Protocol):
-    def run(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        """Run the control plane's command `name` (subaccounts, transfers, netting, the allocation, keys, the usage
-        level, the FCM desk) with its arguments; a refusal raises the ledger's `LedgerError` with its HTTP status
-        (and Kalshi's code where the ledger gave one)."""
+    def run(self, name: str, arguments: dict[str, Any]) -> Any:
+        """Run the control plane's command `name` (orders, subaccounts, transfers, netting, the allocation, keys, the
+        usage level, the FCM desk) with its arguments, answering what it did: plain values, or the ledger's own object
+        where it has one (an order command's `Done`, a batch's {"orders": [a `Done` or {"error": ...}, ...]}); a
+        refusal raises the ledger's `LedgerError` with its HTTP status (and Kalshi's code where the ledger gave
+        one)."""
 
 
 class ResponseGenerator(Protocol):

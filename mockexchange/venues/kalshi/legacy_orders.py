@@ -15,7 +15,7 @@ fill-or-kill, as the client's model says of it. What the client's model and Kals
 docs/known-differences.md.
 
 Each answer carries the legacy `Order` (orders_render.order_legacy: cents and whole contracts beside the dollar
-strings) read once the command ran, as it stands then.
+strings) as the command left it (the ledger's `Done`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from mockexchange.core.kalshi.orders import (
     ORDER_TYPES,
     SELF_TRADE_TYPES,
     TIME_IN_FORCE,
+    Done,
 )
 from mockexchange.core.kalshi.positions import ACTIONS, SIDES
 from mockexchange.core.kalshi.units import contracts
@@ -149,20 +150,19 @@ def _order_fields(key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _order(ctx: KalshiContext, order_id: str) -> Row:
-    """The order as it stands, in the profile's shape."""
-    with ctx.ledger.reading():
-        return ctx.profile.live_order(ctx.ledger.all_orders[order_id])
+def _order(ctx: KalshiContext, done: Done) -> Row:
+    """The order as the command left it, in the profile's shape."""
+    return ctx.profile.live_order(done.order)
 
 
-def _whole(count: str) -> int:
-    return to_whole_contracts(Decimal(count))
+def _whole(count: int) -> int:
+    return to_whole_contracts(contracts(count))
 
 
 def create_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
     fields = _order_fields(key, values)
-    answer = commands.run(ctx, "place_order", user_id=owner(key), fcm_bound=key.subtrader_id is not None, **fields)
-    return {"order": _order(ctx, answer["order_id"])}
+    done = commands.run(ctx, "place_order", user_id=owner(key), fcm_bound=key.subtrader_id is not None, **fields)
+    return {"order": _order(ctx, done)}
 
 
 def batch_create_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
@@ -185,10 +185,10 @@ def batch_create_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any])
     rows = []
     for i, item in enumerate(asked):
         done = _unread(unread[i]) if i in unread else next(placed)
-        error = done.get("error")
+        error = None if isinstance(done, Done) else done["error"]
         rows.append({
             "client_order_id": item["client_order_id"],
-            "order": None if error else _order(ctx, done["order_id"]),
+            "order": _order(ctx, done) if isinstance(done, Done) else None,
             "error": orders_render.item_error(error) if error else None,
         })  # fmt: skip
     return {"orders": rows}
@@ -200,11 +200,11 @@ def _unread(exc: KalshiError) -> dict[str, Any]:
 
 
 def cancel_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
-    answer = commands.run(
+    done = commands.run(
         ctx, "cancel_user_order", user_id=owner(key), order_id=values["order_id"],
         subaccount=subaccount_for(key, None) or 0,
     )  # fmt: skip
-    return {"order": _order(ctx, answer["order_id"]), "reduced_by": _whole(answer["reduced"])}
+    return {"order": _order(ctx, done), "reduced_by": _whole(done.reduced)}
 
 
 def batch_cancel_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
@@ -214,11 +214,11 @@ def batch_cancel_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any])
     answer = commands.run(ctx, "cancel_user_orders", user_id=owner(key), orders=items) if items else {"orders": []}
     rows = []
     for order_id, done in zip(ids, answer["orders"], strict=True):
-        error = done.get("error")
+        error = None if isinstance(done, Done) else done["error"]
         rows.append({
             "order_id": order_id,
-            "order": None if error else _order(ctx, done["order_id"]),
-            "reduced_by": 0 if error else _whole(done["reduced"]),
+            "order": _order(ctx, done) if isinstance(done, Done) else None,
+            "reduced_by": _whole(done.reduced) if isinstance(done, Done) else 0,
             "error": orders_render.item_error(error) if error else None,
         })  # fmt: skip
     return {"orders": rows}
@@ -236,20 +236,20 @@ def amend_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> Row:
             raise _refused(f"no resting order {order_id!r} of this key's", "not_found", 404)
         old = ctx.profile.live_order(before)
         count = str(body["count"]) if body["count"] is not None else plain(contracts(before.initial))
-    commands.run(
+    done = commands.run(
         ctx, "amend_order", user_id=owner(key), order_id=order_id, ticker=body["ticker"], side=body["side"],
         action=body["action"], price=price, count=count, subaccount=subaccount,
         client_order_id=body["client_order_id"], updated_client_order_id=body["updated_client_order_id"],
     )  # fmt: skip
-    return {"old_order": old, "order": _order(ctx, order_id)}
+    return {"old_order": old, "order": _order(ctx, done)}
 
 
 def decrease_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> Row:
     body = parts.body or {}
-    answer = commands.run(
+    done = commands.run(
         ctx, "decrease_order", user_id=owner(key), order_id=parts.query["order_id"],
         subaccount=subaccount_for(key, None) or 0,
         reduce_by=None if body["reduce_by"] is None else str(body["reduce_by"]),
         reduce_to=None if body["reduce_to"] is None else str(body["reduce_to"]),
     )  # fmt: skip
-    return {"order": _order(ctx, answer["order_id"])}
+    return {"order": _order(ctx, done)}

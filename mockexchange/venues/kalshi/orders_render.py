@@ -15,8 +15,8 @@ from typing import Any
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.kalshi.archive import EndedOrder
 from mockexchange.core.kalshi.order_groups import GroupEvent
-from mockexchange.core.kalshi.orders import Order
-from mockexchange.core.kalshi.units import contracts, dollars, price
+from mockexchange.core.kalshi.orders import Done, Order
+from mockexchange.core.kalshi.units import contracts, dollars, half_even, price
 from mockexchange.core.money import to_cents, to_whole_contracts
 from mockexchange.venues.kalshi.errors import exchange_error
 from mockexchange.venues.kalshi.render import Row, count_fp, dollars4, dollars6, rfc3339
@@ -77,71 +77,71 @@ def ended_order(ended: EndedOrder) -> Row:
     return order(ended.order)
 
 
-# -- the answers of the v2 order writes (venues/kalshi/orders.py), from what the command says it did ------------------
+# -- the answers of the v2 order writes (venues/kalshi/orders.py), from what the command did (the ledger's `Done`) ----
 
 _NO_FILL = {"average_fill_price": None, "average_fee_paid": None}
+Item = Done | dict[str, Any]  # an item of a batch command's answer: what it did, or {"error": its refusal}
 
 
-def _client_order_id(answer: dict[str, Any]) -> Row:
-    return {"client_order_id": answer["client_order_id"]} if answer["client_order_id"] else {}
+def _client_order_id(done: Done) -> Row:
+    client_order_id = done.order.client_order_id
+    return {"client_order_id": client_order_id} if client_order_id else {}
 
 
-def _averages(answer: dict[str, Any]) -> Row:
-    """The fills' average YES price and fee a contract (4 places, half even), when the command filled any."""
-    filled = Decimal(answer["filled"])
-    if not filled:
+def _averages(done: Done) -> Row:
+    """The fills' average YES price and fee a contract (4 places, half even), when the command filled any: micro-
+    dollars over hundredths of a contract are ten-thousandths of a dollar a contract."""
+    if not done.filled:
         return {}
-    value, fees = Decimal(answer["fill_value"]), Decimal(answer["fees"])
-    return {"average_fill_price": dollars4(value / filled), "average_fee_paid": dollars4(fees / filled)}
+    return {"average_fill_price": dollars4(price(half_even(done.yes_value, done.filled))),
+            "average_fee_paid": dollars4(price(half_even(done.fees, done.filled)))}  # fmt: skip
 
 
-def placed(answer: dict[str, Any]) -> Row:
+def placed(done: Done) -> Row:
     """CreateOrderV2Response."""
-    row = {"order_id": answer["order_id"], **_client_order_id(answer)}
-    row["fill_count"] = count_fp(Decimal(answer["filled"]))
-    row["remaining_count"] = count_fp(Decimal(answer["remaining"]))
-    return row | _averages(answer) | {"ts_ms": answer["ts_ms"]}
+    row = {"order_id": done.order.order_id, **_client_order_id(done)}
+    row["fill_count"] = count_fp(contracts(done.filled))
+    row["remaining_count"] = count_fp(contracts(done.order.remaining))
+    return row | _averages(done) | {"ts_ms": unix_ms(done.when)}
 
 
-def placed_in_batch(answer: dict[str, Any], asked_client_order_id: str | None) -> Row:
+def placed_in_batch(item: Item, asked_client_order_id: str | None) -> Row:
     """An item of BatchCreateOrdersV2Response: the order placed, or the refusal of the order asked."""
-    error = answer.get("error")
-    if error is not None:
+    if not isinstance(item, Done):
         return {"client_order_id": asked_client_order_id, "fill_count": None, "remaining_count": None, **_NO_FILL,
-                "ts_ms": None, "error": item_error(error)}  # fmt: skip
-    row = {"order_id": answer["order_id"], "client_order_id": answer["client_order_id"] or None}
-    row |= {name: value for name, value in placed(answer).items() if name not in ("order_id", "client_order_id")}
-    return {**row, **{name: row.get(name) for name in _NO_FILL}, "ts_ms": answer["ts_ms"], "error": None}
+                "ts_ms": None, "error": item_error(item["error"])}  # fmt: skip
+    row = {"order_id": item.order.order_id, "client_order_id": item.order.client_order_id or None}
+    row |= {name: value for name, value in placed(item).items() if name not in ("order_id", "client_order_id")}
+    return {**row, **{name: row.get(name) for name in _NO_FILL}, "ts_ms": unix_ms(item.when), "error": None}
 
 
-def cancelled(answer: dict[str, Any]) -> Row:
+def cancelled(done: Done) -> Row:
     """CancelOrderV2Response."""
-    row = {"order_id": answer["order_id"], **_client_order_id(answer)}
-    return row | {"reduced_by": count_fp(Decimal(answer["reduced"])), "ts_ms": answer["ts_ms"]}
+    row = {"order_id": done.order.order_id, **_client_order_id(done)}
+    return row | {"reduced_by": count_fp(contracts(done.reduced)), "ts_ms": unix_ms(done.when)}
 
 
-def cancelled_in_batch(answer: dict[str, Any], order_id: str) -> Row:
+def cancelled_in_batch(item: Item, order_id: str) -> Row:
     """An item of BatchCancelOrdersV2Response: the cancel made, or its refusal (nothing reduced)."""
-    error = answer.get("error")
-    if error is not None:
+    if not isinstance(item, Done):
         return {"order_id": order_id, "client_order_id": None, "reduced_by": "0.00", "ts_ms": None,
-                "error": item_error(error)}  # fmt: skip
-    return {**cancelled(answer), "client_order_id": answer["client_order_id"] or None, "error": None}
+                "error": item_error(item["error"])}  # fmt: skip
+    return {**cancelled(item), "client_order_id": item.order.client_order_id or None, "error": None}
 
 
-def amended(answer: dict[str, Any]) -> Row:
+def amended(done: Done) -> Row:
     """AmendOrderV2Response: what rests and what filled when the amend filled or changed what rests (else null)."""
-    changed = Decimal(answer["filled"]) or Decimal(answer["reduced"])
-    row = {"order_id": answer["order_id"], **_client_order_id(answer)}
-    row["remaining_count"] = count_fp(Decimal(answer["remaining"])) if changed else None
-    row["fill_count"] = count_fp(Decimal(answer["filled"])) if changed else None
-    return row | _NO_FILL | _averages(answer) | {"ts_ms": answer["ts_ms"]}
+    changed = done.filled or done.reduced
+    row = {"order_id": done.order.order_id, **_client_order_id(done)}
+    row["remaining_count"] = count_fp(contracts(done.order.remaining)) if changed else None
+    row["fill_count"] = count_fp(contracts(done.filled)) if changed else None
+    return row | _NO_FILL | _averages(done) | {"ts_ms": unix_ms(done.when)}
 
 
-def decreased(answer: dict[str, Any]) -> Row:
+def decreased(done: Done) -> Row:
     """DecreaseOrderV2Response."""
-    row = {"order_id": answer["order_id"], **_client_order_id(answer)}
-    return row | {"remaining_count": count_fp(Decimal(answer["remaining"])), "ts_ms": answer["ts_ms"]}
+    row = {"order_id": done.order.order_id, **_client_order_id(done)}
+    return row | {"remaining_count": count_fp(contracts(done.order.remaining)), "ts_ms": unix_ms(done.when)}
 
 
 def item_error(error: dict[str, Any]) -> Row:
