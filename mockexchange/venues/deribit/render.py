@@ -41,7 +41,7 @@ _WIDE = Context(prec=60)  # quantize needs room for every digit of the result; t
 
 def rounded(value: Decimal, places: int) -> Decimal:
     """`value` to `places` decimal places, half away from zero (0.0000000005 -> 0.000000001)."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=_WIDE)
+    return value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, _WIDE)
 
 
 def number(value: Decimal, places: int) -> Any:
