@@ -40,9 +40,12 @@ class BatchChecks:
             self._run_bounds(places, terms)
         return terms
 
-    def _well_within(self, places: Sequence[tuple[str, str, int]], terms: Sequence[Terms]) -> bool:
+    def _well_within(
+        self, places: Sequence[tuple[str, str, int]], terms: Sequence[Terms], rows: dict | None = None
+    ) -> bool:
         """Whether fills, each (user, ticker, subaccount) and its terms, stay within every bound even if each moved
-        the same row and the same cash the most it can: then none of them needs running through `_run_bounds`."""
+        the same row and the same cash the most it can: then none of them needs running through `_run_bounds`. The
+        rows it reads go to `rows` (by place, as `PositionStore.held` answers them), if given."""
         contracts = moved = 0
         for t in terms:
             contracts += t.count
@@ -52,13 +55,13 @@ class BatchChecks:
         if self.filled + contracts > ledger_most:  # type: ignore[attr-defined]
             return False
         accounts, volume_most = self.accounts, position_most - contracts  # type: ignore[attr-defined]
-        seen: set[tuple[str, str, int]] = set()
+        held, read = self.positions.held, {} if rows is None else rows  # type: ignore[attr-defined]
         for place in places:
-            if place in seen:
+            if place in read:
                 continue
-            seen.add(place)
             user_id, ticker, subaccount = place
-            if self._volume(user_id, subaccount, ticker) > volume_most:
+            row = read[place] = held(user_id, subaccount, ticker)
+            if row[1][5] > volume_most:  # (its volume)
                 return False
             if accounts[user_id].cash_spread(subaccount) + moved > cash_most:
                 return False
@@ -101,9 +104,6 @@ class BatchChecks:
                 raise _numbered(i, len(batch), exc) from None
             made.append(terms)
         return made
-
-    def _volume(self, user_id: str, subaccount: int, ticker: str) -> int:
-        return self.positions.held(user_id, subaccount, ticker)[1][5]  # type: ignore[attr-defined]
 
     def _run_bounds(
         self, places: Sequence[tuple[str, str, int]], terms: Sequence[Terms], numbered: bool = True

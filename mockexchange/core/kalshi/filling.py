@@ -86,10 +86,13 @@ class Filling:
         now: datetime,
         fill_id: str | int,
         takers: tuple[Sequence[Callable[[Change], None]], Sequence[Callable[[Change], None]]],
+        checked: dict[tuple[str, str, int], tuple[int | None, Cells]],
     ) -> None:
-        """One side of a match, checked already, down the same road: its row moves (positions.fill), it is written
-        (`_make_fill`; the taker's side prints the trade) and handed to those who take fills and rows (`takers`)."""
-        handle, cells = self.positions.held(account.user_id, subaccount, market.ticker)  # type: ignore[attr-defined]
+        """One side of a match, checked already, down the same road: its row (as the check read it, `checked`, if its
+        place has not filled since; else read now) moves (positions.fill), it is written (`_make_fill`; the taker's
+        side prints the trade) and handed to those who take fills and rows (`takers`)."""
+        held = checked.pop((account.user_id, market.ticker, subaccount), None)
+        handle, cells = held or self.positions.held(account.user_id, subaccount, market.ticker)  # type: ignore[attr-defined]
         after, cash = fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
         at, changed = self._make_fill(
             account, market, handle, after, cash, terms, subaccount, is_taker, order_id, client_order_id, now,

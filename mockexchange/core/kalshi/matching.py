@@ -24,14 +24,18 @@ from mockexchange.core.kalshi.fees import FeeRule
 from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.orders import BOOK_RULES, CANCELED, EXECUTED, SELF_TRADE_CANCEL, TRADE, Order
+from mockexchange.core.kalshi.positions import Cells
 from mockexchange.core.kalshi.units import PRICE
 
 
 class Planned(NamedTuple):
-    """A match planned and checked: the book's plan, and each match's two fills' terms (taker, maker)."""
+    """A match planned and checked: the book's plan, each match's two fills' terms (taker, maker), and the rows the
+    check read, by place (user, ticker, subaccount): a fill takes its row from here the first time its place fills
+    (nothing moves a row's amounts between the check and the fills), and reads it again after."""
 
     plan: Matched
     terms: list[tuple[Terms, Terms]]
+    rows: dict[tuple[str, str, int], tuple[int | None, Cells]]
 
 
 class Crossed(NamedTuple):
@@ -70,7 +74,7 @@ class Matching:
             else:
                 made = maker.terms(match.size, match.price, maker.maker_fee(match.size))
             terms.append((taker_terms, made))
-        return Planned(plan, terms)
+        return Planned(plan, terms, {})
 
     def _plan_within(self, order: Order, market: Market, planned: Planned, rule: FeeRule, cap: int) -> Planned | None:
         """`planned` cut to what `cap` micro-dollars pay for (the side it buys at each match's price and the taker fee):
@@ -112,7 +116,7 @@ class Matching:
             if (
                 (not check_cash or now_cash - most - holds >= 0)
                 and taker not in places[1::2]
-                and self._well_within(places, terms)  # type: ignore[attr-defined]
+                and self._well_within(places, terms, planned.rows)  # type: ignore[attr-defined]
             ):
                 return
             funds = self._run_bounds(places, terms, numbered=False)  # type: ignore[attr-defined]
@@ -138,7 +142,7 @@ class Matching:
         assert book is not None or not planned.plan.steps
         plan = book.apply(planned.plan) if book is not None else planned.plan
         takers = (self.bus.takers("fill"), self.bus.takers("position"))  # type: ignore[attr-defined]
-        accounts = self.accounts  # type: ignore[attr-defined]
+        accounts, rows = self.accounts, planned.rows  # type: ignore[attr-defined]
         account = accounts[order.user_id]
         client_order_id = order.client_order_id or None
         filled = yes_value = fees = 0
@@ -146,19 +150,29 @@ class Matching:
             trade_id = self._drawn_id()  # type: ignore[attr-defined]
             self._fill_of_order(  # type: ignore[attr-defined]
                 account, market, order.subaccount, taker_terms, True, logged_id or order.order_id, client_order_id, now,
-                trade_id, takers,
+                trade_id, takers, rows,
             )  # fmt: skip
             maker: Order | None = match.maker.data
             if maker is None:
                 self._fill_of_order(  # type: ignore[attr-defined]
-                    accounts[HOUSE], market, 0, maker_terms, False, match.maker.order_id, None, now, trade_id, takers
+                    accounts[HOUSE],
+                    market,
+                    0,
+                    maker_terms,
+                    False,
+                    match.maker.order_id,
+                    None,
+                    now,
+                    trade_id,
+                    takers,
+                    rows,
                 )
                 if not match.maker.size and market.house is not None:
                     market.house.pop((match.maker.side, match.maker.price), None)
             else:
                 self._fill_of_order(  # type: ignore[attr-defined]
                     accounts[maker.user_id], market, maker.subaccount, maker_terms, False, maker.order_id,
-                    maker.client_order_id or None, now, trade_id, takers,
+                    maker.client_order_id or None, now, trade_id, takers, rows,
                 )  # fmt: skip
                 self._maker_filled(maker, maker_terms, now)
             filled += match.size
