@@ -17,6 +17,11 @@ first, so the render cache and the book are as a client asking again finds them.
 An instruction is not a nanosecond, so this is not the bound's figure (route_cost.py's CPU time is): the signature
 check, in both requests, runs several times more instructions a nanosecond than the interpreter, so the create's ratio
 to the page reads near 2 here where its CPU time's is over 3. Use it to see what a change saves.
+
+`--caches` also counts the misses of cachegrind's model of this machine's caches: its L1s (32 KiB each) and, as the
+last level, its 1 MiB L2 a core (not the shared L3). An L2 miss costs some 40-50 cycles more than a hit: a request
+whose code and data do not stay in the L2 between one request and the next runs far slower than its instructions say
+(a create's core ran 1.8 times its time when called alone in a loop, where it stays warm).
 """
 
 from __future__ import annotations
@@ -66,27 +71,44 @@ def child(kind: str, requests: int, markets: int, key_file: Path) -> None:
     asyncio.new_event_loop().run_until_complete(serve(WARM + requests))
 
 
-def instructions(tree: Path, kind: str, requests: int, markets: int, key_file: Path) -> int:
-    """What one child run executes, instructions."""
+# cachegrind's summary lines: what each figure counts (`--caches` adds the misses)
+_COUNTED = {"instructions": r"I\s+refs", "l1_misses": r"(?:I1|D1)\s+misses", "l2_misses": r"LL\s+misses"}
+# The simulated last level: this machine's L2 (1 MiB, 8-way, 64-byte lines a core), not its shared L3.
+L2_MODEL = "--LL=1048576,8,64"
+
+
+def counted(tree: Path, kind: str, requests: int, markets: int, key_file: Path, caches: bool) -> dict[str, int]:
+    """What one child run executes: instructions, and with `caches` the L1 (instruction and data) and L2 misses of
+    cachegrind's model of this machine's caches."""
     env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": os.pathsep.join([str(tree), str(HERE)])}
+    simulated = ["--cache-sim=yes", L2_MODEL] if caches else ["--cache-sim=no"]
     command = [
-        "valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+        "valgrind", "--tool=cachegrind", *simulated, "--cachegrind-out-file=/dev/null",
         sys.executable, str(Path(__file__).resolve()), "--child", kind, str(requests), "--markets", str(markets),
         "--key", str(key_file),
     ]  # fmt: skip
     done = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, check=False)
-    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-    if done.returncode or found is None:
+    figures = {
+        name: sum(int(n.replace(",", "")) for n in re.findall(pattern + r":\s+([\d,]+)", done.stderr))
+        for name, pattern in _COUNTED.items()
+        if caches or name == "instructions"
+    }
+    if done.returncode or not figures["instructions"]:
         raise SystemExit(f"{kind} on {tree} failed:\n{done.stderr[-3000:]}")
-    return int(found.group(1).replace(",", ""))
+    return figures
 
 
-def per_request(tree: Path, requests: int, markets: int, key_file: Path) -> dict[str, float]:
+def per_request(tree: Path, requests: int, markets: int, key_file: Path, caches: bool) -> dict[str, float]:
     runs = [(kind, n) for kind in KINDS for n in (0, requests)]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        counts = dict(zip(runs, pool.map(lambda run: instructions(tree, *run, markets, key_file), runs), strict=True))
-    figures = {kind: (counts[(kind, requests)] - counts[(kind, 0)]) / requests for kind in KINDS}
-    figures["ratio"] = figures["create"] / figures["page"]
+        found = pool.map(lambda run: counted(tree, *run, markets, key_file, caches), runs)
+        counts = dict(zip(runs, found, strict=True))
+    figures = {
+        f"{kind} {name}": (counts[(kind, requests)][name] - counts[(kind, 0)][name]) / requests
+        for kind in KINDS
+        for name in counts[(kind, 0)]
+    }
+    figures["ratio"] = figures["create instructions"] / figures["page instructions"]
     return figures
 
 
@@ -95,6 +117,9 @@ def main() -> None:
     p.add_argument("--before", type=Path, help="another tree to compare this one with")
     p.add_argument("--requests", type=int, default=1000, help="requests of each kind in the counted run (1000)")
     p.add_argument("--markets", type=int, default=1000, help="markets listed, as route_cost.py lists them (1000)")
+    p.add_argument(
+        "--caches", action="store_true", help="count L1 and L2 (a 1 MiB model) misses too (cachegrind's cache model)"
+    )
     p.add_argument("--child", nargs=2, metavar=("KIND", "REQUESTS"), help=argparse.SUPPRESS)
     p.add_argument("--key", type=Path, help=argparse.SUPPRESS)
     opts = p.parse_args()
@@ -105,13 +130,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         key_file = Path(scratch) / "key.pem"
         key_file.write_text(benchlib.new_rsa_key()[1])
-        figures = {name: per_request(tree, opts.requests, opts.markets, key_file) for name, tree in trees.items()}
-    print(f"\ninstructions a request ({opts.requests} requests of each kind, {opts.markets} markets listed):")
-    print(f"{'figure':40} " + " ".join(f"{name:>12}" for name in figures))
-    for label, key in (("signed 100-row positions page", "page"), ("signed create crossing one level", "create"),
-                       ("  / the positions page (bound: 3)", "ratio")):  # fmt: skip
-        shown = " ".join(f"{m[key]:12.2f}" if key == "ratio" else f"{m[key]:12,.0f}" for m in figures.values())
-        print(f"{label:40} {shown}")
+        figures = {
+            name: per_request(tree, opts.requests, opts.markets, key_file, opts.caches) for name, tree in trees.items()
+        }
+    print(f"\na request ({opts.requests} requests of each kind, {opts.markets} markets listed):")
+    print(f"{'figure':58} " + " ".join(f"{name:>12}" for name in figures))
+    rows = [(f"{label}, {what}", f"{kind} {name}") for kind, label in (("page", "signed 100-row positions page"),
+            ("create", "signed create crossing one level")) for name, what in (("instructions", "instructions"),
+            ("l1_misses", "L1 misses"), ("l2_misses", "L2 misses (1 MiB model)"))]  # fmt: skip
+    for label, key in [*rows, ("create / page, instructions", "ratio")]:
+        if key in figures["after"]:
+            shown = " ".join(f"{m[key]:12.2f}" if key == "ratio" else f"{m[key]:12,.0f}" for m in figures.values())
+            print(f"{label:58} {shown}")
 
 
 if __name__ == "__main__":
