@@ -24,6 +24,7 @@ from typing import Any
 from mockexchange.control.commands import command
 from mockexchange.control.errors import ControlError, ledger_call
 from mockexchange.control.values import (
+    amount,
     boolean,
     check_exchange_time,
     choice,
@@ -70,10 +71,7 @@ _MOST_COUNT = int(MAX_COUNT) * CONTRACT  # hundredths
 
 def _count(value: Any, name: str, least: int = 1) -> int:
     """A count of contracts as the wire writes it ("10", "10.50"), in hundredths; at least `least` hundredths."""
-    try:
-        count = parse_scaled(value, name, COUNT_PLACES, _COUNT_WORDS)
-    except MoneyError as exc:
-        raise ControlError(str(exc)) from None
+    count = amount(parse_scaled, value, name, COUNT_PLACES, _COUNT_WORDS)
     if not least <= count <= _MOST_COUNT:
         raise ControlError(f"{name} must be from {contracts(least)} to {MAX_COUNT} contracts, not {shown(value)}")
     return count

@@ -49,15 +49,13 @@ class Batches:
         now = self.clock.now()  # type: ignore[attr-defined]
         log = self.fills  # type: ignore[attr-defined]
         start = len(log)
-        make, step, holding, nothing = self._make_fill, positions.fill, store.held, positions.ZERO_CELLS
+        make, step, holding = self._make_fill, positions.fill, store.held
         for spec, fill_terms in zip(batch, terms, strict=True):
             user_id, ticker, _, _, _, _, subaccount, is_taker, event_ticker, _, order_id, client_order_id = spec
             market = markets.get(ticker)
-            handle, cells = None, nothing
             if market is None:
                 market = self._list_checked(ticker, event_ticker, to_market, now=now)  # type: ignore[attr-defined]
-            else:
-                handle, cells = holding(user_id, subaccount, ticker)
+            handle, cells = holding(user_id, subaccount, ticker)  # (none yet in a market just listed)
             after, cash = step(cells, fill_terms.buys, fill_terms.count, fill_terms.paid, fill_terms.fee)
             at, changed = make(
                 accounts[user_id], market, handle, after, cash, fill_terms, subaccount, is_taker, order_id,

@@ -422,7 +422,7 @@ class Ledger(
             # Every bound is checked before anything changes: a refused fill lists no market and opens no row.
             account = self.account(user_id)
             listed = self._tradable(ticker)
-            handle, cells = self.positions.held(user_id, subaccount, ticker) if listed is not None else _NO_ROW
+            handle, cells = self.positions.held(user_id, subaccount, ticker)  # (an unlisted market holds no row)
             after, cash = positions.fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
             self._check_contracts(cells[5], terms.count, "volume", self.filled, "filled")
             self._check_cash(account, subaccount, listed.exchange_index if listed else 0, cash)
@@ -507,7 +507,6 @@ class Ledger(
             return record
 
 
-_NO_ROW = (None, positions.ZERO_CELLS)  # (`PositionStore.held` of an owner with no row in the market)
 _MOSTS: dict[tuple[int, int], tuple[Decimal, int]] = {}
 
 

@@ -155,18 +155,9 @@ class Matching:
             maker: Order | None = match.maker.data
             if maker is None:
                 self._fill_of_order(  # type: ignore[attr-defined]
-                    accounts[HOUSE],
-                    market,
-                    0,
-                    maker_terms,
-                    False,
-                    match.maker.order_id,
-                    None,
-                    now,
-                    trade_id,
-                    takers,
+                    accounts[HOUSE], market, 0, maker_terms, False, match.maker.order_id, None, now, trade_id, takers,
                     rows,
-                )
+                )  # fmt: skip
                 if not match.maker.size and market.house is not None:
                     market.house.pop((match.maker.side, match.maker.price), None)
             else:

@@ -135,12 +135,12 @@ def _read(body: Body, document: Any, go_path: str, key_path: str) -> tuple[dict[
 def _objects(field: Field, value: Any, go_path: str, key_path: str) -> tuple[list[Any], KalshiError | None]:
     """A list of objects decoded (Go's decoder error if it is not a list), and its items' first refusal."""
     assert field.items is not None
-    where = f"{go_path}.{field.name}"
+    where, each = f"{go_path}.{field.name}", f"{key_path}.{field.go_name}"
     if not isinstance(value, list):
         raise _type_error(field, value, where, f"[]{field.items.go}")
     items, refused = [], None
     for i, item in enumerate(value):
-        decoded, inner = _read(field.items, item, where, f"{key_path}.{field.go_name}[{i}]")
+        decoded, inner = _read(field.items, item, where, f"{each}[{i}]")
         items.append(decoded)
         refused = refused or inner
     return items, refused
