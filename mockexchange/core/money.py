@@ -7,12 +7,15 @@ the bounds of one Kalshi amount) and how an amount is cut to the places a venue 
 
 A decimal string is plain ASCII: an optional sign, digits 0-9 and at most one point ("0.56", "-1.5", "10"); no
 exponent ("1e3"), no other digits ("１２", "²"), no underscores, at most 64 characters. So no input can hold a number
-whose digits would fill a response ("1e999999") or that `Decimal` reads differently from a venue.
+whose digits would fill a response ("1e999999") or that `Decimal` reads differently from a venue. That grammar has
+options (`Grammar`): the control plane's (`LENIENT`) takes blanks around the digits, a "+" and a bare point (" +.5");
+Kalshi's wire (`FIXED_POINT`) takes none of them ("0.50", "-1.5", "10").
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal
 
 from mockexchange.core.numbers import excerpt
@@ -28,7 +31,33 @@ MAX_COUNT = Decimal(1_000_000_000)  # contracts in one fill or order: far above 
 MAX_FEE_PER_CONTRACT = ONE  # a fill's own fee: Kalshi's schedule never charges more than 2 cents a contract
 MAX_CENTS = 10**14  # one balance, deposit, withdrawal or transfer fee: $1 trillion, cents well within int64
 MAX_DECIMAL_CHARS = 64  # longer than any amount within the bounds, leading zeros included
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Grammar:
+    """What a caller's decimal strings may hold beside digits and one point: the signs, blanks around them (space,
+    tab, CR, LF, stripped), a point with no digit on one side of it (".5", "5.")."""
+
+    signs: str
+    blanks: bool
+    bare_point: bool
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    words: str = field(init=False, repr=False, compare=False)  # what to write, as a refusal says it
+
+    def __post_init__(self) -> None:
+        sign = f"[{re.escape(self.signs)}]?" if self.signs else ""
+        number = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)" if self.bare_point else r"[0-9]+(?:\.[0-9]+)?"
+        words = "finite plain digits 0-9 with at most one point" + ("" if self.bare_point else " between digits")
+        others = "".join(f' but "{sign}"' for sign in self.signs)
+        words += "" if self.signs == "+-" else f", no sign{others}"
+        words += "" if self.blanks else ", no blanks"
+        object.__setattr__(self, "pattern", re.compile(sign + number))
+        object.__setattr__(self, "words", words)
+
+
+LENIENT = Grammar("+-", blanks=True, bare_point=True)  # the control plane's: the admin API, scenarios, Python calls
+# Kalshi's fixed-point strings (FixedPointDollars, FixedPointCount) as its docs write them ("0.5600", "10", "-1.50")
+FIXED_POINT = Grammar("-", blanks=False, bare_point=False)
 
 
 class MoneyError(ValueError):
@@ -50,12 +79,14 @@ def shown(value: object) -> str:
     return {list: "a list", tuple: "a list", dict: "an object"}.get(type(value), f"a {type(value).__name__}")
 
 
-def parse_decimal(text: str | int | Decimal, what: str, max_places: int, accepted: str = "") -> Decimal:
-    """A plain decimal string (the grammar above), an integer or a finite `Decimal`, with at most `max_places`
-    places. Never a float or a bool: floats lose cents, so no binary fraction ever enters the state. `accepted` (the
-    caller's range, in words) ends every refusal, so a message says what would have been taken."""
+def parse_decimal(
+    text: str | int | Decimal, what: str, max_places: int, accepted: str = "", grammar: Grammar = LENIENT
+) -> Decimal:
+    """A decimal string (in `grammar`), an integer or a finite `Decimal`, with at most `max_places` places. Never a
+    float or a bool: floats lose cents, so no binary fraction ever enters the state. `accepted` (the caller's range,
+    in words) ends every refusal, so a message says what would have been taken."""
     if isinstance(text, str):  # the common case first
-        return Decimal(_written(text, what, max_places, accepted))  # (the grammar admits only finite values)
+        return Decimal(_written(text, what, max_places, accepted, grammar))  # (the grammar admits only finite values)
     return _given(text, what, max_places, accepted)
 
 
@@ -65,7 +96,7 @@ def parse_scaled(text: str | int | Decimal, what: str, places: int, accepted: st
     before the point, which only a number given as a number can be, is answered as the largest such value of its
     sign: past every bound a caller checks."""
     if isinstance(text, str):
-        written = _written(text, what, places, accepted)
+        written = _written(text, what, places, accepted, LENIENT)
         negative = written[0] == "-"
         whole, _, part = written.lstrip("+-").partition(".")
         units = int(whole or "0") * 10**places + (int(part.ljust(places, "0")) if part else 0)
@@ -79,16 +110,22 @@ def parse_scaled(text: str | int | Decimal, what: str, places: int, accepted: st
     return -units if sign else units
 
 
-def _written(text: str, what: str, max_places: int, accepted: str) -> str:
-    """A decimal string as written (the grammar above, at most `max_places` places), blanks around it gone; its
-    refusal's words are built only if it is refused."""
-    written = text.strip(" \t\r\n")
-    if not written or len(written) > MAX_DECIMAL_CHARS or not _DECIMAL.fullmatch(written):
+def written(text: str, what: str, max_places: int, grammar: Grammar = LENIENT) -> str:
+    """A decimal string as written in `grammar`, at most `max_places` places (blanks gone if it takes them), refused
+    in `parse_decimal`'s words: for a caller that checks text it hands on, not its value."""
+    return _written(text, what, max_places, "", grammar)
+
+
+def _written(text: str, what: str, max_places: int, accepted: str, grammar: Grammar) -> str:
+    """A decimal string as written (in `grammar`, at most `max_places` places), blanks around it gone if the grammar
+    takes them; its refusal's words are built only if it is refused."""
+    written = text.strip(" \t\r\n") if grammar.blanks else text
+    if not written or len(written) > MAX_DECIMAL_CHARS or not grammar.pattern.fullmatch(written):
         if not text.strip():
             raise MoneyError(f"{what} must be a decimal string, not {shown(text)}{_said(what, accepted)}")
         raise MoneyError(
-            f"{what} is not a decimal number: {shown(text)}; write finite plain digits 0-9 with at most one "
-            f'point, no exponent, at most {MAX_DECIMAL_CHARS} characters, e.g. "0.56"{_said(what, accepted)}'
+            f"{what} is not a decimal number: {shown(text)}; write {grammar.words}, no exponent, at most "
+            f'{MAX_DECIMAL_CHARS} characters, e.g. "0.56"{_said(what, accepted)}'
         )
     point = written.find(".")  # (by the grammar, the digits after the point are the places: no as_tuple)
     if point >= 0 and len(written) - point - 1 > max_places:
@@ -137,9 +174,9 @@ def parse_count(text: str | int | Decimal, what: str = "count") -> Decimal:
 _PRICE_WORDS = "0.0001 to 0.9999 dollars, at most 4 places"
 
 
-def parse_price(text: str | int | Decimal, what: str = "price") -> Decimal:
+def parse_price(text: str | int | Decimal, what: str = "price", grammar: Grammar = LENIENT) -> Decimal:
     """A contract price in dollars, strictly between 0 and 1, at most 4 places (Kalshi takes 2-4)."""
-    value = parse_decimal(text, what, 4, _PRICE_WORDS)
+    value = parse_decimal(text, what, 4, _PRICE_WORDS, grammar)
     if not ZERO < value < ONE:
         raise _off_price(value, what)
     return value

@@ -407,11 +407,12 @@ LATEST_SECONDS = 253370764800  # 9999-01-01T00:00:00Z: the mock's exchange clock
 ORDER_CHANGES = ("CancelOrderV2", "AmendOrderV2", "DecreaseOrderV2")
 ORDER_WRITES = ORDER_CREATES + ORDER_CHANGES + ("BatchCancelOrdersV2", "CancelAllOrders")
 BODY_BOUND = 512 * 1024  # the mock's bound on a batch's body (venues/kalshi/bodies.py MAX_BATCH_BODY)
-# A price the kit's order markets (linear_cent) take: whole cents strictly between 0 and 1, with 1 to 4 places.
-WHOLE_CENTS = r"^0?\.(0[1-9]|[1-9][0-9]?)0{0,2}$"
+# Amounts are Kalshi's fixed-point strings: digits on both sides of a point, no sign but "-", no blanks (core/money.py's
+# FIXED_POINT). A price the kit's order markets (linear_cent) take: whole cents strictly between 0 and 1, 1 to 4 places.
+WHOLE_CENTS = r"^0\.(0[1-9]|[1-9][0-9]?)0{0,2}$"
 # A count of contracts: at most 2 places, from 0.01 to 999,999,999.99 (the server takes up to 1,000,000,000).
-COUNT = r"^([1-9][0-9]{0,8}(\.[0-9]{1,2})?|0?\.(0[1-9]|[1-9][0-9]?))$"
-COUNT_OR_ZERO = r"^([0-9]{1,9}(\.[0-9]{1,2})?|\.[0-9]{1,2})$"
+COUNT = r"^([1-9][0-9]{0,8}(\.[0-9]{1,2})?|0\.(0[1-9]|[1-9][0-9]?))$"
+COUNT_OR_ZERO = r"^[0-9]{1,9}(\.[0-9]{1,2})?$"
 
 
 def _only_with(name: str, value: dict[str, Any], time_in_force: str) -> dict[str, Any]:
@@ -429,9 +430,11 @@ _TIME_IN_FORCE_PARTNERS = {
 }
 
 
-# Not all blank as the mock reads blank (Python's str.strip, which also strips \x1c-\x1f and \x85, as \S does not).
-CLIENT_ORDER_ID = {"minLength": 1, "maxLength": 256, "pattern": r"[^\s\x1c-\x1f\x85]"}
-CLIENT_ORDER_ID_REASON = "1 to 256 characters, not all blank (the mock refuses an empty one: 400 bad_request)"
+# Kalshi's FIX order entry page: "^[\-\w:+=/]*$", at most 64 characters (\w is ASCII in Go's regexp); empty is none.
+CLIENT_ORDER_ID = {"maxLength": 64, "pattern": r"^[-A-Za-z0-9_:+=/]*$"}
+CLIENT_ORDER_ID_REASON = (
+    "at most 64 of A-Z a-z 0-9 - _ : + = / (Kalshi's FIX docs; another: 400 bad_request), empty: none"
+)
 # A batch's items are refused one by one, inside its 201 (or 200): only what refuses the whole batch (the body's
 # decoding and its validator tags) narrows them; the rest of an order's rules narrow the single create only.
 BATCH_ITEM = (

@@ -13,7 +13,7 @@ from typing import Any
 
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.venues.kalshi.context import KalshiContext
-from mockexchange.venues.kalshi.errors import KalshiError, exchange_error, internal_error
+from mockexchange.venues.kalshi.errors import KalshiError, exchange_refusal, internal_error
 
 
 def run(ctx: KalshiContext, name: str, /, **arguments: Any) -> Any:
@@ -33,4 +33,4 @@ def refused(exc: LedgerError) -> KalshiError:
     could not keep the command) is a 500."""
     if exc.status >= 500:
         return internal_error(f"the command was refused with {exc.status}: {exc}")
-    return KalshiError(exc.status, {"error": exchange_error(exc.status, getattr(exc, "code", None))}, str(exc))
+    return exchange_refusal(exc.status, getattr(exc, "code", None), str(exc))

@@ -103,5 +103,10 @@ def exchange_error(status: int, code: str | None) -> dict[str, str]:
     return {"code": code, "message": code.replace("_", " "), "service": "exchange"}
 
 
+def exchange_refusal(status: int, code: str | None, diagnosis: str) -> KalshiError:
+    """Kalshi's exchange error (`exchange_error`), the reason in the diagnosis header."""
+    return KalshiError(status, {"error": exchange_error(status, code)}, diagnosis)
+
+
 def internal_error(diagnosis: str) -> KalshiError:
     return KalshiError(500, {"error": {"code": "internal_server_error", "message": "internal server error"}}, diagnosis)

@@ -13,7 +13,7 @@ from typing import Any
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.units import dollars
-from mockexchange.core.money import MoneyError, parse_decimal
+from mockexchange.core.money import FIXED_POINT, MoneyError, parse_decimal
 from mockexchange.venues.kalshi import commands
 from mockexchange.venues.kalshi.bodies import Body, Field, invalid
 from mockexchange.venues.kalshi.context import KalshiContext
@@ -138,7 +138,7 @@ def _dollars(micros: int) -> str:
 
 def update_daily_cap(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     try:
-        limit = parse_decimal(values["limit"], "limit", 4)
+        limit = parse_decimal(values["limit"], "limit", 4, grammar=FIXED_POINT)
     except MoneyError as exc:
         raise invalid(UPDATE_CAP.go, "limit", "fixed_point_dollars", str(exc)) from None
     if limit < 0:

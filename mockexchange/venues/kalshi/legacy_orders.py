@@ -38,12 +38,13 @@ from mockexchange.core.kalshi.orders import (
 )
 from mockexchange.core.kalshi.positions import ACTIONS, SIDES
 from mockexchange.core.kalshi.units import contracts
-from mockexchange.core.money import ONE, MoneyError, parse_price, plain, to_whole_contracts
-from mockexchange.venues.kalshi import commands, orders_render
+from mockexchange.core.money import FIXED_POINT, ONE, MoneyError, parse_price, plain, to_whole_contracts
+from mockexchange.venues.kalshi import commands, orders_render, wire_values
 from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
-from mockexchange.venues.kalshi.errors import KalshiError, exchange_error
+from mockexchange.venues.kalshi.errors import KalshiError, exchange_refusal
 from mockexchange.venues.kalshi.order_reads import owner
+from mockexchange.venues.kalshi.orders import place_each
 from mockexchange.venues.kalshi.params import Parts
 
 Row = dict[str, Any]
@@ -97,11 +98,14 @@ AMEND = Body(
     ),
 )
 DECREASE = Body("DecreaseOrderRequest", (Field("reduce_by", "int", minimum=1), Field("reduce_to", "int", minimum=0)))
+# The client order ids a body names (wire_values.py; its dollar prices are read as FIXED_POINT below)
+ORDER_TEXT: dict[str, wire_values.Text] = {"client_order_id": "client_order_id"}
+AMEND_TEXT: dict[str, wire_values.Text] = {**ORDER_TEXT, "updated_client_order_id": "client_order_id"}
 
 
 def _refused(message: str, code: str, status: int = 400) -> KalshiError:
     """A refusal of the mock's reading of a legacy body, in Kalshi's exchange shape (as the commands' refusals are)."""
-    return KalshiError(status, {"error": exchange_error(status, code)}, message)
+    return exchange_refusal(status, code, message)
 
 
 def _yes_price(values: dict[str, Any], required: bool) -> str | None:
@@ -116,7 +120,7 @@ def _yes_price(values: dict[str, Any], required: bool) -> str | None:
     name, side = given[0]
     value = values[name]
     try:
-        price = Decimal(value) / 100 if name.endswith("_price") else parse_price(value, name)
+        price = Decimal(value) / 100 if name.endswith("_price") else parse_price(value, name, FIXED_POINT)
     except MoneyError as exc:
         raise _refused(str(exc), "invalid_price") from None
     return plain(price if side == "yes" else ONE - price)
@@ -124,6 +128,7 @@ def _yes_price(values: dict[str, Any], required: bool) -> str | None:
 
 def _order_fields(key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     """A CreateOrderRequest as `place_order`'s fields."""
+    values = wire_values.read(values, ORDER_TEXT)
     order_type = values["type"] or LIMIT
     time_in_force = values["time_in_force"] or (IOC if order_type == MARKET else GTC)
     cap = values["buy_max_cost"]
@@ -168,23 +173,8 @@ def create_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row
 def batch_create_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
     """Each order placed in turn, or its refusal in its place (one the mock refuses to read, too)."""
     asked = values["orders"]
-    fields: list[dict[str, Any]] = []
-    unread: dict[int, KalshiError] = {}
-    for i, item in enumerate(asked):
-        try:
-            fields.append(_order_fields(key, item))
-        except KalshiError as exc:
-            unread[i] = exc
-    placed = iter(
-        commands.run(ctx, "place_orders", user_id=owner(key), orders=fields, fcm_bound=key.subtrader_id is not None)[
-            "orders"
-        ]
-        if fields
-        else ()
-    )
     rows = []
-    for i, item in enumerate(asked):
-        done = _unread(unread[i]) if i in unread else next(placed)
+    for item, done in zip(asked, place_each(ctx, key, asked, lambda item: _order_fields(key, item)), strict=True):
         error = None if isinstance(done, Done) else done["error"]
         rows.append({
             "client_order_id": item["client_order_id"],
@@ -192,11 +182,6 @@ def batch_create_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any])
             "error": orders_render.item_error(error) if error else None,
         })  # fmt: skip
     return {"orders": rows}
-
-
-def _unread(exc: KalshiError) -> dict[str, Any]:
-    """A refusal raised before a batch's command, as the command answers an item's refusal."""
-    return {"error": {"status": exc.status, "code": exc.body["error"]["code"], "message": str(exc)}}
 
 
 def cancel_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
@@ -227,7 +212,7 @@ def batch_cancel_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any])
 def amend_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> Row:
     """AmendOrder: the order before and after. The price is the one given; the count (what it filled and what is to
     rest) is the order's own if none is given."""
-    body, order_id = parts.body or {}, parts.query["order_id"]
+    body, order_id = wire_values.read(parts.body or {}, AMEND_TEXT), parts.query["order_id"]
     subaccount = subaccount_for(key, None) or 0
     price = _yes_price(body, required=True)
     with ctx.ledger.reading():

@@ -20,7 +20,7 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.order_groups import OrderGroup
 from mockexchange.core.kalshi.units import contracts
-from mockexchange.venues.kalshi import commands
+from mockexchange.venues.kalshi import commands, wire_values
 from mockexchange.venues.kalshi.bodies import Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import not_found
@@ -36,6 +36,7 @@ CREATE = Body(
 LIMIT = Body("UpdateOrderGroupLimitRequest", _LIMIT_FIELDS)
 EMPTY = Body("EmptyResponse", (), optional=True)  # the reset's and the trigger's optional body
 GROUP_QUERY = [SUBACCOUNT, EXCHANGE_INDEX]
+LIMIT_TEXT: dict[str, wire_values.Text] = {"contracts_limit_fp": "count"}  # a fixed-point count (wire_values.py)
 
 
 def order_group(group: OrderGroup) -> Row:
@@ -69,7 +70,7 @@ def get_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, 
 
 
 def create_order_group(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
-    fields = {name: value for name, value in values.items() if value is not None}
+    fields = {name: value for name, value in wire_values.read(values, LIMIT_TEXT).items() if value is not None}
     fields["subaccount"] = subaccount_for(key, values["subaccount"]) or 0
     return commands.run(ctx, "create_order_group", user_id=owner(key), **fields)
 
@@ -94,7 +95,8 @@ def _change(ctx: KalshiContext, key: ApiKey, parts: Parts, operation: str, comma
     """A change of the path's group (of the query's subaccount, the primary by default, and exchange index, 0 by
     default) by the body's fields given; Kalshi's EmptyResponse."""
     values = parse_query(operation, GROUP_QUERY, parts.query)
-    fields = {name: value for name, value in (parts.body or {}).items() if value is not None}
+    body = wire_values.read(parts.body or {}, LIMIT_TEXT)
+    fields = {name: value for name, value in body.items() if value is not None}
     commands.run(
         ctx, command, user_id=owner(key), order_group_id=parts.query["order_group_id"],
         subaccount=subaccount_for(key, values["subaccount"]) or 0, exchange_index=values["exchange_index"] or 0,

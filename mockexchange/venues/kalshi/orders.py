@@ -14,13 +14,15 @@ applies); the subaccount is the body's or the query's, the key's own for a key l
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
-from mockexchange.core.kalshi.orders import MAX_BATCH
-from mockexchange.venues.kalshi import commands, orders_render
+from mockexchange.core.kalshi.orders import MAX_BATCH, Done
+from mockexchange.venues.kalshi import commands, orders_render, wire_values
 from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
+from mockexchange.venues.kalshi.errors import KalshiError
 from mockexchange.venues.kalshi.params import Param, Parts, parse_query
 
 AUTO_INDEX = -1  # Kalshi's ExchangeIndex -1: route by the market's ticker
@@ -73,6 +75,10 @@ AMEND = Body(
     ),
 )
 DECREASE = Body("DecreaseOrderV2Request", (Field("reduce_by"), Field("reduce_to"), _INDEX, Field("market_ticker")))
+# The text of each body's fixed-point strings and client order ids (wire_values.py)
+ORDER_TEXT: dict[str, wire_values.Text] = {"price": "price", "count": "count", "client_order_id": "client_order_id"}
+AMEND_TEXT: dict[str, wire_values.Text] = {**ORDER_TEXT, "updated_client_order_id": "client_order_id"}
+DECREASE_TEXT: dict[str, wire_values.Text] = {"reduce_by": "count", "reduce_to": "count"}
 
 CANCEL_ORDER_V2 = "CancelOrderV2"
 CANCEL_ALL_ORDERS = "CancelAllOrders"
@@ -88,6 +94,7 @@ def _owner(key: ApiKey) -> str:
 
 def _order_fields(key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     """A CreateOrderV2Request as `place_order`'s fields (what is absent left to its defaults)."""
+    values = wire_values.read(values, ORDER_TEXT)
     fields = {name: value for name, value in values.items() if value is not None}
     fields["subaccount"] = subaccount_for(key, values["subaccount"]) or 0
     return fields
@@ -102,16 +109,36 @@ def create_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dic
 
 def batch_create_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     asked = values["orders"]
-    fields = [_order_fields(key, item) for item in asked]
-    answer = commands.run(
-        ctx, "place_orders", user_id=_owner(key), orders=fields, fcm_bound=key.subtrader_id is not None
-    )
+    placed = place_each(ctx, key, asked, lambda item: _order_fields(key, item))
     return {
         "orders": [
             orders_render.placed_in_batch(item, ask.get("client_order_id"))
-            for item, ask in zip(answer["orders"], asked, strict=True)
+            for item, ask in zip(placed, asked, strict=True)
         ]
     }
+
+
+def place_each(
+    ctx: KalshiContext, key: ApiKey, asked: list[dict[str, Any]], read: Callable[[dict[str, Any]], dict[str, Any]]
+) -> list[Done | dict[str, Any]]:
+    """The orders of a batch, each read by `read` into `place_order`'s fields first: the ones read placed by one
+    `place_orders` command, in order; one `read` refuses (Kalshi's exchange error) answers its refusal in its place,
+    as the command answers an order it refuses."""
+    fields: list[dict[str, Any]] = []
+    unread: dict[int, dict[str, Any]] = {}
+    for i, item in enumerate(asked):
+        try:
+            fields.append(read(item))
+        except KalshiError as exc:
+            unread[i] = {"error": {"status": exc.status, "code": exc.body["error"]["code"], "message": str(exc)}}
+    if not fields:
+        return list(unread.values())
+    placed = iter(
+        commands.run(ctx, "place_orders", user_id=_owner(key), orders=fields, fcm_bound=key.subtrader_id is not None)[
+            "orders"
+        ]
+    )
+    return [unread[i] if i in unread else next(placed) for i in range(len(asked))]
 
 
 def cancel_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
@@ -150,17 +177,20 @@ def cancel_all_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> None:
 
 
 def amend_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    return orders_render.amended(_change(ctx, key, parts, "AmendOrderV2", "amend_order"))
+    return orders_render.amended(_change(ctx, key, parts, "AmendOrderV2", "amend_order", AMEND_TEXT))
 
 
 def decrease_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    return orders_render.decreased(_change(ctx, key, parts, "DecreaseOrderV2", "decrease_order"))
+    return orders_render.decreased(_change(ctx, key, parts, "DecreaseOrderV2", "decrease_order", DECREASE_TEXT))
 
 
-def _change(ctx: KalshiContext, key: ApiKey, parts: Parts, operation: str, command: str) -> dict[str, Any]:
+def _change(
+    ctx: KalshiContext, key: ApiKey, parts: Parts, operation: str, command: str, texts: Mapping[str, wire_values.Text]
+) -> dict[str, Any]:
     """A change of one resting order (the path's `order_id`, the query's `subaccount`) by the body's fields given."""
     values = parse_query(operation, [SUBACCOUNT], parts.query)
-    fields = {name: value for name, value in (parts.body or {}).items() if value is not None}
+    body = wire_values.read(parts.body or {}, texts)
+    fields = {name: value for name, value in body.items() if value is not None}
     return commands.run(
         ctx, command, user_id=_owner(key), order_id=parts.query["order_id"],
         subaccount=subaccount_for(key, values["subaccount"]) or 0, **fields,
