@@ -6,9 +6,13 @@ damage, while a damaged frame with commits after it is; a command is written bef
 from __future__ import annotations
 
 import logging
+import os
+import re
 import subprocess
 import sys
 import textwrap
+import zlib
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from mockexchange.control import ControlError
 from mockexchange.server import MockServer
 from mockexchange.state import StateError
 from mockexchange.state.file import wal_path
+from mockexchange.state.mark import mark_path
 from mockexchange.state.wal import WalDamage, inspect
 
 
@@ -118,6 +123,8 @@ _KILLED = textwrap.dedent(
     mock.create_account("alice", balance_cents=5_000)
     for _ in range(20):
         mock.fill("alice", "KXWAL-1", "yes", "buy", "1", "0.50")
+    with open(sys.argv[1] + "-mark", "rb") as mark, open(sys.argv[2], "wb") as before:
+        before.write(mark.read())  # the mark before the last command: all a kill cutting its write short leaves
     try:
         mock.create_account("alice")  # refused: the file says accepted until the next command
     finally:
@@ -126,35 +133,54 @@ _KILLED = textwrap.dedent(
 )
 
 
+@dataclass(frozen=True)
+class Killed:
+    """A state file, the write-ahead log and the high-water mark a killed mock left (23 commands, each its own commit,
+    the last refused), and its mark before the last command."""
+
+    file: bytes
+    log: bytes
+    mark: bytes
+    mark_before_last: bytes
+
+
 @pytest.fixture(scope="module")
-def killed(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, bytes]:
-    """A state file and the write-ahead log a killed mock left: 23 commands, each its own commit, the last refused."""
+def killed(tmp_path_factory: pytest.TempPathFactory) -> Killed:
     path = tmp_path_factory.mktemp("killed") / "state.db"
-    subprocess.run([sys.executable, "-c", _KILLED, str(path)], timeout=60, check=False)
-    return path.read_bytes(), wal_path(path).read_bytes()
+    before = path.with_name("mark-before-last")
+    subprocess.run([sys.executable, "-c", _KILLED, str(path), str(before)], timeout=60, check=False)
+    return Killed(path.read_bytes(), wal_path(path).read_bytes(), mark_path(path).read_bytes(), before.read_bytes())
 
 
 FRAME = 24 + 4096
 
 
-def _with_log(tmp_path: Path, killed: tuple[bytes, bytes], log: bytes) -> Path:
+def _with_log(tmp_path: Path, killed: Killed, log: bytes | None, mark: bytes | None) -> Path:
+    """The killed mock's file, with this log and mark beside it (None: none)."""
     path = tmp_path / "state.db"
-    path.write_bytes(killed[0])
-    wal_path(path).write_bytes(log)
+    path.write_bytes(killed.file)
+    for beside, data in ((wal_path(path), log), (mark_path(path), mark)):
+        if data is not None:
+            beside.write_bytes(data)
     return path
 
 
-def test_the_last_command_of_a_killed_mock_runs_again_unchecked(tmp_path: Path, killed: tuple[bytes, bytes]) -> None:
-    path = _with_log(tmp_path, killed, killed[1])
+def _flipped(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :] if at >= 0 else _flipped(data, len(data) + at)
+
+
+def test_the_last_command_of_a_killed_mock_runs_again_unchecked(tmp_path: Path, killed: Killed) -> None:
+    path = _with_log(tmp_path, killed, killed.log, killed.mark)
     with MockServer(state=str(path)) as mock:  # refused again, which its record could not say yet
         assert len(mock.app.ledger.fills) == 20 and mock.app.persistence.warnings() == []  # type: ignore[union-attr]
     assert sql(path, "SELECT ok FROM commands ORDER BY seq DESC LIMIT 1") == [(0,)]
 
 
-def test_a_write_the_kill_cut_short_is_the_end_of_the_log(tmp_path: Path, killed: tuple[bytes, bytes]) -> None:
-    log = killed[1]
+def test_a_write_the_kill_cut_short_is_the_end_of_the_log(tmp_path: Path, killed: Killed) -> None:
+    log = killed.log
     frames = (len(log) - 32) // FRAME
-    path = _with_log(tmp_path, killed, log[: 32 + (frames - 1) * FRAME + 24 + 100])  # the last page half written
+    half_written = log[: 32 + (frames - 1) * FRAME + 24 + 100]  # the last page half written: never committed
+    path = _with_log(tmp_path, killed, half_written, killed.mark_before_last)
     assert inspect(wal_path(path), 4096) is None
     with MockServer(state=str(path)) as mock:  # the last command, never acknowledged, is not there
         assert len(mock.app.ledger.fills) == 20 and mock.app.persistence.warnings() == []  # type: ignore[union-attr]
@@ -163,13 +189,121 @@ def test_a_write_the_kill_cut_short_is_the_end_of_the_log(tmp_path: Path, killed
 
 @pytest.mark.parametrize(("at", "frame"), [(20, 0), (32 + 24 + 300, 1), (32 + 5 * FRAME + 4, 6)])
 def test_a_damaged_frame_with_commits_after_it_refuses_the_file(
-    tmp_path: Path, killed: tuple[bytes, bytes], at: int, frame: int
+    tmp_path: Path, killed: Killed, at: int, frame: int
 ) -> None:
-    log = bytearray(killed[1])
+    log = bytearray(killed.log)
     log[at] ^= 0x40
-    path = _with_log(tmp_path, killed, bytes(log))
+    path = _with_log(tmp_path, killed, bytes(log), killed.mark)
     found = inspect(wal_path(path), 4096)
     assert isinstance(found, WalDamage) and found.frame == frame and found.lost_commits > 0
     with pytest.raises(StateError, match=f"damaged at {'its header' if frame == 0 else f'frame {frame}'}"):
         MockServer(state=str(path))
     assert wal_path(path).read_bytes() == bytes(log)  # refused before SQLite read (and would drop) it
+
+
+# -- a lost or damaged write-ahead log, told by the high-water mark ---------------------------------------------------
+
+# The log as a copy, a disk or a hand may leave it, and the command the file then ends at (the mark counts 23).
+LOGS_LOST = {
+    "missing": (lambda log: None, 1),
+    "empty": (lambda log: b"", 1),
+    "its header only": (lambda log: log[:32], 1),
+    "cut at a frame's end": (lambda log: log[: len(log) - 2 * FRAME], 21),
+    "cut inside a frame": (lambda log: log[: len(log) - FRAME - FRAME // 2], 21),
+    "its last commit damaged": (lambda log: _flipped(log, -100), 22),
+}
+
+
+@pytest.mark.parametrize("spelling", LOGS_LOST)
+def test_a_log_lost_or_cut_after_a_kill_refuses_the_file_and_recover_says_how_many_commands_were_lost(
+    tmp_path: Path, killed: Killed, spelling: str
+) -> None:
+    damage, ends = LOGS_LOST[spelling]
+    path = _with_log(tmp_path, killed, damage(killed.log), killed.mark)
+    said = f"the last {23 - ends} of the 23 commands its mark state.db-mark counts are missing (its write-ahead log "
+    for _ in range(2):  # a refusal leaves the file refused
+        with pytest.raises(StateError, match=re.escape(said)) as refused:
+            MockServer(state=str(path))
+        assert str(refused.value).endswith(f"; --state-recover starts from the {ends} commands it holds")
+    with MockServer(state=str(path), state_recover=True) as mock:
+        # #1 lists Deribit's instruments, #2 is alice's account, #3 to #22 her fills
+        assert len(mock.app.ledger.fills) == max(0, min(ends, 22) - 2)
+        (note,) = mock.app.persistence.warnings()  # type: ignore[union-attr]
+    assert note.startswith(f"--state-recover: {said}") and note.endswith(f"; started from command #{ends}")
+    with MockServer(state=str(path)) as again:  # from what survived on: the mark counts what it holds
+        assert again.app.persistence.warnings() == []  # type: ignore[union-attr]
+
+
+def test_a_kill_between_a_commit_and_its_mark_is_no_loss(tmp_path: Path, killed: Killed) -> None:
+    path = _with_log(tmp_path, killed, killed.log, killed.mark_before_last)
+    with MockServer(state=str(path)) as mock:
+        assert mock.app.persistence.warnings() == [] and mock.app.persistence.status()["commands"] == 23  # type: ignore[union-attr]
+
+
+def _another_files(mark: bytes) -> bytes:
+    record = _flipped(mark[:-4], 4)  # a byte of the file's id; the mark's own checksum made anew
+    return record + zlib.crc32(record).to_bytes(4, "little")
+
+
+MARKS_WRONG = {
+    "missing": lambda mark: None,
+    "damaged": lambda mark: _flipped(mark, -1),
+    "another file's": _another_files,
+}
+
+
+@pytest.mark.parametrize("wrong", MARKS_WRONG)
+def test_a_log_left_by_a_kill_without_its_mark_refuses_the_file(tmp_path: Path, killed: Killed, wrong: str) -> None:
+    path = _with_log(tmp_path, killed, killed.log, MARKS_WRONG[wrong](killed.mark))
+    said = (
+        f"its mark state.db-mark is {wrong} and the last mock did not close the file: whether its write-ahead log "
+        "state.db-wal lost commands after #23 cannot be told; --state-recover starts from the 23 commands it holds"
+    )
+    for _ in range(2):  # a refusal leaves the file refused
+        with pytest.raises(StateError, match=re.escape(said)):
+            MockServer(state=str(path))
+    with MockServer(state=str(path), state_recover=True) as mock:
+        assert mock.app.persistence.status()["commands"] == 23  # type: ignore[union-attr]
+
+
+def test_an_older_copy_of_a_closed_file_beside_its_mark_refuses_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    _populate(path)
+    older = path.read_bytes()
+    with MockServer(state=str(path)) as mock:
+        mock.fill("alice", "KXDAMAGE-1", "yes", "buy", "1", "0.50")
+    path.write_bytes(older)
+    with pytest.raises(StateError, match="the last 1 of the 8 commands its mark state.db-mark counts are missing;"):
+        MockServer(state=str(path))
+    mark_path(path).unlink()  # a closed file needs no mark: its log was emptied into it
+    with MockServer(state=str(path)) as mock:
+        assert mock.app.persistence.warnings() == []  # type: ignore[union-attr]
+
+
+def test_a_mark_that_cannot_be_made_or_written_fails_no_command_and_is_said_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "state.db"
+    mark_path(path).mkdir()
+    with caplog.at_level(logging.WARNING, "mockexchange.state"), MockServer(state=str(path)) as mock:
+        mock.create_account("alice", balance_cents=5_000)
+        assert mock.app.persistence.warnings() == [  # type: ignore[union-attr]
+            "its mark state.db-mark cannot be made (Is a directory): a write-ahead log lost after a kill is noticed "
+            "only by the count kept at opening"
+        ]
+    mark_path(path).rmdir()
+    with caplog.at_level(logging.WARNING, "mockexchange.state"), MockServer(state=str(path)) as mock:
+        writer = mock.app.persistence.file.mark  # type: ignore[union-attr]
+        read_only = os.open(mark_path(path), os.O_RDONLY)
+        os.dup2(read_only, writer._fd)  # every write to the mark fails from here on
+        os.close(read_only)
+        for _ in range(2):
+            mock.fill("alice", "KXDAMAGE-1", "yes", "buy", "1", "0.50")
+        said = mock.app.persistence.warnings()  # type: ignore[union-attr]
+    assert said == [
+        "its mark state.db-mark cannot be written (Bad file descriptor): commands go on, but a write-ahead log lost "
+        "after a kill may not be noticed"
+    ]
+    assert [r.getMessage() for r in caplog.records][1:] == [f"{path}: {said[0]}"]
+    with MockServer(state=str(path)) as again:  # its mark behind the file: no loss
+        assert len(again.app.ledger.fills) == 2 and again.app.persistence.warnings() == []  # type: ignore[union-attr]

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from mockexchange.state.mark import MarkWriter
+
 APPLICATION_ID = 0x6D6B7863  # "mkxc"
 FORMAT = 2  # user_version: the tables below and the meaning of a command's record
 UPGRADED = (1,)  # the earlier formats this mockexchange upgrades on opening
@@ -119,6 +121,10 @@ class CommandRecord:
     def sound(self) -> bool:
         return row_checksum(self.seq, self.name, self.arguments, self.at_us, self.ok) == self.checksum
 
+    def written_checksum(self) -> int:
+        """The checksum it was first written with, as accepted (what the mark keeps); a refusal changes `checksum`."""
+        return self.checksum if self.ok else row_checksum(self.seq, self.name, self.arguments, self.at_us, True)
+
 
 class StateFile:
     def __init__(self, path: str | Path, *, synchronous: str = "normal") -> None:
@@ -128,6 +134,7 @@ class StateFile:
         self.synchronous = synchronous
         self._lock = threading.Lock()  # innermost: held only while SQLite runs
         self._refused: CommandRecord | None = None  # the last command, refused, written as accepted so far
+        self.mark: MarkWriter | None = None  # the high-water mark, once the file is checked (Persistence.attach)
         _check_header(self.path)
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -223,6 +230,8 @@ class StateFile:
             self._transaction(lambda db: db.execute(insert, row), alone=True)
         else:
             self._transaction(lambda db: (self._settle(db), db.execute(insert, row)))
+        if self.mark is not None:  # committed: from here on a file without it has lost it
+            self.mark.write(seq, record.checksum)
         self._refused = None
         self.next_seq += 1
         return record
@@ -328,6 +337,9 @@ class StateFile:
     def last_seq(self) -> int:
         return int(self._read("SELECT coalesce(max(seq), 0) FROM commands")[0][0])
 
+    def command(self, seq: int) -> CommandRecord | None:
+        return next(self.commands(after=seq - 1, upto=seq), None)
+
     def quick_check(self) -> list[str]:
         """What SQLite's own `PRAGMA quick_check` finds wrong in the file's pages (nothing: [])."""
         found = [line for (row,) in self._read("PRAGMA quick_check(5)") for line in str(row).splitlines()]
@@ -353,6 +365,8 @@ class StateFile:
             with contextlib.suppress(sqlite3.Error):  # else the WAL stays beside the file; the next open reads it
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.close()
+            if self.mark is not None:
+                self.mark.close()
 
 
 def journal_statements(entry: str, keep: int | None) -> list[Statement]:

@@ -5,9 +5,11 @@ The command log is the truth, so it is checked whole at every opening: SQLite's 
 file's pages; the meta table's checksum (the id seed and the clock the commands ran with); every command's checksum,
 and their numbers running from #1 without a gap; the count of commands the file held when it was last opened or closed
 (`commands_kept`, in the database file itself, past any write-ahead log) and the last command the snapshot holds,
-neither more than the log holds; the write-ahead log a run that did not close the file leaves, which must be there
-(`wal.py` checked it is whole before SQLite read it). A snapshot is only a cache: its checksum is checked when it is
-read (persistence.py), and a damaged one is set aside.
+neither more than the log holds; the high-water mark beside the file (`mark.py`: the last command committed, counted
+outside SQLite), which the log must reach, with that command as the mark keeps it; without a mark of the file, the
+write-ahead log a run that did not close the file leaves, which must be there (`wal.py` checked it is whole before
+SQLite read it). A snapshot is only a cache: its checksum is checked when it is read (persistence.py), and a damaged
+one is set aside.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mockexchange.state import mark
 from mockexchange.state.file import (
     CHECKSUM,
     CommandRecord,
@@ -30,7 +33,10 @@ from mockexchange.state.file import (
 )
 
 KEPT = "commands_kept"  # meta: the commands the file held when it was last opened or closed
-CLOSED = "closed"  # meta: "yes" once closed, "no" while a mock has it open (a write-ahead log may hold commits)
+CLOSED = "closed"  # meta: "yes" once closed, "no" while a mock has it open (a write-ahead log may hold commits),
+EMPTIED = "emptied"  # or this: a start that refused the file emptied the log of a mock that did not close it into it
+LEFT_OPEN = ("no", EMPTIED)
+MARK = "mark"  # meta: the id of the file's high-water mark (mark.py); none or "": no mark is kept
 
 
 @dataclass
@@ -50,20 +56,35 @@ class Verdict:
 def examine(file: StateFile, wal_found: bool) -> Verdict:
     verdict = Verdict()
     meta = file.meta()
+    left_open = meta.get(CLOSED) in LEFT_OPEN
+    wal_found = wal_found or meta.get(CLOSED) == EMPTIED  # what it held is in the file now, checked like the rest
     if meta and meta.get(CHECKSUM) != str(meta_checksum(meta)):
         verdict.meta_sound = False
         verdict.problems.append("its meta table (the id seed and the clock the commands ran with) is damaged")
     _check_commands(file, verdict)
-    kept = meta.get(KEPT, "0")
-    if kept.isdigit() and int(kept) > verdict.held:
+    found = _mark(file, meta.get(MARK, ""), left_open and wal_found, verdict)
+    kept = int(meta[KEPT]) if meta.get(KEPT, "").isdigit() else 0
+    short = found is not None and found.seq > max(kept, verdict.held)  # the mark counts the most: it says the loss
+    if short:
         verdict.problems.append(
-            f"it held {int(kept):,} commands when it was last {'closed' if meta.get(CLOSED) == 'yes' else 'opened'}, "
-            f"it holds {verdict.held:,}: the last {int(kept) - verdict.held:,} are missing"
+            f"the last {found.seq - verdict.held:,} of the {found.seq:,} commands its mark "
+            f"{mark.mark_path(file.path).name} counts are missing{_log_lost(file, left_open, wal_found)}"
+        )
+    elif kept > verdict.held:
+        verdict.problems.append(
+            f"it held {kept:,} commands when it was last {'closed' if meta.get(CLOSED) == 'yes' else 'opened'}, "
+            f"it holds {verdict.held:,}: the last {kept - verdict.held:,} are missing"
+        )
+    elif found is not None and 0 < found.seq <= verdict.good and _written_checksum(file, found.seq) != found.checksum:
+        verdict.problems.append(
+            f"its command #{found.seq:,} is not the one its mark {mark.mark_path(file.path).name} counts: the file "
+            "holds another run of this sandbox (a copy that ran on elsewhere?)"
         )
     with contextlib.suppress(StateError):  # a snapshot that cannot be read is set aside when it is read
         if (snapshot := file.snapshot_seq()) > verdict.held:
             verdict.problems.append(f"its snapshot holds {snapshot:,} commands, its log {verdict.held:,}")
-    if meta.get(CLOSED) == "no" and not wal_found:
+    # No log where one should be: said unless the mark said it, or counts nothing the file lacks (it was emptied).
+    if not short and (found is None or found.seq > verdict.held) and left_open and not wal_found:
         verdict.problems.append(
             f"its write-ahead log {wal_path(file.path).name} is missing (the last mock did not close the file): "
             "what it wrote after the last checkpoint is lost"
@@ -76,6 +97,40 @@ def examine(file: StateFile, wal_found: bool) -> Verdict:
         verdict.pages = True
         verdict.problems.append(f"SQLite's quick_check finds damaged pages ({damaged_pages[0]})")
     return verdict
+
+
+def _mark(file: StateFile, file_id: str, log_left: bool, verdict: Verdict) -> mark.Mark | None:
+    """The file's high-water mark, if it has one that reads. One it should have and has not is a problem when the
+    last mock did not close the file and left a log (`log_left`): whether the log is whole cannot be told then."""
+    if not file_id:  # written before marks were kept, or its mark could not be made
+        return None
+    found = mark.read(file.path)
+    if isinstance(found, mark.Mark) and found.file_id == file_id:
+        return found
+    # Closed: its log was emptied into it, nothing to count. No log: said by examine, more plainly.
+    if log_left:
+        state = found if isinstance(found, str) else "another file's"
+        verdict.problems.append(
+            f"its mark {mark.mark_path(file.path).name} is {state} "
+            f"and the last mock did not close the file: whether its write-ahead log {wal_path(file.path).name} lost "
+            f"commands after #{verdict.held:,} cannot be told"
+        )
+    return None
+
+
+def _log_lost(file: StateFile, left_open: bool, wal_found: bool) -> str:
+    if not left_open:
+        return ""
+    wal = wal_path(file.path).name
+    return f" (its write-ahead log {wal} {'ends early or is damaged' if wal_found else 'is missing'})"
+
+
+def _written_checksum(file: StateFile, seq: int) -> int | None:
+    try:
+        record = file.command(seq)
+    except StateError:
+        return None
+    return None if record is None else record.written_checksum()
 
 
 def _check_commands(file: StateFile, verdict: Verdict) -> None:

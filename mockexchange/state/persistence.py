@@ -24,7 +24,7 @@ from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock, ManualClock, monotonic
 from mockexchange.journal import Journal, JournalEntry, entry_from_record, entry_record
-from mockexchange.state import integrity, snapshot, wal
+from mockexchange.state import integrity, mark, snapshot, wal
 from mockexchange.state.file import (
     FORMAT,
     StateError,
@@ -110,7 +110,8 @@ class Persistence:
         more = f" (and {len(verdict.problems) - 1} more)" if len(verdict.problems) > 1 else ""
         if wal_found and verdict.meta_sound:  # closing empties the log into the file: say so, or the next start
             with contextlib.suppress(StateError):  # would find it missing
-                self.file.set_meta(**{integrity.CLOSED: "yes"})
+                if self.file.meta().get(integrity.CLOSED) == "no":
+                    self.file.set_meta(**{integrity.CLOSED: integrity.EMPTIED})
         self.file.close()
         dropped = verdict.held - verdict.good
         recover = (
@@ -160,14 +161,17 @@ class Persistence:
             )
             control.reset_deribit()  # the default instruments and index prices: command #1
         else:
-            killed = self.meta.get(integrity.CLOSED) == "no"
+            killed = self.meta.get(integrity.CLOSED) in integrity.LEFT_OPEN
             self.restored_commands = recorder.replay(control, after=self._restore_snapshot(control), killed=killed)
             if tokens is not None and credentials is not None:
                 self._restore_tokens(tokens, credentials)
             if journal is not None and self.keep_journal:
                 self._restore_journal(journal)
-        # The file is open: a log lost from here on is missing; the count is kept where a lost log cannot take it.
-        self.file.set_meta(**{integrity.CLOSED: "no", integrity.KEPT: str(self.file.last_seq())})
+        # The file is open: a log lost from here on is missing; the count is kept where a lost log cannot take it,
+        # and the mark counts each command committed from here on.
+        self.file.set_meta(
+            **{integrity.CLOSED: "no", integrity.KEPT: str(self.file.last_seq()), integrity.MARK: self._open_mark()}
+        )
         self.file.checkpoint()
         self.restore_seconds = monotonic() - started
         observers = self.observers = ObserverWrites(self.file)
@@ -176,6 +180,24 @@ class Persistence:
         if journal is not None and self.keep_journal:
             size = journal.max_entries
             journal.listener = lambda entry: observers.put(JOURNAL, _journal(entry, size))
+
+    def _open_mark(self) -> str:
+        """The high-water mark, written for the last command the file holds and kept from here on; answers its id
+        ("" if it cannot be kept: a lost log is then told only by the count kept at opening)."""
+        file_id = self.meta.get(integrity.MARK) or mark.new_id()
+        try:
+            writer = mark.MarkWriter(self.file.path, file_id)
+        except OSError as exc:
+            self._note(f"its mark {mark.mark_path(self.file.path).name} cannot be made ({exc.strerror or exc}): a "
+                       "write-ahead log lost after a kill is noticed only by the count kept at opening")  # fmt: skip
+            return ""
+        if (last := self.file.command(self.file.last_seq())) is not None:
+            writer.write(last.seq, last.written_checksum())
+        else:
+            writer.write(0, 0)
+        writer.sync()
+        self.file.mark = writer
+        return file_id
 
     def _restore_snapshot(self, control: Control) -> int:
         """The state of the newest snapshot, if this version took it and it checks: answers the last command it holds
@@ -245,7 +267,10 @@ class Persistence:
 
     def warnings(self) -> list[str]:
         """What the start said and what the observers could not keep, in words without the file's path."""
-        return self.notes + (self.observers.warnings() if self.observers is not None else [])
+        said = list(self.notes)
+        if self.file.mark is not None and self.file.mark.failure is not None:
+            said.append(self.file.mark.failure)
+        return said + (self.observers.warnings() if self.observers is not None else [])
 
     def status(self) -> dict[str, Any]:
         return {

@@ -10,6 +10,7 @@ damaged or missing part of the command log stops `serve` (status 2, one line) un
 
 from __future__ import annotations
 
+import re
 import resource
 import shutil
 import sqlite3
@@ -165,7 +166,7 @@ def killed_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 
 def _copy(source: Path, folder: Path) -> Path:
-    for suffix in ("", "-wal"):
+    for suffix in ("", "-wal", "-mark"):
         if Path(f"{source}{suffix}").exists():
             shutil.copyfile(f"{source}{suffix}", folder / f"state.db{suffix}")
     return folder / "state.db"
@@ -251,5 +252,41 @@ def test_a_damaged_write_ahead_log_stops_serve_and_recover_starts_from_what_read
     with serving(tmp_path / "keys", "--state", str(path), "--state-recover") as served:
         said = _state_lines(served)
         assert len(said) == 1 and "damaged at frame 1" in said[0] and "started from command #" in said[0], said
+    with serving(tmp_path / "keys", "--state", str(path)) as again:
+        assert _state_lines(again) == []
+
+
+def _without_last_commits(log: bytes, commits: int, page_size: int = 4096) -> bytes:
+    """The write-ahead log cut at the end of a whole frame, its last `commits` transactions gone: SQLite reads it as a
+    shorter log, whole."""
+    ends = [
+        end
+        for end in range(32 + 24 + page_size, len(log) + 1, 24 + page_size)
+        if log[end - page_size - 20 : end - page_size - 16] != bytes(4)  # a commit frame names the database's size
+    ]
+    return log[: ends[-1 - commits]]
+
+
+def test_a_write_ahead_log_cut_at_a_frame_stops_serve_and_recover_says_how_many_commands_were_lost(
+    killed_file: tuple[Path, dict], tmp_path: Path
+) -> None:
+    source, held = killed_file
+    path = _copy(source, tmp_path)
+    log = Path(f"{path}-wal")
+    log.write_bytes(_without_last_commits(log.read_bytes(), 2))  # alice's last two fills
+    line = _refused(path)
+    found = re.fullmatch(
+        r"mockexchange: .*state\.db: (the last 2 of the (\d+) commands its mark state\.db-mark counts are missing "
+        r"\(its write-ahead log state\.db-wal ends early or is damaged\)); --state-recover starts from the (\d+) "
+        r"commands it holds",
+        line,
+    )
+    assert found is not None and int(found[2]) - int(found[3]) == 2, line
+    assert _refused(path) == line  # refused until told to recover
+    with serving(tmp_path / "keys", "--state", str(path), "--state-recover") as served:
+        (said,) = _state_lines(served)
+        assert said.endswith(f"state.db: --state-recover: {found[1]}; started from command #{found[3]}"), said
+        assert said.split("state.db: ")[1] in _admin(served).get("/health").json()["warnings"]
+        assert _alice(_admin(served))["fills"] == held["fills"][2:]  # the first, with their ids
     with serving(tmp_path / "keys", "--state", str(path)) as again:
         assert _state_lines(again) == []
