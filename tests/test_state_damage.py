@@ -22,7 +22,7 @@ from state_sql import sql
 from mockexchange.control import ControlError
 from mockexchange.server import MockServer
 from mockexchange.state import StateError
-from mockexchange.state.file import wal_path
+from mockexchange.state.file import row_checksum, wal_path
 from mockexchange.state.mark import mark_path
 from mockexchange.state.wal import WalDamage, inspect
 
@@ -95,6 +95,19 @@ def test_a_damaged_meta_table_refuses_the_file(tmp_path: Path) -> None:
     sql(path, "UPDATE meta SET value = '12345' WHERE key = 'id_seed'")  # every id would be drawn anew
     with pytest.raises(StateError, match="its meta table .* is damaged; --state-recover starts from the 7 commands"):
         MockServer(state=str(path))
+
+
+def test_a_command_refused_when_it_runs_again_stops_the_start_and_frees_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    _populate(path)
+    sql(path, "DELETE FROM snapshots")  # every command runs again
+    seq, at_us, arguments = sql(path, "SELECT seq, at_us, arguments FROM commands WHERE name = 'fill' LIMIT 1")[0]
+    changed = arguments.replace('"side":"yes"', '"side":"maybe"')  # checksummed anew: as another version's command
+    checksum = row_checksum(seq, "fill", changed, at_us, True)
+    sql(path, "UPDATE commands SET arguments = ?, checksum = ? WHERE seq = ?", changed, checksum, seq)
+    for _ in range(2):  # refused the same way again: the first start let the file go
+        with pytest.raises(StateError, match=f"command #{seq} \\(fill\\) was accepted when it was kept but is refused"):
+            MockServer(state=str(path))
 
 
 def test_a_command_is_written_before_it_runs_and_a_refusal_with_the_next(tmp_path: Path) -> None:

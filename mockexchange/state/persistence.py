@@ -53,7 +53,7 @@ class Persistence:
     ) -> None:
         path = Path(path)
         self.notes: list[str] = []  # what the start had to say, without the path
-        wal_found = wal_path(path).exists()
+        wal_found = self._wal_found = wal_path(path).exists()
         # Before SQLite reads the log: it would drop what follows a damaged frame, and delete the log on closing.
         damage = wal.inspect(wal_path(path), page_size(path)) if wal_found else None
         if damage is not None and not recover:
@@ -98,7 +98,7 @@ class Persistence:
                        f"as {damaged.name}")  # fmt: skip
             return
         if not recover:
-            self._refuse(verdict, wal_found)
+            self._refuse(verdict)
         if verdict.pages:
             self.file, _ = integrity.rebuild(self.file, verdict.good, self.file.synchronous)
         else:
@@ -106,13 +106,18 @@ class Persistence:
         after = f", the {dropped:,} after it dropped" if dropped else ""
         self._note(f"--state-recover: {'; '.join(verdict.problems)}; started from command #{verdict.good:,}{after}")
 
-    def _refuse(self, verdict: integrity.Verdict, wal_found: bool) -> None:
-        more = f" (and {len(verdict.problems) - 1} more)" if len(verdict.problems) > 1 else ""
-        if wal_found and verdict.meta_sound:  # closing empties the log into the file: say so, or the next start
-            with contextlib.suppress(StateError):  # would find it missing
+    def _close_refused(self, meta_sound: bool = True) -> None:
+        """Close a file the start refuses (so that it is free for the next). Closing empties a log a kill left into it:
+        the file says so, or the next start would find the log missing."""
+        if self._wal_found and meta_sound:
+            with contextlib.suppress(StateError):
                 if self.file.meta().get(integrity.CLOSED) == "no":
                     self.file.set_meta(**{integrity.CLOSED: integrity.EMPTIED})
         self.file.close()
+
+    def _refuse(self, verdict: integrity.Verdict) -> None:
+        more = f" (and {len(verdict.problems) - 1} more)" if len(verdict.problems) > 1 else ""
+        self._close_refused(verdict.meta_sound)
         dropped = verdict.held - verdict.good
         recover = (
             f"from command #{verdict.good:,}, the last that checks (dropping the {dropped:,} after it)"
@@ -162,7 +167,11 @@ class Persistence:
             control.reset_deribit()  # the default instruments and index prices: command #1
         else:
             killed = self.meta.get(integrity.CLOSED) in integrity.LEFT_OPEN
-            self.restored_commands = recorder.replay(control, after=self._restore_snapshot(control), killed=killed)
+            try:
+                self.restored_commands = recorder.replay(control, after=self._restore_snapshot(control), killed=killed)
+            except BaseException:  # a command refused now: the start stops
+                self._close_refused()
+                raise
             if tokens is not None and credentials is not None:
                 self._restore_tokens(tokens, credentials)
             if journal is not None and self.keep_journal:
