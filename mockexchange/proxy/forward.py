@@ -1,8 +1,8 @@
 """One HTTP request through the proxy: read the client's request (within a bound), send it to its upstream as it
 came (method, path and query as raw as they arrived, the body's bytes, every header but the hop-by-hop ones, Host
 the upstream's), answer the upstream's status, headers (but the hop-by-hop ones) and body's bytes, or a 502 in the
-venue's shape when the upstream cannot be reached or fails; judge, journal and record the exchange before the client
-has the answer."""
+venue's shape when the upstream cannot be reached or fails (a 400 for a target `targets.py` does not forward); judge,
+journal and record the exchange before the client has the answer."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 from mockexchange.core.clock import monotonic
 from mockexchange.proxy import judge, redact
 from mockexchange.proxy.messages import Seen, header, headers, seen
+from mockexchange.proxy.targets import TargetRefused, http_url
 from mockexchange.proxy.upstreams import Upstream, failure, route
 
 if TYPE_CHECKING:
@@ -55,16 +56,21 @@ async def forward_http(proxy: ProxyApp, scope: Scope, receive: Receive, send: Se
     at = proxy.at()
     upstream = route(scope["path"], proxy.upstreams)
     assert upstream is not None  # a proxy has an upstream for every path (upstreams.route)
+    try:
+        url, failed = http_url(upstream, raw_target(scope)), None
+    except TargetRefused as exc:  # nothing goes upstream
+        url, failed = None, str(exc)
     raw = await _body(receive)
     request_headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
     sent = seen(raw or b"", header(request_headers, b"content-encoding"))
-    failed: str | None = None
-    if raw is None:
+    if failed is not None:
+        status, answer_headers, body = failure(upstream, 400, failed, proxy.clock, _rpc_id(sent, scope))
+    elif raw is None:
         failed = f"the request's body is over the proxy's {MAX_REQUEST_BYTES:,} bytes; it was not forwarded"
         status, answer_headers, body = failure(upstream, 413, failed, proxy.clock, _rpc_id(sent, scope))
     else:
         try:
-            status, answer_headers, body = await _exchange(proxy, upstream, scope, request_headers, raw)
+            status, answer_headers, body = await _exchange(proxy, upstream, url, scope["method"], request_headers, raw)
         except UpstreamFailed as exc:
             failed = str(exc)
             status, answer_headers, body = failure(upstream, 502, failed, proxy.clock, _rpc_id(sent, scope))
@@ -100,14 +106,17 @@ async def _body(receive: Receive) -> bytes | None:
 
 
 async def _exchange(
-    proxy: ProxyApp, upstream: Upstream, scope: Scope, request_headers: list[tuple[bytes, bytes]], raw: bytes
+    proxy: ProxyApp,
+    upstream: Upstream,
+    url: httpx.URL,
+    method: str,
+    request_headers: list[tuple[bytes, bytes]],
+    raw: bytes,
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    target = raw_target(scope)
-    url = httpx.URL(upstream.origin).copy_with(raw_path=target)
     forwarded = end_to_end(request_headers, _NOT_FORWARDED)
     if not raw and header(request_headers, b"content-length") is not None:
         forwarded.append((b"content-length", b"0"))  # httpx states no length for an empty body
-    request = httpx.Request(scope["method"], url, headers=forwarded, content=raw or None)
+    request = httpx.Request(method, url, headers=forwarded, content=raw or None)
     try:
         response = await proxy.client().send(request, stream=True)
         try:

@@ -1,8 +1,9 @@
 """One websocket through the proxy: the upgrade sent on to the upstream with the client's headers (a Kalshi signature
 covers the upgrade's path), then every message passed both ways as it comes, each judged, journaled and recorded
 (with its offset from the open) before it is passed on. An upstream that refuses the upgrade is answered with its own
-status, headers and body; one that cannot be reached with a 502 in the venue's shape. Either side's close closes the
-other with its code."""
+status, headers and body; one that cannot be reached with a 502 in the venue's shape; a target `targets.py` does not
+forward with a 400 in the venue's shape, before the upstream is asked. Either side's close closes the other with its
+code."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from mockexchange.journal import JournalNote
 from mockexchange.proxy import judge, redact
 from mockexchange.proxy.forward import HOP_BY_HOP, end_to_end, raw_target, request_record
 from mockexchange.proxy.messages import Seen, header, headers, seen
+from mockexchange.proxy.targets import TargetRefused, websocket_url
 from mockexchange.proxy.upstreams import Upstream, failure, route
 from mockexchange.web import GONE
 
@@ -59,7 +61,13 @@ class Socket:
         arrived = monotonic()
         at = self.proxy.at()
         try:
-            remote = await self._connect()
+            url = websocket_url(self.upstream, raw_target(self.scope))
+        except TargetRefused as exc:  # nothing goes upstream
+            status, raw, body = failure(self.upstream, 400, str(exc), self.proxy.clock)
+            await self._refuse(arrived, at, status, raw, body, str(exc))
+            return
+        try:
+            remote = await self._connect(url)
         except InvalidStatus as refused:
             answer = refused.response
             raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.raw_items()]
@@ -74,8 +82,7 @@ class Socket:
             await self._opened(remote, arrived, at)
             await self._pump(remote)
 
-    async def _connect(self) -> ClientConnection:
-        url = self.upstream.ws_origin + raw_target(self.scope).decode("latin-1")
+    async def _connect(self, url: str) -> ClientConnection:
         forwarded = [
             (k.decode("latin-1"), v.decode("latin-1")) for k, v in end_to_end(self.request_headers, _HANDSHAKE)
         ]

@@ -1,5 +1,6 @@
 """The upstreams a proxy forwards to (Kalshi's, Deribit's), which one a request goes to, and the venue's own error
-body for what the proxy answers itself (502: the upstream could not be reached or failed; 413: a body too large).
+body for what the proxy answers itself (502: the upstream could not be reached or failed; 413: a body too large; 400:
+a request target it does not forward, `targets.py`).
 
 A request goes to the upstream's scheme, host and port with its path as the client sent it (a Kalshi signature
 covers the path from the root): the upstream URL's path only says where the client's base is. With both upstreams,
@@ -16,12 +17,13 @@ from urllib.parse import urlsplit
 
 from mockexchange.core.clock import Clock
 from mockexchange.venues.deribit import envelope
-from mockexchange.venues.deribit.errors import ERROR, TOO_LARGE, RpcError
+from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, TOO_LARGE, RpcError
 from mockexchange.venues.kalshi.bodies import bad_request
 from mockexchange.web import DIAGNOSIS_HEADER, header_safe
 
 DERIBIT_ROOTS = ("/api/", "/ws/api/")
 LIVE_DERIBIT = "www.deribit.com"
+_DERIBIT_ERRORS = {400: BAD_REQUEST, 413: TOO_LARGE}  # else 10001 `error`, a 502
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,17 +75,18 @@ def failure(
     """The status, headers and body of what the proxy answers itself, in the venue's shape, saying why: 502 as
     Kalshi's `{"error": {"code": "bad_gateway", "message", "details": why}}` or Deribit's JSON-RPC error 10001 with
     `error.data.reason`; a body over the proxy's bound as each venue refuses one (Kalshi's 400 `http: request body too
-    large`, Deribit's -32600 with 413)."""
+    large`, Deribit's -32600 with 413); 400 as Kalshi's `{"code": "bad_request", "message", "details": why}` or
+    Deribit's 11050 `bad_request`."""
     body: dict[str, Any]
     if upstream.venue == "kalshi":
-        if status == 413:
-            refused = bad_request("http: request body too large", why)
+        if status in (400, 413):
+            refused = bad_request("http: request body too large" if status == 413 else why, why)
             status, body = refused.status, refused.body
         else:
             body = {"error": {"code": "bad_gateway", "message": "bad gateway", "details": why}}
     else:
         now = envelope.epoch_us(clock)
-        error = RpcError(TOO_LARGE if status == 413 else ERROR, why, {"reason": why})
+        error = RpcError(_DERIBIT_ERRORS.get(status, ERROR), why, {"reason": why})
         body = envelope.reply(request_id, us_in=now, us_out=now, testnet=upstream.testnet, error=error)
     headers = [
         (b"content-type", b"application/json"),
