@@ -10,18 +10,30 @@ JSON Lines, UTF-8, keys in one fixed order, so two recordings diff line by line.
 A message (request, response) is `{"method", "path", "query", "headers", "body"}` or `{"status", "headers", "body"}`;
 a body, like a frame's `data`, is `{"json": value}` when it parses as JSON, `{"text": str}` when it is other UTF-8
 text, `{"base64": str}` otherwise, or null when empty. Secrets are redacted before a record is written (the proxy's
-job): this module reads and writes what it is given. Imports nothing of the package.
+job): this module reads and writes what it is given.
+
+A tape read is checked whole, every entry once, so what answers from it (the replay, tape-to-scenario) meets only
+what could go on the wire again; the first entry that could not is refused naming its line (`TapeError`). Imports
+`bounded_json` only: a line is JSON read within a depth.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
+
+import orjson
+
+from mockexchange.bounded_json import MAX_JSON_DEPTH, parse_json
 
 FORMAT = "mockexchange"
 VERSION = 1
@@ -31,6 +43,13 @@ VENUES = ("kalshi", "deribit")
 # The order of a record's keys on its line (those a kind does not have are left out).
 _ORDER = ("seq", "kind", "venue", "at", "connection", "direction", "offset_ms", "elapsed_ms", "code", "request",
           "response", "data")  # fmt: skip
+_LINE_DEPTH = MAX_JSON_DEPTH + 3  # a body's JSON (the proxy reads it within MAX_JSON_DEPTH) in its record and message
+_MAX_NUMBER = 2**63 - 1  # a seq or a connection
+_MAX_MS = 10**12  # an offset or an elapsed time (some 30 years)
+_NO_BODY = (204, 304)  # statuses an answer has no body with
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a header name, a method (RFC 9110 5.1, 9.1)
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")  # a header value as the wire holds it, read as Latin-1
+_BODIES = ("json", "text", "base64")
 
 
 class TapeError(ValueError):
@@ -122,7 +141,7 @@ class TapeWriter:
 
 
 def read_tape(path: str | Path) -> Tape:
-    """The tape at `path`; a `TapeError` naming the line if it is not one."""
+    """The tape at `path`; a `TapeError` naming the line if it is not one, or holds an entry that is not one."""
     lines = _lines(Path(path))
     try:
         number, first = next(lines)
@@ -134,37 +153,68 @@ def read_tape(path: str | Path) -> Tape:
     if header.get("version") != VERSION:
         raise TapeError(f"line {number}: tape version {header.get('version')!r}; this mock reads version {VERSION}")
     upstreams = header.get("upstreams", {})
-    if not isinstance(upstreams, dict):
-        raise TapeError(f"line {number}: upstreams is not an object")
-    records = []
+    _check_upstreams(upstreams, number)
+    records: list[Record] = []
     for number, text in lines:
-        value = _json(text, number)
-        if not isinstance(value, dict):
-            raise TapeError(f"line {number}: a record is a JSON object")
-        try:
-            record = Record(**value)
-        except TypeError as wrong:
-            raise TapeError(f"line {number}: {wrong}") from None
-        _check(record, number)
+        record = _record(_json(text, number), number)
+        if records and record.seq <= records[-1].seq:
+            raise TapeError(f"line {number}: seq {record.seq} after {records[-1].seq}; a tape's seq only grows")
         records.append(record)
     return Tape(upstreams=upstreams, records=tuple(records))
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
     try:
-        with path.open(encoding="utf-8") as lines:
+        with path.open("rb") as lines:
             for number, line in enumerate(lines, 1):
                 if line.strip():
                     yield number, line
-    except (OSError, UnicodeDecodeError) as failed:
-        raise TapeError(f"{path}: {failed}") from None
+    except OSError as failed:
+        raise TapeError(f"{path}: {failed.strerror or failed}") from None
 
 
-def _json(text: str, number: int) -> Any:
+def _json(line: bytes, number: int) -> Any:
     try:
-        return json.loads(text)
-    except ValueError as wrong:
+        line.decode("utf-8")
+    except UnicodeDecodeError as wrong:
+        raise TapeError(
+            f"line {number}: not UTF-8 (byte {line[wrong.start]:#04x} at column {wrong.start + 1})"
+        ) from None
+    try:
+        return parse_json(line, _LINE_DEPTH)  # NaN, Infinity and numbers past a double's range are no JSON here
+    except orjson.JSONDecodeError as wrong:
         raise TapeError(f"line {number}: not JSON ({wrong})") from None
+
+
+def _check_upstreams(upstreams: Any, number: int) -> None:
+    if not isinstance(upstreams, dict):
+        raise TapeError(f"line {number}: upstreams is not an object")
+    for venue, url in upstreams.items():
+        if venue not in VENUES:
+            raise TapeError(f"line {number}: upstreams names {venue!r}, none of {', '.join(VENUES)}")
+        try:
+            scheme = urlsplit(url).scheme if isinstance(url, str) else None
+        except ValueError:
+            scheme = None
+        if scheme not in ("http", "https"):
+            raise TapeError(f"line {number}: upstreams.{venue} {url!r} is no http(s) URL")
+
+
+def _record(value: Any, number: int) -> Record:
+    if not isinstance(value, dict):
+        raise TapeError(f"line {number}: a record is a JSON object")
+    unknown = sorted(set(value) - set(_ORDER))
+    if unknown:
+        raise TapeError(f"line {number}: a record has no field {unknown[0]!r} (its fields: {', '.join(_ORDER)})")
+    try:
+        record = Record(**value)
+    except TypeError as wrong:
+        raise TapeError(f"line {number}: {wrong}") from None
+    _check(record, number)
+    problem = _entry_problem(record)
+    if problem is not None:
+        raise TapeError(f"line {number}: {problem}")
+    return record
 
 
 def _check(record: Record, where: int) -> None:
@@ -181,3 +231,95 @@ def _check(record: Record, where: int) -> None:
         raise wrong(f"a {record.kind} record names its connection by number")
     if record.kind == "ws_frame" and record.direction not in DIRECTIONS:
         raise wrong(f"a frame's direction is one of {', '.join(DIRECTIONS)}")
+
+
+def _entry_problem(record: Record) -> str | None:
+    """What in a record read could not go on the wire again (None: nothing). `_check` has passed."""
+    if not _whole(record.seq, 1, _MAX_NUMBER):
+        return f"seq {record.seq!r} is no whole number from 1"
+    if not _moment(record.at):
+        return f"at {record.at!r} is no ISO 8601 time with its zone (2026-11-24T10:00:00.000Z)"
+    if record.connection is not None and not _whole(record.connection, 0, _MAX_NUMBER):
+        return f"connection {record.connection!r} is no whole number from 0"
+    for name in ("offset_ms", "elapsed_ms"):
+        ms = getattr(record, name)
+        if ms is not None and not (isinstance(ms, int | float) and not isinstance(ms, bool) and 0 <= ms <= _MAX_MS):
+            return f"{name} {ms!r} is no time from 0 to {_MAX_MS:,} ms"
+    if record.code is not None and not _whole(record.code, 0, 65_535):
+        return f"code {record.code!r} is no close code (a whole number from 0 to 65535)"
+    for name, problem in (("request", _request_problem), ("response", _response_problem)):
+        message = getattr(record, name)
+        if message is not None and not isinstance(message, dict):
+            return f"{name} is no object"
+        said = None if message is None else problem(message)
+        if said is not None:
+            return f"{name}.{said}"
+    said = _body_problem(record.data)
+    return None if said is None else f"data{said}"
+
+
+def _request_problem(request: Mapping[str, Any]) -> str | None:
+    method, path, query = request.get("method"), request.get("path"), request.get("query")
+    if not (isinstance(method, str) and _TOKEN.fullmatch(method)):
+        return f"method {method!r} is no HTTP method"
+    if not (isinstance(path, str) and path.startswith("/")):
+        return f"path {path!r} is no path (/...)"
+    if query is not None and not isinstance(query, str):
+        return f"query {query!r} is no text"
+    return _message_problem(request)
+
+
+def _response_problem(response: Mapping[str, Any]) -> str | None:
+    status = response.get("status")
+    if not _whole(status, 200, 599):
+        return f"status {status!r} is no final HTTP status (200 to 599)"
+    if status in _NO_BODY and response.get("body"):
+        return f"body: a {status} answer has none"
+    return _message_problem(response)
+
+
+def _message_problem(message: Mapping[str, Any]) -> str | None:
+    headers = message.get("headers")
+    if headers is not None and not isinstance(headers, dict):
+        return "headers is no object of names and values"
+    for name, value in (headers or {}).items():
+        if not _TOKEN.fullmatch(name):
+            return f"headers: {name!r} is no header name"
+        values = value if isinstance(value, list) and value else [value]
+        if not all(isinstance(one, str) and _FIELD_VALUE.fullmatch(one) for one in values):
+            return f"headers.{name}: {value!r} is no header value (Latin-1 text without CR, LF or other controls)"
+    said = _body_problem(message.get("body"))
+    return None if said is None else f"body{said}"
+
+
+def _body_problem(body: Any) -> str | None:
+    """What is wrong with a body or a frame's data, worded to follow its name (None: nothing)."""
+    if body is None:
+        return None
+    if not (isinstance(body, dict) and len(body) == 1 and next(iter(body)) in _BODIES):
+        return f" {_cut(body)} is none of null, {{json: ...}}, {{text: ...}}, {{base64: ...}}"
+    kind, value = next(iter(body.items()))
+    if kind != "json" and not isinstance(value, str):
+        return f".{kind} is no text"
+    if kind == "base64":
+        try:
+            base64.b64decode(value, validate=True)
+        except binascii.Error as wrong:
+            return f".base64 is no base64 ({wrong})"
+    return None
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _moment(at: Any) -> bool:
+    try:
+        return isinstance(at, str) and datetime.fromisoformat(at).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _cut(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else f"{shown[:57]}..."

@@ -2,7 +2,8 @@
 
 The scenario goes to FILE (YAML, or JSON for a `.json` name) or stdout; what the tape disagreed on and what a scenario
 cannot carry are said on stderr, a line each. A file that is no tape, or one over the replay's bound, is refused in one
-line naming the line at fault, exit status 2.
+line naming the line at fault, exit status 2; a tape whose replies hold an amount or a time that is none (NaN,
+Infinity, `1e999999999`) likewise, naming the record.
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ def run(args: argparse.Namespace) -> int:
     except TapeError as exc:
         print(f"mockexchange: the tape cannot be read: {exc}", file=sys.stderr)
         return 2
-    converted = scenario_from_tape(tape, user_id=args.user_id)
+    try:
+        converted = scenario_from_tape(tape, user_id=args.user_id)
+    except TapeError as exc:
+        print(f"mockexchange: the tape cannot be made a scenario: {exc}", file=sys.stderr)
+        return 2
     for note in converted.notes:
         print(f"mockexchange: {note}", file=sys.stderr)
     text = dumps(converted.document, as_json=bool(args.output and args.output.endswith(".json")))

@@ -2,6 +2,6 @@
 
 `matching` says which recorded request a live one is (and, when none is, the nearest and what differs), `reel` loads a
 tape within its bound and keeps each request's answers in order, `player` is the ASGI middleware that answers HTTP
-and websocket requests from it. Floor 6: imports the tape (0), web.py and core's clock (1), and the venues' error
+and websocket requests from it. Floor 6: imports the tape, web.py and core's clock (1), and the venues' error
 shapes (5); nothing of the venues' state or routes.
 """

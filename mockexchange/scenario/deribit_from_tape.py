@@ -2,18 +2,20 @@
 currency as opening trades at their average price (fee 0), the last `private/get_account_summary` balance per currency
 as the account's balance (less what opening option trades pay or take in premium, so the balance after them is the
 one observed), and trades (`private/get_user_trades_by_*`) dated after those reads as `deribit_fill` steps. Reads over
-HTTP (GET or POST) and over the websocket (a client request and the reply carrying its id) count alike.
+HTTP (GET or POST) and over the websocket (a client request and the reply carrying its id) count alike; a request's
+`params` that are no object count as none. Amounts and times are read through tape_values.py (a refusal names the
+record).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
+from mockexchange.scenario.tape_values import epoch_ms, number, plain
 from mockexchange.tape import Record
 
 _TRADES = tuple(
@@ -44,11 +46,11 @@ def calls(records: Iterable[Record]) -> Iterator[Call]:
                 yield found
         elif record.kind == "ws_frame":
             message = (record.data or {}).get("json")
-            if not isinstance(message, dict) or "id" not in message:
+            if not isinstance(message, dict) or not isinstance(message.get("id"), int | str):
                 continue
             key = (record.connection or 0, message["id"])
             if record.direction == "client" and isinstance(message.get("method"), str):
-                asked[key] = (message["method"].lstrip("/"), message.get("params") or {})
+                asked[key] = (message["method"].lstrip("/"), _params(message))
             elif record.direction == "upstream" and key in asked and "result" in message:
                 method, params = asked.pop(key)
                 yield Call(method, params, message["result"], record.seq, record.at)
@@ -61,7 +63,7 @@ def _http_call(record: Record) -> Call | None:
         return None
     sent = (request.get("body") or {}).get("json")
     if isinstance(sent, dict) and isinstance(sent.get("method"), str):
-        return Call(sent["method"].lstrip("/"), sent.get("params") or {}, reply["result"], record.seq, record.at)
+        return Call(sent["method"].lstrip("/"), _params(sent), reply["result"], record.seq, record.at)
     path = str(request.get("path", ""))
     if "/api/v2/" not in path:
         return None
@@ -69,13 +71,9 @@ def _http_call(record: Record) -> Call | None:
     return Call(path.split("/api/v2/", 1)[1], params, reply["result"], record.seq, record.at)
 
 
-def _number(value: Any) -> Decimal:
-    return Decimal(str(value))
-
-
-def plain(value: Decimal) -> str:
-    """A decimal as a scenario writes it: `10`, `0.4567`, `0`."""
-    return format(value.normalize(), "f") if value else "0"
+def _params(request: Mapping[str, Any]) -> Mapping[str, Any]:
+    params = request.get("params")
+    return params if isinstance(params, dict) else {}
 
 
 def settlement_currency(instrument: str, read_as: str) -> str:
@@ -99,7 +97,7 @@ class DeribitSeen:
     notes: list[str]
     positions: dict[str, tuple[list[Mapping[str, Any]], int, str]] = field(default_factory=dict)
     balances: dict[str, tuple[Decimal, int, str]] = field(default_factory=dict)
-    trades: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    trades: dict[str, tuple[Mapping[str, Any], int]] = field(default_factory=dict)
     client_id: str | None = None
 
     def read(self, records: Iterable[Record]) -> DeribitSeen:
@@ -114,14 +112,14 @@ class DeribitSeen:
             elif call.method in _TRADES and isinstance(call.result, dict):
                 for trade in call.result.get("trades") or []:
                     if isinstance(trade, dict) and trade.get("trade_id") is not None:
-                        self.trades[str(trade["trade_id"])] = trade
+                        self.trades[str(trade["trade_id"])] = (trade, call.seq)
         return self
 
     def _balance(self, call: Call) -> None:
         currency = str(call.result.get("currency") or call.params.get("currency") or "").upper()
         if not currency or call.result.get("balance") is None:
             return
-        balance = _number(call.result["balance"])
+        balance = number(call.result["balance"], "balance", call.seq)
         if currency in self.balances and self.balances[currency][0] != balance:
             seen = self.balances[currency]
             self.notes.append(
@@ -139,17 +137,17 @@ class DeribitSeen:
             return None
         premium: dict[str, Decimal] = {}
         opening, indexes = [], {}
-        for read_as, (rows, _, _) in sorted(self.positions.items()):
+        for read_as, (rows, seq, _) in sorted(self.positions.items()):
             for row in rows:
-                size, name = _number(row.get("size") or 0), str(row.get("instrument_name"))
+                size, name = number(row.get("size") or 0, "size", seq), str(row.get("instrument_name"))
                 if not size:
                     continue
-                price = _number(row.get("average_price") or 0)
+                price = number(row.get("average_price") or 0, "average_price", seq)
                 direction = "buy" if size > 0 else "sell"
                 opening.append({"user_id": self.user_id, "instrument_name": name, "direction": direction,
                                 "amount": plain(abs(size)), "price": plain(price)})  # fmt: skip
                 if row.get("index_price") is not None:
-                    indexes[index_name(name)] = plain(_number(row["index_price"]))
+                    indexes[index_name(name)] = plain(number(row["index_price"], "index_price", seq))
                 if row.get("kind") == "option":  # the premium moves the balance; a future's trade does not
                     currency = settlement_currency(name, read_as)
                     premium[currency] = premium.get(currency, Decimal(0)) + size * price
@@ -169,20 +167,16 @@ class DeribitSeen:
     def later_fills(self, after: str, later: Any) -> list[tuple[str, dict[str, Any]]]:
         """Trades dated after `after` as `deribit_fill` steps (time, step); `later(when, after)` compares times."""
         steps = []
-        for trade in self.trades.values():
-            stamp = trade.get("timestamp")
-            if not isinstance(stamp, int):
+        for trade, seq in self.trades.values():
+            if trade.get("timestamp") is None:
                 continue
-            when = _iso(stamp)
+            when = epoch_ms(trade["timestamp"], "timestamp", seq)
             if later(when, after):
                 fill = {"user_id": self.user_id, "instrument_name": trade.get("instrument_name"),
-                        "direction": trade.get("direction"), "amount": plain(_number(trade.get("amount") or 0)),
-                        "price": plain(_number(trade.get("price") or 0))}  # fmt: skip
+                        "direction": trade.get("direction"),
+                        "amount": plain(number(trade.get("amount") or 0, "amount", seq)),
+                        "price": plain(number(trade.get("price") or 0, "price", seq))}  # fmt: skip
                 if trade.get("fee") is not None:
-                    fill["fee"] = plain(_number(trade["fee"]))
+                    fill["fee"] = plain(number(trade["fee"], "fee", seq))
                 steps.append((when, {"deribit_fill": fill}))
         return steps
-
-
-def _iso(epoch_ms: int) -> str:
-    return datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

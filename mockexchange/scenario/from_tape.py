@@ -7,7 +7,8 @@ last `GET /portfolio/balance` a deposit making that balance once they are paid; 
 settlements (`/portfolio/settlements`) dated after those reads become `fill` and `settle` steps in time order, with
 `wait`s between. Deribit: the last `private/get_positions` and `private/get_account_summary` replies per currency,
 likewise (`deribit.positions`, a `deribit_deposit`). Where reads of one thing disagree, the last wins and a note says
-so; the notes also name what a scenario cannot carry. Imports the tape (floor 0) only.
+so; the notes also name what a scenario cannot carry. An amount that is no number a scenario can carry is refused
+naming its record (tape_values.py): counts to the hundredth, dollars to the micro-dollar. Imports the tape only.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from urllib.parse import parse_qsl
 
 import yaml
 
-from mockexchange.scenario.deribit_from_tape import DeribitSeen, plain
+from mockexchange.scenario.deribit_from_tape import DeribitSeen
+from mockexchange.scenario.tape_values import number, plain
 from mockexchange.tape import Record, Tape
 
 _HUNDREDTHS, _PRICE, _MICROS = Decimal("0.01"), Decimal("0.0001"), Decimal("0.000001")
+_COUNT_PLACES, _DOLLAR_PLACES, _CENT_PLACES = 2, 6, 4  # as the wire writes them (a cent field: 4 more places, none)
 
 
 @dataclass(slots=True)
@@ -60,16 +63,18 @@ def _reads(records: Iterable[Record], venue: str) -> Iterable[tuple[Record, str,
         yield record, str(request.get("path", "")), query, _json(response)
 
 
-def _dollars(row: Mapping[str, Any], name: str, cents_name: str) -> Decimal:
+def _dollars(row: Mapping[str, Any], name: str, cents_name: str, seq: int) -> Decimal:
     """A `*_dollars` field, or its older cents spelling."""
     if row.get(name) is not None:
-        return Decimal(str(row[name]))
-    return Decimal(str(row.get(cents_name) or 0)) / 100
+        return number(row[name], name, seq, _DOLLAR_PLACES)
+    return number(row.get(cents_name) or 0, cents_name, seq, _CENT_PLACES) / 100
 
 
-def _count(row: Mapping[str, Any], name: str) -> Decimal:
+def _count(row: Mapping[str, Any], name: str, seq: int) -> Decimal:
     value = row.get(f"{name}_fp")
-    return Decimal(str(value if value is not None else row.get(name) or 0))
+    if value is not None:
+        return number(value, f"{name}_fp", seq, _COUNT_PLACES)
+    return number(row.get(name) or 0, name, seq, _COUNT_PLACES)
 
 
 class _Kalshi:
@@ -96,17 +101,16 @@ class _Kalshi:
                 self._rows(self.settlements, reply.get("settlements"), "ticker", record.seq, "settlement")
 
     def _positions(self, record: Record, query: Mapping[str, str], reply: Mapping[str, Any]) -> None:
-        rows = {
-            str(r.get("ticker")): (r, record.seq) for r in reply.get("market_positions") or [] if isinstance(r, dict)
-        }
+        listed = reply.get("market_positions")
+        rows = {str(r.get("ticker")): (r, record.seq) for r in _listed(listed) if isinstance(r, dict)}
         whole = not any(query.get(name) for name in ("cursor", "ticker", "event_ticker"))
         before = self.positions
         if whole:
             for ticker in sorted(set(before) | set(rows)):
                 old, new = before.get(ticker), rows.get(ticker)
-                if old is not None and (new is None or _count(old[0], "position") != _count(new[0], "position")):
-                    was = _count(old[0], "position")
-                    now = _count(new[0], "position") if new else Decimal(0)
+                was = _count(old[0], "position", old[1]) if old else Decimal(0)
+                now = _count(new[0], "position", new[1]) if new else Decimal(0)
+                if old is not None and (new is None or was != now):
                     self.notes.append(
                         f"positions: {ticker} was {plain(was)} at record {old[1]} and {plain(now)} at record "
                         f"{record.seq}; the last is used"
@@ -118,8 +122,9 @@ class _Kalshi:
 
     def _balance(self, record: Record, reply: Mapping[str, Any]) -> None:
         cents = reply.get("balance")
-        if not isinstance(cents, int):
+        if not isinstance(cents, int) or isinstance(cents, bool):
             return
+        number(cents, "balance", record.seq, 0)  # (within the bound)
         if self.balance.value is not None and self.balance.value != cents:
             self.notes.append(
                 f"balance: {self.balance.value} cents at record {self.balance.seq}, {cents} at record {record.seq}; "
@@ -127,10 +132,12 @@ class _Kalshi:
             )
         self.balance = _Seen(cents, record.seq, record.at)
         dollars = reply.get("balance_dollars")
-        self.balance_dollars = Decimal(str(dollars)) if isinstance(dollars, str) else None
+        self.balance_dollars = (
+            number(dollars, "balance_dollars", record.seq, _DOLLAR_PLACES) if isinstance(dollars, str) else None
+        )
 
     def _rows(self, into: dict[str, Any], rows: Any, key: str, seq: int, what: str) -> None:
-        for row in rows if isinstance(rows, list) else []:
+        for row in _listed(rows):
             if not isinstance(row, dict) or row.get(key) is None:
                 continue
             name = str(row[key])
@@ -154,14 +161,14 @@ class _Kalshi:
         return fills, cost
 
     def _opening_fills(self, ticker: str, row: Mapping[str, Any], seq: int) -> tuple[list[dict[str, Any]], Decimal]:
-        position = _count(row, "position")
-        if _dollars(row, "realized_pnl_dollars", "realized_pnl"):
+        position = _count(row, "position", seq)
+        if _dollars(row, "realized_pnl_dollars", "realized_pnl", seq):
             self.notes.append(f"positions: {ticker}'s realized P&L (record {seq}) is not reproduced: no fills close it")
         if not position:
             return [], Decimal(0)
         hundredths = int(abs(position) / _HUNDREDTHS)
-        exposure = int(_dollars(row, "market_exposure_dollars", "market_exposure") / _MICROS)
-        fee = _dollars(row, "fees_paid_dollars", "fees_paid")
+        exposure = int(_dollars(row, "market_exposure_dollars", "market_exposure", seq) / _MICROS)
+        fee = _dollars(row, "fees_paid_dollars", "fees_paid", seq)
         price, rest = divmod(exposure, hundredths)  # ten-thousandths of a dollar a contract, and micro-dollars left
         if price < 1 or price + (rest > 0) > 9999:
             self.notes.append(f"positions: {ticker} (record {seq}) costs {exposure} micro-dollars, no price; left out")
@@ -190,10 +197,10 @@ class _Kalshi:
     def later(self, after: str) -> list[tuple[str, dict[str, Any]]]:
         """Fills and settlements dated after `after`, as (time, step), in time order."""
         steps: list[tuple[str, dict[str, Any]]] = []
-        for row, _ in self.fills.values():
+        for row, seq in self.fills.values():
             when = str(row.get("created_time") or "")
             if _later(when, after):
-                steps.append((when, {"fill": self._fill(row)}))
+                steps.append((when, {"fill": self._fill(row, seq)}))
         for row, seq in self.settlements.values():
             when = str(row.get("settled_time") or "")
             if not _later(when, after):
@@ -205,13 +212,13 @@ class _Kalshi:
             steps.append((when, {"settle": {"ticker": row["ticker"], "result": row["market_result"]}}))
         return sorted(steps, key=lambda step: _time(step[0]))
 
-    def _fill(self, row: Mapping[str, Any]) -> dict[str, Any]:
+    def _fill(self, row: Mapping[str, Any], seq: int) -> dict[str, Any]:
         side = str(row.get("side"))
-        price = _dollars(row, f"{side}_price_dollars", f"{side}_price")
+        price = _dollars(row, f"{side}_price_dollars", f"{side}_price", seq)
         fill = {"user_id": self.user_id, "ticker": row.get("ticker"), "side": side, "action": row.get("action"),
-                "count": plain(_count(row, "count")), "price": plain(price)}  # fmt: skip
+                "count": plain(_count(row, "count", seq)), "price": plain(price)}  # fmt: skip
         if row.get("fee_cost") is not None:
-            fill["fee"] = plain(Decimal(str(row["fee_cost"])))
+            fill["fee"] = plain(number(row["fee_cost"], "fee_cost", seq, _DOLLAR_PLACES))
         if isinstance(row.get("is_taker"), bool):
             fill["is_taker"] = row["is_taker"]
         return fill
@@ -226,7 +233,15 @@ def _header(record: Record, name: str) -> str | None:
 
 
 def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """An ISO 8601 time with its zone; ValueError for one without (it cannot be set beside the tape's)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no zone")
+    return moment
+
+
+def _listed(rows: Any) -> list[Any]:
+    return rows if isinstance(rows, list) else []
 
 
 def _later(when: str, after: str) -> bool:
