@@ -57,7 +57,7 @@ async def forward_http(proxy: ProxyApp, scope: Scope, receive: Receive, send: Se
     upstream = route(scope["path"], proxy.upstreams)
     assert upstream is not None  # a proxy has an upstream for every path (upstreams.route)
     try:
-        url, failed = http_url(upstream, raw_target(scope)), None
+        url, failed = http_url(upstream, scope["method"], raw_target(scope)), None
     except TargetRefused as exc:  # nothing goes upstream
         url, failed = None, str(exc)
     raw = await _body(receive)

@@ -2,12 +2,13 @@
 form, `/PATH?QUERY`) that reaches the upstream byte for byte, on the upstream's scheme, host and port. Nothing a
 client sends can name another host.
 
-Refused (`TargetRefused`, which the proxy answers 400 in the venue's shape before a byte goes upstream): a target that
-is no path (the absolute form `http://host/...`, CONNECT's authority form `host:port`, OPTIONS' `*`, `\\\\host`,
-`@host`, `%2F%2Fhost`, `?query`), one with a fragment (`#`: never part of a request), and one the upstream client
-would send changed (over HTTP, httpx removes `.` and `..` segments and escapes `"`, `<`, `>`, `{`, `}`, `` ` ``; the
-websocket client sends them as they are) or not at all (a URL over httpx's 64 KiB). `//host/...` and `/@host` are
-paths on the upstream like any other and go there.
+Refused (`TargetRefused`, which the proxy answers 400 in the venue's shape before a byte goes upstream): a CONNECT,
+whatever its target (it asks for a tunnel, which the proxy does not open: its 2xx would switch the client's
+connection to one); a target that is no path (the absolute form `http://host/...`, CONNECT's authority form
+`host:port`, OPTIONS' `*`, `\\\\host`, `@host`, `%2F%2Fhost`, `?query`); one with a fragment (`#`: never part of a
+request); and one the upstream client would send changed (over HTTP, httpx removes `.` and `..` segments and escapes
+`"`, `<`, `>`, `{`, `}`, `` ` ``; the websocket client sends them as they are) or not at all (a URL over httpx's
+64 KiB). `//host/...` and `/@host` are paths on the upstream like any other and go there.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ class TargetRefused(ValueError):
     """A request target the proxy does not forward; the message says why."""
 
 
-def http_url(upstream: Upstream, target: bytes) -> httpx.URL:
-    """The URL a request for `target` goes to on `upstream`; TargetRefused when it would not reach it as sent."""
+def http_url(upstream: Upstream, method: str, target: bytes) -> httpx.URL:
+    """The URL a `method` request for `target` goes to on `upstream`; TargetRefused when it would not reach it as
+    sent."""
+    if method == "CONNECT":
+        raise TargetRefused(f"CONNECT {_shown(target)} asks for a tunnel, which the proxy does not open")
     _origin_form(target)
     try:
         url = httpx.URL(upstream.origin).copy_with(raw_path=target)
