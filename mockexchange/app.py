@@ -159,7 +159,7 @@ def build_app(
     shared: dict[str, Any] = {"rate_limits": rate_limits, "faults": faults, "connections": connections}
     deribit_auth = DeribitAuth(deribit_keys, tokens, window=_deribit_window(settings))
     deribit = _deribit_context(settings, book, deribit_auth, wall_clock, shared)
-    deribit.on_message = deribit_journaling.message_recorder(journal)
+    deribit.on_message = deribit_journaling.message_recorder(journal, deribit_keys.get)
     control = Control(
         ledger, keys, book, deribit_keys, tokens, rate_limiter=rate_limits, faults=faults, connections=connections
     )

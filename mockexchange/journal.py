@@ -23,6 +23,10 @@ JSON-RPC slice: the body of an HTTP answer; on a websocket, the next frame the m
 A request a fault rule touched (venues/faults.py, docs/misbehaving.md) says what the rule did (`fault`); one it dropped
 has no status (its drop passes here as a response start marked `web.DROPPED`, which the server never writes).
 
+No credential is held (docs/admin-api.md, "Secrets"): before an entry is held, `mockexchange.redact` hides each one its
+texts may spell (a query's or a command's `client_secret`, `access_token`, `refresh_token`, a signature, in any
+spelling; a diagnosis quoting one), so neither a reader, the live feed nor a state file ever has it.
+
 An HTTP request or websocket upgrade says its latency (`latency_us`: from its arrival at the middleware to its
 response's start, on the monotonic clock). Besides the state file's `listener`, watchers (`watch`: the inspector's live
 feed, admin/feed.py) are told of each entry as it is held.
@@ -45,6 +49,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockexchange import redact
 from mockexchange.core.clock import Clock, monotonic, unix_us
 from mockexchange.schema.requests import Problem, kalshi_command_rules, kalshi_rest_rules, problem
 from mockexchange.schema.specs import SpecError
@@ -150,6 +155,17 @@ class JournalEntry:
             "latency_us": self.latency_us,
         } | {name: getattr(self, name) for name in ("direction", "not_judged") if getattr(self, name) is not None}
 
+    def redact(self) -> None:
+        """Hide each credential its texts may spell (`mockexchange.redact`); most hold none and cost one search each."""
+        self.path = redact.text(self.path)
+        self.query_string = redact.query(self.query_string)
+        if self.auth is not None:
+            self.auth = redact.text(self.auth)
+        if self.command is not None:
+            self.command = redact.frame(self.command)
+        if self.problems:
+            self.problems = _redacted(self.problems)
+
     def cut(self) -> None:
         """Keep TEXT_CHARS of each text a client chose and PROBLEMS_KEPT problems; say so if anything went."""
         for name in ("path", "query_string", "key_id", "auth", "operation", "not_judged"):
@@ -216,8 +232,10 @@ class Journal:
         return self._bytes
 
     def _add(self, entry: JournalEntry) -> None:
-        """Hold a new entry, cut to size, then let the oldest go while the journal is over either bound."""
-        entry.cut()
+        """Hold a new entry, cut to size and redacted, then let the oldest go while the journal is over either bound."""
+        entry.cut()  # first: redacting reads only what is kept (a value cut short is still found by its name)
+        entry.redact()
+        entry.cut()  # a redacted value may be longer than the secret it hides
         entry.held_bytes = _entry_bytes(entry)
         with self._lock:
             self._seq += 1
@@ -246,6 +264,7 @@ class Journal:
         """Hold entries kept from an earlier run (their seq numbers go on)."""
         with self._lock:
             for entry in entries:
+                entry.redact()  # kept by a version that did not hide every spelling
                 entry.held_bytes = _entry_bytes(entry)
                 self._entries.append(entry)
                 self._bytes += entry.held_bytes
@@ -256,7 +275,7 @@ class Journal:
         """Problems found in the reply of an entry already held (its `reply_check`), counted and cut as the rest."""
         if not problems:
             return
-        entry.problems = entry.keep_problems([*(entry.problems or []), *problems])
+        entry.problems = entry.keep_problems([*(entry.problems or []), *_redacted(problems)])
         self._recount([entry])
 
     def _evict(self) -> None:
@@ -474,8 +493,14 @@ def _unrouted(method: str | None, path: str, status: int) -> list[Problem]:
 
 
 def _text(text: str | bytes) -> str:
-    # Decode at most what is kept (4 bytes a character), not a whole 64 KiB frame.
-    return text[: 4 * (TEXT_CHARS + 1)].decode("utf-8", "replace") if isinstance(text, bytes) else text
+    # Decode (and redact) at most what is kept (4 bytes a character), not a whole 64 KiB frame.
+    shown = text[: 4 * (TEXT_CHARS + 1)]
+    return shown.decode("utf-8", "replace") if isinstance(shown, bytes) else shown
+
+
+def _redacted(problems: list[Problem]) -> list[Problem]:
+    """Problems whose details quote no credential (a schema's message may quote the value it judged)."""
+    return [{name: redact.text(text) for name, text in found.items()} for found in problems]
 
 
 def _check_command(text: str | bytes) -> tuple[str | None, list[Problem]]:

@@ -5,7 +5,9 @@
 writes, whether through ASGI (`websocket.send`) or through the server's frame writer (`web.FRAME_WRITER`, which it
 wraps in a `TappedWriter`). The venues know nothing of it; the inspector finds a connection's log through the
 connection's websocket scope. A log keeps references to the frames (no copy) and at most `FRAMES_KEPT` of them: a
-connection's memory stays bounded whatever it sends or receives.
+connection's memory stays bounded whatever it sends or receives. A frame is shown with its credentials hidden
+(`mockexchange.redact`: `public/auth`'s secret and the tokens of its answer, in any spelling), when it is read: noting
+one costs nothing more.
 
 Frames are noted once someone inspects the mock (`Recording.start`: the first `GET /_admin/connections` or live-feed
 client), and from then on: a mock nobody inspects pays nothing on its fan-out (a tapped writer is then the server's own
@@ -22,6 +24,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockexchange import redact
 from mockexchange.core.clock import Clock, unix_ms
 from mockexchange.web import FRAME_WRITER, FrameWriter
 
@@ -106,7 +109,8 @@ def _frame(frame: tuple[datetime, str, str | bytes]) -> dict[str, Any]:
 
 
 def _shown(data: str | bytes) -> str:
-    text = data[: 4 * FRAME_CHARS].decode("utf-8", "replace") if isinstance(data, bytes) else data
+    cut = data[: 4 * FRAME_CHARS]  # what may be shown (4 bytes a character), redacted before it is cut to size
+    text = redact.frame(cut.decode("utf-8", "replace") if isinstance(cut, bytes) else cut)
     return text if len(text) <= FRAME_CHARS else text[:FRAME_CHARS] + "..."
 
 

@@ -319,9 +319,13 @@ def _shown_kind(value: Any) -> str:
 
 def _drawn_key(arguments: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """A new key pair and id, drawn before the command runs: it is kept with the public half (the private key is the
-    user's, in the answer only) and the id."""
+    user's, in the answer only) and the id. A private key given as `public_key_pem` (which is taken for its public
+    half) is kept as that public half: a state file holds no private key."""
     drawn, answer = dict(arguments), {}
     key_type = drawn.get("key_type", "rsa")
+    given = drawn.get("public_key_pem")
+    if isinstance(given, str) and "PRIVATE KEY" in given:
+        drawn["public_key_pem"] = _public_half(given)
     if drawn.get("public_key_pem") is None and key_type in KEY_TYPES:
         private = generate_private_key(key_type)
         drawn["public_key_pem"] = public_key_pem(private.public_key())
@@ -329,6 +333,14 @@ def _drawn_key(arguments: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     if drawn.get("key_id") is None:
         drawn["key_id"] = str(uuid.uuid4())  # as the registry draws one
     return drawn, answer
+
+
+def _public_half(pem: str) -> str:
+    """The public key PEM of a private key's PEM; one that does not load, a PEM that is refused as it was."""
+    try:
+        return public_key_pem(load_public_key(pem))
+    except PemError:
+        return "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"  # refused again, holding nothing
 
 
 def _trade(

@@ -5,5 +5,5 @@ judges each request, response and frame against the published schemas (`schema/`
 with the admin API's `GET /_admin/requests`), and writes them to a tape (`tape`), each with its secrets redacted.
 
 On the floor above `server` (it runs with its sockets): may import `server`, `admin` (the journal's routes and
-access rules), `venues` (their error bodies), `journal`, `schema`, `web`, `core`, `tape`, `settings`.
+access rules), `venues` (their error bodies), `journal`, `schema`, `web`, `core`, `redact`, `tape`, `settings`.
 """

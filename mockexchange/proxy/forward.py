@@ -13,8 +13,9 @@ from urllib.parse import parse_qsl, unquote
 import httpx
 from starlette.types import Receive, Scope, Send
 
+from mockexchange import redact
 from mockexchange.core.clock import monotonic
-from mockexchange.proxy import judge, redact
+from mockexchange.proxy import judge
 from mockexchange.proxy.messages import Seen, header, headers, seen
 from mockexchange.proxy.targets import TargetRefused, http_url
 from mockexchange.proxy.upstreams import Upstream, failure, route

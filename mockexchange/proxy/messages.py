@@ -1,6 +1,8 @@
-"""What the proxy keeps of a message it passed on: its body decoded (gzip, deflate) within a bound, read as JSON when
-it is, with its secrets redacted for the judge, the journal and the tape (`tape.py`'s body shapes); its headers as a
-tape holds them."""
+"""What the proxy keeps of a message it passed on: its body decoded (gzip, deflate, each coding of a list in turn)
+within a bound, read as JSON when it is, with its secrets redacted for the judge, the journal and the tape (`tape.py`'s
+body shapes; `mockexchange.redact`'s rules); its headers as a tape holds them. Bytes that are no UTF-8, and a body in a
+coding the proxy does not read (or that does not decode), are kept as base64 of the bytes redacted as Latin-1 text:
+a secret sent plain under a false coding is hidden too."""
 
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ from typing import Any
 
 import orjson
 
+from mockexchange import redact
 from mockexchange.bounded_json import JsonTooDeep, parse_json
-from mockexchange.proxy import redact
 from mockexchange.proxy.judge import NOT_JSON
 
 MAX_DECODED_BYTES = 64 * 1024 * 1024  # what a compressed body is read up to, decoded
+MAX_CODINGS = 4  # content codings of one body read in turn (each bounded as above)
 _DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
@@ -47,11 +50,16 @@ def seen(raw: bytes | str, encoding: str | None = None) -> Seen:
     )  # (websockets hands a refusal's body over as a bytearray)
     if not data:
         return Seen(None, None)
-    coding = (encoding or "identity").strip().lower()
-    if coding != "identity":
+    codings = [
+        coding for part in (encoding or "").split(",") if (coding := part.strip().lower()) not in ("", "identity")
+    ]
+    if len(codings) > MAX_CODINGS:
+        return Seen(None, _base64(data), f"the body is in {len(codings)} codings; the proxy reads up to {MAX_CODINGS}")
+    sent = data
+    for coding in reversed(codings):  # listed in the order they were applied
         decoded = _decoded(data, coding)
         if isinstance(decoded, str):
-            return Seen(None, {"base64": base64.b64encode(data).decode("ascii")}, decoded)
+            return Seen(None, _base64(sent), decoded)
         data = decoded
     try:
         value = parse_json(data)
@@ -63,8 +71,12 @@ def seen(raw: bytes | str, encoding: str | None = None) -> Seen:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return Seen(NOT_JSON, {"base64": base64.b64encode(data).decode("ascii")})
+        return Seen(NOT_JSON, _base64(data))
     return Seen(NOT_JSON, {"text": redact.text(text)})
+
+
+def _base64(data: bytes) -> dict[str, Any]:
+    return {"base64": base64.b64encode(redact.raw(data)).decode("ascii")}
 
 
 def _decoded(data: bytes, coding: str) -> bytes | str:

@@ -16,9 +16,10 @@ from starlette.types import Receive, Scope, Send
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from mockexchange import redact
 from mockexchange.core.clock import monotonic
 from mockexchange.journal import JournalNote
-from mockexchange.proxy import judge, redact
+from mockexchange.proxy import judge
 from mockexchange.proxy.forward import HOP_BY_HOP, end_to_end, raw_target, request_record
 from mockexchange.proxy.messages import Seen, header, headers, seen
 from mockexchange.proxy.targets import TargetRefused, websocket_url

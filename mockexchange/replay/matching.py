@@ -1,9 +1,10 @@
 """Which recorded request a live one is: method, path, query and body, with what changes from run to run left out.
 
 Left out of a match: every header (signatures, Kalshi's timestamp and key, `Authorization`); in a query or a JSON body
-at any depth the fields in `IGNORED` (client-made ids, auth timestamps, signatures, nonces, tokens); and a JSON-RPC
-body's or websocket command's own `id` (`IGNORED_TOP`). A live request and a recorded one match when their `Shape`s'
-keys are equal; `differences` names what sets two shapes apart, for the 404's diagnosis.
+at any depth the fields in `IGNORED` (client-made ids, auth timestamps, nonces) and every credential the tape holds
+redacted (`mockexchange.redact`: signatures, secrets, tokens, in any spelling); a body, JSON or text, as the tape holds
+it, redacted; and a JSON-RPC body's or websocket command's own `id` (`IGNORED_TOP`). A live request and a recorded one
+match when their `Shape`s' keys are equal; `differences` names what sets two shapes apart, for the 404's diagnosis.
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-# Made by the client afresh each run, secrets the tape holds redacted, or who asks (Deribit's `client_id`, as Kalshi's
-# key header is left out: a replay in CI signs with another key than the recording did): never part of a match.
-IGNORED = frozenset(
-    {
-        "client_order_id", "client_transfer_id", "timestamp", "signature", "nonce", "client_id", "client_secret",
-        "client_signature", "access_token", "refresh_token",
-    }
-)  # fmt: skip
+from mockexchange import redact
+
+# Made by the client afresh each run, or who asks (Deribit's `client_id`, as Kalshi's key header is left out: a replay
+# in CI signs with another key than the recording did): never part of a match, nor are the secrets the tape holds
+# redacted (`redact.secret_name`).
+IGNORED = frozenset({"client_order_id", "client_transfer_id", "timestamp", "nonce", "client_id"})
 IGNORED_TOP = frozenset({"id"})  # a JSON-RPC request's id, a websocket command's id: the reply carries the live one
 _SHOWN = 60  # characters of a value a diagnosis quotes
 
@@ -61,14 +60,14 @@ def _body(body: Mapping[str, Any] | None) -> Any:
     if not body:
         return None
     if "json" in body:
-        return _kept(body["json"], top=True)
+        return _kept(redact.json_value(body["json"])[0], top=True)
     if "text" in body:
-        return {"text": body["text"]}
+        return {"text": redact.text(str(body["text"]))}
     return {"base64": body.get("base64")}
 
 
 def _ignored(name: str, *, top: bool) -> bool:
-    return name in IGNORED or (top and name in IGNORED_TOP)
+    return name in IGNORED or (top and name in IGNORED_TOP) or redact.secret_name(name)
 
 
 def _kept(value: Any, *, top: bool = False) -> Any:

@@ -11,6 +11,9 @@ Which error a failure becomes (Deribit documents the codes, not which check rais
 - 10000 `authorization_required`: an Authorization header that cannot be read (unknown scheme, missing fields,
   non-integer timestamp, bad base64).
 - -32602 `Invalid params`: `public/auth` parameters missing or of the wrong type.
+
+A diagnosis names what was wrong without quoting a credential: not an Authorization value it cannot read (a bare
+token), nor a client id that is a secret or a token the mock holds (sent in the id's place).
 """
 
 from __future__ import annotations
@@ -119,7 +122,7 @@ class DeribitAuth:
                 return _missing("client_secret")
             credential = self.registry.get(client_id)
             if credential is None:
-                return _credentials(Reason.UNKNOWN_CLIENT, f"no API key with client_id {client_id!r}")
+                return _credentials(Reason.UNKNOWN_CLIENT, self._no_key(client_id))
             if not hmac.compare_digest(credential.client_secret.encode(), secret.encode()):
                 return _credentials(Reason.BAD_SECRET, _secret_mismatch(credential, secret))
             return credential
@@ -140,7 +143,7 @@ class DeribitAuth:
             return _credentials(Reason.TIMESTAMP_OUT_OF_WINDOW, ts)
         credential = self.registry.get(client_id)
         if credential is None:
-            return _credentials(Reason.UNKNOWN_CLIENT, f"no API key with client_id {client_id!r}")
+            return _credentials(Reason.UNKNOWN_CLIENT, self._no_key(client_id))
         failure = verify_client_signature(credential.client_secret, str(ts), nonce, data, signature)
         if failure:
             return failure
@@ -182,7 +185,9 @@ class DeribitAuth:
                 return self._basic(rest)
             case "deri-hmac-sha256":
                 return self._deri_hmac(rest, method, raw_path, query, body)
-        return _unreadable(f"unsupported Authorization scheme {scheme!r}; use Bearer, Basic or deri-hmac-sha256")
+        if not rest:  # one word: a bare credential, most likely, which is not quoted back
+            return _unreadable("Authorization holds no scheme; send Bearer <access_token>, Basic or deri-hmac-sha256")
+        return _unreadable("Authorization's scheme is none of Bearer, Basic or deri-hmac-sha256")
 
     def _basic(self, encoded: str) -> Authenticated | AuthFailure:
         decoded = decode_basic(encoded)
@@ -191,7 +196,7 @@ class DeribitAuth:
         client_id, secret = decoded
         credential = self.registry.get(client_id)
         if credential is None:
-            return _credentials(Reason.UNKNOWN_CLIENT, f"no API key with client_id {client_id!r}")
+            return _credentials(Reason.UNKNOWN_CLIENT, self._no_key(client_id))
         if not hmac.compare_digest(credential.client_secret.encode(), secret.encode()):
             return _credentials(Reason.BAD_SECRET, _secret_mismatch(credential, secret))
         return Authenticated(credential, credential.scope, "basic")
@@ -214,7 +219,7 @@ class DeribitAuth:
             return _unreadable(f"ts {excerpt(ts_text)} is not an integer number of milliseconds")
         return self._signed(
             client_id,
-            f"no API key with client_id {client_id!r}",
+            "client_id",
             ts_text,
             nonce,
             lambda secret: verify_request_signature(secret, ts_text, nonce, method, raw_path, query, body, signature),
@@ -224,26 +229,36 @@ class DeribitAuth:
     def _signed(
         self,
         client_id: str,
-        unknown: str,
+        named: str,
         ts_text: str,
         nonce: str,
         verify: Callable[[str], AuthFailure | None],
         scheme: str,
     ) -> Authenticated | AuthFailure:
-        """The checks a per-request signature shares: time window, known client, the signature, an unused nonce."""
+        """The checks a per-request signature shares: time window, known client (`named` names its id's field), the
+        signature, an unused nonce."""
         now = self._now_ms()
         ts = check_timestamp(ts_text, now, self.window)
         if isinstance(ts, str):
             return _unauthorized(Reason.TIMESTAMP_OUT_OF_WINDOW, ts)
         credential = self.registry.get(client_id)
         if credential is None:
-            return _unauthorized(Reason.UNKNOWN_CLIENT, unknown)
+            return _unauthorized(Reason.UNKNOWN_CLIENT, self._no_key(client_id, named))
         failure = verify(credential.client_secret)
         if failure:
             return failure
         if not self.nonces.use(client_id, nonce, ts, now, self.window):
             return _unauthorized(Reason.NONCE_REPLAYED, f"nonce {nonce!r} was already used by {client_id}")
         return Authenticated(credential, credential.scope, scheme)
+
+    def _no_key(self, client_id: str, named: str = "client_id") -> str:
+        """An unknown client id's diagnosis: quoted, unless it is a credential the mock holds (a client secret or a
+        token sent in its place), which is named and never quoted."""
+        if any(credential.client_secret == client_id for credential in self.registry.all()):
+            return f"{named} holds a client_secret, not a client id: are the two swapped?"
+        if self.tokens.knows(client_id):
+            return f"{named} holds a token, not a client id"
+        return f"no API key with {named} {client_id!r}"
 
     def authenticate_signalplus(self, headers: Mapping[str, str]) -> Authenticated | AuthFailure:
         """SignalPlus gateway headers: `Authorization: Bearer <ApiKey>` (the client id) and three signature headers."""
@@ -264,7 +279,7 @@ class DeribitAuth:
             return _unreadable(f"{what} is not an integer number of milliseconds")
         return self._signed(
             api_key,
-            f"no API key {api_key!r}",
+            "ApiKey",
             ts_text,
             nonce,
             lambda secret: verify_signalplus_signature(

@@ -240,6 +240,10 @@ class TokenStore:
             )
         return held
 
+    def knows(self, token: str) -> bool:
+        """Whether `token` is one this store granted (access or refresh, used or not)."""
+        return token in self._access or token in self._refresh or token in self._rotated
+
     def close_connection(self, connection_id: str) -> None:
         """A websocket closed: its connection-scoped access tokens die with it."""
         with self._lock:

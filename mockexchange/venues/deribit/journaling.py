@@ -27,6 +27,7 @@ from starlette.types import Scope
 
 from mockexchange.auth.deribit.authentication import Authenticated, header
 from mockexchange.auth.deribit.errors import Reason
+from mockexchange.auth.deribit.keys import DeribitCredential
 from mockexchange.auth.deribit.signature import decode_basic
 from mockexchange.core.faults import Fault
 from mockexchange.journal import JOURNAL_NOTE, Journal, JournalNote
@@ -47,6 +48,7 @@ from mockexchange.venues.deribit.errors import (
     RpcError,
 )
 
+Known = Callable[[str], DeribitCredential | None]  # the key of a client id, if any (the registry's `get`)
 _TOKEN_REASONS = {
     reason.value
     for reason in (Reason.UNKNOWN_TOKEN, Reason.EXPIRED_TOKEN, Reason.ROTATED_TOKEN, Reason.OTHER_CONNECTION)
@@ -88,10 +90,18 @@ def problems(error: RpcError | None, method: str | None) -> list[Problem]:
     return [problem(rule, error.diagnosis + where)] if rule else []
 
 
-def client_id(headers: Mapping[str, str], params: Mapping[str, Any], caller: Authenticated | None) -> str | None:
-    """Who sent it: the authenticated caller, else what the Authorization header or `client_id` param claims."""
+def client_id(
+    headers: Mapping[str, str], params: Mapping[str, Any], caller: Authenticated | None, known: Known
+) -> str | None:
+    """Who sent it: the authenticated caller, else what the Authorization header or `client_id` param claims, if a key
+    has that id (`known`): an id no key has may be a secret sent in its place, and is not kept."""
     if caller is not None:
         return caller.credential.client_id
+    claimed = _claimed(headers, params)
+    return claimed if claimed is not None and known(claimed) is not None else None
+
+
+def _claimed(headers: Mapping[str, str], params: Mapping[str, Any]) -> str | None:
     scheme, _, rest = (header(headers, "Authorization") or "").strip().partition(" ")
     if scheme.lower() == "basic":
         decoded = decode_basic(rest.strip())
@@ -137,14 +147,16 @@ def note(scope: Scope, method: str | None, key_id: str | None, error: RpcError |
 
 
 def message_recorder(
-    journal: Journal,
+    journal: Journal, known: Known
 ) -> Callable[[str | None, str | bytes, str | None, RpcError | None, Fault | None], None]:
     """The websocket's `on_message`: one journal entry per JSON-RPC message, its reply `result` or `error <code>`
-    (`dropped`: a fault rule dropped the connection instead; a fault rule's error is no problem of the message)."""
+    (`dropped`: a fault rule dropped the connection instead; a fault rule's error is no problem of the message). A
+    client id no key has (`known`) is not kept, as over HTTP."""
 
     def record(
         key_id: str | None, text: str | bytes, method: str | None, error: RpcError | None, fault: Fault | None = None
     ) -> None:
+        key_id = key_id if key_id is not None and known(key_id) is not None else None
         if fault is not None and fault.drop:
             replies = ["dropped"]
         else:

@@ -103,24 +103,24 @@ def _endpoint(ctx: DeribitContext, with_method: bool) -> Any:
             result, rpc = await _answer(ctx, request, path_method, seen)
             request_id = rpc.id
             body = reply(request_id, us_in=us_in, us_out=epoch_us(ctx.wall_clock), testnet=ctx.testnet, result=result)
-            _note(request, seen, None)
+            _note(ctx, request, seen, None)
             return json_response(body)
         except RpcError as error:
-            _note(request, seen, error)
+            _note(ctx, request, seen, error)
             return _error(ctx, error, us_in, error.http_status, failed_request_id(seen.raw))
         except ClientDisconnect:
             raise  # the client hung up mid-body: no bug of ours; the app's handler records it (web.BodyCut)
         except Exception as exc:  # a bug of ours: Deribit's shape, and what broke
             log.exception("unhandled error in %s", request.url.path)
             error = RpcError(ERROR, f"internal error in the mock: {type(exc).__name__}: {exc}")
-            _note(request, seen, error)
+            _note(ctx, request, seen, error)
             return _error(ctx, error, us_in, 500, failed_request_id(seen.raw))
 
     return handle
 
 
-def _note(request: Request, seen: _Seen, error: RpcError | None) -> None:
-    key_id = journaling.client_id(request.headers, seen.params, seen.caller)
+def _note(ctx: DeribitContext, request: Request, seen: _Seen, error: RpcError | None) -> None:
+    key_id = journaling.client_id(request.headers, seen.params, seen.caller, ctx.auth.registry.get)
     journaling.note(request.scope, seen.method, key_id, error)
 
 

@@ -61,7 +61,8 @@ def _answer(ctx: DeribitContext, request: Request, raw: bytes, seen: dict[str, A
     seen["method"] = method_name
     if method_name not in SERVED:
         raise RpcError(METHOD_NOT_FOUND, f"the mock's SignalPlus dialect serves {', '.join(SERVED)}")
-    seen["key_id"] = request.headers.get("authorization", "").partition(" ")[2].strip() or None  # the ApiKey
+    api_key = request.headers.get("authorization", "").partition(" ")[2].strip()
+    seen["key_id"] = api_key if ctx.auth.registry.get(api_key) else None  # an ApiKey no key has may be a token
     caller = ctx.auth.authenticate_signalplus(request.headers)
     if isinstance(caller, AuthFailure):
         raise from_auth(caller)

@@ -1,0 +1,218 @@
+"""Credentials out of what the mock and the proxy keep or show: the request journal (so its admin read, the
+inspector's feed and a state file's copy), the inspector's websocket frames, the proxy's tapes, and a diagnosis the
+mock quotes back. One set of rules for all of them (docs/admin-api.md, "Secrets"; docs/proxy.md, "Secrets").
+
+A credential is found by its name, whatever the spelling: a name is read with its percent escapes (`client%5Fsecret`)
+and JSON's `\\u` escapes undone, then folded to its letters and digits in lower case, so `client_secret`,
+`Client-Secret`, `clientSecret` and `CLIENT%5FSECRET` are one name. A name that holds `secret`, `token`, `password`,
+`passphrase`, `signature`, `privatekey`, `authorization` or `cookie`, or is `sig` (deri-hmac-sha256's field), names a
+credential; `token_type` and `is_password` (a token's kind, a flag) do not. That covers Kalshi's
+`KALSHI-ACCESS-SIGNATURE` and `private_key`, Deribit's `client_secret`, `client_signature`, `signature`, `access_token`,
+`refresh_token` and `sig=`, SignalPlus's `Signalplus-API-Signature`, and `Authorization` and cookies anywhere.
+
+Where one is found:
+- a header, by its name (`header`): `Authorization` keeps a scheme it knows (`Bearer [redacted]`); a bare value, or one
+  of a scheme it does not know, is redacted whole;
+- a query string or a form body, each parameter by its name (`query`);
+- JSON, each field by its name at any depth, in objects and arrays (a batch) (`json_value`); a frame or a command that
+  is JSON is written again, compactly, when something in it was redacted (`frame`);
+- text that is no JSON, or JSON cut short (`text`): `name=value`, `"name": "value"` and `'name': 'value'` (a value
+  quoted, bracketed or bare), a header's line `Name: value`, a multipart form's field, a `Bearer` token and `Basic`
+  credentials wherever they stand; a diagnosis's placeholder (`sig=<hex>`) is no value;
+- bytes that are no UTF-8 (`raw`), read as Latin-1 text.
+
+A value found becomes `[redacted]` (a string, so a field that was one still is to a schema); null, a boolean and an
+empty string are left as they are (they hold no secret). `suspect` answers cheaply whether text may hold a credential
+at all (a few substring searches): what does not is kept as it came, untouched and at no further cost.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import re
+from typing import Any
+from urllib.parse import quote, unquote_plus
+
+import orjson
+
+from mockexchange.bounded_json import parse_json
+
+REDACTED = "[redacted]"
+_WORDS = ("secret", "token", "password", "passphrase", "signature", "privatekey", "authorization", "cookie")
+_NAMES = frozenset({"sig"})
+_NOT_SECRET = frozenset({"tokentype", "ispassword"})
+# Authorization schemes whose word is kept before `[redacted]`: anything else may be the credential itself.
+SCHEMES = frozenset({"bearer", "basic", "deri-hmac-sha256", "digest", "token", "negotiate"})
+_DIAGNOSES = frozenset({"xmockexchangeauth", "xmockexchangediagnosis"})  # the mock's own headers: text that may quote
+
+# What any spelling of the names above, of a scheme's credential, or an escape that could hide either, holds (in lower
+# case): substrings, which CPython finds far faster than a regex does.
+_SUSPECT = ("secret", "token", "pass", "sig", "key", "auth", "cookie", "bearer", "basic", "%", "\\u")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_U_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_NAME_CHARS = r"[\w%\\.+\-]"
+# `name=value`, `"name": "value"`, `name: "value"` (a bare colon takes only a quoted or bracketed value: prose has
+# colons); a name starts where a run of name characters starts (the lookbehind) and takes the run whole (possessive):
+# linear in the text, whatever it holds. A bracketed value is the second pass's.
+_NAME = rf"""(?<!{_NAME_CHARS})(?P<name>{_NAME_CHARS}{{1,200}}+)"""
+_BETWEEN = r"""(?P<between>["']\s*[:=]\s*|\s*=\s*|:\s*(?=["'\[{]))"""
+_PAIR = re.compile(
+    rf"""{_NAME}{_BETWEEN}(?P<value>"(?:[^"\\]|\\.)*+"?|'[^']*+'?|[^\s"'&,;}}\])\[{{][^\s"'&,;}}\])]*+)"""
+)
+# A value in brackets (an array, an object), in a second pass: the first reads the pairs inside one. Up to its first
+# closing bracket: what a nested one holds past it was seen by the first pass.
+_BRACKETED = re.compile(rf"""{_NAME}{_BETWEEN}(?P<value>\[[^\]]*+\]?|\{{[^}}]*+\}}?)""")
+_HEADER_LINE = re.compile(r"(?m)^([\w-]{1,100}):[ \t]*+([^\r\n]++)")
+_BEARER = re.compile(r"(?i)(?<![\w-])(bearer\s+)([\w.~+/=-]{8,})")
+_BASIC = re.compile(r"(?i)(?<![\w-])(basic\s+)([A-Za-z0-9+/]{4,}=*)")
+# A multipart form's field: its part's headers (`name="..."` among them), a blank line, then the value.
+_MULTIPART = re.compile(
+    r"""(?i)(\bname="(?P<field>[^"\r\n]{1,200})"[^\r\n]*+\r?\n(?:[^\r\n]++\r?\n){0,8}?\r?\n)([^\r\n]++)"""
+)
+
+
+def suspect(text: str) -> bool:
+    """Whether `text` may hold a credential (False: it holds none, and is kept as it is)."""
+    lowered = text.lower()
+    return any(word in lowered for word in _SUSPECT)
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_folded(folded: str) -> bool:
+    return folded not in _NOT_SECRET and (folded in _NAMES or any(word in folded for word in _WORDS))
+
+
+def secret_name(name: str) -> bool:
+    """Whether a header, parameter or field of this name holds a credential, in any spelling."""
+    if "%" in name or "+" in name:
+        for _ in range(3):  # a name escaped twice is read as the venue would after one undoing, and as it was meant
+            undone = unquote_plus(name)
+            if undone == name:
+                break
+            name = undone
+    if "\\" in name:
+        name = _U_ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), name)
+    return _secret_folded(_NOT_ALNUM.sub("", name.lower())[:200])
+
+
+def header(name: str, value: str) -> str:
+    """A header's value as kept."""
+    folded = _NOT_ALNUM.sub("", name.lower())
+    if folded in _DIAGNOSES:
+        return text(value)
+    if not secret_name(name):
+        return value
+    if folded.endswith("authorization"):
+        scheme, space, _ = value.strip().partition(" ")
+        if space and scheme.lower() in SCHEMES:
+            return f"{scheme} {REDACTED}"
+    return REDACTED
+
+
+def query(text: str) -> str:
+    """A raw query string (or a form body) with the values of credentials redacted, the rest as sent."""
+    if not text or not suspect(text):
+        return text
+    pairs = []
+    for pair in text.split("&"):
+        name, equals, value = pair.partition("=")
+        pairs.append(f"{name}={quote(REDACTED)}" if equals and value and secret_name(name) else pair)
+    return "&".join(pairs)
+
+
+def _hides(value: Any) -> bool:
+    return value is not None and not isinstance(value, bool) and value != "" and value != REDACTED
+
+
+def json_value(value: Any) -> tuple[Any, bool]:
+    """A JSON value with each credential's value redacted, and whether anything was (else `value` itself): a field by
+    its name, a string by the text rules (`"data": "client_secret=..."`)."""
+    if isinstance(value, dict):
+        kept: dict[Any, Any] | None = None
+        for key, item in value.items():
+            if isinstance(key, str) and _hides(item) and secret_name(key):
+                new: Any = REDACTED
+            else:
+                new, changed = json_value(item)
+                if not changed:
+                    continue
+            if kept is None:
+                kept = dict(value)
+            kept[key] = new
+        return (kept, True) if kept is not None else (value, False)
+    if isinstance(value, list):
+        items = [json_value(item) for item in value]
+        if any(changed for _, changed in items):
+            return [item for item, _ in items], True
+    elif isinstance(value, str) and suspect(value):
+        shown = text(value)
+        return shown, shown != value
+    return value, False
+
+
+def _pair(found: re.Match[str]) -> str:
+    name, value = found.group("name"), found.group("value")
+    bare = value.strip("\"'")
+    if bare in ("", REDACTED, "null") or (bare[0] == "<" and bare[-1] == ">") or not secret_name(name):
+        return found.group(0)  # nothing to hide, or a diagnosis's placeholder (`sig=<hex>`)
+    if _NOT_ALNUM.sub("", name.lower()).endswith("authorization") and bare.lower() in SCHEMES:
+        return found.group(0)  # `Authorization=Bearer <token>`: the scheme stays, its credential goes (_BEARER)
+    quote_mark = value[0] if value[0] in "\"'" else ""
+    closed = quote_mark if quote_mark and len(value) > 1 and value.endswith(quote_mark) else ""
+    return f"{name}{found.group('between')}{quote_mark}{REDACTED}{closed}"
+
+
+def _header_line(found: re.Match[str]) -> str:
+    name, value = found.group(1), found.group(2)
+    if "_" in name or not secret_name(name) or value.startswith(REDACTED):  # a header's name has no underscore
+        return found.group(0)
+    return f"{name}: {header(name, value)}"
+
+
+def _basic(found: re.Match[str]) -> str:
+    try:
+        decoded = base64.b64decode(found.group(2), validate=True)
+    except (binascii.Error, ValueError):
+        return found.group(0)
+    return found.group(1) + REDACTED if b":" in decoded else found.group(0)
+
+
+def _multipart(found: re.Match[str]) -> str:
+    return found.group(1) + REDACTED if secret_name(found.group("field")) else found.group(0)
+
+
+def text(value: str) -> str:
+    """Text that is no JSON (a form body, a diagnosis, a frame cut short) with what looks like a credential redacted."""
+    if not suspect(value):
+        return value
+    value = _BRACKETED.sub(_pair, _PAIR.sub(_pair, value))
+    if ":" in value:
+        value = _HEADER_LINE.sub(_header_line, value)
+    value = _BEARER.sub(lambda found: found.group(1) + REDACTED, value)
+    value = _BASIC.sub(_basic, value)
+    if "form-data" in value.lower():
+        value = _MULTIPART.sub(_multipart, value)
+    return value
+
+
+def frame(value: str) -> str:
+    """A websocket frame's or command's text, redacted: as JSON when it is (written again compactly when a credential
+    was in it: a key repeated, whose first value JSON forgets, goes too), then by the text rules, which also find what
+    the JSON does not name (a document cut short, a key repeated with a null last)."""
+    if not suspect(value):
+        return value
+    try:
+        kept, changed = json_value(parse_json(value))
+        if changed:
+            value = orjson.dumps(kept).decode()
+    except (orjson.JSONDecodeError, TypeError):  # no JSON (JsonTooDeep too), or an integer beyond 64 bits
+        pass
+    return text(value)
+
+
+def raw(data: bytes) -> bytes:
+    """Bytes that are no UTF-8 (or in a coding that was not read), redacted as Latin-1 text: one byte a character."""
+    shown = data.decode("latin-1")
+    return text(shown).encode("latin-1") if suspect(shown) else data
