@@ -48,7 +48,8 @@ _MAX_NUMBER = 2**63 - 1  # a seq or a connection
 _MAX_MS = 10**12  # an offset or an elapsed time (some 30 years)
 _NO_BODY = (204, 304)  # statuses an answer has no body with
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a header name, a method (RFC 9110 5.1, 9.1)
-_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")  # a header value as the wire holds it, read as Latin-1
+# A header value as the wire holds it, read as Latin-1 (RFC 9110 5.5: no blank at either end, which a parser strips)
+_FIELD_VALUE = re.compile(r"(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?")
 _BODIES = ("json", "text", "base64")
 
 
@@ -287,7 +288,7 @@ def _message_problem(message: Mapping[str, Any]) -> str | None:
             return f"headers: {name!r} is no header name"
         values = value if isinstance(value, list) and value else [value]
         if not all(isinstance(one, str) and _FIELD_VALUE.fullmatch(one) for one in values):
-            return f"headers.{name}: {value!r} is no header value (Latin-1 text without CR, LF or other controls)"
+            return f"headers.{name}: {value!r} is no header value (Latin-1 text, no control but tab, no end blank)"
     said = _body_problem(message.get("body"))
     return None if said is None else f"body{said}"
 

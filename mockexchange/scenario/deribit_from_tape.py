@@ -110,7 +110,8 @@ class DeribitSeen:
             elif call.method == "private/get_account_summary" and isinstance(call.result, dict):
                 self._balance(call)
             elif call.method in _TRADES and isinstance(call.result, dict):
-                for trade in call.result.get("trades") or []:
+                trades = call.result.get("trades")
+                for trade in trades if isinstance(trades, list) else []:
                     if isinstance(trade, dict) and trade.get("trade_id") is not None:
                         self.trades[str(trade["trade_id"])] = (trade, call.seq)
         return self

@@ -66,6 +66,7 @@ BAD_ENTRIES = {
     "a header value with CR LF": (changed("response.headers", {"x": "a\r\nSet-Cookie: y"}), "headers.x: 'a\\r\\n"),
     "a header value with NUL": (changed("response.headers", {"x": "a\x00"}), "headers.x: 'a\\x00'"),
     "a header value beyond Latin-1": (changed("response.headers", {"x": "\u20ac"}), "headers.x: '\u20ac'"),
+    "a header value with a blank at its end": (changed("response.headers", {"x": "v "}), "headers.x: 'v '"),
     "a header value that is a number": (changed("response.headers", {"x": 5}), "headers.x: 5 is no header value"),
     "headers as a list": (changed("response.headers", [["a", "b"]]), "response.headers is no object"),
     "base64 that is none": (changed("response.body", {"base64": "!!!"}), "response.body.base64 is no base64"),
@@ -217,7 +218,7 @@ def test_a_deribit_trade_time_that_is_none_is_refused_naming_its_record(
 
 
 def test_replies_of_the_wrong_shape_are_left_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A reply's list that is a number, a fill dated without its zone, a JSON-RPC call whose params are a list or
+    """Replies' lists that are numbers, a fill dated without its zone, a JSON-RPC call whose params are a list or
     whose id is an object: nothing a scenario can take, and no crash."""
     ws = {"seq": 4, "kind": "ws_open", "venue": "deribit", "at": AT, "connection": 1,
           "request": {"method": "GET", "path": "/ws/api/v2"}}  # fmt: skip
@@ -234,6 +235,7 @@ def test_replies_of_the_wrong_shape_are_left_out(tmp_path: Path, capsys: pytest.
         json.dumps(ws),
         json.dumps({**FRAME, "seq": 5, "venue": "deribit", "direction": "client", "data": {"json": call}}),
         json.dumps(http_call),
+        reply(7, "/api/v2/private/get_user_trades_by_currency", {"result": {"trades": 5}}, "deribit"),
     )
     assert main(["tape-to-scenario", str(path)]) == 0
     assert "positions: []" in capsys.readouterr().out
