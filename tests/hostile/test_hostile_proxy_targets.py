@@ -1,8 +1,8 @@
 """Odd request targets sent to `mockexchange proxy` by hand (a request line no client library cleans up first), over
 HTTP and as a websocket upgrade: the absolute form, `//host`, backslashes, `@host`, percent-encoded slashes, IPv6
-literals, CONNECT's authority form, OPTIONS' `*`, fragments, dot segments, a long target. Each is forwarded to the
-configured upstream byte for byte or refused 400 in the venue's shape, never a 500; none reaches another host (a
-listening bystander whose address the targets name must see no connection)."""
+literals, CONNECT's authority form (and a CONNECT of a path), OPTIONS' `*`, fragments, dot segments, a long target.
+Each is forwarded to the configured upstream byte for byte or refused 400 in the venue's shape, never a 500; none
+reaches another host (a listening bystander whose address the targets name must see no connection)."""
 
 from __future__ import annotations
 
