@@ -159,6 +159,7 @@ class JournalEntry:
         """Hide each credential its texts may spell (`mockexchange.redact`); most hold none and cost one search each."""
         self.path = redact.text(self.path)
         self.query_string = redact.query(self.query_string)
+        self.key_id = redact.key_id(self.key_id)
         if self.auth is not None:
             self.auth = redact.text(self.auth)
         if self.command is not None:

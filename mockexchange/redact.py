@@ -12,7 +12,8 @@ credential; `token_type` and `is_password` (a token's kind, a flag) do not. That
 
 Where one is found:
 - a header, by its name (`header`): `Authorization` keeps a scheme it knows (`Bearer [redacted]`); a bare value, or one
-  of a scheme it does not know, is redacted whole;
+  of a scheme it does not know, is redacted whole; a key id that is a signature (`KALSHI-ACCESS-KEY` and
+  `KALSHI-ACCESS-SIGNATURE` swapped) too (`key_id`);
 - a query string or a form body, each parameter by its name (`query`);
 - JSON, each field by its name at any depth, in objects and arrays (a batch) (`json_value`); a frame or a command that
   is JSON is written again, compactly, when something in it was redacted (`frame`);
@@ -46,6 +47,8 @@ _NOT_SECRET = frozenset({"tokentype", "ispassword"})
 # Authorization schemes whose word is kept before `[redacted]`: anything else may be the credential itself.
 SCHEMES = frozenset({"bearer", "basic", "deri-hmac-sha256", "digest", "token", "negotiate"})
 _DIAGNOSES = frozenset({"xmockexchangeauth", "xmockexchangediagnosis"})  # the mock's own headers: text that may quote
+# A request signature's length in bytes (Ed25519; RSA of 1,024 to 4,096 bits), for a key id that is one (`signature`).
+_SIGNATURE_BYTES = frozenset({64, 128, 256, 384, 512})
 
 # What any spelling of the names above, of a scheme's credential, or an escape that could hide either, holds (in lower
 # case): substrings, which CPython finds far faster than a regex does.
@@ -97,11 +100,29 @@ def secret_name(name: str) -> bool:
     return _secret_folded(_NOT_ALNUM.sub("", name.lower())[:200])
 
 
+def signature(value: str) -> bool:
+    """Whether a text is a request signature in standard base64 (a key id sent in its place, swapped with it: a key id
+    never is one, as a UUID holds dashes)."""
+    if not 80 <= len(value) <= 700:
+        return False
+    try:
+        return len(base64.b64decode(value, validate=True)) in _SIGNATURE_BYTES
+    except (binascii.Error, ValueError):
+        return False
+
+
+def key_id(value: str | None) -> str | None:
+    """A key id as kept: `[redacted]` when it is a signature (the key's and the signature's headers swapped)."""
+    return REDACTED if value is not None and signature(value) else value
+
+
 def header(name: str, value: str) -> str:
     """A header's value as kept."""
     folded = _NOT_ALNUM.sub("", name.lower())
     if folded in _DIAGNOSES:
         return text(value)
+    if folded == "kalshiaccesskey":  # no secret, unless a signature was sent in its place
+        return REDACTED if signature(value) else value
     if not secret_name(name):
         return value
     if folded.endswith("authorization"):

@@ -17,12 +17,10 @@ from typing import Any
 
 import plain_http
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from hostile_wire import KALSHI_WS, rpc, send
 from websockets.sync.client import connect
 
-from mockexchange.auth.kalshi.keys import load_private_key, public_key_pem
+from mockexchange.auth.kalshi.keys import generate_private_key, load_private_key, private_key_pem, public_key_pem
 from mockexchange.proxy.runner import ProxyServer
 from mockexchange.server import MockServer
 from mockexchange.tape import read_tape
@@ -59,9 +57,7 @@ def frames_shown(mock: MockServer, venue: str, wanted: int) -> list[dict[str, An
 
 
 def private_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    encoding, kind = serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL
-    return key.private_bytes(encoding, kind, serialization.NoEncryption()).decode()
+    return private_key_pem(generate_private_key("ed25519"))  # cheap to make, as RSA is not
 
 
 def rpc_call(method: str, params: dict[str, Any], call_id: int = 1) -> str:
@@ -80,7 +76,7 @@ def mock() -> Iterator[MockServer]:
 
 
 def test_no_planted_secret_is_kept_by_the_journal_or_the_inspector(mock) -> None:
-    key = mock.create_key("alice")
+    key = mock.create_key("alice", key_type="ed25519")
     signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
     deribit = mock.create_deribit_key("bob")
     client_id, real_secret = deribit["client_id"], deribit["client_secret"]
@@ -103,8 +99,13 @@ def test_no_planted_secret_is_kept_by_the_journal_or_the_inspector(mock) -> None
     assert rpc(mock, "private/get_positions", {"currency": "BTC"}, {"Authorization": f"Basic {basic}"}).status
     hmac_value = f"deri-hmac-sha256 id={client_id},ts=1,sig={plant['hmacsig']},nonce=n"
     assert rpc(mock, "private/get_positions", {"currency": "BTC"}, {"Authorization": hmac_value}).status
-    # Kalshi over HTTP: a secret-named query parameter, a letter of its name percent-encoded.
+    # Kalshi over HTTP: a secret-named query parameter, a letter of its name percent-encoded; the key's and the
+    # signature's headers swapped.
     assert send(mock, "GET", f"{POSITIONS}?%61pi_secret={plant['kalshiquery']}").status == 401
+    signed = signer.headers("GET", POSITIONS)
+    plant["swapped"] = signed["KALSHI-ACCESS-SIGNATURE"]
+    swapped = signed | {"KALSHI-ACCESS-KEY": plant["swapped"], "KALSHI-ACCESS-SIGNATURE": key["key_id"]}
+    assert send(mock, "GET", POSITIONS, swapped).status == 401
 
     assert plain_http.get(f"{mock.base_url}/_admin/connections", timeout=10).status_code == 200  # frames noted now
     # Deribit over the websocket: public/auth (its secret in, its tokens out), an escaped name, a batch, a frame
@@ -147,20 +148,22 @@ def test_no_planted_secret_is_kept_by_the_journal_or_the_inspector(mock) -> None
 def test_a_state_file_keeps_no_private_key_nor_a_planted_secret(tmp_path) -> None:
     state = tmp_path / "sandbox.db"
     pem = private_pem()
-    plant = {"givenpem": pem.splitlines()[3]} | {name: planted(name) for name in ("query", "frame")}
+    plant = {"givenpem": pem.splitlines()[1]} | {name: planted(name) for name in ("query", "frame")}
     with MockServer(state=str(state), state_journal=True) as mock:
         mock.create_account("alice", balance_cents=100_000)
         mock.create_deribit_account("bob", balances={"BTC": "2"})
-        key = mock.create_key("alice")
+        key = mock.create_key("alice", key_type="ed25519")
         signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
         # A private key where a public key is asked for (its public half is taken), over the admin API; a key pair
         # generated over Kalshi's REST (its private half is the answer's).
         admin = {"user_id": "alice", "public_key_pem": pem}
         assert plain_http.post(f"{mock.base_url}/_admin/keys", json=admin, timeout=10).status_code == 200
         generate = signer.headers("POST", "/trade-api/v2/api_keys/generate")
-        made = send(mock, "POST", "/trade-api/v2/api_keys/generate", generate, b'{"name": "bot"}')
+        made = send(
+            mock, "POST", "/trade-api/v2/api_keys/generate", generate, b'{"name": "bot", "key_type": "ed25519"}'
+        )
         assert made.status == 201
-        plant["generatedpem"] = made.json()["private_key"].splitlines()[3]
+        plant["generatedpem"] = made.json()["private_key"].splitlines()[1]
         # The journal, which the file keeps (asked for), with a secret in a query and one in a websocket frame.
         assert send(mock, "GET", f"/api/v2/public/auth?client%5Fsecret={plant['query']}").status
         with connect(mock.deribit_ws_url, open_timeout=10) as ws:
@@ -251,6 +254,13 @@ def test_no_planted_secret_reaches_the_proxys_journal_or_tape(proxied) -> None:
     # A live token as a bare Authorization value: the upstream mock's 401 diagnosis once quoted it back.
     post(rpc_call("private/get_positions", {"currency": "BTC"}).encode(), Authorization=live)
     post(rpc_call("private/get_positions", {}).encode(), KALSHI_ACCESS_SIGNATURE=plant["underscored"])
+    plant["swapped"] = base64.b64encode(secrets.token_bytes(256)).decode()  # a signature sent as the key id
+    swapped = {
+        "KALSHI-ACCESS-KEY": plant["swapped"],
+        "KALSHI-ACCESS-SIGNATURE": "a-key-id",
+        "KALSHI-ACCESS-TIMESTAMP": "1",
+    }
+    assert plain_http.get(f"{proxy.kalshi_url}/portfolio/positions", headers=swapped, timeout=10).status_code == 401
     headers = {"Signalplus-API-Signature": plant["signalplus"], "Authorization": f"Bearer {client_id}"}
     assert plain_http.post(f"{proxy.base_url}/api", json={"rid": 1, "method": "x"}, headers=headers).status_code
 

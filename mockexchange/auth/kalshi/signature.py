@@ -23,6 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
+from mockexchange import redact
 from mockexchange.auth.kalshi import pss
 from mockexchange.auth.kalshi.keys import ApiKey, KeyRegistry
 from mockexchange.core.numbers import INT64_MAX, NotAnInteger, OutOfRange, excerpt, parse_int
@@ -202,6 +203,10 @@ def authenticate(
         )
     key = registry.get(key_id)
     if key is None:
+        if redact.signature(key_id):  # not quoted back: it may be the signature, the two headers swapped
+            return AuthFailure(
+                Reason.UNKNOWN_KEY, f"{KEY_HEADER} holds a signature, not a key id: are the headers swapped?"
+            )
         return AuthFailure(Reason.UNKNOWN_KEY, f"no key with id {key_id!r}")
     try:
         signature = base64.b64decode(signature_b64, validate=True)
