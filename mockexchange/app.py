@@ -144,7 +144,7 @@ def build_app(
             recover=settings.state_recover,
         )
         seed, clock = persistence.seed(seed), persistence.clock(clock)
-    ledger = Ledger(clock=clock, ids=IdFactory(seed))
+    ledger = Ledger(clock=clock, ids=IdFactory(seed), kept_ended=settings.kalshi_ended_orders)
     # ValueError: an unknown policy. Its keys' changes go on the ledger's bus (the inspector's feed follows them).
     keys = KeyRegistry(settings.kalshi_key_policy, bus=ledger.bus)
     wall_clock = wall_clock or SystemClock()

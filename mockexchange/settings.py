@@ -38,6 +38,9 @@ class Settings:
     # 65537, and Ed25519: what Kalshi makes and takes, each cheap to verify), or "any" RSA or Ed25519 key, however
     # costly each signature is to check.
     kalshi_key_policy: str = "standard"
+    # Ended (cancelled or executed) Kalshi orders each account keeps, for GET /portfolio/orders and /historical/orders;
+    # past it, its oldest (by when it ended) are forgotten. Resting orders are always kept. Each account's own.
+    kalshi_ended_orders: int = 10_000
     # Kalshi's REST portfolio reads (positions, balance, fills, settlements) answer with the state of this many
     # milliseconds ago on the exchange clock, as production lags fills by about a second; the websocket stays
     # immediate. 0: no lag (nothing extra is kept). Changed at run time with POST /_admin/rest_lag (docs/kalshi.md).

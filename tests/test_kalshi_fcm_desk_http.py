@@ -84,7 +84,7 @@ def state(mock: MockServer) -> tuple:
         rows = sorted((r.user_id, r.ticker, ledger.positions.cells(r)) for r in ledger.positions.all_rows())
         fcm = ledger.fcm
         desk = (dict(fcm.caps), {k: sorted(v) for k, v in fcm.blocked.items()}, dict(fcm.error_accounts))
-        return accounts, rows, desk, sorted(fcm.transfers), ledger.filled
+        return accounts, rows, desk, sorted(fcm.transfers), ledger.contracts_filled
 
 
 def bad_request(response: httpx.Response) -> str:

@@ -127,7 +127,8 @@ def test_a_resting_order_holds_its_value_and_gives_it_back_as_it_fills_or_ends()
     assert sold.filled == 400 and cash(book, "a") == 6_000_000  # the fill took its cost from the hold
     assert book.orders[done.order.order_id].held == 2_400_000
     book.cancel_order(done.order.order_id, "a", 0)
-    assert cash(book, "a") == 10_000_000 - 1_600_000 and book.resting == 0  # 4 YES bought at 0.40, the rest back
+    assert cash(book, "a") == 10_000_000 - 1_600_000  # 4 YES bought at 0.40, the rest back
+    assert book.contracts_resting == 0
 
 
 def test_an_order_beyond_the_available_balance_is_refused_and_changes_nothing():
@@ -208,7 +209,7 @@ def test_orders_are_refused_unless_the_market_is_active_and_pause_close_and_sett
     assert not book.orders and cash(book, "a") == 1_000_000_000
     bid(book, "a", 40, 5)
     book.settle_market(M, "no")
-    assert not book.orders and cash(book, "a") == 1_000_000_000 and book.resting == 0
+    assert not book.orders and cash(book, "a") == 1_000_000_000 and book.contracts_resting == 0
     assert book.positions.get("a", 0, M).resting_orders_count == 0
 
 

@@ -4,11 +4,11 @@
 
 Each group is the Kalshi venue's own rendering: its row of `GROUPS_QUERIES["order_groups"]` (`id`,
 `contracts_limit_fp`, `is_auto_cancel_enabled`, which Kalshi's words make true while the group is triggered,
-`exchange_index`) and its `orders` as `GROUPS_QUERIES["order_group"]` lists them (every order placed into it, in the
-order placed), of which the inspector shows the latest `GROUP_ORDERS`; with what REST does not serve
-(`INSIDE_FIELDS`): `matched_fp`, the contracts its orders matched in the rolling window now (what passing the limit
-triggers it on, core/kalshi/order_groups.py), `orders_count`, every order placed into it, and `resting_count`, those
-resting now.
+`exchange_index`) and its `orders` as `GROUPS_QUERIES["order_group"]` lists them (every order placed into it that the
+ledger keeps, in the order placed), of which the inspector shows the latest `GROUP_ORDERS`; with what REST does not
+serve (`INSIDE_FIELDS`): `matched_fp`, the contracts its orders matched in the rolling window now (what passing the
+limit triggers it on, core/kalshi/order_groups.py), `orders_count`, those orders, and `resting_count`, those resting
+now.
 """
 
 from __future__ import annotations

@@ -187,6 +187,11 @@ def _behaviour_options(p: argparse._ArgumentGroup) -> None:
         f"immediate (0 to {MAX_REST_LAG_MS}; POST /_admin/rest_lag changes it; default: %(default)s, no lag)",
     )  # fmt: skip
     p.add_argument(
+        "--kalshi-ended-orders", type=non_negative_int, default=Settings().kalshi_ended_orders, metavar="N",
+        help="ended Kalshi orders each account keeps for its order reads; past N its oldest are forgotten (resting "
+        "orders always stay; default: %(default)s)",
+    )  # fmt: skip
+    p.add_argument(
         "--rate-limit-tier", choices=(OFF, *TIERS), default=OFF, type=str.lower, metavar="TIER",
         help="apply the venues' per-user rate limits of this Kalshi tier: "
         f"{', '.join(TIERS)} (Kalshi's 429, Deribit's 10028; docs/rate-limits.md), or {OFF} (default: %(default)s)",
@@ -372,6 +377,7 @@ def _settings(args: argparse.Namespace, scenario: Scenario | None, bound: int) -
         kalshi_pss_salt=args.pss_salt,
         kalshi_key_policy=args.key_policy,
         rest_lag_ms=args.rest_lag_ms,
+        kalshi_ended_orders=args.kalshi_ended_orders,
         rate_limit_tier=args.rate_limit_tier,
         state=args.state,
         state_synchronous=args.state_sync,

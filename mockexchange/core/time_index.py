@@ -6,12 +6,45 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from mockexchange.core.clock import unix_us
 from mockexchange.core.columns import Column
+
+Bounds = tuple[int | None, int | None, int | None, int | None]  # a page's min_ts, max_ts (seconds), from_us, until_us
+
+
+def seek(
+    keys: Sequence[int],
+    time_of: Callable[[int], int] | None,
+    low: int,
+    high: int,
+    bounds: Bounds,
+    before: tuple[int, int] | None,
+    ties: Sequence[int],
+    tie: int,
+) -> tuple[int, int]:
+    """The slots [low, high) of `keys` a page walks: `keys` in (time, sequence) order within [low, high), their times
+    `time_of(key)` (None: the keys are the times); bounded by `bounds` (times from `min_ts` to `max_ts` seconds
+    inclusive, from `from_us` and before `until_us` microseconds) and strictly before the cursor `before` (time,
+    sequence): among the records of its instant, which are in sequence order, before `tie` in `ties` (what names the
+    cursor's record there). Each bound is a seek, never a walk."""
+    min_ts, max_ts, from_us, until_us = bounds
+    if min_ts is not None:
+        low = max(low, bisect_left(keys, min_ts * 1_000_000, low, high, key=time_of))
+    if max_ts is not None:
+        high = min(high, bisect_left(keys, (max_ts + 1) * 1_000_000, low, high, key=time_of))
+    if from_us is not None:
+        low = max(low, bisect_left(keys, from_us, low, high, key=time_of))
+    if until_us is not None:
+        high = min(high, bisect_left(keys, until_us, low, high, key=time_of))
+    if before is not None:
+        start = bisect_left(keys, before[0], low, high, key=time_of)
+        end = bisect_right(keys, before[0], start, high, key=time_of)
+        high = min(high, bisect_left(ties, tie, start, end))
+    return low, high
 
 
 class TimeIndex:
@@ -124,17 +157,8 @@ class TimeIndex:
         if not refs:
             return [], False
         times, records, first = self._times_column(), self._records, self._first
-        time_of = times.__getitem__
-        low = bisect_left(refs, min_ts * 1_000_000, key=time_of) if min_ts is not None else 0
-        high = bisect_left(refs, (max_ts + 1) * 1_000_000, key=time_of) if max_ts is not None else len(refs)
-        if from_us is not None:
-            low = max(low, bisect_left(refs, from_us, key=time_of))
-        if until_us is not None:
-            high = min(high, bisect_left(refs, until_us, key=time_of))
-        if before is not None:
-            # Records of the cursor's instant are in sequence order: seek the cursor's sequence among them.
-            start, end = bisect_left(refs, before[0], key=time_of), bisect_right(refs, before[0], key=time_of)
-            high = min(high, bisect_left(refs, before[1] - first - 1, start, end))
+        tie = before[1] - first - 1 if before is not None else 0  # (a record's number is its sequence less first + 1)
+        low, high = seek(refs, times.__getitem__, 0, len(refs), (min_ts, max_ts, from_us, until_us), before, refs, tie)
         cut = unix_us(as_of) if as_of is not None else None
         sealed = self._sealed
         found: list[tuple[tuple[int, int], object]] = []

@@ -534,10 +534,10 @@ STATE_REFUSALS += (
                  "the available balance does not cover what the order's fills cost and what its rest holds"),
     StateRefusal(ORDER_CREATES[:1] + ("AmendOrderV2",), 400, "post_only_cross", "a post_only order that would cross"),
     StateRefusal(ORDER_CREATES[:1] + ("AmendOrderV2",), 409, "order_already_exists",
-                 "a client_order_id the account used before"),
+                 "a client_order_id of an order the account keeps (resting, or among its latest ended ones)"),
     StateRefusal(ORDER_CREATES[:1], 400, "bad_request",
                  "a subaccount the account has not created (judged), or more contracts than a market position or the "
-                 "exchange may hold", order_subaccount_unknown),
+                 "account may hold", order_subaccount_unknown),
     StateRefusal(("AmendOrderV2",), 400, "invalid_order", "a count not above what the order has filled"),
     StateRefusal(("AmendOrderV2",), 400, "invalid_expiration_time", "an expiration_time at or before the exchange's "
                  "now"),

@@ -43,11 +43,14 @@ from mockexchange.version import __version__
 # 17: a Deribit order keeps whether its trigger fired (`triggered`).
 # 18: a book keeps each side's levels in a dict and their keys in a sorted list (no SortedDict); the fill log keeps
 #     an id that is no UUID once, however many fills name it.
-LAYOUT = 18
+# 19: Kalshi's orders are kept per account up to a bound (core/kept_index.py's KeptIndex for the order index and the
+#     ended orders; an order keeps its sequence there, a group its orders by id); an account counts the contracts it
+#     filled and rests (the ledger no longer does).
+LAYOUT = 19
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}
-)
+) | {"kept_ended"}  # and the bound its settings give (Kalshi's ended orders)
 # Where state classes live; a class is taken only from the module that defines it.
 _STATE_PACKAGES = ("mockexchange.core.", "mockexchange.auth.")
 _PLAIN = frozenset(

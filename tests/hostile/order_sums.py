@@ -142,4 +142,7 @@ def check_holds(ledger: Ledger) -> None:
         key = (row.user_id, row.subaccount, row.ticker)
         assert row.resting_orders_count == resting.pop(key, 0), f"{key}: {row.resting_orders_count} resting"
     assert not resting, f"orders rest with no position row: {resting}"
-    assert ledger.resting == sum(whole(o.remaining) for o in ledger.orders.values())
+    by_account = Counter()
+    for o in ledger.orders.values():
+        by_account[o.user_id] += whole(o.remaining)
+    assert {u: a.resting for u, a in ledger.accounts.items() if a.resting} == dict(+by_account)

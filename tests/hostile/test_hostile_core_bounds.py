@@ -29,15 +29,17 @@ def ledger() -> Ledger:
     return ledger
 
 
-def test_contracts_filled_over_every_account_are_bounded_and_reset_starts_again(ledger, monkeypatch):
-    monkeypatch.setattr(ledger_module, "MAX_LEDGER_CONTRACTS", D(25))
+def test_contracts_an_account_filled_are_bounded_per_account_and_reset_starts_again(ledger, monkeypatch):
+    monkeypatch.setattr(ledger_module, "MAX_ACCOUNT_CONTRACTS", D(25))
     ledger.open_account("v")
     ledger.apply_fill("u", "EV-A", "yes", "buy", D(10), D("0.5"))
     ledger.apply_fill("v", "EV-B", "yes", "buy", D(15), D("0.5"))
-    with pytest.raises(LedgerError, match="filled over all accounts"):
+    ledger.apply_fill("u", "EV-A", "yes", "buy", D(15), D("0.5"))  # each account counts its own
+    with pytest.raises(LedgerError, match="this account's contracts filled"):
         ledger.apply_fill("u", "EV-C", "yes", "buy", D("0.01"), D("0.5"))
     assert "EV-C" not in ledger.markets and ledger.positions.get("u", 0, "EV-C") is None  # nothing listed, no row
-    assert ledger.contracts_filled == 25 and len(ledger.fills) == 2
+    assert ledger.contracts_filled == 40 and len(ledger.fills) == 3
+    ledger.apply_fill("v", "EV-C", "yes", "buy", D(10), D("0.5"))  # another account still fills
     ledger.reset()
     ledger.open_account("u")
     ledger.apply_fill("u", "EV-A", "yes", "buy", D(25), D("0.5"))
@@ -62,7 +64,7 @@ def test_a_positions_volume_and_resting_contracts_are_bounded(ledger, monkeypatc
 
 @pytest.mark.parametrize(
     ("bound", "value", "words"),
-    [("MAX_POSITION_CONTRACTS", D(20), "volume"), ("MAX_LEDGER_CONTRACTS", D(40), "filled over all accounts")],
+    [("MAX_POSITION_CONTRACTS", D(20), "volume"), ("MAX_ACCOUNT_CONTRACTS", D(20), "account's contracts filled")],
 )
 def test_a_crossing_order_meets_the_bounds_as_they_stand_when_it_is_checked(ledger, monkeypatch, bound, value, words):
     """A cross far within the bounds is checked at once, a cross near them fill by fill: either way against the

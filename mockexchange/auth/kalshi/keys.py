@@ -24,6 +24,7 @@ SCOPES = (
     "write::fcm_risk", "write::block_trade_accept",
 )  # fmt: skip
 DEFAULT_SCOPES = ("read", "write")  # a key created without scopes has full access
+MAX_USER_KEYS = 1_000  # keys one user holds at a time: the mock's bound (Kalshi's is unknown), each user's own
 
 
 def scopes_refusal(scopes: tuple[str, ...] | list[str]) -> str | None:
@@ -179,10 +180,11 @@ def policy_refusal(public: PublicKey, policy: str) -> str | None:
 class KeyRegistry:
     """Every Kalshi API key by id. With a `bus` (the ledger's), a key added or removed is published on it as an
     `api_key` / `api_key_deleted` change of its user, after the registry's own lock is let go (`clear` publishes
-    nothing: it goes with a reset, which the ledger publishes)."""
+    nothing: it goes with a reset, which the ledger publishes). A user holds at most `MAX_USER_KEYS` at a time."""
 
     def __init__(self, policy: str = KEY_POLICY_STANDARD, bus: EventBus | None = None) -> None:
         self._keys: dict[str, ApiKey] = {}
+        self._held: dict[str, int] = {}  # user -> the keys it holds
         self._lock = threading.Lock()
         # What registration (control's create_key) takes; `add` itself takes any key, as a snapshot holds it.
         self.policy = key_policy(policy)
@@ -203,7 +205,10 @@ class KeyRegistry:
         with self._lock:
             if key.key_id in self._keys:
                 raise KeyRegistrationError(f"key id {key.key_id!r} already exists")
+            if self._held.get(user_id, 0) >= MAX_USER_KEYS:
+                raise KeyRegistrationError(f"{user_id!r} holds {MAX_USER_KEYS} API keys, the most one user may hold")
             self._keys[key.key_id] = key
+            self._held[user_id] = self._held.get(user_id, 0) + 1
         if self.bus is not None:
             self.bus.publish(Change("api_key", user_id, key.key_id))
         return key
@@ -212,6 +217,10 @@ class KeyRegistry:
         """Forget a key: a request it signs is refused from now on. The key it was, or None if there was none."""
         with self._lock:
             key = self._keys.pop(key_id, None)
+            if key is not None and self._held[key.user_id] > 1:
+                self._held[key.user_id] -= 1
+            elif key is not None:
+                del self._held[key.user_id]
         if key is not None and self.bus is not None:
             self.bus.publish(Change("api_key_deleted", key.user_id, key_id))
         return key
@@ -228,3 +237,4 @@ class KeyRegistry:
     def clear(self) -> None:
         with self._lock:
             self._keys.clear()
+            self._held.clear()

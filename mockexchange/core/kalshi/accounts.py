@@ -1,4 +1,5 @@
-"""A Kalshi account: its cash per subaccount and exchange index, and its place among FCM members and subtraders."""
+"""A Kalshi account: its cash per subaccount and exchange index, its place among FCM members and subtraders, and the
+contracts its bounds count."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ class Account:
     cash: dict[tuple[int, int], int] = field(default_factory=dict)
     updated: dict[int, datetime] = field(default_factory=dict)  # last balance change per subaccount
     subtraders: list[str] = field(default_factory=list)
+    # What the account's bounds count (ledger.py's `_check_contracts`): hundredths of contracts it filled since the
+    # last reset, and whole contracts it rests now (as `resting_orders_count` counts them).
+    filled: int = 0
+    resting: int = 0
 
     def balance(self, subaccount: int = 0, exchange_index: int | None = None) -> Decimal:
         """The subaccount's cash in dollars, on one exchange index or over all of them."""

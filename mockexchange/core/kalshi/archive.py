@@ -6,8 +6,9 @@ reads. Once set:
 - fills made before `trades_created_ts` leave `GET /portfolio/fills` for `GET /historical/fills`; the fill index is
   in time order, so each read is bounded by a seek (`TimeIndex.page`'s `from_us`, `until_us`), never a walk;
 - orders that ended (cancelled, expired, ended with their market, or executed) before `orders_updated_ts` are served
-  by `GET /historical/orders` (and no longer by `GET /portfolio/orders`); the ended ones are kept here, in a time index
-  of their own, by the time they ended;
+  by `GET /historical/orders` (and no longer by `GET /portfolio/orders`); the ended ones are kept here, in an index of
+  their own per account, by the time they ended: each account's most recent ones, up to the ledger's bound
+  (`kept_ended`, trading.py: past it the oldest are forgotten, there and everywhere else);
 - an event's settled positions move, whole, to the archived book of the position store (`GET /historical/positions`)
   once every market of the event is settled and the last settled before `market_positions_last_updated_ts` (Kalshi's
   whole-event handoff); the live reads' settled book no longer holds them, so their walks do not grow with the
@@ -26,7 +27,7 @@ from mockexchange.core.clock import unix_us
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.markets import Event, Market
 from mockexchange.core.kalshi.orders import Order
-from mockexchange.core.time_index import TimeIndex
+from mockexchange.core.kept_index import KeptIndex
 
 MARKETS = "market_settled_ts"
 TRADES = "trades_created_ts"
@@ -58,7 +59,7 @@ class Archive:
 
     def __init__(self) -> None:
         self.cutoffs: dict[str, datetime] = dict.fromkeys(CUTOFFS, EPOCH)
-        self.ended_orders = TimeIndex()  # EndedOrder records per user, by the time they ended
+        self.ended_orders = KeptIndex()  # EndedOrder records per user, by the time they ended (the kept ones)
         self.archived_events: set[str] = set()
 
     def clear(self) -> None:

@@ -19,6 +19,7 @@ from mockexchange.core.kalshi.checks import (
     fill_terms,
 )
 from mockexchange.core.kalshi.lifecycle import refusal
+from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.markets import event_of
 from mockexchange.core.kalshi.new_fill import NewFill
 from mockexchange.core.kalshi.units import PAYOUT
@@ -51,19 +52,19 @@ class BatchChecks:
             contracts += t.count
             moved += t.fee
         moved += contracts * PAYOUT  # no fill moves cash by more than its count and fee
-        ledger_most, position_most, cash_most = self._bounds()  # type: ignore[attr-defined]
-        if self.filled + contracts > ledger_most:  # type: ignore[attr-defined]
-            return False
+        account_most, position_most, cash_most = self._bounds()  # type: ignore[attr-defined]
         accounts, volume_most = self.accounts, position_most - contracts  # type: ignore[attr-defined]
+        filled_most = account_most - contracts
         held, read = self.positions.held, {} if rows is None else rows  # type: ignore[attr-defined]
         for place in places:
             if place in read:
                 continue
             user_id, ticker, subaccount = place
             row = read[place] = held(user_id, subaccount, ticker)
-            if row[1][5] > volume_most:  # (its volume)
+            account = accounts[user_id]
+            if (row[1][5] > volume_most and user_id != HOUSE) or account.filled > filled_most:  # (its volume)
                 return False
-            if accounts[user_id].cash_spread(subaccount) + moved > cash_most:
+            if account.cash_spread(subaccount) + moved > cash_most:
                 return False
         return True
 
@@ -115,7 +116,6 @@ class BatchChecks:
         store, markets = self.positions, self.markets  # type: ignore[attr-defined]
         rows: dict[tuple[str, int, str], positions.Cells] = {}
         funds: dict[str, Account] = {}
-        filled = self.filled  # type: ignore[attr-defined]
         for i, ((user_id, ticker, subaccount), t) in enumerate(zip(places, terms, strict=True)):
             key = (user_id, subaccount, ticker)
             cells = rows.get(key)
@@ -124,15 +124,17 @@ class BatchChecks:
             after, cash = positions.fill(cells, t.buys, t.count, t.paid, t.fee)
             account = funds.get(user_id)
             if account is None:
-                account = funds[user_id] = Account(user_id, cash=dict(self.accounts[user_id].cash))  # type: ignore[attr-defined]
+                held = self.accounts[user_id]  # type: ignore[attr-defined]
+                account = funds[user_id] = Account(user_id, cash=dict(held.cash), filled=held.filled)
             market = markets.get(ticker)
             exchange_index = market.exchange_index if market is not None else 0
+            volume = cells[5] if user_id != HOUSE else 0  # (the house's positions have no bound: no wire shows them)
             try:
-                self._check_contracts(cells[5], t.count, "volume", filled, "filled")  # type: ignore[attr-defined]
+                self._check_contracts(volume, t.count, "volume", account.filled, "filled")  # type: ignore[attr-defined]
                 self._check_cash(account, subaccount, exchange_index, cash)  # type: ignore[attr-defined]
             except LedgerError as exc:
                 raise (_numbered(i, len(places), exc) if numbered else exc) from None
-            filled += t.count
+            account.filled += t.count
             rows[key] = after
             account.cash[(subaccount, exchange_index)] = account.cash.get((subaccount, exchange_index), 0) + cash
         return funds

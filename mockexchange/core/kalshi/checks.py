@@ -17,13 +17,18 @@ from mockexchange.core.numbers import INT32_MAX
 MAX_SUBACCOUNT = 63
 MAX_EXCHANGE_INDEX = INT32_MAX  # Kalshi's ExchangeIndex is an int32 >= 0
 # One market position's volume (contracts traded, both ways) and its resting contracts: the legacy `position`,
-# `volume` and `resting_orders_count` are int32.
+# `volume` and `resting_orders_count` are int32. (Not the house's: no wire shows its positions, and every account that
+# trades with the scripted liquidity trades with them.)
 MAX_POSITION_CONTRACTS = Decimal(2_000_000_000)
-# Contracts filled since the last reset, and contracts resting at once, over every account: whatever sums positions
-# (an event's roll-up, a portfolio's value, an FCM member's resting order value) stays far within int64 cents.
-MAX_LEDGER_CONTRACTS = Decimal(10**12)
+# Contracts one account filled since the last reset, and contracts it rests at once: whatever sums its positions (an
+# event's roll-up, a portfolio's value) stays far within int64 cents, and an FCM member's sums over its subtraders
+# (at most MAX_SUBTRADERS, below) too. Each account's own: what one account does never refuses another's.
+MAX_ACCOUNT_CONTRACTS = Decimal(10**12)
+# Subtraders of one FCM member (its error account's included): what the member's sums over them add up, and what one
+# member's client can open (POST /fcm/subtraders, a position transfer's target), each an account with its own bounds.
+MAX_SUBTRADERS = 1_000
 # A subaccount's cash, as the sum of |cash| over its exchange indexes, after a fill or a transfer: $10 trillion. A
-# settlement is never refused; its payouts add at most MAX_LEDGER_CONTRACTS dollars.
+# settlement is never refused; its payouts add at most MAX_ACCOUNT_CONTRACTS dollars.
 MAX_BALANCE = Decimal(10**13)
 
 

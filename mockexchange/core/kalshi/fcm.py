@@ -226,10 +226,10 @@ class FcmDesk:
             legs = [(source, not yes, PRICE - price if yes else price), (target, yes, price if yes else PRICE - price)]
             rows = [ledger.positions.get(user, 0, ticker) for user, _, _ in legs]
             worked = []
-            for i, ((_, buys, paid), row) in enumerate(zip(legs, rows, strict=True)):
+            for (_, buys, paid), row, account in zip(legs, rows, (ledger.accounts[source], receiver), strict=True):
                 cells = ledger.positions.cells(row) if row is not None else positions.ZERO_CELLS
                 after, cash = positions.fill(cells, buys, moved, paid, 0)
-                ledger._check_contracts(cells[5], moved, "volume", ledger.filled + i * moved, "filled")
+                ledger._check_contracts(cells[5], moved, "volume", account.filled if account else 0, "filled")
                 worked.append((after, cash))
             paid_in = worked[1][1]
             if paid_in < 0 and (receiver is None or receiver.cash.get((0, market.exchange_index), 0) + paid_in < 0):
@@ -246,7 +246,7 @@ class FcmDesk:
             changed = []
             for (user, _, _), row, (after, cash) in zip(legs, rows, worked, strict=True):
                 changed.append(self._book(ledger.accounts[user], market, row, after, cash, now))
-            ledger.filled += 2 * moved
+                ledger.accounts[user].filled += moved
             record = PositionTransfer(ledger.new_id(), fcm_user_id, source, target, ticker, count, price, now)
             self.transfers[record.position_transfer_id] = record
             for (user, _, _), snapshot in zip(legs, changed, strict=True):

@@ -1,6 +1,6 @@
 """A fill made: the one road every fill takes once it is checked, whether alone (`Ledger.apply_fill`), in a batch
 (`Ledger.apply_fills`) or as a side of a match (matching.py: `_fill_of_order`). The caller has worked out what the
-fill does to its row (positions.fill) and checked it; this writes it: the row, the ledger's contracts, the cash, the
+fill does to its row (positions.fill) and checked it; this writes it: the row, its account's contracts, the cash, the
 market's last price, the ids, the fill log and its index, the trade it prints on the market's tape (figures.py); and
 hands its changes to the subscribers that take them (`EventBus.takers`: none is made that nobody takes).
 """
@@ -53,7 +53,7 @@ class Filling:
             changed = store.snapshot_of(handle) if snapshot else None
         else:
             changed = store.update_held(handle, now, after, snapshot)
-        self.filled += terms.count  # type: ignore[has-type]
+        account.filled += terms.count
         if self.history.keeping:  # type: ignore[attr-defined]
             self._remember_cash(account, now)  # type: ignore[attr-defined]
             self.history.record("prices", market.ticker, market.last_yes_price, now)  # type: ignore[attr-defined]

@@ -6,9 +6,11 @@ hundredths of a contract, ten-thousandths of a dollar for prices, micro-dollars)
 what a fill or a settlement does to a position is positions.py's, and nowhere else.
 
 What amounts add up to is bounded too (docs/admin-api.md, "Bounds"): a command that would take a position's volume or
-resting contracts, the contracts of the whole ledger, or a subaccount's cash past its bound is refused whole, so every
-figure a venue renders, sums over many positions included, fits its wire type (int32 contracts and int64 cents in
-the legacy profile, centi-cents on its websocket).
+resting contracts, the contracts an account filled or rests, or a subaccount's cash past its bound is refused whole,
+so every figure a venue renders, sums over many positions included, fits its wire type (int32 contracts and int64 cents
+in the legacy profile, centi-cents on its websocket). Every bound is one account's (or one position's): what one
+account does never refuses another's. What an account's orders leave behind is bounded too: it keeps its resting
+orders and its `kept_ended` most recent ended ones (trading.py), so a flood of orders keeps memory flat.
 
 Lagged reads (`set_lag`, `as_of`): while a lag is set, the ledger keeps the changes of the last lag (core/versions.py)
 to what a venue's lagged reads show: every market position row, every account's cash and `updated` times, every
@@ -38,10 +40,11 @@ from mockexchange.core.kalshi.batch import Batches
 from mockexchange.core.kalshi.batch_checks import BatchChecks
 from mockexchange.core.kalshi.catalogue import Catalogue, check_market_fields
 from mockexchange.core.kalshi.checks import (
+    MAX_ACCOUNT_CONTRACTS,
     MAX_BALANCE,
     MAX_EXCHANGE_INDEX,
-    MAX_LEDGER_CONTRACTS,
     MAX_POSITION_CONTRACTS,
+    MAX_SUBTRADERS,
     LedgerError,
     fill_terms,
 )
@@ -60,10 +63,11 @@ from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.core.kalshi.subaccounts import Subaccounts, SubaccountState
-from mockexchange.core.kalshi.trading import Trading
+from mockexchange.core.kalshi.trading import KEPT_ENDED, Trading
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, TRANSFER_STATUSES, TRANSFER_TYPES, Transfer
 from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, UnitError, contracts, dollar_units, dollars
 from mockexchange.core.kalshi.usage_levels import UsageLevels
+from mockexchange.core.kept_index import KeptIndex
 from mockexchange.core.money import MAX_CENTS
 from mockexchange.core.time_index import TimeIndex
 from mockexchange.core.versions import ABSENT, History
@@ -88,6 +92,7 @@ class Ledger(
         bus: EventBus | None = None,
         fee_schedule: QuadraticFee | None = None,
         ids: Callable[[], str] | None = None,
+        kept_ended: int = KEPT_ENDED,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.bus = bus or EventBus()
@@ -122,30 +127,33 @@ class Ledger(
         self.deposits = TimeIndex()
         self.withdrawals = TimeIndex()
         self.transfers: dict[str, Transfer] = {}
+        # The orders kept (trading.py): every resting one, and each account's `kept_ended` most recent ended ones (a
+        # setting, not state: Settings.kalshi_ended_orders).
+        if type(kept_ended) is not int or kept_ended < 0:
+            raise ValueError(f"the ended orders an account keeps are an integer of at least 0, not {kept_ended!r}")
+        self.kept_ended = kept_ended
         self.orders: dict[str, Order] = {}  # the resting orders, by id (trading.py)
-        self.all_orders: dict[str, Order] = {}  # every order since the last reset, by id
-        self.order_index = TimeIndex()  # every order per user, by the time it was placed
-        self.client_orders: dict[tuple[str, str], str] = {}  # (user, client order id) -> order id
+        self.all_orders: dict[str, Order] = {}  # every order kept, by id
+        self.order_index = KeptIndex()  # every order kept per user, by the time it was placed
+        self.client_orders: dict[tuple[str, str], str] = {}  # (user, client order id) -> the kept order's id
         self.expiries: dict[str, list[tuple[datetime, str]]] = {}  # ticker -> (expiration, order id), a heap
         self.order_groups: dict[str, OrderGroup] = {}  # the live order groups, by id (order_groups.py)
         self.user_groups: dict[str, dict[str, None]] = {}  # user -> their groups' ids, oldest first
         self.groups_due: list[str] = []  # groups an action's matches took past their limit (empty between actions)
         self.usage_levels = UsageLevels()  # each user's API usage-level grants (usage_levels.py)
-        self.filled = 0  # hundredths of contracts filled since the last reset, every account's
-        self.resting = 0  # whole contracts resting now, every account's, as `resting_orders_count` counts them
         self.subaccount_state = SubaccountState()  # numbered subaccounts, moves of cash inside accounts
         self.archive = Archive()  # the historical cutoff, the ended orders, the archived events (archive.py)
         self.fcm_state = FcmState()  # FCM members' subtrader settings and position transfers (fcm.py)
 
     @property
     def contracts_filled(self) -> Decimal:
-        """Contracts filled since the last reset, over every account."""
-        return contracts(self.filled)
+        """Contracts filled since the last reset, over every account (each account's bound counts its own)."""
+        return contracts(sum(account.filled for account in self.accounts.values()))
 
     @property
     def contracts_resting(self) -> Decimal:
-        """Whole contracts resting now, over every account."""
-        return Decimal(self.resting)
+        """Whole contracts resting now, over every account (each account's bound counts its own)."""
+        return Decimal(sum(account.resting for account in self.accounts.values()))
 
     @property
     def fcm(self) -> FcmDesk:
@@ -184,7 +192,6 @@ class Ledger(
                 kept.clear()
             self.order_index.clear()
             self.usage_levels.clear()
-            self.filled = self.resting = 0
             self.subaccount_state.clear()
             self.archive.clear()
             self.fcm_state.clear()
@@ -219,6 +226,8 @@ class Ledger(
                 parent = self.accounts.get(subtrader_of)
                 if parent is None or not parent.fcm_member:
                     raise LedgerError(f"subtrader_of {subtrader_of!r} is not an FCM member account")
+                if len(parent.subtraders) >= MAX_SUBTRADERS:
+                    raise LedgerError(f"{subtrader_of!r} has {MAX_SUBTRADERS} subtraders, the most the mock keeps")
             account = Account(user_id, fcm_member=fcm_member, subtrader_of=subtrader_of)
             now = self.clock.now()
             if self.history.keeping:
@@ -364,25 +373,26 @@ class Ledger(
         return market
 
     def _bounds(self) -> tuple[int, int, int]:
-        """The bounds as `_check_contracts` and `_check_cash` read them now, in units: the contracts filled over all
-        accounts, a position's volume (hundredths), a subaccount's cash (micro-dollars)."""
-        ledger_most = _most(MAX_LEDGER_CONTRACTS, CONTRACT)
-        return ledger_most, _most(MAX_POSITION_CONTRACTS, CONTRACT), _most(MAX_BALANCE, DOLLAR)
+        """The bounds as `_check_contracts` and `_check_cash` read them now, in units: the contracts an account
+        filled, a position's volume (hundredths), a subaccount's cash (micro-dollars)."""
+        account_most = _most(MAX_ACCOUNT_CONTRACTS, CONTRACT)
+        return account_most, _most(MAX_POSITION_CONTRACTS, CONTRACT), _most(MAX_BALANCE, DOLLAR)
 
     def _check_contracts(
-        self, held: int, count: int, what: str, ledger_total: int, state: str, per: int = CONTRACT
+        self, held: int, count: int, what: str, account_total: int, state: str, per: int = CONTRACT
     ) -> None:
-        """`count` more contracts fit the position's bound (its `what`, now `held`) and the ledger's; amounts in `per`
-        of a contract (hundredths; 1: whole contracts, as resting ones are counted)."""
+        """`count` more contracts fit the position's bound (its `what`, now `held`; the house's positions have none:
+        their callers give 0) and its account's (`account_total` of them `state`); amounts in `per` of a contract
+        (hundredths; 1: whole contracts, as resting ones are counted)."""
         if held + count > _most(MAX_POSITION_CONTRACTS, per):
             raise LedgerError(
                 f"count {_shown(count, per)} would take this market position's {what} to {_shown(held + count, per)} "
                 f"contracts; it may reach {MAX_POSITION_CONTRACTS} (the legacy profile's int32 contract fields)"
             )
-        if ledger_total + count > _most(MAX_LEDGER_CONTRACTS, per):
+        if account_total + count > _most(MAX_ACCOUNT_CONTRACTS, per):
             raise LedgerError(
-                f"count {_shown(count, per)} would take the contracts {state} over all accounts to "
-                f"{_shown(ledger_total + count, per)}; the mock holds at most {MAX_LEDGER_CONTRACTS} (reset to start "
+                f"count {_shown(count, per)} would take this account's contracts {state} to "
+                f"{_shown(account_total + count, per)}; an account may reach {MAX_ACCOUNT_CONTRACTS} (reset to start "
                 "again)"
             )
 
@@ -424,7 +434,7 @@ class Ledger(
             listed = self._tradable(ticker)
             handle, cells = self.positions.held(user_id, subaccount, ticker)  # (an unlisted market holds no row)
             after, cash = positions.fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
-            self._check_contracts(cells[5], terms.count, "volume", self.filled, "filled")
+            self._check_contracts(cells[5], terms.count, "volume", account.filled, "filled")
             self._check_cash(account, subaccount, listed.exchange_index if listed else 0, cash)
             if listed is not None and (event_ticker is None or event_ticker == listed.event_ticker):
                 market = listed

@@ -43,7 +43,9 @@ class OrderGroup:
     contracts_limit: int  # hundredths (whole contracts only)
     created: datetime
     triggered: bool = False  # Kalshi's `is_auto_cancel_enabled`: its orders were cancelled, new ones are refused
-    orders: list[str] = field(default_factory=list)  # every order placed into it, in the order placed
+    # The orders placed into it that the ledger keeps (every resting one, its user's latest ended ones), by id, in the
+    # order placed: an order the ledger forgets leaves it too.
+    orders: dict[str, None] = field(default_factory=dict)
     matched: deque[tuple[datetime, int]] = field(default_factory=deque)  # (when, hundredths) within the window
     in_window: int = 0  # hundredths: the sum of `matched`
 
@@ -55,7 +57,7 @@ class OrderGroup:
         return self.in_window
 
     def copy(self) -> OrderGroup:
-        return replace(self, orders=list(self.orders), matched=deque(self.matched))
+        return replace(self, orders=dict(self.orders), matched=deque(self.matched))
 
 
 @dataclass(frozen=True, slots=True)

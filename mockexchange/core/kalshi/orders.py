@@ -85,6 +85,7 @@ class Order:
     seeded: bool = False  # stated by the control plane: it holds none of its owner's cash (what it fills is paid then)
     order_type: str = LIMIT  # ORDER_TYPES; a market order's `yes_price` is the worst it may take (its limit)
     last_update_reason: str | None = None  # why it last changed (Kalshi's words above); None: placed, nothing since
+    seq: int = 0  # its sequence in its user's order index (the ledger's `order_index`): (created, seq) is its key there
 
     @property
     def buys_yes(self) -> bool:

@@ -6,6 +6,10 @@ A mixin of the ledger: every change is made under its lock, checks the cash boun
 it was for lagged reads, and is published as a `Change`. Amounts are integers: cents of a subaccount transfer and
 centi-cents of an instance transfer as the wire gives them, micro-dollars where cash moves (units.py). The margined
 instance is a cash balance per user and shard, nothing more, until a margin venue exists.
+
+An account keeps its latest `MAX_KEPT_TRANSFERS` subaccount transfers, and as many instance transfers: past that its
+oldest go (a pending instance transfer stays until it completes), with their client transfer ids (a retry of a
+forgotten one is a new transfer). Each account's own: one account's transfers never push out another's.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from typing import TYPE_CHECKING
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT, Refusal
 from mockexchange.core.kalshi.units import CENT, CENTI_CENT
+from mockexchange.core.kept_index import KeptIndex
 from mockexchange.core.money import MAX_CENTS
 from mockexchange.core.rate_budgets import OFF, TIERS
-from mockexchange.core.time_index import TimeIndex
 
 if TYPE_CHECKING:
     from mockexchange.core.clock import Clock
@@ -35,6 +39,7 @@ RESERVATIONS = ("none", "max", "sum")
 MAX_SHARD = 100  # an instance transfer's shards: the spec's lte=100
 MAX_CENTI_CENTS = MAX_CENTS * 100  # one instance transfer: as much as one deposit
 MAX_ALLOCATIONS = 101
+MAX_KEPT_TRANSFERS = 10_000  # of each kind, per account: its latest
 SUBACCOUNTS_FROM_TIER = "advanced"  # CreateSubaccount: "available to all users on the Advanced API tier and above"
 
 
@@ -85,9 +90,9 @@ class AccountSetup:
 @dataclass(slots=True)
 class SubaccountState:
     setups: dict[str, AccountSetup] = field(default_factory=dict)
-    transfers: TimeIndex = field(default_factory=TimeIndex)  # SubaccountTransfer by user
+    transfers: KeptIndex = field(default_factory=KeptIndex)  # SubaccountTransfer by user (the kept ones)
     by_client_id: dict[tuple[str, str], SubaccountTransfer] = field(default_factory=dict)
-    instance_transfers: TimeIndex = field(default_factory=TimeIndex)  # InstanceTransfer by user
+    instance_transfers: KeptIndex = field(default_factory=KeptIndex)  # InstanceTransfer by user (the kept ones)
     instance_by_id: dict[str, InstanceTransfer] = field(default_factory=dict)
     instance_client_ids: set[tuple[str, str, int, str]] = field(default_factory=set)  # user, source, shard, id
     margined: dict[tuple[str, int], int] = field(default_factory=dict)  # (user, shard) -> micro-dollars
@@ -100,6 +105,10 @@ class SubaccountState:
         self.instance_by_id.clear()
         self.instance_client_ids.clear()
         self.margined.clear()
+
+
+def _complete(record: InstanceTransfer) -> bool:
+    return record.status == "complete"
 
 
 def _int(value: object, name: str, least: int, most: int) -> int:
@@ -216,7 +225,11 @@ class Subaccounts:
         record = SubaccountTransfer(
             transfer_id or self.new_id(), account.user_id, source, destination, cents, index, now, client_id
         )
-        self.subaccount_state.transfers.add(account.user_id, now, record)
+        state = self.subaccount_state
+        state.transfers.add(account.user_id, now, record)
+        for gone in state.transfers.trim(account.user_id, MAX_KEPT_TRANSFERS):
+            if state.by_client_id.get(named := (account.user_id, gone.client_transfer_id)) is gone:
+                del state.by_client_id[named]
         self.bus.publish(Change("subaccount_transfer", account.user_id, record))
         return record
 
@@ -288,6 +301,10 @@ class Subaccounts:
                 state.instance_client_ids.add(reuse)
             state.instance_by_id[record.transfer_id] = record
             state.instance_transfers.add(user_id, now, record)
+            for gone in state.instance_transfers.trim(user_id, MAX_KEPT_TRANSFERS, _complete):
+                del state.instance_by_id[gone.transfer_id]
+                state.instance_client_ids.discard((user_id, gone.source, gone.source_exchange_shard,
+                                                   gone.client_transfer_id or ""))  # fmt: skip
             self.bus.publish(Change("instance_transfer", user_id, record))
             return record
 

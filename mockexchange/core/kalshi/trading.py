@@ -26,6 +26,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from mockexchange.core.book import Book, LevelChange, merged
+from mockexchange.core.clock import unix_us
 from mockexchange.core.events import Change
 from mockexchange.core.ids import uuid_text
 from mockexchange.core.kalshi import units
@@ -68,6 +69,10 @@ from mockexchange.core.money import MAX_COUNT
 
 KEEP = object()
 _MOST_COUNT = int(MAX_COUNT) * CONTRACT  # hundredths  # an amend that leaves the expiration_time as it is
+# Ended orders an account keeps (Settings.kalshi_ended_orders): past it its oldest go. About 1 KB each (the order and
+# its places in the indexes), so some 10 MB an account: far more than a test reads back, and a soak ending an order a
+# second keeps its last three hours of them (and every resting order).
+KEPT_ENDED = 10_000
 
 
 def _invalid(message: str, code: str = "invalid_order") -> Refusal:
@@ -209,7 +214,7 @@ class Trading:
         if rests:
             row = self.positions.get(order.user_id, order.subaccount, order.ticker)  # type: ignore[attr-defined]
             held = row.resting_orders_count if row is not None else 0
-            self._check_contracts(held, whole(left), "resting contracts", self.resting, "resting", per=1)  # type: ignore[attr-defined]
+            self._check_contracts(held, whole(left), "resting contracts", account.resting, "resting", per=1)  # type: ignore[attr-defined]
         if planned is not None:
             self._check_cross(order, account, planned, order.holds(), 0, check_cash)  # type: ignore[attr-defined]
         # Checked: from here on nothing is refused (and only now is an id drawn: a refusal draws none). A drawn id's
@@ -391,7 +396,7 @@ class Trading:
         if left:
             row = self.positions.get(order.user_id, order.subaccount, order.ticker)  # type: ignore[attr-defined]
             held = row.resting_orders_count - old_whole if row is not None else 0
-            self._check_contracts(held, trial.resting_whole, "resting contracts", self.resting - old_whole,  # type: ignore[attr-defined]
+            self._check_contracts(held, trial.resting_whole, "resting contracts", account.resting - old_whole,  # type: ignore[attr-defined]
                                   "resting", per=1)  # fmt: skip
         self._check_cross(trial, account, planned, trial.holds(), order.held, True)  # type: ignore[attr-defined]
         # Checked: from here on nothing is refused.
@@ -459,20 +464,42 @@ class Trading:
         self._rest_moved(order, was, now)
         self._hold(order, now)
         self.orders.pop(order.order_id, None)  # type: ignore[attr-defined]
-        self.archive.order_ended(order, now)  # type: ignore[attr-defined]
         self._order_changed(order, reason)
+        self._keep_ended(order, now)
         return change
 
     # -- what every change keeps up --------------------------------------------------------------------------------
 
     def _register(self, order: Order) -> None:
-        """A new order, known from now on by its id, its client order id and in its user's list."""
+        """A new order, known from now on by its id, its client order id, in its user's list and its group's."""
         self.all_orders[order.order_id] = order  # type: ignore[attr-defined]
-        self.order_index.add(order.user_id, order.created, order)  # type: ignore[attr-defined]
+        order.seq = self.order_index.add(order.user_id, order.created, order)[1]  # type: ignore[attr-defined]
         if order.client_order_id:
             self._client_ids(order, order.client_order_id)
         if order.order_group_id is not None:
-            self.order_groups[order.order_group_id].orders.append(order.order_id)  # type: ignore[attr-defined]
+            self.order_groups[order.order_group_id].orders[order.order_id] = None  # type: ignore[attr-defined]
+
+    def _keep_ended(self, order: Order, now: datetime) -> None:
+        """The order ended at `now`: its account's history of ended orders keeps it; past the account's bound
+        (`kept_ended`), the account's oldest ended order (by when it ended) is forgotten by everything that names it.
+        Only the order's own account is touched, and what goes follows from the order orders ended in, so a state
+        file's replay forgets what the first run forgot."""
+        self.archive.order_ended(order, now)  # type: ignore[attr-defined]
+        for gone in self.archive.ended_orders.trim(order.user_id, self.kept_ended):  # type: ignore[attr-defined]
+            self._forget(gone.order)  # (one, unless the bound was lowered since)
+
+    def _forget(self, order: Order) -> None:
+        """An ended order leaves every structure that names it: by id, in its user's list, its client order id (free
+        again: Kalshi's only rule is that it names no open order) and its group's list."""
+        user_id = order.user_id
+        self.all_orders.pop(order.order_id, None)  # type: ignore[attr-defined]
+        self.order_index.drop(user_id, (unix_us(order.created), order.seq))  # type: ignore[attr-defined]
+        client_orders = self.client_orders  # type: ignore[attr-defined]
+        if order.client_order_id and client_orders.get((user_id, order.client_order_id)) == order.order_id:
+            del client_orders[(user_id, order.client_order_id)]
+        group = self.order_groups.get(order.order_group_id) if order.order_group_id is not None else None  # type: ignore[attr-defined]
+        if group is not None:
+            group.orders.pop(order.order_id, None)
 
     def _client_ids(self, order: Order, client_order_id: str) -> None:
         if order.client_order_id and order.client_order_id != client_order_id:
@@ -490,7 +517,7 @@ class Trading:
         row = self._position_row(order.user_id, order.subaccount, market, now)  # type: ignore[attr-defined]
         with self.positions.changing(row, now):  # type: ignore[attr-defined]
             row.resting_orders_count += delta
-        self.resting += delta  # type: ignore[attr-defined]
+        self.accounts[order.user_id].resting += delta  # type: ignore[attr-defined]
 
     def _hold(self, order: Order, now: datetime) -> None:
         """The order holds what it should now (orders.py): the difference leaves or rejoins the available cash."""
@@ -590,7 +617,13 @@ class Trading:
 
     def _schedule_expiry(self, order: Order) -> None:
         if order.expiration_time is not None and order.status == RESTING:
-            heapq.heappush(self.expiries.setdefault(order.ticker, []), (order.expiration_time, order.order_id))  # type: ignore[attr-defined]
+            heap = self.expiries.setdefault(order.ticker, [])  # type: ignore[attr-defined]
+            heapq.heappush(heap, (order.expiration_time, order.order_id))
+            resting = self.orders  # type: ignore[attr-defined]
+            # Mostly orders ended or amended since: only the others kept (O(1) amortized, however many come and go).
+            if len(heap) > 2 * len(resting) + 64:
+                heap[:] = [(when, i) for when, i in heap if i in resting and resting[i].expiration_time == when]
+                heapq.heapify(heap)
             self._schedule(order.expiration_time, order.ticker)  # type: ignore[attr-defined]
 
     def _expire(self, market: Market, until: datetime) -> None:

@@ -66,7 +66,7 @@ def get_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, 
         raise not_found(str(exc)) from None
     row = order_group(found)
     return {"is_auto_cancel_enabled": row["is_auto_cancel_enabled"], "contracts_limit_fp": row["contracts_limit_fp"],
-            "orders": found.orders, "exchange_index": found.exchange_index}  # fmt: skip
+            "orders": list(found.orders), "exchange_index": found.exchange_index}  # fmt: skip
 
 
 def create_order_group(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
