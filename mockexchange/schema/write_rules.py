@@ -537,7 +537,7 @@ STATE_REFUSALS += (
                  "a client_order_id of an order the account keeps (resting, or among its latest ended ones)"),
     StateRefusal(ORDER_CREATES[:1], 400, "bad_request",
                  "a subaccount the account has not created (judged), or more contracts than a market position or the "
-                 "account may hold", order_subaccount_unknown),
+                 "account may hold, or more resting orders than an account may", order_subaccount_unknown),
     StateRefusal(("AmendOrderV2",), 400, "invalid_order", "a count not above what the order has filled"),
     StateRefusal(("AmendOrderV2",), 400, "invalid_expiration_time", "an expiration_time at or before the exchange's "
                  "now"),

@@ -1,7 +1,8 @@
 """One Kalshi account must not exhaust what every account shares, over signed HTTP: an account's flood of ended
 orders keeps only its latest (its own bound, set small here), never refusing another account, and what it forgets is
 gone from every read; the contracts bounds are each account's own, refusing in Kalshi's shape only the account that
-reaches them; so are the transfers an account keeps, a user's API keys and an FCM member's subtraders."""
+reaches them; so are the orders an account rests, the transfers it keeps, a user's API keys and an FCM member's
+subtraders."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from kalshi_orders import T0, client_of, fresh, module_server, order, place, ref
 from mockexchange.auth.kalshi import keys as keys_module
 from mockexchange.core.kalshi import ledger as ledger_module
 from mockexchange.core.kalshi import subaccounts as subaccounts_module
+from mockexchange.core.kalshi import trading as trading_module
 from mockexchange.server import MockServer
 
 KEPT = 3  # ended orders an account keeps, in this module's mock
@@ -95,6 +97,20 @@ def test_each_accounts_contracts_bounds_refuse_only_the_account_that_reaches_the
 def _ioc(**fields) -> dict:
     """An immediate-or-cancel bid for 1 of M at 0.30, with `fields` over it."""
     return order(time_in_force="immediate_or_cancel", **fields)
+
+
+def test_the_orders_an_account_rests_are_bounded_per_account(mock, alice, bob, monkeypatch):
+    """With 2 resting orders an account: Alice's third resting order is refused in Kalshi's shape (one that does not
+    rest is taken), Bob still rests his; once Alice cancels one she rests again."""
+    monkeypatch.setattr(trading_module, "MAX_RESTING_ORDERS", 2)
+    first = place(alice, price="0.10")["order_id"]
+    place(alice, price="0.11")
+    refused(alice.post("/portfolio/events/orders", json=order(price="0.12")), 400, "bad_request")
+    assert place(alice, price="0.12", time_in_force="immediate_or_cancel")["fill_count"] == "0.00"
+    assert ids(ok(alice, "/portfolio/orders", status="resting")["orders"])[1] == first
+    place(bob, price="0.12")
+    assert alice.delete(f"/portfolio/events/orders/{first}").status_code == 200
+    place(alice, price="0.12")
 
 
 def test_an_account_keeps_its_latest_transfers_and_their_client_ids(mock, alice, bob, monkeypatch):

@@ -27,6 +27,9 @@ MAX_ACCOUNT_CONTRACTS = Decimal(10**12)
 # Subtraders of one FCM member (its error account's included): what the member's sums over them add up, and what one
 # member's client can open (POST /fcm/subtraders, a position transfer's target), each an account with its own bounds.
 MAX_SUBTRADERS = 1_000
+# Orders one account rests at once. Each holds some of its owner's cash, but as little as a hundred micro-dollars: a
+# funded account could otherwise rest millions (about 1 KB each).
+MAX_RESTING_ORDERS = 100_000
 # A subaccount's cash, as the sum of |cash| over its exchange indexes, after a fill or a transfer: $10 trillion. A
 # settlement is never refused; its payouts add at most MAX_ACCOUNT_CONTRACTS dollars.
 MAX_BALANCE = Decimal(10**13)

@@ -31,7 +31,7 @@ from mockexchange.core.events import Change
 from mockexchange.core.ids import uuid_text
 from mockexchange.core.kalshi import units
 from mockexchange.core.kalshi.accounts import Account
-from mockexchange.core.kalshi.checks import LedgerError, Refusal, check_subaccount, check_trade
+from mockexchange.core.kalshi.checks import MAX_RESTING_ORDERS, LedgerError, Refusal, check_subaccount, check_trade
 from mockexchange.core.kalshi.figures import roll_day
 from mockexchange.core.kalshi.lifecycle import refusal
 from mockexchange.core.kalshi.market_changes import Cause
@@ -215,6 +215,7 @@ class Trading:
             row = self.positions.get(order.user_id, order.subaccount, order.ticker)  # type: ignore[attr-defined]
             held = row.resting_orders_count if row is not None else 0
             self._check_contracts(held, whole(left), "resting contracts", account.resting, "resting", per=1)  # type: ignore[attr-defined]
+            self._check_resting_orders(order.user_id)
         if planned is not None:
             self._check_cross(order, account, planned, order.holds(), 0, check_cash)  # type: ignore[attr-defined]
         # Checked: from here on nothing is refused (and only now is an id drawn: a refusal draws none). A drawn id's
@@ -569,6 +570,13 @@ class Trading:
         if not is_level(structure, yes_price):
             raise Refusal(f"price {price(yes_price)} is not a level of {market.ticker!r} ({structure})", 400,
                           "invalid_price")  # fmt: skip
+
+    def _check_resting_orders(self, user_id: str) -> None:
+        """One more order of the user's may rest: it rests fewer than `MAX_RESTING_ORDERS` (the orders it keeps less
+        its ended ones)."""
+        resting = self.order_index.count(user_id) - self.archive.ended_orders.count(user_id)  # type: ignore[attr-defined]
+        if resting >= MAX_RESTING_ORDERS:
+            raise Refusal(f"{user_id!r} rests {resting:,} orders, the most one account may: cancel one first")
 
     def _check_client_order_id(self, user_id: str, client_order_id: str) -> None:
         if client_order_id and (user_id, client_order_id) in self.client_orders:  # type: ignore[attr-defined]
