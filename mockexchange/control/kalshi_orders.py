@@ -17,6 +17,7 @@ message) and the others go on.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -45,6 +46,7 @@ from mockexchange.core.kalshi.units import CONTRACT, COUNT_PLACES, contracts, do
 from mockexchange.core.money import MAX_CENTS, MAX_COUNT, MoneyError, parse_price_units, parse_scaled, plain
 
 BOOK_SIDES = {"bid": ("yes", "buy"), "ask": ("yes", "sell")}  # Kalshi's v2 side, as the legacy side and action
+LONG_BATCH = 20  # orders a batch holds before it runs as one long command
 LATEST = int(datetime(9999, 1, 1, tzinfo=UTC).timestamp())
 
 
@@ -198,12 +200,22 @@ class OrderOperations:
         if not isinstance(orders, list) or len(orders) > MAX_BATCH:
             raise ControlError(f"orders must be a list of at most {MAX_BATCH} orders")
         made = []
-        for i, item in enumerate(orders):
-            if not isinstance(item, dict):
-                raise ControlError(f"orders[{i}] must be an object of place_order's fields")
-            fields = {k: v for k, v in item.items() if k not in ("user_id", "fcm_bound")}
-            made.append(_refused(lambda fields=fields: _each(_PLACE, self, user_id, fcm_bound=fcm_bound, **fields)))
+        with self._batch_hold(user_id, orders):
+            for i, item in enumerate(orders):
+                if not isinstance(item, dict):
+                    raise ControlError(f"orders[{i}] must be an object of place_order's fields")
+                fields = {k: v for k, v in item.items() if k not in ("user_id", "fcm_bound")}
+                made.append(_refused(lambda fields=fields: _each(_PLACE, self, user_id, fcm_bound=fcm_bound, **fields)))
         return {"orders": made}
+
+    def _batch_hold(self, user_id: Any, orders: list[Any]) -> AbstractContextManager[object]:
+        """A batch of more than `LONG_BATCH` orders is one long command (core/stepping.py) over the markets it names:
+        the reads of other accounts and markets go on beside it. A smaller one holds nothing: each order is its own."""
+        if len(orders) <= LONG_BATCH or not isinstance(user_id, str):
+            return nullcontext()
+        tickers = {item["ticker"] for item in orders if isinstance(item, dict) and isinstance(item.get("ticker"), str)}
+        ledger = self.ledger
+        return ledger.lock.holding_long(lambda: ledger.trading_footprint(tickers, user_id))
 
     @command(answer=done_json)
     def cancel_user_order(

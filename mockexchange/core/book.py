@@ -181,6 +181,35 @@ class Book:
         best = self.best(opposite(side))
         return best is not None and _crosses(side, price, best[0])
 
+    def reach(self, side: Side, size: int, limit: int | None, self_trade: SelfTrade, most: int) -> int:
+        """At most how many resting orders an incoming order would trade with or cancel (counted up to `most` + 1,
+        level by level, never order by order): what tells a venue a match will be long before it plans it. Each
+        order takes at least one unit of `size`; one `cancel_maker` cancels takes none, so then every order of a
+        level it reaches counts."""
+        reached, left = 0, size
+        other = opposite(side)
+        levels = self._sides[other]
+        for key in levels.keys:
+            if left <= 0 or reached > most or (limit is not None and not _crosses(side, limit, _price(other, key))):
+                break
+            level = levels.at[key]
+            reached += len(level.orders) if self_trade == "cancel_maker" else min(len(level.orders), left)
+            left -= level.size
+        return reached
+
+    def reached(self, side: Side, size: int, limit: int | None) -> Iterator[Resting]:
+        """The resting orders an incoming order would reach, in the order it would (self-trade prevention aside)."""
+        other = opposite(side)
+        levels = self._sides[other]
+        for key in levels.keys:  # (read as it is: whoever asks changes nothing until it is done)
+            if size <= 0 or (limit is not None and not _crosses(side, limit, _price(other, key))):
+                return
+            for order in levels.at[key].orders.values():
+                if size <= 0:
+                    return
+                size -= order.size
+                yield order
+
     def fillable(self, side: Side, size: int, limit: int | None, owner: Any, self_trade: SelfTrade) -> int:
         """How much of an incoming order `match` would fill now (for fill-or-kill), changing nothing."""
         return self.plan(side, size, limit, owner, self_trade).filled
@@ -194,10 +223,12 @@ class Book:
         self_trade: SelfTrade = None,
         *,
         may_take: Callable[[Resting], bool] | None = None,
+        step: Callable[[], None] | None = None,
     ) -> Matched:
         """What `match` would do now, changing nothing: its matches (each maker's `size` still what rests), what
         self-trade prevention would cancel, whether it would stop, what would be left (`changes` stays empty until
-        `apply`). A venue checks the fills it would make (its collateral, its bounds) before any of them happens."""
+        `apply`). A venue checks the fills it would make (its collateral, its bounds) before any of them happens.
+        `step` (a long command's) is called after each resting order looked at."""
         if size <= 0:
             raise BookError(f"an order's size must be positive, not {size}")
         if self_trade is not None and self_trade not in SELF_TRADE_RULES:
@@ -213,6 +244,8 @@ class Book:
             for order in level.orders.values():
                 if not done.left:
                     break
+                if step is not None:
+                    step()
                 if self_trade is not None and order.owner == owner:
                     if self_trade == "cancel_taker":
                         done.stopped = True
@@ -285,12 +318,14 @@ class Book:
         it refuses is skipped, left in place. `plan` then `apply`, in one step."""
         return self.apply(self.plan(side, size, limit, owner, self_trade, may_take=may_take))
 
-    def apply(self, planned: Matched) -> Matched:
+    def apply(self, planned: Matched, step: Callable[[], None] | None = None) -> Matched:
         """Make what `plan` answered happen (nothing in the book may have changed since): each match takes from its
         maker (a maker's `size` then is what is left of it), each self-trade cancellation leaves; the levels changed,
-        each once, go to `planned.changes`. Answers `planned`."""
+        each once, go to `planned.changes`. Answers `planned`. `step` as `plan`'s."""
         before: dict[tuple[Side, int], int] = {}
         for order, taken in planned.steps:
+            if step is not None:
+                step()
             levels = self._sides[order.side]
             key = _key(order.side, order.price)
             level = levels.at[key]

@@ -1,17 +1,20 @@
 """Many fills at once (`Ledger.apply_fills`, seeding a large sandbox): the whole batch checked, then each fill made as
-`apply_fill` makes it (positions.fill, then `Filling._make_fill`), under one hold of the lock and at one instant.
+`apply_fill` makes it (positions.fill, then `Filling._make_fill`), under one hold of the lock and at one instant; a
+large batch as a long command (core/stepping.py), which lets the reads of other accounts and markets in as it goes.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import Terms
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.filling import hand_over
+from mockexchange.core.kalshi.matching import DEEP
 from mockexchange.core.kalshi.new_fill import NewFill, new_fills
 
 
@@ -28,7 +31,7 @@ class Batches:
         Answers the fills as views of the fill log (they read as, and equal, the `Fill`s `apply_fill` answers), which
         are also what the fill changes carry."""
         batch = new_fills(fills)
-        with self.lock:  # type: ignore[attr-defined]
+        with self._batch_hold(batch):
             terms = self._check_batch(batch)  # type: ignore[attr-defined]
             # The batch makes no reference cycle, only objects that live on: the cyclic collector, which would walk
             # every one of them again and again while a large state is seeded, waits until it is done.
@@ -40,6 +43,16 @@ class Batches:
                 if collecting:
                     gc.enable()
 
+    def _batch_hold(self, batch: list[NewFill]) -> AbstractContextManager[object]:
+        """The lock, held for the batch: a long command (core/stepping.py) over its accounts and markets if it has
+        more than `DEEP` fills."""
+        lock = self.lock  # type: ignore[attr-defined]
+        if len(batch) <= DEEP:
+            return lock  # type: ignore[no-any-return]
+        users = {spec[0] for spec in batch if type(spec[0]) is str}
+        tickers = {spec[1] for spec in batch if type(spec[1]) is str}
+        return lock.holding_long(lambda: self.trading_footprint(tickers, *users))  # type: ignore[attr-defined,no-any-return]
+
     def _apply_batch(self, batch: list[NewFill], terms: list[Terms]) -> Sequence[Fill]:
         """The fills of a checked batch, each as `apply_fill` makes it, under the lock. The batch is one instant: its
         changes go to the subscribers that take them as it starts (`EventBus.takers`), and none is made that nobody
@@ -50,7 +63,10 @@ class Batches:
         log = self.fills  # type: ignore[attr-defined]
         start = len(log)
         make, step, holding = self._make_fill, positions.fill, store.held
+        pause = self._stepper()  # type: ignore[attr-defined]
         for spec, fill_terms in zip(batch, terms, strict=True):
+            if pause is not None:
+                pause()
             user_id, ticker, _, _, _, _, subaccount, is_taker, event_ticker, _, order_id, client_order_id = spec
             market = markets.get(ticker)
             if market is None:

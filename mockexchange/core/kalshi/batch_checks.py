@@ -56,7 +56,10 @@ class BatchChecks:
         accounts, volume_most = self.accounts, position_most - contracts  # type: ignore[attr-defined]
         filled_most = account_most - contracts
         held, read = self.positions.held, {} if rows is None else rows  # type: ignore[attr-defined]
+        step = self._stepper()  # type: ignore[attr-defined]
         for place in places:
+            if step is not None:
+                step()
             if place in read:
                 continue
             user_id, ticker, subaccount = place
@@ -73,7 +76,10 @@ class BatchChecks:
         accounts, markets, rule_for = self.accounts, self.markets, self.fee_rule_for  # type: ignore[attr-defined]
         listed: dict[str, str] = {}  # ticker -> event of the markets the batch lists
         made: list[Terms] = []
+        step = self._stepper()  # type: ignore[attr-defined]
         for i, spec in enumerate(batch):
+            if step is not None:
+                step()
             user_id, ticker, side, action, count, price, subaccount, is_taker, event_ticker, fee, _, _ = spec
             try:
                 rule = rule_for(ticker, event_ticker) if fee is None else None
@@ -116,7 +122,10 @@ class BatchChecks:
         store, markets = self.positions, self.markets  # type: ignore[attr-defined]
         rows: dict[tuple[str, int, str], positions.Cells] = {}
         funds: dict[str, Account] = {}
+        step = self._stepper()  # type: ignore[attr-defined]
         for i, ((user_id, ticker, subaccount), t) in enumerate(zip(places, terms, strict=True)):
+            if step is not None:
+                step()
             key = (user_id, subaccount, ticker)
             cells = rows.get(key)
             if cells is None:

@@ -21,7 +21,6 @@ asks `as_of()` (now minus the lag, on the exchange clock) and reads `positions.p
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
@@ -69,6 +68,7 @@ from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, UnitError, contract
 from mockexchange.core.kalshi.usage_levels import UsageLevels
 from mockexchange.core.kept_index import KeptIndex
 from mockexchange.core.money import MAX_CENTS
+from mockexchange.core.stepping import StateLock
 from mockexchange.core.time_index import TimeIndex
 from mockexchange.core.versions import ABSENT, History
 
@@ -100,7 +100,7 @@ class Ledger(
         self.new_id: Callable[[], str] = ids or IdFactory()
         # Market ids from a generator of their own (catalogue.py), so the other ids stay what they were.
         self.market_ids = self.new_id.derived("markets") if isinstance(self.new_id, IdFactory) else self.new_id
-        self.lock = threading.RLock()
+        self.lock = StateLock()  # (core/stepping.py: long commands step aside for the reads they leave be)
         self.accounts: dict[str, Account] = {}
         self.series: dict[str, Series] = {}
         self.events: dict[str, Event] = {}

@@ -105,8 +105,8 @@ class MarketLifecycle:
     def run_due(self) -> None:
         """Make every transition due by now (a read's, the app timer's): nothing to do costs a clock read."""
         heap = self.due_times
-        if not heap or heap[0] > self.clock.now():  # type: ignore[attr-defined]
-            return
+        if not heap or heap[0] > self.clock.now() or self.lock.beside_long:  # type: ignore[attr-defined]
+            return  # (a read beside a long command reads the state it began from: the next one makes them)
         with self.due_guard() if self.due_guard is not None else nullcontext(), self.lock:  # type: ignore[attr-defined]
             self.run_due_now()
 

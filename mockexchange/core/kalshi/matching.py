@@ -14,6 +14,8 @@ and fee out of what the order holds, gives the rest of that back, and ends the o
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import NamedTuple
 
@@ -26,6 +28,11 @@ from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.orders import BOOK_RULES, CANCELED, EXECUTED, SELF_TRADE_CANCEL, TRADE, Order
 from mockexchange.core.kalshi.positions import Cells
 from mockexchange.core.kalshi.units import PRICE
+from mockexchange.core.stepping import Footprint
+
+# Resting orders a cross may reach before it runs long (core/stepping.py): some 20 ms of matching, about what a read
+# beside it may wait for.
+DEEP = 500
 
 
 class Planned(NamedTuple):
@@ -56,17 +63,67 @@ def house_terms(resting: Resting, count: int, yes_price: int, fee: int) -> Terms
 class Matching:
     """A part of `Ledger`: crossing an order with its market's book, under the ledger's lock."""
 
+    def _crossing(
+        self, order: Order, market: Market, size: int, yes_price: int | None = None
+    ) -> AbstractContextManager[None]:
+        """Where the cross of `size` hundredths of `order` (at `yes_price`, else its own) runs: long
+        (core/stepping.py) if it may reach more than `DEEP` resting orders, else as the command runs."""
+        book = market.book
+        stp = BOOK_RULES[order.self_trade_prevention_type] if order.self_trade_prevention_type is not None else None
+        limit = order.yes_price if yes_price is None else yes_price
+        if book is None or not size:
+            return nullcontext()
+        deep = book.reach(order.book_side, size, limit, stp, DEEP) > DEEP
+        if not deep and not self._trips_many(order, book.reached(order.book_side, size, limit)):
+            return nullcontext()
+        return self.lock.long(self.trading_footprint([market.ticker], order.user_id))  # type: ignore[attr-defined]
+
+    def _trips_many(self, order: Order, reached: Iterable[Resting]) -> bool:
+        """Whether the cross may trigger an order group (the order's, or a maker's it reaches) that cancels more than
+        `DEEP` orders as it is triggered."""
+        groups = self.order_groups  # type: ignore[attr-defined]
+        if not groups:
+            return False
+
+        def many(group_id: str | None) -> bool:
+            group = groups.get(group_id) if group_id is not None else None
+            return group is not None and len(group.orders) > DEEP
+
+        return many(order.order_group_id) or any(
+            resting.data is not None and many(resting.data.order_group_id) for resting in reached
+        )
+
+    def trading_footprint(self, tickers: Iterable[str], *users: str) -> Footprint:
+        """What trading in `tickers` may read or change: those markets, `users`, the house, and every account resting
+        an order or holding a row there (a row's value follows its market's price)."""
+        touched = {*users, HOUSE}
+        markets = self.markets  # type: ignore[attr-defined]
+        for ticker in tickers:
+            touched |= self.positions.holders(ticker)  # type: ignore[attr-defined]
+            book = markets[ticker].book if ticker in markets else None
+            if book is not None:
+                touched.update(resting.owner for resting in book.orders())
+        return Footprint.of(touched, tickers)
+
+    def _stepper(self) -> Callable[[], None] | None:
+        """What a long command calls as each of its steps ends; None if the command runs as usual."""
+        lock = self.lock  # type: ignore[attr-defined]
+        return lock.step if lock.running_long else None
+
     def _plan_cross(self, order: Order, market: Market, size: int, rule: FeeRule) -> Planned:
         """What crossing `size` hundredths of `order` (at its price) with the book would do, and the terms of each
         fill, changing nothing."""
         book = market.book
         stp = BOOK_RULES[order.self_trade_prevention_type] if order.self_trade_prevention_type is not None else None
+        step = self._stepper()
         if book is None:
             plan = Matched(left=size)
         else:
-            plan = book.plan(order.book_side, size, order.yes_price, order.user_id, stp)
+            plan = book.plan(order.book_side, size, order.yes_price, order.user_id, stp, step=step)
         terms: list[tuple[Terms, Terms]] = []
         for match in plan.matches:
+            if step is not None:
+                step()
             maker: Order | None = match.maker.data
             taker_terms = order.terms(match.size, match.price, rule.fee_units(match.size, match.price, True))
             if maker is None:
@@ -100,7 +157,10 @@ class Matching:
         places: list[tuple[str, str, int]] = []
         terms: list[Terms] = []
         taker = (order.user_id, order.ticker, order.subaccount)
+        step = self._stepper()
         for match, (taker_terms, maker_terms) in zip(planned.plan.matches, planned.terms, strict=True):
+            if step is not None:
+                step()
             maker: Order | None = match.maker.data
             owner = (HOUSE, order.ticker, 0) if maker is None else (maker.user_id, order.ticker, maker.subaccount)
             places += [taker, owner]
@@ -140,13 +200,16 @@ class Matching:
         caller's. `logged_id`: the order's id as the fill log takes it (its UUID integer, if the caller has it)."""
         book = market.book
         assert book is not None or not planned.plan.steps
-        plan = book.apply(planned.plan) if book is not None else planned.plan
+        step = self._stepper()
+        plan = book.apply(planned.plan, step) if book is not None else planned.plan
         takers = (self.bus.takers("fill"), self.bus.takers("position"))  # type: ignore[attr-defined]
         accounts, rows = self.accounts, planned.rows  # type: ignore[attr-defined]
         account = accounts[order.user_id]
         client_order_id = order.client_order_id or None
         filled = yes_value = fees = 0
         for match, (taker_terms, maker_terms) in zip(plan.matches, planned.terms, strict=True):
+            if step is not None:
+                step()
             trade_id = self._drawn_id()  # type: ignore[attr-defined]
             self._fill_of_order(  # type: ignore[attr-defined]
                 account, market, order.subaccount, taker_terms, True, logged_id or order.order_id, client_order_id, now,
@@ -171,6 +234,8 @@ class Matching:
             fees += taker_terms.fee
             order.taker_cost += match.size * taker_terms.paid
         for cancelled in plan.cancelled:
+            if step is not None:
+                step()
             self._end(cancelled.data, CANCELED, now, None, reason=SELF_TRADE_CANCEL)  # type: ignore[attr-defined]  # (out of the book already)
         order.filled += filled
         order.taker_fees += fees

@@ -17,6 +17,7 @@ limit where Kalshi's message has it); the orders a trigger or a delete ends are 
 from __future__ import annotations
 
 from collections import deque
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -24,8 +25,10 @@ from mockexchange.core.book import LevelChange, merged
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import Refusal, check_subaccount
 from mockexchange.core.kalshi.market_changes import Cause
+from mockexchange.core.kalshi.matching import DEEP
 from mockexchange.core.kalshi.orders import CANCELED, DECREASE, Order
 from mockexchange.core.kalshi.units import CONTRACT
+from mockexchange.core.stepping import Footprint
 
 GROUP = "order_group"  # the bus's kind for a group's change (a GroupEvent)
 WINDOW = timedelta(seconds=15)  # Kalshi's rolling window of matched contracts
@@ -233,14 +236,21 @@ class OrderGroups:
             order = resting.get(order_id)
             if order is not None:
                 by_market.setdefault(order.ticker, []).append(order)
-        for ticker, orders in by_market.items():
-            market = self.markets[ticker]  # type: ignore[attr-defined]
-            self._touch(market, now)  # type: ignore[attr-defined]
-            changes: list[LevelChange] = []
-            for order in orders:
-                change = self._end(order, CANCELED, now, market.book, reason=DECREASE)  # type: ignore[attr-defined]
-                changes += [change] if change else []
-            self._moved(market, merged(changes), now, Cause(group.user_id, group.subaccount, None))  # type: ignore[attr-defined]
+        # Many: long (core/stepping.py), though the command changed the group already (where it may step).
+        many = sum(map(len, by_market.values())) > DEEP
+        footprint = Footprint.of((group.user_id,), by_market)
+        with self.lock.long(footprint, fresh=False) if many else nullcontext():  # type: ignore[attr-defined]
+            step = self._stepper()  # type: ignore[attr-defined]
+            for ticker, orders in by_market.items():
+                market = self.markets[ticker]  # type: ignore[attr-defined]
+                self._touch(market, now)  # type: ignore[attr-defined]
+                changes: list[LevelChange] = []
+                for order in orders:
+                    if step is not None:
+                        step()
+                    change = self._end(order, CANCELED, now, market.book, reason=DECREASE)  # type: ignore[attr-defined]
+                    changes += [change] if change else []
+                self._moved(market, merged(changes), now, Cause(group.user_id, group.subaccount, None))  # type: ignore[attr-defined]
 
     def _group_event(self, group: OrderGroup, event_type: str, now: datetime) -> None:
         takers = self.bus.takers(GROUP)  # type: ignore[attr-defined]

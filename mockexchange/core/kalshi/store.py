@@ -245,6 +245,15 @@ class PositionStore(Walks, StoredRows):
         handles = [held] if type(held) is int else list(held.values())  # type: ignore[union-attr]
         return [StoredPosition(self, handle) for handle in handles]
 
+    def holders(self, ticker: str) -> set[str]:
+        """The users holding a row in one market (a long command's footprint), without a view of any."""
+        held = self._holders.get(ticker)
+        if held is None:
+            return set()
+        keys = self._owner_keys
+        owners = [self._owner[held]] if type(held) is int else held  # type: ignore[union-attr]
+        return {keys[owner][0] for owner in owners}
+
     def count(self, user_id: str, subaccount: int, state: SettlementState) -> tuple[int, int]:
         """How many events and rows the owner holds in one settlement state (the archived book, say): a sum over its
         events, never a walk of its rows. Current rows (not as of a lagged time)."""

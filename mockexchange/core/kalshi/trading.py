@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import datetime
 from decimal import Decimal
 
@@ -36,7 +37,7 @@ from mockexchange.core.kalshi.figures import roll_day
 from mockexchange.core.kalshi.lifecycle import refusal
 from mockexchange.core.kalshi.market_changes import Cause
 from mockexchange.core.kalshi.markets import Market
-from mockexchange.core.kalshi.matching import Planned
+from mockexchange.core.kalshi.matching import DEEP, Planned
 from mockexchange.core.kalshi.orders import (
     AMEND,
     CANCELED,
@@ -66,6 +67,7 @@ from mockexchange.core.kalshi.positions import ACTIONS, SIDES, buys_yes
 from mockexchange.core.kalshi.price_levels import is_level, worst_level
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, price
 from mockexchange.core.money import MAX_COUNT
+from mockexchange.core.stepping import Footprint, restarting
 
 KEEP = object()
 _MOST_COUNT = int(MAX_COUNT) * CONTRACT  # hundredths  # an amend that leaves the expiration_time as it is
@@ -84,6 +86,7 @@ class Trading:
 
     # -- placing -----------------------------------------------------------------------------------------------------
 
+    @restarting
     def submit_order(
         self,
         user_id: str,
@@ -196,7 +199,13 @@ class Trading:
         self, order: Order, market: Market, account: Account, now: datetime, check_cash: bool, cap: int | None = None
     ) -> Done:
         """A new order, checked so far, onto the book: it crosses (checked whole first, cut to what `cap` pays for if
-        given), then rests what it may."""
+        given; long if it reaches deep), then rests what it may."""
+        with self._crossing(order, market, order.remaining):  # type: ignore[attr-defined]
+            return self._enter_book(order, market, account, now, check_cash, cap)
+
+    def _enter_book(
+        self, order: Order, market: Market, account: Account, now: datetime, check_cash: bool, cap: int | None
+    ) -> Done:
         rule = self.fee_rule_for(market.ticker, None)  # type: ignore[attr-defined]
         size = order.remaining
         book = market.book
@@ -266,8 +275,10 @@ class Trading:
             self._moved(market, [change] if change else [], now, self._cause(order) if user_id else None)  # type: ignore[attr-defined]
             return Done(order.answered(), 0, 0, 0, reduced, now)
 
+    @restarting
     def cancel_orders(self, user_id: str, subaccount: int | None = None) -> list[Done]:
-        """End every resting order of the user (of one subaccount, if given): one action per market."""
+        """End every resting order of the user (of one subaccount, if given): one action per market; long
+        (core/stepping.py) past `DEEP` orders."""
         with self.lock:  # type: ignore[attr-defined]
             self.run_due_now()  # type: ignore[attr-defined]
             now = self.clock.now()  # type: ignore[attr-defined]
@@ -275,18 +286,26 @@ class Trading:
             for order in self.orders.values():  # type: ignore[attr-defined]
                 if order.user_id == user_id and subaccount in (None, order.subaccount):
                     by_market.setdefault(order.ticker, []).append(order)
-            done: list[Done] = []
-            for ticker, orders in by_market.items():
-                market = self.markets[ticker]  # type: ignore[attr-defined]
-                self._touch(market, now)
-                changes = []
-                for order in orders:
-                    reduced = order.remaining
-                    change = self._end(order, CANCELED, now, market.book, reason=DECREASE)
-                    changes += [change] if change else []
-                    done.append(Done(order.answered(), 0, 0, 0, reduced, now))
-                self._moved(market, merged(changes), now, Cause(user_id, orders[0].subaccount, None))  # type: ignore[attr-defined]
-            return done
+            many = sum(map(len, by_market.values())) > DEEP
+            with self.lock.long(Footprint.of((user_id,), by_market)) if many else nullcontext():  # type: ignore[attr-defined]
+                return self._cancel_each(by_market, user_id, now)
+
+    def _cancel_each(self, by_market: dict[str, list[Order]], user_id: str, now: datetime) -> list[Done]:
+        step = self._stepper()  # type: ignore[attr-defined]
+        done: list[Done] = []
+        for ticker, orders in by_market.items():
+            market = self.markets[ticker]  # type: ignore[attr-defined]
+            self._touch(market, now)
+            changes = []
+            for order in orders:
+                if step is not None:
+                    step()
+                reduced = order.remaining
+                change = self._end(order, CANCELED, now, market.book, reason=DECREASE)
+                changes += [change] if change else []
+                done.append(Done(order.answered(), 0, 0, 0, reduced, now))
+            self._moved(market, merged(changes), now, Cause(user_id, orders[0].subaccount, None))  # type: ignore[attr-defined]
+        return done
 
     def decrease_order(
         self, order_id: str, user_id: str, subaccount: int, reduce_by: int | None = None, reduce_to: int | None = None,
@@ -320,6 +339,7 @@ class Trading:
             self._moved(market, [change] if change else [], now, self._cause(order))  # type: ignore[attr-defined]
             return Done(order.answered(), 0, 0, 0, reduced, now)
 
+    @restarting
     def amend_order(
         self,
         order_id: str,
@@ -358,9 +378,10 @@ class Trading:
             rest = count - order.filled
             if yes_price == order.yes_price and rest <= order.remaining:
                 return self._amend_in_place(order, market, rest, expiration_time, updated_client_order_id, count, now)
-            return self._amend_anew(
-                order, market, yes_price, rest, expiration_time, updated_client_order_id, count, now
-            )
+            with self._crossing(order, market, rest, yes_price):  # type: ignore[attr-defined]
+                return self._amend_anew(
+                    order, market, yes_price, rest, expiration_time, updated_client_order_id, count, now
+                )
 
     def _amend_in_place(
         self, order: Order, market: Market, rest: int, expiration_time: object, new_id: str | None, count: int,

@@ -5,7 +5,9 @@ Every REST request takes one road: its signature checked (handling.py), the rate
 authentication: a refused signature costs nothing), what the operation needs of the key checked (access.py), then
 its body read and decoded (bodies.py) and the operation run on the event loop, but for a write that may take long,
 which runs in a worker thread: one whose work grows with its input (a batch, cancelling every order) or that makes a
-key pair (`Operation.worker`), and every write when a state file is kept (its commit may wait on a snapshot). One
+key pair (`Operation.worker`), every write when a state file is kept (its commit may wait on a snapshot), and an
+order that finds it would sweep deep into the book (it runs long: core/stepping.py). Each waits, without holding the
+loop, while a long command meets what it reads (`Operation.reach`: venues/admission.py). One
 Starlette route a path, so a 405 lists every method the path takes (its `Allow` header); only the operations the
 mock's wire profile serves are routed.
 """
@@ -15,18 +17,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import anyio.to_thread
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.stepping import Footprint
+from mockexchange.venues import admission
 from mockexchange.venues.kalshi import access, bodies, rate_limits, websocket
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.handling import handled, handled_public
 from mockexchange.venues.kalshi.params import Parts, Query, first_values
-from mockexchange.venues.kalshi.table import OPERATIONS, Operation
+from mockexchange.venues.kalshi.table import MARKET, OPERATIONS, OWN, Operation
 from mockexchange.web import json_response
 
 API_PREFIX = "/trade-api/v2"
@@ -46,6 +49,15 @@ def _response(operation: Operation, answered: Any) -> Response:
     return json_response(answered, operation.status)
 
 
+def _footprint(operation: Operation, key: ApiKey | None, path: dict[str, Any]) -> Callable[[], Footprint]:
+    """What the operation reads, for a long command running beside it (table.py's `reach`), worked out if asked."""
+    if operation.reach == OWN and key is not None:
+        return lambda: Footprint.of((key.user_id,) if key.subtrader_id is None else (key.user_id, key.subtrader_id))
+    if operation.reach == MARKET:
+        return lambda: Footprint.of(markets=(path["ticker"],))
+    return admission.everything
+
+
 def _with_body(ctx: KalshiContext, operation: Operation, key: ApiKey, raw: bytes, query: Query | None) -> Any:
     """The operation's answer to its decoded body (and, to one of `parts`, the path's names and the query too); a batch
     pays the rest of its items once they are known (routes charge one item before the body is read)."""
@@ -58,6 +70,7 @@ def _with_body(ctx: KalshiContext, operation: Operation, key: ApiKey, raw: bytes
 
 
 def _endpoint(ctx: KalshiContext, operation: Operation) -> Endpoint:
+    lock, answer = ctx.ledger.lock, operation.answer
     if operation.market_data:
         operation_id = operation.operation_id
 
@@ -66,13 +79,16 @@ def _endpoint(ctx: KalshiContext, operation: Operation) -> Endpoint:
             # the query are both the operation's (a market's ticker, and its `depth`).
             rate_limits.charge_public(ctx, request.headers, request.scope.get("client"), operation_id)
             values = Query(request.query_params, request.path_params)
-            return _response(operation, operation.answer(ctx, None, values))
+            footprint = _footprint(operation, None, request.path_params)
+            return _response(operation, await admission.inline(lock, footprint, lambda: answer(ctx, None, values)))
 
         return handled_public(market_data)
     if operation.public:
 
         async def public(request: Request) -> Response:
-            return _response(operation, operation.answer(ctx, None, _query(request)))
+            query = _query(request)
+            answered = await admission.inline(lock, admission.everything, lambda: answer(ctx, None, query))
+            return _response(operation, answered)
 
         return handled_public(public)
 
@@ -82,29 +98,27 @@ def _endpoint(ctx: KalshiContext, operation: Operation) -> Endpoint:
     # long goes (its work grows with its input, or a state file's commit or snapshot may hold it).
     in_worker = operation.write and (operation.worker or ctx.writes_in_worker)
 
-    async def answer(request: Request, key: ApiKey) -> Response:
+    async def signed(request: Request, key: ApiKey) -> Response:
         rate_limits.charge(ctx, key.user_id, operation_id)  # after auth: refused ones cost nothing
         access.permit(ctx, operation, key)  # before the parameters and the body
         parts = Query(request.query_params, request.path_params) if operation.parts else None
+        path = request.path_params  # a record named in the path: its operation reads that
+        footprint = _footprint(operation, key, path)
+        run = admission.in_worker if in_worker else admission.inline
         if body is not None:
             raw = await bodies.read(request, body)
-            if in_worker:
-                return _response(operation, await anyio.to_thread.run_sync(_with_body, ctx, operation, key, raw, parts))
-            return _response(operation, _with_body(ctx, operation, key, raw, parts))
-        path = request.path_params  # a record named in the path: its operation reads that
+            return _response(operation, await run(lock, footprint, lambda: _with_body(ctx, operation, key, raw, parts)))
         values = Parts(None, parts) if parts is not None else path or _query(request)
-        if in_worker:
-            return _response(operation, await anyio.to_thread.run_sync(operation.answer, ctx, key, values))
-        seed = generated.seed_for(request.headers) if generated is not None and not path else None
+        seed = generated.seed_for(request.headers) if generated is not None and not path and not in_worker else None
         if seed is None:
-            return _response(operation, operation.answer(ctx, key, values))
+            return _response(operation, await run(lock, footprint, lambda: answer(ctx, key, values)))
         # Generated mode: the request is checked as in ledger mode (parameters, scope, permissions) and only the body
         # is generated; the generator reads its own cursors, the ledger would refuse them.
         asked = QueryParams([(k, v) for k, v in request.query_params.multi_items() if k != "cursor"])
-        operation.answer(ctx, key, asked)
+        await run(lock, footprint, lambda: answer(ctx, key, asked))
         return generated.respond(operation_id, seed, request.query_params)
 
-    return handled(ctx, answer)
+    return handled(ctx, signed)
 
 
 def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:

@@ -56,6 +56,7 @@ TRANSFER = ("write", "write::transfer")
 FCM_RISK = ("write", "write::fcm_risk")  # FCM subtrader creation, trading blocks, daily caps
 TRADE = ("write", "write::trade")  # orders
 LEGACY = ("legacy",)  # the profile of the operations 3.34.0 no longer has
+OWN, MARKET, ALL = "own", "market", "all"  # an operation's reach
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,10 @@ class Operation:
     # A write whose work grows with what it names (a batch, every resting order) or that makes a key pair: it runs in
     # a worker thread, so the event loop answers others meanwhile; any other write runs on the event loop (routes.py).
     worker: bool = False
+    # What it reads, for a long command running beside it (core/stepping.py): OWN, the signing key's own account (its
+    # user's and its subtrader's; a long command names every account with a row or an order in the markets it
+    # trades); MARKET, the one market its path names; ALL (the rest), anything: it waits for the command's end.
+    reach: str = ALL
 
     def served_in(self, profile: str) -> bool:
         return self.profiles is None or profile in self.profiles
@@ -91,9 +96,9 @@ class Operation:
         return not self.scopes
 
     @classmethod
-    def data(cls, path: str, operation_id: str, answer: Answer) -> Operation:
+    def data(cls, path: str, operation_id: str, answer: Answer, reach: str = ALL) -> Operation:
         """A public market data read (the ledger answers it in every mode)."""
-        return cls("GET", path, operation_id, answer, PUBLIC, generated=False, market_data=True)
+        return cls("GET", path, operation_id, answer, PUBLIC, generated=False, market_data=True, reach=reach)
 
     @property
     def write(self) -> bool:
@@ -102,8 +107,8 @@ class Operation:
 
 OPERATIONS: tuple[Operation, ...] = (
     # the portfolio
-    Operation("GET", "/portfolio/positions", "GetPositions", positions.get_positions, READ),
-    Operation("GET", "/portfolio/balance", "GetBalance", balance.get_balance, BALANCE),
+    Operation("GET", "/portfolio/positions", "GetPositions", positions.get_positions, READ, reach=OWN),
+    Operation("GET", "/portfolio/balance", "GetBalance", balance.get_balance, BALANCE, reach=OWN),
     # orders (v2): placed, cancelled, amended, decreased (early: Starlette tries the routes in turn, and a trading
     # client places orders as often as it reads its positions)
     Operation("POST", "/portfolio/events/orders", "CreateOrderV2", orders.create_order, TRADE, body=orders.ORDER,
@@ -122,14 +127,15 @@ OPERATIONS: tuple[Operation, ...] = (
               body=orders.DECREASE, generated=False, parts=True),
     Operation("GET", "/portfolio/summary/total_resting_order_value", "GetPortfolioRestingOrderTotalValue",
               balance.get_resting_order_value, READ, member=True),
-    Operation("GET", "/portfolio/fills", "GetFills", history.get_fills, READ),
-    Operation("GET", "/portfolio/settlements", "GetSettlements", history.get_settlements, READ),
-    Operation("GET", "/portfolio/deposits", "GetDeposits", history.get_deposits, READ),
-    Operation("GET", "/portfolio/withdrawals", "GetWithdrawals", history.get_withdrawals, READ),
-    Operation("GET", "/portfolio/orders", "GetOrders", order_reads.get_orders, READ, generated=False),
+    Operation("GET", "/portfolio/fills", "GetFills", history.get_fills, READ, reach=OWN),
+    Operation("GET", "/portfolio/settlements", "GetSettlements", history.get_settlements, READ, reach=OWN),
+    Operation("GET", "/portfolio/deposits", "GetDeposits", history.get_deposits, READ, reach=OWN),
+    Operation("GET", "/portfolio/withdrawals", "GetWithdrawals", history.get_withdrawals, READ, reach=OWN),
+    Operation("GET", "/portfolio/orders", "GetOrders", order_reads.get_orders, READ, generated=False, reach=OWN),
     Operation("GET", "/portfolio/orders/queue_positions", "GetOrderQueuePositions",
               order_reads.get_order_queue_positions, READ, generated=False),
-    Operation("GET", "/portfolio/orders/{order_id}", "GetOrder", order_reads.get_order, READ, generated=False),
+    Operation("GET", "/portfolio/orders/{order_id}", "GetOrder", order_reads.get_order, READ, generated=False,
+              reach=OWN),
     Operation("GET", "/portfolio/orders/{order_id}/queue_position", "GetOrderQueuePosition",
               order_reads.get_order_queue_position, READ, generated=False),
     # subaccounts
@@ -138,39 +144,40 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/portfolio/subaccounts/transfer", "ApplySubaccountTransfer",
               subaccounts.apply_subaccount_transfer, TRANSFER, body=subaccounts.TRANSFER_BODY, whole_account=True),
     Operation("GET", "/portfolio/subaccounts/balances", "GetSubaccountBalances", subaccounts.get_subaccount_balances,
-              READ),
+              READ, reach=OWN),
     Operation("GET", "/portfolio/subaccounts/transfers", "GetSubaccountTransfers",
-              subaccounts.get_subaccount_transfers, READ),
+              subaccounts.get_subaccount_transfers, READ, reach=OWN),
     Operation("GET", "/portfolio/subaccounts/netting", "GetSubaccountNetting", subaccounts.get_subaccount_netting,
-              READ),
+              READ, reach=OWN),
     Operation("PUT", "/portfolio/subaccounts/netting", "UpdateSubaccountNetting",
               subaccounts.update_subaccount_netting, WRITE, body=subaccounts.NETTING_BODY),
     # moves of cash between exchange instances and shards; the target balance allocation
     Operation("POST", "/portfolio/intra_exchange_instance_transfer", "IntraExchangeInstanceTransfer",
               instance_transfers.intra_exchange_instance_transfer, TRANSFER, body=instance_transfers.TRANSFER_BODY),
     Operation("GET", "/portfolio/intra_exchange_instance_transfers", "GetIntraExchangeInstanceTransfers",
-              instance_transfers.get_intra_exchange_instance_transfers, READ),
+              instance_transfers.get_intra_exchange_instance_transfers, READ, reach=OWN),
     Operation("GET", "/portfolio/intra_exchange_instance_transfers/{transfer_id}", "GetIntraExchangeInstanceTransfer",
-              instance_transfers.get_intra_exchange_instance_transfer, READ),
+              instance_transfers.get_intra_exchange_instance_transfer, READ, reach=OWN),
     Operation("GET", "/portfolio/target_balance_allocation", "GetTargetBalanceAllocation",
-              instance_transfers.get_target_balance_allocation, READ, whole_account=True),
+              instance_transfers.get_target_balance_allocation, READ, whole_account=True, reach=OWN),
     Operation("POST", "/portfolio/target_balance_allocation", "SetTargetBalanceAllocation",
               instance_transfers.set_target_balance_allocation, WRITE, body=instance_transfers.ALLOCATION_BODY,
               whole_account=True),
     # the historical API
     Operation("GET", "/historical/cutoff", "GetHistoricalCutoff", historical.get_historical_cutoff, PUBLIC),
-    Operation("GET", "/historical/positions", "GetHistoricalPositions", historical.get_historical_positions, READ),
-    Operation("GET", "/historical/fills", "GetFillsHistorical", historical.get_fills_historical, READ),
-    Operation("GET", "/historical/orders", "GetHistoricalOrders", historical.get_historical_orders, READ),
+    Operation("GET", "/historical/positions", "GetHistoricalPositions", historical.get_historical_positions, READ,
+              reach=OWN),
+    Operation("GET", "/historical/fills", "GetFillsHistorical", historical.get_fills_historical, READ, reach=OWN),
+    Operation("GET", "/historical/orders", "GetHistoricalOrders", historical.get_historical_orders, READ, reach=OWN),
     # AccountApi and ApiKeysApi: the ledger and the key registry answer them in every mode
-    Operation("GET", "/account/limits", "GetAccountApiLimits", account.get_limits, READ, generated=False),
+    Operation("GET", "/account/limits", "GetAccountApiLimits", account.get_limits, READ, generated=False, reach=OWN),
     Operation("POST", "/account/api_usage_level/upgrade", "UpgradeAccountApiUsageLevel", account.upgrade, WRITE,
               status=201, generated=False),
     Operation("GET", "/account/api_usage_level/volume_progress", "GetAccountApiUsageLevelVolumeProgress",
-              account.get_volume_progress, READ, generated=False),
+              account.get_volume_progress, READ, generated=False, reach=OWN),
     Operation("GET", "/account/endpoint_costs", "GetAccountEndpointCosts", account.get_endpoint_costs, PUBLIC,
               generated=False),
-    Operation("GET", "/api_keys", "GetApiKeys", api_keys.get_api_keys, READ, generated=False),
+    Operation("GET", "/api_keys", "GetApiKeys", api_keys.get_api_keys, READ, generated=False, reach=OWN),
     Operation("POST", "/api_keys", "CreateApiKey", api_keys.create_api_key, WRITE, body=api_keys.CREATE_BODY,
               status=201, whole_account=True, generated=False),
     Operation("POST", "/api_keys/generate", "GenerateApiKey", api_keys.generate_api_key, WRITE,
@@ -182,8 +189,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation.data("/markets/trades", "GetTrades", market_data.get_trades),
     Operation.data("/markets/orderbooks", "GetMarketOrderbooks", market_data.get_market_orderbooks),
     Operation.data("/markets/candlesticks", "BatchGetMarketCandlesticks", candlesticks.batch_get_market_candlesticks),
-    Operation.data("/markets/{ticker}", "GetMarket", markets.get_market),
-    Operation.data("/markets/{ticker}/orderbook", "GetMarketOrderbook", market_data.get_market_orderbook),
+    Operation.data("/markets/{ticker}", "GetMarket", markets.get_market, reach=MARKET),
+    Operation.data("/markets/{ticker}/orderbook", "GetMarketOrderbook", market_data.get_market_orderbook,
+                   reach=MARKET),
     Operation.data("/series/{series_ticker}/markets/{ticker}/candlesticks", "GetMarketCandlesticks",
                    candlesticks.get_market_candlesticks),
     Operation.data("/events", "GetEvents", catalogue.get_events),
@@ -225,11 +233,11 @@ OPERATIONS: tuple[Operation, ...] = (
               body=legacy_orders.DECREASE, generated=False, parts=True, profiles=LEGACY),
     # order groups: a contracts limit over orders, triggered (their orders cancelled) when it is passed
     Operation("GET", "/portfolio/order_groups", "GetOrderGroups", order_groups.get_order_groups, READ,
-              generated=False),
+              generated=False, reach=OWN),
     Operation("POST", "/portfolio/order_groups/create", "CreateOrderGroup", order_groups.create_order_group, TRADE,
               body=order_groups.CREATE, status=201, generated=False),
     Operation("GET", "/portfolio/order_groups/{order_group_id}", "GetOrderGroup", order_groups.get_order_group, READ,
-              generated=False, parts=True),
+              generated=False, parts=True, reach=OWN),
     Operation("DELETE", "/portfolio/order_groups/{order_group_id}", "DeleteOrderGroup",
               order_groups.delete_order_group, TRADE, generated=False, parts=True, worker=True),
     Operation("PUT", "/portfolio/order_groups/{order_group_id}/reset", "ResetOrderGroup",
@@ -238,7 +246,8 @@ OPERATIONS: tuple[Operation, ...] = (
               order_groups.trigger_order_group, TRADE, body=order_groups.EMPTY, generated=False, parts=True,
               worker=True),
     Operation("PUT", "/portfolio/order_groups/{order_group_id}/limit", "UpdateOrderGroupLimit",
-              order_groups.update_order_group_limit, TRADE, body=order_groups.LIMIT, generated=False, parts=True),
+              order_groups.update_order_group_limit, TRADE, body=order_groups.LIMIT, generated=False, parts=True,
+              worker=True),  # (a limit below the window triggers the group: every one of its orders cancelled)
 )  # fmt: skip
 
 BY_ID: dict[str, Operation] = {op.operation_id: op for op in OPERATIONS}

@@ -1,0 +1,273 @@
+"""The lock a venue's state is kept under, and long commands that step aside for the reads they cannot disturb.
+
+Every command and every read of the state holds the one lock, so a read never sees half a command. A command whose work
+grows with what it touches (an order that sweeps thousands of resting orders, a batch) would then hold every other
+client for its whole run. Such a command runs *long* instead: it names its footprint (the users and markets it may read
+or change, `Footprint`), and between its steps (`StateLock.step`, called as it goes) it lets in the reads waiting on a
+footprint it does not touch, one pause at a time; a read or a command that meets the footprint waits for its end. So a
+read sees the state before the long command or after it, never half of it, and what it does not touch answers at once.
+
+A long command runs in a worker thread, never on an event loop: the loop must stay free to answer. So an event loop
+admits each operation it runs inline first (`admit`): refused while a long command meets its footprint (the caller
+waits for its end without blocking the loop: `when_clear`), and while it is admitted no long command starts (one that
+would start lets the admitted operations through first and starts again, `Restart`). A command that finds, run inline
+on a loop, that it would be long raises `MustStep`: the loop runs it again in a worker thread.
+
+Nothing here knows an event loop or a venue: a loop's waiting is a callback, a footprint is sets of names.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import gc
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from time import perf_counter_ns
+from typing import NamedTuple
+
+YIELD_NS = 1_000_000  # how long a long command runs at most before it lets other threads have the interpreter
+
+
+class Footprint(NamedTuple):
+    """The users and markets (instruments) an operation reads or changes; None: every one."""
+
+    users: frozenset[str] | None
+    markets: frozenset[str] | None
+
+    def meets(self, other: Footprint) -> bool:
+        return _overlap(self.users, other.users) or _overlap(self.markets, other.markets)
+
+    @classmethod
+    def of(cls, users: Iterable[str] = (), markets: Iterable[str] = ()) -> Footprint:
+        return cls(frozenset(users), frozenset(markets))
+
+
+EVERYTHING = Footprint(None, None)
+
+
+def _overlap(ours: frozenset[str] | None, theirs: frozenset[str] | None) -> bool:
+    if ours is None:
+        return theirs is None or bool(theirs)
+    if theirs is None:
+        return bool(ours)
+    return not ours.isdisjoint(theirs)
+
+
+class MustStep(Exception):
+    """A command run inline on an event loop found it would be long: run it again in a worker thread. Raised before it
+    changed anything."""
+
+
+class Restart(Exception):
+    """A long command could not start while operations an event loop admitted were still to run; they ran first (the
+    command had changed nothing), so it starts again from the beginning (`restarting`)."""
+
+
+class _Caller(NamedTuple):
+    footprint: Callable[[], Footprint]
+    on_loop: bool  # admitted by an event loop: it may not run long here
+
+
+# The operation running in this context, as its event loop admitted it (None: a worker's, a thread's of its own).
+_CALLER: contextvars.ContextVar[_Caller | None] = contextvars.ContextVar("mockexchange_caller", default=None)
+
+
+class StateLock:
+    """A reentrant lock with long commands (module docstring). `with lock:` as with `threading.RLock`."""
+
+    def __init__(self) -> None:
+        self._rlock = threading.RLock()
+        self._state = threading.Condition(threading.Lock())  # guards what follows and wakes who waits on it
+        self._long: Footprint | None = None  # the footprint of the long command running, if one is
+        self._long_owner: int | None = None
+        self._depth = 0  # how deep the owner holds `_rlock` (touched by the owner only)
+        self._arrived = self._entered = 0  # reads beside a long command: how many came, and got in
+        self._admitted = 0  # operations admitted by an event loop, running
+        self._held = 0  # threads waiting for a long command's end
+        self._yielded = 0  # when the long command last let other threads run (perf_counter_ns)
+        self._on_clear: list[tuple[Footprint, Callable[[], None]]] = []
+
+    # -- holding it ---------------------------------------------------------------------------------------------
+
+    def __enter__(self) -> StateLock:
+        if self._long is None or self._long_owner == threading.get_ident():
+            self._rlock.acquire()
+            if self._long is None or self._long_owner == threading.get_ident():
+                self._depth += 1
+                return self
+            self._rlock.release()  # it went long, or paused, meanwhile: take the long road
+        self._enter_beside_long()
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        self._rlock.release()
+
+    def _enter_beside_long(self) -> None:
+        """In while a long command runs: at its next pause if the caller's footprint is clear of it, else after it."""
+        caller = _CALLER.get()
+        footprint = caller.footprint() if caller is not None else EVERYTHING
+        with self._state:
+            while self._long is not None and footprint.meets(self._long):
+                self._held += 1
+                self._state.wait()
+                self._held -= 1
+            beside = self._long is not None
+            if beside:
+                self._arrived += 1
+        self._rlock.acquire()
+        if beside:
+            with self._state:
+                self._entered += 1
+                self._state.notify_all()
+        elif self._long is not None and footprint.meets(self._long):  # one started as we came: wait for it after all
+            self._rlock.release()
+            self._enter_beside_long()
+
+    # -- long commands ------------------------------------------------------------------------------------------
+
+    @property
+    def running_long(self) -> bool:
+        """Whether a long command runs now (in another thread, or this one)."""
+        return self._long is not None
+
+    @property
+    def held_back(self) -> int:
+        """Operations waiting now for a long command's end (threads, and event loops' callbacks)."""
+        with self._state:
+            return self._held + len(self._on_clear)
+
+    @property
+    def beside_long(self) -> bool:
+        """Whether this is an operation an event loop admitted while a long command runs (in another thread)."""
+        return self._long is not None and self._long_owner != threading.get_ident() and _CALLER.get() is not None
+
+    @contextmanager
+    def long(self, footprint: Footprint, fresh: bool = True) -> Iterator[None]:
+        """Run the rest of the holder's command long, over `footprint` (every user and market it may read or change).
+        `fresh`: the command has changed nothing yet, so it may be run again: on an event loop it raises `MustStep`,
+        and `Restart` (having let them run) while admitted operations wait, if it holds the lock once. Else, or not
+        fresh, it runs long beside them (on a loop: as it runs, not long). Within a long command already running, it
+        is that command's (its footprint must hold this one's)."""
+        me = threading.get_ident()
+        if self._long_owner == me:
+            yield
+            return
+        caller = _CALLER.get()
+        if caller is not None and caller.on_loop:
+            if fresh:
+                raise MustStep()
+            yield
+            return
+        with self._state:
+            waiting = fresh and self._admitted > 0 and self._depth == 1
+            if not waiting:
+                self._long, self._long_owner = footprint, me
+        if waiting:
+            raise Restart()
+        # A full collection in the middle of a long command would stop every thread at once, the loop's too: the
+        # command makes no reference cycle, so the cyclic collector waits until it is done.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            yield
+        finally:
+            if collecting:
+                gc.enable()
+            self._end_long()
+
+    @contextmanager
+    def holding_long(self, footprint: Callable[[], Footprint]) -> Iterator[None]:
+        """The lock held for a command known to be long from its start (a batch), run long over `footprint()` (worked
+        out under the lock); started again here if admitted operations had to run first."""
+        while True:
+            with ExitStack() as held:
+                held.enter_context(self)
+                try:
+                    held.enter_context(self.long(footprint()))
+                except Restart:
+                    pass
+                else:
+                    yield
+                    return
+            self.wait_admitted()
+
+    def _end_long(self) -> None:
+        with self._state:
+            self._long = self._long_owner = None
+            called, self._on_clear = self._on_clear, []
+            self._state.notify_all()
+        for _, call in called:
+            call()
+
+    def step(self) -> None:
+        """A long command between two steps: the reads waiting beside it go in (their footprint is clear of it), then
+        it goes on. Cheap when none waits: call it as often as a step ends."""
+        if self._arrived == self._entered or self._long_owner != threading.get_ident():
+            now = perf_counter_ns()
+            if now - self._yielded > YIELD_NS and self._long_owner == threading.get_ident():
+                self._yielded = now
+                time.sleep(0)  # the interpreter to other threads (an event loop's), not only at its switch interval
+            return
+        with self._state:
+            due = self._arrived
+        depth, self._depth = self._depth, 0
+        saved = self._rlock._release_save()  # type: ignore[attr-defined]  # (CPython's RLock, as Condition uses it)
+        with self._state:
+            while self._entered < due:
+                self._state.wait()
+        self._rlock._acquire_restore(saved)  # type: ignore[attr-defined]
+        self._depth = depth
+
+    # -- an event loop's operations -------------------------------------------------------------------------------
+
+    def admit(self, footprint: Callable[[], Footprint]) -> contextvars.Token[_Caller | None] | None:
+        """Admit an operation an event loop runs inline, whose footprint `footprint()` answers (asked only while a
+        long command runs): None while a long command meets it; else a token for `discharge`, and until then no long
+        command starts, and the operation runs beside one running (at its pauses)."""
+        with self._state:
+            if self._long is not None and footprint().meets(self._long):
+                return None
+            self._admitted += 1
+        return _CALLER.set(_Caller(footprint, True))
+
+    def discharge(self, token: contextvars.Token[_Caller | None]) -> None:
+        """The admitted operation is done."""
+        _CALLER.reset(token)
+        with self._state:
+            self._admitted -= 1
+            if not self._admitted:
+                self._state.notify_all()
+
+    def when_clear(self, footprint: Footprint, call: Callable[[], None]) -> bool:
+        """True if no long command meets `footprint` now; else False, and `call` is called (in the long command's
+        thread) once it has ended."""
+        with self._state:
+            if self._long is None or not footprint.meets(self._long):
+                return True
+            self._on_clear.append((footprint, call))
+            return False
+
+    def wait_admitted(self) -> None:
+        """Until no admitted operation runs (a `Restart`'s wait, outside the lock)."""
+        with self._state:
+            while self._admitted:
+                self._state.wait()
+
+
+def restarting(command: Callable[..., object]) -> Callable[..., object]:
+    """A command that may go long run again from the start on `Restart`, once the admitted operations ran."""
+
+    def run(self: object, *args: object, **kwargs: object) -> object:
+        while True:
+            try:
+                return command(self, *args, **kwargs)
+            except Restart:
+                self.lock.wait_admitted()  # type: ignore[attr-defined]
+
+    run.__name__, run.__qualname__, run.__doc__ = command.__name__, command.__qualname__, command.__doc__
+    run.__wrapped__ = command  # type: ignore[attr-defined]
+    return run

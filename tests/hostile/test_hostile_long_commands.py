@@ -1,0 +1,151 @@
+"""No single request stalls every other client (core/stepping.py): a command whose work grows with what it touches (an
+order that sweeps more resting orders than a command may take on the event loop, a small order that triggers an order
+group of hundreds of orders, a large batch of orders, the admin API's large batch of fills) runs long in a worker
+thread; while it runs, the health check and the reads of an account and a market it leaves be are answered at once,
+and what it touches (its market's book, an account trading there) is answered after it, from the state it left:
+before the command or after it, never half of it.
+
+The command is held at one of its pauses by a subscriber of its own changes (which the bus calls in the command's
+thread, under the lock): it steps, so the reads beside it go in, until the test lets it go on."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import httpx
+import pytest
+from kalshi_http import signed
+from test_stepping import waited
+
+from mockexchange.core.clock import ManualClock
+from mockexchange.core.kalshi.matching import DEEP
+from mockexchange.core.kalshi.orders import ORDER
+from mockexchange.server import MockServer
+
+T0 = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+SWEPT, OTHER = "KXDEEP-26NOV-A", "KXCALM-26NOV-B"
+MAKERS = DEEP + 50  # resting one-contract asks at 0.50: more than a command may sweep on the loop
+WAIT = 30  # seconds an answer may take on a loaded machine before the test gives up
+CAROL_READS = ("/portfolio/balance", "/portfolio/positions", "/portfolio/orders", "/portfolio/fills")
+
+
+@pytest.fixture(name="mock")
+def sandbox() -> Iterator[MockServer]:
+    """maker, taker and carol; carol's own trading on OTHER (a fill and a resting bid), clear of SWEPT."""
+    with MockServer(clock=ManualClock(T0)) as mock:
+        mock.set_rate_limit_tier("off")
+        for user in ("maker", "taker", "carol"):
+            mock.create_account(user, balance_cents=1_000_000)
+        mock.create_market(SWEPT)
+        mock.create_market(OTHER)
+        mock.fill("carol", OTHER, "yes", "buy", "3", "0.40")
+        mock.ledger.submit_order("carol", OTHER, "yes", "buy", 200, 3000)
+        yield mock
+
+
+def asks(mock: MockServer, group: str | None = None) -> None:
+    """MAKERS one-contract asks of the maker's at 0.50 on SWEPT (in the maker's order group, if named)."""
+    for _ in range(MAKERS):
+        mock.ledger.submit_order("maker", SWEPT, "yes", "sell", 100, 5000, order_group_id=group)
+
+
+def book(mock: MockServer, ticker: str) -> dict:
+    r = httpx.get(f"{mock.kalshi_url}/markets/{ticker}/orderbook", timeout=WAIT)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def held_at_a_pause(mock: MockServer, kinds: list[str]) -> tuple[threading.Event, threading.Event]:
+    """(inside, go on): at a long command's first change of the maker's (of `kinds`), its thread steps (the reads
+    beside it go in) until it is let go on."""
+    inside, go_on = threading.Event(), threading.Event()
+    lock = mock.ledger.lock
+
+    def hold(change: object) -> None:
+        if getattr(change, "user_id", None) == "maker" and lock.running_long and not inside.is_set():
+            inside.set()
+            while not go_on.wait(0.002):
+                lock.step()
+
+    mock.ledger.bus.subscribe(hold, kinds)
+    return inside, go_on
+
+
+def beside(mock: MockServer, command: Callable[[], httpx.Response], kinds: list[str] = [ORDER]) -> httpx.Response:  # noqa: B006
+    """`command()` (a request) held at a pause: the reads clear of it answer as they did before it; the maker's
+    balance, the taker's orders and SWEPT's book wait for it and read its whole result. Answers its response."""
+    carol, maker, taker = (signed(mock, user) for user in ("carol", "maker", "taker"))
+    for client in (carol, maker, taker):
+        client.timeout = WAIT
+    carol_before = {path: carol.get(path).json() for path in CAROL_READS}
+    other_before = book(mock, OTHER)
+    inside, go_on = held_at_a_pause(mock, kinds)
+    with ThreadPoolExecutor(5) as pool:
+        running = pool.submit(command)
+        assert inside.wait(WAIT), "the command never ran long"
+        try:
+            assert httpx.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
+            assert {path: carol.get(path).json() for path in CAROL_READS} == carol_before
+            assert book(mock, OTHER) == other_before
+            held = [pool.submit(maker.get, "/portfolio/balance"), pool.submit(taker.get, "/portfolio/orders"),
+                    pool.submit(book, mock, SWEPT)]  # fmt: skip
+            lock = mock.ledger.lock
+            assert waited(lambda: lock.held_back == 3), "the reads of what the command touches were not held back"
+            assert not any(read.done() for read in held)
+        finally:
+            go_on.set()
+        answered = running.result(WAIT)
+        assert held[0].result(WAIT).json() == maker.get("/portfolio/balance").json()
+        assert held[1].result(WAIT).json() == taker.get("/portfolio/orders").json()
+        assert held[2].result(WAIT) == book(mock, SWEPT)
+        return answered
+
+
+def order(count: int) -> dict:
+    return {"ticker": SWEPT, "side": "bid", "count": str(count), "price": "0.50",
+            "time_in_force": "immediate_or_cancel", "self_trade_prevention_type": "taker_at_cross"}  # fmt: skip
+
+
+def test_a_deep_sweep_lets_the_reads_beside_it_go_on_and_is_seen_whole(mock: MockServer):
+    asks(mock)
+    taker = signed(mock, "taker")
+    taker.timeout = WAIT
+    placed = beside(mock, lambda: taker.post("/portfolio/events/orders", json=order(MAKERS)))
+    assert placed.status_code == 201, placed.text
+    assert Decimal(placed.json()["fill_count"]) == MAKERS
+    assert "0.5000" not in str(book(mock, SWEPT))  # every ask gone, seen at once by the read held back
+
+
+def test_a_small_order_that_triggers_a_large_order_group_runs_long(mock: MockServer):
+    group = mock.create_order_group("maker", contracts_limit=1)["order_group_id"]
+    asks(mock, group)
+    taker = signed(mock, "taker")
+    taker.timeout = WAIT
+    placed = beside(mock, lambda: taker.post("/portfolio/events/orders", json=order(2)))
+    assert placed.status_code == 201, placed.text
+    assert Decimal(placed.json()["fill_count"]) == 2
+    assert "0.5000" not in str(book(mock, SWEPT))  # the group's every other order cancelled with it
+
+
+def test_a_large_batch_of_orders_runs_long(mock: MockServer):
+    asks(mock)
+    taker = signed(mock, "taker")
+    taker.timeout = WAIT
+    batch = {"orders": [order(MAKERS // 25) for _ in range(25)]}
+    placed = beside(mock, lambda: taker.post("/portfolio/events/orders/batched", json=batch))
+    assert placed.status_code == 201, placed.text
+    assert sum(Decimal(item["fill_count"]) for item in placed.json()["orders"]) == 25 * (MAKERS // 25)
+
+
+def test_a_large_batch_of_fills_through_the_admin_api_runs_long(mock: MockServer):
+    mock.ledger.submit_order("taker", SWEPT, "yes", "buy", 100, 4000)
+    fills = [{"user_id": "maker", "ticker": SWEPT, "side": "yes", "action": "buy", "count": "1", "price": "0.45"}
+             for _ in range(MAKERS)]  # fmt: skip
+    done = beside(mock, lambda: httpx.post(f"{mock.base_url}/_admin/fills/batch", json={"fills": fills}, timeout=WAIT),
+                  kinds=["fill"])  # fmt: skip
+    assert done.status_code == 200, done.text
+    assert done.json()["count"] == MAKERS
