@@ -150,7 +150,7 @@ def build_app(
     wall_clock = wall_clock or SystemClock()
     # Rate limits refill on the wall clock: a test's ManualClock refills them when it moves. ValueError: unknown tier.
     rate_limits = RateLimits(wall_clock, settings.rate_limit_tier)
-    book = DerivativesBook(clock=ledger.clock, bus=ledger.bus)
+    book = DerivativesBook(clock=ledger.clock, bus=ledger.bus, history_size=settings.deribit_history_size)
     deribit_keys = DeribitCredentialRegistry()
     tokens = TokenStore(wall_clock)  # clients sign with their wall clock; tokens expire on it too
     journal = Journal(wall_clock, settings.journal_size, max_bytes=settings.journal_max_bytes)

@@ -167,7 +167,7 @@ def test_a_delivery_notifies_user_changes_and_portfolio(mock: MockServer) -> Non
             # the same methods over the websocket
             for number, (method, params) in enumerate([
                 ("private/get_settlement_history_by_currency", {"currency": "BTC"}),
-                ("private/get_user_trades_by_instrument", {"instrument_name": WEEKLY}),
+                ("private/get_user_trades_by_instrument", {"instrument_name": WEEKLY, "historical": True}),
             ], start=3):  # fmt: skip
                 await ws.send(json.dumps({"jsonrpc": "2.0", "id": number, "method": method, "params": params}))
                 reply = json.loads(await asyncio.wait_for(ws.recv(), 5))

@@ -198,7 +198,7 @@ class AccountReads:
                 raise ControlError(str(exc), exc.status) from None
             views = book.positions(user_id, subaccount_id=wallet.id)
             shown = [deribit_render.position(view) for view in views]
-            mine = [t for t in book.trades if t.user_id == user_id and t.account_id == wallet.id]
+            mine = [t for t in book.trades.of_wallet(wallet.id) if t.user_id == user_id]
             trades = mine[-MAX_REPLAYED:]
             rendered = [
                 deribit_render.trade(t, book.instrument(t.instrument_name).contract_size)

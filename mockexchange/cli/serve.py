@@ -192,6 +192,11 @@ def _behaviour_options(p: argparse._ArgumentGroup) -> None:
         "orders always stay; default: %(default)s)",
     )  # fmt: skip
     p.add_argument(
+        "--deribit-history-size", type=positive_int, default=Settings().deribit_history_size, metavar="N",
+        help="closed Deribit orders, trades, transaction log entries, deposits and withdrawals, and transfers each "
+        "account keeps of each kind; past N its oldest are forgotten (open orders always stay; default: %(default)s)",
+    )  # fmt: skip
+    p.add_argument(
         "--rate-limit-tier", choices=(OFF, *TIERS), default=OFF, type=str.lower, metavar="TIER",
         help="apply the venues' per-user rate limits of this Kalshi tier: "
         f"{', '.join(TIERS)} (Kalshi's 429, Deribit's 10028; docs/rate-limits.md), or {OFF} (default: %(default)s)",
@@ -378,6 +383,7 @@ def _settings(args: argparse.Namespace, scenario: Scenario | None, bound: int) -
         kalshi_key_policy=args.key_policy,
         rest_lag_ms=args.rest_lag_ms,
         kalshi_ended_orders=args.kalshi_ended_orders,
+        deribit_history_size=args.deribit_history_size,
         rate_limit_tier=args.rate_limit_tier,
         state=args.state,
         state_synchronous=args.state_sync,

@@ -21,6 +21,7 @@ from mockexchange.control.values import boolean, choice, optional_text, text
 from mockexchange.core.deribit import order_entry, orders, triggers
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST
+from mockexchange.core.deribit.records import Trade
 
 PLACED_TYPES = (*orders.ORDER_TYPES, "market")
 
@@ -33,11 +34,22 @@ def _optional_flag(value: Any, name: str) -> bool | None:
     return None if value is None else boolean(value, name)
 
 
-def _answer(book: DerivativesBook, made: tuple[orders.DerivativeOrder, list[Any]]) -> dict[str, Any]:
-    """The order and its trades as placed or edited; then what is due fires (its trades' price, or its own trigger
-    already reached)."""
+Placed = tuple[orders.DerivativeOrder, list[Trade]]  # an order as placed or edited, and its trades (its side of each)
+
+
+def _answer(book: DerivativesBook, made: Placed) -> Placed:
+    """The order and its trades as placed or edited, once what is due has fired (its trades' price, or its own trigger
+    already reached): the order as it is then (as it was, if its account no longer keeps it)."""
     order, trades = made
     triggers.fire(book)
+    with book.lock:
+        now = book.orders.orders.get(order.order_id) if book.orders is not None else None
+    return (now or order), trades
+
+
+def placed_json(made: Placed) -> dict[str, Any]:
+    """What the admin API and the Python API answer of an order placed or edited; a venue renders the objects."""
+    order, trades = made
     return {"order": order_json(order), "trades": [trade_json(trade) for trade in trades]}
 
 
@@ -110,9 +122,9 @@ class DeribitOrderOperations:
             {"post_only": post_only, "reduce_only": reduce_only, "api": api},
         )  # fmt: skip
         order_id = optional_text(order_id, "order_id", most=orders.MAX_ORDER_ID)
-        return _answer(self.book, _submitted(self.book, order_id=order_id, **terms))["order"]
+        return order_json(_answer(self.book, _submitted(self.book, order_id=order_id, **terms))[0])
 
-    @command()
+    @command(answer=placed_json)
     def deribit_place_order(
         self,
         user_id: str,
@@ -130,7 +142,7 @@ class DeribitOrderOperations:
         max_show: str | int | None = None,
         trigger: str | None = None,
         trigger_price: str | int | None = None,
-    ) -> dict[str, Any]:
+    ) -> Placed:
         """A client's order (private/buy, private/sell): it crosses the book (fills at the resting prices, the
         taker's available funds checked), then rests or ends; a stop or take order rests untriggered."""
         terms = _terms(
@@ -146,7 +158,7 @@ class DeribitOrderOperations:
         order_id = text(order_id, "order_id", most=orders.MAX_ORDER_ID)
         return order_json(book_call(order_entry.cancel_order, self.book, order_id))
 
-    @command()
+    @command(answer=placed_json)
     def deribit_edit_order(
         self,
         order_id: str,
@@ -156,7 +168,7 @@ class DeribitOrderOperations:
         reject_post_only: bool | None = None,
         reduce_only: bool | None = None,
         trigger_price: str | int | None = None,
-    ) -> dict[str, Any]:
+    ) -> Placed:
         """Change an open order's amount and price (private/edit): made smaller at its price it keeps its place,
         otherwise it enters the book again (and may take what crosses)."""
         order_id = text(order_id, "order_id", most=orders.MAX_ORDER_ID)

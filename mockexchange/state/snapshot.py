@@ -45,12 +45,14 @@ from mockexchange.version import __version__
 #     an id that is no UUID once, however many fills name it.
 # 19: Kalshi's orders are kept per account up to a bound (core/kept_index.py's KeptIndex for the order index and the
 #     ended orders; an order keeps its sequence there, a group its orders by id); an account counts the contracts it
-#     filled and rests (the ledger no longer does).
+#     filled and rests (the ledger no longer does). Deribit's book keeps each account's closed orders, trades, log
+#     entries, cash moves and transfers up to a bound (core/deribit/kept.py's Kept), each instrument's tape, what each
+#     wallet traded, each wallet's positions; its orders the sums their margin reads and the waiting trigger orders.
 LAYOUT = 19
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}
-) | {"kept_ended"}  # and the bound its settings give (Kalshi's ended orders)
+) | {"kept_ended", "history_size"}  # and the bounds its settings give (Kalshi's ended orders, Deribit's history)
 # Where state classes live; a class is taken only from the module that defines it.
 _STATE_PACKAGES = ("mockexchange.core.", "mockexchange.auth.")
 _PLAIN = frozenset(

@@ -115,12 +115,14 @@ def book() -> DerivativesBook:
     return book
 
 
-def test_amounts_traded_over_every_account_are_bounded(book, monkeypatch):
+def test_amounts_traded_by_one_account_are_bounded(book, monkeypatch):
     monkeypatch.setattr(trading_module, "MAX_TRADED", D(100))  # where apply_trade reads it
+    book.open_account("b", balances={"BTC": D(10)})
     book.apply_trade("a", "BTC-PERPETUAL", "buy", D(100), D(60_000))
     with pytest.raises(BookError, match="amounts traded"):
         book.apply_trade("a", "BTC-PERPETUAL", "sell", D(10), D(60_000))
-    assert book.position("a", "BTC-PERPETUAL").size == 100 and book.amount_traded == 100
+    book.apply_trade("b", "BTC-PERPETUAL", "sell", D(100), D(60_000))  # another account's bound is its own
+    assert book.position("a", "BTC-PERPETUAL").size == 100 and book.traded == {1001: 100, 1002: 100}
 
 
 def test_a_wallets_balance_is_bounded_on_deposits_and_trades(book, monkeypatch):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,10 @@ DEFAULT_REFRESH_LIFETIME_S = 30 * 24 * 3600
 MAX_EXPIRES_S = INT32_MAX
 # Expired and rotated tokens are remembered this long, so a late use is told why rather than "unknown token".
 _TOMBSTONE_MS = 24 * 3600 * 1000
+# Tokens of each kind (access, refresh, refresh tokens used) one API key holds: past it, its oldest are forgotten (a
+# use of one is then an unknown token). Deribit states no such bound; it keeps one key's `public/auth` calls from
+# growing the mock without end, and each key's is its own.
+MAX_TOKENS_PER_KEY = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +155,8 @@ class TokenStore:
         self._access: dict[str, AccessToken] = {}
         self._refresh: dict[str, _RefreshToken] = {}
         self._rotated: dict[str, int] = {}  # refresh token -> when it was used (ms)
+        # client id -> kind -> the key's tokens of that kind, oldest first (some may be gone already)
+        self._of_key: dict[str, dict[str, deque[str]]] = {}
         self._lock = threading.Lock()
         # Told of every token kept or dropped (a state file keeps them): (kind, token, record or None to drop;
         # kind "clear": all dropped). Connection-scoped access tokens are not told: they die with their connection.
@@ -175,7 +182,7 @@ class TokenStore:
         connection_id: str | None,
     ) -> TokenGrant:
         now = epoch_ms(self.clock)
-        self._prune(now)
+        self._prune(credential.client_id, now)
         access = AccessToken(
             _new_token(now),
             credential,
@@ -198,6 +205,8 @@ class TokenStore:
             if access.connection_id is None:
                 self.listener("access", access.token, _access_record(access))
             self.listener("refresh", refresh.token, _refresh_record(refresh))
+        self._keep(credential.client_id, "access", access.token)
+        self._keep(credential.client_id, "refresh", refresh.token)
         return TokenGrant(access.token, refresh.token, lifetime_s, scope)
 
     def refresh(self, refresh_token: str, *, connection_id: str | None = None) -> TokenGrant | AuthFailure:
@@ -217,9 +226,11 @@ class TokenStore:
                 return _unauthorized(Reason.EXPIRED_TOKEN, _expired("refresh token", held.expires_ms, now))
             del self._refresh[refresh_token]
             self._rotated[refresh_token] = now
+            client_id = held.credential.client_id
             if self.listener is not None:
                 self.listener("refresh", refresh_token, None)
-                self.listener("rotated", refresh_token, {"used_ms": now})
+                self.listener("rotated", refresh_token, {"used_ms": now, "client_id": client_id})
+            self._keep(client_id, "rotated", refresh_token)
             return self._issue(held.credential, held.scope, held.lifetime_s, held.connection_scoped, connection_id)
 
     def access(self, access_token: str, *, connection_id: str | None = None) -> AccessToken | AuthFailure:
@@ -255,6 +266,7 @@ class TokenStore:
             self._access.clear()
             self._refresh.clear()
             self._rotated.clear()
+            self._of_key.clear()
             if self.listener is not None:
                 self.listener("clear", "", None)
 
@@ -262,10 +274,13 @@ class TokenStore:
         """Take back a token a listener was told of; False if its credential is gone (or the record is not one)."""
         if kind == "rotated":
             self._rotated[token] = int(record["used_ms"])
+            self._keep(str(record.get("client_id", "")), kind, token)
             return True
         credential = credentials.get(str(record.get("client_id")))
         if credential is None:
             return False
+        if kind in ("access", "refresh"):
+            self._keep(credential.client_id, kind, token)
         if kind == "access":
             self._access[token] = AccessToken(
                 token, credential, record["scope"], int(record["issued_ms"]), int(record["expires_ms"]), None
@@ -279,17 +294,32 @@ class TokenStore:
             return False
         return True
 
-    def _prune(self, now: int) -> None:
+    def _kept(self, kind: str) -> dict[str, Any]:
+        return {"access": self._access, "refresh": self._refresh, "rotated": self._rotated}[kind]
+
+    def _keep(self, client_id: str, kind: str, token: str) -> None:
+        """Count `token` as the key's newest of its kind; forget the key's oldest past `MAX_TOKENS_PER_KEY`."""
+        held = self._of_key.setdefault(client_id, {}).setdefault(kind, deque())
+        held.append(token)
+        while len(held) > MAX_TOKENS_PER_KEY:
+            self._forget(kind, held.popleft())
+
+    def _forget(self, kind: str, token: str) -> None:
+        if self._kept(kind).pop(token, None) is not None and self.listener is not None:
+            self.listener(kind, token, None)
+
+    def _prune(self, client_id: str, now: int) -> None:
+        """Forget the key's tokens that expired (or were used) a day ago, oldest first: one step each, whatever other
+        keys hold."""
         horizon = now - _TOMBSTONE_MS
-        for kind, tokens in (("access", self._access), ("refresh", self._refresh)):
-            for token in [t for t, held in tokens.items() if held.expires_ms < horizon]:
-                del tokens[token]
-                if self.listener is not None:
-                    self.listener(kind, token, None)
-        for token in [t for t, used in self._rotated.items() if used < horizon]:
-            del self._rotated[token]
-            if self.listener is not None:
-                self.listener("rotated", token, None)
+        for kind, held in self._of_key.get(client_id, {}).items():
+            kept = self._kept(kind)
+            while held:
+                found = kept.get(held[0])
+                ended = found if kind == "rotated" else getattr(found, "expires_ms", None)
+                if ended is not None and ended >= horizon:
+                    break
+                self._forget(kind, held.popleft())  # aged, or gone already (spent, its connection closed)
 
 
 def _access_record(access: AccessToken) -> dict[str, Any]:

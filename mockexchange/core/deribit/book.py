@@ -9,14 +9,15 @@ The arithmetic lives in `derivatives.py`; this module only keeps state and appli
 accounts here, cash in cash.py, trades and expiry in trading.py, the reads that value positions in valuation.py.
 
 Every number it takes is bounded (docs/admin-api.md, "Bounds"), and so is what they add up to: a wallet's balance and
-the amounts traded since the last reset. So every figure a venue computes from the book (P&L, margins, greeks, account
-summaries) is finite and a few dozen digits long at most, and a balance plus an 8-place amount is exact in `Decimal`'s
-28 digits.
+the amounts it traded since the last reset. So every figure a venue computes from the book (P&L, margins, greeks,
+account summaries) is finite and a few dozen digits long at most, and a balance plus an 8-place amount is exact in
+`Decimal`'s 28 digits. What it keeps of each account's past is bounded per account (kept.py).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -42,6 +43,7 @@ from mockexchange.core.deribit.cash import Cash
 from mockexchange.core.deribit.cash_log import CashLog
 from mockexchange.core.deribit.deposit_addresses import DepositAddresses
 from mockexchange.core.deribit.instruments import Instrument, InstrumentError, parse_instrument_name
+from mockexchange.core.deribit.kept import DEFAULT_HISTORY_SIZE, Kept
 from mockexchange.core.deribit.orders import DerivativeOrders
 from mockexchange.core.deribit.records import (
     CashMove,
@@ -71,11 +73,17 @@ class DerivativesBook(Cash, CashLog, DepositAddresses, Subaccounts, Trading, Val
         bus: EventBus | None = None,
         rates: d.MarginRates = d.MARGIN_RATES,
         default_volatility: Decimal = DEFAULT_VOLATILITY,
+        history_size: int = DEFAULT_HISTORY_SIZE,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.bus = bus or EventBus()
         self.rates = rates
         self.default_volatility = default_volatility
+        # What each account keeps of its past, of each kind (closed orders, trades, transaction log entries, deposits
+        # and withdrawals, transfers): its newest this many (kept.py). The mock's setting, not state.
+        if history_size < 1:
+            raise ValueError(f"history_size must be 1 or more, not {history_size}")
+        self.history_size = history_size
         self.lock = threading.RLock()
         self._listings: dict[str, _Listing] = {}
         self._index: dict[str, Price] = {}
@@ -83,13 +91,16 @@ class DerivativesBook(Cash, CashLog, DepositAddresses, Subaccounts, Trading, Val
         self._accounts: dict[str, Account] = {}
         self._wallet_owner: dict[int, str] = {}
         self._positions: dict[tuple[str, int, str], PositionState] = {}
-        self.trades: list[Trade] = []
-        self.amount_traded = ZERO  # since the last reset
-        self.cash_moves: list[CashMove] = []  # deposits and withdrawals, in the order they were made
-        self.wallet_transfers: list[WalletTransfer] = []
+        self._wallet_positions: dict[int, dict[str, PositionState]] = {}  # the same, by wallet id and instrument
+        self.trades: Kept[Trade] = Kept()  # each wallet's fills (trading.py)
+        self.tape: dict[str, deque[Trade]] = {}  # each instrument's trades of the last 24 hours (trading.py)
+        self.traded: dict[int, Decimal] = {}  # wallet id -> the amounts it traded since the last reset
+        self.cash_moves: Kept[CashMove] = Kept()  # each wallet's deposits and withdrawals, in the order made
+        self.wallet_transfers: Kept[WalletTransfer] = Kept()  # each wallet's transfers, out and in
         self.deliveries: list[Delivery] = []  # in the order they were made
         self.deposit_addresses: dict[tuple[int, str], list[DepositAddress]] = {}  # (wallet id, currency): oldest first
-        self._cash_log: dict[int, list[LogEntry]] = {}  # wallet id -> its transaction log, oldest first
+        self._cash_log: Kept[LogEntry] = Kept()  # each wallet's transaction log, oldest first
+        self._log_seq: dict[int, int] = {}  # wallet id -> its last entry's `user_seq`
         self._next_log_id = 1
         self._next_expiry: datetime | None = None  # the earliest expiration not yet delivered
         self._next_transfer_id = 1
@@ -125,13 +136,16 @@ class DerivativesBook(Cash, CashLog, DepositAddresses, Subaccounts, Trading, Val
             self._accounts.clear()
             self._wallet_owner.clear()
             self._positions.clear()
+            self._wallet_positions.clear()
             self.trades.clear()
-            self.amount_traded = ZERO
+            self.tape.clear()
+            self.traded.clear()
             self.cash_moves.clear()
             self.wallet_transfers.clear()
             self.deliveries.clear()
             self.deposit_addresses.clear()
             self._cash_log.clear()
+            self._log_seq.clear()
             self._next_expiry = None
             self.orders = None
             self._publish("reset", None, None)

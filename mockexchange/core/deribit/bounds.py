@@ -23,7 +23,9 @@ MAX_FEE = Decimal(10**9)  # one trade's fee (negative: a rebate), in the settlem
 MAX_CASH = Decimal(10**12)  # a balance given at opening, one deposit or one withdrawal
 MAX_BALANCE = Decimal(10**15)  # a wallet's balance in one currency, after any change: 15 + 8 digits < 28
 MAX_VOLATILITY = Decimal(10)  # 1000%
-MAX_TRADED = Decimal(10**12)  # amounts traded since the last reset, every account's: bounds every sum of sizes
+# What one wallet traded since the last reset, with what its open orders may still trade (trading.py's check_traded):
+# bounds every sum of its sizes. Each wallet's own: one that trades without end is refused alone.
+MAX_TRADED = Decimal(10**12)
 MAX_SUBACCOUNTS = 100  # per account (Deribit refuses past its own limit with too_many_subaccounts)
 MAX_DEPOSIT_ADDRESSES = 100  # per wallet and currency (Deribit: max_addr_count_exceeded)
 

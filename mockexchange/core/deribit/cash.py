@@ -1,6 +1,7 @@
 """Cash in and out of the book's wallets: deposits, withdrawals (and cancelling one not yet confirmed), transfers
 between two wallets of one account and to another user's account. Each move is logged (`cash_log.py`) and published
-as a `cash` change of each wallet it moved."""
+as a `cash` change of each wallet it moved. Each account keeps its newest `history_size` deposits and withdrawals,
+and transfers (kept.py): a withdrawal, a nonce or a transfer older than those is unknown."""
 
 from __future__ import annotations
 
@@ -63,9 +64,9 @@ class Cash:
         with self.lock:
             self.expire_due()
             wallet = self.wallet(user_id, subaccount_id)
-            if nonce is not None:
-                for made in self.cash_moves:
-                    if made.nonce == nonce and made.account_id == wallet.id and made.kind == "withdrawal":
+            if nonce is not None:  # the wallet's moves it keeps (kept.py): a nonce older than those is new again
+                for made in self.cash_moves.of_wallet(wallet.id):
+                    if made.nonce == nonce and made.kind == "withdrawal":
                         return made
             available = self.account_summary(user_id, currency, wallet.id).available_withdrawal_funds
             if amount + fee > available:
@@ -89,21 +90,20 @@ class Cash:
         with self.lock:
             self.expire_due()
             wallet = self.wallet(user_id, subaccount_id)
+            moves = self.cash_moves.of_wallet(wallet.id)
             index = next(
-                (i for i, move in enumerate(self.cash_moves)
-                 if move.id == withdrawal_id and move.kind == "withdrawal" and move.account_id == wallet.id),
-                None,
-            )  # fmt: skip
+                (i for i, move in enumerate(moves) if move.id == withdrawal_id and move.kind == "withdrawal"), None
+            )
             if index is None:
                 raise BookError(f"account {wallet.id} has no withdrawal {withdrawal_id}", status=404)
-            move = self.cash_moves[index]
+            move = moves[index]
             if move.state != "unconfirmed":
                 raise BookError(f"withdrawal {withdrawal_id} is {move.state}: only an unconfirmed one can be cancelled",
                                 status=409)  # fmt: skip
             refund = move.amount + move.fee
             wallet.balances[move.currency] = _balance_after(wallet, move.currency, refund)
             cancelled = dataclasses.replace(move, state="cancelled", updated=self.clock.now())
-            self.cash_moves[index] = cancelled
+            moves[index] = cancelled
             self._log_move(wallet, cancelled, refund)
             self._publish("cash", user_id, (wallet.id, move.currency, refund))
             return cancelled
@@ -162,7 +162,8 @@ class Cash:
             self._draw_transfer_id(), user_id, sender.id, receiver.id, currency, amount, "confirmed", self.clock.now(),
             owner,
         )  # fmt: skip
-        self.wallet_transfers.append(made)
+        self.wallet_transfers.add(made.receiver, receiver.id, made, self.history_size)
+        self.wallet_transfers.add(user_id, sender.id, made, self.history_size)  # the sender's newest, whatever the size
         for wallet, who, moved, other in (
             (sender, user_id, -amount, receiver),
             (receiver, made.receiver, amount, sender),
@@ -179,8 +180,8 @@ class Cash:
         with self.lock:
             wallet = self.wallet(user_id, subaccount_id)
             made = next(
-                (t for t in self.wallet_transfers if t.id == transfer_id and t.user_id == user_id
-                 and t.from_account == wallet.id),
+                (t for t in self.wallet_transfers.of_wallet(wallet.id)
+                 if t.id == transfer_id and t.user_id == user_id and t.from_account == wallet.id),
                 None,
             )  # fmt: skip
             if made is None:
@@ -221,7 +222,7 @@ class Cash:
             number, kind, user_id, wallet.id, currency, amount, fee, address, digest, state, now, now,
             source_address, nonce,
         )  # fmt: skip
-        self.cash_moves.append(move)
+        self.cash_moves.add(user_id, wallet.id, move, self.history_size)
         return move
 
     def _log_move(self, wallet: Wallet, move: CashMove, change: Decimal) -> None:

@@ -1,6 +1,7 @@
 """The transaction log of the derivatives book: one `LogEntry` for every move of a wallet's cash balance (a trade, a
 delivery, a deposit, a withdrawal or its refund, a transfer), kept per wallet in the order they were made, with the
-balance after each. What `private/get_transaction_log` reads."""
+balance after each. What `private/get_transaction_log` reads. Each account keeps its newest `history_size` entries
+(kept.py); a wallet's `user_seq` counts on past the ones dropped."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
+from itertools import islice
 
 from mockexchange.core.deribit.bounds import ZERO
 from mockexchange.core.deribit.records import LogEntry
@@ -30,14 +32,14 @@ class CashLog:
         details: Iterable[tuple[str, object]] = (),
     ) -> LogEntry:
         """Log a move already made to `wallet`'s balance (the balance now is the one after it)."""
-        entries = self._cash_log.setdefault(wallet.id, [])
+        seq = self._log_seq[wallet.id] = self._log_seq.get(wallet.id, 0) + 1
         entry = LogEntry(
-            self._next_log_id, len(entries) + 1, user_id, wallet.id, wallet.username, currency, kind,
+            self._next_log_id, seq, user_id, wallet.id, wallet.username, currency, kind,
             self.clock.now(), change, change if cashflow is None else cashflow, commission,
             wallet.balance(currency), tuple(details),
         )  # fmt: skip
         self._next_log_id += 1
-        entries.append(entry)
+        self._cash_log.add(user_id, wallet.id, entry, self.history_size)
         return entry
 
     def transaction_log(
@@ -55,11 +57,10 @@ class CashLog:
         none after the entry `before` (a previous page's continuation); and the continuation of the next page (the id
         of the next older entry that matched), None when this page holds the last."""
         with self.lock:
-            entries = self._cash_log.get(wallet_id, [])
+            entries = self._cash_log.of_wallet(wallet_id)
             end_at = len(entries) if before is None else bisect_right(entries, before, key=lambda e: e.id)
             page: list[LogEntry] = []
-            for index in range(end_at - 1, -1, -1):
-                entry = entries[index]
+            for entry in islice(reversed(entries), len(entries) - end_at, None):
                 if entry.currency != currency or not start <= entry.timestamp <= end:
                     continue
                 if wanted is not None and not wanted(entry):

@@ -5,15 +5,16 @@ and an option's greeks and volatility.
 
 The mock's rules where Deribit publishes none (docs/known-differences.md): the price band is the mark 5% either way,
 to the tick (never below one tick); the statistics count each trade id once (its price and amount), over the trades
-of the last 24 hours by the book's clock; an option's greeks are Black-76's at the mark's volatility (`rho` from the
-same model with no interest rate: minus the time left times the option's USD value, per 1%); the underlying is the
-index (no basis, no rates: `underlying_index` "index_price", `interest_rate` 0). Read with the book's lock held.
+of the last 24 hours by the book's clock that the instrument's tape keeps (its newest 10,000: trading.py); an option's
+greeks are Black-76's at the mark's volatility (`rho` from the same model with no interest rate: minus the time left
+times the option's USD value, per 1%); the underlying is the index (no basis, no rates: `underlying_index`
+"index_price", `interest_rate` 0). Read with the book's lock held.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from mockexchange.core.deribit import derivatives as d
@@ -21,8 +22,8 @@ from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import ZERO, BookError
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.market_book import BookView, MarketBooks
+from mockexchange.core.deribit.trading import DAY
 
-DAY = timedelta(hours=24)
 BAND = Decimal("0.05")  # the price band: the mark this share either way
 HUNDRED = Decimal(100)
 
@@ -116,16 +117,9 @@ def _open_interest(book: DerivativesBook, instrument_name: str) -> Decimal:
 
 
 def _stats(book: DerivativesBook, instrument: Instrument, now: datetime) -> Stats:
-    since = now - DAY
-    seen: set[str] = set()
     prices: list[Decimal] = []  # newest first
     volume = volume_usd = ZERO
-    for trade in reversed(book.trades):
-        if trade.timestamp < since:
-            break
-        if trade.instrument_name != instrument.instrument_name or trade.trade_id in seen:
-            continue
-        seen.add(trade.trade_id)
+    for trade in book.tape_since(instrument.instrument_name, now - DAY):  # each trade id once
         prices.append(trade.price)
         if instrument.is_inverse and instrument.kind == "future":  # amounts in USD
             volume += trade.amount / trade.price

@@ -15,7 +15,8 @@ capped at `OPTION_FEE_CAP` of the option's price times its amount. A fee is roun
 
 Nothing happens before all of it is known to go through: the plan's fills are run through copies of the positions and
 balances they move (the bounds `apply_trade` keeps), and a venue order's taker must have the available funds for the
-fees and the initial margin the order holds (`not_enough_funds` otherwise).
+fees and the initial margin the order holds (`not_enough_funds` otherwise). What each side may trade was counted
+against its wallet's traded bound when its order was placed (`Trading.check_traded`), so no fill passes it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from mockexchange.core.book import ASK, BID, Matched, Side, opposite
 from mockexchange.core.deribit import derivatives as d
-from mockexchange.core.deribit.bounds import MAX_BALANCE, MAX_TRADED, ZERO, BookError
+from mockexchange.core.deribit.bounds import MAX_BALANCE, ZERO, BookError
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.orders import CHANGE, DerivativeOrder, DerivativeOrders, instrument_margin
 from mockexchange.core.deribit.records import Trade
@@ -149,9 +150,6 @@ class Crossing:
         """Each match's fees (taker, maker), once its fills are known to keep every bound: run through copies of the
         positions and balances they move, nothing changed."""
         instrument, book = self.instrument, self.book
-        filled = plan.filled * instrument.min_trade_amount
-        if book.amount_traded + 2 * filled > MAX_TRADED:
-            raise BookError(f"the mock trades at most {MAX_TRADED} (reset to start again)", status=409)
         index = book._index.get(instrument.price_index)
         index_value = index.value if index is not None else None
         positions: dict[int, d.Position] = {}
@@ -226,11 +224,12 @@ class Crossing:
             taken = book.apply_trade(
                 order.user_id, instrument.instrument_name, order.direction, amount, price,
                 subaccount_id=order.account_id, fee=taker_fee, order_id=order.order_id, order_type=order.order_type,
+                reserved=True,
             )  # fmt: skip
             made = book.apply_trade(
                 maker.user_id, instrument.instrument_name, maker.direction, amount, price,
                 subaccount_id=maker.account_id, fee=maker_fee, order_id=maker.order_id, liquidity="M",
-                order_type=maker.order_type, match=(taken.trade_id, taken.trade_seq),
+                order_type=maker.order_type, match=(taken.trade_id, taken.trade_seq), reserved=True,
             )  # fmt: skip
             trades.append(taken)
             makers[maker.order_id] = _filled(maker, made)
@@ -238,22 +237,22 @@ class Crossing:
         for maker in makers.values():
             if maker.remaining == ZERO:
                 maker = replace(maker, order_state="filled")
-                kept.close(maker)
-            kept.orders[maker.order_id] = maker
+                kept.close(maker, book.history_size)
+            else:
+                kept.put(maker)
             book.bus.publish(Change(CHANGE, maker.user_id, maker))
         return order, trades
 
     def _rest(self, order: DerivativeOrder, side: Side, limit: int, left: int) -> DerivativeOrder:
         order = replace(order, order_state="open")
         self.ticks.add(order.order_id, order.account_id, side, limit, left)
-        self.kept.orders[order.order_id] = order
-        self.kept.open.setdefault(order.account_id, {})[order.order_id] = None
+        self.kept.put(order)
         self.book.bus.publish(Change(CHANGE, order.user_id, order))
         return order
 
     def _end(self, order: DerivativeOrder, state: str, reason: str | None) -> DerivativeOrder:
         order = replace(order, order_state=state, cancel_reason=reason, updated=self.book.clock.now())
-        self.kept.close(order)
+        self.kept.close(order, self.book.history_size)
         self.book.bus.publish(Change(CHANGE, order.user_id, order))
         return order
 

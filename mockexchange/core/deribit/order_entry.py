@@ -7,6 +7,7 @@ through the venue's commands), the venue reads them. A limit or market order cro
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 
 from mockexchange.core.deribit.book import DerivativesBook
@@ -18,8 +19,8 @@ from mockexchange.core.deribit.orders import (
     CHANGE,
     MARKET_TYPES,
     MAX_LABEL,
+    MAX_OPEN_PER_INSTRUMENT,
     MAX_ORDER_ID,
-    MAX_ORDERS,
     ORDER_TYPES,
     TAKING_TYPES,
     TIMES_IN_FORCE,
@@ -77,8 +78,13 @@ def submit_order(
         if expiration is not None and now >= expiration:
             raise BookError(f"{instrument.instrument_name} has expired", status=409)
         kept = _kept(book)
-        if len(kept.orders) >= MAX_ORDERS:
-            raise BookError(f"the mock keeps at most {MAX_ORDERS} orders (reset to start again)", status=409)
+        may_rest = order_type not in TAKING_TYPES or time_in_force in TIMES_IN_FORCE
+        if may_rest and kept.open_on(wallet.id, instrument.instrument_name) >= MAX_OPEN_PER_INSTRUMENT:
+            raise BookError(
+                f"account {wallet.id} has {MAX_OPEN_PER_INSTRUMENT} open orders on {instrument.instrument_name}, the "
+                "most one account may", status=409, reason="max_open_orders_per_instrument",
+            )  # fmt: skip
+        book.check_traded(wallet.id, amount)
         if order_id is None:
             while str(kept.next_id) in kept.orders:
                 kept.next_id += 1
@@ -112,8 +118,7 @@ def submit_order(
             return Crossing(book, kept, order, instrument).run(
                 check_funds=check_funds, reject_post_only=reject_post_only
             )
-        kept.orders[order_id] = order
-        kept.open.setdefault(wallet.id, {})[order_id] = None
+        kept.put(order)
         book.bus.publish(Change(CHANGE, user_id, order))
         return order, []
 
@@ -185,11 +190,11 @@ def _open_order(book: DerivativesBook, order_id: str) -> tuple[DerivativeOrders,
 
 
 def cancel_order(book: DerivativesBook, order_id: str) -> DerivativeOrder:
-    """Cancel an open order (`cancel_reason` user_request); it stays readable by id."""
+    """Cancel an open order (`cancel_reason` user_request); it stays readable by id while its account keeps it."""
     with book.lock:
         kept, order = _open_order(book, order_id)
         cancelled = replace(order, order_state="cancelled", cancel_reason="user_request", updated=book.clock.now())
-        kept.close(cancelled)
+        kept.close(cancelled, book.history_size)
         book.bus.publish(Change(CHANGE, order.user_id, cancelled))
         return cancelled
 
@@ -215,6 +220,7 @@ def edit_order(
         if amount <= order.filled_amount:
             raise BookError(f"amount {amount:f} is not more than the {order.filled_amount:f} filled already")
         _check_price(order.order_type, price)
+        book.check_traded(order.account_id, amount - order.filled_amount, order.remaining)
         instrument = book.instrument(order.instrument_name)
         _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price)
         flags = {name: value for name, value in
@@ -229,12 +235,12 @@ def edit_order(
         )  # fmt: skip
         resting = kept.books.get(order.instrument_name)
         if order.order_state != "open" or resting is None or order_id not in resting:
-            kept.orders[order_id] = edited
+            kept.put(edited)
             book.bus.publish(Change(CHANGE, order.user_id, edited))
             return edited, []
         if price == order.price and amount <= order.amount and edited.post_only == order.post_only:
             resting.reduce(order_id, amount_units(instrument, edited.remaining))
-            kept.orders[order_id] = edited
+            kept.put(edited)
             book.bus.publish(Change(CHANGE, order.user_id, edited))
             return edited, []
         resting.cancel(order_id)
@@ -272,17 +278,18 @@ def order_history(
     kind: str | None = None,
     instrument_name: str | None = None,
     include_unfilled: bool = False,
+    since: datetime | None = None,
 ) -> list[DerivativeOrder]:
-    """The wallet's closed orders (filled, and cancelled ones that filled something; every cancelled one with
-    `include_unfilled`), newest change first."""
+    """The wallet's closed orders it keeps (filled, and cancelled ones that filled something; every cancelled one with
+    `include_unfilled`), closed at `since` or later if given, newest change first."""
     with book.lock:
         if book.orders is None:
             return []
         found = []
-        for order in book.orders.orders.values():
-            if order.account_id != wallet_id or order.is_open:
-                continue
+        for order in reversed(book.orders.closed_of(wallet_id)):  # newest closed first
             if not include_unfilled and order.filled_amount == ZERO:
+                continue
+            if since is not None and order.updated < since:
                 continue
             instrument = book.instrument(order.instrument_name)
             if (
@@ -291,15 +298,17 @@ def order_history(
                 and kind in (None, instrument.kind)
             ):
                 found.append(order)
-        found.reverse()
-        found.sort(key=lambda order: order.updated, reverse=True)
+        found.sort(key=lambda order: order.updated, reverse=True)  # (a clock set back closes orders out of order)
         return found
 
 
 def order_trades(book: DerivativesBook, order_id: str) -> list[Trade]:
-    """The fills of one order, oldest first."""
+    """The fills of one order its wallet still keeps, oldest first."""
     with book.lock:
-        return [trade for trade in book.trades if trade.order_id == order_id]
+        order = book.orders.orders.get(order_id) if book.orders is not None else None
+        if order is None:
+            return []
+        return [trade for trade in book.trades.of_wallet(order.account_id) if trade.order_id == order_id]
 
 
 def _kept(book: DerivativesBook) -> DerivativeOrders:
@@ -312,7 +321,8 @@ def _kept(book: DerivativesBook) -> DerivativeOrders:
 
 
 def find_order(book: DerivativesBook, order_id: str) -> DerivativeOrder | None:
-    """The order with this id, open or cancelled; None if the book has none."""
+    """The order with this id, open or closed; None if the book has none (never placed, or its account no longer
+    keeps it)."""
     with book.lock:
         return book.orders.orders.get(order_id) if book.orders is not None else None
 
@@ -330,12 +340,8 @@ def open_orders(
         if book.orders is None:
             return []
         found = []
-        for order in book.orders.of_wallet(wallet_id):
+        for order in book.orders.of_wallet(wallet_id, instrument_name):
             instrument = book.instrument(order.instrument_name)
-            if (
-                instrument_name in (None, order.instrument_name)
-                and currency in (None, instrument.settlement_currency)
-                and kind in (None, instrument.kind)
-            ):
+            if currency in (None, instrument.settlement_currency) and kind in (None, instrument.kind):
                 found.append(order)
         return found

@@ -1,13 +1,24 @@
-"""Trades on the book and the delivery of what expires: the positions and balances they move."""
+"""Trades on the book and the delivery of what expires: the positions and balances they move.
+
+Each wallet's fills are kept in `trades` (its account's newest `history_size`, kept.py); each instrument's trades of
+the last 24 hours, once per trade id, in its `tape` (at most `TAPE_SIZE`: the ticker's statistics read them). What a
+wallet has traded since the last reset, with what its open orders may still trade, stays within `MAX_TRADED`
+(`check_traded`): a bound per wallet, so one account that trades without end is refused alone.
+"""
 
 from __future__ import annotations
 
+from collections import deque
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_FEE, MAX_TRADED, SMALLEST, ZERO, BookError, _price, bounded
 from mockexchange.core.deribit.records import Delivery, PositionState, Price, Trade, _Listing
 from mockexchange.core.deribit.wallets import _balance_after
+
+DAY = timedelta(hours=24)  # what an instrument's tape keeps (the ticker's statistics are the last 24 hours')
+TAPE_SIZE = 10_000  # trades an instrument's tape keeps at most, every account's (the statistics' bound)
 
 
 class Trading:
@@ -27,11 +38,13 @@ class Trading:
         liquidity: str = "T",
         order_type: str = "limit",
         match: tuple[str, int] | None = None,
+        reserved: bool = False,
     ) -> Trade:
         """A fill of `amount` (USD for inverse futures, coin otherwise) at `price` for the user's (sub)account.
         The instrument is listed if new; the fee, in the settlement currency, comes off the balance. `match` is the
         trade id and sequence of the other side of a match (a maker's fill shares the taker's: one trade, two
-        fills); None draws new ones."""
+        fills); None draws new ones. `reserved`: the fill of an open order, whose amount `check_traded` counted when
+        the order was placed (a crossing's)."""
         if direction not in ("buy", "sell"):
             raise BookError("direction must be 'buy' or 'sell'")
         bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
@@ -60,21 +73,19 @@ class Trading:
                 )  # fmt: skip
             except ValueError as error:
                 raise BookError(str(error)) from None
-            if self.amount_traded + amount > MAX_TRADED:
-                raise BookError(
-                    f"amount {amount:f} would take the amounts traded over all accounts to "
-                    f"{self.amount_traded + amount:f}; the mock trades at most {MAX_TRADED} (reset to start again)"
-                )
+            if not reserved:
+                self.check_traded(wallet.id, amount)
             currency = instrument.settlement_currency
             wallet.balances[currency] = _balance_after(wallet, currency, result.cash - fee)
-            self.amount_traded += amount
+            self.traded[wallet.id] = self.traded.get(wallet.id, ZERO) + amount
             wallet.fees_paid[currency] = wallet.fees_paid.get(currency, ZERO) + fee
             listing.last_price = price
+            fresh = match is None  # a new trade id: the taker's side, or a seeded fill (a maker's shares it)
             if match is None:
                 listing.trade_seq += 1
                 match = (str(self._draw_trade_id()), listing.trade_seq)
             state = PositionState(user_id, wallet.id, instrument.instrument_name, result.position, now)
-            self._positions[key] = state
+            self._positions[key] = self._wallet_positions.setdefault(wallet.id, {})[key[2]] = state
             trade = Trade(
                 trade_id=match[0],
                 trade_seq=match[1],
@@ -96,7 +107,9 @@ class Trading:
                 liquidity=liquidity,
                 order_type=order_type,
             )
-            self.trades.append(trade)
+            self.trades.add(user_id, wallet.id, trade, self.history_size)
+            if fresh:
+                self._on_tape(trade)
             opening = (held.position.size if held else ZERO) * (1 if direction == "buy" else -1) >= ZERO
             self._log(
                 wallet, user_id, currency, "trade", result.cash - fee, cashflow=result.cash, commission=fee,
@@ -105,6 +118,37 @@ class Trading:
             self._publish("trade", user_id, trade)
             self._publish("position", user_id, state)
             return trade
+
+    def check_traded(self, wallet_id: int, amount: Decimal, freed: Decimal = ZERO) -> None:
+        """Refuse what could take the wallet's amounts traded since the last reset, with what its open orders may still
+        trade, past `MAX_TRADED`: an order (or an edit to `amount` left, `freed` the remaining it replaces) or a fill
+        of `amount`. Every sum of one wallet's sizes (its positions, P&L, margins, summary) stays finite and short."""
+        reserved = ZERO if self.orders is None else self.orders.reserved.get(wallet_id, ZERO)
+        traded = self.traded.get(wallet_id, ZERO)
+        if traded + reserved - freed + amount > MAX_TRADED:
+            raise BookError(
+                f"amount {amount:f} would take the amounts traded by account {wallet_id} ({traded:f}, and "
+                f"{reserved - freed:f} its open orders may trade) past {MAX_TRADED}, what one account trades between "
+                "resets",
+                status=409,
+            )
+
+    def _on_tape(self, trade: Trade) -> None:
+        """Keep the trade on its instrument's tape: the trades of the last 24 hours, the newest `TAPE_SIZE`."""
+        tape = self.tape.setdefault(trade.instrument_name, deque())
+        tape.append(trade)
+        since = trade.timestamp - DAY
+        while tape and (len(tape) > TAPE_SIZE or tape[0].timestamp < since):
+            tape.popleft()
+
+    def tape_since(self, instrument_name: str, since: datetime) -> list[Trade]:
+        """The instrument's trades at `since` or later that its tape keeps, newest first."""
+        found = []
+        for trade in reversed(self.tape.get(instrument_name, ())):
+            if trade.timestamp < since:
+                break
+            found.append(trade)
+        return found
 
     # -- expiry ---------------------------------------------------------------------------------------------------
 
@@ -146,7 +190,7 @@ class Trading:
         expiration = instrument.expiration
         assert expiration is not None
         listing.delivered = True
-        for order in self.orders.expire(name, expiration) if self.orders is not None else ():
+        for order in self.orders.expire(name, expiration, self.history_size) if self.orders is not None else ():
             self._publish("order", order.user_id, order)  # resting orders end with the instrument
         index = self._index.get(instrument.price_index)
         if listing.settlement_price is not None:
@@ -181,7 +225,7 @@ class Trading:
             wallet.balances[currency] = wallet.balance(currency) + cash  # owed at expiry: never refused
             closed = d.Position(realized_profit_loss=position.realized_profit_loss + realized)
             flat = PositionState(state.user_id, state.account_id, name, closed, expiration)
-            self._positions[key] = flat
+            self._positions[key] = self._wallet_positions[state.account_id][name] = flat
             delivery = Delivery(
                 state.user_id, state.account_id, name, currency, expiration, position.size, price, index_value, mark,
                 realized, cash,

@@ -21,53 +21,39 @@ from mockexchange.core.deribit.orders import CHANGE, DerivativeOrder
 from mockexchange.core.deribit.records import Trade
 from mockexchange.core.events import Change
 
-RISING = {("stop", "buy"), ("take", "sell")}  # fires when the watched price is at or above the trigger price
 
-
-def watched_price(book: DerivativesBook, order: DerivativeOrder) -> Decimal | None:
-    """The price `order`'s trigger watches, as it is now (None: none yet, e.g. no trade for `last_price`)."""
-    instrument = book.instrument(order.instrument_name)
+def watched_price(book: DerivativesBook, instrument_name: str, trigger: str) -> Decimal | None:
+    """The price a trigger on the instrument watches, as it is now (None: none yet, e.g. no trade for `last_price`)."""
+    instrument = book.instrument(instrument_name)
     try:
-        if order.trigger == "index_price":
+        if trigger == "index_price":
             return book.index_price(instrument.price_index)
-        if order.trigger == "mark_price":
-            return book.mark_price(order.instrument_name)
+        if trigger == "mark_price":
+            return book.mark_price(instrument_name)
     except BookError:  # no index price yet
         return None
-    return book.last_price(order.instrument_name)
-
-
-def is_due(order: DerivativeOrder, price: Decimal | None) -> bool:
-    if price is None or order.trigger_price is None:
-        return False
-    rising = (order.order_type.split("_")[0], order.direction) in RISING
-    return price >= order.trigger_price if rising else price <= order.trigger_price
+    return book.last_price(instrument_name)
 
 
 def fire(book: DerivativesBook) -> list[tuple[DerivativeOrder, list[Trade]]]:
     """Trigger every untriggered order whose price is reached, oldest first, again after each one (its trades move
-    the last price) until none is due; each triggered order as it ended up, with its trades."""
+    the last price) until none is due; each triggered order as it ended up, with its trades. A look costs one step
+    per instrument and trigger waited on, and one per order due (`DerivativeOrders.due`), however many wait."""
     fired: list[tuple[DerivativeOrder, list[Trade]]] = []
     with book.lock:
-        if book.orders is None:  # no order yet
+        kept = book.orders
+        if kept is None:  # no order yet
             return fired
-        while (due := next((o for o in _waiting(book) if is_due(o, watched_price(book, o))), None)) is not None:
-            fired.append(_trigger(book, due))
+        while due := kept.due(lambda name, trigger: watched_price(book, name, trigger)):
+            fired.append(_trigger(book, min(due, key=lambda o: (o.created, o.order_id))))
     return fired
-
-
-def _waiting(book: DerivativesBook) -> list[DerivativeOrder]:
-    kept = book.orders
-    assert kept is not None
-    waiting = [kept.orders[order_id] for ids in kept.open.values() for order_id in ids]
-    return sorted((o for o in waiting if o.order_state == "untriggered"), key=lambda o: (o.created, o.order_id))
 
 
 def _trigger(book: DerivativesBook, order: DerivativeOrder) -> tuple[DerivativeOrder, list[Trade]]:
     kept = book.orders
     assert kept is not None
     triggered = replace(order, order_state="open", triggered=True, updated=book.clock.now())
-    kept.orders[order.order_id] = triggered
+    kept.put(triggered)
     instrument = book.instrument(order.instrument_name)
     try:
         return Crossing(book, kept, triggered, instrument).run(
@@ -75,6 +61,6 @@ def _trigger(book: DerivativesBook, order: DerivativeOrder) -> tuple[DerivativeO
         )
     except BookError as exc:  # its funds or its terms no longer hold: it ends, nothing traded
         ended = replace(triggered, order_state="rejected", cancel_reason=exc.reason or "rejected")
-        kept.close(ended)
+        kept.close(ended, book.history_size)
         book.bus.publish(Change(CHANGE, ended.user_id, ended))
         return ended, []

@@ -43,8 +43,8 @@ class Valuation:
             wallet = self.wallet(user_id, subaccount_id)
             states = [
                 s
-                for (owner, wallet_id, _), s in self._positions.items()
-                if owner == user_id and wallet_id == wallet.id and (s.position.size != ZERO or not open_only)
+                for s in self._wallet_positions.get(wallet.id, {}).values()
+                if s.user_id == user_id and (s.position.size != ZERO or not open_only)
             ]
             views = []
             # One wallet: its equity and maintenance per currency are worked out once for all its futures' estimates
@@ -132,10 +132,10 @@ class Valuation:
         greeks: what a liquidation estimate needs (each option's mark priced once)."""
         equity, maintenance = self.wallet(state.user_id, state.account_id).balance(currency), ZERO
         now = self.clock.now()
-        for (owner, wallet_id, name), held in self._positions.items():
+        for name, held in self._wallet_positions.get(state.account_id, {}).items():
             listing = self._listing(name)
             instrument, size = listing.instrument, held.position.size
-            if (owner, wallet_id) != (state.user_id, state.account_id) or instrument.settlement_currency != currency:
+            if held.user_id != state.user_id or instrument.settlement_currency != currency:
                 continue
             if size == ZERO:  # a closed position is worth nothing and needs no margin
                 continue
@@ -170,9 +170,8 @@ class Valuation:
             wallet = self.wallet(user_id, subaccount_id)
             # Every position ever held in that currency, closed ones too (as `positions(open_only=False)`), valued
             # without a liquidation estimate: that estimate reads this summary.
-            key = (user_id, wallet.id)
             states = sorted(
-                (s for (owner, wallet_id, _), s in self._positions.items() if (owner, wallet_id) == key),
+                (s for s in self._wallet_positions.get(wallet.id, {}).values() if s.user_id == user_id),
                 key=lambda s: s.instrument_name,
             )
             views = [

@@ -7,13 +7,16 @@ Trades page as Deribit pages them: `count` (default 10, at most 1000) trades, bo
 `end_id`), per-instrument sequence numbers (`start_seq`, `end_seq`) or times (`start_timestamp`, `end_timestamp`), all
 inclusive; `has_more` says whether more matched than were sent. `sorting` `asc` or `desc` orders by trade id;
 `default` (or none) is newest first, except that a start bound without its end bound reads from the start onwards
-(oldest first), as Deribit's "returned from the earliest". Deposits, withdrawals and transfers page by `offset` and
+(oldest first), as Deribit's "returned from the earliest". Without `historical`, the trades of the last 24 hours of
+exchange time (Deribit's recent trades); with `historical: true`, every one the account keeps (its newest, up to the
+mock's `deribit_history_size`). Deposits, withdrawals and transfers page by `offset` and
 `count`, newest first; settlements by `continuation`, newest first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
@@ -29,6 +32,7 @@ TRADE_KINDS = ("future", "option", "spot", "future_combo", "option_combo", "comb
 SORTINGS = ("asc", "desc", "default")
 SETTLEMENT_TYPES = ("settlement", "delivery", "bankruptcy")
 MAX_COUNT = 1000
+RECENT_TRADES = timedelta(hours=24)  # Deribit's recent trades: what a read without `historical` serves
 CONTINUATION_PREFIX = "d"  # a settlement page's continuation: "d" and the index of the next (older) delivery
 
 
@@ -87,7 +91,7 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
     params = call.params
     count = count_param(call, 10)
     sorting = params.choice("sorting", SORTINGS, what="sorting")
-    params.boolean("historical", False)  # every trade the mock keeps is served either way (docs/deribit.md)
+    historical = params.boolean("historical", False)
     start_ts, end_ts = params.integer("start_timestamp"), params.integer("end_timestamp")
     if by_time and start_ts is None and end_ts is None:
         raise invalid_param("end_timestamp", "must be present", "give start_timestamp, end_timestamp or both")
@@ -106,6 +110,7 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
         if by_instrument:
             name = listed_instrument_name(call)
         user, wallet = history_wallet(call)
+        recent = None if historical else book.clock.now() - RECENT_TRADES
 
         def position_of(trade: Trade) -> int:  # what the id or sequence bounds compare
             return trade.trade_seq if by_instrument else int(trade.trade_id)
@@ -119,8 +124,9 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
         # The book keeps its trades in trade id order: walk them in the order asked and stop one past the page.
         kinds: dict[str, tuple[str, str]] = {}
         chosen: list[Trade] = []
-        for trade in book.trades if ascending else reversed(book.trades):
-            if trade.user_id != user or trade.account_id != wallet.id:
+        kept = book.trades.of_wallet(wallet.id)  # in trade id order
+        for trade in kept if ascending else reversed(kept):
+            if trade.user_id != user or (recent is not None and trade.timestamp < recent):
                 continue
             if name is not None and trade.instrument_name != name:
                 continue
@@ -176,12 +182,8 @@ def _cash(call: Call, kind: str) -> Any:
     book = call.ctx.book
     with book.reading():
         user, wallet = history_wallet(call)
-        moves: Iterable[CashMove] = book.cash_moves
-        found = [
-            move
-            for move in moves
-            if move.kind == kind and move.user_id == user and move.account_id == wallet.id and move.currency == currency
-        ]
+        moves: Iterable[CashMove] = book.cash_moves.of_wallet(wallet.id)
+        found = [move for move in moves if move.kind == kind and move.user_id == user and move.currency == currency]
         render_row = render.deposit if kind == "deposit" else render.withdrawal
         return _page(call, found, render_row)
 
@@ -201,7 +203,7 @@ def private_get_transfers(call: Call) -> Any:
         user, wallet = history_wallet(call)
         found = [
             made
-            for made in book.wallet_transfers
+            for made in book.wallet_transfers.of_wallet(wallet.id)
             if made.currency == currency and wallet.id in (made.from_account, made.to_account)
             and user in (made.user_id, made.receiver)
         ]  # fmt: skip

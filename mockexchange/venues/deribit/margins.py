@@ -11,7 +11,7 @@ from typing import Any
 
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST
 from mockexchange.core.deribit.market_stats import price_band
-from mockexchange.core.deribit.orders import instrument_margin, side_margin
+from mockexchange.core.deribit.orders import Lots, instrument_margin, side_margin
 from mockexchange.venues.deribit.history import history_wallet, listed_instrument_name
 from mockexchange.venues.deribit.methods import Call, Method
 from mockexchange.venues.deribit.orders import owned_order
@@ -32,8 +32,8 @@ def private_get_margins(call: Call) -> Any:
         size = book.position_state(user_id, name, wallet.id).position.size
         low, high = price_band(instrument, book.mark_price(name))
         return {
-            "buy": number(side_margin(book, instrument, size, [(amount, price)], "buy"), SUMMARY),
-            "sell": number(side_margin(book, instrument, size, [(amount, price)], "sell"), SUMMARY),
+            "buy": number(side_margin(book, instrument, size, Lots.of([(amount, price)]), "buy"), SUMMARY),
+            "sell": number(side_margin(book, instrument, size, Lots.of([(amount, price)]), "sell"), SUMMARY),
             "max_price": json_number(high),
             "min_price": json_number(low),
         }

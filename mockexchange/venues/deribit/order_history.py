@@ -2,15 +2,21 @@
 `private/get_order_history_by_instrument` (filled orders, and cancelled ones that filled something; every cancelled one
 with `include_unfilled`), newest change first, `count` (default 20, at most 1000) from `offset`; and
 `private/get_user_trades_by_order`. An order of another wallet is as unknown as one never placed (10004).
+
+As Deribit keeps recent records apart from historical ones: without `historical`, the orders closed in the last 30
+minutes of exchange time and the trades of the last 24 hours; with `historical: true`, every one the account keeps
+(its newest closed orders and trades, up to the mock's `deribit_history_size`: core/deribit/kept.py).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from mockexchange.core.deribit.order_entry import order_history, order_trades
 from mockexchange.venues.deribit import history_render
 from mockexchange.venues.deribit.history import (
+    RECENT_TRADES,
     SORTINGS,
     TRADE_KINDS,
     count_param,
@@ -21,18 +27,22 @@ from mockexchange.venues.deribit.history import (
 from mockexchange.venues.deribit.methods import Call, Method
 from mockexchange.venues.deribit.orders import order_row, owned_order
 
+RECENT_ORDERS = timedelta(minutes=30)  # Deribit's recent orders: what a read without `historical` serves
+
 
 def _history(call: Call, *, currency: str | None = None, kind: str | None = None, name: str | None = None) -> Any:
     count, offset = count_param(call, 20), offset_param(call)
     include_unfilled = call.params.boolean("include_unfilled", False)
-    call.params.boolean("include_old", False)  # the mock keeps every order: none is "old"
+    call.params.boolean("include_old", False)  # orders over two days old: past the 30 minutes recent ones are kept
+    historical = call.params.boolean("historical", False)
     book = call.ctx.book
     with book.reading():
         _, wallet = history_wallet(call)
         if kind in ("spot", "future_combo", "option_combo", "combo"):
             return []  # the mock lists no spot or combo instruments
+        since = None if historical else book.clock.now() - RECENT_ORDERS
         found = order_history(book, wallet.id, currency=currency, kind=kind, instrument_name=name,
-                              include_unfilled=include_unfilled)  # fmt: skip
+                              include_unfilled=include_unfilled, since=since)  # fmt: skip
         return [order_row(order, book.instrument(order.instrument_name)) for order in found[offset : offset + count]]
 
 
@@ -52,12 +62,13 @@ def private_get_user_trades_by_order(call: Call) -> Any:
     order_id = call.params.string("order_id", required=True)
     assert order_id is not None
     sorting = call.params.choice("sorting", SORTINGS, what="sorting") or "default"
-    call.params.boolean("historical", False)  # the mock keeps every trade: the recent ones are the historical ones
+    historical = call.params.boolean("historical", False)
     book = call.ctx.book
     with book.reading():
         order = owned_order(call, order_id)
         instrument = book.instrument(order.instrument_name)
-        trades = order_trades(book, order_id)
+        since = book.clock.now() - RECENT_TRADES
+        trades = [t for t in order_trades(book, order_id) if historical or t.timestamp >= since]
         if sorting == "desc":
             trades.reverse()
         return [history_render.user_trade(trade, instrument) for trade in trades]

@@ -2,8 +2,9 @@
 `private/cancel_all`, `private/cancel_all_by_currency`, `private/cancel_all_by_instrument`, `private/cancel_by_label`
 and `private/close_position`. Each write runs the control plane's command (`deribit_place_order`,
 `deribit_edit_order`, `deribit_cancel_order`, `deribit_cancel_orders`: control/deribit_orders.py), so a state file
-keeps it; the answer is read back from the book and rendered as the reads render it: `{order, trades}` for an order
-placed or edited (its trades, its own side of each), the order for a cancel, the count for a cancel of several.
+keeps it; the answer is rendered as the reads render it: `{order, trades}` for an order placed or edited (the
+objects the command answers: the order as it left it, its trades, its own side of each), the order for a cancel (read
+back from the book), the count for a cancel of several.
 
 An order acts for the wallet the key acts for (a main key may name `subaccount_id`); an order of another wallet is as
 unknown as one never placed (10004 order_not_found).
@@ -18,6 +19,7 @@ from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, P
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.order_entry import find_order, open_orders
 from mockexchange.core.deribit.orders import ALL_TIMES_IN_FORCE, MAX_LABEL, ORDER_TYPES, TRIGGERS, DerivativeOrder
+from mockexchange.core.deribit.records import Trade
 from mockexchange.venues.deribit import commands, history_render
 from mockexchange.venues.deribit.errors import (
     INVALID_AMOUNT,
@@ -73,20 +75,13 @@ def _label(call: Call, required: bool = False) -> str | None:
     return label
 
 
-def _placed(call: Call, made: dict[str, Any]) -> dict[str, Any]:
-    """`{order, trades}` as Deribit answers a placed or edited order, read back from the book."""
-    book, ids = call.ctx.book, {trade["trade_id"] for trade in made["trades"]}
+def _placed(call: Call, made: tuple[DerivativeOrder, list[Trade]]) -> dict[str, Any]:
+    """`{order, trades}` as Deribit answers a placed or edited order, from what the command answered (the order as it
+    left it, and its trades: its own side of each)."""
+    order, trades = made
+    book = call.ctx.book
     with book.reading():
-        order = find_order(book, made["order"]["order_id"])
-        assert order is not None
         instrument = book.instrument(order.instrument_name)
-        trades = []
-        for trade in reversed(book.trades):  # its trades are the latest but what a later call made
-            if len(trades) == len(ids):
-                break
-            if trade.trade_id in ids and trade.order_id == order.order_id:
-                trades.append(trade)
-        trades.reverse()
         return {"order": order_row(order, instrument),
                 "trades": [history_render.user_trade(t, instrument) for t in trades]}  # fmt: skip
 

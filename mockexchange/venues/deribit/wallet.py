@@ -48,9 +48,11 @@ def _source(call: Call) -> int | None:
 
 
 def _transfer_row(call: Call, transfer_id: int) -> Any:
+    """The transfer the key's wallet just sent (its newest, kept however small the mock's history)."""
     book = call.ctx.book
     with book.reading():
-        made: WalletTransfer = next(t for t in reversed(book.wallet_transfers) if t.id == transfer_id)
+        sent = book.wallet_transfers.of_wallet(wallet_of(call, subaccount_of(call)).id)
+        made: WalletTransfer = next(t for t in reversed(sent) if t.id == transfer_id)
         return history_render.transfer(made, made.from_account, book.username_of)
 
 
@@ -105,7 +107,8 @@ def private_cancel_transfer_by_id(call: Call) -> Any:
 def _withdrawal_row(call: Call, withdrawal_id: int) -> Any:
     book = call.ctx.book
     with book.reading():
-        move: CashMove = next(m for m in reversed(book.cash_moves) if m.id == withdrawal_id)
+        moves = book.cash_moves.of_wallet(wallet_of(call, subaccount_of(call)).id)
+        move: CashMove = next(m for m in reversed(moves) if m.id == withdrawal_id)
         return history_render.withdrawal(move)
 
 

@@ -1,0 +1,141 @@
+"""What one Deribit client can make the mock hold is bounded per account, over real HTTP: a flood of orders never
+refuses another account's (closed orders are kept per account up to `deribit_history_size`, the oldest dropped: an
+order dropped is unknown, 10004), open orders per account and instrument (11020), the amounts one account trades, its
+trades, transaction log and withdrawals, and the tokens one key holds. Each bound is made small for the test."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import plain_http
+import pytest
+from deribit_rpc import Deribit
+
+from mockexchange.auth.deribit import tokens as tokens_module
+from mockexchange.core.clock import ManualClock
+from mockexchange.core.deribit import matching as matching_module
+from mockexchange.core.deribit import order_entry as order_entry_module
+from mockexchange.core.deribit import trading as trading_module
+from mockexchange.server import MockServer
+
+PERP = "BTC-PERPETUAL"
+KEPT = 5  # each account's history, in each test
+
+
+@pytest.fixture
+def mock():
+    with MockServer(clock=ManualClock(), deribit_history_size=KEPT) as server:
+        for user in ("alice", "bob", "carol", "dave"):
+            server.create_deribit_account(user, balances={"BTC": "10"})
+        yield server
+
+
+def client(mock: MockServer, user: str) -> Deribit:
+    return Deribit(mock, mock.create_deribit_key(user, client_id=f"{user}-key", client_secret=f"{user}-secret"))
+
+
+def ioc(who: Deribit, direction: str = "buy", amount: int = 10, price: int = 60000) -> dict[str, Any]:
+    """An immediate-or-cancel limit order: it takes what crosses it and ends."""
+    made = who.rpc(f"private/{direction}", instrument_name=PERP, amount=amount, price=price,
+                   time_in_force="immediate_or_cancel")  # fmt: skip
+    assert "result" in made, made
+    return made["result"]["order"]
+
+
+def history(who: Deribit, **params: Any) -> list[str]:
+    rows = who.result("private/get_order_history_by_currency", currency="BTC", include_unfilled=True, count=100,
+                      **params)  # fmt: skip
+    return [row["order_id"] for row in rows]
+
+
+def test_a_flood_of_immediate_or_cancel_orders_never_refuses_another_accounts_order(mock, monkeypatch):
+    # The mock once kept one count of orders for every account (100,000 of them, never freed before a reset); a bound
+    # of the flood's size stands in for it here: an account's flood must not reach another's orders, whatever it is.
+    monkeypatch.setattr(order_entry_module, "MAX_ORDERS", 8, raising=False)
+    alice, bob = client(mock, "alice"), client(mock, "bob")
+    flood = [ioc(alice)["order_id"] for _ in range(3 * KEPT)]  # nothing to take: each ends cancelled at once
+    assert len(set(flood)) == 3 * KEPT
+    rested = bob.rpc("private/buy", instrument_name=PERP, amount=10, price=50000)
+    assert rested["result"]["order"]["order_state"] == "open", rested
+    assert ioc(alice)["order_state"] == "cancelled"  # nor locks out the flooding account itself
+
+
+def test_the_flooding_accounts_history_keeps_its_newest_up_to_the_bound(mock):
+    alice, bob = client(mock, "alice"), client(mock, "bob")
+    bobs = ioc(bob)["order_id"]
+    flood = [ioc(alice)["order_id"] for _ in range(KEPT + 3)]
+    newest = flood[::-1][:KEPT]
+    assert history(alice) == newest == history(alice, historical=True)
+    gone = alice.rpc("private/get_order_state", order_id=flood[0])
+    assert (gone["error"]["code"], gone["error"]["message"]) == (10004, "order_not_found")
+    assert alice.result("private/get_order_state", order_id=flood[-1])["order_state"] == "cancelled"
+    assert history(bob) == [bobs]  # another account's history is its own
+    mock.advance_clock(seconds=31 * 60)  # Deribit's recent orders are the last 30 minutes'; historical keeps on
+    assert history(alice) == [] and history(alice, historical=True) == newest
+
+
+def test_an_accounts_open_orders_on_an_instrument_are_bounded_alone(mock, monkeypatch):
+    monkeypatch.setattr(order_entry_module, "MAX_OPEN_PER_INSTRUMENT", 3, raising=False)
+    alice, bob = client(mock, "alice"), client(mock, "bob")
+    placed = [alice.result("private/buy", instrument_name=PERP, amount=10, price=50000 + n)["order"] for n in range(3)]
+    refused = alice.rpc("private/buy", instrument_name=PERP, amount=10, price=50100)
+    assert (refused["error"]["code"], refused["error"]["message"]) == (11020, "max_open_orders_per_instrument")
+    assert ioc(alice)["order_state"] == "cancelled"  # an order that cannot rest is not counted
+    assert bob.result("private/buy", instrument_name=PERP, amount=10, price=50000)["order"]["order_state"] == "open"
+    alice.result("private/cancel", order_id=placed[0]["order_id"])
+    assert alice.result("private/buy", instrument_name=PERP, amount=10, price=50100)["order"]["order_state"] == "open"
+
+
+def test_the_traded_bound_refuses_only_the_account_that_reached_it(mock, monkeypatch):
+    for module in (trading_module, matching_module):  # (where each reads it)
+        monkeypatch.setattr(module, "MAX_TRADED", Decimal(40), raising=False)
+    alice, bob, carol, dave = (client(mock, user) for user in ("alice", "bob", "carol", "dave"))
+    bob.result("private/sell", instrument_name=PERP, amount=40, price=60000)
+    dave.result("private/sell", instrument_name=PERP, amount=40, price=60010)
+    for _ in range(4):  # alice takes bob's 40, 10 at a time
+        assert ioc(alice)["filled_amount"] == 10
+    refused = alice.rpc(
+        "private/buy", instrument_name=PERP, amount=10, price=60010, time_in_force="immediate_or_cancel"
+    )
+    assert refused["error"]["code"] == 10001 and "40" in refused["error"]["mockexchange_diagnosis"], refused
+    assert ioc(carol, price=60010)["filled_amount"] == 10  # carol trades with dave as before
+    assert alice.decimal("private/get_position", instrument_name=PERP)["size"] == 40
+
+
+def test_an_accounts_trades_log_and_withdrawals_stay_within_its_bound(mock):
+    alice, bob = client(mock, "alice"), client(mock, "bob")
+    bob.result("private/sell", instrument_name=PERP, amount=10 * (KEPT + 2), price=60000)
+    made = [ioc(alice)["order_id"] for _ in range(KEPT + 2)]
+    trades = alice.result("private/get_user_trades_by_currency", currency="BTC", count=100, historical=True)
+    assert [t["order_id"] for t in trades["trades"]] == made[::-1][:KEPT]
+    for _ in range(KEPT + 1):
+        alice.result("private/withdraw", currency="BTC", address="tb1-somewhere", amount=0.001)
+    assert alice.result("private/get_withdrawals", currency="BTC", count=100)["count"] == KEPT
+    log = alice.result("private/get_transaction_log", currency="BTC", start_timestamp=0, end_timestamp=253402300799999,
+                       count=100)["logs"]  # fmt: skip
+    assert [entry["type"] for entry in log] == ["withdrawal"] * KEPT
+    assert [entry["user_seq"] for entry in log] == list(range(2 * KEPT + 3, KEPT + 3, -1))  # counted on
+    assert len(bob.result("private/get_user_trades_by_currency", currency="BTC", count=100)["trades"]) == KEPT
+
+
+def test_the_tokens_one_key_holds_are_bounded_by_key(mock, monkeypatch):
+    monkeypatch.setattr(tokens_module, "MAX_TOKENS_PER_KEY", 3, raising=False)
+    alice, bob = client(mock, "alice"), client(mock, "bob")
+    bobs = bob.result("public/auth", grant_type="client_credentials", client_id="bob-key", client_secret="bob-secret")
+    grants = [
+        alice.result(
+            "public/auth", grant_type="client_credentials", client_id="alice-key", client_secret="alice-secret"
+        )
+        for _ in range(4)
+    ]
+
+    def with_token(token: str) -> dict[str, Any]:
+        body = {"jsonrpc": "2.0", "id": 1, "method": "private/get_account_summary", "params": {"currency": "BTC"}}
+        answer = plain_http.post(f"{mock.deribit_url}/api/v2", json=body, headers={"Authorization": f"Bearer {token}"},
+                                 timeout=10).json()  # fmt: skip
+        return answer.get("error") or answer["result"]
+
+    assert with_token(grants[0]["access_token"])["code"] == 13009  # the key's oldest, forgotten
+    assert with_token(grants[-1]["access_token"])["currency"] == "BTC"
+    assert with_token(bobs["access_token"])["currency"] == "BTC"  # another key's tokens stand
