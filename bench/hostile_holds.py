@@ -55,8 +55,9 @@ def _masked(*frames: tuple[str, bytes]) -> bytes:
 
     protocol = ClientProtocol(parse_uri("ws://x/"))
     protocol.state = protocol.state.OPEN  # framing only
+    send = {"ping": protocol.send_ping, "pong": protocol.send_pong, "text": protocol.send_text}
     for kind, payload in frames:
-        (protocol.send_ping if kind == "ping" else protocol.send_pong)(payload)
+        send[kind](payload)
     return b"".join(protocol.data_to_send())
 
 

@@ -141,6 +141,14 @@ def serve(kind: str, settings_json: str, public_pem_path: str) -> None:
         if command["cmd"] == "fill_once":
             app.control.fill("alice", TICKER, "yes", "buy", "1", "0.50")
             return {}
+        if command["cmd"] == "deep_books":  # hostile_outbox.py's markets: each book every level of a deci-cent market
+            for ticker in command["tickers"]:
+                app.control.create_market(ticker, price_level_structure="deci_cent")
+                app.control.set_book(ticker, yes=command["yes"], no=command["no"])
+            return {}
+        if command["cmd"] == "set_book":
+            app.control.set_book(command["ticker"], yes=command["yes"])
+            return {}
         return {"error": f"unknown command {command['cmd']!r}"}
 
     args = (server, handle, START_TIMEOUT_S, driver.halt)

@@ -82,11 +82,16 @@ async def build(connections: int) -> tuple[Any, list[Any], list[Writer]]:
     app.control.create_market(BOOK_MARKET)
     app.control.set_book(BOOK_MARKET, yes=[["0.40", "100"]], no=[["0.40", "1000"]])  # each change moves one level
     ctx = app.kalshi
-    # The venue's fan-out, as websocket.route builds it.
+    # The venue's fan-out, as websocket.route builds it (its byte bound where the tree has one).
     tickers = TickerWatch(lambda: ctx.markets, ctx.ledger.reading)
+    bytes_bound: dict[str, Any] = {}
+    if hasattr(ctx, "ws_queue_bytes"):
+        from mockexchange.venues.kalshi.market_frames import change_bytes
+
+        bytes_bound = {"limit_bytes": ctx.ws_queue_bytes, "weigh": change_bytes}
     fanout: Fanout[Any] = Fanout(
         ctx.ledger.bus, (*CHANNEL_OF, *MARKET_KINDS), deliver(ctx), ctx.ws_queue_size,
-        key=route_key, wide=wide_key, derive=tickers,
+        key=route_key, wide=wide_key, derive=tickers, **bytes_bound,
     )  # fmt: skip
     subscribe = b'{"id":1,"cmd":"subscribe","params":{"channels":["orderbook_delta"],"market_ticker":"%s"}}'
     found, writers = [], []

@@ -51,6 +51,9 @@ class Settings:
     # (after an overflow, say) in this time: how long the mock waits for a silent client.
     ws_ping_timeout_s: float = 20.0
     ws_queue_size: int = 1000  # changes and commands waiting per connection; beyond it: error 25 and close
+    # ... and the bytes they may hold together (a command at its size, a change at what it holds, its renderings counted
+    # as they are made; a subscription's snapshots are read as they are sent: they wait nowhere); beyond: the same
+    ws_queue_bytes: int = 4 * 1024 * 1024
     ws_max_message_bytes: int = 64 * 1024  # a bigger client message closes the connection (1009)
     # What may sit between a connection's outbox and a client that stopped reading: the socket's send buffer
     # (SO_SNDBUF, which Linux doubles) and the transport's buffer before sends wait, each this size; small, so the

@@ -54,7 +54,8 @@ class RawClient:
         self.protocol.send_text(json.dumps(command).encode())
         self.flush()
 
-    def next_event(self, timeout: float) -> Any:
+    def next_event(self, timeout: float, checked: bool = True) -> Any:
+        """The next event; a text frame checked against the slice unless `checked` is False."""
         deadline = time.monotonic() + timeout
         while not self.pending:
             remaining = deadline - time.monotonic()
@@ -70,15 +71,15 @@ class RawClient:
             if not data and not self.pending:
                 raise EOFError
         event = self.pending.pop(0)
-        if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+        if checked and isinstance(event, Frame) and event.opcode is Opcode.TEXT:
             checked_frame(event.data, self.profile)
         return event
 
-    def read_to_close(self, timeout: float = 10) -> tuple[list[dict[str, Any]], Close]:
-        """Every text frame to the close frame, parsed, and the close."""
+    def read_to_close(self, timeout: float = 10, checked: bool = True) -> tuple[list[dict[str, Any]], Close]:
+        """Every text frame to the close frame, parsed (and checked, unless `checked` is False), and the close."""
         texts: list[dict[str, Any]] = []
         while True:
-            event = self.next_event(timeout)
+            event = self.next_event(timeout, checked)
             if isinstance(event, Frame) and event.opcode == Opcode.TEXT:
                 texts.append(json.loads(event.data))
             elif isinstance(event, Frame) and event.opcode == Opcode.CLOSE:

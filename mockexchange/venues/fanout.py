@@ -14,9 +14,11 @@ change), `wide` (a second key whose connections take the change too: those subsc
 (a change made from one that some connection takes, in the publishing thread, handed over right behind it: Kalshi's
 ticker, worked out as the book or the tape moves). A connection added under both keys of a change gets it once.
 
-An inbox holds at most `limit` changes of one key (a venue passes its outbox bound, `ws_queue_size`): a loop that
-has not run for that many (the server starved of CPU while a thread fills at full speed) would leave each of that
-key's connections that many changes behind, which ends it anyway (the venue's overflow). Further changes of that
+An inbox holds at most `limit` changes of one key, and `limit_bytes` of them as the venue's `weigh` counts a change
+(a venue passes its outbox bounds, `ws_queue_size` and `ws_queue_bytes`; a book change that moved a thousand levels
+weighs as much as they hold): a loop that has not run for that many (the server starved of CPU while a thread fills
+at full speed) would leave each of that key's connections that far behind, which ends it anyway (the venue's
+overflow). Further changes of that
 key are not kept: `deliver` gets, after the kept ones, one `kept` False entry per such key (its last change, and
 every connection any of them was for), and ends those connections that listen to anything: a connection never misses
 a change silently. An inbox whose loop has closed keeps nothing. So memory stays bounded whatever the publishers do,
@@ -45,34 +47,37 @@ class Handed(NamedTuple, Generic[C]):
 
 
 Deliver = Callable[[list[Handed[C]]], None]
+_NOTHING = (0, 0)  # changes and bytes of a key an inbox holds
 Route = tuple[tuple["_Inbox[C]", tuple[C, ...]], ...]
 
 
 class _Inbox(Generic[C]):
     """Changes waiting for one loop; `drain` runs on it."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, deliver: Deliver[C], limit: int) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, deliver: Deliver[C], limit: int, limit_bytes: int) -> None:
         self.loop = loop
         self.deliver = deliver
         self.limit = limit
+        self.limit_bytes = limit_bytes
         self.keys = 0  # keys with connections on this loop
         self._pending: list[Handed[C]] = []
-        self._per_key: dict[Hashable, int] = {}  # changes kept per key since the loop last drained
+        self._per_key: dict[Hashable, tuple[int, int]] = {}  # changes and bytes kept per key since the last drain
         self._dropped: dict[Hashable, tuple[Change, tuple[C, ...]]] = {}  # per key: its last change not kept
         self._scheduled = False
         self._closed = False  # the loop has closed: nothing is kept
         self._lock = threading.Lock()  # publishers of two locks (the ledger's, the book's) may put at once
 
-    def put(self, key: Hashable, change: Change, connections: tuple[C, ...]) -> None:
-        """Any thread."""
+    def put(self, key: Hashable, change: Change, connections: tuple[C, ...], size: int) -> None:
+        """Any thread; `size`: the change's weight in bytes."""
         with self._lock:
             if self._closed:
                 return
-            held = self._per_key.get(key, 0)
-            if held < self.limit:
-                self._per_key[key] = held + 1
+            held, held_bytes = self._per_key.get(key, _NOTHING)
+            if held < self.limit and held_bytes + size <= self.limit_bytes:
+                self._per_key[key] = (held + 1, held_bytes + size)
                 self._pending.append(Handed(change, connections, True))
             else:
+                self._per_key[key] = (self.limit, held_bytes)  # none kept after one was not (a smaller one, say)
                 before = self._dropped.get(key)
                 if before is not None and before[1] is not connections:  # the key's connections changed meanwhile
                     connections = tuple(dict.fromkeys(before[1] + connections))
@@ -110,6 +115,8 @@ class Fanout(Generic[C]):
         deliver: Deliver[C],
         limit: int,
         *,
+        limit_bytes: int = 1 << 62,
+        weigh: Callable[[Change], int] | None = None,
         key: Callable[[Change], Hashable] | None = None,
         wide: Callable[[Change], Hashable | None] | None = None,
         derive: Callable[[Change], Change | None] | None = None,
@@ -117,6 +124,8 @@ class Fanout(Generic[C]):
         self.kinds = frozenset(kinds)
         self._deliver = deliver
         self._limit = limit
+        self._limit_bytes = limit_bytes
+        self._weigh = weigh  # a change's weight in bytes (None: none)
         self._key = key  # None: the change's user
         self._wide = wide
         self._derive = derive
@@ -134,7 +143,7 @@ class Fanout(Generic[C]):
         with self._lock:
             inbox = self._inboxes.get(loop)
             if inbox is None:
-                inbox = self._inboxes[loop] = _Inbox(loop, self._deliver, self._limit)
+                inbox = self._inboxes[loop] = _Inbox(loop, self._deliver, self._limit, self._limit_bytes)
             members = self._members.setdefault(key, {})
             if not any(i is inbox for i in members.values()):
                 inbox.keys += 1
@@ -193,10 +202,12 @@ class Fanout(Generic[C]):
         if route is None:
             return
         derived = self._derive(change) if self._derive is not None else None
+        weigh = self._weigh
+        size = weigh(change) if weigh is not None else 0
         for inbox, connections in route:
-            inbox.put(key, change, connections)
+            inbox.put(key, change, connections, size)
             if derived is not None:
-                inbox.put(key, derived, connections)
+                inbox.put(key, derived, connections, weigh(derived) if weigh is not None else 0)
 
 
 def _joined(one: Route[C] | None, other: Route[C] | None) -> Route[C] | None:

@@ -1,16 +1,23 @@
 """Sockets for the hostile-input tests of bodies, websockets and connections: an HTTP request written by hand (a
 declared length the client never sends, a chunked stream left open, a head never finished), a response read back by
-hand, a client socket's TCP state read without reading from it; and, from tests/, the suite's frame-level websocket
-client and its `mockexchange serve` runner."""
+hand, a client socket's TCP state read without reading from it, a Deribit websocket client that reads only when told
+to; and, from tests/, the suite's frame-level websocket client (Kalshi's) and its `mockexchange serve` runner."""
 
 from __future__ import annotations
 
+import json
 import socket
 import struct
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from websockets.client import ClientProtocol
+from websockets.frames import Close, Frame, Opcode
+from websockets.http11 import Response as Upgrade
+from websockets.uri import parse_uri
 
 from mockexchange.server import MockServer
 
@@ -21,6 +28,7 @@ from serve_process import serving as serve_command  # noqa: E402
 from ws_raw_client import RawClient, checked_frame  # noqa: E402
 
 __all__ = [
+    "DeribitRaw",
     "RawClient",
     "Response",
     "checked_frame",
@@ -124,3 +132,55 @@ def wait_closed(sock: socket.socket, timeout: float) -> float:
             raise TimeoutError(f"the connection is still established after {timeout} s")
         time.sleep(0.05)
     return time.monotonic() - started
+
+
+class DeribitRaw:
+    """A Deribit websocket client at the frame level on a small receive buffer: it reads only when told to."""
+
+    def __init__(self, mock: MockServer) -> None:
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.connect((mock.host, mock.port))
+        self.protocol = ClientProtocol(parse_uri(mock.deribit_ws_url))
+        self.protocol.send_request(self.protocol.connect())
+        self.sock.sendall(b"".join(self.protocol.data_to_send()))
+        self.events: list[Any] = []
+        self.sock.settimeout(10)
+        while not any(isinstance(e, Upgrade) for e in self.events):  # the upgrade's 101
+            self._receive()
+        self.events.clear()
+
+    def _receive(self) -> None:
+        data = self.sock.recv(65536)
+        if data:
+            self.protocol.receive_data(data)
+        else:
+            self.protocol.receive_eof()
+        self.events += self.protocol.events_received()
+        if not data and not self.events:
+            raise EOFError
+
+    def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        self.protocol.send_text(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode())
+        self.sock.sendall(b"".join(self.protocol.data_to_send()))
+        while True:
+            frames = [e for e in self.events if isinstance(e, Frame) and e.opcode is Opcode.TEXT]
+            if frames:
+                self.events.clear()
+                return json.loads(frames[0].data)
+            self._receive()
+
+    def read_to_close(self) -> tuple[list[dict[str, Any]], Close]:
+        """Every text frame from here to the close frame, parsed, and the close."""
+        texts: list[dict[str, Any]] = []
+        while True:
+            while not self.events:
+                self._receive()
+            event = self.events.pop(0)
+            if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                texts.append(json.loads(event.data))
+            elif isinstance(event, Frame) and event.opcode is Opcode.CLOSE:
+                return texts, Close.parse(event.data)
+
+    def close(self) -> None:
+        self.sock.close()

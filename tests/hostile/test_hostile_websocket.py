@@ -7,7 +7,6 @@ no other client up meanwhile (Deribit's: the close 1008, then cut off too)."""
 from __future__ import annotations
 
 import json
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,12 +14,8 @@ from typing import Any
 
 import plain_http
 import pytest
-from hostile_sockets import RawClient, checked_frame, wait_closed
-from websockets.client import ClientProtocol
-from websockets.frames import Frame, Opcode
-from websockets.http11 import Response
+from hostile_sockets import DeribitRaw, RawClient, checked_frame, wait_closed
 from websockets.sync.client import ClientConnection, connect
-from websockets.uri import parse_uri
 
 from mockexchange.bounded_json import MAX_JSON_DEPTH
 from mockexchange.server import MockServer
@@ -243,37 +238,6 @@ def test_a_client_that_never_reads_is_cut_off_after_the_close_timeout_while_othe
         finally:
             slow.close()
     assert longest < 5 and waited < 30
-
-
-class DeribitRaw:
-    """A Deribit websocket client at the frame level on a small receive buffer: it reads only when told to."""
-
-    def __init__(self, mock: MockServer) -> None:
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        self.sock.connect((mock.host, mock.port))
-        self.protocol = ClientProtocol(parse_uri(mock.deribit_ws_url))
-        self.protocol.send_request(self.protocol.connect())
-        self.sock.sendall(b"".join(self.protocol.data_to_send()))
-        self.events: list[Any] = []
-        self.sock.settimeout(10)
-        while not any(isinstance(e, Response) for e in self.events):  # the upgrade's 101
-            self._receive()
-        self.events.clear()
-
-    def _receive(self) -> None:
-        self.protocol.receive_data(self.sock.recv(65536))
-        self.events += self.protocol.events_received()
-
-    def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        self.protocol.send_text(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode())
-        self.sock.sendall(b"".join(self.protocol.data_to_send()))
-        while True:
-            frames = [e for e in self.events if isinstance(e, Frame) and e.opcode is Opcode.TEXT]
-            if frames:
-                self.events.clear()
-                return json.loads(frames[0].data)
-            self._receive()
 
 
 @pytest.mark.slow

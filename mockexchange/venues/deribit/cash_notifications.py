@@ -17,14 +17,17 @@ from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
+from mockexchange.venues.deribit.notifications import CHANGE_BYTES
+from mockexchange.venues.outbox import Shared
 
 _HEAD = b'{"jsonrpc":"2.0","method":"subscription","params":{"channel":'
 
 
-class CashNotifications:
+class CashNotifications(Shared):
     __slots__ = ("user_id", "wallet_id", "currency", "_data")
 
     def __init__(self, user_id: str, payload: tuple[int, str, object]) -> None:
+        self.size, self._holders = CHANGE_BYTES, None  # (Shared's, set here: one call less per change)
         self.user_id = user_id
         self.wallet_id, self.currency, _ = payload
         self._data: bytes | None = None  # `,"data":{...}}}`, rendered on first use
@@ -54,4 +57,4 @@ class CashNotifications:
             summary = book.account_summary(self.user_id, self.currency, self.wallet_id)
         except BookError:
             return b""
-        return b',"data":' + orjson.dumps(render.portfolio(summary)) + b"}}"
+        return self.kept(b',"data":' + orjson.dumps(render.portfolio(summary)) + b"}}")

@@ -30,6 +30,7 @@ class DeribitContext:
     testnet: bool = True
     max_body_bytes: int = 32 * 1024  # Deribit: -32600 beyond 32 kB, for a body or a websocket frame
     ws_queue_size: int = 1000  # notifications and requests waiting per websocket connection; beyond it: close
+    ws_queue_bytes: int = 4 << 20  # and the bytes they may hold (websocket.py counts them)
     ws_max_channels: int = 1000  # channels one websocket connection may hold (-32602 beyond)
     signalplus_prefix: str = "/api"
     # Called for each websocket message before its reply is sent: (client id, text, JSON-RPC method, error or None,

@@ -11,7 +11,9 @@ key. On the loop each change becomes one item shared by that loop's connections,
 What a channel sends: `book.*.{interval}` a `snapshot` first (every level, each `["new", price, amount]`, the book's
 `change_id`), then each move as a `change` (`prev_change_id` the previous move's id; a move the snapshot holds already
 is not sent: the connection is added under the instrument before the snapshot is read, on the loop, and the snapshot is
-queued before any later move). The grouped form sends the first `depth` levels, each `[price, amount]`, prices grouped
+queued before any later move). A channel's first notification (`Initial`) is read from the book when the connection
+sends it, not when it subscribes: a request naming many deep books holds one snapshot at a time, however slowly its
+client reads. The grouped form sends the first `depth` levels, each `[price, amount]`, prices grouped
 down (bids) or up (asks) to a multiple of `group` (`none`: as they rest), at once and after every move. `ticker.*` its
 ticker at once and after every move of the book, trade, mark, settlement or index price of its instrument, valued when
 the first connection sends it. Every interval sends every change (the mock does not batch `100ms` or `agg2`); a `raw`
@@ -36,8 +38,10 @@ from mockexchange.core.deribit.market_stats import ticker
 from mockexchange.core.deribit.orders import CHANGE as ORDERS
 from mockexchange.core.events import Change
 from mockexchange.venues.deribit.market_data import levels, ticker_row
+from mockexchange.venues.deribit.notifications import CHANGE_BYTES
 from mockexchange.venues.deribit.render import PRICE, number
 from mockexchange.venues.fanout import Fanout
+from mockexchange.venues.outbox import Shared
 from mockexchange.web import json_number
 
 BOOK = "derivatives.book"  # the move an order change made (derived, never published on the bus)
@@ -51,6 +55,7 @@ GROUPS = ("none", "1", "2", "5", "10", "25", "100", "250")
 GROUPED_DEPTHS = ("1", "10", "20")
 SNAPSHOT_DEPTH = 10_000  # levels a side in a snapshot (Deribit's deepest book read)
 _HEAD = b'{"jsonrpc":"2.0","method":"subscription","params":{"channel":'
+ENTRY_BYTES = 256  # what one level a move changed holds (its action, price and amount), in bytes
 
 
 def is_market(name: str) -> bool:
@@ -98,6 +103,15 @@ def parse_market_channel(name: str, book: DerivativesBook) -> MarketChannel | st
 # -- the fan-out's routing (the publishing thread, the book's lock held) -------------------------------------------
 
 
+def change_bytes(change: Change) -> int:
+    """What a change holds before it is rendered (a book's move: each level it changed), in bytes: its weight in the
+    fan-outs' inboxes and the outboxes (venues/outbox.py)."""
+    if change.kind != BOOK:
+        return CHANGE_BYTES
+    moved = change.payload
+    return CHANGE_BYTES + ENTRY_BYTES * (len(moved.bids) + len(moved.asks))
+
+
 def key_of(change: Change) -> Hashable:
     if change.kind in (ORDERS, TRADES):
         return change.payload.instrument_name
@@ -119,13 +133,14 @@ def deriver(market: MarketBooks) -> Callable[[Change], Change | None]:
 # -- what a loop hands its connections -------------------------------------------------------------------------------
 
 
-class MarketItem:
+class MarketItem(Shared):
     """One change of market data on its way to a loop's connections: each shape rendered once for all of them."""
 
     __slots__ = ("instrument_name", "index_name", "moved", "_data")
 
     def __init__(self, change: Change) -> None:
         self.moved: BookMoved | None = change.payload if change.kind == BOOK else None
+        self.size, self._holders = change_bytes(change), None  # (Shared's, set here: one call less per change)
         self.index_name: str | None = change.payload[0] if change.kind == INDEX else None
         if change.kind in (BOOK, TRADES):
             self.instrument_name: str | None = change.payload.instrument_name
@@ -137,18 +152,15 @@ class MarketItem:
         """The rest of the frame after the channel name, rendered on first use; b"" when `render` has nothing."""
         found = self._data.get(shape)
         if found is None:
-            found = self._data[shape] = _data(render())
+            found = self._data[shape] = self.kept(_data(render()))
         return found
 
 
 @dataclass(frozen=True, slots=True)
 class Initial:
-    """A channel's first notification, rendered when it was subscribed (the book's `change_id` then, if a book);
-    `text` None: nothing to send yet (a ticker whose index has no price)."""
+    """A channel's first notification, read when it is sent (`MarketSubscriptions.first`)."""
 
-    channel: str
-    text: str | None
-    change_id: int | None
+    channel: MarketChannel
 
 
 def frame(channel: str, data: bytes) -> str:
@@ -172,14 +184,24 @@ class MarketSubscriptions:
         """Hold the channel; its first notification (to queue before any later change reaches the connection)."""
         self.channels[channel.name] = channel
         self._route(loop)
+        return Initial(channel)
+
+    def first(self, initial: Initial) -> list[tuple[str, str]]:
+        """(channel, frame text) of a channel's first notification, read now, if the channel is still held and has
+        one (a ticker whose index has no price has none yet); a book channel holds the book's `change_id` from now
+        on: a move the snapshot holds is not sent after it."""
+        channel = initial.channel
+        if self.channels.get(channel.name) is not channel:
+            return []
         with self.book.reading():
             if channel.family == "ticker":
                 data = _data(self._ticker(channel.instrument_name))
-                return Initial(channel.name, frame(channel.name, data) if data else None, None)
+                return [(channel.name, frame(channel.name, data))] if data else []
             view = self.market.view(channel.instrument_name, SNAPSHOT_DEPTH)
             grouped = channel.family == "grouped"
             row = grouped_row(view, channel, self.book) if grouped else snapshot_row(view, self.book)
-            return Initial(channel.name, frame(channel.name, _data(row)), view.change_id)
+            self._sent[channel.name] = view.change_id
+            return [(channel.name, frame(channel.name, _data(row)))]
 
     def unsubscribe(self, name: str) -> None:
         if self.channels.pop(name, None) is not None:
@@ -190,11 +212,6 @@ class MarketSubscriptions:
         self.channels.clear()
         self._sent.clear()
         self._route(None)
-
-    def sent(self, initial: Initial) -> None:
-        """The initial notification was written: a book channel holds its change id from now on."""
-        if initial.change_id is not None and initial.channel in self.channels:
-            self._sent[initial.channel] = initial.change_id
 
     def _route(self, loop: asyncio.AbstractEventLoop | None) -> None:
         """Be added under exactly the keys the channels need: their instruments, and the tickers' indexes."""

@@ -9,7 +9,6 @@ A frame is exactly what `orjson.dumps` writes for `envelope.notification("subscr
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import orjson
 
@@ -20,21 +19,26 @@ from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.records import Trade
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
+from mockexchange.venues.outbox import Shared
 
 _HEAD = b'{"jsonrpc":"2.0","method":"subscription","params":{"channel":'
 _NONE = b""  # a family with nothing to send for this trade (the book refused a read while rendering it)
+# What a change on its way holds before it is rendered, in bytes (an outbox counts it, venues/outbox.py): the object,
+# the bus's `Change` and its payload (a trade, an order: measured about 1,000), each rendering counted as it is kept.
+CHANGE_BYTES = 1536
 
 
-class TradeNotifications:
+class TradeNotifications(Shared):
     """One trade on its way to the connections of its user: what they all share."""
 
     __slots__ = ("trade", "_data", "_trade_row")
 
     def __init__(self, trade: Trade) -> None:
+        self.size, self._holders = CHANGE_BYTES, None  # (Shared's, set here: one call less per change)
         self.trade = trade
         # (wallet id, family) -> `,"data":{...}}}`: the rest of the frame after the channel name
         self._data: dict[tuple[int, str], bytes] = {}
-        self._trade_row: Any = None
+        self._trade_row: bytes | None = None  # the trade's row as JSON, shared by `trades` and `changes`
 
     def frames(
         self, book: DerivativesBook, caller: Authenticated, channels: Iterable[Channel]
@@ -70,7 +74,7 @@ class TradeNotifications:
     def _render(self, book: DerivativesBook, family: str, instrument: Instrument, wallet_id: int) -> bytes:
         data = self._data_json(book, family, instrument, wallet_id)
         # Concatenated: a copy of its own size (the bytes orjson returns keep a buffer of 4 KiB or more).
-        return b',"data":' + data + b"}}" if data else _NONE
+        return self.kept(b',"data":' + data + b"}}") if data else _NONE
 
     def _data_json(self, book: DerivativesBook, family: str, instrument: Instrument, wallet_id: int) -> bytes:
         trade = self.trade
@@ -79,14 +83,14 @@ class TradeNotifications:
                 summary = book.account_summary(trade.user_id, instrument.settlement_currency, wallet_id)
                 return orjson.dumps(render.portfolio(summary))
             if self._trade_row is None:
-                self._trade_row = render.trade(trade, instrument.contract_size)
+                self._trade_row = self.kept(orjson.dumps(render.trade(trade, instrument.contract_size)))
             if family == "trades":
-                return orjson.dumps([self._trade_row])
+                return b"[" + self._trade_row + b"]"
             position = book.position(trade.user_id, trade.instrument_name, wallet_id)
             return orjson.dumps(
                 {
                     "instrument_name": trade.instrument_name,
-                    "trades": [self._trade_row],
+                    "trades": [orjson.Fragment(self._trade_row)],
                     "positions": [render.position(position)],
                     "orders": [],
                 }

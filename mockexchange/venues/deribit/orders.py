@@ -25,6 +25,8 @@ from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
 from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError, invalid_param
 from mockexchange.venues.deribit.methods import Call, Method, book_error, subaccount_of, wallet_of, wallet_user
+from mockexchange.venues.deribit.notifications import CHANGE_BYTES
+from mockexchange.venues.outbox import Shared
 from mockexchange.web import json_number
 
 ORDER_KINDS = ("future", "option", "spot", "future_combo", "option_combo", "combo", "any")
@@ -182,7 +184,7 @@ METHODS: dict[str, Method] = {
 _HEAD = b'{"jsonrpc":"2.0","method":"subscription","params":{"channel":'
 
 
-class OrderNotifications:
+class OrderNotifications(Shared):
     """One order change on its way to the connections of its user (the websocket's `TradeNotifications` for an
     order): `user.orders.*` gets the order (an object on `.raw`, an array of one on `.100ms` and `.agg2`),
     `user.changes.*` `{instrument_name, trades: [], positions: [position], orders: [order]}`, the position valued when
@@ -191,6 +193,7 @@ class OrderNotifications:
     __slots__ = ("order", "_data")
 
     def __init__(self, order: DerivativeOrder) -> None:
+        self.size, self._holders = CHANGE_BYTES, None  # (Shared's, set here: one call less per change)
         self.order = order
         self._data: dict[str, bytes] = {}  # "raw", "list", "changes" -> `,"data":...}}`
 
@@ -236,4 +239,4 @@ class OrderNotifications:
                 "positions": [render.position(position)],
                 "orders": [row],
             }
-        return b',"data":' + orjson.dumps(data) + b"}}"
+        return self.kept(b',"data":' + orjson.dumps(data) + b"}}")

@@ -7,8 +7,10 @@ its lock held; the venue's one bus subscriber (`venues/fanout.py`) hands it, onc
 connections bound to its user, where each connection with a channel queues it; the notifications are rendered when
 the first of them sends (`notifications.py`: positions and summaries valued at that moment, each channel family once
 for all of them) and sent after any reply already being sent. A connection whose outbox holds `ws_queue_size`
-undelivered trades is closed (1008) at once, even while a send waits for a client that does not read (the close goes
-past the transport's flow control, `web.UNTHROTTLED`): memory never grows past the bound. A connection holds at
+undelivered notifications, or `ws_queue_bytes` bytes of them (each counted at what it holds, its renderings as they
+are made: `venues/outbox.py`; a channel's first notification is read from the book when it is sent, so it waits
+nowhere), is closed (1008) at once, even while a send waits for a client that does not read (the close goes past the
+transport's flow control, `web.UNTHROTTLED`): memory never grows past the bound. A connection holds at
 most `ws_max_channels` channels (-32602 beyond). A request that is not JSON, or nested deeper than the mock reads, is
 -32700 and the connection goes on. A request over the rate limit (`rate_limits.py`) is answered 10028 and the session
 ends (1008), as Deribit terminates it.
@@ -61,6 +63,7 @@ from mockexchange.venues.deribit.market_channels import (
     Initial,
     MarketItem,
     MarketSubscriptions,
+    change_bytes,
     deriver,
     is_market,
     key_of,
@@ -72,6 +75,7 @@ from mockexchange.venues.deribit.orders import OrderNotifications
 from mockexchange.venues.deribit.params import Params
 from mockexchange.venues.deribit.table import METHODS
 from mockexchange.venues.fanout import Deliver, Fanout, Handed
+from mockexchange.venues.outbox import Outbox
 from mockexchange.web import close_now, drop_now, next_message, until_first_ends
 
 OVERFLOW_CLOSE_CODE = 1008
@@ -107,7 +111,8 @@ class Connection:
         self.loop = asyncio.get_running_loop()
         self._fanout = fanout
         self._leave_fanout: Callable[[], None] | None = None  # while bound: the fan-out hands over its user's trades
-        self._outbox: asyncio.Queue[Queued] = asyncio.Queue()
+        self._outbox: Outbox[Queued] = Outbox(ctx.ws_queue_size, ctx.ws_queue_bytes, self.overflow_now)
+        self._ready = asyncio.Event()  # set when the outbox has something (the sender waits on an empty one)
         self.market = MarketSubscriptions(ctx.book, ctx.market, market_fanout, self)  # book.*, ticker.*
         self._replied = asyncio.Event()  # cleared while a subscription's first notifications wait for its reply
         self._replied.set()
@@ -158,18 +163,15 @@ class Connection:
                 return
         elif self.caller is None or not self.channels:
             return
-        if self._outbox.qsize() >= self.ctx.ws_queue_size:
-            self.overflow_now()
-            return
-        self._outbox.put_nowait(item)
+        if self._outbox.put(item) and len(self._outbox) == 1:  # (past a bound, the outbox calls overflow_now)
+            self._ready.set()
 
     def overflow_now(self) -> None:
-        """More trades waiting than the bound: dropped, and the connection ends."""
+        """More notifications waiting than the bound: dropped, and the connection ends."""
         if self.overflowed:
             return
         self.overflowed = True
-        while not self._outbox.empty():
-            self._outbox.get_nowait()
+        self._outbox.clear()
         self._overflow.set()  # the sender may be waiting for the client to read: stop it
 
     def _bind(self, caller: Authenticated) -> None:
@@ -401,12 +403,14 @@ class Connection:
 
     async def _send_notifications(self) -> None:
         while True:
-            item = await self._outbox.get()
+            if not self._outbox:
+                self._ready.clear()
+                await self._ready.wait()
+                continue
+            item = self._outbox.pop()
             await self._replied.wait()
             if isinstance(item, Initial):
-                held = item.text is not None and item.channel in self.market.channels
-                frames = [(item.channel, item.text)] if held else []
-                self.market.sent(item)
+                frames = self.market.first(item)
             elif isinstance(item, MarketItem):
                 frames = self.market.frames(item)
             elif self.caller is None:
@@ -468,9 +472,19 @@ def deliver_market(batch: list[Handed[Connection]]) -> None:
 
 def route(ctx: DeribitContext) -> WebSocketRoute:
     hand_over: Deliver[Connection] = deliver
-    fanout: Fanout[Connection] = Fanout(ctx.book.bus, (TRADES, ORDERS, DELIVERIES, CASH), hand_over, ctx.ws_queue_size)
+    limit, limit_bytes = ctx.ws_queue_size, ctx.ws_queue_bytes
+    fanout: Fanout[Connection] = Fanout(
+        ctx.book.bus, (TRADES, ORDERS, DELIVERIES, CASH), hand_over, limit, limit_bytes=limit_bytes, weigh=change_bytes
+    )
     market: Fanout[Connection] = Fanout(
-        ctx.book.bus, MARKET_KINDS, deliver_market, ctx.ws_queue_size, key=key_of, derive=deriver(ctx.market)
+        ctx.book.bus,
+        MARKET_KINDS,
+        deliver_market,
+        limit,
+        limit_bytes=limit_bytes,
+        weigh=change_bytes,
+        key=key_of,
+        derive=deriver(ctx.market),
     )
 
     async def endpoint(websocket: WebSocket) -> None:

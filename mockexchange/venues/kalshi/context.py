@@ -44,6 +44,7 @@ class KalshiContext:
     wall_clock: Clock  # what request timestamps are checked against (clients sign with their wall clock)
     window: TimestampWindow
     ws_queue_size: int = 1000  # messages a websocket connection may have waiting before it overflows (error 25)
+    ws_queue_bytes: int = 4 << 20  # and the bytes they may hold (websocket.py counts them)
     ws_max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS  # per websocket connection (error 27 beyond)
     ws_max_markets: int = DEFAULT_MAX_MARKETS  # market tickers over a connection's subscriptions (error 26 beyond)
     # Told of each websocket command, with the key id and the replies, before the replies are sent: the app's

@@ -27,6 +27,7 @@ from mockexchange.core.kalshi.order_groups import GROUP
 from mockexchange.core.kalshi.orders import ORDER
 from mockexchange.venues.kalshi.profiles import Profile
 from mockexchange.venues.kalshi.subscriptions import Subscription
+from mockexchange.venues.outbox import Shared
 
 Envelope = dict[str, Any]
 
@@ -43,14 +44,18 @@ _RENDERERS = {
     "order_group_updates": "ws_order_group",
 }  # fmt: skip
 _HEADS = {kind: b'{"type":"%s","sid":' % kind.encode() for _, kind in CHANNEL_OF.values()}
+# What a change on its way holds before it is rendered, in bytes (an outbox counts it, venues/outbox.py): the object,
+# the bus's `Change` and its payload (measured: a fill or a position and its change, about 400).
+CHANGE_BYTES = 512
 
 
-class ChangeFrames:
+class ChangeFrames(Shared):
     """One ledger change on its way to the connections of its user: what they all share."""
 
     __slots__ = ("change", "channel", "kind", "ticker", "subaccount", "_profile", "_middle")
 
     def __init__(self, change: Change, profile: Profile) -> None:
+        self.size, self._holders = CHANGE_BYTES, None  # (Shared's, set here: one call less per change)
         self.change = change
         self.channel, self.kind = CHANNEL_OF[change.kind]
         self.ticker: str = change.payload.ticker
@@ -63,7 +68,7 @@ class ChangeFrames:
         """`,"msg":{...},"sending_ts_ms":`, the message's `msg` rendered once (a copy of its own size)."""
         if self._middle is None:
             render = getattr(self._profile, _RENDERERS[self.kind])
-            self._middle = b',"msg":' + orjson.dumps(render(self.change.payload)) + b',"sending_ts_ms":'
+            self._middle = self.kept(b',"msg":' + orjson.dumps(render(self.change.payload)) + b',"sending_ts_ms":')
         return self._middle
 
     def visible_to(self, key: ApiKey) -> bool:

@@ -27,9 +27,11 @@ import orjson
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, TRADE, BookMoved, MarketFeed, MarketFigures
+from mockexchange.venues.kalshi.frames import CHANGE_BYTES
 from mockexchange.venues.kalshi.market_messages import shown_figures
 from mockexchange.venues.kalshi.profiles import Profile
 from mockexchange.venues.kalshi.subscriptions import Subscription
+from mockexchange.venues.outbox import Shared
 
 TICKER_MOVED = "market_ticker_moved"  # the venue's own change kind: a market's ticker figures moved (TickerMoved)
 MARKET_KINDS = (BOOK, TRADE, LIFECYCLE)
@@ -45,6 +47,14 @@ _HEADS = {kind: b'{"type":"%s","sid":' % channel.encode() for kind, channel in C
 MARKET = "market"
 EVERY_MARKET = (MARKET, None)
 NIL_UUID = "00000000-0000-0000-0000-000000000000"  # the id shown if a market has gone (a reset) since its change
+# What one level a book change moved holds before it is rendered, in bytes (its `LevelChange` and the integers in it).
+LEVEL_BYTES = 128
+
+
+def change_bytes(change: Change) -> int:
+    """What a change holds before it is rendered (a book change: each level it moved), in bytes: its weight in the
+    fan-out's inboxes and the outboxes (venues/outbox.py)."""
+    return CHANGE_BYTES + LEVEL_BYTES * len(change.payload.levels) if change.kind == BOOK else CHANGE_BYTES
 
 
 def market_key(ticker: str | None) -> Hashable:
@@ -65,12 +75,13 @@ class TickerMoved:
 Part = tuple[Subscription, int]
 
 
-class MarketFrames:
+class MarketFrames(Shared):
     """One market change on its way to the connections of its market: what they all share."""
 
     __slots__ = ("change", "channel", "kind", "ticker", "_head", "_profile", "_ids", "_middles")
 
     def __init__(self, change: Change, profile: Profile, ids: Callable[[str], str | None]) -> None:
+        self.size, self._holders = change_bytes(change), None  # (Shared's, set here: one call less per change)
         self.change = change
         self.kind = change.kind
         self.channel = CHANNEL_OF[change.kind]
@@ -116,7 +127,7 @@ class MarketFrames:
 
     def _render(self, index: int, variant: int) -> bytes:
         """`,"msg":{...},"sending_ts_ms":` of one message (a copy of its own size, as frames.py keeps)."""
-        return b',"msg":' + orjson.dumps(self._msg(index, variant)) + b',"sending_ts_ms":'
+        return self.kept(b',"msg":' + orjson.dumps(self._msg(index, variant)) + b',"sending_ts_ms":')
 
     def _msg(self, index: int, variant: int) -> dict[str, Any]:
         payload, profile = self.change.payload, self._profile

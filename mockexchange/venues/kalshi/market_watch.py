@@ -5,7 +5,9 @@ The feed is the context's `markets` (a `MarketFeed`, core/kalshi/market_changes.
 without one, no market exists. A connection is added to the fan-out under a market's key while at least one of its
 subscriptions holds that market (under `EVERY_MARKET` while one takes every market), before any snapshot of it is
 read: a change published after the read reaches the connection, one published before it is in the snapshot, and
-one in between is both (its book clock tells the subscription to leave it out, market_frames.py).
+one in between is both (its book clock tells the subscription to leave it out, market_frames.py). A snapshot is read
+when it is sent, so its market may have gone since the command named it (a reset): it is then empty, at clock 0, under
+the nil id, as a change rendered after its market has gone shows (market_frames.py); a ticker shows no figures.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import asyncio
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from mockexchange.core.kalshi.market_changes import MarketFigures
 from mockexchange.venues.fanout import Fanout
 from mockexchange.venues.kalshi.context import KalshiContext
-from mockexchange.venues.kalshi.market_frames import TickerWatch, market_key
+from mockexchange.venues.kalshi.market_frames import NIL_UUID, TickerWatch, market_key
 from mockexchange.venues.kalshi.subscriptions import TICKER
 
 Envelope = dict[str, Any]
+_NO_FIGURES = MarketFigures(None, 0, None, 0, None, None, 0, 0, 0, None, None, None)  # a market that has gone
 
 
 class MarketWatch:
@@ -116,7 +120,7 @@ class MarketWatch:
             market_id = feed.market_id(ticker)
             bids, asks = feed.book_levels(ticker)
             clock = feed.book_clock(ticker)
-        msg = self._ctx.profile.ws_orderbook_snapshot(ticker, market_id, clock, bids, asks, yes_price)
+        msg = self._ctx.profile.ws_orderbook_snapshot(ticker, market_id or NIL_UUID, clock, bids, asks, yes_price)
         return msg, clock
 
     def ticker_now(self, ticker: str) -> Envelope:
@@ -124,6 +128,6 @@ class MarketWatch:
         assert feed is not None
         with self._ctx.ledger.reading():
             market_id = feed.market_id(ticker)
-            figures = feed.figures(ticker)
+            figures = feed.figures(ticker) if market_id is not None else _NO_FIGURES
             now = self._ctx.ledger.clock.now()
-        return self._ctx.profile.ws_ticker(ticker, market_id, figures, now)
+        return self._ctx.profile.ws_ticker(ticker, market_id or NIL_UUID, figures, now)

@@ -1,7 +1,9 @@
 """One websocket connection's subscriptions, and the commands that change them, answered in Kalshi's shapes.
 
 No I/O here: `Subscriptions.handle` takes one client message and returns the replies (`subscribed`, `unsubscribed`,
-`ok`, `error`, and the `orderbook_snapshot` and `ticker` messages a command asks for). Served: the private channels
+`ok`, `error`, and the `orderbook_snapshot` and `ticker` messages a command asks for: each a `FirstMessage`, read from
+the market by `read` when the connection sends it, so a command naming thousands of deep books holds one snapshot at a
+time however slowly its client reads). Served: the private channels
 `market_positions`, `fill`, `user_orders` and `order_group_updates`, and the market data channels `orderbook_delta`,
 `ticker`, `trade` and `market_lifecycle_v2`, which read the markets through `Markets` (the connection's window on the
 market feed and the fan-out, market_watch.py). What the mock chose where Kalshi's behaviour is not documented is listed
@@ -226,6 +228,21 @@ class Subscription:
         return self.seq
 
 
+@dataclass(frozen=True, slots=True)
+class FirstMessage:
+    """A subscription's first message of one market (`type`: `orderbook_snapshot`, or `ticker` when
+    `send_initial_snapshot` asks), read from the market when it is sent (`Subscriptions.read`). The subscription's
+    other frames wait behind it, so a delta it holds already is still left out (its book clock, noted then)."""
+
+    type: str
+    command_id: int | None
+    sub: Subscription
+    ticker: str
+
+
+Reply = Envelope | FirstMessage
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -260,7 +277,7 @@ class Subscriptions:
         self.max_markets = max_markets
         self.markets: Markets = markets if markets is not None else NoMarkets()
         self._markets = 0  # market tickers held by all the subscriptions (a ticker in two counts twice)
-        self._commands: dict[str, Callable[[int | None, dict[str, Any]], list[Envelope]]] = {
+        self._commands: dict[str, Callable[[int | None, dict[str, Any]], list[Reply]]] = {
             "subscribe": self._subscribe,
             "unsubscribe": self._unsubscribe,
             "list_subscriptions": self._list,
@@ -278,7 +295,15 @@ class Subscriptions:
         generator)."""
         return [sub for sub in self._by_sid.values() if sub.channel == channel and sub.wants(ticker)]
 
-    def handle(self, raw: str | bytes) -> list[Envelope]:
+    def read(self, first: FirstMessage) -> Envelope:
+        """A first message as the market is now (its `seq` taken now, its book clock noted)."""
+        sub, ticker = first.sub, first.ticker
+        if first.type == TICKER:
+            return _reply(TICKER, None, sid=sub.sid, msg=self.markets.ticker_now(ticker))
+        msg, sub.clocks[ticker] = self.markets.snapshot(ticker, sub.yes_price)
+        return _reply("orderbook_snapshot", first.command_id, sid=sub.sid, seq=sub.next_seq(), msg=msg)
+
+    def handle(self, raw: str | bytes) -> list[Reply]:
         """The replies to one client message."""
         try:
             command = parse_json(raw)
@@ -304,7 +329,7 @@ class Subscriptions:
 
     # -- commands -----------------------------------------------------------------------------------------------
 
-    def _subscribe(self, command_id: int | None, command: dict[str, Any]) -> list[Envelope]:
+    def _subscribe(self, command_id: int | None, command: dict[str, Any]) -> list[Reply]:
         params = _params(command)
         channels = params.get("channels")
         if channels is None or channels == []:
@@ -352,20 +377,16 @@ class Subscriptions:
 
     def _initial(
         self, sub: Subscription, tickers: list[str], flags: dict[str, bool], command_id: int | None
-    ) -> list[Envelope]:
-        """What a subscription starts its markets with: an `orderbook_snapshot` of each (orderbook_delta, its book
-        clock noted), or a `ticker` message of each when `send_initial_snapshot` asks (ticker)."""
+    ) -> list[Reply]:
+        """What a subscription starts its markets with: an `orderbook_snapshot` of each (orderbook_delta), or a `ticker`
+        message of each when `send_initial_snapshot` asks (ticker); each read when it is sent."""
         if sub.channel == ORDERBOOK:
-            replies = []
-            for ticker in tickers:
-                msg, sub.clocks[ticker] = self.markets.snapshot(ticker, sub.yes_price)
-                replies.append(_reply("orderbook_snapshot", command_id, sid=sub.sid, seq=sub.next_seq(), msg=msg))
-            return replies
+            return [FirstMessage("orderbook_snapshot", command_id, sub, ticker) for ticker in tickers]
         if sub.channel == TICKER and flags.get("send_initial_snapshot"):
-            return [_reply("ticker", None, sid=sub.sid, msg=self.markets.ticker_now(ticker)) for ticker in tickers]
+            return [FirstMessage(TICKER, None, sub, ticker) for ticker in tickers]
         return []
 
-    def _unsubscribe(self, command_id: int | None, command: dict[str, Any]) -> list[Envelope]:
+    def _unsubscribe(self, command_id: int | None, command: dict[str, Any]) -> list[Reply]:
         params = _params(command)
         sids = params.get("sids")
         if sids is None or sids == []:
@@ -389,11 +410,11 @@ class Subscriptions:
             for ticker in sub.tickers if sub.tickers is not None else (None,):
                 self.markets.unwatch(ticker, sub.channel)
 
-    def _list(self, command_id: int | None, command: dict[str, Any]) -> list[Envelope]:
+    def _list(self, command_id: int | None, command: dict[str, Any]) -> list[Reply]:
         subs = [{"channel": s.channel, "sid": s.sid} for s in sorted(self._by_sid.values(), key=lambda s: s.sid)]
         return [_reply("ok", command_id, msg=subs)]
 
-    def _update(self, command_id: int | None, command: dict[str, Any]) -> list[Envelope]:
+    def _update(self, command_id: int | None, command: dict[str, Any]) -> list[Reply]:
         params = _params(command)
         action = params.get("action")
         if action is None:
@@ -420,7 +441,7 @@ class Subscriptions:
             return [self._delete_markets(command_id, sub, wanted.tickers)]
         return self._add_to(command_id, sub, wanted)
 
-    def _add_to(self, command_id: int | None, sub: Subscription, wanted: _Filter) -> list[Envelope]:
+    def _add_to(self, command_id: int | None, sub: Subscription, wanted: _Filter) -> list[Reply]:
         assert sub.tickers is not None and wanted.tickers is not None
         added = list(dict.fromkeys(t for t in wanted.tickers if t not in sub.tickers))
         if sub.channel in LISTED_CHANNELS:
@@ -442,7 +463,7 @@ class Subscriptions:
                     self.markets.unwatch(ticker, sub.channel)
         return self._ok(command_id, sub)
 
-    def _snapshots(self, command_id: int | None, sub: Subscription, tickers: list[str]) -> list[Envelope]:
+    def _snapshots(self, command_id: int | None, sub: Subscription, tickers: list[str]) -> list[Reply]:
         """`get_snapshot`: an `orderbook_snapshot` of each market asked for, carrying the command's id; the
         subscription is not changed."""
         assert sub.tickers is not None

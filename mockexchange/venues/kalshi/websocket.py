@@ -14,10 +14,13 @@ client's commands go into the same outbox, so the wire follows one order: a `sub
 message of its sid, a change made before a subscribe is never sent on it, a delta follows the snapshot it applies to,
 and a message never shows state that REST does not serve yet. The market changes of one connection come through the
 same inbox as its user's, so its frames keep the order the ledger published them in, whatever their channel. An
-outbox that fills up (`ws_queue_size` items, or `QUEUED_COMMAND_BYTES` of commands: a client that does not read) ends
-the connection at once, even while a send waits for the client to read: error 25 per subscription, then close 1008, both
-written past the transport's flow control (`web.UNTHROTTLED`), so they follow what is already on its way; memory
-never grows past the bound.
+outbox that fills up (`ws_queue_size` items, or `ws_queue_bytes` bytes: commands at their size, changes at what they
+hold, renderings counted as they are made, `venues/outbox.py`: a client that does not read) ends the connection at once,
+even while a send waits for the client to read: error 25 per subscription, then close 1008, both written past the
+transport's flow control (`web.UNTHROTTLED`), so they follow what is already on its way; memory never grows past the
+bound. A command's snapshots wait nowhere: each is read from the market as it is sent (subscriptions.py's
+`FirstMessage`), and a write of frames stops at `WRITE_BYTES`, so the transport's buffer passes its high-water mark by
+one write at most.
 
 The queue size and the subscription limits come from the venue context; ping interval, timeout, frame size, the send
 buffer and permessage-deflate are the server's (`server.py`).
@@ -33,7 +36,6 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from itertools import islice
 from typing import TypeVar
@@ -57,6 +59,7 @@ from mockexchange.venues.kalshi.market_frames import (
     MARKET_KINDS,
     MarketFrames,
     TickerWatch,
+    change_bytes,
     market_key,
 )
 from mockexchange.venues.kalshi.market_watch import MarketWatch
@@ -66,13 +69,16 @@ from mockexchange.venues.kalshi.subscriptions import (
     SERVED_CHANNELS,
     UNABLE_TO_PROCESS,
     Envelope,
+    Reply,
     Subscriptions,
     error,
 )
 from mockexchange.venues.kalshi.table import READ
+from mockexchange.venues.outbox import Outbox
 from mockexchange.web import (
     AUTH_DIAGNOSIS_HEADER,
     GONE,
+    FrameWriter,
     close_now,
     frame_writer,
     header_safe,
@@ -86,9 +92,10 @@ WS_PATH = "/trade-api/ws/v2"
 OVERFLOW_CLOSE_CODE = 1008
 # A bug of the mock's while sending: close with 1011 (internal error) rather than leave the client waiting.
 INTERNAL_ERROR_CLOSE_CODE = 1011
-# Commands waiting in one outbox, in bytes: a client that sends without reading the replies overflows here long before
-# `ws_queue_size` frames of up to 64 KiB each (64 MiB) would be held.
-QUEUED_COMMAND_BYTES = 4 << 20
+# The most a write of a connection's frames puts on its transport (the write stops at the frame that reaches it): the
+# transport's high-water mark (`Settings.ws_send_buffer_bytes`) is checked between writes, so a command's snapshots or
+# a change's long messages pass it by one write at most.
+WRITE_BYTES = 32 * 1024
 # Frames sent in a row before the sender lets the loop serve other connections: a fill fanned out to a connection's
 # 1,000 subscriptions must not hold every other client up for the whole of it. Also the most frames a hand-over
 # writes at once to one connection; a change with more goes through its outbox.
@@ -114,12 +121,11 @@ class Connection:
         self.markets = MarketWatch(ctx, fanout, tickers, self, self.loop)
         self.subscriptions = Subscriptions(ctx.ws_max_subscriptions, ctx.ws_max_markets, self.markets)
         self._writer = frame_writer(websocket)  # None under a server other than the mock's: every frame via ASGI
-        self._outbox: deque[Item | str | bytes] = deque()  # touched on the loop only
-        self._command_bytes = 0  # of the commands in the outbox
+        # touched on the loop only
+        self._outbox: Outbox[Item | str | bytes] = Outbox(ctx.ws_queue_size, ctx.ws_queue_bytes, self.overflow_now)
         self._lock = threading.Lock()  # close_soon comes from any thread
         self._ready = asyncio.Event()
         self._overflow = asyncio.Event()  # set when the outbox overflows: the connection ends
-        self._limit = ctx.ws_queue_size
         self.overflowed = False
         self._closed = False  # ending or ended: nothing more is queued or written but the last frames
         self._idle = False  # the sender waits on an empty outbox: a change may be written at once
@@ -206,17 +212,10 @@ class Connection:
             return
         self.overflowed = True
         self._outbox.clear()
-        self._command_bytes = 0
         self._overflow.set()  # the sender may be waiting for the client to read: stop it
 
     def _put(self, item: Item | str | bytes) -> None:
-        size = len(item) if isinstance(item, str | bytes) else 0  # a change is one shared object, rendered when sent
-        if len(self._outbox) >= self._limit or self._command_bytes + size > QUEUED_COMMAND_BYTES:
-            self.overflow_now()
-            return
-        self._outbox.append(item)
-        self._command_bytes += size
-        if len(self._outbox) == 1:
+        if self._outbox.put(item) and len(self._outbox) == 1:  # (past a bound, the outbox calls overflow_now)
             self._ready.set()  # the sender waits only on an empty outbox
 
     def close(self) -> None:
@@ -265,10 +264,9 @@ class Connection:
                 self._idle = False
                 in_a_row = 0
                 continue
-            item = self._outbox.popleft()
+            item = self._outbox.pop()
             if isinstance(item, str | bytes):
-                self._command_bytes -= len(item)
-                in_a_row = await self._send_frames(reply_frame, self._answer(item), in_a_row)
+                in_a_row = await self._send_replies(item, in_a_row)
             else:
                 parts = item.parts(self.subscriptions.matching(item.channel, item.ticker), self.key)
                 if not parts:
@@ -276,22 +274,33 @@ class Connection:
                 await self._delay(item.channel)
                 in_a_row = await self._send_frames(item.frame, parts, in_a_row)  # type: ignore[arg-type]
 
+    async def _send_replies(self, command: str | bytes, in_a_row: int) -> int:
+        """Answer a command. Its replies are made into frames a write's worth at a time (its snapshots read from the
+        ledger then, as they are sent): however many deep books it names, one write's snapshots are held."""
+        replies = self._answer(command)
+        start = 0
+        while start < len(replies):
+            frames = self._reply_frames(replies, start)
+            start += len(frames)
+            in_a_row = await self._send_frames(_as_is, frames, in_a_row)
+        return in_a_row
+
     async def _send_frames(self, make: Callable[[P, int], bytes], parts: Sequence[P], in_a_row: int) -> int:
-        """The frames `make(part, sending_ts_ms)` of `parts`, in order: written at once, FAIR_SHARE at most, while
-        the client reads; otherwise through ASGI one by one (waiting for the client to read). The loop serves other
-        connections after every FAIR_SHARE frames in a row."""
+        """The frames `make(part, sending_ts_ms)` of `parts`, in order: written at once, FAIR_SHARE and about
+        WRITE_BYTES at most, while the client reads; otherwise through ASGI one by one (waiting for the client to
+        read). The loop serves other connections after every FAIR_SHARE frames in a row."""
         start = 0
         while start < len(parts):
             chunk = parts[start : start + FAIR_SHARE - in_a_row]
             writer = self._writer
             if writer is not None and writer.can_write():
-                sending_ts_ms = epoch_ms(self.ctx.wall_clock)
-                writer.write_texts([make(part, sending_ts_ms) for part in chunk])
+                sent = _write_now(writer, make, chunk, epoch_ms(self.ctx.wall_clock))
             else:
                 for part in chunk:
                     await send_text(self.websocket, make(part, epoch_ms(self.ctx.wall_clock)).decode())
-            start += len(chunk)
-            in_a_row += len(chunk)
+                sent = len(chunk)
+            start += sent
+            in_a_row += sent
             if in_a_row >= FAIR_SHARE:
                 await asyncio.sleep(0)  # let the loop serve other connections
                 in_a_row = 0
@@ -303,7 +312,7 @@ class Connection:
         if fault is not None and fault.delay_ms:
             await asyncio.sleep(fault.delay_ms / 1000)
 
-    def _answer(self, command: str | bytes) -> list[Envelope]:
+    def _answer(self, command: str | bytes) -> list[Reply]:
         """The replies to a command; a bug of the mock's (or of the journal's) is an error 1 reply and a log line,
         never a dead connection."""
         try:
@@ -313,10 +322,20 @@ class Connection:
             replies = [error(UNABLE_TO_PROCESS, diagnosis=f"the mock failed on this command: {exc!r}")]
         if self.ctx.on_command is not None:
             try:
-                self.ctx.on_command(self.key.key_id, command, replies)
+                # (a snapshot not read yet: its type is what the journal keeps of a reply)
+                kinds = [r if isinstance(r, dict) else {"type": r.type} for r in replies]
+                self.ctx.on_command(self.key.key_id, command, kinds)
             except Exception:
                 log.exception("the request journal failed on a websocket command of key %s", self.key.key_id)
         return replies
+
+    def _reply_frames(self, replies: list[Reply], start: int) -> list[bytes]:
+        """The frames of the replies from `start` on, FAIR_SHARE at most and up to the one that reaches WRITE_BYTES."""
+        return _frames(self._reply_frame, replies[start : start + FAIR_SHARE], epoch_ms(self.ctx.wall_clock))
+
+    def _reply_frame(self, reply: Reply, sending_ts_ms: int) -> bytes:
+        """A reply's frame; a snapshot read from its market now."""
+        return reply_frame(reply if isinstance(reply, dict) else self.subscriptions.read(reply), sending_ts_ms)
 
     def _overflow_errors(self) -> list[Envelope]:
         """Error 25 on each subscription (with its next `seq` where its channel is sequenced)."""
@@ -334,6 +353,32 @@ class Connection:
                 frame = reply_frame(envelope, epoch_ms(self.ctx.wall_clock))
                 await send_text(self.websocket, frame.decode(), unthrottled=True)
         await close_now(self.websocket, code, reason)
+
+
+def _as_is(frame: bytes, sending_ts_ms: int) -> bytes:
+    """A frame made already (stamped when it was made)."""
+    return frame
+
+
+def _frames(make: Callable[[P, int], bytes], parts: Sequence[P], sending_ts_ms: int) -> list[bytes]:
+    """The frames of `parts`, up to the one that reaches WRITE_BYTES."""
+    frames: list[bytes] = []
+    size = 0
+    for part in parts:
+        frame = make(part, sending_ts_ms)
+        frames.append(frame)
+        size += len(frame)
+        if size >= WRITE_BYTES:
+            break
+    return frames
+
+
+def _write_now(writer: FrameWriter, make: Callable[[P, int], bytes], parts: Sequence[P], sending_ts_ms: int) -> int:
+    """The frames of `parts` in one write, up to the one that reaches WRITE_BYTES; how many. (A function of its own:
+    the frames are let go once written, not kept by a sender that then waits for its client.)"""
+    frames = _frames(make, parts, sending_ts_ms)
+    writer.write_texts(frames)
+    return len(frames)
 
 
 def deliver(ctx: KalshiContext) -> Deliver[Connection]:
@@ -408,6 +453,8 @@ def route(ctx: KalshiContext) -> WebSocketRoute:
         (*CHANNEL_OF, *MARKET_KINDS),
         deliver(ctx),
         ctx.ws_queue_size,
+        limit_bytes=ctx.ws_queue_bytes,
+        weigh=change_bytes,
         key=route_key,
         wide=wide_key,
         derive=tickers,
