@@ -16,7 +16,6 @@ account summaries) is finite and a few dozen digits long at most, and a balance 
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,6 +60,7 @@ from mockexchange.core.deribit.trading import Trading
 from mockexchange.core.deribit.valuation import Valuation
 from mockexchange.core.deribit.wallets import Account, Wallet
 from mockexchange.core.events import Change, EventBus
+from mockexchange.core.stepping import StateLock
 
 DEFAULT_VOLATILITY = Decimal("0.5")  # 50%: used for an option when a scenario has set none
 FIRST_ACCOUNT_ID = 1001  # Deribit account (and subaccount) ids are integers; the mock hands them out from here
@@ -84,7 +84,7 @@ class DerivativesBook(Cash, CashLog, DepositAddresses, Subaccounts, Trading, Val
         if history_size < 1:
             raise ValueError(f"history_size must be 1 or more, not {history_size}")
         self.history_size = history_size
-        self.lock = threading.RLock()
+        self.lock = StateLock()  # (core/stepping.py: long commands step aside for the reads they leave be)
         self._listings: dict[str, _Listing] = {}
         self._index: dict[str, Price] = {}
         self._volatility: dict[str, Decimal] = {}  # per base currency
@@ -112,10 +112,16 @@ class DerivativesBook(Cash, CashLog, DepositAddresses, Subaccounts, Trading, Val
     @contextmanager
     def reading(self) -> Iterator[DerivativesBook]:
         """Hold the book still while a venue reads several things that must agree (what has expired by now is
-        delivered first, `expire_due`)."""
+        delivered first, `expire_due`; not by a read beside a long command, which reads the state it began from)."""
         with self.lock:
-            self.expire_due()
+            if not self.lock.beside_long:
+                self.expire_due()
             yield self
+
+    def holders(self, instrument_name: str) -> set[str]:
+        """The users holding a position in the instrument (a long command's footprint, core/stepping.py): a look at
+        every position."""
+        return {user_id for user_id, _, name in self._positions if name == instrument_name}
 
     def _draw_wallet_id(self) -> int:
         self._next_wallet_id += 1

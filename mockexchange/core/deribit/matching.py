@@ -21,6 +21,8 @@ against its wallet's traded bound when its order was placed (`Trading.check_trad
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING
@@ -32,6 +34,7 @@ from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.orders import CHANGE, DerivativeOrder, DerivativeOrders, instrument_margin
 from mockexchange.core.deribit.records import Trade
 from mockexchange.core.events import Change
+from mockexchange.core.stepping import Footprint
 
 if TYPE_CHECKING:
     from mockexchange.core.deribit.book import DerivativesBook
@@ -42,6 +45,9 @@ FEES = {"future": (Decimal("0.0005"), ZERO), "option": (Decimal("0.0003"), Decim
 OPTION_FEE_CAP = Decimal("0.125")  # an option's fee is at most 12.5% of its price times its amount
 FEE_PLACE = Decimal("1e-8")
 RESTING = ("good_til_cancelled", "good_til_day")  # what may rest once it has taken what crosses
+# Resting orders a cross may reach before it runs long (core/stepping.py): some tens of ms of matching, about what a
+# read beside it may wait for.
+DEEP = 500
 
 
 def price_ticks(instrument: Instrument, price: Decimal, what: str = "price") -> int:
@@ -88,6 +94,31 @@ def side_of(order: DerivativeOrder) -> Side:
     return BID if order.direction == "buy" else ASK
 
 
+def crossing(
+    book: DerivativesBook, instrument: Instrument, user_id: str, direction: str, amount: Decimal,
+    price: Decimal | None, fresh: bool = True,
+) -> AbstractContextManager[None]:  # fmt: skip
+    """Where an order's cross runs: long (core/stepping.py; `fresh`: nothing changed yet) if it may reach more than
+    `DEEP` resting orders, else as the command runs. Its footprint: the instrument, the order's owner, and every
+    account resting an order or holding a position there (a position's value follows the instrument's prices)."""
+    kept = book.orders
+    ticks = kept.books.get(instrument.instrument_name) if kept is not None else None
+    if kept is None or ticks is None:
+        return nullcontext()
+    side = BID if direction == "buy" else ASK
+    limit = None if price is None else price_ticks(instrument, price)
+    if ticks.reach(side, amount_units(instrument, amount), limit, SELF_TRADE, DEEP) <= DEEP:
+        return nullcontext()
+    users = {user_id, *book.holders(instrument.instrument_name)}
+    users.update(kept.orders[resting.order_id].user_id for resting in ticks.orders())
+    return book.lock.long(Footprint.of(users, (instrument.instrument_name,)), fresh)
+
+
+def _stepper(book: DerivativesBook) -> Callable[[], None] | None:
+    """What a long command calls as each of its steps ends; None if the command runs as usual."""
+    return book.lock.step if book.lock.running_long else None
+
+
 class Crossing:
     """One order entering its instrument's book (placed, or edited so that it must take its place again), under the
     book's lock: `run` answers the order as it is after, and its trades (the taker's side of each)."""
@@ -102,6 +133,13 @@ class Crossing:
         self.ticks = kept.book_of(instrument.instrument_name)
 
     def run(self, *, check_funds: bool, reject_post_only: bool) -> tuple[DerivativeOrder, list[Trade]]:
+        order = self.order
+        # (Placed or edited: long already, if it is to be; triggered inside another command: long from here.)
+        long = crossing(self.book, self.instrument, order.user_id, order.direction, order.remaining, order.price, False)
+        with long:
+            return self._run(check_funds, reject_post_only)
+
+    def _run(self, check_funds: bool, reject_post_only: bool) -> tuple[DerivativeOrder, list[Trade]]:
         order, instrument = self.order, self.instrument
         side = side_of(order)
         size = amount_units(instrument, order.remaining)
@@ -112,13 +150,14 @@ class Crossing:
         # A reduce-only order takes no more than reduces the position; what is left of it may rest (holding no
         # margin) as any limit order's does.
         taking = min(size, self._reducible(order)) if order.reduce_only else size
-        plan = self.ticks.plan(side, taking, limit, order.account_id, SELF_TRADE) if taking else Matched()
+        step = _stepper(self.book)
+        plan = self.ticks.plan(side, taking, limit, order.account_id, SELF_TRADE, step=step) if taking else Matched()
         if order.time_in_force == "fill_or_kill" and plan.filled < size:
             return self._end(order, "cancelled", "fill_or_kill"), []
         fees = self._check(order, plan)
         if check_funds and not order.reduce_only:
             self._check_funds(order, plan, fees, limit)
-        self.ticks.apply(plan)
+        self.ticks.apply(plan, step)
         order, trades = self._fill(order, plan, fees)
         left = size - plan.filled
         rests = limit is not None and order.time_in_force in RESTING and not plan.stopped
@@ -155,7 +194,10 @@ class Crossing:
         positions: dict[int, d.Position] = {}
         balances: dict[int, Decimal] = {}
         fees = []
+        step = _stepper(book)
         for match in plan.matches:
+            if step is not None:
+                step()
             maker = self.kept.orders[match.maker.order_id]
             price, amount = at_tick(instrument, match.price), match.size * instrument.min_trade_amount
             pair = (
@@ -218,7 +260,10 @@ class Crossing:
         published once, as it is after the crossing. Answers the taker's order after its fills, and its trades."""
         instrument, book, kept = self.instrument, self.book, self.kept
         trades, makers = [], {}
+        step = _stepper(book)
         for match, (taker_fee, maker_fee) in zip(plan.matches, fees, strict=True):
+            if step is not None:
+                step()
             price, amount = at_tick(instrument, match.price), match.size * instrument.min_trade_amount
             maker = makers.get(match.maker.order_id) or kept.orders[match.maker.order_id]
             taken = book.apply_trade(
@@ -235,6 +280,8 @@ class Crossing:
             makers[maker.order_id] = _filled(maker, made)
             order = _filled(order, taken)
         for maker in makers.values():
+            if step is not None:
+                step()
             if maker.remaining == ZERO:
                 maker = replace(maker, order_state="filled")
                 kept.close(maker, book.history_size)

@@ -6,14 +6,17 @@ through the venue's commands), the venue reads them. A limit or market order cro
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST, ZERO, BookError, bounded
 from mockexchange.core.deribit.instruments import Instrument
-from mockexchange.core.deribit.matching import Crossing, amount_units, price_ticks
+from mockexchange.core.deribit.matching import DEEP, Crossing, amount_units, crossing, price_ticks
 from mockexchange.core.deribit.orders import (
     ALL_TIMES_IN_FORCE,
     CHANGE,
@@ -30,10 +33,13 @@ from mockexchange.core.deribit.orders import (
 )
 from mockexchange.core.deribit.records import Trade
 from mockexchange.core.events import Change
+from mockexchange.core.stepping import Footprint, restarting
 
+T = TypeVar("T")
 # -- changes --------------------------------------------------------------------------------------------------------
 
 
+@restarting
 def submit_order(
     book: DerivativesBook,
     user_id: str,
@@ -69,7 +75,7 @@ def submit_order(
         raise BookError(f"label must be at most {MAX_LABEL} characters")
     if order_id is not None and not 0 < len(order_id) <= MAX_ORDER_ID:
         raise BookError(f"order_id must be 1 to {MAX_ORDER_ID} characters")
-    with book.lock:
+    with book.lock, ExitStack() as long:
         wallet = book.wallet(user_id, subaccount_id)
         instrument = book.list_instrument(instrument_name)
         _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price)
@@ -77,6 +83,8 @@ def submit_order(
         expiration = instrument.expiration
         if expiration is not None and now >= expiration:
             raise BookError(f"{instrument.instrument_name} has expired", status=409)
+        if order_type in TAKING_TYPES and not post_only:  # (decided before anything changes: it may start again)
+            long.enter_context(crossing(book, instrument, user_id, direction, amount, price))
         kept = _kept(book)
         may_rest = order_type not in TAKING_TYPES or time_in_force in TIMES_IN_FORCE
         if may_rest and kept.open_on(wallet.id, instrument.instrument_name) >= MAX_OPEN_PER_INSTRUMENT:
@@ -199,6 +207,7 @@ def cancel_order(book: DerivativesBook, order_id: str) -> DerivativeOrder:
         return cancelled
 
 
+@restarting
 def edit_order(
     book: DerivativesBook,
     order_id: str,
@@ -215,7 +224,7 @@ def edit_order(
     price keeps its place in time; any other change takes it out of the book and enters it again (it may take what
     now crosses, then rests behind the others). An untriggered order changes its terms in place."""
     bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
-    with book.lock:
+    with book.lock, ExitStack() as long:
         kept, order = _open_order(book, order_id)
         if amount <= order.filled_amount:
             raise BookError(f"amount {amount:f} is not more than the {order.filled_amount:f} filled already")
@@ -223,6 +232,9 @@ def edit_order(
         book.check_traded(order.account_id, amount - order.filled_amount, order.remaining)
         instrument = book.instrument(order.instrument_name)
         _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price)
+        if order.order_state == "open":  # (decided before anything changes: it may start again)
+            remaining = amount - order.filled_amount
+            long.enter_context(crossing(book, instrument, order.user_id, order.direction, remaining, price))
         flags = {name: value for name, value in
                  (("post_only", post_only), ("reject_post_only", reject_post_only), ("reduce_only", reduce_only))
                  if value is not None}  # fmt: skip
@@ -249,6 +261,7 @@ def edit_order(
         )
 
 
+@restarting
 def cancel_orders(
     book: DerivativesBook,
     wallet_id: int,
@@ -267,7 +280,17 @@ def cancel_orders(
             for order in open_orders(book, wallet_id, currency=currency, kind=kind, instrument_name=instrument_name)
             if label in (None, order.label) and (types is None or order.order_type in types)
         ]
-        return [cancel_order(book, order.order_id) for order in chosen]
+        if len(chosen) <= DEEP:
+            return [cancel_order(book, order.order_id) for order in chosen]
+        owners = {order.user_id for order in chosen}  # (many: long, core/stepping.py)
+        with book.lock.long(Footprint.of(owners, {order.instrument_name for order in chosen})):
+            return [_stepped(book, cancel_order, order.order_id) for order in chosen]
+
+
+def _stepped(book: DerivativesBook, change: Callable[..., T], *args: Any) -> T:
+    """One step of a long command: the reads waiting beside it first."""
+    book.lock.step()
+    return change(book, *args)
 
 
 def order_history(

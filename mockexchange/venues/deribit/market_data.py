@@ -67,8 +67,8 @@ def public_ticker(call: Call) -> Any:
 
 
 METHODS: dict[str, Method] = {
-    "public/get_order_book": Method(public_get_order_book),
-    "public/ticker": Method(public_ticker),
+    "public/get_order_book": Method(public_get_order_book, instrument=True),
+    "public/ticker": Method(public_ticker, instrument=True),
 }
 
 

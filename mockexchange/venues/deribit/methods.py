@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
-
-import anyio
-import anyio.to_thread
 
 from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.core.clock import epoch_ms
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.wallets import Wallet
+from mockexchange.core.stepping import EVERYTHING, Footprint
+from mockexchange.venues import admission
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.context import DeribitContext, require_scope
 from mockexchange.venues.deribit.errors import ERROR, FORBIDDEN, NOT_FOUND, RpcError, from_auth, invalid_param
@@ -49,6 +49,10 @@ class Method:
     scope: str | None = None  # a private method's scope; None: public
     # A write (a control-plane command): run in a worker thread, as its command may wait on the state file.
     write: bool = False
+    # What it reads, for a long command running beside it (core/stepping.py): a private read, the caller's own
+    # account's (a long command names every account with an order or a position where it trades); a public one
+    # named `instrument`, that instrument's; any other, anything: it waits for the command's end.
+    instrument: bool = False
 
 
 def book_error(error: BookError, param: str | None = None) -> RpcError:
@@ -226,7 +230,17 @@ def run(method: Method, call: Call) -> Any:
 
 async def answer(method: Method, call: Call) -> Any:
     """`run` where the method runs: a write in a worker thread (its command may wait on the state file, and the
-    loop serves every other connection meanwhile), a read on the loop."""
+    loop serves every other connection meanwhile), a read on the loop; either once no long command meets what it
+    reads (venues/admission.py)."""
+    lock, running = call.ctx.book.lock, partial(run, method, call)
     if method.write:
-        return await anyio.to_thread.run_sync(run, method, call)
-    return run(method, call)
+        return await admission.in_worker(lock, admission.everything, running)
+    return await admission.inline(lock, partial(_footprint, method, call), running)
+
+
+def _footprint(method: Method, call: Call) -> Footprint:
+    """What a read reads (`Method.instrument`), for a long command running beside it."""
+    if method.scope is not None and call.caller is not None:
+        return Footprint.of((call.caller.credential.user_id,))
+    name = call.params.get("instrument_name") if method.instrument else None
+    return Footprint.of(markets=(name,)) if isinstance(name, str) else EVERYTHING

@@ -22,7 +22,7 @@ from mockexchange.venues.deribit import journaling, rate_limits
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.deribit.envelope import load_json, read_limited_body
 from mockexchange.venues.deribit.errors import BAD_REQUEST, ERROR, METHOD_NOT_FOUND, RpcError, from_auth
-from mockexchange.venues.deribit.methods import Call, run
+from mockexchange.venues.deribit.methods import Call, answer
 from mockexchange.venues.deribit.params import Params
 from mockexchange.venues.deribit.table import METHODS
 from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_response
@@ -48,7 +48,8 @@ def position(row: dict[str, Any]) -> dict[str, Any]:
     return {camel(k): int(v) if k == "leverage" else v for k, v in exact.items()}
 
 
-def _answer(ctx: DeribitContext, request: Request, raw: bytes, seen: dict[str, Any]) -> tuple[Any, Any]:
+def _call(ctx: DeribitContext, request: Request, raw: bytes, seen: dict[str, Any]) -> tuple[Any, str, Call]:
+    """(rid, method, call) of a request, authenticated and charged."""
     document = load_json(raw) if raw.strip() else None
     if not isinstance(document, dict):
         raise RpcError(BAD_REQUEST, 'the body is {"rid": <long>, "method": "private/get_positions", "params": {...}}')
@@ -69,11 +70,7 @@ def _answer(ctx: DeribitContext, request: Request, raw: bytes, seen: dict[str, A
     seen["key_id"] = caller.credential.client_id
     rate_limits.charge(ctx.rate_limits, method_name, rate_limits.subject_of(caller, None))
     translated = {_PARAMS.get(k, k): v for k, v in params.items()}
-    call = Call(ctx, Params(translated), caller)
-    result = run(METHODS[method_name], call)
-    if method_name == "private/get_positions":
-        return rid, [position(row) for row in result]
-    return rid, position(result)
+    return rid, method_name, Call(ctx, Params(translated), caller)
 
 
 def route(ctx: DeribitContext) -> Route:
@@ -83,7 +80,11 @@ def route(ctx: DeribitContext) -> Route:
         seen: dict[str, Any] = {}  # what the journal learns: the method, the client id once authenticated
         try:
             raw = await read_limited_body(request, ctx.max_body_bytes)
-            rid, result = _answer(ctx, request, raw, seen)
+            rid, method_name, call = _call(ctx, request, raw, seen)
+            answered = await answer(METHODS[method_name], call)  # (the table's way: beside a long command)
+            result = (
+                [position(row) for row in answered] if method_name == "private/get_positions" else position(answered)
+            )
             journaling.note(request.scope, seen.get("method"), seen.get("key_id"), None)
             return json_response({"rid": rid, "error": {"code": 0, "message": ""}, "result": result})
         except RpcError as error:

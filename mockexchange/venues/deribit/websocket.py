@@ -29,6 +29,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -39,6 +40,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.core.faults import Fault
+from mockexchange.core.stepping import EVERYTHING, Footprint
+from mockexchange.venues import admission
 from mockexchange.venues.deribit import faults, rate_limits
 from mockexchange.venues.deribit.cash_notifications import CashNotifications
 from mockexchange.venues.deribit.channels import Channel, parse_channel
@@ -291,7 +294,9 @@ class Connection:
         if method_name in ("subscribe", "unsubscribe", "unsubscribe_all") and scope in ("public", "private"):
             # public/subscribe to a user.* channel still needs the connection's auth.
             caller = self._caller(params) if name == "private/subscribe" else self.caller
-            return self._subscriptions(method_name, params, caller)
+            # (it reads the book: once no long command runs over it, venues/admission.py)
+            subscribing = partial(self._subscriptions, method_name, params, caller)
+            return await admission.inline(self.ctx.book.lock, admission.everything, subscribing)
         if name == "public/set_heartbeat":
             return self._set_heartbeat(params)
         if name == "public/disable_heartbeat":
@@ -409,17 +414,32 @@ class Connection:
                 continue
             item = self._outbox.pop()
             await self._replied.wait()
-            if isinstance(item, Initial):
-                frames = self.market.first(item)
-            elif isinstance(item, MarketItem):
-                frames = self.market.frames(item)
-            elif self.caller is None:
+            if self.caller is None and not isinstance(item, Initial | MarketItem):
                 continue
-            else:
-                frames = item.frames(self.ctx.book, self.caller, list(self.channels.values()))
+            # Rendered from the book: beside a long command, once it no longer meets what the frames read.
+            frames = await admission.inline(self.ctx.book.lock, partial(self._reads, item), partial(self._frames, item))
             for channel, text in frames:
                 await self._delay(channel)
                 await self._send_text(text)
+
+    def _frames(self, item: Queued) -> list[tuple[str, str]]:
+        """An item's frames: (channel, text) of each channel it is news to."""
+        if isinstance(item, Initial):
+            return self.market.first(item)
+        if isinstance(item, MarketItem):
+            return self.market.frames(item)
+        assert self.caller is not None
+        return item.frames(self.ctx.book, self.caller, list(self.channels.values()))
+
+    def _reads(self, item: Queued) -> Footprint:
+        """What rendering an item reads: a channel's first notification or a move its instrument's, an account's
+        change its own account's; an index's move anything (every ticker on it)."""
+        if isinstance(item, Initial):
+            return Footprint.of(markets=(item.channel.instrument_name,))
+        if isinstance(item, MarketItem):
+            return EVERYTHING if item.instrument_name is None else Footprint.of(markets=(item.instrument_name,))
+        assert self.caller is not None
+        return Footprint.of((self.caller.credential.user_id,))
 
     async def _delay(self, channel: str) -> None:
         """Wait out a fault rule's delay of the channel's messages, if one matches."""

@@ -37,6 +37,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Hashable, Sequence
+from functools import partial
 from itertools import islice
 from typing import TypeVar
 
@@ -49,6 +50,8 @@ from mockexchange.auth.kalshi.signature import AuthFailure
 from mockexchange.bounded_json import parse_json
 from mockexchange.core.clock import epoch_ms
 from mockexchange.core.events import Change
+from mockexchange.venues import admission
+from mockexchange.venues.admission import everything
 from mockexchange.venues.fanout import Deliver, Fanout, Handed
 from mockexchange.venues.kalshi.access import require_scope
 from mockexchange.venues.kalshi.context import KalshiContext, authenticate_scope
@@ -275,12 +278,14 @@ class Connection:
                 in_a_row = await self._send_frames(item.frame, parts, in_a_row)  # type: ignore[arg-type]
 
     async def _send_replies(self, command: str | bytes, in_a_row: int) -> int:
-        """Answer a command. Its replies are made into frames a write's worth at a time (its snapshots read from the
-        ledger then, as they are sent): however many deep books it names, one write's snapshots are held."""
-        replies = self._answer(command)
+        """Answer a command. It reads the ledger (its snapshots now, as they are sent): beside a long command, only once
+        it has ended (venues/admission.py), never holding up the loop meanwhile. Its replies are made into frames a
+        write's worth at a time: however many deep books it names, one write's snapshots are held."""
+        lock = self.ctx.ledger.lock
+        replies = await admission.inline(lock, everything, partial(self._answer, command))
         start = 0
         while start < len(replies):
-            frames = self._reply_frames(replies, start)
+            frames = await admission.inline(lock, everything, partial(self._reply_frames, replies, start))
             start += len(frames)
             in_a_row = await self._send_frames(_as_is, frames, in_a_row)
         return in_a_row
@@ -386,11 +391,10 @@ def deliver(ctx: KalshiContext) -> Deliver[Connection]:
     of its key there, and handed to those that want it, one list per connection."""
 
     def market_id(ticker: str) -> str | None:
+        # Read without the lock: a market's id never changes once it is listed, a look-up by ticker is one step, and
+        # the lock may be a long command's while its frames go out (core/stepping.py).
         feed = ctx.markets
-        if feed is None:
-            return None
-        with ctx.ledger.reading():
-            return feed.market_id(ticker)
+        return feed.market_id(ticker) if feed is not None else None
 
     def hand_over(batch: list[Handed[Connection]]) -> None:
         profile = ctx.profile
