@@ -296,13 +296,19 @@ def median(values: Sequence[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def run_in_tree(script: str, tree: Path, arguments: list[str]) -> dict[str, Any]:
-    """The JSON line a bench script's child run answers on its last line, run against `tree`'s mockexchange
-    (`PYTHONPATH=<tree>`, this folder beside it for benchlib); SystemExit with its stderr if it fails."""
+def tree_env(tree: Path) -> dict[str, str]:
+    """The environment of a child process that runs `tree`'s mockexchange (`PYTHONPATH=<tree>`, this folder beside
+    it for benchlib)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(Path(__file__).resolve().parent)])}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def run_in_tree(script: str, tree: Path, arguments: list[str]) -> dict[str, Any]:
+    """The JSON line a bench script's child run answers on its last line, run against `tree`'s mockexchange
+    (`tree_env`); SystemExit with its stderr if it fails."""
     command = [sys.executable, str(Path(script).resolve()), *arguments]
-    done = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, env=tree_env(tree), cwd=tree, capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"{' '.join(arguments)} on {tree} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -87,13 +87,13 @@ class Settings:
     deribit_testnet: bool = True  # the `testnet` field of every reply (test.deribit.com says true)
     deribit_max_body_bytes: int = 32 * 1024  # a bigger body or websocket frame is -32600, as on Deribit
     deribit_timestamp_window_s: int = 60  # deri-hmac-sha256, client_signature and SignalPlus timestamps, each way
-    signalplus_prefix: str = "/api"  # where the SignalPlus gateway dialect listens (POST {prefix})
-    # Connections (mockexchange.server): a request head must arrive whole within header_timeout_s of its first byte
-    # (or of the connection's start), else 408 and close; its body (any framing) within body_timeout_s of the head's
     # What each Deribit account (a main account and its subaccounts together) keeps of its past, of each kind: closed
     # orders, trades, transaction log entries, deposits and withdrawals, transfers; past it, its oldest of that kind
     # are forgotten (open orders always stay). Each account's own (core/deribit/kept.py). At least 1.
     deribit_history_size: int = 10_000
+    signalplus_prefix: str = "/api"  # where the SignalPlus gateway dialect listens (POST {prefix})
+    # Connections (mockexchange.server): a request head must arrive whole within header_timeout_s of its first byte
+    # (or of the connection's start), else 408 and close; its body (any framing) within body_timeout_s of the head's
     # end, else 408 and close; an idle keep-alive connection is closed after keep_alive_timeout_s (uvicorn's default,
     # 5 s); connections beyond max_connections (HTTP and websocket together) are answered 503 and closed at once.
     header_timeout_s: float = 10.0
