@@ -4,8 +4,9 @@
 `FrameLog` in the scope (`FRAME_LOG`) and notes the text the client sends (`websocket.receive`) and what the venue
 writes, whether through ASGI (`websocket.send`) or through the server's frame writer (`web.FRAME_WRITER`, which it
 wraps in a `TappedWriter`). The venues know nothing of it; the inspector finds a connection's log through the
-connection's websocket scope. A log keeps references to the frames (no copy) and at most `FRAMES_KEPT` of them: a
-connection's memory stays bounded whatever it sends or receives. A frame is shown with its credentials hidden
+connection's websocket scope. A log keeps at most `FRAMES_KEPT` frames, each as sent (no copy) or, past
+`FRAME_KEPT`, a copy of what may be shown of it: a connection's memory stays bounded in bytes whatever it sends or
+receives (a long reply, a snapshot of a deep book). A frame is shown with its credentials hidden
 (`mockexchange.redact`: `public/auth`'s secret and the tokens of its answer, in any spelling), when it is read: noting
 one costs nothing more.
 
@@ -31,6 +32,7 @@ from mockexchange.web import FRAME_WRITER, FrameWriter
 FRAME_LOG = "mockexchange.inspector.frames"  # the scope key of a websocket's FrameLog
 FRAMES_KEPT = 20  # per connection, both ways together
 FRAME_CHARS = 2_000  # of each frame, shown
+FRAME_KEPT = 4 * FRAME_CHARS  # of each frame, kept: what may be shown (4 bytes a character)
 
 
 class Recording:
@@ -71,16 +73,16 @@ class FrameLog:
 
     def note_in(self, data: str | bytes) -> None:
         self.received += 1
-        self.frames.append((self.clock.now(), "in", data))
+        self.frames.append((self.clock.now(), "in", _kept(data)))
         self.on_change()
 
     def note_out(self, texts: Sequence[str | bytes]) -> None:
         self.sent += len(texts)
         now = self.clock.now()
         if len(texts) == 1:
-            self.frames.append((now, "out", texts[0]))
+            self.frames.append((now, "out", _kept(texts[0])))
         else:
-            self.frames.extend([(now, "out", text) for text in texts[-FRAMES_KEPT:]])
+            self.frames.extend([(now, "out", _kept(text)) for text in texts[-FRAMES_KEPT:]])
         self.on_change()
 
     @property
@@ -108,8 +110,12 @@ def _frame(frame: tuple[datetime, str, str | bytes]) -> dict[str, Any]:
     return {"time_ms": unix_ms(when), "direction": way, "text": _shown(data)}
 
 
+def _kept(data: str | bytes) -> str | bytes:
+    return data if len(data) <= FRAME_KEPT else data[:FRAME_KEPT]
+
+
 def _shown(data: str | bytes) -> str:
-    cut = data[: 4 * FRAME_CHARS]  # what may be shown (4 bytes a character), redacted before it is cut to size
+    cut = data[:FRAME_KEPT]  # what may be shown, redacted before it is cut to size
     text = redact.frame(cut.decode("utf-8", "replace") if isinstance(cut, bytes) else cut)
     return text if len(text) <= FRAME_CHARS else text[:FRAME_CHARS] + "..."
 

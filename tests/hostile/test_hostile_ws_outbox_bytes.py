@@ -4,7 +4,7 @@ not parked whole in memory), and when the changes waiting for them pass `ws_queu
 client's frames keep on a shared change counted too) each is closed with its venue's overflow error, long before
 `ws_queue_size` changes wait, while a reading client keeps getting its frames. What the server holds is measured in
 process (tracemalloc: the mock runs in a thread of the test's process). And a loop's inbox in the fan-out holds a
-key's changes up to their bytes too."""
+key's changes up to their bytes too, and the inspector keeps of a connection's last frames what it shows."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import plain_http
 import pytest
 from hostile_sockets import DeribitRaw, RawClient, checked_frame
 from websockets.exceptions import ConnectionClosed
@@ -220,3 +221,24 @@ def test_a_loops_inbox_keeps_a_keys_changes_up_to_their_bytes():
     assert [(h.change.user_id, h.change.payload, h.kept) for h in batches[0]] == [
         ("a", 40, True), ("a", 40, True), ("b", 90, True), ("a", 10, False),
     ]  # fmt: skip
+
+
+def test_the_inspectors_last_frames_of_a_connection_hold_what_they_show():
+    """Once the mock is inspected, each connection's last frames are kept for the inspector: at most 20 both ways, and
+    of a long one only what may be shown (its first 8,000 characters), not the whole frame: of twenty commands of
+    60 KB, 160 KB at most, where every byte of the last ten was kept (600 KB)."""
+    with MockServer() as mock:
+        mock.create_account("alice", balance_cents=10_000_000)
+        signer = signer_for(mock, "alice")
+        assert plain_http.get(f"{mock.base_url}/_admin/connections").json()["count"] == 0  # frames noted from now on
+        first = {"id": 1, "cmd": "list_subscriptions"}
+        with counting(mock.kalshi_ws_url, first, 1, **signer.headers("GET", WS_PATH)) as client, traced() as held:
+            for n in range(2, 22):  # 20 commands of 60 KB, each answered (an unknown parameter is ignored)
+                params = {"note": f"{n:05}" * 12_000}
+                client.ws.send(json.dumps({"id": n, "cmd": "list_subscriptions", "params": params}))
+            client.reaches(21)
+            kept = held()
+            [connection] = plain_http.get(f"{mock.base_url}/_admin/connections").json()["connections"]
+    assert kept <= 20 * 8_000 + 256 * 1024, kept
+    shown = [f["text"] for f in connection["last_frames"] if f["direction"] == "in"]
+    assert shown and all(text.startswith('{"id": ') and len(text) == 2_003 for text in shown)  # 2,000 and "..."

@@ -192,6 +192,12 @@ class Connection:
             self._leave_fanout()
             self._leave_fanout = None
 
+    def close(self) -> None:
+        """The connection ended: out of the fan-outs, and what waited for it dropped (a change it held no longer
+        tells it how much it grows)."""
+        self.leave_fanout()
+        self._outbox.clear()
+
     # -- the connection's loop ----------------------------------------------------------------------------------
 
     async def run(self) -> None:
@@ -521,7 +527,7 @@ def route(ctx: DeribitContext) -> WebSocketRoute:
         finally:
             if unregister is not None:
                 unregister()
-            connection.leave_fanout()
+            connection.close()
             ctx.auth.tokens.close_connection(connection.id)
 
     return WebSocketRoute(WS_PATH, endpoint)
