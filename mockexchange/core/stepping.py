@@ -28,6 +28,9 @@ from time import perf_counter_ns
 from typing import NamedTuple
 
 YIELD_NS = 1_000_000  # how long a long command runs at most before it lets other threads have the interpreter
+# The steps (resting orders reached, orders ended, fills or rows made) past which a command runs long: some tens of
+# milliseconds of matching, about what a read beside it may wait for.
+DEEP = 500
 
 
 class Footprint(NamedTuple):
@@ -133,6 +136,12 @@ class StateLock:
     def running_long(self) -> bool:
         """Whether a long command runs now (in another thread, or this one)."""
         return self._long is not None
+
+    @property
+    def on_loop(self) -> bool:
+        """Whether this is an operation an event loop admitted to run inline (it may not run long here)."""
+        caller = _CALLER.get()
+        return caller is not None and caller.on_loop
 
     @property
     def held_back(self) -> int:

@@ -7,9 +7,9 @@ theirs (test_hostile_long_commands.py): a subscriber of its own changes steps in
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -18,13 +18,14 @@ from deribit_rpc import Deribit
 from test_stepping import waited
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.deribit.matching import DEEP
 from mockexchange.core.deribit.order_entry import submit_order
 from mockexchange.core.deribit.orders import CHANGE
+from mockexchange.core.stepping import DEEP
 from mockexchange.server import MockServer
 
 T0 = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 SWEPT, OTHER = "BTC-PERPETUAL", "ETH-PERPETUAL"
+DATED = "BTC-26NOV26"  # delivered at 08:00 on 26 Nov
 WAIT = 30
 
 
@@ -34,13 +35,20 @@ def sandbox() -> Iterator[MockServer]:
     with MockServer(clock=ManualClock(T0)) as mock:
         for user in ("maker", "taker", "carol"):
             mock.create_deribit_account(user, balances={"BTC": "1000", "ETH": "1000"})
-        sub = mock.create_deribit_subaccount("maker", balances={"BTC": "1000"})["id"]
-        for n in range(DEEP + 50):
-            wallet = None if n < DEEP - 50 else sub
-            submit_order(mock.book, "maker", SWEPT, "sell", Decimal(10), Decimal(60000), subaccount_id=wallet)
+        mock.create_deribit_subaccount("maker", balances={"BTC": "1000"})
+        asks(mock, SWEPT, 60000)
         mock.deribit_fill("carol", OTHER, "buy", "5", "3000")
         mock.deribit_order("carol", OTHER, "buy", "1", "2900")
         yield mock
+
+
+def asks(mock: MockServer, instrument: str, price: int) -> None:
+    """DEEP + 50 asks of 10 of the maker's on `instrument` at `price`: its main wallet's, then its subaccount's (a
+    wallet holds at most 500 open orders on one instrument)."""
+    sub = next(iter(mock.book.account("maker").subaccounts))
+    for n in range(DEEP + 50):
+        wallet = None if n < DEEP - 50 else sub
+        submit_order(mock.book, "maker", instrument, "sell", Decimal(10), Decimal(price), subaccount_id=wallet)
 
 
 def rpc(mock: MockServer, user: str | None, method: str, **params: object) -> dict:
@@ -52,18 +60,22 @@ def rpc(mock: MockServer, user: str | None, method: str, **params: object) -> di
 
 
 def reads(mock: MockServer, user: str, instrument: str) -> dict:
-    """The user's positions and summary, and the instrument's book, without their clocks (usIn, usOut...)."""
-    keep = ("result", "error")
+    """The user's positions and summary, and the instrument's book's levels: what no clock moves (the replies' usIn
+    and usOut, a book's timestamp and 24-hour stats do)."""
+    book = rpc(mock, None, "public/get_order_book", instrument_name=instrument)["result"]
     return {
-        "positions": {k: v for k, v in rpc(mock, user, "private/get_positions", currency="ETH").items() if k in keep},
-        "summary": {k: v for k, v in rpc(mock, user, "private/get_account_summary", currency="ETH").items()
-                    if k in keep},
-        "book": {k: v for k, v in rpc(mock, None, "public/get_order_book", instrument_name=instrument).items()
-                 if k in keep},
-    }  # fmt: skip
+        "positions": rpc(mock, user, "private/get_positions", currency="ETH").get("result"),
+        "summary": rpc(mock, user, "private/get_account_summary", currency="ETH").get("result"),
+        "book": (book["bids"], book["asks"], book["state"]),
+    }
 
 
-def test_a_deep_deribit_sweep_lets_the_reads_beside_it_go_on_and_is_seen_whole(mock: MockServer):
+def beside(
+    mock: MockServer, command: Callable[[], dict], swept: str, first: Callable[[], object] = lambda: None
+) -> dict:
+    """`command()` (`first()` before it, once the state before it is read) held at a pause: carol's reads and
+    ETH's book answer beside it as they did before it; the maker's positions and `swept`'s book wait for it and read
+    its whole result. Answers its reply."""
     lock = mock.book.lock
     inside, go_on = threading.Event(), threading.Event()
 
@@ -75,22 +87,37 @@ def test_a_deep_deribit_sweep_lets_the_reads_beside_it_go_on_and_is_seen_whole(m
 
     mock.book.bus.subscribe(hold, [CHANGE])
     before = reads(mock, "carol", OTHER)
-    taker = Deribit(mock, mock.create_deribit_key("taker"))
+    first()
     with ThreadPoolExecutor(4) as pool:
-        sweep = pool.submit(taker.rpc, "private/buy", instrument_name=SWEPT, amount=10 * (DEEP + 50), type="limit",
-                            price=60000, time_in_force="immediate_or_cancel")  # fmt: skip
-        assert inside.wait(WAIT), "the sweep never ran long"
+        running = pool.submit(command)
+        assert inside.wait(WAIT), "the command never ran long"
         try:
             assert httpx.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
             assert reads(mock, "carol", OTHER) == before
             held = [pool.submit(rpc, mock, "maker", "private/get_positions", currency="BTC"),
-                    pool.submit(rpc, mock, None, "public/get_order_book", instrument_name=SWEPT)]  # fmt: skip
-            assert waited(lambda: lock.held_back == 2), "the reads of what the sweep touches were not held back"
+                    pool.submit(rpc, mock, None, "public/get_order_book", instrument_name=swept)]  # fmt: skip
+            assert waited(lambda: lock.held_back == 2), "the reads of what it touches were not held back"
             assert not any(read.done() for read in held)
         finally:
             go_on.set()
-        bought = sweep.result(WAIT)
-        assert bought["result"]["order"]["filled_amount"] == 10 * (DEEP + 50), bought
+        answered = running.result(WAIT)
         positions, book = (read.result(WAIT)["result"] for read in held)
-        assert book["asks"] == [] and book == rpc(mock, None, "public/get_order_book", instrument_name=SWEPT)["result"]
+        assert book["asks"] == [] and book == rpc(mock, None, "public/get_order_book", instrument_name=swept)["result"]
         assert positions == rpc(mock, "maker", "private/get_positions", currency="BTC")["result"]
+        return answered
+
+
+def test_a_deep_deribit_sweep_lets_the_reads_beside_it_go_on_and_is_seen_whole(mock: MockServer):
+    taker = Deribit(mock, mock.create_deribit_key("taker"))
+    amount = 10 * (DEEP + 50)
+    bought = beside(mock, lambda: taker.rpc("private/buy", instrument_name=SWEPT, amount=amount, type="limit",
+                                            price=60000, time_in_force="immediate_or_cancel"), SWEPT)  # fmt: skip
+    assert bought["result"]["order"]["filled_amount"] == amount, bought
+
+
+def test_a_future_delivered_on_hundreds_of_orders_is_delivered_long_off_the_loop(mock: MockServer):
+    asks(mock, DATED, 61000)
+    mock.set_index_price("btc_usd", "60000")
+    book = beside(mock, lambda: rpc(mock, None, "public/get_order_book", instrument_name=DATED), DATED,
+                  first=lambda: mock.book.clock.set(T0 + timedelta(days=2)))  # fmt: skip
+    assert book["result"]["state"] == "delivered", book

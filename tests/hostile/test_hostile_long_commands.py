@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -22,8 +22,8 @@ from kalshi_http import signed
 from test_stepping import waited
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.kalshi.matching import DEEP
 from mockexchange.core.kalshi.orders import ORDER
+from mockexchange.core.stepping import DEEP
 from mockexchange.server import MockServer
 
 T0 = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
@@ -75,15 +75,21 @@ def held_at_a_pause(mock: MockServer, kinds: list[str]) -> tuple[threading.Event
     return inside, go_on
 
 
-def beside(mock: MockServer, command: Callable[[], httpx.Response], kinds: list[str] = [ORDER]) -> httpx.Response:  # noqa: B006
-    """`command()` (a request) held at a pause: the reads clear of it answer as they did before it; the maker's
-    balance, the taker's orders and SWEPT's book wait for it and read its whole result. Answers its response."""
-    carol, maker, taker = (signed(mock, user) for user in ("carol", "maker", "taker"))
-    for client in (carol, maker, taker):
+def beside(
+    mock: MockServer, command: Callable[[], httpx.Response], kinds: list[str] = [ORDER], users: tuple[str, ...] = (  # noqa: B006
+        "maker", "taker"), first: Callable[[], object] = lambda: None,
+) -> httpx.Response:  # fmt: skip
+    """`command()` (a request; `first()` before it, once the state before it is read) held at a pause: the reads
+    clear of it answer as they did before it; the orders of `users` and SWEPT's book wait for it and read its whole
+    result. Answers its response."""
+    carol = signed(mock, "carol")
+    touched = [signed(mock, user) for user in users]
+    for client in (carol, *touched):
         client.timeout = WAIT
     carol_before = {path: carol.get(path).json() for path in CAROL_READS}
     other_before = book(mock, OTHER)
     inside, go_on = held_at_a_pause(mock, kinds)
+    first()
     with ThreadPoolExecutor(5) as pool:
         running = pool.submit(command)
         assert inside.wait(WAIT), "the command never ran long"
@@ -91,17 +97,17 @@ def beside(mock: MockServer, command: Callable[[], httpx.Response], kinds: list[
             assert httpx.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
             assert {path: carol.get(path).json() for path in CAROL_READS} == carol_before
             assert book(mock, OTHER) == other_before
-            held = [pool.submit(maker.get, "/portfolio/balance"), pool.submit(taker.get, "/portfolio/orders"),
-                    pool.submit(book, mock, SWEPT)]  # fmt: skip
+            held = [pool.submit(client.get, "/portfolio/orders") for client in touched]
+            held.append(pool.submit(book, mock, SWEPT))
             lock = mock.ledger.lock
-            assert waited(lambda: lock.held_back == 3), "the reads of what the command touches were not held back"
+            assert waited(lambda: lock.held_back == len(held)), "the reads of what it touches were not held back"
             assert not any(read.done() for read in held)
         finally:
             go_on.set()
         answered = running.result(WAIT)
-        assert held[0].result(WAIT).json() == maker.get("/portfolio/balance").json()
-        assert held[1].result(WAIT).json() == taker.get("/portfolio/orders").json()
-        assert held[2].result(WAIT) == book(mock, SWEPT)
+        for client, read in zip(touched, held, strict=False):
+            assert read.result(WAIT).json() == client.get("/portfolio/orders").json()
+        assert held[-1].result(WAIT) == book(mock, SWEPT)
         return answered
 
 
@@ -149,3 +155,14 @@ def test_a_large_batch_of_fills_through_the_admin_api_runs_long(mock: MockServer
                   kinds=["fill"])  # fmt: skip
     assert done.status_code == 200, done.text
     assert done.json()["count"] == MAKERS
+
+
+def test_a_market_that_closes_on_hundreds_of_orders_closes_long_off_the_loop(mock: MockServer):
+    asks(mock)
+    mock.set_close_time(SWEPT, (T0 + timedelta(hours=1)).isoformat())
+    market = beside(
+        mock, lambda: httpx.get(f"{mock.kalshi_url}/markets/{SWEPT}", timeout=WAIT), users=("maker",),
+        first=lambda: mock.ledger.clock.set(T0 + timedelta(hours=2)),  # past the close: the next read makes it
+    )  # fmt: skip
+    assert market.json()["market"]["status"] == "closed"
+    assert "0.5000" not in str(book(mock, SWEPT))  # every order it rested ended with it

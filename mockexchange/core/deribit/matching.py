@@ -34,7 +34,7 @@ from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.orders import CHANGE, DerivativeOrder, DerivativeOrders, instrument_margin
 from mockexchange.core.deribit.records import Trade
 from mockexchange.core.events import Change
-from mockexchange.core.stepping import Footprint
+from mockexchange.core.stepping import DEEP, Footprint
 
 if TYPE_CHECKING:
     from mockexchange.core.deribit.book import DerivativesBook
@@ -45,9 +45,6 @@ FEES = {"future": (Decimal("0.0005"), ZERO), "option": (Decimal("0.0003"), Decim
 OPTION_FEE_CAP = Decimal("0.125")  # an option's fee is at most 12.5% of its price times its amount
 FEE_PLACE = Decimal("1e-8")
 RESTING = ("good_til_cancelled", "good_til_day")  # what may rest once it has taken what crosses
-# Resting orders a cross may reach before it runs long (core/stepping.py): some tens of ms of matching, about what a
-# read beside it may wait for.
-DEEP = 500
 
 
 def price_ticks(instrument: Instrument, price: Decimal, what: str = "price") -> int:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST, ZERO, BookError, bounded
 from mockexchange.core.deribit.instruments import Instrument
-from mockexchange.core.deribit.matching import DEEP, Crossing, amount_units, crossing, price_ticks
+from mockexchange.core.deribit.matching import Crossing, amount_units, crossing, price_ticks
 from mockexchange.core.deribit.orders import (
     ALL_TIMES_IN_FORCE,
     CHANGE,
@@ -33,7 +33,7 @@ from mockexchange.core.deribit.orders import (
 )
 from mockexchange.core.deribit.records import Trade
 from mockexchange.core.events import Change
-from mockexchange.core.stepping import Footprint, restarting
+from mockexchange.core.stepping import DEEP, Footprint, restarting
 
 T = TypeVar("T")
 # -- changes --------------------------------------------------------------------------------------------------------

@@ -274,9 +274,11 @@ class DerivativeOrders:
         """The wallet's closed orders it still keeps, oldest closed first."""
         return [self.orders[order_id] for order_id in self.closed.of_wallet(wallet_id)]
 
-    def expire(self, instrument_name: str, when: datetime, size: int) -> list[DerivativeOrder]:
+    def expire(
+        self, instrument_name: str, when: datetime, size: int, step: Callable[[], None] | None = None
+    ) -> list[DerivativeOrder]:
         """Cancel the open orders on an instrument delivered at `when` (`cancel_reason` session_end: its last session
-        is over); the cancelled orders, for the book to publish."""
+        is over); the cancelled orders, for the book to publish. `step`: a long command's (core/stepping.py)."""
         ending = [
             self.orders[order_id]
             for instruments in self.held.values()
@@ -285,6 +287,8 @@ class DerivativeOrders:
         ]
         ended = []
         for order in ending:
+            if step is not None:
+                step()
             cancelled = replace(order, order_state="cancelled", cancel_reason="session_end", updated=when)
             self.close(cancelled, size)
             ended.append(cancelled)

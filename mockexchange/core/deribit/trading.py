@@ -9,6 +9,7 @@ wallet has traded since the last reset, with what its open orders may still trad
 from __future__ import annotations
 
 from collections import deque
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_FEE, MAX_TRADED, SMALLEST, ZERO, BookError, _price, bounded
 from mockexchange.core.deribit.records import Delivery, PositionState, Price, Trade, _Listing
 from mockexchange.core.deribit.wallets import _balance_after
+from mockexchange.core.stepping import DEEP, Footprint, MustStep
 
 DAY = timedelta(hours=24)  # what an instrument's tape keeps (the ticker's statistics are the last 24 hours')
 TAPE_SIZE = 10_000  # trades an instrument's tape keeps at most, every account's (the statistics' bound)
@@ -174,7 +176,8 @@ class Trading:
                 if expiration <= now:
                     due.append(listing)
             due.sort(key=lambda listing: (listing.instrument.expiration, listing.instrument.instrument_name))
-            made = [delivery for listing in due for delivery in self._deliver(listing)]
+            with self._delivering([listing.instrument.instrument_name for listing in due]):
+                made = [delivery for listing in due for delivery in self._deliver(listing)]
             pending = [
                 listing.instrument.expiration
                 for listing in self._listings.values()
@@ -184,13 +187,30 @@ class Trading:
             self._next_expiry = min(pending, default=None)
             return made
 
+    def _delivering(self, names: list[str]) -> AbstractContextManager[None]:
+        """Where the deliveries of `names` run: long (core/stepping.py) past `DEEP` orders and positions to end,
+        over those instruments and every account with an order or a position there; inline on an event loop, run
+        again where they may (`MustStep`: nothing delivered yet)."""
+        kept = self.orders
+        books = [kept.books.get(name) for name in names] if kept is not None else []
+        work = sum(len(book) for book in books if book is not None)
+        holders = {user for user, _, name in self._positions if name in names}
+        if work + len(holders) <= DEEP:
+            return nullcontext()
+        if self.lock.on_loop:
+            raise MustStep()
+        owners = {kept.orders[r.order_id].user_id for book in books if book is not None for r in book.orders()}
+        return self.lock.long(Footprint.of(holders | owners, names), fresh=False)
+
     def _deliver(self, listing: _Listing) -> list[Delivery]:
         instrument = listing.instrument
         name = instrument.instrument_name
         expiration = instrument.expiration
         assert expiration is not None
         listing.delivered = True
-        for order in self.orders.expire(name, expiration, self.history_size) if self.orders is not None else ():
+        step = self.lock.step if self.lock.running_long else None
+        ending = self.orders.expire(name, expiration, self.history_size, step) if self.orders is not None else ()
+        for order in ending:
             self._publish("order", order.user_id, order)  # resting orders end with the instrument
         index = self._index.get(instrument.price_index)
         if listing.settlement_price is not None:
@@ -212,6 +232,8 @@ class Trading:
             position = state.position
             if key[2] != name or position.size == ZERO:
                 continue
+            if step is not None:
+                step()
             if instrument.kind == "future":
                 mark = price
                 realized = d.profit_loss(instrument, position.size, position.average_price, price)

@@ -14,8 +14,8 @@ from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import Terms
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.filling import hand_over
-from mockexchange.core.kalshi.matching import DEEP
 from mockexchange.core.kalshi.new_fill import NewFill, new_fills
+from mockexchange.core.stepping import DEEP
 
 
 class Batches:

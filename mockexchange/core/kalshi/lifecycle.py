@@ -38,6 +38,7 @@ from mockexchange.core.kalshi.markets import RESULTS, Market, Settlement
 from mockexchange.core.kalshi.orders import CLOSE_CANCEL, HALT_CANCEL
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.units import PRICE, contracts, dollars
+from mockexchange.core.stepping import DEEP, MustStep
 
 OPEN_STATUSES = ("initialized", "active", "inactive")  # not closed yet
 # GET /markets' `status` filter words and the statuses each matches (Kalshi's market lifecycle guide: `closed` is
@@ -111,12 +112,28 @@ class MarketLifecycle:
             self.run_due_now()
 
     def run_due_now(self) -> None:
-        """`run_due` for a caller that holds the lock (every command does, first)."""
+        """`run_due` for a caller that holds the lock (every command does, first). Much to do, inline on an event
+        loop (a read, or a command's first step there): run again where it may run long (core/stepping.py's
+        `MustStep`, nothing changed yet)."""
         heap = self.due_times
         if heap:
             now = self.clock.now()  # type: ignore[attr-defined]
             if heap[0] <= now:
+                if self.lock.on_loop and self._due_work(now) > DEEP:  # type: ignore[attr-defined]
+                    raise MustStep()
                 self.due_until(now)
+
+    def _due_work(self, now: datetime) -> int:
+        """About how many steps the transitions due by `now` take: the orders they may end, the rows they may pay."""
+        work = 0
+        for when in self.due_times:
+            if when > now:
+                continue
+            for ticker in self.due_at.get(when, ()):
+                market = self.markets.get(ticker)  # type: ignore[attr-defined]
+                if market is not None:
+                    work += (len(market.book) if market.book is not None else 0) + len(self.positions.holders(ticker))  # type: ignore[attr-defined]
+        return work
 
     def due_until(self, now: datetime) -> None:
         """Every transition due at `now` or before, in time order, each at its own time."""
@@ -172,7 +189,19 @@ class MarketLifecycle:
         market.settles_at = None
         self.market_changed(market)  # type: ignore[attr-defined]
         self.clear_book(market, when, CLOSE_CANCEL)  # type: ignore[attr-defined]
-        for row in self.positions.of_market(market.ticker):  # type: ignore[attr-defined]
+        rows = self.positions.of_market(market.ticker)  # type: ignore[attr-defined]
+        with self._many([market.ticker], len(rows)):  # type: ignore[attr-defined]
+            self._pay(market, rows, result, when)
+        self.archive.market_settled(self, market)  # type: ignore[attr-defined]
+        self.bus.publish(Change("settlement", None, market))  # type: ignore[attr-defined]
+        self._publish(Lifecycle(market.ticker, "settled", when))
+
+    def _pay(self, market: Market, rows: list[MarketPosition], result: str, when: datetime) -> None:
+        """Each row of the market settled at `result`, its payout to its holder."""
+        step = self._stepper()  # type: ignore[attr-defined]
+        for row in rows:
+            if step is not None:
+                step()
             cells = self.positions.cells(row)  # type: ignore[attr-defined]
             after, payout = positions.settle(cells, result)
             record = _settlement(row, market, cells, payout, when)
@@ -184,9 +213,6 @@ class MarketLifecycle:
             self.positions.mark_settled(row, when)  # type: ignore[attr-defined]
             self.settlements.add(row.user_id, when, record)  # type: ignore[attr-defined]
             self.bus.publish(Change("position", row.user_id, row.snapshot()))  # type: ignore[attr-defined]
-        self.archive.market_settled(self, market)  # type: ignore[attr-defined]
-        self.bus.publish(Change("settlement", None, market))  # type: ignore[attr-defined]
-        self._publish(Lifecycle(market.ticker, "settled", when))
 
     def _determine(self, market: Market, result: str, now: datetime) -> None:
         if market.status in OPEN_STATUSES:

@@ -28,11 +28,7 @@ from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.orders import BOOK_RULES, CANCELED, EXECUTED, SELF_TRADE_CANCEL, TRADE, Order
 from mockexchange.core.kalshi.positions import Cells
 from mockexchange.core.kalshi.units import PRICE
-from mockexchange.core.stepping import Footprint
-
-# Resting orders a cross may reach before it runs long (core/stepping.py): some 20 ms of matching, about what a read
-# beside it may wait for.
-DEEP = 500
+from mockexchange.core.stepping import DEEP, Footprint
 
 
 class Planned(NamedTuple):
@@ -104,6 +100,13 @@ class Matching:
             if book is not None:
                 touched.update(resting.owner for resting in book.orders())
         return Footprint.of(touched, tickers)
+
+    def _many(self, tickers: Iterable[str], count: int) -> AbstractContextManager[None]:
+        """Work of `count` steps over `tickers`, inside a command that changed things already: long past `DEEP`
+        (where it may run long: core/stepping.py), over what trading there touches."""
+        if count <= DEEP:
+            return nullcontext()
+        return self.lock.long(self.trading_footprint(tickers), fresh=False)  # type: ignore[attr-defined]
 
     def _stepper(self) -> Callable[[], None] | None:
         """What a long command calls as each of its steps ends; None if the command runs as usual."""

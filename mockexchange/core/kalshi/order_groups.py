@@ -25,10 +25,9 @@ from mockexchange.core.book import LevelChange, merged
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import Refusal, check_subaccount
 from mockexchange.core.kalshi.market_changes import Cause
-from mockexchange.core.kalshi.matching import DEEP
 from mockexchange.core.kalshi.orders import CANCELED, DECREASE, Order
 from mockexchange.core.kalshi.units import CONTRACT
-from mockexchange.core.stepping import Footprint
+from mockexchange.core.stepping import DEEP, Footprint
 
 GROUP = "order_group"  # the bus's kind for a group's change (a GroupEvent)
 WINDOW = timedelta(seconds=15)  # Kalshi's rolling window of matched contracts

@@ -37,7 +37,7 @@ from mockexchange.core.kalshi.figures import roll_day
 from mockexchange.core.kalshi.lifecycle import refusal
 from mockexchange.core.kalshi.market_changes import Cause
 from mockexchange.core.kalshi.markets import Market
-from mockexchange.core.kalshi.matching import DEEP, Planned
+from mockexchange.core.kalshi.matching import Planned
 from mockexchange.core.kalshi.orders import (
     AMEND,
     CANCELED,
@@ -67,7 +67,7 @@ from mockexchange.core.kalshi.positions import ACTIONS, SIDES, buys_yes
 from mockexchange.core.kalshi.price_levels import is_level, worst_level
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, price
 from mockexchange.core.money import MAX_COUNT
-from mockexchange.core.stepping import Footprint, restarting
+from mockexchange.core.stepping import DEEP, Footprint, restarting
 
 KEEP = object()
 _MOST_COUNT = int(MAX_COUNT) * CONTRACT  # hundredths  # an amend that leaves the expiration_time as it is
@@ -687,9 +687,13 @@ class Trading:
         if book is None or not len(book):
             return
         self._touch(market, when)
-        for resting in list(book.orders()):
-            if resting.data is not None:
-                self._end(resting.data, CANCELED, when, None, reason=reason)
+        with self._many([market.ticker], len(book)):  # type: ignore[attr-defined]
+            step = self._stepper()  # type: ignore[attr-defined]
+            for resting in list(book.orders()):
+                if step is not None:
+                    step()
+                if resting.data is not None:
+                    self._end(resting.data, CANCELED, when, None, reason=reason)
         changes = book.clear()
         market.house = None
         self._moved(market, changes, when)  # type: ignore[attr-defined]
