@@ -22,6 +22,7 @@ from websockets.sync.client import ClientConnection, connect
 from mockexchange.admin.connections import DESCRIBED, NAME_CHARS
 from mockexchange.admin.feed import COALESCE_S
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.kalshi.subaccounts import MAX_KEPT_TRANSFERS
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
@@ -190,8 +191,9 @@ def test_an_account_with_63_subaccounts_and_100000_transfers_is_bounded_on_the_f
             }
     assert read.status_code == 200 and len(read.content) < 150_000, f"{len(read.content):,} bytes"
     kalshi = read.json()["kalshi"]
-    counts = {"subaccount_balances": 64, "netting_configs": 64, "subaccount_transfers": 50_000,
-              "instance_transfers": 50_000, "api_keys": 1}  # fmt: skip
+    kept = MAX_KEPT_TRANSFERS  # (of each kind: an account keeps its latest)
+    counts = {"subaccount_balances": 64, "netting_configs": 64, "subaccount_transfers": kept,
+              "instance_transfers": kept, "api_keys": 1}  # fmt: skip
     assert kalshi["counts"] == counts
     for name, served in rest.items():
         assert kalshi[name] == served, f"{name}: the newest 100, as REST serves them"
