@@ -163,6 +163,8 @@ def test_an_accounts_insides_are_what_rest_serves_and_change_live(account_inside
     assert user.post("/portfolio/subaccounts/transfer", json=body).status_code == 200
     page.click("#tab-subaccount-transfers")
     page.wait_for("document.querySelector('#tab-subaccount-transfers').textContent === 'Subaccount transfers (3)'")
+    # (the count comes with the feed's event; the table is drawn again from the account's read after it)
+    page.wait_for("document.querySelectorAll('#subaccount-transfers-table tbody tr').length === 3")
     assert table(page, "subaccount-transfers-table") == insides.expected_subaccount_transfers(user)
     mock.set_historical_cutoff(at=(insides.T0 + timedelta(minutes=30)).isoformat())  # the live fill moves too
     page.wait_for("document.querySelector('#historical-moved').textContent.includes('3 fills')")
