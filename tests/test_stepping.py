@@ -5,13 +5,14 @@ it finish first and starts again (Restart)."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
 
-from mockexchange.core.stepping import EVERYTHING, Footprint, MustStep, StateLock, restarting
+from mockexchange.core.stepping import EVERYTHING, SWITCH_US, Footprint, MustStep, StateLock, restarting
 
 WAIT = 10  # seconds an event may take to come, on a loaded machine, before the test gives up
 SWEEP = Footprint.of({"maker", "taker"}, {"M"})
@@ -165,3 +166,14 @@ def test_a_long_commands_own_nested_holds_and_longs_are_its_own():
             assert lock.running_long
         assert lock.running_long
     assert not lock.running_long
+
+
+def test_the_switch_interval_is_short_while_any_long_command_runs_and_as_it_was_once_none_does():
+    before = sys.getswitchinterval()
+    kalshi, deribit = StateLock(), StateLock()  # each venue's lock: their long commands may overlap
+    with kalshi, kalshi.long(SWEEP):
+        assert sys.getswitchinterval() == SWITCH_US / 1_000_000
+        with deribit, deribit.long(SWEEP):
+            assert sys.getswitchinterval() == SWITCH_US / 1_000_000
+        assert sys.getswitchinterval() == SWITCH_US / 1_000_000  # the other still runs
+    assert sys.getswitchinterval() == before

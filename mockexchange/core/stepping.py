@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import contextvars
 import gc
+import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from time import perf_counter_ns
 from typing import NamedTuple
 
-YIELD_NS = 1_000_000  # how long a long command runs at most before it lets other threads have the interpreter
+# While a long command runs, the interpreter passes to another thread that waits for it after this many microseconds
+# (Python's default is 5,000): an event loop waits for it at every read and write of a socket, so at 5 ms each a
+# request beside a long command took tens of milliseconds. (A yield at each step costs as much again as the step.)
+SWITCH_US = 500
 # The steps (resting orders reached, orders ended, fills or rows made) past which a command runs long: some tens of
 # milliseconds of matching, about what a read beside it may wait for.
 DEEP = 500
@@ -89,7 +91,6 @@ class StateLock:
         self._arrived = self._entered = 0  # reads beside a long command: how many came, and got in
         self._admitted = 0  # operations admitted by an event loop, running
         self._held = 0  # threads waiting for a long command's end
-        self._yielded = 0  # when the long command last let other threads run (perf_counter_ns)
         self._on_clear: list[tuple[Footprint, Callable[[], None]]] = []
 
     # -- holding it ---------------------------------------------------------------------------------------------
@@ -182,7 +183,8 @@ class StateLock:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            yield
+            with _switching_often():
+                yield
         finally:
             if collecting:
                 gc.enable()
@@ -216,10 +218,6 @@ class StateLock:
         """A long command between two steps: the reads waiting beside it go in (their footprint is clear of it), then
         it goes on. Cheap when none waits: call it as often as a step ends."""
         if self._arrived == self._entered or self._long_owner != threading.get_ident():
-            now = perf_counter_ns()
-            if now - self._yielded > YIELD_NS and self._long_owner == threading.get_ident():
-                self._yielded = now
-                time.sleep(0)  # the interpreter to other threads (an event loop's), not only at its switch interval
             return
         with self._state:
             due = self._arrived
@@ -265,6 +263,29 @@ class StateLock:
         with self._state:
             while self._admitted:
                 self._state.wait()
+
+
+_switching = threading.Lock()
+_long_commands = 0  # running now, in every lock of the process (each venue has its own)
+_interval = 0  # Python's switch interval as it was before the first of them (microseconds)
+
+
+@contextmanager
+def _switching_often() -> Iterator[None]:
+    """The interpreter's switch interval at SWITCH_US while any long command runs, as it was once none does."""
+    global _long_commands, _interval
+    with _switching:
+        if not _long_commands:
+            _interval = round(sys.getswitchinterval() * 1_000_000)
+            sys.setswitchinterval(SWITCH_US / 1_000_000)
+        _long_commands += 1
+    try:
+        yield
+    finally:
+        with _switching:
+            _long_commands -= 1
+            if not _long_commands:
+                sys.setswitchinterval(_interval / 1_000_000)
 
 
 def restarting(command: Callable[..., object]) -> Callable[..., object]:
