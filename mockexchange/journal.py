@@ -155,8 +155,10 @@ class JournalEntry:
             "latency_us": self.latency_us,
         } | {name: getattr(self, name) for name in ("direction", "not_judged") if getattr(self, name) is not None}
 
-    def redact(self) -> None:
-        """Hide each credential its texts may spell (`mockexchange.redact`); most hold none and cost one search each."""
+    def redact(self) -> bool:
+        """Hide each credential its texts may spell (`mockexchange.redact`); most hold none and cost one search each.
+        Whether any text changed."""
+        texts = (self.path, self.query_string, self.key_id, self.auth, self.command)
         self.path = redact.text(self.path)
         self.query_string = redact.query(self.query_string)
         self.key_id = redact.key_id(self.key_id)
@@ -166,6 +168,7 @@ class JournalEntry:
             self.command = redact.frame(self.command)
         if self.problems:
             self.problems = _redacted(self.problems)
+        return texts != (self.path, self.query_string, self.key_id, self.auth, self.command) or bool(self.problems)
 
     def cut(self) -> None:
         """Keep TEXT_CHARS of each text a client chose and PROBLEMS_KEPT problems; say so if anything went."""
@@ -235,8 +238,8 @@ class Journal:
     def _add(self, entry: JournalEntry) -> None:
         """Hold a new entry, cut to size and redacted, then let the oldest go while the journal is over either bound."""
         entry.cut()  # first: redacting reads only what is kept (a value cut short is still found by its name)
-        entry.redact()
-        entry.cut()  # a redacted value may be longer than the secret it hides
+        if entry.redact():
+            entry.cut()  # a redacted value may be longer than the secret it hides
         entry.held_bytes = _entry_bytes(entry)
         with self._lock:
             self._seq += 1

@@ -76,10 +76,15 @@ _MULTIPART = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=512)
 def suspect(text: str) -> bool:
-    """Whether `text` may hold a credential (False: it holds none, and is kept as it is)."""
+    """Whether `text` may hold a credential (False: it holds none, and is kept as it is): every text a request leaves
+    in the journal asks it, most of them asked before (a route's path, a page's query)."""
     lowered = text.lower()
-    return any(word in lowered for word in _SUSPECT)
+    for word in _SUSPECT:  # noqa: SIM110 (a loop: twice as fast as any() over a generator, or a regex)
+        if word in lowered:
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=4096)

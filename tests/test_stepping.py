@@ -8,14 +8,19 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
 
+import httpx
 import pytest
 
+from mockexchange.core.events import Change, EventBus
 from mockexchange.core.stepping import EVERYTHING, SWITCH_US, Footprint, MustStep, StateLock, restarting
 
 WAIT = 10  # seconds an event may take to come, on a loaded machine, before the test gives up
 SWEEP = Footprint.of({"maker", "taker"}, {"M"})
+T = TypeVar("T")
 
 
 def waited(condition: Callable[[], bool]) -> bool:
@@ -26,6 +31,46 @@ def waited(condition: Callable[[], bool]) -> bool:
             return True
         done.wait(0.005)
     return False
+
+
+def beside_a_pause(
+    lock: StateLock, bus: EventBus, kinds: list[str], health: str, command: Callable[[], T], *,
+    clear: Callable[[], object], touching: list[Callable[[], object]], first: Callable[[], object] = lambda: None,
+) -> tuple[T, list[object]]:  # fmt: skip
+    """`command()` (in a thread; `first()` before it, once `clear()` is read) held at a pause of its long command:
+    meanwhile `health` (a URL) answers and `clear()` answers as it did before, while each of `touching` waits for the
+    command's end. Answers the command's answer and theirs."""
+    inside, go_on = held_at_a_pause(lock, bus, kinds)
+    before = clear()
+    first()
+    with ThreadPoolExecutor(len(touching) + 1) as pool:
+        running = pool.submit(command)
+        assert inside.wait(WAIT), "the command never ran long"
+        try:
+            assert httpx.get(health, timeout=WAIT).status_code == 200
+            assert clear() == before
+            held = [pool.submit(read) for read in touching]
+            assert waited(lambda: lock.held_back == len(held)), "the reads of what it touches were not held back"
+            assert not any(read.done() for read in held)
+        finally:
+            go_on.set()
+        return running.result(WAIT), [read.result(WAIT) for read in held]
+
+
+def held_at_a_pause(lock: StateLock, bus: EventBus, kinds: list[str]) -> tuple[threading.Event, threading.Event]:
+    """(inside, go on): at a long command's first change of the maker's (one of `kinds`, on `bus`), its thread steps
+    (the reads beside it go in: the bus calls a subscriber in the publishing thread, under the lock) until it is let
+    go on."""
+    inside, go_on = threading.Event(), threading.Event()
+
+    def hold(change: Change) -> None:
+        if change.user_id == "maker" and lock.running_long and not inside.is_set():
+            inside.set()
+            while not go_on.wait(0.002):
+                lock.step()
+
+    bus.subscribe(hold, kinds)
+    return inside, go_on
 
 
 @contextmanager

@@ -89,7 +89,10 @@ class StateLock:
         self._long_owner: int | None = None
         self._depth = 0  # how deep the owner holds `_rlock` (touched by the owner only)
         self._arrived = self._entered = 0  # reads beside a long command: how many came, and got in
-        self._admitted = 0  # operations admitted by an event loop, running
+        # Operations admitted by an event loop, running: one item each. A list, for its append and pop are each one
+        # step no other thread comes between: an admission takes no lock (every request of the loop's pays it).
+        self._admitted: list[None] = []
+        self._draining = 0  # commands waiting for the admitted operations to finish (`wait_admitted`)
         self._held = 0  # threads waiting for a long command's end
         self._on_clear: list[tuple[Footprint, Callable[[], None]]] = []
 
@@ -173,7 +176,7 @@ class StateLock:
             yield
             return
         with self._state:
-            waiting = fresh and self._admitted > 0 and self._depth == 1
+            waiting = fresh and len(self._admitted) > 0 and self._depth == 1
             if not waiting:
                 self._long, self._long_owner = footprint, me
         if waiting:
@@ -235,18 +238,24 @@ class StateLock:
         """Admit an operation an event loop runs inline, whose footprint `footprint()` answers (asked only while a
         long command runs): None while a long command meets it; else a token for `discharge`, and until then no long
         command starts, and the operation runs beside one running (at its pauses)."""
-        with self._state:
-            if self._long is not None and footprint().meets(self._long):
-                return None
-            self._admitted += 1
+        # Counted first, then the long command read: one that starts now counts this operation (`long` reads the
+        # count after it sets none, under `_state`), or this one sees it.
+        self._admitted.append(None)
+        running = self._long
+        if running is not None and footprint().meets(running):
+            self._leave()
+            return None
         return _CALLER.set(_Caller(footprint, True))
 
     def discharge(self, token: contextvars.Token[_Caller | None]) -> None:
         """The admitted operation is done."""
         _CALLER.reset(token)
-        with self._state:
-            self._admitted -= 1
-            if not self._admitted:
+        self._leave()
+
+    def _leave(self) -> None:
+        self._admitted.pop()
+        if self._draining:
+            with self._state:
                 self._state.notify_all()
 
     def when_clear(self, footprint: Footprint, call: Callable[[], None]) -> bool:
@@ -261,8 +270,10 @@ class StateLock:
     def wait_admitted(self) -> None:
         """Until no admitted operation runs (a `Restart`'s wait, outside the lock)."""
         with self._state:
+            self._draining += 1
             while self._admitted:
                 self._state.wait()
+            self._draining -= 1
 
 
 _switching = threading.Lock()

@@ -6,16 +6,15 @@ theirs (test_hostile_long_commands.py): a subscriber of its own changes steps in
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import httpx
 import pytest
 from deribit_rpc import Deribit
-from test_stepping import waited
+from test_stepping import beside_a_pause
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit.order_entry import submit_order
@@ -76,35 +75,16 @@ def beside(
     """`command()` (`first()` before it, once the state before it is read) held at a pause: carol's reads and
     ETH's book answer beside it as they did before it; the maker's positions and `swept`'s book wait for it and read
     its whole result. Answers its reply."""
-    lock = mock.book.lock
-    inside, go_on = threading.Event(), threading.Event()
-
-    def hold(change: object) -> None:
-        if getattr(change, "user_id", None) == "maker" and lock.running_long and not inside.is_set():
-            inside.set()
-            while not go_on.wait(0.002):
-                lock.step()
-
-    mock.book.bus.subscribe(hold, [CHANGE])
-    before = reads(mock, "carol", OTHER)
-    first()
-    with ThreadPoolExecutor(4) as pool:
-        running = pool.submit(command)
-        assert inside.wait(WAIT), "the command never ran long"
-        try:
-            assert httpx.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
-            assert reads(mock, "carol", OTHER) == before
-            held = [pool.submit(rpc, mock, "maker", "private/get_positions", currency="BTC"),
-                    pool.submit(rpc, mock, None, "public/get_order_book", instrument_name=swept)]  # fmt: skip
-            assert waited(lambda: lock.held_back == 2), "the reads of what it touches were not held back"
-            assert not any(read.done() for read in held)
-        finally:
-            go_on.set()
-        answered = running.result(WAIT)
-        positions, book = (read.result(WAIT)["result"] for read in held)
-        assert book["asks"] == [] and book == rpc(mock, None, "public/get_order_book", instrument_name=swept)["result"]
-        assert positions == rpc(mock, "maker", "private/get_positions", currency="BTC")["result"]
-        return answered
+    answered, (positions, book) = beside_a_pause(
+        mock.book.lock, mock.book.bus, [CHANGE], f"{mock.base_url}/_admin/health", command, first=first,
+        clear=lambda: reads(mock, "carol", OTHER),
+        touching=[partial(rpc, mock, "maker", "private/get_positions", currency="BTC"),
+                  partial(rpc, mock, None, "public/get_order_book", instrument_name=swept)],
+    )  # fmt: skip
+    book_now = rpc(mock, None, "public/get_order_book", instrument_name=swept)["result"]
+    assert book["result"]["asks"] == [] and book["result"] == book_now  # type: ignore[index]
+    assert positions["result"] == rpc(mock, "maker", "private/get_positions", currency="BTC")["result"]  # type: ignore[index]
+    return answered
 
 
 def test_a_deep_deribit_sweep_lets_the_reads_beside_it_go_on_and_is_seen_whole(mock: MockServer):

@@ -10,16 +10,15 @@ thread, under the lock): it steps, so the reads beside it go in, until the test 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import httpx
 import pytest
 from kalshi_http import signed
-from test_stepping import waited
+from test_stepping import beside_a_pause
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.orders import ORDER
@@ -59,56 +58,27 @@ def book(mock: MockServer, ticker: str) -> dict:
     return r.json()
 
 
-def held_at_a_pause(mock: MockServer, kinds: list[str]) -> tuple[threading.Event, threading.Event]:
-    """(inside, go on): at a long command's first change of the maker's (of `kinds`), its thread steps (the reads
-    beside it go in) until it is let go on."""
-    inside, go_on = threading.Event(), threading.Event()
-    lock = mock.ledger.lock
-
-    def hold(change: object) -> None:
-        if getattr(change, "user_id", None) == "maker" and lock.running_long and not inside.is_set():
-            inside.set()
-            while not go_on.wait(0.002):
-                lock.step()
-
-    mock.ledger.bus.subscribe(hold, kinds)
-    return inside, go_on
-
-
 def beside(
     mock: MockServer, command: Callable[[], httpx.Response], kinds: list[str] = [ORDER], users: tuple[str, ...] = (  # noqa: B006
         "maker", "taker"), first: Callable[[], object] = lambda: None,
 ) -> httpx.Response:  # fmt: skip
-    """`command()` (a request; `first()` before it, once the state before it is read) held at a pause: the reads
-    clear of it answer as they did before it; the orders of `users` and SWEPT's book wait for it and read its whole
-    result. Answers its response."""
+    """`command()` (a request; `first()` before it, once the state before it is read) held at a pause: carol's reads
+    and OTHER's book answer as they did before it; the orders of `users` and SWEPT's book wait for it and read its
+    whole result. Answers its response."""
     carol = signed(mock, "carol")
     touched = [signed(mock, user) for user in users]
     for client in (carol, *touched):
         client.timeout = WAIT
-    carol_before = {path: carol.get(path).json() for path in CAROL_READS}
-    other_before = book(mock, OTHER)
-    inside, go_on = held_at_a_pause(mock, kinds)
-    first()
-    with ThreadPoolExecutor(5) as pool:
-        running = pool.submit(command)
-        assert inside.wait(WAIT), "the command never ran long"
-        try:
-            assert httpx.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
-            assert {path: carol.get(path).json() for path in CAROL_READS} == carol_before
-            assert book(mock, OTHER) == other_before
-            held = [pool.submit(client.get, "/portfolio/orders") for client in touched]
-            held.append(pool.submit(book, mock, SWEPT))
-            lock = mock.ledger.lock
-            assert waited(lambda: lock.held_back == len(held)), "the reads of what it touches were not held back"
-            assert not any(read.done() for read in held)
-        finally:
-            go_on.set()
-        answered = running.result(WAIT)
-        for client, read in zip(touched, held, strict=False):
-            assert read.result(WAIT).json() == client.get("/portfolio/orders").json()
-        assert held[-1].result(WAIT) == book(mock, SWEPT)
-        return answered
+    ledger = mock.ledger
+    answered, held = beside_a_pause(
+        ledger.lock, ledger.bus, kinds, f"{mock.base_url}/_admin/health", command, first=first,
+        clear=lambda: ({path: carol.get(path).json() for path in CAROL_READS}, book(mock, OTHER)),
+        touching=[*(partial(client.get, "/portfolio/orders") for client in touched), partial(book, mock, SWEPT)],
+    )  # fmt: skip
+    for client, read in zip(touched, held, strict=False):
+        assert read.json() == client.get("/portfolio/orders").json()  # type: ignore[attr-defined]
+    assert held[-1] == book(mock, SWEPT)
+    return answered
 
 
 def order(count: int) -> dict:
