@@ -75,7 +75,8 @@ class Settings:
     # A state file (mockexchange.state, docs/persistence.md): every command is kept in it and run again on a restart
     # with the same file; None keeps nothing. `state_synchronous` "full" survives a power cut too (an fsync per
     # command); "normal" survives a killed process. `state_journal` keeps the request journal in it as well.
-    # `state_recover`: a file whose command log is damaged starts from the last command that checks (else refused).
+    # `state_recover`: a file whose command log is damaged starts from the last command that checks, one whose sealing
+    # key is lost without the Deribit keys it sealed (else refused).
     state: str | None = None
     state_synchronous: str = "normal"
     state_journal: bool = False

@@ -214,7 +214,7 @@ def test_without_a_state_file_nothing_is_written(tmp_path: Path, monkeypatch: py
     [
         (b"not a database, just text\n" * 10, "not a mockexchange state file (not an SQLite database)"),
         ("other", "is an SQLite database but not a mockexchange state file"),
-        ("format", f"is a mockexchange state file of format 99; this mockexchange reads formats 1, {FORMAT}"),
+        ("format", f"is a mockexchange state file of format 99; this mockexchange reads formats 1, 2, {FORMAT}"),
         ("damaged", "damaged"),
     ],
 )

@@ -227,8 +227,9 @@ def _state_options(p: argparse._ArgumentGroup) -> None:
     p.add_argument(
         "--state-recover", action="store_true",
         help="a state file whose command log is damaged, or whose write-ahead log is lost, cut or damaged, starts "
-        "from the last command that checks, dropping the rest and saying how many were lost (default: off, such a "
-        "file is refused)",
+        "from the last command that checks, dropping the rest and saying how many were lost; one whose sealing key "
+        "(FILE-key) is lost starts without the Deribit keys whose secrets it sealed (default: off, such a file is "
+        "refused)",
     )  # fmt: skip
     p.add_argument(
         "--journal-size", type=non_negative_int, default=10_000, metavar="N",

@@ -1,9 +1,9 @@
 """The state file: one SQLite database (standard library `sqlite3`) holding the commands a mock ran, in order, and the
-few things that are not commands (Deribit's tokens, the request journal when asked, snapshots).
+few things that are not commands (Deribit's tokens, as their digests; the request journal when asked; snapshots).
 
 Its identity is in SQLite's own header: `application_id` says the file is mockexchange's, `user_version` which format
 it is in. A file that is not SQLite, is another program's database, or is in another format is refused with a
-`StateError` that says which, before anything is read or written. A file of format 1 is upgraded on opening.
+`StateError` that says which, before anything is read or written. A file of format 1 or 2 is upgraded on opening.
 
 Each command is written before it runs (write-ahead, `append`), with a CRC-32 of its fields (`row_checksum`), as
 accepted: a refusal is known only once it ran, so it is written with the next command (or at close), the row's
@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from mockexchange.auth.deribit.tokens import digest
 from mockexchange.state.mark import MarkWriter
 
 APPLICATION_ID = 0x6D6B7863  # "mkxc"
-FORMAT = 2  # user_version: the tables below and the meaning of a command's record
-UPGRADED = (1,)  # the earlier formats this mockexchange upgrades on opening
+FORMAT = 3  # user_version: the tables below and the meaning of a command's record
+UPGRADED = (1, 2)  # the earlier formats this mockexchange upgrades on opening
 SYNCHRONOUS = ("normal", "full")
 _SQLITE_HEADER = b"SQLite format 3\x00"
 CHECKSUM = "checksum"  # the meta key of the meta table's own checksum
@@ -50,13 +51,13 @@ _SNAPSHOTS = "CREATE TABLE snapshots (seq INTEGER PRIMARY KEY, state BLOB NOT NU
 _TABLES = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 {_COMMANDS}
-CREATE TABLE tokens (kind TEXT NOT NULL, token TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (kind, token));
+CREATE TABLE tokens (kind TEXT NOT NULL, digest TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (kind, digest));
 CREATE TABLE journal (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL);
 {_SNAPSHOTS}
 """
 # Format 1 had no checksums: its commands are kept (checksummed as they read), its snapshot is set aside (the commands
 # run again once).
-_UPGRADE = f"""
+_UPGRADE_1 = f"""
 ALTER TABLE commands RENAME TO commands_format_1;
 {_COMMANDS}
 INSERT INTO commands SELECT seq, name, arguments, at_us, ok, row_checksum(seq, name, arguments, at_us, ok)
@@ -65,6 +66,15 @@ DROP TABLE commands_format_1;
 DROP TABLE snapshots;
 {_SNAPSHOTS}
 """
+# Format 2 kept tokens and client secrets in clear: its tokens become their digests, its snapshot (which held the
+# secrets) goes; its commands are kept as they read (their secrets in clear, the truth), and new ones are sealed.
+_UPGRADE_2 = f"""
+ALTER TABLE tokens RENAME COLUMN token TO digest;
+UPDATE tokens SET digest = token_digest(digest);
+DROP TABLE snapshots;
+{_SNAPSHOTS}
+"""
+_UPGRADES = {1: _UPGRADE_1 + _UPGRADE_2, 2: _UPGRADE_2}
 T = TypeVar("T")
 Statement = tuple[str, tuple]
 
@@ -139,6 +149,7 @@ class StateFile:
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.create_function("row_checksum", 5, row_checksum, deterministic=True)
+            self._db.create_function("token_digest", 1, digest, deterministic=True)
         except sqlite3.Error as exc:
             raise StateError(f"{self.path}: cannot open the state file: {exc}") from None
         try:
@@ -190,7 +201,7 @@ class StateFile:
             # In the database file itself at once: a write-ahead log lost later leaves a state file, not an empty one.
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         elif version in UPGRADED:
-            db.executescript(f"BEGIN; {_UPGRADE} PRAGMA user_version={FORMAT}; COMMIT;")
+            db.executescript(f"BEGIN; {_UPGRADES[version]} PRAGMA user_version={FORMAT}; COMMIT;")
             self.set_meta()  # the meta table's checksum
 
     # -- writing ----------------------------------------------------------------------------------------------------
@@ -346,7 +357,13 @@ class StateFile:
         return [] if found == ["ok"] else [line for line in found if not line.startswith("*** in database")]
 
     def tokens(self) -> list[tuple[str, str, str]]:
-        return self._read("SELECT kind, token, record FROM tokens")
+        """(kind, the token's digest, record) of each token kept."""
+        return self._read("SELECT kind, digest, record FROM tokens")
+
+    def sealed_with(self, key_id: str) -> int:
+        """How many accepted commands hold a secret sealed with the key `key_id` names (seal.py)."""
+        held = '"client_secret":"sealed:' + key_id + ":"
+        return int(self._read("SELECT count(*) FROM commands WHERE ok = 1 AND instr(arguments, ?) > 0", held)[0][0])
 
     def journal(self) -> list[str]:
         return [entry for (entry,) in self._read("SELECT entry FROM journal ORDER BY seq")]
@@ -381,13 +398,13 @@ def journal_cleared() -> list[Statement]:
     return [("DELETE FROM journal", ())]
 
 
-def token_statements(kind: str, token: str, record: str | None) -> list[Statement]:
-    """A token granted (its record), forgotten (None), or every token forgotten (kind "clear")."""
+def token_statements(kind: str, found: str, record: str | None) -> list[Statement]:
+    """A token granted (its record), forgotten (None), or every token forgotten (kind "clear"); by its digest."""
     if kind == "clear":
         return [("DELETE FROM tokens", ())]
     if record is None:
-        return [("DELETE FROM tokens WHERE kind = ? AND token = ?", (kind, token))]
-    return [("INSERT OR REPLACE INTO tokens (kind, token, record) VALUES (?, ?, ?)", (kind, token, record))]
+        return [("DELETE FROM tokens WHERE kind = ? AND digest = ?", (kind, found))]
+    return [("INSERT OR REPLACE INTO tokens (kind, digest, record) VALUES (?, ?, ?)", (kind, found, record))]
 
 
 def _check_header(path: Path) -> None:

@@ -47,14 +47,21 @@ def new_id() -> str:
     return os.urandom(ID_BYTES).hex()
 
 
-def read(path: Path) -> Mark | str:
-    """The mark beside a state file, or why there is none to read: "missing" or "damaged"."""
+def read_beside(path: Path) -> bytes | str:
+    """A file kept beside a state file (its mark, its sealing key), or why it cannot be read: "missing" or "damaged"."""
     try:
-        data = mark_path(path).read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         return "missing"
     except OSError:
         return "damaged"
+
+
+def read(path: Path) -> Mark | str:
+    """The mark beside a state file, or why there is none to read: "missing" or "damaged"."""
+    data = read_beside(mark_path(path))
+    if isinstance(data, str):
+        return data
     if len(data) != SIZE or _CRC.unpack(data[_RECORD.size :])[0] != zlib.crc32(data[: _RECORD.size]):
         return "damaged"
     magic, file_id, seq, checksum = _RECORD.unpack(data[: _RECORD.size])

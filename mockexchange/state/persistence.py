@@ -1,7 +1,9 @@
 """One mock's state file, from opening to closing: opened before the state is built (the file decides the id
 generator's seed and, unless one is given, the clock) and checked whole (`integrity.py`: damage stops the start, or
-`recover` starts from the last command that checks); attached once the control exists (it restores what the file
-holds, then keeps every command, and through the observers' writer Deribit's tokens and, when asked, the journal).
+`recover` starts from the last command that checks), its sealing key read (seal.py: a missing or other key stops the
+start while secrets sealed with it are kept, or `recover` gives them up); attached once the control exists (it
+restores what the file holds, then keeps every command, and through the observers' writer Deribit's tokens and, when
+asked, the journal).
 
 What a start had to say (a snapshot set aside, a recovery) and what the observers could not keep are warnings: each is
 said once on stderr (the `mockexchange.state` logger) and listed by `GET /_admin/health`, without the file's path.
@@ -24,7 +26,7 @@ from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock, ManualClock, monotonic
 from mockexchange.journal import Journal, JournalEntry, entry_from_record, entry_record
-from mockexchange.state import integrity, mark, snapshot, wal
+from mockexchange.state import integrity, mark, seal, snapshot, wal
 from mockexchange.state.file import (
     FORMAT,
     StateError,
@@ -66,6 +68,8 @@ class Persistence:
             self._check(wal_found, damage.describe(wal_path(path)) if damage else None, recover)
         self.meta = {} if self.file.created else self.file.meta()
         self.created = self.file.created or ("id_seed" not in self.meta and self.file.last_seq() == 0)
+        self._key_lost: tuple[str, str] | None = None  # a recovery: the id of the key given up, and why
+        self.sealer = self._open_sealer(recover)
         self.keep_journal = journal
         self.recorder: StateRecorder | None = None
         self.control: Control | None = None
@@ -126,6 +130,38 @@ class Persistence:
         )
         raise StateError(f"{self.file.path}: {verdict.problems[0]}{more}; --state-recover starts {recover}")
 
+    def _open_sealer(self, recover: bool) -> seal.Sealer:
+        """The file's sealing key: the one beside it, if the file names it (or names none yet: a new file, or one kept
+        before secrets were sealed), else a new one. A key missing or other while secrets sealed with the named one are
+        kept stops the start, unless `recover` (they are given up)."""
+        named = self.meta.get(seal.META_KEY)
+        lost = frozenset(filter(None, self.meta.get(seal.META_LOST, "").split(",")))
+        found = seal.read_key(self.file.path)
+        if isinstance(found, bytes) and named in (None, seal.key_id(found)):
+            return seal.Sealer(found, lost)
+        name = seal.key_path(self.file.path).name
+        why = f"is {found}" if isinstance(found, str) else "does not open what the file sealed (another file's key?)"
+        held = 0 if named is None else self.file.sealed_with(named)
+        if held and not recover:
+            self._close_refused()
+            keys = f"{held:,} Deribit API key{'s' if held != 1 else ''}"
+            raise StateError(
+                f"{self.file.path}: its sealing key {name} {why}: the client secrets of {keys} are sealed with it; put "
+                f"it back beside the file (a copy takes {self.file.path.name}, its -mark and -key together), or "
+                "--state-recover starts without those keys"
+            )
+        given_up: frozenset[str] = frozenset()
+        if held:  # named is not None
+            self._key_lost, given_up = (str(named), why), frozenset((str(named),))
+        try:
+            key = found if isinstance(found, bytes) else seal.make_key(self.file.path)
+        except OSError as exc:
+            self.file.close()
+            raise StateError(
+                f"{self.file.path}: its sealing key {name} cannot be made ({exc.strerror or exc})"
+            ) from None
+        return seal.Sealer(key, lost | given_up)
+
     def seed(self, given: int | None) -> int:
         """The id generator's seed: the file's if it has one (its commands drew their ids from it), else the one
         given, else a new random one."""
@@ -152,7 +188,7 @@ class Persistence:
         """Restore what the file holds into a freshly built mock (a new file: seed its defaults, kept as the first
         command), then keep what changes from now on."""
         clock = control.ledger.clock
-        recorder = self.recorder = StateRecorder(self.file, clock)
+        recorder = self.recorder = StateRecorder(self.file, clock, self.sealer)
         self.control = control
         control.recorder = recorder
         started = monotonic()
@@ -176,19 +212,33 @@ class Persistence:
                 self._restore_tokens(tokens, credentials)
             if journal is not None and self.keep_journal:
                 self._restore_journal(journal)
+            self._say_keys_dropped()
         # The file is open: a log lost from here on is missing; the count is kept where a lost log cannot take it,
-        # and the mark counts each command committed from here on.
+        # and the mark counts each command committed from here on. The sealing key it names from here on.
         self.file.set_meta(
-            **{integrity.CLOSED: "no", integrity.KEPT: str(self.file.last_seq()), integrity.MARK: self._open_mark()}
+            **{integrity.CLOSED: "no", integrity.KEPT: str(self.file.last_seq()), integrity.MARK: self._open_mark()},
+            **{seal.META_KEY: self.sealer.key_id, seal.META_LOST: ",".join(sorted(self.sealer.lost))},
         )
         self.file.checkpoint()
         self.restore_seconds = monotonic() - started
         observers = self.observers = ObserverWrites(self.file)
         if tokens is not None:
-            tokens.listener = lambda kind, token, record: observers.put(TOKENS, _token(kind, token, record))
+            tokens.listener = lambda kind, found, record: observers.put(TOKENS, _token(kind, found, record))
         if journal is not None and self.keep_journal:
             size = journal.max_entries
             journal.listener = lambda entry: observers.put(JOURNAL, _journal(entry, size))
+
+    def _say_keys_dropped(self) -> None:
+        """A recovery that gave up a sealing key says which Deribit keys it started without (later starts drop them
+        without a word: the loss was said)."""
+        if self._key_lost is None:
+            return
+        given_up, why = self._key_lost
+        dropped = list(dict.fromkeys(client for key, client in self.sealer.dropped if key == given_up))
+        which = ", ".join(dropped) if dropped else "none is held now"
+        name = seal.key_path(self.file.path).name
+        self._note(f"--state-recover: its sealing key {name} {why}: started without the Deribit API keys whose client "
+                   f"secrets it sealed ({which}); a new key seals from now on")  # fmt: skip
 
     def _open_mark(self) -> str:
         """The high-water mark, written for the last command the file holds and kept from here on; answers its id
@@ -230,16 +280,20 @@ class Persistence:
             return 0
         if state is None:
             return 0
-        snapshot.restore(control, state)
+        try:
+            snapshot.restore(control, state, self.sealer)
+        except snapshot.SnapshotError as exc:  # nothing restored yet
+            self._note(f"its snapshot after command #{seq:,} is set aside, every command runs again: {exc}")
+            return 0
         self.snapshot_seq = seq
         return seq
 
     def _restore_tokens(self, tokens: TokenStore, credentials: DeribitCredentialRegistry) -> None:
         unread = 0
         try:
-            for kind, token, record in self.file.tokens():
+            for kind, found, record in self.file.tokens():
                 try:
-                    tokens.restore(kind, token, json.loads(record), credentials)
+                    tokens.restore(kind, found, json.loads(record), credentials)
                 except (ValueError, TypeError, KeyError, AttributeError):
                     unread += 1
         except StateError as exc:
@@ -270,7 +324,7 @@ class Persistence:
         with recorder.holding():
             seq = self.file.last_seq()
             if seq != self.snapshot_seq:
-                self.file.save_snapshot(seq, snapshot.take(control))
+                self.file.save_snapshot(seq, snapshot.take(control, self.sealer))
                 self.snapshot_seq = seq
         return seq
 
@@ -310,8 +364,9 @@ class Persistence:
         self.file.close()
 
 
-def _token(kind: str, token: str, record: dict[str, Any] | None) -> Callable[[], list[Statement]]:
-    return lambda: token_statements(kind, token, None if record is None else json.dumps(record))
+def _token(kind: str, found: str, record: dict[str, Any] | None) -> Callable[[], list[Statement]]:
+    """A token kept (or dropped) by its digest `found`."""
+    return lambda: token_statements(kind, found, None if record is None else json.dumps(record))
 
 
 def _journal(entry: JournalEntry | None, size: int) -> Callable[[], list[Statement]]:

@@ -32,6 +32,7 @@ from mockexchange.control import ControlError
 from mockexchange.control.commands import Call, Draw
 from mockexchange.core.clock import Clock, ManualClock, SystemClock, unix_us
 from mockexchange.state.file import CommandRecord, StateError, StateFile
+from mockexchange.state.seal import Sealer, SealError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The status of an admin answer when a command could not be written (the disk is full, say): it did not run.
@@ -56,9 +57,10 @@ def encode(arguments: dict[str, Any]) -> str:
 
 
 class StateRecorder:
-    def __init__(self, file: StateFile, clock: Clock) -> None:
+    def __init__(self, file: StateFile, clock: Clock, sealer: Sealer) -> None:
         self.file = file
         self.clock = clock
+        self.sealer = sealer  # a command's secrets are kept sealed (seal.py)
         self._lock = threading.RLock()
         self._depth = threading.local()
         self.replaying = False
@@ -75,6 +77,8 @@ class StateRecorder:
         if draw is not None:
             arguments, added = draw(control, arguments)
         encoded = encode(arguments)
+        if (kept := self.sealer.sealed_arguments(arguments)) is not arguments:
+            encoded = encode(kept)
         with self._lock, self._outermost():
             at = self.clock.now()
             try:
@@ -139,6 +143,12 @@ class StateRecorder:
             arguments = None
         if not isinstance(arguments, dict):
             raise StateError(f"{self.file.path}: command #{record.seq} ({record.name}) holds no arguments")
+        try:
+            arguments = self.sealer.opened_arguments(arguments)
+        except SealError as exc:
+            raise StateError(f"{self.file.path}: command #{record.seq} ({record.name}): {exc}") from None
+        if arguments is None:  # its secret was sealed with a key a recovery gave up: the key it made is dropped
+            return
         with self._at(from_us(record.at_us)):
             try:
                 method(**arguments)

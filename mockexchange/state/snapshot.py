@@ -5,7 +5,7 @@ another version ignores it and runs every command again; so does a restart by a 
 where the snapshot names them (another layout). It is a pickle of the ledger's and the book's own fields (their
 wiring, the clock, bus and lock, is the new mock's), the key registries and the id generator's position, read back by
 an unpickler that builds only the mock's own state classes and a few plain types: a state file from someone else
-cannot make a restart run code.
+cannot make a restart run code. A Deribit key's client secret is kept sealed (seal.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from mockexchange.auth.kalshi.keys import load_public_key, public_key_pem
 from mockexchange.control import Control
 from mockexchange.core.clock import ManualClock, SystemClock
 from mockexchange.core.ids import IdFactory
+from mockexchange.state.seal import Sealer, SealError
 from mockexchange.version import __version__
 
 # The shape of the state classes a snapshot holds (core's columns: kalshi/store.py, kalshi/fill_log.py) and where they
@@ -48,7 +49,8 @@ from mockexchange.version import __version__
 #     filled and rests (the ledger no longer does). Deribit's book keeps each account's closed orders, trades, log
 #     entries, cash moves and transfers up to a bound (core/deribit/kept.py's Kept), each instrument's tape, what each
 #     wallet traded, each wallet's positions; its orders the sums their margin reads and the waiting trigger orders.
-LAYOUT = 19
+# 20: Deribit's keys are kept as plain fields, the client secret sealed (state/seal.py), not as DeribitCredential.
+LAYOUT = 20
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}
@@ -81,8 +83,10 @@ def _fields(thing: object) -> dict[str, Any]:
     return {name: value for name, value in vars(thing).items() if name not in _WIRING}
 
 
-def take(control: Control) -> bytes:
-    """The state now; the caller holds every command back while it runs."""
+def take(control: Control, sealer: Sealer | None = None) -> bytes:
+    """The state now; the caller holds every command back while it runs. Each client secret is sealed with `sealer`
+    (the state file's); without one (a snapshot that stays in memory: a test comparing states) it is as it is."""
+    keep = sealer.seal if sealer is not None else str
     ledger, book = control.ledger, control.book
     with ledger.lock, book.lock:
         state = {
@@ -103,7 +107,10 @@ def take(control: Control) -> bytes:
                 )
                 for key in control.keys.all()
             ],
-            "deribit_keys": control.deribit_keys.all(),
+            "deribit_keys": [
+                (key.client_id, keep(key.client_secret), key.user_id, key.subaccount_id, key.scope)
+                for key in control.deribit_keys.all()
+            ],
             "clock": ledger.clock.now() if isinstance(ledger.clock, ManualClock) else None,
             # the system clock's offset (POST /_admin/clock moves it on): kept, as its commands may not run again
             "clock_offset": ledger.clock.offset if isinstance(ledger.clock, SystemClock) else None,
@@ -145,7 +152,9 @@ def read(data: bytes) -> dict[str, Any] | None:
     return state
 
 
-def restore(control: Control, state: dict[str, Any]) -> None:
+def restore(control: Control, state: dict[str, Any], sealer: Sealer | None = None) -> None:
+    """SnapshotError, before anything changed: a client secret does not open."""
+    credentials = _credentials(state["deribit_keys"], sealer)
     ledger, book = control.ledger, control.book
     vars(ledger).update(state["ledger"])
     if state["ids"] is not None and isinstance(ledger.new_id, IdFactory):
@@ -158,11 +167,30 @@ def restore(control: Control, state: dict[str, Any]) -> None:
             name=name, scopes=scopes,
         )  # fmt: skip
     control.deribit_keys.clear()
-    for credential in state["deribit_keys"]:
-        if isinstance(credential, DeribitCredential):
-            control.deribit_keys.restore(credential)
+    for credential in credentials:
+        control.deribit_keys.restore(credential)
     if state["clock"] is not None and isinstance(ledger.clock, ManualClock):
         ledger.clock.set(state["clock"])
     offset = state.get("clock_offset")
     if offset is not None and isinstance(ledger.clock, SystemClock):
         ledger.clock.restore_offset(offset)
+
+
+def _credentials(kept: list[tuple], sealer: Sealer | None) -> list[DeribitCredential]:
+    """The Deribit keys a snapshot holds, each secret opened (one a lost key sealed is dropped: `sealer.dropped`)."""
+    found = []
+    for client_id, sealed, user_id, subaccount_id, scope in kept:
+        secret = sealed if sealer is None else _unseal(sealer, sealed, client_id)
+        if secret is not None:
+            found.append(DeribitCredential(client_id, secret, user_id, subaccount_id, scope))
+    return found
+
+
+def _unseal(sealer: Sealer, sealed: str, client_id: str) -> str | None:
+    try:
+        secret = sealer.unseal(sealed)
+    except SealError as exc:
+        raise SnapshotError(f"{exc} (Deribit key {client_id})") from None
+    if secret is None:
+        sealer.lost_secret(sealed, client_id)
+    return secret

@@ -166,7 +166,7 @@ def killed_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 
 def _copy(source: Path, folder: Path) -> Path:
-    for suffix in ("", "-wal", "-mark"):
+    for suffix in ("", "-wal", "-mark", "-key"):
         if Path(f"{source}{suffix}").exists():
             shutil.copyfile(f"{source}{suffix}", folder / f"state.db{suffix}")
     return folder / "state.db"

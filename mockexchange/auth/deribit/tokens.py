@@ -4,10 +4,15 @@ An access token lives `expires_in` seconds on the injected clock (900 unless con
 asked for); a refresh token lives longer and works once: refreshing revokes it and hands out a new pair. Access tokens
 issued before a refresh keep working until they expire. A `connection`-scoped token issued over a websocket works only
 on that connection; one issued over HTTP (no connection) is not bound, or the HTTP Bearer scheme could never use it.
+
+The store keys each token by its digest (`digest`: SHA-256, in hex), never by the token: a presented token is looked up
+by its digest, and what a listener is told (a state file keeps it) is the digest and a record that holds no token, so
+no token is kept in clear and one taken back from a digest works as before.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 from collections import deque
@@ -50,7 +55,7 @@ class TokenGrant:
 
 @dataclass(frozen=True, slots=True)
 class AccessToken:
-    token: str
+    digest: str  # of the token (`digest`): the store never holds the token itself
     credential: DeribitCredential
     scope: str
     issued_ms: int
@@ -60,7 +65,7 @@ class AccessToken:
 
 @dataclass(frozen=True, slots=True)
 class _RefreshToken:
-    token: str
+    digest: str
     credential: DeribitCredential
     scope: str
     lifetime_s: int
@@ -136,6 +141,16 @@ def _bad_scope(part: str, why: str) -> AuthFailure:
     )
 
 
+def digest(token: str) -> str:
+    """What the store keys a token by and a state file keeps of it: its SHA-256 in hex (a token holds 36 random bytes,
+    so the digest tells nothing of it)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def is_digest(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
 def _new_token(issued_ms: int) -> str:
     # Deribit's tokens read `<issue ms>.<8 chars>.<opaque>`; clients treat them as opaque.
     return f"{issued_ms}.{secrets.token_urlsafe(6)}.{secrets.token_urlsafe(30)}"
@@ -152,14 +167,16 @@ class TokenStore:
         self.clock = clock
         self.access_lifetime_s = access_lifetime_s
         self.refresh_lifetime_s = refresh_lifetime_s
+        # Each by its token's digest.
         self._access: dict[str, AccessToken] = {}
         self._refresh: dict[str, _RefreshToken] = {}
-        self._rotated: dict[str, int] = {}  # refresh token -> when it was used (ms)
+        self._rotated: dict[str, int] = {}  # a used refresh token -> when it was used (ms)
         # client id -> kind -> the key's tokens of that kind, oldest first (some may be gone already)
         self._of_key: dict[str, dict[str, deque[str]]] = {}
         self._lock = threading.Lock()
-        # Told of every token kept or dropped (a state file keeps them): (kind, token, record or None to drop;
-        # kind "clear": all dropped). Connection-scoped access tokens are not told: they die with their connection.
+        # Told of every token kept or dropped (a state file keeps them): (kind, the token's digest, record or None to
+        # drop; kind "clear": all dropped). Connection-scoped access tokens are not told: they die with their
+        # connection.
         self.listener: Callable[[str, str, dict[str, Any] | None], None] | None = None
 
     def issue(
@@ -183,8 +200,9 @@ class TokenStore:
     ) -> TokenGrant:
         now = epoch_ms(self.clock)
         self._prune(credential.client_id, now)
+        access_token, refresh_token = _new_token(now), _new_token(now)
         access = AccessToken(
-            _new_token(now),
+            digest(access_token),
             credential,
             scope,
             now,
@@ -192,53 +210,53 @@ class TokenStore:
             connection_id if connection_scoped else None,
         )
         refresh = _RefreshToken(
-            _new_token(now),
+            digest(refresh_token),
             credential,
             scope,
             lifetime_s,
             connection_scoped,
             now + max(self.refresh_lifetime_s, lifetime_s) * 1000,
         )
-        self._access[access.token] = access
-        self._refresh[refresh.token] = refresh
+        self._access[access.digest] = access
+        self._refresh[refresh.digest] = refresh
         if self.listener is not None:
             if access.connection_id is None:
-                self.listener("access", access.token, _access_record(access))
-            self.listener("refresh", refresh.token, _refresh_record(refresh))
-        self._keep(credential.client_id, "access", access.token)
-        self._keep(credential.client_id, "refresh", refresh.token)
-        return TokenGrant(access.token, refresh.token, lifetime_s, scope)
+                self.listener("access", access.digest, _access_record(access))
+            self.listener("refresh", refresh.digest, _refresh_record(refresh))
+        self._keep(credential.client_id, "access", access.digest)
+        self._keep(credential.client_id, "refresh", refresh.digest)
+        return TokenGrant(access_token, refresh_token, lifetime_s, scope)
 
     def refresh(self, refresh_token: str, *, connection_id: str | None = None) -> TokenGrant | AuthFailure:
         """The `refresh_token` grant: a new pair with the same scope; the refresh token used is spent."""
         with self._lock:
-            now = epoch_ms(self.clock)
-            held = self._refresh.get(refresh_token)
+            now, used = epoch_ms(self.clock), digest(refresh_token)
+            held = self._refresh.get(used)
             if held is None:
-                if refresh_token in self._rotated:
+                if used in self._rotated:
                     return _unauthorized(
                         Reason.ROTATED_TOKEN,
-                        f"refresh token was already used at {self._rotated[refresh_token]} ms; "
+                        f"refresh token was already used at {self._rotated[used]} ms; "
                         "use the refresh_token of that reply",
                     )
                 return _unauthorized(Reason.UNKNOWN_TOKEN, "no such refresh token")
             if now >= held.expires_ms:
                 return _unauthorized(Reason.EXPIRED_TOKEN, _expired("refresh token", held.expires_ms, now))
-            del self._refresh[refresh_token]
-            self._rotated[refresh_token] = now
+            del self._refresh[used]
+            self._rotated[used] = now
             client_id = held.credential.client_id
             if self.listener is not None:
-                self.listener("refresh", refresh_token, None)
-                self.listener("rotated", refresh_token, {"used_ms": now, "client_id": client_id})
-            self._keep(client_id, "rotated", refresh_token)
+                self.listener("refresh", used, None)
+                self.listener("rotated", used, {"used_ms": now, "client_id": client_id})
+            self._keep(client_id, "rotated", used)
             return self._issue(held.credential, held.scope, held.lifetime_s, held.connection_scoped, connection_id)
 
     def access(self, access_token: str, *, connection_id: str | None = None) -> AccessToken | AuthFailure:
         """The token behind a Bearer header or a websocket `access_token` param, if it still works here."""
-        now = epoch_ms(self.clock)
-        held = self._access.get(access_token)
+        now, presented = epoch_ms(self.clock), digest(access_token)
+        held = self._access.get(presented)
         if held is None:
-            if access_token in self._refresh or access_token in self._rotated:
+            if presented in self._refresh or presented in self._rotated:
                 return _unauthorized(Reason.UNKNOWN_TOKEN, "that is a refresh token; send the access_token")
             return _unauthorized(Reason.UNKNOWN_TOKEN, "no such access token")
         if now >= held.expires_ms:
@@ -253,13 +271,14 @@ class TokenStore:
 
     def knows(self, token: str) -> bool:
         """Whether `token` is one this store granted (access or refresh, used or not)."""
-        return token in self._access or token in self._refresh or token in self._rotated
+        found = digest(token)
+        return found in self._access or found in self._refresh or found in self._rotated
 
     def close_connection(self, connection_id: str) -> None:
         """A websocket closed: its connection-scoped access tokens die with it."""
         with self._lock:
-            for token in [t for t, a in self._access.items() if a.connection_id == connection_id]:
-                del self._access[token]
+            for found in [d for d, a in self._access.items() if a.connection_id == connection_id]:
+                del self._access[found]
 
     def clear(self) -> None:
         with self._lock:
@@ -270,24 +289,27 @@ class TokenStore:
             if self.listener is not None:
                 self.listener("clear", "", None)
 
-    def restore(self, kind: str, token: str, record: dict[str, Any], credentials: DeribitCredentialRegistry) -> bool:
-        """Take back a token a listener was told of; False if its credential is gone (or the record is not one)."""
+    def restore(self, kind: str, found: str, record: dict[str, Any], credentials: DeribitCredentialRegistry) -> bool:
+        """Take back a token a listener was told of, by its digest; False if its credential is gone (or the record is
+        not one). ValueError: `found` is no digest."""
+        if not is_digest(found):
+            raise ValueError("a token is kept as its digest")
         if kind == "rotated":
-            self._rotated[token] = int(record["used_ms"])
-            self._keep(str(record.get("client_id", "")), kind, token)
+            self._rotated[found] = int(record["used_ms"])
+            self._keep(str(record.get("client_id", "")), kind, found)
             return True
         credential = credentials.get(str(record.get("client_id")))
         if credential is None:
             return False
         if kind in ("access", "refresh"):
-            self._keep(credential.client_id, kind, token)
+            self._keep(credential.client_id, kind, found)
         if kind == "access":
-            self._access[token] = AccessToken(
-                token, credential, record["scope"], int(record["issued_ms"]), int(record["expires_ms"]), None
+            self._access[found] = AccessToken(
+                found, credential, record["scope"], int(record["issued_ms"]), int(record["expires_ms"]), None
             )
         elif kind == "refresh":
-            self._refresh[token] = _RefreshToken(
-                token, credential, record["scope"], int(record["lifetime_s"]), bool(record["connection_scoped"]),
+            self._refresh[found] = _RefreshToken(
+                found, credential, record["scope"], int(record["lifetime_s"]), bool(record["connection_scoped"]),
                 int(record["expires_ms"]),
             )  # fmt: skip
         else:
@@ -297,16 +319,17 @@ class TokenStore:
     def _kept(self, kind: str) -> dict[str, Any]:
         return {"access": self._access, "refresh": self._refresh, "rotated": self._rotated}[kind]
 
-    def _keep(self, client_id: str, kind: str, token: str) -> None:
-        """Count `token` as the key's newest of its kind; forget the key's oldest past `MAX_TOKENS_PER_KEY`."""
+    def _keep(self, client_id: str, kind: str, found: str) -> None:
+        """Count the token of digest `found` as the key's newest of its kind; forget the key's oldest past
+        `MAX_TOKENS_PER_KEY`."""
         held = self._of_key.setdefault(client_id, {}).setdefault(kind, deque())
-        held.append(token)
+        held.append(found)
         while len(held) > MAX_TOKENS_PER_KEY:
             self._forget(kind, held.popleft())
 
-    def _forget(self, kind: str, token: str) -> None:
-        if self._kept(kind).pop(token, None) is not None and self.listener is not None:
-            self.listener(kind, token, None)
+    def _forget(self, kind: str, found: str) -> None:
+        if self._kept(kind).pop(found, None) is not None and self.listener is not None:
+            self.listener(kind, found, None)
 
     def _prune(self, client_id: str, now: int) -> None:
         """Forget the key's tokens that expired (or were used) a day ago, oldest first: one step each, whatever other

@@ -110,6 +110,7 @@ class Connection:
         self.websocket = websocket
         self.id = uuid.uuid4().hex
         self.caller: Authenticated | None = None  # bound by public/auth on this connection
+        self.access_token: str | None = None  # the token it was bound with (the store holds only its digest)
         self.channels: dict[str, Channel] = {}
         self.loop = asyncio.get_running_loop()
         self._fanout = fanout
@@ -177,10 +178,10 @@ class Connection:
         self._outbox.clear()
         self._overflow.set()  # the sender may be waiting for the client to read: stop it
 
-    def _bind(self, caller: Authenticated) -> None:
+    def _bind(self, caller: Authenticated, access_token: str) -> None:
         """public/auth bound the connection to `caller`: its user's trades come here from now on."""
         previous = self.caller
-        self.caller = caller
+        self.caller, self.access_token = caller, access_token
         if self._fanout is None or (previous is not None and previous.credential.user_id == caller.credential.user_id):
             return
         self.leave_fanout()
@@ -320,7 +321,7 @@ class Connection:
         if name == "public/auth":
             bound = self.ctx.auth.authenticate_token(result["access_token"], connection_id=self.id)
             if isinstance(bound, Authenticated):
-                self._bind(bound)
+                self._bind(bound, result["access_token"])
         return result
 
     def _charge(self, name: str) -> None:
@@ -333,8 +334,8 @@ class Connection:
 
     def _caller(self, params: Params) -> Authenticated:
         token = params.get("access_token")
-        if token is None and self.caller is not None and self.caller.token is not None:
-            token = self.caller.token.token
+        if token is None:
+            token = self.access_token
         if token is None:
             raise RpcError(UNAUTHORIZED, "private methods need public/auth on this connection or an access_token")
         if not isinstance(token, str):
