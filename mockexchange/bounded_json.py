@@ -13,13 +13,14 @@ import orjson
 # Deeper than any request of either venue (3 to 4 levels), far below the recursion limits of the JSON schema
 # validator (~255 levels) and of Python (1,000).
 MAX_JSON_DEPTH = 64
-# What is not a bracket: JSON strings whole (brackets in them do not count) and runs of other characters; removing it
-# leaves the brackets (and the quote of an unterminated string), whose running sum of steps is the depth.
+# What is not a bracket: JSON strings whole (brackets in them do not count; an unterminated one runs to the end, which
+# no JSON is) and runs of other characters; removing it leaves the brackets, whose running sum of steps is the depth.
+# Possessive, so linear: a string that is never closed is read once, not once from each quote escaped in it.
 _NOT_BRACKETS = {
-    str: re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[^\[\]{}"]+'),
-    bytes: re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[^\[\]{}"]+'),
+    str: re.compile(r'"(?:[^"\\]++|\\.)*+"?|[^\[\]{}"]+'),
+    bytes: re.compile(rb'"(?:[^"\\]++|\\.)*+"?|[^\[\]{}"]+'),
 }
-_STEPS = {"[": 1, "{": 1, "]": -1, "}": -1, '"': 0}
+_STEPS = {"[": 1, "{": 1, "]": -1, "}": -1}
 _STEPS.update({ord(k): v for k, v in list(_STEPS.items())})  # a bytes object iterates as ints
 
 
