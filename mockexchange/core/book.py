@@ -168,13 +168,30 @@ class Book:
 
     def queue_ahead(self, order_id: str) -> int:
         """The size resting before the order at its price (what must trade before it does)."""
-        order = self._order(order_id)
-        ahead = 0
-        for other in self._sides[order.side].at[_key(order.side, order.price)].orders.values():
-            if other is order:
-                return ahead
-            ahead += other.size
-        raise AssertionError("a resting order is missing from its level")  # the book's own invariant
+        return self.queues_ahead([order_id])[order_id]
+
+    def queues_ahead(self, order_ids: Iterable[str], step: Callable[[], None] | None = None) -> dict[str, int]:
+        """`queue_ahead` of each of the orders, each level they rest at walked once, as far as the last of them (many
+        orders at one level cost a walk of it, not a walk each); `step` is called as each order walked is passed."""
+        wanted: dict[tuple[Side, int], set[str]] = {}
+        for order_id in order_ids:
+            order = self._order(order_id)
+            wanted.setdefault((order.side, _key(order.side, order.price)), set()).add(order_id)
+        found: dict[str, int] = {}
+        for (side, key), ids in wanted.items():
+            ahead, left = 0, len(ids)
+            for other in self._sides[side].at[key].orders.values():
+                if step is not None:
+                    step()
+                if other.order_id in ids:
+                    found[other.order_id] = ahead
+                    left -= 1
+                    if not left:
+                        break
+                ahead += other.size
+            if left:
+                raise AssertionError("a resting order is missing from its level")  # the book's own invariant
+        return found
 
     def crosses(self, side: Side, price: int) -> bool:
         """Whether an order on `side` at `price` would trade with what rests on the other side."""

@@ -50,7 +50,9 @@ from mockexchange.version import __version__
 #     entries, cash moves and transfers up to a bound (core/deribit/kept.py's Kept), each instrument's tape, what each
 #     wallet traded, each wallet's positions; its orders the sums their margin reads and the waiting trigger orders.
 # 20: Deribit's keys are kept as plain fields, the client secret sealed (state/seal.py), not as DeribitCredential.
-LAYOUT = 20
+# 21: an FCM desk keeps what each subtrader's daily cap counts as it changes (its fills' premium by New York date,
+#     its resting orders' sum and each one's share).
+LAYOUT = 21
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

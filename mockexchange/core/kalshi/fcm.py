@@ -2,8 +2,11 @@
 event-contract daily cap and blocked categories, the member's error account, and position transfers from one of its
 subtraders to a subtrader under that error account.
 
-Caps and blocked categories are stored here, where an order path checks them (`order_refusal`); the mock takes no
-orders from clients yet, so nothing calls it but its tests: they are stored and read, not enforced. A position transfer
+Caps and blocked categories are stored here, where the order path checks them (`order_refusal`). What a subtrader's
+cap counts (`utilization`) is kept as it changes, never read back from its fills or orders: each fill's premium and
+each settlement's revenue are added to the New York day they happen on (`executed`), and each resting order's value
+and taker fee to the subtrader's sum as the order rests, changes and ends (`resting`), so an order of a subtrader costs
+the same beside its first fill as beside its millionth. A position transfer
 is booked like a trade between the two rows at the YES price (positions.fill, no fee, no fill record): the source's
 row and cash move as a sale of the side moved, the target's as a purchase of it, under the ledger's lock, and each row
 is published as a `position` change, as a fill's is.
@@ -19,13 +22,15 @@ from zoneinfo import ZoneInfo
 
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi import positions
-from mockexchange.core.kalshi.checks import MAX_BALANCE, LedgerError
+from mockexchange.core.kalshi.checks import MAX_BALANCE, LedgerError, Terms
 from mockexchange.core.kalshi.figures import hold
-from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, PRICE, count_units, dollar_units, price_units
+from mockexchange.core.kalshi.orders import RESTING
+from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, PRICE
 
 if TYPE_CHECKING:
     from mockexchange.core.kalshi.accounts import Account
     from mockexchange.core.kalshi.ledger import Ledger
+    from mockexchange.core.kalshi.orders import Order
 
 SUFFIX = re.compile(r"[A-Za-z0-9]{1,16}")
 MAX_CATEGORY = 100  # characters of a blocked category
@@ -56,12 +61,16 @@ class FcmState:
     blocked: dict[str, set[str]] = field(default_factory=dict)  # subtrader -> blocked event categories
     error_accounts: dict[str, str] = field(default_factory=dict)  # FCM member -> its error account
     transfers: dict[str, PositionTransfer] = field(default_factory=dict)
+    # What a subtrader's cap counts, kept as it changes (micro-dollars): its fills' premium less what settlements paid
+    # it, by New York date; what its resting orders would pay at most (each order's share, by order id, beside).
+    executed: dict[str, dict[date, int]] = field(default_factory=dict)
+    resting: dict[str, int] = field(default_factory=dict)
+    resting_shares: dict[str, int] = field(default_factory=dict)
 
     def clear(self) -> None:
-        self.caps.clear()
-        self.blocked.clear()
-        self.error_accounts.clear()
-        self.transfers.clear()
+        for kept in (self.caps, self.blocked, self.error_accounts, self.transfers, self.executed, self.resting,
+                     self.resting_shares):  # fmt: skip
+            kept.clear()
 
 
 class FcmDesk:
@@ -132,21 +141,33 @@ class FcmDesk:
     def utilization(self, subtrader_id: str) -> tuple[int, int]:
         """(executed, resting) utilization, micro-dollars: the premium the subtrader's fills of the cap date paid
         (fees included; what sales received and settlements paid that day credited back), and what its resting orders
-        would pay at most, their taker fees included. Under the ledger's lock."""
-        ledger = self.ledger
-        day = self.cap_date()
-        executed = 0
-        for fill in ledger.fill_index.records(subtrader_id):
-            if fill.created.astimezone(CAP_DAY).date() == day:  # type: ignore[attr-defined]
-                executed += _premium(fill)
-        for record in ledger.settlements.records(subtrader_id):
-            if record.settled_time.astimezone(CAP_DAY).date() == day:  # type: ignore[attr-defined]
-                executed -= dollar_units(record.revenue)  # type: ignore[attr-defined]
-        resting = 0
-        for order in ledger.orders.values():
-            if order.user_id == subtrader_id:
-                resting += order.value_units + ledger.fee_schedule.fee_units(order.remaining, order.yes_price, True)
-        return executed, resting
+        would pay at most, their taker fees included. Under the ledger's lock; kept as they change (`executed_moved`,
+        `rest_moved`), so a read costs the same however many fills and orders the subtrader has."""
+        state = self.ledger.fcm_state
+        return state.executed.get(subtrader_id, {}).get(self.cap_date(), 0), state.resting.get(subtrader_id, 0)
+
+    def executed_moved(self, subtrader_id: str, when: datetime, amount: int) -> None:
+        """A fill's premium (a settlement's revenue, negated) made at `when` counts on that New York date."""
+        days = self.ledger.fcm_state.executed.setdefault(subtrader_id, {})
+        day = when.astimezone(CAP_DAY).date()
+        days[day] = days.get(day, 0) + amount
+
+    def rest_moved(self, order: Order) -> None:
+        """A subtrader's order rests as it stands now (it may have ended): its share of the resting utilization, its
+        value and its taker fee under the ledger's schedule, follows."""
+        state = self.ledger.fcm_state
+        share = 0
+        if order.remaining and order.status == RESTING:
+            share = order.value_units + self.ledger.fee_schedule.fee_units(order.remaining, order.yes_price, True)
+        before = state.resting_shares.pop(order.order_id, 0)
+        if share:
+            state.resting_shares[order.order_id] = share
+        if share != before:
+            total = state.resting.get(order.user_id, 0) + share - before
+            if total:
+                state.resting[order.user_id] = total
+            else:
+                state.resting.pop(order.user_id, None)
 
     def block_category(self, fcm_user_id: str, subtrader_id: str, category: str, blocked: bool) -> list[str]:
         """Add the category to (or take it from) the subtrader's blocked set; answers the set, sorted."""
@@ -280,8 +301,6 @@ def _check_terms(count: int, price: int) -> None:
         raise LedgerError("price_centicents must be whole cents from 0 to 10000 (a multiple of 100)")
 
 
-def _premium(fill: object) -> int:
+def premium(terms: Terms) -> int:
     """What one fill put at risk, micro-dollars: a purchase's cost and fee; a sale's fee less what it received."""
-    count, price = count_units(fill.count), price_units(fill.price)  # type: ignore[attr-defined]
-    fee = dollar_units(fill.fee)  # type: ignore[attr-defined]
-    return fee + (count * price if fill.action == "buy" else -count * price)  # type: ignore[attr-defined]
+    return terms.fee + (terms.count * terms.price if terms.action == "buy" else -terms.count * terms.price)

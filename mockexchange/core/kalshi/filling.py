@@ -14,6 +14,7 @@ from mockexchange.core.events import Change
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import Terms
+from mockexchange.core.kalshi.fcm import premium
 from mockexchange.core.kalshi.figures import hold, roll_day
 from mockexchange.core.kalshi.fill_log import FillLog
 from mockexchange.core.kalshi.markets import Market
@@ -70,6 +71,8 @@ class Filling:
             is_taker, terms.fee, now, after[0], client_order_id,
         )  # fmt: skip
         self.fill_index.add_position(account.user_id, now, at)  # type: ignore[attr-defined]
+        if account.subtrader_of is not None:  # (its daily cap counts the fill: fcm.py)
+            self.fcm.executed_moved(account.user_id, now, premium(terms))  # type: ignore[attr-defined]
         if prints:  # the trade's taker: the fill's owner if it took, else the other side (buying YES faces a NO taker)
             self._print(market, at, terms.count, terms.yes, terms.buys == bool(is_taker), now)  # type: ignore[attr-defined]
         return at, changed

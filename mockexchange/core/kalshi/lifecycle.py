@@ -212,6 +212,8 @@ class MarketLifecycle:
             holder.move_cash(row.subaccount, market.exchange_index, payout, when)
             self.positions.mark_settled(row, when)  # type: ignore[attr-defined]
             self.settlements.add(row.user_id, when, record)  # type: ignore[attr-defined]
+            if holder.subtrader_of is not None:  # (its daily cap counts what the settlement paid: fcm.py)
+                self.fcm.executed_moved(row.user_id, when, -payout)  # type: ignore[attr-defined]
             self.bus.publish(Change("position", row.user_id, row.snapshot()))  # type: ignore[attr-defined]
 
     def _determine(self, market: Market, result: str, now: datetime) -> None:

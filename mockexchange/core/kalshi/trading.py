@@ -21,10 +21,11 @@ level of the price structure or not; it never takes (one that would cross is ref
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from mockexchange.core.book import Book, LevelChange, merged
 from mockexchange.core.clock import unix_us
@@ -67,7 +68,7 @@ from mockexchange.core.kalshi.positions import ACTIONS, SIDES, buys_yes
 from mockexchange.core.kalshi.price_levels import is_level, worst_level
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, price
 from mockexchange.core.money import MAX_COUNT
-from mockexchange.core.stepping import DEEP, Footprint, restarting
+from mockexchange.core.stepping import DEEP, Footprint, MustStep, restarting
 
 KEEP = object()
 _MOST_COUNT = int(MAX_COUNT) * CONTRACT  # hundredths  # an amend that leaves the expiration_time as it is
@@ -75,6 +76,7 @@ _MOST_COUNT = int(MAX_COUNT) * CONTRACT  # hundredths  # an amend that leaves th
 # its places in the indexes), so some 10 MB an account: far more than a test reads back, and a soak ending an order a
 # second keeps its last three hours of them (and every resting order).
 KEPT_ENDED = 10_000
+T = TypeVar("T")
 
 
 def _invalid(message: str, code: str = "invalid_order") -> Refusal:
@@ -283,8 +285,8 @@ class Trading:
             self.run_due_now()  # type: ignore[attr-defined]
             now = self.clock.now()  # type: ignore[attr-defined]
             by_market: dict[str, list[Order]] = {}
-            for order in self.orders.values():  # type: ignore[attr-defined]
-                if order.user_id == user_id and subaccount in (None, order.subaccount):
+            for order in self.resting_of(user_id):
+                if subaccount in (None, order.subaccount):
                     by_market.setdefault(order.ticker, []).append(order)
             many = sum(map(len, by_market.values())) > DEEP
             with self.lock.long(Footprint.of((user_id,), by_market)) if many else nullcontext():  # type: ignore[attr-defined]
@@ -530,8 +532,11 @@ class Trading:
         self.client_orders[(order.user_id, client_order_id)] = order.order_id  # type: ignore[attr-defined]
 
     def _rest_moved(self, order: Order, before: int, now: datetime) -> None:
-        """What the order rests, in whole contracts, was `before`: its position row's `resting_orders_count` and the
-        ledger's total follow."""
+        """What the order rests, in whole contracts, was `before`: its position row's `resting_orders_count` and its
+        account's total follow (and, for a subtrader, what its daily cap counts of it: fcm.py)."""
+        account = self.accounts[order.user_id]  # type: ignore[attr-defined]
+        if account.subtrader_of is not None:
+            self.fcm.rest_moved(order)  # type: ignore[attr-defined]
         delta = order.resting_whole - before
         if not delta:
             return
@@ -539,7 +544,7 @@ class Trading:
         row = self._position_row(order.user_id, order.subaccount, market, now)  # type: ignore[attr-defined]
         with self.positions.changing(row, now):  # type: ignore[attr-defined]
             row.resting_orders_count += delta
-        self.accounts[order.user_id].resting += delta  # type: ignore[attr-defined]
+        account.resting += delta
 
     def _hold(self, order: Order, now: datetime) -> None:
         """The order holds what it should now (orders.py): the difference leaves or rejoins the available cash."""
@@ -634,6 +639,11 @@ class Trading:
 
     # -- reads -------------------------------------------------------------------------------------------------------
 
+    def resting_of(self, user_id: str) -> list[Order]:
+        """The user's resting orders, oldest first: read from its own orders (its order index, which holds its ended
+        orders up to their bound too), never from every account's. Under the lock."""
+        return [order for order in self.order_index.records(user_id) if order.status == RESTING]  # type: ignore[attr-defined]
+
     def queue_position(self, order_id: str, user_id: str, subaccount: int) -> int:
         """The hundredths resting ahead of the order at its price."""
         with self.lock:  # type: ignore[attr-defined]
@@ -641,6 +651,39 @@ class Trading:
             book = self.markets[order.ticker].book  # type: ignore[attr-defined]
             assert book is not None
             return book.queue_ahead(order_id)
+
+    @restarting
+    def queue_positions(
+        self, user_id: str, keep: Callable[[Order], bool], row: Callable[[Order, int], T]
+    ) -> list[T]:  # fmt: skip
+        """`row(order, ahead)` of each of the user's resting orders `keep` takes, by ticker, then time: `ahead`, the
+        hundredths resting ahead of it at its price (each level walked once for all of them). Past `DEEP` resting
+        orders the read is long (core/stepping.py; inline on an event loop, `MustStep`), over the user and the markets
+        its orders rest in."""
+        with self.lock:  # type: ignore[attr-defined]
+            many = self.order_index.count(user_id) - self.archive.ended_orders.count(user_id) > DEEP  # type: ignore[attr-defined]
+            if many and self.lock.on_loop:  # type: ignore[attr-defined]
+                raise MustStep()
+            resting = self.resting_of(user_id)  # (oldest first)
+            footprint = Footprint.of((user_id,), {order.ticker for order in resting})
+            with self.lock.long(footprint) if many else nullcontext():  # type: ignore[attr-defined]
+                step = self._stepper()  # type: ignore[attr-defined]
+                by_market: dict[str, list[Order]] = {}
+                for order in resting:
+                    if step is not None:
+                        step()
+                    if keep(order):
+                        by_market.setdefault(order.ticker, []).append(order)
+                rows: list[T] = []
+                for ticker in sorted(by_market):
+                    book = self.markets[ticker].book  # type: ignore[attr-defined]
+                    assert book is not None
+                    ahead = book.queues_ahead((order.order_id for order in by_market[ticker]), step)
+                    for order in by_market[ticker]:
+                        if step is not None:
+                            step()
+                        rows.append(row(order, ahead[order.order_id]))
+                return rows
 
     # -- the clock, pauses and the end of a market ----------------------------------------------------------------
 

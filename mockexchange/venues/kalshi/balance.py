@@ -62,5 +62,5 @@ def get_resting_order_value(ctx: KalshiContext, key: ApiKey, query) -> dict[str,
     with ctx.ledger.reading():
         member = require_member(ctx, key)
         owners = {member.user_id, *member.subtraders}
-        orders = [o for o in ctx.ledger.orders.values() if o.user_id in owners]
+        orders = [order for owner in owners for order in ctx.ledger.resting_of(owner)]
         return render.resting_order_value(orders)

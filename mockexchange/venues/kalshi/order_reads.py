@@ -104,23 +104,18 @@ def get_order_queue_positions(ctx: KalshiContext, key: ApiKey, query: Any) -> di
     tickers = frozenset(values["market_tickers"] or ())
     event = values["event_ticker"]
     ledger = ctx.ledger
-    user_id = owner(key)
-    with ledger.reading():
-        found = [
-            order
-            for order in ledger.orders.values()
-            if order.user_id == user_id
-            and order.subaccount == subaccount
+    markets = ledger.markets
+
+    def keep(order: Order) -> bool:
+        return (
+            order.subaccount == subaccount
             and (not tickers or order.ticker in tickers)
-            and (event is None or ledger.markets[order.ticker].event_ticker == event)
-        ]
-        found.sort(key=lambda o: (o.ticker, o.created, o.order_id))
-        rows = [
-            {
-                "order_id": order.order_id,
-                "market_ticker": order.ticker,
-                "queue_position_fp": count_fp(contracts(ledger.queue_position(order.order_id, user_id, subaccount))),
-            }
-            for order in found
-        ]
-    return {"queue_positions": rows}
+            and (event is None or markets[order.ticker].event_ticker == event)
+        )
+
+    def row(order: Order, ahead: int) -> dict[str, Any]:
+        fp = count_fp(contracts(ahead))
+        return {"order_id": order.order_id, "market_ticker": order.ticker, "queue_position_fp": fp}
+
+    ledger.run_due()
+    return {"queue_positions": ledger.queue_positions(owner(key), keep, row)}  # (many: read long, in a worker thread)
