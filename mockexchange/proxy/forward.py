@@ -18,7 +18,7 @@ from mockexchange.core.clock import monotonic
 from mockexchange.proxy import judge
 from mockexchange.proxy.messages import Seen, header, headers, seen
 from mockexchange.proxy.targets import TargetRefused, http_url
-from mockexchange.proxy.upstreams import Upstream, failure, route
+from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
 
 if TYPE_CHECKING:
     from mockexchange.proxy.app import ProxyApp
@@ -32,7 +32,8 @@ HOP_BY_HOP = frozenset(
         b"trailer", b"trailers", b"transfer-encoding", b"upgrade",
     }
 )  # fmt: skip
-_NOT_FORWARDED = HOP_BY_HOP | {b"host", b"content-length"}
+_LENGTH = frozenset({b"content-length"})
+_NOT_FORWARDED = HOP_BY_HOP | {b"host"} | _LENGTH
 _KEY_HEADER = b"kalshi-access-key"
 _AUTH_HEADER = b"x-mockexchange-auth"  # the mock's diagnosis, when the upstream is a mock
 
@@ -130,6 +131,8 @@ async def _exchange(
         raise UpstreamFailed(f"cannot reach {upstream.origin}: {exc or type(exc).__name__}") from None
     except (httpx.HTTPError, OSError) as exc:
         raise UpstreamFailed(f"{upstream.origin} failed: {type(exc).__name__}: {exc}") from None
+    if (why := not_final(upstream, response.status_code)) is not None:
+        raise UpstreamFailed(why)
     return response.status_code, list(response.headers.raw), body
 
 
@@ -152,8 +155,10 @@ def raw_target(scope: Scope) -> bytes:
 
 
 def _framed(raw: list[tuple[bytes, bytes]], body: bytes, status: int) -> list[tuple[bytes, bytes]]:
-    """The answer's headers as passed on: end to end only, with a length when the upstream framed it in chunks."""
-    kept = end_to_end(raw)
+    """The answer's headers as passed on: end to end only, with a length when the upstream framed it in chunks (and
+    without the upstream's length then: RFC 9112 section 6.3, Transfer-Encoding overrides it, and the body passed on
+    is the chunks' bytes)."""
+    kept = end_to_end(raw, _LENGTH if header(raw, b"transfer-encoding") is not None else frozenset())
     if status >= 200 and status not in (204, 304) and header(kept, b"content-length") is None:
         kept.append((b"content-length", str(len(body)).encode()))
     return kept

@@ -23,7 +23,7 @@ from mockexchange.proxy import judge
 from mockexchange.proxy.forward import HOP_BY_HOP, end_to_end, raw_target, request_record
 from mockexchange.proxy.messages import Seen, header, headers, seen
 from mockexchange.proxy.targets import TargetRefused, websocket_url
-from mockexchange.proxy.upstreams import Upstream, failure, route
+from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
 from mockexchange.web import GONE
 
 if TYPE_CHECKING:
@@ -71,6 +71,10 @@ class Socket:
             remote = await self._connect(url)
         except InvalidStatus as refused:
             answer = refused.response
+            if (why := not_final(self.upstream, answer.status_code)) is not None:  # an interim status, as a refusal
+                status, raw, body = failure(self.upstream, 502, why, self.proxy.clock)
+                await self._refuse(arrived, at, status, raw, body, why)
+                return
             raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.raw_items()]
             await self._refuse(arrived, at, answer.status_code, raw, answer.body or b"", None)
             return

@@ -1,6 +1,7 @@
 """The upstreams a proxy forwards to (Kalshi's, Deribit's), which one a request goes to, and the venue's own error
 body for what the proxy answers itself (502: the upstream could not be reached or failed; 413: a body too large; 400:
-a request target it does not forward, `targets.py`).
+a request target it does not forward, `targets.py`). An upstream whose final answer has a status no HTTP answer has
+(600 to 999, which h11 reads) or an interim one (1xx to a websocket upgrade) failed: 502, and nothing is recorded.
 
 A request goes to the upstream's scheme, host and port with its path as the client sent it (a Kalshi signature
 covers the path from the root): the upstream URL's path only says where the client's base is. With both upstreams,
@@ -22,6 +23,7 @@ from mockexchange.venues.kalshi.bodies import bad_request
 from mockexchange.web import DIAGNOSIS_HEADER, header_safe
 
 DERIBIT_ROOTS = ("/api/", "/ws/api/")
+_FINAL = range(200, 600)  # a final answer's status (RFC 9110 section 15: 100 to 599, 1xx interim)
 LIVE_DERIBIT = "www.deribit.com"
 _DERIBIT_ERRORS = {400: BAD_REQUEST, 413: TOO_LARGE}  # else 10001 `error`, a 502
 
@@ -67,6 +69,14 @@ def route(path: str, upstreams: dict[str, Upstream]) -> Upstream | None:
     if path == "/api" or path.startswith(DERIBIT_ROOTS):
         return upstreams.get("deribit")
     return upstreams.get("kalshi")
+
+
+def not_final(upstream: Upstream, status: int) -> str | None:
+    """Why an upstream's answer of `status` is none to pass on (None: it is one): the proxy's client reads a status to
+    999, and a websocket's an interim one, which neither the client nor a tape can take as an answer."""
+    if status in _FINAL:
+        return None
+    return f"{upstream.origin} answered status {status}, which no final HTTP answer has (200 to 599)"
 
 
 def failure(
