@@ -5,7 +5,8 @@ uvicorn's protocols are subclassed for the mock's connection limits (`Settings`)
 head that does not arrive whole within `header_timeout_s`, or a body within `body_timeout_s`, with 408, and a
 connection beyond `max_connections` with 503 (uvicorn's own `limit_concurrency` answers 503 per request but lets every
 websocket upgrade through, and never closes an idle connection that has sent nothing), and closes a connection after
-a request that declared two framings; the websocket protocol pings with Kalshi's payload, bounds what waits for a
+a request that declared two framings; the websocket protocol answers an upgrade head websockets' parser refuses
+(414, 431 or 400, and close: uvicorn left it unanswered), pings with Kalshi's payload, bounds what waits for a
 client that does not read (`ws_send_buffer_bytes`, control frames included: such a client is not read, and is cut off
 if it stays so), writes a connection's last frames past that bound when asked (`web.UNTHROTTLED`), cuts off a client
 that has not taken the close within its close timeout, and writes the venues' fanned-out frames straight from the loop
@@ -274,7 +275,36 @@ def text_frame(text: bytes) -> bytes:
     return b"\x81\x7f" + size.to_bytes(8, "big") + text
 
 
-class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
+class GuardedWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websockets-sansio protocol, answering an upgrade whose head websockets' parser refuses though h11 took
+    it (a line over 8 KiB: 414 or 431; over 128 headers: 431; a body, a control character in a value: 400) and closing
+    the connection. uvicorn wrote nothing for one, so its client waited for an answer for as long as it stayed (holding
+    one of `max_connections`), and a server stopping with it open failed (websockets' second end of file). A denial
+    response the app sends ends the handshake too: without that, uvicorn logs "returned without completing handshake"
+    for every refused upgrade. The proxy's websockets run on it, the mock's on `HeartbeatWebSocketProtocol`."""
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if not self.handshake_initiated and self.conn.handshake_exc is not None and not self.close_sent:
+            self._refuse_head()
+
+    def _refuse_head(self) -> None:
+        answer = b"".join(self.conn.data_to_send())  # websockets' own 414 or 431, or only its end of file
+        if not answer:
+            refused = self.conn.handshake_exc
+            why = str((refused and refused.__cause__) or refused).split(":", 1)[0]  # what, not the value (a header's)
+            answer = _refusal(400, "Bad Request", f"a websocket upgrade whose head websockets does not read: {why}")
+        self.handshake_complete = self.close_sent = True  # nothing more is written, nor a 500 at shutdown
+        self.transport.write(answer)
+        self.transport.close()
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.http.response.body" and not message.get("more_body", False):
+            self.handshake_complete = True
+
+
+class HeartbeatWebSocketProtocol(GuardedWebSocketProtocol):
     """uvicorn's websockets-sansio protocol, with Kalshi's keep-alive ping payload instead of a random one, bounded
     buffers towards a client that does not read, unthrottled last frames, and a close that cannot hang.
 
@@ -401,10 +431,6 @@ class HeartbeatWebSocketProtocol(WebSocketsSansIOProtocol):
         if message["type"] == "websocket.close" and self.close_timer is not None:
             self.close_timer.cancel()  # uvicorn's timer closes gracefully; this one cuts off a client not reading
             self.close_timer = self.loop.call_later(self.close_timeout, self._cut_off)
-        if message["type"] == "websocket.http.response.body" and not message.get("more_body", False):
-            # A denial response ends the handshake too; without this uvicorn logs "returned without completing
-            # handshake" for every refused upgrade.
-            self.handshake_complete = True
 
     def _drop(self) -> None:
         """A fault rule's drop (`web.DROPPED`): close the connection without a close frame (before the upgrade: without

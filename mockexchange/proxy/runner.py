@@ -12,7 +12,7 @@ import uvicorn
 
 from mockexchange.proxy.app import DEFAULT_TIMEOUT_S, ProxyApp
 from mockexchange.proxy.sockets import MAX_FRAME_BYTES
-from mockexchange.server import GuardedH11Protocol, InThread
+from mockexchange.server import GuardedH11Protocol, GuardedWebSocketProtocol, InThread
 
 
 def config(app: ProxyApp, **overrides: Any) -> uvicorn.Config:
@@ -26,6 +26,7 @@ def config(app: ProxyApp, **overrides: Any) -> uvicorn.Config:
         # The mock's HTTP protocol: an inspector's feed, which streams until its page closes, is told to end when the
         # proxy stops (web.STREAM_ENDS), as the mock's is.
         "http": GuardedH11Protocol,
+        "ws": GuardedWebSocketProtocol,  # an upgrade head websockets refuses is answered (414, 431, 400), not left open
     }
     return uvicorn.Config(app, **(options | overrides))
 
