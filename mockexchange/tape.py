@@ -87,7 +87,8 @@ class Tape:
 
 
 def encode_body(raw: bytes) -> dict[str, Any] | None:
-    """A body or frame as a tape holds it: JSON as its value, other UTF-8 as text, anything else as base64."""
+    """A body or frame as a tape holds it: JSON as its value (read as the proxy reads one: within bounded_json's
+    depth, NaN, Infinity and integers past 64 bits no JSON), other UTF-8 as text, anything else as base64."""
     if not raw:
         return None
     try:
@@ -95,8 +96,8 @@ def encode_body(raw: bytes) -> dict[str, Any] | None:
     except UnicodeDecodeError:
         return {"base64": base64.b64encode(raw).decode("ascii")}
     try:
-        return {"json": json.loads(text)}
-    except ValueError:
+        return {"json": parse_json(raw)}
+    except orjson.JSONDecodeError:
         return {"text": text}
 
 
