@@ -22,6 +22,7 @@ from mockexchange.core.deribit.orders import (
     CHANGE,
     MARKET_TYPES,
     MAX_LABEL,
+    MAX_OPEN_PER_ACCOUNT,
     MAX_OPEN_PER_INSTRUMENT,
     MAX_ORDER_ID,
     ORDER_TYPES,
@@ -91,6 +92,12 @@ def submit_order(
             raise BookError(
                 f"account {wallet.id} has {MAX_OPEN_PER_INSTRUMENT} open orders on {instrument.instrument_name}, the "
                 "most one account may", status=409, reason="max_open_orders_per_instrument",
+            )  # fmt: skip
+        if may_rest and kept.open_in(w.id for w in book.account(user_id).wallets()) >= MAX_OPEN_PER_ACCOUNT:
+            raise BookError(
+                f"{user_id!r} has {MAX_OPEN_PER_ACCOUNT:,} open orders, its main account's and its subaccounts' "
+                "together, the most the mock keeps for one account: cancel some first", status=409,
+                reason="pme_max_total_open_orders",
             )  # fmt: skip
         book.check_traded(wallet.id, amount)
         if order_id is None:

@@ -56,6 +56,12 @@ MAX_ORDER_ID = 64  # characters of an order id given by the caller
 # from Deribit (11020 max_open_orders_per_instrument); Deribit's number is set per account and not published (500 is
 # what a Rust client library carries). Closed orders are kept per account up to the book's `history_size` (kept.py).
 MAX_OPEN_PER_INSTRUMENT = 500
+# An account's open orders, its main wallet's and its subaccounts' together on every instrument: the mock's own bound
+# (the per-instrument one above multiplies by the instruments listed and by the 100 subaccounts a client may open
+# itself: 858,500 orders of about 1 KB each on the default instruments). Past it an order that may rest is refused
+# with Deribit's error for too many open orders in total (10013 pme_max_total_open_orders), as Kalshi's accounts rest
+# at most 100,000.
+MAX_OPEN_PER_ACCOUNT = 100_000
 # The sums of open orders' margin (`Lots`) are kept in this context: an order's amount over its price to COIN_PLACE
 # (35 digits or more of any quotient the bounds allow), and every sum of them, of amounts and of values, is exact.
 _WIDE = Context(prec=90)
@@ -185,6 +191,10 @@ class DerivativeOrders:
         """How many open orders the wallet has on the instrument."""
         here = self.held.get(wallet_id, {}).get(instrument_name)
         return 0 if here is None else len(here.ids)
+
+    def open_in(self, wallet_ids: Iterable[int]) -> int:
+        """How many open orders the wallets have, on every instrument (a look-up a wallet)."""
+        return sum(len(self.open.get(wallet_id, ())) for wallet_id in wallet_ids)
 
     def put(self, order: DerivativeOrder) -> None:
         """Keep `order` (open or untriggered), placed or changed (it keeps its place among the open ones): its sums

@@ -28,6 +28,9 @@ NOT_OPEN_ORDER = (11044, "not_open_order")
 # Not in Deribit's published table; clients meet it (and name its code) when an account holds too many open orders
 # on one instrument.
 MAX_OPEN_ORDERS_PER_INSTRUMENT = (11020, "max_open_orders_per_instrument")
+# Deribit's error for too many open orders in total (under portfolio margin); the mock's bound on an account's open
+# orders refuses with it whatever the margin model.
+PME_MAX_TOTAL_OPEN_ORDERS = (10013, "pme_max_total_open_orders")
 POST_ONLY_REJECT = (11054, "post_only_reject")
 TRANSFER_NOT_FOUND = (11053, "transfer_not_found")
 MAX_ADDR_COUNT_EXCEEDED = (11093, "max_addr_count_exceeded")
@@ -53,7 +56,8 @@ REASONS = {
     error[1]: error
     for error in (NOT_ENOUGH_FUNDS, TRANSFER_NOT_FOUND, MAX_ADDR_COUNT_EXCEEDED, TOO_MANY_SUBACCOUNTS,
                   WRONG_SUBACCOUNT_NAME, TRANSFER_NOT_ALLOWED, USER_NOT_FOUND, ORDER_NOT_FOUND, ALREADY_CLOSED,
-                  INVALID_AMOUNT, PRICE_WRONG_TICK, POST_ONLY_REJECT, MAX_OPEN_ORDERS_PER_INSTRUMENT)
+                  INVALID_AMOUNT, PRICE_WRONG_TICK, POST_ONLY_REJECT, MAX_OPEN_ORDERS_PER_INSTRUMENT,
+                  PME_MAX_TOTAL_OPEN_ORDERS)
 }  # fmt: skip
 
 
