@@ -4,9 +4,12 @@ Go server does (encoding/json, then the validator), refused in its flat 400 body
 Kalshi answers a body it cannot decode with `{"code": "bad_request", "message": "bad request", "details": "json: ..."}`
 in Go's decoder words (captured: "json: cannot unmarshal number into Go struct field CreateOrderV2Request.count of type
 string", a number where a string is expected). The mock answers every body refusal in that shape. Decoding first, as
-Go does: a value of the wrong JSON type in the decoder's words (a number shown only where it was meant for an integer
-it does not fit: `number 1.5`), an unknown field ignored, a repeated key counted by its last value, `null` left unset
-(a `null` body decodes as an empty object). Then the checks, worded as Go's validator words a failed tag ("Key:
+Go does: a key names its field whatever its case, as Go folds it (Unicode's simple folding: `Price`, `PRICE` and
+`ſide` with a long s name `price` and `side`), the last key naming a field counting; a value of the wrong JSON type in
+the decoder's words (a number shown only where it was meant for an integer it does not fit: `number 1.5`), an unknown
+field ignored, `null` left unset (a `null` body decodes as an empty object; a later `null` leaves a required field, a
+Go value rather than a pointer, as it was); a UUID read as Go's google/uuid reads one and written back as it writes one
+(lower case, with its dashes). Then the checks, worded as Go's validator words a failed tag ("Key:
 'ApplySubaccountTransferRequest.ClientTransferId' Error:Field validation for 'ClientTransferId' failed on the 'required'
 tag"; not captured, docs/known-differences.md), the mock refusing too a field the spec requires that is missing.
 
@@ -35,7 +38,8 @@ MAX_BODY = 64 * 1024  # far above any write's body: 101 allocations are about 5 
 MAX_BATCH_BODY = 512 * 1024
 # string, int and int64 (64 bits on the server's platform), bool, a UUID, a list of strings, a list of objects
 Kind = Literal["string", "int", "int64", "bool", "uuid", "strings", "objects"]
-_UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
+_HEX = re.compile(rb"[0-9a-fA-F]{32}")
+_UUID_DASHES = (8, 13, 18, 23)  # where the 36-character form has its dashes
 _JSON_KINDS = {str: "string", bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
 _GO_TYPES = {"string": "string", "bool": "bool", "uuid": "openapi_types.UUID"}  # an int's is its kind
 _WANTED = {"int": "an integer", "int64": "an integer", "bool": "a boolean", "strings": "a list of strings",
@@ -65,6 +69,26 @@ class Body:
     fields: tuple[Field, ...]
     optional: bool = False  # an empty body is every field absent (CreateSubaccount's body is optional)
     max_bytes: int = MAX_BODY  # read within this (a batch's body is bigger)
+
+    def given(self, document: dict[str, Any]) -> dict[str, Any]:
+        """The value each field is given (absent: not given), as Go's decoder matches an object's keys to the fields:
+        whatever their case (`_folded`), in the order the object holds them, the last counting; a `null` after a
+        value leaves a required field as it was (Go decodes it into a value, a `null` into which does nothing)."""
+        names = {field.name: field for field in self.fields}
+        if all(key in names for key in document):  # (the usual body: each key a field's own name, once)
+            return document
+        given: dict[str, Any] = {}
+        for key, value in document.items():
+            field = names.get(key) or names.get(_folded(key))
+            if field is not None and not (value is None and field.required and given.get(field.name) is not None):
+                given[field.name] = value
+        return given
+
+
+def _folded(key: str) -> str:
+    """A key as Go folds it to match a field's lower-case ASCII name: each letter's simple case folding, under which
+    a long s (U+017F) is an "s" and the Kelvin sign (U+212A) a "k" (Python's `lower` takes the sign to "k" already)."""
+    return key.lower().replace("\u017f", "s")
 
 
 def bad_request(details: str, diagnosis: str | None = None) -> KalshiError:
@@ -116,7 +140,7 @@ def _read(body: Body, document: Any, go_path: str, key_path: str) -> tuple[dict[
     elif not isinstance(document, dict):
         kind = _JSON_KINDS.get(type(document), "null")
         raise bad_request(f"json: cannot unmarshal {kind} into Go value of type {body.go}", "the body is not an object")
-    get = document.get
+    get = body.given(document).get
     values: dict[str, Any] = {}
     refused: KalshiError | None = None
     for field in body.fields:
@@ -165,10 +189,33 @@ def _value(field: Field, value: Any, go_path: str) -> Any:
         raise _type_error(field, value, f"{go_path}.{field.name}", kind, number)
     if type(value) is not (bool if kind == "bool" else str):
         raise _type_error(field, value, f"{go_path}.{field.name}", _GO_TYPES[kind])
-    if kind == "uuid" and not _UUID.fullmatch(value):
-        details = f"invalid UUID length: {len(value)}" if len(value) not in (32, 36) else "invalid UUID format"
-        raise bad_request(details, f"{field.name} must be a UUID")
-    return value
+    return _uuid(value, field.name) if kind == "uuid" else value
+
+
+def _uuid(text: str, name: str) -> str:
+    """A UUID as Go's google/uuid parses one (`ParseBytes`: 36 characters with dashes; 32 hex digits; the 36 after
+    `urn:uuid:`, or between two characters it does not read, `{...}`), written as it writes one back (lower case,
+    with its dashes); Kalshi's 400 in its words otherwise (by the text's length in bytes, as Go counts it)."""
+    raw = text.encode("utf-8", "surrogatepass")
+    size = len(raw)
+    if size == 45:
+        if raw[:9].lower() != b"urn:uuid:":
+            prefix = raw[:9].decode("utf-8", "replace")
+            raise bad_request(f'invalid urn prefix: "{prefix}"', f"{name} must be a UUID")
+        raw = raw[9:]
+    elif size == 38:
+        raw = raw[1:37]
+    elif size not in (32, 36):
+        raise bad_request(f"invalid UUID length: {size}", f"{name} must be a UUID")
+    digits = (
+        raw
+        if size == 32
+        else b"".join(raw[start:end] for start, end in ((0, 8), (9, 13), (14, 18), (19, 23), (24, 36)))
+    )
+    if (size != 32 and any(raw[at] != 0x2D for at in _UUID_DASHES)) or not _HEX.fullmatch(digits):
+        raise bad_request("invalid UUID format", f"{name} must be a UUID")
+    hex_ = digits.decode("ascii").lower()
+    return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
 
 
 def _type_error(field: Field, value: Any, where: str, go_type: str, number: str = "") -> KalshiError:
