@@ -158,7 +158,7 @@ class JournalEntry:
     def redact(self) -> bool:
         """Hide each credential its texts may spell (`mockexchange.redact`); most hold none and cost one search each.
         Whether any text changed."""
-        texts = (self.path, self.query_string, self.key_id, self.auth, self.command)
+        texts = (self.path, self.query_string, self.key_id, self.auth, self.command, self.operation, self.not_judged)
         self.path = redact.text(self.path)
         self.query_string = redact.query(self.query_string)
         self.key_id = redact.key_id(self.key_id)
@@ -166,9 +166,14 @@ class JournalEntry:
             self.auth = redact.text(self.auth)
         if self.command is not None:
             self.command = redact.frame(self.command)
+        if self.operation is not None:  # a JSON-RPC method or a command's name, as the client spelt it
+            self.operation = redact.text(self.operation)
+        if self.not_judged is not None:  # the proxy's: may name the path, its escapes undone
+            self.not_judged = redact.text(self.not_judged)
         if self.problems:
             self.problems = _redacted(self.problems)
-        return texts != (self.path, self.query_string, self.key_id, self.auth, self.command) or bool(self.problems)
+        kept = (self.path, self.query_string, self.key_id, self.auth, self.command, self.operation, self.not_judged)
+        return texts != kept or bool(self.problems)
 
     def cut(self) -> None:
         """Keep TEXT_CHARS of each text a client chose and PROBLEMS_KEPT problems; say so if anything went."""

@@ -12,15 +12,19 @@ credential; `token_type` and `is_password` (a token's kind, a flag) do not. That
 
 Where one is found:
 - a header, by its name (`header`): `Authorization` keeps a scheme it knows (`Bearer [redacted]`); a bare value, or one
-  of a scheme it does not know, is redacted whole; a key id that is a signature (`KALSHI-ACCESS-KEY` and
-  `KALSHI-ACCESS-SIGNATURE` swapped) too (`key_id`);
-- a query string or a form body, each parameter by its name (`query`);
+  of a scheme it does not know, is redacted whole; a key id that is or holds a signature (`KALSHI-ACCESS-KEY` and
+  `KALSHI-ACCESS-SIGNATURE` swapped; in base64, standard or URL-safe, padded or not, or in hex) too (`key_id`), and a
+  timestamp that looks like a credential (`credential_like`);
+- a query string or a form body, each parameter by its name, and what a value spells by the text rules (`query`);
 - JSON, each field by its name at any depth, in objects and arrays (a batch) (`json_value`); a frame or a command that
   is JSON is written again, compactly, when something in it was redacted (`frame`);
 - text that is no JSON, or JSON cut short (`text`): `name=value`, `"name": "value"` and `'name': 'value'` (a value
   quoted, bracketed or bare), a header's line `Name: value`, a multipart form's field, a `Bearer` token and `Basic`
-  credentials wherever they stand; a diagnosis's placeholder (`sig=<hex>`) is no value;
-- bytes that are no UTF-8 (`raw`), read as Latin-1 text.
+  credentials wherever they stand; a diagnosis's placeholder (`sig=<hex>`) is no value; a value that is text of its
+  own (JSON in a string, its quotes escaped; escapes that spell a pair) is read by the same rules, three deep at most;
+- bytes that are no UTF-8 (`raw`), read as Latin-1 text;
+- a diagnosis, which quotes a value where no credential belongs (a timestamp) only when it does not look like one
+  (`quoted`).
 
 A value found becomes `[redacted]` (a string, so a field that was one still is to a schema); null, a boolean and an
 empty string are left as they are (they hold no secret). `suspect` answers cheaply whether text may hold a credential
@@ -33,6 +37,7 @@ import base64
 import binascii
 import functools
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
@@ -41,14 +46,25 @@ import orjson
 from mockexchange.bounded_json import parse_json
 
 REDACTED = "[redacted]"
+WITHHELD = "<withheld: it looks like a credential>"  # what a diagnosis says in place of such a value (`quoted`)
 _WORDS = ("secret", "token", "password", "passphrase", "signature", "privatekey", "authorization", "cookie")
 _NAMES = frozenset({"sig"})
 _NOT_SECRET = frozenset({"tokentype", "ispassword"})
 # Authorization schemes whose word is kept before `[redacted]`: anything else may be the credential itself.
 SCHEMES = frozenset({"bearer", "basic", "deri-hmac-sha256", "digest", "token", "negotiate"})
 _DIAGNOSES = frozenset({"xmockexchangeauth", "xmockexchangediagnosis"})  # the mock's own headers: text that may quote
-# A request signature's length in bytes (Ed25519; RSA of 1,024 to 4,096 bits), for a key id that is one (`signature`).
+# A request signature's length in bytes (Ed25519; RSA of 1,024 to 4,096 bits), for a key id that is one (`signature`),
+# and the fewest characters that spell one (Ed25519's in base64 without padding).
 _SIGNATURE_BYTES = frozenset({64, 128, 256, 384, 512})
+_SIGNATURE_CHARS = 86
+_BLANKS = re.compile(r"\s+")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_=-]{86,}")  # a signature's run in a text (beside a key id, say)
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+")  # the standard and the URL-safe alphabets, padding stripped
+_HEX = re.compile(r"[0-9a-fA-F]+")
+# What a diagnosis does not quote where a credential is not expected (a timestamp): a run of base64 or hex characters
+# long enough to be a signature, a secret or a token, with a letter in it (a number, a time or a date has none).
+_CREDENTIAL_RUN = re.compile(r"[A-Za-z0-9+/_=-]{20,}")
+_LETTER = re.compile(r"[A-Za-z]")
 
 # What any spelling of the names above, of a scheme's credential, or an escape that could hide either, holds (in lower
 # case): substrings, which CPython finds far faster than a regex does.
@@ -62,17 +78,24 @@ _NAME_CHARS = r"[\w%\\.+\-]"
 _NAME = rf"""(?<!{_NAME_CHARS})(?P<name>{_NAME_CHARS}{{1,200}}+)"""
 _BETWEEN = r"""(?P<between>["']\s*[:=]\s*|\s*=\s*|:\s*(?=["'\[{]))"""
 _PAIR = re.compile(
-    rf"""{_NAME}{_BETWEEN}(?P<value>"(?:[^"\\]|\\.)*+"?|'[^']*+'?|[^\s"'&,;}}\])\[{{][^\s"'&,;}}\])]*+)"""
+    rf"""{_NAME}{_BETWEEN}(?P<value>"(?:[^"\\]|\\.)*+"?|'[^']*+'?|\\+"[^"]*+"?|[^\s"'&,;}}\])\[{{][^\s"'&,;}}\])]*+)"""
 )
+# A value's opening quote: `"`, `'`, or `\"` (JSON inside a JSON string, `{\"client_secret\": \"...\"}`).
+_OPENING = re.compile(r"""\\*["']""")
+# Values in one another read as text of their own (`_inner`): a query in a parameter, JSON in a string, and again.
+_INNER_DEPTH = 3
 # A value in brackets (an array, an object), in a second pass: the first reads the pairs inside one. Up to its first
 # closing bracket: what a nested one holds past it was seen by the first pass.
 _BRACKETED = re.compile(rf"""{_NAME}{_BETWEEN}(?P<value>\[[^\]]*+\]?|\{{[^}}]*+\}}?)""")
 _HEADER_LINE = re.compile(r"(?m)^([\w-]{1,100}):[ \t]*+([^\r\n]++)")
 _BEARER = re.compile(r"(?i)(?<![\w-])(bearer\s+)([\w.~+/=-]{8,})")
 _BASIC = re.compile(r"(?i)(?<![\w-])(basic\s+)([A-Za-z0-9+/]{4,}=*)")
-# A multipart form's field: its part's headers (`name="..."` among them), a blank line, then the value.
+# A multipart form's field: its name in its part's headers (`name="..."`, `name=...`, `name='...'`, RFC 7578's
+# `name*=utf-8''...`), the rest of them, a blank line, then the value: every line up to the next boundary (`--`).
+# Each line's length bounded and the value's lines possessive: linear in the text, however many names it holds.
 _MULTIPART = re.compile(
-    r"""(?i)(\bname="(?P<field>[^"\r\n]{1,200})"[^\r\n]*+\r?\n(?:[^\r\n]++\r?\n){0,8}?\r?\n)([^\r\n]++)"""
+    r"""(?i)(\bname\*?[ \t]*+=[ \t]*+(?P<field>"[^"\r\n]{0,200}+"|'[^'\r\n]{0,200}+'|[^;\s"]{1,200}+)"""
+    r"""[^\r\n]{0,1000}+\r?\n(?:[^\r\n]{1,1000}+\r?\n){0,20}?\r?\n)(?P<value>[^\r\n]++(?:\r?\n(?!--)[^\r\n]*+)*+)"""
 )
 
 
@@ -106,14 +129,30 @@ def secret_name(name: str) -> bool:
 
 
 def signature(value: str) -> bool:
-    """Whether a text is a request signature in standard base64 (a key id sent in its place, swapped with it: a key id
-    never is one, as a UUID holds dashes)."""
-    if not 80 <= len(value) <= 700:
+    """Whether a text is or holds a request signature (a key id sent in its place, swapped with it, or beside it): in
+    base64, standard or URL-safe, padded or not, cut over lines, or in hex. A key id never is one: a UUID is too
+    short."""
+    if len(value) < _SIGNATURE_CHARS:
         return False
-    try:
-        return len(base64.b64decode(value, validate=True)) in _SIGNATURE_BYTES
-    except (binascii.Error, ValueError):
-        return False
+    return _signature_bytes(_BLANKS.sub("", value)) or any(map(_signature_bytes, _BASE64_RUN.findall(value)))
+
+
+def _signature_bytes(text: str) -> bool:
+    text = text.rstrip("=")
+    if _HEX.fullmatch(text) and len(text) // 2 in _SIGNATURE_BYTES and len(text) % 2 == 0:
+        return True
+    return len(text) % 4 != 1 and len(text) * 6 // 8 in _SIGNATURE_BYTES and bool(_BASE64.fullmatch(text))
+
+
+def credential_like(value: str) -> bool:
+    """Whether a value found where no credential belongs (a timestamp) may be one sent there (headers or parameters
+    swapped)."""
+    return any(_LETTER.search(run) for run in _CREDENTIAL_RUN.findall(value))
+
+
+def quoted(value: str, quote: Callable[[str], str] = repr) -> str:
+    """A value as a diagnosis quotes it (`quote(value)`), or `WITHHELD` when it looks like a credential."""
+    return WITHHELD if credential_like(value) else quote(value)
 
 
 def key_id(value: str | None) -> str | None:
@@ -128,6 +167,8 @@ def header(name: str, value: str) -> str:
         return text(value)
     if folded == "kalshiaccesskey":  # no secret, unless a signature was sent in its place
         return REDACTED if signature(value) else value
+    if folded.endswith("timestamp"):  # the same, for a signature or a secret sent as the time
+        return REDACTED if credential_like(value) else value
     if not secret_name(name):
         return value
     if folded.endswith("authorization"):
@@ -138,14 +179,18 @@ def header(name: str, value: str) -> str:
 
 
 def query(text: str) -> str:
-    """A raw query string (or a form body) with the values of credentials redacted, the rest as sent."""
+    """A raw query string (or a form body) with the values of credentials redacted (a parameter's by its name, and what
+    a value's text spells by the text rules), the rest as sent."""
     if not text or not suspect(text):
         return text
-    pairs = []
-    for pair in text.split("&"):
-        name, equals, value = pair.partition("=")
-        pairs.append(f"{name}={quote(REDACTED)}" if equals and value and secret_name(name) else pair)
-    return "&".join(pairs)
+    return "&".join(map(_parameter, text.split("&")))
+
+
+def _parameter(pair: str) -> str:
+    name, equals, value = pair.partition("=")
+    if equals and value and secret_name(name):
+        return f"{name}={quote(REDACTED)}"
+    return text(pair)  # what a value spells (`client_id=a;client_secret=...`, `next=%2Fauth%3Fclient_secret%3D...`)
 
 
 def _hides(value: Any) -> bool:
@@ -178,16 +223,36 @@ def json_value(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def _pair(found: re.Match[str]) -> str:
+def _pair(found: re.Match[str], depth: int = 0) -> str:
     name, value = found.group("name"), found.group("value")
-    bare = value.strip("\"'")
-    if bare in ("", REDACTED, "null") or (bare[0] == "<" and bare[-1] == ">") or not secret_name(name):
+    opening = _OPENING.match(value)
+    quote_mark = opening.group(0) if opening else ""
+    closed = quote_mark if quote_mark and len(value) > len(quote_mark) and value.endswith(quote_mark) else ""
+    bare = value[len(quote_mark) : len(value) - len(closed)]
+    if bare in ("", REDACTED, "null") or (bare[0] == "<" and bare[-1] == ">"):
         return found.group(0)  # nothing to hide, or a diagnosis's placeholder (`sig=<hex>`)
+    if not secret_name(name):
+        inner = _inner(bare, bool(quote_mark), depth)
+        return found.group(0) if inner is None else f"{name}{found.group('between')}{quote_mark}{inner}{closed}"
     if _NOT_ALNUM.sub("", name.lower()).endswith("authorization") and bare.lower() in SCHEMES:
         return found.group(0)  # `Authorization=Bearer <token>`: the scheme stays, its credential goes (_BEARER)
-    quote_mark = value[0] if value[0] in "\"'" else ""
-    closed = quote_mark if quote_mark and len(value) > 1 and value.endswith(quote_mark) else ""
     return f"{name}{found.group('between')}{quote_mark}{REDACTED}{closed}"
+
+
+def _inner(value: str, quoted: bool, depth: int) -> str | None:
+    """A value that is text of its own, with what it holds redacted (None: it holds nothing): a string holding escaped
+    quotes (JSON in it: `"{\\"client_secret\\": ...}"`), or a bare value whose escapes spell a pair
+    (`next=%2Fauth%3Fclient_secret%3D...`, written again escaped). `_INNER_DEPTH` such values in one another at most."""
+    if depth >= _INNER_DEPTH:
+        return None
+    if quoted:
+        shown = text(value, depth + 1) if "\\" in value else value
+        return shown if shown != value else None
+    decoded = unquote_plus(value) if "%" in value else value
+    if decoded == value:
+        return None
+    shown = text(decoded, depth + 1)
+    return quote(shown, safe="") if shown != decoded else None
 
 
 def _header_line(found: re.Match[str]) -> str:
@@ -206,14 +271,16 @@ def _basic(found: re.Match[str]) -> str:
 
 
 def _multipart(found: re.Match[str]) -> str:
-    return found.group(1) + REDACTED if secret_name(found.group("field")) else found.group(0)
+    return found.group(1) + REDACTED if secret_name(found.group("field").strip("\"'")) else found.group(0)
 
 
-def text(value: str) -> str:
-    """Text that is no JSON (a form body, a diagnosis, a frame cut short) with what looks like a credential redacted."""
+def text(value: str, depth: int = 0) -> str:
+    """Text that is no JSON (a form body, a diagnosis, a frame cut short) with what looks like a credential redacted;
+    `depth`: in how many values (`_inner`) it stands."""
     if not suspect(value):
         return value
-    value = _BRACKETED.sub(_pair, _PAIR.sub(_pair, value))
+    pair = functools.partial(_pair, depth=depth) if depth else _pair
+    value = _BRACKETED.sub(pair, _PAIR.sub(pair, value))
     if ":" in value:
         value = _HEADER_LINE.sub(_header_line, value)
     value = _BEARER.sub(lambda found: found.group(1) + REDACTED, value)

@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 from mockexchange import redact
 from mockexchange.core.clock import monotonic
 from mockexchange.proxy import judge
-from mockexchange.proxy.messages import Seen, header, headers, seen
+from mockexchange.proxy.messages import Seen, coding, header, headers, readable, seen
 from mockexchange.proxy.targets import TargetRefused, http_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
 
@@ -35,6 +35,7 @@ HOP_BY_HOP = frozenset(
 _LENGTH = frozenset({b"content-length"})
 _NOT_FORWARDED = HOP_BY_HOP | {b"host"} | _LENGTH
 _KEY_HEADER = b"kalshi-access-key"
+_ACCEPT_ENCODING = b"accept-encoding"  # sent on with the codings the proxy reads only (messages.readable)
 _AUTH_HEADER = b"x-mockexchange-auth"  # the mock's diagnosis, when the upstream is a mock
 
 
@@ -64,7 +65,7 @@ async def forward_http(proxy: ProxyApp, scope: Scope, receive: Receive, send: Se
         url, failed = None, str(exc)
     raw = await _body(receive)
     request_headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
-    sent = seen(raw or b"", header(request_headers, b"content-encoding"))
+    sent = seen(raw or b"", coding(request_headers))
     if failed is not None:
         status, answer_headers, body = failure(upstream, 400, failed, proxy.clock, _rpc_id(sent, scope))
     elif raw is None:
@@ -76,7 +77,7 @@ async def forward_http(proxy: ProxyApp, scope: Scope, receive: Receive, send: Se
         except UpstreamFailed as exc:
             failed = str(exc)
             status, answer_headers, body = failure(upstream, 502, failed, proxy.clock, _rpc_id(sent, scope))
-    answered = seen(body, header(answer_headers, b"content-encoding")) if failed is None else None
+    answered = seen(body, coding(answer_headers)) if failed is None else None
     verdict = _judge(upstream, scope, sent, status, answered, failed)
     latency_us = int((monotonic() - arrived) * 1_000_000)
     _journal(proxy, upstream, scope, request_headers, sent, status, answer_headers, verdict, latency_us)
@@ -115,7 +116,10 @@ async def _exchange(
     request_headers: list[tuple[bytes, bytes]],
     raw: bytes,
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    forwarded = end_to_end(request_headers, _NOT_FORWARDED)
+    forwarded = [
+        (name, readable(value.decode("latin-1")).encode("latin-1") if name.lower() == _ACCEPT_ENCODING else value)
+        for name, value in end_to_end(request_headers, _NOT_FORWARDED)
+    ]
     if not raw and header(request_headers, b"content-length") is not None:
         forwarded.append((b"content-length", b"0"))  # httpx states no length for an empty body
     request = httpx.Request(method, url, headers=forwarded, content=raw or None)

@@ -1,8 +1,9 @@
-"""What the proxy keeps of a message it passed on: its body decoded (gzip, deflate, each coding of a list in turn)
-within a bound, read as JSON when it is, with its secrets redacted for the judge, the journal and the tape (`tape.py`'s
-body shapes; `mockexchange.redact`'s rules); its headers as a tape holds them. Bytes that are no UTF-8, and a body in a
-coding the proxy does not read (or that does not decode), are kept as base64 of the bytes redacted as Latin-1 text:
-a secret sent plain under a false coding is hidden too."""
+"""What the proxy keeps of a message it passed on: its body decoded (gzip, deflate, each coding of a list in turn, and
+a gzip layer the list does not name, up to `MAX_CODINGS` in all) within a bound, read as JSON when it is, with its
+secrets redacted for the judge, the journal and the tape (`tape.py`'s body shapes; `mockexchange.redact`'s rules); its
+headers as a tape holds them. Bytes that are no UTF-8, and a body in a coding the proxy does not read (or that does not
+decode), are kept as base64 of the bytes redacted as Latin-1 text: a secret sent plain under a false coding is hidden
+too."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from mockexchange.proxy.judge import NOT_JSON
 MAX_DECODED_BYTES = 64 * 1024 * 1024  # what a compressed body is read up to, decoded
 MAX_CODINGS = 4  # content codings of one body read in turn (each bounded as above)
 _DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+_GZIP_MAGIC = b"\x1f\x8b"
+_READ = frozenset({*_DECODERS, "identity"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,12 @@ def seen(raw: bytes | str, encoding: str | None = None) -> Seen:
         decoded = _decoded(data, coding)
         if isinstance(decoded, str):
             return Seen(None, _base64(sent), decoded)
+        data = decoded
+    while data[:2] == _GZIP_MAGIC and len(codings) < MAX_CODINGS:  # gzip in gzip, one of them not said: read on
+        codings.append("gzip")
+        decoded = _decoded(data, "gzip")
+        if isinstance(decoded, str):
+            break
         data = decoded
     try:
         value = parse_json(data)
@@ -110,6 +119,19 @@ def headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str | list[str]]:
         else:
             kept[name] = [*held, value] if isinstance(held, list) else [held, value]
     return kept
+
+
+def coding(raw: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """A message's Content-Encoding: its lines, when repeated, as one list (RFC 9110 section 5.3), in their order."""
+    said = [value.decode("latin-1") for key, value in raw if key.lower() == b"content-encoding"]
+    return ", ".join(said) if said else None
+
+
+def readable(accepted: str) -> str:
+    """A client's Accept-Encoding as the proxy sends it on: only the codings it reads (no `br`, `zstd` or `*`), so an
+    answer never comes back in one whose secrets it could not redact; `identity` when none is left."""
+    kept = [part.strip() for part in accepted.split(",") if part.split(";")[0].strip().lower() in _READ]
+    return ", ".join(kept) or "identity"
 
 
 def header(raw: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:

@@ -21,7 +21,7 @@ from mockexchange.core.clock import monotonic
 from mockexchange.journal import JournalNote
 from mockexchange.proxy import judge
 from mockexchange.proxy.forward import HOP_BY_HOP, end_to_end, raw_target, request_record
-from mockexchange.proxy.messages import Seen, header, headers, seen
+from mockexchange.proxy.messages import Seen, coding, header, headers, seen
 from mockexchange.proxy.targets import TargetRefused, websocket_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
 from mockexchange.web import GONE
@@ -104,7 +104,7 @@ class Socket:
         self._journal_upgrade(status, note, arrived)
         if failed is None and self.proxy.tape is not None:
             request = self._request_record()
-            answered = seen(body, header(raw, b"content-encoding"))
+            answered = seen(body, coding(raw))
             response = {"status": status, "headers": headers(raw), "body": answered.tape}
             self.proxy.tape.write("http", self.upstream.venue, at, request=request, response=response,
                                   elapsed_ms=round((monotonic() - arrived) * 1000, 3))  # fmt: skip

@@ -2,9 +2,10 @@
 
 Left out of a match: every header (signatures, Kalshi's timestamp and key, `Authorization`); in a query or a JSON body
 at any depth the fields in `IGNORED` (client-made ids, auth timestamps, nonces) and every credential the tape holds
-redacted (`mockexchange.redact`: signatures, secrets, tokens, in any spelling); a body, JSON or text, as the tape holds
-it, redacted; and a JSON-RPC body's or websocket command's own `id` (`IGNORED_TOP`). A live request and a recorded one
-match when their `Shape`s' keys are equal; `differences` names what sets two shapes apart, for the 404's diagnosis.
+redacted (`mockexchange.redact`: signatures, secrets, tokens, in any spelling); a query's values and a body, JSON or
+text, as the tape holds them, redacted; and a JSON-RPC body's or websocket command's own `id` (`IGNORED_TOP`). A live
+request and a recorded one match when their `Shape`s' keys are equal; `differences` names what sets two shapes apart,
+for the 404's diagnosis.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class Shape:
 
 def shape(method: str, path: str, query: str, body: Mapping[str, Any] | None) -> Shape:
     """The shape of a request: `query` as the URL's text, `body` as a tape holds one (tape.encode_body)."""
-    pairs = tuple(sorted((k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _ignored(k, top=True)))
+    read = parse_qsl(redact.query(query), keep_blank_values=True)  # as the tape holds it: a value's credential redacted
+    pairs = tuple(sorted((k, v) for k, v in read if not _ignored(k, top=True)))
     kept = _body(body)
     key = json.dumps([method.upper(), path, pairs, kept], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return Shape(method.upper(), path, pairs, kept, key)

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from mockexchange import redact
 from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason
 from mockexchange.auth.deribit.keys import DeribitCredential, DeribitCredentialRegistry
 from mockexchange.auth.deribit.signature import (
@@ -216,7 +217,7 @@ class DeribitAuth:
             )
         client_id, ts_text, signature, nonce = fields["id"], fields["ts"], fields["sig"], fields["nonce"]
         if not is_integer(ts_text):
-            return _unreadable(f"ts {excerpt(ts_text)} is not an integer number of milliseconds")
+            return _unreadable(f"ts {redact.quoted(ts_text, excerpt)} is not an integer number of milliseconds")
         return self._signed(
             client_id,
             "client_id",
@@ -253,10 +254,11 @@ class DeribitAuth:
 
     def _no_key(self, client_id: str, named: str = "client_id") -> str:
         """An unknown client id's diagnosis: quoted, unless it is a credential the mock holds (a client secret or a
-        token sent in its place), which is named and never quoted."""
-        if any(credential.client_secret == client_id for credential in self.registry.all()):
+        token sent in its place, a blank around it or not), which is named and never quoted."""
+        held = client_id.strip()
+        if any(credential.client_secret == held for credential in self.registry.all()):
             return f"{named} holds a client_secret, not a client id: are the two swapped?"
-        if self.tokens.knows(client_id):
+        if self.tokens.knows(held):
             return f"{named} holds a token, not a client id"
         return f"no API key with {named} {client_id!r}"
 
@@ -275,7 +277,7 @@ class DeribitAuth:
         if missing or signature is None or nonce is None or ts_text is None:
             return _unreadable(f"missing header(s) {', '.join(missing)}")
         if not is_integer(ts_text.strip()):
-            what = f"{SIGNALPLUS_TIMESTAMP_HEADER} {excerpt(ts_text)}"
+            what = f"{SIGNALPLUS_TIMESTAMP_HEADER} {redact.quoted(ts_text, excerpt)}"
             return _unreadable(f"{what} is not an integer number of milliseconds")
         return self._signed(
             api_key,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote
 
+from mockexchange import redact
 from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason
 from mockexchange.core.numbers import NotAnInteger, OutOfRange, bounded, excerpt, parse_int
 
@@ -68,11 +69,11 @@ def request_uri(raw_path: str, query: str) -> str:
 def check_timestamp(value: object, now_ms: int, window: TimestampWindow) -> int | str:
     """The timestamp in ms, or why it is refused. Accepts an int or a string of digits (some clients send one)."""
     if isinstance(value, bool) or not isinstance(value, int | str):
-        return f"timestamp {excerpt(repr(value))} is not an integer number of milliseconds"
+        return f"timestamp {redact.quoted(repr(value), excerpt)} is not an integer number of milliseconds"
     try:
         ts = bounded(value, 0) if isinstance(value, int) else parse_int(value.strip(), 0)
     except NotAnInteger:
-        return f"timestamp {excerpt(str(value))} is not an integer number of milliseconds"
+        return f"timestamp {redact.quoted(str(value), excerpt)} is not an integer number of milliseconds"
     except OutOfRange:
         return f"timestamp {excerpt(str(value))} is far outside any time window"
     if ts < 100_000_000_000:  # before 1973 in ms, a plausible date in seconds

@@ -188,7 +188,7 @@ def authenticate(
     try:
         ts_ms = parse_int(ts, 0, INT64_MAX)
     except NotAnInteger:
-        why = f"timestamp {excerpt(ts)} is not an integer number of milliseconds"
+        why = f"timestamp {redact.quoted(ts, excerpt)} is not an integer number of milliseconds"
         return AuthFailure(Reason.TIMESTAMP_EXPIRED, why)
     except OutOfRange:
         return AuthFailure(Reason.TIMESTAMP_EXPIRED, f"timestamp {excerpt(ts)} is far outside any time window")
