@@ -83,8 +83,9 @@ def examine(file: StateFile, wal_found: bool) -> Verdict:
     with contextlib.suppress(StateError):  # a snapshot that cannot be read is set aside when it is read
         if (snapshot := file.snapshot_seq()) > verdict.held:
             verdict.problems.append(f"its snapshot holds {snapshot:,} commands, its log {verdict.held:,}")
-    # No log where one should be: said unless the mark said it, or counts nothing the file lacks (it was emptied).
-    if not short and (found is None or found.seq > verdict.held) and left_open and not wal_found:
+    # No log where one should be: said unless the mark said it, or counts what the file holds, no more and no less (a
+    # mark behind the file is another copy's, or stopped: it cannot say the log held nothing more).
+    if not short and (found is None or found.seq != verdict.held) and left_open and not wal_found:
         verdict.problems.append(
             f"its write-ahead log {wal_path(file.path).name} is missing (the last mock did not close the file): "
             "what it wrote after the last checkpoint is lost"
