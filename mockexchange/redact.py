@@ -8,7 +8,8 @@ and JSON's `\\u` escapes undone, then folded to its letters and digits in lower 
 `passphrase`, `signature`, `privatekey`, `authorization` or `cookie`, or is `sig` (deri-hmac-sha256's field), names a
 credential; `token_type` and `is_password` (a token's kind, a flag) do not. That covers Kalshi's
 `KALSHI-ACCESS-SIGNATURE` and `private_key`, Deribit's `client_secret`, `client_signature`, `signature`, `access_token`,
-`refresh_token` and `sig=`, SignalPlus's `Signalplus-API-Signature`, and `Authorization` and cookies anywhere.
+`refresh_token` and `sig=`, SignalPlus's `Signalplus-API-Signature`, and `Authorization` and cookies anywhere. A client
+id (`client_id`) names a key and is kept, unless it is a credential sent in its place (`holds`).
 
 Where one is found:
 - a header, by its name (`header`): `Authorization` keeps a scheme it knows (`Bearer [redacted]`); a bare value, or one
@@ -65,6 +66,9 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 # long enough to be a signature, a secret or a token, with a letter in it (a number, a time or a date has none).
 _CREDENTIAL_RUN = re.compile(r"[A-Za-z0-9+/_=-]{20,}")
 _LETTER = re.compile(r"[A-Za-z]")
+# The names of a key's id, which is no credential unless one was sent in its place (`holds`).
+_ID_NAMES = frozenset({"clientid"})
+_LONG_RUN = re.compile(r"[A-Za-z0-9+/_=-]{32,}")
 
 # What any spelling of the names above, of a scheme's credential, or an escape that could hide either, holds (in lower
 # case): substrings, which CPython finds far faster than a regex does.
@@ -117,6 +121,19 @@ def _secret_folded(folded: str) -> bool:
 
 def secret_name(name: str) -> bool:
     """Whether a header, parameter or field of this name holds a credential, in any spelling."""
+    return _secret_folded(_folded(name))
+
+
+def holds(name: str, value: str) -> bool:
+    """Whether a parameter or field of this name holding this value holds a credential: one of a credential's name, or
+    a client id (`client_id`, `clientId`) that is a credential sent in its place (a client secret or a token swapped
+    with it: a run of 32 or more base64 characters with a letter, where Deribit's client ids have 8)."""
+    if secret_name(name):
+        return True
+    return len(value) >= 32 and _folded(name) in _ID_NAMES and any(map(_LETTER.search, _LONG_RUN.findall(value)))
+
+
+def _folded(name: str) -> str:
     if "%" in name or "+" in name:
         for _ in range(3):  # a name escaped twice is read as the venue would after one undoing, and as it was meant
             undone = unquote_plus(name)
@@ -125,7 +142,7 @@ def secret_name(name: str) -> bool:
             name = undone
     if "\\" in name:
         name = _U_ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), name)
-    return _secret_folded(_NOT_ALNUM.sub("", name.lower())[:200])
+    return _NOT_ALNUM.sub("", name.lower())[:200]
 
 
 def signature(value: str) -> bool:
@@ -188,7 +205,7 @@ def query(text: str) -> str:
 
 def _parameter(pair: str) -> str:
     name, equals, value = pair.partition("=")
-    if equals and value and secret_name(name):
+    if equals and value and holds(name, unquote_plus(value) if "%" in value else value):
         return f"{name}={quote(REDACTED)}"
     return text(pair)  # what a value spells (`client_id=a;client_secret=...`, `next=%2Fauth%3Fclient_secret%3D...`)
 
@@ -203,7 +220,7 @@ def json_value(value: Any) -> tuple[Any, bool]:
     if isinstance(value, dict):
         kept: dict[Any, Any] | None = None
         for key, item in value.items():
-            if isinstance(key, str) and _hides(item) and secret_name(key):
+            if isinstance(key, str) and _hides(item) and holds(key, item if isinstance(item, str) else ""):
                 new: Any = REDACTED
             else:
                 new, changed = json_value(item)
@@ -231,7 +248,7 @@ def _pair(found: re.Match[str], depth: int = 0) -> str:
     bare = value[len(quote_mark) : len(value) - len(closed)]
     if bare in ("", REDACTED, "null") or (bare[0] == "<" and bare[-1] == ">"):
         return found.group(0)  # nothing to hide, or a diagnosis's placeholder (`sig=<hex>`)
-    if not secret_name(name):
+    if not holds(name, bare):
         inner = _inner(bare, bool(quote_mark), depth)
         return found.group(0) if inner is None else f"{name}{found.group('between')}{quote_mark}{inner}{closed}"
     if _NOT_ALNUM.sub("", name.lower()).endswith("authorization") and bare.lower() in SCHEMES:

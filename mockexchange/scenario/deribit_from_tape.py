@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
+from mockexchange import redact
 from mockexchange.scenario.tape_values import epoch_ms, number, plain
 from mockexchange.tape import Record
 
@@ -102,7 +103,7 @@ class DeribitSeen:
 
     def read(self, records: Iterable[Record]) -> DeribitSeen:
         for call in calls(records):
-            if call.method == "public/auth" and isinstance(call.params.get("client_id"), str):
+            if call.method == "public/auth" and _client_id(call.params.get("client_id")):
                 self.client_id = self.client_id or call.params["client_id"]
             elif call.method == "private/get_positions" and isinstance(call.result, list):
                 currency = str(call.params.get("currency") or "any")
@@ -181,3 +182,9 @@ class DeribitSeen:
                     fill["fee"] = plain(number(trade["fee"], "fee", seq))
                 steps.append((when, {"deribit_fill": fill}))
         return steps
+
+
+def _client_id(value: Any) -> bool:
+    """Whether a recorded client id may name the scenario's key: not one the tape holds redacted, nor a secret or a
+    token an older tape kept where the client id goes (the two swapped)."""
+    return isinstance(value, str) and value != redact.REDACTED and not redact.holds("client_id", value)

@@ -88,6 +88,8 @@ def test_a_credential_inside_a_value_or_where_the_time_goes_is_kept_and_quoted_n
         # A parameter's value that spells a pair, as sent and percent-encoded; a JSON-RPC method holding one.
         auth = f"/api/v2/public/auth?grant_type=client_credentials&client_id={client_id};client_secret="
         said = [send(mock, "GET", auth + plant["semicolon"]).json()["error"]["mockexchange_diagnosis"]]
+        # The client secret as the client id (the two swapped), in a query and on the websocket below.
+        assert send(mock, "GET", f"{auth.split('&client_id')[0]}&client_id={secret}&client_secret={client_id}").status
         assert send(mock, "GET", f"{POSITIONS}?next=%2Fauth%3Fpassword%3D{plant['nextquery']}").status == 401
         said.append(rpc(mock, f"public/auth?client_secret={plant['method']}", {}).json()["error"]["code"])
         # The client's secret as its client id, a blank around it; credentials where a timestamp goes.
@@ -112,7 +114,9 @@ def test_a_credential_inside_a_value_or_where_the_time_goes_is_kept_and_quoted_n
             note = json.dumps({"refresh_token": plant["deribitcut"]})
             ws.send(rpc_call("public/test", {"note": note, "pad": pad}))
             ws.recv(10)
-            frames = frames_shown(mock, "deribit", 2)
+            ws.send(rpc_call("public/auth", grant | {"client_id": secret}, 2))
+            assert "are the two swapped" in ws.recv(10)
+            frames = frames_shown(mock, "deribit", 4)
         with connect(mock.kalshi_ws_url, open_timeout=10, additional_headers=signer.headers("GET", KALSHI_WS)) as ws:
             note = json.dumps([{"params": {"password": plant["kalshicut"]}}])
             ws.send(json.dumps({"id": 1, "cmd": "list_subscriptions", "params": {"note": note, "pad": pad}}))
@@ -133,7 +137,7 @@ def test_a_credential_inside_a_value_or_where_the_time_goes_is_kept_and_quoted_n
 def test_no_planted_secret_in_these_spellings_reaches_the_proxys_journal_or_tape(proxied) -> None:
     mock, proxy, tape = proxied
     plant = {name: planted(name) for name in (
-        "unquoted", "star", "single", "spaced", "headers", "lines", "formvalue", "gzipingzip", "twolines",
+        "unquoted", "star", "single", "spaced", "headers", "lines", "formvalue", "gzipingzip", "twolines", "asclientid",
     )}  # fmt: skip
     fields = {  # a multipart form's field named in each way RFC 7578 (and lenient parsers) allow
         "unquoted": "name=client_secret",
@@ -156,6 +160,8 @@ def test_no_planted_secret_in_these_spellings_reaches_the_proxys_journal_or_tape
     post(twice, {"Content-Encoding": "gzip", "Content-Type": "application/json"})  # one layer said, one not
     twice = zlib.compress(gzip.compress(rpc_call("public/auth", {"client_secret": plant["twolines"]}).encode()))
     post(twice, [("Content-Encoding", "gzip"), ("Content-Encoding", "deflate")])  # one list, in two lines
+    swapped = rpc_call("public/auth", {"client_id": plant["asclientid"], "client_secret": "a-client-id"})  # swapped
+    post(swapped.encode(), {"Content-Type": "application/json"})
     # Kalshi's signature as the key id, unpadded, and as the timestamp.
     plant["unpadded"] = base64.b64encode(b"\x01" * 64).decode().rstrip("=")
     plant["timestamp"] = base64.b64encode(b"\x02" * 64).decode()
@@ -211,17 +217,30 @@ def test_a_query_value_holding_a_credential_replays_as_it_was_recorded(tmp_path:
     assert (live.status_code, live.json()) == (200, {"market_positions": [], "cursor": ""})
 
 
-def test_tape_to_scenario_keeps_no_signature_an_older_tape_holds_as_the_key_id(tmp_path: Path) -> None:
+def test_tape_to_scenario_keeps_no_credential_an_older_tape_holds_as_a_key_id_or_client_id(tmp_path: Path) -> None:
     signature = base64.b64encode(b"\x03" * 64).decode().rstrip("=")  # unpadded: an older proxy kept it
+    secret = planted("swappedsecret")  # a Deribit client secret sent as the client id
     writer = TapeWriter(tmp_path / "t.tape", {"kalshi": "https://demo-api.kalshi.co/trade-api/v2"})
+    at = "2026-11-24T10:00:00.000Z"
     request = {"method": "GET", "path": "/portfolio/balance", "query": "", "headers": {"KALSHI-ACCESS-KEY": signature},
                "body": None}  # fmt: skip
     answer = {"status": 200, "headers": {}, "body": encode_body(b'{"balance": 500}')}
-    writer.write("http", "kalshi", "2026-11-24T10:00:00.000Z", request=request, response=answer, elapsed_ms=1.0)
+    writer.write("http", "kalshi", at, request=request, response=answer, elapsed_ms=1.0)
+    for method, params, result in (
+        ("public/auth", {"grant_type": "client_credentials", "client_id": secret}, {"access_token": "[redacted]"}),
+        ("private/get_positions", {"currency": "BTC"}, []),
+    ):
+        call = encode_body(rpc_call(method, params).encode())
+        request = {"method": "POST", "path": "/api/v2", "query": "", "headers": {}, "body": call}
+        reply = encode_body(json.dumps({"jsonrpc": "2.0", "id": 1, "result": result}).encode())
+        answer = {"status": 200, "headers": {}, "body": reply}
+        writer.write("http", "deribit", at, request=request, response=answer, elapsed_ms=1.0)
     writer.close()
     out = tmp_path / "s.yaml"
     assert main(["tape-to-scenario", str(tmp_path / "t.tape"), "-o", str(out)]) == 0
-    assert signature not in out.read_text() and "key_id: trader-key" in out.read_text()
+    written = out.read_text()
+    assert signature not in written and secret not in written
+    assert "key_id: trader-key" in written and "client_id: trader-client" in written
 
 
 def test_the_proxy_asks_the_upstream_for_no_coding_it_cannot_read(tmp_path: Path) -> None:
