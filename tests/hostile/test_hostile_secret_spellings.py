@@ -1,13 +1,13 @@
 """No credential is kept in the spellings the first attack did not try, over real HTTP and websockets: a Kalshi
 signature sent as the key id in another encoding (unpadded, URL-safe, hex, beside the key id, cut in two) or as the
 timestamp; a secret inside a value (a query parameter spelling a pair, JSON in a string of a command cut short, a
-JSON-RPC method); Deribit's and SignalPlus's timestamps holding a credential, a client id that is the client secret
-(a blank around it or not); through the proxy, multipart fields named in any of RFC 7578's ways, a form value spelling a pair, gzip in
-gzip, a Content-Encoding in two lines, the signature in Kalshi's timestamp header, a secret as the client id, an
-answer in a coding the proxy cannot read; and an older tape's signature as a key id, or secret as a client id, in
-tape-to-scenario's output. Each is looked for, byte for byte, in the journal, the inspector's frames, the diagnoses, the tape and the
-scenario. A query value holding a credential still matches its recording in a replay, and the proxy reads a hostile
-form body in linear time."""
+JSON-RPC method); Deribit's and SignalPlus's timestamps holding a credential, a client id that is the client secret (a
+blank around it or not); through the proxy, multipart fields named in any of RFC 7578's ways, a form value spelling a
+pair, gzip in gzip, a Content-Encoding in two lines, the signature in Kalshi's timestamp header, a secret as the client
+id, an answer in a coding the proxy cannot read; and an older tape's signature as a key id, or secret as a client id, in
+tape-to-scenario's output. Each is looked for, byte for byte, in the journal, the inspector's frames, the diagnoses, the
+tape and the scenario. A query value holding a credential still matches its recording in a replay, and the proxy reads a
+hostile form body in linear time."""
 
 from __future__ import annotations
 
