@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import pickle
 import secrets
 from collections.abc import Callable
@@ -55,17 +56,19 @@ class Persistence:
     ) -> None:
         path = Path(path)
         self.notes: list[str] = []  # what the start had to say, without the path
-        wal_found = self._wal_found = wal_path(path).exists()
-        # Before SQLite reads the log: it would drop what follows a damaged frame, and delete the log on closing.
-        damage = wal.inspect(wal_path(path), page_size(path)) if wal_found else None
+        wal_found = wal_path(path).exists()
+        # Before SQLite reads the log: it would drop what follows a damaged frame, lay an older log over the file, and
+        # delete the log on closing.
+        damage = wal.inspect(wal_path(path), size := page_size(path), _pages(path, size)) if wal_found else None
         if damage is not None and not recover:
-            raise StateError(
-                f"{path}: {damage.describe(wal_path(path))}, which SQLite cannot read; --state-recover starts from "
-                "the last commit that reads"
-            )
+            raise StateError(f"{path}: {damage.describe(wal_path(path))}{damage.remedy()}")
+        said = None if damage is None else f"{damage.describe(wal_path(path))} could not be read"
+        if damage is not None and damage.older is not None:  # recover: the file without it
+            said, wal_found = f"{damage.describe(wal_path(path))}: set aside as {_set_aside(wal_path(path))}", False
+        self._wal_found = wal_found
         self.file = StateFile(path, synchronous=synchronous)
         if not self.file.created:
-            self._check(wal_found, damage.describe(wal_path(path)) if damage else None, recover)
+            self._check(wal_found, said, recover)
         self.meta = {} if self.file.created else self.file.meta()
         self.created = self.file.created or ("id_seed" not in self.meta and self.file.last_seq() == 0)
         self._key_lost: tuple[str, str] | None = None  # a recovery: the id of the key given up, and why
@@ -92,7 +95,7 @@ class Persistence:
             self.file.close()
             raise
         if wal_damage is not None:
-            verdict.problems.insert(0, f"{wal_damage} could not be read")
+            verdict.problems.insert(0, wal_damage)
         if not verdict.problems:
             return
         dropped = verdict.held - verdict.good
@@ -376,3 +379,21 @@ def _journal(entry: JournalEntry | None, size: int) -> Callable[[], list[Stateme
 
 
 __all__ = ["Persistence", "StateError", "from_us"]
+
+
+def _pages(path: Path, page_size: int) -> int:
+    """The pages the database file holds (0: none yet)."""
+    try:
+        return path.stat().st_size // page_size
+    except OSError:
+        return 0
+
+
+def _set_aside(log_path: Path) -> str:
+    """Move a write-ahead log SQLite must not read out of its way (beside it, `-wal.older`); answers its new name."""
+    aside = log_path.with_name(log_path.name + ".older")
+    try:
+        os.replace(log_path, aside)
+    except OSError as exc:
+        raise StateError(f"{log_path}: cannot set it aside: {exc.strerror or exc}") from None
+    return aside.name

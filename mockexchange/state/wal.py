@@ -9,6 +9,11 @@ keeps the transactions committed up to there; the rest is dropped. A frame of th
 chain is the end of the log when nothing committed follows it (a write the kill cut short: never acknowledged); a
 commit frame of the current salts after it means acknowledged transactions are lost (the file was damaged).
 Frames of other salts are an earlier pass over the file, which a checkpoint let be overwritten.
+
+A log older than the file beside it (a copy's log put back beside a file that ran on and was checkpointed since) is
+told by the database's size: each commit frame names it, and the mock's file never shrinks (no VACUUM), so a log whose
+last commit leaves the database smaller than the file already is lays an earlier state over a later one. SQLite reads
+it all the same: the file then reads as that earlier state, or as damaged pages.
 """
 
 from __future__ import annotations
@@ -27,10 +32,22 @@ _MASK = 0xFFFFFFFF
 class WalDamage:
     frame: int  # the first frame SQLite cannot read (1 = the first; 0: the header)
     lost_commits: int  # transactions committed after it, which SQLite would drop
+    older: tuple[int, int] | None = None  # a log older than the file: the pages its last commit leaves, the file's
 
     def describe(self, wal: Path) -> str:
+        if self.older is not None:
+            return (
+                f"the write-ahead log {wal.name} is older than the file (its last commit leaves the database "
+                f"{self.older[0]:,} pages, the file holds {self.older[1]:,}: another copy's log?)"
+            )
         where = "its header" if self.frame == 0 else f"frame {self.frame}"
         return f"the write-ahead log {wal.name} is damaged at {where}: {self.lost_commits} commit(s) after it"
+
+    def remedy(self) -> str:
+        """What a refusal says of it, after `describe`."""
+        if self.older is not None:
+            return "; --state-recover sets it aside and starts from what the file holds"
+        return ", which SQLite cannot read; --state-recover starts from the last commit that reads"
 
 
 def _checksum(data: bytes, big_endian: bool, s0: int, s1: int) -> tuple[int, int]:
@@ -42,9 +59,10 @@ def _checksum(data: bytes, big_endian: bool, s0: int, s1: int) -> tuple[int, int
     return s0, s1
 
 
-def inspect(wal: Path, page_size: int) -> WalDamage | None:
-    """None if SQLite will read every transaction the log commits (or there is no log); `page_size`: the database's,
-    so that frames are found even when the header is damaged."""
+def inspect(wal: Path, page_size: int, file_pages: int = 0) -> WalDamage | None:
+    """None if SQLite will read every transaction the log commits (or there is no log) and the log is no older than
+    the file of `file_pages` pages; `page_size`: the database's, so that frames are found even when the header is
+    damaged."""
     try:
         stream = wal.open("rb")
     except FileNotFoundError:
@@ -59,7 +77,7 @@ def inspect(wal: Path, page_size: int) -> WalDamage | None:
         sound = magic in _MAGIC and struct.pack(">2I", *sums) == header[24:32]
         salts: bytes | None = header[16:24] if sound else None  # else: the first frame's (this pass's first)
         bad: int | None = None if sound else 0
-        frame = lost = 0
+        frame = lost = pages = 0
         while len(head := stream.read(_FRAME_HEADER)) == _FRAME_HEADER:
             page = stream.read(page_size)
             frame += 1
@@ -68,8 +86,11 @@ def inspect(wal: Path, page_size: int) -> WalDamage | None:
                 if len(page) == page_size and head[8:16] == salts:
                     sums = _checksum(head[:8] + page, big_endian, *sums)
                     if struct.pack(">2I", *sums) == head[16:24]:
+                        pages = int.from_bytes(head[4:8], "big") or pages  # a commit frame names the database's size
                         continue
                 bad = frame  # SQLite stops here; a commit of this pass further on was acknowledged
             elif head[8:16] == salts and head[4:8] != b"\0\0\0\0":
                 lost += 1
-    return WalDamage(bad, lost) if bad is not None and lost else None
+    if bad is not None and lost:
+        return WalDamage(bad, lost)
+    return WalDamage(0, 0, (pages, file_pages)) if 0 < pages < file_pages else None
