@@ -73,6 +73,27 @@ def held_at_a_pause(lock: StateLock, bus: EventBus, kinds: list[str]) -> tuple[t
     return inside, go_on
 
 
+def held_at_its_steps(
+    lock: StateLock, monkeypatch: pytest.MonkeyPatch
+) -> tuple[threading.Event, threading.Event, list[None]]:
+    """(inside, go on, steps): at a long command's (or long read's) first step, its thread steps (what waits beside it
+    goes in) until it is let go on; `steps` counts every step it takes. For what changes nothing, so publishes nothing
+    `held_at_a_pause` could hold it at."""
+    inside, go_on, steps = threading.Event(), threading.Event(), []
+    step = lock.step
+
+    def holding() -> None:
+        steps.append(None)
+        if lock.running_long and not inside.is_set():
+            inside.set()
+            while not go_on.wait(0.002):
+                step()
+        step()
+
+    monkeypatch.setattr(lock, "step", holding)
+    return inside, go_on, steps
+
+
 @contextmanager
 def long_command(lock: StateLock, footprint: Footprint = SWEEP) -> Iterator[list[str]]:
     """A long command over `footprint` running in a thread of its own, stepping until the block ends; `said` gets

@@ -24,7 +24,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 # While a long command runs, the interpreter passes to another thread that waits for it after this many microseconds
 # (Python's default is 5,000): an event loop waits for it at every read and write of a socket, so at 5 ms each a
@@ -33,6 +33,7 @@ SWITCH_US = 500
 # The steps (resting orders reached, orders ended, fills or rows made) past which a command runs long: some tens of
 # milliseconds of matching, about what a read beside it may wait for.
 DEEP = 500
+T = TypeVar("T")
 
 
 class Footprint(NamedTuple):
@@ -297,6 +298,16 @@ def _switching_often() -> Iterator[None]:
             _long_commands -= 1
             if not _long_commands:
                 sys.setswitchinterval(_interval / 1_000_000)
+
+
+def stepping(items: Iterable[T], step: Callable[[], None] | None) -> Iterator[T]:
+    """`items`, with `step` called before each (a long command's or read's `StateLock.step`; None: none)."""
+    if step is None:
+        yield from items
+        return
+    for item in items:
+        step()
+        yield item
 
 
 def restarting(command: Callable[..., object]) -> Callable[..., object]:

@@ -1,7 +1,9 @@
 """What one Deribit client can make the mock hold is bounded per account, over real HTTP: a flood of orders never
 refuses another account's (closed orders are kept per account up to `deribit_history_size`, the oldest dropped: an
-order dropped is unknown, 10004), open orders per account and instrument (11020), the amounts one account trades, its
-trades, transaction log and withdrawals, and the tokens one key holds. Each bound is made small for the test."""
+order dropped is unknown, 10004), open orders per account and instrument (11020) and per account over its wallets and
+instruments (10013: the first alone let one client hold 500 on each instrument in each of 101 wallets, 858,500 orders
+of about 1 KB on the default instruments), the amounts one account trades, its trades, transaction log and
+withdrawals, and the tokens one key holds. Each bound is made small for the test."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from mockexchange.core.deribit import trading as trading_module
 from mockexchange.server import MockServer
 
 PERP = "BTC-PERPETUAL"
+DATED = "BTC-25DEC26"
 KEPT = 5  # each account's history, in each test
 
 
@@ -85,6 +88,35 @@ def test_an_accounts_open_orders_on_an_instrument_are_bounded_alone(mock, monkey
     assert bob.result("private/buy", instrument_name=PERP, amount=10, price=50000)["order"]["order_state"] == "open"
     alice.result("private/cancel", order_id=placed[0]["order_id"])
     assert alice.result("private/buy", instrument_name=PERP, amount=10, price=50100)["order"]["order_state"] == "open"
+
+
+def test_an_accounts_open_orders_are_bounded_over_its_wallets_and_instruments(mock, monkeypatch):
+    monkeypatch.setattr(order_entry_module, "MAX_OPEN_PER_ACCOUNT", 4, raising=False)
+    alice, bob = client(mock, "alice"), client(mock, "bob")
+    subs = [alice.result("private/create_subaccount")["id"] for _ in range(2)]
+    for sub in subs:
+        alice.result("private/submit_transfer_to_subaccount", currency="BTC", amount=1, destination=sub)
+
+    def buy(instrument: str = PERP, price: int = 50_000, **params: object) -> dict[str, Any]:
+        return alice.rpc("private/buy", instrument_name=instrument, amount=10, price=price, **params)
+
+    def open_ids() -> tuple[list[str], ...]:
+        return tuple([order["order_id"] for order in alice.result("private/get_open_orders", subaccount_id=wallet)]
+                     for wallet in (None, *subs))  # fmt: skip
+
+    for made in (buy(), buy(DATED), buy(subaccount_id=subs[0]), buy(price=49_000, subaccount_id=subs[1])):
+        assert made["result"]["order"]["order_state"] == "open", made
+    before = open_ids()
+    stop = {"type": "stop_limit", "trigger": "last_price", "trigger_price": 70_000, "price": 70_000}
+    for refused in (buy(price=48_000, subaccount_id=subs[1]), buy(DATED, 49_000), buy(**stop)):
+        assert (refused["error"]["code"], refused["error"]["message"]) == (10013, "pme_max_total_open_orders"), refused
+        assert refused["_status"] == 400
+    assert open_ids() == before  # refused: nothing changed
+    assert ioc(alice)["order_state"] == "cancelled"  # an order that cannot rest is not counted
+    rested = bob.result("private/buy", instrument_name=PERP, amount=10, price=50_000)["order"]
+    assert rested["order_state"] == "open"  # another account's orders are its own
+    alice.result("private/cancel", order_id=before[1][0], subaccount_id=subs[0])
+    assert buy(price=48_000, subaccount_id=subs[1])["result"]["order"]["order_state"] == "open"
 
 
 def test_the_traded_bound_refuses_only_the_account_that_reached_it(mock, monkeypatch):

@@ -8,7 +8,6 @@ its resting orders (beside 50,000 fills, each order held the event loop 0.2 s)."
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -16,12 +15,12 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from kalshi_http import ok, signed
-from test_stepping import WAIT, waited
+from test_stepping import WAIT, held_at_its_steps, waited
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.fill_log import FillLog
 from mockexchange.core.kalshi.orders import Order
-from mockexchange.core.stepping import DEEP, StateLock
+from mockexchange.core.stepping import DEEP
 from mockexchange.server import MockServer
 
 T0 = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
@@ -40,26 +39,6 @@ def sandbox() -> Iterator[MockServer]:
         mock.create_market(OTHER)
         mock.fill("carol", OTHER, "yes", "buy", "3", "0.40")
         yield mock
-
-
-def held_at_its_steps(
-    lock: StateLock, monkeypatch: pytest.MonkeyPatch
-) -> tuple[threading.Event, threading.Event, list]:
-    """(inside, go on, steps): at a long command's first step, its thread steps (what waits beside it goes in) until it
-    is let go on; `steps` counts every step it takes."""
-    inside, go_on, steps = threading.Event(), threading.Event(), []
-    step = lock.step
-
-    def holding() -> None:
-        steps.append(None)
-        if lock.running_long and not inside.is_set():
-            inside.set()
-            while not go_on.wait(0.002):
-                step()
-        step()
-
-    monkeypatch.setattr(lock, "step", holding)
-    return inside, go_on, steps
 
 
 def test_a_queue_positions_read_over_many_orders_runs_long_and_walks_each_level_once(mock, monkeypatch):

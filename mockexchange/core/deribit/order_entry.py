@@ -6,8 +6,8 @@ through the venue's commands), the venue reads them. A limit or market order cro
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -34,7 +34,7 @@ from mockexchange.core.deribit.orders import (
 )
 from mockexchange.core.deribit.records import Trade
 from mockexchange.core.events import Change
-from mockexchange.core.stepping import DEEP, Footprint, restarting
+from mockexchange.core.stepping import DEEP, Footprint, MustStep, restarting, stepping
 
 T = TypeVar("T")
 # -- changes --------------------------------------------------------------------------------------------------------
@@ -364,14 +364,34 @@ def open_orders(
     currency: str | None = None,
     kind: str | None = None,
     instrument_name: str | None = None,
+    step: Callable[[], None] | None = None,
 ) -> list[DerivativeOrder]:
-    """The wallet's open orders, in the order they were placed; `currency` filters on the settlement currency."""
+    """The wallet's open orders, in the order they were placed; `currency` filters on the settlement currency; `step`
+    is called as each is passed (a long read's, `reading_open`)."""
     with book.lock:
         if book.orders is None:
             return []
         found = []
-        for order in book.orders.of_wallet(wallet_id, instrument_name):
+        for order in stepping(book.orders.of_wallet(wallet_id, instrument_name), step):
             instrument = book.instrument(order.instrument_name)
             if currency in (None, instrument.settlement_currency) and kind in (None, instrument.kind):
                 found.append(order)
         return found
+
+
+@contextmanager
+def reading_open(book: DerivativesBook, user_id: str, wallet_ids: list[int]) -> Iterator[Callable[[], None] | None]:
+    """The book held still (`reading`) for a read of the wallets' open orders, which yields what the read calls as it
+    passes each order and each row it makes (None: nothing). Past `DEEP` open orders the read is long (core/stepping.py:
+    inline on an event loop, `MustStep`), over the user and the instruments they rest on; as a long command it may
+    raise `Restart` as it starts, so the read is `restarting`. Called without the lock held."""
+    with book.reading():
+        kept = book.orders
+        if kept is None or kept.open_in(wallet_ids) <= DEEP:
+            yield None
+            return
+        if book.lock.on_loop:
+            raise MustStep()
+        names = {name for wallet_id in wallet_ids for name in kept.held.get(wallet_id, ())}
+        with book.lock.long(Footprint.of((user_id,), names)):
+            yield book.lock.step

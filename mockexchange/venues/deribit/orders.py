@@ -19,8 +19,9 @@ from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.instruments import Instrument
-from mockexchange.core.deribit.order_entry import find_order, open_orders
+from mockexchange.core.deribit.order_entry import find_order, open_orders, reading_open
 from mockexchange.core.deribit.orders import DerivativeOrder
+from mockexchange.core.stepping import restarting, stepping
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
 from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError, invalid_param
@@ -129,11 +130,22 @@ def _rows(call: Call, *, currency: str | None = None, kind: str | None = None, n
                 raise invalid_param(
                     "instrument_name", "instrument not found", f"no listed instrument {name!r} (list_instrument)"
                 ) from None
-        if kind in ("spot", "future_combo", "option_combo", "combo"):
-            return []  # the mock lists no spot or combo instruments
+    if kind in ("spot", "future_combo", "option_combo", "combo"):
+        return []  # the mock lists no spot or combo instruments
+    return _open_rows(book, wallet_user(call), wallet.id, types, currency, kind, name)
+
+
+@restarting
+def _open_rows(
+    book: DerivativesBook, user_id: str, wallet_id: int, types: tuple[str, ...], currency: str | None,
+    kind: str | None, name: str | None,
+) -> list[Row]:  # fmt: skip
+    """The wallet's open orders of `types`, as the wire shows them (a long read past many: `reading_open`)."""
+    with reading_open(book, user_id, [wallet_id]) as step:
         try:
-            found = open_orders(book, wallet.id, currency=currency, kind=kind, instrument_name=name)
-            return [order_row(o, book.instrument(o.instrument_name)) for o in found if o.order_type in types]
+            found = open_orders(book, wallet_id, currency=currency, kind=kind, instrument_name=name, step=step)
+            return [order_row(o, book.instrument(o.instrument_name)) for o in stepping(found, step)
+                    if o.order_type in types]  # fmt: skip
         except BookError as error:
             raise book_error(error) from None
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, BookError
-from mockexchange.core.deribit.order_entry import open_orders
+from mockexchange.core.deribit.order_entry import open_orders, reading_open
 from mockexchange.core.deribit.wallets import Wallet
+from mockexchange.core.stepping import restarting, stepping
 from mockexchange.venues.deribit import commands, render
 from mockexchange.venues.deribit.errors import UNAVAILABLE_IN_SUBACCOUNT, RpcError, invalid_param
 from mockexchange.venues.deribit.methods import Call, Method, book_error, wallet_of, wallet_user
@@ -95,14 +97,25 @@ def private_get_subaccounts_details(call: Call) -> Any:
     with book.reading():
         wallet_of(call, None)  # refuses a key whose user has no Deribit account
         user = wallet_user(call)
+        wallet_ids = list(book.account(user).subaccounts)
+    return _details(book, user, wallet_ids, currency, with_orders)
+
+
+@restarting
+def _details(book: DerivativesBook, user: str, wallet_ids: list[int], currency: str, with_orders: bool) -> list[Row]:
+    """Each subaccount's positions and (`with_orders`) open orders, read together (a long read past many open orders:
+    `reading_open`)."""
+    with reading_open(book, user, wallet_ids if with_orders else []) as step:
         rows = []
         try:
-            for wallet in book.account(user).subaccounts.values():
-                positions = book.positions(user, subaccount_id=wallet.id, currency=currency)
-                row: Row = {"uid": wallet.id, "positions": [render.position(view) for view in positions]}
+            for wallet_id in wallet_ids:
+                positions = book.positions(user, subaccount_id=wallet_id, currency=currency)
+                row: Row = {"uid": wallet_id, "positions": [render.position(view) for view in positions]}
                 if with_orders:
-                    found = open_orders(book, wallet.id, currency=currency)
-                    row["open_orders"] = [order_row(o, book.instrument(o.instrument_name)) for o in found]
+                    found = open_orders(book, wallet_id, currency=currency, step=step)
+                    row["open_orders"] = [
+                        order_row(o, book.instrument(o.instrument_name)) for o in stepping(found, step)
+                    ]
                 rows.append(row)
         except BookError as error:
             raise book_error(error) from None
