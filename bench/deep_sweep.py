@@ -4,15 +4,18 @@ are answered with a p99 under 100 ms; for this tree, and another one (`--before 
     .venv/bin/python bench/deep_sweep.py                          # this tree: 3 sweeps of 30,000 resting orders
     .venv/bin/python bench/deep_sweep.py --before /tmp/before     # both trees, sweep by sweep in turn
     .venv/bin/python bench/deep_sweep.py --orders 5000 --rounds 1 # a quick look
+    .venv/bin/python bench/deep_sweep.py --attack queue --orders 20000 --before /tmp/before
+                                                                  # the maker reads its orders' queue positions
 
 The server is a child process (`PYTHONPATH` the tree measured) running a `MockServer` on a manual clock: a maker's
 `--orders` one-contract asks at 0.50 on one market, seeded through the ledger, and two readers with a fill and a
 resting order each on another market. This process is the clients: four threads read in a loop, each one thing (a
 reader's balance and positions, signed; the other market's book; `/_admin/health`), first for `--baseline-s` seconds
 with nothing else running (the baseline), then while the taker's one immediate-or-cancel order (signed) sweeps every
-ask. A read counts for the sweep if it began before the sweep's answer came. Figures per read: p50, p99 and max in
-ms, beside the sweep's own time; p99 during the sweep over p99 at rest as a ratio. The book is seeded again before
-each round.
+ask (`--attack queue`: while the maker reads where each of its asks stands, `GET /portfolio/orders/queue_positions`).
+A read counts for the sweep if it began before the sweep's answer came. Figures per read: p50, p99 and max in ms,
+beside the sweep's own time; p99 during the sweep over p99 at rest as a ratio. The book is filled again to `--orders`
+asks before each round.
 """
 
 from __future__ import annotations
@@ -52,12 +55,13 @@ def serve(orders: int) -> None:
         for user in READERS:
             mock.fill(user, OTHER, "yes", "buy", "3", "0.40")
             mock.ledger.submit_order(user, OTHER, "yes", "buy", 200, 3000)
-        keys = {user: mock.create_key(user) for user in ("taker", *READERS)}
+        keys = {user: mock.create_key(user) for user in ("maker", "taker", *READERS)}
         benchlib.answer({"base_url": mock.base_url, "kalshi_url": mock.kalshi_url,
                          "keys": {u: [k["key_id"], k["private_key_pem"]] for u, k in keys.items()}})  # fmt: skip
-        for line in sys.stdin:  # each line: seed the book again
+        for line in sys.stdin:  # each line: fill the book again (a sweep emptied it, a read left it)
             json.loads(line)
-            for _ in range(orders):
+            book = mock.ledger.markets[SWEPT].book
+            for _ in range(orders - (len(book) if book is not None else 0)):
                 mock.ledger.submit_order("maker", SWEPT, "yes", "sell", 100, 5000)
             benchlib.answer({"seeded": orders})
 
@@ -76,7 +80,7 @@ class Reads:
             auth = KalshiAuth(KalshiSigner.from_pem(key_id, pem))
             return httpx.Client(base_url=server["kalshi_url"], auth=auth, timeout=60)
 
-        self.taker = signed("taker")
+        self.taker, self.maker = signed("taker"), signed("maker")
         self.reads = {
             "balance": (signed("carol"), "/portfolio/balance"),
             "positions": (signed("dave"), "/portfolio/positions"),
@@ -127,6 +131,12 @@ def sweep(taker: httpx.Client, orders: int) -> None:
     assert r.status_code == 201 and float(r.json()["fill_count"]) == orders, r.text
 
 
+def queue(maker: httpx.Client, orders: int) -> None:
+    """The maker's read of where each of its asks stands in its queue."""
+    r = maker.get("/portfolio/orders/queue_positions")
+    assert r.status_code == 200 and len(r.json()["queue_positions"]) == orders, r.text[:200]
+
+
 def measure(tree: Path, opts: argparse.Namespace) -> list[dict[str, float]]:
     """Each round's figures for one tree: its baseline, then its sweep."""
     env = benchlib.tree_env(tree)
@@ -141,7 +151,10 @@ def measure(tree: Path, opts: argparse.Namespace) -> list[dict[str, float]]:
             child.stdin.flush()
             json.loads(child.stdout.readline())
             base = reads.figures(*reads.run(lambda: time.sleep(opts.baseline_s)))
-            start, end = reads.run(lambda: sweep(reads.taker, opts.orders))
+            if opts.attack == "queue":
+                start, end = reads.run(lambda: queue(reads.maker, opts.orders))
+            else:
+                start, end = reads.run(lambda: sweep(reads.taker, opts.orders))
             during = reads.figures(start, end)
             rounds.append({"sweep_ms": 1000 * (end - start), **{f"rest_{k}": v for k, v in base.items()}, **during})
             print(f"{tree.name or tree}: " + " ".join(f"{k}={v:.1f}" for k, v in rounds[-1].items()), flush=True)
@@ -156,6 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--orders", type=int, default=30_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baseline-s", type=float, default=2.0)
+    parser.add_argument("--attack", choices=("sweep", "queue"), default="sweep")
     parser.add_argument("--before", type=Path, help="another tree (git worktree add --detach DIR REV)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
@@ -168,7 +182,8 @@ def main(argv: list[str] | None = None) -> None:
     for name, rounds in results.items():
         medians = {key: benchlib.median([r[key] for r in rounds if key in r]) for key in rounds[0]}
         print(f"{name} (medians of {len(rounds)}):")
-        print(f"  sweep of {opts.orders:,} resting orders: {medians['sweep_ms']:.0f} ms")
+        what = "queue positions read" if opts.attack == "queue" else "sweep"
+        print(f"  {what} of {opts.orders:,} resting orders: {medians['sweep_ms']:.0f} ms")
         for read in ("balance", "positions", "book", "health"):
             rest, during = medians.get(f"rest_{read}_p99"), medians.get(f"{read}_p99")
             if rest is None or during is None:
