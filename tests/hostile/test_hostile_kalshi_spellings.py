@@ -7,12 +7,10 @@ is one client_transfer_id, written back in lower case with its dashes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from kalshi_http import signed
-from kalshi_orders import T0, M, fresh, order, refused, state
+from kalshi_orders import T0, M, client_of, fresh, module_server, order, refused, state
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
@@ -22,21 +20,13 @@ TRANSFERS = "/portfolio/intra_exchange_instance_transfer"
 UUID = "abcdef01-2345-6789-abcd-ef0123456789"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    with MockServer(clock=ManualClock(T0)) as mock:
-        yield mock
+server_fixture = module_server()
+alice_client = client_of("alice")
 
 
 @pytest.fixture
 def mock(server: MockServer) -> MockServer:
     return fresh(server)
-
-
-@pytest.fixture
-def alice(mock: MockServer) -> Iterator[httpx.Client]:
-    with signed(mock, "alice") as client:
-        yield client
 
 
 def test_a_key_in_another_case_names_its_field_and_the_last_counts(mock: MockServer, alice: httpx.Client) -> None:
