@@ -7,9 +7,11 @@ journal and record the exchange before the client has the answer."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, unquote
 
+import anyio.to_thread
 import httpx
 from starlette.types import Receive, Scope, Send
 
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024  # a client's body the proxy holds to forward (Kalshi's own bound is 64 KiB)
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # an upstream's answer the proxy holds to judge and record
+ASIDE_BYTES = 64 * 1024  # a body past this is read, redacted and judged in a worker thread (off the event loop)
+T = TypeVar("T")
 # Hop-by-hop headers (RFC 9110 7.6.1) and those a proxy sets itself; never passed on either way.
 HOP_BY_HOP = frozenset(
     {
@@ -65,7 +69,7 @@ async def forward_http(proxy: ProxyApp, scope: Scope, receive: Receive, send: Se
         url, failed = None, str(exc)
     raw = await _body(receive)
     request_headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
-    sent = seen(raw or b"", coding(request_headers))
+    sent = await aside(len(raw or b""), seen, raw or b"", coding(request_headers))
     if failed is not None:
         status, answer_headers, body = failure(upstream, 400, failed, proxy.clock, _rpc_id(sent, scope))
     elif raw is None:
@@ -77,8 +81,8 @@ async def forward_http(proxy: ProxyApp, scope: Scope, receive: Receive, send: Se
         except UpstreamFailed as exc:
             failed = str(exc)
             status, answer_headers, body = failure(upstream, 502, failed, proxy.clock, _rpc_id(sent, scope))
-    answered = seen(body, coding(answer_headers)) if failed is None else None
-    verdict = _judge(upstream, scope, sent, status, answered, failed)
+    answered = await aside(len(body), seen, body, coding(answer_headers)) if failed is None else None
+    verdict = await aside(len(body), _judge, upstream, scope, sent, status, answered, failed)
     latency_us = int((monotonic() - arrived) * 1_000_000)
     _journal(proxy, upstream, scope, request_headers, sent, status, answer_headers, verdict, latency_us)
     if failed is None and answered is not None and proxy.tape is not None:
@@ -88,6 +92,14 @@ async def forward_http(proxy: ProxyApp, scope: Scope, receive: Receive, send: Se
                          elapsed_ms=round(latency_us / 1000, 3))  # fmt: skip
     await send({"type": "http.response.start", "status": status, "headers": _framed(answer_headers, body, status)})
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+
+async def aside(size: int, work: Callable[..., T], *args: Any) -> T:
+    """`work(*args)` on a body of `size` bytes: on the loop for a small one, in a worker thread for a large one, whose
+    reading, redacting and judging would hold every other client of the proxy meanwhile."""
+    if size <= ASIDE_BYTES:
+        return work(*args)
+    return await anyio.to_thread.run_sync(work, *args)
 
 
 async def _body(receive: Receive) -> bytes | None:

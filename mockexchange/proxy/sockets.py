@@ -20,7 +20,7 @@ from mockexchange import redact
 from mockexchange.core.clock import monotonic
 from mockexchange.journal import JournalNote
 from mockexchange.proxy import judge
-from mockexchange.proxy.forward import HOP_BY_HOP, end_to_end, raw_target, request_record
+from mockexchange.proxy.forward import HOP_BY_HOP, aside, end_to_end, raw_target, request_record
 from mockexchange.proxy.messages import Seen, coding, header, headers, seen
 from mockexchange.proxy.targets import TargetRefused, websocket_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
@@ -162,19 +162,19 @@ class Socket:
                     await remote.close(_UNSENDABLE.get(code, code), message.get("reason") or "")
                 return code
             data = message.get("text") if message.get("text") is not None else message.get("bytes", b"")
-            self._frame("client", data)
+            await self._frame("client", data)
             with contextlib.suppress(ConnectionClosed):  # the upstream's close ends the other task
                 await remote.send(data)
 
     async def _from_upstream(self, remote: ClientConnection) -> None:
         with contextlib.suppress(ConnectionClosed):
             async for data in remote:
-                self._frame("upstream", data)
+                await self._frame("upstream", data)
                 key = "text" if isinstance(data, str) else "bytes"
                 await self.send({"type": "websocket.send", key: data})
 
-    def _frame(self, direction: str, data: str | bytes) -> None:
-        kept = seen(data)
+    async def _frame(self, direction: str, data: str | bytes) -> None:
+        kept = await aside(len(data), seen, data)  # (a frame's order in its direction kept: it waits for this)
         verdict = self._judge(direction, kept)
         self.proxy.journal.record_message(
             self.upstream.venue, self.path.split("?", 1)[0], self.key_id, kept.text, [], verdict.note(self.key_id),
