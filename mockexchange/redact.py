@@ -74,6 +74,7 @@ _LONG_RUN = re.compile(r"[A-Za-z0-9+/_=-]{32,}")
 # case): substrings, which CPython finds far faster than a regex does.
 _SUSPECT = ("secret", "token", "pass", "sig", "key", "auth", "cookie", "bearer", "basic", "%", "\\u")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_KEPT_CHARS = 1024  # the longest text `suspect` keeps its answer for: 512 of them, 1 MiB at most
 _U_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _NAME_CHARS = r"[\w%\\.+\-]"
 # `name=value`, `"name": "value"`, `name: "value"` (a bare colon takes only a quoted or bracketed value: prose has
@@ -103,10 +104,20 @@ _MULTIPART = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=512)
 def suspect(text: str) -> bool:
     """Whether `text` may hold a credential (False: it holds none, and is kept as it is): every text a request leaves
-    in the journal asks it, most of them asked before (a route's path, a page's query)."""
+    in the journal asks it, most of them asked before (a route's path, a page's query), whose answers are kept. A
+    longer text is read each time: a kept answer keeps its text, and the proxy reads a client's body or frame up to
+    64 MiB decoded."""
+    return _suspect_kept(text) if len(text) <= _KEPT_CHARS else _suspect(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _suspect_kept(text: str) -> bool:
+    return _suspect(text)
+
+
+def _suspect(text: str) -> bool:
     lowered = text.lower()
     for word in _SUSPECT:  # noqa: SIM110 (a loop: twice as fast as any() over a generator, or a regex)
         if word in lowered:

@@ -1,0 +1,49 @@
+"""What the proxy keeps of a body it read stays within its bounds once the request is done: the redaction's answers
+about a text are kept for short texts only (a path, a query), for a kept answer keeps its text, and a client's bodies
+are read up to 64 MiB decoded. Measured in this process (tracemalloc: the proxy and its upstream run in
+threads of the test's process)."""
+
+from __future__ import annotations
+
+import gc
+import gzip
+import tracemalloc
+from collections.abc import Iterator
+
+import orjson
+import plain_http
+import pytest
+
+from mockexchange.proxy.runner import ProxyServer
+from mockexchange.server import MockServer
+
+TEXT = 2 * 1024 * 1024  # characters a body decodes to
+BODIES = 4
+
+
+@pytest.fixture(name="proxy")
+def proxied() -> Iterator[ProxyServer]:
+    with MockServer() as mock, ProxyServer(mock.base_url + "/trade-api/v2", mock.base_url) as server:
+        yield server
+
+
+def _sent(proxy: ProxyServer, body: bytes, content_type: str) -> None:
+    headers = {"content-encoding": "gzip", "content-type": content_type}
+    answer = plain_http.post(proxy.base_url + "/api/v2/public/test", content=gzip.compress(body), headers=headers)
+    assert answer.status_code < 500
+
+
+def test_large_bodies_read_by_the_proxy_are_not_kept_after_it_answered(proxy) -> None:
+    _sent(proxy, b"warm", "text/plain")  # (what the first request makes once)
+    tracemalloc.start()
+    try:
+        gc.collect()
+        base = tracemalloc.get_traced_memory()[0]
+        for n in range(BODIES):  # a text, and a JSON string, each a different one
+            _sent(proxy, f"note {n} ".encode() + b"x" * TEXT, "text/plain")
+            _sent(proxy, orjson.dumps({"note": f"{n} " + "k" * TEXT}), "application/json")
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    assert held < TEXT, f"{held:,} bytes still held after {2 * BODIES} bodies of {TEXT:,} characters"
