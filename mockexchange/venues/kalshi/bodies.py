@@ -3,13 +3,13 @@ Go server does (encoding/json, then the validator), refused in its flat 400 body
 
 Kalshi answers a body it cannot decode with `{"code": "bad_request", "message": "bad request", "details": "json: ..."}`
 in Go's decoder words (captured: "json: cannot unmarshal number into Go struct field CreateOrderV2Request.count of type
-string", a number where a string is expected). The mock answers every body refusal in that shape. Decoding first, as
-Go does: a key names its field whatever its case, as Go folds it (Unicode's simple folding: `Price`, `PRICE` and
-`ſide` with a long s name `price` and `side`), the last key naming a field counting; a value of the wrong JSON type in
-the decoder's words (a number shown only where it was meant for an integer it does not fit: `number 1.5`), an unknown
-field ignored, `null` left unset (a `null` body decodes as an empty object; a later `null` leaves a required field, a
-Go value rather than a pointer, as it was); a UUID read as Go's google/uuid reads one and written back as it writes one
-(lower case, with its dashes). Then the checks, worded as Go's validator words a failed tag ("Key:
+string", a number where a string is expected). The mock answers every body refusal in that shape. Decoding first, as Go
+does: a key names its field whatever its case, as Go folds it (Unicode's simple folding: `Price`, `PRICE` and `ſide`
+with a long s name `price` and `side`), the last key naming a field counting (a key spelt twice too); a value of the
+wrong JSON type in the decoder's words (a number shown only where it was meant for an integer it does not fit: `number
+1.5`), an unknown field ignored, `null` left unset (a `null` body decodes as an empty object; a later `null` leaves a
+required field, a Go value rather than a pointer, as it was); a UUID read as Go's google/uuid reads one and written back
+as it writes one (lower case, with its dashes). Then the checks, worded as Go's validator words a failed tag ("Key:
 'ApplySubaccountTransferRequest.ClientTransferId' Error:Field validation for 'ClientTransferId' failed on the 'required'
 tag"; not captured, docs/known-differences.md), the mock refusing too a field the spec requires that is missing.
 
@@ -21,6 +21,7 @@ sending mid-way is the client's disconnect (`web.BodyCut`): nobody is left to an
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -39,6 +40,7 @@ MAX_BATCH_BODY = 512 * 1024
 # string, int and int64 (64 bits on the server's platform), bool, a UUID, a list of strings, a list of objects
 Kind = Literal["string", "int", "int64", "bool", "uuid", "strings", "objects"]
 _HEX = re.compile(rb"[0-9a-fA-F]{32}")
+_KEY_ENDS = re.compile(rb'"[ \t\n\r]*:')  # where a key may end (a JSON string's closing quote, then its colon)
 _UUID_DASHES = (8, 13, 18, 23)  # where the 36-character form has its dashes
 _JSON_KINDS = {str: "string", bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
 _GO_TYPES = {"string": "string", "bool": "bool", "uuid": "openapi_types.UUID"}  # an int's is its kind
@@ -75,14 +77,47 @@ class Body:
         whatever their case (`_folded`), in the order the object holds them, the last counting; a `null` after a
         value leaves a required field as it was (Go decodes it into a value, a `null` into which does nothing)."""
         names = {field.name: field for field in self.fields}
-        if all(key in names for key in document):  # (the usual body: each key a field's own name, once)
+        pairs = document.pairs if isinstance(document, Repeated) else None
+        if pairs is None and all(key in names for key in document):  # (the usual body: each key a field's own, once)
             return document
         given: dict[str, Any] = {}
-        for key, value in document.items():
+        for key, value in pairs or document.items():
             field = names.get(key) or names.get(_folded(key))
             if field is not None and not (value is None and field.required and given.get(field.name) is not None):
                 given[field.name] = value
         return given
+
+
+class Repeated(dict):
+    """An object in which the body's text spells a key more than once: `pairs` holds its keys and values in the text's
+    order, each one (the dict, a key's last value at its first place, is what a JSON reader that keeps one makes)."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs
+
+
+def _objects_of(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return Repeated(pairs) if len(pairs) > len({key for key, _ in pairs}) else dict(pairs)
+
+
+def _keys(document: Any) -> int:
+    """The keys of every object in a document (within bounded_json's depth)."""
+    if isinstance(document, dict):
+        return len(document) + sum(_keys(value) for value in document.values())
+    return sum(_keys(item) for item in document) if isinstance(document, list) else 0
+
+
+def _parsed(raw: bytes) -> Any:
+    """The body's JSON (orjson.JSONDecodeError: none, or too deep), an object that spells a key twice read as a
+    `Repeated`. orjson keeps one value a key: read again, in order, only when the text holds more places that may end
+    a key (a quote, then a colon: each key's, and an escaped quote before a colon) than the objects hold keys."""
+    document = parse_json(raw)
+    if len(_KEY_ENDS.findall(raw)) > _keys(document):
+        return json.loads(raw, object_pairs_hook=_objects_of)
+    return document
 
 
 def _folded(key: str) -> str:
@@ -121,7 +156,7 @@ def decode(body: Body, raw: bytes) -> dict[str, Any]:
             return dict.fromkeys(f.name for f in body.fields)
         raise bad_request("EOF", "the request needs a JSON body")
     try:
-        document = parse_json(raw)
+        document = _parsed(raw)
     except orjson.JSONDecodeError as exc:
         raise bad_request("invalid character in JSON body", f"the body is not JSON: {exc}") from None
     values, refused = _read(body, document, body.go, body.go)
