@@ -119,6 +119,18 @@ def page_size(path: Path) -> int:
     return size if size >= 512 and size & (size - 1) == 0 else 4096
 
 
+def commands_held(path: Path, *, log: bool) -> int | None:
+    """The last command a closed state file holds, read without writing a byte of it: through its write-ahead log
+    (`log`: read only, so SQLite neither empties the log into the file nor removes it) or in the database file alone
+    (the log not read); None if it cannot be read so."""
+    uri = f"{path.absolute().as_uri()}?{'mode=ro' if log else 'immutable=1'}"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            return int(db.execute("SELECT coalesce(max(seq), 0) FROM commands").fetchone()[0])
+    except sqlite3.Error:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class CommandRecord:
     seq: int

@@ -13,7 +13,8 @@ Frames of other salts are an earlier pass over the file, which a checkpoint let 
 A log older than the file beside it (a copy's log put back beside a file that ran on and was checkpointed since) is
 told by the database's size: each commit frame names it, and the mock's file never shrinks (no VACUUM), so a log whose
 last commit leaves the database smaller than the file already is lays an earlier state over a later one. SQLite reads
-it all the same: the file then reads as that earlier state, or as damaged pages.
+it all the same: the file then reads as that earlier state, or as damaged pages. A file that ran on without growing
+is told by its commands instead (persistence.py: read with the log, fewer than in the file alone).
 """
 
 from __future__ import annotations
@@ -33,13 +34,16 @@ class WalDamage:
     frame: int  # the first frame SQLite cannot read (1 = the first; 0: the header)
     lost_commits: int  # transactions committed after it, which SQLite would drop
     older: tuple[int, int] | None = None  # a log older than the file: the pages its last commit leaves, the file's
+    counted: str = "pages"  # what `older` counts: or "commands", those the file holds read with the log, and without
 
     def describe(self, wal: Path) -> str:
         if self.older is not None:
-            return (
-                f"the write-ahead log {wal.name} is older than the file (its last commit leaves the database "
-                f"{self.older[0]:,} pages, the file holds {self.older[1]:,}: another copy's log?)"
+            held = (
+                f"its last commit leaves the database {self.older[0]:,} pages, the file holds {self.older[1]:,}"
+                if self.counted == "pages"
+                else f"read with it the file holds {self.older[0]:,} commands, without it {self.older[1]:,}"
             )
+            return f"the write-ahead log {wal.name} is older than the file ({held}: another copy's log?)"
         where = "its header" if self.frame == 0 else f"frame {self.frame}"
         return f"the write-ahead log {wal.name} is damaged at {where}: {self.lost_commits} commit(s) after it"
 
