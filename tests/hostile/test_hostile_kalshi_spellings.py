@@ -3,9 +3,14 @@ HTTP, in both wire profiles. A key names its field whatever its case, as Go fold
 `ſide` with a long s), the last key naming a field counting: a refused value behind a good one is refused, as Kalshi
 refuses it, where the mock took the good one. A UUID is read as google/uuid reads one: 35 characters with a dash left
 out is refused by its length, and one UUID in any of its spellings (upper case, without dashes, `urn:uuid:`, braces)
-is one client_transfer_id, written back in lower case with its dashes."""
+is one client_transfer_id, written back in lower case with its dashes. A key spelt twice in one object counts where it
+stands the second time, as Go reads each key in turn: a JSON reader that keeps one value a key took a key's last value
+at the place of its first, so `{"price": "0.30", "Price": "0.40", "price": "+0.30"}` was placed at 0.40 (in an order
+and in a batch's item) where Kalshi refuses "+0.30", and a later `null` of a required key spelt twice unset it."""
 
 from __future__ import annotations
+
+import json
 
 import httpx
 import pytest
@@ -81,3 +86,42 @@ def test_the_legacy_profile_reads_its_keys_as_go_does() -> None:
             refused(alice.post("/portfolio/orders", json={**body, "CLIENT_ORDER_ID": "a b"}), 400, "bad_request")
             assert state(mock) == before
             assert alice.post("/portfolio/orders", json={**body, "COUNT": 2}).json()["order"]["initial_count"] == 2
+
+
+def spelt(fields: dict, *repeated: tuple[str, object]) -> str:
+    """The JSON text of `fields` with each (key, value) of `repeated` after them, a key again where it is already."""
+    return (
+        json.dumps(fields)[:-1] + "".join(f", {json.dumps(key)}: {json.dumps(value)}" for key, value in repeated) + "}"
+    )
+
+
+def post(client: httpx.Client, path: str, text: str) -> httpx.Response:
+    return client.post(path, content=text, headers={"Content-Type": "application/json"})
+
+
+def test_the_last_of_a_key_spelt_twice_counts_in_the_bodys_order(mock: MockServer, alice: httpx.Client) -> None:
+    before = state(mock)
+    for repeated, code in [
+        ((("Price", "0.40"), ("price", "+0.30")), "invalid_price"),
+        ((("COUNT", "1"), ("count", "1e0")), "bad_request"),
+        ((("client_order_id", "c-1"), ("Client_Order_Id", "c-2"), ("client_order_id", "a\x00b")), "bad_request"),
+    ]:
+        refused(post(alice, ORDERS, spelt(order(), *repeated)), 400, code)
+    assert state(mock) == before
+    r = post(alice, ORDERS, spelt(order(), ("Price", "+0.30"), ("price", "0.31"), ("ticker", None)))
+    assert r.status_code == 201, r.text  # the last price counts; a null leaves the required ticker as it was
+    placed = alice.get(f"{ORDERS.replace('/events', '')}/{r.json()['order_id']}").json()["order"]
+    assert (placed["ticker"], placed["yes_price_dollars"]) == (M, "0.3100")
+
+
+def test_a_batch_item_reads_a_key_spelt_twice_as_go_does(mock: MockServer, alice: httpx.Client) -> None:
+    items = [
+        spelt(order(), ("Price", "0.40"), ("price", "+0.30")),
+        spelt(order(), ("Price", "+0.30"), ("price", "0.31")),
+    ]
+    r = post(alice, f"{ORDERS}/batched", '{"orders": [' + ", ".join(items) + "]}")
+    assert r.status_code == 201, r.text
+    rows = r.json()["orders"]
+    assert [row["error"] and row["error"]["code"] for row in rows] == ["invalid_price", None]
+    (resting,) = alice.get("/portfolio/orders").json()["orders"]
+    assert resting["yes_price_dollars"] == "0.3100"
