@@ -310,6 +310,25 @@ def stepping(items: Iterable[T], step: Callable[[], None] | None) -> Iterator[T]
         yield item
 
 
+def scanning(lock: StateLock, footprint: Callable[[], Footprint], read: Callable[[Callable[[], None]], T]) -> T:
+    """`read(step)`, a read whose steps are known only as it goes (a filtered page: the records it passes over until
+    its page is full), `step` called at each. Inline on an event loop it takes `DEEP` steps at most, then raises
+    `MustStep` (a read changed nothing); elsewhere it runs long from its start, over `footprint()`. Called without
+    the lock held (`read` holds it)."""
+    if lock.on_loop:
+        left = DEEP
+
+        def counted() -> None:
+            nonlocal left
+            left -= 1
+            if left < 0:
+                raise MustStep()
+
+        return read(counted)
+    with lock.holding_long(footprint):
+        return read(lock.step)
+
+
 def restarting(command: Callable[..., object]) -> Callable[..., object]:
     """A command that may go long run again from the start on `Restart`, once the admitted operations ran."""
 

@@ -69,21 +69,18 @@ def _records(ctx: KalshiContext, key: ApiKey, query: Any, operation: str) -> tup
 def get_fills_historical(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
     _served(ctx)
     values, keep = _records(ctx, key, query, GET_FILLS_HISTORICAL)
-    with ctx.ledger.reading():  # the cutoff and the page read together
-        before = ctx.ledger.archive.cutoff_us(TRADES)
-        return history._page(
-            ctx, GET_FILLS_HISTORICAL, ctx.ledger.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills",
-            cached="fills", bounds=(None, before),
-        )  # fmt: skip
+    archive = ctx.ledger.archive
+    return history._page(
+        ctx, GET_FILLS_HISTORICAL, ctx.ledger.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills",
+        cached="fills", bounds=lambda: (None, archive.cutoff_us(TRADES)),
+    )  # fmt: skip  # (the cutoff read with the page)
 
 
 def get_historical_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
     _served(ctx)
     values, keep = _records(ctx, key, query, GET_HISTORICAL_ORDERS)
     archive = ctx.ledger.archive
-    with ctx.ledger.reading():
-        before = archive.cutoff_us(ORDERS)
-        return history._page(
-            ctx, GET_HISTORICAL_ORDERS, archive.ended_orders, key.user_id, values, keep, ctx.profile.order, "orders",
-            bounds=(None, before),
-        )  # fmt: skip
+    return history._page(
+        ctx, GET_HISTORICAL_ORDERS, archive.ended_orders, key.user_id, values, keep, ctx.profile.order, "orders",
+        bounds=lambda: (None, archive.cutoff_us(ORDERS)),
+    )  # fmt: skip  # (the cutoff read with the page)

@@ -15,6 +15,7 @@ from typing import Any
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.archive import TRADES
 from mockexchange.core.numbers import IntegerError, parse_int
+from mockexchange.core.stepping import Footprint, scanning
 from mockexchange.core.time_index import TimeIndex
 from mockexchange.venues.kalshi import cursors, render
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
@@ -72,14 +73,16 @@ def _page(
     list_name: str,
     lagged: bool = False,
     cached: str | None = None,
-    bounds: tuple[int | None, int | None] = (None, None),
+    bounds: tuple[int | None, int | None] | Callable[[], tuple[int | None, int | None]] = (None, None),
     lenient: bool = False,
 ) -> Any:
     """One page of `index`, `{list_name: [...], "cursor": "..."}`; `cached`: the render cache's kind for these
     records (records that never change): each is rendered once, and the whole page is kept until the index changes
     (its JSON as an `orjson.Fragment`). `bounds`: the times (Unix microseconds) the page keeps to, from and before
-    (the historical cutoff's split, core/kalshi/archive.py). `lenient`: a cursor the mock never issued starts from the
-    first page (cursors.decode_param)."""
+    (the historical cutoff's split, core/kalshi/archive.py), or what reads them with the page. `lenient`: a cursor the
+    mock never issued starts from the first page (cursors.decode_param). A page that passes over more than `DEEP`
+    records `keep` refuses is read long, in a worker thread (core/stepping.py's `scanning`): call it without the
+    ledger's lock held."""
     filters = {"op": operation, "owner": user_id, **{k: v for k, v in values.items() if k not in ("cursor", "limit")}}
     after = cursors.decode_param(operation, values["cursor"], filters, key_length=2, lenient=lenient)
     before = None
@@ -90,23 +93,41 @@ def _page(
             if not lenient:
                 why = "cursor is not one this server issued (bad key)"
                 raise param_error(operation, "Cursor", "cursor", why) from None
-    with ctx.ledger.reading():
-        as_of = ctx.ledger.as_of() if lagged else None
-        if cached is not None:
-            pages = ctx.renders.pages(cached, ctx.profile.name)
-            read = (tuple(filters.items()), values["limit"], before, bounds)  # all that shapes the answer
-            page = pages.get(index, (index.version, as_of), read)
-            if page is not None:
-                return page
-        found, more = index.page(
-            user_id, values["limit"], before=before, min_ts=values.get("min_ts"), max_ts=values.get("max_ts"),
-            keep=keep, as_of=as_of, from_us=bounds[0], until_us=bounds[1],
-        )  # fmt: skip
-        cursor = cursors.encode((str(found[-1][0][0]), str(found[-1][0][1])), filters) if more else ""
-        if cached is None:
-            return {list_name: [render_one(record) for _, record in found], "cursor": cursor}
-        rows = ctx.renders.of(cached, ctx.profile.name).bind(index).records(found, render_one)
-        return pages.put(read, {list_name: rows, "cursor": cursor})
+
+    def read(step: Callable[[], None] | None) -> Any:
+        with ctx.ledger.lock:  # (what was due made first, below: not inside a long read over the caller alone)
+            times = bounds() if callable(bounds) else bounds
+            as_of = ctx.ledger.as_of() if lagged else None
+            if cached is not None:
+                pages = ctx.renders.pages(cached, ctx.profile.name)
+                shape = (tuple(filters.items()), values["limit"], before, times)  # all that shapes the answer
+                page = pages.get(index, (index.version, as_of), shape)
+                if page is not None:
+                    return page
+            found, more = index.page(
+                user_id, values["limit"], before=before, min_ts=values.get("min_ts"), max_ts=values.get("max_ts"),
+                keep=keep if step is None else _stepping(keep, step), as_of=as_of, from_us=times[0], until_us=times[1],
+            )  # fmt: skip
+            cursor = cursors.encode((str(found[-1][0][0]), str(found[-1][0][1])), filters) if more else ""
+            if cached is None:
+                return {list_name: [render_one(record) for _, record in found], "cursor": cursor}
+            rows = ctx.renders.of(cached, ctx.profile.name).bind(index).records(found, render_one)
+            return pages.put(shape, {list_name: rows, "cursor": cursor})
+
+    ctx.ledger.run_due()
+    return read(None) if keep is None else scanning(ctx.ledger.lock, lambda: Footprint.of((user_id,)), read)
+
+
+def _stepping(keep: Callable[[Any], bool], step: Callable[[], None]) -> Callable[[Any], bool]:
+    """`keep`, with `step` called at each record it refuses (what a page costs beyond its limit)."""
+
+    def kept(record: Any) -> bool:
+        if keep(record):
+            return True
+        step()
+        return False
+
+    return kept
 
 
 page = _page  # the account's other lists (subaccount and instance transfers) page the same way

@@ -48,9 +48,9 @@ def live(cutoff: datetime) -> Callable[[Order], bool]:
 def order_filter(ledger: Any, values: dict[str, Any]) -> Callable[[Order], bool]:
     """What GET /portfolio/orders' (and GET /fcm/orders') filters keep: status, ticker, events, subaccount, index."""
     events = frozenset(values["event_ticker"] or ())
-    markets = ledger.markets
+    markets, cutoffs = ledger.markets, ledger.archive.cutoffs
     return history._all(  # type: ignore[return-value]
-        live(ledger.archive.cutoffs[ORDERS]),
+        lambda order: live(cutoffs[ORDERS])(order),  # (the cutoff as the page reads it, under the ledger's lock)
         history._equals("status", values.get("status")),
         history._equals("ticker", values.get("ticker")),
         (lambda o: markets[o.ticker].event_ticker in events) if events else None,
@@ -63,11 +63,8 @@ def get_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
     values = parse_query(GET_ORDERS, ORDERS_PARAMS, query)
     values["subaccount"] = subaccount_for(key, values["subaccount"])  # omitted: every subaccount
     ledger = ctx.ledger
-    with ledger.reading():
-        keep = order_filter(ledger, values)
-        return history.page(
-            ctx, GET_ORDERS, ledger.order_index, owner(key), values, keep, ctx.profile.live_order, "orders"
-        )
+    keep = order_filter(ledger, values)
+    return history.page(ctx, GET_ORDERS, ledger.order_index, owner(key), values, keep, ctx.profile.live_order, "orders")
 
 
 def _own(ctx: KalshiContext, key: ApiKey, order_id: str) -> Order:

@@ -1,0 +1,70 @@
+"""A page whose filter passes over many of the caller's records stalls no one, over signed HTTP: GET /portfolio/fills,
+/portfolio/orders and the historical reads filtered on what few records match walk the caller's records until the
+page is full, and past more refused than a read may pass on the event loop they run long in a worker thread (the
+health check and another account's reads answer beside it, the caller's own reads wait for its end). A filter that
+matched none of 200,000 fills held every client 0.2 s a request, on the loop, and a new filter each time was never
+cached."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from kalshi_http import ok, signed
+from test_hostile_kalshi_read_costs import DEEP_MARKET, OTHER, sandbox  # noqa: F401 (the mock: maker, carol)
+from test_stepping import WAIT, held_at_its_steps, waited
+
+from mockexchange.core.stepping import DEEP
+from mockexchange.server import MockServer
+
+RECORDS = DEEP + 50  # the maker's fills and resting orders: more than a read may pass over on the event loop
+
+
+@pytest.fixture(name="many")
+def seeded(mock: MockServer) -> MockServer:
+    """The mock, its maker with RECORDS fills and RECORDS resting orders on DEEP_MARKET, none on OTHER."""
+    mock.fills([{"user_id": "maker", "ticker": DEEP_MARKET, "side": "yes", "action": "buy", "count": "1",
+                 "price": "0.50"}] * RECORDS)  # fmt: skip
+    for _ in range(RECORDS):
+        mock.ledger.submit_order("maker", DEEP_MARKET, "yes", "buy", 100, 100)
+    return mock
+
+
+FILTERED = [
+    ("/portfolio/fills", {"ticker": OTHER}),
+    ("/portfolio/fills", {"order_id": "none"}),
+    ("/portfolio/orders", {"ticker": OTHER}),
+    ("/portfolio/orders", {"status": "canceled"}),
+]
+
+
+@pytest.mark.parametrize(("path", "query"), FILTERED)
+def test_a_page_filtered_past_many_records_runs_long_beside_the_other_clients(many, monkeypatch, path, query) -> None:
+    maker, carol = signed(many, "maker"), signed(many, "carol")
+    maker.timeout = carol.timeout = WAIT
+    carols = ok(carol, "/portfolio/positions")
+    lock = many.ledger.lock
+    inside, go_on, steps = held_at_its_steps(lock, monkeypatch)
+    with ThreadPoolExecutor(2) as pool:
+        read = pool.submit(ok, maker, path, **query)
+        assert inside.wait(WAIT), "the read never ran long"
+        try:
+            assert httpx.get(f"{many.base_url}/_admin/health", timeout=WAIT).status_code == 200
+            assert ok(carol, "/portfolio/positions") == carols
+            held = pool.submit(ok, maker, "/portfolio/balance")
+            assert waited(lambda: lock.held_back == 1), "the maker's own read was not held back"
+            assert not held.done()
+        finally:
+            go_on.set()
+        page = read.result(WAIT)
+        assert held.result(WAIT)["balance"] > 0
+    assert page == {"fills" if "fills" in path else "orders": [], "cursor": ""}
+    assert RECORDS <= len(steps) <= RECORDS + 2  # a step a record passed over
+
+
+def test_a_filtered_page_that_fills_soon_stays_on_the_event_loop(many, monkeypatch) -> None:
+    maker = signed(many, "maker")
+    inside, _, steps = held_at_its_steps(many.ledger.lock, monkeypatch)
+    fills = ok(maker, "/portfolio/fills", ticker=DEEP_MARKET, limit=5)["fills"]
+    assert len(fills) == 5 and not inside.is_set() and not steps
