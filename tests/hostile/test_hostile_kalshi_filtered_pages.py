@@ -3,7 +3,7 @@
 page is full, and past more refused than a read may pass on the event loop they run long in a worker thread (the
 health check and another account's reads answer beside it, the caller's own reads wait for its end). A filter that
 matched none of 200,000 fills held every client 0.2 s a request, on the loop, and a new filter each time was never
-cached."""
+cached. GET /fcm/orders, which walks the subtraders' orders whole, likewise (0.2 s beside a subtrader's 100,000)."""
 
 from __future__ import annotations
 
@@ -68,3 +68,31 @@ def test_a_filtered_page_that_fills_soon_stays_on_the_event_loop(many, monkeypat
     inside, _, steps = held_at_its_steps(many.ledger.lock, monkeypatch)
     fills = ok(maker, "/portfolio/fills", ticker=DEEP_MARKET, limit=5)["fills"]
     assert len(fills) == 5 and not inside.is_set() and not steps
+
+
+def test_an_fcm_orders_page_over_a_subtraders_many_orders_runs_long_beside_the_other_clients(mock, monkeypatch):
+    """GET /fcm/orders walks the subtraders' orders whole (newest first across them): past DEEP, long."""
+    mock.create_account("fcm", fcm_member=True)
+    mock.create_account("fcm_A", subtrader_of="fcm", balance_cents=1_000_000)
+    for _ in range(RECORDS):
+        mock.ledger.submit_order("fcm_A", DEEP_MARKET, "yes", "buy", 100, 100)
+    member, bound, carol = signed(mock, "fcm"), signed(mock, "fcm", subtrader_id="fcm_A"), signed(mock, "carol")
+    member.timeout = bound.timeout = carol.timeout = WAIT
+    carols = ok(carol, "/portfolio/positions")
+    lock = mock.ledger.lock
+    inside, go_on, steps = held_at_its_steps(lock, monkeypatch)
+    with ThreadPoolExecutor(2) as pool:
+        read = pool.submit(ok, member, "/fcm/orders", subtrader_id="fcm_A", limit=2)
+        assert inside.wait(WAIT), "the read never ran long"
+        try:
+            assert httpx.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
+            assert ok(carol, "/portfolio/positions") == carols
+            held = pool.submit(ok, bound, "/portfolio/orders", limit=1)
+            assert waited(lambda: lock.held_back == 1), "the subtrader's own read was not held back"
+            assert not held.done()
+        finally:
+            go_on.set()
+        page = read.result(WAIT)
+        assert len(held.result(WAIT)["orders"]) == 1
+    assert len(page["orders"]) == 2 and page["cursor"]
+    assert RECORDS <= len(steps) <= RECORDS + 2  # a step an order walked

@@ -4,11 +4,13 @@ keyset-paged.
 Fills come from the ledger's fill index (every subtrader's page merged, so a page costs its subtraders times its size,
 not the size of their history) and answer as of the ledger's lagged time, as /portfolio/fills does. Orders are the
 subtraders' orders as GET /portfolio/orders lists them (its filters, order_reads.py; its renderer), newest first; a
-page walks the subtraders' orders whole (a member's desk is small beside the ledger).
+page walks the subtraders' orders whole, so past `DEEP` of them it is read long, in a worker thread (core/stepping.py's
+`scanning`): a subtrader may rest 100,000.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from heapq import nlargest
 from typing import Any
 
@@ -16,6 +18,7 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import unix_us
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.numbers import IntegerError, parse_int
+from mockexchange.core.stepping import Footprint, scanning, stepping
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import param_error
@@ -106,33 +109,49 @@ def get_fcm_orders(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     filters |= {name: value for name, value in values.items() if name not in ("cursor", "limit")}
     after = _after(GET_FCM_ORDERS, values["cursor"], filters, str)
     ledger = ctx.ledger
-    with ledger.reading():
+
+    def owners() -> list[str]:
         member, subtrader_id = fcm_subtrader(
             ctx, key, GET_FCM_ORDERS, values["subtrader_id"], bound_ok=True, required=not client_ids
         )
-        owners = {subtrader_id} if subtrader_id is not None else set(member.subtraders)
-        low = None if values["min_ts"] is None else values["min_ts"] * 1_000_000
-        high = None if values["max_ts"] is None else (values["max_ts"] + 1) * 1_000_000
-        keep = order_filter(ledger, {**values, "event_ticker": events})  # GET /portfolio/orders' filters
-        wanted = frozenset(client_ids or ())
-        chosen = []
-        for owner in sorted(owners):
-            for o in ledger.order_index.records(owner):
-                at = unix_us(o.created)  # type: ignore[attr-defined]
-                if (
-                    keep(o)  # type: ignore[arg-type]
-                    and (not wanted or o.client_order_id in wanted)  # type: ignore[attr-defined]
-                    and (low is None or at >= low)
-                    and (high is None or at < high)
-                    and (after is None or (at, o.order_id) < after)  # type: ignore[attr-defined]
-                ):
-                    chosen.append(((at, o.order_id), o))  # type: ignore[attr-defined]
-        page = nlargest(values["limit"] + 1, chosen, key=lambda item: item[0])
-        render = ctx.profile.live_order
-        more = len(page) > values["limit"]
-        rows = [render(o) for _, o in page[: values["limit"]]]
+        return [subtrader_id] if subtrader_id is not None else sorted(member.subtraders)
+
+    def read(step: Callable[[], None]) -> tuple[list[Any], bool]:
+        with ledger.lock:
+            return _fcm_orders(ctx, owners(), values, events, client_ids, after, step)
+
+    ledger.run_due()
+    page, more = scanning(ledger.lock, lambda: Footprint.of(owners()), read)
     cursor = ""
     if more:
         last = page[values["limit"] - 1][0]
         cursor = cursors.encode((str(last[0]), last[1]), filters)
-    return {"orders": rows, "cursor": cursor}
+    return {"orders": [row for _, row in page[: values["limit"]]], "cursor": cursor}
+
+
+def _fcm_orders(
+    ctx: KalshiContext, owners: list[str], values: dict[str, Any], events: set[str], client_ids: Any, after: Any,
+    step: Callable[[], None],
+) -> tuple[list[Any], bool]:  # fmt: skip
+    """The page of the owners' orders (a step each order walked: every one of them) as (key, row), one past the
+    limit if more follow; and whether they do."""
+    ledger = ctx.ledger
+    low = None if values["min_ts"] is None else values["min_ts"] * 1_000_000
+    high = None if values["max_ts"] is None else (values["max_ts"] + 1) * 1_000_000
+    keep = order_filter(ledger, {**values, "event_ticker": events})  # GET /portfolio/orders' filters
+    wanted = frozenset(client_ids or ())
+    chosen = []
+    for owner in owners:
+        for o in stepping(ledger.order_index.records(owner), step):
+            at = unix_us(o.created)  # type: ignore[attr-defined]
+            if (
+                keep(o)  # type: ignore[arg-type]
+                and (not wanted or o.client_order_id in wanted)  # type: ignore[attr-defined]
+                and (low is None or at >= low)
+                and (high is None or at < high)
+                and (after is None or (at, o.order_id) < after)  # type: ignore[attr-defined]
+            ):
+                chosen.append(((at, o.order_id), o))  # type: ignore[attr-defined]
+    page = nlargest(values["limit"] + 1, chosen, key=lambda item: item[0])
+    render = ctx.profile.live_order
+    return [(at, render(o)) for at, o in page], len(page) > values["limit"]
