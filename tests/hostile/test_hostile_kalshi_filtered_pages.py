@@ -70,8 +70,9 @@ def test_a_filtered_page_that_fills_soon_stays_on_the_event_loop(many, monkeypat
     assert len(fills) == 5 and not inside.is_set() and not steps
 
 
-def test_an_fcm_orders_page_over_a_subtraders_many_orders_runs_long_beside_the_other_clients(mock, monkeypatch):
-    """GET /fcm/orders walks the subtraders' orders whole (newest first across them): past DEEP, long."""
+def fcm_read_beside(mock: MockServer, monkeypatch: pytest.MonkeyPatch, path: str, **query: object) -> tuple[dict, list]:
+    """A read of the FCM member's over its subtrader's RECORDS resting orders, held at its steps: the health check and
+    another account's read answer, the subtrader's own read waits. The page, and the steps it took."""
     mock.create_account("fcm", fcm_member=True)
     mock.create_account("fcm_A", subtrader_of="fcm", balance_cents=1_000_000)
     for _ in range(RECORDS):
@@ -82,7 +83,7 @@ def test_an_fcm_orders_page_over_a_subtraders_many_orders_runs_long_beside_the_o
     lock = mock.ledger.lock
     inside, go_on, steps = held_at_its_steps(lock, monkeypatch)
     with ThreadPoolExecutor(2) as pool:
-        read = pool.submit(ok, member, "/fcm/orders", subtrader_id="fcm_A", limit=2)
+        read = pool.submit(ok, member, path, **query)
         assert inside.wait(WAIT), "the read never ran long"
         try:
             assert httpx.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
@@ -94,5 +95,19 @@ def test_an_fcm_orders_page_over_a_subtraders_many_orders_runs_long_beside_the_o
             go_on.set()
         page = read.result(WAIT)
         assert len(held.result(WAIT)["orders"]) == 1
+    return page, steps
+
+
+def test_an_fcm_orders_page_over_a_subtraders_many_orders_runs_long_beside_the_other_clients(mock, monkeypatch):
+    """GET /fcm/orders walks the subtraders' orders whole (newest first across them): past DEEP, long."""
+    page, steps = fcm_read_beside(mock, monkeypatch, "/fcm/orders", subtrader_id="fcm_A", limit=2)
     assert len(page["orders"]) == 2 and page["cursor"]
     assert RECORDS <= len(steps) <= RECORDS + 2  # a step an order walked
+
+
+def test_an_fcm_members_resting_order_value_over_many_orders_runs_long_beside_the_other_clients(mock, monkeypatch):
+    """GET /portfolio/summary/total_resting_order_value adds up the member's and its subtraders' resting orders: past
+    DEEP of them, long (it held every client 50 ms a request beside 100,000)."""
+    page, steps = fcm_read_beside(mock, monkeypatch, "/portfolio/summary/total_resting_order_value")
+    assert page["total_resting_order_value"] == RECORDS  # (one contract at 0.01 each: a cent each)
+    assert RECORDS <= len(steps) <= RECORDS + 2

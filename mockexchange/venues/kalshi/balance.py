@@ -6,6 +6,7 @@ resting order value is not lagged (orders are not fills).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,9 @@ from typing import Any
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.orders import RESTING
 from mockexchange.core.money import ONE, ZERO
+from mockexchange.core.stepping import Footprint, scanning, stepping
 from mockexchange.venues.kalshi import render
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.fcm import require_member
@@ -58,9 +61,16 @@ def get_balance(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
 
 
 def get_resting_order_value(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
-    """Resting orders of an FCM member and of its subtraders."""
-    with ctx.ledger.reading():
+    """Resting orders of an FCM member and of its subtraders: a step each order of theirs, so past `DEEP` of them it is
+    read long, in a worker thread (core/stepping.py's `scanning`; its subtraders may rest 100,000 each)."""
+    ledger = ctx.ledger
+    with ledger.reading():
         member = require_member(ctx, key)
-        owners = {member.user_id, *member.subtraders}
-        orders = [order for owner in owners for order in ctx.ledger.resting_of(owner)]
-        return render.resting_order_value(orders)
+        owners = (member.user_id, *member.subtraders)
+
+    def read(step: Callable[[], None]) -> dict[str, Any]:
+        with ledger.lock:
+            records = (order for owner in owners for order in ledger.order_index.records(owner))
+            return render.resting_order_value([o for o in stepping(records, step) if o.status == RESTING])
+
+    return scanning(ledger.lock, lambda: Footprint.of(owners), read)
