@@ -7,6 +7,7 @@ cached. GET /fcm/orders, which walks the subtraders' orders whole, likewise (0.2
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -17,6 +18,7 @@ from test_stepping import WAIT, held_at_its_steps, waited
 
 from mockexchange.core.stepping import DEEP
 from mockexchange.server import MockServer
+from mockexchange.venues.kalshi.fcm_lists import FILLS_PAGE
 
 RECORDS = DEEP + 50  # the maker's fills and resting orders: more than a read may pass over on the event loop
 
@@ -70,13 +72,21 @@ def test_a_filtered_page_that_fills_soon_stays_on_the_event_loop(many, monkeypat
     assert len(fills) == 5 and not inside.is_set() and not steps
 
 
-def fcm_read_beside(mock: MockServer, monkeypatch: pytest.MonkeyPatch, path: str, **query: object) -> tuple[dict, list]:
-    """A read of the FCM member's over its subtrader's RECORDS resting orders, held at its steps: the health check and
-    another account's read answer, the subtrader's own read waits. The page, and the steps it took."""
-    mock.create_account("fcm", fcm_member=True)
-    mock.create_account("fcm_A", subtrader_of="fcm", balance_cents=1_000_000)
+def resting(mock: MockServer) -> None:
+    """The subtrader fcm_A rests RECORDS orders."""
     for _ in range(RECORDS):
         mock.ledger.submit_order("fcm_A", DEEP_MARKET, "yes", "buy", 100, 100)
+
+
+def fcm_read_beside(
+    mock: MockServer, monkeypatch: pytest.MonkeyPatch, path: str, seed: Callable[[MockServer], None] = resting,
+    **query: object,
+) -> tuple[dict, list]:  # fmt: skip
+    """A read of the FCM member's over what `seed` gives its subtraders (fcm_A among them), held at its steps: the
+    health check and another account's read answer, fcm_A's own read waits. The page, and the steps it took."""
+    mock.create_account("fcm", fcm_member=True)
+    mock.create_account("fcm_A", subtrader_of="fcm", balance_cents=1_000_000)
+    seed(mock)
     member, bound, carol = signed(mock, "fcm"), signed(mock, "fcm", subtrader_id="fcm_A"), signed(mock, "carol")
     member.timeout = bound.timeout = carol.timeout = WAIT
     carols = ok(carol, "/portfolio/positions")
@@ -88,13 +98,13 @@ def fcm_read_beside(mock: MockServer, monkeypatch: pytest.MonkeyPatch, path: str
         try:
             assert httpx.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
             assert ok(carol, "/portfolio/positions") == carols
-            held = pool.submit(ok, bound, "/portfolio/orders", limit=1)
+            held = pool.submit(ok, bound, "/portfolio/balance")
             assert waited(lambda: lock.held_back == 1), "the subtrader's own read was not held back"
             assert not held.done()
         finally:
             go_on.set()
         page = read.result(WAIT)
-        assert len(held.result(WAIT)["orders"]) == 1
+        assert held.result(WAIT) == ok(bound, "/portfolio/balance")
     return page, steps
 
 
@@ -111,3 +121,18 @@ def test_an_fcm_members_resting_order_value_over_many_orders_runs_long_beside_th
     page, steps = fcm_read_beside(mock, monkeypatch, "/portfolio/summary/total_resting_order_value")
     assert page["total_resting_order_value"] == RECORDS  # (one contract at 0.01 each: a cent each)
     assert RECORDS <= len(steps) <= RECORDS + 2
+
+
+def test_an_fcm_fills_page_merged_over_many_subtraders_runs_long_beside_the_other_clients(mock, monkeypatch):
+    """GET /fcm/fills merges a page of each subtrader's fills (up to 1,000 subtraders, 100 each): past DEEP, long."""
+    subtraders = ["fcm_A"] + [f"fcm_{n}" for n in range(RECORDS // FILLS_PAGE)]
+
+    def fills(mock: MockServer) -> None:
+        for user in subtraders[1:]:
+            mock.create_account(user, subtrader_of="fcm", balance_cents=1_000_000)
+        one = {"ticker": DEEP_MARKET, "side": "yes", "action": "buy", "count": "1", "price": "0.50"}
+        mock.fills([one | {"user_id": user} for user in subtraders for _ in range(FILLS_PAGE)])
+
+    page, steps = fcm_read_beside(mock, monkeypatch, "/fcm/fills", fills)
+    assert len(page["fills"]) == FILLS_PAGE and page["cursor"]
+    assert len(steps) == FILLS_PAGE * len(subtraders)  # a step a fill gathered

@@ -2,7 +2,7 @@
 keyset-paged.
 
 Fills come from the ledger's fill index (every subtrader's page merged, so a page costs its subtraders times its size,
-not the size of their history) and answer as of the ledger's lagged time, as /portfolio/fills does. Orders are the
+not the size of their history: past `DEEP` fills so gathered, long) and answer as of the ledger's lagged time, as /portfolio/fills does. Orders are the
 subtraders' orders as GET /portfolio/orders lists them (its filters, order_reads.py; its renderer), newest first; a
 page walks the subtraders' orders whole, so past `DEEP` of them it is read long, in a worker thread (core/stepping.py's
 `scanning`): a subtrader may rest 100,000.
@@ -72,18 +72,29 @@ def get_fcm_fills(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     ledger = ctx.ledger
     with ledger.reading():
         member, _ = fcm_subtrader(ctx, key, GET_FCM_FILLS, None, bound_ok=False, required=False)
-        as_of = ledger.as_of()
-        found: list[tuple[tuple[int, int], Any, str]] = []
-        more = False
-        for subtrader_id in member.subtraders:
-            page, rest = ledger.fill_index.page(
-                subtrader_id, FILLS_PAGE, before=before, min_ts=values["min_ts"], max_ts=values["max_ts"], as_of=as_of
+        subtraders = tuple(member.subtraders)
+
+    def read(step: Callable[[], None]) -> tuple[list[Any], list[Any], bool]:
+        # A page of each subtrader's (a step each fill: up to 1,000 subtraders, a page of 100 each), merged.
+        with ledger.lock:
+            as_of = ledger.as_of()
+            found: list[tuple[tuple[int, int], Any, str]] = []
+            more = False
+            for subtrader_id in subtraders:
+                page, rest = ledger.fill_index.page(
+                    subtrader_id, FILLS_PAGE, before=before, min_ts=values["min_ts"], max_ts=values["max_ts"],
+                    as_of=as_of,
+                )  # fmt: skip
+                more = more or rest
+                found += [(at, fill, subtrader_id) for at, fill in stepping(page, step)]
+            newest = nlargest(FILLS_PAGE, found, key=lambda item: item[0])
+            return (
+                newest,
+                [fcm_fill(fill, subtrader_id) for _, fill, subtrader_id in newest],
+                more or len(found) > FILLS_PAGE,
             )
-            more = more or rest
-            found += [(at, fill, subtrader_id) for at, fill in page]
-        more = more or len(found) > FILLS_PAGE
-        newest = nlargest(FILLS_PAGE, found, key=lambda item: item[0])
-        fills = [fcm_fill(fill, subtrader_id) for _, fill, subtrader_id in newest]
+
+    newest, fills, more = scanning(ledger.lock, lambda: Footprint.of(subtraders), read)
     last = newest[-1][0] if more and newest else None
     return {"fills": fills, "cursor": cursors.encode((str(last[0]), str(last[1])), filters) if last else ""}
 
