@@ -2,10 +2,10 @@
 keyset-paged.
 
 Fills come from the ledger's fill index (every subtrader's page merged, so a page costs its subtraders times its size,
-not the size of their history: past `DEEP` fills so gathered, long) and answer as of the ledger's lagged time, as /portfolio/fills does. Orders are the
-subtraders' orders as GET /portfolio/orders lists them (its filters, order_reads.py; its renderer), newest first; a
-page walks the subtraders' orders whole, so past `DEEP` of them it is read long, in a worker thread (core/stepping.py's
-`scanning`): a subtrader may rest 100,000.
+not the size of their history: past `DEEP` fills so gathered, long) and answer as of the ledger's lagged time, as
+/portfolio/fills does. Orders are the subtraders' orders as GET /portfolio/orders lists them (its filters,
+order_reads.py; its renderer), newest first; a page walks the subtraders' orders whole, so past `DEEP` of them it is
+read long, in a worker thread (core/stepping.py's `scanning`): a subtrader may rest 100,000.
 """
 
 from __future__ import annotations
