@@ -9,6 +9,7 @@ import httpx
 import plain_http
 import pytest
 
+from mockexchange.core.kalshi import fcm as fcm_module
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 
@@ -334,6 +335,18 @@ def test_the_source_is_not_checked_a_larger_move_flips_it(transfers):
     desk = transfers
     assert transfer(desk, 1500, 4000).status_code == 201
     assert positions(desk, "fcm_A")["position"] == -500  # 10 YES less 15: 5 NO
+
+
+def test_a_member_keeps_its_latest_position_transfers(transfers, monkeypatch):
+    """A member shuttling a position (free moves, the source unchecked) grows the desk's records no further than its
+    latest MAX_KEPT_TRANSFERS; another member's are its own."""
+    monkeypatch.setattr(fcm_module, "MAX_KEPT_TRANSFERS", 2)
+    desk = transfers
+    made = [transfer(desk, 100, 0).json()["position_transfer_id"] for _ in range(3)]
+    kept = desk.mock.app.ledger.fcm.transfers
+    assert set(kept) == set(made[1:])
+    assert transfer(desk, 100, 0).status_code == 201  # the member still transfers
+    assert len(kept) == 2
 
 
 @pytest.mark.parametrize(

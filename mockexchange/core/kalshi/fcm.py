@@ -15,6 +15,7 @@ is published as a `position` change, as a fill's is.
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import MAX_BALANCE, LedgerError, Terms
 from mockexchange.core.kalshi.figures import hold
 from mockexchange.core.kalshi.orders import RESTING
+from mockexchange.core.kalshi.subaccounts import MAX_KEPT_TRANSFERS
 from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, PRICE
 
 if TYPE_CHECKING:
@@ -61,6 +63,9 @@ class FcmState:
     blocked: dict[str, set[str]] = field(default_factory=dict)  # subtrader -> blocked event categories
     error_accounts: dict[str, str] = field(default_factory=dict)  # FCM member -> its error account
     transfers: dict[str, PositionTransfer] = field(default_factory=dict)
+    # Each member's transfers' ids, oldest first: a member keeps its latest `MAX_KEPT_TRANSFERS`, as an account keeps
+    # its transfers (subaccounts.py), so shuttling a position back and forth grows nothing past that.
+    members_transfers: dict[str, deque[str]] = field(default_factory=dict)
     # What a subtrader's cap counts, kept as it changes (micro-dollars): its fills' premium less what settlements paid
     # it, by New York date; what its resting orders would pay at most (each order's share, by order id, beside).
     executed: dict[str, dict[date, int]] = field(default_factory=dict)
@@ -68,8 +73,8 @@ class FcmState:
     resting_shares: dict[str, int] = field(default_factory=dict)
 
     def clear(self) -> None:
-        for kept in (self.caps, self.blocked, self.error_accounts, self.transfers, self.executed, self.resting,
-                     self.resting_shares):  # fmt: skip
+        for kept in (self.caps, self.blocked, self.error_accounts, self.transfers, self.members_transfers,
+                     self.executed, self.resting, self.resting_shares):  # fmt: skip
             kept.clear()
 
 
@@ -269,11 +274,20 @@ class FcmDesk:
                 changed.append(self._book(ledger.accounts[user], market, row, after, cash, now))
                 ledger.accounts[user].filled += moved
             record = PositionTransfer(ledger.new_id(), fcm_user_id, source, target, ticker, count, price, now)
-            self.transfers[record.position_transfer_id] = record
+            self._keep(record)
             for (user, _, _), snapshot in zip(legs, changed, strict=True):
                 ledger.bus.publish(Change("position", user, snapshot))
             ledger.bus.publish(Change("fcm_position_transfer", fcm_user_id, record))
             return record
+
+    def _keep(self, record: PositionTransfer) -> None:
+        """Keep a transfer, and forget the member's oldest past its latest `MAX_KEPT_TRANSFERS`."""
+        state = self.ledger.fcm_state
+        state.transfers[record.position_transfer_id] = record
+        ids = state.members_transfers.setdefault(record.fcm_user_id, deque())
+        ids.append(record.position_transfer_id)
+        while len(ids) > MAX_KEPT_TRANSFERS:
+            del state.transfers[ids.popleft()]
 
     def _book(self, account: Account, market, row, after: positions.Cells, cash: int, now: datetime):  # noqa: ANN001
         """Write one leg: the row becomes `after` (opened if new), the account's cash on the market's index moves."""
