@@ -1,5 +1,6 @@
 """`mockexchange sign`: the headers it prints, and the curl command, are accepted by a running mock; the query string
-is sent but not signed; a bad key or path is one line and exit status 2."""
+is sent but not signed; a body (`--data JSON`, `--data @FILE`) rides in the curl command with its Content-Type; a bad
+key, path or body is one line and exit status 2. `KalshiSigner.from_pem_file` takes a `str` or any path object."""
 
 from __future__ import annotations
 
@@ -82,6 +83,78 @@ def test_the_curl_command_calls_the_mock(mockexchange, signed_user):
         assert ran.returncode == 0, ran.stdout + ran.stderr
         body = json.loads(ran.stdout)
     assert body["market_positions"][0]["ticker"] == "KXFED-26DEC-T4.00"
+
+
+ORDERS = "/trade-api/v2/portfolio/events/orders"
+ORDER = {"ticker": "KXFED-26DEC-T4.00", "side": "bid", "count": "3", "price": "0.30", "client_order_id": "sign-1",
+         "time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross"}  # fmt: skip
+
+
+@pytest.mark.parametrize("given", ["text", "file"])
+def test_the_curl_command_sends_the_body_with_its_content_type(mockexchange, signed_user, tmp_path, capsys, given):
+    key_id, pem = signed_user
+    mockexchange.create_market(ORDER["ticker"])
+    (tmp_path / "order.json").write_text(json.dumps(ORDER, indent=2) + "\n")
+    data = json.dumps(ORDER) if given == "text" else f"@{tmp_path / 'order.json'}"
+    argv = ["sign", "POST", ORDERS, "--key-id", key_id, "--private-key", str(pem), "--data", data]
+    assert main([*argv, "--curl", "--base-url", mockexchange.base_url]) == 0
+    command = shlex.split(capsys.readouterr().out)
+    assert "Content-Type: application/json" in command and json.loads(command[command.index("--data-raw") + 1]) == ORDER
+    assert shutil.which("curl"), "the printed command is run with curl"
+    ran = subprocess.run([*command, "-w", "\n%{http_code}"], capture_output=True, text=True, timeout=30)
+    body, status = ran.stdout.rsplit("\n", 1)
+    assert status == "201", ran.stdout + ran.stderr
+    assert (json.loads(body)["client_order_id"], json.loads(body)["remaining_count"]) == ("sign-1", "3.00")
+
+
+def test_the_headers_of_a_request_with_a_body_name_its_content_type(mockexchange, signed_user, capsys):
+    key_id, pem = signed_user
+    mockexchange.create_market(ORDER["ticker"])
+    assert main(["sign", "POST", ORDERS, "--key-id", key_id, "--private-key", str(pem), "--data", "{}"]) == 0
+    headers = headers_of(capsys.readouterr().out)
+    assert list(headers)[3:] == ["Content-Type"] and headers["Content-Type"] == "application/json"
+    r = plain_http.post(mockexchange.base_url + ORDERS, headers=headers, content=json.dumps(ORDER))
+    assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        ("{'ticker': 1}", "--data is not JSON (unexpected character"),
+        ("[" * 100 + "]" * 100, "--data is not JSON (nested deeper than 64 levels"),
+        ("@DIR/missing.json", "cannot read the --data file DIR/missing.json: No such file or directory"),
+        ("@DIR/latin1.json", "the --data file DIR/latin1.json is not UTF-8 text"),
+    ],
+)
+def test_a_body_that_is_no_json_is_one_line_and_exit_2(tmp_path, capsys, data, why):
+    pem = tmp_path / "key.pem"
+    pem.write_bytes(pem_of(RSA_KEY))
+    (tmp_path / "latin1.json").write_bytes('{"title": "caf\xe9"}'.encode("latin-1"))
+    argv = ["sign", "POST", ORDERS, "--key-id", "k", "--private-key", str(pem), "--curl", "--data"]
+    assert main([*argv, data.replace("DIR", str(tmp_path))]) == 2
+    out, err = capsys.readouterr()
+    expected = f"mockexchange sign: {why.replace('DIR', str(tmp_path))}"
+    assert (out, err.count("\n"), err[: len(expected)]) == ("", 1, expected), err
+
+
+class PemPath:
+    """A path object of the caller's own (`os.PathLike`), neither a str nor a pathlib.Path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+
+@pytest.mark.parametrize("kind", [str, Path, PemPath])
+def test_the_signer_reads_a_pem_file_named_by_a_str_or_any_path(mockexchange, signed_user, kind):
+    key_id, pem = signed_user
+    signer = KalshiSigner.from_pem_file(key_id, kind(pem))
+    r = plain_http.get(mockexchange.base_url + POSITIONS, headers=signer.headers("GET", POSITIONS))
+    assert r.status_code == 200, r.headers.get("X-Mockexchange-Auth")
+    with pytest.raises(ValueError, match=f"^cannot read the private key {pem}.gone: No such file or directory$"):
+        KalshiSigner.from_pem_file(key_id, kind(Path(f"{pem}.gone")))
 
 
 @pytest.mark.slow

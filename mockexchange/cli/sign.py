@@ -2,7 +2,8 @@
 a client in any language (Go, Node, a shell script) can call the mock before it implements RSA-PSS.
 
 What is signed is Kalshi's rule (`auth/kalshi/signature.py`, docs/kalshi.md): timestamp in ms + METHOD + the path
-from the root as sent, without the query string. A query given with PATH goes into the curl command's URL only.
+from the root as sent, without the query string. A query given with PATH goes into the curl command's URL only. A
+body (`--data JSON` or `--data @FILE`) is not signed either: it rides in the curl command with its Content-Type.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mockexchange.auth.kalshi.signature import API_PREFIX
+from mockexchange.bounded_json import parse_json
 from mockexchange.cli.arguments import base_url
 
 if TYPE_CHECKING:
@@ -41,6 +43,12 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         "--private-key", required=True, type=Path, metavar="PEM",
         help="the file holding the key's private key: RSA or Ed25519, PEM, unencrypted (required)",
     )  # fmt: skip
+    p.add_argument(
+        "--data", metavar="JSON",
+        help="the request's JSON body, or @FILE to read it from a file: sent by the curl command with "
+        "`Content-Type: application/json` (without --curl, that header is printed after the three); Kalshi signs no "
+        "body (default: none)",
+    )  # fmt: skip
     p.add_argument("--curl", action="store_true", help="print a curl command instead of the headers (default: off)")
     p.add_argument(
         "--base-url", type=base_url, default="http://127.0.0.1:8000", metavar="URL",
@@ -53,16 +61,21 @@ def sign(args: argparse.Namespace) -> int:
     try:
         signer = _signer(args.key_id, args.private_key)
         method, path = _request(args.method, args.path)
+        body = None if args.data is None else _body(args.data)
     except ValueError as exc:
         print(f"mockexchange sign: {exc}", file=sys.stderr)
         return 2
     if not path.startswith("/trade-api/"):
         print(f"mockexchange sign: note: Kalshi signs the full path, {API_PREFIX} included", file=sys.stderr)
     headers = signer.headers(method, path)  # signs the path without its query
+    if body is not None:
+        headers["Content-Type"] = "application/json"
     if not args.curl:
         print("\n".join(f"{name}: {value}" for name, value in headers.items()))
         return 0
     command = ["curl", "-sS", "-X", method, *(f for n, v in headers.items() for f in ("-H", f"{n}: {v}"))]
+    if body is not None:
+        command += ["--data-raw", body]  # raw: a body starting with @ is text, never a file for curl to read
     print(shlex.join([*command, f"{args.base_url}{path}"]))
     return 0
 
@@ -71,6 +84,22 @@ def _signer(key_id: str, pem_file: Path) -> KalshiSigner:
     from mockexchange.testing.signing import KalshiSigner  # (here: every other command starts without httpx)
 
     return KalshiSigner.from_pem_file(key_id, pem_file)
+
+
+def _body(data: str) -> str:
+    """The JSON text of `--data`: as given, or the file's that `@FILE` names (its surrounding blank space dropped)."""
+    if data.startswith("@"):
+        try:
+            data = Path(data[1:]).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ValueError(f"cannot read the --data file {data[1:]}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"the --data file {data[1:]} is not UTF-8 text") from None
+    try:
+        parse_json(data)  # as the venue reads it: within its depth
+    except ValueError as exc:
+        raise ValueError(f"--data is not JSON ({exc}): Kalshi's request bodies are JSON") from None
+    return data
 
 
 def _request(method: str, path: str) -> tuple[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -30,9 +31,10 @@ class KalshiSigner:
             raise ValueError(f"not {EXPECTED_PRIVATE_KEY} ({exc})") from None
 
     @classmethod
-    def from_pem_file(cls, key_id: str, path: Path) -> KalshiSigner:
-        """The signer of the private key in the PEM file at `path`; ValueError, one line naming the file, if it cannot
-        be read or holds no unencrypted RSA or Ed25519 private key."""
+    def from_pem_file(cls, key_id: str, path: str | os.PathLike[str]) -> KalshiSigner:
+        """The signer of the private key in the PEM file at `path` (a `str` or any path object); ValueError, one line
+        naming the file, if it cannot be read or holds no unencrypted RSA or Ed25519 private key."""
+        path = Path(path)
         try:
             pem = path.read_bytes()
         except OSError as exc:
