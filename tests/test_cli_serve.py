@@ -100,13 +100,24 @@ def test_port_0_prints_the_port_bound_in_the_banner_and_the_snippet(demo):
     url = f"http://127.0.0.1:{demo.port}/trade-api/v2"
     assert f"mockexchange: Kalshi API {url} (profile 3.34, seed 7)" in demo.banner
     assert f'base_url="{url}"' in demo.banner
-    assert (
-        f"websocket: ws://127.0.0.1:{demo.port}/trade-api/ws/v2 (channels market_positions, fill, orderbook_delta"
-        in demo.banner
-    )
+    assert f"websocket: ws://127.0.0.1:{demo.port}/trade-api/ws/v2 (channels market_positions, fill" in demo.banner
     assert f"mockexchange: Deribit API http://127.0.0.1:{demo.port}/api/v2" in demo.banner
     assert ":0/" not in demo.banner
     assert plain_http.get(f"{demo.base_url}/_admin/health").json() == {"status": "ok", "version": __version__}
+
+
+def test_the_banner_says_both_venues_trade_and_names_every_channel_they_serve(demo):
+    lines = demo.banner.splitlines()
+    kalshi = lines.index(next(line for line in lines if line.startswith("mockexchange: Kalshi API")))
+    deribit = lines.index(next(line for line in lines if line.startswith("mockexchange: Deribit API")))
+    assert lines[kalshi + 1].startswith("  trading: orders rest on the markets' books and match (place, amend")
+    assert lines[deribit + 1].startswith("  trading: orders rest on the instruments' books and match (buy, sell")
+    served = (
+        "market_positions, fill, user_orders, order_group_updates, orderbook_delta, ticker, trade, market_lifecycle_v2"
+    )
+    assert f"  websocket: ws://127.0.0.1:{demo.port}/trade-api/ws/v2 (channels {served})" in lines[kalshi:deribit]
+    served = "user.orders.*, user.trades.*, user.changes.*, user.portfolio.*, book.*, ticker.*"
+    assert f"  websocket channels: {served}" in lines[deribit:]
 
 
 def assert_refused_in_one_line(done: subprocess.CompletedProcess, says: str) -> None:

@@ -171,7 +171,20 @@ def test_a_tape_over_the_bound_is_refused_before_it_is_read(tmp_path: Path) -> N
 def test_serve_replay_answers_from_the_tape_and_says_so(tmp_path: Path) -> None:
     tape = _tape(tmp_path / "t.tape")
     with serving(tmp_path / "keys", "--replay", str(tape)) as served:
-        assert f"Replay: {tape}: 5 HTTP exchanges of 4 requests, 1 websockets" in served.banner
+        url, socket = served.base_url, served.base_url.replace("http://", "ws://")
+        banner = served.banner.split("mockexchange: ready")[0]
+        assert banner.startswith(f"mockexchange: replaying {tape} (recorded from {KALSHI}, https://test.deribit.com)\n")
+        assert (
+            f"  Kalshi API {url}/trade-api/v2 (websocket {socket}/trade-api/ws/v2): 4 HTTP exchanges of 3 requests, "
+            "1 websocket\n" in banner
+        )
+        assert (
+            f"  Deribit API {url}/api/v2 (websocket {socket}/ws/api/v2): 1 HTTP exchange of 1 request, 0 websockets"
+            in (banner)
+        )
+        assert "  beneath the replay, the demo portfolio (seed 7), seen over the admin API only" in banner
+        # The demo beneath answers no client: neither its keys nor a snippet that calls it are shown.
+        assert "client secret" not in banner and "key id" not in banner and "import httpx" not in banner, banner
         assert plain_http.get(f"{served.base_url}/trade-api/v2/portfolio/balance").json() == {"balance": 100}
 
 

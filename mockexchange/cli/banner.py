@@ -1,5 +1,7 @@
-"""What `mockexchange serve` prints before it serves: where a client finds each venue (Kalshi, Deribit) and its keys,
-what was loaded (counted in words: `1 market`, `2 markets`), and a snippet that calls it.
+"""What `mockexchange serve` prints before it serves: where a client finds each venue (Kalshi, Deribit), that each
+trades, every websocket channel each serves, its keys, what was loaded (counted in words: `1 market`, `2 markets`), and
+a snippet that calls it. A replay's banner (`serve --replay`) is about the tape instead: what it holds for each venue,
+where it answers, and what it does not do; the keys and the snippet of what is loaded beneath it would mislead.
 
 The URLs and key paths are the ones a client can use, which need not be the mock's own view of them: in a container
 `--advertise-url` and `--advertise-key-dir` give the host's (the published port, the mounted volume); otherwise the
@@ -14,13 +16,26 @@ from pathlib import Path
 from typing import Any
 
 from mockexchange.app import MockApp
+from mockexchange.replay.reel import Reel
 from mockexchange.scenario.generator import Portfolio
 from mockexchange.scenario.model import Scenario
 from mockexchange.server import ws_url
+from mockexchange.venues.deribit import channels as deribit_private
+from mockexchange.venues.deribit import market_channels as deribit_public
+from mockexchange.venues.kalshi.subscriptions import SERVED_CHANNELS
 
 DEMO_PEM = "demo-key.pem"
 FCM_PEM = "fcm-key.pem"
 DERIBIT_KEY = "deribit-key.json"  # the demo's Deribit client id and secret (scenario/key_files.py)
+KALSHI_TRADES = (
+    "  trading: orders rest on the markets' books and match (place, amend, decrease, cancel, order groups); "
+    "order books, trades, tickers"
+)
+DERIBIT_TRADES = (
+    "  trading: orders rest on the instruments' books and match (buy, sell, edit, cancel, close_position); "
+    "order books, tickers"
+)
+DERIBIT_CHANNELS = (*deribit_private.SERVED, *deribit_public.SERVED)
 
 # Runs on Python 3.11+ with what `pip install mockexchange` brings; README.md's quick start shows the same text.
 SNIPPET = """\
@@ -85,28 +100,59 @@ def demo(
     demo_key, fcm_key = key_ids
     demo_pem, fcm_pem = where.key_dir / DEMO_PEM, where.key_dir / FCM_PEM
     accounts = len(portfolio.users) + 1 + len(portfolio.subtraders)
-    return [
-        f"mockexchange: Kalshi API {where.kalshi_url} (profile {profile}, seed {seed})",
+    kalshi = [
         f"  user {portfolio.users[0]!r}: key id {demo_key}, private key {where.key_path(demo_pem)}",
         f"  FCM member {portfolio.fcm_member!r}: key id {fcm_key}, private key {where.key_path(fcm_pem)}",
         f"    subtraders: {', '.join(portfolio.subtraders)}",
         f"  {counted(accounts, 'account')}, {counted(len(portfolio.markets), 'market')}, "
         f"{counted(portfolio.fills, 'fill')}",
-        f"  websocket: {ws_url(where.base_url)}/trade-api/ws/v2 (channels market_positions, fill, orderbook_delta, "
-        "ticker, trade, market_lifecycle_v2)",
-        _deribit_heading(where),
-        _deribit_key(where, deribit),
+    ]
+    held = (
         f"  {counted(len(portfolio.deribit_accounts), 'account')}, "
-        f"{counted(portfolio.deribit_positions, 'position')} (BTC and ETH futures and options)",
-        _signalplus(where),
-        f"mockexchange: admin API: {where.base_url}/_admin/...; inspector: {where.base_url}/_inspector",
+        f"{counted(portfolio.deribit_positions, 'position')} (BTC and ETH futures and options)"
+    )
+    return [
+        *_kalshi(where, f"profile {profile}, seed {seed}", kalshi),
+        *_deribit(where, [_deribit_key(where, deribit)], held),
+        _admin(where),
         "",
         snippet(where.kalshi_url, demo_key, where.key_path(demo_pem)),
     ]
 
 
-def _deribit_heading(where: Advertised) -> str:
-    return f"mockexchange: Deribit API {where.deribit_url} (websocket {ws_url(where.base_url)}/ws/api/v2)"
+def _kalshi_websocket(where: Advertised) -> str:
+    return f"{ws_url(where.base_url)}/trade-api/ws/v2"
+
+
+def _deribit_websocket(where: Advertised) -> str:
+    return f"{ws_url(where.base_url)}/ws/api/v2"
+
+
+def _kalshi(where: Advertised, what: str, lines: list[str]) -> list[str]:
+    """Kalshi's lines: the API and `what` serves it, that it trades, `lines`, the websocket and its channels."""
+    return [
+        f"mockexchange: Kalshi API {where.kalshi_url} ({what})",
+        KALSHI_TRADES,
+        *lines,
+        f"  websocket: {_kalshi_websocket(where)} (channels {', '.join(SERVED_CHANNELS)})",
+    ]
+
+
+def _deribit(where: Advertised, keys: list[str], held: str) -> list[str]:
+    """Deribit's lines: the API and its websocket, that it trades, the `keys`, what is `held`, the channels, the
+    SignalPlus gateway."""
+    return [
+        f"mockexchange: Deribit API {where.deribit_url} (websocket {_deribit_websocket(where)})",
+        DERIBIT_TRADES,
+        *keys,
+        held,
+        f"  websocket channels: {', '.join(DERIBIT_CHANNELS)}",
+        _signalplus(where),
+    ]
+
+
+def _admin(where: Advertised) -> str:
+    return f"mockexchange: admin API: {where.base_url}/_admin/...; inspector: {where.base_url}/_inspector"
 
 
 def _signalplus(where: Advertised) -> str:
@@ -126,24 +172,23 @@ def scenario(
     where: Advertised, profile: str, name: str, loaded: dict[str, Any], read: Scenario, timeline: str
 ) -> list[str]:
     """A served scenario's banner, from its load result (`Scenarios.load`) and the scenario `read`."""
-    lines = [f"mockexchange: Kalshi API {where.kalshi_url} (profile {profile}, {name})"]
+    kalshi = []
     for key in loaded["keys"]:
         written = key.get("private_key_path")
         shown = f", private key {where.key_path(written)}" if written else " (public key given)"
-        lines.append(f"  user {key['user_id']!r}: key id {key['key_id']}{shown}")
-    lines.append(
+        kalshi.append(f"  user {key['user_id']!r}: key id {key['key_id']}{shown}")
+    kalshi.append(
         f"  {counted(loaded['accounts'], 'account')}, {counted(loaded['markets'], 'market')}, "
         f"{counted(loaded['positions'], 'opening fill')}"
     )
+    lines = _kalshi(where, f"profile {profile}, {name}", kalshi)
     if read.count("deribit_account"):
-        lines += [
-            _deribit_heading(where),
-            *(_deribit_key(where, key) for key in loaded["deribit_keys"]),
+        held = (
             f"  {counted(read.count('deribit_account'), 'account')}, "
             f"{counted(read.count('deribit_subaccount'), 'subaccount')}, "
-            f"{counted(read.count('deribit_position'), 'opening trade')}",
-            _signalplus(where),
-        ]
+            f"{counted(read.count('deribit_position'), 'opening trade')}"
+        )
+        lines += _deribit(where, [_deribit_key(where, key) for key in loaded["deribit_keys"]], held)
     steps = counted(loaded["steps_total"], "step")
     return [
         *lines,
@@ -161,7 +206,6 @@ def restored(where: Advertised, mock: MockApp, scenario: str | None) -> list[str
     status = mock.persistence.status()
     ledger = mock.ledger
     lines = [
-        f"mockexchange: Kalshi API {where.kalshi_url} (profile {mock.settings.profile})",
         f"  state restored from {status['path']}: {counted(status['commands'], 'command')} "
         f"({status['restored_commands']:,} run again) in {status['restore_seconds']:.2f}s",
         f"  {counted(len(ledger.accounts), 'account')}, {counted(len(ledger.markets), 'market')}, "
@@ -176,10 +220,7 @@ def restored(where: Advertised, mock: MockApp, scenario: str | None) -> list[str
     for pem in (DEMO_PEM, FCM_PEM):
         if (where.key_dir / pem).exists():
             lines.append(f"  private key {where.key_path(where.key_dir / pem)}")
-    lines.append(f"  websocket: {ws_url(where.base_url)}/trade-api/ws/v2")
-    lines += _restored_deribit(where, mock)
-    lines.append(f"mockexchange: admin API: {where.base_url}/_admin/...; inspector: {where.base_url}/_inspector")
-    return lines
+    return [*_kalshi(where, f"profile {mock.settings.profile}", lines), *_restored_deribit(where, mock), _admin(where)]
 
 
 def _restored_deribit(where: Advertised, mock: MockApp) -> list[str]:
@@ -187,10 +228,31 @@ def _restored_deribit(where: Advertised, mock: MockApp) -> list[str]:
     with mock.book.reading():
         accounts, trades = len(mock.book.accounts()), len(mock.book.trades)
     kept = where.key_dir / DERIBIT_KEY
+    keys = [_deribit_key(where, asdict(credential)) for credential in mock.control.deribit_keys.all()[:5]]
+    keys += [f"  credentials kept in {where.key_path(kept)}"] if kept.exists() else []
+    return _deribit(where, keys, f"  {counted(accounts, 'account')}, {counted(trades, 'trade')}")
+
+
+def replay(where: Advertised, reel: Reel, beneath: str) -> list[str]:
+    """A replay's banner: the tape, what it holds for each venue and where that is answered, and what `beneath` (the
+    demo portfolio, a scenario, a restored state) still serves: the admin API and the inspector only."""
+    recorded = ", ".join(reel.upstreams.values()) or "no upstream named"
+    lines = [f"mockexchange: replaying {reel.source} (recorded from {recorded})"]
+    for venue, name, url, socket in (
+        ("kalshi", "Kalshi", where.kalshi_url, _kalshi_websocket(where)),
+        ("deribit", "Deribit", where.deribit_url, _deribit_websocket(where)),
+    ):
+        held = reel.counts(venue)
+        lines.append(
+            f"  {name} API {url} (websocket {socket}): {counted(held['exchanges'], 'HTTP exchange')} of "
+            f"{counted(held['requests'], 'request')}, {counted(held['websockets'], 'websocket')}"
+        )
     return [
-        _deribit_heading(where),
-        *(_deribit_key(where, asdict(credential)) for credential in mock.control.deribit_keys.all()[:5]),
-        *([f"  credentials kept in {where.key_path(kept)}"] if kept.exists() else []),
-        f"  {counted(accounts, 'account')}, {counted(trades, 'trade')}",
-        _signalplus(where),
+        *lines,
+        "  the venues answer from the tape only, a request's recorded answers in order (the last repeating); a request "
+        "not on it is a 404 naming the nearest recorded one",
+        "  nothing is signed, checked, charged or changed: any key is answered as the tape was (docs/replay.md)",
+        f"mockexchange: admin API: {where.base_url}/_admin/... (GET /_admin/requests: what was replayed; POST "
+        f"/_admin/reset: the tape from its start); inspector: {where.base_url}/_inspector",
+        f"  beneath the replay, {beneath}, seen over the admin API only",
     ]

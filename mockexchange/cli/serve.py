@@ -336,18 +336,14 @@ def _serve(args: argparse.Namespace) -> int:
         raise
     if (warning := exposure_warning(settings)) is not None:
         print(warning, file=sys.stderr, flush=True)
-    if settings.rate_limit_tier != OFF:
+    if mock.replay is not None:  # the tape answers: the keys and snippet of what lies beneath it would mislead
+        lines = banner.replay(where, mock.replay, _beneath(args, mock))
+    if settings.rate_limit_tier != OFF and mock.replay is None:
         lines.append(f"Rate limits: Kalshi's {settings.rate_limit_tier} tier (GET /_admin/rate_limits: the buckets)")
-    if settings.rest_lag_ms:
+    if settings.rest_lag_ms and mock.replay is None:
         lines.append(
             f"REST lag: Kalshi's portfolio reads answer as of {settings.rest_lag_ms} ms ago on the exchange clock "
             "(the websocket does not lag; POST /_admin/rest_lag changes it)"
-        )
-    if mock.replay is not None:
-        counts = mock.replay.counts()
-        lines.append(
-            f"Replay: {args.replay}: {counts['exchanges']} HTTP exchanges of {counts['requests']} requests, "
-            f"{counts['websockets']} websockets; the venues answer from the tape only (docs/replay.md)"
         )
     print("\n".join(lines), flush=True)
     listening = _address(sock)
@@ -365,6 +361,13 @@ def _serve(args: argparse.Namespace) -> int:
         mock.close()  # closed already unless uvicorn failed; a snapshot makes the next start quick
         _remove_port_file(args.port_file)
     return 0
+
+
+def _beneath(args: argparse.Namespace, mock: MockApp) -> str:
+    """What a replay's mock holds beneath the tape, in the banner's words."""
+    if mock.persistence is not None and not mock.persistence.created:
+        return f"the state restored from {mock.persistence.status()['path']}"
+    return f"the demo portfolio (seed {args.seed})" if args.scenario is None else f"the scenario {args.scenario}"
 
 
 def _settings(args: argparse.Namespace, scenario: Scenario | None, bound: int) -> Settings:

@@ -135,14 +135,12 @@ class Reel:
     def socket_paths(self) -> list[str]:
         return sorted(self._sockets)
 
-    def counts(self) -> dict[str, int]:
-        """What the banner says: recorded exchanges, distinct requests, websocket connections."""
-        exchanges = sum(len(answers) for answers in self._answers.values())
-        return {
-            "exchanges": exchanges,
-            "requests": len(self._answers),
-            "websockets": sum(len(c) for c in self._sockets.values()),
-        }
+    def counts(self, venue: str | None = None) -> dict[str, int]:
+        """What the banner says: recorded exchanges, distinct requests, websocket connections (of `venue`'s only, if
+        named: "kalshi", "deribit")."""
+        answers = [held for held in self._answers.values() if venue is None or held[0].venue == venue]
+        sockets = [c for held in self._sockets.values() for c in held if venue is None or c.venue == venue]
+        return {"exchanges": sum(map(len, answers)), "requests": len(answers), "websockets": len(sockets)}
 
 
 def read_bounded(path: str | os.PathLike[str], limit: int = MAX_TAPE_BYTES) -> Tape:

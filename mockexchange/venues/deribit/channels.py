@@ -14,6 +14,8 @@ from mockexchange.venues.deribit.methods import POSITION_KINDS
 from mockexchange.venues.deribit.params import CURRENCIES
 
 INTERVALS = ("raw", "100ms", "agg2")
+# The private channels served, by family, as a refusal of another and the serve banner name them.
+SERVED = ("user.orders.*", "user.trades.*", "user.changes.*", "user.portfolio.*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,7 @@ def parse_channel(name: str) -> Channel | str:
     """The channel, or why the mock does not serve it."""
     parts = name.split(".")
     if len(parts) < 3 or parts[0] != "user":
-        return "the mock serves user.changes.*, user.trades.*, user.orders.* and user.portfolio.* only"
+        return f"the mock serves {', '.join(SERVED)} only"
     family = parts[1]
     if family == "portfolio":
         currency = _currency(parts[2]) if len(parts) == 3 else False

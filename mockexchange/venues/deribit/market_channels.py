@@ -58,8 +58,13 @@ _HEAD = b'{"jsonrpc":"2.0","method":"subscription","params":{"channel":'
 ENTRY_BYTES = 256  # what one level a move changed holds (its action, price and amount), in bytes
 
 
+# The public channels served, by family, as the serve banner names them.
+SERVED = ("book.*", "ticker.*")
+_PREFIXES = tuple(family.rstrip("*") for family in SERVED)
+
+
 def is_market(name: str) -> bool:
-    return name.startswith(("book.", "ticker."))
+    return name.startswith(_PREFIXES)
 
 
 @dataclass(frozen=True, slots=True)
