@@ -1,9 +1,11 @@
 """Where admin calls may touch the file system: scenario files are read from configured folders, key files written
 under configured key folders, nowhere else.
 
-A scenario `path` is a shipped scenario's name (always allowed) or a file that resolves (symlinks and `..` followed,
-relative paths from the mock's working directory) inside a `scenario_dirs` folder or the shipped library; the
-scenario's `public_key_file`s are held to the same folders. A `key_dir` must resolve inside a `key_dirs` folder. The
+A scenario `path` is a shipped scenario's name (always allowed) or a file that resolves (symlinks and `..` followed)
+inside a `scenario_dirs` folder or the shipped library: a relative path is looked for in each `scenario_dirs` folder in
+turn, then from the mock's working directory, and the first of those inside the folders that holds a file is taken; a
+symlink on the way out of a folder is refused.
+The scenario's `public_key_file`s are held to the same folders. A `key_dir` must resolve inside a `key_dirs` folder. The
 Python API (`MockServer.load_scenario`) and `serve`'s own options are trusted and not confined: whoever writes them
 already runs code on the machine.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,13 @@ def _inside(path: Path, roots: tuple[Path, ...]) -> bool:
     return any(path.is_relative_to(root) for root in roots)
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # unreadable on the way: the loader says why
+        return False
+
+
 class AdminPaths:
     """The folders of one mock's admin API, resolved once (relative ones from the working directory at start)."""
 
@@ -48,10 +58,22 @@ class AdminPaths:
         shipped = library.shipped_file(path)  # a name is the shipped scenario's, even if a file there has that name
         if shipped is not None:
             return shipped
-        resolved = _resolve(path, "path")
-        if not _inside(resolved, self.scenario_roots):
-            raise ControlError(f"path {path!r} lies outside the scenario folders: {self._scenario_folders()}", 403)
-        return resolved
+        given = Path(path)
+        # In each folder given (`{"path": "mine.yaml"}` for DIR/mine.yaml), then as the working directory has it.
+        written = [] if given.is_absolute() else [root / given for root in self.scenario_roots[1:]]
+        inside = []
+        for candidate in [*written, Path(os.path.abspath(given))]:
+            resolved = _resolve(candidate, "path")
+            if _inside(resolved, self.scenario_roots):
+                if _is_file(resolved):
+                    return resolved
+                inside.append(resolved)
+            elif _inside(Path(os.path.normpath(candidate)), self.scenario_roots):
+                break  # a symlink in a folder that leads out of them: refused where it stands
+        else:
+            if inside:  # in none of them: the loader's 404, naming the first (one outside is never looked at)
+                return inside[0]
+        raise ControlError(f"path {path!r} lies outside the scenario folders: {self._scenario_folders()}", 403)
 
     def key_dir(self, key_dir: str) -> Path:
         """The folder a `key_dir` names, or a 403 naming the key folders that are allowed."""

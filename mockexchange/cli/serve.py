@@ -173,8 +173,8 @@ def _access_options(p: argparse._ArgumentGroup) -> None:
     )  # fmt: skip
     p.add_argument(
         "--scenario-dir", action="append", default=[], metavar="DIR",
-        help="a folder whose scenario files POST /_admin/scenario may load (repeatable; default: none, the shipped "
-        "scenarios by name only)",
+        help="a folder whose scenario files POST /_admin/scenario may load, a relative path looked for in it "
+        "(repeatable; default: none, the shipped scenarios by name only)",
     )  # fmt: skip
 
 
