@@ -100,12 +100,12 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "16: steps[0].settle.result: required",
         "17: steps[1].at: unknown field (steps run in order; use a `wait: SECONDS` step between them)",
         "18: steps[2]: unknown step 'fil' (one of: fill, settle, deposit, withdrawal, order, cancel_order, "
-        "deribit_fill, deribit_order, deribit_cancel_order, deribit_deposit, deribit_withdrawal, index_price, "
-        "mark_price, volatility, fault, clear_faults, ws_close, subaccount, subaccount_transfer, subaccount_netting, "
-        "intra_exchange_transfer, complete_intra_exchange_transfer, target_balance_allocation, historical_cutoff, "
-        "fcm_subtrader, fcm_daily_cap, fcm_blocked_category, fcm_error_account, fcm_position_transfer, market, "
-        "update_market, pause_market, resume_market, close_market, close_time, determine, book, exchange_status, wait, "
-        "burst)",
+        "deribit_fill, deribit_order, deribit_cancel_order, place_order, deribit_place_order, deribit_deposit, "
+        "deribit_withdrawal, index_price, mark_price, volatility, fault, clear_faults, ws_close, subaccount, "
+        "subaccount_transfer, subaccount_netting, intra_exchange_transfer, complete_intra_exchange_transfer, "
+        "target_balance_allocation, historical_cutoff, fcm_subtrader, fcm_daily_cap, fcm_blocked_category, "
+        "fcm_error_account, fcm_position_transfer, market, update_market, pause_market, resume_market, close_market, "
+        "close_time, determine, book, exchange_status, wait, burst)",
         '19: steps[3].fill.count: must be a quoted decimal string: write "1.5" (money is never a float; unquoted, '
         "YAML reads 1.5 as a binary float)",
         "19: steps[3].fill.price: must be a decimal string between 0 and 1 (exclusive), at most 4 places, e.g. "
@@ -115,12 +115,13 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "22: steps[6].burst.fills: must be an integer from 1 to 1000000, not 0",
         "22: steps[6].burst.users: must be a non-empty list",
         "23: steps[7]: a step is a mapping with exactly one of: fill, settle, deposit, withdrawal, order, "
-        "cancel_order, deribit_fill, deribit_order, deribit_cancel_order, deribit_deposit, deribit_withdrawal, "
-        "index_price, mark_price, volatility, fault, clear_faults, ws_close, subaccount, subaccount_transfer, "
-        "subaccount_netting, intra_exchange_transfer, complete_intra_exchange_transfer, target_balance_allocation, "
-        "historical_cutoff, fcm_subtrader, fcm_daily_cap, fcm_blocked_category, fcm_error_account, "
-        "fcm_position_transfer, market, update_market, pause_market, resume_market, close_market, close_time, "
-        "determine, book, exchange_status, wait, burst (found: wait, settle)",
+        "cancel_order, deribit_fill, deribit_order, deribit_cancel_order, place_order, deribit_place_order, "
+        "deribit_deposit, deribit_withdrawal, index_price, mark_price, volatility, fault, clear_faults, ws_close, "
+        "subaccount, subaccount_transfer, subaccount_netting, intra_exchange_transfer, "
+        "complete_intra_exchange_transfer, target_balance_allocation, historical_cutoff, fcm_subtrader, "
+        "fcm_daily_cap, fcm_blocked_category, fcm_error_account, fcm_position_transfer, market, update_market, "
+        "pause_market, resume_market, close_market, close_time, determine, book, exchange_status, wait, burst (found: "
+        "wait, settle)",
     ]
 
 

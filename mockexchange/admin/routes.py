@@ -208,6 +208,7 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "settlements": control.settle,
         "orders": control.create_order,
         "orders/cancel": control.cancel_order,
+        "orders/place": control.place_order,  # a client's order (the other side of a bot's trade): it takes
         # Kalshi's order groups (control/kalshi_order_groups.py); read in GET /_admin/accounts/{user_id}
         "order_groups": control.create_order_group,
         "order_groups/limit": control.set_order_group_limit,
@@ -226,6 +227,7 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "deribit/fills": control.deribit_fill,
         "deribit/orders": control.deribit_order,
         "deribit/orders/cancel": control.deribit_cancel_order,
+        "deribit/orders/place": control.deribit_place_order,  # a client's order: it takes, its funds checked
         "deribit/deposits": control.deribit_deposit,
         "deribit/withdrawals": control.deribit_withdraw,
         "deribit/transfers": control.deribit_transfer,

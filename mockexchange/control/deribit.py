@@ -166,6 +166,7 @@ def trade_json(trade: Trade) -> dict[str, Any]:
         "profit_loss": f"{trade.profit_loss:f}",
         "post_size": f"{trade.post_size:f}",
         "timestamp": trade.timestamp.isoformat(),
+        **({"label": trade.label} if trade.label else {}),  # its order's, when it had one (as the venue shows it)
     }
 
 

@@ -23,6 +23,9 @@ STEP_OPERATIONS = {
     "deribit_fill": "deribit_fill",
     "deribit_order": "deribit_order",
     "deribit_cancel_order": "deribit_cancel_order",
+    # Counterparty orders, which trade as a client's (scenario/order_steps.py).
+    "place_order": "place_order",
+    "deribit_place_order": "deribit_place_order",
     "deribit_deposit": "deribit_deposit",
     "deribit_withdrawal": "deribit_withdraw",
     "index_price": "set_index_price",

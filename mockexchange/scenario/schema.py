@@ -24,7 +24,6 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from mockexchange.auth.kalshi.keys import SCOPES, PemError, load_public_key, scopes_refusal
 from mockexchange.control import ControlError
 from mockexchange.control.faults import close_request, fault_spec
-from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID
 from mockexchange.core.faults import MAX_TIMES, VENUES
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.subaccounts import (
@@ -37,8 +36,9 @@ from mockexchange.core.kalshi.subaccounts import (
 )
 from mockexchange.core.kalshi.usage_levels import LEVELS
 from mockexchange.core.money import MAX_CENTS, MAX_COUNT
-from mockexchange.scenario import bounded_yaml, library, market_steps
+from mockexchange.scenario import bounded_yaml, library, market_steps, order_steps
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
+from mockexchange.scenario.order_steps import DERIBIT_ID, DIRECTION
 from mockexchange.scenario.scalars import (
     Invalid,
     boolean,
@@ -81,6 +81,11 @@ class Field:
     default: Any = None
 
 
+def _fields(specs: Mapping[str, tuple[Callable[[Node], Any], bool]]) -> dict[str, Field]:
+    """The fields of specs written beside the schema (market_steps.py, order_steps.py): name -> (check, required)."""
+    return {name: Field(check, required=required) for name, (check, required) in specs.items()}
+
+
 SUBACCOUNT = integer(0, MAX_SUBACCOUNT)
 SIDE = one_of("yes", "no")
 ACTION = one_of("buy", "sell")
@@ -110,8 +115,6 @@ TRANSFER = {
     "id": Field(text),
 }
 # Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
-DIRECTION = one_of("buy", "sell")
-DERIBIT_ID = integer(1, MAX_ACCOUNT_ID)
 DERIBIT_FILL = {
     "user_id": Field(text, required=True),
     "instrument_name": Field(instrument, required=True),
@@ -122,24 +125,7 @@ DERIBIT_FILL = {
     "fee": Field(deribit_signed),
     "order_id": Field(text),
 }
-DERIBIT_ORDER = {
-    "user_id": Field(text, required=True),
-    "instrument_name": Field(instrument, required=True),
-    "direction": Field(DIRECTION, required=True),
-    "amount": Field(deribit_amount, required=True),
-    "price": Field(deribit_amount),
-    "subaccount_id": Field(DERIBIT_ID),
-    "order_type": Field(one_of("limit", "stop_limit", "take_limit", "stop_market", "take_market")),
-    "time_in_force": Field(one_of("good_til_cancelled", "good_til_day")),
-    "label": Field(text),
-    "post_only": Field(boolean),
-    "reduce_only": Field(boolean),
-    "api": Field(boolean),
-    "max_show": Field(deribit_balance),
-    "trigger": Field(one_of("index_price", "mark_price", "last_price")),
-    "trigger_price": Field(deribit_amount),
-    "order_id": Field(text),
-}
+DERIBIT_ORDER = _fields(order_steps.DERIBIT_ORDER)
 INDEX_PRICE = {"index_name": Field(text, required=True), "price": Field(deribit_amount, required=True)}
 MARK_PRICE = {"instrument_name": Field(instrument, required=True), "price": Field(deribit_amount, required=True)}
 VOLATILITY = {
@@ -225,6 +211,8 @@ STEPS: dict[str, Mapping[str, Field]] = {
     "deribit_fill": DERIBIT_FILL,
     "deribit_order": DERIBIT_ORDER,
     "deribit_cancel_order": {"order_id": Field(text, required=True)},
+    # Counterparty orders, which trade as a client's (order_steps.py)
+    **{kind: _fields(specs) for kind, specs in order_steps.STEPS.items()},
     "deribit_deposit": DERIBIT_DEPOSIT,
     "deribit_withdrawal": DERIBIT_WITHDRAWAL,
     "index_price": INDEX_PRICE,
@@ -341,8 +329,7 @@ USER = {
 EXCHANGE_INDEX = integer(0, MAX_EXCHANGE_INDEX)
 # Kalshi's markets (scenario/market_steps.py): the set-up's series, events and markets with their fields, and the
 # steps that move markets; each checked whole, as the control plane checks it, when the file is read.
-MARKET_SPECS = {kind: {name: Field(check, required=required) for name, (check, required) in fields.items()}
-                for kind, fields in market_steps.SPECS.items()}  # fmt: skip
+MARKET_SPECS = {kind: _fields(specs) for kind, specs in market_steps.SPECS.items()}
 MARKET = {**MARKET_SPECS["market"], "exchange_index": Field(EXCHANGE_INDEX)}
 SERIES = MARKET_SPECS["series"]
 EVENT = {

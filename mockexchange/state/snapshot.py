@@ -53,7 +53,8 @@ from mockexchange.version import __version__
 # 21: an FCM desk keeps what each subtrader's daily cap counts as it changes (its fills' premium by New York date,
 #     its resting orders' sum and each one's share).
 # 22: an FCM desk keeps each member's position transfers' ids, oldest first (its latest 10,000 are kept).
-LAYOUT = 22
+# 23: a Deribit trade keeps the label of the order that made it.
+LAYOUT = 23
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

@@ -266,12 +266,12 @@ class Crossing:
             taken = book.apply_trade(
                 order.user_id, instrument.instrument_name, order.direction, amount, price,
                 subaccount_id=order.account_id, fee=taker_fee, order_id=order.order_id, order_type=order.order_type,
-                reserved=True,
+                label=order.label, reserved=True,
             )  # fmt: skip
             made = book.apply_trade(
                 maker.user_id, instrument.instrument_name, maker.direction, amount, price,
                 subaccount_id=maker.account_id, fee=maker_fee, order_id=maker.order_id, liquidity="M",
-                order_type=maker.order_type, match=(taken.trade_id, taken.trade_seq), reserved=True,
+                order_type=maker.order_type, label=maker.label, match=(taken.trade_id, taken.trade_seq), reserved=True,
             )  # fmt: skip
             trades.append(taken)
             makers[maker.order_id] = _filled(maker, made)

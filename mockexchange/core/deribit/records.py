@@ -39,6 +39,7 @@ class Trade:
     volatility: Decimal | None = None  # options: the implied volatility the option was marked with (0.5 = 50%)
     liquidity: str = "T"  # M: its order rested (the maker), T: its order took (a seeded fill is the taker's)
     order_type: str = "limit"  # the type of the order that traded
+    label: str = ""  # the label of the order that traded ("": none; Deribit shows it only when the order had one)
 
 
 @dataclass(frozen=True, slots=True)

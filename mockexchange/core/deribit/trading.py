@@ -39,14 +39,16 @@ class Trading:
         order_id: str | None = None,
         liquidity: str = "T",
         order_type: str = "limit",
+        label: str = "",
         match: tuple[str, int] | None = None,
         reserved: bool = False,
     ) -> Trade:
         """A fill of `amount` (USD for inverse futures, coin otherwise) at `price` for the user's (sub)account.
         The instrument is listed if new; the fee, in the settlement currency, comes off the balance. `match` is the
         trade id and sequence of the other side of a match (a maker's fill shares the taker's: one trade, two
-        fills); None draws new ones. `reserved`: the fill of an open order, whose amount `check_traded` counted when
-        the order was placed (a crossing's)."""
+        fills); None draws new ones. `label`: the label of the order that traded, which the trade carries.
+        `reserved`: the fill of an open order, whose amount `check_traded` counted when the order was placed (a
+        crossing's)."""
         if direction not in ("buy", "sell"):
             raise BookError("direction must be 'buy' or 'sell'")
         bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
@@ -108,6 +110,7 @@ class Trading:
                 volatility=self.volatility(instrument.instrument_name) if instrument.kind == "option" else None,
                 liquidity=liquidity,
                 order_type=order_type,
+                label=label,
             )
             self.trades.add(user_id, wallet.id, trade, self.history_size)
             if fresh:

@@ -327,4 +327,6 @@ def trade(item: Trade, contract_size: Decimal) -> Row:
     }
     _put(row, "index_price", item.index_price, PRICE)
     _put(row, "mark_price", item.mark_price, PRICE)
+    if item.label:  # Deribit shows a trade's label only when its order had one
+        row["label"] = item.label
     return row
