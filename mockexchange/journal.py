@@ -23,9 +23,15 @@ JSON-RPC slice: the body of an HTTP answer; on a websocket, the next frame the m
 A request a fault rule touched (venues/faults.py, docs/misbehaving.md) says what the rule did (`fault`); one it dropped
 has no status (its drop passes here as a response start marked `web.DROPPED`, which the server never writes).
 
+A request the venue refused says so as its client was told (`refusal`: the code and message of Kalshi's error body,
+of its flat 400's `msg`, of a websocket error's `msg`, of Deribit's JSON-RPC error) beside the mock's own explanation
+(`diagnosis`: the `X-Mockexchange-Diagnosis` header, a websocket error's `mockexchange_diagnosis`). An entry keeps the
+request's body and the answer's (a websocket message's reply), each to its first `TEXT_CHARS` characters (`...` past
+them); they are read one entry at a time (`detail`), not with the list.
+
 No credential is held (docs/admin-api.md, "Secrets"): before an entry is held, `mockexchange.redact` hides each one its
-texts may spell (a query's or a command's `client_secret`, `access_token`, `refresh_token`, a signature, in any
-spelling; a diagnosis quoting one), so neither a reader, the live feed nor a state file ever has it.
+texts may spell (a query's, a body's or a command's `client_secret`, `access_token`, `refresh_token`, a signature, in
+any spelling; a diagnosis quoting one), so neither a reader, the live feed nor a state file ever has it.
 
 An HTTP request or websocket upgrade says its latency (`latency_us`: from its arrival at the middleware to its
 response's start, on the monotonic clock). Besides the state file's `listener`, watchers (`watch`: the inspector's live
@@ -45,11 +51,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockexchange import redact
+from mockexchange import redact, refusal
 from mockexchange.core.clock import Clock, monotonic, unix_us
 from mockexchange.schema.requests import Problem, kalshi_command_rules, kalshi_rest_rules, problem
 from mockexchange.schema.specs import SpecError
@@ -73,6 +80,11 @@ JOURNAL_NOTE = "mockexchange.journal"  # the ASGI scope key of a venue's `Journa
 JOURNAL_FAULT = "mockexchange.fault"
 _KEY_HEADER = b"kalshi-access-key"
 _AUTH_HEADER = b"x-mockexchange-auth"
+_DIAGNOSIS_HEADER = DIAGNOSIS_HEADER.lower().encode()
+_BODY_BYTES = 4 * (TEXT_CHARS + 1)  # of a body, read for what is kept of it (4 bytes a character at most)
+
+
+_Check = Callable[[bytes | str], list[Problem]]  # a reply's judge: the problems it finds
 
 
 @dataclass(slots=True)
@@ -84,10 +96,13 @@ class JournalNote:
     problems: list[Problem]
     # What the venue's reply breaks in its slice, judged from the reply's bytes as the middleware passes them on
     # (Deribit: the result or error against the JSON-RPC slice); None: the reply is not judged.
-    reply_check: Callable[[bytes | str], list[Problem]] | None = None
+    reply_check: _Check | None = None
     # What no schema covers, so was not judged (the proxy's: an operation the published spec does not have); None:
     # judged whole. Such an entry is never listed as valid.
     not_judged: str | None = None
+    # A websocket message's refusal as its reply words it (`refusal`), and the mock's explanation of it.
+    refusal: dict[str, Any] | None = None
+    diagnosis: str | None = None
 
 
 @dataclass(slots=True)
@@ -116,6 +131,14 @@ class JournalEntry:
     # the exchange no schema covers (None: judged whole). Listed in `to_json` only when set.
     direction: str | None = None
     not_judged: str | None = None
+    # The venue's refusal as the client got it, `{"code", "message"}` (`refusal`); None: not refused. And the mock's
+    # explanation beside it (the diagnosis header; a 401's is `auth`).
+    refusal: dict[str, Any] | None = None
+    diagnosis: str | None = None
+    # HTTP: the request's body and the answer's, as sent; a websocket message: its reply (Kalshi's: each reply's
+    # envelope, a snapshot by its type). TEXT_CHARS of each, "..." past them; listed by `detail` only.
+    request_body: str | None = None
+    response_body: str | None = None
 
     @property
     def query(self) -> list[tuple[str, str]]:
@@ -153,12 +176,22 @@ class JournalEntry:
             "truncated": self.truncated,
             "fault": self.fault,
             "latency_us": self.latency_us,
+            "refusal": self.refusal,
+            "diagnosis": self.diagnosis,
         } | {name: getattr(self, name) for name in ("direction", "not_judged") if getattr(self, name) is not None}
+
+    def detail(self) -> dict[str, Any]:
+        """`to_json` with the bodies."""
+        return self.to_json() | {"request_body": self.request_body, "response_body": self.response_body}
+
+    def _texts(self) -> tuple[Any, ...]:
+        return (self.path, self.query_string, self.key_id, self.auth, self.command, self.operation, self.not_judged,
+                self.diagnosis, self.refusal, self.request_body, self.response_body)  # fmt: skip
 
     def redact(self) -> bool:
         """Hide each credential its texts may spell (`mockexchange.redact`); most hold none and cost one search each.
         Whether any text changed."""
-        texts = (self.path, self.query_string, self.key_id, self.auth, self.command, self.operation, self.not_judged)
+        texts = self._texts()
         self.path = redact.text(self.path)
         self.query_string = redact.query(self.query_string)
         self.key_id = redact.key_id(self.key_id)
@@ -170,14 +203,21 @@ class JournalEntry:
             self.operation = redact.text(self.operation)
         if self.not_judged is not None:  # the proxy's: may name the path, its escapes undone
             self.not_judged = redact.text(self.not_judged)
+        if self.diagnosis is not None:
+            self.diagnosis = redact.text(self.diagnosis)
+        if self.refusal is not None:  # a flat 400's message quotes the value
+            self.refusal = {name: _each_text(said, redact.text) for name, said in self.refusal.items()}
+        if self.request_body is not None:  # JSON, a form or text
+            self.request_body = redact.frame(self.request_body)
+        if self.response_body is not None:
+            self.response_body = redact.frame(self.response_body)
         if self.problems:
             self.problems = _redacted(self.problems)
-        kept = (self.path, self.query_string, self.key_id, self.auth, self.command, self.operation, self.not_judged)
-        return texts != kept or bool(self.problems)
+        return texts != self._texts() or bool(self.problems)
 
     def cut(self) -> None:
         """Keep TEXT_CHARS of each text a client chose and PROBLEMS_KEPT problems; say so if anything went."""
-        for name in ("path", "query_string", "key_id", "auth", "operation", "not_judged"):
+        for name in ("path", "query_string", "key_id", "auth", "operation", "not_judged", "diagnosis"):
             text = getattr(self, name)
             if text is not None and len(text) > TEXT_CHARS:
                 setattr(self, name, text[:TEXT_CHARS])
@@ -185,6 +225,11 @@ class JournalEntry:
         if self.command is not None and len(self.command) > TEXT_CHARS:
             self.command = self.command[:TEXT_CHARS] + "..."
             self.truncated = True
+        if self.refusal is not None:
+            kept = {name: _each_text(said, lambda text: text[:TEXT_CHARS]) for name, said in self.refusal.items()}
+            self.truncated, self.refusal = self.truncated or kept != self.refusal, kept
+        # A body is what it is, not the request's text: cut, it says so itself ("...") and leaves `truncated` alone.
+        self.request_body, self.response_body = _cut_body(self.request_body), _cut_body(self.response_body)
         if self.problems is not None:
             self.problems = self.keep_problems(self.problems)
 
@@ -198,10 +243,10 @@ class JournalEntry:
 def _entry_bytes(entry: JournalEntry) -> int:
     """An entry's bytes as CPython holds them: the fixed part, its texts, its replies and problems."""
     texts = (entry.path, entry.query_string, entry.key_id, entry.auth, entry.command, entry.operation, entry.fault,
-             entry.not_judged)  # fmt: skip
+             entry.not_judged, entry.diagnosis, entry.request_body, entry.response_body)  # fmt: skip
     held = _ENTRY_BYTES + sum(sys.getsizeof(text) for text in texts if text is not None)
     held += sum(sys.getsizeof(reply) for reply in entry.replies or ())
-    for found in entry.problems or ():
+    for found in [*(entry.problems or ()), *([entry.refusal] if entry.refusal else ())]:
         held += _PROBLEM_BYTES + sum(sys.getsizeof(text) for text in found.values())
     return held
 
@@ -323,19 +368,29 @@ class Journal:
         note: JournalNote | None = None,
         fault: str | None = None,
         latency_us: int | None = None,
+        *,
+        bodies: tuple[bytes, bytes] | None = None,
+        diagnosis: str | None = None,
     ) -> JournalEntry:
         """`venue` defaults to the journal's; a venue without a schema slice is judged by its `note` (none: no
         problems unless the mock had no route for it). `status` None: a fault rule dropped the connection (`fault`
-        says what a rule did). `latency_us`: from the request's arrival to its response's start."""
+        says what a rule did). `latency_us`: from the request's arrival to its response's start. `bodies`: the
+        request's and the answer's (at least `_BODY_BYTES` of each; the answer of a refusal whole, up to
+        `refusal.READ_BYTES`, to read its `refusal`); `diagnosis`: the mock's diagnosis header."""
         venue = venue or self.venue
         now = self.wall_clock.now()
         entry = JournalEntry(0, now, venue, transport, method, path, query_string, key_id, status, auth, fault=fault)
-        entry.latency_us = latency_us
+        entry.latency_us, entry.diagnosis = latency_us, diagnosis
         if note is not None:
             entry.operation, entry.key_id, entry.problems = note.operation, note.key_id or key_id, note.problems
             entry.not_judged = note.not_judged
         elif venue != "kalshi":
             entry.problems = _unrouted(method, path, status)
+        if bodies is not None:
+            sent, answer = bodies
+            entry.request_body, entry.response_body = _text(sent) if sent else None, _text(answer) if answer else None
+            if status is not None and status >= 400:
+                entry.refusal = refusal.of_answer(answer)
         self._add(entry)
         return entry
 
@@ -346,6 +401,8 @@ class Journal:
         entry = JournalEntry(0, self.wall_clock.now(), self.venue, "ws", None, path, "", key_id, None)
         entry.command, entry.replies = _text(text), [_reply(r) for r in replies]
         entry.operation, entry.problems = operation, problems
+        entry.response_body = _envelopes(replies)
+        entry.refusal, entry.diagnosis = refusal.of_kalshi_replies(replies)
         self._add(entry)
 
     def record_message(
@@ -358,26 +415,42 @@ class Journal:
         note: JournalNote,
         fault: str | None = None,
         direction: str | None = None,
+        *,
+        answered: bool = False,
     ) -> None:
         """A websocket message of a venue judged by its own validation (Deribit's JSON-RPC over the websocket); the
-        proxy's frames say their `direction`."""
+        proxy's frames say their `direction`. `answered`: its reply is the next frame this task sends, which the
+        middleware keeps as the entry's answer (and judges, by the note's `reply_check`)."""
         entry = JournalEntry(0, self.wall_clock.now(), venue, "ws", None, path, "", note.key_id or key_id, None)
         entry.fault, entry.direction, entry.not_judged = fault, direction, note.not_judged
         entry.command, entry.replies = _text(text), replies
         entry.operation, entry.problems = note.operation, note.problems
+        entry.refusal, entry.diagnosis = note.refusal, note.diagnosis
         self._add(entry)
-        if note.reply_check is not None:  # the reply is sent next, on this task: the middleware judges it
+        if answered or note.reply_check is not None:  # the reply is sent next, on this task: the middleware has it
             _PENDING_REPLY.set((self, entry, note.reply_check))
+
+    def keep_reply(self, entry: JournalEntry, reply: str | bytes, check: _Check | None) -> None:
+        """The reply to a websocket message held already: kept as its answer's body (cut and redacted as an entry's
+        are), and judged by `check`, if any."""
+        body = _text(reply)
+        if body:
+            entry.response_body = _cut_body(redact.frame(_cut_body(body)))
+            self._recount([entry])
+        if check is not None:
+            _judge_reply(self, entry, check, reply)
 
     def entries(self, **filters: Any) -> list[JournalEntry]:
         """The entries that pass every filter given (see `_read`), oldest first; `limit` keeps the newest that many."""
         return self._read(**filters)[0]
 
-    def read(self, **filters: Any) -> dict[str, Any]:
-        """`{"requests": [entry as JSON, ...], "last_seq": n}`: the admin API's answer. `last_seq` is taken with the
-        entries, so `since=last_seq` next time misses nothing and repeats nothing."""
+    def read(self, *, bodies: bool = False, **filters: Any) -> dict[str, Any]:
+        """`{"requests": [entry as JSON, ...], "last_seq": n}`: the admin API's answer (`bodies`: each entry with its
+        request's and answer's bodies). `last_seq` is taken with the entries, so `since=last_seq` next time misses
+        nothing and repeats nothing."""
         entries, last_seq = self._read(**filters)
-        return {"requests": [entry.to_json() for entry in entries], "last_seq": last_seq}
+        shown = JournalEntry.detail if bodies else JournalEntry.to_json
+        return {"requests": [shown(entry) for entry in entries], "last_seq": last_seq}
 
     def _read(
         self,
@@ -390,6 +463,7 @@ class Journal:
         key_id: str | None = None,
         since: int | None = None,
         limit: int | None = None,
+        seq: int | None = None,
     ) -> tuple[list[JournalEntry], int]:
         if venue is not None and venue not in VENUES:
             raise ValueError(f"venue must be one of {', '.join(VENUES)}")
@@ -401,6 +475,8 @@ class Journal:
             entries, last_seq = list(self._entries), self._seq
         if since is not None:
             entries = [e for e in entries if e.seq > since]
+        if seq is not None:
+            entries = [e for e in entries if e.seq == seq]
         if venue is not None:
             entries = [e for e in entries if e.venue == venue]
         if transport is not None:
@@ -440,7 +516,8 @@ _KEPT_FIELDS = (
     "seq", "venue", "transport", "method", "path", "query_string", "key_id", "status", "auth", "command", "replies",
     "operation", "problems", "truncated", "fault",
 )  # fmt: skip
-_KEPT_IF_GIVEN = ("latency_us", "direction", "not_judged")  # fields a state file written before them does not hold
+# Fields a state file written before them does not hold.
+_KEPT_IF_GIVEN = ("latency_us", "direction", "not_judged", "refusal", "diagnosis", "request_body", "response_body")
 
 
 def entry_record(entry: JournalEntry) -> dict[str, Any]:
@@ -477,14 +554,12 @@ def _check(entry: JournalEntry) -> None:
 
 # A websocket message's entry waiting for its reply: set by `record_message` on the connection's task, taken by the
 # middleware when that task sends the reply (the next frame it sends; notifications are sent by another task).
-_PENDING_REPLY: ContextVar[tuple[Journal, JournalEntry, Callable[[bytes | str], list[Problem]]] | None] = ContextVar(
+_PENDING_REPLY: ContextVar[tuple[Journal, JournalEntry, _Check | None] | None] = ContextVar(
     "mockexchange_pending_reply", default=None
 )
 
 
-def _judge_reply(
-    journal: Journal, entry: JournalEntry, check: Callable[[bytes | str], list[Problem]], body: Any
-) -> None:
+def _judge_reply(journal: Journal, entry: JournalEntry, check: _Check, body: Any) -> None:
     try:
         journal.add_problems(entry, check(body))
     except Exception as exc:  # a bug of the checks: the reply still goes out, and the entry says so
@@ -505,6 +580,27 @@ def _text(text: str | bytes) -> str:
     # Decode (and redact) at most what is kept (4 bytes a character), not a whole 64 KiB frame.
     shown = text[: 4 * (TEXT_CHARS + 1)]
     return shown.decode("utf-8", "replace") if isinstance(shown, bytes) else shown
+
+
+def _cut_body(body: str | None) -> str | None:
+    return body[:TEXT_CHARS] + "..." if body is not None and len(body) > TEXT_CHARS else body
+
+
+def _each_text(said: Any, change: Callable[[str], str]) -> Any:
+    return change(said) if isinstance(said, str) else said
+
+
+def _envelopes(replies: Sequence[Mapping[str, Any]]) -> str | None:
+    """Kalshi's replies to a websocket command as its answer's body: each envelope a line (a snapshot by its type, read
+    as it is sent), up to what is kept."""
+    lines: list[bytes] = []
+    size = 0
+    for reply in replies:
+        lines.append(orjson.dumps(reply, default=str))
+        size += len(lines[-1]) + 1
+        if size > _BODY_BYTES:
+            break
+    return _text(b"\n".join(lines)) if lines else None
 
 
 def _redacted(problems: list[Problem]) -> list[Problem]:
@@ -553,9 +649,9 @@ async def client_gone(request: Request, exc: Exception) -> Response:
 
 
 class JournalMiddleware:
-    """Records each HTTP request and websocket upgrade of a venue when its response starts (before the client can have
-    it). `venue_of` names the venue of a request (None: not journaled); by default Kalshi's, under `prefix`. Anything
-    else (the admin API) passes untouched."""
+    """Records each HTTP request and websocket upgrade of a venue when its response's body ends (before the client can
+    have it whole). `venue_of` names the venue of a request (None: not journaled); by default Kalshi's, under `prefix`.
+    Anything else (the admin API) passes untouched."""
 
     def __init__(
         self,
@@ -577,56 +673,106 @@ class JournalMiddleware:
         if venue is None:
             await self.app(scope, receive, send)
             return
-        recorded = False
-        arrived = monotonic()
-        entry: JournalEntry | None = None
-        body: list[bytes] = []
-
-        def record(status: int | None, headers: Iterable[tuple[bytes, bytes]] | None) -> None:
-            nonlocal recorded, entry
-            recorded = True
-            latency_us = int((monotonic() - arrived) * 1_000_000)
-            raw_path = scope.get("raw_path") or scope["path"].encode()
-            entry = self.journal.record_http(
-                "rest" if scope["type"] == "http" else "ws",
-                scope.get("method", "GET"),  # a websocket upgrade is a GET
-                raw_path.decode("latin-1").split("?", 1)[0],
-                scope.get("query_string", b"").decode("latin-1"),
-                _header(scope.get("headers"), _KEY_HEADER) if venue == "kalshi" else None,
-                status,
-                _header(headers, _AUTH_HEADER),  # a 401's diagnosis, or the note on one accepted
-                venue,
-                scope.get(JOURNAL_NOTE),
-                scope.get(JOURNAL_FAULT),
-                latency_us,
-            )
-
-        async def journaled_send(message: Message) -> None:
-            if not recorded:
-                kind = message["type"]
-                if message.get(DROPPED):  # a fault rule drops the connection: no status was answered
-                    record(None, None)
-                elif kind in ("http.response.start", "websocket.http.response.start"):
-                    record(message["status"], message.get("headers"))
-                elif kind == "websocket.accept":
-                    record(101, message.get("headers"))
-                elif kind == "websocket.close":
-                    record(403, None)  # closed before the upgrade: the server refuses it with a 403
-            elif message["type"] == "http.response.body":
-                note = scope.get(JOURNAL_NOTE)
-                if entry is not None and note is not None and note.reply_check is not None:
-                    body.append(message.get("body", b""))
-                    if not message.get("more_body", False):
-                        _judge_reply(self.journal, entry, note.reply_check, b"".join(body))
-            elif message["type"] == "websocket.send" and (pending := _PENDING_REPLY.get()) is not None:
-                _PENDING_REPLY.set(None)
-                journal, held, check = pending
-                _judge_reply(journal, held, check, message.get("text") or message.get("bytes") or b"")
-            await send(message)
-
+        exchange = _Exchange(self.journal, scope, venue, receive, send)
+        # (a websocket's messages are recorded by its venue: only an HTTP request's body is read here)
         try:
-            await self.app(scope, receive, journaled_send)
+            await self.app(scope, exchange.receive if scope["type"] == "http" else receive, exchange.send)
         except BaseException:
-            if not recorded and scope["type"] == "http":
-                record(500, None)  # the error handler outside this middleware answers it
+            exchange.end(failed=True)
             raise
+        exchange.end(failed=False)
+
+
+class _Exchange:
+    """One HTTP request or websocket upgrade on its way through the middleware: the first `_BODY_BYTES` of the body it
+    sent, its answer's start, then its answer's body, at whose end (before the client has it) it is recorded."""
+
+    __slots__ = ("answer", "arrived", "journal", "keep", "recorded", "scope", "send_on", "sent", "started", "take_from",
+                 "venue")  # fmt: skip
+
+    def __init__(self, journal: Journal, scope: Scope, venue: str, receive: Receive, send: Send) -> None:
+        self.journal, self.scope, self.venue, self.take_from, self.send_on = journal, scope, venue, receive, send
+        self.arrived = monotonic()
+        self.recorded = False
+        self.sent = b""
+        self.answer: list[bytes] = []
+        self.keep = 0  # of the answer's bytes
+        self.started: tuple[int, Any, int] | None = None  # the answer's status, headers and latency
+
+    async def receive(self) -> Message:
+        message = await self.take_from()
+        if message["type"] == "http.request" and len(self.sent) < _BODY_BYTES and message.get("body"):
+            self.sent += message["body"][: _BODY_BYTES - len(self.sent)]
+        return message
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if not self.recorded:
+            if message.get(DROPPED):  # a fault rule drops the connection: no status was answered
+                self.record(None, None, self._latency())
+            elif kind in ("http.response.start", "websocket.http.response.start"):
+                self.start(message["status"], message.get("headers"))
+            elif kind in ("http.response.body", "websocket.http.response.body") and self.started is not None:
+                if self.keep > 0 and (body := message.get("body")):
+                    self.answer.append(body[: self.keep])
+                    self.keep -= len(self.answer[-1])
+                if not message.get("more_body", False):
+                    self.finish()
+            elif kind == "websocket.accept":
+                self.record(101, message.get("headers"), self._latency())
+            elif kind == "websocket.close":
+                self.record(403, None, self._latency())  # closed before the upgrade: the server refuses it with a 403
+        elif kind == "websocket.send" and (pending := _PENDING_REPLY.get()) is not None:
+            _PENDING_REPLY.set(None)
+            journal, held, check = pending
+            journal.keep_reply(held, message.get("text") or message.get("bytes") or b"", check)
+        await self.send_on(message)
+
+    def _latency(self) -> int:
+        return int((monotonic() - self.arrived) * 1_000_000)
+
+    def start(self, status: int, headers: Any) -> None:
+        """The answer starts: it is recorded at its body's end. A refusal's body, and one judged, are read whole (up to
+        `refusal.READ_BYTES`); any other's first `_BODY_BYTES`, what is kept of it."""
+        self.started = (status, headers, self._latency())
+        note = self.scope.get(JOURNAL_NOTE)
+        whole = status >= 400 or (note is not None and note.reply_check is not None)
+        self.keep = refusal.READ_BYTES if whole else _BODY_BYTES
+
+    def finish(self) -> None:
+        assert self.started is not None
+        answer = b"".join(self.answer)
+        entry = self.record(*self.started, answer)
+        note = self.scope.get(JOURNAL_NOTE)
+        if note is not None and note.reply_check is not None:
+            _judge_reply(self.journal, entry, note.reply_check, answer)
+
+    def end(self, *, failed: bool) -> None:
+        """The app is done: a request answered without its body's end is recorded with what came (one that failed
+        unanswered, as the 500 the error handler outside this middleware answers)."""
+        if self.recorded:
+            return
+        if self.started is not None:
+            self.record(*self.started, b"".join(self.answer))
+        elif failed and self.scope["type"] == "http":
+            self.record(500, None, self._latency())
+
+    def record(self, status: int | None, headers: Any, latency_us: int, answer: bytes = b"") -> JournalEntry:
+        self.recorded = True
+        scope = self.scope
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        return self.journal.record_http(
+            "rest" if scope["type"] == "http" else "ws",
+            scope.get("method", "GET"),  # a websocket upgrade is a GET
+            raw_path.decode("latin-1").split("?", 1)[0],
+            scope.get("query_string", b"").decode("latin-1"),
+            _header(scope.get("headers"), _KEY_HEADER) if self.venue == "kalshi" else None,
+            status,
+            _header(headers, _AUTH_HEADER),  # a 401's diagnosis, or the note on one accepted
+            self.venue,
+            scope.get(JOURNAL_NOTE),
+            scope.get(JOURNAL_FAULT),
+            latency_us,
+            bodies=(self.sent, answer),
+            diagnosis=_header(headers, _DIAGNOSIS_HEADER),
+        )

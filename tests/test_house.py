@@ -18,7 +18,7 @@ PACKAGE = ROOT / "mockexchange"
 # `__init__.py`); it may import parts on lower floors only. Parts on one floor do not import each other.
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("settings", "version", "bounded_json"),
-    ("core", "web", "redact", "tape"),
+    ("core", "web", "redact", "tape", "refusal"),
     ("auth",),
     ("control", "schema"),
     ("journal", "scenario"),

@@ -94,6 +94,8 @@ def test_a_valid_request_is_journaled_with_no_problems() -> None:
                 "problems": [],
                 "truncated": False,
                 "fault": None,
+                "refusal": None,
+                "diagnosis": None,
             }
         ],
         "last_seq": 1,

@@ -142,6 +142,8 @@ _JOURNAL_FILTERS: dict[str, type] = {
     "since": int,
     "limit": int,
     "invalid": bool,
+    "seq": int,  # the one entry of that seq
+    "bodies": bool,  # each entry with its request's and answer's bodies
 }
 
 

@@ -754,8 +754,16 @@
     return (entry.problems || []).length > 0;
   }
 
+  /** The venue's refusal as its client was told it: "insufficient_balance: insufficient balance", "-32601: Method
+   * not found" (a flat 400 has no code). */
+  function refusalText(refusal) {
+    return refusal.code === null ? refusal.message : `${refusal.code}: ${refusal.message}`;
+  }
+
   function reasonOf(entry) {
     const parts = [];
+    if (entry.refusal) parts.push(refusalText(entry.refusal));
+    if (entry.diagnosis && !entry.fault) parts.push("mock: " + entry.diagnosis);
     if (entry.fault) parts.push(entry.fault);
     if (entry.auth) parts.push("auth: " + entry.auth);
     for (const problem of entry.problems || []) {
@@ -763,7 +771,7 @@
       parts.push(problem.detail || problem.rule);
     }
     const errors = (entry.replies || []).filter((reply) => reply.startsWith("error"));
-    if (errors.length) parts.push("replied " + errors.join(", "));
+    if (errors.length && !entry.refusal) parts.push("replied " + errors.join(", "));
     if (entry.not_judged) parts.push("not judged: " + entry.not_judged); // a proxy's: no schema covers it
     return parts.join("; ");
   }
@@ -791,8 +799,8 @@
       default: break;
     }
     if (f.text) {
-      const haystack = [entry.path, entry.operation, entry.key_id, entry.command, entry.user_id]
-        .filter(Boolean).join(" ").toLowerCase();
+      const haystack = [entry.path, entry.operation, entry.key_id, entry.command, entry.user_id,
+        entry.refusal && refusalText(entry.refusal)].filter(Boolean).join(" ").toLowerCase();
       if (!haystack.includes(f.text)) return false;
     }
     return true;
@@ -848,6 +856,7 @@
       ["operation", entry.operation], ["query", queryText(entry) || null], ["key id", entry.key_id],
       ["user", entry.user_id], ["status", entry.status], ["latency", entry.latency_us === null ? null
         : `${entry.latency_us} \u00b5s`],
+      ["refused by the venue", entry.refusal && refusalText(entry.refusal)], ["mock's diagnosis", entry.diagnosis],
       ["auth diagnosis", entry.auth], ["fault", entry.fault], ["command", entry.command],
       ["replies", entry.replies && entry.replies.join(", ")], ["truncated", entry.truncated ? "yes" : null],
       ["direction", entry.direction], ["not judged", entry.not_judged],
@@ -855,12 +864,34 @@
     const problems = (entry.problems || []).map((problem) => el("li", { class: "problem" },
       el("span", { class: "rule" }, problem.rule), " ",
       problem.field ? [el("code", { class: "field" }, problem.field), " "] : "", problem.detail || ""));
+    const bodies = el("div", { class: "bodies" }, el("p", { class: "muted" }, "reading the bodies\u2026"));
+    showBodies(entry, bodies);
     return el("tr", { class: "detail", "data-detail": entry.seq },
       el("td", { colspan: 9 },
         el("dl", {}, pairs.map(([name, value]) => [el("dt", {}, name), el("dd", {}, String(value))])),
         problems.length ? el("div", {}, el("strong", {}, "problems"), el("ul", {}, problems))
           : el("p", { class: "muted" }, entry.not_judged ? "not judged: no published schema covers it"
-            : "no problems found: the request is what the published schema allows")));
+            : "no problems found: the request is what the published schema allows"),
+        bodies));
+  }
+
+  /** The request's and the answer's bodies, read for the one entry (the journal keeps them redacted and cut). */
+  async function showBodies(entry, into) {
+    let found;
+    try {
+      found = (await api(`/_admin/requests?seq=${entry.seq}&bodies=true`)).requests[0];
+    } catch (error) {
+      into.replaceChildren(el("p", { class: "muted" }, `the bodies could not be read: ${error.message}`));
+      return;
+    }
+    if (!found) {
+      into.replaceChildren(el("p", { class: "muted" }, "the journal holds this request no more"));
+      return;
+    }
+    const sent = found.request_body === null && entry.method === null ? found.command : found.request_body;
+    into.replaceChildren(...[["request body", sent], ["answer body", found.response_body]].map(([name, body]) =>
+      el("div", { class: "body" }, el("strong", {}, name),
+        body === null ? el("p", { class: "muted" }, "none") : el("pre", { class: name.split(" ")[0] }, body))));
   }
 
   function renderRequests() {

@@ -31,6 +31,7 @@ from mockexchange.auth.deribit.keys import DeribitCredential
 from mockexchange.auth.deribit.signature import decode_basic
 from mockexchange.core.faults import Fault
 from mockexchange.journal import JOURNAL_NOTE, Journal, JournalNote
+from mockexchange.refusal import refused
 from mockexchange.schema import deribit_rpc
 from mockexchange.schema.requests import Problem, problem
 from mockexchange.schema.specs import SpecError
@@ -150,8 +151,9 @@ def message_recorder(
     journal: Journal, known: Known
 ) -> Callable[[str | None, str | bytes, str | None, RpcError | None, Fault | None], None]:
     """The websocket's `on_message`: one journal entry per JSON-RPC message, its reply `result` or `error <code>`
-    (`dropped`: a fault rule dropped the connection instead; a fault rule's error is no problem of the message). A
-    client id no key has (`known`) is not kept, as over HTTP."""
+    (`dropped`: a fault rule dropped the connection instead; a fault rule's error is no problem of the message), an
+    error's code and message as its `refusal` and its diagnosis, and the reply's frame as its answer's body. A client
+    id no key has (`known`) is not kept, as over HTTP."""
 
     def record(
         key_id: str | None, text: str | bytes, method: str | None, error: RpcError | None, fault: Fault | None = None
@@ -165,6 +167,11 @@ def message_recorder(
             note = JournalNote(method, key_id, [])
         else:
             note = JournalNote(method, key_id, problems(error, method), reply_check(method))
-        journal.record_message("deribit", WS_PATH, key_id, text, replies, note, fault and fault.describe())
+        if error is not None:  # as the client is told, a fault rule's too
+            note.refusal, note.diagnosis = refused(error.code, error.message), error.diagnosis
+        answered = fault is None or not fault.drop
+        journal.record_message(
+            "deribit", WS_PATH, key_id, text, replies, note, fault and fault.describe(), answered=answered
+        )
 
     return record

@@ -1,0 +1,53 @@
+"""A venue's refusal as its client was told it: the code and message an error answer or frame words, which the request
+journal keeps beside the mock's own explanation (docs/admin-api.md, "The request journal").
+
+The shapes read: Kalshi's `{"error": {"code", "message", ...}}` (its exchange and authentication errors: a code in
+words), its flat 400 `{"msg"}` (a parameter's: no code), its websocket error `{"type": "error", "msg": {"code",
+"msg"}}` (a numbered code); Deribit's JSON-RPC `error` `{"code", "message"}` (native, and the SignalPlus dialect's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from mockexchange.bounded_json import parse_json
+
+# Of an answer read to find its refusal: a venue's error body is far smaller; a larger one's refusal is not read.
+READ_BYTES = 64 * 1024
+_DIAGNOSIS_FIELD = "mockexchange_diagnosis"  # the mock's explanation in a venue's websocket error
+
+
+def refused(code: Any, message: Any) -> dict[str, Any]:
+    """A refusal as it is kept: the venue's code (a string or an integer as sent; null if none) and its message."""
+    kept = code if isinstance(code, str) or (isinstance(code, int) and not isinstance(code, bool)) else None
+    return {"code": kept, "message": message if isinstance(message, str) else ""}
+
+
+def of_answer(body: bytes) -> dict[str, Any] | None:
+    """The refusal an error answer's body words (an HTTP answer of a venue); None for a body in none of the shapes."""
+    if len(body) >= READ_BYTES:
+        return None
+    try:
+        document = parse_json(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    error = document.get("error")
+    if isinstance(error, dict):
+        return refused(error.get("code"), error.get("message"))
+    return refused(None, document["msg"]) if isinstance(document.get("msg"), str) else None
+
+
+def of_kalshi_replies(replies: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any] | None, str | None]:
+    """The refusal among Kalshi's replies to a websocket command (its first error), and the mock's diagnosis of it."""
+    for reply in replies:
+        if reply.get("type") == "error":
+            said = reply.get("msg")
+            said = said if isinstance(said, Mapping) else {}
+            diagnosis = reply.get(_DIAGNOSIS_FIELD)
+            return refused(said.get("code"), said.get("msg")), diagnosis if isinstance(diagnosis, str) else None
+    return None, None
