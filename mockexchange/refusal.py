@@ -46,8 +46,21 @@ def of_kalshi_replies(replies: Sequence[Mapping[str, Any]]) -> tuple[dict[str, A
     """The refusal among Kalshi's replies to a websocket command (its first error), and the mock's diagnosis of it."""
     for reply in replies:
         if reply.get("type") == "error":
-            said = reply.get("msg")
-            said = said if isinstance(said, Mapping) else {}
-            diagnosis = reply.get(_DIAGNOSIS_FIELD)
-            return refused(said.get("code"), said.get("msg")), diagnosis if isinstance(diagnosis, str) else None
+            return of_frame(reply)
     return None, None
+
+
+def of_frame(frame: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """The refusal a websocket frame (read as JSON) words, Kalshi's error or a JSON-RPC error, and the mock's
+    diagnosis beside it (a real venue's frame has none); (None, None) for any other frame."""
+    if not isinstance(frame, Mapping):
+        return None, None
+    if frame.get("type") == "error":  # Kalshi's: the diagnosis beside `msg`
+        said, diagnosis = frame.get("msg"), frame.get(_DIAGNOSIS_FIELD)
+        said = said if isinstance(said, Mapping) else {}
+        return refused(said.get("code"), said.get("msg")), diagnosis if isinstance(diagnosis, str) else None
+    error = frame.get("error")
+    if not isinstance(error, Mapping):
+        return None, None
+    diagnosis = error.get(_DIAGNOSIS_FIELD)  # Deribit's: in the error
+    return refused(error.get("code"), error.get("message")), diagnosis if isinstance(diagnosis, str) else None

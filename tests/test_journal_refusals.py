@@ -18,6 +18,7 @@ import pytest
 from websockets.sync.client import connect
 
 from mockexchange.journal import TEXT_CHARS
+from mockexchange.proxy.runner import ProxyServer
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
@@ -51,7 +52,7 @@ def client(mock: MockServer, signer: KalshiSigner) -> Iterator[httpx.Client]:
         yield c
 
 
-def read(mock: MockServer, **filters: object) -> list[dict]:
+def read(mock: MockServer | ProxyServer, **filters: object) -> list[dict]:
     r = plain_http.get(f"{mock.base_url}/_admin/requests", params=filters, timeout=10)
     assert r.status_code == 200, r.text
     return r.json()["requests"]
@@ -61,7 +62,7 @@ def last_seq(mock: MockServer) -> int:
     return plain_http.get(f"{mock.base_url}/_admin/requests", params={"limit": 0}, timeout=10).json()["last_seq"]
 
 
-def newest(mock: MockServer, since: int) -> dict:
+def newest(mock: MockServer | ProxyServer, since: int) -> dict:
     """The newest entry after `since`, read again by its seq with its bodies (which the list leaves out)."""
     entry = read(mock, since=since)[-1]
     assert "request_body" not in entry and "response_body" not in entry, "the list is read without the bodies"
@@ -179,6 +180,36 @@ def test_a_refusal_in_the_signalplus_dialect(mock) -> None:
     assert entry["venue"] == "signalplus"
     assert entry["refusal"] == {"code": 13009, "message": r.json()["error"]["message"]}
     assert entry["diagnosis"] == r.headers[DIAGNOSIS]
+
+
+# -- the proxy --------------------------------------------------------------------------------------------------------
+
+
+def test_the_proxys_journal_says_the_refusal_the_upstream_answered(mock, signer) -> None:
+    order = {"ticker": MARKET, "side": "bid", "count": "100", "price": "0.50", "time_in_force": "good_till_canceled",
+             "self_trade_prevention_type": "taker_at_cross"}  # fmt: skip
+    with (
+        ProxyServer(mock.base_url + "/trade-api/v2", mock.base_url) as proxy,
+        httpx.Client(base_url=proxy.kalshi_url, auth=KalshiAuth(signer), timeout=10) as client,
+    ):
+        r = client.post("/portfolio/events/orders", json=order)
+        assert r.status_code == 400, r.text
+        entry = newest(proxy, 0)
+    assert entry["refusal"] == {"code": "insufficient_balance", "message": r.json()["error"]["message"]}
+    assert entry["diagnosis"] == r.headers[DIAGNOSIS]
+    assert json.loads(entry["request_body"]) == order and json.loads(entry["response_body"]) == r.json()
+
+
+def test_the_proxys_journal_says_the_refusal_in_an_upstream_frame(mock) -> None:
+    with ProxyServer(mock.base_url + "/trade-api/v2", mock.base_url) as proxy:
+        with connect(proxy.base_url.replace("http", "ws", 1) + "/ws/api/v2", open_timeout=5) as ws:
+            ws.send('{"jsonrpc": "2.0", "id": 4, "method": "public/get_nothing"}')
+            reply = json.loads(ws.recv(timeout=5))
+        frames = read(proxy, transport="ws", operation="public/get_nothing")
+    client, upstream = sorted(frames, key=lambda frame: frame["direction"])
+    assert client["refusal"] is None and upstream["direction"] == "upstream"
+    assert upstream["refusal"] == {"code": -32601, "message": reply["error"]["message"]}
+    assert upstream["diagnosis"] == reply["error"]["mockexchange_diagnosis"]
 
 
 # -- what is kept of the bodies ---------------------------------------------------------------------------------------

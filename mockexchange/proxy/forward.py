@@ -41,6 +41,7 @@ _NOT_FORWARDED = HOP_BY_HOP | {b"host"} | _LENGTH
 _KEY_HEADER = b"kalshi-access-key"
 _ACCEPT_ENCODING = b"accept-encoding"  # sent on with the codings the proxy reads only (messages.readable)
 _AUTH_HEADER = b"x-mockexchange-auth"  # the mock's diagnosis, when the upstream is a mock
+_DIAGNOSIS_HEADER = b"x-mockexchange-diagnosis"  # the same of another refusal (the proxy's own answers say it too)
 
 
 class UpstreamFailed(Exception):
@@ -84,7 +85,8 @@ async def forward_http(proxy: ProxyApp, scope: Scope, receive: Receive, send: Se
     answered = await aside(len(body), seen, body, coding(answer_headers)) if failed is None else None
     verdict = await aside(len(body), _judge, upstream, scope, sent, status, answered, failed)
     latency_us = int((monotonic() - arrived) * 1_000_000)
-    _journal(proxy, upstream, scope, request_headers, sent, status, answer_headers, verdict, latency_us)
+    bodies = await aside(len(raw or b"") + len(body), _bodies, sent, answered, body)
+    _journal(proxy, upstream, scope, request_headers, sent, status, answer_headers, verdict, latency_us, bodies)
     if failed is None and answered is not None and proxy.tape is not None:
         request = request_record(upstream, scope, request_headers, sent)
         response = {"status": status, "headers": headers(answer_headers), "body": answered.tape}
@@ -247,6 +249,12 @@ def _key_id(upstream: Upstream, request_headers: list[tuple[bytes, bytes]], sent
     return client_id if isinstance(client_id, str) else None
 
 
+def _bodies(sent: Seen, answered: Seen | None, body: bytes) -> tuple[bytes, bytes]:
+    """The request's and the answer's bodies for the journal (which keeps their first characters, and reads a
+    refusal in the answer): as the proxy read them (decoded, redacted); the proxy's own answer as it is."""
+    return sent.text.encode(), answered.text.encode() if answered is not None else body
+
+
 def _journal(
     proxy: ProxyApp,
     upstream: Upstream,
@@ -257,11 +265,13 @@ def _journal(
     answer_headers: list[tuple[bytes, bytes]],
     verdict: judge.Verdict,
     latency_us: int,
+    bodies: tuple[bytes, bytes],
 ) -> None:
     key_id = _key_id(upstream, request_headers, sent, scope)
     proxy.journal.record_http(
         "rest", scope["method"], _path(scope), _query(scope), key_id, status, header(answer_headers, _AUTH_HEADER),
-        upstream.venue, verdict.note(key_id), latency_us=latency_us,
+        upstream.venue, verdict.note(key_id), latency_us=latency_us, bodies=bodies,
+        diagnosis=header(answer_headers, _DIAGNOSIS_HEADER),
     )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from mockexchange import redact
+from mockexchange import redact, refusal
 from mockexchange.core.clock import monotonic
 from mockexchange.journal import JournalNote
 from mockexchange.proxy import judge
@@ -176,10 +176,12 @@ class Socket:
     async def _frame(self, direction: str, data: str | bytes) -> None:
         kept = await aside(len(data), seen, data)  # (a frame's order in its direction kept: it waits for this)
         verdict = self._judge(direction, kept)
+        note = verdict.note(self.key_id)
+        if direction == "upstream":  # an error the venue sent: its refusal
+            note.refusal, note.diagnosis = refusal.of_frame(kept.value)
         self.proxy.journal.record_message(
-            self.upstream.venue, self.path.split("?", 1)[0], self.key_id, kept.text, [], verdict.note(self.key_id),
-            direction=direction,
-        )  # fmt: skip
+            self.upstream.venue, self.path.split("?", 1)[0], self.key_id, kept.text, [], note, direction=direction
+        )
         if self.proxy.tape is not None:
             offset = round((monotonic() - self.opened) * 1000, 3)
             self.proxy.tape.write("ws_frame", self.upstream.venue, self.proxy.at(), connection=self.connection,
