@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mockexchange.admin import pnl
+from mockexchange.admin import deribit_orders, pnl
 from mockexchange.admin.kalshi_insides import INSIDES_QUERIES, SHOWN, insides
 from mockexchange.admin.kalshi_order_groups import GROUPS_QUERIES, order_groups
 from mockexchange.admin.kalshi_orders import ORDERS_QUERIES, orders
@@ -26,6 +26,7 @@ from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.wallets import Account as DeribitAccount
 from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.numbers import excerpt
 from mockexchange.venues.deribit import render as deribit_render
 from mockexchange.venues.deribit.context import DeribitContext
@@ -77,11 +78,14 @@ class AccountReads:
 
     def accounts(self) -> dict[str, Any]:
         """Every account of both venues with its balances: Kalshi users (FCM members and their subtraders, each
-        subaccount's balance as GET /portfolio/balance answers it) and Deribit accounts with their subaccounts."""
+        subaccount's balance as GET /portfolio/balance answers it) and Deribit accounts with their subaccounts; apart
+        from the users, the house (`house`: the mock's own liquidity, null until it first rests a level), which no
+        client is and whose cash is no balance (it holds none for its levels and pays their maker fees)."""
         ctx, ledger = self.kalshi, self.kalshi.ledger
         with ledger.reading():
-            users = list(ledger.accounts.values())
+            users = [account for account in ledger.accounts.values() if account.user_id != HOUSE]
             kalshi = [self._kalshi_row(account) for account in users[:MAX_LISTED]]
+            house = {"user_id": HOUSE} if HOUSE in ledger.accounts else None
         book = self.deribit.book
         with book.reading():
             opened = book.accounts()
@@ -89,6 +93,7 @@ class AccountReads:
         return {
             "kalshi": kalshi,
             "deribit": deribit,
+            "house": house,
             "truncated": len(users) > MAX_LISTED or len(opened) > MAX_LISTED,
             "profile": ctx.profile.name,
         }
@@ -116,15 +121,19 @@ class AccountReads:
 
     # -- one account --------------------------------------------------------------------------------------------------
 
-    def account(self, user_id: str, subaccount: int = 0, wallet_id: int | None = None) -> dict[str, Any]:
+    def account(
+        self, user_id: str, subaccount: int = 0, wallet_id: int | None = None, instrument: str | None = None
+    ) -> dict[str, Any]:
         """One account of either venue or both (a user id may name one of each): its keys and balances, its positions
         (Kalshi: GET /portfolio/positions' answer; Deribit: private/get_positions'), its latest fills, settlements and
         transfers, and the points of position and realized P&L per market over exchange time; a Kalshi account's
         subaccounts, transfers between them and between exchange instances, allocation, API keys, historical cutoff,
-        FCM desk, and the shown subaccount's resting and ended orders and order groups. `subaccount`: the Kalshi
-        subaccount shown; `wallet_id`: the Deribit wallet shown (None: the main one)."""
+        FCM desk, and the shown subaccount's resting and ended orders and order groups; a Deribit wallet's open and
+        closed orders and the book of an instrument it trades on, its own levels marked. `subaccount`: the Kalshi
+        subaccount shown; `wallet_id`: the Deribit wallet shown (None: the main one); `instrument`: the Deribit
+        instrument whose book is shown (None: the first the wallet trades on)."""
         kalshi = self._kalshi_account(user_id, subaccount)
-        deribit = self._deribit_account(user_id, wallet_id)
+        deribit = self._deribit_account(user_id, wallet_id, instrument)
         if kalshi is None and deribit is None:
             raise ControlError(f"unknown user_id {excerpt(user_id)}: no Kalshi or Deribit account has it", 404)
         return {"user_id": user_id, "kalshi": kalshi, "deribit": deribit}
@@ -174,6 +183,7 @@ class AccountReads:
         queries = {name: text.replace("SUBACCOUNT", str(subaccount)) for name, text in KALSHI_QUERIES.items()}
         return {
             **row,
+            "house": user_id == HOUSE,  # the mock's own liquidity, not a user's account
             "subaccount": subaccount,
             "profile": ctx.profile.name,
             "keys": keys,
@@ -185,7 +195,7 @@ class AccountReads:
             "pnl": {"markets": markets, "complete": replayed},
         }
 
-    def _deribit_account(self, user_id: str, wallet_id: int | None) -> dict[str, Any] | None:
+    def _deribit_account(self, user_id: str, wallet_id: int | None, instrument: str | None) -> dict[str, Any] | None:
         book = self.deribit.book
         with book.reading():
             try:
@@ -206,6 +216,11 @@ class AccountReads:
             ]
             wallets = _wallets(account)
             markets = pnl.deribit_series(trades)
+            shown_orders = deribit_orders.orders(book, wallet.id)
+            traded = [t.instrument_name for t in reversed(trades[-HISTORY_ROWS:])]
+            names = deribit_orders.instruments(book, wallet.id, [v.instrument_name for v in views], traded)
+            instrument = instrument or (names[0] if names else None)
+            order_book = None if instrument is None else deribit_orders.order_book(self.deribit, wallet.id, instrument)
         credentials = [
             {"client_id": c.client_id, "subaccount_id": c.subaccount_id, "scope": c.scope}
             for c in self.deribit.auth.registry.for_user(user_id)
@@ -217,6 +232,13 @@ class AccountReads:
             "positions": shown,
             "trades": rendered,
             "pnl": {"markets": markets, "complete": len(mine) == len(trades)},
+            "orders": shown_orders,
+            "instruments": names,
+            "book": order_book,
+            "queries": {
+                name: text.replace("INSTRUMENT", instrument or "")
+                for name, text in deribit_orders.DERIBIT_QUERIES.items()
+            },
         }
 
 

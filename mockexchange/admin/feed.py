@@ -3,24 +3,24 @@ mock as it changes, so a page shows it without asking again and again.
 
 Sources tell the feed a topic changed, from whatever thread they run on, without blocking: the request journal
 (`requests`), the ledger's and the book's bus (`state`, with the users whose accounts changed; `markets`, with the
-Kalshi markets whose book, trades or status moved), the frame tap and the connection registry (`connections`), the
-admin operations and the scenario (`control`). Nothing is done for a topic while no client listens. Each client
-gathers its topics for `COALESCE_S` (one timer, on its loop), then its events are built there, once for the batch:
-`requests` carries the journal's new entries (each with the user its key belongs to), `state` the changed users, the
-clock and the scenario, `markets` the changed markets' tickers (a book that moves a thousand times a second is one
-small event a window: the page reads it again, at its own pace), `connections` what changed in the open websockets since
-this client was last told (admin/connections.py: the first lists them all; then a connection that moved frames is its
-counts and new frames, one whose subscriptions changed its description; at most `CONNECTIONS_EVENT_BYTES` an event,
-the rest in the next window), `control` the scenario, the fault rules, the rate limits and the REST lag. A flood of
-requests is one event per window, not one per request, and a flood of frames costs what the frames are, not the
-connections' whole description again.
+Kalshi markets whose book, trades or status moved; `instruments`, with the Deribit instruments an order change moved),
+the frame tap and the connection registry (`connections`), the admin operations and the scenario (`control`). Nothing is
+done for a topic while no client listens. Each client gathers its topics for `COALESCE_S` (one timer, on its loop), then
+its events are built there, once for the batch: `requests` carries the journal's new entries (each with the user its key
+belongs to), `state` the changed users, the clock and the scenario, `markets` the changed markets' tickers and
+`instruments` the changed instruments' names (a book that moves a thousand times a second is one small event a window:
+the page reads it again, at its own pace), `connections` what changed in the open websockets since this client was last
+told (admin/connections.py: the first lists them all; then a connection that moved frames is its counts and new frames,
+one whose subscriptions changed its description; at most `CONNECTIONS_EVENT_BYTES` an event, the rest in the next
+window), `control` the scenario, the fault rules, the rate limits and the REST lag. A flood of requests is one event per
+window, not one per request, and a flood of frames costs what the frames are, not the connections' whole description
+again.
 
 A client's events wait in its own queue, counted in bytes: an event is queued while less than `QUEUE_BYTES` wait, so a
 client that does not read fills it and is dropped (its connection closed at once, `web.DROPPED`): what the mock holds
-for it stays bounded. An idle stream carries a comment every `HEARTBEAT_S` seconds, so a client (and any proxy
-between) knows it is alive. The stream ends when the server shuts down (`web.STREAM_ENDS`). The first event, `hello`,
-says where the journal stands; a client that reconnects with `?since=SEQ` (the `last_seq` it had) gets what it
-missed.
+for it stays bounded. An idle stream carries a comment every `HEARTBEAT_S` seconds, so a client (and any proxy between)
+knows it is alive. The stream ends when the server shuts down (`web.STREAM_ENDS`). The first event, `hello`, says where
+the journal stands; a client that reconnects with `?since=SEQ` (the `last_seq` it had) gets what it missed.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from mockexchange.admin.connections import ConnectionChanges, ConnectionReads
+from mockexchange.core.deribit.market_book import RESET as DERIBIT_RESET
+from mockexchange.core.deribit.orders import CHANGE as ORDER_CHANGE
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, STATUS, TRADE
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
@@ -54,8 +56,10 @@ HEARTBEAT_S = 15.0
 COALESCE_S = 0.1  # a client's topics gathered this long before its events are built
 REQUESTS_PER_EVENT = 500  # journal entries in one `requests` event; older ones of a larger batch are skipped
 MAX_USERS_NAMED = 1_000  # changed users named in one `state` event; past it, `users` is null (every user)
-MAX_MARKETS_NAMED = 1_000  # changed markets named in one `markets` event; past it, `tickers` is null (every market)
-TOPICS = ("state", "markets", "cleared", "requests", "connections", "control")  # the order a batch's events are sent in
+MAX_MARKETS_NAMED = 1_000  # changed markets (instruments) named in one `markets` (`instruments`) event; past it, null
+# The topics that name what changed, and the field of their event that lists it (null: every one).
+NAMED = {"markets": "tickers", "instruments": "instrument_names"}
+TOPICS = ("state", "markets", "instruments", "cleared", "requests", "connections", "control")  # a batch's events' order
 # A Kalshi market's public changes (each payload names its `ticker`): its listing, book, trades, lifecycle and status.
 MARKET_CHANGES = frozenset({"market", BOOK, TRADE, LIFECYCLE, STATUS})
 EVERY_MARKET_CHANGES = frozenset({"reset", "exchange_status"})  # what may change what every market shows
@@ -86,19 +90,21 @@ class _Client:
         self.topics: set[str] = set()
         self.users: dict[str, set[str]] = {"kalshi": set(), "deribit": set()}
         self.every_user = False  # a reset, or more users than MAX_USERS_NAMED
-        self.markets: set[str] = set()
-        self.every_market = False  # a reset, or more markets than MAX_MARKETS_NAMED
+        # A named topic's names (None: every one: a reset, or more than MAX_MARKETS_NAMED).
+        self.names: dict[str, set[str] | None] = {topic: set() for topic in NAMED}
         self.scheduled = False
 
     def name(self, topic: str, venue: str | None, name: str | None, everyone: bool) -> None:
-        """Under `lock`: note whose change it is (`state`: a venue's user; `markets`: a market's ticker)."""
-        if topic == "markets":
-            if everyone:
-                self.every_market = True
-            elif name is not None and not self.every_market:
-                self.markets.add(name)
-                if len(self.markets) > MAX_MARKETS_NAMED:
-                    self.every_market = True
+        """Under `lock`: note whose change it is (`state`: a venue's user; `markets`: a market's ticker;
+        `instruments`: an instrument's name)."""
+        if topic in NAMED:
+            named = self.names[topic]
+            if everyone or named is None:
+                self.names[topic] = None
+            elif name is not None:
+                named.add(name)
+                if len(named) > MAX_MARKETS_NAMED:
+                    self.names[topic] = None
             return
         if everyone:
             self.every_user = True
@@ -170,12 +176,17 @@ class Feed:
             self.notify("markets", everyone=True)
             if kind == "exchange_status":
                 return
+        if kind == ORDER_CHANGE:  # an order's change moves its instrument's book, and is its owner's
+            self.notify("instruments", name=change.payload.instrument_name)
+        elif kind == DERIBIT_RESET:
+            self.notify("instruments", everyone=True)
         venue = "deribit" if kind.startswith("derivatives.") else "kalshi"
-        everyone = kind in ("reset", "derivatives.reset") or change.user_id is None
+        everyone = kind in ("reset", DERIBIT_RESET) or change.user_id is None
         self.notify("state", venue, change.user_id, everyone=everyone)
 
     def notify(self, topic: str, venue: str | None = None, name: str | None = None, everyone: bool = False) -> None:
-        """Tell every client that `topic` changed (`state`: whose account; `markets`: which market; or `everyone`)."""
+        """Tell every client that `topic` changed (`state`: whose account; `markets`: which market; `instruments`: which
+        instrument; or `everyone`)."""
         for client in self._clients:
             self.tell(client, topic, venue, name, everyone)
 
@@ -222,8 +233,7 @@ class Feed:
             topics, client.topics = client.topics, set()
             users, every = client.users, client.every_user
             client.users, client.every_user = {"kalshi": set(), "deribit": set()}, False
-            markets = None if client.every_market else client.markets
-            client.markets, client.every_market = set(), False
+            names, client.names = client.names, {topic: set() for topic in NAMED}
             client.scheduled = False
         if client.ended.is_set():
             return
@@ -231,7 +241,7 @@ class Feed:
             if topic not in topics:
                 continue
             try:
-                data = self._build(topic, client, users, every, markets)
+                data = self._build(topic, client, users, every, names)
             except Exception:  # a bug of the mock's: the page misses one event, the feed goes on
                 log.exception("inspector feed: could not build the %s event", topic)
                 continue
@@ -244,10 +254,11 @@ class Feed:
             self.tell(client, "connections")  # what did not fit in this window's event
 
     def _build(
-        self, topic: str, client: _Client, users: dict[str, set[str]], every: bool, markets: set[str] | None
+        self, topic: str, client: _Client, users: dict[str, set[str]], every: bool, names: dict[str, set[str] | None]
     ) -> Any:
-        if topic == "markets":
-            return {"tickers": None if markets is None else sorted(markets)}
+        if topic in NAMED:
+            named = names[topic]
+            return {NAMED[topic]: None if named is None else sorted(named)}
         if topic == "requests":
             return self._requests(client)
         if topic == "cleared":

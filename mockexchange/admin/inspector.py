@@ -29,6 +29,7 @@ INSPECTOR_PATH = "/_inspector"
 ASSETS = {
     "inspector.js": "text/javascript; charset=utf-8",
     "inspector-kalshi.js": "text/javascript; charset=utf-8",  # a Kalshi account's insides, drawn for inspector.js
+    "inspector-deribit.js": "text/javascript; charset=utf-8",  # a Deribit wallet's orders and book, for inspector.js
     "inspector-markets.js": "text/javascript; charset=utf-8",  # Kalshi's markets and their books, for inspector.js
     "inspector.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",

@@ -22,12 +22,13 @@ import orjson
 
 from mockexchange.admin.kalshi_orders import level_owners
 from mockexchange.admin.kalshi_venue import public_answer
+from mockexchange.admin.queries import checked_query
 from mockexchange.control import ControlError
 from mockexchange.core.book import ASK, BID, Side
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.markets import STATUSES, Market
 from mockexchange.core.kalshi.units import PRICE, contracts, price
-from mockexchange.core.numbers import IntegerError, excerpt, parse_int
+from mockexchange.core.numbers import excerpt
 from mockexchange.venues.kalshi import catalogue, market_data, markets
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.render import count_fp, dollars4
@@ -66,26 +67,7 @@ MARKET_QUERIES = {
 def markets_query(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """GET /_admin/markets' query as the arguments of `MarketReads.markets`; a ControlError (400) naming what is
     wrong: a parameter it does not know, one given twice, a value outside its schema."""
-    values: dict[str, Any] = {}
-    for name, value in items:
-        schema = MARKETS_QUERY.get(name)
-        if schema is None:
-            raise ControlError(f"unknown query parameter {excerpt(name)}; accepted: {', '.join(MARKETS_QUERY)}")
-        if name in values:
-            raise ControlError(f"{name} is given more than once")
-        if schema["type"] == "integer":
-            try:
-                values[name] = parse_int(value, schema["minimum"], schema["maximum"])
-            except IntegerError as exc:
-                bounds = f"from {schema['minimum']} to {schema['maximum']}"
-                raise ControlError(f"{name} must be an integer {bounds}: {exc}") from None
-        elif "enum" in schema and value not in schema["enum"]:
-            raise ControlError(f"{name} must be one of {', '.join(schema['enum'])}, not {excerpt(value)}")
-        elif len(value) > schema.get("maxLength", len(value)):
-            raise ControlError(f"{name} has at most {schema['maxLength']} characters, not {len(value)}")
-        else:
-            values[name] = value
-    return values
+    return checked_query(items, MARKETS_QUERY)
 
 
 def _count(units: int) -> str:

@@ -166,24 +166,25 @@ def _open(operation_id: str, summary: str, schema: dict[str, Any]) -> dict[str, 
 
 
 def inspector_paths(
-    prefix: str, account: Callable[..., Any], account_query: Mapping[str, tuple[int, int]]
+    prefix: str, account: Callable[..., Any], account_query: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, dict[str, Any]]:
-    """The inspector's reads that are not plain GETs: one account (a path parameter and a query) and the live feed
-    (server-sent events)."""
+    """The inspector's reads that are not plain GETs: one account (a path parameter and a query, each parameter's
+    JSON Schema) and the live feed (server-sent events)."""
     path, events = f"{prefix}/accounts/{{user_id}}", f"{prefix}/events"
     bounded = [
-        {"name": name, "in": "query", "required": False, "schema": {"type": "integer", "minimum": low, "maximum": high}}
-        for name, (low, high) in account_query.items()
+        {"name": name, "in": "query", "required": False, "schema": dict(schema)}
+        for name, schema in account_query.items()
     ]
     user = {"name": "user_id", "in": "path", "required": True, "schema": {"type": "string"}}
     reading = _GUARD_STATUSES | {
         "400": "an unknown or malformed query parameter",
-        "404": "no Kalshi or Deribit account has this user id, or no such Deribit wallet",
+        "404": "no Kalshi or Deribit account has this user id, or no such Deribit wallet or instrument",
         "409": "the venue refused the read (the inspector's own query)",
     }
     since = {"name": "since", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}}
     stream = {
-        "description": "server-sent events: hello, state, cleared, requests, connections, control (docs/admin-api.md)",
+        "description": "server-sent events: hello, state, markets, instruments, cleared, requests, connections, "
+        "control (docs/admin-api.md)",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     }
     streaming = _responses(_GUARD_STATUSES | {"400": "an unknown or malformed query parameter"})

@@ -28,12 +28,13 @@ from mockexchange.admin import inspector, openapi
 from mockexchange.admin.guard import AdminGuard
 from mockexchange.admin.kalshi_markets import MARKETS_QUERY, markets_query
 from mockexchange.admin.paths import AdminPaths
+from mockexchange.admin.queries import checked_query
 from mockexchange.admin.views import Views
 from mockexchange.bounded_json import parse_json
 from mockexchange.control import Control, ControlError
-from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID
+from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_NAME
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
-from mockexchange.core.numbers import IntegerError, excerpt, parse_int
+from mockexchange.core.numbers import excerpt, parse_int
 from mockexchange.journal import Journal
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.settings import Settings
@@ -42,8 +43,13 @@ from mockexchange.web import BodyTooLarge, json_line_response, read_body
 
 ADMIN_PREFIX = "/_admin"
 MAX_BODY = 1 << 20
-# The query of GET /_admin/accounts/{user_id}: each parameter's bounds.
-ACCOUNT_QUERY = {"subaccount": (0, MAX_SUBACCOUNT), "wallet": (1, MAX_ACCOUNT_ID)}
+# The query of GET /_admin/accounts/{user_id}, as JSON Schemas: the route checks each value against its own, and the
+# OpenAPI document says them.
+ACCOUNT_QUERY: dict[str, dict[str, Any]] = {
+    "subaccount": {"type": "integer", "minimum": 0, "maximum": MAX_SUBACCOUNT, "default": 0},
+    "wallet": {"type": "integer", "minimum": 1, "maximum": MAX_ACCOUNT_ID},
+    "instrument": {"type": "string", "maxLength": MAX_NAME},
+}
 Handler = Callable[[Request], Awaitable[Response]]
 LOOP_READS = frozenset({"connections"})  # GETs answered on the loop: they read the connections that live there
 
@@ -300,18 +306,16 @@ def _account_route(views: Views) -> Handler:
         user_id = _path_named(request, "user_id")
         if user_id is None:
             return _error(f"no account is named by the path {excerpt(request.scope['path'])}", 404)
-        values: dict[str, int] = {}
-        for name, value in request.query_params.multi_items():
-            if name not in ACCOUNT_QUERY:
-                return _error(f"unknown query parameter {excerpt(name)}; accepted: {', '.join(ACCOUNT_QUERY)}", 400)
-            if name in values:
-                return _error(f"{name} is given more than once", 400)
-            low, high = ACCOUNT_QUERY[name]
-            try:
-                values[name] = parse_int(value, low, high)
-            except IntegerError as exc:
-                return _error(f"{name} must be an integer from {low} to {high}: {exc}", 400)
-        arguments = {"user_id": user_id, "subaccount": values.get("subaccount", 0), "wallet_id": values.get("wallet")}
+        try:
+            values = checked_query(request.query_params.multi_items(), ACCOUNT_QUERY)
+        except ControlError as exc:
+            return _error(str(exc), exc.status)
+        arguments = {
+            "user_id": user_id,
+            "subaccount": values.get("subaccount", 0),
+            "wallet_id": values.get("wallet"),
+            "instrument": values.get("instrument"),
+        }
         return await _off_the_loop(views.accounts.account, arguments)
 
     return account

@@ -244,6 +244,13 @@
     markets(data) {
       window.inspectorMarkets.changed(data.tickers);
     },
+    instruments(data) {
+      const selected = state.selected;
+      const deribit = state.detail && state.detail.deribit;
+      if (selected && selected.venue === "deribit" && window.inspectorDeribit.moved(deribit, data.instrument_names)) {
+        loadDetail();
+      }
+    },
     cleared() {
       state.requests = [];
       state.expanded.clear();
@@ -407,11 +414,14 @@
     if (!accounts) return;
     fillList($("kalshi-accounts"), kalshiItems(accounts.kalshi), "no account yet");
     fillList($("deribit-accounts"), deribitItems(accounts.deribit), "no account yet");
+    // The house is the mock's own liquidity, no user: named apart, with no balance.
+    $("house").hidden = !accounts.house;
+    if (accounts.house) $("house-id").textContent = accounts.house.user_id;
     if (state.selected && !selectedExists()) {
       state.selected = null;
       state.detail = null;
-      renderDetail();
     }
+    if (!state.selected) renderDetail();
   }
 
   function selectedExists() {
@@ -448,7 +458,8 @@
   const loadDetail = coalesced(async () => {
     const selected = state.selected;
     if (!selected || !selectedExists()) return;
-    const query = selected.venue === "kalshi" ? `subaccount=${selected.sub}` : `wallet=${selected.sub}`;
+    const instrument = selected.instrument ? `&instrument=${encodeURIComponent(selected.instrument)}` : "";
+    const query = selected.venue === "kalshi" ? `subaccount=${selected.sub}` : `wallet=${selected.sub}${instrument}`;
     const detail = await api(`/_admin/accounts/${encodeURIComponent(selected.user)}?${query}`);
     if (state.selected !== selected) return; // another account was chosen meanwhile
     state.detail = detail;
@@ -484,21 +495,26 @@
 
   const NUMERIC = /^-?\d+(\.\d+)?$/;
 
+  /** A table in a box that scrolls both ways inside its column; its caption above the box, so it is read whole
+   * however wide the table is. */
   function dataTable(id, rows, preferred, caption) {
     if (!rows.length) return el("p", { class: "muted", id }, "none");
     const columns = columnsOf(rows, preferred);
-    return el(
-      "div", { class: "table-box" },
+    const captionId = caption ? `${id}-caption` : null;
+    return [
+      caption ? el("p", { class: "source", id: captionId }, caption) : null,
       el(
-        "table", { id },
-        caption ? el("caption", { class: "source" }, caption) : null,
-        el("thead", {}, el("tr", {}, columns.map((name) => el("th", { scope: "col" }, name)))),
-        el("tbody", {}, rows.map((row) => el("tr", {}, columns.map((name) => {
-          const text = cellText(row[name]);
-          return el("td", { class: NUMERIC.test(text) ? "num" : "mono", "data-field": name }, text);
-        })))),
+        "div", { class: "table-box" },
+        el(
+          "table", { id, "aria-describedby": captionId },
+          el("thead", {}, el("tr", {}, columns.map((name) => el("th", { scope: "col" }, name)))),
+          el("tbody", {}, rows.map((row) => el("tr", {}, columns.map((name) => {
+            const text = cellText(row[name]);
+            return el("td", { class: NUMERIC.test(text) ? "num" : "mono", "data-field": name }, text);
+          })))),
+        ),
       ),
-    );
+    ];
   }
 
   function fact(label, value, id) {
@@ -513,7 +529,7 @@
     const focusedId = body.contains(document.activeElement) ? document.activeElement.id : null;
     if (!detail || !selected) {
       title.textContent = "Select an account";
-      body.replaceChildren(el("p", { class: "muted" }, "Pick an account on the left."));
+      body.replaceChildren(...nodes(whatToDo()));
       return;
     }
     if (selected.venue === "kalshi" && detail.kalshi) body.replaceChildren(...nodes(kalshiDetail(detail.user_id, detail.kalshi)));
@@ -523,6 +539,25 @@
     title.textContent = "";
     title.append(detail.user_id, " ", el("span", { class: `badge ${selected.venue}` }, selected.venue));
     if (focusedId && $(focusedId)) $(focusedId).focus();
+  }
+
+  /** The empty column: what to do, with no account chosen (or none yet). */
+  function whatToDo() {
+    const accounts = state.accounts;
+    if (accounts && !accounts.kalshi.length && !accounts.deribit.length) {
+      return [
+        el("p", { id: "what-to-do" }, "No account yet. Load a scenario (on the right), or make one: POST ",
+          el("code", {}, "/_admin/accounts"), " (Kalshi) or ", el("code", {}, "/_admin/deribit/accounts"),
+          " (Deribit) with a ", el("code", {}, "user_id"), ", or MockServer.create_account in Python. It shows on the "
+          + "left as it is made."),
+      ];
+    }
+    return [
+      el("p", { id: "what-to-do" }, "Pick an account on the left (", el("kbd", {}, "j"), " / ", el("kbd", {}, "k"),
+        " move through them): its balances, positions, orders and fills as the venue serves them, and its position and "
+        + "realized P&L per market over exchange time; a Kalshi account's subaccounts, order groups, transfers, API "
+        + "keys, historical cutoff and FCM desk; a Deribit wallet's order book, its own levels marked."),
+    ];
   }
 
   function kalshiDetail(user, k) {
@@ -586,6 +621,8 @@
         }, `${w.main ? "main" : w.username} #${w.id}`)))
       : null;
     const trades = d.trades.map((t) => ({ ...t, timestamp: new Date(t.timestamp).toISOString() }));
+    const orders = window.inspectorDeribit;
+    const ui = { el, dataTable, fact, tabbed, PREFERRED };
     return [
       el("p", { class: "muted" }, `${wallet.main ? "main account" : "subaccount"} ${wallet.username} #${wallet.id}`),
       switcher,
@@ -597,6 +634,11 @@
       el("h3", {}, "Positions"),
       dataTable("deribit-positions-table", d.positions, PREFERRED.deribitPositions,
         "as private/get_positions answers for this wallet"),
+      orders.orders(d, ui),
+      orders.book(d, ui, (name) => {
+        state.selected.instrument = name;
+        loadDetail();
+      }),
       el("h3", {}, "Position and realized P&L over exchange time"),
       pnlPictures(d.pnl),
       el("h3", {}, "Trades"),
@@ -615,7 +657,8 @@
     const show = () => {
       const tab = tabs.find((t) => t.name === state.tabs[group]);
       const newest = tab.total > tab.rows.length ? `the newest ${tab.rows.length} of ${tab.total}, ` : "";
-      panel.replaceChildren(dataTable(`${tab.name}-table`, tab.rows, tab.preferred, `${newest}as ${tab.query} answers`));
+      panel.replaceChildren(...nodes([dataTable(`${tab.name}-table`, tab.rows, tab.preferred,
+        `${newest}as ${tab.query} answers`)]));
     };
     const list = el("div", { class: "tabs", role: "tablist", "aria-label": label });
     const buttons = tabs.map((tab) => el("button", {

@@ -1,0 +1,114 @@
+"""A Deribit wallet's orders and the book it trades on, as the inspector shows them: a part of
+`GET /_admin/accounts/{user_id}`'s `deribit`.
+
+Each order is the Deribit venue's own rendering (`venues/deribit/orders.py`'s `order_row`: what
+`private/get_open_orders` lists and `private/get_order_state` answers for it, byte for byte). `open`: the wallet's open
+orders (resting, and stop or take orders waiting for their trigger), the newest placed first; `history`: its closed
+ones (filled, cancelled, rejected), newest change first, as `private/get_order_history_by_currency` with
+`include_unfilled` and `historical` lists them, every currency together. Each list is at most `HISTORY_ROWS`; `more`
+says whether more follow.
+
+The book is the venue's answer to `public/get_order_book` for one instrument (the one asked for, or the first the wallet
+trades on: an open order's, a position's, a recent trade's), beside the wallet's own part of each level: what its open
+orders show there (`max_show` of what remains, as the book counts them, core/deribit/market_book.py) and their ids.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+
+from mockexchange.admin.kalshi_venue import HISTORY_ROWS
+from mockexchange.control import ControlError
+from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.market_book import shown
+from mockexchange.core.deribit.order_entry import order_history
+from mockexchange.core.deribit.orders import DerivativeOrder
+from mockexchange.core.numbers import excerpt
+from mockexchange.venues.deribit import market_data
+from mockexchange.venues.deribit.context import DeribitContext
+from mockexchange.venues.deribit.methods import Call
+from mockexchange.venues.deribit.orders import order_row
+from mockexchange.venues.deribit.params import Params
+from mockexchange.venues.deribit.render import PRICE, number
+from mockexchange.web import json_number
+
+BOOK_DEPTH = market_data.DEFAULT_DEPTH  # levels a side: what a client gets without `depth`
+MAX_INSTRUMENTS = 50  # instruments offered to pick a book from
+OWN_ORDERS = 20  # order ids named at one own level (the oldest placed); `orders` counts them all
+DERIBIT_QUERIES = {
+    "open_orders": "private/get_open_orders (each open order as it lists it; the newest placed first)",
+    "order_history": "private/get_order_history_by_currency?include_unfilled=true&historical=true (every currency "
+    "together, newest change first)",
+    "order_book": "public/get_order_book?instrument_name=INSTRUMENT",
+}
+
+
+def orders(book: DerivativesBook, wallet_id: int) -> dict[str, Any]:
+    """The wallet's newest open orders and its most recent closed ones; under the book's lock (the caller holds it)."""
+    kept = book.orders
+    open_ids = kept.open.get(wallet_id, {}) if kept is not None else {}
+    newest = [kept.orders[order_id] for order_id in islice(reversed(open_ids), HISTORY_ROWS)] if kept else []
+    closed = order_history(book, wallet_id, include_unfilled=True)
+    return {
+        "open": {"orders": _rows(book, newest), "more": len(open_ids) > HISTORY_ROWS},
+        "history": {"orders": _rows(book, closed[:HISTORY_ROWS]), "more": len(closed) > HISTORY_ROWS},
+    }
+
+
+def _rows(book: DerivativesBook, found: list[DerivativeOrder]) -> list[Any]:
+    return [order_row(order, book.instrument(order.instrument_name)) for order in found]
+
+
+def instruments(book: DerivativesBook, wallet_id: int, positions: list[str], trades: list[str]) -> list[str]:
+    """The instruments the wallet trades on, at most `MAX_INSTRUMENTS`: its open orders' (newest placed first), then
+    its positions', then its recent trades' (newest first)."""
+    kept = book.orders
+    open_ids = kept.open.get(wallet_id, {}) if kept is not None else {}
+    placed = (kept.orders[order_id].instrument_name for order_id in reversed(open_ids)) if kept else iter(())
+    found: dict[str, None] = {}
+    for name in (*islice(placed, MAX_INSTRUMENTS), *positions, *trades):
+        found[name] = None
+        if len(found) == MAX_INSTRUMENTS:
+            break
+    return list(found)
+
+
+def order_book(ctx: DeribitContext, wallet_id: int, name: str) -> dict[str, Any]:
+    """The instrument's book as `public/get_order_book` answers it, and the wallet's own part of each level; under the
+    book's lock (the caller holds it)."""
+    book = ctx.book
+    try:
+        book.instrument(name)
+    except BookError:
+        raise ControlError(f"unknown instrument {excerpt(name)}: no instrument listed has it", 404) from None
+    answer = market_data.public_get_order_book(Call(ctx, Params({"instrument_name": name, "depth": BOOK_DEPTH})))
+    return {"instrument_name": name, "order_book": answer, "own": _own(book, wallet_id, name)}
+
+
+def _own(book: DerivativesBook, wallet_id: int, name: str) -> dict[str, list[dict[str, Any]]]:
+    """What the wallet's open orders show at each level of the instrument, best first (bids from the highest price)."""
+    kept = book.orders
+    held = kept.held.get(wallet_id, {}).get(name) if kept is not None else None
+    levels: dict[str, dict[Decimal, list[Any]]] = {"buy": defaultdict(list), "sell": defaultdict(list)}
+    for order_id in held.ids if held is not None else ():
+        part = shown(kept.orders[order_id])  # type: ignore[union-attr]
+        if part is not None:
+            _, direction, price, amount = part
+            levels[direction][price].append((order_id, amount))
+    return {"bids": _levels(levels["buy"], True), "asks": _levels(levels["sell"], False)}
+
+
+def _levels(at: dict[Decimal, list[Any]], bids: bool) -> list[dict[str, Any]]:
+    return [
+        {
+            "price": number(price, PRICE),
+            "amount": json_number(sum((amount for _, amount in placed), Decimal(0))),
+            "orders": len(placed),
+            "order_ids": [order_id for order_id, _ in placed[:OWN_ORDERS]],
+        }
+        for price, placed in sorted(at.items(), reverse=bids)
+    ]
