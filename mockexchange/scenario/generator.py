@@ -4,6 +4,12 @@ It is one scenario source among others: `demo_scenario` writes the same in-memor
 into (Kalshi accounts, markets, opening fills; a Deribit account with positions in BTC and ETH futures and options),
 and `generate` applies it with the scenario runner, through `Control`, so a generated portfolio is indistinguishable
 from a scripted one.
+
+A Kalshi account's cash is held per exchange instance (its `balance_breakdown` by exchange index), and a client's
+order is held to the cash of its market's instance; a scripted fill takes its cash from there unchecked. So each user
+is funded as a user would fund itself: an opening balance that covers the most its fills may cost, and, before them,
+an instance transfer to each other exchange index it trades on of the most its fills there may cost
+(`MOST_A_CONTRACT_COSTS` a contract, and a cent a fill, for its fee's rounding): no instance shows negative cash.
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ from mockexchange.scenario.runner import Progress
 
 _SERIES = ("KXFED", "KXCPI", "KXGDP", "KXNBA", "KXNFL", "KXBTC", "KXHIGHNY", "KXRAIN", "KXOSCAR", "KXSENATE")
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+# Cents: the most a fill of one contract moves out of an account: its price (a short's is 1 - the price) and its fee
+# at most (the taker's 0.07 x P x (1 - P) is 0.0175 at most).
+MOST_A_CONTRACT_COSTS = 102
 
 
 @dataclass
@@ -75,17 +84,33 @@ def demo_scenario(
     scenario = Scenario(source, Path("."), name="demo", description=f"the faker demo portfolio, seed {seed}")
     setup = scenario.setup
     markets: list[str] = []
+    index_of: dict[str, int] = {}  # a market's exchange index
     for e, (event, tickers) in enumerate(_events(rng, events, markets_per_event)):
         exchange_index = rng.choice((0, 0, 0, 1))
         for ticker in tickers:
             setup.append(Op("market", {"ticker": ticker, "event_ticker": event, "exchange_index": exchange_index},
                             Origin(source, None, f"events[{e}]")))  # fmt: skip
             markets.append(ticker)
+            index_of[ticker] = exchange_index
 
-    def account(where: str, **args: object) -> None:
+    def account(where: str, user_id: str, balance_cents: int, fills: int, **kind: object) -> None:
+        """The account, funded for its `fills` (drawn after its balance, as they always were), then its fills."""
+        fills_made = trade(user_id, fills, where)
+        costs: dict[int, int] = {}  # the most the fills may cost on each exchange index, in cents
+        for op in fills_made:
+            index = index_of[op.args["ticker"]]
+            costs[index] = costs.get(index, 0) + int(op.args["count"]) * MOST_A_CONTRACT_COSTS + 1
+        funds = max(balance_cents, sum(costs.values()))
+        args = {"user_id": user_id, "balance_cents": funds, **kind}
         setup.append(Op("account", args, Origin(source, None, where)))
+        for index, cost in sorted(costs.items()):
+            if index:  # from index 0, where the opening balance is
+                setup.append(Op("intra_exchange_transfer", _instance_transfer(user_id, index, cost),
+                                Origin(source, None, f"{where}.funding[{index}]")))  # fmt: skip
+        setup.extend(fills_made)
 
-    def trade(user_id: str, n: int, where: str) -> None:
+    def trade(user_id: str, n: int, where: str) -> list[Op]:
+        made = []
         for i in range(n):
             ticker = rng.choice(markets)
             price = Decimal(rng.randint(2, 98)) / 100
@@ -98,23 +123,35 @@ def demo_scenario(
                 "price": f"{price:.2f}",
                 "is_taker": rng.random() < 0.7,
             }
-            setup.append(Op("position", args, Origin(source, None, f"{where}.positions[{i}]")))
+            made.append(Op("position", args, Origin(source, None, f"{where}.positions[{i}]")))
+        return made
 
     for i in range(users):
         user_id = fake.unique.user_name()
-        account(f"users[{i}]", user_id=user_id, balance_cents=rng.randint(1_000, 500_000) * 100)
-        trade(user_id, fills_per_user, f"users[{i}]")
+        account(f"users[{i}]", user_id, rng.randint(1_000, 500_000) * 100, fills_per_user)
 
     member = f"fcm-{fake.unique.company().split()[0].lower().strip(',')}"
-    account("fcm_member", user_id=member, balance_cents=10_000_000_00, fcm_member=True)
+    account("fcm_member", member, 10_000_000_00, 0, fcm_member=True)
     for i in range(subtraders):
         subtrader = f"{member}-sub-{i + 1}"
-        where = f"subtraders[{i}]"
-        account(where, user_id=subtrader, balance_cents=rng.randint(1_000, 100_000) * 100, subtrader_of=member)
-        trade(subtrader, fills_per_user // 2, where)
+        balance = rng.randint(1_000, 100_000) * 100
+        account(f"subtraders[{i}]", subtrader, balance, fills_per_user // 2, subtrader_of=member)
     first_user = next(op.args["user_id"] for op in setup if op.kind == "account")
     setup += _deribit_book(rng, first_user, now, source)
     return scenario
+
+
+def _instance_transfer(user_id: str, exchange_index: int, cents: int) -> dict[str, Any]:
+    """An instance transfer of `cents` from the user's exchange index 0 to `exchange_index` (as
+    POST /portfolio/intra_exchange_instance_transfer moves it: between shards of the event contract instance, in
+    centi-cents)."""
+    return {
+        "user_id": user_id,
+        "source": "event_contract",
+        "destination": "event_contract",
+        "amount": cents * 100,
+        "destination_exchange_shard": exchange_index,
+    }
 
 
 def _deribit_book(rng: random.Random, user_id: str, now: datetime, source: str) -> list[Op]:

@@ -101,6 +101,8 @@ class ScenarioSession:
                 self._call(op, self.control.create_market)
             elif op.kind == "position":
                 self._call(op, self.control.fill)
+            elif op.kind == "intra_exchange_transfer":  # the demo's funding of an exchange index (generator.py)
+                self._call(op, self.control.intra_exchange_transfer)
             elif op.kind == "deribit_key":
                 self.deribit_keys.append(self._deribit_key(op, deribit_keys_of[op.args["user_id"]]))
                 deribit_keys_of[op.args["user_id"]] += 1
