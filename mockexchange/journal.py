@@ -26,8 +26,8 @@ has no status (its drop passes here as a response start marked `web.DROPPED`, wh
 A request the venue refused says so as its client was told (`refusal`: the code and message of Kalshi's error body,
 of its flat 400's `msg`, of a websocket error's `msg`, of Deribit's JSON-RPC error) beside the mock's own explanation
 (`diagnosis`: the `X-Mockexchange-Diagnosis` header, a websocket error's `mockexchange_diagnosis`). An entry keeps the
-request's body and the answer's (a websocket message's reply), each to its first `TEXT_CHARS` characters (`...` past
-them); they are read one entry at a time (`detail`), not with the list.
+request's body (as far as the venue read it) and the answer's (a websocket message's reply), each to its first
+`TEXT_CHARS` characters (`...` past them), counted in `max_bytes`; a read lists them only when asked (`bodies`).
 
 No credential is held (docs/admin-api.md, "Secrets"): before an entry is held, `mockexchange.redact` hides each one its
 texts may spell (a query's, a body's or a command's `client_secret`, `access_token`, `refresh_token`, a signature, in

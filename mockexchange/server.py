@@ -731,8 +731,9 @@ class MockServer(InThread, Control):
 
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
         """The journaled requests that pass every filter given (`venue`, `transport`, `operation`, `status`,
-        `invalid`, `key_id`, `since`, `limit`), oldest first, as `GET /_admin/requests` lists them;
-        `app.journal.entries(...)` gives the entries themselves."""
+        `invalid`, `key_id`, `since`, `limit`, `seq`), oldest first, as `GET /_admin/requests` lists them (with
+        `bodies=True`, each with its request's and answer's bodies); `app.journal.entries(...)` gives the entries
+        themselves."""
         return super().requests(**filters)
 
     def clear_requests(self) -> None:

@@ -85,6 +85,7 @@ def test_a_refused_kalshi_order_says_kalshis_code_and_message_and_the_mocks_diag
     assert entry["refusal"] == {"code": "insufficient_balance", "message": r.json()["error"]["message"]}
     assert entry["diagnosis"] == r.headers[DIAGNOSIS] and "insufficient balance: the order needs" in entry["diagnosis"]
     assert json.loads(entry["request_body"]) == order and json.loads(entry["response_body"]) == r.json()
+    assert mock.requests(seq=entry["seq"], bodies=True) == [entry], "the Python API reads them too"
 
 
 def test_kalshis_flat_400_has_its_message_and_no_code(mock, client) -> None:
@@ -250,3 +251,16 @@ def test_a_long_body_is_cut_and_the_bodies_count_in_the_journals_bytes() -> None
     assert 1 <= len(kept) < 10, "the bodies count in journal_max_bytes"
     sent = kept[-1]["request_body"]
     assert len(sent) == TEXT_CHARS + 3 and sent.endswith("...") and sent.startswith('{"ticker"')
+
+
+def test_a_state_file_keeps_the_refusal_and_the_bodies(tmp_path) -> None:
+    path = str(tmp_path / "state.db")
+    with MockServer(state=path, state_journal=True) as mock:
+        call = {"jsonrpc": "2.0", "id": 1, "method": "private/get_positions", "params": {"currency": "BTC"}}
+        r = plain_http.post(mock.deribit_url + "/api/v2", json=call, timeout=10)
+        assert r.status_code == 401, r.text
+        before = read(mock, bodies="true")
+    with MockServer(state=path, state_journal=True) as again:
+        assert read(again, bodies="true") == before
+    assert before[0]["refusal"] == {"code": r.json()["error"]["code"], "message": r.json()["error"]["message"]}
+    assert json.loads(before[0]["request_body"]) == call and json.loads(before[0]["response_body"]) == r.json()
