@@ -8,6 +8,7 @@ users."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import inspector_orders as orders
 import plain_http
@@ -36,6 +37,29 @@ except ImportError:  # test_inspector_browser.py's `browser` fixture fails, sayi
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 
 PERP = "BTC-PERPETUAL"
+# Where the ladder's levels are read, best ask to best bid: [side, price, amount, own_amount, marked own].
+BOOK_ROWS = """(table) => [...table.querySelectorAll("tbody tr:not(.spread)")].map((tr) => [
+    ...["side", "price", "amount", "own_amount"].map((f) => tr.querySelector(`[data-field=${f}]`).textContent),
+    tr.classList.contains("own")])"""
+# How a table of the middle column sits at this width: its box inside the column, the table wider than its box and
+# reaching its last column by scrolling the box, and its caption read whole inside the column.
+OVERFLOWING = """(table) => {
+    const column = document.getElementById("account").getBoundingClientRect();
+    const box = table.closest(".table-box");
+    const inside = (r) => r.left >= column.left - 0.5 && r.right <= column.right + 0.5;
+    const boxed = inside(box.getBoundingClientRect());
+    const wider = box.scrollWidth > box.clientWidth;
+    box.scrollLeft = box.scrollWidth;
+    const last = [...table.querySelectorAll("thead th")].at(-1).getBoundingClientRect();
+    const edge = box.getBoundingClientRect();
+    const reached = last.right <= edge.right + 0.5 && last.left >= edge.left;
+    box.scrollLeft = 0;
+    const caption = document.getElementById(table.getAttribute("aria-describedby"));
+    const whole = caption !== null && inside(caption.getBoundingClientRect())
+        && caption.scrollWidth <= caption.clientWidth;
+    return { boxed, wider, reached, whole };
+}"""
+EVERYTHING = {"boxed": True, "wider": True, "reached": True, "whole": True}
 
 
 @pytest.fixture
@@ -45,17 +69,13 @@ def mock() -> Iterator[MockServer]:
         yield served
 
 
-def book_rows(tab: Page) -> list[tuple[str, str, str, str, bool]]:
-    """The ladder's levels, best ask to best bid: (side, price, amount, own_amount, marked own)."""
-    return tab.eval_on_selector(
-        "#deribit-book-table",
-        """(table) => [...table.querySelectorAll("tbody tr:not(.spread)")].map((tr) => [
-            ...["side", "price", "amount", "own_amount"].map((f) => tr.querySelector(`[data-field=${f}]`).textContent),
-            tr.classList.contains("own")])""",
-    )
+def book_rows(tab: Page) -> list[list[Any]]:
+    return tab.eval_on_selector("#deribit-book-table", BOOK_ROWS)
 
 
-def test_a_deribit_wallets_orders_and_book_show_as_served_and_follow_live(mock: MockServer, page: Page) -> None:  # noqa: F811
+def deribit_trading(mock: MockServer) -> tuple[Deribit, dict[str, Any], dict[str, Any]]:
+    """dan (a key, an ETH position) rests a labelled bid at 59000 and an ask at 61000 on the perpetual through the
+    venue, eve a bid at 58500; dan, and dan's bid and ask as the venue answered them."""
     mock.create_deribit_account("dan", balances={"BTC": "10", "ETH": "100"})
     mock.create_deribit_account("eve", balances={"BTC": "10"})
     dan = Deribit(mock, mock.create_deribit_key("dan"))
@@ -63,6 +83,11 @@ def test_a_deribit_wallets_orders_and_book_show_as_served_and_follow_live(mock: 
     bid = dan.result("private/buy", instrument_name=PERP, amount=100, type="limit", price=59_000, label="bot-bid")
     ask = dan.result("private/sell", instrument_name=PERP, amount=50, type="limit", price=61_000)
     mock.deribit_place_order("eve", PERP, "buy", "200", price="58500")
+    return dan, bid, ask
+
+
+def test_a_deribit_wallets_orders_and_book_show_as_served_and_follow_live(mock: MockServer, page: Page) -> None:  # noqa: F811
+    dan, bid, ask = deribit_trading(mock)
     open_inspector(page, mock)
     select_account(page, "deribit:1001:dan")
     shown = table(page, "deribit-open-orders-table")
@@ -95,27 +120,7 @@ def test_a_deribit_wallets_orders_and_book_show_as_served_and_follow_live(mock: 
 
 
 def overflowing(tab: Page, table_id: str) -> dict[str, bool]:
-    """How a table of the middle column sits at this width: its box inside the column, the table wider than its box
-    and reaching its last column by scrolling the box, and its caption read whole inside the column."""
-    return tab.eval_on_selector(
-        f"#{table_id}",
-        """(table) => {
-            const column = document.getElementById("account").getBoundingClientRect();
-            const box = table.closest(".table-box");
-            const inside = (r) => r.left >= column.left - 0.5 && r.right <= column.right + 0.5;
-            const boxed = inside(box.getBoundingClientRect());
-            const wider = box.scrollWidth > box.clientWidth;
-            box.scrollLeft = box.scrollWidth;
-            const last = [...table.querySelectorAll("thead th")].at(-1).getBoundingClientRect();
-            const edge = box.getBoundingClientRect();
-            const reached = last.right <= edge.right + 0.5 && last.left >= edge.left;
-            box.scrollLeft = 0;
-            const caption = document.getElementById(table.getAttribute("aria-describedby"));
-            const whole = caption !== null && inside(caption.getBoundingClientRect())
-                && caption.scrollWidth <= caption.clientWidth;
-            return { boxed, wider, reached, whole };
-        }""",
-    )
+    return tab.eval_on_selector(f"#{table_id}", OVERFLOWING)
 
 
 def test_the_middle_columns_tables_scroll_inside_it_at_1500_px(mock: MockServer, page: Page) -> None:  # noqa: F811
@@ -130,12 +135,11 @@ def test_the_middle_columns_tables_scroll_inside_it_at_1500_px(mock: MockServer,
     assert page.viewport_size == {"width": 1500, "height": 1000}
     select_account(page, "kalshi:0:alice")
     expect(page.locator("#resting-orders-table tbody tr")).to_have_count(2, timeout=WAIT_MS)
-    everything = {"boxed": True, "wider": True, "reached": True, "whole": True}
-    assert overflowing(page, "positions-table") == everything
-    assert overflowing(page, "resting-orders-table") == everything
+    assert overflowing(page, "positions-table") == EVERYTHING
+    assert overflowing(page, "resting-orders-table") == EVERYTHING
     select_account(page, "deribit:1001:dan")
     expect(page.locator("#deribit-open-orders-table tbody tr")).to_have_count(1, timeout=WAIT_MS)
-    assert overflowing(page, "deribit-open-orders-table") == everything
+    assert overflowing(page, "deribit-open-orders-table") == EVERYTHING
 
 
 def test_the_empty_middle_column_says_what_to_do(mock: MockServer, page: Page) -> None:  # noqa: F811

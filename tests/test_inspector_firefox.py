@@ -1,13 +1,14 @@
-"""The sandbox inspector in a real headless Firefox: Debian's `firefox-esr` (scripts/test installs it with apt-get
-where it is missing), driven over WebDriver BiDi (`tests/bidi_firefox.py`) with real key and mouse input.
+"""The sandbox inspector in a real headless Firefox: Debian's `firefox-esr` (scripts/test installs it with apt-get where
+it is missing), driven over WebDriver BiDi (`tests/bidi_firefox.py`) with real key and mouse input.
 
-The same sandbox as the Chromium tests (`test_inspector_browser.py`): a seeded account's positions and roll-ups with
-the numbers REST serves, a request refused for a signed query string showing that diagnosis as it happens, Step (the
-button and `s`) advancing the scenario with the page following without a reload, an account's insides (subaccounts,
-transfers, keys, what the historical cutoff moved) as REST serves them and a client's transfer and a moved cutoff
-shown as they happen, the markets and a book as REST serves them with a book change and a pause shown as they happen,
-and a quiet console. Screenshots go to `test-artifacts/`. Never skipped: without Firefox they
-fail, saying what to install.
+The same sandbox as the Chromium tests (`test_inspector_browser.py`): a seeded account's positions and roll-ups with the
+numbers REST serves, a request refused for a signed query string showing that diagnosis as it happens, Step (the button
+and `s`) advancing the scenario with the page following without a reload, an account's insides (subaccounts, transfers,
+keys, what the historical cutoff moved) as REST serves them and a client's transfer and a moved cutoff shown as they
+happen, the markets and a book as REST serves them with a book change and a pause shown as they happen, a Deribit
+wallet's open orders and book (its own levels marked) following a counterparty's trade, its wide tables scrolling inside
+the middle column at 1500 px with their captions whole, and a quiet console. Screenshots go to `test-artifacts/`. Never
+skipped: without Firefox they fail, saying what to install.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import timedelta
 import httpx
 import inspector_insides as insides
 import inspector_markets as markets
+import inspector_orders as orders
 import plain_http
 import pytest
 from bidi_firefox import Firefox, firefox_path
@@ -31,7 +33,9 @@ from test_inspector_browser import (  # noqa: F401  (fixtures)
     shown,
     signed_with_the_query,
 )
+from test_inspector_deribit_browser import BOOK_ROWS, EVERYTHING, OVERFLOWING, PERP, deribit_trading
 
+from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth
 
@@ -199,3 +203,27 @@ def test_the_markets_and_a_book_are_what_rest_serves_and_follow_changes_live(mar
     assert table(page, "markets-table") == markets.expected_rows(mock)
     assert page.evaluate("window.notReloaded") is True
     keep_screenshot(page, "inspector-firefox-markets")
+
+
+def test_a_deribit_wallets_orders_and_book_follow_live_and_wide_tables_scroll(page: Firefox) -> None:  # noqa: F811
+    with MockServer(clock=ManualClock(orders.T0)) as mock:
+        _, bid, ask = deribit_trading(mock)
+        open_inspector(page, mock)
+        select_account(page, "deribit:1001:dan")
+        page.wait_for("document.querySelector('#deribit-book-table tr.own') !== null")
+        assert [(row["order_id"], row["price"]) for row in table(page, "deribit-open-orders-table")] == [
+            (ask["order"]["order_id"], "61000"),
+            (bid["order"]["order_id"], "59000"),
+        ]
+        book = f"({BOOK_ROWS})(document.getElementById('deribit-book-table'))"
+        assert page.evaluate(book) == [
+            ["ask", "61000", "50", "50", True],
+            ["bid", "59000", "100", "100", True],
+            ["bid", "58500", "200", "", False],
+        ]
+        assert page.evaluate(f"({OVERFLOWING})(document.getElementById('deribit-open-orders-table'))") == EVERYTHING
+        mock.deribit_place_order("eve", PERP, "sell", "10", price="59000")  # the other side of dan's trade
+        page.wait_for("document.querySelector('#deribit-book-table tr.own.bid td[data-field=own_amount]')"
+                      "?.textContent === '90'")  # fmt: skip
+        assert page.evaluate(book)[1] == ["bid", "59000", "90", "90", True]
+        keep_screenshot(page, "inspector-firefox-deribit-orders")
