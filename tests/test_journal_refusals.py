@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import httpx
 import plain_http
 import pytest
+from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from mockexchange.journal import TEXT_CHARS
@@ -120,6 +121,18 @@ def test_a_kalshi_websocket_error_has_its_code_message_and_diagnosis(mock, signe
     assert entry["diagnosis"] == frame["mockexchange_diagnosis"]
     answer = json.loads(entry["response_body"])  # the reply's envelope, as journaled before it was sent
     assert answer == {k: v for k, v in frame.items() if k != "sending_ts_ms"}
+
+
+def test_a_refused_kalshi_upgrade_has_the_code_and_message_of_its_answer(mock, signer) -> None:
+    since = last_seq(mock)
+    headers = signer.headers("GET", "/trade-api/ws/v1")  # signed for another path
+    with pytest.raises(InvalidStatus) as refused, connect(mock.kalshi_ws_url, additional_headers=headers):
+        pass
+    answer = json.loads(refused.value.response.body)
+    entry = newest(mock, since)
+    assert (entry["transport"], entry["status"]) == ("ws", 401)
+    assert entry["refusal"] == {"code": answer["error"]["code"], "message": answer["error"]["message"]}
+    assert json.loads(entry["response_body"]) == answer
 
 
 def test_an_answered_request_has_no_refusal_and_its_bodies(mock, client) -> None:
