@@ -183,7 +183,14 @@ def test_the_inspector_and_its_assets_are_served_from_the_wheel(installed: Insta
     assert "site-packages" in out["static"] and str(ROOT) not in out["static"], out
     status, policy, size = out["page"]
     assert status == 200 and policy.startswith("default-src 'self'") and size > 1000, out
-    assets = {"inspector.js", "inspector-kalshi.js", "inspector-markets.js", "inspector.css", "favicon.svg"}
+    assets = {
+        "inspector.js",
+        "inspector-kalshi.js",
+        "inspector-deribit.js",
+        "inspector-markets.js",
+        "inspector.css",
+        "favicon.svg",
+    }
     assert set(out["assets"]) == assets, out
     for name, (status, media_type, size) in out["assets"].items():
         assert status == 200 and size > 100 and media_type.split("/")[0] in ("text", "image"), (name, out)
