@@ -249,6 +249,15 @@ def test_a_secret_in_a_body_or_an_answer_is_kept_redacted(mock) -> None:
         assert answer["access_token"] == answer["refresh_token"] == "[redacted]"
 
 
+def test_a_private_key_in_an_answer_is_kept_redacted(mock, client) -> None:
+    since = last_seq(mock)
+    r = client.post("/trade-api/v2/api_keys/generate", json={"name": "bot"})
+    assert r.status_code == 201, r.text
+    entry = newest(mock, since)
+    assert r.json()["private_key"] not in json.dumps(entry)
+    assert json.loads(entry["response_body"]) == r.json() | {"private_key": "[redacted]"}
+
+
 def test_a_long_body_is_cut_and_the_bodies_count_in_the_journals_bytes() -> None:
     """Ten refused orders whose bodies are near TEXT_CHARS each are some 40 KiB of bodies: a journal of 16 KiB keeps a
     few of them, where without the bodies counted every one of their entries would fit."""
