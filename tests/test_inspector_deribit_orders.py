@@ -5,32 +5,21 @@ levels beside it, the instrument chosen by the query; the live feed naming the i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
+import inspector_orders as orders
 import plain_http
-import pytest
 from deribit_rpc import Deribit
 from kalshi_http import signed
 from test_inspector_api import Events
 
-from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.server import MockServer
 
 PERP = "BTC-PERPETUAL"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    with MockServer(clock=ManualClock()) as served:
-        yield served
-
-
-@pytest.fixture
-def mock(server: MockServer) -> MockServer:
-    server.reset()
-    return server
+server, mock = orders.sandbox_fixtures()  # a mock for the module, reset for each test (and inspector_orders' alice)
 
 
 def trading(mock: MockServer) -> Deribit:
@@ -119,15 +108,11 @@ def test_the_feed_names_the_instrument_an_order_moved(mock: MockServer) -> None:
 
 
 def test_the_house_is_listed_apart_from_the_users(mock: MockServer) -> None:
-    mock.create_account("alice", balance_cents=10_000)
-    mock.create_market("KXHOUSE-26DEC-A")
-    mock.set_book("KXHOUSE-26DEC-A", no=[["0.55", "10"]])
-    with signed(mock, "alice") as client:
-        body = {"ticker": "KXHOUSE-26DEC-A", "side": "bid", "count": "5", "price": "0.45",
-                "time_in_force": "immediate_or_cancel", "self_trade_prevention_type": "taker_at_cross"}  # fmt: skip
-        assert client.post("/portfolio/events/orders", json=body).status_code == 201
+    with signed(mock, "alice", key_type="ed25519") as client:  # takes the house's ask: the house pays its maker fee
+        orders.place(client, price="0.45", count="5", time_in_force="immediate_or_cancel")
+    assert mock.ledger.accounts[HOUSE].balance(0, 0) < 0
     listed = plain_http.get(f"{mock.base_url}/_admin/accounts", timeout=10).json()
-    assert [user["user_id"] for user in listed["kalshi"]] == ["alice"]
+    assert [user["user_id"] for user in listed["kalshi"]] == ["alice", "bob"]
     assert listed["house"] == {"user_id": HOUSE}
     house = inspected(mock, HOUSE).json()["kalshi"]
     assert house["house"] is True and inspected(mock, "alice").json()["kalshi"]["house"] is False
