@@ -806,11 +806,13 @@
   function reasonOf(entry) {
     const parts = [];
     if (entry.refusal) parts.push(refusalText(entry.refusal));
-    if (entry.diagnosis && !entry.fault) parts.push("mock: " + entry.diagnosis);
+    const diagnosed = entry.diagnosis && !entry.fault;
+    if (diagnosed) parts.push("mock: " + entry.diagnosis);
     if (entry.fault) parts.push(entry.fault);
     if (entry.auth) parts.push("auth: " + entry.auth);
     for (const problem of entry.problems || []) {
       if (problem.rule === "auth.signature" && entry.auth) continue;
+      if (diagnosed && (problem.detail || "").startsWith(entry.diagnosis)) continue; // Deribit's: the diagnosis again
       parts.push(problem.detail || problem.rule);
     }
     const errors = (entry.replies || []).filter((reply) => reply.startsWith("error"));
