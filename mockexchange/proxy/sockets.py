@@ -138,18 +138,24 @@ class Socket:
         to_upstream = asyncio.ensure_future(self._from_client(remote))
         to_client = asyncio.ensure_future(self._from_upstream(remote))
         done, _ = await asyncio.wait({to_upstream, to_client}, return_when=asyncio.FIRST_COMPLETED)
+        if to_upstream not in done and not to_client.result():
+            # The client left while a frame was on its way to it: its disconnect, which the other task reads next,
+            # says with what code (a client reading nothing more leaves the task waiting on the upstream: bounded).
+            done, _ = await asyncio.wait({to_upstream}, timeout=self.proxy.timeout_s)
+            done.add(to_client)
+        upstream_closed = to_client in done and to_client.result()
         for task in (to_upstream, to_client):
             if task not in done:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, *_GONE):
                     await task
-        code = remote.close_code if to_client in done else None
-        if to_client in done:  # the upstream closed: close the client with its code
+        if upstream_closed:  # close the client with the upstream's code
+            code = remote.close_code
             with contextlib.suppress(*_GONE):
                 sent = _UNSENDABLE.get(code or 1005, code or 1000)
                 await self.send({"type": "websocket.close", "code": sent, "reason": remote.close_reason or ""})
         else:
-            code = to_upstream.result()
+            code = to_upstream.result() if to_upstream in done else 1006  # gone without a word
         self._closed(code)
 
     async def _from_client(self, remote: ClientConnection) -> int:
@@ -166,12 +172,21 @@ class Socket:
             with contextlib.suppress(ConnectionClosed):  # the upstream's close ends the other task
                 await remote.send(data)
 
-    async def _from_upstream(self, remote: ClientConnection) -> None:
+    async def _from_upstream(self, remote: ClientConnection) -> bool:
+        """Pass the upstream's messages on until it closes: True. Once the client is found gone, what still comes is
+        dropped until the upstream is closed (read, so the close's answer is not stuck behind a full queue): False."""
+        passing = True
         with contextlib.suppress(ConnectionClosed):
             async for data in remote:
+                if not passing:
+                    continue
                 await self._frame("upstream", data)
                 key = "text" if isinstance(data, str) else "bytes"
-                await self.send({"type": "websocket.send", key: data})
+                try:
+                    await self.send({"type": "websocket.send", key: data})
+                except GONE:
+                    passing = False
+        return passing
 
     async def _frame(self, direction: str, data: str | bytes) -> None:
         kept = await aside(len(data), seen, data)  # (a frame's order in its direction kept: it waits for this)
