@@ -24,7 +24,7 @@ from mockexchange.contract import extra
 from mockexchange.contract.discovery import Listed, discover, needed
 from mockexchange.contract.orders import GROUP_LIMIT, RESTING, OrderValues, find_orders
 from mockexchange.contract.preflight import Unreachable, preflight
-from mockexchange.contract.report import Run, translate
+from mockexchange.contract.report import Run, Warnings, translate
 from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.contract.verdict import read_events
 from mockexchange.schema.refinements import ORDER_READS, PAGINATED
@@ -168,9 +168,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {operation}: no valid request can be drawn ({why}); refusals judged, no acceptance required")
     with tempfile.TemporaryDirectory(prefix="mockexchange-check-") as tmp:
         events = args.report.resolve() if args.report else Path(tmp) / "events.ndjson"
-        status = _run_schemathesis(args, spec, operations, Path(tmp), events)
+        status, warnings = _run_schemathesis(args, spec, operations, Path(tmp), events)
         verdict = read_events(events)
-    for line in verdict.report():
+    for line in [*verdict.report(), *warnings.summary()]:
         print(line)
     refused = verdict.refused_operations
     if refused and set(refused) == set(verdict.statuses):  # no operation answered anything but 401/403
@@ -182,8 +182,11 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_schemathesis(args: argparse.Namespace, spec: dict, operations: list[str], tmp: Path, events: Path) -> int:
-    """schemathesis' runner in a child process, its report shown as it comes with our hints; its exit status."""
+def _run_schemathesis(
+    args: argparse.Namespace, spec: dict, operations: list[str], tmp: Path, events: Path
+) -> tuple[int, Warnings]:
+    """schemathesis' runner in a child process, its report shown as it comes with our hints; its exit status and the
+    warnings its report gave."""
     from mockexchange.contract.refusals import checks_config_toml  # imports schemathesis: the extra is there
 
     schema_path = tmp / "openapi.yaml"
@@ -226,10 +229,12 @@ def _run_schemathesis(args: argparse.Namespace, spec: dict, operations: list[str
     ) as child:
         assert child.stdout is not None
         run = Run(args.key_id, args.private_key, tmp, args.report.resolve() if args.report else None)
+        warnings = Warnings()
         for line in translate(child.stdout, run):
+            warnings.see(line)
             sys.stdout.write(line)
         sys.stdout.flush()
-    return child.returncode
+    return child.returncode, warnings
 
 
 def _account_values(args: argparse.Namespace, listed: Listed | None, orders: OrderValues | None) -> AccountValues:

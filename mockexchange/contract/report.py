@@ -1,7 +1,7 @@
 """schemathesis' report as `contract check` shows it, line by line as it comes: its hints in `contract check`'s terms,
 the temporary files it names said for what they are (they are gone once the check ends), and each signed "Reproduce
 with" curl, whose signature passes only within the server's timestamp window, given as the `mockexchange sign`
-command that prints it signed anew.
+command that prints it signed anew; its warnings gathered for the check's own summary.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,7 +22,15 @@ HINTS = (
      "request itself)"),
     (re.compile(r"`--url`"), "`--base-url`"),
     (re.compile(r"^\s*st replay \S+\s*$"), None),  # needs a cassette the check does not record
+    # A warning's tip to add a link or write ids into schemathesis' config, which `contract check` writes itself.
+    (re.compile(r"💡 .*in your config file.*"),
+     "💡 A 404 for an id the account does not hold is right (no violation); the check draws real ids only from what "
+     "it found in the account (docs/contract-kit.md), so give the account one (an order, a group, a transfer) to "
+     "check these past a 404"),
 )  # fmt: skip
+_SECTION = re.compile(r"^=+ (.+?) =+$")  # schemathesis' section headers: `=== WARNINGS ===`, `=== SUMMARY ===`
+_WARNING = re.compile(r"^[A-Z][^:]*: \d+ ")  # a warning's first line: `Missing test data: 3 operations ...`
+_NAMED = re.compile(r"^\s+- (\S.*)$")  # an operation it names: `  - GET /portfolio/orders/{order_id}`
 _SIGNED = {KEY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER}
 
 
@@ -44,6 +52,43 @@ class Run:
         if self.kept_report is None:
             said["events.ndjson"] = "not kept (--report FILE keeps it)"
         return {f"{self.temporary / name}": text for name, text in said.items()}
+
+
+@dataclass(slots=True)
+class Warned:
+    """One warning of schemathesis' report: what it says, and the operations it names."""
+
+    said: str
+    operations: list[str] = field(default_factory=list)
+
+
+class Warnings:
+    """The warnings of schemathesis' report, read from its WARNINGS section as the report passes (its event report
+    holds none), so that `contract check` names each in its own summary, after the report ends with a count."""
+
+    def __init__(self) -> None:
+        self.found: list[Warned] = []
+        self._inside = False
+
+    def see(self, line: str) -> None:
+        text = line.rstrip("\n")
+        if header := _SECTION.match(text.strip()):
+            self._inside = header.group(1) == "WARNINGS"
+        elif self._inside and _WARNING.match(text):
+            self.found.append(Warned(text.strip()))
+        elif self._inside and self.found and (named := _NAMED.match(text)):
+            self.found[-1].operations.append(named.group(1))
+
+    def summary(self) -> list[str]:
+        """`contract check`'s lines for them: each warning and the operations it names; none for none."""
+        if not self.found:
+            return []
+        count = f"{len(self.found)} warning{'' if len(self.found) == 1 else 's'}"
+        lines = [f"contract check: {count} from schemathesis (its WARNINGS above; a warning is no violation):"]
+        for warned in self.found:
+            lines.append(f"  {warned.said}")
+            lines += [f"    {operation}" for operation in warned.operations]
+        return lines
 
 
 def translate(lines: Iterable[str], run: Run) -> Iterator[str]:
