@@ -20,8 +20,7 @@ from mockexchange.replay.reel import Reel
 from mockexchange.scenario.generator import Portfolio
 from mockexchange.scenario.model import Scenario
 from mockexchange.server import ws_url
-from mockexchange.venues.deribit import channels as deribit_private
-from mockexchange.venues.deribit import market_channels as deribit_public
+from mockexchange.venues.deribit.channels import SERVED as DERIBIT_CHANNELS
 from mockexchange.venues.kalshi.subscriptions import SERVED_CHANNELS
 
 DEMO_PEM = "demo-key.pem"
@@ -35,7 +34,6 @@ DERIBIT_TRADES = (
     "  trading: orders rest on the instruments' books and match (buy, sell, edit, cancel, close_position); "
     "order books, tickers"
 )
-DERIBIT_CHANNELS = (*deribit_private.SERVED, *deribit_public.SERVED)
 
 # Runs on Python 3.11+ with what `pip install mockexchange` brings; README.md's quick start shows the same text.
 SNIPPET = """\

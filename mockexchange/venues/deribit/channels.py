@@ -14,8 +14,11 @@ from mockexchange.venues.deribit.methods import POSITION_KINDS
 from mockexchange.venues.deribit.params import CURRENCIES
 
 INTERVALS = ("raw", "100ms", "agg2")
-# The private channels served, by family, as a refusal of another and the serve banner name them.
-SERVED = ("user.orders.*", "user.trades.*", "user.changes.*", "user.portfolio.*")
+# The channels served, by family, as a refusal of another and the serve banner name them: the account's own, and the
+# public market data (market_channels.py).
+PRIVATE = ("user.orders.*", "user.trades.*", "user.changes.*", "user.portfolio.*")
+PUBLIC = ("book.*", "ticker.*")
+SERVED = PRIVATE + PUBLIC
 
 
 @dataclass(frozen=True, slots=True)

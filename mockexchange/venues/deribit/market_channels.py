@@ -37,6 +37,7 @@ from mockexchange.core.deribit.market_book import BookMoved, BookView, MarketBoo
 from mockexchange.core.deribit.market_stats import ticker
 from mockexchange.core.deribit.orders import CHANGE as ORDERS
 from mockexchange.core.events import Change
+from mockexchange.venues.deribit.channels import PUBLIC
 from mockexchange.venues.deribit.market_data import levels, ticker_row
 from mockexchange.venues.deribit.notifications import CHANGE_BYTES
 from mockexchange.venues.deribit.render import PRICE, number
@@ -58,9 +59,7 @@ _HEAD = b'{"jsonrpc":"2.0","method":"subscription","params":{"channel":'
 ENTRY_BYTES = 256  # what one level a move changed holds (its action, price and amount), in bytes
 
 
-# The public channels served, by family, as the serve banner names them.
-SERVED = ("book.*", "ticker.*")
-_PREFIXES = tuple(family.rstrip("*") for family in SERVED)
+_PREFIXES = tuple(family.rstrip("*") for family in PUBLIC)
 
 
 def is_market(name: str) -> bool:
