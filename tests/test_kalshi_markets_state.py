@@ -164,6 +164,9 @@ def test_serve_killed_in_the_middle_of_a_scenario_comes_back_where_its_steps_lef
         _killed(served)
     with serving(keys, *command) as again:
         assert "state restored from" in again.banner
+        # The banner counts the users' accounts: the house (its levels' own) is the mock's, no one's.
+        users = _admin(again, "accounts", method="GET")
+        assert users["house"] is not None and f"  {len(users['kalshi'])} account" in again.banner
         assert wire(again.base_url) == before and _admin(again, "clock", method="GET") == clock
         _admin(again, "clock", {"to": "2026-06-15T16:10:00Z"})  # the close kept as due: made at 16:00
         after = wire(again.base_url)
