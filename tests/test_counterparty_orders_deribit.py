@@ -153,6 +153,19 @@ def test_a_labelled_orders_trades_carry_its_label_an_unlabelled_ones_none(mock):
     assert [(t["liquidity"], t["label"]) for t in trades] == [("M", "mm-1"), ("M", "mm-1")]
 
 
+def test_a_closing_orders_profit_loss_is_its_trades_to_their_places(mock):
+    # An inverse future's realized P&L divides by two prices: the order sums it exact, and shows it as its trades do.
+    bot = client(mock, "bot")
+    admin(mock, "deribit/orders/place", {**TAKER, "direction": "sell", "time_in_force": "good_til_cancelled"})
+    bot.result("private/buy", instrument_name=PERP, amount=100, price=60000)
+    admin(mock, "deribit/orders/place", {**TAKER, "price": "60007", "time_in_force": "good_til_cancelled"})
+    closing = bot.result("private/sell", instrument_name=PERP, amount=100, price=60007)["order"]
+    state = bot.decimal("private/get_order_state", order_id=closing["order_id"])
+    [trade] = bot.decimal("private/get_user_trades_by_order", order_id=closing["order_id"])
+    assert state["profit_loss"] == trade["profit_loss"] != 0
+    assert -state["profit_loss"].as_tuple().exponent <= 8, state["profit_loss"]
+
+
 def test_the_step_takes_the_commands_fields():
     parameters = inspect.signature(Control.deribit_place_order).parameters
     assert set(STEPS["deribit_place_order"]) == {name for name in parameters if name != "self"}

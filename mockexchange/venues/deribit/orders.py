@@ -75,8 +75,8 @@ def order_row(order: DerivativeOrder, instrument: Instrument) -> Row:
         "contracts": json_number(order.amount / instrument.contract_size),
         "filled_amount": json_number(order.filled_amount),
         "average_price": json_number(order.average_price),
-        # What the order's fills realized and cost so far (0 before it trades).
-        "profit_loss": json_number(order.profit_loss),
+        # What the order's fills realized and cost so far (0 before it trades), to the places its trades show.
+        "profit_loss": render.number(order.profit_loss, render.SUMMARY),
         "commission": json_number(order.commission),
         "max_show": json_number(order.max_show),
         "label": order.label,
