@@ -8,13 +8,18 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_SEED = 7
 DEFAULT_JOURNAL_MAX_BYTES = 8 * 1024 * 1024
+DEFAULT_PROFILE = "3.34"  # the Kalshi wire profile a mock speaks unless told (venues/kalshi/profiles.py: the table)
+# The most `rest_lag_ms` may be: an hour on the exchange clock, far beyond Kalshi's second, and the history kept is the
+# changes of one lag (control/rest_lag.py checks a change against it, `serve --rest-lag-ms` a start value).
+MAX_REST_LAG_MS = 3_600_000
+SYNCHRONOUS = ("normal", "full")  # what `state_synchronous` may be (state/file.py: SQLite's synchronous pragma)
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
-    profile: str = "3.34"
+    profile: str = DEFAULT_PROFILE
     # How far a request's KALSHI-ACCESS-TIMESTAMP may lie from the mock's clock (seconds, each way).
     timestamp_past_s: float = 30.0
     timestamp_future_s: float = 30.0

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from mockexchange.cli import build_parser
+from mockexchange.cli import CommandParser, build_parser
 
 KALSHI_CHECK = ["--base-url", "http://127.0.0.1:9/trade-api/v2", "--key-id", "k", "--private-key", "key.pem"]
 # Each command, with the arguments it requires, so that the unknown option is the only mistake.
@@ -30,7 +30,10 @@ REQUIRED = {
 
 
 def commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list[str]:
-    """Every command of the parser, as typed after `mockexchange` ("contract check")."""
+    """Every command of the parser, as typed after `mockexchange` ("contract check"); `contract`'s are declared when
+    asked for."""
+    if isinstance(parser, CommandParser):
+        parser.declared()
     subs = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
     if not subs:
         return [" ".join(path)]

@@ -4,6 +4,10 @@
 The top floor: it may import any part of the package. One module per command (`serve`, `sign`, `proxy`,
 `tape-to-scenario`; the kit's `contract` commands register themselves), what `serve` prints in `banner`, a long load's
 progress in `progress`, the option types the commands share in `arguments`.
+
+Building the parser imports only what the options need (their defaults and choices): what a command runs is
+imported when it runs (`serve`'s in `serving`), and the kit's `contract` commands are declared only when `contract` is
+parsed, so `mockexchange sign` does not pay for the app, the server and httpx.
 """
 
 from __future__ import annotations
@@ -11,17 +15,44 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from mockexchange.cli import proxy, serve, sign, tape_to_scenario
-from mockexchange.contract.commands import add_contract_parser
+from mockexchange.contract import commands as contract
 from mockexchange.version import __version__
 
 
 class CommandParser(argparse.ArgumentParser):
     """A command's parser (`serve`, `contract check`, ...): an argument it does not know is refused with its own usage.
-    argparse leaves it to the top-level parser, whose usage names no command's options."""
+    argparse leaves it to the top-level parser, whose usage names no command's options.
+
+    `declare`: what declares the parser's options and subcommands when it is first parsed or its help shown, for a
+    command whose declaration imports much (`contract`) that no other command should pay for."""
+
+    def __init__(
+        self, *args: Any, declare: Callable[[argparse.ArgumentParser], None] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._declare = declare
+
+    def declared(self) -> CommandParser:
+        """This parser with its options and subcommands declared (for a caller that reads them without parsing)."""
+        if self._declare is not None:
+            declare, self._declare = self._declare, None
+            declare(self)
+        return self
+
+    def format_usage(self) -> str:
+        self.declared()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self.declared()
+        return super().format_help()
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
+        self.declared()
         parsed, extras = super().parse_known_args(args, namespace)
         if extras:
             self.error(f"unrecognized arguments: {' '.join(extras)}")
@@ -39,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_command(sub)
     proxy.add_command(sub)
     tape_to_scenario.add_command(sub)
-    add_contract_parser(sub)
+    sub.add_parser("contract", help=contract.HELP, declare=contract.add_commands)
     return parser
 
 

@@ -7,9 +7,7 @@ import argparse
 import sys
 
 from mockexchange.cli.arguments import port, positive_float
-from mockexchange.proxy.app import DEFAULT_TIMEOUT_S, ProxyApp
-from mockexchange.proxy.runner import serve_forever
-from mockexchange.server import bound_port, http_url, listening_socket
+from mockexchange.proxy import DEFAULT_TIMEOUT_S
 
 DEFAULT_PORT = 8080
 
@@ -43,6 +41,11 @@ def add_command(sub: argparse._SubParsersAction) -> None:
 
 
 def proxy(args: argparse.Namespace) -> int:
+    # The proxy's app and server (httpx, Starlette, uvicorn, the schemas) are this command's imports, not the parser's.
+    from mockexchange.proxy.app import ProxyApp
+    from mockexchange.proxy.runner import serve_forever
+    from mockexchange.server import bound_port, http_url, listening_socket
+
     try:
         app = ProxyApp(
             {"kalshi": args.upstream, "deribit": args.deribit_upstream}, record=args.record, timeout_s=args.timeout

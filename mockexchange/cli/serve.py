@@ -1,53 +1,30 @@
 """`mockexchange serve`: one mock in the foreground, on the demo portfolio or a scenario, until interrupted.
 
-What a user can get wrong (the port, the key folder, the scenario) is found before the banner and refused in one line
-on stderr (a scenario file with several problems: a line each), exit status 2, never a traceback. The listening socket
-is bound first, so the banner prints the port actually bound (`--port 0`) and a busy port fails before a long load.
+This module declares the command: its options, their defaults and checks. What it runs is `serving.py`, imported
+only when `serve` runs, so that building the command line (every command does) costs no app, server or scenario
+imports.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import socket
-import sys
-import tempfile
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Collection, Iterator
 
-from mockexchange.admin.guard import allowed_host_names, exposure_warning
-from mockexchange.app import MockApp, build_app
-from mockexchange.auth.kalshi.keys import (
-    EXPECTED_PRIVATE_KEY,
-    KEY_POLICIES,
-    KEY_POLICY_STANDARD,
-    PemError,
-    generate_private_key,
-    load_private_key,
-    private_key_pem,
-)
+from mockexchange.auth.kalshi.keys import KEY_POLICIES, KEY_POLICY_STANDARD
 from mockexchange.auth.kalshi.signature import PSS_SALT_ANY, PSS_SALT_RULES
-from mockexchange.cli import banner
 from mockexchange.cli.arguments import base_url, non_negative_int, port, positive_float, positive_int
-from mockexchange.cli.progress import LoadProgress
-from mockexchange.control import Control, ControlError
-from mockexchange.control.rest_lag import MAX_REST_LAG_MS
-from mockexchange.core.clock import ManualClock
 from mockexchange.core.rate_budgets import OFF, TIERS
-from mockexchange.scenario.generator import generate
-from mockexchange.scenario.key_files import KeyFileError, keep_deribit_key, kept_deribit_key, write_private
-from mockexchange.scenario.model import Scenario
-from mockexchange.scenario.schema import ScenarioError, load_file
-from mockexchange.server import bound_port, http_url, listening_socket, serve_forever
-from mockexchange.settings import DEFAULT_HOST, DEFAULT_JOURNAL_MAX_BYTES, DEFAULT_PORT, DEFAULT_SEED, Settings
-from mockexchange.state import StateError
-from mockexchange.state.file import SYNCHRONOUS
-from mockexchange.tape import TapeError
-from mockexchange.venues.kalshi.profiles import DEFAULT_PROFILE, PROFILES
+from mockexchange.settings import (
+    DEFAULT_HOST,
+    DEFAULT_JOURNAL_MAX_BYTES,
+    DEFAULT_PORT,
+    DEFAULT_PROFILE,
+    DEFAULT_SEED,
+    MAX_REST_LAG_MS,
+    SYNCHRONOUS,
+    Settings,
+)
 
 ADVERTISE_URL_ENV = "MOCKEXCHANGE_ADVERTISE_URL"
 ADVERTISE_KEY_DIR_ENV = "MOCKEXCHANGE_ADVERTISE_KEY_DIR"
@@ -55,10 +32,6 @@ ALLOWED_HOSTS_ENV = "MOCKEXCHANGE_ALLOWED_HOSTS"  # comma-separated, before the 
 ADMIN_TOKEN_ENV = "MOCKEXCHANGE_ADMIN_TOKEN"  # safer than --admin-token: a command line is visible to other users
 PORT_FILE_ENV = "MOCKEXCHANGE_PORT_FILE"  # the Docker image's health check reads the port there
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
-
-
-class Refused(Exception):
-    """A mistake of the user's, or of their machine's: said on stderr, exit status 2."""
 
 
 def add_command(sub: argparse._SubParsersAction) -> None:
@@ -99,7 +72,7 @@ def _content_options(p: argparse._ArgumentGroup) -> None:
     )
     p.add_argument(
         "--profile",
-        choices=sorted(PROFILES),
+        choices=ProfileNames(),
         default=None,
         help=f"Kalshi wire profile (default: the scenario's, else {DEFAULT_PROFILE})",
     )
@@ -286,6 +259,26 @@ def _advertised_options(p: argparse._ArgumentGroup) -> None:
     )  # fmt: skip
 
 
+class ProfileNames(Collection[str]):
+    """`--profile`'s choices: the names in the Kalshi wire profiles' table (venues/kalshi/profiles.py), sorted, read
+    when a profile is given or the help shown: the table imports the venue's renderers and Starlette, which building
+    the command line (every command does) should not."""
+
+    def _names(self) -> list[str]:
+        from mockexchange.venues.kalshi.profiles import PROFILES
+
+        return sorted(PROFILES)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
 def _rest_lag_ms(text: str) -> int:
     value = non_negative_int(text)
     if value > MAX_REST_LAG_MS:
@@ -300,269 +293,6 @@ def _token(text: str) -> str:
 
 
 def serve(args: argparse.Namespace) -> int:
-    if args.scenario is None and (args.speed is not None or args.step):
-        args.parser.error("--speed and --step pace a scenario: give --scenario FILE")
-    try:
-        return _serve(args)
-    except Refused as exc:
-        print(f"mockexchange: {exc}", file=sys.stderr)
-        return 2
+    from mockexchange.cli import serving
 
-
-def _serve(args: argparse.Namespace) -> int:
-    started = time.monotonic()
-    scenario = None if args.scenario is None else _read_scenario(args)
-    key_dir = Path(args.key_dir)
-    if scenario is None or scenario.writes_keys:
-        _check_writable(key_dir)
-    sock = _listen(args.host, args.port)
-    try:
-        if args.port_file is not None:
-            _write_port_file(Path(args.port_file), bound_port(sock))
-        settings = _settings(args, scenario, bound_port(sock))
-        where = banner.Advertised(
-            args.advertise_url or http_url(args.host, settings.port),
-            key_dir,
-            args.advertise_key_dir,
-            settings.signalplus_prefix,
-        )
-        if scenario is None:
-            mock, lines, on_ready = _demo(args, settings, where)
-        else:
-            mock, lines, on_ready = _scenario(args, settings, scenario, where)
-    except BaseException:
-        sock.close()
-        _remove_port_file(args.port_file)
-        raise
-    if (warning := exposure_warning(settings)) is not None:
-        print(warning, file=sys.stderr, flush=True)
-    if mock.replay is not None:  # the tape answers: the keys and snippet of what lies beneath it would mislead
-        lines = banner.replay(where, mock.replay, _beneath(args, mock))
-    if settings.rate_limit_tier != OFF and mock.replay is None:
-        lines.append(f"Rate limits: Kalshi's {settings.rate_limit_tier} tier (GET /_admin/rate_limits: the buckets)")
-    if settings.rest_lag_ms and mock.replay is None:
-        lines.append(
-            f"REST lag: Kalshi's portfolio reads answer as of {settings.rest_lag_ms} ms ago on the exchange clock "
-            "(the websocket does not lag; POST /_admin/rest_lag changes it)"
-        )
-    print("\n".join(lines), flush=True)
-    listening = _address(sock)
-
-    def ready() -> None:
-        print(f"mockexchange: ready in {time.monotonic() - started:.2f}s, listening on {listening}", flush=True)
-        if on_ready is not None:
-            on_ready()
-
-    try:
-        serve_forever(
-            mock, sock, log_level=args.log_level, on_ready=ready, on_stop=lambda: _remove_port_file(args.port_file)
-        )
-    finally:
-        mock.close()  # closed already unless uvicorn failed; a snapshot makes the next start quick
-        _remove_port_file(args.port_file)
-    return 0
-
-
-def _beneath(args: argparse.Namespace, mock: MockApp) -> str:
-    """What a replay's mock holds beneath the tape, in the banner's words."""
-    if mock.persistence is not None and not mock.persistence.created:
-        return f"the state restored from {mock.persistence.status()['path']}"
-    return f"the demo portfolio (seed {args.seed})" if args.scenario is None else f"the scenario {args.scenario}"
-
-
-def _settings(args: argparse.Namespace, scenario: Scenario | None, bound: int) -> Settings:
-    return Settings(
-        host=args.host,
-        port=bound,
-        profile=args.profile or (scenario.profile if scenario and scenario.profile else DEFAULT_PROFILE),
-        timestamp_past_s=args.timestamp_window,
-        timestamp_future_s=args.timestamp_window,
-        admin_open=args.admin_open,
-        allowed_hosts=allowed_host_names(args.allowed_host),
-        admin_token=args.admin_token,
-        scenario_dirs=tuple(args.scenario_dir),
-        key_dirs=(args.key_dir,),  # admin calls may write keys under the folder the user gave
-        kalshi_reject_replays=args.reject_replays,
-        kalshi_pss_salt=args.pss_salt,
-        kalshi_key_policy=args.key_policy,
-        rest_lag_ms=args.rest_lag_ms,
-        kalshi_ended_orders=args.kalshi_ended_orders,
-        deribit_history_size=args.deribit_history_size,
-        rate_limit_tier=args.rate_limit_tier,
-        state=args.state,
-        state_synchronous=args.state_sync,
-        state_journal=args.state_journal,
-        state_recover=args.state_recover,
-        journal_size=args.journal_size,
-        journal_max_bytes=args.journal_max_bytes,
-        generated_responses=args.generated_responses,
-        header_timeout_s=args.header_timeout,
-        body_timeout_s=args.body_timeout,
-        keep_alive_timeout_s=args.keep_alive_timeout,
-        max_connections=args.max_connections,
-        ws_per_message_deflate=args.ws_deflate,
-        replay=args.replay,
-    )
-
-
-def _write_port_file(path: Path, bound: int) -> None:
-    """The port in `path`, whole or not at all (a reader never sees half of it)."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}")
-    try:
-        partial.write_text(f"{bound}\n")
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise Refused(f"the port cannot be written to {path}: {exc.strerror or exc}") from None
-
-
-def _remove_port_file(port_file: str | None) -> None:
-    if port_file is not None:
-        Path(port_file).unlink(missing_ok=True)
-
-
-def _build(settings: Settings, **options: Any) -> MockApp:
-    try:
-        return build_app(settings, **options)
-    except StateError as exc:
-        raise Refused(str(exc)) from None
-    except TapeError as exc:
-        raise Refused(f"the tape cannot be replayed: {exc}") from None
-
-
-def _restored(mock: MockApp, where: banner.Advertised, scenario: str | None) -> list[str] | None:
-    """The banner of a mock whose state file held a state (nothing is loaded over it); None for a new file."""
-    if mock.persistence is None or mock.persistence.created:
-        return None
-    return banner.restored(where, mock, scenario)
-
-
-def _read_scenario(args: argparse.Namespace) -> Scenario:
-    try:
-        scenario = load_file(args.scenario)
-    except ScenarioError as exc:
-        problems = exc.errors
-        raise Refused(
-            f"the scenario cannot be loaded: {problems[0]}"
-            if len(problems) == 1
-            else "the scenario cannot be loaded:\n" + "\n".join(problems)
-        ) from None
-    if args.profile is None and scenario.profile is not None and scenario.profile not in PROFILES:
-        raise Refused(f"{args.scenario}: settings.profile: unknown profile {scenario.profile!r}")
-    return scenario
-
-
-def _check_writable(key_dir: Path) -> None:
-    """Refuse a key folder that cannot be made or written, before anything is printed; a file is written and removed
-    to know (permission bits do not tell root, a read-only mount or a full disk)."""
-    if key_dir.exists() and not key_dir.is_dir():
-        raise Refused(f"the keys cannot be written to {key_dir}: it is a file, not a folder")
-    try:
-        key_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=key_dir):
-            pass
-    except OSError as exc:
-        raise Refused(f"the keys cannot be written to {key_dir}: {exc.strerror or exc}") from None
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    try:
-        return listening_socket(host, port)
-    except socket.gaierror as exc:
-        raise Refused(f"cannot listen on {host}:{port}: the host does not resolve ({exc.strerror})") from None
-    except OSError as exc:
-        raise Refused(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-
-
-def _address(sock: socket.socket) -> str:
-    host, bound = sock.getsockname()[:2]
-    return f"[{host}]:{bound}" if ":" in host else f"{host}:{bound}"
-
-
-def _demo(
-    args: argparse.Namespace, settings: Settings, where: banner.Advertised
-) -> tuple[MockApp, list[str], Callable[[], None] | None]:
-    mock = _build(settings, seed=args.seed)
-    if (lines := _restored(mock, where, None)) is not None:
-        return mock, lines, None
-    keys = where.key_dir
-    with _demo_keys_refused(keys):  # the kept key files are read first: a broken one is refused before the load
-        pems = {name: _kept_pem(keys / name) for name in (banner.DEMO_PEM, banner.FCM_PEM)}
-        deribit_args = kept_deribit_key({}, keys / banner.DERIBIT_KEY)
-    portfolio = generate(mock.scenarios, args.seed, progress=LoadProgress("the demo portfolio"))
-    demo_key, fcm_key = (str(uuid.UUID(int=args.seed + n, version=4)) for n in (0, 1))
-    control = mock.control
-    with _demo_keys_refused(keys):
-        _demo_key(control, portfolio.users[0], keys / banner.DEMO_PEM, pems[banner.DEMO_PEM], demo_key)
-        assert portfolio.fcm_member is not None
-        _demo_key(control, portfolio.fcm_member, keys / banner.FCM_PEM, pems[banner.FCM_PEM], fcm_key)
-        made = control.create_deribit_key(**deribit_args, user_id=portfolio.users[0])
-        deribit = keep_deribit_key(made, keys / banner.DERIBIT_KEY)
-    return mock, banner.demo(where, settings.profile, args.seed, portfolio, (demo_key, fcm_key), deribit), None
-
-
-@contextlib.contextmanager
-def _demo_keys_refused(keys: Path) -> Iterator[None]:
-    """A demo key file that cannot be read, written or used: the serve command's one-line refusal."""
-    try:
-        yield
-    except OSError as exc:
-        raise Refused(f"the demo keys cannot be kept in {keys}: {exc}") from None
-    except (ControlError, KeyFileError) as exc:
-        raise Refused(f"the demo keys cannot be used: {exc}") from None
-
-
-def _kept_pem(pem_path: Path) -> str | None:
-    """The private key kept at `pem_path` (None: none is; a new one is made), so a restarted mock keeps working with
-    the same client config."""
-    if not pem_path.exists():
-        return None
-    pem = pem_path.read_text()
-    try:
-        load_private_key(pem)  # the file is the client's private key: say so when it is not one
-    except PemError as exc:
-        raise ControlError(
-            f"{pem_path} is not {EXPECTED_PRIVATE_KEY} ({exc}); remove it to have a new one made"
-        ) from None
-    return pem
-
-
-def _demo_key(control: Control, user_id: str, pem_path: Path, pem: str | None, key_id: str) -> None:
-    """The demo user's key from the kept PEM, or from a new one written to `pem_path`."""
-    if pem is None:
-        pem = private_key_pem(generate_private_key("rsa"))
-        write_private(pem_path, pem)
-    try:
-        control.create_key(user_id, public_key_pem=pem, key_id=key_id)
-    except ControlError as exc:
-        raise ControlError(f"{pem_path}: {exc}; remove it to have a new one made") from None
-
-
-def _scenario(
-    args: argparse.Namespace, settings: Settings, scenario: Scenario, where: banner.Advertised
-) -> tuple[MockApp, list[str], Callable[[], None] | None]:
-    """Load `scenario` on a ManualClock instead of the demo: run its timeline at once, play it at `--speed`, or leave
-    it for `POST /_admin/scenario/step` (`--step`)."""
-    mock = _build(settings, clock=ManualClock(scenario.start), seed=args.seed)
-    if (lines := _restored(mock, where, args.scenario)) is not None:
-        return mock, lines, None
-    paced = args.speed is not None or args.step
-    name = f"scenario {scenario.name!r}" if scenario.name else f"scenario {args.scenario}"
-    try:
-        loaded = mock.scenarios.load(
-            scenario, reset=False, run=not paced, key_dir=args.key_dir, progress=LoadProgress(name)
-        )
-    except ControlError as exc:
-        raise Refused(f"the scenario failed: {exc}") from None
-    except OSError as exc:
-        raise Refused(f"the scenario's keys cannot be kept in {args.key_dir}: {exc}") from None
-    if args.speed is not None:
-        timeline = f"playing at speed {args.speed:g} once ready"
-    elif args.step:
-        timeline = "waiting for POST /_admin/scenario/step"
-    else:
-        timeline = "ran at load"
-    shown = f"{name} from {args.scenario}" if scenario.name else name
-    lines = banner.scenario(where, settings.profile, shown, loaded, scenario, timeline)
-    on_ready = None if args.speed is None else lambda: mock.scenarios.play_scenario(args.speed)
-    return mock, lines, on_ready
+    return serving.serve(args)

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 from mockexchange.replay.reel import MAX_TAPE_BYTES, read_bounded
-from mockexchange.scenario.from_tape import dumps, scenario_from_tape
 from mockexchange.tape import TapeError
 
 
@@ -35,6 +34,8 @@ def add_command(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from mockexchange.scenario.from_tape import dumps, scenario_from_tape  # this command's, not the parser's
+
     try:
         tape = read_bounded(args.tape)
     except TapeError as exc:

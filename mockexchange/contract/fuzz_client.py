@@ -31,9 +31,9 @@ from pathlib import Path
 import orjson
 
 from mockexchange.contract.account import KEY_ID, SUBTRADERS, private_key_pem_text, seed
-from mockexchange.settings import Settings
+from mockexchange.settings import DEFAULT_PROFILE, Settings
 from mockexchange.venues.kalshi.generated_mode import GENERATED_HEADER, Served
-from mockexchange.venues.kalshi.profiles import DEFAULT_PROFILE, PROFILES
+from mockexchange.venues.kalshi.profiles import PROFILES
 
 BODY_CHARS = 1500  # of each answer in the report
 ANSWERS_LISTED = 8  # per failing run, last first

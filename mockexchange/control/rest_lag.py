@@ -13,9 +13,8 @@ from typing import Any
 
 from mockexchange.control.values import integer
 from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.settings import MAX_REST_LAG_MS
 
-# An hour on the exchange clock: far beyond Kalshi's second, and the history kept is the changes of one lag.
-MAX_REST_LAG_MS = 3_600_000
 _MS = timedelta(milliseconds=1)
 
 

@@ -7,3 +7,5 @@ with the admin API's `GET /_admin/requests`), and writes them to a tape (`tape`)
 On the floor above `server` (it runs with its sockets): may import `server`, `admin` (the journal's routes and
 access rules), `venues` (their error bodies), `journal`, `schema`, `web`, `core`, `redact`, `tape`, `settings`.
 """
+
+DEFAULT_TIMEOUT_S = 30.0  # an upstream that has not connected or answered in this long is a 502 (`proxy --timeout`)

@@ -24,6 +24,7 @@ from mockexchange.admin.routes import ADMIN_PREFIX, guarded, journal_routes
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
 from mockexchange.journal import DEFAULT_MAX_BYTES, DEFAULT_SIZE, Journal
+from mockexchange.proxy import DEFAULT_TIMEOUT_S
 from mockexchange.proxy.forward import forward_http
 from mockexchange.proxy.sockets import forward_websocket
 from mockexchange.proxy.upstreams import Upstream
@@ -31,8 +32,6 @@ from mockexchange.settings import Settings
 from mockexchange.tape import TapeWriter
 from mockexchange.version import __version__
 from mockexchange.web import json_line_response
-
-DEFAULT_TIMEOUT_S = 30.0  # an upstream that has not connected or answered in this long is a 502
 
 
 class ProxyApp:

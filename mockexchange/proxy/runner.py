@@ -10,7 +10,8 @@ from typing import Any
 
 import uvicorn
 
-from mockexchange.proxy.app import DEFAULT_TIMEOUT_S, ProxyApp
+from mockexchange.proxy import DEFAULT_TIMEOUT_S
+from mockexchange.proxy.app import ProxyApp
 from mockexchange.proxy.sockets import MAX_FRAME_BYTES
 from mockexchange.server import GuardedH11Protocol, GuardedWebSocketProtocol, InThread
 

@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from mockexchange.auth.deribit.tokens import digest
+from mockexchange.settings import SYNCHRONOUS
 from mockexchange.state.mark import MarkWriter
 
 APPLICATION_ID = 0x6D6B7863  # "mkxc"
 FORMAT = 3  # user_version: the tables below and the meaning of a command's record
 UPGRADED = (1, 2)  # the earlier formats this mockexchange upgrades on opening
-SYNCHRONOUS = ("normal", "full")
 _SQLITE_HEADER = b"SQLite format 3\x00"
 CHECKSUM = "checksum"  # the meta key of the meta table's own checksum
 

@@ -121,7 +121,6 @@ PROFILES: dict[str, Profile] = {
         live_order=orders_render.order_legacy,
     ),
 }
-DEFAULT_PROFILE = "3.34"
 
 
 def profile(name: str) -> Profile:
