@@ -43,26 +43,36 @@ FILTERED = [
 
 @pytest.mark.parametrize(("path", "query"), FILTERED)
 def test_a_page_filtered_past_many_records_runs_long_beside_the_other_clients(many, monkeypatch, path, query) -> None:
-    maker, carol = signed(many, "maker"), signed(many, "carol")
-    maker.timeout = carol.timeout = WAIT
+    maker = signed(many, "maker")
+    page, steps, balance = long_read_beside(many, monkeypatch, maker, maker, path, **query)
+    assert balance["balance"] > 0
+    assert page == {"fills" if "fills" in path else "orders": [], "cursor": ""}
+    assert RECORDS <= len(steps) <= RECORDS + 2  # a step a record passed over
+
+
+def long_read_beside(
+    mock: MockServer, monkeypatch: pytest.MonkeyPatch, reader: httpx.Client, own: httpx.Client, path: str,
+    **query: object,
+) -> tuple[dict, list, dict]:  # fmt: skip
+    """`reader`'s read of `path`, held at its steps: the health check and carol's read answer meanwhile, and `own`'s
+    balance (an account the read touches) waits for the read's end. The page, the steps it took, and that balance."""
+    carol = signed(mock, "carol")
+    reader.timeout = own.timeout = carol.timeout = WAIT
     carols = ok(carol, "/portfolio/positions")
-    lock = many.ledger.lock
+    lock = mock.ledger.lock
     inside, go_on, steps = held_at_its_steps(lock, monkeypatch)
     with ThreadPoolExecutor(2) as pool:
-        read = pool.submit(ok, maker, path, **query)
+        read = pool.submit(ok, reader, path, **query)
         assert inside.wait(WAIT), "the read never ran long"
         try:
-            assert httpx.get(f"{many.base_url}/_admin/health", timeout=WAIT).status_code == 200
+            assert httpx.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
             assert ok(carol, "/portfolio/positions") == carols
-            held = pool.submit(ok, maker, "/portfolio/balance")
-            assert waited(lambda: lock.held_back == 1), "the maker's own read was not held back"
+            held = pool.submit(ok, own, "/portfolio/balance")
+            assert waited(lambda: lock.held_back == 1), "the account's own read was not held back"
             assert not held.done()
         finally:
             go_on.set()
-        page = read.result(WAIT)
-        assert held.result(WAIT)["balance"] > 0
-    assert page == {"fills" if "fills" in path else "orders": [], "cursor": ""}
-    assert RECORDS <= len(steps) <= RECORDS + 2  # a step a record passed over
+        return read.result(WAIT), steps, held.result(WAIT)
 
 
 def test_a_filtered_page_that_fills_soon_stays_on_the_event_loop(many, monkeypatch) -> None:
@@ -87,24 +97,9 @@ def fcm_read_beside(
     mock.create_account("fcm", fcm_member=True)
     mock.create_account("fcm_A", subtrader_of="fcm", balance_cents=1_000_000)
     seed(mock)
-    member, bound, carol = signed(mock, "fcm"), signed(mock, "fcm", subtrader_id="fcm_A"), signed(mock, "carol")
-    member.timeout = bound.timeout = carol.timeout = WAIT
-    carols = ok(carol, "/portfolio/positions")
-    lock = mock.ledger.lock
-    inside, go_on, steps = held_at_its_steps(lock, monkeypatch)
-    with ThreadPoolExecutor(2) as pool:
-        read = pool.submit(ok, member, path, **query)
-        assert inside.wait(WAIT), "the read never ran long"
-        try:
-            assert httpx.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
-            assert ok(carol, "/portfolio/positions") == carols
-            held = pool.submit(ok, bound, "/portfolio/balance")
-            assert waited(lambda: lock.held_back == 1), "the subtrader's own read was not held back"
-            assert not held.done()
-        finally:
-            go_on.set()
-        page = read.result(WAIT)
-        assert held.result(WAIT) == ok(bound, "/portfolio/balance")
+    member, bound = signed(mock, "fcm"), signed(mock, "fcm", subtrader_id="fcm_A")
+    page, steps, balance = long_read_beside(mock, monkeypatch, member, bound, path, **query)
+    assert balance == ok(bound, "/portfolio/balance")
     return page, steps
 
 
