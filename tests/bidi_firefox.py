@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from waits import HANG_S
 from websockets.sync.client import ClientConnection, connect
 
 LISTENING = re.compile(r"WebDriver BiDi listening on (ws://\S+)")
@@ -126,7 +127,7 @@ class Firefox:
         value = result["result"]
         return None if value.get("type") == "undefined" else json.loads(value["value"])
 
-    def wait_for(self, expression: str, timeout: float = 10) -> Any:
+    def wait_for(self, expression: str, timeout: float = HANG_S) -> Any:
         """Poll a script expression until it is truthy; its value."""
         deadline = time.monotonic() + timeout
         while True:

@@ -37,6 +37,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from test_proxy import serving
+from waits import HANG_MS
 from websockets.sync.client import connect
 
 from mockexchange.auth.kalshi.signature import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
@@ -55,7 +56,9 @@ except ImportError:  # failed on below, with what to install: a browser test is 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 POSITIONS = "/trade-api/v2/portfolio/positions"
-WAIT_MS = 10_000
+WAIT_MS = HANG_MS  # a page change may take this long before the test calls it a hang (waits.py)
+if sync_playwright is not None:
+    expect.set_options(timeout=WAIT_MS)  # every expect of the browser tests, those that name no timeout too
 
 
 def chromium_path() -> str:
@@ -97,6 +100,7 @@ def sandbox() -> Iterator[tuple[MockServer, KalshiSigner]]:
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1500, "height": 1000}, color_scheme="light")
+    context.set_default_timeout(WAIT_MS)  # an action's wait (a click's target), as every expect's below
     opened = context.new_page()
     noise: list[str] = []
     opened.on("console", lambda message: noise.append(f"console {message.type}: {message.text}")

@@ -14,11 +14,12 @@ from typing import TypeVar
 
 import httpx
 import pytest
+from waits import HANG_S
 
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.stepping import EVERYTHING, SWITCH_US, Footprint, MustStep, StateLock, restarting
 
-WAIT = 10  # seconds an event may take to come, on a loaded machine, before the test gives up
+WAIT = HANG_S  # seconds an event may take to come before the test calls it a hang (waits.py)
 SWEEP = Footprint.of({"maker", "taker"}, {"M"})
 T = TypeVar("T")
 

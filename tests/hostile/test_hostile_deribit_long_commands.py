@@ -15,6 +15,7 @@ import httpx
 import pytest
 from deribit_rpc import Deribit
 from test_stepping import beside_a_pause
+from waits import HANG_S
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit.order_entry import submit_order
@@ -25,7 +26,7 @@ from mockexchange.server import MockServer
 T0 = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 SWEPT, OTHER = "BTC-PERPETUAL", "ETH-PERPETUAL"
 DATED = "BTC-26NOV26"  # delivered at 08:00 on 26 Nov
-WAIT = 30
+WAIT = HANG_S  # seconds an answer may take before the test calls it a hang (waits.py)
 
 
 @pytest.fixture(name="mock")

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from kalshi_http import signed
 from test_stepping import beside_a_pause
+from waits import HANG_S
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.orders import ORDER
@@ -28,7 +29,7 @@ from mockexchange.server import MockServer
 T0 = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 SWEPT, OTHER = "KXDEEP-26NOV-A", "KXCALM-26NOV-B"
 MAKERS = DEEP + 50  # resting one-contract asks at 0.50: more than a command may sweep on the loop
-WAIT = 30  # seconds an answer may take on a loaded machine before the test gives up
+WAIT = HANG_S  # seconds an answer may take before the test calls it a hang (waits.py)
 CAROL_READS = ("/portfolio/balance", "/portfolio/positions", "/portfolio/orders", "/portfolio/fills")
 
 

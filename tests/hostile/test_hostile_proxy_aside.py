@@ -11,12 +11,13 @@ from typing import Any
 
 import plain_http
 import pytest
+from waits import HANG_S
 
 from mockexchange.proxy import forward
 from mockexchange.proxy.runner import ProxyServer
 from mockexchange.server import MockServer
 
-WAIT = 30
+WAIT = HANG_S  # seconds an answer may take before the test calls it a hang (waits.py)
 
 
 @pytest.fixture(name="proxy")
