@@ -145,7 +145,7 @@ class Crossing:
             limit = self._post_only_price(side, reject_post_only)
             order = replace(order, price=at_tick(instrument, limit))
         # A reduce-only order takes no more than reduces the position; what is left of it may rest (holding no
-        # margin) as any limit order's does.
+        # margin), cut to what still reduces once it has taken (`_reduce_rest`).
         taking = min(size, self._reducible(order)) if order.reduce_only else size
         step = _stepper(self.book)
         plan = self.ticks.plan(side, taking, limit, order.account_id, SELF_TRADE, step=step) if taking else Matched()
@@ -158,6 +158,8 @@ class Crossing:
         order, trades = self._fill(order, plan, fees)
         left = size - plan.filled
         rests = limit is not None and order.time_in_force in RESTING and not plan.stopped
+        if order.reduce_only and left and rests:
+            order, left = self._reduce_rest(order, left)
         if left and rests and not self.ticks.crosses(side, limit):  # a reduce-only remainder may still cross
             return self._rest(order, side, limit, left), trades
         if order.remaining == ZERO:
@@ -181,6 +183,16 @@ class Crossing:
         size = self.book.position_state(order.user_id, order.instrument_name, order.account_id).position.size
         against = -size if order.direction == "buy" else size
         return int(against / self.instrument.min_trade_amount) if against > ZERO else 0
+
+    def _reduce_rest(self, order: DerivativeOrder, left: int) -> tuple[DerivativeOrder, int]:
+        """What of a reduce-only order's remainder may rest: no more than what is left of the position to reduce
+        (resting, it may fill as a maker: more would open or add to a position). Cut, its amount is what it filled
+        and what rests; nothing left to reduce, the remainder ends cancelled."""
+        units = min(left, self._reducible(order))
+        if units and units < left:
+            amount = order.filled_amount + units * self.instrument.min_trade_amount
+            order = replace(order, amount=amount, max_show=min(order.max_show, amount))
+        return order, units
 
     def _check(self, order: DerivativeOrder, plan: Matched) -> list[tuple[Decimal, Decimal]]:
         """Each match's fees (taker, maker), once its fills are known to keep every bound: run through copies of the
