@@ -30,6 +30,9 @@ from schemathesis.generation.hypothesis import builder  # noqa: F401  (its impor
 
 import mockexchange
 
+# Each test's CPU, measured in every test directory's tests (contracts/ too): tests/cpu_cost.py.
+pytest_plugins = ["tests.cpu_cost"]
+
 # Every module of the package, once: the pool of constants Hypothesis draws from is then the same whatever runs.
 for _module in pkgutil.walk_packages(mockexchange.__path__, "mockexchange."):
     if not _module.name.endswith(("__main__", "contract.hooks")):  # hooks: the contract check's child reads its env
