@@ -145,7 +145,7 @@ class Crossing:
             limit = self._post_only_price(side, reject_post_only)
             order = replace(order, price=at_tick(instrument, limit))
         # A reduce-only order takes no more than reduces the position; what is left of it may rest (holding no
-        # margin), cut to what still reduces once it has taken (`_reduce_rest`).
+        # margin), cut to what still reduces once it has taken (`_reduce_rest`, `_hold`).
         taking = min(size, self._reducible(order)) if order.reduce_only else size
         step = _stepper(self.book)
         plan = self.ticks.plan(side, taking, limit, order.account_id, SELF_TRADE, step=step) if taking else Matched()
@@ -155,11 +155,17 @@ class Crossing:
         if check_funds and not order.reduce_only:
             self._check_funds(order, plan, fees, limit)
         self.ticks.apply(plan, step)
+        makers = {
+            (maker.user_id, maker.account_id) for maker in (self.kept.orders[m.maker.order_id] for m in plan.matches)
+        }
         order, trades = self._fill(order, plan, fees)
+        for user_id, account_id in makers:
+            self._hold(user_id, account_id)
+        room = self._hold(order.user_id, order.account_id)
         left = size - plan.filled
         rests = limit is not None and order.time_in_force in RESTING and not plan.stopped
         if order.reduce_only and left and rests:
-            order, left = self._reduce_rest(order, left)
+            order, left = self._reduce_rest(order, left, room[order.direction])
         if left and rests and not self.ticks.crosses(side, limit):  # a reduce-only remainder may still cross
             return self._rest(order, side, limit, left), trades
         if order.remaining == ZERO:
@@ -180,15 +186,49 @@ class Crossing:
 
     def _reducible(self, order: DerivativeOrder) -> int:
         """The units of a reduce-only order that reduce the wallet's position (0: none)."""
-        size = self.book.position_state(order.user_id, order.instrument_name, order.account_id).position.size
-        against = -size if order.direction == "buy" else size
+        return self._against(order.user_id, order.account_id, order.direction)
+
+    def _against(self, user_id: str, account_id: int, direction: str) -> int:
+        """The units of the wallet's position an order in `direction` would reduce (0: none)."""
+        size = self.book.position_state(user_id, self.instrument.instrument_name, account_id).position.size
+        against = -size if direction == "buy" else size
         return int(against / self.instrument.min_trade_amount) if against > ZERO else 0
 
-    def _reduce_rest(self, order: DerivativeOrder, left: int) -> tuple[DerivativeOrder, int]:
+    def _hold(self, user_id: str, account_id: int) -> dict[str, int]:
+        """The wallet's resting reduce-only orders on the instrument held together to what its position leaves to
+        reduce, the oldest kept first: past it, the newest are cut, or cancelled (filled as makers, they would open or
+        add to a position). Answers what each direction leaves to reduce beside them."""
+        instrument, kept = self.instrument, self.kept
+        room = {direction: self._against(user_id, account_id, direction) for direction in ("buy", "sell")}
+        for resting in kept.of_wallet(account_id, instrument.instrument_name):
+            if not resting.reduce_only or resting.order_id not in self.ticks:
+                continue
+            units = amount_units(instrument, resting.remaining)
+            held = min(units, room[resting.direction])
+            room[resting.direction] -= held
+            if held == units:
+                continue
+            if held:
+                amount = resting.filled_amount + held * instrument.min_trade_amount
+                resting = replace(
+                    resting, amount=amount, max_show=min(resting.max_show, amount), updated=self.book.clock.now()
+                )
+                self.ticks.reduce(resting.order_id, held)
+                kept.put(resting)
+            else:
+                resting = replace(
+                    resting, order_state="cancelled", cancel_reason="reduce_only", updated=self.book.clock.now()
+                )
+                kept.close(resting, self.book.history_size)
+            self.book.bus.publish(Change(CHANGE, resting.user_id, resting))
+        return room
+
+    def _reduce_rest(self, order: DerivativeOrder, left: int, room: int) -> tuple[DerivativeOrder, int]:
         """What of a reduce-only order's remainder may rest: no more than what is left of the position to reduce
-        (resting, it may fill as a maker: more would open or add to a position). Cut, its amount is what it filled
-        and what rests; nothing left to reduce, the remainder ends cancelled."""
-        units = min(left, self._reducible(order))
+        beside the wallet's other resting reduce-only orders (`room`; resting, it may fill as a maker: more would
+        open or add to a position). Cut, its amount is what it filled and what rests; nothing left to reduce, the
+        remainder ends cancelled."""
+        units = min(left, room)
         if units and units < left:
             amount = order.filled_amount + units * self.instrument.min_trade_amount
             order = replace(order, amount=amount, max_show=min(order.max_show, amount))

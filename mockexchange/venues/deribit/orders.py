@@ -48,8 +48,9 @@ ORDER_FILTERS: dict[str, tuple[str, ...]] = {
 
 Row = dict[str, Any]
 # Deribit's cancel_reason has no word for why an order's remainder ended unfilled (immediate_or_cancel, fill_or_kill,
-# a market order with no more to take, self-trade prevention): those show `user_request`, its default. An order
-# cancelled by its instrument's expiry shows `settlement`. The book keeps its own word (docs/known-differences.md).
+# a market order with no more to take, self-trade prevention, a reduce-only order with nothing left to reduce): those
+# show `user_request`, its default. An order cancelled by its instrument's expiry shows `settlement`. The book keeps
+# its own word (docs/known-differences.md).
 CANCEL_REASONS = {
     "session_end": "settlement",
     "user_request": "user_request",
