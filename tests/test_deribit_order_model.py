@@ -3,8 +3,8 @@ written apart from the engine: one perpetual, three accounts, amounts in units o
 prices in ticks. The model matches price then time, stops a taker at its own wallet's order (`reject_taker`), lets a
 reduce-only order take only what reduces and rest only what is then left to reduce, edits as docs/deribit.md says
 (made smaller at its price it keeps its place; else it enters again behind the others), and fires stop and take
-orders on the index, oldest first; a resting reduce-only order fills as a maker as any other does (it is not cut
-again as the position moves: docs/known-differences.md). After each step: the trades, every fill's price and size,
+orders on the index, oldest first; a wallet's resting reduce-only orders are held together to what its position
+leaves to reduce as it moves (the oldest placed kept first). After each step: the trades, every fill's price and size,
 the book's levels, the open orders and the positions are the model's."""
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class Resting:
     reduce_only: bool
     seq: int  # its place in time at its price (resting); when it was placed (waiting on its trigger)
     trigger: tuple[str, int] | None = None  # a stop or take order's kind and trigger price in ticks
+    placed: int = 0  # when it was placed: a wallet's reduce-only orders are held to its position oldest first
 
     @property
     def left(self) -> int:
@@ -79,7 +80,7 @@ class OrderModel(RuleBasedStateMachine):
         """The order crossing the model's book: its fills (ticks, units); what is left rested or not."""
         side, other = order.side, ASK if order.side == BID else BID
         taking = min(order.left, self._reducible(order.user, side)) if order.reduce_only else order.left
-        fills, stopped = [], False
+        fills, stopped, makers = [], False, set()
         for maker in self._queue(other):
             if not taking or (maker.ticks > order.ticks if side == BID else maker.ticks < order.ticks):
                 break
@@ -87,6 +88,7 @@ class OrderModel(RuleBasedStateMachine):
                 stopped = True
                 break
             size = min(taking, maker.left)
+            makers.add(maker.user)
             fills.append((maker.ticks, size))
             taking -= size
             maker.filled += size
@@ -98,10 +100,13 @@ class OrderModel(RuleBasedStateMachine):
             self.positions[maker.user] -= sign * size
             if not maker.left:
                 self.resting.remove(maker)
+        for user in makers:
+            self._hold(user)
+        room = self._hold(order.user)
         left = order.left
         if left and resting and not stopped:
             if order.reduce_only:
-                cut = min(left, self._reducible(order.user, side))
+                cut = min(left, room[side])
                 if cut and cut < left:
                     order.amount = order.filled + cut
                 left = cut
@@ -111,6 +116,19 @@ class OrderModel(RuleBasedStateMachine):
                 order.seq = self.seq
                 self.resting.append(order)
         return fills
+
+    def _hold(self, user: str) -> dict[str, int]:
+        """The user's resting reduce-only orders held to what its position leaves to reduce, the oldest placed kept
+        first (the newest cut, or cancelled); what each side leaves beside them."""
+        room = {side: self._reducible(user, side) for side in (BID, ASK)}
+        for order in sorted((o for o in self.resting if o.user == user and o.reduce_only), key=lambda o: o.placed):
+            held = min(order.left, room[order.side])
+            room[order.side] -= held
+            if held and held < order.left:
+                order.amount = order.filled + held
+            elif not held:
+                self.resting.remove(order)
+        return room
 
     def _fire(self) -> None:
         """Every waiting order whose trigger the index reached enters the book, the oldest first (a stop buy and a
@@ -139,7 +157,8 @@ class OrderModel(RuleBasedStateMachine):
             user, PERP, "buy" if side == BID else "sell", str(units * UNIT), str(ticks * TICK),
             time_in_force="good_til_cancelled" if resting else "immediate_or_cancel", reduce_only=reduce_only,
         )  # fmt: skip
-        order = Resting(placed["order"]["order_id"], user, side, ticks, units, 0, reduce_only, 0)
+        self.seq += 1
+        order = Resting(placed["order"]["order_id"], user, side, ticks, units, 0, reduce_only, 0, placed=self.seq)
         expected = self._enter(order, resting)
         assert [(Decimal(t["price"]) / TICK, Decimal(t["amount"]) / UNIT) for t in placed["trades"]] == expected
 
@@ -158,7 +177,7 @@ class OrderModel(RuleBasedStateMachine):
         )  # fmt: skip
         self.seq += 1
         self.waiting.append(Resting(placed["order"]["order_id"], user, side, ticks, units, 0, reduce_only, self.seq,
-                                    (kind, trigger)))  # fmt: skip
+                                    (kind, trigger), self.seq))  # fmt: skip
         self._fire()
 
     @rule(ticks=st.sampled_from([119_996, 120_000, 120_004]))

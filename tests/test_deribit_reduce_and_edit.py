@@ -100,3 +100,26 @@ def test_a_bid_edited_down_trades_at_its_new_price_only(clients) -> None:
     taken = bob.decimal("private/sell", instrument_name=PERP, amount=40, price=59000)
     assert [(t["price"], t["amount"]) for t in taken["trades"]] == [(59000, 40)]
     assert alice.decimal("private/get_order_state", order_id=bid["order_id"])["filled_amount"] == 40
+
+
+def test_resting_reduce_only_orders_are_held_to_the_position_as_it_moves(clients) -> None:
+    alice, bob = clients
+    long_100(alice, bob)
+    first = alice.decimal("private/sell", instrument_name=PERP, amount=100, price=61000, reduce_only=True)["order"]
+    assert (first["order_state"], first["amount"]) == ("open", 100)
+    # Beside the first, nothing is left to reduce: a second ends at once.
+    second = alice.decimal("private/sell", instrument_name=PERP, amount=50, price=62000, reduce_only=True)
+    assert second["trades"] == [] and second["order"]["order_state"] == "cancelled"
+    # The long shrinks by a plain sell, resting then taken, or taking: the reduce-only sell is cut to what is left.
+    alice.result("private/sell", instrument_name=PERP, amount=30, price=60500)
+    bob.result("private/buy", instrument_name=PERP, amount=30, price=60500)
+    held = alice.decimal("private/get_order_state", order_id=first["order_id"])
+    assert (size(alice), held["order_state"], held["amount"]) == (70, "open", 70)
+    bob.result("private/buy", instrument_name=PERP, amount=30, price=59000)
+    alice.result("private/sell", instrument_name=PERP, amount=30, price=59000)
+    held = alice.decimal("private/get_order_state", order_id=first["order_id"])
+    assert (size(alice), held["order_state"], held["amount"]) == (40, "open", 40)
+    assert alice.decimal("public/get_order_book", instrument_name=PERP)["asks"] == [[61000, 40]]
+    taken = bob.decimal("private/buy", instrument_name=PERP, amount=500, price=61000)
+    assert [(t["price"], t["amount"]) for t in taken["trades"]] == [(61000, 40)]
+    assert size(alice) == 0
