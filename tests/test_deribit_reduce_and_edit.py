@@ -1,7 +1,7 @@
 """A Deribit client's reduce-only orders and edits over real HTTP: a reduce-only order only ever reduces (one that
 cannot reduce trades nothing and rests nothing that could add; one larger than the position rests no more than what is
-left of the position, so a later taker cannot open a position through it); an edit that moves a bid down is matched
-at its new price, as the public book shows it."""
+left of the position, so a later taker cannot open a position through it; resting ones are held to the position as it
+moves); an edit that moves a bid down is matched at its new price, as the public book shows it."""
 
 from __future__ import annotations
 
