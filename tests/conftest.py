@@ -22,15 +22,15 @@ from collections import defaultdict
 
 import pytest
 
-from tests.cpu_cost import budget_minutes, cpu_of
+from tests.cpu_cost import budget_minutes, cpu_of, name_of
 
 # A second of a test's own reads about two under scripts/test (more workers than cores): the limit is read that way.
 FAST_LIMIT_S = 2.0
 
 # A test's CPU is its time alone on a core, which a loaded machine does not stretch.
 FAST_CPU_LIMIT_S = 1.0
-# A hundredth of the whole run's budget (8.4 s of 14 minutes) is many times what a slow test costs on average (some
-# 0.7 s): one that costs that much has a cheaper way, or is the budget's to argue over, by name.
+# A hundredth of the whole run's budget (8.4 s of 14 minutes) is eight times what a slow test costs on average (about
+# a second): one that costs that much has a cheaper way, or is the budget's to argue over, by name.
 SHARE_OF_BUDGET = 0.01
 
 _DURATIONS: defaultdict[str, float] = defaultdict(float)
@@ -47,10 +47,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     # Under xdist this runs in the controlling process, for the reports every worker sends; `keywords` holds the marks.
+    name = name_of(report)  # a schemathesis operation's test is one of its own
     if "slow" not in report.keywords:
-        _UNMARKED.add(report.nodeid)
-        _DURATIONS[report.nodeid] += report.duration
-    _CPU[report.nodeid] += cpu_of(report)
+        _UNMARKED.add(name)
+        _DURATIONS[name] += report.duration
+    _CPU[name] += cpu_of(report)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

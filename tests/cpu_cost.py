@@ -28,7 +28,7 @@ BUDGET_SENTENCE = re.compile(r"the whole run at most (\d+) CPU-minutes and the f
 FAST_SUBSET = "not slow"  # the -m expression of the inner loop's subset (tests/conftest.py)
 
 _MARK = pytest.StashKey[float]()
-_SPENT: dict[str, dict[str, object]] = {}  # nodeid -> its CPU, wall time and mark, summed over its phases
+_SPENT: dict[str, dict[str, object]] = {}  # a test's name -> its CPU, wall time and mark, summed over its phases
 
 
 def cpu_now() -> float:
@@ -40,6 +40,14 @@ def cpu_now() -> float:
 def cpu_of(report: pytest.TestReport) -> float:
     """The CPU a phase's report carries (none when this plugin did not measure it)."""
     return dict(report.user_properties).get(CPU_PROPERTY, 0.0)
+
+
+def name_of(report: pytest.TestReport) -> str:
+    """A test's node id, and the operation of a schemathesis test: its tests of one function share their node id."""
+    name = report.location[2]
+    if "[" in name and not report.nodeid.endswith("]"):
+        return report.nodeid + name[name.index("[") :]
+    return report.nodeid
 
 
 def budget_minutes(readme: Path = README) -> dict[str, int]:
@@ -77,7 +85,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    spent = _SPENT.setdefault(report.nodeid, {"cpu_s": 0.0, "wall_s": 0.0, "slow": "slow" in report.keywords})
+    spent = _SPENT.setdefault(name_of(report), {"cpu_s": 0.0, "wall_s": 0.0, "slow": "slow" in report.keywords})
     spent["cpu_s"] += cpu_of(report)
     spent["wall_s"] += report.duration
 

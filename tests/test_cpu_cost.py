@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cpu_cost import README, budget_minutes, part_run
+from tests.cpu_cost import README, budget_minutes, name_of, part_run
 
 pytest_plugins = ["pytester"]
 
@@ -99,6 +99,21 @@ def test_the_costliest_tests_are_listed_first_wherever_they_spent_it(pytester, m
     costs = [float(cpu) for cpu, _, _ in listed]
     assert min(costs[:3]) >= BURN_S > max(costs[3:]), out.getvalue()
     assert total_s >= sum(costs), "the whole run costs at least what its tests do"
+
+
+@pytest.mark.parametrize(
+    ("nodeid", "domain", "name"),
+    [
+        # schemathesis' tests of one function share its node id: each is its operation's
+        ("t.py::test_fuzz", "test_fuzz[POST /_admin/fill]", "t.py::test_fuzz[POST /_admin/fill]"),
+        ("t.py::test_it[a]", "test_it[a]", "t.py::test_it[a]"),
+        ("t.py::Case::test_it[a]", "Case.test_it[a]", "t.py::Case::test_it[a]"),
+        ("t.py::test_it", "test_it", "t.py::test_it"),
+    ],
+)
+def test_a_test_is_named_by_its_node_id_and_a_schemathesis_operation(nodeid, domain, name):
+    report = pytest.TestReport(nodeid, ("t.py", 1, domain), {}, "passed", None, "call")
+    assert name_of(report) == name
 
 
 def test_readme_states_the_budget_the_report_holds_runs_to():
