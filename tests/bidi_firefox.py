@@ -148,17 +148,27 @@ class Firefox:
         })  # fmt: skip
 
     def click(self, selector: str) -> None:
-        """A real mouse click at the middle of the element."""
-        box = self.evaluate(
-            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
-            " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
-            " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
-        )
-        self.command("input.performActions", {"context": self.context, "actions": [{
-            "type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
-            "actions": [{"type": "pointerMove", "x": int(box[0]), "y": int(box[1]), "origin": "viewport"},
-                        {"type": "pointerDown", "button": 0}, {"type": "pointerUp", "button": 0}],
-        }]})  # fmt: skip
+        """A real mouse click at the middle of the element. The page may move under the pointer between finding the
+        element and the click (a list filled again, a panel that loaded above it): the element says whether it got
+        the click, and a click it did not get is made again, until a hang's ceiling."""
+        target = json.dumps(selector)
+        deadline = time.monotonic() + HANG_S
+        while True:
+            box = self.evaluate(
+                f"(() => {{ const e = document.querySelector({target}); e.scrollIntoView({{block: 'center'}});"
+                " window.bidiClicked = false;"
+                " e.addEventListener('click', () => { window.bidiClicked = true; }, {once: true});"
+                " const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+            )
+            self.command("input.performActions", {"context": self.context, "actions": [{
+                "type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
+                "actions": [{"type": "pointerMove", "x": int(box[0]), "y": int(box[1]), "origin": "viewport"},
+                            {"type": "pointerDown", "button": 0}, {"type": "pointerUp", "button": 0}],
+            }]})  # fmt: skip
+            if self.evaluate("window.bidiClicked === true"):  # dispatched before performActions answers
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{selector} never got a click within {HANG_S} s")
 
     def screenshot(self, path: Path) -> Path:
         shot = self.command("browsingContext.captureScreenshot", {"context": self.context, "origin": "document"})
