@@ -17,7 +17,9 @@ from mockexchange.bounded_json import parse_json
 
 # Of an answer read to find its refusal: a venue's error body is far smaller; a larger one's refusal is not read.
 READ_BYTES = 64 * 1024
-_DIAGNOSIS_FIELD = "mockexchange_diagnosis"  # the mock's explanation in a venue's websocket error
+# The mock's explanation beside a venue's error (Kalshi's websocket error, Deribit's error object), in a field real
+# clients ignore: named once, here, for the venues that write it and the journal that reads it.
+DIAGNOSIS_FIELD = "mockexchange_diagnosis"
 
 
 def refused(code: Any, message: Any) -> dict[str, Any]:
@@ -56,11 +58,11 @@ def of_frame(frame: Any) -> tuple[dict[str, Any] | None, str | None]:
     if not isinstance(frame, Mapping):
         return None, None
     if frame.get("type") == "error":  # Kalshi's: the diagnosis beside `msg`
-        said, diagnosis = frame.get("msg"), frame.get(_DIAGNOSIS_FIELD)
+        said, diagnosis = frame.get("msg"), frame.get(DIAGNOSIS_FIELD)
         said = said if isinstance(said, Mapping) else {}
         return refused(said.get("code"), said.get("msg")), diagnosis if isinstance(diagnosis, str) else None
     error = frame.get("error")
     if not isinstance(error, Mapping):
         return None, None
-    diagnosis = error.get(_DIAGNOSIS_FIELD)  # Deribit's: in the error
+    diagnosis = error.get(DIAGNOSIS_FIELD)  # Deribit's: in the error
     return refused(error.get("code"), error.get("message")), diagnosis if isinstance(diagnosis, str) else None

@@ -20,6 +20,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockexchange.core.clock import Clock
+from mockexchange.refusal import DIAGNOSIS_FIELD
 from mockexchange.replay.matching import Shape, differences, frame_shape, nearest, shape
 from mockexchange.replay.reel import Connection, Reel, Segment
 from mockexchange.tape import decode_body, encode_body
@@ -244,7 +245,7 @@ class _Socket:
             reply = self.refusals.deribit(live_id, NOT_FOUND, said)
         else:
             reply = {"id": live_id, "type": "error", "msg": {"code": 1, "msg": "Unable to process message",
-                                                           "mockexchange_diagnosis": said}}  # fmt: skip
+                                                           DIAGNOSIS_FIELD: said}}  # fmt: skip
         await self._text(json.dumps(reply, ensure_ascii=False, separators=(",", ":")))
 
     async def _refuse(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.auth.deribit.errors import AuthFailure
+from mockexchange.refusal import DIAGNOSIS_FIELD
 
 # code -> message
 ERROR = (10001, "error")
@@ -88,7 +89,7 @@ class RpcError(Exception):
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.data is not None:
             error["data"] = self.data
-        error["mockexchange_diagnosis"] = self.diagnosis
+        error[DIAGNOSIS_FIELD] = self.diagnosis
         return error
 
 

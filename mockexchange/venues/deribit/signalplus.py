@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockexchange.auth.deribit.errors import AuthFailure
+from mockexchange.refusal import DIAGNOSIS_FIELD
 from mockexchange.venues.deribit import journaling, rate_limits
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.deribit.envelope import load_json, read_limited_body
@@ -106,7 +107,7 @@ def error_response(raw: bytes, error: RpcError, status: int) -> Response:
     body: dict[str, Any] = {"rid": _rid(raw), "error": {"code": error.code, "message": error.message}, "result": None}
     if error.data is not None:
         body["error"]["data"] = error.data
-    body["error"]["mockexchange_diagnosis"] = error.diagnosis
+    body["error"][DIAGNOSIS_FIELD] = error.diagnosis
     return json_response(body, status, {DIAGNOSIS_HEADER: header_safe(error.diagnosis)})
 
 

@@ -27,6 +27,7 @@ import orjson
 
 from mockexchange.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
 from mockexchange.core.numbers import excerpt
+from mockexchange.refusal import DIAGNOSIS_FIELD
 
 Envelope = dict[str, Any]
 
@@ -111,8 +112,6 @@ DEFAULT_MAX_MARKETS = 10_000
 MAX_TICKER_CHARS = 256
 # Unknown markets an error names, at most (the diagnosis says how many there were).
 NAMED_UNKNOWN = 100
-# The mock's explanation beside Kalshi's error, in a field real clients ignore.
-DIAGNOSIS_FIELD = "mockexchange_diagnosis"
 
 
 def error(
