@@ -123,7 +123,9 @@ def select_account(page: Page, key: str) -> None:
 
 
 def table(page: Page, table_id: str) -> list[dict[str, str]]:
-    """A table of the page as its rows: column name (the wire field) -> the cell's text."""
+    """A table of the page as its rows: column name (the wire field) -> the cell's text, once the page has drawn it
+    (an account's panels are drawn when its read answers, after the click that chose it)."""
+    page.locator(f"#{table_id}").wait_for(state="attached")
     return page.eval_on_selector(
         f"#{table_id}",
         """(table) => {
