@@ -20,6 +20,8 @@ import importlib
 import os
 import pkgutil
 import random
+import re
+from pathlib import Path
 from typing import Any
 
 import hypothesis.core
@@ -114,6 +116,21 @@ def _again(config: pytest.Config) -> str:
 
 def pytest_report_header(config: pytest.Config) -> str:
     return _again(config)
+
+
+# A test module whose every test is slow says so at its top: `pytestmark = pytest.mark.slow`, or a list holding it.
+_ALL_SLOW = re.compile(r"^pytestmark = (\[[^\]\n]*)?pytest\.mark\.slow\b", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The fast subset (`-m "not slow"`) does not import a module whose every test is slow: its tests would be
+    deselected after every worker had collected them, and collecting some costs seconds (schemathesis draws an
+    operation's coverage cases when its test is collected)."""
+    if (config.option.markexpr or "").strip() != "not slow" or collection_path.suffix != ".py":
+        return None
+    if collection_path.name.startswith("test_") and _ALL_SLOW.search(collection_path.read_text(encoding="utf-8")):
+        return True
+    return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

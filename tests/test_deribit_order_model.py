@@ -25,6 +25,8 @@ from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.ledger import Ledger
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 PERP = "BTC-PERPETUAL"
 USERS = ("alice", "bob", "carol")
 UNIT = 10  # USD: the perpetual's minimum trade amount
@@ -240,5 +242,5 @@ class OrderModel(RuleBasedStateMachine):
 
 
 # 100 sequences: fewer miss two triggers firing at once in the wrong order (the costliest slip to find).
-TestOrderModel = pytest.mark.slow(OrderModel.TestCase)
+TestOrderModel = OrderModel.TestCase
 TestOrderModel.settings = settings(max_examples=100, stateful_step_count=25, deadline=None)

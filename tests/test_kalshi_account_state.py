@@ -15,6 +15,8 @@ from state_sql import sql
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 READS = [
     "/portfolio/subaccounts/balances",
     "/portfolio/subaccounts/transfers",
@@ -53,7 +55,6 @@ def _answers(mock: MockServer, auth: KalshiAuth, transfer_id: str) -> dict[str, 
     return {path: plain_http.get(mock.kalshi_url + path, auth=auth).content for path in paths}
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("snapshot", [True, False], ids=["from-snapshot", "commands-alone"])
 def test_a_restarted_mock_answers_a_clients_writes_with_the_same_bytes(tmp_path: Path, snapshot: bool) -> None:
     path = tmp_path / "state.db"

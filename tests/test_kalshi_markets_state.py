@@ -23,6 +23,8 @@ from mockexchange.scenario.schema import load_file
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 START = datetime(2026, 3, 2, 12, tzinfo=UTC)
 OPEN, LATER, DECI, PAUSED = "KXFED-26DEC-T4.00", "KXFED-26DEC-T4.25", "KXFED-26DEC-T4.50", "KXFED-26DEC-T4.75"
 EARLY, PAID, WAITING = "KXCPI-26MAR-T3.0", "KXCPI-26MAR-T3.5", "KXCPI-26MAR-T4.0"
@@ -152,7 +154,6 @@ def _killed(served: Served) -> None:
     served.proc.wait()
 
 
-@pytest.mark.slow
 def test_serve_killed_in_the_middle_of_a_scenario_comes_back_where_its_steps_left_it(tmp_path: Path):
     keys, state = tmp_path / "keys", str(tmp_path / "state.db")
     command = ("--scenario", "moving-book", "--step", "--state", state, "--seed", "7")
@@ -187,7 +188,6 @@ def _market(served: Served, ticker: str) -> dict[str, Any]:
     return plain_http.get(f"{served.base_url}/trade-api/v2/markets/{ticker}", timeout=10).json()["market"]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("stop", ["kill", "sigint"])
 def test_a_transition_that_fell_due_while_serve_was_down_is_made_at_its_due_time(tmp_path: Path, stop: str):
     """On the system clock: a close, a payout and an opening fall due while no process runs; the restarted mock makes

@@ -16,6 +16,8 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 M = "KXGRP-26NOV-A"
 GTC = {"time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross"}
@@ -59,7 +61,6 @@ def _reads(mock: MockServer, made: dict) -> dict[str, bytes]:
     return {path: plain_http.get(mock.kalshi_url + path, auth=auth).content for path in paths}
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("snapshot", [True, False], ids=["snapshot", "commands"])
 def test_a_restarted_mock_keeps_its_groups_byte_for_byte_and_their_window(tmp_path: Path, snapshot: bool) -> None:
     path = tmp_path / "state.db"

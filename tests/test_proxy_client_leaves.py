@@ -23,6 +23,8 @@ from test_proxy import WS_PATH, serving
 
 from mockexchange.tape import read_tape
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 PROXY = [sys.executable, "-m", "mockexchange", "proxy"]
 _LISTENING = re.compile(r"^mockexchange proxy on http://127\.0\.0\.1:(\d+)$")
 TICKER = {"type": "ticker", "sid": 1, "msg": {"market_ticker": "T", "price": 1}}
@@ -55,7 +57,6 @@ async def leave(url: str, abruptly: bool) -> None:
             ws.transport.abort()
 
 
-@pytest.mark.slow  # a child process
 def test_a_client_leaving_mid_stream_ends_its_connection_without_a_task_exception(tmp_path: Path) -> None:
     tape = tmp_path / "session.tape"
     upstream = Streaming()

@@ -18,6 +18,8 @@ from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 KALSHI_USERS = [f"streamer-{n}" for n in range(4)]
 DERIBIT_USERS = {"deribit-btc": "BTC-PERPETUAL", "deribit-eth": "ETH-PERPETUAL"}
 POSITION_FIELDS = (
@@ -98,7 +100,6 @@ def _deribit_position(client: httpx.Client, credentials: dict, instrument: str) 
     return {k: position[k] for k in ("size", "average_price", "realized_profit_loss", "direction")}
 
 
-@pytest.mark.slow
 def test_a_killed_mock_keeps_every_fill_it_acknowledged(tmp_path: Path) -> None:
     state, keys = tmp_path / "state.db", tmp_path / "keys"
     pems = {user: private_key_pem(generate_private_key("rsa")) for user in KALSHI_USERS}
@@ -195,7 +196,6 @@ def test_a_killed_mock_keeps_every_fill_it_acknowledged(tmp_path: Path) -> None:
         rebuilt.stop()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("content", [b"garbage, not SQLite\n" * 100, b"SQLite format 3\x00" + bytes(4000)])
 def test_serve_refuses_a_state_file_it_cannot_use_in_one_line(tmp_path: Path, content: bytes) -> None:
     import subprocess

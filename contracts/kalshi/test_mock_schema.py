@@ -15,6 +15,8 @@ from mockexchange.contract.account import seed, seed_orders, signer, values
 from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
 from mockexchange.server import MockServer
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 # Schemas are bound when tests are collected, so the in-process mock is built here; the HTTP one starts with the
 # module and each case is sent to its address.
 IN_PROCESS = build_app()
@@ -35,20 +37,17 @@ def http_mock() -> Iterator[MockServer]:
         yield server
 
 
-@pytest.mark.slow
 @in_process.parametrize()
 @SUITE
 def test_in_process(case):
     case.call_and_validate()
 
 
-@pytest.mark.slow
 @over_http.parametrize()
 @settings(SUITE, max_examples=15)
 def test_over_http(case, http_mock):
     case.call_and_validate(base_url=http_mock.kalshi_url)
 
 
-@pytest.mark.slow
 def test_stateful_page_walks():
     in_process.as_state_machine().run(settings=STATEFUL)

@@ -13,10 +13,11 @@ from mockexchange.contract import suite
 from mockexchange.contract.account import seed, seed_orders, seed_writes, signer, values
 from mockexchange.contract.slicing import KALSHI_WRITES
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 EXAMPLES = 15  # of valid data and as many of invalid, per operation
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("operation_id", sorted(KALSHI_WRITES))
 def test_each_write_against_a_fresh_mock(operation_id: str) -> None:
     mock = build_app()

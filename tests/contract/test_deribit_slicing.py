@@ -15,6 +15,8 @@ import pytest
 from mockexchange.contract.deribit.slicing import account_methods, compare, inline
 from mockexchange.schema import deribit_rpc
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 
 def dress(schema: Any) -> Any:
     """A slice schema as the source writes it: described, with examples, nullable instead of a type list."""
@@ -60,7 +62,6 @@ def source_of(raw: dict[str, Any]) -> dict[str, Any]:
     return {"openapi": "3.0.0", "paths": paths, "x-subscriptions": channels}
 
 
-@pytest.mark.slow
 def test_the_same_content_compares_clean_and_a_change_is_named(tmp_path: Path) -> None:
     raw = deribit_rpc.read_raw()
     source = source_of(raw)
@@ -104,7 +105,6 @@ def referenced_source_of(raw: dict[str, Any]) -> dict[str, Any]:
     return {**source, "components": components}
 
 
-@pytest.mark.slow
 def test_the_account_methods_come_from_their_own_source_through_refs(tmp_path: Path) -> None:
     raw = deribit_rpc.read_raw()
     assert "private/withdraw" in account_methods(raw) and "private/get_positions" not in account_methods(raw)

@@ -33,6 +33,8 @@ from mockexchange.contract.account import (
 from mockexchange.contract.orders import KIT_GROUPS, RESTING_ORDERS
 from mockexchange.schema.write_rules import GROUP_WRITES
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 EXAMPLES = 15
 SEED = "20260103"
 
@@ -50,26 +52,22 @@ def _failures(operation_id: str, defect: str, examples: int = EXAMPLES) -> list[
     return list(raised.value.exceptions)
 
 
-@pytest.mark.slow
 def test_a_create_answered_in_the_wrong_shape_fails() -> None:
     found = {f.code: f for f in _failures("CreateOrderV2", "create_shape")}
     assert "ST108" in found and 'is not of type "string"' in found["ST108"].message, found  # the response schema
     assert "Schema at /components/schemas/FixedPointCount" in found["ST108"].message
 
 
-@pytest.mark.slow
 def test_a_create_answered_500_fails() -> None:
     assert "ST101" in {f.code for f in _failures("CreateOrderV2", "create_500")}  # server error
 
 
-@pytest.mark.slow
 def test_a_server_that_takes_an_invalid_price_fails() -> None:
     # one case in ten of invalid data breaks the price (the others another field): 60 of them
     accepted = [f for f in _failures("CreateOrderV2", "takes_bad_price", examples=60) if f.code == "ST201"]
     assert accepted and "price" in accepted[0].message, accepted
 
 
-@pytest.mark.slow
 def test_a_cancel_refused_as_not_found_while_the_order_rests_fails() -> None:
     refused = [f for f in _failures("CancelOrderV2", "cancel_not_found") if f.code == "ST202"]
     assert refused, refused
@@ -77,7 +75,6 @@ def test_a_cancel_refused_as_not_found_while_the_order_rests_fails() -> None:
                      refused[0].message), refused[0].message  # fmt: skip
 
 
-@pytest.mark.slow
 def test_a_trigger_refused_as_not_found_while_the_group_is_there_fails() -> None:
     refused = [f for f in _failures("TriggerOrderGroup", "trigger_not_found") if f.code == "ST202"]
     assert refused, refused
@@ -120,7 +117,6 @@ def _check_groups(pem: Path, *arguments: str) -> tuple[int, str, list[dict[str, 
         return result.returncode, result.stdout + result.stderr, before, groups()
 
 
-@pytest.mark.slow
 def test_contract_check_places_orders_only_when_asked_and_passes_the_mock(pem: Path) -> None:
     status, out, before, after = _check_groups(pem, "--operation", "GetOrders", "--operation", "GetOrder")
     assert status == 0, out[-4000:]
@@ -138,7 +134,6 @@ def test_contract_check_places_orders_only_when_asked_and_passes_the_mock(pem: P
     assert len(after) > len(before) + KIT_GROUPS and all(g in after for g in before), (before, after)
 
 
-@pytest.mark.slow
 def test_contract_check_fails_a_server_that_takes_an_invalid_price(pem: Path) -> None:
     status, out = _check(pem, "takes_bad_price", "--operation", "CreateOrderV2")
     assert status == 1, out[-4000:]
@@ -146,7 +141,6 @@ def test_contract_check_fails_a_server_that_takes_an_invalid_price(pem: Path) ->
     assert "POST /portfolio/events/orders" in summary and "ST201" in summary, summary
 
 
-@pytest.mark.slow
 def test_contract_check_orders_fails_a_server_that_refuses_a_trigger_of_a_group_it_has(pem: Path) -> None:
     status, out = _check(pem, "trigger_not_found", "--operation", "GetOrder", "--orders")
     assert status == 1, out[-4000:]

@@ -18,6 +18,8 @@ from mockexchange.app import build_app
 from mockexchange.contract import suite
 from mockexchange.contract.account import seed, seed_writes, signer, values
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 EXAMPLES = 15
 SEED = "20260102"
 TRANSFER = "POST /portfolio/subaccounts/transfer"
@@ -38,7 +40,6 @@ def _failures(defect: str) -> list[Any]:
     return list(raised.value.exceptions)
 
 
-@pytest.mark.slow
 def test_a_valid_transfer_refused_with_an_undeclared_code_fails() -> None:
     (failure,) = _failures("undeclared")
     assert failure.code == "ST202" and failure.status_code == 400
@@ -46,27 +47,23 @@ def test_a_valid_transfer_refused_with_an_undeclared_code_fails() -> None:
     assert "400 `insufficient_balance` (the source subaccount holds less" in failure.message  # what is declared
 
 
-@pytest.mark.slow
 def test_a_balance_refusal_of_what_the_source_holds_fails() -> None:
     (failure,) = _failures("no_balance")
     held = r"400 `insufficient_balance` .*, but subaccount \d+ holds \$[\d.]+ on exchange index 0"
     assert re.search(held, failure.message), failure.message
 
 
-@pytest.mark.slow
 def test_a_server_that_refuses_every_transfer_with_a_declared_code_fails() -> None:
     (failure,) = _failures("conflict")  # 409 `conflict` is declared, and no judge can rule one case out
     assert failure.operation == TRANSFER
     assert failure.message.startswith("every schema-valid request was refused (409 conflict)")
 
 
-@pytest.mark.slow
 def test_a_server_that_takes_an_invalid_transfer_fails() -> None:
     accepted = [f for f in _failures("takes_anything") if f.code == "ST201"]
     assert accepted and re.search(r"violates `(minimum|exclusiveMinimum)`", accepted[0].message), accepted
 
 
-@pytest.mark.slow
 def test_a_full_accounts_refusals_of_another_subaccount_are_no_failure() -> None:
     # Every numbered subaccount made: each valid CreateSubaccount is refused (400 `bad_request`), and the account read
     # back says why, so the run needs no acceptance.
@@ -87,7 +84,6 @@ def _check(pem: Path, defect: str | None, *operations: str) -> tuple[int, str]:
     return kit_commands.check_seeded(middleware, pem, "--seed", SEED, "--max-examples", str(EXAMPLES), *named)
 
 
-@pytest.mark.slow
 def test_contract_check_passes_the_mocks_transfers_and_allocations(pem: Path) -> None:
     status, out = _check(pem, None, "ApplySubaccountTransfer", "IntraExchangeInstanceTransfer",
                          "SetTargetBalanceAllocation")  # fmt: skip
@@ -95,7 +91,6 @@ def test_contract_check_passes_the_mocks_transfers_and_allocations(pem: Path) ->
     assert "Schema-valid request rejected" not in out
 
 
-@pytest.mark.slow
 def test_contract_check_names_each_refusal_it_cannot_explain(pem: Path) -> None:
     status, out = _check(pem, "no_balance", "ApplySubaccountTransfer")
     assert status == 1, out[-4000:]

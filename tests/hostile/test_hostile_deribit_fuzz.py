@@ -22,6 +22,8 @@ from schemathesis.specs.openapi.checks import content_type_conformance
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 CLIENT_ID, CLIENT_SECRET = "FuzzKey", "fuzz-secret"
 TEXT = {"type": "string"}
 INTEGER = {"type": "integer"}
@@ -135,7 +137,6 @@ def deribit_mock(request: pytest.FixtureRequest) -> Iterator[MockServer]:
         )
 
 
-@pytest.mark.slow
 @SCHEMA.parametrize()
 @FUZZ
 def test_fuzz_deribit_over_http(case, deribit_mock):

@@ -100,6 +100,8 @@ from mockexchange.server import MockServer
 from mockexchange.state import snapshot
 from mockexchange.testing.signing import KalshiSigner
 
+pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
+
 T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 OPENING_CENTS = {"ann": 30_000, "bob": 20_000, "cy": 2_000}  # cy is short of cash: insufficient balance is met
 PLACES = [("ann", 0), ("ann", 1), ("bob", 0), ("cy", 0)]
@@ -793,7 +795,6 @@ def world() -> Iterator[World]:
         made.close()
 
 
-@pytest.mark.slow
 def test_any_sequence_of_orders_and_scripts_keeps_the_ledger_adding_up(world):
     run_state_machine_as_test(
         lambda: OrderInvariants(world),
