@@ -16,6 +16,7 @@ named `tests` or `test` reads none: there the draws differ from CI's; `@reproduc
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import pkgutil
@@ -24,6 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx._transports.default
 import hypothesis.core
 import pytest
 from hypothesis import HealthCheck, is_hypothesis_test, settings
@@ -31,6 +33,9 @@ from hypothesis.vendor.pretty import RepresentationPrinter
 from schemathesis.generation.hypothesis import builder  # noqa: F401  (its import swaps Hypothesis' printer, once)
 
 import mockexchange
+import mockexchange.control.kalshi
+import mockexchange.testing.signing
+from mockexchange.auth.kalshi.keys import PrivateKey, generate_private_key, load_private_key
 
 # Each test's CPU, measured in every test directory's tests (contracts/ too): tests/cpu_cost.py.
 pytest_plugins = ["tests.cpu_cost"]
@@ -44,6 +49,39 @@ for _module in pkgutil.walk_packages(mockexchange.__path__, "mockexchange."):
 # then reads `n=,`. Hypothesis prints with it only a failure's example (and in verbose or observed runs), so its own
 # printer costs nothing here.
 hypothesis.core.RepresentationPrinter = RepresentationPrinter
+
+# The suite's mocks make thousands of keys: a 2048-bit RSA pair costs 30 ms of CPU or more to draw. A new key of a
+# test's mock is one of a few drawn once per process, in turn: real keys, each different from the last ones drawn.
+KEY_POOL_SIZE = 16
+_key_pool: dict[str, list[PrivateKey]] = {}
+_key_turns: dict[str, int] = {}
+
+
+def _pooled_key(key_type: str = "rsa") -> PrivateKey:
+    pool, turn = _key_pool.setdefault(key_type, []), _key_turns.get(key_type, 0)
+    if len(pool) < KEY_POOL_SIZE:
+        pool.append(generate_private_key(key_type))  # type: ignore[arg-type]
+    _key_turns[key_type] = turn + 1
+    return pool[turn % KEY_POOL_SIZE]
+
+
+mockexchange.control.kalshi.generate_private_key = _pooled_key  # type: ignore[assignment]
+# Loading an RSA key checks it (27 ms of CPU): the tests' signers load those few keys again and again.
+mockexchange.testing.signing.load_private_key = functools.lru_cache(maxsize=4 * KEY_POOL_SIZE)(load_private_key)
+
+# Every httpx client builds the default SSL context (the CA bundle read and parsed: 16 ms of CPU) though the suite
+# speaks plain HTTP to 127.0.0.1: one context serves the clients that ask for the default (none changes it).
+_create_ssl_context = httpx._transports.default.create_ssl_context
+_default_ssl_context = _create_ssl_context()
+
+
+def _ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+    if verify is True and cert is None and trust_env:
+        return _default_ssl_context
+    return _create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
+
+
+httpx._transports.default.create_ssl_context = _ssl_context
 
 LONG_FACTOR = 10  # the long profile runs each test's max_examples times this
 
