@@ -9,21 +9,30 @@ from decimal import Decimal as D
 
 import plain_http
 import pytest
-from kalshi_http import ok, signed
-
-from mockexchange.core.clock import ManualClock
-from mockexchange.server import MockServer
+from kalshi_http import ok
+from module_mocks import fresh, module_mock, signed
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 PROFILES = ["3.34", "legacy"]
 
+# One mock per profile for the module, reset before each test.
+modern_server = module_mock("modern_server", T0, profile="3.34")
+legacy_server = module_mock("legacy_server", T0, profile="legacy")
+
+
+@pytest.fixture
+def modern(modern_server):
+    return fresh(modern_server, T0)
+
+
+@pytest.fixture
+def legacy(legacy_server):
+    return fresh(legacy_server, T0)
+
 
 @pytest.fixture(params=PROFILES)
 def mock(request):
-    clock = ManualClock(T0)
-    with MockServer(profile=request.param, clock=clock) as server:
-        server.clock = clock
-        yield server
+    return request.getfixturevalue("modern" if request.param == "3.34" else "legacy")
 
 
 def walk(client, path, list_name, **params):
@@ -59,7 +68,7 @@ def test_balance_follows_fills_settlements_and_transfers(mock):
         "updated_ts": int(T0.timestamp()),
         "balance_breakdown": [{"exchange_index": 0, "balance": "100.0000"}],
     }
-    mock.clock.advance(60)
+    mock.ledger.clock.advance(60)
     mock.create_market("EV-B", "EV", exchange_index=1)
     mock.fill("u", "EV-A", "yes", "buy", "3", "0.52")  # pays 1.56 + fee 0.0525
     mock.fill("u", "EV-B", "no", "buy", "2", "0.30")  # pays 0.60 + fee 0.0294, on exchange index 1
@@ -119,7 +128,7 @@ def seed_fills(mock):
     mock.create_market("EV-C", "EV", exchange_index=1)
     made = []
     for i in range(12):
-        mock.clock.advance(10)
+        mock.ledger.clock.advance(10)
         ticker = ["EV-A", "EV-B", "EV-C"][i % 3]
         made.append(mock.fill("u", ticker, "yes" if i % 2 else "no", "buy", str(i + 1), "0.25", subaccount=i % 2))
     return made
@@ -159,12 +168,11 @@ def test_fills_wire_per_profile(mock):
         assert row["fee_cost"] == "0.052500"
 
 
-def test_legacy_fill_price_is_an_exact_json_number():
-    with MockServer(profile="legacy") as mock:
-        mock.create_account("u")
-        mock.fill("u", "EV-A", "yes", "buy", "1", "0.5612")
-        raw = signed(mock, "u").get("/portfolio/fills").text
-        assert '"price":0.5612,' in raw
+def test_legacy_fill_price_is_an_exact_json_number(legacy):
+    legacy.create_account("u")
+    legacy.fill("u", "EV-A", "yes", "buy", "1", "0.5612")
+    raw = signed(legacy, "u").get("/portfolio/fills").text
+    assert '"price":0.5612,' in raw
 
 
 def test_fills_filters(mock):
@@ -231,11 +239,11 @@ def test_settlements(mock):
     mock.fill("u", "EV-A", "yes", "buy", "4", "0.25")
     mock.fill("u", "EV-B", "no", "buy", "2", "0.40")
     mock.fill("u", "FX-C", "yes", "buy", "1", "0.50", subaccount=3)
-    mock.clock.advance(100)
+    mock.ledger.clock.advance(100)
     mock.settle("EV-A", "yes")
-    mock.clock.advance(100)
+    mock.ledger.clock.advance(100)
     mock.settle("EV-B", "yes")
-    mock.clock.advance(100)
+    mock.ledger.clock.advance(100)
     mock.settle("FX-C", "no")
     client = signed(mock, "u")
     rows, pages = walk(client, "/portfolio/settlements", "settlements", limit=2)
@@ -293,7 +301,7 @@ def test_deposits_and_withdrawals_and_their_statuses(mock):
     mock.create_account("u", balance_cents=0)
     ids = []
     for i in range(7):
-        mock.clock.advance(1)
+        mock.ledger.clock.advance(1)
         ids.append(
             mock.deposit("u", 1000 + i, type="wire" if i % 2 else "ach", status="pending" if i == 6 else "applied")[
                 "id"
@@ -365,79 +373,72 @@ def test_total_resting_order_value_for_fcm_members(mock):
     assert ok(signed(mock, "fcm"), "/portfolio/summary/total_resting_order_value")["total_resting_order_value"] == 150
 
 
-def test_resting_orders_show_in_legacy_positions_and_count_filter():
-    with MockServer(profile="legacy") as mock:
-        mock.create_account("u")
-        mock.create_order("u", "EV-A", "yes", "buy", "2.5", "0.40")
-        mock.fill("u", "EV-B", "yes", "buy", "1", "0.40")
-        client = signed(mock, "u")
-        rows = ok(client, "/portfolio/positions", count_filter="resting_order_count")["market_positions"]
-        assert [(r["ticker"], r["resting_orders_count"], r["position"]) for r in rows] == [("EV-A", 3, 0)]
+def test_resting_orders_show_in_legacy_positions_and_count_filter(legacy):
+    legacy.create_account("u")
+    legacy.create_order("u", "EV-A", "yes", "buy", "2.5", "0.40")
+    legacy.fill("u", "EV-B", "yes", "buy", "1", "0.40")
+    client = signed(legacy, "u")
+    rows = ok(client, "/portfolio/positions", count_filter="resting_order_count")["market_positions"]
+    assert [(r["ticker"], r["resting_orders_count"], r["position"]) for r in rows] == [("EV-A", 3, 0)]
 
 
 # -- legacy /portfolio/positions parameters ------------------------------------------------------------------------
 
 
-def test_legacy_positions_take_a_list_of_events_and_no_settlement_status():
-    with MockServer(profile="legacy") as mock:
-        mock.create_account("u")
-        for event in ("E1", "E2", "E3"):
-            for m in range(3):
-                mock.fill("u", f"{event}-M{m}", "yes", "buy", "1", "0.5")
-        mock.settle("E2-M0", "yes")
-        client = signed(mock, "u")
-        rows, _ = walk(client, "/portfolio/positions", "market_positions", event_ticker="E3,E1", limit=2)
-        assert [r["ticker"] for r in rows] == ["E1-M0", "E1-M1", "E1-M2", "E3-M0", "E3-M1", "E3-M2"]
-        body = ok(client, "/portfolio/positions", settlement_status="settled")  # unknown parameter: ignored
-        assert "E2-M0" not in [r["ticker"] for r in body["market_positions"]]
-        too_many = ",".join(f"E{i}" for i in range(11))
-        r = client.get("/portfolio/positions", params={"event_ticker": too_many})
-        assert (r.status_code, r.json()) == (400, go_msg("GetPositions", "EventTicker", "max"))
-        row = ok(client, "/portfolio/positions", ticker="E1-M0")["market_positions"][0]
-        assert row["market_exposure_dollars"] == "0.5000" and row["market_exposure"] == 50
-        event = ok(client, "/portfolio/positions", event_ticker="E1")["event_positions"][0]
-        assert (event["total_cost"], event["total_cost_shares"], event["event_exposure_dollars"]) == (150, 3, "1.5000")
+def test_legacy_positions_take_a_list_of_events_and_no_settlement_status(legacy):
+    legacy.create_account("u")
+    for event in ("E1", "E2", "E3"):
+        for m in range(3):
+            legacy.fill("u", f"{event}-M{m}", "yes", "buy", "1", "0.5")
+    legacy.settle("E2-M0", "yes")
+    client = signed(legacy, "u")
+    rows, _ = walk(client, "/portfolio/positions", "market_positions", event_ticker="E3,E1", limit=2)
+    assert [r["ticker"] for r in rows] == ["E1-M0", "E1-M1", "E1-M2", "E3-M0", "E3-M1", "E3-M2"]
+    body = ok(client, "/portfolio/positions", settlement_status="settled")  # unknown parameter: ignored
+    assert "E2-M0" not in [r["ticker"] for r in body["market_positions"]]
+    too_many = ",".join(f"E{i}" for i in range(11))
+    r = client.get("/portfolio/positions", params={"event_ticker": too_many})
+    assert (r.status_code, r.json()) == (400, go_msg("GetPositions", "EventTicker", "max"))
+    row = ok(client, "/portfolio/positions", ticker="E1-M0")["market_positions"][0]
+    assert row["market_exposure_dollars"] == "0.5000" and row["market_exposure"] == 50
+    event = ok(client, "/portfolio/positions", event_ticker="E1")["event_positions"][0]
+    assert (event["total_cost"], event["total_cost_shares"], event["event_exposure_dollars"]) == (150, 3, "1.5000")
 
 
-def test_the_334_profile_refuses_what_legacy_accepts():
-    for profile, status in (("3.34", 400), ("legacy", 200)):
-        with MockServer(profile=profile) as mock:
-            mock.create_account("u")
-            client = signed(mock, "u")
-            assert client.get("/portfolio/positions", params={"event_ticker": "E1,E2"}).status_code == status
-            r = client.get("/portfolio/positions", params={"count_filter": "resting_order_count"})
-            assert r.status_code == status
+def test_the_334_profile_refuses_what_legacy_accepts(mock):
+    status = 200 if mock.app.settings.profile == "legacy" else 400
+    mock.create_account("u")
+    client = signed(mock, "u")
+    assert client.get("/portfolio/positions", params={"event_ticker": "E1,E2"}).status_code == status
+    r = client.get("/portfolio/positions", params={"count_filter": "resting_order_count"})
+    assert r.status_code == status
 
 
-def test_every_endpoint_needs_a_signature():
-    with MockServer() as mock:
-        for path in [
-            "/portfolio/balance", "/portfolio/fills", "/portfolio/settlements", "/portfolio/deposits",
-            "/portfolio/withdrawals", "/portfolio/summary/total_resting_order_value",
-        ]:  # fmt: skip
-            r = plain_http.get(mock.kalshi_url + path)
-            assert r.status_code == 401 and r.json()["error"]["code"] == "key_is_missing_from_headers", path
+def test_every_endpoint_needs_a_signature(modern):
+    for path in [
+        "/portfolio/balance", "/portfolio/fills", "/portfolio/settlements", "/portfolio/deposits",
+        "/portfolio/withdrawals", "/portfolio/summary/total_resting_order_value",
+    ]:  # fmt: skip
+        r = plain_http.get(modern.kalshi_url + path)
+        assert r.status_code == 401 and r.json()["error"]["code"] == "key_is_missing_from_headers", path
 
 
-def test_timestamps_match_the_exchange_clock():
-    clock = ManualClock(T0)
-    with MockServer(clock=clock) as mock:
-        mock.create_account("u")
-        clock.advance(delta=timedelta(days=2, microseconds=7))
-        mock.fill("u", "EV-A", "yes", "buy", "1", "0.5")
-        [row] = ok(signed(mock, "u"), "/portfolio/fills")["fills"]
-        assert row["created_time"] == "2026-11-03T12:00:00.000007Z"
-        assert re.match(r"^\d{10}$", str(row["ts"]))
+def test_timestamps_match_the_exchange_clock(modern):
+    modern.create_account("u")
+    modern.ledger.clock.advance(delta=timedelta(days=2, microseconds=7))
+    modern.fill("u", "EV-A", "yes", "buy", "1", "0.5")
+    [row] = ok(signed(modern, "u"), "/portfolio/fills")["fills"]
+    assert row["created_time"] == "2026-11-03T12:00:00.000007Z"
+    assert re.match(r"^\d{10}$", str(row["ts"]))
 
 
 @pytest.mark.parametrize(
     "opening_cents,price,dollars,cents",
     [(100, "0.0050", "0.9999", 99), (0, "0.0001", "0.0000", 0), (0, "0.0002", "0.0000", 0)],
 )
-def test_balance_figures_agree_at_the_edges(opening_cents, price, dollars, cents):
-    with MockServer() as mock:
-        mock.create_account("a", balance_cents=opening_cents)
-        mock.fill("a", "EV-A", "yes", "buy", "0.01", price, is_taker=False)  # a micro-dollar sized trade
-        body = ok(signed(mock, "a"), "/portfolio/balance")
-        assert (body["balance_dollars"], body["balance"]) == (dollars, cents)
-        assert body["balance_breakdown"][0]["balance"] == dollars
+def test_balance_figures_agree_at_the_edges(modern, opening_cents, price, dollars, cents):
+    modern.create_account("a", balance_cents=opening_cents)
+    modern.fill("a", "EV-A", "yes", "buy", "0.01", price, is_taker=False)  # a micro-dollar sized trade
+    body = ok(signed(modern, "a"), "/portfolio/balance")
+    assert (body["balance_dollars"], body["balance"]) == (dollars, cents)
+    assert body["balance_breakdown"][0]["balance"] == dollars

@@ -1,0 +1,76 @@
+"""A mock per test module, reset before each test, and the Kalshi keys the module makes once and signs with in every
+test: the reset forgets every key, and the same public key is registered again under the same id when a test asks
+for a signed client, so a test costs no new app, no new RSA pair, no PEM load and no new client.
+`module_mock(name, t0, **settings)` is the module's fixture, `fresh(mock, t0)` each test's start, and
+`signed(mock, user_id, **binding)` is as kalshi_http's, for a user the test has made."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from mockexchange.core.clock import ManualClock
+from mockexchange.server import MockServer
+from mockexchange.testing.signing import KalshiAuth, KalshiSigner
+
+
+@dataclass
+class _Kept:
+    key_id: str
+    public_pem: str
+    client: httpx.Client
+
+
+@dataclass
+class _Keys:
+    made: dict[tuple, _Kept] = field(default_factory=dict)
+    registered: set[tuple] = field(default_factory=set)  # what the mock knows since its last reset
+
+
+_KEYS: dict[int, _Keys] = {}  # by id(mock): a MockServer is no hashable key of its own
+
+
+def signed(mock: MockServer, user_id: str, **binding) -> httpx.Client:
+    """A client signing with the user's kept key of that binding (subaccount, scopes...), registered with the mock
+    if it has not been since the last `forget`."""
+    keys = _KEYS.setdefault(id(mock), _Keys())
+    wanted = (user_id, *sorted((name, repr(value)) for name, value in binding.items()))
+    kept = keys.made.get(wanted)
+    if kept is None:
+        key = mock.create_key(user_id, **binding)
+        signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+        public = signer.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        client = httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10)
+        keys.made[wanted] = kept = _Kept(key["key_id"], public.decode("ascii"), client)
+    elif wanted not in keys.registered:
+        mock.create_key(user_id, public_key_pem=kept.public_pem, key_id=kept.key_id, **binding)
+    keys.registered.add(wanted)
+    return kept.client
+
+
+def module_mock(name: str, t0: datetime, **settings: object) -> Callable[..., Iterator[MockServer]]:
+    """A module fixture named `name`: one mock of `settings` on a manual exchange clock at `t0`."""
+
+    @pytest.fixture(scope="module", name=name)
+    def server() -> Iterator[MockServer]:
+        with MockServer(clock=ManualClock(t0), **settings) as mock:  # type: ignore[arg-type]
+            yield mock
+            for kept in _KEYS.pop(id(mock), _Keys()).made.values():
+                kept.client.close()
+
+    return server
+
+
+def fresh(mock: MockServer, t0: datetime) -> MockServer:
+    """The module's mock as a test starts: reset (no account, key, market or fault), the clock at `t0`."""
+    mock.reset()
+    mock.ledger.clock.set(t0)  # type: ignore[attr-defined]
+    _KEYS.setdefault(id(mock), _Keys()).registered.clear()
+    return mock
