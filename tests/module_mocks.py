@@ -55,12 +55,14 @@ def signed(mock: MockServer, user_id: str, **binding) -> httpx.Client:
     return kept.client
 
 
-def module_mock(name: str, t0: datetime, **settings: object) -> Callable[..., Iterator[MockServer]]:
-    """A module fixture named `name`: one mock of `settings` on a manual exchange clock at `t0`."""
+def module_mock(name: str, t0: datetime | None = None, **settings: object) -> Callable[..., Iterator[MockServer]]:
+    """A module fixture named `name`: one mock of `settings` on a manual exchange clock at `t0` (None: the system
+    clock)."""
 
     @pytest.fixture(scope="module", name=name)
     def server() -> Iterator[MockServer]:
-        with MockServer(clock=ManualClock(t0), **settings) as mock:  # type: ignore[arg-type]
+        clock = None if t0 is None else ManualClock(t0)
+        with MockServer(clock=clock, **settings) as mock:  # type: ignore[arg-type]
             yield mock
             for kept in _KEYS.pop(id(mock), _Keys()).made.values():
                 kept.client.close()
@@ -68,9 +70,10 @@ def module_mock(name: str, t0: datetime, **settings: object) -> Callable[..., It
     return server
 
 
-def fresh(mock: MockServer, t0: datetime) -> MockServer:
-    """The module's mock as a test starts: reset (no account, key, market or fault), the clock at `t0`."""
+def fresh(mock: MockServer, t0: datetime | None = None) -> MockServer:
+    """The module's mock as a test starts: reset (no account, key, market or fault), a manual clock at `t0`."""
     mock.reset()
-    mock.ledger.clock.set(t0)  # type: ignore[attr-defined]
+    if t0 is not None:
+        mock.ledger.clock.set(t0)  # type: ignore[attr-defined]
     _KEYS.setdefault(id(mock), _Keys()).registered.clear()
     return mock

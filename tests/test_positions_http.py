@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal as D
 
+import httpx
 import plain_http
 import pytest
-
-from mockexchange.core.clock import ManualClock
-from mockexchange.server import MockServer
+from module_mocks import fresh, module_mock, signed
 
 RFC3339_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 DOLLARS6 = re.compile(r"^-?\d+\.\d{6}$")
 FP2 = re.compile(r"^-?\d+\.\d{2}$")
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+# The plugin's `mockexchange` and `kalshi_user`, on one mock for the module reset before each test, on a manual
+# clock (which the test of `last_updated_ts` moves).
+server = module_mock("server", T0)
+
+
+@pytest.fixture
+def mockexchange(server):
+    return fresh(server, T0)
+
+
+@dataclass
+class User:
+    user_id: str
+    client: httpx.Client
+
+
+@pytest.fixture
+def kalshi_user(mockexchange):
+    mockexchange.create_account("user-1", balance_cents=1_000_000)
+    return User("user-1", signed(mockexchange, "user-1"))
 
 
 def positions(user, **params):
@@ -77,15 +101,13 @@ def test_short_positions_are_negative_and_fractional_counts_keep_two_places(mock
     assert row["market_exposure_dollars"] == "0.750000"
 
 
-def test_last_updated_ts_is_the_time_of_the_last_fill():
-    clock = ManualClock()
-    with MockServer(clock=clock) as mock:
-        mock.create_account("u")
-        mock.fill("u", "EV-A", "yes", "buy", "1", "0.5")
-        clock.advance(3600)
-        mock.fill("u", "EV-A", "yes", "buy", "1", "0.5")
-        row = mock.ledger.positions.get("u", 0, "EV-A")
-        assert row.last_updated == clock.now()
+def test_last_updated_ts_is_the_time_of_the_last_fill(mockexchange):
+    mockexchange.create_account("u")
+    mockexchange.fill("u", "EV-A", "yes", "buy", "1", "0.5")
+    mockexchange.ledger.clock.advance(3600)
+    mockexchange.fill("u", "EV-A", "yes", "buy", "1", "0.5")
+    row = mockexchange.ledger.positions.get("u", 0, "EV-A")
+    assert row.last_updated == mockexchange.ledger.clock.now()
 
 
 def seed_portfolio(mock, user_id, n_events=12, per_event=5):
@@ -271,7 +293,7 @@ def test_users_see_only_their_own_positions(mockexchange, kalshi_user):
     assert positions(kalshi_user)["market_positions"] == []
 
 
-def test_a_subaccount_locked_key_defaults_to_its_subaccount_and_is_refused_others(mockexchange, kalshi_user, tmp_path):
+def test_a_subaccount_locked_key_defaults_to_its_subaccount_and_is_refused_others(mockexchange, kalshi_user):
     from mockexchange.testing.signing import KalshiSigner
 
     u = kalshi_user.user_id
