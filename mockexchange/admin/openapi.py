@@ -31,13 +31,26 @@ _OPERATION_STATUSES = {
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
-def parameters(method: Callable[..., Any]) -> dict[str, inspect.Parameter]:
+# Each app reads its operations' signatures again (a test suite builds thousands of apps): the fields of a method
+# are its function's, whichever instance it is bound to.
+_FIELDS: dict[tuple[Callable[..., Any], bool], Mapping[str, inspect.Parameter]] = {}
+
+
+def parameters(method: Callable[..., Any]) -> Mapping[str, inspect.Parameter]:
     """The body fields of an operation: its method's parameters but the keyword-only ones."""
-    return {
-        name: p
-        for name, p in inspect.signature(method).parameters.items()
-        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.POSITIONAL_ONLY)
-    }
+    bound = getattr(method, "__func__", None)
+    # A partial carries arguments of its own (deposit, withdrawal): its fields are read each time.
+    key = None if isinstance(method, functools.partial) else (bound or method, bound is not None)
+    fields = _FIELDS.get(key) if key is not None else None
+    if fields is None:
+        fields = types.MappingProxyType({
+            name: p
+            for name, p in inspect.signature(method).parameters.items()
+            if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.POSITIONAL_ONLY)
+        })  # fmt: skip
+        if key is not None:
+            _FIELDS[key] = fields
+    return fields
 
 
 def _function(method: Callable[..., Any]) -> Callable[..., Any]:
