@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from serve_process import serving
+from waits import HANG_S
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -109,10 +110,10 @@ def test_the_websocket_upgrade_follows_the_same_rule(mock, salt, length) -> None
     server, signer = mock
     headers = signed(signer, WS_PATH, salt)
     if server.app.settings.kalshi_pss_salt == "any":
-        with connect(server.kalshi_ws_url, additional_headers=headers, open_timeout=5) as ws:
+        with connect(server.kalshi_ws_url, additional_headers=headers, open_timeout=HANG_S) as ws:
             assert ws.response.headers["X-Mockexchange-Auth"] == accepted_note(length)
             ws.send('{"id": 1, "cmd": "list_subscriptions"}')
-            assert '"type":"ok"' in ws.recv(timeout=5)
+            assert '"type":"ok"' in ws.recv(timeout=HANG_S)
         assert last_entry(server, "ws")["auth"] == accepted_note(length)
     else:
         with pytest.raises(InvalidStatus) as info, connect(server.kalshi_ws_url, additional_headers=headers):
@@ -123,7 +124,7 @@ def test_the_websocket_upgrade_follows_the_same_rule(mock, salt, length) -> None
 
 def test_a_32_salt_upgrade_has_no_note(mock) -> None:
     server, signer = mock
-    with connect(server.kalshi_ws_url, additional_headers=signed(signer, WS_PATH, 32), open_timeout=5) as ws:
+    with connect(server.kalshi_ws_url, additional_headers=signed(signer, WS_PATH, 32), open_timeout=HANG_S) as ws:
         assert "X-Mockexchange-Auth" not in ws.response.headers
 
 

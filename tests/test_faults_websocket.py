@@ -15,6 +15,7 @@ import httpx
 import plain_http
 import pytest
 import websockets
+from waits import HANG_S
 from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
@@ -38,14 +39,14 @@ def kalshi_signer(mock: MockServer, user: str) -> KalshiSigner:
 
 @contextmanager
 def kalshi_ws(mock: MockServer, signer: KalshiSigner) -> Iterator[ClientConnection]:
-    with connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", WS_PATH), open_timeout=5) as ws:
+    with connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", WS_PATH), open_timeout=HANG_S) as ws:
         yield ws
 
 
 def subscribe(ws: ClientConnection, *channels: str) -> None:
     ws.send(json.dumps({"id": 1, "cmd": "subscribe", "params": {"channels": list(channels)}}))
     for _ in channels:
-        assert json.loads(ws.recv(timeout=5))["type"] == "subscribed"
+        assert json.loads(ws.recv(timeout=HANG_S))["type"] == "subscribed"
 
 
 class Deribit:
@@ -86,11 +87,11 @@ def test_a_kalshi_users_connections_are_closed_with_4001_and_others_go_on(mockex
         assert answer.status_code == 200 and answer.json() == {"closed": 2}
         for ws in (first, second):
             with pytest.raises(ConnectionClosed) as closed:
-                ws.recv(timeout=5)
+                ws.recv(timeout=HANG_S)
             assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4001, "bye")
         subscribe(other, "fill")  # bob's connection is untouched
         mockexchange.fill("bob", FED, "yes", "buy", "1", "0.5")
-        assert json.loads(other.recv(timeout=5))["type"] == "fill"
+        assert json.loads(other.recv(timeout=HANG_S))["type"] == "fill"
 
 
 def test_a_kalshi_connection_is_closed_by_key_and_venue(mockexchange, bob):
@@ -100,7 +101,7 @@ def test_a_kalshi_connection_is_closed_by_key_and_venue(mockexchange, bob):
         assert mockexchange.close_websockets(4000, key_id="nobody") == {"closed": 0}
         assert mockexchange.close_websockets(4002, key_id=signer.key_id, venue="kalshi") == {"closed": 1}
         with pytest.raises(ConnectionClosed) as closed:
-            ws.recv(timeout=5)
+            ws.recv(timeout=HANG_S)
         assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4002, "")
 
 
@@ -129,11 +130,11 @@ def test_a_kalshi_fill_message_is_delayed(mockexchange):
         assert rule.json()["channel"] == "fill"
         start = time.monotonic()
         mockexchange.fill("alice", FED, "yes", "buy", "1", "0.5")
-        kinds = [json.loads(ws.recv(timeout=5))["type"] for _ in range(2)]
+        kinds = [json.loads(ws.recv(timeout=HANG_S))["type"] for _ in range(2)]
         assert time.monotonic() - start >= 0.5
         assert kinds == ["fill", "market_position"]  # the order is kept: the position waited behind the fill
         mockexchange.fill("alice", FED, "yes", "buy", "1", "0.5")
-        assert [json.loads(ws.recv(timeout=5))["type"] for _ in range(2)] == ["fill", "market_position"]
+        assert [json.loads(ws.recv(timeout=HANG_S))["type"] for _ in range(2)] == ["fill", "market_position"]
     assert mockexchange.faults()["faults"][0]["fired"] == 1
 
 
@@ -208,7 +209,7 @@ def test_an_upgrade_is_refused_in_the_venues_shape_or_dropped(mockexchange):
 
     async def dropped() -> None:
         with pytest.raises((InvalidMessage, ConnectionClosed, EOFError, OSError)):
-            async with websockets.connect(mockexchange.deribit_ws_url, open_timeout=5):
+            async with websockets.connect(mockexchange.deribit_ws_url, open_timeout=HANG_S):
                 pass
 
     asyncio.run(dropped())
@@ -239,5 +240,5 @@ steps:
             [ran] = mock.step()["ran"]
             assert ran["result"] == {"closed": 1}
             with pytest.raises(ConnectionClosed) as closed:
-                ws.recv(timeout=5)
+                ws.recv(timeout=HANG_S)
             assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4001, "maintenance")

@@ -15,6 +15,7 @@ import pytest
 import test_inspector_browser as chromium
 from playwright.sync_api import Locator, Page, expect
 from test_inspector_browser import WAIT_MS, keep_screenshot, open_inspector
+from waits import HANG_S
 from websockets.sync.client import connect
 
 from mockexchange.server import MockServer
@@ -57,14 +58,14 @@ def test_a_refusal_is_the_rows_why_and_its_bodies_open_from_the_row(refusing, pa
     assert refused.status_code == 400, refused.text
     with connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", "/trade-api/ws/v2")) as ws:
         ws.send('{"id": 1, "cmd": "subscribe", "params": {"channels": ["no_such_channel"]}}')
-        assert json.loads(ws.recv(timeout=5))["msg"]["code"] == 8
+        assert json.loads(ws.recv(timeout=HANG_S))["msg"]["code"] == 8
     bad_amount = {"jsonrpc": "2.0", "id": 2, "method": "private/buy",
                   "params": {"instrument_name": "BTC-PERPETUAL", "amount": "lots", "type": "market"}}  # fmt: skip
     basic = {"Authorization": "Basic " + base64.b64encode(f"DanKey:{SECRET}".encode()).decode()}
     assert plain_http.post(mock.deribit_url + "/api/v2", json=bad_amount, headers=basic, timeout=10).status_code == 400
     with connect(mock.deribit_ws_url) as ws:
         ws.send('{"jsonrpc": "2.0", "id": 3, "method": "public/get_nothing"}')
-        assert json.loads(ws.recv(timeout=5))["error"]["code"] == -32601
+        assert json.loads(ws.recv(timeout=HANG_S))["error"]["code"] == -32601
 
     kalshi = why(page, "insufficient_balance: insufficient balance")
     expect(kalshi.locator("td.why")).to_contain_text("mock: insufficient balance: the order needs")

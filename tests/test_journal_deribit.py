@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import plain_http
 import pytest
+from waits import HANG_S
 from websockets.sync.client import connect
 
 from mockexchange.server import MockServer
@@ -170,13 +171,13 @@ def test_signalplus_requests_are_their_own_venue(mock):
 def test_the_websocket_upgrade_and_each_message(mock):
     with connect(mock.deribit_ws_url) as ws:
         ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "public/test", "params": {}}))
-        assert json.loads(ws.recv(timeout=5))["result"] == {"version": "1.2.26"}
+        assert json.loads(ws.recv(timeout=HANG_S))["result"] == {"version": "1.2.26"}
         ws.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "private/get_positions", "params": {}}))
-        assert json.loads(ws.recv(timeout=5))["error"]["code"] == 13009
+        assert json.loads(ws.recv(timeout=HANG_S))["error"]["code"] == 13009
         # Read before the connection closes: a message is journaled before its reply is sent.
         upgrade, test, refused = journal(mock)
         ws.send("{oops")
-        assert json.loads(ws.recv(timeout=5))["error"]["code"] == -32700
+        assert json.loads(ws.recv(timeout=HANG_S))["error"]["code"] == -32700
         [broken] = journal(mock, since=refused["seq"])
     assert (upgrade["venue"], upgrade["transport"], upgrade["path"], upgrade["status"]) == (
         "deribit", "ws", "/ws/api/v2", 101
@@ -195,9 +196,9 @@ def test_a_websocket_message_after_public_auth_carries_the_client_id(mock):
     with connect(mock.deribit_ws_url) as ws:
         params = {"grant_type": "client_credentials", "client_id": "AliceKey", "client_secret": "alice-secret"}
         ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "public/auth", "params": params}))
-        assert "access_token" in json.loads(ws.recv(timeout=5))["result"]
+        assert "access_token" in json.loads(ws.recv(timeout=HANG_S))["result"]
         ws.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "private/get_positions", "params": {"kind": "x"}}))
-        assert json.loads(ws.recv(timeout=5))["error"]["code"] == -32602
+        assert json.loads(ws.recv(timeout=HANG_S))["error"]["code"] == -32602
     _, auth, positions = journal(mock)
     assert auth["key_id"] == "AliceKey" and auth["problems"] == []
     assert positions["key_id"] == "AliceKey" and rules(positions) == ["parameter.invalid_kind"]

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import httpx
 import plain_http
 import pytest
+from waits import HANG_S
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -110,9 +111,9 @@ def test_a_kalshi_401_has_its_code_and_the_auth_diagnosis_apart(mock, signer) ->
 
 def test_a_kalshi_websocket_error_has_its_code_message_and_diagnosis(mock, signer) -> None:
     since = last_seq(mock)
-    with connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", KALSHI_WS), open_timeout=5) as ws:
+    with connect(mock.kalshi_ws_url, additional_headers=signer.headers("GET", KALSHI_WS), open_timeout=HANG_S) as ws:
         ws.send('{"id": 1, "cmd": "subscribe", "params": {"channels": ["no_such_channel"]}}')
-        frame = json.loads(ws.recv(timeout=5))
+        frame = json.loads(ws.recv(timeout=HANG_S))
     assert frame["type"] == "error"
     entry = newest(mock, since)
     assert (entry["transport"], entry["operation"]) == ("ws", "subscribe")
@@ -166,9 +167,9 @@ def test_a_refused_deribit_call_over_http_has_its_json_rpc_code_and_message(mock
 
 def test_a_refused_deribit_message_over_the_websocket_has_its_code_message_and_reply(mock) -> None:
     since = last_seq(mock)
-    with connect(mock.deribit_ws_url, open_timeout=5) as ws:
+    with connect(mock.deribit_ws_url, open_timeout=HANG_S) as ws:
         ws.send('{"jsonrpc": "2.0", "id": 4, "method": "private/get_positions", "params": {"currency": "BTC"}}')
-        reply = json.loads(ws.recv(timeout=5))
+        reply = json.loads(ws.recv(timeout=HANG_S))
     assert reply["error"]["code"] == 13009  # no token on this connection
     entry = newest(mock, since)
     assert (entry["transport"], entry["operation"]) == ("ws", "private/get_positions")
@@ -216,9 +217,9 @@ def test_the_proxys_journal_says_the_refusal_the_upstream_answered(mock, signer)
 
 def test_the_proxys_journal_says_the_refusal_in_an_upstream_frame(mock) -> None:
     with ProxyServer(mock.base_url + "/trade-api/v2", mock.base_url) as proxy:
-        with connect(proxy.base_url.replace("http", "ws", 1) + "/ws/api/v2", open_timeout=5) as ws:
+        with connect(proxy.base_url.replace("http", "ws", 1) + "/ws/api/v2", open_timeout=HANG_S) as ws:
             ws.send('{"jsonrpc": "2.0", "id": 4, "method": "public/get_nothing"}')
-            reply = json.loads(ws.recv(timeout=5))
+            reply = json.loads(ws.recv(timeout=HANG_S))
         frames = read(proxy, transport="ws", operation="public/get_nothing")
     client, upstream = sorted(frames, key=lambda frame: frame["direction"])
     assert client["refusal"] is None and upstream["direction"] == "upstream"
@@ -235,9 +236,9 @@ def test_a_secret_in_a_body_or_an_answer_is_kept_redacted(mock) -> None:
             "params": {"grant_type": "client_credentials", "client_id": "DanKey", "client_secret": SECRET}}  # fmt: skip
     r = plain_http.post(mock.deribit_url + "/api/v2", json=body, headers={"X-Note": "x"}, timeout=10)
     tokens = r.json()["result"]
-    with connect(mock.deribit_ws_url, open_timeout=5) as ws:
+    with connect(mock.deribit_ws_url, open_timeout=HANG_S) as ws:
         ws.send(json.dumps(body))
-        over_ws = json.loads(ws.recv(timeout=5))["result"]
+        over_ws = json.loads(ws.recv(timeout=HANG_S))["result"]
     entries = [read(mock, seq=e["seq"], bodies="true")[0] for e in read(mock, since=since, operation="public/auth")]
     assert len(entries) == 2
     kept = json.dumps(entries)

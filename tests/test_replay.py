@@ -12,6 +12,7 @@ from typing import Any
 import plain_http
 import pytest
 from serve_process import run_serve, serving
+from waits import HANG_S
 from websockets.sync.client import connect
 
 from mockexchange import MockServer
@@ -132,20 +133,24 @@ def test_the_mocks_own_admin_api_still_answers(mock: MockServer) -> None:
 
 
 def test_a_websocket_gets_the_recorded_frames_as_its_commands_arrive(mock: MockServer) -> None:
-    with connect(mock.kalshi_ws_url, open_timeout=5) as ws:
+    with connect(mock.kalshi_ws_url, open_timeout=HANG_S) as ws:
         ws.send(json.dumps({"id": 5, "cmd": "subscribe", "params": {"channels": ["fill"]}}))
-        assert json.loads(ws.recv(timeout=5)) == {"id": 5, "type": "subscribed", "msg": {"channel": "fill", "sid": 1}}
-        assert json.loads(ws.recv(timeout=5))["type"] == "fill"
+        assert json.loads(ws.recv(timeout=HANG_S)) == {
+            "id": 5,
+            "type": "subscribed",
+            "msg": {"channel": "fill", "sid": 1},
+        }
+        assert json.loads(ws.recv(timeout=HANG_S))["type"] == "fill"
         ws.send(json.dumps({"id": 6, "cmd": "list_subscriptions"}))
-        assert json.loads(ws.recv(timeout=5))["id"] == 6
+        assert json.loads(ws.recv(timeout=HANG_S))["id"] == 6
         ws.send(json.dumps({"id": 7, "cmd": "unsubscribe", "params": {"sids": [1]}}))
-        error = json.loads(ws.recv(timeout=5))
+        error = json.loads(ws.recv(timeout=HANG_S))
         assert error["id"] == 7 and error["type"] == "error"
         assert "nearest: record" in error["msg"]["mockexchange_diagnosis"]
 
 
 def test_a_websocket_path_not_on_the_tape_is_refused(mock: MockServer) -> None:
-    with pytest.raises(Exception, match="404"), connect(mock.deribit_ws_url, open_timeout=5):
+    with pytest.raises(Exception, match="404"), connect(mock.deribit_ws_url, open_timeout=HANG_S):
         pass
 
 
@@ -219,12 +224,12 @@ def test_an_oversized_body_is_refused_in_the_venues_shape(mock: MockServer, path
 
 
 def test_frames_that_are_no_command_get_an_error_frame_and_the_connection_lives(mock: MockServer) -> None:
-    with connect(mock.kalshi_ws_url, open_timeout=5) as ws:
+    with connect(mock.kalshi_ws_url, open_timeout=HANG_S) as ws:
         for junk in (b"\xff\x00", "not json", json.dumps([1, 2])):
             ws.send(junk)
-            assert json.loads(ws.recv(timeout=5))["type"] == "error"
+            assert json.loads(ws.recv(timeout=HANG_S))["type"] == "error"
         ws.send(json.dumps({"id": 1, "cmd": "subscribe", "params": {"channels": ["fill"]}}))
-        assert json.loads(ws.recv(timeout=5))["type"] == "subscribed"
+        assert json.loads(ws.recv(timeout=HANG_S))["type"] == "subscribed"
 
 
 def test_deribit_websockets_replay_connection_by_connection_with_the_live_ids(tmp_path: Path) -> None:
@@ -248,13 +253,13 @@ def test_deribit_websockets_replay_connection_by_connection_with_the_live_ids(tm
     writer.close()
     with MockServer(replay=str(tmp_path / "d.tape")) as mock:
         for price in (60000, 61000, 61000):  # the first connection, the second, the second again
-            with connect(mock.deribit_ws_url, open_timeout=5) as ws:
+            with connect(mock.deribit_ws_url, open_timeout=HANG_S) as ws:
                 ws.send(json.dumps({**subscribe, "id": 77}))
-                assert json.loads(ws.recv(timeout=5))["id"] == 77
-                assert json.loads(ws.recv(timeout=5))["params"]["data"]["last_price"] == price
+                assert json.loads(ws.recv(timeout=HANG_S))["id"] == 77
+                assert json.loads(ws.recv(timeout=HANG_S))["params"]["data"]["last_price"] == price
                 ws.send(json.dumps({**subscribe, "id": 78}))  # matched again: its frames again, with this id
-                assert json.loads(ws.recv(timeout=5))["id"] == 78
-                assert json.loads(ws.recv(timeout=5))["params"]["data"]["last_price"] == price
+                assert json.loads(ws.recv(timeout=HANG_S))["id"] == 78
+                assert json.loads(ws.recv(timeout=HANG_S))["params"]["data"]["last_price"] == price
         got = plain_http.get(f"{mock.base_url}/api/v2/public/get_time?id=5")
         assert (
             got.status_code == 404
