@@ -1,8 +1,9 @@
 """A mock per test module, reset before each test, and the Kalshi keys the module makes once and signs with in every
 test: the reset forgets every key, and the same public key is registered again under the same id when a test asks
 for a signed client, so a test costs no new app, no new RSA pair, no PEM load and no new client.
-`module_mock(name, t0, **settings)` is the module's fixture, `fresh(mock, t0)` each test's start, and
-`signed(mock, user_id, **binding)` is as kalshi_http's, for a user the test has made."""
+`module_mock(name, t0, **settings)` is the module's fixture, `fresh(mock, t0)` each test's start (or `forget(mock)`
+after a reset of the test's own), `signed(mock, user_id, **binding)` is as kalshi_http's, for a user the test has
+made, and `client_of(user)` as kalshi_orders'."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import httpx
+import kalshi_http
 import pytest
 from cryptography.hazmat.primitives import serialization
 
@@ -19,11 +21,22 @@ from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
 
 
+class _KeptClient(httpx.Client):
+    """A kept key's client: a test's `with signed(...)` neither opens it again nor closes it (the module's next test
+    signs with it); the module mock's teardown closes it."""
+
+    def __enter__(self) -> _KeptClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
 @dataclass
 class _Kept:
-    key_id: str
+    signer: KalshiSigner
     public_pem: str
-    client: httpx.Client
+    client: _KeptClient
 
 
 @dataclass
@@ -32,13 +45,15 @@ class _Keys:
     registered: set[tuple] = field(default_factory=set)  # what the mock knows since its last reset
 
 
-_KEYS: dict[int, _Keys] = {}  # by id(mock): a MockServer is no hashable key of its own
+_KEYS: dict[int, _Keys] = {}  # by id(mock), while a module's mock runs
 
 
 def signed(mock: MockServer, user_id: str, **binding) -> httpx.Client:
     """A client signing with the user's kept key of that binding (subaccount, scopes...), registered with the mock
-    if it has not been since the last `forget`."""
-    keys = _KEYS.setdefault(id(mock), _Keys())
+    if it has not been since the last `forget`; on a mock of a test's own, a new key's client, as kalshi_http's."""
+    keys = _KEYS.get(id(mock))
+    if keys is None:
+        return kalshi_http.signed(mock, user_id, **binding)
     wanted = (user_id, *sorted((name, repr(value)) for name, value in binding.items()))
     kept = keys.made.get(wanted)
     if kept is None:
@@ -47,12 +62,25 @@ def signed(mock: MockServer, user_id: str, **binding) -> httpx.Client:
         public = signer.private_key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
-        client = httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10)
-        keys.made[wanted] = kept = _Kept(key["key_id"], public.decode("ascii"), client)
+        keys.made[wanted] = kept = _Kept(signer, public.decode("ascii"), _client(mock, signer))
     elif wanted not in keys.registered:
-        mock.create_key(user_id, public_key_pem=kept.public_pem, key_id=kept.key_id, **binding)
+        mock.create_key(user_id, public_key_pem=kept.public_pem, key_id=kept.signer.key_id, **binding)
     keys.registered.add(wanted)
     return kept.client
+
+
+def _client(mock: MockServer, signer: KalshiSigner) -> _KeptClient:
+    return _KeptClient(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10)
+
+
+def client_of(user: str) -> Callable[..., httpx.Client]:
+    """A fixture named after the user: a client signing with their kept key, on the test module's `mock`."""
+
+    @pytest.fixture(name=user)
+    def client(mock: MockServer) -> httpx.Client:
+        return signed(mock, user)
+
+    return client
 
 
 def module_mock(name: str, t0: datetime | None = None, **settings: object) -> Callable[..., Iterator[MockServer]]:
@@ -63,6 +91,7 @@ def module_mock(name: str, t0: datetime | None = None, **settings: object) -> Ca
     def server() -> Iterator[MockServer]:
         clock = None if t0 is None else ManualClock(t0)
         with MockServer(clock=clock, **settings) as mock:  # type: ignore[arg-type]
+            _KEYS[id(mock)] = _Keys()
             yield mock
             for kept in _KEYS.pop(id(mock), _Keys()).made.values():
                 kept.client.close()
@@ -75,5 +104,10 @@ def fresh(mock: MockServer, t0: datetime | None = None) -> MockServer:
     mock.reset()
     if t0 is not None:
         mock.ledger.clock.set(t0)  # type: ignore[attr-defined]
-    _KEYS.setdefault(id(mock), _Keys()).registered.clear()
+    forget(mock)
     return mock
+
+
+def forget(mock: MockServer) -> None:
+    """After the mock's reset, which forgot every key: each kept key is registered again when next asked for."""
+    _KEYS[id(mock)].registered.clear()

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 import httpx
 import plain_http
 import pytest
-from kalshi_http import ok, signed
-from kalshi_orders import client_of, fresh, module_server, refused, state
+from kalshi_http import ok
+from kalshi_orders import fresh, refused, state
+from module_mocks import client_of, forget, module_mock, signed
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.orders import FOK, IOC
@@ -40,7 +41,7 @@ ROUTES = [
 ]
 
 
-server_fixture = module_server(profile="legacy")
+server_fixture = module_mock("server", T0, profile="legacy")
 
 
 @pytest.fixture
@@ -48,6 +49,7 @@ def mock(server: MockServer) -> MockServer:
     """alice ($100) and bob ($100), markets M and N; the house's YES bid 0.40 x10 and NO bid 0.55 x5 (a YES ask at
     0.45) on M."""
     fresh(server, M, N).set_book(M, yes=[["0.40", "10"]], no=[["0.55", "5"]])
+    forget(server)
     return server
 
 

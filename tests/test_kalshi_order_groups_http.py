@@ -10,21 +10,23 @@ from datetime import timedelta
 import httpx
 import plain_http
 import pytest
-from kalshi_http import ok, signed
-from kalshi_orders import T0, M, N, client_of, fresh, module_server, order, place, refused, state
+from kalshi_http import ok
+from kalshi_orders import T0, M, N, fresh, order, place, refused, state
+from module_mocks import client_of, forget, module_mock, signed
 
 from mockexchange.server import MockServer
 
 GROUPS = "/portfolio/order_groups"
 
 
-server_fixture = module_server()
+server_fixture = module_mock("server", T0)
 
 
 @pytest.fixture
 def mock(server: MockServer) -> MockServer:
     """alice and bob ($100 each), markets M and N with no book."""
-    return fresh(server)
+    forget(fresh(server))
+    return server
 
 
 alice_client, bob_client = client_of("alice"), client_of("bob")

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import plain_http
 import pytest
-from kalshi_http import ok, signed
-from kalshi_orders import T0, M, N, client_of, fresh, module_server, order, place, refused, state
+from kalshi_http import ok
+from kalshi_orders import T0, M, N, fresh, order, place, refused, state
+from module_mocks import client_of, forget, module_mock, signed
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
@@ -26,7 +27,7 @@ ORDER_FIELDS = {
 }  # fmt: skip
 
 
-server_fixture = module_server()
+server_fixture = module_mock("server", T0)
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def mock(server: MockServer) -> MockServer:
     """alice ($100) and bob ($100), markets M and N (event KXORD-26NOV); the house's YES bid 0.40 x10 and NO bid 0.55
     x5 (a YES ask at 0.45) on M."""
     fresh(server).set_book(M, yes=[["0.40", "10"]], no=[["0.55", "5"]])
+    forget(server)
     return server
 
 
