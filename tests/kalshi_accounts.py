@@ -5,22 +5,20 @@ from __future__ import annotations
 import itertools
 
 import httpx
+from module_mocks import signed
 
 from mockexchange.server import MockServer
-from mockexchange.testing.signing import KalshiAuth, KalshiSigner
-
-_users = itertools.count()
 
 
 def client(mock: MockServer, user_id: str, **binding) -> httpx.Client:
-    key = mock.create_key(user_id, **binding)
-    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
-    return httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10)
+    """A client of a key of the user's (on a module's mock, the key it keeps: module_mocks)."""
+    return signed(mock, user_id, **binding)
 
 
 def user(mock: MockServer, cents: int = 10_000) -> tuple[str, httpx.Client]:
-    """A new account of `cents` in its primary subaccount (a name no test used before), and a client of its own."""
-    user_id = f"acct{next(_users)}"
+    """A new account of `cents` in its primary subaccount, and a client of its own. Its name is the first `acct<n>`
+    the mock does not hold: after a reset, the same names again, whose keys a module's mock keeps."""
+    user_id = next(name for n in itertools.count() if (name := f"acct{n}") not in mock.ledger.accounts)
     mock.create_account(user_id, balance_cents=cents)
     return user_id, client(mock, user_id)
 

@@ -111,3 +111,27 @@ def fresh(mock: MockServer, t0: datetime | None = None) -> MockServer:
 def forget(mock: MockServer) -> None:
     """After the mock's reset, which forgot every key: each kept key is registered again when next asked for."""
     _KEYS[id(mock)].registered.clear()
+
+
+PROFILES = ("3.34", "legacy")
+
+
+def profile_mocks(t0: datetime) -> tuple[Callable[..., object], ...]:
+    """The fixtures of a module run under both Kalshi wire profiles: `modern_server` and `legacy_server`, the
+    module's mock of each; `modern` and `legacy`, each fresh for a test; `mock`, a test once under each profile."""
+    modern_server = module_mock("modern_server", t0, profile="3.34")
+    legacy_server = module_mock("legacy_server", t0, profile="legacy")
+
+    @pytest.fixture(name="modern")
+    def modern(modern_server: MockServer) -> MockServer:
+        return fresh(modern_server, t0)
+
+    @pytest.fixture(name="legacy")
+    def legacy(legacy_server: MockServer) -> MockServer:
+        return fresh(legacy_server, t0)
+
+    @pytest.fixture(name="mock", params=PROFILES)
+    def mock(request: pytest.FixtureRequest) -> MockServer:
+        return request.getfixturevalue("modern" if request.param == "3.34" else "legacy")
+
+    return modern_server, legacy_server, modern, legacy, mock

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import plain_http
 import pytest
 from kalshi_http import ok
-from module_mocks import fresh, module_mock, signed
+from module_mocks import profile_mocks, signed
 
 from mockexchange.control import ControlError
 
@@ -17,27 +17,7 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 EPOCH = "1970-01-01T00:00:00.000000Z"
 
 
-server = module_mock("server", T0, profile="3.34")
-legacy_server = module_mock("legacy_server", T0, profile="legacy")
-
-
-def _fresh(mock):
-    return fresh(mock, T0)
-
-
-@pytest.fixture
-def modern(server):
-    return _fresh(server)
-
-
-@pytest.fixture
-def legacy(legacy_server):
-    return _fresh(legacy_server)
-
-
-@pytest.fixture(params=["3.34", "legacy"])
-def mock(request):
-    return _fresh(request.getfixturevalue("server" if request.param == "3.34" else "legacy_server"))
+modern_server, legacy_server, modern, legacy, mock = profile_mocks(T0)
 
 
 def walk(client, path, list_name, **params):

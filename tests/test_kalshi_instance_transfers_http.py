@@ -4,28 +4,22 @@ locked to a subaccount; seeding from the admin API and scenario steps."""
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from kalshi_accounts import client, user
-
-from mockexchange.core.clock import ManualClock
-from mockexchange.server import MockServer
+from module_mocks import profile_mocks
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-_users = itertools.count()
 POST = "/portfolio/intra_exchange_instance_transfer"
 LIST = "/portfolio/intra_exchange_instance_transfers"
 ALLOCATION = "/portfolio/target_balance_allocation"
 
 
-@pytest.fixture(scope="module", params=["3.34", "legacy"])
-def mock(request):
-    with MockServer(profile=request.param, clock=ManualClock(T0)) as server:
-        yield server
+# The module's mock of each profile, reset before each test (the users' keys kept: module_mocks).
+modern_server, legacy_server, modern, legacy, mock = profile_mocks(T0)
 
 
 def cash(c: httpx.Client, **params) -> str:
@@ -173,7 +167,7 @@ def test_the_target_balance_allocation_is_replaced_whole(mock):
 
 
 def test_scenario_steps_seed_them(mock):
-    user_id = f"s{next(_users)}"
+    user_id = "s0"
     document = {
         "scenario": "account-insides",
         "users": [{"user_id": user_id, "balance_cents": 10_000}],

@@ -10,18 +10,13 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from kalshi_accounts import client, user
-
-from mockexchange.core.clock import ManualClock
-from mockexchange.server import MockServer
+from module_mocks import profile_mocks
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module", params=["3.34", "legacy"])
-def mock(request):
-    clock = ManualClock(T0)
-    with MockServer(profile=request.param, clock=clock) as server:
-        yield server
+# The module's mock of each profile, reset before each test (the users' keys kept: module_mocks).
+modern_server, legacy_server, modern, legacy, mock = profile_mocks(T0)
 
 
 def transfer(c: httpx.Client, source: int, destination: int, cents: int, client_id: str | None = None, **more):

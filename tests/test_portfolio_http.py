@@ -10,29 +10,11 @@ from decimal import Decimal as D
 import plain_http
 import pytest
 from kalshi_http import ok
-from module_mocks import fresh, module_mock, signed
+from module_mocks import profile_mocks, signed
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-PROFILES = ["3.34", "legacy"]
-
-# One mock per profile for the module, reset before each test.
-modern_server = module_mock("modern_server", T0, profile="3.34")
-legacy_server = module_mock("legacy_server", T0, profile="legacy")
-
-
-@pytest.fixture
-def modern(modern_server):
-    return fresh(modern_server, T0)
-
-
-@pytest.fixture
-def legacy(legacy_server):
-    return fresh(legacy_server, T0)
-
-
-@pytest.fixture(params=PROFILES)
-def mock(request):
-    return request.getfixturevalue("modern" if request.param == "3.34" else "legacy")
+# The module's mock of each profile, reset before each test.
+modern_server, legacy_server, modern, legacy, mock = profile_mocks(T0)
 
 
 def walk(client, path, list_name, **params):
