@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,9 @@ def nested(depth: int, inner: Any = FED) -> Any:
     return inner
 
 
-@pytest.fixture(scope="module")
-def mock() -> Iterator[MockServer]:
+@contextmanager
+def markets() -> Iterator[MockServer]:
+    """A mock with an account and a market in each state, a book and a fill."""
     with MockServer(clock=ManualClock(START)) as server:
         server.create_account("u", balance_cents=1_000_000)
         server.set_series("KXFED", title="Fed", fee_type="quadratic_with_maker_fees")
@@ -54,13 +56,33 @@ def mock() -> Iterator[MockServer]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def mock() -> Iterator[MockServer]:
+    """Shared by the refusals, which change nothing."""
+    with markets() as server:
+        yield server
+
+
 def admin(mock: MockServer, op: str, body: Any = None, raw: bytes | None = None) -> httpx.Response:
     content = raw if raw is not None else json.dumps(body, separators=(",", ":")).encode()
     return plain_http.post(f"{mock.base_url}/_admin/{op}", content=content,
                       headers={"Content-Type": "application/json"}, timeout=30)  # fmt: skip
 
 
-def held(mock: MockServer) -> tuple:
+@pytest.fixture(scope="module")
+def rest(mock: MockServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=mock.kalshi_url, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def untouched(mock: MockServer, rest: httpx.Client) -> tuple:
+    """What the mock held before any command: the same before each, for every one is refused and changes nothing
+    (each case holds the mock to it after its command)."""
+    return held(mock, rest)
+
+
+def held(mock: MockServer, client: httpx.Client) -> tuple:
     """What the ledger holds of the markets, and what REST reads of them."""
     ledger = mock.ledger
     with ledger.reading():
@@ -74,9 +96,8 @@ def held(mock: MockServer) -> tuple:
             (ledger.exchange.exchange_active, ledger.exchange.trading_active, ledger.exchange.estimated_resume_time),
             len(ledger.fills), len(ledger.accounts),
         )  # fmt: skip
-    with httpx.Client(base_url=mock.kalshi_url, timeout=10) as client:
-        paths = ("/markets", f"/markets/{FED}/orderbook", "/events", "/series", "/exchange/status")
-        return core, [client.get(path).content for path in paths]
+    paths = ("/markets", f"/markets/{FED}/orderbook", "/events", "/series", "/exchange/status")
+    return core, [client.get(path).content for path in paths]
 
 
 # (operation, body, status, what the error names)
@@ -191,24 +212,25 @@ def _refused(mock: MockServer, op: str, answer: httpx.Response, status: int, nam
 @pytest.mark.parametrize(
     ("op", "body", "status", "named"), REFUSED, ids=[f"{op} {json.dumps(b)[:50]}" for op, b, _, _ in REFUSED]
 )
-def test_a_hostile_market_command_is_a_4xx_naming_the_field_and_changes_nothing(mock, op, body, status, named):
-    before = held(mock)
+def test_a_hostile_market_command_is_a_4xx_naming_the_field_and_changes_nothing(
+    mock, rest, untouched, op, body, status, named
+):
     _refused(mock, op, admin(mock, op, body), status, named)
-    assert held(mock) == before
+    assert held(mock, rest) == untouched
 
 
 @pytest.mark.parametrize(("op", "raw", "status", "named"), RAW, ids=[f"{op} {raw[:30]!r}" for op, raw, _, _ in RAW])
-def test_a_hostile_body_is_refused_whole_and_changes_nothing(mock, op, raw, status, named):
-    before = held(mock)
+def test_a_hostile_body_is_refused_whole_and_changes_nothing(mock, rest, untouched, op, raw, status, named):
     _refused(mock, op, admin(mock, op, raw=raw), status, named)
-    assert held(mock) == before
+    assert held(mock, rest) == untouched
 
 
 @pytest.mark.slow  # every refusal above again, with a websocket watching
-def test_a_subscriber_sees_no_frame_of_a_refused_command_and_the_next_change_at_the_next_seq(mock):
+def test_a_subscriber_sees_no_frame_of_a_refused_command_and_the_next_change_at_the_next_seq():
     """Over a websocket fed by the ledger: every refused command above sends no `orderbook_delta` (its `seq` would
-    show a gap otherwise) and no lifecycle event; the one accepted after them comes next, as REST then reads it."""
-    with reading(mock, signer_for(mock, "u")) as client:
+    show a gap otherwise) and no lifecycle event; the one accepted after them comes next, as REST then reads it. (A
+    mock of its own: the one the refusals share holds what they found.)"""
+    with markets() as mock, reading(mock, signer_for(mock, "u")) as client:
         subscribed = client.ask(subscribe(["orderbook_delta"], market_tickers=[FED, PAUSED]), 3)
         assert [f["type"] for f in subscribed] == ["subscribed", "orderbook_snapshot", "orderbook_snapshot"]
         lifecycle = client.ask(subscribe(["market_lifecycle_v2"], command_id=2), 1)[0]
