@@ -1,0 +1,367 @@
+"""Deribit's cash moves on the derivatives book itself (core/deribit/cash.py): deposits and withdrawals, a client's
+withdrawal and its cancelling, transfers between the wallets of one account and to another user, and the refusals
+of each with the status, Deribit's reason and the words the venue sends on. Each move is checked where it shows: the
+balances, the record kept (its id, addresses, hash and state), the transaction log entry and the `cash` change
+published; a refusal moves nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from mockexchange.core.clock import ManualClock
+from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.bounds import MAX_BALANCE, MAX_CASH, BookError
+from mockexchange.core.deribit.records import CashMove, WalletTransfer
+from mockexchange.core.events import Change
+
+D = Decimal
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+LATER = START + timedelta(minutes=5)
+FAR = START + timedelta(days=3650)
+
+
+class Cash:
+    """A book with alice (main account 2001 with 10 BTC, subaccount 2002 `alice_sub`) and bob (3001, 1 BTC), and the
+    `cash` changes it publishes."""
+
+    def __init__(self, history_size: int = 10_000) -> None:
+        self.clock = ManualClock(START)
+        self.book = DerivativesBook(clock=self.clock, history_size=history_size)
+        self.book.open_account("alice", account_id=2001, balances={"BTC": D(10)})
+        self.book.add_subaccount("alice", subaccount_id=2002, username="alice_sub")
+        self.book.open_account("bob", account_id=3001, balances={"BTC": D(1)})
+        self.published: list[Change] = []
+        self.book.bus.subscribe(self.published.append, ["derivatives.cash"])
+
+    def balances(self) -> list[Decimal]:
+        return [self.book.wallet(u, s).balance("BTC") for u, s in (("alice", None), ("alice", 2002), ("bob", None))]
+
+    def log(self, wallet_id: int) -> list[tuple[Any, ...]]:
+        """The wallet's BTC log, oldest first: (type, change, balance after, details)."""
+        entries, _ = self.book.transaction_log(wallet_id, "BTC", START, FAR, count=100)
+        return [(e.type, e.change, e.balance, dict(e.details)) for e in reversed(entries)]
+
+    def cash(self) -> list[tuple[str | None, Any]]:
+        return [(c.user_id, c.payload) for c in self.published]
+
+    def state(self) -> tuple[Any, ...]:
+        """What a refusal must leave as it was."""
+        return (self.balances(), list(self.book.cash_moves), list(self.book.wallet_transfers),
+                [self.log(w) for w in (2001, 2002, 3001)], list(self.published))  # fmt: skip
+
+    def refused(self, command: Callable[..., Any], *args: Any, **kwargs: Any) -> BookError:
+        """The refusal of `command(*args, **kwargs)`, which must change nothing."""
+        before = self.state()
+        with pytest.raises(BookError) as refusal:
+            command(*args, **kwargs)
+        assert self.state() == before
+        return refusal.value
+
+
+@pytest.fixture
+def cash() -> Cash:
+    return Cash()
+
+
+def transaction_hash(move: str) -> str:
+    """A move's stand-in transaction hash: the SHA-256 of its kind, id, wallet, currency, amount and fee."""
+    return hashlib.sha256(move.encode()).hexdigest()
+
+
+def said(error: BookError) -> tuple[str, int, str | None]:
+    return str(error), error.status, error.reason
+
+
+# -- deposits and withdrawals by the control plane -----------------------------------------------------------------
+
+
+def test_a_deposit_is_kept_logged_and_published(cash: Cash) -> None:
+    assert cash.book.move_cash("alice", "BTC", D("1.5")) == D("11.5")
+    (made,) = cash.book.cash_moves
+    digest = transaction_hash("deposit:1:2001:BTC:1.5:0")
+    assert made == CashMove(1, "deposit", "alice", 2001, "BTC", D("1.5"), D(0), "mock-btc-2001", made.transaction_id,
+                            "completed", START, START, "mock-btc-source-1", None)  # fmt: skip
+    assert made.transaction_id == digest
+    details = {"address": "mock-btc-2001", "transaction_id": digest, "state": "completed"}
+    assert cash.log(2001) == [("deposit", D("1.5"), D("11.5"), details)]
+    assert cash.cash() == [("alice", (2001, "BTC", D("1.5")))]
+
+
+def test_a_deposit_comes_from_its_source_to_the_current_deposit_address(cash: Cash) -> None:
+    cash.book.create_deposit_address("alice", "BTC", 2002)
+    cash.book.move_cash("alice", "BTC", D(2), subaccount_id=2002, source_address="bc1qsender")
+    cash.book.move_cash("alice", "BTC", D(1), subaccount_id=2002)
+    first, second = cash.book.cash_moves
+    assert (first.account_id, first.address, first.source_address) == (2002, "mock-btc-2002", "bc1qsender")
+    assert (second.id, second.address, second.source_address) == (2, "mock-btc-2002", "mock-btc-source-2")
+    assert cash.balances() == [D(10), D(3), D(1)]
+
+
+def test_a_withdrawal_by_the_control_plane_and_a_move_of_nothing(cash: Cash) -> None:
+    assert cash.book.move_cash("alice", "BTC", D(-4)) == D(6)
+    (made,) = cash.book.cash_moves
+    assert (made.kind, made.amount, made.fee, made.address, made.source_address) == (
+        "withdrawal", D(4), D(0), "mock-btc-2001", None
+    )  # fmt: skip
+    assert made.transaction_id == transaction_hash("withdrawal:1:2001:BTC:4:0")
+    details = {"address": "mock-btc-2001", "transaction_id": made.transaction_id, "state": "completed",
+               "withdrawal_id": 1, "fee": D(0)}  # fmt: skip
+    assert cash.log(2001) == [("withdrawal", D(-4), D(6), details)]
+    # Nothing moved: no record, no log entry, but the change is published as any other.
+    assert cash.book.move_cash("alice", "BTC", D(0)) == D(6)
+    assert len(cash.book.cash_moves) == 1 and len(cash.log(2001)) == 1
+    assert cash.cash() == [("alice", (2001, "BTC", D(-4))), ("alice", (2001, "BTC", D(0)))]
+
+
+def test_a_move_of_cash_is_bounded(cash: Cash) -> None:
+    assert cash.book.move_cash("bob", "ETH", -MAX_CASH) == -MAX_CASH  # the control plane may take a balance below 0
+    assert cash.book.move_cash("bob", "ETH", MAX_CASH) == 0
+    error = cash.refused(cash.book.move_cash, "bob", "BTC", MAX_CASH + 1)
+    assert str(error).startswith("amount must be from -1000000000000 to 1000000000000 with")
+    cash.book.wallet("bob").balances["BTC"] = MAX_BALANCE - 1  # as a thousand deposits would leave it
+    assert cash.book.move_cash("bob", "BTC", D(1)) == MAX_BALANCE
+    error = cash.refused(cash.book.move_cash, "bob", "BTC", D(1))
+    assert str(error) == (f"this would take the BTC balance of account 3001 to {MAX_BALANCE + 1:f}; a balance stays "
+                          f"within -{MAX_BALANCE} to {MAX_BALANCE}")  # fmt: skip
+
+
+# -- a client's withdrawals ----------------------------------------------------------------------------------------
+
+
+def test_a_client_withdrawal_takes_its_amount_and_fee(cash: Cash) -> None:
+    cash.clock.set(LATER)
+    made = cash.book.withdraw("alice", "BTC", D(2), fee=D("0.0001"), address="bc1qdest", state="unconfirmed",
+                              nonce="n-1")  # fmt: skip
+    assert made == CashMove(1, "withdrawal", "alice", 2001, "BTC", D(2), D("0.0001"), "bc1qdest",
+                            transaction_hash("withdrawal:1:2001:BTC:2:0.0001"), "unconfirmed", LATER, LATER, None,
+                            "n-1")  # fmt: skip
+    assert cash.balances() == [D("7.9999"), D(0), D(1)]
+    details = {"address": "bc1qdest", "transaction_id": made.transaction_id, "state": "unconfirmed",
+               "withdrawal_id": 1, "fee": D("0.0001")}  # fmt: skip
+    assert cash.log(2001) == [("withdrawal", D("-2.0001"), D("7.9999"), details)]
+    assert cash.cash() == [("alice", (2001, "BTC", D("-2.0001")))]
+    # Its nonce answers it again, moving nothing; another nonce is another withdrawal.
+    assert cash.book.withdraw("alice", "BTC", D(2), fee=D("0.0001"), nonce="n-1") == made
+    assert cash.balances()[0] == D("7.9999") and len(cash.published) == 1
+    other = cash.book.withdraw("alice", "BTC", D(1), nonce="n-2")
+    assert (other.id, other.nonce, other.state, other.address) == (2, "n-2", "completed", "mock-btc-2001")
+    assert cash.balances()[0] == D("6.9999")
+
+
+def test_a_nonce_names_only_a_withdrawal_of_the_same_wallet(cash: Cash) -> None:
+    cash.book.move_cash("alice", "BTC", D(1))  # a deposit: it has no nonce
+    cash.book.withdraw("alice", "BTC", D(1), subaccount_id=None, nonce="n-1")
+    cash.book.move_cash("alice", "BTC", D(5), subaccount_id=2002)
+    mine = cash.book.withdraw("alice", "BTC", D(1), subaccount_id=2002, nonce="n-1")
+    assert (mine.id, mine.account_id) == (4, 2002)
+    assert cash.balances() == [D(10), D(4), D(1)]
+
+
+def test_a_withdrawal_may_take_all_the_wallet_may_withdraw_and_no_more(cash: Cash) -> None:
+    error = cash.refused(cash.book.withdraw, "bob", "BTC", D("0.9"), fee=D("0.10000001"))
+    assert said(error) == (
+        "withdrawing 1.00000001 BTC (amount and fee) from account 3001, which may withdraw 1", 409, "not_enough_funds"
+    )  # fmt: skip
+    cash.book.withdraw("bob", "BTC", D("0.9"), fee=D("0.1"))
+    assert cash.balances()[2] == 0
+
+
+@pytest.mark.parametrize(
+    ("amount", "fee", "state", "message"),
+    [
+        (D(0), D(0), "completed", "amount must be from 0.00000001 to 1000000000000 with at most 8 decimal places"),
+        (MAX_CASH + 1, D(0), "completed", "amount must be from 0.00000001 to 1000000000000 with at most 8 decimal"),
+        (D(1), D(-1), "completed", "fee must be from 0 to 1000000000000 with at most 8 decimal places, not -1"),
+        (D(1), MAX_CASH + 1, "completed", "fee must be from 0 to 1000000000000 with at most 8 decimal places"),
+        (D(1), D(0), "cancelled", "a withdrawal begins completed or unconfirmed, not 'cancelled'"),
+    ],
+)
+def test_a_withdrawals_terms_are_checked(cash: Cash, amount: Decimal, fee: Decimal, state: str, message: str) -> None:
+    error = cash.refused(cash.book.withdraw, "alice", "BTC", amount, fee=fee, state=state)
+    assert str(error).startswith(message) and error.status == 400
+
+
+def test_the_least_withdrawal_and_one_without_a_fee(cash: Cash) -> None:
+    cash.book.withdraw("bob", "BTC", D("0.00000001"))
+    assert cash.balances()[2] == D("0.99999999")
+
+
+# -- cancelling a withdrawal ---------------------------------------------------------------------------------------
+
+
+def test_cancelling_an_unconfirmed_withdrawal_refunds_it(cash: Cash) -> None:
+    made = cash.book.withdraw("alice", "BTC", D(3), fee=D("0.5"), address="bc1q", state="unconfirmed")
+    cash.book.move_cash("alice", "BTC", D(1))
+    cash.clock.set(LATER)
+    cancelled = cash.book.cancel_withdrawal("alice", made.id)
+    assert cancelled == CashMove(1, "withdrawal", "alice", 2001, "BTC", D(3), D("0.5"), "bc1q", made.transaction_id,
+                                 "cancelled", START, LATER, None, None)  # fmt: skip
+    assert list(cash.book.cash_moves)[0] == cancelled and list(cash.book.cash_moves)[1].kind == "deposit"
+    assert cash.balances()[0] == D(11)
+    details = {"address": "bc1q", "transaction_id": made.transaction_id, "state": "cancelled", "withdrawal_id": 1,
+               "fee": D("0.5")}  # fmt: skip
+    assert cash.log(2001)[-1] == ("withdrawal", D("3.5"), D(11), details)
+    assert cash.cash()[-1] == ("alice", (2001, "BTC", D("3.5")))
+    error = cash.refused(cash.book.cancel_withdrawal, "alice", made.id)
+    assert said(error) == ("withdrawal 1 is cancelled: only an unconfirmed one can be cancelled", 409, None)
+
+
+def test_only_the_wallets_own_unconfirmed_withdrawal_can_be_cancelled(cash: Cash) -> None:
+    done = cash.book.withdraw("alice", "BTC", D(1))
+    deposit_id = 2
+    cash.book.move_cash("alice", "BTC", D(1))
+    waiting = cash.book.withdraw("alice", "BTC", D(1), state="unconfirmed")
+    error = cash.refused(cash.book.cancel_withdrawal, "alice", done.id)
+    assert said(error) == ("withdrawal 1 is completed: only an unconfirmed one can be cancelled", 409, None)
+    error = cash.refused(cash.book.cancel_withdrawal, "alice", deposit_id)
+    assert said(error) == ("account 2001 has no withdrawal 2", 404, None)
+    error = cash.refused(cash.book.cancel_withdrawal, "alice", waiting.id, subaccount_id=2002)
+    assert said(error) == ("account 2002 has no withdrawal 3", 404, None)
+    assert cash.book.cancel_withdrawal("alice", waiting.id).state == "cancelled"
+
+
+# -- transfers -----------------------------------------------------------------------------------------------------
+
+
+def test_a_transfer_between_two_wallets_of_the_account(cash: Cash) -> None:
+    cash.book.move_cash("alice", "BTC", D(1))  # id 1: one sequence for deposits, withdrawals and transfers
+    cash.clock.set(LATER)
+    made = cash.book.transfer("alice", "BTC", D(11), destination=2002)  # all the main account may withdraw
+    assert made == WalletTransfer(2, "alice", 2001, 2002, "BTC", D(11), "confirmed", LATER, None)
+    assert cash.balances() == [D(0), D(11), D(1)]
+    assert (
+        list(cash.book.wallet_transfers.of_wallet(2001)) == [made] == list(cash.book.wallet_transfers.of_wallet(2002))
+    )
+    out = {"transfer_id": 2, "other_side": "alice_sub", "transfer_type": "subaccount"}
+    assert cash.log(2001)[-1] == ("transfer", D(-11), D(0), out)
+    into = {"transfer_id": 2, "other_side": "alice", "transfer_type": "subaccount"}
+    assert cash.log(2002) == [("transfer", D(11), D(11), into)]
+    assert cash.cash()[1:] == [("alice", (2001, "BTC", D(-11))), ("alice", (2002, "BTC", D(11)))]
+    back = cash.book.transfer("alice", "BTC", D(1), source=2002, destination=None)
+    assert (back.id, back.from_account, back.to_account) == (3, 2002, 2001)
+    assert cash.balances() == [D(1), D(10), D(1)]
+
+
+def test_a_transfer_needs_two_wallets_and_the_funds(cash: Cash) -> None:
+    error = cash.refused(cash.book.transfer, "alice", "BTC", D(1), source=2001, destination=None)
+    assert said(error) == ("a transfer needs two different wallets", 400, "transfer_not_allowed")
+    error = cash.refused(cash.book.transfer, "alice", "BTC", D("10.00000001"), destination=2002)
+    assert said(error) == (
+        "transferring 10.00000001 BTC from account 2001, which may transfer 10", 409, "not_enough_funds"
+    )  # fmt: skip
+    error = cash.refused(cash.book.transfer, "alice", "BTC", D(0), destination=2002)
+    assert str(error).startswith("amount must be from 0.00000001 to 1000000000000 with")
+    error = cash.refused(cash.book.transfer_to_user, "alice", "BTC", D(0), "bob")
+    assert str(error).startswith("amount must be from 0.00000001 to 1000000000000 with")
+    assert cash.book.transfer("alice", "BTC", D("0.00000001"), destination=2002).amount == D("0.00000001")
+
+
+def test_a_transfer_that_would_overfill_the_receiver_moves_nothing(cash: Cash) -> None:
+    cash.book.wallet("bob").balances["BTC"] = MAX_BALANCE  # as a thousand deposits would leave it
+    error = cash.refused(cash.book.transfer_to_user, "alice", "BTC", D(1), "bob")
+    assert str(error).startswith("this would take the BTC balance of account 3001 to")
+
+
+def test_a_transfer_to_another_user(cash: Cash) -> None:
+    made = cash.book.transfer_to_user("alice", "BTC", D(2), "bob", source=2001)
+    assert made == WalletTransfer(1, "alice", 2001, 3001, "BTC", D(2), "confirmed", START, "bob")
+    assert cash.balances() == [D(8), D(0), D(3)]
+    assert list(cash.book.wallet_transfers.of_wallet(3001)) == [made]
+    assert cash.log(3001) == [("transfer", D(2), D(3), {"transfer_id": 1, "other_side": "alice",
+                                                       "transfer_type": "user"})]  # fmt: skip
+    assert cash.cash() == [("alice", (2001, "BTC", D(-2))), ("bob", (3001, "BTC", D(2)))]
+    assert cash.book.transfer_to_user("alice", "BTC", D(8), "bob").amount == D(8)  # all it may withdraw
+
+
+def test_a_transfer_to_a_user_is_refused(cash: Cash) -> None:
+    error = cash.refused(cash.book.transfer_to_user, "alice", "BTC", D(1), "nobody")
+    assert said(error) == ("no account is named 'nobody'", 404, "user_not_found")
+    error = cash.refused(cash.book.transfer_to_user, "alice", "BTC", D(1), "alice_sub")
+    assert said(error) == ("'alice_sub' is a wallet of the same account: transfer to it as a subaccount", 400,
+                           "transfer_not_allowed")  # fmt: skip
+    error = cash.refused(cash.book.transfer_to_user, "bob", "BTC", D("1.00000001"), "alice")
+    assert said(error) == (
+        "transferring 1.00000001 BTC from account 3001, which may transfer 1", 409, "not_enough_funds"
+    )  # fmt: skip
+    cash.book.set_interuser_transfers("alice", False)
+    error = cash.refused(cash.book.transfer_to_user, "alice", "BTC", D(1), "bob")
+    assert said(error) == ("account 2001 may not send to other users: its inter-user transfers are disabled", 400,
+                           "transfer_not_allowed")  # fmt: skip
+    cash.book.transfer("alice", "BTC", D(1), destination=2002)
+    assert cash.book.transfer_to_user("alice", "BTC", D(1), "bob", source=2002).amount == 1  # the subaccount's own
+
+
+def test_a_confirmed_transfer_cannot_be_cancelled(cash: Cash) -> None:
+    made = cash.book.transfer_to_user("alice", "BTC", D(1), "bob")
+    error = cash.refused(cash.book.cancel_transfer, "alice", made.id)
+    assert said(error) == ("transfer 1 is confirmed: only a prepared transfer can be cancelled", 409, None)
+    for user, wallet, transfer_id in (("bob", None, made.id), ("alice", 2002, made.id), ("alice", None, 9)):
+        error = cash.refused(cash.book.cancel_transfer, user, transfer_id, subaccount_id=wallet)
+        account = {"bob": 3001, "alice": 2002 if wallet else 2001}[user]
+        assert said(error) == (f"account {account} sent no transfer {transfer_id}", 404, "transfer_not_found")
+
+
+# -- what each move sees first and keeps after ---------------------------------------------------------------------
+
+
+EXPIRY = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)  # BTC-6MAR26's
+
+
+def expired() -> Cash:
+    """Alice long 10000 USD of a future bought at 50000 and settled at 100000 (10000 * (1/50000 - 1/100000) = 0.1
+    BTC to her), its expiry passed and nothing changed since: not delivered yet."""
+    made = Cash()
+    made.book.set_index_price("btc_usd", D(100_000))
+    made.book.apply_trade("alice", "BTC-6MAR26", "buy", D(10_000), D(50_000))
+    made.book.set_settlement_price("BTC-6MAR26", D(100_000))
+    made.clock.set(EXPIRY)
+    return made
+
+
+@pytest.mark.parametrize(
+    "move",
+    [
+        lambda book: book.withdraw("alice", "BTC", D("10.1")),
+        lambda book: book.transfer("alice", "BTC", D("10.1"), destination=2002),
+        lambda book: book.transfer_to_user("alice", "BTC", D("10.1"), "bob"),
+        lambda book: book.move_cash("alice", "BTC", D("-10.1")),
+    ],
+)
+def test_each_move_counts_what_expired_before_it(move: Callable[[DerivativesBook], Any]) -> None:
+    """A future expired since the last change is delivered first: its P&L is in the balance the move starts from."""
+    made = expired()
+    move(made.book)
+    assert [entry[0] for entry in made.log(2001)][:2] == ["trade", "delivery"] and made.balances()[0] == 0
+
+
+def test_cancelling_a_withdrawal_delivers_what_expired_first() -> None:
+    made = expired()
+    made.clock.set(START)
+    waiting = made.book.withdraw("alice", "BTC", D(1), state="unconfirmed")
+    made.clock.set(EXPIRY)
+    made.book.cancel_withdrawal("alice", waiting.id)
+    assert [entry[0] for entry in made.log(2001)] == ["trade", "withdrawal", "delivery", "withdrawal"]
+
+
+def test_an_account_keeps_its_newest_moves_and_transfers(cash: Cash) -> None:
+    small = Cash(history_size=2)
+    for amount in (1, 2, 3):
+        small.book.move_cash("alice", "BTC", D(amount), subaccount_id=2002 if amount == 2 else None)
+    assert [m.amount for m in small.book.cash_moves] == [D(3), D(2)]  # by wallet: the main account's, then 2002's
+    assert [m.amount for m in small.book.cash_moves.of_wallet(2001)] == [D(3)]
+    for amount in (1, 2, 3):
+        small.book.transfer_to_user("alice", "BTC", D(amount), "bob")
+    assert [t.amount for t in small.book.wallet_transfers.of_wallet(2001)] == [D(2), D(3)]
+    assert [t.amount for t in small.book.wallet_transfers.of_wallet(3001)] == [D(2), D(3)]
+    old = small.book.withdraw("bob", "BTC", D(1), state="unconfirmed", nonce="n")
+    small.book.move_cash("bob", "BTC", D(1))
+    small.book.move_cash("bob", "BTC", D(1))
+    assert small.book.withdraw("bob", "BTC", D(1), nonce="n").id != old.id  # a nonce no longer kept is new again
+    error = small.refused(small.book.cancel_withdrawal, "bob", old.id)
+    assert said(error) == (f"account 3001 has no withdrawal {old.id}", 404, None)
