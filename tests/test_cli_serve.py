@@ -5,6 +5,7 @@ advertised URL and key folder, a long load's progress, and the client snippet of
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import json
 import os
@@ -19,9 +20,9 @@ from pathlib import Path
 
 import plain_http
 import pytest
-from serve_process import Served, environment, run_serve, serving
+from serve_process import Served, run_serve, serving
 
-from mockexchange import __version__
+from mockexchange import __version__, cli
 from mockexchange.app import build_app
 from mockexchange.cli import banner
 from mockexchange.cli.banner import counted
@@ -75,8 +76,36 @@ def option_entries(help_text: str) -> dict[str, str]:
     return entries
 
 
-def test_serve_help_gives_every_option_a_help_text_with_its_default():
-    done = subprocess.run([str(SCRIPT), "serve", "--help"], capture_output=True, text=True, timeout=60)
+@pytest.fixture
+def command(monkeypatch: pytest.MonkeyPatch):
+    """The command line run in this process, `main(argv)`, as a child would run it (the environment serve_process
+    gives, no terminal: argparse's width 80): its exit status and what it printed. For what refuses to start or
+    prints and stops; the test of a port in use runs `serve` as a child, refusing in the same way."""
+
+    def run(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        for name in os.environ:
+            if name.startswith("MOCKEXCHANGE_ADVERTISE_"):
+                monkeypatch.delenv(name)
+        for name, value in {"COLUMNS": "80", **(env or {})}.items():
+            monkeypatch.setenv(name, value)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                status = cli.main(list(argv))
+            except SystemExit as exit:
+                status = exit.code
+        return subprocess.CompletedProcess(argv, status, out.getvalue(), err.getvalue())
+
+    return run
+
+
+def refused_serve(command, key_dir: Path, *options: str) -> subprocess.CompletedProcess:
+    """`serve` expected to stop by itself, as run_serve runs it, in this process."""
+    return command("serve", "--host", "127.0.0.1", "--port", "0", "--key-dir", str(key_dir), *options)
+
+
+def test_serve_help_gives_every_option_a_help_text_with_its_default(command):
+    done = command("serve", "--help")
     assert done.returncode == 0
     entries = option_entries(done.stdout)
     entries.pop("-h")
@@ -86,9 +115,8 @@ def test_serve_help_gives_every_option_a_help_text_with_its_default():
     assert "(default: 127.0.0.1)" in text and "(default: 8000)" in text and "(default: .mockexchange)" in text
 
 
-def test_serve_help_names_the_advertise_defaults_from_the_environment():
-    env = environment({"MOCKEXCHANGE_ADVERTISE_URL": "http://localhost:8123"})
-    done = subprocess.run([str(SCRIPT), "serve", "--help"], capture_output=True, text=True, timeout=60, env=env)
+def test_serve_help_names_the_advertise_defaults_from_the_environment(command):
+    done = command("serve", "--help", env={"MOCKEXCHANGE_ADVERTISE_URL": "http://localhost:8123"})
     assert "default: http://localhost:8123)" in " ".join(done.stdout.split())
 
 
@@ -143,14 +171,15 @@ def test_a_key_folder_under_a_file_is_one_line_and_exit_2(tmp_path):
     assert_refused_in_one_line(run_serve(tmp_path / "file"), "it is a file, not a folder")
 
 
-def test_a_key_folder_that_refuses_writes_is_one_line_and_exit_2(tmp_path):
+def test_a_key_folder_that_refuses_writes_is_one_line_and_exit_2(tmp_path, command):
     # Permission bits do not stop root (CI runs as root); a folder of procfs refuses every new file, root's too.
     if os.geteuid() == 0:
-        assert_refused_in_one_line(run_serve(Path("/proc/self")), "the keys cannot be written to /proc/self")
+        done = refused_serve(command, Path("/proc/self"))
+        assert_refused_in_one_line(done, "the keys cannot be written to /proc/self")
     else:
         keys = tmp_path / "keys"
         keys.mkdir(mode=0o500)
-        assert_refused_in_one_line(run_serve(keys), "Permission denied")
+        assert_refused_in_one_line(refused_serve(command, keys), "Permission denied")
 
 
 @pytest.mark.slow
@@ -171,16 +200,16 @@ def test_a_scenario_with_public_keys_only_needs_no_writable_key_folder(tmp_path)
     ],
     ids=["missing scenario", "bad scenario", "host not of this machine"],
 )
-def test_user_mistakes_are_one_line_without_a_traceback(tmp_path, options, says):
+def test_user_mistakes_are_one_line_without_a_traceback(tmp_path, command, options, says):
     bad = tmp_path / "bad.yaml"
     bad.write_text("steps:\n  - settle: {ticker: M}\n")
-    done = run_serve(tmp_path / "keys", *(o.format(bad=bad) for o in options))
+    done = refused_serve(command, tmp_path / "keys", *(o.format(bad=bad) for o in options))
     assert_refused_in_one_line(done, says)
 
 
 @pytest.mark.parametrize("port", ["70000", "-1", "eighty"])
-def test_a_bad_port_is_refused_by_the_parser(tmp_path, port):
-    done = run_serve(tmp_path / "keys", "--port", port)
+def test_a_bad_port_is_refused_by_the_parser(tmp_path, command, port):
+    done = refused_serve(command, tmp_path / "keys", "--port", port)
     assert done.returncode == 2 and "argument --port" in done.stderr and "Traceback" not in done.stderr
     assert done.stdout == ""
 
