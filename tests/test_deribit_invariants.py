@@ -155,7 +155,10 @@ class Trading:
         assert abs(held - GIVEN * len(self._wallets())) < Decimal("1e-12"), held
 
 
-@settings(max_examples=150)
+# 60 sequences of 10 to 40 steps, the same in every run under the repeatable profile: 19 of them trade, where 150
+# drew 24 that trade at two and a half times the CPU (the rest add refusals and resting orders, drawn in the first
+# 60 too); the long profile's ten times as many, from a new seed each run, are the search.
+@settings(max_examples=60)
 @given(data=st.data(), length=st.integers(min_value=10, max_value=40))
 def test_trading_keeps_its_invariants(data: st.DataObject, length: int) -> None:
     trading = Trading()
