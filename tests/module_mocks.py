@@ -33,15 +33,23 @@ class _KeptClient(httpx.Client):
 
 
 @dataclass
-class _Kept:
+class KeptUser:
+    """A user's kept key, as the plugin's `kalshi_user` gives one: its signer, its PEM and a client signing with it."""
+
+    user_id: str
     signer: KalshiSigner
+    private_key_pem: str
     public_pem: str
     client: _KeptClient
+
+    @property
+    def key_id(self) -> str:
+        return self.signer.key_id
 
 
 @dataclass
 class _Keys:
-    made: dict[tuple, _Kept] = field(default_factory=dict)
+    made: dict[tuple, KeptUser] = field(default_factory=dict)
     registered: set[tuple] = field(default_factory=set)  # what the mock knows since its last reset
 
 
@@ -51,9 +59,14 @@ _KEYS: dict[int, _Keys] = {}  # by id(mock), while a module's mock runs
 def signed(mock: MockServer, user_id: str, **binding) -> httpx.Client:
     """A client signing with the user's kept key of that binding (subaccount, scopes...), registered with the mock
     if it has not been since the last `forget`; on a mock of a test's own, a new key's client, as kalshi_http's."""
-    keys = _KEYS.get(id(mock))
-    if keys is None:
+    if id(mock) not in _KEYS:
         return kalshi_http.signed(mock, user_id, **binding)
+    return kept_user(mock, user_id, **binding).client
+
+
+def kept_user(mock: MockServer, user_id: str, **binding) -> KeptUser:
+    """The user's kept key of that binding on a module's mock, registered if it has not been since the last reset."""
+    keys = _KEYS[id(mock)]
     wanted = (user_id, *sorted((name, repr(value)) for name, value in binding.items()))
     kept = keys.made.get(wanted)
     if kept is None:
@@ -62,11 +75,12 @@ def signed(mock: MockServer, user_id: str, **binding) -> httpx.Client:
         public = signer.private_key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
-        keys.made[wanted] = kept = _Kept(signer, public.decode("ascii"), _client(mock, signer))
+        client = _client(mock, signer)
+        keys.made[wanted] = kept = KeptUser(user_id, signer, key["private_key_pem"], public.decode("ascii"), client)
     elif wanted not in keys.registered:
-        mock.create_key(user_id, public_key_pem=kept.public_pem, key_id=kept.signer.key_id, **binding)
+        mock.create_key(user_id, public_key_pem=kept.public_pem, key_id=kept.key_id, **binding)
     keys.registered.add(wanted)
-    return kept.client
+    return kept
 
 
 def _client(mock: MockServer, signer: KalshiSigner) -> _KeptClient:
@@ -135,3 +149,23 @@ def profile_mocks(t0: datetime) -> tuple[Callable[..., object], ...]:
         return request.getfixturevalue("modern" if request.param == "3.34" else "legacy")
 
     return modern_server, legacy_server, modern, legacy, mock
+
+
+def plugin_mocks(t0: datetime | None = None) -> tuple[Callable[..., object], ...]:
+    """The plugin's `mockexchange` and `kalshi_user` (user-1, $10,000, a key of theirs), on the module's mock
+    (`mockexchange_server`) reset before each test; a test marked `mockexchange(...)` for settings of its own is
+    refused, since the module's mock has one set."""
+    server = module_mock("mockexchange_server", t0)
+
+    @pytest.fixture(name="mockexchange")
+    def mockexchange(mockexchange_server: MockServer, request: pytest.FixtureRequest) -> MockServer:
+        if request.node.get_closest_marker("mockexchange") is not None:
+            pytest.fail("the module's mock takes no mockexchange marker: start a mock of the test's own")
+        return fresh(mockexchange_server, t0)
+
+    @pytest.fixture(name="kalshi_user")
+    def kalshi_user(mockexchange: MockServer) -> KeptUser:
+        mockexchange.create_account("user-1", balance_cents=1_000_000)
+        return kept_user(mockexchange, "user-1")
+
+    return server, mockexchange, kalshi_user

@@ -11,6 +11,7 @@ import plain_http
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
+from module_mocks import plugin_mocks
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
@@ -30,6 +31,10 @@ MISSING_SIGNATURE = {
     "error": {"code": "signature_is_missing_from_headers", "message": "signature is missing from headers"}
 }
 EXPIRED = {"error": {"code": "header_timestamp_expired", "message": "header timestamp expired"}}
+
+
+# The plugin's `mockexchange` and `kalshi_user` on one mock for the module, reset before each test.
+mockexchange_server, mockexchange, kalshi_user = plugin_mocks()
 
 
 def now_ms() -> int:
@@ -191,10 +196,13 @@ def test_garbage_signatures(mockexchange, kalshi_user, signature):
     assert (r.status_code, r.json()) == (401, BAD_SIGNATURE)
 
 
-@pytest.mark.mockexchange(timestamp_past_s=5, timestamp_future_s=60)
-def test_the_window_is_configurable(mockexchange, kalshi_user):
-    assert get(mockexchange, kalshi_user.signer.headers("GET", PATH, now_ms() - 10_000)).status_code == 401
-    assert get(mockexchange, kalshi_user.signer.headers("GET", PATH, now_ms() + 50_000)).status_code == 200
+def test_the_window_is_configurable():
+    with MockServer(timestamp_past_s=5, timestamp_future_s=60) as mock:
+        mock.create_account("u")
+        key = mock.create_key("u")
+        signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+        assert get(mock, signer.headers("GET", PATH, now_ms() - 10_000)).status_code == 401
+        assert get(mock, signer.headers("GET", PATH, now_ms() + 50_000)).status_code == 200
 
 
 def test_the_window_follows_the_wall_clock_the_mock_is_given():

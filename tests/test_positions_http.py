@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
-import httpx
 import plain_http
 import pytest
-from module_mocks import fresh, module_mock, signed
+from module_mocks import plugin_mocks
 
 RFC3339_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 DOLLARS6 = re.compile(r"^-?\d+\.\d{6}$")
@@ -20,24 +18,7 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 # The plugin's `mockexchange` and `kalshi_user`, on one mock for the module reset before each test, on a manual
 # clock (which the test of `last_updated_ts` moves).
-server = module_mock("server", T0)
-
-
-@pytest.fixture
-def mockexchange(server):
-    return fresh(server, T0)
-
-
-@dataclass
-class User:
-    user_id: str
-    client: httpx.Client
-
-
-@pytest.fixture
-def kalshi_user(mockexchange):
-    mockexchange.create_account("user-1", balance_cents=1_000_000)
-    return User("user-1", signed(mockexchange, "user-1"))
+mockexchange_server, mockexchange, kalshi_user = plugin_mocks(T0)
 
 
 def positions(user, **params):
