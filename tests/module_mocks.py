@@ -3,7 +3,8 @@ test: the reset forgets every key, and the same public key is registered again u
 for a signed client, so a test costs no new app, no new RSA pair, no PEM load and no new client.
 `module_mock(name, t0, **settings)` is the module's fixture, `fresh(mock, t0)` each test's start (or `forget(mock)`
 after a reset of the test's own), `signed(mock, user_id, **binding)` is as kalshi_http's, for a user the test has
-made, and `client_of(user)` as kalshi_orders'."""
+made, and `client_of(user)` as kalshi_orders'. A module whose tests each start a mock of their own registers one
+`key_pair` with each."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import kalshi_http
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from mockexchange.auth.kalshi.keys import generate_private_key, public_key_pem
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
@@ -169,3 +171,27 @@ def plugin_mocks(t0: datetime | None = None) -> tuple[Callable[..., object], ...
         return kept_user(mockexchange, "user-1")
 
     return server, mockexchange, kalshi_user
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """A key made once for a test module, registered with each mock that a test of it starts."""
+
+    signer: KalshiSigner
+    public_pem: str
+
+    def register(self, mock: MockServer, user_id: str, **binding) -> KalshiSigner:
+        """The key, the user's on `mock` (under its own id); its signer."""
+        mock.create_key(user_id, public_key_pem=self.public_pem, key_id=self.signer.key_id, **binding)
+        return self.signer
+
+
+def key_pair(name: str, key_id: str) -> Callable[..., KeyPair]:
+    """A module fixture named `name`: an RSA key, as the mock would generate one, under the id `key_id`."""
+
+    @pytest.fixture(scope="module", name=name)
+    def pair() -> KeyPair:
+        private = generate_private_key("rsa")
+        return KeyPair(KalshiSigner(key_id, private), public_key_pem(private.public_key()))
+
+    return pair

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import httpx
 import plain_http
 import pytest
+from module_mocks import KeyPair, key_pair
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -24,6 +25,10 @@ POSITIONS = "/trade-api/v2/portfolio/positions"
 WS_PATH = "/trade-api/ws/v2"
 
 
+# A mock of each test's own (the journal's sequence numbers start at 1 with it), alice's key made once.
+alice_key = key_pair("alice_key", "alice-key")
+
+
 @pytest.fixture
 def mock() -> Iterator[MockServer]:
     with MockServer() as server:
@@ -32,9 +37,8 @@ def mock() -> Iterator[MockServer]:
 
 
 @pytest.fixture
-def signer(mock: MockServer) -> KalshiSigner:
-    key = mock.create_key("alice")
-    return KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+def signer(mock: MockServer, alice_key: KeyPair) -> KalshiSigner:
+    return alice_key.register(mock, "alice")
 
 
 @pytest.fixture
@@ -61,12 +65,11 @@ def rules(entry: dict) -> list[str]:
 # -- REST -------------------------------------------------------------------------------------------------------------
 
 
-def test_a_valid_request_is_journaled_with_no_problems() -> None:
+def test_a_valid_request_is_journaled_with_no_problems(alice_key) -> None:
     wall = ManualClock(datetime(2026, 3, 2, 14, 30, 5, 250_000, tzinfo=UTC))
     with MockServer(wall_clock=wall) as mock:
         mock.create_account("alice", balance_cents=100_000)
-        key = mock.create_key("alice")
-        signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+        signer = alice_key.register(mock, "alice")
         ts = int(wall.now().timestamp() * 1000)
         r = plain_http.get(
             mock.base_url + POSITIONS + "?limit=5&settlement_status=all", headers=signer.headers("GET", POSITIONS, ts)
@@ -86,7 +89,7 @@ def test_a_valid_request_is_journaled_with_no_problems() -> None:
                 "path": POSITIONS,
                 "query": [["limit", "5"], ["settlement_status", "all"]],
                 "operation": "GetPositions",
-                "key_id": key["key_id"],
+                "key_id": signer.key_id,
                 "status": 200,
                 "auth": None,
                 "command": None,
