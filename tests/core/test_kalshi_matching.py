@@ -1,0 +1,325 @@
+"""Kalshi's cross in the core (core/kalshi/matching.py), past what tests/test_kalshi_orders_core.py checks: the house's
+side of a match (its fills, its cash, the levels it keeps), the fields each fill and order takes from a match, a
+maker's figures as it fills, what a cost cap (`buy_max_cost`) buys, the cash check (its bounds to the micro-dollar and
+the words of its refusal, an amend's hold counted back, a close paying in), and where a cross runs long (past `DEEP`
+resting orders, or an order group it may trigger cancelling that many) over what trading in its market touches."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal as D
+
+import pytest
+from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, position
+
+from mockexchange.core.book import ASK, BID
+from mockexchange.core.kalshi import matching
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.liquidity import HOUSE
+from mockexchange.core.kalshi.orders import ORDER
+from mockexchange.core.stepping import Footprint
+
+IOC, FOK = "immediate_or_cancel", "fill_or_kill"
+DOLLAR = 1_000_000  # micro-dollars
+
+
+def taker_fee(book: Ledger, count: int, yes_price: int) -> int:
+    return book.fee_rule_for(M, None).fee_units(count, yes_price, True)
+
+
+def fills_of(book: Ledger, user: str) -> list[tuple]:
+    return [
+        (f.side, f.action, f.count, f.price, f.yes_price, f.fee, f.is_taker) for f in book.fills if f.user_id == user
+    ]
+
+
+def refusal(command, *args, **options) -> LedgerError:
+    with pytest.raises(LedgerError) as refused:
+        command(*args, **options)
+    return refused.value
+
+
+# -- the house's side and what a match writes -------------------------------------------------------------------------
+
+
+def test_the_house_sells_or_buys_yes_at_the_match_price_and_pays_its_maker_fees():
+    book = ledger("a")
+    book.put_series("KXORD", {"fee_type": "quadratic_with_maker_fees"})
+    book.set_levels(M, [(4000, 300)], [(5500, 500)])  # the house bids YES 0.40 x3 and asks YES 0.45 x5
+    bid(book, "a", 45, 2, time_in_force=IOC)  # the house sells 2 YES at 0.45 (it buys NO at 0.55)
+    ask(book, "a", 40, 1, time_in_force=IOC)  # the house buys 1 YES at 0.40
+    rule = book.fee_rule_for(M, None)
+    sold_fee, bought_fee = rule.fee_units(200, 4500, False), rule.fee_units(100, 4000, False)
+    assert sold_fee and bought_fee  # this schedule charges makers
+    assert fills_of(book, HOUSE) == [
+        ("yes", "sell", D("2.00"), D("0.4500"), D("0.4500"), D(sold_fee) / DOLLAR, False),
+        ("yes", "buy", D("1.00"), D("0.4000"), D("0.4000"), D(bought_fee) / DOLLAR, False),
+    ]
+    # Long 2 NO at 0.55, then 1 YES bought at 0.40 closes one pair (paying back $1).
+    assert cash(book, HOUSE) == -2 * 550_000 - sold_fee - 400_000 + DOLLAR - bought_fee
+    assert position(book, HOUSE) == -100 and position(book, "a") == 100
+    # The levels the house still rests stay its own; one taken whole goes.
+    assert book.markets[M].house is not None and set(book.markets[M].house) == {(BID, 4000), (ASK, 4500)}
+    bid(book, "a", 45, 3, time_in_force=IOC)
+    assert set(book.markets[M].house) == {(BID, 4000)}
+
+
+def test_a_market_without_a_book_crosses_nothing():
+    book = ledger("a")
+    assert book.markets[M].book is None
+    done = bid(book, "a", 50, 2, time_in_force=IOC)
+    assert (done.filled, done.order.status, done.order.remaining, book.markets[M].book) == (0, "canceled", 0, None)
+    assert cash(book, "a") == 1_000 * DOLLAR and not list(book.fills)
+
+
+def test_each_fill_names_its_own_order_and_client_order_id_and_the_taker_keeps_its_cost_and_fees():
+    book = ledger("m", "t")
+    rest = ask(book, "m", 45, 2, client_order_id="m-1")
+    ask(book, "m", 46, 3)
+    done = bid(book, "t", 46, 4, time_in_force=IOC)
+    assert sorted((f.user_id, f.order_id, f.client_order_id) for f in book.fills if f.yes_price == D("0.45")) == [
+        ("m", rest.order.order_id, "m-1"), ("t", done.order.order_id, None)]  # fmt: skip
+    fees = taker_fee(book, 200, 4500) + taker_fee(book, 200, 4600)
+    assert (done.filled, done.yes_value, done.fees) == (400, 200 * 4500 + 200 * 4600, fees)
+    assert (done.order.taker_cost, done.order.taker_fees, done.order.filled) == (200 * 4500 + 200 * 4600, fees, 400)
+    assert cash(book, "t") == 1_000 * DOLLAR - 200 * 4500 - 200 * 4600 - fees
+    # A sell's figures: what it filled at the YES prices, what it paid for the NO it bought.
+    bid(book, "m", 30, 1)
+    sold = ask(book, "t", 30, 1, time_in_force=IOC)  # t sells 1 of its 4 YES
+    assert (sold.yes_value, sold.order.taker_cost) == (100 * 3000, 100 * 7000)
+
+
+def test_a_maker_keeps_its_fills_figures_and_rests_and_holds_what_is_left():
+    book = ledger("m", "t")
+    book.put_series("KXORD", {"fee_type": "quadratic_with_maker_fees"})
+    seen: list = []
+    book.bus.subscribe(seen.append, [ORDER], wants=lambda: True)
+    rest = bid(book, "m", 40, 5)
+    book.clock.advance(seconds=3)
+    ask(book, "t", 40, 2, time_in_force=IOC)
+    order = book.orders[rest.order.order_id]
+    fee = book.fee_rule_for(M, None).fee_units(200, 4000, False)
+    assert (order.remaining, order.filled, order.maker_cost, order.maker_fees, order.maker_run) == (
+        300, 200, 200 * 4000, fee, 200)  # fmt: skip
+    assert order.updated == T0 + timedelta(seconds=3) and order.status == "resting"
+    assert order.held == 300 * 4000 + book.fee_rule_for(M, None).fee_units(500, 4000, False) - fee
+    assert book.positions.get("m", 0, M).resting_orders_count == 3 and book.accounts["m"].resting == 3
+    assert [(c.payload.remaining, c.payload.last_update_reason) for c in seen if c.user_id == "m"][-1] == (300, "Trade")
+    ask(book, "t", 40, 3, time_in_force=IOC)
+    ended = book.all_orders[rest.order.order_id]
+    assert (ended.status, ended.remaining, ended.held, ended.last_update_reason) == ("executed", 0, 0, "Trade")
+    assert book.positions.get("m", 0, M).resting_orders_count == 0 and book.accounts["m"].resting == 0
+
+
+def test_a_self_trade_cancel_ends_the_makers_order_for_that_reason_and_gives_its_hold_back():
+    book = ledger("a", "b")
+    mine = ask(book, "a", 50, 2)
+    ask(book, "b", 51, 1)
+    done = bid(book, "a", 51, 1, self_trade_prevention_type="maker", time_in_force=IOC)
+    cancelled = book.all_orders[mine.order.order_id]
+    assert (cancelled.status, cancelled.last_update_reason, cancelled.held) == ("canceled", "SelfTradeCancel", 0)
+    assert done.filled == 100 and cash(book, "a") == 1_000 * DOLLAR - 5100 * 100 - taker_fee(book, 100, 5100)
+
+
+def test_the_orders_of_a_group_count_what_they_match_as_taker_and_as_maker():
+    book = ledger("a", "b")
+    group = book.create_order_group("a", 10_000)
+    bid(book, "a", 40, 3, order_group_id=group.group_id)
+    ask(book, "b", 40, 2, time_in_force=IOC)  # a's order matches 2 as maker
+    ask(book, "b", 45, 4)
+    bid(book, "a", 45, 1, order_group_id=group.group_id, time_in_force=IOC)  # and 1 as taker
+    bid(book, "a", 45, 1, time_in_force=IOC)  # not in the group
+    assert book.order_group(group.group_id, "a", 0, 0).total(book.clock.now()) == 300
+
+
+# -- a cost cap ---------------------------------------------------------------------------------------------------
+
+
+def most_bought(budget: int, most: int, yes_price: int, book: Ledger) -> int:
+    """The most hundredths up to `most` bought at `yes_price` with their fee within `budget`, counted one by one."""
+    return max(n for n in range(most + 1) if n * yes_price + taker_fee(book, n, yes_price) <= budget)
+
+
+@pytest.fixture(name="capped")
+def capped_book() -> Ledger:
+    """YES asks of the house: 0.45 x2, 0.47 x3."""
+    book = ledger("a")
+    book.set_levels(M, None, [(5500, 200), (5300, 300)])
+    return book
+
+
+def test_a_cap_that_pays_for_whole_levels_exactly_buys_them_and_a_micro_dollar_less_buys_less(capped: Ledger):
+    two_levels = 200 * 4500 + taker_fee(capped, 200, 4500) + 300 * 4700 + taker_fee(capped, 300, 4700)
+    whole = bid(capped, "a", 47, 5, time_in_force=IOC, buy_max_cost=two_levels)
+    assert (whole.filled, whole.order.status) == (500, "executed")
+    book = ledger("a")
+    book.set_levels(M, None, [(5500, 200), (5300, 300)])
+    first = 200 * 4500 + taker_fee(book, 200, 4500)
+    cut = bid(book, "a", 47, 5, time_in_force=IOC, buy_max_cost=two_levels - 1)
+    assert cut.filled == 200 + most_bought(two_levels - 1 - first, 300, 4700, book) < 500
+    assert cash(book, "a") >= 1_000 * DOLLAR - (two_levels - 1)
+
+
+@pytest.mark.parametrize("budget", [1, 4500, 4600, 100 * 4500 + 7_000, 150 * 4500])
+def test_a_cap_within_one_level_buys_the_most_hundredths_it_pays_for(capped: Ledger, budget: int):
+    done = bid(capped, "a", 47, 5, time_in_force=IOC, buy_max_cost=budget)
+    assert done.filled == most_bought(budget, 200, 4500, capped)
+    assert 1_000 * DOLLAR - cash(capped, "a") <= budget
+
+
+def test_a_cap_that_affords_nothing_fills_nothing_and_a_fill_or_kill_fills_whole_within_it_or_not_at_all(
+    capped: Ledger,
+):
+    nothing = bid(capped, "a", 47, 5, time_in_force=IOC, buy_max_cost=0)
+    assert (nothing.filled, nothing.order.status) == (0, "canceled")
+    short = 200 * 4500 + taker_fee(capped, 200, 4500)
+    killed = bid(capped, "a", 45, 2, time_in_force=FOK, buy_max_cost=short - 1)
+    assert (killed.filled, killed.order.status) == (0, "canceled")
+    assert bid(capped, "a", 45, 2, time_in_force=FOK, buy_max_cost=short).filled == 200
+    assert cash(capped, "a") == 1_000 * DOLLAR - short
+
+
+# -- the cash check --------------------------------------------------------------------------------------------------
+
+
+def test_an_order_may_hold_all_the_available_cash_but_not_a_micro_dollar_more():
+    book = ledger("a", cents=500)
+    assert bid(book, "a", 50, 10).order.held == 5 * DOLLAR and cash(book, "a") == 0
+    poorer = ledger("a", cents=499)
+    refused = refusal(bid, poorer, "a", 50, 10)
+    assert (refused.status, refused.code, str(refused)) == (
+        400, "insufficient_balance",
+        "insufficient balance: the order needs 5000000 micro-dollars of subaccount 0's cash, which has 4990000 "
+        "available",
+    )  # fmt: skip
+
+
+def funded(micro: int, *others: str) -> Ledger:
+    """A ledger (tests/test_kalshi_orders_core.py's) with "a" holding exactly `micro` micro-dollars."""
+    book = ledger(*others)
+    book.open_account("a", balance=D(micro) / DOLLAR)
+    return book
+
+
+def test_a_taker_may_spend_its_cash_to_the_micro_dollar_on_fills_and_what_rests():
+    cost = 200 * 4500 + 100 * 4500  # 2 taken from the house at 0.45, 1 to rest at 0.45
+    fee = taker_fee(ledger(), 200, 4500)
+    for spare in (0, -1):
+        book = funded(cost + fee + spare)
+        book.set_levels(M, None, [(5500, 200)])
+        if not spare:
+            done = bid(book, "a", 45, 3)
+            assert (done.filled, done.order.remaining, cash(book, "a")) == (200, 100, 0)
+            continue
+        refused = refusal(bid, book, "a", 45, 3)
+        assert (refused.code, str(refused)) == ("insufficient_balance", (
+            f"insufficient balance: the order needs {cost + fee} micro-dollars of subaccount 0's cash, which has "
+            f"{cost + fee - 1} available"))  # fmt: skip
+
+
+# -- where a cross runs long ----------------------------------------------------------------------------------------
+
+PROBES = {
+    "a": Footprint.of(("a",)), "b": Footprint.of(("b",)), "c": Footprint.of(("c",)), "house": Footprint.of((HOUSE,)),
+    "market": Footprint.of((), (M,)), "elsewhere": Footprint.of(("z",), ("Z",)),
+}  # fmt: skip
+
+
+@pytest.fixture(name="shallow")
+def shallow_book(monkeypatch: pytest.MonkeyPatch) -> Ledger:
+    """A ledger of users a, b and c where a cross runs long past 2 resting orders (`DEEP` made 2 for the match), and
+    b rests 1-contract YES asks at 0.50, 0.51 and 0.52."""
+    monkeypatch.setattr(matching, "DEEP", 2)
+    book = ledger("a", "b", "c")
+    for cents in (50, 51, 52):
+        ask(book, "b", cents, 1)
+    return book
+
+
+def long_over(book: Ledger) -> list[frozenset[str] | None]:
+    """As each order changes from now on: None if no long command runs, else the probes its footprint meets."""
+    seen: list[frozenset[str] | None] = []
+
+    def probe(_change: object) -> None:
+        lock = book.lock
+        met = (name for name, footprint in PROBES.items() if not lock.when_clear(footprint, lambda: None))
+        seen.append(frozenset(met) if lock.running_long else None)
+
+    book.bus.subscribe(probe, [ORDER], wants=lambda: True)
+    return seen
+
+
+def test_a_cross_reaching_more_than_deep_resting_orders_runs_long_over_its_market_and_whom_trading_there_touches(
+    shallow: Ledger,
+):
+    seen = long_over(shallow)
+    bid(shallow, "a", 51, 2, time_in_force=IOC)  # reaches 2
+    assert seen and set(seen) == {None}
+    ask(shallow, "b", 53, 1)
+    ask(shallow, "b", 54, 1)
+    seen.clear()
+    bid(shallow, "c", 54, 3, time_in_force=IOC)  # reaches 3
+    assert seen and set(seen) == {frozenset({"a", "b", "c", "house", "market"})}  # (a holds a position there)
+
+
+def test_a_cross_counts_a_level_whole_when_self_trade_prevention_cancels_makers(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(matching, "DEEP", 2)
+    book = ledger("a", "b")
+    for _ in range(3):
+        ask(book, "b", 50, 1)
+    seen = long_over(book)
+    book.submit_order("a", M, "yes", "buy", 2, 5000, time_in_force=IOC)  # 2 hundredths: 2 orders of the 3
+    assert seen and set(seen) == {None}
+    seen.clear()
+    book.submit_order("a", M, "yes", "buy", 2, 5000, time_in_force=IOC, self_trade_prevention_type="maker")
+    assert seen and None not in seen
+
+
+def test_an_amend_that_crosses_deep_runs_long_at_its_new_price(shallow: Ledger):
+    resting = bid(shallow, "a", 40, 3)
+    seen = long_over(shallow)
+    done = shallow.amend_order(resting.order.order_id, "a", 0, M, "yes", "buy", 5200, 300)
+    assert done.filled == 300 and seen and None not in seen
+
+
+@pytest.mark.parametrize(("grouped", "long"), [(2, False), (3, True)])
+def test_a_cross_runs_long_if_the_group_of_its_order_or_of_a_maker_it_reaches_may_cancel_more_than_deep(
+    shallow: Ledger, grouped: int, long: bool
+):
+    takers = shallow.create_order_group("a", 100_000)
+    for cents in range(20, 20 + grouped):
+        bid(shallow, "a", cents, 1, order_group_id=takers.group_id)
+    seen = long_over(shallow)
+    bid(shallow, "a", 50, 1, time_in_force=IOC, order_group_id=takers.group_id)  # reaches b's one at 0.50
+    assert seen and (None not in seen) is long
+    bid(shallow, "c", 52, 2, time_in_force=IOC)
+    makers = shallow.create_order_group("b", 100_000)
+    for cents in range(60, 60 + grouped):
+        ask(shallow, "b", cents, 1, order_group_id=makers.group_id)
+    seen.clear()
+    bid(shallow, "c", 60, 1, time_in_force=IOC)  # reaches one of the group's
+    assert seen and (None not in seen) is long
+
+
+@pytest.mark.parametrize(("resting", "long"), [(2, False), (3, True)])
+def test_ending_a_book_of_more_than_deep_orders_runs_long(monkeypatch: pytest.MonkeyPatch, resting: int, long: bool):
+    monkeypatch.setattr(matching, "DEEP", 2)
+    book = ledger("a")
+    for cents in range(40, 40 + resting):
+        bid(book, "a", cents, 1)
+    seen = long_over(book)
+    book.pause_market(M)
+    book.resume_market(M)  # resuming clears the book
+    assert len(seen) == resting and set(seen) == ({frozenset({"a", "house", "market"})} if long else {None})
+
+
+def test_trading_in_a_market_touches_its_users_the_house_and_whoever_rests_or_holds_a_position_there():
+    book = ledger("a", "b", "c", "d")
+    book.list_market("KXORD-26NOV-B")
+    ask(book, "a", 50, 2)
+    bid(book, "b", 50, 1)  # b holds a position, a rests and holds one
+    bid(book, "c", 30, 1)
+    ask(book, "d", 70, 1)
+    assert book.trading_footprint([M], "x") == Footprint.of({"x", HOUSE, "a", "b", "c", "d"}, {M})
+    assert book.trading_footprint(["KXORD-26NOV-B", "UNLISTED"]) == Footprint.of({HOUSE}, {"KXORD-26NOV-B", "UNLISTED"})
