@@ -145,7 +145,7 @@ def holds(name: str, value: str) -> bool:
 
 
 def _folded(name: str) -> str:
-    if "%" in name or "+" in name:
+    if "%" in name:  # (a `+` alone needs no undoing: as a space, it is folded away as it is)
         for _ in range(3):  # a name escaped twice is read as the venue would after one undoing, and as it was meant
             undone = unquote_plus(name)
             if undone == name:
