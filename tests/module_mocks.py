@@ -3,11 +3,12 @@ test: the reset forgets every key, and the same public key is registered again u
 for a signed client, so a test costs no new app, no new RSA pair, no PEM load and no new client.
 `module_mock(name, t0, **settings)` is the module's fixture, `fresh(mock, t0)` each test's start (or `forget(mock)`
 after a reset of the test's own), `signed(mock, user_id, **binding)` is as kalshi_http's, for a user the test has
-made, and `client_of(user)` as kalshi_orders'. A module whose tests each start a mock of their own registers one
+made, and `client_of(user)` as kalshi_orders'. A module whose tests each start a mock of their own registers a
 `key_pair` with each."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -186,12 +187,8 @@ class KeyPair:
         return self.signer
 
 
-def key_pair(name: str, key_id: str) -> Callable[..., KeyPair]:
-    """A module fixture named `name`: an RSA key, as the mock would generate one, under the id `key_id`."""
-
-    @pytest.fixture(scope="module", name=name)
-    def pair() -> KeyPair:
-        private = generate_private_key("rsa")
-        return KeyPair(KalshiSigner(key_id, private), public_key_pem(private.public_key()))
-
-    return pair
+@functools.cache
+def key_pair(key_id: str) -> KeyPair:
+    """An RSA key, as the mock would generate one, under the id `key_id`: made once in the process."""
+    private = generate_private_key("rsa")
+    return KeyPair(KalshiSigner(key_id, private), public_key_pem(private.public_key()))

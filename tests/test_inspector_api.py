@@ -19,6 +19,7 @@ import inspector_insides as insides
 import orjson
 import plain_http
 import pytest
+from module_mocks import key_pair
 from websockets.sync.client import connect
 
 from mockexchange.admin import feed as feed_module
@@ -32,8 +33,9 @@ STREAM = {"Accept": "text/event-stream"}
 
 
 def seed(mock: MockServer) -> KalshiSigner:
+    """alice's Kalshi account (its key made once for the module), an FCM desk, and dan's Deribit account."""
     mock.create_account("alice", balance_cents=100_000)
-    key = mock.create_key("alice")
+    signer = key_pair("alice-key").register(mock, "alice")
     mock.create_account("fcm", balance_cents=5_000, fcm_member=True)
     mock.create_account("fcm-sub-1", subtrader_of="fcm")
     mock.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "10", "0.56")
@@ -46,12 +48,20 @@ def seed(mock: MockServer) -> KalshiSigner:
     mock.create_deribit_key("dan", client_id="DanKey", client_secret="dan-secret")
     mock.deribit_fill("dan", "BTC-PERPETUAL", "buy", "100", "60000")
     mock.deribit_fill("dan", "BTC-PERPETUAL", "sell", "40", "61000")
-    return KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+    return signer
 
 
 @pytest.fixture
 def mock() -> Iterator[MockServer]:
     with MockServer(clock=ManualClock()) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def seeded() -> Iterator[MockServer]:
+    """One seeded mock for the tests that only read it."""
+    with MockServer(clock=ManualClock()) as server:
+        seed(server)
         yield server
 
 
@@ -224,9 +234,8 @@ def test_the_feed_tells_of_a_change_inside_an_account(mock: MockServer) -> None:
     "user",
     ["nobody", "a/b", "../../etc/passwd", "%00", "\u00e9\u4e2d", "x" * 5000, " ", "alice?subaccount=1"],
 )
-def test_an_unknown_or_hostile_user_is_a_404_in_the_admin_shape(mock: MockServer, user: str) -> None:
-    seed(mock)
-    answer = plain_http.get(f"{mock.base_url}/_admin/accounts/{quote(user, safe='')}", timeout=10)
+def test_an_unknown_or_hostile_user_is_a_404_in_the_admin_shape(seeded: MockServer, user: str) -> None:
+    answer = plain_http.get(f"{seeded.base_url}/_admin/accounts/{quote(user, safe='')}", timeout=10)
     assert answer.status_code == 404, answer.text
     assert set(answer.json()) == {"error"} and "unknown user_id" in answer.json()["error"]
 
@@ -236,10 +245,9 @@ def test_an_unknown_or_hostile_user_is_a_404_in_the_admin_shape(mock: MockServer
     [("subaccount=64", 400), ("subaccount=-1", 400), ("subaccount=\u0661", 400), ("wallet=0", 400), ("what=1", 400),
      ("subaccount=1&subaccount=2", 400), ("wallet=999", 404)],
 )  # fmt: skip
-def test_a_bad_account_query_is_a_400_not_a_500(mock: MockServer, query: str, status: int) -> None:
-    seed(mock)
+def test_a_bad_account_query_is_a_400_not_a_500(seeded: MockServer, query: str, status: int) -> None:
     user = "dan" if query.startswith("wallet=999") else "alice"
-    answer = plain_http.get(f"{mock.base_url}/_admin/accounts/{user}?{query}", timeout=10)
+    answer = plain_http.get(f"{seeded.base_url}/_admin/accounts/{user}?{query}", timeout=10)
     assert answer.status_code == status, answer.text
     assert "error" in answer.json()
 

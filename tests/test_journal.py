@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import httpx
 import plain_http
 import pytest
-from module_mocks import KeyPair, key_pair
+from module_mocks import key_pair
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -26,7 +26,7 @@ WS_PATH = "/trade-api/ws/v2"
 
 
 # A mock of each test's own (the journal's sequence numbers start at 1 with it), alice's key made once.
-alice_key = key_pair("alice_key", "alice-key")
+ALICE_KEY = "alice-key"
 
 
 @pytest.fixture
@@ -37,8 +37,8 @@ def mock() -> Iterator[MockServer]:
 
 
 @pytest.fixture
-def signer(mock: MockServer, alice_key: KeyPair) -> KalshiSigner:
-    return alice_key.register(mock, "alice")
+def signer(mock: MockServer) -> KalshiSigner:
+    return key_pair(ALICE_KEY).register(mock, "alice")
 
 
 @pytest.fixture
@@ -65,11 +65,11 @@ def rules(entry: dict) -> list[str]:
 # -- REST -------------------------------------------------------------------------------------------------------------
 
 
-def test_a_valid_request_is_journaled_with_no_problems(alice_key) -> None:
+def test_a_valid_request_is_journaled_with_no_problems() -> None:
     wall = ManualClock(datetime(2026, 3, 2, 14, 30, 5, 250_000, tzinfo=UTC))
     with MockServer(wall_clock=wall) as mock:
         mock.create_account("alice", balance_cents=100_000)
-        signer = alice_key.register(mock, "alice")
+        signer = key_pair(ALICE_KEY).register(mock, "alice")
         ts = int(wall.now().timestamp() * 1000)
         r = plain_http.get(
             mock.base_url + POSITIONS + "?limit=5&settlement_status=all", headers=signer.headers("GET", POSITIONS, ts)
