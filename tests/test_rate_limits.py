@@ -18,6 +18,7 @@ import httpx
 import plain_http
 import pytest
 import websockets
+from module_mocks import key_pair
 from serve_process import run_serve, serving
 
 from mockexchange.control import ControlError
@@ -53,11 +54,12 @@ def http() -> Iterator[httpx.Client]:
         yield client
 
 
-def kalshi_signer(mock: MockServer, user_id: str) -> KalshiSigner:
+def kalshi_signer(mock: MockServer, user_id: str, key_id: str | None = None) -> KalshiSigner:
+    """A key of the user's (an account made if need be): one made once in the process under `key_id`, by default
+    the user's name and `-key`."""
     if user_id not in mock.ledger.accounts:
         mock.create_account(user_id, balance_cents=100_000)
-    key = mock.create_key(user_id)
-    return KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
+    return key_pair(key_id or f"{user_id}-key").register(mock, user_id)
 
 
 def kalshi_get(
@@ -112,7 +114,7 @@ def test_users_have_independent_buckets_and_a_users_keys_share_theirs(mock, cloc
         kalshi_get(http, mock, clock, alice)
     assert_kalshi_429(kalshi_get(http, mock, clock, alice))
     assert kalshi_get(http, mock, clock, bob).status_code == 200
-    alices_other_key = kalshi_signer(mock, "alice")
+    alices_other_key = kalshi_signer(mock, "alice", "alice-other-key")
     assert_kalshi_429(kalshi_get(http, mock, clock, alices_other_key))
 
 
