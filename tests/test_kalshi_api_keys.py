@@ -11,6 +11,7 @@ import httpx
 import plain_http
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from module_mocks import key_pair
 from state_sql import sql
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -42,10 +43,12 @@ def signed(mock: MockServer, key_id: str, pem: str) -> httpx.Client:
 
 
 def client(mock: MockServer, user_id: str, **key: object) -> httpx.Client:
+    """A client of the user's first key (made once in the process, registered here with `key`'s settings); the keys
+    under test are the ones the venue generates and takes."""
     if user_id not in mock.ledger.accounts:
         mock.create_account(user_id, balance_cents=100_000)
-    made = mock.create_key(user_id, **key)
-    return signed(mock, made["key_id"], made["private_key_pem"])
+    signer = key_pair(f"{user_id}-key").register(mock, user_id, **key)
+    return httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10)
 
 
 @pytest.mark.parametrize(("key_type", "header"), [(None, "RSA PRIVATE KEY"), ("ed25519", "PRIVATE KEY")])
