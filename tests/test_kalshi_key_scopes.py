@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -113,6 +114,17 @@ def client(mock: MockServer, user_id: str, scopes: list[str] | None) -> httpx.Cl
     return signed_client(mock, user_id, key_type="ed25519", scopes=scopes)
 
 
+@contextmanager
+def owners_clients(mock: MockServer, scopes: list[str] | None) -> Iterator[dict[str, httpx.Client]]:
+    """A client of a key of `scopes` for each owner of an operation (alice, fcm), closed at the end."""
+    made = {user: client(mock, user, scopes) for user in ("alice", "fcm")}
+    try:
+        yield made
+    finally:
+        for each in made.values():
+            each.close()
+
+
 def owner(op: Operation) -> str:
     """The user whose key asks for the operation: the FCM member for its desk, alice for the rest."""
     return "fcm" if op.member else "alice"
@@ -146,16 +158,15 @@ def state(mock: MockServer) -> bytes:
 
 def test_a_key_of_full_access_may_make_every_write(each_mock):
     mock = each_mock
-    for op in served(mock, WRITES):
-        with client(mock, owner(op), None) as full:
-            answer = call(full, op, path_of(mock, op))
-        assert answer.status_code in (200, 201, 204), (op.operation_id, answer.text)
+    with owners_clients(mock, None) as writers:
+        for op in served(mock, WRITES):
+            answer = call(writers[owner(op)], op, path_of(mock, op))
+            assert answer.status_code in (200, 201, 204), (op.operation_id, answer.text)
 
 
 def test_a_read_only_keys_every_write_is_refused_before_its_body_and_changes_nothing(each_mock):
     mock = each_mock
-    readers = {user: client(mock, user, ["read"]) for user in ("alice", "fcm")}
-    try:
+    with owners_clients(mock, ["read"]) as readers:
         for op in served(mock, WRITES):
             path = path_of(mock, op)
             before = state(mock)
@@ -165,21 +176,14 @@ def test_a_read_only_keys_every_write_is_refused_before_its_body_and_changes_not
                 needs = " or ".join(op.scopes)
                 assert f"{op.operation_id} needs {needs}" in answer.headers["x-mockexchange-diagnosis"]
             assert state(mock) == before, op.operation_id
-    finally:
-        for reader in readers.values():
-            reader.close()
 
 
 def test_read_grants_every_read(mock):
-    readers = {user: client(mock, user, ["read"]) for user in ("alice", "fcm")}
-    try:
+    with owners_clients(mock, ["read"]) as readers:
         for op in SIGNED:
             if not op.write:
                 answer = call(readers[owner(op)], op, path_of(mock, op))
                 assert answer.status_code in (200, 404), (op.operation_id, answer.text)  # 404: no such transfer
-    finally:
-        for reader in readers.values():
-            reader.close()
 
 
 @pytest.mark.parametrize(
