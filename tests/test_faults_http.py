@@ -9,18 +9,20 @@ import asyncio
 import re
 import socket
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import plain_http
 import pytest
+from module_mocks import key_pair
 
 from mockexchange.control import ControlError
 from mockexchange.control.faults import KALSHI_CHANNELS
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.faults import MAX_RULES
 from mockexchange.server import MockServer
-from mockexchange.testing.signing import KalshiAuth, KalshiSigner
+from mockexchange.testing.signing import KalshiAuth
 from mockexchange.venues.kalshi.subscriptions import PRIVATE_CHANNELS, SERVED_CHANNELS
 
 pytest_plugins = ["pytester"]
@@ -39,13 +41,25 @@ def add(mock: MockServer, **rule: Any) -> dict[str, Any]:
     return answer.json()
 
 
+@pytest.fixture(scope="module")
+def module_mock() -> Iterator[MockServer]:
+    with MockServer() as mock:
+        yield mock
+
+
+@pytest.fixture
+def ruleless(module_mock: MockServer) -> MockServer:
+    """The module's mock with no fault rule, for the tests that name no rule by its id (ids go on across clears)."""
+    module_mock.clear_faults()
+    return module_mock
+
+
 @pytest.fixture
 def alice(mockexchange: MockServer) -> httpx.Client:
     """A signed Kalshi client of a user holding one position."""
     mockexchange.create_account("alice", balance_cents=100_000)
-    key = mockexchange.create_key("alice")
+    signer = key_pair("alice-key").register(mockexchange, "alice")  # made once in the process
     mockexchange.fill("alice", "KXFED-26DEC-T4.00", "yes", "buy", "10", "0.56")
-    signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
     with httpx.Client(base_url=mockexchange.base_url, auth=KalshiAuth(signer), timeout=10) as client:
         yield client
 
@@ -85,11 +99,9 @@ def test_a_kalshi_503_fires_twice_then_the_request_is_answered(mockexchange, ali
         (599, {"error": {"code": "error", "message": "error"}}),
     ],
 )
-def test_kalshi_statuses_get_kalshis_bodies(mockexchange, status, body):
-    mockexchange.add_fault(path="/trade-api/", status=status)
-    answer = plain_http.get(
-        mockexchange.base_url + BALANCE, timeout=10
-    )  # unsigned: a fault comes before authentication
+def test_kalshi_statuses_get_kalshis_bodies(ruleless, status, body):
+    ruleless.add_fault(path="/trade-api/", status=status)
+    answer = plain_http.get(ruleless.base_url + BALANCE, timeout=10)  # unsigned: a fault comes before authentication
     assert (answer.status_code, answer.json()) == (status, body)
 
 
@@ -127,9 +139,9 @@ def test_deribit_statuses_are_json_rpc_errors_with_the_id_echoed(mockexchange):
      (500, 10001, "error"), (502, 10040, "retry"), (504, 13888, "timed_out"), (418, 11050, "bad_request"),
      (599, 10001, "error")],
 )  # fmt: skip
-def test_the_deribit_code_of_each_status(mockexchange, status, code, message):
-    mockexchange.add_fault(path="/api/v2", status=status)
-    answer = plain_http.get(f"{mockexchange.base_url}/api/v2/public/get_time", timeout=10)
+def test_the_deribit_code_of_each_status(ruleless, status, code, message):
+    ruleless.add_fault(path="/api/v2", status=status)
+    answer = plain_http.get(f"{ruleless.base_url}/api/v2/public/get_time", timeout=10)
     assert answer.status_code == status
     assert (answer.json()["error"]["code"], answer.json()["error"]["message"]) == (code, message)
 
@@ -292,11 +304,11 @@ def test_the_journal_records_a_faulted_request_with_no_problem_of_its_own(mockex
         ({"path": POSITIONS, "status": 503, "colour": "red"}, "unknown field(s): colour"),
     ],
 )
-def test_a_bad_rule_is_refused_with_400_naming_what_is_wrong(mockexchange, body, words):
-    answer = admin(mockexchange, "POST", "faults", body)
+def test_a_bad_rule_is_refused_with_400_naming_what_is_wrong(ruleless, body, words):
+    answer = admin(ruleless, "POST", "faults", body)
     assert answer.status_code == 400, answer.text
     assert set(answer.json()) == {"error"} and words in answer.json()["error"]
-    assert mockexchange.faults() == {"faults": []}
+    assert ruleless.faults() == {"faults": []}
 
 
 @pytest.mark.parametrize(
@@ -312,8 +324,8 @@ def test_a_bad_rule_is_refused_with_400_naming_what_is_wrong(mockexchange, body,
         ({"code": 4001, "user_id": "alice", "venue": "ftx"}, "venue must be one of"),
     ],
 )
-def test_a_bad_websocket_close_is_refused_with_400(mockexchange, body, words):
-    answer = admin(mockexchange, "POST", "faults/ws/close", body)
+def test_a_bad_websocket_close_is_refused_with_400(ruleless, body, words):
+    answer = admin(ruleless, "POST", "faults/ws/close", body)
     assert answer.status_code == 400, answer.text
     assert words in answer.json()["error"]
 
