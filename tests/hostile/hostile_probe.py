@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +39,9 @@ KALSHI_INT32_FIELDS = frozenset({"position", "count", "resting_orders_count", "v
 MAX_NUMBER_CHARS = 80  # of any number a read writes (Deribit's greeks near expiry are the longest)
 DERIBIT_CURRENCIES = ("BTC", "ETH", "USDC")
 FIXED_POINT = re.compile(r"-?[0-9]{1,20}\.[0-9]{1,6}")  # Kalshi's dollars and counts: 2, 4 or 6 places
+# A client's TLS context, made once: each client made its own (loading the CA bundle, some 20 ms of CPU), though the mock
+# is plain HTTP.
+TLS = ssl.create_default_context()
 
 
 @dataclass
@@ -69,7 +73,7 @@ class Transfer:
 class Probe:
     def __init__(self, mock: MockServer) -> None:
         self.mock = mock
-        self.http = httpx.Client(timeout=30)
+        self.http = httpx.Client(timeout=30, verify=TLS)
         self.kalshi: dict[str, KalshiUser] = {}
         self.deribit: dict[str, DeribitUser] = {}
         self.transfers: dict[str, Transfer] = {}

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
+from fuzz_session import session  # noqa: F401 (a fixture)
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -52,7 +53,7 @@ def http_mock(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
 
 @SCHEMA.parametrize()
 @FUZZ
-def test_fuzz_the_admin_api_over_http(case, http_mock):
+def test_fuzz_the_admin_api_over_http(case, http_mock, session):  # noqa: F811
     FUZZED[f"{case.method} {case.path}"] += 1
-    response = case.call(base_url=http_mock.base_url, timeout=30)
+    response = case.call(base_url=http_mock.base_url, session=session, timeout=30)
     case.validate_response(response, checks=CHECKS)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
+from fuzz_session import session  # noqa: F401 (a fixture)
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance
@@ -139,9 +140,9 @@ def deribit_mock(request: pytest.FixtureRequest) -> Iterator[MockServer]:
 
 @SCHEMA.parametrize()
 @FUZZ
-def test_fuzz_deribit_over_http(case, deribit_mock):
+def test_fuzz_deribit_over_http(case, deribit_mock, session):  # noqa: F811
     FUZZED[f"{case.method} {case.path}"] += 1
     if case.path.startswith("/api/v2/private/") and "Authorization" not in (case.headers or {}):
         case.headers = {**(case.headers or {}), "Authorization": BASIC}
-    response = case.call(base_url=deribit_mock.deribit_url, timeout=30)
+    response = case.call(base_url=deribit_mock.deribit_url, session=session, timeout=30)
     case.validate_response(response, checks=CHECKS)

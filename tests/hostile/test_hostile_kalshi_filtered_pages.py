@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import plain_http
 import pytest
 from kalshi_http import ok, signed
 from test_hostile_kalshi_read_costs import DEEP_MARKET, OTHER, sandbox  # noqa: F401 (the mock: maker, carol)
@@ -65,7 +66,7 @@ def long_read_beside(
         read = pool.submit(ok, reader, path, **query)
         assert inside.wait(WAIT), "the read never ran long"
         try:
-            assert httpx.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
+            assert plain_http.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
             assert ok(carol, "/portfolio/positions") == carols
             held = pool.submit(ok, own, "/portfolio/balance")
             assert waited(lambda: lock.held_back == 1), "the account's own read was not held back"

@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import partial
 
 import httpx
+import plain_http
 import pytest
 from kalshi_http import signed
 from test_stepping import beside_a_pause
@@ -54,7 +55,7 @@ def asks(mock: MockServer, group: str | None = None) -> None:
 
 
 def book(mock: MockServer, ticker: str) -> dict:
-    r = httpx.get(f"{mock.kalshi_url}/markets/{ticker}/orderbook", timeout=WAIT)
+    r = plain_http.get(f"{mock.kalshi_url}/markets/{ticker}/orderbook", timeout=WAIT)
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -122,8 +123,8 @@ def test_a_large_batch_of_fills_through_the_admin_api_runs_long(mock: MockServer
     mock.ledger.submit_order("taker", SWEPT, "yes", "buy", 100, 4000)
     fills = [{"user_id": "maker", "ticker": SWEPT, "side": "yes", "action": "buy", "count": "1", "price": "0.45"}
              for _ in range(MAKERS)]  # fmt: skip
-    done = beside(mock, lambda: httpx.post(f"{mock.base_url}/_admin/fills/batch", json={"fills": fills}, timeout=WAIT),
-                  kinds=["fill"])  # fmt: skip
+    batch = f"{mock.base_url}/_admin/fills/batch"
+    done = beside(mock, lambda: plain_http.post(batch, json={"fills": fills}, timeout=WAIT), kinds=["fill"])
     assert done.status_code == 200, done.text
     assert done.json()["count"] == MAKERS
 
@@ -132,7 +133,7 @@ def test_a_market_that_closes_on_hundreds_of_orders_closes_long_off_the_loop(moc
     asks(mock)
     mock.set_close_time(SWEPT, (T0 + timedelta(hours=1)).isoformat())
     market = beside(
-        mock, lambda: httpx.get(f"{mock.kalshi_url}/markets/{SWEPT}", timeout=WAIT), users=("maker",),
+        mock, lambda: plain_http.get(f"{mock.kalshi_url}/markets/{SWEPT}", timeout=WAIT), users=("maker",),
         first=lambda: mock.ledger.clock.set(T0 + timedelta(hours=2)),  # past the close: the next read makes it
     )  # fmt: skip
     assert market.json()["market"]["status"] == "closed"
