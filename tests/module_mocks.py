@@ -117,8 +117,10 @@ def module_mock(name: str, t0: datetime | None = None, **settings: object) -> Ca
 
 
 def fresh(mock: MockServer, t0: datetime | None = None) -> MockServer:
-    """The module's mock as a test starts: reset (no account, key, market or fault), a manual clock at `t0`."""
+    """The module's mock as a test starts: reset (no account, key, market or fault), an empty journal (its sequence
+    numbers go on), a manual clock at `t0`."""
     mock.reset()
+    mock.clear_requests()
     if t0 is not None:
         mock.ledger.clock.set(t0)  # type: ignore[attr-defined]
     forget(mock)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from decimal import Decimal
 
 import httpx
 import plain_http
 import pytest
+from module_mocks import plugin_mocks
 
 from mockexchange import __version__
 from mockexchange.app import build_app
+from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
+
+# The plugin's `mockexchange` on one mock for the module, reset before each test.
+mockexchange_server, mockexchange, kalshi_user = plugin_mocks()
 
 
 def admin(mock, op, body=None, raw=None):
@@ -200,9 +206,14 @@ def test_operations_are_not_gets(mockexchange):
         assert plain_http.get(f"{mockexchange.base_url}/_admin/{operation}").status_code == 405, operation
 
 
-@pytest.mark.mockexchange(admin=False)
-def test_admin_can_be_switched_off(mockexchange):
-    assert admin(mockexchange, "accounts", {"user_id": "a"}).status_code == 404
+@pytest.fixture(scope="module")
+def admin_off() -> Iterator[MockServer]:
+    with MockServer(admin=False) as mock:
+        yield mock
+
+
+def test_admin_can_be_switched_off(admin_off):
+    assert admin(admin_off, "accounts", {"user_id": "a"}).status_code == 404
 
 
 def test_health_says_ok_and_the_version(mockexchange):
@@ -230,9 +241,8 @@ def test_health_answers_clients_outside_loopback_and_the_operations_do_not():
     assert operation.status_code == 403 and journal.status_code == 403
 
 
-@pytest.mark.mockexchange(admin=False)
-def test_health_goes_with_the_admin_api(mockexchange):
-    assert plain_http.get(f"{mockexchange.base_url}/_admin/health").status_code == 404
+def test_health_goes_with_the_admin_api(admin_off):
+    assert plain_http.get(f"{admin_off.base_url}/_admin/health").status_code == 404
 
 
 @pytest.mark.slow
