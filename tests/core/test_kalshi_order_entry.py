@@ -1,0 +1,206 @@
+"""Placing a Kalshi order in the core (core/kalshi/trading.py's `submit_order`), past what
+tests/test_kalshi_orders_core.py checks: every refusal of an order's terms and options with its status, Kalshi's code
+and the words the venue sends (a refused order changes nothing), the bounds of each (to the unit), how many orders an
+account may rest, a market order's limit, and why an order that does not rest ended (the reason its last update
+names): filled, cut by reduce-only, stopped by self-trade prevention, or left unfilled by its time in force."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels
+
+from mockexchange.core.kalshi import trading
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.orders import ORDER
+
+IOC, FOK = "immediate_or_cancel", "fill_or_kill"
+MOST = 1_000_000_000 * 100  # hundredths: the most one order may be
+
+
+@pytest.fixture(name="book")
+def a_book() -> Ledger:
+    """Users a and b with $1,000 each; the house rests YES bids at 0.40 x5 and asks at 0.60 x5."""
+    made = ledger("a", "b")
+    made.set_levels(M, [(4000, 500)], [(4000, 500)])
+    return made
+
+
+def state(book: Ledger) -> tuple:
+    """What a refused order must leave as it was."""
+    return (levels(book), cash(book, "a"), dict(book.orders), dict(book.all_orders), len(book.fills),
+            book.book_clock(M), dict(book.client_orders))  # fmt: skip
+
+
+def refused(book: Ledger, **options) -> tuple:
+    """The refusal of a's order (a bid of 1 contract at 0.50, but for `options`): (status, code, words); it changed
+    nothing."""
+    terms = {"side": "yes", "action": "buy", "count": 100, "yes_price": 5000, "ticker": M} | options
+    before = state(book)
+    with pytest.raises(LedgerError) as caught:
+        book.submit_order("a", **terms)
+    assert state(book) == before
+    return caught.value.status, getattr(caught.value, "code", None), str(caught.value)
+
+
+BAD_SIDE = "side must be 'yes' or 'no' and action 'buy' or 'sell'"
+BAD_COUNT = "count must be from 0.01 to 1000000000 contracts"
+BAD_PRICE = "price must be between 0 and 1 dollars exclusive"
+BAD_CAP = "buy_max_cost must be a cost of at least 0"
+CAP_RESTS = "buy_max_cost is for an order that does not rest (immediate_or_cancel or fill_or_kill)"
+BAD_TIME = "time_in_force must be one of fill_or_kill, good_till_canceled, immediate_or_cancel"
+NOT_IOC = "reduce_only orders must be immediate_or_cancel"
+NOT_GTC = "only a good_till_canceled order takes an expiration_time"
+TOO_MUCH = ("insufficient balance: the order needs 500000000000000 micro-dollars of subaccount 0's cash, which has "
+            "1000000000 available")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("options", "answer"),
+    [
+        ({"side": "maybe"}, (400, "invalid_order", BAD_SIDE)),
+        ({"action": "hold"}, (400, "invalid_order", BAD_SIDE)),
+        ({"order_type": "stop"}, (400, "invalid_order", "type must be one of limit, market")),
+        ({"count": 0}, (400, "bad_request", BAD_COUNT)),
+        ({"count": MOST + 1}, (400, "bad_request", BAD_COUNT)),
+        ({"count": 100.0}, (400, "bad_request", BAD_COUNT)),
+        ({"count": True}, (400, "bad_request", BAD_COUNT)),
+        ({"yes_price": None}, (400, "invalid_price", "a limit order needs a price")),
+        ({"yes_price": 0}, (400, "invalid_price", BAD_PRICE)),
+        ({"yes_price": 10_000}, (400, "invalid_price", BAD_PRICE)),
+        ({"yes_price": 5000.0}, (400, "invalid_price", BAD_PRICE)),
+        ({"yes_price": 4550}, (400, "invalid_price", "price 0.4550 is not a level of 'KXORD-26NOV-A' (linear_cent)")),
+        ({"subaccount": 64}, (400, None, "subaccount must be an integer from 0 to 63")),
+        ({"subaccount": 1}, (400, "bad_request", "subaccount 1 is not a subaccount of 'a' (create it first)")),
+        ({"buy_max_cost": -1, "time_in_force": IOC}, (400, "invalid_order", BAD_CAP)),
+        ({"buy_max_cost": 1.0, "time_in_force": IOC}, (400, "invalid_order", BAD_CAP)),
+        ({"buy_max_cost": 9, "time_in_force": IOC, "action": "sell"},
+         (400, "invalid_order", "buy_max_cost caps what a buy spends: a sell takes none")),
+        ({"buy_max_cost": 9}, (400, "invalid_order", CAP_RESTS)),
+        ({"order_type": "market"},
+         (400, "invalid_order", "a market order never rests: immediate_or_cancel or fill_or_kill")),
+        ({"time_in_force": "day"}, (400, "invalid_order", BAD_TIME)),
+        ({"self_trade_prevention_type": "none"},
+         (400, "invalid_order", "self_trade_prevention_type must be one of taker_at_cross, maker")),
+        ({"reduce_only": True}, (400, "invalid_order", NOT_IOC)),
+        ({"reduce_only": True, "time_in_force": FOK}, (400, "invalid_order", NOT_IOC)),
+        ({"post_only": True, "time_in_force": IOC},
+         (400, "invalid_order", "post_only orders must be good_till_canceled")),
+        ({"expiration_time": T0 + timedelta(days=1), "time_in_force": FOK},
+         (400, "invalid_expiration_time", NOT_GTC)),
+        ({"expiration_time": T0}, (400, "invalid_expiration_time", "expiration_time must be in the future")),
+        ({"ticker": "NOPE"}, (404, "not_found", "no market 'NOPE'")),
+        ({"exchange_index": 3}, (404, "not_found", "no market 'KXORD-26NOV-A' on exchange index 3")),
+        ({"post_only": True, "yes_price": 6000},
+         (400, "post_only_cross", "the post-only order would cross the book of 'KXORD-26NOV-A'")),
+        ({"count": MOST}, (400, "insufficient_balance", TOO_MUCH)),
+    ],
+)  # fmt: skip
+def test_an_order_is_refused_whole_with_kalshis_code_and_words(book: Ledger, options: dict, answer: tuple):
+    assert refused(book, **options) == answer
+
+
+def test_a_client_order_id_names_one_order_of_the_users_and_others_may_use_it(book: Ledger):
+    bid(book, "a", 30, 1, client_order_id="mine")
+    assert refused(book, client_order_id="mine") == (
+        409, "order_already_exists", "client_order_id 'mine' names an order already")  # fmt: skip
+    assert bid(book, "b", 30, 1, client_order_id="mine").order.client_order_id == "mine"
+
+
+def test_an_order_is_refused_while_its_market_or_the_exchange_takes_no_trading(book: Ledger):
+    book.set_exchange_status(trading_active=False)
+    assert refused(book) == (409, "exchange_closed", "trading is paused on the exchange: it takes no orders")
+    book.set_exchange_status(trading_active=True, exchange_active=False)
+    assert refused(book)[1:] == ("exchange_closed", "the exchange is not active (maintenance): it takes no trading: "
+                                 "it takes no orders")  # fmt: skip
+    book.set_exchange_status(exchange_active=True)
+    book.pause_market(M)
+    assert refused(book) == (409, "market_closed", "market 'KXORD-26NOV-A' is paused: it takes no orders")
+
+
+def test_the_bounds_of_an_order_take_their_last_unit(book: Ledger):
+    assert book.submit_order("a", M, "yes", "buy", 1, 100, time_in_force=IOC).order.initial == 1
+    assert book.submit_order("a", M, "yes", "sell", 100, 9900).order.yes_price == 9900
+    assert book.submit_order("a", M, "yes", "buy", 100, 5000, exchange_index=-1).order.exchange_index == 0
+    later = bid(book, "a", 30, 1, expiration_time=T0 + timedelta(microseconds=1))
+    assert later.order.expiration_time == T0 + timedelta(microseconds=1) and later.order.status == "resting"
+    capped = book.submit_order("a", M, "yes", "buy", 100, 6000, time_in_force=IOC, buy_max_cost=0)
+    assert (capped.filled, capped.order.status) == (0, "canceled")
+
+
+def test_an_account_rests_fewer_than_the_most_orders_its_ended_ones_aside(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(trading, "MAX_RESTING_ORDERS", 2)
+    book = ledger("a")
+    first = bid(book, "a", 30, 1)
+    bid(book, "a", 31, 1)
+    assert refused(book, yes_price=3200) == (
+        400, "bad_request", "'a' rests 2 orders, the most one account may: cancel one first")  # fmt: skip
+    assert bid(book, "a", 50, 1, time_in_force=IOC).order.status == "canceled"  # one that does not rest may come
+    book.cancel_order(first.order.order_id, "a", 0)
+    assert bid(book, "a", 32, 1).order.status == "resting"
+
+
+def test_a_market_order_takes_at_any_price_up_to_the_worst_level_and_never_rests(book: Ledger):
+    bought = book.submit_order("a", M, "yes", "buy", 700, None, order_type="market", time_in_force=IOC)
+    assert (bought.filled, bought.order.yes_price, bought.order.status) == (500, 9900, "canceled")
+    sold = book.submit_order("b", M, "no", "buy", 200, None, order_type="market", time_in_force=FOK)
+    assert (sold.filled, sold.order.yes_price, sold.order.order_type) == (200, 100, "market")
+
+
+# -- why an order that does not rest ended -------------------------------------------------------------------------
+
+
+def ended(book: Ledger, done) -> tuple:
+    order = book.all_orders[done.order.order_id]
+    return order.status, order.last_update_reason, order.remaining, order.held
+
+
+def test_an_order_filled_whole_ends_executed_for_a_trade(book: Ledger):
+    assert ended(book, bid(book, "a", 60, 5, time_in_force=IOC)) == ("executed", "Trade", 0, 0)
+    assert ended(book, bid(book, "b", 60, 1, time_in_force=IOC)) == ("canceled", "ExpiryCancel", 0, 0)  # none left
+
+
+def test_an_order_left_partly_unfilled_by_its_time_in_force_expires_at_once(book: Ledger):
+    partly = bid(book, "a", 60, 7, time_in_force=IOC)
+    assert (partly.filled, ended(book, partly)) == (500, ("canceled", "ExpiryCancel", 0, 0))
+    killed = ask(book, "a", 40, 6, time_in_force=FOK)
+    assert (killed.filled, ended(book, killed)) == (0, ("canceled", "ExpiryCancel", 0, 0))
+    assert levels(book)[0] == [(4000, 500)]
+
+
+def test_an_order_stopped_by_self_trade_prevention_ends_for_it_filled_or_not(book: Ledger):
+    ask(book, "a", 55, 1)
+    stopped = bid(book, "a", 60, 3)  # takes nothing: its own ask at 0.55 comes first
+    assert (stopped.filled, ended(book, stopped)) == (0, ("canceled", "SelfTradeCancel", 0, 0))
+    ask(book, "b", 50, 1)
+    after_one = bid(book, "a", 60, 3)  # b's at 0.50, then its own
+    assert (after_one.filled, ended(book, after_one)) == (100, ("canceled", "SelfTradeCancel", 0, 0))
+
+
+def test_a_reduce_only_order_cut_to_the_position_held_ends_for_that(book: Ledger):
+    bid(book, "a", 60, 2, time_in_force=IOC)  # a holds 2 YES
+    book.set_levels(M, [(4000, 1_000)], None)
+    cut = ask(book, "a", 40, 5, time_in_force=IOC, reduce_only=True)
+    # Filled whole once cut, it is executed; its reason stays the cut's.
+    assert (cut.order.initial, cut.filled, ended(book, cut)) == (200, 200, ("executed", "ReduceOnlyCancel", 0, 0))
+    whole = bid(book, "b", 60, 1, time_in_force=IOC)  # b holds 1 YES
+    assert whole.filled == 100
+    exact = ask(book, "b", 40, 1, time_in_force=IOC, reduce_only=True)  # not cut: it ends for its trade
+    assert (exact.order.initial, ended(book, exact)) == (100, ("executed", "Trade", 0, 0))
+    bid(book, "b", 60, 1, time_in_force=IOC)
+    no_side = book.submit_order("b", M, "no", "buy", 300, 4000, time_in_force=IOC, reduce_only=True)
+    assert (no_side.order.initial, no_side.filled) == (100, 100)  # buying NO reduces b's YES too
+
+
+def test_a_resting_order_publishes_its_place_and_a_partly_filled_one_its_trade(book: Ledger):
+    seen: list = []
+    book.bus.subscribe(seen.append, [ORDER], wants=lambda: True)
+    placed = bid(book, "a", 30, 1)
+    crossed = bid(book, "a", 60, 7)  # 5 filled, 2 rest
+    assert [(c.payload.order_id, c.payload.last_update_reason) for c in seen] == [
+        (placed.order.order_id, None), (crossed.order.order_id, "Trade")]  # fmt: skip
+    order = book.orders[crossed.order.order_id]
+    assert (order.remaining, order.filled, order.held, order.maker_rule is not None) == (200, 500, 200 * 6000, True)
+    assert book.positions.get("a", 0, M).resting_orders_count == 3
