@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 import websockets
 from deribit_rpc import Deribit, DeribitWs
+from module_mocks import fresh, module_mock
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
@@ -22,12 +24,17 @@ PERP = "BTC-PERPETUAL"
 STOP = {"instrument_name": PERP, "amount": 10, "price": 60000, "type": "stop_limit", "trigger": "index_price"}
 
 
+T0 = datetime.now(UTC)  # as a new ManualClock() starts
+server = module_mock("server", T0)
+
+
 @pytest.fixture
-def mock():
-    with MockServer(clock=ManualClock()) as server:
-        for user in ("alice", "bob"):
-            server.create_deribit_account(user, balances={"BTC": "10", "ETH": "100"})
-        yield server
+def mock(server: MockServer) -> MockServer:
+    """The module's mock, reset: alice and bob, 10 BTC and 100 ETH each."""
+    fresh(server, T0)
+    for user in ("alice", "bob"):
+        server.create_deribit_account(user, balances={"BTC": "10", "ETH": "100"})
+    return server
 
 
 @pytest.fixture
