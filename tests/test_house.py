@@ -4,6 +4,7 @@ the venues may not import, no floats in money code, and a ruff-clean tree. docs/
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from collections import defaultdict
@@ -44,13 +45,20 @@ def is_module(name: str, package: Path = PACKAGE) -> bool:
     return where.with_suffix(".py").is_file() or (where / "__init__.py").is_file()
 
 
-def imported_modules(path: Path, package: Path = PACKAGE) -> list[tuple[int, str]]:
+@functools.cache
+def parsed(path: Path) -> ast.Module:
+    """A file's syntax tree, parsed once for the module's tests (each walks the package)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def imported_modules(path: Path, package: Path = PACKAGE) -> tuple[tuple[int, str], ...]:
     """Every module a file imports, wherever the import stands (a function-local import counts too), relative
     imports resolved; `from a import b` counts as `a.b` when that is a module, else as `a`."""
     module = module_name(path, package)
     here = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: list[tuple[int, str]] = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parsed(path)):
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -62,7 +70,7 @@ def imported_modules(path: Path, package: Path = PACKAGE) -> list[tuple[int, str
             for alias in node.names:
                 candidate = f"{origin}.{alias.name}"
                 found.append((node.lineno, candidate if is_module(candidate, package) else origin))
-    return found
+    return tuple(found)
 
 
 def part_of(module: str) -> str | None:
@@ -198,7 +206,7 @@ def test_no_floats_in_money_code():
         for path in (PACKAGE / folder).rglob("*.py"):
             if path.name in ("clock.py", "generate.py"):  # durations in seconds, odds of a generator's choices
                 continue
-            tree = ast.parse(path.read_text())
+            tree = parsed(path)
             floats = [
                 n.lineno
                 for n in ast.walk(tree)
