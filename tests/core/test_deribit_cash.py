@@ -365,3 +365,47 @@ def test_an_account_keeps_its_newest_moves_and_transfers(cash: Cash) -> None:
     assert small.book.withdraw("bob", "BTC", D(1), nonce="n").id != old.id  # a nonce no longer kept is new again
     error = small.refused(small.book.cancel_withdrawal, "bob", old.id)
     assert said(error) == (f"account 3001 has no withdrawal {old.id}", 404, None)
+
+
+def test_each_account_keeps_its_own_newest(cash: Cash) -> None:
+    """The bound is per account: one account's moves never push out another's."""
+    small = Cash(history_size=2)
+    small.book.move_cash("bob", "BTC", D(1))
+    small.book.move_cash("bob", "BTC", D(2))
+    small.book.move_cash("alice", "BTC", D(3))
+    small.book.move_cash("alice", "BTC", D(4))
+    assert [m.amount for m in small.book.cash_moves.of_wallet(3001)] == [D(1), D(2)]
+    assert [e[1] for e in small.log(3001)] == [D(1), D(2)]
+    for amount in (1, 2):
+        small.book.transfer_to_user("alice", "BTC", D(amount), "bob")
+    small.book.transfer("alice", "BTC", D(3), destination=2002)
+    kept = small.book.wallet_transfers
+    assert [t.amount for t in kept.of_wallet(3001)] == [D(1), D(2)]  # bob's account: what it received
+    assert [t.amount for t in kept.of_wallet(2001)] == [D(3)] and [t.amount for t in kept.of_wallet(2002)] == [D(3)]
+
+
+def test_a_log_entry_is_its_wallet_holders(cash: Cash) -> None:
+    cash.book.move_cash("alice", "BTC", D(1))
+    cash.book.transfer_to_user("alice", "BTC", D(1), "bob")
+    entries = [cash.book.transaction_log(w, "BTC", START, FAR, count=10)[0] for w in (2001, 3001)]
+    assert [[e.user_id for e in found] for found in entries] == [["alice", "alice"], ["bob"]]
+
+
+def test_a_withdrawal_without_an_address_goes_to_the_wallets_own(cash: Cash) -> None:
+    cash.book.create_deposit_address("alice", "BTC")
+    cash.book.create_deposit_address("alice", "BTC")  # the current one: mock-btc-2001-2, where deposits arrive
+    cash.book.move_cash("alice", "BTC", D(-1))
+    cash.book.withdraw("alice", "BTC", D(1))
+    cash.book.move_cash("alice", "BTC", D(1))
+    assert [(m.kind, m.address) for m in cash.book.cash_moves] == [
+        ("withdrawal", "mock-btc-2001"), ("withdrawal", "mock-btc-2001"), ("deposit", "mock-btc-2001-2")
+    ]  # fmt: skip
+
+
+def test_a_subaccount_withdraws_what_it_holds(cash: Cash) -> None:
+    cash.book.transfer("alice", "BTC", D(5), destination=2002)
+    error = cash.refused(cash.book.withdraw, "alice", "BTC", D(6), subaccount_id=2002)
+    assert said(error) == (
+        "withdrawing 6 BTC (amount and fee) from account 2002, which may withdraw 5", 409, "not_enough_funds"
+    )  # fmt: skip
+    assert cash.book.withdraw("alice", "BTC", D(5), subaccount_id=2002).account_id == 2002
