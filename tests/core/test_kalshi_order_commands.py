@@ -1,0 +1,299 @@
+"""Changing and ending a resting Kalshi order in the core (core/kalshi/trading.py), past what
+tests/test_kalshi_orders_core.py checks: cancel (one, or all of a user's), decrease, amend (in place, or anew at the
+back of a level, crossing first), expiry on the exchange clock, a pause's and a market's end, and the ended orders an
+account keeps. Each command's refusals with their status, Kalshi's code and words (a refused command changes nothing),
+and what a command changes: the order (its counts, hold, reason, status), its owner's cash and resting contracts, the
+book and its place in the queue, and what the command answers (`Done`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels
+
+from mockexchange.core.kalshi import trading
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.market_changes import BOOK
+from mockexchange.core.kalshi.orders import ORDER
+
+IOC = "immediate_or_cancel"
+N = "KXORD-26NOV-B"
+FUNDS = 1_000_000_000  # micro-dollars: the $1,000 each user opens with
+
+
+class Desk:
+    """Users a, b and c on M and N, and the book and order changes published from the start."""
+
+    def __init__(self, **options: object) -> None:
+        self.book = book = ledger("a", "b", "c", **options)  # type: ignore[arg-type]
+        book.list_market(N)
+        self.moves: list = []
+        self.changes: list = []
+        book.bus.subscribe(self.moves.append, [BOOK], wants=lambda: True)
+        book.bus.subscribe(self.changes.append, [ORDER], wants=lambda: True)
+
+    def order(self, done) -> object:
+        return self.book.all_orders[done.order.order_id]
+
+    def resting(self, user: str) -> int:
+        """The user's resting contracts on M (its row's count, and its account's)."""
+        row = self.book.positions.get(user, 0, M)
+        return row.resting_orders_count if row is not None else 0
+
+    def last_reason(self, done) -> tuple:
+        last = [c.payload for c in self.changes if c.payload.order_id == done.order.order_id][-1]
+        return last.status, last.last_update_reason, last.remaining
+
+    def state(self) -> tuple:
+        book = self.book
+        return (levels(book), [cash(book, u) for u in "abc"], {i: o.copy().__repr__() for i, o in book.orders.items()},
+                dict(book.client_orders), len(self.moves), len(self.changes), len(book.fills))  # fmt: skip
+
+    def refused(self, command, *args, **options) -> tuple:
+        """(status, code, words) of a refused command, which changed nothing."""
+        before = self.state()
+        with pytest.raises(LedgerError) as caught:
+            command(*args, **options)
+        assert self.state() == before
+        return caught.value.status, getattr(caught.value, "code", None), str(caught.value)
+
+
+@pytest.fixture(name="desk")
+def a_desk() -> Desk:
+    return Desk()
+
+
+# -- cancel --------------------------------------------------------------------------------------------------------
+
+
+def test_a_cancel_ends_the_order_gives_its_hold_and_resting_contracts_back_and_answers_what_it_took_off(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 5, client_order_id="c-1")
+    book.clock.advance(seconds=2)
+    cancelled = book.cancel_order(done.order.order_id, "a", 0)
+    assert (cancelled.reduced, cancelled.filled, cancelled.when) == (500, 0, T0 + timedelta(seconds=2))
+    order = desk.order(done)
+    assert (order.status, order.remaining, order.held, order.last_update_reason) == ("canceled", 0, 0, "Decrease")
+    assert order.updated == T0 + timedelta(seconds=2) and order.order_id not in book.orders
+    assert cash(book, "a") == FUNDS and desk.resting("a") == 0 and book.accounts["a"].resting == 0
+    assert levels(book) == ([], []) and desk.moves[-1].payload.cause.client_order_id == "c-1"
+
+
+def test_a_cancel_names_only_a_resting_order_of_the_user_and_subaccount_on_its_exchange_index(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 5)
+    order_id = done.order.order_id
+    gone = f"no resting order {order_id!r}"
+    elsewhere = {"exchange_index": 2}
+    for args, options in (((order_id, "b", 0), {}), ((order_id, "a", 1), {}), ((order_id, "a", 0), elsewhere),
+                          (("other", "a", 0), {}), ((5, "a", 0), {})):  # fmt: skip
+        answer = desk.refused(book.cancel_order, *args, **options)
+        assert answer == (404, "not_found", gone if args[0] == order_id else f"no resting order {args[0]!r}")
+    assert book.cancel_order(order_id, "a", 0, exchange_index=0).reduced == 500
+    assert desk.refused(book.cancel_order, order_id, "a", 0) == (404, "not_found", gone)
+
+
+def test_the_control_planes_cancel_takes_any_resting_order_and_names_no_cause(desk: Desk):
+    done = bid(desk.book, "a", 40, 5)
+    assert desk.book.cancel_order(done.order.order_id).order.status == "canceled"
+    assert desk.moves[-1].payload.cause is None
+
+
+def test_cancelling_every_order_of_a_user_ends_them_market_by_market_and_only_that_subaccounts_if_named(desk: Desk):
+    book = desk.book
+    book.create_subaccount("a")
+    book.subaccount_transfer("a", "t-1", 0, 1, 10_000)
+    first = bid(book, "a", 40, 5)
+    on_n = book.submit_order("a", N, "yes", "sell", 200, 7000)
+    in_one = bid(book, "a", 41, 1, subaccount=1)
+    others = bid(book, "b", 39, 1)
+    moved = len(desk.moves)
+    done = book.cancel_orders("a", 0)
+    assert [(d.order.order_id, d.reduced, d.order.status) for d in done] == [
+        (first.order.order_id, 500, "canceled"), (on_n.order.order_id, 200, "canceled")]  # fmt: skip
+    assert [m.payload.ticker for m in desk.moves[moved:]] == [M, N]  # one action a market
+    assert set(book.orders) == {in_one.order.order_id, others.order.order_id}
+    assert [d.order.order_id for d in book.cancel_orders("a")] == [in_one.order.order_id]
+    assert cash(book, "a") == FUNDS - 100 * 1_000_000 and book.accounts["a"].resting == 0
+
+
+def test_cancelling_more_than_deep_orders_runs_long(monkeypatch: pytest.MonkeyPatch, desk: Desk):
+    monkeypatch.setattr(trading, "DEEP", 2)
+    book = desk.book
+    long_seen: list[bool] = []
+    book.bus.subscribe(lambda _: long_seen.append(book.lock.running_long), [ORDER], wants=lambda: True)
+    for resting, long in ((2, False), (3, True)):
+        for cents in range(30, 30 + resting):
+            bid(book, "a", cents, 1)
+        long_seen.clear()
+        assert len(book.cancel_orders("a")) == resting
+        assert long_seen == [long] * resting
+
+
+# -- decrease ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({}, "give exactly one of reduce_by and reduce_to"),
+        ({"reduce_by": 100, "reduce_to": 100}, "give exactly one of reduce_by and reduce_to"),
+        ({"reduce_by": 0}, "reduce_by must be positive"),
+        ({"reduce_to": -1}, "reduce_to must be at least 0"),
+        ({"reduce_to": 501}, "reduce_to must be at most what rests (5.00 contracts)"),
+    ],
+)
+def test_a_decrease_is_refused_unless_it_names_one_smaller_count(desk: Desk, options: dict, words: str):
+    done = bid(desk.book, "a", 40, 5)
+    assert desk.refused(desk.book.decrease_order, done.order.order_id, "a", 0, **options) == (
+        400, "invalid_order", words)  # fmt: skip
+
+
+def test_a_decrease_shrinks_the_order_in_place_and_its_hold_and_resting_contracts_follow(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 5)
+    book.clock.advance(seconds=1)
+    smaller = book.decrease_order(done.order.order_id, "a", 0, reduce_by=150)
+    order = desk.order(done)
+    assert (smaller.reduced, order.remaining, order.held, desk.resting("a")) == (150, 350, 350 * 4000, 4)
+    assert cash(book, "a") == FUNDS - 350 * 4000 and order.updated == T0 + timedelta(seconds=1)
+    assert desk.last_reason(done) == ("resting", "Decrease", 350) and levels(book)[0] == [(4000, 350)]
+    assert book.decrease_order(done.order.order_id, "a", 0, reduce_to=100).reduced == 250
+    assert (desk.resting("a"), book.accounts["a"].resting) == (1, 1)
+
+
+def test_a_decrease_to_what_rests_changes_nothing_and_one_to_nothing_cancels(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 5)
+    before = desk.state()
+    book.clock.advance(seconds=1)
+    same = book.decrease_order(done.order.order_id, "a", 0, reduce_to=500)
+    assert same.reduced == 0 and desk.state() == before and desk.order(done).updated == T0
+    gone = book.decrease_order(done.order.order_id, "a", 0, reduce_by=900)  # more than rests: to nothing
+    assert (gone.reduced, gone.order.status, desk.last_reason(done)) == (500, "canceled", ("canceled", "Decrease", 0))
+    other = bid(book, "a", 40, 2)
+    assert book.decrease_order(other.order.order_id, "a", 0, reduce_to=0).order.status == "canceled"
+    assert cash(book, "a") == FUNDS and levels(book) == ([], [])
+
+
+# -- amend ---------------------------------------------------------------------------------------------------------
+
+
+def amend(book: Ledger, done, cents: int, count: int, **options):
+    """Amend a's bid `done` to `count` contracts in all at `cents`."""
+    return book.amend_order(done.order.order_id, "a", 0, M, "yes", "buy", cents * 100, count * 100, **options)
+
+
+def test_an_amend_is_refused_unless_it_keeps_the_orders_market_side_and_ids_and_names_a_count_and_price_it_may(
+    desk: Desk,
+):
+    book = desk.book
+    bid(book, "b", 40, 1, client_order_id="b's")
+    bid(book, "a", 39, 1, client_order_id="taken")
+    done = bid(book, "a", 40, 5, client_order_id="mine")
+    ask(book, "c", 40, 2, time_in_force=IOC)  # b's first, then 1 of a's
+    order_id = done.order.order_id
+    stays = f"order {order_id!r} is a bid of 'KXORD-26NOV-A': those stay"
+    for args in ((N, "yes", "buy"), (M, "yes", "sell"), (M, "no", "buy")):
+        answer = desk.refused(book.amend_order, order_id, "a", 0, *args, 4000, 500)
+        assert answer == (400, "invalid_order", stays)
+    cases = [
+        ({"client_order_id": "other"}, 40, 5,
+         (400, "invalid_order", f"client_order_id 'other' is not order {order_id!r}'s")),
+        ({"updated_client_order_id": "taken"}, 40, 5,
+         (409, "order_already_exists", "client_order_id 'taken' names an order already")),
+        ({}, 40, 1, (400, "invalid_order", "count must be more than the 1.00 contracts it filled")),
+        ({"expiration_time": T0}, 40, 5, (400, "invalid_expiration_time", "expiration_time must be in the future")),
+    ]  # fmt: skip
+    for options, cents, count, answer in cases:
+        assert desk.refused(amend, book, done, cents, count, **options) == answer
+    assert desk.refused(book.amend_order, order_id, "a", 0, M, "yes", "buy", 4050, 500)[1] == "invalid_price"
+    assert desk.refused(book.amend_order, order_id, "b", 0, M, "yes", "buy", 4000, 500)[:2] == (404, "not_found")
+    for same in (None, "", "mine"):  # its own client order id, or none, is no refusal
+        assert amend(book, done, 40, 5, client_order_id=same, updated_client_order_id="mine").order.remaining == 400
+
+
+def test_an_amend_to_a_smaller_count_at_its_price_keeps_its_place_and_counts_what_it_filled(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 5)
+    behind = bid(book, "b", 40, 1)
+    ask(book, "c", 40, 1, time_in_force=IOC)  # a fills 1 of 5
+    book.clock.advance(seconds=1)
+    smaller = amend(book, done, 40, 3, updated_client_order_id="new")
+    order = desk.order(done)
+    assert (smaller.reduced, smaller.filled, order.remaining, order.initial, order.filled) == (200, 0, 200, 300, 100)
+    assert (order.held, desk.resting("a"), order.updated) == (200 * 4000, 2, T0 + timedelta(seconds=1))
+    assert desk.last_reason(done) == ("resting", "Amend", 200) and order.client_order_id == "new"
+    assert book.queue_position(behind.order.order_id, "b", 0) == 200  # a's 2 still ahead
+    assert dict(book.client_orders) == {("a", "new"): order.order_id}
+    assert bid(book, "c", 30, 1).order.status == "resting"
+    unchanged = amend(book, done, 40, 3)  # the same count: nothing taken off
+    assert unchanged.reduced == 0 and desk.last_reason(done) == ("resting", "Amend", 200)
+
+
+def test_an_amend_to_a_new_price_or_a_larger_count_goes_to_the_back_of_its_level(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 2, client_order_id="mine")
+    behind = bid(book, "b", 40, 1)
+    larger = amend(book, done, 40, 3)
+    assert (larger.reduced, book.queue_position(behind.order.order_id, "b", 0)) == (-100, 0)
+    assert (desk.order(done).held, desk.resting("a"), cash(book, "a")) == (300 * 4000, 3, FUNDS - 300 * 4000)
+    assert desk.last_reason(done) == ("resting", "Amend", 300)
+    moved = amend(book, done, 45, 3, updated_client_order_id="moved")
+    assert levels(book)[0] == [(4500, 300), (4000, 100)] and moved.order.client_order_id == "moved"
+    assert dict(book.client_orders)[("a", "moved")] == done.order.order_id and ("a", "mine") not in book.client_orders
+    assert desk.moves[-1].payload.cause.client_order_id == "moved"
+
+
+def test_an_amend_anew_crosses_first_as_a_taker_and_rests_the_rest_at_its_new_price(desk: Desk):
+    book = desk.book
+    book.put_series("KXORD", {"fee_type": "quadratic_with_maker_fees"})
+    done = bid(book, "a", 40, 5)
+    ask(book, "c", 40, 1, time_in_force=IOC)  # 1 filled as maker at 0.40
+    ask(book, "b", 44, 2)
+    book.clock.advance(seconds=1)
+    crossed = amend(book, done, 45, 6)
+    rule = book.fee_rule_for(M, None)
+    taker_fee = rule.fee_units(200, 4400, True)
+    assert (crossed.filled, crossed.yes_value, crossed.fees, crossed.reduced) == (200, 200 * 4400, taker_fee, 100)
+    order = desk.order(done)
+    assert (order.remaining, order.filled, order.initial, order.yes_price) == (300, 300, 600, 4500)
+    assert order.maker_run == 0 and order.held == 300 * 4500 + rule.fee_units(300, 4500, False)
+    assert levels(book) == ([(4500, 300)], []) and desk.resting("a") == 3
+    assert desk.last_reason(done) == ("resting", "Amend", 300) and order.updated == T0 + timedelta(seconds=1)
+    same_price = amend(book, done, 45, 7)  # a larger count at its price keeps its maker run
+    assert same_price.filled == 0 and desk.order(done).maker_run == 0
+
+
+def test_an_amend_that_fills_whole_ends_executed_and_one_self_trade_prevention_stops_ends_cancelled(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 5)
+    ask(book, "b", 45, 5)
+    filled = amend(book, done, 45, 5)
+    assert (filled.filled, filled.reduced, desk.last_reason(done)) == (500, 500, ("executed", "Amend", 0))
+    assert desk.order(done).held == 0 and desk.resting("a") == 0 and levels(book) == ([], [])
+    again = bid(book, "a", 40, 5)
+    ask(book, "a", 46, 1)
+    stopped = amend(book, again, 46, 5)
+    assert (stopped.filled, stopped.reduced, desk.last_reason(again)) == (0, 500, ("canceled", "SelfTradeCancel", 0))
+    assert cash(book, "a") == FUNDS - 500 * 4500 - book.fee_rule_for(M, None).fee_units(500, 4500, True) - 100 * 5400
+
+
+def test_a_refused_amend_anew_leaves_the_order_where_it_was(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 5, post_only=True)
+    behind = bid(book, "b", 40, 1)
+    ask(book, "c", 50, 1)
+    assert desk.refused(amend, book, done, 50, 5) == (
+        400, "post_only_cross", "the post-only order would cross the book of 'KXORD-26NOV-A'")  # fmt: skip
+    assert book.queue_position(behind.order.order_id, "b", 0) == 500
+    poor = ledger("a", "c", cents=300)
+    rest = bid(poor, "a", 40, 5)  # holds $2 of a's $3
+    assert poor.amend_order(rest.order.order_id, "a", 0, M, "yes", "buy", 6000, 500).order.held == 3_000_000
+    with pytest.raises(LedgerError) as refused:
+        poor.amend_order(rest.order.order_id, "a", 0, M, "yes", "buy", 6100, 500)
+    assert str(refused.value) == (
+        "insufficient balance: the order needs 3050000 micro-dollars of subaccount 0's cash, which has 0 available"
+    )
