@@ -26,8 +26,8 @@ FUNDS = 1_000_000_000  # micro-dollars: the $1,000 each user opens with
 class Desk:
     """Users a, b and c on M and N, and the book and order changes published from the start."""
 
-    def __init__(self, **options: object) -> None:
-        self.book = book = ledger("a", "b", "c", **options)  # type: ignore[arg-type]
+    def __init__(self) -> None:
+        self.book = book = ledger("a", "b", "c")
         book.list_market(N)
         self.moves: list = []
         self.changes: list = []
@@ -297,3 +297,100 @@ def test_a_refused_amend_anew_leaves_the_order_where_it_was(desk: Desk):
     assert str(refused.value) == (
         "insufficient balance: the order needs 3050000 micro-dollars of subaccount 0's cash, which has 0 available"
     )
+
+
+# -- expiry, pauses and the end of a market --------------------------------------------------------------------------
+
+
+def test_orders_expire_each_at_its_expiration_time_once_the_clock_reaches_it(desk: Desk):
+    book = desk.book
+    soon = bid(book, "a", 40, 1, expiration_time=T0 + timedelta(seconds=10))
+    later = bid(book, "b", 41, 1, expiration_time=T0 + timedelta(seconds=20))
+    on_n = book.submit_order("c", N, "yes", "buy", 100, 3000, expiration_time=T0 + timedelta(seconds=10))
+    book.clock.advance(seconds=25)
+    book.run_due()
+    for done, when in ((soon, 10), (later, 20), (on_n, 10)):
+        order = desk.order(done)
+        assert (order.status, order.last_update_reason, order.updated) == (
+            "canceled", "ExpiryCancel", T0 + timedelta(seconds=when))  # fmt: skip
+    assert not book.orders and [cash(book, u) for u in "abc"] == [FUNDS] * 3 and not book.expiries
+
+
+def test_an_amended_expiration_time_is_the_one_that_counts(desk: Desk):
+    book = desk.book
+    moved = bid(book, "a", 40, 1, expiration_time=T0 + timedelta(seconds=10))
+    dropped = bid(book, "a", 41, 1, expiration_time=T0 + timedelta(seconds=10))
+    kept = bid(book, "a", 42, 1, expiration_time=T0 + timedelta(seconds=10))
+    amend(book, moved, 40, 1, expiration_time=T0 + timedelta(seconds=30))
+    amend(book, dropped, 41, 1, expiration_time=None)
+    amend(book, kept, 42, 1)  # the expiration_time stays
+    assert desk.order(moved).expiration_time == T0 + timedelta(seconds=30)
+    book.clock.advance(seconds=10)
+    book.run_due()
+    assert set(book.orders) == {moved.order.order_id, dropped.order.order_id}
+    book.clock.advance(seconds=20)
+    book.run_due()
+    assert set(book.orders) == {dropped.order.order_id} and desk.order(moved).updated == T0 + timedelta(seconds=30)
+
+
+def test_expiries_of_orders_ended_since_are_let_go_as_they_pile_up(desk: Desk):
+    book = desk.book
+    kept = []
+    for _ in range(70):
+        done = bid(book, "a", 40, 1, expiration_time=T0 + timedelta(days=1))
+        book.cancel_order(done.order.order_id, "a", 0)
+        kept.append(len(book.expiries[M]))
+    # Past twice what rests and 64 more, only those of resting orders stay.
+    assert (max(kept), kept[-1]) == (64, 70 - 65)
+    last = bid(book, "a", 40, 1, expiration_time=T0 + timedelta(days=1))
+    book.clock.advance(seconds=86_400)
+    book.run_due()
+    assert desk.order(last).last_update_reason == "ExpiryCancel" and M not in book.expiries
+
+
+def test_a_pause_ends_the_orders_that_asked_in_every_market_it_pauses_in_one_action_each(desk: Desk):
+    book = desk.book
+    asked = bid(book, "a", 40, 1, cancel_order_on_pause=True)
+    asked_n = book.submit_order("b", N, "yes", "sell", 100, 6000, cancel_order_on_pause=True)
+    kept = bid(book, "c", 39, 1)
+    moved = len(desk.moves)
+    book.set_exchange_status(trading_active=False)
+    assert desk.last_reason(asked) == desk.last_reason(asked_n) == ("canceled", "HaltCancel", 0)
+    assert set(book.orders) == {kept.order.order_id} and len(desk.moves) == moved + 2
+    assert [cash(book, u) for u in "ab"] == [FUNDS, FUNDS]
+
+
+@pytest.mark.parametrize(
+    ("end", "reason"), [("close", "CloseCancel"), ("settle", "CloseCancel"), ("resume", "HaltCancel")]
+)
+def test_every_order_ends_with_its_market_and_the_house_levels_go(desk: Desk, end: str, reason: str):
+    book = desk.book
+    book.set_levels(M, [(3000, 100)], None)
+    mine = bid(book, "a", 40, 2)
+    if end == "close":
+        book.set_close_time(M, T0 + timedelta(seconds=1))
+        book.clock.advance(seconds=1)
+        book.run_due()
+    elif end == "settle":
+        book.settle_market(M, "yes")
+    else:
+        book.pause_market(M)
+        book.resume_market(M)
+    assert desk.last_reason(mine) == ("canceled", reason, 0) and desk.resting("a") == 0
+    assert levels(book) == ([], []) and book.markets[M].house is None and cash(book, "a") == FUNDS
+
+
+def test_an_account_keeps_its_latest_ended_orders_and_forgets_the_oldest_and_its_client_order_id():
+    book = Desk().book
+    book.kept_ended = 2  # (Settings.kalshi_ended_orders)
+    group = book.create_order_group("a", 100_000)
+    first = bid(book, "a", 40, 1, client_order_id="first", order_group_id=group.group_id)
+    book.cancel_order(first.order.order_id, "a", 0)
+    second = bid(book, "a", 40, 1, client_order_id="second")
+    book.cancel_order(second.order.order_id, "a", 0)
+    assert first.order.order_id in book.all_orders and ("a", "first") in book.client_orders
+    third = bid(book, "a", 40, 1, time_in_force=IOC)  # ends as it is placed: the first goes
+    assert set(book.all_orders) == {second.order.order_id, third.order.order_id}
+    assert ("a", "first") not in book.client_orders and ("a", "second") in book.client_orders
+    assert first.order.order_id not in book.order_groups[group.group_id].orders
+    assert bid(book, "a", 40, 1, client_order_id="first").order.client_order_id == "first"  # free again
