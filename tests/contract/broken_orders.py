@@ -1,6 +1,6 @@
-"""Kalshi servers broken in their order writes, for proving the kit's order checks can fail: the mock, with one defect
-wired in front of its order routes. The mock answers first (a request it refuses the key of keeps its 401), then the
-defect replaces its answer:
+"""Kalshi servers broken in their order writes, for proving the kit's order checks can fail: the mock, with defects
+wired in front of its order routes (one, or several on different routes, for one run to find each). The mock
+answers first (a request it refuses the key of keeps its 401), then the defect replaces its answer:
 
 - `create_shape`: a create the mock placed is answered with `fill_count` a JSON number (the schema says a string).
 - `create_500`: every create is answered 500.
@@ -31,24 +31,25 @@ PLACED = {"order_id": "00000000-0000-4000-8000-000000000000", "fill_count": "0.0
 
 
 class BrokenOrders:
-    """ASGI middleware that breaks the wrapped mock's order writes with one of `DEFECTS`."""
+    """ASGI middleware that breaks the wrapped mock's order writes with some of `DEFECTS`."""
 
-    def __init__(self, app: Any, defect: str) -> None:
-        assert defect in DEFECTS
+    def __init__(self, app: Any, *defects: str) -> None:
+        assert defects and set(defects) <= set(DEFECTS), defects
         self.app = app
-        self.defect = defect
+        self.defects = defects
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         route = _route(scope) if scope["type"] == "http" else None
         if route is None:
             await self.app(scope, receive, send)
             return
-        if NOT_FOUND.get(route) == self.defect:
+        if NOT_FOUND.get(route) in self.defects:
             await send_json(send, 404, {"error": {"code": "not_found", "message": "not found"}})
             return
         raw = await _read(receive)
         status, headers, body = await capture(self.app, scope, _replay(raw, receive))
-        answer = None if status == 401 else _answer(self.defect, route, status, body, raw)
+        answers = (_answer(defect, route, status, body, raw) for defect in self.defects if status != 401)
+        answer = next((found for found in answers if found is not None), None)
         if answer is not None:
             status, body = answer[0], orjson.dumps(answer[1])
         await send_bytes(send, status, headers, body)

@@ -10,17 +10,17 @@ import shlex
 import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 from xml.etree import ElementTree
 
 import kit_commands
 import plain_http
 import pytest
 from broken_server import REPEATED_CURSOR, broken_server
+from kit_commands import Checked
 
 from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem
 from mockexchange.cli import main
@@ -43,29 +43,10 @@ def pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
 SEED = "20260102"
 
 
-class Checked(NamedTuple):
-    """What `contract check` did: its exit status, what it printed and how long it took."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-    elapsed: float
-
-
-def contract_check(
-    capsys: pytest.CaptureFixture[str], base_url: str, pem: Path, *extra: str, key_id: str = KEY_ID
-) -> Checked:
-    """`contract check` in this process (its own code path, `mockexchange.cli.main`; schemathesis still runs in its
-    own process), which saves an interpreter's start and its imports per run; the clean run below starts the command
-    as a user does. A bound on the time is a bound on the command, not on an interpreter's start."""
-    started = time.monotonic()
-    try:
-        status = main(kit_commands.kalshi_arguments(base_url, key_id, pem, "--seed", SEED, *extra))
-    except SystemExit as exit:  # argparse's refusal of an argument
-        status = int(exit.code or 0)
-    elapsed = time.monotonic() - started
-    printed = capsys.readouterr()
-    return Checked(status, printed.out, printed.err, elapsed)
+def contract_check(base_url: str, pem: Path, *extra: str, key_id: str = KEY_ID) -> Checked:
+    """`contract check` in this process (kit_commands.check_here); the clean run below starts the command as a user
+    does."""
+    return kit_commands.check_here(base_url, key_id, pem, "--seed", SEED, *extra)
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +94,7 @@ def test_the_mock_passes_every_check_sending_only_gets(mock: MockServer, pem: Pa
 
 @pytest.mark.slow
 def test_each_defect_of_a_broken_server_is_reported_and_named_in_the_summary(
-    broken: MockServer, pem: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    broken: MockServer, pem: Path, tmp_path: Path
 ) -> None:
     junit = tmp_path / "junit.xml"
     # The operations the server breaks and two it leaves healthy (a paginated one and one that is not): the others
@@ -122,7 +103,7 @@ def test_each_defect_of_a_broken_server_is_reported_and_named_in_the_summary(
     healthy = ["GetWithdrawals", "GetBalance"]
     broken_ops = ["GetPositions", "GetFills", "GetSettlements", "GetDeposits"]
     only = [argument for operation in broken_ops + healthy for argument in ("--operation", operation)]
-    result = contract_check(capsys, broken.kalshi_url, pem, "--max-examples", "5", "--junit-xml", str(junit), *only)
+    result = contract_check(broken.kalshi_url, pem, "--max-examples", "5", "--junit-xml", str(junit), *only)
     out = result.stdout
     assert result.returncode == 1, out[-4000:]
     assert "violations found" in result.stderr
@@ -189,21 +170,21 @@ class MethodCounter:
 
 
 @pytest.mark.slow
-def test_other_methods_are_sent_when_asked(mock: MockServer, pem: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_other_methods_are_sent_when_asked(mock: MockServer, pem: Path) -> None:
     # (That nothing but GETs is sent unless asked, the clean run above asserts.)
     methods = mock.app.asgi.methods
     methods.clear()
     ops = ["--operation", "GetBalance", "--operation", "GetPositions"]
     # the other methods are sent by the coverage phase alone, whose cases do not depend on --max-examples
     phase = ["--phases", "coverage", "--max-examples", "1"]
-    checked = contract_check(capsys, mock.kalshi_url, pem, *phase, "--probe-methods", *ops)
+    checked = contract_check(mock.kalshi_url, pem, *phase, "--probe-methods", *ops)
     assert checked.returncode == 0, checked.stdout[-3000:]
     assert {"GET", "POST", "DELETE"} <= set(methods), methods
 
 
 @pytest.mark.slow
-def test_one_operation_can_be_checked_alone(broken: MockServer, pem: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    result = contract_check(capsys, broken.kalshi_url, pem, "--operation", "GetWithdrawals", "--max-examples", "1")
+def test_one_operation_can_be_checked_alone(broken: MockServer, pem: Path) -> None:
+    result = contract_check(broken.kalshi_url, pem, "--operation", "GetWithdrawals", "--max-examples", "1")
     assert result.returncode == 0, result.stdout[-4000:]
     assert re.search(r"Selected: 1/\d+", result.stdout), result.stdout[-2000:]
     # without --report, the event report is not kept, and no path of the check's temporary folder is shown
@@ -218,18 +199,16 @@ def test_one_operation_can_be_checked_alone(broken: MockServer, pem: Path, capsy
         (("--operation", "CreateOrder"), "invalid choice: 'CreateOrder'"),
     ],
 )
-def test_bad_arguments_are_refused(
-    pem: Path, extra: tuple[str, ...], message: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    result = contract_check(capsys, "http://127.0.0.1:9/trade-api/v2", pem, *extra)
+def test_bad_arguments_are_refused(pem: Path, extra: tuple[str, ...], message: str) -> None:
+    result = contract_check("http://127.0.0.1:9/trade-api/v2", pem, *extra)
     assert result.returncode == 2
     assert message in result.stderr
 
 
-def test_a_file_that_is_not_a_key_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_file_that_is_not_a_key_is_refused(tmp_path: Path) -> None:
     not_a_key = tmp_path / "key.pem"
     not_a_key.write_text("hello")
-    result = contract_check(capsys, "http://127.0.0.1:9/trade-api/v2", not_a_key)
+    result = contract_check("http://127.0.0.1:9/trade-api/v2", not_a_key)
     assert result.returncode == 2
     assert result.stderr == (
         f"contract check: {not_a_key} is not an unencrypted RSA or Ed25519 private key in PEM (no '-----BEGIN "
@@ -273,11 +252,11 @@ def _failed(case: ElementTree.Element) -> bool:
 # -- before any case: the server answers, and accepts the key ------------------------------------------------------
 
 
-def test_nothing_listening_is_one_line_within_ten_seconds(pem: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_nothing_listening_is_one_line_within_ten_seconds(pem: Path) -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    status, out, err, elapsed = contract_check(capsys, f"http://127.0.0.1:{port}/trade-api/v2", pem)
+    status, out, err, elapsed = contract_check(f"http://127.0.0.1:{port}/trade-api/v2", pem)
     assert elapsed < 10
     assert status == 3
     assert err.strip().count("\n") == 0, err
@@ -286,26 +265,18 @@ def test_nothing_listening_is_one_line_within_ten_seconds(pem: Path, capsys: pyt
 
 
 @pytest.mark.slow
-def test_a_server_that_never_answers_times_out_within_ten_seconds(
-    pem: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_server_that_never_answers_times_out_within_ten_seconds(pem: Path) -> None:
     with socket.socket() as silent:  # accepts connections (the kernel does) and never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
-        status, _, err, elapsed = contract_check(
-            capsys, f"http://127.0.0.1:{silent.getsockname()[1]}/trade-api/v2", pem
-        )
+        status, _, err, elapsed = contract_check(f"http://127.0.0.1:{silent.getsockname()[1]}/trade-api/v2", pem)
     assert elapsed < 10
     assert status == 3
     assert "no answer within" in err and err.strip().count("\n") == 0
 
 
-def test_an_unknown_key_id_is_refused_with_the_servers_answer(
-    mock: MockServer, pem: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    status, out, err, elapsed = contract_check(
-        capsys, mock.kalshi_url, pem, key_id="00000000-0000-4000-8000-0000000000ff"
-    )
+def test_an_unknown_key_id_is_refused_with_the_servers_answer(mock: MockServer, pem: Path) -> None:
+    status, out, err, elapsed = contract_check(mock.kalshi_url, pem, key_id="00000000-0000-4000-8000-0000000000ff")
     assert elapsed < 10
     assert status == 4
     assert "-> 401" in err
@@ -315,20 +286,16 @@ def test_an_unknown_key_id_is_refused_with_the_servers_answer(
     assert "passed" not in out
 
 
-def test_a_private_key_that_is_not_the_keys_is_refused(
-    mock: MockServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_private_key_that_is_not_the_keys_is_refused(mock: MockServer, tmp_path: Path) -> None:
     other = tmp_path / "other.pem"
     other.write_text(private_key_pem(generate_private_key("rsa")))
-    result = contract_check(capsys, mock.kalshi_url, other)
+    result = contract_check(mock.kalshi_url, other)
     assert result.returncode == 4
     assert "INCORRECT_API_KEY_SIGNATURE" in result.stderr and "--private-key is not the private half" in result.stderr
 
 
 @pytest.mark.slow
-def test_a_key_that_is_not_an_fcm_members_skips_the_fcm_operations_visibly(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_key_that_is_not_an_fcm_members_skips_the_fcm_operations_visibly(tmp_path: Path) -> None:
     with MockServer() as server:
         seed(server)
         server.create_account("plain", balance_cents=1000)
@@ -339,7 +306,7 @@ def test_a_key_that_is_not_an_fcm_members_skips_the_fcm_operations_visibly(
         def check(*extra: str) -> Checked:
             # What is skipped is decided before any case is drawn: one case per operation says the rest ran.
             return contract_check(
-                capsys, server.kalshi_url, pem_path, "--max-examples", "1", "--phases", "fuzzing", *extra,
+                server.kalshi_url, pem_path, "--max-examples", "1", "--phases", "fuzzing", *extra,
                 key_id=key["key_id"],
             )  # fmt: skip
 
@@ -376,13 +343,13 @@ class RefuseAfterFirst:
 
 
 @pytest.mark.slow
-def test_a_run_in_which_every_answer_is_401_never_passes(pem: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_run_in_which_every_answer_is_401_never_passes(pem: Path) -> None:
     server = MockServer()
     server.app = dataclasses.replace(server.app, asgi=RefuseAfterFirst(server.app.asgi))
     with server:
         seed(server)
         result = contract_check(
-            capsys, server.kalshi_url, pem, "--operation", "GetBalance", "--max-examples", "1", "--phases", "fuzzing"
+            server.kalshi_url, pem, "--operation", "GetBalance", "--max-examples", "1", "--phases", "fuzzing"
         )
     assert result.returncode == 4, result.stdout[-3000:]
     assert "every answer refused the key" in result.stderr
@@ -393,11 +360,11 @@ def test_a_run_in_which_every_answer_is_401_never_passes(pem: Path, capsys: pyte
 
 @pytest.mark.slow
 def test_the_report_is_kept_where_asked_and_its_curls_are_signed_anew(
-    broken: MockServer, pem: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    broken: MockServer, pem: Path, tmp_path: Path
 ) -> None:
     report = tmp_path / "events.ndjson"
     result = contract_check(
-        capsys, broken.kalshi_url, pem, "--operation", "GetDeposits", "--max-examples", "3", "--phases", "coverage",
+        broken.kalshi_url, pem, "--operation", "GetDeposits", "--max-examples", "3", "--phases", "coverage",
         "--report", str(report),
     )  # fmt: skip
     assert result.returncode == 1, result.stdout[-4000:]

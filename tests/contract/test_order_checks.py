@@ -5,7 +5,6 @@ contracts/kalshi/test_mock_writes.py)."""
 
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,11 @@ pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 
 EXAMPLES = 15
 SEED = "20260103"
+# `contract check`'s examples per operation: what it places, makes and fails is decided before any case is drawn, or
+# shows in the coverage phase's cases (a price of each wrong kind), which do not depend on the number; each write's
+# judgement on many drawn bodies is the in-process runs' above (and contracts/kalshi/test_mock_writes.py's).
+CHECK_EXAMPLES = "3"
+BROKEN_CHECK = ("takes_bad_price", "trigger_not_found")  # the defects of the one broken run, on different routes
 
 
 def _failures(operation_id: str, defect: str, examples: int = EXAMPLES) -> list[Any]:
@@ -91,9 +95,15 @@ def pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return kit_commands.contract_pem(tmp_path_factory.mktemp("keys"))
 
 
-def _check(pem: Path, defect: str | None, *arguments: str) -> tuple[int, str]:
-    middleware = functools.partial(BrokenOrders, defect=defect) if defect else (lambda app: app)
-    return kit_commands.check_seeded(middleware, pem, "--seed", SEED, "--max-examples", str(EXAMPLES), *arguments)
+@pytest.fixture(scope="module")
+def broken_check(pem: Path) -> tuple[int, str]:
+    """One `contract check --orders` of a server with two defects on different routes (a create with an invalid price
+    taken, every trigger refused as not found): its exit status and its output, whose summary each test below reads
+    for its own defect."""
+    arguments = ["--operation", "GetOrder", "--orders"]
+    return kit_commands.check_seeded(
+        lambda app: BrokenOrders(app, *BROKEN_CHECK), pem, "--seed", SEED, "--max-examples", CHECK_EXAMPLES, *arguments
+    )
 
 
 def _check_groups(pem: Path, *arguments: str) -> tuple[int, str, list[dict[str, Any]], list[dict[str, Any]]]:
@@ -112,8 +122,8 @@ def _check_groups(pem: Path, *arguments: str) -> tuple[int, str, list[dict[str, 
             return answer.json()["order_groups"]
 
         before = groups()
-        result = kit_commands.contract_check(server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--max-examples",
-                                             str(EXAMPLES), *arguments)  # fmt: skip
+        result = kit_commands.check_here(server.kalshi_url, KEY_ID, pem, "--seed", SEED, "--max-examples",
+                                         CHECK_EXAMPLES, *arguments)  # fmt: skip
         return result.returncode, result.stdout + result.stderr, before, groups()
 
 
@@ -134,15 +144,17 @@ def test_contract_check_places_orders_only_when_asked_and_passes_the_mock(pem: P
     assert len(after) > len(before) + KIT_GROUPS and all(g in after for g in before), (before, after)
 
 
-def test_contract_check_fails_a_server_that_takes_an_invalid_price(pem: Path) -> None:
-    status, out = _check(pem, "takes_bad_price", "--operation", "CreateOrderV2")
+def test_contract_check_fails_a_server_that_takes_an_invalid_price(broken_check: tuple[int, str]) -> None:
+    status, out = broken_check
     assert status == 1, out[-4000:]
     summary = out[out.index("violation(s) in") :]
     assert "POST /portfolio/events/orders" in summary and "ST201" in summary, summary
 
 
-def test_contract_check_orders_fails_a_server_that_refuses_a_trigger_of_a_group_it_has(pem: Path) -> None:
-    status, out = _check(pem, "trigger_not_found", "--operation", "GetOrder", "--orders")
+def test_contract_check_orders_fails_a_server_that_refuses_a_trigger_of_a_group_it_has(
+    broken_check: tuple[int, str],
+) -> None:
+    status, out = broken_check
     assert status == 1, out[-4000:]
     summary = out[out.index("violation(s) in") :]
     trigger = summary[summary.index("PUT /portfolio/order_groups/{order_group_id}/trigger") :]
