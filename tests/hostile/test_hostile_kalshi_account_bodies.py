@@ -79,6 +79,13 @@ def client(mock: MockServer, key: dict) -> Iterator[httpx.Client]:
         yield c
 
 
+@pytest.fixture(scope="module")
+def untouched(mock: MockServer, client: httpx.Client) -> tuple:
+    """What the account reads, and the commands the state file holds, before any case: the same before each, for
+    every case is refused and changes nothing (each holds the mock to it after its request)."""
+    return _seen(mock, client)
+
+
 def _seen(mock: MockServer, client: httpx.Client) -> tuple:
     reads = tuple(client.get(path).content for path in READS)
     return reads, mock.app.persistence.status()["commands"]  # type: ignore[union-attr]
@@ -114,14 +121,13 @@ CASES = list(_cases())
 
 
 @pytest.mark.parametrize(("method", "path", "body", "field"), CASES, ids=[f"{c[1]}:{c[3]}:{c[2]!r:.40}" for c in CASES])
-def test_a_bad_field_is_a_400_naming_it_and_changes_nothing(mock, client, method, path, body, field):
-    before = _seen(mock, client)
+def test_a_bad_field_is_a_400_naming_it_and_changes_nothing(mock, client, untouched, method, path, body, field):
     r = client.request(method, path, json=body)
     assert r.status_code == 400, r.text
     answer = r.json()
     assert set(answer) == {"code", "message", "details"} and answer["code"] == "bad_request", answer
     assert field.lower().replace("_", "") in answer["details"].lower().replace("_", ""), answer
-    assert _seen(mock, client) == before
+    assert _seen(mock, client) == untouched
 
 
 @pytest.mark.parametrize(
@@ -137,18 +143,16 @@ def test_a_bad_field_is_a_400_naming_it_and_changes_nothing(mock, client, method
 )
 @pytest.mark.parametrize(("method", "path"), [("POST", TRANSFER), ("PUT", NETTING), ("POST", INSTANCE),
                                               ("POST", ALLOCATION)])  # fmt: skip
-def test_a_body_that_is_not_a_json_object_is_a_400(mock, client, method, path, raw, says):
-    before = _seen(mock, client)
+def test_a_body_that_is_not_a_json_object_is_a_400(mock, client, untouched, method, path, raw, says):
     r = client.request(method, path, content=raw, headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and says in r.json()["details"], r.text
-    assert _seen(mock, client) == before
+    assert _seen(mock, client) == untouched
 
 
-def test_a_body_too_large_is_refused_before_it_is_read(mock, client):
-    before = _seen(mock, client)
+def test_a_body_too_large_is_refused_before_it_is_read(mock, client, untouched):
     r = client.post(ALLOCATION, content=b" " * (64 * 1024 + 1), headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["details"] == "http: request body too large"
-    assert _seen(mock, client) == before
+    assert _seen(mock, client) == untouched
 
 
 def test_a_client_hanging_up_mid_body_is_its_disconnect_not_a_mock_bug(mock, key, errors_logged):  # noqa: F811
