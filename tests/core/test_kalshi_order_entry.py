@@ -7,6 +7,7 @@ names): filled, cut by reduce-only, stopped by self-trade prevention, or left un
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal as D
 
 import pytest
 from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels
@@ -204,3 +205,37 @@ def test_a_resting_order_publishes_its_place_and_a_partly_filled_one_its_trade(b
     order = book.orders[crossed.order.order_id]
     assert (order.remaining, order.filled, order.held, order.maker_rule is not None) == (200, 500, 200 * 6000, True)
     assert book.positions.get("a", 0, M).resting_orders_count == 3
+
+
+# -- a seeded order ------------------------------------------------------------------------------------------------
+
+
+def test_a_seeded_order_rests_at_its_sides_price_lists_its_market_and_states_no_self_trade_rule(book: Ledger):
+    seeded = book.place_order("a", "KXNEW-26NOV-A", "no", "sell", D(3), D("0.3500"), event_ticker="KXNEW-26NOV")
+    assert book.markets["KXNEW-26NOV-A"].event_ticker == "KXNEW-26NOV"
+    assert (seeded.yes_price, seeded.remaining, seeded.book_side, seeded.held, seeded.seeded) == (
+        6500, 300, "bid", 0, True)  # fmt: skip
+    assert seeded.self_trade_prevention_type is None and seeded.status == "resting"
+    assert book.book_levels("KXNEW-26NOV-A") == ([(6500, 300)], [])
+    named = book.place_order("b", M, "yes", "buy", D("1.5"), D("0.3000"), order_id="seed-1", subaccount=0)
+    assert (named.order_id, named.yes_price, named.remaining, "seed-1" in book.orders) == (
+        "seed-1",
+        3000,
+        150,
+        True,
+    )
+
+
+def test_a_seeded_order_is_refused_if_its_id_is_taken_or_it_would_take(book: Ledger):
+    book.place_order("a", M, "yes", "buy", D(1), D("0.3000"), order_id="seed-1")
+    before = state(book)
+    with pytest.raises(LedgerError) as taken:
+        book.place_order("b", M, "yes", "buy", D(1), D("0.3000"), order_id="seed-1")
+    assert (taken.value.status, str(taken.value)) == (409, "order 'seed-1' already exists")
+    with pytest.raises(LedgerError) as crossing:
+        book.place_order("b", M, "no", "buy", D(1), D("0.6000"))  # a YES ask at 0.40: the house's bid
+    assert (crossing.value.status, str(crossing.value)) == (409, (
+        "a seeded order rests and never takes: ask at 0.4000 would cross the book of 'KXORD-26NOV-A' (place it "
+        "through the API to trade, or seed the trade as fills)"))  # fmt: skip
+    assert state(book) == before
+    assert book.place_order("b", M, "no", "buy", D(1), D("0.5900")).yes_price == 4100  # just clear of the bid
