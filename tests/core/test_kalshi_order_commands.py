@@ -394,3 +394,35 @@ def test_an_account_keeps_its_latest_ended_orders_and_forgets_the_oldest_and_its
     assert ("a", "first") not in book.client_orders and ("a", "second") in book.client_orders
     assert first.order.order_id not in book.order_groups[group.group_id].orders
     assert bid(book, "a", 40, 1, client_order_id="first").order.client_order_id == "first"  # free again
+
+
+@pytest.mark.parametrize("command", ["order", "cancel", "decrease", "amend", "expire"])
+def test_the_first_change_of_a_new_day_keeps_the_days_before_figures(desk: Desk, command: str):
+    book = desk.book
+    expiry = T0 + timedelta(hours=10) if command == "expire" else None
+    done = bid(book, "a", 40, 2, expiration_time=expiry)
+    book.clock.advance(seconds=11 * 3600)  # into the next UTC day
+    if command == "order":
+        bid(book, "b", 41, 1)
+    elif command == "cancel":
+        book.cancel_order(done.order.order_id, "a", 0)
+    elif command == "decrease":
+        book.decrease_order(done.order.order_id, "a", 0, reduce_by=100)
+    elif command == "amend":
+        amend(book, done, 39, 2)
+    else:
+        book.run_due()
+        assert desk.last_reason(done) == ("canceled", "ExpiryCancel", 0)
+    assert book.markets[M].previous_yes_bid == 4000
+
+
+def test_queue_positions_answer_what_rests_ahead_of_each_kept_order_by_ticker_then_time(desk: Desk):
+    book = desk.book
+    bid(book, "b", 40, 3)
+    first = bid(book, "a", 40, 2)
+    on_n = book.submit_order("a", N, "yes", "buy", 100, 3000)
+    bid(book, "a", 20, 1)  # left out below
+    later = bid(book, "a", 40, 1)
+    rows = book.queue_positions("a", lambda o: o.yes_price != 2000, lambda o, ahead: (o.order_id, ahead))
+    assert rows == [(first.order.order_id, 300), (later.order.order_id, 500), (on_n.order.order_id, 0)]
+    assert book.queue_position(later.order.order_id, "a", 0) == 500
