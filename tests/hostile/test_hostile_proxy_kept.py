@@ -5,14 +5,13 @@ threads of the test's process)."""
 
 from __future__ import annotations
 
-import gc
 import gzip
-import tracemalloc
 from collections.abc import Iterator
 
 import orjson
 import plain_http
 import pytest
+from traced_memory import traced
 
 from mockexchange.proxy.runner import ProxyServer
 from mockexchange.server import MockServer
@@ -35,18 +34,9 @@ def _sent(proxy: ProxyServer, body: bytes, content_type: str) -> None:
 
 def test_large_bodies_read_by_the_proxy_are_not_kept_after_it_answered(proxy) -> None:
     _sent(proxy, b"warm", "text/plain")  # (what the first request makes once)
-    gc.collect()
-    gc.freeze()  # what the process held before: not walked by the collections below (each walked it whole)
-    tracemalloc.start()
-    try:
-        gc.collect()
-        base = tracemalloc.get_traced_memory()[0]
+    with traced() as now_held:
         for n in range(BODIES):  # a text, and a JSON string, each a different one
             _sent(proxy, f"note {n} ".encode() + b"x" * TEXT, "text/plain")
             _sent(proxy, orjson.dumps({"note": f"{n} " + "k" * TEXT}), "application/json")
-        gc.collect()
-        held = tracemalloc.get_traced_memory()[0] - base
-    finally:
-        tracemalloc.stop()
-        gc.unfreeze()
+        held = now_held()
     assert held < TEXT, f"{held:,} bytes still held after {2 * BODIES} bodies of {TEXT:,} characters"

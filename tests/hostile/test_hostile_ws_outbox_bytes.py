@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import json
 import sys
 import threading
 import time
-import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Any
 import plain_http
 import pytest
 from hostile_sockets import DeribitRaw, RawClient, checked_frame
+from traced_memory import traced
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -89,23 +88,6 @@ def counting(url: str, first: dict[str, Any], answers: int, **headers: str) -> I
         reader = Counting(ws)
         reader.reaches(answers)
         yield reader
-
-
-@contextmanager
-def traced() -> Iterator[Callable[[], int]]:
-    """What is held now over what was held on entry, in bytes (garbage collected first)."""
-    gc.collect()
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-
-    def held() -> int:
-        gc.collect()
-        return tracemalloc.get_traced_memory()[0] - base
-
-    try:
-        yield held
-    finally:
-        tracemalloc.stop()
 
 
 def deci_cent_levels(count: int, size: int = 100) -> list[list[str]]:

@@ -1,0 +1,30 @@
+"""What the process holds, in bytes, measured with tracemalloc over a block: the hostile tests' measure of what a
+server running in a thread of the test's process keeps."""
+
+from __future__ import annotations
+
+import gc
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def traced() -> Iterator[Callable[[], int]]:
+    """What is held now over what was held on entry, in bytes (garbage collected first). What the process held on
+    entry is frozen out of the collections (each walked a worker's whole heap, under tracemalloc): it was allocated
+    before the tracing, so what it frees counts nowhere."""
+    gc.collect()
+    gc.freeze()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+
+    def held() -> int:
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - base
+
+    try:
+        yield held
+    finally:
+        tracemalloc.stop()
+        gc.unfreeze()
