@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
-import httpx
+import plain_http
 import pytest
 from deribit_rpc import Deribit
 from test_stepping import beside_a_pause
@@ -53,7 +53,7 @@ def asks(mock: MockServer, instrument: str, price: int) -> None:
 
 def rpc(mock: MockServer, user: str | None, method: str, **params: object) -> dict:
     if user is None:
-        return httpx.post(f"{mock.deribit_url}/api/v2", json={"jsonrpc": "2.0", "id": 1, "method": method,
+        return plain_http.post(f"{mock.deribit_url}/api/v2", json={"jsonrpc": "2.0", "id": 1, "method": method,
                                                               "params": params}, timeout=WAIT).json()  # fmt: skip
     client = Deribit(mock, mock.create_deribit_key(user))
     return client.rpc(method, **params)

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import httpx
+import plain_http
 import pytest
 from deribit_rpc import Deribit
 from test_stepping import WAIT, held_at_its_steps, waited
@@ -53,7 +53,7 @@ def placed(mock: MockServer) -> tuple[int, list[str]]:
 
 def book(mock: MockServer, instrument: str) -> dict:
     body = {"jsonrpc": "2.0", "id": 1, "method": "public/get_order_book", "params": {"instrument_name": instrument}}
-    return httpx.post(f"{mock.deribit_url}/api/v2", json=body, timeout=WAIT).json()
+    return plain_http.post(f"{mock.deribit_url}/api/v2", json=body, timeout=WAIT).json()
 
 
 def subaccount_orders(maker: Deribit, sub: int) -> list[str]:
@@ -77,7 +77,7 @@ def test_a_read_of_many_open_orders_runs_long_beside_the_others(mock, monkeypatc
         reading = pool.submit(read, maker, sub)
         assert inside.wait(WAIT), "the read never ran long"
         try:
-            assert httpx.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
+            assert plain_http.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
             assert carol.result("private/get_positions", currency="ETH") == carols
             assert "result" in book(mock, OTHER)
             held = pool.submit(book, mock, "BTC-PERPETUAL")

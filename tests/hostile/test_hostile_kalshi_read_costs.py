@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-import httpx
+import plain_http
 import pytest
 from kalshi_http import ok, signed
 from test_stepping import WAIT, held_at_its_steps, waited
@@ -54,10 +54,10 @@ def test_a_queue_positions_read_over_many_orders_runs_long_and_walks_each_level_
         read = pool.submit(ok, maker, "/portfolio/orders/queue_positions")
         assert inside.wait(WAIT), "the read never ran long"
         try:
-            assert httpx.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
+            assert plain_http.get(f"{mock.base_url}/_admin/health", timeout=WAIT).status_code == 200
             assert ok(carol, "/portfolio/positions") == carols
-            assert httpx.get(f"{mock.kalshi_url}/markets/{OTHER}/orderbook", timeout=WAIT).status_code == 200
-            held = pool.submit(httpx.get, book, timeout=WAIT)
+            assert plain_http.get(f"{mock.kalshi_url}/markets/{OTHER}/orderbook", timeout=WAIT).status_code == 200
+            held = pool.submit(plain_http.get, book, timeout=WAIT)
             assert waited(lambda: lock.held_back == 1), "a book the read may read was not held back"
             assert not held.done()
         finally:
