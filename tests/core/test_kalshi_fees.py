@@ -7,9 +7,17 @@ from decimal import Decimal as D
 
 import pytest
 
+from mockexchange.core.kalshi import fees
 from mockexchange.core.kalshi.fees import FlatFee, QuadraticFee, schedule_for
 
 GENERAL = QuadraticFee()  # 7% for takers, nothing for makers
+
+
+@pytest.fixture(autouse=True)
+def worked_out_afresh(monkeypatch):
+    """Each test works its schedules and rates out itself: none kept from an earlier test answers for it."""
+    monkeypatch.setattr(fees, "_SCHEDULES", {})
+    monkeypatch.setattr(fees, "_RATIOS", {})
 
 
 @pytest.mark.parametrize(
@@ -74,3 +82,12 @@ def test_the_flat_schedule_charges_a_cent_a_contract_times_the_multiplier(multip
     rule = schedule_for(GENERAL, "flat", multiplier)
     assert rule.fee_units(100, 5200, True) == fee
     assert rule.fee_units(100, 5200, False) == 0
+
+
+def test_the_schedules_and_rates_kept_are_bounded():
+    for step in range(300):  # as many multipliers as a long run of series and events might name
+        multiplier = D(step + 1) / 100
+        rule = schedule_for(GENERAL, "quadratic_with_maker_fees", multiplier)
+        # a maker's quarter of 7% x multiplier x 0.5 x 0.5 on a contract: 0.004375 x multiplier, up to the centi-cent
+        assert rule.fee_units(100, 5000, False) == -(-4375 * (step + 1) // 10_000) * 100
+        assert len(fees._SCHEDULES) <= 256 and len(fees._RATIOS) <= 64
