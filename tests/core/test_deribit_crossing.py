@@ -132,6 +132,7 @@ def test_a_fills_fee(name: str, taker: bool, amount: str, price: str, index: str
 )
 def test_what_is_left_of_a_taker(venue: Venue, terms: dict, state: tuple) -> None:
     venue.order("bob", "sell", "100", "60000")
+    terms = dict(terms)  # (the parameter's own dict is shared by every run of the case)
     price = terms.pop("price", "60000")
     order, trades = venue.order("alice", "buy", "300", price, **terms)
     assert ended(order) == state and [t.amount for t in trades] == [D(100)]
