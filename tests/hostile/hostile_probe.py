@@ -16,7 +16,6 @@ import base64
 import http.client
 import json
 import re
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
+from hostile_wire import TLS
 
 from mockexchange.schema.refinements import GO_SPACE
 from mockexchange.server import MockServer
@@ -40,9 +40,6 @@ KALSHI_INT32_FIELDS = frozenset({"position", "count", "resting_orders_count", "v
 MAX_NUMBER_CHARS = 80  # of any number a read writes (Deribit's greeks near expiry are the longest)
 DERIBIT_CURRENCIES = ("BTC", "ETH", "USDC")
 FIXED_POINT = re.compile(r"-?[0-9]{1,20}\.[0-9]{1,6}")  # Kalshi's dollars and counts: 2, 4 or 6 places
-# A client's TLS context, made once: each client made its own (loading the CA bundle, some 20 ms of CPU), though the
-# mock is plain HTTP.
-TLS = ssl.create_default_context()
 
 
 @dataclass
