@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
-from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, position
+from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels, position
 
 from mockexchange.core.book import ASK, BID
 from mockexchange.core.kalshi import matching
@@ -59,6 +59,8 @@ def test_the_house_sells_or_buys_yes_at_the_match_price_and_pays_its_maker_fees(
     # Long 2 NO at 0.55, then 1 YES bought at 0.40 closes one pair (paying back $1).
     assert cash(book, HOUSE) == -2 * 550_000 - sold_fee - 400_000 + DOLLAR - bought_fee
     assert position(book, HOUSE) == -100 and position(book, "a") == 100
+    assert sorted(f.fill_id for f in book.fills if f.user_id == HOUSE) == sorted(
+        f.fill_id for f in book.fills if f.user_id == "a")  # fmt: skip
     # The levels the house still rests stay its own; one taken whole goes.
     assert book.markets[M].house is not None and set(book.markets[M].house) == {(BID, 4000), (ASK, 4500)}
     bid(book, "a", 45, 3, time_in_force=IOC)
@@ -106,10 +108,24 @@ def test_a_maker_keeps_its_fills_figures_and_rests_and_holds_what_is_left():
     assert order.held == 300 * 4000 + book.fee_rule_for(M, None).fee_units(500, 4000, False) - fee
     assert book.positions.get("m", 0, M).resting_orders_count == 3 and book.accounts["m"].resting == 3
     assert [(c.payload.remaining, c.payload.last_update_reason) for c in seen if c.user_id == "m"][-1] == (300, "Trade")
+    assert book.accounts["m"].updated[0] == T0 + timedelta(seconds=3)  # its hold moved then
     ask(book, "t", 40, 3, time_in_force=IOC)
     ended = book.all_orders[rest.order.order_id]
     assert (ended.status, ended.remaining, ended.held, ended.last_update_reason) == ("executed", 0, 0, "Trade")
+    total_fee = book.fee_rule_for(M, None).fee_units(500, 4000, False)
+    assert (ended.filled, ended.maker_cost, ended.maker_fees, ended.maker_run) == (500, 500 * 4000, total_fee, 500)
     assert book.positions.get("m", 0, M).resting_orders_count == 0 and book.accounts["m"].resting == 0
+
+
+def test_each_fill_of_a_match_and_each_row_it_moves_is_handed_to_who_takes_them():
+    book = ledger("m", "t")
+    handed: list = []
+    book.bus.subscribe(handed.append, ["fill", "position"], wants=lambda: True)
+    ask(book, "m", 45, 2)
+    handed.clear()
+    bid(book, "t", 45, 2, time_in_force=IOC)
+    assert sorted((c.kind, c.user_id) for c in handed) == [("fill", "m"), ("fill", "t"), ("position", "m"),
+                                                            ("position", "t")]  # fmt: skip
 
 
 def test_a_self_trade_cancel_ends_the_makers_order_for_that_reason_and_gives_its_hold_back():
@@ -161,11 +177,26 @@ def test_a_cap_that_pays_for_whole_levels_exactly_buys_them_and_a_micro_dollar_l
     assert cash(book, "a") >= 1_000 * DOLLAR - (two_levels - 1)
 
 
-@pytest.mark.parametrize("budget", [1, 4500, 4600, 100 * 4500 + 7_000, 150 * 4500])
-def test_a_cap_within_one_level_buys_the_most_hundredths_it_pays_for(capped: Ledger, budget: int):
-    done = bid(capped, "a", 47, 5, time_in_force=IOC, buy_max_cost=budget)
-    assert done.filled == most_bought(budget, 200, 4500, capped)
-    assert 1_000 * DOLLAR - cash(capped, "a") <= budget
+def test_a_cap_over_three_levels_buys_two_whole_and_what_it_pays_for_of_the_third():
+    book = ledger("a")
+    book.set_levels(M, None, [(5500, 200), (5300, 300), (5000, 400)])  # YES asks 0.45 x2, 0.47 x3, 0.50 x4
+    whole = 200 * 4500 + taker_fee(book, 200, 4500) + 300 * 4700 + taker_fee(book, 300, 4700)
+    budget = whole + 250 * 5000 + taker_fee(book, 250, 5000)
+    done = bid(book, "a", 50, 9, time_in_force=IOC, buy_max_cost=budget)
+    assert done.filled == 200 + 300 + most_bought(budget - whole, 400, 5000, book) == 750
+
+
+def test_a_cap_within_one_level_buys_the_most_hundredths_it_pays_for():
+    budgets = [1, 4500, 4600, 100 * 4500 + 7_000, 150 * 4500]
+    for count in (1, 2, 3, 37, 99, 100, 101, 150, 199, 200):
+        exact = count * 4500 + taker_fee(ledger(), count, 4500)
+        budgets += [exact - 1, exact]
+    for budget in budgets:
+        book = ledger("a")
+        book.set_levels(M, None, [(5500, 200), (5300, 300)])
+        done = bid(book, "a", 45, 5, time_in_force=IOC, buy_max_cost=budget)
+        assert done.filled == most_bought(budget, 200, 4500, book), budget
+        assert 1_000 * DOLLAR - cash(book, "a") <= budget
 
 
 def test_a_cap_that_affords_nothing_fills_nothing_and_a_fill_or_kill_fills_whole_within_it_or_not_at_all(
@@ -312,6 +343,23 @@ def test_ending_a_book_of_more_than_deep_orders_runs_long(monkeypatch: pytest.Mo
     book.pause_market(M)
     book.resume_market(M)  # resuming clears the book
     assert len(seen) == resting and set(seen) == ({frozenset({"a", "house", "market"})} if long else {None})
+
+
+def test_a_deep_book_ended_in_a_command_an_event_loop_runs_inline_ends_as_the_command_runs(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(matching, "DEEP", 2)
+    book = ledger("a")
+    for cents in (40, 41, 42):
+        bid(book, "a", cents, 1)
+    book.pause_market(M)
+    token = book.lock.admit(lambda: Footprint.of(("a",), (M,)))  # as an event loop admits what it runs inline
+    assert token is not None
+    try:
+        book.resume_market(M)  # changed things before the book ends: it may not be sent to run again elsewhere
+    finally:
+        book.lock.discharge(token)
+    assert not book.orders and levels(book) == ([], [])
 
 
 def test_trading_in_a_market_touches_its_users_the_house_and_whoever_rests_or_holds_a_position_there():
