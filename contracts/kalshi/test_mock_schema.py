@@ -26,7 +26,15 @@ READS = [operation for operation in KALSHI_OPERATIONS if operation not in KALSHI
 in_process = suite.load_schema(signer(), app=IN_PROCESS.asgi, account=values(**ORDERS), operations=READS)
 over_http = suite.load_schema(signer(), base_url="http://127.0.0.1:9/trade-api/v2", account=values(), operations=READS)
 
+# 30 drawn cases per operation in-process, where the answers are judged: with the coverage phase's cases (every
+# boundary and wrong kind of each parameter, whatever the number) they reach each parameter's values and each
+# answer's shapes (empty pages, cursors, filters that match nothing).
 SUITE = settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+# Over HTTP the same app answers draws of the same kinds: the answers' shapes are the in-process run's to judge, and
+# what the transport adds (the server's parsing of every request the coverage phase sends, whatever the number; the
+# headers and bodies on the wire) any drawn case exercises, so 5 drawn per operation where 15 cost three times as much.
+OVER_HTTP = settings(SUITE, max_examples=5)
+# 25 walks of up to 6 steps, each from a drawn first page of a paginated read along its next-page links.
 STATEFUL = settings(max_examples=25, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck))
 
 
@@ -44,7 +52,7 @@ def test_in_process(case):
 
 
 @over_http.parametrize()
-@settings(SUITE, max_examples=15)
+@OVER_HTTP
 def test_over_http(case, http_mock):
     case.call_and_validate(base_url=http_mock.kalshi_url)
 
