@@ -12,6 +12,7 @@ import httpx
 import plain_http
 import pytest
 from serve_process import serving
+from user_suite import run_user_suite
 
 from mockexchange.app import build_app
 from mockexchange.scenario.generator import generate
@@ -43,7 +44,7 @@ def test_the_plugin_fixtures_work_in_a_users_test_suite(pytester):
             assert mockexchange.ledger.accounts == {}
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = run_user_suite(pytester)
     result.assert_outcomes(passed=3)
 
 
@@ -54,9 +55,7 @@ def test_the_profile_option(pytester):
             assert mockexchange.app.settings.profile == "legacy"
         """
     )
-    pytester.runpytest_subprocess("--mockexchange-profile", "legacy", "-p", "no:cacheprovider").assert_outcomes(
-        passed=1
-    )
+    run_user_suite(pytester, "--mockexchange-profile", "legacy").assert_outcomes(passed=1)
 
 
 def test_in_process_servers_take_free_ports_and_stop():

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from user_suite import run_user_suite
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 
@@ -57,7 +58,7 @@ def test_each_xdist_worker_has_its_own_mock_and_keys(pytester, tmp_path, monkeyp
     records.mkdir()
     monkeypatch.setenv("XDIST_RECORDS", str(records))
     pytester.makepyfile(test_user_suite=USER_SUITE)
-    result = pytester.runpytest_subprocess("-n", str(WORKERS), "-p", "no:cacheprovider")
+    result = run_user_suite(pytester, "-n", str(WORKERS))
     result.assert_outcomes(passed=TESTS)
     tests = [json.loads(p.read_text()) for p in sorted(records.glob("test-*.json"))]
     first = [json.loads(p.read_text()) for p in sorted(records.glob("up-*.json"))]
