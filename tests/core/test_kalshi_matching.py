@@ -249,6 +249,76 @@ def test_a_taker_may_spend_its_cash_to_the_micro_dollar_on_fills_and_what_rests(
             f"{cost + fee - 1} available"))  # fmt: skip
 
 
+def test_a_taker_over_two_matches_needs_what_both_cost_where_it_pays_the_most():
+    cost = 100 * 8000 + 100 * 8100  # YES bought at 0.80 and 0.81 (their makers pay 0.20 and 0.19)
+    fee = taker_fee(ledger(), 100, 8000) + taker_fee(ledger(), 100, 8100)
+    for spare in (0, -1):
+        book = funded(cost + fee + spare, "b", "c")
+        ask(book, "b", 80, 1)
+        ask(book, "c", 81, 1)
+        if not spare:
+            assert bid(book, "a", 81, 2, time_in_force=IOC).filled == 200 and cash(book, "a") == 0
+        else:
+            assert refusal(bid, book, "a", 81, 2, time_in_force=IOC).code == "insufficient_balance"
+
+
+def test_a_taker_closing_a_position_is_paid_for_it_before_what_it_opens_costs():
+    # a holds 5 YES and sells 10: 5 to b at 0.40 close its YES (paying in), 5 to c at 0.39 open NO at 0.61.
+    paid_in = 500 * 4000 - taker_fee(ledger(), 500, 4000)
+    opened = 500 * 6100 + taker_fee(ledger(), 500, 3900)
+    for spare in (0, -1):
+        book = funded(500 * 5000 + taker_fee(ledger(), 500, 5000) + opened - paid_in + spare, "b", "c", "d")
+        ask(book, "d", 50, 5)
+        bid(book, "a", 50, 5, time_in_force=IOC)
+        bid(book, "b", 40, 5)
+        bid(book, "c", 39, 5)
+        if not spare:
+            assert ask(book, "a", 39, 10, time_in_force=IOC).filled == 1_000 and cash(book, "a") == 0
+            assert position(book, "a") == -500
+        else:
+            refused = refusal(ask, book, "a", 39, 10, time_in_force=IOC)
+            assert str(refused) == (f"insufficient balance: the order needs {opened - paid_in} micro-dollars of "
+                                    f"subaccount 0's cash, which has {opened - paid_in - 1} available")  # fmt: skip
+
+
+def test_an_order_on_an_exchange_index_without_the_users_cash_there_has_none_available():
+    book = ledger("a")
+    book.list_market("KXORD-26NOV-X1", exchange_index=1)
+    book.set_levels("KXORD-26NOV-X1", None, [(5500, 100)])
+    for options in ({}, {"time_in_force": IOC}):
+        with pytest.raises(LedgerError) as refused:
+            book.submit_order("a", "KXORD-26NOV-X1", "yes", "buy", 100, 4500, **options)
+        needs = 100 * 4500 + taker_fee(book, 100, 4500)  # (the house's ask at 0.45 taken)
+        assert str(refused.value).endswith(f"needs {needs} micro-dollars of subaccount 0's cash, which has 0 available")
+
+
+def test_a_cross_is_refused_with_the_words_of_the_bound_a_fill_would_pass():
+    book = ledger()
+    for user in ("a", "b"):
+        book.open_account(user, balance=D(10**12))
+    most = 10**9 * 100  # the most one order may be: 1,000,000,000 contracts
+    for _ in range(2):
+        ask(book, "b", 1, 10**9)
+        assert bid(book, "a", 1, 10**9, time_in_force=IOC).filled == most
+    ask(book, "b", 1, 10**9)
+    refused = refusal(bid, book, "a", 1, 10**9, time_in_force=IOC)
+    assert (refused.status, str(refused)) == (400, (
+        "count 1000000000.00 would take this market position's volume to 3000000000.00 contracts; it may reach "
+        "2000000000 (the legacy profile's int32 contract fields)"))  # fmt: skip
+
+
+def test_an_amend_may_leave_a_negative_available_balance_as_it_was_but_not_take_it_lower():
+    book = ledger("a", cents=200)
+    rest = bid(book, "a", 40, 5)  # holds all $2
+    book.transfer("a", "withdrawal", 100)  # available: -$1
+    same_hold = book.amend_order(rest.order.order_id, "a", 0, M, "yes", "buy", 5000, 400)  # 4 at 0.50: $2 again
+    assert same_hold.order.held == 2 * DOLLAR and cash(book, "a") == -DOLLAR
+    refused = refusal(book.amend_order, rest.order.order_id, "a", 0, M, "yes", "buy", 5100, 400)
+    assert str(refused) == (
+        "insufficient balance: the order needs 2040000 micro-dollars of subaccount 0's cash, which has -1000000 "
+        "available")  # fmt: skip
+
+
 # -- where a cross runs long ----------------------------------------------------------------------------------------
 
 PROBES = {
