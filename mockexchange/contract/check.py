@@ -25,11 +25,11 @@ from mockexchange.contract.discovery import Listed, discover, needed
 from mockexchange.contract.orders import GROUP_LIMIT, RESTING, OrderValues, find_orders
 from mockexchange.contract.preflight import Unreachable, preflight
 from mockexchange.contract.report import Run, Warnings, translate
-from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES
+from mockexchange.contract.slicing import KALSHI_OPERATIONS, KALSHI_WRITES, committed_openapi
 from mockexchange.contract.verdict import read_events
 from mockexchange.schema.refinements import ORDER_READS, PAGINATED
 from mockexchange.schema.refs import operations_by_id
-from mockexchange.schema.specs import SpecError, kalshi_slice_path, load_spec
+from mockexchange.schema.specs import SpecError, load_spec
 from mockexchange.schema.write_rules import (
     ACCEPTANCE,
     GROUP_WRITES,
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         signer = KalshiSigner.from_pem_file(args.key_id, args.private_key)
-        spec = load_spec(str(args.slice or kalshi_slice_path("openapi.yaml")))
+        spec = load_spec(str(args.slice)) if args.slice else committed_openapi()
     except (OSError, ValueError, TypeError, AssertionError, SpecError) as exc:
         print(f"contract check: {exc}", file=sys.stderr)
         return EXIT_USAGE

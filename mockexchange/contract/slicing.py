@@ -15,6 +15,8 @@ gives the same bytes; `info.x-mockexchange-source` records the source's version 
 from __future__ import annotations
 
 import argparse
+import copy
+import functools
 import hashlib
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -24,7 +26,14 @@ from typing import Any
 import yaml
 
 from mockexchange.schema.refs import is_operation, lookup, operations, operations_by_id, pointer, refs_in
-from mockexchange.schema.specs import SpecError, parse_spec_text, read_spec_text, slices_root
+from mockexchange.schema.specs import (
+    SpecError,
+    kalshi_slice_path,
+    load_spec,
+    parse_spec_text,
+    read_spec_text,
+    slices_root,
+)
 from mockexchange.schema.write_rules import ORDER_WRITES
 
 KALSHI_OPENAPI_URL = "https://docs.kalshi.com/openapi.yaml"
@@ -266,6 +275,23 @@ def dump(document: Mapping[str, Any], what: str, name: str) -> str:
     """The YAML text of a slice with its generated-file header: the same document always gives the same bytes."""
     body = yaml.dump(dict(document), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
     return HEADER.format(what=what, name=name, field=SOURCE_FIELD) + body
+
+
+def committed_openapi() -> dict[str, Any]:
+    """The committed OpenAPI slice (`kalshi_slice_path`), parsed once per process while its file is unchanged (a run
+    of the schema suites loads it per operation): a fresh copy each call, the caller's to change. A file that cannot
+    be read is `load_spec`'s error, as without the copy."""
+    path = str(kalshi_slice_path("openapi.yaml"))
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return load_spec(path)
+    return copy.deepcopy(_parsed(path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    return load_spec(path)
 
 
 def source_of(document: Mapping[str, Any]) -> dict[str, Any]:

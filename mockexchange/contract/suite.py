@@ -23,9 +23,9 @@ from schemathesis.hooks import HookContext
 
 from mockexchange.contract import acceptance  # noqa: F401 (registers the kit's ReadAcceptance check)
 from mockexchange.contract.refusals import checks_config, note_drawn
+from mockexchange.contract.slicing import committed_openapi
 from mockexchange.schema.fields import MAX_LISTED, response_errors
 from mockexchange.schema.refinements import PAGINATED, refine, valid_combination, without_alternatives
-from mockexchange.schema.specs import kalshi_slice_path, load_spec
 from mockexchange.schema.write_rules import AccountValues
 from mockexchange.testing.signing import KalshiSigner
 
@@ -73,7 +73,7 @@ def load_schema(
 ) -> schemathesis.BaseSchema:
     """A schemathesis schema bound to a server (a base URL ending in /trade-api/v2, or an ASGI app) and a key;
     `account`: what exists on the key's account, for the fields only it satisfies (schema/write_rules.py)."""
-    document = spec if spec is not None else load_spec(str(kalshi_slice_path("openapi.yaml")))
+    document = spec if spec is not None else committed_openapi()
     if not published_only:
         document = refine(document, account=account)
     schema = schemathesis.openapi.from_dict(document)
