@@ -47,11 +47,18 @@ def json_post(mock: MockServer, op: str, body: dict, **headers: str) -> httpx.Re
     return plain_http.post(f"{mock.base_url}/_admin/{op}", json=body, headers=headers, timeout=10)
 
 
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    with MockServer() as made:
+        yield made
+
+
 @pytest.fixture
-def mock() -> Iterator[MockServer]:
-    with MockServer() as server:
-        server.create_account("alice", balance_cents=100_000)
-        yield server
+def mock(server: MockServer) -> MockServer:
+    """The module's mock, reset, with alice's account."""
+    server.reset()
+    server.create_account("alice", balance_cents=100_000)
+    return server
 
 
 def intact(mock: MockServer) -> bool:
