@@ -299,7 +299,8 @@ def _basic(found: re.Match[str]) -> str:
 
 
 def _multipart(found: re.Match[str]) -> str:
-    return found.group(1) + REDACTED if secret_name(found.group("field").strip("\"'")) else found.group(0)
+    # (a field's quotes, as any character not a letter or a digit, are folded away with its name)
+    return found.group(1) + REDACTED if secret_name(found.group("field")) else found.group(0)
 
 
 def text(value: str, depth: int = 0) -> str:
