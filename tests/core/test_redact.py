@@ -218,6 +218,7 @@ def test_a_header_is_kept_without_its_credential(name: str, value: str, kept: st
         ("client_secret", "client_secret"),
         ("client_secret=&id=1", "client_secret=&id=1"),
         ("client_id=AbCd1234&token_type=bearer", "client_id=AbCd1234&token_type=bearer"),
+        (f"client_id={'Ab+' * 11}&client_secret=id", f"client_id={QR}&client_secret={QR}"),  # a `+` as sent
         (f"client_id={LONG}&client_secret=id", f"client_id={QR}&client_secret={QR}"),  # the two swapped
         (f"client_id={'%41' * 32}", f"client_id={QR}"),  # the same, its letters escaped
         ("client_id=a;client_secret=abc", f"client_id=a;client_secret={R}"),  # what a value spells
@@ -245,14 +246,22 @@ def in_strings(levels: int) -> str:
     return json.dumps(value)[:-1]
 
 
+def in_quotes(value: str) -> str:
+    """A value in a quoted one, which holds an escaped quote (so is read as text of its own: JSON in a string)."""
+    return f"x='\\\" {value}'"
+
+
 @pytest.mark.parametrize("levels", [1, 2, 3])
 def test_a_value_in_values_is_read_three_deep(levels: int) -> None:
     assert redact.query(nested(levels)) == nested(levels, R)  # written again, escaped as often
+    assert redact.text(in_quotes(nested(levels - 1))) == in_quotes(nested(levels - 1, R))
     assert redact.text(in_strings(levels)).count(R) == 1 and "abc" not in redact.text(in_strings(levels))
 
 
 def test_a_value_four_deep_is_kept_as_sent() -> None:
-    assert redact.query(nested(4)) == nested(4)  # the bound of what reading a value in values costs
+    # The bound of what reading a value in values costs: each read is a value's length again.
+    assert redact.query(nested(4)) == nested(4)
+    assert redact.text(in_quotes(nested(3))) == in_quotes(nested(3))
 
 
 # -- text: a form, a diagnosis, a frame cut short --------------------------------------------------------------------
@@ -316,10 +325,14 @@ TEXTS = {
         "--b\nContent-Disposition: FORM-DATA; NAME='Password'\nX-A: 1\n\nabc\n--b--",
         f"--b\nContent-Disposition: FORM-DATA; NAME='Password'\nX-A: 1\n\n{R}\n--b--",
     ),  # fmt: skip
-    "multipart, other field": (
-        '--b\r\nContent-Disposition: form-data; name="note"\r\n\r\nabc\r\n--b--',
-        '--b\r\nContent-Disposition: form-data; name="note"\r\n\r\nabc\r\n--b--',
-    ),  # fmt: skip
+    "multipart, other fields": (
+        '--b\r\nContent-Disposition: form-data; name="note"\r\n\r\nabc\r\n'
+        '--b\r\nContent-Disposition: form-data; name="token"\r\n\r\nabc\r\n'
+        "--b\r\nContent-Disposition: form-data; name=sigX\r\n\r\nabc\r\n--b--",
+        '--b\r\nContent-Disposition: form-data; name="note"\r\n\r\nabc\r\n'
+        f'--b\r\nContent-Disposition: form-data; name="token"\r\n\r\n{R}\r\n'
+        "--b\r\nContent-Disposition: form-data; name=sigX\r\n\r\nabc\r\n--b--",
+    ),
     # Text in a value: JSON in a string, escapes that spell a pair.
     "json in a string": (
         '{"data": "{\\"client_secret\\": \\"abc\\"}"}',
@@ -329,7 +342,7 @@ TEXTS = {
         "next=%2Fauth%3Fclient_secret%3Dabc&a=1",
         f"next={quote('/auth?client_secret=' + R, safe='')}&a=1",
     ),
-    "escaped, nothing in it": ("next=%2Fauth%3Fa%3Db", "next=%2Fauth%3Fa%3Db"),
+    "escaped, nothing in it": ("next=%2fauth%3Fa+b%3D", "next=%2fauth%3Fa+b%3D"),  # as sent, not escaped again
     "quoted, nothing in it": ('"note": "a\\"b"', '"note": "a\\"b"'),
 }
 
