@@ -117,6 +117,20 @@ def test_a_maker_keeps_its_fills_figures_and_rests_and_holds_what_is_left():
     assert book.positions.get("m", 0, M).resting_orders_count == 0 and book.accounts["m"].resting == 0
 
 
+def test_a_no_buyers_resting_order_fills_at_its_no_price_and_pays_the_rise_of_its_rounded_maker_fees():
+    book = ledger("m", "t")
+    book.put_series("KXORD", {"fee_type": "quadratic_with_maker_fees"})
+    rest = book.submit_order("m", M, "no", "buy", 200, 4500)  # a YES ask at 0.45: NO bought at 0.55
+    for _ in range(2):
+        bid(book, "t", 45, 1, time_in_force=IOC)
+    rule = book.fee_rule_for(M, None)
+    one, two = rule.fee_units(100, 4500, False), rule.fee_units(200, 4500, False)
+    assert two < 2 * one  # rounded once for both, not once each
+    made = [(f.side, f.action, f.price, f.fee) for f in book.fills if f.user_id == "m"]
+    assert made == [("no", "buy", D("0.5500"), D(one) / DOLLAR), ("no", "buy", D("0.5500"), D(two - one) / DOLLAR)]
+    assert book.all_orders[rest.order.order_id].maker_fees == two
+
+
 def test_each_fill_of_a_match_and_each_row_it_moves_is_handed_to_who_takes_them():
     book = ledger("m", "t")
     handed: list = []
@@ -355,6 +369,10 @@ def test_a_cross_reaching_more_than_deep_resting_orders_runs_long_over_its_marke
     shallow: Ledger,
 ):
     seen = long_over(shallow)
+    bid(shallow, "c", 50, 3, time_in_force=IOC)  # reaches the one at its price: the others are past it
+    assert seen and set(seen) == {None}
+    ask(shallow, "b", 50, 1)
+    seen.clear()
     bid(shallow, "a", 51, 2, time_in_force=IOC)  # reaches 2
     assert seen and set(seen) == {None}
     ask(shallow, "b", 53, 1)
@@ -398,6 +416,9 @@ def test_a_cross_runs_long_if_the_group_of_its_order_or_of_a_maker_it_reaches_ma
     makers = shallow.create_order_group("b", 100_000)
     for cents in range(60, 60 + grouped):
         ask(shallow, "b", cents, 1, order_group_id=makers.group_id)
+    seen.clear()
+    bid(shallow, "c", 59, 5, time_in_force=IOC)  # reaches none: the group's rest past its price
+    assert seen and set(seen) == {None}
     seen.clear()
     bid(shallow, "c", 60, 1, time_in_force=IOC)  # reaches one of the group's
     assert seen and (None not in seen) is long
