@@ -250,21 +250,26 @@ def test_an_amend_to_a_new_price_or_a_larger_count_goes_to_the_back_of_its_level
 def test_an_amend_anew_crosses_first_as_a_taker_and_rests_the_rest_at_its_new_price(desk: Desk):
     book = desk.book
     book.put_series("KXORD", {"fee_type": "quadratic_with_maker_fees"})
-    done = bid(book, "a", 40, 5)
+    rule = book.fee_rule_for(M, None)
+    ask(book, "c", 39, 1)
+    done = bid(book, "a", 40, 5)  # takes c's 1 at 0.39, rests 4
     ask(book, "c", 40, 1, time_in_force=IOC)  # 1 filled as maker at 0.40
+    assert desk.order(done).maker_run == 100
     ask(book, "b", 44, 2)
     book.clock.advance(seconds=1)
-    crossed = amend(book, done, 45, 6)
-    rule = book.fee_rule_for(M, None)
-    taker_fee = rule.fee_units(200, 4400, True)
-    assert (crossed.filled, crossed.yes_value, crossed.fees, crossed.reduced) == (200, 200 * 4400, taker_fee, 100)
+    crossed = amend(book, done, 45, 6)  # 4 to rest: 2 taken at 0.44, 2 rest at 0.45
+    taker_fees = rule.fee_units(100, 3900, True) + rule.fee_units(200, 4400, True)
+    assert (crossed.filled, crossed.yes_value, crossed.reduced) == (200, 200 * 4400, 100)
+    assert crossed.fees == rule.fee_units(200, 4400, True)
     order = desk.order(done)
-    assert (order.remaining, order.filled, order.initial, order.yes_price) == (300, 300, 600, 4500)
-    assert order.maker_run == 0 and order.held == 300 * 4500 + rule.fee_units(300, 4500, False)
-    assert levels(book) == ([(4500, 300)], []) and desk.resting("a") == 3
-    assert desk.last_reason(done) == ("resting", "Amend", 300) and order.updated == T0 + timedelta(seconds=1)
-    same_price = amend(book, done, 45, 7)  # a larger count at its price keeps its maker run
-    assert same_price.filled == 0 and desk.order(done).maker_run == 0
+    assert (order.remaining, order.filled, order.initial, order.yes_price) == (200, 400, 600, 4500)
+    assert (order.taker_fees, order.taker_cost) == (taker_fees, 100 * 3900 + 200 * 4400)
+    assert order.maker_run == 0 and order.held == 200 * 4500 + rule.fee_units(200, 4500, False)
+    assert levels(book) == ([(4500, 200)], []) and desk.resting("a") == 2
+    assert desk.last_reason(done) == ("resting", "Amend", 200) and order.updated == T0 + timedelta(seconds=1)
+    ask(book, "c", 45, 1, time_in_force=IOC)  # 1 filled as maker at 0.45
+    larger = amend(book, done, 45, 7)  # a larger count at its price keeps its maker run
+    assert larger.reduced == -100 and desk.order(done).maker_run == 100
 
 
 def test_an_amend_that_fills_whole_ends_executed_and_one_self_trade_prevention_stops_ends_cancelled(desk: Desk):
