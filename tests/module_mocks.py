@@ -3,8 +3,9 @@ test: the reset forgets every key, and the same public key is registered again u
 for a signed client, so a test costs no new app, no new RSA pair, no PEM load and no new client.
 `module_mock(name, t0, **settings)` is the module's fixture, `fresh(mock, t0)` each test's start (or `forget(mock)`
 after a reset of the test's own), `signed(mock, user_id, **binding)` is as kalshi_http's, for a user the test has
-made, and `client_of(user)` as kalshi_orders'. A module whose tests each start a mock of their own registers a
-`key_pair` with each."""
+made, and `client_of(user)` as kalshi_orders'; `profile_mocks` gives the fixtures of a module run in both wire
+profiles, `plugin_mocks` the plugin's `mockexchange` and `kalshi_user`. A module whose tests each start a mock of
+their own registers a `key_pair`, made once in the process, with each."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from datetime import datetime
 import httpx
 import kalshi_http
 import pytest
-from cryptography.hazmat.primitives import serialization
 
 from mockexchange.auth.kalshi.keys import generate_private_key, public_key_pem
 from mockexchange.core.clock import ManualClock
@@ -75,11 +75,9 @@ def kept_user(mock: MockServer, user_id: str, **binding) -> KeptUser:
     if kept is None:
         key = mock.create_key(user_id, **binding)
         signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
-        public = signer.private_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        public = public_key_pem(signer.private_key.public_key())
         client = _client(mock, signer)
-        keys.made[wanted] = kept = KeptUser(user_id, signer, key["private_key_pem"], public.decode("ascii"), client)
+        keys.made[wanted] = kept = KeptUser(user_id, signer, key["private_key_pem"], public, client)
     elif wanted not in keys.registered:
         mock.create_key(user_id, public_key_pem=kept.public_pem, key_id=kept.key_id, **binding)
     keys.registered.add(wanted)
@@ -178,7 +176,7 @@ def plugin_mocks(t0: datetime | None = None) -> tuple[Callable[..., object], ...
 
 @dataclass(frozen=True)
 class KeyPair:
-    """A key made once for a test module, registered with each mock that a test of it starts."""
+    """A key made once in the process, registered with each mock that a test starts."""
 
     signer: KalshiSigner
     public_pem: str
