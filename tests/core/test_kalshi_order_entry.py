@@ -239,3 +239,51 @@ def test_a_seeded_order_is_refused_if_its_id_is_taken_or_it_would_take(book: Led
         "through the API to trade, or seed the trade as fills)"))  # fmt: skip
     assert state(book) == before
     assert book.place_order("b", M, "no", "buy", D(1), D("0.5900")).yes_price == 4100  # just clear of the bid
+
+
+# -- what rests, and what a cross sets off ---------------------------------------------------------------------------
+
+
+def test_a_resting_order_pays_maker_fees_by_the_schedule_in_force_when_it_began_to_rest():
+    book = ledger("a", "b")
+    rest = bid(book, "a", 30, 2)
+    book.put_series("KXORD", {"fee_type": "quadratic_with_maker_fees"})
+    later = bid(book, "a", 31, 2)
+    ask(book, "b", 30, 4, time_in_force=IOC)
+    rule = book.fee_rule_for(M, None)
+    assert (book.all_orders[rest.order.order_id].maker_fees, book.all_orders[later.order.order_id].maker_fees) == (
+        0, rule.fee_units(200, 3100, False))  # fmt: skip
+
+
+def test_the_resting_contracts_of_a_market_position_stay_within_their_bound_an_amend_too():
+    book = ledger()
+    book.open_account("a", balance=D(10**12))
+    first = book.submit_order("a", M, "yes", "buy", MOST, 100)
+    book.submit_order("a", M, "yes", "buy", MOST, 200)  # 2,000,000,000 contracts rest: the bound
+    with pytest.raises(LedgerError) as refused:
+        book.submit_order("a", M, "yes", "buy", 100, 300)
+    assert "would take this market position's resting contracts to 2000000001" in str(refused.value)
+    moved = book.amend_order(first.order.order_id, "a", 0, M, "yes", "buy", 300, MOST)  # its own count counted once
+    assert moved.order.yes_price == 300
+    with pytest.raises(LedgerError) as grown:
+        book.amend_order(first.order.order_id, "a", 0, M, "yes", "buy", 300, MOST + 100)
+    assert "would take this market position's resting contracts to 2000000001" in str(grown.value)
+    assert book.positions.get("a", 0, M).resting_orders_count == 2 * 10**9
+
+
+def test_a_cross_that_takes_an_order_group_past_its_limit_triggers_it_once_the_command_is_done(book: Ledger):
+    group = book.create_order_group("a", 200)  # 2 contracts
+    resting = bid(book, "a", 30, 1, order_group_id=group.group_id)
+    taken = bid(book, "a", 60, 3, order_group_id=group.group_id, time_in_force=IOC)
+    assert taken.filled == 300 and book.all_orders[resting.order.order_id].status == "canceled"
+    assert book.order_group(group.group_id, "a", 0, 0).triggered
+    amended_group = book.create_order_group("b", 100)
+    kept = bid(book, "b", 20, 1, order_group_id=amended_group.group_id)
+    moving = bid(book, "b", 30, 3, order_group_id=amended_group.group_id)
+    book.amend_order(moving.order.order_id, "b", 0, M, "yes", "buy", 6000, 300)  # takes the house's last 2 at 0.60
+    assert book.all_orders[kept.order.order_id].status == "canceled"
+    assert book.order_group(amended_group.group_id, "b", 0, 0).triggered
+
+
+def test_a_ticker_that_is_no_text_names_no_market(book: Ledger):
+    assert refused(book, ticker=5) == (404, "not_found", "no market 5")
