@@ -17,6 +17,7 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_changes import BOOK
 from mockexchange.core.kalshi.orders import ORDER
+from mockexchange.core.stepping import Footprint, MustStep
 
 IOC = "immediate_or_cancel"
 N = "KXORD-26NOV-B"
@@ -114,6 +115,7 @@ def test_cancelling_every_order_of_a_user_ends_them_market_by_market_and_only_th
     assert [(d.order.order_id, d.reduced, d.order.status) for d in done] == [
         (first.order.order_id, 500, "canceled"), (on_n.order.order_id, 200, "canceled")]  # fmt: skip
     assert [m.payload.ticker for m in desk.moves[moved:]] == [M, N]  # one action a market
+    assert {(m.payload.cause.user_id, m.payload.cause.subaccount) for m in desk.moves[moved:]} == {("a", 0)}
     assert set(book.orders) == {in_one.order.order_id, others.order.order_id}
     assert [d.order.order_id for d in book.cancel_orders("a")] == [in_one.order.order_id]
     assert cash(book, "a") == FUNDS - 100 * 1_000_000 and book.accounts["a"].resting == 0
@@ -431,3 +433,39 @@ def test_queue_positions_answer_what_rests_ahead_of_each_kept_order_by_ticker_th
     rows = book.queue_positions("a", lambda o: o.yes_price != 2000, lambda o, ahead: (o.order_id, ahead))
     assert rows == [(first.order.order_id, 300), (later.order.order_id, 500), (on_n.order.order_id, 0)]
     assert book.queue_position(later.order.order_id, "a", 0) == 500
+
+
+def test_each_order_change_published_is_the_order_as_it_stood_then(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 5)
+    book.decrease_order(done.order.order_id, "a", 0, reduce_to=300)
+    book.cancel_order(done.order.order_id, "a", 0)
+    assert [(c.payload.status, c.payload.remaining, c.payload.last_update_reason) for c in desk.changes] == [
+        ("resting", 500, None), ("resting", 300, "Decrease"), ("canceled", 0, "Decrease")]  # fmt: skip
+    assert done.order.status == "resting" and done.order.remaining == 500  # the answer too, as it was
+
+
+def test_queue_positions_of_more_than_deep_orders_read_long_and_never_inline_on_an_event_loop(
+    monkeypatch: pytest.MonkeyPatch, desk: Desk
+):
+    monkeypatch.setattr(trading, "DEEP", 2)
+    book = desk.book
+    for cents in (30, 31):
+        bid(book, "a", cents, 1)
+    long_seen: list[bool] = []
+
+    def row(order, ahead: int) -> int:
+        long_seen.append(book.lock.running_long)
+        return ahead
+
+    token = book.lock.admit(lambda: Footprint.of(("a",), (M,)))
+    assert token is not None
+    try:
+        assert book.queue_positions("a", lambda o: True, row) == [0, 0]  # 2: inline
+        bid(book, "a", 32, 1)
+        with pytest.raises(MustStep):
+            book.queue_positions("a", lambda o: True, row)
+    finally:
+        book.lock.discharge(token)
+    assert book.queue_positions("a", lambda o: True, row) == [0, 0, 0]
+    assert long_seen == [False, False, True, True, True]
