@@ -245,6 +245,7 @@ def test_an_amend_to_a_new_price_or_a_larger_count_goes_to_the_back_of_its_level
     assert desk.last_reason(done) == ("resting", "Amend", 300)
     moved = amend(book, done, 45, 3, updated_client_order_id="moved")
     assert levels(book)[0] == [(4500, 300), (4000, 100)] and moved.order.client_order_id == "moved"
+    assert list(desk.moves[-1].payload.levels) == [("bid", 4000, 400, 100), ("bid", 4500, 0, 300)]
     assert dict(book.client_orders)[("a", "moved")] == done.order.order_id and ("a", "mine") not in book.client_orders
     assert desk.moves[-1].payload.cause.client_order_id == "moved"
 

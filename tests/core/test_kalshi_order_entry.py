@@ -12,6 +12,7 @@ from decimal import Decimal as D
 import pytest
 from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels
 
+from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi import trading
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
@@ -287,3 +288,17 @@ def test_a_cross_that_takes_an_order_group_past_its_limit_triggers_it_once_the_c
 
 def test_a_ticker_that_is_no_text_names_no_market(book: Ledger):
     assert refused(book, ticker=5) == (404, "not_found", "no market 5")
+
+
+def test_orders_take_their_ids_as_the_ledger_draws_them_as_text_too():
+    drawn = iter(range(1, 100))
+    book = Ledger(clock=ManualClock(T0), ids=lambda: f"id-{next(drawn)}")
+    for user in ("a", "b"):
+        book.open_account(user, balance=D(100))
+    book.list_market(M)
+    rest = ask(book, "a", 50, 1)
+    taken = bid(book, "b", 50, 1)
+    first = int(rest.order.order_id.removeprefix("id-"))
+    assert taken.order.order_id == f"id-{first + 1}"
+    assert sorted((f.user_id, f.order_id, f.fill_id) for f in book.fills) == [
+        ("a", f"id-{first}", f"id-{first + 2}"), ("b", f"id-{first + 1}", f"id-{first + 2}")]  # fmt: skip
