@@ -24,9 +24,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockexchange.contract.slicing import KALSHI_CHANNELS, KALSHI_OPERATIONS, slice_asyncapi, slice_openapi, source_of
+from mockexchange.contract.slicing import (
+    KALSHI_CHANNELS,
+    KALSHI_OPERATIONS,
+    parsed_once,
+    parsed_text,
+    slice_asyncapi,
+    slice_openapi,
+    source_of,
+)
 from mockexchange.schema.refs import lookup, operations_by_id, resolve
-from mockexchange.schema.specs import SpecError, load_spec, parse_spec_text, read_spec_text, slices_root
+from mockexchange.schema.specs import SpecError, read_spec_text, slices_root
 
 # Schema keywords a client can observe; descriptions and examples are not compared (slices hold none).
 FACETS = (
@@ -399,9 +407,9 @@ def _reports(args: argparse.Namespace) -> list[Report]:
         wanted.append(("asyncapi", args.asyncapi, "asyncapi.yaml", diff_asyncapi))
     reports = []
     for kind, source, name, diff in wanted:
-        old = _document(load_spec(str(slices / name)), kind, str(slices / name))
+        old = _document(parsed_once(slices / name), kind, str(slices / name))
         text = read_spec_text(source)
-        new = _document(parse_spec_text(text, source), kind, source)
+        new = _document(parsed_text(text, source), kind, source)
         try:
             reports.append(diff(old, new, new_text=text))
         except (AttributeError, KeyError, TypeError) as exc:  # a mapping where a list belongs, a field missing

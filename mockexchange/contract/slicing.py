@@ -278,20 +278,35 @@ def dump(document: Mapping[str, Any], what: str, name: str) -> str:
 
 
 def committed_openapi() -> dict[str, Any]:
-    """The committed OpenAPI slice (`kalshi_slice_path`), parsed once per process while its file is unchanged (a run
-    of the schema suites loads it per operation): a fresh copy each call, the caller's to change. A file that cannot
-    be read is `load_spec`'s error, as without the copy."""
-    path = str(kalshi_slice_path("openapi.yaml"))
+    """The committed OpenAPI slice (`kalshi_slice_path`), parsed once per process (`parsed_once`): a run of the
+    schema suites loads it per operation."""
+    return parsed_once(kalshi_slice_path("openapi.yaml"))
+
+
+def parsed_once(path: str | Path) -> dict[str, Any]:
+    """A spec file (`load_spec`), parsed once per process while it is unchanged: a fresh copy each call, the caller's
+    to change. A file that cannot be read is `load_spec`'s error, as without the copy."""
     try:
         stat = Path(path).stat()
     except OSError:
-        return load_spec(path)
-    return copy.deepcopy(_parsed(path, stat.st_mtime_ns, stat.st_size))
+        return load_spec(str(path))
+    return copy.deepcopy(_parsed(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    return load_spec(path)
+
+
+def parsed_text(text: str, source: str) -> dict[str, Any]:
+    """A spec's text parsed (`parse_spec_text`) once per process: a fresh copy each call. Text that does not parse
+    is `parse_spec_text`'s error, naming `source`."""
+    return copy.deepcopy(_parsed_text(text, source))
 
 
 @functools.lru_cache(maxsize=4)
-def _parsed(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
-    return load_spec(path)
+def _parsed_text(text: str, source: str) -> dict[str, Any]:
+    return parse_spec_text(text, source)
 
 
 def source_of(document: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,17 +9,19 @@ by skipping.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from mockexchange.contract.slicing import source_of
-from mockexchange.schema.specs import kalshi_slice_path, load_spec
+from mockexchange.contract.slicing import parsed_once, source_of
+from mockexchange.schema.specs import kalshi_slice_path
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_SPECS_ENV = "MOCKEXCHANGE_SHARED_SPECS"
@@ -31,9 +33,15 @@ SDIST_SPECS = "kalshi_sdk-22.4.0/specs"
 
 def recorded_sha256(name: str) -> str:
     """The sha256 of the source spec that the committed slice `name` records."""
-    return source_of(load_spec(str(kalshi_slice_path(name))))["sha256"]
+    return source_of(parsed_once(kalshi_slice_path(name)))["sha256"]
 
 
+def load_source(name: str) -> dict[str, Any]:
+    """The source spec of the committed slice `name`, parsed (once per process: a fresh copy each call)."""
+    return parsed_once(source_spec(name))
+
+
+@functools.cache  # the files are looked for and hashed once per process; not finding one fails each time
 def source_spec(name: str) -> Path:
     """The source of the committed slice `name` (`openapi.yaml` or `asyncapi.yaml`): a file with the recorded hash."""
     wanted = recorded_sha256(name)

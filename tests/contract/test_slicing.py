@@ -3,6 +3,7 @@ under `$ref`, holding every component the served operations reach and nothing el
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,10 +12,10 @@ from typing import Any
 import pytest
 import schemathesis
 import yaml
-from kalshi_sources import REPO, recorded_sha256, source_spec
+from kalshi_sources import REPO, load_source, recorded_sha256, source_spec
 
-from mockexchange.contract.slicing import KALSHI_CHANNELS, KALSHI_OPERATIONS, slice_openapi
-from mockexchange.schema.specs import kalshi_slice_path, load_spec
+from mockexchange.contract.slicing import KALSHI_CHANNELS, KALSHI_OPERATIONS, parsed_once, slice_openapi
+from mockexchange.schema.specs import kalshi_slice_path
 
 SLICES = ("openapi.yaml", "asyncapi.yaml")
 SCRIPT = REPO / "scripts" / "slice-kalshi-spec"
@@ -154,7 +155,7 @@ def test_schemathesis_loads_the_openapi_slice_with_exactly_the_served_operations
 
 
 def test_the_asyncapi_slice_holds_the_served_channels_and_the_connection_level_ones():
-    document = load_spec(str(kalshi_slice_path("asyncapi.yaml")))
+    document = parsed_once(kalshi_slice_path("asyncapi.yaml"))
     assert list(document["channels"]) == [
         "root",
         "control_frames",
@@ -180,7 +181,7 @@ def test_the_asyncapi_slice_holds_the_served_channels_and_the_connection_level_o
 
 @pytest.mark.parametrize("name", SLICES)
 def test_no_prose_is_left(name):
-    document = load_spec(str(kalshi_slice_path(name)))
+    document = parsed_once(kalshi_slice_path(name))
     found = [(path, key, value) for path, key, value in keywords(document) if key in PROSE and path != ("info",)]
     # OpenAPI 3.0 requires a description on a response object: the slice gives an empty one, and nothing else.
     assert all(key == "description" and value == "" and "responses" in path for path, key, value in found), found
@@ -191,7 +192,7 @@ def test_no_prose_is_left(name):
 
 @pytest.mark.parametrize("name", SLICES)
 def test_every_ref_resolves_and_the_components_are_exactly_those_reached(name):
-    document = load_spec(str(kalshi_slice_path(name)))
+    document = parsed_once(kalshi_slice_path(name))
     roots = {key: value for key, value in document.items() if key != "components"}
     reached: set[tuple[str, str]] = set()
     todo = list(refs(roots))
@@ -214,8 +215,8 @@ def test_every_ref_resolves_and_the_components_are_exactly_those_reached(name):
 
 @pytest.mark.slow
 def test_every_schema_the_operations_reach_in_the_source_is_in_the_slice():
-    source = load_spec(str(source_spec("openapi.yaml")))
-    committed = load_spec(str(kalshi_slice_path("openapi.yaml")))
+    source = load_source("openapi.yaml")
+    committed = parsed_once(kalshi_slice_path("openapi.yaml"))
     reached = set()
     todo = [ref for _, operation in operations(source) if operation["operationId"] in KALSHI_OPERATIONS
             for ref in refs(operation)]  # fmt: skip
@@ -230,7 +231,7 @@ def test_every_schema_the_operations_reach_in_the_source_is_in_the_slice():
 
 
 def test_structure_is_kept_where_prose_is_dropped():
-    committed = load_spec(str(kalshi_slice_path("openapi.yaml")))
+    committed = parsed_once(kalshi_slice_path("openapi.yaml"))
     limit = committed["components"]["parameters"]["PositionsLimitQuery"]
     assert limit == {
         "name": "limit",
@@ -268,10 +269,10 @@ def test_a_field_named_like_a_keyword_is_a_field_not_prose():
 
 @pytest.mark.slow
 def test_slice_refuses_specs_that_lack_a_served_operation_and_unreadable_specs(tmp_path):
-    spec = load_spec(str(source_spec("openapi.yaml")))
+    spec = load_source("openapi.yaml")
     del spec["paths"]["/portfolio/deposits"]
     partial = tmp_path / "openapi.yaml"
-    partial.write_text(yaml.safe_dump(spec))
+    partial.write_text(json.dumps(spec))  # a spec may be YAML or JSON, and JSON is written in a fraction of the time
     asyncapi = str(source_spec("asyncapi.yaml"))
     done = run_script("--openapi", str(partial), "--asyncapi", asyncapi, "--out", str(tmp_path / "out"))
     assert done.returncode == 1
