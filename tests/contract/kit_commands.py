@@ -39,15 +39,33 @@ class Checked(NamedTuple):
 
 def check_here(base_url: str, key_id: str, pem: Path, *extra: str) -> Checked:
     """`contract check` in this process (its own code path, `mockexchange.cli.main`; schemathesis still runs in its
-    own process), which saves an interpreter's start and its imports per run; what it prints is kept apart from the
-    test's. A bound on the time is a bound on the command, not on an interpreter's start."""
+    own process), which saves an interpreter's start and its imports per run."""
+    return _here(kalshi_arguments(base_url, key_id, pem, *extra))
+
+
+def check_deribit_here(base_url: str, client_id: str, secret: str, *extra: str) -> Checked:
+    """`contract check-deribit` in this process, the secret in its variable (`DERIBIT_SECRET_ENV`) while it runs."""
+    before = os.environ.get(DERIBIT_SECRET_ENV)
+    os.environ[DERIBIT_SECRET_ENV] = secret
+    try:
+        return _here(deribit_arguments(base_url, client_id, *extra))
+    finally:
+        if before is None:
+            del os.environ[DERIBIT_SECRET_ENV]
+        else:
+            os.environ[DERIBIT_SECRET_ENV] = before
+
+
+def _here(argv: list[str]) -> Checked:
+    """`mockexchange` run in this process: what it printed is kept apart from the test's. A bound on the time is a
+    bound on the command, not on an interpreter's start."""
     from mockexchange.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     started = time.monotonic()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            status = main(kalshi_arguments(base_url, key_id, pem, *extra))
+            status = main(argv)
         except SystemExit as exit:  # argparse's refusal of an argument
             status = int(exit.code or 0)
     return Checked(status, out.getvalue(), err.getvalue(), time.monotonic() - started)

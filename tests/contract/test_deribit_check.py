@@ -5,7 +5,6 @@ replies against the same slice."""
 from __future__ import annotations
 
 import argparse
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -39,8 +38,10 @@ def seed(server: MockServer) -> None:
     server.deribit_fill("alice", "BTC-PERPETUAL", "buy", "10000", "50000")
 
 
-def check_deribit(server: MockServer, *extra: str, secret: str = SECRET) -> subprocess.CompletedProcess[str]:
-    return kit_commands.check_deribit(server.deribit_url, "AliceKey", secret, *extra)
+def check_deribit(server: MockServer, *extra: str, secret: str = SECRET) -> kit_commands.Checked:
+    """`check-deribit` in this process (kit_commands.check_deribit_here); test_deribit_market_check.py and
+    test_shipped_scenarios.py start the command as a user does."""
+    return kit_commands.check_deribit_here(server.deribit_url, "AliceKey", secret, *extra)
 
 
 @pytest.fixture
