@@ -40,7 +40,7 @@ class Checked(NamedTuple):
 def check_here(base_url: str, key_id: str, pem: Path, *extra: str) -> Checked:
     """`contract check` in this process (its own code path, `mockexchange.cli.main`; schemathesis still runs in its
     own process), which saves an interpreter's start and its imports per run."""
-    return _here(kalshi_arguments(base_url, key_id, pem, *extra))
+    return run_here(kalshi_arguments(base_url, key_id, pem, *extra))
 
 
 def check_deribit_here(base_url: str, client_id: str, secret: str, *extra: str) -> Checked:
@@ -48,7 +48,7 @@ def check_deribit_here(base_url: str, client_id: str, secret: str, *extra: str) 
     before = os.environ.get(DERIBIT_SECRET_ENV)
     os.environ[DERIBIT_SECRET_ENV] = secret
     try:
-        return _here(deribit_arguments(base_url, client_id, *extra))
+        return run_here(deribit_arguments(base_url, client_id, *extra))
     finally:
         if before is None:
             del os.environ[DERIBIT_SECRET_ENV]
@@ -56,7 +56,7 @@ def check_deribit_here(base_url: str, client_id: str, secret: str, *extra: str) 
             os.environ[DERIBIT_SECRET_ENV] = before
 
 
-def _here(argv: list[str]) -> Checked:
+def run_here(argv: list[str]) -> Checked:
     """`mockexchange` run in this process: what it printed is kept apart from the test's. A bound on the time is a
     bound on the command, not on an interpreter's start."""
     from mockexchange.cli import main
