@@ -27,8 +27,14 @@ from mockexchange.state.mark import mark_path
 from mockexchange.state.wal import WalDamage, inspect
 
 
+def mock_of(path: Path, **settings: object) -> MockServer:
+    """A mock of the state file at `path`, without the admin API: these tests ask the Python API, and the admin API's
+    routes were most of building a mock."""
+    return MockServer(state=str(path), admin=False, **settings)  # type: ignore[arg-type]
+
+
 def _populate(path: Path) -> None:
-    with MockServer(state=str(path)) as mock:
+    with mock_of(path) as mock:
         mock.create_account("alice", balance_cents=5_000)
         for _ in range(5):
             mock.fill("alice", "KXDAMAGE-1", "yes", "buy", "1", "0.50")
@@ -55,7 +61,7 @@ def test_damaged_pages_alone_get_the_file_written_anew_from_its_commands(
     page = _overflow_page(data, blob)
     data[page * 4096 : page * 4096 + 4] = (999_999).to_bytes(4, "big")
     path.write_bytes(bytes(data))
-    with caplog.at_level(logging.WARNING, "mockexchange.state"), MockServer(state=str(path)) as mock:
+    with caplog.at_level(logging.WARNING, "mockexchange.state"), mock_of(path) as mock:
         assert mock.app.ledger.account("alice").balance() == Decimal("47.4125")
         assert mock.app.persistence.status()["restored_commands"] == 7  # type: ignore[union-attr]
         (said,) = mock.app.persistence.warnings()  # type: ignore[union-attr]
@@ -69,7 +75,7 @@ def test_a_damaged_page_of_commands_refuses_the_file_and_recover_writes_it_anew_
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "state.db"
-    with MockServer(state=str(path)) as mock:
+    with mock_of(path) as mock:
         for n in range(600):
             mock.create_account(f"user-{n:04d}", balance_cents=n)
     data = bytearray(path.read_bytes())
@@ -77,15 +83,15 @@ def test_a_damaged_page_of_commands_refuses_the_file_and_recover_writes_it_anew_
     data[page * 4096] = 0x77  # no page type SQLite knows
     path.write_bytes(bytes(data))
     with pytest.raises(StateError) as refused:
-        MockServer(state=str(path))
+        mock_of(path)
     seq = int(str(refused.value).split("command #")[1].split(" ")[0])
     assert f"command #{seq} cannot be read (database disk image is malformed)" in str(refused.value)
     assert f"--state-recover starts from command #{seq - 1}, the last that checks" in str(refused.value)
-    with MockServer(state=str(path), state_recover=True) as mock:
+    with mock_of(path, state_recover=True) as mock:
         assert len(mock.app.ledger.accounts) == seq - 2  # command #1 lists Deribit's instruments
         assert f"started from command #{seq - 1}" in mock.app.persistence.warnings()[0]  # type: ignore[union-attr]
     assert (tmp_path / "state.db.damaged").exists()
-    with MockServer(state=str(path)) as again:  # the file written anew opens as any other
+    with mock_of(path) as again:  # the file written anew opens as any other
         assert again.app.persistence.warnings() == []  # type: ignore[union-attr]
 
 
@@ -94,7 +100,7 @@ def test_a_damaged_meta_table_refuses_the_file(tmp_path: Path) -> None:
     _populate(path)
     sql(path, "UPDATE meta SET value = '12345' WHERE key = 'id_seed'")  # every id would be drawn anew
     with pytest.raises(StateError, match="its meta table .* is damaged; --state-recover starts from the 7 commands"):
-        MockServer(state=str(path))
+        mock_of(path)
 
 
 def test_a_command_refused_when_it_runs_again_stops_the_start_and_frees_the_file(tmp_path: Path) -> None:
@@ -107,12 +113,12 @@ def test_a_command_refused_when_it_runs_again_stops_the_start_and_frees_the_file
     sql(path, "UPDATE commands SET arguments = ?, checksum = ? WHERE seq = ?", changed, checksum, seq)
     for _ in range(2):  # refused the same way again: the first start let the file go
         with pytest.raises(StateError, match=f"command #{seq} \\(fill\\) was accepted when it was kept but is refused"):
-            MockServer(state=str(path))
+            mock_of(path)
 
 
 def test_a_command_is_written_before_it_runs_and_a_refusal_with_the_next(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
-    with MockServer(state=str(path)) as mock:
+    with mock_of(path) as mock:
         mock.create_account("alice")
         with pytest.raises(ControlError):
             mock.fill("alice", "KX-1", "maybe", "buy", "1", "0.5")  # written as accepted, then refused
@@ -184,7 +190,7 @@ def _flipped(data: bytes, at: int) -> bytes:
 
 def test_the_last_command_of_a_killed_mock_runs_again_unchecked(tmp_path: Path, killed: Killed) -> None:
     path = _with_log(tmp_path, killed, killed.log, killed.mark)
-    with MockServer(state=str(path)) as mock:  # refused again, which its record could not say yet
+    with mock_of(path) as mock:  # refused again, which its record could not say yet
         assert len(mock.app.ledger.fills) == 20 and mock.app.persistence.warnings() == []  # type: ignore[union-attr]
     assert sql(path, "SELECT ok FROM commands ORDER BY seq DESC LIMIT 1") == [(0,)]
 
@@ -195,7 +201,7 @@ def test_a_write_the_kill_cut_short_is_the_end_of_the_log(tmp_path: Path, killed
     half_written = log[: 32 + (frames - 1) * FRAME + 24 + 100]  # the last page half written: never committed
     path = _with_log(tmp_path, killed, half_written, killed.mark_before_last)
     assert inspect(wal_path(path), 4096) is None
-    with MockServer(state=str(path)) as mock:  # the last command, never acknowledged, is not there
+    with mock_of(path) as mock:  # the last command, never acknowledged, is not there
         assert len(mock.app.ledger.fills) == 20 and mock.app.persistence.warnings() == []  # type: ignore[union-attr]
         assert mock.app.persistence.status()["commands"] == 22  # type: ignore[union-attr]
 
@@ -210,7 +216,7 @@ def test_a_damaged_frame_with_commits_after_it_refuses_the_file(
     found = inspect(wal_path(path), 4096)
     assert isinstance(found, WalDamage) and found.frame == frame and found.lost_commits > 0
     with pytest.raises(StateError, match=f"damaged at {'its header' if frame == 0 else f'frame {frame}'}"):
-        MockServer(state=str(path))
+        mock_of(path)
     assert wal_path(path).read_bytes() == bytes(log)  # refused before SQLite read (and would drop) it
 
 
@@ -236,20 +242,20 @@ def test_a_log_lost_or_cut_after_a_kill_refuses_the_file_and_recover_says_how_ma
     said = f"the last {23 - ends} of the 23 commands its mark state.db-mark counts are missing (its write-ahead log "
     for _ in range(2):  # a refusal leaves the file refused
         with pytest.raises(StateError, match=re.escape(said)) as refused:
-            MockServer(state=str(path))
+            mock_of(path)
         assert str(refused.value).endswith(f"; --state-recover starts from the {ends} commands it holds")
-    with MockServer(state=str(path), state_recover=True) as mock:
+    with mock_of(path, state_recover=True) as mock:
         # #1 lists Deribit's instruments, #2 is alice's account, #3 to #22 her fills
         assert len(mock.app.ledger.fills) == max(0, min(ends, 22) - 2)
         (note,) = mock.app.persistence.warnings()  # type: ignore[union-attr]
     assert note.startswith(f"--state-recover: {said}") and note.endswith(f"; started from command #{ends}")
-    with MockServer(state=str(path)) as again:  # from what survived on: the mark counts what it holds
+    with mock_of(path) as again:  # from what survived on: the mark counts what it holds
         assert again.app.persistence.warnings() == []  # type: ignore[union-attr]
 
 
 def test_a_kill_between_a_commit_and_its_mark_is_no_loss(tmp_path: Path, killed: Killed) -> None:
     path = _with_log(tmp_path, killed, killed.log, killed.mark_before_last)
-    with MockServer(state=str(path)) as mock:
+    with mock_of(path) as mock:
         assert mock.app.persistence.warnings() == [] and mock.app.persistence.status()["commands"] == 23  # type: ignore[union-attr]
 
 
@@ -274,8 +280,8 @@ def test_a_log_left_by_a_kill_without_its_mark_refuses_the_file(tmp_path: Path, 
     )
     for _ in range(2):  # a refusal leaves the file refused
         with pytest.raises(StateError, match=re.escape(said)):
-            MockServer(state=str(path))
-    with MockServer(state=str(path), state_recover=True) as mock:
+            mock_of(path)
+    with mock_of(path, state_recover=True) as mock:
         assert mock.app.persistence.status()["commands"] == 23  # type: ignore[union-attr]
 
 
@@ -283,13 +289,13 @@ def test_an_older_copy_of_a_closed_file_beside_its_mark_refuses_the_file(tmp_pat
     path = tmp_path / "state.db"
     _populate(path)
     older = path.read_bytes()
-    with MockServer(state=str(path)) as mock:
+    with mock_of(path) as mock:
         mock.fill("alice", "KXDAMAGE-1", "yes", "buy", "1", "0.50")
     path.write_bytes(older)
     with pytest.raises(StateError, match="the last 1 of the 8 commands its mark state.db-mark counts are missing;"):
-        MockServer(state=str(path))
+        mock_of(path)
     mark_path(path).unlink()  # a closed file needs no mark: its log was emptied into it
-    with MockServer(state=str(path)) as mock:
+    with mock_of(path) as mock:
         assert mock.app.persistence.warnings() == []  # type: ignore[union-attr]
 
 
@@ -298,14 +304,14 @@ def test_a_mark_that_cannot_be_made_or_written_fails_no_command_and_is_said_once
 ) -> None:
     path = tmp_path / "state.db"
     mark_path(path).mkdir()
-    with caplog.at_level(logging.WARNING, "mockexchange.state"), MockServer(state=str(path)) as mock:
+    with caplog.at_level(logging.WARNING, "mockexchange.state"), mock_of(path) as mock:
         mock.create_account("alice", balance_cents=5_000)
         assert mock.app.persistence.warnings() == [  # type: ignore[union-attr]
             "its mark state.db-mark cannot be made (Is a directory): a write-ahead log lost after a kill is noticed "
             "only by the count kept at opening"
         ]
     mark_path(path).rmdir()
-    with caplog.at_level(logging.WARNING, "mockexchange.state"), MockServer(state=str(path)) as mock:
+    with caplog.at_level(logging.WARNING, "mockexchange.state"), mock_of(path) as mock:
         writer = mock.app.persistence.file.mark  # type: ignore[union-attr]
         read_only = os.open(mark_path(path), os.O_RDONLY)
         os.dup2(read_only, writer._fd)  # every write to the mark fails from here on
@@ -318,5 +324,5 @@ def test_a_mark_that_cannot_be_made_or_written_fails_no_command_and_is_said_once
         "after a kill may not be noticed"
     ]
     assert [r.getMessage() for r in caplog.records][1:] == [f"{path}: {said[0]}"]
-    with MockServer(state=str(path)) as again:  # its mark behind the file: no loss
+    with mock_of(path) as again:  # its mark behind the file: no loss
         assert len(again.app.ledger.fills) == 2 and again.app.persistence.warnings() == []  # type: ignore[union-attr]
