@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +12,6 @@ import plain_http
 
 from mockexchange.server import MockServer
 
-# The TLS context of the hostile tests' own httpx clients, made once: a client makes its own otherwise (loading the CA
-# bundle, some 20 ms of CPU), though every mock here is plain HTTP.
-TLS = ssl.create_default_context()
 KALSHI_WS = "/trade-api/ws/v2"
 UPGRADE = {
     "Connection": "Upgrade",

@@ -17,7 +17,6 @@ import httpx
 import orjson
 import plain_http
 import pytest
-from hostile_wire import TLS
 from websockets.sync.client import ClientConnection, connect
 
 from mockexchange.admin.connections import DESCRIBED, NAME_CHARS
@@ -38,7 +37,7 @@ class Listener:
     def __init__(self, mock: MockServer) -> None:
         self.bytes = 0
         self.events: list[tuple[str, Any]] = []
-        self.client = httpx.Client(timeout=httpx.Timeout(10, read=60), verify=TLS)
+        self.client = httpx.Client(timeout=httpx.Timeout(10, read=60))
         request = self.client.build_request("GET", f"{mock.base_url}/_admin/events", headers=STREAM)
         self.response = self.client.send(request, stream=True)
         self.thread = threading.Thread(target=self._read, daemon=True)
@@ -184,7 +183,7 @@ def test_an_account_with_63_subaccounts_and_100000_transfers_is_bounded_on_the_f
         read = plain_http.get(f"{mock.base_url}/_admin/accounts/big", timeout=60)
         listener.close()
         signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
-        with httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10, verify=TLS) as client:
+        with httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10) as client:
             rest = {
                 "subaccount_transfers": client.get("/portfolio/subaccounts/transfers?limit=100").json(),
                 "instance_transfers": client.get("/portfolio/intra_exchange_instance_transfers?limit=100").json(),

@@ -15,7 +15,7 @@ import plain_http
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from hostile_sockets import serve_command
-from hostile_wire import KALSHI_WS, TLS, UPGRADE, send
+from hostile_wire import KALSHI_WS, UPGRADE, send
 
 from mockexchange.auth.kalshi import diagnosis
 from mockexchange.auth.kalshi.diagnosis import UNTRIED, DiagnosisBudget
@@ -212,7 +212,7 @@ def test_bad_signatures_against_a_costly_key_are_diagnosed_within_a_budget():
         # default rate (5 % of a core) to refill a diagnosis between two of them, and the budget never runs out.
         mock.app.kalshi.diagnoses.rate = diagnosis.DEFAULT_RATE / 10
         diagnoses = []
-        with httpx.Client(base_url=mock.base_url, timeout=10, verify=TLS) as client:
+        with httpx.Client(base_url=mock.base_url, timeout=10) as client:
             for n in range(25):
                 garbage = base64.b64encode(random.Random(n).randbytes(384)).decode()
                 headers = {"KALSHI-ACCESS-KEY": key_id, SIGNATURE_HEADER: garbage}

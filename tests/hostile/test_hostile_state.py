@@ -23,7 +23,6 @@ from unittest import mock
 
 import httpx
 import pytest
-from hostile_wire import TLS
 from serve_process import Served, serving
 
 from mockexchange.cli import main
@@ -49,7 +48,7 @@ def disk_full(pid: int) -> Iterator[None]:
 
 
 def _admin(served: Served) -> httpx.Client:
-    return httpx.Client(base_url=served.base_url + "/_admin", timeout=10, verify=TLS)
+    return httpx.Client(base_url=served.base_url + "/_admin", timeout=10)
 
 
 def _alice(admin: httpx.Client) -> dict:
@@ -103,7 +102,7 @@ def test_a_command_the_full_disk_refuses_never_runs_and_a_restart_holds_every_ac
 
 def _venue_answers(served: Served, credentials: dict) -> list[tuple[int, str]]:
     """A Kalshi read without a key (401), Deribit's time, a grant of tokens and a private call with it."""
-    client = httpx.Client(base_url=served.base_url, timeout=10, verify=TLS)
+    client = httpx.Client(base_url=served.base_url, timeout=10)
     answers = [(client.get("/trade-api/v2/portfolio/balance").status_code, "kalshi")]
 
     def rpc(method: str, params: dict, token: str | None = None) -> dict:
