@@ -57,6 +57,7 @@ def test_an_order_crosses_when_it_reaches_the_best_price_of_the_other_side(side,
     [
         (2, None, None, 10, 2),  # two of the three at 50, each taking at least one unit
         (2, None, "cancel_maker", 10, 3),  # a cancel takes no unit: every order of a level it reaches counts
+        (3, None, "cancel_maker", 10, 3),  # 50's three used up the size: 51 is not reached
         (10, 51, None, 10, 4),  # 50's three and 51's one, not past the limit
         (10, None, None, 10, 6),
         (1000, None, None, 2, 3),  # counted level by level, up to `most` + 1 at least

@@ -50,18 +50,26 @@ def not_a_number(what: str, quoted: str, words: str, said: str = "") -> str:
     )
 
 
+# Each grammar is built in the test (not at import, nor as a parameter at collection), so the words and pattern it
+# makes are this code's: the module's own LENIENT and FIXED_POINT are equal to the ones built here.
 @pytest.mark.parametrize(
-    "grammar,words",
+    "signs,blanks,bare_point,words,takes,refuses",
     [
-        (LENIENT, ANY_DIGITS),
-        (FIXED_POINT, WIRE_DIGITS),
-        (Grammar("", blanks=False, bare_point=False), f"{ANY_DIGITS} between digits, no sign, no blanks"),
-        (Grammar("+", blanks=True, bare_point=True), f'{ANY_DIGITS}, no sign but "+"'),
+        ("+-", True, True, ANY_DIGITS, ["+.5", "-5.", " 5 ", "5"], ["+-5", "."]),
+        ("-", False, False, WIRE_DIGITS, ["-1.50", "10"], ["+5", " 5", ".5", "5."]),
+        ("", False, False, f"{ANY_DIGITS} between digits, no sign, no blanks", ["5", "0.5"], ["-5", "+5", ".5"]),
+        ("+", True, True, f'{ANY_DIGITS}, no sign but "+"', ["+.5", " 5."], ["-5"]),
+        ("+", False, True, f'{ANY_DIGITS}, no sign but "+", no blanks', ["+5", ".5"], [" 5", "-5"]),
     ],
 )
-def test_a_grammar_says_in_words_what_it_takes(grammar, words):
+def test_a_grammar_takes_what_it_says_in_words(signs, blanks, bare_point, words, takes, refuses):
+    grammar = Grammar(signs, blanks=blanks, bare_point=bare_point)
     assert grammar.words == words
-    assert refusal(written, "1e3", "amount", 2, grammar) == not_a_number("amount", "'1e3'", words)
+    for text in takes:
+        assert written(text, "amount", 2, grammar) == (text.strip() if blanks else text)
+    for text in [*refuses, "1e3", "x"]:
+        assert refusal(written, text, "amount", 2, grammar) == not_a_number("amount", repr(text), words)
+    assert Grammar("+-", blanks=True, bare_point=True) == LENIENT and Grammar("-", False, False) == FIXED_POINT
 
 
 @pytest.mark.parametrize("text", ["+5", " 5", "5 ", ".5", "5.", "\t-1.5"])
@@ -93,6 +101,8 @@ def test_a_refusal_of_a_string_quotes_it_and_ends_with_the_callers_range():
     assert parse_decimal("0.1234", "price", 4) == D("0.1234") and parse_decimal("7.", "price", 0) == 7
     assert refusal(parse_decimal, ".12345", "price", 4) == "price has more than 4 decimal places: '.12345'"
     assert refusal(parse_decimal, " X5 ", "price", 4).startswith("price is not a decimal number: ' X5 ';")
+    for blank in ("\x0b", "\x0c", "\u00a0", "\u2028"):  # whitespace, but none of the blanks the grammar strips
+        assert refusal(parse_decimal, f"{blank}5", "price", 4).startswith("price is not a decimal number:")
 
 
 def test_each_parser_names_its_amount_unless_told():
@@ -129,6 +139,7 @@ def test_a_refusal_of_a_number_names_its_kind_and_ends_with_the_callers_range():
         (D("1.50"), "1.50"),
         (-12, "-12"),
         (10**39, "1" + "0" * 39),  # 40 digits: quoted whole
+        (10**40, "1" + "0" * 39 + "... (41 characters)"),
         (10**50, "1" + "0" * 39 + "... (51 characters)"),
         (1.5, "1.5"),
         ([1], "a list"),
@@ -159,10 +170,17 @@ def test_a_number_past_the_longest_decimal_string_is_read_as_the_largest_of_its_
     assert refusal(parse_scaled, "1.234", "amount", 2, "the range") == (
         "amount has more than 2 decimal places: '1.234' (amount: the range)"
     )
+    assert refusal(parse_scaled, D("1.234"), "amount", 2, "the range") == (
+        "amount has more than 2 decimal places: 1.234 (amount: the range)"
+    )
+    assert refusal(parse_scaled, True, "amount", 2) == "amount must be a decimal string, not bool"
 
 
 def test_a_count_is_from_a_hundredth_to_the_bound_and_its_refusal_says_so():
-    assert parse_count("0.01") == D("0.01") and parse_count(1) == 1
+    assert parse_count("0.01") == D("0.01") and parse_count(1) == 1 and parse_count("1000000000") == 10**9
+    said = " (size: 0.01 to 1000000000 contracts, at most 2 places)"
+    assert refusal(parse_count, "0.001", "size") == f"size has more than 2 decimal places: '0.001'{said}"
+    assert refusal(parse_count, "x", "size") == not_a_number("size", "'x'", ANY_DIGITS, said)
     for bad in ("0", "-1", "1000000000.01"):
         assert refusal(parse_count, bad, "size") == (
             f"size must be positive and at most 1000000000 (0.01 to 1000000000 contracts, at most 2 places), "
@@ -180,6 +198,7 @@ def test_a_price_is_between_0_and_1_dollars_exclusive_and_its_refusal_says_so(pa
         f"yes_price has more than 4 decimal places: '0.00001' (yes_price: {PRICE_RANGE[1:-1]})"
     )
     assert parse_price_units("0.0001") == 1 and parse_price_units("0.9999") == 9_999
+    assert refusal(parse_price, "+.5", grammar=Grammar("-", False, False)).startswith("price is not a decimal number")
 
 
 def test_a_fees_refusal_names_the_most_for_the_fills_count():
@@ -187,6 +206,9 @@ def test_a_fees_refusal_names_the_most_for_the_fills_count():
     assert refusal(parse_fee, "-0.000001", D("2.50"), "fee_cost") == f"fee_cost must not be negative ({accepted})"
     assert refusal(parse_fee, "2.500001", D("2.50")) == f"fee must be at most 2.50 ({accepted}), not 2.500001"
     assert parse_fee("0", D("2.50")) == 0 and parse_fee("2.500000", D("2.50")) == D("2.5")
+    assert refusal(parse_fee, "0.0000001", D("2.50"), "fee_cost") == (
+        f"fee_cost has more than 6 decimal places: '0.0000001' (fee_cost: {accepted})"
+    )
 
 
 def test_integer_forms_truncate_toward_zero():
