@@ -403,9 +403,9 @@ def test_a_withdrawal_without_an_address_goes_to_the_wallets_own(cash: Cash) -> 
 
 
 def test_a_subaccount_withdraws_what_it_holds(cash: Cash) -> None:
-    cash.book.transfer("alice", "BTC", D(5), destination=2002)
-    error = cash.refused(cash.book.withdraw, "alice", "BTC", D(6), subaccount_id=2002)
+    cash.book.transfer("alice", "BTC", D(4), destination=2002)  # the main account keeps 6
+    error = cash.refused(cash.book.withdraw, "alice", "BTC", D(5), subaccount_id=2002)
     assert said(error) == (
-        "withdrawing 6 BTC (amount and fee) from account 2002, which may withdraw 5", 409, "not_enough_funds"
+        "withdrawing 5 BTC (amount and fee) from account 2002, which may withdraw 4", 409, "not_enough_funds"
     )  # fmt: skip
-    assert cash.book.withdraw("alice", "BTC", D(5), subaccount_id=2002).account_id == 2002
+    assert cash.book.withdraw("alice", "BTC", D(4), subaccount_id=2002).account_id == 2002

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.deribit import matching
+from mockexchange.core.deribit import matching, triggers
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import MAX_BALANCE, BookError
 from mockexchange.core.deribit.instruments import parse_instrument_name
@@ -21,7 +21,7 @@ from mockexchange.core.deribit.order_entry import edit_order, find_order, submit
 from mockexchange.core.deribit.orders import DerivativeOrder
 from mockexchange.core.deribit.records import Trade
 from mockexchange.core.events import Change
-from mockexchange.core.stepping import Footprint
+from mockexchange.core.stepping import Footprint, MustStep
 
 D = Decimal
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -316,11 +316,12 @@ def test_a_crossing_past_deep_resting_orders_runs_long_over_who_it_touches(
     def look(_: Change) -> None:
         lock = venue.book.lock
         clear = [lock.when_clear(Footprint.of((user,)), lambda: None) for user in ("alice", "bob", "dave", "zoe")]
-        seen.append((lock.running_long, *clear, lock.when_clear(Footprint.of((), (LINEAR,)), lambda: None)))
+        markets = [lock.when_clear(Footprint.of((), (name,)), lambda: None) for name in (PERP, LINEAR)]
+        seen.append((lock.running_long, *clear, *markets))
 
     venue.book.bus.subscribe(look, ["derivatives.order"])
     venue.order("bob", "sell", "100", "60000")
-    assert seen == [(False, True, True, True, True, True)]  # nothing to cross
+    assert seen == [(False, True, True, True, True, True, True)]  # nothing to cross
     venue.order("carol", "sell", "100", "60010")
     seen.clear()
     order, trades = venue.order("alice", "buy", "100", "60010")  # reaches one resting order: not long
@@ -329,7 +330,7 @@ def test_a_crossing_past_deep_resting_orders_runs_long_over_who_it_touches(
     seen.clear()
     order, trades = venue.order("alice", "buy", "300", "60010")  # reaches two
     assert [t.amount for t in trades] == [D(100), D(100)] and order.order_state == "open"
-    assert seen == [(True, False, False, False, True, True)] * 3  # two makers and the taker
+    assert seen == [(True, False, False, False, True, False, True)] * 3  # two makers and the taker
     assert not venue.book.lock.running_long
 
 
@@ -342,3 +343,142 @@ def test_an_edit_that_crosses_far_runs_long(venue: Venue, monkeypatch: pytest.Mo
     venue.book.bus.subscribe(lambda _: long_at.append(venue.book.lock.running_long), ["derivatives.order"])
     edited, trades = edit_order(venue.book, bid.order_id, D(300), D(60010))
     assert len(trades) == 2 and long_at == [True, True, True] and edited.filled_amount == 200
+
+
+def test_an_inverse_option_trades_only_once_its_index_is_known() -> None:
+    book = DerivativesBook(clock=ManualClock(START))
+    for user in ("alice", "bob"):
+        book.open_account(user, balances={"BTC": D(10)})
+    submit_order(book, "alice", CALL, "sell", D(1), D("0.01"))
+    with pytest.raises(BookError) as refused:
+        submit_order(book, "bob", CALL, "buy", D(1), D("0.01"))
+    assert (str(refused.value), refused.value.status) == ("an inverse option's USD price needs the index price", 400)
+    book.set_index_price("btc_usd", D(50_000))
+    order, trades = submit_order(book, "bob", CALL, "buy", D(1), D("0.01"))
+    assert order.order_state == "filled" and trades[0].index_price == D(50_000)
+
+
+def test_a_far_crossing_on_an_event_loop_goes_to_a_worker_first(venue: Venue, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Placed inline on an event loop, an order that would cross long is refused there before it changes anything
+    (`MustStep`: the loop runs it again in a worker); a stop order fired inside a command already under way crosses
+    as that command runs."""
+    monkeypatch.setattr(matching, "DEEP", 1)
+    venue.order("bob", "sell", "100", "60000")
+    venue.order("carol", "sell", "100", "60010")
+    venue.order("alice", "buy", "200", "60010", order_type="stop_limit", trigger="index_price",
+                trigger_price=D(55_000))  # fmt: skip
+    before = (venue.asks(), len(venue.published))
+    token = venue.book.lock.admit(lambda: Footprint.of(("zoe",)))
+    assert token is not None
+    try:
+        with pytest.raises(MustStep):
+            venue.order("alice", "buy", "200", "60010", subaccount_id=2002)
+        assert (venue.asks(), len(venue.published)) == before
+        venue.book.set_index_price("btc_usd", D(56_000))
+        ((fired, trades),) = triggers.fire(venue.book)
+    finally:
+        venue.book.lock.discharge(token)
+    assert ended(fired) == ("filled", None, D(200)) and len(trades) == 2
+
+
+def test_how_far_a_crossing_reaches_counts_its_side_and_limit(venue: Venue, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(matching, "DEEP", 1)
+    long_at: list[bool] = []
+    venue.order("bob", "buy", "100", "59000")
+    venue.order("carol", "buy", "100", "58990")
+    venue.order("bob", "sell", "100", "60000")
+    venue.order("carol", "sell", "100", "60010")
+    venue.book.bus.subscribe(lambda _: long_at.append(venue.book.lock.running_long), ["derivatives.order"])
+    venue.order("alice", "buy", "200", "60000", time_in_force="immediate_or_cancel")  # its limit reaches one ask
+    assert long_at == [False, False]
+    long_at.clear()
+    venue.order("alice", "sell", "300", "58990")  # both bids: long
+    assert long_at == [True, True, True]
+
+
+def test_a_post_only_bid_may_move_to_the_first_tick(venue: Venue) -> None:
+    venue.order("bob", "sell", "10", "1")
+    order, _ = venue.order("alice", "buy", "10", "2", post_only=True)
+    assert (order.price, venue.bids()) == (D("0.5"), [(1, 1)])
+
+
+def test_a_subaccount_reduces_its_own_position(venue: Venue) -> None:
+    venue.order("bob", "sell", "100", "60000")
+    venue.order("alice", "buy", "100", "60000", subaccount_id=2002)
+    venue.order("carol", "buy", "300", "59000")
+    order, trades = venue.order("alice", "sell", "300", "59000", subaccount_id=2002, reduce_only=True)
+    assert [t.amount for t in trades] == [D(100)] and venue.size("alice", wallet=2002) == 0
+    assert venue.size("alice") == 0
+
+
+def test_a_reduce_only_remainder_cut_to_what_reduces_shows_no_more(venue: Venue) -> None:
+    venue.order("bob", "sell", "100", "60000")
+    venue.order("alice", "buy", "100", "60000")
+    order, trades = venue.order("alice", "sell", "300", "61000", reduce_only=True, max_show=D(200))
+    assert trades == [] and (order.amount, order.max_show, order.order_state) == (D(100), D(100), "open")
+
+
+def test_the_balance_bound_follows_each_fill_of_the_crossing(venue: Venue) -> None:
+    """Each fill is checked on the position and balance the fills before it leave: a long closed by the first fill
+    realizes its profit once."""
+    venue.order("bob", "sell", "100", "50000")
+    venue.order("alice", "buy", "100", "50000")  # alice long 100 at 50000
+    venue.order("bob", "buy", "100", "60000")
+    venue.order("carol", "buy", "100", "60000")
+    # Closing at 60000 realizes 100 * (1/50000 - 1/60000) = 0.00033333 once; the second fill opens a short.
+    venue.book.wallet("alice").balances["BTC"] = MAX_BALANCE - D("0.0005")
+    order, _ = venue.order("alice", "sell", "200", "60000")
+    assert order.order_state == "filled" and venue.size("alice") == -100
+
+
+def test_a_subaccounts_fills_are_checked_on_its_own_position_and_balance(venue: Venue) -> None:
+    venue.order("bob", "sell", "100", "50000")
+    venue.order("alice", "buy", "100", "50000", subaccount_id=2002)
+    venue.order("bob", "buy", "100", "60000")
+    venue.book.wallet("alice", 2002).balances["BTC"] = MAX_BALANCE - D("0.0002")  # less than the profit closing makes
+    with pytest.raises(BookError) as refused:
+        venue.order("alice", "sell", "100", "60000", subaccount_id=2002)
+    assert str(refused.value) == "this would take a BTC balance past 1000000000000000"
+
+
+def test_a_fill_may_take_a_balance_to_its_bound_and_its_fee_counts(venue: Venue) -> None:
+    venue.order("bob", "buy", "1", "0.01", CALL)
+    venue.book.wallet("alice").balances["BTC"] = MAX_BALANCE - D("0.0097")  # + 0.01 premium - 0.0003 fee: the bound
+    order, _ = venue.order("alice", "sell", "1", "0.01", CALL)
+    assert order.order_state == "filled" and venue.book.wallet("alice").balance("BTC") == MAX_BALANCE
+    venue.order("bob", "sell", "100", "60000")
+    venue.book.wallet("carol").balances["BTC"] = MAX_BALANCE - D("0.0000005")  # its taker fee, 0.00000083, comes off
+    order, _ = venue.order("carol", "buy", "100", "60000")
+    assert order.order_state == "filled"
+
+
+def test_a_limit_order_is_margined_at_its_limit_and_a_subaccount_on_its_own(venue: Venue) -> None:
+    venue.book.open_account("poor", balances={"BTC": D("0.004")})
+    venue.order("bob", "sell", "100", "40000")
+    # 10000 USD at its limit 50000, though it takes at 40000: 0.2 coin at 2.001%, and a fee of 0.00000125.
+    assert funds_refusal(venue, "buy", "10000", "50000") == (
+        "the order needs 0.004003250000000000000000000000 BTC of margin and fees; 0.004 is available",
+        "not_enough_funds",
+    )  # fmt: skip
+    venue.book.add_subaccount("poor", subaccount_id=5002, balances={"BTC": D("0.0001")})
+    venue.book.move_cash("poor", "BTC", D(1))  # the main account is rich, the subaccount not
+    with pytest.raises(BookError) as refused:
+        venue.order("poor", "buy", "10000", "50000", subaccount_id=5002, check_funds=True)
+    assert str(refused.value).endswith("; 0.0001 is available")
+
+
+def test_a_subaccounts_position_lowers_what_its_order_holds(venue: Venue) -> None:
+    venue.book.add_subaccount("carol", subaccount_id=4002, balances={"BTC": D("0.0045")})
+    venue.order("bob", "buy", "10000", "50000")
+    venue.order("carol", "sell", "10000", "50000", subaccount_id=4002)  # short 10000, holding 0.00402 of margin
+    # A buy of as much only reduces it: it holds no margin, its fee is all it needs.
+    venue.order("bob", "sell", "100", "50000")
+    order, _ = venue.order("carol", "buy", "10000", "50000", subaccount_id=4002, check_funds=True)
+    assert order.filled_amount == 100
+
+
+def test_a_market_sell_that_takes_nothing_needs_nothing(venue: Venue) -> None:
+    venue.book.open_account("poor", balances={})
+    order, trades = venue.order("poor", "sell", "100", None, check_funds=True)
+    assert trades == [] and ended(order) == ("cancelled", "market_order_unfilled", D(0))
+    assert venue.published[-1].user_id == "poor"

@@ -429,3 +429,20 @@ def test_reading_many_open_orders_is_long(venue: Venue, monkeypatch: pytest.Monk
             pass
     finally:
         venue.book.lock.discharge(token)
+
+
+def test_reads_of_a_book_with_no_order_yet(venue: Venue) -> None:
+    assert find_order(venue.book, "1") is None and open_orders(venue.book, 2001) == []
+
+
+def test_the_history_since_a_time_holds_orders_closed_after_a_clock_set_back(venue: Venue) -> None:
+    venue.clock.set(LATER)
+    late = venue.place("buy", "10", "40000")
+    cancel_order(venue.book, late.order_id)
+    venue.clock.set(START)  # back: the next order closes earlier than the last
+    early = venue.place("buy", "10", "40000")
+    cancel_order(venue.book, early.order_id)
+    found = order_history(venue.book, 2001, include_unfilled=True, since=LATER)
+    assert [o.order_id for o in found] == [late.order_id]
+    every = order_history(venue.book, 2001, include_unfilled=True)
+    assert [o.order_id for o in every] == [late.order_id, early.order_id]  # by the time of their change

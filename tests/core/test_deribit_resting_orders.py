@@ -286,3 +286,48 @@ def test_a_side_that_only_reduces_holds_nothing(book: DerivativesBook) -> None:
     assert side_margin(book, instrument, D(10_000), lots, "sell") == 0
     assert side_margin(book, instrument, D(10_000), lots, "buy") == D("0.2") * future_rate(D("0.2"))
     assert side_margin(book, instrument, D(-9_000), lots, "buy") == D("0.02") * future_rate(D("0.02"))
+
+
+def test_each_account_keeps_its_own_closed_orders() -> None:
+    small = DerivativesBook(clock=ManualClock(START), history_size=2)
+    for user in ("alice", "bob"):
+        small.open_account(user, balances={"BTC": D(10)})
+    for user in ("bob", "bob", "alice", "alice"):
+        cancel_order(small, place(small, "buy", "10", "40000", user=user))
+    assert [o.order_id for o in kept(small).closed_of(1002)] == ["1", "2"]  # bob's, whatever alice closes
+
+
+def test_a_look_for_due_orders_passes_over_a_price_not_known_yet(book: DerivativesBook) -> None:
+    stop(book, "stop", "buy", "1", trigger="last_price")  # no trade yet: nothing to watch
+    waiting = stop(book, "stop", "buy", "55000")
+    watched = {"index_price": D(60_000), "last_price": None}
+    assert [o.order_id for o in kept(book).due(lambda name, trigger: watched[trigger])] == [waiting]
+
+
+def test_an_expiry_with_no_order_on_the_instrument(book: DerivativesBook) -> None:
+    place(book, "buy", "10", "40000")
+    stop(book, "stop", "buy", "55000")
+    assert kept(book).expire(FUTURE, EXPIRY, book.history_size) == []
+    assert kept(book).open_in([2001]) == 2
+
+
+def test_a_subaccounts_orders_are_margined_against_its_own_position(book: DerivativesBook) -> None:
+    place(book, "sell", "6000", "50000", user="bob")
+    place(book, "buy", "6000", "50000", subaccount_id=2002)  # the subaccount is long 6000, the main account flat
+    place(book, "sell", "10000", "50000", subaccount_id=2002)
+    coins = D("0.4") * D(10_000) / 50_000
+    assert kept(book).margin(book, "alice", 2002) == coins * future_rate(coins)
+
+
+def test_the_books_own_margin_rates_are_used() -> None:
+    rates = d.MarginRates(future_initial=D("0.1"), future_step_per_coin=D(0), option_initial=D("0.3"),
+                          option_initial_floor=D("0.2"))  # fmt: skip
+    book = DerivativesBook(clock=ManualClock(START), rates=rates)
+    book.open_account("alice", balances={"BTC": D(10)})
+    book.set_index_price("btc_usd", D(50_000))
+    place(book, "buy", "10000", "50000")
+    assert kept(book).margin(book, "alice", 1001) == D("0.02")  # 0.2 coin at 10%
+    place(book, "sell", "1", "0.5", CALL)
+    short = d.margins(book.instrument(CALL), D(-1), book.mark_price(CALL), D(50_000), rates)
+    assert kept(book).margin(book, "alice", 1001, CALL) == short.initial_margin
+    assert short != d.margins(book.instrument(CALL), D(-1), book.mark_price(CALL), D(50_000))
