@@ -18,7 +18,7 @@ import httpx
 import plain_http
 import pytest
 import websockets
-from module_mocks import key_pair
+from module_mocks import fresh, key_pair, module_mock
 from serve_process import run_serve, serving
 
 from mockexchange.control import ControlError
@@ -37,15 +37,20 @@ BASIC_READS = 20  # 200 tokens, 10 a request
 DERIBIT_BURST = 100  # 50,000 credits, 500 a request
 
 
+WALL = ManualClock()  # the limiters' clock: it refills only when a test moves it, and only forward
+# One mock on the Basic tier for the module, reset (every bucket full) and back on Basic before each test.
+server = module_mock("server", wall_clock=WALL, rate_limit_tier="basic")
+
+
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock()
+    return WALL
 
 
 @pytest.fixture
-def mock(clock: ManualClock) -> Iterator[MockServer]:
-    with MockServer(wall_clock=clock, rate_limit_tier="basic") as server:
-        yield server
+def mock(server: MockServer) -> MockServer:
+    fresh(server).set_rate_limit_tier("basic")
+    return server
 
 
 @pytest.fixture
