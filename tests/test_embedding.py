@@ -49,13 +49,16 @@ def test_the_plugin_fixtures_work_in_a_users_test_suite(pytester):
 
 
 def test_the_profile_option(pytester):
+    # In this process: the suite above runs in an interpreter of its own, as a user's does; the option is the
+    # plugin's either way.
     pytester.makepyfile(
         """
         def test_profile(mockexchange):
             assert mockexchange.app.settings.profile == "legacy"
         """
     )
-    run_user_suite(pytester, "--mockexchange-profile", "legacy").assert_outcomes(passed=1)
+    result = pytester.runpytest_inprocess("--mockexchange-profile", "legacy", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
 
 
 def test_in_process_servers_take_free_ports_and_stop():
