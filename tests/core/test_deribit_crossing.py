@@ -482,3 +482,29 @@ def test_a_market_sell_that_takes_nothing_needs_nothing(venue: Venue) -> None:
     order, trades = venue.order("poor", "sell", "100", None, check_funds=True)
     assert trades == [] and ended(order) == ("cancelled", "market_order_unfilled", D(0))
     assert venue.published[-1].user_id == "poor"
+
+
+def test_a_fired_order_crossing_far_runs_long_over_who_it_touches(
+    venue: Venue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(matching, "DEEP", 1)
+    venue.book.open_account("erin", balances={"BTC": D(10)})
+    for user, price in (("bob", "60000"), ("carol", "60010"), ("bob", "60020")):
+        venue.order(user, "sell", "100", price)
+    venue.order("alice", "buy", "300", "60000", order_type="stop_limit", trigger="index_price", trigger_price=D(55_000))
+    venue.order("erin", "buy", "200", "60020", order_type="stop_limit", trigger="index_price", trigger_price=D(56_000))
+    seen: list[tuple[bool, bool, bool]] = []
+
+    def look(change: Change) -> None:
+        lock = venue.book.lock
+        seen.append((lock.running_long, *(lock.when_clear(Footprint.of((u,)), lambda: None) for u in ("erin", "zoe"))))
+
+    venue.book.bus.subscribe(look, ["derivatives.order"])
+    venue.book.set_index_price("btc_usd", D(55_000))
+    ((fired, trades),) = triggers.fire(venue.book)  # alice's: its limit reaches one ask, not long
+    assert (fired.order_state, len(trades)) == ("open", 1) and not any(s[0] for s in seen)
+    seen.clear()
+    venue.book.set_index_price("btc_usd", D(56_000))
+    ((fired, trades),) = triggers.fire(venue.book)  # erin's: two asks
+    assert (fired.order_state, len(trades)) == ("filled", 2)
+    assert seen == [(True, False, True)] * 3  # two makers and erin's order: erin's footprint, not zoe's
