@@ -16,7 +16,7 @@ import httpx
 import plain_http
 import pytest
 from module_mocks import key_pair
-from user_suite import run_user_suite
+from user_suite import run_user_suite_here
 
 from mockexchange.control import ControlError
 from mockexchange.control.faults import KALSHI_CHANNELS
@@ -401,6 +401,6 @@ def test_the_pytest_marker_adds_fault_rules(pytester):
             pass
         """
     )
-    result = run_user_suite(pytester)
+    result = run_user_suite_here(pytester)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*give exactly one of status, delay_ms and drop*"])

@@ -12,7 +12,7 @@ import httpx
 import plain_http
 import pytest
 from module_mocks import key_pair
-from user_suite import run_user_suite
+from user_suite import run_user_suite_here
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -403,7 +403,7 @@ def test_opted_out(mockexchange, kalshi_user):
 @pytest.mark.slow
 def test_strict_requests_fails_a_test_whose_client_broke_the_schema(pytester) -> None:
     pytester.makepyfile(USER_TESTS)
-    result = run_user_suite(pytester, "--mockexchange-strict-requests")
+    result = run_user_suite_here(pytester, "--mockexchange-strict-requests")
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(
         [
@@ -425,7 +425,7 @@ def test_opted_in(mockexchange, kalshi_user):
     kalshi_user.client.get("/portfolio/positions", params={"limit": 5000})
 """
     )
-    result = run_user_suite(pytester)
+    result = run_user_suite_here(pytester)
     result.assert_outcomes(passed=4, errors=1)
     result.stdout.fnmatch_lines(
         ["*ERROR at teardown of test_opted_in*", "*parameter.maximum: limit=5000 exceeds maximum 1000 (GetPositions)"]

@@ -13,3 +13,9 @@ OPTIONS = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:sche
 def run_user_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     """`pytest ARGS` over the pytester's folder, in a child interpreter."""
     return pytester.runpytest_subprocess(*args, *OPTIONS)
+
+
+def run_user_suite_here(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """The same in this process: for what the plugin's fixtures and markers do, which a child interpreter checks no
+    better (tests/test_embedding.py and tests/test_xdist.py run users' suites in interpreters of their own)."""
+    return pytester.runpytest_inprocess(*args, *OPTIONS)
