@@ -16,14 +16,13 @@ import base64
 import http.client
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
-
-import httpx
 
 from mockexchange.schema.refinements import GO_SPACE
 from mockexchange.server import MockServer
@@ -39,6 +38,7 @@ KALSHI_INT32_FIELDS = frozenset({"position", "count", "resting_orders_count", "v
 MAX_NUMBER_CHARS = 80  # of any number a read writes (Deribit's greeks near expiry are the longest)
 DERIBIT_CURRENCIES = ("BTC", "ETH", "USDC")
 FIXED_POINT = re.compile(r"-?[0-9]{1,20}\.[0-9]{1,6}")  # Kalshi's dollars and counts: 2, 4 or 6 places
+IDLE_S = 4.0  # a kept connection idle this long is opened anew: the mock closes one idle for 5 s (settings.py)
 
 
 @dataclass
@@ -68,19 +68,22 @@ class Transfer:
 
 
 @dataclass(frozen=True)
-class Read:
+class Answer:
     status_code: int
     text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text)
 
 
 class Probe:
     def __init__(self, mock: MockServer) -> None:
         self.mock = mock
-        self.http = httpx.Client(timeout=30)
-        # The reads' own connection, kept open: a read through httpx cost twice the CPU of one through http.client,
-        # and the probe reads dozens after each call.
+        # One connection, kept open: a request through httpx cost twice the CPU of one through http.client, and the
+        # probe reads dozens after each call.
         where = urlsplit(mock.base_url)
-        self.reads = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port, timeout=30)
+        self.http = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port, timeout=30)
+        self.used = time.monotonic()
         self.kalshi: dict[str, KalshiUser] = {}
         self.deribit: dict[str, DeribitUser] = {}
         self.transfers: dict[str, Transfer] = {}
@@ -93,19 +96,20 @@ class Probe:
 
     def close(self) -> None:
         self.http.close()
-        self.reads.close()
 
-    def get(self, url: str, query: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Read:
-        """A GET of one of the mock's URLs, as httpx would send it (a list in `query` repeats its key)."""
-        target = url.removeprefix(self.mock.base_url) + (f"?{urlencode(query, doseq=True)}" if query else "")
-        try:
-            self.reads.request("GET", target, headers=headers or {})
-            answer = self.reads.getresponse()
-        except (ConnectionError, http.client.RemoteDisconnected):  # the mock closed the kept connection: once again
-            self.reads.close()
-            self.reads.request("GET", target, headers=headers or {})
-            answer = self.reads.getresponse()
-        return Read(answer.status, answer.read().decode())
+    def send(self, method: str, url: str, headers: dict[str, str], body: bytes | None = None) -> Answer:
+        """One request to one of the mock's URLs over the kept connection (opened anew where the mock may have closed
+        it as idle: never sent twice)."""
+        if time.monotonic() - self.used > IDLE_S:
+            self.http.close()
+        self.http.request(method, url.removeprefix(self.mock.base_url), body=body, headers=headers)
+        answer = self.http.getresponse()
+        self.used = time.monotonic()
+        return Answer(answer.status, answer.read().decode())
+
+    def get(self, url: str, query: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Answer:
+        """A GET, its query as httpx writes one (a list repeats its key)."""
+        return self.send("GET", url + (f"?{urlencode(query, doseq=True)}" if query else ""), headers or {})
 
     def reset(self) -> None:
         self.mock.ledger.clock.set(START)  # type: ignore[attr-defined]
@@ -120,13 +124,11 @@ class Probe:
 
     # -- the admin API ----------------------------------------------------------------------------------------------
 
-    def post(self, op: str, body: Any) -> httpx.Response:
+    def post(self, op: str, body: Any) -> Answer:
         """One admin call (JSON written by the standard library, which writes integers of any size), which must answer
         200 or a 4xx JSON `{"error": "..."}`; what it accepted is remembered."""
-        response = self.http.post(
-            f"{self.mock.base_url}/_admin/{op}",
-            content=json.dumps(body),
-            headers={"Content-Type": "application/json"},
+        response = self.send(
+            "POST", f"{self.mock.base_url}/_admin/{op}", {"Content-Type": "application/json"}, json.dumps(body).encode()
         )
         assert response.status_code == 200 or 400 <= response.status_code < 500, (op, body, response.text[:500])
         self._learn_payouts()  # a call finds what is due first, refused or not
