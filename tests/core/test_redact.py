@@ -297,6 +297,7 @@ TEXTS = {
     "authorization pair": ("Authorization=Bearer abcdefgh", f"Authorization=Bearer {R}"),
     "authorization pair, bare": ("Authorization=abcdefgh", f"Authorization={R}"),
     "authorization pair, unknown scheme": ("authorization=Weird", f"authorization={R}"),
+    "authorization pair, punctuated": ("Authorization-=Bearer abcdefgh", f"Authorization-=Bearer {R}"),  # one name
     # A header's line.
     "header lines": (
         "Cookie: a=1\r\nContent-Type: x\r\nX-Api-Token:\tt\r\n",
