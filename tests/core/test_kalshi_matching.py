@@ -336,7 +336,7 @@ def test_an_amend_may_leave_a_negative_available_balance_as_it_was_but_not_take_
 # -- where a cross runs long ----------------------------------------------------------------------------------------
 
 PROBES = {
-    "a": Footprint.of(("a",)), "b": Footprint.of(("b",)), "c": Footprint.of(("c",)), "house": Footprint.of((HOUSE,)),
+    **{user: Footprint.of((user,)) for user in "abcd"}, "house": Footprint.of((HOUSE,)),
     "market": Footprint.of((), (M,)), "elsewhere": Footprint.of(("z",), ("Z",)),
 }  # fmt: skip
 
@@ -378,8 +378,9 @@ def test_a_cross_reaching_more_than_deep_resting_orders_runs_long_over_its_marke
     ask(shallow, "b", 53, 1)
     ask(shallow, "b", 54, 1)
     seen.clear()
-    bid(shallow, "c", 54, 3, time_in_force=IOC)  # reaches 3
-    assert seen and set(seen) == {frozenset({"a", "b", "c", "house", "market"})}  # (a holds a position there)
+    shallow.open_account("d", balance=D(100))
+    bid(shallow, "d", 54, 3, time_in_force=IOC)  # reaches 3; d holds nothing there yet
+    assert seen and set(seen) == {frozenset({"a", "b", "c", "d", "house", "market"})}  # (a and c hold positions)
 
 
 def test_a_cross_counts_a_level_whole_when_self_trade_prevention_cancels_makers(monkeypatch: pytest.MonkeyPatch):
