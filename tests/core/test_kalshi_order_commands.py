@@ -8,6 +8,7 @@ book and its place in the queue, and what the command answers (`Done`)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal as D
 
 import pytest
 from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels
@@ -470,3 +471,27 @@ def test_queue_positions_of_more_than_deep_orders_read_long_and_never_inline_on_
         book.lock.discharge(token)
     assert book.queue_positions("a", lambda o: True, row) == [0, 0, 0]
     assert long_seen == [False, False, True, True, True]
+
+
+@pytest.mark.parametrize("command", ["order", "seeded", "cancel", "cancel all", "decrease", "amend"])
+def test_a_command_sees_the_orders_due_to_expire_before_it_ended_at_their_time(desk: Desk, command: str):
+    book = desk.book
+    due = bid(book, "a", 40, 1, expiration_time=T0 + timedelta(seconds=10))
+    book.clock.advance(seconds=20)  # no one ran what was due
+    order_id = due.order.order_id
+    if command == "order":
+        assert ask(book, "b", 40, 1, time_in_force=IOC).filled == 0
+    elif command == "seeded":
+        book.place_order("b", M, "yes", "sell", D(1), D("0.4000"))  # would cross the expired bid
+    elif command == "cancel all":
+        assert book.cancel_orders("a") == []
+    else:
+        calls = {"cancel": lambda: book.cancel_order(order_id, "a", 0),
+                 "decrease": lambda: book.decrease_order(order_id, "a", 0, reduce_to=0),
+                 "amend": lambda: amend(book, due, 41, 1)}  # fmt: skip
+        with pytest.raises(LedgerError) as refused:
+            calls[command]()
+        assert refused.value.status == 404
+    assert (
+        desk.order(due).updated == T0 + timedelta(seconds=10) and desk.order(due).last_update_reason == "ExpiryCancel"
+    )
