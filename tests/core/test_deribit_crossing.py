@@ -508,3 +508,28 @@ def test_a_fired_order_crossing_far_runs_long_over_who_it_touches(
     ((fired, trades),) = triggers.fire(venue.book)  # erin's: two asks
     assert (fired.order_state, len(trades)) == ("filled", 2)
     assert seen == [(True, False, True)] * 3  # two makers and erin's order: erin's footprint, not zoe's
+
+
+def test_resting_reduce_only_orders_follow_the_position_down(venue: Venue) -> None:
+    """A subaccount long 100 rests a plain bid, then reduce-only asks of 30 and 70 (showing 60): as its own sells
+    shrink the long, the oldest reduce-only ask is held whole and the newest cut, then both end cancelled."""
+    sub = {"subaccount_id": 2002}
+    venue.order("bob", "sell", "100", "60000")
+    venue.order("alice", "buy", "100", "60000", **sub)
+    venue.order("alice", "buy", "10", "55000", **sub)
+    first, _ = venue.order("alice", "sell", "30", "61000", reduce_only=True, **sub)
+    second, _ = venue.order("alice", "sell", "70", "62000", reduce_only=True, max_show=D(60), **sub)
+    venue.order("carol", "buy", "200", "59000")
+    venue.clock.set(LATER)
+    venue.published.clear()
+    venue.order("alice", "sell", "50", "59000", **sub)
+    cut = find_order(venue.book, second.order_id)
+    assert (cut.amount, cut.max_show, cut.updated, cut.order_state) == (D(20), D(20), LATER, "open")
+    assert find_order(venue.book, first.order_id) == first and venue.asks() == [(122000, 3), (124000, 2)]
+    assert [(c.user_id, c.payload.order_id) for c in venue.published][-2:] == [("alice", second.order_id),
+                                                                             ("alice", "7")]  # fmt: skip
+    venue.order("alice", "sell", "50", "59000", **sub)
+    for order in (first, second):
+        gone = find_order(venue.book, order.order_id)
+        assert (gone.order_state, gone.cancel_reason, gone.updated) == ("cancelled", "reduce_only", LATER)
+    assert venue.asks() == [] and venue.published[-2].payload.order_id == second.order_id
