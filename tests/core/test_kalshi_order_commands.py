@@ -495,3 +495,69 @@ def test_a_command_sees_the_orders_due_to_expire_before_it_ended_at_their_time(d
     assert (
         desk.order(due).updated == T0 + timedelta(seconds=10) and desk.order(due).last_update_reason == "ExpiryCancel"
     )
+
+
+# -- what each command answers and publishes ------------------------------------------------------------------------
+
+
+def figures(done) -> tuple:
+    """What a command answered besides the order: (filled, YES value, fees, taken off, when)."""
+    return done.filled, done.yes_value, done.fees, done.reduced, done.when
+
+
+def moved_since(desk: Desk, before: int) -> list[tuple]:
+    """The book changes published since `before` of them: (levels, when, cause's user and subaccount)."""
+    return [
+        (list(m.payload.levels), m.payload.at, m.payload.cause and m.payload.cause[:2]) for m in desk.moves[before:]
+    ]
+
+
+def test_a_cancel_decrease_or_amend_in_place_answers_what_it_took_off_and_when_and_publishes_that(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 5)
+    bid(book, "a", 30, 2)
+    later = T0 + timedelta(seconds=5)
+    book.clock.advance(seconds=5)
+    before = len(desk.moves)
+    assert figures(book.decrease_order(done.order.order_id, "a", 0, reduce_by=1)) == (0, 0, 0, 1, later)
+    assert figures(amend(book, done, 40, 4)) == (0, 0, 0, 99, later)
+    assert book.accounts["a"].updated[0] == later  # the hold moved then
+    assert figures(book.decrease_order(done.order.order_id, "a", 0, reduce_to=400)) == (0, 0, 0, 0, later)
+    assert figures(book.cancel_order(done.order.order_id, "a", 0)) == (0, 0, 0, 400, later)
+    assert moved_since(desk, before) == [
+        ([("bid", 4000, 500, 499)], later, ("a", 0)), ([("bid", 4000, 499, 400)], later, ("a", 0)),
+        ([("bid", 4000, 400, 0)], later, ("a", 0))]  # fmt: skip
+
+
+def test_cancelling_all_a_users_orders_answers_each_and_publishes_one_change_of_the_market(desk: Desk):
+    book = desk.book
+    first, second = bid(book, "a", 40, 5), bid(book, "a", 30, 2)
+    book.clock.advance(seconds=5)
+    before = len(desk.moves)
+    done = book.cancel_orders("a")
+    assert [figures(d) for d in done] == [
+        (0, 0, 0, 500, T0 + timedelta(seconds=5)),
+        (0, 0, 0, 200, T0 + timedelta(seconds=5)),
+    ]
+    assert [desk.last_reason(d) for d in (first, second)] == [("canceled", "Decrease", 0)] * 2
+    assert moved_since(desk, before) == [
+        ([("bid", 4000, 500, 0), ("bid", 3000, 200, 0)], T0 + timedelta(seconds=5), ("a", 0))]  # fmt: skip
+
+
+def test_an_amend_of_the_expiration_time_alone_moves_nothing_in_the_book(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 5)
+    before = len(desk.moves)
+    kept = amend(book, done, 40, 5, expiration_time=T0 + timedelta(hours=1))
+    assert figures(kept)[:4] == (0, 0, 0, 0) and len(desk.moves) == before
+    assert desk.last_reason(done) == ("resting", "Amend", 500)
+
+
+def test_a_decrease_names_only_a_resting_order_of_the_user_and_subaccount_on_its_exchange_index(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 5)
+    order_id = done.order.order_id
+    for args, options in (((order_id, "b", 0), {}), ((order_id, "a", 0), {"exchange_index": 2})):
+        answer = desk.refused(book.decrease_order, *args, reduce_by=100, **options)
+        assert answer == (404, "not_found", f"no resting order {order_id!r}")
+    assert book.decrease_order(order_id, "a", 0, reduce_by=100, exchange_index=0).reduced == 100

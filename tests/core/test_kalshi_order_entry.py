@@ -212,12 +212,17 @@ def test_a_resting_order_publishes_its_place_and_a_partly_filled_one_its_trade(b
 
 
 def test_a_seeded_order_rests_at_its_sides_price_lists_its_market_and_states_no_self_trade_rule(book: Ledger):
-    seeded = book.place_order("a", "KXNEW-26NOV-A", "no", "sell", D(3), D("0.3500"), event_ticker="KXNEW-26NOV")
-    assert book.markets["KXNEW-26NOV-A"].event_ticker == "KXNEW-26NOV"
-    assert (seeded.yes_price, seeded.remaining, seeded.book_side, seeded.held, seeded.seeded) == (
-        6500, 300, "bid", 0, True)  # fmt: skip
+    book.clock.advance(seconds=1)
+    seeded = book.place_order("a", "KXNEW-26NOV-A", "no", "sell", D(3), D("0.3500"), event_ticker="KXOTHER")
+    assert book.markets["KXNEW-26NOV-A"].event_ticker == "KXOTHER"
+    assert (seeded.yes_price, seeded.initial, seeded.remaining, seeded.book_side, seeded.held, seeded.seeded) == (
+        6500, 300, 300, "bid", 0, True)  # fmt: skip
+    later = T0 + timedelta(seconds=1)
+    assert (seeded.exchange_index, seeded.created, seeded.updated) == (0, later, later)
+    another = book.place_order("a", "KXNEW-26NOV-A", "no", "sell", D(1), D("0.3500"))
+    assert seeded.order_id and another.order_id and seeded.order_id != another.order_id
     assert seeded.self_trade_prevention_type is None and seeded.status == "resting"
-    assert book.book_levels("KXNEW-26NOV-A") == ([(6500, 300)], [])
+    assert book.book_levels("KXNEW-26NOV-A") == ([(6500, 400)], [])
     named = book.place_order("b", M, "yes", "buy", D("1.5"), D("0.3000"), order_id="seed-1", subaccount=0)
     assert (named.order_id, named.yes_price, named.remaining, "seed-1" in book.orders) == (
         "seed-1",
@@ -240,6 +245,10 @@ def test_a_seeded_order_is_refused_if_its_id_is_taken_or_it_would_take(book: Led
         "through the API to trade, or seed the trade as fills)"))  # fmt: skip
     assert state(book) == before
     assert book.place_order("b", M, "no", "buy", D(1), D("0.5900")).yes_price == 4100  # just clear of the bid
+    book.pause_market(M)
+    with pytest.raises(LedgerError) as paused:
+        book.place_order("b", M, "yes", "buy", D(1), D("0.3000"))
+    assert (paused.value.status, str(paused.value)) == (409, "market 'KXORD-26NOV-A' is paused")
 
 
 # -- what rests, and what a cross sets off ---------------------------------------------------------------------------
