@@ -36,6 +36,7 @@ def test_reads_name_each_side_best_first():
     assert bids().best(BID) == (30, 23)
     assert book.levels(ASK, 2) == [(50, 3), (51, 5)] and book.levels(ASK, 0) == [] and len(book.levels(ASK)) == 3
     assert bids().levels(BID, 1) == [(30, 23)]
+    assert ids(bids().at(BID, 30)) == ["x", "y", "z", "w"] and ids(bids().at(BID, 29)) == ["v"]
     assert ids(book.at(ASK, 50)) == ["x", "y", "z"] and ids(book.at(ASK, 53)) == [] and ids(book.at(BID, 50)) == []
     assert book.size_at(ASK, 52) == 4 and book.size_at(ASK, 49) == 0 and book.size_at(BID, 52) == 0
     assert len(book) == 6 and "w" in book and "q" not in book and book.get("q") is None
@@ -58,6 +59,7 @@ def test_an_order_crosses_when_it_reaches_the_best_price_of_the_other_side(side,
         (2, None, None, 10, 2),  # two of the three at 50, each taking at least one unit
         (2, None, "cancel_maker", 10, 3),  # a cancel takes no unit: every order of a level it reaches counts
         (3, None, "cancel_maker", 10, 3),  # 50's three used up the size: 51 is not reached
+        (4, None, None, 10, 4),  # 50's three and one of 51's
         (10, 51, None, 10, 4),  # 50's three and 51's one, not past the limit
         (10, None, None, 10, 6),
         (1000, None, None, 2, 3),  # counted level by level, up to `most` + 1 at least
@@ -79,6 +81,11 @@ def test_reach_of_an_ask_walks_the_bids_down_to_its_limit():
 )
 def test_reached_names_the_orders_an_order_would_meet_in_order(size, limit, reached):
     assert "".join(ids(asks().reached(BID, size, limit))) == reached
+
+
+def test_reached_of_an_ask_walks_the_bids_down_to_its_limit():
+    assert "".join(ids(bids().reached(ASK, 100, 30))) == "xyzw"
+    assert "".join(ids(bids().reached(ASK, 100, 29))) == "xyzwv"
 
 
 def test_queues_ahead_walks_each_level_once_and_only_as_far_as_the_last_order_asked():

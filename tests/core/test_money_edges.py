@@ -57,7 +57,8 @@ def not_a_number(what: str, quoted: str, words: str, said: str = "") -> str:
     [
         ("+-", True, True, ANY_DIGITS, ["+.5", "-5.", " 5 ", "5"], ["+-5", "."]),
         ("-", False, False, WIRE_DIGITS, ["-1.50", "10"], ["+5", " 5", ".5", "5."]),
-        ("", False, False, f"{ANY_DIGITS} between digits, no sign, no blanks", ["5", "0.5"], ["-5", "+5", ".5"]),
+        ("", False, False, f"{ANY_DIGITS} between digits, no sign, no blanks", ["5", "0.5"], ["-5", "+5", ".5", "[5"]),
+        ("-+", True, True, f'{ANY_DIGITS}, no sign but "-" but "+"', ["-5", "+5"], ["5-"]),
         ("+", True, True, f'{ANY_DIGITS}, no sign but "+"', ["+.5", " 5."], ["-5"]),
         ("+", False, True, f'{ANY_DIGITS}, no sign but "+", no blanks', ["+5", ".5"], [" 5", "-5"]),
     ],
