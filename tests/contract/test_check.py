@@ -72,11 +72,12 @@ def test_the_mock_passes_every_check_sending_only_gets(mock: MockServer, pem: Pa
     subtraders = [f"--subtrader-id={s}" for s in SUBTRADERS]
     methods = mock.app.asgi.methods
     methods.clear()
-    # The one run of the command as a user starts it, every phase on every read. That the mock conforms is
-    # contracts/kalshi's to check (30 examples each): here 3 examples of each read are enough to prove the command
-    # passes it, and the coverage phase's own cases (what most of the run costs) do not depend on the number.
+    # The one run of the command as a user starts it, every phase on every read (the coverage phase is where other
+    # methods would be sent). That the mock conforms is contracts/kalshi's to check (30 examples each): here one
+    # example per read and generation mode proves the command passes it, and the coverage phase's own cases (what
+    # most of the run costs) do not depend on the number.
     result = kit_commands.contract_check(
-        mock.kalshi_url, KEY_ID, pem, "--seed", SEED, "--max-examples", "3", "--junit-xml", str(junit), *subtraders
+        mock.kalshi_url, KEY_ID, pem, "--seed", SEED, "--max-examples", "1", "--junit-xml", str(junit), *subtraders
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     # Without --probe-methods or a write named, a run sends nothing but GETs (it may be pointed at a real account).
