@@ -344,28 +344,42 @@ def test_an_amended_expiration_time_is_the_one_that_counts(desk: Desk):
 
 def test_expiries_of_orders_ended_since_are_let_go_as_they_pile_up(desk: Desk):
     book = desk.book
+    bid(book, "b", 30, 1)  # rests throughout, without an expiration_time
     kept = []
     for _ in range(70):
         done = bid(book, "a", 40, 1, expiration_time=T0 + timedelta(days=1))
         book.cancel_order(done.order.order_id, "a", 0)
         kept.append(len(book.expiries[M]))
-    # Past twice what rests (the one order placed) and 64 more, only those of resting orders stay.
-    assert (max(kept), kept[-1]) == (66, 70 - 66)
+    # Past twice what rests (b's order and the one placed) and 64 more, only those of resting orders stay.
+    assert (max(kept), kept[-1]) == (68, 70 - 68)
     last = bid(book, "a", 40, 1, expiration_time=T0 + timedelta(days=1))
     book.clock.advance(seconds=86_400)
     book.run_due()
     assert desk.order(last).last_update_reason == "ExpiryCancel" and M not in book.expiries
 
 
+def test_an_expiry_publishes_its_book_change_at_its_time_and_one_amended_since_holds_up_no_other(desk: Desk):
+    book = desk.book
+    moved = bid(book, "a", 40, 1, expiration_time=T0 + timedelta(seconds=10))
+    amend(book, moved, 40, 1, expiration_time=T0 + timedelta(seconds=30))  # its first expiry stays behind
+    due = bid(book, "b", 39, 2, expiration_time=T0 + timedelta(seconds=15))
+    before = len(desk.moves)
+    book.clock.advance(seconds=20)
+    book.run_due()
+    assert desk.last_reason(due) == ("canceled", "ExpiryCancel", 0) and moved.order.order_id in book.orders
+    assert moved_since(desk, before) == [([("bid", 3900, 200, 0)], T0 + timedelta(seconds=15), None)]
+
+
 def test_a_pause_ends_the_orders_that_asked_in_every_market_it_pauses_in_one_action_each(desk: Desk):
     book = desk.book
-    asked = bid(book, "a", 40, 1, cancel_order_on_pause=True)
-    asked_n = book.submit_order("b", N, "yes", "sell", 100, 6000, cancel_order_on_pause=True)
-    kept = bid(book, "c", 39, 1)
+    book.list_market("KXORD-26NOV-C")  # no book
+    kept = bid(book, "c", 39, 1)  # M: none asked
+    asked = book.submit_order("a", N, "yes", "buy", 100, 4000, cancel_order_on_pause=True)
+    asked_too = book.submit_order("b", N, "yes", "sell", 100, 6000, cancel_order_on_pause=True)
     moved = len(desk.moves)
     book.set_exchange_status(trading_active=False)
-    assert desk.last_reason(asked) == desk.last_reason(asked_n) == ("canceled", "HaltCancel", 0)
-    assert set(book.orders) == {kept.order.order_id} and len(desk.moves) == moved + 2
+    assert desk.last_reason(asked) == desk.last_reason(asked_too) == ("canceled", "HaltCancel", 0)
+    assert set(book.orders) == {kept.order.order_id} and len(desk.moves) == moved + 1
     assert [cash(book, u) for u in "ab"] == [FUNDS, FUNDS]
 
 
@@ -387,6 +401,7 @@ def test_every_order_ends_with_its_market_and_the_house_levels_go(desk: Desk, en
         book.resume_market(M)
     assert desk.last_reason(mine) == ("canceled", reason, 0) and desk.resting("a") == 0
     assert levels(book) == ([], []) and book.markets[M].house is None and cash(book, "a") == FUNDS
+    assert sorted(desk.moves[-1].payload.levels) == [("bid", 3000, 100, 0), ("bid", 4000, 200, 0)]
 
 
 def test_an_account_keeps_its_latest_ended_orders_and_forgets_the_oldest_and_its_client_order_id():
@@ -403,6 +418,7 @@ def test_an_account_keeps_its_latest_ended_orders_and_forgets_the_oldest_and_its
     assert ("a", "first") not in book.client_orders and ("a", "second") in book.client_orders
     assert first.order.order_id not in book.order_groups[group.group_id].orders
     assert bid(book, "a", 40, 1, client_order_id="first").order.client_order_id == "first"  # free again
+    assert {o.order_id for o in book.order_index.records("a")} == set(book.all_orders)
 
 
 @pytest.mark.parametrize("command", ["order", "cancel", "decrease", "amend", "expire"])
