@@ -13,6 +13,7 @@ from decimal import Decimal as D
 import pytest
 from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels
 
+from mockexchange.core.kalshi import ledger as ledger_module
 from mockexchange.core.kalshi import trading
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
@@ -577,3 +578,70 @@ def test_a_decrease_names_only_a_resting_order_of_the_user_and_subaccount_on_its
         answer = desk.refused(book.decrease_order, *args, reduce_by=100, **options)
         assert answer == (404, "not_found", f"no resting order {order_id!r}")
     assert book.decrease_order(order_id, "a", 0, reduce_by=100, exchange_index=0).reduced == 100
+
+
+def test_an_amend_anew_keeps_what_it_does_not_change_and_rests_as_its_owners_order(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 2, client_order_id="mine", expiration_time=T0 + timedelta(seconds=30))
+    book.clock.advance(seconds=5)
+    moved = amend(book, done, 42, 2)
+    assert figures(moved) == (0, 0, 0, 0, T0 + timedelta(seconds=5)) and book.accounts["a"].updated[0] == moved.when
+    order = desk.order(done)
+    assert (order.client_order_id, book.client_orders[("a", "mine")]) == ("mine", order.order_id)
+    stopped = ask(book, "a", 42, 1, time_in_force=IOC)  # its own order: self-trade prevention stops it
+    assert (stopped.filled, stopped.order.last_update_reason) == (0, "SelfTradeCancel")
+    book.clock.advance(seconds=25)
+    book.run_due()
+    assert desk.last_reason(done) == ("canceled", "ExpiryCancel", 0)
+    assert book.accounts["a"].updated[0] == T0 + timedelta(seconds=30)
+
+
+def test_an_amend_that_fills_whole_counts_its_new_total(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 5)
+    ask(book, "b", 45, 5)
+    book.clock.advance(seconds=1)
+    filled = amend(book, done, 45, 5)
+    assert (desk.order(done).initial, filled.when) == (500, T0 + timedelta(seconds=1))
+
+
+def test_an_account_rests_at_most_its_bound_of_contracts_in_all_an_amend_counting_its_own_once(
+    monkeypatch: pytest.MonkeyPatch, desk: Desk
+):
+    monkeypatch.setattr(ledger_module, "MAX_ACCOUNT_CONTRACTS", D(10))
+    book = desk.book
+    done = bid(book, "a", 40, 6)
+    book.submit_order("a", N, "yes", "buy", 400, 4000)
+    assert amend(book, done, 41, 6).order.yes_price == 4100
+    with pytest.raises(LedgerError) as refused:
+        amend(book, done, 42, 7)
+    words = str(refused.value)
+    assert words.startswith("count 7") and "would take this account's contracts resting to 11" in words
+    assert words.endswith("an account may reach 10 (reset to start again)")
+    assert book.accounts["a"].resting == 10
+
+
+def test_a_reduce_only_order_reduces_only_a_position_held_on_the_side_it_sells(desk: Desk):
+    book = desk.book
+    book.set_levels(M, [(4000, 1_000)], [(4000, 1_000)])  # the house bids YES 0.40 and asks it at 0.60
+    nothing = ask(book, "a", 40, 1, time_in_force=IOC, reduce_only=True)  # a holds nothing there
+    assert (nothing.order.initial, nothing.filled) == (0, 0)
+    bid(book, "b", 60, 1, time_in_force=IOC)
+    short = ask(book, "c", 40, 2, time_in_force=IOC)  # c holds 2 NO
+    assert short.filled == 200
+    wrong_side = ask(book, "c", 40, 1, time_in_force=IOC, reduce_only=True)  # selling YES adds to its NO
+    assert (wrong_side.order.initial, wrong_side.filled) == (0, 0)
+    closing = bid(book, "c", 60, 5, time_in_force=IOC, reduce_only=True)
+    assert (closing.order.initial, closing.filled) == (200, 200)
+
+
+def test_reads_and_commands_naming_an_order_or_market_by_something_else_than_text_find_none(desk: Desk):
+    book = desk.book
+    done = bid(book, "a", 40, 1)
+    assert desk.refused(book.cancel_order, ["x"], "a", 0) == (404, "not_found", "no resting order ['x']")
+    with pytest.raises(LedgerError) as elsewhere:
+        book.submit_order("a", ["x"], "yes", "buy", 100, 4000)
+    assert str(elsewhere.value) == "no market ['x']"
+    with pytest.raises(LedgerError) as others:
+        book.queue_position(done.order.order_id, "b", 0)
+    assert others.value.status == 404
