@@ -532,4 +532,6 @@ def test_resting_reduce_only_orders_follow_the_position_down(venue: Venue) -> No
     for order in (first, second):
         gone = find_order(venue.book, order.order_id)
         assert (gone.order_state, gone.cancel_reason, gone.updated) == ("cancelled", "reduce_only", LATER)
-    assert venue.asks() == [] and venue.published[-2].payload.order_id == second.order_id
+    assert venue.asks() == [] and [(c.user_id, c.payload.order_id) for c in venue.published[-3:-1]] == [
+        ("alice", first.order_id), ("alice", second.order_id)
+    ]  # fmt: skip
