@@ -425,9 +425,9 @@ def test_an_account_keeps_its_latest_ended_orders_and_forgets_the_oldest_and_its
 @pytest.mark.parametrize("command", ["order", "cancel", "decrease", "amend", "expire"])
 def test_the_first_change_of_a_new_day_keeps_the_days_before_figures(desk: Desk, command: str):
     book = desk.book
-    expiry = T0 + timedelta(hours=10) if command == "expire" else None
+    expiry = T0 + timedelta(hours=9) if command == "expire" else None
     done = bid(book, "a", 40, 2, expiration_time=expiry)
-    book.clock.advance(seconds=11 * 3600)  # into the next UTC day
+    book.clock.advance(seconds=9 * 3600)  # the next UTC day's first instant
     if command == "order":
         bid(book, "b", 41, 1)
     elif command == "cancel":
@@ -612,6 +612,9 @@ def test_an_account_rests_at_most_its_bound_of_contracts_in_all_an_amend_countin
     book = desk.book
     done = bid(book, "a", 40, 6)
     book.submit_order("a", N, "yes", "buy", 400, 4000)
+    with pytest.raises(LedgerError) as placing:
+        bid(book, "a", 30, 1)
+    assert "would take this account's contracts resting to 11" in str(placing.value)
     assert amend(book, done, 41, 6).order.yes_price == 4100
     with pytest.raises(LedgerError) as refused:
         amend(book, done, 42, 7)
@@ -625,7 +628,7 @@ def test_a_reduce_only_order_reduces_only_a_position_held_on_the_side_it_sells(d
     book = desk.book
     book.set_levels(M, [(4000, 1_000)], [(4000, 1_000)])  # the house bids YES 0.40 and asks it at 0.60
     nothing = ask(book, "a", 40, 1, time_in_force=IOC, reduce_only=True)  # a holds nothing there
-    assert (nothing.order.initial, nothing.filled) == (0, 0)
+    assert (nothing.order.initial, figures(nothing)) == (0, (0, 0, 0, 0, T0))
     bid(book, "b", 60, 1, time_in_force=IOC)
     short = ask(book, "c", 40, 2, time_in_force=IOC)  # c holds 2 NO
     assert short.filled == 200

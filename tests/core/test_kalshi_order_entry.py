@@ -74,6 +74,7 @@ TOO_MUCH = ("insufficient balance: the order needs 500000000000000 micro-dollars
         ({"yes_price": 10_000}, (400, "invalid_price", BAD_PRICE)),
         ({"yes_price": 5000.0}, (400, "invalid_price", BAD_PRICE)),
         ({"yes_price": 4550}, (400, "invalid_price", "price 0.4550 is not a level of 'KXORD-26NOV-A' (linear_cent)")),
+        ({"yes_price": 1}, (400, "invalid_price", "price 0.0001 is not a level of 'KXORD-26NOV-A' (linear_cent)")),
         ({"subaccount": 64}, (400, None, "subaccount must be an integer from 0 to 63")),
         ({"subaccount": 1}, (400, "bad_request", "subaccount 1 is not a subaccount of 'a' (create it first)")),
         ({"buy_max_cost": -1, "time_in_force": IOC}, (400, "invalid_order", BAD_CAP)),
@@ -199,8 +200,13 @@ def test_a_reduce_only_order_cut_to_the_position_held_ends_for_that(book: Ledger
 def test_a_resting_order_publishes_its_place_and_a_partly_filled_one_its_trade(book: Ledger):
     seen: list = []
     book.bus.subscribe(seen.append, [ORDER], wants=lambda: True)
+    book.clock.advance(seconds=1)
     placed = bid(book, "a", 30, 1)
+    assert (placed.filled, placed.yes_value, placed.fees, placed.reduced, placed.when) == (
+        0, 0, 0, 0, T0 + timedelta(seconds=1))  # fmt: skip
+    assert book.accounts["a"].updated[0] == T0 + timedelta(seconds=1)  # its hold moved then
     crossed = bid(book, "a", 60, 7)  # 5 filled, 2 rest
+    assert {c.kind for c in seen} == {ORDER}
     assert [(c.payload.order_id, c.payload.last_update_reason) for c in seen] == [
         (placed.order.order_id, None), (crossed.order.order_id, "Trade")]  # fmt: skip
     order = book.orders[crossed.order.order_id]
