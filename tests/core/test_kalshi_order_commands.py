@@ -648,3 +648,14 @@ def test_reads_and_commands_naming_an_order_or_market_by_something_else_than_tex
     with pytest.raises(LedgerError) as others:
         book.queue_position(done.order.order_id, "b", 0)
     assert others.value.status == 404
+
+
+def test_a_lagged_read_of_an_account_shows_its_cash_before_an_order_moved_it_into_a_hold(desk: Desk):
+    book = desk.book
+    book.set_lag(timedelta(seconds=10))
+    book.clock.advance(seconds=1)
+    done = bid(book, "a", 40, 5)
+    book.clock.advance(seconds=1)
+    book.cancel_order(done.order.order_id, "a", 0)
+    then = [book.account_as_of("a", T0 + timedelta(milliseconds=ms)).cash[(0, 0)] for ms in (500, 1500, 2500)]
+    assert then == [FUNDS, FUNDS - 500 * 4000, FUNDS]
