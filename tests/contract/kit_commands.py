@@ -1,5 +1,7 @@
 """The kit's check commands as a user runs them (`python -m mockexchange.cli contract check ...`, `check-deribit`), in a
-child process, and the reading of `check-deribit`'s report: shared by the tests that run them."""
+child process, or in the test's own (`check_here`, `check_deribit_here`, `run_here`: the commands' own code path,
+`mockexchange.cli.main`, without an interpreter's start and imports each), and the reading of `check-deribit`'s
+report: shared by the tests that run them."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ def contract_check(base_url: str, key_id: str, pem: Path, *extra: str) -> subpro
 
 
 class Checked(NamedTuple):
-    """What `contract check` did: its exit status, what it printed and how long it took."""
+    """What a command run in this process did: its exit status, what it printed and how long it took."""
 
     returncode: int
     stdout: str
