@@ -175,6 +175,7 @@ def test_a_decrease_to_what_rests_changes_nothing_and_one_to_nothing_cancels(des
     book.clock.advance(seconds=1)
     same = book.decrease_order(done.order.order_id, "a", 0, reduce_to=500)
     assert same.reduced == 0 and desk.state() == before and desk.order(done).updated == T0
+    assert (same.order.order_id, same.order.remaining) == (done.order.order_id, 500)
     gone = book.decrease_order(done.order.order_id, "a", 0, reduce_by=900)  # more than rests: to nothing
     assert (gone.reduced, gone.order.status, desk.last_reason(done)) == (500, "canceled", ("canceled", "Decrease", 0))
     other = bid(book, "a", 40, 2)
@@ -659,3 +660,14 @@ def test_a_lagged_read_of_an_account_shows_its_cash_before_an_order_moved_it_int
     book.cancel_order(done.order.order_id, "a", 0)
     then = [book.account_as_of("a", T0 + timedelta(milliseconds=ms)).cash[(0, 0)] for ms in (500, 1500, 2500)]
     assert then == [FUNDS, FUNDS - 500 * 4000, FUNDS]
+
+
+def test_an_expiry_amended_since_holds_up_no_other_due_at_the_same_time(desk: Desk):
+    book = desk.book
+    pair = [bid(book, "a", cents, 1, expiration_time=T0 + timedelta(seconds=10)) for cents in (40, 41)]
+    first, second = sorted(pair, key=lambda done: done.order.order_id)  # the one whose expiry comes out first
+    book.amend_order(first.order.order_id, "a", 0, M, "yes", "buy", first.order.yes_price, 100,
+                     expiration_time=T0 + timedelta(seconds=30))  # fmt: skip
+    book.clock.advance(seconds=10)
+    book.run_due()
+    assert desk.last_reason(second) == ("canceled", "ExpiryCancel", 0) and first.order.order_id in book.orders

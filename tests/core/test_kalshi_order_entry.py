@@ -344,6 +344,10 @@ def test_an_fcm_subtraders_order_is_refused_in_a_blocked_category_and_past_its_d
     assert str(uncapped.value) == "'fcm_s1' has no event-contract daily cap"
     resting = 100 * 5000 + book.fee_schedule.fee_units(100, 5000, True)
     sell = 100 * 4000 + book.fee_schedule.fee_units(100, 6000, True)  # NO bought at 0.40
+    book.fcm.set_cap("fcm", sub, resting + sell - 1)
+    with pytest.raises(LedgerError) as short:
+        order(60, 100, "sell", fcm_bound=True)  # its value and its taker fee: a micro-dollar past the cap
+    assert str(short.value) == "the order would pass the daily cap"
     book.fcm.set_cap("fcm", sub, resting + sell)
     assert order(60, 100, "sell", fcm_bound=True).order.status == "resting"  # the cap to the micro-dollar
     with pytest.raises(LedgerError) as capped:
