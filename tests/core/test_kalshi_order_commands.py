@@ -671,3 +671,28 @@ def test_an_expiry_amended_since_holds_up_no_other_due_at_the_same_time(desk: De
     book.clock.advance(seconds=10)
     book.run_due()
     assert desk.last_reason(second) == ("canceled", "ExpiryCancel", 0) and first.order.order_id in book.orders
+
+
+def test_a_lagged_read_of_a_position_shows_its_resting_contracts_as_each_command_left_them(desk: Desk):
+    book = desk.book
+    book.set_lag(timedelta(seconds=60))
+    ask(book, "b", 50, 1)
+    book.clock.advance(seconds=1)
+    bid(book, "a", 50, 1)  # a's row opens with a fill at 1 s
+    steps = []
+    for command in (lambda: bid(book, "a", 40, 5), lambda: book.decrease_order(steps[0].order.order_id, "a", 0,
+                    reduce_to=200), lambda: book.cancel_order(steps[0].order.order_id, "a", 0)):  # fmt: skip
+        book.clock.advance(seconds=1)
+        steps.append(command())
+    ask(book, "b", 39, 3)
+    book.clock.advance(seconds=1)
+    crossed = bid(book, "a", 40, 5)  # 5 s: 3 taken, 2 rest
+    book.clock.advance(seconds=1)
+    amend(book, crossed, 41, 5)  # 6 s: anew at 0.41
+    ask(book, "c", 41, 1, time_in_force=IOC)  # 6 s: 1 filled as maker
+
+    def resting_then(seconds: float) -> int:
+        rows, _ = book.positions.page("a", 0, "all", 10, ticker=M, as_of=T0 + timedelta(seconds=seconds))
+        return rows[0].resting_orders_count
+
+    assert [resting_then(s) for s in (1.5, 2.5, 3.5, 4.5, 5.5, 6.5)] == [0, 5, 2, 0, 2, 1]
