@@ -14,7 +14,7 @@ import pytest
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import matching, triggers
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import MAX_BALANCE, BookError
+from mockexchange.core.deribit.bounds import MAX_BALANCE, MAX_TRADED, BookError
 from mockexchange.core.deribit.instruments import parse_instrument_name
 from mockexchange.core.deribit.matching import amount_units, at_tick, fee, price_ticks
 from mockexchange.core.deribit.order_entry import edit_order, find_order, submit_order
@@ -535,3 +535,47 @@ def test_resting_reduce_only_orders_follow_the_position_down(venue: Venue) -> No
     assert venue.asks() == [] and [(c.user_id, c.payload.order_id) for c in venue.published[-3:-1]] == [
         ("alice", first.order_id), ("alice", second.order_id)
     ]  # fmt: skip
+
+
+def test_a_linear_options_fills_pay_on_the_underlying_at_the_index(venue: Venue) -> None:
+    venue.book.set_index_price("btc_usdc", D(50_000))
+    venue.order("bob", "sell", "0.1", "1000", LINEAR_CALL)
+    _, trades = venue.order("alice", "buy", "0.1", "1000", LINEAR_CALL)
+    maker = next(t for t in venue.book.trades if t.liquidity == "M")
+    assert trades[0].fee == maker.fee == D("1.5")  # 0.0003 * 0.1 * 50000 USDC, each side
+
+
+def test_the_taker_fee_counts_against_a_negative_balance_bound(venue: Venue) -> None:
+    venue.order("bob", "sell", "100", "60000")
+    venue.book.wallet("carol").balances["BTC"] = -MAX_BALANCE + D("0.0000005")  # its fee, 0.00000083, is more
+    with pytest.raises(BookError) as refused:
+        venue.order("carol", "buy", "100", "60000")
+    assert str(refused.value) == "this would take a BTC balance past 1000000000000000"
+
+
+def test_each_fill_carries_its_orders_type(venue: Venue) -> None:
+    venue.order("bob", "sell", "100", "60000", order_type="stop_limit", trigger="index_price", trigger_price=D(55_000))
+    triggers.fire(venue.book)  # a stop sell: the index, 50000, is at or below it; it rests as the stop_limit it is
+    _, trades = venue.order("alice", "buy", "100", None)
+    maker = next(t for t in venue.book.trades if t.liquidity == "M")
+    assert (trades[0].order_type, maker.order_type) == ("market", "stop_limit")
+
+
+def test_a_fill_was_counted_against_the_traded_bound_when_its_order_was_placed(venue: Venue) -> None:
+    """What a wallet may still trade counts its open orders' remaining amounts when they are placed (or edited): their
+    fills are not counted again."""
+    venue.book.traded[3001] = MAX_TRADED - 150
+    venue.order("bob", "sell", "100", "60000")  # MAX_TRADED - 50 with what it may trade
+    order, _ = venue.order("alice", "buy", "100", "60000")
+    assert order.order_state == "filled" and venue.book.traded[3001] == MAX_TRADED - 50
+    venue.order("carol", "sell", "100", "61000")
+    venue.book.traded[2001] = MAX_TRADED - 150
+    bid, _ = venue.order("alice", "buy", "100", "59000")
+    edited, trades = edit_order(venue.book, bid.order_id, D(100), D(61000))  # its own 100 freed, 100 asked again
+    assert edited.order_state == "filled" and venue.book.traded[2001] == MAX_TRADED - 50
+
+
+def test_a_makers_fill_lands_in_its_own_wallet(venue: Venue) -> None:
+    venue.order("alice", "sell", "100", "60000", subaccount_id=2002)
+    venue.order("bob", "buy", "100", "60000")
+    assert (venue.size("alice", wallet=2002), venue.size("alice")) == (-100, 0)
