@@ -12,6 +12,7 @@ import pytest
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import derivatives as d
+from mockexchange.core.deribit import triggers
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.order_entry import cancel_order, edit_order, submit_order
 from mockexchange.core.deribit.orders import (
@@ -331,3 +332,13 @@ def test_the_books_own_margin_rates_are_used() -> None:
     short = d.margins(book.instrument(CALL), D(-1), book.mark_price(CALL), D(50_000), rates)
     assert kept(book).margin(book, "alice", 1001, CALL) == short.initial_margin
     assert short != d.margins(book.instrument(CALL), D(-1), book.mark_price(CALL), D(50_000))
+
+
+def test_a_fired_reduce_only_stop_rests_and_waits_no_more(book: DerivativesBook) -> None:
+    place(book, "sell", "100", "50000", user="bob")
+    place(book, "buy", "100", "50000")  # alice long 100
+    order_id = place(book, "sell", "100", "61000", order_type="stop_limit", trigger="index_price",
+                     trigger_price=D(55_000), reduce_only=True)  # fmt: skip
+    ((fired, _),) = triggers.fire(book)  # a stop sell: the index, 50000, is at or below it
+    assert (fired.order_id, fired.order_state, fired.triggered) == (order_id, "open", True)
+    assert kept(book).waiting == {} and kept(book).due(lambda name, trigger: D(50_000)) == []
