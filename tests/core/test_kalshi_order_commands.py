@@ -688,11 +688,11 @@ def test_a_lagged_read_of_a_position_shows_its_resting_contracts_as_each_command
     book.clock.advance(seconds=1)
     crossed = bid(book, "a", 40, 5)  # 5 s: 3 taken, 2 rest
     book.clock.advance(seconds=1)
-    amend(book, crossed, 41, 5)  # 6 s: anew at 0.41
+    amend(book, crossed, 41, 6)  # 6 s: anew at 0.41, 3 to rest
     ask(book, "c", 41, 1, time_in_force=IOC)  # 6 s: 1 filled as maker
 
     def resting_then(seconds: float) -> int:
         rows, _ = book.positions.page("a", 0, "all", 10, ticker=M, as_of=T0 + timedelta(seconds=seconds))
         return rows[0].resting_orders_count
 
-    assert [resting_then(s) for s in (1.5, 2.5, 3.5, 4.5, 5.5, 6.5)] == [0, 5, 2, 0, 2, 1]
+    assert [resting_then(s) for s in (1.5, 2.5, 3.5, 4.5, 5.5, 6.5)] == [0, 5, 2, 0, 2, 2]
