@@ -175,16 +175,21 @@ DRAWN_IDS = {"complete_intra_exchange_transfer", "delete_key"}
 @pytest.fixture
 def control() -> Control:
     control = Control(Ledger(clock=ManualClock(START)), KeyRegistry())
+    seed_users(control)
+    control.add_fault(path="/trade-api/v2/portfolio/fills", status=503)  # rule 1, for remove_fault
+    control.create_subaccount("k1")  # subaccount 1, for subaccount_transfer
+    control.create_order_group("k1", contracts_limit=5, order_group_id="g1")
+    return control
+
+
+def seed_users(control: Control) -> None:
+    """k1 with resting order o1, d1 with subaccount 79 and order do1, and what seed_deribit adds."""
     control.create_account("k1", balance_cents=1_000_000, fcm_member=True)
     control.create_order("k1", "EV-A", "no", "buy", "1", "0.4", order_id="o1")
     control.create_deribit_account("d1", balances={"BTC": "10"})
     control.create_deribit_subaccount("d1", subaccount_id=79)
     control.deribit_order("d1", "BTC-PERPETUAL", "buy", "10", "50000", order_id="do1")
     seed_deribit(control)
-    control.add_fault(path="/trade-api/v2/portfolio/fills", status=503)  # rule 1, for remove_fault
-    control.create_subaccount("k1")  # subaccount 1, for subaccount_transfer
-    control.create_order_group("k1", contracts_limit=5, order_group_id="g1")
-    return control
 
 
 def seed_deribit(control: Control) -> None:
@@ -278,9 +283,4 @@ def fresh(control: Control) -> None:
     d1's withdrawal 1."""
     control.reset()
     control.ledger.clock.set(START)  # type: ignore[attr-defined]
-    control.create_account("k1", balance_cents=1_000_000, fcm_member=True)
-    control.create_order("k1", "EV-A", "no", "buy", "1", "0.4", order_id="o1")
-    control.create_deribit_account("d1", balances={"BTC": "10"})
-    control.create_deribit_subaccount("d1", subaccount_id=79)
-    control.deribit_order("d1", "BTC-PERPETUAL", "buy", "10", "50000", order_id="do1")
-    seed_deribit(control)
+    seed_users(control)
