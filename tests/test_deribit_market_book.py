@@ -30,10 +30,10 @@ class Books(RuleBasedStateMachine):
         super().__init__()
         self.book = DerivativesBook(clock=ManualClock())
         for user in USERS:
-            self.book.open_account(user, balances={"BTC": Decimal(10)})
+            self.book.accounts.open_account(user, balances={"BTC": Decimal(10)})
         self.market = MarketBooks(self.book)
         self.moves: list[BookMoved] = []
-        self.book.bus.subscribe(self._record, (CHANGE,))
+        self.book.state.bus.subscribe(self._record, (CHANGE,))
 
     def _record(self, change) -> None:
         moved = self.market.moved_by(change)
@@ -49,23 +49,23 @@ class Books(RuleBasedStateMachine):
         with suppress(BookError):  # refused: nothing changed
             submit_order(self.book, user, name, direction, amount, price, max_show=show, **terms)
 
-    @precondition(lambda self: self.book.orders is not None and self.book.orders.open)
+    @precondition(lambda self: self.book.state.orders is not None and self.book.state.orders.open)
     @rule(pick=st.integers(min_value=0, max_value=10**6))
     def cancel(self, pick) -> None:
-        open_ids = [i for ids in self.book.orders.open.values() for i in ids]  # type: ignore[union-attr]
+        open_ids = [i for ids in self.book.state.orders.open.values() for i in ids]  # type: ignore[union-attr]
         cancel_order(self.book, open_ids[pick % len(open_ids)])
 
     @rule()
     def reset(self) -> None:
         self.book.reset()
         for user in USERS:
-            self.book.open_account(user, balances={"BTC": Decimal(10)})
+            self.book.accounts.open_account(user, balances={"BTC": Decimal(10)})
         self.moves.clear()  # a reset publishes no move: the replay starts again from empty books
 
     @invariant()
     def levels_are_the_resting_orders(self) -> None:
         expected: dict[tuple[str, str], dict[Decimal, Decimal]] = {}
-        orders = self.book.orders
+        orders = self.book.state.orders
         for ids in orders.open.values() if orders is not None else ():
             for order_id in ids:
                 order = orders.orders[order_id]  # type: ignore[union-attr]
@@ -87,7 +87,7 @@ class Books(RuleBasedStateMachine):
                         del side[price]
                     else:
                         side[price] = amount
-        with self.book.lock:
+        with self.book.state.lock:
             for name in INSTRUMENTS:
                 view = self.market.view(name, 10_000)
                 for direction, levels in (("buy", view.bids), ("sell", view.asks)):

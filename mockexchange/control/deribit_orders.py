@@ -42,8 +42,8 @@ def _answer(book: DerivativesBook, made: Placed) -> Placed:
     already reached): the order as it is then (as it was, if its account no longer keeps it)."""
     order, trades = made
     triggers.fire(book)
-    with book.lock:
-        now = book.orders.orders.get(order.order_id) if book.orders is not None else None
+    with book.state.lock:
+        now = book.state.orders.orders.get(order.order_id) if book.state.orders is not None else None
     return (now or order), trades
 
 
@@ -199,7 +199,7 @@ class DeribitOrderOperations:
             if not isinstance(order_types, list):
                 raise ControlError("order_types must be a list of order types")
             types = tuple(choice(item, "order_types", PLACED_TYPES) for item in order_types)
-        wallet = book_call(self.book.wallet, user_id, _account_id(subaccount_id, "subaccount_id"))
+        wallet = book_call(self.book.accounts.wallet, user_id, _account_id(subaccount_id, "subaccount_id"))
         cancelled = book_call(
             order_entry.cancel_orders, self.book, wallet.id, currency=optional_text(currency, "currency"),
             kind=None if kind is None else choice(kind, "kind", ("future", "option")),

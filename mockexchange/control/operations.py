@@ -132,7 +132,7 @@ class Control(
             if when < clock.now():
                 raise ControlError(f"a clock does not run backwards: it is {clock.now().isoformat()}", 409)
             clock.set(when)
-        self.book.expire_due()
+        self.book.expiry.expire_due()
         with self.ledger.lock:
             self.ledger.run_due_now()  # markets that open, close or settle on the way
         if self.ledger.on_schedule is not None:

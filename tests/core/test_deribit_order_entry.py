@@ -42,12 +42,12 @@ class Venue:
     def __init__(self) -> None:
         self.clock = ManualClock(START)
         self.book = DerivativesBook(clock=self.clock)
-        self.book.open_account("alice", account_id=2001, balances={"BTC": D(10), "USDC": D(100_000)})
-        self.book.add_subaccount("alice", subaccount_id=2002)
-        self.book.open_account("bob", account_id=3001, balances={"BTC": D(10), "USDC": D(100_000)})
-        self.book.set_index_price("btc_usd", D(50_000))
+        self.book.accounts.open_account("alice", account_id=2001, balances={"BTC": D(10), "USDC": D(100_000)})
+        self.book.accounts.add_subaccount("alice", subaccount_id=2002)
+        self.book.accounts.open_account("bob", account_id=3001, balances={"BTC": D(10), "USDC": D(100_000)})
+        self.book.market.set_index_price("btc_usd", D(50_000))
         self.published: list[Change] = []
-        self.book.bus.subscribe(self.published.append, ["derivatives.order"])
+        self.book.state.bus.subscribe(self.published.append, ["derivatives.order"])
 
     def place(self, direction: str, amount: str, price: str | None, name: str = PERP, **terms: Any) -> DerivativeOrder:
         user = terms.pop("user", "alice")
@@ -60,11 +60,11 @@ class Venue:
 
     def refused(self, command: Any, *args: Any, **kwargs: Any) -> BookError:
         """The refusal of the command, which changes no order."""
-        orders = None if self.book.orders is None else dict(self.book.orders.orders)
+        orders = None if self.book.state.orders is None else dict(self.book.state.orders.orders)
         published = len(self.published)
         with pytest.raises(BookError) as refusal:
             command(self.book, *args, **kwargs)
-        assert (None if self.book.orders is None else dict(self.book.orders.orders)) == orders
+        assert (None if self.book.state.orders is None else dict(self.book.state.orders.orders)) == orders
         assert len(self.published) == published
         return refusal.value
 
@@ -99,7 +99,7 @@ def test_a_stop_order_waits_untriggered(venue: Venue) -> None:
     )  # fmt: skip
     assert (order.time_in_force, order.reduce_only, order.created) == ("good_til_day", True, START)
     assert venue.changes() == [("1", "untriggered")] and venue.published[0].user_id == "alice"
-    assert venue.book.orders is not None and venue.book.orders.books == {}  # off the book
+    assert venue.book.state.orders is not None and venue.book.state.orders.books == {}  # off the book
 
 
 def test_order_ids_are_drawn_past_the_ones_given(venue: Venue) -> None:
@@ -202,7 +202,7 @@ def test_an_order_off_the_grid_or_past_its_expiry(venue: Venue) -> None:
     venue.clock.set(datetime(2026, 3, 27, 8, 0, tzinfo=UTC))
     assert terms_refused(venue, CALL, "buy", D(1), D("0.01")) == (f"{CALL} has expired", 409, None, None)
     venue.clock.set(datetime(2026, 3, 27, 7, 59, tzinfo=UTC))
-    venue.book.list_instrument("BTC-27MAR26-70000-C")
+    venue.book.market.list_instrument("BTC-27MAR26-70000-C")
     assert venue.place("buy", "1", "0.01", "BTC-27MAR26-70000-C").order_state == "open"
 
 
@@ -239,7 +239,7 @@ def test_an_order_made_smaller_at_its_price_keeps_its_place(venue: Venue) -> Non
         True,
         LATER,
     )
-    assert venue.book.orders is not None and venue.book.orders.books[PERP].levels("bid") == [(80000, 15)]
+    assert venue.book.state.orders is not None and venue.book.state.orders.books[PERP].levels("bid") == [(80000, 15)]
     assert venue.changes()[-1] == (first.order_id, "open")
     _, trades = submit_order(venue.book, "alice", PERP, "sell", D(50), D(40000), subaccount_id=2002)
     assert [t.amount for t in trades] == [D(50)] and find_order(venue.book, first.order_id).order_state == "filled"
@@ -278,7 +278,7 @@ def test_an_untriggered_order_changes_its_terms_in_place(venue: Venue) -> None:
     assert trades == [] and edited.order_state == "untriggered"
     assert (edited.amount, edited.price, edited.trigger_price, edited.reduce_only) == (D(20), D(44000), 45000, True)
     assert (edited.post_only, edited.reject_post_only) == (True, True)
-    assert venue.book.orders is not None and venue.book.orders.waiting == {
+    assert venue.book.state.orders is not None and venue.book.state.orders.waiting == {
         (PERP, "index_price", False): [(D(-45000), START, order.order_id)]
     }  # fmt: skip
     error = venue.refused(edit_order, order.order_id, D(20), D(44000), trigger_price=D(10**7 + 1))
@@ -360,7 +360,7 @@ def test_cancelling_many_runs_long(venue: Venue, monkeypatch: pytest.MonkeyPatch
     """Past `DEEP` orders, cancelling them is a long command: reads of other users go in between."""
     monkeypatch.setattr(order_entry, "DEEP", 2)
     long_at: list[bool] = []
-    venue.book.bus.subscribe(lambda _: long_at.append(venue.book.lock.running_long), ["derivatives.order"])
+    venue.book.state.bus.subscribe(lambda _: long_at.append(venue.book.state.lock.running_long), ["derivatives.order"])
     for _ in range(2):
         venue.place("buy", "10", "40000")
     cancel_orders(venue.book, 2001)
@@ -369,7 +369,7 @@ def test_cancelling_many_runs_long(venue: Venue, monkeypatch: pytest.MonkeyPatch
         venue.place("buy", "10", "40000")
     long_at.clear()
     assert len(cancel_orders(venue.book, 2001)) == 3 and long_at == [True, True, True]
-    assert not venue.book.lock.running_long
+    assert not venue.book.state.lock.running_long
 
 
 # -- reads ---------------------------------------------------------------------------------------------------------
@@ -418,17 +418,17 @@ def test_reading_many_open_orders_is_long(venue: Venue, monkeypatch: pytest.Monk
     venue.place("buy", "10", "40000")
     venue.place("buy", "10", "40000", subaccount_id=2002)
     with reading_open(venue.book, "alice", [2001, 2002]) as step:
-        assert step is None and not venue.book.lock.running_long
+        assert step is None and not venue.book.state.lock.running_long
     venue.place("buy", "1", "40000", LINEAR)
     with reading_open(venue.book, "alice", [2001, 2002]) as step:
-        assert step == venue.book.lock.step and venue.book.lock.running_long
-    token = venue.book.lock.admit(lambda: stepping.Footprint.of())
+        assert step == venue.book.state.lock.step and venue.book.state.lock.running_long
+    token = venue.book.state.lock.admit(lambda: stepping.Footprint.of())
     assert token is not None
     try:
         with pytest.raises(stepping.MustStep), reading_open(venue.book, "alice", [2001, 2002]):
             pass
     finally:
-        venue.book.lock.discharge(token)
+        venue.book.state.lock.discharge(token)
 
 
 def test_reads_of_a_book_with_no_order_yet(venue: Venue) -> None:

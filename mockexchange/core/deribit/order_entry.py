@@ -76,11 +76,11 @@ def submit_order(
         raise BookError(f"label must be at most {MAX_LABEL} characters")
     if order_id is not None and not 0 < len(order_id) <= MAX_ORDER_ID:
         raise BookError(f"order_id must be 1 to {MAX_ORDER_ID} characters")
-    with book.lock, ExitStack() as long:
-        wallet = book.wallet(user_id, subaccount_id)
-        instrument = book.list_instrument(instrument_name)
+    with book.state.lock, ExitStack() as long:
+        wallet = book.accounts.wallet(user_id, subaccount_id)
+        instrument = book.market.list_instrument(instrument_name)
         _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price)
-        now = book.clock.now()
+        now = book.state.clock.now()
         expiration = instrument.expiration
         if expiration is not None and now >= expiration:
             raise BookError(f"{instrument.instrument_name} has expired", status=409)
@@ -93,13 +93,13 @@ def submit_order(
                 f"account {wallet.id} has {MAX_OPEN_PER_INSTRUMENT} open orders on {instrument.instrument_name}, the "
                 "most one account may", status=409, reason="max_open_orders_per_instrument",
             )  # fmt: skip
-        if may_rest and kept.open_in(w.id for w in book.account(user_id).wallets()) >= MAX_OPEN_PER_ACCOUNT:
+        if may_rest and kept.open_in(w.id for w in book.accounts.account(user_id).wallets()) >= MAX_OPEN_PER_ACCOUNT:
             raise BookError(
                 f"{user_id!r} has {MAX_OPEN_PER_ACCOUNT:,} open orders, its main account's and its subaccounts' "
                 "together, the most the mock keeps for one account: cancel some first", status=409,
                 reason="pme_max_total_open_orders",
             )  # fmt: skip
-        book.check_traded(wallet.id, amount)
+        book.trading.check_traded(wallet.id, amount)
         if order_id is None:
             while str(kept.next_id) in kept.orders:
                 kept.next_id += 1
@@ -134,7 +134,7 @@ def submit_order(
                 check_funds=check_funds, reject_post_only=reject_post_only
             )
         kept.put(order)
-        book.bus.publish(Change(CHANGE, user_id, order))
+        book.state.bus.publish(Change(CHANGE, user_id, order))
         return order, []
 
 
@@ -195,7 +195,7 @@ def _on_the_grid(instrument: Instrument, amount: Decimal, **prices: Decimal | No
 
 def _open_order(book: DerivativesBook, order_id: str) -> tuple[DerivativeOrders, DerivativeOrder]:
     """The book's orders and the open order `order_id` (under the book's lock); refused if unknown or closed."""
-    kept = book.orders
+    kept = book.state.orders
     order = kept.orders.get(order_id) if kept is not None else None
     if kept is None or order is None:
         raise BookError(f"unknown order_id {order_id!r}", status=404, reason="order_not_found")
@@ -206,11 +206,13 @@ def _open_order(book: DerivativesBook, order_id: str) -> tuple[DerivativeOrders,
 
 def cancel_order(book: DerivativesBook, order_id: str) -> DerivativeOrder:
     """Cancel an open order (`cancel_reason` user_request); it stays readable by id while its account keeps it."""
-    with book.lock:
+    with book.state.lock:
         kept, order = _open_order(book, order_id)
-        cancelled = replace(order, order_state="cancelled", cancel_reason="user_request", updated=book.clock.now())
-        kept.close(cancelled, book.history_size)
-        book.bus.publish(Change(CHANGE, order.user_id, cancelled))
+        cancelled = replace(
+            order, order_state="cancelled", cancel_reason="user_request", updated=book.state.clock.now()
+        )
+        kept.close(cancelled, book.state.history_size)
+        book.state.bus.publish(Change(CHANGE, order.user_id, cancelled))
         return cancelled
 
 
@@ -231,13 +233,13 @@ def edit_order(
     price keeps its place in time; any other change takes it out of the book and enters it again (it may take what
     now crosses, then rests behind the others). An untriggered order changes its terms in place."""
     bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
-    with book.lock, ExitStack() as long:
+    with book.state.lock, ExitStack() as long:
         kept, order = _open_order(book, order_id)
         if amount <= order.filled_amount:
             raise BookError(f"amount {amount:f} is not more than the {order.filled_amount:f} filled already")
         _check_price(order.order_type, price)
-        book.check_traded(order.account_id, amount - order.filled_amount, order.remaining)
-        instrument = book.instrument(order.instrument_name)
+        book.trading.check_traded(order.account_id, amount - order.filled_amount, order.remaining)
+        instrument = book.market.instrument(order.instrument_name)
         _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price)
         if order.order_state == "open":  # (decided before anything changes: it may start again)
             remaining = amount - order.filled_amount
@@ -250,17 +252,17 @@ def edit_order(
         edited = replace(
             order, amount=amount, price=price, replaced=True,
             max_show=amount if order.max_show == order.amount else min(order.max_show, amount),  # hidden stays so
-            updated=book.clock.now(), **flags,
+            updated=book.state.clock.now(), **flags,
         )  # fmt: skip
         resting = kept.books.get(order.instrument_name)
         if order.order_state != "open" or resting is None or order_id not in resting:
             kept.put(edited)
-            book.bus.publish(Change(CHANGE, order.user_id, edited))
+            book.state.bus.publish(Change(CHANGE, order.user_id, edited))
             return edited, []
         if price == order.price and amount <= order.amount and edited.post_only == order.post_only:
             resting.reduce(order_id, amount_units(instrument, edited.remaining))
             kept.put(edited)
-            book.bus.publish(Change(CHANGE, order.user_id, edited))
+            book.state.bus.publish(Change(CHANGE, order.user_id, edited))
             return edited, []
         resting.cancel(order_id)
         return Crossing(book, kept, edited, instrument).run(
@@ -281,7 +283,7 @@ def cancel_orders(
 ) -> list[DerivativeOrder]:
     """Cancel the wallet's open orders that match every filter given (`types`: their order types); the cancelled,
     each published once."""
-    with book.lock:
+    with book.state.lock:
         chosen = [
             order
             for order in open_orders(book, wallet_id, currency=currency, kind=kind, instrument_name=instrument_name)
@@ -290,13 +292,13 @@ def cancel_orders(
         if len(chosen) <= DEEP:
             return [cancel_order(book, order.order_id) for order in chosen]
         owners = {order.user_id for order in chosen}  # (many: long, core/stepping.py)
-        with book.lock.long(Footprint.of(owners, {order.instrument_name for order in chosen})):
+        with book.state.lock.long(Footprint.of(owners, {order.instrument_name for order in chosen})):
             return [_stepped(book, cancel_order, order.order_id) for order in chosen]
 
 
 def _stepped(book: DerivativesBook, change: Callable[..., T], *args: Any) -> T:
     """One step of a long command: the reads waiting beside it first."""
-    book.lock.step()
+    book.state.lock.step()
     return change(book, *args)
 
 
@@ -312,16 +314,16 @@ def order_history(
 ) -> list[DerivativeOrder]:
     """The wallet's closed orders it keeps (filled, and cancelled ones that filled something; every cancelled one with
     `include_unfilled`), closed at `since` or later if given, newest change first."""
-    with book.lock:
-        if book.orders is None:
+    with book.state.lock:
+        if book.state.orders is None:
             return []
         found = []
-        for order in reversed(book.orders.closed_of(wallet_id)):  # newest closed first
+        for order in reversed(book.state.orders.closed_of(wallet_id)):  # newest closed first
             if not include_unfilled and order.filled_amount == ZERO:
                 continue
             if since is not None and order.updated < since:
                 continue
-            instrument = book.instrument(order.instrument_name)
+            instrument = book.market.instrument(order.instrument_name)
             if (
                 instrument_name in (None, order.instrument_name)
                 and currency in (None, instrument.settlement_currency)
@@ -334,17 +336,17 @@ def order_history(
 
 def order_trades(book: DerivativesBook, order_id: str) -> list[Trade]:
     """The fills of one order its wallet still keeps, oldest first."""
-    with book.lock:
-        order = book.orders.orders.get(order_id) if book.orders is not None else None
+    with book.state.lock:
+        order = book.state.orders.orders.get(order_id) if book.state.orders is not None else None
         if order is None:
             return []
-        return [trade for trade in book.trades.of_wallet(order.account_id) if trade.order_id == order_id]
+        return [trade for trade in book.state.trades.of_wallet(order.account_id) if trade.order_id == order_id]
 
 
 def _kept(book: DerivativesBook) -> DerivativeOrders:
-    if book.orders is None:
-        book.orders = DerivativeOrders()
-    return book.orders
+    if book.state.orders is None:
+        book.state.orders = DerivativeOrders()
+    return book.state.orders
 
 
 # -- reads ----------------------------------------------------------------------------------------------------------
@@ -353,8 +355,8 @@ def _kept(book: DerivativesBook) -> DerivativeOrders:
 def find_order(book: DerivativesBook, order_id: str) -> DerivativeOrder | None:
     """The order with this id, open or closed; None if the book has none (never placed, or its account no longer
     keeps it)."""
-    with book.lock:
-        return book.orders.orders.get(order_id) if book.orders is not None else None
+    with book.state.lock:
+        return book.state.orders.orders.get(order_id) if book.state.orders is not None else None
 
 
 def open_orders(
@@ -368,12 +370,12 @@ def open_orders(
 ) -> list[DerivativeOrder]:
     """The wallet's open orders, in the order they were placed; `currency` filters on the settlement currency; `step`
     is called as each is passed (a long read's, `reading_open`)."""
-    with book.lock:
-        if book.orders is None:
+    with book.state.lock:
+        if book.state.orders is None:
             return []
         found = []
-        for order in stepping(book.orders.of_wallet(wallet_id, instrument_name), step):
-            instrument = book.instrument(order.instrument_name)
+        for order in stepping(book.state.orders.of_wallet(wallet_id, instrument_name), step):
+            instrument = book.market.instrument(order.instrument_name)
             if currency in (None, instrument.settlement_currency) and kind in (None, instrument.kind):
                 found.append(order)
         return found
@@ -386,12 +388,12 @@ def reading_open(book: DerivativesBook, user_id: str, wallet_ids: list[int]) -> 
     inline on an event loop, `MustStep`), over the user and the instruments they rest on; as a long command it may
     raise `Restart` as it starts, so the read is `restarting`. Called without the lock held."""
     with book.reading():
-        kept = book.orders
+        kept = book.state.orders
         if kept is None or kept.open_in(wallet_ids) <= DEEP:
             yield None
             return
-        if book.lock.on_loop:
+        if book.state.lock.on_loop:
             raise MustStep()
         names = {name for wallet_id in wallet_ids for name in kept.held.get(wallet_id, ())}
-        with book.lock.long(Footprint.of((user_id,), names)):
-            yield book.lock.step
+        with book.state.lock.long(Footprint.of((user_id,), names)):
+            yield book.state.lock.step

@@ -40,7 +40,7 @@ def _instrument(call: Call) -> Instrument:
     name = call.params.string("instrument_name", required=True)
     assert name is not None
     try:
-        return call.ctx.book.instrument(name)
+        return call.ctx.book.market.instrument(name)
     except BookError:
         raise RpcError(INVALID_OR_UNSUPPORTED_INSTRUMENT, f"no listed instrument {name!r} (list_instrument)") from None
 
@@ -81,7 +81,7 @@ def _placed(call: Call, made: tuple[DerivativeOrder, list[Trade]]) -> dict[str, 
     order, trades = made
     book = call.ctx.book
     with book.reading():
-        instrument = book.instrument(order.instrument_name)
+        instrument = book.market.instrument(order.instrument_name)
         return {"order": order_row(order, instrument),
                 "trades": [history_render.user_trade(t, instrument) for t in trades]}  # fmt: skip
 
@@ -138,7 +138,7 @@ def private_sell(call: Call) -> Any:
 
 def _edit(call: Call, order: DerivativeOrder) -> Any:
     with call.ctx.book.reading():
-        instrument = call.ctx.book.instrument(order.instrument_name)
+        instrument = call.ctx.book.market.instrument(order.instrument_name)
     amount = _size(call, instrument)
     flags = {name: call.params.boolean(name, False) for name in ("post_only", "reject_post_only", "reduce_only")
              if name in call.params}  # fmt: skip
@@ -180,7 +180,7 @@ def private_cancel(call: Call) -> Any:
     with book.reading():
         cancelled = find_order(book, made["order_id"])
         assert cancelled is not None
-        return order_row(cancelled, book.instrument(cancelled.instrument_name))
+        return order_row(cancelled, book.market.instrument(cancelled.instrument_name))
 
 
 def _cancel_many(call: Call, **filters: Any) -> Any:
@@ -232,7 +232,7 @@ def private_close_position(call: Call) -> Any:
     subaccount_id = _source(call)
     book = call.ctx.book
     with book.reading():
-        size = book.position_state(wallet_user(call), instrument.instrument_name, subaccount_id).position.size
+        size = book.valuation.position_state(wallet_user(call), instrument.instrument_name, subaccount_id).position.size
     if size == 0:
         raise RpcError(INVALID_AMOUNT, f"no position in {instrument.instrument_name} to close")
     made = commands.run(

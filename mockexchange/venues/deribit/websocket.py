@@ -303,7 +303,7 @@ class Connection:
             caller = self._caller(params) if name == "private/subscribe" else self.caller
             # (it reads the book: once no long command runs over it, venues/admission.py)
             subscribing = partial(self._subscriptions, method_name, params, caller)
-            return await admission.inline(self.ctx.book.lock, admission.everything, subscribing)
+            return await admission.inline(self.ctx.book.state.lock, admission.everything, subscribing)
         if name == "public/set_heartbeat":
             return self._set_heartbeat(params)
         if name == "public/disable_heartbeat":
@@ -424,7 +424,9 @@ class Connection:
             if self.caller is None and not isinstance(item, Initial | MarketItem):
                 continue
             # Rendered from the book: beside a long command, once it no longer meets what the frames read.
-            frames = await admission.inline(self.ctx.book.lock, partial(self._reads, item), partial(self._frames, item))
+            frames = await admission.inline(
+                self.ctx.book.state.lock, partial(self._reads, item), partial(self._frames, item)
+            )
             for channel, text in frames:
                 await self._delay(channel)
                 await self._send_text(text)
@@ -501,10 +503,15 @@ def route(ctx: DeribitContext) -> WebSocketRoute:
     hand_over: Deliver[Connection] = deliver
     limit, limit_bytes = ctx.ws_queue_size, ctx.ws_queue_bytes
     fanout: Fanout[Connection] = Fanout(
-        ctx.book.bus, (TRADES, ORDERS, DELIVERIES, CASH), hand_over, limit, limit_bytes=limit_bytes, weigh=change_bytes
+        ctx.book.state.bus,
+        (TRADES, ORDERS, DELIVERIES, CASH),
+        hand_over,
+        limit,
+        limit_bytes=limit_bytes,
+        weigh=change_bytes,
     )
     market: Fanout[Connection] = Fanout(
-        ctx.book.bus,
+        ctx.book.state.bus,
         MARKET_KINDS,
         deliver_market,
         limit,
