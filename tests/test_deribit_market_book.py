@@ -87,7 +87,7 @@ class Books(RuleBasedStateMachine):
                         del side[price]
                     else:
                         side[price] = amount
-        with self.book.state.lock:
+        with self.book.lock:
             for name in INSTRUMENTS:
                 view = self.market.view(name, 10_000)
                 for direction, levels in (("buy", view.bids), ("sell", view.asks)):

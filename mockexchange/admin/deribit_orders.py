@@ -94,11 +94,12 @@ def _own(book: DerivativesBook, wallet_id: int, name: str) -> dict[str, list[dic
     kept = book.state.orders
     held = kept.held.get(wallet_id, {}).get(name) if kept is not None else None
     levels: dict[str, dict[Decimal, list[Any]]] = {"buy": defaultdict(list), "sell": defaultdict(list)}
-    for order_id in held.ids if held is not None else ():
-        part = shown(kept.orders[order_id])  # type: ignore[union-attr]
-        if part is not None:
-            _, direction, price, amount = part
-            levels[direction][price].append((order_id, amount))
+    if kept is not None and held is not None:
+        for order_id in held.ids:
+            part = shown(kept.orders[order_id])
+            if part is not None:
+                _, direction, price, amount = part
+                levels[direction][price].append((order_id, amount))
     return {"bids": _levels(levels["buy"], True), "asks": _levels(levels["sell"], False)}
 
 

@@ -42,7 +42,7 @@ def _answer(book: DerivativesBook, made: Placed) -> Placed:
     already reached): the order as it is then (as it was, if its account no longer keeps it)."""
     order, trades = made
     triggers.fire(book)
-    with book.state.lock:
+    with book.lock:
         now = book.state.orders.orders.get(order.order_id) if book.state.orders is not None else None
     return (now or order), trades
 

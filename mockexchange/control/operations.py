@@ -110,7 +110,7 @@ class Control(
     def advance_clock(self, seconds: float | None = None, to: str | None = None) -> dict[str, Any]:
         """Move exchange time forward by `seconds`, or `to` an ISO 8601 time (never backwards). A manual clock then
         stands there; the system clock runs on from there (an offset from the wall clock). Futures and options whose
-        expiration the clock passes are delivered at once (`DerivativesBook.expire_due`), and Kalshi's markets open,
+        expiration the clock passes are delivered at once (`Expiry.expire_due`), and Kalshi's markets open,
         close and settle as their times pass (core/kalshi/lifecycle.py)."""
         clock = self.ledger.clock
         if not isinstance(clock, ManualClock | SystemClock):

@@ -93,7 +93,7 @@ def take(control: Control, sealer: Sealer | None = None) -> bytes:
     (the state file's); without one (a snapshot that stays in memory: a test comparing states) it is as it is."""
     keep = sealer.seal if sealer is not None else str
     ledger, book = control.ledger, control.book
-    with ledger.lock, book.state.lock:
+    with ledger.lock, book.lock:
         state = {
             "version": __version__,
             "layout": LAYOUT,

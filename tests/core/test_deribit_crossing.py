@@ -314,7 +314,7 @@ def test_a_crossing_past_deep_resting_orders_runs_long_over_who_it_touches(
     seen: list[tuple[bool, ...]] = []
 
     def look(_: Change) -> None:
-        lock = venue.book.state.lock
+        lock = venue.book.lock
         clear = [lock.when_clear(Footprint.of((user,)), lambda: None) for user in ("alice", "bob", "dave", "zoe")]
         markets = [lock.when_clear(Footprint.of((), (name,)), lambda: None) for name in (PERP, LINEAR)]
         seen.append((lock.running_long, *clear, *markets))
@@ -331,7 +331,7 @@ def test_a_crossing_past_deep_resting_orders_runs_long_over_who_it_touches(
     order, trades = venue.order("alice", "buy", "300", "60010")  # reaches two
     assert [t.amount for t in trades] == [D(100), D(100)] and order.order_state == "open"
     assert seen == [(True, False, False, False, True, False, True)] * 3  # two makers and the taker
-    assert not venue.book.state.lock.running_long
+    assert not venue.book.lock.running_long
 
 
 def test_an_edit_that_crosses_far_runs_long(venue: Venue, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -340,7 +340,7 @@ def test_an_edit_that_crosses_far_runs_long(venue: Venue, monkeypatch: pytest.Mo
     venue.order("carol", "sell", "100", "60010")
     bid, _ = venue.order("alice", "buy", "300", "59000")
     long_at: list[bool] = []
-    venue.book.state.bus.subscribe(lambda _: long_at.append(venue.book.state.lock.running_long), ["derivatives.order"])
+    venue.book.state.bus.subscribe(lambda _: long_at.append(venue.book.lock.running_long), ["derivatives.order"])
     edited, trades = edit_order(venue.book, bid.order_id, D(300), D(60010))
     assert len(trades) == 2 and long_at == [True, True, True] and edited.filled_amount == 200
 
@@ -368,7 +368,7 @@ def test_a_far_crossing_on_an_event_loop_goes_to_a_worker_first(venue: Venue, mo
     venue.order("alice", "buy", "200", "60010", order_type="stop_limit", trigger="index_price",
                 trigger_price=D(55_000))  # fmt: skip
     before = (venue.asks(), len(venue.published))
-    token = venue.book.state.lock.admit(lambda: Footprint.of(("zoe",)))
+    token = venue.book.lock.admit(lambda: Footprint.of(("zoe",)))
     assert token is not None
     try:
         with pytest.raises(MustStep):
@@ -377,7 +377,7 @@ def test_a_far_crossing_on_an_event_loop_goes_to_a_worker_first(venue: Venue, mo
         venue.book.market.set_index_price("btc_usd", D(56_000))
         ((fired, trades),) = triggers.fire(venue.book)
     finally:
-        venue.book.state.lock.discharge(token)
+        venue.book.lock.discharge(token)
     assert ended(fired) == ("filled", None, D(200)) and len(trades) == 2
 
 
@@ -388,7 +388,7 @@ def test_how_far_a_crossing_reaches_counts_its_side_and_limit(venue: Venue, monk
     venue.order("carol", "buy", "100", "58990")
     venue.order("bob", "sell", "100", "60000")
     venue.order("carol", "sell", "100", "60010")
-    venue.book.state.bus.subscribe(lambda _: long_at.append(venue.book.state.lock.running_long), ["derivatives.order"])
+    venue.book.state.bus.subscribe(lambda _: long_at.append(venue.book.lock.running_long), ["derivatives.order"])
     venue.order("alice", "buy", "200", "60000", time_in_force="immediate_or_cancel")  # its limit reaches one ask
     assert long_at == [False, False]
     long_at.clear()
@@ -499,7 +499,7 @@ def test_a_fired_order_crossing_far_runs_long_over_who_it_touches(
     seen: list[tuple[bool, bool, bool]] = []
 
     def look(change: Change) -> None:
-        lock = venue.book.state.lock
+        lock = venue.book.lock
         seen.append((lock.running_long, *(lock.when_clear(Footprint.of((u,)), lambda: None) for u in ("erin", "zoe"))))
 
     venue.book.state.bus.subscribe(look, ["derivatives.order"])

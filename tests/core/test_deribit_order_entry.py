@@ -360,7 +360,7 @@ def test_cancelling_many_runs_long(venue: Venue, monkeypatch: pytest.MonkeyPatch
     """Past `DEEP` orders, cancelling them is a long command: reads of other users go in between."""
     monkeypatch.setattr(order_entry, "DEEP", 2)
     long_at: list[bool] = []
-    venue.book.state.bus.subscribe(lambda _: long_at.append(venue.book.state.lock.running_long), ["derivatives.order"])
+    venue.book.state.bus.subscribe(lambda _: long_at.append(venue.book.lock.running_long), ["derivatives.order"])
     for _ in range(2):
         venue.place("buy", "10", "40000")
     cancel_orders(venue.book, 2001)
@@ -369,7 +369,7 @@ def test_cancelling_many_runs_long(venue: Venue, monkeypatch: pytest.MonkeyPatch
         venue.place("buy", "10", "40000")
     long_at.clear()
     assert len(cancel_orders(venue.book, 2001)) == 3 and long_at == [True, True, True]
-    assert not venue.book.state.lock.running_long
+    assert not venue.book.lock.running_long
 
 
 # -- reads ---------------------------------------------------------------------------------------------------------
@@ -418,17 +418,17 @@ def test_reading_many_open_orders_is_long(venue: Venue, monkeypatch: pytest.Monk
     venue.place("buy", "10", "40000")
     venue.place("buy", "10", "40000", subaccount_id=2002)
     with reading_open(venue.book, "alice", [2001, 2002]) as step:
-        assert step is None and not venue.book.state.lock.running_long
+        assert step is None and not venue.book.lock.running_long
     venue.place("buy", "1", "40000", LINEAR)
     with reading_open(venue.book, "alice", [2001, 2002]) as step:
-        assert step == venue.book.state.lock.step and venue.book.state.lock.running_long
-    token = venue.book.state.lock.admit(lambda: stepping.Footprint.of())
+        assert step == venue.book.lock.step and venue.book.lock.running_long
+    token = venue.book.lock.admit(lambda: stepping.Footprint.of())
     assert token is not None
     try:
         with pytest.raises(stepping.MustStep), reading_open(venue.book, "alice", [2001, 2002]):
             pass
     finally:
-        venue.book.state.lock.discharge(token)
+        venue.book.lock.discharge(token)
 
 
 def test_reads_of_a_book_with_no_order_yet(venue: Venue) -> None:

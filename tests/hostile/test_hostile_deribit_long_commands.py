@@ -77,7 +77,7 @@ def beside(
     ETH's book answer beside it as they did before it; the maker's positions and `swept`'s book wait for it and read
     its whole result. Answers its reply."""
     answered, (positions, book) = beside_a_pause(
-        mock.book.state.lock, mock.book.state.bus, [CHANGE], f"{mock.base_url}/_admin/health", command, first=first,
+        mock.book.lock, mock.book.state.bus, [CHANGE], f"{mock.base_url}/_admin/health", command, first=first,
         clear=lambda: reads(mock, "carol", OTHER),
         touching=[partial(rpc, mock, "maker", "private/get_positions", currency="BTC"),
                   partial(rpc, mock, None, "public/get_order_book", instrument_name=swept)],

@@ -71,7 +71,7 @@ def test_a_read_of_many_open_orders_runs_long_beside_the_others(mock, monkeypatc
     maker = Deribit(mock, mock.create_deribit_key("maker"))
     carol = Deribit(mock, mock.create_deribit_key("carol"))
     carols = carol.result("private/get_positions", currency="ETH")
-    lock = mock.book.state.lock
+    lock = mock.book.lock
     inside, go_on, steps = held_at_its_steps(lock, monkeypatch)
     with ThreadPoolExecutor(2) as pool:
         reading = pool.submit(read, maker, sub)

@@ -51,6 +51,9 @@ class DerivativesBook:
         self.state = state = BookState(
             clock or SystemClock(), bus or EventBus(), rates, default_volatility, history_size
         )
+        # The state's lock, the book's: what its commands and reads hold (and a restarting command waits on,
+        # core/stepping.py).
+        self.lock = state.lock
         self.accounts = Accounts(state)
         self.cash_log = CashLog(state)
         self.expiry = Expiry(state, self.accounts, self.cash_log)
@@ -64,8 +67,8 @@ class DerivativesBook:
     def reading(self) -> Iterator[DerivativesBook]:
         """Hold the book still while a venue reads several things that must agree (what has expired by now is
         delivered first, `expire_due`; not by a read beside a long command, which reads the state it began from)."""
-        with self.state.lock:
-            if not self.state.lock.beside_long:
+        with self.lock:
+            if not self.lock.beside_long:
                 self.expiry.expire_due()
             yield self
 
@@ -75,6 +78,6 @@ class DerivativesBook:
         return {user_id for user_id, _, name in self.state.positions if name == instrument_name}
 
     def reset(self) -> None:
-        with self.state.lock:
+        with self.lock:
             self.state.clear()
             self.state.publish("reset", None, None)

@@ -187,9 +187,11 @@ class MarketBooks:
         for kept in self._books.values():  # each instrument keeps its last change id: ids only grow
             kept.bids.clear()
             kept.asks.clear()
-        for wallet_open in source.open.values() if source is not None else ():
+        if source is None:
+            return
+        for wallet_open in source.open.values():
             for order_id in wallet_open:
-                held = shown(source.orders[order_id])  # type: ignore[union-attr]
+                held = shown(source.orders[order_id])
                 if held is None:
                     continue
                 self._held[order_id] = held

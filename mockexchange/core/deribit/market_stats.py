@@ -70,7 +70,7 @@ class Ticker:
 def ticker(book: DerivativesBook, market: MarketBooks, instrument_name: str, depth: int = 0) -> Ticker:
     """The instrument's ticker (and its book to `depth` levels a side); `BookError` if it is not listed or its index
     has no price."""
-    listing = book.market.listing(instrument_name)  # noqa: SLF001 (the book's own package: its listing's prices)
+    listing = book.market.listing(instrument_name)
     instrument = listing.instrument
     now = book.state.clock.now()
     index = book.market.index_price(instrument.price_index)

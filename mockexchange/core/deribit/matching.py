@@ -27,7 +27,7 @@ from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING
 
-from mockexchange.core.book import ASK, BID, Matched, Side, opposite
+from mockexchange.core.book import ASK, BID, Matched, SelfTrade, Side, opposite
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.bounds import MAX_BALANCE, ZERO, BookError
 from mockexchange.core.deribit.instruments import Instrument
@@ -39,7 +39,9 @@ from mockexchange.core.stepping import DEEP, Footprint
 if TYPE_CHECKING:
     from mockexchange.core.deribit.book import DerivativesBook
 
-SELF_TRADE = "cancel_taker"  # Deribit's default `reject_taker`: the taker's remainder goes where it meets its own
+SELF_TRADE: SelfTrade = (
+    "cancel_taker"  # Deribit's default `reject_taker`: the taker's remainder goes where it meets its own
+)
 # kind -> (taker rate, maker rate): Deribit's standard tier (render.py shows the same on every instrument).
 FEES = {"future": (Decimal("0.0005"), ZERO), "option": (Decimal("0.0003"), Decimal("0.0003"))}
 OPTION_FEE_CAP = Decimal("0.125")  # an option's fee is at most 12.5% of its price times its amount
@@ -108,12 +110,12 @@ def crossing(
         return nullcontext()
     users = {user_id, *book.holders(instrument.instrument_name)}
     users.update(kept.orders[resting.order_id].user_id for resting in ticks.orders())
-    return book.state.lock.long(Footprint.of(users, (instrument.instrument_name,)), fresh)
+    return book.lock.long(Footprint.of(users, (instrument.instrument_name,)), fresh)
 
 
 def _stepper(book: DerivativesBook) -> Callable[[], None] | None:
     """What a long command calls as each of its steps ends; None if the command runs as usual."""
-    return book.state.lock.step if book.state.lock.running_long else None
+    return book.lock.step if book.lock.running_long else None
 
 
 class Crossing:
@@ -166,7 +168,8 @@ class Crossing:
         rests = limit is not None and order.time_in_force in RESTING and not plan.stopped
         if order.reduce_only and left and rests:
             order, left = self._reduce_rest(order, left, room[order.direction])
-        if left and rests and not self.ticks.crosses(side, limit):  # a reduce-only remainder may still cross
+        # (`rests` has a limit) a reduce-only remainder may still cross
+        if left and rests and limit is not None and not self.ticks.crosses(side, limit):
             return self._rest(order, side, limit, left), trades
         if order.remaining == ZERO:
             return self._end(order, "filled", None), trades
@@ -308,7 +311,8 @@ class Crossing:
         """Each match as one trade: the taker's fill, then the maker's sharing its id; each maker order's change
         published once, as it is after the crossing. Answers the taker's order after its fills, and its trades."""
         instrument, book, kept = self.instrument, self.book, self.kept
-        trades, makers = [], {}
+        trades: list[Trade] = []
+        makers: dict[str, DerivativeOrder] = {}
         step = _stepper(book)
         for match, (taker_fee, maker_fee) in zip(plan.matches, fees, strict=True):
             if step is not None:

@@ -76,7 +76,7 @@ def submit_order(
         raise BookError(f"label must be at most {MAX_LABEL} characters")
     if order_id is not None and not 0 < len(order_id) <= MAX_ORDER_ID:
         raise BookError(f"order_id must be 1 to {MAX_ORDER_ID} characters")
-    with book.state.lock, ExitStack() as long:
+    with book.lock, ExitStack() as long:
         wallet = book.accounts.wallet(user_id, subaccount_id)
         instrument = book.market.list_instrument(instrument_name)
         _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price)
@@ -206,7 +206,7 @@ def _open_order(book: DerivativesBook, order_id: str) -> tuple[DerivativeOrders,
 
 def cancel_order(book: DerivativesBook, order_id: str) -> DerivativeOrder:
     """Cancel an open order (`cancel_reason` user_request); it stays readable by id while its account keeps it."""
-    with book.state.lock:
+    with book.lock:
         kept, order = _open_order(book, order_id)
         cancelled = replace(
             order, order_state="cancelled", cancel_reason="user_request", updated=book.state.clock.now()
@@ -233,7 +233,7 @@ def edit_order(
     price keeps its place in time; any other change takes it out of the book and enters it again (it may take what
     now crosses, then rests behind the others). An untriggered order changes its terms in place."""
     bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
-    with book.state.lock, ExitStack() as long:
+    with book.lock, ExitStack() as long:
         kept, order = _open_order(book, order_id)
         if amount <= order.filled_amount:
             raise BookError(f"amount {amount:f} is not more than the {order.filled_amount:f} filled already")
@@ -244,15 +244,17 @@ def edit_order(
         if order.order_state == "open":  # (decided before anything changes: it may start again)
             remaining = amount - order.filled_amount
             long.enter_context(crossing(book, instrument, order.user_id, order.direction, remaining, price))
-        flags = {name: value for name, value in
-                 (("post_only", post_only), ("reject_post_only", reject_post_only), ("reduce_only", reduce_only))
-                 if value is not None}  # fmt: skip
+        triggered_at = order.trigger_price
         if trigger_price is not None and order.trigger is not None:
-            flags["trigger_price"] = bounded(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
+            triggered_at = bounded(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
+        # A flag not given stays as it was.
         edited = replace(
             order, amount=amount, price=price, replaced=True,
             max_show=amount if order.max_show == order.amount else min(order.max_show, amount),  # hidden stays so
-            updated=book.state.clock.now(), **flags,
+            updated=book.state.clock.now(), trigger_price=triggered_at,
+            post_only=order.post_only if post_only is None else post_only,
+            reject_post_only=order.reject_post_only if reject_post_only is None else reject_post_only,
+            reduce_only=order.reduce_only if reduce_only is None else reduce_only,
         )  # fmt: skip
         resting = kept.books.get(order.instrument_name)
         if order.order_state != "open" or resting is None or order_id not in resting:
@@ -283,7 +285,7 @@ def cancel_orders(
 ) -> list[DerivativeOrder]:
     """Cancel the wallet's open orders that match every filter given (`types`: their order types); the cancelled,
     each published once."""
-    with book.state.lock:
+    with book.lock:
         chosen = [
             order
             for order in open_orders(book, wallet_id, currency=currency, kind=kind, instrument_name=instrument_name)
@@ -292,13 +294,13 @@ def cancel_orders(
         if len(chosen) <= DEEP:
             return [cancel_order(book, order.order_id) for order in chosen]
         owners = {order.user_id for order in chosen}  # (many: long, core/stepping.py)
-        with book.state.lock.long(Footprint.of(owners, {order.instrument_name for order in chosen})):
+        with book.lock.long(Footprint.of(owners, {order.instrument_name for order in chosen})):
             return [_stepped(book, cancel_order, order.order_id) for order in chosen]
 
 
 def _stepped(book: DerivativesBook, change: Callable[..., T], *args: Any) -> T:
     """One step of a long command: the reads waiting beside it first."""
-    book.state.lock.step()
+    book.lock.step()
     return change(book, *args)
 
 
@@ -314,7 +316,7 @@ def order_history(
 ) -> list[DerivativeOrder]:
     """The wallet's closed orders it keeps (filled, and cancelled ones that filled something; every cancelled one with
     `include_unfilled`), closed at `since` or later if given, newest change first."""
-    with book.state.lock:
+    with book.lock:
         if book.state.orders is None:
             return []
         found = []
@@ -336,7 +338,7 @@ def order_history(
 
 def order_trades(book: DerivativesBook, order_id: str) -> list[Trade]:
     """The fills of one order its wallet still keeps, oldest first."""
-    with book.state.lock:
+    with book.lock:
         order = book.state.orders.orders.get(order_id) if book.state.orders is not None else None
         if order is None:
             return []
@@ -355,7 +357,7 @@ def _kept(book: DerivativesBook) -> DerivativeOrders:
 def find_order(book: DerivativesBook, order_id: str) -> DerivativeOrder | None:
     """The order with this id, open or closed; None if the book has none (never placed, or its account no longer
     keeps it)."""
-    with book.state.lock:
+    with book.lock:
         return book.state.orders.orders.get(order_id) if book.state.orders is not None else None
 
 
@@ -370,7 +372,7 @@ def open_orders(
 ) -> list[DerivativeOrder]:
     """The wallet's open orders, in the order they were placed; `currency` filters on the settlement currency; `step`
     is called as each is passed (a long read's, `reading_open`)."""
-    with book.state.lock:
+    with book.lock:
         if book.state.orders is None:
             return []
         found = []
@@ -392,8 +394,8 @@ def reading_open(book: DerivativesBook, user_id: str, wallet_ids: list[int]) -> 
         if kept is None or kept.open_in(wallet_ids) <= DEEP:
             yield None
             return
-        if book.state.lock.on_loop:
+        if book.lock.on_loop:
             raise MustStep()
         names = {name for wallet_id in wallet_ids for name in kept.held.get(wallet_id, ())}
-        with book.state.lock.long(Footprint.of((user_id,), names)):
-            yield book.state.lock.step
+        with book.lock.long(Footprint.of((user_id,), names)):
+            yield book.lock.step

@@ -40,7 +40,7 @@ def fire(book: DerivativesBook) -> list[tuple[DerivativeOrder, list[Trade]]]:
     the last price) until none is due; each triggered order as it ended up, with its trades. A look costs one step
     per instrument and trigger waited on, and one per order due (`DerivativeOrders.due`), however many wait."""
     fired: list[tuple[DerivativeOrder, list[Trade]]] = []
-    with book.state.lock:
+    with book.lock:
         kept = book.state.orders
         if kept is None:  # no order yet
             return fired

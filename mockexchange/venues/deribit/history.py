@@ -238,7 +238,8 @@ def _settlements(call: Call, *, by_instrument: bool) -> Any:
         user, wallet = history_wallet(call)
         deliveries: list[Delivery] = book.state.deliveries
         end = len(deliveries) if before is None else min(before, len(deliveries))
-        rows, next_index = [], None
+        rows: list[dict[str, Any]] = []
+        next_index = None
         for index in range(end - 1, -1, -1):  # newest first
             delivery = deliveries[index]
             if delivery.user_id != user or delivery.account_id != wallet.id or kind not in (None, "delivery"):

@@ -232,7 +232,7 @@ async def answer(method: Method, call: Call) -> Any:
     """`run` where the method runs: a write in a worker thread (its command may wait on the state file, and the
     loop serves every other connection meanwhile), a read on the loop; either once no long command meets what it
     reads (venues/admission.py)."""
-    lock, running = call.ctx.book.state.lock, partial(run, method, call)
+    lock, running = call.ctx.book.lock, partial(run, method, call)
     if method.write:
         return await admission.in_worker(lock, admission.everything, running)
     return await admission.inline(lock, partial(_footprint, method, call), running)

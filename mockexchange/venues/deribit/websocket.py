@@ -267,7 +267,7 @@ class Connection:
             key_id = self.caller.credential.client_id if self.caller is not None else claimed
             try:
                 key_id = key_id if isinstance(key_id, str) else None
-                self.ctx.on_message(key_id, data, rpc and rpc.method, error, self.fault)
+                self.ctx.on_message(key_id, data, rpc.method if rpc is not None else None, error, self.fault)
             except Exception:  # the journal's failure is no reason to leave the client without its reply
                 log.exception("the request journal failed on a Deribit websocket message")
         return answer
@@ -303,7 +303,7 @@ class Connection:
             caller = self._caller(params) if name == "private/subscribe" else self.caller
             # (it reads the book: once no long command runs over it, venues/admission.py)
             subscribing = partial(self._subscriptions, method_name, params, caller)
-            return await admission.inline(self.ctx.book.state.lock, admission.everything, subscribing)
+            return await admission.inline(self.ctx.book.lock, admission.everything, subscribing)
         if name == "public/set_heartbeat":
             return self._set_heartbeat(params)
         if name == "public/disable_heartbeat":
@@ -424,9 +424,7 @@ class Connection:
             if self.caller is None and not isinstance(item, Initial | MarketItem):
                 continue
             # Rendered from the book: beside a long command, once it no longer meets what the frames read.
-            frames = await admission.inline(
-                self.ctx.book.state.lock, partial(self._reads, item), partial(self._frames, item)
-            )
+            frames = await admission.inline(self.ctx.book.lock, partial(self._reads, item), partial(self._frames, item))
             for channel, text in frames:
                 await self._delay(channel)
                 await self._send_text(text)
