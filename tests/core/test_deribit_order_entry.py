@@ -446,3 +446,20 @@ def test_the_history_since_a_time_holds_orders_closed_after_a_clock_set_back(ven
     assert [o.order_id for o in found] == [late.order_id]
     every = order_history(venue.book, 2001, include_unfilled=True)
     assert [o.order_id for o in every] == [late.order_id, early.order_id]  # by the time of their change
+
+
+def test_a_command_that_must_start_again_waits_on_the_books_lock(venue: Venue, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A restarting command (core/stepping.py) is called on the book: on `Restart` it waits on the book's lock for the
+    admitted operations, then runs again from the start, nothing changed by its first start."""
+    crossed = order_entry.crossing
+    starts: list[int] = []
+
+    def restarted_once(*args: Any, **kwargs: Any) -> Any:
+        starts.append(1)
+        if len(starts) == 1:
+            raise stepping.Restart()
+        return crossed(*args, **kwargs)
+
+    monkeypatch.setattr(order_entry, "crossing", restarted_once)
+    order = venue.place("buy", "10", "40000")
+    assert order.order_state == "open" and len(starts) == 2 and venue.changes() == [(order.order_id, "open")]
