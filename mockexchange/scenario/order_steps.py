@@ -19,10 +19,10 @@ from typing import Any
 from yaml.nodes import Node
 
 from mockexchange.control.deribit_orders import PLACED_TYPES
-from mockexchange.control.kalshi_orders import BOOK_SIDES
 from mockexchange.core.deribit import orders as deribit
 from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
+from mockexchange.core.kalshi.order_commands import BOOK_SIDES
 from mockexchange.core.kalshi.orders import ORDER_TYPES, SELF_TRADE_TYPES, TIME_IN_FORCE
 from mockexchange.core.kalshi.positions import ACTIONS, SIDES
 from mockexchange.scenario.market_steps import plain
