@@ -90,6 +90,10 @@ def commands(cls: type) -> dict[str, Callable[..., Any]]:
     return found
 
 
+# Each typed command's answer in plain values, as its control plane's method answers it (`Control.answer`)
+ANSWERS: dict[type[Command], Callable[[Any], Any]] = {}
+
+
 def operation(cls: type[Command], answer: Callable[[Any], Any]) -> Callable[..., Any]:
     """The control plane's method of the command `cls` (declared once in its core): a call's plain values
     (positional in the fields' order, or by name as the admin API's body and a state file give them) read into the
@@ -100,6 +104,7 @@ def operation(cls: type[Command], answer: Callable[[Any], Any]) -> Callable[...,
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
         return answer(self.run(_read(cls, call.bind(*args, **kwargs).arguments)))
 
+    ANSWERS[cls] = answer
     return _named(method, cls, call)
 
 

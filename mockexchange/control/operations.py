@@ -13,7 +13,7 @@ from typing import Any
 from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.kalshi.keys import KeyRegistry
-from mockexchange.control.commands import Recorder, command
+from mockexchange.control.commands import ANSWERS, Recorder, command
 from mockexchange.control.deribit import DeribitOperations, seed_defaults
 from mockexchange.control.deribit_account import DeribitAccountOperations
 from mockexchange.control.deribit_orders import DeribitOrderOperations
@@ -106,6 +106,10 @@ class Control(
             return ledger_call(self.handlers.run, command if kept is plain else read(type(command), kept))
 
         return recorder.run(self, command.name, plain, call, None)
+
+    def answer(self, command: Command) -> Any:
+        """`run`'s answer in plain values, as the command's method answers (a scenario's step made the command)."""
+        return ANSWERS[type(command)](self.run(command))
 
     @command()
     def reset(self) -> dict[str, Any]:

@@ -11,7 +11,6 @@ order's price). A value read is checked by its kind; a command made in Python is
 from __future__ import annotations
 
 import dataclasses
-import functools
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -41,8 +40,13 @@ class Declared:
     default: Any
     nullable: bool
 
+    @property
+    def takes_null(self) -> bool:
+        """A null is the field's own value (a nullable one's, or an optional one's default)."""
+        return self.nullable or (not self.required and self.default is None)
+
     def read(self, given: Any) -> Any:
-        if given is None and (self.nullable or not self.required):
+        if given is None and self.takes_null:
             return None
         return self.kind.read(given, self.name)
 
@@ -60,15 +64,24 @@ class Command:
         for field in declared(type(self)):
             held = getattr(self, field.name)
             if held is None:
-                if field.required and not field.nullable:
+                if not field.takes_null:
                     raise Refused(f"{field.name} is required")
             else:
                 field.kind.check(held, field.name)
 
 
-@functools.cache
+_DECLARED: dict[type[Command], tuple[Declared, ...]] = {}
+
+
 def declared(cls: type[Command]) -> tuple[Declared, ...]:
     """The command's fields, in their order (a Python call's positional order)."""
+    fields = _DECLARED.get(cls)
+    if fields is None:
+        fields = _DECLARED[cls] = _declared(cls)
+    return fields
+
+
+def _declared(cls: type[Command]) -> tuple[Declared, ...]:
     return tuple(
         Declared(
             field.name,
@@ -116,7 +129,7 @@ def signature(cls: type[Command]) -> inspect.Signature:
             field.name,
             inspect.Parameter.POSITIONAL_OR_KEYWORD,
             default=inspect.Parameter.empty if field.required else field.write(field.default),
-            annotation=field.kind.plain | None if field.nullable or not field.required else field.kind.plain,
+            annotation=field.kind.plain | None if field.takes_null else field.kind.plain,
         )
         for field in declared(cls)
     ])  # fmt: skip

@@ -63,9 +63,7 @@ class Text(Kind[str]):
 
     def read(self, value: Any, name: str) -> str:
         if not isinstance(value, str) or not value.strip() or len(value) > self.most:
-            raise Refused(
-                f"{name} must be a non-empty string of at most {self.most} characters, not {shown(value)}"
-            )
+            raise Refused(f"{name} must be a non-empty string of at most {self.most} characters, not {shown(value)}")
         return value
 
     def check(self, value: str, name: str) -> None:

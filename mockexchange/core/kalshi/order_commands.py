@@ -189,4 +189,3 @@ class CancelOrders(Command):
     name: ClassVar[str] = "cancel_user_orders"
     user_id: str = value(TEXT)
     orders: tuple[CancelOrder, ...] = value(Items(CancelOrder, MAX_BATCH, "cancels", ("user_id",)))
-
