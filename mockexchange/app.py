@@ -192,9 +192,11 @@ def build_app(
         views = Views.of(control, scenarios, journal, kalshi, deribit, connections)
         warnings = persistence.warnings if persistence is not None else None  # the state file's, for the health check
         route_list += admin_routes.routes(control, scenarios, journal, settings, views, warnings=warnings)
-        tap = {"clock": wall_clock, "venue_of": _journal_venue(deribit), "recording": views.recording}
-        tap["on_change"] = views.connection_changed
-        middleware.append(Middleware(FrameTap, **tap))
+        tap = Middleware(
+            FrameTap, clock=wall_clock, venue_of=_journal_venue(deribit), recording=views.recording,
+            on_change=views.connection_changed,
+        )  # fmt: skip
+        middleware.append(tap)
     if replay is not None:  # innermost: journaled, fault rules and the frame tap apply to what it answers
         ledger.bus.subscribe(lambda _: replay.rewind(), ("reset",))  # a reset replays the tape from its start
         refusals = Refusals(wall_clock, settings.deribit_testnet)

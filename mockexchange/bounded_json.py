@@ -16,12 +16,10 @@ MAX_JSON_DEPTH = 64
 # What is not a bracket: JSON strings whole (brackets in them do not count; an unterminated one runs to the end, which
 # no JSON is) and runs of other characters; removing it leaves the brackets, whose running sum of steps is the depth.
 # Possessive, so linear: a string that is never closed is read once, not once from each quote escaped in it.
-_NOT_BRACKETS = {
-    str: re.compile(r'"(?:[^"\\]++|\\.)*+"?|[^\[\]{}"]+'),
-    bytes: re.compile(rb'"(?:[^"\\]++|\\.)*+"?|[^\[\]{}"]+'),
-}
-_STEPS = {"[": 1, "{": 1, "]": -1, "}": -1}
-_STEPS.update({ord(k): v for k, v in list(_STEPS.items())})  # a bytes object iterates as ints
+_NOT_BRACKETS_TEXT = re.compile(r'"(?:[^"\\]++|\\.)*+"?|[^\[\]{}"]+')
+_NOT_BRACKETS_BYTES = re.compile(rb'"(?:[^"\\]++|\\.)*+"?|[^\[\]{}"]+')
+_STEPS: dict[str | int, int] = {"[": 1, "{": 1, "]": -1, "}": -1}
+_STEPS.update({ord(k): v for k, v in list(_STEPS.items()) if isinstance(k, str)})  # a bytes object iterates as ints
 
 
 class JsonTooDeep(orjson.JSONDecodeError):
@@ -36,7 +34,7 @@ def parse_json(raw: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
     (a 64 KiB frame of brackets: a few ms), and only when there are more opening brackets than `max_depth`."""
     opening = raw.count(b"[") + raw.count(b"{") if isinstance(raw, bytes) else raw.count("[") + raw.count("{")
     if opening > max_depth:
-        brackets = _NOT_BRACKETS[type(raw)].sub(b"" if isinstance(raw, bytes) else "", raw)  # type: ignore[call-overload]
+        brackets = _NOT_BRACKETS_BYTES.sub(b"", raw) if isinstance(raw, bytes) else _NOT_BRACKETS_TEXT.sub("", raw)
         if max(accumulate(map(_STEPS.__getitem__, brackets)), default=0) > max_depth:
             shown = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
             raise JsonTooDeep(f"nested deeper than {max_depth} levels", shown, 0)

@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 from urllib.parse import parse_qsl, unquote
 
 import orjson
@@ -567,7 +567,7 @@ def _judge_reply(journal: Journal, entry: JournalEntry, check: _Check, body: Any
         journal.add_problems(entry, [problem("journal.unjudged", f"the reply was not judged: {type(exc).__name__}")])
 
 
-def _unrouted(method: str | None, path: str, status: int) -> list[Problem]:
+def _unrouted(method: str | None, path: str, status: int | None) -> list[Problem]:
     # A venue judged by its routes: no route answered (the route leaves a note whenever it answers).
     if status == 404:
         return [problem("operation.unknown", f"{method} {path}: the venue has no endpoint here")]
@@ -582,6 +582,10 @@ def _text(text: str | bytes) -> str:
     return shown.decode("utf-8", "replace") if isinstance(shown, bytes) else shown
 
 
+@overload
+def _cut_body(body: str) -> str: ...
+@overload
+def _cut_body(body: str | None) -> str | None: ...
 def _cut_body(body: str | None) -> str | None:
     return body[:TEXT_CHARS] + "..." if body is not None and len(body) > TEXT_CHARS else body
 

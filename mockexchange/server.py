@@ -168,7 +168,7 @@ class GuardedH11Protocol(H11Protocol):
 
         return run
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # (as uvicorn's own)
         super().connection_made(transport)
         limits = _limits(self.config)
         if len(self.connections) > limits.max_connections:  # websocket connections are in the set too
@@ -239,7 +239,7 @@ class GuardedH11Protocol(H11Protocol):
         why = f"no whole request body within {timeout:g} s of its head (body_timeout_s)"
         cycle = self.cycle
         if cycle is not None and not cycle.response_started:
-            cycle.scope[BODY_TIMED_OUT] = why  # type: ignore[literal-required]
+            cycle.scope[BODY_TIMED_OUT] = why  # type: ignore[literal-required]  # (ours, in uvicorn's typed scope)
             self.transport.write(_refusal(408, "Request Timeout", why))
             cycle.disconnected = True  # uvicorn writes nothing more; the app's wait for the body ends
             cycle.message_event.set()
@@ -327,7 +327,7 @@ class HeartbeatWebSocketProtocol(GuardedWebSocketProtocol):
         super().__init__(*args, **kwargs)
         self.limits = _limits(self.config)
         self.close_timeout = self.limits.ws_close_timeout_s
-        self.writable = _WritableGate()
+        self.writable = self._gate = _WritableGate()  # (uvicorn's own name for it, and ours: its `bypass`)
         self.writable.set()
         self._stall = _Deadline()  # the buffer over its high-water mark, and the client not draining it
 
@@ -345,7 +345,7 @@ class HeartbeatWebSocketProtocol(GuardedWebSocketProtocol):
         super().connection_lost(exc)
 
     async def run_asgi(self) -> None:
-        self.scope["extensions"][FRAME_WRITER] = {"writer": self}  # type: ignore[index]
+        self.scope["extensions"][FRAME_WRITER] = {"writer": self}
         await super().run_asgi()
 
     # -- flow control: a client that does not read is not read, and is cut off if it stays so -----------------------
@@ -422,11 +422,11 @@ class HeartbeatWebSocketProtocol(GuardedWebSocketProtocol):
         if message.get(DROPPED) and message["type"] == "websocket.close":
             self._drop()
             return
-        self.writable.bypass = bool(message.get(UNTHROTTLED))
+        self._gate.bypass = bool(message.get(UNTHROTTLED))
         try:
             await super().send(message)
         finally:
-            self.writable.bypass = False
+            self._gate.bypass = False
             self._hold_reading()  # uvicorn resumes reading after a close frame, to read the client's answer
         if message["type"] == "websocket.close" and self.close_timer is not None:
             self.close_timer.cancel()  # uvicorn's timer closes gracefully; this one cuts off a client not reading
@@ -537,6 +537,7 @@ def serve_forever(
             if on_stop is not None:
                 on_stop()
 
+    # (the instance's methods, not a subclass's: tests/test_server_collector.py stands a fake in for uvicorn.Server)
     server.shutdown = shutdown  # type: ignore[method-assign]
 
     async def startup(sockets: list[socket.socket] | None = None) -> None:
@@ -579,8 +580,6 @@ def start_in_thread(
 ) -> threading.Thread:
     """Run `server` on the listening `sock` in a daemon thread, once it accepts connections; RuntimeError (after
     `stop`, and the socket closed) when it does not start within _START_TIMEOUT_S."""
-    # uvicorn installs signal handlers only in the main thread; a background server must not try.
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=name)
     thread.start()
     started = threading.Event()
@@ -713,11 +712,8 @@ class MockServer(InThread, Control):
         self.scenario_status = self.app.scenarios.scenario_status
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self.host = self.app.settings.host
         self.port = 0
-
-    @property
-    def host(self) -> str:
-        return self.app.settings.host
 
     def _config(self) -> uvicorn.Config:
         return uvicorn_config(self.app)

@@ -26,7 +26,9 @@ from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.wallets import Account as DeribitAccount
 from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.liquidity import HOUSE
+from mockexchange.core.kalshi.markets import Settlement
 from mockexchange.core.numbers import excerpt
 from mockexchange.venues.deribit import render as deribit_render
 from mockexchange.venues.deribit.context import DeribitContext
@@ -88,7 +90,7 @@ class AccountReads:
             house = {"user_id": HOUSE} if HOUSE in ledger.accounts else None
         book = self.deribit.book
         with book.reading():
-            opened = book.accounts()
+            opened = book.accounts.all()
             deribit = [self._deribit_row(account) for account in opened[:MAX_LISTED]]
         return {
             "kalshi": kalshi,
@@ -158,8 +160,9 @@ class AccountReads:
             settlements, _ = ledger.settlements.page(user_id, MAX_REPLAYED, keep=keep)
             replayed = len(fills) < MAX_REPLAYED
             markets = pnl.kalshi_series(
-                [record for _, record in reversed(fills)], [record for _, record in reversed(settlements)]
-            )
+                [record for _, record in reversed(fills) if isinstance(record, Fill)],
+                [record for _, record in reversed(settlements) if isinstance(record, Settlement)],
+            )  # (the indexes hold nothing else)
             row = {
                 "fcm_member": account.fcm_member,
                 "subtrader_of": account.subtrader_of,
@@ -199,19 +202,19 @@ class AccountReads:
         book = self.deribit.book
         with book.reading():
             try:
-                account = book.account(user_id)
+                account = book.accounts.account(user_id)
             except BookError:
                 return None
             try:
-                wallet = book.wallet(user_id, wallet_id)
+                wallet = book.accounts.wallet(user_id, wallet_id)
             except BookError as exc:
                 raise ControlError(str(exc), exc.status) from None
-            views = book.positions(user_id, subaccount_id=wallet.id)
+            views = book.valuation.positions(user_id, subaccount_id=wallet.id)
             shown = [deribit_render.position(view) for view in views]
-            mine = [t for t in book.trades.of_wallet(wallet.id) if t.user_id == user_id]
+            mine = [t for t in book.state.trades.of_wallet(wallet.id) if t.user_id == user_id]
             trades = mine[-MAX_REPLAYED:]
             rendered = [
-                deribit_render.trade(t, book.instrument(t.instrument_name).contract_size)
+                deribit_render.trade(t, book.market.instrument(t.instrument_name).contract_size)
                 for t in reversed(trades[-HISTORY_ROWS:])
             ]
             wallets = _wallets(account)

@@ -163,7 +163,7 @@ class ConnectionChanges:
         now = _Sent(connection, digest, noted)
         if sent is not None and sent.digest == digest and sent.noted == noted:
             return None, now
-        row = description if sent is None or sent.digest != digest else {"id": id(connection)}
+        row: dict[str, Any] = description if sent is None or sent.digest != digest else {"id": id(connection)}
         if log is not None:
             row["frames_received"], row["frames_sent"] = log.received, log.sent
             row["new_frames"] = log.since(0 if sent is None else sent.noted)

@@ -264,8 +264,8 @@ class Feed:
         if topic == "cleared":
             return {"last_seq": self.journal.last_seq}
         if topic == "state":
-            named = None if every else {venue: sorted(found) for venue, found in users.items()}
-            return {"users": named, **self.reads["state"]()}
+            shown = None if every else {venue: sorted(found) for venue, found in users.items()}
+            return {"users": shown, **self.reads["state"]()}
         if topic == "connections":
             return client.connections.next_event(CONNECTIONS_EVENT_BYTES)
         return self.reads[topic]()

@@ -139,7 +139,8 @@ def _found(operation: Any, ctx: KalshiContext, values: dict[str, str], name: str
 
 def _page(ledger: Ledger, needle: str, status: str | None, cursor: str, limit: int) -> tuple[list[Market], str]:
     """The page's markets and the next page's cursor: at most `limit` found, `MAX_SCANNED` looked at."""
-    listed, found, last = ledger.listed, [], ""
+    listed, last = ledger.listed, ""
+    found: list[Market] = []
     for scanned, ticker in enumerate(listed.islice(listed.bisect_right(cursor) if cursor else 0)):
         if scanned == MAX_SCANNED:
             return found, last  # looked far enough: the next read goes on from here

@@ -22,7 +22,7 @@ from mockexchange.core.kalshi.order_groups import OrderGroup
 from mockexchange.core.kalshi.units import contracts
 from mockexchange.venues.kalshi import order_groups as venue_groups
 from mockexchange.venues.kalshi.context import KalshiContext
-from mockexchange.venues.kalshi.params import Parts
+from mockexchange.venues.kalshi.params import Parts, Query
 from mockexchange.venues.kalshi.render import count_fp
 
 _API = "GET /trade-api/v2"
@@ -44,8 +44,8 @@ def order_groups(ctx: KalshiContext, user_id: str, subaccount: int) -> dict[str,
     now = ledger.clock.now()
     shown = []
     for row in listed[:HISTORY_ROWS]:
-        one = Parts(None, {"order_group_id": row["id"], "subaccount": sub})
-        placed = venue_answer(venue_groups.get_order_group, ctx, user_id, one)["orders"]  # type: ignore[arg-type]
+        one = Parts(None, Query({"subaccount": sub}, {"order_group_id": row["id"]}))
+        placed = venue_answer(venue_groups.get_order_group, ctx, user_id, one)["orders"]
         group = ledger.order_group(row["id"], user_id, subaccount, None)
         shown.append({**row, "orders": placed[-GROUP_ORDERS:], **_inside(group, resting[group.group_id], now)})
     return {"order_groups": shown, "more": len(listed) > HISTORY_ROWS}

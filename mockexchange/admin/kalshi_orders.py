@@ -52,7 +52,7 @@ def orders(ctx: KalshiContext, user_id: str, subaccount: int) -> dict[str, Any]:
 
 
 def _records(page: list[tuple[Any, object]]) -> list[EndedOrder]:
-    return [record for _, record in page]  # type: ignore[misc]
+    return [record for _, record in page if isinstance(record, EndedOrder)]  # (the index holds nothing else)
 
 
 def _inside(row: dict[str, Any], order: Order) -> dict[str, Any]:

@@ -290,7 +290,7 @@ def document(
         "delete": clearing | {"operationId": _operation_id("delete", requests)},
     }
     paths[clear_path] = {"post": clearing | {"operationId": _operation_id("post", clear_path)}}
-    health = {
+    health: dict[str, Any] = {
         "type": "object",
         "required": ["status", "version"],
         "properties": {

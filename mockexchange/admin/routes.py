@@ -51,6 +51,8 @@ ACCOUNT_QUERY: dict[str, dict[str, Any]] = {
     "instrument": {"type": "string", "maxLength": MAX_NAME},
 }
 Handler = Callable[[Request], Awaitable[Response]]
+# What a `POST /_admin/<name>` calls: its answer is JSON-ready (a command's `answer` renders the core's objects)
+Operation = Callable[..., Any]
 LOOP_READS = frozenset({"connections"})  # GETs answered on the loop: they read the connections that live there
 
 
@@ -79,7 +81,7 @@ def guarded(guard: AdminGuard, handler: Handler, changed: Callable[[], None] | N
     return handle
 
 
-def _answer(method: Callable[..., dict[str, Any]], arguments: dict[str, Any]) -> Response:
+def _answer(method: Operation, arguments: dict[str, Any]) -> Response:
     """The operation's answer, or its refusal; run in a worker thread."""
     try:
         return json_line_response(method(**arguments))
@@ -87,14 +89,14 @@ def _answer(method: Callable[..., dict[str, Any]], arguments: dict[str, Any]) ->
         return _error(str(exc), exc.status, getattr(exc, "errors", None))
 
 
-async def _off_the_loop(method: Callable[..., dict[str, Any]], arguments: dict[str, Any]) -> Response:
+async def _off_the_loop(method: Operation, arguments: dict[str, Any]) -> Response:
     """Run an operation in a worker thread (Starlette's thread pool, as it runs a sync endpoint): a long one (a
     scenario's burst, a batch of fills, generated keys) holds only the locks of the state it changes, while the loop
     goes on serving the other venue, the health check and the websockets' heartbeats."""
     return await run_in_threadpool(_answer, method, arguments)
 
 
-def _operation(method: Callable[..., dict[str, Any]], on_loop: bool = False) -> Handler:
+def _operation(method: Operation, on_loop: bool = False) -> Handler:
     """`on_loop`: a read of what lives on the server's loop (the open connections), answered there."""
     # Keyword-only parameters are Python-only (callables, flags): they are not fields of the body.
     parameters = openapi.parameters(method)
@@ -193,7 +195,7 @@ def journal_routes(journal: Journal, guard: AdminGuard, changed: Callable[[], No
     ]
 
 
-def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dict[str, Callable[..., dict[str, Any]]]:
+def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dict[str, Operation]:
     """What each `POST /_admin/<name>` calls; the body's fields are the method's arguments."""
     return {
         "reset": control.reset,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from mockexchange.cli import proxy, serve, sign, tape_to_scenario
@@ -51,7 +51,7 @@ class CommandParser(argparse.ArgumentParser):
         self.declared()
         return super().format_help()
 
-    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
+    def parse_known_args(self, args: Iterable[str] | None = None, namespace: Any = None) -> tuple[Any, list[str]]:
         self.declared()
         parsed, extras = super().parse_known_args(args, namespace)
         if extras:

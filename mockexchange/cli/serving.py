@@ -315,5 +315,10 @@ def _scenario(
         timeline = "ran at load"
     shown = f"{name} from {args.scenario}" if scenario.name else name
     lines = banner.scenario(where, settings.profile, shown, loaded, scenario, timeline)
-    on_ready = None if args.speed is None else lambda: mock.scenarios.play_scenario(args.speed)
-    return mock, lines, on_ready
+    if args.speed is None:
+        return mock, lines, None
+
+    def play() -> None:
+        mock.scenarios.play_scenario(args.speed)
+
+    return mock, lines, play

@@ -74,11 +74,11 @@ def discover(base_url: str, signer: KalshiSigner) -> Listed:
     return found
 
 
-def _rows(rows: Any, *names: str) -> list[tuple[str, str]]:
+def _rows(rows: Any, first: str, second: str) -> list[tuple[str, str]]:
     """(first, second) of each row that has both as non-empty strings."""
     found = []
     for row in rows or ():
-        pair = tuple(row.get(name) if isinstance(row, dict) else None for name in names)
-        if all(isinstance(value, str) and value for value in pair):
-            found.append(pair)
+        one, two = (row.get(first), row.get(second)) if isinstance(row, dict) else (None, None)
+        if isinstance(one, str) and one and isinstance(two, str) and two:
+            found.append((one, two))
     return found

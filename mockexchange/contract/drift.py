@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mockexchange.contract.slicing import (
     KALSHI_CHANNELS,
@@ -123,9 +123,10 @@ def diff_openapi(
     old_ops, new_ops = operations_by_id(old), operations_by_id(new_slice)
     for operation_id in wanted:
         before, after = old_ops.get(operation_id), new_ops.get(operation_id)
-        if before is None and after is None:
+        either = after or before
+        if either is None:
             continue
-        method, path, _ = after or before  # one of the two is there
+        method, path, _ = either
         section = Section(operation_id, f"{operation_id} ({method.upper()} {path})")
         if before is None:
             section.changes.append(Change("+", "operation added"))
@@ -194,7 +195,7 @@ def _operation_changes(
     changes += _compare(
         _fields(old_doc, _json_schema(old_doc, before.get("requestBody"))),
         _fields(new_doc, _json_schema(new_doc, after.get("requestBody"))),
-        lambda path: f"request field {path}" if path else "request body",
+        _field_label("request"),
     )
     old_responses, new_responses = before.get("responses", {}), after.get("responses", {})
     for code in [*old_responses, *(c for c in new_responses if c not in old_responses)]:
@@ -205,9 +206,14 @@ def _operation_changes(
         changes += _compare(
             _fields(old_doc, _json_schema(old_doc, old_responses[code])),
             _fields(new_doc, _json_schema(new_doc, new_responses[code])),
-            lambda path, prefix=prefix: f"{prefix} field {path}" if path else f"{prefix} body",
+            _field_label(prefix),
         )
     return changes
+
+
+def _field_label(prefix: str) -> Callable[[str], str]:
+    """A field's label in a change: `{prefix} field {path}`, or `{prefix} body` for the body itself."""
+    return lambda path: f"{prefix} field {path}" if path else f"{prefix} body"
 
 
 def _security(operation: Mapping[str, Any]) -> str:
@@ -232,7 +238,7 @@ def _json_schema(document: Mapping[str, Any], body: Any) -> Any:
     """The JSON schema of a request body or response, if it has one."""
     body = resolve(document, body) if body is not None else {}
     content = body.get("content", {})
-    media = content.get("application/json") or next(iter(content.values()), {})
+    media: Mapping[str, Any] = content.get("application/json") or next(iter(content.values()), {})
     return media.get("schema")
 
 
@@ -400,9 +406,15 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(report.changed for report in reports) else 0
 
 
+class _Diff(Protocol):
+    """`diff_openapi` or `diff_asyncapi`, as `_reports` calls them."""
+
+    def __call__(self, old: Mapping[str, Any], new: Mapping[str, Any], *, new_text: str | None = None) -> Report: ...
+
+
 def _reports(args: argparse.Namespace) -> list[Report]:
     slices = Path(args.slice) if args.slice else slices_root()
-    wanted = [("openapi", args.spec, "openapi.yaml", diff_openapi)]
+    wanted: list[tuple[str, str, str, _Diff]] = [("openapi", args.spec, "openapi.yaml", diff_openapi)]
     if args.asyncapi:
         wanted.append(("asyncapi", args.asyncapi, "asyncapi.yaml", diff_asyncapi))
     reports = []

@@ -78,6 +78,8 @@ def values_for(
     the writes may change (`resting`: the kit's own; None: only reads run, so the account's resting ones)."""
     rows = [o for o in orders if isinstance(o, dict) and isinstance(o.get("order_id"), str)]
     ids = tuple(o["order_id"] for o in rows)
+    markets_of: tuple[str, ...]
+    sides: tuple[str, ...]
     if resting is None:
         resting = tuple(o["order_id"] for o in rows if o.get("status") == "resting")
         markets_of, sides = (), ()

@@ -20,7 +20,8 @@ from mockexchange.schema.refs import operations_by_id
 from mockexchange.testing.signing import KalshiSigner
 
 FCM_OPERATION = "GetFCMPositions"
-FCM_ONLY = (FCM_OPERATION, "GetPortfolioRestingOrderTotalValue")  # a 403 for any other key (docs/contract-kit.md)
+# A 403 for any other key (docs/contract-kit.md).
+FCM_ONLY: tuple[str, ...] = (FCM_OPERATION, "GetPortfolioRestingOrderTotalValue")
 # The FCM desk's reads (docs/kalshi-fcm.md): FCM members only too; those of one subtrader ask for it as GetFCMPositions.
 FCM_SUBTRADER_READS = (FCM_OPERATION, "GetFCMOrders", "GetFCMEventContractDailyCap", "GetFCMSubtraderBlockedCategories")
 FCM_ONLY += FCM_SUBTRADER_READS[1:] + ("GetFCMFills", "ListFCMSubtraders")

@@ -54,6 +54,13 @@ class RefusedValidWrite(RejectedPositiveData):
         return f"{self.status_code} {self.error_code}"
 
 
+def served_from(case: Case, response: Response) -> str:
+    """The base URL of the server that answered the case (a test may point the schema at a server started later)."""
+    url = response.request.url
+    assert url is not None  # a request that was sent had its URL
+    return url.split("?", 1)[0].removesuffix(case.formatted_path)
+
+
 def checks_config() -> dict[str, Any]:
     """The operations whose positive-data acceptance the kit's check replaces, as schemathesis' per-operation config
     (`[[operations]]` in its TOML file; suite.py adds the same to a schema it loads)."""
@@ -172,7 +179,7 @@ class ServerAccount:
 
     def __init__(self, case: Case, response: Response) -> None:
         self._case = case
-        self._base_url = response.request.url.split("?", 1)[0].removesuffix(case.formatted_path)
+        self._base_url = served_from(case, response)
         self._balances: dict[tuple[int, int], Decimal] | None = None
         self._read = False
         self._orders: dict[str, dict[str, Any] | None] = {}

@@ -19,10 +19,11 @@ from schemathesis.auths import AuthContext, set_on_case
 from schemathesis.checks import collect_after_run_failures, run_checks_for
 from schemathesis.config import OperationConfig
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Err
 from schemathesis.hooks import HookContext
 
 from mockexchange.contract import acceptance  # noqa: F401 (registers the kit's ReadAcceptance check)
-from mockexchange.contract.refusals import checks_config, note_drawn
+from mockexchange.contract.refusals import checks_config, note_drawn, served_from
 from mockexchange.contract.slicing import committed_openapi
 from mockexchange.schema.fields import MAX_LISTED, response_errors
 from mockexchange.schema.refinements import PAGINATED, refine, valid_combination, without_alternatives
@@ -98,6 +99,8 @@ def run_operations(schema: schemathesis.BaseSchema, *, max_examples: int) -> Non
     when sent, and an invalid case's example spent on nothing."""
     schema.config.generation.update(with_security_parameters=False)
     for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()  # an operation the schema cannot describe
         operation = result.ok()
         drawn = len(operation.body) + len(operation.query) + len(operation.path_parameters)
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)[: 2 if drawn else 1]:  # nothing to break
@@ -125,7 +128,9 @@ def signing_auth(signer: KalshiSigner, base_path: str) -> type:
             carry_filters_to_next_page(case)  # here, as the case is made: the filters it sends are its own
             keep_negative_cases_invalid(case)
             keep_positive_cases_valid(case)
-            case.headers = {**(case.headers or {}), **data.headers(case.method, base_path + case.formatted_path)}
+            signed = case.headers.copy()  # a copy: a case derived from this one may share its headers
+            signed.update(data.headers(case.method, base_path + case.formatted_path))
+            case.headers = signed
 
     return KalshiSigningAuth
 
@@ -163,7 +168,7 @@ def cursor_walk(ctx: CheckContext, response: Response, case: Case) -> bool | Non
     _note_rows(operation_id, body, rows_seen, page=1)
     cursor, page = body.get("cursor") or "", 1
     # The walk goes where the first page came from (a test may point the schema at a server started later).
-    base_url = response.request.url.split("?", 1)[0].removesuffix(case.formatted_path)
+    base_url = served_from(case, response)
     while cursor:
         cursors_seen.add(cursor)
         page += 1

@@ -127,7 +127,7 @@ def _listed_markets(base_url: str, signer: KalshiSigner) -> list[str]:
 
 def _markets(base_url: str, signer: KalshiSigner, status: str | None) -> list[str]:
     path = "/markets"
-    params = {"limit": 2, **({"status": status} if status else {})}
+    params: dict[str, str | int] = {"limit": 2, **({"status": status} if status else {})}
     try:
         answer = httpx.get(
             base_url.rstrip("/") + path, params=params, timeout=TIMEOUT,
@@ -149,17 +149,19 @@ def _session(url: str, signer: KalshiSigner, markets: list[str], listen: float, 
     headers = signer.headers("GET", httpx.URL(url).path)
     try:
         with connect(url, additional_headers=headers, open_timeout=5, close_timeout=2, max_size=2**24) as ws:
-            commands = [
+            commands: list[dict[str, Any]] = [
                 {"id": 1, "cmd": "subscribe", "params": {"channels": list(BOOK_CHANNELS), "market_ticker": markets[0]}},
                 {"id": 2, "cmd": "subscribe", "params": {"channels": [LIFECYCLE]}},
             ]
-            replies = {command["id"]: _ask(ws, command, seen, profile) for command in commands}
+            replies: dict[int, list[dict[str, Any]]] = {
+                command["id"]: _ask(ws, command, seen, profile) for command in commands
+            }
             sids = {
                 r["msg"].get("channel"): r["msg"].get("sid") for rs in replies.values() for r in rs
                 if r.get("type") == "subscribed" and isinstance(r.get("msg"), dict)
             }  # fmt: skip
             book = sids.get("orderbook_delta")
-            updates = [
+            updates: list[dict[str, Any]] = [
                 {"id": 3, "cmd": "update_subscription",
                  "params": {"sid": book, "action": "add_markets", "market_tickers": markets[1:]}},
                 {"id": 4, "cmd": "list_subscriptions"},
@@ -236,7 +238,8 @@ def _judge_replies(
         if channel not in sids:
             seen.wrong(f"subscribe {channel}", "no `subscribed` reply names the channel")
     listing = next((r for r in replies.get(4, ()) if isinstance(r.get("msg"), list)), None)
-    channels = sorted(entry.get("channel") for entry in (listing or {}).get("msg", ()) if isinstance(entry, dict))
+    named = (entry.get("channel") for entry in (listing or {}).get("msg", ()) if isinstance(entry, dict))
+    channels = sorted(named, key=str)  # by name; a channel missing (None) shown as it is, not a crash
     if channels != sorted((*BOOK_CHANNELS, LIFECYCLE)):
         seen.wrong("list_subscriptions", f"lists the channels {channels}")
     for number, action, left in ((3, "add_markets", markets), (5, "delete_markets", markets[:1])):

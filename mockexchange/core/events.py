@@ -36,9 +36,10 @@ class Change:
         _set_payload(self, payload)
 
 
-_set_kind = Change.kind.__set__  # type: ignore[attr-defined]
-_set_user_id = Change.user_id.__set__  # type: ignore[attr-defined]
-_set_payload = Change.payload.__set__  # type: ignore[attr-defined]
+# (the class's own slot descriptors: on the class, `Change.kind` reads as the field to a type checker)
+_set_kind: Callable[[Change, str], None] = vars(Change)["kind"].__set__
+_set_user_id: Callable[[Change, str | None], None] = vars(Change)["user_id"].__set__
+_set_payload: Callable[[Change, Any], None] = vars(Change)["payload"].__set__
 
 
 class EventBus:

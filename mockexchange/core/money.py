@@ -64,6 +64,9 @@ class MoneyError(ValueError):
     """An amount that cannot be taken as given (wrong format, too many places, out of range)."""
 
 
+_CONTAINERS: dict[type, str] = {list: "a list", tuple: "a list", dict: "an object"}
+
+
 def shown(value: object) -> str:
     """A value as a refusal quotes it: never all of a long one (nor `str()` of a huge int, which Python refuses);
     other values by their JSON type."""
@@ -76,7 +79,7 @@ def shown(value: object) -> str:
         return digits if len(digits) <= 40 else f"{digits[:40]}... ({len(digits)} characters)"
     if isinstance(value, float):
         return repr(value)
-    return {list: "a list", tuple: "a list", dict: "an object"}.get(type(value), f"a {type(value).__name__}")
+    return _CONTAINERS.get(type(value), f"a {type(value).__name__}")
 
 
 def parse_decimal(

@@ -19,12 +19,13 @@ Nothing here knows an event loop or a venue: a loop's waiting is a callback, a f
 from __future__ import annotations
 
 import contextvars
+import functools
 import gc
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 # While a long command runs, the interpreter passes to another thread that waits for it after this many microseconds
 # (Python's default is 5,000): an event loop waits for it at every read and write of a socket, so at 5 ms each a
@@ -230,7 +231,7 @@ class StateLock:
         with self._state:
             while self._entered < due:
                 self._state.wait()
-        self._rlock._acquire_restore(saved)  # type: ignore[attr-defined]
+        self._rlock._acquire_restore(saved)  # type: ignore[attr-defined]  # (as above)
         self._depth = depth
 
     # -- an event loop's operations -------------------------------------------------------------------------------
@@ -329,16 +330,21 @@ def scanning(lock: StateLock, footprint: Callable[[], Footprint], read: Callable
         return read(lock.step)
 
 
+class _Locked(Protocol):
+    """What a restarting command is called on (a ledger, a book): the state and its lock."""
+
+    lock: StateLock
+
+
 def restarting(command: Callable[..., object]) -> Callable[..., object]:
     """A command that may go long run again from the start on `Restart`, once the admitted operations ran."""
 
-    def run(self: object, *args: object, **kwargs: object) -> object:
+    def run(self: _Locked, *args: object, **kwargs: object) -> object:
         while True:
             try:
                 return command(self, *args, **kwargs)
             except Restart:
-                self.lock.wait_admitted()  # type: ignore[attr-defined]
+                self.lock.wait_admitted()
 
-    run.__name__, run.__qualname__, run.__doc__ = command.__name__, command.__qualname__, command.__doc__
-    run.__wrapped__ = command  # type: ignore[attr-defined]
-    return run
+    # (its name, doc and `__wrapped__` only: none of the command's own attributes is copied)
+    return functools.update_wrapper(run, command, assigned=("__name__", "__qualname__", "__doc__"), updated=())

@@ -77,6 +77,7 @@ async def forward_http(proxy: ProxyApp, scope: Scope, receive: Receive, send: Se
         failed = f"the request's body is over the proxy's {MAX_REQUEST_BYTES:,} bytes; it was not forwarded"
         status, answer_headers, body = failure(upstream, 413, failed, proxy.clock, _rpc_id(sent, scope))
     else:
+        assert url is not None  # (None only when the target was refused: `failed`)
         try:
             status, answer_headers, body = await _exchange(proxy, upstream, url, scope["method"], request_headers, raw)
         except UpstreamFailed as exc:

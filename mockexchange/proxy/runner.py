@@ -32,16 +32,21 @@ def config(app: ProxyApp, **overrides: Any) -> uvicorn.Config:
     return uvicorn.Config(app, **(options | overrides))
 
 
+class _ReadyServer(uvicorn.Server):
+    """A uvicorn server that runs `on_ready` once it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self._on_ready()
+
+
 def serve_forever(app: ProxyApp, sock: socket.socket, *, log_level: str = "info", on_ready: Callable[[], None]) -> None:
     """Serve until SIGINT or SIGTERM; `on_ready` runs once it accepts connections."""
-    server = uvicorn.Server(config(app, log_level=log_level))
-    original_startup = server.startup
-
-    async def startup(sockets: list[socket.socket] | None = None) -> None:
-        await original_startup(sockets)
-        on_ready()
-
-    server.startup = startup  # type: ignore[method-assign]
+    server = _ReadyServer(config(app, log_level=log_level), on_ready)
     try:
         server.run(sockets=[sock])
     finally:

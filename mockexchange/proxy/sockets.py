@@ -76,7 +76,7 @@ class Socket:
                 await self._refuse(arrived, at, status, raw, body, why)
                 return
             raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.raw_items()]
-            await self._refuse(arrived, at, answer.status_code, raw, answer.body or b"", None)
+            await self._refuse(arrived, at, answer.status_code, raw, bytes(answer.body or b""), None)
             return
         except (OSError, InvalidHandshake, TimeoutError) as exc:
             why = f"cannot open a websocket to {self.upstream.ws_origin}: {type(exc).__name__}: {exc}"
@@ -167,7 +167,8 @@ class Socket:
                 with contextlib.suppress(ConnectionClosed):
                     await remote.close(_UNSENDABLE.get(code, code), message.get("reason") or "")
                 return code
-            data = message.get("text") if message.get("text") is not None else message.get("bytes", b"")
+            text = message.get("text")
+            data = text if text is not None else message.get("bytes", b"")
             await self._frame("client", data)
             with contextlib.suppress(ConnectionClosed):  # the upstream's close ends the other task
                 await remote.send(data)

@@ -73,14 +73,14 @@ class Reel:
                 connection = Connection(record.venue, path, record.seq, [Segment(None, None, record.seq)])
                 open_by_number[record.connection or 0] = connection
                 self._sockets[path].append(connection)
-            elif record.kind == "ws_frame" and (connection := open_by_number.get(record.connection or 0)):
+            elif record.kind == "ws_frame" and (opened := open_by_number.get(record.connection or 0)):
                 data = record.data or {}
                 if record.direction == "client":
                     command = data.get("json")
                     ident = command.get("id") if isinstance(command, dict) else None
-                    connection.segments.append(Segment(frame_shape(data), ident, record.seq))
+                    opened.segments.append(Segment(frame_shape(data), ident, record.seq))
                 else:
-                    connection.segments[-1].replies.append(data)
+                    opened.segments[-1].replies.append(data)
 
     def _add_http(self, record: Record) -> None:
         request = record.request or {}

@@ -59,9 +59,10 @@ def validate_ws_frame(frame: Any, profile: str = "3.34", *, published: bool = Fa
         raise ValueError(f"unknown profile {profile!r}: one of {', '.join(PROFILES)}")
     if not isinstance(frame, dict):
         return [f"a frame is a JSON object, not {type(frame).__name__}"]
-    candidates = _validators(profile, published).get(frame.get("type"))
+    kind = frame.get("type")
+    candidates = _validators(profile, published).get(kind) if isinstance(kind, str) else None
     if candidates is None:
-        return [f"{NO_MESSAGE} {frame.get('type')!r}"]
+        return [f"{NO_MESSAGE} {kind!r}"]
     problems: list[str] = []
     for message, validator in candidates:
         errors = [_say(message, error) for error in validator.iter_errors(frame)]

@@ -427,7 +427,7 @@ UNKNOWN_PARAMETERS = (
 )
 
 # Paginated operations: their 200 responses link to the next page (the cursor), so stateful runs walk cursors.
-PAGINATED = (
+PAGINATED: tuple[str, ...] = (
     "GetPositions", "GetFCMPositions", "GetSettlements", "GetFills", "GetDeposits", "GetWithdrawals",
     "GetSubaccountTransfers",
 )  # fmt: skip
@@ -468,11 +468,11 @@ def refine(openapi: dict[str, Any], *, account: AccountValues | None = None) -> 
             parameter["schema"] = {**_resolve(spec, parameter.get("schema", {})), **rule.schema}
             if rule.required is not None:
                 parameter["required"] = rule.required
-    for rule in STATUS_RULES:
-        for operation_id in rule.operations:
+    for status_rule in STATUS_RULES:
+        for operation_id in status_rule.operations:
             operation = operations.get(operation_id)
-            if operation is not None and rule.status not in operation["responses"]:
-                operation["responses"][rule.status] = copy.deepcopy(_error_response(operation))
+            if operation is not None and status_rule.status not in operation["responses"]:
+                operation["responses"][status_rule.status] = copy.deepcopy(_error_response(operation))
     for operation_id in PAGINATED:
         operation = operations.get(operation_id)
         if operation is not None:
@@ -564,8 +564,8 @@ def _draw_from(
         given = [*values_of(account, value.source)]
         for operation_id in value.operations:
             operation = operations.get(operation_id)
-            found = _account_field(spec, operation, value.field) if operation is not None else None
-            if found is None:
+            found = None if operation is None else _account_field(spec, operation, value.field)
+            if operation is None or found is None:
                 continue
             schema, required = found
             if schema.get("type") == "array":
@@ -613,11 +613,13 @@ def _body_field(
     node = _body_schema(spec, operation)
     required = True
     for part in path.split(".") if path else ():
+        if node is None:
+            return None
         name = part.removesuffix("[]")
-        properties = node.get("properties", {}) if node is not None else {}
+        properties = node.get("properties", {})
         if name not in properties:
             return None
-        required = name in node.get("required", ())  # type: ignore[union-attr]
+        required = name in node.get("required", ())
         node = properties[name] = _resolve(spec, properties[name])
         if part.endswith("[]"):
             items = node["items"] = _resolve(spec, node.get("items", {}))

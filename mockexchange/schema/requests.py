@@ -140,16 +140,16 @@ def _check_query(operation: Operation, query: Sequence[tuple[str, str]]) -> list
     for name, value in query:
         first.setdefault(name, value)  # Kalshi's server reads the first value (Go's url.Values.Get)
     for parameter in operation.parameters.values():
-        value = first.get(parameter.name)
-        if value is None:
+        given = first.get(parameter.name)
+        if given is None:
             if parameter.required:
                 found.append(problem("parameter.required", f"{parameter.name} is required ({op})"))
             continue
-        published = _check_value(parameter.schema, parameter.name, value, go_int64=False)
+        published = _check_value(parameter.schema, parameter.name, given, go_int64=False)
         if published:
             found += [problem(f"parameter.{keyword}", f"{text} ({op})") for keyword, text in published]
             continue
-        narrowed = _check_value(parameter.kalshi or parameter.schema, parameter.name, value, go_int64=True)
+        narrowed = _check_value(parameter.kalshi or parameter.schema, parameter.name, given, go_int64=True)
         for keyword, text in narrowed:
             why = f"; Kalshi: {parameter.reason}" if parameter.reason and parameter.kalshi else ""
             found.append(problem(f"kalshi.parameter.{keyword}", f"{text} ({op}){why}"))
@@ -243,8 +243,7 @@ class CommandRules:
         if not isinstance(message, dict):
             return None, [problem("command.json", f"a command is a JSON object, not {_json_type(message)}")]
         name = message.get("cmd")
-        candidates = self._validators.get(name) if isinstance(name, str) else None
-        if candidates is None:
+        if not isinstance(name, str) or (candidates := self._validators.get(name)) is None:
             known = ", ".join(self._validators)
             return None, [problem("command.unknown", f"cmd {name!r} is not a command of the schema ({known})")]
         found: list[Problem] = []

@@ -166,8 +166,12 @@ def instance_beyond_balance(body: Mapping[str, Any], account: AccountView) -> st
 
 
 def instance_transfer_refused(body: Mapping[str, Any], account: AccountView) -> str | None:
-    source = (body.get("source"), *(_number(body, f"source_{n}") for n in ("exchange_shard", "subaccount")))
-    target = (body.get("destination"), *(_number(body, f"destination_{n}") for n in ("exchange_shard", "subaccount")))
+    source = (body.get("source"), _number(body, "source_exchange_shard"), _number(body, "source_subaccount"))
+    target = (
+        body.get("destination"),
+        _number(body, "destination_exchange_shard"),
+        _number(body, "destination_subaccount"),
+    )
     subaccounts = (source[2], target[2])
     contracts = source[0] == target[0] == "event_contract"
     if subaccounts != (0, 0) and (not contracts or body.get("client_transfer_id") is not None) or source == target:
@@ -502,13 +506,17 @@ ACCOUNT_VALUES += (
 def reduce_to_above_rest(body: Mapping[str, Any], account: AccountView) -> str | None:
     """A decrease `reduce_to` no more than what the order rests: its refusal is wrong."""
     order_id, reduce_to = body.get("order_id"), body.get("reduce_to")
-    order = account.order(order_id) if isinstance(order_id, str) and isinstance(reduce_to, str) else None
+    if not isinstance(order_id, str) or not isinstance(reduce_to, str):
+        return None
+    order = account.order(order_id)
+    if order is None:
+        return None
     try:
-        rests = Decimal(order["remaining_count_fp"]) if order is not None else None
-        asked = Decimal(reduce_to)  # type: ignore[arg-type]
+        rests = Decimal(order["remaining_count_fp"])
+        asked = Decimal(reduce_to)
     except (KeyError, TypeError, ArithmeticError, ValueError):
         return None
-    if rests is None or order.get("status") != "resting" or asked > rests:  # type: ignore[union-attr]
+    if order.get("status") != "resting" or asked > rests:
         return None
     return f"order {order_id} rests {rests} contracts, no fewer than reduce_to {reduce_to}"
 

@@ -249,10 +249,15 @@ class StateFile:
         record = CommandRecord(seq, name, arguments, at_us, True, row_checksum(seq, name, arguments, at_us, True))
         row = (seq, name, arguments, at_us, record.checksum)
         insert = "INSERT INTO commands (seq, name, arguments, at_us, ok, checksum) VALUES (?, ?, ?, ?, 1, ?)"
+
+        def settled_first(db: sqlite3.Connection) -> None:
+            self._settle(db)
+            db.execute(insert, row)
+
         if self._refused is None:
             self._transaction(lambda db: db.execute(insert, row), alone=True)
         else:
-            self._transaction(lambda db: (self._settle(db), db.execute(insert, row)))
+            self._transaction(settled_first)
         if self.mark is not None:  # committed: from here on a file without it has lost it
             self.mark.write(seq, record.checksum)
         self._refused = None

@@ -64,10 +64,11 @@ def examine(file: StateFile, wal_found: bool) -> Verdict:
     _check_commands(file, verdict)
     found = _mark(file, meta.get(MARK, ""), left_open and wal_found, verdict)
     kept = int(meta[KEPT]) if meta.get(KEPT, "").isdigit() else 0
-    short = found is not None and found.seq > max(kept, verdict.held)  # the mark counts the most: it says the loss
+    marked = 0 if found is None else found.seq
+    short = marked > max(kept, verdict.held)  # the mark counts the most: it says the loss
     if short:
         verdict.problems.append(
-            f"the last {found.seq - verdict.held:,} of the {found.seq:,} commands its mark "
+            f"the last {marked - verdict.held:,} of the {marked:,} commands its mark "
             f"{mark.mark_path(file.path).name} counts are missing{_log_lost(file, left_open, wal_found)}"
         )
     elif kept > verdict.held:

@@ -135,7 +135,7 @@ class StateRecorder:
 
     def _run_again(self, control: Any, record: CommandRecord, told: bool) -> None:
         method = getattr(control, record.name, None)
-        if getattr(method, "command", None) != record.name:
+        if method is None or getattr(method, "command", None) != record.name:
             raise StateError(f"{self.file.path}: command #{record.seq} is {record.name!r}, which is no command")
         try:
             arguments = json.loads(record.arguments)

@@ -234,7 +234,7 @@ class DeribitAuth:
         ts_text: str,
         nonce: str,
         verify: Callable[[str], AuthFailure | None],
-        scheme: str,
+        scheme: Scheme,
     ) -> Authenticated | AuthFailure:
         """The checks a per-request signature shares: time window, known client (`named` names its id's field), the
         signature, an unused nonce."""

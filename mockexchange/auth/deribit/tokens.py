@@ -317,7 +317,8 @@ class TokenStore:
         return True
 
     def _kept(self, kind: str) -> dict[str, Any]:
-        return {"access": self._access, "refresh": self._refresh, "rotated": self._rotated}[kind]
+        kept: dict[str, dict[str, Any]] = {"access": self._access, "refresh": self._refresh, "rotated": self._rotated}
+        return kept[kind]
 
     def _keep(self, client_id: str, kind: str, found: str) -> None:
         """Count the token of digest `found` as the key's newest of its kind; forget the key's oldest past

@@ -146,17 +146,21 @@ def position_problems(mock: MockServer, parsed: dict[str, Any], wire: dict[str, 
     problems = []
     size_currency = None if view.size_currency is None else at(view.size_currency, POSITION)
     liquidation = view.estimated_liquidation_price
-    exact = {
-        "size": view.size,
-        "direction": view.direction,
+    liquidation_at = None if liquidation is None else at(liquidation, PRICE)
+    figures = {  # at the places Deribit sends them
         "average_price": at(view.average_price, PRICE),
         "mark_price": at(view.mark_price, PRICE),
         "floating_profit_loss": at(view.floating_profit_loss, POSITION),
         "realized_profit_loss": at(view.realized_profit_loss, POSITION),
         "initial_margin": at(view.initial_margin, POSITION),
         "maintenance_margin": at(view.maintenance_margin, POSITION),
+    }
+    exact: dict[str, object] = {
+        "size": view.size,
+        "direction": view.direction,
+        **figures,
         "size_currency": size_currency,
-        "estimated_liquidation_price": None if liquidation is None else at(liquidation, PRICE),
+        "estimated_liquidation_price": liquidation_at,
     }
     for field, value in exact.items():
         if wire.get(field) != value:
@@ -166,20 +170,20 @@ def position_problems(mock: MockServer, parsed: dict[str, Any], wire: dict[str, 
         "side": "long" if view.direction == "buy" else "short",  # ccxt: anything but 'buy' is short, 'zero' too
         "contracts": float(view.size),
         "contractSize": float(item.contract_size),
-        "entryPrice": float(exact["average_price"]),
-        "markPrice": float(exact["mark_price"]),
-        "unrealizedPnl": float(exact["floating_profit_loss"]),
-        "realizedPnl": float(exact["realized_profit_loss"]),
-        "initialMargin": float(exact["initial_margin"]),
-        "maintenanceMargin": float(exact["maintenance_margin"]),
+        "entryPrice": float(figures["average_price"]),
+        "markPrice": float(figures["mark_price"]),
+        "unrealizedPnl": float(figures["floating_profit_loss"]),
+        "realizedPnl": float(figures["realized_profit_loss"]),
+        "initialMargin": float(figures["initial_margin"]),
+        "maintenanceMargin": float(figures["maintenance_margin"]),
         "notional": None if size_currency is None else float(abs(size_currency)),
         "leverage": view.leverage,
-        "liquidationPrice": None if liquidation is None else float(exact["estimated_liquidation_price"]),
+        "liquidationPrice": None if liquidation_at is None else float(liquidation_at),
     }
     if view.size_currency is None and view.size > 0:
         # No size_currency (an option): ccxt's safe_position derives a notional, for an inverse market
         # contracts x contractSize / markPrice, in its own Precise arithmetic.
-        derived = float(view.size * item.contract_size / exact["mark_price"])
+        derived = float(view.size * item.contract_size / figures["mark_price"])
         if not _close(parsed.get("notional"), derived):
             problems.append(f"{name} ccxt derived notional: {parsed.get('notional')!r}, book {derived!r}")
         del want["notional"]
@@ -373,8 +377,8 @@ def ccxt_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
         with deribit_mock() as mock:
             seeded = seed(mock)
             problems = watch_problems(seeded, watch_a_fill(seeded, work_dir / "ws"))
-        said = "ccxt.pro watch_my_trades and watch_balance (client_signature auth) get a fill made once subscribed"
-        verdicts["websocket"] = Verdict(not problems, f"{said}: " + ("; ".join(problems[:3]) or "equal to the book"))
+        watched = "ccxt.pro watch_my_trades and watch_balance (client_signature auth) get a fill made once subscribed"
+        verdicts["websocket"] = Verdict(not problems, f"{watched}: " + ("; ".join(problems[:3]) or "equal to the book"))
     if "fills" in names or "transfers" in names:
         (work_dir / "history").mkdir()
         verdicts |= _history_verdicts([name for name in names if name in ("fills", "transfers")], work_dir / "history")
@@ -382,7 +386,7 @@ def ccxt_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
         return verdicts
     with deribit_mock() as mock:
         seeded = seed(mock)
-        calls = [
+        calls: list[dict[str, Any]] = [
             {"id": "positions", "method": "fetch_positions"},
             {"id": "position", "method": "fetch_position", "args": [unified_symbol(mock, seeded.names["future"])]},
             {"id": "flat", "method": "fetch_position", "args": [unified_symbol(mock, seeded.names["flat"])]},
@@ -435,7 +439,7 @@ def _history_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
         mock.deribit_deposit(TRADER, "ETH", "2")
         perpetual = seeded.names["perpetual"]
         since = unix_ms(mock.book.clock.now())
-        calls = [
+        calls: list[dict[str, Any]] = [
             {"id": "btc", "method": "fetch_my_trades"},
             {"id": "symbol", "method": "fetch_my_trades", "args": [unified_symbol(mock, perpetual)]},
             {"id": "since", "method": "fetch_my_trades", "args": [None, since]},

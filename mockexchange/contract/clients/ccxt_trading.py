@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import httpx
 
@@ -25,7 +25,16 @@ from mockexchange.contract.clients.checks import Verdict
 from mockexchange.server import MockServer
 
 PERP = "BTC-PERPETUAL"
-KEY = {"client_id": "AliceKey", "client_secret": "alice-secret"}
+
+
+class ApiKey(TypedDict):
+    """A Deribit API key's credentials, as `create_deribit_key` and a plan take them."""
+
+    client_id: str
+    client_secret: str
+
+
+KEY: ApiKey = {"client_id": "AliceKey", "client_secret": "alice-secret"}
 STATUSES = {"open": "open", "untriggered": "open", "filled": "closed", "cancelled": "canceled", "rejected": "rejected"}
 COLUMNS = ("markets", "orders", "orderbook-ws")
 
@@ -117,7 +126,7 @@ def play_orders(work_dir: Path) -> OrdersPlay:
         mock.deribit_order("alice", PERP, "buy", "100", "49000", order_id="seed-1")
         mock.deribit_order("alice", PERP, "sell", "50", "62000", order_id="seed-2")
         symbol = unified_symbol(mock, PERP)
-        calls = [
+        calls: list[dict[str, Any]] = [
             {"id": "rest", "method": "create_order", "args": [symbol, "limit", "buy", 30, 48000.5]},
             {"id": "cross", "method": "create_order", "args": [symbol, "limit", "buy", 20, 61000]},
             {"id": "edit", "method": "edit_order", "args": ["seed-1", symbol, "limit", "buy", 200, 48500]},
@@ -238,7 +247,7 @@ def play_markets(work_dir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, A
     try:
         seed_book(mock)
         symbol = unified_symbol(mock, PERP)
-        calls = [
+        calls: list[dict[str, Any]] = [
             {"id": "book", "method": "fetch_order_book", "args": [symbol]},
             {"id": "top", "method": "fetch_order_book", "args": [symbol, 1]},
             {"id": "ticker", "method": "fetch_ticker", "args": [symbol]},
@@ -278,7 +287,9 @@ def watch_book(work_dir: Path, until: dict[str, list[list[float]]]) -> tuple[dic
             channels = run.subscribed()["channels"]
             mock.deribit_order("bob", PERP, "buy", "50", "49990")
             mock.deribit_order("alice", PERP, "buy", "30", "49980.5")
-            ask = next(o for o in mock.book.orders.orders.values() if o.direction == "sell")  # type: ignore[union-attr]
+            kept = mock.book.orders
+            assert kept is not None  # made with the first order placed above
+            ask = next(o for o in kept.orders.values() if o.direction == "sell")
             mock.deribit_cancel_order(ask.order_id)
             mock.deribit_order("alice", PERP, "sell", "20", "50020")
             done = run.finish()

@@ -330,7 +330,7 @@ _NO_WEBSOCKET = "the package has no websocket client (REST only)"
 # 3.2.0 has the portfolio reads but deposits and withdrawals; of the account's operations the keys and one FCM read
 # (no AccountApi, subaccounts, transfers, history).
 _HAS_3_2 = ("positions", "fcm_positions", "balance", "fills", "settlements", "resting")
-_OPERATIONS_3_2 = ("GetApiKeys", "CreateApiKey", "GenerateApiKey", "DeleteApiKey", "GetFCMOrders")
+_OPERATIONS_3_2: tuple[str, ...] = ("GetApiKeys", "CreateApiKey", "GenerateApiKey", "DeleteApiKey", "GetFCMOrders")
 _OPERATIONS_3_2 += (  # the market data reads but GetMarketOrderbooks (Kalshi added it later)
     "GetMarkets", "GetMarket", "GetMarketOrderbook", "GetTrades", "GetEvents", "GetEvent", "GetSeries",
     "GetSeriesList", "GetExchangeStatus",

@@ -126,7 +126,7 @@ def build_history(mock: MockServer, clock: ManualClock, key_dir: Path) -> Histor
     for phase, size in enumerate(PHASES):
         if phase:
             clock.advance(30)
-        first = None
+        first: int | None = None
         for _ in range(size):
             clock.advance(rng.choice((0, 0, 1, 2)))  # ties included: several fills in one instant
             side, action, count, price, taker = _pick_fill(rng)
@@ -149,6 +149,7 @@ def build_history(mock: MockServer, clock: ManualClock, key_dir: Path) -> Histor
             )
             number += 1
             first = first or int(clock.now().timestamp())
+        assert first is not None  # every phase has fills
         history.phase_windows.append((first, int(clock.now().timestamp())))
     # Subaccount 3 holds every market it settles in (its settlement rows differ from the primary's in size).
     for ticker in SUB3_TICKERS:

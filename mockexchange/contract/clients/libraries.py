@@ -123,7 +123,7 @@ def ensure_venv(spec: ClientSpec, *, cache: Path | None = None, timeout: float =
         if venv.exists():
             shutil.rmtree(venv)  # left half built by a run that died
         started = time.monotonic()
-        pip = [venv_python(venv), "-m", "pip", "--disable-pip-version-check", "--no-input"]
+        pip: list[str | Path] = [venv_python(venv), "-m", "pip", "--disable-pip-version-check", "--no-input"]
         try:
             _run_step(f"creating the venv for {spec.name}", [python, "-m", "venv", venv], timeout)
             _run_step(

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from mockexchange.contract.clients.libraries import clean_env
 from mockexchange.contract.clients.plans import ClientRunError
@@ -90,7 +90,7 @@ class LiveScript:
             if event["event"] == kind:
                 return event
 
-    def __enter__(self) -> LiveScript:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

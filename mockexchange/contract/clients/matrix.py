@@ -232,8 +232,9 @@ class Matrix:
         }
 
 
-def _first_lines(text: str, count: int = 3) -> str:
-    return " | ".join(line.strip() for line in str(text).strip().splitlines()[:count])
+def _first_lines(said: object, count: int = 3) -> str:
+    """The first lines of what was said (a message, or an error as it prints), on one line."""
+    return " | ".join(line.strip() for line in str(said).strip().splitlines()[:count])
 
 
 def _build_mocks(row: ClientRow, work_dir: Path) -> tuple[Mocks, list[MockServer]]:

@@ -58,7 +58,9 @@ class Portfolio:
     big_event: str = ""  # the unsettled event with the most markets
 
 
-def _fill(mock: MockServer, user: str, ticker: str, event: str, side: str, action: str, count: str, price: str, **kw):
+def _fill(
+    mock: MockServer, user: str, ticker: str, event: str | None, side: str, action: str, count: str, price: str, **kw
+):
     mock.fill(user, ticker, side, action, count, price, event_ticker=event, **kw)
 
 

@@ -389,11 +389,11 @@ def _report(root: str, verdicts: dict[str, Verdict], notifications: dict[str, Ve
         for note in verdict.notes:
             print(f"             note: {note}")
     for template in (c.template for c in deribit_rpc.channels()):
-        verdict = notifications.get(template)
-        if verdict is None:
+        heard = notifications.get(template)
+        if heard is None:
             continue
-        print(f"  {verdict.state:<10} notification {template} ({verdict.calls} received)")
-        for line in _first(verdict.violations):
+        print(f"  {heard.state:<10} notification {template} ({heard.calls} received)")
+        for line in _first(heard.violations):
             print(f"             {line}")
     if not notifications:
         print("  note       no notification arrived while listening (nothing happened on the account)")

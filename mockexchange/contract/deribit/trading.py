@@ -123,13 +123,14 @@ def _write_cases(method: str, ctx: dict[str, Any], made: dict[str, Any]) -> Case
     no_order = "no order of its own to change (private/buy placed none)"
     refused = {"instrument_name": NOT_AN_INSTRUMENT, "amount": amount or 1, "type": "limit", "price": 1}
     position = ctx.get("position")
+    doubled = None if amount is None else amount * 2  # an edit's new amount
     table: dict[str, Cases] = {
         "private/buy": [
             ("valid", {**order, "price": low, "post_only": True} if known and low else None, unknown),
             ("invalid", refused, ""),
         ],
         "private/edit": [
-            ("valid", {"order_id": bought, "amount": amount * 2, "price": low} if bought and known else None, no_order),
+            ("valid", {"order_id": bought, "amount": doubled, "price": low} if bought and known else None, no_order),
             ("invalid", {"order_id": bought or "none", "amount": "lots", "price": low or 1}, ""),
         ],
         "private/edit_by_label": [

@@ -14,7 +14,7 @@ from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import Terms
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.filling import hand_over
-from mockexchange.core.kalshi.new_fill import NewFill, new_fills
+from mockexchange.core.kalshi.new_fill import FillSpec, NewFill, new_fills
 from mockexchange.core.stepping import DEEP
 
 
@@ -43,17 +43,17 @@ class Batches:
                 if collecting:
                     gc.enable()
 
-    def _batch_hold(self, batch: list[NewFill]) -> AbstractContextManager[object]:
+    def _batch_hold(self, batch: list[FillSpec]) -> AbstractContextManager[object]:
         """The lock, held for the batch: a long command (core/stepping.py) over its accounts and markets if it has
         more than `DEEP` fills."""
         lock = self.lock  # type: ignore[attr-defined]
         if len(batch) <= DEEP:
-            return lock  # type: ignore[no-any-return]
+            return lock
         users = {spec[0] for spec in batch if type(spec[0]) is str}
         tickers = {spec[1] for spec in batch if type(spec[1]) is str}
-        return lock.holding_long(lambda: self.trading_footprint(tickers, *users))  # type: ignore[attr-defined,no-any-return]
+        return lock.holding_long(lambda: self.trading_footprint(tickers, *users))  # type: ignore[attr-defined]
 
-    def _apply_batch(self, batch: list[NewFill], terms: list[Terms]) -> Sequence[Fill]:
+    def _apply_batch(self, batch: list[FillSpec], terms: list[Terms]) -> Sequence[Fill]:
         """The fills of a checked batch, each as `apply_fill` makes it, under the lock. The batch is one instant: its
         changes go to the subscribers that take them as it starts (`EventBus.takers`), and none is made that nobody
         takes."""
@@ -62,7 +62,7 @@ class Batches:
         now = self.clock.now()  # type: ignore[attr-defined]
         log = self.fills  # type: ignore[attr-defined]
         start = len(log)
-        make, step, holding = self._make_fill, positions.fill, store.held
+        make, step, holding = self._make_fill, positions.fill, store.held  # type: ignore[attr-defined]  # Filling's
         pause = self._stepper()  # type: ignore[attr-defined]
         for spec, fill_terms in zip(batch, terms, strict=True):
             if pause is not None:

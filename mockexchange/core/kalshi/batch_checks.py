@@ -21,7 +21,7 @@ from mockexchange.core.kalshi.checks import (
 from mockexchange.core.kalshi.lifecycle import refusal
 from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.markets import event_of
-from mockexchange.core.kalshi.new_fill import NewFill
+from mockexchange.core.kalshi.new_fill import FillSpec
 from mockexchange.core.kalshi.units import PAYOUT
 
 
@@ -33,7 +33,7 @@ class BatchChecks:
     """The checks of `Ledger.apply_fills`: a part of `Ledger`, whose accounts, markets, positions, fee schedule and
     bounds they read."""
 
-    def _check_batch(self, batch: list[NewFill]) -> list[Terms]:
+    def _check_batch(self, batch: list[FillSpec]) -> list[Terms]:
         """Refuse the batch if any fill of it would be refused, applied in order; answers each fill's terms."""
         terms = self._batch_terms(batch)
         places = [(spec[0], spec[1], spec[6]) for spec in batch]
@@ -71,7 +71,7 @@ class BatchChecks:
                 return False
         return True
 
-    def _batch_terms(self, batch: list[NewFill]) -> list[Terms]:
+    def _batch_terms(self, batch: list[FillSpec]) -> list[Terms]:
         """Each fill's own values and names checked, against the markets the fills before it list; its terms."""
         accounts, markets, rule_for = self.accounts, self.markets, self.fee_rule_for  # type: ignore[attr-defined]
         listed: dict[str, str] = {}  # ticker -> event of the markets the batch lists

@@ -4,8 +4,6 @@ beside the event's running totals (event_totals.py).
 
 from __future__ import annotations
 
-from collections.abc import MutableSequence
-
 from sortedcontainers import SortedList
 
 from mockexchange.core.columns import Column
@@ -17,7 +15,7 @@ class _Event:
     __slots__ = ("tickers", "totals")
 
     def __init__(self) -> None:
-        self.tickers: MutableSequence[str] = []  # a list; a SortedList once it is long
+        self.tickers: list[str] | SortedList = []  # a SortedList once it is long
         self.totals = Column("q")  # the parts of its running totals (event_totals.py)
 
 

@@ -220,7 +220,7 @@ class Catalogue:
         off it."""
         with self.lock:  # type: ignore[attr-defined]
             self.run_due_now()  # type: ignore[attr-defined]
-            market = self.market(ticker)  # type: ignore[attr-defined]
+            market = self.market(ticker)
             if LISTING_ONLY & set(fields):
                 name = sorted(LISTING_ONLY & set(fields))[0]
                 raise LedgerError(f"{name} is set when a market is listed; move it with the lifecycle's operations")

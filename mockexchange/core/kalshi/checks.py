@@ -105,7 +105,7 @@ class Terms(NamedTuple):
     side: str
     action: str
     buys: bool
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count: the fill's name for it (mypy issue 3950)
     price: int
     paid: int
     yes: int

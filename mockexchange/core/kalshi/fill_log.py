@@ -18,14 +18,15 @@ and reading a view costs a decode per amount.)
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from types import MemberDescriptorType
+from typing import Any, Protocol, TypeVar, overload
 
 from mockexchange.core.clock import unix_us
-from mockexchange.core.columns import Column
+from mockexchange.core.columns import Column, Read
 from mockexchange.core.ids import uuid_int, uuid_text
 from mockexchange.core.kalshi.units import PRICE, contracts, count_units, dollar_units, dollars, price, price_units
 
@@ -38,6 +39,7 @@ _LOW = (1 << 64) - 1
 _ODD32 = -(1 << 31)  # an amount cell whose units do not fit 32 bits: they are kept whole beside the columns
 _TOP32 = 1 << 31  # (units from _ODD32 + 1 to _TOP32 - 1 fit a 32-bit cell)
 _RENDER = (contracts, price, dollars, contracts)  # the amount cells as Decimals: count, price, fee, post position
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +165,9 @@ class FillLog:
         `log[index]` reads as the `Fill` of these values."""
         rows = self._rows
         i = rows.length
-        if type(fill_id) is not int or type(order_id) is not int:
-            fill_id, order_id = self._id_cells(fill_id), self._id_cells(order_id)
-        rows.ids.extend((fill_id >> 64, fill_id & _LOW, order_id >> 64, order_id & _LOW))  # type: ignore[operator]
+        fill_id = fill_id if isinstance(fill_id, int) else self._id_cells(fill_id)
+        order_id = order_id if isinstance(order_id, int) else self._id_cells(order_id)
+        rows.ids.extend((fill_id >> 64, fill_id & _LOW, order_id >> 64, order_id & _LOW))
         cells = [count, price, fee, post_position]
         if not (_ODD32 < count < _TOP32 and _ODD32 < fee < _TOP32 and _ODD32 < post_position < _TOP32):
             for cell, units in enumerate(cells):
@@ -185,18 +187,16 @@ class FillLog:
         rows.length = i + 1
         return i
 
-    def _id_cells(self, value: str | int) -> int:
-        """An id as its UUID integer; for text that is no UUID as `uuid_text` writes it, n (its high 64 bits zero, as
-        no drawn UUID's are), its place among the texts the log keeps."""
-        if type(value) is int:
-            return value
+    def _id_cells(self, value: str) -> int:
+        """An id given as text, as its UUID integer; for text that is no UUID as `uuid_text` writes it, n (its high 64
+        bits zero, as no drawn UUID's are), its place among the texts the log keeps."""
         rows = self._rows
-        found = rows.text_ids.get(value)  # type: ignore[call-overload]
+        found = rows.text_ids.get(value)
         if found is None:
-            found = uuid_int(value)  # type: ignore[arg-type]
+            found = uuid_int(value)
             if found is None or not found >> 64:
-                rows.texts.append(value)  # type: ignore[arg-type]
-                found = rows.text_ids[value] = len(rows.texts)  # type: ignore[index]
+                rows.texts.append(value)
+                found = rows.text_ids[value] = len(rows.texts)
         return found
 
     def count_units(self, index: int) -> int:
@@ -211,7 +211,11 @@ class FillLog:
         """Fills `start` to `stop` (not included) as a sequence of views, made as they are read."""
         return FillSpan(self._rows, start, stop)
 
-    def __getitem__(self, index: int | slice) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> LoggedFill: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[LoggedFill]: ...
+    def __getitem__(self, index: int | slice) -> LoggedFill | list[LoggedFill]:
         rows = self._rows
         if isinstance(index, slice):
             return [LoggedFill(rows, i) for i in range(*index.indices(rows.length))]
@@ -229,7 +233,7 @@ class FillLog:
             return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    # (defining `__eq__` leaves a log unhashable, as a list is)
 
     def __repr__(self) -> str:
         return f"<FillLog of {len(self)} fills>"
@@ -246,7 +250,11 @@ class FillSpan(Sequence[Fill]):
     def __len__(self) -> int:
         return self._stop - self._start
 
-    def __getitem__(self, index: Any) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> LoggedFill: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[LoggedFill]: ...
+    def __getitem__(self, index: int | slice) -> LoggedFill | list[LoggedFill]:
         if isinstance(index, slice):
             return [LoggedFill(self._rows, self._start + i) for i in range(*index.indices(len(self)))]
         i = index + len(self) if index < 0 else index
@@ -263,44 +271,51 @@ class FillSpan(Sequence[Fill]):
             return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    # (defining `__eq__` leaves a span unhashable, as a list is)
 
     def __repr__(self) -> str:
         return f"<FillSpan of {len(self)} fills>"
 
 
-def _flag(bit: int, true: Any, false: Any) -> property:
-    return property(lambda self: true if self._rows.flags[self._i] & bit else false)
+def _read(get: Callable[[LoggedFill], _T]) -> Read[_T]:
+    """A view's attribute, read from its row by `get` (a `property`, typed as what `get` reads)."""
+    return property(get)
+
+
+def _flag(bit: int, true: _T, false: _T) -> Read[_T]:
+    return _read(lambda self: true if self._rows.flags[self._i] & bit else false)
 
 
 class LoggedFill(Fill):
     """Fill i of a fill log, read as the `Fill` it stands for (and equal to it); a reset of the log leaves it be."""
 
     __slots__ = ("_rows", "_i")
+    _rows: _Rows
+    _i: int
 
     def __init__(self, rows: _Rows, i: int) -> None:
         _set_rows(self, rows)  # the slots' own setters: `object.__setattr__` by name costs twice as much
         _set_i(self, i)
 
-    fill_id = property(lambda self: self._rows.id(self._i, 0))  # type: ignore[assignment]
-    order_id = property(lambda self: self._rows.id(self._i, 1))  # type: ignore[assignment]
-    user_id = property(lambda self: self._rows.users[self._i])  # type: ignore[assignment]
-    subaccount = property(lambda self: self._rows.flags[self._i] >> _SUB_SHIFT)  # type: ignore[assignment]
-    ticker = property(lambda self: self._rows.places[self._i].ticker)  # type: ignore[assignment]
-    event_ticker = property(lambda self: self._rows.places[self._i].event_ticker)  # type: ignore[assignment]
-    exchange_index = property(lambda self: self._rows.places[self._i].exchange_index)  # type: ignore[assignment]
+    fill_id = _read(lambda self: self._rows.id(self._i, 0))
+    order_id = _read(lambda self: self._rows.id(self._i, 1))
+    user_id = _read(lambda self: self._rows.users[self._i])
+    subaccount = _read(lambda self: self._rows.flags[self._i] >> _SUB_SHIFT)
+    ticker = _read(lambda self: self._rows.places[self._i].ticker)
+    event_ticker = _read(lambda self: self._rows.places[self._i].event_ticker)
+    exchange_index = _read(lambda self: self._rows.places[self._i].exchange_index)
     side = _flag(_SIDE_YES, "yes", "no")
     action = _flag(_BUY, "buy", "sell")
     is_taker = _flag(_TAKER, True, False)
-    count = property(lambda self: self._rows.amount(self._i, 2))  # type: ignore[assignment]
-    price = property(lambda self: self._rows.amount(self._i, 3))  # type: ignore[assignment]
-    fee = property(lambda self: self._rows.amount(self._i, 4))  # type: ignore[assignment]
-    post_position = property(lambda self: self._rows.amount(self._i, 5))  # type: ignore[assignment]
-    created = property(lambda self: self._rows.time(self._i))  # type: ignore[assignment]
-    client_order_id = property(lambda self: self._rows.client_order_ids.get(self._i))  # type: ignore[assignment]
+    count = _read(lambda self: self._rows.amount(self._i, 2))
+    price = _read(lambda self: self._rows.amount(self._i, 3))
+    fee = _read(lambda self: self._rows.amount(self._i, 4))
+    post_position = _read(lambda self: self._rows.amount(self._i, 5))
+    created = _read(lambda self: self._rows.time(self._i))
+    client_order_id = _read(lambda self: self._rows.client_order_ids.get(self._i))
 
-    @property  # type: ignore[misc]
-    def yes_price(self) -> Decimal:  # type: ignore[override]
+    @property
+    def yes_price(self) -> Decimal:
         """The price of YES, whichever side was traded (positions.yes_price)."""
         units = self._rows.units(self._i, 3)
         return price(units if self._rows.flags[self._i] & _SIDE_YES else PRICE - units)
@@ -322,5 +337,6 @@ class LoggedFill(Fill):
         return self.detached().__reduce__()
 
 
-_set_rows = LoggedFill._rows.__set__  # type: ignore[attr-defined]
-_set_i = LoggedFill._i.__set__  # type: ignore[attr-defined]
+# The slots' descriptors, as the class holds them (`LoggedFill._rows` types as what the slot holds).
+_SLOTS: dict[str, MemberDescriptorType] = {name: vars(LoggedFill)[name] for name in LoggedFill.__slots__}
+_set_rows, _set_i = _SLOTS["_rows"].__set__, _SLOTS["_i"].__set__

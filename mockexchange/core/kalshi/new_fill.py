@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 from mockexchange.core.kalshi.checks import LedgerError
 
@@ -18,7 +18,7 @@ class NewFill(NamedTuple):
     ticker: str
     side: str
     action: str
-    count: Decimal
+    count: Decimal  # type: ignore[assignment]  # shadows tuple.count: apply_fill's name for it (mypy issue 3950)
     price: Decimal
     subaccount: int = 0
     is_taker: bool = True
@@ -28,21 +28,29 @@ class NewFill(NamedTuple):
     client_order_id: str | None = None
 
 
+# A fill of a batch as the batch reads it: by position, in NewFill's order (a NewFill is one, and so is a whole tuple).
+FillSpec = tuple[str, str, str, str, Decimal, Decimal, int, bool, str | None, Decimal | None, str | None, str | None]
 FILL_REQUIRED = frozenset(name for name in NewFill._fields if name not in NewFill._field_defaults)
 _WHOLE_TUPLES, _FIELDS = {tuple, NewFill}, {len(NewFill._fields)}  # a batch of whole tuples reads as is
 
 
-def new_fills(items: Iterable[NewFill | Sequence[Any] | Mapping[str, Any]]) -> list[NewFill]:
-    """A batch's fills as `NewFill`s (a tuple in its order, or a mapping of its names, will do)."""
+def new_fills(items: Iterable[NewFill | Sequence[Any] | Mapping[str, Any]]) -> list[FillSpec]:
+    """A batch's fills as `FillSpec`s (a `NewFill`, a tuple in its order, or a mapping of its names, will do)."""
     batch = list(items)
-    if set(map(type, batch)) <= _WHOLE_TUPLES and set(map(len, batch)) == _FIELDS:
-        return batch  # type: ignore[return-value]  # (whole tuples read as NewFills: nothing to convert)
+    if _whole(batch):
+        return batch  # (nothing to convert)
     return [_new_fill(item) for item in batch]
 
 
-def _new_fill(item: NewFill | Sequence[Any] | Mapping[str, Any]) -> NewFill:
+def _whole(batch: list[Any]) -> TypeGuard[list[FillSpec]]:
+    """Whether every fill of a batch is a whole tuple (a NewFill, or a tuple in its order), which reads as is (its
+    values are checked as each fill's are, `checks.fill_terms`)."""
+    return set(map(type, batch)) <= _WHOLE_TUPLES and set(map(len, batch)) == _FIELDS
+
+
+def _new_fill(item: NewFill | Sequence[Any] | Mapping[str, Any]) -> FillSpec:
     if type(item) is NewFill or (type(item) is tuple and len(item) == len(NewFill._fields)):
-        return item  # type: ignore[return-value]  # (a whole tuple reads as its NewFill)
+        return item  # (a whole tuple reads as is)
     try:
         if isinstance(item, Mapping):
             return NewFill(**item)

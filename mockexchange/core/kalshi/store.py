@@ -24,7 +24,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Literal, overload
 
 from sortedcontainers import SortedList
 
@@ -38,7 +38,6 @@ from mockexchange.core.kalshi.stored_rows import (
     _AMOUNT_CELLS,
     _ARCHIVED,
     _SETTLED,
-    _UNITS,
     _UPDATED,
     Place,
     StoredPosition,
@@ -46,6 +45,7 @@ from mockexchange.core.kalshi.stored_rows import (
     _Place,
     book_state,
 )
+from mockexchange.core.kalshi.units import count_units, dollar_units
 from mockexchange.core.kalshi.walks import Walks
 from mockexchange.core.versions import ABSENT, History
 
@@ -54,14 +54,14 @@ class PositionStore(Walks, StoredRows):
     def __init__(self, history: History | None = None) -> None:
         # The ledger's history (shared with its accounts' and markets'); a store of its own keeps nothing.
         self.history = history if history is not None else History()
-        self._by_event_memo: tuple[dict[Any, Any], dict[str, list[tuple[MarketPosition | None, Any]]]] | None = None
+        self._by_event_memo = None
         # The last row version stamped; never goes back (not even on `clear`). The render cache depends on it, as on
         # `MarketPosition.version`: while it is unchanged, no row and no event total of this store has changed.
         self.version = 0
         super().__init__()  # the rows' columns (StoredRows)
         # Every account's row in a market (for settlement): its handle, or {owner: handle} once two accounts hold it.
-        self._holders: dict[str, int | dict[int, int]] = {}
-        self._books: dict[tuple[int, SettlementState], _Book] = {}
+        self._holders = {}
+        self._books = {}
 
     def clear(self) -> None:
         self._owner_ids.clear()
@@ -75,29 +75,15 @@ class PositionStore(Walks, StoredRows):
         self._books.clear()
         self.version += 1  # every row gone: what was rendered from them is not the state any more
 
-    def get(self, user_id: str, subaccount: int, ticker: str) -> MarketPosition | None:
-        handle = self._handle(user_id, subaccount, ticker)
-        return None if handle is None else StoredPosition(self, handle)
-
     def held(self, user_id: str, subaccount: int, ticker: str) -> tuple[int | None, Cells]:
         """The owner's row in the market as a fill reads it: its handle (None: it has none) and its six amounts
         (positions.Cells; zeros if none), with no view of it made."""
         handle = self._handle(user_id, subaccount, ticker)
         if handle is None:
             return None, ZERO_CELLS
-        base = _AMOUNT_CELLS * handle
-        return handle, tuple(self._amounts[base : base + _AMOUNT_CELLS])  # type: ignore[return-value]
+        return handle, self._cells(handle)
 
-    def _handle(self, user_id: str, subaccount: int, ticker: str) -> int | None:
-        owner = self._owner_ids.get((user_id, subaccount))
-        held = self._holders.get(ticker)
-        if owner is None or held is None:
-            return None
-        if type(held) is int:
-            return held if self._owner[held] == owner else None
-        return held.get(owner)  # type: ignore[union-attr]
-
-    def add(self, row: MarketPosition, when: datetime | None = None) -> MarketPosition:
+    def add(self, row: MarketPosition, when: datetime | None = None) -> StoredPosition:
         """A new row (no row of its owner in its market yet); `when` (the time of the change, default the row's
         `last_updated`) dates it in the history. Returns the row as stored: change it through that. Its amounts are
         Decimals within their units (`UnitError` if one is finer)."""
@@ -105,7 +91,11 @@ class PositionStore(Walks, StoredRows):
         for amount in amounts:
             if not isinstance(amount, Decimal):
                 raise TypeError(f"an amount is a Decimal, not {type(amount).__name__}")
-        cells = tuple(to_units(amount) for to_units, amount in zip(_UNITS, amounts, strict=True))
+        position, exposure, traded, realized, fees, volume = amounts
+        cells = (
+            count_units(position), dollar_units(exposure), dollar_units(traded), dollar_units(realized),
+            dollar_units(fees), count_units(volume),
+        )  # fmt: skip
         handle = self._append(
             row.user_id, row.subaccount, _Place(row.ticker, row.event_ticker, row.exchange_index), row.last_updated,
             cells, row.resting_orders_count, row.settled, when,
@@ -116,7 +106,7 @@ class PositionStore(Walks, StoredRows):
 
     def open(
         self, user_id: str, subaccount: int, place: Place, when: datetime, cells: Cells = ZERO_CELLS
-    ) -> MarketPosition:
+    ) -> StoredPosition:
         """A new row in `place` (the ledger's market: its ticker, event and exchange index never change) holding
         `cells` (positions.Cells; zeros by default), last updated `when`: what `add` makes of
         `MarketPosition(user_id, subaccount, ticker, ..., when)` with those amounts."""
@@ -168,27 +158,37 @@ class PositionStore(Walks, StoredRows):
         held = self._holders.get(ticker)
         if held is None:
             self._holders[ticker] = handle
-        elif type(held) is int:
+        elif isinstance(held, int):
             self._holders[ticker] = {self._owner[held]: held, owner: handle}
         else:
-            held[owner] = handle  # type: ignore[index]
+            held[owner] = handle
         return handle
 
-    def changing(self, row: MarketPosition, when: datetime | None = None) -> _Changing:
+    def changing(self, row: StoredPosition, when: datetime | None = None) -> _Changing:
         """Every change to a stored row's amounts happens inside this (`with store.changing(row):`), so the event
         totals (and the history, dated `when`, default the row's `last_updated`) follow it."""
         return _Changing(self, row, when)
 
-    def cells(self, row: MarketPosition) -> Cells:
+    def cells(self, row: StoredPosition) -> Cells:
         """A stored row's six amounts at once, in units (positions.Cells)."""
-        return self._cells(row._handle)  # type: ignore[attr-defined]
+        return self._cells(row._handle)
 
-    def update(self, row: MarketPosition, when: datetime, cells: Cells, snapshot: bool = True) -> MarketPosition | None:
+    @overload
+    def update(
+        self, row: StoredPosition, when: datetime, cells: Cells, snapshot: Literal[True] = True
+    ) -> MarketPosition: ...
+    @overload
+    def update(self, row: StoredPosition, when: datetime, cells: Cells, snapshot: bool) -> MarketPosition | None: ...
+    def update(self, row: StoredPosition, when: datetime, cells: Cells, snapshot: bool = True) -> MarketPosition | None:
         """Set a stored row's six amounts (positions.Cells), and its `last_updated` to `when`, at once: what a
         `changing(row, when)` block that sets them does, in one step (a fill's). Returns the row's snapshot (None if not
         `snapshot`)."""
-        return self.update_held(row._handle, when, cells, snapshot)  # type: ignore[attr-defined]
+        return self.update_held(row._handle, when, cells, snapshot)
 
+    @overload
+    def update_held(self, handle: int, when: datetime, cells: Cells, snapshot: Literal[True]) -> MarketPosition: ...
+    @overload
+    def update_held(self, handle: int, when: datetime, cells: Cells, snapshot: bool) -> MarketPosition | None: ...
     def update_held(self, handle: int, when: datetime, cells: Cells, snapshot: bool) -> MarketPosition | None:
         """`update` of the row of a handle `held` answered."""
         if self.history.keeping:
@@ -202,8 +202,8 @@ class PositionStore(Walks, StoredRows):
         self._stamp(handle)
         return self._snapshot(handle) if snapshot else None
 
-    def mark_settled(self, row: MarketPosition, when: datetime | None = None) -> None:
-        handle = row._handle  # type: ignore[attr-defined]
+    def mark_settled(self, row: StoredPosition, when: datetime | None = None) -> None:
+        handle = row._handle
         if self._flags[handle] & _SETTLED:
             return
         if self.history.keeping:
@@ -215,10 +215,10 @@ class PositionStore(Walks, StoredRows):
         shift(self._file(handle).totals, None, held)
         self._stamp(handle)
 
-    def set_archived(self, row: MarketPosition, archived: bool) -> None:
+    def set_archived(self, row: StoredPosition, archived: bool) -> None:
         """Move a settled row to the archived book (GET /historical/positions) or back to the settled one; its amounts
         and history do not change, its version does (the pages that showed it are not the state any more)."""
-        handle = row._handle  # type: ignore[attr-defined]
+        handle = row._handle
         flags = self._flags[handle]
         if not flags & _SETTLED or bool(flags & _ARCHIVED) == archived:
             return
@@ -237,12 +237,12 @@ class PositionStore(Walks, StoredRows):
     def _remember(self, row: MarketPosition, when: datetime | None) -> None:
         self.history.record((row.user_id, row.subaccount), row.ticker, row.snapshot(), when or row.last_updated)
 
-    def of_market(self, ticker: str) -> list[MarketPosition]:
+    def of_market(self, ticker: str) -> list[StoredPosition]:
         """Every account's row in one market, without walking the whole store."""
         held = self._holders.get(ticker)
         if held is None:
             return []
-        handles = [held] if type(held) is int else list(held.values())  # type: ignore[union-attr]
+        handles = [held] if isinstance(held, int) else list(held.values())
         return [StoredPosition(self, handle) for handle in handles]
 
     def holders(self, ticker: str) -> set[str]:
@@ -251,7 +251,7 @@ class PositionStore(Walks, StoredRows):
         if held is None:
             return set()
         keys = self._owner_keys
-        owners = [self._owner[held]] if type(held) is int else held  # type: ignore[union-attr]
+        owners = [self._owner[held]] if isinstance(held, int) else held
         return {keys[owner][0] for owner in owners}
 
     def count(self, user_id: str, subaccount: int, state: SettlementState) -> tuple[int, int]:
@@ -263,7 +263,7 @@ class PositionStore(Walks, StoredRows):
             return 0, 0
         return len(book.events), sum(len(event.tickers) for event in book.rows.values())
 
-    def all_rows(self) -> Iterator[MarketPosition]:
+    def all_rows(self) -> Iterator[StoredPosition]:
         return (StoredPosition(self, handle) for handle in range(len(self._places)))
 
     # -- the books: rows in key order, and each event's running totals ---------------------------------------------
@@ -290,7 +290,7 @@ class PositionStore(Walks, StoredRows):
             if len(tickers) > _LONG_EVENT:
                 event.tickers = SortedList(tickers)
         else:
-            tickers.add(self._places[handle].ticker)  # type: ignore[attr-defined]
+            tickers.add(self._places[handle].ticker)
         return event
 
     def _unfile(self, handle: int) -> None:
@@ -321,18 +321,18 @@ class _Changing:
 
     __slots__ = ("store", "row", "when", "before")
 
-    def __init__(self, store: PositionStore, row: MarketPosition, when: datetime | None) -> None:
+    def __init__(self, store: PositionStore, row: StoredPosition, when: datetime | None) -> None:
         self.store, self.row, self.when = store, row, when
 
-    def __enter__(self) -> MarketPosition:
+    def __enter__(self) -> StoredPosition:
         store, row = self.store, self.row
         if store.history.keeping:
             store._remember(row, self.when)
-        self.before = store._share(row._handle)  # type: ignore[attr-defined]
+        self.before = store._share(row._handle)
         return row
 
     def __exit__(self, *exc: object) -> None:
         store = self.store
-        handle = self.row._handle  # type: ignore[attr-defined]
+        handle = self.row._handle
         shift(store._event_of(handle).totals, self.before, store._share(handle))
         store._stamp(handle)

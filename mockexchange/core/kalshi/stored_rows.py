@@ -6,13 +6,14 @@ the store's columns and each row's cells); and `StoredPosition`, a live view of 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from mockexchange.core.clock import unix_us
-from mockexchange.core.columns import ODD, Column
+from mockexchange.core.columns import ODD, Column, Read, ReadWrite
 from mockexchange.core.kalshi.positions import Cells
 from mockexchange.core.kalshi.rows import COUNT_BITS, MarketPosition, PositionKey, SettlementState
 from mockexchange.core.kalshi.units import contracts, count_units, dollar_units, dollars
@@ -45,7 +46,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 # How each cell is read as a Decimal, and written from one: contracts in hundredths, the rest in micro-dollars.
 _RENDER = (contracts, dollars, dollars, dollars, dollars, contracts)
-_UNITS = (count_units, dollar_units, dollar_units, dollar_units, dollar_units, count_units)
+_UNITS: tuple[Callable[[Decimal], int], ...] = (count_units,) + (dollar_units,) * 4 + (count_units,)
 _COMPARED = tuple(f.name for f in fields(MarketPosition) if f.compare)
 
 
@@ -54,7 +55,15 @@ def book_state(flags: int) -> SettlementState:
     return "archived" if flags & _ARCHIVED else "settled" if flags & _SETTLED else "unsettled"
 
 
-def _amount_property(cell: int) -> property:
+_T = TypeVar("_T")
+
+
+def _read(get: Callable[[StoredPosition], _T]) -> Read[_T]:
+    """A view's attribute, read from its row by `get` (a `property`, typed as what `get` reads)."""
+    return property(get)
+
+
+def _amount_property(cell: int) -> ReadWrite[Decimal]:
     render = _RENDER[cell]
 
     def get(self: StoredPosition) -> Decimal:
@@ -73,35 +82,37 @@ class StoredPosition(MarketPosition):
     (`clear` drops every row); keep a snapshot instead."""
 
     __slots__ = ("_store", "_handle")
+    _store: StoredRows
+    _handle: int
 
     def __init__(self, store: StoredRows, handle: int) -> None:
         self._store = store
         self._handle = handle
 
-    user_id = property(lambda self: self._store._owner_keys[self._store._owner[self._handle]][0])  # type: ignore
-    subaccount = property(lambda self: self._store._owner_keys[self._store._owner[self._handle]][1])  # type: ignore
-    ticker = property(lambda self: self._store._places[self._handle].ticker)  # type: ignore[assignment]
-    event_ticker = property(lambda self: self._store._places[self._handle].event_ticker)  # type: ignore[assignment]
-    exchange_index = property(lambda self: self._store._places[self._handle].exchange_index)  # type: ignore[assignment]
+    user_id = _read(lambda self: self._store._owner_keys[self._store._owner[self._handle]][0])
+    subaccount = _read(lambda self: self._store._owner_keys[self._store._owner[self._handle]][1])
+    ticker = _read(lambda self: self._store._places[self._handle].ticker)
+    event_ticker = _read(lambda self: self._store._places[self._handle].event_ticker)
+    exchange_index = _read(lambda self: self._store._places[self._handle].exchange_index)
     position = _amount_property(_POSITION)
     market_exposure = _amount_property(_EXPOSURE)
     total_traded = _amount_property(_TRADED)
     realized_pnl = _amount_property(_REALIZED)
     fees_paid = _amount_property(_FEES)
     volume = _amount_property(_VOLUME)
-    settled = property(lambda self: bool(self._store._flags[self._handle] & _SETTLED))  # type: ignore[assignment]
-    version = property(lambda self: self._store._versions[self._handle])  # type: ignore[assignment]
+    settled = _read(lambda self: bool(self._store._flags[self._handle] & _SETTLED))
+    version = _read(lambda self: self._store._versions[self._handle])
 
-    @property  # type: ignore[misc]
-    def last_updated(self) -> datetime:  # type: ignore[override]
+    @property
+    def last_updated(self) -> datetime:
         return self._store._time(self._handle)
 
     @last_updated.setter
     def last_updated(self, when: datetime) -> None:
         self._store._set_time(self._handle, when)
 
-    @property  # type: ignore[misc]
-    def resting_orders_count(self) -> int:  # type: ignore[override]
+    @property
+    def resting_orders_count(self) -> int:
         return self._store._resting[self._handle]
 
     @resting_orders_count.setter
@@ -120,7 +131,7 @@ class StoredPosition(MarketPosition):
             return all(getattr(self, name) == getattr(other, name) for name in _COMPARED)
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    # (defining `__eq__` leaves a view unhashable, as a `MarketPosition` is)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         return self.snapshot().__reduce_ex__(protocol)
@@ -133,13 +144,13 @@ class StoredRows:
         self._owner_ids: dict[tuple[str, int], int] = {}  # (user, subaccount) -> owner number
         self._owner_keys: list[tuple[str, int]] = []
         # The rows, column by column; a row's handle is its index. Rows are only ever dropped all at once (`clear`).
-        self._owner = Column("I")
+        self._owner: Column = Column("I")
         self._places: list[Place] = []  # the row's market: its ticker, event and exchange index
-        self._flags = Column("B")
-        self._amounts = Column("q")  # `_AMOUNT_CELLS` cells per row (positions.Cells)
-        self._resting = Column("q")
-        self._updated = Column("q")  # microseconds since the epoch
-        self._versions = Column("q")
+        self._flags: Column = Column("B")
+        self._amounts: Column = Column("q")  # `_AMOUNT_CELLS` cells per row (positions.Cells)
+        self._resting: Column = Column("q")
+        self._updated: Column = Column("q")  # microseconds since the epoch
+        self._versions: Column = Column("q")
         self._odd: dict[tuple[int, int], Any] = {}  # (handle, _UPDATED) -> a time not in UTC (ODD in the column)
         self._time_memo: tuple[int, datetime] = (0, _EPOCH)
 
@@ -148,7 +159,8 @@ class StoredRows:
 
     def _cells(self, handle: int) -> Cells:
         base = _AMOUNT_CELLS * handle
-        return tuple(self._amounts[base : base + _AMOUNT_CELLS])  # type: ignore[return-value]
+        position, exposure, traded, realized, fees, volume = self._amounts[base : base + _AMOUNT_CELLS]
+        return position, exposure, traded, realized, fees, volume
 
     def _amounts_of(self, handle: int) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]:
         position, exposure, traded, realized, fees, volume = self._cells(handle)

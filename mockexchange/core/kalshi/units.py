@@ -56,18 +56,18 @@ def _to_units(value: Decimal | int, places: int, what: str) -> int:
     return -units if sign else units
 
 
-_count_units: dict[Decimal, int] = {}
-_price_units: dict[Decimal, int] = {}
+_count_units: dict[Decimal | int, int] = {}
+_price_units: dict[Decimal | int, int] = {}
 
 
-def _kept(value: Decimal | int, places: int, what: str, kept: dict[Decimal, int]) -> int:
+def _kept(value: Decimal | int, places: int, what: str, kept: dict[Decimal | int, int]) -> int:
     """`_to_units`, kept by value (10 and 10.00 are equal, hash alike and hold the same units)."""
-    found = kept.get(value)  # type: ignore[call-overload]
+    found = kept.get(value)
     if found is None:
         found = _to_units(value, places, what)
         if len(kept) >= _KEPT:
             kept.clear()
-        kept[value] = found  # type: ignore[index]
+        kept[value] = found
     return found
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mockexchange.core.clock import unix_seconds
+from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.units import CONTRACT, count_units
 from mockexchange.core.rate_budgets import OFF, TIERS
 from mockexchange.core.time_index import TimeIndex
@@ -93,7 +94,7 @@ def trailing_volume(fill_index: TimeIndex, user_id: str, now: datetime) -> int:
     end = unix_seconds(now)
     start = unix_seconds(now - VOLUME_WINDOW)
     found, _ = fill_index.page(user_id, sys.maxsize, min_ts=start, max_ts=end)
-    return sum(count_units(fill.count) for _, fill in found)  # type: ignore[attr-defined]
+    return sum(count_units(fill.count) for _, fill in found if isinstance(fill, Fill))  # (its records are all fills)
 
 
 def goal_units(contracts: int) -> int:

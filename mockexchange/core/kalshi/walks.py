@@ -7,7 +7,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,12 +15,34 @@ from mockexchange.core.kalshi.books import _Book
 from mockexchange.core.kalshi.event_totals import rollup as part_rollup
 from mockexchange.core.kalshi.row_filter import RowFilter
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition, PositionKey, SettlementState, SettlementStatus
-from mockexchange.core.kalshi.stored_rows import StoredPosition, book_state
-from mockexchange.core.versions import ABSENT
+from mockexchange.core.kalshi.stored_rows import StoredPosition, StoredRows, book_state
+from mockexchange.core.versions import ABSENT, History
+
+# The rows of an owner changed since a time, (now, then) by event: now None if the row is gone, then ABSENT if new.
+ByEvent = dict[str, list[tuple[MarketPosition | None, Any]]]
 
 
-class Walks:
-    """Reads in key order: a part of `PositionStore`, whose books and history they read."""
+class Walks(StoredRows):
+    """Reads in key order, and of one row: a part of `PositionStore`, whose books and history (its `__init__` sets
+    them) they read."""
+
+    history: History
+    _holders: dict[str, int | dict[int, int]]  # every account's row in a market: its handle, or {owner: handle}
+    _books: dict[tuple[int, SettlementState], _Book]
+    _by_event_memo: tuple[dict[Hashable, Any], ByEvent] | None
+
+    def get(self, user_id: str, subaccount: int, ticker: str) -> StoredPosition | None:
+        handle = self._handle(user_id, subaccount, ticker)
+        return None if handle is None else StoredPosition(self, handle)
+
+    def _handle(self, user_id: str, subaccount: int, ticker: str) -> int | None:
+        owner = self._owner_ids.get((user_id, subaccount))
+        held = self._holders.get(ticker)
+        if owner is None or held is None:
+            return None
+        if isinstance(held, int):
+            return held if self._owner[held] == owner else None
+        return held.get(owner)
 
     def walk(
         self,
@@ -84,7 +106,7 @@ class Walks:
         owner = self._owner_ids.get((user_id, subaccount))
         if owner is None:
             return iter(())
-        streams = []
+        streams: list[Iterator[MarketPosition]] = []
         for state in _states(status):
             book = self._books.get((owner, state))
             if not book:
@@ -126,12 +148,12 @@ class Walks:
                 if isinstance(tickers, list):
                     walked: Iterator[str] = itertools.islice(tickers, bisect_right(tickers, after[1]), None)
                 else:
-                    walked = tickers.islice(tickers.bisect_right(after[1]))  # type: ignore[attr-defined]
+                    walked = tickers.islice(tickers.bisect_right(after[1]))
             else:
                 walked = iter(tickers)
             for ticker in walked:
                 held = holders[ticker]
-                yield StoredPosition(self, held if type(held) is int else held[owner])  # type: ignore[index]
+                yield StoredPosition(self, held if isinstance(held, int) else held[owner])
 
     def page(
         self,
@@ -190,22 +212,27 @@ class Walks:
         if as_of is not None:
             # The running totals are today's: take out the rows changed since `as_of`, put them back as they were.
             for now, then in self._changed_in_event(user_id, subaccount, as_of).get(event_ticker, ()):
-                for row, sign in ((now, -1), (then, 1)):
-                    if row is not None and row is not ABSENT and _state(row) in states and (keep is None or keep(row)):
-                        rollup.add(row, sign)
+                for part, sign in ((now, -1), (then, 1)):
+                    if (
+                        part is not None
+                        and part is not ABSENT
+                        and _state(part) in states
+                        and (keep is None or keep(part))
+                    ):
+                        rollup.add(part, sign)
         return rollup
 
-    def _changed_in_event(
-        self, user_id: str, subaccount: int, as_of: datetime
-    ) -> dict[str, list[tuple[MarketPosition | None, Any]]]:
+    def _changed_in_event(self, user_id: str, subaccount: int, as_of: datetime) -> ByEvent:
         """The rows of the owner changed since `as_of`, (now, then) by event; built once per set of changes, so a
         page's roll-ups each look only at their own event's."""
         changed = self.history.changed((user_id, subaccount), as_of)
         memo = self._by_event_memo
         if memo is not None and memo[0] is changed:
             return memo[1]
-        by_event: dict[str, list[tuple[MarketPosition | None, Any]]] = {}
+        by_event: ByEvent = {}
         for ticker, then in changed.items():
+            if not isinstance(ticker, str):
+                continue  # (what the history keeps of an owner of rows is named by ticker)
             now = self.get(user_id, subaccount, ticker)
             if now is None and then is ABSENT:
                 continue  # neither then nor now (rows are only ever dropped by a reset, which drops the history)

@@ -14,7 +14,7 @@ from typing import Any
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.orders import RESTING
+from mockexchange.core.kalshi.orders import RESTING, Order
 from mockexchange.core.money import ONE, ZERO
 from mockexchange.core.stepping import Footprint, scanning, stepping
 from mockexchange.venues.kalshi import render
@@ -71,6 +71,8 @@ def get_resting_order_value(ctx: KalshiContext, key: ApiKey, query) -> dict[str,
     def read(step: Callable[[], None]) -> dict[str, Any]:
         with ledger.lock:
             records = (order for owner in owners for order in ledger.order_index.records(owner))
-            return render.resting_order_value([o for o in stepping(records, step) if o.status == RESTING])
+            return render.resting_order_value(
+                [o for o in stepping(records, step) if isinstance(o, Order) and o.status == RESTING]
+            )  # (the index holds nothing but orders)
 
     return scanning(ledger.lock, lambda: Footprint.of(owners), read)

@@ -17,6 +17,7 @@ from typing import Any
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import unix_us
 from mockexchange.core.kalshi.fill_log import Fill
+from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.numbers import IntegerError, parse_int
 from mockexchange.core.stepping import Footprint, scanning, stepping
 from mockexchange.venues.kalshi import cursors
@@ -154,15 +155,17 @@ def _fcm_orders(
     chosen = []
     for owner in owners:
         for o in stepping(ledger.order_index.records(owner), step):
-            at = unix_us(o.created)  # type: ignore[attr-defined]
+            if not isinstance(o, Order):  # (the index holds nothing but orders)
+                continue
+            at = unix_us(o.created)
             if (
-                keep(o)  # type: ignore[arg-type]
-                and (not wanted or o.client_order_id in wanted)  # type: ignore[attr-defined]
+                keep(o)
+                and (not wanted or o.client_order_id in wanted)
                 and (low is None or at >= low)
                 and (high is None or at < high)
-                and (after is None or (at, o.order_id) < after)  # type: ignore[attr-defined]
+                and (after is None or (at, o.order_id) < after)
             ):
-                chosen.append(((at, o.order_id), o))  # type: ignore[attr-defined]
+                chosen.append(((at, o.order_id), o))
     page = nlargest(values["limit"] + 1, chosen, key=lambda item: item[0])
     render = ctx.profile.live_order
     return [(at, render(o)) for at, o in page], len(page) > values["limit"]

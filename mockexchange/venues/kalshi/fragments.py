@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import operator
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import orjson
@@ -147,7 +147,7 @@ class Fragments:
         """Market position rows (current rows or snapshots of them, read under the ledger's lock) as fragments, and
         their event tickers; keyed by version (unique within the store the cache is bound to), so a row served from
         the cache costs one read of its version."""
-        found = list(map(self._values.get, map(_VERSION, rows)))
+        found: list[Any] = list(map(self._values.get, map(_VERSION, rows)))  # None where not kept
         if None in found:
             for i, value in enumerate(found):
                 if value is None:
@@ -157,9 +157,9 @@ class Fragments:
                     self._keep(row.version, value, len(body), (row.user_id, row.subaccount, row.ticker))
         return list(map(_FIRST, found)), list(map(_SECOND, found))
 
-    def records(self, found: list[tuple[Hashable, Any]], render: Callable[[Any], Any]) -> list[orjson.Fragment]:
+    def records(self, found: Sequence[tuple[Hashable, Any]], render: Callable[[Any], Any]) -> list[orjson.Fragment]:
         """A time index's (key, record) pairs as fragments, keyed by the index key (records never change)."""
-        fragments = list(map(self._values.get, map(_FIRST, found)))
+        fragments: list[Any] = list(map(self._values.get, map(_FIRST, found)))  # None where not kept
         if None in fragments:
             for i, fragment in enumerate(fragments):
                 if fragment is None:

@@ -79,8 +79,9 @@ def get_fills_historical(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
 def get_historical_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
     _served(ctx)
     values, keep = _records(ctx, key, query, GET_HISTORICAL_ORDERS)
-    archive = ctx.ledger.archive
+    archive, render_order = ctx.ledger.archive, ctx.profile.order
+    assert render_order is not None  # (a profile with the historical API renders its orders)
     return history._page(
-        ctx, GET_HISTORICAL_ORDERS, archive.ended_orders, key.user_id, values, keep, ctx.profile.order, "orders",
+        ctx, GET_HISTORICAL_ORDERS, archive.ended_orders, key.user_id, values, keep, render_order, "orders",
         bounds=lambda: (None, archive.cutoff_us(ORDERS)),
     )  # fmt: skip  # (the cutoff read with the page)

@@ -10,10 +10,11 @@ changes, so transfers are rendered on every read.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.archive import TRADES
+from mockexchange.core.kept_index import KeptIndex
 from mockexchange.core.numbers import IntegerError, parse_int
 from mockexchange.core.stepping import Footprint, scanning
 from mockexchange.core.time_index import TimeIndex
@@ -53,6 +54,10 @@ SETTLEMENTS_PARAMS = [LIMIT, CURSOR, TICKER, SINGLE_EVENT_TICKER, MIN_TS, MAX_TS
 TRANSFERS_PARAMS = [TRANSFER_LIMIT, CURSOR]
 
 
+@overload
+def _all(first: Callable[[Any], bool], /, *tests: Callable[[Any], bool] | None) -> Callable[[Any], bool]: ...
+@overload
+def _all(*tests: Callable[[Any], bool] | None) -> Callable[[Any], bool] | None: ...
 def _all(*tests: Callable[[Any], bool] | None) -> Callable[[Any], bool] | None:
     chosen = [t for t in tests if t is not None]
     return (lambda record: all(t(record) for t in chosen)) if chosen else None
@@ -65,7 +70,7 @@ def _equals(attribute: str, value: Any) -> Callable[[Any], bool] | None:
 def _page(
     ctx: KalshiContext,
     operation: str,
-    index: TimeIndex,
+    index: TimeIndex | KeptIndex,
     user_id: str,
     values: dict[str, Any],
     keep: Callable[[Any], bool] | None,
@@ -104,9 +109,10 @@ def _page(
                 page = pages.get(index, (index.version, as_of), shape)
                 if page is not None:
                     return page
+            kept = keep if step is None or keep is None else _stepping(keep, step)
             found, more = index.page(
                 user_id, values["limit"], before=before, min_ts=values.get("min_ts"), max_ts=values.get("max_ts"),
-                keep=keep if step is None else _stepping(keep, step), as_of=as_of, from_us=times[0], until_us=times[1],
+                keep=kept, as_of=as_of, from_us=times[0], until_us=times[1],
             )  # fmt: skip
             cursor = cursors.encode((str(found[-1][0][0]), str(found[-1][0][1])), filters) if more else ""
             if cached is None:

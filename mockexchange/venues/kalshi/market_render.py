@@ -251,9 +251,10 @@ def _range(r: Range, legacy: bool) -> Row:
 
 def _trade_prices(c: Candle, legacy: bool) -> Row:
     r = c.price
+    first, low, high, last = (None, None, None, None) if r is None else (r.open, r.low, r.high, r.close)
     values = {
-        "open": r and r.open, "low": r and r.low, "high": r and r.high, "close": r and r.close, "mean": c.mean,
-        "previous": c.previous, "min": r and r.low, "max": r and r.high,
+        "open": first, "low": low, "high": high, "close": last, "mean": c.mean, "previous": c.previous, "min": low,
+        "max": high,
     }  # fmt: skip
     row: Row = {f"{name}_dollars": None if units is None else _price(units) for name, units in values.items()}
     if legacy:

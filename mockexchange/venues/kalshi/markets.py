@@ -136,7 +136,7 @@ def rendered_all(ctx: KalshiContext, markets: Iterable[Market]) -> list[orjson.F
     return found
 
 
-def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any]:
+def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any] | orjson.Fragment:
     values = parse_query(GET_MARKETS, MARKETS_PARAMS, query)
     limit = values["limit"] or MARKETS_LIMIT.default
     keep = _time_filters(values)

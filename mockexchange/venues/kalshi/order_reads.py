@@ -49,7 +49,7 @@ def order_filter(ledger: Any, values: dict[str, Any]) -> Callable[[Order], bool]
     """What GET /portfolio/orders' (and GET /fcm/orders') filters keep: status, ticker, events, subaccount, index."""
     events = frozenset(values["event_ticker"] or ())
     markets, cutoffs = ledger.markets, ledger.archive.cutoffs
-    return history._all(  # type: ignore[return-value]
+    return history._all(
         lambda order: live(cutoffs[ORDERS])(order),  # (the cutoff as the page reads it, under the ledger's lock)
         history._equals("status", values.get("status")),
         history._equals("ticker", values.get("ticker")),

@@ -13,7 +13,7 @@ import orjson
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.row_filter import RowFilter
-from mockexchange.core.kalshi.rows import MarketPosition, PositionKey
+from mockexchange.core.kalshi.rows import MarketPosition, PositionKey, SettlementStatus
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
@@ -39,7 +39,7 @@ def _count_filter(values: tuple[str, ...]) -> Param:
 def _rows(
     store: PositionStore,
     owner: tuple[str, int],
-    status: str,
+    status: SettlementStatus,
     limit: int,
     after: PositionKey | None,
     event_ticker: str | tuple[str, ...] | None,
@@ -80,13 +80,16 @@ def _page(
         "event_ticker": event_ticker,
         "exchange_index": values.get("exchange_index"),
     }
-    after = cursors.decode_param(operation, values["cursor"], filters, key_length=2)
+    decoded = cursors.decode_param(operation, values["cursor"], filters, key_length=2)
+    after: PositionKey | None = None if decoded is None else (decoded[0], decoded[1])
     keep = RowFilter.of(values["count_filter"], values.get("exchange_index"))
     profile = ctx.profile
     store = ctx.ledger.positions
     # Every parameter that shapes the answer (the cursor it gives names the filters too).
-    read = (operation, owner, status, values["count_filter"], ticker, event_ticker, values.get("exchange_index"))
-    read += (values["limit"], after)
+    read = (
+        operation, owner, status, values["count_filter"], ticker, event_ticker, values.get("exchange_index"),
+        values["limit"], after,
+    )  # fmt: skip
     with ctx.ledger.reading():
         as_of = ctx.ledger.as_of() if lagged else None
         stamp = (store.version, as_of)  # any row changed, or another as-of time: rendered again

@@ -110,7 +110,7 @@ def _endpoint(ctx: KalshiContext, operation: Operation) -> Endpoint:
             return _response(operation, await run(lock, footprint, lambda: _with_body(ctx, operation, key, raw, parts)))
         values = Parts(None, parts) if parts is not None else path or _query(request)
         seed = generated.seed_for(request.headers) if generated is not None and not path and not in_worker else None
-        if seed is None:
+        if seed is None or generated is None:
             return _response(operation, await run(lock, footprint, lambda: answer(ctx, key, values)))
         # Generated mode: the request is checked as in ledger mode (parameters, scope, permissions) and only the body
         # is generated; the generator reads its own cursors, the ledger would refuse them.

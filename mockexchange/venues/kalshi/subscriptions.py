@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 import orjson
 
@@ -242,7 +242,7 @@ class FirstMessage:
 Reply = Envelope | FirstMessage
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -319,7 +319,7 @@ class Subscriptions:
             name = command.get("cmd")
             if name is not None and not isinstance(name, str):
                 raise CommandError(UNABLE_TO_PROCESS, "cmd must be a string")
-            handler = self._commands.get(name)  # type: ignore[arg-type]
+            handler = None if name is None else self._commands.get(name)
             if handler is None:
                 raise CommandError(UNKNOWN_COMMAND, f"cmd {name!r} is not one of {', '.join(self._commands)}")
             return handler(command_id, command)
@@ -354,7 +354,7 @@ class Subscriptions:
             )
         held = [c for c in new if c not in UNFILTERED_CHANNELS]  # those take no filter: they get every market
         self._add_markets(len(held) * len(unique or ()))
-        replies = []
+        replies: list[Reply] = []
         for channel in new:
             tickers = None if unique is None or channel in UNFILTERED_CHANNELS else dict(unique)
             sub = Subscription(
@@ -392,7 +392,7 @@ class Subscriptions:
             raise CommandError(SIDS_REQUIRED, "params.sids is missing or empty")
         if not isinstance(sids, list) or not all(_is_int(s) for s in sids):
             raise CommandError(UNABLE_TO_PROCESS, "params.sids must be an array of integers")
-        replies = []
+        replies: list[Reply] = []
         for sid in sids:
             sub = self._by_sid.get(sid)
             if sub is None:

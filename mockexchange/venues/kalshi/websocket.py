@@ -200,6 +200,7 @@ class Connection:
                     break
                 frame = item.frame
                 for part in parts:  # (a loop, not a comprehension: this runs per frame)
+                    # (each kind of item frames its own kind of part, a pairing the union of the two cannot say)
                     frames.append(frame(part, sending_ts_ms))  # type: ignore[arg-type]
                 written += 1
             if frames:
@@ -275,6 +276,7 @@ class Connection:
                 if not parts:
                     continue
                 await self._delay(item.channel)
+                # (as in `accept`: the item frames its own kind of part, which the union of the two cannot pair)
                 in_a_row = await self._send_frames(item.frame, parts, in_a_row)  # type: ignore[arg-type]
 
     async def _send_replies(self, command: str | bytes, in_a_row: int) -> int:

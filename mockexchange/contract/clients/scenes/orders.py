@@ -14,6 +14,7 @@ makes it optional), so that call raises inside the SDK, a finding noted in the c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -135,7 +136,7 @@ def _ledger_is(j: Judge, cid: str, status: str, remaining: str, held: str = "0",
            (status, Decimal(remaining), Decimal(filled), Decimal(held)))  # fmt: skip
 
 
-def _answered(j: Judge, call: str, answer: Any, want: dict[str, str | None]) -> None:
+def _answered(j: Judge, call: str, answer: Any, want: Mapping[str, str | None]) -> None:
     """The write's answer: each named count or dollar field equal as a Decimal (None: absent or null)."""
     for name, value in want.items():
         got = j.get(answer, name)

@@ -43,7 +43,10 @@ class RecordingTransport(httpx.BaseTransport):
         self.log = log
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        entry = {"path": request.url.path, "query": dict(parse_qsl(request.url.query.decode(), keep_blank_values=True))}
+        entry: dict[str, typing.Any] = {
+            "path": request.url.path,
+            "query": dict(parse_qsl(request.url.query.decode(), keep_blank_values=True)),
+        }
         self.log.append(entry)
         response = self.inner.handle_request(request)
         entry["status"] = response.status_code
