@@ -97,6 +97,8 @@ class Control(
     def run(self, command: Command) -> Any:
         """Run a typed command through its handler, kept first by the state file if there is one; answers what the
         handler answers (an order command's `Done`), the core's refusal a `ControlError` whose cause it is."""
+        if not isinstance(command, Command):
+            raise ControlError(f"run takes a command (core/commands.py), not {type(command).__name__}")
         recorder = self.recorder
         if recorder is None or not recorder.keeping():
             return ledger_call(self.handlers.run, command)
@@ -109,7 +111,10 @@ class Control(
 
     def answer(self, command: Command) -> Any:
         """`run`'s answer in plain values, as the command's method answers (a scenario's step made the command)."""
-        return ANSWERS[type(command)](self.run(command))
+        answer = ANSWERS.get(type(command))
+        if answer is None:
+            raise ControlError(f"answer takes a command with a plain answer, not {type(command).__name__}")
+        return answer(self.run(command))
 
     @command()
     def reset(self) -> dict[str, Any]:

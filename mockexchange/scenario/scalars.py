@@ -238,7 +238,7 @@ def command_field(field: Declared) -> Callable[[Node], Any]:
     def check(node: Node) -> Any:
         try:
             return field.read(plain_of(node, field.kind.plain))
-        except Refused as exc:
-            raise Invalid(str(exc)) from None
+        except Refused as exc:  # (the path names the field: the words say the rest)
+            raise Invalid(str(exc).removeprefix(f"{field.name} ")) from None
 
     return check

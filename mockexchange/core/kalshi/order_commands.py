@@ -19,7 +19,15 @@ from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.orders import LIMIT, MAX_BATCH, ORDER_TYPES, SELF_TRADE_TYPES, TIME_IN_FORCE
 from mockexchange.core.kalshi.positions import ACTIONS, SIDES
 from mockexchange.core.kalshi.units import COUNT_PLACES, DOLLAR, DOLLAR_PLACES, PRICE_PLACES, contracts, dollar_units
-from mockexchange.core.money import MAX_CENTS, MAX_COUNT, parse_decimal, parse_price_units, parse_scaled
+from mockexchange.core.money import (
+    MAX_CENTS,
+    MAX_COUNT,
+    MoneyError,
+    parse_decimal,
+    parse_price_units,
+    parse_scaled,
+    shown,
+)
 from mockexchange.core.values import (
     EARLIEST_EXCHANGE_TIME,
     Choice,
@@ -48,7 +56,11 @@ def _count(least: int) -> Scaled:
 
 
 def _cap(text: Any, name: str) -> int:
-    return dollar_units(parse_decimal(text, name, 2, f"0.01 to {_MOST_CAP} dollars, at most 2 places"))
+    """Dollars of at most 2 places, in micro-dollars (its range checked before: no unit is made of 1e999999)."""
+    cap = parse_decimal(text, name, 2, f"0.01 to {_MOST_CAP} dollars, at most 2 places")
+    if not Decimal("0.01") <= cap <= _MOST_CAP:
+        raise MoneyError(f"{name} must be from 0.01 to {_MOST_CAP} dollars, not {shown(text)}")
+    return dollar_units(cap)
 
 
 TEXT = Text()
