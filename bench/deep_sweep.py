@@ -54,7 +54,7 @@ def serve(orders: int) -> None:
         mock.create_market(OTHER)
         for user in READERS:
             mock.fill(user, OTHER, "yes", "buy", "3", "0.40")
-            mock.ledger.submit_order(user, OTHER, "yes", "buy", 200, 3000)
+            place(mock.ledger, user, OTHER, "buy", 200, 3000)
         keys = {user: mock.create_key(user) for user in ("maker", "taker", *READERS)}
         benchlib.answer({"base_url": mock.base_url, "kalshi_url": mock.kalshi_url,
                          "keys": {u: [k["key_id"], k["private_key_pem"]] for u, k in keys.items()}})  # fmt: skip
@@ -62,8 +62,22 @@ def serve(orders: int) -> None:
             json.loads(line)
             book = mock.ledger.markets[SWEPT].book
             for _ in range(orders - (len(book) if book is not None else 0)):
-                mock.ledger.submit_order("maker", SWEPT, "yes", "sell", 100, 5000)
+                place(mock.ledger, "maker", SWEPT, "sell", 100, 5000)
             benchlib.answer({"seeded": orders})
+
+
+def place(ledger: Any, user: str, ticker: str, action: str, count: int, yes_price: int) -> None:
+    """A good-till-canceled YES order of `count` hundredths at `yes_price` (ten-thousandths), through the ledger: a
+    typed command in this tree, plain arguments in a tree from before the commands (`--before`)."""
+    try:
+        from mockexchange.core.kalshi.order_commands import PlaceOrder
+    except ImportError:
+        ledger.submit_order(user, ticker, "yes", action, count, yes_price)
+        return
+    ledger.submit_order(PlaceOrder(
+        user_id=user, ticker=ticker, side="yes", action=action, count=count, price=yes_price,
+        time_in_force="good_till_canceled", self_trade_prevention_type="taker_at_cross",
+    ))  # fmt: skip
 
 
 # -- the clients (this process) ---------------------------------------------------------------------------------

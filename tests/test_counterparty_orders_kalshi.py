@@ -92,7 +92,7 @@ def test_the_step_takes_the_commands_fields_checked_when_the_file_is_read():
     with pytest.raises(ScenarioError) as wrong:
         load_document("steps:\n  - place_order: {user_id: b, ticker: M, side: up, count: 0.5, price: '0.45'}\n")
     assert wrong.value.errors == [
-        "<document>:2: steps[0].place_order.side: must be one of bid, ask, yes, no, not 'up'",
+        "<document>:2: steps[0].place_order.side: must be one of 'bid', 'ask', 'yes', 'no', not 'up'",
         '<document>:2: steps[0].place_order.count: must be a quoted decimal string: write "0.5" (money is never a '
         "float; unquoted, YAML reads 0.5 as a binary float)",
         "<document>:2: steps[0].place_order.time_in_force: required",

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kalshi_commands import amend, submit
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.ids import IdFactory
@@ -57,11 +58,11 @@ def run(ledger: Ledger, step: tuple) -> None:
     try:
         if kind == "order":
             user, ticker, action, count, tenths, tif = args
-            ledger.submit_order(user, ticker, "yes", action, count, tenths * 1000, time_in_force=tif)
+            submit(ledger, user, ticker, "yes", action, count, tenths * 1000, time_in_force=tif)
         elif kind == "amend" and args[0] < len(mine):
             order = mine[args[0]]
-            ledger.amend_order(order.order_id, SUB, 0, order.ticker, order.side, order.action, args[1] * 1000,
-                               order.filled + args[2])  # fmt: skip
+            amend(ledger, order.order_id, SUB, 0, order.ticker, order.side, order.action, args[1] * 1000,
+                  order.filled + args[2])  # fmt: skip
         elif kind == "decrease" and args[0] < len(mine):
             ledger.decrease_order(mine[args[0]].order_id, SUB, 0, reduce_by=args[1])
         elif kind == "cancel" and args[0] < len(mine):
@@ -111,7 +112,7 @@ def test_a_day_of_fills_counts_on_its_own_new_york_date_and_a_reset_forgets_it()
     ledger = fresh_ledger()
     ledger.apply_fill(SUB, MARKETS[0], "yes", "buy", Decimal(2), Decimal("0.40"))  # 0.80 and its fee, today
     ledger.clock.advance(seconds=36_000)  # type: ignore[attr-defined]  # (01:00 the next day in New York)
-    ledger.submit_order(SUB, MARKETS[1], "yes", "buy", 100, 3000)
+    submit(ledger, SUB, MARKETS[1], "yes", "buy", 100, 3000)
     with ledger.lock:
         assert ledger.fcm.utilization(SUB) == (0, 300_000 + 14_700) == rescan(ledger)
     ledger.reset()

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import httpx
 import plain_http
 import pytest
+from kalshi_commands import submit
 from kalshi_http import ok
 from kalshi_orders import fresh, refused, state
 from module_mocks import client_of, forget, module_mock, signed
@@ -181,12 +182,13 @@ def test_buy_max_cost_counts_a_no_buy_at_its_own_price(mock, alice):
 def test_the_cap_cuts_an_immediate_or_cancel_cross_to_what_it_pays_for(mock):
     """The core's cap under immediate-or-cancel (the legacy route always asks fill-or-kill): the cross is cut."""
     mock.set_book(M, yes=[["0.40", "10"]], no=[["0.55", "5"], ["0.50", "5"]])  # YES asks at 0.45 and 0.50
-    done = mock.ledger.submit_order("alice", M, "yes", "buy", 800, None, time_in_force=IOC, order_type="market",
-                                    buy_max_cost=3_000_000)  # fmt: skip
+    done = submit(mock.ledger, "alice", M, "yes", "buy", 800, None, time_in_force=IOC, order_type="market",
+                  buy_max_cost=3_000_000)  # fmt: skip
     # 5 at 0.45 (2.3367 with fees); 0.6633 left buys 1.28 at 0.50 (0.64 + fee 0.0224 = 0.6624), not 1.29 (0.6676)
     assert (done.filled, done.order.status, done.order.remaining) == (628, "canceled", 0)
-    assert mock.ledger.submit_order("alice", M, "yes", "buy", 100, None, time_in_force=FOK, order_type="market",
-                                    buy_max_cost=0).filled == 0  # fmt: skip
+    # the least cap an order takes, a cent, buys 1 of 100 hundredths at 0.50 (0.0052 with its fee): fill-or-kill, none
+    assert submit(mock.ledger, "alice", M, "yes", "buy", 100, None, time_in_force=FOK, order_type="market",
+                  buy_max_cost=10_000).filled == 0  # fmt: skip
 
 
 REFUSALS = [

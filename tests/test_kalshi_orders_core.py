@@ -15,6 +15,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kalshi_commands import amend, submit
 from money_model import NO_ROUNDING_FEE, Kalshi
 
 from mockexchange.core.book import ASK, BID
@@ -41,11 +42,11 @@ def ledger(*users: str, cents: int = 100_000) -> Ledger:
 
 def bid(book: Ledger, user: str, cents: int, count: int, **options):
     """A bid (buy YES) of `count` contracts at `cents` (whole cents) on M."""
-    return book.submit_order(user, M, "yes", "buy", count * 100, cents * 100, **options)
+    return submit(book, user, M, "yes", "buy", count * 100, cents * 100, **options)
 
 
 def ask(book: Ledger, user: str, cents: int, count: int, **options):
-    return book.submit_order(user, M, "yes", "sell", count * 100, cents * 100, **options)
+    return submit(book, user, M, "yes", "sell", count * 100, cents * 100, **options)
 
 
 def cash(book: Ledger, user: str) -> int:
@@ -231,15 +232,15 @@ def test_amend_and_decrease_keep_or_lose_the_place_in_the_queue():
     second = bid(book, "b", 40, 5)
     book.decrease_order(first.order.order_id, "a", 0, reduce_by=200)
     assert book.queue_position(second.order.order_id, "b", 0) == 300  # a kept its place, smaller
-    book.amend_order(first.order.order_id, "a", 0, M, "yes", "buy", 4000, 800)  # larger: to the back
+    amend(book, first.order.order_id, "a", 0, M, "yes", "buy", 4000, 800)  # larger: to the back
     assert book.queue_position(first.order.order_id, "a", 0) == 500
-    crossed = book.amend_order(second.order.order_id, "b", 0, M, "yes", "buy", 4500, 500)  # no ask: rests at 45
+    crossed = amend(book, second.order.order_id, "b", 0, M, "yes", "buy", 4500, 500)  # no ask: rests at 45
     assert crossed.filled == 0 and levels(book) == ([(4500, 500), (4000, 800)], [])
     ask(book, "c", 45, 2)
-    amended = book.amend_order(first.order.order_id, "a", 0, M, "yes", "buy", 4600, 800)
+    amended = amend(book, first.order.order_id, "a", 0, M, "yes", "buy", 4600, 800)
     assert amended.filled == 0  # nothing to take at 46: c's ask went to b's bid
     with pytest.raises(LedgerError):
-        book.amend_order(first.order.order_id, "a", 0, M, "yes", "sell", 4600, 800)  # the side stays
+        amend(book, first.order.order_id, "a", 0, M, "yes", "sell", 4600, 800)  # the side stays
 
 
 def test_one_order_publishes_one_book_change_naming_its_cause():
@@ -334,7 +335,7 @@ def test_random_orders_agree_with_a_model_of_the_book_and_of_the_money(script):
         matches, cancelled, stopped, left = _model_cross(resting, user, side, cents, size, stp)
         if tif == "fill_or_kill" and left:
             matches, cancelled, stopped, left = [], [], False, size
-        done = book.submit_order(user, M, "yes", "buy" if side == BID else "sell", size * 100, cents * 100,
+        done = submit(book, user, M, "yes", "buy" if side == BID else "sell", size * 100, cents * 100,
                                  time_in_force=tif, self_trade_prevention_type=stp)  # fmt: skip
         for o, take in matches:
             taker_side = ("yes", "buy") if side == BID else ("yes", "sell")

@@ -313,6 +313,8 @@ NOT_COMMANDS = {
     "withdrawal": "transfer('withdrawal', ...)",
     "api_usage_level": "a read",
     "exchange_status": "a read",
+    "run": "runs a typed command, kept under the command's own name",
+    "answer": "run(command), answered in plain values",
 }
 
 

@@ -15,6 +15,10 @@ import inspect
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, overload
 
+from mockexchange.control.errors import ControlError
+from mockexchange.core.commands import Command, ItemRefused, Items, declared, read, signature
+from mockexchange.core.values import Refused
+
 Answer = dict[str, Any]
 # (control, arguments) -> (the arguments to run and keep, with what was drawn; what to add to the answer)
 Draw = Callable[[Any, dict[str, Any]], tuple[dict[str, Any], dict[str, Any]]]
@@ -24,6 +28,7 @@ S = TypeVar("S")
 P = ParamSpec("P")
 R = TypeVar("R")
 A = TypeVar("A")
+C = TypeVar("C", bound=Command)
 
 
 class Recorder(Protocol):
@@ -97,3 +102,58 @@ def commands(cls: type) -> dict[str, Callable[..., Any]]:
         if getattr(member, "command", None) is not None:
             found[name] = member
     return found
+
+
+# Each typed command's answer in plain values, as its control plane's method answers it (`Control.answer`)
+ANSWERS: dict[type[Command], Callable[[Any], Any]] = {}
+
+
+def operation(cls: type[Command], answer: Callable[[Any], Any]) -> Callable[..., Any]:
+    """The control plane's method of the command `cls` (declared once in its core): a call's plain values
+    (positional in the fields' order, or by name as the admin API's body and a state file give them) read into the
+    command, run (`Control.run`: kept by a state file, then its handler) and answered in plain values (`answer`). A
+    value the command does not take is a `ControlError` naming it."""
+    call = signature(cls)
+
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return answer(self.run(_read(cls, call.bind(*args, **kwargs).arguments)))
+
+    ANSWERS[cls] = answer
+    return _named(method, cls, call)
+
+
+def batch_operation(cls: type[Command], answer: Callable[[list[Any]], Any]) -> Callable[..., Any]:
+    """`operation` of a batch command (one field of `Items`): each item read in turn, one refused answering its
+    refusal in its place (`ItemRefused`) and the others run as one command."""
+    call = signature(cls)
+    items = next(field for field in declared(cls) if isinstance(field.kind, Items))
+    kind = items.kind
+    assert isinstance(kind, Items)
+
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        plain = call.bind(*args, **kwargs).arguments
+        shared = {name: plain[name] for name in kind.shared if name in plain}
+        try:
+            each = kind.read_each(plain.get(items.name), items.name, shared)
+        except Refused as exc:
+            raise ControlError(str(exc)) from None
+        done = iter(self.run(_read(cls, {**plain, items.name: tuple(i for i in each if isinstance(i, Command))})))
+        return answer([ItemRefused.of(item) if isinstance(item, Refused) else next(done) for item in each])
+
+    return _named(method, cls, call)
+
+
+def _read(cls: type[C], plain: dict[str, Any]) -> C:
+    try:
+        return read(cls, plain)
+    except Refused as exc:
+        raise ControlError(str(exc)) from None
+
+
+def _named(method: Callable[..., Any], cls: type[Command], call: inspect.Signature) -> Callable[..., Any]:
+    method.__name__ = method.__qualname__ = cls.name
+    method.__doc__ = cls.__doc__
+    self = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    method.__signature__ = call.replace(parameters=[self, *call.parameters.values()])  # type: ignore[attr-defined]
+    method.command = cls.name  # type: ignore[attr-defined]
+    return method

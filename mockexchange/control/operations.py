@@ -13,11 +13,11 @@ from typing import Any
 from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.kalshi.keys import KeyRegistry
-from mockexchange.control.commands import Recorder, command
+from mockexchange.control.commands import ANSWERS, Recorder, command
 from mockexchange.control.deribit import DeribitOperations, seed_defaults
 from mockexchange.control.deribit_account import DeribitAccountOperations
 from mockexchange.control.deribit_orders import DeribitOrderOperations
-from mockexchange.control.errors import ControlError
+from mockexchange.control.errors import ControlError, ledger_call
 from mockexchange.control.faults import FaultOperations
 from mockexchange.control.kalshi import KalshiOperations
 from mockexchange.control.kalshi_account import KalshiAccountOperations
@@ -36,10 +36,12 @@ from mockexchange.control.values import (
     shown,
 )
 from mockexchange.core.clock import Clock, ManualClock, SystemClock
+from mockexchange.core.commands import Command, Handlers, read, write
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.faults import FaultRules
 from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.order_handlers import add_order_handlers
 from mockexchange.core.rate_limits import RateLimits
 
 MAX_ADVANCE_SECONDS = 10**9  # one move of the clock: about 31 years
@@ -88,6 +90,31 @@ class Control(
         self.connections = connections if connections is not None else LiveConnections()
         # Sees every command run (a state file keeps them, mockexchange.state); None: nothing is kept.
         self.recorder: Recorder | None = None
+        # The core's handler of each typed command (core/commands.py), by the command's type
+        self.handlers = Handlers()
+        add_order_handlers(self.handlers, ledger)
+
+    def run(self, command: Command) -> Any:
+        """Run a typed command through its handler, kept first by the state file if there is one; answers what the
+        handler answers (an order command's `Done`), the core's refusal a `ControlError` whose cause it is."""
+        if not isinstance(command, Command):
+            raise ControlError(f"run takes a command (core/commands.py), not {type(command).__name__}")
+        recorder = self.recorder
+        if recorder is None or not recorder.keeping():
+            return ledger_call(self.handlers.run, command)
+        plain = write(command)
+
+        def call(kept: dict[str, Any]) -> Any:
+            return ledger_call(self.handlers.run, command if kept is plain else read(type(command), kept))
+
+        return recorder.run(self, command.name, plain, call, None)
+
+    def answer(self, command: Command) -> Any:
+        """`run`'s answer in plain values, as the command's method answers (a scenario's step made the command)."""
+        answer = ANSWERS.get(type(command))
+        if answer is None:
+            raise ControlError(f"answer takes a command with a plain answer, not {type(command).__name__}")
+        return answer(self.run(command))
 
     @command()
     def reset(self) -> dict[str, Any]:

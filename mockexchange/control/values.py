@@ -1,4 +1,5 @@
-"""The checks of the plain JSON-like values every operation takes: strings, booleans, integers, choices and amounts.
+"""The checks of the plain JSON-like values every operation takes: strings, booleans, integers, choices and amounts,
+in the words of the one vocabulary of values (core/values.py), which the typed commands declare their fields with.
 
 An operation's arguments come from a JSON body, a scenario file or a Python call, so any of them may be of any JSON
 type (a list as a user id, a number as a currency, a string as a flag). Each check answers the value in its Python type
@@ -10,39 +11,50 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from mockexchange.control.errors import ControlError
 from mockexchange.core.money import MoneyError, parse_decimal, shown
+from mockexchange.core.values import LATEST_EXCHANGE_TIME as LATEST_EXCHANGE_TIME  # (its callers' import)
+from mockexchange.core.values import (
+    MAX_TEXT,
+    Choice,
+    Flag,
+    Integer,
+    Kind,
+    Refused,
+    Text,
+    UnixTime,
+)
 
-MAX_TEXT = 256  # characters of an id, a ticker, a name, a scope
 MAX_PEM = 16_384  # characters of a PEM public key (an RSA-16384 one is about 3,000)
 _CODE = re.compile(r"[A-Za-z0-9]{1,16}")  # a currency code: BTC, USDC
 _INDEX_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")  # a price index: btc_usd, eth_usdc
+_FLAG = Flag()
 
 T = TypeVar("T")
 
-# Exchange time stays from the Unix epoch (Kalshi's times are Unix seconds) to before 9999: every date the mock derives
-# from it (an expiry a month on, a listing's next Friday) stays within Python's calendar, which ends with 9999.
-EARLIEST_EXCHANGE_TIME = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST_EXCHANGE_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+
+def _checked(kind: Kind[T], value: Any, name: str) -> T:
+    """The value read by its kind (core/values.py: the one vocabulary), its refusal a `ControlError`."""
+    try:
+        return kind.read(value, name)
+    except Refused as exc:
+        raise ControlError(str(exc)) from None
 
 
 def check_exchange_time(when: datetime, name: str = "to") -> datetime:
-    if not EARLIEST_EXCHANGE_TIME <= when < LATEST_EXCHANGE_TIME:
-        raise ControlError(
-            f"{name} must be from {EARLIEST_EXCHANGE_TIME.isoformat()} to before {LATEST_EXCHANGE_TIME.isoformat()}, "
-            f"not {when.isoformat()}"
-        )
+    try:
+        UnixTime().check(when, name)
+    except Refused as exc:
+        raise ControlError(str(exc)) from None
     return when
 
 
 def text(value: Any, name: str, *, most: int = MAX_TEXT) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > most:
-        raise ControlError(f"{name} must be a non-empty string of at most {most} characters, not {shown(value)}")
-    return value
+    return _checked(Text(most), value, name)
 
 
 def optional_text(value: Any, name: str, *, most: int = MAX_TEXT) -> str | None:
@@ -50,16 +62,11 @@ def optional_text(value: Any, name: str, *, most: int = MAX_TEXT) -> str | None:
 
 
 def boolean(value: Any, name: str) -> bool:
-    # A number is never a flag: 1 and 0 are refused as "true" and "false" would be as numbers.
-    if not isinstance(value, bool):
-        raise ControlError(f"{name} must be true or false, not {shown(value)}")
-    return value
+    return _checked(_FLAG, value, name)
 
 
 def integer(value: Any, name: str, least: int, most: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
-        raise ControlError(f"{name} must be an integer from {least} to {most}, not {shown(value)}")
-    return value
+    return _checked(Integer(least, most), value, name)
 
 
 def optional_integer(value: Any, name: str, least: int, most: int) -> int | None:
@@ -79,10 +86,7 @@ def iso_time(value: Any, name: str) -> datetime:
 
 
 def choice(value: Any, name: str, choices: Iterable[str]) -> str:
-    allowed = tuple(choices)
-    if not isinstance(value, str) or value not in allowed:
-        raise ControlError(f"{name} must be one of {', '.join(map(repr, allowed))}, not {shown(value)}")
-    return value
+    return _checked(Choice(tuple(choices)), value, name)
 
 
 def currency(value: Any, name: str = "currency") -> str:

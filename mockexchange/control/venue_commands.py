@@ -7,9 +7,11 @@ shape. Which commands each venue runs: control/kalshi_venue.py, control/deribit_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from mockexchange.control.errors import ControlError
+from mockexchange.core.commands import Command
 
 
 class VenueCommands:
@@ -20,8 +22,18 @@ class VenueCommands:
         """The command's own answer (commands.py: an order command's is the core's `Done`, which the venue renders)."""
         if name not in self.names:
             raise ValueError(f"{name!r} is not a command the {self.venue} venue runs")
+        return self._answer(lambda: getattr(type(self.control), name).own(self.control, **arguments))
+
+    def execute(self, command: Command) -> Any:
+        """A typed command's answer (core/commands.py), as its handler gives it (an order's `Done`)."""
+        if command.name not in self.names:
+            raise ValueError(f"{command.name!r} is not a command the {self.venue} venue runs")
+        return self._answer(lambda: self.control.run(command))
+
+    def _answer(self, call: Callable[[], Any]) -> Any:
+        """What `call` answers; its refusal raised as the venue's core error."""
         try:
-            return getattr(type(self.control), name).own(self.control, **arguments)
+            return call()
         except ControlError as exc:
             cause = exc.__cause__
             if isinstance(cause, self.refusal):

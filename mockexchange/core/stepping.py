@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import NamedTuple, Protocol, TypeVar
+from typing import Concatenate, NamedTuple, ParamSpec, Protocol, TypeVar
 
 # While a long command runs, the interpreter passes to another thread that waits for it after this many microseconds
 # (Python's default is 5,000): an event loop waits for it at every read and write of a socket, so at 5 ms each a
@@ -336,10 +336,15 @@ class _Locked(Protocol):
     lock: StateLock
 
 
-def restarting(command: Callable[..., object]) -> Callable[..., object]:
+S = TypeVar("S", bound=_Locked)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def restarting(command: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
     """A command that may go long run again from the start on `Restart`, once the admitted operations ran."""
 
-    def run(self: _Locked, *args: object, **kwargs: object) -> object:
+    def run(self: S, *args: P.args, **kwargs: P.kwargs) -> R:
         while True:
             try:
                 return command(self, *args, **kwargs)

@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mockexchange.core.commands import Command
+
 # The timeline's step kinds and the `Control` method each one calls (wait and burst are the runner's own).
 STEP_OPERATIONS = {
     "fill": "fill",
@@ -96,11 +98,13 @@ class Op:
     `DERIBIT_SETUP_OPERATIONS`) during set-up.
 
     `args` are the keyword arguments of the `Control` method (a key's are `KeySpec`'s fields; a wait's `seconds`;
-    a burst's parameters)."""
+    a burst's parameters); a step that is a command of the core's (order_steps.py's `COMMANDS`) holds it made, its
+    `args` its fields' values."""
 
     kind: str
     args: dict[str, Any]
     origin: Origin
+    command: Command | None = None
 
 
 @dataclass(slots=True)

@@ -19,22 +19,18 @@ from typing import Any
 from yaml.nodes import Node
 
 from mockexchange.control.deribit_orders import PLACED_TYPES
-from mockexchange.control.kalshi_orders import BOOK_SIDES
+from mockexchange.core.commands import Command, declared
 from mockexchange.core.deribit import orders as deribit
 from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID
-from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
-from mockexchange.core.kalshi.orders import ORDER_TYPES, SELF_TRADE_TYPES, TIME_IN_FORCE
-from mockexchange.core.kalshi.positions import ACTIONS, SIDES
-from mockexchange.scenario.market_steps import plain
+from mockexchange.core.kalshi.order_commands import PlaceOrder
 from mockexchange.scenario.scalars import (
     boolean,
-    count,
+    command_field,
     deribit_amount,
     deribit_balance,
     instrument,
     integer,
     one_of,
-    price,
     text,
 )
 
@@ -46,26 +42,10 @@ DERIBIT_ID = integer(1, MAX_ACCOUNT_ID)
 _OPTIONAL_FLAGS = ("post_only", "reduce_only")
 
 # Kalshi's CreateOrderV2Request (`side` bid or ask), or the legacy CreateOrderRequest (`side` yes or no with `action`),
-# for the user: `place_order`'s fields. `price` is the YES price of a limit order.
-PLACE_ORDER: Specs = {
-    "user_id": (text, True),
-    "ticker": (text, True),
-    "side": (one_of(*BOOK_SIDES, *SIDES), True),
-    "count": (count, True),
-    "price": (price, True),
-    "time_in_force": (one_of(*TIME_IN_FORCE), True),
-    "self_trade_prevention_type": (one_of(*SELF_TRADE_TYPES), True),
-    "client_order_id": (text, False),
-    "expiration_time": (integer(0), False),
-    **{flag: (boolean, False) for flag in (*_OPTIONAL_FLAGS, "cancel_order_on_pause")},
-    "subaccount": (integer(0, MAX_SUBACCOUNT), False),
-    "order_group_id": (text, False),
-    "exchange_index": (integer(-1, MAX_EXCHANGE_INDEX), False),
-    "fcm_bound": (boolean, False),
-    "action": (one_of(*ACTIONS), False),
-    "order_type": (one_of(*ORDER_TYPES), False),
-    "buy_max_cost": (plain, False),  # dollars, checked when the step runs
-}
+# for the user: the `PlaceOrder` command's fields (core/kalshi/order_commands.py). `price` is the YES price.
+PLACE_ORDER: Specs = {field.name: (command_field(field), field.required) for field in declared(PlaceOrder)}
+# The steps that are a command of the core's, made when the file is read and run as it is
+COMMANDS: dict[str, type[Command]] = {"place_order": PlaceOrder}
 
 
 def _deribit(order_types: tuple[str, ...], times_in_force: tuple[str, ...], **more: tuple[Check, bool]) -> Specs:

@@ -196,6 +196,8 @@ class ScenarioSession:
             return self._burst(op.args, pace)  # counts its fills one by one
         if op.kind == "wait":
             result = self._wait(op.args["seconds"], pace, pausable=True)
+        elif op.command is not None:
+            result = self.control.answer(op.command)
         else:
             method = getattr(self.control, STEP_OPERATIONS[op.kind])
             try:

@@ -14,11 +14,13 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from mockexchange.control import ControlError
 from mockexchange.control.values import check_exchange_time
+from mockexchange.core.commands import Declared
 from mockexchange.core.deribit.bounds import PLACES
 from mockexchange.core.deribit.instruments import InstrumentError, parse_instrument_name
 from mockexchange.core.faults import MAX_DELAY_MS
 from mockexchange.core.money import MAX_COUNT, MoneyError, parse_count, parse_decimal, parse_dollars, parse_price
 from mockexchange.core.numbers import excerpt
+from mockexchange.core.values import Refused
 
 _TAG = "tag:yaml.org,2002:"
 
@@ -209,3 +211,34 @@ def instrument(node: Node) -> str:
 
 
 _CONSTRUCT = yaml.constructor.SafeConstructor()
+
+
+def plain_of(node: Node, plain: Any) -> Any:
+    """The plain value a YAML scalar spells for a command's field whose plain value is `plain` (core/values.py):
+    a string's is its original text (an unquoted decimal refused, as money is never a float), an integer's an int
+    tag's, a flag's a bool tag's."""
+    if plain is bool:
+        return boolean(node)
+    if plain is int:
+        if tag_of(_scalar(node, "an integer")) != "int":
+            raise Invalid(f"must be an integer, not {node.value!r}")
+        return _number(node)
+    node = _scalar(node, "a string")
+    if tag_of(node) == "float":
+        raise Invalid(
+            f'must be a quoted decimal string: write "{node.value}" (money is never a float; unquoted, YAML reads '
+            f"{node.value} as a binary float)"
+        )
+    return node.value
+
+
+def command_field(field: Declared) -> Callable[[Node], Any]:
+    """The check of a command's field (core/commands.py) in a scenario: its YAML's plain value read by its kind."""
+
+    def check(node: Node) -> Any:
+        try:
+            return field.read(plain_of(node, field.kind.plain))
+        except Refused as exc:  # (the path names the field: the words say the rest)
+            raise Invalid(str(exc).removeprefix(f"{field.name} ")) from None
+
+    return check

@@ -36,6 +36,7 @@ from mockexchange.core.kalshi.subaccounts import (
 )
 from mockexchange.core.kalshi.usage_levels import LEVELS
 from mockexchange.core.money import MAX_CENTS, MAX_COUNT
+from mockexchange.core.values import Refused
 from mockexchange.scenario import bounded_yaml, library, market_steps, order_steps
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
 from mockexchange.scenario.order_steps import DERIBIT_ID, DIRECTION
@@ -561,6 +562,12 @@ class _Reader:
             return None
         if args is not None and not self.checked(value_node, where, kind, args):
             return None
+        if args is not None and kind in order_steps.COMMANDS:
+            try:
+                return Op(kind, args, origin, order_steps.COMMANDS[kind](**args))
+            except Refused as exc:
+                self.error(value_node, where, str(exc))
+                return None
         return None if args is None else Op(kind, args, origin)
 
     def whole(self, node: Node, path: str, schema: Mapping[str, Field], kind: str) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
+from kalshi_commands import amend, submit
 from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels, position
 
 from mockexchange.core.book import ASK, BID
@@ -22,6 +23,7 @@ from mockexchange.core.stepping import Footprint
 
 IOC, FOK = "immediate_or_cancel", "fill_or_kill"
 DOLLAR = 1_000_000  # micro-dollars
+LEAST_CAP = 10_000  # the least buy_max_cost an order command takes: a cent
 
 
 def taker_fee(book: Ledger, count: int, yes_price: int) -> int:
@@ -120,7 +122,7 @@ def test_a_maker_keeps_its_fills_figures_and_rests_and_holds_what_is_left():
 def test_a_no_buyers_resting_order_fills_at_its_no_price_and_pays_the_rise_of_its_rounded_maker_fees():
     book = ledger("m", "t")
     book.put_series("KXORD", {"fee_type": "quadratic_with_maker_fees"})
-    rest = book.submit_order("m", M, "no", "buy", 200, 4500)  # a YES ask at 0.45: NO bought at 0.55
+    rest = submit(book, "m", M, "no", "buy", 200, 4500)  # a YES ask at 0.45: NO bought at 0.55
     for _ in range(2):
         bid(book, "t", 45, 1, time_in_force=IOC)
     rule = book.fee_rule_for(M, None)
@@ -201,8 +203,8 @@ def test_a_cap_over_three_levels_buys_two_whole_and_what_it_pays_for_of_the_thir
 
 
 def test_a_cap_within_one_level_buys_the_most_hundredths_it_pays_for():
-    budgets = [1, 4500, 4600, 100 * 4500 + 7_000, 150 * 4500]
-    for count in (1, 2, 3, 37, 99, 100, 101, 150, 199, 200):
+    budgets = [LEAST_CAP, 100 * 4500 + 7_000, 150 * 4500]  # the least: 2 hundredths and their fee cost 0.0094
+    for count in (3, 4, 37, 99, 100, 101, 150, 199, 200):
         exact = count * 4500 + taker_fee(ledger(), count, 4500)
         budgets += [exact - 1, exact]
     for budget in budgets:
@@ -216,8 +218,12 @@ def test_a_cap_within_one_level_buys_the_most_hundredths_it_pays_for():
 def test_a_cap_that_affords_nothing_fills_nothing_and_a_fill_or_kill_fills_whole_within_it_or_not_at_all(
     capped: Ledger,
 ):
-    nothing = bid(capped, "a", 47, 5, time_in_force=IOC, buy_max_cost=0)
-    assert (nothing.filled, nothing.order.status) == (0, "canceled")
+    dear = ledger("a")
+    dear.update_market(M, {"price_level_structure": "deci_cent"})
+    dear.set_levels(M, None, [(10, 200)])  # a YES ask at 0.999: a hundredth and its fee cost more than a cent
+    assert 9990 + taker_fee(dear, 1, 9990) > LEAST_CAP
+    nothing = submit(dear, "a", M, "yes", "buy", 500, 9990, time_in_force=IOC, buy_max_cost=LEAST_CAP)
+    assert (nothing.filled, nothing.order.status, cash(dear, "a")) == (0, "canceled", 1_000 * DOLLAR)
     short = 200 * 4500 + taker_fee(capped, 200, 4500)
     killed = bid(capped, "a", 45, 2, time_in_force=FOK, buy_max_cost=short - 1)
     assert (killed.filled, killed.order.status) == (0, "canceled")
@@ -301,7 +307,7 @@ def test_an_order_on_an_exchange_index_without_the_users_cash_there_has_none_ava
     book.set_levels("KXORD-26NOV-X1", None, [(5500, 100)])
     for options in ({}, {"time_in_force": IOC}):
         with pytest.raises(LedgerError) as refused:
-            book.submit_order("a", "KXORD-26NOV-X1", "yes", "buy", 100, 4500, **options)
+            submit(book, "a", "KXORD-26NOV-X1", "yes", "buy", 100, 4500, **options)
         needs = 100 * 4500 + taker_fee(book, 100, 4500)  # (the house's ask at 0.45 taken)
         assert str(refused.value).endswith(f"needs {needs} micro-dollars of subaccount 0's cash, which has 0 available")
 
@@ -325,9 +331,9 @@ def test_an_amend_may_leave_a_negative_available_balance_as_it_was_but_not_take_
     book = ledger("a", cents=200)
     rest = bid(book, "a", 40, 5)  # holds all $2
     book.transfer("a", "withdrawal", 100)  # available: -$1
-    same_hold = book.amend_order(rest.order.order_id, "a", 0, M, "yes", "buy", 5000, 400)  # 4 at 0.50: $2 again
+    same_hold = amend(book, rest.order.order_id, "a", 0, M, "yes", "buy", 5000, 400)  # 4 at 0.50: $2 again
     assert same_hold.order.held == 2 * DOLLAR and cash(book, "a") == -DOLLAR
-    refused = refusal(book.amend_order, rest.order.order_id, "a", 0, M, "yes", "buy", 5100, 400)
+    refused = refusal(amend, book, rest.order.order_id, "a", 0, M, "yes", "buy", 5100, 400)
     assert str(refused) == (
         "insufficient balance: the order needs 2040000 micro-dollars of subaccount 0's cash, which has -1000000 "
         "available")  # fmt: skip
@@ -389,17 +395,17 @@ def test_a_cross_counts_a_level_whole_when_self_trade_prevention_cancels_makers(
     for _ in range(3):
         ask(book, "b", 50, 1)
     seen = long_over(book)
-    book.submit_order("a", M, "yes", "buy", 2, 5000, time_in_force=IOC)  # 2 hundredths: 2 orders of the 3
+    submit(book, "a", M, "yes", "buy", 2, 5000, time_in_force=IOC)  # 2 hundredths: 2 orders of the 3
     assert seen and set(seen) == {None}
     seen.clear()
-    book.submit_order("a", M, "yes", "buy", 2, 5000, time_in_force=IOC, self_trade_prevention_type="maker")
+    submit(book, "a", M, "yes", "buy", 2, 5000, time_in_force=IOC, self_trade_prevention_type="maker")
     assert seen and None not in seen
 
 
 def test_an_amend_that_crosses_deep_runs_long_at_its_new_price(shallow: Ledger):
     resting = bid(shallow, "a", 40, 3)
     seen = long_over(shallow)
-    done = shallow.amend_order(resting.order.order_id, "a", 0, M, "yes", "buy", 5200, 300)
+    done = amend(shallow, resting.order.order_id, "a", 0, M, "yes", "buy", 5200, 300)
     assert done.filled == 300 and seen and None not in seen
 
 

@@ -11,6 +11,8 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
+from kalshi_commands import amend as amend_order
+from kalshi_commands import submit
 from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels
 
 from mockexchange.core.kalshi import ledger as ledger_module
@@ -20,6 +22,7 @@ from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_changes import BOOK
 from mockexchange.core.kalshi.orders import ORDER
 from mockexchange.core.stepping import Footprint, MustStep
+from mockexchange.core.values import Refused
 
 IOC = "immediate_or_cancel"
 N = "KXORD-26NOV-B"
@@ -109,7 +112,7 @@ def test_cancelling_every_order_of_a_user_ends_them_market_by_market_and_only_th
     book.create_subaccount("a")
     book.subaccount_transfer("a", "t-1", 0, 1, 10_000)
     first = bid(book, "a", 40, 5)
-    on_n = book.submit_order("a", N, "yes", "sell", 200, 7000)
+    on_n = submit(book, "a", N, "yes", "sell", 200, 7000)
     in_one = bid(book, "a", 41, 1, subaccount=1)
     others = bid(book, "b", 39, 1)
     moved = len(desk.moves)
@@ -188,7 +191,7 @@ def test_a_decrease_to_what_rests_changes_nothing_and_one_to_nothing_cancels(des
 
 def amend(book: Ledger, done, cents: int, count: int, **options):
     """Amend a's bid `done` to `count` contracts in all at `cents`."""
-    return book.amend_order(done.order.order_id, "a", 0, M, "yes", "buy", cents * 100, count * 100, **options)
+    return amend_order(book, done.order.order_id, "a", 0, M, "yes", "buy", cents * 100, count * 100, **options)
 
 
 def test_an_amend_is_refused_unless_it_keeps_the_orders_market_side_and_ids_and_names_a_count_and_price_it_may(
@@ -202,7 +205,7 @@ def test_an_amend_is_refused_unless_it_keeps_the_orders_market_side_and_ids_and_
     order_id = done.order.order_id
     stays = f"order {order_id!r} is a bid of 'KXORD-26NOV-A': those stay"
     for args in ((N, "yes", "buy"), (M, "yes", "sell"), (M, "no", "buy")):
-        answer = desk.refused(book.amend_order, order_id, "a", 0, *args, 4000, 500)
+        answer = desk.refused(amend_order, book, order_id, "a", 0, *args, 4000, 500)
         assert answer == (400, "invalid_order", stays)
     cases = [
         ({"client_order_id": "other"}, 40, 5,
@@ -214,10 +217,16 @@ def test_an_amend_is_refused_unless_it_keeps_the_orders_market_side_and_ids_and_
     ]  # fmt: skip
     for options, cents, count, answer in cases:
         assert desk.refused(amend, book, done, cents, count, **options) == answer
-    assert desk.refused(book.amend_order, order_id, "a", 0, M, "yes", "buy", 4050, 500)[1] == "invalid_price"
-    assert desk.refused(book.amend_order, order_id, "b", 0, M, "yes", "buy", 4000, 500)[:2] == (404, "not_found")
-    for same in (None, "", "mine"):  # its own client order id, or none, is no refusal
+    assert desk.refused(amend_order, book, order_id, "a", 0, M, "yes", "buy", 4050, 500)[1] == "invalid_price"
+    assert desk.refused(amend_order, book, order_id, "b", 0, M, "yes", "buy", 4000, 500)[:2] == (404, "not_found")
+    for same in (None, "mine"):  # its own client order id, or none, is no refusal
         assert amend(book, done, 40, 5, client_order_id=same, updated_client_order_id="mine").order.remaining == 400
+    before = desk.state()
+    with pytest.raises(Refused) as empty:  # none is None: an empty one is refused as the command is made
+        amend(book, done, 40, 5, client_order_id="")
+    assert (empty.value.code, str(empty.value)) == (
+        None, "client_order_id must be a non-empty string of at most 256 characters, not ''")  # fmt: skip
+    assert desk.state() == before
 
 
 def test_an_amend_to_a_smaller_count_at_its_price_keeps_its_place_and_counts_what_it_filled(desk: Desk):
@@ -302,9 +311,9 @@ def test_a_refused_amend_anew_leaves_the_order_where_it_was(desk: Desk):
     assert book.queue_position(behind.order.order_id, "b", 0) == 500
     poor = ledger("a", "c", cents=300)
     rest = bid(poor, "a", 40, 5)  # holds $2 of a's $3
-    assert poor.amend_order(rest.order.order_id, "a", 0, M, "yes", "buy", 6000, 500).order.held == 3_000_000
+    assert amend_order(poor, rest.order.order_id, "a", 0, M, "yes", "buy", 6000, 500).order.held == 3_000_000
     with pytest.raises(LedgerError) as refused:
-        poor.amend_order(rest.order.order_id, "a", 0, M, "yes", "buy", 6100, 500)
+        amend_order(poor, rest.order.order_id, "a", 0, M, "yes", "buy", 6100, 500)
     assert str(refused.value) == (
         "insufficient balance: the order needs 3050000 micro-dollars of subaccount 0's cash, which has 0 available"
     )
@@ -317,7 +326,7 @@ def test_orders_expire_each_at_its_expiration_time_once_the_clock_reaches_it(des
     book = desk.book
     soon = bid(book, "a", 40, 1, expiration_time=T0 + timedelta(seconds=10))
     later = bid(book, "b", 41, 1, expiration_time=T0 + timedelta(seconds=20))
-    on_n = book.submit_order("c", N, "yes", "buy", 100, 3000, expiration_time=T0 + timedelta(seconds=10))
+    on_n = submit(book, "c", N, "yes", "buy", 100, 3000, expiration_time=T0 + timedelta(seconds=10))
     book.clock.advance(seconds=25)
     book.run_due()
     for done, when in ((soon, 10), (later, 20), (on_n, 10)):
@@ -376,8 +385,8 @@ def test_a_pause_ends_the_orders_that_asked_in_every_market_it_pauses_in_one_act
     book = desk.book
     book.list_market("KXORD-26NOV-C")  # no book
     kept = bid(book, "c", 39, 1)  # M: none asked
-    asked = book.submit_order("a", N, "yes", "buy", 100, 4000, cancel_order_on_pause=True)
-    asked_too = book.submit_order("b", N, "yes", "sell", 100, 6000, cancel_order_on_pause=True)
+    asked = submit(book, "a", N, "yes", "buy", 100, 4000, cancel_order_on_pause=True)
+    asked_too = submit(book, "b", N, "yes", "sell", 100, 6000, cancel_order_on_pause=True)
     moved = len(desk.moves)
     book.set_exchange_status(trading_active=False)
     assert desk.last_reason(asked) == desk.last_reason(asked_too) == ("canceled", "HaltCancel", 0)
@@ -447,7 +456,7 @@ def test_queue_positions_answer_what_rests_ahead_of_each_kept_order_by_ticker_th
     book = desk.book
     bid(book, "b", 40, 3)
     first = bid(book, "a", 40, 2)
-    on_n = book.submit_order("a", N, "yes", "buy", 100, 3000)
+    on_n = submit(book, "a", N, "yes", "buy", 100, 3000)
     bid(book, "a", 20, 1)  # left out below
     later = bid(book, "a", 40, 1)
     rows = book.queue_positions("a", lambda o: o.yes_price != 2000, lambda o, ahead: (o.order_id, ahead))
@@ -612,7 +621,7 @@ def test_an_account_rests_at_most_its_bound_of_contracts_in_all_an_amend_countin
     monkeypatch.setattr(ledger_module, "MAX_ACCOUNT_CONTRACTS", D(10))
     book = desk.book
     done = bid(book, "a", 40, 6)
-    book.submit_order("a", N, "yes", "buy", 400, 4000)
+    submit(book, "a", N, "yes", "buy", 400, 4000)
     with pytest.raises(LedgerError) as placing:
         bid(book, "a", 30, 1)
     assert "would take this account's contracts resting to 11" in str(placing.value)
@@ -643,9 +652,11 @@ def test_reads_and_commands_naming_an_order_or_market_by_something_else_than_tex
     book = desk.book
     done = bid(book, "a", 40, 1)
     assert desk.refused(book.cancel_order, ["x"], "a", 0) == (404, "not_found", "no resting order ['x']")
-    with pytest.raises(LedgerError) as elsewhere:
-        book.submit_order("a", ["x"], "yes", "buy", 100, 4000)
-    assert str(elsewhere.value) == "no market ['x']"
+    before = desk.state()
+    with pytest.raises(Refused) as elsewhere:  # refused as the command is made
+        submit(book, "a", ["x"], "yes", "buy", 100, 4000)
+    assert str(elsewhere.value) == "ticker must be a non-empty string of at most 256 characters, not a list"
+    assert desk.state() == before
     with pytest.raises(LedgerError) as others:
         book.queue_position(done.order.order_id, "b", 0)
     assert others.value.status == 404
@@ -666,7 +677,7 @@ def test_an_expiry_amended_since_holds_up_no_other_due_at_the_same_time(desk: De
     book = desk.book
     pair = [bid(book, "a", cents, 1, expiration_time=T0 + timedelta(seconds=10)) for cents in (40, 41)]
     first, second = sorted(pair, key=lambda done: done.order.order_id)  # the one whose expiry comes out first
-    book.amend_order(first.order.order_id, "a", 0, M, "yes", "buy", first.order.yes_price, 100,
+    amend_order(book, first.order.order_id, "a", 0, M, "yes", "buy", first.order.yes_price, 100,
                      expiration_time=T0 + timedelta(seconds=30))  # fmt: skip
     book.clock.advance(seconds=10)
     book.run_due()

@@ -1,6 +1,7 @@
 """Placing a Kalshi order in the core (core/kalshi/trading.py's `submit_order`), past what
-tests/test_kalshi_orders_core.py checks: every refusal of an order's terms and options with its status, Kalshi's code
-and the words the venue sends (a refused order changes nothing), the bounds of each (to the unit), how many orders an
+tests/test_kalshi_orders_core.py checks: every refusal of a value by its kind as the command is made (its code and
+words), and of an order's terms and options by the ledger with its status, Kalshi's code and the words the venue sends
+(a refused order changes nothing), the bounds of each (to the unit), how many orders an
 account may rest, a market order's limit, and why an order that does not rest ended (the reason its last update
 names): filled, cut by reduce-only, stopped by self-trade prevention, or left unfilled by its time in force."""
 
@@ -10,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
+from kalshi_commands import amend, submit
 from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels
 
 from mockexchange.core.clock import ManualClock
@@ -17,6 +19,7 @@ from mockexchange.core.kalshi import trading
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.orders import ORDER
+from mockexchange.core.values import Refused
 
 IOC, FOK = "immediate_or_cancel", "fill_or_kill"
 MOST = 1_000_000_000 * 100  # hundredths: the most one order may be
@@ -37,22 +40,36 @@ def state(book: Ledger) -> tuple:
 
 
 def refused(book: Ledger, **options) -> tuple:
-    """The refusal of a's order (a bid of 1 contract at 0.50, but for `options`): (status, code, words); it changed
-    nothing."""
-    terms = {"side": "yes", "action": "buy", "count": 100, "yes_price": 5000, "ticker": M} | options
+    """The ledger's refusal of a's order (a bid of 1 contract at 0.50, but for `options`): (status, code, words); it
+    changed nothing."""
     before = state(book)
     with pytest.raises(LedgerError) as caught:
-        book.submit_order("a", **terms)
+        a_bid(book, **options)
     assert state(book) == before
     return caught.value.status, getattr(caught.value, "code", None), str(caught.value)
 
 
-BAD_SIDE = "side must be 'yes' or 'no' and action 'buy' or 'sell'"
-BAD_COUNT = "count must be from 0.01 to 1000000000 contracts"
-BAD_PRICE = "price must be between 0 and 1 dollars exclusive"
-BAD_CAP = "buy_max_cost must be a cost of at least 0"
+def unmade(book: Ledger, **options) -> tuple:
+    """The refusal of making a's order command (as `refused`'s) for a value its kind does not take
+    (core/kalshi/order_commands.py): (code, words); the ledger never saw it."""
+    before = state(book)
+    with pytest.raises(Refused) as caught:
+        a_bid(book, **options)
+    assert state(book) == before
+    return caught.value.code, str(caught.value)
+
+
+def a_bid(book: Ledger, **options):
+    terms = {"ticker": M, "side": "yes", "action": "buy", "count": 100, "yes_price": 5000} | options
+    return submit(book, "a", *(terms.pop(name) for name in ("ticker", "side", "action", "count", "yes_price")), **terms)
+
+
+BAD_COUNT = "count must be from 0.01 to 1000000000 contracts (in units of 1e-2), not "
+BAD_PRICE = "price must be from 0.0001 to 0.9999 dollars (in units of 1e-4), not "
+BAD_CAP = "buy_max_cost must be from 0.01 to 1000000000000 dollars (in units of 1e-6), not "
+LEAST_CAP = 10_000  # micro-dollars: a cent
 CAP_RESTS = "buy_max_cost is for an order that does not rest (immediate_or_cancel or fill_or_kill)"
-BAD_TIME = "time_in_force must be one of fill_or_kill, good_till_canceled, immediate_or_cancel"
+BAD_TIME = "time_in_force must be one of 'fill_or_kill', 'good_till_canceled', 'immediate_or_cancel', not 'day'"
 NOT_IOC = "reduce_only orders must be immediate_or_cancel"
 NOT_GTC = "only a good_till_canceled order takes an expiration_time"
 TOO_MUCH = ("insufficient balance: the order needs 500000000000000 micro-dollars of subaccount 0's cash, which has "
@@ -62,31 +79,44 @@ TOO_MUCH = ("insufficient balance: the order needs 500000000000000 micro-dollars
 @pytest.mark.parametrize(
     ("options", "answer"),
     [
-        ({"side": "maybe"}, (400, "invalid_order", BAD_SIDE)),
-        ({"action": "hold"}, (400, "invalid_order", BAD_SIDE)),
-        ({"order_type": "stop"}, (400, "invalid_order", "type must be one of limit, market")),
-        ({"count": 0}, (400, "bad_request", BAD_COUNT)),
-        ({"count": MOST + 1}, (400, "bad_request", BAD_COUNT)),
-        ({"count": 100.0}, (400, "bad_request", BAD_COUNT)),
-        ({"count": True}, (400, "bad_request", BAD_COUNT)),
+        ({"side": "maybe"}, (None, "side must be one of 'bid', 'ask', 'yes', 'no', not 'maybe'")),
+        ({"side": "bid"}, (None, "side must be one of 'yes', 'no', not 'bid'")),  # v2's side takes no action
+        ({"action": "hold"}, (None, "action must be one of 'buy', 'sell', not 'hold'")),
+        ({"order_type": "stop"}, (None, "order_type must be one of 'limit', 'market', not 'stop'")),
+        ({"count": 0}, (None, BAD_COUNT + "0")),
+        ({"count": MOST + 1}, (None, BAD_COUNT + str(MOST + 1))),
+        ({"count": 100.0}, (None, BAD_COUNT + "100.0")),
+        ({"count": True}, (None, BAD_COUNT + "true")),
+        ({"yes_price": 0}, ("invalid_price", BAD_PRICE + "0")),
+        ({"yes_price": 10_000}, ("invalid_price", BAD_PRICE + "10000")),
+        ({"yes_price": 5000.0}, ("invalid_price", BAD_PRICE + "5000.0")),
+        ({"subaccount": 64}, (None, "subaccount must be an integer from 0 to 63, not 64")),
+        ({"subaccount": -1}, (None, "subaccount must be an integer from 0 to 63, not -1")),
+        ({"buy_max_cost": -1, "time_in_force": IOC}, (None, BAD_CAP + "-1")),
+        ({"buy_max_cost": LEAST_CAP - 1, "time_in_force": IOC}, (None, BAD_CAP + "9999")),
+        ({"buy_max_cost": 1.0, "time_in_force": IOC}, (None, BAD_CAP + "1.0")),
+        ({"time_in_force": "day"}, (None, BAD_TIME)),
+        ({"self_trade_prevention_type": "none"},
+         (None, "self_trade_prevention_type must be one of 'taker_at_cross', 'maker', not 'none'")),
+        ({"ticker": 5}, (None, "ticker must be a non-empty string of at most 256 characters, not 5")),
+    ],
+)  # fmt: skip
+def test_a_value_an_orders_kind_does_not_take_is_refused_as_the_command_is_made(book: Ledger, options, answer):
+    assert unmade(book, **options) == answer
+
+
+@pytest.mark.parametrize(
+    ("options", "answer"),
+    [
         ({"yes_price": None}, (400, "invalid_price", "a limit order needs a price")),
-        ({"yes_price": 0}, (400, "invalid_price", BAD_PRICE)),
-        ({"yes_price": 10_000}, (400, "invalid_price", BAD_PRICE)),
-        ({"yes_price": 5000.0}, (400, "invalid_price", BAD_PRICE)),
         ({"yes_price": 4550}, (400, "invalid_price", "price 0.4550 is not a level of 'KXORD-26NOV-A' (linear_cent)")),
         ({"yes_price": 1}, (400, "invalid_price", "price 0.0001 is not a level of 'KXORD-26NOV-A' (linear_cent)")),
-        ({"subaccount": 64}, (400, None, "subaccount must be an integer from 0 to 63")),
         ({"subaccount": 1}, (400, "bad_request", "subaccount 1 is not a subaccount of 'a' (create it first)")),
-        ({"buy_max_cost": -1, "time_in_force": IOC}, (400, "invalid_order", BAD_CAP)),
-        ({"buy_max_cost": 1.0, "time_in_force": IOC}, (400, "invalid_order", BAD_CAP)),
-        ({"buy_max_cost": 9, "time_in_force": IOC, "action": "sell"},
+        ({"buy_max_cost": LEAST_CAP, "time_in_force": IOC, "action": "sell"},
          (400, "invalid_order", "buy_max_cost caps what a buy spends: a sell takes none")),
-        ({"buy_max_cost": 9}, (400, "invalid_order", CAP_RESTS)),
+        ({"buy_max_cost": LEAST_CAP}, (400, "invalid_order", CAP_RESTS)),
         ({"order_type": "market"},
          (400, "invalid_order", "a market order never rests: immediate_or_cancel or fill_or_kill")),
-        ({"time_in_force": "day"}, (400, "invalid_order", BAD_TIME)),
-        ({"self_trade_prevention_type": "none"},
-         (400, "invalid_order", "self_trade_prevention_type must be one of taker_at_cross, maker")),
         ({"reduce_only": True}, (400, "invalid_order", NOT_IOC)),
         ({"reduce_only": True, "time_in_force": FOK}, (400, "invalid_order", NOT_IOC)),
         ({"post_only": True, "time_in_force": IOC},
@@ -124,13 +154,13 @@ def test_an_order_is_refused_while_its_market_or_the_exchange_takes_no_trading(b
 
 
 def test_the_bounds_of_an_order_take_their_last_unit(book: Ledger):
-    assert book.submit_order("a", M, "yes", "buy", 1, 100, time_in_force=IOC).order.initial == 1
-    assert book.submit_order("a", M, "yes", "sell", 100, 9900).order.yes_price == 9900
-    assert book.submit_order("a", M, "yes", "buy", 100, 5000, exchange_index=-1).order.exchange_index == 0
+    assert submit(book, "a", M, "yes", "buy", 1, 100, time_in_force=IOC).order.initial == 1
+    assert submit(book, "a", M, "yes", "sell", 100, 9900).order.yes_price == 9900
+    assert submit(book, "a", M, "yes", "buy", 100, 5000, exchange_index=-1).order.exchange_index == 0
     later = bid(book, "a", 30, 1, expiration_time=T0 + timedelta(microseconds=1))
     assert later.order.expiration_time == T0 + timedelta(microseconds=1) and later.order.status == "resting"
-    capped = book.submit_order("a", M, "yes", "buy", 100, 6000, time_in_force=IOC, buy_max_cost=0)
-    assert (capped.filled, capped.order.status) == (0, "canceled")
+    capped = submit(book, "a", M, "yes", "buy", 100, 6000, time_in_force=IOC, buy_max_cost=LEAST_CAP)
+    assert (capped.filled, capped.order.status) == (1, "canceled")  # a hundredth at 0.60 and its fee: 0.0062
 
 
 def test_an_account_rests_fewer_than_the_most_orders_its_ended_ones_aside(monkeypatch: pytest.MonkeyPatch):
@@ -146,9 +176,9 @@ def test_an_account_rests_fewer_than_the_most_orders_its_ended_ones_aside(monkey
 
 
 def test_a_market_order_takes_at_any_price_up_to_the_worst_level_and_never_rests(book: Ledger):
-    bought = book.submit_order("a", M, "yes", "buy", 700, None, order_type="market", time_in_force=IOC)
+    bought = submit(book, "a", M, "yes", "buy", 700, None, order_type="market", time_in_force=IOC)
     assert (bought.filled, bought.order.yes_price, bought.order.status) == (500, 9900, "canceled")
-    sold = book.submit_order("b", M, "no", "buy", 200, None, order_type="market", time_in_force=FOK)
+    sold = submit(book, "b", M, "no", "buy", 200, None, order_type="market", time_in_force=FOK)
     assert (sold.filled, sold.order.yes_price, sold.order.order_type) == (200, 100, "market")
 
 
@@ -193,7 +223,7 @@ def test_a_reduce_only_order_cut_to_the_position_held_ends_for_that(book: Ledger
     exact = ask(book, "b", 40, 1, time_in_force=IOC, reduce_only=True)  # not cut: it ends for its trade
     assert (exact.order.initial, ended(book, exact)) == (100, ("executed", "Trade", 0, 0))
     bid(book, "b", 60, 1, time_in_force=IOC)
-    no_side = book.submit_order("b", M, "no", "buy", 300, 4000, time_in_force=IOC, reduce_only=True)
+    no_side = submit(book, "b", M, "no", "buy", 300, 4000, time_in_force=IOC, reduce_only=True)
     assert (no_side.order.initial, no_side.filled) == (100, 100)  # buying NO reduces b's YES too
 
 
@@ -274,15 +304,16 @@ def test_a_resting_order_pays_maker_fees_by_the_schedule_in_force_when_it_began_
 def test_the_resting_contracts_of_a_market_position_stay_within_their_bound_an_amend_too():
     book = ledger()
     book.open_account("a", balance=D(10**12))
-    first = book.submit_order("a", M, "yes", "buy", MOST, 100)
-    book.submit_order("a", M, "yes", "buy", MOST, 200)  # 2,000,000,000 contracts rest: the bound
+    first = submit(book, "a", M, "yes", "buy", MOST - 100, 100)  # a contract short of the most one order may be
+    submit(book, "a", M, "yes", "buy", MOST, 200)
+    submit(book, "a", M, "yes", "buy", 100, 300)  # 2,000,000,000 contracts rest: the bound
     with pytest.raises(LedgerError) as refused:
-        book.submit_order("a", M, "yes", "buy", 100, 300)
+        submit(book, "a", M, "yes", "buy", 100, 300)
     assert "would take this market position's resting contracts to 2000000001" in str(refused.value)
-    moved = book.amend_order(first.order.order_id, "a", 0, M, "yes", "buy", 300, MOST)  # its own count counted once
+    moved = amend(book, first.order.order_id, "a", 0, M, "yes", "buy", 300, MOST - 100)  # its own count counted once
     assert moved.order.yes_price == 300
     with pytest.raises(LedgerError) as grown:
-        book.amend_order(first.order.order_id, "a", 0, M, "yes", "buy", 300, MOST + 100)
+        amend(book, first.order.order_id, "a", 0, M, "yes", "buy", 300, MOST)  # a contract more
     assert "would take this market position's resting contracts to 2000000001" in str(grown.value)
     assert book.positions.get("a", 0, M).resting_orders_count == 2 * 10**9
 
@@ -296,13 +327,9 @@ def test_a_cross_that_takes_an_order_group_past_its_limit_triggers_it_once_the_c
     amended_group = book.create_order_group("b", 100)
     kept = bid(book, "b", 20, 1, order_group_id=amended_group.group_id)
     moving = bid(book, "b", 30, 3, order_group_id=amended_group.group_id)
-    book.amend_order(moving.order.order_id, "b", 0, M, "yes", "buy", 6000, 300)  # takes the house's last 2 at 0.60
+    amend(book, moving.order.order_id, "b", 0, M, "yes", "buy", 6000, 300)  # takes the house's last 2 at 0.60
     assert book.all_orders[kept.order.order_id].status == "canceled"
     assert book.order_group(amended_group.group_id, "b", 0, 0).triggered
-
-
-def test_a_ticker_that_is_no_text_names_no_market(book: Ledger):
-    assert refused(book, ticker=5) == (404, "not_found", "no market 5")
 
 
 def test_orders_take_their_ids_as_the_ledger_draws_them_as_text_too():
@@ -331,7 +358,7 @@ def test_an_fcm_subtraders_order_is_refused_in_a_blocked_category_and_past_its_d
     book.fcm.block_category("fcm", sub, "Sports", True)
 
     def order(cents: int, count: int, action: str = "buy", **options) -> object:
-        return book.submit_order(sub, M, "yes", action, count, cents * 100, **options)
+        return submit(book, sub, M, "yes", action, count, cents * 100, **options)
 
     with pytest.raises(LedgerError) as blocked:
         order(50, 100)

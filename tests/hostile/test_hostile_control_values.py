@@ -202,11 +202,23 @@ def seed_deribit(control: Control) -> None:
 ALWAYS_REFUSED = {"deribit_cancel_transfer": {"user_id": "d1", "transfer_id": 1, "subaccount_id": None}}
 
 
+# Take a typed command (core/commands.py) made already, not plain values: anything else is refused.
+TYPED = {"run", "answer"}
+
+
 def test_every_public_operation_is_covered():
     public = {n for n, m in inspect.getmembers(Control, callable) if not n.startswith("_")}
     assert public == (
         set(VALID) | NO_ARGUMENTS | DRAWN_IDS | set(ON_A_SUBTRADER) | set(ON_A_PAUSED_MARKET) | set(ALWAYS_REFUSED)
-    )
+        | TYPED
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("operation", sorted(TYPED))
+def test_a_typed_operation_refuses_what_is_no_command_with_a_control_error(control, operation):
+    for value in HOSTILE:
+        with pytest.raises(ControlError, match="takes a command"):
+            getattr(control, operation)(value)
 
 
 @pytest.mark.parametrize("operation", sorted(ALWAYS_REFUSED))

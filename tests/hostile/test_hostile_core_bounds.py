@@ -8,6 +8,7 @@ from decimal import Decimal as D
 import orjson
 import pytest
 from hostile_probe import START
+from kalshi_commands import submit
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import derivatives as d
@@ -71,14 +72,14 @@ def test_a_crossing_order_meets_the_bounds_as_they_stand_when_it_is_checked(ledg
     bounds the ledger checks now (a bound set lower here refuses it), and a refused cross changes nothing."""
     ledger.open_account("v", balance=D(1000))
     ledger.place_order("v", "EV-A", "yes", "sell", D(50), D("0.5"), order_id="ask")
-    ledger.submit_order("u", "EV-A", "yes", "buy", 500, 5_000, time_in_force="immediate_or_cancel")  # 5 at 0.50
+    submit(ledger, "u", "EV-A", "yes", "buy", 500, 5_000, time_in_force="immediate_or_cancel")  # 5 at 0.50
     monkeypatch.setattr(ledger_module, bound, value)
     balance, filled = ledger.accounts["u"].balance(), ledger.contracts_filled
     with pytest.raises(LedgerError, match=words):
-        ledger.submit_order("u", "EV-A", "yes", "buy", 2_100, 5_000, time_in_force="immediate_or_cancel")  # 21
+        submit(ledger, "u", "EV-A", "yes", "buy", 2_100, 5_000, time_in_force="immediate_or_cancel")  # 21
     assert ledger.accounts["u"].balance() == balance and ledger.contracts_filled == filled == 10
     assert ledger.orders["ask"].remaining == 4_500 and ledger.positions.get("u", 0, "EV-A").position == 5
-    ledger.submit_order("u", "EV-A", "yes", "buy", 500, 5_000, time_in_force="immediate_or_cancel")  # within: fills
+    submit(ledger, "u", "EV-A", "yes", "buy", 500, 5_000, time_in_force="immediate_or_cancel")  # within: fills
     assert ledger.positions.get("u", 0, "EV-A").position == 10
 
 

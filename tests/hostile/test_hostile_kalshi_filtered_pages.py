@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import plain_http
 import pytest
+from kalshi_commands import submit
 from kalshi_http import ok, signed
 from test_hostile_kalshi_read_costs import DEEP_MARKET, OTHER, sandbox  # noqa: F401 (the mock: maker, carol)
 from test_stepping import WAIT, held_at_its_steps, waited
@@ -30,7 +31,7 @@ def seeded(mock: MockServer) -> MockServer:
     mock.fills([{"user_id": "maker", "ticker": DEEP_MARKET, "side": "yes", "action": "buy", "count": "1",
                  "price": "0.50"}] * RECORDS)  # fmt: skip
     for _ in range(RECORDS):
-        mock.ledger.submit_order("maker", DEEP_MARKET, "yes", "buy", 100, 100)
+        submit(mock.ledger, "maker", DEEP_MARKET, "yes", "buy", 100, 100)
     return mock
 
 
@@ -86,7 +87,7 @@ def test_a_filtered_page_that_fills_soon_stays_on_the_event_loop(many, monkeypat
 def resting(mock: MockServer) -> None:
     """The subtrader fcm_A rests RECORDS orders."""
     for _ in range(RECORDS):
-        mock.ledger.submit_order("fcm_A", DEEP_MARKET, "yes", "buy", 100, 100)
+        submit(mock.ledger, "fcm_A", DEEP_MARKET, "yes", "buy", 100, 100)
 
 
 def fcm_read_beside(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import plain_http
 import pytest
+from kalshi_commands import submit
 from kalshi_http import ok, signed
 from test_stepping import WAIT, held_at_its_steps, waited
 
@@ -42,7 +43,7 @@ def sandbox() -> Iterator[MockServer]:
 
 
 def test_a_queue_positions_read_over_many_orders_runs_long_and_walks_each_level_once(mock, monkeypatch):
-    placed = [mock.ledger.submit_order("maker", DEEP_MARKET, "yes", "buy", 100, 100).order.order_id
+    placed = [submit(mock.ledger, "maker", DEEP_MARKET, "yes", "buy", 100, 100).order.order_id
               for _ in range(MAKERS)]  # fmt: skip
     maker, carol = signed(mock, "maker"), signed(mock, "carol")
     maker.timeout = carol.timeout = WAIT
@@ -94,9 +95,9 @@ def test_cancelling_every_order_and_the_resting_reads_walk_only_the_callers_orde
     walked.walks = []
     monkeypatch.setattr(mock.ledger, "orders", walked)
     for _ in range(30):  # another account's resting orders: none of the reads below is the maker's
-        mock.ledger.submit_order("maker", DEEP_MARKET, "yes", "buy", 100, 100)
-    mock.ledger.submit_order("carol", DEEP_MARKET, "yes", "buy", 100, 200)
-    mock.ledger.submit_order("fcm_A", OTHER, "yes", "buy", 100, 300)
+        submit(mock.ledger, "maker", DEEP_MARKET, "yes", "buy", 100, 100)
+    submit(mock.ledger, "carol", DEEP_MARKET, "yes", "buy", 100, 200)
+    submit(mock.ledger, "fcm_A", OTHER, "yes", "buy", 100, 300)
     carol, fcm = signed(mock, "carol"), signed(mock, "fcm")
     walked.walks.clear()
     assert ok(carol, "/portfolio/orders/queue_positions")["queue_positions"][0]["queue_position_fp"] == "0.00"
@@ -139,7 +140,7 @@ def test_a_subtraders_order_reads_none_of_its_fills_nor_of_its_resting_orders(mo
     mock.fills([{"user_id": "fcm_A", "ticker": OTHER, "side": "yes", "action": "buy", "count": "1", "price": "0.40"}]
                * 30)  # fmt: skip
     for _ in range(30):
-        mock.ledger.submit_order("fcm_A", OTHER, "yes", "buy", 100, 300)
+        submit(mock.ledger, "fcm_A", OTHER, "yes", "buy", 100, 300)
     assert placed("0.02") == beside_none
     cap = ok(bound, "/fcm/subtraders/event_contract_daily_cap", subtrader_id="fcm_A")
     # 30 fills of 1 at 0.40, each with its taker fee (0.0168); 30 bids of 1 at 0.03 resting, each with the taker fee

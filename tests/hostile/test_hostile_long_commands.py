@@ -18,6 +18,7 @@ from functools import partial
 import httpx
 import plain_http
 import pytest
+from kalshi_commands import submit
 from kalshi_http import signed
 from test_stepping import beside_a_pause
 from waits import HANG_S
@@ -44,14 +45,14 @@ def sandbox() -> Iterator[MockServer]:
         mock.create_market(SWEPT)
         mock.create_market(OTHER)
         mock.fill("carol", OTHER, "yes", "buy", "3", "0.40")
-        mock.ledger.submit_order("carol", OTHER, "yes", "buy", 200, 3000)
+        submit(mock.ledger, "carol", OTHER, "yes", "buy", 200, 3000)
         yield mock
 
 
 def asks(mock: MockServer, group: str | None = None) -> None:
     """MAKERS one-contract asks of the maker's at 0.50 on SWEPT (in the maker's order group, if named)."""
     for _ in range(MAKERS):
-        mock.ledger.submit_order("maker", SWEPT, "yes", "sell", 100, 5000, order_group_id=group)
+        submit(mock.ledger, "maker", SWEPT, "yes", "sell", 100, 5000, order_group_id=group)
 
 
 def book(mock: MockServer, ticker: str) -> dict:
@@ -120,7 +121,7 @@ def test_a_large_batch_of_orders_runs_long(mock: MockServer):
 
 
 def test_a_large_batch_of_fills_through_the_admin_api_runs_long(mock: MockServer):
-    mock.ledger.submit_order("taker", SWEPT, "yes", "buy", 100, 4000)
+    submit(mock.ledger, "taker", SWEPT, "yes", "buy", 100, 4000)
     fills = [{"user_id": "maker", "ticker": SWEPT, "side": "yes", "action": "buy", "count": "1", "price": "0.45"}
              for _ in range(MAKERS)]  # fmt: skip
     batch = f"{mock.base_url}/_admin/fills/batch"

@@ -14,7 +14,6 @@ forgotten one is a new transfer). Each account's own: one account's transfers ne
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +25,7 @@ from mockexchange.core.kalshi.units import CENT, CENTI_CENT
 from mockexchange.core.kept_index import KeptIndex
 from mockexchange.core.money import MAX_CENTS
 from mockexchange.core.rate_budgets import OFF, TIERS
+from mockexchange.core.stepping import StateLock
 
 if TYPE_CHECKING:
     from mockexchange.core.clock import Clock
@@ -121,7 +121,7 @@ class Subaccounts:
     """Mixed into `Ledger`: what it holds is in `self.subaccount_state`; the rest is the ledger's."""
 
     subaccount_state: SubaccountState
-    lock: threading.RLock
+    lock: StateLock
     clock: Clock
     bus: EventBus
     history: History

@@ -33,12 +33,13 @@ from mockexchange.core.events import Change
 from mockexchange.core.ids import uuid_text
 from mockexchange.core.kalshi import units
 from mockexchange.core.kalshi.accounts import Account
-from mockexchange.core.kalshi.checks import MAX_RESTING_ORDERS, LedgerError, Refusal, check_subaccount, check_trade
+from mockexchange.core.kalshi.checks import MAX_RESTING_ORDERS, LedgerError, Refusal, check_trade
 from mockexchange.core.kalshi.figures import roll_day
 from mockexchange.core.kalshi.lifecycle import refusal
 from mockexchange.core.kalshi.market_changes import Cause
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.matching import Planned
+from mockexchange.core.kalshi.order_commands import NO_EXPIRATION, AmendOrder, PlaceOrder
 from mockexchange.core.kalshi.orders import (
     AMEND,
     CANCELED,
@@ -49,29 +50,23 @@ from mockexchange.core.kalshi.orders import (
     GTC,
     HALT_CANCEL,
     IOC,
-    LIMIT,
     MARKET,
     ORDER,
-    ORDER_TYPES,
     REDUCE_ONLY_CANCEL,
     RESTING,
     SELF_TRADE_CANCEL,
-    SELF_TRADE_TYPES,
-    TIME_IN_FORCE,
     TRADE,
     Done,
     Order,
     book_side,
     whole,
 )
-from mockexchange.core.kalshi.positions import ACTIONS, SIDES, buys_yes
+from mockexchange.core.kalshi.positions import buys_yes
 from mockexchange.core.kalshi.price_levels import is_level, worst_level
-from mockexchange.core.kalshi.units import CONTRACT, PRICE, price
-from mockexchange.core.money import MAX_COUNT
+from mockexchange.core.kalshi.units import PRICE, price
 from mockexchange.core.stepping import DEEP, Footprint, MustStep, restarting
 
-KEEP = object()
-_MOST_COUNT = int(MAX_COUNT) * CONTRACT  # hundredths  # an amend that leaves the expiration_time as it is
+KEEP = object()  # an amend that leaves the expiration_time as it is
 # Ended orders an account keeps (Settings.kalshi_ended_orders): past it its oldest go. About 1 KB each (the order and
 # its places in the indexes), so some 10 MB an account: far more than a test reads back, and a soak ending an order a
 # second keeps its last three hours of them (and every resting order).
@@ -89,74 +84,43 @@ class Trading:
     # -- placing -----------------------------------------------------------------------------------------------------
 
     @restarting
-    def submit_order(
-        self,
-        user_id: str,
-        ticker: str,
-        side: str,
-        action: str,
-        count: int,
-        yes_price: int | None,
-        *,
-        subaccount: int = 0,
-        client_order_id: str = "",
-        time_in_force: str = GTC,
-        expiration_time: datetime | None = None,
-        post_only: bool = False,
-        reduce_only: bool = False,
-        self_trade_prevention_type: str | None = "taker_at_cross",
-        cancel_order_on_pause: bool = False,
-        order_group_id: str | None = None,
-        exchange_index: int | None = None,
-        fcm_bound: bool = False,
-        order_type: str = LIMIT,
-        buy_max_cost: int | None = None,
-    ) -> Done:
-        """An account's order: `count` hundredths of `side` and `action` (a bid: yes and buy; an ask: yes and sell) at
-        `yes_price` on the YES book. It crosses what it can, then rests, ends, or is refused whole (`Refusal`, with
-        Kalshi's code). A market order (the legacy API's) never rests; without a `yes_price` it takes at any price (its
-        limit the worst level of the book). `buy_max_cost` (micro-dollars, a buy that does not rest) caps what the
-        contracts it buys and their fees cost: the cross is cut to what the cap pays for (a fill-or-kill order fills
-        whole within it or not at all)."""
-        _check_terms(side, action, count, yes_price, subaccount, order_type)
-        _check_cap(action, time_in_force, buy_max_cost)
-        if order_type == MARKET and time_in_force == GTC:
-            raise _invalid("a market order never rests: immediate_or_cancel or fill_or_kill")
-        if time_in_force not in TIME_IN_FORCE:
-            raise _invalid(f"time_in_force must be one of {', '.join(TIME_IN_FORCE)}")
-        if self_trade_prevention_type is not None and self_trade_prevention_type not in SELF_TRADE_TYPES:
-            raise _invalid(f"self_trade_prevention_type must be one of {', '.join(SELF_TRADE_TYPES)}")
-        if reduce_only and time_in_force != IOC:
-            raise _invalid("reduce_only orders must be immediate_or_cancel")
-        if post_only and time_in_force != GTC:
-            raise _invalid("post_only orders must be good_till_canceled")
-        if expiration_time is not None and time_in_force != GTC:
-            raise _invalid("only a good_till_canceled order takes an expiration_time", "invalid_expiration_time")
+    def submit_order(self, placed: PlaceOrder) -> Done:
+        """An account's order (`PlaceOrder`): its count of its side at its YES price. It crosses what it can, then
+        rests, ends, or is refused whole (`Refusal`, with Kalshi's code). A market order (the legacy API's) never rests;
+        without a price it takes at any price (its limit the worst level of the book). `buy_max_cost` (a buy that does
+        not rest) caps what the contracts it buys and their fees cost: the cross is cut to what the cap pays for (a
+        fill-or-kill order fills whole within it or not at all)."""
+        side, action = placed.sides
+        user_id, subaccount, count = placed.user_id, placed.subaccount, placed.count
+        _check_order_terms(placed, action)
         with self.lock:  # type: ignore[attr-defined]
             self.run_due_now()  # type: ignore[attr-defined]
             now = self.clock.now()  # type: ignore[attr-defined]
             account = self.account(user_id)  # type: ignore[attr-defined]
-            market = self._order_market(ticker, exchange_index)
+            market = self._order_market(placed.ticker, placed.exchange_index)
             self._known(account, subaccount, "subaccount")  # type: ignore[attr-defined]
+            yes_price = placed.price
             if yes_price is None:
                 yes_price = worst_level(market.price_level_structure, buys_yes(side, action))
             self._check_price(market, yes_price)
-            if expiration_time is not None and expiration_time <= now:
+            if placed.expiration_time is not None and placed.expiration_time <= now:
                 raise _invalid("expiration_time must be in the future", "invalid_expiration_time")
-            if order_group_id is not None:
-                self._group_for_order(order_group_id, user_id, subaccount, market.exchange_index)  # type: ignore[attr-defined]
+            if placed.order_group_id is not None:
+                self._group_for_order(placed.order_group_id, user_id, subaccount, market.exchange_index)  # type: ignore[attr-defined]
+            client_order_id = placed.client_order_id or ""
             self._check_client_order_id(user_id, client_order_id)
             order = Order(
-                "", user_id, subaccount, ticker, market.exchange_index, side, action, yes_price, count, count, now, now,
-                client_order_id, time_in_force, expiration_time, post_only, self_trade_prevention_type,
-                cancel_order_on_pause, order_group_id, order_type=order_type,
+                "", user_id, subaccount, placed.ticker, market.exchange_index, side, action, yes_price, count, count,
+                now, now, client_order_id, placed.time_in_force, placed.expiration_time, placed.post_only,
+                placed.self_trade_prevention_type, placed.cancel_order_on_pause, placed.order_group_id,
+                order_type=placed.order_type,
             )  # fmt: skip
-            if reduce_only:
+            if placed.reduce_only:
                 order.initial = order.remaining = min(count, self._reducible(order))
                 order.last_update_reason = REDUCE_ONLY_CANCEL if order.initial < count else None
             if self.accounts[user_id].subtrader_of is not None:  # type: ignore[attr-defined]
-                self._check_fcm(order, market, fcm_bound)
-            return self._enter(order, market, account, now, check_cash=True, cap=buy_max_cost)
+                self._check_fcm(order, market, placed.fcm_bound)
+            return self._enter(order, market, account, now, check_cash=True, cap=placed.buy_max_cost)
 
     def place_order(
         self,
@@ -342,31 +306,22 @@ class Trading:
             return Done(order.answered(), 0, 0, 0, reduced, now)
 
     @restarting
-    def amend_order(
-        self,
-        order_id: str,
-        user_id: str,
-        subaccount: int,
-        ticker: str,
-        side: str,
-        action: str,
-        yes_price: int,
-        count: int,
-        *,
-        client_order_id: str | None = None,
-        updated_client_order_id: str | None = None,
-        expiration_time: datetime | None | object = KEEP,
-        exchange_index: int | None = None,
-    ) -> Done:
+    def amend_order(self, amend: AmendOrder, exchange_index: int | None) -> Done:
         """Change a resting order's price, its total count (what it filled plus what is to rest) and its expiration_time
         (None: none). Only the expiration_time, or a smaller count at the same price, keeps its place; a new price or a
-        larger count puts it at the back of its level, crossing first what it now crosses."""
+        larger count puts it at the back of its level, crossing first what it now crosses. `exchange_index`: where
+        the amend routes (order_handlers.py's `route`); an expiration_time of 0 seconds is none, none given keeps it."""
+        order_id, user_id, yes_price, count = amend.order_id, amend.user_id, amend.price, amend.count
+        side, action = amend.sides
+        client_order_id, updated_client_order_id = amend.client_order_id, amend.updated_client_order_id
+        given = amend.expiration_time
+        expiration_time: datetime | None | object = KEEP if given is None else None if given == NO_EXPIRATION else given
         with self.lock:  # type: ignore[attr-defined]
             self.run_due_now()  # type: ignore[attr-defined]
-            order = self._resting(order_id, user_id, subaccount, exchange_index)
+            order = self._resting(order_id, user_id, amend.subaccount, exchange_index)
             now = self.clock.now()  # type: ignore[attr-defined]
             market = self.markets[order.ticker]  # type: ignore[attr-defined]
-            if ticker != order.ticker or buys_yes(side, action) != order.buys_yes:
+            if amend.ticker != order.ticker or buys_yes(side, action) != order.buys_yes:
                 raise _invalid(f"order {order_id!r} is a {order.book_side} of {order.ticker!r}: those stay")
             if client_order_id not in (None, "", order.client_order_id):
                 raise _invalid(f"client_order_id {client_order_id!r} is not order {order_id!r}'s")
@@ -753,31 +708,26 @@ def _ended_placed(order: Order, planned: Planned | None) -> str:
     return TRADE if order.filled and order.filled == order.initial else EXPIRY_CANCEL
 
 
-def _check_terms(
-    side: str, action: str, count: int, yes_price: int | None, subaccount: int, order_type: str = LIMIT
-) -> None:
-    """An order's own terms, in units (what `check_trade` checks of a seeded order's Decimals); a market order may
-    leave its price out."""
-    if side not in SIDES or action not in ACTIONS:
-        raise _invalid("side must be 'yes' or 'no' and action 'buy' or 'sell'")
-    if order_type not in ORDER_TYPES:
-        raise _invalid(f"type must be one of {', '.join(ORDER_TYPES)}")
-    if type(count) is not int or not 0 < count <= _MOST_COUNT:
-        raise _invalid(f"count must be from 0.01 to {MAX_COUNT} contracts", "bad_request")
-    if yes_price is None:
-        if order_type != MARKET:
-            raise _invalid("a limit order needs a price", "invalid_price")
-    elif type(yes_price) is not int or not 0 < yes_price < PRICE:
-        raise _invalid("price must be between 0 and 1 dollars exclusive", "invalid_price")
-    check_subaccount(subaccount)
+def _check_order_terms(placed: PlaceOrder, action: str) -> None:
+    """What an order's terms ask of each other (each field is its kind's already: order_commands.py)."""
+    time_in_force = placed.time_in_force
+    if placed.price is None and placed.order_type != MARKET:
+        raise _invalid("a limit order needs a price", "invalid_price")
+    _check_cap(action, time_in_force, placed.buy_max_cost)
+    if placed.order_type == MARKET and time_in_force == GTC:
+        raise _invalid("a market order never rests: immediate_or_cancel or fill_or_kill")
+    if placed.reduce_only and time_in_force != IOC:
+        raise _invalid("reduce_only orders must be immediate_or_cancel")
+    if placed.post_only and time_in_force != GTC:
+        raise _invalid("post_only orders must be good_till_canceled")
+    if placed.expiration_time is not None and time_in_force != GTC:
+        raise _invalid("only a good_till_canceled order takes an expiration_time", "invalid_expiration_time")
 
 
 def _check_cap(action: str, time_in_force: str, buy_max_cost: int | None) -> None:
     """`buy_max_cost` caps a buy that does not rest (what rests would spend past the cap later), in micro-dollars."""
     if buy_max_cost is None:
         return
-    if type(buy_max_cost) is not int or buy_max_cost < 0:
-        raise _invalid("buy_max_cost must be a cost of at least 0")
     if action != "buy":
         raise _invalid("buy_max_cost caps what a buy spends: a sell takes none")
     if time_in_force == GTC:

@@ -9,11 +9,16 @@ state file).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from mockexchange.core import commands
+from mockexchange.core.commands import Command
 from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.values import Refused
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import KalshiError, exchange_refusal, internal_error
+
+C = TypeVar("C", bound=Command)
 
 
 def run(ctx: KalshiContext, name: str, /, **arguments: Any) -> Any:
@@ -34,3 +39,22 @@ def refused(exc: LedgerError) -> KalshiError:
     if exc.status >= 500:
         return internal_error(f"the command was refused with {exc.status}: {exc}")
     return exchange_refusal(exc.status, getattr(exc, "code", None), str(exc))
+
+
+def execute(ctx: KalshiContext, command: Command) -> Any:
+    """What a typed command's handler answers (`VenueCommands.execute`); its refusal as Kalshi's error (`refused`)."""
+    if ctx.commands is None:
+        raise internal_error("this mock's Kalshi venue was built without the control plane's commands")
+    try:
+        return ctx.commands.execute(command)
+    except LedgerError as exc:
+        raise refused(exc) from None
+
+
+def read(cls: type[C], plain: dict[str, Any]) -> C:
+    """The typed command of a request's values; a value it does not take as Kalshi's exchange error (its code where
+    the value's kind gives one: a price's `invalid_price`), as the ledger refuses it."""
+    try:
+        return commands.read(cls, plain)
+    except Refused as exc:
+        raise exchange_refusal(400, exc.code, str(exc)) from None

@@ -25,6 +25,7 @@ from mockexchange.auth.kalshi.signature import (
     authenticate,
 )
 from mockexchange.core.clock import Clock, epoch_ms
+from mockexchange.core.commands import Command
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.faults import FaultRules
 from mockexchange.core.kalshi.ledger import Ledger
@@ -84,9 +85,12 @@ class VenueCommands(Protocol):
     def run(self, name: str, arguments: dict[str, Any]) -> Any:
         """Run the control plane's command `name` (orders, subaccounts, transfers, netting, the allocation, keys, the
         usage level, the FCM desk) with its arguments, answering what it did: plain values, or the ledger's own object
-        where it has one (an order command's `Done`, a batch's {"orders": [a `Done` or {"error": ...}, ...]}); a
-        refusal raises the ledger's `LedgerError` with its HTTP status (and Kalshi's code where the ledger gave
-        one)."""
+        where it has one; a refusal raises the ledger's `LedgerError` with its HTTP status (and Kalshi's code where
+        the ledger gave one)."""
+
+    def execute(self, command: Command) -> Any:
+        """Run a typed command (core/commands.py: the order commands), answering what its handler does (an order's
+        `Done`, a batch's items: each a `Done` or its `ItemRefused`); a refusal as `run`'s."""
 
 
 class ResponseGenerator(Protocol):

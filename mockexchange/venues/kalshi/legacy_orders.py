@@ -6,9 +6,9 @@ legacy profile only.
 
 A legacy order names its `side` (yes or no) and `action` (buy or sell), its `count` in whole contracts and the price
 of its side in cents (`yes_price`, `no_price`) or dollars (`yes_price_dollars`, `no_price_dollars`): one of them. It
-is placed on the YES book as a v2 order is (buy no at p rests as a YES ask at 1 - p), by the control plane's commands
-the v2 routes run (`place_order`, `place_orders`, `cancel_user_order`, `cancel_user_orders`, `amend_order`,
-`decrease_order`, given the legacy side and action), so matching, holds, refusals in Kalshi's shape and the state file
+is placed on the YES book as a v2 order is (buy no at p rests as a YES ask at 1 - p), by the commands the v2 routes run
+(core/kalshi/order_commands.py: `PlaceOrder`, `PlaceOrders`, `CancelOrder`, `CancelOrders`, `AmendOrder`,
+`DecreaseOrder`, given the legacy side and action), so matching, holds, refusals in Kalshi's shape and the state file
 are theirs. A `market` order never rests (immediate-or-cancel unless it says fill-or-kill) and takes at any price, or
 up to the one it names; `buy_max_cost` (cents) caps what a buy spends on contracts and fees and makes the order
 fill-or-kill, as the client's model says of it. What the client's model and Kalshi leave unsaid is chosen in
@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.kalshi.order_commands import AmendOrder, CancelOrders, DecreaseOrder, PlaceOrder
 from mockexchange.core.kalshi.orders import (
     FOK,
     GTC,
@@ -44,7 +45,7 @@ from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import KalshiError, exchange_refusal
 from mockexchange.venues.kalshi.order_reads import owner
-from mockexchange.venues.kalshi.orders import place_each
+from mockexchange.venues.kalshi.orders import cancel_of, place_each, run_each
 from mockexchange.venues.kalshi.params import Parts
 
 Row = dict[str, Any]
@@ -164,17 +165,21 @@ def _whole(count: int) -> int:
     return to_whole_contracts(contracts(count))
 
 
+def _placed(key: ApiKey, values: dict[str, Any]) -> PlaceOrder:
+    """A CreateOrderRequest as the key's `PlaceOrder`."""
+    fields = {**_order_fields(key, values), "user_id": owner(key), "fcm_bound": key.subtrader_id is not None}
+    return commands.read(PlaceOrder, fields)
+
+
 def create_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
-    fields = _order_fields(key, values)
-    done = commands.run(ctx, "place_order", user_id=owner(key), fcm_bound=key.subtrader_id is not None, **fields)
-    return {"order": _order(ctx, done)}
+    return {"order": _order(ctx, commands.execute(ctx, _placed(key, values)))}
 
 
 def batch_create_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
     """Each order placed in turn, or its refusal in its place (one the mock refuses to read, too)."""
     asked = values["orders"]
     rows = []
-    for item, done in zip(asked, place_each(ctx, key, asked, lambda item: _order_fields(key, item)), strict=True):
+    for item, done in zip(asked, place_each(ctx, key, asked, lambda item: _placed(key, item)), strict=True):
         error = None if isinstance(done, Done) else done["error"]
         rows.append({
             "client_order_id": item["client_order_id"],
@@ -185,20 +190,18 @@ def batch_create_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any])
 
 
 def cancel_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
-    done = commands.run(
-        ctx, "cancel_user_order", user_id=owner(key), order_id=values["order_id"],
-        subaccount=subaccount_for(key, None) or 0,
-    )  # fmt: skip
+    done = commands.execute(ctx, cancel_of(key, values["order_id"], None, None, None))
     return {"order": _order(ctx, done), "reduced_by": _whole(done.reduced)}
 
 
 def batch_cancel_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> Row:
     ids = values["ids"]
-    subaccount = subaccount_for(key, None) or 0
-    items = [{"order_id": order_id, "subaccount": subaccount} for order_id in ids]
-    answer = commands.run(ctx, "cancel_user_orders", user_id=owner(key), orders=items) if items else {"orders": []}
+    done_each = run_each(
+        ctx, ids, lambda order_id: cancel_of(key, order_id, None, None, None),
+        lambda cancels: CancelOrders(owner(key), cancels),
+    )  # fmt: skip
     rows = []
-    for order_id, done in zip(ids, answer["orders"], strict=True):
+    for order_id, done in zip(ids, done_each, strict=True):
         error = None if isinstance(done, Done) else done["error"]
         rows.append({
             "order_id": order_id,
@@ -221,20 +224,19 @@ def amend_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> Row:
             raise _refused(f"no resting order {order_id!r} of this key's", "not_found", 404)
         old = ctx.profile.live_order(before)
         count = str(body["count"]) if body["count"] is not None else plain(contracts(before.initial))
-    done = commands.run(
-        ctx, "amend_order", user_id=owner(key), order_id=order_id, ticker=body["ticker"], side=body["side"],
-        action=body["action"], price=price, count=count, subaccount=subaccount,
-        client_order_id=body["client_order_id"], updated_client_order_id=body["updated_client_order_id"],
-    )  # fmt: skip
+    done = commands.execute(ctx, commands.read(AmendOrder, {
+        "user_id": owner(key), "order_id": order_id, "ticker": body["ticker"], "side": body["side"],
+        "action": body["action"], "price": price, "count": count, "subaccount": subaccount,
+        "client_order_id": body["client_order_id"], "updated_client_order_id": body["updated_client_order_id"],
+    }))  # fmt: skip
     return {"old_order": old, "order": _order(ctx, done)}
 
 
 def decrease_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> Row:
     body = parts.body or {}
-    done = commands.run(
-        ctx, "decrease_order", user_id=owner(key), order_id=parts.query["order_id"],
-        subaccount=subaccount_for(key, None) or 0,
-        reduce_by=None if body["reduce_by"] is None else str(body["reduce_by"]),
-        reduce_to=None if body["reduce_to"] is None else str(body["reduce_to"]),
-    )  # fmt: skip
+    done = commands.execute(ctx, commands.read(DecreaseOrder, {
+        "user_id": owner(key), "order_id": parts.query["order_id"], "subaccount": subaccount_for(key, None) or 0,
+        "reduce_by": None if body["reduce_by"] is None else str(body["reduce_by"]),
+        "reduce_to": None if body["reduce_to"] is None else str(body["reduce_to"]),
+    }))  # fmt: skip
     return {"order": _order(ctx, done)}

@@ -2,10 +2,11 @@
 a batch, every order, amend and decrease.
 
 Each body is read as Kalshi's Go server reads it (bodies.py: the request structs' fields, `validate` tags and the
-fields the spec requires); then the control plane's command of the same meaning runs (commands.py: `place_order`,
-`place_orders`, `cancel_user_order`, `cancel_user_orders`, `cancel_all_orders`, `amend_order`, `decrease_order`), so
-a state file keeps every order a client placed and a refusal is the ledger's in Kalshi's shape (`insufficient_balance`,
-`invalid_price`, `market_closed`, `post_only_cross`, `order_already_exists`, `not_found`, ...), having changed nothing.
+fields the spec requires) into the ledger's command of the same meaning (core/kalshi/order_commands.py: `PlaceOrder`,
+`PlaceOrders`, `CancelOrder`, `CancelOrders`, `CancelAllOrders`, `AmendOrder`, `DecreaseOrder`), which runs as the
+control plane runs it (commands.py's `execute`), so a state file keeps every order a client placed and a refusal is
+the ledger's in Kalshi's shape (`insufficient_balance`, `invalid_price`, `market_closed`, `post_only_cross`,
+`order_already_exists`, `not_found`, ...), having changed nothing.
 The answers are rendered from what the command says it did (orders_render.py).
 
 Whose orders: the key's user's (an FCM member's key bound to a subtrader places the subtrader's: its daily cap
@@ -15,9 +16,19 @@ applies); the subaccount is the body's or the query's, the key's own for a key l
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.commands import Command, ItemRefused
+from mockexchange.core.kalshi.order_commands import (
+    AmendOrder,
+    CancelAllOrders,
+    CancelOrder,
+    CancelOrders,
+    DecreaseOrder,
+    PlaceOrder,
+    PlaceOrders,
+)
 from mockexchange.core.kalshi.orders import MAX_BATCH, Done
 from mockexchange.venues.kalshi import commands, orders_render, wire_values
 from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, Field
@@ -25,6 +36,7 @@ from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import KalshiError
 from mockexchange.venues.kalshi.params import Param, Parts, parse_query
 
+C = TypeVar("C", bound=Command)
 AUTO_INDEX = -1  # Kalshi's ExchangeIndex -1: route by the market's ticker
 _INDEX = Field("exchange_index", "int", minimum=AUTO_INDEX, maximum=2**31 - 1)
 
@@ -92,24 +104,21 @@ def _owner(key: ApiKey) -> str:
     return key.subtrader_id or key.user_id
 
 
-def _order_fields(key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
-    """A CreateOrderV2Request as `place_order`'s fields (what is absent left to its defaults)."""
+def _order(key: ApiKey, values: dict[str, Any]) -> PlaceOrder:
+    """A CreateOrderV2Request as the key's `PlaceOrder` (what is absent left to its defaults)."""
     values = wire_values.read(values, ORDER_TEXT)
     fields = {name: value for name, value in values.items() if value is not None}
     fields["subaccount"] = subaccount_for(key, values["subaccount"]) or 0
-    return fields
+    return commands.read(PlaceOrder, {**fields, "user_id": _owner(key), "fcm_bound": key.subtrader_id is not None})
 
 
 def create_order(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
-    answer = commands.run(
-        ctx, "place_order", user_id=_owner(key), fcm_bound=key.subtrader_id is not None, **_order_fields(key, values)
-    )
-    return orders_render.placed(answer)
+    return orders_render.placed(commands.execute(ctx, _order(key, values)))
 
 
 def batch_create_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     asked = values["orders"]
-    placed = place_each(ctx, key, asked, lambda item: _order_fields(key, item))
+    placed = place_each(ctx, key, asked, lambda item: _order(key, item))
     return {
         "orders": [
             orders_render.placed_in_batch(item, ask.get("client_order_id"))
@@ -119,79 +128,86 @@ def batch_create_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any])
 
 
 def place_each(
-    ctx: KalshiContext, key: ApiKey, asked: list[dict[str, Any]], read: Callable[[dict[str, Any]], dict[str, Any]]
+    ctx: KalshiContext, key: ApiKey, asked: list[dict[str, Any]], read: Callable[[dict[str, Any]], PlaceOrder]
 ) -> list[Done | dict[str, Any]]:
-    """The orders of a batch, each read by `read` into `place_order`'s fields first: the ones read placed by one
-    `place_orders` command, in order; one `read` refuses (Kalshi's exchange error) answers its refusal in its place,
-    as the command answers an order it refuses."""
-    fields: list[dict[str, Any]] = []
+    """The orders of a batch, each read by `read` first, placed by one `PlaceOrders` command (`run_each`)."""
+    return run_each(ctx, asked, read, lambda orders: PlaceOrders(_owner(key), orders, key.subtrader_id is not None))
+
+
+def run_each(
+    ctx: KalshiContext, asked: list[dict[str, Any]], read: Callable[[dict[str, Any]], C],
+    batch: Callable[[tuple[C, ...]], Command],
+) -> list[Done | dict[str, Any]]:  # fmt: skip
+    """A batch's items, each read by `read` first: the ones read run by one command (`batch` of them), in order; one
+    `read` refuses (Kalshi's exchange error) answers its refusal in its place, as the command answers an item it
+    refuses."""
+    items: list[C] = []
     unread: dict[int, dict[str, Any]] = {}
     for i, item in enumerate(asked):
         try:
-            fields.append(read(item))
+            items.append(read(item))
         except KalshiError as exc:
             unread[i] = {"error": {"status": exc.status, "code": exc.body["error"]["code"], "message": str(exc)}}
-    if not fields:
+    if not items:
         return list(unread.values())
-    placed = iter(
-        commands.run(ctx, "place_orders", user_id=_owner(key), orders=fields, fcm_bound=key.subtrader_id is not None)[
-            "orders"
-        ]
-    )
-    return [unread[i] if i in unread else next(placed) for i in range(len(asked))]
+    done = iter(commands.execute(ctx, batch(tuple(items))))
+    return [unread[i] if i in unread else _item(next(done)) for i in range(len(asked))]
+
+
+def _item(done: Done | ItemRefused) -> Done | dict[str, Any]:
+    return done.json() if isinstance(done, ItemRefused) else done
+
+
+def cancel_of(key: ApiKey, order_id: Any, subaccount: int | None, index: int | None, ticker: str | None) -> CancelOrder:
+    return commands.read(CancelOrder, {
+        "user_id": _owner(key), "order_id": order_id, "subaccount": subaccount_for(key, subaccount) or 0,
+        "exchange_index": index, "market_ticker": ticker,
+    })  # fmt: skip
 
 
 def cancel_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
     values = parse_query(CANCEL_ORDER_V2, ROUTE, parts.query)
-    answer = commands.run(
-        ctx, "cancel_user_order", user_id=_owner(key), order_id=parts.query["order_id"],
-        subaccount=subaccount_for(key, values["subaccount"]) or 0, exchange_index=values["exchange_index"],
-        market_ticker=values["market_ticker"],
-    )  # fmt: skip
-    return orders_render.cancelled(answer)
+    cancel = cancel_of(key, parts.query["order_id"], values["subaccount"], values["exchange_index"],
+                     values["market_ticker"])  # fmt: skip
+    return orders_render.cancelled(commands.execute(ctx, cancel))
 
 
 def batch_cancel_orders(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     asked = values["orders"]
-    items = [
-        {
-            "order_id": item["order_id"],
-            "subaccount": subaccount_for(key, item["subaccount"]) or 0,
-            "exchange_index": item["exchange_index"],
-            "market_ticker": item["market_ticker"],
-        }
-        for item in asked
-    ]
-    answer = commands.run(ctx, "cancel_user_orders", user_id=_owner(key), orders=items)
+    done = run_each(
+        ctx, asked, lambda item: cancel_of(key, item["order_id"], item["subaccount"], item["exchange_index"],
+                                         item["market_ticker"]),
+        lambda cancels: CancelOrders(_owner(key), cancels),
+    )  # fmt: skip
     return {
         "orders": [
-            orders_render.cancelled_in_batch(item, ask["order_id"])
-            for item, ask in zip(answer["orders"], asked, strict=True)
+            orders_render.cancelled_in_batch(item, ask["order_id"]) for item, ask in zip(done, asked, strict=True)
         ]
     }
 
 
 def cancel_all_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> None:
     values = parse_query(CANCEL_ALL_ORDERS, [SUBACCOUNT], query)
-    commands.run(ctx, "cancel_all_orders", user_id=_owner(key), subaccount=subaccount_for(key, values["subaccount"]))
+    commands.execute(ctx, CancelAllOrders(_owner(key), subaccount_for(key, values["subaccount"])))
 
 
 def amend_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    return orders_render.amended(_change(ctx, key, parts, "AmendOrderV2", "amend_order", AMEND_TEXT))
+    return orders_render.amended(_change(ctx, key, parts, "AmendOrderV2", AmendOrder, AMEND_TEXT))
 
 
 def decrease_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    return orders_render.decreased(_change(ctx, key, parts, "DecreaseOrderV2", "decrease_order", DECREASE_TEXT))
+    return orders_render.decreased(_change(ctx, key, parts, "DecreaseOrderV2", DecreaseOrder, DECREASE_TEXT))
 
 
 def _change(
-    ctx: KalshiContext, key: ApiKey, parts: Parts, operation: str, command: str, texts: Mapping[str, wire_values.Text]
-) -> dict[str, Any]:
+    ctx: KalshiContext, key: ApiKey, parts: Parts, operation: str, command: type[AmendOrder] | type[DecreaseOrder],
+    texts: Mapping[str, wire_values.Text],
+) -> Done:  # fmt: skip
     """A change of one resting order (the path's `order_id`, the query's `subaccount`) by the body's fields given."""
     values = parse_query(operation, [SUBACCOUNT], parts.query)
     body = wire_values.read(parts.body or {}, texts)
     fields = {name: value for name, value in body.items() if value is not None}
-    return commands.run(
-        ctx, command, user_id=_owner(key), order_id=parts.query["order_id"],
-        subaccount=subaccount_for(key, values["subaccount"]) or 0, **fields,
-    )  # fmt: skip
+    return commands.execute(ctx, commands.read(command, {
+        **fields, "user_id": _owner(key), "order_id": parts.query["order_id"],
+        "subaccount": subaccount_for(key, values["subaccount"]) or 0,
+    }))  # fmt: skip

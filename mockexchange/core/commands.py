@@ -1,0 +1,213 @@
+"""A write, declared once: a command is a frozen dataclass of the core's, each field naming its kind of value
+(core/values.py). Every edge builds that one object: a venue's decoder from its request, the admin API and the Python
+API from plain values (`read`), a scenario step from its YAML, a state file from the command it kept (`write`, then
+`read` again on a restart); the core's handler takes it (`Handlers`: dispatch by the command's type).
+
+A field is required unless it has a default; a required field declared `nullable` may be given as null (a Kalshi market
+order's price). A value read is checked by its kind; a command made in Python is checked the same way when it is made
+(`__post_init__`), so no handler sees a value an edge would have refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple, TypeVar
+
+from mockexchange.core.values import Kind, Refused
+
+C = TypeVar("C", bound="Command")
+_NULLABLE = "nullable"
+
+
+def value(kind: Kind[Any], default: Any = dataclasses.MISSING, *, nullable: bool = False) -> Any:
+    """A command's field of this kind (required without a `default`)."""
+    metadata = {"kind": kind, _NULLABLE: nullable}
+    if default is dataclasses.MISSING:
+        return dataclasses.field(metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """One field of a command, as declared."""
+
+    name: str
+    kind: Kind[Any]
+    required: bool
+    default: Any
+    nullable: bool
+
+    @property
+    def takes_null(self) -> bool:
+        """A null is the field's own value (a nullable one's, or an optional one's default)."""
+        return self.nullable or (not self.required and self.default is None)
+
+    def read(self, given: Any) -> Any:
+        if given is None and self.takes_null:
+            return None
+        return self.kind.read(given, self.name)
+
+    def write(self, held: Any) -> Any:
+        return None if held is None else self.kind.write(held)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command's class: `name` is what a state file keeps it as, the admin API's operation and a scenario's step."""
+
+    name: ClassVar[str]
+
+    def __post_init__(self) -> None:
+        for field in declared(type(self)):
+            held = getattr(self, field.name)
+            if held is None:
+                if not field.takes_null:
+                    raise Refused(f"{field.name} is required")
+            else:
+                field.kind.check(held, field.name)
+
+
+_DECLARED: dict[type[Command], tuple[Declared, ...]] = {}
+
+
+def declared(cls: type[Command]) -> tuple[Declared, ...]:
+    """The command's fields, in their order (a Python call's positional order)."""
+    fields = _DECLARED.get(cls)
+    if fields is None:
+        fields = _DECLARED[cls] = _declared(cls)
+    return fields
+
+
+def _declared(cls: type[Command]) -> tuple[Declared, ...]:
+    return tuple(
+        Declared(
+            field.name,
+            field.metadata["kind"],
+            field.default is dataclasses.MISSING,
+            None if field.default is dataclasses.MISSING else field.default,
+            field.metadata[_NULLABLE],
+        )
+        for field in dataclasses.fields(cls)
+    )
+
+
+def read(cls: type[C], plain: Mapping[str, Any]) -> C:
+    """The command of plain JSON-like values, each read by its field's kind; `Refused` for the first it does not take,
+    in the order declared, or for a field it does not have or a required one missing."""
+    fields = declared(cls)
+    names = {field.name for field in fields}
+    unknown = [key for key in plain if key not in names]
+    if unknown:
+        raise Refused(f"{cls.name} has no field {unknown[0]!r}; its fields: {', '.join(sorted(names))}")
+    values = {}
+    for field in fields:
+        if field.name in plain:
+            values[field.name] = field.read(plain[field.name])
+        elif field.required:
+            raise Refused(f"{field.name} is required")
+    return cls(**values)
+
+
+def write(command: Command) -> dict[str, Any]:
+    """The command as plain JSON-like values, which `read` makes the same command of: its required fields and the
+    others that are not their default."""
+    plain = {}
+    for field in declared(type(command)):
+        held = getattr(command, field.name)
+        if field.required or held != field.default:
+            plain[field.name] = field.write(held)
+    return plain
+
+
+def signature(cls: type[Command]) -> inspect.Signature:
+    """A Python call's signature of the command: its fields in order, typed as their plain values."""
+    return inspect.Signature([
+        inspect.Parameter(
+            field.name,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=inspect.Parameter.empty if field.required else field.write(field.default),
+            annotation=field.kind.plain | None if field.takes_null else field.kind.plain,
+        )
+        for field in declared(cls)
+    ])  # fmt: skip
+
+
+class ItemRefused(NamedTuple):
+    """An item of a batch refused, in its place: the status and the venue's code of its refusal."""
+
+    status: int
+    code: str | None
+    message: str
+
+    @classmethod
+    def of(cls, exc: ValueError) -> ItemRefused:
+        """A core's refusal (its `status` and `code`, where it has them) or a value's (`Refused`: 400)."""
+        return cls(getattr(exc, "status", 400), getattr(exc, "code", None), str(exc))
+
+    def json(self) -> dict[str, Any]:
+        return {"error": {"status": self.status, "code": self.code, "message": self.message}}
+
+
+class Handlers:
+    """Each command type's handler, a core's operation taking the command."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[type[Command], Callable[[Any], Any]] = {}
+
+    def add(self, cls: type[C], handler: Callable[[C], Any]) -> None:
+        if cls in self._handlers:
+            raise ValueError(f"{cls.name} has a handler already")
+        self._handlers[cls] = handler
+
+    def run(self, command: Command) -> Any:
+        handler = self._handlers.get(type(command))
+        if handler is None:
+            raise LookupError(f"no handler takes {type(command).name}")
+        return handler(command)
+
+
+@dataclass(frozen=True, slots=True)
+class Items(Kind[tuple[Any, ...]]):
+    """A batch's items, each a command of `item` given the batch's `shared` fields (a batch of orders: each order's
+    user is the batch's). Read whole (`read`: the first item refused refuses the batch) or item by item
+    (`read_each`: each refused item answers its refusal in its place, as a batch does)."""
+
+    item: type[Command]
+    most: int
+    noun: str  # what an item is, in a refusal ("orders")
+    shared: tuple[str, ...]
+    plain = list[dict[str, Any]]
+
+    def read_each(self, given: Any, name: str, shared: Mapping[str, Any]) -> list[Command | Refused]:
+        if not isinstance(given, list) or len(given) > self.most:
+            raise Refused(f"{name} must be a list of at most {self.most} {self.noun}")
+        items: list[Command | Refused] = []
+        for i, item in enumerate(given):
+            if not isinstance(item, dict):
+                raise Refused(f"{name}[{i}] must be an object of {self.item.name}'s fields")
+            fields = {key: held for key, held in item.items() if key not in self.shared}
+            try:
+                items.append(read(self.item, {**fields, **shared}))
+            except Refused as exc:
+                items.append(exc)
+        return items
+
+    def read(self, value: Any, name: str) -> tuple[Any, ...]:
+        """Items read already (`read_each`), as a tuple of commands."""
+        if isinstance(value, tuple):
+            self.check(value, name)
+            return value
+        raise Refused(f"{name} is read item by item, with the batch's {', '.join(self.shared)}")
+
+    def write(self, value: tuple[Any, ...]) -> list[dict[str, Any]]:
+        return [{key: held for key, held in write(item).items() if key not in self.shared} for item in value]
+
+    def check(self, value: tuple[Any, ...], name: str) -> None:
+        if len(value) > self.most or not all(isinstance(item, self.item) for item in value):
+            raise Refused(f"{name} must be at most {self.most} {self.item.name} commands")
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "maxItems": self.most, "items": {"type": "object"}}

@@ -1,0 +1,100 @@
+"""The ledger's handlers of the order commands (order_commands.py), by type: each takes its command and answers what
+the ledger did (an order command's `Done`; a batch's items, each a `Done` or its refusal in its place).
+
+Where a cancel, decrease or amend routes: the exchange index given, else the market's (`exchange_index` -1, or none
+with `market_ticker`), else 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import TypeVar
+
+from mockexchange.core.commands import Command, Handlers, ItemRefused
+from mockexchange.core.kalshi.checks import LedgerError, Refusal
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.order_commands import (
+    AmendOrder,
+    CancelAllOrders,
+    CancelOrder,
+    CancelOrders,
+    DecreaseOrder,
+    PlaceOrder,
+    PlaceOrders,
+)
+from mockexchange.core.kalshi.orders import Done
+
+LONG_BATCH = 20  # orders a batch holds before it runs as one long command (core/stepping.py)
+C = TypeVar("C", bound=Command)
+
+
+Item = Done | ItemRefused
+
+
+def route(ledger: Ledger, exchange_index: int | None, market_ticker: str | None) -> int:
+    """The exchange index a request names for an order: as given, else its market's (`market_ticker`), else 0;
+    -1 asks for the market's."""
+    if exchange_index is not None and exchange_index >= 0:
+        return exchange_index
+    if market_ticker is None:
+        if exchange_index == -1:
+            raise LedgerError("exchange_index -1 routes by the market: give market_ticker")
+        return 0
+    market = ledger.markets.get(market_ticker)
+    if market is None:
+        raise Refusal(f"no market {market_ticker!r}", 404, "not_found")
+    return market.exchange_index
+
+
+def cancel_order(ledger: Ledger, cancel: CancelOrder) -> Done:
+    index = route(ledger, cancel.exchange_index, cancel.market_ticker)
+    return ledger.cancel_order(cancel.order_id, cancel.user_id, cancel.subaccount, exchange_index=index)
+
+
+def cancel_all_orders(ledger: Ledger, cancel: CancelAllOrders) -> list[Done]:
+    return ledger.cancel_orders(cancel.user_id, cancel.subaccount)
+
+
+def amend_order(ledger: Ledger, amend: AmendOrder) -> Done:
+    return ledger.amend_order(amend, route(ledger, amend.exchange_index, amend.ticker))
+
+
+def decrease_order(ledger: Ledger, decrease: DecreaseOrder) -> Done:
+    index = route(ledger, decrease.exchange_index, decrease.market_ticker)
+    return ledger.decrease_order(
+        decrease.order_id, decrease.user_id, decrease.subaccount, decrease.reduce_by, decrease.reduce_to,
+        exchange_index=index,
+    )  # fmt: skip
+
+
+def place_orders(ledger: Ledger, batch: PlaceOrders) -> list[Item]:
+    """Each order placed in turn (one long command past `LONG_BATCH` orders, over the markets they name: the reads of
+    other accounts and markets go on beside it)."""
+    hold: AbstractContextManager[object] = nullcontext()
+    if len(batch.orders) > LONG_BATCH:
+        tickers = {order.ticker for order in batch.orders}
+        hold = ledger.lock.holding_long(lambda: ledger.trading_footprint(tickers, batch.user_id))
+    with hold:
+        return [_each(ledger.submit_order, order) for order in batch.orders]
+
+
+def cancel_orders(ledger: Ledger, batch: CancelOrders) -> list[Item]:
+    return [_each(lambda cancel: cancel_order(ledger, cancel), cancel) for cancel in batch.orders]
+
+
+def _each(handler: Callable[[C], Done], command: C) -> Item:
+    try:
+        return handler(command)
+    except LedgerError as exc:
+        return ItemRefused.of(exc)
+
+
+def add_order_handlers(handlers: Handlers, ledger: Ledger) -> None:
+    handlers.add(PlaceOrder, ledger.submit_order)
+    handlers.add(PlaceOrders, lambda batch: place_orders(ledger, batch))
+    handlers.add(CancelOrder, lambda cancel: cancel_order(ledger, cancel))
+    handlers.add(CancelOrders, lambda batch: cancel_orders(ledger, batch))
+    handlers.add(CancelAllOrders, lambda cancel: cancel_all_orders(ledger, cancel))
+    handlers.add(AmendOrder, lambda amend: amend_order(ledger, amend))
+    handlers.add(DecreaseOrder, lambda decrease: decrease_order(ledger, decrease))
