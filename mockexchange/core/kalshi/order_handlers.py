@@ -23,6 +23,13 @@ from mockexchange.core.kalshi.order_commands import (
     PlaceOrder,
     PlaceOrders,
 )
+from mockexchange.core.kalshi.order_group_commands import (
+    CreateOrderGroup,
+    DeleteOrderGroup,
+    ResetOrderGroup,
+    TriggerOrderGroup,
+    UpdateOrderGroupLimit,
+)
 from mockexchange.core.kalshi.orders import Done
 
 LONG_BATCH = 20  # orders a batch holds before it runs as one long command (core/stepping.py)
@@ -98,3 +105,8 @@ def add_order_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(CancelAllOrders, lambda cancel: cancel_all_orders(ledger, cancel))
     handlers.add(AmendOrder, lambda amend: amend_order(ledger, amend))
     handlers.add(DecreaseOrder, lambda decrease: decrease_order(ledger, decrease))
+    handlers.add(CreateOrderGroup, ledger.create_order_group)
+    handlers.add(TriggerOrderGroup, ledger.trigger_order_group)
+    handlers.add(ResetOrderGroup, ledger.reset_order_group)
+    handlers.add(DeleteOrderGroup, ledger.delete_order_group)
+    handlers.add(UpdateOrderGroupLimit, ledger.set_order_group_limit)
