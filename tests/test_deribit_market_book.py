@@ -8,6 +8,7 @@ from __future__ import annotations
 from contextlib import suppress
 from decimal import Decimal
 
+from deribit_orders import submit_order
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -16,7 +17,7 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.market_book import BookMoved, MarketBooks
-from mockexchange.core.deribit.order_entry import cancel_order, submit_order
+from mockexchange.core.deribit.order_entry import cancel_order
 from mockexchange.core.deribit.orders import CHANGE
 
 USERS = ("alice", "bob", "carol")

@@ -8,12 +8,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from deribit_orders import submit_order
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.instruments import parse_instrument_name
 from mockexchange.core.deribit.matching import amount_units, fee, price_ticks
-from mockexchange.core.deribit.order_entry import cancel_order, submit_order
+from mockexchange.core.deribit.order_entry import cancel_order
 from mockexchange.server import MockServer
 
 PERP = "BTC-PERPETUAL"

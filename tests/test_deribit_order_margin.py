@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from deribit_orders import edit_order, submit_order
 from deribit_rpc import Deribit
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
-from mockexchange.core.deribit.order_entry import cancel_order, edit_order, submit_order
+from mockexchange.core.deribit.order_entry import cancel_order
 from mockexchange.core.deribit.orders import DerivativeOrder, Lots, side_margin
 from mockexchange.core.deribit.triggers import fire
 from mockexchange.server import MockServer

@@ -16,7 +16,7 @@ from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.control.commands import ANSWERS, Recorder, command
 from mockexchange.control.deribit import DeribitOperations, seed_defaults
 from mockexchange.control.deribit_account import DeribitAccountOperations
-from mockexchange.control.deribit_orders import DeribitOrderOperations
+from mockexchange.control.deribit_orders import DeribitOrderOperations, add_deribit_order_handlers
 from mockexchange.control.errors import ControlError, ledger_call
 from mockexchange.control.faults import FaultOperations
 from mockexchange.control.kalshi import KalshiOperations
@@ -93,6 +93,7 @@ class Control(
         # The core's handler of each typed command (core/commands.py), by the command's type
         self.handlers = Handlers()
         add_order_handlers(self.handlers, ledger)
+        add_deribit_order_handlers(self.handlers, book)
 
     def run(self, command: Command) -> Any:
         """Run a typed command through its handler, kept first by the state file if there is one; answers what the

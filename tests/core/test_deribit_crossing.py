@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from deribit_orders import edit_order, submit_order
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import matching, triggers
@@ -17,7 +18,7 @@ from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import MAX_BALANCE, MAX_TRADED, BookError
 from mockexchange.core.deribit.instruments import parse_instrument_name
 from mockexchange.core.deribit.matching import amount_units, at_tick, fee, price_ticks
-from mockexchange.core.deribit.order_entry import edit_order, find_order, submit_order
+from mockexchange.core.deribit.order_entry import find_order
 from mockexchange.core.deribit.orders import DerivativeOrder
 from mockexchange.core.deribit.records import Trade
 from mockexchange.core.events import Change

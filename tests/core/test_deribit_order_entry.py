@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from deribit_orders import edit_order, submit_order
 
 from mockexchange.core import stepping
 from mockexchange.core.clock import ManualClock
@@ -19,13 +20,11 @@ from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.order_entry import (
     cancel_order,
     cancel_orders,
-    edit_order,
     find_order,
     open_orders,
     order_history,
     order_trades,
     reading_open,
-    submit_order,
 )
 from mockexchange.core.deribit.orders import DerivativeOrder
 from mockexchange.core.events import Change
@@ -108,11 +107,12 @@ def test_order_ids_are_drawn_past_the_ones_given(venue: Venue) -> None:
     assert venue.place("buy", "10", "40000", order_id="x" * 64).order_id == "x" * 64
     for given, words, status in [
         ("3", "order id '3' is taken", 409),
-        ("", "order_id must be 1 to 64 characters", 400),
-        ("x" * 65, "order_id must be 1 to 64 characters", 400),
-    ]:
+        ("", "order_id must be a non-empty string of at most 64 characters, not ''", 400),
+        ("x" * 65, f"order_id must be a non-empty string of at most 64 characters, not '{'x' * 40}'... (65 characters)",
+         400),
+    ]:  # fmt: skip
         error = venue.refused(submit_order, "alice", PERP, "buy", D(10), D(40000), order_id=given)
-        assert said(error) == (words, status, None, None)
+        assert said(error) == (words, status, None, None if status == 409 else "order_id")
 
 
 def terms_refused(venue: Venue, *args: Any, **terms: Any) -> tuple[str, int, str | None, str | None]:
@@ -122,15 +122,16 @@ def terms_refused(venue: Venue, *args: Any, **terms: Any) -> tuple[str, int, str
 @pytest.mark.parametrize(
     ("args", "terms", "words", "param"),
     [
-        (("hold", D(10), D(1)), {}, "direction must be 'buy' or 'sell'", None),
+        (("hold", D(10), D(1)), {}, "direction must be one of 'buy', 'sell', not 'hold'", "direction"),
         (
             ("buy", D(10), D(1)), {"order_type": "iceberg"},
-            "order_type must be one of limit, stop_limit, take_limit, stop_market, take_market, market", "type",
+            "order_type must be one of 'limit', 'stop_limit', 'take_limit', 'stop_market', 'take_market', 'market', "
+            "not 'iceberg'", "type",
         ),
         (
             ("buy", D(10), D(1)), {"time_in_force": "forever"},
-            "time_in_force must be one of good_til_cancelled, good_til_day, fill_or_kill, immediate_or_cancel for a "
-            "limit order", "time_in_force",
+            "time_in_force must be one of 'good_til_cancelled', 'good_til_day', 'fill_or_kill', 'immediate_or_cancel', "
+            "not 'forever'", "time_in_force",
         ),
         (
             ("buy", D(10), D(1)), {"order_type": "stop_limit", "time_in_force": "fill_or_kill", "trigger":
@@ -163,7 +164,10 @@ def terms_refused(venue: Venue, *args: Any, **terms: Any) -> tuple[str, int, str
             ("buy", D(10), None), {"post_only": True, "order_type": "take_market", "trigger": "index_price",
                                    "trigger_price": D(1)}, "post_only applies to orders with a price", None,
         ),
-        (("buy", D(10), D(1)), {"label": "x" * 65}, "label must be at most 64 characters", None),
+        (
+            ("buy", D(10), D(1)), {"label": "x" * 65},
+            f"label must be a non-empty string of at most 64 characters, not '{'x' * 40}'... (65 characters)", "label",
+        ),
     ],
 )  # fmt: skip
 def test_an_orders_terms_are_checked(venue: Venue, args: tuple, terms: dict, words: str, param: str | None) -> None:

@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from deribit_orders import edit_order, submit_order
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit import triggers
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.order_entry import cancel_order, edit_order, submit_order
+from mockexchange.core.deribit.order_entry import cancel_order
 from mockexchange.core.deribit.orders import (
     COIN_PLACE,
     DerivativeOrder,

@@ -13,12 +13,12 @@ from functools import partial
 
 import plain_http
 import pytest
+from deribit_orders import submit_order
 from deribit_rpc import Deribit
 from test_stepping import beside_a_pause
 from waits import HANG_S
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.deribit.order_entry import submit_order
 from mockexchange.core.deribit.orders import CHANGE
 from mockexchange.core.stepping import DEEP
 from mockexchange.server import MockServer

@@ -14,18 +14,16 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST, ZERO, BookError, bounded
+from mockexchange.core.deribit.bounds import MAX_PRICE, MIN_PRICE, ZERO, BookError, bounded
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.matching import Crossing, amount_units, crossing, price_ticks
+from mockexchange.core.deribit.order_commands import DeribitOrder, EditDeribitOrder
 from mockexchange.core.deribit.orders import (
     ALL_TIMES_IN_FORCE,
     CHANGE,
     MARKET_TYPES,
-    MAX_LABEL,
     MAX_OPEN_PER_ACCOUNT,
     MAX_OPEN_PER_INSTRUMENT,
-    MAX_ORDER_ID,
-    ORDER_TYPES,
     TAKING_TYPES,
     TIMES_IN_FORCE,
     TRIGGERS,
@@ -41,53 +39,29 @@ T = TypeVar("T")
 
 
 @restarting
-def submit_order(
-    book: DerivativesBook,
-    user_id: str,
-    instrument_name: str,
-    direction: str,
-    amount: Decimal,
-    price: Decimal | None,
-    *,
-    subaccount_id: int | None = None,
-    order_type: str = "limit",
-    time_in_force: str = "good_til_cancelled",
-    label: str = "",
-    post_only: bool = False,
-    reduce_only: bool = False,
-    api: bool = True,
-    max_show: Decimal | None = None,
-    trigger: str | None = None,
-    trigger_price: Decimal | None = None,
-    order_id: str | None = None,
-    reject_post_only: bool = False,
-    check_funds: bool = False,
-) -> tuple[DerivativeOrder, list[Trade]]:
+def submit_order(book: DerivativesBook, order: DeribitOrder) -> tuple[DerivativeOrder, list[Trade]]:
     """An order for the user's (sub)account; the instrument is listed if new. A limit or market order crosses the
     book first (its fills at the resting prices), then what is left rests (a limit order good till cancelled or
-    day) or is cancelled; a stop or take order rests untriggered. `check_funds`: the taker's available funds must
-    cover it (a client's order; the control plane's seeded ones are not checked). Answers the order as it is after,
-    and its trades (its own side of each)."""
-    _check_terms(direction, order_type, time_in_force, amount, price, trigger, trigger_price)
-    if post_only and (order_type in MARKET_TYPES or order_type == "market"):
+    day) or is cancelled; a stop or take order rests untriggered. A client's order (`PlaceDeribitOrder.check_funds`)
+    must have the taker's available funds cover it; the control plane's seeded ones are not checked. Answers the order
+    as it is after, and its trades (its own side of each)."""
+    _check_terms(order)
+    order_type, amount, price, user_id = order.order_type, order.amount, order.price, order.user_id
+    if order.post_only and (order_type in MARKET_TYPES or order_type == "market"):
         raise BookError("post_only applies to orders with a price")
-    shown = amount if max_show is None else bounded(max_show, "max_show", ZERO, amount)
-    if len(label) > MAX_LABEL:
-        raise BookError(f"label must be at most {MAX_LABEL} characters")
-    if order_id is not None and not 0 < len(order_id) <= MAX_ORDER_ID:
-        raise BookError(f"order_id must be 1 to {MAX_ORDER_ID} characters")
+    shown = amount if order.max_show is None else bounded(order.max_show, "max_show", ZERO, amount)
     with book.lock, ExitStack() as long:
-        wallet = book.accounts.wallet(user_id, subaccount_id)
-        instrument = book.market.list_instrument(instrument_name)
-        _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price)
+        wallet = book.accounts.wallet(user_id, order.subaccount_id)
+        instrument = book.market.list_instrument(order.instrument_name)
+        _on_the_grid(instrument, amount, price=price, trigger_price=order.trigger_price)
         now = book.state.clock.now()
         expiration = instrument.expiration
         if expiration is not None and now >= expiration:
             raise BookError(f"{instrument.instrument_name} has expired", status=409)
-        if order_type in TAKING_TYPES and not post_only:  # (decided before anything changes: it may start again)
-            long.enter_context(crossing(book, instrument, user_id, direction, amount, price))
+        if order_type in TAKING_TYPES and not order.post_only:  # (decided before anything changes: it may start again)
+            long.enter_context(crossing(book, instrument, user_id, order.direction, amount, price))
         kept = _kept(book)
-        may_rest = order_type not in TAKING_TYPES or time_in_force in TIMES_IN_FORCE
+        may_rest = order_type not in TAKING_TYPES or order.time_in_force in TIMES_IN_FORCE
         if may_rest and kept.open_on(wallet.id, instrument.instrument_name) >= MAX_OPEN_PER_INSTRUMENT:
             raise BookError(
                 f"account {wallet.id} has {MAX_OPEN_PER_INSTRUMENT} open orders on {instrument.instrument_name}, the "
@@ -100,6 +74,7 @@ def submit_order(
                 reason="pme_max_total_open_orders",
             )  # fmt: skip
         book.trading.check_traded(wallet.id, amount)
+        order_id = order.order_id
         if order_id is None:
             while str(kept.next_id) in kept.orders:
                 kept.next_id += 1
@@ -107,66 +82,54 @@ def submit_order(
             kept.next_id += 1
         elif order_id in kept.orders:
             raise BookError(f"order id {order_id!r} is taken", status=409)
-        order = DerivativeOrder(
+        placed = DerivativeOrder(
             order_id=order_id,
             user_id=user_id,
             account_id=wallet.id,
             instrument_name=instrument.instrument_name,
-            direction=direction,
+            direction=order.direction,
             amount=amount,
             price=price,
             order_type=order_type,
             order_state="open" if order_type in TAKING_TYPES else "untriggered",
-            time_in_force=time_in_force,
-            label=label,
-            post_only=post_only,
-            reduce_only=reduce_only,
-            api=api,
+            time_in_force=order.time_in_force,
+            label=order.label,
+            post_only=order.post_only,
+            reduce_only=order.reduce_only,
+            api=order.api,
             max_show=shown,
-            trigger=trigger,
-            trigger_price=trigger_price,
+            trigger=order.trigger,
+            trigger_price=order.trigger_price,
             created=now,
             updated=now,
-            reject_post_only=reject_post_only,
+            reject_post_only=order.reject_post_only,
         )
         if order_type in TAKING_TYPES:
-            return Crossing(book, kept, order, instrument).run(
-                check_funds=check_funds, reject_post_only=reject_post_only
+            return Crossing(book, kept, placed, instrument).run(
+                check_funds=order.check_funds, reject_post_only=order.reject_post_only
             )
-        kept.put(order)
-        book.state.bus.publish(Change(CHANGE, user_id, order))
-        return order, []
+        kept.put(placed)
+        book.state.bus.publish(Change(CHANGE, user_id, placed))
+        return placed, []
 
 
-def _check_terms(
-    direction: str,
-    order_type: str,
-    time_in_force: str,
-    amount: Decimal,
-    price: Decimal | None,
-    trigger: str | None,
-    trigger_price: Decimal | None,
-) -> None:
-    """`submit_order`'s checks of an order's direction, type, time in force, amount, price and trigger."""
-    if direction not in ("buy", "sell"):
-        raise BookError("direction must be 'buy' or 'sell'")
-    if order_type not in (*ORDER_TYPES, "market"):
-        raise BookError(f"order_type must be one of {', '.join(ORDER_TYPES)}, market", param="type")
+def _check_terms(order: DeribitOrder) -> None:
+    """`submit_order`'s checks of what an order's terms say together (each term is its command's kind already): its
+    time in force for its type, its price, its trigger."""
+    order_type = order.order_type
     allowed = ALL_TIMES_IN_FORCE if order_type in TAKING_TYPES else TIMES_IN_FORCE
-    if time_in_force not in allowed:
+    if order.time_in_force not in allowed:
         said = f"time_in_force must be one of {', '.join(allowed)} for a {order_type} order"
         raise BookError(said, param="time_in_force")
-    bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
-    _check_price(order_type, price)
+    _check_price(order_type, order.price)
     if order_type in TAKING_TYPES:
-        if trigger is not None or trigger_price is not None:
+        if order.trigger is not None or order.trigger_price is not None:
             raise BookError(f"a {order_type} order has no trigger or trigger_price", param="trigger")
     else:
-        if trigger not in TRIGGERS:
+        if order.trigger not in TRIGGERS:
             raise BookError(f"a {order_type} order needs a trigger: one of {', '.join(TRIGGERS)}", param="trigger")
-        if trigger_price is None:
+        if order.trigger_price is None:
             raise BookError(f"a {order_type} order needs a trigger_price", param="trigger_price")
-        bounded(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
 
 
 def _check_price(order_type: str, price: Decimal | None) -> None:
@@ -217,22 +180,12 @@ def cancel_order(book: DerivativesBook, order_id: str) -> DerivativeOrder:
 
 
 @restarting
-def edit_order(
-    book: DerivativesBook,
-    order_id: str,
-    amount: Decimal,
-    price: Decimal | None,
-    *,
-    post_only: bool | None = None,
-    reject_post_only: bool | None = None,
-    reduce_only: bool | None = None,
-    trigger_price: Decimal | None = None,
-    check_funds: bool = False,
-) -> tuple[DerivativeOrder, list[Trade]]:
+def edit_order(book: DerivativesBook, edit: EditDeribitOrder) -> tuple[DerivativeOrder, list[Trade]]:
     """Change an open order's amount (what it had filled stays filled) and price. A limit order made smaller at its
     price keeps its place in time; any other change takes it out of the book and enters it again (it may take what
-    now crosses, then rests behind the others). An untriggered order changes its terms in place."""
-    bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
+    now crosses, then rests behind the others; the taker's available funds checked). An untriggered order changes its
+    terms in place."""
+    order_id, amount, price, trigger_price = edit.order_id, edit.amount, edit.price, edit.trigger_price
     with book.lock, ExitStack() as long:
         kept, order = _open_order(book, order_id)
         if amount <= order.filled_amount:
@@ -246,15 +199,15 @@ def edit_order(
             long.enter_context(crossing(book, instrument, order.user_id, order.direction, remaining, price))
         triggered_at = order.trigger_price
         if trigger_price is not None and order.trigger is not None:
-            triggered_at = bounded(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
+            triggered_at = trigger_price
         # A flag not given stays as it was.
         edited = replace(
             order, amount=amount, price=price, replaced=True,
             max_show=amount if order.max_show == order.amount else min(order.max_show, amount),  # hidden stays so
             updated=book.state.clock.now(), trigger_price=triggered_at,
-            post_only=order.post_only if post_only is None else post_only,
-            reject_post_only=order.reject_post_only if reject_post_only is None else reject_post_only,
-            reduce_only=order.reduce_only if reduce_only is None else reduce_only,
+            post_only=order.post_only if edit.post_only is None else edit.post_only,
+            reject_post_only=order.reject_post_only if edit.reject_post_only is None else edit.reject_post_only,
+            reduce_only=order.reduce_only if edit.reduce_only is None else edit.reduce_only,
         )  # fmt: skip
         resting = kept.books.get(order.instrument_name)
         if order.order_state != "open" or resting is None or order_id not in resting:
@@ -267,9 +220,7 @@ def edit_order(
             book.state.bus.publish(Change(CHANGE, order.user_id, edited))
             return edited, []
         resting.cancel(order_id)
-        return Crossing(book, kept, edited, instrument).run(
-            check_funds=check_funds, reject_post_only=edited.reject_post_only
-        )
+        return Crossing(book, kept, edited, instrument).run(check_funds=True, reject_post_only=edited.reject_post_only)
 
 
 @restarting
