@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote
 
 import anyio.to_thread
@@ -18,12 +18,10 @@ from starlette.types import Receive, Scope, Send
 from mockexchange import redact
 from mockexchange.core.clock import monotonic
 from mockexchange.proxy import judge
+from mockexchange.proxy.forwarder import Forwarder
 from mockexchange.proxy.messages import Seen, coding, header, headers, readable, seen
 from mockexchange.proxy.targets import TargetRefused, http_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
-
-if TYPE_CHECKING:
-    from mockexchange.proxy.app import ProxyApp
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024  # a client's body the proxy holds to forward (Kalshi's own bound is 64 KiB)
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # an upstream's answer the proxy holds to judge and record
@@ -59,7 +57,7 @@ def end_to_end(raw: list[tuple[bytes, bytes]], also: frozenset[bytes] = frozense
     return [(name, value) for name, value in raw if (low := name.lower()) not in HOP_BY_HOP | also and low not in named]
 
 
-async def forward_http(proxy: ProxyApp, scope: Scope, receive: Receive, send: Send) -> None:
+async def forward_http(proxy: Forwarder, scope: Scope, receive: Receive, send: Send) -> None:
     arrived = monotonic()
     at = proxy.at()
     upstream = route(scope["path"], proxy.upstreams)
@@ -124,7 +122,7 @@ async def _body(receive: Receive) -> bytes | None:
 
 
 async def _exchange(
-    proxy: ProxyApp,
+    proxy: Forwarder,
     upstream: Upstream,
     url: httpx.URL,
     method: str,
@@ -257,7 +255,7 @@ def _bodies(sent: Seen, answered: Seen | None, body: bytes) -> tuple[bytes, byte
 
 
 def _journal(
-    proxy: ProxyApp,
+    proxy: Forwarder,
     upstream: Upstream,
     scope: Scope,
     request_headers: list[tuple[bytes, bytes]],
