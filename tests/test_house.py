@@ -291,16 +291,16 @@ def test_the_redesigns_figures_stay_under_their_ceilings():
 
 
 def module_imports(package: Path = PACKAGE) -> dict[tuple[str, str], list[str]]:
-    """(importing module, imported module) within one package (`mockexchange.proxy.app` -> `mockexchange.proxy.forward`):
-    where each import stands."""
+    """(importing module, imported module) within one package (`mockexchange.proxy.app` ->
+    `mockexchange.proxy.forward`): where each import stands."""
     edges: dict[tuple[str, str], list[str]] = defaultdict(list)
     for path in sorted(package.rglob("*.py")):
         source = module_name(path, package)
         home = source if path.name == "__init__.py" else source.rpartition(".")[0]
         for line, name in imported_modules(path, package):
-            if name != source and name.rpartition(".")[0] == home and is_module(name, package):
-                if not (package.parent.joinpath(*name.split(".")) / "__init__.py").is_file():
-                    edges[(source, name)].append(f"{path.relative_to(package.parent)}:{line}")
+            inside = name != source and name.rpartition(".")[0] == home and is_module(name, package)
+            if inside and not (package.parent.joinpath(*name.split(".")) / "__init__.py").is_file():
+                edges[(source, name)].append(f"{path.relative_to(package.parent)}:{line}")
     return edges
 
 
