@@ -1,9 +1,9 @@
 """Deribit orders on the control plane: seeded (`deribit_order`, the admin API's: it matches as well, but its taker's
 funds are not checked) and a client's, placed (they cross the book first, then rest or end), edited and cancelled
 (one, or every one a filter names), as the venue's private/buy, sell, edit, cancel* and close_position run them
-(venues/deribit/order_writes.py), so a state file keeps every order a client placed. Each but the cancel of several is
-declared once, as a command of the book's (core/deribit/order_commands.py), which a venue builds and runs itself
-(`Control.run`), rendering Deribit's answer from the book's objects; after each, what is due fires
+(venues/deribit/order_writes.py), so a state file keeps every order a client placed. Each is declared once, as a
+command of the book's (core/deribit/order_commands.py), which a venue builds and runs itself (`Control.run`),
+rendering Deribit's answer from the book's objects; after an order is placed or edited, what is due fires
 (core/deribit/triggers.py).
 
 Each answers in plain values: the order as it is after (`order_json`) and the trades it made (`trade_json`, its own side
@@ -16,22 +16,21 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from mockexchange.control.commands import command, operation
-from mockexchange.control.deribit import _account_id, _instrument, order_json, trade_json
-from mockexchange.control.errors import ControlError, book_call
-from mockexchange.control.values import choice, optional_text, text
+from mockexchange.control.commands import operation
+from mockexchange.control.deribit import order_json, trade_json
+from mockexchange.control.errors import book_call
 from mockexchange.core.commands import Handlers
-from mockexchange.core.deribit import order_entry, orders
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.handlers import Placed, add_order_handlers
 from mockexchange.core.deribit.order_commands import (
     ORDER_COMMANDS,
-    PLACED_TYPES,
     CancelDeribitOrder,
+    CancelDeribitOrders,
     EditDeribitOrder,
     PlaceDeribitOrder,
     SeedDeribitOrder,
 )
+from mockexchange.core.deribit.orders import DerivativeOrder
 
 
 def placed_json(made: Placed) -> dict[str, Any]:
@@ -43,6 +42,10 @@ def placed_json(made: Placed) -> dict[str, Any]:
 def seeded_json(made: Placed) -> dict[str, Any]:
     """A seeded order as it is after placing it."""
     return order_json(made[0])
+
+
+def orders_json(cancelled: list[DerivativeOrder]) -> list[dict[str, Any]]:
+    return [order_json(order) for order in cancelled]
 
 
 def add_deribit_order_handlers(handlers: Handlers, book: DerivativesBook) -> None:
@@ -63,31 +66,4 @@ class DeribitOrderOperations:
     deribit_place_order = operation(PlaceDeribitOrder, placed_json)
     deribit_edit_order = operation(EditDeribitOrder, placed_json)
     deribit_cancel_order = operation(CancelDeribitOrder, order_json)
-
-    @command()
-    def deribit_cancel_orders(
-        self,
-        user_id: str,
-        subaccount_id: int | None = None,
-        currency: str | None = None,
-        kind: str | None = None,
-        instrument_name: str | None = None,
-        label: str | None = None,
-        order_types: list[str] | None = None,
-    ) -> list[dict[str, Any]]:
-        """Cancel the wallet's open orders every filter given names (private/cancel_all*, cancel_by_label); the
-        orders cancelled."""
-        user_id = text(user_id, "user_id")
-        types = None
-        if order_types is not None:
-            if not isinstance(order_types, list):
-                raise ControlError("order_types must be a list of order types")
-            types = tuple(choice(item, "order_types", PLACED_TYPES) for item in order_types)
-        wallet = book_call(self.book.accounts.wallet, user_id, _account_id(subaccount_id, "subaccount_id"))
-        cancelled = book_call(
-            order_entry.cancel_orders, self.book, wallet.id, currency=optional_text(currency, "currency"),
-            kind=None if kind is None else choice(kind, "kind", ("future", "option")),
-            instrument_name=None if instrument_name is None else _instrument(instrument_name),
-            label=None if label is None else text(label, "label", most=orders.MAX_LABEL), types=types,
-        )  # fmt: skip
-        return [order_json(order) for order in cancelled]
+    deribit_cancel_orders = operation(CancelDeribitOrders, orders_json)

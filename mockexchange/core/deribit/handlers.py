@@ -1,6 +1,7 @@
 """The derivatives book's handlers of Deribit's order commands (order_commands.py), by type: each takes its command and
 answers what the book did. An order placed or edited answers itself and its trades (its own side of each) once what is
-due has fired (triggers.py: its trades' price, or its own trigger already reached); a cancel, the order cancelled.
+due has fired (triggers.py: its trades' price, or its own trigger already reached); a cancel, the order cancelled
+(or the orders).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from mockexchange.core.deribit import order_entry, triggers
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.order_commands import (
     CancelDeribitOrder,
+    CancelDeribitOrders,
     DeribitOrder,
     EditDeribitOrder,
     PlaceDeribitOrder,
@@ -41,7 +43,15 @@ def add_order_handlers(handlers: Handlers, book: DerivativesBook) -> None:
     def cancel(cancel: CancelDeribitOrder) -> DerivativeOrder:
         return order_entry.cancel_order(book, cancel.order_id)
 
+    def cancel_many(cancel: CancelDeribitOrders) -> list[DerivativeOrder]:
+        wallet = book.accounts.wallet(cancel.user_id, cancel.subaccount_id)
+        return order_entry.cancel_orders(
+            book, wallet.id, currency=cancel.currency, kind=cancel.kind, instrument_name=cancel.instrument_name,
+            label=cancel.label, types=cancel.order_types,
+        )  # fmt: skip
+
     handlers.add(SeedDeribitOrder, place)
     handlers.add(PlaceDeribitOrder, place)
     handlers.add(EditDeribitOrder, edit)
     handlers.add(CancelDeribitOrder, cancel)
+    handlers.add(CancelDeribitOrders, cancel_many)

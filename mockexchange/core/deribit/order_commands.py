@@ -1,7 +1,7 @@
 """Deribit's order commands, declared once (core/commands.py): an order seeded by the control plane (`deribit_order`),
-a client's order placed (`deribit_place_order`: private/buy, private/sell, close_position), edited and cancelled. The
-venue (venues/deribit/order_writes.py), the admin API, the Python API, scenario steps and the state file build these;
-the book's handlers (handlers.py, order_entry.py) take them.
+a client's order placed (`deribit_place_order`: private/buy, private/sell, close_position), edited and cancelled (one,
+or every one a filter names). The venue (venues/deribit/order_writes.py), the admin API, the Python API, scenario steps
+and the state file build these; the book's handlers (handlers.py, order_entry.py) take them.
 
 The names say Deribit's: a buy and a sell are one order with its `direction`, as Deribit's order object has it. Amounts
 and prices are exact Decimals within the book's bounds (bounds.py); their plain values are decimal strings ("10",
@@ -33,7 +33,7 @@ from mockexchange.core.deribit.orders import (
     TIMES_IN_FORCE,
     TRIGGERS,
 )
-from mockexchange.core.values import Choice, Decimals, Flag, Integer, Kind, Text
+from mockexchange.core.values import Choice, Decimals, Flag, Integer, Kind, Refused, Text
 
 PLACED_TYPES = (*ORDER_TYPES, "market")  # a client's order may be a market order too
 GOOD_TIL_CANCELLED = "good_til_cancelled"
@@ -53,6 +53,27 @@ class Label(Kind[str]):
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "maxLength": MAX_LABEL}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTypes(Kind[tuple[str, ...]]):
+    """The order types a cancel of several names: a list of a client's order types."""
+
+    plain = list[str]
+
+    def read(self, value: Any, name: str) -> tuple[str, ...]:
+        if not isinstance(value, list | tuple):
+            raise Refused(f"{name} must be a list of order types")
+        return tuple(Choice(PLACED_TYPES).read(item, name) for item in value)
+
+    def write(self, value: tuple[str, ...]) -> list[str]:
+        return list(value)
+
+    def check(self, value: tuple[str, ...], name: str) -> None:
+        self.read(value, name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "string", "enum": list(PLACED_TYPES)}}
 
 
 TEXT = Text()
@@ -148,4 +169,21 @@ class CancelDeribitOrder(Command):
     order_id: str = value(ORDER_ID)
 
 
-ORDER_COMMANDS: tuple[type[Command], ...] = (SeedDeribitOrder, PlaceDeribitOrder, EditDeribitOrder, CancelDeribitOrder)
+@dataclass(frozen=True, slots=True)
+class CancelDeribitOrders(Command):
+    """Cancel the wallet's open orders every filter given names (private/cancel_all*, cancel_by_label); the orders
+    cancelled."""
+
+    name: ClassVar[str] = "deribit_cancel_orders"
+    user_id: str = value(TEXT)
+    subaccount_id: int | None = value(ACCOUNT_ID, None)
+    currency: str | None = value(TEXT, None)
+    kind: str | None = value(Choice(("future", "option")), None)
+    instrument_name: str | None = value(INSTRUMENT, None)
+    label: str | None = value(Text(MAX_LABEL), None)
+    order_types: tuple[str, ...] | None = value(OrderTypes(), None)
+
+
+ORDER_COMMANDS: tuple[type[Command], ...] = (
+    SeedDeribitOrder, PlaceDeribitOrder, EditDeribitOrder, CancelDeribitOrder, CancelDeribitOrders,
+)  # fmt: skip

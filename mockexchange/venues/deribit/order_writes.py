@@ -21,6 +21,7 @@ from mockexchange.core.deribit.order_commands import (
     GOOD_TIL_CANCELLED,
     PLACED_TYPES,
     CancelDeribitOrder,
+    CancelDeribitOrders,
     EditDeribitOrder,
     PlaceDeribitOrder,
 )
@@ -187,11 +188,11 @@ def private_cancel(call: Call) -> Any:
 def _cancel_many(call: Call, **filters: Any) -> Any:
     _not_detailed(call)
     chosen = call.params.choice("type", ORDER_FILTERS, what="order type") or "all"
-    cancelled = commands.run(
-        call.ctx, "deribit_cancel_orders", user_id=wallet_user(call), subaccount_id=_source(call),
-        order_types=list(ORDER_FILTERS[chosen]) if chosen != "all" else None, **filters,
+    cancel = commands.make(
+        CancelDeribitOrders, user_id=wallet_user(call), subaccount_id=_source(call),
+        order_types=ORDER_FILTERS[chosen] if chosen != "all" else None, **filters,
     )  # fmt: skip
-    return len(cancelled)
+    return len(commands.execute(call.ctx, cancel))
 
 
 def _not_detailed(call: Call) -> None:
