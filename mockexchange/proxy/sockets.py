@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from mockexchange import redact, refusal
 from mockexchange.core.clock import monotonic
-from mockexchange.journal import JournalNote
+from mockexchange.journal import HttpExchange, JournalNote
 from mockexchange.proxy import judge
 from mockexchange.proxy.forward import HOP_BY_HOP, aside, end_to_end, raw_target, request_record
 from mockexchange.proxy.forwarder import Forwarder
@@ -124,10 +124,10 @@ class Socket:
                                   request=self._request_record())  # fmt: skip
 
     def _journal_upgrade(self, status: int, note: JournalNote, arrived: float) -> None:
-        self.proxy.journal.record_http(
+        self.proxy.journal.record_http(HttpExchange(
             "ws", "GET", self.path.split("?", 1)[0], self.query, self.key_id, status, None, self.upstream.venue, note,
             latency_us=int((monotonic() - arrived) * 1_000_000),
-        )  # fmt: skip
+        ))  # fmt: skip
 
     def _request_record(self) -> dict[str, Any]:
         return request_record(self.upstream, self.scope, self.request_headers, None)
