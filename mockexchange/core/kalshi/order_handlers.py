@@ -13,6 +13,13 @@ from typing import TypeVar
 
 from mockexchange.core.commands import Command, Handlers, ItemRefused
 from mockexchange.core.kalshi.checks import LedgerError, Refusal
+from mockexchange.core.kalshi.fcm_commands import (
+    CreateFCMPositionTransfer,
+    CreateFCMSubtrader,
+    SetFCMErrorAccount,
+    UpdateFCMEventContractDailyCap,
+    UpdateFCMSubtraderBlockedCategories,
+)
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.order_commands import (
     AmendOrder,
@@ -110,3 +117,9 @@ def add_order_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(ResetOrderGroup, ledger.reset_order_group)
     handlers.add(DeleteOrderGroup, ledger.delete_order_group)
     handlers.add(UpdateOrderGroupLimit, ledger.set_order_group_limit)
+    # (an FCM member's desk: core/kalshi/fcm.py)
+    handlers.add(CreateFCMSubtrader, ledger.fcm.create_subtrader)
+    handlers.add(UpdateFCMEventContractDailyCap, ledger.fcm.set_cap)
+    handlers.add(UpdateFCMSubtraderBlockedCategories, ledger.fcm.block_category)
+    handlers.add(SetFCMErrorAccount, ledger.fcm.set_error_account)
+    handlers.add(CreateFCMPositionTransfer, ledger.fcm.transfer_position)
