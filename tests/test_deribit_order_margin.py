@@ -21,6 +21,7 @@ from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.order_entry import cancel_order
 from mockexchange.core.deribit.orders import DerivativeOrder, Lots, side_margin
+from mockexchange.core.deribit.records import Fill
 from mockexchange.core.deribit.triggers import fire
 from mockexchange.server import MockServer
 
@@ -83,7 +84,9 @@ def run(book: DerivativesBook, step: tuple) -> None:
             cancel_order(book, open_ids[args[0] % len(open_ids)])
         elif kind == "fill":
             user, name, buy = args
-            book.trading.apply_trade(user, name, "buy" if buy else "sell", amount_of(name, 0), INSTRUMENTS[name][2])
+            book.trading.apply_trade(
+                Fill(user, name, "buy" if buy else "sell", amount_of(name, 0), INSTRUMENTS[name][2])
+            )
         elif kind == "index":
             book.market.set_index_price("btc_usd", Decimal(59_000 + 500 * args[0]))
             fire(book)

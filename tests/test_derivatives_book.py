@@ -13,6 +13,7 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.records import Fill
 from mockexchange.core.events import EventBus
 
 START = datetime(2024, 12, 26, 8, tzinfo=UTC)  # one day before BTC-27DEC24 expires
@@ -27,7 +28,7 @@ def book() -> DerivativesBook:
 
 
 def test_perpetual_position_follows_the_index(book):
-    book.trading.apply_trade("alice", "BTC-PERPETUAL", "buy", D(10_000), D(50_000))
+    book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", D(10_000), D(50_000)))
     book.market.set_index_price("btc_usd", D(55_000))  # the perpetual's mark follows its index
     p = book.valuation.position("alice", "BTC-PERPETUAL")
     # 10000 * (1/50000 - 1/55000) = 1/55 BTC; size_currency 10000/55000 = 2/11 BTC = delta
@@ -41,7 +42,7 @@ def test_perpetual_position_follows_the_index(book):
 
 
 def test_a_pinned_mark_wins_over_the_index_until_unpinned(book):
-    book.trading.apply_trade("alice", "BTC-PERPETUAL", "buy", D(10_000), D(50_000))
+    book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", D(10_000), D(50_000)))
     book.market.set_mark_price("BTC-PERPETUAL", D(40_000))
     assert book.valuation.position("alice", "BTC-PERPETUAL").mark_price == D(40_000)
     book.market.set_mark_price("BTC-PERPETUAL", None)
@@ -56,8 +57,8 @@ def test_a_flat_instrument_answers_a_zero_position(book):
 
 
 def test_futures_realized_pnl_and_fees_move_the_balance(book):
-    book.trading.apply_trade("alice", "BTC-PERPETUAL", "buy", D(10_000), D(50_000), fee=D("0.0001"))
-    t = book.trading.apply_trade("alice", "BTC-PERPETUAL", "sell", D(10_000), D(40_000))
+    book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", D(10_000), D(50_000), fee=D("0.0001")))
+    t = book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "sell", D(10_000), D(40_000)))
     # realized 10000 * (1/50000 - 1/40000) = -0.05 BTC; balance 1 - 0.0001 - 0.05
     assert t.profit_loss == D("-0.05") and t.post_size == 0
     s = book.valuation.account_summary("alice", "BTC")
@@ -67,8 +68,8 @@ def test_futures_realized_pnl_and_fees_move_the_balance(book):
 
 def test_account_summary_adds_futures_and_options(book):
     book.market.set_volatility(D("0.6"), currency="BTC")
-    book.trading.apply_trade("alice", "BTC-PERPETUAL", "sell", D(100_000), D(50_000))
-    book.trading.apply_trade("alice", "BTC-27DEC24-60000-C", "sell", D(2), D("0.01"))
+    book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "sell", D(100_000), D(50_000)))
+    book.trading.apply_trade(Fill("alice", "BTC-27DEC24-60000-C", "sell", D(2), D("0.01")))
     book.market.set_index_price("btc_usd", D(48_000))
     perp = book.valuation.position("alice", "BTC-PERPETUAL")
     call = book.valuation.position("alice", "BTC-27DEC24-60000-C")
@@ -90,7 +91,7 @@ def test_account_summary_adds_futures_and_options(book):
 
 def test_linear_positions_sum_in_usdc(book):
     book.market.set_index_price("btc_usdc", D(60_000))
-    book.trading.apply_trade("alice", "BTC_USDC-PERPETUAL", "buy", D("0.5"), D(60_000))
+    book.trading.apply_trade(Fill("alice", "BTC_USDC-PERPETUAL", "buy", D("0.5"), D(60_000)))
     book.market.set_index_price("btc_usdc", D(62_000))
     s = book.valuation.account_summary("alice", "USDC")
     # 0.5 * (62000 - 60000) = 1000 USDC floating; margin 0.5 coin at 62,000 = 31,000 notional x 2.0025%
@@ -102,7 +103,7 @@ def test_linear_positions_sum_in_usdc(book):
 def test_subaccounts_have_integer_ids_and_their_own_positions(book):
     sub = book.accounts.add_subaccount("alice", balances={"BTC": D(2)})
     assert isinstance(sub.id, int) and sub.id != 7
-    book.trading.apply_trade("alice", "BTC-PERPETUAL", "buy", D(100), D(50_000), subaccount_id=sub.id)
+    book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", D(100), D(50_000), subaccount_id=sub.id))
     assert book.valuation.positions("alice") == []
     assert [p.size for p in book.valuation.positions("alice", subaccount_id=sub.id)] == [D(100)]
     assert book.accounts.wallet("alice", 7) is book.accounts.account("alice").main
@@ -116,10 +117,10 @@ def test_subaccounts_have_integer_ids_and_their_own_positions(book):
 def test_positions_filter_by_settlement_currency_and_kind(book):
     book.market.set_index_price("eth_usd", D(2_000))
     book.market.set_index_price("btc_usdc", D(50_000))
-    book.trading.apply_trade("alice", "ETH-PERPETUAL", "buy", D(10), D(2_000))
-    book.trading.apply_trade("alice", "BTC-PERPETUAL", "buy", D(10), D(50_000))
-    book.trading.apply_trade("alice", "BTC-27DEC24-60000-P", "buy", D("0.1"), D("0.2"))
-    book.trading.apply_trade("alice", "BTC_USDC-PERPETUAL", "sell", D("0.001"), D(50_000))
+    book.trading.apply_trade(Fill("alice", "ETH-PERPETUAL", "buy", D(10), D(2_000)))
+    book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", D(10), D(50_000)))
+    book.trading.apply_trade(Fill("alice", "BTC-27DEC24-60000-P", "buy", D("0.1"), D("0.2")))
+    book.trading.apply_trade(Fill("alice", "BTC_USDC-PERPETUAL", "sell", D("0.001"), D(50_000)))
     names = [p.instrument_name for p in book.valuation.positions("alice", currency="BTC")]
     assert names == ["BTC-27DEC24-60000-P", "BTC-PERPETUAL"]
     assert [p.instrument_name for p in book.valuation.positions("alice", kind="option")] == ["BTC-27DEC24-60000-P"]
@@ -129,24 +130,24 @@ def test_positions_filter_by_settlement_currency_and_kind(book):
 
 def test_refusals(book):
     with pytest.raises(BookError, match="multiple of 10"):
-        book.trading.apply_trade("alice", "BTC-PERPETUAL", "buy", D(15), D(50_000))
+        book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", D(15), D(50_000)))
     with pytest.raises(BookError, match="Decimal"):
-        book.trading.apply_trade("alice", "BTC-PERPETUAL", "buy", 10.0, D(50_000))  # type: ignore[arg-type]
+        book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", 10.0, D(50_000)))  # type: ignore[arg-type]
     with pytest.raises(BookError, match="not an instrument"):
-        book.trading.apply_trade("alice", "BTC-NOPE", "buy", D(10), D(50_000))
+        book.trading.apply_trade(Fill("alice", "BTC-NOPE", "buy", D(10), D(50_000)))
     with pytest.raises(BookError):
-        book.trading.apply_trade("alice", "BTC-PERPETUAL", "hold", D(10), D(50_000))
-    book.trading.apply_trade("alice", "ETH-PERPETUAL", "buy", D(10), D(2_000))  # a fill needs no index...
+        book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "hold", D(10), D(50_000)))
+    book.trading.apply_trade(Fill("alice", "ETH-PERPETUAL", "buy", D(10), D(2_000)))  # a fill needs no index...
     with pytest.raises(BookError, match="eth_usd") as missing:
         book.valuation.position("alice", "ETH-PERPETUAL")  # ...but a valuation does
     assert missing.value.status == 409
     book.state.clock.advance(delta=timedelta(days=2))  # type: ignore[attr-defined]
     with pytest.raises(BookError, match="expired"):
-        book.trading.apply_trade("alice", "BTC-27DEC24", "buy", D(10), D(50_000))
+        book.trading.apply_trade(Fill("alice", "BTC-27DEC24", "buy", D(10), D(50_000)))
 
 
 def test_time_moves_option_marks(book):
-    book.trading.apply_trade("alice", "BTC-27DEC24-50000-C", "buy", D(1), D("0.01"))
+    book.trading.apply_trade(Fill("alice", "BTC-27DEC24-50000-C", "buy", D(1), D("0.01")))
     early = book.valuation.position("alice", "BTC-27DEC24-50000-C").mark_price
     book.state.clock.advance(delta=timedelta(hours=12))  # type: ignore[attr-defined]
     later = book.valuation.position("alice", "BTC-27DEC24-50000-C").mark_price
@@ -159,7 +160,7 @@ def test_one_event_per_change(book):
     seen = []
     book.state.bus.subscribe(lambda change: seen.append(change.kind))
     book.market.set_index_price("btc_usd", D(51_000))
-    book.trading.apply_trade("alice", "BTC-PERPETUAL", "buy", D(10), D(51_000))
+    book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", D(10), D(51_000)))
     book.market.set_mark_price("BTC-PERPETUAL", D(52_000))
     book.market.set_volatility(D("0.7"), instrument_name="BTC-PERPETUAL")
     book.cash.move_cash("alice", "BTC", D(1))
@@ -179,7 +180,7 @@ def test_one_event_per_change(book):
 def test_concurrent_trades_are_applied_whole(book):
     def trade(direction: str) -> None:
         for _ in range(200):
-            book.trading.apply_trade("alice", "BTC-PERPETUAL", direction, D(10), D(50_000))
+            book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", direction, D(10), D(50_000)))
 
     threads = [threading.Thread(target=trade, args=(side,)) for side in ("buy", "buy", "sell")]
     for t in threads:

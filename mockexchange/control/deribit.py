@@ -43,7 +43,7 @@ from mockexchange.core.deribit.bounds import (
 )
 from mockexchange.core.deribit.cash import WITHDRAWAL_STATES
 from mockexchange.core.deribit.instruments import Instrument, instrument_name
-from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.records import Fill, Trade
 
 MAX_NONCE = 128  # a withdrawal's idempotency nonce (Deribit: 8 to 128 characters)
 
@@ -320,8 +320,9 @@ class DeribitOperations:
                         409,
                     )
                 trade = self.book.trading.apply_trade(
-                    user_id, instrument_name, direction, size, at, subaccount_id=wallet_id, fee=cost, order_id=order_id
-                )
+                    Fill(user_id, instrument_name, direction, size, at, subaccount_id=wallet_id, fee=cost,
+                         order_id=order_id)
+                )  # fmt: skip
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
         triggers.fire(self.book)  # its price is the instrument's last

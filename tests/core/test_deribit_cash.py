@@ -17,7 +17,7 @@ import pytest
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import MAX_BALANCE, MAX_CASH, BookError
-from mockexchange.core.deribit.records import CashMove, WalletTransfer
+from mockexchange.core.deribit.records import CashMove, Fill, WalletTransfer
 from mockexchange.core.events import Change
 
 D = Decimal
@@ -323,7 +323,7 @@ def expired() -> Cash:
     BTC to her), its expiry passed and nothing changed since: not delivered yet."""
     made = Cash()
     made.book.market.set_index_price("btc_usd", D(100_000))
-    made.book.trading.apply_trade("alice", "BTC-6MAR26", "buy", D(10_000), D(50_000))
+    made.book.trading.apply_trade(Fill("alice", "BTC-6MAR26", "buy", D(10_000), D(50_000)))
     made.book.market.set_settlement_price("BTC-6MAR26", D(100_000))
     made.clock.set(EXPIRY)
     return made

@@ -17,6 +17,7 @@ from mockexchange.core.deribit import wallets as wallets_module
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.instruments import parse_instrument_name
+from mockexchange.core.deribit.records import Fill
 from mockexchange.core.kalshi import ledger as ledger_module
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
@@ -119,10 +120,12 @@ def book() -> DerivativesBook:
 def test_amounts_traded_by_one_account_are_bounded(book, monkeypatch):
     monkeypatch.setattr(trading_module, "MAX_TRADED", D(100))  # where apply_trade reads it
     book.accounts.open_account("b", balances={"BTC": D(10)})
-    book.trading.apply_trade("a", "BTC-PERPETUAL", "buy", D(100), D(60_000))
+    book.trading.apply_trade(Fill("a", "BTC-PERPETUAL", "buy", D(100), D(60_000)))
     with pytest.raises(BookError, match="amounts traded"):
-        book.trading.apply_trade("a", "BTC-PERPETUAL", "sell", D(10), D(60_000))
-    book.trading.apply_trade("b", "BTC-PERPETUAL", "sell", D(100), D(60_000))  # another account's bound is its own
+        book.trading.apply_trade(Fill("a", "BTC-PERPETUAL", "sell", D(10), D(60_000)))
+    book.trading.apply_trade(
+        Fill("b", "BTC-PERPETUAL", "sell", D(100), D(60_000))
+    )  # another account's bound is its own
     assert book.valuation.position("a", "BTC-PERPETUAL").size == 100 and book.state.traded == {1001: 100, 1002: 100}
 
 
@@ -131,7 +134,7 @@ def test_a_wallets_balance_is_bounded_on_deposits_and_trades(book, monkeypatch):
     with pytest.raises(BookError, match="balance"):
         book.cash.move_cash("a", "USDC", D(1001))
     with pytest.raises(BookError, match="balance"):  # a premium of 2000 USDC in
-        book.trading.apply_trade("a", "BTC_USDC-26JUN26-60000-C", "sell", D(1), D(2000))
+        book.trading.apply_trade(Fill("a", "BTC_USDC-26JUN26-60000-C", "sell", D(1), D(2000)))
     assert book.accounts.account("a").main.balances == {"BTC": 10, "USDC": 1000} and book.valuation.positions("a") == []
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from dataclasses import dataclass
 from decimal import Decimal
 
 from mockexchange.core.deribit.accounts import Accounts
@@ -20,6 +21,22 @@ from mockexchange.core.deribit.valuation import Valuation
 from mockexchange.core.deribit.wallets import Wallet, _balance_after
 
 WITHDRAWAL_STATES = ("completed", "unconfirmed")  # how a withdrawal begins: done at once, or awaiting confirmation
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A deposit or a withdrawal as a command asks it, before it is numbered and dated (`CashMove`); an address or
+    source not given is the mock's stand-in."""
+
+    kind: str  # "deposit" or "withdrawal"
+    user_id: str
+    currency: str
+    amount: Decimal
+    fee: Decimal = ZERO
+    address: str | None = None
+    source_address: str | None = None
+    state: str = "completed"
+    nonce: str | None = None
 
 
 class Cash:
@@ -58,7 +75,7 @@ class Cash:
             wallet.balances[currency] = _balance_after(wallet, currency, amount)
             if amount != ZERO:
                 kind, source = ("deposit", source_address) if amount > ZERO else ("withdrawal", None)
-                move = self._record_cash(kind, wallet, user_id, currency, abs(amount), source_address=source)
+                move = self._record_cash(wallet, Moved(kind, user_id, currency, abs(amount), source_address=source))
                 self._log_move(wallet, move, amount)
             self.state.publish("cash", user_id, (wallet.id, currency, amount))
             return wallet.balances[currency]
@@ -99,9 +116,8 @@ class Cash:
                     reason="not_enough_funds",
                 )
             wallet.balances[currency] = _balance_after(wallet, currency, -(amount + fee))
-            move = self._record_cash(
-                "withdrawal", wallet, user_id, currency, amount, fee=fee, address=address, state=state, nonce=nonce
-            )
+            moved = Moved("withdrawal", user_id, currency, amount, fee=fee, address=address, state=state, nonce=nonce)
+            move = self._record_cash(wallet, moved)
             self._log_move(wallet, move, -(amount + fee))
             self.state.publish("cash", user_id, (wallet.id, currency, -(amount + fee)))
             return move
@@ -213,35 +229,28 @@ class Cash:
             raise BookError(f"transfer {transfer_id} is {made.state}: only a prepared transfer can be cancelled",
                             status=409)  # fmt: skip
 
-    def _record_cash(
-        self,
-        kind: str,
-        wallet: Wallet,
-        user_id: str,
-        currency: str,
-        amount: Decimal,
-        *,
-        fee: Decimal = ZERO,
-        address: str | None = None,
-        source_address: str | None = None,
-        state: str = "completed",
-        nonce: str | None = None,
-    ) -> CashMove:
+    def _record_cash(self, wallet: Wallet, moved: Moved) -> CashMove:
+        """The move numbered, dated and kept in the wallet's moves."""
+        kind, currency = moved.kind, moved.currency
         number = self.state.draw_transfer_id()
         now = self.state.clock.now()
         # Deterministic stand-ins for a chain's addresses and transaction hash (a replayed command makes the same); a
         # deposit arrives at the wallet's current deposit address if it has one.
+        address = moved.address
         if address is None and kind == "deposit":
             address = self.deposit_addresses.current_deposit_address(wallet.id, currency)
         address = address or f"mock-{currency.lower()}-{wallet.id}"
+        source_address = moved.source_address
         if kind == "deposit":
             source_address = source_address or f"mock-{currency.lower()}-source-{number}"
-        digest = hashlib.sha256(f"{kind}:{number}:{wallet.id}:{currency}:{amount}:{fee}".encode()).hexdigest()
+        digest = hashlib.sha256(
+            f"{kind}:{number}:{wallet.id}:{currency}:{moved.amount}:{moved.fee}".encode()
+        ).hexdigest()
         move = CashMove(
-            number, kind, user_id, wallet.id, currency, amount, fee, address, digest, state, now, now,
-            source_address, nonce,
+            number, kind, moved.user_id, wallet.id, currency, moved.amount, moved.fee, address, digest, moved.state,
+            now, now, source_address, moved.nonce,
         )  # fmt: skip
-        self.state.cash_moves.add(user_id, wallet.id, move, self.state.history_size)
+        self.state.cash_moves.add(moved.user_id, wallet.id, move, self.state.history_size)
         return move
 
     def _log_move(self, wallet: Wallet, move: CashMove, change: Decimal) -> None:

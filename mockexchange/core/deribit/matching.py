@@ -32,7 +32,7 @@ from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.bounds import MAX_BALANCE, ZERO, BookError
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.orders import CHANGE, DerivativeOrder, DerivativeOrders, instrument_margin
-from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.records import Fill, Trade
 from mockexchange.core.events import Change
 from mockexchange.core.stepping import DEEP, Footprint
 
@@ -319,16 +319,16 @@ class Crossing:
                 step()
             price, amount = at_tick(instrument, match.price), match.size * instrument.min_trade_amount
             maker = makers.get(match.maker.order_id) or kept.orders[match.maker.order_id]
-            taken = book.trading.apply_trade(
+            taken = book.trading.apply_trade(Fill(
                 order.user_id, instrument.instrument_name, order.direction, amount, price,
                 subaccount_id=order.account_id, fee=taker_fee, order_id=order.order_id, order_type=order.order_type,
-                label=order.label, reserved=True,
-            )  # fmt: skip
-            made = book.trading.apply_trade(
+                label=order.label,
+            ), reserved=True)  # fmt: skip
+            made = book.trading.apply_trade(Fill(
                 maker.user_id, instrument.instrument_name, maker.direction, amount, price,
                 subaccount_id=maker.account_id, fee=maker_fee, order_id=maker.order_id, liquidity="M",
-                order_type=maker.order_type, label=maker.label, match=(taken.trade_id, taken.trade_seq), reserved=True,
-            )  # fmt: skip
+                order_type=maker.order_type, label=maker.label,
+            ), match=(taken.trade_id, taken.trade_seq), reserved=True)  # fmt: skip
             trades.append(taken)
             makers[maker.order_id] = _filled(maker, made)
             order = _filled(order, taken)

@@ -19,7 +19,7 @@ from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_FEE, MAX_TRADED, SM
 from mockexchange.core.deribit.cash_log import CashLog
 from mockexchange.core.deribit.expiry import Expiry
 from mockexchange.core.deribit.market import Market
-from mockexchange.core.deribit.records import PositionState, Trade
+from mockexchange.core.deribit.records import Fill, PositionState, Trade
 from mockexchange.core.deribit.wallets import _balance_after
 
 DAY = timedelta(hours=24)  # what an instrument's tape keeps (the ticker's statistics are the last 24 hours')
@@ -36,29 +36,12 @@ class Trading:
         self.expiry = expiry
         self.log = log
 
-    def apply_trade(
-        self,
-        user_id: str,
-        instrument_name: str,
-        direction: str,
-        amount: Decimal,
-        price: Decimal,
-        *,
-        subaccount_id: int | None = None,
-        fee: Decimal = ZERO,
-        order_id: str | None = None,
-        liquidity: str = "T",
-        order_type: str = "limit",
-        label: str = "",
-        match: tuple[str, int] | None = None,
-        reserved: bool = False,
-    ) -> Trade:
-        """A fill of `amount` (USD for inverse futures, coin otherwise) at `price` for the user's (sub)account.
-        The instrument is listed if new; the fee, in the settlement currency, comes off the balance. `match` is the
-        trade id and sequence of the other side of a match (a maker's fill shares the taker's: one trade, two
-        fills); None draws new ones. `label`: the label of the order that traded, which the trade carries.
-        `reserved`: the fill of an open order, whose amount `check_traded` counted when the order was placed (a
-        crossing's)."""
+    def apply_trade(self, fill: Fill, *, match: tuple[str, int] | None = None, reserved: bool = False) -> Trade:
+        """The fill of `amount` at `price` for the user's (sub)account (`Fill`). The instrument is listed if new; the
+        fee, in the settlement currency, comes off the balance. `match` is the trade id and sequence of the other side
+        of a match (a maker's fill shares the taker's: one trade, two fills); None draws new ones. `reserved`: the
+        fill of an open order, whose amount `check_traded` counted when the order was placed (a crossing's)."""
+        user_id, direction, amount, price, fee = fill.user_id, fill.direction, fill.amount, fill.price, fill.fee
         if direction not in ("buy", "sell"):
             raise BookError("direction must be 'buy' or 'sell'")
         bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
@@ -66,8 +49,8 @@ class Trading:
         bounded(fee, "fee", -MAX_FEE, MAX_FEE)
         with self.state.lock:
             self.expiry.expire_due()
-            wallet = self.accounts.wallet(user_id, subaccount_id)
-            instrument = self.market.list_instrument(instrument_name)
+            wallet = self.accounts.wallet(user_id, fill.subaccount_id)
+            instrument = self.market.list_instrument(fill.instrument_name)
             listing = self.state.listings[instrument.instrument_name]
             now = self.state.clock.now()
             step = instrument.min_trade_amount
@@ -103,7 +86,7 @@ class Trading:
             trade = Trade(
                 trade_id=match[0],
                 trade_seq=match[1],
-                order_id=order_id or f"{instrument.base_currency}-{listing.trade_seq}",
+                order_id=fill.order_id or f"{instrument.base_currency}-{listing.trade_seq}",
                 user_id=user_id,
                 account_id=wallet.id,
                 instrument_name=instrument.instrument_name,
@@ -118,9 +101,9 @@ class Trading:
                 profit_loss=result.realized,
                 post_size=result.position.size,
                 volatility=self.market.volatility(instrument.instrument_name) if instrument.kind == "option" else None,
-                liquidity=liquidity,
-                order_type=order_type,
-                label=label,
+                liquidity=fill.liquidity,
+                order_type=fill.order_type,
+                label=fill.label,
             )
             self.state.trades.add(user_id, wallet.id, trade, self.state.history_size)
             if fresh:
