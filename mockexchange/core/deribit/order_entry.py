@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import MAX_PRICE, MIN_PRICE, ZERO, BookError, bounded
+from mockexchange.core.deribit.bounds import ZERO, BookError, bounded
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.matching import Crossing, amount_units, crossing, price_ticks
 from mockexchange.core.deribit.order_commands import DeribitOrder, EditDeribitOrder
@@ -133,14 +133,12 @@ def _check_terms(order: DeribitOrder) -> None:
 
 
 def _check_price(order_type: str, price: Decimal | None) -> None:
-    """A market, stop_market or take_market order has no price; any other needs one, within the bounds."""
+    """A market, stop_market or take_market order has no price; any other needs one (its bounds are its kind's)."""
     if order_type in MARKET_TYPES or order_type == "market":
         if price is not None:
             raise BookError(f"a {order_type} order has no price", param="price")
     elif price is None:
         raise BookError(f"a {order_type} order needs a price", param="price")
-    else:
-        bounded(price, "price", MIN_PRICE, MAX_PRICE)
 
 
 def _on_the_grid(instrument: Instrument, amount: Decimal, **prices: Decimal | None) -> None:
