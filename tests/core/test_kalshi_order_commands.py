@@ -20,6 +20,7 @@ from mockexchange.core.kalshi import trading
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_changes import BOOK
+from mockexchange.core.kalshi.market_commands import SetSeries
 from mockexchange.core.kalshi.orders import ORDER
 from mockexchange.core.stepping import Footprint, MustStep
 from mockexchange.core.values import Refused
@@ -264,7 +265,7 @@ def test_an_amend_to_a_new_price_or_a_larger_count_goes_to_the_back_of_its_level
 
 def test_an_amend_anew_crosses_first_as_a_taker_and_rests_the_rest_at_its_new_price(desk: Desk):
     book = desk.book
-    book.put_series("KXORD", {"fee_type": "quadratic_with_maker_fees"})
+    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     rule = book.fee_rule_for(M, None)
     ask(book, "c", 39, 1)
     done = bid(book, "a", 40, 5)  # takes c's 1 at 0.39, rests 4
