@@ -40,8 +40,8 @@ from mockexchange.core.commands import Command, Handlers, read, write
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.faults import FaultRules
-from mockexchange.core.kalshi.catalogue import add_catalogue_handlers
 from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.market_handlers import add_market_handlers
 from mockexchange.core.kalshi.order_handlers import add_order_handlers
 from mockexchange.core.rate_limits import RateLimits
 
@@ -93,7 +93,7 @@ class Control(
         self.recorder: Recorder | None = None
         # The core's handler of each typed command (core/commands.py), by the command's type
         self.handlers = Handlers()
-        add_catalogue_handlers(self.handlers, ledger)
+        add_market_handlers(self.handlers, ledger)
         add_order_handlers(self.handlers, ledger)
 
     def run(self, command: Command) -> Any:

@@ -2,12 +2,11 @@
 take beside their tickers, and the timeline's steps that move markets (their lifecycle, the house's book, the
 exchange's status).
 
-A series, an event, a market listed and a market changed are commands of the core's (core/kalshi/market_commands.py):
-their fields here are the commands' own, each read by its kind when the file is read, so a wrong value is named with
-its line before anything runs. Each is read as plain YAML (strings, integers, booleans, lists, mappings; a number with
-a fraction is refused unquoted, as money is: `floor_strike: "4.25"`); a ticker is its text as written. The timeline's
-`market` and `update_market` are made into their commands then (`COMMANDS`); the set-up keeps the plain values, which
-the control plane's methods read when it runs. The other steps are checked whole by the control plane's own checks.
+Each is a command of the core's (core/kalshi/market_commands.py): its fields here are the command's own, each read by
+its kind when the file is read, so a wrong value is named with its line before anything runs. Each is read as plain
+YAML (strings, integers, booleans, lists, mappings; a number with a fraction is refused unquoted, as money is:
+`floor_strike: "4.25"`); a ticker is its text as written. The timeline's steps are made into their commands then
+(`COMMANDS`); the set-up keeps the plain values, which the control plane's methods read when it runs.
 """
 
 from __future__ import annotations
@@ -18,11 +17,22 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mockexchange.control import ControlError
-from mockexchange.control.kalshi_markets import exchange_time, levels
 from mockexchange.core.commands import Command, Declared, declared
-from mockexchange.core.kalshi.market_commands import CreateMarket, SetEvent, SetSeries, UpdateMarket
+from mockexchange.core.kalshi.market_commands import (
+    CloseMarket,
+    CreateMarket,
+    DetermineMarket,
+    PauseMarket,
+    ResumeMarket,
+    SetBook,
+    SetCloseTime,
+    SetEvent,
+    SetExchangeStatus,
+    SetSeries,
+    UpdateMarket,
+)
 from mockexchange.core.values import Refused, Text
-from mockexchange.scenario.scalars import Invalid, boolean, integer, one_of, plain_of, tag_of, text
+from mockexchange.scenario.scalars import Invalid, boolean, integer, plain_of, tag_of
 
 Check = Callable[[Node], Any]
 
@@ -48,7 +58,6 @@ def plain(node: Node) -> Any:
 
 # Each step's (and set-up entry's) fields: name -> (check, required). schema.py makes them its `Field`s.
 Specs = dict[str, tuple[Check, bool]]
-_TICKER: Specs = {"ticker": (text, True)}
 
 
 def _field(field: Declared, held: bool) -> Check:
@@ -76,44 +85,25 @@ SETUP: dict[str, Specs] = {
     "event": _command(SetEvent, False),
     "market": _command(CreateMarket, False),
 }
-STEPS: dict[str, Specs] = {
-    "market": _command(CreateMarket, True),
-    "update_market": _command(UpdateMarket, True),
-    "pause_market": _TICKER,
-    "resume_market": _TICKER,
-    "close_market": _TICKER,
-    "close_time": {**_TICKER, "close_time": (plain, True)},
-    "determine": {**_TICKER, "result": (one_of("yes", "no"), True)},
-    "book": {**_TICKER, "yes": (plain, False), "no": (plain, False)},
-    "exchange_status": {
-        "exchange_active": (boolean, False),
-        "trading_active": (boolean, False),
-        "exchange_estimated_resume_time": (plain, False),
-    },  # fmt: skip
+# The timeline's steps, each a command of the core's, made when the file is read and run as it is
+COMMANDS: dict[str, type[Command]] = {
+    "market": CreateMarket,
+    "update_market": UpdateMarket,
+    "pause_market": PauseMarket,
+    "resume_market": ResumeMarket,
+    "close_market": CloseMarket,
+    "close_time": SetCloseTime,
+    "determine": DetermineMarket,
+    "book": SetBook,
+    "exchange_status": SetExchangeStatus,
 }
-# The steps that are a command of the core's, made when the file is read and run as it is
-COMMANDS: dict[str, type[Command]] = {"market": CreateMarket, "update_market": UpdateMarket}
+STEPS: dict[str, Specs] = {kind: _command(cls, True) for kind, cls in COMMANDS.items()}
 
 
 def _book(yes: Any = None, no: Any = None, **_: Any) -> None:
-    levels(yes, "yes")
-    levels(no, "no")
     if yes is None and no is None:
         raise ControlError("give yes, no or both")
 
 
-def _time(close_time: Any = None, **_: Any) -> None:
-    exchange_time(close_time, "close_time")
-
-
-def _resume(exchange_estimated_resume_time: Any = None, **_: Any) -> None:
-    if exchange_estimated_resume_time is not None:
-        exchange_time(exchange_estimated_resume_time, "exchange_estimated_resume_time")
-
-
-# The control plane's checks of a whole entry, run when the file is read (a ControlError names the field).
-WHOLE_CHECKS: Mapping[str, Callable[..., Any]] = {
-    "close_time": _time,
-    "book": _book,
-    "exchange_status": _resume,
-}
+# What the whole of a step must hold beside its fields, checked when the file is read (a ControlError says why).
+WHOLE_CHECKS: Mapping[str, Callable[..., Any]] = {"book": _book}

@@ -10,9 +10,18 @@ from decimal import Decimal
 
 import pytest
 
-from mockexchange.control import Control
+from mockexchange.control import Control, ControlError
 from mockexchange.core.commands import read, write
-from mockexchange.core.kalshi.market_commands import CreateMarket, SetEvent, SetSeries, UpdateMarket
+from mockexchange.core.kalshi.market_commands import (
+    CreateMarket,
+    DetermineMarket,
+    SetBook,
+    SetCloseTime,
+    SetEvent,
+    SetExchangeStatus,
+    SetSeries,
+    UpdateMarket,
+)
 from mockexchange.core.kalshi.markets import SettlementSource
 from mockexchange.core.values import Refused
 from mockexchange.scenario.schema import load_document
@@ -30,7 +39,13 @@ MARKET = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize(("cls", "plain"), [(SetSeries, SERIES), (CreateMarket, MARKET)])
+BOOK = {"ticker": "M", "yes": [["0.4200", "100.00"], ["0.0001", "0.01"]], "no": []}
+STATUS = {"trading_active": False, "exchange_estimated_resume_time": "2026-01-05T10:00:00+00:00"}
+
+
+@pytest.mark.parametrize(
+    ("cls", "plain"), [(SetSeries, SERIES), (CreateMarket, MARKET), (SetBook, BOOK), (SetExchangeStatus, STATUS)]
+)
 def test_a_command_written_back_is_the_plain_values_it_was_read_from(cls, plain):
     command = read(cls, plain)
     assert write(command) == plain
@@ -42,6 +57,7 @@ def test_values_are_held_in_the_cores_units():
     assert series.settlement_sources == (SettlementSource("BLS", "https://bls.gov"),)
     assert series.fee_multiplier == Decimal("0.5") and str(series.fee_multiplier) == "0.5000"
     assert market.open_time == datetime(2026, 1, 5, 10, tzinfo=UTC)
+    assert read(SetBook, BOOK).yes == ((4_200, 10_000), (1, 1)) and read(SetBook, BOOK).no == ()
     event = read(SetEvent, {"event_ticker": "E", "strike_date": "2026-01-05T12:00:00+02:00"})
     assert event.strike_date == datetime(2026, 1, 5, 10, tzinfo=UTC) and event.strike_date.tzinfo is UTC
 
@@ -66,6 +82,11 @@ def test_values_are_held_in_the_cores_units():
         (CreateMarket, {"ticker": "M", "exchange_index": None}, "exchange_index must be an integer from 0 to"),
         (CreateMarket, {"ticker": "M", "floor_strike": "1e3"}, "floor_strike is not a decimal number: '1e3'"),
         (CreateMarket, {"ticker": "M", "cap_strike": "1" + "0" * 15}, "cap_strike must be a decimal string of at "),
+        (SetBook, {"ticker": "M", "yes": [["0.40"]]}, 'yes[0] must be a [price, count] pair such as ["0.4200"'),
+        (SetBook, {"ticker": "M", "no": [["0.40", "0"]]}, "no[0] count must be positive"),
+        (SetCloseTime, {"ticker": "M"}, "close_time is required"),
+        (DetermineMarket, {"ticker": "M", "result": "maybe"}, "result must be one of 'yes', 'no', not 'maybe'"),
+        (SetExchangeStatus, {"trading_active": 0}, "trading_active must be true or false, not 0"),
         (UpdateMarket, {"ticker": "M", "can_close_early": "yes"}, "can_close_early must be true or false, not 'yes'"),
         (UpdateMarket, {"ticker": "M", "close_time": "2026-01-05T09:00:00Z"}, "update_market has no field"),
     ],
@@ -84,6 +105,7 @@ def test_a_value_a_field_does_not_take_is_refused_in_the_control_planes_words(cl
         lambda: SetEvent("E", strike_date=datetime(2026, 1, 5)),  # no timezone
         lambda: CreateMarket("M", floor_strike=Decimal("0.000000001")),
         lambda: UpdateMarket("M", settlement_timer_seconds=-1),
+        lambda: SetBook("M", yes=((10_000, 100),)),  # a dollar is no price
     ],
 )
 def test_a_command_made_in_python_is_checked_as_one_read(make):
@@ -107,10 +129,19 @@ markets:
 steps:
   - market: {ticker: KXA-2, exchange_index: 1}
   - update_market: {ticker: KXA-1, title: Renamed, cap_strike: "5.50"}
+  - book: {ticker: KXA-1, no: [["0.45", "3"]]}
+  - close_time: {ticker: KXA-1, close_time: 2026-06-01T00:00:00-04:00}
 """)
     [setup] = scenario.setup
     assert setup.command is None and setup.args == {"ticker": "KXA-1", "floor_strike": 4,
                                                     "close_time": "2027-01-01T00:00:00Z"}  # fmt: skip
-    listed, changed = (step.command for step in scenario.steps)
+    listed, changed, book, moved = (step.command for step in scenario.steps)
     assert listed == CreateMarket("KXA-2", exchange_index=1)
     assert changed == UpdateMarket("KXA-1", title="Renamed", cap_strike=Decimal("5.50"))
+    assert book == SetBook("KXA-1", no=((4_500, 300),))
+    assert moved == SetCloseTime("KXA-1", datetime(2026, 6, 1, 4, tzinfo=UTC))
+
+
+def test_a_book_step_without_levels_is_refused_when_read():
+    with pytest.raises(ControlError, match="give yes, no or both"):
+        load_document("steps:\n  - book: {ticker: KXA-1}\n")

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from mockexchange.core.commands import Handlers
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import FeeRule, schedule_for
@@ -246,14 +245,6 @@ class Catalogue:
         if market is None:
             raise LedgerError(f"unknown market {ticker!r}", status=404)
         return market
-
-
-def add_catalogue_handlers(handlers: Handlers, catalogue: Catalogue) -> None:
-    """The catalogue's commands (market_commands.py), each taken by its method."""
-    handlers.add(SetSeries, catalogue.put_series)
-    handlers.add(SetEvent, catalogue.put_event)
-    handlers.add(CreateMarket, catalogue.create_market)
-    handlers.add(UpdateMarket, catalogue.update_market)
 
 
 def check_market_fields(fields: Mapping[str, Any], market: Market | None = None, now: datetime | None = None) -> None:

@@ -1,6 +1,7 @@
-"""Kalshi's catalogue commands, declared once (core/commands.py): a series set, an event set, a market listed and a
-market changed. The admin API, the Python API, scenario files and the state file build these; the catalogue's
-methods take them (catalogue.py, `add_catalogue_handlers`).
+"""Kalshi's market commands, declared once (core/commands.py): a series set, an event set, a market listed and a
+market changed (the catalogue's); a market paused, resumed, closed, its close time moved, its result determined (its
+lifecycle's); the house's levels in its book, and the exchange's status. The admin API, the Python API, scenario files
+and the state file build these; the ledger takes them (market_handlers.py).
 
 Every field but the record's ticker is optional: None is "not given" (a new record takes its default, a record
 changed keeps it). Times are ISO 8601 with a timezone, held as UTC datetimes; a strike or a fee multiplier, a JSON
@@ -24,12 +25,14 @@ from mockexchange.core.kalshi.market_values import (
     Exact,
     IsoTime,
     JsonObject,
+    Levels,
     Sources,
     WordList,
     Words,
 )
 from mockexchange.core.kalshi.markets import (
     COLLATERAL_RETURN_TYPES,
+    RESULTS,
     SETTLEMENT_BOUNDS_TYPES,
     STRIKE_TYPES,
     SettlementSource,
@@ -60,6 +63,7 @@ TIMER = Integer(0, MAX_TIMER_SECONDS)
 STRUCTURE = Choice(tuple(STRUCTURES))
 BOUNDS_TYPE = Choice(SETTLEMENT_BOUNDS_TYPES)
 STRIKE_TYPE = Choice(STRIKE_TYPES)
+LEVELS = Levels()
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +172,72 @@ class UpdateMarket(Command):
     occurrence_datetime: datetime | None = value(TIME, None)
     primary_participant_key: str | None = value(TITLE, None)
     is_provisional: bool | None = value(FLAG, None)
+
+
+@dataclass(frozen=True, slots=True)
+class PauseMarket(Command):
+    """Pause an active market's trading (status `inactive`, `deactivated`)."""
+
+    name: ClassVar[str] = "pause_market"
+    ticker: str = value(TEXT)
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeMarket(Command):
+    """Resume a paused market (`activated`); its book is cleared, as Kalshi cancels resting orders then."""
+
+    name: ClassVar[str] = "resume_market"
+    ticker: str = value(TEXT)
+
+
+@dataclass(frozen=True, slots=True)
+class CloseMarket(Command):
+    """Close a market now (`close_date_updated`; `can_close_early` must allow it); its book is cleared."""
+
+    name: ClassVar[str] = "close_market"
+    ticker: str = value(TEXT)
+
+
+@dataclass(frozen=True, slots=True)
+class SetCloseTime(Command):
+    """Move a market's close time: at or before now it closes now; later, a closed market opens again."""
+
+    name: ClassVar[str] = "set_close_time"
+    ticker: str = value(TEXT)
+    close_time: datetime = value(TIME)
+
+
+@dataclass(frozen=True, slots=True)
+class DetermineMarket(Command):
+    """The market's result: it closes (if open) and is determined; its positions are paid when its
+    `settlement_timer_seconds` end on the exchange clock (`settle` pays at once)."""
+
+    name: ClassVar[str] = "determine_market"
+    ticker: str = value(TEXT)
+    result: str = value(Choice(RESULTS))
+
+
+@dataclass(frozen=True, slots=True)
+class SetBook(Command):
+    """The house's levels in a market's book: `yes` its YES bids, `no` its NO bids, each a list of [price, count]
+    as the wire writes them ([["0.4200", "100.00"]]); a side not given keeps its levels, an empty list takes them
+    away. One exchange action (one `BookMoved`, the book's clock + 1); levels that would cross are refused."""
+
+    name: ClassVar[str] = "set_book"
+    ticker: str = value(TEXT)
+    yes: tuple[tuple[int, int], ...] | None = value(LEVELS, None)
+    no: tuple[tuple[int, int], ...] | None = value(LEVELS, None)
+
+
+@dataclass(frozen=True, slots=True)
+class SetExchangeStatus(Command):
+    """Switch the exchange or its trading off and on (what is not given stays; the resume time is set as given).
+    While either is off, trading is refused."""
+
+    name: ClassVar[str] = "set_exchange_status"
+    exchange_active: bool | None = value(FLAG, None)
+    trading_active: bool | None = value(FLAG, None)
+    exchange_estimated_resume_time: datetime | None = value(TIME, None)
 
 
 # The fields of the record a command sets, beside those that name it

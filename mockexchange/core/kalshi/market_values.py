@@ -1,7 +1,7 @@
 """The kinds of value a series', an event's and a market's fields take (core/values.py's vocabulary, for what only
 the catalogue's records hold): a text that may be empty, an ISO 8601 time, a list of words, settlement sources, a
-free-form JSON object and an exact decimal (a strike, a fee multiplier). Their refusals keep the words the control
-plane has always answered with.
+free-form JSON object, an exact decimal (a strike, a fee multiplier) and the house's levels of a side of a book.
+Their refusals keep the words the control plane has always answered with.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from mockexchange.core.kalshi.markets import SettlementSource
-from mockexchange.core.money import MoneyError, parse_decimal, shown
+from mockexchange.core.kalshi.units import contracts, count_units, price, price_units
+from mockexchange.core.money import MoneyError, parse_count, parse_decimal, parse_price, shown
 from mockexchange.core.values import EARLIEST_EXCHANGE_TIME, LATEST_EXCHANGE_TIME, Kind, Refused, Text
 
 MAX_TITLE = 1024  # characters of a title or a short text
@@ -202,3 +203,39 @@ class Exact(Kind[Decimal]):
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "pattern": r"^\s*[+-]?[0-9]*\.?[0-9]*\s*$"}
+
+
+@dataclass(frozen=True, slots=True)
+class Levels(Kind[tuple[tuple[int, int], ...]]):
+    """A side's levels as the wire writes them: a list of [price, count] pairs (["0.4200", "100.00"]), held as
+    (price units, hundredths of a contract)."""
+
+    most: int = 1000
+    plain = list[Any]
+
+    def read(self, value: Any, name: str) -> tuple[tuple[int, int], ...]:
+        if not isinstance(value, list) or len(value) > self.most:
+            raise Refused(f"{name} must be a list of at most {self.most} [price, count] pairs, not {shown(value)}")
+        found = []
+        for i, pair in enumerate(value):
+            if not isinstance(pair, list | tuple) or len(pair) != 2:
+                raise Refused(f'{name}[{i}] must be a [price, count] pair such as ["0.4200", "100.00"]')
+            try:
+                found.append((price_units(parse_price(pair[0], f"{name}[{i}] price")),
+                              count_units(parse_count(pair[1], f"{name}[{i}] count"))))  # fmt: skip
+            except MoneyError as exc:
+                raise Refused(str(exc)) from None
+        return tuple(found)
+
+    def write(self, value: tuple[tuple[int, int], ...]) -> list[list[str]]:
+        return [[f"{price(units):f}", f"{contracts(size):f}"] for units, size in value]
+
+    def check(self, value: tuple[tuple[int, int], ...], name: str) -> None:
+        if not isinstance(value, tuple) or not all(
+            isinstance(pair, tuple) and len(pair) == 2 and all(type(unit) is int for unit in pair) for pair in value
+        ):
+            raise Refused(f"{name} must be a tuple of (price units, hundredths) pairs, not {shown(value)}")
+        self.read(self.write(value), name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "maxItems": self.most, "items": {"type": "array", "minItems": 2, "maxItems": 2}}
