@@ -40,6 +40,7 @@ from mockexchange.core.commands import Command, Handlers, read, write
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.faults import FaultRules
+from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_handlers import add_market_handlers
 from mockexchange.core.kalshi.order_handlers import add_order_handlers
@@ -95,6 +96,7 @@ class Control(
         self.handlers = Handlers()
         add_market_handlers(self.handlers, ledger)
         add_order_handlers(self.handlers, ledger)
+        self.handlers.add(SeedFill, ledger.book_fill)
 
     def run(self, command: Command) -> Any:
         """Run a typed command through its handler, kept first by the state file if there is one; answers what the

@@ -24,9 +24,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from mockexchange.auth.kalshi.keys import SCOPES, PemError, load_public_key, scopes_refusal
 from mockexchange.control import ControlError
 from mockexchange.control.faults import close_request, fault_spec
-from mockexchange.core.commands import Command
+from mockexchange.core.commands import Command, declared
 from mockexchange.core.faults import MAX_TIMES, VENUES
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
+from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.subaccounts import (
     INSTANCE_STATUSES,
     INSTANCES,
@@ -44,12 +45,12 @@ from mockexchange.scenario.order_steps import DERIBIT_ID, DIRECTION
 from mockexchange.scenario.scalars import (
     Invalid,
     boolean,
+    command_field,
     count,
     delay_ms,
     deribit_amount,
     deribit_balance,
     deribit_signed,
-    fee,
     instrument,
     integer,
     one_of,
@@ -106,7 +107,8 @@ TRADE = {
     "subaccount": Field(SUBACCOUNT),
     "order_id": Field(text),
 }
-FILL = {**TRADE, "is_taker": Field(boolean), "fee": Field(fee), "client_order_id": Field(text)}  # NewFill's fields
+# A fill booked without a book: the `SeedFill` command's fields (core/kalshi/fill_commands.py), made at load.
+FILL = {field.name: Field(command_field(field), required=field.required) for field in declared(SeedFill)}
 POSITION = {**FILL, "action": Field(ACTION, default="buy")}
 TRANSFER = {
     "user_id": Field(text, required=True),
@@ -341,7 +343,7 @@ MARKET = _fields(market_steps.SETUP["market"])
 STEPS |= {kind: _fields(specs) for kind, specs in market_steps.STEPS.items()}
 _WHOLE_CHECKS |= market_steps.WHOLE_CHECKS
 # The steps that are a command of the core's, made when the file is read and run as it is
-COMMANDS: dict[str, type[Command]] = {**order_steps.COMMANDS, **market_steps.COMMANDS}
+COMMANDS: dict[str, type[Command]] = {**order_steps.COMMANDS, **market_steps.COMMANDS, "fill": SeedFill}
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 
 TOP = {
