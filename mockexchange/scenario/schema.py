@@ -28,7 +28,7 @@ from mockexchange.core.commands import Command, declared
 from mockexchange.core.faults import MAX_TIMES, VENUES
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.fill_commands import SeedFill
-from mockexchange.core.kalshi.subaccounts import (
+from mockexchange.core.kalshi.subaccount_commands import (
     INSTANCE_STATUSES,
     INSTANCES,
     MAX_ALLOCATIONS,

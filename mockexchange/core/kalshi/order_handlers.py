@@ -11,7 +11,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
-from mockexchange.core.commands import Command, Handlers, ItemRefused
+from mockexchange.core.commands import Command, ItemRefused
 from mockexchange.core.kalshi.checks import LedgerError, Refusal
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.order_commands import (
@@ -20,7 +20,6 @@ from mockexchange.core.kalshi.order_commands import (
     CancelOrder,
     CancelOrders,
     DecreaseOrder,
-    PlaceOrder,
     PlaceOrders,
 )
 from mockexchange.core.kalshi.orders import Done
@@ -88,13 +87,3 @@ def _each(handler: Callable[[C], Done], command: C) -> Item:
         return handler(command)
     except LedgerError as exc:
         return ItemRefused.of(exc)
-
-
-def add_order_handlers(handlers: Handlers, ledger: Ledger) -> None:
-    handlers.add(PlaceOrder, ledger.submit_order)
-    handlers.add(PlaceOrders, lambda batch: place_orders(ledger, batch))
-    handlers.add(CancelOrder, lambda cancel: cancel_order(ledger, cancel))
-    handlers.add(CancelOrders, lambda batch: cancel_orders(ledger, batch))
-    handlers.add(CancelAllOrders, lambda cancel: cancel_all_orders(ledger, cancel))
-    handlers.add(AmendOrder, lambda amend: amend_order(ledger, amend))
-    handlers.add(DecreaseOrder, lambda decrease: decrease_order(ledger, decrease))
