@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 from urllib.parse import parse_qsl, unquote
 
 import orjson
@@ -103,6 +103,27 @@ class JournalNote:
     # A websocket message's refusal as its reply words it (`refusal`), and the mock's explanation of it.
     refusal: dict[str, Any] | None = None
     diagnosis: str | None = None
+
+
+class HttpExchange(NamedTuple):
+    """An HTTP request or websocket upgrade and its answer, as `Journal.record_http` records it (a tuple: one is made
+    on every request's path)."""
+
+    transport: str  # "rest", or "ws": a websocket upgrade
+    method: str
+    path: str  # as sent, percent escapes untouched
+    query_string: str
+    key_id: str | None
+    status: int | None  # None: a fault rule dropped the connection
+    auth: str | None = None  # the mock's X-Mockexchange-Auth header
+    venue: str | None = None  # None: the journal's
+    note: JournalNote | None = None  # None: a venue without a schema slice finds no problems unless no route answered
+    fault: str | None = None  # what a fault rule did to it
+    latency_us: int | None = None  # from the request's arrival to its response's start
+    # As sent, at least `_BODY_BYTES` of each (a refusal's answer whole, up to `refusal.READ_BYTES`); b"": none.
+    request_body: bytes = b""
+    response_body: bytes = b""
+    diagnosis: str | None = None  # the mock's diagnosis header
 
 
 @dataclass(slots=True)
@@ -355,42 +376,21 @@ class Journal:
         """The seq of the newest entry ever recorded (0: none); `since=last_seq` then reads only what comes after."""
         return self._seq
 
-    def record_http(
-        self,
-        transport: str,
-        method: str,
-        path: str,
-        query_string: str,
-        key_id: str | None,
-        status: int | None,
-        auth: str | None = None,
-        venue: str | None = None,
-        note: JournalNote | None = None,
-        fault: str | None = None,
-        latency_us: int | None = None,
-        *,
-        bodies: tuple[bytes, bytes] | None = None,
-        diagnosis: str | None = None,
-    ) -> JournalEntry:
-        """`venue` defaults to the journal's; a venue without a schema slice is judged by its `note` (none: no
-        problems unless the mock had no route for it). `status` None: a fault rule dropped the connection (`fault`
-        says what a rule did). `latency_us`: from the request's arrival to its response's start. `bodies`: the
-        request's and the answer's (at least `_BODY_BYTES` of each; the answer of a refusal whole, up to
-        `refusal.READ_BYTES`, to read its `refusal`); `diagnosis`: the mock's diagnosis header."""
-        venue = venue or self.venue
-        now = self.wall_clock.now()
-        entry = JournalEntry(0, now, venue, transport, method, path, query_string, key_id, status, auth, fault=fault)
-        entry.latency_us, entry.diagnosis = latency_us, diagnosis
-        if note is not None:
-            entry.operation, entry.key_id, entry.problems = note.operation, note.key_id or key_id, note.problems
-            entry.not_judged = note.not_judged
+    def record_http(self, exchange: HttpExchange) -> JournalEntry:
+        """Hold the entry of `exchange`: judged by its note, or by its venue's slice when first read."""
+        venue, method, path, status = exchange.venue or self.venue, exchange.method, exchange.path, exchange.status
+        entry = JournalEntry(0, self.wall_clock.now(), venue, exchange.transport, method, path, exchange.query_string,
+                             exchange.key_id, status, exchange.auth, fault=exchange.fault)  # fmt: skip
+        entry.latency_us, entry.diagnosis = exchange.latency_us, exchange.diagnosis
+        if (note := exchange.note) is not None:
+            entry.operation, entry.problems, entry.not_judged = note.operation, note.problems, note.not_judged
+            entry.key_id = note.key_id or exchange.key_id
         elif venue != "kalshi":
             entry.problems = _unrouted(method, path, status)
-        if bodies is not None:
-            sent, answer = bodies
-            entry.request_body, entry.response_body = _text(sent) if sent else None, _text(answer) if answer else None
-            if status is not None and status >= 400:
-                entry.refusal = refusal.of_answer(answer)
+        sent, answer = exchange.request_body, exchange.response_body
+        entry.request_body, entry.response_body = _text(sent) if sent else None, _text(answer) if answer else None
+        if status is not None and status >= 400 and answer:
+            entry.refusal = refusal.of_answer(answer)
         self._add(entry)
         return entry
 
@@ -765,18 +765,11 @@ class _Exchange:
         self.recorded = True
         scope = self.scope
         raw_path = scope.get("raw_path") or scope["path"].encode()
-        return self.journal.record_http(
-            "rest" if scope["type"] == "http" else "ws",
-            scope.get("method", "GET"),  # a websocket upgrade is a GET
-            raw_path.decode("latin-1").split("?", 1)[0],
-            scope.get("query_string", b"").decode("latin-1"),
-            _header(scope.get("headers"), _KEY_HEADER) if self.venue == "kalshi" else None,
-            status,
+        return self.journal.record_http(HttpExchange(
+            "rest" if scope["type"] == "http" else "ws", scope.get("method", "GET"),  # a websocket upgrade is a GET
+            raw_path.decode("latin-1").split("?", 1)[0], scope.get("query_string", b"").decode("latin-1"),
+            _header(scope.get("headers"), _KEY_HEADER) if self.venue == "kalshi" else None, status,
             _header(headers, _AUTH_HEADER),  # a 401's diagnosis, or the note on one accepted
-            self.venue,
-            scope.get(JOURNAL_NOTE),
-            scope.get(JOURNAL_FAULT),
-            latency_us,
-            bodies=(self.sent, answer),
-            diagnosis=_header(headers, _DIAGNOSIS_HEADER),
-        )
+            self.venue, scope.get(JOURNAL_NOTE), scope.get(JOURNAL_FAULT), latency_us,
+            request_body=self.sent, response_body=answer, diagnosis=_header(headers, _DIAGNOSIS_HEADER),
+        ))  # fmt: skip

@@ -212,6 +212,6 @@ def test_the_interuser_transfers_setting_is_kept_by_the_state_file(tmp_path: Pat
         mock.set_deribit_interuser_transfers("carol", False)
     with MockServer(state=path) as again:
         with again.book.reading():
-            assert again.book.wallet("carol").interuser_transfers_enabled is False
+            assert again.book.accounts.wallet("carol").interuser_transfers_enabled is False
         client = Deribit(again, again.create_deribit_key("carol"))
         assert client.result("private/get_account_summary", currency="BTC")["interuser_transfers_enabled"] is False

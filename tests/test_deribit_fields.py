@@ -302,9 +302,9 @@ def test_the_liquidation_price_counts_the_wallets_other_positions(mockexchange, 
     key, _ = book
     row = call(mockexchange, "private/get_position", key, instrument_name="BTC-PERPETUAL")
     with mockexchange.book.reading():
-        view = mockexchange.book.position("alice", "BTC-PERPETUAL")
-        summary = mockexchange.book.account_summary("alice", "BTC")
-        instrument = mockexchange.book.instrument("BTC-PERPETUAL")
+        view = mockexchange.book.valuation.position("alice", "BTC-PERPETUAL")
+        summary = mockexchange.book.valuation.account_summary("alice", "BTC")
+        instrument = mockexchange.book.market.instrument("BTC-PERPETUAL")
     price = Decimal(str(row["estimated_liquidation_price"]))
     size, mark = view.size, view.mark_price
     _, rate = d.future_margin_rates(size / mark)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from contextlib import suppress
 from decimal import Decimal
 
+from deribit_orders import submit_order
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -16,7 +17,7 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.market_book import BookMoved, MarketBooks
-from mockexchange.core.deribit.order_entry import cancel_order, submit_order
+from mockexchange.core.deribit.order_entry import cancel_order
 from mockexchange.core.deribit.orders import CHANGE
 
 USERS = ("alice", "bob", "carol")
@@ -30,10 +31,10 @@ class Books(RuleBasedStateMachine):
         super().__init__()
         self.book = DerivativesBook(clock=ManualClock())
         for user in USERS:
-            self.book.open_account(user, balances={"BTC": Decimal(10)})
+            self.book.accounts.open_account(user, balances={"BTC": Decimal(10)})
         self.market = MarketBooks(self.book)
         self.moves: list[BookMoved] = []
-        self.book.bus.subscribe(self._record, (CHANGE,))
+        self.book.state.bus.subscribe(self._record, (CHANGE,))
 
     def _record(self, change) -> None:
         moved = self.market.moved_by(change)
@@ -49,23 +50,23 @@ class Books(RuleBasedStateMachine):
         with suppress(BookError):  # refused: nothing changed
             submit_order(self.book, user, name, direction, amount, price, max_show=show, **terms)
 
-    @precondition(lambda self: self.book.orders is not None and self.book.orders.open)
+    @precondition(lambda self: self.book.state.orders is not None and self.book.state.orders.open)
     @rule(pick=st.integers(min_value=0, max_value=10**6))
     def cancel(self, pick) -> None:
-        open_ids = [i for ids in self.book.orders.open.values() for i in ids]  # type: ignore[union-attr]
+        open_ids = [i for ids in self.book.state.orders.open.values() for i in ids]  # type: ignore[union-attr]
         cancel_order(self.book, open_ids[pick % len(open_ids)])
 
     @rule()
     def reset(self) -> None:
         self.book.reset()
         for user in USERS:
-            self.book.open_account(user, balances={"BTC": Decimal(10)})
+            self.book.accounts.open_account(user, balances={"BTC": Decimal(10)})
         self.moves.clear()  # a reset publishes no move: the replay starts again from empty books
 
     @invariant()
     def levels_are_the_resting_orders(self) -> None:
         expected: dict[tuple[str, str], dict[Decimal, Decimal]] = {}
-        orders = self.book.orders
+        orders = self.book.state.orders
         for ids in orders.open.values() if orders is not None else ():
             for order_id in ids:
                 order = orders.orders[order_id]  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from deribit_orders import edit_order, submit_order
 from deribit_rpc import Deribit
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,8 +19,9 @@ from hypothesis import strategies as st
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
-from mockexchange.core.deribit.order_entry import cancel_order, edit_order, submit_order
+from mockexchange.core.deribit.order_entry import cancel_order
 from mockexchange.core.deribit.orders import DerivativeOrder, Lots, side_margin
+from mockexchange.core.deribit.records import Fill
 from mockexchange.core.deribit.triggers import fire
 from mockexchange.server import MockServer
 
@@ -49,12 +51,12 @@ STEP = st.one_of(PLACE, PLACE, PLACE, PLACE, PLACE, EDIT, CANCEL, FILL, INDEX)
 
 def fresh_book() -> DerivativesBook:
     book = DerivativesBook(clock=ManualClock(START))
-    book.set_index_price("btc_usd", Decimal(60_000))
-    book.set_index_price("btc_usdc", Decimal(60_000))
+    book.market.set_index_price("btc_usd", Decimal(60_000))
+    book.market.set_index_price("btc_usdc", Decimal(60_000))
     for name in INSTRUMENTS:
-        book.list_instrument(name)
+        book.market.list_instrument(name)
     for user in USERS:
-        book.open_account(user, balances={"BTC": Decimal(100), "USDC": Decimal(10**7)})
+        book.accounts.open_account(user, balances={"BTC": Decimal(100), "USDC": Decimal(10**7)})
     return book
 
 
@@ -64,7 +66,7 @@ def amount_of(name: str, pick: int) -> Decimal:
 
 def run(book: DerivativesBook, step: tuple) -> None:
     kind, *args = step
-    open_ids = [i for ids in book.orders.open.values() for i in ids] if book.orders is not None else []
+    open_ids = [i for ids in book.state.orders.open.values() for i in ids] if book.state.orders is not None else []
     with suppress(BookError):
         if kind == "place":
             user, name, direction, size, at, order_type, time_in_force, reduce_only = args
@@ -75,30 +77,32 @@ def run(book: DerivativesBook, step: tuple) -> None:
                          time_in_force="good_til_cancelled" if trigger else time_in_force, reduce_only=reduce_only,
                          **trigger)  # fmt: skip
         elif kind == "edit" and open_ids:
-            order = book.orders.orders[open_ids[args[0] % len(open_ids)]]
+            order = book.state.orders.orders[open_ids[args[0] % len(open_ids)]]
             price = None if order.price is None else INSTRUMENTS[order.instrument_name][args[2]]
             edit_order(book, order.order_id, order.filled_amount + amount_of(order.instrument_name, args[1]), price)
         elif kind == "cancel" and open_ids:
             cancel_order(book, open_ids[args[0] % len(open_ids)])
         elif kind == "fill":
             user, name, buy = args
-            book.apply_trade(user, name, "buy" if buy else "sell", amount_of(name, 0), INSTRUMENTS[name][2])
+            book.trading.apply_trade(
+                Fill(user, name, "buy" if buy else "sell", amount_of(name, 0), INSTRUMENTS[name][2])
+            )
         elif kind == "index":
-            book.set_index_price("btc_usd", Decimal(59_000 + 500 * args[0]))
+            book.market.set_index_price("btc_usd", Decimal(59_000 + 500 * args[0]))
             fire(book)
 
 
 def rescan(book: DerivativesBook, user: str, wallet_id: int, name: str) -> Decimal:
     """The margin of the wallet's open orders on `name`, counted afresh from the orders: each side's open, not
     reduce-only orders with a price, its lots summed from nothing; the larger side's."""
-    orders: list[DerivativeOrder] = [o for o in book.orders.of_wallet(wallet_id) if o.instrument_name == name]
-    instrument = book.instrument(name)
-    size = book.position_state(user, name, wallet_id).position.size
+    orders: list[DerivativeOrder] = [o for o in book.state.orders.of_wallet(wallet_id) if o.instrument_name == name]
+    instrument = book.market.instrument(name)
+    size = book.valuation.position_state(user, name, wallet_id).position.size
     sides = []
     for side in ("buy", "sell"):
         held = [o for o in orders if o.direction == side and o.order_state == "open" and not o.reduce_only]
         lots = [(o.remaining, o.price) for o in held if o.price is not None]
-        sides.append(side_margin(book, instrument, size, Lots.of(lots), side))
+        sides.append(side_margin(book.market, instrument, size, Lots.of(lots), side))
     return max(sides)
 
 
@@ -108,17 +112,19 @@ def test_the_margin_kept_is_a_rescan_of_the_open_orders(steps: list[tuple]) -> N
     book = fresh_book()
     for step in steps:
         run(book, step)
-        if book.orders is None:  # no order yet
+        if book.state.orders is None:  # no order yet
             continue
         with book.reading():
             for user in USERS:
-                wallet_id = book.wallet(user).id
+                wallet_id = book.accounts.wallet(user).id
                 for name in INSTRUMENTS:
-                    assert book.orders.margin(book, user, wallet_id, name) == rescan(book, user, wallet_id, name), step
+                    held = book.state.orders.margin(book.market, book.valuation, user, wallet_id, name)
+                    assert held == rescan(book, user, wallet_id, name), step
                 for currency in ("BTC", "USDC"):
                     summed = sum((rescan(book, user, wallet_id, n) for n in INSTRUMENTS
-                                  if book.instrument(n).settlement_currency == currency), Decimal(0))  # fmt: skip
-                    assert book._orders_margin(user, wallet_id, currency=currency) == summed
+                                  if book.market.instrument(n).settlement_currency == currency),
+                                 Decimal(0))  # fmt: skip
+                    assert book.valuation.orders_margin(user, wallet_id, currency=currency) == summed
 
 
 @pytest.fixture

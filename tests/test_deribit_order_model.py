@@ -222,7 +222,7 @@ class OrderModel(RuleBasedStateMachine):
     @invariant()
     def the_engine_is_the_model(self) -> None:
         book = self.control.book
-        kept = book.orders
+        kept = book.state.orders
         ticks = kept.books.get(PERP) if kept is not None else None
         for side in (BID, ASK):
             levels: dict[int, int] = {}
@@ -236,8 +236,10 @@ class OrderModel(RuleBasedStateMachine):
         for order in self.resting + self.waiting:
             engine = open_orders[order.order_id]
             assert (engine.amount, engine.filled_amount) == (order.amount * UNIT, order.filled * UNIT)
-        assert {u: book.position(u, PERP).size for u in USERS} == {u: n * UNIT for u, n in self.positions.items()}
-        fills = Counter((t.user_id, t.direction, int(t.price / TICK), int(t.amount / UNIT)) for t in book.trades)
+        assert {u: book.valuation.position(u, PERP).size for u in USERS} == {
+            u: n * UNIT for u, n in self.positions.items()
+        }
+        fills = Counter((t.user_id, t.direction, int(t.price / TICK), int(t.amount / UNIT)) for t in book.state.trades)
         assert fills == self.fills
 
 

@@ -74,7 +74,7 @@ def test_an_order_seeded_over_the_admin_api_reads_back_with_deribits_fields(mock
     assert seeded.status_code == 200, seeded.text
     made = seeded.json()
     assert made["order_state"] == "open" and made["price"] == "3928.5" and made["account_id"] == 1001
-    now_ms = int(mock.book.clock.now().timestamp() * 1000)
+    now_ms = int(mock.book.state.clock.now().timestamp() * 1000)
 
     state = result(mock, "private/get_order_state", {"order_id": made["order_id"]})
     assert state == {
@@ -456,8 +456,8 @@ def test_bad_order_steps_name_the_line_and_the_field(tmp_path: Path):
     assert errors == [
         '3: deribit.orders[0].price: must be a quoted decimal string: write "55000.5" (money is never a float; '
         "unquoted, YAML reads 55000.5 as a binary float)",
-        "6: steps[0].deribit_order.order_type: must be one of limit, stop_limit, take_limit, stop_market, take_market, "
-        "not 'market'",
+        "6: steps[0].deribit_order.order_type: must be one of 'limit', 'stop_limit', 'take_limit', 'stop_market', "
+        "'take_market', not 'market'",
         "7: steps[1].deribit_cancel_order.order_id: required",
     ]
 

@@ -13,6 +13,7 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.records import Fill
 from mockexchange.core.events import EventBus
 
 START = datetime(2024, 12, 26, 8, tzinfo=UTC)  # one day before BTC-27DEC24 expires
@@ -21,15 +22,15 @@ START = datetime(2024, 12, 26, 8, tzinfo=UTC)  # one day before BTC-27DEC24 expi
 @pytest.fixture
 def book() -> DerivativesBook:
     b = DerivativesBook(clock=ManualClock(START), bus=EventBus())
-    b.open_account("alice", account_id=7, balances={"BTC": D(1), "USDC": D(10_000)})
-    b.set_index_price("btc_usd", D(50_000))
+    b.accounts.open_account("alice", account_id=7, balances={"BTC": D(1), "USDC": D(10_000)})
+    b.market.set_index_price("btc_usd", D(50_000))
     return b
 
 
 def test_perpetual_position_follows_the_index(book):
-    book.apply_trade("alice", "BTC-PERPETUAL", "buy", D(10_000), D(50_000))
-    book.set_index_price("btc_usd", D(55_000))  # the perpetual's mark follows its index
-    p = book.position("alice", "BTC-PERPETUAL")
+    book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", D(10_000), D(50_000)))
+    book.market.set_index_price("btc_usd", D(55_000))  # the perpetual's mark follows its index
+    p = book.valuation.position("alice", "BTC-PERPETUAL")
     # 10000 * (1/50000 - 1/55000) = 1/55 BTC; size_currency 10000/55000 = 2/11 BTC = delta
     assert (p.size, p.direction, p.average_price, p.mark_price, p.index_price) == (
         D(10_000), "buy", D(50_000), D(55_000), D(55_000),
@@ -41,43 +42,43 @@ def test_perpetual_position_follows_the_index(book):
 
 
 def test_a_pinned_mark_wins_over_the_index_until_unpinned(book):
-    book.apply_trade("alice", "BTC-PERPETUAL", "buy", D(10_000), D(50_000))
-    book.set_mark_price("BTC-PERPETUAL", D(40_000))
-    assert book.position("alice", "BTC-PERPETUAL").mark_price == D(40_000)
-    book.set_mark_price("BTC-PERPETUAL", None)
-    assert book.position("alice", "BTC-PERPETUAL").mark_price == D(50_000)
+    book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", D(10_000), D(50_000)))
+    book.market.set_mark_price("BTC-PERPETUAL", D(40_000))
+    assert book.valuation.position("alice", "BTC-PERPETUAL").mark_price == D(40_000)
+    book.market.set_mark_price("BTC-PERPETUAL", None)
+    assert book.valuation.position("alice", "BTC-PERPETUAL").mark_price == D(50_000)
 
 
 def test_a_flat_instrument_answers_a_zero_position(book):
-    book.list_instrument("BTC-27DEC24")
-    p = book.position("alice", "BTC-27DEC24")
+    book.market.list_instrument("BTC-27DEC24")
+    p = book.valuation.position("alice", "BTC-27DEC24")
     assert (p.size, p.direction, p.average_price, p.floating_profit_loss, p.initial_margin) == (0, "zero", 0, 0, 0)
-    assert book.positions("alice") == []
+    assert book.valuation.positions("alice") == []
 
 
 def test_futures_realized_pnl_and_fees_move_the_balance(book):
-    book.apply_trade("alice", "BTC-PERPETUAL", "buy", D(10_000), D(50_000), fee=D("0.0001"))
-    t = book.apply_trade("alice", "BTC-PERPETUAL", "sell", D(10_000), D(40_000))
+    book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", D(10_000), D(50_000), fee=D("0.0001")))
+    t = book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "sell", D(10_000), D(40_000)))
     # realized 10000 * (1/50000 - 1/40000) = -0.05 BTC; balance 1 - 0.0001 - 0.05
     assert t.profit_loss == D("-0.05") and t.post_size == 0
-    s = book.account_summary("alice", "BTC")
+    s = book.valuation.account_summary("alice", "BTC")
     assert (s.balance, s.fees_paid, s.futures_pl, s.total_pl) == (D("0.9499"), D("0.0001"), D("-0.05"), D("-0.05"))
-    assert [p.instrument_name for p in book.positions("alice", open_only=False)] == ["BTC-PERPETUAL"]
+    assert [p.instrument_name for p in book.valuation.positions("alice", open_only=False)] == ["BTC-PERPETUAL"]
 
 
 def test_account_summary_adds_futures_and_options(book):
-    book.set_volatility(D("0.6"), currency="BTC")
-    book.apply_trade("alice", "BTC-PERPETUAL", "sell", D(100_000), D(50_000))
-    book.apply_trade("alice", "BTC-27DEC24-60000-C", "sell", D(2), D("0.01"))
-    book.set_index_price("btc_usd", D(48_000))
-    perp = book.position("alice", "BTC-PERPETUAL")
-    call = book.position("alice", "BTC-27DEC24-60000-C")
+    book.market.set_volatility(D("0.6"), currency="BTC")
+    book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "sell", D(100_000), D(50_000)))
+    book.trading.apply_trade(Fill("alice", "BTC-27DEC24-60000-C", "sell", D(2), D("0.01")))
+    book.market.set_index_price("btc_usd", D(48_000))
+    perp = book.valuation.position("alice", "BTC-PERPETUAL")
+    call = book.valuation.position("alice", "BTC-27DEC24-60000-C")
     # Black-76 on the index, one day left, 60% volatility; in BTC: USD price / index
-    g = d.option_greeks(book.instrument("BTC-27DEC24-60000-C"), D(48_000), D(1) / D(365), D("0.6"))
+    g = d.option_greeks(book.market.instrument("BTC-27DEC24-60000-C"), D(48_000), D(1) / D(365), D("0.6"))
     assert call.mark_price == g.mark_price
     assert (call.delta, call.gamma, call.vega, call.theta) == (-2 * g.delta, -2 * g.gamma, -2 * g.vega, -2 * g.theta)
     assert (call.size_currency, call.leverage) == (None, None)
-    s = book.account_summary("alice", "BTC")
+    s = book.valuation.account_summary("alice", "BTC")
     # balance: 1 + 2 * 0.01 premium received; equity = balance + futures floating + options value (short: negative)
     assert s.balance == D("1.02")
     assert s.equity == D("1.02") + perp.floating_profit_loss + D(-2) * call.mark_price
@@ -89,80 +90,80 @@ def test_account_summary_adds_futures_and_options(book):
 
 
 def test_linear_positions_sum_in_usdc(book):
-    book.set_index_price("btc_usdc", D(60_000))
-    book.apply_trade("alice", "BTC_USDC-PERPETUAL", "buy", D("0.5"), D(60_000))
-    book.set_index_price("btc_usdc", D(62_000))
-    s = book.account_summary("alice", "USDC")
+    book.market.set_index_price("btc_usdc", D(60_000))
+    book.trading.apply_trade(Fill("alice", "BTC_USDC-PERPETUAL", "buy", D("0.5"), D(60_000)))
+    book.market.set_index_price("btc_usdc", D(62_000))
+    s = book.valuation.account_summary("alice", "USDC")
     # 0.5 * (62000 - 60000) = 1000 USDC floating; margin 0.5 coin at 62,000 = 31,000 notional x 2.0025%
     assert s.equity == D(11_000) and s.futures_pl == D(1_000)
     assert s.initial_margin == D(31_000) * D("0.020025")
-    assert book.account_summary("alice", "BTC").equity == D(1)
+    assert book.valuation.account_summary("alice", "BTC").equity == D(1)
 
 
 def test_subaccounts_have_integer_ids_and_their_own_positions(book):
-    sub = book.add_subaccount("alice", balances={"BTC": D(2)})
+    sub = book.accounts.add_subaccount("alice", balances={"BTC": D(2)})
     assert isinstance(sub.id, int) and sub.id != 7
-    book.apply_trade("alice", "BTC-PERPETUAL", "buy", D(100), D(50_000), subaccount_id=sub.id)
-    assert book.positions("alice") == []
-    assert [p.size for p in book.positions("alice", subaccount_id=sub.id)] == [D(100)]
-    assert book.wallet("alice", 7) is book.account("alice").main
+    book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", D(100), D(50_000), subaccount_id=sub.id))
+    assert book.valuation.positions("alice") == []
+    assert [p.size for p in book.valuation.positions("alice", subaccount_id=sub.id)] == [D(100)]
+    assert book.accounts.wallet("alice", 7) is book.accounts.account("alice").main
     with pytest.raises(BookError) as refused:
-        book.wallet("alice", 999)
+        book.accounts.wallet("alice", 999)
     assert refused.value.status == 404
     with pytest.raises(BookError):
-        book.add_subaccount("alice", subaccount_id=7)
+        book.accounts.add_subaccount("alice", subaccount_id=7)
 
 
 def test_positions_filter_by_settlement_currency_and_kind(book):
-    book.set_index_price("eth_usd", D(2_000))
-    book.set_index_price("btc_usdc", D(50_000))
-    book.apply_trade("alice", "ETH-PERPETUAL", "buy", D(10), D(2_000))
-    book.apply_trade("alice", "BTC-PERPETUAL", "buy", D(10), D(50_000))
-    book.apply_trade("alice", "BTC-27DEC24-60000-P", "buy", D("0.1"), D("0.2"))
-    book.apply_trade("alice", "BTC_USDC-PERPETUAL", "sell", D("0.001"), D(50_000))
-    names = [p.instrument_name for p in book.positions("alice", currency="BTC")]
+    book.market.set_index_price("eth_usd", D(2_000))
+    book.market.set_index_price("btc_usdc", D(50_000))
+    book.trading.apply_trade(Fill("alice", "ETH-PERPETUAL", "buy", D(10), D(2_000)))
+    book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", D(10), D(50_000)))
+    book.trading.apply_trade(Fill("alice", "BTC-27DEC24-60000-P", "buy", D("0.1"), D("0.2")))
+    book.trading.apply_trade(Fill("alice", "BTC_USDC-PERPETUAL", "sell", D("0.001"), D(50_000)))
+    names = [p.instrument_name for p in book.valuation.positions("alice", currency="BTC")]
     assert names == ["BTC-27DEC24-60000-P", "BTC-PERPETUAL"]
-    assert [p.instrument_name for p in book.positions("alice", kind="option")] == ["BTC-27DEC24-60000-P"]
-    assert [p.instrument_name for p in book.positions("alice", currency="USDC")] == ["BTC_USDC-PERPETUAL"]
-    assert [i.instrument_name for i in book.instruments(currency="ETH")] == ["ETH-PERPETUAL"]
+    assert [p.instrument_name for p in book.valuation.positions("alice", kind="option")] == ["BTC-27DEC24-60000-P"]
+    assert [p.instrument_name for p in book.valuation.positions("alice", currency="USDC")] == ["BTC_USDC-PERPETUAL"]
+    assert [i.instrument_name for i in book.market.instruments(currency="ETH")] == ["ETH-PERPETUAL"]
 
 
 def test_refusals(book):
     with pytest.raises(BookError, match="multiple of 10"):
-        book.apply_trade("alice", "BTC-PERPETUAL", "buy", D(15), D(50_000))
+        book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", D(15), D(50_000)))
     with pytest.raises(BookError, match="Decimal"):
-        book.apply_trade("alice", "BTC-PERPETUAL", "buy", 10.0, D(50_000))  # type: ignore[arg-type]
+        book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", 10.0, D(50_000)))  # type: ignore[arg-type]
     with pytest.raises(BookError, match="not an instrument"):
-        book.apply_trade("alice", "BTC-NOPE", "buy", D(10), D(50_000))
+        book.trading.apply_trade(Fill("alice", "BTC-NOPE", "buy", D(10), D(50_000)))
     with pytest.raises(BookError):
-        book.apply_trade("alice", "BTC-PERPETUAL", "hold", D(10), D(50_000))
-    book.apply_trade("alice", "ETH-PERPETUAL", "buy", D(10), D(2_000))  # a fill needs no index...
+        book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "hold", D(10), D(50_000)))
+    book.trading.apply_trade(Fill("alice", "ETH-PERPETUAL", "buy", D(10), D(2_000)))  # a fill needs no index...
     with pytest.raises(BookError, match="eth_usd") as missing:
-        book.position("alice", "ETH-PERPETUAL")  # ...but a valuation does
+        book.valuation.position("alice", "ETH-PERPETUAL")  # ...but a valuation does
     assert missing.value.status == 409
-    book.clock.advance(delta=timedelta(days=2))  # type: ignore[attr-defined]
+    book.state.clock.advance(delta=timedelta(days=2))  # type: ignore[attr-defined]
     with pytest.raises(BookError, match="expired"):
-        book.apply_trade("alice", "BTC-27DEC24", "buy", D(10), D(50_000))
+        book.trading.apply_trade(Fill("alice", "BTC-27DEC24", "buy", D(10), D(50_000)))
 
 
 def test_time_moves_option_marks(book):
-    book.apply_trade("alice", "BTC-27DEC24-50000-C", "buy", D(1), D("0.01"))
-    early = book.position("alice", "BTC-27DEC24-50000-C").mark_price
-    book.clock.advance(delta=timedelta(hours=12))  # type: ignore[attr-defined]
-    later = book.position("alice", "BTC-27DEC24-50000-C").mark_price
+    book.trading.apply_trade(Fill("alice", "BTC-27DEC24-50000-C", "buy", D(1), D("0.01")))
+    early = book.valuation.position("alice", "BTC-27DEC24-50000-C").mark_price
+    book.state.clock.advance(delta=timedelta(hours=12))  # type: ignore[attr-defined]
+    later = book.valuation.position("alice", "BTC-27DEC24-50000-C").mark_price
     assert later < early  # an at-the-money option loses time value
-    book.clock.advance(delta=timedelta(days=1))  # type: ignore[attr-defined]
-    assert book.position("alice", "BTC-27DEC24-50000-C").mark_price == 0  # expired at the money: intrinsic 0
+    book.state.clock.advance(delta=timedelta(days=1))  # type: ignore[attr-defined]
+    assert book.valuation.position("alice", "BTC-27DEC24-50000-C").mark_price == 0  # expired at the money: intrinsic 0
 
 
 def test_one_event_per_change(book):
     seen = []
-    book.bus.subscribe(lambda change: seen.append(change.kind))
-    book.set_index_price("btc_usd", D(51_000))
-    book.apply_trade("alice", "BTC-PERPETUAL", "buy", D(10), D(51_000))
-    book.set_mark_price("BTC-PERPETUAL", D(52_000))
-    book.set_volatility(D("0.7"), instrument_name="BTC-PERPETUAL")
-    book.move_cash("alice", "BTC", D(1))
+    book.state.bus.subscribe(lambda change: seen.append(change.kind))
+    book.market.set_index_price("btc_usd", D(51_000))
+    book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", "buy", D(10), D(51_000)))
+    book.market.set_mark_price("BTC-PERPETUAL", D(52_000))
+    book.market.set_volatility(D("0.7"), instrument_name="BTC-PERPETUAL")
+    book.cash.move_cash("alice", "BTC", D(1))
     book.reset()
     assert seen == [
         "derivatives.index_price",
@@ -179,13 +180,13 @@ def test_one_event_per_change(book):
 def test_concurrent_trades_are_applied_whole(book):
     def trade(direction: str) -> None:
         for _ in range(200):
-            book.apply_trade("alice", "BTC-PERPETUAL", direction, D(10), D(50_000))
+            book.trading.apply_trade(Fill("alice", "BTC-PERPETUAL", direction, D(10), D(50_000)))
 
     threads = [threading.Thread(target=trade, args=(side,)) for side in ("buy", "buy", "sell")]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert book.position("alice", "BTC-PERPETUAL").size == D(2_000)
-    assert len(book.trades) == 600
-    assert sorted(t.trade_seq for t in book.trades) == list(range(1, 601))
+    assert book.valuation.position("alice", "BTC-PERPETUAL").size == D(2_000)
+    assert len(book.state.trades) == 600
+    assert sorted(t.trade_seq for t in book.state.trades) == list(range(1, 601))

@@ -280,10 +280,53 @@ def _house_figures():
 
 # The redesign's ceilings (scripts/house-figures names what each counts): each only comes down, toward at most 3
 # functions of 10 or more parameters, 3 taking `client_order_id`, no class of five or more bases, 20 `type: ignore`.
-CEILINGS = {"many_parameters": 24, "client_order_id": 11, "many_bases": 3, "ignores": 407}
+CEILINGS = {"many_parameters": 12, "client_order_id": 7, "many_bases": 2, "ignores": 323}
 
 
+@pytest.mark.slow
 def test_the_redesigns_figures_stay_under_their_ceilings():
     found = _house_figures().figures(PACKAGE)
     over = {name: items for name, items in found.items() if len(items) > CEILINGS[name]}
     assert not over, f"over the ceilings {CEILINGS}: {over}"
+
+
+def module_imports(package: Path = PACKAGE) -> dict[tuple[str, str], list[str]]:
+    """(importing module, imported module) within one package (`mockexchange.proxy.app` ->
+    `mockexchange.proxy.forward`): where each import stands."""
+    edges: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for path in sorted(package.rglob("*.py")):
+        source = module_name(path, package)
+        home = source if path.name == "__init__.py" else source.rpartition(".")[0]
+        for line, name in imported_modules(path, package):
+            inside = name != source and name.rpartition(".")[0] == home and is_module(name, package)
+            if inside and not (package.parent.joinpath(*name.split(".")) / "__init__.py").is_file():
+                edges[(source, name)].append(f"{path.relative_to(package.parent)}:{line}")
+    return edges
+
+
+# Cycles inside a package still to break (the ledger's parts become collaborators): none may be added.
+KNOWN_CYCLES = [
+    ["mockexchange.core.kalshi.batch", "mockexchange.core.kalshi.fcm", "mockexchange.core.kalshi.filling",
+     "mockexchange.core.kalshi.ledger"],
+]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_no_import_cycle_inside_a_package():
+    found = cycles(module_imports())
+    assert [cycle for cycle in found if cycle not in KNOWN_CYCLES] == [], found
+    assert all(cycle in found for cycle in KNOWN_CYCLES), f"a cycle was broken: take it off KNOWN_CYCLES: {found}"
+
+
+def test_a_cycle_inside_a_package_is_found(tmp_path: Path):
+    package = tmp_path / "mockexchange"
+    (package / "inner").mkdir(parents=True)
+    for path, text in {
+        "__init__.py": "",
+        "inner/__init__.py": "",
+        "inner/a.py": "from mockexchange.inner import b\n",
+        "inner/b.py": "def f():\n    from mockexchange.inner.a import x\n",
+        "inner/c.py": "from mockexchange.inner.b import f\n",
+    }.items():
+        (package / path).write_text(text)
+    assert cycles(module_imports(package)) == [["mockexchange.inner.a", "mockexchange.inner.b"]]

@@ -11,6 +11,13 @@ from hypothesis import strategies as st
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.fcm_commands import (
+    CreateFCMPositionTransfer,
+    CreateFCMSubtrader,
+    SetFCMErrorAccount,
+    UpdateFCMEventContractDailyCap,
+    UpdateFCMSubtraderBlockedCategories,
+)
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.units import DOLLAR, dollar_units
 
@@ -30,9 +37,9 @@ def desk() -> Ledger:
     ledger = Ledger(clock=ManualClock())
     ledger.open_account("fcm", fcm_member=True)
     ledger.open_account("err", fcm_member=True)
-    ledger.fcm.create_subtrader("fcm", "S")
+    ledger.fcm.create_subtrader(CreateFCMSubtrader("fcm", "S"))
     ledger.open_account("err_T", subtrader_of="err", balance=D(10_000))
-    ledger.fcm.set_error_account("fcm", "err")
+    ledger.fcm.set_error_account(SetFCMErrorAccount("fcm", "err"))
     for ticker in TICKERS:
         ledger.list_market(ticker)
     return ledger
@@ -69,7 +76,9 @@ def test_rows_event_totals_and_cash_agree_after_any_fills_and_transfers(steps):
             before = {o: (ledger.positions.cells(r)[0] if r else 0) for o, r in held.items()}
             total_cash = sum(ledger.accounts[o].balance() for o in OWNERS)
             try:
-                ledger.fcm.transfer_position("fcm", "fcm_S", "err_T", ticker, contracts * 100, cents * 100)
+                ledger.fcm.transfer_position(
+                    CreateFCMPositionTransfer("fcm", "fcm_S", "err_T", ticker, contracts * 100, cents * 100)
+                )
             except LedgerError as exc:
                 assert exc.status == 409  # only the payer's cash may refuse it
                 continue
@@ -89,7 +98,7 @@ def test_a_transfer_is_refused_whole_when_the_payer_cannot_pay():
     ledger.open_account("err_P", subtrader_of="err", balance=D("1.00"))
     ledger.apply_fill("fcm_S", "E1-A", "yes", "buy", D(5), D("0.50"), fee=D(0))
     with pytest.raises(LedgerError) as refused:
-        ledger.fcm.transfer_position("fcm", "fcm_S", "err_P", "E1-A", 500, 5000)
+        ledger.fcm.transfer_position(CreateFCMPositionTransfer("fcm", "fcm_S", "err_P", "E1-A", 500, 5000))
     assert refused.value.status == 409
     assert ledger.positions.get("err_P", 0, "E1-A") is None
     assert ledger.positions.cells(ledger.positions.get("fcm_S", 0, "E1-A"))[0] == 500
@@ -99,7 +108,7 @@ def test_a_transfer_is_refused_whole_when_the_payer_cannot_pay():
 
 def test_a_reset_forgets_the_desk():
     ledger = desk()
-    ledger.fcm.set_cap("fcm", "fcm_S", 5 * DOLLAR)
-    ledger.fcm.block_category("fcm", "fcm_S", "Sports", True)
+    ledger.fcm.set_cap(UpdateFCMEventContractDailyCap("fcm", "fcm_S", 5 * DOLLAR))
+    ledger.fcm.block_category(UpdateFCMSubtraderBlockedCategories("fcm", "fcm_S", "Sports", True))
     ledger.reset()
     assert (ledger.fcm.caps, ledger.fcm.blocked, ledger.fcm.error_accounts) == ({}, {}, {})

@@ -38,13 +38,13 @@ def test_every_write_whose_work_grows_with_its_input_runs_in_a_worker():
 @pytest.mark.parametrize("kept", [False, True], ids=["no state file", "a state file"])
 def test_a_write_runs_on_the_event_loop_unless_it_may_take_long(tmp_path: Path, monkeypatch, kept):
     ran: dict[str, str] = {}
-    real = commands.run
+    real = commands.execute
 
-    def spy(ctx, name, **arguments):
-        ran[name] = threading.current_thread().name
-        return real(ctx, name, **arguments)
+    def spy(ctx, command):
+        ran[command.name] = threading.current_thread().name
+        return real(ctx, command)
 
-    monkeypatch.setattr(commands, "run", spy)
+    monkeypatch.setattr(commands, "execute", spy)
     state = {"state": str(tmp_path / "state.db")} if kept else {}
     with MockServer(clock=ManualClock(T0), **state) as mock:  # type: ignore[arg-type]
         mock.create_account("alice", balance_cents=10_000)

@@ -357,7 +357,7 @@ def test_deribit_notifications_reach_every_connection_of_the_user_with_its_own_c
                             subaccount_id=sub["id"])  # fmt: skip
     mock.create_deribit_account("bob", balances={"BTC": "10"})
     mock.create_deribit_key("bob", client_id="BobKey", client_secret="bob-secret")
-    bus = mock.app.book.bus
+    bus = mock.app.book.state.bus
     subscribers = bus.subscriber_count()
     plans = {
         "first": ("AliceKey", "alice-secret", ["user.changes.future.BTC.raw", "user.portfolio.btc"]),

@@ -49,7 +49,7 @@ DERIBIT_QUERIES = {
 
 def orders(book: DerivativesBook, wallet_id: int) -> dict[str, Any]:
     """The wallet's newest open orders and its most recent closed ones; under the book's lock (the caller holds it)."""
-    kept = book.orders
+    kept = book.state.orders
     open_ids = kept.open.get(wallet_id, {}) if kept is not None else {}
     newest = [kept.orders[order_id] for order_id in islice(reversed(open_ids), HISTORY_ROWS)] if kept else []
     closed = order_history(book, wallet_id, include_unfilled=True)
@@ -60,13 +60,13 @@ def orders(book: DerivativesBook, wallet_id: int) -> dict[str, Any]:
 
 
 def _rows(book: DerivativesBook, found: list[DerivativeOrder]) -> list[Any]:
-    return [order_row(order, book.instrument(order.instrument_name)) for order in found]
+    return [order_row(order, book.market.instrument(order.instrument_name)) for order in found]
 
 
 def instruments(book: DerivativesBook, wallet_id: int, positions: list[str], trades: list[str]) -> list[str]:
     """The instruments the wallet trades on, at most `MAX_INSTRUMENTS`: its open orders' (newest placed first), then
     its positions', then its recent trades' (newest first)."""
-    kept = book.orders
+    kept = book.state.orders
     open_ids = kept.open.get(wallet_id, {}) if kept is not None else {}
     placed = (kept.orders[order_id].instrument_name for order_id in reversed(open_ids)) if kept else iter(())
     found: dict[str, None] = {}
@@ -82,7 +82,7 @@ def order_book(ctx: DeribitContext, wallet_id: int, name: str) -> dict[str, Any]
     book's lock (the caller holds it)."""
     book = ctx.book
     try:
-        book.instrument(name)
+        book.market.instrument(name)
     except BookError:
         raise ControlError(f"unknown instrument {excerpt(name)}: no instrument listed has it", 404) from None
     answer = market_data.public_get_order_book(Call(ctx, Params({"instrument_name": name, "depth": BOOK_DEPTH})))
@@ -91,14 +91,15 @@ def order_book(ctx: DeribitContext, wallet_id: int, name: str) -> dict[str, Any]
 
 def _own(book: DerivativesBook, wallet_id: int, name: str) -> dict[str, list[dict[str, Any]]]:
     """What the wallet's open orders show at each level of the instrument, best first (bids from the highest price)."""
-    kept = book.orders
+    kept = book.state.orders
     held = kept.held.get(wallet_id, {}).get(name) if kept is not None else None
     levels: dict[str, dict[Decimal, list[Any]]] = {"buy": defaultdict(list), "sell": defaultdict(list)}
-    for order_id in held.ids if held is not None else ():
-        part = shown(kept.orders[order_id])  # type: ignore[union-attr]
-        if part is not None:
-            _, direction, price, amount = part
-            levels[direction][price].append((order_id, amount))
+    if kept is not None and held is not None:
+        for order_id in held.ids:
+            part = shown(kept.orders[order_id])
+            if part is not None:
+                _, direction, price, amount = part
+                levels[direction][price].append((order_id, amount))
     return {"bids": _levels(levels["buy"], True), "asks": _levels(levels["sell"], False)}
 
 

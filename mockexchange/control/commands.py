@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, overload
 
 from mockexchange.control.errors import ControlError
 from mockexchange.core.commands import Command, ItemRefused, Items, declared, read, signature
@@ -24,6 +24,10 @@ Answer = dict[str, Any]
 Draw = Callable[[Any, dict[str, Any]], tuple[dict[str, Any], dict[str, Any]]]
 Call = Callable[[dict[str, Any]], Any]  # runs the command with the arguments given
 F = TypeVar("F", bound=Callable[..., Any])
+S = TypeVar("S")
+P = ParamSpec("P")
+R = TypeVar("R")
+A = TypeVar("A")
 C = TypeVar("C", bound=Command)
 
 
@@ -39,13 +43,23 @@ class Recorder(Protocol):
         ...
 
 
-def command(draw: Draw | None = None, answer: Callable[[Any], Any] | None = None) -> Callable[[F], F]:
+@overload
+def command(draw: Draw | None = None, answer: None = None) -> Callable[[F], F]: ...
+
+
+@overload
+def command(
+    draw: Draw | None = None, *, answer: Callable[[R], A]
+) -> Callable[[Callable[Concatenate[S, P], R]], Callable[Concatenate[S, P], A]]: ...
+
+
+def command(draw: Draw | None = None, answer: Callable[[Any], Any] | None = None) -> Callable[[Any], Any]:
     """Mark a method a command. `answer`, if given, makes the plain values every caller gets of what the method itself
     answers (an object of the core's, such as an order command's `Done`); a venue, which renders its own answer from
     that object, runs the command's `own` (`type(control).name.own(control, ...)`): the same command, kept the same
     way, answering what the method answers."""
 
-    def mark(method: F) -> F:
+    def mark(method: Callable[..., Any]) -> Callable[..., Any]:
         parameters = list(inspect.signature(method).parameters)[1:]  # after self
         accepted = frozenset(parameters)
         name = method.__name__
@@ -75,7 +89,7 @@ def command(draw: Draw | None = None, answer: Callable[[Any], Any] | None = None
 
         run.command = name  # type: ignore[attr-defined]
         run.own = own  # type: ignore[attr-defined]
-        return run  # type: ignore[return-value]
+        return run
 
     return mark
 

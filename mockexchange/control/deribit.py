@@ -43,7 +43,7 @@ from mockexchange.core.deribit.bounds import (
 )
 from mockexchange.core.deribit.cash import WITHDRAWAL_STATES
 from mockexchange.core.deribit.instruments import Instrument, instrument_name
-from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.records import Fill, Trade
 
 MAX_NONCE = 128  # a withdrawal's idempotency nonce (Deribit: 8 to 128 characters)
 
@@ -97,9 +97,9 @@ def default_instruments(today: date) -> list[str]:
 
 def seed_defaults(book: DerivativesBook) -> None:
     for index_name, price in DEFAULT_INDEX_PRICES.items():
-        book.set_index_price(index_name, price)
-    for name in default_instruments(book.clock.now().date()):
-        book.list_instrument(name)
+        book.market.set_index_price(index_name, price)
+    for name in default_instruments(book.state.clock.now().date()):
+        book.market.list_instrument(name)
 
 
 def _amount(value: Any, name: str, least: Decimal, most: Decimal) -> Decimal:
@@ -224,7 +224,7 @@ class DeribitOperations:
         """A Deribit main account with balances per currency (`{"BTC": "10"}`); its id is an integer."""
         user_id = text(user_id, "user_id")
         try:
-            account = self.book.open_account(
+            account = self.book.accounts.open_account(
                 user_id, account_id=_account_id(account_id, "account_id"),
                 username=optional_text(username, "username"), balances=_balances(balances),
             )  # fmt: skip
@@ -244,7 +244,7 @@ class DeribitOperations:
         """A subaccount of the user's Deribit account (its own integer id and balances)."""
         user_id = text(user_id, "user_id")
         try:
-            wallet = self.book.add_subaccount(
+            wallet = self.book.accounts.add_subaccount(
                 user_id, subaccount_id=_account_id(subaccount_id, "subaccount_id"),
                 username=optional_text(username, "username"), balances=_balances(balances),
             )  # fmt: skip
@@ -267,10 +267,10 @@ class DeribitOperations:
         client_secret = optional_text(client_secret, "client_secret")
         scope = optional_text(scope, "scope")
         try:
-            wallet = self.book.wallet(user_id, _account_id(subaccount_id, "subaccount_id"))
+            wallet = self.book.accounts.wallet(user_id, _account_id(subaccount_id, "subaccount_id"))
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
-        main = self.book.account(user_id).main
+        main = self.book.accounts.account(user_id).main
         try:
             credential = self.deribit_keys.add(
                 user_id,
@@ -312,16 +312,17 @@ class DeribitOperations:
         order_id = optional_text(order_id, "order_id")
         try:
             with self.book.reading():  # the index checked is the one the trade sees
-                index = self.book.list_instrument(instrument_name).price_index
-                if index not in self.book.index_prices():
+                index = self.book.market.list_instrument(instrument_name).price_index
+                if index not in self.book.market.index_prices():
                     raise ControlError(
                         f"{instrument_name} is marked against the index {index!r}, which has no price: set one first "
                         "(deribit/index_prices, set_index_price)",
                         409,
                     )
-                trade = self.book.apply_trade(
-                    user_id, instrument_name, direction, size, at, subaccount_id=wallet_id, fee=cost, order_id=order_id
-                )
+                trade = self.book.trading.apply_trade(
+                    Fill(user_id, instrument_name, direction, size, at, subaccount_id=wallet_id, fee=cost,
+                         order_id=order_id)
+                )  # fmt: skip
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
         triggers.fire(self.book)  # its price is the instrument's last
@@ -344,7 +345,9 @@ class DeribitOperations:
         if source_address is not None and moved < 0:
             raise ControlError("source_address names where a deposit came from; a negative amount is a withdrawal")
         try:
-            balance = self.book.move_cash(user_id, code, moved, subaccount_id=wallet_id, source_address=source_address)
+            balance = self.book.cash.move_cash(
+                user_id, code, moved, subaccount_id=wallet_id, source_address=source_address
+            )
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {"user_id": user_id, "currency": code, "balance": f"{balance:f}"}
@@ -372,10 +375,10 @@ class DeribitOperations:
         nonce = optional_text(nonce, "nonce", most=MAX_NONCE)
         try:
             with self.book.reading():
-                move = self.book.withdraw(
+                move = self.book.cash.withdraw(
                     user_id, code, moved, subaccount_id=wallet_id, fee=cost, address=address, state=state, nonce=nonce
                 )
-                balance = self.book.wallet(user_id, wallet_id).balance(code)
+                balance = self.book.accounts.wallet(user_id, wallet_id).balance(code)
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from exc
         return {
@@ -399,7 +402,7 @@ class DeribitOperations:
         source = _account_id(from_subaccount_id, "from_subaccount_id")
         destination = _account_id(to_subaccount_id, "to_subaccount_id")
         try:
-            made = self.book.transfer(user_id, code, moved, source=source, destination=destination)
+            made = self.book.cash.transfer(user_id, code, moved, source=source, destination=destination)
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from exc
         return {
@@ -414,7 +417,7 @@ class DeribitOperations:
         instrument_name = _instrument(instrument_name)
         value = _amount(price, "price", MIN_PRICE, MAX_PRICE)
         try:
-            self.book.set_settlement_price(instrument_name, value)
+            self.book.market.set_settlement_price(instrument_name, value)
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {"instrument_name": instrument_name, "settlement_price": f"{value:f}"}
@@ -424,7 +427,7 @@ class DeribitOperations:
         """List an instrument by its Deribit name (`BTC-27DEC24-60000-C`), with the default contract facts."""
         instrument_name = _instrument(instrument_name)
         try:
-            return instrument_json(self.book.list_instrument(instrument_name))
+            return instrument_json(self.book.market.list_instrument(instrument_name))
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
 
@@ -433,7 +436,7 @@ class DeribitOperations:
         """Move a price index (`btc_usd`, `eth_usdc`): futures marks follow it, options are repriced."""
         index_name = index_code(index_name)
         try:
-            value = self.book.set_index_price(index_name, _amount(price, "price", MIN_PRICE, MAX_PRICE))
+            value = self.book.market.set_index_price(index_name, _amount(price, "price", MIN_PRICE, MAX_PRICE))
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
         triggers.fire(self.book)
@@ -445,8 +448,8 @@ class DeribitOperations:
         instrument_name = _instrument(instrument_name)
         value = None if price is None else _amount(price, "price", MIN_PRICE, MAX_PRICE)
         try:
-            self.book.set_mark_price(instrument_name, value)
-            mark = self.book.mark_price(instrument_name)
+            self.book.market.set_mark_price(instrument_name, value)
+            mark = self.book.market.mark_price(instrument_name)
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
         triggers.fire(self.book)
@@ -461,7 +464,7 @@ class DeribitOperations:
         currency = None if currency is None else currency_code(currency)
         instrument_name = None if instrument_name is None else _instrument(instrument_name)
         try:
-            self.book.set_volatility(value, currency=currency, instrument_name=instrument_name)
+            self.book.market.set_volatility(value, currency=currency, instrument_name=instrument_name)
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {"volatility": f"{value:f}", "currency": currency, "instrument_name": instrument_name}

@@ -33,7 +33,7 @@ class DeribitAccountOperations:
         user_id, username = text(user_id, "user_id"), text(username, "username")
         sid = integer(subaccount_id, "subaccount_id", 1, MAX_ACCOUNT_ID)
         try:
-            wallet = self.book.rename_subaccount(user_id, sid, username)
+            wallet = self.book.accounts.rename_subaccount(user_id, sid, username)
         except BookError as exc:
             raise _refused(exc) from exc
         return {"user_id": user_id, "id": wallet.id, "username": wallet.username}
@@ -45,7 +45,7 @@ class DeribitAccountOperations:
         sid = integer(subaccount_id, "subaccount_id", 1, MAX_ACCOUNT_ID)
         state = choice(state, "state", ("enable", "disable"))
         try:
-            wallet = self.book.set_subaccount_login(user_id, sid, state == "enable")
+            wallet = self.book.accounts.set_subaccount_login(user_id, sid, state == "enable")
         except BookError as exc:
             raise _refused(exc) from exc
         return {"user_id": user_id, "id": wallet.id, "login_enabled": wallet.login_enabled}
@@ -60,7 +60,7 @@ class DeribitAccountOperations:
         user_id, enabled = text(user_id, "user_id"), boolean(enabled, "enabled")
         wallet_id = _account_id(subaccount_id, "subaccount_id")
         try:
-            wallet = self.book.set_interuser_transfers(user_id, enabled, wallet_id)
+            wallet = self.book.accounts.set_interuser_transfers(user_id, enabled, wallet_id)
         except BookError as exc:
             raise _refused(exc) from exc
         return {"user_id": user_id, "id": wallet.id, "interuser_transfers_enabled": wallet.interuser_transfers_enabled}
@@ -81,7 +81,7 @@ class DeribitAccountOperations:
         destination = text(destination, "destination", most=64)
         source = _account_id(from_subaccount_id, "from_subaccount_id")
         try:
-            made = self.book.transfer_to_user(user_id, code, moved, destination, source=source)
+            made = self.book.cash.transfer_to_user(user_id, code, moved, destination, source=source)
         except BookError as exc:
             raise _refused(exc) from exc
         return {
@@ -97,7 +97,7 @@ class DeribitAccountOperations:
         user_id = text(user_id, "user_id")
         number = integer(transfer_id, "transfer_id", 1, MAX_RECORD_ID)
         try:
-            self.book.cancel_transfer(user_id, number, subaccount_id=_account_id(subaccount_id, "subaccount_id"))
+            self.book.cash.cancel_transfer(user_id, number, subaccount_id=_account_id(subaccount_id, "subaccount_id"))
         except BookError as exc:
             raise _refused(exc) from exc
 
@@ -110,7 +110,7 @@ class DeribitAccountOperations:
         number = integer(withdrawal_id, "withdrawal_id", 1, MAX_RECORD_ID)
         wallet_id = _account_id(subaccount_id, "subaccount_id")
         try:
-            move = self.book.cancel_withdrawal(user_id, number, subaccount_id=wallet_id)
+            move = self.book.cash.cancel_withdrawal(user_id, number, subaccount_id=wallet_id)
         except BookError as exc:
             raise _refused(exc) from exc
         refund = move.amount + move.fee
@@ -125,7 +125,9 @@ class DeribitAccountOperations:
         on, which deposits with no address of their own arrive at."""
         user_id, code = text(user_id, "user_id"), currency_code(currency)
         try:
-            made = self.book.create_deposit_address(user_id, code, _account_id(subaccount_id, "subaccount_id"))
+            made = self.book.deposit_addresses.create_deposit_address(
+                user_id, code, _account_id(subaccount_id, "subaccount_id")
+            )
         except BookError as exc:
             raise _refused(exc) from exc
         return {"user_id": user_id, "currency": code, "address": made.address, "account_id": made.account_id}

@@ -16,7 +16,7 @@ from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.control.commands import ANSWERS, Recorder, command
 from mockexchange.control.deribit import DeribitOperations, seed_defaults
 from mockexchange.control.deribit_account import DeribitAccountOperations
-from mockexchange.control.deribit_orders import DeribitOrderOperations
+from mockexchange.control.deribit_orders import DeribitOrderOperations, add_deribit_order_handlers
 from mockexchange.control.errors import ControlError, ledger_call
 from mockexchange.control.faults import FaultOperations
 from mockexchange.control.kalshi import KalshiOperations
@@ -93,6 +93,7 @@ class Control(
         # The core's handler of each typed command (core/commands.py), by the command's type
         self.handlers = Handlers()
         add_kalshi_handlers(self.handlers, ledger)
+        add_deribit_order_handlers(self.handlers, book)
 
     def run(self, command: Command) -> Any:
         """Run a typed command through its handler, kept first by the state file if there is one; answers what the
@@ -137,7 +138,7 @@ class Control(
     def advance_clock(self, seconds: float | None = None, to: str | None = None) -> dict[str, Any]:
         """Move exchange time forward by `seconds`, or `to` an ISO 8601 time (never backwards). A manual clock then
         stands there; the system clock runs on from there (an offset from the wall clock). Futures and options whose
-        expiration the clock passes are delivered at once (`DerivativesBook.expire_due`), and Kalshi's markets open,
+        expiration the clock passes are delivered at once (`Expiry.expire_due`), and Kalshi's markets open,
         close and settle as their times pass (core/kalshi/lifecycle.py)."""
         clock = self.ledger.clock
         if not isinstance(clock, ManualClock | SystemClock):
@@ -159,7 +160,7 @@ class Control(
             if when < clock.now():
                 raise ControlError(f"a clock does not run backwards: it is {clock.now().isoformat()}", 409)
             clock.set(when)
-        self.book.expire_due()
+        self.book.expiry.expire_due()
         with self.ledger.lock:
             self.ledger.run_due_now()  # markets that open, close or settle on the way
         if self.ledger.on_schedule is not None:

@@ -39,11 +39,7 @@ class Declared:
     required: bool
     default: Any
     nullable: bool
-
-    @property
-    def takes_null(self) -> bool:
-        """A null is the field's own value (a nullable one's, or an optional one's default)."""
-        return self.nullable or (not self.required and self.default is None)
+    takes_null: bool  # a null is the field's own value (a nullable one's, or an optional one's default)
 
     def read(self, given: Any) -> Any:
         if given is None and self.takes_null:
@@ -68,9 +64,14 @@ class Command:
                     raise Refused(f"{field.name} is required")
             else:
                 field.kind.check(held, field.name)
+        self.check()
+
+    def check(self) -> None:
+        """What the command's fields ask of each other (each is its kind's already); `Refused` if they disagree."""
 
 
 _DECLARED: dict[type[Command], tuple[Declared, ...]] = {}
+_NAMES: dict[type[Command], frozenset[str]] = {}
 
 
 def declared(cls: type[Command]) -> tuple[Declared, ...]:
@@ -78,37 +79,41 @@ def declared(cls: type[Command]) -> tuple[Declared, ...]:
     fields = _DECLARED.get(cls)
     if fields is None:
         fields = _DECLARED[cls] = _declared(cls)
+        _NAMES[cls] = frozenset(field.name for field in fields)
     return fields
 
 
 def _declared(cls: type[Command]) -> tuple[Declared, ...]:
-    return tuple(
-        Declared(
-            field.name,
-            field.metadata["kind"],
-            field.default is dataclasses.MISSING,
-            None if field.default is dataclasses.MISSING else field.default,
-            field.metadata[_NULLABLE],
-        )
-        for field in dataclasses.fields(cls)
-    )
+    found = []
+    for field in dataclasses.fields(cls):
+        required, nullable = field.default is dataclasses.MISSING, field.metadata[_NULLABLE]
+        default = None if required else field.default
+        found.append(
+            Declared(field.name, field.metadata["kind"], required, default, nullable,
+                     nullable or (not required and default is None))
+        )  # fmt: skip
+    return tuple(found)
 
 
 def read(cls: type[C], plain: Mapping[str, Any]) -> C:
     """The command of plain JSON-like values, each read by its field's kind; `Refused` for the first it does not take,
     in the order declared, or for a field it does not have or a required one missing."""
     fields = declared(cls)
-    names = {field.name for field in fields}
+    names = _NAMES[cls]
     unknown = [key for key in plain if key not in names]
     if unknown:
         raise Refused(f"{cls.name} has no field {unknown[0]!r}; its fields: {', '.join(sorted(names))}")
-    values = {}
+    command = object.__new__(cls)  # (each value read is checked: only what they ask of each other is left)
     for field in fields:
         if field.name in plain:
-            values[field.name] = field.read(plain[field.name])
+            held = field.read(plain[field.name])
         elif field.required:
             raise Refused(f"{field.name} is required")
-    return cls(**values)
+        else:
+            held = field.default
+        object.__setattr__(command, field.name, held)
+    command.check()
+    return command
 
 
 def write(command: Command) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from mockexchange.core.money import MoneyError, plain, shown
+from mockexchange.core.money import MoneyError, parse_decimal, plain, shown
 
 T = TypeVar("T")
 
@@ -182,3 +182,39 @@ class UnixTime(Kind[datetime]):
 
     def schema(self) -> dict[str, Any]:
         return {"type": "integer", "minimum": 0, "maximum": LATEST_SECONDS}
+
+
+@dataclass(frozen=True, slots=True)
+class Decimals(Kind[Decimal]):
+    """An amount written as a decimal string ("1.5") or an integer, held as the exact `Decimal` it writes, from `least`
+    to `most` with at most `places` places (Deribit's amounts and prices: the coin's satoshi, a price's tick)."""
+
+    least: Decimal
+    most: Decimal
+    places: int
+    plain = str | int
+
+    def read(self, value: Any, name: str) -> Decimal:
+        accepted = f"{self.least:f} to {self.most:f}, at most {self.places} places"
+        try:
+            parsed = parse_decimal(value, name, self.places, accepted)
+        except MoneyError as exc:
+            raise Refused(str(exc)) from None
+        if not self.least <= parsed <= self.most:
+            raise Refused(
+                f"{name} must be from {self.least:f} to {self.most:f} with at most {self.places} decimal places, "
+                f"not {shown(parsed)}"
+            )
+        return parsed
+
+    def write(self, value: Decimal) -> str:
+        return f"{value:f}"
+
+    def check(self, value: Decimal, name: str) -> None:
+        # As its plain value is read: a value made in Python is refused in the words its text would be.
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise Refused(f"{name} must be a finite Decimal, not {shown(value)}")
+        self.read(self.write(value), name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": ["string", "integer"]}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote
 
 import anyio.to_thread
@@ -17,13 +17,12 @@ from starlette.types import Receive, Scope, Send
 
 from mockexchange import redact
 from mockexchange.core.clock import monotonic
+from mockexchange.journal import HttpExchange
 from mockexchange.proxy import judge
+from mockexchange.proxy.forwarder import Forwarder
 from mockexchange.proxy.messages import Seen, coding, header, headers, readable, seen
 from mockexchange.proxy.targets import TargetRefused, http_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
-
-if TYPE_CHECKING:
-    from mockexchange.proxy.app import ProxyApp
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024  # a client's body the proxy holds to forward (Kalshi's own bound is 64 KiB)
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # an upstream's answer the proxy holds to judge and record
@@ -59,7 +58,7 @@ def end_to_end(raw: list[tuple[bytes, bytes]], also: frozenset[bytes] = frozense
     return [(name, value) for name, value in raw if (low := name.lower()) not in HOP_BY_HOP | also and low not in named]
 
 
-async def forward_http(proxy: ProxyApp, scope: Scope, receive: Receive, send: Send) -> None:
+async def forward_http(proxy: Forwarder, scope: Scope, receive: Receive, send: Send) -> None:
     arrived = monotonic()
     at = proxy.at()
     upstream = route(scope["path"], proxy.upstreams)
@@ -86,8 +85,13 @@ async def forward_http(proxy: ProxyApp, scope: Scope, receive: Receive, send: Se
     answered = await aside(len(body), seen, body, coding(answer_headers)) if failed is None else None
     verdict = await aside(len(body), _judge, upstream, scope, sent, status, answered, failed)
     latency_us = int((monotonic() - arrived) * 1_000_000)
-    bodies = await aside(len(raw or b"") + len(body), _bodies, sent, answered, body)
-    _journal(proxy, upstream, scope, request_headers, sent, status, answer_headers, verdict, latency_us, bodies)
+    request_body, response_body = await aside(len(raw or b"") + len(body), _bodies, sent, answered, body)
+    key_id = _key_id(upstream, request_headers, sent, scope)
+    proxy.journal.record_http(HttpExchange(
+        "rest", scope["method"], _path(scope), _query(scope), key_id, status, header(answer_headers, _AUTH_HEADER),
+        upstream.venue, verdict.note(key_id), latency_us=latency_us, request_body=request_body,
+        response_body=response_body, diagnosis=header(answer_headers, _DIAGNOSIS_HEADER),
+    ))  # fmt: skip
     if failed is None and answered is not None and proxy.tape is not None:
         request = request_record(upstream, scope, request_headers, sent)
         response = {"status": status, "headers": headers(answer_headers), "body": answered.tape}
@@ -124,7 +128,7 @@ async def _body(receive: Receive) -> bytes | None:
 
 
 async def _exchange(
-    proxy: ProxyApp,
+    proxy: Forwarder,
     upstream: Upstream,
     url: httpx.URL,
     method: str,
@@ -254,26 +258,6 @@ def _bodies(sent: Seen, answered: Seen | None, body: bytes) -> tuple[bytes, byte
     """The request's and the answer's bodies for the journal (which keeps their first characters, and reads a
     refusal in the answer): as the proxy read them (decoded, redacted); the proxy's own answer as it is."""
     return sent.text.encode(), answered.text.encode() if answered is not None else body
-
-
-def _journal(
-    proxy: ProxyApp,
-    upstream: Upstream,
-    scope: Scope,
-    request_headers: list[tuple[bytes, bytes]],
-    sent: Seen,
-    status: int,
-    answer_headers: list[tuple[bytes, bytes]],
-    verdict: judge.Verdict,
-    latency_us: int,
-    bodies: tuple[bytes, bytes],
-) -> None:
-    key_id = _key_id(upstream, request_headers, sent, scope)
-    proxy.journal.record_http(
-        "rest", scope["method"], _path(scope), _query(scope), key_id, status, header(answer_headers, _AUTH_HEADER),
-        upstream.venue, verdict.note(key_id), latency_us=latency_us, bodies=bodies,
-        diagnosis=header(answer_headers, _DIAGNOSIS_HEADER),
-    )  # fmt: skip
 
 
 def request_record(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.types import Receive, Scope, Send
 from websockets.asyncio.client import ClientConnection, connect
@@ -18,16 +18,14 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from mockexchange import redact, refusal
 from mockexchange.core.clock import monotonic
-from mockexchange.journal import JournalNote
+from mockexchange.journal import HttpExchange, JournalNote
 from mockexchange.proxy import judge
 from mockexchange.proxy.forward import HOP_BY_HOP, aside, end_to_end, raw_target, request_record
+from mockexchange.proxy.forwarder import Forwarder
 from mockexchange.proxy.messages import Seen, coding, header, headers, seen
 from mockexchange.proxy.targets import TargetRefused, websocket_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
 from mockexchange.web import GONE
-
-if TYPE_CHECKING:
-    from mockexchange.proxy.app import ProxyApp
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024  # a message from the upstream (websockets' own default is 1 MiB)
 PENDING_CALLS = 10_000  # Deribit request ids waiting for their reply, per connection (the oldest forgotten first)
@@ -39,7 +37,7 @@ _HANDSHAKE = frozenset(
 _UNSENDABLE = {1005: 1000, 1006: 1011, 1015: 1011}  # close codes a close frame may not carry -> what is sent
 
 
-async def forward_websocket(proxy: ProxyApp, scope: Scope, receive: Receive, send: Send) -> None:
+async def forward_websocket(proxy: Forwarder, scope: Scope, receive: Receive, send: Send) -> None:
     if (await receive())["type"] != "websocket.connect":
         return
     upstream = route(scope["path"], proxy.upstreams)
@@ -48,7 +46,7 @@ async def forward_websocket(proxy: ProxyApp, scope: Scope, receive: Receive, sen
 
 
 class Socket:
-    def __init__(self, proxy: ProxyApp, upstream: Upstream, scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, proxy: Forwarder, upstream: Upstream, scope: Scope, receive: Receive, send: Send) -> None:
         self.proxy, self.upstream, self.scope, self.receive, self.send = proxy, upstream, scope, receive, send
         self.request_headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
         self.path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
@@ -126,10 +124,10 @@ class Socket:
                                   request=self._request_record())  # fmt: skip
 
     def _journal_upgrade(self, status: int, note: JournalNote, arrived: float) -> None:
-        self.proxy.journal.record_http(
+        self.proxy.journal.record_http(HttpExchange(
             "ws", "GET", self.path.split("?", 1)[0], self.query, self.key_id, status, None, self.upstream.venue, note,
             latency_us=int((monotonic() - arrived) * 1_000_000),
-        )  # fmt: skip
+        ))  # fmt: skip
 
     def _request_record(self) -> dict[str, Any]:
         return request_record(self.upstream, self.scope, self.request_headers, None)

@@ -2,7 +2,7 @@
 
 It is a cache of the command log, never the truth: it names the mockexchange version that took it, and a restart by
 another version ignores it and runs every command again; so does a restart by a version whose state classes are not
-where the snapshot names them (another layout). It is a pickle of the ledger's and the book's own fields (their
+where the snapshot names them (another layout). It is a pickle of the ledger's and the book state's own fields (their
 wiring, the clock, bus and lock, is the new mock's), the key registries and the id generator's position, read back by
 an unpickler that builds only the mock's own state classes and a few plain types: a state file from someone else
 cannot make a restart run code. A Deribit key's client secret is kept sealed (seal.py).
@@ -54,7 +54,8 @@ from mockexchange.version import __version__
 #     its resting orders' sum and each one's share).
 # 22: an FCM desk keeps each member's position transfers' ids, oldest first (its latest 10,000 are kept).
 # 23: a Deribit trade keeps the label of the order that made it.
-LAYOUT = 23
+# 24: the derivatives book keeps its state in one `BookState` (core/deribit/book_state.py), its parts around it.
+LAYOUT = 24
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}
@@ -98,7 +99,7 @@ def take(control: Control, sealer: Sealer | None = None) -> bytes:
             "layout": LAYOUT,
             "ledger": _fields(ledger),
             "ids": ledger.new_id.position() if isinstance(ledger.new_id, IdFactory) else None,
-            "book": _fields(book),
+            "book": _fields(book.state),
             "keys": [
                 (
                     key.key_id,
@@ -163,7 +164,7 @@ def restore(control: Control, state: dict[str, Any], sealer: Sealer | None = Non
     vars(ledger).update(state["ledger"])
     if state["ids"] is not None and isinstance(ledger.new_id, IdFactory):
         ledger.new_id.resume(state["ids"])
-    vars(book).update(state["book"])
+    vars(book.state).update(state["book"])
     control.keys.clear()
     for key_id, user_id, pem, subaccount, subtrader_id, name, scopes in state["keys"]:
         control.keys.add(

@@ -116,14 +116,14 @@ def test_fetch_balance_equals_the_account_summaries(seeded: Seeded, tmp_path: Pa
     assert not problems, "\n".join(problems)
     # By hand: ccxt's free = available_funds, used = maintenance_margin, total = equity.
     with mock.book.reading():
-        eth = mock.book.account_summary(TRADER, "ETH")
+        eth = mock.book.valuation.account_summary(TRADER, "ETH")
     assert outcome["result"]["ETH"] == {  # at the 8 places Deribit sends a summary's amounts
         "free": float(at(eth.available_funds, 8)),
         "used": float(at(eth.maintenance_margin, 8)),
         "total": float(at(eth.equity, 8)),
     }
     with mock.book.reading():
-        btc = mock.book.account_summary(TRADER, "BTC")
+        btc = mock.book.valuation.account_summary(TRADER, "BTC")
     assert btc.initial_margin > 0 and btc.equity != btc.balance  # positions moved it: not a bare deposit
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from deribit_orders import edit_order, submit_order
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import matching, triggers
@@ -17,7 +18,7 @@ from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import MAX_BALANCE, MAX_TRADED, BookError
 from mockexchange.core.deribit.instruments import parse_instrument_name
 from mockexchange.core.deribit.matching import amount_units, at_tick, fee, price_ticks
-from mockexchange.core.deribit.order_entry import edit_order, find_order, submit_order
+from mockexchange.core.deribit.order_entry import find_order
 from mockexchange.core.deribit.orders import DerivativeOrder
 from mockexchange.core.deribit.records import Trade
 from mockexchange.core.events import Change
@@ -38,11 +39,11 @@ class Venue:
         self.clock = ManualClock(START)
         self.book = DerivativesBook(clock=self.clock)
         for user, wallet in (("alice", 2001), ("bob", 3001), ("carol", 4001)):
-            self.book.open_account(user, account_id=wallet, balances={"BTC": D(10), "USDC": D(100_000)})
-        self.book.add_subaccount("alice", subaccount_id=2002)
-        self.book.set_index_price("btc_usd", D(50_000))
+            self.book.accounts.open_account(user, account_id=wallet, balances={"BTC": D(10), "USDC": D(100_000)})
+        self.book.accounts.add_subaccount("alice", subaccount_id=2002)
+        self.book.market.set_index_price("btc_usd", D(50_000))
         self.published: list[Change] = []
-        self.book.bus.subscribe(self.published.append, ["derivatives.order"])
+        self.book.state.bus.subscribe(self.published.append, ["derivatives.order"])
 
     def order(
         self, user: str, direction: str, amount: str, price: str | None, name: str = PERP, **terms: Any
@@ -52,15 +53,15 @@ class Venue:
         return submit_order(self.book, user, name, direction, D(amount), None if price is None else D(price), **terms)
 
     def size(self, user: str, name: str = PERP, wallet: int | None = None) -> Decimal:
-        return self.book.position(user, name, wallet).size
+        return self.book.valuation.position(user, name, wallet).size
 
     def asks(self, name: str = PERP) -> list[tuple[int, int]]:
-        assert self.book.orders is not None
-        return self.book.orders.books[name].levels("ask")
+        assert self.book.state.orders is not None
+        return self.book.state.orders.books[name].levels("ask")
 
     def bids(self, name: str = PERP) -> list[tuple[int, int]]:
-        assert self.book.orders is not None
-        return self.book.orders.books[name].levels("bid")
+        assert self.book.state.orders is not None
+        return self.book.state.orders.books[name].levels("bid")
 
 
 @pytest.fixture
@@ -175,7 +176,7 @@ def test_the_taker_and_makers_fills(venue: Venue) -> None:
     fees = sum((t.fee for t in trades), D(0))
     assert order.commission == fees > 0 and order.updated == LATER
     assert order.average_price == ((D(60000) * 100 + D(60010) * 150) / 250).quantize(D("1e-8"))
-    makers = [t for t in venue.book.trades if t.liquidity == "M"]
+    makers = [t for t in venue.book.state.trades if t.liquidity == "M"]
     assert [(t.user_id, t.order_id, t.label, t.fee) for t in makers] == [
         ("bob", first.order_id, "b1", 0), ("bob", second.order_id, "", 0), ("carol", third.order_id, "", 0)
     ]  # fmt: skip
@@ -236,7 +237,7 @@ def test_a_reduce_only_order_with_nothing_to_reduce(venue: Venue) -> None:
 
 
 def test_a_reduce_only_order_needs_no_funds(venue: Venue) -> None:
-    venue.book.open_account("poor", balances={"BTC": D("0.001")})
+    venue.book.accounts.open_account("poor", balances={"BTC": D("0.001")})
     venue.order("poor", "sell", "10", "60000", check_funds=False)
     venue.order("bob", "buy", "10", "60000")
     venue.order("bob", "sell", "100000", "60000")
@@ -249,7 +250,7 @@ def test_a_reduce_only_order_needs_no_funds(venue: Venue) -> None:
 
 
 def test_fills_that_would_take_a_balance_past_its_bound_are_refused_whole(venue: Venue) -> None:
-    venue.book.wallet("alice").balances["BTC"] = MAX_BALANCE - D("0.015")
+    venue.book.accounts.wallet("alice").balances["BTC"] = MAX_BALANCE - D("0.015")
     venue.order("bob", "buy", "1", "0.01", CALL)
     venue.order("carol", "buy", "1", "0.01", CALL)
     with pytest.raises(BookError) as refused:
@@ -260,7 +261,7 @@ def test_fills_that_would_take_a_balance_past_its_bound_are_refused_whole(venue:
     assert venue.bids(CALL) == [(20, 20)] and venue.size("alice", CALL) == 0
     order, _ = venue.order("alice", "sell", "1", "0.01", CALL)
     assert order.order_state == "filled"
-    venue.book.wallet("bob").balances["BTC"] = -MAX_BALANCE + D("0.005")  # the maker's side is checked as well
+    venue.book.accounts.wallet("bob").balances["BTC"] = -MAX_BALANCE + D("0.005")  # the maker's side is checked as well
     venue.order("bob", "buy", "1", "0.01", CALL)
     with pytest.raises(BookError):
         venue.order("alice", "sell", "2", "0.01", CALL)  # carol's bid, then bob's
@@ -274,7 +275,7 @@ def funds_refusal(venue: Venue, *args: Any) -> tuple[str, str | None]:
 
 
 def test_a_taker_needs_funds_for_its_margin_and_fees(venue: Venue) -> None:
-    venue.book.open_account("poor", balances={"BTC": D("0.004")})
+    venue.book.accounts.open_account("poor", balances={"BTC": D("0.004")})
     venue.order("bob", "sell", "100", "50000")
     # 10000 USD at its limit 50000: 0.2 coin at 2.001% initial, and the fee of the 100 it takes (0.000001).
     assert funds_refusal(venue, "buy", "10000", "50000") == (
@@ -287,13 +288,13 @@ def test_a_taker_needs_funds_for_its_margin_and_fees(venue: Venue) -> None:
     venue.order("carol", "buy", "100", "49000")
     venue.order("carol", "buy", "100", "48000")
     assert funds_refusal(venue, "sell", "100000", None)[0].startswith("the order needs 0.0418857405555555555555")
-    venue.book.move_cash("poor", "BTC", D("0.000003"))  # now just enough
+    venue.book.cash.move_cash("poor", "BTC", D("0.000003"))  # now just enough
     order, _ = venue.order("poor", "buy", "10000", "50000", check_funds=True)
     assert ended(order) == ("open", None, D(100))
 
 
 def test_a_market_order_that_takes_nothing_needs_nothing(venue: Venue) -> None:
-    venue.book.open_account("poor", balances={})
+    venue.book.accounts.open_account("poor", balances={})
     order, trades = venue.order("poor", "buy", "100", None, check_funds=True)
     assert trades == [] and ended(order) == ("cancelled", "market_order_unfilled", D(0))
     venue.order("bob", "sell", "100", "50000")
@@ -307,8 +308,8 @@ def test_a_crossing_past_deep_resting_orders_runs_long_over_who_it_touches(
     venue: Venue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(matching, "DEEP", 1)
-    venue.book.open_account("dave", balances={"BTC": D(10)})
-    venue.book.open_account("erin", balances={"BTC": D(10)})
+    venue.book.accounts.open_account("dave", balances={"BTC": D(10)})
+    venue.book.accounts.open_account("erin", balances={"BTC": D(10)})
     venue.order("dave", "sell", "100", "50000")
     venue.order("erin", "buy", "100", "50000")  # dave and erin hold positions, nothing rests
     seen: list[tuple[bool, ...]] = []
@@ -319,7 +320,7 @@ def test_a_crossing_past_deep_resting_orders_runs_long_over_who_it_touches(
         markets = [lock.when_clear(Footprint.of((), (name,)), lambda: None) for name in (PERP, LINEAR)]
         seen.append((lock.running_long, *clear, *markets))
 
-    venue.book.bus.subscribe(look, ["derivatives.order"])
+    venue.book.state.bus.subscribe(look, ["derivatives.order"])
     venue.order("bob", "sell", "100", "60000")
     assert seen == [(False, True, True, True, True, True, True)]  # nothing to cross
     venue.order("carol", "sell", "100", "60010")
@@ -340,7 +341,7 @@ def test_an_edit_that_crosses_far_runs_long(venue: Venue, monkeypatch: pytest.Mo
     venue.order("carol", "sell", "100", "60010")
     bid, _ = venue.order("alice", "buy", "300", "59000")
     long_at: list[bool] = []
-    venue.book.bus.subscribe(lambda _: long_at.append(venue.book.lock.running_long), ["derivatives.order"])
+    venue.book.state.bus.subscribe(lambda _: long_at.append(venue.book.lock.running_long), ["derivatives.order"])
     edited, trades = edit_order(venue.book, bid.order_id, D(300), D(60010))
     assert len(trades) == 2 and long_at == [True, True, True] and edited.filled_amount == 200
 
@@ -348,12 +349,12 @@ def test_an_edit_that_crosses_far_runs_long(venue: Venue, monkeypatch: pytest.Mo
 def test_an_inverse_option_trades_only_once_its_index_is_known() -> None:
     book = DerivativesBook(clock=ManualClock(START))
     for user in ("alice", "bob"):
-        book.open_account(user, balances={"BTC": D(10)})
+        book.accounts.open_account(user, balances={"BTC": D(10)})
     submit_order(book, "alice", CALL, "sell", D(1), D("0.01"))
     with pytest.raises(BookError) as refused:
         submit_order(book, "bob", CALL, "buy", D(1), D("0.01"))
     assert (str(refused.value), refused.value.status) == ("an inverse option's USD price needs the index price", 400)
-    book.set_index_price("btc_usd", D(50_000))
+    book.market.set_index_price("btc_usd", D(50_000))
     order, trades = submit_order(book, "bob", CALL, "buy", D(1), D("0.01"))
     assert order.order_state == "filled" and trades[0].index_price == D(50_000)
 
@@ -374,7 +375,7 @@ def test_a_far_crossing_on_an_event_loop_goes_to_a_worker_first(venue: Venue, mo
         with pytest.raises(MustStep):
             venue.order("alice", "buy", "200", "60010", subaccount_id=2002)
         assert (venue.asks(), len(venue.published)) == before
-        venue.book.set_index_price("btc_usd", D(56_000))
+        venue.book.market.set_index_price("btc_usd", D(56_000))
         ((fired, trades),) = triggers.fire(venue.book)
     finally:
         venue.book.lock.discharge(token)
@@ -388,7 +389,7 @@ def test_how_far_a_crossing_reaches_counts_its_side_and_limit(venue: Venue, monk
     venue.order("carol", "buy", "100", "58990")
     venue.order("bob", "sell", "100", "60000")
     venue.order("carol", "sell", "100", "60010")
-    venue.book.bus.subscribe(lambda _: long_at.append(venue.book.lock.running_long), ["derivatives.order"])
+    venue.book.state.bus.subscribe(lambda _: long_at.append(venue.book.lock.running_long), ["derivatives.order"])
     venue.order("alice", "buy", "200", "60000", time_in_force="immediate_or_cancel")  # its limit reaches one ask
     assert long_at == [False, False]
     long_at.clear()
@@ -426,7 +427,7 @@ def test_the_balance_bound_follows_each_fill_of_the_crossing(venue: Venue) -> No
     venue.order("bob", "buy", "100", "60000")
     venue.order("carol", "buy", "100", "60000")
     # Closing at 60000 realizes 100 * (1/50000 - 1/60000) = 0.00033333 once; the second fill opens a short.
-    venue.book.wallet("alice").balances["BTC"] = MAX_BALANCE - D("0.0005")
+    venue.book.accounts.wallet("alice").balances["BTC"] = MAX_BALANCE - D("0.0005")
     order, _ = venue.order("alice", "sell", "200", "60000")
     assert order.order_state == "filled" and venue.size("alice") == -100
 
@@ -435,7 +436,8 @@ def test_a_subaccounts_fills_are_checked_on_its_own_position_and_balance(venue: 
     venue.order("bob", "sell", "100", "50000")
     venue.order("alice", "buy", "100", "50000", subaccount_id=2002)
     venue.order("bob", "buy", "100", "60000")
-    venue.book.wallet("alice", 2002).balances["BTC"] = MAX_BALANCE - D("0.0002")  # less than the profit closing makes
+    # less than the profit closing makes
+    venue.book.accounts.wallet("alice", 2002).balances["BTC"] = MAX_BALANCE - D("0.0002")
     with pytest.raises(BookError) as refused:
         venue.order("alice", "sell", "100", "60000", subaccount_id=2002)
     assert str(refused.value) == "this would take a BTC balance past 1000000000000000"
@@ -443,32 +445,34 @@ def test_a_subaccounts_fills_are_checked_on_its_own_position_and_balance(venue: 
 
 def test_a_fill_may_take_a_balance_to_its_bound_and_its_fee_counts(venue: Venue) -> None:
     venue.order("bob", "buy", "1", "0.01", CALL)
-    venue.book.wallet("alice").balances["BTC"] = MAX_BALANCE - D("0.0097")  # + 0.01 premium - 0.0003 fee: the bound
+    # + 0.01 premium - 0.0003 fee: the bound
+    venue.book.accounts.wallet("alice").balances["BTC"] = MAX_BALANCE - D("0.0097")
     order, _ = venue.order("alice", "sell", "1", "0.01", CALL)
-    assert order.order_state == "filled" and venue.book.wallet("alice").balance("BTC") == MAX_BALANCE
+    assert order.order_state == "filled" and venue.book.accounts.wallet("alice").balance("BTC") == MAX_BALANCE
     venue.order("bob", "sell", "100", "60000")
-    venue.book.wallet("carol").balances["BTC"] = MAX_BALANCE - D("0.0000005")  # its taker fee, 0.00000083, comes off
+    # its taker fee, 0.00000083, comes off
+    venue.book.accounts.wallet("carol").balances["BTC"] = MAX_BALANCE - D("0.0000005")
     order, _ = venue.order("carol", "buy", "100", "60000")
     assert order.order_state == "filled"
 
 
 def test_a_limit_order_is_margined_at_its_limit_and_a_subaccount_on_its_own(venue: Venue) -> None:
-    venue.book.open_account("poor", balances={"BTC": D("0.004")})
+    venue.book.accounts.open_account("poor", balances={"BTC": D("0.004")})
     venue.order("bob", "sell", "100", "40000")
     # 10000 USD at its limit 50000, though it takes at 40000: 0.2 coin at 2.001%, and a fee of 0.00000125.
     assert funds_refusal(venue, "buy", "10000", "50000") == (
         "the order needs 0.004003250000000000000000000000 BTC of margin and fees; 0.004 is available",
         "not_enough_funds",
     )  # fmt: skip
-    venue.book.add_subaccount("poor", subaccount_id=5002, balances={"BTC": D("0.0001")})
-    venue.book.move_cash("poor", "BTC", D(1))  # the main account is rich, the subaccount not
+    venue.book.accounts.add_subaccount("poor", subaccount_id=5002, balances={"BTC": D("0.0001")})
+    venue.book.cash.move_cash("poor", "BTC", D(1))  # the main account is rich, the subaccount not
     with pytest.raises(BookError) as refused:
         venue.order("poor", "buy", "10000", "50000", subaccount_id=5002, check_funds=True)
     assert str(refused.value).endswith("; 0.0001 is available")
 
 
 def test_a_subaccounts_position_lowers_what_its_order_holds(venue: Venue) -> None:
-    venue.book.add_subaccount("carol", subaccount_id=4002, balances={"BTC": D("0.0045")})
+    venue.book.accounts.add_subaccount("carol", subaccount_id=4002, balances={"BTC": D("0.0045")})
     venue.order("bob", "buy", "10000", "50000")
     venue.order("carol", "sell", "10000", "50000", subaccount_id=4002)  # short 10000, holding 0.00402 of margin
     # A buy of as much only reduces it: it holds no margin, its fee is all it needs.
@@ -478,7 +482,7 @@ def test_a_subaccounts_position_lowers_what_its_order_holds(venue: Venue) -> Non
 
 
 def test_a_market_sell_that_takes_nothing_needs_nothing(venue: Venue) -> None:
-    venue.book.open_account("poor", balances={})
+    venue.book.accounts.open_account("poor", balances={})
     order, trades = venue.order("poor", "sell", "100", None, check_funds=True)
     assert trades == [] and ended(order) == ("cancelled", "market_order_unfilled", D(0))
     assert venue.published[-1].user_id == "poor"
@@ -488,7 +492,7 @@ def test_a_fired_order_crossing_far_runs_long_over_who_it_touches(
     venue: Venue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(matching, "DEEP", 1)
-    venue.book.open_account("erin", balances={"BTC": D(10)})
+    venue.book.accounts.open_account("erin", balances={"BTC": D(10)})
     for user, price in (("bob", "60000"), ("carol", "60010"), ("bob", "60020")):
         venue.order(user, "sell", "100", price)
     venue.order("alice", "buy", "300", "60000", order_type="stop_limit", trigger="index_price", trigger_price=D(55_000))
@@ -499,12 +503,12 @@ def test_a_fired_order_crossing_far_runs_long_over_who_it_touches(
         lock = venue.book.lock
         seen.append((lock.running_long, *(lock.when_clear(Footprint.of((u,)), lambda: None) for u in ("erin", "zoe"))))
 
-    venue.book.bus.subscribe(look, ["derivatives.order"])
-    venue.book.set_index_price("btc_usd", D(55_000))
+    venue.book.state.bus.subscribe(look, ["derivatives.order"])
+    venue.book.market.set_index_price("btc_usd", D(55_000))
     ((fired, trades),) = triggers.fire(venue.book)  # alice's: its limit reaches one ask, not long
     assert (fired.order_state, len(trades)) == ("open", 1) and not any(s[0] for s in seen)
     seen.clear()
-    venue.book.set_index_price("btc_usd", D(56_000))
+    venue.book.market.set_index_price("btc_usd", D(56_000))
     ((fired, trades),) = triggers.fire(venue.book)  # erin's: two asks
     assert (fired.order_state, len(trades)) == ("filled", 2)
     assert seen == [(True, False, True)] * 3  # two makers and erin's order: erin's footprint, not zoe's
@@ -538,16 +542,16 @@ def test_resting_reduce_only_orders_follow_the_position_down(venue: Venue) -> No
 
 
 def test_a_linear_options_fills_pay_on_the_underlying_at_the_index(venue: Venue) -> None:
-    venue.book.set_index_price("btc_usdc", D(50_000))
+    venue.book.market.set_index_price("btc_usdc", D(50_000))
     venue.order("bob", "sell", "0.1", "1000", LINEAR_CALL)
     _, trades = venue.order("alice", "buy", "0.1", "1000", LINEAR_CALL)
-    maker = next(t for t in venue.book.trades if t.liquidity == "M")
+    maker = next(t for t in venue.book.state.trades if t.liquidity == "M")
     assert trades[0].fee == maker.fee == D("1.5")  # 0.0003 * 0.1 * 50000 USDC, each side
 
 
 def test_the_taker_fee_counts_against_a_negative_balance_bound(venue: Venue) -> None:
     venue.order("bob", "sell", "100", "60000")
-    venue.book.wallet("carol").balances["BTC"] = -MAX_BALANCE + D("0.0000005")  # its fee, 0.00000083, is more
+    venue.book.accounts.wallet("carol").balances["BTC"] = -MAX_BALANCE + D("0.0000005")  # its fee, 0.00000083, is more
     with pytest.raises(BookError) as refused:
         venue.order("carol", "buy", "100", "60000")
     assert str(refused.value) == "this would take a BTC balance past 1000000000000000"
@@ -557,22 +561,22 @@ def test_each_fill_carries_its_orders_type(venue: Venue) -> None:
     venue.order("bob", "sell", "100", "60000", order_type="stop_limit", trigger="index_price", trigger_price=D(55_000))
     triggers.fire(venue.book)  # a stop sell: the index, 50000, is at or below it; it rests as the stop_limit it is
     _, trades = venue.order("alice", "buy", "100", None)
-    maker = next(t for t in venue.book.trades if t.liquidity == "M")
+    maker = next(t for t in venue.book.state.trades if t.liquidity == "M")
     assert (trades[0].order_type, maker.order_type) == ("market", "stop_limit")
 
 
 def test_a_fill_was_counted_against_the_traded_bound_when_its_order_was_placed(venue: Venue) -> None:
     """What a wallet may still trade counts its open orders' remaining amounts when they are placed (or edited): their
     fills are not counted again."""
-    venue.book.traded[3001] = MAX_TRADED - 150
+    venue.book.state.traded[3001] = MAX_TRADED - 150
     venue.order("bob", "sell", "100", "60000")  # MAX_TRADED - 50 with what it may trade
     order, _ = venue.order("alice", "buy", "100", "60000")
-    assert order.order_state == "filled" and venue.book.traded[3001] == MAX_TRADED - 50
+    assert order.order_state == "filled" and venue.book.state.traded[3001] == MAX_TRADED - 50
     venue.order("carol", "sell", "100", "61000")
-    venue.book.traded[2001] = MAX_TRADED - 150
+    venue.book.state.traded[2001] = MAX_TRADED - 150
     bid, _ = venue.order("alice", "buy", "100", "59000")
     edited, trades = edit_order(venue.book, bid.order_id, D(100), D(61000))  # its own 100 freed, 100 asked again
-    assert edited.order_state == "filled" and venue.book.traded[2001] == MAX_TRADED - 50
+    assert edited.order_state == "filled" and venue.book.state.traded[2001] == MAX_TRADED - 50
 
 
 def test_a_makers_fill_lands_in_its_own_wallet(venue: Venue) -> None:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from deribit_orders import edit_order, submit_order
 
 from mockexchange.core import stepping
 from mockexchange.core.clock import ManualClock
@@ -19,13 +20,11 @@ from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.order_entry import (
     cancel_order,
     cancel_orders,
-    edit_order,
     find_order,
     open_orders,
     order_history,
     order_trades,
     reading_open,
-    submit_order,
 )
 from mockexchange.core.deribit.orders import DerivativeOrder
 from mockexchange.core.events import Change
@@ -42,12 +41,12 @@ class Venue:
     def __init__(self) -> None:
         self.clock = ManualClock(START)
         self.book = DerivativesBook(clock=self.clock)
-        self.book.open_account("alice", account_id=2001, balances={"BTC": D(10), "USDC": D(100_000)})
-        self.book.add_subaccount("alice", subaccount_id=2002)
-        self.book.open_account("bob", account_id=3001, balances={"BTC": D(10), "USDC": D(100_000)})
-        self.book.set_index_price("btc_usd", D(50_000))
+        self.book.accounts.open_account("alice", account_id=2001, balances={"BTC": D(10), "USDC": D(100_000)})
+        self.book.accounts.add_subaccount("alice", subaccount_id=2002)
+        self.book.accounts.open_account("bob", account_id=3001, balances={"BTC": D(10), "USDC": D(100_000)})
+        self.book.market.set_index_price("btc_usd", D(50_000))
         self.published: list[Change] = []
-        self.book.bus.subscribe(self.published.append, ["derivatives.order"])
+        self.book.state.bus.subscribe(self.published.append, ["derivatives.order"])
 
     def place(self, direction: str, amount: str, price: str | None, name: str = PERP, **terms: Any) -> DerivativeOrder:
         user = terms.pop("user", "alice")
@@ -60,11 +59,11 @@ class Venue:
 
     def refused(self, command: Any, *args: Any, **kwargs: Any) -> BookError:
         """The refusal of the command, which changes no order."""
-        orders = None if self.book.orders is None else dict(self.book.orders.orders)
+        orders = None if self.book.state.orders is None else dict(self.book.state.orders.orders)
         published = len(self.published)
         with pytest.raises(BookError) as refusal:
             command(self.book, *args, **kwargs)
-        assert (None if self.book.orders is None else dict(self.book.orders.orders)) == orders
+        assert (None if self.book.state.orders is None else dict(self.book.state.orders.orders)) == orders
         assert len(self.published) == published
         return refusal.value
 
@@ -99,7 +98,7 @@ def test_a_stop_order_waits_untriggered(venue: Venue) -> None:
     )  # fmt: skip
     assert (order.time_in_force, order.reduce_only, order.created) == ("good_til_day", True, START)
     assert venue.changes() == [("1", "untriggered")] and venue.published[0].user_id == "alice"
-    assert venue.book.orders is not None and venue.book.orders.books == {}  # off the book
+    assert venue.book.state.orders is not None and venue.book.state.orders.books == {}  # off the book
 
 
 def test_order_ids_are_drawn_past_the_ones_given(venue: Venue) -> None:
@@ -108,11 +107,12 @@ def test_order_ids_are_drawn_past_the_ones_given(venue: Venue) -> None:
     assert venue.place("buy", "10", "40000", order_id="x" * 64).order_id == "x" * 64
     for given, words, status in [
         ("3", "order id '3' is taken", 409),
-        ("", "order_id must be 1 to 64 characters", 400),
-        ("x" * 65, "order_id must be 1 to 64 characters", 400),
-    ]:
+        ("", "order_id must be a non-empty string of at most 64 characters, not ''", 400),
+        ("x" * 65, f"order_id must be a non-empty string of at most 64 characters, not '{'x' * 40}'... (65 characters)",
+         400),
+    ]:  # fmt: skip
         error = venue.refused(submit_order, "alice", PERP, "buy", D(10), D(40000), order_id=given)
-        assert said(error) == (words, status, None, None)
+        assert said(error) == (words, status, None, None if status == 409 else "order_id")
 
 
 def terms_refused(venue: Venue, *args: Any, **terms: Any) -> tuple[str, int, str | None, str | None]:
@@ -122,15 +122,16 @@ def terms_refused(venue: Venue, *args: Any, **terms: Any) -> tuple[str, int, str
 @pytest.mark.parametrize(
     ("args", "terms", "words", "param"),
     [
-        (("hold", D(10), D(1)), {}, "direction must be 'buy' or 'sell'", None),
+        (("hold", D(10), D(1)), {}, "direction must be one of 'buy', 'sell', not 'hold'", "direction"),
         (
             ("buy", D(10), D(1)), {"order_type": "iceberg"},
-            "order_type must be one of limit, stop_limit, take_limit, stop_market, take_market, market", "type",
+            "order_type must be one of 'limit', 'stop_limit', 'take_limit', 'stop_market', 'take_market', 'market', "
+            "not 'iceberg'", "type",
         ),
         (
             ("buy", D(10), D(1)), {"time_in_force": "forever"},
-            "time_in_force must be one of good_til_cancelled, good_til_day, fill_or_kill, immediate_or_cancel for a "
-            "limit order", "time_in_force",
+            "time_in_force must be one of 'good_til_cancelled', 'good_til_day', 'fill_or_kill', 'immediate_or_cancel', "
+            "not 'forever'", "time_in_force",
         ),
         (
             ("buy", D(10), D(1)), {"order_type": "stop_limit", "time_in_force": "fill_or_kill", "trigger":
@@ -163,7 +164,10 @@ def terms_refused(venue: Venue, *args: Any, **terms: Any) -> tuple[str, int, str
             ("buy", D(10), None), {"post_only": True, "order_type": "take_market", "trigger": "index_price",
                                    "trigger_price": D(1)}, "post_only applies to orders with a price", None,
         ),
-        (("buy", D(10), D(1)), {"label": "x" * 65}, "label must be at most 64 characters", None),
+        (
+            ("buy", D(10), D(1)), {"label": "x" * 65},
+            f"label must be a non-empty string of at most 64 characters, not '{'x' * 40}'... (65 characters)", "label",
+        ),
     ],
 )  # fmt: skip
 def test_an_orders_terms_are_checked(venue: Venue, args: tuple, terms: dict, words: str, param: str | None) -> None:
@@ -202,7 +206,7 @@ def test_an_order_off_the_grid_or_past_its_expiry(venue: Venue) -> None:
     venue.clock.set(datetime(2026, 3, 27, 8, 0, tzinfo=UTC))
     assert terms_refused(venue, CALL, "buy", D(1), D("0.01")) == (f"{CALL} has expired", 409, None, None)
     venue.clock.set(datetime(2026, 3, 27, 7, 59, tzinfo=UTC))
-    venue.book.list_instrument("BTC-27MAR26-70000-C")
+    venue.book.market.list_instrument("BTC-27MAR26-70000-C")
     assert venue.place("buy", "1", "0.01", "BTC-27MAR26-70000-C").order_state == "open"
 
 
@@ -239,7 +243,7 @@ def test_an_order_made_smaller_at_its_price_keeps_its_place(venue: Venue) -> Non
         True,
         LATER,
     )
-    assert venue.book.orders is not None and venue.book.orders.books[PERP].levels("bid") == [(80000, 15)]
+    assert venue.book.state.orders is not None and venue.book.state.orders.books[PERP].levels("bid") == [(80000, 15)]
     assert venue.changes()[-1] == (first.order_id, "open")
     _, trades = submit_order(venue.book, "alice", PERP, "sell", D(50), D(40000), subaccount_id=2002)
     assert [t.amount for t in trades] == [D(50)] and find_order(venue.book, first.order_id).order_state == "filled"
@@ -278,7 +282,7 @@ def test_an_untriggered_order_changes_its_terms_in_place(venue: Venue) -> None:
     assert trades == [] and edited.order_state == "untriggered"
     assert (edited.amount, edited.price, edited.trigger_price, edited.reduce_only) == (D(20), D(44000), 45000, True)
     assert (edited.post_only, edited.reject_post_only) == (True, True)
-    assert venue.book.orders is not None and venue.book.orders.waiting == {
+    assert venue.book.state.orders is not None and venue.book.state.orders.waiting == {
         (PERP, "index_price", False): [(D(-45000), START, order.order_id)]
     }  # fmt: skip
     error = venue.refused(edit_order, order.order_id, D(20), D(44000), trigger_price=D(10**7 + 1))
@@ -360,7 +364,7 @@ def test_cancelling_many_runs_long(venue: Venue, monkeypatch: pytest.MonkeyPatch
     """Past `DEEP` orders, cancelling them is a long command: reads of other users go in between."""
     monkeypatch.setattr(order_entry, "DEEP", 2)
     long_at: list[bool] = []
-    venue.book.bus.subscribe(lambda _: long_at.append(venue.book.lock.running_long), ["derivatives.order"])
+    venue.book.state.bus.subscribe(lambda _: long_at.append(venue.book.lock.running_long), ["derivatives.order"])
     for _ in range(2):
         venue.place("buy", "10", "40000")
     cancel_orders(venue.book, 2001)
@@ -446,3 +450,20 @@ def test_the_history_since_a_time_holds_orders_closed_after_a_clock_set_back(ven
     assert [o.order_id for o in found] == [late.order_id]
     every = order_history(venue.book, 2001, include_unfilled=True)
     assert [o.order_id for o in every] == [late.order_id, early.order_id]  # by the time of their change
+
+
+def test_a_command_that_must_start_again_waits_on_the_books_lock(venue: Venue, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A restarting command (core/stepping.py) is called on the book: on `Restart` it waits on the book's lock for the
+    admitted operations, then runs again from the start, nothing changed by its first start."""
+    crossed = order_entry.crossing
+    starts: list[int] = []
+
+    def restarted_once(*args: Any, **kwargs: Any) -> Any:
+        starts.append(1)
+        if len(starts) == 1:
+            raise stepping.Restart()
+        return crossed(*args, **kwargs)
+
+    monkeypatch.setattr(order_entry, "crossing", restarted_once)
+    order = venue.place("buy", "10", "40000")
+    assert order.order_state == "open" and len(starts) == 2 and venue.changes() == [(order.order_id, "open")]

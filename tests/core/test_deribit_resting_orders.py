@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from deribit_orders import edit_order, submit_order
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit import triggers
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.order_entry import cancel_order, edit_order, submit_order
+from mockexchange.core.deribit.order_entry import cancel_order
 from mockexchange.core.deribit.orders import (
     COIN_PLACE,
     DerivativeOrder,
@@ -36,16 +37,16 @@ EXPIRY = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)  # BTC-6MAR26's
 @pytest.fixture
 def book() -> DerivativesBook:
     made = DerivativesBook(clock=ManualClock(START))
-    made.open_account("alice", account_id=2001, balances={"BTC": D(10), "USDC": D(100_000)})
-    made.add_subaccount("alice", subaccount_id=2002)
-    made.open_account("bob", account_id=3001, balances={"BTC": D(10), "USDC": D(100_000)})
-    made.set_index_price("btc_usd", D(50_000))
+    made.accounts.open_account("alice", account_id=2001, balances={"BTC": D(10), "USDC": D(100_000)})
+    made.accounts.add_subaccount("alice", subaccount_id=2002)
+    made.accounts.open_account("bob", account_id=3001, balances={"BTC": D(10), "USDC": D(100_000)})
+    made.market.set_index_price("btc_usd", D(50_000))
     return made
 
 
 def kept(book: DerivativesBook) -> DerivativeOrders:
-    assert book.orders is not None
-    return book.orders
+    assert book.state.orders is not None
+    return book.state.orders
 
 
 def place(book: DerivativesBook, direction: str, amount: str, price: str | None, name: str = PERP, **terms) -> str:
@@ -116,13 +117,13 @@ def test_a_filled_order_is_closed_once(book: DerivativesBook) -> None:
     orders = kept(book)
     assert orders.orders[resting].order_state == "filled" and orders.open_in([2001]) == 0
     assert [o.order_id for o in orders.closed_of(2001)] == [resting]
-    orders.close(orders.orders[resting], book.history_size)  # written again: not closed a second time
+    orders.close(orders.orders[resting], book.state.history_size)  # written again: not closed a second time
     assert [o.order_id for o in orders.closed_of(2001)] == [resting]
 
 
 def test_an_account_keeps_its_newest_closed_orders() -> None:
     small = DerivativesBook(clock=ManualClock(START), history_size=2)
-    small.open_account("alice", balances={"BTC": D(10)})
+    small.accounts.open_account("alice", balances={"BTC": D(10)})
     placed = [place(small, "buy", "10", str(40000 + i)) for i in range(3)]
     for order_id in placed:
         cancel_order(small, order_id)
@@ -185,14 +186,14 @@ def test_an_expiry_cancels_the_instruments_open_orders(book: DerivativesBook) ->
     staying = place(book, "buy", "10", "40000")
     steps = []
     orders = kept(book)
-    ended = orders.expire(FUTURE, EXPIRY, book.history_size, lambda: steps.append(1))
+    ended = orders.expire(FUTURE, EXPIRY, book.state.history_size, lambda: steps.append(1))
     assert [(o.order_id, o.order_state, o.cancel_reason, o.updated) for o in ended] == [
         (ending[0], "cancelled", "session_end", EXPIRY), (ending[1], "cancelled", "session_end", EXPIRY)
     ]  # fmt: skip
     assert steps == [1, 1] and FUTURE not in orders.books and PERP in orders.books
     assert [o.order_id for o in orders.of_wallet(2001)] == [staying]
     assert [o.order_id for o in orders.closed_of(3001)] == [ending[1]]
-    assert orders.expire(PERP, EXPIRY, book.history_size)[0].order_id == staying  # no step: a short command
+    assert orders.expire(PERP, EXPIRY, book.state.history_size)[0].order_id == staying  # no step: a short command
 
 
 # -- margin --------------------------------------------------------------------------------------------------------
@@ -210,12 +211,15 @@ def test_inverse_future_orders_hold_margin_on_the_larger_side(book: DerivativesB
     coins = D(10_000) / 50_000 + D(10_000) / 40_000  # 0.45
     expected = coins * future_rate(coins)
     orders = kept(book)
-    assert orders.margin(book, "alice", 2001) == expected
-    assert orders.margin(book, "alice", 2001, PERP) == expected
-    assert orders.margin(book, "alice", 2001, currency="BTC") == expected
-    assert orders.margin(book, "alice", 2001, currency="USDC") == 0
-    assert orders.margin(book, "alice", 2001, LINEAR) == 0 and orders.margin(book, "alice", 2002) == 0
-    assert book.position("alice", PERP).open_orders_margin == expected
+    assert orders.margin(book.market, book.valuation, "alice", 2001) == expected
+    assert orders.margin(book.market, book.valuation, "alice", 2001, PERP) == expected
+    assert orders.margin(book.market, book.valuation, "alice", 2001, currency="BTC") == expected
+    assert orders.margin(book.market, book.valuation, "alice", 2001, currency="USDC") == 0
+    assert (
+        orders.margin(book.market, book.valuation, "alice", 2001, LINEAR) == 0
+        and orders.margin(book.market, book.valuation, "alice", 2002) == 0
+    )
+    assert book.valuation.position("alice", PERP).open_orders_margin == expected
 
 
 def test_a_position_takes_off_what_reduces_it(book: DerivativesBook) -> None:
@@ -223,10 +227,10 @@ def test_a_position_takes_off_what_reduces_it(book: DerivativesBook) -> None:
     place(book, "buy", "6000", "50000")  # alice long 6000
     place(book, "sell", "10000", "50000")  # 6000 of it closes the long: 4000 adds, 40% of its coins
     coins = D("0.4") * D(10_000) / 50_000
-    assert kept(book).margin(book, "alice", 2001) == coins * future_rate(coins)
+    assert kept(book).margin(book.market, book.valuation, "alice", 2001) == coins * future_rate(coins)
     place(book, "buy", "20000", "40000")  # nothing to reduce on this side: all of it adds
     coins = D(20_000) / 40_000
-    assert kept(book).margin(book, "alice", 2001) == coins * future_rate(coins)
+    assert kept(book).margin(book.market, book.valuation, "alice", 2001) == coins * future_rate(coins)
 
 
 def test_linear_future_orders_hold_usdc(book: DerivativesBook) -> None:
@@ -234,24 +238,26 @@ def test_linear_future_orders_hold_usdc(book: DerivativesBook) -> None:
     place(book, "buy", "0.3", "40000", LINEAR)
     expected = D(37_000) * future_rate(D("0.8"))  # 0.5 * 50000 + 0.3 * 40000 USDC, 0.8 coin
     orders = kept(book)
-    assert orders.margin(book, "alice", 2001, currency="USDC") == expected
-    assert orders.margin(book, "alice", 2001, currency="BTC") == 0
+    assert orders.margin(book.market, book.valuation, "alice", 2001, currency="USDC") == expected
+    assert orders.margin(book.market, book.valuation, "alice", 2001, currency="BTC") == 0
     place(book, "sell", "0.4", "50000", LINEAR, user="bob")  # takes 0.4 of alice's bid: she is long 0.4
-    assert kept(book).margin(book, "bob", 3001) == 0
+    assert kept(book).margin(book.market, book.valuation, "bob", 3001) == 0
     expected = (D("0.1") * 50_000 + D("0.3") * 40_000) * future_rate(D("0.4"))
-    assert orders.margin(book, "alice", 2001, LINEAR) == expected
+    assert orders.margin(book.market, book.valuation, "alice", 2001, LINEAR) == expected
 
 
 def test_option_buys_hold_their_premium_and_sells_a_short_options_margin(book: DerivativesBook) -> None:
     place(book, "buy", "2", "0.01", CALL)
     place(book, "buy", "1", "0.02", CALL)
     orders = kept(book)
-    assert orders.margin(book, "alice", 2001) == D("0.04")
+    assert orders.margin(book.market, book.valuation, "alice", 2001) == D("0.04")
     place(book, "sell", "3", "0.5", CALL, user="bob")
-    short = d.margins(book.instrument(CALL), D(-3), book.mark_price(CALL), D(50_000), book.rates)
-    assert orders.margin(book, "bob", 3001) == short.initial_margin > 0
-    assert side_margin(book, book.instrument(CALL), D(1), Lots.of([(D(3), D("0.5"))]), "sell") == (
-        d.margins(book.instrument(CALL), D(-2), book.mark_price(CALL), D(50_000), book.rates).initial_margin
+    short = d.margins(book.market.instrument(CALL), D(-3), book.market.mark_price(CALL), D(50_000), book.state.rates)
+    assert orders.margin(book.market, book.valuation, "bob", 3001) == short.initial_margin > 0
+    assert side_margin(book.market, book.market.instrument(CALL), D(1), Lots.of([(D(3), D("0.5"))]), "sell") == (
+        d.margins(
+            book.market.instrument(CALL), D(-2), book.market.mark_price(CALL), D(50_000), book.state.rates
+        ).initial_margin
     )  # a long of 1 takes 1 off what the sells add
 
 
@@ -263,7 +269,7 @@ def make(order_id: str, direction: str, amount: str, price: str | None, **terms)
 
 
 def test_the_margin_of_a_list_of_orders_counts_only_what_holds(book: DerivativesBook) -> None:
-    instrument = book.list_instrument(PERP)
+    instrument = book.market.list_instrument(PERP)
     orders = [
         make("1", "buy", "10000", "50000"),
         make("2", "buy", "10000", "40000", filled_amount=D(5000)),  # its remaining 5000
@@ -273,26 +279,26 @@ def test_the_margin_of_a_list_of_orders_counts_only_what_holds(book: Derivatives
         make("6", "sell", "5000", "50000"),
     ]
     coins = D("0.2") + D("0.125")
-    assert instrument_margin(book, instrument, D(0), orders) == coins * future_rate(coins)
+    assert instrument_margin(book.market, instrument, D(0), orders) == coins * future_rate(coins)
     sells = Lots.of([(D(5000), D(50_000))])
-    assert lots_margin(book, instrument, D(0), Lots(), sells) == D("0.1") * future_rate(D("0.1"))
+    assert lots_margin(book.market, instrument, D(0), Lots(), sells) == D("0.1") * future_rate(D("0.1"))
     # A short of 20000 is reduced by the buys: nothing left to add, and the sells' side is the larger.
-    assert instrument_margin(book, instrument, D(-20_000), orders) == D("0.1") * future_rate(D("0.1"))
+    assert instrument_margin(book.market, instrument, D(-20_000), orders) == D("0.1") * future_rate(D("0.1"))
 
 
 def test_a_side_that_only_reduces_holds_nothing(book: DerivativesBook) -> None:
-    instrument = book.list_instrument(PERP)
+    instrument = book.market.list_instrument(PERP)
     lots = Lots.of([(D(10_000), D(50_000))])
-    assert side_margin(book, instrument, D(-10_000), lots, "buy") == 0
-    assert side_margin(book, instrument, D(10_000), lots, "sell") == 0
-    assert side_margin(book, instrument, D(10_000), lots, "buy") == D("0.2") * future_rate(D("0.2"))
-    assert side_margin(book, instrument, D(-9_000), lots, "buy") == D("0.02") * future_rate(D("0.02"))
+    assert side_margin(book.market, instrument, D(-10_000), lots, "buy") == 0
+    assert side_margin(book.market, instrument, D(10_000), lots, "sell") == 0
+    assert side_margin(book.market, instrument, D(10_000), lots, "buy") == D("0.2") * future_rate(D("0.2"))
+    assert side_margin(book.market, instrument, D(-9_000), lots, "buy") == D("0.02") * future_rate(D("0.02"))
 
 
 def test_each_account_keeps_its_own_closed_orders() -> None:
     small = DerivativesBook(clock=ManualClock(START), history_size=2)
     for user in ("alice", "bob"):
-        small.open_account(user, balances={"BTC": D(10)})
+        small.accounts.open_account(user, balances={"BTC": D(10)})
     for user in ("bob", "bob", "alice", "alice"):
         cancel_order(small, place(small, "buy", "10", "40000", user=user))
     assert [o.order_id for o in kept(small).closed_of(1002)] == ["1", "2"]  # bob's, whatever alice closes
@@ -308,7 +314,7 @@ def test_a_look_for_due_orders_passes_over_a_price_not_known_yet(book: Derivativ
 def test_an_expiry_with_no_order_on_the_instrument(book: DerivativesBook) -> None:
     place(book, "buy", "10", "40000")
     stop(book, "stop", "buy", "55000")
-    assert kept(book).expire(FUTURE, EXPIRY, book.history_size) == []
+    assert kept(book).expire(FUTURE, EXPIRY, book.state.history_size) == []
     assert kept(book).open_in([2001]) == 2
 
 
@@ -317,21 +323,21 @@ def test_a_subaccounts_orders_are_margined_against_its_own_position(book: Deriva
     place(book, "buy", "6000", "50000", subaccount_id=2002)  # the subaccount is long 6000, the main account flat
     place(book, "sell", "10000", "50000", subaccount_id=2002)
     coins = D("0.4") * D(10_000) / 50_000
-    assert kept(book).margin(book, "alice", 2002) == coins * future_rate(coins)
+    assert kept(book).margin(book.market, book.valuation, "alice", 2002) == coins * future_rate(coins)
 
 
 def test_the_books_own_margin_rates_are_used() -> None:
     rates = d.MarginRates(future_initial=D("0.1"), future_step_per_coin=D(0), option_initial=D("0.3"),
                           option_initial_floor=D("0.2"))  # fmt: skip
     book = DerivativesBook(clock=ManualClock(START), rates=rates)
-    book.open_account("alice", balances={"BTC": D(10)})
-    book.set_index_price("btc_usd", D(50_000))
+    book.accounts.open_account("alice", balances={"BTC": D(10)})
+    book.market.set_index_price("btc_usd", D(50_000))
     place(book, "buy", "10000", "50000")
-    assert kept(book).margin(book, "alice", 1001) == D("0.02")  # 0.2 coin at 10%
+    assert kept(book).margin(book.market, book.valuation, "alice", 1001) == D("0.02")  # 0.2 coin at 10%
     place(book, "sell", "1", "0.5", CALL)
-    short = d.margins(book.instrument(CALL), D(-1), book.mark_price(CALL), D(50_000), rates)
-    assert kept(book).margin(book, "alice", 1001, CALL) == short.initial_margin
-    assert short != d.margins(book.instrument(CALL), D(-1), book.mark_price(CALL), D(50_000))
+    short = d.margins(book.market.instrument(CALL), D(-1), book.market.mark_price(CALL), D(50_000), rates)
+    assert kept(book).margin(book.market, book.valuation, "alice", 1001, CALL) == short.initial_margin
+    assert short != d.margins(book.market.instrument(CALL), D(-1), book.market.mark_price(CALL), D(50_000))
 
 
 def test_a_fired_reduce_only_stop_rests_and_waits_no_more(book: DerivativesBook) -> None:

@@ -21,7 +21,9 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_changes import BOOK
 from mockexchange.core.kalshi.market_commands import SetSeries
+from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import ORDER
+from mockexchange.core.kalshi.subaccount_commands import CreateSubaccount
 from mockexchange.core.stepping import Footprint, MustStep
 from mockexchange.core.values import Refused
 
@@ -110,7 +112,7 @@ def test_the_control_planes_cancel_takes_any_resting_order_and_names_no_cause(de
 
 def test_cancelling_every_order_of_a_user_ends_them_market_by_market_and_only_that_subaccounts_if_named(desk: Desk):
     book = desk.book
-    book.create_subaccount("a")
+    book.create_subaccount(CreateSubaccount("a"))
     book.subaccount_transfer("a", "t-1", 0, 1, 10_000)
     first = bid(book, "a", 40, 5)
     on_n = submit(book, "a", N, "yes", "sell", 200, 7000)
@@ -419,7 +421,7 @@ def test_every_order_ends_with_its_market_and_the_house_levels_go(desk: Desk, en
 def test_an_account_keeps_its_latest_ended_orders_and_forgets_the_oldest_and_its_client_order_id():
     book = Desk().book
     book.kept_ended = 2  # (Settings.kalshi_ended_orders)
-    group = book.create_order_group("a", 100_000)
+    group = book.create_order_group(CreateOrderGroup("a", contracts_limit=1_000))
     first = bid(book, "a", 40, 1, client_order_id="first", order_group_id=group.group_id)
     book.cancel_order(first.order.order_id, "a", 0)
     second = bid(book, "a", 40, 1, client_order_id="second")

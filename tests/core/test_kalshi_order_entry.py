@@ -17,8 +17,14 @@ from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi import trading
 from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.fcm_commands import (
+    CreateFCMSubtrader,
+    UpdateFCMEventContractDailyCap,
+    UpdateFCMSubtraderBlockedCategories,
+)
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_commands import SetEvent, SetSeries
+from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import ORDER
 from mockexchange.core.values import Refused
 
@@ -320,12 +326,12 @@ def test_the_resting_contracts_of_a_market_position_stay_within_their_bound_an_a
 
 
 def test_a_cross_that_takes_an_order_group_past_its_limit_triggers_it_once_the_command_is_done(book: Ledger):
-    group = book.create_order_group("a", 200)  # 2 contracts
+    group = book.create_order_group(CreateOrderGroup("a", contracts_limit=2))  # 2 contracts
     resting = bid(book, "a", 30, 1, order_group_id=group.group_id)
     taken = bid(book, "a", 60, 3, order_group_id=group.group_id, time_in_force=IOC)
     assert taken.filled == 300 and book.all_orders[resting.order.order_id].status == "canceled"
     assert book.order_group(group.group_id, "a", 0, 0).triggered
-    amended_group = book.create_order_group("b", 100)
+    amended_group = book.create_order_group(CreateOrderGroup("b", contracts_limit=1))
     kept = bid(book, "b", 20, 1, order_group_id=amended_group.group_id)
     moving = bid(book, "b", 30, 3, order_group_id=amended_group.group_id)
     amend(book, moving.order.order_id, "b", 0, M, "yes", "buy", 6000, 300)  # takes the house's last 2 at 0.60
@@ -353,10 +359,10 @@ def test_orders_take_their_ids_as_the_ledger_draws_them_as_text_too():
 def test_an_fcm_subtraders_order_is_refused_in_a_blocked_category_and_past_its_daily_cap_through_a_bound_key():
     book = ledger()
     book.open_account("fcm", fcm_member=True)
-    sub = book.fcm.create_subtrader("fcm", "s1").user_id
+    sub = book.fcm.create_subtrader(CreateFCMSubtrader("fcm", "s1")).user_id
     book.transfer(sub, "deposit", 10_000)
     book.put_event(SetEvent("KXORD-26NOV", category="Sports"))
-    book.fcm.block_category("fcm", sub, "Sports", True)
+    book.fcm.block_category(UpdateFCMSubtraderBlockedCategories("fcm", sub, "Sports", True))
 
     def order(cents: int, count: int, action: str = "buy", **options) -> object:
         return submit(book, sub, M, "yes", action, count, cents * 100, **options)
@@ -365,18 +371,18 @@ def test_an_fcm_subtraders_order_is_refused_in_a_blocked_category_and_past_its_d
         order(50, 100)
     assert (blocked.value.status, blocked.value.code, str(blocked.value)) == (
         403, "forbidden", "the event category 'Sports' is blocked for 'fcm_s1'")  # fmt: skip
-    book.fcm.block_category("fcm", sub, "Sports", False)
+    book.fcm.block_category(UpdateFCMSubtraderBlockedCategories("fcm", sub, "Sports", False))
     assert order(50, 100).order.status == "resting"  # no cap asked of a key not bound to it
     with pytest.raises(LedgerError) as uncapped:
         order(50, 100, fcm_bound=True)
     assert str(uncapped.value) == "'fcm_s1' has no event-contract daily cap"
     resting = 100 * 5000 + book.fee_schedule.fee_units(100, 5000, True)
     sell = 100 * 4000 + book.fee_schedule.fee_units(100, 6000, True)  # NO bought at 0.40
-    book.fcm.set_cap("fcm", sub, resting + sell - 1)
+    book.fcm.set_cap(UpdateFCMEventContractDailyCap("fcm", sub, resting + sell - 1))
     with pytest.raises(LedgerError) as short:
         order(60, 100, "sell", fcm_bound=True)  # its value and its taker fee: a micro-dollar past the cap
     assert str(short.value) == "the order would pass the daily cap"
-    book.fcm.set_cap("fcm", sub, resting + sell)
+    book.fcm.set_cap(UpdateFCMEventContractDailyCap("fcm", sub, resting + sell))
     assert order(60, 100, "sell", fcm_bound=True).order.status == "resting"  # the cap to the micro-dollar
     with pytest.raises(LedgerError) as capped:
         order(60, 1, "sell", fcm_bound=True)

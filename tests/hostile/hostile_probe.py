@@ -255,7 +255,7 @@ class Probe:
         """The deliveries made since the last call: an expiry the clock passed is delivered by the first call that
         touches the book after it (before that call's own cash moves), so they are taken in before its answer is."""
         with self.mock.book.reading():
-            made = self.mock.book.deliveries[self.deliveries_seen :]
+            made = self.mock.book.state.deliveries[self.deliveries_seen :]
             self.deliveries_seen += len(made)
         for delivery in made:
             user = self.deribit.get(delivery.user_id)
@@ -376,7 +376,7 @@ class Probe:
                 # The book holds the cash exactly; the wire at the 8 places Deribit sends (half away from zero).
                 exact = expected.get(currency, Decimal(0))
                 with self.mock.book.reading():
-                    held = self.mock.book.wallet(user.user_id, wallet_id).balance(currency)
+                    held = self.mock.book.accounts.wallet(user.user_id, wallet_id).balance(currency)
                 assert held == exact, (user.user_id, wallet_id, currency, held)
                 sent = exact.quantize(Decimal("1e-8"), rounding=ROUND_HALF_UP)
                 assert summary["balance"] == sent, (user.user_id, wallet_id, summary)

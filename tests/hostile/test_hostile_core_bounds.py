@@ -17,6 +17,7 @@ from mockexchange.core.deribit import wallets as wallets_module
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.instruments import parse_instrument_name
+from mockexchange.core.deribit.records import Fill
 from mockexchange.core.kalshi import ledger as ledger_module
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
@@ -110,35 +111,37 @@ def test_a_fills_own_fee_is_bounded_by_its_contracts(ledger):
 @pytest.fixture
 def book() -> DerivativesBook:
     book = DerivativesBook(clock=ManualClock(START))
-    book.set_index_price("btc_usd", D(60_000))
-    book.set_index_price("btc_usdc", D(60_000))
-    book.open_account("a", balances={"BTC": D(10), "USDC": D(1000)})
+    book.market.set_index_price("btc_usd", D(60_000))
+    book.market.set_index_price("btc_usdc", D(60_000))
+    book.accounts.open_account("a", balances={"BTC": D(10), "USDC": D(1000)})
     return book
 
 
 def test_amounts_traded_by_one_account_are_bounded(book, monkeypatch):
     monkeypatch.setattr(trading_module, "MAX_TRADED", D(100))  # where apply_trade reads it
-    book.open_account("b", balances={"BTC": D(10)})
-    book.apply_trade("a", "BTC-PERPETUAL", "buy", D(100), D(60_000))
+    book.accounts.open_account("b", balances={"BTC": D(10)})
+    book.trading.apply_trade(Fill("a", "BTC-PERPETUAL", "buy", D(100), D(60_000)))
     with pytest.raises(BookError, match="amounts traded"):
-        book.apply_trade("a", "BTC-PERPETUAL", "sell", D(10), D(60_000))
-    book.apply_trade("b", "BTC-PERPETUAL", "sell", D(100), D(60_000))  # another account's bound is its own
-    assert book.position("a", "BTC-PERPETUAL").size == 100 and book.traded == {1001: 100, 1002: 100}
+        book.trading.apply_trade(Fill("a", "BTC-PERPETUAL", "sell", D(10), D(60_000)))
+    book.trading.apply_trade(
+        Fill("b", "BTC-PERPETUAL", "sell", D(100), D(60_000))
+    )  # another account's bound is its own
+    assert book.valuation.position("a", "BTC-PERPETUAL").size == 100 and book.state.traded == {1001: 100, 1002: 100}
 
 
 def test_a_wallets_balance_is_bounded_on_deposits_and_trades(book, monkeypatch):
     monkeypatch.setattr(wallets_module, "MAX_BALANCE", D(2000))  # where a balance after a move is checked
     with pytest.raises(BookError, match="balance"):
-        book.move_cash("a", "USDC", D(1001))
+        book.cash.move_cash("a", "USDC", D(1001))
     with pytest.raises(BookError, match="balance"):  # a premium of 2000 USDC in
-        book.apply_trade("a", "BTC_USDC-26JUN26-60000-C", "sell", D(1), D(2000))
-    assert book.account("a").main.balances == {"BTC": 10, "USDC": 1000} and book.positions("a") == []
+        book.trading.apply_trade(Fill("a", "BTC_USDC-26JUN26-60000-C", "sell", D(1), D(2000)))
+    assert book.accounts.account("a").main.balances == {"BTC": 10, "USDC": 1000} and book.valuation.positions("a") == []
 
 
 @pytest.mark.parametrize("value,what", [(D("1e-9"), "8 decimal places"), (D(10**7) + 1, "10000000"), (D(0), "0.0")])
 def test_prices_have_bounds_and_places(book, value, what):
     with pytest.raises(BookError, match=what):
-        book.set_index_price("btc_usd", value)
+        book.market.set_index_price("btc_usd", value)
 
 
 def test_black76_far_out_of_the_money_writes_short_numbers():

@@ -14,11 +14,11 @@ from decimal import Decimal
 
 import plain_http
 import pytest
+from deribit_orders import submit_order
 from deribit_rpc import Deribit
 from test_stepping import WAIT, held_at_its_steps, waited
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.deribit.order_entry import submit_order
 from mockexchange.core.stepping import DEEP
 from mockexchange.server import MockServer
 
@@ -40,7 +40,7 @@ def sandbox() -> Iterator[MockServer]:
 
 def placed(mock: MockServer) -> tuple[int, list[str]]:
     """The maker's subaccount, and its bids' ids in the order placed."""
-    sub = next(iter(mock.book.account("maker").subaccounts))
+    sub = next(iter(mock.book.accounts.account("maker").subaccounts))
     ids = []
     for name, count in HELD.items():
         for n in range(count):

@@ -68,7 +68,7 @@ def deribit_mock() -> MockServer:
 
 def _listed(mock: MockServer, kind: str, settlement: str, **want: Any) -> str:
     """A listed instrument of a fresh mock with these facts (its defaults hold one of each role)."""
-    for item in mock.book.instruments():
+    for item in mock.book.market.instruments():
         if (item.kind, item.settlement_currency) == (kind, settlement) and all(
             getattr(item, name) == value for name, value in want.items()
         ):
@@ -107,7 +107,7 @@ def seed(mock: MockServer) -> Seeded:
 
 def unified_symbol(mock: MockServer, name: str) -> str:
     """ccxt's unified symbol, from the instrument's facts: BASE/QUOTE:SETTLE[-YYMMDD[-STRIKE-C|P]]."""
-    item = mock.book.instrument(name)
+    item = mock.book.market.instrument(name)
     symbol = f"{item.base_currency}/{item.counter_currency}:{item.settlement_currency}"
     if item.expiration is not None and not item.is_perpetual:
         symbol += "-" + item.expiration.strftime("%y%m%d")
@@ -118,7 +118,7 @@ def unified_symbol(mock: MockServer, name: str) -> str:
 
 def book_view(mock: MockServer, name: str, user: str = TRADER) -> PositionView:
     with mock.book.reading():
-        return mock.book.position(user, name)
+        return mock.book.valuation.position(user, name)
 
 
 def wire_result(outcome: dict[str, Any], path: str) -> Any:
@@ -142,7 +142,7 @@ def position_problems(mock: MockServer, parsed: dict[str, Any], wire: dict[str, 
     """ccxt's position equals the book's, through the wire; the differences found."""
     name = wire["instrument_name"]
     view = book_view(mock, name)
-    item = mock.book.instrument(name)
+    item = mock.book.market.instrument(name)
     problems = []
     size_currency = None if view.size_currency is None else at(view.size_currency, POSITION)
     liquidation = view.estimated_liquidation_price
@@ -212,7 +212,7 @@ def balance_problems(mock: MockServer, outcome: dict[str, Any], codes: list[str]
     problems = [] if sorted(wire) == sorted(codes) else [f"summaries {sorted(wire)}, book {sorted(codes)}"]
     for code in codes:
         with mock.book.reading():
-            summary = mock.book.account_summary(TRADER, code)
+            summary = mock.book.valuation.account_summary(TRADER, code)
         book = {
             "free": at(summary.available_funds, SUMMARY), "used": at(summary.maintenance_margin, SUMMARY),
             "total": at(summary.equity, SUMMARY),
@@ -232,7 +232,7 @@ def trade_problems(
     mock: MockServer, got: dict[str, Any], trade: Trade, wire: dict[str, Any] | None = None
 ) -> list[str]:
     """ccxt's parsed trade equals the book's (and, given, the wire's row carries the book's exact Decimals)."""
-    item = mock.book.instrument(trade.instrument_name)
+    item = mock.book.market.instrument(trade.instrument_name)
     want = {
         "id": trade.trade_id,
         "order": trade.order_id,
@@ -333,12 +333,12 @@ def watch_problems(seeded: Seeded, watched: WatchRun) -> list[str]:
     auth = [m for m in done["sent"] if m.get("method") == "public/auth"]
     if len(auth) != 1 or auth[0]["params"].get("grant_type") != "client_signature":
         problems.append(f"authenticated with {auth}")
-    trade = next(t for t in mock.book.trades if t.trade_id == watched.trade_id)
+    trade = next(t for t in mock.book.state.trades if t.trade_id == watched.trade_id)
     if [t["id"] for t in done["my_trades"]] != [trade.trade_id]:
         return [*problems, f"trades {[t['id'] for t in done['my_trades']]}, book {[trade.trade_id]}"]
     problems += trade_problems(mock, done["my_trades"][0], trade)
     with mock.book.reading():
-        summary = mock.book.account_summary(TRADER, trade.fee_currency)
+        summary = mock.book.valuation.account_summary(TRADER, trade.fee_currency)
     # ccxt.pro 4.5.90 keeps a whole parsed balance under the currency (handle_balance: `self.balance[code] =
     # self.parse_balance(data)`), so the figures sit one level down: balance['BTC']['BTC']['free'].
     code = trade.fee_currency
@@ -438,7 +438,7 @@ def _history_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
         mock.deribit_withdraw(TRADER, "BTC", "0.3", fee="0.0001", address="bc1qmockwithdrawal")
         mock.deribit_deposit(TRADER, "ETH", "2")
         perpetual = seeded.names["perpetual"]
-        since = unix_ms(mock.book.clock.now())
+        since = unix_ms(mock.book.state.clock.now())
         calls: list[dict[str, Any]] = [
             {"id": "btc", "method": "fetch_my_trades"},
             {"id": "symbol", "method": "fetch_my_trades", "args": [unified_symbol(mock, perpetual)]},
@@ -449,8 +449,9 @@ def _history_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
             {"id": "eth-deposits", "method": "fetch_deposits", "args": ["ETH"]},
         ]
         outcomes = run_rest(seeded.plan(calls), work_dir)
-        mine = [t for t in mock.book.trades if t.user_id == TRADER and t.account_id == mock.book.wallet(TRADER).id]
-        btc = [t for t in mine if mock.book.instrument(t.instrument_name).settlement_currency == "BTC"]
+        wallet_id = mock.book.accounts.wallet(TRADER).id
+        mine = [t for t in mock.book.state.trades if t.user_id == TRADER and t.account_id == wallet_id]
+        btc = [t for t in mine if mock.book.market.instrument(t.instrument_name).settlement_currency == "BTC"]
         perp = [t for t in mine if t.instrument_name == perpetual]
         judged = {
             "fills": my_trades_problems(mock, outcomes["btc"], TRADES_PATHS["currency"], btc)
@@ -458,7 +459,7 @@ def _history_verdicts(names: list[str], work_dir: Path) -> dict[str, Verdict]:
             + my_trades_problems(mock, outcomes["since"], TRADES_PATHS["currency_and_time"], btc)
             + my_trades_problems(mock, outcomes["limit"], TRADES_PATHS["instrument"], perp[-1:]),
         }
-        moves = [m for m in mock.book.cash_moves if m.user_id == TRADER]
+        moves = [m for m in mock.book.state.cash_moves if m.user_id == TRADER]
         judged["transfers"] = (
             transactions_problems(mock, outcomes["deposits"], DEPOSITS_PATH,
                                   [m for m in moves if m.kind == "deposit" and m.currency == "BTC"])

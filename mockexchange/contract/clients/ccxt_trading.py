@@ -287,7 +287,7 @@ def watch_book(work_dir: Path, until: dict[str, list[list[float]]]) -> tuple[dic
             channels = run.subscribed()["channels"]
             mock.deribit_order("bob", PERP, "buy", "50", "49990")
             mock.deribit_order("alice", PERP, "buy", "30", "49980.5")
-            kept = mock.book.orders
+            kept = mock.book.state.orders
             assert kept is not None  # made with the first order placed above
             ask = next(o for o in kept.orders.values() if o.direction == "sell")
             mock.deribit_cancel_order(ask.order_id)

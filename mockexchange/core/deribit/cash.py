@@ -7,17 +7,56 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from dataclasses import dataclass
 from decimal import Decimal
 
+from mockexchange.core.deribit.accounts import Accounts
+from mockexchange.core.deribit.book_state import BookState
 from mockexchange.core.deribit.bounds import MAX_CASH, SMALLEST, ZERO, BookError, bounded
+from mockexchange.core.deribit.cash_log import CashLog
+from mockexchange.core.deribit.deposit_addresses import DepositAddresses
+from mockexchange.core.deribit.expiry import Expiry
 from mockexchange.core.deribit.records import CashMove, WalletTransfer
+from mockexchange.core.deribit.valuation import Valuation
 from mockexchange.core.deribit.wallets import Wallet, _balance_after
 
 WITHDRAWAL_STATES = ("completed", "unconfirmed")  # how a withdrawal begins: done at once, or awaiting confirmation
 
 
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A deposit or a withdrawal as a command asks it, before it is numbered and dated (`CashMove`); an address or
+    source not given is the mock's stand-in."""
+
+    kind: str  # "deposit" or "withdrawal"
+    user_id: str
+    currency: str
+    amount: Decimal
+    fee: Decimal = ZERO
+    address: str | None = None
+    source_address: str | None = None
+    state: str = "completed"
+    nonce: str | None = None
+
+
 class Cash:
-    """Deposits, withdrawals and transfers: a part of `DerivativesBook`, whose wallets they move."""
+    """Deposits, withdrawals and transfers, within what each wallet may withdraw (its account summary's)."""
+
+    def __init__(
+        self,
+        state: BookState,
+        accounts: Accounts,
+        expiry: Expiry,
+        log: CashLog,
+        valuation: Valuation,
+        deposit_addresses: DepositAddresses,
+    ) -> None:
+        self.state = state
+        self.accounts = accounts
+        self.expiry = expiry
+        self.log = log
+        self.valuation = valuation
+        self.deposit_addresses = deposit_addresses
 
     def move_cash(
         self,
@@ -30,15 +69,15 @@ class Cash:
     ) -> Decimal:
         """A deposit (+, from `source_address`) or withdrawal (-) of `currency`; returns the new balance."""
         bounded(amount, "amount", -MAX_CASH, MAX_CASH)
-        with self.lock:
-            self.expire_due()
-            wallet = self.wallet(user_id, subaccount_id)
+        with self.state.lock:
+            self.expiry.expire_due()
+            wallet = self.accounts.wallet(user_id, subaccount_id)
             wallet.balances[currency] = _balance_after(wallet, currency, amount)
             if amount != ZERO:
                 kind, source = ("deposit", source_address) if amount > ZERO else ("withdrawal", None)
-                move = self._record_cash(kind, wallet, user_id, currency, abs(amount), source_address=source)
+                move = self._record_cash(wallet, Moved(kind, user_id, currency, abs(amount), source_address=source))
                 self._log_move(wallet, move, amount)
-            self._publish("cash", user_id, (wallet.id, currency, amount))
+            self.state.publish("cash", user_id, (wallet.id, currency, amount))
             return wallet.balances[currency]
 
     def withdraw(
@@ -61,14 +100,14 @@ class Cash:
         bounded(fee, "fee", ZERO, MAX_CASH)
         if state not in WITHDRAWAL_STATES:
             raise BookError(f"a withdrawal begins {' or '.join(WITHDRAWAL_STATES)}, not {state!r}")
-        with self.lock:
-            self.expire_due()
-            wallet = self.wallet(user_id, subaccount_id)
+        with self.state.lock:
+            self.expiry.expire_due()
+            wallet = self.accounts.wallet(user_id, subaccount_id)
             if nonce is not None:  # the wallet's moves it keeps (kept.py): a nonce older than those is new again
-                for made in self.cash_moves.of_wallet(wallet.id):
+                for made in self.state.cash_moves.of_wallet(wallet.id):
                     if made.nonce == nonce and made.kind == "withdrawal":
                         return made
-            available = self.account_summary(user_id, currency, wallet.id).available_withdrawal_funds
+            available = self.valuation.account_summary(user_id, currency, wallet.id).available_withdrawal_funds
             if amount + fee > available:
                 raise BookError(
                     f"withdrawing {amount + fee:f} {currency} (amount and fee) from account {wallet.id}, which may "
@@ -77,20 +116,19 @@ class Cash:
                     reason="not_enough_funds",
                 )
             wallet.balances[currency] = _balance_after(wallet, currency, -(amount + fee))
-            move = self._record_cash(
-                "withdrawal", wallet, user_id, currency, amount, fee=fee, address=address, state=state, nonce=nonce
-            )
+            moved = Moved("withdrawal", user_id, currency, amount, fee=fee, address=address, state=state, nonce=nonce)
+            move = self._record_cash(wallet, moved)
             self._log_move(wallet, move, -(amount + fee))
-            self._publish("cash", user_id, (wallet.id, currency, -(amount + fee)))
+            self.state.publish("cash", user_id, (wallet.id, currency, -(amount + fee)))
             return move
 
     def cancel_withdrawal(self, user_id: str, withdrawal_id: int, *, subaccount_id: int | None = None) -> CashMove:
         """Cancel the wallet's `unconfirmed` withdrawal: its amount and fee come back. Refused for another wallet's
         or an unknown id (404) and for one that is no longer unconfirmed (409)."""
-        with self.lock:
-            self.expire_due()
-            wallet = self.wallet(user_id, subaccount_id)
-            moves = self.cash_moves.of_wallet(wallet.id)
+        with self.state.lock:
+            self.expiry.expire_due()
+            wallet = self.accounts.wallet(user_id, subaccount_id)
+            moves = self.state.cash_moves.of_wallet(wallet.id)
             index = next(
                 (i for i, move in enumerate(moves) if move.id == withdrawal_id and move.kind == "withdrawal"), None
             )
@@ -102,10 +140,10 @@ class Cash:
                                 status=409)  # fmt: skip
             refund = move.amount + move.fee
             wallet.balances[move.currency] = _balance_after(wallet, move.currency, refund)
-            cancelled = dataclasses.replace(move, state="cancelled", updated=self.clock.now())
+            cancelled = dataclasses.replace(move, state="cancelled", updated=self.state.clock.now())
             moves[index] = cancelled
             self._log_move(wallet, cancelled, refund)
-            self._publish("cash", user_id, (wallet.id, move.currency, refund))
+            self.state.publish("cash", user_id, (wallet.id, move.currency, refund))
             return cancelled
 
     def transfer(
@@ -114,9 +152,9 @@ class Cash:
         """Move `amount` between two wallets of the user's account (None: the main account), within what the source
         may withdraw."""
         bounded(amount, "amount", SMALLEST, MAX_CASH)
-        with self.lock:
-            self.expire_due()
-            sender, receiver = self.wallet(user_id, source), self.wallet(user_id, destination)
+        with self.state.lock:
+            self.expiry.expire_due()
+            sender, receiver = self.accounts.wallet(user_id, source), self.accounts.wallet(user_id, destination)
             if sender.id == receiver.id:
                 raise BookError("a transfer needs two different wallets", reason="transfer_not_allowed")
             return self._move_between(user_id, sender, None, receiver, currency, amount)
@@ -129,15 +167,15 @@ class Cash:
         (404, `user_not_found`), for a wallet of the user's own account (`transfer_not_allowed`: that is a
         transfer to a subaccount) and from a wallet whose inter-user transfers are disabled (`transfer_not_allowed`)."""
         bounded(amount, "amount", SMALLEST, MAX_CASH)
-        with self.lock:
-            self.expire_due()
-            sender = self.wallet(user_id, source)
+        with self.state.lock:
+            self.expiry.expire_due()
+            sender = self.accounts.wallet(user_id, source)
             if not sender.interuser_transfers_enabled:
                 raise BookError(
                     f"account {sender.id} may not send to other users: its inter-user transfers are disabled",
                     reason="transfer_not_allowed",
                 )
-            owner, receiver = self.wallet_by_username(destination)
+            owner, receiver = self.accounts.wallet_by_username(destination)
             if owner == user_id:
                 raise BookError(
                     f"{destination!r} is a wallet of the same account: transfer to it as a subaccount",
@@ -148,7 +186,7 @@ class Cash:
     def _move_between(
         self, user_id: str, sender: Wallet, owner: str | None, receiver: Wallet, currency: str, amount: Decimal
     ) -> WalletTransfer:
-        available = self.account_summary(user_id, currency, sender.id).available_withdrawal_funds
+        available = self.valuation.account_summary(user_id, currency, sender.id).available_withdrawal_funds
         if amount > available:
             raise BookError(
                 f"transferring {amount:f} {currency} from account {sender.id}, which may transfer {available:f}",
@@ -159,28 +197,29 @@ class Cash:
         sender.balances[currency] = _balance_after(sender, currency, -amount)
         receiver.balances[currency] = received
         made = WalletTransfer(
-            self._draw_transfer_id(), user_id, sender.id, receiver.id, currency, amount, "confirmed", self.clock.now(),
-            owner,
+            self.state.draw_transfer_id(), user_id, sender.id, receiver.id, currency, amount, "confirmed",
+            self.state.clock.now(), owner,
         )  # fmt: skip
-        self.wallet_transfers.add(made.receiver, receiver.id, made, self.history_size)
-        self.wallet_transfers.add(user_id, sender.id, made, self.history_size)  # the sender's newest, whatever the size
+        transfers, size = self.state.wallet_transfers, self.state.history_size
+        transfers.add(made.receiver, receiver.id, made, size)
+        transfers.add(user_id, sender.id, made, size)  # the sender's newest, whatever the size
         for wallet, who, moved, other in (
             (sender, user_id, -amount, receiver),
             (receiver, made.receiver, amount, sender),
         ):
             details = (("transfer_id", made.id), ("other_side", other.username), ("transfer_type", made.type))
-            self._log(wallet, who, currency, "transfer", moved, details=details)
-        self._publish("cash", user_id, (sender.id, currency, -amount))
-        self._publish("cash", made.receiver, (receiver.id, currency, amount))
+            self.log.log(wallet, who, currency, "transfer", moved, details=details)
+        self.state.publish("cash", user_id, (sender.id, currency, -amount))
+        self.state.publish("cash", made.receiver, (receiver.id, currency, amount))
         return made
 
     def cancel_transfer(self, user_id: str, transfer_id: int, *, subaccount_id: int | None = None) -> WalletTransfer:
         """Deribit cancels a transfer still waiting (`prepared`); the mock's are confirmed at once, so this refuses:
         404 (`transfer_not_found`) for an id the wallet did not send, 409 for one already confirmed."""
-        with self.lock:
-            wallet = self.wallet(user_id, subaccount_id)
+        with self.state.lock:
+            wallet = self.accounts.wallet(user_id, subaccount_id)
             made = next(
-                (t for t in self.wallet_transfers.of_wallet(wallet.id)
+                (t for t in self.state.wallet_transfers.of_wallet(wallet.id)
                  if t.id == transfer_id and t.user_id == user_id and t.from_account == wallet.id),
                 None,
             )  # fmt: skip
@@ -190,43 +229,34 @@ class Cash:
             raise BookError(f"transfer {transfer_id} is {made.state}: only a prepared transfer can be cancelled",
                             status=409)  # fmt: skip
 
-    def _draw_transfer_id(self) -> int:
-        self._next_transfer_id += 1
-        return self._next_transfer_id - 1
-
-    def _record_cash(
-        self,
-        kind: str,
-        wallet: Wallet,
-        user_id: str,
-        currency: str,
-        amount: Decimal,
-        *,
-        fee: Decimal = ZERO,
-        address: str | None = None,
-        source_address: str | None = None,
-        state: str = "completed",
-        nonce: str | None = None,
-    ) -> CashMove:
-        number = self._draw_transfer_id()
-        now = self.clock.now()
+    def _record_cash(self, wallet: Wallet, moved: Moved) -> CashMove:
+        """The move numbered, dated and kept in the wallet's moves."""
+        kind, currency = moved.kind, moved.currency
+        number = self.state.draw_transfer_id()
+        now = self.state.clock.now()
         # Deterministic stand-ins for a chain's addresses and transaction hash (a replayed command makes the same); a
         # deposit arrives at the wallet's current deposit address if it has one.
+        address = moved.address
         if address is None and kind == "deposit":
-            address = self.current_deposit_address(wallet.id, currency)
+            address = self.deposit_addresses.current_deposit_address(wallet.id, currency)
         address = address or f"mock-{currency.lower()}-{wallet.id}"
+        source_address = moved.source_address
         if kind == "deposit":
             source_address = source_address or f"mock-{currency.lower()}-source-{number}"
-        digest = hashlib.sha256(f"{kind}:{number}:{wallet.id}:{currency}:{amount}:{fee}".encode()).hexdigest()
+        digest = hashlib.sha256(
+            f"{kind}:{number}:{wallet.id}:{currency}:{moved.amount}:{moved.fee}".encode()
+        ).hexdigest()
         move = CashMove(
-            number, kind, user_id, wallet.id, currency, amount, fee, address, digest, state, now, now,
-            source_address, nonce,
+            number, kind, moved.user_id, wallet.id, currency, moved.amount, moved.fee, address, digest, moved.state,
+            now, now, source_address, moved.nonce,
         )  # fmt: skip
-        self.cash_moves.add(user_id, wallet.id, move, self.history_size)
+        self.state.cash_moves.add(moved.user_id, wallet.id, move, self.state.history_size)
         return move
 
     def _log_move(self, wallet: Wallet, move: CashMove, change: Decimal) -> None:
-        details = (("address", move.address), ("transaction_id", move.transaction_id), ("state", move.state))
+        details: tuple[tuple[str, object], ...] = (
+            ("address", move.address), ("transaction_id", move.transaction_id), ("state", move.state),
+        )  # fmt: skip
         if move.kind == "withdrawal":
             details += (("withdrawal_id", move.id), ("fee", move.fee))
-        self._log(wallet, move.user_id, move.currency, move.kind, change, details=details)
+        self.log.log(wallet, move.user_id, move.currency, move.kind, change, details=details)

@@ -11,15 +11,19 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 
+from mockexchange.core.deribit.book_state import BookState
 from mockexchange.core.deribit.bounds import ZERO
 from mockexchange.core.deribit.records import LogEntry
 from mockexchange.core.deribit.wallets import Wallet
 
 
 class CashLog:
-    """The log's keeping and its read: a part of `DerivativesBook`, whose moves of cash call `_log`."""
+    """The log's keeping and its read: every move of cash on the book calls `log`."""
 
-    def _log(
+    def __init__(self, state: BookState) -> None:
+        self.state = state
+
+    def log(
         self,
         wallet: Wallet,
         user_id: str,
@@ -32,14 +36,15 @@ class CashLog:
         details: Iterable[tuple[str, object]] = (),
     ) -> LogEntry:
         """Log a move already made to `wallet`'s balance (the balance now is the one after it)."""
-        seq = self._log_seq[wallet.id] = self._log_seq.get(wallet.id, 0) + 1
+        state = self.state
+        seq = state.log_seq[wallet.id] = state.log_seq.get(wallet.id, 0) + 1
         entry = LogEntry(
-            self._next_log_id, seq, user_id, wallet.id, wallet.username, currency, kind,
-            self.clock.now(), change, change if cashflow is None else cashflow, commission,
+            state.next_log_id, seq, user_id, wallet.id, wallet.username, currency, kind,
+            state.clock.now(), change, change if cashflow is None else cashflow, commission,
             wallet.balance(currency), tuple(details),
         )  # fmt: skip
-        self._next_log_id += 1
-        self._cash_log.add(user_id, wallet.id, entry, self.history_size)
+        state.next_log_id += 1
+        state.cash_log.add(user_id, wallet.id, entry, state.history_size)
         return entry
 
     def transaction_log(
@@ -56,8 +61,8 @@ class CashLog:
         """A wallet's entries in `currency` from `start` to `end` (inclusive), newest first, at most `count` of them,
         none after the entry `before` (a previous page's continuation); and the continuation of the next page (the id
         of the next older entry that matched), None when this page holds the last."""
-        with self.lock:
-            entries = self._cash_log.of_wallet(wallet_id)
+        with self.state.lock:
+            entries = self.state.cash_log.of_wallet(wallet_id)
             end_at = len(entries) if before is None else bisect_right(entries, before, key=lambda e: e.id)
             page: list[LogEntry] = []
             for entry in islice(reversed(entries), len(entries) - end_at, None):

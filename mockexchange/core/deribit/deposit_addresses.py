@@ -5,17 +5,23 @@ same."""
 
 from __future__ import annotations
 
+from mockexchange.core.deribit.accounts import Accounts
+from mockexchange.core.deribit.book_state import BookState
 from mockexchange.core.deribit.bounds import MAX_DEPOSIT_ADDRESSES, BookError
 from mockexchange.core.deribit.records import DepositAddress
 
 
 class DepositAddresses:
-    """A part of `DerivativesBook`, whose wallets they belong to."""
+    """The book's deposit addresses, each of one of its wallets."""
+
+    def __init__(self, state: BookState, accounts: Accounts) -> None:
+        self.state = state
+        self.accounts = accounts
 
     def create_deposit_address(self, user_id: str, currency: str, subaccount_id: int | None = None) -> DepositAddress:
-        with self.lock:
-            wallet = self.wallet(user_id, subaccount_id)
-            made = self.deposit_addresses.setdefault((wallet.id, currency), [])
+        with self.state.lock:
+            wallet = self.accounts.wallet(user_id, subaccount_id)
+            made = self.state.deposit_addresses.setdefault((wallet.id, currency), [])
             if len(made) >= MAX_DEPOSIT_ADDRESSES:
                 raise BookError(
                     f"account {wallet.id} has {len(made)} {currency} deposit addresses, the most the mock keeps",
@@ -24,19 +30,19 @@ class DepositAddresses:
                 )
             base = f"mock-{currency.lower()}-{wallet.id}"
             address = DepositAddress(
-                base if not made else f"{base}-{len(made) + 1}", currency, wallet.id, self.clock.now()
+                base if not made else f"{base}-{len(made) + 1}", currency, wallet.id, self.state.clock.now()
             )
             made.append(address)
-            self._publish("deposit_address", user_id, address)
+            self.state.publish("deposit_address", user_id, address)
             return address
 
     def current_deposit_address(self, wallet_id: int, currency: str) -> str | None:
-        made = self.deposit_addresses.get((wallet_id, currency))
+        made = self.state.deposit_addresses.get((wallet_id, currency))
         return made[-1].address if made else None
 
     def deposit_address(self, user_id: str, currency: str, subaccount_id: int | None = None) -> DepositAddress | None:
         """The wallet's current address for `currency`; None until one is made."""
-        with self.lock:
-            wallet = self.wallet(user_id, subaccount_id)
-            made = self.deposit_addresses.get((wallet.id, currency))
+        with self.state.lock:
+            wallet = self.accounts.wallet(user_id, subaccount_id)
+            made = self.state.deposit_addresses.get((wallet.id, currency))
             return made[-1] if made else None

@@ -221,4 +221,9 @@ def with_facts(instrument: Instrument, **facts: Decimal) -> Instrument:
     for key, value in facts.items():
         if not isinstance(value, Decimal) or value <= 0:
             raise InstrumentError(f"{key} must be a positive Decimal")
-    return replace(instrument, **facts)
+    return replace(
+        instrument,
+        contract_size=facts.get("contract_size", instrument.contract_size),
+        min_trade_amount=facts.get("min_trade_amount", instrument.min_trade_amount),
+        tick_size=facts.get("tick_size", instrument.tick_size),
+    )

@@ -102,7 +102,7 @@ class MarketBooks:
         self._source: DerivativeOrders | None = _UNSEEN  # the book's orders the levels were built from
         self._next_change_id = 1
         self._last: tuple[Change, BookMoved | None] | None = None
-        book.bus.subscribe(self._on_change, (CHANGE, RESET))
+        book.state.bus.subscribe(self._on_change, (CHANGE, RESET))
 
     # -- reads (the book's lock held) ---------------------------------------------------------------------------
 
@@ -133,7 +133,7 @@ class MarketBooks:
             return
         order: DerivativeOrder = change.payload
         name = order.instrument_name
-        if self.book.orders is not self._source:  # the first order, or orders loaded under the book: built afresh
+        if self.book.state.orders is not self._source:  # the first order, or orders loaded under the book: built afresh
             before = self._books.get(name) or InstrumentBook()
             old_bids, old_asks = dict(before.bids), dict(before.asks)
             self._sync()
@@ -174,12 +174,12 @@ class MarketBooks:
         target = self._books.setdefault(name, InstrumentBook())
         previous, target.change_id = target.change_id, self._next_change_id
         self._next_change_id += 1
-        target.timestamp = self.book.clock.now()
+        target.timestamp = self.book.state.clock.now()
         return BookMoved(name, target.change_id, previous, target.timestamp, tuple(bids), tuple(asks))
 
     def _sync(self) -> None:
         """Build the levels afresh from the resting orders if they are not those last followed."""
-        source = self.book.orders
+        source = self.book.state.orders
         if source is self._source:
             return
         self._source = source
@@ -187,9 +187,11 @@ class MarketBooks:
         for kept in self._books.values():  # each instrument keeps its last change id: ids only grow
             kept.bids.clear()
             kept.asks.clear()
-        for wallet_open in source.open.values() if source is not None else ():
+        if source is None:
+            return
+        for wallet_open in source.open.values():
             for order_id in wallet_open:
-                held = shown(source.orders[order_id])  # type: ignore[union-attr]
+                held = shown(source.orders[order_id])
                 if held is None:
                     continue
                 self._held[order_id] = held

@@ -70,11 +70,11 @@ class Ticker:
 def ticker(book: DerivativesBook, market: MarketBooks, instrument_name: str, depth: int = 0) -> Ticker:
     """The instrument's ticker (and its book to `depth` levels a side); `BookError` if it is not listed or its index
     has no price."""
-    listing = book._listing(instrument_name)  # noqa: SLF001 (the book's own package: its listing's prices)
+    listing = book.market.listing(instrument_name)
     instrument = listing.instrument
-    now = book.clock.now()
-    index = book.index_price(instrument.price_index)
-    mark = book.mark_price(instrument_name)
+    now = book.state.clock.now()
+    index = book.market.index_price(instrument.price_index)
+    mark = book.market.mark_price(instrument_name)
     expired = instrument.expiration is not None and now >= instrument.expiration
     settled = listing.settlement_price.value if listing.settlement_price is not None else None
     greeks, mark_iv = _option_figures(book, instrument, index, now) if instrument.kind == "option" else (None, None)
@@ -109,9 +109,9 @@ def price_band(instrument: Instrument, mark: Decimal) -> tuple[Decimal, Decimal]
 def _open_interest(book: DerivativesBook, instrument_name: str) -> Decimal:
     """The long side of every wallet's position (equal to the short side once trades match between accounts)."""
     total = ZERO
-    for account in book.accounts():
+    for account in book.accounts.all():
         for wallet in account.wallets():
-            size = book.position_state(account.user_id, instrument_name, wallet.id).position.size
+            size = book.valuation.position_state(account.user_id, instrument_name, wallet.id).position.size
             total += max(size, ZERO)
     return total
 
@@ -119,7 +119,7 @@ def _open_interest(book: DerivativesBook, instrument_name: str) -> Decimal:
 def _stats(book: DerivativesBook, instrument: Instrument, now: datetime) -> Stats:
     prices: list[Decimal] = []  # newest first
     volume = volume_usd = ZERO
-    for trade in book.tape_since(instrument.instrument_name, now - DAY):  # each trade id once
+    for trade in book.trading.tape_since(instrument.instrument_name, now - DAY):  # each trade id once
         prices.append(trade.price)
         if instrument.is_inverse and instrument.kind == "future":  # amounts in USD
             volume += trade.amount / trade.price
@@ -137,7 +137,7 @@ def _stats(book: DerivativesBook, instrument: Instrument, now: datetime) -> Stat
 def _option_figures(
     book: DerivativesBook, instrument: Instrument, index: Decimal, now: datetime
 ) -> tuple[Greeks, Decimal]:
-    volatility = book.volatility(instrument.instrument_name)
+    volatility = book.market.volatility(instrument.instrument_name)
     years = d.years_to_expiry(instrument, now)
     try:
         quoted = d.option_greeks(instrument, index, years, volatility)

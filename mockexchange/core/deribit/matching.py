@@ -27,19 +27,21 @@ from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING
 
-from mockexchange.core.book import ASK, BID, Matched, Side, opposite
+from mockexchange.core.book import ASK, BID, Matched, SelfTrade, Side, opposite
 from mockexchange.core.deribit import derivatives as d
 from mockexchange.core.deribit.bounds import MAX_BALANCE, ZERO, BookError
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.orders import CHANGE, DerivativeOrder, DerivativeOrders, instrument_margin
-from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.records import Fill, Trade
 from mockexchange.core.events import Change
 from mockexchange.core.stepping import DEEP, Footprint
 
 if TYPE_CHECKING:
     from mockexchange.core.deribit.book import DerivativesBook
 
-SELF_TRADE = "cancel_taker"  # Deribit's default `reject_taker`: the taker's remainder goes where it meets its own
+SELF_TRADE: SelfTrade = (
+    "cancel_taker"  # Deribit's default `reject_taker`: the taker's remainder goes where it meets its own
+)
 # kind -> (taker rate, maker rate): Deribit's standard tier (render.py shows the same on every instrument).
 FEES = {"future": (Decimal("0.0005"), ZERO), "option": (Decimal("0.0003"), Decimal("0.0003"))}
 OPTION_FEE_CAP = Decimal("0.125")  # an option's fee is at most 12.5% of its price times its amount
@@ -98,7 +100,7 @@ def crossing(
     """Where an order's cross runs: long (core/stepping.py; `fresh`: nothing changed yet) if it may reach more than
     `DEEP` resting orders, else as the command runs. Its footprint: the instrument, the order's owner, and every
     account resting an order or holding a position there (a position's value follows the instrument's prices)."""
-    kept = book.orders
+    kept = book.state.orders
     ticks = kept.books.get(instrument.instrument_name) if kept is not None else None
     if kept is None or ticks is None:
         return nullcontext()
@@ -166,7 +168,8 @@ class Crossing:
         rests = limit is not None and order.time_in_force in RESTING and not plan.stopped
         if order.reduce_only and left and rests:
             order, left = self._reduce_rest(order, left, room[order.direction])
-        if left and rests and not self.ticks.crosses(side, limit):  # a reduce-only remainder may still cross
+        # (`rests` has a limit) a reduce-only remainder may still cross
+        if left and rests and limit is not None and not self.ticks.crosses(side, limit):
             return self._rest(order, side, limit, left), trades
         if order.remaining == ZERO:
             return self._end(order, "filled", None), trades
@@ -190,7 +193,7 @@ class Crossing:
 
     def _against(self, user_id: str, account_id: int, direction: str) -> int:
         """The units of the wallet's position an order in `direction` would reduce (0: none)."""
-        size = self.book.position_state(user_id, self.instrument.instrument_name, account_id).position.size
+        size = self.book.valuation.position_state(user_id, self.instrument.instrument_name, account_id).position.size
         against = -size if direction == "buy" else size
         return int(against / self.instrument.min_trade_amount) if against > ZERO else 0
 
@@ -211,16 +214,16 @@ class Crossing:
             if held:
                 amount = resting.filled_amount + held * instrument.min_trade_amount
                 resting = replace(
-                    resting, amount=amount, max_show=min(resting.max_show, amount), updated=self.book.clock.now()
+                    resting, amount=amount, max_show=min(resting.max_show, amount), updated=self.book.state.clock.now()
                 )
                 self.ticks.reduce(resting.order_id, held)
                 kept.put(resting)
             else:
                 resting = replace(
-                    resting, order_state="cancelled", cancel_reason="reduce_only", updated=self.book.clock.now()
+                    resting, order_state="cancelled", cancel_reason="reduce_only", updated=self.book.state.clock.now()
                 )
-                kept.close(resting, self.book.history_size)
-            self.book.bus.publish(Change(CHANGE, resting.user_id, resting))
+                kept.close(resting, self.book.state.history_size)
+            self.book.state.bus.publish(Change(CHANGE, resting.user_id, resting))
         return room
 
     def _reduce_rest(self, order: DerivativeOrder, left: int, room: int) -> tuple[DerivativeOrder, int]:
@@ -238,7 +241,7 @@ class Crossing:
         """Each match's fees (taker, maker), once its fills are known to keep every bound: run through copies of the
         positions and balances they move, nothing changed."""
         instrument, book = self.instrument, self.book
-        index = book._index.get(instrument.price_index)
+        index = book.state.indexes.get(instrument.price_index)
         index_value = index.value if index is not None else None
         positions: dict[int, d.Position] = {}
         balances: dict[int, Decimal] = {}
@@ -262,7 +265,7 @@ class Crossing:
         book, instrument = self.book, self.instrument
         held = positions.get(who.account_id)
         if held is None:
-            held = book.position_state(who.user_id, who.instrument_name, who.account_id).position
+            held = book.valuation.position_state(who.user_id, who.instrument_name, who.account_id).position
         try:
             result = d.trade(instrument, held, direction, amount, price, index_price=index)
         except ValueError as error:
@@ -271,7 +274,7 @@ class Crossing:
         currency = instrument.settlement_currency
         balance = balances.get(who.account_id)
         if balance is None:
-            balance = book.wallet(who.user_id, who.account_id).balance(currency)
+            balance = book.accounts.wallet(who.user_id, who.account_id).balance(currency)
         balance += result.cash - charged
         if abs(balance) > MAX_BALANCE:
             raise BookError(f"this would take a {currency} balance past {MAX_BALANCE}", status=409)
@@ -290,9 +293,9 @@ class Crossing:
         if not at:
             return  # a market order that takes nothing holds nothing
         held = replace(order, order_state="open", price=at_tick(instrument, at), reduce_only=False)
-        size = book.position_state(order.user_id, order.instrument_name, order.account_id).position.size
-        need = instrument_margin(book, instrument, size, [held]) + sum((t for t, _ in fees), ZERO)
-        summary = book.account_summary(order.user_id, instrument.settlement_currency, order.account_id)
+        size = book.valuation.position_state(order.user_id, order.instrument_name, order.account_id).position.size
+        need = instrument_margin(book.market, instrument, size, [held]) + sum((t for t, _ in fees), ZERO)
+        summary = book.valuation.account_summary(order.user_id, instrument.settlement_currency, order.account_id)
         if need > summary.available_funds:
             raise BookError(
                 f"the order needs {need:f} {instrument.settlement_currency} of margin and fees; "
@@ -308,23 +311,24 @@ class Crossing:
         """Each match as one trade: the taker's fill, then the maker's sharing its id; each maker order's change
         published once, as it is after the crossing. Answers the taker's order after its fills, and its trades."""
         instrument, book, kept = self.instrument, self.book, self.kept
-        trades, makers = [], {}
+        trades: list[Trade] = []
+        makers: dict[str, DerivativeOrder] = {}
         step = _stepper(book)
         for match, (taker_fee, maker_fee) in zip(plan.matches, fees, strict=True):
             if step is not None:
                 step()
             price, amount = at_tick(instrument, match.price), match.size * instrument.min_trade_amount
             maker = makers.get(match.maker.order_id) or kept.orders[match.maker.order_id]
-            taken = book.apply_trade(
+            taken = book.trading.apply_trade(Fill(
                 order.user_id, instrument.instrument_name, order.direction, amount, price,
                 subaccount_id=order.account_id, fee=taker_fee, order_id=order.order_id, order_type=order.order_type,
-                label=order.label, reserved=True,
-            )  # fmt: skip
-            made = book.apply_trade(
+                label=order.label,
+            ), reserved=True)  # fmt: skip
+            made = book.trading.apply_trade(Fill(
                 maker.user_id, instrument.instrument_name, maker.direction, amount, price,
                 subaccount_id=maker.account_id, fee=maker_fee, order_id=maker.order_id, liquidity="M",
-                order_type=maker.order_type, label=maker.label, match=(taken.trade_id, taken.trade_seq), reserved=True,
-            )  # fmt: skip
+                order_type=maker.order_type, label=maker.label,
+            ), match=(taken.trade_id, taken.trade_seq), reserved=True)  # fmt: skip
             trades.append(taken)
             makers[maker.order_id] = _filled(maker, made)
             order = _filled(order, taken)
@@ -333,23 +337,23 @@ class Crossing:
                 step()
             if maker.remaining == ZERO:
                 maker = replace(maker, order_state="filled")
-                kept.close(maker, book.history_size)
+                kept.close(maker, book.state.history_size)
             else:
                 kept.put(maker)
-            book.bus.publish(Change(CHANGE, maker.user_id, maker))
+            book.state.bus.publish(Change(CHANGE, maker.user_id, maker))
         return order, trades
 
     def _rest(self, order: DerivativeOrder, side: Side, limit: int, left: int) -> DerivativeOrder:
         order = replace(order, order_state="open")
         self.ticks.add(order.order_id, order.account_id, side, limit, left)
         self.kept.put(order)
-        self.book.bus.publish(Change(CHANGE, order.user_id, order))
+        self.book.state.bus.publish(Change(CHANGE, order.user_id, order))
         return order
 
     def _end(self, order: DerivativeOrder, state: str, reason: str | None) -> DerivativeOrder:
-        order = replace(order, order_state=state, cancel_reason=reason, updated=self.book.clock.now())
-        self.kept.close(order, self.book.history_size)
-        self.book.bus.publish(Change(CHANGE, order.user_id, order))
+        order = replace(order, order_state=state, cancel_reason=reason, updated=self.book.state.clock.now())
+        self.kept.close(order, self.book.state.history_size)
+        self.book.state.bus.publish(Change(CHANGE, order.user_id, order))
         return order
 
 

@@ -14,18 +14,16 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST, ZERO, BookError, bounded
+from mockexchange.core.deribit.bounds import MAX_PRICE, MIN_PRICE, ZERO, BookError, bounded
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.matching import Crossing, amount_units, crossing, price_ticks
+from mockexchange.core.deribit.order_commands import DeribitOrder, EditDeribitOrder
 from mockexchange.core.deribit.orders import (
     ALL_TIMES_IN_FORCE,
     CHANGE,
     MARKET_TYPES,
-    MAX_LABEL,
     MAX_OPEN_PER_ACCOUNT,
     MAX_OPEN_PER_INSTRUMENT,
-    MAX_ORDER_ID,
-    ORDER_TYPES,
     TAKING_TYPES,
     TIMES_IN_FORCE,
     TRIGGERS,
@@ -41,65 +39,42 @@ T = TypeVar("T")
 
 
 @restarting
-def submit_order(
-    book: DerivativesBook,
-    user_id: str,
-    instrument_name: str,
-    direction: str,
-    amount: Decimal,
-    price: Decimal | None,
-    *,
-    subaccount_id: int | None = None,
-    order_type: str = "limit",
-    time_in_force: str = "good_til_cancelled",
-    label: str = "",
-    post_only: bool = False,
-    reduce_only: bool = False,
-    api: bool = True,
-    max_show: Decimal | None = None,
-    trigger: str | None = None,
-    trigger_price: Decimal | None = None,
-    order_id: str | None = None,
-    reject_post_only: bool = False,
-    check_funds: bool = False,
-) -> tuple[DerivativeOrder, list[Trade]]:
+def submit_order(book: DerivativesBook, order: DeribitOrder) -> tuple[DerivativeOrder, list[Trade]]:
     """An order for the user's (sub)account; the instrument is listed if new. A limit or market order crosses the
     book first (its fills at the resting prices), then what is left rests (a limit order good till cancelled or
-    day) or is cancelled; a stop or take order rests untriggered. `check_funds`: the taker's available funds must
-    cover it (a client's order; the control plane's seeded ones are not checked). Answers the order as it is after,
-    and its trades (its own side of each)."""
-    _check_terms(direction, order_type, time_in_force, amount, price, trigger, trigger_price)
-    if post_only and (order_type in MARKET_TYPES or order_type == "market"):
+    day) or is cancelled; a stop or take order rests untriggered. A client's order (`PlaceDeribitOrder.check_funds`)
+    must have the taker's available funds cover it; the control plane's seeded ones are not checked. Answers the order
+    as it is after, and its trades (its own side of each)."""
+    _check_terms(order)
+    order_type, amount, price, user_id = order.order_type, order.amount, order.price, order.user_id
+    if order.post_only and (order_type in MARKET_TYPES or order_type == "market"):
         raise BookError("post_only applies to orders with a price")
-    shown = amount if max_show is None else bounded(max_show, "max_show", ZERO, amount)
-    if len(label) > MAX_LABEL:
-        raise BookError(f"label must be at most {MAX_LABEL} characters")
-    if order_id is not None and not 0 < len(order_id) <= MAX_ORDER_ID:
-        raise BookError(f"order_id must be 1 to {MAX_ORDER_ID} characters")
+    shown = amount if order.max_show is None else bounded(order.max_show, "max_show", ZERO, amount)
     with book.lock, ExitStack() as long:
-        wallet = book.wallet(user_id, subaccount_id)
-        instrument = book.list_instrument(instrument_name)
-        _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price)
-        now = book.clock.now()
+        wallet = book.accounts.wallet(user_id, order.subaccount_id)
+        instrument = book.market.list_instrument(order.instrument_name)
+        _on_the_grid(instrument, amount, price=price, trigger_price=order.trigger_price)
+        now = book.state.clock.now()
         expiration = instrument.expiration
         if expiration is not None and now >= expiration:
             raise BookError(f"{instrument.instrument_name} has expired", status=409)
-        if order_type in TAKING_TYPES and not post_only:  # (decided before anything changes: it may start again)
-            long.enter_context(crossing(book, instrument, user_id, direction, amount, price))
+        if order_type in TAKING_TYPES and not order.post_only:  # (decided before anything changes: it may start again)
+            long.enter_context(crossing(book, instrument, user_id, order.direction, amount, price))
         kept = _kept(book)
-        may_rest = order_type not in TAKING_TYPES or time_in_force in TIMES_IN_FORCE
+        may_rest = order_type not in TAKING_TYPES or order.time_in_force in TIMES_IN_FORCE
         if may_rest and kept.open_on(wallet.id, instrument.instrument_name) >= MAX_OPEN_PER_INSTRUMENT:
             raise BookError(
                 f"account {wallet.id} has {MAX_OPEN_PER_INSTRUMENT} open orders on {instrument.instrument_name}, the "
                 "most one account may", status=409, reason="max_open_orders_per_instrument",
             )  # fmt: skip
-        if may_rest and kept.open_in(w.id for w in book.account(user_id).wallets()) >= MAX_OPEN_PER_ACCOUNT:
+        if may_rest and kept.open_in(w.id for w in book.accounts.account(user_id).wallets()) >= MAX_OPEN_PER_ACCOUNT:
             raise BookError(
                 f"{user_id!r} has {MAX_OPEN_PER_ACCOUNT:,} open orders, its main account's and its subaccounts' "
                 "together, the most the mock keeps for one account: cancel some first", status=409,
                 reason="pme_max_total_open_orders",
             )  # fmt: skip
-        book.check_traded(wallet.id, amount)
+        book.trading.check_traded(wallet.id, amount)
+        order_id = order.order_id
         if order_id is None:
             while str(kept.next_id) in kept.orders:
                 kept.next_id += 1
@@ -107,66 +82,54 @@ def submit_order(
             kept.next_id += 1
         elif order_id in kept.orders:
             raise BookError(f"order id {order_id!r} is taken", status=409)
-        order = DerivativeOrder(
+        placed = DerivativeOrder(
             order_id=order_id,
             user_id=user_id,
             account_id=wallet.id,
             instrument_name=instrument.instrument_name,
-            direction=direction,
+            direction=order.direction,
             amount=amount,
             price=price,
             order_type=order_type,
             order_state="open" if order_type in TAKING_TYPES else "untriggered",
-            time_in_force=time_in_force,
-            label=label,
-            post_only=post_only,
-            reduce_only=reduce_only,
-            api=api,
+            time_in_force=order.time_in_force,
+            label=order.label,
+            post_only=order.post_only,
+            reduce_only=order.reduce_only,
+            api=order.api,
             max_show=shown,
-            trigger=trigger,
-            trigger_price=trigger_price,
+            trigger=order.trigger,
+            trigger_price=order.trigger_price,
             created=now,
             updated=now,
-            reject_post_only=reject_post_only,
+            reject_post_only=order.reject_post_only,
         )
         if order_type in TAKING_TYPES:
-            return Crossing(book, kept, order, instrument).run(
-                check_funds=check_funds, reject_post_only=reject_post_only
+            return Crossing(book, kept, placed, instrument).run(
+                check_funds=order.check_funds, reject_post_only=order.reject_post_only
             )
-        kept.put(order)
-        book.bus.publish(Change(CHANGE, user_id, order))
-        return order, []
+        kept.put(placed)
+        book.state.bus.publish(Change(CHANGE, user_id, placed))
+        return placed, []
 
 
-def _check_terms(
-    direction: str,
-    order_type: str,
-    time_in_force: str,
-    amount: Decimal,
-    price: Decimal | None,
-    trigger: str | None,
-    trigger_price: Decimal | None,
-) -> None:
-    """`submit_order`'s checks of an order's direction, type, time in force, amount, price and trigger."""
-    if direction not in ("buy", "sell"):
-        raise BookError("direction must be 'buy' or 'sell'")
-    if order_type not in (*ORDER_TYPES, "market"):
-        raise BookError(f"order_type must be one of {', '.join(ORDER_TYPES)}, market", param="type")
+def _check_terms(order: DeribitOrder) -> None:
+    """`submit_order`'s checks of what an order's terms say together (each term is its command's kind already): its
+    time in force for its type, its price, its trigger."""
+    order_type = order.order_type
     allowed = ALL_TIMES_IN_FORCE if order_type in TAKING_TYPES else TIMES_IN_FORCE
-    if time_in_force not in allowed:
+    if order.time_in_force not in allowed:
         said = f"time_in_force must be one of {', '.join(allowed)} for a {order_type} order"
         raise BookError(said, param="time_in_force")
-    bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
-    _check_price(order_type, price)
+    _check_price(order_type, order.price)
     if order_type in TAKING_TYPES:
-        if trigger is not None or trigger_price is not None:
+        if order.trigger is not None or order.trigger_price is not None:
             raise BookError(f"a {order_type} order has no trigger or trigger_price", param="trigger")
     else:
-        if trigger not in TRIGGERS:
+        if order.trigger not in TRIGGERS:
             raise BookError(f"a {order_type} order needs a trigger: one of {', '.join(TRIGGERS)}", param="trigger")
-        if trigger_price is None:
+        if order.trigger_price is None:
             raise BookError(f"a {order_type} order needs a trigger_price", param="trigger_price")
-        bounded(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
 
 
 def _check_price(order_type: str, price: Decimal | None) -> None:
@@ -195,7 +158,7 @@ def _on_the_grid(instrument: Instrument, amount: Decimal, **prices: Decimal | No
 
 def _open_order(book: DerivativesBook, order_id: str) -> tuple[DerivativeOrders, DerivativeOrder]:
     """The book's orders and the open order `order_id` (under the book's lock); refused if unknown or closed."""
-    kept = book.orders
+    kept = book.state.orders
     order = kept.orders.get(order_id) if kept is not None else None
     if kept is None or order is None:
         raise BookError(f"unknown order_id {order_id!r}", status=404, reason="order_not_found")
@@ -208,64 +171,56 @@ def cancel_order(book: DerivativesBook, order_id: str) -> DerivativeOrder:
     """Cancel an open order (`cancel_reason` user_request); it stays readable by id while its account keeps it."""
     with book.lock:
         kept, order = _open_order(book, order_id)
-        cancelled = replace(order, order_state="cancelled", cancel_reason="user_request", updated=book.clock.now())
-        kept.close(cancelled, book.history_size)
-        book.bus.publish(Change(CHANGE, order.user_id, cancelled))
+        cancelled = replace(
+            order, order_state="cancelled", cancel_reason="user_request", updated=book.state.clock.now()
+        )
+        kept.close(cancelled, book.state.history_size)
+        book.state.bus.publish(Change(CHANGE, order.user_id, cancelled))
         return cancelled
 
 
 @restarting
-def edit_order(
-    book: DerivativesBook,
-    order_id: str,
-    amount: Decimal,
-    price: Decimal | None,
-    *,
-    post_only: bool | None = None,
-    reject_post_only: bool | None = None,
-    reduce_only: bool | None = None,
-    trigger_price: Decimal | None = None,
-    check_funds: bool = False,
-) -> tuple[DerivativeOrder, list[Trade]]:
+def edit_order(book: DerivativesBook, edit: EditDeribitOrder) -> tuple[DerivativeOrder, list[Trade]]:
     """Change an open order's amount (what it had filled stays filled) and price. A limit order made smaller at its
     price keeps its place in time; any other change takes it out of the book and enters it again (it may take what
-    now crosses, then rests behind the others). An untriggered order changes its terms in place."""
-    bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
+    now crosses, then rests behind the others; the taker's available funds checked). An untriggered order changes its
+    terms in place."""
+    order_id, amount, price, trigger_price = edit.order_id, edit.amount, edit.price, edit.trigger_price
     with book.lock, ExitStack() as long:
         kept, order = _open_order(book, order_id)
         if amount <= order.filled_amount:
             raise BookError(f"amount {amount:f} is not more than the {order.filled_amount:f} filled already")
         _check_price(order.order_type, price)
-        book.check_traded(order.account_id, amount - order.filled_amount, order.remaining)
-        instrument = book.instrument(order.instrument_name)
+        book.trading.check_traded(order.account_id, amount - order.filled_amount, order.remaining)
+        instrument = book.market.instrument(order.instrument_name)
         _on_the_grid(instrument, amount, price=price, trigger_price=trigger_price)
         if order.order_state == "open":  # (decided before anything changes: it may start again)
             remaining = amount - order.filled_amount
             long.enter_context(crossing(book, instrument, order.user_id, order.direction, remaining, price))
-        flags = {name: value for name, value in
-                 (("post_only", post_only), ("reject_post_only", reject_post_only), ("reduce_only", reduce_only))
-                 if value is not None}  # fmt: skip
+        triggered_at = order.trigger_price
         if trigger_price is not None and order.trigger is not None:
-            flags["trigger_price"] = bounded(trigger_price, "trigger_price", MIN_PRICE, MAX_PRICE)
+            triggered_at = trigger_price
+        # A flag not given stays as it was.
         edited = replace(
             order, amount=amount, price=price, replaced=True,
             max_show=amount if order.max_show == order.amount else min(order.max_show, amount),  # hidden stays so
-            updated=book.clock.now(), **flags,
+            updated=book.state.clock.now(), trigger_price=triggered_at,
+            post_only=order.post_only if edit.post_only is None else edit.post_only,
+            reject_post_only=order.reject_post_only if edit.reject_post_only is None else edit.reject_post_only,
+            reduce_only=order.reduce_only if edit.reduce_only is None else edit.reduce_only,
         )  # fmt: skip
         resting = kept.books.get(order.instrument_name)
         if order.order_state != "open" or resting is None or order_id not in resting:
             kept.put(edited)
-            book.bus.publish(Change(CHANGE, order.user_id, edited))
+            book.state.bus.publish(Change(CHANGE, order.user_id, edited))
             return edited, []
         if price == order.price and amount <= order.amount and edited.post_only == order.post_only:
             resting.reduce(order_id, amount_units(instrument, edited.remaining))
             kept.put(edited)
-            book.bus.publish(Change(CHANGE, order.user_id, edited))
+            book.state.bus.publish(Change(CHANGE, order.user_id, edited))
             return edited, []
         resting.cancel(order_id)
-        return Crossing(book, kept, edited, instrument).run(
-            check_funds=check_funds, reject_post_only=edited.reject_post_only
-        )
+        return Crossing(book, kept, edited, instrument).run(check_funds=True, reject_post_only=edited.reject_post_only)
 
 
 @restarting
@@ -313,15 +268,15 @@ def order_history(
     """The wallet's closed orders it keeps (filled, and cancelled ones that filled something; every cancelled one with
     `include_unfilled`), closed at `since` or later if given, newest change first."""
     with book.lock:
-        if book.orders is None:
+        if book.state.orders is None:
             return []
         found = []
-        for order in reversed(book.orders.closed_of(wallet_id)):  # newest closed first
+        for order in reversed(book.state.orders.closed_of(wallet_id)):  # newest closed first
             if not include_unfilled and order.filled_amount == ZERO:
                 continue
             if since is not None and order.updated < since:
                 continue
-            instrument = book.instrument(order.instrument_name)
+            instrument = book.market.instrument(order.instrument_name)
             if (
                 instrument_name in (None, order.instrument_name)
                 and currency in (None, instrument.settlement_currency)
@@ -335,16 +290,16 @@ def order_history(
 def order_trades(book: DerivativesBook, order_id: str) -> list[Trade]:
     """The fills of one order its wallet still keeps, oldest first."""
     with book.lock:
-        order = book.orders.orders.get(order_id) if book.orders is not None else None
+        order = book.state.orders.orders.get(order_id) if book.state.orders is not None else None
         if order is None:
             return []
-        return [trade for trade in book.trades.of_wallet(order.account_id) if trade.order_id == order_id]
+        return [trade for trade in book.state.trades.of_wallet(order.account_id) if trade.order_id == order_id]
 
 
 def _kept(book: DerivativesBook) -> DerivativeOrders:
-    if book.orders is None:
-        book.orders = DerivativeOrders()
-    return book.orders
+    if book.state.orders is None:
+        book.state.orders = DerivativeOrders()
+    return book.state.orders
 
 
 # -- reads ----------------------------------------------------------------------------------------------------------
@@ -354,7 +309,7 @@ def find_order(book: DerivativesBook, order_id: str) -> DerivativeOrder | None:
     """The order with this id, open or closed; None if the book has none (never placed, or its account no longer
     keeps it)."""
     with book.lock:
-        return book.orders.orders.get(order_id) if book.orders is not None else None
+        return book.state.orders.orders.get(order_id) if book.state.orders is not None else None
 
 
 def open_orders(
@@ -369,11 +324,11 @@ def open_orders(
     """The wallet's open orders, in the order they were placed; `currency` filters on the settlement currency; `step`
     is called as each is passed (a long read's, `reading_open`)."""
     with book.lock:
-        if book.orders is None:
+        if book.state.orders is None:
             return []
         found = []
-        for order in stepping(book.orders.of_wallet(wallet_id, instrument_name), step):
-            instrument = book.instrument(order.instrument_name)
+        for order in stepping(book.state.orders.of_wallet(wallet_id, instrument_name), step):
+            instrument = book.market.instrument(order.instrument_name)
             if currency in (None, instrument.settlement_currency) and kind in (None, instrument.kind):
                 found.append(order)
         return found
@@ -386,7 +341,7 @@ def reading_open(book: DerivativesBook, user_id: str, wallet_ids: list[int]) -> 
     inline on an event loop, `MustStep`), over the user and the instruments they rest on; as a long command it may
     raise `Restart` as it starts, so the read is `restarting`. Called without the lock held."""
     with book.reading():
-        kept = book.orders
+        kept = book.state.orders
         if kept is None or kept.open_in(wallet_ids) <= DEEP:
             yield None
             return

@@ -1,8 +1,8 @@
 """Resting Deribit orders, as the book keeps them, and the margin they hold.
 
-The book keeps them (`DerivativesBook.orders`, a `DerivativeOrders` made with the first order) and calls back here for
-the margin of a position's open orders and of a wallet's (reading the book through `Marks`); they are placed,
-cancelled and read through order_entry.py, under the book's lock.
+The book keeps them (`BookState.orders`, a `DerivativeOrders` made with the first order) and calls back here for
+the margin of a position's open orders and of a wallet's (reading the book through `Marks` and `Positions`); they are
+placed, cancelled and read through order_entry.py, under the book's lock.
 
 Limit and market orders match on the venue-neutral book (core/book.py; one `Book` per instrument in `books`, its prices
 in ticks and sizes in units of the instrument's minimum amount; matching.py). A limit order that rests stays `open`
@@ -75,17 +75,22 @@ def rises(order: DerivativeOrder) -> bool:
 
 
 class Marks(Protocol):
-    """What the margin of open orders reads of the book (`DerivativesBook`): instruments, positions, marks, rates."""
+    """What the margin of open orders reads of the book's market (market.py): instruments, marks, rates."""
 
-    rates: d.MarginRates
+    @property
+    def rates(self) -> d.MarginRates: ...
 
     def instrument(self, name: str) -> Instrument: ...
-
-    def position_state(self, user_id: str, instrument_name: str, subaccount_id: int | None = None) -> PositionState: ...
 
     def mark_price(self, instrument_name: str) -> Decimal: ...
 
     def index_price(self, index_name: str) -> Decimal: ...
+
+
+class Positions(Protocol):
+    """What the margin of a wallet's open orders reads of its positions (the book's valuation.py)."""
+
+    def position_state(self, user_id: str, instrument_name: str, subaccount_id: int | None = None) -> PositionState: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +313,7 @@ class DerivativeOrders:
     def margin(
         self,
         book: Marks,
+        positions: Positions,
         user_id: str,
         wallet_id: int,
         instrument_name: str | None = None,
@@ -325,7 +331,7 @@ class DerivativeOrders:
                 continue
             instrument = book.instrument(name)
             if currency in (None, instrument.settlement_currency):
-                size = book.position_state(user_id, name, wallet_id).position.size
+                size = positions.position_state(user_id, name, wallet_id).position.size
                 total += lots_margin(book, instrument, size, here.buys, here.sells)
         return total
 

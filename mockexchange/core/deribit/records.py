@@ -19,6 +19,25 @@ class Price:
 
 
 @dataclass(frozen=True, slots=True)
+class Fill:
+    """One side of a trade: `amount` (USD for inverse futures, the coin otherwise) bought or sold at `price` for the
+    user's (sub)account, its `fee` in the settlement currency; the order that traded (`order_id`, its `order_type` and
+    `label`, which the trade carries; none: a seeded fill) and its `liquidity`, T(aker) or M(aker)."""
+
+    user_id: str
+    instrument_name: str
+    direction: str
+    amount: Decimal
+    price: Decimal
+    subaccount_id: int | None = None
+    fee: Decimal = Decimal(0)
+    order_id: str | None = None
+    liquidity: str = "T"
+    order_type: str = "limit"
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Trade:
     trade_id: str
     trade_seq: int  # per instrument, from 1

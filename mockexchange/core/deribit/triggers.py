@@ -24,15 +24,15 @@ from mockexchange.core.events import Change
 
 def watched_price(book: DerivativesBook, instrument_name: str, trigger: str) -> Decimal | None:
     """The price a trigger on the instrument watches, as it is now (None: none yet, e.g. no trade for `last_price`)."""
-    instrument = book.instrument(instrument_name)
+    instrument = book.market.instrument(instrument_name)
     try:
         if trigger == "index_price":
-            return book.index_price(instrument.price_index)
+            return book.market.index_price(instrument.price_index)
         if trigger == "mark_price":
-            return book.mark_price(instrument_name)
+            return book.market.mark_price(instrument_name)
     except BookError:  # no index price yet
         return None
-    return book.last_price(instrument_name)
+    return book.market.last_price(instrument_name)
 
 
 def fire(book: DerivativesBook) -> list[tuple[DerivativeOrder, list[Trade]]]:
@@ -41,7 +41,7 @@ def fire(book: DerivativesBook) -> list[tuple[DerivativeOrder, list[Trade]]]:
     per instrument and trigger waited on, and one per order due (`DerivativeOrders.due`), however many wait."""
     fired: list[tuple[DerivativeOrder, list[Trade]]] = []
     with book.lock:
-        kept = book.orders
+        kept = book.state.orders
         if kept is None:  # no order yet
             return fired
         while due := kept.due(lambda name, trigger: watched_price(book, name, trigger)):
@@ -50,17 +50,17 @@ def fire(book: DerivativesBook) -> list[tuple[DerivativeOrder, list[Trade]]]:
 
 
 def _trigger(book: DerivativesBook, order: DerivativeOrder) -> tuple[DerivativeOrder, list[Trade]]:
-    kept = book.orders
+    kept = book.state.orders
     assert kept is not None
-    triggered = replace(order, order_state="open", triggered=True, updated=book.clock.now())
+    triggered = replace(order, order_state="open", triggered=True, updated=book.state.clock.now())
     kept.put(triggered)
-    instrument = book.instrument(order.instrument_name)
+    instrument = book.market.instrument(order.instrument_name)
     try:
         return Crossing(book, kept, triggered, instrument).run(
             check_funds=True, reject_post_only=triggered.reject_post_only
         )
     except BookError as exc:  # its funds or its terms no longer hold: it ends, nothing traded
         ended = replace(triggered, order_state="rejected", cancel_reason=exc.reason or "rejected")
-        kept.close(ended, book.history_size)
-        book.bus.publish(Change(CHANGE, ended.user_id, ended))
+        kept.close(ended, book.state.history_size)
+        book.state.bus.publish(Change(CHANGE, ended.user_id, ended))
         return ended, []

@@ -7,26 +7,34 @@ from __future__ import annotations
 from decimal import Decimal
 
 from mockexchange.core.deribit import derivatives as d
+from mockexchange.core.deribit.accounts import Accounts
+from mockexchange.core.deribit.book_state import BookState
 from mockexchange.core.deribit.bounds import ZERO
 from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.core.deribit.market import Market
 from mockexchange.core.deribit.records import PositionState
 from mockexchange.core.deribit.views import AccountSummary, PositionView
 
 
 class Valuation:
-    """Reads of positions and account summaries: a part of `DerivativesBook`, whose state they value."""
+    """Reads of positions and account summaries, valued at the market's marks."""
+
+    def __init__(self, state: BookState, accounts: Accounts, market: Market) -> None:
+        self.state = state
+        self.accounts = accounts
+        self.market = market
 
     def position_state(self, user_id: str, instrument_name: str, subaccount_id: int | None = None) -> PositionState:
         """The stored position; a flat one (size 0) for an instrument never traded, as Deribit answers."""
-        with self.lock:
-            wallet = self.wallet(user_id, subaccount_id)
-            instrument = self.instrument(instrument_name)
+        with self.state.lock:
+            wallet = self.accounts.wallet(user_id, subaccount_id)
+            instrument = self.market.instrument(instrument_name)
             name = instrument.instrument_name
-            found = self._positions.get((user_id, wallet.id, name))
-            return found or PositionState(user_id, wallet.id, name, d.Position(), self.clock.now())
+            found = self.state.positions.get((user_id, wallet.id, name))
+            return found or PositionState(user_id, wallet.id, name, d.Position(), self.state.clock.now())
 
     def position(self, user_id: str, instrument_name: str, subaccount_id: int | None = None) -> PositionView:
-        with self.lock:
+        with self.state.lock:
             return self._view(self.position_state(user_id, instrument_name, subaccount_id))
 
     def positions(
@@ -39,11 +47,11 @@ class Valuation:
         open_only: bool = True,
     ) -> list[PositionView]:
         """Positions of one wallet by instrument name; `currency` filters on the settlement currency."""
-        with self.lock:
-            wallet = self.wallet(user_id, subaccount_id)
+        with self.state.lock:
+            wallet = self.accounts.wallet(user_id, subaccount_id)
             states = [
                 s
-                for s in self._wallet_positions.get(wallet.id, {}).values()
+                for s in self.state.wallet_positions.get(wallet.id, {}).values()
                 if s.user_id == user_id and (s.position.size != ZERO or not open_only)
             ]
             views = []
@@ -51,7 +59,7 @@ class Valuation:
             # (each would value every position of the wallet again: a read of n positions cost n^2).
             wallet_sums: dict[str, tuple[Decimal, Decimal]] = {}
             for state in sorted(states, key=lambda s: s.instrument_name):
-                instrument = self.instrument(state.instrument_name)
+                instrument = self.market.instrument(state.instrument_name)
                 if currency in (None, instrument.settlement_currency) and kind in (None, instrument.kind):
                     views.append(self._view(state, sums=wallet_sums))
             return views
@@ -61,18 +69,18 @@ class Valuation:
     ) -> PositionView:
         """`liquidation`: estimate a future's liquidation price (it values the wallet's positions in the currency);
         `sums`: the wallet's equity and maintenance by currency, kept across the views of one read."""
-        listing = self._listing(state.instrument_name)
+        listing = self.market.listing(state.instrument_name)
         instrument = listing.instrument
         position = state.position
-        index = self.index_price(instrument.price_index)
+        index = self.market.index_price(instrument.price_index)
         # An option's model gives its greeks and, unless pinned, its mark: priced once for both.
-        greeks = self._greeks(listing, index) if instrument.kind == "option" else None
+        greeks = self.market.greeks(listing, index) if instrument.kind == "option" else None
         if greeks is not None and listing.mark is None:
             mark = greeks.mark_price
         else:
-            mark = self.mark_price(instrument.instrument_name)
+            mark = self.market.mark_price(instrument.instrument_name)
         floating = d.floating_profit_loss(instrument, position, mark)
-        margin = d.margins(instrument, position.size, mark, index, self.rates)
+        margin = d.margins(instrument, position.size, mark, index, self.state.rates)
         is_future = instrument.kind == "future"
         perpetual_zero = ZERO if instrument.is_perpetual else None
         floating_usd = liquidation_price = None
@@ -89,7 +97,7 @@ class Valuation:
                         sums[currency] = found
                 equity, maintenance = found
                 liquidation_price = d.estimated_liquidation_price(
-                    instrument, position.size, mark, equity, maintenance, self.rates
+                    instrument, position.size, mark, equity, maintenance, self.state.rates
                 )
         else:
             floating_usd = d.floating_profit_loss_usd(instrument, position, mark, index)
@@ -112,10 +120,10 @@ class Valuation:
             total_profit_loss=position.realized_profit_loss + floating,
             initial_margin=margin.initial_margin,
             maintenance_margin=margin.maintenance_margin,
-            open_orders_margin=self._orders_margin(state.user_id, state.account_id, instrument.instrument_name),
+            open_orders_margin=self.orders_margin(state.user_id, state.account_id, instrument.instrument_name),
             delta=delta,
             size_currency=size_coin if is_future else None,
-            leverage=d.leverage(instrument, position.size, mark, self.rates) if is_future else None,
+            leverage=d.leverage(instrument, position.size, mark, self.state.rates) if is_future else None,
             realized_funding=perpetual_zero,
             interest_value=perpetual_zero,
             gamma=gamma,
@@ -130,33 +138,36 @@ class Valuation:
     def _equity_and_maintenance(self, state: PositionState, currency: str) -> tuple[Decimal, Decimal]:
         """The `equity` and `maintenance_margin` of the account summary of `state`'s wallet in `currency`, without its
         greeks: what a liquidation estimate needs (each option's mark priced once)."""
-        equity, maintenance = self.wallet(state.user_id, state.account_id).balance(currency), ZERO
-        now = self.clock.now()
-        for name, held in self._wallet_positions.get(state.account_id, {}).items():
-            listing = self._listing(name)
+        equity, maintenance = self.accounts.wallet(state.user_id, state.account_id).balance(currency), ZERO
+        now = self.state.clock.now()
+        for name, held in self.state.wallet_positions.get(state.account_id, {}).items():
+            listing = self.market.listing(name)
             instrument, size = listing.instrument, held.position.size
             if held.user_id != state.user_id or instrument.settlement_currency != currency:
                 continue
             if size == ZERO:  # a closed position is worth nothing and needs no margin
                 continue
-            index = self.index_price(instrument.price_index)
+            index = self.market.index_price(instrument.price_index)
             if instrument.kind == "option" and listing.mark is None:  # `mark_price`'s Black-76, remembered
                 years = d.years_to_expiry(instrument, now)
-                mark = d.option_mark(instrument, index, years, self.volatility(name))
+                mark = d.option_mark(instrument, index, years, self.market.volatility(name))
             else:
-                mark = self.mark_price(name)
-            maintenance += d.margins(instrument, size, mark, index, self.rates).maintenance_margin
+                mark = self.market.mark_price(name)
+            maintenance += d.margins(instrument, size, mark, index, self.state.rates).maintenance_margin
             if instrument.kind == "future":
                 equity += d.floating_profit_loss(instrument, held.position, mark)
             else:
                 equity += d.option_value(held.position, mark)
         return equity, maintenance
 
-    def _orders_margin(
+    def orders_margin(
         self, user_id: str, wallet_id: int, instrument_name: str | None = None, currency: str | None = None
     ) -> Decimal:
         """The initial margin the wallet's open orders hold, on one instrument or in one settlement currency."""
-        return ZERO if self.orders is None else self.orders.margin(self, user_id, wallet_id, instrument_name, currency)
+        orders = self.state.orders
+        if orders is None:
+            return ZERO
+        return orders.margin(self.market, self, user_id, wallet_id, instrument_name, currency)
 
     def account_summary(self, user_id: str, currency: str, subaccount_id: int | None = None) -> AccountSummary:
         """One wallet's figures in one currency (the settlement currency of the positions it sums).
@@ -166,18 +177,18 @@ class Valuation:
         margin); available_funds = margin_balance - initial_margin; available_withdrawal_funds =
         max(0, min(balance, available_funds)).
         """
-        with self.lock:
-            wallet = self.wallet(user_id, subaccount_id)
+        with self.state.lock:
+            wallet = self.accounts.wallet(user_id, subaccount_id)
             # Every position ever held in that currency, closed ones too (as `positions(open_only=False)`), valued
             # without a liquidation estimate: that estimate reads this summary.
             states = sorted(
-                (s for s in self._wallet_positions.get(wallet.id, {}).values() if s.user_id == user_id),
+                (s for s in self.state.wallet_positions.get(wallet.id, {}).values() if s.user_id == user_id),
                 key=lambda s: s.instrument_name,
             )
             views = [
                 self._view(s, liquidation=False)
                 for s in states
-                if self.instrument(s.instrument_name).settlement_currency == currency
+                if self.market.instrument(s.instrument_name).settlement_currency == currency
             ]
             futures_floating = futures_pl = options_pl = options_value = ZERO
             initial = maintenance = ZERO
@@ -186,7 +197,7 @@ class Valuation:
             futures: list[tuple[Instrument, Decimal, Decimal]] = []
             greek_maps: tuple[dict[str, Decimal], dict[str, Decimal], dict[str, Decimal]] = ({}, {}, {})
             for v in views:
-                instrument = self.instrument(v.instrument_name)
+                instrument = self.market.instrument(v.instrument_name)
                 initial += v.initial_margin
                 maintenance += v.maintenance_margin
                 delta_map[instrument.price_index] = delta_map.get(instrument.price_index, ZERO) + v.delta
@@ -204,11 +215,11 @@ class Valuation:
                     index = instrument.price_index
                     for greek_map, greek in zip(greek_maps, (v.gamma, v.vega, v.theta), strict=True):
                         greek_map[index] = greek_map.get(index, ZERO) + (greek or ZERO)
-            initial += self._orders_margin(user_id, wallet.id, currency=currency)  # open orders' (Deribit's SM)
+            initial += self.orders_margin(user_id, wallet.id, currency=currency)  # open orders' (Deribit's SM)
             balance = wallet.balance(currency)
             equity = balance + futures_floating + options_value
             available = equity - initial
-            ratio, ratio_map = d.liquidation_ratios(futures, delta_map, equity, maintenance, self.rates)
+            ratio, ratio_map = d.liquidation_ratios(futures, delta_map, equity, maintenance, self.state.rates)
             return AccountSummary(
                 currency=currency,
                 account_id=wallet.id,
@@ -233,7 +244,7 @@ class Valuation:
                 options_gamma_map=greek_maps[0],
                 options_vega_map=greek_maps[1],
                 options_theta_map=greek_maps[2],
-                account_type="main" if wallet is self.account(user_id).main else "subaccount",
+                account_type="main" if wallet is self.accounts.account(user_id).main else "subaccount",
                 estimated_liquidation_ratio=ratio,
                 estimated_liquidation_ratio_map=ratio_map,
             )

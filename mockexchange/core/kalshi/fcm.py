@@ -23,11 +23,18 @@ from zoneinfo import ZoneInfo
 
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi import positions
-from mockexchange.core.kalshi.checks import MAX_BALANCE, LedgerError, Terms
+from mockexchange.core.kalshi.checks import LedgerError, Terms
+from mockexchange.core.kalshi.fcm_commands import (
+    CreateFCMPositionTransfer,
+    CreateFCMSubtrader,
+    SetFCMErrorAccount,
+    UpdateFCMEventContractDailyCap,
+    UpdateFCMSubtraderBlockedCategories,
+)
 from mockexchange.core.kalshi.figures import hold
 from mockexchange.core.kalshi.orders import RESTING
 from mockexchange.core.kalshi.subaccounts import MAX_KEPT_TRANSFERS
-from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, PRICE
+from mockexchange.core.kalshi.units import CONTRACT, PRICE
 
 if TYPE_CHECKING:
     from mockexchange.core.kalshi.accounts import Account
@@ -35,7 +42,6 @@ if TYPE_CHECKING:
     from mockexchange.core.kalshi.orders import Order
 
 SUFFIX = re.compile(r"[A-Za-z0-9]{1,16}")
-MAX_CATEGORY = 100  # characters of a blocked category
 MAX_CATEGORIES = 1000  # categories blocked for one subtrader: the mock's bound on what one client can store
 CAP_DAY = ZoneInfo("America/New_York")  # executed utilization resets at midnight New York time
 
@@ -116,9 +122,10 @@ class FcmDesk:
             raise LedgerError(f"{subtrader_id!r} is not a subtrader of FCM member {fcm_user_id!r}", status=404)
         return self.ledger.accounts[subtrader_id]
 
-    def create_subtrader(self, fcm_user_id: str, suffix: str) -> Account:
+    def create_subtrader(self, create: CreateFCMSubtrader) -> Account:
         """The subtrader `{fcm_user_id}_{suffix}` (409 if it exists)."""
-        if not isinstance(suffix, str) or not SUFFIX.fullmatch(suffix):
+        fcm_user_id, suffix = create.fcm_user_id, create.subtrader_suffix
+        if not SUFFIX.fullmatch(suffix):
             raise LedgerError("subtrader_suffix must be 1 to 16 ASCII letters and digits")
         with self.ledger.lock:
             self.member(fcm_user_id)
@@ -126,10 +133,9 @@ class FcmDesk:
 
     # -- daily caps and blocked categories ---------------------------------------------------------------------
 
-    def set_cap(self, fcm_user_id: str, subtrader_id: str, limit: int | None) -> None:
-        """Set (micro-dollars, 0 to MAX_BALANCE dollars) or remove (None) the subtrader's daily cap."""
-        if limit is not None and not 0 <= limit <= int(MAX_BALANCE) * DOLLAR:
-            raise LedgerError(f"limit must be from 0 to {MAX_BALANCE} dollars")
+    def set_cap(self, cap: UpdateFCMEventContractDailyCap) -> UpdateFCMEventContractDailyCap:
+        """Set (micro-dollars) or remove (None) the subtrader's daily cap."""
+        fcm_user_id, subtrader_id, limit = cap.fcm_user_id, cap.subtrader_id, cap.limit
         with self.ledger.lock:
             self.subtrader(fcm_user_id, subtrader_id)
             if limit is None:
@@ -138,6 +144,7 @@ class FcmDesk:
             else:
                 self.caps[subtrader_id] = limit
             self.ledger.bus.publish(Change("fcm_daily_cap", subtrader_id, limit))
+        return cap
 
     def cap_date(self) -> date:
         """The New York calendar date the executed utilization applies to, on the exchange clock."""
@@ -174,13 +181,13 @@ class FcmDesk:
             else:
                 state.resting.pop(order.user_id, None)
 
-    def block_category(self, fcm_user_id: str, subtrader_id: str, category: str, blocked: bool) -> list[str]:
+    def block_category(self, block: UpdateFCMSubtraderBlockedCategories) -> list[str]:
         """Add the category to (or take it from) the subtrader's blocked set; answers the set, sorted."""
-        if not isinstance(category, str) or not 1 <= len(category) <= MAX_CATEGORY:
-            raise LedgerError(f"category must be 1 to {MAX_CATEGORY} characters")
+        fcm_user_id, subtrader_id, category = block.fcm_user_id, block.subtrader_id, block.category
         with self.ledger.lock:
             self.subtrader(fcm_user_id, subtrader_id)
             found = self.blocked.setdefault(subtrader_id, set())
+            blocked = block.blocked
             if blocked and category not in found and len(found) >= MAX_CATEGORIES:
                 raise LedgerError(f"{subtrader_id!r} has {MAX_CATEGORIES} blocked categories; the mock keeps no more")
             (found.add if blocked else found.discard)(category)
@@ -208,25 +215,27 @@ class FcmDesk:
 
     # -- position transfers --------------------------------------------------------------------------------------
 
-    def set_error_account(self, fcm_user_id: str, error_account_id: str | None) -> None:
+    def set_error_account(self, named: SetFCMErrorAccount) -> SetFCMErrorAccount:
         """Name the FCM member account whose subtraders receive the member's position transfers (None: transfers
         are not enabled, and refused with 400, as Kalshi's are until it enables them)."""
+        fcm_user_id, error_account_id = named.fcm_user_id, named.error_account_id
         with self.ledger.lock:
             self.member(fcm_user_id)
             if error_account_id is None:
                 self.error_accounts.pop(fcm_user_id, None)
-                return
+                return named
             error = self.ledger.account(error_account_id)
             if not error.fcm_member or error_account_id == fcm_user_id:
                 raise LedgerError(f"the error account {error_account_id!r} must be another FCM member account")
             self.error_accounts[fcm_user_id] = error_account_id
+        return named
 
-    def transfer_position(
-        self, fcm_user_id: str, source: str, target: str, ticker: str, count: int, price: int
-    ) -> PositionTransfer:
+    def transfer_position(self, transfer: CreateFCMPositionTransfer) -> PositionTransfer:
         """Move `count` hundredths (positive: YES, negative: NO; whole contracts) of the market from the member's
         subtrader `source` to `target`, a subtrader of its error account (opened on first use), booked at YES
         `price` (price units, whole cents)."""
+        fcm_user_id, source, target = transfer.fcm_user_id, transfer.source_subtrader_id, transfer.target_subtrader_id
+        ticker, count, price = transfer.market_ticker, transfer.position_centicount, transfer.price_centicents
         _check_terms(count, price)
         ledger = self.ledger
         with ledger.lock:

@@ -91,8 +91,7 @@ class SeedFill(Command):
     order_id: str | None = value(TEXT, None)
     client_order_id: str | None = value(TEXT, None)
 
-    def __post_init__(self) -> None:
-        Command.__post_init__(self)
+    def check(self) -> None:
         if self.fee is not None:  # (at most a dollar a contract of the fill: its bound needs the count)
             try:
                 parse_fee(self.fee, self.count)

@@ -76,12 +76,15 @@ SIDE: Kind[str] = Choice((*BOOK_SIDES, *SIDES))
 UNIX_TIME = UnixTime()
 
 
+_BOOK_SIDE, _LEGACY_SIDE = Choice(tuple(BOOK_SIDES)), Choice(SIDES)
+
+
 def legacy_sides(side: str, action: str | None) -> tuple[str, str]:
     """The legacy side and action an order names: v2's `side` (bid or ask) alone, or a legacy side with its
     `action`; `Refused` for a side of the other form."""
     if action is None:
-        return BOOK_SIDES[Choice(tuple(BOOK_SIDES)).read(side, "side")]
-    return Choice(SIDES).read(side, "side"), action
+        return BOOK_SIDES[_BOOK_SIDE.read(side, "side")]
+    return _LEGACY_SIDE.read(side, "side"), action
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +114,7 @@ class PlaceOrder(Command):
     order_type: str = value(Choice(ORDER_TYPES), LIMIT)
     buy_max_cost: int | None = value(CAP, None)
 
-    def __post_init__(self) -> None:
-        Command.__post_init__(self)
+    def check(self) -> None:
         legacy_sides(self.side, self.action)
 
     @property
@@ -161,8 +163,7 @@ class AmendOrder(Command):
     exchange_index: int | None = value(EXCHANGE_INDEX, None)
     action: str | None = value(Choice(ACTIONS), None)
 
-    def __post_init__(self) -> None:
-        Command.__post_init__(self)
+    def check(self) -> None:
         legacy_sides(self.side, self.action)
 
     @property

@@ -23,15 +23,21 @@ from datetime import datetime, timedelta
 
 from mockexchange.core.book import LevelChange, merged
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.checks import Refusal, check_subaccount
+from mockexchange.core.kalshi.checks import Refusal
 from mockexchange.core.kalshi.market_changes import Cause
+from mockexchange.core.kalshi.order_group_commands import (
+    CreateOrderGroup,
+    DeleteOrderGroup,
+    OnOrderGroup,
+    ResetOrderGroup,
+    TriggerOrderGroup,
+    UpdateOrderGroupLimit,
+)
 from mockexchange.core.kalshi.orders import CANCELED, DECREASE, Order
-from mockexchange.core.kalshi.units import CONTRACT
 from mockexchange.core.stepping import DEEP, Footprint
 
 GROUP = "order_group"  # the bus's kind for a group's change (a GroupEvent)
 WINDOW = timedelta(seconds=15)  # Kalshi's rolling window of matched contracts
-MAX_LIMIT = 1_000_000  # whole contracts (Kalshi's documented range: 1 to 1,000,000)
 MAX_GROUPS = 100_000  # a user's groups at a time
 CREATED, TRIGGERED, RESET, DELETED, LIMIT_UPDATED = "created", "triggered", "reset", "deleted", "limit_updated"
 
@@ -76,27 +82,16 @@ class GroupEvent:
     ticker: str = ""  # no market: the channel's market filter does not apply
 
 
-def check_limit(contracts_limit: int) -> None:
-    """A contracts limit in hundredths: whole contracts from 1 to MAX_LIMIT."""
-    if type(contracts_limit) is not int or not CONTRACT <= contracts_limit <= MAX_LIMIT * CONTRACT:
-        raise Refusal(f"contracts_limit must be from 1 to {MAX_LIMIT:,} contracts")
-    if contracts_limit % CONTRACT:
-        raise Refusal("contracts_limit must be a whole number of contracts")
-
-
 class OrderGroups:
     """A part of `Ledger`: its order groups, under its lock."""
 
     # -- commands ----------------------------------------------------------------------------------------------------
 
-    def create_order_group(
-        self, user_id: str, contracts_limit: int, subaccount: int = 0, exchange_index: int = 0,
-        group_id: str | None = None,
-    ) -> OrderGroup:  # fmt: skip
-        """A new group of the user's subaccount on an exchange index, with `contracts_limit` hundredths (`group_id`:
-        the control plane's seeded id; otherwise one is drawn)."""
-        check_limit(contracts_limit)
-        check_subaccount(subaccount)
+    def create_order_group(self, create: CreateOrderGroup) -> OrderGroup:
+        """A new group of the user's subaccount on an exchange index, with its limit (its `order_group_id`: the
+        control plane's seeded id; otherwise one is drawn)."""
+        user_id, contracts_limit, subaccount = create.user_id, create.limit, create.subaccount
+        exchange_index, group_id = create.exchange_index, create.order_group_id
         with self.lock:  # type: ignore[attr-defined]
             account = self.account(user_id)  # type: ignore[attr-defined]
             self._known(account, subaccount, "subaccount")  # type: ignore[attr-defined]
@@ -115,46 +110,51 @@ class OrderGroups:
             self._group_event(group, CREATED, now)
             return group.copy()
 
-    def trigger_order_group(self, group_id: str, user_id: str, subaccount: int, exchange_index: int = 0) -> None:
+    def trigger_order_group(self, on: TriggerOrderGroup) -> OrderGroup:
         """Trigger the group by hand: its resting orders end, new ones are refused until a reset."""
         with self.lock:  # type: ignore[attr-defined]
             self.run_due_now()  # type: ignore[attr-defined]
-            group = self._own_group(group_id, user_id, subaccount, exchange_index)
+            group = self._group_of(on)
             self._trigger(group, self.clock.now())  # type: ignore[attr-defined]
+            return group
 
-    def reset_order_group(self, group_id: str, user_id: str, subaccount: int, exchange_index: int = 0) -> None:
+    def reset_order_group(self, on: ResetOrderGroup) -> OrderGroup:
         """The group's count back to zero and its trigger ended: it takes orders again."""
         with self.lock:  # type: ignore[attr-defined]
-            group = self._own_group(group_id, user_id, subaccount, exchange_index)
+            group = self._group_of(on)
             group.matched.clear()
             group.in_window = 0
             group.triggered = False
             self._group_event(group, RESET, self.clock.now())  # type: ignore[attr-defined]
+            return group
 
-    def set_order_group_limit(
-        self, group_id: str, user_id: str, subaccount: int, contracts_limit: int, exchange_index: int = 0
-    ) -> None:
-        """A new contracts limit (hundredths); below what the window holds, the group is triggered at once."""
-        check_limit(contracts_limit)
+    def set_order_group_limit(self, update: UpdateOrderGroupLimit) -> OrderGroup:
+        """A new contracts limit; below what the window holds, the group is triggered at once."""
+        contracts_limit = update.limit
         with self.lock:  # type: ignore[attr-defined]
             self.run_due_now()  # type: ignore[attr-defined]
-            group = self._own_group(group_id, user_id, subaccount, exchange_index)
+            group = self._own_group(update.order_group_id, update.user_id, update.subaccount, update.exchange_index)
             now = self.clock.now()  # type: ignore[attr-defined]
             group.contracts_limit = contracts_limit
             self._group_event(group, LIMIT_UPDATED, now)
             if not group.triggered and group.total(now) > contracts_limit:
                 self._trigger(group, now)
+            return group
 
-    def delete_order_group(self, group_id: str, user_id: str, subaccount: int, exchange_index: int = 0) -> None:
+    def delete_order_group(self, on: DeleteOrderGroup) -> OrderGroup:
         """Remove the group; its resting orders end."""
         with self.lock:  # type: ignore[attr-defined]
             self.run_due_now()  # type: ignore[attr-defined]
-            group = self._own_group(group_id, user_id, subaccount, exchange_index)
+            group = self._group_of(on)
             now = self.clock.now()  # type: ignore[attr-defined]
-            del self.order_groups[group_id]  # type: ignore[attr-defined]
-            del self.user_groups[user_id][group_id]  # type: ignore[attr-defined]
+            del self.order_groups[on.order_group_id]  # type: ignore[attr-defined]
+            del self.user_groups[on.user_id][on.order_group_id]  # type: ignore[attr-defined]
             self._group_event(group, DELETED, now)
             self._cancel_group_orders(group, now)
+            return group
+
+    def _group_of(self, on: OnOrderGroup) -> OrderGroup:
+        return self._own_group(on.order_group_id, on.user_id, on.subaccount, on.exchange_index)
 
     # -- reads -------------------------------------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ class CashNotifications(Shared):
         frames = []
         with book.reading():
             try:
-                wallet = book.wallet(caller.credential.user_id, caller.credential.subaccount_id)
+                wallet = book.accounts.wallet(caller.credential.user_id, caller.credential.subaccount_id)
             except BookError:
                 return []
             if caller.credential.user_id != self.user_id or wallet.id != self.wallet_id:
@@ -54,7 +54,7 @@ class CashNotifications(Shared):
 
     def _render(self, book: DerivativesBook) -> bytes:
         try:
-            summary = book.account_summary(self.user_id, self.currency, self.wallet_id)
+            summary = book.valuation.account_summary(self.user_id, self.currency, self.wallet_id)
         except BookError:
             return b""
         return self.kept(b',"data":' + orjson.dumps(render.portfolio(summary)) + b"}}")

@@ -35,12 +35,17 @@ class Channel:
         return self.kind in (None, instrument.kind) and self.currency in (None, instrument.settlement_currency)
 
 
-def _currency(text: str) -> str | None | bool:
-    # Any coin code: ccxt.pro's watch_balance subscribes user.portfolio.SOL too, beyond the AsyncAPI's enum.
+def _is_currency(text: str) -> bool:
+    """A coin code or `any`. Any coin code: ccxt.pro's watch_balance subscribes user.portfolio.SOL too, beyond the
+    AsyncAPI's enum."""
     upper = text.upper()
-    if upper == "ANY":
-        return None
-    return upper if upper.isalpha() and upper.isascii() and 2 <= len(upper) <= 10 else False
+    return upper == "ANY" or (upper.isalpha() and upper.isascii() and 2 <= len(upper) <= 10)
+
+
+def _currency(text: str) -> str | None:
+    """The code a channel names (one `_is_currency` took); None for `any`."""
+    upper = text.upper()
+    return None if upper == "ANY" else upper
 
 
 def parse_channel(name: str) -> Channel | str:
@@ -50,8 +55,8 @@ def parse_channel(name: str) -> Channel | str:
         return f"the mock serves {', '.join(SERVED)} only"
     family = parts[1]
     if family == "portfolio":
-        currency = _currency(parts[2]) if len(parts) == 3 else False
-        if currency is False or currency is None:
+        currency = _currency(parts[2]) if len(parts) == 3 and _is_currency(parts[2]) else None
+        if currency is None:
             return "user.portfolio.{currency} takes one currency"
         return Channel(name, family, currency=currency)
     if family not in ("changes", "trades", "orders"):
@@ -62,10 +67,9 @@ def parse_channel(name: str) -> Channel | str:
         kind = None if parts[2] == "any" else parts[2]
         if kind is not None and kind not in POSITION_KINDS:
             return f"kind {parts[2]!r} is not one of {', '.join(POSITION_KINDS)}, any"
-        currency = _currency(parts[3])
-        if currency is False:
+        if not _is_currency(parts[3]):
             return f"currency {parts[3]!r} is not a currency code ({', '.join(CURRENCIES)}, ...) or any"
-        return Channel(name, family, kind=kind, currency=currency)  # type: ignore[arg-type]
+        return Channel(name, family, kind=kind, currency=_currency(parts[3]))
     if len(parts) == 4:
         return Channel(name, family, instrument_name=parts[2])
     return "malformed channel name"

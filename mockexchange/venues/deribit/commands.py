@@ -4,9 +4,11 @@ what was seeded; and the one answer to a command's refusal, as Deribit's JSON-RP
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from mockexchange.core.commands import Command
 from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.values import Refused
 from mockexchange.venues.deribit.errors import ERROR, REASONS, RpcError, invalid_param
 
 
@@ -19,6 +21,29 @@ def run(ctx: Any, name: str, /, *, param: str | None = None, **arguments: Any) -
         return ctx.commands.run(name, arguments)
     except BookError as exc:
         raise refused(exc, param) from None
+
+
+C = TypeVar("C", bound=Command)
+
+
+def execute(ctx: Any, command: Command, /, *, param: str | None = None) -> Any:
+    """What a typed command's handler answers (`DeribitCommands.execute`: the book's objects); its refusal as
+    `run`'s."""
+    if ctx.commands is None:
+        raise RpcError(ERROR, "this mock's Deribit venue was built without the control plane's commands")
+    try:
+        return ctx.commands.execute(command)
+    except BookError as exc:
+        raise refused(exc, param) from None
+
+
+def make(cls: type[C], /, *, param: str | None = None, **values: Any) -> C:
+    """The typed command of a request's values, read already into the book's units; a value its kind refuses (a
+    label of blanks) as the book's refusal of it would be (`refused`, naming `param`)."""
+    try:
+        return cls(**values)
+    except Refused as exc:
+        raise refused(BookError(str(exc)), param) from None
 
 
 def refused(exc: BookError, param: str | None = None) -> RpcError:

@@ -11,6 +11,7 @@ from mockexchange.auth.deribit.authentication import Authenticated, DeribitAuth
 from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.auth.deribit.tokens import permits
 from mockexchange.core.clock import Clock
+from mockexchange.core.commands import Command
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.market_book import MarketBooks
@@ -56,6 +57,11 @@ class DeribitContext:
 class DeribitCommands(Protocol):
     def run(self, name: str, arguments: dict[str, Any]) -> Any:
         """Run the control plane's command `name` with its arguments; a refusal raises the book's `BookError`."""
+        ...
+
+    def execute(self, command: Command) -> Any:
+        """Run a typed command (core/deribit/order_commands.py), answering what its handler does (an order placed
+        and its trades); a refusal as `run`'s."""
         ...
 
 

@@ -39,8 +39,8 @@ class DeliveryNotifications(Shared):
         frames = []
         with book.reading():
             try:
-                wallet = book.wallet(caller.credential.user_id, caller.credential.subaccount_id)
-                instrument = book.instrument(delivery.instrument_name)
+                wallet = book.accounts.wallet(caller.credential.user_id, caller.credential.subaccount_id)
+                instrument = book.market.instrument(delivery.instrument_name)
             except BookError:
                 return []
             if delivery.user_id != caller.credential.user_id or delivery.account_id != wallet.id:
@@ -63,10 +63,10 @@ class DeliveryNotifications(Shared):
         try:
             body: Any
             if family == "portfolio":
-                summary = book.account_summary(delivery.user_id, delivery.currency, delivery.account_id)
+                summary = book.valuation.account_summary(delivery.user_id, delivery.currency, delivery.account_id)
                 body = render.portfolio(summary)
             else:
-                position = book.position(delivery.user_id, delivery.instrument_name, delivery.account_id)
+                position = book.valuation.position(delivery.user_id, delivery.instrument_name, delivery.account_id)
                 body = {
                     "instrument_name": delivery.instrument_name,
                     "trades": [],

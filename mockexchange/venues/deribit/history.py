@@ -77,7 +77,7 @@ def listed_instrument_name(call: Call) -> str:
     name = call.params.string("instrument_name", required=True)
     assert name is not None
     try:
-        return call.ctx.book.instrument(name).instrument_name
+        return call.ctx.book.market.instrument(name).instrument_name
     except BookError:
         raise invalid_param(
             "instrument_name", "instrument not found", f"no listed instrument {name[:64]!r} (list_instrument)"
@@ -110,7 +110,7 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
         if by_instrument:
             name = listed_instrument_name(call)
         user, wallet = history_wallet(call)
-        recent = None if historical else book.clock.now() - RECENT_TRADES
+        recent = None if historical else book.state.clock.now() - RECENT_TRADES
 
         def position_of(trade: Trade) -> int:  # what the id or sequence bounds compare
             return trade.trade_seq if by_instrument else int(trade.trade_id)
@@ -124,7 +124,7 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
         # The book keeps its trades in trade id order: walk them in the order asked and stop one past the page.
         kinds: dict[str, tuple[str, str]] = {}
         chosen: list[Trade] = []
-        kept = book.trades.of_wallet(wallet.id)  # in trade id order
+        kept = book.state.trades.of_wallet(wallet.id)  # in trade id order
         for trade in kept if ascending else reversed(kept):
             if trade.user_id != user or (recent is not None and trade.timestamp < recent):
                 continue
@@ -132,7 +132,7 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
                 continue
             facts = kinds.get(trade.instrument_name)
             if facts is None:
-                instrument = book.instrument(trade.instrument_name)
+                instrument = book.market.instrument(trade.instrument_name)
                 facts = kinds[trade.instrument_name] = (instrument.settlement_currency, instrument.kind)
             if currency is not None and facts[0] != currency:
                 continue
@@ -148,7 +148,7 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
             chosen.append(trade)
             if len(chosen) > count:
                 break
-        rows = [render.user_trade(trade, book.instrument(trade.instrument_name)) for trade in chosen[:count]]
+        rows = [render.user_trade(trade, book.market.instrument(trade.instrument_name)) for trade in chosen[:count]]
     return {"trades": rows, "has_more": len(chosen) > count}
 
 
@@ -182,7 +182,7 @@ def _cash(call: Call, kind: str) -> Any:
     book = call.ctx.book
     with book.reading():
         user, wallet = history_wallet(call)
-        moves: Iterable[CashMove] = book.cash_moves.of_wallet(wallet.id)
+        moves: Iterable[CashMove] = book.state.cash_moves.of_wallet(wallet.id)
         found = [move for move in moves if move.kind == kind and move.user_id == user and move.currency == currency]
         render_row = render.deposit if kind == "deposit" else render.withdrawal
         return _page(call, found, render_row)
@@ -203,11 +203,11 @@ def private_get_transfers(call: Call) -> Any:
         user, wallet = history_wallet(call)
         found = [
             made
-            for made in book.wallet_transfers.of_wallet(wallet.id)
+            for made in book.state.wallet_transfers.of_wallet(wallet.id)
             if made.currency == currency and wallet.id in (made.from_account, made.to_account)
             and user in (made.user_id, made.receiver)
         ]  # fmt: skip
-        return _page(call, found, lambda made: render.transfer(made, wallet.id, book.username_of))
+        return _page(call, found, lambda made: render.transfer(made, wallet.id, book.accounts.username_of))
 
 
 # -- settlements ------------------------------------------------------------------------------------------------------
@@ -236,9 +236,10 @@ def _settlements(call: Call, *, by_instrument: bool) -> Any:
     with book.reading():
         name = listed_instrument_name(call) if by_instrument else None
         user, wallet = history_wallet(call)
-        deliveries: list[Delivery] = book.deliveries
+        deliveries: list[Delivery] = book.state.deliveries
         end = len(deliveries) if before is None else min(before, len(deliveries))
-        rows, next_index = [], None
+        rows: list[dict[str, Any]] = []
+        next_index = None
         for index in range(end - 1, -1, -1):  # newest first
             delivery = deliveries[index]
             if delivery.user_id != user or delivery.account_id != wallet.id or kind not in (None, "delivery"):

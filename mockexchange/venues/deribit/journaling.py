@@ -87,8 +87,8 @@ def problems(error: RpcError | None, method: str | None) -> list[Problem]:
     if error.code in _AUTH_CODES:
         token = error.reason in _TOKEN_REASONS or (error.reason is None and error.code == UNAUTHORIZED[0])
         return [problem("auth.token" if token else "auth.signature", error.diagnosis + where)]
-    rule = _RULES.get(error.code)
-    return [problem(rule, error.diagnosis + where)] if rule else []
+    named = _RULES.get(error.code)
+    return [problem(named, error.diagnosis + where)] if named else []
 
 
 def client_id(
@@ -171,7 +171,14 @@ def message_recorder(
             note.refusal, note.diagnosis = refused(error.code, error.message), error.diagnosis
         answered = fault is None or not fault.drop
         journal.record_message(
-            "deribit", WS_PATH, key_id, text, replies, note, fault and fault.describe(), answered=answered
+            "deribit",
+            WS_PATH,
+            key_id,
+            text,
+            replies,
+            note,
+            None if fault is None else fault.describe(),
+            answered=answered,
         )
 
     return record

@@ -28,12 +28,12 @@ def private_get_margins(call: Call) -> Any:
     with book.reading():
         name = listed_instrument_name(call)
         user_id, wallet = history_wallet(call)
-        instrument = book.instrument(name)
-        size = book.position_state(user_id, name, wallet.id).position.size
-        low, high = price_band(instrument, book.mark_price(name))
+        instrument = book.market.instrument(name)
+        size = book.valuation.position_state(user_id, name, wallet.id).position.size
+        low, high = price_band(instrument, book.market.mark_price(name))
         return {
-            "buy": number(side_margin(book, instrument, size, Lots.of([(amount, price)]), "buy"), SUMMARY),
-            "sell": number(side_margin(book, instrument, size, Lots.of([(amount, price)]), "sell"), SUMMARY),
+            "buy": number(side_margin(book.market, instrument, size, Lots.of([(amount, price)]), "buy"), SUMMARY),
+            "sell": number(side_margin(book.market, instrument, size, Lots.of([(amount, price)]), "sell"), SUMMARY),
             "max_price": json_number(high),
             "min_price": json_number(low),
         }
@@ -47,11 +47,11 @@ def private_get_order_margin_by_ids(call: Call) -> Any:
         rows = []
         for order_id in ids:
             order = owned_order(call, order_id)
-            instrument = book.instrument(order.instrument_name)
-            size = book.position_state(user_id, order.instrument_name, wallet.id).position.size
+            instrument = book.market.instrument(order.instrument_name)
+            size = book.valuation.position_state(user_id, order.instrument_name, wallet.id).position.size
             rows.append({
                 "order_id": order.order_id,
-                "initial_margin": number(instrument_margin(book, instrument, size, [order]), SUMMARY),
+                "initial_margin": number(instrument_margin(book.market, instrument, size, [order]), SUMMARY),
                 "initial_margin_currency": instrument.settlement_currency,
             })  # fmt: skip
         return rows

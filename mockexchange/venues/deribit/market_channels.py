@@ -87,7 +87,7 @@ def parse_market_channel(name: str, book: DerivativesBook) -> MarketChannel | st
             f"{family}.* takes {'{instrument_name}.{interval}' if family == 'ticker' else 'an instrument and interval'}"
         )
     try:
-        book.instrument(instrument_name)
+        book.market.instrument(instrument_name)
     except BookError:
         return f"no listed instrument {instrument_name[:100]!r}"
     if len(parts) == 5:
@@ -266,7 +266,7 @@ class MarketSubscriptions:
 
     def _index(self, instrument_name: str) -> str | None:
         try:
-            return self.book.instrument(instrument_name).price_index
+            return self.book.market.instrument(instrument_name).price_index
         except BookError:
             return None
 
@@ -298,7 +298,7 @@ def _entries(entries: list[tuple[Decimal, Decimal]]) -> list[list[Any]]:
 def snapshot_row(view: BookView, book: DerivativesBook) -> dict[str, Any]:
     return {
         "type": "snapshot",
-        "timestamp": unix_ms(view.timestamp or book.clock.now()),
+        "timestamp": unix_ms(view.timestamp or book.state.clock.now()),
         "instrument_name": view.instrument_name,
         "change_id": view.change_id,
         "bids": _entries(view.bids),
@@ -323,7 +323,7 @@ def change_row(moved: BookMoved) -> dict[str, Any]:
 
 def grouped_row(view: BookView, channel: MarketChannel, book: DerivativesBook) -> dict[str, Any]:
     return {
-        "timestamp": unix_ms(view.timestamp or book.clock.now()),
+        "timestamp": unix_ms(view.timestamp or book.state.clock.now()),
         "instrument_name": view.instrument_name,
         "change_id": view.change_id,
         "bids": levels(_grouped(view.bids, channel.group, ROUND_FLOOR)[: channel.depth]),

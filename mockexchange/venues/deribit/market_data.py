@@ -37,7 +37,7 @@ def instrument_param(call: Call) -> str:
     name = call.params.string("instrument_name", required=True)
     assert name is not None
     try:
-        call.ctx.book.instrument(name)
+        call.ctx.book.market.instrument(name)
     except BookError:
         raise invalid_param("instrument_name", "instrument not found", f"no listed instrument {name[:100]!r}") from None
     return name

@@ -102,12 +102,12 @@ def public_get_instruments(call: Call) -> Any:
     expired = call.params.boolean("expired", False)
     book = call.ctx.book
     with book.reading():
-        now = book.clock.now()
+        now = book.state.clock.now()
         rows = []
-        for item in book.instruments(currency, kind):
+        for item in book.market.instruments(currency, kind):
             is_expired = item.expiration is not None and now >= item.expiration
             if is_expired == expired:
-                rows.append(render.instrument(item, book.listed_at(item.instrument_name), now))
+                rows.append(render.instrument(item, book.market.listed_at(item.instrument_name), now))
     return rows
 
 
@@ -129,7 +129,7 @@ def subaccount_of(call: Call) -> int | None:
 def wallet_of(call: Call, subaccount_id: int | None) -> Wallet:
     assert call.caller is not None
     try:
-        return call.ctx.book.wallet(call.caller.credential.user_id, subaccount_id)
+        return call.ctx.book.accounts.wallet(call.caller.credential.user_id, subaccount_id)
     except BookError as error:
         if subaccount_id is not None:
             raise invalid_param("subaccount_id", "invalid subaccount", str(error)) from None
@@ -146,7 +146,7 @@ def private_get_positions(call: Call) -> Any:
         if kind in ("spot", "future_combo", "option_combo"):
             return []  # the mock keeps no spot or combo positions
         try:
-            views = book.positions(wallet_user(call), subaccount_id=wallet.id, currency=currency, kind=kind)
+            views = book.valuation.positions(wallet_user(call), subaccount_id=wallet.id, currency=currency, kind=kind)
         except BookError as error:
             raise book_error(error) from None
         return [render.position(view) for view in views]
@@ -165,13 +165,13 @@ def private_get_position(call: Call) -> Any:
     with book.reading():
         wallet = wallet_of(call, subaccount_id)
         try:
-            book.instrument(name)
+            book.market.instrument(name)
         except BookError:
             raise invalid_param(
                 "instrument_name", "instrument not found", f"no listed instrument {name!r} (list_instrument)"
             ) from None
         try:
-            return render.position(book.position(wallet_user(call), name, wallet.id))
+            return render.position(book.valuation.position(wallet_user(call), name, wallet.id))
         except BookError as error:
             raise book_error(error) from None
 
@@ -184,7 +184,7 @@ def private_get_account_summary(call: Call) -> Any:
     with book.reading():
         wallet = wallet_of(call, subaccount_id)
         try:
-            summary = book.account_summary(wallet_user(call), currency, wallet.id)
+            summary = book.valuation.account_summary(wallet_user(call), currency, wallet.id)
         except BookError as error:
             raise book_error(error) from None
         return render.account_summary(summary, render.account_fields(wallet, summary.account_type))
@@ -199,7 +199,7 @@ def private_get_account_summaries(call: Call) -> Any:
         summaries = []
         for code in held:
             try:
-                summary = book.account_summary(wallet_user(call), code, wallet.id)
+                summary = book.valuation.account_summary(wallet_user(call), code, wallet.id)
             except BookError as error:
                 raise book_error(error) from None
             # The account's own fields once, at the top; each currency's figures below.

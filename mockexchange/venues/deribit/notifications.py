@@ -49,8 +49,8 @@ class TradeNotifications(Shared):
         frames = []
         with book.reading():
             try:
-                wallet = book.wallet(caller.credential.user_id, caller.credential.subaccount_id)
-                instrument = book.instrument(trade.instrument_name)
+                wallet = book.accounts.wallet(caller.credential.user_id, caller.credential.subaccount_id)
+                instrument = book.market.instrument(trade.instrument_name)
             except BookError:
                 return []
             if trade.account_id != wallet.id:
@@ -80,13 +80,13 @@ class TradeNotifications(Shared):
         trade = self.trade
         try:
             if family == "portfolio":
-                summary = book.account_summary(trade.user_id, instrument.settlement_currency, wallet_id)
+                summary = book.valuation.account_summary(trade.user_id, instrument.settlement_currency, wallet_id)
                 return orjson.dumps(render.portfolio(summary))
             if self._trade_row is None:
                 self._trade_row = self.kept(orjson.dumps(render.trade(trade, instrument.contract_size)))
             if family == "trades":
                 return b"[" + self._trade_row + b"]"
-            position = book.position(trade.user_id, trade.instrument_name, wallet_id)
+            position = book.valuation.position(trade.user_id, trade.instrument_name, wallet_id)
             return orjson.dumps(
                 {
                     "instrument_name": trade.instrument_name,

@@ -40,10 +40,12 @@ def _history(call: Call, *, currency: str | None = None, kind: str | None = None
         _, wallet = history_wallet(call)
         if kind in ("spot", "future_combo", "option_combo", "combo"):
             return []  # the mock lists no spot or combo instruments
-        since = None if historical else book.clock.now() - RECENT_ORDERS
+        since = None if historical else book.state.clock.now() - RECENT_ORDERS
         found = order_history(book, wallet.id, currency=currency, kind=kind, instrument_name=name,
                               include_unfilled=include_unfilled, since=since)  # fmt: skip
-        return [order_row(order, book.instrument(order.instrument_name)) for order in found[offset : offset + count]]
+        return [
+            order_row(order, book.market.instrument(order.instrument_name)) for order in found[offset : offset + count]
+        ]
 
 
 def private_get_order_history_by_currency(call: Call) -> Any:
@@ -66,8 +68,8 @@ def private_get_user_trades_by_order(call: Call) -> Any:
     book = call.ctx.book
     with book.reading():
         order = owned_order(call, order_id)
-        instrument = book.instrument(order.instrument_name)
-        since = book.clock.now() - RECENT_TRADES
+        instrument = book.market.instrument(order.instrument_name)
+        since = book.state.clock.now() - RECENT_TRADES
         trades = [t for t in order_trades(book, order_id) if historical or t.timestamp >= since]
         if sorting == "desc":
             trades.reverse()

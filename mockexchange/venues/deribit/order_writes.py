@@ -17,8 +17,16 @@ from typing import Any
 
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, PLACES, SMALLEST, BookError
 from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.core.deribit.order_commands import (
+    GOOD_TIL_CANCELLED,
+    PLACED_TYPES,
+    CancelDeribitOrder,
+    CancelDeribitOrders,
+    EditDeribitOrder,
+    PlaceDeribitOrder,
+)
 from mockexchange.core.deribit.order_entry import find_order, open_orders
-from mockexchange.core.deribit.orders import ALL_TIMES_IN_FORCE, MAX_LABEL, ORDER_TYPES, TRIGGERS, DerivativeOrder
+from mockexchange.core.deribit.orders import ALL_TIMES_IN_FORCE, MAX_LABEL, TRIGGERS, DerivativeOrder
 from mockexchange.core.deribit.records import Trade
 from mockexchange.venues.deribit import commands, history_render
 from mockexchange.venues.deribit.errors import (
@@ -32,15 +40,12 @@ from mockexchange.venues.deribit.errors import (
 from mockexchange.venues.deribit.methods import Call, Method, subaccount_of, wallet_of, wallet_user
 from mockexchange.venues.deribit.orders import ORDER_FILTERS, ORDER_KINDS, order_row, owned_order
 
-# `type` of private/buy and private/sell (the mock has no trailing stops, nor market_limit: docs/known-differences.md)
-PLACED_TYPES = (*ORDER_TYPES, "market")
-
 
 def _instrument(call: Call) -> Instrument:
     name = call.params.string("instrument_name", required=True)
     assert name is not None
     try:
-        return call.ctx.book.instrument(name)
+        return call.ctx.book.market.instrument(name)
     except BookError:
         raise RpcError(INVALID_OR_UNSUPPORTED_INSTRUMENT, f"no listed instrument {name!r} (list_instrument)") from None
 
@@ -81,7 +86,7 @@ def _placed(call: Call, made: tuple[DerivativeOrder, list[Trade]]) -> dict[str, 
     order, trades = made
     book = call.ctx.book
     with book.reading():
-        instrument = book.instrument(order.instrument_name)
+        instrument = book.market.instrument(order.instrument_name)
         return {"order": order_row(order, instrument),
                 "trades": [history_render.user_trade(t, instrument) for t in trades]}  # fmt: skip
 
@@ -90,25 +95,20 @@ def _place(call: Call, direction: str) -> Any:
     instrument = _instrument(call)
     order_type = call.params.choice("type", PLACED_TYPES, what="order type") or "limit"
     amount = _size(call, instrument)
+    assert amount is not None
     trigger = call.params.choice("trigger", TRIGGERS, what="trigger")
-    made = commands.run(
-        call.ctx, "deribit_place_order", param="amount", user_id=wallet_user(call),
-        instrument_name=instrument.instrument_name, direction=direction, amount=f"{amount:f}",
-        price=_text(_price(call)), subaccount_id=_source(call), order_type=order_type,
+    placed = commands.make(
+        PlaceDeribitOrder, param="amount", user_id=wallet_user(call), instrument_name=instrument.instrument_name,
+        direction=direction, amount=amount, price=_price(call), subaccount_id=_source(call), order_type=order_type,
         time_in_force=call.params.choice("time_in_force", ALL_TIMES_IN_FORCE, what="time_in_force")
-        or "good_til_cancelled",
+        or GOOD_TIL_CANCELLED,
         label=_label(call) or "", post_only=call.params.boolean("post_only", False),
         reject_post_only=call.params.boolean("reject_post_only", False),
         reduce_only=call.params.boolean("reduce_only", False),
-        max_show=_text(call.params.amount("max_show", Decimal(0), MAX_AMOUNT, PLACES) if "max_show" in call.params
-                       else None),
-        trigger=trigger, trigger_price=_text(_price(call, "trigger_price")),
+        max_show=call.params.amount("max_show", Decimal(0), MAX_AMOUNT, PLACES) if "max_show" in call.params else None,
+        trigger=trigger, trigger_price=_price(call, "trigger_price"),
     )  # fmt: skip
-    return _placed(call, made)
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:f}"
+    return _placed(call, commands.execute(call.ctx, placed, param="amount"))
 
 
 def _source(call: Call) -> int | None:
@@ -138,15 +138,16 @@ def private_sell(call: Call) -> Any:
 
 def _edit(call: Call, order: DerivativeOrder) -> Any:
     with call.ctx.book.reading():
-        instrument = call.ctx.book.instrument(order.instrument_name)
+        instrument = call.ctx.book.market.instrument(order.instrument_name)
     amount = _size(call, instrument)
+    assert amount is not None
     flags = {name: call.params.boolean(name, False) for name in ("post_only", "reject_post_only", "reduce_only")
              if name in call.params}  # fmt: skip
-    made = commands.run(
-        call.ctx, "deribit_edit_order", param="amount", order_id=order.order_id, amount=f"{amount:f}",
-        price=_text(_price(call)), trigger_price=_text(_price(call, "trigger_price")), **flags,
+    edit = commands.make(
+        EditDeribitOrder, param="amount", order_id=order.order_id, amount=amount, price=_price(call),
+        trigger_price=_price(call, "trigger_price"), **flags,
     )  # fmt: skip
-    return _placed(call, made)
+    return _placed(call, commands.execute(call.ctx, edit, param="amount"))
 
 
 def private_edit(call: Call) -> Any:
@@ -175,22 +176,23 @@ def private_cancel(call: Call) -> Any:
     order_id = call.params.string("order_id", required=True)
     assert order_id is not None
     order = _own_order(call, order_id)
-    made = commands.run(call.ctx, "deribit_cancel_order", param="order_id", order_id=order.order_id)
+    cancel = commands.make(CancelDeribitOrder, param="order_id", order_id=order.order_id)
+    made = commands.execute(call.ctx, cancel, param="order_id")
     book = call.ctx.book
     with book.reading():
-        cancelled = find_order(book, made["order_id"])
+        cancelled = find_order(book, made.order_id)  # (read back: as the book keeps it now)
         assert cancelled is not None
-        return order_row(cancelled, book.instrument(cancelled.instrument_name))
+        return order_row(cancelled, book.market.instrument(cancelled.instrument_name))
 
 
 def _cancel_many(call: Call, **filters: Any) -> Any:
     _not_detailed(call)
     chosen = call.params.choice("type", ORDER_FILTERS, what="order type") or "all"
-    cancelled = commands.run(
-        call.ctx, "deribit_cancel_orders", user_id=wallet_user(call), subaccount_id=_source(call),
-        order_types=list(ORDER_FILTERS[chosen]) if chosen != "all" else None, **filters,
+    cancel = commands.make(
+        CancelDeribitOrders, user_id=wallet_user(call), subaccount_id=_source(call),
+        order_types=ORDER_FILTERS[chosen] if chosen != "all" else None, **filters,
     )  # fmt: skip
-    return len(cancelled)
+    return len(commands.execute(call.ctx, cancel))
 
 
 def _not_detailed(call: Call) -> None:
@@ -232,16 +234,16 @@ def private_close_position(call: Call) -> Any:
     subaccount_id = _source(call)
     book = call.ctx.book
     with book.reading():
-        size = book.position_state(wallet_user(call), instrument.instrument_name, subaccount_id).position.size
+        size = book.valuation.position_state(wallet_user(call), instrument.instrument_name, subaccount_id).position.size
     if size == 0:
         raise RpcError(INVALID_AMOUNT, f"no position in {instrument.instrument_name} to close")
-    made = commands.run(
-        call.ctx, "deribit_place_order", user_id=wallet_user(call), instrument_name=instrument.instrument_name,
-        direction="sell" if size > 0 else "buy", amount=f"{abs(size):f}", price=_text(price),
-        subaccount_id=subaccount_id, order_type=order_type,
-        time_in_force="good_til_cancelled" if order_type == "limit" else "immediate_or_cancel", reduce_only=True,
+    closing = commands.make(
+        PlaceDeribitOrder, user_id=wallet_user(call), instrument_name=instrument.instrument_name,
+        direction="sell" if size > 0 else "buy", amount=abs(size), price=price, subaccount_id=subaccount_id,
+        order_type=order_type, time_in_force=GOOD_TIL_CANCELLED if order_type == "limit" else "immediate_or_cancel",
+        reduce_only=True,
     )  # fmt: skip
-    return _placed(call, made)
+    return _placed(call, commands.execute(call.ctx, closing))
 
 
 _TRADE = "trade:read_write"

@@ -126,7 +126,7 @@ def _rows(call: Call, *, currency: str | None = None, kind: str | None = None, n
         wallet = wallet_of(call, subaccount_id)
         if name is not None:
             try:
-                book.instrument(name)
+                book.market.instrument(name)
             except BookError:
                 raise invalid_param(
                     "instrument_name", "instrument not found", f"no listed instrument {name!r} (list_instrument)"
@@ -145,7 +145,7 @@ def _open_rows(
     with reading_open(book, user_id, [wallet_id]) as step:
         try:
             found = open_orders(book, wallet_id, currency=currency, kind=kind, instrument_name=name, step=step)
-            return [order_row(o, book.instrument(o.instrument_name)) for o in stepping(found, step)
+            return [order_row(o, book.market.instrument(o.instrument_name)) for o in stepping(found, step)
                     if o.order_type in types]  # fmt: skip
         except BookError as error:
             raise book_error(error) from None
@@ -181,7 +181,7 @@ def private_get_order_state(call: Call) -> Any:
     book = call.ctx.book
     with book.reading():
         order = owned_order(call, order_id)
-        return order_row(order, book.instrument(order.instrument_name))
+        return order_row(order, book.market.instrument(order.instrument_name))
 
 
 METHODS: dict[str, Method] = {
@@ -217,8 +217,8 @@ class OrderNotifications(Shared):
         frames = []
         with book.reading():
             try:
-                wallet = book.wallet(caller.credential.user_id, caller.credential.subaccount_id)
-                instrument = book.instrument(order.instrument_name)
+                wallet = book.accounts.wallet(caller.credential.user_id, caller.credential.subaccount_id)
+                instrument = book.market.instrument(order.instrument_name)
             except BookError:
                 return []
             if order.account_id != wallet.id:
@@ -243,7 +243,7 @@ class OrderNotifications(Shared):
             data = [row]
         else:
             try:
-                position = book.position(order.user_id, order.instrument_name, order.account_id)
+                position = book.valuation.position(order.user_id, order.instrument_name, order.account_id)
             except BookError:
                 return b""
             data = {

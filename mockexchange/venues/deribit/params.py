@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal, overload
 
 import orjson
 
@@ -46,6 +46,12 @@ class Params:
         if value is not None and value not in allowed:
             raise invalid_param(name, f"invalid {what or name}", f"{name} {value!r} is not one of {', '.join(allowed)}")
         return value
+
+    @overload
+    def currency(self, name: str = ..., *, allow_any: Literal[False], required: Literal[True]) -> str: ...
+
+    @overload
+    def currency(self, name: str = ..., *, allow_any: bool = ..., required: bool = ...) -> str | None: ...
 
     def currency(self, name: str = "currency", *, allow_any: bool = True, required: bool = False) -> str | None:
         """A currency code (`BTC`; upper case, any case accepted); `any` (None) when allowed."""

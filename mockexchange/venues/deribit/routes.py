@@ -112,9 +112,9 @@ def _endpoint(ctx: DeribitContext, with_method: bool) -> Any:
             raise  # the client hung up mid-body: no bug of ours; the app's handler records it (web.BodyCut)
         except Exception as exc:  # a bug of ours: Deribit's shape, and what broke
             log.exception("unhandled error in %s", request.url.path)
-            error = RpcError(ERROR, f"internal error in the mock: {type(exc).__name__}: {exc}")
-            _note(ctx, request, seen, error)
-            return _error(ctx, error, us_in, 500, failed_request_id(seen.raw))
+            failure = RpcError(ERROR, f"internal error in the mock: {type(exc).__name__}: {exc}")
+            _note(ctx, request, seen, failure)
+            return _error(ctx, failure, us_in, 500, failed_request_id(seen.raw))
 
     return handle
 

@@ -43,6 +43,11 @@ def camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+def _param(name: str) -> str:
+    """A param's Deribit name (SignalPlus's are camel case)."""
+    return _PARAMS.get(name, name)
+
+
 def position(row: dict[str, Any]) -> dict[str, Any]:
     """Deribit's rendering, renamed, every number a string written from its exact digits (`leverage` stays an int)."""
     exact = json.loads(orjson.dumps(row), parse_float=str, parse_int=str)  # the Decimals' digits, no float between
@@ -70,7 +75,7 @@ def _call(ctx: DeribitContext, request: Request, raw: bytes, seen: dict[str, Any
         raise from_auth(caller)
     seen["key_id"] = caller.credential.client_id
     rate_limits.charge(ctx.rate_limits, method_name, rate_limits.subject_of(caller, None))
-    translated = {_PARAMS.get(k, k): v for k, v in params.items()}
+    translated = {_param(k): v for k, v in params.items()}
     return rid, method_name, Call(ctx, Params(translated), caller)
 
 

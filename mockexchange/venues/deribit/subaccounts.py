@@ -37,7 +37,7 @@ def _portfolio(call: Call, wallet: Wallet) -> Row:
     """Each currency's figures of the wallet, keyed by the currency in lower case (Deribit's `portfolio`)."""
     found: Row = {}
     for code in CURRENCIES:
-        summary = call.ctx.book.account_summary(wallet_user(call), code, wallet.id)
+        summary = call.ctx.book.valuation.account_summary(wallet_user(call), code, wallet.id)
         figures = render.portfolio(summary)
         found[code.lower()] = {"currency": code.lower(), **{name: figures[name] for name in PORTFOLIO_FIELDS}}
     return found
@@ -73,7 +73,7 @@ def private_get_subaccounts(call: Call) -> Any:
     book = call.ctx.book
     with book.reading():
         wallet_of(call, None)  # refuses a key whose user has no Deribit account
-        account = book.account(wallet_user(call))
+        account = book.accounts.account(wallet_user(call))
         listed = [(account.main, "main"), *((w, "subaccount") for w in account.subaccounts.values())]
         rows = []
         for wallet, account_type in listed:
@@ -97,7 +97,7 @@ def private_get_subaccounts_details(call: Call) -> Any:
     with book.reading():
         wallet_of(call, None)  # refuses a key whose user has no Deribit account
         user = wallet_user(call)
-        wallet_ids = list(book.account(user).subaccounts)
+        wallet_ids = list(book.accounts.account(user).subaccounts)
     return _details(book, user, wallet_ids, currency, with_orders)
 
 
@@ -109,12 +109,12 @@ def _details(book: DerivativesBook, user: str, wallet_ids: list[int], currency: 
         rows = []
         try:
             for wallet_id in wallet_ids:
-                positions = book.positions(user, subaccount_id=wallet_id, currency=currency)
+                positions = book.valuation.positions(user, subaccount_id=wallet_id, currency=currency)
                 row: Row = {"uid": wallet_id, "positions": [render.position(view) for view in positions]}
                 if with_orders:
                     found = open_orders(book, wallet_id, currency=currency, step=step)
                     row["open_orders"] = [
-                        order_row(o, book.instrument(o.instrument_name)) for o in stepping(found, step)
+                        order_row(o, book.market.instrument(o.instrument_name)) for o in stepping(found, step)
                     ]
                 rows.append(row)
         except BookError as error:
@@ -127,7 +127,7 @@ def private_create_subaccount(call: Call) -> Any:
     made = commands.run(call.ctx, "create_deribit_subaccount", user_id=wallet_user(call))
     book = call.ctx.book
     with book.reading():
-        wallet = book.wallet(wallet_user(call), made["id"])
+        wallet = book.accounts.wallet(wallet_user(call), made["id"])
         row = subaccount_row(wallet, "subaccount")
         try:
             row["portfolio"] = _portfolio(call, wallet)

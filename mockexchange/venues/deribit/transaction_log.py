@@ -127,7 +127,7 @@ def private_get_transaction_log(call: Call) -> Any:
     book = call.ctx.book
     with book.reading():
         _, wallet = history_wallet(call)
-        page, continuation = book.transaction_log(
+        page, continuation = book.cash_log.transaction_log(
             wallet.id, currency, start, end, count=count, before=before, wanted=wanted
         )
         return {"logs": [log_row(entry) for entry in page], "continuation": continuation}

@@ -51,9 +51,9 @@ def _transfer_row(call: Call, transfer_id: int) -> Any:
     """The transfer the key's wallet just sent (its newest, kept however small the mock's history)."""
     book = call.ctx.book
     with book.reading():
-        sent = book.wallet_transfers.of_wallet(wallet_of(call, subaccount_of(call)).id)
+        sent = book.state.wallet_transfers.of_wallet(wallet_of(call, subaccount_of(call)).id)
         made: WalletTransfer = next(t for t in reversed(sent) if t.id == transfer_id)
-        return history_render.transfer(made, made.from_account, book.username_of)
+        return history_render.transfer(made, made.from_account, book.accounts.username_of)
 
 
 def private_submit_transfer_to_subaccount(call: Call) -> Any:
@@ -107,7 +107,7 @@ def private_cancel_transfer_by_id(call: Call) -> Any:
 def _withdrawal_row(call: Call, withdrawal_id: int) -> Any:
     book = call.ctx.book
     with book.reading():
-        moves = book.cash_moves.of_wallet(wallet_of(call, subaccount_of(call)).id)
+        moves = book.state.cash_moves.of_wallet(wallet_of(call, subaccount_of(call)).id)
         move: CashMove = next(m for m in reversed(moves) if m.id == withdrawal_id)
         return history_render.withdrawal(move)
 
@@ -152,7 +152,7 @@ def private_get_current_deposit_address(call: Call) -> Any:
     book = call.ctx.book
     with book.reading():
         wallet = wallet_of(call, subaccount_id)
-        return _address_row(book.deposit_address(wallet_user(call), currency, wallet.id))
+        return _address_row(book.deposit_addresses.deposit_address(wallet_user(call), currency, wallet.id))
 
 
 def private_create_deposit_address(call: Call) -> Any:
@@ -162,7 +162,7 @@ def private_create_deposit_address(call: Call) -> Any:
                  subaccount_id=source)  # fmt: skip
     book = call.ctx.book
     with book.reading():
-        return _address_row(book.deposit_address(wallet_user(call), currency, source))
+        return _address_row(book.deposit_addresses.deposit_address(wallet_user(call), currency, source))
 
 
 METHODS: dict[str, Method] = {

@@ -267,7 +267,7 @@ class Connection:
             key_id = self.caller.credential.client_id if self.caller is not None else claimed
             try:
                 key_id = key_id if isinstance(key_id, str) else None
-                self.ctx.on_message(key_id, data, rpc and rpc.method, error, self.fault)
+                self.ctx.on_message(key_id, data, rpc.method if rpc is not None else None, error, self.fault)
             except Exception:  # the journal's failure is no reason to leave the client without its reply
                 log.exception("the request journal failed on a Deribit websocket message")
         return answer
@@ -501,10 +501,15 @@ def route(ctx: DeribitContext) -> WebSocketRoute:
     hand_over: Deliver[Connection] = deliver
     limit, limit_bytes = ctx.ws_queue_size, ctx.ws_queue_bytes
     fanout: Fanout[Connection] = Fanout(
-        ctx.book.bus, (TRADES, ORDERS, DELIVERIES, CASH), hand_over, limit, limit_bytes=limit_bytes, weigh=change_bytes
+        ctx.book.state.bus,
+        (TRADES, ORDERS, DELIVERIES, CASH),
+        hand_over,
+        limit,
+        limit_bytes=limit_bytes,
+        weigh=change_bytes,
     )
     market: Fanout[Connection] = Fanout(
-        ctx.book.bus,
+        ctx.book.state.bus,
         MARKET_KINDS,
         deliver_market,
         limit,

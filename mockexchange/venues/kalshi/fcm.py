@@ -12,6 +12,12 @@ from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.fcm_commands import (
+    CreateFCMPositionTransfer,
+    CreateFCMSubtrader,
+    UpdateFCMEventContractDailyCap,
+    UpdateFCMSubtraderBlockedCategories,
+)
 from mockexchange.core.kalshi.units import dollars
 from mockexchange.core.money import FIXED_POINT, MoneyError, parse_decimal
 from mockexchange.venues.kalshi import commands
@@ -95,8 +101,8 @@ def create_subtrader(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) ->
     suffix = values["subtrader_suffix"]
     if not _alphanumeric(suffix, 16):
         raise invalid(CREATE_SUBTRADER.go, "subtrader_suffix", "alphanum", "subtrader_suffix is 1-16 of [A-Za-z0-9]")
-    made = commands.run(ctx, "create_fcm_subtrader", fcm_user_id=member.user_id, subtrader_suffix=suffix)
-    return {"subtrader_id": made["subtrader_id"]}
+    create = commands.read(CreateFCMSubtrader, {"fcm_user_id": member.user_id, "subtrader_suffix": suffix})
+    return {"subtrader_id": commands.execute(ctx, create).user_id}
 
 
 def _alphanumeric(value: str, most: int) -> bool:
@@ -147,8 +153,13 @@ def update_daily_cap(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) ->
         member, subtrader_id = fcm_subtrader(
             ctx, key, "UpdateFCMEventContractDailyCap", values["subtrader_id"], bound_ok=False
         )
-    commands.run(ctx, "set_fcm_daily_cap", fcm_user_id=member.user_id, subtrader_id=subtrader_id, limit=values["limit"])
+    _set_cap(ctx, member.user_id, subtrader_id, limit)
     return {}
+
+
+def _set_cap(ctx: KalshiContext, fcm_user_id: str, subtrader_id: str | None, limit: Any) -> None:
+    cap = {"fcm_user_id": fcm_user_id, "subtrader_id": subtrader_id, "limit": limit}
+    commands.execute(ctx, commands.read(UpdateFCMEventContractDailyCap, cap))
 
 
 DELETE_CAP_SUBTRADER = Param("subtrader_id", "SubtraderId", required=True)
@@ -160,7 +171,7 @@ def delete_daily_cap(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
         member, subtrader_id = fcm_subtrader(
             ctx, key, "DeleteFCMEventContractDailyCap", values["subtrader_id"], bound_ok=False
         )
-    commands.run(ctx, "set_fcm_daily_cap", fcm_user_id=member.user_id, subtrader_id=subtrader_id, limit=None)
+    _set_cap(ctx, member.user_id, subtrader_id, None)
     return {}
 
 
@@ -194,11 +205,11 @@ def update_blocked_categories(ctx: KalshiContext, key: ApiKey, values: dict[str,
         member, subtrader_id = fcm_subtrader(
             ctx, key, "UpdateFCMSubtraderBlockedCategories", values["subtrader_id"], bound_ok=False
         )
-    made = commands.run(
-        ctx, "set_fcm_blocked_category", fcm_user_id=member.user_id, subtrader_id=subtrader_id,
-        category=values["category"], blocked=values["blocked"],
-    )  # fmt: skip
-    return {"categories": made["categories"]}
+    block = commands.read(UpdateFCMSubtraderBlockedCategories, {
+        "fcm_user_id": member.user_id, "subtrader_id": subtrader_id, "category": values["category"],
+        "blocked": values["blocked"],
+    })  # fmt: skip
+    return {"categories": commands.execute(ctx, block)}
 
 
 # -- position transfers --------------------------------------------------------------------------------------------
@@ -221,9 +232,9 @@ def create_position_transfer(ctx: KalshiContext, key: ApiKey, values: dict[str, 
         raise invalid(TRANSFER.go, "position_centicount", "required", "position_centicount must be non-zero")
     with ctx.ledger.reading():
         member, _ = fcm_subtrader(ctx, key, "CreateFCMPositionTransfer", values["source_subtrader_id"], bound_ok=False)
-    made = commands.run(
-        ctx, "fcm_position_transfer", fcm_user_id=member.user_id, source_subtrader_id=values["source_subtrader_id"],
-        target_subtrader_id=values["target_subtrader_id"], market_ticker=values["market_ticker"],
-        position_centicount=count, price_centicents=price,
-    )  # fmt: skip
-    return {"position_transfer_id": made["position_transfer_id"]}
+    made = commands.execute(ctx, commands.read(CreateFCMPositionTransfer, {
+        "fcm_user_id": member.user_id, "source_subtrader_id": values["source_subtrader_id"],
+        "target_subtrader_id": values["target_subtrader_id"], "market_ticker": values["market_ticker"],
+        "position_centicount": count, "price_centicents": price,
+    }))  # fmt: skip
+    return {"position_transfer_id": made.position_transfer_id}

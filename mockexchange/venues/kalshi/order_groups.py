@@ -17,7 +17,15 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.commands import Command
 from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.order_group_commands import (
+    CreateOrderGroup,
+    DeleteOrderGroup,
+    ResetOrderGroup,
+    TriggerOrderGroup,
+    UpdateOrderGroupLimit,
+)
 from mockexchange.core.kalshi.order_groups import OrderGroup
 from mockexchange.core.kalshi.units import contracts
 from mockexchange.venues.kalshi import commands, wire_values
@@ -72,34 +80,35 @@ def get_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, 
 def create_order_group(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
     fields = {name: value for name, value in wire_values.read(values, LIMIT_TEXT).items() if value is not None}
     fields["subaccount"] = subaccount_for(key, values["subaccount"]) or 0
-    return commands.run(ctx, "create_order_group", user_id=owner(key), **fields)
+    group = commands.execute(ctx, commands.read(CreateOrderGroup, {**fields, "user_id": owner(key)}))
+    return {"order_group_id": group.group_id, "subaccount": group.subaccount, "exchange_index": group.exchange_index}
 
 
 def delete_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    return _change(ctx, key, parts, "DeleteOrderGroup", "delete_order_group")
+    return _change(ctx, key, parts, "DeleteOrderGroup", DeleteOrderGroup)
 
 
 def reset_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    return _change(ctx, key, parts, "ResetOrderGroup", "reset_order_group")
+    return _change(ctx, key, parts, "ResetOrderGroup", ResetOrderGroup)
 
 
 def trigger_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    return _change(ctx, key, parts, "TriggerOrderGroup", "trigger_order_group")
+    return _change(ctx, key, parts, "TriggerOrderGroup", TriggerOrderGroup)
 
 
 def update_order_group_limit(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    return _change(ctx, key, parts, "UpdateOrderGroupLimit", "set_order_group_limit")
+    return _change(ctx, key, parts, "UpdateOrderGroupLimit", UpdateOrderGroupLimit)
 
 
-def _change(ctx: KalshiContext, key: ApiKey, parts: Parts, operation: str, command: str) -> dict[str, Any]:
+def _change(ctx: KalshiContext, key: ApiKey, parts: Parts, operation: str, command: type[Command]) -> dict[str, Any]:
     """A change of the path's group (of the query's subaccount, the primary by default, and exchange index, 0 by
     default) by the body's fields given; Kalshi's EmptyResponse."""
     values = parse_query(operation, GROUP_QUERY, parts.query)
     body = wire_values.read(parts.body or {}, LIMIT_TEXT)
     fields = {name: value for name, value in body.items() if value is not None}
-    commands.run(
-        ctx, command, user_id=owner(key), order_group_id=parts.query["order_group_id"],
-        subaccount=subaccount_for(key, values["subaccount"]) or 0, exchange_index=values["exchange_index"] or 0,
+    commands.execute(ctx, commands.read(command, {
+        "user_id": owner(key), "order_group_id": parts.query["order_group_id"],
+        "subaccount": subaccount_for(key, values["subaccount"]) or 0, "exchange_index": values["exchange_index"] or 0,
         **fields,
-    )  # fmt: skip
+    }))  # fmt: skip
     return {}

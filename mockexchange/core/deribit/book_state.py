@@ -1,0 +1,98 @@
+"""What the derivatives book keeps, held in one place: the book's parts (accounts, market, cash, trading, valuation,
+expiry, the transaction log, deposit addresses) each take it, and change it only under its `lock`.
+
+Its wiring (the clock, the bus, the lock, the margin rates, the default volatility, the history bound) is the mock's;
+the rest is state, which a state file's snapshot keeps (state/snapshot.py) and `clear` empties.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from mockexchange.core.clock import Clock
+from mockexchange.core.deribit import derivatives as d
+from mockexchange.core.deribit.kept import Kept
+from mockexchange.core.deribit.orders import DerivativeOrders
+from mockexchange.core.deribit.records import (
+    CashMove,
+    Delivery,
+    DepositAddress,
+    LogEntry,
+    PositionState,
+    Price,
+    Trade,
+    WalletTransfer,
+    _Listing,
+)
+from mockexchange.core.deribit.wallets import Account
+from mockexchange.core.events import Change, EventBus
+from mockexchange.core.stepping import StateLock
+
+DEFAULT_VOLATILITY = Decimal("0.5")  # 50%: used for an option when a scenario has set none
+FIRST_ACCOUNT_ID = 1001  # Deribit account (and subaccount) ids are integers; the mock hands them out from here
+
+
+@dataclass(eq=False)
+class BookState:
+    clock: Clock
+    bus: EventBus
+    rates: d.MarginRates
+    default_volatility: Decimal
+    # What each account keeps of its past, of each kind (closed orders, trades, transaction log entries, deposits and
+    # withdrawals, transfers): its newest this many (kept.py). The mock's setting, not state.
+    history_size: int
+    lock: StateLock = field(default_factory=StateLock)  # (core/stepping.py: long commands step aside for reads)
+    listings: dict[str, _Listing] = field(default_factory=dict)
+    indexes: dict[str, Price] = field(default_factory=dict)
+    currency_volatility: dict[str, Decimal] = field(default_factory=dict)  # per base currency
+    accounts: dict[str, Account] = field(default_factory=dict)
+    wallet_owner: dict[int, str] = field(default_factory=dict)
+    positions: dict[tuple[str, int, str], PositionState] = field(default_factory=dict)
+    # the same, by wallet id and instrument
+    wallet_positions: dict[int, dict[str, PositionState]] = field(default_factory=dict)
+    trades: Kept[Trade] = field(default_factory=Kept)  # each wallet's fills (trading.py)
+    tape: dict[str, deque[Trade]] = field(default_factory=dict)  # each instrument's trades of the last 24 hours
+    traded: dict[int, Decimal] = field(default_factory=dict)  # wallet id -> the amounts it traded since the last reset
+    cash_moves: Kept[CashMove] = field(default_factory=Kept)  # each wallet's deposits and withdrawals, in order made
+    wallet_transfers: Kept[WalletTransfer] = field(default_factory=Kept)  # each wallet's transfers, out and in
+    deliveries: list[Delivery] = field(default_factory=list)  # in the order they were made
+    # (wallet id, currency) -> its addresses, oldest first
+    deposit_addresses: dict[tuple[int, str], list[DepositAddress]] = field(default_factory=dict)
+    cash_log: Kept[LogEntry] = field(default_factory=Kept)  # each wallet's transaction log, oldest first
+    log_seq: dict[int, int] = field(default_factory=dict)  # wallet id -> its last entry's `user_seq`
+    next_log_id: int = 1
+    next_expiry: datetime | None = None  # the earliest expiration not yet delivered
+    next_transfer_id: int = 1
+    # The next account id and trade id to hand out (plain numbers, so a snapshot holds them).
+    next_wallet_id: int = FIRST_ACCOUNT_ID
+    next_trade_id: int = 1
+    orders: DerivativeOrders | None = None  # resting orders (orders.py), made with the first
+
+    def publish(self, kind: str, user_id: str | None, payload: object) -> None:
+        self.bus.publish(Change(f"derivatives.{kind}", user_id, payload))
+
+    def draw_wallet_id(self) -> int:
+        self.next_wallet_id += 1
+        return self.next_wallet_id - 1
+
+    def draw_trade_id(self) -> int:
+        self.next_trade_id += 1
+        return self.next_trade_id - 1
+
+    def draw_transfer_id(self) -> int:
+        self.next_transfer_id += 1
+        return self.next_transfer_id - 1
+
+    def clear(self) -> None:
+        """Empty what the book holds; the ids drawn go on (an id names one thing over the mock's life)."""
+        for held in (
+            self.listings, self.indexes, self.currency_volatility, self.accounts, self.wallet_owner, self.positions,
+            self.wallet_positions, self.trades, self.tape, self.traded, self.cash_moves, self.wallet_transfers,
+            self.deliveries, self.deposit_addresses, self.cash_log, self.log_seq,
+        ):  # fmt: skip
+            held.clear()
+        self.next_expiry = None
+        self.orders = None

@@ -1,0 +1,57 @@
+"""The derivatives book's handlers of Deribit's order commands (order_commands.py), by type: each takes its command and
+answers what the book did. An order placed or edited answers itself and its trades (its own side of each) once what is
+due has fired (triggers.py: its trades' price, or its own trigger already reached); a cancel, the order cancelled
+(or the orders).
+"""
+
+from __future__ import annotations
+
+from mockexchange.core.commands import Handlers
+from mockexchange.core.deribit import order_entry, triggers
+from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.order_commands import (
+    CancelDeribitOrder,
+    CancelDeribitOrders,
+    DeribitOrder,
+    EditDeribitOrder,
+    PlaceDeribitOrder,
+    SeedDeribitOrder,
+)
+from mockexchange.core.deribit.orders import DerivativeOrder
+from mockexchange.core.deribit.records import Trade
+
+Placed = tuple[DerivativeOrder, list[Trade]]  # an order as placed or edited, and its trades (its side of each)
+
+
+def fired(book: DerivativesBook, made: Placed) -> Placed:
+    """The order and its trades as placed or edited, once what is due has fired: the order as it is then (as it
+    was, if its account no longer keeps it)."""
+    order, trades = made
+    triggers.fire(book)
+    with book.lock:
+        now = book.state.orders.orders.get(order.order_id) if book.state.orders is not None else None
+    return (now or order), trades
+
+
+def add_order_handlers(handlers: Handlers, book: DerivativesBook) -> None:
+    def place(order: DeribitOrder) -> Placed:
+        return fired(book, order_entry.submit_order(book, order))
+
+    def edit(edit: EditDeribitOrder) -> Placed:
+        return fired(book, order_entry.edit_order(book, edit))
+
+    def cancel(cancel: CancelDeribitOrder) -> DerivativeOrder:
+        return order_entry.cancel_order(book, cancel.order_id)
+
+    def cancel_many(cancel: CancelDeribitOrders) -> list[DerivativeOrder]:
+        wallet = book.accounts.wallet(cancel.user_id, cancel.subaccount_id)
+        return order_entry.cancel_orders(
+            book, wallet.id, currency=cancel.currency, kind=cancel.kind, instrument_name=cancel.instrument_name,
+            label=cancel.label, types=cancel.order_types,
+        )  # fmt: skip
+
+    handlers.add(SeedDeribitOrder, place)
+    handlers.add(PlaceDeribitOrder, place)
+    handlers.add(EditDeribitOrder, edit)
+    handlers.add(CancelDeribitOrder, cancel)
+    handlers.add(CancelDeribitOrders, cancel_many)

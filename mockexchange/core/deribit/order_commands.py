@@ -1,0 +1,189 @@
+"""Deribit's order commands, declared once (core/commands.py): an order seeded by the control plane (`deribit_order`),
+a client's order placed (`deribit_place_order`: private/buy, private/sell, close_position), edited and cancelled (one,
+or every one a filter names). The venue (venues/deribit/order_writes.py), the admin API, the Python API, scenario steps
+and the state file build these; the book's handlers (handlers.py, order_entry.py) take them.
+
+The names say Deribit's: a buy and a sell are one order with its `direction`, as Deribit's order object has it. Amounts
+and prices are exact Decimals within the book's bounds (bounds.py); their plain values are decimal strings ("10",
+"0.5") or integers, as the control plane has always taken them. The field names and their order are the control
+plane's parameters (a state file written before holds those names; a Python call gives them in that order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from mockexchange.core.commands import Command, value
+from mockexchange.core.deribit.bounds import (
+    MAX_ACCOUNT_ID,
+    MAX_AMOUNT,
+    MAX_NAME,
+    MAX_PRICE,
+    MIN_PRICE,
+    PLACES,
+    SMALLEST,
+)
+from mockexchange.core.deribit.orders import (
+    ALL_TIMES_IN_FORCE,
+    MAX_LABEL,
+    MAX_ORDER_ID,
+    ORDER_TYPES,
+    TIMES_IN_FORCE,
+    TRIGGERS,
+)
+from mockexchange.core.values import Choice, Decimals, Flag, Integer, Kind, Refused, Text
+
+PLACED_TYPES = (*ORDER_TYPES, "market")  # a client's order may be a market order too
+GOOD_TIL_CANCELLED = "good_til_cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Label(Kind[str]):
+    """An order's label: none ("") or a non-empty text of at most `MAX_LABEL` characters."""
+
+    plain = str
+
+    def read(self, value: Any, name: str) -> str:
+        return "" if value == "" else Text(MAX_LABEL).read(value, name)
+
+    def check(self, value: str, name: str) -> None:
+        self.read(value, name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "maxLength": MAX_LABEL}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTypes(Kind[tuple[str, ...]]):
+    """The order types a cancel of several names: a list of a client's order types."""
+
+    plain = list[str]
+
+    def read(self, value: Any, name: str) -> tuple[str, ...]:
+        if not isinstance(value, list | tuple):
+            raise Refused(f"{name} must be a list of order types")
+        return tuple(Choice(PLACED_TYPES).read(item, name) for item in value)
+
+    def write(self, value: tuple[str, ...]) -> list[str]:
+        return list(value)
+
+    def check(self, value: tuple[str, ...], name: str) -> None:
+        self.read(value, name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "string", "enum": list(PLACED_TYPES)}}
+
+
+TEXT = Text()
+FLAG = Flag()
+INSTRUMENT = Text(MAX_NAME)
+DIRECTION = Choice(("buy", "sell"))
+AMOUNT = Decimals(SMALLEST, MAX_AMOUNT, PLACES)  # USD for inverse futures, the coin otherwise
+SHOWN = Decimals(Decimal(0), MAX_AMOUNT, PLACES)  # max_show: 0 hides the whole order
+PRICE = Decimals(MIN_PRICE, MAX_PRICE, PLACES)
+ACCOUNT_ID = Integer(1, MAX_ACCOUNT_ID)
+LABEL = Label()
+TRIGGER = Choice(TRIGGERS)
+ORDER_ID = Text(MAX_ORDER_ID)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedDeribitOrder(Command):
+    """An order for the user, seeded: a limit order at `price`, which trades with what crosses it first (at the
+    resting prices; its funds are not checked) and rests what is left, or a stop or take order waiting for its trigger
+    (`stop_market` and `take_market` have no price). Served by private/get_open_orders_by_* and get_order_state,
+    published on user.orders.*, and its margin counted in open_orders_margin."""
+
+    name: ClassVar[str] = "deribit_order"
+    check_funds: ClassVar[bool] = False
+    reject_post_only: ClassVar[bool] = False
+    user_id: str = value(TEXT)
+    instrument_name: str = value(INSTRUMENT)
+    direction: str = value(DIRECTION)
+    amount: Decimal = value(AMOUNT)
+    price: Decimal | None = value(PRICE, None)
+    subaccount_id: int | None = value(ACCOUNT_ID, None)
+    order_type: str = value(Choice(ORDER_TYPES), "limit")
+    time_in_force: str = value(Choice(TIMES_IN_FORCE), GOOD_TIL_CANCELLED)
+    label: str = value(LABEL, "")
+    post_only: bool = value(FLAG, False)
+    reduce_only: bool = value(FLAG, False)
+    api: bool = value(FLAG, True)
+    max_show: Decimal | None = value(SHOWN, None)
+    trigger: str | None = value(TRIGGER, None)
+    trigger_price: Decimal | None = value(PRICE, None)
+    order_id: str | None = value(ORDER_ID, None)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceDeribitOrder(Command):
+    """A client's order (private/buy, private/sell, close_position): it crosses the book (fills at the resting
+    prices, the taker's available funds checked), then rests or ends; a stop or take order rests untriggered."""
+
+    name: ClassVar[str] = "deribit_place_order"
+    check_funds: ClassVar[bool] = True
+    api: ClassVar[bool] = True
+    order_id: ClassVar[str | None] = None  # the book numbers it
+    user_id: str = value(TEXT)
+    instrument_name: str = value(INSTRUMENT)
+    direction: str = value(DIRECTION)
+    amount: Decimal = value(AMOUNT)
+    price: Decimal | None = value(PRICE, None)
+    subaccount_id: int | None = value(ACCOUNT_ID, None)
+    order_type: str = value(Choice(PLACED_TYPES), "limit")
+    time_in_force: str = value(Choice(ALL_TIMES_IN_FORCE), GOOD_TIL_CANCELLED)
+    label: str = value(LABEL, "")
+    post_only: bool = value(FLAG, False)
+    reject_post_only: bool = value(FLAG, False)
+    reduce_only: bool = value(FLAG, False)
+    max_show: Decimal | None = value(SHOWN, None)
+    trigger: str | None = value(TRIGGER, None)
+    trigger_price: Decimal | None = value(PRICE, None)
+
+
+DeribitOrder = SeedDeribitOrder | PlaceDeribitOrder  # what order_entry.submit_order takes
+
+
+@dataclass(frozen=True, slots=True)
+class EditDeribitOrder(Command):
+    """Change an open order's amount and price (private/edit): made smaller at its price it keeps its place,
+    otherwise it enters the book again (and may take what crosses). A flag not given stays as it was."""
+
+    name: ClassVar[str] = "deribit_edit_order"
+    order_id: str = value(ORDER_ID)
+    amount: Decimal = value(AMOUNT)
+    price: Decimal | None = value(PRICE, None)
+    post_only: bool | None = value(FLAG, None)
+    reject_post_only: bool | None = value(FLAG, None)
+    reduce_only: bool | None = value(FLAG, None)
+    trigger_price: Decimal | None = value(PRICE, None)
+
+
+@dataclass(frozen=True, slots=True)
+class CancelDeribitOrder(Command):
+    """Cancel an open Deribit order (`cancel_reason` user_request); it stays readable by private/get_order_state."""
+
+    name: ClassVar[str] = "deribit_cancel_order"
+    order_id: str = value(ORDER_ID)
+
+
+@dataclass(frozen=True, slots=True)
+class CancelDeribitOrders(Command):
+    """Cancel the wallet's open orders every filter given names (private/cancel_all*, cancel_by_label); the orders
+    cancelled."""
+
+    name: ClassVar[str] = "deribit_cancel_orders"
+    user_id: str = value(TEXT)
+    subaccount_id: int | None = value(ACCOUNT_ID, None)
+    currency: str | None = value(TEXT, None)
+    kind: str | None = value(Choice(("future", "option")), None)
+    instrument_name: str | None = value(INSTRUMENT, None)
+    label: str | None = value(Text(MAX_LABEL), None)
+    order_types: tuple[str, ...] | None = value(OrderTypes(), None)
+
+
+ORDER_COMMANDS: tuple[type[Command], ...] = (
+    SeedDeribitOrder, PlaceDeribitOrder, EditDeribitOrder, CancelDeribitOrder, CancelDeribitOrders,
+)  # fmt: skip
