@@ -23,7 +23,7 @@ from mockexchange.core.kalshi.market_changes import BOOK
 from mockexchange.core.kalshi.market_commands import SetSeries
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import ORDER
-from mockexchange.core.kalshi.subaccount_commands import CreateSubaccount
+from mockexchange.core.kalshi.subaccount_commands import ApplySubaccountTransfer, CreateSubaccount
 from mockexchange.core.stepping import Footprint, MustStep
 from mockexchange.core.values import Refused
 
@@ -113,7 +113,7 @@ def test_the_control_planes_cancel_takes_any_resting_order_and_names_no_cause(de
 def test_cancelling_every_order_of_a_user_ends_them_market_by_market_and_only_that_subaccounts_if_named(desk: Desk):
     book = desk.book
     book.create_subaccount(CreateSubaccount("a"))
-    book.subaccount_transfer("a", "t-1", 0, 1, 10_000)
+    book.subaccount_transfer(ApplySubaccountTransfer("a", "t-1", 0, 1, 10_000))
     first = bid(book, "a", 40, 5)
     on_n = submit(book, "a", N, "yes", "sell", 200, 7000)
     in_one = bid(book, "a", 41, 1, subaccount=1)

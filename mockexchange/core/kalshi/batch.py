@@ -13,7 +13,7 @@ from typing import Any
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import Terms
 from mockexchange.core.kalshi.fill_log import Fill
-from mockexchange.core.kalshi.filling import Booked, hand_over
+from mockexchange.core.kalshi.filling import hand_over
 from mockexchange.core.kalshi.new_fill import FillSpec, NewFill, new_fills
 from mockexchange.core.stepping import DEEP
 
@@ -64,7 +64,6 @@ class Batches:
         start = len(log)
         make, step, holding = self._make_fill, positions.fill, store.held  # type: ignore[attr-defined]  # Filling's
         pause = self._stepper()  # type: ignore[attr-defined]
-        snapshot = bool(to_position)
         for spec, fill_terms in zip(batch, terms, strict=True):
             if pause is not None:
                 pause()
@@ -74,10 +73,9 @@ class Batches:
                 market = self._list_checked(ticker, event_ticker, to_market, now=now)  # type: ignore[attr-defined]
             handle, cells = holding(user_id, subaccount, ticker)  # (none yet in a market just listed)
             after, cash = step(cells, fill_terms.buys, fill_terms.count, fill_terms.paid, fill_terms.fee)
-            booked = Booked(
+            at, changed = make(
                 accounts[user_id], market, handle, after, cash, fill_terms, subaccount, is_taker, order_id,
-                client_order_id,
+                client_order_id, now, bool(to_position),
             )  # fmt: skip
-            at, changed = make(booked, now, snapshot)
             hand_over(to_fill, to_position, user_id, log, at, changed)
         return log.span(start, len(log))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import MemberDescriptorType
-from typing import Any, NamedTuple, Protocol, TypeVar, overload
+from typing import Any, Protocol, TypeVar, overload
 
 from mockexchange.core.clock import unix_us
 from mockexchange.core.columns import Column, Read
@@ -73,26 +73,6 @@ class Place(Protocol):
     ticker: str
     event_ticker: str
     exchange_index: int
-
-
-class LogRow(NamedTuple):
-    """A fill as the log takes it (`FillLog.add`): its ids as UUID integers or as text, its amounts in units
-    (units.py: count and post position in hundredths, price in ten-thousandths, fee in micro-dollars)."""
-
-    fill_id: str | int
-    order_id: str | int
-    user_id: str
-    subaccount: int
-    place: Place
-    side: str
-    action: str
-    count: int  # type: ignore[assignment]  # shadows tuple.count: the fill's name for it (mypy issue 3950)
-    price: int
-    is_taker: bool
-    fee: int
-    created: datetime
-    post_position: int
-    client_order_id: str | None = None
 
 
 class _Rows:
@@ -158,40 +138,38 @@ class FillLog:
     def append(self, fill: Fill, place: Place, fill_uuid: int | None = None, order_uuid: int | None = None) -> int:
         """Keep `fill`, made in `place`; the UUID integers of its ids if the caller has them. Returns its index."""
         return self.add(
-            LogRow(
-                fill.fill_id if fill_uuid is None else fill_uuid, fill.order_id if order_uuid is None else order_uuid,
-                fill.user_id, fill.subaccount, place, fill.side, fill.action, count_units(fill.count),
-                price_units(fill.price), fill.is_taker, dollar_units(fill.fee, "fee"), fill.created,
-                count_units(fill.post_position), fill.client_order_id,
-            )
+            fill.fill_id if fill_uuid is None else fill_uuid, fill.order_id if order_uuid is None else order_uuid,
+            fill.user_id, fill.subaccount, place, fill.side, fill.action, count_units(fill.count),
+            price_units(fill.price), fill.is_taker, dollar_units(fill.fee, "fee"), fill.created,
+            count_units(fill.post_position), fill.client_order_id,
         )  # fmt: skip
 
-    def add(self, row: LogRow) -> int:
-        """Keep a fill from its values (`LogRow`); returns its index. `log[index]` reads as the `Fill` of these
-        values."""
-        (
-            fill_id,
-            order_id,
-            user_id,
-            subaccount,
-            place,
-            side,
-            action,
-            count,
-            price,
-            is_taker,
-            fee,
-            created,
-            post,
-            client,
-        ) = row
+    def add(
+        self,
+        fill_id: str | int,
+        order_id: str | int,
+        user_id: str,
+        subaccount: int,
+        place: Place,
+        side: str,
+        action: str,
+        count: int,
+        price: int,
+        is_taker: bool,
+        fee: int,
+        created: datetime,
+        post_position: int,
+        client_order_id: str | None = None,
+    ) -> int:
+        """Keep a fill from its values (its ids as UUID integers, or as text; its amounts in units); returns its index.
+        `log[index]` reads as the `Fill` of these values."""
         rows = self._rows
         i = rows.length
         fill_id = fill_id if isinstance(fill_id, int) else self._id_cells(fill_id)
         order_id = order_id if isinstance(order_id, int) else self._id_cells(order_id)
         rows.ids.extend((fill_id >> 64, fill_id & _LOW, order_id >> 64, order_id & _LOW))
-        cells = [count, price, fee, post]
-        if not (_ODD32 < count < _TOP32 and _ODD32 < fee < _TOP32 and _ODD32 < post < _TOP32):
+        cells = [count, price, fee, post_position]
+        if not (_ODD32 < count < _TOP32 and _ODD32 < fee < _TOP32 and _ODD32 < post_position < _TOP32):
             for cell, units in enumerate(cells):
                 if not _ODD32 < units < _TOP32:
                     rows.odd[(i, cell + 2)] = units
@@ -204,8 +182,8 @@ class FillLog:
         rows.flags.append(fill_flags(side, action, bool(is_taker), subaccount) | zoned * _ZONED)
         rows.places.append(place)
         rows.users.append(user_id)
-        if client is not None:
-            rows.client_order_ids[i] = client
+        if client_order_id is not None:
+            rows.client_order_ids[i] = client_order_id
         rows.length = i + 1
         return i
 

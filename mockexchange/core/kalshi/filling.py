@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import NamedTuple
 
 from mockexchange.core.events import Change
 from mockexchange.core.ids import IdFactory
@@ -17,41 +16,38 @@ from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import Terms
 from mockexchange.core.kalshi.fcm import premium
 from mockexchange.core.kalshi.figures import hold, roll_day
-from mockexchange.core.kalshi.fill_log import FillLog, LogRow
+from mockexchange.core.kalshi.fill_log import FillLog
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.positions import Cells, fill
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.units import price
 
 
-class Booked(NamedTuple):
-    """A checked fill to write (`Filling._make_fill`): its owner's `account` and `subaccount`, its `market`, its row
-    (`handle`, as `PositionStore.held` answers it; None: the owner has none in `market` yet) and what the row becomes
-    (`after`), the cash it moves (micro-dollars, its fee included), its `terms`, whether it took, and its order's ids
-    (`order_id` None: a new one)."""
-
-    account: Account
-    market: Market
-    handle: int | None
-    after: Cells
-    cash: int
-    terms: Terms
-    subaccount: int
-    is_taker: bool
-    order_id: str | int | None
-    client_order_id: str | None
-
-
 class Filling:
     """The writing of a checked fill: a part of `Ledger`, whose state it changes."""
 
     def _make_fill(
-        self, fill: Booked, now: datetime, snapshot: bool, fill_id: str | int | None = None, prints: bool = True
+        self,
+        account: Account,
+        market: Market,
+        handle: int | None,
+        after: Cells,
+        cash: int,
+        terms: Terms,
+        subaccount: int,
+        is_taker: bool,
+        order_id: str | None,
+        client_order_id: str | None,
+        now: datetime,
+        snapshot: bool,
+        fill_id: str | int | None = None,
+        prints: bool = True,
     ) -> tuple[int, MarketPosition | None]:
-        """Write a checked fill at `now`. Answers the fill's index in the log and, if `snapshot`, its row's snapshot
-        after it. `fill_id`: the trade's id (a match's two fills share it; None: a new one); `prints`: the fill prints
-        its trade on the tape (a match's maker fill does not: the taker's prints it)."""
-        account, market, handle, after, cash, terms, subaccount, is_taker, order_id, client_order_id = fill
+        """Write a checked fill whose row (its `handle`, as `PositionStore.held` answers it; None: the owner has none
+        in `market` yet) becomes `after` and whose cash moves by `cash` (micro-dollars, its fee included). Answers the
+        fill's index in the log and, if `snapshot`, the row's snapshot after it. `fill_id`: the trade's id (a match's
+        two fills share it; None: a new one); `prints`: the fill prints its trade on the tape (a match's maker fill does
+        not: the taker's prints it)."""
         store = self.positions  # type: ignore[attr-defined]
         if handle is None:
             handle = store.open_handle(account.user_id, subaccount, market, now, after)
@@ -69,13 +65,10 @@ class Filling:
         hold(market, after[0] - (terms.count if terms.buys else -terms.count), after[0])
         if fill_id is None:
             fill_id, order_id = self._fill_ids(order_id)
-        assert order_id is not None  # (a new fill's is drawn)
         log = self.fills  # type: ignore[attr-defined]
         at = log.add(
-            LogRow(
-                fill_id, order_id, account.user_id, subaccount, market, terms.side, terms.action, terms.count,
-                terms.price, is_taker, terms.fee, now, after[0], client_order_id,
-            )
+            fill_id, order_id, account.user_id, subaccount, market, terms.side, terms.action, terms.count, terms.price,
+            is_taker, terms.fee, now, after[0], client_order_id,
         )  # fmt: skip
         self.fill_index.add_position(account.user_id, now, at)  # type: ignore[attr-defined]
         if account.subtrader_of is not None:  # (its daily cap counts the fill: fcm.py)
@@ -104,8 +97,10 @@ class Filling:
         held = checked.pop((account.user_id, market.ticker, subaccount), None)
         handle, cells = held or self.positions.held(account.user_id, subaccount, market.ticker)  # type: ignore[attr-defined]
         after, cash = fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
-        booked = Booked(account, market, handle, after, cash, terms, subaccount, is_taker, order_id, client_order_id)
-        at, changed = self._make_fill(booked, now, bool(takers[1]), fill_id, is_taker)
+        at, changed = self._make_fill(
+            account, market, handle, after, cash, terms, subaccount, is_taker, order_id, client_order_id, now,
+            bool(takers[1]), fill_id, is_taker,
+        )  # fmt: skip
         hand_over(takers[0], takers[1], account.user_id, self.fills, at, changed)  # type: ignore[attr-defined]
 
     def _drawn_id(self) -> str | int:
@@ -114,7 +109,7 @@ class Filling:
         new_id = self.new_id  # type: ignore[attr-defined]
         return new_id.uuid_int() if type(new_id) is IdFactory else new_id()
 
-    def _fill_ids(self, order_id: str | int | None) -> tuple[str | int, str | int]:
+    def _fill_ids(self, order_id: str | None) -> tuple[str | int, str | int]:
         """A new fill's id, and its order's (`order_id` if given, else a new one), as `_drawn_id` draws them."""
         fill_id = self._drawn_id()
         return fill_id, order_id or self._drawn_id()

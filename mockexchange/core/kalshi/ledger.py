@@ -53,7 +53,7 @@ from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.figures import Tape
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
-from mockexchange.core.kalshi.filling import Booked, Filling, hand_over
+from mockexchange.core.kalshi.filling import Filling, hand_over
 from mockexchange.core.kalshi.lifecycle import MarketLifecycle, refusal
 from mockexchange.core.kalshi.liquidity import HOUSE, Liquidity
 from mockexchange.core.kalshi.markets import Event, Market, Series
@@ -436,11 +436,10 @@ class Ledger(
             else:
                 market = self.list_market(ticker, event_ticker)  # (refuses an event other than the market's)
             to_fill, to_position = self.bus.takers("fill"), self.bus.takers("position")
-            booked = Booked(
+            at, changed = self._make_fill(
                 account, market, handle, after, cash, terms, subaccount, fill.is_taker, fill.order_id,
-                fill.client_order_id,
+                fill.client_order_id, now, bool(to_position),
             )  # fmt: skip
-            at, changed = self._make_fill(booked, now, bool(to_position))
             hand_over(to_fill, to_position, user_id, self.fills, at, changed)
             return self.fills.view(at)
 
