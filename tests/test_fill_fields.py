@@ -10,6 +10,8 @@ import plain_http
 import pytest
 
 from mockexchange.control import Control
+from mockexchange.core.commands import declared
+from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.new_fill import FILL_REQUIRED, NewFill
 from mockexchange.scenario.schema import STEPS
@@ -24,6 +26,7 @@ def test_every_door_takes_newfills_fields():
     assert parameters(Ledger.apply_fill) == list(NewFill._fields)
     assert parameters(Control.fill) == list(NewFill._fields[:6]) + ["event_ticker", "subaccount", "is_taker", "fee",
                                                                     "order_id", "client_order_id"]  # fmt: skip
+    assert parameters(Control.fill) == [field.name for field in declared(SeedFill)]  # generated from the command
     assert set(parameters(Control.fill)) == set(NewFill._fields)
     assert set(STEPS["fill"]) == set(NewFill._fields)
     assert {name for name, field in STEPS["fill"].items() if field.required} == FILL_REQUIRED

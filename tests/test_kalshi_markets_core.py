@@ -17,6 +17,7 @@ from mockexchange.core.kalshi.fees import FlatFee, QuadraticFee, schedule_for
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, TRADE, MarketFigures
+from mockexchange.core.kalshi.market_commands import CreateMarket, SetEvent, SetSeries, UpdateMarket
 from mockexchange.core.kalshi.price_levels import is_level
 
 T0 = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
@@ -59,7 +60,7 @@ def test_a_market_a_fill_lists_is_active_with_derived_defaults_and_its_own_ids()
 def test_the_clock_opens_and_closes_a_market_once_at_its_own_times_and_a_read_finds_them_due():
     book = ledger()
     published = changes(book, LIFECYCLE)
-    book.list_market("M-1", fields={"open_time": T0 + timedelta(hours=1), "close_time": T0 + timedelta(hours=2)})
+    book.create_market(CreateMarket("M-1", open_time=T0 + timedelta(hours=1), close_time=T0 + timedelta(hours=2)))
     market = book.markets["M-1"]
     assert market.status == "initialized" and book.next_due() == T0 + timedelta(hours=1)
     with pytest.raises(LedgerError, match="not open yet") as refused:
@@ -82,7 +83,7 @@ def test_the_clock_opens_and_closes_a_market_once_at_its_own_times_and_a_read_fi
 
 def test_determining_closes_early_publishes_and_pays_when_the_settlement_timer_ends():
     book = ledger()
-    book.list_market("M-2", fields={"settlement_timer_seconds": 60})
+    book.create_market(CreateMarket("M-2", settlement_timer_seconds=60))
     book.apply_fill("u", "M-2", "yes", "buy", D(10), D("0.4"), fee=D(0))
     published = changes(book, LIFECYCLE)
     book.clock.advance(10)  # type: ignore[attr-defined]
@@ -121,7 +122,7 @@ def test_pause_resume_close_and_reopen():
     assert [e.event_type for e in published] == [
         "deactivated", "activated", "close_date_updated", "close_date_updated", "activated",
     ]  # fmt: skip
-    book.update_market("M-3", {"can_close_early": False})
+    book.update_market(UpdateMarket("M-3", can_close_early=False))
     with pytest.raises(LedgerError, match="cannot close early"):
         book.set_close_time("M-3", T0 + timedelta(hours=1))
     with pytest.raises(LedgerError, match="only a paused market"):
@@ -152,7 +153,7 @@ def test_the_house_sets_levels_in_one_action_that_never_crosses():
     book.set_levels("M-4", yes=[(4_000, 400)], no=None)
     book.set_levels("M-4", yes=[(4_000, 400)], no=None)  # nothing moves: no action
     assert book.book_clock("M-4") == 5 and len(moved) == 5
-    book.update_market("M-4", {"price_level_structure": "deci_cent"})
+    book.update_market(UpdateMarket("M-4", price_level_structure="deci_cent"))
     book.set_levels("M-4", yes=[(4_050, 100)], no=[])
     assert book.book_levels("M-4") == ([(4_050, 100)], [])
     book.set_close_time("M-4", T0)  # closing clears the book
@@ -206,12 +207,12 @@ def test_the_market_feed_answers_for_unknown_markets():
 
 def test_the_series_fee_type_picks_the_fee_a_fill_pays_when_it_states_none():
     book = ledger(fee_schedule=QuadraticFee(maker_rate=D("0.01")))
-    book.put_series("FLAT", {"fee_type": "flat", "fee_multiplier": D(2)})
-    book.put_series("MAKER", {"fee_type": "quadratic_with_maker_fees"})
+    book.put_series(SetSeries("FLAT", fee_type="flat", fee_multiplier=D(2)))
+    book.put_series(SetSeries("MAKER", fee_type="quadratic_with_maker_fees"))
     assert book.apply_fill("u", "FLAT-1-A", "yes", "buy", D("1.5"), D("0.5")).fee == D("0.03")  # 2 cents a contract
     assert book.apply_fill("u", "MAKER-1-A", "yes", "buy", D(1), D("0.5"), is_taker=False).fee == D("0.0044")
     assert book.apply_fill("u", "PLAIN-1-A", "yes", "buy", D(1), D("0.5"), is_taker=False).fee == D("0.0025")
-    book.put_event("MAKER-1", None, {"fee_type_override": "quadratic", "fee_multiplier_override": D("0.5")})
+    book.put_event(SetEvent("MAKER-1", fee_type_override="quadratic", fee_multiplier_override=D("0.5")))
     assert book.apply_fill("u", "MAKER-1-A", "yes", "buy", D(1), D("0.5")).fee == D("0.0088")  # 0.035 x 0.25
     assert schedule_for(QuadraticFee(), "flat", D(1)) == FlatFee(D("0.01"))
     assert schedule_for(QuadraticFee(), "quadratic", D(1)) == QuadraticFee()

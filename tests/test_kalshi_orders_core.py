@@ -26,6 +26,7 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.market_changes import BOOK
+from mockexchange.core.kalshi.market_commands import SetSeries
 
 T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 M = "KXORD-26NOV-A"
@@ -104,7 +105,7 @@ def test_the_house_is_the_other_side_of_a_match_with_scripted_liquidity_so_posit
 
 def test_fees_follow_the_series_schedule_and_a_makers_fills_pay_one_fill_of_their_total():
     book = ledger("m", "t")
-    book.put_series("KXORD", {"fee_type": "quadratic_with_maker_fees"})
+    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     bid(book, "m", 50, 3)
     for _ in range(3):  # three 1-contract taker fills against m's resting 3
         ask(book, "t", 50, 1)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
+from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.scenario.library import library_dir
 from mockexchange.scenario.schema import ScenarioError, load_document, load_file
 
@@ -94,9 +96,9 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "10: users[1].colour: unknown field (accepted: user_id, balance_cents, fcm_member, subtrader_of, keys, "
         "api_usage_level)",
         "12: markets[0].exchange_index: must be an integer from 0 to 2147483647, not -1",
-        "14: positions[0].side: must be one of yes, no, not 'maybe'",
-        '14: positions[0].count: must be a number of contracts from 0.01 to 1000000000, at most 2 places, e.g. "10" '
-        "or \"2.50\", not '0'",
+        "14: positions[0].side: must be one of 'yes', 'no', not 'maybe'",
+        "14: positions[0].count: must be positive and at most 1000000000 (0.01 to 1000000000 contracts, at most 2 "
+        "places), not 0",
         "16: steps[0].settle.result: required",
         "17: steps[1].at: unknown field (steps run in order; use a `wait: SECONDS` step between them)",
         "18: steps[2]: unknown step 'fil' (one of: fill, settle, deposit, withdrawal, order, cancel_order, "
@@ -108,8 +110,8 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "close_time, determine, book, exchange_status, wait, burst)",
         '19: steps[3].fill.count: must be a quoted decimal string: write "1.5" (money is never a float; unquoted, '
         "YAML reads 1.5 as a binary float)",
-        "19: steps[3].fill.price: must be a decimal string between 0 and 1 (exclusive), at most 4 places, e.g. "
-        "\"0.56\", not '1.2'",
+        "19: steps[3].fill.price: must be between 0 and 1 dollars exclusive (0.0001 to 0.9999 dollars, at most 4 "
+        "places), not 1.2",
         "20: steps[4].wait: must be a number of seconds > 0, not -5",
         "21: steps[5].deposit.id: given twice",
         "22: steps[6].burst.fills: must be an integer from 1 to 1000000, not 0",
@@ -134,9 +136,10 @@ def test_yes_and_no_are_words_not_booleans_and_counts_may_be_integers(tmp_path):
     )
     fill, settle = load_file(path).steps
     assert fill.args == {
-        "user_id": "no", "ticker": "M-1", "side": "no", "action": "sell", "count": "10", "price": "0.5",
-        "is_taker": False,
+        "user_id": "no", "ticker": "M-1", "side": "no", "action": "sell", "count": Decimal("10"),
+        "price": Decimal("0.5"), "is_taker": False,
     }  # fmt: skip
+    assert fill.command == SeedFill("no", "M-1", "no", "sell", Decimal("10"), Decimal("0.5"), is_taker=False)
     assert settle.args == {"ticker": "M-1", "result": "yes"}
     assert (fill.origin.line, str(fill.origin)) == (2, f"{path}:2: steps[0]")
 

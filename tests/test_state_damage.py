@@ -121,7 +121,7 @@ def test_a_command_is_written_before_it_runs_and_a_refusal_with_the_next(tmp_pat
     with mock_of(path) as mock:
         mock.create_account("alice")
         with pytest.raises(ControlError):
-            mock.fill("alice", "KX-1", "maybe", "buy", "1", "0.5")  # written as accepted, then refused
+            mock.fill("bob", "KX-1", "yes", "buy", "1", "0.5")  # no such account: written as accepted, then refused
         assert _outcomes(mock) == [True, True, True]
         mock.create_market("KX-2")
         assert _outcomes(mock) == [True, True, False, True]

@@ -250,12 +250,13 @@ def test_one_file_serves_one_mock_at_a_time(tmp_path: Path) -> None:
 
 def test_arguments_a_file_cannot_hold_are_refused_before_anything_runs(tmp_path: Path) -> None:
     with MockServer(state=str(tmp_path / "state.db")) as mock:
-        mock.create_account("alice")
-        with pytest.raises(ControlError, match="must be a JSON value"):
-            mock.fill("alice", "KX-1", "yes", "buy", Decimal("1"), "0.5")
+        mock.create_account("alice", balance_cents=100)
         with pytest.raises(ControlError, match="must be a JSON value"):
             mock.advance_clock(seconds=float("nan"))
-        assert mock.app.ledger.fills == []
+        # A typed command (`fill`) reads its values first and keeps them plain: a Decimal is taken as "1".
+        mock.fill("alice", "KX-1", "yes", "buy", Decimal("1"), "0.5")
+    with MockServer(state=str(tmp_path / "state.db")) as again:
+        assert [(f.count, f.price) for f in again.app.ledger.fills] == [(Decimal("1.00"), Decimal("0.5000"))]
 
 
 def test_a_snapshot_that_names_anything_but_state_is_not_run(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from mockexchange.auth.kalshi.keys import (
     private_key_pem,
     public_key_pem,
 )
-from mockexchange.control.commands import command
+from mockexchange.control.commands import command, operation
 from mockexchange.control.errors import ControlError
 from mockexchange.control.kalshi_account import key_scopes
 from mockexchange.control.values import (
@@ -34,6 +34,7 @@ from mockexchange.control.values import (
     text,
 )
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT, LedgerError
+from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.new_fill import FILL_REQUIRED, NewFill
@@ -153,35 +154,7 @@ class KalshiOperations:
             answer["private_key_pem"] = private_pem
         return answer
 
-    @command()
-    def fill(
-        self,
-        user_id: str,
-        ticker: str,
-        side: str,
-        action: str,
-        count: str | int,
-        price: str,
-        event_ticker: str | None = None,
-        subaccount: int = 0,
-        is_taker: bool = True,
-        fee: str | None = None,
-        order_id: str | None = None,
-        client_order_id: str | None = None,
-    ) -> dict[str, Any]:
-        """A fill for the user: `count` contracts of `side` (yes/no) bought or sold at `price`, that side's price in
-        dollars. The fee follows the fee schedule unless given (dollars)."""
-        trade = _trade(user_id, ticker, side, action, count, price, subaccount, event_ticker, order_id)
-        taker = boolean(is_taker, "is_taker")
-        own_fee = None if fee is None else amount(parse_fee, fee, trade["count"])
-        try:
-            fill = self.ledger.apply_fill(
-                **trade, is_taker=taker, fee=own_fee,
-                client_order_id=optional_text(client_order_id, "client_order_id"),
-            )  # fmt: skip
-        except LedgerError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        return fill_json(fill)
+    fill = operation(SeedFill, fill_json)
 
     @command()
     def fills(self, fills: list[dict[str, Any]]) -> dict[str, Any]:

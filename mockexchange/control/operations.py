@@ -40,8 +40,8 @@ from mockexchange.core.commands import Command, Handlers, read, write
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.faults import FaultRules
+from mockexchange.core.kalshi.handlers import add_kalshi_handlers
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.order_handlers import add_order_handlers
 from mockexchange.core.rate_limits import RateLimits
 
 MAX_ADVANCE_SECONDS = 10**9  # one move of the clock: about 31 years
@@ -92,7 +92,7 @@ class Control(
         self.recorder: Recorder | None = None
         # The core's handler of each typed command (core/commands.py), by the command's type
         self.handlers = Handlers()
-        add_order_handlers(self.handlers, ledger)
+        add_kalshi_handlers(self.handlers, ledger)
         add_deribit_order_handlers(self.handlers, book)
 
     def run(self, command: Command) -> Any:

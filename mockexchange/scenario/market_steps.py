@@ -2,9 +2,11 @@
 take beside their tickers, and the timeline's steps that move markets (their lifecycle, the house's book, the
 exchange's status).
 
-Each field is read as plain YAML (strings, integers, booleans, lists, mappings; a number with a fraction is refused
-unquoted, as money is: `floor_strike: "4.25"`) and the whole entry is checked, when the file is read, by the control
-plane's own checks (control/kalshi_markets.py), so a wrong value is named with its line before anything runs.
+Each is a command of the core's (core/kalshi/market_commands.py): its fields here are the command's own, each read by
+its kind when the file is read, so a wrong value is named with its line before anything runs. Each is read as plain
+YAML (strings, integers, booleans, lists, mappings; a number with a fraction is refused unquoted, as money is:
+`floor_strike: "4.25"`); a ticker is its text as written. The timeline's steps are made into their commands then
+(`COMMANDS`); the set-up keeps the plain values, which the control plane's methods read when it runs.
 """
 
 from __future__ import annotations
@@ -15,19 +17,22 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mockexchange.control import ControlError
-from mockexchange.control.kalshi_markets import (
-    EVENT_CHECKS,
-    MARKET_CHECKS,
-    SERIES_CHECKS,
-    event_fields,
-    exchange_time,
-    levels,
-    market_fields,
-    series_fields,
+from mockexchange.core.commands import Command, Declared, declared
+from mockexchange.core.kalshi.market_commands import (
+    CloseMarket,
+    CreateMarket,
+    DetermineMarket,
+    PauseMarket,
+    ResumeMarket,
+    SetBook,
+    SetCloseTime,
+    SetEvent,
+    SetExchangeStatus,
+    SetSeries,
+    UpdateMarket,
 )
-from mockexchange.control.values import integer as integer_value
-from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX
-from mockexchange.scenario.scalars import Invalid, boolean, integer, one_of, tag_of, text
+from mockexchange.core.values import Refused, Text
+from mockexchange.scenario.scalars import Invalid, boolean, integer, plain_of, tag_of
 
 Check = Callable[[Node], Any]
 
@@ -51,68 +56,54 @@ def plain(node: Node) -> Any:
     return node.value
 
 
-SERIES_NAMES = tuple(SERIES_CHECKS)
-EVENT_NAMES = ("series_ticker", *EVENT_CHECKS)
-MARKET_NAMES = tuple(MARKET_CHECKS)
-UPDATABLE = tuple(name for name in MARKET_NAMES if name not in ("open_time", "close_time"))
-
-
 # Each step's (and set-up entry's) fields: name -> (check, required). schema.py makes them its `Field`s.
 Specs = dict[str, tuple[Check, bool]]
-_TICKER: Specs = {"ticker": (text, True)}
 
 
-def _plain(names: tuple[str, ...]) -> Specs:
-    return {name: (plain, False) for name in names}
+def _field(field: Declared, held: bool) -> Check:
+    """A command's field: the YAML's plain value read by its kind (a ticker's as written), answered as read (`held`:
+    the command is made of it) or as given (the set-up's, which the control plane reads when it runs)."""
+
+    def check(node: Node) -> Any:
+        given = plain_of(node, str) if isinstance(field.kind, Text) else plain(node)
+        try:
+            found = field.read(given)
+        except Refused as exc:  # (the path names the field: the words say the rest)
+            raise Invalid(str(exc).removeprefix(f"{field.name} ")) from None
+        return found if held else given
+
+    return check
 
 
-SPECS: dict[str, Specs] = {
-    "series": {**_TICKER, **_plain(SERIES_NAMES)},
-    "event": {"event_ticker": (text, True), **_plain(EVENT_NAMES)},
-    "market": {**_TICKER, "event_ticker": (text, False), "exchange_index": (plain, False), **_plain(MARKET_NAMES)},
-    "update_market": {**_TICKER, **_plain(UPDATABLE)},
-    "pause_market": _TICKER,
-    "resume_market": _TICKER,
-    "close_market": _TICKER,
-    "close_time": {**_TICKER, "close_time": (plain, True)},
-    "determine": {**_TICKER, "result": (one_of("yes", "no"), True)},
-    "book": {**_TICKER, "yes": (plain, False), "no": (plain, False)},
-    "exchange_status": {
-        "exchange_active": (boolean, False),
-        "trading_active": (boolean, False),
-        "exchange_estimated_resume_time": (plain, False),
-    },  # fmt: skip
+def _command(cls: type[Command], held: bool) -> Specs:
+    return {field.name: (_field(field, held), field.required) for field in declared(cls)}
+
+
+# The set-up's series, events (beside their markets and exchange index) and markets.
+SETUP: dict[str, Specs] = {
+    "series": _command(SetSeries, False),
+    "event": _command(SetEvent, False),
+    "market": _command(CreateMarket, False),
 }
+# The timeline's steps, each a command of the core's, made when the file is read and run as it is
+COMMANDS: dict[str, type[Command]] = {
+    "market": CreateMarket,
+    "update_market": UpdateMarket,
+    "pause_market": PauseMarket,
+    "resume_market": ResumeMarket,
+    "close_market": CloseMarket,
+    "close_time": SetCloseTime,
+    "determine": DetermineMarket,
+    "book": SetBook,
+    "exchange_status": SetExchangeStatus,
+}
+STEPS: dict[str, Specs] = {kind: _command(cls, True) for kind, cls in COMMANDS.items()}
 
 
 def _book(yes: Any = None, no: Any = None, **_: Any) -> None:
-    levels(yes, "yes")
-    levels(no, "no")
     if yes is None and no is None:
         raise ControlError("give yes, no or both")
 
 
-def _time(close_time: Any = None, **_: Any) -> None:
-    exchange_time(close_time, "close_time")
-
-
-def _resume(exchange_estimated_resume_time: Any = None, **_: Any) -> None:
-    if exchange_estimated_resume_time is not None:
-        exchange_time(exchange_estimated_resume_time, "exchange_estimated_resume_time")
-
-
-def _market(exchange_index: Any = 0, **args: Any) -> None:
-    integer_value(exchange_index, "exchange_index", 0, MAX_EXCHANGE_INDEX)
-    market_fields(args)
-
-
-# The control plane's checks of a whole entry, run when the file is read (a ControlError names the field).
-WHOLE_CHECKS: Mapping[str, Callable[..., Any]] = {
-    "series": lambda **args: series_fields(args),
-    "event": lambda **args: event_fields(args),
-    "market": _market,
-    "update_market": lambda **args: market_fields(args),
-    "close_time": _time,
-    "book": _book,
-    "exchange_status": _resume,
-}
+# What the whole of a step must hold beside its fields, checked when the file is read (a ControlError says why).
+WHOLE_CHECKS: Mapping[str, Callable[..., Any]] = {"book": _book}

@@ -17,10 +17,12 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mockexchange.control import ControlError, clock_status
+from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.scenario.key_files import KeyFileError, keep_deribit_key, kept_deribit_key, write_private
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_OPERATIONS, Op, Scenario
 
@@ -229,15 +231,10 @@ class ScenarioSession:
                 self._wait(burst["interval"], pace)
             elif self._stop.is_set():
                 raise _Stopped
-            self.control.fill(
-                rng.choice(burst["users"]),
-                burst["ticker"],
-                rng.choice(burst["sides"]),
-                rng.choice(burst["actions"]),
-                str(rng.randint(smallest, largest)),
-                f"0.{rng.randint(low, high):02d}",
-                is_taker=burst["is_taker"],
-                **extra,
+            user_id, side, action = rng.choice(burst["users"]), rng.choice(burst["sides"]), rng.choice(burst["actions"])
+            count, price = Decimal(rng.randint(smallest, largest)), Decimal(rng.randint(low, high)).scaleb(-2)
+            self.control.answer(
+                SeedFill(user_id, burst["ticker"], side, action, count, price, is_taker=burst["is_taker"], **extra)
             )
             self._done_one()
         return {"ticker": burst["ticker"], "fills": burst["fills"]}

@@ -24,9 +24,11 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from mockexchange.auth.kalshi.keys import SCOPES, PemError, load_public_key, scopes_refusal
 from mockexchange.control import ControlError
 from mockexchange.control.faults import close_request, fault_spec
+from mockexchange.core.commands import Command, declared
 from mockexchange.core.faults import MAX_TIMES, VENUES
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
-from mockexchange.core.kalshi.subaccounts import (
+from mockexchange.core.kalshi.fill_commands import SeedFill
+from mockexchange.core.kalshi.subaccount_commands import (
     INSTANCE_STATUSES,
     INSTANCES,
     MAX_ALLOCATIONS,
@@ -43,12 +45,12 @@ from mockexchange.scenario.order_steps import DERIBIT_ID, DIRECTION
 from mockexchange.scenario.scalars import (
     Invalid,
     boolean,
+    command_field,
     count,
     delay_ms,
     deribit_amount,
     deribit_balance,
     deribit_signed,
-    fee,
     instrument,
     integer,
     one_of,
@@ -105,7 +107,8 @@ TRADE = {
     "subaccount": Field(SUBACCOUNT),
     "order_id": Field(text),
 }
-FILL = {**TRADE, "is_taker": Field(boolean), "fee": Field(fee), "client_order_id": Field(text)}  # NewFill's fields
+# A fill booked without a book: the `SeedFill` command's fields (core/kalshi/fill_commands.py), made at load.
+FILL = {field.name: Field(command_field(field), required=field.required) for field in declared(SeedFill)}
 POSITION = {**FILL, "action": Field(ACTION, default="buy")}
 TRANSFER = {
     "user_id": Field(text, required=True),
@@ -328,18 +331,19 @@ USER = {
     "api_usage_level": Field(one_of(*LEVELS)),  # a permanent manual grant on the Predictions instance
 }
 EXCHANGE_INDEX = integer(0, MAX_EXCHANGE_INDEX)
-# Kalshi's markets (scenario/market_steps.py): the set-up's series, events and markets with their fields, and the
-# steps that move markets; each checked whole, as the control plane checks it, when the file is read.
-MARKET_SPECS = {kind: _fields(specs) for kind, specs in market_steps.SPECS.items()}
-MARKET = {**MARKET_SPECS["market"], "exchange_index": Field(EXCHANGE_INDEX)}
-SERIES = MARKET_SPECS["series"]
+# Kalshi's markets (scenario/market_steps.py): the set-up's series, events and markets, each field its command's, and
+# the steps that move markets; the `market` and `update_market` steps are made into their commands when read.
+SERIES = _fields(market_steps.SETUP["series"])
 EVENT = {
-    **MARKET_SPECS["event"],
+    **_fields(market_steps.SETUP["event"]),
     "exchange_index": Field(EXCHANGE_INDEX),
     "markets": Field(lambda node: node, required=True),
 }
-STEPS |= {kind: fields for kind, fields in MARKET_SPECS.items() if kind not in ("series", "event")}
+MARKET = _fields(market_steps.SETUP["market"])
+STEPS |= {kind: _fields(specs) for kind, specs in market_steps.STEPS.items()}
 _WHOLE_CHECKS |= market_steps.WHOLE_CHECKS
+# The steps that are a command of the core's, made when the file is read and run as it is
+COMMANDS: dict[str, type[Command]] = {**order_steps.COMMANDS, **market_steps.COMMANDS, "fill": SeedFill}
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 
 TOP = {
@@ -562,9 +566,9 @@ class _Reader:
             return None
         if args is not None and not self.checked(value_node, where, kind, args):
             return None
-        if args is not None and kind in order_steps.COMMANDS:
+        if args is not None and kind in COMMANDS:
             try:
-                return Op(kind, args, origin, order_steps.COMMANDS[kind](**args))
+                return Op(kind, args, origin, COMMANDS[kind](**args))
             except Refused as exc:
                 self.error(value_node, where, str(exc))
                 return None

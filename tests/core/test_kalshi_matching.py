@@ -18,6 +18,7 @@ from mockexchange.core.kalshi import matching
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.liquidity import HOUSE
+from mockexchange.core.kalshi.market_commands import SetSeries, UpdateMarket
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import ORDER
 from mockexchange.core.stepping import Footprint
@@ -48,7 +49,7 @@ def refusal(command, *args, **options) -> LedgerError:
 
 def test_the_house_sells_or_buys_yes_at_the_match_price_and_pays_its_maker_fees():
     book = ledger("a")
-    book.put_series("KXORD", {"fee_type": "quadratic_with_maker_fees"})
+    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     book.set_levels(M, [(4000, 300)], [(5500, 500)])  # the house bids YES 0.40 x3 and asks YES 0.45 x5
     bid(book, "a", 45, 2, time_in_force=IOC)  # the house sells 2 YES at 0.45 (it buys NO at 0.55)
     ask(book, "a", 40, 1, time_in_force=IOC)  # the house buys 1 YES at 0.40
@@ -97,7 +98,7 @@ def test_each_fill_names_its_own_order_and_client_order_id_and_the_taker_keeps_i
 
 def test_a_maker_keeps_its_fills_figures_and_rests_and_holds_what_is_left():
     book = ledger("m", "t")
-    book.put_series("KXORD", {"fee_type": "quadratic_with_maker_fees"})
+    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     seen: list = []
     book.bus.subscribe(seen.append, [ORDER], wants=lambda: True)
     rest = bid(book, "m", 40, 5)
@@ -122,7 +123,7 @@ def test_a_maker_keeps_its_fills_figures_and_rests_and_holds_what_is_left():
 
 def test_a_no_buyers_resting_order_fills_at_its_no_price_and_pays_the_rise_of_its_rounded_maker_fees():
     book = ledger("m", "t")
-    book.put_series("KXORD", {"fee_type": "quadratic_with_maker_fees"})
+    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     rest = submit(book, "m", M, "no", "buy", 200, 4500)  # a YES ask at 0.45: NO bought at 0.55
     for _ in range(2):
         bid(book, "t", 45, 1, time_in_force=IOC)
@@ -220,7 +221,7 @@ def test_a_cap_that_affords_nothing_fills_nothing_and_a_fill_or_kill_fills_whole
     capped: Ledger,
 ):
     dear = ledger("a")
-    dear.update_market(M, {"price_level_structure": "deci_cent"})
+    dear.update_market(UpdateMarket(M, price_level_structure="deci_cent"))
     dear.set_levels(M, None, [(10, 200)])  # a YES ask at 0.999: a hundredth and its fee cost more than a cent
     assert 9990 + taker_fee(dear, 1, 9990) > LEAST_CAP
     nothing = submit(dear, "a", M, "yes", "buy", 500, 9990, time_in_force=IOC, buy_max_cost=LEAST_CAP)

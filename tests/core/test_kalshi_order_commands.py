@@ -20,8 +20,10 @@ from mockexchange.core.kalshi import trading
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_changes import BOOK
+from mockexchange.core.kalshi.market_commands import SetSeries
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import ORDER
+from mockexchange.core.kalshi.subaccount_commands import ApplySubaccountTransfer, CreateSubaccount
 from mockexchange.core.stepping import Footprint, MustStep
 from mockexchange.core.values import Refused
 
@@ -110,8 +112,8 @@ def test_the_control_planes_cancel_takes_any_resting_order_and_names_no_cause(de
 
 def test_cancelling_every_order_of_a_user_ends_them_market_by_market_and_only_that_subaccounts_if_named(desk: Desk):
     book = desk.book
-    book.create_subaccount("a")
-    book.subaccount_transfer("a", "t-1", 0, 1, 10_000)
+    book.create_subaccount(CreateSubaccount("a"))
+    book.subaccount_transfer(ApplySubaccountTransfer("a", "t-1", 0, 1, 10_000))
     first = bid(book, "a", 40, 5)
     on_n = submit(book, "a", N, "yes", "sell", 200, 7000)
     in_one = bid(book, "a", 41, 1, subaccount=1)
@@ -265,7 +267,7 @@ def test_an_amend_to_a_new_price_or_a_larger_count_goes_to_the_back_of_its_level
 
 def test_an_amend_anew_crosses_first_as_a_taker_and_rests_the_rest_at_its_new_price(desk: Desk):
     book = desk.book
-    book.put_series("KXORD", {"fee_type": "quadratic_with_maker_fees"})
+    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     rule = book.fee_rule_for(M, None)
     ask(book, "c", 39, 1)
     done = bid(book, "a", 40, 5)  # takes c's 1 at 0.39, rests 4

@@ -23,6 +23,7 @@ from mockexchange.core.kalshi.fcm_commands import (
     UpdateFCMSubtraderBlockedCategories,
 )
 from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.market_commands import SetEvent, SetSeries
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import ORDER
 from mockexchange.core.values import Refused
@@ -299,7 +300,7 @@ def test_a_seeded_order_is_refused_if_its_id_is_taken_or_it_would_take(book: Led
 def test_a_resting_order_pays_maker_fees_by_the_schedule_in_force_when_it_began_to_rest():
     book = ledger("a", "b")
     rest = bid(book, "a", 30, 2)
-    book.put_series("KXORD", {"fee_type": "quadratic_with_maker_fees"})
+    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     later = bid(book, "a", 31, 2)
     ask(book, "b", 30, 4, time_in_force=IOC)
     rule = book.fee_rule_for(M, None)
@@ -360,7 +361,7 @@ def test_an_fcm_subtraders_order_is_refused_in_a_blocked_category_and_past_its_d
     book.open_account("fcm", fcm_member=True)
     sub = book.fcm.create_subtrader(CreateFCMSubtrader("fcm", "s1")).user_id
     book.transfer(sub, "deposit", 10_000)
-    book.put_event("KXORD-26NOV", None, {"category": "Sports"})
+    book.put_event(SetEvent("KXORD-26NOV", category="Sports"))
     book.fcm.block_category(UpdateFCMSubtraderBlockedCategories("fcm", sub, "Sports", True))
 
     def order(cents: int, count: int, action: str = "buy", **options) -> object:

@@ -22,6 +22,7 @@ from websockets.sync.client import ClientConnection, connect
 from mockexchange.admin.connections import DESCRIBED, NAME_CHARS
 from mockexchange.admin.feed import COALESCE_S
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.kalshi.subaccount_commands import ApplySubaccountTransfer, IntraExchangeInstanceTransfer
 from mockexchange.core.kalshi.subaccounts import MAX_KEPT_TRANSFERS
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth, KalshiSigner
@@ -172,8 +173,12 @@ def test_an_account_with_63_subaccounts_and_100000_transfers_is_bounded_on_the_f
         ledger = mock.app.ledger  # the ledger's own operations: 100,000 commands of the control plane take longer
         started = time.monotonic()
         for i in range(50_000):
-            ledger.subaccount_transfer("big", f"client-{i}", 0, 1 + i % 63, 1)
-            ledger.instance_transfer("big", "event_contract", "margined", 100, client_transfer_id=f"instance-{i}")
+            ledger.subaccount_transfer(ApplySubaccountTransfer("big", f"client-{i}", 0, 1 + i % 63, 1))
+            ledger.instance_transfer(
+                IntraExchangeInstanceTransfer(
+                    "big", "event_contract", "margined", 100, client_transfer_id=f"instance-{i}"
+                )
+            )
         took = time.monotonic() - started
         time.sleep(3 * COALESCE_S)  # the last window
         states = [data for name, data in list(listener.events) if name == "state"]

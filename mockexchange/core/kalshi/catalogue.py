@@ -18,11 +18,19 @@ from typing import Any
 
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import LedgerError
-from mockexchange.core.kalshi.fees import FEE_TYPES, FeeRule, schedule_for
+from mockexchange.core.kalshi.fees import FeeRule, schedule_for
 from mockexchange.core.kalshi.figures import day_end
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, Lifecycle, MarketTerms
+from mockexchange.core.kalshi.market_commands import (
+    MAX_TIMER_SECONDS,
+    CreateMarket,
+    SetEvent,
+    SetSeries,
+    UpdateMarket,
+    given,
+    record_fields,
+)
 from mockexchange.core.kalshi.markets import (
-    COLLATERAL_RETURN_TYPES,
     SETTLEMENT_BOUNDS_TYPES,
     STRIKE_TYPES,
     Event,
@@ -34,27 +42,14 @@ from mockexchange.core.kalshi.markets import (
 from mockexchange.core.kalshi.price_levels import STRUCTURES, price_ranges
 
 DEFAULT_LIFETIME = timedelta(days=3650)  # a market a fill lists closes ten years after it was listed
-MAX_FEE_MULTIPLIER = Decimal(10)  # far above any of Kalshi's; keeps every fee within a dollar a contract
-MAX_TIMER_SECONDS = 10**8  # a settlement timer: about three years
 
-# What the control plane may set of each record (beside its ticker), by name.
-SERIES_FIELDS = frozenset({
-    "title", "frequency", "category", "categories", "tags", "settlement_sources", "contract_url", "contract_terms_url",
-    "fee_type", "fee_multiplier", "additional_prohibitions", "product_metadata",
-})  # fmt: skip
-EVENT_FIELDS = frozenset({
-    "title", "sub_title", "collateral_return_type", "category", "settlement_sources", "strike_date", "strike_period",
-    "fee_type_override", "fee_multiplier_override", "product_metadata",
-})  # fmt: skip
-MARKET_FIELDS = frozenset({
-    "title", "subtitle", "yes_sub_title", "no_sub_title", "open_time", "close_time", "expected_expiration_time",
-    "latest_expiration_time", "settlement_timer_seconds", "can_close_early", "early_close_condition", "rules_primary",
-    "rules_secondary", "price_level_structure", "settlement_bounds_type", "strike_type", "floor_strike", "cap_strike",
-    "functional_strike", "custom_strike", "fee_waiver_expiration_time", "occurrence_datetime",
-    "primary_participant_key", "is_provisional",
-})  # fmt: skip
+# What the control plane may set of each record (beside its ticker), by name: its command's fields.
+SERIES_FIELDS = record_fields(SetSeries)
+EVENT_FIELDS = record_fields(SetEvent)
+MARKET_FIELDS = record_fields(CreateMarket)
 # Of a market's fields, those only a new market takes (its lifecycle operations move them afterwards).
 LISTING_ONLY = frozenset({"open_time", "close_time"})
+assert record_fields(UpdateMarket) == MARKET_FIELDS - LISTING_ONLY
 
 
 def _unknown(fields: Mapping[str, Any], allowed: frozenset[str], what: str) -> None:
@@ -63,17 +58,10 @@ def _unknown(fields: Mapping[str, Any], allowed: frozenset[str], what: str) -> N
         raise LedgerError(f"a {what} has no field {unknown[0]!r} (its fields: {', '.join(sorted(allowed))})")
 
 
-def _check_fee(fee_type: Any, multiplier: Any, what: str) -> None:
-    if fee_type is not None and fee_type not in FEE_TYPES:
-        raise LedgerError(f"{what} must be one of {', '.join(FEE_TYPES)}")
-    if multiplier is not None and not (
-        isinstance(multiplier, Decimal) and multiplier.is_finite() and 0 <= multiplier <= MAX_FEE_MULTIPLIER
-    ):
-        raise LedgerError(f"a fee multiplier is a number from 0 to {MAX_FEE_MULTIPLIER}")
-
-
 class Catalogue:
     """Series, events and markets: a part of `Ledger`, under its lock."""
+
+    list_market: Callable[..., Market]  # the ledger's: a market listed (by a fill, or with the fields given)
 
     # -- fees ------------------------------------------------------------------------------------------------------
 
@@ -111,15 +99,14 @@ class Catalogue:
 
     # -- series and events -----------------------------------------------------------------------------------------
 
-    def put_series(self, ticker: str, fields: Mapping[str, Any]) -> Series:
+    def put_series(self, command: SetSeries) -> Series:
         """Create the series, or change the fields given of it."""
-        _unknown(fields, SERIES_FIELDS, "series")
-        _check_fee(fields.get("fee_type"), fields.get("fee_multiplier"), "fee_type")
+        fields = given(command)
         with self.lock:  # type: ignore[attr-defined]
             now = self.clock.now()  # type: ignore[attr-defined]
-            series = self.series.get(ticker)  # type: ignore[attr-defined]
+            series = self.series.get(command.ticker)  # type: ignore[attr-defined]
             if series is None:
-                series = self.series[ticker] = Series(ticker, title=ticker)  # type: ignore[attr-defined]
+                series = self.series[command.ticker] = Series(command.ticker, title=command.ticker)  # type: ignore[attr-defined]
             for name, value in fields.items():
                 setattr(series, name, value)
             series.last_updated = now
@@ -128,13 +115,10 @@ class Catalogue:
             self._touch_events(series.events, now)
             return series
 
-    def put_event(self, event_ticker: str, series_ticker: str | None, fields: Mapping[str, Any]) -> Event:
+    def put_event(self, command: SetEvent) -> Event:
         """Create the event (in `series_ticker`, made if new; by default the event ticker's first part), or change
         the fields given of it (its series never changes)."""
-        _unknown(fields, EVENT_FIELDS, "event")
-        _check_fee(fields.get("fee_type_override"), fields.get("fee_multiplier_override"), "fee_type_override")
-        if fields.get("collateral_return_type", "") not in COLLATERAL_RETURN_TYPES:
-            raise LedgerError("collateral_return_type must be MECNET, DIRECNET or empty")
+        event_ticker, series_ticker, fields = command.event_ticker, command.series_ticker, given(command)
         with self.lock:  # type: ignore[attr-defined]
             now = self.clock.now()  # type: ignore[attr-defined]
             event = self.events.get(event_ticker)  # type: ignore[attr-defined]
@@ -214,16 +198,22 @@ class Catalogue:
             self.bus.publish(Change(LIFECYCLE, None, created(market, now)))  # type: ignore[attr-defined]
         return market
 
-    def update_market(self, ticker: str, fields: Mapping[str, Any]) -> Market:
+    def create_market(self, command: CreateMarket) -> Market:
+        """List the market with the fields given (`Ledger.list_market`); one listed already is answered as it is when
+        none is given."""
+        fields = given(command)
+        return self.list_market(command.ticker, command.event_ticker, command.exchange_index, fields or None)
+
+    def update_market(self, command: UpdateMarket) -> Market:
         """Change the fields given of a listed market (not its open and close times: the lifecycle's operations move
         those). A new price level structure publishes `price_level_structure_updated`; the book must hold no level
         off it."""
+        ticker, fields = command.ticker, given(command)
+        if not fields:
+            raise LedgerError("give at least one field to change")
         with self.lock:  # type: ignore[attr-defined]
             self.run_due_now()  # type: ignore[attr-defined]
             market = self.market(ticker)
-            if LISTING_ONLY & set(fields):
-                name = sorted(LISTING_ONLY & set(fields))[0]
-                raise LedgerError(f"{name} is set when a market is listed; move it with the lifecycle's operations")
             check_market_fields(fields, market)
             structure = fields.get("price_level_structure")
             if structure is not None and structure != market.price_level_structure:

@@ -21,7 +21,6 @@ MAX_CATEGORY = 100  # characters of a blocked category
 _CAP_WORDS = f"from 0 to {MAX_BALANCE} dollars"
 
 
-
 def _cap(text: Any, name: str) -> int:
     """A daily cap: dollars of up to 4 places, in micro-dollars (its range checked before its units are made)."""
     cap = parse_decimal(text, name, 4, _CAP_WORDS)

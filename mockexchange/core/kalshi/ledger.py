@@ -51,12 +51,14 @@ from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.fcm import FcmDesk, FcmState
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.figures import Tape
+from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
 from mockexchange.core.kalshi.filling import Filling, hand_over
 from mockexchange.core.kalshi.lifecycle import MarketLifecycle, refusal
 from mockexchange.core.kalshi.liquidity import HOUSE, Liquidity
 from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.matching import Matching
+from mockexchange.core.kalshi.new_fill import NewFill, fields_of
 from mockexchange.core.kalshi.order_groups import OrderGroup, OrderGroups
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.rows import MarketPosition
@@ -405,26 +407,19 @@ class Ledger(
                 f"dollars in all; a subaccount's cash stays within -{MAX_BALANCE} to {MAX_BALANCE} dollars"
             )
 
-    def apply_fill(
-        self,
-        user_id: str,
-        ticker: str,
-        side: str,
-        action: str,
-        count: Decimal,
-        price: Decimal,
-        *,
-        subaccount: int = 0,
-        is_taker: bool = True,
-        event_ticker: str | None = None,
-        fee: Decimal | None = None,
-        order_id: str | None = None,
-        client_order_id: str | None = None,
-    ) -> Fill:
-        """A fill of `count` contracts of `side` at that side's `price`, for the user's subaccount. Answers it as a
-        view of the fill log (it reads as a `Fill`). Its fee, if not given, is its market's schedule's."""
-        rule = self.fee_rule_for(ticker, event_ticker) if fee is None else None
-        terms = fill_terms(rule, side, action, count, price, subaccount, is_taker, fee)
+    @fields_of(NewFill)
+    def apply_fill(self, fill: NewFill) -> Fill:
+        """A fill of `count` contracts of `side` at that side's `price`, for the user's subaccount, called with
+        `NewFill`'s fields (`book_fill`)."""
+        return self.book_fill(fill)
+
+    def book_fill(self, fill: SeedFill | NewFill) -> Fill:
+        """The fill (`SeedFill`, the control plane's `fill`; or a `NewFill`): `count` contracts of `side` at that
+        side's `price`, for the user's subaccount. Answers it as a view of the fill log (it reads as a `Fill`). Its
+        fee, if not given, is its market's schedule's."""
+        user_id, ticker, subaccount, event_ticker = fill.user_id, fill.ticker, fill.subaccount, fill.event_ticker
+        rule = self.fee_rule_for(ticker, event_ticker) if fill.fee is None else None
+        terms = fill_terms(rule, fill.side, fill.action, fill.count, fill.price, subaccount, fill.is_taker, fill.fee)
         with self.lock:
             now = self.clock.now()
             if self.due_times and self.due_times[0] <= now:
@@ -442,8 +437,8 @@ class Ledger(
                 market = self.list_market(ticker, event_ticker)  # (refuses an event other than the market's)
             to_fill, to_position = self.bus.takers("fill"), self.bus.takers("position")
             at, changed = self._make_fill(
-                account, market, handle, after, cash, terms, subaccount, is_taker, order_id, client_order_id, now,
-                bool(to_position),
+                account, market, handle, after, cash, terms, subaccount, fill.is_taker, fill.order_id,
+                fill.client_order_id, now, bool(to_position),
             )  # fmt: skip
             hand_over(to_fill, to_position, user_id, self.fills, at, changed)
             return self.fills.view(at)

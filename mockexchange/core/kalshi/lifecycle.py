@@ -263,10 +263,11 @@ class MarketLifecycle:
             self._publish(Lifecycle(ticker, "activated", now))
         return market
 
-    def set_close_time(self, ticker: str, when: datetime) -> Market:
-        """Move the close time: at or before now, the market closes now (`can_close_early` must allow it); later, a
-        closed market (not determined yet) opens again."""
+    def set_close_time(self, ticker: str, when: datetime | None) -> Market:
+        """Move the close time (None: now): at or before now, the market closes now (`can_close_early` must allow
+        it); later, a closed market (not determined yet) opens again."""
         with self._changing(ticker) as (market, now):
+            when = now if when is None else when
             if market.status not in (*OPEN_STATUSES, "closed"):
                 raise LedgerError(f"market {ticker!r} is {market.status}: its close time is past moving", status=409)
             closes_early = when < market.close_time and market.status != "closed"

@@ -4,11 +4,16 @@ fill step take (they read the names from here; tests/test_fill_fields.py holds t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple, TypeGuard
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeGuard, TypeVar
 
 from mockexchange.core.kalshi.checks import LedgerError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
 
 
 class NewFill(NamedTuple):
@@ -26,6 +31,23 @@ class NewFill(NamedTuple):
     fee: Decimal | None = None
     order_id: str | None = None
     client_order_id: str | None = None
+
+
+def fields_of(record: Callable[P, R]) -> Callable[[Callable[[Any, R], T]], Callable[Concatenate[Any, P], T]]:
+    """A method taking one `record` (a `NewFill`), called with the record's fields instead (`Ledger.apply_fill`)."""
+
+    fields = list(inspect.signature(record).parameters.values())
+
+    def taking(method: Callable[[Any, R], T]) -> Callable[Concatenate[Any, P], T]:
+        def call(self: Any, *args: P.args, **kwargs: P.kwargs) -> T:
+            return method(self, record(*args, **kwargs))
+
+        call.__name__, call.__qualname__, call.__doc__ = method.__name__, method.__qualname__, method.__doc__
+        self = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        vars(call)["__signature__"] = inspect.Signature([self, *fields])  # (what inspect reads)
+        return call
+
+    return taking
 
 
 # A fill of a batch as the batch reads it: by position, in NewFill's order (a NewFill is one, and so is a whole tuple).

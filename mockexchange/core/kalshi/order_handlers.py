@@ -11,15 +11,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
-from mockexchange.core.commands import Command, Handlers, ItemRefused
+from mockexchange.core.commands import Command, ItemRefused
 from mockexchange.core.kalshi.checks import LedgerError, Refusal
-from mockexchange.core.kalshi.fcm_commands import (
-    CreateFCMPositionTransfer,
-    CreateFCMSubtrader,
-    SetFCMErrorAccount,
-    UpdateFCMEventContractDailyCap,
-    UpdateFCMSubtraderBlockedCategories,
-)
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.order_commands import (
     AmendOrder,
@@ -27,15 +20,7 @@ from mockexchange.core.kalshi.order_commands import (
     CancelOrder,
     CancelOrders,
     DecreaseOrder,
-    PlaceOrder,
     PlaceOrders,
-)
-from mockexchange.core.kalshi.order_group_commands import (
-    CreateOrderGroup,
-    DeleteOrderGroup,
-    ResetOrderGroup,
-    TriggerOrderGroup,
-    UpdateOrderGroupLimit,
 )
 from mockexchange.core.kalshi.orders import Done
 
@@ -102,24 +87,3 @@ def _each(handler: Callable[[C], Done], command: C) -> Item:
         return handler(command)
     except LedgerError as exc:
         return ItemRefused.of(exc)
-
-
-def add_order_handlers(handlers: Handlers, ledger: Ledger) -> None:
-    handlers.add(PlaceOrder, ledger.submit_order)
-    handlers.add(PlaceOrders, lambda batch: place_orders(ledger, batch))
-    handlers.add(CancelOrder, lambda cancel: cancel_order(ledger, cancel))
-    handlers.add(CancelOrders, lambda batch: cancel_orders(ledger, batch))
-    handlers.add(CancelAllOrders, lambda cancel: cancel_all_orders(ledger, cancel))
-    handlers.add(AmendOrder, lambda amend: amend_order(ledger, amend))
-    handlers.add(DecreaseOrder, lambda decrease: decrease_order(ledger, decrease))
-    handlers.add(CreateOrderGroup, ledger.create_order_group)
-    handlers.add(TriggerOrderGroup, ledger.trigger_order_group)
-    handlers.add(ResetOrderGroup, ledger.reset_order_group)
-    handlers.add(DeleteOrderGroup, ledger.delete_order_group)
-    handlers.add(UpdateOrderGroupLimit, ledger.set_order_group_limit)
-    # (an FCM member's desk: core/kalshi/fcm.py)
-    handlers.add(CreateFCMSubtrader, ledger.fcm.create_subtrader)
-    handlers.add(UpdateFCMEventContractDailyCap, ledger.fcm.set_cap)
-    handlers.add(UpdateFCMSubtraderBlockedCategories, ledger.fcm.block_category)
-    handlers.add(SetFCMErrorAccount, ledger.fcm.set_error_account)
-    handlers.add(CreateFCMPositionTransfer, ledger.fcm.transfer_position)

@@ -20,10 +20,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT, Refusal
+from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT, Refusal
+from mockexchange.core.kalshi.subaccount_commands import (
+    ApplySubaccountTransfer,
+    CompleteInstanceTransfer,
+    CreateSubaccount,
+    IntraExchangeInstanceTransfer,
+    SetTargetBalanceAllocation,
+    UpdateSubaccountNetting,
+)
 from mockexchange.core.kalshi.units import CENT, CENTI_CENT
 from mockexchange.core.kept_index import KeptIndex
-from mockexchange.core.money import MAX_CENTS
 from mockexchange.core.rate_budgets import OFF, TIERS
 from mockexchange.core.stepping import StateLock
 
@@ -33,12 +40,6 @@ if TYPE_CHECKING:
     from mockexchange.core.kalshi.accounts import Account
     from mockexchange.core.versions import History
 
-INSTANCES = ("event_contract", "margined")
-INSTANCE_STATUSES = ("pending", "complete")
-RESERVATIONS = ("none", "max", "sum")
-MAX_SHARD = 100  # an instance transfer's shards: the spec's lte=100
-MAX_CENTI_CENTS = MAX_CENTS * 100  # one instance transfer: as much as one deposit
-MAX_ALLOCATIONS = 101
 MAX_KEPT_TRANSFERS = 10_000  # of each kind, per account: its latest
 SUBACCOUNTS_FROM_TIER = "advanced"  # CreateSubaccount: "available to all users on the Advanced API tier and above"
 
@@ -111,12 +112,6 @@ def _complete(record: InstanceTransfer) -> bool:
     return record.status == "complete"
 
 
-def _int(value: object, name: str, least: int, most: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
-        raise Refusal(f"{name} must be an integer from {least} to {most}")
-    return value
-
-
 class Subaccounts:
     """Mixed into `Ledger`: what it holds is in `self.subaccount_state`; the rest is the ledger's."""
 
@@ -167,9 +162,9 @@ class Subaccounts:
 
     # -- subaccounts ----------------------------------------------------------------------------------------------
 
-    def create_subaccount(self, user_id: str, exchange_index: int = 0) -> int:
-        """The next numbered subaccount (1-63), on `exchange_index`."""
-        _int(exchange_index, "exchange_index", 0, MAX_EXCHANGE_INDEX)
+    def create_subaccount(self, create: CreateSubaccount) -> int:
+        """The next numbered subaccount (1-63), on its exchange index."""
+        user_id, exchange_index = create.user_id, create.exchange_index
         with self.lock:
             account = self.account(user_id)
             setup = self._setup_for_change(user_id)
@@ -180,21 +175,12 @@ class Subaccounts:
             self.bus.publish(Change("subaccount", user_id, setup.created))
             return setup.created
 
-    def subaccount_transfer(
-        self,
-        user_id: str,
-        client_transfer_id: str,
-        from_subaccount: int,
-        to_subaccount: int,
-        amount_cents: int,
-        exchange_index: int = 0,
-    ) -> SubaccountTransfer:
+    def subaccount_transfer(self, transfer: ApplySubaccountTransfer) -> SubaccountTransfer:
         """Move cash between two subaccounts on one exchange index; the same `client_transfer_id` again with the
         same terms answers the transfer made, with other terms a 409."""
-        for name, value in (("from_subaccount", from_subaccount), ("to_subaccount", to_subaccount)):
-            _int(value, name, 0, MAX_SUBACCOUNT)
-        _int(amount_cents, "amount_cents", 1, MAX_CENTS)
-        _int(exchange_index, "exchange_index", 0, MAX_EXCHANGE_INDEX)
+        user_id, client_transfer_id = transfer.user_id, transfer.client_transfer_id
+        from_subaccount, to_subaccount = transfer.from_subaccount, transfer.to_subaccount
+        amount_cents, exchange_index = transfer.amount_cents, transfer.exchange_index
         if from_subaccount == to_subaccount:
             raise Refusal("from_subaccount and to_subaccount must differ")
         with self.lock:
@@ -233,44 +219,25 @@ class Subaccounts:
         self.bus.publish(Change("subaccount_transfer", account.user_id, record))
         return record
 
-    def set_subaccount_netting(self, user_id: str, subaccount: int, enabled: bool) -> None:
-        _int(subaccount, "subaccount_number", 0, MAX_SUBACCOUNT)
-        if not isinstance(enabled, bool):
-            raise Refusal("enabled must be true or false")
+    def set_subaccount_netting(self, netting: UpdateSubaccountNetting) -> UpdateSubaccountNetting:
+        user_id, subaccount, enabled = netting.user_id, netting.subaccount, netting.enabled
         with self.lock:
             account = self.account(user_id)
             self._known(account, subaccount, "subaccount_number")
             self._setup_for_change(user_id).netting[subaccount] = enabled
             self.bus.publish(Change("subaccount_netting", user_id, (subaccount, enabled)))
+        return netting
 
     # -- exchange instances -----------------------------------------------------------------------------------------
 
-    def instance_transfer(
-        self,
-        user_id: str,
-        source: str,
-        destination: str,
-        amount: int,
-        *,
-        source_exchange_shard: int = 0,
-        destination_exchange_shard: int = 0,
-        source_subaccount: int = 0,
-        destination_subaccount: int = 0,
-        client_transfer_id: str | None = None,
-        status: str = "complete",
-    ) -> InstanceTransfer:
+    def instance_transfer(self, transfer: IntraExchangeInstanceTransfer) -> InstanceTransfer:
         """Move `amount` centi-cents from one exchange instance and shard to another (or, between `event_contract`
         subaccounts of one shard, a subaccount transfer, listed with those too). A `pending` one has left its source;
         `complete_instance_transfer` credits its destination."""
-        if source not in INSTANCES or destination not in INSTANCES:
-            raise Refusal(f"source and destination must each be one of {', '.join(INSTANCES)}")
-        if status not in INSTANCE_STATUSES:
-            raise Refusal(f"status must be one of {', '.join(INSTANCE_STATUSES)}")
-        _int(amount, "amount", 1, MAX_CENTI_CENTS)
-        shards = (_int(source_exchange_shard, "source_exchange_shard", 0, MAX_SHARD),
-                  _int(destination_exchange_shard, "destination_exchange_shard", 0, MAX_SHARD))  # fmt: skip
-        subs = (_int(source_subaccount, "source_subaccount", 0, MAX_SUBACCOUNT),
-                _int(destination_subaccount, "destination_subaccount", 0, MAX_SUBACCOUNT))  # fmt: skip
+        user_id, source, destination, amount = transfer.user_id, transfer.source, transfer.destination, transfer.amount
+        client_transfer_id, status = transfer.client_transfer_id, transfer.status
+        shards = (transfer.source_exchange_shard, transfer.destination_exchange_shard)
+        subs = (transfer.source_subaccount, transfer.destination_subaccount)
         contracts_only = source == destination == "event_contract"
         if subs != (0, 0) and not contracts_only:
             raise Refusal("subaccounts are only supported for event_contract to event_contract transfers")
@@ -308,7 +275,8 @@ class Subaccounts:
             self.bus.publish(Change("instance_transfer", user_id, record))
             return record
 
-    def complete_instance_transfer(self, transfer_id: str) -> InstanceTransfer:
+    def complete_instance_transfer(self, complete: CompleteInstanceTransfer) -> InstanceTransfer:
+        transfer_id = complete.transfer_id
         with self.lock:
             record = self.subaccount_state.instance_by_id.get(transfer_id)
             if record is None:
@@ -351,19 +319,13 @@ class Subaccounts:
         """The user's margined cash on `shard`, in micro-dollars."""
         return self.subaccount_state.margined.get((user_id, shard), 0)
 
-    def set_target_balance_allocation(
-        self, user_id: str, allocations: list[tuple[int, int]], reservation: str = "sum"
-    ) -> None:
+    def set_target_balance_allocation(self, allocation: SetTargetBalanceAllocation) -> SetTargetBalanceAllocation:
         """Replace the allocation: percentages of sweepable balance per exchange index, 100 in all (none: no
         automatic rebalancing)."""
-        if reservation not in RESERVATIONS:
-            raise Refusal(f"resting_margin_reservation must be one of {', '.join(RESERVATIONS)}")
-        if len(allocations) > MAX_ALLOCATIONS:
-            raise Refusal(f"allocations takes at most {MAX_ALLOCATIONS} entries")
+        user_id, allocations = allocation.user_id, allocation.allocations
+        reservation = allocation.resting_margin_reservation
         seen: set[int] = set()
-        for i, (index, percent) in enumerate(allocations):
-            _int(index, f"allocations[{i}].exchange_index", 0, MAX_EXCHANGE_INDEX)
-            _int(percent, f"allocations[{i}].percent", 0, 100)
+        for i, (index, _percent) in enumerate(allocations):
             if index in seen:
                 raise Refusal(f"allocations[{i}].exchange_index {index} is listed twice")
             seen.add(index)
@@ -375,3 +337,4 @@ class Subaccounts:
             setup.allocations = tuple(sorted(allocations))
             setup.reservation = reservation
             self.bus.publish(Change("target_balance_allocation", user_id, setup))
+        return allocation

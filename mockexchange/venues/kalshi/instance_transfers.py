@@ -15,14 +15,16 @@ from typing import Any
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import unix_seconds
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
-from mockexchange.core.kalshi.subaccounts import (
+from mockexchange.core.kalshi.subaccount_commands import (
     INSTANCES,
     MAX_ALLOCATIONS,
     MAX_CENTI_CENTS,
     MAX_SHARD,
     RESERVATIONS,
-    InstanceTransfer,
+    IntraExchangeInstanceTransfer,
+    SetTargetBalanceAllocation,
 )
+from mockexchange.core.kalshi.subaccounts import InstanceTransfer
 from mockexchange.core.kalshi.units import CENTI_CENT, dollars
 from mockexchange.venues.kalshi import commands, render
 from mockexchange.venues.kalshi.bodies import Body, Field
@@ -74,8 +76,8 @@ def intra_exchange_instance_transfer(ctx: KalshiContext, key: ApiKey, values: di
                 f"key is locked to subaccount {key.subaccount}: it moves cash between event_contract shards with "
                 f"source_subaccount and destination_subaccount both {key.subaccount}"
             )
-    made = commands.run(ctx, "intra_exchange_transfer", user_id=key.user_id, **arguments)
-    return {"transfer_id": made["transfer_id"]}
+    made = commands.execute(ctx, commands.read(IntraExchangeInstanceTransfer, {"user_id": key.user_id, **arguments}))
+    return {"transfer_id": made.transfer_id}
 
 
 def _visible(key: ApiKey, record: InstanceTransfer) -> bool:
@@ -134,8 +136,8 @@ def get_target_balance_allocation(ctx: KalshiContext, key: ApiKey, query: Any) -
 
 
 def set_target_balance_allocation(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
-    commands.run(
-        ctx, "set_target_balance_allocation", user_id=key.user_id, allocations=values["allocations"],
-        resting_margin_reservation=values["resting_margin_reservation"] or "sum",  # "Defaults to `sum`"
-    )  # fmt: skip
+    commands.execute(ctx, commands.read(SetTargetBalanceAllocation, {
+        "user_id": key.user_id, "allocations": values["allocations"],
+        "resting_margin_reservation": values["resting_margin_reservation"] or "sum",  # "Defaults to `sum`"
+    }))  # fmt: skip
     return {}

@@ -15,6 +15,11 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import unix_seconds
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
+from mockexchange.core.kalshi.subaccount_commands import (
+    ApplySubaccountTransfer,
+    CreateSubaccount,
+    UpdateSubaccountNetting,
+)
 from mockexchange.core.kalshi.subaccounts import SUBACCOUNTS_FROM_TIER, SubaccountTransfer, tier_allows_subaccounts
 from mockexchange.core.money import MAX_CENTS
 from mockexchange.core.rate_budgets import OFF
@@ -59,14 +64,14 @@ def create_subaccount(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -
             f"subaccounts are available on the {SUBACCOUNTS_FROM_TIER.title()} API tier and above",
             f"the account is on the {_tier(ctx)} tier (--rate-limit-tier)",
         )
-    made = commands.run(ctx, "create_subaccount", user_id=key.user_id, exchange_index=values["exchange_index"] or 0)
-    return {"subaccount_number": made["subaccount_number"]}
+    create = commands.read(CreateSubaccount, {"user_id": key.user_id, "exchange_index": values["exchange_index"] or 0})
+    _, number = commands.execute(ctx, create)
+    return {"subaccount_number": number}
 
 
 def apply_subaccount_transfer(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) -> dict[str, Any]:
-    commands.run(
-        ctx, "subaccount_transfer", user_id=key.user_id, **{**values, "exchange_index": values["exchange_index"] or 0}
-    )
+    transfer = {"user_id": key.user_id, **values, "exchange_index": values["exchange_index"] or 0}
+    commands.execute(ctx, commands.read(ApplySubaccountTransfer, transfer))
     return {}
 
 
@@ -128,5 +133,6 @@ def update_subaccount_netting(ctx: KalshiContext, key: ApiKey, values: dict[str,
     subaccount = values["subaccount_number"]
     if key.subaccount is not None and subaccount != key.subaccount:
         raise restricted(f"key is locked to subaccount {key.subaccount}; it sets only that one's netting")
-    commands.run(ctx, "set_subaccount_netting", user_id=key.user_id, subaccount=subaccount, enabled=values["enabled"])
+    netting = {"user_id": key.user_id, "subaccount": subaccount, "enabled": values["enabled"]}
+    commands.execute(ctx, commands.read(UpdateSubaccountNetting, netting))
     return {}

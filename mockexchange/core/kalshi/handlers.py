@@ -1,0 +1,70 @@
+"""Every Kalshi command's handler in the core, by the command's type (core/commands.py's `Handlers`): the ledger's
+operation that takes it."""
+
+from __future__ import annotations
+
+from mockexchange.core.commands import Handlers
+from mockexchange.core.kalshi import order_handlers as orders
+from mockexchange.core.kalshi.fcm_commands import (
+    CreateFCMPositionTransfer,
+    CreateFCMSubtrader,
+    SetFCMErrorAccount,
+    UpdateFCMEventContractDailyCap,
+    UpdateFCMSubtraderBlockedCategories,
+)
+from mockexchange.core.kalshi.fill_commands import SeedFill
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.market_handlers import add_market_handlers
+from mockexchange.core.kalshi.order_commands import (
+    AmendOrder,
+    CancelAllOrders,
+    CancelOrder,
+    CancelOrders,
+    DecreaseOrder,
+    PlaceOrder,
+    PlaceOrders,
+)
+from mockexchange.core.kalshi.order_group_commands import (
+    CreateOrderGroup,
+    DeleteOrderGroup,
+    ResetOrderGroup,
+    TriggerOrderGroup,
+    UpdateOrderGroupLimit,
+)
+from mockexchange.core.kalshi.subaccount_commands import (
+    ApplySubaccountTransfer,
+    CompleteInstanceTransfer,
+    CreateSubaccount,
+    IntraExchangeInstanceTransfer,
+    SetTargetBalanceAllocation,
+    UpdateSubaccountNetting,
+)
+
+
+def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
+    add_market_handlers(handlers, ledger)
+    handlers.add(SeedFill, ledger.book_fill)
+    handlers.add(PlaceOrder, ledger.submit_order)
+    handlers.add(PlaceOrders, lambda batch: orders.place_orders(ledger, batch))
+    handlers.add(CancelOrder, lambda cancel: orders.cancel_order(ledger, cancel))
+    handlers.add(CancelOrders, lambda batch: orders.cancel_orders(ledger, batch))
+    handlers.add(CancelAllOrders, lambda cancel: orders.cancel_all_orders(ledger, cancel))
+    handlers.add(AmendOrder, lambda amend: orders.amend_order(ledger, amend))
+    handlers.add(DecreaseOrder, lambda decrease: orders.decrease_order(ledger, decrease))
+    handlers.add(CreateOrderGroup, ledger.create_order_group)
+    handlers.add(TriggerOrderGroup, ledger.trigger_order_group)
+    handlers.add(ResetOrderGroup, ledger.reset_order_group)
+    handlers.add(DeleteOrderGroup, ledger.delete_order_group)
+    handlers.add(UpdateOrderGroupLimit, ledger.set_order_group_limit)
+    # (an FCM member's desk: core/kalshi/fcm.py)
+    handlers.add(CreateFCMSubtrader, ledger.fcm.create_subtrader)
+    handlers.add(UpdateFCMEventContractDailyCap, ledger.fcm.set_cap)
+    handlers.add(UpdateFCMSubtraderBlockedCategories, ledger.fcm.block_category)
+    handlers.add(SetFCMErrorAccount, ledger.fcm.set_error_account)
+    handlers.add(CreateFCMPositionTransfer, ledger.fcm.transfer_position)
+    handlers.add(CreateSubaccount, lambda create: (create, ledger.create_subaccount(create)))
+    handlers.add(ApplySubaccountTransfer, ledger.subaccount_transfer)
+    handlers.add(UpdateSubaccountNetting, ledger.set_subaccount_netting)
+    handlers.add(IntraExchangeInstanceTransfer, ledger.instance_transfer)
+    handlers.add(CompleteInstanceTransfer, ledger.complete_instance_transfer)
+    handlers.add(SetTargetBalanceAllocation, ledger.set_target_balance_allocation)

@@ -1,0 +1,261 @@
+"""Kalshi's market commands, declared once (core/commands.py): a series set, an event set, a market listed and a
+market changed (the catalogue's); a market paused, resumed, closed, its close time moved, its result determined (its
+lifecycle's); the house's levels in its book, and the exchange's status. The admin API, the Python API, scenario files
+and the state file build these; the ledger takes them (market_handlers.py).
+
+Every field but the record's ticker is optional: None is "not given" (a new record takes its default, a record
+changed keeps it). Times are ISO 8601 with a timezone, held as UTC datetimes; a strike or a fee multiplier, a JSON
+number on the wire, is a decimal string held as the exact `Decimal` given; lists are held as tuples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from mockexchange.core.commands import Command, declared, value
+from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX
+from mockexchange.core.kalshi.fees import FEE_TYPES
+from mockexchange.core.kalshi.market_values import (
+    MAX_RULES,
+    MAX_TITLE,
+    MAX_URL,
+    Exact,
+    IsoTime,
+    JsonObject,
+    Levels,
+    Sources,
+    WordList,
+    Words,
+)
+from mockexchange.core.kalshi.markets import (
+    COLLATERAL_RETURN_TYPES,
+    RESULTS,
+    SETTLEMENT_BOUNDS_TYPES,
+    STRIKE_TYPES,
+    SettlementSource,
+)
+from mockexchange.core.kalshi.price_levels import STRUCTURES
+from mockexchange.core.values import Choice, Flag, Integer, Text
+
+MAX_FEE_MULTIPLIER = Decimal(10)  # far above any of Kalshi's; keeps every fee within a dollar a contract
+MAX_TIMER_SECONDS = 10**8  # a settlement timer: about three years
+MAX_STRIKE = Decimal(10) ** 15  # a strike's magnitude (Kalshi's are prices, rates, counts: far below)
+STRIKE_PLACES = 8
+
+TEXT = Text()
+TITLE = Words(MAX_TITLE)
+RULES = Words(MAX_RULES)
+URL = Words(MAX_URL)
+TIME = IsoTime()
+WORDS = WordList()
+SOURCES = Sources()
+OBJECT = JsonObject()
+FLAG = Flag()
+FEE_TYPE = Choice(FEE_TYPES)
+MULTIPLIER = Exact(4, lambda found: 0 <= found <= MAX_FEE_MULTIPLIER,
+                   f"a decimal string from 0 to {MAX_FEE_MULTIPLIER}, at most 4 places")  # fmt: skip
+STRIKE = Exact(STRIKE_PLACES, lambda found: abs(found) < MAX_STRIKE,
+               f"a decimal string of at most {STRIKE_PLACES} places, below {MAX_STRIKE:,} in magnitude")  # fmt: skip
+TIMER = Integer(0, MAX_TIMER_SECONDS)
+STRUCTURE = Choice(tuple(STRUCTURES))
+BOUNDS_TYPE = Choice(SETTLEMENT_BOUNDS_TYPES)
+STRIKE_TYPE = Choice(STRIKE_TYPES)
+LEVELS = Levels()
+
+
+@dataclass(frozen=True, slots=True)
+class SetSeries(Command):
+    """Create a series, or change the fields given of it. Its `fee_type` and `fee_multiplier` (a decimal string)
+    pick the fee its markets' fills pay when they state none."""
+
+    name: ClassVar[str] = "set_series"
+    ticker: str = value(TEXT)
+    title: str | None = value(TITLE, None)
+    frequency: str | None = value(TITLE, None)
+    category: str | None = value(TITLE, None)
+    categories: tuple[str, ...] | None = value(WORDS, None)
+    tags: tuple[str, ...] | None = value(WORDS, None)
+    settlement_sources: tuple[SettlementSource, ...] | None = value(SOURCES, None)
+    contract_url: str | None = value(URL, None)
+    contract_terms_url: str | None = value(URL, None)
+    fee_type: str | None = value(FEE_TYPE, None)
+    fee_multiplier: Decimal | None = value(MULTIPLIER, None)
+    additional_prohibitions: tuple[str, ...] | None = value(WORDS, None)
+    product_metadata: dict[str, Any] | None = value(OBJECT, None)
+
+
+@dataclass(frozen=True, slots=True)
+class SetEvent(Command):
+    """Create an event (in `series_ticker`, made if new; by default its ticker's first dash-separated part), or
+    change the fields given of it."""
+
+    name: ClassVar[str] = "set_event"
+    event_ticker: str = value(TEXT)
+    series_ticker: str | None = value(TEXT, None)
+    title: str | None = value(TITLE, None)
+    sub_title: str | None = value(TITLE, None)
+    collateral_return_type: str | None = value(Choice(COLLATERAL_RETURN_TYPES), None)
+    category: str | None = value(TITLE, None)
+    settlement_sources: tuple[SettlementSource, ...] | None = value(SOURCES, None)
+    strike_date: datetime | None = value(TIME, None)
+    strike_period: str | None = value(TITLE, None)
+    fee_type_override: str | None = value(FEE_TYPE, None)
+    fee_multiplier_override: Decimal | None = value(MULTIPLIER, None)
+    product_metadata: dict[str, Any] | None = value(OBJECT, None)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateMarket(Command):
+    """List a market (fills list unknown markets on exchange index 0 by themselves, with defaults:
+    docs/known-differences.md, "Markets and market data"), with any of its fields. A market listed already is
+    answered as it is when no field is given."""
+
+    name: ClassVar[str] = "create_market"
+    ticker: str = value(TEXT)
+    event_ticker: str | None = value(TEXT, None)
+    exchange_index: int = value(Integer(0, MAX_EXCHANGE_INDEX), 0)
+    title: str | None = value(TITLE, None)
+    subtitle: str | None = value(TITLE, None)
+    yes_sub_title: str | None = value(TITLE, None)
+    no_sub_title: str | None = value(TITLE, None)
+    open_time: datetime | None = value(TIME, None)
+    close_time: datetime | None = value(TIME, None)
+    expected_expiration_time: datetime | None = value(TIME, None)
+    latest_expiration_time: datetime | None = value(TIME, None)
+    settlement_timer_seconds: int | None = value(TIMER, None)
+    can_close_early: bool | None = value(FLAG, None)
+    early_close_condition: str | None = value(TITLE, None)
+    rules_primary: str | None = value(RULES, None)
+    rules_secondary: str | None = value(RULES, None)
+    price_level_structure: str | None = value(STRUCTURE, None)
+    settlement_bounds_type: str | None = value(BOUNDS_TYPE, None)
+    strike_type: str | None = value(STRIKE_TYPE, None)
+    floor_strike: Decimal | None = value(STRIKE, None)
+    cap_strike: Decimal | None = value(STRIKE, None)
+    functional_strike: str | None = value(TITLE, None)
+    custom_strike: dict[str, Any] | None = value(OBJECT, None)
+    fee_waiver_expiration_time: datetime | None = value(TIME, None)
+    occurrence_datetime: datetime | None = value(TIME, None)
+    primary_participant_key: str | None = value(TITLE, None)
+    is_provisional: bool | None = value(FLAG, None)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateMarket(Command):
+    """Change the fields given of a market (its close time moves with `set_close_time`). A new
+    `price_level_structure` publishes `price_level_structure_updated`."""
+
+    name: ClassVar[str] = "update_market"
+    ticker: str = value(TEXT)
+    title: str | None = value(TITLE, None)
+    subtitle: str | None = value(TITLE, None)
+    yes_sub_title: str | None = value(TITLE, None)
+    no_sub_title: str | None = value(TITLE, None)
+    expected_expiration_time: datetime | None = value(TIME, None)
+    latest_expiration_time: datetime | None = value(TIME, None)
+    settlement_timer_seconds: int | None = value(TIMER, None)
+    can_close_early: bool | None = value(FLAG, None)
+    early_close_condition: str | None = value(TITLE, None)
+    rules_primary: str | None = value(RULES, None)
+    rules_secondary: str | None = value(RULES, None)
+    price_level_structure: str | None = value(STRUCTURE, None)
+    settlement_bounds_type: str | None = value(BOUNDS_TYPE, None)
+    strike_type: str | None = value(STRIKE_TYPE, None)
+    floor_strike: Decimal | None = value(STRIKE, None)
+    cap_strike: Decimal | None = value(STRIKE, None)
+    functional_strike: str | None = value(TITLE, None)
+    custom_strike: dict[str, Any] | None = value(OBJECT, None)
+    fee_waiver_expiration_time: datetime | None = value(TIME, None)
+    occurrence_datetime: datetime | None = value(TIME, None)
+    primary_participant_key: str | None = value(TITLE, None)
+    is_provisional: bool | None = value(FLAG, None)
+
+
+@dataclass(frozen=True, slots=True)
+class PauseMarket(Command):
+    """Pause an active market's trading (status `inactive`, `deactivated`)."""
+
+    name: ClassVar[str] = "pause_market"
+    ticker: str = value(TEXT)
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeMarket(Command):
+    """Resume a paused market (`activated`); its book is cleared, as Kalshi cancels resting orders then."""
+
+    name: ClassVar[str] = "resume_market"
+    ticker: str = value(TEXT)
+
+
+@dataclass(frozen=True, slots=True)
+class CloseMarket(Command):
+    """Close a market now (`close_date_updated`; `can_close_early` must allow it); its book is cleared."""
+
+    name: ClassVar[str] = "close_market"
+    ticker: str = value(TEXT)
+
+
+@dataclass(frozen=True, slots=True)
+class SetCloseTime(Command):
+    """Move a market's close time: at or before now it closes now; later, a closed market opens again."""
+
+    name: ClassVar[str] = "set_close_time"
+    ticker: str = value(TEXT)
+    close_time: datetime = value(TIME)
+
+
+@dataclass(frozen=True, slots=True)
+class DetermineMarket(Command):
+    """The market's result: it closes (if open) and is determined; its positions are paid when its
+    `settlement_timer_seconds` end on the exchange clock (`settle` pays at once)."""
+
+    name: ClassVar[str] = "determine_market"
+    ticker: str = value(TEXT)
+    result: str = value(Choice(RESULTS))
+
+
+@dataclass(frozen=True, slots=True)
+class SetBook(Command):
+    """The house's levels in a market's book: `yes` its YES bids, `no` its NO bids, each a list of [price, count]
+    as the wire writes them ([["0.4200", "100.00"]]); a side not given keeps its levels, an empty list takes them
+    away. One exchange action (one `BookMoved`, the book's clock + 1); levels that would cross are refused."""
+
+    name: ClassVar[str] = "set_book"
+    ticker: str = value(TEXT)
+    yes: tuple[tuple[int, int], ...] | None = value(LEVELS, None)
+    no: tuple[tuple[int, int], ...] | None = value(LEVELS, None)
+
+
+@dataclass(frozen=True, slots=True)
+class SetExchangeStatus(Command):
+    """Switch the exchange or its trading off and on (what is not given stays; the resume time is set as given).
+    While either is off, trading is refused."""
+
+    name: ClassVar[str] = "set_exchange_status"
+    exchange_active: bool | None = value(FLAG, None)
+    trading_active: bool | None = value(FLAG, None)
+    exchange_estimated_resume_time: datetime | None = value(TIME, None)
+
+
+# The fields of the record a command sets, beside those that name it
+NAMING = {SetSeries: ("ticker",), SetEvent: ("event_ticker", "series_ticker"),
+          CreateMarket: ("ticker", "event_ticker", "exchange_index"), UpdateMarket: ("ticker",)}  # fmt: skip
+
+
+def record_fields(cls: type[Command]) -> frozenset[str]:
+    """The names of the record's fields the command `cls` sets."""
+    return frozenset(field.name for field in declared(cls)) - set(NAMING[cls])
+
+
+def given(command: Command) -> dict[str, Any]:
+    """The record's fields the command gives (not None), as the record holds them (a list where it holds a tuple)."""
+    naming = NAMING[type(command)]
+    found = {}
+    for field in declared(type(command)):
+        held = getattr(command, field.name)
+        if held is not None and field.name not in naming:
+            found[field.name] = list(held) if type(held) is tuple else held
+    return found

@@ -1,0 +1,65 @@
+"""The ledger's handlers of the market commands (market_commands.py), by type: the catalogue's methods take its
+commands (a series, an event, a market listed or changed); the lifecycle's, the house's book and the exchange's status
+take the command's values. Each answers what the ledger did: the record set, the market moved, the book set with its
+levels (`BookSet`), the exchange's status.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from mockexchange.core.commands import Handlers
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.exchange import ExchangeStatus
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.market_commands import (
+    CloseMarket,
+    CreateMarket,
+    DetermineMarket,
+    PauseMarket,
+    ResumeMarket,
+    SetBook,
+    SetCloseTime,
+    SetEvent,
+    SetExchangeStatus,
+    SetSeries,
+    UpdateMarket,
+)
+from mockexchange.core.kalshi.markets import Market
+
+Levels = list[tuple[int, int]]
+
+
+class BookSet(NamedTuple):
+    """A market whose house levels were set, and its YES book after: bids and asks as (price, size), best first."""
+
+    market: Market
+    bids: Levels
+    asks: Levels
+
+
+def set_book(ledger: Ledger, book: SetBook) -> BookSet:
+    if book.yes is None and book.no is None:
+        raise LedgerError("give yes, no or both")
+    market = ledger.set_levels(book.ticker, book.yes, book.no)
+    return BookSet(market, *ledger.book_levels(book.ticker))
+
+
+def set_exchange_status(ledger: Ledger, status: SetExchangeStatus) -> ExchangeStatus:
+    return ledger.set_exchange_status(
+        status.exchange_active, status.trading_active, status.exchange_estimated_resume_time
+    )
+
+
+def add_market_handlers(handlers: Handlers, ledger: Ledger) -> None:
+    handlers.add(SetSeries, ledger.put_series)
+    handlers.add(SetEvent, ledger.put_event)
+    handlers.add(CreateMarket, ledger.create_market)
+    handlers.add(UpdateMarket, ledger.update_market)
+    handlers.add(PauseMarket, lambda pause: ledger.pause_market(pause.ticker))
+    handlers.add(ResumeMarket, lambda resume: ledger.resume_market(resume.ticker))
+    handlers.add(CloseMarket, lambda close: ledger.set_close_time(close.ticker, None))
+    handlers.add(SetCloseTime, lambda moved: ledger.set_close_time(moved.ticker, moved.close_time))
+    handlers.add(DetermineMarket, lambda determined: ledger.determine_market(determined.ticker, determined.result))
+    handlers.add(SetBook, lambda book: set_book(ledger, book))
+    handlers.add(SetExchangeStatus, lambda status: set_exchange_status(ledger, status))

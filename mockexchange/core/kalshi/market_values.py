@@ -1,0 +1,241 @@
+"""The kinds of value a series', an event's and a market's fields take (core/values.py's vocabulary, for what only
+the catalogue's records hold): a text that may be empty, an ISO 8601 time, a list of words, settlement sources, a
+free-form JSON object, an exact decimal (a strike, a fee multiplier) and the house's levels of a side of a book.
+Their refusals keep the words the control plane has always answered with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from mockexchange.core.kalshi.markets import SettlementSource
+from mockexchange.core.kalshi.units import contracts, count_units, price, price_units
+from mockexchange.core.money import MoneyError, parse_count, parse_decimal, parse_price, shown
+from mockexchange.core.values import EARLIEST_EXCHANGE_TIME, LATEST_EXCHANGE_TIME, Kind, Refused, Text
+
+MAX_TITLE = 1024  # characters of a title or a short text
+MAX_RULES = 16_384  # characters of a market's rules
+MAX_URL = 2048
+MAX_WORDS = 64  # entries of a list of words (tags, categories, prohibitions) or of settlement sources
+MAX_OBJECT_NODES = 256  # values of a free-form object (product metadata, a custom strike), nested ones included
+MAX_OBJECT_DEPTH = 4
+_EXAMPLE_TIME = "2026-12-09T19:00:00Z"
+
+
+@dataclass(frozen=True, slots=True)
+class Words(Kind[str]):
+    """A string of at most `most` characters (empty allowed)."""
+
+    most: int
+    plain = str
+
+    def read(self, value: Any, name: str) -> str:
+        if not isinstance(value, str) or len(value) > self.most:
+            raise Refused(f"{name} must be a string of at most {self.most} characters, not {shown(value)}")
+        return value
+
+    def check(self, value: str, name: str) -> None:
+        self.read(value, name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "maxLength": self.most}
+
+
+@dataclass(frozen=True, slots=True)
+class IsoTime(Kind[datetime]):
+    """An ISO 8601 time with a timezone, held as the exchange's time (UTC)."""
+
+    plain = str
+
+    def read(self, value: Any, name: str) -> datetime:
+        try:
+            when = datetime.fromisoformat(value) if isinstance(value, str) and len(value) <= 64 else None
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            raise Refused(f"{name} must be an ISO 8601 time with a timezone, e.g. {_EXAMPLE_TIME}: {shown(value)}")
+        self.check(when, name)
+        return when.astimezone(UTC)
+
+    def write(self, value: datetime) -> str:
+        return value.isoformat()
+
+    def check(self, value: datetime, name: str) -> None:
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise Refused(f"{name} must be a time with a timezone, not {shown(value)}")
+        if not EARLIEST_EXCHANGE_TIME <= value < LATEST_EXCHANGE_TIME:
+            raise Refused(
+                f"{name} must be from {EARLIEST_EXCHANGE_TIME.isoformat()} to before "
+                f"{LATEST_EXCHANGE_TIME.isoformat()}, not {value.isoformat()}"
+            )
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "date-time"}
+
+
+@dataclass(frozen=True, slots=True)
+class WordList(Kind[tuple[str, ...]]):
+    """A list of at most `MAX_WORDS` non-empty strings (tags, categories, prohibitions)."""
+
+    plain = list[str]
+
+    def read(self, value: Any, name: str) -> tuple[str, ...]:
+        if not isinstance(value, list) or len(value) > MAX_WORDS:
+            raise Refused(f"{name} must be a list of at most {MAX_WORDS} strings, not {shown(value)}")
+        return tuple(Text().read(item, f"{name}[{i}]") for i, item in enumerate(value))
+
+    def write(self, value: tuple[str, ...]) -> list[str]:
+        return list(value)
+
+    def check(self, value: tuple[str, ...], name: str) -> None:
+        if not isinstance(value, tuple):
+            raise Refused(f"{name} must be a tuple of at most {MAX_WORDS} strings, not {shown(value)}")
+        self.read(list(value), name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "maxItems": MAX_WORDS, "items": Text().schema()}
+
+
+@dataclass(frozen=True, slots=True)
+class Sources(Kind[tuple[SettlementSource, ...]]):
+    """Settlement sources: a list of {"name", "url"} objects."""
+
+    plain = list[dict[str, str]]
+
+    def read(self, value: Any, name: str) -> tuple[SettlementSource, ...]:
+        if not isinstance(value, list) or len(value) > MAX_WORDS:
+            raise Refused(f"{name} must be a list of at most {MAX_WORDS} {{name, url}} objects, not {shown(value)}")
+        found = []
+        for i, item in enumerate(value):
+            if not isinstance(item, dict) or set(item) != {"name", "url"}:
+                raise Refused(f"{name}[{i}] must be an object of exactly name and url, not {shown(item)}")
+            found.append(SettlementSource(Words(MAX_TITLE).read(item["name"], f"{name}[{i}].name"),
+                                          Words(MAX_URL).read(item["url"], f"{name}[{i}].url")))  # fmt: skip
+        return tuple(found)
+
+    def write(self, value: tuple[SettlementSource, ...]) -> list[dict[str, str]]:
+        return [source._asdict() for source in value]
+
+    def check(self, value: tuple[SettlementSource, ...], name: str) -> None:
+        if not isinstance(value, tuple) or not all(isinstance(source, SettlementSource) for source in value):
+            raise Refused(f"{name} must be a tuple of at most {MAX_WORDS} settlement sources, not {shown(value)}")
+        self.read(self.write(value), name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "maxItems": MAX_WORDS, "items": {"type": "object"}}
+
+
+@dataclass(frozen=True, slots=True)
+class JsonObject(Kind[dict[str, Any]]):
+    """A free-form JSON object (strings, integers, booleans, null, lists, objects; numbers with a fraction as strings,
+    never floats), within bounds."""
+
+    plain = dict[str, Any]
+
+    def read(self, value: Any, name: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise Refused(f"{name} must be a JSON object, not {shown(value)}")
+        walked: dict[str, Any] = _Walk(name).walk(value, 1, name)
+        return walked
+
+    def check(self, value: dict[str, Any], name: str) -> None:
+        self.read(value, name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "object"}
+
+
+class _Walk:
+    """One object's values walked, counted and copied."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.seen = 0
+
+    def walk(self, item: Any, depth: int, where: str) -> Any:
+        self.seen += 1
+        if self.seen > MAX_OBJECT_NODES or depth > MAX_OBJECT_DEPTH:
+            raise Refused(f"{self.name} holds more than {MAX_OBJECT_NODES} values or {MAX_OBJECT_DEPTH} levels")
+        if isinstance(item, dict):
+            if not all(isinstance(key, str) and len(key) <= MAX_TITLE for key in item):
+                raise Refused(f"{where}'s keys must be strings")
+            return {key: self.walk(inner, depth + 1, f"{where}.{key}") for key, inner in item.items()}
+        if isinstance(item, list):
+            return [self.walk(inner, depth + 1, f"{where}[{i}]") for i, inner in enumerate(item)]
+        if isinstance(item, str) and len(item) <= MAX_RULES:
+            return item
+        if item is None or isinstance(item, bool) or (isinstance(item, int) and abs(item) < 2**63):
+            return item
+        raise Refused(f"{where} must be a string, an integer, true/false, null, a list or an object (write a "
+                      f'number with a fraction as a string, "4.25"), not {shown(item)}')  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Exact(Kind[Decimal]):
+    """A decimal string (or an integer) of at most `places` places, held exactly as given; `within` says whether a
+    value is in range, `accepted` says the range in words."""
+
+    places: int
+    within: Callable[[Decimal], bool]
+    accepted: str
+    plain = str
+
+    def read(self, value: Any, name: str) -> Decimal:
+        try:
+            found = parse_decimal(value, name, self.places, self.accepted)
+        except MoneyError as exc:
+            raise Refused(str(exc)) from None
+        if not self.within(found):
+            raise Refused(f"{name} must be {self.accepted}, not {shown(value)}")
+        return found
+
+    def write(self, value: Decimal) -> str:
+        return f"{value:f}"
+
+    def check(self, value: Decimal, name: str) -> None:
+        if not isinstance(value, Decimal):
+            raise Refused(f"{name} must be {self.accepted}, not {shown(value)}")
+        self.read(value, name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": r"^\s*[+-]?[0-9]*\.?[0-9]*\s*$"}
+
+
+@dataclass(frozen=True, slots=True)
+class Levels(Kind[tuple[tuple[int, int], ...]]):
+    """A side's levels as the wire writes them: a list of [price, count] pairs (["0.4200", "100.00"]), held as
+    (price units, hundredths of a contract)."""
+
+    most: int = 1000
+    plain = list[Any]
+
+    def read(self, value: Any, name: str) -> tuple[tuple[int, int], ...]:
+        if not isinstance(value, list) or len(value) > self.most:
+            raise Refused(f"{name} must be a list of at most {self.most} [price, count] pairs, not {shown(value)}")
+        found = []
+        for i, pair in enumerate(value):
+            if not isinstance(pair, list | tuple) or len(pair) != 2:
+                raise Refused(f'{name}[{i}] must be a [price, count] pair such as ["0.4200", "100.00"]')
+            try:
+                found.append((price_units(parse_price(pair[0], f"{name}[{i}] price")),
+                              count_units(parse_count(pair[1], f"{name}[{i}] count"))))  # fmt: skip
+            except MoneyError as exc:
+                raise Refused(str(exc)) from None
+        return tuple(found)
+
+    def write(self, value: tuple[tuple[int, int], ...]) -> list[list[str]]:
+        return [[f"{price(units):f}", f"{contracts(size):f}"] for units, size in value]
+
+    def check(self, value: tuple[tuple[int, int], ...], name: str) -> None:
+        if not isinstance(value, tuple) or not all(
+            isinstance(pair, tuple) and len(pair) == 2 and all(type(unit) is int for unit in pair) for pair in value
+        ):
+            raise Refused(f"{name} must be a tuple of (price units, hundredths) pairs, not {shown(value)}")
+        self.read(self.write(value), name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "maxItems": self.most, "items": {"type": "array", "minItems": 2, "maxItems": 2}}

@@ -1,0 +1,74 @@
+"""The seeded fill, declared once (core/kalshi/fill_commands.py): `SeedFill` made in Python or read from plain values
+refuses what the control plane's `fill` refused, in its words; written and read again it is the same command (a
+state file's `fill`); the ledger's handler books it as `apply_fill` books the same fields."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal as D
+
+import pytest
+
+from mockexchange.core.clock import ManualClock
+from mockexchange.core.commands import read, write
+from mockexchange.core.kalshi.fill_commands import SeedFill
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.values import Refused
+
+T0 = datetime(2026, 1, 5, 15, tzinfo=UTC)
+PLAIN = {"user_id": "a", "ticker": "KXF-1", "side": "yes", "action": "buy", "count": "10", "price": "0.45"}
+
+
+def test_its_values_are_read_into_decimals_and_written_back_plain():
+    fill = read(SeedFill, {**PLAIN, "count": 3, "fee": "0.02", "subaccount": 2, "is_taker": False})
+    assert (fill.count, fill.price, fill.fee, fill.subaccount, fill.is_taker) == (D(3), D("0.45"), D("0.02"), 2, False)
+    assert write(fill) == {**PLAIN, "count": "3", "fee": "0.02", "subaccount": 2, "is_taker": False}
+    assert read(SeedFill, write(fill)) == fill
+    assert write(read(SeedFill, PLAIN)) == PLAIN  # (the defaults are not written)
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        ({"side": "maybe"}, "side must be one of 'yes', 'no', not 'maybe'"),
+        ({"action": "hold"}, "action must be one of 'buy', 'sell', not 'hold'"),
+        ({"count": "0"}, "count must be positive and at most 1000000000"),
+        ({"count": "1.001"}, "count has more than 2 decimal places"),
+        ({"price": "1"}, "price must be between 0 and 1 dollars exclusive"),
+        ({"fee": "-0.01"}, "fee must not be negative"),
+        ({"fee": "10.01"}, "fee must be at most 10 (0 to 1 dollar a contract: 0 to 10 for 10 contracts"),
+        ({"subaccount": 99}, "subaccount must be an integer from 0 to"),
+        ({"is_taker": 1}, "is_taker must be true or false, not 1"),
+        ({"user_id": " "}, "user_id must be a non-empty string"),
+        ({"client_order_id": 7}, "client_order_id must be a non-empty string"),
+    ],
+)
+def test_a_value_it_does_not_take_is_refused_in_the_controls_words(given: dict, words: str):
+    with pytest.raises(Refused, match=words.replace("(", r"\(").replace(")", r"\)")):
+        read(SeedFill, {**PLAIN, **given})
+
+
+def test_made_in_python_it_is_checked_the_same_way():
+    SeedFill("a", "KXF-1", "no", "sell", D(2), D("0.5"), fee=D(2))
+    with pytest.raises(Refused, match="fee must be at most 2"):
+        SeedFill("a", "KXF-1", "no", "sell", D(2), D("0.5"), fee=D("2.01"))
+    with pytest.raises(Refused, match="count must be a Decimal"):
+        SeedFill("a", "KXF-1", "no", "sell", 2, D("0.5"))  # type: ignore[arg-type]  # (what a caller may still pass)
+
+
+def test_the_handler_books_it_as_apply_fill_books_the_same_fields():
+    books = []
+    for how in ("command", "fields"):
+        ledger = Ledger(clock=ManualClock(T0), ids=iter(map(str, range(100))).__next__)
+        ledger.open_account("a", balance=D(1000))
+        if how == "command":
+            made = ledger.book_fill(
+                SeedFill("a", "KXF-1", "yes", "buy", D(10), D("0.45"), order_id="o-1", client_order_id="c-1")
+            )
+        else:
+            made = ledger.apply_fill(
+                "a", "KXF-1", "yes", "buy", D(10), D("0.45"), order_id="o-1", client_order_id="c-1"
+            )
+        books.append((made.detached(), ledger.accounts["a"].cash, ledger.positions.get("a", 0, "KXF-1")))
+    assert books[0] == books[1]
+    assert (books[0][0].order_id, books[0][0].client_order_id) == ("o-1", "c-1") and books[0][0].fee > 0
