@@ -159,7 +159,7 @@ def report(result: dict[str, Any], query_bytes: int) -> None:
 
 def entry_bytes(label: str, query: Callable[[int], str], n: int = 5000, status: int = 200) -> None:
     from mockexchange.core.clock import SystemClock
-    from mockexchange.journal import Journal
+    from mockexchange.journal import HttpExchange, Journal
 
     journal = Journal(SystemClock(), n, max_bytes=None)
     key = str(uuid.uuid4())
@@ -169,7 +169,7 @@ def entry_bytes(label: str, query: Callable[[int], str], n: int = 5000, status: 
     for i in range(n):
         # Each entry's own strings, as the middleware makes them per request.
         path = "/trade-api/v2/portfolio/" + "positions"
-        journal.record_http("rest", "GET", path, query(i), key[:-6] + f"{i:06d}", status)
+        journal.record_http(HttpExchange("rest", "GET", path, query(i), key[:-6] + f"{i:06d}", status))
     journal.entries()  # checked: problems held too
     gc.collect()
     traced = tracemalloc.get_traced_memory()[0] - start

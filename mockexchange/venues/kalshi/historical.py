@@ -70,10 +70,10 @@ def get_fills_historical(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
     _served(ctx)
     values, keep = _records(ctx, key, query, GET_FILLS_HISTORICAL)
     archive = ctx.ledger.archive
-    return history._page(
-        ctx, GET_FILLS_HISTORICAL, ctx.ledger.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills",
+    return history.page(ctx, history.Listing(
+        GET_FILLS_HISTORICAL, ctx.ledger.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills",
         cached="fills", bounds=lambda: (None, archive.cutoff_us(TRADES)),
-    )  # fmt: skip  # (the cutoff read with the page)
+    ))  # fmt: skip  # (the cutoff read with the page)
 
 
 def get_historical_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
@@ -81,7 +81,7 @@ def get_historical_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
     values, keep = _records(ctx, key, query, GET_HISTORICAL_ORDERS)
     archive, render_order = ctx.ledger.archive, ctx.profile.order
     assert render_order is not None  # (a profile with the historical API renders its orders)
-    return history._page(
-        ctx, GET_HISTORICAL_ORDERS, archive.ended_orders, key.user_id, values, keep, render_order, "orders",
+    return history.page(ctx, history.Listing(
+        GET_HISTORICAL_ORDERS, archive.ended_orders, key.user_id, values, keep, render_order, "orders",
         bounds=lambda: (None, archive.cutoff_us(ORDERS)),
-    )  # fmt: skip  # (the cutoff read with the page)
+    ))  # fmt: skip  # (the cutoff read with the page)

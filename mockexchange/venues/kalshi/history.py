@@ -10,6 +10,7 @@ changes, so transfers are rendered on every read.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, overload
 
 from mockexchange.auth.kalshi.keys import ApiKey
@@ -67,61 +68,68 @@ def _equals(attribute: str, value: Any) -> Callable[[Any], bool] | None:
     return None if value is None else (lambda record: getattr(record, attribute) == value)
 
 
-def _page(
-    ctx: KalshiContext,
-    operation: str,
-    index: TimeIndex | KeptIndex,
-    user_id: str,
-    values: dict[str, Any],
-    keep: Callable[[Any], bool] | None,
-    render_one: Callable[[Any], dict[str, Any]],
-    list_name: str,
-    lagged: bool = False,
-    cached: str | None = None,
-    bounds: tuple[int | None, int | None] | Callable[[], tuple[int | None, int | None]] = (None, None),
-    lenient: bool = False,
-) -> Any:
-    """One page of `index`, `{list_name: [...], "cursor": "..."}`; `cached`: the render cache's kind for these
-    records (records that never change): each is rendered once, and the whole page is kept until the index changes
-    (its JSON as an `orjson.Fragment`). `bounds`: the times (Unix microseconds) the page keeps to, from and before
-    (the historical cutoff's split, core/kalshi/archive.py), or what reads them with the page. `lenient`: a cursor the
-    mock never issued starts from the first page (cursors.decode_param). A page that passes over more than `DEEP`
-    records `keep` refuses is read long, in a worker thread (core/stepping.py's `scanning`): call it without the
-    ledger's lock held."""
-    filters = {"op": operation, "owner": user_id, **{k: v for k, v in values.items() if k not in ("cursor", "limit")}}
-    after = cursors.decode_param(operation, values["cursor"], filters, key_length=2, lenient=lenient)
+_Bounds = tuple[int | None, int | None]  # Unix microseconds: from, and before (None: no bound)
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What one page of a time-ordered list is read by: `page` answers `{name: [...], "cursor": "..."}`."""
+
+    operation: str
+    index: TimeIndex | KeptIndex
+    owner: Any  # the index's key of the records listed (a user id; the public trades': a ticker, or "")
+    values: dict[str, Any]  # the query's, parsed (`limit` and `cursor`, and the filters the cursor carries)
+    keep: Callable[[Any], bool] | None  # the records kept (None: every one)
+    render: Callable[[Any], dict[str, Any]]
+    name: str  # the answer's list
+    lagged: bool = False  # as of the ledger's lagged time (a REST lag), as positions are
+    # The render cache's kind for these records (records that never change): each is rendered once, and the whole
+    # page is kept until the index changes (its JSON as an `orjson.Fragment`).
+    cached: str | None = None
+    # The times the page keeps to (the historical cutoff's split, core/kalshi/archive.py), or what reads them with
+    # the page.
+    bounds: _Bounds | Callable[[], _Bounds] = (None, None)
+    lenient: bool = False  # a cursor the mock never issued starts from the first page (cursors.decode_param)
+
+
+def page(ctx: KalshiContext, listing: Listing) -> Any:
+    """One page of `listing`. A page that passes over more than `DEEP` records its `keep` refuses is read long, in a
+    worker thread (core/stepping.py's `scanning`): call it without the ledger's lock held."""
+    operation, index, owner = listing.operation, listing.index, listing.owner
+    values, keep = listing.values, listing.keep
+    filters = {"op": operation, "owner": owner, **{k: v for k, v in values.items() if k not in ("cursor", "limit")}}
+    after = cursors.decode_param(operation, values["cursor"], filters, key_length=2, lenient=listing.lenient)
     before = None
     if after is not None:
         try:
             before = (parse_int(after[0]), parse_int(after[1]))  # (time in us, sequence), as the mock issued them
         except IntegerError:
-            if not lenient:
+            if not listing.lenient:
                 why = "cursor is not one this server issued (bad key)"
                 raise param_error(operation, "Cursor", "cursor", why) from None
 
     def read(step: Callable[[], None] | None) -> Any:
         with ctx.ledger.lock:  # (what was due made first, below: not inside a long read over the caller alone)
-            times = bounds() if callable(bounds) else bounds
-            as_of = ctx.ledger.as_of() if lagged else None
-            if cached is not None:
+            times = listing.bounds() if callable(listing.bounds) else listing.bounds
+            as_of = ctx.ledger.as_of() if listing.lagged else None
+            if (cached := listing.cached) is not None:
                 pages = ctx.renders.pages(cached, ctx.profile.name)
                 shape = (tuple(filters.items()), values["limit"], before, times)  # all that shapes the answer
-                page = pages.get(index, (index.version, as_of), shape)
-                if page is not None:
-                    return page
+                if (answer := pages.get(index, (index.version, as_of), shape)) is not None:
+                    return answer
             kept = keep if step is None or keep is None else _stepping(keep, step)
             found, more = index.page(
-                user_id, values["limit"], before=before, min_ts=values.get("min_ts"), max_ts=values.get("max_ts"),
+                owner, values["limit"], before=before, min_ts=values.get("min_ts"), max_ts=values.get("max_ts"),
                 keep=kept, as_of=as_of, from_us=times[0], until_us=times[1],
             )  # fmt: skip
             cursor = cursors.encode((str(found[-1][0][0]), str(found[-1][0][1])), filters) if more else ""
             if cached is None:
-                return {list_name: [render_one(record) for _, record in found], "cursor": cursor}
-            rows = ctx.renders.of(cached, ctx.profile.name).bind(index).records(found, render_one)
-            return pages.put(shape, {list_name: rows, "cursor": cursor})
+                return {listing.name: [listing.render(record) for _, record in found], "cursor": cursor}
+            rows = ctx.renders.of(cached, ctx.profile.name).bind(index).records(found, listing.render)
+            return pages.put(shape, {listing.name: rows, "cursor": cursor})
 
     ctx.ledger.run_due()
-    return read(None) if keep is None else scanning(ctx.ledger.lock, lambda: Footprint.of((user_id,)), read)
+    return read(None) if keep is None else scanning(ctx.ledger.lock, lambda: Footprint.of((owner,)), read)
 
 
 def _stepping(keep: Callable[[Any], bool], step: Callable[[], None]) -> Callable[[Any], bool]:
@@ -136,9 +144,6 @@ def _stepping(keep: Callable[[Any], bool], step: Callable[[], None]) -> Callable
     return kept
 
 
-page = _page  # the account's other lists (subaccount and instance transfers) page the same way
-
-
 def get_fills(ctx: KalshiContext, key: ApiKey, query) -> Any:
     values = parse_query(GET_FILLS, FILLS_PARAMS, query)
     values["subaccount"] = subaccount_for(key, values["subaccount"])  # omitted: every subaccount
@@ -151,10 +156,10 @@ def get_fills(ctx: KalshiContext, key: ApiKey, query) -> Any:
     )
     # Fills before the historical cutoff are /historical/fills' (a profile without the historical API has none).
     since = ctx.ledger.archive.cutoff_us(TRADES) if ctx.profile.historical else None
-    return _page(
-        ctx, GET_FILLS, ctx.ledger.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills", lagged=True,
+    return page(ctx, Listing(
+        GET_FILLS, ctx.ledger.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills", lagged=True,
         cached="fills", bounds=(since, None),
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def get_settlements(ctx: KalshiContext, key: ApiKey, query) -> Any:
@@ -166,19 +171,18 @@ def get_settlements(ctx: KalshiContext, key: ApiKey, query) -> Any:
         _equals("subaccount", values["subaccount"]),
     )
     ledger = ctx.ledger
-    return _page(
-        ctx, GET_SETTLEMENTS, ledger.settlements, key.user_id, values, keep, ctx.profile.settlement, "settlements",
+    return page(ctx, Listing(
+        GET_SETTLEMENTS, ledger.settlements, key.user_id, values, keep, ctx.profile.settlement, "settlements",
         lagged=True, cached="settlements",
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def get_deposits(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     values = parse_query(GET_DEPOSITS, TRANSFERS_PARAMS, query)
-    return _page(ctx, GET_DEPOSITS, ctx.ledger.deposits, key.user_id, values, None, render.transfer, "deposits")
+    return page(ctx, Listing(GET_DEPOSITS, ctx.ledger.deposits, key.user_id, values, None, render.transfer, "deposits"))
 
 
 def get_withdrawals(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     values = parse_query(GET_WITHDRAWALS, TRANSFERS_PARAMS, query)
-    return _page(
-        ctx, GET_WITHDRAWALS, ctx.ledger.withdrawals, key.user_id, values, None, render.transfer, "withdrawals"
-    )
+    withdrawals = ctx.ledger.withdrawals
+    return page(ctx, Listing(GET_WITHDRAWALS, withdrawals, key.user_id, values, None, render.transfer, "withdrawals"))

@@ -30,7 +30,7 @@ from mockexchange.venues.kalshi import commands, render
 from mockexchange.venues.kalshi.bodies import Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found, restricted
-from mockexchange.venues.kalshi.history import page
+from mockexchange.venues.kalshi.history import Listing, page
 from mockexchange.venues.kalshi.params import CURSOR, TRANSFER_LIMIT, parse_query
 
 GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS = "GetIntraExchangeInstanceTransfers"
@@ -109,9 +109,10 @@ def get_intra_exchange_instance_transfers(ctx: KalshiContext, key: ApiKey, query
     values["subaccount"] = key.subaccount
     keep = None if key.subaccount is None else (lambda record: _visible(key, record))
     index = ctx.ledger.subaccount_state.instance_transfers
-    body = page(
-        ctx, GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS, index, key.user_id, values, keep, instance_transfer, "transfers"
+    listing = Listing(
+        GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS, index, key.user_id, values, keep, instance_transfer, "transfers"
     )
+    body = page(ctx, listing)
     if not body["cursor"]:
         del body["cursor"]  # "Omitted when there are no further pages"
     return body

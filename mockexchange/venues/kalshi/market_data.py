@@ -76,10 +76,10 @@ def get_trades(ctx: KalshiContext, key: Any, query: Any) -> Any:
     ticker = values.pop("ticker")
     index, owner = (ctx.ledger.tape, ticker) if ticker is not None else (ctx.ledger.trades, "")
     render = ctx.profile.trade
-    return history.page(
-        ctx, GET_TRADES, index, owner, values, None, lambda fill: render(trade_of(fill)), "trades",
+    return history.page(ctx, history.Listing(
+        GET_TRADES, index, owner, values, None, lambda fill: render(trade_of(fill)), "trades",
         cached="trades", lenient=True,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def get_exchange_status(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:

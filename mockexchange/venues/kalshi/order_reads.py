@@ -64,7 +64,10 @@ def get_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
     values["subaccount"] = subaccount_for(key, values["subaccount"])  # omitted: every subaccount
     ledger = ctx.ledger
     keep = order_filter(ledger, values)
-    return history.page(ctx, GET_ORDERS, ledger.order_index, owner(key), values, keep, ctx.profile.live_order, "orders")
+    listing = history.Listing(
+        GET_ORDERS, ledger.order_index, owner(key), values, keep, ctx.profile.live_order, "orders"
+    )
+    return history.page(ctx, listing)
 
 
 def _own(ctx: KalshiContext, key: ApiKey, order_id: str) -> Order:

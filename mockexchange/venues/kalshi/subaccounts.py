@@ -27,7 +27,7 @@ from mockexchange.venues.kalshi import commands, render
 from mockexchange.venues.kalshi.bodies import Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import forbidden, restricted
-from mockexchange.venues.kalshi.history import page
+from mockexchange.venues.kalshi.history import Listing, page
 from mockexchange.venues.kalshi.params import CURSOR, LIMIT, parse_query
 
 GET_SUBACCOUNT_TRANSFERS = "GetSubaccountTransfers"
@@ -115,7 +115,9 @@ def get_subaccount_transfers(ctx: KalshiContext, key: ApiKey, query: Any) -> Any
     own = values["subaccount"] = key.subaccount  # a locked key sees the transfers of its subaccount
     keep = None if own is None else (lambda t: own in (t.from_subaccount, t.to_subaccount))
     index = ctx.ledger.subaccount_state.transfers
-    return page(ctx, GET_SUBACCOUNT_TRANSFERS, index, key.user_id, values, keep, subaccount_transfer, "transfers")
+    return page(
+        ctx, Listing(GET_SUBACCOUNT_TRANSFERS, index, key.user_id, values, keep, subaccount_transfer, "transfers")
+    )
 
 
 def get_subaccount_netting(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
