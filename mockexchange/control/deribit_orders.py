@@ -13,17 +13,13 @@ of each); a cancel of several, the orders cancelled. A refusal is the book's `Bo
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from mockexchange.control.commands import operation
 from mockexchange.control.deribit import order_json, trade_json
-from mockexchange.control.errors import book_call
-from mockexchange.core.commands import Handlers
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.handlers import Placed, add_order_handlers
+from mockexchange.core.deribit.handlers import Placed
 from mockexchange.core.deribit.order_commands import (
-    ORDER_COMMANDS,
     CancelDeribitOrder,
     CancelDeribitOrders,
     EditDeribitOrder,
@@ -46,15 +42,6 @@ def seeded_json(made: Placed) -> dict[str, Any]:
 
 def orders_json(cancelled: list[DerivativeOrder]) -> list[dict[str, Any]]:
     return [order_json(order) for order in cancelled]
-
-
-def add_deribit_order_handlers(handlers: Handlers, book: DerivativesBook) -> None:
-    """The book's handlers of Deribit's order commands (core/deribit/handlers.py), the book's refusal a
-    `ControlError` whose cause it is (`book_call`), as `Control.run` answers a refusal."""
-    own = Handlers()
-    add_order_handlers(own, book)
-    for cls in ORDER_COMMANDS:
-        handlers.add(cls, functools.partial(book_call, own.run))
 
 
 class DeribitOrderOperations:

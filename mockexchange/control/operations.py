@@ -16,8 +16,8 @@ from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.control.commands import ANSWERS, Recorder, command
 from mockexchange.control.deribit import DeribitOperations, seed_defaults
 from mockexchange.control.deribit_account import DeribitAccountOperations
-from mockexchange.control.deribit_orders import DeribitOrderOperations, add_deribit_order_handlers
-from mockexchange.control.errors import ControlError, ledger_call
+from mockexchange.control.deribit_orders import DeribitOrderOperations
+from mockexchange.control.errors import ControlError, core_call
 from mockexchange.control.faults import FaultOperations
 from mockexchange.control.kalshi import KalshiOperations
 from mockexchange.control.kalshi_account import KalshiAccountOperations
@@ -39,6 +39,7 @@ from mockexchange.core.clock import Clock, ManualClock, SystemClock
 from mockexchange.core.commands import Command, Handlers, read, write
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.handlers import add_deribit_handlers
 from mockexchange.core.faults import FaultRules
 from mockexchange.core.kalshi.handlers import add_kalshi_handlers
 from mockexchange.core.kalshi.ledger import Ledger
@@ -93,7 +94,7 @@ class Control(
         # The core's handler of each typed command (core/commands.py), by the command's type
         self.handlers = Handlers()
         add_kalshi_handlers(self.handlers, ledger)
-        add_deribit_order_handlers(self.handlers, book)
+        add_deribit_handlers(self.handlers, book)
 
     def run(self, command: Command) -> Any:
         """Run a typed command through its handler, kept first by the state file if there is one; answers what the
@@ -102,11 +103,11 @@ class Control(
             raise ControlError(f"run takes a command (core/commands.py), not {type(command).__name__}")
         recorder = self.recorder
         if recorder is None or not recorder.keeping():
-            return ledger_call(self.handlers.run, command)
+            return core_call(self.handlers.run, command)
         plain = write(command)
 
         def call(kept: dict[str, Any]) -> Any:
-            return ledger_call(self.handlers.run, command if kept is plain else read(type(command), kept))
+            return core_call(self.handlers.run, command if kept is plain else read(type(command), kept))
 
         return recorder.run(self, command.name, plain, call, None)
 

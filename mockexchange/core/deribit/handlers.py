@@ -33,7 +33,7 @@ def fired(book: DerivativesBook, made: Placed) -> Placed:
     return (now or order), trades
 
 
-def add_order_handlers(handlers: Handlers, book: DerivativesBook) -> None:
+def add_deribit_handlers(handlers: Handlers, book: DerivativesBook) -> None:
     def place(order: DeribitOrder) -> Placed:
         return fired(book, order_entry.submit_order(book, order))
 

@@ -182,8 +182,3 @@ class CancelDeribitOrders(Command):
     instrument_name: str | None = value(INSTRUMENT, None)
     label: str | None = value(Text(MAX_LABEL), None)
     order_types: tuple[str, ...] | None = value(OrderTypes(), None)
-
-
-ORDER_COMMANDS: tuple[type[Command], ...] = (
-    SeedDeribitOrder, PlaceDeribitOrder, EditDeribitOrder, CancelDeribitOrder, CancelDeribitOrders,
-)  # fmt: skip
