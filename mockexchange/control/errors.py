@@ -17,26 +17,10 @@ class ControlError(ValueError):
         self.status = status
 
 
-def ledger_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """The ledger's answer; its refusal a `ControlError` whose cause is the ledger's (its code for a venue)."""
-    try:
-        return method(*args, **kwargs)
-    except LedgerError as exc:
-        raise ControlError(str(exc), exc.status) from exc
-
-
 def core_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Either core's answer (a typed command's handler, `Control.run`); a refusal of the Kalshi ledger's or the
     Deribit book's a `ControlError` whose cause it is."""
     try:
         return method(*args, **kwargs)
     except (LedgerError, BookError) as exc:
-        raise ControlError(str(exc), exc.status) from exc
-
-
-def book_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """The Deribit book's answer; its refusal a `ControlError` whose cause is the book's (its reason for a venue)."""
-    try:
-        return method(*args, **kwargs)
-    except BookError as exc:
         raise ControlError(str(exc), exc.status) from exc
