@@ -21,12 +21,19 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, Protocol
 
+from mockexchange.core.commands import Command, declared
+from mockexchange.core.kalshi.fcm_commands import UpdateFCMSubtraderBlockedCategories
+from mockexchange.core.kalshi.order_commands import PlaceOrder
+from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import MAX_BATCH
+from mockexchange.core.kalshi.subaccount_commands import (
+    ApplySubaccountTransfer,
+    IntraExchangeInstanceTransfer,
+    UpdateSubaccountNetting,
+)
 
 GO_INT32_MAX = 2**31 - 1
 SUBACCOUNT_MAX = 63
-MAX_TRANSFER_CENTS = 10**14  # $1 trillion: more than any balance holds (core's MAX_CENTS)
-MAX_TRANSFER_CENTI_CENTS = MAX_TRANSFER_CENTS * 100
 NUMBERED_SUBACCOUNTS = 63  # "Maximum 63 numbered subaccounts per user (64 including the primary account)"
 
 
@@ -254,8 +261,6 @@ def group_exists(body: Mapping[str, Any], account: AccountView) -> str | None:
     )
 
 
-SUBACCOUNT = {"minimum": 0, "maximum": SUBACCOUNT_MAX}
-EXCHANGE_INDEX = {"minimum": 0, "maximum": GO_INT32_MAX}
 NOT_EMPTY = "Go's `required` validator refuses an empty string"
 KEY_WRITES = ("CreateApiKey", "GenerateApiKey")
 SUBACCOUNT_WRITES = ("CreateSubaccount", "ApplySubaccountTransfer", "UpdateSubaccountNetting")
@@ -272,6 +277,13 @@ GROUP_WRITES = ("CreateOrderGroup", *NAMED_GROUP_WRITES)
 GROUP_LIMIT_FP = r"^(?:[1-9][0-9]{0,5}|1000000)(?:\.0{1,2})?$"
 
 
+def declared_bounds(command: type[Command], name: str) -> dict[str, Any]:
+    """The bounds a typed command's field declares (core/commands.py: its kind's JSON Schema, its type left to the
+    published schema): a rule the mock holds a body to because the command it is read into takes no other value."""
+    field = next(field for field in declared(command) if field.name == name)
+    return {key: value for key, value in field.kind.schema().items() if key != "type"}
+
+
 def GIVEN(name: str, kind: str) -> dict[str, Any]:  # noqa: N802 (reads as a schema constant)
     """A body field that is there and not null."""
     return {"required": [name], "properties": {name: {"type": kind}}}
@@ -279,22 +291,26 @@ def GIVEN(name: str, kind: str) -> dict[str, Any]:  # noqa: N802 (reads as a sch
 
 BODY_RULES: tuple[BodyRule, ...] = (
     BodyRule(("ApplySubaccountTransfer",), "from_subaccount", "subaccounts are numbered 0..63 (0: the primary)",
-             SUBACCOUNT),
-    BodyRule(("ApplySubaccountTransfer",), "to_subaccount", "subaccounts are numbered 0..63", SUBACCOUNT),
-    BodyRule(("UpdateSubaccountNetting",), "subaccount_number", "subaccounts are numbered 0..63", SUBACCOUNT),
-    BodyRule(("IntraExchangeInstanceTransfer",), "source_subaccount", "subaccounts are numbered 0..63", SUBACCOUNT),
+             declared_bounds(ApplySubaccountTransfer, "from_subaccount")),
+    BodyRule(("ApplySubaccountTransfer",), "to_subaccount", "subaccounts are numbered 0..63",
+             declared_bounds(ApplySubaccountTransfer, "to_subaccount")),
+    BodyRule(("UpdateSubaccountNetting",), "subaccount_number", "subaccounts are numbered 0..63",
+             declared_bounds(UpdateSubaccountNetting, "subaccount")),
+    BodyRule(("IntraExchangeInstanceTransfer",), "source_subaccount", "subaccounts are numbered 0..63",
+             declared_bounds(IntraExchangeInstanceTransfer, "source_subaccount")),
     BodyRule(("IntraExchangeInstanceTransfer",), "destination_subaccount", "subaccounts are numbered 0..63",
-             SUBACCOUNT),
+             declared_bounds(IntraExchangeInstanceTransfer, "destination_subaccount")),
     BodyRule(("CreateSubaccount", "ApplySubaccountTransfer"), "exchange_index",
-             "an int32 shard number >= 0 (its validator is gte=0; the Go field is an int32)", EXCHANGE_INDEX),
+             "an int32 shard number >= 0 (its validator is gte=0; the Go field is an int32)",
+             declared_bounds(ApplySubaccountTransfer, "exchange_index")),
     BodyRule(("SetTargetBalanceAllocation",), "allocations[].exchange_index",
              "an int32 shard number (the Go field is an int32)", {"maximum": GO_INT32_MAX}),
     BodyRule(("ApplySubaccountTransfer",), "amount_cents",
              "at least one cent; at most 10^14 ($1 trillion, more than any balance holds: beyond it the mock answers "
-             "the lte tag, docs/known-differences.md)", {"minimum": 1, "maximum": MAX_TRANSFER_CENTS}),
+             "the lte tag, docs/known-differences.md)", declared_bounds(ApplySubaccountTransfer, "amount_cents")),
     BodyRule(("IntraExchangeInstanceTransfer",), "amount",
              "at least one centi-cent; at most 10^16 ($1 trillion, as for a subaccount transfer)",
-             {"minimum": 1, "maximum": MAX_TRANSFER_CENTI_CENTS}),
+             declared_bounds(IntraExchangeInstanceTransfer, "amount")),
     BodyRule(KEY_WRITES, "name", f"1 to 256 characters ({NOT_EMPTY}; 256 is the mock's bound)",
              {"minLength": 1, "maxLength": 256}),
     BodyRule(KEY_WRITES, "scopes", "at most 16 scopes (the mock's bound: each of the eight twice)", {"maxItems": 16}),
@@ -309,7 +325,7 @@ BODY_RULES: tuple[BodyRule, ...] = (
     BodyRule(("UpdateFCMEventContractDailyCap", "UpdateFCMSubtraderBlockedCategories"), "subtrader_id", NOT_EMPTY,
              {"minLength": 1}),
     BodyRule(("UpdateFCMSubtraderBlockedCategories",), "category", "1-100 characters",
-             {"minLength": 1, "maxLength": 100}),
+             declared_bounds(UpdateFCMSubtraderBlockedCategories, "category")),
     BodyRule(("CreateFCMPositionTransfer",), "source_subtrader_id", NOT_EMPTY, {"minLength": 1}),
     BodyRule(("CreateFCMPositionTransfer",), "target_subtrader_id", NOT_EMPTY, {"minLength": 1}),
     BodyRule(("CreateFCMPositionTransfer",), "market_ticker", NOT_EMPTY, {"minLength": 1}),
@@ -318,14 +334,16 @@ BODY_RULES: tuple[BodyRule, ...] = (
     BodyRule(("CreateFCMPositionTransfer",), "price_centicents", "whole cents (a multiple of 100)",
              {"multipleOf": 100}),
     BodyRule(GROUP_LIMITS, "contracts_limit", "whole contracts from 1 to 1,000,000 (the Order Groups guide)",
-             {"minimum": 1, "maximum": 1_000_000}),
+             declared_bounds(CreateOrderGroup, "contracts_limit")),
     BodyRule(GROUP_LIMITS, "contracts_limit_fp", "whole contracts from 1 to 1,000,000, up to 2 places of zeros",
              {"pattern": GROUP_LIMIT_FP}),
     BodyRule(GROUP_LIMITS, "", "a limit given: contracts_limit or contracts_limit_fp (a null one, or a null body, is "
              "no limit)", {"type": "object", "anyOf": [GIVEN("contracts_limit", "integer"),
                                                          GIVEN("contracts_limit_fp", "string")]}),
-    BodyRule(("CreateOrderGroup",), "subaccount", "subaccounts are numbered 0..63", SUBACCOUNT),
-    BodyRule(("CreateOrderGroup",), "exchange_index", "an int32 shard number >= 0", EXCHANGE_INDEX),
+    BodyRule(("CreateOrderGroup",), "subaccount", "subaccounts are numbered 0..63",
+             declared_bounds(CreateOrderGroup, "subaccount")),
+    BodyRule(("CreateOrderGroup",), "exchange_index", "an int32 shard number >= 0",
+             declared_bounds(CreateOrderGroup, "exchange_index")),
 )  # fmt: skip
 
 ACCOUNT_VALUES: tuple[AccountValue, ...] = (
@@ -450,7 +468,8 @@ BODY_RULES += (
              "linear_cent: another price is 400 invalid_price)", {"pattern": WHOLE_CENTS}),
     BodyRule(("CreateOrderV2",), "count", "contracts with at most 2 places, at least 0.01 (0 or a third place: a "
              "400)", {"pattern": COUNT}),
-    BodyRule(("CreateOrderV2",), "subaccount", "subaccounts are numbered 0..63", SUBACCOUNT),
+    BodyRule(("CreateOrderV2",), "subaccount", "subaccounts are numbered 0..63",
+             declared_bounds(PlaceOrder, "subaccount")),
     BodyRule(("CreateOrderV2",), "client_order_id", CLIENT_ORDER_ID_REASON, CLIENT_ORDER_ID),
     BodyRule(("CreateOrderV2",), "", "post_only and an expiration_time only with good_till_canceled, reduce_only "
              "only with immediate_or_cancel (400 invalid_order, invalid_expiration_time)", _TIME_IN_FORCE_PARTNERS),
