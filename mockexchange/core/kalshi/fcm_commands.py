@@ -29,8 +29,15 @@ def _cap(text: Any, name: str) -> int:
     return dollar_units(cap)
 
 
+@dataclass(frozen=True, slots=True)
+class Dollars(Scaled):
+    """An amount of dollars written as a decimal string or a whole number of dollars."""
+
+    plain = str | int
+
+
 TEXT = Text()
-CAP = Scaled(_cap, DOLLAR_PLACES, 0, int(MAX_BALANCE) * DOLLAR, _CAP_WORDS)
+CAP = Dollars(_cap, DOLLAR_PLACES, 0, int(MAX_BALANCE) * DOLLAR, _CAP_WORDS)
 
 
 @dataclass(frozen=True, slots=True)
