@@ -61,7 +61,7 @@ def position(book: Ledger, user: str) -> int:
 
 
 def levels(book: Ledger) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    return book.book_levels(M)
+    return book.feed.book_levels(M)
 
 
 # -- matching ----------------------------------------------------------------------------------------------------------
@@ -137,11 +137,11 @@ def test_an_order_beyond_the_available_balance_is_refused_and_changes_nothing():
     book = ledger("a", "b", cents=500)
     book.set_levels(M, None, [(5000, 2_000)])  # YES ask 0.50 x20
     bid(book, "a", 30, 10)  # holds $3 of a's $5
-    before = (levels(book), cash(book, "a"), dict(book.orders), book.book_clock(M), len(book.fills))
+    before = (levels(book), cash(book, "a"), dict(book.orders), book.feed.book_clock(M), len(book.fills))
     with pytest.raises(LedgerError) as refused:
         bid(book, "a", 50, 5)  # $2.50 and its fee: more than the $2 left
     assert refused.value.status == 400 and refused.value.code == "insufficient_balance"
-    assert (levels(book), cash(book, "a"), dict(book.orders), book.book_clock(M), len(book.fills)) == before
+    assert (levels(book), cash(book, "a"), dict(book.orders), book.feed.book_clock(M), len(book.fills)) == before
     assert bid(book, "a", 50, 3, time_in_force="immediate_or_cancel").filled == 300  # $1.50 and its fee: within $2
 
 

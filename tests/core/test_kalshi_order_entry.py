@@ -43,7 +43,7 @@ def a_book() -> Ledger:
 def state(book: Ledger) -> tuple:
     """What a refused order must leave as it was."""
     return (levels(book), cash(book, "a"), dict(book.orders), dict(book.all_orders), len(book.fills),
-            book.book_clock(M), dict(book.client_orders))  # fmt: skip
+            book.feed.book_clock(M), dict(book.client_orders))  # fmt: skip
 
 
 def refused(book: Ledger, **options) -> tuple:
@@ -265,7 +265,7 @@ def test_a_seeded_order_rests_at_its_sides_price_lists_its_market_and_states_no_
     another = book.place_order("a", "KXNEW-26NOV-A", "no", "sell", D(1), D("0.3500"))
     assert seeded.order_id and another.order_id and seeded.order_id != another.order_id
     assert seeded.self_trade_prevention_type is None and seeded.status == "resting"
-    assert book.book_levels("KXNEW-26NOV-A") == ([(6500, 400)], [])
+    assert book.feed.book_levels("KXNEW-26NOV-A") == ([(6500, 400)], [])
     named = book.place_order("b", M, "yes", "buy", D("1.5"), D("0.3000"), order_id="seed-1", subaccount=0)
     assert (named.order_id, named.yes_price, named.remaining, "seed-1" in book.orders) == (
         "seed-1",

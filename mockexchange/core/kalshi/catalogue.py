@@ -235,10 +235,8 @@ class Catalogue:
             return market
 
     def market_changed(self, market: Market) -> None:
-        """Something a read of the market shows changed (or it was listed): its `version` and the ledger's
-        `markets_version`, which counts every market's changes, move (what the venues' render cache keys by)."""
-        market.version += 1
-        self.markets_version += 1  # type: ignore[attr-defined]
+        """Something a read of the market shows changed (or it was listed): the state's `market_changed`."""
+        self.state.market_changed(market)  # type: ignore[attr-defined]
 
     def market(self, ticker: str) -> Market:
         market = self.markets.get(ticker) if isinstance(ticker, str) else None  # type: ignore[attr-defined]

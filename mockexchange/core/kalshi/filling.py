@@ -74,7 +74,7 @@ class Filling:
         if account.subtrader_of is not None:  # (its daily cap counts the fill: fcm.py)
             self.fcm.executed_moved(account.user_id, now, premium(terms))  # type: ignore[attr-defined]
         if prints:  # the trade's taker: the fill's owner if it took, else the other side (buying YES faces a NO taker)
-            self._print(market, at, terms.count, terms.yes, terms.buys == bool(is_taker), now)  # type: ignore[attr-defined]
+            self.feed.print_trade(market, at, terms.count, terms.yes, terms.buys == bool(is_taker), now)  # type: ignore[attr-defined]
         return at, changed
 
     def _fill_of_order(

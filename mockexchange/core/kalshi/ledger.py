@@ -52,7 +52,7 @@ from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.fcm import FcmDesk
 from mockexchange.core.kalshi.fcm_state import FcmState
 from mockexchange.core.kalshi.fees import QuadraticFee
-from mockexchange.core.kalshi.figures import Tape
+from mockexchange.core.kalshi.figures import Feed
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
 from mockexchange.core.kalshi.filling import Filling, hand_over
@@ -97,7 +97,6 @@ class Ledger(
     Trading,
     Matching,
     Liquidity,
-    Tape,
     OrderGroups,
 ):
     def __init__(
@@ -109,7 +108,7 @@ class Ledger(
         kept_ended: int = KEPT_ENDED,
     ) -> None:
         new_id: Callable[[], str] = ids or IdFactory()
-        self.state = LedgerState(
+        self.state = state = LedgerState(
             clock or SystemClock(),
             bus or EventBus(),
             fee_schedule or QuadraticFee(),
@@ -117,6 +116,7 @@ class Ledger(
             new_id.derived("markets") if isinstance(new_id, IdFactory) else new_id,
             kept_ended,
         )
+        self.feed = Feed(state)  # the market data channels' reads (figures.py)
 
     # What the state holds, read and written through the ledger as before while its parts move to `ledger.state`.
     clock: Clock = _shared("clock")

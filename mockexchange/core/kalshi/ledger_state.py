@@ -101,6 +101,12 @@ class LedgerState:
         self.tape = TimeIndex(self.fills)
         self.trades = TimeIndex(self.fills)
 
+    def market_changed(self, market: Market) -> None:
+        """Something a read of the market shows changed (or it was listed): its `version` and `markets_version`,
+        which counts every market's changes, move (what the venues' render cache keys by)."""
+        market.version += 1
+        self.markets_version += 1
+
     def clear(self) -> None:
         """Empty what the ledger holds (a reset); the ids drawn go on (an id names one thing over the mock's life)."""
         for held in (self.accounts, self.series, self.events, self.markets, self.listed):
