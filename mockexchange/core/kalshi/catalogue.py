@@ -68,10 +68,11 @@ class Catalogue:
     def fee_rule_for(self, ticker: str, event_ticker: str | None) -> FeeRule:
         """The schedule a fill in `ticker` pays when it states no fee (the market need not be listed yet: then that of
         the event it would be listed in)."""
-        base = self.fee_schedule  # type: ignore[attr-defined]
+        state = self.state  # type: ignore[attr-defined]
+        base = state.fee_schedule
         if type(ticker) is not str:
             return base  # (the fill is refused for its ticker)
-        market = self.markets.get(ticker)  # type: ignore[attr-defined]
+        market = state.markets.get(ticker)
         if market is None:
             return self._event_fee(event_ticker if type(event_ticker) is str and event_ticker else event_of(ticker))
         cached = market.fee_rule

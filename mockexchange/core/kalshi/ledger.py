@@ -231,7 +231,7 @@ class Ledger(
             return account
 
     def account(self, user_id: str) -> Account:
-        account = self.accounts.get(user_id)
+        account = self.state.accounts.get(user_id)
         if account is None:
             raise LedgerError(f"unknown user_id {user_id!r}", status=404)
         return account
@@ -355,10 +355,11 @@ class Ledger(
     def _tradable(self, ticker: str) -> Market | None:
         """The market if it is listed (None: trading lists it); only an active market on a trading exchange takes
         trading."""
-        market = self.markets.get(ticker) if isinstance(ticker, str) else None
+        state = self.state
+        market = state.markets.get(ticker) if isinstance(ticker, str) else None
         why = refusal(market) if market is not None else None
-        if why is None and not self.exchange.trading:
-            why = self.exchange.refusal()
+        if why is None and not state.exchange.trading:
+            why = state.exchange.refusal()
         if why is not None:
             raise LedgerError(why, status=409)
         return market
@@ -409,14 +410,16 @@ class Ledger(
         user_id, ticker, subaccount, event_ticker = fill.user_id, fill.ticker, fill.subaccount, fill.event_ticker
         rule = self.fee_rule_for(ticker, event_ticker) if fill.fee is None else None
         terms = fill_terms(rule, fill.side, fill.action, fill.count, fill.price, subaccount, fill.is_taker, fill.fee)
-        with self.lock:
-            now = self.clock.now()
-            if self.due_times and self.due_times[0] <= now:
+        state = self.state
+        with state.lock:
+            now = state.clock.now()
+            due = state.due_times
+            if due and due[0] <= now:
                 self.due_until(now)
             # Every bound is checked before anything changes: a refused fill lists no market and opens no row.
             account = self.account(user_id)
             listed = self._tradable(ticker)
-            handle, cells = self.positions.held(user_id, subaccount, ticker)  # (an unlisted market holds no row)
+            handle, cells = state.positions.held(user_id, subaccount, ticker)  # (an unlisted market holds no row)
             after, cash = positions.fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
             self._check_contracts(cells[5], terms.count, "volume", account.filled, "filled")
             self._check_cash(account, subaccount, listed.exchange_index if listed else 0, cash)
@@ -424,13 +427,15 @@ class Ledger(
                 market = listed
             else:
                 market = self.list_market(ticker, event_ticker)  # (refuses an event other than the market's)
-            to_fill, to_position = self.bus.takers("fill"), self.bus.takers("position")
+            bus = state.bus
+            to_fill, to_position = bus.takers("fill"), bus.takers("position")
             at, changed = self._make_fill(
                 account, market, handle, after, cash, terms, subaccount, fill.is_taker, fill.order_id,
                 fill.client_order_id, now, bool(to_position),
             )  # fmt: skip
-            hand_over(to_fill, to_position, user_id, self.fills, at, changed)
-            return self.fills.view(at)
+            log = state.fills
+            hand_over(to_fill, to_position, user_id, log, at, changed)
+            return log.view(at)
 
     # -- cash transfers -------------------------------------------------------------------------------------------
 
