@@ -133,7 +133,7 @@ def test_the_house_sets_levels_in_one_action_that_never_crosses():
     book = ledger()
     book.list_market("M-4")
     moved = changes(book, BOOK)
-    book.set_levels("M-4", yes=[(4_000, 1_000), (3_900, 500)], no=[(5_500, 200)])
+    book.liquidity.set_levels("M-4", yes=[(4_000, 1_000), (3_900, 500)], no=[(5_500, 200)])
     market = book.markets["M-4"]
     assert book.feed.book_levels("M-4") == ([(4_000, 1_000), (3_900, 500)], [(4_500, 200)])
     assert book.feed.book_clock("M-4") == 1 and HOUSE in book.accounts
@@ -141,20 +141,20 @@ def test_the_house_sets_levels_in_one_action_that_never_crosses():
         LevelChange(BID, 4_000, 0, 1_000), LevelChange(BID, 3_900, 0, 500), LevelChange(ASK, 4_500, 0, 200)
     }  # fmt: skip
     with pytest.raises(LedgerError, match="never cross"):
-        book.set_levels("M-4", yes=[(4_500, 100)], no=None)  # a YES bid at the YES ask (NO bid 0.55)
+        book.liquidity.set_levels("M-4", yes=[(4_500, 100)], no=None)  # a YES bid at the YES ask (NO bid 0.55)
     with pytest.raises(LedgerError, match="not a level"):
-        book.set_levels("M-4", yes=[(4_050, 100)], no=None)  # linear_cent: cents only
+        book.liquidity.set_levels("M-4", yes=[(4_050, 100)], no=None)  # linear_cent: cents only
     assert book.feed.book_clock("M-4") == 1  # refused: nothing changed
-    book.set_levels("M-4", yes=[(4_000, 400)], no=None)  # smaller, and 0.39 gone; NO side as it was
+    book.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)  # smaller, and 0.39 gone; NO side as it was
     assert moved[-1].levels == (LevelChange(BID, 3_900, 500, 0), LevelChange(BID, 4_000, 1_000, 400))
-    book.set_levels("M-4", yes=[(4_000, 500), (3_800, 10)], no=None)  # 0.40 again, grown: anew, behind
-    book.set_levels("M-4", yes=[(4_000, 400), (3_800, 10)], no=None)
+    book.liquidity.set_levels("M-4", yes=[(4_000, 500), (3_800, 10)], no=None)  # 0.40 again, grown: anew, behind
+    book.liquidity.set_levels("M-4", yes=[(4_000, 400), (3_800, 10)], no=None)
     assert moved[-1].levels == (LevelChange(BID, 4_000, 500, 400),)
-    book.set_levels("M-4", yes=[(4_000, 400)], no=None)
-    book.set_levels("M-4", yes=[(4_000, 400)], no=None)  # nothing moves: no action
+    book.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)
+    book.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)  # nothing moves: no action
     assert book.feed.book_clock("M-4") == 5 and len(moved) == 5
     book.update_market(UpdateMarket("M-4", price_level_structure="deci_cent"))
-    book.set_levels("M-4", yes=[(4_050, 100)], no=[])
+    book.liquidity.set_levels("M-4", yes=[(4_050, 100)], no=[])
     assert book.feed.book_levels("M-4") == ([(4_050, 100)], [])
     book.set_close_time("M-4", T0)  # closing clears the book
     assert book.feed.book_levels("M-4") == ([], []) and moved[-1].levels == (LevelChange(BID, 4_050, 100, 0),)

@@ -36,7 +36,7 @@ MOST = 1_000_000_000 * 100  # hundredths: the most one order may be
 def a_book() -> Ledger:
     """Users a and b with $1,000 each; the house rests YES bids at 0.40 x5 and asks at 0.60 x5."""
     made = ledger("a", "b")
-    made.set_levels(M, [(4000, 500)], [(4000, 500)])
+    made.liquidity.set_levels(M, [(4000, 500)], [(4000, 500)])
     return made
 
 
@@ -221,7 +221,7 @@ def test_an_order_stopped_by_self_trade_prevention_ends_for_it_filled_or_not(boo
 
 def test_a_reduce_only_order_cut_to_the_position_held_ends_for_that(book: Ledger):
     bid(book, "a", 60, 2, time_in_force=IOC)  # a holds 2 YES
-    book.set_levels(M, [(4000, 1_000)], None)
+    book.liquidity.set_levels(M, [(4000, 1_000)], None)
     cut = ask(book, "a", 40, 5, time_in_force=IOC, reduce_only=True)
     # Filled whole once cut, it is executed; its reason stays the cut's.
     assert (cut.order.initial, cut.filled, ended(book, cut)) == (200, 200, ("executed", "ReduceOnlyCancel", 0, 0))

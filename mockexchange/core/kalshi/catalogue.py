@@ -218,7 +218,7 @@ class Catalogue:
             check_market_fields(fields, market)
             structure = fields.get("price_level_structure")
             if structure is not None and structure != market.price_level_structure:
-                self._check_book_fits(market, structure)  # type: ignore[attr-defined]
+                self.liquidity.check_book_fits(market, structure)  # type: ignore[attr-defined]
             now = self.clock.now()  # type: ignore[attr-defined]
             for name, value in fields.items():
                 setattr(market, name, value)
@@ -240,10 +240,7 @@ class Catalogue:
         self.state.market_changed(market)  # type: ignore[attr-defined]
 
     def market(self, ticker: str) -> Market:
-        market = self.markets.get(ticker) if isinstance(ticker, str) else None  # type: ignore[attr-defined]
-        if market is None:
-            raise LedgerError(f"unknown market {ticker!r}", status=404)
-        return market
+        return self.state.market(ticker)  # type: ignore[attr-defined]
 
 
 def check_market_fields(fields: Mapping[str, Any], market: Market | None = None, now: datetime | None = None) -> None:

@@ -96,7 +96,6 @@ class Ledger(
     MarketLifecycle,
     Trading,
     Matching,
-    Liquidity,
     OrderGroups,
 ):
     def __init__(
@@ -117,6 +116,7 @@ class Ledger(
             kept_ended,
         )
         self.feed = Feed(state)  # the market data channels' reads (figures.py)
+        self.liquidity = Liquidity(state, self.run_due_now)  # the house's levels, the book's changes
 
     # What the state holds, read and written through the ledger as before while its parts move to `ledger.state`.
     clock: Clock = _shared("clock")

@@ -19,6 +19,7 @@ from mockexchange.core.clock import Clock
 from mockexchange.core.events import EventBus
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.archive import Archive
+from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.fcm_state import FcmState
 from mockexchange.core.kalshi.fees import QuadraticFee
@@ -106,6 +107,13 @@ class LedgerState:
         which counts every market's changes, move (what the venues' render cache keys by)."""
         market.version += 1
         self.markets_version += 1
+
+    def market(self, ticker: str) -> Market:
+        """The listed market `ticker` (a 404 refusal if there is none)."""
+        market = self.markets.get(ticker) if isinstance(ticker, str) else None
+        if market is None:
+            raise LedgerError(f"unknown market {ticker!r}", status=404)
+        return market
 
     def clear(self) -> None:
         """Empty what the ledger holds (a reset); the ids drawn go on (an id names one thing over the mock's life)."""

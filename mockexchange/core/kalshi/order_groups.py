@@ -249,7 +249,7 @@ class OrderGroups:
                         step()
                     change = self._end(order, CANCELED, now, market.book, reason=DECREASE)  # type: ignore[attr-defined]
                     changes += [change] if change else []
-                self._moved(market, merged(changes), now, Cause(group.user_id, group.subaccount, None))  # type: ignore[attr-defined]
+                self.liquidity.moved(market, merged(changes), now, Cause(group.user_id, group.subaccount, None))  # type: ignore[attr-defined]
 
     def _group_event(self, group: OrderGroup, event_type: str, now: datetime) -> None:
         takers = self.bus.takers(GROUP)  # type: ignore[attr-defined]
