@@ -55,7 +55,8 @@ from mockexchange.version import __version__
 # 22: an FCM desk keeps each member's position transfers' ids, oldest first (its latest 10,000 are kept).
 # 23: a Deribit trade keeps the label of the order that made it.
 # 24: the derivatives book keeps its state in one `BookState` (core/deribit/book_state.py), its parts around it.
-# 25: the Kalshi ledger keeps its state in one `LedgerState` (core/kalshi/ledger_state.py).
+# 25: the Kalshi ledger keeps its state in one `LedgerState` (core/kalshi/ledger_state.py); an FCM desk's state lives
+#     in fcm_state.py, an order group in order_group_records.py.
 LAYOUT = 25
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(

@@ -158,13 +158,13 @@ def test_a_self_trade_cancel_ends_the_makers_order_for_that_reason_and_gives_its
 
 def test_the_orders_of_a_group_count_what_they_match_as_taker_and_as_maker():
     book = ledger("a", "b")
-    group = book.create_order_group(CreateOrderGroup("a", contracts_limit=100))
+    group = book.groups.create_order_group(CreateOrderGroup("a", contracts_limit=100))
     bid(book, "a", 40, 3, order_group_id=group.group_id)
     ask(book, "b", 40, 2, time_in_force=IOC)  # a's order matches 2 as maker
     ask(book, "b", 45, 4)
     bid(book, "a", 45, 1, order_group_id=group.group_id, time_in_force=IOC)  # and 1 as taker
     bid(book, "a", 45, 1, time_in_force=IOC)  # not in the group
-    assert book.order_group(group.group_id, "a", 0, 0).total(book.clock.now()) == 300
+    assert book.groups.order_group(group.group_id, "a", 0, 0).total(book.clock.now()) == 300
 
 
 # -- a cost cap ---------------------------------------------------------------------------------------------------
@@ -415,14 +415,14 @@ def test_an_amend_that_crosses_deep_runs_long_at_its_new_price(shallow: Ledger):
 def test_a_cross_runs_long_if_the_group_of_its_order_or_of_a_maker_it_reaches_may_cancel_more_than_deep(
     shallow: Ledger, grouped: int, long: bool
 ):
-    takers = shallow.create_order_group(CreateOrderGroup("a", contracts_limit=1_000))
+    takers = shallow.groups.create_order_group(CreateOrderGroup("a", contracts_limit=1_000))
     for cents in range(20, 20 + grouped):
         bid(shallow, "a", cents, 1, order_group_id=takers.group_id)
     seen = long_over(shallow)
     bid(shallow, "a", 50, 1, time_in_force=IOC, order_group_id=takers.group_id)  # reaches b's one at 0.50
     assert seen and (None not in seen) is long
     bid(shallow, "c", 52, 2, time_in_force=IOC)
-    makers = shallow.create_order_group(CreateOrderGroup("b", contracts_limit=1_000))
+    makers = shallow.groups.create_order_group(CreateOrderGroup("b", contracts_limit=1_000))
     for cents in range(60, 60 + grouped):
         ask(shallow, "b", cents, 1, order_group_id=makers.group_id)
     seen.clear()

@@ -421,7 +421,7 @@ def test_every_order_ends_with_its_market_and_the_house_levels_go(desk: Desk, en
 def test_an_account_keeps_its_latest_ended_orders_and_forgets_the_oldest_and_its_client_order_id():
     book = Desk().book
     book.kept_ended = 2  # (Settings.kalshi_ended_orders)
-    group = book.create_order_group(CreateOrderGroup("a", contracts_limit=1_000))
+    group = book.groups.create_order_group(CreateOrderGroup("a", contracts_limit=1_000))
     first = bid(book, "a", 40, 1, client_order_id="first", order_group_id=group.group_id)
     book.cancel_order(first.order.order_id, "a", 0)
     second = bid(book, "a", 40, 1, client_order_id="second")

@@ -326,17 +326,17 @@ def test_the_resting_contracts_of_a_market_position_stay_within_their_bound_an_a
 
 
 def test_a_cross_that_takes_an_order_group_past_its_limit_triggers_it_once_the_command_is_done(book: Ledger):
-    group = book.create_order_group(CreateOrderGroup("a", contracts_limit=2))  # 2 contracts
+    group = book.groups.create_order_group(CreateOrderGroup("a", contracts_limit=2))  # 2 contracts
     resting = bid(book, "a", 30, 1, order_group_id=group.group_id)
     taken = bid(book, "a", 60, 3, order_group_id=group.group_id, time_in_force=IOC)
     assert taken.filled == 300 and book.all_orders[resting.order.order_id].status == "canceled"
-    assert book.order_group(group.group_id, "a", 0, 0).triggered
-    amended_group = book.create_order_group(CreateOrderGroup("b", contracts_limit=1))
+    assert book.groups.order_group(group.group_id, "a", 0, 0).triggered
+    amended_group = book.groups.create_order_group(CreateOrderGroup("b", contracts_limit=1))
     kept = bid(book, "b", 20, 1, order_group_id=amended_group.group_id)
     moving = bid(book, "b", 30, 3, order_group_id=amended_group.group_id)
     amend(book, moving.order.order_id, "b", 0, M, "yes", "buy", 6000, 300)  # takes the house's last 2 at 0.60
     assert book.all_orders[kept.order.order_id].status == "canceled"
-    assert book.order_group(amended_group.group_id, "b", 0, 0).triggered
+    assert book.groups.order_group(amended_group.group_id, "b", 0, 0).triggered
 
 
 def test_orders_take_their_ids_as_the_ledger_draws_them_as_text_too():

@@ -62,7 +62,8 @@ from mockexchange.core.kalshi.liquidity import HOUSE, Liquidity
 from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.matching import Matching
 from mockexchange.core.kalshi.new_fill import NewFill, fields_of
-from mockexchange.core.kalshi.order_groups import OrderGroup, OrderGroups
+from mockexchange.core.kalshi.order_group_records import OrderGroup
+from mockexchange.core.kalshi.order_groups import OrderGroups
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
@@ -96,7 +97,6 @@ class Ledger(
     MarketLifecycle,
     Trading,
     Matching,
-    OrderGroups,
 ):
     def __init__(
         self,
@@ -117,6 +117,7 @@ class Ledger(
         )
         self.feed = Feed(state)  # the market data channels' reads (figures.py)
         self.liquidity = Liquidity(state, self.run_due_now)  # the house's levels, the book's changes
+        self.groups = OrderGroups(state, self.liquidity, self.run_due_now, self._known, self._touch, self._end)
 
     # What the state holds, read and written through the ledger as before while its parts move to `ledger.state`.
     clock: Clock = _shared("clock")
@@ -231,10 +232,7 @@ class Ledger(
             return account
 
     def account(self, user_id: str) -> Account:
-        account = self.state.accounts.get(user_id)
-        if account is None:
-            raise LedgerError(f"unknown user_id {user_id!r}", status=404)
-        return account
+        return self.state.account(user_id)
 
     def list_market(
         self,

@@ -25,7 +25,7 @@ from mockexchange.core.kalshi.fcm_state import FcmState
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.fill_log import FillLog
 from mockexchange.core.kalshi.markets import Event, Market, Series
-from mockexchange.core.kalshi.order_groups import OrderGroup
+from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.core.kalshi.subaccounts import SubaccountState
@@ -107,6 +107,13 @@ class LedgerState:
         which counts every market's changes, move (what the venues' render cache keys by)."""
         market.version += 1
         self.markets_version += 1
+
+    def account(self, user_id: str) -> Account:
+        """The open account `user_id` (a 404 refusal if there is none)."""
+        account = self.accounts.get(user_id)
+        if account is None:
+            raise LedgerError(f"unknown user_id {user_id!r}", status=404)
+        return account
 
     def market(self, ticker: str) -> Market:
         """The listed market `ticker` (a 404 refusal if there is none)."""

@@ -106,7 +106,7 @@ class Trading:
             if placed.expiration_time is not None and placed.expiration_time <= now:
                 raise _invalid("expiration_time must be in the future", "invalid_expiration_time")
             if placed.order_group_id is not None:
-                self._group_for_order(placed.order_group_id, user_id, subaccount, market.exchange_index)  # type: ignore[attr-defined]
+                self.groups.group_for_order(placed.order_group_id, user_id, subaccount, market.exchange_index)  # type: ignore[attr-defined]
             client_order_id = placed.client_order_id or ""
             self._check_client_order_id(user_id, client_order_id)
             order = Order(
@@ -218,7 +218,7 @@ class Trading:
             self._end(order, EXECUTED if executed else CANCELED, now, None, 0, reason=_ended_placed(order, planned))
         self.liquidity.moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
         if self.groups_due:  # type: ignore[attr-defined]
-            self._trip_groups(now)  # type: ignore[attr-defined]
+            self.groups.trip_groups(now)  # type: ignore[attr-defined]
         filled = crossed or (0, 0, 0)
         return Done(order.answered(), filled[0], filled[1], filled[2], 0, now)
 
@@ -401,7 +401,7 @@ class Trading:
                       reason=AMEND if executed else SELF_TRADE_CANCEL)  # fmt: skip
         self.liquidity.moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
         if self.groups_due:  # type: ignore[attr-defined]
-            self._trip_groups(now)  # type: ignore[attr-defined]
+            self.groups.trip_groups(now)  # type: ignore[attr-defined]
         reduced = old_remaining - order.remaining
         return Done(order.answered(), crossed.filled, crossed.yes_value, crossed.fees, reduced, now)
 
