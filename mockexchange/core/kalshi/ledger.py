@@ -415,7 +415,7 @@ class Ledger(
             if due and due[0] <= now:
                 self.due_until(now)
             # Every bound is checked before anything changes: a refused fill lists no market and opens no row.
-            account = self.account(user_id)
+            account = state.account(user_id)
             listed = self._tradable(ticker)
             handle, cells = state.positions.held(user_id, subaccount, ticker)  # (an unlisted market holds no row)
             after, cash = positions.fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
