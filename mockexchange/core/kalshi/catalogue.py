@@ -169,15 +169,16 @@ class Catalogue:
         """A new market whose ticker, event and exchange index were checked (`list_market`'s, and a batch's), with
         `fields` (checked by `check_market_fields`) over the defaults; its change goes to `to_market` (the takers of
         market changes), if any, and its `created` lifecycle change to those who take them."""
-        now = now if now is not None else self.clock.now()  # type: ignore[attr-defined]
-        events = self.events  # type: ignore[attr-defined]
+        state = self.state  # type: ignore[attr-defined]
+        now = now if now is not None else state.clock.now()
+        events = state.events
         event_ticker = event_ticker or event_of(ticker)
         event = events.get(event_ticker)
         if event is None:
             event = self._new_event(event_ticker, None, exchange_index, now)
         short = ticker.rsplit("-", 1)[-1]
         market = Market(
-            ticker, event.event_ticker, exchange_index, market_id=self.market_ids(),  # type: ignore[attr-defined]
+            ticker, event.event_ticker, exchange_index, market_id=state.market_ids(),
             title=ticker, yes_sub_title=short, no_sub_title=short, created_time=now, updated_time=now, open_time=now,
             close_time=now + DEFAULT_LIFETIME, latest_expiration_time=now + DEFAULT_LIFETIME, day_ends=day_end(now),
         )  # fmt: skip
@@ -186,17 +187,18 @@ class Catalogue:
                 setattr(market, name, value)
             if "latest_expiration_time" not in fields and "close_time" in fields:
                 market.latest_expiration_time = market.close_time
-        self.markets[ticker] = market  # type: ignore[attr-defined]
-        self.listed.add(ticker)  # type: ignore[attr-defined]
-        self.market_changed(market)
-        self.exchange_indexes.add(exchange_index)  # type: ignore[attr-defined]
+        state.markets[ticker] = market
+        state.listed.add(ticker)
+        state.market_changed(market)
+        state.exchange_indexes.add(exchange_index)
         event.markets.append(ticker)
         self._schedule_listing(market, now)  # type: ignore[attr-defined]
         change = Change("market", None, market)
         for take in to_market:
             take(change)
-        if self.bus.takers(LIFECYCLE):  # type: ignore[attr-defined]
-            self.bus.publish(Change(LIFECYCLE, None, created(market, now)))  # type: ignore[attr-defined]
+        bus = state.bus
+        if bus.takers(LIFECYCLE):
+            bus.publish(Change(LIFECYCLE, None, created(market, now)))
         return market
 
     def create_market(self, command: CreateMarket) -> Market:

@@ -252,18 +252,19 @@ class Ledger(
             or not 0 <= exchange_index <= MAX_EXCHANGE_INDEX
         ):
             raise LedgerError(f"exchange_index must be an integer from 0 to {MAX_EXCHANGE_INDEX}")
-        with self.lock:
+        state = self.state
+        with state.lock:
             self.run_due_now()
             if fields:
-                check_market_fields(fields, now=self.clock.now())
-            market = self.markets.get(ticker)
+                check_market_fields(fields, now=state.clock.now())
+            market = state.markets.get(ticker)
             if market is not None:
                 if event_ticker is not None and event_ticker != market.event_ticker:
                     raise LedgerError(f"market {ticker!r} belongs to event {market.event_ticker!r}", status=409)
                 if fields:
                     raise LedgerError(f"market {ticker!r} is listed already: change it with update_market", status=409)
                 return market
-            return self._list_checked(ticker, event_ticker, self.bus.takers("market"), exchange_index, fields)
+            return self._list_checked(ticker, event_ticker, state.bus.takers("market"), exchange_index, fields)
 
     def set_exchange_status(
         self,
