@@ -250,7 +250,7 @@ def _kalshi_context(
     return KalshiContext(
         ledger=ledger,
         keys=keys,
-        markets=ledger,  # the ledger is the market data channels' feed (core/kalshi/figures.py)
+        markets=ledger.feed,  # the market data channels' feed (core/kalshi/figures.py)
         profile=kalshi_profiles.profile(settings.profile),
         wall_clock=wall_clock,
         window=TimestampWindow(int(settings.timestamp_past_s * 1000), int(settings.timestamp_future_s * 1000)),

@@ -163,9 +163,9 @@ def test_a_ledger_in_columns_comes_back_from_a_snapshot_the_same():
     ledger.apply_fill("u", "E-B", "no", "buy", D(1), D("0.3"), fee=D("0.001234"))
     ledger.place_order("u", "E-A", "yes", "buy", D(4), D("0.2"))
     ledger.settle_market("E-B", "no")
-    state = pickle.dumps({k: v for k, v in vars(ledger).items() if k not in ("clock", "bus", "lock", "new_id")})
+    state = pickle.dumps({k: v for k, v in vars(ledger.state).items() if k not in ("clock", "bus", "lock", "new_id")})
     again = Ledger(clock=ManualClock(T0))
-    vars(again).update(_StateUnpickler(io.BytesIO(state)).load())
+    vars(again.state).update(_StateUnpickler(io.BytesIO(state)).load())
     assert list(again.fills) == list(ledger.fills)
     assert [r.snapshot() for r in again.positions.all_rows()] == [r.snapshot() for r in ledger.positions.all_rows()]
     for status in ("unsettled", "settled", "all"):

@@ -50,7 +50,7 @@ def test_series_events_and_markets_are_listed_and_changed_over_the_admin_api(moc
     assert book.json()["yes"] == [["0.4000", "100.00"]] and book.json()["no"] == [["0.5500", "20.50"]]
     for op in ("markets/pause", "markets/resume"):
         assert admin(mock, op, {"ticker": "KXFED-26DEC-T4.00"}).status_code == 200
-    assert mock.ledger.book_levels("KXFED-26DEC-T4.00") == ([], [])  # resuming cleared it
+    assert mock.ledger.feed.book_levels("KXFED-26DEC-T4.00") == ([], [])  # resuming cleared it
     determined = admin(mock, "markets/determine", {"ticker": "KXFED-26DEC-T4.00", "result": "yes"}).json()
     assert determined["status"] == "determined" and determined["settles_at"] == "2026-01-05T11:05:00+00:00"
     assert admin(mock, "exchange_status", {"trading_active": False}).json()["trading_active"] is False
@@ -148,7 +148,7 @@ steps:
         mock.step(10)
         ledger = mock.ledger
         assert ledger.series["KXCPI"].fee_multiplier == Decimal(2) and ledger.events["KXCPI-26JAN"].title == "January"
-        assert ledger.book_levels("KXCPI-26JAN-T3.0") == ([(4_000, 1_000)], [(5_000, 300)])
+        assert ledger.feed.book_levels("KXCPI-26JAN-T3.0") == ([(4_000, 1_000)], [(5_000, 300)])
         assert ledger.markets["KXCPI-26JAN-T3.5"].status == "determined"
     path.write_text(text.replace('floor_strike: "3.5"', "floor_strike: 3.5").replace('["0.40", "10"]', '["0.40"]'))
     with MockServer(clock=ManualClock(START)) as mock:
@@ -168,11 +168,11 @@ def test_a_state_file_keeps_markets_books_and_their_lifecycle(tmp_path: Path):
         mock.fill("u", "KXFED-26DEC-T4.25", "yes", "buy", "2", "0.5")
         mock.determine_market("KXFED-26DEC-T4.25", "yes")
         before = {t: (m.market_id, m.status, m.book_clock, m.volume) for t, m in mock.ledger.markets.items()}
-        levels = mock.ledger.book_levels("KXFED-26DEC-T4.00")
+        levels = mock.ledger.feed.book_levels("KXFED-26DEC-T4.00")
     with MockServer(state=path, clock=ManualClock(START), seed=3) as again:
         ledger = again.ledger
         assert {t: (m.market_id, m.status, m.book_clock, m.volume) for t, m in ledger.markets.items()} == before
-        assert ledger.book_levels("KXFED-26DEC-T4.00") == levels and ledger.series["KXFED"].fee_type == "flat"
+        assert ledger.feed.book_levels("KXFED-26DEC-T4.00") == levels and ledger.series["KXFED"].fee_type == "flat"
         again.advance_clock(seconds=600)  # its settlement timer (300 s) ended after the restart: paid, dated then
         assert ledger.markets["KXFED-26DEC-T4.25"].settled_time == START + timedelta(seconds=300)
         assert ledger.account("u").balance() == Decimal("1000") - Decimal("1.00") - Decimal("0.02") + 2
@@ -192,7 +192,7 @@ def test_while_the_exchange_does_not_trade_the_house_book_fills_and_orders_are_r
                                "price": "0.3"}),
     ]  # fmt: skip
     assert [(r.status_code, "exchange" in r.json()["error"]) for r in refused] == [(409, True)] * 3
-    assert mock.ledger.book_levels("M-0") == ([(4_000, 100)], []) and mock.ledger.markets["M-0"].book_clock == 1
+    assert mock.ledger.feed.book_levels("M-0") == ([(4_000, 100)], []) and mock.ledger.markets["M-0"].book_clock == 1
     status = plain_http.get(f"{mock.kalshi_url}/exchange/status", timeout=10).json()
     assert (status["trading_active"], status["exchange_active"]) == (False, switch == "trading_active")
     admin(mock, "exchange_status", {switch: True})

@@ -133,31 +133,31 @@ def test_the_house_sets_levels_in_one_action_that_never_crosses():
     book = ledger()
     book.list_market("M-4")
     moved = changes(book, BOOK)
-    book.set_levels("M-4", yes=[(4_000, 1_000), (3_900, 500)], no=[(5_500, 200)])
+    book.liquidity.set_levels("M-4", yes=[(4_000, 1_000), (3_900, 500)], no=[(5_500, 200)])
     market = book.markets["M-4"]
-    assert book.book_levels("M-4") == ([(4_000, 1_000), (3_900, 500)], [(4_500, 200)])
-    assert book.book_clock("M-4") == 1 and HOUSE in book.accounts
+    assert book.feed.book_levels("M-4") == ([(4_000, 1_000), (3_900, 500)], [(4_500, 200)])
+    assert book.feed.book_clock("M-4") == 1 and HOUSE in book.accounts
     assert moved[-1].clock == 1 and set(moved[-1].levels) == {
         LevelChange(BID, 4_000, 0, 1_000), LevelChange(BID, 3_900, 0, 500), LevelChange(ASK, 4_500, 0, 200)
     }  # fmt: skip
     with pytest.raises(LedgerError, match="never cross"):
-        book.set_levels("M-4", yes=[(4_500, 100)], no=None)  # a YES bid at the YES ask (NO bid 0.55)
+        book.liquidity.set_levels("M-4", yes=[(4_500, 100)], no=None)  # a YES bid at the YES ask (NO bid 0.55)
     with pytest.raises(LedgerError, match="not a level"):
-        book.set_levels("M-4", yes=[(4_050, 100)], no=None)  # linear_cent: cents only
-    assert book.book_clock("M-4") == 1  # refused: nothing changed
-    book.set_levels("M-4", yes=[(4_000, 400)], no=None)  # smaller, and 0.39 gone; NO side as it was
+        book.liquidity.set_levels("M-4", yes=[(4_050, 100)], no=None)  # linear_cent: cents only
+    assert book.feed.book_clock("M-4") == 1  # refused: nothing changed
+    book.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)  # smaller, and 0.39 gone; NO side as it was
     assert moved[-1].levels == (LevelChange(BID, 3_900, 500, 0), LevelChange(BID, 4_000, 1_000, 400))
-    book.set_levels("M-4", yes=[(4_000, 500), (3_800, 10)], no=None)  # 0.40 again, grown: anew, behind
-    book.set_levels("M-4", yes=[(4_000, 400), (3_800, 10)], no=None)
+    book.liquidity.set_levels("M-4", yes=[(4_000, 500), (3_800, 10)], no=None)  # 0.40 again, grown: anew, behind
+    book.liquidity.set_levels("M-4", yes=[(4_000, 400), (3_800, 10)], no=None)
     assert moved[-1].levels == (LevelChange(BID, 4_000, 500, 400),)
-    book.set_levels("M-4", yes=[(4_000, 400)], no=None)
-    book.set_levels("M-4", yes=[(4_000, 400)], no=None)  # nothing moves: no action
-    assert book.book_clock("M-4") == 5 and len(moved) == 5
+    book.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)
+    book.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)  # nothing moves: no action
+    assert book.feed.book_clock("M-4") == 5 and len(moved) == 5
     book.update_market(UpdateMarket("M-4", price_level_structure="deci_cent"))
-    book.set_levels("M-4", yes=[(4_050, 100)], no=[])
-    assert book.book_levels("M-4") == ([(4_050, 100)], [])
+    book.liquidity.set_levels("M-4", yes=[(4_050, 100)], no=[])
+    assert book.feed.book_levels("M-4") == ([(4_050, 100)], [])
     book.set_close_time("M-4", T0)  # closing clears the book
-    assert book.book_levels("M-4") == ([], []) and moved[-1].levels == (LevelChange(BID, 4_050, 100, 0),)
+    assert book.feed.book_levels("M-4") == ([], []) and moved[-1].levels == (LevelChange(BID, 4_050, 100, 0),)
     assert market.book_clock == 7
 
 
@@ -178,31 +178,32 @@ def test_trades_print_on_the_tape_and_keep_the_figures():
         (1_000, 4_000, "yes"), (400, 4_500, "yes"), (300, 5_000, "no")
     ]  # fmt: skip
     assert trades[0].trade_id == book.fills[0].fill_id
-    figures = book.figures(TICKER)
+    figures = book.feed.figures(TICKER)
     # u holds 7 YES, v holds 4 NO: 7 contracts open.
     assert (figures.volume, figures.volume_24h, figures.open_interest) == (1_700, 1_700, 700)
     assert (figures.last_price, figures.last_trade_size) == (5_000, 300)
     assert (figures.previous_price, figures.previous_yes_bid) == (None, None)
     book.clock.advance(3600)  # type: ignore[attr-defined]  # a new UTC day: the previous day's figures are the last
     book.apply_fill("v", TICKER, "no", "buy", D(1), D("0.30"))
-    figures = book.figures(TICKER)
+    figures = book.feed.figures(TICKER)
     assert (figures.previous_price, figures.last_price) == (5_000, 7_000)
     book.clock.advance(23 * 3600)  # type: ignore[attr-defined]  # the first three trades age out of the day's volume
-    assert book.figures(TICKER).volume_24h == 100 and book.figures(TICKER).volume == 1_800
+    assert book.feed.figures(TICKER).volume_24h == 100 and book.feed.figures(TICKER).volume == 1_800
     assert book.trades.page("", 10)[0][0][1] is not None and len(book.trades.page("", 10)[0]) == 4
     book.apply_fill("v", TICKER, "no", "buy", D(20), D("0.30"))  # v holds 25 NO: the larger side
-    assert book.figures(TICKER).open_interest == 2_500
+    assert book.feed.figures(TICKER).open_interest == 2_500
     book.apply_fill("v", TICKER, "no", "sell", D(10), D("0.30"))
-    assert book.figures(TICKER).open_interest == 1_500
+    assert book.feed.figures(TICKER).open_interest == 1_500
 
 
 def test_the_market_feed_answers_for_unknown_markets():
     book = ledger()
-    assert book.market_id("NOPE") is None and book.book_levels("NOPE") == ([], []) and book.book_clock("NOPE") == 0
+    feed = book.feed
+    assert feed.market_id("NOPE") is None and feed.book_levels("NOPE") == ([], []) and feed.book_clock("NOPE") == 0
     with pytest.raises(LedgerError):
-        book.figures("NOPE")
+        book.feed.figures("NOPE")
     book.list_market("M-5")
-    assert book.figures("M-5") == MarketFigures(None, 0, None, 0, None, None, 0, 0, 0, None, None, None)
+    assert book.feed.figures("M-5") == MarketFigures(None, 0, None, 0, None, None, 0, 0, 0, None, None, None)
 
 
 def test_the_series_fee_type_picks_the_fee_a_fill_pays_when_it_states_none():

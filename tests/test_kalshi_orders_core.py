@@ -61,7 +61,7 @@ def position(book: Ledger, user: str) -> int:
 
 
 def levels(book: Ledger) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    return book.book_levels(M)
+    return book.feed.book_levels(M)
 
 
 # -- matching ----------------------------------------------------------------------------------------------------------
@@ -93,7 +93,7 @@ def test_a_crossing_order_fills_level_by_level_at_the_resting_prices_then_rests(
 
 def test_the_house_is_the_other_side_of_a_match_with_scripted_liquidity_so_positions_sum_to_zero():
     book = ledger("a")
-    book.set_levels(M, [(4000, 1_000)], [(5500, 500)])  # YES bid 0.40 x10; NO bid 0.55 x5 = YES ask 0.45
+    book.liquidity.set_levels(M, [(4000, 1_000)], [(5500, 500)])  # YES bid 0.40 x10; NO bid 0.55 x5 = YES ask 0.45
     bid(book, "a", 46, 7)  # takes the house's 5 at 0.45, rests 2 at 0.46
     ask(book, "a", 38, 12, time_in_force="immediate_or_cancel", self_trade_prevention_type="maker")
     rows = [row for row in book.positions.of_market(M)]
@@ -135,13 +135,13 @@ def test_a_resting_order_holds_its_value_and_gives_it_back_as_it_fills_or_ends()
 
 def test_an_order_beyond_the_available_balance_is_refused_and_changes_nothing():
     book = ledger("a", "b", cents=500)
-    book.set_levels(M, None, [(5000, 2_000)])  # YES ask 0.50 x20
+    book.liquidity.set_levels(M, None, [(5000, 2_000)])  # YES ask 0.50 x20
     bid(book, "a", 30, 10)  # holds $3 of a's $5
-    before = (levels(book), cash(book, "a"), dict(book.orders), book.book_clock(M), len(book.fills))
+    before = (levels(book), cash(book, "a"), dict(book.orders), book.feed.book_clock(M), len(book.fills))
     with pytest.raises(LedgerError) as refused:
         bid(book, "a", 50, 5)  # $2.50 and its fee: more than the $2 left
     assert refused.value.status == 400 and refused.value.code == "insufficient_balance"
-    assert (levels(book), cash(book, "a"), dict(book.orders), book.book_clock(M), len(book.fills)) == before
+    assert (levels(book), cash(book, "a"), dict(book.orders), book.feed.book_clock(M), len(book.fills)) == before
     assert bid(book, "a", 50, 3, time_in_force="immediate_or_cancel").filled == 300  # $1.50 and its fee: within $2
 
 
@@ -318,7 +318,7 @@ steps = st.lists(
 @given(steps)
 def test_random_orders_agree_with_a_model_of_the_book_and_of_the_money(script):
     book = ledger(*USERS, cents=100_000)
-    book.set_levels(M, [(4000, 500), (3800, 500)], [(5500, 500), (5300, 500)])  # bids 40, 38; asks 45, 47
+    book.liquidity.set_levels(M, [(4000, 500), (3800, 500)], [(5500, 500), (5300, 500)])  # bids 40, 38; asks 45, 47
     money = Kalshi(T0, balance_precision=NO_ROUNDING_FEE)
     for user in (*USERS, HOUSE):
         money.open_account(user, 100_000 if user != HOUSE else 0)

@@ -19,7 +19,7 @@ from mockexchange.core.kalshi.order_group_commands import (
     TriggerOrderGroup,
     UpdateOrderGroupLimit,
 )
-from mockexchange.core.kalshi.order_groups import OrderGroup
+from mockexchange.core.kalshi.order_group_records import OrderGroup
 
 
 def group_json(group: OrderGroup) -> dict[str, Any]:

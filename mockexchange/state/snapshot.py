@@ -2,7 +2,7 @@
 
 It is a cache of the command log, never the truth: it names the mockexchange version that took it, and a restart by
 another version ignores it and runs every command again; so does a restart by a version whose state classes are not
-where the snapshot names them (another layout). It is a pickle of the ledger's and the book state's own fields (their
+where the snapshot names them (another layout). It is a pickle of the ledger's and the book's state fields (their
 wiring, the clock, bus and lock, is the new mock's), the key registries and the id generator's position, read back by
 an unpickler that builds only the mock's own state classes and a few plain types: a state file from someone else
 cannot make a restart run code. A Deribit key's client secret is kept sealed (seal.py).
@@ -55,7 +55,9 @@ from mockexchange.version import __version__
 # 22: an FCM desk keeps each member's position transfers' ids, oldest first (its latest 10,000 are kept).
 # 23: a Deribit trade keeps the label of the order that made it.
 # 24: the derivatives book keeps its state in one `BookState` (core/deribit/book_state.py), its parts around it.
-LAYOUT = 24
+# 25: the Kalshi ledger keeps its state in one `LedgerState` (core/kalshi/ledger_state.py); an FCM desk's state lives
+#     in fcm_state.py, an order group in order_group_records.py.
+LAYOUT = 25
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}
@@ -97,7 +99,7 @@ def take(control: Control, sealer: Sealer | None = None) -> bytes:
         state = {
             "version": __version__,
             "layout": LAYOUT,
-            "ledger": _fields(ledger),
+            "ledger": _fields(ledger.state),
             "ids": ledger.new_id.position() if isinstance(ledger.new_id, IdFactory) else None,
             "book": _fields(book.state),
             "keys": [
@@ -161,7 +163,7 @@ def restore(control: Control, state: dict[str, Any], sealer: Sealer | None = Non
     """SnapshotError, before anything changed: a client secret does not open."""
     credentials = _credentials(state["deribit_keys"], sealer)
     ledger, book = control.ledger, control.book
-    vars(ledger).update(state["ledger"])
+    vars(ledger.state).update(state["ledger"])
     if state["ids"] is not None and isinstance(ledger.new_id, IdFactory):
         ledger.new_id.resume(state["ids"])
     vars(book.state).update(state["book"])

@@ -50,7 +50,7 @@ def refusal(command, *args, **options) -> LedgerError:
 def test_the_house_sells_or_buys_yes_at_the_match_price_and_pays_its_maker_fees():
     book = ledger("a")
     book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
-    book.set_levels(M, [(4000, 300)], [(5500, 500)])  # the house bids YES 0.40 x3 and asks YES 0.45 x5
+    book.liquidity.set_levels(M, [(4000, 300)], [(5500, 500)])  # the house bids YES 0.40 x3 and asks YES 0.45 x5
     bid(book, "a", 45, 2, time_in_force=IOC)  # the house sells 2 YES at 0.45 (it buys NO at 0.55)
     ask(book, "a", 40, 1, time_in_force=IOC)  # the house buys 1 YES at 0.40
     rule = book.fee_rule_for(M, None)
@@ -158,13 +158,13 @@ def test_a_self_trade_cancel_ends_the_makers_order_for_that_reason_and_gives_its
 
 def test_the_orders_of_a_group_count_what_they_match_as_taker_and_as_maker():
     book = ledger("a", "b")
-    group = book.create_order_group(CreateOrderGroup("a", contracts_limit=100))
+    group = book.groups.create_order_group(CreateOrderGroup("a", contracts_limit=100))
     bid(book, "a", 40, 3, order_group_id=group.group_id)
     ask(book, "b", 40, 2, time_in_force=IOC)  # a's order matches 2 as maker
     ask(book, "b", 45, 4)
     bid(book, "a", 45, 1, order_group_id=group.group_id, time_in_force=IOC)  # and 1 as taker
     bid(book, "a", 45, 1, time_in_force=IOC)  # not in the group
-    assert book.order_group(group.group_id, "a", 0, 0).total(book.clock.now()) == 300
+    assert book.groups.order_group(group.group_id, "a", 0, 0).total(book.clock.now()) == 300
 
 
 # -- a cost cap ---------------------------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ def most_bought(budget: int, most: int, yes_price: int, book: Ledger) -> int:
 def capped_book() -> Ledger:
     """YES asks of the house: 0.45 x2, 0.47 x3."""
     book = ledger("a")
-    book.set_levels(M, None, [(5500, 200), (5300, 300)])
+    book.liquidity.set_levels(M, None, [(5500, 200), (5300, 300)])
     return book
 
 
@@ -188,7 +188,7 @@ def test_a_cap_that_pays_for_whole_levels_exactly_buys_them_and_a_micro_dollar_l
     whole = bid(capped, "a", 47, 5, time_in_force=IOC, buy_max_cost=two_levels)
     assert (whole.filled, whole.order.status) == (500, "executed")
     book = ledger("a")
-    book.set_levels(M, None, [(5500, 200), (5300, 300)])
+    book.liquidity.set_levels(M, None, [(5500, 200), (5300, 300)])
     first = 200 * 4500 + taker_fee(book, 200, 4500)
     cut = bid(book, "a", 47, 5, time_in_force=IOC, buy_max_cost=two_levels - 1)
     assert cut.filled == 200 + most_bought(two_levels - 1 - first, 300, 4700, book) < 500
@@ -197,7 +197,7 @@ def test_a_cap_that_pays_for_whole_levels_exactly_buys_them_and_a_micro_dollar_l
 
 def test_a_cap_over_three_levels_buys_two_whole_and_what_it_pays_for_of_the_third():
     book = ledger("a")
-    book.set_levels(M, None, [(5500, 200), (5300, 300), (5000, 400)])  # YES asks 0.45 x2, 0.47 x3, 0.50 x4
+    book.liquidity.set_levels(M, None, [(5500, 200), (5300, 300), (5000, 400)])  # YES asks 0.45 x2, 0.47 x3, 0.50 x4
     whole = 200 * 4500 + taker_fee(book, 200, 4500) + 300 * 4700 + taker_fee(book, 300, 4700)
     budget = whole + 250 * 5000 + taker_fee(book, 250, 5000)
     done = bid(book, "a", 50, 9, time_in_force=IOC, buy_max_cost=budget)
@@ -211,7 +211,7 @@ def test_a_cap_within_one_level_buys_the_most_hundredths_it_pays_for():
         budgets += [exact - 1, exact]
     for budget in budgets:
         book = ledger("a")
-        book.set_levels(M, None, [(5500, 200), (5300, 300)])
+        book.liquidity.set_levels(M, None, [(5500, 200), (5300, 300)])
         done = bid(book, "a", 45, 5, time_in_force=IOC, buy_max_cost=budget)
         assert done.filled == most_bought(budget, 200, 4500, book), budget
         assert 1_000 * DOLLAR - cash(book, "a") <= budget
@@ -222,7 +222,7 @@ def test_a_cap_that_affords_nothing_fills_nothing_and_a_fill_or_kill_fills_whole
 ):
     dear = ledger("a")
     dear.update_market(UpdateMarket(M, price_level_structure="deci_cent"))
-    dear.set_levels(M, None, [(10, 200)])  # a YES ask at 0.999: a hundredth and its fee cost more than a cent
+    dear.liquidity.set_levels(M, None, [(10, 200)])  # a YES ask at 0.999: a hundredth and its fee cost more than a cent
     assert 9990 + taker_fee(dear, 1, 9990) > LEAST_CAP
     nothing = submit(dear, "a", M, "yes", "buy", 500, 9990, time_in_force=IOC, buy_max_cost=LEAST_CAP)
     assert (nothing.filled, nothing.order.status, cash(dear, "a")) == (0, "canceled", 1_000 * DOLLAR)
@@ -260,7 +260,7 @@ def test_a_taker_may_spend_its_cash_to_the_micro_dollar_on_fills_and_what_rests(
     fee = taker_fee(ledger(), 200, 4500)
     for spare in (0, -1):
         book = funded(cost + fee + spare)
-        book.set_levels(M, None, [(5500, 200)])
+        book.liquidity.set_levels(M, None, [(5500, 200)])
         if not spare:
             done = bid(book, "a", 45, 3)
             assert (done.filled, done.order.remaining, cash(book, "a")) == (200, 100, 0)
@@ -306,7 +306,7 @@ def test_a_taker_closing_a_position_is_paid_for_it_before_what_it_opens_costs():
 def test_an_order_on_an_exchange_index_without_the_users_cash_there_has_none_available():
     book = ledger("a")
     book.list_market("KXORD-26NOV-X1", exchange_index=1)
-    book.set_levels("KXORD-26NOV-X1", None, [(5500, 100)])
+    book.liquidity.set_levels("KXORD-26NOV-X1", None, [(5500, 100)])
     for options in ({}, {"time_in_force": IOC}):
         with pytest.raises(LedgerError) as refused:
             submit(book, "a", "KXORD-26NOV-X1", "yes", "buy", 100, 4500, **options)
@@ -415,14 +415,14 @@ def test_an_amend_that_crosses_deep_runs_long_at_its_new_price(shallow: Ledger):
 def test_a_cross_runs_long_if_the_group_of_its_order_or_of_a_maker_it_reaches_may_cancel_more_than_deep(
     shallow: Ledger, grouped: int, long: bool
 ):
-    takers = shallow.create_order_group(CreateOrderGroup("a", contracts_limit=1_000))
+    takers = shallow.groups.create_order_group(CreateOrderGroup("a", contracts_limit=1_000))
     for cents in range(20, 20 + grouped):
         bid(shallow, "a", cents, 1, order_group_id=takers.group_id)
     seen = long_over(shallow)
     bid(shallow, "a", 50, 1, time_in_force=IOC, order_group_id=takers.group_id)  # reaches b's one at 0.50
     assert seen and (None not in seen) is long
     bid(shallow, "c", 52, 2, time_in_force=IOC)
-    makers = shallow.create_order_group(CreateOrderGroup("b", contracts_limit=1_000))
+    makers = shallow.groups.create_order_group(CreateOrderGroup("b", contracts_limit=1_000))
     for cents in range(60, 60 + grouped):
         ask(shallow, "b", cents, 1, order_group_id=makers.group_id)
     seen.clear()

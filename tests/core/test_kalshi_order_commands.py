@@ -402,7 +402,7 @@ def test_a_pause_ends_the_orders_that_asked_in_every_market_it_pauses_in_one_act
 )
 def test_every_order_ends_with_its_market_and_the_house_levels_go(desk: Desk, end: str, reason: str):
     book = desk.book
-    book.set_levels(M, [(3000, 100)], None)
+    book.liquidity.set_levels(M, [(3000, 100)], None)
     mine = bid(book, "a", 40, 2)
     if end == "close":
         book.set_close_time(M, T0 + timedelta(seconds=1))
@@ -421,7 +421,7 @@ def test_every_order_ends_with_its_market_and_the_house_levels_go(desk: Desk, en
 def test_an_account_keeps_its_latest_ended_orders_and_forgets_the_oldest_and_its_client_order_id():
     book = Desk().book
     book.kept_ended = 2  # (Settings.kalshi_ended_orders)
-    group = book.create_order_group(CreateOrderGroup("a", contracts_limit=1_000))
+    group = book.groups.create_order_group(CreateOrderGroup("a", contracts_limit=1_000))
     first = bid(book, "a", 40, 1, client_order_id="first", order_group_id=group.group_id)
     book.cancel_order(first.order.order_id, "a", 0)
     second = bid(book, "a", 40, 1, client_order_id="second")
@@ -639,7 +639,7 @@ def test_an_account_rests_at_most_its_bound_of_contracts_in_all_an_amend_countin
 
 def test_a_reduce_only_order_reduces_only_a_position_held_on_the_side_it_sells(desk: Desk):
     book = desk.book
-    book.set_levels(M, [(4000, 1_000)], [(4000, 1_000)])  # the house bids YES 0.40 and asks it at 0.60
+    book.liquidity.set_levels(M, [(4000, 1_000)], [(4000, 1_000)])  # the house bids YES 0.40 and asks it at 0.60
     nothing = ask(book, "a", 40, 1, time_in_force=IOC, reduce_only=True)  # a holds nothing there
     assert (nothing.order.initial, figures(nothing)) == (0, (0, 0, 0, 0, T0))
     bid(book, "b", 60, 1, time_in_force=IOC)

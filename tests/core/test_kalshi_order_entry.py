@@ -36,14 +36,14 @@ MOST = 1_000_000_000 * 100  # hundredths: the most one order may be
 def a_book() -> Ledger:
     """Users a and b with $1,000 each; the house rests YES bids at 0.40 x5 and asks at 0.60 x5."""
     made = ledger("a", "b")
-    made.set_levels(M, [(4000, 500)], [(4000, 500)])
+    made.liquidity.set_levels(M, [(4000, 500)], [(4000, 500)])
     return made
 
 
 def state(book: Ledger) -> tuple:
     """What a refused order must leave as it was."""
     return (levels(book), cash(book, "a"), dict(book.orders), dict(book.all_orders), len(book.fills),
-            book.book_clock(M), dict(book.client_orders))  # fmt: skip
+            book.feed.book_clock(M), dict(book.client_orders))  # fmt: skip
 
 
 def refused(book: Ledger, **options) -> tuple:
@@ -221,7 +221,7 @@ def test_an_order_stopped_by_self_trade_prevention_ends_for_it_filled_or_not(boo
 
 def test_a_reduce_only_order_cut_to_the_position_held_ends_for_that(book: Ledger):
     bid(book, "a", 60, 2, time_in_force=IOC)  # a holds 2 YES
-    book.set_levels(M, [(4000, 1_000)], None)
+    book.liquidity.set_levels(M, [(4000, 1_000)], None)
     cut = ask(book, "a", 40, 5, time_in_force=IOC, reduce_only=True)
     # Filled whole once cut, it is executed; its reason stays the cut's.
     assert (cut.order.initial, cut.filled, ended(book, cut)) == (200, 200, ("executed", "ReduceOnlyCancel", 0, 0))
@@ -265,7 +265,7 @@ def test_a_seeded_order_rests_at_its_sides_price_lists_its_market_and_states_no_
     another = book.place_order("a", "KXNEW-26NOV-A", "no", "sell", D(1), D("0.3500"))
     assert seeded.order_id and another.order_id and seeded.order_id != another.order_id
     assert seeded.self_trade_prevention_type is None and seeded.status == "resting"
-    assert book.book_levels("KXNEW-26NOV-A") == ([(6500, 400)], [])
+    assert book.feed.book_levels("KXNEW-26NOV-A") == ([(6500, 400)], [])
     named = book.place_order("b", M, "yes", "buy", D("1.5"), D("0.3000"), order_id="seed-1", subaccount=0)
     assert (named.order_id, named.yes_price, named.remaining, "seed-1" in book.orders) == (
         "seed-1",
@@ -326,17 +326,17 @@ def test_the_resting_contracts_of_a_market_position_stay_within_their_bound_an_a
 
 
 def test_a_cross_that_takes_an_order_group_past_its_limit_triggers_it_once_the_command_is_done(book: Ledger):
-    group = book.create_order_group(CreateOrderGroup("a", contracts_limit=2))  # 2 contracts
+    group = book.groups.create_order_group(CreateOrderGroup("a", contracts_limit=2))  # 2 contracts
     resting = bid(book, "a", 30, 1, order_group_id=group.group_id)
     taken = bid(book, "a", 60, 3, order_group_id=group.group_id, time_in_force=IOC)
     assert taken.filled == 300 and book.all_orders[resting.order.order_id].status == "canceled"
-    assert book.order_group(group.group_id, "a", 0, 0).triggered
-    amended_group = book.create_order_group(CreateOrderGroup("b", contracts_limit=1))
+    assert book.groups.order_group(group.group_id, "a", 0, 0).triggered
+    amended_group = book.groups.create_order_group(CreateOrderGroup("b", contracts_limit=1))
     kept = bid(book, "b", 20, 1, order_group_id=amended_group.group_id)
     moving = bid(book, "b", 30, 3, order_group_id=amended_group.group_id)
     amend(book, moving.order.order_id, "b", 0, M, "yes", "buy", 6000, 300)  # takes the house's last 2 at 0.60
     assert book.all_orders[kept.order.order_id].status == "canceled"
-    assert book.order_group(amended_group.group_id, "b", 0, 0).triggered
+    assert book.groups.order_group(amended_group.group_id, "b", 0, 0).triggered
 
 
 def test_orders_take_their_ids_as_the_ledger_draws_them_as_text_too():

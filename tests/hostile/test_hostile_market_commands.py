@@ -91,7 +91,7 @@ def held(mock: MockServer, client: httpx.Client) -> tuple:
              for t, s in ledger.series.items()},
             {t: (e.title, e.series_ticker, tuple(e.markets), e.last_updated) for t, e in ledger.events.items()},
             {t: (m.version, m.status, m.book_clock, m.close_time, m.updated_time, m.result, m.settles_at,
-                 ledger.book_levels(t)) for t, m in ledger.markets.items()},
+                 ledger.feed.book_levels(t)) for t, m in ledger.markets.items()},
             sorted(ledger.due_times), {when: list(tickers) for when, tickers in ledger.due_at.items()},
             (ledger.exchange.exchange_active, ledger.exchange.trading_active, ledger.exchange.estimated_resume_time),
             len(ledger.fills), len(ledger.accounts),

@@ -749,7 +749,7 @@ class OrderInvariants(RuleBasedStateMachine):
         shown = [{(price_units(Decimal(p)), count_units(Decimal(c))) for p, c in book[side]}
                  for side in ("yes_dollars", "no_dollars")]  # fmt: skip
         with self.ledger.reading() as ledger:
-            levels = ledger.book_levels(ticker)
+            levels = ledger.feed.book_levels(ticker)
         assert shown == [set(levels[0]), {(10_000 - p, c) for p, c in levels[1]}], (ticker, book, levels)
 
     def _agrees(self, place: tuple[str, int]) -> None:

@@ -46,7 +46,7 @@ class Batches:
     def _batch_hold(self, batch: list[FillSpec]) -> AbstractContextManager[object]:
         """The lock, held for the batch: a long command (core/stepping.py) over its accounts and markets if it has
         more than `DEEP` fills."""
-        lock = self.lock  # type: ignore[attr-defined]
+        lock = self.state.lock  # type: ignore[attr-defined]
         if len(batch) <= DEEP:
             return lock
         users = {spec[0] for spec in batch if type(spec[0]) is str}
@@ -57,10 +57,11 @@ class Batches:
         """The fills of a checked batch, each as `apply_fill` makes it, under the lock. The batch is one instant: its
         changes go to the subscribers that take them as it starts (`EventBus.takers`), and none is made that nobody
         takes."""
-        bus, store, accounts, markets = self.bus, self.positions, self.accounts, self.markets  # type: ignore[attr-defined]
+        state = self.state  # type: ignore[attr-defined]
+        bus, store, accounts, markets = state.bus, state.positions, state.accounts, state.markets
         to_market, to_fill, to_position = bus.takers("market"), bus.takers("fill"), bus.takers("position")
-        now = self.clock.now()  # type: ignore[attr-defined]
-        log = self.fills  # type: ignore[attr-defined]
+        now = state.clock.now()
+        log = state.fills
         start = len(log)
         make, step, holding = self._make_fill, positions.fill, store.held  # type: ignore[attr-defined]  # Filling's
         pause = self._stepper()  # type: ignore[attr-defined]

@@ -68,10 +68,11 @@ class Catalogue:
     def fee_rule_for(self, ticker: str, event_ticker: str | None) -> FeeRule:
         """The schedule a fill in `ticker` pays when it states no fee (the market need not be listed yet: then that of
         the event it would be listed in)."""
-        base = self.fee_schedule  # type: ignore[attr-defined]
+        state = self.state  # type: ignore[attr-defined]
+        base = state.fee_schedule
         if type(ticker) is not str:
             return base  # (the fill is refused for its ticker)
-        market = self.markets.get(ticker)  # type: ignore[attr-defined]
+        market = state.markets.get(ticker)
         if market is None:
             return self._event_fee(event_ticker if type(event_ticker) is str and event_ticker else event_of(ticker))
         cached = market.fee_rule
@@ -168,15 +169,16 @@ class Catalogue:
         """A new market whose ticker, event and exchange index were checked (`list_market`'s, and a batch's), with
         `fields` (checked by `check_market_fields`) over the defaults; its change goes to `to_market` (the takers of
         market changes), if any, and its `created` lifecycle change to those who take them."""
-        now = now if now is not None else self.clock.now()  # type: ignore[attr-defined]
-        events = self.events  # type: ignore[attr-defined]
+        state = self.state  # type: ignore[attr-defined]
+        now = now if now is not None else state.clock.now()
+        events = state.events
         event_ticker = event_ticker or event_of(ticker)
         event = events.get(event_ticker)
         if event is None:
             event = self._new_event(event_ticker, None, exchange_index, now)
         short = ticker.rsplit("-", 1)[-1]
         market = Market(
-            ticker, event.event_ticker, exchange_index, market_id=self.market_ids(),  # type: ignore[attr-defined]
+            ticker, event.event_ticker, exchange_index, market_id=state.market_ids(),
             title=ticker, yes_sub_title=short, no_sub_title=short, created_time=now, updated_time=now, open_time=now,
             close_time=now + DEFAULT_LIFETIME, latest_expiration_time=now + DEFAULT_LIFETIME, day_ends=day_end(now),
         )  # fmt: skip
@@ -185,17 +187,18 @@ class Catalogue:
                 setattr(market, name, value)
             if "latest_expiration_time" not in fields and "close_time" in fields:
                 market.latest_expiration_time = market.close_time
-        self.markets[ticker] = market  # type: ignore[attr-defined]
-        self.listed.add(ticker)  # type: ignore[attr-defined]
-        self.market_changed(market)
-        self.exchange_indexes.add(exchange_index)  # type: ignore[attr-defined]
+        state.markets[ticker] = market
+        state.listed.add(ticker)
+        state.market_changed(market)
+        state.exchange_indexes.add(exchange_index)
         event.markets.append(ticker)
         self._schedule_listing(market, now)  # type: ignore[attr-defined]
         change = Change("market", None, market)
         for take in to_market:
             take(change)
-        if self.bus.takers(LIFECYCLE):  # type: ignore[attr-defined]
-            self.bus.publish(Change(LIFECYCLE, None, created(market, now)))  # type: ignore[attr-defined]
+        bus = state.bus
+        if bus.takers(LIFECYCLE):
+            bus.publish(Change(LIFECYCLE, None, created(market, now)))
         return market
 
     def create_market(self, command: CreateMarket) -> Market:
@@ -217,7 +220,7 @@ class Catalogue:
             check_market_fields(fields, market)
             structure = fields.get("price_level_structure")
             if structure is not None and structure != market.price_level_structure:
-                self._check_book_fits(market, structure)  # type: ignore[attr-defined]
+                self.liquidity.check_book_fits(market, structure)  # type: ignore[attr-defined]
             now = self.clock.now()  # type: ignore[attr-defined]
             for name, value in fields.items():
                 setattr(market, name, value)
@@ -235,16 +238,11 @@ class Catalogue:
             return market
 
     def market_changed(self, market: Market) -> None:
-        """Something a read of the market shows changed (or it was listed): its `version` and the ledger's
-        `markets_version`, which counts every market's changes, move (what the venues' render cache keys by)."""
-        market.version += 1
-        self.markets_version += 1  # type: ignore[attr-defined]
+        """Something a read of the market shows changed (or it was listed): the state's `market_changed`."""
+        self.state.market_changed(market)  # type: ignore[attr-defined]
 
     def market(self, ticker: str) -> Market:
-        market = self.markets.get(ticker) if isinstance(ticker, str) else None  # type: ignore[attr-defined]
-        if market is None:
-            raise LedgerError(f"unknown market {ticker!r}", status=404)
-        return market
+        return self.state.market(ticker)  # type: ignore[attr-defined]
 
 
 def check_market_fields(fields: Mapping[str, Any], market: Market | None = None, now: datetime | None = None) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -31,6 +30,7 @@ from mockexchange.core.kalshi.fcm_commands import (
     UpdateFCMEventContractDailyCap,
     UpdateFCMSubtraderBlockedCategories,
 )
+from mockexchange.core.kalshi.fcm_state import PositionTransfer
 from mockexchange.core.kalshi.figures import hold
 from mockexchange.core.kalshi.orders import RESTING
 from mockexchange.core.kalshi.subaccounts import MAX_KEPT_TRANSFERS
@@ -44,44 +44,6 @@ if TYPE_CHECKING:
 SUFFIX = re.compile(r"[A-Za-z0-9]{1,16}")
 MAX_CATEGORIES = 1000  # categories blocked for one subtrader: the mock's bound on what one client can store
 CAP_DAY = ZoneInfo("America/New_York")  # executed utilization resets at midnight New York time
-
-
-@dataclass(frozen=True, slots=True)
-class PositionTransfer:
-    """One executed CreateFCMPositionTransfer: `count` hundredths (positive YES, negative NO) at YES `price` (price
-    units), from `source` to `target`."""
-
-    position_transfer_id: str
-    fcm_user_id: str
-    source: str
-    target: str
-    ticker: str
-    count: int
-    price: int
-    created: datetime
-
-
-@dataclass(slots=True)
-class FcmState:
-    """What the desk keeps (the ledger's `fcm_state`: a snapshot of the ledger holds it as it holds the rows)."""
-
-    caps: dict[str, int] = field(default_factory=dict)  # subtrader -> daily cap, micro-dollars
-    blocked: dict[str, set[str]] = field(default_factory=dict)  # subtrader -> blocked event categories
-    error_accounts: dict[str, str] = field(default_factory=dict)  # FCM member -> its error account
-    transfers: dict[str, PositionTransfer] = field(default_factory=dict)
-    # Each member's transfers' ids, oldest first: a member keeps its latest `MAX_KEPT_TRANSFERS`, as an account keeps
-    # its transfers (subaccounts.py), so shuttling a position back and forth grows nothing past that.
-    members_transfers: dict[str, deque[str]] = field(default_factory=dict)
-    # What a subtrader's cap counts, kept as it changes (micro-dollars): its fills' premium less what settlements paid
-    # it, by New York date; what its resting orders would pay at most (each order's share, by order id, beside).
-    executed: dict[str, dict[date, int]] = field(default_factory=dict)
-    resting: dict[str, int] = field(default_factory=dict)
-    resting_shares: dict[str, int] = field(default_factory=dict)
-
-    def clear(self) -> None:
-        for kept in (self.caps, self.blocked, self.error_accounts, self.transfers, self.members_transfers,
-                     self.executed, self.resting, self.resting_shares):  # fmt: skip
-            kept.clear()
 
 
 class FcmDesk:

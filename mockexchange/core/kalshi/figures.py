@@ -1,6 +1,6 @@
 """The tape and the figures of a market: every trade printed on it, and what trades and book changes keep of it
 (volume, 24-hour volume, open interest, the last trade, the previous day's bid, ask and price), read by the market
-reads and the `ticker` channel through the `MarketFeed` the ledger implements (market_changes.py).
+reads and the `ticker` channel through the ledger's `feed` (`Feed`, the `MarketFeed` of market_changes.py).
 
 The tape is no copy of the trades: a trade is a fill (a scripted fill; of a match, its taker's fill: the maker's is left
 out), so the tape is two time indexes over the fill log (core/time_index.py): the market's trades, and every market's
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import unix_us
@@ -30,6 +31,9 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.market_changes import TRADE, MarketFigures, Trade
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.units import price_units
+
+if TYPE_CHECKING:
+    from mockexchange.core.kalshi.ledger_state import LedgerState
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DAY = timedelta(days=1)
@@ -67,23 +71,31 @@ def hold(market: Market, before: int, after: int) -> None:
     market.no_held += max(-after, 0) - max(-before, 0)
 
 
-class Tape:
-    """A part of `Ledger`: printing trades, and the figures and feed of its markets, under its lock."""
+class Feed:
+    """The ledger's markets as the market data channels read them (`ledger.feed`, the `MarketFeed` of
+    market_changes.py): printing trades, and each market's figures, under the ledger's lock."""
 
-    def _print(self, market: Market, at: int, count: int, yes_price: int, taker_yes: bool, now: datetime) -> None:
+    def __init__(self, state: LedgerState) -> None:
+        self.state = state
+        # An index by id, rebuilt when it misses or is stale: markets are added on several roads (listing, fills,
+        # state), and a subscription by id is rare beside the reads by ticker.
+        self._tickers_by_id: dict[str, str] = {}
+
+    def print_trade(self, market: Market, at: int, count: int, yes_price: int, taker_yes: bool, now: datetime) -> None:
         """The fill the log holds `at` printed as a trade of `market`: `count` hundredths at `yes_price`, its taker on
         the YES side or not; its figures follow (the caller rolled the previous day's and set the last price), and its
         `Trade` goes to those who take them."""
-        self.tape.add_position(market.ticker, now, at)  # type: ignore[attr-defined]
-        self.trades.add_position("", now, at)  # type: ignore[attr-defined]
+        state = self.state
+        state.tape.add_position(market.ticker, now, at)
+        state.trades.add_position("", now, at)
         market.volume += count
         market.volume_24h += count
         market.last_trade_size = count
-        self.market_changed(market)  # type: ignore[attr-defined]
+        state.market_changed(market)
         self.age(market, unix_us(now))
-        to_trade = self.bus.takers(TRADE)  # type: ignore[attr-defined]
+        to_trade = state.bus.takers(TRADE)
         if to_trade:
-            fill = self.fills.view(at)  # type: ignore[attr-defined]
+            fill = state.fills.view(at)
             trade = Trade(fill.fill_id, market.ticker, count, yes_price, "yes" if taker_yes else "no", now)
             change = Change(TRADE, None, trade)
             for take in to_trade:
@@ -92,10 +104,12 @@ class Tape:
     def age(self, market: Market, now_us: int) -> None:
         """Take the trades older than 24 hours at `now_us` out of the market's 24-hour volume (its `window_from` then
         names where the window starts, as a read's key needs)."""
-        numbers = self.tape.numbers(market.ticker)  # type: ignore[attr-defined]
+        state = self.state
+        numbers = state.tape.numbers(market.ticker)
         if numbers is None:
             return
-        times, fills = self.fills.times, self.fills  # type: ignore[attr-defined]
+        fills = state.fills
+        times = fills.times
         cut, i = now_us - WINDOW_US, market.window_from
         while i < len(numbers) and times[numbers[i]] <= cut:
             market.volume_24h -= fills.count_units(numbers[i])
@@ -105,14 +119,12 @@ class Tape:
     # -- the MarketFeed (market_changes.py) --------------------------------------------------------------------------
 
     def market_id(self, ticker: str) -> str | None:
-        market = self.markets.get(ticker)  # type: ignore[attr-defined]
+        market = self.state.markets.get(ticker)
         return market.market_id if market is not None else None
 
     def market_ticker(self, market_id: str) -> str | None:
-        # An index by id, rebuilt when it misses or is stale: markets are added on several roads (listing, fills,
-        # state), and a subscription by id is rare beside the reads by ticker.
-        markets = self.markets  # type: ignore[attr-defined]
-        index: dict[str, str] = self.__dict__.setdefault("_tickers_by_id", {})
+        markets = self.state.markets
+        index = self._tickers_by_id
         ticker = index.get(market_id)
         market = markets.get(ticker) if ticker is not None else None
         if market is None or market.market_id != market_id:
@@ -122,18 +134,18 @@ class Tape:
         return ticker
 
     def book_levels(self, ticker: str, depth: int | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        market = self.markets.get(ticker)  # type: ignore[attr-defined]
+        market = self.state.markets.get(ticker)
         book = market.book if market is not None else None
         if book is None:
             return [], []
         return book.levels(BID, depth), book.levels(ASK, depth)
 
     def book_clock(self, ticker: str) -> int:
-        market = self.markets.get(ticker)  # type: ignore[attr-defined]
+        market = self.state.markets.get(ticker)
         return market.book_clock if market is not None else 0
 
     def figures(self, ticker: str) -> MarketFigures:
-        market = self.markets.get(ticker)  # type: ignore[attr-defined]
+        market = self.state.markets.get(ticker)
         if market is None:
             raise LedgerError(f"unknown market {ticker!r}", status=404)
         return self.figures_of(market)
@@ -142,7 +154,7 @@ class Tape:
         """The exchange time (Unix microseconds) at which the figures of any of these markets, as `figures_of` read
         them at `since` or later, next move with time alone: the next of their trades to leave a 24-hour window, or
         the end of a market's day still ahead at `since`; None: none will until a market changes."""
-        tape, times = self.tape, self.fills.times  # type: ignore[attr-defined]
+        tape, times = self.state.tape, self.state.fills.times
         ages: int | None = None
         ends: datetime | None = None
         for market in markets:
@@ -160,7 +172,7 @@ class Tape:
     def figures_of(self, market: Market, now: datetime | None = None) -> MarketFigures:
         """The market's figures now (the 24-hour window and the previous day read at the exchange clock's now, or at
         `now`, a read's)."""
-        now = self.clock.now() if now is None else now  # type: ignore[attr-defined]
+        now = self.state.clock.now() if now is None else now
         self.age(market, unix_us(now))
         bid, bid_size, ask, ask_size = best(market)
         last = last_price(market)

@@ -48,16 +48,17 @@ class Filling:
         fill's index in the log and, if `snapshot`, the row's snapshot after it. `fill_id`: the trade's id (a match's
         two fills share it; None: a new one); `prints`: the fill prints its trade on the tape (a match's maker fill does
         not: the taker's prints it)."""
-        store = self.positions  # type: ignore[attr-defined]
+        state = self.state  # type: ignore[attr-defined]
+        store = state.positions
         if handle is None:
             handle = store.open_handle(account.user_id, subaccount, market, now, after)
             changed = store.snapshot_of(handle) if snapshot else None
         else:
             changed = store.update_held(handle, now, after, snapshot)
         account.filled += terms.count
-        if self.history.keeping:  # type: ignore[attr-defined]
+        if state.history.keeping:
             self._remember_cash(account, now)  # type: ignore[attr-defined]
-            self.history.record("prices", market.ticker, market.last_yes_price, now)  # type: ignore[attr-defined]
+            state.history.record("prices", market.ticker, market.last_yes_price, now)
         account.move_cash(subaccount, market.exchange_index, cash, now)
         if now >= market.day_ends:
             roll_day(market, now)  # (before the last price moves: the previous day's is the one before)
@@ -65,16 +66,16 @@ class Filling:
         hold(market, after[0] - (terms.count if terms.buys else -terms.count), after[0])
         if fill_id is None:
             fill_id, order_id = self._fill_ids(order_id)
-        log = self.fills  # type: ignore[attr-defined]
+        log = state.fills
         at = log.add(
             fill_id, order_id, account.user_id, subaccount, market, terms.side, terms.action, terms.count, terms.price,
             is_taker, terms.fee, now, after[0], client_order_id,
         )  # fmt: skip
-        self.fill_index.add_position(account.user_id, now, at)  # type: ignore[attr-defined]
+        state.fill_index.add_position(account.user_id, now, at)
         if account.subtrader_of is not None:  # (its daily cap counts the fill: fcm.py)
             self.fcm.executed_moved(account.user_id, now, premium(terms))  # type: ignore[attr-defined]
         if prints:  # the trade's taker: the fill's owner if it took, else the other side (buying YES faces a NO taker)
-            self._print(market, at, terms.count, terms.yes, terms.buys == bool(is_taker), now)  # type: ignore[attr-defined]
+            self.feed.print_trade(market, at, terms.count, terms.yes, terms.buys == bool(is_taker), now)  # type: ignore[attr-defined]
         return at, changed
 
     def _fill_of_order(
@@ -95,18 +96,19 @@ class Filling:
         place has not filled since; else read now) moves (positions.fill), it is written (`_make_fill`; the taker's
         side prints the trade) and handed to those who take fills and rows (`takers`)."""
         held = checked.pop((account.user_id, market.ticker, subaccount), None)
-        handle, cells = held or self.positions.held(account.user_id, subaccount, market.ticker)  # type: ignore[attr-defined]
+        state = self.state  # type: ignore[attr-defined]
+        handle, cells = held or state.positions.held(account.user_id, subaccount, market.ticker)
         after, cash = fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
         at, changed = self._make_fill(
             account, market, handle, after, cash, terms, subaccount, is_taker, order_id, client_order_id, now,
             bool(takers[1]), fill_id, is_taker,
         )  # fmt: skip
-        hand_over(takers[0], takers[1], account.user_id, self.fills, at, changed)  # type: ignore[attr-defined]
+        hand_over(takers[0], takers[1], account.user_id, state.fills, at, changed)
 
     def _drawn_id(self) -> str | int:
         """A new id (a trade's, a fill's, an order's) as the fill log keeps it: its UUID integer where the ids come
         from an `IdFactory`, else the text the ledger's `new_id` makes (the same draw either way)."""
-        new_id = self.new_id  # type: ignore[attr-defined]
+        new_id = self.state.new_id  # type: ignore[attr-defined]
         return new_id.uuid_int() if type(new_id) is IdFactory else new_id()
 
     def _fill_ids(self, order_id: str | None) -> tuple[str | int, str | int]:

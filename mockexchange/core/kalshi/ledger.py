@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from sortedcontainers import SortedList
@@ -48,18 +49,21 @@ from mockexchange.core.kalshi.checks import (
     fill_terms,
 )
 from mockexchange.core.kalshi.exchange import ExchangeStatus
-from mockexchange.core.kalshi.fcm import FcmDesk, FcmState
+from mockexchange.core.kalshi.fcm import FcmDesk
+from mockexchange.core.kalshi.fcm_state import FcmState
 from mockexchange.core.kalshi.fees import QuadraticFee
-from mockexchange.core.kalshi.figures import Tape
+from mockexchange.core.kalshi.figures import Feed
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
 from mockexchange.core.kalshi.filling import Filling, hand_over
+from mockexchange.core.kalshi.ledger_state import LedgerState
 from mockexchange.core.kalshi.lifecycle import MarketLifecycle, refusal
 from mockexchange.core.kalshi.liquidity import HOUSE, Liquidity
 from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.matching import Matching
 from mockexchange.core.kalshi.new_fill import NewFill, fields_of
-from mockexchange.core.kalshi.order_groups import OrderGroup, OrderGroups
+from mockexchange.core.kalshi.order_group_records import OrderGroup
+from mockexchange.core.kalshi.order_groups import OrderGroups
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
@@ -75,6 +79,15 @@ from mockexchange.core.time_index import TimeIndex
 from mockexchange.core.versions import ABSENT, History
 
 
+def _shared(name: str) -> Any:
+    """The ledger's attribute `name`: its state's."""
+
+    def put(ledger: Ledger, value: object) -> None:
+        setattr(ledger.state, name, value)
+
+    return property(attrgetter(f"state.{name}"), put)
+
+
 class Ledger(
     Filling,
     Batches,
@@ -84,9 +97,6 @@ class Ledger(
     MarketLifecycle,
     Trading,
     Matching,
-    Liquidity,
-    Tape,
-    OrderGroups,
 ):
     def __init__(
         self,
@@ -96,56 +106,61 @@ class Ledger(
         ids: Callable[[], str] | None = None,
         kept_ended: int = KEPT_ENDED,
     ) -> None:
-        self.clock: Clock = clock or SystemClock()
-        self.bus = bus or EventBus()
-        self.fee_schedule = fee_schedule or QuadraticFee()
-        self.new_id: Callable[[], str] = ids or IdFactory()
-        # Market ids from a generator of their own (catalogue.py), so the other ids stay what they were.
-        self.market_ids = self.new_id.derived("markets") if isinstance(self.new_id, IdFactory) else self.new_id
-        self.lock = StateLock()  # (core/stepping.py: long commands step aside for the reads they leave be)
-        self.accounts: dict[str, Account] = {}
-        self.series: dict[str, Series] = {}
-        self.events: dict[str, Event] = {}
-        self.markets: dict[str, Market] = {}
-        self.listed = SortedList()  # every market's ticker, in order (GET /markets pages them)
-        # Every change to what a market read shows, any market's, a listing and a reset included (catalogue.py's
-        # `market_changed`): a page of markets rendered at one count is the page until it moves (or time ages it).
-        self.markets_version = 0
-        self.exchange_indexes: set[int] = {0}  # the exchange indexes markets are listed on (and 0)
-        self.exchange = ExchangeStatus()
-        # The lifecycle's schedule (lifecycle.py) and its wiring: the app's timer and, with a state file, its lock.
-        self.due_times: list[datetime] = []
-        self.due_at: dict[datetime, list[str]] = {}
-        self.on_schedule: Callable[[], None] | None = None
-        self.due_guard: Callable[[], AbstractContextManager[object]] | None = None
-        # The recent past of what lagged reads show, while a lag is set (`set_lag`); shared with the position store.
-        self.history = History()
-        self.positions = PositionStore(self.history)
-        self.fills = FillLog()  # every fill, column by column; `fills[i]` reads as a Fill
-        self.fill_index = TimeIndex(self.fills)
-        self.tape = TimeIndex(self.fills)  # each market's trades (figures.py): a trade is a fill
-        self.trades = TimeIndex(self.fills)  # every market's trades, under ""
-        self.settlements = TimeIndex()
-        self.deposits = TimeIndex()
-        self.withdrawals = TimeIndex()
-        self.transfers: dict[str, Transfer] = {}
-        # The orders kept (trading.py): every resting one, and each account's `kept_ended` most recent ended ones (a
-        # setting, not state: Settings.kalshi_ended_orders).
-        if type(kept_ended) is not int or kept_ended < 0:
-            raise ValueError(f"the ended orders an account keeps are an integer of at least 0, not {kept_ended!r}")
-        self.kept_ended = kept_ended
-        self.orders: dict[str, Order] = {}  # the resting orders, by id (trading.py)
-        self.all_orders: dict[str, Order] = {}  # every order kept, by id
-        self.order_index = KeptIndex()  # every order kept per user, by the time it was placed
-        self.client_orders: dict[tuple[str, str], str] = {}  # (user, client order id) -> the kept order's id
-        self.expiries: dict[str, list[tuple[datetime, str]]] = {}  # ticker -> (expiration, order id), a heap
-        self.order_groups: dict[str, OrderGroup] = {}  # the live order groups, by id (order_groups.py)
-        self.user_groups: dict[str, dict[str, None]] = {}  # user -> their groups' ids, oldest first
-        self.groups_due: list[str] = []  # groups an action's matches took past their limit (empty between actions)
-        self.usage_levels = UsageLevels()  # each user's API usage-level grants (usage_levels.py)
-        self.subaccount_state = SubaccountState()  # numbered subaccounts, moves of cash inside accounts
-        self.archive = Archive()  # the historical cutoff, the ended orders, the archived events (archive.py)
-        self.fcm_state = FcmState()  # FCM members' subtrader settings and position transfers (fcm.py)
+        new_id: Callable[[], str] = ids or IdFactory()
+        self.state = state = LedgerState(
+            clock or SystemClock(),
+            bus or EventBus(),
+            fee_schedule or QuadraticFee(),
+            new_id,
+            new_id.derived("markets") if isinstance(new_id, IdFactory) else new_id,
+            kept_ended,
+        )
+        self.feed = Feed(state)  # the market data channels' reads (figures.py)
+        self.liquidity = Liquidity(state, self.run_due_now)  # the house's levels, the book's changes
+        self.groups = OrderGroups(state, self.liquidity, self.run_due_now, self._known, self._touch, self._end)
+
+    # What the state holds, read and written through the ledger as before while its parts move to `ledger.state`.
+    clock: Clock = _shared("clock")
+    bus: EventBus = _shared("bus")
+    fee_schedule: QuadraticFee = _shared("fee_schedule")
+    new_id: Callable[[], str] = _shared("new_id")
+    market_ids: Callable[[], str] = _shared("market_ids")
+    kept_ended: int = _shared("kept_ended")
+    lock: StateLock = _shared("lock")
+    accounts: dict[str, Account] = _shared("accounts")
+    series: dict[str, Series] = _shared("series")
+    events: dict[str, Event] = _shared("events")
+    markets: dict[str, Market] = _shared("markets")
+    listed: SortedList = _shared("listed")
+    markets_version: int = _shared("markets_version")
+    exchange_indexes: set[int] = _shared("exchange_indexes")
+    exchange: ExchangeStatus = _shared("exchange")
+    due_times: list[datetime] = _shared("due_times")
+    due_at: dict[datetime, list[str]] = _shared("due_at")
+    on_schedule: Callable[[], None] | None = _shared("on_schedule")
+    due_guard: Callable[[], AbstractContextManager[object]] | None = _shared("due_guard")
+    history: History = _shared("history")
+    positions: PositionStore = _shared("positions")
+    fills: FillLog = _shared("fills")
+    fill_index: TimeIndex = _shared("fill_index")
+    tape: TimeIndex = _shared("tape")
+    trades: TimeIndex = _shared("trades")
+    settlements: TimeIndex = _shared("settlements")
+    deposits: TimeIndex = _shared("deposits")
+    withdrawals: TimeIndex = _shared("withdrawals")
+    transfers: dict[str, Transfer] = _shared("transfers")
+    orders: dict[str, Order] = _shared("orders")
+    all_orders: dict[str, Order] = _shared("all_orders")
+    order_index: KeptIndex = _shared("order_index")
+    client_orders: dict[tuple[str, str], str] = _shared("client_orders")
+    expiries: dict[str, list[tuple[datetime, str]]] = _shared("expiries")
+    order_groups: dict[str, OrderGroup] = _shared("order_groups")
+    user_groups: dict[str, dict[str, None]] = _shared("user_groups")
+    groups_due: list[str] = _shared("groups_due")
+    usage_levels: UsageLevels = _shared("usage_levels")
+    subaccount_state: SubaccountState = _shared("subaccount_state")
+    archive: Archive = _shared("archive")
+    fcm_state: FcmState = _shared("fcm_state")
 
     @property
     def contracts_filled(self) -> Decimal:
@@ -174,32 +189,7 @@ class Ledger(
 
     def reset(self) -> None:
         with self.lock:
-            self.accounts.clear()
-            self.series.clear()
-            self.events.clear()
-            self.markets.clear()
-            self.listed.clear()
-            self.markets_version += 1
-            self.exchange_indexes = {0}
-            self.exchange = ExchangeStatus()
-            self.due_times.clear()
-            self.due_at.clear()
-            self.positions.clear()
-            self.fills.clear()
-            for index in (self.fill_index, self.tape, self.trades, self.settlements, self.deposits, self.withdrawals):
-                index.clear()
-            self.transfers.clear()
-            for kept in (self.orders, self.all_orders, self.client_orders, self.expiries, self.order_groups,
-                         self.user_groups, self.groups_due):  # fmt: skip
-                kept.clear()
-            self.order_index.clear()
-            self.usage_levels.clear()
-            self.subaccount_state.clear()
-            self.archive.clear()
-            self.fcm_state.clear()
-            self.history.forget()  # a reset is not lagged: the empty state shows at once
-            for index in (self.fill_index, self.settlements):
-                index.seal()
+            self.state.clear()
             self.bus.publish(Change("reset", None, None))
 
     def open_account(
@@ -242,10 +232,7 @@ class Ledger(
             return account
 
     def account(self, user_id: str) -> Account:
-        account = self.accounts.get(user_id)
-        if account is None:
-            raise LedgerError(f"unknown user_id {user_id!r}", status=404)
-        return account
+        return self.state.account(user_id)
 
     def list_market(
         self,
@@ -265,18 +252,19 @@ class Ledger(
             or not 0 <= exchange_index <= MAX_EXCHANGE_INDEX
         ):
             raise LedgerError(f"exchange_index must be an integer from 0 to {MAX_EXCHANGE_INDEX}")
-        with self.lock:
+        state = self.state
+        with state.lock:
             self.run_due_now()
             if fields:
-                check_market_fields(fields, now=self.clock.now())
-            market = self.markets.get(ticker)
+                check_market_fields(fields, now=state.clock.now())
+            market = state.markets.get(ticker)
             if market is not None:
                 if event_ticker is not None and event_ticker != market.event_ticker:
                     raise LedgerError(f"market {ticker!r} belongs to event {market.event_ticker!r}", status=409)
                 if fields:
                     raise LedgerError(f"market {ticker!r} is listed already: change it with update_market", status=409)
                 return market
-            return self._list_checked(ticker, event_ticker, self.bus.takers("market"), exchange_index, fields)
+            return self._list_checked(ticker, event_ticker, state.bus.takers("market"), exchange_index, fields)
 
     def set_exchange_status(
         self,
@@ -366,10 +354,11 @@ class Ledger(
     def _tradable(self, ticker: str) -> Market | None:
         """The market if it is listed (None: trading lists it); only an active market on a trading exchange takes
         trading."""
-        market = self.markets.get(ticker) if isinstance(ticker, str) else None
+        state = self.state
+        market = state.markets.get(ticker) if isinstance(ticker, str) else None
         why = refusal(market) if market is not None else None
-        if why is None and not self.exchange.trading:
-            why = self.exchange.refusal()
+        if why is None and not state.exchange.trading:
+            why = state.exchange.refusal()
         if why is not None:
             raise LedgerError(why, status=409)
         return market
@@ -420,14 +409,16 @@ class Ledger(
         user_id, ticker, subaccount, event_ticker = fill.user_id, fill.ticker, fill.subaccount, fill.event_ticker
         rule = self.fee_rule_for(ticker, event_ticker) if fill.fee is None else None
         terms = fill_terms(rule, fill.side, fill.action, fill.count, fill.price, subaccount, fill.is_taker, fill.fee)
-        with self.lock:
-            now = self.clock.now()
-            if self.due_times and self.due_times[0] <= now:
+        state = self.state
+        with state.lock:
+            now = state.clock.now()
+            due = state.due_times
+            if due and due[0] <= now:
                 self.due_until(now)
             # Every bound is checked before anything changes: a refused fill lists no market and opens no row.
-            account = self.account(user_id)
+            account = state.account(user_id)
             listed = self._tradable(ticker)
-            handle, cells = self.positions.held(user_id, subaccount, ticker)  # (an unlisted market holds no row)
+            handle, cells = state.positions.held(user_id, subaccount, ticker)  # (an unlisted market holds no row)
             after, cash = positions.fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
             self._check_contracts(cells[5], terms.count, "volume", account.filled, "filled")
             self._check_cash(account, subaccount, listed.exchange_index if listed else 0, cash)
@@ -435,13 +426,15 @@ class Ledger(
                 market = listed
             else:
                 market = self.list_market(ticker, event_ticker)  # (refuses an event other than the market's)
-            to_fill, to_position = self.bus.takers("fill"), self.bus.takers("position")
+            bus = state.bus
+            to_fill, to_position = bus.takers("fill"), bus.takers("position")
             at, changed = self._make_fill(
                 account, market, handle, after, cash, terms, subaccount, fill.is_taker, fill.order_id,
                 fill.client_order_id, now, bool(to_position),
             )  # fmt: skip
-            hand_over(to_fill, to_position, user_id, self.fills, at, changed)
-            return self.fills.view(at)
+            log = state.fills
+            hand_over(to_fill, to_position, user_id, log, at, changed)
+            return log.view(at)
 
     # -- cash transfers -------------------------------------------------------------------------------------------
 

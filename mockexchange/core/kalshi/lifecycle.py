@@ -29,6 +29,7 @@ import heapq
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi import positions
@@ -39,6 +40,9 @@ from mockexchange.core.kalshi.orders import CLOSE_CANCEL, HALT_CANCEL
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.units import PRICE, contracts, dollars
 from mockexchange.core.stepping import DEEP, MustStep
+
+if TYPE_CHECKING:
+    from mockexchange.core.kalshi.ledger_state import LedgerState
 
 OPEN_STATUSES = ("initialized", "active", "inactive")  # not closed yet
 # GET /markets' `status` filter words and the statuses each matches (Kalshi's market lifecycle guide: `closed` is
@@ -76,6 +80,7 @@ class MarketLifecycle:
     # a command reads and the command).
     on_schedule: Callable[[], None] | None
     due_guard: Callable[[], AbstractContextManager[object]] | None
+    state: LedgerState
 
     # -- the schedule ----------------------------------------------------------------------------------------------
 
@@ -85,14 +90,16 @@ class MarketLifecycle:
         return heap[0] if heap else None
 
     def _schedule(self, when: datetime, ticker: str) -> None:
-        tickers = self.due_at.get(when)
+        state = self.state
+        tickers = state.due_at.get(when)
         if tickers is not None:
             tickers.append(ticker)
             return
-        self.due_at[when] = [ticker]
-        heapq.heappush(self.due_times, when)
-        if self.due_times[0] is when and self.on_schedule is not None:
-            self.on_schedule()
+        state.due_at[when] = [ticker]
+        heap = state.due_times
+        heapq.heappush(heap, when)
+        if heap[0] is when and state.on_schedule is not None:
+            state.on_schedule()
 
     def _schedule_listing(self, market: Market, now: datetime) -> None:
         """A new market's status from its times, and its transitions scheduled."""
@@ -115,11 +122,12 @@ class MarketLifecycle:
         """`run_due` for a caller that holds the lock (every command does, first). Much to do, inline on an event
         loop (a read, or a command's first step there): run again where it may run long (core/stepping.py's
         `MustStep`, nothing changed yet)."""
-        heap = self.due_times
+        state = self.state
+        heap = state.due_times
         if heap:
-            now = self.clock.now()  # type: ignore[attr-defined]
+            now = state.clock.now()
             if heap[0] <= now:
-                if self.lock.on_loop and self._due_work(now) > DEEP:  # type: ignore[attr-defined]
+                if state.lock.on_loop and self._due_work(now) > DEEP:
                     raise MustStep()
                 self.due_until(now)
 

@@ -17,8 +17,9 @@ market closes, is determined, resumes after a pause, a reset) is an action too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from mockexchange.core.book import ASK, BID, Book, LevelChange, Side, merged
 from mockexchange.core.clock import unix_us
@@ -32,6 +33,9 @@ from mockexchange.core.kalshi.market_changes import BOOK, BookMoved, Cause
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.price_levels import is_level
 from mockexchange.core.kalshi.units import PRICE, price
+
+if TYPE_CHECKING:
+    from mockexchange.core.kalshi.ledger_state import LedgerState
 
 House = Mapping[tuple[str, int], str]  # (side, price) -> the house's order there
 Wanted = Mapping[Side, dict[int, int]]  # side -> price -> size: what the house's levels become
@@ -59,17 +63,23 @@ def _levels(side: str, levels: Iterable[tuple[int, int]], market: Market) -> dic
 
 
 class Liquidity:
-    """The house's levels and the publication of book changes: a part of `Ledger`, under its lock."""
+    """The house's levels and the publication of book changes (`ledger.liquidity`), under the ledger's lock;
+    `run_due` makes the lifecycle's transitions due by now (lifecycle.py's `run_due_now`)."""
+
+    def __init__(self, state: LedgerState, run_due: Callable[[], None]) -> None:
+        self.state = state
+        self.run_due = run_due
 
     def set_levels(
         self, ticker: str, yes: Iterable[tuple[int, int]] | None, no: Iterable[tuple[int, int]] | None
     ) -> Market:
         """Replace the house's YES bids (`yes`) and NO bids (`no`) of an active market on a trading exchange (a side
         not given keeps its levels; an empty one has none): (price units of that side, hundredths)."""
-        with self.lock:  # type: ignore[attr-defined]
-            self.run_due_now()  # type: ignore[attr-defined]
-            market = self.market(ticker)  # type: ignore[attr-defined]
-            why = refusal(market) or self.exchange.refusal()  # type: ignore[attr-defined]
+        state = self.state
+        with state.lock:
+            self.run_due()
+            market = state.market(ticker)
+            why = refusal(market) or state.exchange.refusal()
             if why is not None:
                 raise LedgerError(f"{why}: its book takes no liquidity", status=409)
             wanted: dict[Side, dict[int, int]] = {}
@@ -80,13 +90,13 @@ class Liquidity:
             book = market.book if market.book is not None else Book()
             house = market.house if market.house is not None else {}
             self._check_uncrossed(book, house, wanted)
-            now = self.clock.now()  # type: ignore[attr-defined]
+            now = state.clock.now()
             self._house_account(now)
             market.book, market.house = book, house
             if now >= market.day_ends:
                 roll_day(market, now)
             changes = _replace(market, book, house, wanted)
-            self._moved(market, changes, now)
+            self.moved(market, changes, now)
             return market
 
     def _check_uncrossed(
@@ -112,24 +122,27 @@ class Liquidity:
             )
 
     def _house_account(self, now: datetime) -> None:
-        if HOUSE not in self.accounts:  # type: ignore[attr-defined]
+        accounts = self.state.accounts
+        if HOUSE not in accounts:
             account = Account(HOUSE)
             account.move_cash(0, 0, 0, now)
-            self.accounts[HOUSE] = account  # type: ignore[attr-defined]
+            accounts[HOUSE] = account
 
-    def _moved(self, market: Market, changes: list[LevelChange], when: datetime, cause: Cause | None = None) -> None:
+    def moved(self, market: Market, changes: list[LevelChange], when: datetime, cause: Cause | None = None) -> None:
         """One exchange action moved these levels (`cause`: whose order it was; None: the exchange's, the house's): the
         book's clock counts it, and it is published."""
         if not changes:
             return
+        state = self.state
         market.book_clock += 1
-        self.market_changed(market)  # type: ignore[attr-defined]
+        state.market_changed(market)
         _quote(market, when)
-        if self.bus.takers(BOOK):  # type: ignore[attr-defined]
+        bus = state.bus
+        if bus.takers(BOOK):
             moved = BookMoved(market.ticker, market.book_clock, tuple(changes), when, cause)
-            self.bus.publish(Change(BOOK, None, moved))  # type: ignore[attr-defined]
+            bus.publish(Change(BOOK, None, moved))
 
-    def _check_book_fits(self, market: Market, structure: str) -> None:
+    def check_book_fits(self, market: Market, structure: str) -> None:
         """Refuse a price level structure that some level of the book is not on."""
         book = market.book
         for side in (BID, ASK):

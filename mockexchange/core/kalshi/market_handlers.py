@@ -41,8 +41,8 @@ class BookSet(NamedTuple):
 def set_book(ledger: Ledger, book: SetBook) -> BookSet:
     if book.yes is None and book.no is None:
         raise LedgerError("give yes, no or both")
-    market = ledger.set_levels(book.ticker, book.yes, book.no)
-    return BookSet(market, *ledger.book_levels(book.ticker))
+    market = ledger.liquidity.set_levels(book.ticker, book.yes, book.no)
+    return BookSet(market, *ledger.feed.book_levels(book.ticker))
 
 
 def set_exchange_status(ledger: Ledger, status: SetExchangeStatus) -> ExchangeStatus:

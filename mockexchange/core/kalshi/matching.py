@@ -243,7 +243,7 @@ class Matching:
         order.filled += filled
         order.taker_fees += fees
         if order.order_group_id is not None and filled:
-            self._group_matched(order, filled, now)  # type: ignore[attr-defined]
+            self.groups.group_matched(order, filled, now)  # type: ignore[attr-defined]
         return Crossed(filled, yes_value, fees)
 
     def _maker_filled(self, maker: Order, terms: Terms, now: datetime) -> None:
@@ -257,7 +257,7 @@ class Matching:
         maker.maker_run += terms.count
         maker.updated = now
         if maker.order_group_id is not None:
-            self._group_matched(maker, terms.count, now)  # type: ignore[attr-defined]
+            self.groups.group_matched(maker, terms.count, now)  # type: ignore[attr-defined]
         if not maker.remaining:
             self._end(maker, EXECUTED, now, None, before, reason=TRADE)  # type: ignore[attr-defined]
             return

@@ -106,7 +106,7 @@ class Trading:
             if placed.expiration_time is not None and placed.expiration_time <= now:
                 raise _invalid("expiration_time must be in the future", "invalid_expiration_time")
             if placed.order_group_id is not None:
-                self._group_for_order(placed.order_group_id, user_id, subaccount, market.exchange_index)  # type: ignore[attr-defined]
+                self.groups.group_for_order(placed.order_group_id, user_id, subaccount, market.exchange_index)  # type: ignore[attr-defined]
             client_order_id = placed.client_order_id or ""
             self._check_client_order_id(user_id, client_order_id)
             order = Order(
@@ -216,9 +216,9 @@ class Trading:
         else:
             executed = order.filled and order.filled == order.initial
             self._end(order, EXECUTED if executed else CANCELED, now, None, 0, reason=_ended_placed(order, planned))
-        self._moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
+        self.liquidity.moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
         if self.groups_due:  # type: ignore[attr-defined]
-            self._trip_groups(now)  # type: ignore[attr-defined]
+            self.groups.trip_groups(now)  # type: ignore[attr-defined]
         filled = crossed or (0, 0, 0)
         return Done(order.answered(), filled[0], filled[1], filled[2], 0, now)
 
@@ -238,7 +238,7 @@ class Trading:
             self._touch(market, now)
             reduced = order.remaining
             change = self._end(order, CANCELED, now, market.book, reason=DECREASE)
-            self._moved(market, [change] if change else [], now, self._cause(order) if user_id else None)  # type: ignore[attr-defined]
+            self.liquidity.moved(market, [change] if change else [], now, self._cause(order) if user_id else None)  # type: ignore[attr-defined]
             return Done(order.answered(), 0, 0, 0, reduced, now)
 
     @restarting
@@ -270,7 +270,7 @@ class Trading:
                 change = self._end(order, CANCELED, now, market.book, reason=DECREASE)
                 changes += [change] if change else []
                 done.append(Done(order.answered(), 0, 0, 0, reduced, now))
-            self._moved(market, merged(changes), now, Cause(user_id, orders[0].subaccount, None))  # type: ignore[attr-defined]
+            self.liquidity.moved(market, merged(changes), now, Cause(user_id, orders[0].subaccount, None))  # type: ignore[attr-defined]
         return done
 
     def decrease_order(
@@ -302,7 +302,7 @@ class Trading:
             else:
                 change = self._shrink(order, market, target, now)
                 self._order_changed(order, DECREASE)
-            self._moved(market, [change] if change else [], now, self._cause(order))  # type: ignore[attr-defined]
+            self.liquidity.moved(market, [change] if change else [], now, self._cause(order))  # type: ignore[attr-defined]
             return Done(order.answered(), 0, 0, 0, reduced, now)
 
     @restarting
@@ -348,7 +348,7 @@ class Trading:
         self._touch(market, now)
         change = self._shrink(order, market, rest, now) if reduced else None
         self._amended(order, expiration_time, new_id, count, now)
-        self._moved(market, [change] if change else [], now, self._cause(order))  # type: ignore[attr-defined]
+        self.liquidity.moved(market, [change] if change else [], now, self._cause(order))  # type: ignore[attr-defined]
         return Done(order.answered(), 0, 0, 0, reduced, now)
 
     def _amend_anew(
@@ -399,9 +399,9 @@ class Trading:
             executed = order.filled == count
             self._end(order, EXECUTED if executed else CANCELED, now, None, old_whole,
                       reason=AMEND if executed else SELF_TRADE_CANCEL)  # fmt: skip
-        self._moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
+        self.liquidity.moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
         if self.groups_due:  # type: ignore[attr-defined]
-            self._trip_groups(now)  # type: ignore[attr-defined]
+            self.groups.trip_groups(now)  # type: ignore[attr-defined]
         reduced = old_remaining - order.remaining
         return Done(order.answered(), crossed.filled, crossed.yes_value, crossed.fees, reduced, now)
 
@@ -663,7 +663,7 @@ class Trading:
                 continue  # ended or amended since
             self._touch(market, when)
             change = self._end(order, CANCELED, when, market.book, reason=EXPIRY_CANCEL)
-            self._moved(market, [change] if change else [], when)  # type: ignore[attr-defined]
+            self.liquidity.moved(market, [change] if change else [], when)  # type: ignore[attr-defined]
         if heap is not None and not heap:
             del self.expiries[market.ticker]  # type: ignore[attr-defined]
 
@@ -676,7 +676,7 @@ class Trading:
                 continue
             self._touch(market, now)
             changes = [self._end(order, CANCELED, now, market.book, reason=HALT_CANCEL) for order in orders]
-            self._moved(market, merged(c for c in changes if c is not None), now)  # type: ignore[attr-defined]
+            self.liquidity.moved(market, merged(c for c in changes if c is not None), now)  # type: ignore[attr-defined]
 
     def clear_book(self, market: Market, when: datetime, reason: str) -> None:
         """Every order in the market's book ends (cancelled, for `reason`: the market closed or resumed), the house's
@@ -694,7 +694,7 @@ class Trading:
                     self._end(resting.data, CANCELED, when, None, reason=reason)
         changes = book.clear()
         market.house = None
-        self._moved(market, changes, when)  # type: ignore[attr-defined]
+        self.liquidity.moved(market, changes, when)  # type: ignore[attr-defined]
 
 
 def _ended_placed(order: Order, planned: Planned | None) -> str:

@@ -23,7 +23,7 @@ import orjson
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.order_groups import GROUP
+from mockexchange.core.kalshi.order_group_records import GROUP
 from mockexchange.core.kalshi.orders import ORDER
 from mockexchange.venues.kalshi.profiles import Profile
 from mockexchange.venues.kalshi.subscriptions import Subscription

@@ -31,7 +31,7 @@ MAX_TICKER = 200  # characters of each
 
 
 def _book(ctx: KalshiContext, ticker: str, depth: int | None) -> dict[str, Any]:
-    return ctx.profile.orderbook(ctx.ledger.book_levels(ticker, depth))
+    return ctx.profile.orderbook(ctx.ledger.feed.book_levels(ticker, depth))
 
 
 def get_market_orderbook(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:

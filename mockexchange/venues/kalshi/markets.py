@@ -125,13 +125,14 @@ def rendered_all(ctx: KalshiContext, markets: Iterable[Market]) -> list[orjson.F
     now_us = unix_us(now)
     cache = ctx.renders.of("markets", ctx.profile.name).bind(ledger)
     render = ctx.profile.market
+    age, figures_of = ledger.feed.age, ledger.feed.figures_of
     found = []
     for market in markets:
-        ledger.age(market, now_us)  # (its 24-hour window aged to now: the key sees where it starts)
+        age(market, now_us)  # (its 24-hour window aged to now: the key sees where it starts)
         key = (market.market_id, market.version, market.window_from, now >= market.day_ends)
         fragment = cache.get(key)
         if fragment is None:
-            fragment = cache.put(key, render(market, ledger.figures_of(market, now), ledger), slot=market.market_id)
+            fragment = cache.put(key, render(market, figures_of(market, now), ledger), slot=market.market_id)
         found.append(fragment)
     return found
 
@@ -164,7 +165,7 @@ def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any] | or
         cursor = cursors.encode((page[-1].ticker,), filters) if more else ""
         markets = rendered_all(ctx, page)
         # Kept from when the last market was read until time alone would move one of them (the clock may run on).
-        until = ledger.steady_until(page, now)
+        until = ledger.feed.steady_until(page, now)
         return pages.put(read, {"markets": markets, "cursor": cursor}, unix_us(ledger.clock.now()), until)
 
 

@@ -26,7 +26,7 @@ from mockexchange.core.kalshi.order_group_commands import (
     TriggerOrderGroup,
     UpdateOrderGroupLimit,
 )
-from mockexchange.core.kalshi.order_groups import OrderGroup
+from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.units import contracts
 from mockexchange.venues.kalshi import commands, wire_values
 from mockexchange.venues.kalshi.bodies import Body, Field
@@ -59,7 +59,7 @@ def order_group(group: OrderGroup) -> Row:
 
 def get_order_groups(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
     values = parse_query("GetOrderGroups", [SUBACCOUNT], query)
-    groups = ctx.ledger.order_groups_of(owner(key), subaccount_for(key, values["subaccount"]))
+    groups = ctx.ledger.groups.order_groups_of(owner(key), subaccount_for(key, values["subaccount"]))
     return {"order_groups": [order_group(group) for group in groups]}
 
 
@@ -67,7 +67,7 @@ def get_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, 
     """GetOrderGroupResponse: the group and every order placed into it, in the order placed."""
     values = parse_query("GetOrderGroup", [SUBACCOUNT], parts.query)
     try:
-        found = ctx.ledger.order_group(
+        found = ctx.ledger.groups.order_group(
             parts.query["order_group_id"], owner(key), subaccount_for(key, values["subaccount"]), None
         )
     except LedgerError as exc:

@@ -14,7 +14,7 @@ from typing import Any
 
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.kalshi.archive import EndedOrder
-from mockexchange.core.kalshi.order_groups import GroupEvent
+from mockexchange.core.kalshi.order_group_records import GroupEvent
 from mockexchange.core.kalshi.orders import Done, Order
 from mockexchange.core.kalshi.units import contracts, dollars, half_even, price
 from mockexchange.core.money import to_cents, to_whole_contracts

@@ -116,7 +116,7 @@ def market_record(j: Judge, ticker: str) -> SimpleNamespace:
     """What a read of the market must show, from the ledger: an empty side reads as a YES bid of 0 and a YES ask of
     1, no trade as a last price of 0."""
     with j.ledger.reading() as ledger:
-        market, figures = ledger.markets[ticker], ledger.figures(ticker)
+        market, figures = ledger.markets[ticker], ledger.feed.figures(ticker)
     bid = figures.yes_bid if figures.yes_bid is not None else 0
     ask = figures.yes_ask if figures.yes_ask is not None else PRICE
     return SimpleNamespace(
@@ -154,7 +154,7 @@ Book = tuple[Levels, Levels]  # YES bids and NO bids, [(price, contracts)] lowes
 def ledger_book(ledger: Any, ticker: str) -> Book:
     """The market's book as Kalshi lists it: YES bids and NO bids (the YES asks at 1 - price), lowest price first."""
     with ledger.reading():
-        bids, asks = ledger.book_levels(ticker)
+        bids, asks = ledger.feed.book_levels(ticker)
     yes = [(price(p), contracts(size)) for p, size in reversed(bids)]
     no = [(price(PRICE - p), contracts(size)) for p, size in reversed(asks)]
     return yes, no

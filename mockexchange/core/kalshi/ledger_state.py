@@ -1,0 +1,149 @@
+"""What the Kalshi ledger keeps, held in one place: the ledger and its parts take it, and change it only under its
+`lock`.
+
+Its wiring (the clock, the bus, the lock, the fee schedule, the id generator, the lifecycle's timer and guard, the
+ended orders' bound) is the mock's; the rest is state, which a state file's snapshot keeps (state/snapshot.py) and
+`clear` empties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sortedcontainers import SortedList
+
+from mockexchange.core.clock import Clock
+from mockexchange.core.events import EventBus
+from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.archive import Archive
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.exchange import ExchangeStatus
+from mockexchange.core.kalshi.fcm_state import FcmState
+from mockexchange.core.kalshi.fees import QuadraticFee
+from mockexchange.core.kalshi.fill_log import FillLog
+from mockexchange.core.kalshi.markets import Event, Market, Series
+from mockexchange.core.kalshi.order_group_records import OrderGroup
+from mockexchange.core.kalshi.orders import Order
+from mockexchange.core.kalshi.store import PositionStore
+from mockexchange.core.kalshi.subaccounts import SubaccountState
+from mockexchange.core.kalshi.transfers import Transfer
+from mockexchange.core.kalshi.usage_levels import UsageLevels
+from mockexchange.core.kept_index import KeptIndex
+from mockexchange.core.stepping import StateLock
+from mockexchange.core.time_index import TimeIndex
+from mockexchange.core.versions import History
+
+
+@dataclass(eq=False)
+class LedgerState:
+    clock: Clock
+    bus: EventBus
+    fee_schedule: QuadraticFee
+    new_id: Callable[[], str]
+    # Market ids from a generator of their own (catalogue.py), so the other ids stay what they were.
+    market_ids: Callable[[], str]
+    # The orders kept (trading.py): every resting one, and each account's `kept_ended` most recent ended ones (a
+    # setting, not state: Settings.kalshi_ended_orders).
+    kept_ended: int
+    lock: StateLock = field(default_factory=StateLock)  # (core/stepping.py: long commands step aside for reads)
+    accounts: dict[str, Account] = field(default_factory=dict)
+    series: dict[str, Series] = field(default_factory=dict)
+    events: dict[str, Event] = field(default_factory=dict)
+    markets: dict[str, Market] = field(default_factory=dict)
+    listed: SortedList = field(default_factory=SortedList)  # every market's ticker, in order (GET /markets pages them)
+    # Every change to what a market read shows, any market's, a listing and a reset included (catalogue.py's
+    # `market_changed`): a page of markets rendered at one count is the page until it moves (or time ages it).
+    markets_version: int = 0
+    exchange_indexes: set[int] = field(
+        default_factory=lambda: {0}
+    )  # the exchange indexes markets are listed on (and 0)
+    exchange: ExchangeStatus = field(default_factory=ExchangeStatus)
+    # The lifecycle's schedule (lifecycle.py) and its wiring: the app's timer and, with a state file, its lock.
+    due_times: list[datetime] = field(default_factory=list)
+    due_at: dict[datetime, list[str]] = field(default_factory=dict)
+    on_schedule: Callable[[], None] | None = None
+    due_guard: Callable[[], AbstractContextManager[object]] | None = None
+    # The recent past of what lagged reads show, while a lag is set (`set_lag`); shared with the position store.
+    history: History = field(default_factory=History)
+    positions: PositionStore = field(init=False)
+    fills: FillLog = field(default_factory=FillLog)  # every fill, column by column; `fills[i]` reads as a Fill
+    fill_index: TimeIndex = field(init=False)
+    tape: TimeIndex = field(init=False)  # each market's trades (figures.py): a trade is a fill
+    trades: TimeIndex = field(init=False)  # every market's trades, under ""
+    settlements: TimeIndex = field(default_factory=TimeIndex)
+    deposits: TimeIndex = field(default_factory=TimeIndex)
+    withdrawals: TimeIndex = field(default_factory=TimeIndex)
+    transfers: dict[str, Transfer] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)  # the resting orders, by id (trading.py)
+    all_orders: dict[str, Order] = field(default_factory=dict)  # every order kept, by id
+    order_index: KeptIndex = field(default_factory=KeptIndex)  # every order kept per user, by the time it was placed
+    # (user, client order id) -> the kept order's id
+    client_orders: dict[tuple[str, str], str] = field(default_factory=dict)
+    # ticker -> (expiration, order id), a heap
+    expiries: dict[str, list[tuple[datetime, str]]] = field(default_factory=dict)
+    order_groups: dict[str, OrderGroup] = field(default_factory=dict)  # the live order groups, by id (order_groups.py)
+    user_groups: dict[str, dict[str, None]] = field(default_factory=dict)  # user -> their groups' ids, oldest first
+    # groups an action's matches took past their limit (empty between actions)
+    groups_due: list[str] = field(default_factory=list)
+    usage_levels: UsageLevels = field(default_factory=UsageLevels)  # each user's API usage-level grants
+    # numbered subaccounts, moves of cash inside accounts (subaccounts.py)
+    subaccount_state: SubaccountState = field(default_factory=SubaccountState)
+    archive: Archive = field(default_factory=Archive)  # the historical cutoff, the ended orders, the archived events
+    fcm_state: FcmState = field(default_factory=FcmState)  # FCM members' subtrader settings and position transfers
+
+    def __post_init__(self) -> None:
+        if type(self.kept_ended) is not int or self.kept_ended < 0:
+            raise ValueError(f"the ended orders an account keeps are an integer of at least 0, not {self.kept_ended!r}")
+        self.positions = PositionStore(self.history)
+        self.fill_index = TimeIndex(self.fills)
+        self.tape = TimeIndex(self.fills)
+        self.trades = TimeIndex(self.fills)
+
+    def market_changed(self, market: Market) -> None:
+        """Something a read of the market shows changed (or it was listed): its `version` and `markets_version`,
+        which counts every market's changes, move (what the venues' render cache keys by)."""
+        market.version += 1
+        self.markets_version += 1
+
+    def account(self, user_id: str) -> Account:
+        """The open account `user_id` (a 404 refusal if there is none)."""
+        account = self.accounts.get(user_id)
+        if account is None:
+            raise LedgerError(f"unknown user_id {user_id!r}", status=404)
+        return account
+
+    def market(self, ticker: str) -> Market:
+        """The listed market `ticker` (a 404 refusal if there is none)."""
+        market = self.markets.get(ticker) if isinstance(ticker, str) else None
+        if market is None:
+            raise LedgerError(f"unknown market {ticker!r}", status=404)
+        return market
+
+    def clear(self) -> None:
+        """Empty what the ledger holds (a reset); the ids drawn go on (an id names one thing over the mock's life)."""
+        for held in (self.accounts, self.series, self.events, self.markets, self.listed):
+            held.clear()
+        self.markets_version += 1
+        self.exchange_indexes = {0}
+        self.exchange = ExchangeStatus()
+        self.due_times.clear()
+        self.due_at.clear()
+        self.positions.clear()
+        self.fills.clear()
+        for index in (self.fill_index, self.tape, self.trades, self.settlements, self.deposits, self.withdrawals):
+            index.clear()
+        self.transfers.clear()
+        for kept in (self.orders, self.all_orders, self.client_orders, self.expiries, self.order_groups,
+                     self.user_groups, self.groups_due):  # fmt: skip
+            kept.clear()
+        self.order_index.clear()
+        self.usage_levels.clear()
+        self.subaccount_state.clear()
+        self.archive.clear()
+        self.fcm_state.clear()
+        self.history.forget()  # a reset is not lagged: the empty state shows at once
+        for index in (self.fill_index, self.settlements):
+            index.seal()
