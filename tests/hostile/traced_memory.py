@@ -28,3 +28,12 @@ def traced() -> Iterator[Callable[[], int]]:
     finally:
         tracemalloc.stop()
         gc.unfreeze()
+
+
+def large_blocks(smallest: int) -> list[tuple[int, str]]:
+    """The blocks of `smallest` bytes or more allocated since tracing began and held now (garbage collected first),
+    each with where it was allocated: what a kept body is, unlike the net of a process-wide cache that replaced its
+    entries (an entry made before the tracing counts nowhere when it goes, its replacement counts)."""
+    gc.collect()
+    traces = tracemalloc.take_snapshot().traces
+    return [(trace.size, str(trace.traceback)) for trace in traces if trace.size >= smallest]
