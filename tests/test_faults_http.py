@@ -19,9 +19,8 @@ from module_mocks import key_pair
 from user_suite import run_user_suite_here
 
 from mockexchange.control import ControlError
-from mockexchange.control.faults import KALSHI_CHANNELS
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.faults import MAX_RULES
+from mockexchange.core.faults import KALSHI_CHANNELS, MAX_RULES
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiAuth
 from mockexchange.venues.kalshi.subscriptions import PRIVATE_CHANNELS, SERVED_CHANNELS

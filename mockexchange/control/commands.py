@@ -104,6 +104,11 @@ def commands(cls: type) -> dict[str, Callable[..., Any]]:
     return found
 
 
+def as_is(answer: Any) -> Any:
+    """The answer of a command whose handler answers plain values already."""
+    return answer
+
+
 # Each typed command's answer in plain values, as its control plane's method answers it (`Control.answer`)
 ANSWERS: dict[type[Command], Callable[[Any], Any]] = {}
 
@@ -155,5 +160,6 @@ def _named(method: Callable[..., Any], cls: type[Command], call: inspect.Signatu
     method.__doc__ = cls.__doc__
     self = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
     method.__signature__ = call.replace(parameters=[self, *call.parameters.values()])  # type: ignore[attr-defined]
-    method.command = cls.name  # type: ignore[attr-defined]
+    if cls.kept:  # (a command the state file keeps: `commands` lists it)
+        method.command = cls.name  # type: ignore[attr-defined]
     return method

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.faults import FaultError
 from mockexchange.core.kalshi.checks import LedgerError
 
 
@@ -18,9 +19,9 @@ class ControlError(ValueError):
 
 
 def core_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Either core's answer (a typed command's handler, `Control.run`); a refusal of the Kalshi ledger's or the
-    Deribit book's a `ControlError` whose cause it is."""
+    """Either core's answer (a typed command's handler, `Control.run`); a refusal of the Kalshi ledger's, the
+    Deribit book's or the fault rules' a `ControlError` whose cause it is."""
     try:
         return method(*args, **kwargs)
-    except (LedgerError, BookError) as exc:
+    except (LedgerError, BookError, FaultError) as exc:
         raise ControlError(str(exc), exc.status) from exc

@@ -18,7 +18,7 @@ from mockexchange.control.deribit import DeribitOperations, seed_defaults
 from mockexchange.control.deribit_account import DeribitAccountOperations
 from mockexchange.control.deribit_orders import DeribitOrderOperations
 from mockexchange.control.errors import ControlError, core_call
-from mockexchange.control.faults import FaultOperations
+from mockexchange.control.faults import FaultOperations, add_fault_handlers
 from mockexchange.control.kalshi import KalshiOperations
 from mockexchange.control.kalshi_account import KalshiAccountOperations
 from mockexchange.control.kalshi_fcm import FcmOperations
@@ -28,7 +28,7 @@ from mockexchange.control.kalshi_order_groups import OrderGroupOperations
 from mockexchange.control.kalshi_orders import OrderOperations
 from mockexchange.control.kalshi_subaccounts import SubaccountOperations
 from mockexchange.control.rate_limits import RateLimitOperations
-from mockexchange.control.rest_lag import RestLagOperations
+from mockexchange.control.rest_lag import RestLagOperations, set_rest_lag
 from mockexchange.control.values import (
     LATEST_EXCHANGE_TIME,
     check_exchange_time,
@@ -40,10 +40,11 @@ from mockexchange.core.commands import Command, Handlers, read, write
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.handlers import add_deribit_handlers
-from mockexchange.core.faults import FaultRules
+from mockexchange.core.faults import ClearFaults, FaultRules
 from mockexchange.core.kalshi.handlers import add_kalshi_handlers
+from mockexchange.core.kalshi.lag_commands import SetRestLag
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.rate_limits import RateLimits
+from mockexchange.core.rate_limits import RateLimits, SetRateLimitTier
 
 MAX_ADVANCE_SECONDS = 10**9  # one move of the clock: about 31 years
 
@@ -95,6 +96,9 @@ class Control(
         self.handlers = Handlers()
         add_kalshi_handlers(self.handlers, ledger)
         add_deribit_handlers(self.handlers, book)
+        add_fault_handlers(self.handlers, self.fault_rules, self.connections)
+        self.handlers.add(SetRateLimitTier, self.rate_limiter.set_rate_limit_tier)
+        self.handlers.add(SetRestLag, lambda lag: set_rest_lag(ledger, lag))
 
     def run(self, command: Command) -> Any:
         """Run a typed command through its handler, kept first by the state file if there is one; answers what the
@@ -102,7 +106,7 @@ class Control(
         if not isinstance(command, Command):
             raise ControlError(f"run takes a command (core/commands.py), not {type(command).__name__}")
         recorder = self.recorder
-        if recorder is None or not recorder.keeping():
+        if recorder is None or not type(command).kept or not recorder.keeping():
             return core_call(self.handlers.run, command)
         plain = write(command)
 
@@ -126,7 +130,7 @@ class Control(
         self.keys.clear()
         self.reset_deribit()
         self.rate_limiter.reset()  # every user's buckets full again; the tier stays
-        self.fault_rules.clear()  # the mock as it started: no fault rules (open connections stay open)
+        self.fault_rules.clear(ClearFaults())  # the mock as it started: no fault rules (open connections stay open)
         return {"ok": True}
 
     # -- the exchange clock -----------------------------------------------------------------------------------------

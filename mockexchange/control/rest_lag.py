@@ -2,8 +2,9 @@
 
 Kalshi's REST portfolio reads (positions, FCM positions, balance, fills, settlements) answer with the state of `ms`
 milliseconds ago on the exchange clock, as production lags fills by about a second, while the websocket stays
-immediate. `Control` inherits them (the admin API's `GET|POST /_admin/rest_lag`, the Python API's `rest_lag()` and
-`set_rest_lag(ms)`); the start value is `Settings.rest_lag_ms`. The state of the past is `core`'s (versions.py).
+immediate. The admin API's `GET|POST /_admin/rest_lag` and the Python API's `rest_lag()` and `set_rest_lag(ms)`; the
+change is a command (`core/kalshi/lag_commands.py`'s `SetRestLag`), the start value `Settings.rest_lag_ms`. The state
+of the past is `core`'s (versions.py).
 """
 
 from __future__ import annotations
@@ -11,32 +12,35 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from mockexchange.control.values import integer
+from mockexchange.control.commands import as_is, operation
+from mockexchange.core.kalshi.lag_commands import SetRestLag
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.settings import MAX_REST_LAG_MS
 
 _MS = timedelta(milliseconds=1)
+
+
+def rest_lag(ledger: Ledger) -> dict[str, Any]:
+    """The REST lag in ms, and the exchange time Kalshi's lagged REST reads answer as of now (null: no lag)."""
+    with ledger.reading():
+        as_of = ledger.as_of()
+        return {
+            "ms": ledger.lag // _MS,
+            "as_of": None if as_of is None else as_of.isoformat(),
+            "exchange_time": ledger.clock.now().isoformat(),
+        }
+
+
+def set_rest_lag(ledger: Ledger, lag: SetRestLag) -> dict[str, Any]:
+    """`SetRestLag`'s handler: the lag set, and what `rest_lag` reads then."""
+    ledger.set_lag(lag.ms * _MS)
+    return rest_lag(ledger)
 
 
 class RestLagOperations:
     ledger: Ledger
 
+    set_rest_lag = operation(SetRestLag, as_is)
+
     def rest_lag(self) -> dict[str, Any]:
         """The REST lag in ms, and the exchange time Kalshi's lagged REST reads answer as of now (null: no lag)."""
-        with self.ledger.reading():
-            as_of = self.ledger.as_of()
-            return {
-                "ms": self.ledger.lag // _MS,
-                "as_of": None if as_of is None else as_of.isoformat(),
-                "exchange_time": self.ledger.clock.now().isoformat(),
-            }
-
-    def set_rest_lag(self, ms: int) -> dict[str, Any]:
-        """Make Kalshi's REST portfolio reads answer as of `ms` milliseconds ago on the exchange clock (0: now).
-
-        Positions, FCM positions, balance, fills and settlements lag; the websocket does not. Set at run time, reads
-        show the state of the moment it was set until that moment is `ms` old; raised, they go back no further than
-        the changes the smaller lag had kept (`as_of` says how far they go)."""
-        ms = integer(ms, "ms", 0, MAX_REST_LAG_MS)
-        self.ledger.set_lag(ms * _MS)
-        return self.rest_lag()
+        return rest_lag(self.ledger)

@@ -52,9 +52,11 @@ class Declared:
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A command's class: `name` is what a state file keeps it as, the admin API's operation and a scenario's step."""
+    """A command's class: `name` is what a state file keeps it as, the admin API's operation and a scenario's step;
+    `kept` whether a state file keeps it (not the mock's own misbehaviour, which a restart starts without)."""
 
     name: ClassVar[str]
+    kept: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         for field in declared(type(self)):

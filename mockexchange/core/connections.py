@@ -12,7 +12,77 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from mockexchange.core.commands import Command, value
+from mockexchange.core.money import shown
+from mockexchange.core.values import Choice, Kind, Refused, Text
+
+VENUES = ("kalshi", "deribit")
+MAX_CLOSE_REASON_BYTES = 123  # what fits in a close frame (RFC 6455: 125 bytes of payload, 2 of them the code)
+# Close codes a server may send (RFC 6455 and IANA's registry): 1004-1006 and 1015 never go on the wire.
+CLOSE_CODES = (1000, 1001, 1002, 1003, *range(1007, 1015))
+
+
+@dataclass(frozen=True, slots=True)
+class _CloseCode(Kind[int]):
+    plain = int
+
+    def read(self, value: Any, name: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not (value in CLOSE_CODES or 3000 <= value <= 4999):
+            raise Refused(
+                f"{name} must be a websocket close code a server may send: 1000-1003, 1007-1014 or 3000-4999 (4001, "
+                f"say), not {shown(value)}"
+            )
+        return value
+
+    def check(self, value: int, name: str) -> None:
+        self.read(value, name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": 1000, "maximum": 4999}
+
+
+@dataclass(frozen=True, slots=True)
+class _CloseReason(Kind[str]):
+    """What a close frame says beside its code: text of at most `MAX_CLOSE_REASON_BYTES` UTF-8 bytes (null: none)."""
+
+    plain = str
+
+    def read(self, value: Any, name: str) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str) or len(value.encode("utf-8", "surrogatepass")) > MAX_CLOSE_REASON_BYTES:
+            most = MAX_CLOSE_REASON_BYTES
+            raise Refused(f"{name} must be a string of at most {most} UTF-8 bytes, not {shown(value)}")
+        if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+            raise Refused(f"{name} must be text (no lone surrogates), not {shown(value)}")
+        return value
+
+    def check(self, value: str, name: str) -> None:
+        self.read(value, name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "maxLength": MAX_CLOSE_REASON_BYTES}
+
+
+@dataclass(frozen=True, slots=True)
+class CloseWebsockets(Command):
+    """Close the open websocket connections of a user (or a key: Deribit's client id) with a close `code` and
+    `reason`, on one venue or both; answers how many were closed."""
+
+    name: ClassVar[str] = "close_websockets"
+    kept: ClassVar[bool] = False  # (a connection is not state: a restart has none open)
+    code: int = value(_CloseCode())
+    user_id: str | None = value(Text(), None)
+    key_id: str | None = value(Text(), None)
+    venue: str | None = value(Choice(VENUES), None)
+    reason: str = value(_CloseReason(), "")
+
+    def check(self) -> None:
+        if self.user_id is None and self.key_id is None:
+            raise Refused("give user_id or key_id (Deribit: the client id): whose connections to close")
 
 
 class LiveConnection(Protocol):
@@ -57,6 +127,11 @@ class LiveConnections:
         """The open connections of `venue` (None: both), in the order they opened (a read: the inspector's)."""
         with self._lock:
             return [c for c in self._open.values() if venue in (None, c.venue)]
+
+    def close_websockets(self, close: CloseWebsockets) -> dict[str, int]:
+        """Ask the connections `close` names to close; how many were asked."""
+        closed = self.close(close.code, close.reason, venue=close.venue, user_id=close.user_id, key_id=close.key_id)
+        return {"closed": closed}
 
     def count(self, venue: str | None = None) -> int:
         with self._lock:

@@ -17,30 +17,157 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
+
+from mockexchange.core.commands import Command, value
+from mockexchange.core.connections import VENUES
+from mockexchange.core.money import shown
+from mockexchange.core.values import Choice, Flag, Integer, Kind, Refused, Text
 
 MAX_RULES = 1_000  # rules held at once (exhausted ones included, until cleared)
 MAX_DELAY_MS = 60_000
 MAX_TIMES = 10**9
-VENUES = ("kalshi", "deribit")
+MAX_RULE_ID = 2**63 - 1  # rule ids go on across clears; a larger one names no rule
+MAX_PATH = 1_024
+# The methods a request to the mock can have; a rule for another (a typo) would never fire.
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+# The channels a Kalshi connection serves (venues/kalshi/subscriptions.py SERVED_CHANNELS; tests hold them equal) and
+# the prefix every Deribit channel the mock serves starts with (venues/deribit/channels.py).
+KALSHI_CHANNELS = ("market_positions", "fill", "user_orders", "order_group_updates")
+DERIBIT_CHANNEL_PREFIX = "user."
+_ADMIN = "/_admin"
 
 
-class FaultLimitError(ValueError):
-    """The mock holds `MAX_RULES` rules already."""
+class FaultError(ValueError):
+    """A fault command the rules refuse (`status`: the HTTP status the control plane answers with)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True, slots=True)
-class FaultSpec:
-    """A rule as asked for: `path` or `channel`; one of `status`, `delay_ms` (low, high) and `drop`."""
+class _Path(Kind[str]):
+    """A path prefix a rule matches: from '/', no query string, never the admin API's."""
 
-    path: str | None = None
-    channel: str | None = None
-    method: str | None = None  # upper case; None: any (a rule naming one applies to HTTP requests only)
-    venue: str | None = None  # "kalshi" or "deribit" (which includes its SignalPlus dialect); None: either
-    status: int | None = None
-    delay_ms: tuple[int, int] | None = None  # (low, high) inclusive; equal for a fixed delay
-    drop: bool = False
-    times: int | None = None  # None: every matching request
+    plain = str
+
+    def read(self, value: Any, name: str) -> str:
+        if not isinstance(value, str) or not value.startswith("/") or len(value) > MAX_PATH:
+            raise Refused(
+                f"{name} must be a path prefix starting with '/' of at most {MAX_PATH} characters, e.g. "
+                f"'/trade-api/v2/portfolio/positions', not {shown(value)}"
+            )
+        if "?" in value or "#" in value:
+            raise Refused(f"{name} is matched without a query string: leave out what follows '?', not {shown(value)}")
+        if value == _ADMIN or value.startswith(_ADMIN + "/"):
+            raise Refused(f"the admin API is never faulted: {name} must not start with {_ADMIN}, not {shown(value)}")
+        return value
+
+    def check(self, value: str, name: str) -> None:
+        self.read(value, name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": "^/", "maxLength": MAX_PATH}
+
+
+@dataclass(frozen=True, slots=True)
+class _Method(Kind[str]):
+    """An HTTP method in any case, held in upper case."""
+
+    plain = str
+
+    def read(self, value: Any, name: str) -> str:
+        if not isinstance(value, str) or value.upper() not in HTTP_METHODS:
+            raise Refused(f"{name} must be one of {', '.join(HTTP_METHODS)}, not {shown(value)}")
+        return value.upper()
+
+    def check(self, value: str, name: str) -> None:
+        if value not in HTTP_METHODS:
+            raise Refused(f"{name} must be one of {', '.join(HTTP_METHODS)}, not {shown(value)}")
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Delay(Kind[tuple[int, int]]):
+    """A number of milliseconds, or [low, high] to draw from each time; held as (low, high), equal when fixed."""
+
+    plain = int | list[int]
+
+    def read(self, value: Any, name: str) -> tuple[int, int]:
+        span = f"from 0 to {MAX_DELAY_MS}"
+        if isinstance(value, list | tuple):
+            bounds = [_whole_ms(item) for item in value] if len(value) == 2 else [None]
+            low, high = (bounds + [None])[:2]
+            if low is None or high is None or low > high:
+                raise Refused(
+                    f"{name} as a range must be [low, high]: two whole numbers of milliseconds {span}, low <= high, "
+                    f"not {shown(value)}"
+                )
+            return low, high
+        fixed = _whole_ms(value)
+        if fixed is None:
+            raise Refused(
+                f"{name} must be a whole number of milliseconds {span}, or a range [low, high], not {shown(value)}"
+            )
+        return fixed, fixed
+
+    def write(self, value: tuple[int, int]) -> int | list[int]:
+        low, high = value
+        return low if low == high else [low, high]
+
+    def check(self, value: tuple[int, int], name: str) -> None:
+        self.read(list(value), name)
+
+    def schema(self) -> dict[str, Any]:
+        whole = {"type": "integer", "minimum": 0, "maximum": MAX_DELAY_MS}
+        return {"oneOf": [whole, {"type": "array", "items": whole, "minItems": 2, "maxItems": 2}]}
+
+
+def _whole_ms(item: Any) -> int | None:
+    if isinstance(item, bool) or not isinstance(item, int | float):
+        return None
+    if isinstance(item, float) and not item.is_integer():  # NaN and infinity too
+        return None
+    return int(item) if 0 <= item <= MAX_DELAY_MS else None
+
+
+@dataclass(frozen=True, slots=True)
+class FaultSpec(Command):
+    """A fault rule, as asked for (`add_fault`): requests under a `path` prefix (or messages of a websocket `channel`)
+    get a `status` in the venue's error shape, a `delay_ms` (or a [low, high] range), or a `drop`, `times` times
+    (default: every one)."""
+
+    name: ClassVar[str] = "add_fault"
+    kept: ClassVar[bool] = False  # (the mock's misbehaviour: a restart starts without it)
+    path: str | None = value(_Path(), None)
+    method: str | None = value(_Method(), None)  # None: any (a rule naming one applies to HTTP requests only)
+    venue: str | None = value(Choice(VENUES), None)  # "kalshi" or "deribit" (and its SignalPlus dialect); None: either
+    status: int | None = value(Integer(400, 599), None)
+    delay_ms: tuple[int, int] | None = value(_Delay(), None)  # (low, high) inclusive; equal for a fixed delay
+    drop: bool | None = value(Flag(), None)  # (false is no fault, as if left out)
+    times: int | None = value(Integer(1, MAX_TIMES), None)  # None: every matching request
+    channel: str | None = value(Text(), None)
+
+    def check(self) -> None:
+        effects = [name for name, given in (("status", self.status), ("delay_ms", self.delay_ms)) if given is not None]
+        effects += ["drop"] if self.drop else []
+        if len(effects) != 1:
+            given = f"; given: {', '.join(effects)}" if effects else ""
+            raise Refused(f"give exactly one of status, delay_ms and drop (true){given}")
+        if (self.path is None) == (self.channel is None):
+            raise Refused(
+                "give exactly one of path (HTTP requests, and Deribit's JSON-RPC calls over its websocket) and "
+                "channel (websocket messages)"
+            )
+        if self.channel is not None:
+            if effects != ["delay_ms"]:
+                raise Refused("a channel rule delays messages: give delay_ms (status and drop are for paths)")
+            if self.method is not None:
+                raise Refused("method is for path rules (HTTP requests); a channel rule takes none")
+            _check_channel(self.channel, self.venue)
 
     def to_json(self) -> dict[str, Any]:
         where = {"path": self.path} if self.path is not None else {"channel": self.channel}
@@ -53,6 +180,35 @@ class FaultSpec:
         else:
             effect = {"drop": True}
         return {**where, "method": self.method, "venue": self.venue, **effect, "times": self.times}
+
+
+def _check_channel(channel: str, venue: str | None) -> None:
+    kalshi = channel in KALSHI_CHANNELS
+    deribit = channel.casefold().startswith(DERIBIT_CHANNEL_PREFIX)
+    if (venue == "kalshi" and not kalshi) or (venue == "deribit" and not deribit) or not (kalshi or deribit):
+        served = {
+            "kalshi": f"Kalshi's {' or '.join(KALSHI_CHANNELS)}",
+            "deribit": f"a prefix of a Deribit channel starting with {DERIBIT_CHANNEL_PREFIX!r} (user.portfolio)",
+        }
+        allowed = [served[venue]] if venue is not None else list(served.values())
+        raise Refused(f"channel must be {' or '.join(allowed)}, not {shown(channel)}")
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveFault(Command):
+    """Remove one fault rule by its id (GET /_admin/faults lists them); the others stay."""
+
+    name: ClassVar[str] = "remove_fault"
+    kept: ClassVar[bool] = False
+    id: int = value(Integer(1, MAX_RULE_ID))
+
+
+@dataclass(frozen=True, slots=True)
+class ClearFaults(Command):
+    """Remove every fault rule; the venues answer normally again."""
+
+    name: ClassVar[str] = "clear_faults"
+    kept: ClassVar[bool] = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +265,7 @@ class FaultRules:
         with self._lock:
             if len(self._rules) >= self.max_rules:
                 held = len(self._rules)
-                raise FaultLimitError(
-                    f"the mock holds {held} fault rules, its limit; clear them (DELETE /_admin/faults)"
-                )
+                raise FaultError(f"the mock holds {held} fault rules, its limit; clear them (DELETE /_admin/faults)")
             rule = _Rule(self._next_id, spec)
             self._next_id += 1
             self._rules.append(rule)
@@ -121,19 +275,20 @@ class FaultRules:
         with self._lock:
             return [rule.to_json() for rule in self._rules]
 
-    def remove(self, rule_id: int) -> bool:
-        """Remove the rule with this id; False if no rule held has it."""
+    def remove(self, remove: RemoveFault) -> dict[str, Any]:
+        """Remove the rule with this id (a 404 if no rule held has it)."""
         with self._lock:
-            kept = [rule for rule in self._rules if rule.id != rule_id]
-            removed = len(kept) < len(self._rules)
+            kept = [rule for rule in self._rules if rule.id != remove.id]
+            if len(kept) == len(self._rules):
+                raise FaultError(f"no fault rule has id {remove.id} (GET /_admin/faults lists them)", 404)
             self._rules[:] = kept
-            return removed
+            return {"removed": remove.id}
 
-    def clear(self) -> int:
+    def clear(self, _: ClearFaults | None = None) -> dict[str, Any]:
         with self._lock:
             cleared = len(self._rules)
             self._rules.clear()
-            return cleared
+            return {"cleared": cleared}
 
     def request(self, venue: str, method: str | None, path: str) -> Fault | None:
         """The fault for a request of `venue` ("kalshi" or "deribit") at `path`; `method` is the HTTP method, None for
@@ -177,4 +332,4 @@ class FaultRules:
         if spec.delay_ms is not None:
             low, high = spec.delay_ms
             return Fault(rule.id, delay_ms=self._random.randint(low, high))
-        return Fault(rule.id, status=spec.status, drop=spec.drop)
+        return Fault(rule.id, status=spec.status, drop=bool(spec.drop))

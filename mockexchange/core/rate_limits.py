@@ -13,13 +13,48 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from mockexchange.core.clock import Clock
+from mockexchange.core.commands import Command, value
+from mockexchange.core.money import shown
 from mockexchange.core.rate_budgets import OFF, TIERS, budgets
 from mockexchange.core.token_bucket import Budget, TokenBucket
+from mockexchange.core.values import Kind, Refused
 
 MAX_SUBJECTS = 10_000
+_MAX_TIER_TEXT = 32
+
+
+@dataclass(frozen=True, slots=True)
+class _Tier(Kind[str]):
+    """A tier's name in any case, held in lower case."""
+
+    plain = str
+
+    def read(self, value: Any, name: str) -> str:
+        allowed = (OFF, *TIERS)
+        folded = value.lower() if isinstance(value, str) and len(value) <= _MAX_TIER_TEXT else None
+        if folded not in allowed:
+            raise Refused(f"{name} must be one of {', '.join(map(repr, allowed))}, not {shown(value)}")
+        return folded
+
+    def check(self, value: str, name: str) -> None:
+        self.read(value, name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "maxLength": _MAX_TIER_TEXT}
+
+
+@dataclass(frozen=True, slots=True)
+class SetRateLimitTier(Command):
+    """Change the rate-limit tier (off, basic, advanced, expert, premier, paragon, prime, prestige); every bucket
+    starts full."""
+
+    name: ClassVar[str] = "set_rate_limit_tier"
+    kept: ClassVar[bool] = False  # (the tier a mock starts with is its setting)
+    tier: str = value(_Tier())
 
 
 def tier_name(tier: str) -> str:
@@ -54,6 +89,11 @@ class RateLimits:
             self._tier = name
             self._budgets = budgets(name)
             self._buckets.clear()
+
+    def set_rate_limit_tier(self, command: SetRateLimitTier) -> dict[str, Any]:
+        """The tier set, and the state it leaves."""
+        self.set_tier(command.tier)
+        return self.state()
 
     def reset(self) -> None:
         """Every bucket full again (the tier stays)."""

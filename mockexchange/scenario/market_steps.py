@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node
 
 from mockexchange.control import ControlError
 from mockexchange.core.commands import Command, Declared, declared
@@ -32,28 +32,9 @@ from mockexchange.core.kalshi.market_commands import (
     UpdateMarket,
 )
 from mockexchange.core.values import Refused, Text
-from mockexchange.scenario.scalars import Invalid, boolean, integer, plain_of, tag_of
+from mockexchange.scenario.scalars import Invalid, plain_of, plain_value
 
 Check = Callable[[Node], Any]
-
-
-def plain(node: Node) -> Any:
-    """A node as the plain value the control plane takes: its text for a string (and for a time YAML would read as
-    a timestamp), integers and booleans as such, lists and mappings of plain values; never a float."""
-    if isinstance(node, SequenceNode):
-        return [plain(item) for item in node.value]
-    if isinstance(node, MappingNode):
-        return {key.value if isinstance(key, ScalarNode) else str(key): plain(value) for key, value in node.value}
-    tag = tag_of(node)
-    if tag == "float":
-        raise Invalid(f'must be quoted: write "{node.value}" (unquoted, YAML reads {node.value} as a binary float)')
-    if tag == "int":
-        return integer()(node)
-    if tag == "bool":
-        return boolean(node)
-    if tag == "null":
-        return None
-    return node.value
 
 
 # Each step's (and set-up entry's) fields: name -> (check, required). schema.py makes them its `Field`s.
@@ -65,7 +46,7 @@ def _field(field: Declared, held: bool) -> Check:
     the command is made of it) or as given (the set-up's, which the control plane reads when it runs)."""
 
     def check(node: Node) -> Any:
-        given = plain_of(node, str) if isinstance(field.kind, Text) else plain(node)
+        given = plain_of(node, str) if isinstance(field.kind, Text) else plain_value(node)
         try:
             found = field.read(given)
         except Refused as exc:  # (the path names the field: the words say the rest)

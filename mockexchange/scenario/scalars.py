@@ -10,14 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 import yaml
-from yaml.nodes import Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mockexchange.control import ControlError
 from mockexchange.control.values import check_exchange_time
 from mockexchange.core.commands import Declared
 from mockexchange.core.deribit.bounds import PLACES
 from mockexchange.core.deribit.instruments import InstrumentError, parse_instrument_name
-from mockexchange.core.faults import MAX_DELAY_MS
 from mockexchange.core.money import MAX_COUNT, MoneyError, parse_count, parse_decimal, parse_dollars, parse_price
 from mockexchange.core.numbers import excerpt
 from mockexchange.core.values import Refused
@@ -193,14 +192,6 @@ def deribit_signed(node: Node) -> str:
     return _money(node, 'a decimal string, e.g. "0.0003" or "-1.5"', '"0.0003"', _decimal("finite"))
 
 
-def delay_ms(node: Node) -> int | list[int]:
-    """Milliseconds, or a range [low, high] (its shape is checked with the rest of the fault rule)."""
-    whole = integer(0, MAX_DELAY_MS)
-    if isinstance(node, SequenceNode):
-        return [whole(item) for item in node.value]
-    return whole(node)
-
-
 def instrument(node: Node) -> str:
     value = text(node)
     try:
@@ -216,19 +207,40 @@ _CONSTRUCT = yaml.constructor.SafeConstructor()
 def plain_of(node: Node, plain: Any) -> Any:
     """The plain value a YAML scalar spells for a command's field whose plain value is `plain` (core/values.py):
     a string's is its original text (an unquoted decimal refused, as money is never a float), an integer's an int
-    tag's, a flag's a bool tag's."""
+    tag's, a flag's a bool tag's; a list's, a mapping's, and a field's that takes no string `plain_value`'s."""
     if plain is bool:
         return boolean(node)
     if plain is int:
         if tag_of(_scalar(node, "an integer")) != "int":
             raise Invalid(f"must be an integer, not {node.value!r}")
         return _number(node)
+    if isinstance(node, SequenceNode | MappingNode) or str not in getattr(plain, "__args__", (plain,)):
+        return plain_value(node)
     node = _scalar(node, "a string")
     if tag_of(node) == "float":
         raise Invalid(
             f'must be a quoted decimal string: write "{node.value}" (money is never a float; unquoted, YAML reads '
             f"{node.value} as a binary float)"
         )
+    return node.value
+
+
+def plain_value(node: Node) -> Any:
+    """A node as the plain value the control plane takes: its text for a string (and for a time YAML would read as
+    a timestamp), integers and booleans as such, lists and mappings of plain values; never a float."""
+    if isinstance(node, SequenceNode):
+        return [plain_value(item) for item in node.value]
+    if isinstance(node, MappingNode):
+        return {key.value if isinstance(key, ScalarNode) else str(key): plain_value(value) for key, value in node.value}
+    tag = tag_of(node)
+    if tag == "float":
+        raise Invalid(f'must be quoted: write "{node.value}" (unquoted, YAML reads {node.value} as a binary float)')
+    if tag == "int":
+        return integer()(node)
+    if tag == "bool":
+        return boolean(node)
+    if tag == "null":
+        return None
     return node.value
 
 

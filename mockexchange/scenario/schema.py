@@ -23,9 +23,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mockexchange.auth.kalshi.keys import SCOPES, PemError, load_public_key, scopes_refusal
 from mockexchange.control import ControlError
-from mockexchange.control.faults import close_request, fault_spec
 from mockexchange.core.commands import Command, declared
-from mockexchange.core.faults import MAX_TIMES, VENUES
+from mockexchange.core.connections import CloseWebsockets
+from mockexchange.core.faults import ClearFaults, FaultSpec
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.subaccount_commands import (
@@ -47,7 +47,6 @@ from mockexchange.scenario.scalars import (
     boolean,
     command_field,
     count,
-    delay_ms,
     deribit_amount,
     deribit_balance,
     deribit_signed,
@@ -107,8 +106,15 @@ TRADE = {
     "subaccount": Field(SUBACCOUNT),
     "order_id": Field(text),
 }
+
+
+def command_fields(cls: type[Command]) -> dict[str, Field]:
+    """A step that is a command of the core's: its fields, each read by its kind when the file is read."""
+    return {field.name: Field(command_field(field), required=field.required) for field in declared(cls)}
+
+
 # A fill booked without a book: the `SeedFill` command's fields (core/kalshi/fill_commands.py), made at load.
-FILL = {field.name: Field(command_field(field), required=field.required) for field in declared(SeedFill)}
+FILL = command_fields(SeedFill)
 POSITION = {**FILL, "action": Field(ACTION, default="buy")}
 TRANSFER = {
     "user_id": Field(text, required=True),
@@ -180,23 +186,11 @@ DERIBIT = {
     "volatility": Field(lambda node: node),
     "mark_prices": Field(lambda node: node),
 }
-# Faults (docs/misbehaving.md); each is checked whole by the control plane's own check when the file is read.
-FAULT = {
-    "path": Field(text),
-    "channel": Field(text),
-    "method": Field(text),
-    "venue": Field(one_of(*VENUES)),
-    "status": Field(integer(400, 599)),
-    "delay_ms": Field(delay_ms),
-    "drop": Field(boolean),
-    "times": Field(integer(1, MAX_TIMES)),
-}
-WS_CLOSE = {
-    "code": Field(integer(1000, 4999), required=True),
-    "user_id": Field(text),
-    "key_id": Field(text),
-    "venue": Field(one_of(*VENUES)),
-    "reason": Field(text),
+# Faults (docs/misbehaving.md): each a command of the core's (core/faults.py, core/connections.py), made when read.
+FAULT_COMMANDS: dict[str, type[Command]] = {
+    "fault": FaultSpec,
+    "ws_close": CloseWebsockets,
+    "clear_faults": ClearFaults,
 }
 # Kalshi's historical cutoff: `at` sets all four; each ISO 8601 time is checked by the control plane when it runs.
 HISTORICAL_CUTOFF = {
@@ -204,7 +198,7 @@ HISTORICAL_CUTOFF = {
     for name in ("at", "market_settled_ts", "trades_created_ts", "orders_updated_ts")
     + ("market_positions_last_updated_ts",)
 }
-_WHOLE_CHECKS: dict[str, Callable[..., Any]] = {"fault": fault_spec, "ws_close": close_request}
+_WHOLE_CHECKS: dict[str, Callable[..., Any]] = {}
 STEPS: dict[str, Mapping[str, Field]] = {
     "fill": FILL,
     "order": TRADE,
@@ -222,9 +216,7 @@ STEPS: dict[str, Mapping[str, Field]] = {
     "index_price": INDEX_PRICE,
     "mark_price": MARK_PRICE,
     "volatility": VOLATILITY,
-    "fault": FAULT,
-    "clear_faults": {},
-    "ws_close": WS_CLOSE,
+    **{kind: command_fields(cls) for kind, cls in FAULT_COMMANDS.items()},
     "historical_cutoff": HISTORICAL_CUTOFF,
     # An FCM member's desk (control/kalshi_fcm.py)
     "fcm_subtrader": {"fcm_user_id": Field(text, required=True), "subtrader_suffix": Field(text, required=True)},
@@ -343,7 +335,12 @@ MARKET = _fields(market_steps.SETUP["market"])
 STEPS |= {kind: _fields(specs) for kind, specs in market_steps.STEPS.items()}
 _WHOLE_CHECKS |= market_steps.WHOLE_CHECKS
 # The steps that are a command of the core's, made when the file is read and run as it is
-COMMANDS: dict[str, type[Command]] = {**order_steps.COMMANDS, **market_steps.COMMANDS, "fill": SeedFill}
+COMMANDS: dict[str, type[Command]] = {
+    **order_steps.COMMANDS,
+    **market_steps.COMMANDS,
+    "fill": SeedFill,
+    **FAULT_COMMANDS,
+}
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 
 TOP = {
@@ -560,7 +557,7 @@ class _Reader:
             burst = self.burst(value_node, where)
             return None if burst is None else Op("burst", burst, origin)
         if kind == "clear_faults" and tag_of(value_node) == "null":
-            return Op(kind, {}, origin)  # `- clear_faults:` takes nothing
+            return Op(kind, {}, origin, ClearFaults())  # `- clear_faults:` takes nothing
         args = self.fields(value_node, where, STEPS[kind])
         if args is not None and kind == "volatility" and not self.one_target(value_node, where, args):
             return None
