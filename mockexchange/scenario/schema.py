@@ -27,14 +27,21 @@ from mockexchange.core.commands import Command, declared
 from mockexchange.core.connections import CloseWebsockets
 from mockexchange.core.faults import ClearFaults, FaultSpec
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
+from mockexchange.core.kalshi.fcm_commands import (
+    CreateFCMPositionTransfer,
+    CreateFCMSubtrader,
+    SetFCMErrorAccount,
+    UpdateFCMEventContractDailyCap,
+    UpdateFCMSubtraderBlockedCategories,
+)
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.subaccount_commands import (
-    INSTANCE_STATUSES,
-    INSTANCES,
-    MAX_ALLOCATIONS,
-    MAX_CENTI_CENTS,
-    MAX_SHARD,
-    RESERVATIONS,
+    ApplySubaccountTransfer,
+    CompleteInstanceTransfer,
+    CreateSubaccount,
+    IntraExchangeInstanceTransfer,
+    SetTargetBalanceAllocation,
+    UpdateSubaccountNetting,
 )
 from mockexchange.core.kalshi.usage_levels import LEVELS
 from mockexchange.core.money import MAX_CENTS, MAX_COUNT
@@ -192,6 +199,20 @@ FAULT_COMMANDS: dict[str, type[Command]] = {
     "ws_close": CloseWebsockets,
     "clear_faults": ClearFaults,
 }
+# An account's insides (core/kalshi/subaccount_commands.py) and an FCM member's desk (core/kalshi/fcm_commands.py)
+ACCOUNT_COMMANDS: dict[str, type[Command]] = {
+    "subaccount": CreateSubaccount,
+    "subaccount_transfer": ApplySubaccountTransfer,
+    "subaccount_netting": UpdateSubaccountNetting,
+    "intra_exchange_transfer": IntraExchangeInstanceTransfer,
+    "complete_intra_exchange_transfer": CompleteInstanceTransfer,
+    "target_balance_allocation": SetTargetBalanceAllocation,
+    "fcm_subtrader": CreateFCMSubtrader,
+    "fcm_daily_cap": UpdateFCMEventContractDailyCap,
+    "fcm_blocked_category": UpdateFCMSubtraderBlockedCategories,
+    "fcm_error_account": SetFCMErrorAccount,
+    "fcm_position_transfer": CreateFCMPositionTransfer,
+}
 # Kalshi's historical cutoff: `at` sets all four; each ISO 8601 time is checked by the control plane when it runs.
 HISTORICAL_CUTOFF = {
     name: Field(text)
@@ -218,28 +239,8 @@ STEPS: dict[str, Mapping[str, Field]] = {
     "volatility": VOLATILITY,
     **{kind: command_fields(cls) for kind, cls in FAULT_COMMANDS.items()},
     "historical_cutoff": HISTORICAL_CUTOFF,
-    # An FCM member's desk (control/kalshi_fcm.py)
-    "fcm_subtrader": {"fcm_user_id": Field(text, required=True), "subtrader_suffix": Field(text, required=True)},
-    "fcm_daily_cap": {
-        "fcm_user_id": Field(text, required=True),
-        "subtrader_id": Field(text, required=True),
-        "limit": Field(deribit_balance, required=True),
-    },
-    "fcm_blocked_category": {
-        "fcm_user_id": Field(text, required=True),
-        "subtrader_id": Field(text, required=True),
-        "category": Field(text, required=True),
-        "blocked": Field(boolean),
-    },
-    "fcm_error_account": {"fcm_user_id": Field(text, required=True), "error_account_id": Field(text, required=True)},
-    "fcm_position_transfer": {
-        "fcm_user_id": Field(text, required=True),
-        "source_subtrader_id": Field(text, required=True),
-        "target_subtrader_id": Field(text, required=True),
-        "market_ticker": Field(text, required=True),
-        "position_centicount": Field(integer(), required=True),
-        "price_centicents": Field(integer(0, 10_000), required=True),
-    },
+    # An FCM member's desk and an account's insides: commands of the core's, made when read
+    **{kind: command_fields(cls) for kind, cls in ACCOUNT_COMMANDS.items()},
 }
 
 
@@ -253,58 +254,6 @@ def _scopes(node: Node) -> list[str]:
     return scopes
 
 
-# An account's insides (control/kalshi_subaccounts.py): subaccounts, moves of cash inside it, the target allocation.
-def _allocations(node: Node) -> list[dict[str, int]]:
-    if not isinstance(node, SequenceNode) or len(node.value) > MAX_ALLOCATIONS:
-        raise Invalid(f"must be a list of at most {MAX_ALLOCATIONS} {{exchange_index, percent}} mappings")
-    found = []
-    for item in node.value:
-        pairs = {k.value: v for k, v in item.value} if isinstance(item, MappingNode) else {}
-        if set(pairs) != {"exchange_index", "percent"}:
-            raise Invalid("each allocation is a mapping of exchange_index and percent", item)
-        found.append(
-            {"exchange_index": integer(0, MAX_EXCHANGE_INDEX)(pairs["exchange_index"]),
-             "percent": integer(0, 100)(pairs["percent"])}
-        )  # fmt: skip
-    return found
-
-
-_ACCOUNT_USER = Field(text, required=True)
-_INDEX = Field(integer(0, MAX_EXCHANGE_INDEX))
-STEPS |= {
-    "subaccount": {"user_id": _ACCOUNT_USER, "exchange_index": _INDEX},
-    "subaccount_transfer": {
-        "user_id": _ACCOUNT_USER,
-        "client_transfer_id": Field(text, required=True),
-        "from_subaccount": Field(SUBACCOUNT, required=True),
-        "to_subaccount": Field(SUBACCOUNT, required=True),
-        "amount_cents": Field(integer(1, MAX_CENTS), required=True),
-        "exchange_index": _INDEX,
-    },
-    "subaccount_netting": {
-        "user_id": _ACCOUNT_USER,
-        "subaccount": Field(SUBACCOUNT, required=True),
-        "enabled": Field(boolean, required=True),
-    },
-    "intra_exchange_transfer": {
-        "user_id": _ACCOUNT_USER,
-        "source": Field(one_of(*INSTANCES), required=True),
-        "destination": Field(one_of(*INSTANCES), required=True),
-        "amount": Field(integer(1, MAX_CENTI_CENTS), required=True),
-        "source_exchange_shard": Field(integer(0, MAX_SHARD)),
-        "destination_exchange_shard": Field(integer(0, MAX_SHARD)),
-        "source_subaccount": Field(SUBACCOUNT),
-        "destination_subaccount": Field(SUBACCOUNT),
-        "client_transfer_id": Field(text),
-        "status": Field(one_of(*INSTANCE_STATUSES)),
-    },
-    "complete_intra_exchange_transfer": {"transfer_id": Field(text, required=True)},
-    "target_balance_allocation": {
-        "user_id": _ACCOUNT_USER,
-        "allocations": Field(_allocations, required=True),
-        "resting_margin_reservation": Field(one_of(*RESERVATIONS)),
-    },
-}
 KEY = {
     "key_id": Field(text),
     "name": Field(text),
@@ -340,6 +289,7 @@ COMMANDS: dict[str, type[Command]] = {
     **market_steps.COMMANDS,
     "fill": SeedFill,
     **FAULT_COMMANDS,
+    **ACCOUNT_COMMANDS,
 }
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 
