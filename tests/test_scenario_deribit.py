@@ -124,7 +124,7 @@ def test_bad_deribit_files_name_the_line_and_the_field(tmp_path):
         '19: steps[1].deribit_fill.price: must be a quoted decimal string: write "60000.5" (money is never a float; '
         "unquoted, YAML reads 60000.5 as a binary float)",
         "20: steps[2].deribit_fill.amount: required",
-        '21: steps[3].index_price.price: must be a positive decimal string, e.g. "10000" or "0.5", not \'0\'',
+        "21: steps[3].index_price.price: must be from 0.00000001 to 10000000 with at most 8 decimal places, not 0",
     ]
 
 

@@ -20,11 +20,10 @@ from mockexchange.auth.deribit.keys import (
 )
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.errors import KeyRegistrationError
-from mockexchange.control.commands import command
+from mockexchange.control.commands import command, operation
 from mockexchange.control.errors import ControlError
 from mockexchange.control.values import choice, decimal, optional_integer, optional_text, shown, text
 from mockexchange.control.values import currency as currency_code
-from mockexchange.control.values import index_name as index_code
 from mockexchange.core.deribit import orders, triggers
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import (
@@ -34,7 +33,6 @@ from mockexchange.core.deribit.bounds import (
     MAX_FEE,
     MAX_NAME,
     MAX_PRICE,
-    MAX_VOLATILITY,
     MIN_PRICE,
     PLACES,
     SMALLEST,
@@ -42,7 +40,15 @@ from mockexchange.core.deribit.bounds import (
     bounded,
 )
 from mockexchange.core.deribit.cash import WITHDRAWAL_STATES
+from mockexchange.core.deribit.handlers import Marked
 from mockexchange.core.deribit.instruments import Instrument, instrument_name
+from mockexchange.core.deribit.market_commands import (
+    ListInstrument,
+    SetIndexPrice,
+    SetMarkPrice,
+    SetSettlementPrice,
+    SetVolatility,
+)
 from mockexchange.core.deribit.records import Fill, Trade
 
 MAX_NONCE = 128  # a withdrawal's idempotency nonce (Deribit: 8 to 128 characters)
@@ -198,6 +204,23 @@ def order_json(order: orders.DerivativeOrder) -> dict[str, Any]:
         "average_price": f"{order.average_price:f}",
         "commission": f"{order.commission:f}",
     }
+
+
+def _index_price_json(moved: SetIndexPrice) -> dict[str, Any]:
+    return {"index_name": moved.index_name, "price": f"{moved.price:f}"}
+
+
+def _mark_price_json(marked: Marked) -> dict[str, Any]:
+    pinned, mark = marked
+    return {"instrument_name": pinned.instrument_name, "mark_price": f"{mark:f}", "pinned": pinned.price is not None}
+
+
+def _settlement_price_json(settled: SetSettlementPrice) -> dict[str, Any]:
+    return {"instrument_name": settled.instrument_name, "settlement_price": f"{settled.price:f}"}
+
+
+def _volatility_json(given: SetVolatility) -> dict[str, Any]:
+    return {"volatility": f"{given.volatility:f}", "currency": given.currency, "instrument_name": given.instrument_name}
 
 
 class DeribitOperations:
@@ -410,64 +433,11 @@ class DeribitOperations:
             "from_account": made.from_account, "to_account": made.to_account, "state": made.state,
         }  # fmt: skip
 
-    @command()
-    def set_settlement_price(self, instrument_name: str, price: str | int) -> dict[str, Any]:
-        """The price a future or option is delivered at when the exchange clock passes its expiration (without it,
-        the index price then); set it before the expiry."""
-        instrument_name = _instrument(instrument_name)
-        value = _amount(price, "price", MIN_PRICE, MAX_PRICE)
-        try:
-            self.book.market.set_settlement_price(instrument_name, value)
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        return {"instrument_name": instrument_name, "settlement_price": f"{value:f}"}
-
-    @command()
-    def list_instrument(self, instrument_name: str) -> dict[str, Any]:
-        """List an instrument by its Deribit name (`BTC-27DEC24-60000-C`), with the default contract facts."""
-        instrument_name = _instrument(instrument_name)
-        try:
-            return instrument_json(self.book.market.list_instrument(instrument_name))
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-
-    @command()
-    def set_index_price(self, index_name: str, price: str | int) -> dict[str, Any]:
-        """Move a price index (`btc_usd`, `eth_usdc`): futures marks follow it, options are repriced."""
-        index_name = index_code(index_name)
-        try:
-            value = self.book.market.set_index_price(index_name, _amount(price, "price", MIN_PRICE, MAX_PRICE))
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        triggers.fire(self.book)
-        return {"index_name": index_name, "price": f"{value.value:f}"}
-
-    @command()
-    def set_mark_price(self, instrument_name: str, price: str | int | None = None) -> dict[str, Any]:
-        """Pin an instrument's mark price; null unpins it."""
-        instrument_name = _instrument(instrument_name)
-        value = None if price is None else _amount(price, "price", MIN_PRICE, MAX_PRICE)
-        try:
-            self.book.market.set_mark_price(instrument_name, value)
-            mark = self.book.market.mark_price(instrument_name)
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        triggers.fire(self.book)
-        return {"instrument_name": instrument_name, "mark_price": f"{mark:f}", "pinned": value is not None}
-
-    @command()
-    def set_volatility(
-        self, volatility: str | int, currency: str | None = None, instrument_name: str | None = None
-    ) -> dict[str, Any]:
-        """Implied volatility (0.5 = 50%) for a base currency's options, or one option's."""
-        value = _amount(volatility, "volatility", SMALLEST, MAX_VOLATILITY)
-        currency = None if currency is None else currency_code(currency)
-        instrument_name = None if instrument_name is None else _instrument(instrument_name)
-        try:
-            self.book.market.set_volatility(value, currency=currency, instrument_name=instrument_name)
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        return {"volatility": f"{value:f}", "currency": currency, "instrument_name": instrument_name}
+    list_instrument = operation(ListInstrument, instrument_json)
+    set_index_price = operation(SetIndexPrice, _index_price_json)
+    set_mark_price = operation(SetMarkPrice, _mark_price_json)
+    set_settlement_price = operation(SetSettlementPrice, _settlement_price_json)
+    set_volatility = operation(SetVolatility, _volatility_json)
 
 
 def _drawn_credential(arguments: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -31,7 +31,6 @@ from mockexchange.core.values import (
 
 MAX_PEM = 16_384  # characters of a PEM public key (an RSA-16384 one is about 3,000)
 _CODE = re.compile(r"[A-Za-z0-9]{1,16}")  # a currency code: BTC, USDC
-_INDEX_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")  # a price index: btc_usd, eth_usdc
 _FLAG = Flag()
 
 T = TypeVar("T")
@@ -94,13 +93,6 @@ def currency(value: Any, name: str = "currency") -> str:
     if not isinstance(value, str) or not _CODE.fullmatch(value):
         raise ControlError(f"{name} must be a currency code of 1 to 16 letters or digits (BTC), not {shown(value)}")
     return value.upper()
-
-
-def index_name(value: Any, name: str = "index_name") -> str:
-    """A price index's name (`btc_usd`), lower-cased as Deribit writes it."""
-    if not isinstance(value, str) or not _INDEX_NAME.fullmatch(value):
-        raise ControlError(f"{name} must be 1 to 64 letters, digits or '_' such as 'btc_usd', not {shown(value)}")
-    return value.lower()
 
 
 def amount(parse: Callable[..., T], value: Any, *args: Any) -> T:

@@ -20,7 +20,7 @@ from mockexchange.core.deribit.instruments import InstrumentError, parse_instrum
 from mockexchange.core.faults import MAX_DELAY_MS
 from mockexchange.core.money import MAX_COUNT, MoneyError, parse_count, parse_decimal, parse_dollars, parse_price
 from mockexchange.core.numbers import excerpt
-from mockexchange.core.values import Refused
+from mockexchange.core.values import Kind, Refused
 
 _TAG = "tag:yaml.org,2002:"
 
@@ -232,13 +232,18 @@ def plain_of(node: Node, plain: Any) -> Any:
     return node.value
 
 
-def command_field(field: Declared) -> Callable[[Node], Any]:
-    """The check of a command's field (core/commands.py) in a scenario: its YAML's plain value read by its kind."""
+def of_kind(kind: Kind[Any], name: str) -> Callable[[Node], Any]:
+    """The check of a value of `kind` (core/values.py) in a scenario: its YAML's plain value read by the kind."""
 
     def check(node: Node) -> Any:
         try:
-            return field.read(plain_of(node, field.kind.plain))
+            return kind.read(plain_of(node, kind.plain), name)
         except Refused as exc:  # (the path names the field: the words say the rest)
-            raise Invalid(str(exc).removeprefix(f"{field.name} ")) from None
+            raise Invalid(str(exc).removeprefix(f"{name} ")) from None
 
     return check
+
+
+def command_field(field: Declared) -> Callable[[Node], Any]:
+    """The check of a command's field (core/commands.py) in a scenario: its YAML's plain value read by its kind."""
+    return of_kind(field.kind, field.name)

@@ -39,7 +39,7 @@ from mockexchange.core.kalshi.subaccount_commands import (
 from mockexchange.core.kalshi.usage_levels import LEVELS
 from mockexchange.core.money import MAX_CENTS, MAX_COUNT
 from mockexchange.core.values import Refused
-from mockexchange.scenario import bounded_yaml, library, market_steps, order_steps
+from mockexchange.scenario import bounded_yaml, deribit_steps, library, market_steps, order_steps
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
 from mockexchange.scenario.order_steps import DERIBIT_ID, DIRECTION
 from mockexchange.scenario.scalars import (
@@ -65,6 +65,7 @@ from mockexchange.scenario.scalars import (
 INLINE_SOURCE = "<document>"
 MAX_BURST_FILLS = 1_000_000  # one burst's fills, and all the bursts' of one document
 _MAX_ERRORS = 50
+Commands = Mapping[str, type[Command]]  # the op kinds that are a command of the core's, and its type
 # Reads a `public_key_file` (Path.read_text); raises OSError when it cannot or may not.
 KeyFileReader = Callable[[Path], str]
 
@@ -130,13 +131,9 @@ DERIBIT_FILL = {
     "order_id": Field(text),
 }
 DERIBIT_ORDER = _fields(order_steps.DERIBIT_ORDER)
-INDEX_PRICE = {"index_name": Field(text, required=True), "price": Field(deribit_amount, required=True)}
-MARK_PRICE = {"instrument_name": Field(instrument, required=True), "price": Field(deribit_amount, required=True)}
-VOLATILITY = {
-    "volatility": Field(deribit_amount, required=True),
-    "currency": Field(text),
-    "instrument_name": Field(instrument),
-}
+INDEX_PRICE = _fields(deribit_steps.INDEX_PRICE)
+MARK_PRICE = _fields(deribit_steps.MARK_PRICE)
+VOLATILITY = _fields(deribit_steps.VOLATILITY)
 DERIBIT_DEPOSIT = {
     "user_id": Field(text, required=True),
     "currency": Field(text, required=True),
@@ -343,7 +340,9 @@ MARKET = _fields(market_steps.SETUP["market"])
 STEPS |= {kind: _fields(specs) for kind, specs in market_steps.STEPS.items()}
 _WHOLE_CHECKS |= market_steps.WHOLE_CHECKS
 # The steps that are a command of the core's, made when the file is read and run as it is
-COMMANDS: dict[str, type[Command]] = {**order_steps.COMMANDS, **market_steps.COMMANDS, "fill": SeedFill}
+COMMANDS: dict[str, type[Command]] = {
+    **order_steps.COMMANDS, **market_steps.COMMANDS, **deribit_steps.COMMANDS, "fill": SeedFill,
+}  # fmt: skip
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 
 TOP = {
@@ -566,13 +565,21 @@ class _Reader:
             return None
         if args is not None and not self.checked(value_node, where, kind, args):
             return None
-        if args is not None and kind in COMMANDS:
-            try:
-                return Op(kind, args, origin, COMMANDS[kind](**args))
-            except Refused as exc:
-                self.error(value_node, where, str(exc))
-                return None
-        return None if args is None else Op(kind, args, origin)
+        return None if args is None else self.made(kind, args, origin, (value_node, where), COMMANDS)
+
+    def made(
+        self, kind: str, args: dict[str, Any], origin: Origin, at: tuple[Node, str], commands: Commands
+    ) -> Op | None:
+        """The op of `kind`, holding its command made of `args` if its kind is one of `commands`; None if the command
+        refuses them (the refusal noted `at` its node and path)."""
+        cls = commands.get(kind)
+        if cls is None:
+            return Op(kind, args, origin)
+        try:
+            return Op(kind, args, origin, cls(**args))
+        except Refused as exc:
+            self.error(*at, str(exc))
+            return None
 
     def whole(self, node: Node, path: str, schema: Mapping[str, Field], kind: str) -> dict[str, Any] | None:
         """The mapping's fields, checked each and then whole (`_WHOLE_CHECKS[kind]`); None if any is wrong."""
@@ -606,20 +613,21 @@ class _Reader:
             return []
         ops: dict[str, list[Op]] = {kind: [] for kind in DERIBIT_SETUP_OPERATIONS}
         index_node = section.get("index_prices")
+        price = INDEX_PRICE["price"].check
         for index_name, (value_node, where) in self.entries(index_node, f"{path}.index_prices").items():
             try:
-                args = {"index_name": index_name, "price": deribit_amount(value_node)}
+                args = {"index_name": index_name, "price": price(value_node)}
             except Invalid as exc:
                 self.error(value_node, where, str(exc))
                 continue
-            ops["index_price"].append(Op("index_price", args, self.origin(value_node, where)))
+            self.set_up(ops, "index_price", args, value_node, where)
         for item, where in self.items(section.get("instruments"), f"{path}.instruments"):
             try:
                 args = {"instrument_name": instrument(item)}
             except Invalid as exc:
                 self.error(item, where, str(exc))
                 continue
-            ops["deribit_instrument"].append(Op("deribit_instrument", args, self.origin(item, where)))
+            self.set_up(ops, "deribit_instrument", args, item, where)
         for item, where in self.items(section.get("accounts"), f"{path}.accounts"):
             self.deribit_account(item, where, ops)
         for kind, name, schema in (
@@ -631,8 +639,14 @@ class _Reader:
             for item, where in self.items(section.get(name), f"{path}.{name}"):
                 args = self.fields(item, where, schema)
                 if args is not None and (kind != "volatility" or self.one_target(item, where, args)):
-                    ops[kind].append(Op(kind, args, self.origin(item, where)))
+                    self.set_up(ops, kind, args, item, where)
         return [op for kind_ops in ops.values() for op in kind_ops]
+
+    def set_up(self, ops: dict[str, list[Op]], kind: str, args: dict[str, Any], node: Node, path: str) -> None:
+        """A `deribit:` set-up op of `kind`, its command made when its kind is one (unless it refuses `args`)."""
+        op = self.made(kind, args, self.origin(node, path), (node, path), deribit_steps.SETUP_COMMANDS)
+        if op is not None:
+            ops[kind].append(op)
 
     def deribit_account(self, node: Node, path: str, ops: dict[str, list[Op]]) -> None:
         account, ok = self.partial_fields(node, path, DERIBIT_ACCOUNT)

@@ -1,14 +1,25 @@
-"""The derivatives book's handlers of Deribit's order commands (order_commands.py), by type: each takes its command and
-answers what the book did. An order placed or edited answers itself and its trades (its own side of each) once what is
+"""The derivatives book's handlers of Deribit's commands, by type: each takes its command and answers what the book
+did. An order (order_commands.py) placed or edited answers itself and its trades (its own side of each) once what is
 due has fired (triggers.py: its trades' price, or its own trigger already reached); a cancel, the order cancelled
-(or the orders).
+(or the orders). The market's commands (market_commands.py) answer what they set: a moved price fires what it makes
+due.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from mockexchange.core.commands import Handlers
 from mockexchange.core.deribit import order_entry, triggers
 from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.core.deribit.market_commands import (
+    ListInstrument,
+    SetIndexPrice,
+    SetMarkPrice,
+    SetSettlementPrice,
+    SetVolatility,
+)
 from mockexchange.core.deribit.order_commands import (
     CancelDeribitOrder,
     CancelDeribitOrders,
@@ -21,6 +32,7 @@ from mockexchange.core.deribit.orders import DerivativeOrder
 from mockexchange.core.deribit.records import Trade
 
 Placed = tuple[DerivativeOrder, list[Trade]]  # an order as placed or edited, and its trades (its side of each)
+Marked = tuple[SetMarkPrice, Decimal]  # a mark pinned or unpinned, and the mark it reads then
 
 
 def fired(book: DerivativesBook, made: Placed) -> Placed:
@@ -55,3 +67,36 @@ def add_deribit_handlers(handlers: Handlers, book: DerivativesBook) -> None:
     handlers.add(EditDeribitOrder, edit)
     handlers.add(CancelDeribitOrder, cancel)
     handlers.add(CancelDeribitOrders, cancel_many)
+    _add_market_handlers(handlers, book)
+
+
+def _add_market_handlers(handlers: Handlers, book: DerivativesBook) -> None:
+    market = book.market
+
+    def list_instrument(listed: ListInstrument) -> Instrument:
+        return market.list_instrument(listed.instrument_name)
+
+    def set_index_price(moved: SetIndexPrice) -> SetIndexPrice:
+        market.set_index_price(moved.index_name, moved.price)
+        triggers.fire(book)
+        return moved
+
+    def set_mark_price(pinned: SetMarkPrice) -> Marked:
+        market.set_mark_price(pinned.instrument_name, pinned.price)
+        mark = market.mark_price(pinned.instrument_name)
+        triggers.fire(book)
+        return pinned, mark
+
+    def set_settlement_price(settled: SetSettlementPrice) -> SetSettlementPrice:
+        market.set_settlement_price(settled.instrument_name, settled.price)
+        return settled
+
+    def set_volatility(given: SetVolatility) -> SetVolatility:
+        market.set_volatility(given.volatility, currency=given.currency, instrument_name=given.instrument_name)
+        return given
+
+    handlers.add(ListInstrument, list_instrument)
+    handlers.add(SetIndexPrice, set_index_price)
+    handlers.add(SetMarkPrice, set_mark_price)
+    handlers.add(SetSettlementPrice, set_settlement_price)
+    handlers.add(SetVolatility, set_volatility)

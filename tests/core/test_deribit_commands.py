@@ -1,0 +1,122 @@
+"""Deribit's commands beside its orders, declared once (core/deribit/market_commands.py, account_commands.py,
+cash_commands.py, fill_commands.py; their kinds in kinds.py): each read from its plain values into the book's units
+and written back to the same, a value refused in its kind's words whether read or made in Python, and dispatched to
+the book's handler by its type."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from mockexchange.core.commands import Command, Handlers, read, signature, write
+from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.handlers import add_deribit_handlers
+from mockexchange.core.deribit.kinds import BALANCES, CURRENCY, INDEX
+from mockexchange.core.deribit.market_commands import (
+    ListInstrument,
+    SetIndexPrice,
+    SetMarkPrice,
+    SetSettlementPrice,
+    SetVolatility,
+)
+from mockexchange.core.values import Refused
+
+D = Decimal
+PERP = "BTC-PERPETUAL"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ListInstrument("BTC-27DEC30-60000-C"),
+        SetIndexPrice("btc_usd", D("61000.5")),
+        SetMarkPrice(PERP, D(61000)),
+        SetMarkPrice(PERP),
+        SetSettlementPrice(PERP, D("0.00000001")),
+        SetVolatility(D("0.6"), currency="BTC"),
+        SetVolatility(D(10), instrument_name="BTC-27DEC30-60000-C"),
+    ],
+)
+def test_a_command_is_read_back_from_what_it_writes(command: Command) -> None:
+    plain = write(command)
+    assert json.loads(json.dumps(plain)) == plain  # plain JSON values: amounts as decimal strings
+    assert read(type(command), plain) == command
+
+
+def test_a_value_is_read_into_the_books_units() -> None:
+    moved = read(SetIndexPrice, {"index_name": "BTC_USD", "price": 61000})
+    assert (moved.index_name, moved.price) == ("btc_usd", D(61000))  # an index lower-cased, as Deribit writes it
+    assert read(SetVolatility, {"volatility": "0.5", "currency": "eth"}).currency == "ETH"
+    assert write(read(SetMarkPrice, {"instrument_name": PERP, "price": None})) == {"instrument_name": PERP}
+
+
+@pytest.mark.parametrize(
+    ("cls", "plain", "words"),
+    [
+        (SetIndexPrice, {"index_name": "btc-usd", "price": "1"},
+         "index_name must be 1 to 64 letters, digits or '_' such as 'btc_usd', not 'btc-usd'"),
+        (SetIndexPrice, {"index_name": "btc_usd", "price": "0"},
+         "price must be from 0.00000001 to 10000000 with at most 8 decimal places, not 0"),
+        (SetIndexPrice, {"index_name": "btc_usd", "price": 1.5}, "price"),  # a float is never money
+        (SetVolatility, {"volatility": "10.00000001"},
+         "volatility must be from 0.00000001 to 10 with at most 8 decimal places, not 10.00000001"),
+        (SetVolatility, {"volatility": "0.5", "currency": "B.TC"},
+         "currency must be a currency code of 1 to 16 letters or digits (BTC), not 'B.TC'"),
+        (ListInstrument, {"instrument_name": "X" * 65}, "instrument_name must be a non-empty string of at most 64"),
+        (SetMarkPrice, {"price": "1"}, "instrument_name is required"),
+    ],
+)  # fmt: skip
+def test_a_value_its_kind_does_not_take_is_refused_in_its_words(cls: type[Command], plain: dict, words: str) -> None:
+    with pytest.raises(Refused) as caught:
+        read(cls, plain)
+    assert str(caught.value).startswith(words)
+
+
+def test_a_command_made_in_python_is_checked_as_one_read() -> None:
+    with pytest.raises(Refused, match="price must be from 0.00000001 to 10000000"):
+        SetSettlementPrice(PERP, D(0))
+    with pytest.raises(Refused, match="index_name must be .* in lower case, not 'BTC_USD'"):
+        SetIndexPrice("BTC_USD", D(1))  # a value made in Python is in the book's units already
+    with pytest.raises(Refused, match="currency must be .* in upper case, not 'btc'"):
+        SetVolatility(D("0.5"), currency="btc")
+
+
+def test_the_deribit_kinds_write_what_they_read() -> None:
+    assert (CURRENCY.read("usdc", "c"), INDEX.read("ETH_USDC", "i")) == ("USDC", "eth_usdc")
+    balances = BALANCES.read({"btc": "10", "ETH": 3}, "balances")
+    assert balances == (("BTC", D(10)), ("ETH", D(3))) and BALANCES.write(balances) == {"BTC": "10", "ETH": "3"}
+    with pytest.raises(Refused, match="balances names BTC twice"):
+        BALANCES.read({"btc": "1", "BTC": "2"}, "balances")
+    with pytest.raises(Refused, match=r'balances must be an object such as \{"BTC": "10"\}, not a list'):
+        BALANCES.read([], "balances")
+    with pytest.raises(Refused, match="balances.BTC must be from 0 to 1000000000000"):
+        BALANCES.read({"BTC": "-1"}, "balances")
+    with pytest.raises(Refused, match="a currency of balances must be a currency code"):
+        BALANCES.read({"": "1"}, "balances")
+    with pytest.raises(Refused, match="balances must be"):
+        BALANCES.check((("BTC", D(1)), ("BTC", D(2))), "balances")  # made in Python: each currency once
+
+
+def test_a_commands_signature_is_the_control_planes_parameters() -> None:
+    assert str(signature(SetVolatility)) == (
+        "(volatility: str | int, currency: str | None = None, instrument_name: str | None = None)"
+    )
+    assert str(signature(SetMarkPrice)) == "(instrument_name: str, price: str | int | None = None)"
+
+
+def test_each_command_is_dispatched_to_the_books_market() -> None:
+    book = DerivativesBook()
+    handlers = Handlers()
+    add_deribit_handlers(handlers, book)
+    listed = handlers.run(ListInstrument(PERP))
+    assert listed.instrument_name == PERP and book.market.instrument(PERP) is listed
+    handlers.run(SetIndexPrice("btc_usd", D(61000)))
+    assert book.market.index_price("btc_usd") == D(61000)
+    assert handlers.run(SetMarkPrice(PERP, D(60500))) == (SetMarkPrice(PERP, D(60500)), D(60500))
+    assert handlers.run(SetMarkPrice(PERP))[1] == D(61000)  # unpinned: the index again
+    handlers.run(SetSettlementPrice(PERP, D(62000)))
+    assert book.market.listing(PERP).settlement_price.value == D(62000)
+    handlers.run(SetVolatility(D("0.7"), currency="BTC"))
+    assert book.state.currency_volatility["BTC"] == D("0.7")
