@@ -115,7 +115,7 @@ def test_bad_deribit_files_name_the_line_and_the_field(tmp_path):
     assert errors == [
         '2: deribit.index_prices.btc_usd: must be a quoted decimal string: write "60000.5" (money is never a float; '
         "unquoted, YAML reads 60000.5 as a binary float)",
-        '5: deribit.accounts[0].balances.BTC: must be a decimal string >= 0, e.g. "10" or "2.5", not \'-1\'',
+        "5: deribit.accounts[0].balances.BTC: must be from 0 to 1000000000000 with at most 8 decimal places, not -1",
         "6: deribit.accounts[0].keys[0].colour: unknown field (accepted: client_id, client_secret, subaccount_id, "
         "scope)",
         "8: deribit.positions[0].instrument_name: unknown instrument: not an instrument name: 'BTC-FOO'",

@@ -22,9 +22,10 @@ from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.control.commands import command, operation
 from mockexchange.control.errors import ControlError
-from mockexchange.control.values import choice, decimal, optional_integer, optional_text, shown, text
+from mockexchange.control.values import choice, decimal, optional_integer, optional_text, text
 from mockexchange.control.values import currency as currency_code
 from mockexchange.core.deribit import orders, triggers
+from mockexchange.core.deribit.account_commands import CreateDeribitAccount, CreateDeribitSubaccount
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import (
     MAX_ACCOUNT_ID,
@@ -40,7 +41,7 @@ from mockexchange.core.deribit.bounds import (
     bounded,
 )
 from mockexchange.core.deribit.cash import WITHDRAWAL_STATES
-from mockexchange.core.deribit.handlers import Marked
+from mockexchange.core.deribit.handlers import Held, Marked
 from mockexchange.core.deribit.instruments import Instrument, instrument_name
 from mockexchange.core.deribit.market_commands import (
     ListInstrument,
@@ -115,20 +116,6 @@ def _amount(value: Any, name: str, least: Decimal, most: Decimal) -> Decimal:
         return bounded(parsed, name, least, most)
     except BookError as exc:
         raise ControlError(str(exc)) from None
-
-
-def _balances(balances: Any) -> dict[str, Decimal]:
-    if balances is None:
-        return {}
-    if not isinstance(balances, dict):
-        raise ControlError(f'balances must be an object such as {{"BTC": "10"}}, not {shown(balances)}')
-    found: dict[str, Decimal] = {}
-    for code, value in balances.items():
-        upper = currency_code(code, "a currency of balances")
-        if upper in found:
-            raise ControlError(f"balances names {upper} twice")
-        found[upper] = _amount(value, f"balances.{upper}", Decimal(0), MAX_CASH)
-    return found
 
 
 def _account_id(value: Any, name: str) -> int | None:
@@ -206,6 +193,12 @@ def order_json(order: orders.DerivativeOrder) -> dict[str, Any]:
     }
 
 
+def wallet_json(held: Held) -> dict[str, Any]:
+    """A wallet opened: who holds it, its id, its username and its balances."""
+    user_id, wallet = held
+    return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
+
+
 def _index_price_json(moved: SetIndexPrice) -> dict[str, Any]:
     return {"index_name": moved.index_name, "price": f"{moved.price:f}"}
 
@@ -236,44 +229,8 @@ class DeribitOperations:
             self.deribit_tokens.clear()
         seed_defaults(self.book)
 
-    @command()
-    def create_deribit_account(
-        self,
-        user_id: str,
-        balances: dict[str, str] | None = None,
-        account_id: int | None = None,
-        username: str | None = None,
-    ) -> dict[str, Any]:
-        """A Deribit main account with balances per currency (`{"BTC": "10"}`); its id is an integer."""
-        user_id = text(user_id, "user_id")
-        try:
-            account = self.book.accounts.open_account(
-                user_id, account_id=_account_id(account_id, "account_id"),
-                username=optional_text(username, "username"), balances=_balances(balances),
-            )  # fmt: skip
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        wallet = account.main
-        return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
-
-    @command()
-    def create_deribit_subaccount(
-        self,
-        user_id: str,
-        balances: dict[str, str] | None = None,
-        subaccount_id: int | None = None,
-        username: str | None = None,
-    ) -> dict[str, Any]:
-        """A subaccount of the user's Deribit account (its own integer id and balances)."""
-        user_id = text(user_id, "user_id")
-        try:
-            wallet = self.book.accounts.add_subaccount(
-                user_id, subaccount_id=_account_id(subaccount_id, "subaccount_id"),
-                username=optional_text(username, "username"), balances=_balances(balances),
-            )  # fmt: skip
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from exc
-        return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
+    create_deribit_account = operation(CreateDeribitAccount, wallet_json)
+    create_deribit_subaccount = operation(CreateDeribitSubaccount, wallet_json)
 
     @command(draw=lambda control, arguments: _drawn_credential(arguments))
     def create_deribit_key(

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.control.commands import command
+from mockexchange.control.commands import command, operation
 from mockexchange.control.deribit import _account_id, _amount
 from mockexchange.control.errors import ControlError
-from mockexchange.control.values import boolean, choice, integer, text
 from mockexchange.control.values import currency as currency_code
+from mockexchange.control.values import integer, text
+from mockexchange.core.deribit.account_commands import (
+    RenameDeribitSubaccount,
+    SetDeribitInteruserTransfers,
+    SetDeribitSubaccountLogin,
+)
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_CASH, SMALLEST, BookError
+from mockexchange.core.deribit.bounds import MAX_CASH, SMALLEST, BookError
+from mockexchange.core.deribit.handlers import Held
 
 MAX_RECORD_ID = 2**63 - 1  # a transfer's or withdrawal's id: any int64 a client sends
 
@@ -24,46 +30,27 @@ def _refused(exc: BookError) -> ControlError:
     return ControlError(str(exc), exc.status)
 
 
+def _renamed_json(held: Held) -> dict[str, Any]:
+    user_id, wallet = held
+    return {"user_id": user_id, "id": wallet.id, "username": wallet.username}
+
+
+def _login_json(held: Held) -> dict[str, Any]:
+    user_id, wallet = held
+    return {"user_id": user_id, "id": wallet.id, "login_enabled": wallet.login_enabled}
+
+
+def _interuser_json(held: Held) -> dict[str, Any]:
+    user_id, wallet = held
+    return {"user_id": user_id, "id": wallet.id, "interuser_transfers_enabled": wallet.interuser_transfers_enabled}
+
+
 class DeribitAccountOperations:
     book: DerivativesBook
 
-    @command()
-    def rename_deribit_subaccount(self, user_id: str, subaccount_id: int, username: str) -> dict[str, Any]:
-        """Give one of the user's subaccounts a new username (private/change_subaccount_name)."""
-        user_id, username = text(user_id, "user_id"), text(username, "username")
-        sid = integer(subaccount_id, "subaccount_id", 1, MAX_ACCOUNT_ID)
-        try:
-            wallet = self.book.accounts.rename_subaccount(user_id, sid, username)
-        except BookError as exc:
-            raise _refused(exc) from exc
-        return {"user_id": user_id, "id": wallet.id, "username": wallet.username}
-
-    @command()
-    def set_deribit_subaccount_login(self, user_id: str, subaccount_id: int, state: str) -> dict[str, Any]:
-        """Enable or disable a subaccount's website login (private/toggle_subaccount_login): `enable` or `disable`."""
-        user_id = text(user_id, "user_id")
-        sid = integer(subaccount_id, "subaccount_id", 1, MAX_ACCOUNT_ID)
-        state = choice(state, "state", ("enable", "disable"))
-        try:
-            wallet = self.book.accounts.set_subaccount_login(user_id, sid, state == "enable")
-        except BookError as exc:
-            raise _refused(exc) from exc
-        return {"user_id": user_id, "id": wallet.id, "login_enabled": wallet.login_enabled}
-
-    @command()
-    def set_deribit_interuser_transfers(
-        self, user_id: str, enabled: bool, subaccount_id: int | None = None
-    ) -> dict[str, Any]:
-        """Allow or forbid a wallet (the main account unless `subaccount_id`) to send to other users: Deribit's
-        `interuser_transfers_enabled` (its account summary shows it; `private/submit_transfer_to_user` from a wallet
-        with it off is refused, 12100 `transfer_not_allowed`). A new wallet may."""
-        user_id, enabled = text(user_id, "user_id"), boolean(enabled, "enabled")
-        wallet_id = _account_id(subaccount_id, "subaccount_id")
-        try:
-            wallet = self.book.accounts.set_interuser_transfers(user_id, enabled, wallet_id)
-        except BookError as exc:
-            raise _refused(exc) from exc
-        return {"user_id": user_id, "id": wallet.id, "interuser_transfers_enabled": wallet.interuser_transfers_enabled}
+    rename_deribit_subaccount = operation(RenameDeribitSubaccount, _renamed_json)
+    set_deribit_subaccount_login = operation(SetDeribitSubaccountLogin, _login_json)
+    set_deribit_interuser_transfers = operation(SetDeribitInteruserTransfers, _interuser_json)
 
     @command()
     def deribit_transfer_to_user(

@@ -1,20 +1,28 @@
-"""What a scenario file says of Deribit's book: the `deribit:` set-up's index prices, instruments, volatility and pinned
-marks, and the timeline's `index_price`, `mark_price` and `volatility` steps (its orders: order_steps.py).
+"""What a scenario file says of Deribit's book: the `deribit:` set-up's index prices, instruments, accounts and their
+subaccounts, volatility and pinned marks, and the timeline's `index_price`, `mark_price` and `volatility` steps (its
+orders: order_steps.py; its keys stay the control plane's `create_deribit_key`).
 
-Each is a command of the core's (core/deribit/market_commands.py), its fields read as their kinds when the file is read
-and the command made there, so a value it does not take is refused naming its line; what only the state can say (an
-unknown instrument, an index with no price) is refused when it runs, naming its line too.
+Each is a command of the core's (core/deribit/market_commands.py, account_commands.py), its fields read as their
+kinds when the file is read and the command made there, so a value it does not take is refused naming its line; what
+only the state can say (an unknown user or instrument, an index with no price) is refused when it runs, naming its
+line too.
 """
 
 from __future__ import annotations
 
 from mockexchange.core.commands import Command
+from mockexchange.core.deribit import kinds
+from mockexchange.core.deribit.account_commands import CreateDeribitAccount, CreateDeribitSubaccount
 from mockexchange.core.deribit.market_commands import ListInstrument, SetIndexPrice, SetMarkPrice, SetVolatility
 from mockexchange.scenario.order_steps import deribit_specs
+from mockexchange.scenario.scalars import of_kind
 
 INDEX_PRICE = deribit_specs(SetIndexPrice)
 MARK_PRICE = deribit_specs(SetMarkPrice, required=("price",))  # given in a file, if only as null (unpinned)
 VOLATILITY = deribit_specs(SetVolatility)
+ACCOUNT = deribit_specs(CreateDeribitAccount)  # (its balances walked entry by entry, each read as `BALANCE`)
+SUBACCOUNT = {name: spec for name, spec in deribit_specs(CreateDeribitSubaccount).items() if name != "user_id"}
+BALANCE = of_kind(kinds.BALANCE, "balance")
 
 # The timeline's steps that are a Deribit command, made when the file is read and run as it is
 COMMANDS: dict[str, type[Command]] = {
@@ -22,6 +30,6 @@ COMMANDS: dict[str, type[Command]] = {
 }  # fmt: skip
 # The `deribit:` set-up's kinds that are a command, made when the file is read
 SETUP_COMMANDS: dict[str, type[Command]] = {
-    "index_price": SetIndexPrice, "deribit_instrument": ListInstrument, "volatility": SetVolatility,
-    "mark_price": SetMarkPrice,
+    "index_price": SetIndexPrice, "deribit_instrument": ListInstrument, "deribit_account": CreateDeribitAccount,
+    "deribit_subaccount": CreateDeribitSubaccount, "volatility": SetVolatility, "mark_price": SetMarkPrice,
 }  # fmt: skip

@@ -25,6 +25,7 @@ from mockexchange.auth.kalshi.keys import SCOPES, PemError, load_public_key, sco
 from mockexchange.control import ControlError
 from mockexchange.control.faults import close_request, fault_spec
 from mockexchange.core.commands import Command, declared
+from mockexchange.core.deribit.kinds import BALANCES
 from mockexchange.core.faults import MAX_TIMES, VENUES
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.fill_commands import SeedFill
@@ -155,19 +156,9 @@ DERIBIT_KEY = {
     "subaccount_id": Field(DERIBIT_ID),
     "scope": Field(text),
 }
-DERIBIT_SUBACCOUNT = {
-    "subaccount_id": Field(DERIBIT_ID),
-    "username": Field(text),
-    "balances": Field(lambda node: node),  # checked by _balances, which walks the mapping
-}
-DERIBIT_ACCOUNT = {
-    "user_id": Field(text, required=True),
-    "account_id": Field(DERIBIT_ID),
-    "username": Field(text),
-    "balances": Field(lambda node: node),
-    "subaccounts": Field(lambda node: node),
-    "keys": Field(lambda node: node),
-}
+_WALKED = Field(lambda node: node)  # a mapping or list walked on its own (balances: `_Reader.balances`)
+DERIBIT_SUBACCOUNT = {**_fields(deribit_steps.SUBACCOUNT), "balances": _WALKED}
+DERIBIT_ACCOUNT = {**_fields(deribit_steps.ACCOUNT), "balances": _WALKED, "subaccounts": _WALKED, "keys": _WALKED}
 DERIBIT = {
     "index_prices": Field(lambda node: node),
     "instruments": Field(lambda node: node),
@@ -654,14 +645,14 @@ class _Reader:
         balances = self.balances(account.pop("balances", None), f"{path}.balances")
         user_id = account.get("user_id")
         if ok and balances is not None:
-            args = {**account, "balances": balances}
-            ops["deribit_account"].append(Op("deribit_account", args, self.origin(node, path)))
+            self.set_up(ops, "deribit_account", {**account, "balances": balances}, node, path)
         for item, where in self.items(subaccounts, f"{path}.subaccounts"):
             sub, sub_ok = self.partial_fields(item, where, DERIBIT_SUBACCOUNT)
             sub_balances = self.balances(sub.pop("balances", None), f"{where}.balances")
             if sub_ok and sub_balances is not None and user_id is not None:
-                args = {"user_id": user_id, **sub, "balances": sub_balances}
-                ops["deribit_subaccount"].append(Op("deribit_subaccount", args, self.origin(item, where)))
+                self.set_up(
+                    ops, "deribit_subaccount", {"user_id": user_id, **sub, "balances": sub_balances}, item, where
+                )
         for item, where in self.items(keys, f"{path}.keys"):
             key = self.fields(item, where, DERIBIT_KEY)
             if key is not None and user_id is not None:
@@ -685,17 +676,22 @@ class _Reader:
                 found[key] = (value_node, f"{path}.{key}")
         return found
 
-    def balances(self, node: Node | None, path: str) -> dict[str, str] | None:
-        """Balances per currency (`{BTC: "10", USDC: "50000"}`); None if any is wrong."""
-        balances: dict[str, str] = {}
+    def balances(self, node: Node | None, path: str) -> tuple[tuple[str, Decimal], ...] | None:
+        """Balances per currency (`{BTC: "10", USDC: "50000"}`), each amount read on its line, held as an account's
+        command holds them (core/deribit/kinds.py's `BALANCES`); None if any is wrong."""
+        balances: dict[str, Decimal] = {}
         ok = True
         for currency, (value_node, where) in self.entries(node, path).items():
             try:
-                balances[currency] = deribit_balance(value_node)
+                balances[currency] = deribit_steps.BALANCE(value_node)
             except Invalid as exc:
                 self.error(value_node, where, str(exc))
                 ok = False
-        return balances if ok else None
+        try:
+            return BALANCES.read(balances, "balances") if ok else None
+        except Refused as exc:
+            self.error(node, path, str(exc))
+            return None
 
     def burst(self, node: Node, path: str) -> dict[str, Any] | None:
         schema = {

@@ -11,7 +11,15 @@ from decimal import Decimal
 import pytest
 
 from mockexchange.core.commands import Command, Handlers, read, signature, write
+from mockexchange.core.deribit.account_commands import (
+    CreateDeribitAccount,
+    CreateDeribitSubaccount,
+    RenameDeribitSubaccount,
+    SetDeribitInteruserTransfers,
+    SetDeribitSubaccountLogin,
+)
 from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.handlers import add_deribit_handlers
 from mockexchange.core.deribit.kinds import BALANCES, CURRENCY, INDEX
 from mockexchange.core.deribit.market_commands import (
@@ -37,6 +45,12 @@ PERP = "BTC-PERPETUAL"
         SetSettlementPrice(PERP, D("0.00000001")),
         SetVolatility(D("0.6"), currency="BTC"),
         SetVolatility(D(10), instrument_name="BTC-27DEC30-60000-C"),
+        CreateDeribitAccount("alice", (("BTC", D("10.5")), ("USDC", D(0))), account_id=7, username="al"),
+        CreateDeribitAccount("bob"),
+        CreateDeribitSubaccount("alice", (), subaccount_id=2**31 - 1),
+        RenameDeribitSubaccount("alice", 8, "desk"),
+        SetDeribitSubaccountLogin("alice", 8, "disable"),
+        SetDeribitInteruserTransfers("alice", False, subaccount_id=8),
     ],
 )
 def test_a_command_is_read_back_from_what_it_writes(command: Command) -> None:
@@ -66,6 +80,13 @@ def test_a_value_is_read_into_the_books_units() -> None:
          "currency must be a currency code of 1 to 16 letters or digits (BTC), not 'B.TC'"),
         (ListInstrument, {"instrument_name": "X" * 65}, "instrument_name must be a non-empty string of at most 64"),
         (SetMarkPrice, {"price": "1"}, "instrument_name is required"),
+        (CreateDeribitAccount, {"user_id": "a", "balances": {"BTC": "1", "btc": "2"}}, "balances names BTC twice"),
+        (CreateDeribitAccount, {"user_id": "a", "account_id": 0}, "account_id must be an integer from 1 to 2147483647"),
+        (CreateDeribitSubaccount, {"user_id": " "}, "user_id must be a non-empty string"),
+        (RenameDeribitSubaccount, {"user_id": "a", "subaccount_id": 8}, "username is required"),
+        (SetDeribitSubaccountLogin, {"user_id": "a", "subaccount_id": 8, "state": "on"},
+         "state must be one of 'enable', 'disable', not 'on'"),
+        (SetDeribitInteruserTransfers, {"user_id": "a", "enabled": 0}, "enabled must be true or false, not 0"),
     ],
 )  # fmt: skip
 def test_a_value_its_kind_does_not_take_is_refused_in_its_words(cls: type[Command], plain: dict, words: str) -> None:
@@ -120,3 +141,19 @@ def test_each_command_is_dispatched_to_the_books_market() -> None:
     assert book.market.listing(PERP).settlement_price.value == D(62000)
     handlers.run(SetVolatility(D("0.7"), currency="BTC"))
     assert book.state.currency_volatility["BTC"] == D("0.7")
+
+
+def test_each_account_command_is_dispatched_to_the_books_accounts() -> None:
+    book = DerivativesBook()
+    handlers = Handlers()
+    add_deribit_handlers(handlers, book)
+    user, main = handlers.run(CreateDeribitAccount("alice", (("BTC", D(10)),), account_id=5))
+    assert (user, main.id, main.username, main.balances) == ("alice", 5, "alice", {"BTC": D(10)})
+    _, sub = handlers.run(CreateDeribitSubaccount("alice", (("ETH", D(3)),), subaccount_id=6, username="desk"))
+    assert book.accounts.wallet("alice", 6) is sub and sub.balances == {"ETH": D(3)}
+    assert handlers.run(RenameDeribitSubaccount("alice", 6, "desk-2"))[1].username == "desk-2"
+    assert handlers.run(SetDeribitSubaccountLogin("alice", 6, "enable"))[1].login_enabled is True
+    assert handlers.run(SetDeribitInteruserTransfers("alice", False))[1] is main
+    assert main.interuser_transfers_enabled is False and sub.interuser_transfers_enabled is True
+    with pytest.raises(BookError, match="already exists"):
+        handlers.run(CreateDeribitAccount("alice"))

@@ -2,7 +2,7 @@
 did. An order (order_commands.py) placed or edited answers itself and its trades (its own side of each) once what is
 due has fired (triggers.py: its trades' price, or its own trigger already reached); a cancel, the order cancelled
 (or the orders). The market's commands (market_commands.py) answer what they set: a moved price fires what it makes
-due.
+due. An account's (account_commands.py), the wallet they made or changed and who holds it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,13 @@ from decimal import Decimal
 
 from mockexchange.core.commands import Handlers
 from mockexchange.core.deribit import order_entry, triggers
+from mockexchange.core.deribit.account_commands import (
+    CreateDeribitAccount,
+    CreateDeribitSubaccount,
+    RenameDeribitSubaccount,
+    SetDeribitInteruserTransfers,
+    SetDeribitSubaccountLogin,
+)
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.market_commands import (
@@ -30,9 +37,11 @@ from mockexchange.core.deribit.order_commands import (
 )
 from mockexchange.core.deribit.orders import DerivativeOrder
 from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.wallets import Wallet
 
 Placed = tuple[DerivativeOrder, list[Trade]]  # an order as placed or edited, and its trades (its side of each)
 Marked = tuple[SetMarkPrice, Decimal]  # a mark pinned or unpinned, and the mark it reads then
+Held = tuple[str, Wallet]  # a wallet made or changed, and the user who holds it
 
 
 def fired(book: DerivativesBook, made: Placed) -> Placed:
@@ -68,6 +77,7 @@ def add_deribit_handlers(handlers: Handlers, book: DerivativesBook) -> None:
     handlers.add(CancelDeribitOrder, cancel)
     handlers.add(CancelDeribitOrders, cancel_many)
     _add_market_handlers(handlers, book)
+    _add_account_handlers(handlers, book)
 
 
 def _add_market_handlers(handlers: Handlers, book: DerivativesBook) -> None:
@@ -100,3 +110,37 @@ def _add_market_handlers(handlers: Handlers, book: DerivativesBook) -> None:
     handlers.add(SetMarkPrice, set_mark_price)
     handlers.add(SetSettlementPrice, set_settlement_price)
     handlers.add(SetVolatility, set_volatility)
+
+
+def _add_account_handlers(handlers: Handlers, book: DerivativesBook) -> None:
+    accounts = book.accounts
+
+    def open_account(opened: CreateDeribitAccount) -> Held:
+        account = accounts.open_account(
+            opened.user_id, account_id=opened.account_id, username=opened.username, balances=dict(opened.balances or ())
+        )
+        return account.user_id, account.main
+
+    def add_subaccount(added: CreateDeribitSubaccount) -> Held:
+        return added.user_id, accounts.add_subaccount(
+            added.user_id,
+            subaccount_id=added.subaccount_id,
+            username=added.username,
+            balances=dict(added.balances or ()),
+        )
+
+    def rename(renamed: RenameDeribitSubaccount) -> Held:
+        return renamed.user_id, accounts.rename_subaccount(renamed.user_id, renamed.subaccount_id, renamed.username)
+
+    def set_login(login: SetDeribitSubaccountLogin) -> Held:
+        return login.user_id, accounts.set_subaccount_login(login.user_id, login.subaccount_id, login.state == "enable")
+
+    def set_interuser(allowed: SetDeribitInteruserTransfers) -> Held:
+        wallet = accounts.set_interuser_transfers(allowed.user_id, allowed.enabled, allowed.subaccount_id)
+        return allowed.user_id, wallet
+
+    handlers.add(CreateDeribitAccount, open_account)
+    handlers.add(CreateDeribitSubaccount, add_subaccount)
+    handlers.add(RenameDeribitSubaccount, rename)
+    handlers.add(SetDeribitSubaccountLogin, set_login)
+    handlers.add(SetDeribitInteruserTransfers, set_interuser)
