@@ -23,14 +23,12 @@ from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.control.commands import command, operation
 from mockexchange.control.errors import ControlError
 from mockexchange.control.values import choice, decimal, optional_integer, optional_text, text
-from mockexchange.control.values import currency as currency_code
 from mockexchange.core.deribit import orders, triggers
 from mockexchange.core.deribit.account_commands import CreateDeribitAccount, CreateDeribitSubaccount
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import (
     MAX_ACCOUNT_ID,
     MAX_AMOUNT,
-    MAX_CASH,
     MAX_FEE,
     MAX_NAME,
     MAX_PRICE,
@@ -40,8 +38,8 @@ from mockexchange.core.deribit.bounds import (
     BookError,
     bounded,
 )
-from mockexchange.core.deribit.cash import WITHDRAWAL_STATES
-from mockexchange.core.deribit.handlers import Held, Marked
+from mockexchange.core.deribit.cash_commands import DeribitDeposit, DeribitTransfer, DeribitWithdrawal
+from mockexchange.core.deribit.handlers import Deposited, Held, Marked, Withdrawn
 from mockexchange.core.deribit.instruments import Instrument, instrument_name
 from mockexchange.core.deribit.market_commands import (
     ListInstrument,
@@ -50,9 +48,7 @@ from mockexchange.core.deribit.market_commands import (
     SetSettlementPrice,
     SetVolatility,
 )
-from mockexchange.core.deribit.records import Fill, Trade
-
-MAX_NONCE = 128  # a withdrawal's idempotency nonce (Deribit: 8 to 128 characters)
+from mockexchange.core.deribit.records import Fill, Trade, WalletTransfer
 
 # Index prices a fresh mock starts with (the mock's choice).
 DEFAULT_INDEX_PRICES = {
@@ -199,6 +195,30 @@ def wallet_json(held: Held) -> dict[str, Any]:
     return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
 
 
+def _deposit_json(deposited: Deposited) -> dict[str, Any]:
+    asked, balance = deposited
+    return {"user_id": asked.user_id, "currency": asked.currency, "balance": f"{balance:f}"}
+
+
+def _withdrawal_json(withdrawn: Withdrawn) -> dict[str, Any]:
+    asked, move, balance = withdrawn
+    return {
+        "user_id": asked.user_id, "currency": asked.currency, "id": move.id, "amount": f"{move.amount:f}",
+        "fee": f"{move.fee:f}", "address": move.address, "state": move.state, "balance": f"{balance:f}",
+    }  # fmt: skip
+
+
+def transfer_json(made: WalletTransfer) -> dict[str, Any]:
+    """A transfer made: within the user's account, or to another user's (`to_user_id`)."""
+    answer: dict[str, Any] = {
+        "user_id": made.user_id, "currency": made.currency, "id": made.id, "amount": f"{made.amount:f}",
+        "from_account": made.from_account, "to_account": made.to_account,
+    }  # fmt: skip
+    if made.to_user_id is not None:
+        answer["to_user_id"] = made.to_user_id
+    return answer | {"state": made.state}
+
+
 def _index_price_json(moved: SetIndexPrice) -> dict[str, Any]:
     return {"index_name": moved.index_name, "price": f"{moved.price:f}"}
 
@@ -308,88 +328,9 @@ class DeribitOperations:
         triggers.fire(self.book)  # its price is the instrument's last
         return trade_json(trade)
 
-    @command()
-    def deribit_deposit(
-        self,
-        user_id: str,
-        currency: str,
-        amount: str | int,
-        subaccount_id: int | None = None,
-        source_address: str | None = None,
-    ) -> dict[str, Any]:
-        """Move cash into (positive) or out of (negative) a Deribit wallet; a deposit comes from `source_address`
-        (private/get_deposits' `source_address`; default a stand-in, `mock-btc-source-<id>`)."""
-        user_id, code = text(user_id, "user_id"), currency_code(currency)
-        moved, wallet_id = _amount(amount, "amount", -MAX_CASH, MAX_CASH), _account_id(subaccount_id, "subaccount_id")
-        source_address = optional_text(source_address, "source_address", most=MAX_NAME * 2)
-        if source_address is not None and moved < 0:
-            raise ControlError("source_address names where a deposit came from; a negative amount is a withdrawal")
-        try:
-            balance = self.book.cash.move_cash(
-                user_id, code, moved, subaccount_id=wallet_id, source_address=source_address
-            )
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        return {"user_id": user_id, "currency": code, "balance": f"{balance:f}"}
-
-    @command()
-    def deribit_withdraw(
-        self,
-        user_id: str,
-        currency: str,
-        amount: str | int,
-        subaccount_id: int | None = None,
-        fee: str | int = "0",
-        address: str | None = None,
-        state: str = "completed",
-        nonce: str | None = None,
-    ) -> dict[str, Any]:
-        """A withdrawal of `amount` (and `fee`, charged on top) out of a Deribit wallet, within what it may withdraw;
-        listed by private/get_withdrawals. `completed` at once, or `unconfirmed` (a client's private/withdraw) until
-        cancelled; a `nonce` the wallet gave before answers that withdrawal again."""
-        user_id, code = text(user_id, "user_id"), currency_code(currency)
-        moved, cost = _amount(amount, "amount", SMALLEST, MAX_CASH), _amount(fee, "fee", Decimal(0), MAX_CASH)
-        wallet_id = _account_id(subaccount_id, "subaccount_id")
-        address = optional_text(address, "address", most=MAX_NAME * 2)
-        state = choice(state, "state", WITHDRAWAL_STATES)
-        nonce = optional_text(nonce, "nonce", most=MAX_NONCE)
-        try:
-            with self.book.reading():
-                move = self.book.cash.withdraw(
-                    user_id, code, moved, subaccount_id=wallet_id, fee=cost, address=address, state=state, nonce=nonce
-                )
-                balance = self.book.accounts.wallet(user_id, wallet_id).balance(code)
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from exc
-        return {
-            "user_id": user_id, "currency": code, "id": move.id, "amount": f"{move.amount:f}", "fee": f"{move.fee:f}",
-            "address": move.address, "state": move.state, "balance": f"{balance:f}",
-        }  # fmt: skip
-
-    @command()
-    def deribit_transfer(
-        self,
-        user_id: str,
-        currency: str,
-        amount: str | int,
-        from_subaccount_id: int | None = None,
-        to_subaccount_id: int | None = None,
-    ) -> dict[str, Any]:
-        """Move cash between two wallets of one Deribit account (an id left out: the main account); listed by
-        private/get_transfers on both sides."""
-        user_id, code = text(user_id, "user_id"), currency_code(currency)
-        moved = _amount(amount, "amount", SMALLEST, MAX_CASH)
-        source = _account_id(from_subaccount_id, "from_subaccount_id")
-        destination = _account_id(to_subaccount_id, "to_subaccount_id")
-        try:
-            made = self.book.cash.transfer(user_id, code, moved, source=source, destination=destination)
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from exc
-        return {
-            "user_id": user_id, "currency": code, "id": made.id, "amount": f"{made.amount:f}",
-            "from_account": made.from_account, "to_account": made.to_account, "state": made.state,
-        }  # fmt: skip
-
+    deribit_deposit = operation(DeribitDeposit, _deposit_json)
+    deribit_withdraw = operation(DeribitWithdrawal, _withdrawal_json)
+    deribit_transfer = operation(DeribitTransfer, transfer_json)
     list_instrument = operation(ListInstrument, instrument_json)
     set_index_price = operation(SetIndexPrice, _index_price_json)
     set_mark_price = operation(SetMarkPrice, _mark_price_json)

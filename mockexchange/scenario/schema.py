@@ -135,21 +135,8 @@ DERIBIT_ORDER = _fields(order_steps.DERIBIT_ORDER)
 INDEX_PRICE = _fields(deribit_steps.INDEX_PRICE)
 MARK_PRICE = _fields(deribit_steps.MARK_PRICE)
 VOLATILITY = _fields(deribit_steps.VOLATILITY)
-DERIBIT_DEPOSIT = {
-    "user_id": Field(text, required=True),
-    "currency": Field(text, required=True),
-    "amount": Field(deribit_signed, required=True),
-    "subaccount_id": Field(DERIBIT_ID),
-    "source_address": Field(text),
-}
-DERIBIT_WITHDRAWAL = {
-    "user_id": Field(text, required=True),
-    "currency": Field(text, required=True),
-    "amount": Field(deribit_amount, required=True),
-    "subaccount_id": Field(DERIBIT_ID),
-    "fee": Field(deribit_balance),
-    "address": Field(text),
-}
+DERIBIT_DEPOSIT = _fields(deribit_steps.DEPOSIT)
+DERIBIT_WITHDRAWAL = _fields(deribit_steps.WITHDRAWAL)
 DERIBIT_KEY = {
     "client_id": Field(text),
     "client_secret": Field(text),

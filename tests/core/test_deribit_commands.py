@@ -20,6 +20,15 @@ from mockexchange.core.deribit.account_commands import (
 )
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.cash_commands import (
+    CancelDeribitTransfer,
+    CancelDeribitWithdrawal,
+    CreateDeribitDepositAddress,
+    DeribitDeposit,
+    DeribitTransfer,
+    DeribitTransferToUser,
+    DeribitWithdrawal,
+)
 from mockexchange.core.deribit.handlers import add_deribit_handlers
 from mockexchange.core.deribit.kinds import BALANCES, CURRENCY, INDEX
 from mockexchange.core.deribit.market_commands import (
@@ -51,6 +60,16 @@ PERP = "BTC-PERPETUAL"
         RenameDeribitSubaccount("alice", 8, "desk"),
         SetDeribitSubaccountLogin("alice", 8, "disable"),
         SetDeribitInteruserTransfers("alice", False, subaccount_id=8),
+        DeribitDeposit("alice", "BTC", D("-1.5"), subaccount_id=8),
+        DeribitDeposit("alice", "USDC", D(10), source_address="bc1q-source"),
+        DeribitWithdrawal(
+            "alice", "ETH", D("0.1"), fee=D("0.0001"), address="0xabc", state="unconfirmed", nonce="nonce-123"
+        ),
+        CancelDeribitWithdrawal("alice", 2**63 - 1),
+        DeribitTransfer("alice", "BTC", D("0.00000001"), to_subaccount_id=8),
+        DeribitTransferToUser("alice", "BTC", D(1), "bob_desk", from_subaccount_id=8),
+        CancelDeribitTransfer("alice", 3, subaccount_id=8),
+        CreateDeribitDepositAddress("alice", "BTC"),
     ],
 )
 def test_a_command_is_read_back_from_what_it_writes(command: Command) -> None:
@@ -87,6 +106,21 @@ def test_a_value_is_read_into_the_books_units() -> None:
         (SetDeribitSubaccountLogin, {"user_id": "a", "subaccount_id": 8, "state": "on"},
          "state must be one of 'enable', 'disable', not 'on'"),
         (SetDeribitInteruserTransfers, {"user_id": "a", "enabled": 0}, "enabled must be true or false, not 0"),
+        (DeribitDeposit, {"user_id": "a", "currency": "BTC", "amount": "-1", "source_address": "x"},
+         "source_address names where a deposit came from; a negative amount is a withdrawal"),
+        (DeribitDeposit, {"user_id": "a", "currency": "BTC", "amount": "1000000000000.1"},
+         "amount must be from -1000000000000 to 1000000000000 with at most 8 decimal places"),
+        (DeribitWithdrawal, {"user_id": "a", "currency": "BTC", "amount": "1", "fee": "-0.1"},
+         "fee must be from 0 to 1000000000000"),
+        (DeribitWithdrawal, {"user_id": "a", "currency": "BTC", "amount": "1", "state": "cancelled"},
+         "state must be one of 'completed', 'unconfirmed', not 'cancelled'"),
+        (DeribitWithdrawal, {"user_id": "a", "currency": "BTC", "amount": "1", "nonce": "n" * 129},
+         "nonce must be a non-empty string of at most 128 characters"),
+        (DeribitTransfer, {"user_id": "a", "currency": "BTC", "amount": "0"}, "amount must be from 0.00000001"),
+        (DeribitTransferToUser, {"user_id": "a", "currency": "BTC", "amount": "1", "destination": "d" * 65},
+         "destination must be a non-empty string of at most 64 characters"),
+        (CancelDeribitWithdrawal, {"user_id": "a", "withdrawal_id": 0},
+         "withdrawal_id must be an integer from 1 to 9223372036854775807, not 0"),
     ],
 )  # fmt: skip
 def test_a_value_its_kind_does_not_take_is_refused_in_its_words(cls: type[Command], plain: dict, words: str) -> None:
@@ -157,3 +191,27 @@ def test_each_account_command_is_dispatched_to_the_books_accounts() -> None:
     assert main.interuser_transfers_enabled is False and sub.interuser_transfers_enabled is True
     with pytest.raises(BookError, match="already exists"):
         handlers.run(CreateDeribitAccount("alice"))
+
+
+def test_each_cash_command_is_dispatched_to_the_books_cash() -> None:
+    book = DerivativesBook()
+    handlers = Handlers()
+    add_deribit_handlers(handlers, book)
+    handlers.run(CreateDeribitAccount("alice", (("BTC", D(10)),)))
+    handlers.run(CreateDeribitAccount("bob"))
+    _, sub = handlers.run(CreateDeribitSubaccount("alice", subaccount_id=8))
+    deposited = DeribitDeposit("alice", "BTC", D("2.5"), source_address="src")
+    assert handlers.run(deposited) == (deposited, D("12.5"))
+    asked = DeribitWithdrawal("alice", "BTC", D(1), fee=D("0.5"), state="unconfirmed", nonce="n-00000001")
+    _, move, balance = handlers.run(asked)
+    assert (move.amount, move.fee, move.state, balance) == (D(1), D("0.5"), "unconfirmed", D(11))
+    assert handlers.run(asked)[1] == move  # its nonce again: the same withdrawal, nothing moved
+    assert handlers.run(CancelDeribitWithdrawal("alice", move.id)).state == "cancelled"
+    made = handlers.run(DeribitTransfer("alice", "BTC", D(2), to_subaccount_id=8))
+    assert (made.from_account, made.to_account, sub.balances) == (book.accounts.wallet("alice").id, 8, {"BTC": D(2)})
+    to_bob = handlers.run(DeribitTransferToUser("alice", "BTC", D(1), "bob", from_subaccount_id=8))
+    assert (to_bob.to_user_id, book.accounts.wallet("bob").balance("BTC")) == ("bob", D(1))
+    with pytest.raises(BookError, match="only a prepared transfer can be cancelled"):
+        handlers.run(CancelDeribitTransfer("alice", made.id))
+    user, address = handlers.run(CreateDeribitDepositAddress("alice", "BTC", 8))
+    assert (user, address.account_id, address.currency) == ("alice", 8, "BTC")

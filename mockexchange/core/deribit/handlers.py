@@ -2,7 +2,8 @@
 did. An order (order_commands.py) placed or edited answers itself and its trades (its own side of each) once what is
 due has fired (triggers.py: its trades' price, or its own trigger already reached); a cancel, the order cancelled
 (or the orders). The market's commands (market_commands.py) answer what they set: a moved price fires what it makes
-due. An account's (account_commands.py), the wallet they made or changed and who holds it.
+due. An account's (account_commands.py), the wallet they made or changed and who holds it; cash's (cash_commands.py),
+the record it made or changed (a deposit and a withdrawal with the balance after).
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ from mockexchange.core.deribit.account_commands import (
     SetDeribitSubaccountLogin,
 )
 from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.cash_commands import (
+    CancelDeribitTransfer,
+    CancelDeribitWithdrawal,
+    CreateDeribitDepositAddress,
+    DeribitDeposit,
+    DeribitTransfer,
+    DeribitTransferToUser,
+    DeribitWithdrawal,
+)
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.market_commands import (
     ListInstrument,
@@ -36,12 +46,15 @@ from mockexchange.core.deribit.order_commands import (
     SeedDeribitOrder,
 )
 from mockexchange.core.deribit.orders import DerivativeOrder
-from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.records import CashMove, DepositAddress, Trade, WalletTransfer
 from mockexchange.core.deribit.wallets import Wallet
 
 Placed = tuple[DerivativeOrder, list[Trade]]  # an order as placed or edited, and its trades (its side of each)
 Marked = tuple[SetMarkPrice, Decimal]  # a mark pinned or unpinned, and the mark it reads then
 Held = tuple[str, Wallet]  # a wallet made or changed, and the user who holds it
+Deposited = tuple[DeribitDeposit, Decimal]  # a deposit, and the wallet's balance after it
+Withdrawn = tuple[DeribitWithdrawal, CashMove, Decimal]  # a withdrawal asked, made (or made before), the balance after
+Addressed = tuple[str, DepositAddress]  # a deposit address made, and the user whose wallet it is
 
 
 def fired(book: DerivativesBook, made: Placed) -> Placed:
@@ -78,6 +91,7 @@ def add_deribit_handlers(handlers: Handlers, book: DerivativesBook) -> None:
     handlers.add(CancelDeribitOrders, cancel_many)
     _add_market_handlers(handlers, book)
     _add_account_handlers(handlers, book)
+    _add_cash_handlers(handlers, book)
 
 
 def _add_market_handlers(handlers: Handlers, book: DerivativesBook) -> None:
@@ -144,3 +158,51 @@ def _add_account_handlers(handlers: Handlers, book: DerivativesBook) -> None:
     handlers.add(RenameDeribitSubaccount, rename)
     handlers.add(SetDeribitSubaccountLogin, set_login)
     handlers.add(SetDeribitInteruserTransfers, set_interuser)
+
+
+def _add_cash_handlers(handlers: Handlers, book: DerivativesBook) -> None:
+    cash = book.cash
+
+    def deposit(deposited: DeribitDeposit) -> Deposited:
+        balance = cash.move_cash(
+            deposited.user_id, deposited.currency, deposited.amount, subaccount_id=deposited.subaccount_id,
+            source_address=deposited.source_address,
+        )  # fmt: skip
+        return deposited, balance
+
+    def withdraw(asked: DeribitWithdrawal) -> Withdrawn:
+        with book.reading():  # the balance answered is the one the withdrawal left
+            move = cash.withdraw(
+                asked.user_id, asked.currency, asked.amount, subaccount_id=asked.subaccount_id, fee=asked.fee,
+                address=asked.address, state=asked.state, nonce=asked.nonce,
+            )  # fmt: skip
+            return asked, move, book.accounts.wallet(asked.user_id, asked.subaccount_id).balance(asked.currency)
+
+    def cancel_withdrawal(cancel: CancelDeribitWithdrawal) -> CashMove:
+        return cash.cancel_withdrawal(cancel.user_id, cancel.withdrawal_id, subaccount_id=cancel.subaccount_id)
+
+    def transfer(moved: DeribitTransfer) -> WalletTransfer:
+        return cash.transfer(
+            moved.user_id, moved.currency, moved.amount, source=moved.from_subaccount_id,
+            destination=moved.to_subaccount_id,
+        )  # fmt: skip
+
+    def transfer_to_user(moved: DeribitTransferToUser) -> WalletTransfer:
+        return cash.transfer_to_user(
+            moved.user_id, moved.currency, moved.amount, moved.destination, source=moved.from_subaccount_id
+        )
+
+    def cancel_transfer(cancel: CancelDeribitTransfer) -> None:
+        cash.cancel_transfer(cancel.user_id, cancel.transfer_id, subaccount_id=cancel.subaccount_id)
+
+    def create_deposit_address(made: CreateDeribitDepositAddress) -> Addressed:
+        address = book.deposit_addresses.create_deposit_address(made.user_id, made.currency, made.subaccount_id)
+        return made.user_id, address
+
+    handlers.add(DeribitDeposit, deposit)
+    handlers.add(DeribitWithdrawal, withdraw)
+    handlers.add(CancelDeribitWithdrawal, cancel_withdrawal)
+    handlers.add(DeribitTransfer, transfer)
+    handlers.add(DeribitTransferToUser, transfer_to_user)
+    handlers.add(CancelDeribitTransfer, cancel_transfer)
+    handlers.add(CreateDeribitDepositAddress, create_deposit_address)
