@@ -1,9 +1,12 @@
-"""The Deribit operations of the control plane: accounts, API keys, fills, prices and instruments, in Deribit's words.
+"""The Deribit operations of the control plane: accounts, API keys, fills, cash, prices and instruments, in Deribit's
+words.
 
 `Control` inherits them, so the admin API, the Python API (`MockServer`) and scenarios reach them as they reach
-Kalshi's. Money arrives as decimal strings (or integers), never floats; the work is done by `DerivativesBook`.
-A fresh (or reset) mock lists `default_instruments` with index prices, so a client's market discovery (ccxt's
-`load_markets`) finds something to load.
+Kalshi's. Each write but a key's (`create_deribit_key`, which draws its secret) is declared once as a command of the
+book's (core/deribit/: account_commands.py, cash_commands.py, fill_commands.py, market_commands.py), its method
+generated from the declaration (`operation`) and answering plain values of what the book's handler answers; money
+arrives as decimal strings (or integers), never floats. A fresh (or reset) mock lists `default_instruments` with index
+prices, so a client's market discovery (ccxt's `load_markets`) finds something to load.
 """
 
 from __future__ import annotations
@@ -22,23 +25,13 @@ from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.control.commands import command, operation
 from mockexchange.control.errors import ControlError
-from mockexchange.control.values import choice, decimal, optional_integer, optional_text, text
-from mockexchange.core.deribit import orders, triggers
+from mockexchange.control.values import optional_integer, optional_text, text
+from mockexchange.core.deribit import orders
 from mockexchange.core.deribit.account_commands import CreateDeribitAccount, CreateDeribitSubaccount
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import (
-    MAX_ACCOUNT_ID,
-    MAX_AMOUNT,
-    MAX_FEE,
-    MAX_NAME,
-    MAX_PRICE,
-    MIN_PRICE,
-    PLACES,
-    SMALLEST,
-    BookError,
-    bounded,
-)
+from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, BookError
 from mockexchange.core.deribit.cash_commands import DeribitDeposit, DeribitTransfer, DeribitWithdrawal
+from mockexchange.core.deribit.fill_commands import SeedDeribitFill
 from mockexchange.core.deribit.handlers import Deposited, Held, Marked, Withdrawn
 from mockexchange.core.deribit.instruments import Instrument, instrument_name
 from mockexchange.core.deribit.market_commands import (
@@ -48,7 +41,7 @@ from mockexchange.core.deribit.market_commands import (
     SetSettlementPrice,
     SetVolatility,
 )
-from mockexchange.core.deribit.records import Fill, Trade, WalletTransfer
+from mockexchange.core.deribit.records import Trade, WalletTransfer
 
 # Index prices a fresh mock starts with (the mock's choice).
 DEFAULT_INDEX_PRICES = {
@@ -105,21 +98,8 @@ def seed_defaults(book: DerivativesBook) -> None:
         book.market.list_instrument(name)
 
 
-def _amount(value: Any, name: str, least: Decimal, most: Decimal) -> Decimal:
-    """A decimal string such as "1.5" (or an integer) from `least` to `most`, at most `PLACES` places."""
-    parsed = decimal(value, name, PLACES, f"{least:f} to {most:f}, at most {PLACES} places")
-    try:
-        return bounded(parsed, name, least, most)
-    except BookError as exc:
-        raise ControlError(str(exc)) from None
-
-
 def _account_id(value: Any, name: str) -> int | None:
     return optional_integer(value, name, 1, MAX_ACCOUNT_ID)
-
-
-def _instrument(value: Any, name: str = "instrument_name") -> str:
-    return text(value, name, most=MAX_NAME)
 
 
 def instrument_json(item: Instrument) -> dict[str, Any]:
@@ -289,45 +269,7 @@ class DeribitOperations:
             "scope": credential.scope,
         }
 
-    @command()
-    def deribit_fill(
-        self,
-        user_id: str,
-        instrument_name: str,
-        direction: str,
-        amount: str | int,
-        price: str | int,
-        subaccount_id: int | None = None,
-        fee: str | int = "0",
-        order_id: str | None = None,
-    ) -> dict[str, Any]:
-        """A trade for the user: `amount` (USD for inverse futures, the coin otherwise) bought or sold at `price`.
-        The instrument is listed if new; the fee (settlement currency) comes off the balance. The instrument's index
-        must have a price first, so that its position can be valued (read) at once."""
-        user_id, instrument_name = text(user_id, "user_id"), _instrument(instrument_name)
-        direction = choice(direction, "direction", ("buy", "sell"))
-        size, at = _amount(amount, "amount", SMALLEST, MAX_AMOUNT), _amount(price, "price", MIN_PRICE, MAX_PRICE)
-        cost = _amount(fee, "fee", -MAX_FEE, MAX_FEE)
-        wallet_id = _account_id(subaccount_id, "subaccount_id")
-        order_id = optional_text(order_id, "order_id")
-        try:
-            with self.book.reading():  # the index checked is the one the trade sees
-                index = self.book.market.list_instrument(instrument_name).price_index
-                if index not in self.book.market.index_prices():
-                    raise ControlError(
-                        f"{instrument_name} is marked against the index {index!r}, which has no price: set one first "
-                        "(deribit/index_prices, set_index_price)",
-                        409,
-                    )
-                trade = self.book.trading.apply_trade(
-                    Fill(user_id, instrument_name, direction, size, at, subaccount_id=wallet_id, fee=cost,
-                         order_id=order_id)
-                )  # fmt: skip
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        triggers.fire(self.book)  # its price is the instrument's last
-        return trade_json(trade)
-
+    deribit_fill = operation(SeedDeribitFill, trade_json)
     deribit_deposit = operation(DeribitDeposit, _deposit_json)
     deribit_withdraw = operation(DeribitWithdrawal, _withdrawal_json)
     deribit_transfer = operation(DeribitTransfer, transfer_json)

@@ -26,14 +26,12 @@ from mockexchange.scenario.scalars import (
     command_field,
     instrument,
     integer,
-    one_of,
 )
 
 Check = Callable[[Node], Any]
 Specs = dict[str, tuple[Check, bool]]  # each field's check, and whether it is required; schema.py makes them `Field`s
 
-DIRECTION = one_of("buy", "sell")
-DERIBIT_ID = integer(1, MAX_ACCOUNT_ID)
+DERIBIT_ID = integer(1, MAX_ACCOUNT_ID)  # (a Deribit key's subaccount_id: schema.py)
 
 # Kalshi's CreateOrderV2Request (`side` bid or ask), or the legacy CreateOrderRequest (`side` yes or no with `action`),
 # for the user: the `PlaceOrder` command's fields (core/kalshi/order_commands.py). `price` is the YES price.

@@ -179,18 +179,8 @@ def _decimal(sign: str) -> Callable[[str], Decimal]:
     return parse
 
 
-def deribit_amount(node: Node) -> str:
-    """Deribit amounts (USD for inverse futures, the coin otherwise), prices and index prices: positive decimals."""
-    return _money(node, 'a positive decimal string, e.g. "10000" or "0.5"', '"10000"', _decimal("positive"))
-
-
 def deribit_balance(node: Node) -> str:
     return _money(node, 'a decimal string >= 0, e.g. "10" or "2.5"', '"10"', _decimal("non-negative"))
-
-
-def deribit_signed(node: Node) -> str:
-    """A fee (negative is a rebate) or a cash movement (negative is a withdrawal)."""
-    return _money(node, 'a decimal string, e.g. "0.0003" or "-1.5"', '"0.0003"', _decimal("finite"))
 
 
 def delay_ms(node: Node) -> int | list[int]:

@@ -42,16 +42,14 @@ from mockexchange.core.money import MAX_CENTS, MAX_COUNT
 from mockexchange.core.values import Refused
 from mockexchange.scenario import bounded_yaml, deribit_steps, library, market_steps, order_steps
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
-from mockexchange.scenario.order_steps import DERIBIT_ID, DIRECTION
+from mockexchange.scenario.order_steps import DERIBIT_ID
 from mockexchange.scenario.scalars import (
     Invalid,
     boolean,
     command_field,
     count,
     delay_ms,
-    deribit_amount,
     deribit_balance,
-    deribit_signed,
     instrument,
     integer,
     one_of,
@@ -121,16 +119,7 @@ TRANSFER = {
     "id": Field(text),
 }
 # Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
-DERIBIT_FILL = {
-    "user_id": Field(text, required=True),
-    "instrument_name": Field(instrument, required=True),
-    "direction": Field(DIRECTION, required=True),
-    "amount": Field(deribit_amount, required=True),
-    "price": Field(deribit_amount, required=True),
-    "subaccount_id": Field(DERIBIT_ID),
-    "fee": Field(deribit_signed),
-    "order_id": Field(text),
-}
+DERIBIT_FILL = _fields(deribit_steps.FILL)
 DERIBIT_ORDER = _fields(order_steps.DERIBIT_ORDER)
 INDEX_PRICE = _fields(deribit_steps.INDEX_PRICE)
 MARK_PRICE = _fields(deribit_steps.MARK_PRICE)
@@ -594,7 +583,7 @@ class _Reader:
         price = INDEX_PRICE["price"].check
         for index_name, (value_node, where) in self.entries(index_node, f"{path}.index_prices").items():
             try:
-                args = {"index_name": index_name, "price": price(value_node)}
+                args = {"index_name": deribit_steps.index_name(index_name), "price": price(value_node)}
             except Invalid as exc:
                 self.error(value_node, where, str(exc))
                 continue

@@ -29,6 +29,7 @@ from mockexchange.core.deribit.cash_commands import (
     DeribitTransferToUser,
     DeribitWithdrawal,
 )
+from mockexchange.core.deribit.fill_commands import SeedDeribitFill
 from mockexchange.core.deribit.handlers import add_deribit_handlers
 from mockexchange.core.deribit.kinds import BALANCES, CURRENCY, INDEX
 from mockexchange.core.deribit.market_commands import (
@@ -70,6 +71,7 @@ PERP = "BTC-PERPETUAL"
         DeribitTransferToUser("alice", "BTC", D(1), "bob_desk", from_subaccount_id=8),
         CancelDeribitTransfer("alice", 3, subaccount_id=8),
         CreateDeribitDepositAddress("alice", "BTC"),
+        SeedDeribitFill("alice", PERP, "sell", D(10), D("60000.5"), 8, fee=D("-0.0001"), order_id="o-1"),
     ],
 )
 def test_a_command_is_read_back_from_what_it_writes(command: Command) -> None:
@@ -119,6 +121,10 @@ def test_a_value_is_read_into_the_books_units() -> None:
         (DeribitTransfer, {"user_id": "a", "currency": "BTC", "amount": "0"}, "amount must be from 0.00000001"),
         (DeribitTransferToUser, {"user_id": "a", "currency": "BTC", "amount": "1", "destination": "d" * 65},
          "destination must be a non-empty string of at most 64 characters"),
+        (SeedDeribitFill, {"user_id": "a", "instrument_name": PERP, "direction": "long", "amount": "1", "price": "1"},
+         "direction must be one of 'buy', 'sell', not 'long'"),
+        (SeedDeribitFill, {"user_id": "a", "instrument_name": PERP, "direction": "buy", "amount": "1", "price": "1",
+                           "fee": "1000000000.5"}, "fee must be from -1000000000 to 1000000000"),
         (CancelDeribitWithdrawal, {"user_id": "a", "withdrawal_id": 0},
          "withdrawal_id must be an integer from 1 to 9223372036854775807, not 0"),
     ],
@@ -215,3 +221,18 @@ def test_each_cash_command_is_dispatched_to_the_books_cash() -> None:
         handlers.run(CancelDeribitTransfer("alice", made.id))
     user, address = handlers.run(CreateDeribitDepositAddress("alice", "BTC", 8))
     assert (user, address.account_id, address.currency) == ("alice", 8, "BTC")
+
+
+def test_a_seeded_fill_is_dispatched_to_the_books_trading_once_its_index_has_a_price() -> None:
+    book = DerivativesBook()
+    handlers = Handlers()
+    add_deribit_handlers(handlers, book)
+    handlers.run(CreateDeribitAccount("alice", (("BTC", D(10)),)))
+    with pytest.raises(BookError, match="marked against the index 'btc_usd', which has no price") as caught:
+        handlers.run(SeedDeribitFill("alice", PERP, "buy", D(10), D(60000)))
+    assert caught.value.status == 409 and book.market.instrument(PERP)  # listed, though no trade
+    handlers.run(SetIndexPrice("btc_usd", D(60000)))
+    trade = handlers.run(SeedDeribitFill("alice", PERP, "buy", D(10), D(60000), fee=D("0.0001"), order_id="o-7"))
+    assert (trade.user_id, trade.direction, trade.amount, trade.price) == ("alice", "buy", 10, 60000)
+    assert trade.fee == D("0.0001")
+    assert trade.order_id == "o-7" and book.market.last_price(PERP) == D(60000)

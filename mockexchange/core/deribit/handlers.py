@@ -3,7 +3,8 @@ did. An order (order_commands.py) placed or edited answers itself and its trades
 due has fired (triggers.py: its trades' price, or its own trigger already reached); a cancel, the order cancelled
 (or the orders). The market's commands (market_commands.py) answer what they set: a moved price fires what it makes
 due. An account's (account_commands.py), the wallet they made or changed and who holds it; cash's (cash_commands.py),
-the record it made or changed (a deposit and a withdrawal with the balance after).
+the record it made or changed (a deposit and a withdrawal with the balance after); a seeded fill (fill_commands.py),
+its trade, once what its price makes due has fired.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from mockexchange.core.deribit.account_commands import (
     SetDeribitSubaccountLogin,
 )
 from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.cash_commands import (
     CancelDeribitTransfer,
     CancelDeribitWithdrawal,
@@ -29,6 +31,7 @@ from mockexchange.core.deribit.cash_commands import (
     DeribitTransferToUser,
     DeribitWithdrawal,
 )
+from mockexchange.core.deribit.fill_commands import SeedDeribitFill
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.market_commands import (
     ListInstrument,
@@ -46,7 +49,7 @@ from mockexchange.core.deribit.order_commands import (
     SeedDeribitOrder,
 )
 from mockexchange.core.deribit.orders import DerivativeOrder
-from mockexchange.core.deribit.records import CashMove, DepositAddress, Trade, WalletTransfer
+from mockexchange.core.deribit.records import CashMove, DepositAddress, Fill, Trade, WalletTransfer
 from mockexchange.core.deribit.wallets import Wallet
 
 Placed = tuple[DerivativeOrder, list[Trade]]  # an order as placed or edited, and its trades (its side of each)
@@ -77,6 +80,22 @@ def add_deribit_handlers(handlers: Handlers, book: DerivativesBook) -> None:
     def cancel(cancel: CancelDeribitOrder) -> DerivativeOrder:
         return order_entry.cancel_order(book, cancel.order_id)
 
+    def seed_fill(seeded: SeedDeribitFill) -> Trade:
+        with book.reading():  # the index checked is the one the trade sees
+            index = book.market.list_instrument(seeded.instrument_name).price_index
+            if index not in book.market.index_prices():
+                raise BookError(
+                    f"{seeded.instrument_name} is marked against the index {index!r}, which has no price: set one "
+                    "first (deribit/index_prices, set_index_price)",
+                    409,
+                )
+            trade = book.trading.apply_trade(
+                Fill(seeded.user_id, seeded.instrument_name, seeded.direction, seeded.amount, seeded.price,
+                     subaccount_id=seeded.subaccount_id, fee=seeded.fee, order_id=seeded.order_id)
+            )  # fmt: skip
+        triggers.fire(book)  # its price is the instrument's last
+        return trade
+
     def cancel_many(cancel: CancelDeribitOrders) -> list[DerivativeOrder]:
         wallet = book.accounts.wallet(cancel.user_id, cancel.subaccount_id)
         return order_entry.cancel_orders(
@@ -84,6 +103,7 @@ def add_deribit_handlers(handlers: Handlers, book: DerivativesBook) -> None:
             label=cancel.label, types=cancel.order_types,
         )  # fmt: skip
 
+    handlers.add(SeedDeribitFill, seed_fill)
     handlers.add(SeedDeribitOrder, place)
     handlers.add(PlaceDeribitOrder, place)
     handlers.add(EditDeribitOrder, edit)
