@@ -14,6 +14,9 @@ import pytest
 
 from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock
+from mockexchange.core.deribit.account_commands import CreateDeribitAccount, CreateDeribitSubaccount
+from mockexchange.core.deribit.cash_commands import DeribitDeposit, DeribitWithdrawal
+from mockexchange.core.deribit.market_commands import SetIndexPrice, SetMarkPrice
 from mockexchange.scenario.library import library_dir
 from mockexchange.scenario.schema import ScenarioError, load_file
 from mockexchange.server import MockServer
@@ -115,16 +118,58 @@ def test_bad_deribit_files_name_the_line_and_the_field(tmp_path):
     assert errors == [
         '2: deribit.index_prices.btc_usd: must be a quoted decimal string: write "60000.5" (money is never a float; '
         "unquoted, YAML reads 60000.5 as a binary float)",
-        '5: deribit.accounts[0].balances.BTC: must be a decimal string >= 0, e.g. "10" or "2.5", not \'-1\'',
+        "5: deribit.accounts[0].balances.BTC: must be from 0 to 1000000000000 with at most 8 decimal places, not -1",
         "6: deribit.accounts[0].keys[0].colour: unknown field (accepted: client_id, client_secret, subaccount_id, "
         "scope)",
         "8: deribit.positions[0].instrument_name: unknown instrument: not an instrument name: 'BTC-FOO'",
         "10: deribit.volatility[0]: give exactly one of currency (all its options) or instrument_name (one option)",
-        "12: steps[0].deribit_fill.direction: must be one of buy, sell, not 'long'",
+        "12: steps[0].deribit_fill.direction: must be one of 'buy', 'sell', not 'long'",
         '19: steps[1].deribit_fill.price: must be a quoted decimal string: write "60000.5" (money is never a float; '
         "unquoted, YAML reads 60000.5 as a binary float)",
         "20: steps[2].deribit_fill.amount: required",
-        '21: steps[3].index_price.price: must be a positive decimal string, e.g. "10000" or "0.5", not \'0\'',
+        "21: steps[3].index_price.price: must be from 0.00000001 to 10000000 with at most 8 decimal places, not 0",
+    ]
+
+
+def test_each_deribit_op_is_made_into_its_command_when_read_refused_at_its_line(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        dedent(
+            """\
+            deribit:
+              index_prices: {BTC_USD: "61000"}
+              accounts: [{user_id: trader, balances: {btc: "1.5"}, subaccounts: [{subaccount_id: 7}]}]
+            steps:
+              - deribit_deposit: {user_id: trader, currency: eth, amount: "2", source_address: bc1q}
+              - deribit_withdrawal: {user_id: trader, currency: BTC, amount: "0.5", fee: "0.0001"}
+              - mark_price: {instrument_name: BTC-PERPETUAL, price: null}
+            """
+        )
+    )
+    scenario = load_file(path)
+    index, account, subaccount = scenario.setup
+    assert index.command == SetIndexPrice("btc_usd", Decimal(61000))  # an index lower-cased, as Deribit writes it
+    assert account.command == CreateDeribitAccount("trader", (("BTC", Decimal("1.5")),))
+    assert subaccount.command == CreateDeribitSubaccount("trader", (), subaccount_id=7)
+    deposit, withdrawal, unpin = (step.command for step in scenario.steps)
+    assert deposit == DeribitDeposit("trader", "ETH", Decimal(2), source_address="bc1q")
+    assert withdrawal == DeribitWithdrawal("trader", "BTC", Decimal("0.5"), fee=Decimal("0.0001"))
+    assert unpin == SetMarkPrice("BTC-PERPETUAL")
+    errors = errors_of(
+        tmp_path,
+        """\
+        deribit:
+          accounts: [{user_id: trader, balances: {btc: "1", BTC: "2"}}]
+        steps:
+          - deribit_deposit: {user_id: trader, currency: BTC, amount: "-1", source_address: bc1q}
+          - volatility: {volatility: "0.5", currency: B-TC}
+        """,
+    )
+    assert errors == [
+        "2: deribit.accounts[0].balances: balances names BTC twice",
+        "4: steps[0].deribit_deposit: source_address names where a deposit came from; a negative amount is a "
+        "withdrawal",
+        "5: steps[1].volatility.currency: must be a currency code of 1 to 16 letters or digits (BTC), not 'B-TC'",
     ]
 
 

@@ -119,9 +119,10 @@ def operation(cls: type[Command], answer: Callable[[Any], Any]) -> Callable[...,
     command, run (`Control.run`: kept by a state file, then its handler) and answered in plain values (`answer`). A
     value the command does not take is a `ControlError` naming it."""
     call = signature(cls)
+    given = _binder(call)
 
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return answer(self.run(_read(cls, call.bind(*args, **kwargs).arguments)))
+        return answer(self.run(_read(cls, given(args, kwargs))))
 
     ANSWERS[cls] = answer
     return _named(method, cls, call)
@@ -131,12 +132,13 @@ def batch_operation(cls: type[Command], answer: Callable[[list[Any]], Any]) -> C
     """`operation` of a batch command (one field of `Items`): each item read in turn, one refused answering its
     refusal in its place (`ItemRefused`) and the others run as one command."""
     call = signature(cls)
+    given = _binder(call)
     items = next(field for field in declared(cls) if isinstance(field.kind, Items))
     kind = items.kind
     assert isinstance(kind, Items)
 
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        plain = call.bind(*args, **kwargs).arguments
+        plain = given(args, kwargs)
         shared = {name: plain[name] for name in kind.shared if name in plain}
         try:
             each = kind.read_each(plain.get(items.name), items.name, shared)
@@ -146,6 +148,25 @@ def batch_operation(cls: type[Command], answer: Callable[[list[Any]], Any]) -> C
         return answer([ItemRefused.of(item) if isinstance(item, Refused) else next(done) for item in each])
 
     return _named(method, cls, call)
+
+
+def _binder(call: inspect.Signature) -> Callable[[tuple[Any, ...], dict[str, Any]], dict[str, Any]]:
+    """A call's arguments by name, as `call.bind` gives them; a call it takes as given (every required field, none
+    twice, no other) costs a dict, not its walk of the signature, and any other gets its own `TypeError`."""
+    order = tuple(call.parameters)
+    names = frozenset(order)
+    required = frozenset(name for name, p in call.parameters.items() if p.default is inspect.Parameter.empty)
+
+    def given(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        if len(args) <= len(order) and kwargs.keys() <= names:
+            plain = dict(zip(order, args, strict=False))
+            if not plain.keys() & kwargs.keys():
+                plain.update(kwargs)
+                if required <= plain.keys():
+                    return plain
+        return call.bind(*args, **kwargs).arguments
+
+    return given
 
 
 def _read(cls: type[C], plain: dict[str, Any]) -> C:

@@ -1,9 +1,12 @@
-"""The Deribit operations of the control plane: accounts, API keys, fills, prices and instruments, in Deribit's words.
+"""The Deribit operations of the control plane: accounts, API keys, fills, cash, prices and instruments, in Deribit's
+words.
 
 `Control` inherits them, so the admin API, the Python API (`MockServer`) and scenarios reach them as they reach
-Kalshi's. Money arrives as decimal strings (or integers), never floats; the work is done by `DerivativesBook`.
-A fresh (or reset) mock lists `default_instruments` with index prices, so a client's market discovery (ccxt's
-`load_markets`) finds something to load.
+Kalshi's. Each write but a key's (`create_deribit_key`, which draws its secret) is declared once as a command of the
+book's (core/deribit/: account_commands.py, cash_commands.py, fill_commands.py, market_commands.py), its method
+generated from the declaration (`operation`) and answering plain values of what the book's handler answers; money
+arrives as decimal strings (or integers), never floats. A fresh (or reset) mock lists `default_instruments` with index
+prices, so a client's market discovery (ccxt's `load_markets`) finds something to load.
 """
 
 from __future__ import annotations
@@ -20,32 +23,25 @@ from mockexchange.auth.deribit.keys import (
 )
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.errors import KeyRegistrationError
-from mockexchange.control.commands import command
+from mockexchange.control.commands import command, operation
 from mockexchange.control.errors import ControlError
-from mockexchange.control.values import choice, decimal, optional_integer, optional_text, shown, text
-from mockexchange.control.values import currency as currency_code
-from mockexchange.control.values import index_name as index_code
-from mockexchange.core.deribit import orders, triggers
+from mockexchange.control.values import optional_integer, optional_text, text
+from mockexchange.core.deribit import orders
+from mockexchange.core.deribit.account_commands import CreateDeribitAccount, CreateDeribitSubaccount
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import (
-    MAX_ACCOUNT_ID,
-    MAX_AMOUNT,
-    MAX_CASH,
-    MAX_FEE,
-    MAX_NAME,
-    MAX_PRICE,
-    MAX_VOLATILITY,
-    MIN_PRICE,
-    PLACES,
-    SMALLEST,
-    BookError,
-    bounded,
-)
-from mockexchange.core.deribit.cash import WITHDRAWAL_STATES
+from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, BookError
+from mockexchange.core.deribit.cash_commands import DeribitDeposit, DeribitTransfer, DeribitWithdrawal
+from mockexchange.core.deribit.fill_commands import SeedDeribitFill
+from mockexchange.core.deribit.handlers import Deposited, Held, Marked, Withdrawn
 from mockexchange.core.deribit.instruments import Instrument, instrument_name
-from mockexchange.core.deribit.records import Fill, Trade
-
-MAX_NONCE = 128  # a withdrawal's idempotency nonce (Deribit: 8 to 128 characters)
+from mockexchange.core.deribit.market_commands import (
+    ListInstrument,
+    SetIndexPrice,
+    SetMarkPrice,
+    SetSettlementPrice,
+    SetVolatility,
+)
+from mockexchange.core.deribit.records import Trade, WalletTransfer
 
 # Index prices a fresh mock starts with (the mock's choice).
 DEFAULT_INDEX_PRICES = {
@@ -102,35 +98,8 @@ def seed_defaults(book: DerivativesBook) -> None:
         book.market.list_instrument(name)
 
 
-def _amount(value: Any, name: str, least: Decimal, most: Decimal) -> Decimal:
-    """A decimal string such as "1.5" (or an integer) from `least` to `most`, at most `PLACES` places."""
-    parsed = decimal(value, name, PLACES, f"{least:f} to {most:f}, at most {PLACES} places")
-    try:
-        return bounded(parsed, name, least, most)
-    except BookError as exc:
-        raise ControlError(str(exc)) from None
-
-
-def _balances(balances: Any) -> dict[str, Decimal]:
-    if balances is None:
-        return {}
-    if not isinstance(balances, dict):
-        raise ControlError(f'balances must be an object such as {{"BTC": "10"}}, not {shown(balances)}')
-    found: dict[str, Decimal] = {}
-    for code, value in balances.items():
-        upper = currency_code(code, "a currency of balances")
-        if upper in found:
-            raise ControlError(f"balances names {upper} twice")
-        found[upper] = _amount(value, f"balances.{upper}", Decimal(0), MAX_CASH)
-    return found
-
-
 def _account_id(value: Any, name: str) -> int | None:
     return optional_integer(value, name, 1, MAX_ACCOUNT_ID)
-
-
-def _instrument(value: Any, name: str = "instrument_name") -> str:
-    return text(value, name, most=MAX_NAME)
 
 
 def instrument_json(item: Instrument) -> dict[str, Any]:
@@ -200,6 +169,53 @@ def order_json(order: orders.DerivativeOrder) -> dict[str, Any]:
     }
 
 
+def wallet_json(held: Held) -> dict[str, Any]:
+    """A wallet opened: who holds it, its id, its username and its balances."""
+    user_id, wallet = held
+    return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
+
+
+def _deposit_json(deposited: Deposited) -> dict[str, Any]:
+    asked, balance = deposited
+    return {"user_id": asked.user_id, "currency": asked.currency, "balance": f"{balance:f}"}
+
+
+def _withdrawal_json(withdrawn: Withdrawn) -> dict[str, Any]:
+    asked, move, balance = withdrawn
+    return {
+        "user_id": asked.user_id, "currency": asked.currency, "id": move.id, "amount": f"{move.amount:f}",
+        "fee": f"{move.fee:f}", "address": move.address, "state": move.state, "balance": f"{balance:f}",
+    }  # fmt: skip
+
+
+def transfer_json(made: WalletTransfer) -> dict[str, Any]:
+    """A transfer made: within the user's account, or to another user's (`to_user_id`)."""
+    answer: dict[str, Any] = {
+        "user_id": made.user_id, "currency": made.currency, "id": made.id, "amount": f"{made.amount:f}",
+        "from_account": made.from_account, "to_account": made.to_account,
+    }  # fmt: skip
+    if made.to_user_id is not None:
+        answer["to_user_id"] = made.to_user_id
+    return answer | {"state": made.state}
+
+
+def _index_price_json(moved: SetIndexPrice) -> dict[str, Any]:
+    return {"index_name": moved.index_name, "price": f"{moved.price:f}"}
+
+
+def _mark_price_json(marked: Marked) -> dict[str, Any]:
+    pinned, mark = marked
+    return {"instrument_name": pinned.instrument_name, "mark_price": f"{mark:f}", "pinned": pinned.price is not None}
+
+
+def _settlement_price_json(settled: SetSettlementPrice) -> dict[str, Any]:
+    return {"instrument_name": settled.instrument_name, "settlement_price": f"{settled.price:f}"}
+
+
+def _volatility_json(given: SetVolatility) -> dict[str, Any]:
+    return {"volatility": f"{given.volatility:f}", "currency": given.currency, "instrument_name": given.instrument_name}
+
+
 class DeribitOperations:
     book: DerivativesBook
     deribit_keys: DeribitCredentialRegistry
@@ -213,44 +229,8 @@ class DeribitOperations:
             self.deribit_tokens.clear()
         seed_defaults(self.book)
 
-    @command()
-    def create_deribit_account(
-        self,
-        user_id: str,
-        balances: dict[str, str] | None = None,
-        account_id: int | None = None,
-        username: str | None = None,
-    ) -> dict[str, Any]:
-        """A Deribit main account with balances per currency (`{"BTC": "10"}`); its id is an integer."""
-        user_id = text(user_id, "user_id")
-        try:
-            account = self.book.accounts.open_account(
-                user_id, account_id=_account_id(account_id, "account_id"),
-                username=optional_text(username, "username"), balances=_balances(balances),
-            )  # fmt: skip
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        wallet = account.main
-        return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
-
-    @command()
-    def create_deribit_subaccount(
-        self,
-        user_id: str,
-        balances: dict[str, str] | None = None,
-        subaccount_id: int | None = None,
-        username: str | None = None,
-    ) -> dict[str, Any]:
-        """A subaccount of the user's Deribit account (its own integer id and balances)."""
-        user_id = text(user_id, "user_id")
-        try:
-            wallet = self.book.accounts.add_subaccount(
-                user_id, subaccount_id=_account_id(subaccount_id, "subaccount_id"),
-                username=optional_text(username, "username"), balances=_balances(balances),
-            )  # fmt: skip
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from exc
-        return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
+    create_deribit_account = operation(CreateDeribitAccount, wallet_json)
+    create_deribit_subaccount = operation(CreateDeribitSubaccount, wallet_json)
 
     @command(draw=lambda control, arguments: _drawn_credential(arguments))
     def create_deribit_key(
@@ -289,185 +269,15 @@ class DeribitOperations:
             "scope": credential.scope,
         }
 
-    @command()
-    def deribit_fill(
-        self,
-        user_id: str,
-        instrument_name: str,
-        direction: str,
-        amount: str | int,
-        price: str | int,
-        subaccount_id: int | None = None,
-        fee: str | int = "0",
-        order_id: str | None = None,
-    ) -> dict[str, Any]:
-        """A trade for the user: `amount` (USD for inverse futures, the coin otherwise) bought or sold at `price`.
-        The instrument is listed if new; the fee (settlement currency) comes off the balance. The instrument's index
-        must have a price first, so that its position can be valued (read) at once."""
-        user_id, instrument_name = text(user_id, "user_id"), _instrument(instrument_name)
-        direction = choice(direction, "direction", ("buy", "sell"))
-        size, at = _amount(amount, "amount", SMALLEST, MAX_AMOUNT), _amount(price, "price", MIN_PRICE, MAX_PRICE)
-        cost = _amount(fee, "fee", -MAX_FEE, MAX_FEE)
-        wallet_id = _account_id(subaccount_id, "subaccount_id")
-        order_id = optional_text(order_id, "order_id")
-        try:
-            with self.book.reading():  # the index checked is the one the trade sees
-                index = self.book.market.list_instrument(instrument_name).price_index
-                if index not in self.book.market.index_prices():
-                    raise ControlError(
-                        f"{instrument_name} is marked against the index {index!r}, which has no price: set one first "
-                        "(deribit/index_prices, set_index_price)",
-                        409,
-                    )
-                trade = self.book.trading.apply_trade(
-                    Fill(user_id, instrument_name, direction, size, at, subaccount_id=wallet_id, fee=cost,
-                         order_id=order_id)
-                )  # fmt: skip
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        triggers.fire(self.book)  # its price is the instrument's last
-        return trade_json(trade)
-
-    @command()
-    def deribit_deposit(
-        self,
-        user_id: str,
-        currency: str,
-        amount: str | int,
-        subaccount_id: int | None = None,
-        source_address: str | None = None,
-    ) -> dict[str, Any]:
-        """Move cash into (positive) or out of (negative) a Deribit wallet; a deposit comes from `source_address`
-        (private/get_deposits' `source_address`; default a stand-in, `mock-btc-source-<id>`)."""
-        user_id, code = text(user_id, "user_id"), currency_code(currency)
-        moved, wallet_id = _amount(amount, "amount", -MAX_CASH, MAX_CASH), _account_id(subaccount_id, "subaccount_id")
-        source_address = optional_text(source_address, "source_address", most=MAX_NAME * 2)
-        if source_address is not None and moved < 0:
-            raise ControlError("source_address names where a deposit came from; a negative amount is a withdrawal")
-        try:
-            balance = self.book.cash.move_cash(
-                user_id, code, moved, subaccount_id=wallet_id, source_address=source_address
-            )
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        return {"user_id": user_id, "currency": code, "balance": f"{balance:f}"}
-
-    @command()
-    def deribit_withdraw(
-        self,
-        user_id: str,
-        currency: str,
-        amount: str | int,
-        subaccount_id: int | None = None,
-        fee: str | int = "0",
-        address: str | None = None,
-        state: str = "completed",
-        nonce: str | None = None,
-    ) -> dict[str, Any]:
-        """A withdrawal of `amount` (and `fee`, charged on top) out of a Deribit wallet, within what it may withdraw;
-        listed by private/get_withdrawals. `completed` at once, or `unconfirmed` (a client's private/withdraw) until
-        cancelled; a `nonce` the wallet gave before answers that withdrawal again."""
-        user_id, code = text(user_id, "user_id"), currency_code(currency)
-        moved, cost = _amount(amount, "amount", SMALLEST, MAX_CASH), _amount(fee, "fee", Decimal(0), MAX_CASH)
-        wallet_id = _account_id(subaccount_id, "subaccount_id")
-        address = optional_text(address, "address", most=MAX_NAME * 2)
-        state = choice(state, "state", WITHDRAWAL_STATES)
-        nonce = optional_text(nonce, "nonce", most=MAX_NONCE)
-        try:
-            with self.book.reading():
-                move = self.book.cash.withdraw(
-                    user_id, code, moved, subaccount_id=wallet_id, fee=cost, address=address, state=state, nonce=nonce
-                )
-                balance = self.book.accounts.wallet(user_id, wallet_id).balance(code)
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from exc
-        return {
-            "user_id": user_id, "currency": code, "id": move.id, "amount": f"{move.amount:f}", "fee": f"{move.fee:f}",
-            "address": move.address, "state": move.state, "balance": f"{balance:f}",
-        }  # fmt: skip
-
-    @command()
-    def deribit_transfer(
-        self,
-        user_id: str,
-        currency: str,
-        amount: str | int,
-        from_subaccount_id: int | None = None,
-        to_subaccount_id: int | None = None,
-    ) -> dict[str, Any]:
-        """Move cash between two wallets of one Deribit account (an id left out: the main account); listed by
-        private/get_transfers on both sides."""
-        user_id, code = text(user_id, "user_id"), currency_code(currency)
-        moved = _amount(amount, "amount", SMALLEST, MAX_CASH)
-        source = _account_id(from_subaccount_id, "from_subaccount_id")
-        destination = _account_id(to_subaccount_id, "to_subaccount_id")
-        try:
-            made = self.book.cash.transfer(user_id, code, moved, source=source, destination=destination)
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from exc
-        return {
-            "user_id": user_id, "currency": code, "id": made.id, "amount": f"{made.amount:f}",
-            "from_account": made.from_account, "to_account": made.to_account, "state": made.state,
-        }  # fmt: skip
-
-    @command()
-    def set_settlement_price(self, instrument_name: str, price: str | int) -> dict[str, Any]:
-        """The price a future or option is delivered at when the exchange clock passes its expiration (without it,
-        the index price then); set it before the expiry."""
-        instrument_name = _instrument(instrument_name)
-        value = _amount(price, "price", MIN_PRICE, MAX_PRICE)
-        try:
-            self.book.market.set_settlement_price(instrument_name, value)
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        return {"instrument_name": instrument_name, "settlement_price": f"{value:f}"}
-
-    @command()
-    def list_instrument(self, instrument_name: str) -> dict[str, Any]:
-        """List an instrument by its Deribit name (`BTC-27DEC24-60000-C`), with the default contract facts."""
-        instrument_name = _instrument(instrument_name)
-        try:
-            return instrument_json(self.book.market.list_instrument(instrument_name))
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-
-    @command()
-    def set_index_price(self, index_name: str, price: str | int) -> dict[str, Any]:
-        """Move a price index (`btc_usd`, `eth_usdc`): futures marks follow it, options are repriced."""
-        index_name = index_code(index_name)
-        try:
-            value = self.book.market.set_index_price(index_name, _amount(price, "price", MIN_PRICE, MAX_PRICE))
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        triggers.fire(self.book)
-        return {"index_name": index_name, "price": f"{value.value:f}"}
-
-    @command()
-    def set_mark_price(self, instrument_name: str, price: str | int | None = None) -> dict[str, Any]:
-        """Pin an instrument's mark price; null unpins it."""
-        instrument_name = _instrument(instrument_name)
-        value = None if price is None else _amount(price, "price", MIN_PRICE, MAX_PRICE)
-        try:
-            self.book.market.set_mark_price(instrument_name, value)
-            mark = self.book.market.mark_price(instrument_name)
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        triggers.fire(self.book)
-        return {"instrument_name": instrument_name, "mark_price": f"{mark:f}", "pinned": value is not None}
-
-    @command()
-    def set_volatility(
-        self, volatility: str | int, currency: str | None = None, instrument_name: str | None = None
-    ) -> dict[str, Any]:
-        """Implied volatility (0.5 = 50%) for a base currency's options, or one option's."""
-        value = _amount(volatility, "volatility", SMALLEST, MAX_VOLATILITY)
-        currency = None if currency is None else currency_code(currency)
-        instrument_name = None if instrument_name is None else _instrument(instrument_name)
-        try:
-            self.book.market.set_volatility(value, currency=currency, instrument_name=instrument_name)
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        return {"volatility": f"{value:f}", "currency": currency, "instrument_name": instrument_name}
+    deribit_fill = operation(SeedDeribitFill, trade_json)
+    deribit_deposit = operation(DeribitDeposit, _deposit_json)
+    deribit_withdraw = operation(DeribitWithdrawal, _withdrawal_json)
+    deribit_transfer = operation(DeribitTransfer, transfer_json)
+    list_instrument = operation(ListInstrument, instrument_json)
+    set_index_price = operation(SetIndexPrice, _index_price_json)
+    set_mark_price = operation(SetMarkPrice, _mark_price_json)
+    set_settlement_price = operation(SetSettlementPrice, _settlement_price_json)
+    set_volatility = operation(SetVolatility, _volatility_json)
 
 
 def _drawn_credential(arguments: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

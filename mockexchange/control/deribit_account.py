@@ -1,133 +1,66 @@
-"""The Deribit account's own changes as control-plane commands: subaccount names and logins, whether a wallet may send
-to other users, transfers to another user, cancelling a transfer or a withdrawal, deposit addresses. A client's
-`private/*` write runs one of these (or `create_deribit_subaccount`, `deribit_transfer`, `deribit_withdraw` of
-`control/deribit.py`) through `control/deribit_venue.py`, so a state file keeps what a client did as it keeps what
-was seeded.
+"""The Deribit account's own changes on the control plane: subaccount names and logins, whether a wallet may send to
+other users, transfers to another user, cancelling a transfer or a withdrawal, deposit addresses. Each is declared once
+as a command of the book's (core/deribit/account_commands.py, cash_commands.py), which a client's `private/*` write
+builds and runs too (`control/deribit_venue.py`), so a state file keeps what a client did as it keeps what was seeded.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.control.commands import command
-from mockexchange.control.deribit import _account_id, _amount
-from mockexchange.control.errors import ControlError
-from mockexchange.control.values import boolean, choice, integer, text
-from mockexchange.control.values import currency as currency_code
+from mockexchange.control.commands import operation
+from mockexchange.control.deribit import transfer_json
+from mockexchange.core.deribit.account_commands import (
+    RenameDeribitSubaccount,
+    SetDeribitInteruserTransfers,
+    SetDeribitSubaccountLogin,
+)
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_CASH, SMALLEST, BookError
+from mockexchange.core.deribit.cash_commands import (
+    CancelDeribitTransfer,
+    CancelDeribitWithdrawal,
+    CreateDeribitDepositAddress,
+    DeribitTransferToUser,
+)
+from mockexchange.core.deribit.handlers import Addressed, Held
+from mockexchange.core.deribit.records import CashMove
 
-MAX_RECORD_ID = 2**63 - 1  # a transfer's or withdrawal's id: any int64 a client sends
+
+def _renamed_json(held: Held) -> dict[str, Any]:
+    user_id, wallet = held
+    return {"user_id": user_id, "id": wallet.id, "username": wallet.username}
 
 
-def _refused(exc: BookError) -> ControlError:
-    return ControlError(str(exc), exc.status)
+def _login_json(held: Held) -> dict[str, Any]:
+    user_id, wallet = held
+    return {"user_id": user_id, "id": wallet.id, "login_enabled": wallet.login_enabled}
+
+
+def _interuser_json(held: Held) -> dict[str, Any]:
+    user_id, wallet = held
+    return {"user_id": user_id, "id": wallet.id, "interuser_transfers_enabled": wallet.interuser_transfers_enabled}
+
+
+def _cancelled_withdrawal_json(move: CashMove) -> dict[str, Any]:
+    refund = move.amount + move.fee
+    return {"user_id": move.user_id, "currency": move.currency, "id": move.id, "state": move.state,
+            "refunded": f"{refund:f}"}  # fmt: skip
+
+
+def _deposit_address_json(addressed: Addressed) -> dict[str, Any]:
+    user_id, made = addressed
+    return {"user_id": user_id, "currency": made.currency, "address": made.address, "account_id": made.account_id}
 
 
 class DeribitAccountOperations:
+    """Mixed into `Control`, which owns the book they act on and runs their commands (`Control.run`)."""
+
     book: DerivativesBook
 
-    @command()
-    def rename_deribit_subaccount(self, user_id: str, subaccount_id: int, username: str) -> dict[str, Any]:
-        """Give one of the user's subaccounts a new username (private/change_subaccount_name)."""
-        user_id, username = text(user_id, "user_id"), text(username, "username")
-        sid = integer(subaccount_id, "subaccount_id", 1, MAX_ACCOUNT_ID)
-        try:
-            wallet = self.book.accounts.rename_subaccount(user_id, sid, username)
-        except BookError as exc:
-            raise _refused(exc) from exc
-        return {"user_id": user_id, "id": wallet.id, "username": wallet.username}
-
-    @command()
-    def set_deribit_subaccount_login(self, user_id: str, subaccount_id: int, state: str) -> dict[str, Any]:
-        """Enable or disable a subaccount's website login (private/toggle_subaccount_login): `enable` or `disable`."""
-        user_id = text(user_id, "user_id")
-        sid = integer(subaccount_id, "subaccount_id", 1, MAX_ACCOUNT_ID)
-        state = choice(state, "state", ("enable", "disable"))
-        try:
-            wallet = self.book.accounts.set_subaccount_login(user_id, sid, state == "enable")
-        except BookError as exc:
-            raise _refused(exc) from exc
-        return {"user_id": user_id, "id": wallet.id, "login_enabled": wallet.login_enabled}
-
-    @command()
-    def set_deribit_interuser_transfers(
-        self, user_id: str, enabled: bool, subaccount_id: int | None = None
-    ) -> dict[str, Any]:
-        """Allow or forbid a wallet (the main account unless `subaccount_id`) to send to other users: Deribit's
-        `interuser_transfers_enabled` (its account summary shows it; `private/submit_transfer_to_user` from a wallet
-        with it off is refused, 12100 `transfer_not_allowed`). A new wallet may."""
-        user_id, enabled = text(user_id, "user_id"), boolean(enabled, "enabled")
-        wallet_id = _account_id(subaccount_id, "subaccount_id")
-        try:
-            wallet = self.book.accounts.set_interuser_transfers(user_id, enabled, wallet_id)
-        except BookError as exc:
-            raise _refused(exc) from exc
-        return {"user_id": user_id, "id": wallet.id, "interuser_transfers_enabled": wallet.interuser_transfers_enabled}
-
-    @command()
-    def deribit_transfer_to_user(
-        self,
-        user_id: str,
-        currency: str,
-        amount: str | int,
-        destination: str,
-        from_subaccount_id: int | None = None,
-    ) -> dict[str, Any]:
-        """Move cash from one of the user's wallets to another user's account (main or subaccount) named by its
-        username (private/submit_transfer_to_user); listed by private/get_transfers on both sides."""
-        user_id, code = text(user_id, "user_id"), currency_code(currency)
-        moved = _amount(amount, "amount", SMALLEST, MAX_CASH)
-        destination = text(destination, "destination", most=64)
-        source = _account_id(from_subaccount_id, "from_subaccount_id")
-        try:
-            made = self.book.cash.transfer_to_user(user_id, code, moved, destination, source=source)
-        except BookError as exc:
-            raise _refused(exc) from exc
-        return {
-            "user_id": user_id, "currency": code, "id": made.id, "amount": f"{made.amount:f}",
-            "from_account": made.from_account, "to_account": made.to_account, "to_user_id": made.to_user_id,
-            "state": made.state,
-        }  # fmt: skip
-
-    @command()
-    def deribit_cancel_transfer(self, user_id: str, transfer_id: int, subaccount_id: int | None = None) -> None:
-        """Cancel a transfer the wallet sent that is still waiting (private/cancel_transfer_by_id). The mock's are
-        confirmed at once, so this is always refused; kept as a command so a state file keeps the refusal too."""
-        user_id = text(user_id, "user_id")
-        number = integer(transfer_id, "transfer_id", 1, MAX_RECORD_ID)
-        try:
-            self.book.cash.cancel_transfer(user_id, number, subaccount_id=_account_id(subaccount_id, "subaccount_id"))
-        except BookError as exc:
-            raise _refused(exc) from exc
-
-    @command()
-    def deribit_cancel_withdrawal(
-        self, user_id: str, withdrawal_id: int, subaccount_id: int | None = None
-    ) -> dict[str, Any]:
-        """Cancel an unconfirmed withdrawal (private/cancel_withdrawal): its amount and fee come back."""
-        user_id = text(user_id, "user_id")
-        number = integer(withdrawal_id, "withdrawal_id", 1, MAX_RECORD_ID)
-        wallet_id = _account_id(subaccount_id, "subaccount_id")
-        try:
-            move = self.book.cash.cancel_withdrawal(user_id, number, subaccount_id=wallet_id)
-        except BookError as exc:
-            raise _refused(exc) from exc
-        refund = move.amount + move.fee
-        return {"user_id": user_id, "currency": move.currency, "id": move.id, "state": move.state,
-                "refunded": f"{refund:f}"}  # fmt: skip
-
-    @command()
-    def create_deribit_deposit_address(
-        self, user_id: str, currency: str, subaccount_id: int | None = None
-    ) -> dict[str, Any]:
-        """A new deposit address for a wallet and currency (private/create_deposit_address): its current one from now
-        on, which deposits with no address of their own arrive at."""
-        user_id, code = text(user_id, "user_id"), currency_code(currency)
-        try:
-            made = self.book.deposit_addresses.create_deposit_address(
-                user_id, code, _account_id(subaccount_id, "subaccount_id")
-            )
-        except BookError as exc:
-            raise _refused(exc) from exc
-        return {"user_id": user_id, "currency": code, "address": made.address, "account_id": made.account_id}
+    rename_deribit_subaccount = operation(RenameDeribitSubaccount, _renamed_json)
+    set_deribit_subaccount_login = operation(SetDeribitSubaccountLogin, _login_json)
+    set_deribit_interuser_transfers = operation(SetDeribitInteruserTransfers, _interuser_json)
+    deribit_transfer_to_user = operation(DeribitTransferToUser, transfer_json)
+    deribit_cancel_transfer = operation(CancelDeribitTransfer, lambda _: None)  # (always refused)
+    deribit_cancel_withdrawal = operation(CancelDeribitWithdrawal, _cancelled_withdrawal_json)
+    create_deribit_deposit_address = operation(CreateDeribitDepositAddress, _deposit_address_json)

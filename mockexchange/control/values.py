@@ -2,21 +2,19 @@
 in the words of the one vocabulary of values (core/values.py), which the typed commands declare their fields with.
 
 An operation's arguments come from a JSON body, a scenario file or a Python call, so any of them may be of any JSON
-type (a list as a user id, a number as a currency, a string as a flag). Each check answers the value in its Python type
+type (a list as a user id, a number as a ticker, a string as a flag). Each check answers the value in its Python type
 or refuses it with a `ControlError` (the admin API's 400) that names the field, what it accepts and what it got: never a
 `TypeError` deep in `core`, never a value `core` would store but a venue could not render.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from mockexchange.control.errors import ControlError
-from mockexchange.core.money import MoneyError, parse_decimal, shown
+from mockexchange.core.money import MoneyError, shown
 from mockexchange.core.values import LATEST_EXCHANGE_TIME as LATEST_EXCHANGE_TIME  # (its callers' import)
 from mockexchange.core.values import (
     MAX_TEXT,
@@ -30,8 +28,6 @@ from mockexchange.core.values import (
 )
 
 MAX_PEM = 16_384  # characters of a PEM public key (an RSA-16384 one is about 3,000)
-_CODE = re.compile(r"[A-Za-z0-9]{1,16}")  # a currency code: BTC, USDC
-_INDEX_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")  # a price index: btc_usd, eth_usdc
 _FLAG = Flag()
 
 T = TypeVar("T")
@@ -89,29 +85,9 @@ def choice(value: Any, name: str, choices: Iterable[str]) -> str:
     return _checked(Choice(tuple(choices)), value, name)
 
 
-def currency(value: Any, name: str = "currency") -> str:
-    """A currency code (`BTC`, `usdc`), upper-cased."""
-    if not isinstance(value, str) or not _CODE.fullmatch(value):
-        raise ControlError(f"{name} must be a currency code of 1 to 16 letters or digits (BTC), not {shown(value)}")
-    return value.upper()
-
-
-def index_name(value: Any, name: str = "index_name") -> str:
-    """A price index's name (`btc_usd`), lower-cased as Deribit writes it."""
-    if not isinstance(value, str) or not _INDEX_NAME.fullmatch(value):
-        raise ControlError(f"{name} must be 1 to 64 letters, digits or '_' such as 'btc_usd', not {shown(value)}")
-    return value.lower()
-
-
 def amount(parse: Callable[..., T], value: Any, *args: Any) -> T:
     """`parse(value, *args)` from `core.money`, its refusal a `ControlError`."""
     try:
         return parse(value, *args)
     except MoneyError as exc:
         raise ControlError(str(exc)) from None
-
-
-def decimal(value: Any, name: str, places: int, accepted: str = "") -> Decimal:
-    """A decimal string (or an integer) of at most `places` places; its range (`accepted`, in words, for the message)
-    is the caller's to check."""
-    return amount(parse_decimal, value, name, places, accepted)

@@ -65,7 +65,8 @@ STEP_OPERATIONS = {
 }
 STEP_KINDS = (*STEP_OPERATIONS, "wait", "burst")
 
-# The set-up of a `deribit:` section, in the order it runs, and the `Control` method each kind calls.
+# The set-up of a `deribit:` section, in the order it runs, and the `Control` method each kind calls (an entry made into
+# its command when the file is read runs that command: deribit_steps.py's `SETUP_COMMANDS`).
 DERIBIT_SETUP_OPERATIONS = {
     "index_price": "set_index_price",
     "deribit_instrument": "list_instrument",

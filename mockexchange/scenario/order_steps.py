@@ -26,14 +26,12 @@ from mockexchange.scenario.scalars import (
     command_field,
     instrument,
     integer,
-    one_of,
 )
 
 Check = Callable[[Node], Any]
 Specs = dict[str, tuple[Check, bool]]  # each field's check, and whether it is required; schema.py makes them `Field`s
 
-DIRECTION = one_of("buy", "sell")
-DERIBIT_ID = integer(1, MAX_ACCOUNT_ID)
+DERIBIT_ID = integer(1, MAX_ACCOUNT_ID)  # (a Deribit key's subaccount_id: schema.py)
 
 # Kalshi's CreateOrderV2Request (`side` bid or ask), or the legacy CreateOrderRequest (`side` yes or no with `action`),
 # for the user: the `PlaceOrder` command's fields (core/kalshi/order_commands.py). `price` is the YES price.
@@ -44,16 +42,20 @@ COMMANDS: dict[str, type[Command]] = {
 }  # fmt: skip
 
 
-def _deribit(cls: type[Command]) -> Specs:
-    """A Deribit order's fields: its command's (core/deribit/order_commands.py), its instrument's name read as one
-    (an unknown kind of name refused when the file is read)."""
-    specs = {field.name: (command_field(field), field.required) for field in declared(cls)}
-    return specs | {"instrument_name": (instrument, True)}
+def deribit_specs(cls: type[Command], *, required: tuple[str, ...] = ()) -> Specs:
+    """A Deribit command's fields as a scenario takes them (core/deribit/: an order's, deribit_steps.py's): each read
+    by its kind, an instrument's name read as one (an unknown kind of name refused when the file is read); `required`
+    makes optional fields required in a file."""
+    return {
+        field.name: (instrument if field.name == "instrument_name" else command_field(field),
+                     field.required or field.name in required)
+        for field in declared(cls)
+    }  # fmt: skip
 
 
 # A seeded Deribit order (`deribit_order`): it may rest untriggered, keep an id given.
-DERIBIT_ORDER = _deribit(SeedDeribitOrder)
+DERIBIT_ORDER = deribit_specs(SeedDeribitOrder)
 # A Deribit client's order (`deribit_place_order`): a market order, immediate-or-cancel and fill-or-kill too.
-DERIBIT_PLACE_ORDER = _deribit(PlaceDeribitOrder)
+DERIBIT_PLACE_ORDER = deribit_specs(PlaceDeribitOrder)
 
 STEPS: dict[str, Specs] = {"place_order": PLACE_ORDER, "deribit_place_order": DERIBIT_PLACE_ORDER}

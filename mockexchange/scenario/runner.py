@@ -108,6 +108,8 @@ class ScenarioSession:
             elif op.kind == "deribit_key":
                 self.deribit_keys.append(self._deribit_key(op, deribit_keys_of[op.args["user_id"]]))
                 deribit_keys_of[op.args["user_id"]] += 1
+            elif op.command is not None:  # (a Deribit set-up op made into its command when the file was read)
+                self._call(op, self.control.answer, command=op.command)
             elif op.kind in DERIBIT_SETUP_OPERATIONS:
                 self._call(op, getattr(self.control, DERIBIT_SETUP_OPERATIONS[op.kind]))
             else:  # pragma: no cover - the schema builds only these

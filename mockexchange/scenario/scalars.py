@@ -19,7 +19,7 @@ from mockexchange.core.deribit.bounds import PLACES
 from mockexchange.core.deribit.instruments import InstrumentError, parse_instrument_name
 from mockexchange.core.money import MAX_COUNT, MoneyError, parse_count, parse_decimal, parse_dollars, parse_price
 from mockexchange.core.numbers import excerpt
-from mockexchange.core.values import Refused
+from mockexchange.core.values import Kind, Refused
 
 _TAG = "tag:yaml.org,2002:"
 
@@ -178,18 +178,8 @@ def _decimal(sign: str) -> Callable[[str], Decimal]:
     return parse
 
 
-def deribit_amount(node: Node) -> str:
-    """Deribit amounts (USD for inverse futures, the coin otherwise), prices and index prices: positive decimals."""
-    return _money(node, 'a positive decimal string, e.g. "10000" or "0.5"', '"10000"', _decimal("positive"))
-
-
 def deribit_balance(node: Node) -> str:
     return _money(node, 'a decimal string >= 0, e.g. "10" or "2.5"', '"10"', _decimal("non-negative"))
-
-
-def deribit_signed(node: Node) -> str:
-    """A fee (negative is a rebate) or a cash movement (negative is a withdrawal)."""
-    return _money(node, 'a decimal string, e.g. "0.0003" or "-1.5"', '"0.0003"', _decimal("finite"))
 
 
 def instrument(node: Node) -> str:
@@ -244,13 +234,18 @@ def plain_value(node: Node) -> Any:
     return node.value
 
 
-def command_field(field: Declared) -> Callable[[Node], Any]:
-    """The check of a command's field (core/commands.py) in a scenario: its YAML's plain value read by its kind."""
+def of_kind(kind: Kind[Any], name: str) -> Callable[[Node], Any]:
+    """The check of a value of `kind` (core/values.py) in a scenario: its YAML's plain value read by the kind."""
 
     def check(node: Node) -> Any:
         try:
-            return field.read(plain_of(node, field.kind.plain))
+            return kind.read(plain_of(node, kind.plain), name)
         except Refused as exc:  # (the path names the field: the words say the rest)
-            raise Invalid(str(exc).removeprefix(f"{field.name} ")) from None
+            raise Invalid(str(exc).removeprefix(f"{name} ")) from None
 
     return check
+
+
+def command_field(field: Declared) -> Callable[[Node], Any]:
+    """The check of a command's field (core/commands.py) in a scenario: its YAML's plain value read by its kind."""
+    return of_kind(field.kind, field.name)

@@ -25,6 +25,7 @@ from mockexchange.auth.kalshi.keys import SCOPES, PemError, load_public_key, sco
 from mockexchange.control import ControlError
 from mockexchange.core.commands import Command, declared
 from mockexchange.core.connections import CloseWebsockets
+from mockexchange.core.deribit.kinds import BALANCES
 from mockexchange.core.faults import ClearFaults, FaultSpec
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.fcm_commands import (
@@ -46,17 +47,14 @@ from mockexchange.core.kalshi.subaccount_commands import (
 from mockexchange.core.kalshi.usage_levels import LEVELS
 from mockexchange.core.money import MAX_CENTS, MAX_COUNT
 from mockexchange.core.values import Refused
-from mockexchange.scenario import bounded_yaml, library, market_steps, order_steps
+from mockexchange.scenario import bounded_yaml, deribit_steps, library, market_steps, order_steps
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
-from mockexchange.scenario.order_steps import DERIBIT_ID, DIRECTION
+from mockexchange.scenario.order_steps import DERIBIT_ID
 from mockexchange.scenario.scalars import (
     Invalid,
     boolean,
     command_field,
     count,
-    deribit_amount,
-    deribit_balance,
-    deribit_signed,
     instrument,
     integer,
     one_of,
@@ -71,6 +69,7 @@ from mockexchange.scenario.scalars import (
 INLINE_SOURCE = "<document>"
 MAX_BURST_FILLS = 1_000_000  # one burst's fills, and all the bursts' of one document
 _MAX_ERRORS = 50
+Commands = Mapping[str, type[Command]]  # the op kinds that are a command of the core's, and its type
 # Reads a `public_key_file` (Path.read_text); raises OSError when it cannot or may not.
 KeyFileReader = Callable[[Path], str]
 
@@ -132,58 +131,22 @@ TRANSFER = {
     "id": Field(text),
 }
 # Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
-DERIBIT_FILL = {
-    "user_id": Field(text, required=True),
-    "instrument_name": Field(instrument, required=True),
-    "direction": Field(DIRECTION, required=True),
-    "amount": Field(deribit_amount, required=True),
-    "price": Field(deribit_amount, required=True),
-    "subaccount_id": Field(DERIBIT_ID),
-    "fee": Field(deribit_signed),
-    "order_id": Field(text),
-}
+DERIBIT_FILL = _fields(deribit_steps.FILL)
 DERIBIT_ORDER = _fields(order_steps.DERIBIT_ORDER)
-INDEX_PRICE = {"index_name": Field(text, required=True), "price": Field(deribit_amount, required=True)}
-MARK_PRICE = {"instrument_name": Field(instrument, required=True), "price": Field(deribit_amount, required=True)}
-VOLATILITY = {
-    "volatility": Field(deribit_amount, required=True),
-    "currency": Field(text),
-    "instrument_name": Field(instrument),
-}
-DERIBIT_DEPOSIT = {
-    "user_id": Field(text, required=True),
-    "currency": Field(text, required=True),
-    "amount": Field(deribit_signed, required=True),
-    "subaccount_id": Field(DERIBIT_ID),
-    "source_address": Field(text),
-}
-DERIBIT_WITHDRAWAL = {
-    "user_id": Field(text, required=True),
-    "currency": Field(text, required=True),
-    "amount": Field(deribit_amount, required=True),
-    "subaccount_id": Field(DERIBIT_ID),
-    "fee": Field(deribit_balance),
-    "address": Field(text),
-}
+INDEX_PRICE = _fields(deribit_steps.INDEX_PRICE)
+MARK_PRICE = _fields(deribit_steps.MARK_PRICE)
+VOLATILITY = _fields(deribit_steps.VOLATILITY)
+DERIBIT_DEPOSIT = _fields(deribit_steps.DEPOSIT)
+DERIBIT_WITHDRAWAL = _fields(deribit_steps.WITHDRAWAL)
 DERIBIT_KEY = {
     "client_id": Field(text),
     "client_secret": Field(text),
     "subaccount_id": Field(DERIBIT_ID),
     "scope": Field(text),
 }
-DERIBIT_SUBACCOUNT = {
-    "subaccount_id": Field(DERIBIT_ID),
-    "username": Field(text),
-    "balances": Field(lambda node: node),  # checked by _balances, which walks the mapping
-}
-DERIBIT_ACCOUNT = {
-    "user_id": Field(text, required=True),
-    "account_id": Field(DERIBIT_ID),
-    "username": Field(text),
-    "balances": Field(lambda node: node),
-    "subaccounts": Field(lambda node: node),
-    "keys": Field(lambda node: node),
-}
+_WALKED = Field(lambda node: node)  # a mapping or list walked on its own (balances: `_Reader.balances`)
+DERIBIT_SUBACCOUNT = {**_fields(deribit_steps.SUBACCOUNT), "balances": _WALKED}
+DERIBIT_ACCOUNT = {**_fields(deribit_steps.ACCOUNT), "balances": _WALKED, "subaccounts": _WALKED, "keys": _WALKED}
 DERIBIT = {
     "index_prices": Field(lambda node: node),
     "instruments": Field(lambda node: node),
@@ -287,6 +250,7 @@ _WHOLE_CHECKS |= market_steps.WHOLE_CHECKS
 COMMANDS: dict[str, type[Command]] = {
     **order_steps.COMMANDS,
     **market_steps.COMMANDS,
+    **deribit_steps.COMMANDS,
     "fill": SeedFill,
     **FAULT_COMMANDS,
     **ACCOUNT_COMMANDS,
@@ -513,13 +477,21 @@ class _Reader:
             return None
         if args is not None and not self.checked(value_node, where, kind, args):
             return None
-        if args is not None and kind in COMMANDS:
-            try:
-                return Op(kind, args, origin, COMMANDS[kind](**args))
-            except Refused as exc:
-                self.error(value_node, where, str(exc))
-                return None
-        return None if args is None else Op(kind, args, origin)
+        return None if args is None else self.made(kind, args, origin, (value_node, where), COMMANDS)
+
+    def made(
+        self, kind: str, args: dict[str, Any], origin: Origin, at: tuple[Node, str], commands: Commands
+    ) -> Op | None:
+        """The op of `kind`, holding its command made of `args` if its kind is one of `commands`; None if the command
+        refuses them (the refusal noted `at` its node and path)."""
+        cls = commands.get(kind)
+        if cls is None:
+            return Op(kind, args, origin)
+        try:
+            return Op(kind, args, origin, cls(**args))
+        except Refused as exc:
+            self.error(*at, str(exc))
+            return None
 
     def whole(self, node: Node, path: str, schema: Mapping[str, Field], kind: str) -> dict[str, Any] | None:
         """The mapping's fields, checked each and then whole (`_WHOLE_CHECKS[kind]`); None if any is wrong."""
@@ -553,20 +525,21 @@ class _Reader:
             return []
         ops: dict[str, list[Op]] = {kind: [] for kind in DERIBIT_SETUP_OPERATIONS}
         index_node = section.get("index_prices")
+        price = INDEX_PRICE["price"].check
         for index_name, (value_node, where) in self.entries(index_node, f"{path}.index_prices").items():
             try:
-                args = {"index_name": index_name, "price": deribit_amount(value_node)}
+                args = {"index_name": deribit_steps.index_name(index_name), "price": price(value_node)}
             except Invalid as exc:
                 self.error(value_node, where, str(exc))
                 continue
-            ops["index_price"].append(Op("index_price", args, self.origin(value_node, where)))
+            self.set_up(ops, "index_price", args, value_node, where)
         for item, where in self.items(section.get("instruments"), f"{path}.instruments"):
             try:
                 args = {"instrument_name": instrument(item)}
             except Invalid as exc:
                 self.error(item, where, str(exc))
                 continue
-            ops["deribit_instrument"].append(Op("deribit_instrument", args, self.origin(item, where)))
+            self.set_up(ops, "deribit_instrument", args, item, where)
         for item, where in self.items(section.get("accounts"), f"{path}.accounts"):
             self.deribit_account(item, where, ops)
         for kind, name, schema in (
@@ -578,8 +551,14 @@ class _Reader:
             for item, where in self.items(section.get(name), f"{path}.{name}"):
                 args = self.fields(item, where, schema)
                 if args is not None and (kind != "volatility" or self.one_target(item, where, args)):
-                    ops[kind].append(Op(kind, args, self.origin(item, where)))
+                    self.set_up(ops, kind, args, item, where)
         return [op for kind_ops in ops.values() for op in kind_ops]
+
+    def set_up(self, ops: dict[str, list[Op]], kind: str, args: dict[str, Any], node: Node, path: str) -> None:
+        """A `deribit:` set-up op of `kind`, its command made when its kind is one (unless it refuses `args`)."""
+        op = self.made(kind, args, self.origin(node, path), (node, path), deribit_steps.SETUP_COMMANDS)
+        if op is not None:
+            ops[kind].append(op)
 
     def deribit_account(self, node: Node, path: str, ops: dict[str, list[Op]]) -> None:
         account, ok = self.partial_fields(node, path, DERIBIT_ACCOUNT)
@@ -587,14 +566,14 @@ class _Reader:
         balances = self.balances(account.pop("balances", None), f"{path}.balances")
         user_id = account.get("user_id")
         if ok and balances is not None:
-            args = {**account, "balances": balances}
-            ops["deribit_account"].append(Op("deribit_account", args, self.origin(node, path)))
+            self.set_up(ops, "deribit_account", {**account, "balances": balances}, node, path)
         for item, where in self.items(subaccounts, f"{path}.subaccounts"):
             sub, sub_ok = self.partial_fields(item, where, DERIBIT_SUBACCOUNT)
             sub_balances = self.balances(sub.pop("balances", None), f"{where}.balances")
             if sub_ok and sub_balances is not None and user_id is not None:
-                args = {"user_id": user_id, **sub, "balances": sub_balances}
-                ops["deribit_subaccount"].append(Op("deribit_subaccount", args, self.origin(item, where)))
+                self.set_up(
+                    ops, "deribit_subaccount", {"user_id": user_id, **sub, "balances": sub_balances}, item, where
+                )
         for item, where in self.items(keys, f"{path}.keys"):
             key = self.fields(item, where, DERIBIT_KEY)
             if key is not None and user_id is not None:
@@ -618,17 +597,22 @@ class _Reader:
                 found[key] = (value_node, f"{path}.{key}")
         return found
 
-    def balances(self, node: Node | None, path: str) -> dict[str, str] | None:
-        """Balances per currency (`{BTC: "10", USDC: "50000"}`); None if any is wrong."""
-        balances: dict[str, str] = {}
+    def balances(self, node: Node | None, path: str) -> tuple[tuple[str, Decimal], ...] | None:
+        """Balances per currency (`{BTC: "10", USDC: "50000"}`), each amount read on its line, held as an account's
+        command holds them (core/deribit/kinds.py's `BALANCES`); None if any is wrong."""
+        balances: dict[str, Decimal] = {}
         ok = True
         for currency, (value_node, where) in self.entries(node, path).items():
             try:
-                balances[currency] = deribit_balance(value_node)
+                balances[currency] = deribit_steps.BALANCE(value_node)
             except Invalid as exc:
                 self.error(value_node, where, str(exc))
                 ok = False
-        return balances if ok else None
+        try:
+            return BALANCES.read(balances, "balances") if ok else None
+        except Refused as exc:
+            self.error(node, path, str(exc))
+            return None
 
     def burst(self, node: Node, path: str) -> dict[str, Any] | None:
         schema = {

@@ -1,14 +1,45 @@
-"""The derivatives book's handlers of Deribit's order commands (order_commands.py), by type: each takes its command and
-answers what the book did. An order placed or edited answers itself and its trades (its own side of each) once what is
+"""The derivatives book's handlers of Deribit's commands, by type: each takes its command and answers what the book
+did. An order (order_commands.py) placed or edited answers itself and its trades (its own side of each) once what is
 due has fired (triggers.py: its trades' price, or its own trigger already reached); a cancel, the order cancelled
-(or the orders).
+(or the orders). The market's commands (market_commands.py) answer what they set: a moved price fires what it makes
+due. An account's (account_commands.py), the wallet they made or changed and who holds it; cash's (cash_commands.py),
+the record it made or changed (a deposit and a withdrawal with the balance after); a seeded fill (fill_commands.py),
+its trade, once what its price makes due has fired.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from mockexchange.core.commands import Handlers
 from mockexchange.core.deribit import order_entry, triggers
+from mockexchange.core.deribit.account_commands import (
+    CreateDeribitAccount,
+    CreateDeribitSubaccount,
+    RenameDeribitSubaccount,
+    SetDeribitInteruserTransfers,
+    SetDeribitSubaccountLogin,
+)
 from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.cash_commands import (
+    CancelDeribitTransfer,
+    CancelDeribitWithdrawal,
+    CreateDeribitDepositAddress,
+    DeribitDeposit,
+    DeribitTransfer,
+    DeribitTransferToUser,
+    DeribitWithdrawal,
+)
+from mockexchange.core.deribit.fill_commands import SeedDeribitFill
+from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.core.deribit.market_commands import (
+    ListInstrument,
+    SetIndexPrice,
+    SetMarkPrice,
+    SetSettlementPrice,
+    SetVolatility,
+)
 from mockexchange.core.deribit.order_commands import (
     CancelDeribitOrder,
     CancelDeribitOrders,
@@ -18,9 +49,15 @@ from mockexchange.core.deribit.order_commands import (
     SeedDeribitOrder,
 )
 from mockexchange.core.deribit.orders import DerivativeOrder
-from mockexchange.core.deribit.records import Trade
+from mockexchange.core.deribit.records import CashMove, DepositAddress, Fill, Trade, WalletTransfer
+from mockexchange.core.deribit.wallets import Wallet
 
 Placed = tuple[DerivativeOrder, list[Trade]]  # an order as placed or edited, and its trades (its side of each)
+Marked = tuple[SetMarkPrice, Decimal]  # a mark pinned or unpinned, and the mark it reads then
+Held = tuple[str, Wallet]  # a wallet made or changed, and the user who holds it
+Deposited = tuple[DeribitDeposit, Decimal]  # a deposit, and the wallet's balance after it
+Withdrawn = tuple[DeribitWithdrawal, CashMove, Decimal]  # a withdrawal asked, made (or made before), the balance after
+Addressed = tuple[str, DepositAddress]  # a deposit address made, and the user whose wallet it is
 
 
 def fired(book: DerivativesBook, made: Placed) -> Placed:
@@ -43,6 +80,22 @@ def add_deribit_handlers(handlers: Handlers, book: DerivativesBook) -> None:
     def cancel(cancel: CancelDeribitOrder) -> DerivativeOrder:
         return order_entry.cancel_order(book, cancel.order_id)
 
+    def seed_fill(seeded: SeedDeribitFill) -> Trade:
+        with book.reading():  # the index checked is the one the trade sees
+            index = book.market.list_instrument(seeded.instrument_name).price_index
+            if index not in book.market.index_prices():
+                raise BookError(
+                    f"{seeded.instrument_name} is marked against the index {index!r}, which has no price: set one "
+                    "first (deribit/index_prices, set_index_price)",
+                    409,
+                )
+            trade = book.trading.apply_trade(
+                Fill(seeded.user_id, seeded.instrument_name, seeded.direction, seeded.amount, seeded.price,
+                     subaccount_id=seeded.subaccount_id, fee=seeded.fee, order_id=seeded.order_id)
+            )  # fmt: skip
+        triggers.fire(book)  # its price is the instrument's last
+        return trade
+
     def cancel_many(cancel: CancelDeribitOrders) -> list[DerivativeOrder]:
         wallet = book.accounts.wallet(cancel.user_id, cancel.subaccount_id)
         return order_entry.cancel_orders(
@@ -50,8 +103,126 @@ def add_deribit_handlers(handlers: Handlers, book: DerivativesBook) -> None:
             label=cancel.label, types=cancel.order_types,
         )  # fmt: skip
 
+    handlers.add(SeedDeribitFill, seed_fill)
     handlers.add(SeedDeribitOrder, place)
     handlers.add(PlaceDeribitOrder, place)
     handlers.add(EditDeribitOrder, edit)
     handlers.add(CancelDeribitOrder, cancel)
     handlers.add(CancelDeribitOrders, cancel_many)
+    _add_market_handlers(handlers, book)
+    _add_account_handlers(handlers, book)
+    _add_cash_handlers(handlers, book)
+
+
+def _add_market_handlers(handlers: Handlers, book: DerivativesBook) -> None:
+    market = book.market
+
+    def list_instrument(listed: ListInstrument) -> Instrument:
+        return market.list_instrument(listed.instrument_name)
+
+    def set_index_price(moved: SetIndexPrice) -> SetIndexPrice:
+        market.set_index_price(moved.index_name, moved.price)
+        triggers.fire(book)
+        return moved
+
+    def set_mark_price(pinned: SetMarkPrice) -> Marked:
+        market.set_mark_price(pinned.instrument_name, pinned.price)
+        mark = market.mark_price(pinned.instrument_name)
+        triggers.fire(book)
+        return pinned, mark
+
+    def set_settlement_price(settled: SetSettlementPrice) -> SetSettlementPrice:
+        market.set_settlement_price(settled.instrument_name, settled.price)
+        return settled
+
+    def set_volatility(given: SetVolatility) -> SetVolatility:
+        market.set_volatility(given.volatility, currency=given.currency, instrument_name=given.instrument_name)
+        return given
+
+    handlers.add(ListInstrument, list_instrument)
+    handlers.add(SetIndexPrice, set_index_price)
+    handlers.add(SetMarkPrice, set_mark_price)
+    handlers.add(SetSettlementPrice, set_settlement_price)
+    handlers.add(SetVolatility, set_volatility)
+
+
+def _add_account_handlers(handlers: Handlers, book: DerivativesBook) -> None:
+    accounts = book.accounts
+
+    def open_account(opened: CreateDeribitAccount) -> Held:
+        account = accounts.open_account(
+            opened.user_id, account_id=opened.account_id, username=opened.username, balances=dict(opened.balances or ())
+        )
+        return account.user_id, account.main
+
+    def add_subaccount(added: CreateDeribitSubaccount) -> Held:
+        return added.user_id, accounts.add_subaccount(
+            added.user_id,
+            subaccount_id=added.subaccount_id,
+            username=added.username,
+            balances=dict(added.balances or ()),
+        )
+
+    def rename(renamed: RenameDeribitSubaccount) -> Held:
+        return renamed.user_id, accounts.rename_subaccount(renamed.user_id, renamed.subaccount_id, renamed.username)
+
+    def set_login(login: SetDeribitSubaccountLogin) -> Held:
+        return login.user_id, accounts.set_subaccount_login(login.user_id, login.subaccount_id, login.state == "enable")
+
+    def set_interuser(allowed: SetDeribitInteruserTransfers) -> Held:
+        wallet = accounts.set_interuser_transfers(allowed.user_id, allowed.enabled, allowed.subaccount_id)
+        return allowed.user_id, wallet
+
+    handlers.add(CreateDeribitAccount, open_account)
+    handlers.add(CreateDeribitSubaccount, add_subaccount)
+    handlers.add(RenameDeribitSubaccount, rename)
+    handlers.add(SetDeribitSubaccountLogin, set_login)
+    handlers.add(SetDeribitInteruserTransfers, set_interuser)
+
+
+def _add_cash_handlers(handlers: Handlers, book: DerivativesBook) -> None:
+    cash = book.cash
+
+    def deposit(deposited: DeribitDeposit) -> Deposited:
+        balance = cash.move_cash(
+            deposited.user_id, deposited.currency, deposited.amount, subaccount_id=deposited.subaccount_id,
+            source_address=deposited.source_address,
+        )  # fmt: skip
+        return deposited, balance
+
+    def withdraw(asked: DeribitWithdrawal) -> Withdrawn:
+        with book.reading():  # the balance answered is the one the withdrawal left
+            move = cash.withdraw(
+                asked.user_id, asked.currency, asked.amount, subaccount_id=asked.subaccount_id, fee=asked.fee,
+                address=asked.address, state=asked.state, nonce=asked.nonce,
+            )  # fmt: skip
+            return asked, move, book.accounts.wallet(asked.user_id, asked.subaccount_id).balance(asked.currency)
+
+    def cancel_withdrawal(cancel: CancelDeribitWithdrawal) -> CashMove:
+        return cash.cancel_withdrawal(cancel.user_id, cancel.withdrawal_id, subaccount_id=cancel.subaccount_id)
+
+    def transfer(moved: DeribitTransfer) -> WalletTransfer:
+        return cash.transfer(
+            moved.user_id, moved.currency, moved.amount, source=moved.from_subaccount_id,
+            destination=moved.to_subaccount_id,
+        )  # fmt: skip
+
+    def transfer_to_user(moved: DeribitTransferToUser) -> WalletTransfer:
+        return cash.transfer_to_user(
+            moved.user_id, moved.currency, moved.amount, moved.destination, source=moved.from_subaccount_id
+        )
+
+    def cancel_transfer(cancel: CancelDeribitTransfer) -> None:
+        cash.cancel_transfer(cancel.user_id, cancel.transfer_id, subaccount_id=cancel.subaccount_id)
+
+    def create_deposit_address(made: CreateDeribitDepositAddress) -> Addressed:
+        address = book.deposit_addresses.create_deposit_address(made.user_id, made.currency, made.subaccount_id)
+        return made.user_id, address
+
+    handlers.add(DeribitDeposit, deposit)
+    handlers.add(DeribitWithdrawal, withdraw)
+    handlers.add(CancelDeribitWithdrawal, cancel_withdrawal)
+    handlers.add(DeribitTransfer, transfer)
+    handlers.add(DeribitTransferToUser, transfer_to_user)
+    handlers.add(CancelDeribitTransfer, cancel_transfer)
+    handlers.add(CreateDeribitDepositAddress, create_deposit_address)

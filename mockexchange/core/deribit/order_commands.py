@@ -16,15 +16,8 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from mockexchange.core.commands import Command, value
-from mockexchange.core.deribit.bounds import (
-    MAX_ACCOUNT_ID,
-    MAX_AMOUNT,
-    MAX_NAME,
-    MAX_PRICE,
-    MIN_PRICE,
-    PLACES,
-    SMALLEST,
-)
+from mockexchange.core.deribit.bounds import MAX_AMOUNT, PLACES
+from mockexchange.core.deribit.kinds import ACCOUNT_ID, AMOUNT, DIRECTION, FLAG, INSTRUMENT, PRICE, TEXT
 from mockexchange.core.deribit.orders import (
     ALL_TIMES_IN_FORCE,
     MAX_LABEL,
@@ -33,7 +26,7 @@ from mockexchange.core.deribit.orders import (
     TIMES_IN_FORCE,
     TRIGGERS,
 )
-from mockexchange.core.values import Choice, Decimals, Flag, Integer, Kind, Refused, Text
+from mockexchange.core.values import Choice, Decimals, Kind, Refused, Text
 
 PLACED_TYPES = (*ORDER_TYPES, "market")  # a client's order may be a market order too
 GOOD_TIL_CANCELLED = "good_til_cancelled"
@@ -76,14 +69,7 @@ class OrderTypes(Kind[tuple[str, ...]]):
         return {"type": "array", "items": {"type": "string", "enum": list(PLACED_TYPES)}}
 
 
-TEXT = Text()
-FLAG = Flag()
-INSTRUMENT = Text(MAX_NAME)
-DIRECTION = Choice(("buy", "sell"))
-AMOUNT = Decimals(SMALLEST, MAX_AMOUNT, PLACES)  # USD for inverse futures, the coin otherwise
 SHOWN = Decimals(Decimal(0), MAX_AMOUNT, PLACES)  # max_show: 0 hides the whole order
-PRICE = Decimals(MIN_PRICE, MAX_PRICE, PLACES)
-ACCOUNT_ID = Integer(1, MAX_ACCOUNT_ID)
 LABEL = Label()
 TRIGGER = Choice(TRIGGERS)
 ORDER_ID = Text(MAX_ORDER_ID)

@@ -1,6 +1,7 @@
-"""The one way a Deribit client's write changes state: the control plane's command of that name
-(`DeribitContext.commands`; the venue imports no control code), so a state file keeps what a client did as it keeps
-what was seeded; and the one answer to a command's refusal, as Deribit's JSON-RPC error."""
+"""The one way a Deribit client's write changes state: the book's typed command (core/deribit/: order_commands.py,
+account_commands.py, cash_commands.py), made of the request's values (`make`) and run by the control plane
+(`execute`, through `DeribitContext.commands`; the venue imports no control code), so a state file keeps what a client
+did as it keeps what was seeded; and the one answer to a command's refusal, as Deribit's JSON-RPC error."""
 
 from __future__ import annotations
 
@@ -11,24 +12,12 @@ from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.values import Refused
 from mockexchange.venues.deribit.errors import ERROR, REASONS, RpcError, invalid_param
 
-
-def run(ctx: Any, name: str, /, *, param: str | None = None, **arguments: Any) -> Any:
-    """What the command `name` answers; its refusal as Deribit's error (`refused`), a 404 with no name of Deribit's
-    as -32602 naming `param` (what the client named that is not there)."""
-    if ctx.commands is None:
-        raise RpcError(ERROR, "this mock's Deribit venue was built without the control plane's commands")
-    try:
-        return ctx.commands.run(name, arguments)
-    except BookError as exc:
-        raise refused(exc, param) from None
-
-
 C = TypeVar("C", bound=Command)
 
 
 def execute(ctx: Any, command: Command, /, *, param: str | None = None) -> Any:
-    """What a typed command's handler answers (`DeribitCommands.execute`: the book's objects); its refusal as
-    `run`'s."""
+    """What a typed command's handler answers (`DeribitCommands.execute`: the book's objects); its refusal as Deribit's
+    error (`refused`, naming `param` for a 404 with no name of Deribit's: what the client named that is not there)."""
     if ctx.commands is None:
         raise RpcError(ERROR, "this mock's Deribit venue was built without the control plane's commands")
     try:

@@ -42,9 +42,9 @@ class DeribitContext:
     # The fault rules (docs/misbehaving.md) its websockets obey, and where they register; None: no faults.
     faults: FaultRules | None = None
     connections: LiveConnections | None = None
-    # Runs a client's write (subaccounts, transfers, withdrawals, deposit addresses) as the control plane's command of
-    # that name, so a state file keeps it; behind a protocol, as the venue does not know the control plane (the app
-    # gives control/deribit_venue.py's `deribit_commands`). None: the writes answer 10001.
+    # Runs a client's write (orders, subaccounts, transfers, withdrawals, deposit addresses) as its typed command, so a
+    # state file keeps it; behind a protocol, as the venue does not know the control plane (the app gives
+    # control/deribit_venue.py's `deribit_commands`). None: the writes answer 10001.
     commands: DeribitCommands | None = None
     # The public order books, derived from every account's resting orders (public/get_order_book, book.*): made with
     # the context, so it follows the book's bus before the websocket's fan-outs do.
@@ -55,13 +55,9 @@ class DeribitContext:
 
 
 class DeribitCommands(Protocol):
-    def run(self, name: str, arguments: dict[str, Any]) -> Any:
-        """Run the control plane's command `name` with its arguments; a refusal raises the book's `BookError`."""
-        ...
-
     def execute(self, command: Command) -> Any:
-        """Run a typed command (core/deribit/order_commands.py), answering what its handler does (an order placed
-        and its trades); a refusal as `run`'s."""
+        """Run a typed command (core/deribit/: an order's, an account's, cash's), answering what its handler does (an
+        order placed and its trades, a withdrawal made); a refusal raises the book's `BookError`."""
         ...
 
 

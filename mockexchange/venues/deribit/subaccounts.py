@@ -1,13 +1,18 @@
 """A Deribit account's subaccounts as its holder manages them: `private/get_subaccounts` (with each wallet's
 portfolio when asked), `private/get_subaccounts_details` (their positions and open orders in one currency),
-`private/create_subaccount`, `private/change_subaccount_name` and `private/toggle_subaccount_login`. The writes run the
-control plane's commands (`commands.py`); a subaccount's key may read only itself and change nothing here
-(`unavailable_in_subaccount`)."""
+`private/create_subaccount`, `private/change_subaccount_name` and `private/toggle_subaccount_login`. The writes build
+the book's typed commands (core/deribit/account_commands.py) and run them (`commands.py`); a subaccount's key may read
+only itself and change nothing here (`unavailable_in_subaccount`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.core.deribit.account_commands import (
+    CreateDeribitSubaccount,
+    RenameDeribitSubaccount,
+    SetDeribitSubaccountLogin,
+)
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, BookError
 from mockexchange.core.deribit.order_entry import open_orders, reading_open
@@ -124,10 +129,10 @@ def _details(book: DerivativesBook, user: str, wallet_ids: list[int], currency: 
 
 def private_create_subaccount(call: Call) -> Any:
     _main_key(call, "private/create_subaccount")
-    made = commands.run(call.ctx, "create_deribit_subaccount", user_id=wallet_user(call))
+    _, made = commands.execute(call.ctx, commands.make(CreateDeribitSubaccount, user_id=wallet_user(call)))
     book = call.ctx.book
     with book.reading():
-        wallet = book.accounts.wallet(wallet_user(call), made["id"])
+        wallet = book.accounts.wallet(wallet_user(call), made.id)
         row = subaccount_row(wallet, "subaccount")
         try:
             row["portfolio"] = _portfolio(call, wallet)
@@ -150,8 +155,10 @@ def private_change_subaccount_name(call: Call) -> Any:
     sid = _sid(call)
     name = call.params.string("name", required=True)
     _main_key(call, "private/change_subaccount_name")
-    commands.run(call.ctx, "rename_deribit_subaccount", param="sid", user_id=wallet_user(call), subaccount_id=sid,
-                 username=name)  # fmt: skip
+    renamed = commands.make(
+        RenameDeribitSubaccount, param="sid", user_id=wallet_user(call), subaccount_id=sid, username=name
+    )
+    commands.execute(call.ctx, renamed, param="sid")
     return "ok"
 
 
@@ -159,8 +166,9 @@ def private_toggle_subaccount_login(call: Call) -> Any:
     sid = _sid(call)
     state = call.params.choice("state", ("enable", "disable"), required=True, what="state")
     _main_key(call, "private/toggle_subaccount_login")
-    commands.run(call.ctx, "set_deribit_subaccount_login", param="sid", user_id=wallet_user(call),
-                 subaccount_id=sid, state=state)  # fmt: skip
+    login = commands.make(SetDeribitSubaccountLogin, param="sid", user_id=wallet_user(call), subaccount_id=sid,
+                          state=state)  # fmt: skip
+    commands.execute(call.ctx, login, param="sid")
     return "ok"
 
 

@@ -1,8 +1,9 @@
 """What a Deribit client moves of its own money: transfers to a subaccount (`private/submit_transfer_to_subaccount`)
 and to another user (`private/submit_transfer_to_user`, by username), cancelling one
 (`private/cancel_transfer_by_id`), withdrawals (`private/withdraw`, `private/cancel_withdrawal`) and deposit addresses
-(`private/get_current_deposit_address`, `private/create_deposit_address`). Each write runs the control plane's command
-(`commands.py`), so a state file keeps it; the answer is read back from the book and rendered as the reads render it.
+(`private/get_current_deposit_address`, `private/create_deposit_address`). Each write builds the book's typed command
+(core/deribit/cash_commands.py) and runs it (`commands.py`), so a state file keeps it; the answer is read back from the
+book and rendered as the reads render it.
 
 The money leaves the wallet the key acts for: a main key's main account, a subaccount key's subaccount.
 """
@@ -12,16 +13,26 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
+from mockexchange.core.commands import Command
 from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_CASH, PLACES, SMALLEST
+from mockexchange.core.deribit.cash_commands import (
+    MAX_ADDRESS,
+    MAX_NONCE,
+    MAX_RECORD_ID,
+    CancelDeribitTransfer,
+    CancelDeribitWithdrawal,
+    CreateDeribitDepositAddress,
+    DeribitTransfer,
+    DeribitTransferToUser,
+    DeribitWithdrawal,
+)
 from mockexchange.core.deribit.records import CashMove, WalletTransfer
 from mockexchange.venues.deribit import commands, history_render, render
 from mockexchange.venues.deribit.errors import invalid_param
 from mockexchange.venues.deribit.methods import Call, Method, subaccount_of, wallet_of, wallet_user
 
 PRIORITIES = ("insane", "extreme_high", "very_high", "high", "mid", "low", "very_low")
-MAX_ADDRESS = 128  # characters of a withdrawal's address (the mock's bound; real addresses are under 100)
-MIN_NONCE, MAX_NONCE = 8, 128  # a withdrawal's idempotency nonce (Deribit's bounds)
-MAX_RECORD_ID = 2**63 - 1
+MIN_NONCE = 8  # a withdrawal's idempotency nonce (Deribit's bounds: 8 to `MAX_NONCE` characters)
 
 
 def _currency_and_amount(call: Call) -> tuple[str, Any]:
@@ -66,11 +77,11 @@ def private_submit_transfer_to_subaccount(call: Call) -> Any:
             "destination", "invalid subaccount", f"destination must be an account id, not {destination}"
         )
     source = _source(call)
-    made = commands.run(
-        call.ctx, "deribit_transfer", param="destination", user_id=wallet_user(call), currency=currency,
-        amount=f"{amount:f}", from_subaccount_id=source, to_subaccount_id=destination,
+    moved = commands.make(
+        DeribitTransfer, param="destination", user_id=wallet_user(call), currency=currency, amount=amount,
+        from_subaccount_id=source, to_subaccount_id=destination,
     )  # fmt: skip
-    return _transfer_row(call, made["id"])
+    return _transfer_row(call, commands.execute(call.ctx, moved, param="destination").id)
 
 
 def private_submit_transfer_to_user(call: Call) -> Any:
@@ -82,26 +93,26 @@ def private_submit_transfer_to_user(call: Call) -> Any:
             "destination", "invalid destination", "destination must be a username of 64 characters at most"
         )
     source = _source(call)
-    made = commands.run(
-        call.ctx, "deribit_transfer_to_user", param="destination", user_id=wallet_user(call), currency=currency,
-        amount=f"{amount:f}", destination=destination, from_subaccount_id=source,
+    moved = commands.make(
+        DeribitTransferToUser, param="destination", user_id=wallet_user(call), currency=currency, amount=amount,
+        destination=destination, from_subaccount_id=source,
     )  # fmt: skip
-    return _transfer_row(call, made["id"])
+    return _transfer_row(call, commands.execute(call.ctx, moved, param="destination").id)
 
 
-def _cancel(call: Call, name: str, id_argument: str) -> int:
-    """Run the cancelling command `name` for the record `id` of the key's wallet; the record's id."""
+def _cancel(call: Call, cls: type[Command], id_argument: str) -> int:
+    """Run the cancelling command `cls` for the record `id` of the key's wallet; the record's id."""
     call.params.currency(allow_any=False, required=True)
     number = _record_id(call, "id")
     source = _source(call)
-    commands.run(call.ctx, name, param="id", user_id=wallet_user(call), subaccount_id=source,
-                 **{id_argument: number})  # fmt: skip
+    cancel = commands.make(cls, param="id", user_id=wallet_user(call), subaccount_id=source, **{id_argument: number})
+    commands.execute(call.ctx, cancel, param="id")
     return number
 
 
 def private_cancel_transfer_by_id(call: Call) -> Any:
     # (the row is never reached: the mock's transfers are confirmed at once, so the command refuses)
-    return _transfer_row(call, _cancel(call, "deribit_cancel_transfer", "transfer_id"))
+    return _transfer_row(call, _cancel(call, CancelDeribitTransfer, "transfer_id"))
 
 
 def _withdrawal_row(call: Call, withdrawal_id: int) -> Any:
@@ -124,15 +135,16 @@ def private_withdraw(call: Call) -> Any:
         raise invalid_param("nonce", "invalid nonce", f"nonce must be {MIN_NONCE} to {MAX_NONCE} characters")
     fee = next(facts.withdrawal_fee for facts in render.CURRENCY_FACTS if facts.currency == currency)
     source = _source(call)
-    made = commands.run(
-        call.ctx, "deribit_withdraw", user_id=wallet_user(call), currency=currency, amount=f"{amount:f}",
-        subaccount_id=source, fee=f"{fee:f}", address=address, state="unconfirmed", nonce=nonce,
+    asked = commands.make(
+        DeribitWithdrawal, user_id=wallet_user(call), currency=currency, amount=amount, subaccount_id=source, fee=fee,
+        address=address, state="unconfirmed", nonce=nonce,
     )  # fmt: skip
-    return _withdrawal_row(call, made["id"])
+    _, move, _ = commands.execute(call.ctx, asked)
+    return _withdrawal_row(call, move.id)
 
 
 def private_cancel_withdrawal(call: Call) -> Any:
-    return _withdrawal_row(call, _cancel(call, "deribit_cancel_withdrawal", "withdrawal_id"))
+    return _withdrawal_row(call, _cancel(call, CancelDeribitWithdrawal, "withdrawal_id"))
 
 
 def _address_row(address: Any) -> Any:
@@ -158,8 +170,10 @@ def private_get_current_deposit_address(call: Call) -> Any:
 def private_create_deposit_address(call: Call) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
     source = _source(call)
-    commands.run(call.ctx, "create_deribit_deposit_address", user_id=wallet_user(call), currency=currency,
-                 subaccount_id=source)  # fmt: skip
+    made = commands.make(
+        CreateDeribitDepositAddress, user_id=wallet_user(call), currency=currency, subaccount_id=source
+    )
+    commands.execute(call.ctx, made)
     book = call.ctx.book
     with book.reading():
         return _address_row(book.deposit_addresses.deposit_address(wallet_user(call), currency, source))
