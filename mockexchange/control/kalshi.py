@@ -33,13 +33,15 @@ from mockexchange.control.values import (
     optional_text,
     text,
 )
+from mockexchange.core.kalshi.account_commands import CreateAccount, SeedTransfer
+from mockexchange.core.kalshi.account_handlers import Opened
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT, LedgerError
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.new_fill import FILL_REQUIRED, NewFill
-from mockexchange.core.kalshi.transfers import TRANSFER_STATUSES, TRANSFER_TYPES
-from mockexchange.core.money import MAX_CENTS, from_cents, parse_count, parse_fee, parse_price, plain
+from mockexchange.core.kalshi.transfers import Transfer
+from mockexchange.core.money import parse_count, parse_fee, parse_price, plain
 
 SIDES = ("yes", "no")
 ACTIONS = ("buy", "sell")
@@ -64,37 +66,35 @@ def fill_json(fill: Fill) -> dict[str, Any]:
     }
 
 
+def _account_json(opened: Opened) -> dict[str, Any]:
+    account = opened.account
+    return {
+        "user_id": account.user_id,
+        "balance_cents": opened.command.balance_cents,
+        "fcm_member": account.fcm_member,
+        "subtrader_of": account.subtrader_of,
+    }
+
+
+def transfer_json(record: Transfer) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "user_id": record.user_id,
+        "kind": record.kind,
+        "status": record.status,
+        "type": record.type,
+        "amount_cents": record.amount_cents,
+        "fee_cents": record.fee_cents,
+    }
+
+
 class KalshiOperations:
     """Mixed into `Control`, which owns the state they act on."""
 
     ledger: Ledger
     keys: KeyRegistry
 
-    @command()
-    def create_account(
-        self,
-        user_id: str,
-        balance_cents: int = 0,
-        fcm_member: bool = False,
-        subtrader_of: str | None = None,
-    ) -> dict[str, Any]:
-        """An account with a starting balance (cents) in its primary subaccount; an FCM member or its subtrader."""
-        user_id = text(user_id, "user_id")
-        balance = from_cents(integer(balance_cents, "balance_cents", 0, MAX_CENTS))
-        fcm_member = boolean(fcm_member, "fcm_member")
-        subtrader_of = optional_text(subtrader_of, "subtrader_of")
-        try:
-            account = self.ledger.open_account(
-                user_id, balance=balance, fcm_member=fcm_member, subtrader_of=subtrader_of
-            )
-        except LedgerError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        return {
-            "user_id": account.user_id,
-            "balance_cents": balance_cents,
-            "fcm_member": account.fcm_member,
-            "subtrader_of": account.subtrader_of,
-        }
+    create_account = operation(CreateAccount, _account_json)
 
     @command(draw=lambda control, arguments: _drawn_key(arguments))
     def create_key(
@@ -232,42 +232,7 @@ class KalshiOperations:
             raise ControlError(str(exc), exc.status) from None
         return {"order_id": done.order.order_id, "cancelled": True}
 
-    @command()
-    def transfer(
-        self,
-        kind: str,
-        user_id: str,
-        amount_cents: int,
-        status: str = "applied",
-        type: str = "ach",
-        fee_cents: int = 0,
-        id: str | None = None,
-    ) -> dict[str, Any]:
-        """A deposit into or a withdrawal from the primary subaccount. Cash moves while it is applied: a deposit
-        credits amount less fee, a withdrawal debits amount plus fee. Naming an existing `id` moves that transfer to
-        `status`: pending -> applied or failed, applied -> returned."""
-        try:
-            record = self.ledger.transfer(
-                text(user_id, "user_id"),
-                kind,
-                integer(amount_cents, "amount_cents", 1, MAX_CENTS),
-                status=choice(status, "status", TRANSFER_STATUSES),
-                type=choice(type, "type", TRANSFER_TYPES),
-                fee_cents=integer(fee_cents, "fee_cents", 0, MAX_CENTS),
-                transfer_id=optional_text(id, "id"),
-            )
-        except LedgerError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        return {
-            "id": record.id,
-            "user_id": record.user_id,
-            "kind": record.kind,
-            "status": record.status,
-            "type": record.type,
-            "amount_cents": record.amount_cents,
-            "fee_cents": record.fee_cents,
-        }
-
+    transfer = operation(SeedTransfer, transfer_json)
     deposit = partialmethod(transfer, "deposit")
     withdrawal = partialmethod(transfer, "withdrawal")
 

@@ -12,6 +12,7 @@ Which scenario is loaded is kept by `operations.Scenarios`, one per app.
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import re
 import threading
@@ -89,7 +90,9 @@ class ScenarioSession:
     def set_up(self) -> None:
         deribit_keys_of: Counter[str] = Counter()  # a user's Deribit keys so far: the next one's index in its `keys`
         for op in self.scenario.setup:
-            if op.kind == "account":
+            if op.command is not None:  # made of its fields when the file was read
+                self._origin(op, functools.partial(self.control.answer, op.command))
+            elif op.kind == "account":
                 self._call(op, self.control.create_account)
             elif op.kind == "key":
                 self.keys.append(self._key(op))
@@ -152,8 +155,12 @@ class ScenarioSession:
             raise ControlError(f"{op.origin}: {exc}", 409) from None
 
     def _call(self, op: Op, method: Callable[..., dict[str, Any]], **args: Any) -> dict[str, Any]:
+        return self._origin(op, lambda: method(**(args or op.args)))
+
+    def _origin(self, op: Op, call: Callable[[], Any]) -> Any:
+        """What `call` answers; its refusal named by the operation's origin."""
         try:
-            return method(**(args or op.args))
+            return call()
         except ControlError as exc:
             raise ControlError(f"{op.origin}: {exc}", exc.status) from None
 

@@ -216,13 +216,11 @@ _CONSTRUCT = yaml.constructor.SafeConstructor()
 def plain_of(node: Node, plain: Any) -> Any:
     """The plain value a YAML scalar spells for a command's field whose plain value is `plain` (core/values.py):
     a string's is its original text (an unquoted decimal refused, as money is never a float), an integer's an int
-    tag's, a flag's a bool tag's."""
+    tag's (any other tag's text, which the kind refuses), a flag's a bool tag's."""
     if plain is bool:
         return boolean(node)
-    if plain is int:
-        if tag_of(_scalar(node, "an integer")) != "int":
-            raise Invalid(f"must be an integer, not {node.value!r}")
-        return _number(node)
+    if plain is int:  # (another tag's text is refused by the kind, in its words)
+        return _number(node) if tag_of(_scalar(node, "an integer")) == "int" else node.value
     node = _scalar(node, "a string")
     if tag_of(node) == "float":
         raise Invalid(

@@ -26,6 +26,7 @@ from mockexchange.control import ControlError
 from mockexchange.control.faults import close_request, fault_spec
 from mockexchange.core.commands import Command, declared
 from mockexchange.core.faults import MAX_TIMES, VENUES
+from mockexchange.core.kalshi.account_commands import CreateAccount
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.subaccount_commands import (
@@ -39,7 +40,7 @@ from mockexchange.core.kalshi.subaccount_commands import (
 from mockexchange.core.kalshi.usage_levels import LEVELS
 from mockexchange.core.money import MAX_CENTS, MAX_COUNT
 from mockexchange.core.values import Refused
-from mockexchange.scenario import bounded_yaml, library, market_steps, order_steps
+from mockexchange.scenario import bounded_yaml, kalshi_steps, library, market_steps, order_steps
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
 from mockexchange.scenario.order_steps import DERIBIT_ID, DIRECTION
 from mockexchange.scenario.scalars import (
@@ -110,14 +111,6 @@ TRADE = {
 # A fill booked without a book: the `SeedFill` command's fields (core/kalshi/fill_commands.py), made at load.
 FILL = {field.name: Field(command_field(field), required=field.required) for field in declared(SeedFill)}
 POSITION = {**FILL, "action": Field(ACTION, default="buy")}
-TRANSFER = {
-    "user_id": Field(text, required=True),
-    "amount_cents": Field(integer(1, MAX_CENTS), required=True),
-    "status": Field(one_of("pending", "applied", "failed", "returned")),
-    "type": Field(one_of("ach", "wire", "crypto", "debit", "apm")),
-    "fee_cents": Field(integer(0, MAX_CENTS)),
-    "id": Field(text),
-}
 # Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
 DERIBIT_FILL = {
     "user_id": Field(text, required=True),
@@ -209,8 +202,7 @@ STEPS: dict[str, Mapping[str, Field]] = {
     "fill": FILL,
     "order": TRADE,
     "settle": {"ticker": Field(text, required=True), "result": Field(one_of("yes", "no"), required=True)},
-    "deposit": TRANSFER,
-    "withdrawal": TRANSFER,
+    **{kind: _fields(specs) for kind, specs in kalshi_steps.STEPS.items()},
     "cancel_order": {"order_id": Field(text, required=True)},
     "deribit_fill": DERIBIT_FILL,
     "deribit_order": DERIBIT_ORDER,
@@ -323,10 +315,7 @@ KEY = {
     "subtrader_id": Field(text),
 }
 USER = {
-    "user_id": Field(text, required=True),
-    "balance_cents": Field(integer(0, MAX_CENTS)),
-    "fcm_member": Field(boolean),
-    "subtrader_of": Field(text),
+    **_fields(kalshi_steps.ACCOUNT),
     "keys": Field(lambda node: node),  # checked by _keys, which needs the user
     "api_usage_level": Field(one_of(*LEVELS)),  # a permanent manual grant on the Predictions instance
 }
@@ -343,7 +332,9 @@ MARKET = _fields(market_steps.SETUP["market"])
 STEPS |= {kind: _fields(specs) for kind, specs in market_steps.STEPS.items()}
 _WHOLE_CHECKS |= market_steps.WHOLE_CHECKS
 # The steps that are a command of the core's, made when the file is read and run as it is
-COMMANDS: dict[str, type[Command]] = {**order_steps.COMMANDS, **market_steps.COMMANDS, "fill": SeedFill}
+COMMANDS: dict[str, Callable[..., Command]] = {
+    **order_steps.COMMANDS, **market_steps.COMMANDS, **kalshi_steps.COMMANDS, "fill": SeedFill,
+}  # fmt: skip
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 
 TOP = {
@@ -453,8 +444,9 @@ class _Reader:
             user, ok = self.partial_fields(node, path, USER)
             key_list = user.pop("keys", None)
             level = user.pop("api_usage_level", None)
-            if ok:
-                scenario.setup.append(Op("account", user, self.origin(node, path)))
+            account = self.made(node, path, Op("account", user, self.origin(node, path)), CreateAccount) if ok else None
+            if account is not None:
+                scenario.setup.append(account)
             if ok and level is not None:
                 grant = {"user_id": user["user_id"], "level": level}
                 scenario.setup.append(Op("api_usage_level", grant, self.origin(node, f"{path}.api_usage_level")))
@@ -567,12 +559,17 @@ class _Reader:
         if args is not None and not self.checked(value_node, where, kind, args):
             return None
         if args is not None and kind in COMMANDS:
-            try:
-                return Op(kind, args, origin, COMMANDS[kind](**args))
-            except Refused as exc:
-                self.error(value_node, where, str(exc))
-                return None
+            return self.made(value_node, where, Op(kind, args, origin), COMMANDS[kind])
         return None if args is None else Op(kind, args, origin)
+
+    def made(self, node: Node, path: str, op: Op, make: Callable[..., Command]) -> Op | None:
+        """The operation holding its command made of its fields; None (an error at `node`) if the command refuses
+        what they ask of each other."""
+        try:
+            return Op(op.kind, op.args, op.origin, make(**op.args))
+        except Refused as exc:
+            self.error(node, path, str(exc))
+            return None
 
     def whole(self, node: Node, path: str, schema: Mapping[str, Field], kind: str) -> dict[str, Any] | None:
         """The mapping's fields, checked each and then whole (`_WHOLE_CHECKS[kind]`); None if any is wrong."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi import order_handlers as orders
+from mockexchange.core.kalshi.account_handlers import add_account_handlers
 from mockexchange.core.kalshi.fcm_commands import (
     CreateFCMPositionTransfer,
     CreateFCMSubtrader,
@@ -43,6 +44,7 @@ from mockexchange.core.kalshi.subaccount_commands import (
 
 def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     add_market_handlers(handlers, ledger)
+    add_account_handlers(handlers, ledger)
     handlers.add(SeedFill, ledger.book_fill)
     handlers.add(PlaceOrder, ledger.submit_order)
     handlers.add(PlaceOrders, lambda batch: orders.place_orders(ledger, batch))

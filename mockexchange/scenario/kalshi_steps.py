@@ -1,0 +1,38 @@
+"""What a scenario file says of a Kalshi account and what is seeded into it without a client: a user's account
+(`users[]`), its deposits and withdrawals.
+
+Each is the core's command of its kind (core/kalshi/account_commands.py), made when the file is read: every field is
+read as its kind of value, refused at its line in the kind's words; what only the state can say (an unknown user, a
+duplicate account) is refused when the step runs, naming its line.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from yaml.nodes import Node
+
+from mockexchange.core.commands import Command, declared
+from mockexchange.core.kalshi.account_commands import CreateAccount, SeedTransfer
+from mockexchange.scenario.scalars import command_field
+
+Check = Callable[[Node], Any]
+Specs = dict[str, tuple[Check, bool]]  # each field's check, and whether it is required; schema.py makes them `Field`s
+
+
+def command_specs(cls: type[Command], *leave: str) -> Specs:
+    """The fields of a command, each read by its kind (those in `leave` are the step's own: a transfer's kind)."""
+    return {field.name: (command_field(field), field.required) for field in declared(cls) if field.name not in leave}
+
+
+# A user's account, beside its keys and usage level (schema.py's USER)
+ACCOUNT = command_specs(CreateAccount)
+# The timeline's steps, each a command of the core's, made when the file is read and run as it is
+COMMANDS: dict[str, Callable[..., Command]] = {
+    "deposit": functools.partial(SeedTransfer, "deposit"),
+    "withdrawal": functools.partial(SeedTransfer, "withdrawal"),
+}
+TRANSFER = command_specs(SeedTransfer, "kind")
+STEPS: dict[str, Specs] = {"deposit": TRANSFER, "withdrawal": TRANSFER}
