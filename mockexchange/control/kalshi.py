@@ -39,7 +39,11 @@ from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT, LedgerError
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.market_commands import SettleMarket
+from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.new_fill import FILL_REQUIRED, NewFill
+from mockexchange.core.kalshi.orders import Order
+from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
 from mockexchange.core.kalshi.transfers import Transfer
 from mockexchange.core.money import parse_count, parse_fee, parse_price, plain
 
@@ -86,6 +90,24 @@ def transfer_json(record: Transfer) -> dict[str, Any]:
         "amount_cents": record.amount_cents,
         "fee_cents": record.fee_cents,
     }
+
+
+def _order_json(order: Order) -> dict[str, Any]:
+    return {
+        "order_id": order.order_id,
+        "user_id": order.user_id,
+        "ticker": order.ticker,
+        "side": order.side,
+        "action": order.action,
+        "count": f"{order.count:f}",
+        "price": f"{order.price:f}",
+        "subaccount": order.subaccount,
+    }
+
+
+def _settled_json(market: Market) -> dict[str, Any]:
+    settled = market.settled_time  # (set: the market is settled)
+    return {"ticker": market.ticker, "result": market.result, "settled_time": settled and settled.isoformat()}
 
 
 class KalshiOperations:
@@ -192,59 +214,13 @@ class KalshiOperations:
             raise ControlError(str(exc), exc.status) from None
         return {"count": len(made), "fill_ids": [fill.fill_id for fill in made]}
 
-    @command()
-    def create_order(
-        self,
-        user_id: str,
-        ticker: str,
-        side: str,
-        action: str,
-        count: str | int,
-        price: str,
-        event_ticker: str | None = None,
-        subaccount: int = 0,
-        order_id: str | None = None,
-    ) -> dict[str, Any]:
-        """A resting order, seeded: it joins the market's book (matched by the orders that cross it) and holds its
-        owner's cash as any resting order does; it never takes (one that would cross the book is refused)."""
-        trade = _trade(user_id, ticker, side, action, count, price, subaccount, event_ticker, order_id)
-        try:
-            order = self.ledger.place_order(**trade)
-        except LedgerError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        return {
-            "order_id": order.order_id,
-            "user_id": order.user_id,
-            "ticker": order.ticker,
-            "side": order.side,
-            "action": order.action,
-            "count": f"{order.count:f}",
-            "price": f"{order.price:f}",
-            "subaccount": order.subaccount,
-        }
-
-    @command()
-    def cancel_order(self, order_id: str) -> dict[str, Any]:
-        order_id = text(order_id, "order_id")
-        try:
-            done = self.ledger.cancel_order(order_id)
-        except LedgerError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        return {"order_id": done.order.order_id, "cancelled": True}
-
+    create_order = operation(SeedOrder, _order_json)
+    cancel_order = operation(CancelRestingOrder, lambda done: {"order_id": done.order.order_id, "cancelled": True})
     transfer = operation(SeedTransfer, transfer_json)
     deposit = partialmethod(transfer, "deposit")
     withdrawal = partialmethod(transfer, "withdrawal")
 
-    @command()
-    def settle(self, ticker: str, result: str) -> dict[str, Any]:
-        """Determine a market yes or no: winners are paid 1 dollar a contract and its positions become settled."""
-        ticker, result = text(ticker, "ticker"), choice(result, "result", SIDES)
-        try:
-            market = self.ledger.settle_market(ticker, result)
-        except LedgerError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        return {"ticker": market.ticker, "result": market.result, "settled_time": market.settled_time.isoformat()}
+    settle = operation(SettleMarket, _settled_json)
 
 
 MAX_BATCH = 1_000_000  # fills in one `fills` command

@@ -1,7 +1,9 @@
 """What a scenario file says of a Kalshi account and what is seeded into it without a client: a user's account
-(`users[]`), its deposits and withdrawals.
+(`users[]`), its deposits and withdrawals, a resting order seeded (`order`) or cancelled (`cancel_order`), a market
+settled (`settle`).
 
-Each is the core's command of its kind (core/kalshi/account_commands.py), made when the file is read: every field is
+Each is the core's command of its kind (core/kalshi/account_commands.py, seeded_order_commands.py,
+market_commands.py's `SettleMarket`), made when the file is read: every field is
 read as its kind of value, refused at its line in the kind's words; what only the state can say (an unknown user, a
 duplicate account) is refused when the step runs, naming its line.
 """
@@ -16,6 +18,8 @@ from yaml.nodes import Node
 
 from mockexchange.core.commands import Command, declared
 from mockexchange.core.kalshi.account_commands import CreateAccount, SeedTransfer
+from mockexchange.core.kalshi.market_commands import SettleMarket
+from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
 from mockexchange.scenario.scalars import command_field
 
 Check = Callable[[Node], Any]
@@ -31,8 +35,17 @@ def command_specs(cls: type[Command], *leave: str) -> Specs:
 ACCOUNT = command_specs(CreateAccount)
 # The timeline's steps, each a command of the core's, made when the file is read and run as it is
 COMMANDS: dict[str, Callable[..., Command]] = {
+    "settle": SettleMarket,
     "deposit": functools.partial(SeedTransfer, "deposit"),
     "withdrawal": functools.partial(SeedTransfer, "withdrawal"),
+    "order": SeedOrder,
+    "cancel_order": CancelRestingOrder,
 }
 TRANSFER = command_specs(SeedTransfer, "kind")
-STEPS: dict[str, Specs] = {"deposit": TRANSFER, "withdrawal": TRANSFER}
+STEPS: dict[str, Specs] = {
+    "settle": command_specs(SettleMarket),
+    "deposit": TRANSFER,
+    "withdrawal": TRANSFER,
+    "order": command_specs(SeedOrder),
+    "cancel_order": command_specs(CancelRestingOrder),
+}

@@ -18,7 +18,7 @@ from mockexchange.core.commands import Declared
 from mockexchange.core.deribit.bounds import PLACES
 from mockexchange.core.deribit.instruments import InstrumentError, parse_instrument_name
 from mockexchange.core.faults import MAX_DELAY_MS
-from mockexchange.core.money import MAX_COUNT, MoneyError, parse_count, parse_decimal, parse_dollars, parse_price
+from mockexchange.core.money import MoneyError, parse_decimal, parse_price
 from mockexchange.core.numbers import excerpt
 from mockexchange.core.values import Refused
 
@@ -138,21 +138,6 @@ def _money(node: Node, kind: str, example: str, parse: Callable[[str], Decimal])
 def price(node: Node) -> str:
     return _money(node, 'a decimal string between 0 and 1 (exclusive), at most 4 places, e.g. "0.56"', '"0.56"',
                   parse_price)  # fmt: skip
-
-
-def count(node: Node) -> str:
-    kind = f'a number of contracts from 0.01 to {MAX_COUNT}, at most 2 places, e.g. "10" or "2.50"'
-    return _money(node, kind, '"10"', parse_count)
-
-
-def fee(node: Node) -> str:
-    def non_negative(value: str) -> Decimal:
-        parsed = parse_dollars(value, "fee")
-        if parsed < 0:
-            raise MoneyError("negative")
-        return parsed
-
-    return _money(node, 'a non-negative dollar amount, at most 6 places, e.g. "0.17"', '"0.17"', non_negative)
 
 
 def timestamp(node: Node) -> datetime:

@@ -47,7 +47,6 @@ from mockexchange.scenario.scalars import (
     Invalid,
     boolean,
     command_field,
-    count,
     delay_ms,
     deribit_amount,
     deribit_balance,
@@ -97,17 +96,6 @@ ACTION = one_of("buy", "sell")
 
 # -- the schema ------------------------------------------------------------------------------------------------------
 
-TRADE = {
-    "user_id": Field(text, required=True),
-    "ticker": Field(text, required=True),
-    "side": Field(SIDE, required=True),
-    "action": Field(ACTION, required=True),
-    "count": Field(count, required=True),
-    "price": Field(price, required=True),
-    "event_ticker": Field(text),
-    "subaccount": Field(SUBACCOUNT),
-    "order_id": Field(text),
-}
 # A fill booked without a book: the `SeedFill` command's fields (core/kalshi/fill_commands.py), made at load.
 FILL = {field.name: Field(command_field(field), required=field.required) for field in declared(SeedFill)}
 POSITION = {**FILL, "action": Field(ACTION, default="buy")}
@@ -200,10 +188,7 @@ HISTORICAL_CUTOFF = {
 _WHOLE_CHECKS: dict[str, Callable[..., Any]] = {"fault": fault_spec, "ws_close": close_request}
 STEPS: dict[str, Mapping[str, Field]] = {
     "fill": FILL,
-    "order": TRADE,
-    "settle": {"ticker": Field(text, required=True), "result": Field(one_of("yes", "no"), required=True)},
     **{kind: _fields(specs) for kind, specs in kalshi_steps.STEPS.items()},
-    "cancel_order": {"order_id": Field(text, required=True)},
     "deribit_fill": DERIBIT_FILL,
     "deribit_order": DERIBIT_ORDER,
     "deribit_cancel_order": {"order_id": Field(text, required=True)},

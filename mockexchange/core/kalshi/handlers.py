@@ -32,6 +32,7 @@ from mockexchange.core.kalshi.order_group_commands import (
     TriggerOrderGroup,
     UpdateOrderGroupLimit,
 )
+from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
 from mockexchange.core.kalshi.subaccount_commands import (
     ApplySubaccountTransfer,
     CompleteInstanceTransfer,
@@ -49,6 +50,8 @@ def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(PlaceOrder, ledger.submit_order)
     handlers.add(PlaceOrders, lambda batch: orders.place_orders(ledger, batch))
     handlers.add(CancelOrder, lambda cancel: orders.cancel_order(ledger, cancel))
+    handlers.add(SeedOrder, lambda seed: orders.seed_order(ledger, seed))
+    handlers.add(CancelRestingOrder, lambda cancel: orders.cancel_resting_order(ledger, cancel))
     handlers.add(CancelOrders, lambda batch: orders.cancel_orders(ledger, batch))
     handlers.add(CancelAllOrders, lambda cancel: orders.cancel_all_orders(ledger, cancel))
     handlers.add(AmendOrder, lambda amend: orders.amend_order(ledger, amend))
