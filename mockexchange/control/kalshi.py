@@ -25,10 +25,7 @@ from mockexchange.control.errors import ControlError
 from mockexchange.control.kalshi_account import key_scopes
 from mockexchange.control.values import (
     MAX_PEM,
-    amount,
-    boolean,
     choice,
-    integer,
     optional_integer,
     optional_text,
     text,
@@ -36,16 +33,15 @@ from mockexchange.control.values import (
 from mockexchange.core.kalshi.account_commands import CreateAccount, SeedTransfer
 from mockexchange.core.kalshi.account_handlers import Opened
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT, LedgerError
-from mockexchange.core.kalshi.fill_commands import SeedFill
+from mockexchange.core.kalshi.fill_commands import SeedFill, SeedFills
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_commands import SettleMarket
 from mockexchange.core.kalshi.markets import Market
-from mockexchange.core.kalshi.new_fill import FILL_REQUIRED, NewFill
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
 from mockexchange.core.kalshi.transfers import Transfer
-from mockexchange.core.money import parse_count, parse_fee, parse_price, plain
+from mockexchange.core.money import plain
 
 SIDES = ("yes", "no")
 ACTIONS = ("buy", "sell")
@@ -178,42 +174,7 @@ class KalshiOperations:
 
     fill = operation(SeedFill, fill_json)
 
-    @command()
-    def fills(self, fills: list[dict[str, Any]]) -> dict[str, Any]:
-        """Many fills at once, to seed a large sandbox: each a mapping of `fill`'s arguments (user_id, ticker, side,
-        action, count, price, and optionally event_ticker, subaccount, is_taker, fee, order_id, client_order_id). They
-        are made in
-        order, as `fill` would make each, at one instant and with the ledger's lock taken once; all or nothing (a fill
-        that would be refused refuses the batch, naming it). Answers how many were made and their fill ids."""
-        if not isinstance(fills, list | tuple) or len(fills) > MAX_BATCH:
-            raise ControlError(f"fills must be a list of at most {MAX_BATCH} fills, not {_shown_kind(fills)}")
-        batch = []
-        for i, item in enumerate(fills):
-            if not isinstance(item, dict) or not all(type(name) is str for name in item):
-                raise ControlError(f"fills[{i}] must be an object of fill's arguments, not {_shown_kind(item)}")
-            unknown = set(item) - _FILL_FIELDS
-            missing = FILL_REQUIRED - set(item)
-            if unknown or missing:
-                problem = f"takes no {sorted(unknown)[0]!r}" if unknown else f"needs {sorted(missing)[0]!r}"
-                raise ControlError(f"fills[{i}] {problem} (its fields are fill's arguments)")
-            try:
-                trade = _trade(
-                    item["user_id"], item["ticker"], item["side"], item["action"], item["count"], item["price"],
-                    item.get("subaccount", 0), item.get("event_ticker"), item.get("order_id"),
-                )  # fmt: skip
-                taker = boolean(item.get("is_taker", True), "is_taker")
-                fee = item.get("fee")
-                own_fee = None if fee is None else amount(parse_fee, fee, trade["count"])
-                client_order_id = optional_text(item.get("client_order_id"), "client_order_id")
-            except ControlError as exc:
-                raise ControlError(f"fills[{i}]: {exc}", exc.status) from None
-            batch.append(NewFill(**trade, is_taker=taker, fee=own_fee, client_order_id=client_order_id))
-        try:
-            made = self.ledger.apply_fills(batch)
-        except LedgerError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        return {"count": len(made), "fill_ids": [fill.fill_id for fill in made]}
-
+    fills = operation(SeedFills, lambda made: {"count": len(made), "fill_ids": [fill.fill_id for fill in made]})
     create_order = operation(SeedOrder, _order_json)
     cancel_order = operation(CancelRestingOrder, lambda done: {"order_id": done.order.order_id, "cancelled": True})
     transfer = operation(SeedTransfer, transfer_json)
@@ -221,14 +182,6 @@ class KalshiOperations:
     withdrawal = partialmethod(transfer, "withdrawal")
 
     settle = operation(SettleMarket, _settled_json)
-
-
-MAX_BATCH = 1_000_000  # fills in one `fills` command
-_FILL_FIELDS = frozenset(NewFill._fields)
-
-
-def _shown_kind(value: Any) -> str:
-    return f"a {type(value).__name__}"
 
 
 def _drawn_key(arguments: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -255,28 +208,3 @@ def _public_half(pem: str) -> str:
         return public_key_pem(load_public_key(pem))
     except PemError:
         return "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"  # refused again, holding nothing
-
-
-def _trade(
-    user_id: Any,
-    ticker: Any,
-    side: Any,
-    action: Any,
-    count: Any,
-    price: Any,
-    subaccount: Any,
-    event_ticker: Any,
-    order_id: Any,
-) -> dict[str, Any]:
-    """What a fill and a resting order share, checked: the ledger's arguments by name."""
-    return {
-        "user_id": text(user_id, "user_id"),
-        "ticker": text(ticker, "ticker"),
-        "side": choice(side, "side", SIDES),
-        "action": choice(action, "action", ACTIONS),
-        "count": amount(parse_count, count),
-        "price": amount(parse_price, price),
-        "subaccount": integer(subaccount, "subaccount", 0, MAX_SUBACCOUNT),
-        "event_ticker": optional_text(event_ticker, "event_ticker"),
-        "order_id": optional_text(order_id, "order_id"),
-    }

@@ -13,7 +13,7 @@ from mockexchange.core.kalshi.fcm_commands import (
     UpdateFCMEventContractDailyCap,
     UpdateFCMSubtraderBlockedCategories,
 )
-from mockexchange.core.kalshi.fill_commands import SeedFill
+from mockexchange.core.kalshi.fill_commands import SeedFill, SeedFills
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_handlers import add_market_handlers
 from mockexchange.core.kalshi.order_commands import (
@@ -47,6 +47,7 @@ def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     add_market_handlers(handlers, ledger)
     add_account_handlers(handlers, ledger)
     handlers.add(SeedFill, ledger.book_fill)
+    handlers.add(SeedFills, lambda batch: ledger.apply_fills(batch.fills))
     handlers.add(PlaceOrder, ledger.submit_order)
     handlers.add(PlaceOrders, lambda batch: orders.place_orders(ledger, batch))
     handlers.add(CancelOrder, lambda cancel: orders.cancel_order(ledger, cancel))
