@@ -12,15 +12,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from mockexchange.auth.deribit.keys import (
-    DEFAULT_SCOPE,
-    DeribitCredentialRegistry,
-    generate_client_id,
-    generate_client_secret,
-)
+from mockexchange.auth.deribit.keys import DeribitCredential, DeribitCredentialRegistry
 from mockexchange.auth.deribit.tokens import TokenStore
-from mockexchange.auth.errors import KeyRegistrationError
-from mockexchange.control.commands import command
+from mockexchange.control.commands import command, operation
 from mockexchange.control.errors import ControlError
 from mockexchange.control.values import choice, decimal, optional_integer, optional_text, shown, text
 from mockexchange.control.values import currency as currency_code
@@ -43,6 +37,7 @@ from mockexchange.core.deribit.bounds import (
 )
 from mockexchange.core.deribit.cash import WITHDRAWAL_STATES
 from mockexchange.core.deribit.instruments import Instrument, instrument_name
+from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.deribit.records import Fill, Trade
 
 MAX_NONCE = 128  # a withdrawal's idempotency nonce (Deribit: 8 to 128 characters)
@@ -200,6 +195,16 @@ def order_json(order: orders.DerivativeOrder) -> dict[str, Any]:
     }
 
 
+def credential_json(credential: DeribitCredential) -> dict[str, Any]:
+    return {
+        "client_id": credential.client_id,
+        "client_secret": credential.client_secret,
+        "user_id": credential.user_id,
+        "subaccount_id": credential.subaccount_id,
+        "scope": credential.scope,
+    }
+
+
 class DeribitOperations:
     book: DerivativesBook
     deribit_keys: DeribitCredentialRegistry
@@ -252,42 +257,7 @@ class DeribitOperations:
             raise ControlError(str(exc), exc.status) from exc
         return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
 
-    @command(draw=lambda control, arguments: _drawn_credential(arguments))
-    def create_deribit_key(
-        self,
-        user_id: str,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        subaccount_id: int | None = None,
-        scope: str | None = None,
-    ) -> dict[str, Any]:
-        """API credentials (client id and secret) for the user's main account, or one subaccount."""
-        user_id = text(user_id, "user_id")
-        client_id = optional_text(client_id, "client_id")
-        client_secret = optional_text(client_secret, "client_secret")
-        scope = optional_text(scope, "scope")
-        try:
-            wallet = self.book.accounts.wallet(user_id, _account_id(subaccount_id, "subaccount_id"))
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        main = self.book.accounts.account(user_id).main
-        try:
-            credential = self.deribit_keys.add(
-                user_id,
-                client_id=client_id,
-                client_secret=client_secret,
-                subaccount_id=None if wallet.id == main.id else wallet.id,
-                scope=scope or DEFAULT_SCOPE,
-            )
-        except KeyRegistrationError as exc:
-            raise ControlError(str(exc)) from None
-        return {
-            "client_id": credential.client_id,
-            "client_secret": credential.client_secret,
-            "user_id": user_id,
-            "subaccount_id": credential.subaccount_id,
-            "scope": credential.scope,
-        }
+    create_deribit_key = operation(CreateDeribitKey, credential_json)
 
     @command()
     def deribit_fill(
@@ -468,16 +438,6 @@ class DeribitOperations:
         except BookError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {"volatility": f"{value:f}", "currency": currency, "instrument_name": instrument_name}
-
-
-def _drawn_credential(arguments: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A client id and secret, drawn before the command runs (unless given): it is kept with them."""
-    drawn = dict(arguments)
-    if drawn.get("client_id") is None:
-        drawn["client_id"] = generate_client_id()
-    if drawn.get("client_secret") is None:
-        drawn["client_secret"] = generate_client_secret()
-    return drawn, {}
 
 
 def _json_balances(wallet: Any) -> dict[str, str]:

@@ -29,7 +29,6 @@ from mockexchange.core.values import (
     UnixTime,
 )
 
-MAX_PEM = 16_384  # characters of a PEM public key (an RSA-16384 one is about 3,000)
 _CODE = re.compile(r"[A-Za-z0-9]{1,16}")  # a currency code: BTC, USDC
 _INDEX_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")  # a price index: btc_usd, eth_usdc
 _FLAG = Flag()

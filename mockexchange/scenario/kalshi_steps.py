@@ -1,9 +1,9 @@
 """What a scenario file says of a Kalshi account and what is seeded into it without a client: a user's account
-(`users[]`), its deposits and withdrawals, a resting order seeded (`order`) or cancelled (`cancel_order`), a market
-settled (`settle`).
+(`users[]`) and its keys (`users[].keys[]`; a Deribit account's `keys[]` too), its deposits and withdrawals, a resting
+order seeded (`order`) or cancelled (`cancel_order`), a market settled (`settle`).
 
-Each is the core's command of its kind (core/kalshi/account_commands.py, seeded_order_commands.py,
-market_commands.py's `SettleMarket`), made when the file is read: every field is
+Each is the core's command of its kind (core/kalshi/account_commands.py, key_commands.py, seeded_order_commands.py,
+market_commands.py's `SettleMarket`; core/deribit/key_commands.py), made when the file is read: every field is
 read as its kind of value, refused at its line in the kind's words; what only the state can say (an unknown user, a
 duplicate account) is refused when the step runs, naming its line.
 """
@@ -16,14 +16,20 @@ from typing import Any
 
 from yaml.nodes import Node
 
-from mockexchange.core.commands import Command, declared
+from mockexchange.core.commands import Command, Declared, declared, read
+from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.kalshi.account_commands import CreateAccount, SeedTransfer
+from mockexchange.core.kalshi.key_commands import CreateApiKey
 from mockexchange.core.kalshi.market_commands import SettleMarket
 from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
-from mockexchange.scenario.scalars import command_field
+from mockexchange.scenario.scalars import command_field, text
 
 Check = Callable[[Node], Any]
 Specs = dict[str, tuple[Check, bool]]  # each field's check, and whether it is required; schema.py makes them `Field`s
+
+
+def _field(cls: type[Command], name: str) -> Declared:
+    return next(field for field in declared(cls) if field.name == name)
 
 
 def command_specs(cls: type[Command], *leave: str) -> Specs:
@@ -33,6 +39,23 @@ def command_specs(cls: type[Command], *leave: str) -> Specs:
 
 # A user's account, beside its keys and usage level (schema.py's USER)
 ACCOUNT = command_specs(CreateAccount)
+# A user's key: its public key read from a file (`public_key_file`), or a new pair of the type `generate` names
+# (schema.py's `key`); made with `make_key`.
+_KEY = command_specs(CreateApiKey, "user_id", "public_key_pem", "key_type")
+KEY: Specs = {
+    "key_id": _KEY["key_id"], "name": _KEY["name"], "scopes": _KEY["scopes"],
+    "public_key_file": (text, False), "generate": (command_field(_field(CreateApiKey, "key_type")), False),
+    "subaccount": _KEY["subaccount"], "subtrader_id": _KEY["subtrader_id"],
+}  # fmt: skip
+# A Deribit account's key (schema.py's DERIBIT_ACCOUNT, its `keys[]`), beside its account's user
+DERIBIT_KEY = command_specs(CreateDeribitKey, "user_id")
+
+
+def make_key(**fields: Any) -> CreateApiKey:
+    """A key's command of the values its fields were read into (each its plain value: `read` makes the command)."""
+    return read(CreateApiKey, fields)
+
+
 # The timeline's steps, each a command of the core's, made when the file is read and run as it is
 COMMANDS: dict[str, Callable[..., Command]] = {
     "settle": SettleMarket,

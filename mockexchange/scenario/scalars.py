@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_origin
 
 import yaml
-from yaml.nodes import Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mockexchange.control import ControlError
 from mockexchange.control.values import check_exchange_time
@@ -201,9 +201,15 @@ _CONSTRUCT = yaml.constructor.SafeConstructor()
 def plain_of(node: Node, plain: Any) -> Any:
     """The plain value a YAML scalar spells for a command's field whose plain value is `plain` (core/values.py):
     a string's is its original text (an unquoted decimal refused, as money is never a float), an integer's an int
-    tag's (any other tag's text, which the kind refuses), a flag's a bool tag's."""
+    tag's (any other tag's text, which the kind refuses), a flag's a bool tag's, a list's its items' texts."""
     if plain is bool:
         return boolean(node)
+    if get_origin(plain) is list:  # (a list of strings: each item's text)
+        if isinstance(node, SequenceNode):
+            return [plain_of(item, str) for item in node.value]
+        if isinstance(node, MappingNode):
+            raise Invalid("must be a list, not a mapping")
+        return node.value  # (a scalar's text, which the kind refuses)
     if plain is int:  # (another tag's text is refused by the kind, in its words)
         return _number(node) if tag_of(_scalar(node, "an integer")) == "int" else node.value
     node = _scalar(node, "a string")
@@ -222,6 +228,6 @@ def command_field(field: Declared) -> Callable[[Node], Any]:
         try:
             return field.read(plain_of(node, field.kind.plain))
         except Refused as exc:  # (the path names the field: the words say the rest)
-            raise Invalid(str(exc).removeprefix(f"{field.name} ")) from None
+            raise Invalid(str(exc).removeprefix(f"{field.name} ").removeprefix(f"{field.name}: ")) from None
 
     return check

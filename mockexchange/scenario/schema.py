@@ -21,10 +21,11 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from mockexchange.auth.kalshi.keys import SCOPES, PemError, load_public_key, scopes_refusal
+from mockexchange.auth.kalshi.keys import PemError, load_public_key
 from mockexchange.control import ControlError
 from mockexchange.control.faults import close_request, fault_spec
 from mockexchange.core.commands import Command, declared
+from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.faults import MAX_TIMES, VENUES
 from mockexchange.core.kalshi.account_commands import CreateAccount
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
@@ -133,12 +134,7 @@ DERIBIT_WITHDRAWAL = {
     "fee": Field(deribit_balance),
     "address": Field(text),
 }
-DERIBIT_KEY = {
-    "client_id": Field(text),
-    "client_secret": Field(text),
-    "subaccount_id": Field(DERIBIT_ID),
-    "scope": Field(text),
-}
+DERIBIT_KEY = _fields(kalshi_steps.DERIBIT_KEY)
 DERIBIT_SUBACCOUNT = {
     "subaccount_id": Field(DERIBIT_ID),
     "username": Field(text),
@@ -228,16 +224,6 @@ STEPS: dict[str, Mapping[str, Field]] = {
 }
 
 
-def _scopes(node: Node) -> list[str]:
-    """A key's scopes: a list of Kalshi's ApiKeyScope values, the broad `write` only beside `read`."""
-    if not isinstance(node, SequenceNode) or not node.value:
-        raise Invalid(f"must be a non-empty list of {', '.join(SCOPES)}")
-    scopes = [one_of(*SCOPES)(item) for item in node.value]
-    if (why := scopes_refusal(scopes)) is not None:
-        raise Invalid(why)
-    return scopes
-
-
 # An account's insides (control/kalshi_subaccounts.py): subaccounts, moves of cash inside it, the target allocation.
 def _allocations(node: Node) -> list[dict[str, int]]:
     if not isinstance(node, SequenceNode) or len(node.value) > MAX_ALLOCATIONS:
@@ -290,15 +276,7 @@ STEPS |= {
         "resting_margin_reservation": Field(one_of(*RESERVATIONS)),
     },
 }
-KEY = {
-    "key_id": Field(text),
-    "name": Field(text),
-    "scopes": Field(_scopes),
-    "public_key_file": Field(text),
-    "generate": Field(one_of("rsa", "ed25519")),
-    "subaccount": Field(SUBACCOUNT),
-    "subtrader_id": Field(text),
-}
+KEY = _fields(kalshi_steps.KEY)
 USER = {
     **_fields(kalshi_steps.ACCOUNT),
     "keys": Field(lambda node: node),  # checked by _keys, which needs the user
@@ -438,7 +416,9 @@ class _Reader:
             for key_node, key_path in self.items(key_list, f"{path}.keys"):
                 key = self.key(key_node, key_path)
                 if key is not None and "user_id" in user:
-                    keys.append(Op("key", {"user_id": user["user_id"], **key}, self.origin(key_node, key_path)))
+                    op = Op("key", {"user_id": user["user_id"], **key}, self.origin(key_node, key_path))
+                    made = self.made(key_node, key_path, op, kalshi_steps.make_key)
+                    keys += [made] if made is not None else []
         scenario.setup += keys
         for node, path in self.items(top.get("series"), "series"):
             series = self.whole(node, path, SERIES, "series")
@@ -633,7 +613,9 @@ class _Reader:
         for item, where in self.items(keys, f"{path}.keys"):
             key = self.fields(item, where, DERIBIT_KEY)
             if key is not None and user_id is not None:
-                ops["deribit_key"].append(Op("deribit_key", {"user_id": user_id, **key}, self.origin(item, where)))
+                op = Op("deribit_key", {"user_id": user_id, **key}, self.origin(item, where))
+                made = self.made(item, where, op, CreateDeribitKey)
+                ops["deribit_key"] += [made] if made is not None else []
 
     def entries(self, node: Node | None, path: str) -> dict[str, tuple[Node, str]]:
         """A mapping written in the file (`{BTC: "10"}`, `{btc_usd: "60000"}`): each key's value node and path."""
