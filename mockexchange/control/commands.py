@@ -101,21 +101,25 @@ def commands(cls: type) -> dict[str, Callable[..., Any]]:
     return found
 
 
-# Each typed command's answer in plain values, as its control plane's method answers it (`Control.answer`)
-ANSWERS: dict[type[Command], Callable[[Any], Any]] = {}
+# Each typed command's answer in plain values, as its control plane's method answers it (`Control.answer`): of the
+# control plane and what the command's handler answered
+ANSWERS: dict[type[Command], Callable[[Any, Any], Any]] = {}
 
 
-def operation(cls: type[Command], answer: Callable[[Any], Any]) -> Callable[..., Any]:
+def operation(cls: type[Command], answer: Callable[..., Any], *, reads: bool = False) -> Callable[..., Any]:
     """The control plane's method of the command `cls` (declared once in its core): a call's plain values
     (positional in the fields' order, or by name as the admin API's body and a state file give them) read into the
-    command, run (`Control.run`: kept by a state file, then its handler) and answered in plain values (`answer`). A
-    value the command does not take is a `ControlError` naming it."""
+    command, run (`Control.run`: kept by a state file, then its handler) and answered in plain values (`answer` of what
+    the handler answered; `reads`: `answer(control, ...)`, a read of the control plane's after it ran, such as a user's
+    usage tier, which the run's rate-limit tier sets). A value the command does not take is a `ControlError` naming
+    it."""
     call = signature(cls)
+    answered: Callable[[Any, Any], Any] = answer if reads else (lambda control, done: answer(done))
 
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return answer(self.run(_read(cls, call.bind(*args, **kwargs).arguments)))
+        return answered(self, self.run(_read(cls, call.bind(*args, **kwargs).arguments)))
 
-    ANSWERS[cls] = answer
+    ANSWERS[cls] = answered
     return _named(method, cls, call)
 
 

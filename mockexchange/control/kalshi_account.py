@@ -11,20 +11,17 @@ plane's (key_handlers.py).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey, KeyMade, KeyRegistry
-from mockexchange.control.commands import command, operation
+from mockexchange.control.commands import operation
 from mockexchange.control.errors import ControlError
-from mockexchange.control.values import choice, integer, text
+from mockexchange.control.values import text
+from mockexchange.core.kalshi.account_commands import GrantApiUsageLevel
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.key_commands import CreateApiKey, DeleteApiKey
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.usage_levels import EXCHANGE_INSTANCES, GRANT_SOURCES, LEVELS, PREDICTIONS, Grant
 from mockexchange.core.rate_limits import RateLimits
-
-_MAX_TS = 253_402_300_799  # 9999-12-31T23:59:59Z: the last Unix second Python's calendar holds
 
 
 def key_json(made: KeyMade) -> dict[str, Any]:
@@ -42,7 +39,7 @@ def _deleted_json(deleted: tuple[ApiKey, int]) -> dict[str, Any]:
 
 
 class KalshiAccountOperations:
-    """Mixed into `Control`, which owns the state they act on."""
+    """Mixed into `Control`, which owns the state they act on and runs their commands (`Control.run`)."""
 
     ledger: Ledger
     keys: KeyRegistry
@@ -50,30 +47,10 @@ class KalshiAccountOperations:
 
     create_key = operation(CreateApiKey, key_json)
     delete_key = operation(DeleteApiKey, _deleted_json)
-
-    @command()
-    def grant_api_usage_level(
-        self,
-        user_id: str,
-        level: str,
-        exchange_instance: str = PREDICTIONS,
-        source: str = "manual",
-        expires_ts: int | None = None,
-    ) -> dict[str, Any]:
-        """Grant the user an API usage level (basic ... prestige) on an exchange instance, until `expires_ts` (Unix
-        seconds, exchange time) or for good; a grant of the same level there is replaced. Its Predictions tier is the
-        highest of the mock's tier and its live event_contract grants. Answers its tier and grants."""
-        user_id = text(user_id, "user_id")
-        grant = Grant(
-            choice(exchange_instance, "exchange_instance", EXCHANGE_INSTANCES),
-            choice(level, "level", LEVELS),
-            choice(source, "source", GRANT_SOURCES),
-            None if expires_ts is None else datetime.fromtimestamp(integer(expires_ts, "expires_ts", 0, _MAX_TS), UTC),
-        )
-        with self.ledger.reading():
-            self._account(user_id)
-            self.ledger.usage_levels.grant(user_id, grant)
-        return self.api_usage_level(user_id)
+    # (its answer reads the user's tier, which the run's rate-limit tier sets)
+    grant_api_usage_level = operation(
+        GrantApiUsageLevel, lambda control, user_id: control.api_usage_level(user_id), reads=True
+    )
 
     def api_usage_level(self, user_id: str) -> dict[str, Any]:
         """The user's Predictions tier (as GET /account/limits reports it) and live grants."""

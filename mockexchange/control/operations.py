@@ -115,7 +115,7 @@ class Control(
         answer = ANSWERS.get(type(command))
         if answer is None:
             raise ControlError(f"answer takes a command with a plain answer, not {type(command).__name__}")
-        return answer(self.run(command))
+        return answer(self, self.run(command))
 
     @command()
     def reset(self) -> dict[str, Any]:

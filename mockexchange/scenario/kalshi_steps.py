@@ -1,11 +1,12 @@
 """What a scenario file says of a Kalshi account and what is seeded into it without a client: a user's account
-(`users[]`) and its keys (`users[].keys[]`; a Deribit account's `keys[]` too), its deposits and withdrawals, a resting
-order seeded (`order`) or cancelled (`cancel_order`), a market settled (`settle`).
+(`users[]`), its keys (`users[].keys[]`; a Deribit account's `keys[]` too) and usage level
+(`users[].api_usage_level`), its deposits and withdrawals, a resting order seeded (`order`) or cancelled
+(`cancel_order`), a market settled (`settle`), the historical cutoff moved (`historical_cutoff`).
 
 Each is the core's command of its kind (core/kalshi/account_commands.py, key_commands.py, seeded_order_commands.py,
-market_commands.py's `SettleMarket`; core/deribit/key_commands.py), made when the file is read: every field is
-read as its kind of value, refused at its line in the kind's words; what only the state can say (an unknown user, a
-duplicate account) is refused when the step runs, naming its line.
+archive_commands.py, market_commands.py's `SettleMarket`; core/deribit/key_commands.py), made when the file is read:
+every field is read as its kind of value, refused at its line in the kind's words; what only the state can say (an
+unknown user, a duplicate account) is refused when the step runs, naming its line.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from yaml.nodes import Node
 
 from mockexchange.core.commands import Command, Declared, declared, read
 from mockexchange.core.deribit.key_commands import CreateDeribitKey
-from mockexchange.core.kalshi.account_commands import CreateAccount, SeedTransfer
+from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel, SeedTransfer
+from mockexchange.core.kalshi.archive_commands import SetHistoricalCutoff
 from mockexchange.core.kalshi.key_commands import CreateApiKey
 from mockexchange.core.kalshi.market_commands import SettleMarket
 from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
@@ -37,8 +39,10 @@ def command_specs(cls: type[Command], *leave: str) -> Specs:
     return {field.name: (command_field(field), field.required) for field in declared(cls) if field.name not in leave}
 
 
-# A user's account, beside its keys and usage level (schema.py's USER)
+# A user's account, beside its keys and usage level (schema.py's USER); its usage level, a permanent manual grant on
+# the Predictions instance (`GrantApiUsageLevel`'s defaults)
 ACCOUNT = command_specs(CreateAccount)
+USAGE_LEVEL = command_field(_field(GrantApiUsageLevel, "level"))
 # A user's key: its public key read from a file (`public_key_file`), or a new pair of the type `generate` names
 # (schema.py's `key`); made with `make_key`.
 _KEY = command_specs(CreateApiKey, "user_id", "public_key_pem", "key_type")
@@ -63,6 +67,7 @@ COMMANDS: dict[str, Callable[..., Command]] = {
     "withdrawal": functools.partial(SeedTransfer, "withdrawal"),
     "order": SeedOrder,
     "cancel_order": CancelRestingOrder,
+    "historical_cutoff": SetHistoricalCutoff,
 }
 TRANSFER = command_specs(SeedTransfer, "kind")
 STEPS: dict[str, Specs] = {
@@ -71,4 +76,5 @@ STEPS: dict[str, Specs] = {
     "withdrawal": TRANSFER,
     "order": command_specs(SeedOrder),
     "cancel_order": command_specs(CancelRestingOrder),
+    "historical_cutoff": command_specs(SetHistoricalCutoff),
 }

@@ -105,8 +105,6 @@ class ScenarioSession:
                 self._answered(op, op.command)
             elif op.kind == "account":
                 self._call(op, self.control.create_account)
-            elif op.kind == "api_usage_level":
-                self._call(op, self.control.grant_api_usage_level)
             elif op.kind == "series":
                 self._call(op, self.control.set_series)
             elif op.kind == "event":

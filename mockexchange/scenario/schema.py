@@ -27,7 +27,7 @@ from mockexchange.control.faults import close_request, fault_spec
 from mockexchange.core.commands import Command, declared
 from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.faults import MAX_TIMES, VENUES
-from mockexchange.core.kalshi.account_commands import CreateAccount
+from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.subaccount_commands import (
@@ -38,7 +38,6 @@ from mockexchange.core.kalshi.subaccount_commands import (
     MAX_SHARD,
     RESERVATIONS,
 )
-from mockexchange.core.kalshi.usage_levels import LEVELS
 from mockexchange.core.money import MAX_CENTS, MAX_COUNT
 from mockexchange.core.values import Refused
 from mockexchange.scenario import bounded_yaml, kalshi_steps, library, market_steps, order_steps
@@ -175,12 +174,6 @@ WS_CLOSE = {
     "venue": Field(one_of(*VENUES)),
     "reason": Field(text),
 }
-# Kalshi's historical cutoff: `at` sets all four; each ISO 8601 time is checked by the control plane when it runs.
-HISTORICAL_CUTOFF = {
-    name: Field(text)
-    for name in ("at", "market_settled_ts", "trades_created_ts", "orders_updated_ts")
-    + ("market_positions_last_updated_ts",)
-}
 _WHOLE_CHECKS: dict[str, Callable[..., Any]] = {"fault": fault_spec, "ws_close": close_request}
 STEPS: dict[str, Mapping[str, Field]] = {
     "fill": FILL,
@@ -198,7 +191,6 @@ STEPS: dict[str, Mapping[str, Field]] = {
     "fault": FAULT,
     "clear_faults": {},
     "ws_close": WS_CLOSE,
-    "historical_cutoff": HISTORICAL_CUTOFF,
     # An FCM member's desk (control/kalshi_fcm.py)
     "fcm_subtrader": {"fcm_user_id": Field(text, required=True), "subtrader_suffix": Field(text, required=True)},
     "fcm_daily_cap": {
@@ -280,7 +272,7 @@ KEY = _fields(kalshi_steps.KEY)
 USER = {
     **_fields(kalshi_steps.ACCOUNT),
     "keys": Field(lambda node: node),  # checked by _keys, which needs the user
-    "api_usage_level": Field(one_of(*LEVELS)),  # a permanent manual grant on the Predictions instance
+    "api_usage_level": Field(kalshi_steps.USAGE_LEVEL),  # a permanent manual grant on the Predictions instance
 }
 EXCHANGE_INDEX = integer(0, MAX_EXCHANGE_INDEX)
 # Kalshi's markets (scenario/market_steps.py): the set-up's series, events and markets, each field its command's, and
@@ -412,7 +404,9 @@ class _Reader:
                 scenario.setup.append(account)
             if ok and level is not None:
                 grant = {"user_id": user["user_id"], "level": level}
-                scenario.setup.append(Op("api_usage_level", grant, self.origin(node, f"{path}.api_usage_level")))
+                op = Op("api_usage_level", grant, self.origin(node, f"{path}.api_usage_level"))
+                made = self.made(node, path, op, GrantApiUsageLevel)
+                scenario.setup += [made] if made is not None else []
             for key_node, key_path in self.items(key_list, f"{path}.keys"):
                 key = self.key(key_node, key_path)
                 if key is not None and "user_id" in user:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi import order_handlers as orders
 from mockexchange.core.kalshi.account_handlers import add_account_handlers
+from mockexchange.core.kalshi.archive_commands import SetHistoricalCutoff
 from mockexchange.core.kalshi.fcm_commands import (
     CreateFCMPositionTransfer,
     CreateFCMSubtrader,
@@ -43,11 +44,18 @@ from mockexchange.core.kalshi.subaccount_commands import (
 )
 
 
+def set_cutoffs(ledger: Ledger, cutoff: SetHistoricalCutoff) -> int:
+    """How many events' positions moved to or from the historical reads."""
+    with ledger.reading():
+        return ledger.archive.set_cutoffs(ledger, cutoff.changes())
+
+
 def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     add_market_handlers(handlers, ledger)
     add_account_handlers(handlers, ledger)
     handlers.add(SeedFill, ledger.book_fill)
     handlers.add(SeedFills, lambda batch: ledger.apply_fills(batch.fills))
+    handlers.add(SetHistoricalCutoff, lambda cutoff: set_cutoffs(ledger, cutoff))
     handlers.add(PlaceOrder, ledger.submit_order)
     handlers.add(PlaceOrders, lambda batch: orders.place_orders(ledger, batch))
     handlers.add(CancelOrder, lambda cancel: orders.cancel_order(ledger, cancel))
