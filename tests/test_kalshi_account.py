@@ -215,5 +215,5 @@ def test_a_scenario_seeds_a_usage_level_and_named_scoped_keys(fresh: MockServer)
         ]
     with pytest.raises(ControlError, match="write` scope must include `read"):
         fresh.load_scenario(document={"users": [{"user_id": "x", "keys": [{"scopes": ["write"]}]}]})
-    with pytest.raises(ControlError, match="api_usage_level: must be one of basic, advanced, expert"):
+    with pytest.raises(ControlError, match="api_usage_level: must be one of 'basic', 'advanced', 'expert'"):
         fresh.load_scenario(document={"users": [{"user_id": "x", "api_usage_level": "gold"}]})

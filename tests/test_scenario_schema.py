@@ -193,7 +193,7 @@ def test_inline_documents_yaml_json_and_mappings():
     assert load_document('{"steps": [{"wait": 5}]}').steps[0].args == {"seconds": 5.0}
     with pytest.raises(ScenarioError) as caught:
         load_document('{"steps": [{"settle": {"ticker": "M", "result": "maybe"}}]}')
-    assert caught.value.errors == ["<document>:1: steps[0].settle.result: must be one of yes, no, not 'maybe'"]
+    assert caught.value.errors == ["<document>:1: steps[0].settle.result: must be one of 'yes', 'no', not 'maybe'"]
     with pytest.raises(ScenarioError) as caught:
         load_document({"steps": [{"fill": {"user_id": "a", "ticker": "M", "side": "yes", "action": "buy",
                                             "count": "1", "price": 0.5}}]})  # fmt: skip

@@ -334,7 +334,6 @@ def test_every_operation_is_a_command_or_said_not_to_change_state() -> None:
 # in core/deribit/, kept under its name with the plain values it writes.
 DERIBIT_BY_NAME = {
     "reset_deribit": "part of reset: it clears the key registry and the tokens besides the book",
-    "create_deribit_key": "draws its client secret before it runs, kept with it",
 }
 
 
@@ -353,6 +352,24 @@ def test_every_deribit_write_is_a_typed_command_or_said_not_to_be() -> None:
     }
     assert {"deribit_fill", "deribit_withdraw", "set_index_price", "create_deribit_account"} <= typed
     assert deribit - typed == set(DERIBIT_BY_NAME), "declare it in core/deribit/, or add it here with the reason"
+
+
+def test_every_kalshi_write_is_a_typed_command_kept_under_its_name() -> None:
+    """Kalshi's writes are typed commands (core/kalshi/*_commands.py), each method generated from its declaration and
+    kept under the command's name; only the clock and reset (and Deribit's writes not typed yet) are kept by their
+    @command mark."""
+    from mockexchange.control import Control
+    from mockexchange.control.commands import ANSWERS, commands
+    from mockexchange.control.deribit import DeribitOperations
+    from mockexchange.control.deribit_account import DeribitAccountOperations
+
+    kept = commands(Control)
+    marked = {name for name, method in kept.items() if hasattr(method, "own")}  # (`command`'s, not `operation`'s)
+    assert marked - set(vars(DeribitOperations)) - set(vars(DeribitAccountOperations)) == {"reset", "advance_clock"}
+    typed = {cls.name: cls for cls in ANSWERS}
+    for name in ("create_account", "create_key", "delete_key", "fills", "create_order", "cancel_order", "transfer",
+                 "settle", "grant_api_usage_level", "set_historical_cutoff", "create_deribit_key"):  # fmt: skip
+        assert kept[name].command == name and name in typed and name not in marked
 
 
 FORMAT_1 = Path(__file__).parent / "data" / "state-format-1.db"  # written by mockexchange 0.1.0 (main at 7478333)

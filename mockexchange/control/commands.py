@@ -2,10 +2,10 @@
 run with its arguments, in the order the commands ran, and can run them again after a restart.
 
 An operation that only reads is not marked. A command's arguments are the plain JSON-like values it was called with.
-A recorder writes a command before it runs, so what a command would draw at random (a key pair, a key id, a client
-secret) is drawn first by its `draw`, into its arguments: it runs with them and is kept with them, and running it again
-registers the same thing. Ids come from the ledger's seeded generator, which running the commands again in order
-draws the same.
+A typed command (core/commands.py) is kept as its name and the plain values it writes (`Control.run`), after what it
+would draw at random (a key pair, a key id, a client secret) is drawn into it (`Handlers.drawn`): it runs with them and
+is kept with them, and running it again registers the same thing. Ids come from the ledger's seeded generator, which
+running the commands again in order draws the same.
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ from mockexchange.core.commands import Command, ItemRefused, Items, declared, re
 from mockexchange.core.values import Refused
 
 Answer = dict[str, Any]
-# (control, arguments) -> (the arguments to run and keep, with what was drawn; what to add to the answer)
-Draw = Callable[[Any, dict[str, Any]], tuple[dict[str, Any], dict[str, Any]]]
-Call = Callable[[dict[str, Any]], Any]  # runs the command with the arguments given
+Call = Callable[[], Any]  # runs the command kept
 F = TypeVar("F", bound=Callable[..., Any])
 S = TypeVar("S")
 P = ParamSpec("P")
@@ -37,23 +35,22 @@ class Recorder(Protocol):
         runs (it is part of what is being run)."""
         ...
 
-    def run(self, control: Any, name: str, arguments: dict[str, Any], call: Call, draw: Draw | None) -> Any:
-        """Keep the command named `name` with `arguments` (after its `draw`), then run it (`call` with the arguments);
-        answer what it answers."""
+    def run(self, name: str, arguments: dict[str, Any], call: Call) -> Any:
+        """Keep the command named `name` with `arguments`, then run it (`call`); answer what it answers."""
         ...
 
 
 @overload
-def command(draw: Draw | None = None, answer: None = None) -> Callable[[F], F]: ...
+def command(answer: None = None) -> Callable[[F], F]: ...
 
 
 @overload
 def command(
-    draw: Draw | None = None, *, answer: Callable[[R], A]
+    *, answer: Callable[[R], A]
 ) -> Callable[[Callable[Concatenate[S, P], R]], Callable[Concatenate[S, P], A]]: ...
 
 
-def command(draw: Draw | None = None, answer: Callable[[Any], Any] | None = None) -> Callable[[Any], Any]:
+def command(answer: Callable[[Any], Any] | None = None) -> Callable[[Any], Any]:
     """Mark a method a command. `answer`, if given, makes the plain values every caller gets of what the method itself
     answers (an object of the core's, such as an order command's `Done`); a venue, which renders its own answer from
     that object, runs the command's `own` (`type(control).name.own(control, ...)`): the same command, kept the same
@@ -77,7 +74,7 @@ def command(draw: Draw | None = None, answer: Callable[[Any], Any] | None = None
                 return method(self, *args, **kwargs)  # Python's own TypeError for a wrong call; nothing runs
             arguments = dict(zip(parameters, args, strict=False))
             arguments.update(kwargs)
-            return recorder.run(self, name, arguments, lambda kept: method(self, **kept), draw)
+            return recorder.run(name, arguments, lambda: method(self, **arguments))
 
         if answer is None:
             run = own
@@ -109,22 +106,26 @@ def as_is(answer: Any) -> Any:
     return answer
 
 
-# Each typed command's answer in plain values, as its control plane's method answers it (`Control.answer`)
-ANSWERS: dict[type[Command], Callable[[Any], Any]] = {}
+# Each typed command's answer in plain values, as its control plane's method answers it (`Control.answer`): of the
+# control plane and what the command's handler answered
+ANSWERS: dict[type[Command], Callable[[Any, Any], Any]] = {}
 
 
-def operation(cls: type[Command], answer: Callable[[Any], Any]) -> Callable[..., Any]:
+def operation(cls: type[Command], answer: Callable[..., Any], *, reads: bool = False) -> Callable[..., Any]:
     """The control plane's method of the command `cls` (declared once in its core): a call's plain values
     (positional in the fields' order, or by name as the admin API's body and a state file give them) read into the
-    command, run (`Control.run`: kept by a state file, then its handler) and answered in plain values (`answer`). A
-    value the command does not take is a `ControlError` naming it."""
+    command, run (`Control.run`: kept by a state file, then its handler) and answered in plain values (`answer` of what
+    the handler answered; `reads`: `answer(control, ...)`, a read of the control plane's after it ran, such as a user's
+    usage tier, which the run's rate-limit tier sets). A value the command does not take is a `ControlError` naming
+    it."""
     call = signature(cls)
     given = _binder(call)
+    answered: Callable[[Any, Any], Any] = answer if reads else (lambda control, done: answer(done))
 
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return answer(self.run(_read(cls, given(args, kwargs))))
+        return answered(self, self.run(_read(cls, given(args, kwargs))))
 
-    ANSWERS[cls] = answer
+    ANSWERS[cls] = answered
     return _named(method, cls, call)
 
 

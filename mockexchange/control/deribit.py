@@ -2,8 +2,8 @@
 words.
 
 `Control` inherits them, so the admin API, the Python API (`MockServer`) and scenarios reach them as they reach
-Kalshi's. Each write but a key's (`create_deribit_key`, which draws its secret) is declared once as a command of the
-book's (core/deribit/: account_commands.py, cash_commands.py, fill_commands.py, market_commands.py), its method
+Kalshi's. Each write is declared once as a command of the book's (core/deribit/: account_commands.py,
+cash_commands.py, fill_commands.py, market_commands.py; key_commands.py, whose credential draws its secret), its method
 generated from the declaration (`operation`) and answering plain values of what the book's handler answers; money
 arrives as decimal strings (or integers), never floats. A fresh (or reset) mock lists `default_instruments` with index
 prices, so a client's market discovery (ccxt's `load_markets`) finds something to load.
@@ -15,25 +15,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from mockexchange.auth.deribit.keys import (
-    DEFAULT_SCOPE,
-    DeribitCredentialRegistry,
-    generate_client_id,
-    generate_client_secret,
-)
+from mockexchange.auth.deribit.keys import DeribitCredential, DeribitCredentialRegistry
 from mockexchange.auth.deribit.tokens import TokenStore
-from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.control.commands import command, operation
-from mockexchange.control.errors import ControlError
-from mockexchange.control.values import optional_integer, optional_text, text
+from mockexchange.control.values import optional_integer
 from mockexchange.core.deribit import orders
 from mockexchange.core.deribit.account_commands import CreateDeribitAccount, CreateDeribitSubaccount
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, BookError
+from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID
 from mockexchange.core.deribit.cash_commands import DeribitDeposit, DeribitTransfer, DeribitWithdrawal
 from mockexchange.core.deribit.fill_commands import SeedDeribitFill
 from mockexchange.core.deribit.handlers import Deposited, Held, Marked, Withdrawn
 from mockexchange.core.deribit.instruments import Instrument, instrument_name
+from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.deribit.market_commands import (
     ListInstrument,
     SetIndexPrice,
@@ -216,6 +210,16 @@ def _volatility_json(given: SetVolatility) -> dict[str, Any]:
     return {"volatility": f"{given.volatility:f}", "currency": given.currency, "instrument_name": given.instrument_name}
 
 
+def credential_json(credential: DeribitCredential) -> dict[str, Any]:
+    return {
+        "client_id": credential.client_id,
+        "client_secret": credential.client_secret,
+        "user_id": credential.user_id,
+        "subaccount_id": credential.subaccount_id,
+        "scope": credential.scope,
+    }
+
+
 class DeribitOperations:
     book: DerivativesBook
     deribit_keys: DeribitCredentialRegistry
@@ -232,43 +236,7 @@ class DeribitOperations:
     create_deribit_account = operation(CreateDeribitAccount, wallet_json)
     create_deribit_subaccount = operation(CreateDeribitSubaccount, wallet_json)
 
-    @command(draw=lambda control, arguments: _drawn_credential(arguments))
-    def create_deribit_key(
-        self,
-        user_id: str,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        subaccount_id: int | None = None,
-        scope: str | None = None,
-    ) -> dict[str, Any]:
-        """API credentials (client id and secret) for the user's main account, or one subaccount."""
-        user_id = text(user_id, "user_id")
-        client_id = optional_text(client_id, "client_id")
-        client_secret = optional_text(client_secret, "client_secret")
-        scope = optional_text(scope, "scope")
-        try:
-            wallet = self.book.accounts.wallet(user_id, _account_id(subaccount_id, "subaccount_id"))
-        except BookError as exc:
-            raise ControlError(str(exc), exc.status) from None
-        main = self.book.accounts.account(user_id).main
-        try:
-            credential = self.deribit_keys.add(
-                user_id,
-                client_id=client_id,
-                client_secret=client_secret,
-                subaccount_id=None if wallet.id == main.id else wallet.id,
-                scope=scope or DEFAULT_SCOPE,
-            )
-        except KeyRegistrationError as exc:
-            raise ControlError(str(exc)) from None
-        return {
-            "client_id": credential.client_id,
-            "client_secret": credential.client_secret,
-            "user_id": user_id,
-            "subaccount_id": credential.subaccount_id,
-            "scope": credential.scope,
-        }
-
+    create_deribit_key = operation(CreateDeribitKey, credential_json)
     deribit_fill = operation(SeedDeribitFill, trade_json)
     deribit_deposit = operation(DeribitDeposit, _deposit_json)
     deribit_withdraw = operation(DeribitWithdrawal, _withdrawal_json)
@@ -278,16 +246,6 @@ class DeribitOperations:
     set_mark_price = operation(SetMarkPrice, _mark_price_json)
     set_settlement_price = operation(SetSettlementPrice, _settlement_price_json)
     set_volatility = operation(SetVolatility, _volatility_json)
-
-
-def _drawn_credential(arguments: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A client id and secret, drawn before the command runs (unless given): it is kept with them."""
-    drawn = dict(arguments)
-    if drawn.get("client_id") is None:
-        drawn["client_id"] = generate_client_id()
-    if drawn.get("client_secret") is None:
-        drawn["client_secret"] = generate_client_secret()
-    return drawn, {}
 
 
 def _json_balances(wallet: Any) -> dict[str, str]:

@@ -27,6 +27,7 @@ from mockexchange.control.kalshi_markets import KalshiMarketOperations
 from mockexchange.control.kalshi_order_groups import OrderGroupOperations
 from mockexchange.control.kalshi_orders import OrderOperations
 from mockexchange.control.kalshi_subaccounts import SubaccountOperations
+from mockexchange.control.key_handlers import add_key_handlers
 from mockexchange.control.rate_limits import RateLimitOperations
 from mockexchange.control.rest_lag import RestLagOperations, set_rest_lag
 from mockexchange.control.values import (
@@ -36,7 +37,7 @@ from mockexchange.control.values import (
     shown,
 )
 from mockexchange.core.clock import Clock, ManualClock, SystemClock
-from mockexchange.core.commands import Command, Handlers, read, write
+from mockexchange.core.commands import Command, Handlers, write
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.handlers import add_deribit_handlers
@@ -96,31 +97,29 @@ class Control(
         self.handlers = Handlers()
         add_kalshi_handlers(self.handlers, ledger)
         add_deribit_handlers(self.handlers, book)
+        add_key_handlers(self.handlers, ledger, keys, self.connections, book, self.deribit_keys)
         add_fault_handlers(self.handlers, self.fault_rules, self.connections)
         self.handlers.add(SetRateLimitTier, self.rate_limiter.set_rate_limit_tier)
         self.handlers.add(SetRestLag, lambda lag: set_rest_lag(ledger, lag))
 
     def run(self, command: Command) -> Any:
-        """Run a typed command through its handler, kept first by the state file if there is one; answers what the
-        handler answers (an order command's `Done`), the core's refusal a `ControlError` whose cause it is."""
+        """Run a typed command through its handler, what it draws at random drawn first (`Handlers.drawn`) and the
+        command drawn kept by the state file if there is one; answers what the handler answers (an order command's
+        `Done`), the core's refusal a `ControlError` whose cause it is."""
         if not isinstance(command, Command):
             raise ControlError(f"run takes a command (core/commands.py), not {type(command).__name__}")
+        command, aside = self.handlers.drawn(command)
         recorder = self.recorder
         if recorder is None or not type(command).kept or not recorder.keeping():
-            return core_call(self.handlers.run, command)
-        plain = write(command)
-
-        def call(kept: dict[str, Any]) -> Any:
-            return core_call(self.handlers.run, command if kept is plain else read(type(command), kept))
-
-        return recorder.run(self, command.name, plain, call, None)
+            return core_call(self.handlers.run, command, aside)
+        return recorder.run(command.name, write(command), lambda: core_call(self.handlers.run, command, aside))
 
     def answer(self, command: Command) -> Any:
         """`run`'s answer in plain values, as the command's method answers (a scenario's step made the command)."""
         answer = ANSWERS.get(type(command))
         if answer is None:
             raise ControlError(f"answer takes a command with a plain answer, not {type(command).__name__}")
-        return answer(self.run(command))
+        return answer(self, self.run(command))
 
     @command()
     def reset(self) -> dict[str, Any]:

@@ -27,7 +27,6 @@ from mockexchange.core.values import (
     UnixTime,
 )
 
-MAX_PEM = 16_384  # characters of a PEM public key (an RSA-16384 one is about 3,000)
 _FLAG = Flag()
 
 T = TypeVar("T")

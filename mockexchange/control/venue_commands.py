@@ -38,4 +38,4 @@ class VenueCommands:
             cause = exc.__cause__
             if isinstance(cause, self.refusal):
                 raise cause from None
-            raise self.refusal(str(exc), exc.status) from None  # type: ignore[call-arg]
+            raise self.refusal(str(exc), exc.status) from None

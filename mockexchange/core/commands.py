@@ -5,7 +5,13 @@ API from plain values (`read`), a scenario step from its YAML, a state file from
 
 A field is required unless it has a default; a required field declared `nullable` may be given as null (a Kalshi market
 order's price). A value read is checked by its kind; a command made in Python is checked the same way when it is made
-(`__post_init__`), so no handler sees a value an edge would have refused.
+(`__post_init__`), so no handler sees a value an edge would have refused. A field is called by its attribute's name in
+plain values and a call, unless it is `called` otherwise (a key's `name`, beside the command's own).
+
+What a command draws at random (a key pair, a key id, a client secret) is drawn by its type's `draw` (`Handlers.add`)
+before it is kept: the command drawn holds what the state file keeps (a public key, never the private one), and what
+its answer alone holds (the private key, shown once) is handed to its handler beside it. Running a kept command again
+draws nothing: what was drawn is in it.
 """
 
 from __future__ import annotations
@@ -14,17 +20,21 @@ import dataclasses
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar, overload
 
 from mockexchange.core.values import Kind, Refused
 
 C = TypeVar("C", bound="Command")
+S = TypeVar("S")
 _NULLABLE = "nullable"
 
 
-def value(kind: Kind[Any], default: Any = dataclasses.MISSING, *, nullable: bool = False) -> Any:
-    """A command's field of this kind (required without a `default`)."""
-    metadata = {"kind": kind, _NULLABLE: nullable}
+def value(
+    kind: Kind[Any], default: Any = dataclasses.MISSING, *, nullable: bool = False, called: str | None = None
+) -> Any:
+    """A command's field of this kind (required without a `default`); `called`: its name in plain values and a call,
+    where its attribute cannot have it."""
+    metadata = {"kind": kind, _NULLABLE: nullable, "called": called}
     if default is dataclasses.MISSING:
         return dataclasses.field(metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -34,7 +44,8 @@ def value(kind: Kind[Any], default: Any = dataclasses.MISSING, *, nullable: bool
 class Declared:
     """One field of a command, as declared."""
 
-    name: str
+    name: str  # in plain values and a call
+    attribute: str  # on the command
     kind: Kind[Any]
     required: bool
     default: Any
@@ -60,7 +71,7 @@ class Command:
 
     def __post_init__(self) -> None:
         for field in declared(type(self)):
-            held = getattr(self, field.name)
+            held = getattr(self, field.attribute)
             if held is None:
                 if not field.takes_null:
                     raise Refused(f"{field.name} is required")
@@ -91,8 +102,8 @@ def _declared(cls: type[Command]) -> tuple[Declared, ...]:
         required, nullable = field.default is dataclasses.MISSING, field.metadata[_NULLABLE]
         default = None if required else field.default
         found.append(
-            Declared(field.name, field.metadata["kind"], required, default, nullable,
-                     nullable or (not required and default is None))
+            Declared(field.metadata["called"] or field.name, field.name, field.metadata["kind"], required, default,
+                     nullable, nullable or (not required and default is None))
         )  # fmt: skip
     return tuple(found)
 
@@ -113,7 +124,7 @@ def read(cls: type[C], plain: Mapping[str, Any]) -> C:
             raise Refused(f"{field.name} is required")
         else:
             held = field.default
-        object.__setattr__(command, field.name, held)
+        object.__setattr__(command, field.attribute, held)
     command.check()
     return command
 
@@ -123,7 +134,7 @@ def write(command: Command) -> dict[str, Any]:
     others that are not their default."""
     plain = {}
     for field in declared(type(command)):
-        held = getattr(command, field.name)
+        held = getattr(command, field.attribute)
         if field.required or held != field.default:
             plain[field.name] = field.write(held)
     return plain
@@ -159,21 +170,45 @@ class ItemRefused(NamedTuple):
 
 
 class Handlers:
-    """Each command type's handler, a core's operation taking the command."""
+    """Each command type's handler, a core's operation taking the command; and the draw of a type that draws at
+    random, whose handler takes what the draw set aside for the answer beside the command."""
 
     def __init__(self) -> None:
-        self._handlers: dict[type[Command], Callable[[Any], Any]] = {}
+        self._handlers: dict[type[Command], Callable[..., Any]] = {}
+        self._draws: dict[type[Command], Callable[[Any], tuple[Command, Any]]] = {}
 
-    def add(self, cls: type[C], handler: Callable[[C], Any]) -> None:
+    @overload
+    def add(self, cls: type[C], handler: Callable[[C], Any]) -> None: ...
+
+    @overload
+    def add(self, cls: type[C], handler: Callable[[C, S], Any], draw: Callable[[C], tuple[C, S]]) -> None: ...
+
+    def add(self, cls: type[C], handler: Callable[..., Any], draw: Callable[[C], tuple[C, Any]] | None = None) -> None:
+        """`draw`: what a command of `cls` draws at random, drawn before it is kept (`drawn`): the command to keep and
+        run, holding what was drawn, and what its answer alone holds (a private key, never kept), which `handler` is
+        given beside the command."""
         if cls in self._handlers:
             raise ValueError(f"{cls.name} has a handler already")
         self._handlers[cls] = handler
+        if draw is not None:
+            self._draws[cls] = draw
 
-    def run(self, command: Command) -> Any:
+    def drawn(self, command: C) -> tuple[C, Any]:
+        """The command with what its type draws drawn (itself where it draws nothing), and what its answer alone holds
+        (None where nothing is)."""
+        draw = self._draws.get(type(command))
+        if draw is None:
+            return command, None
+        made, aside = draw(command)
+        assert type(made) is type(command)  # (a draw fills in its own command's fields)
+        return made, aside
+
+    def run(self, command: Command, aside: Any = None) -> Any:
+        """The handler's answer; a drawing command's handler is given `aside`, what its draw set aside (`drawn`)."""
         handler = self._handlers.get(type(command))
         if handler is None:
             raise LookupError(f"no handler takes {type(command).name}")
-        return handler(command)
+        return handler(command, aside) if type(command) in self._draws else handler(command)
 
 
 @dataclass(frozen=True, slots=True)

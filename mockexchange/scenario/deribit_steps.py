@@ -1,12 +1,12 @@
 """What a scenario file says of Deribit's book beside its orders (order_steps.py): the `deribit:` set-up's index
 prices, instruments, accounts and their subaccounts, opening positions, volatility and pinned marks, and the timeline's
 `deribit_fill`, `deribit_deposit`, `deribit_withdrawal`, `index_price`, `mark_price` and `volatility` steps (an
-account's keys stay the control plane's `create_deribit_key`, which draws their secrets).
+account's keys are kalshi_steps.py's `DERIBIT_KEY`).
 
 Each is a command of the core's (core/deribit/: market_commands.py, account_commands.py, cash_commands.py,
-fill_commands.py), its fields read as their kinds when the file is read and the command made there, so a value it does
-not take is refused naming its line; what only the state can say (an unknown user or instrument, an index with no
-price, funds short) is refused when it runs, naming its line too.
+fill_commands.py, key_commands.py), its fields read as their kinds when the file is read and the command made there,
+so a value it does not take is refused naming its line; what only the state can say (an unknown user or instrument, an
+index with no price, funds short) is refused when it runs, naming its line too.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from mockexchange.core.deribit import kinds
 from mockexchange.core.deribit.account_commands import CreateDeribitAccount, CreateDeribitSubaccount
 from mockexchange.core.deribit.cash_commands import DeribitDeposit, DeribitWithdrawal
 from mockexchange.core.deribit.fill_commands import SeedDeribitFill
+from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.deribit.market_commands import ListInstrument, SetIndexPrice, SetMarkPrice, SetVolatility
 from mockexchange.core.values import Refused
 from mockexchange.scenario.order_steps import deribit_specs
@@ -50,5 +51,5 @@ COMMANDS: dict[str, type[Command]] = {
 SETUP_COMMANDS: dict[str, type[Command]] = {
     "index_price": SetIndexPrice, "deribit_instrument": ListInstrument, "deribit_account": CreateDeribitAccount,
     "deribit_subaccount": CreateDeribitSubaccount, "deribit_position": SeedDeribitFill, "volatility": SetVolatility,
-    "mark_price": SetMarkPrice,
+    "mark_price": SetMarkPrice, "deribit_key": CreateDeribitKey,
 }  # fmt: skip

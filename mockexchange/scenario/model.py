@@ -98,8 +98,8 @@ class Op:
     """One thing to do: `kind` is a step kind, or `account` / `key` / `market` / `position` (or a Deribit set-up kind,
     `DERIBIT_SETUP_OPERATIONS`) during set-up.
 
-    `args` are the keyword arguments of the `Control` method (a key's are `KeySpec`'s fields; a wait's `seconds`;
-    a burst's parameters); a step that is a command of the core's (order_steps.py's `COMMANDS`) holds it made, its
+    `args` are the keyword arguments of the `Control` method (a wait's `seconds`; a burst's parameters); a step that
+    is a command of the core's (schema.py's `COMMANDS`), and a file's account, key and usage level, holds it made, its
     `args` its fields' values."""
 
     kind: str

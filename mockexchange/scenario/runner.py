@@ -12,6 +12,8 @@ Which scenario is loaded is kept by `operations.Scenarios`, one per app.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import random
 import re
 import threading
@@ -19,16 +21,21 @@ from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mockexchange.control import ControlError, clock_status
+from mockexchange.core.commands import Command
+from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.kalshi.fill_commands import SeedFill
+from mockexchange.core.kalshi.key_commands import CreateApiKey
+from mockexchange.core.values import Refused
 from mockexchange.scenario.key_files import KeyFileError, keep_deribit_key, kept_deribit_key, write_private
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_OPERATIONS, Op, Scenario
 
 if TYPE_CHECKING:
     from mockexchange.control import Control
 
+C = TypeVar("C", bound=Command)
 Pace = Callable[[float, bool], None]  # (seconds, pausable): waits them out; raises _Stopped when stopped
 # Told (operations done, operations in all) after each operation: a set-up entry, a step, one fill of a burst.
 Progress = Callable[[int, int], None]
@@ -89,12 +96,15 @@ class ScenarioSession:
     def set_up(self) -> None:
         deribit_keys_of: Counter[str] = Counter()  # a user's Deribit keys so far: the next one's index in its `keys`
         for op in self.scenario.setup:
-            if op.kind == "account":
-                self._call(op, self.control.create_account)
-            elif op.kind == "key":
+            if op.kind == "key":
                 self.keys.append(self._key(op))
-            elif op.kind == "api_usage_level":
-                self._call(op, self.control.grant_api_usage_level)
+            elif op.kind == "deribit_key":
+                self.deribit_keys.append(self._deribit_key(op, deribit_keys_of[op.args["user_id"]]))
+                deribit_keys_of[op.args["user_id"]] += 1
+            elif op.command is not None:  # made of its fields when the file was read
+                self._answered(op, op.command)
+            elif op.kind == "account":
+                self._call(op, self.control.create_account)
             elif op.kind == "series":
                 self._call(op, self.control.set_series)
             elif op.kind == "event":
@@ -105,11 +115,6 @@ class ScenarioSession:
                 self._call(op, self.control.fill)
             elif op.kind == "intra_exchange_transfer":  # the demo's funding of an exchange index (generator.py)
                 self._call(op, self.control.intra_exchange_transfer)
-            elif op.kind == "deribit_key":
-                self.deribit_keys.append(self._deribit_key(op, deribit_keys_of[op.args["user_id"]]))
-                deribit_keys_of[op.args["user_id"]] += 1
-            elif op.command is not None:  # (a Deribit set-up op made into its command when the file was read)
-                self._call(op, self.control.answer, command=op.command)
             elif op.kind in DERIBIT_SETUP_OPERATIONS:
                 self._call(op, getattr(self.control, DERIBIT_SETUP_OPERATIONS[op.kind]))
             else:  # pragma: no cover - the schema builds only these
@@ -117,19 +122,19 @@ class ScenarioSession:
             self._done_one()
 
     def _key(self, op: Op) -> dict[str, Any]:
-        args = dict(op.args)
-        if "public_key_pem" in args:
-            return self._call(op, self.control.create_key, **args)
-        pem_path = self._pem_path(args["user_id"], args.get("key_id"))
-        if pem_path is not None and args.get("key_id") and pem_path.exists():
+        create = op.command
+        assert isinstance(create, CreateApiKey)  # (schema.py makes a key's)
+        if create.public_key_pem is not None:
+            return self._answered(op, create)
+        pem_path = self._pem_path(create.user_id, create.key_id)
+        if pem_path is not None and create.key_id and pem_path.exists():
             # A fixed key id whose private key was written before: reuse it, so clients keep their configuration.
-            args.pop("key_type")
             pem = pem_path.read_text()
-            answer = self._call(op, self.control.create_key, public_key_pem=pem, **args)
+            answer = self._answered(op, self._changed_command(op, create, public_key_pem=pem))
             return {**answer, "private_key_pem": pem, "private_key_path": str(pem_path.resolve())}
-        answer = self._call(op, self.control.create_key, **args)
+        answer = self._answered(op, create)
         if self.key_dir is not None:
-            pem_path = self._pem_path(args["user_id"], answer["key_id"])
+            pem_path = self._pem_path(create.user_id, answer["key_id"])
             assert pem_path is not None
             write_private(pem_path, answer["private_key_pem"])
             answer["private_key_path"] = str(pem_path.resolve())
@@ -144,18 +149,37 @@ class ScenarioSession:
         """The account's `keys[n]`; with a key folder, generated credentials are kept there as
         `<user_id>-deribit-<n>.json` and taken from there on the next load (a key whose secret the scenario fixes
         has nothing to keep)."""
+        create = op.command
+        assert isinstance(create, CreateDeribitKey)  # (schema.py makes a Deribit key's)
         path = None
-        if self.key_dir is not None and not op.args.get("client_secret"):
-            path = self.key_dir / _file_name(f"{op.args['user_id']}-deribit-{n}.json")
+        if self.key_dir is not None and not create.client_secret:
+            path = self.key_dir / _file_name(f"{create.user_id}-deribit-{n}.json")
         try:
-            answer = self._call(op, self.control.create_deribit_key, **kept_deribit_key(dict(op.args), path))
+            kept = kept_deribit_key(dict(op.args), path)
+            credentials = {name: kept.get(name) for name in ("client_id", "client_secret")}
+            answer = self._answered(op, self._changed_command(op, create, **credentials))
             return keep_deribit_key(answer, path)
         except KeyFileError as exc:
             raise ControlError(f"{op.origin}: {exc}", 409) from None
 
-    def _call(self, op: Op, method: Callable[..., dict[str, Any]], **args: Any) -> dict[str, Any]:
+    def _answered(self, op: Op, command: Command) -> dict[str, Any]:
+        """What the command answers in plain values (`Control.answer`); its refusal named by the operation's origin."""
+        return self._origin(op, functools.partial(self.control.answer, command))
+
+    def _changed_command(self, op: Op, command: C, **changes: Any) -> C:
+        """The operation's command with `changes`; one it does not take refused, named by the operation's origin."""
         try:
-            return method(**(args or op.args))
+            return dataclasses.replace(command, **changes)
+        except Refused as exc:
+            raise ControlError(f"{op.origin}: {exc}") from None
+
+    def _call(self, op: Op, method: Callable[..., dict[str, Any]], **args: Any) -> dict[str, Any]:
+        return self._origin(op, lambda: method(**(args or op.args)))
+
+    def _origin(self, op: Op, call: Callable[[], Any]) -> Any:
+        """What `call` answers; its refusal named by the operation's origin."""
+        try:
+            return call()
         except ControlError as exc:
             raise ControlError(f"{op.origin}: {exc}", exc.status) from None
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args, get_origin
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -17,7 +17,7 @@ from mockexchange.control.values import check_exchange_time
 from mockexchange.core.commands import Declared
 from mockexchange.core.deribit.bounds import PLACES
 from mockexchange.core.deribit.instruments import InstrumentError, parse_instrument_name
-from mockexchange.core.money import MAX_COUNT, MoneyError, parse_count, parse_decimal, parse_dollars, parse_price
+from mockexchange.core.money import MoneyError, parse_decimal, parse_price
 from mockexchange.core.numbers import excerpt
 from mockexchange.core.values import Kind, Refused
 
@@ -139,21 +139,6 @@ def price(node: Node) -> str:
                   parse_price)  # fmt: skip
 
 
-def count(node: Node) -> str:
-    kind = f'a number of contracts from 0.01 to {MAX_COUNT}, at most 2 places, e.g. "10" or "2.50"'
-    return _money(node, kind, '"10"', parse_count)
-
-
-def fee(node: Node) -> str:
-    def non_negative(value: str) -> Decimal:
-        parsed = parse_dollars(value, "fee")
-        if parsed < 0:
-            raise MoneyError("negative")
-        return parsed
-
-    return _money(node, 'a non-negative dollar amount, at most 6 places, e.g. "0.17"', '"0.17"', non_negative)
-
-
 def timestamp(node: Node) -> datetime:
     value = _scalar(node, "an ISO 8601 time").value
     try:
@@ -197,13 +182,18 @@ _CONSTRUCT = yaml.constructor.SafeConstructor()
 def plain_of(node: Node, plain: Any) -> Any:
     """The plain value a YAML scalar spells for a command's field whose plain value is `plain` (core/values.py):
     a string's is its original text (an unquoted decimal refused, as money is never a float), an integer's an int
-    tag's, a flag's a bool tag's; a list's, a mapping's, and a field's that takes no string `plain_value`'s."""
+    tag's (any other tag's text, which the kind refuses), a flag's a bool tag's, a list of strings' its items'
+    texts; a list's, a mapping's, and a field's that takes no string `plain_value`'s."""
     if plain is bool:
         return boolean(node)
-    if plain is int:
-        if tag_of(_scalar(node, "an integer")) != "int":
-            raise Invalid(f"must be an integer, not {node.value!r}")
-        return _number(node)
+    if get_origin(plain) is list and get_args(plain) == (str,):  # (a list of strings: each item's text)
+        if isinstance(node, SequenceNode):
+            return [plain_of(item, str) for item in node.value]
+        if isinstance(node, MappingNode):
+            raise Invalid("must be a list, not a mapping")
+        return node.value  # (a scalar's text, which the kind refuses)
+    if plain is int:  # (another tag's text is refused by the kind, in its words)
+        return _number(node) if tag_of(_scalar(node, "an integer")) == "int" else node.value
     if isinstance(node, SequenceNode | MappingNode) or str not in getattr(plain, "__args__", (plain,)):
         return plain_value(node)
     node = _scalar(node, "a string")
@@ -241,7 +231,7 @@ def of_kind(kind: Kind[Any], name: str) -> Callable[[Node], Any]:
         try:
             return kind.read(plain_of(node, kind.plain), name)
         except Refused as exc:  # (the path names the field: the words say the rest)
-            raise Invalid(str(exc).removeprefix(f"{name} ")) from None
+            raise Invalid(str(exc).removeprefix(f"{name} ").removeprefix(f"{name}: ")) from None
 
     return check
 

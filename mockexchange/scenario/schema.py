@@ -21,12 +21,13 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from mockexchange.auth.kalshi.keys import SCOPES, PemError, load_public_key, scopes_refusal
+from mockexchange.auth.kalshi.keys import PemError, load_public_key
 from mockexchange.control import ControlError
 from mockexchange.core.commands import Command, declared
 from mockexchange.core.connections import CloseWebsockets
 from mockexchange.core.deribit.kinds import BALANCES
 from mockexchange.core.faults import ClearFaults, FaultSpec
+from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.fcm_commands import (
     CreateFCMPositionTransfer,
@@ -44,17 +45,14 @@ from mockexchange.core.kalshi.subaccount_commands import (
     SetTargetBalanceAllocation,
     UpdateSubaccountNetting,
 )
-from mockexchange.core.kalshi.usage_levels import LEVELS
-from mockexchange.core.money import MAX_CENTS, MAX_COUNT
+from mockexchange.core.money import MAX_COUNT
 from mockexchange.core.values import Refused
-from mockexchange.scenario import bounded_yaml, deribit_steps, library, market_steps, order_steps
+from mockexchange.scenario import bounded_yaml, deribit_steps, kalshi_steps, library, market_steps, order_steps
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
-from mockexchange.scenario.order_steps import DERIBIT_ID
 from mockexchange.scenario.scalars import (
     Invalid,
     boolean,
     command_field,
-    count,
     instrument,
     integer,
     one_of,
@@ -69,7 +67,7 @@ from mockexchange.scenario.scalars import (
 INLINE_SOURCE = "<document>"
 MAX_BURST_FILLS = 1_000_000  # one burst's fills, and all the bursts' of one document
 _MAX_ERRORS = 50
-Commands = Mapping[str, type[Command]]  # the op kinds that are a command of the core's, and its type
+Commands = Mapping[str, Callable[..., Command]]  # the op kinds that are a command of the core's, and its type
 # Reads a `public_key_file` (Path.read_text); raises OSError when it cannot or may not.
 KeyFileReader = Callable[[Path], str]
 
@@ -101,18 +99,6 @@ ACTION = one_of("buy", "sell")
 
 # -- the schema ------------------------------------------------------------------------------------------------------
 
-TRADE = {
-    "user_id": Field(text, required=True),
-    "ticker": Field(text, required=True),
-    "side": Field(SIDE, required=True),
-    "action": Field(ACTION, required=True),
-    "count": Field(count, required=True),
-    "price": Field(price, required=True),
-    "event_ticker": Field(text),
-    "subaccount": Field(SUBACCOUNT),
-    "order_id": Field(text),
-}
-
 
 def command_fields(cls: type[Command]) -> dict[str, Field]:
     """A step that is a command of the core's: its fields, each read by its kind when the file is read."""
@@ -122,14 +108,6 @@ def command_fields(cls: type[Command]) -> dict[str, Field]:
 # A fill booked without a book: the `SeedFill` command's fields (core/kalshi/fill_commands.py), made at load.
 FILL = command_fields(SeedFill)
 POSITION = {**FILL, "action": Field(ACTION, default="buy")}
-TRANSFER = {
-    "user_id": Field(text, required=True),
-    "amount_cents": Field(integer(1, MAX_CENTS), required=True),
-    "status": Field(one_of("pending", "applied", "failed", "returned")),
-    "type": Field(one_of("ach", "wire", "crypto", "debit", "apm")),
-    "fee_cents": Field(integer(0, MAX_CENTS)),
-    "id": Field(text),
-}
 # Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
 DERIBIT_FILL = _fields(deribit_steps.FILL)
 DERIBIT_ORDER = _fields(order_steps.DERIBIT_ORDER)
@@ -138,12 +116,7 @@ MARK_PRICE = _fields(deribit_steps.MARK_PRICE)
 VOLATILITY = _fields(deribit_steps.VOLATILITY)
 DERIBIT_DEPOSIT = _fields(deribit_steps.DEPOSIT)
 DERIBIT_WITHDRAWAL = _fields(deribit_steps.WITHDRAWAL)
-DERIBIT_KEY = {
-    "client_id": Field(text),
-    "client_secret": Field(text),
-    "subaccount_id": Field(DERIBIT_ID),
-    "scope": Field(text),
-}
+DERIBIT_KEY = _fields(kalshi_steps.DERIBIT_KEY)
 _WALKED = Field(lambda node: node)  # a mapping or list walked on its own (balances: `_Reader.balances`)
 DERIBIT_SUBACCOUNT = {**_fields(deribit_steps.SUBACCOUNT), "balances": _WALKED}
 DERIBIT_ACCOUNT = {**_fields(deribit_steps.ACCOUNT), "balances": _WALKED, "subaccounts": _WALKED, "keys": _WALKED}
@@ -157,7 +130,7 @@ DERIBIT = {
     "mark_prices": Field(lambda node: node),
 }
 # Faults (docs/misbehaving.md): each a command of the core's (core/faults.py, core/connections.py), made when read.
-FAULT_COMMANDS: dict[str, type[Command]] = {
+FAULT_COMMANDS: Commands = {
     "fault": FaultSpec,
     "ws_close": CloseWebsockets,
     "clear_faults": ClearFaults,
@@ -176,20 +149,11 @@ ACCOUNT_COMMANDS: dict[str, type[Command]] = {
     "fcm_error_account": SetFCMErrorAccount,
     "fcm_position_transfer": CreateFCMPositionTransfer,
 }
-# Kalshi's historical cutoff: `at` sets all four; each ISO 8601 time is checked by the control plane when it runs.
-HISTORICAL_CUTOFF = {
-    name: Field(text)
-    for name in ("at", "market_settled_ts", "trades_created_ts", "orders_updated_ts")
-    + ("market_positions_last_updated_ts",)
-}
+
 _WHOLE_CHECKS: dict[str, Callable[..., Any]] = {}
 STEPS: dict[str, Mapping[str, Field]] = {
     "fill": FILL,
-    "order": TRADE,
-    "settle": {"ticker": Field(text, required=True), "result": Field(one_of("yes", "no"), required=True)},
-    "deposit": TRANSFER,
-    "withdrawal": TRANSFER,
-    "cancel_order": {"order_id": Field(text, required=True)},
+    **{kind: _fields(specs) for kind, specs in kalshi_steps.STEPS.items()},
     "deribit_fill": DERIBIT_FILL,
     "deribit_order": DERIBIT_ORDER,
     "deribit_cancel_order": {"order_id": Field(text, required=True)},
@@ -201,38 +165,16 @@ STEPS: dict[str, Mapping[str, Field]] = {
     "mark_price": MARK_PRICE,
     "volatility": VOLATILITY,
     **{kind: command_fields(cls) for kind, cls in FAULT_COMMANDS.items()},
-    "historical_cutoff": HISTORICAL_CUTOFF,
     # An FCM member's desk and an account's insides: commands of the core's, made when read
     **{kind: command_fields(cls) for kind, cls in ACCOUNT_COMMANDS.items()},
 }
 
 
-def _scopes(node: Node) -> list[str]:
-    """A key's scopes: a list of Kalshi's ApiKeyScope values, the broad `write` only beside `read`."""
-    if not isinstance(node, SequenceNode) or not node.value:
-        raise Invalid(f"must be a non-empty list of {', '.join(SCOPES)}")
-    scopes = [one_of(*SCOPES)(item) for item in node.value]
-    if (why := scopes_refusal(scopes)) is not None:
-        raise Invalid(why)
-    return scopes
-
-
-KEY = {
-    "key_id": Field(text),
-    "name": Field(text),
-    "scopes": Field(_scopes),
-    "public_key_file": Field(text),
-    "generate": Field(one_of("rsa", "ed25519")),
-    "subaccount": Field(SUBACCOUNT),
-    "subtrader_id": Field(text),
-}
+KEY = _fields(kalshi_steps.KEY)
 USER = {
-    "user_id": Field(text, required=True),
-    "balance_cents": Field(integer(0, MAX_CENTS)),
-    "fcm_member": Field(boolean),
-    "subtrader_of": Field(text),
+    **_fields(kalshi_steps.ACCOUNT),
     "keys": Field(lambda node: node),  # checked by _keys, which needs the user
-    "api_usage_level": Field(one_of(*LEVELS)),  # a permanent manual grant on the Predictions instance
+    "api_usage_level": Field(kalshi_steps.USAGE_LEVEL),  # a permanent manual grant on the Predictions instance
 }
 EXCHANGE_INDEX = integer(0, MAX_EXCHANGE_INDEX)
 # Kalshi's markets (scenario/market_steps.py): the set-up's series, events and markets, each field its command's, and
@@ -251,10 +193,15 @@ COMMANDS: dict[str, type[Command]] = {
     **order_steps.COMMANDS,
     **market_steps.COMMANDS,
     **deribit_steps.COMMANDS,
+    **kalshi_steps.COMMANDS,
     "fill": SeedFill,
     **FAULT_COMMANDS,
     **ACCOUNT_COMMANDS,
 }
+# A Kalshi user's set-up, each a command of the core's made when the file is read
+SETUP_COMMANDS: Commands = {
+    "account": CreateAccount, "api_usage_level": GrantApiUsageLevel, "key": kalshi_steps.make_key
+}  # fmt: skip
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 
 TOP = {
@@ -364,15 +311,20 @@ class _Reader:
             user, ok = self.partial_fields(node, path, USER)
             key_list = user.pop("keys", None)
             level = user.pop("api_usage_level", None)
-            if ok:
-                scenario.setup.append(Op("account", user, self.origin(node, path)))
+            account = self.made("account", user, self.origin(node, path), (node, path), SETUP_COMMANDS) if ok else None
+            if account is not None:
+                scenario.setup.append(account)
             if ok and level is not None:
                 grant = {"user_id": user["user_id"], "level": level}
-                scenario.setup.append(Op("api_usage_level", grant, self.origin(node, f"{path}.api_usage_level")))
+                where = self.origin(node, f"{path}.api_usage_level")
+                made = self.made("api_usage_level", grant, where, (node, path), SETUP_COMMANDS)
+                scenario.setup += [made] if made is not None else []
             for key_node, key_path in self.items(key_list, f"{path}.keys"):
                 key = self.key(key_node, key_path)
                 if key is not None and "user_id" in user:
-                    keys.append(Op("key", {"user_id": user["user_id"], **key}, self.origin(key_node, key_path)))
+                    args, where = {"user_id": user["user_id"], **key}, self.origin(key_node, key_path)
+                    made = self.made("key", args, where, (key_node, key_path), SETUP_COMMANDS)
+                    keys += [made] if made is not None else []
         scenario.setup += keys
         for node, path in self.items(top.get("series"), "series"):
             series = self.whole(node, path, SERIES, "series")
@@ -577,7 +529,7 @@ class _Reader:
         for item, where in self.items(keys, f"{path}.keys"):
             key = self.fields(item, where, DERIBIT_KEY)
             if key is not None and user_id is not None:
-                ops["deribit_key"].append(Op("deribit_key", {"user_id": user_id, **key}, self.origin(item, where)))
+                self.set_up(ops, "deribit_key", {"user_id": user_id, **key}, item, where)
 
     def entries(self, node: Node | None, path: str) -> dict[str, tuple[Node, str]]:
         """A mapping written in the file (`{BTC: "10"}`, `{btc_usd: "60000"}`): each key's value node and path."""

@@ -8,11 +8,11 @@ ids are drawn (the id generator's seed is kept), the same times read, so every a
 
 The file is authoritative, so a command is written before it runs (write-ahead): one that cannot be written (a full
 disk) is refused with status 507 and does not run, so memory never holds what the file does not. What a command would
-draw at random is drawn before it is written (the command's `draw`). Commands run one at a time under the recorder's
-lock. A refused command is kept too: a refusal may still have changed something (a trade refused after it listed its
-instrument), and running it again reproduces that. A command is written as accepted, and a refusal with the next
-command (`StateFile.ran`), so that a restart can tell a command that behaves differently now; the last command of a
-mock that was killed is not told (its refusal may not have been written).
+draw at random is drawn before it is written (`Control.run`: the command drawn is the one kept). Commands run one at a
+time under the recorder's lock. A refused command is kept too: a refusal may still have changed something (a trade
+refused after it listed its instrument), and running it again reproduces that. A command is written as accepted, and a
+refusal with the next command (`StateFile.ran`), so that a restart can tell a command that behaves differently now; the
+last command of a mock that was killed is not told (its refusal may not have been written).
 
 While a command runs on the system clock, its thread reads one instant (`SystemClock.pinned`), the one kept; on a
 `ManualClock` the clock is set to the kept time before the command runs again (the Python API may have moved the
@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mockexchange.control import ControlError
-from mockexchange.control.commands import Call, Draw
+from mockexchange.control.commands import Call
 from mockexchange.core.clock import Clock, ManualClock, SystemClock, unix_us
 from mockexchange.state.file import CommandRecord, StateError, StateFile
 from mockexchange.state.seal import Sealer, SealError
@@ -72,10 +72,7 @@ class StateRecorder:
         # A command inside a command (reset runs reset_deribit) is part of the outer one.
         return not self.replaying and not getattr(self._depth, "n", 0)
 
-    def run(self, control: Any, name: str, arguments: dict[str, Any], call: Call, draw: Draw | None) -> Any:
-        added: dict[str, Any] = {}
-        if draw is not None:
-            arguments, added = draw(control, arguments)
+    def run(self, name: str, arguments: dict[str, Any], call: Call) -> Any:
         encoded = encode(arguments)
         if (kept := self.sealer.sealed_arguments(arguments)) is not arguments:
             encoded = encode(kept)
@@ -87,12 +84,12 @@ class StateRecorder:
                 raise ControlError(f"the command did not run, as it could not be kept: {exc}", NOT_SAVED) from None
             try:
                 with self._at(at):
-                    answer = call(arguments)
+                    answer = call()
             except BaseException:
                 self.file.ran(record, ok=False)
                 raise
             self.file.ran(record, ok=True)
-            return {**answer, **added} if added else answer
+            return answer
 
     @contextmanager
     def _outermost(self) -> Iterator[None]:

@@ -8,7 +8,7 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -16,23 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.core.events import Change, EventBus
+from mockexchange.core.kalshi.key_commands import DEFAULT_SCOPES
 
 KeyType = Literal["rsa", "ed25519"]
-# Kalshi's ApiKeyScope (3.34): the parents `read` and `write`, and child scopes that grant one endpoint group each.
-SCOPES = (
-    "read", "write", "read::block_trade_accept", "read::portfolio_balance", "write::trade", "write::transfer",
-    "write::fcm_risk", "write::block_trade_accept",
-)  # fmt: skip
-DEFAULT_SCOPES = ("read", "write")  # a key created without scopes has full access
 MAX_USER_KEYS = 1_000  # keys one user holds at a time: the mock's bound (Kalshi's is unknown), each user's own
-
-
-def scopes_refusal(scopes: tuple[str, ...] | list[str]) -> str | None:
-    """Why Kalshi refuses these scopes together, None if it takes them: the broad `write` only beside `read` (a child
-    scope, `write::transfer`, may stand alone)."""
-    if "write" in scopes and "read" not in scopes:
-        return "the broad `write` scope must include `read` too"
-    return None
 
 
 PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
@@ -62,6 +49,14 @@ class ApiKey:
     @property
     def key_type(self) -> KeyType:
         return "ed25519" if isinstance(self.public_key, ed25519.Ed25519PublicKey) else "rsa"
+
+
+class KeyMade(NamedTuple):
+    """A key registered (`CreateApiKey`'s handler's answer), and its private key PEM where the mock drew its pair: the
+    user's, answered once and never kept."""
+
+    key: ApiKey
+    private_key_pem: str | None
 
 
 def generate_private_key(key_type: KeyType = "rsa") -> PrivateKey:

@@ -1,7 +1,8 @@
 """A seeded fill, declared once (core/commands.py): `SeedFill`, a trade booked for a user without a book (no order
 crosses: the control plane's `fill`, the admin API's, a scenario's `fill` step and set-up position, a state file's
-`fill` command). The ledger's handler (`Ledger.book_fill`) takes it; a batch's fills (`Ledger.apply_fills`) are
-`NewFill`s of the same fields (new_fill.py), which a batch of a million reads without a command's checks per fill.
+`fill` command). The ledger's handler (`Ledger.book_fill`) takes it. A batch of them, `SeedFills` (the control plane's
+`fills`, to seed a large sandbox), holds each as the `NewFill` a batch's fills are (`Ledger.apply_fills`,
+new_fill.py), read by `SeedFill`'s kinds.
 
 Amounts are Kalshi's dollars and contracts as Decimals (fill_terms puts them in units): `count` contracts of `side`
 at `price`, that side's price; `fee` the fill's own (else its market's schedule's).
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from mockexchange.core.commands import Command, value
+from mockexchange.core.commands import Command, declared, read, value
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
+from mockexchange.core.kalshi.new_fill import NewFill
 from mockexchange.core.kalshi.positions import ACTIONS, SIDES
 from mockexchange.core.money import (
     MAX_FEE_PER_CONTRACT,
@@ -97,3 +99,76 @@ class SeedFill(Command):
                 parse_fee(self.fee, self.count)
             except MoneyError as exc:
                 raise Refused(str(exc)) from None
+
+
+MAX_FILLS = 1_000_000  # fills in one batch (`SeedFills`)
+_FIELDS = {field.name: field for field in declared(SeedFill)}
+_REQUIRED = frozenset(name for name, field in _FIELDS.items() if field.required)
+# Each field of a NewFill, in its order: (name, how its plain value is written or None, default, required)
+_WRITTEN = [
+    (name, None if type(field.kind).write is Kind.write else field.kind.write, field.default, field.required)
+    for name, field in ((name, _FIELDS[name]) for name in NewFill._fields)
+]
+
+
+def _new_fill(item: Any, where: str) -> NewFill:
+    """One fill of a batch, read as `SeedFill` reads it: the batch's refusal names it."""
+    if not isinstance(item, dict) or not all(type(key) is str for key in item):
+        raise Refused(f"{where} must be an object of fill's arguments, not a {type(item).__name__}")
+    unknown, missing = item.keys() - _FIELDS.keys(), _REQUIRED - item.keys()
+    if unknown or missing:
+        problem = f"takes no {sorted(unknown)[0]!r}" if unknown else f"needs {sorted(missing)[0]!r}"
+        raise Refused(f"{where} {problem} (its fields are fill's arguments)")
+    try:
+        fill = read(SeedFill, item)
+    except Refused as exc:
+        raise Refused(f"{where}: {exc}") from None
+    return NewFill(
+        fill.user_id, fill.ticker, fill.side, fill.action, fill.count, fill.price, fill.subaccount, fill.is_taker,
+        fill.event_ticker, fill.fee, fill.order_id, fill.client_order_id,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Fills(Kind[tuple[NewFill, ...]]):
+    """A batch's fills: a list of objects of `SeedFill`'s fields, held as `NewFill`s; the first one refused refuses
+    the batch, naming it (`fills[3]: ...`)."""
+
+    most: int
+    plain = list[dict[str, Any]]
+
+    def read(self, value: Any, name: str) -> tuple[NewFill, ...]:
+        if not isinstance(value, list | tuple) or len(value) > self.most:
+            raise Refused(f"{name} must be a list of at most {self.most} fills, not a {type(value).__name__}")
+        return tuple(_new_fill(item, f"{name}[{i}]") for i, item in enumerate(value))
+
+    def write(self, value: tuple[NewFill, ...]) -> list[dict[str, Any]]:
+        # As `write(SeedFill(...))` writes each: its required fields and those not their default (a state file keeps
+        # a million of them, so each field's writing is looked up once: None where the value is its own plain value).
+        plains = []
+        for fill in value:
+            plain = {}
+            for (name, written, default, required), held in zip(_WRITTEN, fill, strict=True):
+                if required or held != default:
+                    plain[name] = held if written is None or held is None else written(held)
+            plains.append(plain)
+        return plains
+
+    def check(self, value: tuple[NewFill, ...], name: str) -> None:
+        # (each fill's values are the ledger's to check, as every batch's are: checks.fill_terms)
+        if not isinstance(value, tuple) or len(value) > self.most or not all(type(f) is NewFill for f in value):
+            raise Refused(f"{name} must be a tuple of at most {self.most} NewFills")
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "maxItems": self.most, "items": {"type": "object"}}
+
+
+@dataclass(frozen=True, slots=True)
+class SeedFills(Command):
+    """Many fills at once, to seed a large sandbox: each an object of `fill`'s arguments (user_id, ticker, side,
+    action, count, price, and optionally event_ticker, subaccount, is_taker, fee, order_id, client_order_id). They are
+    made in order, as `fill` would make each, at one instant and with the ledger's lock taken once; all or nothing (a
+    fill that would be refused refuses the batch, naming it). Answers how many were made and their fill ids."""
+
+    name: ClassVar[str] = "fills"
+    fills: tuple[NewFill, ...] = value(Fills(MAX_FILLS))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from mockexchange.core.commands import Handlers
 from mockexchange.core.kalshi import order_handlers as orders
+from mockexchange.core.kalshi.account_handlers import add_account_handlers
+from mockexchange.core.kalshi.archive_commands import SetHistoricalCutoff
 from mockexchange.core.kalshi.fcm_commands import (
     CreateFCMPositionTransfer,
     CreateFCMSubtrader,
@@ -12,7 +14,7 @@ from mockexchange.core.kalshi.fcm_commands import (
     UpdateFCMEventContractDailyCap,
     UpdateFCMSubtraderBlockedCategories,
 )
-from mockexchange.core.kalshi.fill_commands import SeedFill
+from mockexchange.core.kalshi.fill_commands import SeedFill, SeedFills
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_handlers import add_market_handlers
 from mockexchange.core.kalshi.order_commands import (
@@ -31,6 +33,7 @@ from mockexchange.core.kalshi.order_group_commands import (
     TriggerOrderGroup,
     UpdateOrderGroupLimit,
 )
+from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
 from mockexchange.core.kalshi.subaccount_commands import (
     ApplySubaccountTransfer,
     CompleteInstanceTransfer,
@@ -41,12 +44,23 @@ from mockexchange.core.kalshi.subaccount_commands import (
 )
 
 
+def set_cutoffs(ledger: Ledger, cutoff: SetHistoricalCutoff) -> int:
+    """How many events' positions moved to or from the historical reads."""
+    with ledger.reading():
+        return ledger.archive.set_cutoffs(ledger, cutoff.changes())
+
+
 def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     add_market_handlers(handlers, ledger)
+    add_account_handlers(handlers, ledger)
     handlers.add(SeedFill, ledger.book_fill)
+    handlers.add(SeedFills, lambda batch: ledger.apply_fills(batch.fills))
+    handlers.add(SetHistoricalCutoff, lambda cutoff: set_cutoffs(ledger, cutoff))
     handlers.add(PlaceOrder, ledger.submit_order)
     handlers.add(PlaceOrders, lambda batch: orders.place_orders(ledger, batch))
     handlers.add(CancelOrder, lambda cancel: orders.cancel_order(ledger, cancel))
+    handlers.add(SeedOrder, lambda seed: orders.seed_order(ledger, seed))
+    handlers.add(CancelRestingOrder, lambda cancel: orders.cancel_resting_order(ledger, cancel))
     handlers.add(CancelOrders, lambda batch: orders.cancel_orders(ledger, batch))
     handlers.add(CancelAllOrders, lambda cancel: orders.cancel_all_orders(ledger, cancel))
     handlers.add(AmendOrder, lambda amend: orders.amend_order(ledger, amend))

@@ -218,6 +218,16 @@ class DetermineMarket(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class SettleMarket(Command):
+    """Determine a market yes or no and pay it at once: winners are paid 1 dollar a contract and its positions become
+    settled."""
+
+    name: ClassVar[str] = "settle"
+    ticker: str = value(TEXT)
+    result: str = value(Choice(RESULTS))
+
+
+@dataclass(frozen=True, slots=True)
 class SetBook(Command):
     """The house's levels in a market's book: `yes` its YES bids, `no` its NO bids, each a list of [price, count]
     as the wire writes them ([["0.4200", "100.00"]]); a side not given keeps its levels, an empty list takes them

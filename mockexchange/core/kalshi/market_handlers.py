@@ -1,7 +1,7 @@
 """The ledger's handlers of the market commands (market_commands.py), by type: the catalogue's methods take its
-commands (a series, an event, a market listed or changed); the lifecycle's, the house's book and the exchange's status
-take the command's values. Each answers what the ledger did: the record set, the market moved, the book set with its
-levels (`BookSet`), the exchange's status.
+commands (a series, an event, a market listed or changed); the lifecycle's (a market settled among them), the house's
+book and the exchange's status take the command's values. Each answers what the ledger did: the record set, the market
+moved, the book set with its levels (`BookSet`), the exchange's status.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from mockexchange.core.kalshi.market_commands import (
     SetEvent,
     SetExchangeStatus,
     SetSeries,
+    SettleMarket,
     UpdateMarket,
 )
 from mockexchange.core.kalshi.markets import Market
@@ -61,5 +62,6 @@ def add_market_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(CloseMarket, lambda close: ledger.set_close_time(close.ticker, None))
     handlers.add(SetCloseTime, lambda moved: ledger.set_close_time(moved.ticker, moved.close_time))
     handlers.add(DetermineMarket, lambda determined: ledger.determine_market(determined.ticker, determined.result))
+    handlers.add(SettleMarket, lambda settle: ledger.settle_market(settle.ticker, settle.result))
     handlers.add(SetBook, lambda book: set_book(ledger, book))
     handlers.add(SetExchangeStatus, lambda status: set_exchange_status(ledger, status))

@@ -22,7 +22,8 @@ from mockexchange.core.kalshi.order_commands import (
     DecreaseOrder,
     PlaceOrders,
 )
-from mockexchange.core.kalshi.orders import Done
+from mockexchange.core.kalshi.orders import Done, Order
+from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
 
 LONG_BATCH = 20  # orders a batch holds before it runs as one long command (core/stepping.py)
 C = TypeVar("C", bound=Command)
@@ -44,6 +45,17 @@ def route(ledger: Ledger, exchange_index: int | None, market_ticker: str | None)
     if market is None:
         raise Refusal(f"no market {market_ticker!r}", 404, "not_found")
     return market.exchange_index
+
+
+def seed_order(ledger: Ledger, seed: SeedOrder) -> Order:
+    return ledger.place_order(
+        seed.user_id, seed.ticker, seed.side, seed.action, seed.count, seed.price, subaccount=seed.subaccount,
+        event_ticker=seed.event_ticker, order_id=seed.order_id,
+    )  # fmt: skip
+
+
+def cancel_resting_order(ledger: Ledger, cancel: CancelRestingOrder) -> Done:
+    return ledger.cancel_order(cancel.order_id)
 
 
 def cancel_order(ledger: Ledger, cancel: CancelOrder) -> Done:

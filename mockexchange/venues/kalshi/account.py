@@ -3,8 +3,9 @@ GET /account/api_usage_level/volume_progress and GET /account/endpoint_costs.
 
 The tier a user is reported and charged under is its effective Predictions tier (core/kalshi/usage_levels.py): the
 mock's `--rate-limit-tier` raised by the user's live grants; with limits off the base is basic, so /account/limits
-answers basic's figures (or a grant's), which the mock then does not enforce. The endpoint costs are the table the
-limiter charges by (rate_limits.py). The same shapes serve both wire profiles (the legacy one had no AccountApi).
+answers basic's figures (or a grant's), which the mock then does not enforce. The upgrade executes the admin API's
+grant (`GrantApiUsageLevel`), so a state file keeps it. The endpoint costs are the table the limiter charges by
+(rate_limits.py). The same shapes serve both wire profiles (the legacy one had no AccountApi).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import unix_seconds
+from mockexchange.core.kalshi.account_commands import GrantApiUsageLevel
 from mockexchange.core.kalshi.units import contracts
 from mockexchange.core.kalshi.usage_levels import (
     ADVANCED,
@@ -65,10 +67,7 @@ def upgrade(ctx: KalshiContext, key: ApiKey, query: Any) -> None:
             "no API-created order was found in the user's latest 100 Predictions orders",
             f"user {key.user_id!r} has no order and no fill: the upgrade needs one order made through the API",
         )
-    commands.run(
-        ctx, "grant_api_usage_level", user_id=key.user_id, level=ADVANCED, exchange_instance=PREDICTIONS,
-        source="manual",
-    )  # fmt: skip
+    commands.execute(ctx, GrantApiUsageLevel(key.user_id, ADVANCED, PREDICTIONS, "manual"))
 
 
 def get_volume_progress(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Kalshi's ApiKeysApi: GET /api_keys, POST /api_keys (an uploaded public key), POST /api_keys/generate (a new pair,
 its private key in the answer only) and DELETE /api_keys/{api_key}.
 
-The keys are the one registry the admin API seeds (auth/kalshi/keys.py). Creating and deleting run the control
-plane's commands (`create_key`, `delete_key`), so a state file keeps them; a deleted key is refused from its next
+The keys are the one registry the admin API seeds (auth/kalshi/keys.py). Creating and deleting build the typed
+commands the admin API runs (`CreateApiKey`, `DeleteApiKey`: core/kalshi/key_commands.py) and execute them, so a state
+file keeps them (a generated pair as its public half); a deleted key is refused from its next
 request on, and its open websockets are closed. An upload takes what the key policy (`--key-policy`) takes and needs
 the Premier usage level or above, as Kalshi's spec says; generating needs none. A subaccount-restricted key may list
 keys but not make or delete them (it could otherwise make itself an unrestricted one: table.py's `whole_account`); the
@@ -14,8 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.auth.kalshi.keys import SCOPES, ApiKey, PemError, load_public_key, policy_refusal, scopes_refusal
+from mockexchange.auth.kalshi.keys import ApiKey, KeyMade, PemError, load_public_key, policy_refusal
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
+from mockexchange.core.kalshi.key_commands import KEY_TYPES, MAX_PEM, SCOPES, CreateApiKey, DeleteApiKey, scopes_refusal
 from mockexchange.core.rate_budgets import TIERS
 from mockexchange.venues.kalshi import commands
 from mockexchange.venues.kalshi.bodies import Body, Field, bad_request, invalid
@@ -24,10 +26,8 @@ from mockexchange.venues.kalshi.errors import forbidden, not_found
 from mockexchange.venues.kalshi.params import Param, parse_query
 
 MAX_NAME = 256
-MAX_PEM = 16_384  # characters of a public key PEM, as the admin API takes
 MAX_KEY_ID = 256
 UPLOAD_LEVEL = "premier"  # "users with Premier or Market Maker API usage levels" may upload a public key
-KEY_TYPES = ("rsa", "ed25519")
 
 _SHARED = (
     Field("name", required=True, most=MAX_NAME),
@@ -79,14 +79,15 @@ def _checked(ctx: KalshiContext, struct: str, key: ApiKey, body: dict[str, Any])
                 raise bad_request(f"{subtrader_id!r} is not a subtrader of {key.user_id!r}")
 
 
-def _arguments(key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
-    return {
+def _create(key: ApiKey, body: dict[str, Any], **given: Any) -> CreateApiKey:
+    return commands.read(CreateApiKey, {
         "user_id": key.user_id,
         "name": body["name"],
         "scopes": body["scopes"] or None,  # an empty list asks for nothing in particular: full access
         "subaccount": body["subaccount"],
         "subtrader_id": body["fcm_subtrader_id"],
-    }
+        **given,
+    })  # fmt: skip
 
 
 def create_api_key(ctx: KalshiContext, key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
@@ -108,14 +109,14 @@ def create_api_key(ctx: KalshiContext, key: ApiKey, body: dict[str, Any]) -> dic
         raise bad_request(f"public_key is not an RSA or Ed25519 public key in PEM: {exc}") from None
     if refusal is not None:
         raise bad_request(f"public_key is refused: {refusal}")
-    made = commands.run(ctx, "create_key", **_arguments(key, body), public_key_pem=pem)
-    return {"api_key_id": made["key_id"]}
+    made: KeyMade = commands.execute(ctx, _create(key, body, public_key_pem=pem))
+    return {"api_key_id": made.key.key_id}
 
 
 def generate_api_key(ctx: KalshiContext, key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
     _checked(ctx, GENERATE_BODY.go, key, body)
-    made = commands.run(ctx, "create_key", **_arguments(key, body), key_type=body["key_type"] or "rsa")
-    answer = {"api_key_id": made["key_id"], "key_type": made["key_type"], "private_key": made["private_key_pem"]}
+    made: KeyMade = commands.execute(ctx, _create(key, body, key_type=body["key_type"] or "rsa"))
+    answer = {"api_key_id": made.key.key_id, "key_type": made.key.key_type, "private_key": made.private_key_pem}
     if ctx.profile.name == "legacy":
         del answer["key_type"]
     return answer
@@ -128,4 +129,4 @@ def delete_api_key(ctx: KalshiContext, key: ApiKey, path: Any) -> None:
     held = ctx.keys.get(key_id)
     if held is None or held.user_id != key.user_id:
         raise not_found(f"no API key {key_id!r} of user {key.user_id!r}")
-    commands.run(ctx, "delete_key", key_id=key_id, user_id=key.user_id)
+    commands.execute(ctx, commands.read(DeleteApiKey, {"key_id": key_id, "user_id": key.user_id}))

@@ -1,10 +1,10 @@
-"""The one way a client's write changes state: the control plane's command of that name (`KalshiContext.commands`;
-the venue imports no control code), so a state file keeps what a client did as it keeps what was seeded; and the one
-answer to a command's refusal, in Kalshi's shape.
+"""The one way a client's write changes state: the typed command its route builds (`read`), run by the control
+plane's runner (`execute`: `KalshiContext.commands`; the venue imports no control code), so a state file keeps what a
+client did as it keeps what was seeded; and the one answer to a command's refusal, in Kalshi's shape.
 
-Every write (subaccounts, transfers, netting, the target allocation, API keys, the usage-level upgrade, the FCM desk)
-runs through `run`, in the worker thread its route runs it in (a command may generate a key pair, or wait on the
-state file).
+Every write (orders, order groups, subaccounts, transfers, netting, the target allocation, API keys, the usage-level
+upgrade, the FCM desk) runs through `execute`, in the worker thread its route runs it in where it may take long (a
+command may draw a key pair, or wait on the state file).
 """
 
 from __future__ import annotations
@@ -19,16 +19,6 @@ from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import KalshiError, exchange_refusal, internal_error
 
 C = TypeVar("C", bound=Command)
-
-
-def run(ctx: KalshiContext, name: str, /, **arguments: Any) -> Any:
-    """What the command `name` answers (`VenueCommands.run`); its refusal as Kalshi's error (`refused`)."""
-    if ctx.commands is None:
-        raise internal_error("this mock's Kalshi venue was built without the control plane's commands")
-    try:
-        return ctx.commands.run(name, arguments)
-    except LedgerError as exc:
-        raise refused(exc) from None
 
 
 def refused(exc: LedgerError) -> KalshiError:

@@ -69,9 +69,9 @@ class KalshiContext:
     connections: LiveConnections | None = None
     # Each record's wire bytes, rendered once per profile and spliced into the pages that show it (fragments.py).
     renders: RenderCache = field(default_factory=RenderCache)
-    # Runs a client's write as the control plane's command of that name (commands.py), so a state file keeps it; behind
-    # a protocol, as the venue does not know the control plane (the app gives control/kalshi_venue.py's
-    # `kalshi_commands`). None: the writes answer 500.
+    # Runs a client's write, the typed command its route built (commands.py), as the control plane runs it, so a state
+    # file keeps it; behind a protocol, as the venue does not know the control plane (the app gives
+    # control/kalshi_venue.py's `kalshi_commands`). None: the writes answer 500.
     commands: VenueCommands | None = None
     # Every write runs in a worker thread, not only those that may take long (`Operation.worker`): a state file is
     # kept, whose commit (an fsync when asked) or a snapshot being taken may hold a command.
@@ -82,15 +82,11 @@ class KalshiContext:
 
 
 class VenueCommands(Protocol):
-    def run(self, name: str, arguments: dict[str, Any]) -> Any:
-        """Run the control plane's command `name` (orders, subaccounts, transfers, netting, the allocation, keys, the
-        usage level, the FCM desk) with its arguments, answering what it did: plain values, or the ledger's own object
-        where it has one; a refusal raises the ledger's `LedgerError` with its HTTP status (and Kalshi's code where
-        the ledger gave one)."""
-
     def execute(self, command: Command) -> Any:
-        """Run a typed command (core/commands.py: the order commands), answering what its handler does (an order's
-        `Done`, a batch's items: each a `Done` or its `ItemRefused`); a refusal as `run`'s."""
+        """Run a typed command (core/commands.py: orders, order groups, subaccounts, transfers, netting, the allocation,
+        keys, the usage level, the FCM desk), answering what its handler does (an order's `Done`, a batch's items:
+        each a `Done` or its `ItemRefused`); a refusal raises the ledger's `LedgerError` with its HTTP status (and
+        Kalshi's code where the ledger gave one)."""
 
 
 class ResponseGenerator(Protocol):
