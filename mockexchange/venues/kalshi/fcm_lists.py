@@ -20,12 +20,13 @@ from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.numbers import IntegerError, parse_int
 from mockexchange.core.stepping import Footprint, scanning, stepping
+from mockexchange.core.values import Choice
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import param_error
 from mockexchange.venues.kalshi.fcm import fcm_subtrader
 from mockexchange.venues.kalshi.order_reads import order_filter
-from mockexchange.venues.kalshi.params import CURSOR, LIMIT, MAX_TS, MIN_TS, TICKER, Param, parse_query
+from mockexchange.venues.kalshi.params import CURSOR, LIMIT, MAX_TS, MIN_TS, TICKER, Param, listed, parse_query
 from mockexchange.venues.kalshi.render import count_fp, dollars4, dollars6, outcome_side, rfc3339
 
 GET_FCM_FILLS = "GetFCMFills"
@@ -103,8 +104,8 @@ def get_fcm_fills(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
 # -- orders -----------------------------------------------------------------------------------------------------------
 
 SUBTRADER_ID = Param("subtrader_id", "SubtraderId")
-CLIENT_ORDER_IDS = Param("client_order_ids", "ClientOrderIds", "csv", max_items=100)
-STATUS = Param("status", "Status", "enum", choices=ORDER_STATUSES)
+CLIENT_ORDER_IDS = Param("client_order_ids", "ClientOrderIds", listed(100))
+STATUS = Param("status", "Status", Choice(ORDER_STATUSES))
 
 
 def _orders_params(ctx: KalshiContext) -> list[Param]:

@@ -33,6 +33,7 @@ from mockexchange.venues.kalshi.params import (
     TICKER,
     TRANSFER_LIMIT,
     Param,
+    listed,
     parse_query,
 )
 
@@ -42,7 +43,7 @@ GET_DEPOSITS = "GetDeposits"
 GET_WITHDRAWALS = "GetWithdrawals"
 
 FILLS_PARAMS = [
-    Param("ticker", "Ticker", "csv", max_items=100),
+    Param("ticker", "Ticker", listed(100)),
     Param("order_id", "OrderId"),
     MIN_TS,
     MAX_TS,

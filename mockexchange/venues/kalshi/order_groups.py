@@ -32,8 +32,8 @@ from mockexchange.venues.kalshi import commands, wire_values
 from mockexchange.venues.kalshi.bodies import Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import not_found
-from mockexchange.venues.kalshi.order_reads import EXCHANGE_INDEX, SUBACCOUNT, owner
-from mockexchange.venues.kalshi.params import Parts, parse_query
+from mockexchange.venues.kalshi.order_reads import owner
+from mockexchange.venues.kalshi.params import EXCHANGE_INDEX, SUBACCOUNT, Parts, parse_query
 from mockexchange.venues.kalshi.render import Row, count_fp
 
 _LIMIT_FIELDS = (Field("contracts_limit", "int64", minimum=1), Field("contracts_limit_fp"))

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.commands import Command, ItemRefused
 from mockexchange.core.kalshi.order_commands import (
+    EXCHANGE_INDEX,
     AmendOrder,
     CancelAllOrders,
     CancelOrder,
@@ -34,7 +35,7 @@ from mockexchange.venues.kalshi import commands, orders_render, wire_values
 from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import KalshiError
-from mockexchange.venues.kalshi.params import Param, Parts, parse_query
+from mockexchange.venues.kalshi.params import SUBACCOUNT, Param, Parts, parse_query
 
 C = TypeVar("C", bound=Command)
 AUTO_INDEX = -1  # Kalshi's ExchangeIndex -1: route by the market's ticker
@@ -94,8 +95,7 @@ DECREASE_TEXT: dict[str, wire_values.Text] = {"reduce_by": "count", "reduce_to":
 
 CANCEL_ORDER_V2 = "CancelOrderV2"
 CANCEL_ALL_ORDERS = "CancelAllOrders"
-SUBACCOUNT = Param("subaccount", "Subaccount", "int", minimum=0, maximum=63)
-ROUTE = [SUBACCOUNT, Param("exchange_index", "ExchangeIndex", "int", minimum=AUTO_INDEX, maximum=2**31 - 1),
+ROUTE = [SUBACCOUNT, Param("exchange_index", "ExchangeIndex", EXCHANGE_INDEX),
          Param("market_ticker", "MarketTicker")]  # fmt: skip
 
 
