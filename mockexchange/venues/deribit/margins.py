@@ -12,18 +12,22 @@ from typing import Any
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST
 from mockexchange.core.deribit.market_stats import price_band
 from mockexchange.core.deribit.orders import Lots, instrument_margin, side_margin
+from mockexchange.core.values import Decimals
 from mockexchange.venues.deribit.history import history_wallet, listed_instrument_name
 from mockexchange.venues.deribit.methods import Call, Method
 from mockexchange.venues.deribit.orders import owned_order
+from mockexchange.venues.deribit.params import strings
 from mockexchange.venues.deribit.render import PLACES, SUMMARY, number
 from mockexchange.web import json_number
 
-MAX_IDS = 1000  # order ids one call may ask about (the mock's bound; Deribit documents none)
+IDS = strings(1000)  # order ids one call may ask about (the mock's bound; Deribit documents none)
+AMOUNT = Decimals(SMALLEST, MAX_AMOUNT, PLACES["price"])
+PRICE = Decimals(MIN_PRICE, MAX_PRICE, PLACES["price"])
 
 
 def private_get_margins(call: Call) -> Any:
-    amount = call.params.amount("amount", SMALLEST, MAX_AMOUNT, PLACES["price"])
-    price = call.params.amount("price", MIN_PRICE, MAX_PRICE, PLACES["price"])
+    amount = call.params.read("amount", AMOUNT, required=True)
+    price = call.params.read("price", PRICE, required=True)
     book = call.ctx.book
     with book.reading():
         name = listed_instrument_name(call)
@@ -40,7 +44,7 @@ def private_get_margins(call: Call) -> Any:
 
 
 def private_get_order_margin_by_ids(call: Call) -> Any:
-    ids = call.params.strings("ids", MAX_IDS)
+    ids = call.params.read("ids", IDS, required=True)
     book = call.ctx.book
     with book.reading():
         user_id, wallet = history_wallet(call)
