@@ -12,15 +12,18 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
+from mockexchange.core.kalshi.order_commands import CancelOrder
+from mockexchange.core.kalshi.subaccount_commands import INDEX
 from mockexchange.schema.refs import resolve
 from mockexchange.schema.write_rules import (
     ACCEPTANCE,
     ACCOUNT_VALUES,
     BODY_RULES,
-    GO_INT32_MAX,
-    SUBACCOUNT_MAX,
     AccountValue,
     AccountValues,
+    bounds,
+    declared_bounds,
     describe_writes,
     judged_operations,
     values_of,
@@ -89,14 +92,14 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
     ParameterRule(
         ("GetPositions", "GetBalance", "GetSettlements", "GetFills"),
         "subaccount",
-        f"subaccounts are numbered 0..{SUBACCOUNT_MAX}; a higher number is a 400 (lte)",
-        {"maximum": SUBACCOUNT_MAX},
+        f"subaccounts are numbered 0..{MAX_SUBACCOUNT}; a higher number is a 400 (lte)",
+        {"maximum": MAX_SUBACCOUNT},
     ),
     ParameterRule(
         ("GetPositions", "GetBalance", "GetFills"),
         "exchange_index",
         "an int32 shard number >= 0; a negative or larger one is a 400 (the Go field is an int32)",
-        {"minimum": 0, "maximum": GO_INT32_MAX},
+        bounds(INDEX),
     ),
     ParameterRule(
         ("GetPositions", "GetFCMPositions"),
@@ -147,8 +150,8 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
 HISTORICAL_READS = ("GetHistoricalPositions", "GetFillsHistorical", "GetHistoricalOrders")
 PARAMETER_RULES += (
     ParameterRule(
-        HISTORICAL_READS, "subaccount", f"subaccounts are numbered 0..{SUBACCOUNT_MAX}; a higher number is a 400 (lte)",
-        {"maximum": SUBACCOUNT_MAX},
+        HISTORICAL_READS, "subaccount", f"subaccounts are numbered 0..{MAX_SUBACCOUNT}; a higher number is a 400 (lte)",
+        {"maximum": MAX_SUBACCOUNT},
     ),
     ParameterRule(
         ("GetHistoricalPositions",), "event_ticker", "one event ticker, not a list; a comma is a 400 (excludes)",
@@ -229,8 +232,8 @@ ORDER_READS = ("GetOrders", "GetOrder", "GetOrderQueuePositions", "GetOrderQueue
 PARAMETER_RULES += (
     ParameterRule(
         ("GetOrders", "GetOrderQueuePositions", "CancelOrderV2", "CancelAllOrders", "AmendOrderV2", "DecreaseOrderV2"),
-        "subaccount", f"subaccounts are numbered 0..{SUBACCOUNT_MAX}; a higher number is a 400 (lte)",
-        {"maximum": SUBACCOUNT_MAX},
+        "subaccount", f"subaccounts are numbered 0..{MAX_SUBACCOUNT}; a higher number is a 400 (lte)",
+        {"maximum": MAX_SUBACCOUNT},
     ),
     ParameterRule(
         ("GetOrders",), "status", "an empty value counts as absent (omitempty): any status",
@@ -246,7 +249,7 @@ PARAMETER_RULES += (
     ),
     ParameterRule(
         ("CancelOrderV2",), "exchange_index", "an int32 shard number, or -1 (route by market_ticker); otherwise a 400",
-        {"minimum": -1, "maximum": GO_INT32_MAX},
+        declared_bounds(CancelOrder, "exchange_index"),
     ),
     ParameterRule(
         ("GetOrders",), "cursor", "cursors are issued by the server; a made-up one is a 400 (cursor)",
@@ -387,14 +390,14 @@ PARAMETER_RULES += (
     ParameterRule(
         ORDER_GROUP_OPERATIONS,
         "subaccount",
-        f"subaccounts are numbered 0..{SUBACCOUNT_MAX}; a higher number is a 400",
-        {"maximum": SUBACCOUNT_MAX},
+        f"subaccounts are numbered 0..{MAX_SUBACCOUNT}; a higher number is a 400",
+        {"maximum": MAX_SUBACCOUNT},
     ),
     ParameterRule(
         ORDER_GROUP_OPERATIONS,
         "exchange_index",
         "an int32 shard number >= 0; a negative or larger one is a 400",
-        {"minimum": 0, "maximum": GO_INT32_MAX},
+        bounds(INDEX),
     ),
 )
 STATUS_RULES += (
