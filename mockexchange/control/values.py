@@ -30,19 +30,20 @@ from mockexchange.core.values import (
 )
 
 MAX_PEM = 16_384  # characters of a PEM public key (an RSA-16384 one is about 3,000)
-_CODE = re.compile(r"[A-Za-z0-9]{1,16}")  # a currency code: BTC, USDC
-_INDEX_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")  # a price index: btc_usd, eth_usdc
+_CODE = Text(16, pattern=re.compile(r"[A-Za-z0-9]+"))  # a currency code: BTC, USDC
+_INDEX_NAME = Text(64, pattern=re.compile(r"[A-Za-z0-9_]+"))  # a price index: btc_usd, eth_usdc
 _FLAG = Flag()
 
 T = TypeVar("T")
 
 
-def _checked(kind: Kind[T], value: Any, name: str) -> T:
-    """The value read by its kind (core/values.py: the one vocabulary), its refusal a `ControlError`."""
+def _checked(kind: Kind[T], value: Any, name: str, words: str = "") -> T:
+    """The value read by its kind (core/values.py: the one vocabulary), its refusal a `ControlError` (in `words`, of
+    `name` and `value`, if given)."""
     try:
         return kind.read(value, name)
     except Refused as exc:
-        raise ControlError(str(exc)) from None
+        raise ControlError(words.format(name=name, value=shown(value)) if words else str(exc)) from None
 
 
 def check_exchange_time(when: datetime, name: str = "to") -> datetime:
@@ -91,16 +92,16 @@ def choice(value: Any, name: str, choices: Iterable[str]) -> str:
 
 def currency(value: Any, name: str = "currency") -> str:
     """A currency code (`BTC`, `usdc`), upper-cased."""
-    if not isinstance(value, str) or not _CODE.fullmatch(value):
-        raise ControlError(f"{name} must be a currency code of 1 to 16 letters or digits (BTC), not {shown(value)}")
-    return value.upper()
+    return _checked(
+        _CODE, value, name, "{name} must be a currency code of 1 to 16 letters or digits (BTC), not {value}"
+    ).upper()
 
 
 def index_name(value: Any, name: str = "index_name") -> str:
     """A price index's name (`btc_usd`), lower-cased as Deribit writes it."""
-    if not isinstance(value, str) or not _INDEX_NAME.fullmatch(value):
-        raise ControlError(f"{name} must be 1 to 64 letters, digits or '_' such as 'btc_usd', not {shown(value)}")
-    return value.lower()
+    return _checked(
+        _INDEX_NAME, value, name, "{name} must be 1 to 64 letters, digits or '_' such as 'btc_usd', not {value}"
+    ).lower()
 
 
 def amount(parse: Callable[..., T], value: Any, *args: Any) -> T:
