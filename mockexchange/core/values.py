@@ -105,7 +105,7 @@ class Text(Kind[str]):
         self.read(value, name)
 
     def schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "string", "minLength": self.least}
+        schema: dict[str, Any] = {"type": "string", "minLength": self.least} if self.least else {"type": "string"}
         if self.most is not None:
             schema["maxLength"] = self.most
         if self.pattern is not None:

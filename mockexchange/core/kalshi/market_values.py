@@ -1,6 +1,7 @@
 """The kinds of value a series', an event's and a market's fields take (core/values.py's vocabulary, for what only
-the catalogue's records hold): a text that may be empty, an ISO 8601 time, a list of words, settlement sources, a
-free-form JSON object, an exact decimal (a strike, a fee multiplier) and the house's levels of a side of a book.
+the catalogue's records hold): a text that may be empty (a `Text` of the vocabulary's), an ISO 8601 time, a list of
+words, settlement sources, a free-form JSON object, an exact decimal (a strike, a fee multiplier) and the house's
+levels of a side of a book.
 Their refusals keep the words the control plane has always answered with.
 """
 
@@ -26,23 +27,8 @@ MAX_OBJECT_DEPTH = 4
 _EXAMPLE_TIME = "2026-12-09T19:00:00Z"
 
 
-@dataclass(frozen=True, slots=True)
-class Words(Kind[str]):
-    """A string of at most `most` characters (empty allowed)."""
-
-    most: int
-    plain = str
-
-    def read(self, value: Any, name: str) -> str:
-        if not isinstance(value, str) or len(value) > self.most:
-            raise Refused(f"{name} must be a string of at most {self.most} characters, not {shown(value)}")
-        return value
-
-    def check(self, value: str, name: str) -> None:
-        self.read(value, name)
-
-    def schema(self) -> dict[str, Any]:
-        return {"type": "string", "maxLength": self.most}
+# A title, a market's rules, a URL: a string of at most so many characters, empty allowed
+TITLE, RULES, URL = (Text(most, 0, blank=True) for most in (MAX_TITLE, MAX_RULES, MAX_URL))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +99,8 @@ class Sources(Kind[tuple[SettlementSource, ...]]):
         for i, item in enumerate(value):
             if not isinstance(item, dict) or set(item) != {"name", "url"}:
                 raise Refused(f"{name}[{i}] must be an object of exactly name and url, not {shown(item)}")
-            found.append(SettlementSource(Words(MAX_TITLE).read(item["name"], f"{name}[{i}].name"),
-                                          Words(MAX_URL).read(item["url"], f"{name}[{i}].url")))  # fmt: skip
+            found.append(SettlementSource(TITLE.read(item["name"], f"{name}[{i}].name"),
+                                          URL.read(item["url"], f"{name}[{i}].url")))  # fmt: skip
         return tuple(found)
 
     def write(self, value: tuple[SettlementSource, ...]) -> list[dict[str, str]]:
