@@ -137,6 +137,8 @@ class Integer(Kind[int]):
     plain = int
 
     def read(self, value: Any, name: str) -> int:
+        if value.__class__ is int and self.least <= value <= self.most:  # (the common case first)
+            return value
         if isinstance(value, bool) or not isinstance(value, int) or not self.least <= value <= self.most:
             why = FORM if isinstance(value, bool) or not isinstance(value, int) else _side(value < self.least)
             raise Refused(f"{name} must be an integer from {self.least} to {self.most}, not {shown(value)}", why=why)

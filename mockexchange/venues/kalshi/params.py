@@ -45,35 +45,34 @@ class Param:
     range_tags: tuple[str, str] = ("gte", "lte")  # the validator tags of an integer's bounds, as the spec declares them
 
     def parse(self, operation: str, raw: str | None) -> Any:
-        if raw is None or (raw == "" and self.kind.plain not in (int, bool)):  # ("" is ParseInt's, ParseBool's)
+        kind, name = self.kind, self.name
+        plain = kind.plain
+        if raw is None or (raw == "" and plain is not int and plain is not bool):  # ("": ParseInt's error)
             if self.required:
-                raise param_error(operation, self.field, "required", f"{self.name} is required")
+                raise param_error(operation, self.field, "required", f"{name} is required")
             return self.default
+        if kind is TEXT:  # (any text: nothing to check)
+            return raw
+        # Go's binder makes the kind's plain value of the text (strconv.ParseInt(raw, 10, 64): a sign, ASCII digits,
+        # int64; ParseBool; a list's items between its commas), its failure a format error; then the kind checks it.
         try:
-            return self.kind.read(self._bound(operation, raw), self.name)
+            if plain is int:
+                return kind.read(parse_int(raw, signs="+-"), name)
+            if plain is bool:
+                return kind.read(GO_BOOLS[raw], name)
+            return kind.read([item.strip(GO_SPACE) for item in raw.split(",")] if plain is list else raw, name)
+        except NotAnInteger:
+            raise param_format_error(operation, name, raw, f"{name} must be an integer") from None
+        except OutOfRange:
+            raise param_format_error(
+                operation, name, raw, f"{name} is out of the int64 range", "value out of range"
+            ) from None
+        except KeyError:
+            raise param_format_error(
+                operation, name, raw, f"{name} must be true or false", parser="ParseBool"
+            ) from None
         except Refused as exc:
             raise self._failed(operation, exc) from None
-
-    def _bound(self, operation: str, raw: str) -> Any:
-        """The kind's plain value of the text, as Go's binder makes it (its format errors in strconv's words)."""
-        plain = self.kind.plain
-        if plain is int:  # strconv.ParseInt(raw, 10, 64): a sign, ASCII digits, int64
-            try:
-                return parse_int(raw, signs="+-")
-            except NotAnInteger:
-                raise param_format_error(operation, self.name, raw, f"{self.name} must be an integer") from None
-            except OutOfRange:
-                diagnosis = f"{self.name} is out of the int64 range"
-                raise param_format_error(operation, self.name, raw, diagnosis, "value out of range") from None
-        if plain is bool:
-            value = GO_BOOLS.get(raw)
-            if value is None:
-                diagnosis = f"{self.name} must be true or false"
-                raise param_format_error(operation, self.name, raw, diagnosis, parser="ParseBool")
-            return value
-        if plain is list:
-            return [item.strip(GO_SPACE) for item in raw.split(",")]
-        return raw
 
     def _failed(self, operation: str, refused: Refused) -> KalshiError:
         """The kind's refusal as the validator tag that failed, in Kalshi's words."""
