@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import GenericAlias
 from typing import Any, Generic, TypeVar
 
 from mockexchange.core.money import MoneyError, parse_decimal, plain, shown
@@ -105,12 +106,8 @@ class Text(Kind[str]):
         self.read(value, name)
 
     def schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "string", "minLength": self.least} if self.least else {"type": "string"}
-        if self.most is not None:
-            schema["maxLength"] = self.most
-        if self.pattern is not None:
-            schema["pattern"] = f"^(?:{self.pattern.pattern})$"
-        return schema
+        pattern = None if self.pattern is None else f"^(?:{self.pattern.pattern})$"
+        return _stated(type="string", minLength=self.least or None, maxLength=self.most, pattern=pattern)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,44 +265,49 @@ class Decimals(Kind[Decimal]):
 @dataclass(frozen=True, slots=True)
 class Listed(Kind[tuple[Any, ...]]):
     """A list of `least` to `most` values (None: any number), each of `item`'s kind, held as a tuple (None: the
-    items are its caller's to read, as a list of objects' fields are)."""
+    items are its caller's to read, as a list of objects' fields are); `noun` says what an item is."""
 
     item: Kind[Any] | None
     most: int | None = None
     least: int = 0
-    plain = list
+    noun: str = "values"
+    plain: Any = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plain", list if self.item is None else GenericAlias(list, (self.item.plain,)))
 
     def read(self, value: Any, name: str) -> tuple[Any, ...]:
-        if not isinstance(value, list | tuple):
-            raise Refused(self._words(name))
-        if self.most is not None and len(value) > self.most:
-            raise Refused(self._words(name), why=LONG)
-        if len(value) < self.least:
-            raise Refused(self._words(name), why=BELOW)
+        if not isinstance(value, list) or (self.most is not None and len(value) > self.most) or len(value) < self.least:
+            why = FORM if not isinstance(value, list) else BELOW if len(value) < self.least else LONG
+            raise Refused(self._words(name, "list", value), why=why)
         if self.item is None:
             return tuple(value)
         items = []
-        for item in value:
+        for i, item in enumerate(value):
             try:
-                items.append(self.item.read(item, name))
+                items.append(self.item.read(item, f"{name}[{i}]"))
             except Refused as exc:
-                raise Refused(f"{name}: {exc}", exc.code, ITEM, item) from None
+                raise Refused(str(exc), exc.code, ITEM, item) from None
         return tuple(items)
 
-    def _words(self, name: str) -> str:
-        most = "or more" if self.most is None else f"to {self.most}"
-        return f"{name} must be a list of {self.least} {most} values"
+    def _words(self, name: str, what: str, value: Any) -> str:
+        count = f"{self.least} to {self.most}" if self.least else f"at most {self.most}"
+        count = f"at least {self.least}" if self.most is None else count
+        return f"{name} must be a {what} of {count} {self.noun}, not {shown(value)}"
 
     def write(self, value: tuple[Any, ...]) -> list[Any]:
         return list(value) if self.item is None else [self.item.write(item) for item in value]
 
     def check(self, value: tuple[Any, ...], name: str) -> None:
+        if not isinstance(value, tuple):
+            raise Refused(self._words(name, "tuple", value))
         self.read(self.write(value), name)
 
     def schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "array", "minItems": self.least}
-        if self.most is not None:
-            schema["maxItems"] = self.most
-        if self.item is not None:
-            schema["items"] = self.item.schema()
-        return schema
+        items = None if self.item is None else self.item.schema()
+        return _stated(type="array", minItems=self.least or None, maxItems=self.most, items=items)
+
+
+def _stated(**schema: Any) -> dict[str, Any]:
+    """A JSON Schema of the keywords stated (not None)."""
+    return {keyword: value for keyword, value in schema.items() if value is not None}

@@ -53,6 +53,12 @@ class ParameterRule:
     from_request: bool = True
 
 
+def subaccount_rule(operations: tuple[str, ...], tag: str = " (lte)") -> ParameterRule:
+    """The subaccount parameter of these operations: a number the mock's subaccounts have (the validator's `tag`)."""
+    reason = f"subaccounts are numbered 0..{MAX_SUBACCOUNT}; a higher number is a 400{tag}"
+    return ParameterRule(operations, "subaccount", reason, {"maximum": MAX_SUBACCOUNT})
+
+
 @dataclass(frozen=True, slots=True)
 class StatusRule:
     """A status the server answers that the operation does not document."""
@@ -89,12 +95,7 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         "a comma-separated list of position and total_traded; any other value is a 400 (oneof)",
         {"pattern": _list_of(COUNT_FILTER_VALUES)},
     ),
-    ParameterRule(
-        ("GetPositions", "GetBalance", "GetSettlements", "GetFills"),
-        "subaccount",
-        f"subaccounts are numbered 0..{MAX_SUBACCOUNT}; a higher number is a 400 (lte)",
-        {"maximum": MAX_SUBACCOUNT},
-    ),
+    subaccount_rule(("GetPositions", "GetBalance", "GetSettlements", "GetFills")),
     ParameterRule(
         ("GetPositions", "GetBalance", "GetFills"),
         "exchange_index",
@@ -149,10 +150,7 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
 # The account reads of the historical API take the live reads' parameters, with the same unstated rules.
 HISTORICAL_READS = ("GetHistoricalPositions", "GetFillsHistorical", "GetHistoricalOrders")
 PARAMETER_RULES += (
-    ParameterRule(
-        HISTORICAL_READS, "subaccount", f"subaccounts are numbered 0..{MAX_SUBACCOUNT}; a higher number is a 400 (lte)",
-        {"maximum": MAX_SUBACCOUNT},
-    ),
+    subaccount_rule(HISTORICAL_READS),
     ParameterRule(
         ("GetHistoricalPositions",), "event_ticker", "one event ticker, not a list; a comma is a 400 (excludes)",
         {"pattern": r"^[^,]*$"},
@@ -230,10 +228,8 @@ PARAMETER_RULES += (
 # Orders (issue 28): the reads' filters and the order writes' query parameters.
 ORDER_READS = ("GetOrders", "GetOrder", "GetOrderQueuePositions", "GetOrderQueuePosition")
 PARAMETER_RULES += (
-    ParameterRule(
-        ("GetOrders", "GetOrderQueuePositions", "CancelOrderV2", "CancelAllOrders", "AmendOrderV2", "DecreaseOrderV2"),
-        "subaccount", f"subaccounts are numbered 0..{MAX_SUBACCOUNT}; a higher number is a 400 (lte)",
-        {"maximum": MAX_SUBACCOUNT},
+    subaccount_rule(
+        ("GetOrders", "GetOrderQueuePositions", "CancelOrderV2", "CancelAllOrders", "AmendOrderV2", "DecreaseOrderV2")
     ),
     ParameterRule(
         ("GetOrders",), "status", "an empty value counts as absent (omitempty): any status",
@@ -387,12 +383,7 @@ ORDER_GROUP_OPERATIONS = (
     "UpdateOrderGroupLimit",
 )  # fmt: skip
 PARAMETER_RULES += (
-    ParameterRule(
-        ORDER_GROUP_OPERATIONS,
-        "subaccount",
-        f"subaccounts are numbered 0..{MAX_SUBACCOUNT}; a higher number is a 400",
-        {"maximum": MAX_SUBACCOUNT},
-    ),
+    subaccount_rule(ORDER_GROUP_OPERATIONS, ""),
     ParameterRule(
         ORDER_GROUP_OPERATIONS,
         "exchange_index",

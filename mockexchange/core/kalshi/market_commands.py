@@ -22,12 +22,12 @@ from mockexchange.core.kalshi.market_values import (
     RULES,
     TITLE,
     URL,
+    WORDS,
     Exact,
     IsoTime,
     JsonObject,
     Levels,
     Sources,
-    WordList,
 )
 from mockexchange.core.kalshi.markets import (
     COLLATERAL_RETURN_TYPES,
@@ -46,7 +46,6 @@ STRIKE_PLACES = 8
 
 TEXT = Text()
 TIME = IsoTime()
-WORDS = WordList()
 SOURCES = Sources()
 OBJECT = JsonObject()
 FLAG = Flag()

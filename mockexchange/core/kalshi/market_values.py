@@ -16,7 +16,7 @@ from typing import Any
 from mockexchange.core.kalshi.markets import SettlementSource
 from mockexchange.core.kalshi.units import contracts, count_units, price, price_units
 from mockexchange.core.money import MoneyError, parse_count, parse_decimal, parse_price, shown
-from mockexchange.core.values import EARLIEST_EXCHANGE_TIME, LATEST_EXCHANGE_TIME, Kind, Refused, Text
+from mockexchange.core.values import EARLIEST_EXCHANGE_TIME, LATEST_EXCHANGE_TIME, Kind, Listed, Refused, Text
 
 MAX_TITLE = 1024  # characters of a title or a short text
 MAX_RULES = 16_384  # characters of a market's rules
@@ -63,27 +63,7 @@ class IsoTime(Kind[datetime]):
         return {"type": "string", "format": "date-time"}
 
 
-@dataclass(frozen=True, slots=True)
-class WordList(Kind[tuple[str, ...]]):
-    """A list of at most `MAX_WORDS` non-empty strings (tags, categories, prohibitions)."""
-
-    plain = list[str]
-
-    def read(self, value: Any, name: str) -> tuple[str, ...]:
-        if not isinstance(value, list) or len(value) > MAX_WORDS:
-            raise Refused(f"{name} must be a list of at most {MAX_WORDS} strings, not {shown(value)}")
-        return tuple(Text().read(item, f"{name}[{i}]") for i, item in enumerate(value))
-
-    def write(self, value: tuple[str, ...]) -> list[str]:
-        return list(value)
-
-    def check(self, value: tuple[str, ...], name: str) -> None:
-        if not isinstance(value, tuple):
-            raise Refused(f"{name} must be a tuple of at most {MAX_WORDS} strings, not {shown(value)}")
-        self.read(list(value), name)
-
-    def schema(self) -> dict[str, Any]:
-        return {"type": "array", "maxItems": MAX_WORDS, "items": Text().schema()}
+WORDS = Listed(Text(), MAX_WORDS, noun="strings")  # tags, categories, prohibitions
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,8 +43,8 @@ _HEX = re.compile(rb"[0-9a-fA-F]{32}")
 _KEY_ENDS = re.compile(rb'"[ \t\n\r]*:')  # where a key may end (a JSON string's closing quote, then its colon)
 _UUID_DASHES = (8, 13, 18, 23)  # where the 36-character form has its dashes
 _JSON_KINDS = {str: "string", bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
-_GO_TYPES: dict[type, str] = {str: "string", int: "int", bool: "bool", list: "[]string"}  # by the kind's plain type
-_WANTED = {int: "an integer", bool: "a boolean", list: "a list of strings"}
+_GO_TYPES: dict[Any, str] = {str: "string", int: "int", bool: "bool", list[str]: "[]string"}  # by its plain type
+_WANTED = {int: "an integer", bool: "a boolean", list[str]: "a list of strings", list: "a list of objects"}
 
 
 def text(most: int | None = None) -> Text:
@@ -230,7 +230,7 @@ def _value(field: Field, value: Any, go_path: str) -> Any:
     """A field's value decoded as Go decodes it (not null, not a list of objects); Go's decoder error if it does not
     fit. (Where it sits, `go_path.name`, is worded only for an error.)"""
     plain = field.kind.plain
-    if plain is list:
+    if plain == list[str]:
         if not isinstance(value, list):
             raise _type_error(field, value, f"{go_path}.{field.name}", "[]string")
         wrong = next((item for item in value if type(item) is not str), None)
@@ -279,7 +279,7 @@ def _type_error(field: Field, value: Any, where: str, go_type: str, number: str 
     shown = f"{kind} {number}" if number else kind
     return bad_request(
         f"json: cannot unmarshal {shown} into Go struct field {where} of type {go_type}",
-        f"{field.name} must be {'a list of objects' if field.items else _WANTED.get(field.kind.plain, 'a string')}",
+        f"{field.name} must be {_WANTED.get(field.kind.plain, 'a string')}",
     )
 
 

@@ -20,29 +20,20 @@ from mockexchange.core.kalshi.archive import ORDERS
 from mockexchange.core.kalshi.orders import RESTING, STATUSES, Order
 from mockexchange.core.kalshi.units import contracts
 from mockexchange.core.values import Choice
-from mockexchange.venues.kalshi import history
+from mockexchange.venues.kalshi import history, params
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import not_found
-from mockexchange.venues.kalshi.params import (
-    CURSOR,
-    EXCHANGE_INDEX,
-    LIMIT,
-    MAX_TS,
-    MIN_TS,
-    SUBACCOUNT,
-    TICKER,
-    Param,
-    listed,
-    parse_query,
-)
+from mockexchange.venues.kalshi.params import Param, listed, parse_query
 from mockexchange.venues.kalshi.render import count_fp
 
 GET_ORDERS = "GetOrders"
 GET_QUEUE_POSITIONS = "GetOrderQueuePositions"
 STATUS = Param("status", "Status", Choice(STATUSES))
 EVENT_TICKERS = Param("event_ticker", "EventTicker", listed(100))
-ORDERS_PARAMS = [TICKER, EVENT_TICKERS, MIN_TS, MAX_TS, STATUS, LIMIT, CURSOR, SUBACCOUNT, EXCHANGE_INDEX]
-QUEUE_PARAMS = [Param("market_tickers", "MarketTickers", listed()), Param("event_ticker", "EventTicker"), SUBACCOUNT]
+ORDERS_PARAMS = [params.TICKER, EVENT_TICKERS, params.MIN_TS, params.MAX_TS, STATUS, params.LIMIT, params.CURSOR,
+                 params.SUBACCOUNT, params.EXCHANGE_INDEX]  # fmt: skip
+QUEUE_PARAMS = [Param("market_tickers", "MarketTickers", listed()), Param("event_ticker", "EventTicker"),
+                params.SUBACCOUNT]  # fmt: skip
 
 
 def owner(key: ApiKey) -> str:

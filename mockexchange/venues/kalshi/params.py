@@ -60,7 +60,9 @@ class Param:
                 return kind.read(parse_int(raw, signs="+-"), name)
             if plain is bool:
                 return kind.read(GO_BOOLS[raw], name)
-            return kind.read([item.strip(GO_SPACE) for item in raw.split(",")] if plain is list else raw, name)
+            if isinstance(kind, Listed):
+                return kind.read([item.strip(GO_SPACE) for item in raw.split(",")], name)
+            return kind.read(raw, name)
         except NotAnInteger:
             raise param_format_error(operation, name, raw, f"{name} must be an integer") from None
         except OutOfRange:
