@@ -49,7 +49,7 @@ from mockexchange.venues.deribit.params import BOOLEAN, STRING
 ORDER_TYPE = kind_of(PlaceDeribitOrder, "order_type")
 TIME_IN_FORCE = kind_of(PlaceDeribitOrder, "time_in_force")
 CLOSE_TYPE = Choice(("limit", "market"))
-LABEL_TEXT = Text(MAX_LABEL, blank=True)  # (an empty label is none, but for a cancel by label)
+LABEL_TEXT = Text(MAX_LABEL, blank=True)  # (an empty one, no label, is an order's own: `_label`)
 
 
 def _instrument(call: Call) -> Instrument:
@@ -81,8 +81,7 @@ def _price(call: Call, name: str = "price") -> Decimal | None:
 
 
 def _label(call: Call, required: bool = False) -> str | None:
-    label = call.params.get("label")
-    if label == "" and not required:
+    if call.params.get("label") == "" and not required:
         return ""
     return call.params.read("label", LABEL_TEXT, required=required)
 

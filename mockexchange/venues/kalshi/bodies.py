@@ -43,7 +43,7 @@ _HEX = re.compile(rb"[0-9a-fA-F]{32}")
 _KEY_ENDS = re.compile(rb'"[ \t\n\r]*:')  # where a key may end (a JSON string's closing quote, then its colon)
 _UUID_DASHES = (8, 13, 18, 23)  # where the 36-character form has its dashes
 _JSON_KINDS = {str: "string", bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
-_GO_TYPES: dict[Any, str] = {str: "string", int: "int", bool: "bool", list[str]: "[]string"}  # by its plain type
+_GO_TYPES: dict[Any, str] = {str: "string", int: "int", bool: "bool"}  # by the kind's plain type
 _WANTED = {int: "an integer", bool: "a boolean", list[str]: "a list of strings", list: "a list of objects"}
 
 
@@ -230,7 +230,7 @@ def _value(field: Field, value: Any, go_path: str) -> Any:
     """A field's value decoded as Go decodes it (not null, not a list of objects); Go's decoder error if it does not
     fit. (Where it sits, `go_path.name`, is worded only for an error.)"""
     plain = field.kind.plain
-    if plain == list[str]:
+    if isinstance(field.kind, Listed):
         if not isinstance(value, list):
             raise _type_error(field, value, f"{go_path}.{field.name}", "[]string")
         wrong = next((item for item in value if type(item) is not str), None)
