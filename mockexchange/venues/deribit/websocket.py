@@ -87,7 +87,6 @@ OVERFLOW_CLOSE_CODE = 1008
 RATE_LIMIT_CLOSE_CODE = 1008  # after a 10028 reply Deribit terminates the session; its close code is not documented
 INTERNAL_ERROR_CLOSE_CODE = 1011  # a bug of the mock's: close rather than leave the client waiting
 MIN_HEARTBEAT_S = 10  # Deribit refuses shorter heartbeat intervals
-HEARTBEAT = Integer(MIN_HEARTBEAT_S, INT64_MAX)
 log = logging.getLogger(__name__)
 
 
@@ -404,7 +403,7 @@ class Connection:
 
     def _set_heartbeat(self, params: Params) -> str:
         said = f"interval must be at least {MIN_HEARTBEAT_S} seconds"
-        interval = params.read("interval", HEARTBEAT, reason="invalid interval", said=said)
+        interval = params.read("interval", Integer(MIN_HEARTBEAT_S, INT64_MAX), reason="invalid interval", said=said)
         if interval is None:
             raise invalid_param("interval", "invalid interval", said)
         if self._heartbeat is not None:
