@@ -9,20 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST
 from mockexchange.core.deribit.market_stats import price_band
+from mockexchange.core.deribit.order_commands import AMOUNT, PRICE  # (an order's: what it would hold)
 from mockexchange.core.deribit.orders import Lots, instrument_margin, side_margin
-from mockexchange.core.values import Decimals
+from mockexchange.core.values import Listed
 from mockexchange.venues.deribit.history import history_wallet, listed_instrument_name
 from mockexchange.venues.deribit.methods import Call, Method
 from mockexchange.venues.deribit.orders import owned_order
-from mockexchange.venues.deribit.params import strings
-from mockexchange.venues.deribit.render import PLACES, SUMMARY, number
+from mockexchange.venues.deribit.params import STRING
+from mockexchange.venues.deribit.render import SUMMARY, number
 from mockexchange.web import json_number
 
-IDS = strings(1000)  # order ids one call may ask about (the mock's bound; Deribit documents none)
-AMOUNT = Decimals(SMALLEST, MAX_AMOUNT, PLACES["price"])
-PRICE = Decimals(MIN_PRICE, MAX_PRICE, PLACES["price"])
+IDS = Listed(STRING, 1000, 1)  # order ids one call may ask about (the mock's bound; Deribit documents none)
 
 
 def private_get_margins(call: Call) -> Any:

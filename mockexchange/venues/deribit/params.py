@@ -26,11 +26,6 @@ BOOLEAN = Flag()
 _CURRENCY = Choice(CURRENCIES)
 
 
-def strings(most: int) -> Listed:
-    """A list of 1 to `most` non-empty strings."""
-    return Listed(STRING, most, 1)
-
-
 class Params:
     def __init__(self, values: Mapping[str, Any], *, from_query: bool = False) -> None:
         self.values = values

@@ -9,18 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, BookError
+from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.order_commands import ACCOUNT_ID
 from mockexchange.core.deribit.order_entry import open_orders, reading_open
 from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.core.stepping import restarting, stepping
-from mockexchange.core.values import Choice, Integer
+from mockexchange.core.values import Choice
 from mockexchange.venues.deribit import commands, render
 from mockexchange.venues.deribit.errors import UNAVAILABLE_IN_SUBACCOUNT, RpcError
 from mockexchange.venues.deribit.methods import Call, Method, book_error, wallet_of, wallet_user
 from mockexchange.venues.deribit.orders import order_row
 from mockexchange.venues.deribit.params import BOOLEAN, CURRENCIES, STRING
 
-ACCOUNT_ID = Integer(1, MAX_ACCOUNT_ID)
 LOGIN_STATE = Choice(("enable", "disable"))
 
 Row = dict[str, Any]

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_CASH, PLACES, SMALLEST
+from mockexchange.core.deribit.bounds import MAX_CASH, PLACES, SMALLEST
+from mockexchange.core.deribit.order_commands import ACCOUNT_ID
 from mockexchange.core.deribit.records import CashMove, WalletTransfer
 from mockexchange.core.numbers import INT64_MAX
 from mockexchange.core.values import Choice, Decimals, Integer, Text
@@ -25,7 +26,7 @@ MIN_NONCE, MAX_NONCE = 8, 128  # a withdrawal's idempotency nonce (Deribit's bou
 NONCE = Text(MAX_NONCE, MIN_NONCE, blank=True)
 USERNAME = Text(64, blank=True)
 CASH = Decimals(SMALLEST, MAX_CASH, PLACES)
-RECORD_ID, ACCOUNT_ID = Integer(1, INT64_MAX), Integer(1, MAX_ACCOUNT_ID)
+RECORD_ID = Integer(1, INT64_MAX)
 
 
 def _currency_and_amount(call: Call) -> tuple[str, Any]:
