@@ -9,9 +9,10 @@ with a long s name `price` and `side`), the last key naming a field counting (a 
 wrong JSON type in the decoder's words (a number shown only where it was meant for an integer it does not fit: `number
 1.5`), an unknown field ignored, `null` left unset (a `null` body decodes as an empty object; a later `null` leaves a
 required field, a Go value rather than a pointer, as it was); a UUID read as Go's google/uuid reads one and written back
-as it writes one (lower case, with its dashes). Then the checks, worded as Go's validator words a failed tag ("Key:
-'ApplySubaccountTransferRequest.ClientTransferId' Error:Field validation for 'ClientTransferId' failed on the 'required'
-tag"; not captured, docs/known-differences.md), the mock refusing too a field the spec requires that is missing.
+as it writes one (lower case, with its dashes). Then the checks, each by the field's kind from the one vocabulary
+(core/values.py), worded as Go's validator words a failed tag ("Key: 'ApplySubaccountTransferRequest.ClientTransferId'
+Error:Field validation for 'ClientTransferId' failed on the 'required' tag"; not captured, docs/known-differences.md),
+the mock refusing too a field the spec requires that is missing.
 
 A body is read within `MAX_BODY`, as Go's `http.MaxBytesReader` reads it: one past the bound (a Content-Length that says
 so, or the bytes as they stream in) is `http: request body too large`, the rest left unread. A body the client stops
