@@ -14,6 +14,7 @@ from kalshi_orders import T0, M, order
 
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.kalshi.orders import MAX_BATCH
+from mockexchange.core.values import Listed
 from mockexchange.server import MockServer
 from mockexchange.venues.kalshi import commands
 from mockexchange.venues.kalshi.table import BY_ID, OPERATIONS
@@ -24,7 +25,7 @@ WORKER = "AnyIO worker thread"  # the name anyio gives its worker threads
 def _batch(op) -> bool:
     """Whether the operation's body takes a list as long as a batch (a short list, as a key's scopes, is no batch)."""
     fields = op.body.fields if op.body is not None else ()
-    return any(f.kind in ("objects", "strings") and (f.most is None or f.most >= MAX_BATCH) for f in fields)
+    return any(isinstance(f.kind, Listed) and (f.kind.most is None or f.kind.most >= MAX_BATCH) for f in fields)
 
 
 def test_every_write_whose_work_grows_with_its_input_runs_in_a_worker():

@@ -32,12 +32,13 @@ _FLAG = Flag()
 T = TypeVar("T")
 
 
-def _checked(kind: Kind[T], value: Any, name: str) -> T:
-    """The value read by its kind (core/values.py: the one vocabulary), its refusal a `ControlError`."""
+def _checked(kind: Kind[T], value: Any, name: str, words: str = "") -> T:
+    """The value read by its kind (core/values.py: the one vocabulary), its refusal a `ControlError` (in `words`, of
+    `name` and `value`, if given)."""
     try:
         return kind.read(value, name)
     except Refused as exc:
-        raise ControlError(str(exc)) from None
+        raise ControlError(words.format(name=name, value=shown(value)) if words else str(exc)) from None
 
 
 def check_exchange_time(when: datetime, name: str = "to") -> datetime:

@@ -108,6 +108,12 @@ def _declared(cls: type[Command]) -> tuple[Declared, ...]:
     return tuple(found)
 
 
+def kind_of(cls: type[Command], name: str) -> Kind[Any]:
+    """The kind of the command's field `name`: for an edge that reads the field's value itself (a venue's parameter
+    of the same meaning), and for the rules derived from it (the kit's)."""
+    return next(field.kind for field in declared(cls) if field.name == name)
+
+
 def read(cls: type[C], plain: Mapping[str, Any]) -> C:
     """The command of plain JSON-like values, each read by its field's kind; `Refused` for the first it does not take,
     in the order declared, or for a field it does not have or a required one missing."""

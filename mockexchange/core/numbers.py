@@ -49,6 +49,8 @@ def is_integer(text: str, *, signs: str = "") -> bool:
 def parse_int(text: str, minimum: int = INT64_MIN, maximum: int = INT64_MAX, *, signs: str = "") -> int:
     """The integer `text` spells, if it lies in `minimum..maximum`: ASCII digits, after one leading character of
     `signs` (`"+-"` as Go's strconv takes, `"-"`, or `""`: none). Leading zeros are allowed, as Go allows them."""
+    if text.__class__ is str and 0 < len(text) < 19 and text.isascii() and text.isdigit():  # (a query's `limit=100`)
+        return bounded(int(text), minimum, maximum, text)
     if not is_integer(text, signs=signs):
         raise NotAnInteger(f"{excerpt(text) if isinstance(text, str) else repr(text)} is not an integer")
     negative = text[:1] == "-"

@@ -3,18 +3,23 @@ hands over (the admin API's body, a scenario step, a state file's command, a Pyt
 into the core's units, written back to that plain value, and described as JSON Schema (the admin API's document, the
 contract kit's write rules).
 
-Each kind reads a value or raises `Refused`, which names the field, says what it takes and shows what it got; each edge
-words a refusal in its own shape (the admin API's 400, a scenario's line, Kalshi's exchange error with the refusal's
-`code`, a JSON-RPC error). A kind also checks a value already in the core's units (`check`), so a command built in
-Python holds no value an edge would have refused.
+Each kind reads a value or raises `Refused`, which names the field, says what it takes and shows what it got, and
+says why in one word (`why`); each edge words a refusal in its own shape (the admin API's 400, a scenario's line,
+Kalshi's exchange error with the refusal's `code`, a JSON-RPC error) or its own words (a venue's reader: Kalshi's Go
+validator tags, Deribit's `data.reason`), reading the kind's bounds for them. A venue's reader first decodes what its
+wire sends (a query's text, JSON-RPC's numbers) into the kind's plain value, its format errors in its own words. A kind
+also checks a value already in the core's units (`check`), so a command built in Python holds no value an edge would
+have refused.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import GenericAlias
 from typing import Any, Generic, TypeVar
 
 from mockexchange.core.money import MoneyError, parse_decimal, plain, shown
@@ -29,12 +34,25 @@ LATEST_EXCHANGE_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 LATEST_SECONDS = int(LATEST_EXCHANGE_TIME.timestamp())
 
 
-class Refused(ValueError):
-    """A value a field does not take. `code`: the venue's word for it where it has one (Kalshi's `invalid_price`)."""
+# Why a value is refused (`Refused.why`): not of the kind's form (another type, a text its pattern refuses); below its
+# `least`, above its `most`; longer than its `most` (characters of a text, items of a list); none of its options; an
+# item of a list refused (`Refused.given`: the item).
+FORM, BELOW, ABOVE, LONG, UNLISTED, ITEM = "form", "below", "above", "long", "unlisted", "item"
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+
+class Refused(ValueError):
+    """A value a field does not take. `code`: the venue's word for it where it has one (Kalshi's `invalid_price`);
+    `why`: which rule refused it (FORM, BELOW, ...); `given`: the item refused, for `ITEM`."""
+
+    def __init__(self, message: str, code: str | None = None, why: str = FORM, given: Any = None) -> None:
         super().__init__(message)
         self.code = code
+        self.why = why
+        self.given = given
+
+
+def _side(below: bool) -> str:
+    return BELOW if below else ABOVE
 
 
 class Kind(Generic[T]):
@@ -58,19 +76,38 @@ class Kind(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Text(Kind[str]):
-    most: int = MAX_TEXT
+    """A string of `least` to `most` characters (None: any number); `blank`: one of blanks only is taken too;
+    `pattern`: what the whole of it must match."""
+
+    most: int | None = MAX_TEXT
+    least: int = 1
+    blank: bool = False
+    pattern: re.Pattern[str] | None = None
     plain = str
 
     def read(self, value: Any, name: str) -> str:
-        if not isinstance(value, str) or not value.strip() or len(value) > self.most:
-            raise Refused(f"{name} must be a non-empty string of at most {self.most} characters, not {shown(value)}")
+        if (
+            not isinstance(value, str)
+            or len(value) < self.least
+            or not (self.blank or value.strip())
+            or (self.pattern is not None and not self.pattern.fullmatch(value))
+        ):
+            raise Refused(self._words(name, value))
+        if self.most is not None and len(value) > self.most:
+            raise Refused(self._words(name, value), why=LONG)
         return value
+
+    def _words(self, name: str, value: Any) -> str:
+        most = "" if self.most is None else f" of at most {self.most} characters"
+        pattern = "" if self.pattern is None else f" matching {self.pattern.pattern}"
+        return f"{name} must be a {'' if self.blank else 'non-empty '}string{most}{pattern}, not {shown(value)}"
 
     def check(self, value: str, name: str) -> None:
         self.read(value, name)
 
     def schema(self) -> dict[str, Any]:
-        return {"type": "string", "minLength": 1, "maxLength": self.most}
+        pattern = None if self.pattern is None else f"^(?:{self.pattern.pattern})$"
+        return _stated(type="string", minLength=self.least or None, maxLength=self.most, pattern=pattern)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +134,11 @@ class Integer(Kind[int]):
     plain = int
 
     def read(self, value: Any, name: str) -> int:
+        if value.__class__ is int and self.least <= value <= self.most:  # (the common case first)
+            return value
         if isinstance(value, bool) or not isinstance(value, int) or not self.least <= value <= self.most:
-            raise Refused(f"{name} must be an integer from {self.least} to {self.most}, not {shown(value)}")
+            why = FORM if isinstance(value, bool) or not isinstance(value, int) else _side(value < self.least)
+            raise Refused(f"{name} must be an integer from {self.least} to {self.most}, not {shown(value)}", why=why)
         return value
 
     def check(self, value: int, name: str) -> None:
@@ -115,7 +155,8 @@ class Choice(Kind[str]):
 
     def read(self, value: Any, name: str) -> str:
         if not isinstance(value, str) or value not in self.options:
-            raise Refused(f"{name} must be one of {', '.join(map(repr, self.options))}, not {shown(value)}")
+            why = UNLISTED if isinstance(value, str) else FORM
+            raise Refused(f"{name} must be one of {', '.join(map(repr, self.options))}, not {shown(value)}", why=why)
         return value
 
     def check(self, value: str, name: str) -> None:
@@ -145,7 +186,7 @@ class Scaled(Kind[int]):
         except MoneyError as exc:
             raise Refused(str(exc), self.code) from None
         if not self.least <= units <= self.most:
-            raise Refused(f"{name} must be {self.words}, not {shown(value)}", self.code)
+            raise Refused(f"{name} must be {self.words}, not {shown(value)}", self.code, _side(units < self.least))
         return units
 
     def write(self, value: int) -> str:
@@ -203,7 +244,8 @@ class Decimals(Kind[Decimal]):
         if not self.least <= parsed <= self.most:
             raise Refused(
                 f"{name} must be from {self.least:f} to {self.most:f} with at most {self.places} decimal places, "
-                f"not {shown(parsed)}"
+                f"not {shown(parsed)}",
+                why=_side(parsed < self.least),
             )
         return parsed
 
@@ -218,3 +260,54 @@ class Decimals(Kind[Decimal]):
 
     def schema(self) -> dict[str, Any]:
         return {"type": ["string", "integer"]}
+
+
+@dataclass(frozen=True, slots=True)
+class Listed(Kind[tuple[Any, ...]]):
+    """A list of `least` to `most` values (None: any number), each of `item`'s kind, held as a tuple (None: the
+    items are its caller's to read, as a list of objects' fields are); `noun` says what an item is."""
+
+    item: Kind[Any] | None
+    most: int | None = None
+    least: int = 0
+    noun: str = "values"
+    plain: Any = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plain", list if self.item is None else GenericAlias(list, (self.item.plain,)))
+
+    def read(self, value: Any, name: str) -> tuple[Any, ...]:
+        if not isinstance(value, list) or (self.most is not None and len(value) > self.most) or len(value) < self.least:
+            why = FORM if not isinstance(value, list) else BELOW if len(value) < self.least else LONG
+            raise Refused(self._words(name, "list", value), why=why)
+        if self.item is None:
+            return tuple(value)
+        items = []
+        for i, item in enumerate(value):
+            try:
+                items.append(self.item.read(item, f"{name}[{i}]"))
+            except Refused as exc:
+                raise Refused(str(exc), exc.code, ITEM, item) from None
+        return tuple(items)
+
+    def _words(self, name: str, what: str, value: Any) -> str:
+        count = f"{self.least} to {self.most}" if self.least else f"at most {self.most}"
+        count = f"at least {self.least}" if self.most is None else count
+        return f"{name} must be a {what} of {count} {self.noun}, not {shown(value)}"
+
+    def write(self, value: tuple[Any, ...]) -> list[Any]:
+        return list(value) if self.item is None else [self.item.write(item) for item in value]
+
+    def check(self, value: tuple[Any, ...], name: str) -> None:
+        if not isinstance(value, tuple):
+            raise Refused(self._words(name, "tuple", value))
+        self.read(self.write(value), name)
+
+    def schema(self) -> dict[str, Any]:
+        items = None if self.item is None else self.item.schema()
+        return _stated(type="array", minItems=self.least or None, maxItems=self.most, items=items)
+
+
+def _stated(**schema: Any) -> dict[str, Any]:
+    """A JSON Schema of the keywords stated (not None)."""
+    return {keyword: value for keyword, value in schema.items() if value is not None}

@@ -12,15 +12,18 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
+from mockexchange.core.kalshi.order_commands import CancelOrder
+from mockexchange.core.kalshi.subaccount_commands import INDEX
 from mockexchange.schema.refs import resolve
 from mockexchange.schema.write_rules import (
     ACCEPTANCE,
     ACCOUNT_VALUES,
     BODY_RULES,
-    GO_INT32_MAX,
-    SUBACCOUNT_MAX,
     AccountValue,
     AccountValues,
+    bounds,
+    declared_bounds,
     describe_writes,
     judged_operations,
     values_of,
@@ -48,6 +51,12 @@ class ParameterRule:
     # False: whether a value breaks it depends on the server's state (cursors it issued, the key's binding), so the
     # request journal cannot judge a request by it; the contract check still generates inputs by it.
     from_request: bool = True
+
+
+def subaccount_rule(operations: tuple[str, ...], tag: str = " (lte)") -> ParameterRule:
+    """The subaccount parameter of these operations: a number the mock's subaccounts have (the validator's `tag`)."""
+    reason = f"subaccounts are numbered 0..{MAX_SUBACCOUNT}; a higher number is a 400{tag}"
+    return ParameterRule(operations, "subaccount", reason, {"maximum": MAX_SUBACCOUNT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,17 +95,12 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         "a comma-separated list of position and total_traded; any other value is a 400 (oneof)",
         {"pattern": _list_of(COUNT_FILTER_VALUES)},
     ),
-    ParameterRule(
-        ("GetPositions", "GetBalance", "GetSettlements", "GetFills"),
-        "subaccount",
-        f"subaccounts are numbered 0..{SUBACCOUNT_MAX}; a higher number is a 400 (lte)",
-        {"maximum": SUBACCOUNT_MAX},
-    ),
+    subaccount_rule(("GetPositions", "GetBalance", "GetSettlements", "GetFills")),
     ParameterRule(
         ("GetPositions", "GetBalance", "GetFills"),
         "exchange_index",
         "an int32 shard number >= 0; a negative or larger one is a 400 (the Go field is an int32)",
-        {"minimum": 0, "maximum": GO_INT32_MAX},
+        bounds(INDEX),
     ),
     ParameterRule(
         ("GetPositions", "GetFCMPositions"),
@@ -146,10 +150,7 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
 # The account reads of the historical API take the live reads' parameters, with the same unstated rules.
 HISTORICAL_READS = ("GetHistoricalPositions", "GetFillsHistorical", "GetHistoricalOrders")
 PARAMETER_RULES += (
-    ParameterRule(
-        HISTORICAL_READS, "subaccount", f"subaccounts are numbered 0..{SUBACCOUNT_MAX}; a higher number is a 400 (lte)",
-        {"maximum": SUBACCOUNT_MAX},
-    ),
+    subaccount_rule(HISTORICAL_READS),
     ParameterRule(
         ("GetHistoricalPositions",), "event_ticker", "one event ticker, not a list; a comma is a 400 (excludes)",
         {"pattern": r"^[^,]*$"},
@@ -227,10 +228,8 @@ PARAMETER_RULES += (
 # Orders (issue 28): the reads' filters and the order writes' query parameters.
 ORDER_READS = ("GetOrders", "GetOrder", "GetOrderQueuePositions", "GetOrderQueuePosition")
 PARAMETER_RULES += (
-    ParameterRule(
-        ("GetOrders", "GetOrderQueuePositions", "CancelOrderV2", "CancelAllOrders", "AmendOrderV2", "DecreaseOrderV2"),
-        "subaccount", f"subaccounts are numbered 0..{SUBACCOUNT_MAX}; a higher number is a 400 (lte)",
-        {"maximum": SUBACCOUNT_MAX},
+    subaccount_rule(
+        ("GetOrders", "GetOrderQueuePositions", "CancelOrderV2", "CancelAllOrders", "AmendOrderV2", "DecreaseOrderV2")
     ),
     ParameterRule(
         ("GetOrders",), "status", "an empty value counts as absent (omitempty): any status",
@@ -246,7 +245,7 @@ PARAMETER_RULES += (
     ),
     ParameterRule(
         ("CancelOrderV2",), "exchange_index", "an int32 shard number, or -1 (route by market_ticker); otherwise a 400",
-        {"minimum": -1, "maximum": GO_INT32_MAX},
+        declared_bounds(CancelOrder, "exchange_index"),
     ),
     ParameterRule(
         ("GetOrders",), "cursor", "cursors are issued by the server; a made-up one is a 400 (cursor)",
@@ -384,17 +383,12 @@ ORDER_GROUP_OPERATIONS = (
     "UpdateOrderGroupLimit",
 )  # fmt: skip
 PARAMETER_RULES += (
-    ParameterRule(
-        ORDER_GROUP_OPERATIONS,
-        "subaccount",
-        f"subaccounts are numbered 0..{SUBACCOUNT_MAX}; a higher number is a 400",
-        {"maximum": SUBACCOUNT_MAX},
-    ),
+    subaccount_rule(ORDER_GROUP_OPERATIONS, ""),
     ParameterRule(
         ORDER_GROUP_OPERATIONS,
         "exchange_index",
         "an int32 shard number >= 0; a negative or larger one is a 400",
-        {"minimum": 0, "maximum": GO_INT32_MAX},
+        bounds(INDEX),
     ),
 )
 STATUS_RULES += (

@@ -21,9 +21,10 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, Protocol
 
-from mockexchange.core.commands import Command, declared
+from mockexchange.core.commands import Command, kind_of
+from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX
 from mockexchange.core.kalshi.fcm_commands import UpdateFCMSubtraderBlockedCategories
-from mockexchange.core.kalshi.order_commands import PlaceOrder
+from mockexchange.core.kalshi.order_commands import CancelOrder, PlaceOrder
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import MAX_BATCH
 from mockexchange.core.kalshi.subaccount_commands import (
@@ -31,9 +32,9 @@ from mockexchange.core.kalshi.subaccount_commands import (
     IntraExchangeInstanceTransfer,
     UpdateSubaccountNetting,
 )
+from mockexchange.core.numbers import INT64_MAX
+from mockexchange.core.values import LATEST_SECONDS, Kind, Text
 
-GO_INT32_MAX = 2**31 - 1
-SUBACCOUNT_MAX = 63
 NUMBERED_SUBACCOUNTS = 63  # "Maximum 63 numbered subaccounts per user (64 including the primary account)"
 
 
@@ -277,11 +278,16 @@ GROUP_WRITES = ("CreateOrderGroup", *NAMED_GROUP_WRITES)
 GROUP_LIMIT_FP = r"^(?:[1-9][0-9]{0,5}|1000000)(?:\.0{1,2})?$"
 
 
+def bounds(kind: Kind[Any]) -> dict[str, Any]:
+    """A kind's bounds (core/values.py: its JSON Schema, its type left to the published schema): a rule the mock holds
+    a value to because the kind it is read by takes no other."""
+    return {key: value for key, value in kind.schema().items() if key != "type"}
+
+
 def declared_bounds(command: type[Command], name: str) -> dict[str, Any]:
-    """The bounds a typed command's field declares (core/commands.py: its kind's JSON Schema, its type left to the
-    published schema): a rule the mock holds a body to because the command it is read into takes no other value."""
-    field = next(field for field in declared(command) if field.name == name)
-    return {key: value for key, value in field.kind.schema().items() if key != "type"}
+    """The bounds a typed command's field declares (core/commands.py): a rule the mock holds a body to because the
+    command it is read into takes no other value."""
+    return bounds(kind_of(command, name))
 
 
 def GIVEN(name: str, kind: str) -> dict[str, Any]:  # noqa: N802 (reads as a schema constant)
@@ -304,7 +310,7 @@ BODY_RULES: tuple[BodyRule, ...] = (
              "an int32 shard number >= 0 (its validator is gte=0; the Go field is an int32)",
              declared_bounds(ApplySubaccountTransfer, "exchange_index")),
     BodyRule(("SetTargetBalanceAllocation",), "allocations[].exchange_index",
-             "an int32 shard number (the Go field is an int32)", {"maximum": GO_INT32_MAX}),
+             "an int32 shard number (the Go field is an int32)", {"maximum": MAX_EXCHANGE_INDEX}),
     BodyRule(("ApplySubaccountTransfer",), "amount_cents",
              "at least one cent; at most 10^14 ($1 trillion, more than any balance holds: beyond it the mock answers "
              "the lte tag, docs/known-differences.md)", declared_bounds(ApplySubaccountTransfer, "amount_cents")),
@@ -312,7 +318,7 @@ BODY_RULES: tuple[BodyRule, ...] = (
              "at least one centi-cent; at most 10^16 ($1 trillion, as for a subaccount transfer)",
              declared_bounds(IntraExchangeInstanceTransfer, "amount")),
     BodyRule(KEY_WRITES, "name", f"1 to 256 characters ({NOT_EMPTY}; 256 is the mock's bound)",
-             {"minLength": 1, "maxLength": 256}),
+             bounds(Text())),
     BodyRule(KEY_WRITES, "scopes", "at most 16 scopes (the mock's bound: each of the eight twice)", {"maxItems": 16}),
     BodyRule(KEY_WRITES, "", "subaccount and fcm_subtrader_id are mutually exclusive",
              {"not": {"required": ["subaccount", "fcm_subtrader_id"]}}),
@@ -425,7 +431,6 @@ STATE_REFUSALS: tuple[StateRefusal, ...] = (
 
 # -- orders (issue 28) ---------------------------------------------------------------------------------------------
 ORDER_CREATES = ("CreateOrderV2", "BatchCreateOrdersV2")
-LATEST_SECONDS = 253370764800  # 9999-01-01T00:00:00Z: the mock's exchange clock ends before it
 ORDER_CHANGES = ("CancelOrderV2", "AmendOrderV2", "DecreaseOrderV2")
 ORDER_WRITES = ORDER_CREATES + ORDER_CHANGES + ("BatchCancelOrdersV2", "CancelAllOrders")
 BODY_BOUND = 512 * 1024  # the mock's bound on a batch's body (venues/kalshi/bodies.py MAX_BATCH_BODY)
@@ -480,10 +485,10 @@ BODY_RULES += (
       for name in ("ticker", "count", "price")),
     BodyRule(("BatchCancelOrdersV2",), "orders[].order_id", f"{NOT_EMPTY} ({BATCH_ITEM})", {"minLength": 1}),
     BodyRule(("BatchCreateOrdersV2", "BatchCancelOrdersV2"), "orders[].subaccount",
-             f"a Go int (int64): a larger number does not decode ({BATCH_ITEM})", {"maximum": 2**63 - 1}),
+             f"a Go int (int64): a larger number does not decode ({BATCH_ITEM})", {"maximum": INT64_MAX}),
     BodyRule(("BatchCreateOrdersV2", "BatchCancelOrdersV2"), "orders[].exchange_index",
              f"an int32 shard number, or -1 (route by the ticker) ({BATCH_ITEM})",
-             {"minimum": -1, "maximum": GO_INT32_MAX}),
+             declared_bounds(CancelOrder, "exchange_index")),
     BodyRule(("BatchCreateOrdersV2", "BatchCancelOrdersV2"), "orders",
              f"at most {MAX_BATCH} items (the mock's bound: Kalshi's scales with the tier's write budget)",
              {"maxItems": MAX_BATCH}),

@@ -19,16 +19,15 @@ from mockexchange.core.commands import Command, declared, value
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX
 from mockexchange.core.kalshi.fees import FEE_TYPES
 from mockexchange.core.kalshi.market_values import (
-    MAX_RULES,
-    MAX_TITLE,
-    MAX_URL,
+    RULES,
+    TITLE,
+    URL,
+    WORDS,
     Exact,
     IsoTime,
     JsonObject,
     Levels,
     Sources,
-    WordList,
-    Words,
 )
 from mockexchange.core.kalshi.markets import (
     COLLATERAL_RETURN_TYPES,
@@ -46,11 +45,7 @@ MAX_STRIKE = Decimal(10) ** 15  # a strike's magnitude (Kalshi's are prices, rat
 STRIKE_PLACES = 8
 
 TEXT = Text()
-TITLE = Words(MAX_TITLE)
-RULES = Words(MAX_RULES)
-URL = Words(MAX_URL)
 TIME = IsoTime()
-WORDS = WordList()
 SOURCES = Sources()
 OBJECT = JsonObject()
 FLAG = Flag()

@@ -1,6 +1,7 @@
 """The kinds of value a series', an event's and a market's fields take (core/values.py's vocabulary, for what only
-the catalogue's records hold): a text that may be empty, an ISO 8601 time, a list of words, settlement sources, a
-free-form JSON object, an exact decimal (a strike, a fee multiplier) and the house's levels of a side of a book.
+the catalogue's records hold): a text that may be empty (a `Text` of the vocabulary's), an ISO 8601 time, a list of
+words, settlement sources, a free-form JSON object, an exact decimal (a strike, a fee multiplier) and the house's
+levels of a side of a book.
 Their refusals keep the words the control plane has always answered with.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from mockexchange.core.kalshi.markets import SettlementSource
 from mockexchange.core.kalshi.units import contracts, count_units, price, price_units
 from mockexchange.core.money import MoneyError, parse_count, parse_decimal, parse_price, shown
-from mockexchange.core.values import EARLIEST_EXCHANGE_TIME, LATEST_EXCHANGE_TIME, Kind, Refused, Text
+from mockexchange.core.values import EARLIEST_EXCHANGE_TIME, LATEST_EXCHANGE_TIME, Kind, Listed, Refused, Text
 
 MAX_TITLE = 1024  # characters of a title or a short text
 MAX_RULES = 16_384  # characters of a market's rules
@@ -26,23 +27,8 @@ MAX_OBJECT_DEPTH = 4
 _EXAMPLE_TIME = "2026-12-09T19:00:00Z"
 
 
-@dataclass(frozen=True, slots=True)
-class Words(Kind[str]):
-    """A string of at most `most` characters (empty allowed)."""
-
-    most: int
-    plain = str
-
-    def read(self, value: Any, name: str) -> str:
-        if not isinstance(value, str) or len(value) > self.most:
-            raise Refused(f"{name} must be a string of at most {self.most} characters, not {shown(value)}")
-        return value
-
-    def check(self, value: str, name: str) -> None:
-        self.read(value, name)
-
-    def schema(self) -> dict[str, Any]:
-        return {"type": "string", "maxLength": self.most}
+# A title, a market's rules, a URL: a string of at most so many characters, empty allowed
+TITLE, RULES, URL = (Text(most, 0, blank=True) for most in (MAX_TITLE, MAX_RULES, MAX_URL))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,27 +63,7 @@ class IsoTime(Kind[datetime]):
         return {"type": "string", "format": "date-time"}
 
 
-@dataclass(frozen=True, slots=True)
-class WordList(Kind[tuple[str, ...]]):
-    """A list of at most `MAX_WORDS` non-empty strings (tags, categories, prohibitions)."""
-
-    plain = list[str]
-
-    def read(self, value: Any, name: str) -> tuple[str, ...]:
-        if not isinstance(value, list) or len(value) > MAX_WORDS:
-            raise Refused(f"{name} must be a list of at most {MAX_WORDS} strings, not {shown(value)}")
-        return tuple(Text().read(item, f"{name}[{i}]") for i, item in enumerate(value))
-
-    def write(self, value: tuple[str, ...]) -> list[str]:
-        return list(value)
-
-    def check(self, value: tuple[str, ...], name: str) -> None:
-        if not isinstance(value, tuple):
-            raise Refused(f"{name} must be a tuple of at most {MAX_WORDS} strings, not {shown(value)}")
-        self.read(list(value), name)
-
-    def schema(self) -> dict[str, Any]:
-        return {"type": "array", "maxItems": MAX_WORDS, "items": Text().schema()}
+WORDS = Listed(Text(), MAX_WORDS, noun="strings")  # tags, categories, prohibitions
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +79,8 @@ class Sources(Kind[tuple[SettlementSource, ...]]):
         for i, item in enumerate(value):
             if not isinstance(item, dict) or set(item) != {"name", "url"}:
                 raise Refused(f"{name}[{i}] must be an object of exactly name and url, not {shown(item)}")
-            found.append(SettlementSource(Words(MAX_TITLE).read(item["name"], f"{name}[{i}].name"),
-                                          Words(MAX_URL).read(item["url"], f"{name}[{i}].url")))  # fmt: skip
+            found.append(SettlementSource(TITLE.read(item["name"], f"{name}[{i}].name"),
+                                          URL.read(item["url"], f"{name}[{i}].url")))  # fmt: skip
         return tuple(found)
 
     def write(self, value: tuple[SettlementSource, ...]) -> list[dict[str, str]]:

@@ -27,6 +27,7 @@ SUBACCOUNT = Integer(0, MAX_SUBACCOUNT)
 INDEX = Integer(0, MAX_EXCHANGE_INDEX)
 SHARD = Integer(0, MAX_SHARD)
 INSTANCE = Choice(INSTANCES)
+PERCENT = Integer(0, 100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ class Allocations(Kind[tuple[tuple[int, int], ...]]):
             if not isinstance(item, dict) or set(item) != {"exchange_index", "percent"}:
                 raise Refused(f"{name}[{i}] must be an object of exchange_index and percent")
             pairs.append((INDEX.read(item["exchange_index"], f"{name}[{i}].exchange_index"),
-                          Integer(0, 100).read(item["percent"], f"{name}[{i}].percent")))  # fmt: skip
+                          PERCENT.read(item["percent"], f"{name}[{i}].percent")))  # fmt: skip
         return tuple(pairs)
 
     def write(self, value: tuple[tuple[int, int], ...]) -> list[dict[str, Any]]:

@@ -23,35 +23,29 @@ from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.records import CashMove, Delivery, Trade
 from mockexchange.core.deribit.wallets import Wallet
-from mockexchange.core.numbers import NotAnInteger, OutOfRange, parse_int
+from mockexchange.core.numbers import INT64_MAX, NotAnInteger, OutOfRange, parse_int
+from mockexchange.core.values import Choice, Integer
 from mockexchange.venues.deribit import history_render as render
 from mockexchange.venues.deribit.errors import invalid_param
 from mockexchange.venues.deribit.methods import Call, Method, book_error, subaccount_of, wallet_of, wallet_user
+from mockexchange.venues.deribit.params import BOOLEAN, INTEGER, STRING
 
-TRADE_KINDS = ("future", "option", "spot", "future_combo", "option_combo", "combo", "any")
-SORTINGS = ("asc", "desc", "default")
-SETTLEMENT_TYPES = ("settlement", "delivery", "bankruptcy")
+TRADE_KIND = Choice(("future", "option", "spot", "future_combo", "option_combo", "combo", "any"))
+SORTING = Choice(("asc", "desc", "default"))
+SETTLEMENT_TYPE = Choice(("settlement", "delivery", "bankruptcy"))
 MAX_COUNT = 1000
+COUNT, OFFSET = Integer(1, MAX_COUNT), Integer(0, INT64_MAX)
 RECENT_TRADES = timedelta(hours=24)  # Deribit's recent trades: what a read without `historical` serves
 CONTINUATION_PREFIX = "d"  # a settlement page's continuation: "d" and the index of the next (older) delivery
 
 
 def count_param(call: Call, default: int) -> int:
-    count = call.params.integer("count")
-    if count is None:
-        return default
-    if not 1 <= count <= MAX_COUNT:
-        raise invalid_param("count", "must be between 1 and 1000", f"count must be from 1 to {MAX_COUNT}, not {count}")
-    return count
+    return call.params.read("count", COUNT, default, reason="must be between 1 and 1000")
 
 
 def offset_param(call: Call) -> int:
-    offset = call.params.integer("offset")
-    if offset is None:
-        return 0
-    if offset < 0:
-        raise invalid_param("offset", "must be non-negative", f"offset must be 0 or more, not {offset}")
-    return offset
+    said = "offset must be 0 or more, not {value}"
+    return call.params.read("offset", OFFSET, 0, reason="must be non-negative", said=said)
 
 
 def _trade_id(call: Call, name: str) -> int | None:
@@ -65,7 +59,7 @@ def _trade_id(call: Call, name: str) -> int | None:
             return parse_int(digits)
         except (NotAnInteger, OutOfRange):
             raise invalid_param(name, "invalid trade id", f"{name} {value[:40]!r} is not a trade id") from None
-    return call.params.integer(name)
+    return call.params.read(name, INTEGER)
 
 
 def history_wallet(call: Call) -> tuple[str, Wallet]:
@@ -74,8 +68,7 @@ def history_wallet(call: Call) -> tuple[str, Wallet]:
 
 
 def listed_instrument_name(call: Call) -> str:
-    name = call.params.string("instrument_name", required=True)
-    assert name is not None
+    name = call.params.read("instrument_name", STRING, required=True)
     try:
         return call.ctx.book.market.instrument(name).instrument_name
     except BookError:
@@ -90,19 +83,19 @@ def listed_instrument_name(call: Call) -> str:
 def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
     params = call.params
     count = count_param(call, 10)
-    sorting = params.choice("sorting", SORTINGS, what="sorting")
-    historical = params.boolean("historical", False)
-    start_ts, end_ts = params.integer("start_timestamp"), params.integer("end_timestamp")
+    sorting = params.read("sorting", SORTING)
+    historical = params.read("historical", BOOLEAN, False)
+    start_ts, end_ts = params.read("start_timestamp", INTEGER), params.read("end_timestamp", INTEGER)
     if by_time and start_ts is None and end_ts is None:
         raise invalid_param("end_timestamp", "must be present", "give start_timestamp, end_timestamp or both")
     start = end = None  # id or sequence bounds
     currency = kind = name = None
     if by_instrument:
         if not by_time:
-            start, end = params.integer("start_seq"), params.integer("end_seq")
+            start, end = params.read("start_seq", INTEGER), params.read("end_seq", INTEGER)
     else:
         currency = params.currency(allow_any=False, required=True)
-        kind = params.choice("kind", TRADE_KINDS, what="kind")
+        kind = params.read("kind", TRADE_KIND)
         if not by_time:
             start, end = _trade_id(call, "start_id"), _trade_id(call, "end_id")
     book = call.ctx.book
@@ -227,9 +220,9 @@ def _continuation(call: Call) -> int | None:
 
 def _settlements(call: Call, *, by_instrument: bool) -> Any:
     params = call.params
-    kind = params.choice("type", SETTLEMENT_TYPES, what="settlement type")
+    kind = params.read("type", SETTLEMENT_TYPE, reason="invalid settlement type")
     count = count_param(call, 20)
-    latest = params.integer("search_start_timestamp")
+    latest = params.read("search_start_timestamp", INTEGER)
     before = _continuation(call)
     currency = None if by_instrument else params.currency(allow_any=False, required=True)
     book = call.ctx.book

@@ -9,21 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, SMALLEST
 from mockexchange.core.deribit.market_stats import price_band
+from mockexchange.core.deribit.order_commands import AMOUNT, PRICE  # (an order's: what it would hold)
 from mockexchange.core.deribit.orders import Lots, instrument_margin, side_margin
+from mockexchange.core.values import Listed
 from mockexchange.venues.deribit.history import history_wallet, listed_instrument_name
 from mockexchange.venues.deribit.methods import Call, Method
 from mockexchange.venues.deribit.orders import owned_order
-from mockexchange.venues.deribit.render import PLACES, SUMMARY, number
+from mockexchange.venues.deribit.params import STRING
+from mockexchange.venues.deribit.render import SUMMARY, number
 from mockexchange.web import json_number
 
-MAX_IDS = 1000  # order ids one call may ask about (the mock's bound; Deribit documents none)
+IDS = Listed(STRING, 1000, 1)  # order ids one call may ask about (the mock's bound; Deribit documents none)
 
 
 def private_get_margins(call: Call) -> Any:
-    amount = call.params.amount("amount", SMALLEST, MAX_AMOUNT, PLACES["price"])
-    price = call.params.amount("price", MIN_PRICE, MAX_PRICE, PLACES["price"])
+    amount = call.params.read("amount", AMOUNT, required=True)
+    price = call.params.read("price", PRICE, required=True)
     book = call.ctx.book
     with book.reading():
         name = listed_instrument_name(call)
@@ -40,7 +42,7 @@ def private_get_margins(call: Call) -> Any:
 
 
 def private_get_order_margin_by_ids(call: Call) -> Any:
-    ids = call.params.strings("ids", MAX_IDS)
+    ids = call.params.read("ids", IDS, required=True)
     book = call.ctx.book
     with book.reading():
         user_id, wallet = history_wallet(call)

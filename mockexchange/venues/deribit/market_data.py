@@ -19,13 +19,15 @@ from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.market_book import BookView
 from mockexchange.core.deribit.market_stats import Stats, Ticker, ticker
+from mockexchange.core.values import Integer
 from mockexchange.venues.deribit.errors import invalid_param
 from mockexchange.venues.deribit.methods import Call, Method, book_error
+from mockexchange.venues.deribit.params import STRING
 from mockexchange.venues.deribit.render import GREEK, PRICE, Row, number
 from mockexchange.web import json_number
 
 DEFAULT_DEPTH = 20  # levels a side when `depth` is not given
-MAX_DEPTH = 10_000  # Deribit's documented maximum
+DEPTH = Integer(1, 10_000)  # Deribit's documented maximum
 VOLUME = 8  # places of the statistics' volumes
 CHANGE = 4  # places of price_change (percent)
 IV = 2  # places of the volatilities (percent)
@@ -34,8 +36,7 @@ _ZERO = json_number(Decimal(0))
 
 def instrument_param(call: Call) -> str:
     """`instrument_name`, required and listed (-32602 otherwise, as Deribit refuses an unknown instrument)."""
-    name = call.params.string("instrument_name", required=True)
-    assert name is not None
+    name = call.params.read("instrument_name", STRING, required=True)
     try:
         call.ctx.book.market.instrument(name)
     except BookError:
@@ -54,11 +55,7 @@ def read_ticker(call: Call, name: str, depth: int = 0) -> Ticker:
 
 def public_get_order_book(call: Call) -> Any:
     name = instrument_param(call)
-    depth = call.params.integer("depth")
-    if depth is None:
-        depth = DEFAULT_DEPTH
-    elif not 1 <= depth <= MAX_DEPTH:
-        raise invalid_param("depth", "out of range", f"depth must be from 1 to {MAX_DEPTH}, not {depth}")
+    depth = call.params.read("depth", DEPTH, DEFAULT_DEPTH)
     return order_book_row(read_ticker(call, name, depth))
 
 

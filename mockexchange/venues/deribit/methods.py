@@ -17,15 +17,16 @@ from mockexchange.core.clock import epoch_ms
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.core.stepping import EVERYTHING, Footprint
+from mockexchange.core.values import Choice
 from mockexchange.venues import admission
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.context import DeribitContext, require_scope
 from mockexchange.venues.deribit.errors import ERROR, FORBIDDEN, NOT_FOUND, RpcError, from_auth, invalid_param
-from mockexchange.venues.deribit.params import CURRENCIES, Params
+from mockexchange.venues.deribit.params import BOOLEAN, CURRENCIES, INTEGER, STRING, Params
 
 VERSION = "1.2.26"  # what public/test answers (Deribit's documented example)
 POSITION_KINDS = ("future", "option", "spot", "future_combo", "option_combo")
-INSTRUMENT_KINDS = POSITION_KINDS
+INSTRUMENT_KIND = Choice(POSITION_KINDS)
 WS_ONLY = frozenset({
     "public/set_heartbeat", "public/disable_heartbeat", "public/subscribe", "private/subscribe",
     "public/unsubscribe", "private/unsubscribe", "public/unsubscribe_all", "private/unsubscribe_all",
@@ -98,8 +99,8 @@ def public_get_currencies(call: Call) -> Any:
 def public_get_instruments(call: Call) -> Any:
     # ccxt calls this without `currency` (all markets): a missing currency is `any`.
     currency = call.params.currency()
-    kind = call.params.choice("kind", INSTRUMENT_KINDS, what="kind")
-    expired = call.params.boolean("expired", False)
+    kind = call.params.read("kind", INSTRUMENT_KIND)
+    expired = call.params.read("expired", BOOLEAN, False)
     book = call.ctx.book
     with book.reading():
         now = book.state.clock.now()
@@ -118,7 +119,7 @@ def subaccount_of(call: Call) -> int | None:
     """The wallet a call acts on: a subaccount key's own; a main key's, or the `subaccount_id` it names."""
     assert call.caller is not None
     credential = call.caller.credential
-    requested = call.params.integer("subaccount_id")
+    requested = call.params.read("subaccount_id", INTEGER)
     if credential.subaccount_id is not None:
         if requested is not None and requested != credential.subaccount_id:
             raise RpcError(FORBIDDEN, f"this key acts for subaccount {credential.subaccount_id} only")
@@ -138,7 +139,7 @@ def wallet_of(call: Call, subaccount_id: int | None) -> Wallet:
 
 def private_get_positions(call: Call) -> Any:
     currency = call.params.currency()
-    kind = call.params.choice("kind", POSITION_KINDS, what="kind")
+    kind = call.params.read("kind", INSTRUMENT_KIND)
     subaccount_id = subaccount_of(call)
     book = call.ctx.book
     with book.reading():
@@ -158,8 +159,7 @@ def wallet_user(call: Call) -> str:
 
 
 def private_get_position(call: Call) -> Any:
-    name = call.params.string("instrument_name", required=True)
-    assert name is not None
+    name = call.params.read("instrument_name", STRING, required=True)
     subaccount_id = subaccount_of(call)
     book = call.ctx.book
     with book.reading():
@@ -178,7 +178,6 @@ def private_get_position(call: Call) -> Any:
 
 def private_get_account_summary(call: Call) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
-    assert currency is not None
     subaccount_id = subaccount_of(call)
     book = call.ctx.book
     with book.reading():

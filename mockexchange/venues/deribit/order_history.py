@@ -17,8 +17,8 @@ from mockexchange.core.deribit.order_entry import order_history, order_trades
 from mockexchange.venues.deribit import history_render
 from mockexchange.venues.deribit.history import (
     RECENT_TRADES,
-    SORTINGS,
-    TRADE_KINDS,
+    SORTING,
+    TRADE_KIND,
     count_param,
     history_wallet,
     listed_instrument_name,
@@ -26,15 +26,16 @@ from mockexchange.venues.deribit.history import (
 )
 from mockexchange.venues.deribit.methods import Call, Method
 from mockexchange.venues.deribit.orders import order_row, owned_order
+from mockexchange.venues.deribit.params import BOOLEAN, STRING
 
 RECENT_ORDERS = timedelta(minutes=30)  # Deribit's recent orders: what a read without `historical` serves
 
 
 def _history(call: Call, *, currency: str | None = None, kind: str | None = None, name: str | None = None) -> Any:
     count, offset = count_param(call, 20), offset_param(call)
-    include_unfilled = call.params.boolean("include_unfilled", False)
-    call.params.boolean("include_old", False)  # orders over two days old: past the 30 minutes recent ones are kept
-    historical = call.params.boolean("historical", False)
+    include_unfilled = call.params.read("include_unfilled", BOOLEAN, False)
+    call.params.read("include_old", BOOLEAN)  # orders over two days old: past the 30 minutes recent ones are kept
+    historical = call.params.read("historical", BOOLEAN, False)
     book = call.ctx.book
     with book.reading():
         _, wallet = history_wallet(call)
@@ -50,7 +51,7 @@ def _history(call: Call, *, currency: str | None = None, kind: str | None = None
 
 def private_get_order_history_by_currency(call: Call) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
-    kind = call.params.choice("kind", TRADE_KINDS, what="kind")
+    kind = call.params.read("kind", TRADE_KIND)
     return _history(call, currency=currency, kind=None if kind == "any" else kind)
 
 
@@ -61,10 +62,9 @@ def private_get_order_history_by_instrument(call: Call) -> Any:
 
 
 def private_get_user_trades_by_order(call: Call) -> Any:
-    order_id = call.params.string("order_id", required=True)
-    assert order_id is not None
-    sorting = call.params.choice("sorting", SORTINGS, what="sorting") or "default"
-    historical = call.params.boolean("historical", False)
+    order_id = call.params.read("order_id", STRING, required=True)
+    sorting = call.params.read("sorting", SORTING, "default")
+    historical = call.params.read("historical", BOOLEAN, False)
     book = call.ctx.book
     with book.reading():
         order = owned_order(call, order_id)

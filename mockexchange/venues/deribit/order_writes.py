@@ -15,19 +15,24 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from mockexchange.core.deribit.bounds import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, PLACES, SMALLEST, BookError
+from mockexchange.core.commands import kind_of
+from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.order_commands import (
+    AMOUNT,
     GOOD_TIL_CANCELLED,
-    PLACED_TYPES,
+    PRICE,
+    SHOWN,
+    TRIGGER,
     CancelDeribitOrder,
     CancelDeribitOrders,
     EditDeribitOrder,
     PlaceDeribitOrder,
 )
 from mockexchange.core.deribit.order_entry import find_order, open_orders
-from mockexchange.core.deribit.orders import ALL_TIMES_IN_FORCE, MAX_LABEL, TRIGGERS, DerivativeOrder
+from mockexchange.core.deribit.orders import MAX_LABEL, DerivativeOrder
 from mockexchange.core.deribit.records import Trade
+from mockexchange.core.values import Choice, Text
 from mockexchange.venues.deribit import commands, history_render
 from mockexchange.venues.deribit.errors import (
     INVALID_AMOUNT,
@@ -38,12 +43,17 @@ from mockexchange.venues.deribit.errors import (
     invalid_param,
 )
 from mockexchange.venues.deribit.methods import Call, Method, subaccount_of, wallet_of, wallet_user
-from mockexchange.venues.deribit.orders import ORDER_FILTERS, ORDER_KINDS, order_row, owned_order
+from mockexchange.venues.deribit.orders import ORDER_FILTER, ORDER_FILTERS, ORDER_KIND, order_row, owned_order
+from mockexchange.venues.deribit.params import BOOLEAN, STRING
+
+ORDER_TYPE = kind_of(PlaceDeribitOrder, "order_type")
+TIME_IN_FORCE = kind_of(PlaceDeribitOrder, "time_in_force")
+CLOSE_TYPE = Choice(("limit", "market"))
+LABEL_TEXT = Text(MAX_LABEL, blank=True)  # (an empty one, no label, is an order's own: `_label`)
 
 
 def _instrument(call: Call) -> Instrument:
-    name = call.params.string("instrument_name", required=True)
-    assert name is not None
+    name = call.params.read("instrument_name", STRING, required=True)
     try:
         return call.ctx.book.market.instrument(name)
     except BookError:
@@ -53,9 +63,9 @@ def _instrument(call: Call) -> Instrument:
 def _size(call: Call, instrument: Instrument, required: bool = True) -> Decimal | None:
     """`amount` (USD for inverse futures, the coin otherwise), or `contracts` times the contract size; both given, they
     must agree."""
-    amount = call.params.amount("amount", SMALLEST, MAX_AMOUNT, PLACES) if "amount" in call.params else None
+    amount = call.params.read("amount", AMOUNT, required=True) if "amount" in call.params else None
     if "contracts" in call.params:
-        contracts = call.params.amount("contracts", SMALLEST, MAX_AMOUNT, PLACES)
+        contracts = call.params.read("contracts", AMOUNT, required=True)
         made = contracts * instrument.contract_size
         if amount is not None and amount != made:
             said = f"amount {amount:f} is not contracts {contracts:f} x {instrument.contract_size}"
@@ -67,17 +77,13 @@ def _size(call: Call, instrument: Instrument, required: bool = True) -> Decimal 
 
 
 def _price(call: Call, name: str = "price") -> Decimal | None:
-    return call.params.amount(name, MIN_PRICE, MAX_PRICE, PLACES) if name in call.params else None
+    return call.params.read(name, PRICE, required=True) if name in call.params else None
 
 
 def _label(call: Call, required: bool = False) -> str | None:
-    label = call.params.get("label")
-    if label == "" and not required:
+    if call.params.get("label") == "" and not required:
         return ""
-    label = call.params.string("label", required=required)
-    if label is not None and len(label) > MAX_LABEL:
-        raise invalid_param("label", "too long", f"label must be at most {MAX_LABEL} characters")
-    return label
+    return call.params.read("label", LABEL_TEXT, required=required)
 
 
 def _placed(call: Call, made: tuple[DerivativeOrder, list[Trade]]) -> dict[str, Any]:
@@ -93,19 +99,18 @@ def _placed(call: Call, made: tuple[DerivativeOrder, list[Trade]]) -> dict[str, 
 
 def _place(call: Call, direction: str) -> Any:
     instrument = _instrument(call)
-    order_type = call.params.choice("type", PLACED_TYPES, what="order type") or "limit"
+    order_type = call.params.read("type", ORDER_TYPE, "limit", reason="invalid order type")
     amount = _size(call, instrument)
     assert amount is not None
-    trigger = call.params.choice("trigger", TRIGGERS, what="trigger")
+    trigger = call.params.read("trigger", TRIGGER)
     placed = commands.make(
         PlaceDeribitOrder, param="amount", user_id=wallet_user(call), instrument_name=instrument.instrument_name,
         direction=direction, amount=amount, price=_price(call), subaccount_id=_source(call), order_type=order_type,
-        time_in_force=call.params.choice("time_in_force", ALL_TIMES_IN_FORCE, what="time_in_force")
-        or GOOD_TIL_CANCELLED,
-        label=_label(call) or "", post_only=call.params.boolean("post_only", False),
-        reject_post_only=call.params.boolean("reject_post_only", False),
-        reduce_only=call.params.boolean("reduce_only", False),
-        max_show=call.params.amount("max_show", Decimal(0), MAX_AMOUNT, PLACES) if "max_show" in call.params else None,
+        time_in_force=call.params.read("time_in_force", TIME_IN_FORCE, GOOD_TIL_CANCELLED),
+        label=_label(call) or "", post_only=call.params.read("post_only", BOOLEAN, False),
+        reject_post_only=call.params.read("reject_post_only", BOOLEAN, False),
+        reduce_only=call.params.read("reduce_only", BOOLEAN, False),
+        max_show=call.params.read("max_show", SHOWN, required=True) if "max_show" in call.params else None,
         trigger=trigger, trigger_price=_price(call, "trigger_price"),
     )  # fmt: skip
     return _placed(call, commands.execute(call.ctx, placed, param="amount"))
@@ -141,7 +146,7 @@ def _edit(call: Call, order: DerivativeOrder) -> Any:
         instrument = call.ctx.book.market.instrument(order.instrument_name)
     amount = _size(call, instrument)
     assert amount is not None
-    flags = {name: call.params.boolean(name, False) for name in ("post_only", "reject_post_only", "reduce_only")
+    flags = {name: call.params.read(name, BOOLEAN, False) for name in ("post_only", "reject_post_only", "reduce_only")
              if name in call.params}  # fmt: skip
     edit = commands.make(
         EditDeribitOrder, param="amount", order_id=order.order_id, amount=amount, price=_price(call),
@@ -151,8 +156,7 @@ def _edit(call: Call, order: DerivativeOrder) -> Any:
 
 
 def private_edit(call: Call) -> Any:
-    order_id = call.params.string("order_id", required=True)
-    assert order_id is not None
+    order_id = call.params.read("order_id", STRING, required=True)
     return _edit(call, _own_order(call, order_id))
 
 
@@ -173,8 +177,7 @@ def private_edit_by_label(call: Call) -> Any:
 
 
 def private_cancel(call: Call) -> Any:
-    order_id = call.params.string("order_id", required=True)
-    assert order_id is not None
+    order_id = call.params.read("order_id", STRING, required=True)
     order = _own_order(call, order_id)
     cancel = commands.make(CancelDeribitOrder, param="order_id", order_id=order.order_id)
     made = commands.execute(call.ctx, cancel, param="order_id")
@@ -187,7 +190,7 @@ def private_cancel(call: Call) -> Any:
 
 def _cancel_many(call: Call, **filters: Any) -> Any:
     _not_detailed(call)
-    chosen = call.params.choice("type", ORDER_FILTERS, what="order type") or "all"
+    chosen = call.params.read("type", ORDER_FILTER, "all", reason="invalid order type")
     cancel = commands.make(
         CancelDeribitOrders, user_id=wallet_user(call), subaccount_id=_source(call),
         order_types=ORDER_FILTERS[chosen] if chosen != "all" else None, **filters,
@@ -196,7 +199,7 @@ def _cancel_many(call: Call, **filters: Any) -> Any:
 
 
 def _not_detailed(call: Call) -> None:
-    if call.params.boolean("detailed", False):
+    if call.params.read("detailed", BOOLEAN, False):
         raise RpcError(NOT_IMPLEMENTED, "the mock answers a cancel of several with their count only: detailed=false")
 
 
@@ -206,7 +209,7 @@ def private_cancel_all(call: Call) -> Any:
 
 def private_cancel_all_by_currency(call: Call) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
-    kind = call.params.choice("kind", ORDER_KINDS, what="kind")
+    kind = call.params.read("kind", ORDER_KIND)
     if kind in ("spot", "future_combo", "option_combo", "combo"):
         _not_detailed(call)
         return 0  # the mock lists none of those
@@ -227,7 +230,7 @@ def private_close_position(call: Call) -> Any:
     """An order that closes the wallet's position in the instrument: the opposite direction, its size, reduce-only;
     `type` limit (at `price`) or market."""
     instrument = _instrument(call)
-    order_type = call.params.choice("type", ("limit", "market"), required=True, what="order type")
+    order_type = call.params.read("type", CLOSE_TYPE, required=True, reason="invalid order type")
     price = _price(call)
     if order_type == "limit" and price is None:
         raise invalid_param("price", "must be present", "a limit close_position needs a price")

@@ -22,15 +22,17 @@ from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.order_entry import find_order, open_orders, reading_open
 from mockexchange.core.deribit.orders import DerivativeOrder
 from mockexchange.core.stepping import restarting, stepping
+from mockexchange.core.values import Choice
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
 from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError, invalid_param
 from mockexchange.venues.deribit.methods import Call, Method, book_error, subaccount_of, wallet_of, wallet_user
 from mockexchange.venues.deribit.notifications import CHANGE_BYTES
+from mockexchange.venues.deribit.params import STRING
 from mockexchange.venues.outbox import Shared
 from mockexchange.web import json_number
 
-ORDER_KINDS = ("future", "option", "spot", "future_combo", "option_combo", "combo", "any")
+ORDER_KIND = Choice(("future", "option", "spot", "future_combo", "option_combo", "combo", "any"))
 # `type` of the open-order reads -> the order types it selects (the mock has no trailing stops).
 ORDER_FILTERS: dict[str, tuple[str, ...]] = {
     "all": ("limit", "stop_limit", "take_limit", "stop_market", "take_market"),
@@ -45,6 +47,7 @@ ORDER_FILTERS: dict[str, tuple[str, ...]] = {
     "trailing_all": (),
     "trailing_stop": (),
 }
+ORDER_FILTER = Choice(tuple(ORDER_FILTERS))
 
 Row = dict[str, Any]
 # Deribit's cancel_reason has no word for why an order's remainder ended unfilled (immediate_or_cancel, fill_or_kill,
@@ -109,12 +112,11 @@ def order_row(order: DerivativeOrder, instrument: Instrument) -> Row:
 
 
 def _order_types(call: Call) -> tuple[str, ...]:
-    chosen = call.params.choice("type", ORDER_FILTERS, what="order type") or "all"
-    return ORDER_FILTERS[chosen]
+    return ORDER_FILTERS[call.params.read("type", ORDER_FILTER, "all", reason="invalid order type")]
 
 
 def _kind(call: Call) -> str | None:
-    kind = call.params.choice("kind", ORDER_KINDS, what="kind")
+    kind = call.params.read("kind", ORDER_KIND)
     return None if kind == "any" else kind
 
 
@@ -157,7 +159,7 @@ def private_get_open_orders_by_currency(call: Call) -> Any:
 
 
 def private_get_open_orders_by_instrument(call: Call) -> Any:
-    name = call.params.string("instrument_name", required=True)
+    name = call.params.read("instrument_name", STRING, required=True)
     return _rows(call, name=name)
 
 
@@ -176,8 +178,7 @@ def owned_order(call: Call, order_id: str) -> DerivativeOrder:
 
 
 def private_get_order_state(call: Call) -> Any:
-    order_id = call.params.string("order_id", required=True)
-    assert order_id is not None
+    order_id = call.params.read("order_id", STRING, required=True)
     book = call.ctx.book
     with book.reading():
         order = owned_order(call, order_id)

@@ -1,20 +1,29 @@
-"""Typed reading of a method's named params. Values from a query string arrive as strings, so integers and booleans
-are read from their text there; from a JSON body they must have the JSON type. A refusal is -32602 with
-`data: {reason, param}` as Deribit sends it. Params a method does not know are ignored, as Deribit does."""
+"""A method's named params, each read by its kind from the one vocabulary (core/values.py): Deribit's JSON-RPC decoding
+makes the kind's plain value of what was sent (from a query string, text: an integer's digits, a boolean's word, an
+amount's decimal text, a list's JSON or commas; from a JSON body, the JSON type: an amount's number read from the
+shortest text that writes it, never used as a float), the kind checks it, and a refusal is -32602 with
+`data: {reason, param}` as Deribit sends it, in words the kind's bounds fill in. Params a method does not know are
+ignored, as Deribit does."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypeVar, overload
 
 import orjson
 
 from mockexchange.core.money import MoneyError, parse_decimal
-from mockexchange.core.numbers import NotAnInteger, OutOfRange, bounded, excerpt, parse_int
-from mockexchange.venues.deribit.errors import invalid_param
+from mockexchange.core.numbers import INT64_MAX, INT64_MIN, NotAnInteger, OutOfRange, bounded, excerpt, parse_int
+from mockexchange.core.values import ITEM, LONG, Choice, Decimals, Flag, Integer, Kind, Listed, Refused, Text
+from mockexchange.venues.deribit.errors import RpcError, invalid_param
 
+T = TypeVar("T")
 CURRENCIES = ("BTC", "ETH", "USDC", "USDT", "EURR")
+STRING = Text(None, blank=True)  # a non-empty string (its decoding refuses an empty one)
+INTEGER = Integer(INT64_MIN, INT64_MAX)
+BOOLEAN = Flag()
+_CURRENCY = Choice(CURRENCIES)
 
 
 class Params:
@@ -28,23 +37,69 @@ class Params:
     def get(self, name: str) -> Any:
         return self.values.get(name)
 
-    def string(self, name: str, *, required: bool = False) -> str | None:
+    @overload
+    def read(
+        self, name: str, kind: Kind[T], default: None = ..., *, required: Literal[True] | str,
+        reason: str | None = ..., said: str | None = ...,
+    ) -> T: ...  # fmt: skip
+
+    @overload
+    def read(
+        self, name: str, kind: Kind[T], default: T, *, required: bool | str = ..., reason: str | None = ...,
+        said: str | None = ...,
+    ) -> T: ...  # fmt: skip
+
+    @overload
+    def read(
+        self, name: str, kind: Kind[T], default: None = ..., *, required: bool | str = ...,
+        reason: str | None = ..., said: str | None = ...,
+    ) -> T | None: ...  # fmt: skip
+
+    def read(
+        self, name: str, kind: Kind[Any], default: Any = None, *, required: bool | str = False,
+        reason: str | None = None, said: str | None = None,
+    ) -> Any:  # fmt: skip
+        """The param `name` read by `kind` (absent or null: `default`, or refused if `required`: True, or the words
+        of its absence). A value the kind refuses is worded by its `why`; `reason` and `said` (a format string of
+        `name`, `value`, `least`, `most`) put the method's own `data.reason` and diagnosis on it."""
         value = self.values.get(name)
         if value is None:
             if required:
-                raise invalid_param(name, "must be present", f"{name} is required")
-            return None
-        if not isinstance(value, str) or not value:
-            raise invalid_param(name, "must be a string", f"{name} must be a non-empty string, not {value!r}")
-        return value
+                raise invalid_param(name, "must be present", f"{name} is required" if required is True else required)
+            return default
+        decoded = self._decoded(name, kind, value)
+        try:
+            return kind.read(decoded, name)
+        except Refused as exc:
+            raise _refused(name, kind, decoded, exc.why, reason, said) from None
 
-    def choice(
-        self, name: str, allowed: Iterable[str], *, required: bool = False, what: str | None = None
-    ) -> str | None:
-        value = self.string(name, required=required)
-        allowed = tuple(allowed)
-        if value is not None and value not in allowed:
-            raise invalid_param(name, f"invalid {what or name}", f"{name} {value!r} is not one of {', '.join(allowed)}")
+    def _decoded(self, name: str, kind: Kind[Any], value: Any) -> Any:
+        """The kind's plain value of what was sent, as Deribit decodes it; `RpcError` if it does not decode."""
+        text = self.from_query and isinstance(value, str)
+        if isinstance(kind, Text | Choice):
+            if not isinstance(value, str) or not value:
+                raise invalid_param(name, "must be a string", f"{name} must be a non-empty string, not {value!r}")
+            return value
+        if isinstance(kind, Integer):  # an int64: a JSON integer, or from a query string its text (a `-` at most)
+            try:
+                if text:
+                    return parse_int(value, signs="-")
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise NotAnInteger(f"{excerpt(repr(value))} is not an integer")
+                return bounded(value)
+            except NotAnInteger as exc:
+                raise invalid_param(name, "must be an integer", f"{name}: {exc}") from None
+            except OutOfRange as exc:
+                raise invalid_param(name, "out of range", f"{name}: {exc}") from None
+        if isinstance(kind, Flag):  # ccxt sends expired=false in a query
+            return value == "true" if isinstance(value, str) and value in ("true", "false") else value
+        if isinstance(kind, Decimals):
+            return _number(name, value, text, kind.places)
+        if isinstance(kind, Listed) and text:  # a JSON array's text (`["a","b"]`), or the strings between commas
+            try:
+                return orjson.loads(value) if value.startswith("[") else value.split(",")
+            except orjson.JSONDecodeError:
+                raise invalid_param(name, "must be an array", f"{name} is not a JSON array") from None
         return value
 
     @overload
@@ -55,80 +110,53 @@ class Params:
 
     def currency(self, name: str = "currency", *, allow_any: bool = True, required: bool = False) -> str | None:
         """A currency code (`BTC`; upper case, any case accepted); `any` (None) when allowed."""
-        value = self.string(name, required=required)
-        if value is None:
+        value = self.read(name, STRING, required=required)
+        if value is None or (allow_any and value.upper() == "ANY"):
             return None
-        upper = value.upper()
-        if allow_any and upper == "ANY":
-            return None
-        if upper not in CURRENCIES:
+        try:
+            return _CURRENCY.read(value.upper(), name)
+        except Refused:
             allowed = ", ".join(CURRENCIES + (("any",) if allow_any else ()))
-            raise invalid_param(name, "invalid currency", f"currency {value!r} is not one of {allowed}")
-        return upper
+            raise invalid_param(name, "invalid currency", f"currency {value!r} is not one of {allowed}") from None
 
-    def integer(self, name: str) -> int | None:
-        """An int64: a JSON integer, or from a query string its text (ASCII digits, an optional `-`)."""
-        value = self.values.get(name)
-        if value is None:
-            return None
+
+def _number(name: str, value: Any, text: bool, places: int) -> Decimal:
+    """An amount: a JSON number (an integer, or a fraction read from the shortest text that writes it, as the client
+    wrote it), or from a query string its decimal text, of at most `places` places."""
+    if isinstance(value, float):
         try:
-            if self.from_query and isinstance(value, str):
-                return parse_int(value, signs="-")
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise NotAnInteger(f"{excerpt(repr(value))} is not an integer")
-            return bounded(value)
-        except NotAnInteger as exc:
-            raise invalid_param(name, "must be an integer", f"{name}: {exc}") from None
-        except OutOfRange as exc:
-            raise invalid_param(name, "out of range", f"{name}: {exc}") from None
-
-    def strings(self, name: str, most: int) -> list[str]:
-        """A required list of 1 to `most` non-empty strings: a JSON array, or from a query string a JSON array's text
-        (`["a","b"]`) or the strings between commas."""
-        value = self.values.get(name)
+            value = Decimal(orjson.dumps(value).decode())
+        except (InvalidOperation, orjson.JSONEncodeError):
+            value = None
+    elif isinstance(value, str) and not text:
+        value = None  # a JSON string is not a number
+    try:
         if value is None:
-            raise invalid_param(name, "must be present", f"{name} is required")
-        if self.from_query and isinstance(value, str):
-            try:
-                value = orjson.loads(value) if value.startswith("[") else value.split(",")
-            except orjson.JSONDecodeError:
-                raise invalid_param(name, "must be an array", f"{name} is not a JSON array") from None
-        if not isinstance(value, list) or not 0 < len(value) <= most:
-            raise invalid_param(name, "must be an array", f"{name} must be an array of 1 to {most} strings")
-        if not all(isinstance(item, str) and item for item in value):
-            raise invalid_param(name, "must be an array", f"{name} must hold non-empty strings only")
-        return value
+            raise MoneyError(f"{name} must be a number")
+        return parse_decimal(value, name, places)
+    except MoneyError as exc:
+        raise invalid_param(name, "must be a number", str(exc)) from None
 
-    def boolean(self, name: str, default: bool) -> bool:
-        value = self.values.get(name)
-        if value is None:
-            return default
-        if isinstance(value, str) and value in ("true", "false"):  # ccxt sends expired=false in a query
-            return value == "true"
-        if not isinstance(value, bool):
-            raise invalid_param(name, "must be a boolean", f"{name} must be true or false, not {value!r}")
-        return value
 
-    def amount(self, name: str, least: Decimal, most: Decimal, places: int) -> Decimal:
-        """A required amount of money: a JSON number (an integer, or a fraction read from the shortest text that
-        writes it, as the client wrote it: never used as a float), or from a query string its decimal text; from
-        `least` to `most` with at most `places` places."""
-        value = self.values.get(name)
-        if value is None:
-            raise invalid_param(name, "must be present", f"{name} is required")
-        if isinstance(value, float):
-            try:
-                value = Decimal(orjson.dumps(value).decode())
-            except (InvalidOperation, orjson.JSONEncodeError):
-                value = None
-        elif isinstance(value, str) and not self.from_query:
-            value = None  # a JSON string is not a number
-        try:
-            if value is None:
-                raise MoneyError(f"{name} must be a number")
-            parsed = parse_decimal(value, name, places)
-        except MoneyError as exc:
-            raise invalid_param(name, "must be a number", str(exc)) from None
-        if not least <= parsed <= most:
-            raise invalid_param(name, "out of range", f"{name} must be from {least:f} to {most:f}, not {parsed:f}")
-        return parsed
+def _refused(name: str, kind: Kind[Any], value: Any, why: str, reason: str | None, said: str | None) -> RpcError:
+    """A value the kind refuses, in Deribit's words: an array's, an option's, a flag's, a text's length, a bound's
+    (`reason` and `said`: the method's own, if it has them)."""
+    least, most = getattr(kind, "least", None), getattr(kind, "most", None)
+    if isinstance(kind, Listed):
+        held = "hold non-empty strings only" if why == ITEM else f"be an array of 1 to {most} strings"
+        default = "must be an array", f"{name} must {held}"
+    elif isinstance(kind, Choice):
+        default = f"invalid {name}", f"{name} {value!r} is not one of {', '.join(kind.options)}"
+    elif isinstance(kind, Flag):
+        default = "must be a boolean", f"{name} must be true or false, not {value!r}"
+    elif why == LONG:
+        default = "too long", f"{name} must be at most {most} characters"
+    else:
+        default = "out of range", f"{name} must be from {_shown(least)} to {_shown(most)}, not {_shown(value)}"
+    if said is not None:
+        said = said.format(name=name, value=_shown(value), least=_shown(least), most=_shown(most))
+    return invalid_param(name, reason or default[0], said or default[1])
+
+
+def _shown(value: Any) -> str:
+    return f"{value:f}" if isinstance(value, Decimal) else str(value)

@@ -14,15 +14,19 @@ from mockexchange.core.deribit.account_commands import (
     SetDeribitSubaccountLogin,
 )
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, BookError
+from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.order_commands import ACCOUNT_ID
 from mockexchange.core.deribit.order_entry import open_orders, reading_open
 from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.core.stepping import restarting, stepping
+from mockexchange.core.values import Choice
 from mockexchange.venues.deribit import commands, render
-from mockexchange.venues.deribit.errors import UNAVAILABLE_IN_SUBACCOUNT, RpcError, invalid_param
+from mockexchange.venues.deribit.errors import UNAVAILABLE_IN_SUBACCOUNT, RpcError
 from mockexchange.venues.deribit.methods import Call, Method, book_error, wallet_of, wallet_user
 from mockexchange.venues.deribit.orders import order_row
-from mockexchange.venues.deribit.params import CURRENCIES
+from mockexchange.venues.deribit.params import BOOLEAN, CURRENCIES, STRING
+
+LOGIN_STATE = Choice(("enable", "disable"))
 
 Row = dict[str, Any]
 PORTFOLIO_FIELDS = (
@@ -72,7 +76,7 @@ def subaccount_row(wallet: Wallet, account_type: str) -> Row:
 
 
 def private_get_subaccounts(call: Call) -> Any:
-    with_portfolio = call.params.boolean("with_portfolio", False)
+    with_portfolio = call.params.read("with_portfolio", BOOLEAN, False)
     assert call.caller is not None
     own = call.caller.credential.subaccount_id
     book = call.ctx.book
@@ -96,7 +100,7 @@ def private_get_subaccounts(call: Call) -> Any:
 
 def private_get_subaccounts_details(call: Call) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
-    with_orders = call.params.boolean("with_open_orders", False)
+    with_orders = call.params.read("with_open_orders", BOOLEAN, False)
     _main_key(call, "private/get_subaccounts_details")
     book = call.ctx.book
     with book.reading():
@@ -143,17 +147,15 @@ def private_create_subaccount(call: Call) -> Any:
 
 
 def _sid(call: Call) -> int:
-    sid = call.params.integer("sid")
-    if sid is None:
-        raise invalid_param("sid", "must be present", "sid (the subaccount's id) is required")
-    if not 1 <= sid <= MAX_ACCOUNT_ID:
-        raise invalid_param("sid", "invalid subaccount", f"sid must be a subaccount's id, not {sid}")
-    return sid
+    return call.params.read(
+        "sid", ACCOUNT_ID, required="sid (the subaccount's id) is required", reason="invalid subaccount",
+        said="sid must be a subaccount's id, not {value}",
+    )  # fmt: skip
 
 
 def private_change_subaccount_name(call: Call) -> Any:
     sid = _sid(call)
-    name = call.params.string("name", required=True)
+    name = call.params.read("name", STRING, required=True)
     _main_key(call, "private/change_subaccount_name")
     renamed = commands.make(
         RenameDeribitSubaccount, param="sid", user_id=wallet_user(call), subaccount_id=sid, username=name
@@ -164,7 +166,7 @@ def private_change_subaccount_name(call: Call) -> Any:
 
 def private_toggle_subaccount_login(call: Call) -> Any:
     sid = _sid(call)
-    state = call.params.choice("state", ("enable", "disable"), required=True, what="state")
+    state = call.params.read("state", LOGIN_STATE, required=True)
     _main_key(call, "private/toggle_subaccount_login")
     login = commands.make(SetDeribitSubaccountLogin, param="sid", user_id=wallet_user(call), subaccount_id=sid,
                           state=state)  # fmt: skip

@@ -18,13 +18,16 @@ from typing import Any
 
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.records import LogEntry
+from mockexchange.core.numbers import INT64_MAX
+from mockexchange.core.values import Integer, Text
 from mockexchange.venues.deribit import render
-from mockexchange.venues.deribit.errors import invalid_param
 from mockexchange.venues.deribit.history import guarded, history_wallet
 from mockexchange.venues.deribit.methods import Call, Method
 
 DEFAULT_COUNT, MAX_COUNT = 100, 250
-MAX_QUERY = 128  # characters of `query` (the mock's bound)
+QUERY = Text(128, blank=True)  # `query`: at most 128 characters (the mock's bound)
+COUNT, CONTINUATION = Integer(1, MAX_COUNT), Integer(1, INT64_MAX)
+TIMESTAMP = Integer(0, 253402300799999)  # milliseconds up to the year 9999, what a datetime holds
 # Keywords Deribit documents for `query` that name something the mock never logs: they match nothing.
 NEVER_LOGGED = frozenset({"liquidation", "settlement", "correction", "block_trade", "swap", "maker"})
 INFO = frozenset({"address", "transaction_id", "state", "withdrawal_id", "fee", "transfer_id", "other_side",
@@ -33,11 +36,10 @@ MS = 1000  # milliseconds in a second: timestamps to datetimes without a float
 
 
 def _time(call: Call, name: str) -> datetime:
-    value = call.params.integer(name)
-    if value is None:
-        raise invalid_param(name, "must be present", f"{name} (milliseconds since the epoch) is required")
-    if not 0 <= value <= 253402300799999:  # up to the year 9999, what a datetime holds
-        raise invalid_param(name, "out of range", f"{name} must be from 0 to 253402300799999 (ms), not {value}")
+    value = call.params.read(
+        name, TIMESTAMP, required=f"{name} (milliseconds since the epoch) is required",
+        said="{name} must be from {least} to {most} (ms), not {value}",
+    )  # fmt: skip
     seconds, ms = divmod(value, MS)
     return datetime.fromtimestamp(seconds, UTC).replace(microsecond=ms * MS)
 
@@ -59,12 +61,8 @@ def _keywords(entry: LogEntry) -> set[str]:
 
 
 def _query(call: Call) -> list[str] | None:
-    text = call.params.string("query")
-    if text is None:
-        return None
-    if len(text) > MAX_QUERY:
-        raise invalid_param("query", "too long", f"query must be at most {MAX_QUERY} characters")
-    return text.split()
+    text = call.params.read("query", QUERY)
+    return None if text is None else text.split()
 
 
 def _value(value: object) -> Any:
@@ -106,16 +104,10 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
 
 def private_get_transaction_log(call: Call) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
-    assert currency is not None
     start, end = _time(call, "start_timestamp"), _time(call, "end_timestamp")
-    count = call.params.integer("count")
-    if count is None:
-        count = DEFAULT_COUNT
-    elif not 1 <= count <= MAX_COUNT:
-        raise invalid_param("count", "out of range", f"count must be from 1 to {MAX_COUNT}, not {count}")
-    before = call.params.integer("continuation")
-    if before is not None and before < 1:
-        raise invalid_param("continuation", "invalid continuation", "continuation must be one a previous page gave")
+    count = call.params.read("count", COUNT, DEFAULT_COUNT)
+    said = "continuation must be one a previous page gave"
+    before = call.params.read("continuation", CONTINUATION, reason="invalid continuation", said=said)
     words = _query(call)
     wanted = None
     if words is not None:

@@ -14,11 +14,11 @@ from typing import Any
 
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.commands import Command
-from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_CASH, PLACES, SMALLEST
 from mockexchange.core.deribit.cash_commands import (
     MAX_ADDRESS,
     MAX_NONCE,
-    MAX_RECORD_ID,
+    MAX_USERNAME,
+    RECORD_ID,
     CancelDeribitTransfer,
     CancelDeribitWithdrawal,
     CreateDeribitDepositAddress,
@@ -26,28 +26,27 @@ from mockexchange.core.deribit.cash_commands import (
     DeribitTransferToUser,
     DeribitWithdrawal,
 )
+from mockexchange.core.deribit.kinds import ACCOUNT_ID, CASH
 from mockexchange.core.deribit.records import CashMove, WalletTransfer
+from mockexchange.core.values import Choice, Text
 from mockexchange.venues.deribit import commands, history_render, render
-from mockexchange.venues.deribit.errors import invalid_param
 from mockexchange.venues.deribit.methods import Call, Method, subaccount_of, wallet_of, wallet_user
 
-PRIORITIES = ("insane", "extreme_high", "very_high", "high", "mid", "low", "very_low")
+PRIORITY = Choice(("insane", "extreme_high", "very_high", "high", "mid", "low", "very_low"))
+# What the wire reads before its command does (a blank text is the command's to refuse, in its words)
+ADDRESS = Text(MAX_ADDRESS, blank=True)  # a withdrawal's address
 MIN_NONCE = 8  # a withdrawal's idempotency nonce (Deribit's bounds: 8 to `MAX_NONCE` characters)
+NONCE = Text(MAX_NONCE, MIN_NONCE, blank=True)
+USERNAME = Text(MAX_USERNAME, blank=True)
 
 
 def _currency_and_amount(call: Call) -> tuple[str, Any]:
     currency = call.params.currency(allow_any=False, required=True)
-    assert currency is not None
-    return currency, call.params.amount("amount", SMALLEST, MAX_CASH, PLACES)
+    return currency, call.params.read("amount", CASH, required=True)
 
 
 def _record_id(call: Call, name: str) -> int:
-    value = call.params.integer(name)
-    if value is None:
-        raise invalid_param(name, "must be present", f"{name} is required")
-    if not 1 <= value <= MAX_RECORD_ID:
-        raise invalid_param(name, "out of range", f"{name} must be from 1 to {MAX_RECORD_ID}, not {value}")
-    return value
+    return call.params.read(name, RECORD_ID, required=True)
 
 
 def _source(call: Call) -> int | None:
@@ -69,13 +68,10 @@ def _transfer_row(call: Call, transfer_id: int) -> Any:
 
 def private_submit_transfer_to_subaccount(call: Call) -> Any:
     currency, amount = _currency_and_amount(call)
-    destination = call.params.integer("destination")
-    if destination is None:
-        raise invalid_param("destination", "must be present", "destination (the subaccount's id) is required")
-    if not 1 <= destination <= MAX_ACCOUNT_ID:
-        raise invalid_param(
-            "destination", "invalid subaccount", f"destination must be an account id, not {destination}"
-        )
+    destination = call.params.read(
+        "destination", ACCOUNT_ID, required="destination (the subaccount's id) is required",
+        reason="invalid subaccount", said="destination must be an account id, not {value}",
+    )  # fmt: skip
     source = _source(call)
     moved = commands.make(
         DeribitTransfer, param="destination", user_id=wallet_user(call), currency=currency, amount=amount,
@@ -86,12 +82,10 @@ def private_submit_transfer_to_subaccount(call: Call) -> Any:
 
 def private_submit_transfer_to_user(call: Call) -> Any:
     currency, amount = _currency_and_amount(call)
-    destination = call.params.string("destination", required=True)
-    assert destination is not None
-    if len(destination) > 64:
-        raise invalid_param(
-            "destination", "invalid destination", "destination must be a username of 64 characters at most"
-        )
+    destination = call.params.read(
+        "destination", USERNAME, required=True, reason="invalid destination",
+        said="destination must be a username of 64 characters at most",
+    )  # fmt: skip
     source = _source(call)
     moved = commands.make(
         DeribitTransferToUser, param="destination", user_id=wallet_user(call), currency=currency, amount=amount,
@@ -125,14 +119,9 @@ def _withdrawal_row(call: Call, withdrawal_id: int) -> Any:
 
 def private_withdraw(call: Call) -> Any:
     currency, amount = _currency_and_amount(call)
-    address = call.params.string("address", required=True)
-    assert address is not None
-    if len(address) > MAX_ADDRESS:
-        raise invalid_param("address", "invalid address", f"address must be at most {MAX_ADDRESS} characters")
-    call.params.choice("priority", PRIORITIES, what="priority")  # one priority level in the mock (docs/deribit.md)
-    nonce = call.params.string("nonce")
-    if nonce is not None and not MIN_NONCE <= len(nonce) <= MAX_NONCE:
-        raise invalid_param("nonce", "invalid nonce", f"nonce must be {MIN_NONCE} to {MAX_NONCE} characters")
+    address = call.params.read("address", ADDRESS, required=True, reason="invalid address")
+    call.params.read("priority", PRIORITY)  # one priority level in the mock (docs/deribit.md)
+    nonce = call.params.read("nonce", NONCE, reason="invalid nonce", said="nonce must be {least} to {most} characters")
     fee = next(facts.withdrawal_fee for facts in render.CURRENCY_FACTS if facts.currency == currency)
     source = _source(call)
     asked = commands.make(

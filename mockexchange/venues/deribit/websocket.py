@@ -40,7 +40,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.auth.deribit.errors import AuthFailure
 from mockexchange.core.faults import Fault
+from mockexchange.core.numbers import INT64_MAX
 from mockexchange.core.stepping import EVERYTHING, Footprint
+from mockexchange.core.values import Integer
 from mockexchange.venues import admission
 from mockexchange.venues.deribit import faults, rate_limits
 from mockexchange.venues.deribit.cash_notifications import CashNotifications
@@ -400,9 +402,10 @@ class Connection:
         self.accept(initial)
 
     def _set_heartbeat(self, params: Params) -> str:
-        interval = params.integer("interval")
-        if interval is None or interval < MIN_HEARTBEAT_S:
-            raise invalid_param("interval", "invalid interval", f"interval must be at least {MIN_HEARTBEAT_S} seconds")
+        said = f"interval must be at least {MIN_HEARTBEAT_S} seconds"
+        interval = params.read("interval", Integer(MIN_HEARTBEAT_S, INT64_MAX), reason="invalid interval", said=said)
+        if interval is None:
+            raise invalid_param("interval", "invalid interval", said)
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         self._heartbeat = asyncio.create_task(self._beat(interval))

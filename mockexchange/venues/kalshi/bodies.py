@@ -9,9 +9,10 @@ with a long s name `price` and `side`), the last key naming a field counting (a 
 wrong JSON type in the decoder's words (a number shown only where it was meant for an integer it does not fit: `number
 1.5`), an unknown field ignored, `null` left unset (a `null` body decodes as an empty object; a later `null` leaves a
 required field, a Go value rather than a pointer, as it was); a UUID read as Go's google/uuid reads one and written back
-as it writes one (lower case, with its dashes). Then the checks, worded as Go's validator words a failed tag ("Key:
-'ApplySubaccountTransferRequest.ClientTransferId' Error:Field validation for 'ClientTransferId' failed on the 'required'
-tag"; not captured, docs/known-differences.md), the mock refusing too a field the spec requires that is missing.
+as it writes one (lower case, with its dashes). Then the checks, each by the field's kind from the one vocabulary
+(core/values.py), worded as Go's validator words a failed tag ("Key: 'ApplySubaccountTransferRequest.ClientTransferId'
+Error:Field validation for 'ClientTransferId' failed on the 'required' tag"; not captured, docs/known-differences.md),
+the mock refusing too a field the spec requires that is missing.
 
 A body is read within `MAX_BODY`, as Go's `http.MaxBytesReader` reads it: one past the bound (a Content-Length that says
 so, or the bytes as they stream in) is `http: request body too large`, the rest left unread. A body the client stops
@@ -24,45 +25,65 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 from starlette.requests import Request
 
 from mockexchange.bounded_json import parse_json
 from mockexchange.core.numbers import INT64_MAX, INT64_MIN
+from mockexchange.core.values import BELOW, LONG, Choice, Flag, Integer, Kind, Listed, Refused, Text
 from mockexchange.venues.kalshi.errors import KalshiError
 from mockexchange.web import BodyTooLarge, read_body
 
 MAX_BODY = 64 * 1024  # far above any write's body: 101 allocations are about 5 kB, an RSA-16384 PEM about 3,000 chars
 # A batch of orders or cancels: 1,000 items (the mock's bound on a batch) of up to ~300 bytes each fit in it.
 MAX_BATCH_BODY = 512 * 1024
-# string, int and int64 (64 bits on the server's platform), bool, a UUID, a list of strings, a list of objects
-Kind = Literal["string", "int", "int64", "bool", "uuid", "strings", "objects"]
+UUID = "openapi_types.UUID"  # a field's Go type, read as Go's google/uuid reads one
 _HEX = re.compile(rb"[0-9a-fA-F]{32}")
 _KEY_ENDS = re.compile(rb'"[ \t\n\r]*:')  # where a key may end (a JSON string's closing quote, then its colon)
 _UUID_DASHES = (8, 13, 18, 23)  # where the 36-character form has its dashes
 _JSON_KINDS = {str: "string", bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
-_GO_TYPES = {"string": "string", "bool": "bool", "uuid": "openapi_types.UUID"}  # an int's is its kind
-_WANTED = {"int": "an integer", "int64": "an integer", "bool": "a boolean", "strings": "a list of strings",
-           "objects": "a list of objects"}  # fmt: skip
+_GO_TYPES: dict[Any, str] = {str: "string", int: "int", bool: "bool"}  # by the kind's plain type
+_WANTED = {int: "an integer", bool: "a boolean", list[str]: "a list of strings", list: "a list of objects"}
+
+
+def text(most: int | None = None) -> Text:
+    """A string as Go's validator takes one: any, of at most `most` characters (`max`) if given (`required` refuses
+    an empty one)."""
+    return Text(most, 0, blank=True)
+
+
+def at_least(least: int) -> Integer:
+    """An integer of Go's (int64) from `least` (`gte`, or `min`)."""
+    return Integer(least, INT64_MAX)
+
+
+STRING = text()
+FLAG = Flag()
 
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    name: str  # in the JSON body; the Go struct field the validator names is its CamelCase (`go_name`)
-    kind: Kind = "string"
+    """A body field: its name in the JSON body (the Go struct field the validator names is its CamelCase, `go_name`),
+    its kind from the one vocabulary (what the validator's tags check: an integer's bounds, a text's length, the
+    options of a string or of each string of a list), and the Go type the decoder reads into where it is not the
+    kind's own (`int64`, a UUID; a list of objects, `items`: its element)."""
+
+    name: str
+    kind: Kind[Any] = STRING
     required: bool = False  # Go's `required`: absent, null or an empty string is refused
-    minimum: int | None = None  # an integer's bounds
-    maximum: int | None = None
-    range_tags: tuple[str, str] = ("gte", "lte")  # the validator tags of the bounds
-    choices: tuple[str, ...] = ()  # a string's values, or each string's of a list (`oneof`)
-    most: int | None = None  # characters of a string, items of a list (`max`)
-    items: Body | None = None  # a list of objects' element
+    go: str = ""
+    range_tags: tuple[str, str] = ("gte", "lte")  # the validator tags of an integer's bounds
+    items: Body | None = None
 
     @property
     def go_name(self) -> str:
         return "".join(part.capitalize() for part in self.name.split("_"))
+
+    @property
+    def go_type(self) -> str:
+        return self.go or _GO_TYPES[self.kind.plain]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +202,7 @@ def _read(body: Body, document: Any, go_path: str, key_path: str) -> tuple[dict[
     for field in body.fields:
         value, inner = get(field.name), None
         if value is not None:
-            if field.kind == "objects":
+            if field.items is not None:
                 value, inner = _objects(field, value, go_path, key_path)
             else:
                 value = _value(field, value, go_path)
@@ -197,7 +218,8 @@ def _objects(field: Field, value: Any, go_path: str, key_path: str) -> tuple[lis
     where, each = f"{go_path}.{field.name}", f"{key_path}.{field.go_name}"
     if not isinstance(value, list):
         raise _type_error(field, value, where, f"[]{field.items.go}")
-    items, refused = [], None
+    items: list[Any] = []
+    refused = None
     for i, item in enumerate(value):
         decoded, inner = _read(field.items, item, where, f"{each}[{i}]")
         items.append(decoded)
@@ -208,23 +230,23 @@ def _objects(field: Field, value: Any, go_path: str, key_path: str) -> tuple[lis
 def _value(field: Field, value: Any, go_path: str) -> Any:
     """A field's value decoded as Go decodes it (not null, not a list of objects); Go's decoder error if it does not
     fit. (Where it sits, `go_path.name`, is worded only for an error.)"""
-    kind = field.kind
-    if kind == "strings":
+    plain = field.kind.plain
+    if isinstance(field.kind, Listed):
         if not isinstance(value, list):
             raise _type_error(field, value, f"{go_path}.{field.name}", "[]string")
         wrong = next((item for item in value if type(item) is not str), None)
         if wrong is not None:
             raise _type_error(field, wrong, f"{go_path}.{field.name}", "string")
         return value
-    if kind == "int" or kind == "int64":
+    if plain is int:
         if type(value) is int and INT64_MIN <= value <= INT64_MAX:
             return value
         # A number that does not fit the integer is shown, as Go shows it (`number 1.5`); another type is not.
         number = str(value) if type(value) is int else orjson.dumps(value).decode() if type(value) is float else ""
-        raise _type_error(field, value, f"{go_path}.{field.name}", kind, number)
-    if type(value) is not (bool if kind == "bool" else str):
-        raise _type_error(field, value, f"{go_path}.{field.name}", _GO_TYPES[kind])
-    return _uuid(value, field.name) if kind == "uuid" else value
+        raise _type_error(field, value, f"{go_path}.{field.name}", field.go_type, number)
+    if type(value) is not (bool if plain is bool else str):
+        raise _type_error(field, value, f"{go_path}.{field.name}", field.go_type)
+    return _uuid(value, field.name) if isinstance(value, str) and field.go == UUID else value
 
 
 def _uuid(text: str, name: str) -> str:
@@ -258,29 +280,37 @@ def _type_error(field: Field, value: Any, where: str, go_type: str, number: str 
     shown = f"{kind} {number}" if number else kind
     return bad_request(
         f"json: cannot unmarshal {shown} into Go struct field {where} of type {go_type}",
-        f"{field.name} must be {_WANTED.get(field.kind, 'a string')}",
+        f"{field.name} must be {_WANTED.get(field.kind.plain, 'a string')}",
     )
 
 
 def _refusal(field: Field, value: Any, key_path: str) -> KalshiError | None:
-    """The validator's refusal of a field's decoded value (None: absent), as its tags check it; None if it passes."""
-    kind = field.kind
-    if value is None or (kind == "string" and value == "" and field.required):
+    """The validator's refusal of a field's decoded value (None: absent), as its tags check it: `required`, then its
+    kind's; None if it passes."""
+    if value is None or (value == "" and field.required):
         return _failed(field, key_path, "required", "is required") if field.required else None
-    if kind == "int" or kind == "int64":
-        if field.minimum is not None and value < field.minimum:
-            return _failed(field, key_path, field.range_tags[0], f"must be >= {field.minimum}")
-        if field.maximum is not None and value > field.maximum:
-            return _failed(field, key_path, field.range_tags[1], f"must be <= {field.maximum}")
+    if field.kind is STRING:  # (any string the decoder made: nothing to check)
         return None
-    if field.most is not None and len(value) > field.most:
-        what = "characters" if kind == "string" else "items"
-        return _failed(field, key_path, "max", f"holds at most {field.most} {what}")
-    if field.choices:
-        for item in [value] if kind == "string" else value if kind == "strings" else ():
-            if item not in field.choices:
-                return _failed(field, key_path, "oneof", f"must be one of {', '.join(field.choices)}")
+    try:
+        field.kind.read(value, field.name)
+    except Refused as exc:
+        return _failed(field, key_path, *_tag(field, exc.why))
     return None
+
+
+def _tag(field: Field, why: str) -> tuple[str, str]:
+    """The validator tag a kind's refusal is, and its words: an integer's bounds (`range_tags`), a text's or a list's
+    `max`, an option's `oneof`."""
+    kind = field.kind
+    if isinstance(kind, Integer):
+        low = why == BELOW
+        return field.range_tags[not low], f"must be {'>=' if low else '<='} {kind.least if low else kind.most}"
+    if why == LONG:
+        assert isinstance(kind, Text | Listed)
+        return "max", f"holds at most {kind.most} {'items' if isinstance(kind, Listed) else 'characters'}"
+    item = kind.item if isinstance(kind, Listed) else kind
+    assert isinstance(item, Choice)  # (none of its options, or a list's item none of them)
+    return "oneof", f"must be one of {', '.join(item.options)}"
 
 
 def _failed(field: Field, key_path: str, tag: str, why: str) -> KalshiError:

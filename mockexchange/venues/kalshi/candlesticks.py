@@ -8,20 +8,21 @@ from typing import Any
 from mockexchange.core.kalshi.candles import Candle, candles, latest_before
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.numbers import INT32_MAX
+from mockexchange.core.values import Choice, Integer
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found
 from mockexchange.venues.kalshi.markets import market_named
-from mockexchange.venues.kalshi.params import Param, parse_query
+from mockexchange.venues.kalshi.params import FLAG, INT64, Param, listed, parse_query
 
 GET_MARKET_CANDLESTICKS = "GetMarketCandlesticks"
 BATCH_GET_MARKET_CANDLESTICKS = "BatchGetMarketCandlesticks"
-START, END = Param("start_ts", "StartTs", "int", required=True), Param("end_ts", "EndTs", "int", required=True)
-LATEST = Param("include_latest_before_start", "IncludeLatestBeforeStart", "bool", default=False)
-MARKET_PARAMS = [START, END, Param("period_interval", "PeriodInterval", "enum", choices=("1", "60", "1440"),
+START, END = Param("start_ts", "StartTs", INT64, required=True), Param("end_ts", "EndTs", INT64, required=True)
+LATEST = Param("include_latest_before_start", "IncludeLatestBeforeStart", FLAG, default=False)
+MARKET_PARAMS = [START, END, Param("period_interval", "PeriodInterval", Choice(("1", "60", "1440")),
                                    required=True), LATEST]  # fmt: skip
 BATCH_PARAMS = [
-    Param("market_tickers", "MarketTickers", "csv", max_items=100, required=True), START, END,
-    Param("period_interval", "PeriodInterval", "int", minimum=1, maximum=INT32_MAX, required=True), LATEST,
+    Param("market_tickers", "MarketTickers", listed(100), required=True), START, END,
+    Param("period_interval", "PeriodInterval", Integer(1, INT32_MAX), required=True), LATEST,
 ]  # fmt: skip
 MAX_CANDLES = 10_000  # of one answer, over its markets (Kalshi's bound on the batch)
 

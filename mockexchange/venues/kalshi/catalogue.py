@@ -16,31 +16,32 @@ from mockexchange.core.clock import unix_us
 from mockexchange.core.kalshi.archive import MARKETS
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.markets import Event, Market
+from mockexchange.core.values import Choice, Integer
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found, param_error
 from mockexchange.venues.kalshi.markets import rendered_all
-from mockexchange.venues.kalshi.params import CURSOR, Param, parse_query
+from mockexchange.venues.kalshi.params import CURSOR, FLAG, INT64, Param, listed, parse_query
 
 GET_EVENTS = "GetEvents"
 GET_EVENT = "GetEvent"
 GET_SERIES = "GetSeries"
 GET_SERIES_LIST = "GetSeriesList"
-NESTED = Param("with_nested_markets", "WithNestedMarkets", "bool", default=False)
+NESTED = Param("with_nested_markets", "WithNestedMarkets", FLAG, default=False)
 EVENTS_PARAMS = [
-    Param("limit", "Limit", "int", minimum=1, maximum=200, default=200, range_tags=("min", "max")), CURSOR, NESTED,
-    Param("with_milestones", "WithMilestones", "bool", default=False),
-    Param("status", "Status", "enum", choices=("unopened", "open", "closed", "settled")),
-    Param("series_ticker", "SeriesTicker"), Param("tickers", "Tickers", "csv", max_items=1000),
-    Param("min_close_ts", "MinCloseTs", "int"), Param("min_updated_ts", "MinUpdatedTs", "int"),
+    Param("limit", "Limit", Integer(1, 200), default=200, range_tags=("min", "max")), CURSOR, NESTED,
+    Param("with_milestones", "WithMilestones", FLAG, default=False),
+    Param("status", "Status", Choice(("unopened", "open", "closed", "settled"))),
+    Param("series_ticker", "SeriesTicker"), Param("tickers", "Tickers", listed(1000)),
+    Param("min_close_ts", "MinCloseTs", INT64), Param("min_updated_ts", "MinUpdatedTs", INT64),
 ]  # fmt: skip
-EVENT_PARAMS = [NESTED, Param("exclude_markets", "ExcludeMarkets", "bool", default=False)]
-VOLUME = Param("include_volume", "IncludeVolume", "bool", default=False)
+EVENT_PARAMS = [NESTED, Param("exclude_markets", "ExcludeMarkets", FLAG, default=False)]
+VOLUME = Param("include_volume", "IncludeVolume", FLAG, default=False)
 SERIES_PARAMS = [VOLUME]
 SERIES_LIST_PARAMS = [
-    Param("category", "Category"), Param("tags", "Tags", "csv", max_items=100),
-    Param("include_product_metadata", "IncludeProductMetadata", "bool", default=False), VOLUME,
-    Param("min_updated_ts", "MinUpdatedTs", "int"),
+    Param("category", "Category"), Param("tags", "Tags", listed(100)),
+    Param("include_product_metadata", "IncludeProductMetadata", FLAG, default=False), VOLUME,
+    Param("min_updated_ts", "MinUpdatedTs", INT64),
 ]  # fmt: skip
 _SECOND_US = 1_000_000
 

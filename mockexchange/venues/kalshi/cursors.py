@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
 
+from mockexchange.core.numbers import IntegerError, parse_int
 from mockexchange.venues.kalshi.errors import param_error
 
 _VERSION = 1
@@ -93,3 +94,22 @@ def decode_param(
         if lenient:
             return None
         raise param_error(operation, "Cursor", "cursor", str(exc)) from None
+
+
+def decode_times(
+    operation: str,
+    cursor: str | None,
+    filters: Mapping[str, Any],
+    second: Callable[[str], Any] = parse_int,
+    *,
+    lenient: bool = False,
+) -> tuple[int, Any] | None:
+    """`decode_param` of a key of two parts, as the mock issues them: a time in microseconds, then what `second` reads
+    (a sequence, an id); a key that does not read is not one the mock issued."""
+    key = decode_param(operation, cursor, filters, 2, lenient=lenient)
+    try:
+        return None if key is None else (parse_int(key[0]), second(key[1]))
+    except IntegerError:
+        if lenient:
+            return None
+        raise param_error(operation, "Cursor", "cursor", "cursor is not one this server issued (bad key)") from None

@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.commands import kind_of
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.fcm_commands import (
+    MAX_CATEGORY,
     CreateFCMPositionTransfer,
     CreateFCMSubtrader,
     UpdateFCMEventContractDailyCap,
@@ -21,7 +23,7 @@ from mockexchange.core.kalshi.fcm_commands import (
 from mockexchange.core.kalshi.units import dollars
 from mockexchange.core.money import FIXED_POINT, MoneyError, parse_decimal
 from mockexchange.venues.kalshi import commands
-from mockexchange.venues.kalshi.bodies import Body, Field, invalid
+from mockexchange.venues.kalshi.bodies import FLAG, Body, Field, invalid, text
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import KalshiError, forbidden, not_found, param_error
 from mockexchange.venues.kalshi.params import Param, parse_query
@@ -178,10 +180,11 @@ def delete_daily_cap(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
 # -- blocked categories --------------------------------------------------------------------------------------------
 
 CATEGORIES_SUBTRADER = Param("subtrader_id", "SubtraderId", required=True)
+CATEGORY = text(MAX_CATEGORY)
 UPDATE_CATEGORIES = Body(
     "UpdateFCMSubtraderBlockedCategoriesRequest",
-    (Field("subtrader_id", required=True), Field("category", required=True, most=100),
-     Field("blocked", "bool", required=True)),
+    (Field("subtrader_id", required=True), Field("category", CATEGORY, required=True),
+     Field("blocked", FLAG, required=True)),
 )  # fmt: skip
 
 
@@ -220,8 +223,8 @@ TRANSFER = Body(
         Field("source_subtrader_id", required=True),
         Field("target_subtrader_id", required=True),
         Field("market_ticker", required=True),
-        Field("position_centicount", "int64", required=True),
-        Field("price_centicents", "int64", required=True, minimum=0, maximum=10_000),
+        Field("position_centicount", kind_of(CreateFCMPositionTransfer, "position_centicount"), True, go="int64"),
+        Field("price_centicents", kind_of(CreateFCMPositionTransfer, "price_centicents"), True, go="int64"),
     ),
 )
 

@@ -18,14 +18,13 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import unix_us
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.orders import Order
-from mockexchange.core.numbers import IntegerError, parse_int
 from mockexchange.core.stepping import Footprint, scanning, stepping
+from mockexchange.core.values import Choice
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext
-from mockexchange.venues.kalshi.errors import param_error
 from mockexchange.venues.kalshi.fcm import fcm_subtrader
 from mockexchange.venues.kalshi.order_reads import order_filter
-from mockexchange.venues.kalshi.params import CURSOR, LIMIT, MAX_TS, MIN_TS, TICKER, Param, parse_query
+from mockexchange.venues.kalshi.params import CURSOR, LIMIT, MAX_TS, MIN_TS, TICKER, Param, listed, parse_query
 from mockexchange.venues.kalshi.render import count_fp, dollars4, dollars6, outcome_side, rfc3339
 
 GET_FCM_FILLS = "GetFCMFills"
@@ -33,19 +32,6 @@ GET_FCM_ORDERS = "GetFCMOrders"
 FILLS_PAGE = 100  # the spec gives /fcm/fills no `limit`: pages of /portfolio/fills' default size
 ORDER_STATUSES = ("resting", "canceled", "executed")
 FCM_FILLS_PARAMS = [MIN_TS, MAX_TS, CURSOR]
-
-
-def _after(
-    operation: str, cursor: str | None, filters: dict[str, Any], second: Any = parse_int
-) -> tuple[int, Any] | None:
-    """The (time in us, then a sequence or an id) a page resumes after, from the cursor the mock issued."""
-    key = cursors.decode_param(operation, cursor, filters, key_length=2)
-    if key is None:
-        return None
-    try:
-        return parse_int(key[0]), second(key[1])
-    except IntegerError:
-        raise param_error(operation, "Cursor", "cursor", "cursor is not one this server issued (bad key)") from None
 
 
 def fcm_fill(fill: Fill, subtrader_id: str) -> dict[str, Any]:
@@ -69,7 +55,7 @@ def fcm_fill(fill: Fill, subtrader_id: str) -> dict[str, Any]:
 def get_fcm_fills(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     values = parse_query(GET_FCM_FILLS, FCM_FILLS_PARAMS, query)
     filters = {"op": GET_FCM_FILLS, "owner": key.user_id, "min_ts": values["min_ts"], "max_ts": values["max_ts"]}
-    before = _after(GET_FCM_FILLS, values["cursor"], filters)
+    before = cursors.decode_times(GET_FCM_FILLS, values["cursor"], filters)
     ledger = ctx.ledger
     with ledger.reading():
         member, _ = fcm_subtrader(ctx, key, GET_FCM_FILLS, None, bound_ok=False, required=False)
@@ -103,8 +89,8 @@ def get_fcm_fills(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
 # -- orders -----------------------------------------------------------------------------------------------------------
 
 SUBTRADER_ID = Param("subtrader_id", "SubtraderId")
-CLIENT_ORDER_IDS = Param("client_order_ids", "ClientOrderIds", "csv", max_items=100)
-STATUS = Param("status", "Status", "enum", choices=ORDER_STATUSES)
+CLIENT_ORDER_IDS = Param("client_order_ids", "ClientOrderIds", listed(100))
+STATUS = Param("status", "Status", Choice(ORDER_STATUSES))
 
 
 def _orders_params(ctx: KalshiContext) -> list[Param]:
@@ -119,7 +105,7 @@ def get_fcm_orders(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     events = {events} if isinstance(events, str) else set(events or ())
     filters = {"op": GET_FCM_ORDERS, "owner": key.user_id}
     filters |= {name: value for name, value in values.items() if name not in ("cursor", "limit")}
-    after = _after(GET_FCM_ORDERS, values["cursor"], filters, str)
+    after = cursors.decode_times(GET_FCM_ORDERS, values["cursor"], filters, str)
     ledger = ctx.ledger
 
     def owners() -> list[str]:

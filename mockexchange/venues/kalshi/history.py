@@ -16,12 +16,10 @@ from typing import Any, overload
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.archive import TRADES
 from mockexchange.core.kept_index import KeptIndex
-from mockexchange.core.numbers import IntegerError, parse_int
 from mockexchange.core.stepping import Footprint, scanning
 from mockexchange.core.time_index import TimeIndex
 from mockexchange.venues.kalshi import cursors, render
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
-from mockexchange.venues.kalshi.errors import param_error
 from mockexchange.venues.kalshi.params import (
     CURSOR,
     EXCHANGE_INDEX,
@@ -33,6 +31,7 @@ from mockexchange.venues.kalshi.params import (
     TICKER,
     TRANSFER_LIMIT,
     Param,
+    listed,
     parse_query,
 )
 
@@ -42,7 +41,7 @@ GET_DEPOSITS = "GetDeposits"
 GET_WITHDRAWALS = "GetWithdrawals"
 
 FILLS_PARAMS = [
-    Param("ticker", "Ticker", "csv", max_items=100),
+    Param("ticker", "Ticker", listed(100)),
     Param("order_id", "OrderId"),
     MIN_TS,
     MAX_TS,
@@ -98,15 +97,7 @@ def page(ctx: KalshiContext, listing: Listing) -> Any:
     operation, index, owner = listing.operation, listing.index, listing.owner
     values, keep = listing.values, listing.keep
     filters = {"op": operation, "owner": owner, **{k: v for k, v in values.items() if k not in ("cursor", "limit")}}
-    after = cursors.decode_param(operation, values["cursor"], filters, key_length=2, lenient=listing.lenient)
-    before = None
-    if after is not None:
-        try:
-            before = (parse_int(after[0]), parse_int(after[1]))  # (time in us, sequence), as the mock issued them
-        except IntegerError:
-            if not listing.lenient:
-                why = "cursor is not one this server issued (bad key)"
-                raise param_error(operation, "Cursor", "cursor", why) from None
+    before = cursors.decode_times(operation, values["cursor"], filters, lenient=listing.lenient)  # (time, sequence)
 
     def read(step: Callable[[], None] | None) -> Any:
         with ctx.ledger.lock:  # (what was due made first, below: not inside a long read over the caller alone)

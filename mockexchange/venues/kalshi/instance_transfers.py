@@ -14,20 +14,22 @@ from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import unix_seconds
-from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
+from mockexchange.core.commands import kind_of
 from mockexchange.core.kalshi.subaccount_commands import (
-    INSTANCES,
+    INDEX,
+    INSTANCE,
     MAX_ALLOCATIONS,
-    MAX_CENTI_CENTS,
-    MAX_SHARD,
-    RESERVATIONS,
+    PERCENT,
+    SHARD,
+    SUBACCOUNT,
     IntraExchangeInstanceTransfer,
     SetTargetBalanceAllocation,
 )
 from mockexchange.core.kalshi.subaccounts import InstanceTransfer
 from mockexchange.core.kalshi.units import CENTI_CENT, dollars
+from mockexchange.core.values import Listed
 from mockexchange.venues.kalshi import commands, render
-from mockexchange.venues.kalshi.bodies import Body, Field
+from mockexchange.venues.kalshi.bodies import UUID, Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found, restricted
 from mockexchange.venues.kalshi.history import Listing, page
@@ -38,28 +40,28 @@ GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS = "GetIntraExchangeInstanceTransfers"
 TRANSFER_BODY = Body(
     "IntraExchangeInstanceTransferRequest",
     (
-        Field("client_transfer_id", "uuid"),
-        Field("source", required=True, choices=INSTANCES),
-        Field("destination", required=True, choices=INSTANCES),
-        Field("amount", "int64", required=True, minimum=1, maximum=MAX_CENTI_CENTS),
-        Field("source_exchange_shard", "int", minimum=0, maximum=MAX_SHARD),
-        Field("destination_exchange_shard", "int", minimum=0, maximum=MAX_SHARD),
-        Field("source_subaccount", "int", minimum=0, maximum=MAX_SUBACCOUNT),
-        Field("destination_subaccount", "int", minimum=0, maximum=MAX_SUBACCOUNT),
+        Field("client_transfer_id", go=UUID),
+        Field("source", INSTANCE, required=True),
+        Field("destination", INSTANCE, required=True),
+        Field("amount", kind_of(IntraExchangeInstanceTransfer, "amount"), required=True, go="int64"),
+        Field("source_exchange_shard", SHARD),
+        Field("destination_exchange_shard", SHARD),
+        Field("source_subaccount", SUBACCOUNT),
+        Field("destination_subaccount", SUBACCOUNT),
     ),
 )
 ALLOCATION = Body(
     "TargetBalanceAllocationInput",
     (
-        Field("exchange_index", "int", required=True, minimum=0, maximum=MAX_EXCHANGE_INDEX),
-        Field("percent", "int", required=True, minimum=0, maximum=100),
+        Field("exchange_index", INDEX, required=True),
+        Field("percent", PERCENT, required=True),
     ),
 )
 ALLOCATION_BODY = Body(
     "SetTargetBalanceAllocationRequest",
     (
-        Field("allocations", "objects", required=True, items=ALLOCATION, most=MAX_ALLOCATIONS),
-        Field("resting_margin_reservation", choices=RESERVATIONS),
+        Field("allocations", Listed(None, MAX_ALLOCATIONS), required=True, items=ALLOCATION),
+        Field("resting_margin_reservation", kind_of(SetTargetBalanceAllocation, "resting_margin_reservation")),
     ),
 )
 _DEFAULTS = {"source_exchange_shard": 0, "destination_exchange_shard": 0, "source_subaccount": 0}

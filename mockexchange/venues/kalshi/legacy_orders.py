@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
+from mockexchange.core.commands import kind_of
 from mockexchange.core.kalshi.order_commands import AmendOrder, CancelOrders, DecreaseOrder, PlaceOrder
 from mockexchange.core.kalshi.orders import (
     FOK,
@@ -32,73 +33,65 @@ from mockexchange.core.kalshi.orders import (
     LIMIT,
     MARKET,
     MAX_BATCH,
-    ORDER_TYPES,
-    SELF_TRADE_TYPES,
-    TIME_IN_FORCE,
     Done,
 )
-from mockexchange.core.kalshi.positions import ACTIONS, SIDES
+from mockexchange.core.kalshi.positions import SIDES
 from mockexchange.core.kalshi.units import contracts
 from mockexchange.core.money import FIXED_POINT, ONE, MoneyError, parse_price, plain, to_whole_contracts
+from mockexchange.core.values import Choice, Integer, Listed
 from mockexchange.venues.kalshi import commands, orders_render, wire_values
-from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, Field
+from mockexchange.venues.kalshi.bodies import FLAG, MAX_BATCH_BODY, STRING, Body, Field, at_least
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import KalshiError, exchange_refusal
 from mockexchange.venues.kalshi.order_reads import owner
-from mockexchange.venues.kalshi.orders import cancel_of, place_each, run_each
-from mockexchange.venues.kalshi.params import Parts
+from mockexchange.venues.kalshi.orders import BATCH, cancel_of, place_each, run_each
+from mockexchange.venues.kalshi.params import INT64, Parts
 
 Row = dict[str, Any]
 CENTS = (("yes_price", "yes"), ("no_price", "no"))  # a price in cents, of a side
 DOLLARS = (("yes_price_dollars", "yes"), ("no_price_dollars", "no"))
-_PRICES = (
-    Field("yes_price", "int", minimum=1, maximum=99),
-    Field("no_price", "int", minimum=1, maximum=99),
-    Field("yes_price_dollars"),
-    Field("no_price_dollars"),
-)
+PRICE_CENTS = Integer(1, 99)
+_PRICES = (Field("yes_price", PRICE_CENTS), Field("no_price", PRICE_CENTS), Field("yes_price_dollars"),
+           Field("no_price_dollars"))  # fmt: skip
+_SIDE, _ACTION = Field("side", Choice(SIDES), required=True), Field("action", kind_of(PlaceOrder, "action"), True)
 ORDER = Body(
     "CreateOrderRequest",
     (
         Field("ticker", required=True),
         Field("client_order_id"),
-        Field("side", required=True, choices=SIDES),
-        Field("action", required=True, choices=ACTIONS),
-        Field("count", "int", required=True, minimum=1),
-        Field("type", choices=ORDER_TYPES),
+        _SIDE,
+        _ACTION,
+        Field("count", at_least(1), required=True),
+        Field("type", kind_of(PlaceOrder, "order_type")),
         *_PRICES,
-        Field("expiration_ts", "int64"),
-        Field("time_in_force", choices=TIME_IN_FORCE),
-        Field("buy_max_cost", "int64"),
-        Field("post_only", "bool"),
-        Field("reduce_only", "bool"),
-        Field("sell_position_floor", "int64"),
-        Field("self_trade_prevention_type", choices=SELF_TRADE_TYPES),
+        Field("expiration_ts", INT64, go="int64"),
+        Field("time_in_force", kind_of(PlaceOrder, "time_in_force")),
+        Field("buy_max_cost", INT64, go="int64"),
+        Field("post_only", FLAG),
+        Field("reduce_only", FLAG),
+        Field("sell_position_floor", INT64, go="int64"),
+        Field("self_trade_prevention_type", kind_of(PlaceOrder, "self_trade_prevention_type")),
         Field("order_group_id"),
-        Field("cancel_order_on_pause", "bool"),
+        Field("cancel_order_on_pause", FLAG),
     ),
 )
-BATCH_CREATE = Body(
-    "BatchCreateOrdersRequest",
-    (Field("orders", "objects", True, items=ORDER, most=MAX_BATCH),),
-    max_bytes=MAX_BATCH_BODY,
-)
+BATCH_CREATE = Body("BatchCreateOrdersRequest", (Field("orders", BATCH, True, items=ORDER),), max_bytes=MAX_BATCH_BODY)
 BATCH_CANCEL = Body(
-    "BatchCancelOrdersRequest", (Field("ids", "strings", True, most=MAX_BATCH),), max_bytes=MAX_BATCH_BODY
+    "BatchCancelOrdersRequest", (Field("ids", Listed(STRING, MAX_BATCH), True),), max_bytes=MAX_BATCH_BODY
 )
 AMEND = Body(
     "AmendOrderRequest",
     (
         Field("ticker", required=True),
-        Field("side", required=True, choices=SIDES),
-        Field("action", required=True, choices=ACTIONS),
+        _SIDE,
+        _ACTION,
         Field("client_order_id"),
         Field("updated_client_order_id"),
         *_PRICES,
-        Field("count", "int", minimum=1),
+        Field("count", at_least(1)),
     ),
 )
-DECREASE = Body("DecreaseOrderRequest", (Field("reduce_by", "int", minimum=1), Field("reduce_to", "int", minimum=0)))
+DECREASE = Body("DecreaseOrderRequest", (Field("reduce_by", at_least(1)), Field("reduce_to", at_least(0))))
 # The client order ids a body names (wire_values.py; its dollar prices are read as FIXED_POINT below)
 ORDER_TEXT: dict[str, wire_values.Text] = {"client_order_id": "client_order_id"}
 AMEND_TEXT: dict[str, wire_values.Text] = {**ORDER_TEXT, "updated_client_order_id": "client_order_id"}

@@ -14,18 +14,19 @@ from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.market_changes import Trade
 from mockexchange.core.kalshi.positions import buys_yes
 from mockexchange.core.kalshi.units import count_units, price_units
+from mockexchange.core.values import Integer
 from mockexchange.venues.kalshi import history
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found, param_error
 from mockexchange.venues.kalshi.markets import market_named
-from mockexchange.venues.kalshi.params import CURSOR, MAX_TS, MIN_TS, TICKER, Param, parse_query
+from mockexchange.venues.kalshi.params import CURSOR, FLAG, MAX_TS, MIN_TS, TICKER, Param, parse_query
 
 GET_MARKET_ORDERBOOK = "GetMarketOrderbook"
 GET_MARKET_ORDERBOOKS = "GetMarketOrderbooks"
 GET_TRADES = "GetTrades"
-DEPTH = Param("depth", "Depth", "int", minimum=0, maximum=100, default=0, range_tags=("min", "max"))
-TRADES_LIMIT = Param("limit", "Limit", "int", minimum=0, maximum=1000, default=100)
-TRADES_PARAMS = [TRADES_LIMIT, CURSOR, TICKER, MIN_TS, MAX_TS, Param("is_block_trade", "IsBlockTrade", "bool")]
+DEPTH = Param("depth", "Depth", Integer(0, 100), default=0, range_tags=("min", "max"))
+TRADES_LIMIT = Param("limit", "Limit", Integer(0, 1000), default=100)
+TRADES_PARAMS = [TRADES_LIMIT, CURSOR, TICKER, MIN_TS, MAX_TS, Param("is_block_trade", "IsBlockTrade", FLAG)]
 MAX_BOOKS = 100  # tickers of one GET /markets/orderbooks
 MAX_TICKER = 200  # characters of each
 

@@ -30,22 +30,23 @@ from mockexchange.core.kalshi.archive import MARKETS
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.lifecycle import FILTER_WORDS
 from mockexchange.core.kalshi.markets import Market
+from mockexchange.core.values import Choice, Integer
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import KalshiError, not_found, param_error
-from mockexchange.venues.kalshi.params import CURSOR, SINGLE_EVENT_TICKER, Param, parse_query
+from mockexchange.venues.kalshi.params import CURSOR, INT64, SINGLE_EVENT_TICKER, Param, listed, parse_query
 
 GET_MARKETS = "GetMarkets"
 GET_MARKET = "GetMarket"
 # `limit` takes 0 (the spec's minimum), which Kalshi's `omitempty` reads as absent: the default 100.
-MARKETS_LIMIT = Param("limit", "Limit", "int", minimum=0, maximum=1000, default=100)
+MARKETS_LIMIT = Param("limit", "Limit", Integer(0, 1000), default=100)
 SERIES_TICKER = Param("series_ticker", "SeriesTicker")
-TICKERS = Param("tickers", "Tickers", "csv", max_items=1000)
+TICKERS = Param("tickers", "Tickers", listed(1000))
 TIMES = ("created", "close", "settled", "updated")
-TIME_PARAMS = [Param(f"{edge}_{name}_ts", f"{edge.title()}{name.title()}Ts", "int") for name in TIMES
+TIME_PARAMS = [Param(f"{edge}_{name}_ts", f"{edge.title()}{name.title()}Ts", INT64) for name in TIMES
                for edge in ("min", "max")]  # fmt: skip
-STATUS = Param("status", "Status", "enum", choices=tuple(FILTER_WORDS))
-MVE_FILTER = Param("mve_filter", "MveFilter", "enum", choices=("only", "exclude"))
+STATUS = Param("status", "Status", Choice(tuple(FILTER_WORDS)))
+MVE_FILTER = Param("mve_filter", "MveFilter", Choice(("only", "exclude")))
 MARKETS_PARAMS = [MARKETS_LIMIT, CURSOR, SINGLE_EVENT_TICKER, SERIES_TICKER, *TIME_PARAMS, STATUS, TICKERS, MVE_FILTER]
 # The status words each timestamp family may be combined with (the spec's table; None: no status).
 _COMPATIBLE = {"created": (None, "unopened", "open"), "close": (None, "closed"), "settled": (None, "settled"),

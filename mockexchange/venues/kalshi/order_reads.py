@@ -19,20 +19,21 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.archive import ORDERS
 from mockexchange.core.kalshi.orders import RESTING, STATUSES, Order
 from mockexchange.core.kalshi.units import contracts
-from mockexchange.venues.kalshi import history
+from mockexchange.core.values import Choice
+from mockexchange.venues.kalshi import history, params
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import not_found
-from mockexchange.venues.kalshi.params import CURSOR, LIMIT, MAX_TS, MIN_TS, TICKER, Param, parse_query
+from mockexchange.venues.kalshi.params import Param, listed, parse_query
 from mockexchange.venues.kalshi.render import count_fp
 
 GET_ORDERS = "GetOrders"
 GET_QUEUE_POSITIONS = "GetOrderQueuePositions"
-STATUS = Param("status", "Status", "enum", choices=STATUSES)
-EVENT_TICKERS = Param("event_ticker", "EventTicker", "csv", max_items=100)
-SUBACCOUNT = Param("subaccount", "Subaccount", "int", minimum=0, maximum=63)
-EXCHANGE_INDEX = Param("exchange_index", "ExchangeIndex", "int", minimum=0, maximum=2**31 - 1)
-ORDERS_PARAMS = [TICKER, EVENT_TICKERS, MIN_TS, MAX_TS, STATUS, LIMIT, CURSOR, SUBACCOUNT, EXCHANGE_INDEX]
-QUEUE_PARAMS = [Param("market_tickers", "MarketTickers", "csv"), Param("event_ticker", "EventTicker"), SUBACCOUNT]
+STATUS = Param("status", "Status", Choice(STATUSES))
+EVENT_TICKERS = Param("event_ticker", "EventTicker", listed(100))
+ORDERS_PARAMS = [params.TICKER, EVENT_TICKERS, params.MIN_TS, params.MAX_TS, STATUS, params.LIMIT, params.CURSOR,
+                 params.SUBACCOUNT, params.EXCHANGE_INDEX]  # fmt: skip
+QUEUE_PARAMS = [Param("market_tickers", "MarketTickers", listed()), Param("event_ticker", "EventTicker"),
+                params.SUBACCOUNT]  # fmt: skip
 
 
 def owner(key: ApiKey) -> str:

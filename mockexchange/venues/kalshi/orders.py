@@ -19,8 +19,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from mockexchange.auth.kalshi.keys import ApiKey
-from mockexchange.core.commands import Command, ItemRefused
+from mockexchange.core.commands import Command, ItemRefused, kind_of
 from mockexchange.core.kalshi.order_commands import (
+    BOOK_SIDES,
+    EXCHANGE_INDEX,
     AmendOrder,
     CancelAllOrders,
     CancelOrder,
@@ -30,59 +32,57 @@ from mockexchange.core.kalshi.order_commands import (
     PlaceOrders,
 )
 from mockexchange.core.kalshi.orders import MAX_BATCH, Done
+from mockexchange.core.values import Choice, Listed
 from mockexchange.venues.kalshi import commands, orders_render, wire_values
-from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, Field
+from mockexchange.venues.kalshi.bodies import FLAG, MAX_BATCH_BODY, Body, Field, at_least
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import KalshiError
-from mockexchange.venues.kalshi.params import Param, Parts, parse_query
+from mockexchange.venues.kalshi.params import SUBACCOUNT, Param, Parts, parse_query
 
 C = TypeVar("C", bound=Command)
-AUTO_INDEX = -1  # Kalshi's ExchangeIndex -1: route by the market's ticker
-_INDEX = Field("exchange_index", "int", minimum=AUTO_INDEX, maximum=2**31 - 1)
+_INDEX = Field("exchange_index", EXCHANGE_INDEX)  # -1: route by the market's ticker
+_SUBACCOUNT, _EXPIRATION = Field("subaccount", at_least(0)), Field("expiration_time", at_least(0), go="int64")
+BOOK_SIDE = Field("side", Choice(tuple(BOOK_SIDES)), required=True)
+BATCH = Listed(None, MAX_BATCH)  # (the batch commands' bound)
 
 ORDER = Body(
     "CreateOrderV2Request",
     (
         Field("ticker", required=True),
         Field("client_order_id"),
-        Field("side", required=True, choices=("bid", "ask")),
+        BOOK_SIDE,
         Field("count", required=True),
         Field("price", required=True),
-        Field("expiration_time", "int64", minimum=0),
-        Field("time_in_force", required=True, choices=("fill_or_kill", "good_till_canceled", "immediate_or_cancel")),
-        Field("post_only", "bool"),
-        Field("self_trade_prevention_type", required=True, choices=("taker_at_cross", "maker")),
-        Field("cancel_order_on_pause", "bool"),
-        Field("reduce_only", "bool"),
-        Field("subaccount", "int", minimum=0),
+        _EXPIRATION,
+        Field("time_in_force", kind_of(PlaceOrder, "time_in_force"), required=True),
+        Field("post_only", FLAG),
+        Field("self_trade_prevention_type", kind_of(PlaceOrder, "self_trade_prevention_type"), required=True),
+        Field("cancel_order_on_pause", FLAG),
+        Field("reduce_only", FLAG),
+        _SUBACCOUNT,
         Field("order_group_id"),
         _INDEX,
     ),
 )
 BATCH_CREATE = Body(
-    "BatchCreateOrdersV2Request",
-    (Field("orders", "objects", True, items=ORDER, most=MAX_BATCH),),
-    max_bytes=MAX_BATCH_BODY,
+    "BatchCreateOrdersV2Request", (Field("orders", BATCH, True, items=ORDER),), max_bytes=MAX_BATCH_BODY
 )
 CANCEL = Body(
-    "BatchCancelOrdersV2RequestOrder",
-    (Field("order_id", required=True), Field("subaccount", "int", minimum=0), _INDEX, Field("market_ticker")),
+    "BatchCancelOrdersV2RequestOrder", (Field("order_id", required=True), _SUBACCOUNT, _INDEX, Field("market_ticker"))
 )
 BATCH_CANCEL = Body(
-    "BatchCancelOrdersV2Request",
-    (Field("orders", "objects", True, items=CANCEL, most=MAX_BATCH),),
-    max_bytes=MAX_BATCH_BODY,
+    "BatchCancelOrdersV2Request", (Field("orders", BATCH, True, items=CANCEL),), max_bytes=MAX_BATCH_BODY
 )
 AMEND = Body(
     "AmendOrderV2Request",
     (
         Field("ticker", required=True),
-        Field("side", required=True, choices=("bid", "ask")),
+        BOOK_SIDE,
         Field("price", required=True),
         Field("count", required=True),
         Field("client_order_id"),
         Field("updated_client_order_id"),
-        Field("expiration_time", "int64", minimum=0),
+        _EXPIRATION,
         _INDEX,
     ),
 )
@@ -94,8 +94,7 @@ DECREASE_TEXT: dict[str, wire_values.Text] = {"reduce_by": "count", "reduce_to":
 
 CANCEL_ORDER_V2 = "CancelOrderV2"
 CANCEL_ALL_ORDERS = "CancelAllOrders"
-SUBACCOUNT = Param("subaccount", "Subaccount", "int", minimum=0, maximum=63)
-ROUTE = [SUBACCOUNT, Param("exchange_index", "ExchangeIndex", "int", minimum=AUTO_INDEX, maximum=2**31 - 1),
+ROUTE = [SUBACCOUNT, Param("exchange_index", "ExchangeIndex", EXCHANGE_INDEX),
          Param("market_ticker", "MarketTicker")]  # fmt: skip
 
 

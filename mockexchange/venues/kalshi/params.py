@@ -1,4 +1,7 @@
-"""Query parameters: one declaration per parameter, parsed and checked the way Kalshi's Go server checks them.
+"""Query parameters: one declaration per parameter, its value's kind from the one vocabulary (core/values.py), read
+the way Kalshi's Go server reads it: the generated binder makes the kind's plain value of the text (strconv for an
+integer or a boolean, a comma-separated list split on its commas), its failure a format error; the kind checks it, as
+the validator's tags do, and its refusal is worded as the tag that failed.
 
 Unknown parameters are ignored and a repeated parameter counts once (its first value), as Go's `url.Values.Get` does.
 An empty string value counts as absent; an empty integer is a format error, as Go's `strconv.ParseInt("")` is.
@@ -6,82 +9,90 @@ An empty string value counts as absent; an empty integer is a format error, as G
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
+from mockexchange.core.kalshi import subaccount_commands
 from mockexchange.core.numbers import INT64_MAX, INT64_MIN, NotAnInteger, OutOfRange, parse_int
+from mockexchange.core.values import BELOW, LONG, Choice, Flag, Integer, Kind, Listed, Refused, Text
 from mockexchange.schema.refinements import GO_SPACE
 from mockexchange.venues.kalshi.errors import KalshiError, param_error, param_format_error
 
-Kind = Literal["int", "str", "enum", "csv", "bool"]
 # Go's strconv.ParseBool: what reads as true, and as false.
-TRUE_WORDS = frozenset({"1", "t", "T", "TRUE", "true", "True"})
-FALSE_WORDS = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+GO_BOOLS = dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True) | dict.fromkeys(
+    ("0", "f", "F", "FALSE", "false", "False"), False
+)
+TEXT = Text(None, blank=True)  # any text: a ticker, an id, a cursor (what it names is the operation's to find)
+SINGLE = Text(None, blank=True, pattern=re.compile("[^,]*"))  # Go's `excludes=,`: one value, not a list
+INT64 = Integer(INT64_MIN, INT64_MAX)
+FLAG = Flag()
+
+
+def listed(most: int | None = None, options: tuple[str, ...] = ()) -> Listed:
+    """A comma-separated list of at most `most` values (each one of `options`, if given): tickers, statuses."""
+    return Listed(Choice(options) if options else TEXT, most)
 
 
 @dataclass(frozen=True, slots=True)
 class Param:
     name: str  # as in the query string
     field: str  # as in the Go params struct, which names it in error messages
-    kind: Kind = "str"
-    minimum: int | None = None
-    maximum: int | None = None
-    choices: tuple[str, ...] = ()
+    kind: Kind[Any] = TEXT
     default: Any = None
     required: bool = False
-    single: bool = False  # a comma-separated list is refused
-    max_items: int | None = None  # for csv
-    range_tags: tuple[str, str] = ("gte", "lte")  # the validator tags of the bounds, as the spec declares them
+    range_tags: tuple[str, str] = ("gte", "lte")  # the validator tags of an integer's bounds, as the spec declares them
 
     def parse(self, operation: str, raw: str | None) -> Any:
-        if raw is None or (raw == "" and self.kind not in ("int", "bool")):
+        kind, name = self.kind, self.name
+        plain = kind.plain
+        if raw is None or (raw == "" and plain is not int and plain is not bool):  # ("": ParseInt's error)
             if self.required:
-                raise param_error(operation, self.field, "required", f"{self.name} is required")
+                raise param_error(operation, self.field, "required", f"{name} is required")
             return self.default
-        if self.kind == "int":
-            return self._int(operation, raw)
-        if self.kind == "bool":
-            if raw in TRUE_WORDS or raw in FALSE_WORDS:
-                return raw in TRUE_WORDS
-            diagnosis = f"{self.name} must be true or false"
-            raise param_format_error(operation, self.name, raw, diagnosis, parser="ParseBool")
-        if self.kind == "enum":
-            if raw not in self.choices:
-                raise param_error(
-                    operation, self.field, "oneof", f"{self.name} must be one of {', '.join(self.choices)}"
-                )
+        if kind is TEXT:  # (any text: nothing to check)
             return raw
-        if self.kind == "csv":
-            return self._csv(operation, raw)
-        if self.single and "," in raw:
-            raise param_error(operation, self.field, "excludes", f"{self.name} takes a single value, not a list")
-        return raw
-
-    def _int(self, operation: str, raw: str) -> int:
-        # Go's strconv.ParseInt(raw, 10, 64): a sign, ASCII digits, int64; its two errors are the binder's 400s.
+        # Go's binder makes the kind's plain value of the text (strconv.ParseInt(raw, 10, 64): a sign, ASCII digits,
+        # int64; ParseBool; a list's items between its commas), its failure a format error; then the kind checks it.
         try:
-            value = parse_int(raw, INT64_MIN, INT64_MAX, signs="+-")
+            if plain is int:
+                return kind.read(parse_int(raw, signs="+-"), name)
+            if plain is bool:
+                return kind.read(GO_BOOLS[raw], name)
+            if isinstance(kind, Listed):
+                return kind.read([item.strip(GO_SPACE) for item in raw.split(",")], name)
+            return kind.read(raw, name)
         except NotAnInteger:
-            raise param_format_error(operation, self.name, raw, f"{self.name} must be an integer") from None
+            raise param_format_error(operation, name, raw, f"{name} must be an integer") from None
         except OutOfRange:
-            diagnosis = f"{self.name} is out of the int64 range"
-            raise param_format_error(operation, self.name, raw, diagnosis, "value out of range") from None
-        if self.minimum is not None and value < self.minimum:
-            raise param_error(operation, self.field, self.range_tags[0], f"{self.name} must be >= {self.minimum}")
-        if self.maximum is not None and value > self.maximum:
-            raise param_error(operation, self.field, self.range_tags[1], f"{self.name} must be <= {self.maximum}")
-        return value
+            raise param_format_error(
+                operation, name, raw, f"{name} is out of the int64 range", "value out of range"
+            ) from None
+        except KeyError:
+            raise param_format_error(
+                operation, name, raw, f"{name} must be true or false", parser="ParseBool"
+            ) from None
+        except Refused as exc:
+            raise self._failed(operation, exc) from None
 
-    def _csv(self, operation: str, raw: str) -> tuple[str, ...]:
-        items = tuple(item.strip(GO_SPACE) for item in raw.split(","))
-        if self.max_items is not None and len(items) > self.max_items:
-            raise param_error(operation, self.field, "max", f"{self.name} takes at most {self.max_items} values")
-        for item in items:
-            if not item or (self.choices and item not in self.choices):
-                allowed = f"; allowed: {', '.join(self.choices)}" if self.choices else ""
-                raise param_error(operation, self.field, "oneof", f"{self.name} has an invalid value {item!r}{allowed}")
-        return items
+    def _failed(self, operation: str, refused: Refused) -> KalshiError:
+        """The kind's refusal as the validator tag that failed, in Kalshi's words."""
+        kind, name, why = self.kind, self.name, refused.why
+        if isinstance(kind, Integer):  # (BELOW or ABOVE: the binder made an integer)
+            low = why == BELOW
+            said = f"{name} must be {'>=' if low else '<='} {kind.least if low else kind.most}"
+            return param_error(operation, self.field, self.range_tags[not low], said)
+        if isinstance(kind, Listed):
+            if why == LONG:
+                return param_error(operation, self.field, "max", f"{name} takes at most {kind.most} values")
+            options = kind.item.options if isinstance(kind.item, Choice) else ()  # (ITEM)
+            allowed = f"; allowed: {', '.join(options)}" if options else ""
+            said = f"{name} has an invalid value {refused.given!r}{allowed}"
+            return param_error(operation, self.field, "oneof", said)
+        if isinstance(kind, Choice):
+            return param_error(operation, self.field, "oneof", f"{name} must be one of {', '.join(kind.options)}")
+        return param_error(operation, self.field, "excludes", f"{name} takes a single value, not a list")  # (a pattern)
 
 
 def parse_query(operation: str, params: Sequence[Param], query: Mapping[str, str]) -> dict[str, Any]:
@@ -143,15 +154,16 @@ def _first_values(query: Mapping[str, str]) -> Mapping[str, str]:
     return first
 
 
-# Declarations shared by several operations. Bounds and tags follow the spec's schemas and `validate` tags.
+# Declarations shared by several operations. Bounds and tags follow the spec's schemas and `validate` tags; a bound a
+# command declares is the command's kind.
 CURSOR = Param("cursor", "Cursor")
-LIMIT = Param("limit", "Limit", "int", minimum=1, maximum=1000, default=100, range_tags=("min", "max"))
-TRANSFER_LIMIT = Param("limit", "Limit", "int", minimum=1, maximum=500, default=100, range_tags=("min", "max"))
+LIMIT = Param("limit", "Limit", Integer(1, 1000), 100, range_tags=("min", "max"))
+TRANSFER_LIMIT = Param("limit", "Limit", Integer(1, 500), 100, range_tags=("min", "max"))
 TICKER = Param("ticker", "Ticker")
-SINGLE_EVENT_TICKER = Param("event_ticker", "EventTicker", single=True)
-SUBACCOUNT = Param("subaccount", "Subaccount", "int", minimum=0, maximum=63)
-EXCHANGE_INDEX = Param("exchange_index", "ExchangeIndex", "int", minimum=0, maximum=2**31 - 1)
-MIN_TS = Param("min_ts", "MinTs", "int")
-MAX_TS = Param("max_ts", "MaxTs", "int")
+SINGLE_EVENT_TICKER = Param("event_ticker", "EventTicker", SINGLE)
+SUBACCOUNT = Param("subaccount", "Subaccount", subaccount_commands.SUBACCOUNT)
+EXCHANGE_INDEX = Param("exchange_index", "ExchangeIndex", subaccount_commands.INDEX)
+MIN_TS = Param("min_ts", "MinTs", INT64)
+MAX_TS = Param("max_ts", "MaxTs", INT64)
 
 __all__ = ["KalshiError", "Param", "parse_query"]

@@ -15,25 +15,24 @@ from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.kalshi.row_filter import RowFilter
 from mockexchange.core.kalshi.rows import MarketPosition, PositionKey, SettlementStatus
 from mockexchange.core.kalshi.store import PositionStore
+from mockexchange.core.values import Choice, Integer
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.fcm import fcm_subtrader
-from mockexchange.venues.kalshi.params import CURSOR, EXCHANGE_INDEX, SUBACCOUNT, TICKER, Param, parse_query
+from mockexchange.venues.kalshi.params import CURSOR, EXCHANGE_INDEX, SUBACCOUNT, TICKER, Param, listed, parse_query
 from mockexchange.venues.kalshi.profiles import Profile
 
 GET_POSITIONS = "GetPositions"
 GET_FCM_POSITIONS = "GetFCMPositions"
 SETTLEMENT_STATUSES = ("unsettled", "settled", "all")
 
-POSITIONS_LIMIT = Param("limit", "Limit", "int", minimum=1, maximum=1000, default=100)
-SETTLEMENT_STATUS = Param(
-    "settlement_status", "SettlementStatus", "enum", choices=SETTLEMENT_STATUSES, default="unsettled"
-)
+POSITIONS_LIMIT = Param("limit", "Limit", Integer(1, 1000), default=100)
+SETTLEMENT_STATUS = Param("settlement_status", "SettlementStatus", Choice(SETTLEMENT_STATUSES), default="unsettled")
 SUBTRADER_ID = Param("subtrader_id", "SubtraderId")
 
 
 def _count_filter(values: tuple[str, ...]) -> Param:
-    return Param("count_filter", "CountFilter", "csv", choices=values)
+    return Param("count_filter", "CountFilter", listed(options=values))
 
 
 def _rows(

@@ -18,7 +18,7 @@ from mockexchange.core.kalshi.market_changes import MarketFigures
 from mockexchange.core.kalshi.markets import Event, Market, Series, Settlement
 from mockexchange.core.kalshi.rows import EventRollup, MarketPosition
 from mockexchange.venues.kalshi import market_messages, market_render, orders_render, render
-from mockexchange.venues.kalshi.params import SINGLE_EVENT_TICKER, Param
+from mockexchange.venues.kalshi.params import SINGLE_EVENT_TICKER, Param, listed
 
 Row = dict[str, Any]
 
@@ -106,7 +106,7 @@ PROFILES: dict[str, Profile] = {
         ws_ticker=market_messages.ticker_legacy,
         ws_trade=market_messages.trade_legacy,
         ws_lifecycle=market_messages.lifecycle,
-        positions_event_ticker=Param("event_ticker", "EventTicker", "csv", max_items=10),
+        positions_event_ticker=Param("event_ticker", "EventTicker", listed(10)),
         positions_settlement_status=False,
         count_filter_values=("position", "total_traded", "resting_order_count"),
         market=market_render.market_legacy_of,

@@ -13,18 +13,19 @@ from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import unix_seconds
+from mockexchange.core.commands import kind_of
 from mockexchange.core.kalshi.accounts import Account
-from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.subaccount_commands import (
+    INDEX,
+    SUBACCOUNT,
     ApplySubaccountTransfer,
     CreateSubaccount,
     UpdateSubaccountNetting,
 )
 from mockexchange.core.kalshi.subaccounts import SUBACCOUNTS_FROM_TIER, SubaccountTransfer, tier_allows_subaccounts
-from mockexchange.core.money import MAX_CENTS
 from mockexchange.core.rate_budgets import OFF
 from mockexchange.venues.kalshi import commands, render
-from mockexchange.venues.kalshi.bodies import Body, Field
+from mockexchange.venues.kalshi.bodies import FLAG, UUID, Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import forbidden, restricted
 from mockexchange.venues.kalshi.history import Listing, page
@@ -32,24 +33,21 @@ from mockexchange.venues.kalshi.params import CURSOR, LIMIT, parse_query
 
 GET_SUBACCOUNT_TRANSFERS = "GetSubaccountTransfers"
 
-EXCHANGE_INDEX = Field("exchange_index", "int", minimum=0, maximum=MAX_EXCHANGE_INDEX)
+EXCHANGE_INDEX = Field("exchange_index", INDEX)
 CREATE_BODY = Body("CreateSubaccountRequest", (EXCHANGE_INDEX,), optional=True)
 TRANSFER_BODY = Body(
     "ApplySubaccountTransferRequest",
     (
-        Field("client_transfer_id", "uuid", required=True),
-        Field("from_subaccount", "int", required=True, minimum=0, maximum=MAX_SUBACCOUNT),
-        Field("to_subaccount", "int", required=True, minimum=0, maximum=MAX_SUBACCOUNT),
-        Field("amount_cents", "int64", required=True, minimum=1, maximum=MAX_CENTS),
+        Field("client_transfer_id", required=True, go=UUID),
+        Field("from_subaccount", SUBACCOUNT, required=True),
+        Field("to_subaccount", SUBACCOUNT, required=True),
+        Field("amount_cents", kind_of(ApplySubaccountTransfer, "amount_cents"), required=True, go="int64"),
         EXCHANGE_INDEX,
     ),
 )
 NETTING_BODY = Body(
     "UpdateSubaccountNettingRequest",
-    (
-        Field("subaccount_number", "int", required=True, minimum=0, maximum=MAX_SUBACCOUNT),
-        Field("enabled", "bool", required=True),
-    ),
+    (Field("subaccount_number", SUBACCOUNT, required=True), Field("enabled", FLAG, required=True)),
 )
 
 
