@@ -26,7 +26,7 @@ from test_inspector_browser import (  # noqa: F401  (fixtures)
 )
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.kalshi.liquidity import HOUSE
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.server import MockServer
 
 try:

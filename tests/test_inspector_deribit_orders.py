@@ -13,7 +13,7 @@ from deribit_rpc import Deribit
 from kalshi_http import signed
 from test_inspector_api import Events
 
-from mockexchange.core.kalshi.liquidity import HOUSE
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.server import MockServer
 
 PERP = "BTC-PERPETUAL"

@@ -12,10 +12,10 @@ import pytest
 from mockexchange.core.book import ASK, BID, LevelChange
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.ids import IdFactory
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import FlatFee, QuadraticFee, schedule_for
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, TRADE, MarketFigures
 from mockexchange.core.kalshi.market_commands import CreateMarket, SetEvent, SetSeries, UpdateMarket
 from mockexchange.core.kalshi.price_levels import is_level

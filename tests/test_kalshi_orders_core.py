@@ -22,9 +22,9 @@ from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.events import EventBus
 from mockexchange.core.ids import IdFactory
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.market_changes import BOOK
 from mockexchange.core.kalshi.market_commands import SetSeries
 

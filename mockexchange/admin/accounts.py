@@ -25,9 +25,8 @@ from mockexchange.control import ControlError
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.wallets import Account as DeribitAccount
 from mockexchange.core.deribit.wallets import Wallet
-from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.accounts import HOUSE, Account
 from mockexchange.core.kalshi.fill_log import Fill
-from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.markets import Settlement
 from mockexchange.core.numbers import excerpt
 from mockexchange.venues.deribit import render as deribit_render

@@ -18,8 +18,8 @@ from typing import Any
 
 from mockexchange.admin.kalshi_venue import HISTORY_ROWS, venue_answer
 from mockexchange.core.book import Book, Side
+from mockexchange.core.kalshi.accounts import HOUSE as HOUSE_OWNER
 from mockexchange.core.kalshi.archive import EndedOrder
-from mockexchange.core.kalshi.liquidity import HOUSE as HOUSE_OWNER
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.units import contracts, dollars
 from mockexchange.venues.kalshi import order_reads

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mockexchange.app import MockApp
-from mockexchange.core.kalshi.liquidity import HOUSE
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.replay.reel import Reel
 from mockexchange.scenario.generator import Portfolio
 from mockexchange.scenario.model import Scenario

@@ -57,7 +57,8 @@ from mockexchange.version import __version__
 # 24: the derivatives book keeps its state in one `BookState` (core/deribit/book_state.py), its parts around it.
 # 25: the Kalshi ledger keeps its state in one `LedgerState` (core/kalshi/ledger_state.py); an FCM desk's state lives
 #     in fcm_state.py, an order group in order_group_records.py.
-LAYOUT = 25
+# 26: what the ledger keeps of subaccounts lives in core/kalshi/subaccount_records.py.
+LAYOUT = 26
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}

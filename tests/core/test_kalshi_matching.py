@@ -14,10 +14,11 @@ from kalshi_commands import amend, submit
 from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels, position
 
 from mockexchange.core.book import ASK, BID
-from mockexchange.core.kalshi import matching
+from mockexchange.core.kalshi import footprints, matching
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.footprints import trading_footprint
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.market_commands import SetSeries, UpdateMarket
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import ORDER
@@ -436,6 +437,7 @@ def test_a_cross_runs_long_if_the_group_of_its_order_or_of_a_maker_it_reaches_ma
 @pytest.mark.parametrize(("resting", "long"), [(2, False), (3, True)])
 def test_ending_a_book_of_more_than_deep_orders_runs_long(monkeypatch: pytest.MonkeyPatch, resting: int, long: bool):
     monkeypatch.setattr(matching, "DEEP", 2)
+    monkeypatch.setattr(footprints, "DEEP", 2)  # (what ending many orders runs long past)
     book = ledger("a")
     for cents in range(40, 40 + resting):
         bid(book, "a", cents, 1)
@@ -449,6 +451,7 @@ def test_a_deep_book_ended_in_a_command_an_event_loop_runs_inline_ends_as_the_co
     monkeypatch: pytest.MonkeyPatch,
 ):
     monkeypatch.setattr(matching, "DEEP", 2)
+    monkeypatch.setattr(footprints, "DEEP", 2)  # (what ending many orders runs long past)
     book = ledger("a")
     for cents in (40, 41, 42):
         bid(book, "a", cents, 1)
@@ -469,5 +472,7 @@ def test_trading_in_a_market_touches_its_users_the_house_and_whoever_rests_or_ho
     bid(book, "b", 50, 1)  # b holds a position, a rests and holds one
     bid(book, "c", 30, 1)
     ask(book, "d", 70, 1)
-    assert book.trading_footprint([M], "x") == Footprint.of({"x", HOUSE, "a", "b", "c", "d"}, {M})
-    assert book.trading_footprint(["KXORD-26NOV-B", "UNLISTED"]) == Footprint.of({HOUSE}, {"KXORD-26NOV-B", "UNLISTED"})
+    assert trading_footprint(book.state, [M], "x") == Footprint.of({"x", HOUSE, "a", "b", "c", "d"}, {M})
+    assert trading_footprint(book.state, ["KXORD-26NOV-B", "UNLISTED"]) == Footprint.of(
+        {HOUSE}, {"KXORD-26NOV-B", "UNLISTED"}
+    )

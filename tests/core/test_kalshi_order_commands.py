@@ -15,7 +15,7 @@ from kalshi_commands import amend as amend_order
 from kalshi_commands import submit
 from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels
 
-from mockexchange.core.kalshi import ledger as ledger_module
+from mockexchange.core.kalshi import checks as checks_module
 from mockexchange.core.kalshi import trading
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
@@ -112,8 +112,8 @@ def test_the_control_planes_cancel_takes_any_resting_order_and_names_no_cause(de
 
 def test_cancelling_every_order_of_a_user_ends_them_market_by_market_and_only_that_subaccounts_if_named(desk: Desk):
     book = desk.book
-    book.create_subaccount(CreateSubaccount("a"))
-    book.subaccount_transfer(ApplySubaccountTransfer("a", "t-1", 0, 1, 10_000))
+    book.subaccounts.create_subaccount(CreateSubaccount("a"))
+    book.subaccounts.subaccount_transfer(ApplySubaccountTransfer("a", "t-1", 0, 1, 10_000))
     first = bid(book, "a", 40, 5)
     on_n = submit(book, "a", N, "yes", "sell", 200, 7000)
     in_one = bid(book, "a", 41, 1, subaccount=1)
@@ -621,7 +621,7 @@ def test_an_amend_that_fills_whole_counts_its_new_total(desk: Desk):
 def test_an_account_rests_at_most_its_bound_of_contracts_in_all_an_amend_counting_its_own_once(
     monkeypatch: pytest.MonkeyPatch, desk: Desk
 ):
-    monkeypatch.setattr(ledger_module, "MAX_ACCOUNT_CONTRACTS", D(10))
+    monkeypatch.setattr(checks_module, "MAX_ACCOUNT_CONTRACTS", D(10))
     book = desk.book
     done = bid(book, "a", 40, 6)
     submit(book, "a", N, "yes", "buy", 400, 4000)

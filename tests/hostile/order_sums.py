@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from mockexchange.core.book import ASK, BID
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.orders import RESTING, whole
 from mockexchange.core.kalshi.units import PAYOUT, PRICE, count_units
 

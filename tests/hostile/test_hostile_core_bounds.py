@@ -18,7 +18,7 @@ from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.instruments import parse_instrument_name
 from mockexchange.core.deribit.records import Fill
-from mockexchange.core.kalshi import ledger as ledger_module
+from mockexchange.core.kalshi import checks as checks_module
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.web import json_number
@@ -32,7 +32,7 @@ def ledger() -> Ledger:
 
 
 def test_contracts_an_account_filled_are_bounded_per_account_and_reset_starts_again(ledger, monkeypatch):
-    monkeypatch.setattr(ledger_module, "MAX_ACCOUNT_CONTRACTS", D(25))
+    monkeypatch.setattr(checks_module, "MAX_ACCOUNT_CONTRACTS", D(25))
     ledger.open_account("v")
     ledger.apply_fill("u", "EV-A", "yes", "buy", D(10), D("0.5"))
     ledger.apply_fill("v", "EV-B", "yes", "buy", D(15), D("0.5"))
@@ -48,7 +48,7 @@ def test_contracts_an_account_filled_are_bounded_per_account_and_reset_starts_ag
 
 
 def test_a_positions_volume_and_resting_contracts_are_bounded(ledger, monkeypatch):
-    monkeypatch.setattr(ledger_module, "MAX_POSITION_CONTRACTS", D(20))
+    monkeypatch.setattr(checks_module, "MAX_POSITION_CONTRACTS", D(20))
     ledger.apply_fill("u", "EV-A", "yes", "buy", D(10), D("0.5"))
     ledger.apply_fill("u", "EV-A", "yes", "sell", D(10), D("0.5"))
     balance = ledger.accounts["u"].balance()
@@ -74,7 +74,7 @@ def test_a_crossing_order_meets_the_bounds_as_they_stand_when_it_is_checked(ledg
     ledger.open_account("v", balance=D(1000))
     ledger.place_order("v", "EV-A", "yes", "sell", D(50), D("0.5"), order_id="ask")
     submit(ledger, "u", "EV-A", "yes", "buy", 500, 5_000, time_in_force="immediate_or_cancel")  # 5 at 0.50
-    monkeypatch.setattr(ledger_module, bound, value)
+    monkeypatch.setattr(checks_module, bound, value)
     balance, filled = ledger.accounts["u"].balance(), ledger.contracts_filled
     with pytest.raises(LedgerError, match=words):
         submit(ledger, "u", "EV-A", "yes", "buy", 2_100, 5_000, time_in_force="immediate_or_cancel")  # 21
@@ -85,7 +85,7 @@ def test_a_crossing_order_meets_the_bounds_as_they_stand_when_it_is_checked(ledg
 
 
 def test_a_subaccounts_cash_is_bounded_on_every_movement_but_settlement(ledger, monkeypatch):
-    monkeypatch.setattr(ledger_module, "MAX_BALANCE", D(1100))
+    monkeypatch.setattr(checks_module, "MAX_BALANCE", D(1100))
     ledger.apply_fill("u", "EV-A", "yes", "buy", D(100), D("0.01"), fee=D(0))  # 1 dollar out: 999
     ledger.transfer("u", "deposit", 10_100, transfer_id="t1")  # 1100
     with pytest.raises(LedgerError, match="cash"):

@@ -15,6 +15,7 @@ from kalshi_http import ok, signed
 from kalshi_orders import T0, client_of, fresh, module_server, order, place, refused
 
 from mockexchange.auth.kalshi import keys as keys_module
+from mockexchange.core.kalshi import checks as checks_module
 from mockexchange.core.kalshi import ledger as ledger_module
 from mockexchange.core.kalshi import subaccounts as subaccounts_module
 from mockexchange.core.kalshi import trading as trading_module
@@ -77,7 +78,7 @@ def test_each_accounts_contracts_bounds_refuse_only_the_account_that_reaches_the
     """With each account's bound at 30 contracts: Alice rests 20, Bob rests 15 (no count shared by both refuses
     him), Bob's sale fills Alice's 20 (each has filled 20); Alice's buy of 11 more would take her past 30 and is refused
     in Kalshi's shape, changing nothing, while Carol still takes what Bob rests."""
-    monkeypatch.setattr(ledger_module, "MAX_ACCOUNT_CONTRACTS", Decimal(30))
+    monkeypatch.setattr(checks_module, "MAX_ACCOUNT_CONTRACTS", Decimal(30))
     mock.create_account("carol", balance_cents=10_000)
     bid = place(alice, count="20", price="0.30")["order_id"]
     place(bob, count="15", price="0.20")

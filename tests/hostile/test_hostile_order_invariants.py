@@ -93,7 +93,7 @@ from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem,
 from mockexchange.control.errors import ControlError
 from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.kalshi.liquidity import HOUSE
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.units import CENT, count_units, price_units
 from mockexchange.server import MockServer

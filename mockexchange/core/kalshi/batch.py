@@ -14,6 +14,7 @@ from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import Terms
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.filling import hand_over
+from mockexchange.core.kalshi.footprints import trading_footprint
 from mockexchange.core.kalshi.new_fill import FillSpec, NewFill, new_fills
 from mockexchange.core.stepping import DEEP
 
@@ -51,7 +52,7 @@ class Batches:
             return lock
         users = {spec[0] for spec in batch if type(spec[0]) is str}
         tickers = {spec[1] for spec in batch if type(spec[1]) is str}
-        return lock.holding_long(lambda: self.trading_footprint(tickers, *users))  # type: ignore[attr-defined]
+        return lock.holding_long(lambda: trading_footprint(self.state, tickers, *users))  # type: ignore[attr-defined]
 
     def _apply_batch(self, batch: list[FillSpec], terms: list[Terms]) -> Sequence[Fill]:
         """The fills of a checked batch, each as `apply_fill` makes it, under the lock. The batch is one instant: its
@@ -64,7 +65,7 @@ class Batches:
         log = state.fills
         start = len(log)
         make, step, holding = self._make_fill, positions.fill, store.held  # type: ignore[attr-defined]  # Filling's
-        pause = self._stepper()  # type: ignore[attr-defined]
+        pause = self.state.lock.stepper()  # type: ignore[attr-defined]
         for spec, fill_terms in zip(batch, terms, strict=True):
             if pause is not None:
                 pause()

@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mockexchange.core.kalshi import positions
-from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.accounts import HOUSE, Account
 from mockexchange.core.kalshi.checks import (
     LedgerError,
     Terms,
+    bounds,
+    check_cash,
+    check_contracts,
     fill_terms,
 )
 from mockexchange.core.kalshi.lifecycle import refusal
-from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.markets import event_of
 from mockexchange.core.kalshi.new_fill import FillSpec
 from mockexchange.core.kalshi.units import PAYOUT
@@ -52,11 +54,11 @@ class BatchChecks:
             contracts += t.count
             moved += t.fee
         moved += contracts * PAYOUT  # no fill moves cash by more than its count and fee
-        account_most, position_most, cash_most = self._bounds()  # type: ignore[attr-defined]
+        account_most, position_most, cash_most = bounds()
         accounts, volume_most = self.accounts, position_most - contracts  # type: ignore[attr-defined]
         filled_most = account_most - contracts
         held, read = self.positions.held, {} if rows is None else rows  # type: ignore[attr-defined]
-        step = self._stepper()  # type: ignore[attr-defined]
+        step = self.state.lock.stepper()  # type: ignore[attr-defined]
         for place in places:
             if step is not None:
                 step()
@@ -76,7 +78,7 @@ class BatchChecks:
         accounts, markets, rule_for = self.accounts, self.markets, self.fee_rule_for  # type: ignore[attr-defined]
         listed: dict[str, str] = {}  # ticker -> event of the markets the batch lists
         made: list[Terms] = []
-        step = self._stepper()  # type: ignore[attr-defined]
+        step = self.state.lock.stepper()  # type: ignore[attr-defined]
         for i, spec in enumerate(batch):
             if step is not None:
                 step()
@@ -122,7 +124,7 @@ class BatchChecks:
         store, markets = self.positions, self.markets  # type: ignore[attr-defined]
         rows: dict[tuple[str, int, str], positions.Cells] = {}
         funds: dict[str, Account] = {}
-        step = self._stepper()  # type: ignore[attr-defined]
+        step = self.state.lock.stepper()  # type: ignore[attr-defined]
         for i, ((user_id, ticker, subaccount), t) in enumerate(zip(places, terms, strict=True)):
             if step is not None:
                 step()
@@ -139,8 +141,8 @@ class BatchChecks:
             exchange_index = market.exchange_index if market is not None else 0
             volume = cells[5] if user_id != HOUSE else 0  # (the house's positions have no bound: no wire shows them)
             try:
-                self._check_contracts(volume, t.count, "volume", account.filled, "filled")  # type: ignore[attr-defined]
-                self._check_cash(account, subaccount, exchange_index, cash)  # type: ignore[attr-defined]
+                check_contracts(volume, t.count, "volume", account.filled, "filled")
+                check_cash(account, subaccount, exchange_index, cash)
             except LedgerError as exc:
                 raise (_numbered(i, len(places), exc) if numbered else exc) from None
             account.filled += t.count

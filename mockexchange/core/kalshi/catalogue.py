@@ -20,6 +20,7 @@ from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import FeeRule, schedule_for
 from mockexchange.core.kalshi.figures import day_end
+from mockexchange.core.kalshi.liquidity import check_book_fits
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, Lifecycle, MarketTerms
 from mockexchange.core.kalshi.market_commands import (
     MAX_TIMER_SECONDS,
@@ -220,7 +221,7 @@ class Catalogue:
             check_market_fields(fields, market)
             structure = fields.get("price_level_structure")
             if structure is not None and structure != market.price_level_structure:
-                self.liquidity.check_book_fits(market, structure)  # type: ignore[attr-defined]
+                check_book_fits(market, structure)
             now = self.clock.now()  # type: ignore[attr-defined]
             for name, value in fields.items():
                 setattr(market, name, value)

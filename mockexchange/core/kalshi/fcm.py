@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi import positions
-from mockexchange.core.kalshi.checks import LedgerError, Terms
+from mockexchange.core.kalshi.checks import LedgerError, Terms, check_cash, check_contracts
 from mockexchange.core.kalshi.fcm_commands import (
     CreateFCMPositionTransfer,
     CreateFCMSubtrader,
@@ -226,7 +226,7 @@ class FcmDesk:
             for (_, buys, paid), row, account in zip(legs, rows, (ledger.accounts[source], receiver), strict=True):
                 cells = ledger.positions.cells(row) if row is not None else positions.ZERO_CELLS
                 after, cash = positions.fill(cells, buys, moved, paid, 0)
-                ledger._check_contracts(cells[5], moved, "volume", account.filled if account else 0, "filled")
+                check_contracts(cells[5], moved, "volume", account.filled if account else 0, "filled")
                 worked.append((after, cash))
             paid_in = worked[1][1]
             if paid_in < 0 and (receiver is None or receiver.cash.get((0, market.exchange_index), 0) + paid_in < 0):
@@ -234,9 +234,9 @@ class FcmDesk:
                     f"{target!r} has not enough cash on exchange index {market.exchange_index} to pay for the transfer",
                     status=409,
                 )
-            ledger._check_cash(ledger.accounts[source], 0, market.exchange_index, worked[0][1])
+            check_cash(ledger.accounts[source], 0, market.exchange_index, worked[0][1])
             if receiver is not None:
-                ledger._check_cash(receiver, 0, market.exchange_index, paid_in)
+                check_cash(receiver, 0, market.exchange_index, paid_in)
             if receiver is None:
                 receiver = ledger.open_account(target, subtrader_of=error)
             now = ledger.clock.now()
@@ -271,7 +271,7 @@ class FcmDesk:
         else:
             snapshot = store.update(row, now, after)
         if ledger.history.keeping:
-            ledger._remember_cash(account, now)
+            ledger.state.remember_cash(account, now)
         account.move_cash(0, market.exchange_index, cash, now)
         return snapshot
 

@@ -57,7 +57,7 @@ class Filling:
             changed = store.update_held(handle, now, after, snapshot)
         account.filled += terms.count
         if state.history.keeping:
-            self._remember_cash(account, now)  # type: ignore[attr-defined]
+            self.state.remember_cash(account, now)  # type: ignore[attr-defined]
             state.history.record("prices", market.ticker, market.last_yes_price, now)
         account.move_cash(subaccount, market.exchange_index, cash, now)
         if now >= market.day_ends:

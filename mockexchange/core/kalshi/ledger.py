@@ -34,18 +34,18 @@ from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi import positions
-from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.accounts import HOUSE, Account
 from mockexchange.core.kalshi.archive import Archive
 from mockexchange.core.kalshi.batch import Batches
 from mockexchange.core.kalshi.batch_checks import BatchChecks
 from mockexchange.core.kalshi.catalogue import Catalogue, check_market_fields
 from mockexchange.core.kalshi.checks import (
-    MAX_ACCOUNT_CONTRACTS,
     MAX_BALANCE,
     MAX_EXCHANGE_INDEX,
-    MAX_POSITION_CONTRACTS,
     MAX_SUBTRADERS,
     LedgerError,
+    check_cash,
+    check_contracts,
     fill_terms,
 )
 from mockexchange.core.kalshi.exchange import ExchangeStatus
@@ -57,8 +57,8 @@ from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
 from mockexchange.core.kalshi.filling import Filling, hand_over
 from mockexchange.core.kalshi.ledger_state import LedgerState
-from mockexchange.core.kalshi.lifecycle import MarketLifecycle, refusal
-from mockexchange.core.kalshi.liquidity import HOUSE, Liquidity
+from mockexchange.core.kalshi.lifecycle import MarketLifecycle, tradable
+from mockexchange.core.kalshi.liquidity import Liquidity
 from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.matching import Matching
 from mockexchange.core.kalshi.new_fill import NewFill, fields_of
@@ -67,10 +67,11 @@ from mockexchange.core.kalshi.order_groups import OrderGroups
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
-from mockexchange.core.kalshi.subaccounts import Subaccounts, SubaccountState
+from mockexchange.core.kalshi.subaccount_records import SubaccountState
+from mockexchange.core.kalshi.subaccounts import Subaccounts
 from mockexchange.core.kalshi.trading import KEPT_ENDED, Trading
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, TRANSFER_STATUSES, TRANSFER_TYPES, Transfer
-from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, UnitError, contracts, dollar_units, dollars
+from mockexchange.core.kalshi.units import UnitError, contracts, dollar_units
 from mockexchange.core.kalshi.usage_levels import UsageLevels
 from mockexchange.core.kept_index import KeptIndex
 from mockexchange.core.money import MAX_CENTS
@@ -92,7 +93,6 @@ class Ledger(
     Filling,
     Batches,
     BatchChecks,
-    Subaccounts,
     Catalogue,
     MarketLifecycle,
     Trading,
@@ -117,7 +117,8 @@ class Ledger(
         )
         self.feed = Feed(state)  # the market data channels' reads (figures.py)
         self.liquidity = Liquidity(state, self.run_due_now)  # the house's levels, the book's changes
-        self.groups = OrderGroups(state, self.liquidity, self.run_due_now, self._known, self._touch, self._end)
+        self.subaccounts = Subaccounts(state)  # numbered subaccounts, moves of cash inside an account
+        self.groups = OrderGroups(state, self.run_due_now, self.subaccounts.known, self._end)
 
     # What the state holds, read and written through the ledger as before while its parts move to `ledger.state`.
     clock: Clock = _shared("clock")
@@ -338,11 +339,6 @@ class Ledger(
         `last_yes_price`); empty for None. For a read over many markets: one look-up each."""
         return {} if when is None else self.history.changed("prices", when)
 
-    def _remember_cash(self, account: Account, when: datetime) -> None:
-        """Keep the account's cash as it is, before it moves at `when` (only while `history.keeping`)."""
-        funds = Account(account.user_id, cash=dict(account.cash), updated=dict(account.updated))
-        self.history.record("accounts", account.user_id, funds, when)
-
     # -- trading ------------------------------------------------------------------------------------------------
 
     def _position_row(self, user_id: str, subaccount: int, market: Market, now: datetime) -> MarketPosition:
@@ -350,51 +346,6 @@ class Ledger(
         if row is None:
             row = self.positions.open(user_id, subaccount, market, now)
         return row
-
-    def _tradable(self, ticker: str) -> Market | None:
-        """The market if it is listed (None: trading lists it); only an active market on a trading exchange takes
-        trading."""
-        state = self.state
-        market = state.markets.get(ticker) if isinstance(ticker, str) else None
-        why = refusal(market) if market is not None else None
-        if why is None and not state.exchange.trading:
-            why = state.exchange.refusal()
-        if why is not None:
-            raise LedgerError(why, status=409)
-        return market
-
-    def _bounds(self) -> tuple[int, int, int]:
-        """The bounds as `_check_contracts` and `_check_cash` read them now, in units: the contracts an account
-        filled, a position's volume (hundredths), a subaccount's cash (micro-dollars)."""
-        account_most = _most(MAX_ACCOUNT_CONTRACTS, CONTRACT)
-        return account_most, _most(MAX_POSITION_CONTRACTS, CONTRACT), _most(MAX_BALANCE, DOLLAR)
-
-    def _check_contracts(
-        self, held: int, count: int, what: str, account_total: int, state: str, per: int = CONTRACT
-    ) -> None:
-        """`count` more contracts fit the position's bound (its `what`, now `held`; the house's positions have none:
-        their callers give 0) and its account's (`account_total` of them `state`); amounts in `per` of a contract
-        (hundredths; 1: whole contracts, as resting ones are counted)."""
-        if held + count > _most(MAX_POSITION_CONTRACTS, per):
-            raise LedgerError(
-                f"count {_shown(count, per)} would take this market position's {what} to {_shown(held + count, per)} "
-                f"contracts; it may reach {MAX_POSITION_CONTRACTS} (the legacy profile's int32 contract fields)"
-            )
-        if account_total + count > _most(MAX_ACCOUNT_CONTRACTS, per):
-            raise LedgerError(
-                f"count {_shown(count, per)} would take this account's contracts {state} to "
-                f"{_shown(account_total + count, per)}; an account may reach {MAX_ACCOUNT_CONTRACTS} (reset to start "
-                "again)"
-            )
-
-    def _check_cash(self, account: Account, subaccount: int, exchange_index: int, amount: int) -> None:
-        """`amount` micro-dollars more keep the subaccount's cash within its bound."""
-        spread = account.cash_spread(subaccount, exchange_index, amount)
-        if spread > _most(MAX_BALANCE, DOLLAR):
-            raise LedgerError(
-                f"this would take the cash of {account.user_id!r} (subaccount {subaccount}) to {dollars(spread):f} "
-                f"dollars in all; a subaccount's cash stays within -{MAX_BALANCE} to {MAX_BALANCE} dollars"
-            )
 
     @fields_of(NewFill)
     def apply_fill(self, fill: NewFill) -> Fill:
@@ -417,11 +368,11 @@ class Ledger(
                 self.due_until(now)
             # Every bound is checked before anything changes: a refused fill lists no market and opens no row.
             account = state.account(user_id)
-            listed = self._tradable(ticker)
+            listed = tradable(self.state, ticker)
             handle, cells = state.positions.held(user_id, subaccount, ticker)  # (an unlisted market holds no row)
             after, cash = positions.fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
-            self._check_contracts(cells[5], terms.count, "volume", account.filled, "filled")
-            self._check_cash(account, subaccount, listed.exchange_index if listed else 0, cash)
+            check_contracts(cells[5], terms.count, "volume", account.filled, "filled")
+            check_cash(account, subaccount, listed.exchange_index if listed else 0, cash)
             if listed is not None and (event_ticker is None or event_ticker == listed.event_ticker):
                 market = listed
             else:
@@ -467,9 +418,9 @@ class Ledger(
                     raise LedgerError(f"a {existing.status} {kind} cannot become {status}", status=409)
                 moved = existing.cash_effect if status == "applied" else -existing.cash_effect
                 if status == "applied" or existing.status == "applied":
-                    self._check_cash(account, 0, 0, moved)
+                    check_cash(account, 0, 0, moved)
                     if self.history.keeping:
-                        self._remember_cash(account, now)
+                        self.state.remember_cash(account, now)
                     account.move_cash(0, 0, moved, now)
                 existing.status = status
                 existing.finalized = now
@@ -494,28 +445,12 @@ class Ledger(
                 finalized=None if status == "pending" else now,
             )
             if status == "applied":
-                self._check_cash(account, 0, 0, record.cash_effect)
+                check_cash(account, 0, 0, record.cash_effect)
             self.transfers[record.id] = record
             (self.deposits if kind == "deposit" else self.withdrawals).add(user_id, now, record)
             if status == "applied":
                 if self.history.keeping:
-                    self._remember_cash(account, now)
+                    self.state.remember_cash(account, now)
                 account.move_cash(0, 0, record.cash_effect, now)
             self.bus.publish(Change(kind, user_id, record))
             return record
-
-
-_MOSTS: dict[tuple[int, int], tuple[Decimal, int]] = {}
-
-
-def _shown(amount: int, per: int) -> str:
-    """An amount of contracts in `per` of a contract, as a refusal writes it."""
-    return f"{contracts(amount) if per == CONTRACT else amount:f}"
-
-
-def _most(bound: Decimal, per: int) -> int:
-    """A bound (checks.py's, read when checked: a test may set another) in `per` of its unit, worked out once."""
-    found = _MOSTS.get((id(bound), per))
-    if found is None or found[0] is not bound:
-        found = _MOSTS[(id(bound), per)] = (bound, int(bound * per))
-    return found[1]

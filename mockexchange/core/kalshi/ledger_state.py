@@ -28,7 +28,7 @@ from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.store import PositionStore
-from mockexchange.core.kalshi.subaccounts import SubaccountState
+from mockexchange.core.kalshi.subaccount_records import SubaccountState
 from mockexchange.core.kalshi.transfers import Transfer
 from mockexchange.core.kalshi.usage_levels import UsageLevels
 from mockexchange.core.kept_index import KeptIndex
@@ -107,6 +107,12 @@ class LedgerState:
         which counts every market's changes, move (what the venues' render cache keys by)."""
         market.version += 1
         self.markets_version += 1
+
+    def remember_cash(self, account: Account, when: datetime) -> None:
+        """Keep the account's cash as it is, before it moves at `when`, for lagged reads (only while
+        `history.keeping`)."""
+        funds = Account(account.user_id, cash=dict(account.cash), updated=dict(account.updated))
+        self.history.record("accounts", account.user_id, funds, when)
 
     def account(self, user_id: str) -> Account:
         """The open account `user_id` (a 404 refusal if there is none)."""

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.footprints import long_work
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, STATUS, Lifecycle, StatusMoved
 from mockexchange.core.kalshi.markets import RESULTS, Market, Settlement
 from mockexchange.core.kalshi.orders import CLOSE_CANCEL, HALT_CANCEL
@@ -70,6 +71,32 @@ def refusal(market: Market) -> str | None:
     return f"market {market.ticker!r} is {status}"
 
 
+def tradable(state: LedgerState, ticker: str) -> Market | None:
+    """The market if it is listed (None: trading lists it); only an active market on a trading exchange takes
+    trading."""
+    market = state.markets.get(ticker) if isinstance(ticker, str) else None
+    why = refusal(market) if market is not None else None
+    if why is None and not state.exchange.trading:
+        why = state.exchange.refusal()
+    if why is not None:
+        raise LedgerError(why, status=409)
+    return market
+
+
+def schedule(state: LedgerState, when: datetime, ticker: str) -> None:
+    """The market `ticker` is looked at when `when` comes (its transition, or an order's expiry, may fall due then);
+    the app's timer is told if that is the schedule's earliest time."""
+    tickers = state.due_at.get(when)
+    if tickers is not None:
+        tickers.append(ticker)
+        return
+    state.due_at[when] = [ticker]
+    heap = state.due_times
+    heapq.heappush(heap, when)
+    if heap[0] is when and state.on_schedule is not None:
+        state.on_schedule()
+
+
 class MarketLifecycle:
     """A part of `Ledger`: its markets' statuses and schedule, under its lock."""
 
@@ -89,24 +116,12 @@ class MarketLifecycle:
         heap = self.due_times
         return heap[0] if heap else None
 
-    def _schedule(self, when: datetime, ticker: str) -> None:
-        state = self.state
-        tickers = state.due_at.get(when)
-        if tickers is not None:
-            tickers.append(ticker)
-            return
-        state.due_at[when] = [ticker]
-        heap = state.due_times
-        heapq.heappush(heap, when)
-        if heap[0] is when and state.on_schedule is not None:
-            state.on_schedule()
-
     def _schedule_listing(self, market: Market, now: datetime) -> None:
         """A new market's status from its times, and its transitions scheduled."""
         if market.open_time > now:
             market.status = "initialized"
-            self._schedule(market.open_time, market.ticker)
-        self._schedule(market.close_time, market.ticker)
+            schedule(self.state, market.open_time, market.ticker)
+        schedule(self.state, market.close_time, market.ticker)
         if market.close_time <= now:
             self._advance(market, now)
 
@@ -198,7 +213,7 @@ class MarketLifecycle:
         self.market_changed(market)  # type: ignore[attr-defined]
         self.clear_book(market, when, CLOSE_CANCEL)  # type: ignore[attr-defined]
         rows = self.positions.of_market(market.ticker)  # type: ignore[attr-defined]
-        with self._many([market.ticker], len(rows)):  # type: ignore[attr-defined]
+        with long_work(self.state, [market.ticker], len(rows)):
             self._pay(market, rows, result, when)
         self.archive.market_settled(self, market)  # type: ignore[attr-defined]
         self.bus.publish(Change("settlement", None, market))  # type: ignore[attr-defined]
@@ -206,7 +221,7 @@ class MarketLifecycle:
 
     def _pay(self, market: Market, rows: list[MarketPosition], result: str, when: datetime) -> None:
         """Each row of the market settled at `result`, its payout to its holder."""
-        step = self._stepper()  # type: ignore[attr-defined]
+        step = self.state.lock.stepper()
         for row in rows:
             if step is not None:
                 step()
@@ -216,7 +231,7 @@ class MarketLifecycle:
             self.positions.update(row, when, after, snapshot=False)  # type: ignore[attr-defined]
             holder = self.accounts[row.user_id]  # type: ignore[attr-defined]
             if self.history.keeping:  # type: ignore[attr-defined]
-                self._remember_cash(holder, when)  # type: ignore[attr-defined]
+                self.state.remember_cash(holder, when)
             holder.move_cash(row.subaccount, market.exchange_index, payout, when)
             self.positions.mark_settled(row, when)  # type: ignore[attr-defined]
             self.settlements.add(row.user_id, when, record)  # type: ignore[attr-defined]
@@ -236,7 +251,7 @@ class MarketLifecycle:
         self._publish(
             Lifecycle(market.ticker, "determined", now, result=result, settlement_value=market.settlement_value)
         )
-        self._schedule(market.settles_at, market.ticker)
+        schedule(self.state, market.settles_at, market.ticker)
 
     # -- operations ------------------------------------------------------------------------------------------------
 
@@ -297,7 +312,7 @@ class MarketLifecycle:
             if reopened:
                 market.status = "active"
                 self._publish(Lifecycle(ticker, "activated", now))
-            self._schedule(when, ticker)
+            schedule(self.state, when, ticker)
         return market
 
     def determine_market(self, ticker: str, result: str) -> Market:

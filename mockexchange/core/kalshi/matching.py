@@ -14,21 +14,21 @@ and fee out of what the order holds, gives the rest of that back, and ends the o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import NamedTuple
 
 from mockexchange.core.book import BID, Matched, Resting
-from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.accounts import HOUSE, Account
 from mockexchange.core.kalshi.checks import Refusal, Terms
 from mockexchange.core.kalshi.fees import FeeRule
-from mockexchange.core.kalshi.liquidity import HOUSE
+from mockexchange.core.kalshi.footprints import trading_footprint
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.orders import BOOK_RULES, CANCELED, EXECUTED, SELF_TRADE_CANCEL, TRADE, Order
 from mockexchange.core.kalshi.positions import Cells
 from mockexchange.core.kalshi.units import PRICE
-from mockexchange.core.stepping import DEEP, Footprint
+from mockexchange.core.stepping import DEEP
 
 
 class Planned(NamedTuple):
@@ -72,7 +72,7 @@ class Matching:
         deep = book.reach(order.book_side, size, limit, stp, DEEP) > DEEP
         if not deep and not self._trips_many(order, book.reached(order.book_side, size, limit)):
             return nullcontext()
-        return self.lock.long(self.trading_footprint([market.ticker], order.user_id))  # type: ignore[attr-defined]
+        return self.lock.long(trading_footprint(self.state, [market.ticker], order.user_id))  # type: ignore[attr-defined]
 
     def _trips_many(self, order: Order, reached: Iterable[Resting]) -> bool:
         """Whether the cross may trigger an order group (the order's, or a maker's it reaches) that cancels more than
@@ -89,36 +89,12 @@ class Matching:
             resting.data is not None and many(resting.data.order_group_id) for resting in reached
         )
 
-    def trading_footprint(self, tickers: Iterable[str], *users: str) -> Footprint:
-        """What trading in `tickers` may read or change: those markets, `users`, the house, and every account resting
-        an order or holding a row there (a row's value follows its market's price)."""
-        touched = {*users, HOUSE}
-        markets = self.markets  # type: ignore[attr-defined]
-        for ticker in tickers:
-            touched |= self.positions.holders(ticker)  # type: ignore[attr-defined]
-            book = markets[ticker].book if ticker in markets else None
-            if book is not None:
-                touched.update(resting.owner for resting in book.orders())
-        return Footprint.of(touched, tickers)
-
-    def _many(self, tickers: Iterable[str], count: int) -> AbstractContextManager[None]:
-        """Work of `count` steps over `tickers`, inside a command that changed things already: long past `DEEP`
-        (where it may run long: core/stepping.py), over what trading there touches."""
-        if count <= DEEP:
-            return nullcontext()
-        return self.lock.long(self.trading_footprint(tickers), fresh=False)  # type: ignore[attr-defined]
-
-    def _stepper(self) -> Callable[[], None] | None:
-        """What a long command calls as each of its steps ends; None if the command runs as usual."""
-        lock = self.lock  # type: ignore[attr-defined]
-        return lock.step if lock.running_long else None
-
     def _plan_cross(self, order: Order, market: Market, size: int, rule: FeeRule) -> Planned:
         """What crossing `size` hundredths of `order` (at its price) with the book would do, and the terms of each
         fill, changing nothing."""
         book = market.book
         stp = BOOK_RULES[order.self_trade_prevention_type] if order.self_trade_prevention_type is not None else None
-        step = self._stepper()
+        step = self.state.lock.stepper()
         if book is None:
             plan = Matched(left=size)
         else:
@@ -160,7 +136,7 @@ class Matching:
         places: list[tuple[str, str, int]] = []
         terms: list[Terms] = []
         taker = (order.user_id, order.ticker, order.subaccount)
-        step = self._stepper()
+        step = self.state.lock.stepper()
         for match, (taker_terms, maker_terms) in zip(planned.plan.matches, planned.terms, strict=True):
             if step is not None:
                 step()
@@ -203,7 +179,7 @@ class Matching:
         caller's. `logged_id`: the order's id as the fill log takes it (its UUID integer, if the caller has it)."""
         book = market.book
         assert book is not None or not planned.plan.steps
-        step = self._stepper()
+        step = self.state.lock.stepper()
         plan = book.apply(planned.plan, step) if book is not None else planned.plan
         takers = (self.bus.takers("fill"), self.bus.takers("position"))  # type: ignore[attr-defined]
         accounts, rows = self.accounts, planned.rows  # type: ignore[attr-defined]

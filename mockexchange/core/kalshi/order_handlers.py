@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from mockexchange.core.commands import Command, ItemRefused
 from mockexchange.core.kalshi.checks import LedgerError, Refusal
+from mockexchange.core.kalshi.footprints import trading_footprint
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.order_commands import (
     AmendOrder,
@@ -73,7 +74,7 @@ def place_orders(ledger: Ledger, batch: PlaceOrders) -> list[Item]:
     hold: AbstractContextManager[object] = nullcontext()
     if len(batch.orders) > LONG_BATCH:
         tickers = {order.ticker for order in batch.orders}
-        hold = ledger.lock.holding_long(lambda: ledger.trading_footprint(tickers, batch.user_id))
+        hold = ledger.state.lock.holding_long(lambda: trading_footprint(ledger.state, tickers, batch.user_id))
     with hold:
         return [_each(ledger.submit_order, order) for order in batch.orders]
 

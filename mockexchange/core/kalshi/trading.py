@@ -33,9 +33,11 @@ from mockexchange.core.events import Change
 from mockexchange.core.ids import uuid_text
 from mockexchange.core.kalshi import units
 from mockexchange.core.kalshi.accounts import Account
-from mockexchange.core.kalshi.checks import MAX_RESTING_ORDERS, LedgerError, Refusal, check_trade
-from mockexchange.core.kalshi.figures import roll_day
-from mockexchange.core.kalshi.lifecycle import refusal
+from mockexchange.core.kalshi.checks import MAX_RESTING_ORDERS, LedgerError, Refusal, check_contracts, check_trade
+from mockexchange.core.kalshi.figures import touch
+from mockexchange.core.kalshi.footprints import long_work
+from mockexchange.core.kalshi.lifecycle import refusal, schedule, tradable
+from mockexchange.core.kalshi.liquidity import book_moved
 from mockexchange.core.kalshi.market_changes import Cause
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.matching import Planned
@@ -98,7 +100,7 @@ class Trading:
             now = self.clock.now()  # type: ignore[attr-defined]
             account = self.account(user_id)  # type: ignore[attr-defined]
             market = self._order_market(placed.ticker, placed.exchange_index)
-            self._known(account, subaccount, "subaccount")  # type: ignore[attr-defined]
+            self.subaccounts.known(account, subaccount, "subaccount")  # type: ignore[attr-defined]
             yes_price = placed.price
             if yes_price is None:
                 yes_price = worst_level(market.price_level_structure, buys_yes(side, action))
@@ -140,7 +142,7 @@ class Trading:
         with self.lock:  # type: ignore[attr-defined]
             self.run_due_now()  # type: ignore[attr-defined]
             account = self.account(user_id)  # type: ignore[attr-defined]
-            self._tradable(ticker)  # type: ignore[attr-defined]
+            tradable(self.state, ticker)  # type: ignore[attr-defined]
             if order_id is not None and order_id in self.all_orders:  # type: ignore[attr-defined]
                 raise LedgerError(f"order {order_id!r} already exists", status=409)
             yes_price = price_held if side == "yes" else PRICE - price_held
@@ -189,7 +191,7 @@ class Trading:
         if rests:
             row = self.positions.get(order.user_id, order.subaccount, order.ticker)  # type: ignore[attr-defined]
             held = row.resting_orders_count if row is not None else 0
-            self._check_contracts(held, whole(left), "resting contracts", account.resting, "resting", per=1)  # type: ignore[attr-defined]
+            check_contracts(held, whole(left), "resting contracts", account.resting, "resting", per=1)  # type: ignore[attr-defined]
             self._check_resting_orders(order.user_id)
         if planned is not None:
             self._check_cross(order, account, planned, order.holds(), 0, check_cash)  # type: ignore[attr-defined]
@@ -200,7 +202,7 @@ class Trading:
             logged_id = self._drawn_id()  # type: ignore[attr-defined]
             order.order_id = uuid_text(logged_id) if type(logged_id) is int else logged_id
         self._register(order)
-        self._touch(market, now)
+        touch(market, now)
         changes: list[LevelChange] = []
         crossed = self._make_cross(order, market, planned, now, logged_id) if planned is not None else None  # type: ignore[attr-defined]
         if planned is not None:
@@ -216,7 +218,7 @@ class Trading:
         else:
             executed = order.filled and order.filled == order.initial
             self._end(order, EXECUTED if executed else CANCELED, now, None, 0, reason=_ended_placed(order, planned))
-        self.liquidity.moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
+        book_moved(self.state, market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
         if self.groups_due:  # type: ignore[attr-defined]
             self.groups.trip_groups(now)  # type: ignore[attr-defined]
         filled = crossed or (0, 0, 0)
@@ -235,10 +237,10 @@ class Trading:
             order = self._resting(order_id, user_id, subaccount, exchange_index)
             now = self.clock.now()  # type: ignore[attr-defined]
             market = self.markets[order.ticker]  # type: ignore[attr-defined]
-            self._touch(market, now)
+            touch(market, now)
             reduced = order.remaining
             change = self._end(order, CANCELED, now, market.book, reason=DECREASE)
-            self.liquidity.moved(market, [change] if change else [], now, self._cause(order) if user_id else None)  # type: ignore[attr-defined]
+            book_moved(self.state, market, [change] if change else [], now, self._cause(order) if user_id else None)  # type: ignore[attr-defined]
             return Done(order.answered(), 0, 0, 0, reduced, now)
 
     @restarting
@@ -257,11 +259,11 @@ class Trading:
                 return self._cancel_each(by_market, user_id, now)
 
     def _cancel_each(self, by_market: dict[str, list[Order]], user_id: str, now: datetime) -> list[Done]:
-        step = self._stepper()  # type: ignore[attr-defined]
+        step = self.state.lock.stepper()  # type: ignore[attr-defined]
         done: list[Done] = []
         for ticker, orders in by_market.items():
             market = self.markets[ticker]  # type: ignore[attr-defined]
-            self._touch(market, now)
+            touch(market, now)
             changes = []
             for order in orders:
                 if step is not None:
@@ -270,7 +272,7 @@ class Trading:
                 change = self._end(order, CANCELED, now, market.book, reason=DECREASE)
                 changes += [change] if change else []
                 done.append(Done(order.answered(), 0, 0, 0, reduced, now))
-            self.liquidity.moved(market, merged(changes), now, Cause(user_id, orders[0].subaccount, None))  # type: ignore[attr-defined]
+            book_moved(self.state, market, merged(changes), now, Cause(user_id, orders[0].subaccount, None))  # type: ignore[attr-defined]
         return done
 
     def decrease_order(
@@ -296,13 +298,13 @@ class Trading:
             reduced = order.remaining - target
             if not reduced:
                 return Done(order.answered(), 0, 0, 0, 0, now)
-            self._touch(market, now)
+            touch(market, now)
             if not target:
                 change = self._end(order, CANCELED, now, market.book, reason=DECREASE)
             else:
                 change = self._shrink(order, market, target, now)
                 self._order_changed(order, DECREASE)
-            self.liquidity.moved(market, [change] if change else [], now, self._cause(order))  # type: ignore[attr-defined]
+            book_moved(self.state, market, [change] if change else [], now, self._cause(order))  # type: ignore[attr-defined]
             return Done(order.answered(), 0, 0, 0, reduced, now)
 
     @restarting
@@ -345,10 +347,10 @@ class Trading:
         now: datetime,
     ) -> Done:  # fmt: skip
         reduced = order.remaining - rest
-        self._touch(market, now)
+        touch(market, now)
         change = self._shrink(order, market, rest, now) if reduced else None
         self._amended(order, expiration_time, new_id, count, now)
-        self.liquidity.moved(market, [change] if change else [], now, self._cause(order))  # type: ignore[attr-defined]
+        book_moved(self.state, market, [change] if change else [], now, self._cause(order))  # type: ignore[attr-defined]
         return Done(order.answered(), 0, 0, 0, reduced, now)
 
     def _amend_anew(
@@ -375,11 +377,11 @@ class Trading:
         if left:
             row = self.positions.get(order.user_id, order.subaccount, order.ticker)  # type: ignore[attr-defined]
             held = row.resting_orders_count - old_whole if row is not None else 0
-            self._check_contracts(held, trial.resting_whole, "resting contracts", account.resting - old_whole,  # type: ignore[attr-defined]
+            check_contracts(held, trial.resting_whole, "resting contracts", account.resting - old_whole,  # type: ignore[attr-defined]
                                   "resting", per=1)  # fmt: skip
         self._check_cross(trial, account, planned, trial.holds(), order.held, True)  # type: ignore[attr-defined]
         # Checked: from here on nothing is refused.
-        self._touch(market, now)
+        touch(market, now)
         _, out = book.cancel(order.order_id)
         order.yes_price, order.maker_rule, order.maker_run = yes_price, rule, trial.maker_run
         if new_id and new_id != order.client_order_id:
@@ -399,7 +401,7 @@ class Trading:
             executed = order.filled == count
             self._end(order, EXECUTED if executed else CANCELED, now, None, old_whole,
                       reason=AMEND if executed else SELF_TRADE_CANCEL)  # fmt: skip
-        self.liquidity.moved(market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
+        book_moved(self.state, market, merged(changes), now, self._cause(order))  # type: ignore[attr-defined]
         if self.groups_due:  # type: ignore[attr-defined]
             self.groups.trip_groups(now)  # type: ignore[attr-defined]
         reduced = old_remaining - order.remaining
@@ -508,7 +510,7 @@ class Trading:
             return
         account = self.accounts[order.user_id]  # type: ignore[attr-defined]
         if self.history.keeping:  # type: ignore[attr-defined]
-            self._remember_cash(account, now)  # type: ignore[attr-defined]
+            self.state.remember_cash(account, now)  # type: ignore[attr-defined]
         account.move_cash(order.subaccount, order.exchange_index, -delta, now)
         order.held += delta
 
@@ -520,11 +522,6 @@ class Trading:
             change = Change(ORDER, order.user_id, order.copy())
             for take in takers:
                 take(change)
-
-    def _touch(self, market: Market, now: datetime) -> None:
-        """Before the book or the tape of `market` moves at `now`: the previous day's figures, if a day ended."""
-        if now >= market.day_ends:
-            roll_day(market, now)
 
     @staticmethod
     def _cause(order: Order) -> Cause:
@@ -622,7 +619,7 @@ class Trading:
             resting = self.resting_of(user_id)  # (oldest first)
             footprint = Footprint.of((user_id,), {order.ticker for order in resting})
             with self.lock.long(footprint) if many else nullcontext():  # type: ignore[attr-defined]
-                step = self._stepper()  # type: ignore[attr-defined]
+                step = self.state.lock.stepper()  # type: ignore[attr-defined]
                 by_market: dict[str, list[Order]] = {}
                 for order in resting:
                     if step is not None:
@@ -651,7 +648,7 @@ class Trading:
             if len(heap) > 2 * len(resting) + 64:
                 heap[:] = [(when, i) for when, i in heap if i in resting and resting[i].expiration_time == when]
                 heapq.heapify(heap)
-            self._schedule(order.expiration_time, order.ticker)  # type: ignore[attr-defined]
+            schedule(self.state, order.expiration_time, order.ticker)  # type: ignore[attr-defined]
 
     def _expire(self, market: Market, until: datetime) -> None:
         """End the market's orders whose expiration_time is `until` or before, each at its expiration_time."""
@@ -661,9 +658,9 @@ class Trading:
             order = self.orders.get(order_id)  # type: ignore[attr-defined]
             if order is None or order.expiration_time != when:
                 continue  # ended or amended since
-            self._touch(market, when)
+            touch(market, when)
             change = self._end(order, CANCELED, when, market.book, reason=EXPIRY_CANCEL)
-            self.liquidity.moved(market, [change] if change else [], when)  # type: ignore[attr-defined]
+            book_moved(self.state, market, [change] if change else [], when)  # type: ignore[attr-defined]
         if heap is not None and not heap:
             del self.expiries[market.ticker]  # type: ignore[attr-defined]
 
@@ -674,9 +671,9 @@ class Trading:
                 market.book is not None) else []  # fmt: skip
             if not orders:
                 continue
-            self._touch(market, now)
+            touch(market, now)
             changes = [self._end(order, CANCELED, now, market.book, reason=HALT_CANCEL) for order in orders]
-            self.liquidity.moved(market, merged(c for c in changes if c is not None), now)  # type: ignore[attr-defined]
+            book_moved(self.state, market, merged(c for c in changes if c is not None), now)  # type: ignore[attr-defined]
 
     def clear_book(self, market: Market, when: datetime, reason: str) -> None:
         """Every order in the market's book ends (cancelled, for `reason`: the market closed or resumed), the house's
@@ -684,9 +681,9 @@ class Trading:
         book = market.book
         if book is None or not len(book):
             return
-        self._touch(market, when)
-        with self._many([market.ticker], len(book)):  # type: ignore[attr-defined]
-            step = self._stepper()  # type: ignore[attr-defined]
+        touch(market, when)
+        with long_work(self.state, [market.ticker], len(book)):  # type: ignore[attr-defined]
+            step = self.state.lock.stepper()  # type: ignore[attr-defined]
             for resting in list(book.orders()):
                 if step is not None:
                     step()
@@ -694,7 +691,7 @@ class Trading:
                     self._end(resting.data, CANCELED, when, None, reason=reason)
         changes = book.clear()
         market.house = None
-        self.liquidity.moved(market, changes, when)  # type: ignore[attr-defined]
+        book_moved(self.state, market, changes, when)  # type: ignore[attr-defined]
 
 
 def _ended_placed(order: Order, planned: Planned | None) -> str:

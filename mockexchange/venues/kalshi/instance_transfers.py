@@ -24,7 +24,7 @@ from mockexchange.core.kalshi.subaccount_commands import (
     IntraExchangeInstanceTransfer,
     SetTargetBalanceAllocation,
 )
-from mockexchange.core.kalshi.subaccounts import InstanceTransfer
+from mockexchange.core.kalshi.subaccount_records import InstanceTransfer
 from mockexchange.core.kalshi.units import CENTI_CENT, dollars
 from mockexchange.venues.kalshi import commands, render
 from mockexchange.venues.kalshi.bodies import Body, Field
@@ -129,7 +129,7 @@ def get_intra_exchange_instance_transfer(ctx: KalshiContext, key: ApiKey, path: 
 
 def get_target_balance_allocation(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
     with ctx.ledger.reading():
-        setup = ctx.ledger.setup(key.user_id)
+        setup = ctx.ledger.subaccounts.setup(key.user_id)
         return {
             "allocations": [{"exchange_index": index, "percent": percent} for index, percent in setup.allocations],
             "resting_margin_reservation": setup.reservation,

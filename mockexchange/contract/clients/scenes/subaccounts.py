@@ -124,7 +124,7 @@ def netting_set(j: Judge) -> None:
     j.empty("netting_set")
     _netting(j, "netting", {0: True, 1: False, 2: False})
     with j.ledger.reading():
-        j.same("the ledger's netting settings", dict(j.ledger.setup(TRADER).netting), {1: False, 2: False})
+        j.same("the ledger's netting settings", dict(j.ledger.subaccounts.setup(TRADER).netting), {1: False, 2: False})
 
 
 # The fields of a transfer equal as the wire has them; `amount` (dollars) and `created_ts` are compared apart.
@@ -166,7 +166,7 @@ def seeded_allocation(j: Judge) -> None:
 def created(j: Judge) -> None:
     j.same("create: subaccount_number", j.answer("create")["subaccount_number"], 2)
     with j.ledger.reading():
-        j.same("the ledger's subaccounts made", j.ledger.setup(TRADER).created, 2)
+        j.same("the ledger's subaccounts made", j.ledger.subaccounts.setup(TRADER).created, 2)
 
 
 def transferred_once(j: Judge) -> None:
@@ -184,7 +184,7 @@ def refusals(j: Judge) -> None:
     j.refused("instance_reused", 409, "conflict")
     j.refused("sixty_fourth", 400)
     with j.ledger.reading():
-        j.same("full's subaccounts after the 64th was refused", j.ledger.setup(FULL).created, 63)
+        j.same("full's subaccounts after the 64th was refused", j.ledger.subaccounts.setup(FULL).created, 63)
         j.same("subaccount 1 after the refused transfer", j.ledger.accounts[TRADER].balance(1, 0), Decimal("50.00"))
 
 
@@ -223,7 +223,7 @@ def allocation_replaced(j: Judge) -> None:
     j.empty("allocation_set")
     j.same("allocation", j.answer("allocation"), {"allocations": NEW_ALLOCATION, "resting_margin_reservation": "none"})
     with j.ledger.reading():
-        setup = j.ledger.setup(TRADER)
+        setup = j.ledger.subaccounts.setup(TRADER)
         j.same("the ledger's allocation", (setup.allocations, setup.reservation), (((0, 25), (1, 75)), "none"))
 
 
