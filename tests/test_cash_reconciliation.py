@@ -70,7 +70,7 @@ def test_balance_reconciles_with_every_cash_flow(sequence, opening_cents):
             for row in [r for r in ledger.positions.all_rows() if r.ticker == ticker]:
                 if (row.position > 0 and result == "yes") or (row.position < 0 and result == "no"):
                     revenue += abs(row.position)
-            ledger.settle_market(ticker, result)
+            ledger.lifecycle.settle_market(ticker, result)
         elif step[0] == "transfer":
             _, kind, amount, fee, status = step
             t = ledger.transfer("u", kind, amount, fee_cents=fee, status=status)

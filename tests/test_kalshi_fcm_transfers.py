@@ -41,7 +41,7 @@ def desk() -> Ledger:
     ledger.open_account("err_T", subtrader_of="err", balance=D(10_000))
     ledger.fcm.set_error_account(SetFCMErrorAccount("fcm", "err"))
     for ticker in TICKERS:
-        ledger.list_market(ticker)
+        ledger.catalogue.list_market(ticker)
     return ledger
 
 

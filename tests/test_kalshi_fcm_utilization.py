@@ -48,7 +48,7 @@ def fresh_ledger() -> Ledger:
     ledger.open_account(SUB, balance=Decimal(1000), subtrader_of="fcm")
     ledger.open_account("bob", balance=Decimal(1000))
     for ticker in MARKETS:
-        ledger.list_market(ticker)
+        ledger.catalogue.list_market(ticker)
     return ledger
 
 
@@ -75,7 +75,7 @@ def run(ledger: Ledger, step: tuple) -> None:
         elif kind == "clock":
             ledger.clock.advance(seconds=3600 * args[0])  # type: ignore[attr-defined]
         elif kind == "settle":
-            ledger.settle_market(args[0], args[1])
+            ledger.lifecycle.settle_market(args[0], args[1])
     except LedgerError:
         pass  # refused: nothing changed
 

@@ -60,9 +60,11 @@ def test_a_market_a_fill_lists_is_active_with_derived_defaults_and_its_own_ids()
 def test_the_clock_opens_and_closes_a_market_once_at_its_own_times_and_a_read_finds_them_due():
     book = ledger()
     published = changes(book, LIFECYCLE)
-    book.create_market(CreateMarket("M-1", open_time=T0 + timedelta(hours=1), close_time=T0 + timedelta(hours=2)))
+    book.catalogue.create_market(
+        CreateMarket("M-1", open_time=T0 + timedelta(hours=1), close_time=T0 + timedelta(hours=2))
+    )
     market = book.markets["M-1"]
-    assert market.status == "initialized" and book.next_due() == T0 + timedelta(hours=1)
+    assert market.status == "initialized" and book.lifecycle.next_due() == T0 + timedelta(hours=1)
     with pytest.raises(LedgerError, match="not open yet") as refused:
         book.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
     assert refused.value.status == 409
@@ -73,7 +75,7 @@ def test_the_clock_opens_and_closes_a_market_once_at_its_own_times_and_a_read_fi
     book.clock.set(T0 + timedelta(hours=5))  # type: ignore[attr-defined]
     with pytest.raises(LedgerError, match="is closed"):
         book.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
-    assert market.status == "closed" and book.next_due() is None
+    assert market.status == "closed" and book.lifecycle.next_due() is None
     book.clock.set(T0)  # type: ignore[attr-defined]  # a clock set back opens nothing again
     with book.reading():
         assert market.status == "closed"
@@ -83,11 +85,11 @@ def test_the_clock_opens_and_closes_a_market_once_at_its_own_times_and_a_read_fi
 
 def test_determining_closes_early_publishes_and_pays_when_the_settlement_timer_ends():
     book = ledger()
-    book.create_market(CreateMarket("M-2", settlement_timer_seconds=60))
+    book.catalogue.create_market(CreateMarket("M-2", settlement_timer_seconds=60))
     book.apply_fill("u", "M-2", "yes", "buy", D(10), D("0.4"), fee=D(0))
     published = changes(book, LIFECYCLE)
     book.clock.advance(10)  # type: ignore[attr-defined]
-    market = book.determine_market("M-2", "yes")
+    market = book.lifecycle.determine_market("M-2", "yes")
     closed = T0 + timedelta(seconds=10)
     assert (market.status, market.close_time, market.settlement_value) == ("determined", closed, 10_000)
     assert book.account("u").balance() == D(9_996)
@@ -104,34 +106,34 @@ def test_determining_closes_early_publishes_and_pays_when_the_settlement_timer_e
         ("settled", T0 + timedelta(seconds=70)),
     ]
     with pytest.raises(LedgerError, match="already"):
-        book.determine_market("M-2", "no")
+        book.lifecycle.determine_market("M-2", "no")
 
 
 def test_pause_resume_close_and_reopen():
     book = ledger()
-    book.list_market("M-3")
+    book.catalogue.list_market("M-3")
     published = changes(book, LIFECYCLE)
-    book.pause_market("M-3")
+    book.lifecycle.pause_market("M-3")
     with pytest.raises(LedgerError, match="is paused"):
         book.apply_fill("u", "M-3", "yes", "buy", D(1), D("0.5"))
-    book.resume_market("M-3")
-    book.set_close_time("M-3", T0)  # now: closes at once
+    book.lifecycle.resume_market("M-3")
+    book.lifecycle.set_close_time("M-3", T0)  # now: closes at once
     assert book.markets["M-3"].status == "closed"
-    book.set_close_time("M-3", T0 + timedelta(days=1))  # later: opens again
+    book.lifecycle.set_close_time("M-3", T0 + timedelta(days=1))  # later: opens again
     assert book.markets["M-3"].status == "active"
     assert [e.event_type for e in published] == [
         "deactivated", "activated", "close_date_updated", "close_date_updated", "activated",
     ]  # fmt: skip
-    book.update_market(UpdateMarket("M-3", can_close_early=False))
+    book.catalogue.update_market(UpdateMarket("M-3", can_close_early=False))
     with pytest.raises(LedgerError, match="cannot close early"):
-        book.set_close_time("M-3", T0 + timedelta(hours=1))
+        book.lifecycle.set_close_time("M-3", T0 + timedelta(hours=1))
     with pytest.raises(LedgerError, match="only a paused market"):
-        book.resume_market("M-3")
+        book.lifecycle.resume_market("M-3")
 
 
 def test_the_house_sets_levels_in_one_action_that_never_crosses():
     book = ledger()
-    book.list_market("M-4")
+    book.catalogue.list_market("M-4")
     moved = changes(book, BOOK)
     book.liquidity.set_levels("M-4", yes=[(4_000, 1_000), (3_900, 500)], no=[(5_500, 200)])
     market = book.markets["M-4"]
@@ -153,10 +155,10 @@ def test_the_house_sets_levels_in_one_action_that_never_crosses():
     book.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)
     book.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)  # nothing moves: no action
     assert book.feed.book_clock("M-4") == 5 and len(moved) == 5
-    book.update_market(UpdateMarket("M-4", price_level_structure="deci_cent"))
+    book.catalogue.update_market(UpdateMarket("M-4", price_level_structure="deci_cent"))
     book.liquidity.set_levels("M-4", yes=[(4_050, 100)], no=[])
     assert book.feed.book_levels("M-4") == ([(4_050, 100)], [])
-    book.set_close_time("M-4", T0)  # closing clears the book
+    book.lifecycle.set_close_time("M-4", T0)  # closing clears the book
     assert book.feed.book_levels("M-4") == ([], []) and moved[-1].levels == (LevelChange(BID, 4_050, 100, 0),)
     assert market.book_clock == 7
 
@@ -202,18 +204,18 @@ def test_the_market_feed_answers_for_unknown_markets():
     assert feed.market_id("NOPE") is None and feed.book_levels("NOPE") == ([], []) and feed.book_clock("NOPE") == 0
     with pytest.raises(LedgerError):
         book.feed.figures("NOPE")
-    book.list_market("M-5")
+    book.catalogue.list_market("M-5")
     assert book.feed.figures("M-5") == MarketFigures(None, 0, None, 0, None, None, 0, 0, 0, None, None, None)
 
 
 def test_the_series_fee_type_picks_the_fee_a_fill_pays_when_it_states_none():
     book = ledger(fee_schedule=QuadraticFee(maker_rate=D("0.01")))
-    book.put_series(SetSeries("FLAT", fee_type="flat", fee_multiplier=D(2)))
-    book.put_series(SetSeries("MAKER", fee_type="quadratic_with_maker_fees"))
+    book.catalogue.put_series(SetSeries("FLAT", fee_type="flat", fee_multiplier=D(2)))
+    book.catalogue.put_series(SetSeries("MAKER", fee_type="quadratic_with_maker_fees"))
     assert book.apply_fill("u", "FLAT-1-A", "yes", "buy", D("1.5"), D("0.5")).fee == D("0.03")  # 2 cents a contract
     assert book.apply_fill("u", "MAKER-1-A", "yes", "buy", D(1), D("0.5"), is_taker=False).fee == D("0.0044")
     assert book.apply_fill("u", "PLAIN-1-A", "yes", "buy", D(1), D("0.5"), is_taker=False).fee == D("0.0025")
-    book.put_event(SetEvent("MAKER-1", fee_type_override="quadratic", fee_multiplier_override=D("0.5")))
+    book.catalogue.put_event(SetEvent("MAKER-1", fee_type_override="quadratic", fee_multiplier_override=D("0.5")))
     assert book.apply_fill("u", "MAKER-1-A", "yes", "buy", D(1), D("0.5")).fee == D("0.0088")  # 0.035 x 0.25
     assert schedule_for(QuadraticFee(), "flat", D(1)) == FlatFee(D("0.01"))
     assert schedule_for(QuadraticFee(), "quadratic", D(1)) == QuadraticFee()
@@ -221,11 +223,11 @@ def test_the_series_fee_type_picks_the_fee_a_fill_pays_when_it_states_none():
 
 def test_the_exchange_switches_trading_off_and_on():
     book = ledger()
-    book.set_exchange_status(trading_active=False)
+    book.lifecycle.set_exchange_status(trading_active=False)
     with pytest.raises(LedgerError, match="trading is paused on the exchange"):
         book.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
     assert TICKER not in book.markets
-    book.set_exchange_status(trading_active=True)
+    book.lifecycle.set_exchange_status(trading_active=True)
     book.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
     with pytest.raises(LedgerError, match="house"):
         book.open_account(HOUSE)

@@ -37,7 +37,7 @@ def ledger(*users: str, cents: int = 100_000) -> Ledger:
     made = Ledger(clock=ManualClock(T0), ids=IdFactory(7))
     for user in users:
         made.open_account(user, balance=D(cents) / 100)
-    made.list_market(M)
+    made.catalogue.list_market(M)
     return made
 
 
@@ -105,7 +105,7 @@ def test_the_house_is_the_other_side_of_a_match_with_scripted_liquidity_so_posit
 
 def test_fees_follow_the_series_schedule_and_a_makers_fills_pay_one_fill_of_their_total():
     book = ledger("m", "t")
-    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
+    book.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     bid(book, "m", 50, 3)
     for _ in range(3):  # three 1-contract taker fills against m's resting 3
         ask(book, "t", 50, 1)
@@ -168,10 +168,10 @@ def test_time_in_force_immediate_or_cancel_fill_or_kill_and_expiration_on_the_ex
     assert bid(book, "b", 50, 2, time_in_force="fill_or_kill").order.status == "executed"
     expiring = bid(book, "b", 40, 1, expiration_time=T0 + timedelta(seconds=30))
     book.clock.advance(seconds=29)
-    book.run_due()
+    book.lifecycle.run_due()
     assert expiring.order.order_id in book.orders
     book.clock.advance(seconds=1)
-    book.run_due()
+    book.lifecycle.run_due()
     ended = book.all_orders[expiring.order.order_id]
     assert ended.status == "canceled" and ended.updated == T0 + timedelta(seconds=30) and levels(book) == ([], [])
     for options, code in (({"time_in_force": "immediate_or_cancel", "expiration_time": T0 + timedelta(days=1)},
@@ -201,16 +201,16 @@ def test_orders_are_refused_unless_the_market_is_active_and_pause_close_and_sett
     book = ledger("a")
     kept = bid(book, "a", 40, 5)
     asked = bid(book, "a", 41, 5, cancel_order_on_pause=True)
-    book.pause_market(M)
+    book.lifecycle.pause_market(M)
     assert set(book.orders) == {kept.order.order_id}  # only the one that asked ended
     with pytest.raises(LedgerError) as refused:
         bid(book, "a", 40, 1)
     assert (refused.value.status, refused.value.code) == (409, "market_closed")
     assert book.all_orders[asked.order.order_id].status == "canceled"
-    book.resume_market(M)  # resuming clears the book (Kalshi cancels resting orders then)
+    book.lifecycle.resume_market(M)  # resuming clears the book (Kalshi cancels resting orders then)
     assert not book.orders and cash(book, "a") == 1_000_000_000
     bid(book, "a", 40, 5)
-    book.settle_market(M, "no")
+    book.lifecycle.settle_market(M, "no")
     assert not book.orders and cash(book, "a") == 1_000_000_000 and book.contracts_resting == 0
     assert book.positions.get("a", 0, M).resting_orders_count == 0
 
@@ -251,7 +251,7 @@ def test_one_order_publishes_one_book_change_naming_its_cause():
     book = Ledger(clock=ManualClock(T0), bus=bus, ids=IdFactory(7))
     for user in ("a", "b"):
         book.open_account(user, balance=D(100))
-    book.list_market(M)
+    book.catalogue.list_market(M)
     ask(book, "a", 45, 2)
     ask(book, "a", 46, 2)
     bid(book, "b", 46, 5, client_order_id="b-1")

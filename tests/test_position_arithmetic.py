@@ -134,7 +134,7 @@ def test_settlement_closes_exposure_and_cash_equals_realized(sequence, result):
     fees = D(0)
     for side, action, count, price, taker in sequence:
         fees += ledger.apply_fill("u", "EV-M", side, action, count, price, is_taker=taker).fee
-    ledger.settle_market("EV-M", result)
+    ledger.lifecycle.settle_market("EV-M", result)
     row = ledger.positions.get("u", 0, "EV-M")
     assert row.settled and row.market_exposure == 0
     assert ledger.accounts["u"].balance(0) == row.realized_pnl - fees
@@ -175,7 +175,7 @@ def test_fills_on_a_settled_market_are_refused_without_changing_state():
     ledger = Ledger(clock=ManualClock())
     ledger.open_account("u")
     ledger.apply_fill("u", "EV-M", "yes", "buy", D(1), D("0.5"))
-    ledger.settle_market("EV-M", "yes")
+    ledger.lifecycle.settle_market("EV-M", "yes")
     balance = ledger.accounts["u"].balance(0)
     with pytest.raises(LedgerError):
         ledger.apply_fill("u", "EV-M", "yes", "buy", D(1), D("0.5"))

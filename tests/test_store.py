@@ -53,7 +53,7 @@ def walked(ledger: Ledger, subaccount: int, status: str, event: str, keep: RowFi
 def test_running_event_totals_equal_the_walked_totals(steps):
     ledger = Ledger(clock=ManualClock())
     ledger.open_account("u")
-    ledger.list_market("E1-B", exchange_index=1)
+    ledger.catalogue.list_market("E1-B", exchange_index=1)
     for s in steps:
         settled = (
             ledger.markets.get(s[1]) is not None and ledger.markets[s[1]].result is not None
@@ -69,7 +69,7 @@ def test_running_event_totals_equal_the_walked_totals(steps):
         elif s[0] == "cancel" and ledger.orders:
             ledger.cancel_order(sorted(ledger.orders)[s[1] % len(ledger.orders)])
         elif s[0] == "settle" and ledger.markets.get(s[1]) and not settled:
-            ledger.settle_market(s[1], s[2])
+            ledger.lifecycle.settle_market(s[1], s[2])
     for sub in range(3):
         for status in ("unsettled", "settled", "all"):
             for event in ("E1", "E2", "E3"):

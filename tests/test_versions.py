@@ -49,7 +49,7 @@ def run(ledger: Ledger, clock: ManualClock, s: tuple[Any, ...]) -> None:
         elif s[0] == "cancel" and ledger.orders:
             ledger.cancel_order(sorted(ledger.orders)[s[1] % len(ledger.orders)])
         elif s[0] == "settle":
-            ledger.settle_market(s[1], s[2])
+            ledger.lifecycle.settle_market(s[1], s[2])
         elif s[0] == "deposit":
             ledger.transfer(s[1], "deposit", s[2])
         elif s[0] == "advance":
@@ -102,7 +102,7 @@ def test_a_read_as_of_a_time_equals_the_ledger_as_it_was_then(steps):
     ledger.set_lag(LAG)
     for user in USERS:
         ledger.open_account(user, balance=D(100))
-    ledger.list_market("E1-B", exchange_index=1)
+    ledger.catalogue.list_market("E1-B", exchange_index=1)
     then: dict[datetime, dict[str, Any]] = {clock.now(): view(ledger, None)}
     for s in steps:
         run(ledger, clock, s)
@@ -122,7 +122,7 @@ def test_a_row_created_since_is_absent_and_one_settled_since_is_unsettled():
     before = clock.now()
     clock.advance(0.5)
     ledger.apply_fill("u", "E1-B", "yes", "buy", D(3), D("0.5"))
-    ledger.settle_market("E1-A", "yes")
+    ledger.lifecycle.settle_market("E1-A", "yes")
     assert [r.ticker for r in ledger.positions.walk("u", 0, "all", as_of=before)] == ["E1-A"]
     assert [r.ticker for r in ledger.positions.walk("u", 0, "unsettled", as_of=before)] == ["E1-A"]
     assert list(ledger.positions.walk("u", 0, "settled", as_of=before)) == []

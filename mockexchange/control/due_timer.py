@@ -44,8 +44,8 @@ def _run() -> None:
         sleep = MAX_SLEEP_S
         for ledger in list(_ledgers):
             try:
-                ledger.run_due()
-                due = ledger.next_due()
+                ledger.lifecycle.run_due()
+                due = ledger.lifecycle.next_due()
                 if due is not None:
                     sleep = min(sleep, max(0.0, (due - ledger.clock.now()).total_seconds()))
             except Exception:  # a bug of ours must not stop the other mocks' transitions

@@ -276,7 +276,7 @@ class KalshiOperations:
         """Determine a market yes or no: winners are paid 1 dollar a contract and its positions become settled."""
         ticker, result = text(ticker, "ticker"), choice(result, "result", SIDES)
         try:
-            market = self.ledger.settle_market(ticker, result)
+            market = self.ledger.lifecycle.settle_market(ticker, result)
         except LedgerError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {"ticker": market.ticker, "result": market.result, "settled_time": market.settled_time.isoformat()}

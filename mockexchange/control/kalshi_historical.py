@@ -54,7 +54,7 @@ class HistoricalOperations:
         if not changes:
             raise ControlError(f"give `at` or one of {', '.join(CUTOFFS)}")
         with self.ledger.reading():
-            moved = self.ledger.archive.set_cutoffs(self.ledger, changes)
+            moved = self.ledger.archive.set_cutoffs(self.ledger.state, changes)
             return {**self.historical_cutoff(), "events_moved": moved}
 
 

@@ -163,7 +163,7 @@ class Control(
             clock.set(when)
         self.book.expiry.expire_due()
         with self.ledger.lock:
-            self.ledger.run_due_now()  # markets that open, close or settle on the way
+            self.ledger.lifecycle.run_due_now()  # markets that open, close or settle on the way
         if self.ledger.on_schedule is not None:
             self.ledger.on_schedule()  # a system clock moved on: its timer wakes for the next due time
         return self.clock()

@@ -30,7 +30,7 @@ LEAST_CAP = 10_000  # the least buy_max_cost an order command takes: a cent
 
 
 def taker_fee(book: Ledger, count: int, yes_price: int) -> int:
-    return book.fee_rule_for(M, None).fee_units(count, yes_price, True)
+    return book.catalogue.fee_rule_for(M, None).fee_units(count, yes_price, True)
 
 
 def fills_of(book: Ledger, user: str) -> list[tuple]:
@@ -50,11 +50,11 @@ def refusal(command, *args, **options) -> LedgerError:
 
 def test_the_house_sells_or_buys_yes_at_the_match_price_and_pays_its_maker_fees():
     book = ledger("a")
-    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
+    book.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     book.liquidity.set_levels(M, [(4000, 300)], [(5500, 500)])  # the house bids YES 0.40 x3 and asks YES 0.45 x5
     bid(book, "a", 45, 2, time_in_force=IOC)  # the house sells 2 YES at 0.45 (it buys NO at 0.55)
     ask(book, "a", 40, 1, time_in_force=IOC)  # the house buys 1 YES at 0.40
-    rule = book.fee_rule_for(M, None)
+    rule = book.catalogue.fee_rule_for(M, None)
     sold_fee, bought_fee = rule.fee_units(200, 4500, False), rule.fee_units(100, 4000, False)
     assert sold_fee and bought_fee  # this schedule charges makers
     assert fills_of(book, HOUSE) == [
@@ -99,36 +99,36 @@ def test_each_fill_names_its_own_order_and_client_order_id_and_the_taker_keeps_i
 
 def test_a_maker_keeps_its_fills_figures_and_rests_and_holds_what_is_left():
     book = ledger("m", "t")
-    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
+    book.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     seen: list = []
     book.bus.subscribe(seen.append, [ORDER], wants=lambda: True)
     rest = bid(book, "m", 40, 5)
     book.clock.advance(seconds=3)
     ask(book, "t", 40, 2, time_in_force=IOC)
     order = book.orders[rest.order.order_id]
-    fee = book.fee_rule_for(M, None).fee_units(200, 4000, False)
+    fee = book.catalogue.fee_rule_for(M, None).fee_units(200, 4000, False)
     assert (order.remaining, order.filled, order.maker_cost, order.maker_fees, order.maker_run) == (
         300, 200, 200 * 4000, fee, 200)  # fmt: skip
     assert order.updated == T0 + timedelta(seconds=3) and order.status == "resting"
-    assert order.held == 300 * 4000 + book.fee_rule_for(M, None).fee_units(500, 4000, False) - fee
+    assert order.held == 300 * 4000 + book.catalogue.fee_rule_for(M, None).fee_units(500, 4000, False) - fee
     assert book.positions.get("m", 0, M).resting_orders_count == 3 and book.accounts["m"].resting == 3
     assert [(c.payload.remaining, c.payload.last_update_reason) for c in seen if c.user_id == "m"][-1] == (300, "Trade")
     assert book.accounts["m"].updated[0] == T0 + timedelta(seconds=3)  # its hold moved then
     ask(book, "t", 40, 3, time_in_force=IOC)
     ended = book.all_orders[rest.order.order_id]
     assert (ended.status, ended.remaining, ended.held, ended.last_update_reason) == ("executed", 0, 0, "Trade")
-    total_fee = book.fee_rule_for(M, None).fee_units(500, 4000, False)
+    total_fee = book.catalogue.fee_rule_for(M, None).fee_units(500, 4000, False)
     assert (ended.filled, ended.maker_cost, ended.maker_fees, ended.maker_run) == (500, 500 * 4000, total_fee, 500)
     assert book.positions.get("m", 0, M).resting_orders_count == 0 and book.accounts["m"].resting == 0
 
 
 def test_a_no_buyers_resting_order_fills_at_its_no_price_and_pays_the_rise_of_its_rounded_maker_fees():
     book = ledger("m", "t")
-    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
+    book.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     rest = submit(book, "m", M, "no", "buy", 200, 4500)  # a YES ask at 0.45: NO bought at 0.55
     for _ in range(2):
         bid(book, "t", 45, 1, time_in_force=IOC)
-    rule = book.fee_rule_for(M, None)
+    rule = book.catalogue.fee_rule_for(M, None)
     one, two = rule.fee_units(100, 4500, False), rule.fee_units(200, 4500, False)
     assert two < 2 * one  # rounded once for both, not once each
     made = [(f.side, f.action, f.price, f.fee) for f in book.fills if f.user_id == "m"]
@@ -222,7 +222,7 @@ def test_a_cap_that_affords_nothing_fills_nothing_and_a_fill_or_kill_fills_whole
     capped: Ledger,
 ):
     dear = ledger("a")
-    dear.update_market(UpdateMarket(M, price_level_structure="deci_cent"))
+    dear.catalogue.update_market(UpdateMarket(M, price_level_structure="deci_cent"))
     dear.liquidity.set_levels(M, None, [(10, 200)])  # a YES ask at 0.999: a hundredth and its fee cost more than a cent
     assert 9990 + taker_fee(dear, 1, 9990) > LEAST_CAP
     nothing = submit(dear, "a", M, "yes", "buy", 500, 9990, time_in_force=IOC, buy_max_cost=LEAST_CAP)
@@ -306,7 +306,7 @@ def test_a_taker_closing_a_position_is_paid_for_it_before_what_it_opens_costs():
 
 def test_an_order_on_an_exchange_index_without_the_users_cash_there_has_none_available():
     book = ledger("a")
-    book.list_market("KXORD-26NOV-X1", exchange_index=1)
+    book.catalogue.list_market("KXORD-26NOV-X1", exchange_index=1)
     book.liquidity.set_levels("KXORD-26NOV-X1", None, [(5500, 100)])
     for options in ({}, {"time_in_force": IOC}):
         with pytest.raises(LedgerError) as refused:
@@ -442,8 +442,8 @@ def test_ending_a_book_of_more_than_deep_orders_runs_long(monkeypatch: pytest.Mo
     for cents in range(40, 40 + resting):
         bid(book, "a", cents, 1)
     seen = long_over(book)
-    book.pause_market(M)
-    book.resume_market(M)  # resuming clears the book
+    book.lifecycle.pause_market(M)
+    book.lifecycle.resume_market(M)  # resuming clears the book
     assert len(seen) == resting and set(seen) == ({frozenset({"a", "house", "market"})} if long else {None})
 
 
@@ -455,11 +455,13 @@ def test_a_deep_book_ended_in_a_command_an_event_loop_runs_inline_ends_as_the_co
     book = ledger("a")
     for cents in (40, 41, 42):
         bid(book, "a", cents, 1)
-    book.pause_market(M)
+    book.lifecycle.pause_market(M)
     token = book.lock.admit(lambda: Footprint.of(("a",), (M,)))  # as an event loop admits what it runs inline
     assert token is not None
     try:
-        book.resume_market(M)  # changed things before the book ends: it may not be sent to run again elsewhere
+        book.lifecycle.resume_market(
+            M
+        )  # changed things before the book ends: it may not be sent to run again elsewhere
     finally:
         book.lock.discharge(token)
     assert not book.orders and levels(book) == ([], [])
@@ -467,7 +469,7 @@ def test_a_deep_book_ended_in_a_command_an_event_loop_runs_inline_ends_as_the_co
 
 def test_trading_in_a_market_touches_its_users_the_house_and_whoever_rests_or_holds_a_position_there():
     book = ledger("a", "b", "c", "d")
-    book.list_market("KXORD-26NOV-B")
+    book.catalogue.list_market("KXORD-26NOV-B")
     ask(book, "a", 50, 2)
     bid(book, "b", 50, 1)  # b holds a position, a rests and holds one
     bid(book, "c", 30, 1)

@@ -37,7 +37,7 @@ class Desk:
 
     def __init__(self) -> None:
         self.book = book = ledger("a", "b", "c")
-        book.list_market(N)
+        book.catalogue.list_market(N)
         self.moves: list = []
         self.changes: list = []
         book.bus.subscribe(self.moves.append, [BOOK], wants=lambda: True)
@@ -267,8 +267,8 @@ def test_an_amend_to_a_new_price_or_a_larger_count_goes_to_the_back_of_its_level
 
 def test_an_amend_anew_crosses_first_as_a_taker_and_rests_the_rest_at_its_new_price(desk: Desk):
     book = desk.book
-    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
-    rule = book.fee_rule_for(M, None)
+    book.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
+    rule = book.catalogue.fee_rule_for(M, None)
     ask(book, "c", 39, 1)
     done = bid(book, "a", 40, 5)  # takes c's 1 at 0.39, rests 4
     ask(book, "c", 40, 1, time_in_force=IOC)  # 1 filled as maker at 0.40
@@ -301,7 +301,10 @@ def test_an_amend_that_fills_whole_ends_executed_and_one_self_trade_prevention_s
     ask(book, "a", 46, 1)
     stopped = amend(book, again, 46, 5)
     assert (stopped.filled, stopped.reduced, desk.last_reason(again)) == (0, 500, ("canceled", "SelfTradeCancel", 0))
-    assert cash(book, "a") == FUNDS - 500 * 4500 - book.fee_rule_for(M, None).fee_units(500, 4500, True) - 100 * 5400
+    assert (
+        cash(book, "a")
+        == FUNDS - 500 * 4500 - book.catalogue.fee_rule_for(M, None).fee_units(500, 4500, True) - 100 * 5400
+    )
 
 
 def test_a_refused_amend_anew_leaves_the_order_where_it_was(desk: Desk):
@@ -331,7 +334,7 @@ def test_orders_expire_each_at_its_expiration_time_once_the_clock_reaches_it(des
     later = bid(book, "b", 41, 1, expiration_time=T0 + timedelta(seconds=20))
     on_n = submit(book, "c", N, "yes", "buy", 100, 3000, expiration_time=T0 + timedelta(seconds=10))
     book.clock.advance(seconds=25)
-    book.run_due()
+    book.lifecycle.run_due()
     for done, when in ((soon, 10), (later, 20), (on_n, 10)):
         order = desk.order(done)
         assert (order.status, order.last_update_reason, order.updated) == (
@@ -349,10 +352,10 @@ def test_an_amended_expiration_time_is_the_one_that_counts(desk: Desk):
     amend(book, kept, 42, 1)  # the expiration_time stays
     assert desk.order(moved).expiration_time == T0 + timedelta(seconds=30)
     book.clock.advance(seconds=10)
-    book.run_due()
+    book.lifecycle.run_due()
     assert set(book.orders) == {moved.order.order_id, dropped.order.order_id}
     book.clock.advance(seconds=20)
-    book.run_due()
+    book.lifecycle.run_due()
     assert set(book.orders) == {dropped.order.order_id} and desk.order(moved).updated == T0 + timedelta(seconds=30)
 
 
@@ -368,7 +371,7 @@ def test_expiries_of_orders_ended_since_are_let_go_as_they_pile_up(desk: Desk):
     assert (max(kept), kept[-1]) == (68, 70 - 68)
     last = bid(book, "a", 40, 1, expiration_time=T0 + timedelta(days=1))
     book.clock.advance(seconds=86_400)
-    book.run_due()
+    book.lifecycle.run_due()
     assert desk.order(last).last_update_reason == "ExpiryCancel" and M not in book.expiries
 
 
@@ -379,19 +382,19 @@ def test_an_expiry_publishes_its_book_change_at_its_time_and_one_amended_since_h
     due = bid(book, "b", 39, 2, expiration_time=T0 + timedelta(seconds=15))
     before = len(desk.moves)
     book.clock.advance(seconds=20)
-    book.run_due()
+    book.lifecycle.run_due()
     assert desk.last_reason(due) == ("canceled", "ExpiryCancel", 0) and moved.order.order_id in book.orders
     assert moved_since(desk, before) == [([("bid", 3900, 200, 0)], T0 + timedelta(seconds=15), None)]
 
 
 def test_a_pause_ends_the_orders_that_asked_in_every_market_it_pauses_in_one_action_each(desk: Desk):
     book = desk.book
-    book.list_market("KXORD-26NOV-C")  # no book
+    book.catalogue.list_market("KXORD-26NOV-C")  # no book
     kept = bid(book, "c", 39, 1)  # M: none asked
     asked = submit(book, "a", N, "yes", "buy", 100, 4000, cancel_order_on_pause=True)
     asked_too = submit(book, "b", N, "yes", "sell", 100, 6000, cancel_order_on_pause=True)
     moved = len(desk.moves)
-    book.set_exchange_status(trading_active=False)
+    book.lifecycle.set_exchange_status(trading_active=False)
     assert desk.last_reason(asked) == desk.last_reason(asked_too) == ("canceled", "HaltCancel", 0)
     assert set(book.orders) == {kept.order.order_id} and len(desk.moves) == moved + 1
     assert [cash(book, u) for u in "ab"] == [FUNDS, FUNDS]
@@ -405,14 +408,14 @@ def test_every_order_ends_with_its_market_and_the_house_levels_go(desk: Desk, en
     book.liquidity.set_levels(M, [(3000, 100)], None)
     mine = bid(book, "a", 40, 2)
     if end == "close":
-        book.set_close_time(M, T0 + timedelta(seconds=1))
+        book.lifecycle.set_close_time(M, T0 + timedelta(seconds=1))
         book.clock.advance(seconds=1)
-        book.run_due()
+        book.lifecycle.run_due()
     elif end == "settle":
-        book.settle_market(M, "yes")
+        book.lifecycle.settle_market(M, "yes")
     else:
-        book.pause_market(M)
-        book.resume_market(M)
+        book.lifecycle.pause_market(M)
+        book.lifecycle.resume_market(M)
     assert desk.last_reason(mine) == ("canceled", reason, 0) and desk.resting("a") == 0
     assert levels(book) == ([], []) and book.markets[M].house is None and cash(book, "a") == FUNDS
     assert sorted(desk.moves[-1].payload.levels) == [("bid", 3000, 100, 0), ("bid", 4000, 200, 0)]
@@ -450,7 +453,7 @@ def test_the_first_change_of_a_new_day_keeps_the_days_before_figures(desk: Desk,
     elif command == "amend":
         amend(book, done, 39, 2)
     else:
-        book.run_due()
+        book.lifecycle.run_due()
         assert desk.last_reason(done) == ("canceled", "ExpiryCancel", 0)
     assert book.markets[M].previous_yes_bid == 4000
 
@@ -604,7 +607,7 @@ def test_an_amend_anew_keeps_what_it_does_not_change_and_rests_as_its_owners_ord
     stopped = ask(book, "a", 42, 1, time_in_force=IOC)  # its own order: self-trade prevention stops it
     assert (stopped.filled, stopped.order.last_update_reason) == (0, "SelfTradeCancel")
     book.clock.advance(seconds=25)
-    book.run_due()
+    book.lifecycle.run_due()
     assert desk.last_reason(done) == ("canceled", "ExpiryCancel", 0)
     assert book.accounts["a"].updated[0] == T0 + timedelta(seconds=30)
 
@@ -683,7 +686,7 @@ def test_an_expiry_amended_since_holds_up_no_other_due_at_the_same_time(desk: De
     amend_order(book, first.order.order_id, "a", 0, M, "yes", "buy", first.order.yes_price, 100,
                      expiration_time=T0 + timedelta(seconds=30))  # fmt: skip
     book.clock.advance(seconds=10)
-    book.run_due()
+    book.lifecycle.run_due()
     assert desk.last_reason(second) == ("canceled", "ExpiryCancel", 0) and first.order.order_id in book.orders
 
 

@@ -150,13 +150,13 @@ def test_a_client_order_id_names_one_order_of_the_users_and_others_may_use_it(bo
 
 
 def test_an_order_is_refused_while_its_market_or_the_exchange_takes_no_trading(book: Ledger):
-    book.set_exchange_status(trading_active=False)
+    book.lifecycle.set_exchange_status(trading_active=False)
     assert refused(book) == (409, "exchange_closed", "trading is paused on the exchange: it takes no orders")
-    book.set_exchange_status(trading_active=True, exchange_active=False)
+    book.lifecycle.set_exchange_status(trading_active=True, exchange_active=False)
     assert refused(book)[1:] == ("exchange_closed", "the exchange is not active (maintenance): it takes no trading: "
                                  "it takes no orders")  # fmt: skip
-    book.set_exchange_status(exchange_active=True)
-    book.pause_market(M)
+    book.lifecycle.set_exchange_status(exchange_active=True)
+    book.lifecycle.pause_market(M)
     assert refused(book) == (409, "market_closed", "market 'KXORD-26NOV-A' is paused: it takes no orders")
 
 
@@ -288,7 +288,7 @@ def test_a_seeded_order_is_refused_if_its_id_is_taken_or_it_would_take(book: Led
         "through the API to trade, or seed the trade as fills)"))  # fmt: skip
     assert state(book) == before
     assert book.place_order("b", M, "no", "buy", D(1), D("0.5900")).yes_price == 4100  # just clear of the bid
-    book.pause_market(M)
+    book.lifecycle.pause_market(M)
     with pytest.raises(LedgerError) as paused:
         book.place_order("b", M, "yes", "buy", D(1), D("0.3000"))
     assert (paused.value.status, str(paused.value)) == (409, "market 'KXORD-26NOV-A' is paused")
@@ -300,10 +300,10 @@ def test_a_seeded_order_is_refused_if_its_id_is_taken_or_it_would_take(book: Led
 def test_a_resting_order_pays_maker_fees_by_the_schedule_in_force_when_it_began_to_rest():
     book = ledger("a", "b")
     rest = bid(book, "a", 30, 2)
-    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
+    book.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     later = bid(book, "a", 31, 2)
     ask(book, "b", 30, 4, time_in_force=IOC)
-    rule = book.fee_rule_for(M, None)
+    rule = book.catalogue.fee_rule_for(M, None)
     assert (book.all_orders[rest.order.order_id].maker_fees, book.all_orders[later.order.order_id].maker_fees) == (
         0, rule.fee_units(200, 3100, False))  # fmt: skip
 
@@ -344,7 +344,7 @@ def test_orders_take_their_ids_as_the_ledger_draws_them_as_text_too():
     book = Ledger(clock=ManualClock(T0), ids=lambda: f"id-{next(drawn)}")
     for user in ("a", "b"):
         book.open_account(user, balance=D(100))
-    book.list_market(M)
+    book.catalogue.list_market(M)
     rest = ask(book, "a", 50, 1)
     taken = bid(book, "b", 50, 1)
     first = int(rest.order.order_id.removeprefix("id-"))
@@ -361,7 +361,7 @@ def test_an_fcm_subtraders_order_is_refused_in_a_blocked_category_and_past_its_d
     book.open_account("fcm", fcm_member=True)
     sub = book.fcm.create_subtrader(CreateFCMSubtrader("fcm", "s1")).user_id
     book.transfer(sub, "deposit", 10_000)
-    book.put_event(SetEvent("KXORD-26NOV", category="Sports"))
+    book.catalogue.put_event(SetEvent("KXORD-26NOV", category="Sports"))
     book.fcm.block_category(UpdateFCMSubtraderBlockedCategories("fcm", sub, "Sports", True))
 
     def order(cents: int, count: int, action: str = "buy", **options) -> object:

@@ -98,7 +98,7 @@ def test_a_subaccounts_cash_is_bounded_on_every_movement_but_settlement(ledger, 
     with pytest.raises(LedgerError, match="cash"):  # selling the position at 0.99 would pay 99 in
         ledger.apply_fill("u", "EV-A", "yes", "sell", D(100), D("0.99"), fee=D(0))
     assert ledger.positions.get("u", 0, "EV-A").position == 100 and len(ledger.fills) == 1
-    ledger.settle_market("EV-A", "yes")  # pays 100 in: a settlement is never refused
+    ledger.lifecycle.settle_market("EV-A", "yes")  # pays 100 in: a settlement is never refused
     assert ledger.accounts["u"].balance() == 1200
 
 

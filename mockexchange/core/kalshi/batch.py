@@ -72,7 +72,7 @@ class Batches:
             user_id, ticker, _, _, _, _, subaccount, is_taker, event_ticker, _, order_id, client_order_id = spec
             market = markets.get(ticker)
             if market is None:
-                market = self._list_checked(ticker, event_ticker, to_market, now=now)  # type: ignore[attr-defined]
+                market = self.catalogue.list_checked(ticker, event_ticker, to_market, now=now)  # type: ignore[attr-defined]
             handle, cells = holding(user_id, subaccount, ticker)  # (none yet in a market just listed)
             after, cash = step(cells, fill_terms.buys, fill_terms.count, fill_terms.paid, fill_terms.fee)
             at, changed = make(

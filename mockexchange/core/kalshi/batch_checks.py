@@ -75,7 +75,7 @@ class BatchChecks:
 
     def _batch_terms(self, batch: list[FillSpec]) -> list[Terms]:
         """Each fill's own values and names checked, against the markets the fills before it list; its terms."""
-        accounts, markets, rule_for = self.accounts, self.markets, self.fee_rule_for  # type: ignore[attr-defined]
+        accounts, markets, rule_for = self.accounts, self.markets, self.catalogue.fee_rule_for  # type: ignore[attr-defined]
         listed: dict[str, str] = {}  # ticker -> event of the markets the batch lists
         made: list[Terms] = []
         step = self.state.lock.stepper()  # type: ignore[attr-defined]

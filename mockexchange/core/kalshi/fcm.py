@@ -265,7 +265,7 @@ class FcmDesk:
         ledger = self.ledger
         store = ledger.positions
         hold(market, store.cells(row)[0] if row is not None else 0, after[0])  # open interest (figures.py)
-        ledger.market_changed(market)
+        ledger.state.market_changed(market)
         if row is None:
             snapshot = store.snapshot_of(store.open_handle(account.user_id, 0, market, now, after))
         else:

@@ -38,10 +38,9 @@ from mockexchange.core.kalshi.accounts import HOUSE, Account
 from mockexchange.core.kalshi.archive import Archive
 from mockexchange.core.kalshi.batch import Batches
 from mockexchange.core.kalshi.batch_checks import BatchChecks
-from mockexchange.core.kalshi.catalogue import Catalogue, check_market_fields
+from mockexchange.core.kalshi.catalogue import Catalogue
 from mockexchange.core.kalshi.checks import (
     MAX_BALANCE,
-    MAX_EXCHANGE_INDEX,
     MAX_SUBTRADERS,
     LedgerError,
     check_cash,
@@ -93,8 +92,6 @@ class Ledger(
     Filling,
     Batches,
     BatchChecks,
-    Catalogue,
-    MarketLifecycle,
     Trading,
     Matching,
 ):
@@ -116,9 +113,15 @@ class Ledger(
             kept_ended,
         )
         self.feed = Feed(state)  # the market data channels' reads (figures.py)
-        self.liquidity = Liquidity(state, self.run_due_now)  # the house's levels, the book's changes
+        fcm = FcmDesk(self)
+        self.lifecycle = MarketLifecycle(
+            state, self._expire, self.clear_book, self._cancel_on_pause, fcm.executed_moved
+        )
+        run_due = self.lifecycle.run_due_now
+        self.liquidity = Liquidity(state, run_due)  # the house's levels
+        self.catalogue = Catalogue(state, run_due, self.lifecycle.schedule_listing)  # series, events, markets, fees
         self.subaccounts = Subaccounts(state)  # numbered subaccounts, moves of cash inside an account
-        self.groups = OrderGroups(state, self.run_due_now, self.subaccounts.known, self._end)
+        self.groups = OrderGroups(state, run_due, self.subaccounts.known, self._end)
 
     # What the state holds, read and written through the ledger as before while its parts move to `ledger.state`.
     clock: Clock = _shared("clock")
@@ -182,7 +185,7 @@ class Ledger(
     def reading(self) -> Iterator[Ledger]:
         """Hold the ledger still while a venue reads several things that must agree (every lifecycle transition due
         by now made first)."""
-        self.run_due()
+        self.lifecycle.run_due()
         with self.lock:
             yield self
 
@@ -234,59 +237,6 @@ class Ledger(
 
     def account(self, user_id: str) -> Account:
         return self.state.account(user_id)
-
-    def list_market(
-        self,
-        ticker: str,
-        event_ticker: str | None = None,
-        exchange_index: int = 0,
-        fields: dict[str, Any] | None = None,
-    ) -> Market:
-        """The market `ticker`, listed now if it is new (with `fields` over the defaults, catalogue.py). Without an
-        event, the event is the ticker minus its last dash-separated part, as in Kalshi's naming (KXFED-26DEC-T4.00
-        belongs to KXFED-26DEC). A market listed already is answered as it is (when no field is given)."""
-        if not isinstance(ticker, str) or not ticker.strip():
-            raise LedgerError("ticker must be a non-empty string")
-        if (
-            isinstance(exchange_index, bool)
-            or not isinstance(exchange_index, int)
-            or not 0 <= exchange_index <= MAX_EXCHANGE_INDEX
-        ):
-            raise LedgerError(f"exchange_index must be an integer from 0 to {MAX_EXCHANGE_INDEX}")
-        state = self.state
-        with state.lock:
-            self.run_due_now()
-            if fields:
-                check_market_fields(fields, now=state.clock.now())
-            market = state.markets.get(ticker)
-            if market is not None:
-                if event_ticker is not None and event_ticker != market.event_ticker:
-                    raise LedgerError(f"market {ticker!r} belongs to event {market.event_ticker!r}", status=409)
-                if fields:
-                    raise LedgerError(f"market {ticker!r} is listed already: change it with update_market", status=409)
-                return market
-            return self._list_checked(ticker, event_ticker, state.bus.takers("market"), exchange_index, fields)
-
-    def set_exchange_status(
-        self,
-        exchange_active: bool | None = None,
-        trading_active: bool | None = None,
-        estimated_resume_time: datetime | None = None,
-    ) -> ExchangeStatus:
-        """Switch the exchange (exchange.py) on or off, and its trading; what is not given stays. The estimated resume
-        time is set as given (None clears it)."""
-        with self.lock:
-            status = self.exchange
-            trading = status.trading
-            if exchange_active is not None:
-                status.exchange_active = exchange_active
-            if trading_active is not None:
-                status.trading_active = trading_active
-            status.estimated_resume_time = estimated_resume_time
-            if trading and not status.trading:  # trading paused: the orders that asked end
-                self._cancel_on_pause(self.markets.values(), self.clock.now())
-            self.bus.publish(Change("exchange_status", None, status))
-            return status
 
     # -- lagged reads ---------------------------------------------------------------------------------------------
 
@@ -358,14 +308,14 @@ class Ledger(
         side's `price`, for the user's subaccount. Answers it as a view of the fill log (it reads as a `Fill`). Its
         fee, if not given, is its market's schedule's."""
         user_id, ticker, subaccount, event_ticker = fill.user_id, fill.ticker, fill.subaccount, fill.event_ticker
-        rule = self.fee_rule_for(ticker, event_ticker) if fill.fee is None else None
+        rule = self.catalogue.fee_rule_for(ticker, event_ticker) if fill.fee is None else None
         terms = fill_terms(rule, fill.side, fill.action, fill.count, fill.price, subaccount, fill.is_taker, fill.fee)
         state = self.state
         with state.lock:
             now = state.clock.now()
             due = state.due_times
             if due and due[0] <= now:
-                self.due_until(now)
+                self.lifecycle.due_until(now)
             # Every bound is checked before anything changes: a refused fill lists no market and opens no row.
             account = state.account(user_id)
             listed = tradable(self.state, ticker)
@@ -376,7 +326,7 @@ class Ledger(
             if listed is not None and (event_ticker is None or event_ticker == listed.event_ticker):
                 market = listed
             else:
-                market = self.list_market(ticker, event_ticker)  # (refuses an event other than the market's)
+                market = self.catalogue.list_market(ticker, event_ticker)  # (refuses an event other than the market's)
             bus = state.bus
             to_fill, to_position = bus.takers("fill"), bus.takers("position")
             at, changed = self._make_fill(

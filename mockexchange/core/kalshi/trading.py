@@ -96,7 +96,7 @@ class Trading:
         user_id, subaccount, count = placed.user_id, placed.subaccount, placed.count
         _check_order_terms(placed, action)
         with self.lock:  # type: ignore[attr-defined]
-            self.run_due_now()  # type: ignore[attr-defined]
+            self.lifecycle.run_due_now()  # type: ignore[attr-defined]
             now = self.clock.now()  # type: ignore[attr-defined]
             account = self.account(user_id)  # type: ignore[attr-defined]
             market = self._order_market(placed.ticker, placed.exchange_index)
@@ -140,7 +140,7 @@ class Trading:
         """A seeded resting order (the control plane's): `count` contracts of `side` at that side's `price`."""
         count_held, price_held = check_trade(side, action, count, price, subaccount)
         with self.lock:  # type: ignore[attr-defined]
-            self.run_due_now()  # type: ignore[attr-defined]
+            self.lifecycle.run_due_now()  # type: ignore[attr-defined]
             account = self.account(user_id)  # type: ignore[attr-defined]
             tradable(self.state, ticker)  # type: ignore[attr-defined]
             if order_id is not None and order_id in self.all_orders:  # type: ignore[attr-defined]
@@ -155,7 +155,7 @@ class Trading:
                     "fills)",
                     status=409,
                 )
-            market = self.list_market(ticker, event_ticker)  # type: ignore[attr-defined]
+            market = self.catalogue.list_market(ticker, event_ticker)  # type: ignore[attr-defined]
             now = self.clock.now()  # type: ignore[attr-defined]
             order = Order(
                 order_id or "", user_id, subaccount, ticker, market.exchange_index, side, action, yes_price,
@@ -174,7 +174,7 @@ class Trading:
     def _enter_book(
         self, order: Order, market: Market, account: Account, now: datetime, check_cash: bool, cap: int | None
     ) -> Done:
-        rule = self.fee_rule_for(market.ticker, None)  # type: ignore[attr-defined]
+        rule = self.catalogue.fee_rule_for(market.ticker, None)  # type: ignore[attr-defined]
         size = order.remaining
         book = market.book
         if order.post_only and book is not None and book.crosses(order.book_side, order.yes_price):
@@ -233,7 +233,7 @@ class Trading:
         """End a resting order (`user_id`, `subaccount`, `exchange_index`: only if it is theirs, there; None: the
         control plane's cancel)."""
         with self.lock:  # type: ignore[attr-defined]
-            self.run_due_now()  # type: ignore[attr-defined]
+            self.lifecycle.run_due_now()  # type: ignore[attr-defined]
             order = self._resting(order_id, user_id, subaccount, exchange_index)
             now = self.clock.now()  # type: ignore[attr-defined]
             market = self.markets[order.ticker]  # type: ignore[attr-defined]
@@ -248,7 +248,7 @@ class Trading:
         """End every resting order of the user (of one subaccount, if given): one action per market; long
         (core/stepping.py) past `DEEP` orders."""
         with self.lock:  # type: ignore[attr-defined]
-            self.run_due_now()  # type: ignore[attr-defined]
+            self.lifecycle.run_due_now()  # type: ignore[attr-defined]
             now = self.clock.now()  # type: ignore[attr-defined]
             by_market: dict[str, list[Order]] = {}
             for order in self.resting_of(user_id):
@@ -287,7 +287,7 @@ class Trading:
             if value is not None and value < (1 if name == "reduce_by" else 0):
                 raise _invalid(f"{name} must be {'positive' if name == 'reduce_by' else 'at least 0'}")
         with self.lock:  # type: ignore[attr-defined]
-            self.run_due_now()  # type: ignore[attr-defined]
+            self.lifecycle.run_due_now()  # type: ignore[attr-defined]
             order = self._resting(order_id, user_id, subaccount, exchange_index)
             now = self.clock.now()  # type: ignore[attr-defined]
             market = self.markets[order.ticker]  # type: ignore[attr-defined]
@@ -319,7 +319,7 @@ class Trading:
         given = amend.expiration_time
         expiration_time: datetime | None | object = KEEP if given is None else None if given == NO_EXPIRATION else given
         with self.lock:  # type: ignore[attr-defined]
-            self.run_due_now()  # type: ignore[attr-defined]
+            self.lifecycle.run_due_now()  # type: ignore[attr-defined]
             order = self._resting(order_id, user_id, amend.subaccount, exchange_index)
             now = self.clock.now()  # type: ignore[attr-defined]
             market = self.markets[order.ticker]  # type: ignore[attr-defined]
@@ -360,7 +360,7 @@ class Trading:
         book = market.book
         assert book is not None
         account = self.accounts[order.user_id]  # type: ignore[attr-defined]
-        rule = self.fee_rule_for(market.ticker, None)  # type: ignore[attr-defined]
+        rule = self.catalogue.fee_rule_for(market.ticker, None)  # type: ignore[attr-defined]
         if order.post_only and book.crosses(order.book_side, yes_price):
             raise Refusal(f"the post-only order would cross the book of {market.ticker!r}", 400, "post_only_cross")
         # What the order becomes, planned and checked while it still rests where it is (its own level is on the other

@@ -132,7 +132,7 @@ def get_fcm_orders(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
         with ledger.lock:
             return _fcm_orders(ctx, owners(), values, events, client_ids, after, step)
 
-    ledger.run_due()
+    ledger.lifecycle.run_due()
     page, more = scanning(ledger.lock, lambda: Footprint.of(owners()), read)
     cursor = ""
     if more:

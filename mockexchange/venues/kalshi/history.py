@@ -128,7 +128,7 @@ def page(ctx: KalshiContext, listing: Listing) -> Any:
             rows = ctx.renders.of(cached, ctx.profile.name).bind(index).records(found, listing.render)
             return pages.put(shape, {listing.name: rows, "cursor": cursor})
 
-    ctx.ledger.run_due()
+    ctx.ledger.lifecycle.run_due()
     return read(None) if keep is None else scanning(ctx.ledger.lock, lambda: Footprint.of((owner,)), read)
 
 

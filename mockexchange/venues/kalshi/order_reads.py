@@ -117,5 +117,5 @@ def get_order_queue_positions(ctx: KalshiContext, key: ApiKey, query: Any) -> di
         fp = count_fp(contracts(ahead))
         return {"order_id": order.order_id, "market_ticker": order.ticker, "queue_position_fp": fp}
 
-    ledger.run_due()
+    ledger.lifecycle.run_due()
     return {"queue_positions": ledger.queue_positions(owner(key), keep, row)}  # (many: read long, in a worker thread)
