@@ -161,7 +161,7 @@ def test_a_ledger_in_columns_comes_back_from_a_snapshot_the_same():
     ledger.open_account("u", balance=D(100))
     ledger.apply_fill("u", "E-A", "yes", "buy", D("2.50"), D("0.40"), order_id="o-1", client_order_id="c")
     ledger.apply_fill("u", "E-B", "no", "buy", D(1), D("0.3"), fee=D("0.001234"))
-    ledger.place_order("u", "E-A", "yes", "buy", D(4), D("0.2"))
+    ledger.trading.place_order("u", "E-A", "yes", "buy", D(4), D("0.2"))
     ledger.lifecycle.settle_market("E-B", "no")
     state = pickle.dumps({k: v for k, v in vars(ledger.state).items() if k not in ("clock", "bus", "lock", "new_id")})
     again = Ledger(clock=ManualClock(T0))
@@ -214,7 +214,7 @@ def test_running_totals_equal_the_walked_rows(steps):
             _, ticker, side, action, count, price = s
             ledger.apply_fill("u", ticker, side, action, D(count) / 100, D(price) / 10**4)
         elif s[0] == "order":
-            ledger.place_order("u", s[1], "yes", "buy", D(s[2]) / 100, D("0.5"))
+            ledger.trading.place_order("u", s[1], "yes", "buy", D(s[2]) / 100, D("0.5"))
         elif market is not None:
             ledger.lifecycle.settle_market(s[1], s[2])
     for status in ("unsettled", "settled", "all"):

@@ -64,11 +64,11 @@ def run(ledger: Ledger, step: tuple) -> None:
             amend(ledger, order.order_id, SUB, 0, order.ticker, order.side, order.action, args[1] * 1000,
                   order.filled + args[2])  # fmt: skip
         elif kind == "decrease" and args[0] < len(mine):
-            ledger.decrease_order(mine[args[0]].order_id, SUB, 0, reduce_by=args[1])
+            ledger.trading.decrease_order(mine[args[0]].order_id, SUB, 0, reduce_by=args[1])
         elif kind == "cancel" and args[0] < len(mine):
-            ledger.cancel_order(mine[args[0]].order_id, SUB, 0)
+            ledger.trading.cancel_order(mine[args[0]].order_id, SUB, 0)
         elif kind == "cancel_all":
-            ledger.cancel_orders(args[0])
+            ledger.trading.cancel_orders(args[0])
         elif kind == "fill":
             ticker, action, count, tenths = args
             ledger.apply_fill(SUB, ticker, "yes", action, Decimal(count), Decimal(tenths) / 10)

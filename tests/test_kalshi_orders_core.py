@@ -128,7 +128,7 @@ def test_a_resting_order_holds_its_value_and_gives_it_back_as_it_fills_or_ends()
     sold = ask(book, "b", 40, 4, time_in_force="immediate_or_cancel")  # b buys NO at 0.60
     assert sold.filled == 400 and cash(book, "a") == 6_000_000  # the fill took its cost from the hold
     assert book.orders[done.order.order_id].held == 2_400_000
-    book.cancel_order(done.order.order_id, "a", 0)
+    book.trading.cancel_order(done.order.order_id, "a", 0)
     assert cash(book, "a") == 10_000_000 - 1_600_000  # 4 YES bought at 0.40, the rest back
     assert book.contracts_resting == 0
 
@@ -217,10 +217,10 @@ def test_orders_are_refused_unless_the_market_is_active_and_pause_close_and_sett
 
 def test_a_seeded_order_joins_the_book_holds_nothing_and_never_takes():
     book = ledger("a", "b")
-    seeded = book.place_order("a", M, "no", "buy", D(4), D("0.60"), order_id="seeded-1")  # a YES ask at 0.40
+    seeded = book.trading.place_order("a", M, "no", "buy", D(4), D("0.60"), order_id="seeded-1")  # a YES ask at 0.40
     assert levels(book) == ([], [(4000, 400)]) and cash(book, "a") == 1_000_000_000 and seeded.held == 0
     with pytest.raises(LedgerError, match="never takes"):
-        book.place_order("b", M, "yes", "buy", D(1), D("0.40"))
+        book.trading.place_order("b", M, "yes", "buy", D(1), D("0.40"))
     taken = bid(book, "b", 40, 1)
     assert taken.filled == 100 and book.orders["seeded-1"].remaining == 300
     assert cash(book, "a") == 1_000_000_000 - 600_000  # a bought NO at 0.60 when it filled
@@ -231,10 +231,10 @@ def test_amend_and_decrease_keep_or_lose_the_place_in_the_queue():
     book = ledger("a", "b", "c")
     first = bid(book, "a", 40, 5)
     second = bid(book, "b", 40, 5)
-    book.decrease_order(first.order.order_id, "a", 0, reduce_by=200)
-    assert book.queue_position(second.order.order_id, "b", 0) == 300  # a kept its place, smaller
+    book.trading.decrease_order(first.order.order_id, "a", 0, reduce_by=200)
+    assert book.trading.queue_position(second.order.order_id, "b", 0) == 300  # a kept its place, smaller
     amend(book, first.order.order_id, "a", 0, M, "yes", "buy", 4000, 800)  # larger: to the back
-    assert book.queue_position(first.order.order_id, "a", 0) == 500
+    assert book.trading.queue_position(first.order.order_id, "a", 0) == 500
     crossed = amend(book, second.order.order_id, "b", 0, M, "yes", "buy", 4500, 500)  # no ask: rests at 45
     assert crossed.filled == 0 and levels(book) == ([(4500, 500), (4000, 800)], [])
     ask(book, "c", 45, 2)
@@ -330,7 +330,7 @@ def test_random_orders_agree_with_a_model_of_the_book_and_of_the_money(script):
             mine = [o for o in resting if o.owner == user]
             if mine:
                 chosen = mine[pick % len(mine)]
-                book.cancel_order(chosen.order_id, user, 0)
+                book.trading.cancel_order(chosen.order_id, user, 0)
                 resting.remove(chosen)
             continue
         matches, cancelled, stopped, left = _model_cross(resting, user, side, cents, size, stp)

@@ -65,9 +65,9 @@ def test_running_event_totals_equal_the_walked_totals(steps):
             ledger.apply_fill("u", ticker, side, action, D(count) / 100, D(cents) / 100, subaccount=sub)
         elif s[0] == "order" and not settled:
             _, ticker, count, sub = s
-            ledger.place_order("u", ticker, "yes", "buy", D(count) / 100, D("0.5"), subaccount=sub)
+            ledger.trading.place_order("u", ticker, "yes", "buy", D(count) / 100, D("0.5"), subaccount=sub)
         elif s[0] == "cancel" and ledger.orders:
-            ledger.cancel_order(sorted(ledger.orders)[s[1] % len(ledger.orders)])
+            ledger.trading.cancel_order(sorted(ledger.orders)[s[1] % len(ledger.orders)])
         elif s[0] == "settle" and ledger.markets.get(s[1]) and not settled:
             ledger.lifecycle.settle_market(s[1], s[2])
     for sub in range(3):

@@ -45,9 +45,9 @@ def run(ledger: Ledger, clock: ManualClock, s: tuple[Any, ...]) -> None:
             ledger.apply_fill(user, ticker, side, action, D(count) / 100, D(cents) / 100, subaccount=sub)
         elif s[0] == "order":
             _, user, ticker, count, sub = s
-            ledger.place_order(user, ticker, "yes", "buy", D(count) / 100, D("0.5"), subaccount=sub)
+            ledger.trading.place_order(user, ticker, "yes", "buy", D(count) / 100, D("0.5"), subaccount=sub)
         elif s[0] == "cancel" and ledger.orders:
-            ledger.cancel_order(sorted(ledger.orders)[s[1] % len(ledger.orders)])
+            ledger.trading.cancel_order(sorted(ledger.orders)[s[1] % len(ledger.orders)])
         elif s[0] == "settle":
             ledger.lifecycle.settle_market(s[1], s[2])
         elif s[0] == "deposit":

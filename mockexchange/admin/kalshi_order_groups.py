@@ -40,7 +40,7 @@ def order_groups(ctx: KalshiContext, user_id: str, subaccount: int) -> dict[str,
     ledger = ctx.ledger
     sub = str(subaccount)
     listed = venue_answer(venue_groups.get_order_groups, ctx, user_id, {"subaccount": sub})["order_groups"]
-    resting = Counter(order.order_group_id for order in ledger.resting_of(user_id))
+    resting = Counter(order.order_group_id for order in ledger.trading.resting_of(user_id))
     now = ledger.clock.now()
     shown = []
     for row in listed[:HISTORY_ROWS]:

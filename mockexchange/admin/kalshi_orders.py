@@ -19,7 +19,6 @@ from typing import Any
 from mockexchange.admin.kalshi_venue import HISTORY_ROWS, venue_answer
 from mockexchange.core.book import Book, Side
 from mockexchange.core.kalshi.accounts import HOUSE as HOUSE_OWNER
-from mockexchange.core.kalshi.archive import EndedOrder
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.units import contracts, dollars
 from mockexchange.venues.kalshi import order_reads
@@ -47,12 +46,8 @@ def orders(ctx: KalshiContext, user_id: str, subaccount: int) -> dict[str, Any]:
     render = ctx.profile.live_order
     return {
         "resting": {"orders": rows, "more": bool(resting["cursor"])},
-        "ended": {"orders": [_inside(render(e.order), e.order) for e in _records(ended)], "more": more},
+        "ended": {"orders": [_inside(render(e.order), e.order) for _, e in ended], "more": more},
     }
-
-
-def _records(page: list[tuple[Any, object]]) -> list[EndedOrder]:
-    return [record for _, record in page if isinstance(record, EndedOrder)]  # (the index holds nothing else)
 
 
 def _inside(row: dict[str, Any], order: Order) -> dict[str, Any]:

@@ -209,7 +209,7 @@ class KalshiOperations:
         owner's cash as any resting order does; it never takes (one that would cross the book is refused)."""
         trade = _trade(user_id, ticker, side, action, count, price, subaccount, event_ticker, order_id)
         try:
-            order = self.ledger.place_order(**trade)
+            order = self.ledger.trading.place_order(**trade)
         except LedgerError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {
@@ -227,7 +227,7 @@ class KalshiOperations:
     def cancel_order(self, order_id: str) -> dict[str, Any]:
         order_id = text(order_id, "order_id")
         try:
-            done = self.ledger.cancel_order(order_id)
+            done = self.ledger.trading.cancel_order(order_id)
         except LedgerError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {"order_id": done.order.order_id, "cancelled": True}

@@ -81,7 +81,7 @@ def test_a_cancel_ends_the_order_gives_its_hold_and_resting_contracts_back_and_a
     book = desk.book
     done = bid(book, "a", 40, 5, client_order_id="c-1")
     book.clock.advance(seconds=2)
-    cancelled = book.cancel_order(done.order.order_id, "a", 0)
+    cancelled = book.trading.cancel_order(done.order.order_id, "a", 0)
     assert (cancelled.reduced, cancelled.filled, cancelled.when) == (500, 0, T0 + timedelta(seconds=2))
     order = desk.order(done)
     assert (order.status, order.remaining, order.held, order.last_update_reason) == ("canceled", 0, 0, "Decrease")
@@ -98,15 +98,15 @@ def test_a_cancel_names_only_a_resting_order_of_the_user_and_subaccount_on_its_e
     elsewhere = {"exchange_index": 2}
     for args, options in (((order_id, "b", 0), {}), ((order_id, "a", 1), {}), ((order_id, "a", 0), elsewhere),
                           (("other", "a", 0), {}), ((5, "a", 0), {})):  # fmt: skip
-        answer = desk.refused(book.cancel_order, *args, **options)
+        answer = desk.refused(book.trading.cancel_order, *args, **options)
         assert answer == (404, "not_found", gone if args[0] == order_id else f"no resting order {args[0]!r}")
-    assert book.cancel_order(order_id, "a", 0, exchange_index=0).reduced == 500
-    assert desk.refused(book.cancel_order, order_id, "a", 0) == (404, "not_found", gone)
+    assert book.trading.cancel_order(order_id, "a", 0, exchange_index=0).reduced == 500
+    assert desk.refused(book.trading.cancel_order, order_id, "a", 0) == (404, "not_found", gone)
 
 
 def test_the_control_planes_cancel_takes_any_resting_order_and_names_no_cause(desk: Desk):
     done = bid(desk.book, "a", 40, 5)
-    assert desk.book.cancel_order(done.order.order_id).order.status == "canceled"
+    assert desk.book.trading.cancel_order(done.order.order_id).order.status == "canceled"
     assert desk.moves[-1].payload.cause is None
 
 
@@ -119,13 +119,13 @@ def test_cancelling_every_order_of_a_user_ends_them_market_by_market_and_only_th
     in_one = bid(book, "a", 41, 1, subaccount=1)
     others = bid(book, "b", 39, 1)
     moved = len(desk.moves)
-    done = book.cancel_orders("a", 0)
+    done = book.trading.cancel_orders("a", 0)
     assert [(d.order.order_id, d.reduced, d.order.status) for d in done] == [
         (first.order.order_id, 500, "canceled"), (on_n.order.order_id, 200, "canceled")]  # fmt: skip
     assert [m.payload.ticker for m in desk.moves[moved:]] == [M, N]  # one action a market
     assert {(m.payload.cause.user_id, m.payload.cause.subaccount) for m in desk.moves[moved:]} == {("a", 0)}
     assert set(book.orders) == {in_one.order.order_id, others.order.order_id}
-    assert [d.order.order_id for d in book.cancel_orders("a")] == [in_one.order.order_id]
+    assert [d.order.order_id for d in book.trading.cancel_orders("a")] == [in_one.order.order_id]
     assert cash(book, "a") == FUNDS - 100 * 1_000_000 and book.accounts["a"].resting == 0
 
 
@@ -138,7 +138,7 @@ def test_cancelling_more_than_deep_orders_runs_long(monkeypatch: pytest.MonkeyPa
         for cents in range(30, 30 + resting):
             bid(book, "a", cents, 1)
         long_seen.clear()
-        assert len(book.cancel_orders("a")) == resting
+        assert len(book.trading.cancel_orders("a")) == resting
         assert long_seen == [long] * resting
 
 
@@ -157,7 +157,7 @@ def test_cancelling_more_than_deep_orders_runs_long(monkeypatch: pytest.MonkeyPa
 )
 def test_a_decrease_is_refused_unless_it_names_one_smaller_count(desk: Desk, options: dict, words: str):
     done = bid(desk.book, "a", 40, 5)
-    assert desk.refused(desk.book.decrease_order, done.order.order_id, "a", 0, **options) == (
+    assert desk.refused(desk.book.trading.decrease_order, done.order.order_id, "a", 0, **options) == (
         400, "invalid_order", words)  # fmt: skip
 
 
@@ -165,12 +165,12 @@ def test_a_decrease_shrinks_the_order_in_place_and_its_hold_and_resting_contract
     book = desk.book
     done = bid(book, "a", 40, 5)
     book.clock.advance(seconds=1)
-    smaller = book.decrease_order(done.order.order_id, "a", 0, reduce_by=150)
+    smaller = book.trading.decrease_order(done.order.order_id, "a", 0, reduce_by=150)
     order = desk.order(done)
     assert (smaller.reduced, order.remaining, order.held, desk.resting("a")) == (150, 350, 350 * 4000, 4)
     assert cash(book, "a") == FUNDS - 350 * 4000 and order.updated == T0 + timedelta(seconds=1)
     assert desk.last_reason(done) == ("resting", "Decrease", 350) and levels(book)[0] == [(4000, 350)]
-    assert book.decrease_order(done.order.order_id, "a", 0, reduce_to=100).reduced == 250
+    assert book.trading.decrease_order(done.order.order_id, "a", 0, reduce_to=100).reduced == 250
     assert (desk.resting("a"), book.accounts["a"].resting) == (1, 1)
 
 
@@ -179,13 +179,13 @@ def test_a_decrease_to_what_rests_changes_nothing_and_one_to_nothing_cancels(des
     done = bid(book, "a", 40, 5)
     before = desk.state()
     book.clock.advance(seconds=1)
-    same = book.decrease_order(done.order.order_id, "a", 0, reduce_to=500)
+    same = book.trading.decrease_order(done.order.order_id, "a", 0, reduce_to=500)
     assert same.reduced == 0 and desk.state() == before and desk.order(done).updated == T0
     assert (same.order.order_id, same.order.remaining) == (done.order.order_id, 500)
-    gone = book.decrease_order(done.order.order_id, "a", 0, reduce_by=900)  # more than rests: to nothing
+    gone = book.trading.decrease_order(done.order.order_id, "a", 0, reduce_by=900)  # more than rests: to nothing
     assert (gone.reduced, gone.order.status, desk.last_reason(done)) == (500, "canceled", ("canceled", "Decrease", 0))
     other = bid(book, "a", 40, 2)
-    assert book.decrease_order(other.order.order_id, "a", 0, reduce_to=0).order.status == "canceled"
+    assert book.trading.decrease_order(other.order.order_id, "a", 0, reduce_to=0).order.status == "canceled"
     assert cash(book, "a") == FUNDS and levels(book) == ([], [])
 
 
@@ -243,7 +243,7 @@ def test_an_amend_to_a_smaller_count_at_its_price_keeps_its_place_and_counts_wha
     assert (smaller.reduced, smaller.filled, order.remaining, order.initial, order.filled) == (200, 0, 200, 300, 100)
     assert (order.held, desk.resting("a"), order.updated) == (200 * 4000, 2, T0 + timedelta(seconds=1))
     assert desk.last_reason(done) == ("resting", "Amend", 200) and order.client_order_id == "new"
-    assert book.queue_position(behind.order.order_id, "b", 0) == 200  # a's 2 still ahead
+    assert book.trading.queue_position(behind.order.order_id, "b", 0) == 200  # a's 2 still ahead
     assert dict(book.client_orders) == {("a", "new"): order.order_id}
     assert bid(book, "c", 30, 1).order.status == "resting"
     unchanged = amend(book, done, 40, 3)  # the same count: nothing taken off
@@ -255,7 +255,7 @@ def test_an_amend_to_a_new_price_or_a_larger_count_goes_to_the_back_of_its_level
     done = bid(book, "a", 40, 2, client_order_id="mine")
     behind = bid(book, "b", 40, 1)
     larger = amend(book, done, 40, 3)
-    assert (larger.reduced, book.queue_position(behind.order.order_id, "b", 0)) == (-100, 0)
+    assert (larger.reduced, book.trading.queue_position(behind.order.order_id, "b", 0)) == (-100, 0)
     assert (desk.order(done).held, desk.resting("a"), cash(book, "a")) == (300 * 4000, 3, FUNDS - 300 * 4000)
     assert desk.last_reason(done) == ("resting", "Amend", 300)
     moved = amend(book, done, 45, 3, updated_client_order_id="moved")
@@ -314,7 +314,7 @@ def test_a_refused_amend_anew_leaves_the_order_where_it_was(desk: Desk):
     ask(book, "c", 50, 1)
     assert desk.refused(amend, book, done, 50, 5) == (
         400, "post_only_cross", "the post-only order would cross the book of 'KXORD-26NOV-A'")  # fmt: skip
-    assert book.queue_position(behind.order.order_id, "b", 0) == 500
+    assert book.trading.queue_position(behind.order.order_id, "b", 0) == 500
     poor = ledger("a", "c", cents=300)
     rest = bid(poor, "a", 40, 5)  # holds $2 of a's $3
     assert amend_order(poor, rest.order.order_id, "a", 0, M, "yes", "buy", 6000, 500).order.held == 3_000_000
@@ -365,7 +365,7 @@ def test_expiries_of_orders_ended_since_are_let_go_as_they_pile_up(desk: Desk):
     kept = []
     for _ in range(70):
         done = bid(book, "a", 40, 1, expiration_time=T0 + timedelta(days=1))
-        book.cancel_order(done.order.order_id, "a", 0)
+        book.trading.cancel_order(done.order.order_id, "a", 0)
         kept.append(len(book.expiries[M]))
     # Past twice what rests (b's order and the one placed) and 64 more, only those of resting orders stay.
     assert (max(kept), kept[-1]) == (68, 70 - 68)
@@ -426,9 +426,9 @@ def test_an_account_keeps_its_latest_ended_orders_and_forgets_the_oldest_and_its
     book.kept_ended = 2  # (Settings.kalshi_ended_orders)
     group = book.groups.create_order_group(CreateOrderGroup("a", contracts_limit=1_000))
     first = bid(book, "a", 40, 1, client_order_id="first", order_group_id=group.group_id)
-    book.cancel_order(first.order.order_id, "a", 0)
+    book.trading.cancel_order(first.order.order_id, "a", 0)
     second = bid(book, "a", 40, 1, client_order_id="second")
-    book.cancel_order(second.order.order_id, "a", 0)
+    book.trading.cancel_order(second.order.order_id, "a", 0)
     assert first.order.order_id in book.all_orders and ("a", "first") in book.client_orders
     third = bid(book, "a", 40, 1, time_in_force=IOC)  # ends as it is placed: the first goes
     assert set(book.all_orders) == {second.order.order_id, third.order.order_id}
@@ -447,9 +447,9 @@ def test_the_first_change_of_a_new_day_keeps_the_days_before_figures(desk: Desk,
     if command == "order":
         bid(book, "b", 41, 1)
     elif command == "cancel":
-        book.cancel_order(done.order.order_id, "a", 0)
+        book.trading.cancel_order(done.order.order_id, "a", 0)
     elif command == "decrease":
-        book.decrease_order(done.order.order_id, "a", 0, reduce_by=100)
+        book.trading.decrease_order(done.order.order_id, "a", 0, reduce_by=100)
     elif command == "amend":
         amend(book, done, 39, 2)
     else:
@@ -465,16 +465,16 @@ def test_queue_positions_answer_what_rests_ahead_of_each_kept_order_by_ticker_th
     on_n = submit(book, "a", N, "yes", "buy", 100, 3000)
     bid(book, "a", 20, 1)  # left out below
     later = bid(book, "a", 40, 1)
-    rows = book.queue_positions("a", lambda o: o.yes_price != 2000, lambda o, ahead: (o.order_id, ahead))
+    rows = book.trading.queue_positions("a", lambda o: o.yes_price != 2000, lambda o, ahead: (o.order_id, ahead))
     assert rows == [(first.order.order_id, 300), (later.order.order_id, 500), (on_n.order.order_id, 0)]
-    assert book.queue_position(later.order.order_id, "a", 0) == 500
+    assert book.trading.queue_position(later.order.order_id, "a", 0) == 500
 
 
 def test_each_order_change_published_is_the_order_as_it_stood_then(desk: Desk):
     book = desk.book
     done = bid(book, "a", 40, 5)
-    book.decrease_order(done.order.order_id, "a", 0, reduce_to=300)
-    book.cancel_order(done.order.order_id, "a", 0)
+    book.trading.decrease_order(done.order.order_id, "a", 0, reduce_to=300)
+    book.trading.cancel_order(done.order.order_id, "a", 0)
     assert [(c.payload.status, c.payload.remaining, c.payload.last_update_reason) for c in desk.changes] == [
         ("resting", 500, None), ("resting", 300, "Decrease"), ("canceled", 0, "Decrease")]  # fmt: skip
     assert done.order.status == "resting" and done.order.remaining == 500  # the answer too, as it was
@@ -496,13 +496,13 @@ def test_queue_positions_of_more_than_deep_orders_read_long_and_never_inline_on_
     token = book.lock.admit(lambda: Footprint.of(("a",), (M,)))
     assert token is not None
     try:
-        assert book.queue_positions("a", lambda o: True, row) == [0, 0]  # 2: inline
+        assert book.trading.queue_positions("a", lambda o: True, row) == [0, 0]  # 2: inline
         bid(book, "a", 32, 1)
         with pytest.raises(MustStep):
-            book.queue_positions("a", lambda o: True, row)
+            book.trading.queue_positions("a", lambda o: True, row)
     finally:
         book.lock.discharge(token)
-    assert book.queue_positions("a", lambda o: True, row) == [0, 0, 0]
+    assert book.trading.queue_positions("a", lambda o: True, row) == [0, 0, 0]
     assert long_seen == [False, False, True, True, True]
 
 
@@ -515,12 +515,12 @@ def test_a_command_sees_the_orders_due_to_expire_before_it_ended_at_their_time(d
     if command == "order":
         assert ask(book, "b", 40, 1, time_in_force=IOC).filled == 0
     elif command == "seeded":
-        book.place_order("b", M, "yes", "sell", D(1), D("0.4000"))  # would cross the expired bid
+        book.trading.place_order("b", M, "yes", "sell", D(1), D("0.4000"))  # would cross the expired bid
     elif command == "cancel all":
-        assert book.cancel_orders("a") == []
+        assert book.trading.cancel_orders("a") == []
     else:
-        calls = {"cancel": lambda: book.cancel_order(order_id, "a", 0),
-                 "decrease": lambda: book.decrease_order(order_id, "a", 0, reduce_to=0),
+        calls = {"cancel": lambda: book.trading.cancel_order(order_id, "a", 0),
+                 "decrease": lambda: book.trading.decrease_order(order_id, "a", 0, reduce_to=0),
                  "amend": lambda: amend(book, due, 41, 1)}  # fmt: skip
         with pytest.raises(LedgerError) as refused:
             calls[command]()
@@ -552,11 +552,11 @@ def test_a_cancel_decrease_or_amend_in_place_answers_what_it_took_off_and_when_a
     later = T0 + timedelta(seconds=5)
     book.clock.advance(seconds=5)
     before = len(desk.moves)
-    assert figures(book.decrease_order(done.order.order_id, "a", 0, reduce_by=1)) == (0, 0, 0, 1, later)
+    assert figures(book.trading.decrease_order(done.order.order_id, "a", 0, reduce_by=1)) == (0, 0, 0, 1, later)
     assert figures(amend(book, done, 40, 4)) == (0, 0, 0, 99, later)
     assert book.accounts["a"].updated[0] == later  # the hold moved then
-    assert figures(book.decrease_order(done.order.order_id, "a", 0, reduce_to=400)) == (0, 0, 0, 0, later)
-    assert figures(book.cancel_order(done.order.order_id, "a", 0)) == (0, 0, 0, 400, later)
+    assert figures(book.trading.decrease_order(done.order.order_id, "a", 0, reduce_to=400)) == (0, 0, 0, 0, later)
+    assert figures(book.trading.cancel_order(done.order.order_id, "a", 0)) == (0, 0, 0, 400, later)
     assert moved_since(desk, before) == [
         ([("bid", 4000, 500, 499)], later, ("a", 0)), ([("bid", 4000, 499, 400)], later, ("a", 0)),
         ([("bid", 4000, 400, 0)], later, ("a", 0))]  # fmt: skip
@@ -567,7 +567,7 @@ def test_cancelling_all_a_users_orders_answers_each_and_publishes_one_change_of_
     first, second = bid(book, "a", 40, 5), bid(book, "a", 30, 2)
     book.clock.advance(seconds=5)
     before = len(desk.moves)
-    done = book.cancel_orders("a")
+    done = book.trading.cancel_orders("a")
     assert [figures(d) for d in done] == [
         (0, 0, 0, 500, T0 + timedelta(seconds=5)),
         (0, 0, 0, 200, T0 + timedelta(seconds=5)),
@@ -591,9 +591,9 @@ def test_a_decrease_names_only_a_resting_order_of_the_user_and_subaccount_on_its
     done = bid(book, "a", 40, 5)
     order_id = done.order.order_id
     for args, options in (((order_id, "b", 0), {}), ((order_id, "a", 0), {"exchange_index": 2})):
-        answer = desk.refused(book.decrease_order, *args, reduce_by=100, **options)
+        answer = desk.refused(book.trading.decrease_order, *args, reduce_by=100, **options)
         assert answer == (404, "not_found", f"no resting order {order_id!r}")
-    assert book.decrease_order(order_id, "a", 0, reduce_by=100, exchange_index=0).reduced == 100
+    assert book.trading.decrease_order(order_id, "a", 0, reduce_by=100, exchange_index=0).reduced == 100
 
 
 def test_an_amend_anew_keeps_what_it_does_not_change_and_rests_as_its_owners_order(desk: Desk):
@@ -657,14 +657,14 @@ def test_a_reduce_only_order_reduces_only_a_position_held_on_the_side_it_sells(d
 def test_reads_and_commands_naming_an_order_or_market_by_something_else_than_text_find_none(desk: Desk):
     book = desk.book
     done = bid(book, "a", 40, 1)
-    assert desk.refused(book.cancel_order, ["x"], "a", 0) == (404, "not_found", "no resting order ['x']")
+    assert desk.refused(book.trading.cancel_order, ["x"], "a", 0) == (404, "not_found", "no resting order ['x']")
     before = desk.state()
     with pytest.raises(Refused) as elsewhere:  # refused as the command is made
         submit(book, "a", ["x"], "yes", "buy", 100, 4000)
     assert str(elsewhere.value) == "ticker must be a non-empty string of at most 256 characters, not a list"
     assert desk.state() == before
     with pytest.raises(LedgerError) as others:
-        book.queue_position(done.order.order_id, "b", 0)
+        book.trading.queue_position(done.order.order_id, "b", 0)
     assert others.value.status == 404
 
 
@@ -674,7 +674,7 @@ def test_a_lagged_read_of_an_account_shows_its_cash_before_an_order_moved_it_int
     book.clock.advance(seconds=1)
     done = bid(book, "a", 40, 5)
     book.clock.advance(seconds=1)
-    book.cancel_order(done.order.order_id, "a", 0)
+    book.trading.cancel_order(done.order.order_id, "a", 0)
     then = [book.account_as_of("a", T0 + timedelta(milliseconds=ms)).cash[(0, 0)] for ms in (500, 1500, 2500)]
     assert then == [FUNDS, FUNDS - 500 * 4000, FUNDS]
 
@@ -697,8 +697,8 @@ def test_a_lagged_read_of_a_position_shows_its_resting_contracts_as_each_command
     book.clock.advance(seconds=1)
     bid(book, "a", 50, 1)  # a's row opens with a fill at 1 s
     steps = []
-    for command in (lambda: bid(book, "a", 40, 5), lambda: book.decrease_order(steps[0].order.order_id, "a", 0,
-                    reduce_to=200), lambda: book.cancel_order(steps[0].order.order_id, "a", 0)):  # fmt: skip
+    for command in (lambda: bid(book, "a", 40, 5), lambda: book.trading.decrease_order(steps[0].order.order_id, "a", 0,
+                    reduce_to=200), lambda: book.trading.cancel_order(steps[0].order.order_id, "a", 0)):  # fmt: skip
         book.clock.advance(seconds=1)
         steps.append(command())
     ask(book, "b", 39, 3)

@@ -178,7 +178,7 @@ def test_an_account_rests_fewer_than_the_most_orders_its_ended_ones_aside(monkey
     assert refused(book, yes_price=3200) == (
         400, "bad_request", "'a' rests 2 orders, the most one account may: cancel one first")  # fmt: skip
     assert bid(book, "a", 50, 1, time_in_force=IOC).order.status == "canceled"  # one that does not rest may come
-    book.cancel_order(first.order.order_id, "a", 0)
+    book.trading.cancel_order(first.order.order_id, "a", 0)
     assert bid(book, "a", 32, 1).order.status == "resting"
 
 
@@ -256,17 +256,17 @@ def test_a_resting_order_publishes_its_place_and_a_partly_filled_one_its_trade(b
 
 def test_a_seeded_order_rests_at_its_sides_price_lists_its_market_and_states_no_self_trade_rule(book: Ledger):
     book.clock.advance(seconds=1)
-    seeded = book.place_order("a", "KXNEW-26NOV-A", "no", "sell", D(3), D("0.3500"), event_ticker="KXOTHER")
+    seeded = book.trading.place_order("a", "KXNEW-26NOV-A", "no", "sell", D(3), D("0.3500"), event_ticker="KXOTHER")
     assert book.markets["KXNEW-26NOV-A"].event_ticker == "KXOTHER"
     assert (seeded.yes_price, seeded.initial, seeded.remaining, seeded.book_side, seeded.held, seeded.seeded) == (
         6500, 300, 300, "bid", 0, True)  # fmt: skip
     later = T0 + timedelta(seconds=1)
     assert (seeded.exchange_index, seeded.created, seeded.updated) == (0, later, later)
-    another = book.place_order("a", "KXNEW-26NOV-A", "no", "sell", D(1), D("0.3500"))
+    another = book.trading.place_order("a", "KXNEW-26NOV-A", "no", "sell", D(1), D("0.3500"))
     assert seeded.order_id and another.order_id and seeded.order_id != another.order_id
     assert seeded.self_trade_prevention_type is None and seeded.status == "resting"
     assert book.feed.book_levels("KXNEW-26NOV-A") == ([(6500, 400)], [])
-    named = book.place_order("b", M, "yes", "buy", D("1.5"), D("0.3000"), order_id="seed-1", subaccount=0)
+    named = book.trading.place_order("b", M, "yes", "buy", D("1.5"), D("0.3000"), order_id="seed-1", subaccount=0)
     assert (named.order_id, named.yes_price, named.remaining, "seed-1" in book.orders) == (
         "seed-1",
         3000,
@@ -276,21 +276,21 @@ def test_a_seeded_order_rests_at_its_sides_price_lists_its_market_and_states_no_
 
 
 def test_a_seeded_order_is_refused_if_its_id_is_taken_or_it_would_take(book: Ledger):
-    book.place_order("a", M, "yes", "buy", D(1), D("0.3000"), order_id="seed-1")
+    book.trading.place_order("a", M, "yes", "buy", D(1), D("0.3000"), order_id="seed-1")
     before = state(book)
     with pytest.raises(LedgerError) as taken:
-        book.place_order("b", M, "yes", "buy", D(1), D("0.3000"), order_id="seed-1")
+        book.trading.place_order("b", M, "yes", "buy", D(1), D("0.3000"), order_id="seed-1")
     assert (taken.value.status, str(taken.value)) == (409, "order 'seed-1' already exists")
     with pytest.raises(LedgerError) as crossing:
-        book.place_order("b", M, "no", "buy", D(1), D("0.6000"))  # a YES ask at 0.40: the house's bid
+        book.trading.place_order("b", M, "no", "buy", D(1), D("0.6000"))  # a YES ask at 0.40: the house's bid
     assert (crossing.value.status, str(crossing.value)) == (409, (
         "a seeded order rests and never takes: ask at 0.4000 would cross the book of 'KXORD-26NOV-A' (place it "
         "through the API to trade, or seed the trade as fills)"))  # fmt: skip
     assert state(book) == before
-    assert book.place_order("b", M, "no", "buy", D(1), D("0.5900")).yes_price == 4100  # just clear of the bid
+    assert book.trading.place_order("b", M, "no", "buy", D(1), D("0.5900")).yes_price == 4100  # just clear of the bid
     book.lifecycle.pause_market(M)
     with pytest.raises(LedgerError) as paused:
-        book.place_order("b", M, "yes", "buy", D(1), D("0.3000"))
+        book.trading.place_order("b", M, "yes", "buy", D(1), D("0.3000"))
     assert (paused.value.status, str(paused.value)) == (409, "market 'KXORD-26NOV-A' is paused")
 
 

@@ -55,13 +55,13 @@ def test_a_positions_volume_and_resting_contracts_are_bounded(ledger, monkeypatc
     with pytest.raises(LedgerError, match="volume"):
         ledger.apply_fill("u", "EV-A", "yes", "buy", D("0.01"), D("0.5"))
     assert ledger.accounts["u"].balance() == balance and ledger.positions.get("u", 0, "EV-A").volume == 20
-    ledger.place_order("u", "EV-B", "yes", "buy", D("19.5"), D("0.5"), order_id="o1")  # 20 whole contracts
+    ledger.trading.place_order("u", "EV-B", "yes", "buy", D("19.5"), D("0.5"), order_id="o1")  # 20 whole contracts
     with pytest.raises(LedgerError, match="resting contracts"):
-        ledger.place_order("u", "EV-B", "yes", "buy", D("0.01"), D("0.5"), order_id="o2")
+        ledger.trading.place_order("u", "EV-B", "yes", "buy", D("0.01"), D("0.5"), order_id="o2")
     assert "o2" not in ledger.orders and ledger.contracts_resting == 20
-    ledger.cancel_order("o1")
+    ledger.trading.cancel_order("o1")
     assert ledger.contracts_resting == 0
-    ledger.place_order("u", "EV-B", "yes", "buy", D(20), D("0.5"), order_id="o3")
+    ledger.trading.place_order("u", "EV-B", "yes", "buy", D(20), D("0.5"), order_id="o3")
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ def test_a_crossing_order_meets_the_bounds_as_they_stand_when_it_is_checked(ledg
     """A cross far within the bounds is checked at once, a cross near them fill by fill: either way against the
     bounds the ledger checks now (a bound set lower here refuses it), and a refused cross changes nothing."""
     ledger.open_account("v", balance=D(1000))
-    ledger.place_order("v", "EV-A", "yes", "sell", D(50), D("0.5"), order_id="ask")
+    ledger.trading.place_order("v", "EV-A", "yes", "sell", D(50), D("0.5"), order_id="ask")
     submit(ledger, "u", "EV-A", "yes", "buy", 500, 5_000, time_in_force="immediate_or_cancel")  # 5 at 0.50
     monkeypatch.setattr(checks_module, bound, value)
     balance, filled = ledger.accounts["u"].balance(), ledger.contracts_filled

@@ -59,7 +59,7 @@ class Archive:
 
     def __init__(self) -> None:
         self.cutoffs: dict[str, datetime] = dict.fromkeys(CUTOFFS, EPOCH)
-        self.ended_orders = KeptIndex()  # EndedOrder records per user, by the time they ended (the kept ones)
+        self.ended_orders: KeptIndex[EndedOrder] = KeptIndex()  # per user, by the time they ended (the kept ones)
         self.archived_events: set[str] = set()
 
     def clear(self) -> None:

@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from mockexchange.core.kalshi import positions
+from mockexchange.core.kalshi.batch_checks import check_batch
 from mockexchange.core.kalshi.checks import Terms
 from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.filling import hand_over
@@ -33,7 +34,7 @@ class Batches:
         are also what the fill changes carry."""
         batch = new_fills(fills)
         with self._batch_hold(batch):
-            terms = self._check_batch(batch)  # type: ignore[attr-defined]
+            terms = check_batch(self.state, self.catalogue.fee_rule_for, batch)  # type: ignore[attr-defined]
             # The batch makes no reference cycle, only objects that live on: the cyclic collector, which would walk
             # every one of them again and again while a large state is seeded, waits until it is done.
             collecting = gc.isenabled()

@@ -10,7 +10,7 @@ resting contracts, the contracts an account filled or rests, or a subaccount's c
 so every figure a venue renders, sums over many positions included, fits its wire type (int32 contracts and int64 cents
 in the legacy profile, centi-cents on its websocket). Every bound is one account's (or one position's): what one
 account does never refuses another's. What an account's orders leave behind is bounded too: it keeps its resting
-orders and its `kept_ended` most recent ended ones (trading.py), so a flood of orders keeps memory flat.
+orders and its `kept_ended` most recent ended ones (kept_orders.py), so a flood of orders keeps memory flat.
 
 Lagged reads (`set_lag`, `as_of`): while a lag is set, the ledger keeps the changes of the last lag (core/versions.py)
 to what a venue's lagged reads show: every market position row, every account's cash and `updated` times, every
@@ -37,7 +37,6 @@ from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.accounts import HOUSE, Account
 from mockexchange.core.kalshi.archive import Archive
 from mockexchange.core.kalshi.batch import Batches
-from mockexchange.core.kalshi.batch_checks import BatchChecks
 from mockexchange.core.kalshi.catalogue import Catalogue
 from mockexchange.core.kalshi.checks import (
     MAX_BALANCE,
@@ -55,6 +54,7 @@ from mockexchange.core.kalshi.figures import Feed
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.fill_log import Fill, FillLog
 from mockexchange.core.kalshi.filling import Filling, hand_over
+from mockexchange.core.kalshi.kept_orders import KEPT_ENDED, KeptOrders
 from mockexchange.core.kalshi.ledger_state import LedgerState
 from mockexchange.core.kalshi.lifecycle import MarketLifecycle, tradable
 from mockexchange.core.kalshi.liquidity import Liquidity
@@ -68,7 +68,7 @@ from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.core.kalshi.subaccount_records import SubaccountState
 from mockexchange.core.kalshi.subaccounts import Subaccounts
-from mockexchange.core.kalshi.trading import KEPT_ENDED, Trading
+from mockexchange.core.kalshi.trading import Trading
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, TRANSFER_STATUSES, TRANSFER_TYPES, Transfer
 from mockexchange.core.kalshi.units import UnitError, contracts, dollar_units
 from mockexchange.core.kalshi.usage_levels import UsageLevels
@@ -88,13 +88,7 @@ def _shared(name: str) -> Any:
     return property(attrgetter(f"state.{name}"), put)
 
 
-class Ledger(
-    Filling,
-    Batches,
-    BatchChecks,
-    Trading,
-    Matching,
-):
+class Ledger(Filling, Batches):
     def __init__(
         self,
         clock: Clock | None = None,
@@ -114,14 +108,19 @@ class Ledger(
         )
         self.feed = Feed(state)  # the market data channels' reads (figures.py)
         fcm = FcmDesk(self)
+        kept = KeptOrders(state, fcm.rest_moved)  # what every change to an order keeps up, and its end
         self.lifecycle = MarketLifecycle(
-            state, self._expire, self.clear_book, self._cancel_on_pause, fcm.executed_moved
-        )
+            state, kept.expire, kept.clear_book, kept.cancel_on_pause, fcm.executed_moved
+        )  # the markets' and the exchange's statuses, and their schedule
         run_due = self.lifecycle.run_due_now
         self.liquidity = Liquidity(state, run_due)  # the house's levels
         self.catalogue = Catalogue(state, run_due, self.lifecycle.schedule_listing)  # series, events, markets, fees
         self.subaccounts = Subaccounts(state)  # numbered subaccounts, moves of cash inside an account
-        self.groups = OrderGroups(state, run_due, self.subaccounts.known, self._end)
+        self.groups = OrderGroups(state, run_due, self.subaccounts.known, kept.end)
+        matching = Matching(state, kept, self._fill_of_order, self._drawn_id, self.groups.group_matched)
+        self.trading = Trading(
+            state, matching, kept, self.catalogue, run_due, self.subaccounts.known, self.groups, fcm.order_refusal
+        )  # the orders: placed, crossed, rested, changed, ended
 
     # What the state holds, read and written through the ledger as before while its parts move to `ledger.state`.
     clock: Clock = _shared("clock")

@@ -49,20 +49,20 @@ def route(ledger: Ledger, exchange_index: int | None, market_ticker: str | None)
 
 def cancel_order(ledger: Ledger, cancel: CancelOrder) -> Done:
     index = route(ledger, cancel.exchange_index, cancel.market_ticker)
-    return ledger.cancel_order(cancel.order_id, cancel.user_id, cancel.subaccount, exchange_index=index)
+    return ledger.trading.cancel_order(cancel.order_id, cancel.user_id, cancel.subaccount, exchange_index=index)
 
 
 def cancel_all_orders(ledger: Ledger, cancel: CancelAllOrders) -> list[Done]:
-    return ledger.cancel_orders(cancel.user_id, cancel.subaccount)
+    return ledger.trading.cancel_orders(cancel.user_id, cancel.subaccount)
 
 
 def amend_order(ledger: Ledger, amend: AmendOrder) -> Done:
-    return ledger.amend_order(amend, route(ledger, amend.exchange_index, amend.ticker))
+    return ledger.trading.amend_order(amend, route(ledger, amend.exchange_index, amend.ticker))
 
 
 def decrease_order(ledger: Ledger, decrease: DecreaseOrder) -> Done:
     index = route(ledger, decrease.exchange_index, decrease.market_ticker)
-    return ledger.decrease_order(
+    return ledger.trading.decrease_order(
         decrease.order_id, decrease.user_id, decrease.subaccount, decrease.reduce_by, decrease.reduce_to,
         exchange_index=index,
     )  # fmt: skip
@@ -76,7 +76,7 @@ def place_orders(ledger: Ledger, batch: PlaceOrders) -> list[Item]:
         tickers = {order.ticker for order in batch.orders}
         hold = ledger.state.lock.holding_long(lambda: trading_footprint(ledger.state, tickers, batch.user_id))
     with hold:
-        return [_each(ledger.submit_order, order) for order in batch.orders]
+        return [_each(ledger.trading.submit_order, order) for order in batch.orders]
 
 
 def cancel_orders(ledger: Ledger, batch: CancelOrders) -> list[Item]:

@@ -50,9 +50,9 @@ class AccountSetup:
 @dataclass(slots=True)
 class SubaccountState:
     setups: dict[str, AccountSetup] = field(default_factory=dict)
-    transfers: KeptIndex = field(default_factory=KeptIndex)  # SubaccountTransfer by user (the kept ones)
+    transfers: KeptIndex[SubaccountTransfer] = field(default_factory=KeptIndex)  # by user (the kept ones)
     by_client_id: dict[tuple[str, str], SubaccountTransfer] = field(default_factory=dict)
-    instance_transfers: KeptIndex = field(default_factory=KeptIndex)  # InstanceTransfer by user (the kept ones)
+    instance_transfers: KeptIndex[InstanceTransfer] = field(default_factory=KeptIndex)  # by user (the kept ones)
     instance_by_id: dict[str, InstanceTransfer] = field(default_factory=dict)
     instance_client_ids: set[tuple[str, str, int, str]] = field(default_factory=set)  # user, source, shard, id
     margined: dict[tuple[str, int], int] = field(default_factory=dict)  # (user, shard) -> micro-dollars

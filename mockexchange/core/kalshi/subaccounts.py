@@ -145,7 +145,8 @@ class Subaccounts:
         kept = self.state.subaccount_state
         kept.transfers.add(account.user_id, now, record)
         for gone in kept.transfers.trim(account.user_id, MAX_KEPT_TRANSFERS):
-            if kept.by_client_id.get(named := (account.user_id, gone.client_transfer_id)) is gone:
+            named = (account.user_id, gone.client_transfer_id or "")
+            if gone.client_transfer_id is not None and kept.by_client_id.get(named) is gone:
                 del kept.by_client_id[named]
         self.state.bus.publish(Change("subaccount_transfer", account.user_id, record))
         return record

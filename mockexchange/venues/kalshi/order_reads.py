@@ -94,7 +94,7 @@ def get_order_queue_position(ctx: KalshiContext, key: ApiKey, values: Any) -> di
         order = _own(ctx, key, values["order_id"])
         if order.status != RESTING:
             raise not_found(f"order {order.order_id!r} is {order.status}: it has no place in a queue")
-        ahead = ledger.queue_position(order.order_id, order.user_id, order.subaccount)
+        ahead = ledger.trading.queue_position(order.order_id, order.user_id, order.subaccount)
     return {"queue_position_fp": count_fp(contracts(ahead))}
 
 
@@ -118,4 +118,6 @@ def get_order_queue_positions(ctx: KalshiContext, key: ApiKey, query: Any) -> di
         return {"order_id": order.order_id, "market_ticker": order.ticker, "queue_position_fp": fp}
 
     ledger.lifecycle.run_due()
-    return {"queue_positions": ledger.queue_positions(owner(key), keep, row)}  # (many: read long, in a worker thread)
+    return {
+        "queue_positions": ledger.trading.queue_positions(owner(key), keep, row)
+    }  # (many: read long, in a worker thread)

@@ -245,7 +245,7 @@ def _queue_ahead(j: Judge) -> dict[str, Decimal]:
     """Each resting order's contracts ahead of it, by order id, from the ledger."""
     with j.ledger.reading() as ledger:
         return {
-            o.order_id: contracts(ledger.queue_position(o.order_id, TRADER, 0))
+            o.order_id: contracts(ledger.trading.queue_position(o.order_id, TRADER, 0))
             for o in ledger.all_orders.values()
             if o.user_id == TRADER and o.status == "resting"
         }
