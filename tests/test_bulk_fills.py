@@ -1,6 +1,6 @@
-"""A batch of fills (`Ledger.apply_fills`, `MockServer.fills`) makes exactly what the same fills made one at a time
-(`apply_fill`, `MockServer.fill`) make: the same fill log and ids, rows and their versions, event roll-ups, cash, last
-prices, published changes, REST pages and websocket messages; and a batch is all or nothing."""
+"""A batch of fills (`ledger.filling.apply_fills`, `MockServer.fills`) makes exactly what the same fills made one at a
+time (`apply_fill`, `MockServer.fill`) make: the same fill log and ids, rows and their versions, event roll-ups, cash,
+last prices, published changes, REST pages and websocket messages; and a batch is all or nothing."""
 
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ def test_a_batch_makes_what_the_same_fills_make_one_at_a_time(fills: list[NewFil
     answers, kept = [], []
     for spec in fills:  # fill by fill; a fill refused here (a fee past its bound) is left out of the batches too
         try:
-            answers.append(one.ledger.apply_fill(**spec._asdict()))
+            answers.append(one.ledger.filling.apply_fill(**spec._asdict()))
         except LedgerError:
             continue
         kept.append(spec)
@@ -157,7 +157,7 @@ def test_a_batch_makes_what_the_same_fills_make_one_at_a_time(fills: list[NewFil
     made: list[Any] = []
     bounds = [0, *sorted(set(c for c in cuts if c < len(fills))), len(fills)]
     for start, stop in zip(bounds, bounds[1:], strict=False):
-        made += batched.ledger.apply_fills(fills[start:stop])
+        made += batched.ledger.filling.apply_fills(fills[start:stop])
     assert made == answers and [f.fill_id for f in made] == [f.fill_id for f in answers]
     assert state_of(batched) == state_of(one)
     same_changes(seen_batched, seen_one)
@@ -184,14 +184,14 @@ def test_a_batch_nobody_listens_to_makes_the_same_state(fills: list[NewFill], cu
         kept = []
         for spec in fills:
             try:
-                one.ledger.apply_fill(**spec._asdict())
+                one.ledger.filling.apply_fill(**spec._asdict())
             except LedgerError:
                 continue
             kept.append(spec)
         bounds = [0, *sorted(set(c for c in cuts if c < len(kept))), len(kept)]
         made: list[Any] = []
         for start, stop in zip(bounds, bounds[1:], strict=False):
-            made += batched.ledger.apply_fills(kept[start:stop])
+            made += batched.ledger.filling.apply_fills(kept[start:stop])
     assert made == list(one.ledger.fills) and [repr(f) for f in made] == [repr(f) for f in one.ledger.fills]
     assert state_of(batched) == state_of(one)
     assert [row.version for row in batched.ledger.positions.all_rows()] == [
@@ -209,13 +209,13 @@ def test_a_batch_given_as_tuples_and_mappings_is_the_same_batch():
     ]  # fmt: skip
     one, batched = new_app(), new_app()
     for spec in specs:
-        one.ledger.apply_fill(**(spec if isinstance(spec, dict) else NewFill(*spec)._asdict()))  # type: ignore[arg-type]
-    assert len(batched.ledger.apply_fills(iter(specs))) == 3
+        one.ledger.filling.apply_fill(**(spec if isinstance(spec, dict) else NewFill(*spec)._asdict()))  # type: ignore[arg-type]
+    assert len(batched.ledger.filling.apply_fills(iter(specs))) == 3
     assert state_of(batched) == state_of(one)
     with pytest.raises(LedgerError, match="apply_fill's arguments"):
-        batched.ledger.apply_fills([{"user_id": "alice", "colour": "red"}])
+        batched.ledger.filling.apply_fills([{"user_id": "alice", "colour": "red"}])
     with pytest.raises(LedgerError, match="a NewFill, a tuple or a mapping"):
-        batched.ledger.apply_fills(["alice"])
+        batched.ledger.filling.apply_fills(["alice"])
 
 
 @pytest.mark.parametrize(
@@ -237,11 +237,13 @@ def test_a_batch_with_a_fill_that_would_be_refused_changes_nothing(bad: NewFill,
     app.control.fill("bob", "KXSETTLED", "yes", "buy", "1", "0.5")
     app.control.settle("KXSETTLED", "yes")
     for _ in range(2):  # volume: 2 x 1e9 already, the third is one too many
-        app.ledger.apply_fill("alice", "KXB-9", "yes", "buy", Decimal(1_000_000_000), Decimal("0.01"), fee=Decimal(0))
+        app.ledger.filling.apply_fill(
+            "alice", "KXB-9", "yes", "buy", Decimal(1_000_000_000), Decimal("0.01"), fee=Decimal(0)
+        )
     before, changes = state_of(app), recorded(app)
     good = NewFill("alice", "KXB-0", "no", "buy", Decimal(3), Decimal("0.25"))
     with pytest.raises(LedgerError, match=says) as refused:
-        app.ledger.apply_fills([good, good, bad, good])
+        app.ledger.filling.apply_fills([good, good, bad, good])
     assert str(refused.value).startswith("fill 2 of the batch of 4 (none applied): ")
     assert state_of(app) == before and changes == []
 
@@ -257,17 +259,17 @@ def test_cash_past_its_bound_refuses_the_batch_at_the_fill_that_one_at_a_time_re
     refused_at = None
     for i, spec in enumerate(fills):
         try:
-            one.apply_fill(**spec._asdict())
+            one.filling.apply_fill(**spec._asdict())
         except LedgerError as exc:
             refused_at, message = i, str(exc)
             break
     assert refused_at == 4  # four fit, the fifth does not
     batched = ledger_near_the_bound()
     with pytest.raises(LedgerError) as refused:
-        batched.apply_fills(fills)
+        batched.filling.apply_fills(fills)
     assert str(refused.value) == f"fill {refused_at} of the batch of 6 (none applied): {message}"
     assert len(batched.fills) == 0 and batched.accounts["rich"].breakdown() == {0: -MAX_BALANCE + Decimal(40)}
-    assert len(batched.apply_fills(fills[:refused_at])) == refused_at  # those alone fit
+    assert len(batched.filling.apply_fills(fills[:refused_at])) == refused_at  # those alone fit
 
 
 def test_the_control_command_refuses_values_it_cannot_take():

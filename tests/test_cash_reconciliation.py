@@ -53,7 +53,7 @@ def test_balance_reconciles_with_every_cash_flow(sequence, opening_cents):
             # In YES terms, worked out here (not the package's): buying NO at q sells YES at 1 - q.
             yes_price = price if side == "yes" else 1 - price
             delta = count if (side == "yes") == (action == "buy") else -count
-            f = ledger.apply_fill("u", ticker, side, action, count, price, is_taker=taker)
+            f = ledger.filling.apply_fill("u", ticker, side, action, count, price, is_taker=taker)
             fees += f.fee
             # Split the fill into the part that closes the held side (proceeds) and the part that opens (cost).
             closing = min(abs(held), count) if held and (held > 0) != (delta > 0) else D(0)

@@ -135,7 +135,7 @@ def test_an_amount_finer_than_its_unit_is_refused():
     ledger = Ledger(clock=ManualClock(T0))
     ledger.open_account("u", balance=D(1000))
     with pytest.raises(LedgerError, match="price has more than 4 decimal places"):
-        ledger.apply_fill("u", "E-A", "yes", "buy", D(3), D("0.1234567"))  # through the Python API: 7 places
+        ledger.filling.apply_fill("u", "E-A", "yes", "buy", D(3), D("0.1234567"))  # through the Python API: 7 places
     with pytest.raises(LedgerError, match="more than 6 decimal places"):
         ledger.open_account("v", balance=D("0.0000001"))
     assert "E-A" not in ledger.markets and len(ledger.fills) == 0 and "v" not in ledger.accounts
@@ -159,8 +159,8 @@ def test_a_time_index_keeps_time_order_when_the_clock_goes_back():
 def test_a_ledger_in_columns_comes_back_from_a_snapshot_the_same():
     ledger = Ledger(clock=ManualClock(T0), ids=IdFactory(3))
     ledger.open_account("u", balance=D(100))
-    ledger.apply_fill("u", "E-A", "yes", "buy", D("2.50"), D("0.40"), order_id="o-1", client_order_id="c")
-    ledger.apply_fill("u", "E-B", "no", "buy", D(1), D("0.3"), fee=D("0.001234"))
+    ledger.filling.apply_fill("u", "E-A", "yes", "buy", D("2.50"), D("0.40"), order_id="o-1", client_order_id="c")
+    ledger.filling.apply_fill("u", "E-B", "no", "buy", D(1), D("0.3"), fee=D("0.001234"))
     ledger.trading.place_order("u", "E-A", "yes", "buy", D(4), D("0.2"))
     ledger.lifecycle.settle_market("E-B", "no")
     state = pickle.dumps({k: v for k, v in vars(ledger.state).items() if k not in ("clock", "bus", "lock", "new_id")})
@@ -184,7 +184,7 @@ def test_every_fill_reads_back_as_apply_fill_returned_it(steps):
     ledger = Ledger(clock=ManualClock(T0), ids=IdFactory(1))
     ledger.open_account("u", balance=D(10**6))
     made = [
-        ledger.apply_fill("u", ticker, side, action, D(count) / 100, D(cents) / 100)
+        ledger.filling.apply_fill("u", ticker, side, action, D(count) / 100, D(cents) / 100)
         for ticker, count, cents, side, action in steps
     ]
     assert [astuple(f) for f in ledger.fills] == [astuple(f) for f in made]
@@ -212,7 +212,7 @@ def test_running_totals_equal_the_walked_rows(steps):
             continue
         if s[0] == "fill":
             _, ticker, side, action, count, price = s
-            ledger.apply_fill("u", ticker, side, action, D(count) / 100, D(price) / 10**4)
+            ledger.filling.apply_fill("u", ticker, side, action, D(count) / 100, D(price) / 10**4)
         elif s[0] == "order":
             ledger.trading.place_order("u", s[1], "yes", "buy", D(s[2]) / 100, D("0.5"))
         elif market is not None:

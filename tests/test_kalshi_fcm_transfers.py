@@ -69,7 +69,7 @@ def test_rows_event_totals_and_cash_agree_after_any_fills_and_transfers(steps):
     for step in steps:
         if step[0] == "fill":
             _, owner, ticker, side, action, count, cents = step
-            ledger.apply_fill(owner, ticker, side, action, D(count) / 100, D(cents) / 100)
+            ledger.filling.apply_fill(owner, ticker, side, action, D(count) / 100, D(cents) / 100)
         else:
             _, ticker, contracts, cents = step
             held = {o: ledger.positions.get(o, 0, ticker) for o in OWNERS}
@@ -96,7 +96,7 @@ def test_rows_event_totals_and_cash_agree_after_any_fills_and_transfers(steps):
 def test_a_transfer_is_refused_whole_when_the_payer_cannot_pay():
     ledger = desk()
     ledger.open_account("err_P", subtrader_of="err", balance=D("1.00"))
-    ledger.apply_fill("fcm_S", "E1-A", "yes", "buy", D(5), D("0.50"), fee=D(0))
+    ledger.filling.apply_fill("fcm_S", "E1-A", "yes", "buy", D(5), D("0.50"), fee=D(0))
     with pytest.raises(LedgerError) as refused:
         ledger.fcm.transfer_position(CreateFCMPositionTransfer("fcm", "fcm_S", "err_P", "E1-A", 500, 5000))
     assert refused.value.status == 409

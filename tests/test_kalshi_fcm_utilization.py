@@ -71,7 +71,7 @@ def run(ledger: Ledger, step: tuple) -> None:
             ledger.trading.cancel_orders(args[0])
         elif kind == "fill":
             ticker, action, count, tenths = args
-            ledger.apply_fill(SUB, ticker, "yes", action, Decimal(count), Decimal(tenths) / 10)
+            ledger.filling.apply_fill(SUB, ticker, "yes", action, Decimal(count), Decimal(tenths) / 10)
         elif kind == "clock":
             ledger.clock.advance(seconds=3600 * args[0])  # type: ignore[attr-defined]
         elif kind == "settle":
@@ -110,7 +110,7 @@ def test_the_utilization_kept_is_a_rescan_of_the_fills_settlements_and_resting_o
 
 def test_a_day_of_fills_counts_on_its_own_new_york_date_and_a_reset_forgets_it() -> None:
     ledger = fresh_ledger()
-    ledger.apply_fill(SUB, MARKETS[0], "yes", "buy", Decimal(2), Decimal("0.40"))  # 0.80 and its fee, today
+    ledger.filling.apply_fill(SUB, MARKETS[0], "yes", "buy", Decimal(2), Decimal("0.40"))  # 0.80 and its fee, today
     ledger.clock.advance(seconds=36_000)  # type: ignore[attr-defined]  # (01:00 the next day in New York)
     submit(ledger, SUB, MARKETS[1], "yes", "buy", 100, 3000)
     with ledger.lock:

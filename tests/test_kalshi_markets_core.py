@@ -39,8 +39,8 @@ def changes(book: Ledger, *kinds: str) -> list:
 
 def test_a_market_a_fill_lists_is_active_with_derived_defaults_and_its_own_ids():
     one, two = ledger(), ledger()
-    fill = one.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
-    two.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
+    fill = one.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
+    two.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
     market = one.markets[TICKER]
     assert (market.status, market.event_ticker, market.title, market.yes_sub_title) == (
         "active", "KXFED-26DEC", TICKER, "T4.00"
@@ -54,7 +54,7 @@ def test_a_market_a_fill_lists_is_active_with_derived_defaults_and_its_own_ids()
     plain = Ledger(clock=ManualClock(T0), ids=IdFactory(5))
     plain.open_account("u", balance=D(10_000))
     plain.open_account("v", balance=D(10_000))
-    assert fill.fill_id == plain.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5")).fill_id
+    assert fill.fill_id == plain.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5")).fill_id
 
 
 def test_the_clock_opens_and_closes_a_market_once_at_its_own_times_and_a_read_finds_them_due():
@@ -66,15 +66,15 @@ def test_the_clock_opens_and_closes_a_market_once_at_its_own_times_and_a_read_fi
     market = book.markets["M-1"]
     assert market.status == "initialized" and book.lifecycle.next_due() == T0 + timedelta(hours=1)
     with pytest.raises(LedgerError, match="not open yet") as refused:
-        book.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
+        book.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
     assert refused.value.status == 409
     book.clock.set(T0 + timedelta(hours=1, minutes=30))  # type: ignore[attr-defined]
     with book.reading():
         assert market.status == "active"
-    book.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
+    book.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
     book.clock.set(T0 + timedelta(hours=5))  # type: ignore[attr-defined]
     with pytest.raises(LedgerError, match="is closed"):
-        book.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
+        book.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
     assert market.status == "closed" and book.lifecycle.next_due() is None
     book.clock.set(T0)  # type: ignore[attr-defined]  # a clock set back opens nothing again
     with book.reading():
@@ -86,7 +86,7 @@ def test_the_clock_opens_and_closes_a_market_once_at_its_own_times_and_a_read_fi
 def test_determining_closes_early_publishes_and_pays_when_the_settlement_timer_ends():
     book = ledger()
     book.catalogue.create_market(CreateMarket("M-2", settlement_timer_seconds=60))
-    book.apply_fill("u", "M-2", "yes", "buy", D(10), D("0.4"), fee=D(0))
+    book.filling.apply_fill("u", "M-2", "yes", "buy", D(10), D("0.4"), fee=D(0))
     published = changes(book, LIFECYCLE)
     book.clock.advance(10)  # type: ignore[attr-defined]
     market = book.lifecycle.determine_market("M-2", "yes")
@@ -115,7 +115,7 @@ def test_pause_resume_close_and_reopen():
     published = changes(book, LIFECYCLE)
     book.lifecycle.pause_market("M-3")
     with pytest.raises(LedgerError, match="is paused"):
-        book.apply_fill("u", "M-3", "yes", "buy", D(1), D("0.5"))
+        book.filling.apply_fill("u", "M-3", "yes", "buy", D(1), D("0.5"))
     book.lifecycle.resume_market("M-3")
     book.lifecycle.set_close_time("M-3", T0)  # now: closes at once
     assert book.markets["M-3"].status == "closed"
@@ -173,9 +173,10 @@ def test_price_level_structures():
 def test_trades_print_on_the_tape_and_keep_the_figures():
     book = ledger()
     trades = changes(book, TRADE)
-    book.apply_fill("u", TICKER, "yes", "buy", D(10), D("0.40"))
-    book.apply_fill("v", TICKER, "no", "buy", D(4), D("0.55"), is_taker=False)  # YES at 0.45; the taker bought YES
-    book.apply_fill("u", TICKER, "yes", "sell", D(3), D("0.50"))
+    book.filling.apply_fill("u", TICKER, "yes", "buy", D(10), D("0.40"))
+    # YES at 0.45; the taker bought YES
+    book.filling.apply_fill("v", TICKER, "no", "buy", D(4), D("0.55"), is_taker=False)
+    book.filling.apply_fill("u", TICKER, "yes", "sell", D(3), D("0.50"))
     assert [(t.count, t.yes_price, t.taker_outcome_side) for t in trades] == [
         (1_000, 4_000, "yes"), (400, 4_500, "yes"), (300, 5_000, "no")
     ]  # fmt: skip
@@ -186,15 +187,15 @@ def test_trades_print_on_the_tape_and_keep_the_figures():
     assert (figures.last_price, figures.last_trade_size) == (5_000, 300)
     assert (figures.previous_price, figures.previous_yes_bid) == (None, None)
     book.clock.advance(3600)  # type: ignore[attr-defined]  # a new UTC day: the previous day's figures are the last
-    book.apply_fill("v", TICKER, "no", "buy", D(1), D("0.30"))
+    book.filling.apply_fill("v", TICKER, "no", "buy", D(1), D("0.30"))
     figures = book.feed.figures(TICKER)
     assert (figures.previous_price, figures.last_price) == (5_000, 7_000)
     book.clock.advance(23 * 3600)  # type: ignore[attr-defined]  # the first three trades age out of the day's volume
     assert book.feed.figures(TICKER).volume_24h == 100 and book.feed.figures(TICKER).volume == 1_800
     assert book.trades.page("", 10)[0][0][1] is not None and len(book.trades.page("", 10)[0]) == 4
-    book.apply_fill("v", TICKER, "no", "buy", D(20), D("0.30"))  # v holds 25 NO: the larger side
+    book.filling.apply_fill("v", TICKER, "no", "buy", D(20), D("0.30"))  # v holds 25 NO: the larger side
     assert book.feed.figures(TICKER).open_interest == 2_500
-    book.apply_fill("v", TICKER, "no", "sell", D(10), D("0.30"))
+    book.filling.apply_fill("v", TICKER, "no", "sell", D(10), D("0.30"))
     assert book.feed.figures(TICKER).open_interest == 1_500
 
 
@@ -212,11 +213,12 @@ def test_the_series_fee_type_picks_the_fee_a_fill_pays_when_it_states_none():
     book = ledger(fee_schedule=QuadraticFee(maker_rate=D("0.01")))
     book.catalogue.put_series(SetSeries("FLAT", fee_type="flat", fee_multiplier=D(2)))
     book.catalogue.put_series(SetSeries("MAKER", fee_type="quadratic_with_maker_fees"))
-    assert book.apply_fill("u", "FLAT-1-A", "yes", "buy", D("1.5"), D("0.5")).fee == D("0.03")  # 2 cents a contract
-    assert book.apply_fill("u", "MAKER-1-A", "yes", "buy", D(1), D("0.5"), is_taker=False).fee == D("0.0044")
-    assert book.apply_fill("u", "PLAIN-1-A", "yes", "buy", D(1), D("0.5"), is_taker=False).fee == D("0.0025")
+    fill = book.filling.apply_fill
+    assert fill("u", "FLAT-1-A", "yes", "buy", D("1.5"), D("0.5")).fee == D("0.03")  # 2 cents a contract
+    assert fill("u", "MAKER-1-A", "yes", "buy", D(1), D("0.5"), is_taker=False).fee == D("0.0044")
+    assert fill("u", "PLAIN-1-A", "yes", "buy", D(1), D("0.5"), is_taker=False).fee == D("0.0025")
     book.catalogue.put_event(SetEvent("MAKER-1", fee_type_override="quadratic", fee_multiplier_override=D("0.5")))
-    assert book.apply_fill("u", "MAKER-1-A", "yes", "buy", D(1), D("0.5")).fee == D("0.0088")  # 0.035 x 0.25
+    assert fill("u", "MAKER-1-A", "yes", "buy", D(1), D("0.5")).fee == D("0.0088")  # 0.035 x 0.25
     assert schedule_for(QuadraticFee(), "flat", D(1)) == FlatFee(D("0.01"))
     assert schedule_for(QuadraticFee(), "quadratic", D(1)) == QuadraticFee()
 
@@ -225,9 +227,9 @@ def test_the_exchange_switches_trading_off_and_on():
     book = ledger()
     book.lifecycle.set_exchange_status(trading_active=False)
     with pytest.raises(LedgerError, match="trading is paused on the exchange"):
-        book.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
+        book.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
     assert TICKER not in book.markets
     book.lifecycle.set_exchange_status(trading_active=True)
-    book.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
+    book.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
     with pytest.raises(LedgerError, match="house"):
         book.open_account(HOUSE)

@@ -62,7 +62,7 @@ def test_running_event_totals_equal_the_walked_totals(steps):
         )
         if s[0] == "fill" and not settled:
             _, ticker, side, action, count, cents, sub = s
-            ledger.apply_fill("u", ticker, side, action, D(count) / 100, D(cents) / 100, subaccount=sub)
+            ledger.filling.apply_fill("u", ticker, side, action, D(count) / 100, D(cents) / 100, subaccount=sub)
         elif s[0] == "order" and not settled:
             _, ticker, count, sub = s
             ledger.trading.place_order("u", ticker, "yes", "buy", D(count) / 100, D("0.5"), subaccount=sub)

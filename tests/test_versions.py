@@ -42,7 +42,7 @@ def run(ledger: Ledger, clock: ManualClock, s: tuple[Any, ...]) -> None:
     try:
         if s[0] == "fill":
             _, user, ticker, side, action, count, cents, sub = s
-            ledger.apply_fill(user, ticker, side, action, D(count) / 100, D(cents) / 100, subaccount=sub)
+            ledger.filling.apply_fill(user, ticker, side, action, D(count) / 100, D(cents) / 100, subaccount=sub)
         elif s[0] == "order":
             _, user, ticker, count, sub = s
             ledger.trading.place_order(user, ticker, "yes", "buy", D(count) / 100, D("0.5"), subaccount=sub)
@@ -118,10 +118,10 @@ def test_a_row_created_since_is_absent_and_one_settled_since_is_unsettled():
     ledger = Ledger(clock=clock)
     ledger.set_lag(LAG)
     ledger.open_account("u")
-    ledger.apply_fill("u", "E1-A", "yes", "buy", D(2), D("0.4"))
+    ledger.filling.apply_fill("u", "E1-A", "yes", "buy", D(2), D("0.4"))
     before = clock.now()
     clock.advance(0.5)
-    ledger.apply_fill("u", "E1-B", "yes", "buy", D(3), D("0.5"))
+    ledger.filling.apply_fill("u", "E1-B", "yes", "buy", D(3), D("0.5"))
     ledger.lifecycle.settle_market("E1-A", "yes")
     assert [r.ticker for r in ledger.positions.walk("u", 0, "all", as_of=before)] == ["E1-A"]
     assert [r.ticker for r in ledger.positions.walk("u", 0, "unsettled", as_of=before)] == ["E1-A"]
@@ -150,7 +150,7 @@ def test_the_history_stays_bounded_by_the_changes_of_one_lag():
     ledger.open_account("u", balance=D(10**6))
     most = 0
     for n in range(5_000):  # a fill every 10 ms: 100 fills a lag, each 3 records (row, cash, price), + the first row
-        ledger.apply_fill("u", TICKERS[n % len(TICKERS)], "yes", "buy" if n % 2 else "sell", D(1), D("0.5"))
+        ledger.filling.apply_fill("u", TICKERS[n % len(TICKERS)], "yes", "buy" if n % 2 else "sell", D(1), D("0.5"))
         clock.advance(0.01)
         most = max(most, len(ledger.history))
     assert most <= 3 * 101 + len(TICKERS) + 1
@@ -164,10 +164,10 @@ def test_no_lag_keeps_nothing_and_dropping_the_lag_drops_the_history():
     clock = ManualClock(T0)
     ledger = Ledger(clock=clock)
     ledger.open_account("u")
-    ledger.apply_fill("u", "E1-A", "yes", "buy", D(2), D("0.4"))
+    ledger.filling.apply_fill("u", "E1-A", "yes", "buy", D(2), D("0.4"))
     assert len(ledger.history) == 0 and ledger.as_of() is None and ledger.lag == timedelta(0)
     ledger.set_lag(LAG)
-    ledger.apply_fill("u", "E1-A", "yes", "buy", D(2), D("0.4"))
+    ledger.filling.apply_fill("u", "E1-A", "yes", "buy", D(2), D("0.4"))
     assert len(ledger.history) > 0 and ledger.as_of() == T0 - LAG
     ledger.set_lag(timedelta(0))
     assert len(ledger.history) == 0 and ledger.as_of() is None
@@ -178,9 +178,9 @@ def test_a_lag_set_at_run_time_shows_what_was_made_before_it_at_once():
     clock = ManualClock(T0)
     ledger = Ledger(clock=clock)
     ledger.open_account("u", balance=D(10))
-    ledger.apply_fill("u", "E1-A", "yes", "buy", D(2), D("0.4"))
+    ledger.filling.apply_fill("u", "E1-A", "yes", "buy", D(2), D("0.4"))
     ledger.set_lag(LAG)
-    ledger.apply_fill("u", "E1-B", "yes", "buy", D(1), D("0.4"))
+    ledger.filling.apply_fill("u", "E1-B", "yes", "buy", D(1), D("0.4"))
     as_of = ledger.as_of()
     assert [r.ticker for r in ledger.positions.walk("u", 0, "all", as_of=as_of)] == ["E1-A"]
     assert len(ledger.fill_index.page("u", 10, as_of=as_of)[0]) == 1
@@ -193,7 +193,7 @@ def test_a_raised_lag_answers_no_further_back_than_the_history_kept():
     ledger.set_lag(LAG)
     ledger.open_account("u")
     for _ in range(4):
-        ledger.apply_fill("u", "E1-A", "yes", "buy", D(1), D("0.4"))
+        ledger.filling.apply_fill("u", "E1-A", "yes", "buy", D(1), D("0.4"))
         clock.advance(1)
     # Records of T0 and T0+1s were dropped by the fills at T0+2s and T0+3s: a 10 s lag answers as of T0+2s at most.
     ledger.set_lag(timedelta(seconds=10))

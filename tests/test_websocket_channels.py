@@ -99,7 +99,7 @@ def test_fill_and_market_position_messages_in_profile_3_34(clock):
         mock.create_market(FED, exchange_index=1)
         with session(mock, signer_for(mock, "alice")) as ws:
             assert ws.subscribe(channels=["fill", "market_positions"]) == [1, 2]
-            mock.app.ledger.apply_fill(
+            mock.app.ledger.filling.apply_fill(
                 "alice", FED, "yes", "buy", Decimal("10"), Decimal("0.56"), client_order_id="my-order-1"
             )
             fill, position = ws.recv(), ws.recv()

@@ -187,7 +187,7 @@ class KalshiOperations:
                 raise ControlError(f"fills[{i}]: {exc}", exc.status) from None
             batch.append(NewFill(**trade, is_taker=taker, fee=own_fee, client_order_id=client_order_id))
         try:
-            made = self.ledger.apply_fills(batch)
+            made = self.ledger.filling.apply_fills(batch)
         except LedgerError as exc:
             raise ControlError(str(exc), exc.status) from None
         return {"count": len(made), "fill_ids": [fill.fill_id for fill in made]}

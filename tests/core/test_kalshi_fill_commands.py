@@ -62,11 +62,11 @@ def test_the_handler_books_it_as_apply_fill_books_the_same_fields():
         ledger = Ledger(clock=ManualClock(T0), ids=iter(map(str, range(100))).__next__)
         ledger.open_account("a", balance=D(1000))
         if how == "command":
-            made = ledger.book_fill(
+            made = ledger.filling.book_fill(
                 SeedFill("a", "KXF-1", "yes", "buy", D(10), D("0.45"), order_id="o-1", client_order_id="c-1")
             )
         else:
-            made = ledger.apply_fill(
+            made = ledger.filling.apply_fill(
                 "a", "KXF-1", "yes", "buy", D(10), D("0.45"), order_id="o-1", client_order_id="c-1"
             )
         books.append((made.detached(), ledger.accounts["a"].cash, ledger.positions.get("a", 0, "KXF-1")))

@@ -34,26 +34,26 @@ def ledger() -> Ledger:
 def test_contracts_an_account_filled_are_bounded_per_account_and_reset_starts_again(ledger, monkeypatch):
     monkeypatch.setattr(checks_module, "MAX_ACCOUNT_CONTRACTS", D(25))
     ledger.open_account("v")
-    ledger.apply_fill("u", "EV-A", "yes", "buy", D(10), D("0.5"))
-    ledger.apply_fill("v", "EV-B", "yes", "buy", D(15), D("0.5"))
-    ledger.apply_fill("u", "EV-A", "yes", "buy", D(15), D("0.5"))  # each account counts its own
+    ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(10), D("0.5"))
+    ledger.filling.apply_fill("v", "EV-B", "yes", "buy", D(15), D("0.5"))
+    ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(15), D("0.5"))  # each account counts its own
     with pytest.raises(LedgerError, match="this account's contracts filled"):
-        ledger.apply_fill("u", "EV-C", "yes", "buy", D("0.01"), D("0.5"))
+        ledger.filling.apply_fill("u", "EV-C", "yes", "buy", D("0.01"), D("0.5"))
     assert "EV-C" not in ledger.markets and ledger.positions.get("u", 0, "EV-C") is None  # nothing listed, no row
     assert ledger.contracts_filled == 40 and len(ledger.fills) == 3
-    ledger.apply_fill("v", "EV-C", "yes", "buy", D(10), D("0.5"))  # another account still fills
+    ledger.filling.apply_fill("v", "EV-C", "yes", "buy", D(10), D("0.5"))  # another account still fills
     ledger.reset()
     ledger.open_account("u")
-    ledger.apply_fill("u", "EV-A", "yes", "buy", D(25), D("0.5"))
+    ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(25), D("0.5"))
 
 
 def test_a_positions_volume_and_resting_contracts_are_bounded(ledger, monkeypatch):
     monkeypatch.setattr(checks_module, "MAX_POSITION_CONTRACTS", D(20))
-    ledger.apply_fill("u", "EV-A", "yes", "buy", D(10), D("0.5"))
-    ledger.apply_fill("u", "EV-A", "yes", "sell", D(10), D("0.5"))
+    ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(10), D("0.5"))
+    ledger.filling.apply_fill("u", "EV-A", "yes", "sell", D(10), D("0.5"))
     balance = ledger.accounts["u"].balance()
     with pytest.raises(LedgerError, match="volume"):
-        ledger.apply_fill("u", "EV-A", "yes", "buy", D("0.01"), D("0.5"))
+        ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D("0.01"), D("0.5"))
     assert ledger.accounts["u"].balance() == balance and ledger.positions.get("u", 0, "EV-A").volume == 20
     ledger.trading.place_order("u", "EV-B", "yes", "buy", D("19.5"), D("0.5"), order_id="o1")  # 20 whole contracts
     with pytest.raises(LedgerError, match="resting contracts"):
@@ -86,7 +86,7 @@ def test_a_crossing_order_meets_the_bounds_as_they_stand_when_it_is_checked(ledg
 
 def test_a_subaccounts_cash_is_bounded_on_every_movement_but_settlement(ledger, monkeypatch):
     monkeypatch.setattr(checks_module, "MAX_BALANCE", D(1100))
-    ledger.apply_fill("u", "EV-A", "yes", "buy", D(100), D("0.01"), fee=D(0))  # 1 dollar out: 999
+    ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(100), D("0.01"), fee=D(0))  # 1 dollar out: 999
     ledger.transfer("u", "deposit", 10_100, transfer_id="t1")  # 1100
     with pytest.raises(LedgerError, match="cash"):
         ledger.transfer("u", "deposit", 1, transfer_id="t2")
@@ -96,7 +96,7 @@ def test_a_subaccounts_cash_is_bounded_on_every_movement_but_settlement(ledger, 
         ledger.transfer("u", "deposit", 1, status="applied", transfer_id="t3")  # ...applying it would
     assert ledger.transfers["t3"].status == "pending"
     with pytest.raises(LedgerError, match="cash"):  # selling the position at 0.99 would pay 99 in
-        ledger.apply_fill("u", "EV-A", "yes", "sell", D(100), D("0.99"), fee=D(0))
+        ledger.filling.apply_fill("u", "EV-A", "yes", "sell", D(100), D("0.99"), fee=D(0))
     assert ledger.positions.get("u", 0, "EV-A").position == 100 and len(ledger.fills) == 1
     ledger.lifecycle.settle_market("EV-A", "yes")  # pays 100 in: a settlement is never refused
     assert ledger.accounts["u"].balance() == 1200
@@ -104,8 +104,8 @@ def test_a_subaccounts_cash_is_bounded_on_every_movement_but_settlement(ledger, 
 
 def test_a_fills_own_fee_is_bounded_by_its_contracts(ledger):
     with pytest.raises(LedgerError, match="per contract"):
-        ledger.apply_fill("u", "EV-A", "yes", "buy", D(2), D("0.5"), fee=D("2.000001"))
-    ledger.apply_fill("u", "EV-A", "yes", "buy", D(2), D("0.5"), fee=D(2))
+        ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(2), D("0.5"), fee=D("2.000001"))
+    ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(2), D("0.5"), fee=D(2))
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """A seeded fill, declared once (core/commands.py): `SeedFill`, a trade booked for a user without a book (no order
 crosses: the control plane's `fill`, the admin API's, a scenario's `fill` step and set-up position, a state file's
-`fill` command). The ledger's handler (`Ledger.book_fill`) takes it; a batch's fills (`Ledger.apply_fills`) are
-`NewFill`s of the same fields (new_fill.py), which a batch of a million reads without a command's checks per fill.
+`fill` command). The ledger's handler (`ledger.filling.book_fill`) takes it; a batch's fills
+(`ledger.filling.apply_fills`) are `NewFill`s of the same fields (new_fill.py), which a batch of a million reads without
+a command's checks per fill.
 
 Amounts are Kalshi's dollars and contracts as Decimals (fill_terms puts them in units): `count` contracts of `side`
 at `price`, that side's price; `fee` the fill's own (else its market's schedule's).

@@ -43,7 +43,7 @@ from mockexchange.core.kalshi.subaccount_commands import (
 
 def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     add_market_handlers(handlers, ledger)
-    handlers.add(SeedFill, ledger.book_fill)
+    handlers.add(SeedFill, ledger.filling.book_fill)
     handlers.add(PlaceOrder, ledger.trading.submit_order)
     handlers.add(PlaceOrders, lambda batch: orders.place_orders(ledger, batch))
     handlers.add(CancelOrder, lambda cancel: orders.cancel_order(ledger, cancel))

@@ -1,9 +1,15 @@
-"""The ledger: accounts and subaccounts, events and markets, fills and the positions and cash they make.
+"""The ledger: accounts and subaccounts, events and markets, orders, fills and the positions and cash they make.
 
-Every change goes through a method here, under one lock, and is published as one `Change` on the bus while the lock
-is held; reads take the same lock, so a reader never sees half a fill. Amounts are integers in fixed units (units.py:
-hundredths of a contract, ten-thousandths of a dollar for prices, micro-dollars), taken in and handed out as Decimals;
-what a fill or a settlement does to a position is positions.py's, and nowhere else.
+What it holds is one `LedgerState` (ledger_state.py); its parts, made here, each own one idea over that state and take
+the steps of the others they call: `catalogue` (series, events, markets, fees), `lifecycle` (the markets' and the
+exchange's statuses and their schedule), `trading` (orders), `filling` (fills), `subaccounts`, `groups` (order groups),
+`liquidity` (the house's levels), `feed` (market figures and trades), `fcm` (the FCM desk). Its own methods open
+accounts, move cash in and out (`transfer`), and serve lagged reads; `reading()` holds it still for a venue's read.
+
+Every change goes through a part's method or the ledger's, under one lock, and is published as one `Change` on the bus
+while the lock is held; reads take the same lock, so a reader never sees half a fill. Amounts are integers in fixed
+units (units.py: hundredths of a contract, ten-thousandths of a dollar for prices, micro-dollars), taken in and handed
+out as Decimals; what a fill or a settlement does to a position is positions.py's, and nowhere else.
 
 What amounts add up to is bounded too (docs/admin-api.md, "Bounds"): a command that would take a position's volume or
 resting contracts, the contracts an account filled or rests, or a subaccount's cash past its bound is refused whole,
@@ -33,38 +39,31 @@ from sortedcontainers import SortedList
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.ids import IdFactory
-from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.accounts import HOUSE, Account
 from mockexchange.core.kalshi.archive import Archive
-from mockexchange.core.kalshi.batch import Batches
 from mockexchange.core.kalshi.catalogue import Catalogue
 from mockexchange.core.kalshi.checks import (
     MAX_BALANCE,
     MAX_SUBTRADERS,
     LedgerError,
     check_cash,
-    check_contracts,
-    fill_terms,
 )
 from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.fcm import FcmDesk
 from mockexchange.core.kalshi.fcm_state import FcmState
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.figures import Feed
-from mockexchange.core.kalshi.fill_commands import SeedFill
-from mockexchange.core.kalshi.fill_log import Fill, FillLog
-from mockexchange.core.kalshi.filling import Filling, hand_over
+from mockexchange.core.kalshi.fill_log import FillLog
+from mockexchange.core.kalshi.filling import Filling
 from mockexchange.core.kalshi.kept_orders import KEPT_ENDED, KeptOrders
 from mockexchange.core.kalshi.ledger_state import LedgerState
-from mockexchange.core.kalshi.lifecycle import MarketLifecycle, tradable
+from mockexchange.core.kalshi.lifecycle import MarketLifecycle
 from mockexchange.core.kalshi.liquidity import Liquidity
 from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.matching import Matching
-from mockexchange.core.kalshi.new_fill import NewFill, fields_of
 from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.order_groups import OrderGroups
 from mockexchange.core.kalshi.orders import Order
-from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.store import PositionStore
 from mockexchange.core.kalshi.subaccount_records import SubaccountState
 from mockexchange.core.kalshi.subaccounts import Subaccounts
@@ -88,7 +87,7 @@ def _shared(name: str) -> Any:
     return property(attrgetter(f"state.{name}"), put)
 
 
-class Ledger(Filling, Batches):
+class Ledger:
     def __init__(
         self,
         clock: Clock | None = None,
@@ -106,21 +105,26 @@ class Ledger(Filling, Batches):
             new_id.derived("markets") if isinstance(new_id, IdFactory) else new_id,
             kept_ended,
         )
-        self.feed = Feed(state)  # the market data channels' reads (figures.py)
-        fcm = FcmDesk(self)
+        # Its parts, each over the state, taking the steps of the others it calls (none reaches another through the
+        # ledger): what each owns is its module's.
+        self.feed = feed = Feed(state)  # the market data channels' reads (figures.py)
+        self.fcm = fcm = FcmDesk(state, self.open_account)  # the FCM members' desk (fcm.py)
         kept = KeptOrders(state, fcm.rest_moved)  # what every change to an order keeps up, and its end
-        self.lifecycle = MarketLifecycle(
+        self.lifecycle = lifecycle = MarketLifecycle(
             state, kept.expire, kept.clear_book, kept.cancel_on_pause, fcm.executed_moved
         )  # the markets' and the exchange's statuses, and their schedule
-        run_due = self.lifecycle.run_due_now
+        run_due = lifecycle.run_due_now
         self.liquidity = Liquidity(state, run_due)  # the house's levels
-        self.catalogue = Catalogue(state, run_due, self.lifecycle.schedule_listing)  # series, events, markets, fees
-        self.subaccounts = Subaccounts(state)  # numbered subaccounts, moves of cash inside an account
-        self.groups = OrderGroups(state, run_due, self.subaccounts.known, kept.end)
-        matching = Matching(state, kept, self._fill_of_order, self._drawn_id, self.groups.group_matched)
+        self.catalogue = catalogue = Catalogue(state, run_due, lifecycle.schedule_listing)  # series, events, markets
+        self.subaccounts = subaccounts = Subaccounts(state)  # numbered subaccounts, moves of cash inside an account
+        self.groups = groups = OrderGroups(state, run_due, subaccounts.known, kept.end)
+        self.filling = filling = Filling(
+            state, catalogue, lifecycle.due_until, feed.print_trade, fcm.executed_moved
+        )  # fills: one, a batch, a match's sides
         self.trading = Trading(
-            state, matching, kept, self.catalogue, run_due, self.subaccounts.known, self.groups, fcm.order_refusal
-        )  # the orders: placed, crossed, rested, changed, ended
+            state, Matching(state, kept, filling, groups.group_matched), kept, catalogue, run_due, subaccounts.known,
+            groups, fcm.order_refusal,
+        )  # fmt: skip
 
     # What the state holds, read and written through the ledger as before while its parts move to `ledger.state`.
     clock: Clock = _shared("clock")
@@ -174,11 +178,6 @@ class Ledger(Filling, Batches):
     def contracts_resting(self) -> Decimal:
         """Whole contracts resting now, over every account (each account's bound counts its own)."""
         return Decimal(sum(account.resting for account in self.accounts.values()))
-
-    @property
-    def fcm(self) -> FcmDesk:
-        """The FCM members' desk on this ledger (fcm.py)."""
-        return FcmDesk(self)
 
     @contextmanager
     def reading(self) -> Iterator[Ledger]:
@@ -287,54 +286,6 @@ class Ledger(Filling, Batches):
         """The last YES price as of `when` of every market whose last price changed since (the others' is their
         `last_yes_price`); empty for None. For a read over many markets: one look-up each."""
         return {} if when is None else self.history.changed("prices", when)
-
-    # -- trading ------------------------------------------------------------------------------------------------
-
-    def _position_row(self, user_id: str, subaccount: int, market: Market, now: datetime) -> MarketPosition:
-        row = self.positions.get(user_id, subaccount, market.ticker)
-        if row is None:
-            row = self.positions.open(user_id, subaccount, market, now)
-        return row
-
-    @fields_of(NewFill)
-    def apply_fill(self, fill: NewFill) -> Fill:
-        """A fill of `count` contracts of `side` at that side's `price`, for the user's subaccount, called with
-        `NewFill`'s fields (`book_fill`)."""
-        return self.book_fill(fill)
-
-    def book_fill(self, fill: SeedFill | NewFill) -> Fill:
-        """The fill (`SeedFill`, the control plane's `fill`; or a `NewFill`): `count` contracts of `side` at that
-        side's `price`, for the user's subaccount. Answers it as a view of the fill log (it reads as a `Fill`). Its
-        fee, if not given, is its market's schedule's."""
-        user_id, ticker, subaccount, event_ticker = fill.user_id, fill.ticker, fill.subaccount, fill.event_ticker
-        rule = self.catalogue.fee_rule_for(ticker, event_ticker) if fill.fee is None else None
-        terms = fill_terms(rule, fill.side, fill.action, fill.count, fill.price, subaccount, fill.is_taker, fill.fee)
-        state = self.state
-        with state.lock:
-            now = state.clock.now()
-            due = state.due_times
-            if due and due[0] <= now:
-                self.lifecycle.due_until(now)
-            # Every bound is checked before anything changes: a refused fill lists no market and opens no row.
-            account = state.account(user_id)
-            listed = tradable(self.state, ticker)
-            handle, cells = state.positions.held(user_id, subaccount, ticker)  # (an unlisted market holds no row)
-            after, cash = positions.fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
-            check_contracts(cells[5], terms.count, "volume", account.filled, "filled")
-            check_cash(account, subaccount, listed.exchange_index if listed else 0, cash)
-            if listed is not None and (event_ticker is None or event_ticker == listed.event_ticker):
-                market = listed
-            else:
-                market = self.catalogue.list_market(ticker, event_ticker)  # (refuses an event other than the market's)
-            bus = state.bus
-            to_fill, to_position = bus.takers("fill"), bus.takers("position")
-            at, changed = self._make_fill(
-                account, market, handle, after, cash, terms, subaccount, fill.is_taker, fill.order_id,
-                fill.client_order_id, now, bool(to_position),
-            )  # fmt: skip
-            log = state.fills
-            hand_over(to_fill, to_position, user_id, log, at, changed)
-            return log.view(at)
 
     # -- cash transfers -------------------------------------------------------------------------------------------
 

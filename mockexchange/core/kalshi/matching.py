@@ -32,6 +32,7 @@ from mockexchange.core.kalshi.units import PRICE
 from mockexchange.core.stepping import DEEP
 
 if TYPE_CHECKING:
+    from mockexchange.core.kalshi.filling import Filling
     from mockexchange.core.kalshi.kept_orders import KeptOrders
     from mockexchange.core.kalshi.ledger_state import LedgerState
 
@@ -64,21 +65,20 @@ def house_terms(resting: Resting, count: int, yes_price: int, fee: int) -> Terms
 class Matching:
     """Crossing an order with its market's book (module docstring), under the ledger's lock: trading's (trading.py).
     It takes the ledger's state and what it calls of the other parts: the kept orders (kept_orders.py: a maker's
-    order follows its fill), the writing of each fill (`fill_of_order`) and the ids it draws (`drawn_id`, filling.py),
-    and an order group's count of what its orders matched (`group_matched`, order_groups.py)."""
+    order follows its fill), the fills (filling.py: each side of a match written, `fill_of_order`, and the ids drawn,
+    `drawn_id`), and an order group's count of what its orders matched (`group_matched`, order_groups.py)."""
 
     def __init__(
         self,
         state: LedgerState,
         kept: KeptOrders,
-        fill_of_order: Callable[..., None],
-        drawn_id: Callable[[], str | int],
+        filling: Filling,
         group_matched: Callable[[Order, int, datetime], None],
     ) -> None:
         self.state = state
         self.kept = kept
-        self.fill_of_order = fill_of_order
-        self.drawn_id = drawn_id
+        self.fill_of_order = filling.fill_of_order
+        self.drawn_id = filling.drawn_id
         self.group_matched = group_matched
 
     def crossing(
