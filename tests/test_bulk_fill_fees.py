@@ -63,4 +63,4 @@ def test_fees_do_not_read_the_decimal_context() -> None:
                 else ledger.filling.apply_fill(**fill._asdict())
             )
         assert str(made.fee) == "0.716400"  # 0.07 x 41 x 0.52 x 0.48 = 0.716352, up to the centi-cent
-        assert ledger.positions.get("u", 0, "KXT-0").market_exposure == Decimal("21.32")
+        assert ledger.state.positions.get("u", 0, "KXT-0").market_exposure == Decimal("21.32")

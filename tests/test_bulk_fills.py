@@ -75,29 +75,31 @@ fill_specs = st.builds(
 
 def recorded(app: MockApp) -> list[Change]:
     changes: list[Change] = []
-    app.ledger.bus.subscribe(changes.append)
+    app.ledger.state.bus.subscribe(changes.append)
     return changes
 
 
 def state_of(app: MockApp) -> dict[str, Any]:
     ledger = app.ledger
-    rows = [row.snapshot() for row in ledger.positions.all_rows()]
+    rows = [row.snapshot() for row in ledger.state.positions.all_rows()]
     rollups = {
-        (user, sub, status, row.event_ticker): ledger.positions.event_rollup(user, sub, status, row.event_ticker)
+        (user, sub, status, row.event_ticker): ledger.state.positions.event_rollup(user, sub, status, row.event_ticker)
         for user in USERS
         for sub in (0, 3)
         for status in ("unsettled", "all")
         for row in rows
     }
     return {
-        "fills": [f.detached() for f in ledger.fills],
+        "fills": [f.detached() for f in ledger.state.fills],
         "rows": rows,
         "versions": [row.version for row in rows],
-        "store_version": ledger.positions.version,
+        "store_version": ledger.state.positions.version,
         "rollups": rollups,
-        "cash": {u: (a.cash, a.updated) for u, a in ledger.accounts.items()},
-        "prices": {t: (m.last_yes_price, str(m.last_yes_price), m.exchange_index) for t, m in ledger.markets.items()},
-        "events": {e: list(v.markets) for e, v in ledger.events.items()},
+        "cash": {u: (a.cash, a.updated) for u, a in ledger.state.accounts.items()},
+        "prices": {
+            t: (m.last_yes_price, str(m.last_yes_price), m.exchange_index) for t, m in ledger.state.markets.items()
+        },
+        "events": {e: list(v.markets) for e, v in ledger.state.events.items()},
         "filled": ledger.contracts_filled,
     }
 
@@ -164,7 +166,7 @@ def test_a_batch_makes_what_the_same_fills_make_one_at_a_time(fills: list[NewFil
     assert pages(batched) == pages(one)
     if lag:  # what a lagged read shows, now and once the lag has passed
         for app in (one, batched):
-            app.ledger.clock.advance(delta=timedelta(milliseconds=lag // 2))  # type: ignore[attr-defined]
+            app.ledger.state.clock.advance(delta=timedelta(milliseconds=lag // 2))  # type: ignore[attr-defined]
         assert pages(batched) == pages(one)
 
 
@@ -179,7 +181,7 @@ def test_a_batch_nobody_listens_to_makes_the_same_state(fills: list[NewFill], cu
     """With no subscriber taking its changes, a batch makes none and opens rows from its codes, in integers: the same
     cells, roll-ups, cash and pages as the Decimal way, at any exponent and under a context of low precision."""
     one, batched = new_app(), new_app()
-    assert not any(batched.ledger.bus.takers(kind) for kind in ("market", "fill", "position"))
+    assert not any(batched.ledger.state.bus.takers(kind) for kind in ("market", "fill", "position"))
     with localcontext(prec=precision):
         kept = []
         for spec in fills:
@@ -192,10 +194,10 @@ def test_a_batch_nobody_listens_to_makes_the_same_state(fills: list[NewFill], cu
         made: list[Any] = []
         for start, stop in zip(bounds, bounds[1:], strict=False):
             made += batched.ledger.filling.apply_fills(kept[start:stop])
-    assert made == list(one.ledger.fills) and [repr(f) for f in made] == [repr(f) for f in one.ledger.fills]
+    assert made == list(one.ledger.state.fills) and [repr(f) for f in made] == [repr(f) for f in one.ledger.state.fills]
     assert state_of(batched) == state_of(one)
-    assert [row.version for row in batched.ledger.positions.all_rows()] == [
-        row.version for row in one.ledger.positions.all_rows()
+    assert [row.version for row in batched.ledger.state.positions.all_rows()] == [
+        row.version for row in one.ledger.state.positions.all_rows()
     ]
     assert pages(batched) == pages(one)
 
@@ -268,7 +270,9 @@ def test_cash_past_its_bound_refuses_the_batch_at_the_fill_that_one_at_a_time_re
     with pytest.raises(LedgerError) as refused:
         batched.filling.apply_fills(fills)
     assert str(refused.value) == f"fill {refused_at} of the batch of 6 (none applied): {message}"
-    assert len(batched.fills) == 0 and batched.accounts["rich"].breakdown() == {0: -MAX_BALANCE + Decimal(40)}
+    assert len(batched.state.fills) == 0 and batched.state.accounts["rich"].breakdown() == {
+        0: -MAX_BALANCE + Decimal(40)
+    }
     assert len(batched.filling.apply_fills(fills[:refused_at])) == refused_at  # those alone fit
 
 
@@ -285,7 +289,7 @@ def test_the_control_command_refuses_values_it_cannot_take():
     ]:
         with pytest.raises(ControlError, match=says):
             app.control.fills(fills)
-    assert len(app.ledger.fills) == 0
+    assert len(app.ledger.state.fills) == 0
     assert app.control.fills([]) == {"count": 0, "fill_ids": []}
 
 

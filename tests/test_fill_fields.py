@@ -49,6 +49,6 @@ def test_a_client_order_id_reaches_the_wire_from_the_admin_api(mock: MockServer)
         f"{mock.base_url}/_admin/fills/batch", json={"fills": [{**one, "client_order_id": "mine-2"}]}, timeout=10
     )
     assert batch.status_code == 200, batch.text
-    assert [f.client_order_id for f in mock.ledger.fills] == ["mine-1", "mine-2"]
+    assert [f.client_order_id for f in mock.ledger.state.fills] == ["mine-1", "mine-2"]
     refused = plain_http.post(f"{mock.base_url}/_admin/fills", json={**one, "client_order_id": 7}, timeout=10)
     assert refused.status_code == 400 and "client_order_id" in refused.text

@@ -33,7 +33,7 @@ def ledger(**kwargs) -> Ledger:
 
 def changes(book: Ledger, *kinds: str) -> list:
     seen: list = []
-    book.bus.subscribe(lambda change: seen.append(change.payload), kinds)
+    book.state.bus.subscribe(lambda change: seen.append(change.payload), kinds)
     return seen
 
 
@@ -41,16 +41,18 @@ def test_a_market_a_fill_lists_is_active_with_derived_defaults_and_its_own_ids()
     one, two = ledger(), ledger()
     fill = one.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
     two.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
-    market = one.markets[TICKER]
+    market = one.state.markets[TICKER]
     assert (market.status, market.event_ticker, market.title, market.yes_sub_title) == (
         "active", "KXFED-26DEC", TICKER, "T4.00"
     )  # fmt: skip
     assert market.open_time == T0 and market.close_time == T0 + timedelta(days=3650)
     assert market.price_level_structure == "linear_cent" and market.can_close_early
-    assert one.events["KXFED-26DEC"].series_ticker == "KXFED" and one.series["KXFED"].fee_type == "quadratic"
-    assert one.series["KXFED"].events == ["KXFED-26DEC"]
+    assert (
+        one.state.events["KXFED-26DEC"].series_ticker == "KXFED" and one.state.series["KXFED"].fee_type == "quadratic"
+    )
+    assert one.state.series["KXFED"].events == ["KXFED-26DEC"]
     # The same seed draws the same market id, from a stream of its own: the fill's ids did not move.
-    assert market.market_id == two.markets[TICKER].market_id and len(market.market_id) == 36
+    assert market.market_id == two.state.markets[TICKER].market_id and len(market.market_id) == 36
     plain = Ledger(clock=ManualClock(T0), ids=IdFactory(5))
     plain.open_account("u", balance=D(10_000))
     plain.open_account("v", balance=D(10_000))
@@ -63,20 +65,20 @@ def test_the_clock_opens_and_closes_a_market_once_at_its_own_times_and_a_read_fi
     book.catalogue.create_market(
         CreateMarket("M-1", open_time=T0 + timedelta(hours=1), close_time=T0 + timedelta(hours=2))
     )
-    market = book.markets["M-1"]
+    market = book.state.markets["M-1"]
     assert market.status == "initialized" and book.lifecycle.next_due() == T0 + timedelta(hours=1)
     with pytest.raises(LedgerError, match="not open yet") as refused:
         book.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
     assert refused.value.status == 409
-    book.clock.set(T0 + timedelta(hours=1, minutes=30))  # type: ignore[attr-defined]
+    book.state.clock.set(T0 + timedelta(hours=1, minutes=30))  # type: ignore[attr-defined]
     with book.reading():
         assert market.status == "active"
     book.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
-    book.clock.set(T0 + timedelta(hours=5))  # type: ignore[attr-defined]
+    book.state.clock.set(T0 + timedelta(hours=5))  # type: ignore[attr-defined]
     with pytest.raises(LedgerError, match="is closed"):
         book.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
     assert market.status == "closed" and book.lifecycle.next_due() is None
-    book.clock.set(T0)  # type: ignore[attr-defined]  # a clock set back opens nothing again
+    book.state.clock.set(T0)  # type: ignore[attr-defined]  # a clock set back opens nothing again
     with book.reading():
         assert market.status == "closed"
     # Kalshi publishes no event for the clock's opening and closing: only the creation.
@@ -88,18 +90,18 @@ def test_determining_closes_early_publishes_and_pays_when_the_settlement_timer_e
     book.catalogue.create_market(CreateMarket("M-2", settlement_timer_seconds=60))
     book.filling.apply_fill("u", "M-2", "yes", "buy", D(10), D("0.4"), fee=D(0))
     published = changes(book, LIFECYCLE)
-    book.clock.advance(10)  # type: ignore[attr-defined]
+    book.state.clock.advance(10)  # type: ignore[attr-defined]
     market = book.lifecycle.determine_market("M-2", "yes")
     closed = T0 + timedelta(seconds=10)
     assert (market.status, market.close_time, market.settlement_value) == ("determined", closed, 10_000)
-    assert book.account("u").balance() == D(9_996)
-    book.clock.advance(59)  # type: ignore[attr-defined]
+    assert book.state.account("u").balance() == D(9_996)
+    book.state.clock.advance(59)  # type: ignore[attr-defined]
     with book.reading():
         assert market.status == "determined"
-    book.clock.advance(1)  # type: ignore[attr-defined]
+    book.state.clock.advance(1)  # type: ignore[attr-defined]
     with book.reading():
         assert market.status == "finalized" and market.settled_time == T0 + timedelta(seconds=70)
-    assert book.account("u").balance() == D(10_006)
+    assert book.state.account("u").balance() == D(10_006)
     assert [(e.event_type, e.at) for e in published] == [
         ("close_date_updated", T0 + timedelta(seconds=10)),
         ("determined", T0 + timedelta(seconds=10)),
@@ -118,9 +120,9 @@ def test_pause_resume_close_and_reopen():
         book.filling.apply_fill("u", "M-3", "yes", "buy", D(1), D("0.5"))
     book.lifecycle.resume_market("M-3")
     book.lifecycle.set_close_time("M-3", T0)  # now: closes at once
-    assert book.markets["M-3"].status == "closed"
+    assert book.state.markets["M-3"].status == "closed"
     book.lifecycle.set_close_time("M-3", T0 + timedelta(days=1))  # later: opens again
-    assert book.markets["M-3"].status == "active"
+    assert book.state.markets["M-3"].status == "active"
     assert [e.event_type for e in published] == [
         "deactivated", "activated", "close_date_updated", "close_date_updated", "activated",
     ]  # fmt: skip
@@ -136,9 +138,9 @@ def test_the_house_sets_levels_in_one_action_that_never_crosses():
     book.catalogue.list_market("M-4")
     moved = changes(book, BOOK)
     book.liquidity.set_levels("M-4", yes=[(4_000, 1_000), (3_900, 500)], no=[(5_500, 200)])
-    market = book.markets["M-4"]
+    market = book.state.markets["M-4"]
     assert book.feed.book_levels("M-4") == ([(4_000, 1_000), (3_900, 500)], [(4_500, 200)])
-    assert book.feed.book_clock("M-4") == 1 and HOUSE in book.accounts
+    assert book.feed.book_clock("M-4") == 1 and HOUSE in book.state.accounts
     assert moved[-1].clock == 1 and set(moved[-1].levels) == {
         LevelChange(BID, 4_000, 0, 1_000), LevelChange(BID, 3_900, 0, 500), LevelChange(ASK, 4_500, 0, 200)
     }  # fmt: skip
@@ -180,19 +182,19 @@ def test_trades_print_on_the_tape_and_keep_the_figures():
     assert [(t.count, t.yes_price, t.taker_outcome_side) for t in trades] == [
         (1_000, 4_000, "yes"), (400, 4_500, "yes"), (300, 5_000, "no")
     ]  # fmt: skip
-    assert trades[0].trade_id == book.fills[0].fill_id
+    assert trades[0].trade_id == book.state.fills[0].fill_id
     figures = book.feed.figures(TICKER)
     # u holds 7 YES, v holds 4 NO: 7 contracts open.
     assert (figures.volume, figures.volume_24h, figures.open_interest) == (1_700, 1_700, 700)
     assert (figures.last_price, figures.last_trade_size) == (5_000, 300)
     assert (figures.previous_price, figures.previous_yes_bid) == (None, None)
-    book.clock.advance(3600)  # type: ignore[attr-defined]  # a new UTC day: the previous day's figures are the last
+    book.state.clock.advance(3600)  # type: ignore[attr-defined]  # a new UTC day: the previous day's figures are the last
     book.filling.apply_fill("v", TICKER, "no", "buy", D(1), D("0.30"))
     figures = book.feed.figures(TICKER)
     assert (figures.previous_price, figures.last_price) == (5_000, 7_000)
-    book.clock.advance(23 * 3600)  # type: ignore[attr-defined]  # the first three trades age out of the day's volume
+    book.state.clock.advance(23 * 3600)  # type: ignore[attr-defined]  # the first three trades age out of the day's volume
     assert book.feed.figures(TICKER).volume_24h == 100 and book.feed.figures(TICKER).volume == 1_800
-    assert book.trades.page("", 10)[0][0][1] is not None and len(book.trades.page("", 10)[0]) == 4
+    assert book.state.trades.page("", 10)[0][0][1] is not None and len(book.state.trades.page("", 10)[0]) == 4
     book.filling.apply_fill("v", TICKER, "no", "buy", D(20), D("0.30"))  # v holds 25 NO: the larger side
     assert book.feed.figures(TICKER).open_interest == 2_500
     book.filling.apply_fill("v", TICKER, "no", "sell", D(10), D("0.30"))
@@ -228,7 +230,7 @@ def test_the_exchange_switches_trading_off_and_on():
     book.lifecycle.set_exchange_status(trading_active=False)
     with pytest.raises(LedgerError, match="trading is paused on the exchange"):
         book.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
-    assert TICKER not in book.markets
+    assert TICKER not in book.state.markets
     book.lifecycle.set_exchange_status(trading_active=True)
     book.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
     with pytest.raises(LedgerError, match="house"):

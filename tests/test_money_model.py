@@ -393,7 +393,7 @@ def venue(request: pytest.FixtureRequest) -> Iterator[Venue]:
 def set_maker_rate(mock: MockServer, rate: Fraction) -> None:
     """The maker rate (0 by default) has no public setting (admin API, `MockServer` argument or scenario): this is the
     one place that reaches into the ledger's fee schedule."""
-    mock.ledger.fee_schedule = replace(mock.ledger.fee_schedule, maker_rate=wire.as_decimal(rate))
+    mock.ledger.state.fee_schedule = replace(mock.ledger.state.fee_schedule, maker_rate=wire.as_decimal(rate))
 
 
 def started(venue: Venue, maker_rate: Fraction) -> MockServer:

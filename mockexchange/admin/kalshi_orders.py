@@ -41,8 +41,10 @@ def orders(ctx: KalshiContext, user_id: str, subaccount: int) -> dict[str, Any]:
     ledger = ctx.ledger
     query = {"status": "resting", "limit": str(HISTORY_ROWS), "subaccount": str(subaccount)}
     resting = venue_answer(order_reads.get_orders, ctx, user_id, query)
-    rows = [_inside(row, ledger.all_orders[row["order_id"]]) for row in resting["orders"]]
-    ended, more = ledger.archive.ended_orders.page(user_id, HISTORY_ROWS, keep=lambda e: e.subaccount == subaccount)
+    rows = [_inside(row, ledger.state.all_orders[row["order_id"]]) for row in resting["orders"]]
+    ended, more = ledger.state.archive.ended_orders.page(
+        user_id, HISTORY_ROWS, keep=lambda e: e.subaccount == subaccount
+    )
     render = ctx.profile.live_order
     return {
         "resting": {"orders": rows, "more": bool(resting["cursor"])},

@@ -29,7 +29,7 @@ _thread: threading.Thread | None = None
 def watch(ledger: Ledger) -> None:
     """Make the ledger's due transitions when they fall due, from now on."""
     global _thread
-    ledger.on_schedule = _wake.set
+    ledger.state.on_schedule = _wake.set
     with _lock:
         _ledgers.add(ledger)
         if _thread is None:
@@ -47,7 +47,7 @@ def _run() -> None:
                 ledger.lifecycle.run_due()
                 due = ledger.lifecycle.next_due()
                 if due is not None:
-                    sleep = min(sleep, max(0.0, (due - ledger.clock.now()).total_seconds()))
+                    sleep = min(sleep, max(0.0, (due - ledger.state.clock.now()).total_seconds()))
             except Exception:  # a bug of ours must not stop the other mocks' transitions
                 log.exception("a ledger's due transitions failed")
         _wake.wait(sleep)

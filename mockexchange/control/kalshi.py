@@ -123,7 +123,7 @@ class KalshiOperations:
         key_id = optional_text(key_id, "key_id")
         with self.ledger.reading():
             try:
-                account = self.ledger.account(user_id)
+                account = self.ledger.state.account(user_id)
             except LedgerError as exc:
                 raise ControlError(str(exc), exc.status) from None
             if subtrader_id is not None:

@@ -24,7 +24,7 @@ class HistoricalOperations:
     def historical_cutoff(self) -> dict[str, Any]:
         """The four cutoffs (ISO 8601), and the events whose positions are archived."""
         with self.ledger.reading():
-            archive = self.ledger.archive
+            archive = self.ledger.state.archive
             return {
                 **{name: when.isoformat() for name, when in archive.cutoffs.items()},
                 "archived_events": sorted(archive.archived_events),
@@ -54,7 +54,7 @@ class HistoricalOperations:
         if not changes:
             raise ControlError(f"give `at` or one of {', '.join(CUTOFFS)}")
         with self.ledger.reading():
-            moved = self.ledger.archive.set_cutoffs(self.ledger.state, changes)
+            moved = self.ledger.state.archive.set_cutoffs(self.ledger.state, changes)
             return {**self.historical_cutoff(), "events_moved": moved}
 
 

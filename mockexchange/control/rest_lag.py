@@ -28,7 +28,7 @@ class RestLagOperations:
             return {
                 "ms": self.ledger.lag // _MS,
                 "as_of": None if as_of is None else as_of.isoformat(),
-                "exchange_time": self.ledger.clock.now().isoformat(),
+                "exchange_time": self.ledger.state.clock.now().isoformat(),
             }
 
     def set_rest_lag(self, ms: int) -> dict[str, Any]:

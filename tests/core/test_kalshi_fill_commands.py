@@ -69,6 +69,6 @@ def test_the_handler_books_it_as_apply_fill_books_the_same_fields():
             made = ledger.filling.apply_fill(
                 "a", "KXF-1", "yes", "buy", D(10), D("0.45"), order_id="o-1", client_order_id="c-1"
             )
-        books.append((made.detached(), ledger.accounts["a"].cash, ledger.positions.get("a", 0, "KXF-1")))
+        books.append((made.detached(), ledger.state.accounts["a"].cash, ledger.state.positions.get("a", 0, "KXF-1")))
     assert books[0] == books[1]
     assert (books[0][0].order_id, books[0][0].client_order_id) == ("o-1", "c-1") and books[0][0].fee > 0

@@ -28,19 +28,14 @@ asks `as_of()` (now minus the lag, on the exchange clock) and reads `positions.p
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
-from operator import attrgetter
-from typing import Any
-
-from sortedcontainers import SortedList
 
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.accounts import HOUSE, Account
-from mockexchange.core.kalshi.archive import Archive
 from mockexchange.core.kalshi.catalogue import Catalogue
 from mockexchange.core.kalshi.checks import (
     MAX_BALANCE,
@@ -48,43 +43,22 @@ from mockexchange.core.kalshi.checks import (
     LedgerError,
     check_cash,
 )
-from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.fcm import FcmDesk
-from mockexchange.core.kalshi.fcm_state import FcmState
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.figures import Feed
-from mockexchange.core.kalshi.fill_log import FillLog
 from mockexchange.core.kalshi.filling import Filling
 from mockexchange.core.kalshi.kept_orders import KEPT_ENDED, KeptOrders
 from mockexchange.core.kalshi.ledger_state import LedgerState
 from mockexchange.core.kalshi.lifecycle import MarketLifecycle
 from mockexchange.core.kalshi.liquidity import Liquidity
-from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.matching import Matching
-from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.order_groups import OrderGroups
-from mockexchange.core.kalshi.orders import Order
-from mockexchange.core.kalshi.store import PositionStore
-from mockexchange.core.kalshi.subaccount_records import SubaccountState
 from mockexchange.core.kalshi.subaccounts import Subaccounts
 from mockexchange.core.kalshi.trading import Trading
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, TRANSFER_STATUSES, TRANSFER_TYPES, Transfer
 from mockexchange.core.kalshi.units import UnitError, contracts, dollar_units
-from mockexchange.core.kalshi.usage_levels import UsageLevels
-from mockexchange.core.kept_index import KeptIndex
 from mockexchange.core.money import MAX_CENTS
-from mockexchange.core.stepping import StateLock
-from mockexchange.core.time_index import TimeIndex
-from mockexchange.core.versions import ABSENT, History
-
-
-def _shared(name: str) -> Any:
-    """The ledger's attribute `name`: its state's."""
-
-    def put(ledger: Ledger, value: object) -> None:
-        setattr(ledger.state, name, value)
-
-    return property(attrgetter(f"state.{name}"), put)
+from mockexchange.core.versions import ABSENT
 
 
 class Ledger:
@@ -126,73 +100,31 @@ class Ledger:
             groups, fcm.order_refusal,
         )  # fmt: skip
 
-    # What the state holds, read and written through the ledger as before while its parts move to `ledger.state`.
-    clock: Clock = _shared("clock")
-    bus: EventBus = _shared("bus")
-    fee_schedule: QuadraticFee = _shared("fee_schedule")
-    new_id: Callable[[], str] = _shared("new_id")
-    market_ids: Callable[[], str] = _shared("market_ids")
-    kept_ended: int = _shared("kept_ended")
-    lock: StateLock = _shared("lock")
-    accounts: dict[str, Account] = _shared("accounts")
-    series: dict[str, Series] = _shared("series")
-    events: dict[str, Event] = _shared("events")
-    markets: dict[str, Market] = _shared("markets")
-    listed: SortedList = _shared("listed")
-    markets_version: int = _shared("markets_version")
-    exchange_indexes: set[int] = _shared("exchange_indexes")
-    exchange: ExchangeStatus = _shared("exchange")
-    due_times: list[datetime] = _shared("due_times")
-    due_at: dict[datetime, list[str]] = _shared("due_at")
-    on_schedule: Callable[[], None] | None = _shared("on_schedule")
-    due_guard: Callable[[], AbstractContextManager[object]] | None = _shared("due_guard")
-    history: History = _shared("history")
-    positions: PositionStore = _shared("positions")
-    fills: FillLog = _shared("fills")
-    fill_index: TimeIndex = _shared("fill_index")
-    tape: TimeIndex = _shared("tape")
-    trades: TimeIndex = _shared("trades")
-    settlements: TimeIndex = _shared("settlements")
-    deposits: TimeIndex = _shared("deposits")
-    withdrawals: TimeIndex = _shared("withdrawals")
-    transfers: dict[str, Transfer] = _shared("transfers")
-    orders: dict[str, Order] = _shared("orders")
-    all_orders: dict[str, Order] = _shared("all_orders")
-    order_index: KeptIndex = _shared("order_index")
-    client_orders: dict[tuple[str, str], str] = _shared("client_orders")
-    expiries: dict[str, list[tuple[datetime, str]]] = _shared("expiries")
-    order_groups: dict[str, OrderGroup] = _shared("order_groups")
-    user_groups: dict[str, dict[str, None]] = _shared("user_groups")
-    groups_due: list[str] = _shared("groups_due")
-    usage_levels: UsageLevels = _shared("usage_levels")
-    subaccount_state: SubaccountState = _shared("subaccount_state")
-    archive: Archive = _shared("archive")
-    fcm_state: FcmState = _shared("fcm_state")
-
     @property
     def contracts_filled(self) -> Decimal:
         """Contracts filled since the last reset, over every account (each account's bound counts its own)."""
-        return contracts(sum(account.filled for account in self.accounts.values()))
+        return contracts(sum(account.filled for account in self.state.accounts.values()))
 
     @property
     def contracts_resting(self) -> Decimal:
         """Whole contracts resting now, over every account (each account's bound counts its own)."""
-        return Decimal(sum(account.resting for account in self.accounts.values()))
+        return Decimal(sum(account.resting for account in self.state.accounts.values()))
 
     @contextmanager
     def reading(self) -> Iterator[Ledger]:
         """Hold the ledger still while a venue reads several things that must agree (every lifecycle transition due
         by now made first)."""
         self.lifecycle.run_due()
-        with self.lock:
+        with self.state.lock:
             yield self
 
     # -- set-up -------------------------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        with self.lock:
-            self.state.clear()
-            self.bus.publish(Change("reset", None, None))
+        state = self.state
+        with state.lock:
+            state.clear()
+            state.bus.publish(Change("reset", None, None))
 
     def open_account(
         self,
@@ -202,6 +134,7 @@ class Ledger:
         fcm_member: bool = False,
         subtrader_of: str | None = None,
     ) -> Account:
+        state = self.state
         if not isinstance(user_id, str) or not user_id.strip():
             raise LedgerError("user_id must be a non-empty string")
         if user_id == HOUSE:
@@ -212,56 +145,55 @@ class Ledger:
             opening = dollar_units(balance, "an opening balance")
         except UnitError as exc:
             raise LedgerError(str(exc)) from None
-        with self.lock:
-            if user_id in self.accounts:
+        with state.lock:
+            if user_id in state.accounts:
                 raise LedgerError(f"account {user_id!r} already exists", status=409)
             parent = None
             if subtrader_of is not None:
-                parent = self.accounts.get(subtrader_of)
+                parent = state.accounts.get(subtrader_of)
                 if parent is None or not parent.fcm_member:
                     raise LedgerError(f"subtrader_of {subtrader_of!r} is not an FCM member account")
                 if len(parent.subtraders) >= MAX_SUBTRADERS:
                     raise LedgerError(f"{subtrader_of!r} has {MAX_SUBTRADERS} subtraders, the most the mock keeps")
             account = Account(user_id, fcm_member=fcm_member, subtrader_of=subtrader_of)
-            now = self.clock.now()
-            if self.history.keeping:
-                self.history.record("accounts", user_id, ABSENT, now)
+            now = state.clock.now()
+            if state.history.keeping:
+                state.history.record("accounts", user_id, ABSENT, now)
             account.move_cash(0, 0, opening, now)
-            self.accounts[user_id] = account
+            state.accounts[user_id] = account
             if parent is not None:
                 parent.subtraders.append(user_id)
-            self.bus.publish(Change("account", user_id, account))
+            state.bus.publish(Change("account", user_id, account))
             return account
-
-    def account(self, user_id: str) -> Account:
-        return self.state.account(user_id)
 
     # -- lagged reads ---------------------------------------------------------------------------------------------
 
     @property
     def lag(self) -> timedelta:
         """How far behind the exchange clock lagged reads answer; zero: they answer now."""
-        return self.history.window or timedelta(0)
+        return self.state.history.window or timedelta(0)
 
     def set_lag(self, lag: timedelta) -> None:
         """Lagged reads answer as of `lag` ago from now on (zero: as of now, and the history is dropped). Raised at run
         time, reads answer as of `history.exact_from` until the history covers the new lag."""
-        with self.lock:
-            if self.history.window is None:
+        state = self.state
+        with state.lock:
+            if state.history.window is None:
                 # The history begins now: fills and settlements made so far show in every lagged read, as the
                 # positions and cash they made do.
-                for index in (self.fill_index, self.settlements):
+                for index in (state.fill_index, state.settlements):
                     index.seal()
-            self.history.keep(lag if lag > timedelta(0) else None, self.clock.now())
+            state.history.keep(lag if lag > timedelta(0) else None, state.clock.now())
 
     def as_of(self) -> datetime | None:
         """The time a lagged read answers as of: now minus the lag (never before the last record the history dropped,
         versions.py); None when there is no lag (read the current state)."""
-        history = self.history
+        state = self.state
+        history = state.history
         if history.window is None:
             return None
-        with self.lock:
-            now = self.clock.now()
+        with state.lock:
+            now = state.clock.now()
             history.prune(now)
             when = now - history.window
             exact = history.exact_from
@@ -270,8 +202,9 @@ class Ledger:
     def account_as_of(self, user_id: str, when: datetime | None) -> Account:
         """The account's cash and `updated` times as of `when` (None: now). An account not open yet at `when` has no
         cash, and its opening time as `updated`. The answer is a snapshot when `when` is given; do not change it."""
-        account = self.account(user_id)
-        found = None if when is None else self.history.then("accounts", user_id, when)
+        state = self.state
+        account = state.account(user_id)
+        found = None if when is None else state.history.then("accounts", user_id, when)
         if found is None:
             return account
         opened, before = found
@@ -279,13 +212,14 @@ class Ledger:
 
     def last_price_as_of(self, ticker: str, when: datetime | None) -> Decimal | None:
         """The market's last YES price as of `when` (None: now)."""
-        found = None if when is None else self.history.then("prices", ticker, when)
-        return self.markets[ticker].last_yes_price if found is None else found[1]
+        state = self.state
+        found = None if when is None else state.history.then("prices", ticker, when)
+        return state.markets[ticker].last_yes_price if found is None else found[1]
 
     def prices_changed_since(self, when: datetime | None) -> Mapping[str, Decimal | None]:
         """The last YES price as of `when` of every market whose last price changed since (the others' is their
         `last_yes_price`); empty for None. For a read over many markets: one look-up each."""
-        return {} if when is None else self.history.changed("prices", when)
+        return {} if when is None else self.state.history.changed("prices", when)
 
     # -- cash transfers -------------------------------------------------------------------------------------------
 
@@ -301,14 +235,15 @@ class Ledger:
         transfer_id: str | None = None,
     ) -> Transfer:
         """Record a deposit or withdrawal, or move an existing one to a new status; cash moves while it is applied."""
+        state = self.state
         if kind not in ("deposit", "withdrawal"):
             raise LedgerError("kind must be 'deposit' or 'withdrawal'")
         if status not in TRANSFER_STATUSES:
             raise LedgerError(f"status must be one of {', '.join(TRANSFER_STATUSES)}")
-        with self.lock:
-            account = self.account(user_id)
-            now = self.clock.now()
-            existing = self.transfers.get(transfer_id) if transfer_id else None
+        with state.lock:
+            account = state.account(user_id)
+            now = state.clock.now()
+            existing = state.transfers.get(transfer_id) if transfer_id else None
             if existing is not None:
                 if existing.user_id != user_id or existing.kind != kind:
                     raise LedgerError(f"{transfer_id!r} is a {existing.kind} of {existing.user_id!r}", status=409)
@@ -319,12 +254,12 @@ class Ledger:
                 moved = existing.cash_effect if status == "applied" else -existing.cash_effect
                 if status == "applied" or existing.status == "applied":
                     check_cash(account, 0, 0, moved)
-                    if self.history.keeping:
-                        self.state.remember_cash(account, now)
+                    if state.history.keeping:
+                        state.remember_cash(account, now)
                     account.move_cash(0, 0, moved, now)
                 existing.status = status
                 existing.finalized = now
-                self.bus.publish(Change(kind, user_id, existing))
+                state.bus.publish(Change(kind, user_id, existing))
                 return existing
             if type not in TRANSFER_TYPES:
                 raise LedgerError(f"type must be one of {', '.join(TRANSFER_TYPES)}")
@@ -334,7 +269,7 @@ class Ledger:
             if status == "returned":
                 raise LedgerError("a new transfer cannot start out returned; apply it, then return it")
             record = Transfer(
-                id=transfer_id or self.new_id(),
+                id=transfer_id or state.new_id(),
                 user_id=user_id,
                 kind=kind,
                 type=type,
@@ -346,11 +281,11 @@ class Ledger:
             )
             if status == "applied":
                 check_cash(account, 0, 0, record.cash_effect)
-            self.transfers[record.id] = record
-            (self.deposits if kind == "deposit" else self.withdrawals).add(user_id, now, record)
+            state.transfers[record.id] = record
+            (state.deposits if kind == "deposit" else state.withdrawals).add(user_id, now, record)
             if status == "applied":
-                if self.history.keeping:
-                    self.state.remember_cash(account, now)
+                if state.history.keeping:
+                    state.remember_cash(account, now)
                 account.move_cash(0, 0, record.cash_effect, now)
-            self.bus.publish(Change(kind, user_id, record))
+            state.bus.publish(Change(kind, user_id, record))
             return record

@@ -41,7 +41,7 @@ def route(ledger: Ledger, exchange_index: int | None, market_ticker: str | None)
         if exchange_index == -1:
             raise LedgerError("exchange_index -1 routes by the market: give market_ticker")
         return 0
-    market = ledger.markets.get(market_ticker)
+    market = ledger.state.markets.get(market_ticker)
     if market is None:
         raise Refusal(f"no market {market_ticker!r}", 404, "not_found")
     return market.exchange_index

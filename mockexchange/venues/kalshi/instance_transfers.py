@@ -108,7 +108,7 @@ def get_intra_exchange_instance_transfers(ctx: KalshiContext, key: ApiKey, query
     values = parse_query(GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS, [TRANSFER_LIMIT, CURSOR], query)
     values["subaccount"] = key.subaccount
     keep = None if key.subaccount is None else (lambda record: _visible(key, record))
-    index = ctx.ledger.subaccount_state.instance_transfers
+    index = ctx.ledger.state.subaccount_state.instance_transfers
     listing = Listing(
         GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS, index, key.user_id, values, keep, instance_transfer, "transfers"
     )
@@ -121,7 +121,7 @@ def get_intra_exchange_instance_transfers(ctx: KalshiContext, key: ApiKey, query
 def get_intra_exchange_instance_transfer(ctx: KalshiContext, key: ApiKey, path: Any) -> dict[str, Any]:
     transfer_id = path["transfer_id"]
     with ctx.ledger.reading():
-        record = ctx.ledger.subaccount_state.instance_by_id.get(transfer_id)
+        record = ctx.ledger.state.subaccount_state.instance_by_id.get(transfer_id)
         if record is None or record.user_id != key.user_id or not _visible(key, record):
             raise not_found(f"no intra-exchange transfer {transfer_id!r} of this key's account")
         return {"transfer": instance_transfer(record)}

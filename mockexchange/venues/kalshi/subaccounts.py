@@ -87,7 +87,7 @@ def _cash_keys(ledger: Any, account: Account, key: ApiKey) -> list[tuple[int, in
 
 def get_subaccount_balances(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
     with ctx.ledger.reading():
-        account = ctx.ledger.account(key.user_id)
+        account = ctx.ledger.state.account(key.user_id)
         rows = [
             {
                 "subaccount_number": sub,
@@ -115,7 +115,7 @@ def get_subaccount_transfers(ctx: KalshiContext, key: ApiKey, query: Any) -> Any
     values = parse_query(GET_SUBACCOUNT_TRANSFERS, [LIMIT, CURSOR], query)
     own = values["subaccount"] = key.subaccount  # a locked key sees the transfers of its subaccount
     keep = None if own is None else (lambda t: own in (t.from_subaccount, t.to_subaccount))
-    index = ctx.ledger.subaccount_state.transfers
+    index = ctx.ledger.state.subaccount_state.transfers
     return page(
         ctx, Listing(GET_SUBACCOUNT_TRANSFERS, index, key.user_id, values, keep, subaccount_transfer, "transfers")
     )
@@ -123,7 +123,7 @@ def get_subaccount_transfers(ctx: KalshiContext, key: ApiKey, query: Any) -> Any
 
 def get_subaccount_netting(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
     with ctx.ledger.reading():
-        account = ctx.ledger.account(key.user_id)
+        account = ctx.ledger.state.account(key.user_id)
         setup = ctx.ledger.subaccounts.setup(key.user_id)
         configs = [
             {"subaccount_number": sub, "enabled": setup.netting.get(sub, True), "exchange_index": index}
