@@ -6,7 +6,7 @@ reads or writes it then.
 Only ledgers on the system clock are watched: a manual clock moves through the control plane (`advance_clock`, which
 makes what is due itself) or a test's own hand (then the next read or write makes it). The thread holds each ledger
 weakly, so a mock that is dropped is forgotten; it sleeps at most a minute at a time, and is woken when a ledger's
-earliest due time moves (`Ledger.on_schedule`).
+earliest due time moves (the ledger state's `on_schedule`).
 """
 
 from __future__ import annotations
