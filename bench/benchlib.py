@@ -41,6 +41,17 @@ _COUNTS = [Decimal(n) for n in range(1, 51)]
 _PRICES = [Decimal(n) / 100 for n in range(2, 99)]
 
 
+def part(ledger: Ledger, name: str) -> Any:
+    """The ledger's part `name` (`filling`, `trading`, `lifecycle`, ...); in a tree from before its parts (a bench's
+    `--before`), the ledger itself, whose own methods they were."""
+    return getattr(ledger, name, ledger)
+
+
+def state_of(ledger: Ledger) -> Any:
+    """What the ledger holds (`ledger.state`); in a tree from before its state, the ledger itself."""
+    return getattr(ledger, "state", ledger)
+
+
 def position_key(prefix: str, index: int, markets_per_event: int) -> tuple[str, str]:
     """(event_ticker, ticker) of the account's `index`-th position; zero-padded, so index order is key order."""
     event = f"{prefix}-{index // markets_per_event:07d}"
@@ -59,16 +70,17 @@ def seed_positions(
     progress: Callable[[int, float], None] | None = None,
     progress_every: int = 100_000,
 ) -> int:
-    """`n` market positions for an existing account, through `Ledger.apply_fill` (the path every fill takes).
+    """`n` market positions for an existing account, through `apply_fill` (the path every fill takes).
 
     One buying fill per position; every `closed_every`-th position is also sold back to zero, so `count_filter=position`
     has rows to skip (position 0, total_traded non-zero). Returns the number of fills applied.
     """
     fills = 0
     started = time.perf_counter()
+    apply_fill = part(ledger, "filling").apply_fill
     for i, made in position_fills(user_id, n, prefix, markets_per_event, closed_every, seed):
         for user, ticker, side, action, count, price, _, is_taker, event, _, _, _ in made:
-            ledger.apply_fill(user, ticker, side, action, count, price, event_ticker=event, is_taker=is_taker)
+            apply_fill(user, ticker, side, action, count, price, event_ticker=event, is_taker=is_taker)
         fills += len(made)
         if progress is not None and (i + 1) % progress_every == 0:
             progress(i + 1, time.perf_counter() - started)

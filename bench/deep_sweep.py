@@ -60,7 +60,7 @@ def serve(orders: int) -> None:
                          "keys": {u: [k["key_id"], k["private_key_pem"]] for u, k in keys.items()}})  # fmt: skip
         for line in sys.stdin:  # each line: fill the book again (a sweep emptied it, a read left it)
             json.loads(line)
-            book = mock.ledger.markets[SWEPT].book
+            book = benchlib.state_of(mock.ledger).markets[SWEPT].book
             for _ in range(orders - (len(book) if book is not None else 0)):
                 place(mock.ledger, "maker", SWEPT, "sell", 100, 5000)
             benchlib.answer({"seeded": orders})
@@ -69,12 +69,13 @@ def serve(orders: int) -> None:
 def place(ledger: Any, user: str, ticker: str, action: str, count: int, yes_price: int) -> None:
     """A good-till-canceled YES order of `count` hundredths at `yes_price` (ten-thousandths), through the ledger: a
     typed command in this tree, plain arguments in a tree from before the commands (`--before`)."""
+    trading = benchlib.part(ledger, "trading")
     try:
         from mockexchange.core.kalshi.order_commands import PlaceOrder
     except ImportError:
-        ledger.submit_order(user, ticker, "yes", action, count, yes_price)
+        trading.submit_order(user, ticker, "yes", action, count, yes_price)
         return
-    ledger.submit_order(PlaceOrder(
+    trading.submit_order(PlaceOrder(
         user_id=user, ticker=ticker, side="yes", action=action, count=count, price=yes_price,
         time_in_force="good_till_canceled", self_trade_prevention_type="taker_at_cross",
     ))  # fmt: skip

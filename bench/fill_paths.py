@@ -1,5 +1,5 @@
-"""A fill's road, two trees side by side: a fill applied alone (`Ledger.apply_fill`), a fill inside a batch
-(`Ledger.apply_fills`, batches of 10,000), the memory a position takes, and a signed 100-row positions page against a
+"""A fill's road, two trees side by side: a fill applied alone (`apply_fill`, the ledger's `filling`), a fill inside a
+batch (`apply_fills`, batches of 10,000), the memory a position takes, and a signed 100-row positions page against a
 bare route answering as many bytes; each figure for this tree and for another one (`--before`), with the ratios.
 
     git archive e056015 | tar -x -C /tmp/before                      # the tree before the one money path (issue 25)
@@ -47,24 +47,25 @@ def build(n: int, how: str) -> tuple[Any, float]:
     app = build_app(Settings(), clock=ManualClock(benchlib.FIXED_TIME), seed=7)
     ledger = app.ledger
     ledger.open_account(USER, balance=Decimal(10**9))
+    filling = benchlib.part(ledger, "filling")  # (the ledger's own methods in a tree from before its parts)
     spent = 0.0
     pending: list[tuple[Any, ...]] = []
     for _, made in benchlib.position_fills(USER, n, "KXBENCH", 10, 10, 7):
         if how == "single":
             started = time.perf_counter()
             for user, ticker, side, action, count, price, _, is_taker, event, _, _, _ in made:
-                ledger.apply_fill(user, ticker, side, action, count, price, event_ticker=event, is_taker=is_taker)
+                filling.apply_fill(user, ticker, side, action, count, price, event_ticker=event, is_taker=is_taker)
             spent += time.perf_counter() - started
             continue
         pending += made
         if len(pending) >= BATCH:
             started = time.perf_counter()
-            ledger.apply_fills(pending)
+            filling.apply_fills(pending)
             spent += time.perf_counter() - started
             pending = []
     if pending:
         started = time.perf_counter()
-        ledger.apply_fills(pending)
+        filling.apply_fills(pending)
         spent += time.perf_counter() - started
     return app, spent
 
@@ -75,7 +76,10 @@ def seeding(n: int, how: str) -> dict[str, float]:
     app, spent = build(n, how)
     gc.collect()
     after, _ = benchlib.rss_mb()
-    return {"us_per_fill": spent / len(app.ledger.fills) * 1e6, "bytes_per_position": (after - before) * 2**20 / n}
+    return {
+        "us_per_fill": spent / len(benchlib.state_of(app.ledger).fills) * 1e6,
+        "bytes_per_position": (after - before) * 2**20 / n,
+    }
 
 
 def page() -> dict[str, float]:

@@ -90,7 +90,7 @@ async def build(connections: int) -> tuple[Any, list[Any], list[Writer]]:
 
         bytes_bound = {"limit_bytes": ctx.ws_queue_bytes, "weigh": change_bytes}
     fanout: Fanout[Any] = Fanout(
-        ctx.ledger.bus, (*CHANNEL_OF, *MARKET_KINDS), deliver(ctx), ctx.ws_queue_size,
+        benchlib.state_of(ctx.ledger).bus, (*CHANNEL_OF, *MARKET_KINDS), deliver(ctx), ctx.ws_queue_size,
         key=route_key, wide=wide_key, derive=tickers, **bytes_bound,
     )  # fmt: skip
     subscribe = b'{"id":1,"cmd":"subscribe","params":{"channels":["orderbook_delta"],"market_ticker":"%s"}}'

@@ -8,9 +8,9 @@
     .venv/bin/python bench/page_scaling.py --build-only      # build the accounts, report memory and time, stop
     .venv/bin/python bench/page_scaling.py --build-only --seed fill   # the same, one apply_fill call per fill
 
-One in-process mock (`build_app`, exchange clock held still). Accounts are filled through `Ledger.apply_fills` in
-batches of 10,000 (`--seed fill`: one `Ledger.apply_fill` call per fill; the same fills, the same state), one fill
-per position and a closing fill for every 10th, 10 markets per event, keys in index order. Each page is timed
+One in-process mock (`build_app`, exchange clock held still). Accounts are filled through `apply_fills` (the ledger's
+`filling`) in batches of 10,000 (`--seed fill`: one `apply_fill` call per fill; the same fills, the same state), one
+fill per position and a closing fill for every 10th, 10 markets per event, keys in index order. Each page is timed
 at three layers of the same request:
 - core:  `PositionStore.page` (the keyset seek and walk, snapshots; no event roll-ups, no rendering)
 - op:    `positions.get_positions(ctx, key, query)`: parameters, cursor, page, event roll-ups, rendering (through the
@@ -140,7 +140,7 @@ class Bench:
         cpu = time.process_time() - cpu_started
         print(f"  {user_id}: {n:,} positions ({fills:,} fills) built in {elapsed:.1f} s (CPU {cpu:.1f} s)", end="")
         if in_mock[0]:
-            print(f" ({in_mock[0]:.1f} s in Ledger.apply_fills; the rest, the bench drawing the fills)", end="")
+            print(f" ({in_mock[0]:.1f} s in apply_fills; the rest, the bench drawing the fills)", end="")
         print(flush=True)
         key = self.app.keys.get(key_id)
         assert key is not None
@@ -179,7 +179,7 @@ class Bench:
             self.signed(account)
 
     def layers(self, case: Case) -> dict[str, Callable[[], Any]]:
-        store = self.app.ledger.positions
+        store = benchlib.state_of(self.app.ledger).positions
         account = case.account
         keep = RowFilter.of(case.count_filter, None)
         after = case.after_key
@@ -287,7 +287,7 @@ def seed_in_batches(
     batch: int = 10_000,
     in_mock: list[float] | None = None,
 ) -> int:
-    """`benchlib.seed_positions`' fills (the same draws, so the same state), handed to `Ledger.apply_fills`
+    """`benchlib.seed_positions`' fills (the same draws, so the same state), handed to `apply_fills`
     `batch` fills at a time, as a user seeding a large sandbox would. Returns the number of fills applied; adds the
     time spent in `apply_fills` to `in_mock[0]` if given (the rest is the bench drawing the fills)."""
     fills = 0
@@ -298,7 +298,7 @@ def seed_in_batches(
     def apply() -> int:
         nonlocal applying, pending
         t0 = time.perf_counter()
-        done = len(ledger.apply_fills(pending))
+        done = len(benchlib.part(ledger, "filling").apply_fills(pending))
         applying += time.perf_counter() - t0
         pending = []
         return done
@@ -399,8 +399,8 @@ def main() -> None:
         "--seed",
         choices=["fills", "fill"],
         default="fills",
-        help="how accounts are built: fills (default), Ledger.apply_fills in batches of 10,000; fill, one "
-        "Ledger.apply_fill call per fill (the same fills, the same state)",
+        help="how accounts are built: fills (default), apply_fills in batches of 10,000; fill, one "
+        "apply_fill call per fill (the same fills, the same state)",
     )
     p.add_argument("--batch", type=int, default=10_000, help="fills per apply_fills call (default 10,000)")
     p.add_argument(
@@ -500,7 +500,8 @@ def build(bench: Bench, opts: argparse.Namespace) -> tuple[Account, Account, lis
     print(
         f"{(rss2 - rss1) * 2**20 / opts.large:,.0f} bytes per position with its fills and market); peak {peak:,.0f} MiB"
     )
-    print(f"ledger: {len(ledger.fills):,} fills, {len(ledger.markets):,} markets, {len(ledger.positions):,} positions")
+    state = benchlib.state_of(ledger)
+    print(f"ledger: {len(state.fills):,} fills, {len(state.markets):,} markets, {len(state.positions):,} positions")
     wide: list[Account] = []
     if opts.wide:
         print(f"building single-event accounts ({opts.small:,} and {opts.wide:,} markets in one event)", flush=True)

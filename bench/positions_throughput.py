@@ -95,7 +95,7 @@ def serve(args: argparse.Namespace) -> None:
         if args.endpoint == "settlements":
             for i in range(args.positions - args.settled, args.positions):
                 ticker = benchlib.position_key("KXBENCH", i, 10)[1]
-                target.ledger.settle_market(ticker, "yes" if i % 2 else "no")
+                benchlib.part(target.ledger, "lifecycle").settle_market(ticker, "yes" if i % 2 else "no")
     else:
         body = Path(args.body).read_bytes()
 

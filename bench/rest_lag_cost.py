@@ -5,7 +5,7 @@
     .venv/bin/python bench/rest_lag_cost.py --positions 10000 --window-changes 5000
 
 Two in-process mocks (`build_app`, ManualClock), each with one account of `--positions` market positions (10 markets
-per event, seeded through `Ledger.apply_fill`): `off` (no lag, the default) and `on` (`rest_lag_ms` 1,000). Timed,
+per event, seeded through `apply_fill`): `off` (no lag, the default) and `on` (`rest_lag_ms` 1,000). Timed,
 CPU time per call (`time.process_time`), rounds alternating off/on so noise falls on both alike:
 
 - **fill**: `Control.fill` (what the admin API and `MockServer.fill` call), one contract bought or sold in turn, over
@@ -58,7 +58,7 @@ class Mock:
         key = self.app.keys.get(KEY_ID)
         assert key is not None
         self.key = key
-        self.tickers = [row.ticker for row in self.app.ledger.positions.walk(USER, 0, "all")][:HOT_MARKETS]
+        self.tickers = [row.ticker for row in self.app.ledger.state.positions.walk(USER, 0, "all")][:HOT_MARKETS]
         self.fills = 0
         self.clock.advance(delta=timedelta(milliseconds=LAG_MS))  # what was seeded shows
 
@@ -123,7 +123,8 @@ def main() -> int:
             results[name]["page"].append(per_call_us(mocks[name].page, args.reads))
             results[name]["balance"].append(per_call_us(mocks[name].balance, args.reads))
     ledger = mocks["on"].app.ledger
-    history, changed = len(ledger.history), len(ledger.history.changed((USER, 0), ledger.as_of()))
+    history = ledger.state.history
+    history, changed = len(history), len(history.changed((USER, 0), ledger.as_of()))
     print(
         f"positions {args.positions:,}; lag {LAG_MS} ms; with the lag on the history holds {history:,} records, "
         f"{changed} of the account's rows changed within the lag"

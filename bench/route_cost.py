@@ -125,11 +125,11 @@ def markets_figures(app: Any, timer: benchlib.Timer, bare: dict[tuple[str, str],
     assert len(json.loads(market_bytes)["markets"]) == 100
     bare[("GET", MARKETS_PATH)] = (200, market_bytes)
     figures = {"markets_us": market_page * 1e6, "markets_kib": len(market_bytes) / 1024}
-    ledger, asgi = app.ledger, app.asgi
-    if hasattr(ledger, "markets_version"):
+    state, asgi = benchlib.state_of(app.ledger), app.asgi
+    if hasattr(state, "markets_version"):
 
         async def after_a_change(scope: Any, receive: Any, send: Any) -> None:
-            ledger.markets_version += 1
+            state.markets_version += 1
             await asgi(scope, receive, send)
 
         changed, changed_bytes = timer.timed(after_a_change, "GET", MARKETS_PATH, b"limit=100", b"", signed=False)

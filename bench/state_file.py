@@ -85,7 +85,7 @@ def _restart(size: int, folder: str) -> None:
     started = time.perf_counter()
     with MockServer(state=path) as mock:
         from_snapshot = time.perf_counter() - started
-        assert len(mock.app.ledger.fills) == size
+        assert len(mock.app.ledger.state.fills) == size
         assert mock.app.persistence is not None and mock.app.persistence.status()["restored_commands"] == 0
     db = sqlite3.connect(path)
     db.execute("DELETE FROM snapshots")
@@ -96,7 +96,7 @@ def _restart(size: int, folder: str) -> None:
     started = time.perf_counter()
     with MockServer(state=path) as mock:
         replayed = time.perf_counter() - started
-        assert len(mock.app.ledger.fills) == size
+        assert len(mock.app.ledger.state.fills) == size
     print(f"state of {size:,} fills: built in {built:.1f}s (Python API, --state), clean stop {stopped:.1f}s")
     print(f"  restart from the snapshot      {from_snapshot:7.2f}s")
     print(f"  restart from the commands only {replayed:7.2f}s  (as after kill -9 with no snapshot)")

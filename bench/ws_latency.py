@@ -211,7 +211,7 @@ def bare_asgi(app: Any, users: int) -> Any:
         for connection in registry.get(change.user_id, ()):
             connection.put(text)
 
-    app.ledger.bus.subscribe(on_change)
+    benchlib.state_of(app.ledger).bus.subscribe(on_change)
 
     async def endpoint(websocket: WebSocket) -> None:
         uid = user_id(int(websocket.headers.get("kalshi-access-key", "-0").rsplit("-", 1)[1]))

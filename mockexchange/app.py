@@ -146,11 +146,11 @@ def build_app(
         seed, clock = persistence.seed(seed), persistence.clock(clock)
     ledger = Ledger(clock=clock, ids=IdFactory(seed), kept_ended=settings.kalshi_ended_orders)
     # ValueError: an unknown policy. Its keys' changes go on the ledger's bus (the inspector's feed follows them).
-    keys = KeyRegistry(settings.kalshi_key_policy, bus=ledger.bus)
+    keys = KeyRegistry(settings.kalshi_key_policy, bus=ledger.state.bus)
     wall_clock = wall_clock or SystemClock()
     # Rate limits refill on the wall clock: a test's ManualClock refills them when it moves. ValueError: unknown tier.
     rate_limits = RateLimits(wall_clock, settings.rate_limit_tier)
-    book = DerivativesBook(clock=ledger.clock, bus=ledger.bus, history_size=settings.deribit_history_size)
+    book = DerivativesBook(clock=ledger.state.clock, bus=ledger.state.bus, history_size=settings.deribit_history_size)
     deribit_keys = DeribitCredentialRegistry()
     tokens = TokenStore(wall_clock)  # clients sign with their wall clock; tokens expire on it too
     journal = Journal(wall_clock, settings.journal_size, max_bytes=settings.journal_max_bytes)
@@ -170,8 +170,8 @@ def build_app(
         persistence.attach(control, seed, tokens=tokens, credentials=deribit_keys, journal=journal)
     if persistence is not None and persistence.recorder is not None:
         # A transition a read finds due runs between commands, never inside one's instant (docs/persistence.md).
-        ledger.due_guard = persistence.recorder.holding
-    if isinstance(ledger.clock, SystemClock):
+        ledger.state.due_guard = persistence.recorder.holding
+    if isinstance(ledger.state.clock, SystemClock):
         due_timer.watch(ledger)  # markets open, close and settle when due (control/due_timer.py)
     # After a state file's commands, so what they made shows at once; the lag is a setting, not state, so a snapshot's
     # is replaced too (ControlError: a bad value).
@@ -198,7 +198,7 @@ def build_app(
         )  # fmt: skip
         middleware.append(tap)
     if replay is not None:  # innermost: journaled, fault rules and the frame tap apply to what it answers
-        ledger.bus.subscribe(lambda _: replay.rewind(), ("reset",))  # a reset replays the tape from its start
+        ledger.state.bus.subscribe(lambda _: replay.rewind(), ("reset",))  # a reset replays the tape from its start
         refusals = Refusals(wall_clock, settings.deribit_testnet)
         middleware.append(Middleware(ReplayMiddleware, reel=replay, refusals=refusals))
     asgi = Starlette(

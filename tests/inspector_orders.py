@@ -34,7 +34,7 @@ def sandbox_fixtures() -> tuple[Callable[..., Any], Callable[..., Any]]:
     @pytest.fixture(name="mock")
     def mock(server: MockServer) -> MockServer:
         server.reset()
-        server.ledger.clock.set(T0)
+        server.ledger.state.clock.set(T0)
         ready(server)
         return server
 

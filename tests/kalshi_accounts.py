@@ -18,7 +18,7 @@ def client(mock: MockServer, user_id: str, **binding) -> httpx.Client:
 def user(mock: MockServer, cents: int = 10_000) -> tuple[str, httpx.Client]:
     """A new account of `cents` in its primary subaccount, and a client of its own. Its name is the first `acct<n>`
     the mock does not hold: after a reset, the same names again, whose keys a module's mock keeps."""
-    user_id = next(name for n in itertools.count() if (name := f"acct{n}") not in mock.ledger.accounts)
+    user_id = next(name for n in itertools.count() if (name := f"acct{n}") not in mock.ledger.state.accounts)
     mock.create_account(user_id, balance_cents=cents)
     return user_id, client(mock, user_id)
 

@@ -27,7 +27,7 @@ def placed(
 
 
 def submit(ledger: Ledger, *args: Any, **options: Any) -> Done:
-    return ledger.submit_order(placed(*args, **options))
+    return ledger.trading.submit_order(placed(*args, **options))
 
 
 def amend(
@@ -41,4 +41,4 @@ def amend(
         user_id=user_id, order_id=order_id, ticker=ticker, side=side, price=yes_price, count=count,
         subaccount=subaccount, expiration_time=expiration, action=action, **options,
     )  # fmt: skip
-    return ledger.amend_order(command, exchange_index)
+    return ledger.trading.amend_order(command, exchange_index)

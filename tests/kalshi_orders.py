@@ -36,7 +36,7 @@ def fresh(server: MockServer, first: str = M, second: str = N) -> MockServer:
     markets `first` and `second` (M and N, event KXORD-26NOV), no book."""
     server.reset()
     server.set_rate_limit_tier("off")
-    server.ledger.clock.set(T0)
+    server.ledger.state.clock.set(T0)
     for user in ("alice", "bob"):
         server.create_account(user, balance_cents=10_000)
     server.create_market(first)

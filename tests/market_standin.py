@@ -85,16 +85,16 @@ class StandInMarkets:
 
     def list_market(self, ticker: str, **told: Any) -> str:
         """A new market with an empty book; publishes `created` (with what `told` gives of it)."""
-        with self.ledger.lock:
+        with self.ledger.state.lock:
             self.books[ticker] = Book()
             self.clocks[ticker] = 0
             self.ids[ticker] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"mockexchange-standin/{ticker}"))
-            self._publish(LIFECYCLE, Lifecycle(ticker, "created", self.ledger.clock.now(), **told))
+            self._publish(LIFECYCLE, Lifecycle(ticker, "created", self.ledger.state.clock.now(), **told))
             return self.ids[ticker]
 
     def rest(self, ticker: str, side: Side, price: int, size: int, cause: Cause | None = None) -> str:
         """An order at rest (it must not cross); one action."""
-        with self.ledger.lock:
+        with self.ledger.state.lock:
             order_id = self._order_id()
             owner = cause.user_id if cause else HOUSE
             change = self.books[ticker].add(order_id, owner, side, price, size, data=cause)
@@ -102,17 +102,17 @@ class StandInMarkets:
             return order_id
 
     def cancel(self, ticker: str, order_id: str, cause: Cause | None = None) -> None:
-        with self.ledger.lock:
+        with self.ledger.state.lock:
             _, change = self.books[ticker].cancel(order_id)
             self._moved(ticker, [change], cause)
 
     def reduce(self, ticker: str, order_id: str, size: int, cause: Cause | None = None) -> None:
-        with self.ledger.lock:
+        with self.ledger.state.lock:
             self._moved(ticker, [self.books[ticker].reduce(order_id, size)], cause)
 
     def set_levels(self, ticker: str, side: Side, levels: Iterable[tuple[int, int]]) -> None:
         """Replace the house's levels on one side (scripted liquidity): one action, one change per level moved."""
-        with self.ledger.lock:
+        with self.ledger.state.lock:
             book = self.books[ticker]
             changes = [book.cancel(o.order_id)[1] for o in list(book.orders()) if o.owner == HOUSE and o.side == side]
             changes += [book.add(self._order_id(), HOUSE, side, price, size) for price, size in levels]
@@ -120,10 +120,10 @@ class StandInMarkets:
 
     def take(self, ticker: str, side: Side, size: int, limit: int | None, cause: Cause | None = None) -> int:
         """An incoming order that takes what crosses (never rests): one action, a trade per match; the size filled."""
-        with self.ledger.lock:
+        with self.ledger.state.lock:
             owner = cause.user_id if cause else "taker"
             matched = self.books[ticker].match(side, size, limit, owner)
-            now = self.ledger.clock.now()
+            now = self.ledger.state.clock.now()
             if matched.changes:
                 self._moved(ticker, matched.changes, cause)
             for match in matched.matches:
@@ -134,8 +134,8 @@ class StandInMarkets:
             return matched.filled
 
     def lifecycle(self, ticker: str, event_type: str, at: datetime | None = None, **told: Any) -> None:
-        with self.ledger.lock:
-            self._publish(LIFECYCLE, Lifecycle(ticker, event_type, at or self.ledger.clock.now(), **told))
+        with self.ledger.state.lock:
+            self._publish(LIFECYCLE, Lifecycle(ticker, event_type, at or self.ledger.state.clock.now(), **told))
 
     # -- inside -------------------------------------------------------------------------------------------------------
 
@@ -143,13 +143,13 @@ class StandInMarkets:
         if not changes:
             return
         self.clocks[ticker] += 1
-        at = self.ledger.clock.now()
+        at = self.ledger.state.clock.now()
         self._publish(BOOK, BookMoved(ticker, self.clocks[ticker], tuple(changes), at, cause))
 
     def _publish(self, kind: str, payload: Any) -> None:
         change = Change(kind, None, payload)
         self.published.append(change)
-        self.ledger.bus.publish(change)
+        self.ledger.state.bus.publish(change)
 
     def _order_id(self) -> str:
         self._next += 1

@@ -120,7 +120,7 @@ def fresh(mock: MockServer, t0: datetime | None = None) -> MockServer:
     mock.reset()
     mock.clear_requests()
     if t0 is not None:
-        mock.ledger.clock.set(t0)  # type: ignore[attr-defined]
+        mock.ledger.state.clock.set(t0)  # type: ignore[attr-defined]
     forget(mock)
     return mock
 

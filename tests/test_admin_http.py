@@ -50,7 +50,7 @@ def test_a_client_can_be_set_up_entirely_over_http(mockexchange):
     path = "/trade-api/v2/portfolio/positions"
     [row] = plain_http.get(mockexchange.base_url + path, headers=signer.headers("GET", path)).json()["market_positions"]
     assert row["position_fp"] == "10.00" and row["market_exposure_dollars"] == "5.600000"
-    assert mockexchange.ledger.accounts["alice"].balance(0) == Decimal("500") - Decimal("5.6") - Decimal("0.1725")
+    assert mockexchange.ledger.state.accounts["alice"].balance(0) == Decimal("500") - Decimal("5.6") - Decimal("0.1725")
 
 
 def test_a_batch_of_fills_seeds_over_http_all_or_nothing(mockexchange):
@@ -59,15 +59,15 @@ def test_a_batch_of_fills_seeds_over_http_all_or_nothing(mockexchange):
     batch = [{**fill, "ticker": f"KXBATCH-26-T{i}"} for i in range(3)]
     made = admin(mockexchange, "fills/batch", {"fills": batch}).json()
     assert made["count"] == 3 and len(set(made["fill_ids"])) == 3
-    assert [f.fill_id for f in mockexchange.ledger.fills] == made["fill_ids"]
+    assert [f.fill_id for f in mockexchange.ledger.state.fills] == made["fill_ids"]
     # one bad entry refuses the whole batch, naming it; nothing is made
     bad = [{**fill, "ticker": "KXBATCH-26-T9"}, {**fill, "ticker": "KXBATCH-26-T9", "count": "x"}]
     refused = admin(mockexchange, "fills/batch", {"fills": bad})
     assert refused.status_code == 400 and refused.json()["error"].startswith("fills[1]")
-    assert len(mockexchange.ledger.fills) == 3
+    assert len(mockexchange.ledger.state.fills) == 3
     for body in ({"fills": "many"}, {"fills": [1]}, {"fills": [{**fill, "colour": "red"}]}, {}):
         assert admin(mockexchange, "fills/batch", body).status_code == 400, body
-    assert len(mockexchange.ledger.fills) == 3
+    assert len(mockexchange.ledger.state.fills) == 3
 
 
 def test_fill_options(mockexchange):
@@ -80,7 +80,7 @@ def test_fill_options(mockexchange):
          "subaccount": 4, "is_taker": False, "fee": "0.01", "order_id": "o-1"},
     ).json()  # fmt: skip
     assert (fill["subaccount"], fill["fee"], fill["order_id"], fill["event_ticker"]) == (4, "0.01", "o-1", "EVX")
-    row = mockexchange.ledger.positions.get("a", 4, "M-1")
+    row = mockexchange.ledger.state.positions.get("a", 4, "M-1")
     assert row.exchange_index == 2 and str(row.position) == "-1.50"  # the places `position_fp` shows
 
 
@@ -102,7 +102,7 @@ def test_reset_forgets_everything(mockexchange):
         {"user_id": "a", "ticker": "E-M", "side": "yes", "action": "buy", "count": "1", "price": "0.5"},
     )
     assert admin(mockexchange, "reset").json() == {"ok": True}
-    assert mockexchange.ledger.accounts == {} and len(mockexchange.ledger.positions) == 0
+    assert mockexchange.ledger.state.accounts == {} and len(mockexchange.ledger.state.positions) == 0
     signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])
     path = "/trade-api/v2/portfolio/positions"
     assert (
@@ -186,7 +186,7 @@ def test_bad_admin_input(mockexchange, op, body, status, says):
     r = admin(mockexchange, op, body)
     assert r.status_code == status, r.text
     assert says in r.json()["error"]
-    assert len(mockexchange.ledger.fills) == 0
+    assert len(mockexchange.ledger.state.fills) == 0
 
 
 @pytest.mark.parametrize("raw", [b"{", b"[1,2]", b'"text"', b"\xff\xfe"])

@@ -55,7 +55,7 @@ def mock(folders: dict[str, Path]) -> Iterator[MockServer]:
 def test_a_relative_path_is_found_in_the_scenario_folders(mock: MockServer, path: str, user: str) -> None:
     r = load(mock, path)
     assert r.status_code == 200, r.text
-    assert set(mock.ledger.accounts) == {user}
+    assert set(mock.ledger.state.accounts) == {user}
     assert r.json()["file"].endswith(path.split("/")[-1])
 
 
@@ -64,7 +64,7 @@ def test_a_relative_path_from_the_working_directory_still_loads(
 ) -> None:
     monkeypatch.chdir(folders["second"].parent)
     r = load(mock, "second/only-here.yaml")
-    assert r.status_code == 200 and set(mock.ledger.accounts) == {"only_here"}, r.text
+    assert r.status_code == 200 and set(mock.ledger.state.accounts) == {"only_here"}, r.text
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_a_relative_path_from_the_working_directory_still_loads(
 def test_a_relative_path_that_leaves_the_folders_is_refused(mock: MockServer, path: str) -> None:
     r = load(mock, path)
     assert r.status_code == 403 and "lies outside the scenario folders" in r.json()["error"], r.text
-    assert mock.ledger.accounts == {} and mock.scenario_status()["loaded"] is False
+    assert mock.ledger.state.accounts == {} and mock.scenario_status()["loaded"] is False
 
 
 def test_a_file_in_none_of_the_folders_is_a_404_naming_the_first(mock: MockServer, folders: dict[str, Path]) -> None:

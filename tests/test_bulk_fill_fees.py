@@ -1,4 +1,4 @@
-"""The fees `Ledger.apply_fills` works out are the fees `apply_fill` works out, whatever the count's and price's
+"""The fees `ledger.filling.apply_fills` works out are the fees `apply_fill` works out, whatever the count's and price's
 exponents and the fee schedule's rates; neither reads the thread's decimal context (the fee is worked out in integers,
 core/kalshi/fees.py)."""
 
@@ -29,8 +29,8 @@ def fees_both_ways(schedule: QuadraticFee) -> tuple[list[Decimal], list[Decimal]
     for ledger in (batch, single):
         ledger.open_account("u", balance=Decimal(1_000_000))
     fills = [NewFill("u", f"KXT-{i}", "yes", "buy", c, p, 0, taker) for i, (c, p, taker) in enumerate(TERMS)]
-    answers.append([fill.fee for fill in batch.apply_fills(fills)])
-    answers.append([single.apply_fill(**fill._asdict()).fee for fill in fills])
+    answers.append([fill.fee for fill in batch.filling.apply_fills(fills)])
+    answers.append([single.filling.apply_fill(**fill._asdict()).fee for fill in fills])
     return answers[0], answers[1]
 
 
@@ -57,6 +57,10 @@ def test_fees_do_not_read_the_decimal_context() -> None:
         fill = NewFill("u", "KXT-0", "yes", "buy", Decimal("41"), Decimal("0.52"), 0, True)
         with decimal.localcontext() as context:
             context.prec = 3
-            made = ledger.apply_fills([fill])[0] if apply == "apply_fills" else ledger.apply_fill(**fill._asdict())
+            made = (
+                ledger.filling.apply_fills([fill])[0]
+                if apply == "apply_fills"
+                else ledger.filling.apply_fill(**fill._asdict())
+            )
         assert str(made.fee) == "0.716400"  # 0.07 x 41 x 0.52 x 0.48 = 0.716352, up to the centi-cent
-        assert ledger.positions.get("u", 0, "KXT-0").market_exposure == Decimal("21.32")
+        assert ledger.state.positions.get("u", 0, "KXT-0").market_exposure == Decimal("21.32")

@@ -1,6 +1,6 @@
-"""A batch of fills (`Ledger.apply_fills`, `MockServer.fills`) makes exactly what the same fills made one at a time
-(`apply_fill`, `MockServer.fill`) make: the same fill log and ids, rows and their versions, event roll-ups, cash, last
-prices, published changes, REST pages and websocket messages; and a batch is all or nothing."""
+"""A batch of fills (`ledger.filling.apply_fills`, `MockServer.fills`) makes exactly what the same fills made one at a
+time (`apply_fill`, `MockServer.fill`) make: the same fill log and ids, rows and their versions, event roll-ups, cash,
+last prices, published changes, REST pages and websocket messages; and a batch is all or nothing."""
 
 from __future__ import annotations
 
@@ -75,29 +75,31 @@ fill_specs = st.builds(
 
 def recorded(app: MockApp) -> list[Change]:
     changes: list[Change] = []
-    app.ledger.bus.subscribe(changes.append)
+    app.ledger.state.bus.subscribe(changes.append)
     return changes
 
 
 def state_of(app: MockApp) -> dict[str, Any]:
     ledger = app.ledger
-    rows = [row.snapshot() for row in ledger.positions.all_rows()]
+    rows = [row.snapshot() for row in ledger.state.positions.all_rows()]
     rollups = {
-        (user, sub, status, row.event_ticker): ledger.positions.event_rollup(user, sub, status, row.event_ticker)
+        (user, sub, status, row.event_ticker): ledger.state.positions.event_rollup(user, sub, status, row.event_ticker)
         for user in USERS
         for sub in (0, 3)
         for status in ("unsettled", "all")
         for row in rows
     }
     return {
-        "fills": [f.detached() for f in ledger.fills],
+        "fills": [f.detached() for f in ledger.state.fills],
         "rows": rows,
         "versions": [row.version for row in rows],
-        "store_version": ledger.positions.version,
+        "store_version": ledger.state.positions.version,
         "rollups": rollups,
-        "cash": {u: (a.cash, a.updated) for u, a in ledger.accounts.items()},
-        "prices": {t: (m.last_yes_price, str(m.last_yes_price), m.exchange_index) for t, m in ledger.markets.items()},
-        "events": {e: list(v.markets) for e, v in ledger.events.items()},
+        "cash": {u: (a.cash, a.updated) for u, a in ledger.state.accounts.items()},
+        "prices": {
+            t: (m.last_yes_price, str(m.last_yes_price), m.exchange_index) for t, m in ledger.state.markets.items()
+        },
+        "events": {e: list(v.markets) for e, v in ledger.state.events.items()},
         "filled": ledger.contracts_filled,
     }
 
@@ -149,7 +151,7 @@ def test_a_batch_makes_what_the_same_fills_make_one_at_a_time(fills: list[NewFil
     answers, kept = [], []
     for spec in fills:  # fill by fill; a fill refused here (a fee past its bound) is left out of the batches too
         try:
-            answers.append(one.ledger.apply_fill(**spec._asdict()))
+            answers.append(one.ledger.filling.apply_fill(**spec._asdict()))
         except LedgerError:
             continue
         kept.append(spec)
@@ -157,14 +159,14 @@ def test_a_batch_makes_what_the_same_fills_make_one_at_a_time(fills: list[NewFil
     made: list[Any] = []
     bounds = [0, *sorted(set(c for c in cuts if c < len(fills))), len(fills)]
     for start, stop in zip(bounds, bounds[1:], strict=False):
-        made += batched.ledger.apply_fills(fills[start:stop])
+        made += batched.ledger.filling.apply_fills(fills[start:stop])
     assert made == answers and [f.fill_id for f in made] == [f.fill_id for f in answers]
     assert state_of(batched) == state_of(one)
     same_changes(seen_batched, seen_one)
     assert pages(batched) == pages(one)
     if lag:  # what a lagged read shows, now and once the lag has passed
         for app in (one, batched):
-            app.ledger.clock.advance(delta=timedelta(milliseconds=lag // 2))  # type: ignore[attr-defined]
+            app.ledger.state.clock.advance(delta=timedelta(milliseconds=lag // 2))  # type: ignore[attr-defined]
         assert pages(batched) == pages(one)
 
 
@@ -179,23 +181,23 @@ def test_a_batch_nobody_listens_to_makes_the_same_state(fills: list[NewFill], cu
     """With no subscriber taking its changes, a batch makes none and opens rows from its codes, in integers: the same
     cells, roll-ups, cash and pages as the Decimal way, at any exponent and under a context of low precision."""
     one, batched = new_app(), new_app()
-    assert not any(batched.ledger.bus.takers(kind) for kind in ("market", "fill", "position"))
+    assert not any(batched.ledger.state.bus.takers(kind) for kind in ("market", "fill", "position"))
     with localcontext(prec=precision):
         kept = []
         for spec in fills:
             try:
-                one.ledger.apply_fill(**spec._asdict())
+                one.ledger.filling.apply_fill(**spec._asdict())
             except LedgerError:
                 continue
             kept.append(spec)
         bounds = [0, *sorted(set(c for c in cuts if c < len(kept))), len(kept)]
         made: list[Any] = []
         for start, stop in zip(bounds, bounds[1:], strict=False):
-            made += batched.ledger.apply_fills(kept[start:stop])
-    assert made == list(one.ledger.fills) and [repr(f) for f in made] == [repr(f) for f in one.ledger.fills]
+            made += batched.ledger.filling.apply_fills(kept[start:stop])
+    assert made == list(one.ledger.state.fills) and [repr(f) for f in made] == [repr(f) for f in one.ledger.state.fills]
     assert state_of(batched) == state_of(one)
-    assert [row.version for row in batched.ledger.positions.all_rows()] == [
-        row.version for row in one.ledger.positions.all_rows()
+    assert [row.version for row in batched.ledger.state.positions.all_rows()] == [
+        row.version for row in one.ledger.state.positions.all_rows()
     ]
     assert pages(batched) == pages(one)
 
@@ -209,13 +211,13 @@ def test_a_batch_given_as_tuples_and_mappings_is_the_same_batch():
     ]  # fmt: skip
     one, batched = new_app(), new_app()
     for spec in specs:
-        one.ledger.apply_fill(**(spec if isinstance(spec, dict) else NewFill(*spec)._asdict()))  # type: ignore[arg-type]
-    assert len(batched.ledger.apply_fills(iter(specs))) == 3
+        one.ledger.filling.apply_fill(**(spec if isinstance(spec, dict) else NewFill(*spec)._asdict()))  # type: ignore[arg-type]
+    assert len(batched.ledger.filling.apply_fills(iter(specs))) == 3
     assert state_of(batched) == state_of(one)
     with pytest.raises(LedgerError, match="apply_fill's arguments"):
-        batched.ledger.apply_fills([{"user_id": "alice", "colour": "red"}])
+        batched.ledger.filling.apply_fills([{"user_id": "alice", "colour": "red"}])
     with pytest.raises(LedgerError, match="a NewFill, a tuple or a mapping"):
-        batched.ledger.apply_fills(["alice"])
+        batched.ledger.filling.apply_fills(["alice"])
 
 
 @pytest.mark.parametrize(
@@ -237,11 +239,13 @@ def test_a_batch_with_a_fill_that_would_be_refused_changes_nothing(bad: NewFill,
     app.control.fill("bob", "KXSETTLED", "yes", "buy", "1", "0.5")
     app.control.settle("KXSETTLED", "yes")
     for _ in range(2):  # volume: 2 x 1e9 already, the third is one too many
-        app.ledger.apply_fill("alice", "KXB-9", "yes", "buy", Decimal(1_000_000_000), Decimal("0.01"), fee=Decimal(0))
+        app.ledger.filling.apply_fill(
+            "alice", "KXB-9", "yes", "buy", Decimal(1_000_000_000), Decimal("0.01"), fee=Decimal(0)
+        )
     before, changes = state_of(app), recorded(app)
     good = NewFill("alice", "KXB-0", "no", "buy", Decimal(3), Decimal("0.25"))
     with pytest.raises(LedgerError, match=says) as refused:
-        app.ledger.apply_fills([good, good, bad, good])
+        app.ledger.filling.apply_fills([good, good, bad, good])
     assert str(refused.value).startswith("fill 2 of the batch of 4 (none applied): ")
     assert state_of(app) == before and changes == []
 
@@ -257,17 +261,19 @@ def test_cash_past_its_bound_refuses_the_batch_at_the_fill_that_one_at_a_time_re
     refused_at = None
     for i, spec in enumerate(fills):
         try:
-            one.apply_fill(**spec._asdict())
+            one.filling.apply_fill(**spec._asdict())
         except LedgerError as exc:
             refused_at, message = i, str(exc)
             break
     assert refused_at == 4  # four fit, the fifth does not
     batched = ledger_near_the_bound()
     with pytest.raises(LedgerError) as refused:
-        batched.apply_fills(fills)
+        batched.filling.apply_fills(fills)
     assert str(refused.value) == f"fill {refused_at} of the batch of 6 (none applied): {message}"
-    assert len(batched.fills) == 0 and batched.accounts["rich"].breakdown() == {0: -MAX_BALANCE + Decimal(40)}
-    assert len(batched.apply_fills(fills[:refused_at])) == refused_at  # those alone fit
+    assert len(batched.state.fills) == 0 and batched.state.accounts["rich"].breakdown() == {
+        0: -MAX_BALANCE + Decimal(40)
+    }
+    assert len(batched.filling.apply_fills(fills[:refused_at])) == refused_at  # those alone fit
 
 
 def test_the_control_command_refuses_values_it_cannot_take():
@@ -283,7 +289,7 @@ def test_the_control_command_refuses_values_it_cannot_take():
     ]:
         with pytest.raises(ControlError, match=says):
             app.control.fills(fills)
-    assert len(app.ledger.fills) == 0
+    assert len(app.ledger.state.fills) == 0
     assert app.control.fills([]) == {"count": 0, "fill_ids": []}
 
 

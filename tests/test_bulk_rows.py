@@ -40,12 +40,12 @@ fill_spec = st.tuples(
 def same(fills: list[NewFill], cuts: list[int]) -> None:
     one, batched = new_app(), new_app()
     for fill in fills:
-        one.ledger.apply_fill(**fill._asdict())
+        one.ledger.filling.apply_fill(**fill._asdict())
     bounds = [0, *sorted(c for c in set(cuts) if 0 < c < len(fills)), len(fills)]
     for start, stop in zip(bounds, bounds[1:], strict=False):
-        batched.ledger.apply_fills(fills[start:stop])
+        batched.ledger.filling.apply_fills(fills[start:stop])
     assert state_of(batched) == state_of(one)
-    ours, theirs = batched.ledger.positions, one.ledger.positions
+    ours, theirs = batched.ledger.state.positions, one.ledger.state.positions
     assert [r.version for r in ours.all_rows()] == [r.version for r in theirs.all_rows()]
     assert ours.version == theirs.version
     assert pages(batched) == pages(one)
@@ -87,8 +87,8 @@ def test_an_event_on_many_exchange_indexes():
         for k in range(40):
             app.control.create_market(f"KXPARTS-X{k}", "KXPARTS", exchange_index=k)
     for fill in fills:
-        one.ledger.apply_fill(**fill._asdict())
-    batched.ledger.apply_fills(fills)
+        one.ledger.filling.apply_fill(**fill._asdict())
+    batched.ledger.filling.apply_fills(fills)
     assert state_of(batched) == state_of(one) and pages(batched) == pages(one)
-    rollup = batched.ledger.positions.event_rollup("alice", 0, "unsettled", "KXPARTS")
+    rollup = batched.ledger.state.positions.event_rollup("alice", 0, "unsettled", "KXPARTS")
     assert (rollup.total_cost, rollup.total_cost_shares) == (Decimal(20), Decimal(40))

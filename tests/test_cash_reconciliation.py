@@ -46,14 +46,14 @@ def test_balance_reconciles_with_every_cash_flow(sequence, opening_cents):
     for step in sequence:
         if step[0] == "fill":
             _, ticker, side, action, count, price, taker = step
-            if ledger.markets.get(ticker) and ledger.markets[ticker].result:
+            if ledger.state.markets.get(ticker) and ledger.state.markets[ticker].result:
                 continue
-            row = ledger.positions.get("u", 0, ticker)
+            row = ledger.state.positions.get("u", 0, ticker)
             held = row.position if row else D(0)
             # In YES terms, worked out here (not the package's): buying NO at q sells YES at 1 - q.
             yes_price = price if side == "yes" else 1 - price
             delta = count if (side == "yes") == (action == "buy") else -count
-            f = ledger.apply_fill("u", ticker, side, action, count, price, is_taker=taker)
+            f = ledger.filling.apply_fill("u", ticker, side, action, count, price, is_taker=taker)
             fees += f.fee
             # Split the fill into the part that closes the held side (proceeds) and the part that opens (cost).
             closing = min(abs(held), count) if held and (held > 0) != (delta > 0) else D(0)
@@ -64,13 +64,13 @@ def test_balance_reconciles_with_every_cash_flow(sequence, opening_cents):
             costs += opening * new_side_price
         elif step[0] == "settle":
             _, ticker, result = step
-            market = ledger.markets.get(ticker)
+            market = ledger.state.markets.get(ticker)
             if market is None or market.result is not None:
                 continue
-            for row in [r for r in ledger.positions.all_rows() if r.ticker == ticker]:
+            for row in [r for r in ledger.state.positions.all_rows() if r.ticker == ticker]:
                 if (row.position > 0 and result == "yes") or (row.position < 0 and result == "no"):
                     revenue += abs(row.position)
-            ledger.settle_market(ticker, result)
+            ledger.lifecycle.settle_market(ticker, result)
         elif step[0] == "transfer":
             _, kind, amount, fee, status = step
             t = ledger.transfer("u", kind, amount, fee_cents=fee, status=status)
@@ -79,14 +79,14 @@ def test_balance_reconciles_with_every_cash_flow(sequence, opening_cents):
             _, which, status = step
             if not transfer_ids:
                 continue
-            chosen = ledger.transfers[transfer_ids[which % len(transfer_ids)]]
+            chosen = ledger.state.transfers[transfer_ids[which % len(transfer_ids)]]
             with contextlib.suppress(LedgerError):  # a transition that is not allowed changes nothing
                 ledger.transfer("u", chosen.kind, 1, status=status, transfer_id=chosen.id)
-    for t in ledger.transfers.values():
+    for t in ledger.state.transfers.values():
         if t.status == "applied":
             if t.kind == "deposit":
                 deposits += D(t.amount_cents - t.fee_cents) / 100
             else:
                 withdrawals += D(t.amount_cents + t.fee_cents) / 100
     expected = D(opening_cents) / 100 + deposits - withdrawals - costs - fees + proceeds + revenue
-    assert ledger.accounts["u"].balance(0) == expected
+    assert ledger.state.accounts["u"].balance(0) == expected

@@ -135,10 +135,10 @@ def test_an_amount_finer_than_its_unit_is_refused():
     ledger = Ledger(clock=ManualClock(T0))
     ledger.open_account("u", balance=D(1000))
     with pytest.raises(LedgerError, match="price has more than 4 decimal places"):
-        ledger.apply_fill("u", "E-A", "yes", "buy", D(3), D("0.1234567"))  # through the Python API: 7 places
+        ledger.filling.apply_fill("u", "E-A", "yes", "buy", D(3), D("0.1234567"))  # through the Python API: 7 places
     with pytest.raises(LedgerError, match="more than 6 decimal places"):
         ledger.open_account("v", balance=D("0.0000001"))
-    assert "E-A" not in ledger.markets and len(ledger.fills) == 0 and "v" not in ledger.accounts
+    assert "E-A" not in ledger.state.markets and len(ledger.state.fills) == 0 and "v" not in ledger.state.accounts
 
 
 def test_a_time_index_keeps_time_order_when_the_clock_goes_back():
@@ -159,22 +159,26 @@ def test_a_time_index_keeps_time_order_when_the_clock_goes_back():
 def test_a_ledger_in_columns_comes_back_from_a_snapshot_the_same():
     ledger = Ledger(clock=ManualClock(T0), ids=IdFactory(3))
     ledger.open_account("u", balance=D(100))
-    ledger.apply_fill("u", "E-A", "yes", "buy", D("2.50"), D("0.40"), order_id="o-1", client_order_id="c")
-    ledger.apply_fill("u", "E-B", "no", "buy", D(1), D("0.3"), fee=D("0.001234"))
-    ledger.place_order("u", "E-A", "yes", "buy", D(4), D("0.2"))
-    ledger.settle_market("E-B", "no")
+    ledger.filling.apply_fill("u", "E-A", "yes", "buy", D("2.50"), D("0.40"), order_id="o-1", client_order_id="c")
+    ledger.filling.apply_fill("u", "E-B", "no", "buy", D(1), D("0.3"), fee=D("0.001234"))
+    ledger.trading.place_order("u", "E-A", "yes", "buy", D(4), D("0.2"))
+    ledger.lifecycle.settle_market("E-B", "no")
     state = pickle.dumps({k: v for k, v in vars(ledger.state).items() if k not in ("clock", "bus", "lock", "new_id")})
     again = Ledger(clock=ManualClock(T0))
     vars(again.state).update(_StateUnpickler(io.BytesIO(state)).load())
-    assert list(again.fills) == list(ledger.fills)
-    assert [r.snapshot() for r in again.positions.all_rows()] == [r.snapshot() for r in ledger.positions.all_rows()]
+    assert list(again.state.fills) == list(ledger.state.fills)
+    assert [r.snapshot() for r in again.state.positions.all_rows()] == [
+        r.snapshot() for r in ledger.state.positions.all_rows()
+    ]
     for status in ("unsettled", "settled", "all"):
-        assert [astuple(r) for r in again.positions.walk("u", 0, status)] == [
-            astuple(r) for r in ledger.positions.walk("u", 0, status)
+        assert [astuple(r) for r in again.state.positions.walk("u", 0, status)] == [
+            astuple(r) for r in ledger.state.positions.walk("u", 0, status)
         ]
-        assert again.positions.event_rollup("u", 0, status, "E") == ledger.positions.event_rollup("u", 0, status, "E")
-    assert again.fill_index.page("u", 10) == ledger.fill_index.page("u", 10)
-    assert again.settlements.page("u", 10) == ledger.settlements.page("u", 10)
+        assert again.state.positions.event_rollup("u", 0, status, "E") == ledger.state.positions.event_rollup(
+            "u", 0, status, "E"
+        )
+    assert again.state.fill_index.page("u", 10) == ledger.state.fill_index.page("u", 10)
+    assert again.state.settlements.page("u", 10) == ledger.state.settlements.page("u", 10)
 
 
 @settings(max_examples=50, deadline=None)
@@ -184,11 +188,11 @@ def test_every_fill_reads_back_as_apply_fill_returned_it(steps):
     ledger = Ledger(clock=ManualClock(T0), ids=IdFactory(1))
     ledger.open_account("u", balance=D(10**6))
     made = [
-        ledger.apply_fill("u", ticker, side, action, D(count) / 100, D(cents) / 100)
+        ledger.filling.apply_fill("u", ticker, side, action, D(count) / 100, D(cents) / 100)
         for ticker, count, cents, side, action in steps
     ]
-    assert [astuple(f) for f in ledger.fills] == [astuple(f) for f in made]
-    assert [str(f.post_position) for f in ledger.fills] == [str(f.post_position) for f in made]
+    assert [astuple(f) for f in ledger.state.fills] == [astuple(f) for f in made]
+    assert [str(f.post_position) for f in ledger.state.fills] == [str(f.post_position) for f in made]
 
 
 FINE = st.one_of(
@@ -207,19 +211,19 @@ def test_running_totals_equal_the_walked_rows(steps):
     ledger = Ledger(clock=ManualClock(T0))
     ledger.open_account("u", balance=D(10**9))
     for s in steps:
-        market = ledger.markets.get(s[1])
+        market = ledger.state.markets.get(s[1])
         if market is not None and market.result is not None:
             continue
         if s[0] == "fill":
             _, ticker, side, action, count, price = s
-            ledger.apply_fill("u", ticker, side, action, D(count) / 100, D(price) / 10**4)
+            ledger.filling.apply_fill("u", ticker, side, action, D(count) / 100, D(price) / 10**4)
         elif s[0] == "order":
-            ledger.place_order("u", s[1], "yes", "buy", D(s[2]) / 100, D("0.5"))
+            ledger.trading.place_order("u", s[1], "yes", "buy", D(s[2]) / 100, D("0.5"))
         elif market is not None:
-            ledger.settle_market(s[1], s[2])
+            ledger.lifecycle.settle_market(s[1], s[2])
     for status in ("unsettled", "settled", "all"):
         for event in ("E1", "E2"):
             walked = EventRollup(event)
-            for row in ledger.positions.walk("u", 0, status, event_ticker=event):
+            for row in ledger.state.positions.walk("u", 0, status, event_ticker=event):
                 walked.add(row)
-            assert ledger.positions.event_rollup("u", 0, status, event) == walked
+            assert ledger.state.positions.event_rollup("u", 0, status, event) == walked

@@ -41,7 +41,7 @@ def test_the_plugin_fixtures_work_in_a_users_test_suite(pytester):
             assert kalshi_user.client.get("/portfolio/positions").json()["market_positions"][0]["position"] == 2
 
         def test_fresh_state_each_test(mockexchange):
-            assert mockexchange.ledger.accounts == {}
+            assert mockexchange.ledger.state.accounts == {}
         """
     )
     result = run_user_suite(pytester)
@@ -105,8 +105,10 @@ def test_the_demo_portfolio_is_reproducible_from_its_seed():
     def snapshot(seed):
         mock = build_app(seed=seed)
         portfolio = generate(mock.scenarios, seed)
-        rows = sorted((r.user_id, r.ticker, r.position, r.market_exposure) for r in mock.ledger.positions.all_rows())
-        return portfolio, rows, [f.fill_id for f in mock.ledger.fills]
+        rows = sorted(
+            (r.user_id, r.ticker, r.position, r.market_exposure) for r in mock.ledger.state.positions.all_rows()
+        )
+        return portfolio, rows, [f.fill_id for f in mock.ledger.state.fills]
 
     first, again, other = snapshot(7), snapshot(7), snapshot(8)
     assert first[1] == again[1] and first[2] == again[2]

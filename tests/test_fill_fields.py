@@ -1,6 +1,6 @@
-"""A fill's fields are declared once (`NewFill`): `Ledger.apply_fill`, the control plane's `fill` (and so the admin
-route `POST /_admin/fills` and the Python API's `mock.fill`), a batch's fills and a scenario's fill step take exactly
-those names, and a client order id given to any of them reaches the wire."""
+"""A fill's fields are declared once (`NewFill`): `ledger.filling.apply_fill`, the control plane's `fill` (and so the
+admin route `POST /_admin/fills` and the Python API's `mock.fill`), a batch's fills and a scenario's fill step take
+exactly those names, and a client order id given to any of them reaches the wire."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from mockexchange.control import Control
 from mockexchange.core.commands import declared
 from mockexchange.core.kalshi.fill_commands import SeedFill
-from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.filling import Filling
 from mockexchange.core.kalshi.new_fill import FILL_REQUIRED, NewFill
 from mockexchange.scenario.schema import STEPS
 from mockexchange.server import MockServer
@@ -23,7 +23,7 @@ def parameters(function: object) -> list[str]:
 
 
 def test_every_door_takes_newfills_fields():
-    assert parameters(Ledger.apply_fill) == list(NewFill._fields)
+    assert parameters(Filling.apply_fill) == list(NewFill._fields)
     assert parameters(Control.fill) == list(NewFill._fields[:6]) + ["event_ticker", "subaccount", "is_taker", "fee",
                                                                     "order_id", "client_order_id"]  # fmt: skip
     assert parameters(Control.fill) == [field.name for field in declared(SeedFill)]  # generated from the command
@@ -49,6 +49,6 @@ def test_a_client_order_id_reaches_the_wire_from_the_admin_api(mock: MockServer)
         f"{mock.base_url}/_admin/fills/batch", json={"fills": [{**one, "client_order_id": "mine-2"}]}, timeout=10
     )
     assert batch.status_code == 200, batch.text
-    assert [f.client_order_id for f in mock.ledger.fills] == ["mine-1", "mine-2"]
+    assert [f.client_order_id for f in mock.ledger.state.fills] == ["mine-1", "mine-2"]
     refused = plain_http.post(f"{mock.base_url}/_admin/fills", json={**one, "client_order_id": 7}, timeout=10)
     assert refused.status_code == 400 and "client_order_id" in refused.text

@@ -280,7 +280,7 @@ def _house_figures():
 
 # The redesign's ceilings (scripts/house-figures names what each counts): each only comes down, toward at most 3
 # functions of 10 or more parameters, 3 taking `client_order_id`, no class of five or more bases, 20 `type: ignore`.
-CEILINGS = {"many_parameters": 3, "client_order_id": 5, "many_bases": 2, "ignores": 241}
+CEILINGS = {"many_parameters": 3, "client_order_id": 3, "many_bases": 1, "ignores": 19}
 
 
 @pytest.mark.slow
@@ -304,11 +304,8 @@ def module_imports(package: Path = PACKAGE) -> dict[tuple[str, str], list[str]]:
     return edges
 
 
-# Cycles inside a package still to break (the ledger's parts become collaborators): none may be added.
-KNOWN_CYCLES = [
-    ["mockexchange.core.kalshi.batch", "mockexchange.core.kalshi.fcm", "mockexchange.core.kalshi.filling",
-     "mockexchange.core.kalshi.ledger"],
-]  # fmt: skip
+# Cycles inside a package still to break: none may be added.
+KNOWN_CYCLES: list[list[str]] = []
 
 
 @pytest.mark.slow

@@ -206,7 +206,7 @@ def test_a_kalshi_accounts_insides_are_what_rest_serves(profile: str) -> None:
 @pytest.mark.slow
 def test_the_feed_tells_of_a_change_inside_an_account(mock: MockServer) -> None:
     named = lambda user: lambda d: d["users"] is not None and user in d["users"]["kalshi"]  # noqa: E731
-    clock = mock.app.ledger.clock
+    clock = mock.app.ledger.state.clock
     assert isinstance(clock, ManualClock)
     with insides.seed(mock, clock) as found:
         events = Events(mock)

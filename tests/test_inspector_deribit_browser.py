@@ -26,7 +26,7 @@ from test_inspector_browser import (  # noqa: F401  (fixtures)
 )
 
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.kalshi.liquidity import HOUSE
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.server import MockServer
 
 try:
@@ -158,7 +158,7 @@ def test_the_house_is_named_apart_as_the_mocks_never_as_a_user(mock: MockServer,
     orders.ready(mock)
     with signed(mock, "alice") as client:  # takes the house's ask: the house pays its maker fee
         orders.place(client, price="0.45", count="5", time_in_force="immediate_or_cancel")
-    assert mock.ledger.accounts[HOUSE].balance(0, 0) < 0  # what it paid is no user's balance
+    assert mock.ledger.state.accounts[HOUSE].balance(0, 0) < 0  # what it paid is no user's balance
     open_inspector(page, mock)
     expect(page.locator("#house")).to_be_visible(timeout=WAIT_MS)
     expect(page.locator("#house")).to_contain_text(f"{HOUSE} is the mock's own scripted liquidity")

@@ -13,7 +13,7 @@ from deribit_rpc import Deribit
 from kalshi_http import signed
 from test_inspector_api import Events
 
-from mockexchange.core.kalshi.liquidity import HOUSE
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.server import MockServer
 
 PERP = "BTC-PERPETUAL"
@@ -110,7 +110,7 @@ def test_the_feed_names_the_instrument_an_order_moved(mock: MockServer) -> None:
 def test_the_house_is_listed_apart_from_the_users(mock: MockServer) -> None:
     with signed(mock, "alice", key_type="ed25519") as client:  # takes the house's ask: the house pays its maker fee
         orders.place(client, price="0.45", count="5", time_in_force="immediate_or_cancel")
-    assert mock.ledger.accounts[HOUSE].balance(0, 0) < 0
+    assert mock.ledger.state.accounts[HOUSE].balance(0, 0) < 0
     listed = plain_http.get(f"{mock.base_url}/_admin/accounts", timeout=10).json()
     assert [user["user_id"] for user in listed["kalshi"]] == ["alice", "bob"]
     assert listed["house"] == {"user_id": HOUSE}

@@ -24,7 +24,7 @@ def test_an_accounts_orders_are_what_rest_serves_with_what_each_holds(mock: Mock
         place(alice, side="ask", count="1", price="0.40", time_in_force="immediate_or_cancel")
         partly = place(alice, count="7", price="0.46", client_order_id="a-1")  # 5 fill at 0.45, 2 rest
         later = place(alice, count="3", price="0.30", client_order_id="a-2", expiration_time=EXPIRES)
-        mock.ledger.clock.advance(1)
+        mock.ledger.state.clock.advance(1)
         cancel(alice, gone["order_id"])
         place(alice_1, count="4", price="0.35", client_order_id="s-1")
         place(bob, count="1", price="0.20")

@@ -57,7 +57,7 @@ def fresh(mock: MockServer) -> Iterator[MockServer]:
 
 
 def client(mock: MockServer, user_id: str) -> httpx.Client:
-    if user_id not in mock.ledger.accounts:
+    if user_id not in mock.ledger.state.accounts:
         mock.create_account(user_id, balance_cents=100_000)
     key = mock.create_key(user_id)
     signer = KalshiSigner.from_pem(key["key_id"], key["private_key_pem"])

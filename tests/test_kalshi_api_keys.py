@@ -45,7 +45,7 @@ def signed(mock: MockServer, key_id: str, pem: str) -> httpx.Client:
 def client(mock: MockServer, user_id: str, **key: object) -> httpx.Client:
     """A client of the user's first key (made once in the process, registered here with `key`'s settings); the keys
     under test are the ones the venue generates and takes."""
-    if user_id not in mock.ledger.accounts:
+    if user_id not in mock.ledger.state.accounts:
         mock.create_account(user_id, balance_cents=100_000)
     signer = key_pair(f"{user_id}-key").register(mock, user_id, **key)
     return httpx.Client(base_url=mock.kalshi_url, auth=KalshiAuth(signer), timeout=10)

@@ -81,8 +81,10 @@ def state(mock: MockServer) -> tuple:
     """Everything an FCM request could change, to show a refused one changed nothing."""
     ledger = mock.app.ledger
     with ledger.reading():
-        accounts = sorted((a.user_id, sorted(a.cash.items()), tuple(a.subtraders)) for a in ledger.accounts.values())
-        rows = sorted((r.user_id, r.ticker, ledger.positions.cells(r)) for r in ledger.positions.all_rows())
+        accounts = sorted(
+            (a.user_id, sorted(a.cash.items()), tuple(a.subtraders)) for a in ledger.state.accounts.values()
+        )
+        rows = sorted((r.user_id, r.ticker, ledger.state.positions.cells(r)) for r in ledger.state.positions.all_rows())
         fcm = ledger.fcm
         desk = (dict(fcm.caps), {k: sorted(v) for k, v in fcm.blocked.items()}, dict(fcm.error_accounts))
         return accounts, rows, desk, sorted(fcm.transfers), ledger.contracts_filled
@@ -126,7 +128,7 @@ def test_who_may_manage_subtraders(desk):
     bound = desk.call("POST", "/fcm/subtraders", "fcm", json={"subtrader_suffix": "Z"}, subtrader_id="fcm_A")
     assert bound.status_code == 403
     assert bound.json()["error"]["message"] == "requires an unrestricted FCM member API key"
-    assert "fcm_Z" not in desk.mock.app.ledger.accounts
+    assert "fcm_Z" not in desk.mock.app.ledger.state.accounts
 
 
 # -- daily caps ---------------------------------------------------------------------------------------------------
@@ -145,7 +147,7 @@ def test_a_daily_cap_is_set_read_and_removed(desk):
     got = desk.call("GET", CAP, params={"subtrader_id": "fcm_A"})
     assert got.status_code == 200, got.text
     cap_date = mock.app.ledger.fcm.cap_date().isoformat()
-    fee = mock.app.ledger.fee_schedule.fee(Decimal(2), Decimal("0.30"), True)
+    fee = mock.app.ledger.state.fee_schedule.fee(Decimal(2), Decimal("0.30"), True)
     assert got.json() == {
         "subtrader_id": "fcm_A",
         "limit": "150.250000",
@@ -258,13 +260,13 @@ def transfer(desk, count, price, *, target="err_ERR1", source="fcm_A", ticker=MA
 
 def positions(desk, user) -> dict:
     ledger = desk.mock.app.ledger
-    row = ledger.positions.get(user, 0, MARKET)
+    row = ledger.state.positions.get(user, 0, MARKET)
     return {} if row is None else dict(zip(("position", "exposure", "traded", "realized", "fees", "volume"),
-                                           ledger.positions.cells(row), strict=True))  # fmt: skip
+                                           ledger.state.positions.cells(row), strict=True))  # fmt: skip
 
 
 def cash(desk, user) -> Decimal:
-    return desk.mock.app.ledger.accounts[user].balance()
+    return desk.mock.app.ledger.state.accounts[user].balance()
 
 
 @pytest.fixture
@@ -297,7 +299,7 @@ def test_moving_yes_books_it_like_a_trade_at_the_yes_price(transfers):
     }
     assert cash(desk, "fcm_A") == a_cash + Decimal("4.5")
     assert cash(desk, "err_ERR1") == err_cash - Decimal("4.5")
-    assert len(desk.mock.app.ledger.fills) == 1
+    assert len(desk.mock.app.ledger.state.fills) == 1
     # The FCM's own reads show both sides, event totals included.
     a = desk.call("GET", "/fcm/positions", params={"subtrader_id": "fcm_A"}).json()
     assert a["market_positions"][0]["position_fp"] == "0.00"
@@ -325,7 +327,7 @@ def test_a_target_is_opened_on_first_use_and_a_free_move_moves_no_cash(transfers
     desk = transfers
     made = transfer(desk, 400, 0, target="err_NEW7")
     assert made.status_code == 201, made.text
-    assert desk.mock.app.ledger.accounts["err_NEW7"].subtrader_of == "err"
+    assert desk.mock.app.ledger.state.accounts["err_NEW7"].subtrader_of == "err"
     assert positions(desk, "err_NEW7")["position"] == 400
     assert cash(desk, "err_NEW7") == 0
     assert positions(desk, "fcm_A")["position"] == 600
@@ -419,7 +421,7 @@ def test_only_an_unrestricted_fcm_key_transfers(transfers):
 def test_a_transfer_publishes_both_rows(transfers):
     desk = transfers
     seen = []
-    desk.mock.app.ledger.bus.subscribe(seen.append, ("position", "fcm_position_transfer"))
+    desk.mock.app.ledger.state.bus.subscribe(seen.append, ("position", "fcm_position_transfer"))
     assert transfer(desk, 1000, 4500).status_code == 201
     assert [(c.kind, c.user_id) for c in seen] == [
         ("position", "fcm_A"),
@@ -435,6 +437,6 @@ def test_in_generated_mode_reads_are_generated_and_writes_change_the_ledger():
         desk = Desk(mock)
         made = desk.call("POST", "/fcm/subtraders", json={"subtrader_suffix": "G1"})
         assert (made.status_code, made.json()) == (201, {"subtrader_id": "fcm_G1"})
-        assert "fcm_G1" in mock.app.ledger.accounts
+        assert "fcm_G1" in mock.app.ledger.state.accounts
         listed = desk.call("GET", "/fcm/subtraders").json()["subtraders"]
         assert [s["subtrader_id"] for s in listed] != ["fcm_G1"]  # generated, not the ledger's

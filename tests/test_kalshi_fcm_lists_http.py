@@ -56,9 +56,9 @@ def get(mock: MockServer, signer: KalshiSigner, path: str, **params) -> httpx.Re
 
 def test_fcm_fills_list_every_subtraders_fills_with_their_side(server):
     signers = seed(server)
-    start = server.app.ledger.clock.now()
+    start = server.app.ledger.state.clock.now()
     server.fill("fcm_A", "KXA-1", "yes", "buy", "3", "0.40", fee="0.02", order_id="o-1")
-    server.app.ledger.clock.advance(delta=timedelta(seconds=5))
+    server.app.ledger.state.clock.advance(delta=timedelta(seconds=5))
     server.fill("fcm_B", "KXA-1", "yes", "buy", "2", "0.45", is_taker=False, fee="0", order_id="o-2")
     server.fill("other_X", "KXA-1", "yes", "buy", "9", "0.45")  # another FCM's
     server.fill("fcm", "KXA-1", "yes", "buy", "9", "0.45")  # the member's own, no subtrader's
@@ -118,9 +118,9 @@ def test_fcm_fills_want_an_unrestricted_member_key(server):
 
 def test_fcm_orders_list_a_subtraders_resting_orders(server):
     signers = seed(server)
-    created = rfc3339(server.app.ledger.clock.now())
+    created = rfc3339(server.app.ledger.state.clock.now())
     server.create_order("fcm_A", "KXE-26-T1", "no", "buy", "3", "0.30", order_id="r-1")
-    server.app.ledger.clock.advance(delta=timedelta(seconds=1))
+    server.app.ledger.state.clock.advance(delta=timedelta(seconds=1))
     server.create_order("fcm_A", "KXF-26-T1", "yes", "sell", "2.5", "0.6100", order_id="r-2")
     server.create_order("fcm_B", "KXE-26-T1", "yes", "buy", "1", "0.10", order_id="r-3")
     body = get(server, signers["fcm"], "/fcm/orders", subtrader_id="fcm_A").json()

@@ -92,11 +92,11 @@ steps:
 def test_a_scenario_seeds_the_desk(mockexchange):
     mockexchange.load_scenario(document=SCENARIO, run=True)
     fcm = mockexchange.app.ledger.fcm
-    assert mockexchange.app.ledger.accounts["fcm"].subtraders == ["fcm_A", "fcm_B2"]
+    assert mockexchange.app.ledger.state.accounts["fcm"].subtraders == ["fcm_A", "fcm_B2"]
     assert fcm.caps == {"fcm_B2": 75_500_000}
     assert fcm.categories("fcm_A") == ["Politics"]
     assert len(fcm.transfers) == 1
-    assert mockexchange.app.ledger.positions.get("err_Q", 0, "KXS-26-A").position == 2
+    assert mockexchange.app.ledger.state.positions.get("err_Q", 0, "KXS-26-A").position == 2
 
 
 @pytest.mark.parametrize(

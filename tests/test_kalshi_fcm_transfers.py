@@ -41,24 +41,24 @@ def desk() -> Ledger:
     ledger.open_account("err_T", subtrader_of="err", balance=D(10_000))
     ledger.fcm.set_error_account(SetFCMErrorAccount("fcm", "err"))
     for ticker in TICKERS:
-        ledger.list_market(ticker)
+        ledger.catalogue.list_market(ticker)
     return ledger
 
 
 def check(ledger: Ledger) -> None:
     for owner in OWNERS:
-        rows = [r for r in ledger.positions.all_rows() if r.user_id == owner]
+        rows = [r for r in ledger.state.positions.all_rows() if r.user_id == owner]
         for event in ("E1", "E2"):
-            mine = [ledger.positions.cells(r) for r in rows if r.event_ticker == event]
-            rollup = ledger.positions.event_rollup(owner, 0, "unsettled", event)
+            mine = [ledger.state.positions.cells(r) for r in rows if r.event_ticker == event]
+            rollup = ledger.state.positions.event_rollup(owner, 0, "unsettled", event)
             assert dollar_units(rollup.event_exposure) == sum(c[1] for c in mine)
             assert dollar_units(rollup.total_cost) == sum(c[2] for c in mine)
             assert dollar_units(rollup.realized_pnl) == sum(c[3] for c in mine)
             assert int(rollup.total_cost_shares * 100) == sum(c[5] for c in mine)
         # What trading moved (fees apart) is realized P&L less exposure, over every row of the account.
-        cells = [ledger.positions.cells(r) for r in rows]
+        cells = [ledger.state.positions.cells(r) for r in rows]
         opening = 10_000 * DOLLAR if owner == "err_T" else 0
-        cash = dollar_units(ledger.accounts[owner].balance())
+        cash = dollar_units(ledger.state.accounts[owner].balance())
         assert cash - opening == sum(c[3] - c[1] - c[4] for c in cells)
 
 
@@ -69,12 +69,12 @@ def test_rows_event_totals_and_cash_agree_after_any_fills_and_transfers(steps):
     for step in steps:
         if step[0] == "fill":
             _, owner, ticker, side, action, count, cents = step
-            ledger.apply_fill(owner, ticker, side, action, D(count) / 100, D(cents) / 100)
+            ledger.filling.apply_fill(owner, ticker, side, action, D(count) / 100, D(cents) / 100)
         else:
             _, ticker, contracts, cents = step
-            held = {o: ledger.positions.get(o, 0, ticker) for o in OWNERS}
-            before = {o: (ledger.positions.cells(r)[0] if r else 0) for o, r in held.items()}
-            total_cash = sum(ledger.accounts[o].balance() for o in OWNERS)
+            held = {o: ledger.state.positions.get(o, 0, ticker) for o in OWNERS}
+            before = {o: (ledger.state.positions.cells(r)[0] if r else 0) for o, r in held.items()}
+            total_cash = sum(ledger.state.accounts[o].balance() for o in OWNERS)
             try:
                 ledger.fcm.transfer_position(
                     CreateFCMPositionTransfer("fcm", "fcm_S", "err_T", ticker, contracts * 100, cents * 100)
@@ -82,27 +82,27 @@ def test_rows_event_totals_and_cash_agree_after_any_fills_and_transfers(steps):
             except LedgerError as exc:
                 assert exc.status == 409  # only the payer's cash may refuse it
                 continue
-            after = {o: ledger.positions.cells(ledger.positions.get(o, 0, ticker))[0] for o in OWNERS}
+            after = {o: ledger.state.positions.cells(ledger.state.positions.get(o, 0, ticker))[0] for o in OWNERS}
             assert after["fcm_S"] == before["fcm_S"] - contracts * 100
             assert after["err_T"] == before["err_T"] + contracts * 100
             moved = contracts * 100
             if before["fcm_S"] * moved > 0 and abs(before["fcm_S"]) >= abs(moved) and before["err_T"] * moved >= 0:
                 # The source holds what moves and the target nothing against it: the cash only changes hands (else
                 # the rows net like a trade's, as Kalshi says, and contracts are opened or closed against the house).
-                assert sum(ledger.accounts[o].balance() for o in OWNERS) == total_cash
+                assert sum(ledger.state.accounts[o].balance() for o in OWNERS) == total_cash
         check(ledger)
 
 
 def test_a_transfer_is_refused_whole_when_the_payer_cannot_pay():
     ledger = desk()
     ledger.open_account("err_P", subtrader_of="err", balance=D("1.00"))
-    ledger.apply_fill("fcm_S", "E1-A", "yes", "buy", D(5), D("0.50"), fee=D(0))
+    ledger.filling.apply_fill("fcm_S", "E1-A", "yes", "buy", D(5), D("0.50"), fee=D(0))
     with pytest.raises(LedgerError) as refused:
         ledger.fcm.transfer_position(CreateFCMPositionTransfer("fcm", "fcm_S", "err_P", "E1-A", 500, 5000))
     assert refused.value.status == 409
-    assert ledger.positions.get("err_P", 0, "E1-A") is None
-    assert ledger.positions.cells(ledger.positions.get("fcm_S", 0, "E1-A"))[0] == 500
-    assert ledger.accounts["err_P"].balance() == D("1.00")
+    assert ledger.state.positions.get("err_P", 0, "E1-A") is None
+    assert ledger.state.positions.cells(ledger.state.positions.get("fcm_S", 0, "E1-A"))[0] == 500
+    assert ledger.state.accounts["err_P"].balance() == D("1.00")
     assert ledger.fcm.transfers == {}
 
 

@@ -48,12 +48,12 @@ def fresh_ledger() -> Ledger:
     ledger.open_account(SUB, balance=Decimal(1000), subtrader_of="fcm")
     ledger.open_account("bob", balance=Decimal(1000))
     for ticker in MARKETS:
-        ledger.list_market(ticker)
+        ledger.catalogue.list_market(ticker)
     return ledger
 
 
 def run(ledger: Ledger, step: tuple) -> None:
-    mine = sorted((o for o in ledger.orders.values() if o.user_id == SUB), key=lambda o: o.seq)
+    mine = sorted((o for o in ledger.state.orders.values() if o.user_id == SUB), key=lambda o: o.seq)
     kind, *args = step
     try:
         if kind == "order":
@@ -64,37 +64,37 @@ def run(ledger: Ledger, step: tuple) -> None:
             amend(ledger, order.order_id, SUB, 0, order.ticker, order.side, order.action, args[1] * 1000,
                   order.filled + args[2])  # fmt: skip
         elif kind == "decrease" and args[0] < len(mine):
-            ledger.decrease_order(mine[args[0]].order_id, SUB, 0, reduce_by=args[1])
+            ledger.trading.decrease_order(mine[args[0]].order_id, SUB, 0, reduce_by=args[1])
         elif kind == "cancel" and args[0] < len(mine):
-            ledger.cancel_order(mine[args[0]].order_id, SUB, 0)
+            ledger.trading.cancel_order(mine[args[0]].order_id, SUB, 0)
         elif kind == "cancel_all":
-            ledger.cancel_orders(args[0])
+            ledger.trading.cancel_orders(args[0])
         elif kind == "fill":
             ticker, action, count, tenths = args
-            ledger.apply_fill(SUB, ticker, "yes", action, Decimal(count), Decimal(tenths) / 10)
+            ledger.filling.apply_fill(SUB, ticker, "yes", action, Decimal(count), Decimal(tenths) / 10)
         elif kind == "clock":
-            ledger.clock.advance(seconds=3600 * args[0])  # type: ignore[attr-defined]
+            ledger.state.clock.advance(seconds=3600 * args[0])  # type: ignore[attr-defined]
         elif kind == "settle":
-            ledger.settle_market(args[0], args[1])
+            ledger.lifecycle.settle_market(args[0], args[1])
     except LedgerError:
         pass  # refused: nothing changed
 
 
 def rescan(ledger: Ledger) -> tuple[int, int]:
     """The subtrader's utilization read from its fills, settlements and the resting orders of every account."""
-    day = ledger.clock.now().astimezone(NEW_YORK).date()
+    day = ledger.state.clock.now().astimezone(NEW_YORK).date()
     executed = Decimal(0)
-    for fill in ledger.fill_index.records(SUB):
+    for fill in ledger.state.fill_index.records(SUB):
         if fill.created.astimezone(NEW_YORK).date() == day:  # type: ignore[attr-defined]
             paid = fill.count * fill.price  # type: ignore[attr-defined]
             executed += fill.fee + (paid if fill.action == "buy" else -paid)  # type: ignore[attr-defined]
-    for record in ledger.settlements.records(SUB):
+    for record in ledger.state.settlements.records(SUB):
         if record.settled_time.astimezone(NEW_YORK).date() == day:  # type: ignore[attr-defined]
             executed -= record.revenue  # type: ignore[attr-defined]
     resting = 0
-    for order in ledger.orders.values():
+    for order in ledger.state.orders.values():
         if order.user_id == SUB:
-            resting += order.value_units + ledger.fee_schedule.fee_units(order.remaining, order.yes_price, True)
+            resting += order.value_units + ledger.state.fee_schedule.fee_units(order.remaining, order.yes_price, True)
     return int(executed * MICRO), resting
 
 
@@ -104,18 +104,18 @@ def test_the_utilization_kept_is_a_rescan_of_the_fills_settlements_and_resting_o
     ledger = fresh_ledger()
     for step in steps:
         run(ledger, step)
-        with ledger.lock:
+        with ledger.state.lock:
             assert ledger.fcm.utilization(SUB) == rescan(ledger), step
 
 
 def test_a_day_of_fills_counts_on_its_own_new_york_date_and_a_reset_forgets_it() -> None:
     ledger = fresh_ledger()
-    ledger.apply_fill(SUB, MARKETS[0], "yes", "buy", Decimal(2), Decimal("0.40"))  # 0.80 and its fee, today
-    ledger.clock.advance(seconds=36_000)  # type: ignore[attr-defined]  # (01:00 the next day in New York)
+    ledger.filling.apply_fill(SUB, MARKETS[0], "yes", "buy", Decimal(2), Decimal("0.40"))  # 0.80 and its fee, today
+    ledger.state.clock.advance(seconds=36_000)  # type: ignore[attr-defined]  # (01:00 the next day in New York)
     submit(ledger, SUB, MARKETS[1], "yes", "buy", 100, 3000)
-    with ledger.lock:
+    with ledger.state.lock:
         assert ledger.fcm.utilization(SUB) == (0, 300_000 + 14_700) == rescan(ledger)
     ledger.reset()
-    assert ledger.fcm_state.executed == {} and ledger.fcm_state.resting == {}
-    assert ledger.fcm_state.resting_shares == {}
-    assert timedelta(hours=10) == ledger.clock.now() - T0
+    assert ledger.state.fcm_state.executed == {} and ledger.state.fcm_state.resting == {}
+    assert ledger.state.fcm_state.resting_shares == {}
+    assert timedelta(hours=10) == ledger.state.clock.now() - T0

@@ -38,7 +38,7 @@ def fills_at(mock, *minutes: int, ticker="EV-A", subaccount=0) -> list[str]:
     """A fill at each of these minutes after T0; their ids."""
     ids = []
     for minute in minutes:
-        mock.ledger.clock.set(T0 + timedelta(minutes=minute))
+        mock.ledger.state.clock.set(T0 + timedelta(minutes=minute))
         ids.append(mock.fill("u", ticker, "yes", "buy", "1", "0.50", subaccount=subaccount)["fill_id"])
     return ids
 
@@ -191,9 +191,9 @@ def test_orders_ended_before_the_cutoff_are_historical_orders(modern):
     modern.create_order("u", "EV-A", "no", "buy", "3", "0.35", order_id="cancelled", subaccount=1)
     modern.create_order("u", "EV-B", "yes", "sell", "2", "0.60", order_id="settled-away")
     modern.create_order("u", "EV-B", "yes", "buy", "1", "0.10", order_id="resting")
-    modern.ledger.clock.set(T0 + timedelta(minutes=5))
+    modern.ledger.state.clock.set(T0 + timedelta(minutes=5))
     modern.cancel_order("cancelled")
-    modern.ledger.clock.set(T0 + timedelta(minutes=7))
+    modern.ledger.state.clock.set(T0 + timedelta(minutes=7))
     modern.fill("u", "EV-B", "yes", "buy", "1", "0.50")
     modern.settle("EV-B", "no")  # cancels both its orders
     modern.set_historical_cutoff(orders_updated_ts=at(6))
@@ -250,7 +250,7 @@ def test_a_wholly_settled_event_moves_to_the_historical_positions(modern):
     modern.fill("u", "EV-B", "no", "buy", "1", "0.30")
     modern.fill("u", "OTHER-X", "yes", "buy", "1", "0.70")
     modern.set_historical_cutoff(market_positions_last_updated_ts=at(60))
-    modern.ledger.clock.set(T0 + timedelta(minutes=1))
+    modern.ledger.state.clock.set(T0 + timedelta(minutes=1))
     modern.settle("EV-A", "yes")  # EV-B still trades: the event stays live
     settled = lambda: ok(client, "/portfolio/positions", settlement_status="settled")  # noqa: E731
     assert [p["ticker"] for p in settled()["market_positions"]] == ["EV-A"]
@@ -285,7 +285,7 @@ def test_the_historical_reads_are_not_lagged(modern):
     modern.set_rest_lag(60_000)
     try:
         modern.fill("u", "EV-A", "yes", "buy", "2", "0.40")
-        modern.ledger.clock.set(T0 + timedelta(seconds=1))
+        modern.ledger.state.clock.set(T0 + timedelta(seconds=1))
         modern.settle("EV-A", "yes")
         modern.set_historical_cutoff(at=at(60))
         assert [p["ticker"] for p in ok(client, "/historical/positions")["market_positions"]] == ["EV-A"]

@@ -34,7 +34,7 @@ def test_a_transfer_to_the_margined_instance_leaves_event_contract_cash_in_centi
     assert r.status_code == 200 and set(r.json()) == {"transfer_id"}
     transfer_id = r.json()["transfer_id"]
     assert cash(c) == "98.7655"  # 100 - 1.2345
-    assert mock.ledger.margined_balance(user_id) == 1_234_500  # micro-dollars
+    assert mock.ledger.subaccounts.margined_balance(user_id) == 1_234_500  # micro-dollars
     one = c.get(f"{LIST}/{transfer_id}")
     assert one.status_code == 200
     assert one.json() == {
@@ -101,12 +101,12 @@ def test_a_pending_transfer_seeded_by_the_admin_api_completes_later(mock):
     made = mock.intra_exchange_transfer(user_id, "event_contract", "margined", 20_000, status="pending")
     assert made["status"] == "pending" and cash(c) == "98.0000"
     assert c.get(f"{LIST}/{made['transfer_id']}").json()["transfer"]["status"] == "pending"
-    assert mock.ledger.margined_balance(user_id) == 0  # left its source, not yet landed
+    assert mock.ledger.subaccounts.margined_balance(user_id) == 0  # left its source, not yet landed
     admin = httpx.Client(base_url=mock.base_url + "/_admin", timeout=10)
     done = admin.post("/intra_exchange_transfers/complete", json={"transfer_id": made["transfer_id"]})
     assert done.status_code == 200 and done.json()["status"] == "complete"
     assert c.get(f"{LIST}/{made['transfer_id']}").json()["transfer"]["status"] == "complete"
-    assert mock.ledger.margined_balance(user_id) == 2_000_000
+    assert mock.ledger.subaccounts.margined_balance(user_id) == 2_000_000
 
 
 def test_another_accounts_transfer_is_not_found(mock):

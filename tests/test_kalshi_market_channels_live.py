@@ -31,7 +31,7 @@ def test_the_house_book_reaches_orderbook_clients_as_rest_reads_it():
             replies = client.ask(subscribe(["orderbook_delta"], market_tickers=[FED]), 2)
             assert replies[0]["type"] == "subscribed"
             snapshot = bare(replies[1])
-            assert snapshot["msg"]["market_id"] == mock.ledger.markets[FED].market_id
+            assert snapshot["msg"]["market_id"] == mock.ledger.state.markets[FED].market_id
             assert snapshot["msg"]["yes_dollars_fp"] == [["0.3900", "5.50"], ["0.4000", "100.00"]]
             mock.set_book(FED, yes=[["0.41", "7"]])  # the YES side replaced: three levels move in one action
             mock.set_book(FED, no=[])

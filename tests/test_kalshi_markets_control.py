@@ -40,7 +40,7 @@ def test_series_events_and_markets_are_listed_and_changed_over_the_admin_api(moc
                                      "strike_type": "greater", "open_time": "2026-01-05T11:00:00Z",
                                      "close_time": "2026-02-01T00:00:00Z"})  # fmt: skip
     assert market.status_code == 200 and market.json()["status"] == "initialized"
-    ledger_market = mock.ledger.markets["KXFED-26DEC-T4.00"]
+    ledger_market = mock.ledger.state.markets["KXFED-26DEC-T4.00"]
     assert ledger_market.floor_strike == Decimal("4.00") and ledger_market.title == "Above 4%"
     assert admin(mock, "markets/update", {"ticker": "KXFED-26DEC-T4.00", "rules_primary": "If..."}).status_code == 200
     assert ledger_market.rules_primary == "If..."
@@ -88,10 +88,14 @@ def test_series_events_and_markets_are_listed_and_changed_over_the_admin_api(moc
 )
 def test_bad_input_is_a_400_naming_the_field_and_changes_nothing(mock, op, body, field):
     mock.create_market("M-0")
-    before = (dict(mock.ledger.series), dict(mock.ledger.markets), mock.ledger.markets["M-0"].version)
+    before = (dict(mock.ledger.state.series), dict(mock.ledger.state.markets), mock.ledger.state.markets["M-0"].version)
     answer = admin(mock, op, body)
     assert answer.status_code == 400 and field in answer.json()["error"], answer.text
-    assert (dict(mock.ledger.series), dict(mock.ledger.markets), mock.ledger.markets["M-0"].version) == before
+    assert (
+        dict(mock.ledger.state.series),
+        dict(mock.ledger.state.markets),
+        mock.ledger.state.markets["M-0"].version,
+    ) == before
 
 
 def test_a_refused_transition_is_a_409(mock):
@@ -113,8 +117,8 @@ def test_on_a_running_clock_transitions_are_published_when_due_without_a_read():
             if getattr(change.payload, "event_type", None) == "settled":
                 arrived.set()
 
-        mock.ledger.bus.subscribe(take, (BOOK, LIFECYCLE))
-        now = mock.ledger.clock.now()
+        mock.ledger.state.bus.subscribe(take, (BOOK, LIFECYCLE))
+        now = mock.ledger.state.clock.now()
         mock.create_market("RUN-1", close_time=(now + timedelta(seconds=0.6)).isoformat(), settlement_timer_seconds=0)
         mock.create_market("RUN-2", settlement_timer_seconds=1)
         mock.set_book("RUN-1", yes=[["0.30", "5"]])
@@ -122,7 +126,7 @@ def test_on_a_running_clock_transitions_are_published_when_due_without_a_read():
         assert arrived.wait(10), seen  # the settlement timer's end, with no read or write after the determination
         cleared = [c for c in seen if getattr(c, "ticker", None) == "RUN-1" and hasattr(c, "clock")]
         assert cleared[-1].levels[0].after == 0  # the close at close_time cleared the book, by itself
-        assert mock.ledger.markets["RUN-1"].status == "closed"
+        assert mock.ledger.state.markets["RUN-1"].status == "closed"
 
 
 def test_a_scenario_lists_markets_moves_them_and_names_a_bad_value_with_its_line(tmp_path: Path):
@@ -147,9 +151,12 @@ steps:
         mock.load_scenario(str(path))
         mock.step(10)
         ledger = mock.ledger
-        assert ledger.series["KXCPI"].fee_multiplier == Decimal(2) and ledger.events["KXCPI-26JAN"].title == "January"
+        assert (
+            ledger.state.series["KXCPI"].fee_multiplier == Decimal(2)
+            and ledger.state.events["KXCPI-26JAN"].title == "January"
+        )
         assert ledger.feed.book_levels("KXCPI-26JAN-T3.0") == ([(4_000, 1_000)], [(5_000, 300)])
-        assert ledger.markets["KXCPI-26JAN-T3.5"].status == "determined"
+        assert ledger.state.markets["KXCPI-26JAN-T3.5"].status == "determined"
     path.write_text(text.replace('floor_strike: "3.5"', "floor_strike: 3.5").replace('["0.40", "10"]', '["0.40"]'))
     with MockServer(clock=ManualClock(START)) as mock:
         with pytest.raises(Exception) as refused:
@@ -167,15 +174,17 @@ def test_a_state_file_keeps_markets_books_and_their_lifecycle(tmp_path: Path):
         mock.set_book("KXFED-26DEC-T4.00", yes=[["0.45", "7"]])
         mock.fill("u", "KXFED-26DEC-T4.25", "yes", "buy", "2", "0.5")
         mock.determine_market("KXFED-26DEC-T4.25", "yes")
-        before = {t: (m.market_id, m.status, m.book_clock, m.volume) for t, m in mock.ledger.markets.items()}
+        before = {t: (m.market_id, m.status, m.book_clock, m.volume) for t, m in mock.ledger.state.markets.items()}
         levels = mock.ledger.feed.book_levels("KXFED-26DEC-T4.00")
     with MockServer(state=path, clock=ManualClock(START), seed=3) as again:
         ledger = again.ledger
-        assert {t: (m.market_id, m.status, m.book_clock, m.volume) for t, m in ledger.markets.items()} == before
-        assert ledger.feed.book_levels("KXFED-26DEC-T4.00") == levels and ledger.series["KXFED"].fee_type == "flat"
+        assert {t: (m.market_id, m.status, m.book_clock, m.volume) for t, m in ledger.state.markets.items()} == before
+        assert (
+            ledger.feed.book_levels("KXFED-26DEC-T4.00") == levels and ledger.state.series["KXFED"].fee_type == "flat"
+        )
         again.advance_clock(seconds=600)  # its settlement timer (300 s) ended after the restart: paid, dated then
-        assert ledger.markets["KXFED-26DEC-T4.25"].settled_time == START + timedelta(seconds=300)
-        assert ledger.account("u").balance() == Decimal("1000") - Decimal("1.00") - Decimal("0.02") + 2
+        assert ledger.state.markets["KXFED-26DEC-T4.25"].settled_time == START + timedelta(seconds=300)
+        assert ledger.state.account("u").balance() == Decimal("1000") - Decimal("1.00") - Decimal("0.02") + 2
 
 
 @pytest.mark.parametrize("switch", ["trading_active", "exchange_active"])
@@ -192,7 +201,9 @@ def test_while_the_exchange_does_not_trade_the_house_book_fills_and_orders_are_r
                                "price": "0.3"}),
     ]  # fmt: skip
     assert [(r.status_code, "exchange" in r.json()["error"]) for r in refused] == [(409, True)] * 3
-    assert mock.ledger.feed.book_levels("M-0") == ([(4_000, 100)], []) and mock.ledger.markets["M-0"].book_clock == 1
+    assert (
+        mock.ledger.feed.book_levels("M-0") == ([(4_000, 100)], []) and mock.ledger.state.markets["M-0"].book_clock == 1
+    )
     status = plain_http.get(f"{mock.kalshi_url}/exchange/status", timeout=10).json()
     assert (status["trading_active"], status["exchange_active"]) == (False, switch == "trading_active")
     admin(mock, "exchange_status", {switch: True})

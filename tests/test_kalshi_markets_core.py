@@ -12,10 +12,10 @@ import pytest
 from mockexchange.core.book import ASK, BID, LevelChange
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.ids import IdFactory
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import FlatFee, QuadraticFee, schedule_for
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, TRADE, MarketFigures
 from mockexchange.core.kalshi.market_commands import CreateMarket, SetEvent, SetSeries, UpdateMarket
 from mockexchange.core.kalshi.price_levels import is_level
@@ -33,48 +33,52 @@ def ledger(**kwargs) -> Ledger:
 
 def changes(book: Ledger, *kinds: str) -> list:
     seen: list = []
-    book.bus.subscribe(lambda change: seen.append(change.payload), kinds)
+    book.state.bus.subscribe(lambda change: seen.append(change.payload), kinds)
     return seen
 
 
 def test_a_market_a_fill_lists_is_active_with_derived_defaults_and_its_own_ids():
     one, two = ledger(), ledger()
-    fill = one.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
-    two.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
-    market = one.markets[TICKER]
+    fill = one.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
+    two.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
+    market = one.state.markets[TICKER]
     assert (market.status, market.event_ticker, market.title, market.yes_sub_title) == (
         "active", "KXFED-26DEC", TICKER, "T4.00"
     )  # fmt: skip
     assert market.open_time == T0 and market.close_time == T0 + timedelta(days=3650)
     assert market.price_level_structure == "linear_cent" and market.can_close_early
-    assert one.events["KXFED-26DEC"].series_ticker == "KXFED" and one.series["KXFED"].fee_type == "quadratic"
-    assert one.series["KXFED"].events == ["KXFED-26DEC"]
+    assert (
+        one.state.events["KXFED-26DEC"].series_ticker == "KXFED" and one.state.series["KXFED"].fee_type == "quadratic"
+    )
+    assert one.state.series["KXFED"].events == ["KXFED-26DEC"]
     # The same seed draws the same market id, from a stream of its own: the fill's ids did not move.
-    assert market.market_id == two.markets[TICKER].market_id and len(market.market_id) == 36
+    assert market.market_id == two.state.markets[TICKER].market_id and len(market.market_id) == 36
     plain = Ledger(clock=ManualClock(T0), ids=IdFactory(5))
     plain.open_account("u", balance=D(10_000))
     plain.open_account("v", balance=D(10_000))
-    assert fill.fill_id == plain.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5")).fill_id
+    assert fill.fill_id == plain.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5")).fill_id
 
 
 def test_the_clock_opens_and_closes_a_market_once_at_its_own_times_and_a_read_finds_them_due():
     book = ledger()
     published = changes(book, LIFECYCLE)
-    book.create_market(CreateMarket("M-1", open_time=T0 + timedelta(hours=1), close_time=T0 + timedelta(hours=2)))
-    market = book.markets["M-1"]
-    assert market.status == "initialized" and book.next_due() == T0 + timedelta(hours=1)
+    book.catalogue.create_market(
+        CreateMarket("M-1", open_time=T0 + timedelta(hours=1), close_time=T0 + timedelta(hours=2))
+    )
+    market = book.state.markets["M-1"]
+    assert market.status == "initialized" and book.lifecycle.next_due() == T0 + timedelta(hours=1)
     with pytest.raises(LedgerError, match="not open yet") as refused:
-        book.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
+        book.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
     assert refused.value.status == 409
-    book.clock.set(T0 + timedelta(hours=1, minutes=30))  # type: ignore[attr-defined]
+    book.state.clock.set(T0 + timedelta(hours=1, minutes=30))  # type: ignore[attr-defined]
     with book.reading():
         assert market.status == "active"
-    book.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
-    book.clock.set(T0 + timedelta(hours=5))  # type: ignore[attr-defined]
+    book.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
+    book.state.clock.set(T0 + timedelta(hours=5))  # type: ignore[attr-defined]
     with pytest.raises(LedgerError, match="is closed"):
-        book.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
-    assert market.status == "closed" and book.next_due() is None
-    book.clock.set(T0)  # type: ignore[attr-defined]  # a clock set back opens nothing again
+        book.filling.apply_fill("u", "M-1", "yes", "buy", D(1), D("0.5"))
+    assert market.status == "closed" and book.lifecycle.next_due() is None
+    book.state.clock.set(T0)  # type: ignore[attr-defined]  # a clock set back opens nothing again
     with book.reading():
         assert market.status == "closed"
     # Kalshi publishes no event for the clock's opening and closing: only the creation.
@@ -83,60 +87,60 @@ def test_the_clock_opens_and_closes_a_market_once_at_its_own_times_and_a_read_fi
 
 def test_determining_closes_early_publishes_and_pays_when_the_settlement_timer_ends():
     book = ledger()
-    book.create_market(CreateMarket("M-2", settlement_timer_seconds=60))
-    book.apply_fill("u", "M-2", "yes", "buy", D(10), D("0.4"), fee=D(0))
+    book.catalogue.create_market(CreateMarket("M-2", settlement_timer_seconds=60))
+    book.filling.apply_fill("u", "M-2", "yes", "buy", D(10), D("0.4"), fee=D(0))
     published = changes(book, LIFECYCLE)
-    book.clock.advance(10)  # type: ignore[attr-defined]
-    market = book.determine_market("M-2", "yes")
+    book.state.clock.advance(10)  # type: ignore[attr-defined]
+    market = book.lifecycle.determine_market("M-2", "yes")
     closed = T0 + timedelta(seconds=10)
     assert (market.status, market.close_time, market.settlement_value) == ("determined", closed, 10_000)
-    assert book.account("u").balance() == D(9_996)
-    book.clock.advance(59)  # type: ignore[attr-defined]
+    assert book.state.account("u").balance() == D(9_996)
+    book.state.clock.advance(59)  # type: ignore[attr-defined]
     with book.reading():
         assert market.status == "determined"
-    book.clock.advance(1)  # type: ignore[attr-defined]
+    book.state.clock.advance(1)  # type: ignore[attr-defined]
     with book.reading():
         assert market.status == "finalized" and market.settled_time == T0 + timedelta(seconds=70)
-    assert book.account("u").balance() == D(10_006)
+    assert book.state.account("u").balance() == D(10_006)
     assert [(e.event_type, e.at) for e in published] == [
         ("close_date_updated", T0 + timedelta(seconds=10)),
         ("determined", T0 + timedelta(seconds=10)),
         ("settled", T0 + timedelta(seconds=70)),
     ]
     with pytest.raises(LedgerError, match="already"):
-        book.determine_market("M-2", "no")
+        book.lifecycle.determine_market("M-2", "no")
 
 
 def test_pause_resume_close_and_reopen():
     book = ledger()
-    book.list_market("M-3")
+    book.catalogue.list_market("M-3")
     published = changes(book, LIFECYCLE)
-    book.pause_market("M-3")
+    book.lifecycle.pause_market("M-3")
     with pytest.raises(LedgerError, match="is paused"):
-        book.apply_fill("u", "M-3", "yes", "buy", D(1), D("0.5"))
-    book.resume_market("M-3")
-    book.set_close_time("M-3", T0)  # now: closes at once
-    assert book.markets["M-3"].status == "closed"
-    book.set_close_time("M-3", T0 + timedelta(days=1))  # later: opens again
-    assert book.markets["M-3"].status == "active"
+        book.filling.apply_fill("u", "M-3", "yes", "buy", D(1), D("0.5"))
+    book.lifecycle.resume_market("M-3")
+    book.lifecycle.set_close_time("M-3", T0)  # now: closes at once
+    assert book.state.markets["M-3"].status == "closed"
+    book.lifecycle.set_close_time("M-3", T0 + timedelta(days=1))  # later: opens again
+    assert book.state.markets["M-3"].status == "active"
     assert [e.event_type for e in published] == [
         "deactivated", "activated", "close_date_updated", "close_date_updated", "activated",
     ]  # fmt: skip
-    book.update_market(UpdateMarket("M-3", can_close_early=False))
+    book.catalogue.update_market(UpdateMarket("M-3", can_close_early=False))
     with pytest.raises(LedgerError, match="cannot close early"):
-        book.set_close_time("M-3", T0 + timedelta(hours=1))
+        book.lifecycle.set_close_time("M-3", T0 + timedelta(hours=1))
     with pytest.raises(LedgerError, match="only a paused market"):
-        book.resume_market("M-3")
+        book.lifecycle.resume_market("M-3")
 
 
 def test_the_house_sets_levels_in_one_action_that_never_crosses():
     book = ledger()
-    book.list_market("M-4")
+    book.catalogue.list_market("M-4")
     moved = changes(book, BOOK)
     book.liquidity.set_levels("M-4", yes=[(4_000, 1_000), (3_900, 500)], no=[(5_500, 200)])
-    market = book.markets["M-4"]
+    market = book.state.markets["M-4"]
     assert book.feed.book_levels("M-4") == ([(4_000, 1_000), (3_900, 500)], [(4_500, 200)])
-    assert book.feed.book_clock("M-4") == 1 and HOUSE in book.accounts
+    assert book.feed.book_clock("M-4") == 1 and HOUSE in book.state.accounts
     assert moved[-1].clock == 1 and set(moved[-1].levels) == {
         LevelChange(BID, 4_000, 0, 1_000), LevelChange(BID, 3_900, 0, 500), LevelChange(ASK, 4_500, 0, 200)
     }  # fmt: skip
@@ -153,10 +157,10 @@ def test_the_house_sets_levels_in_one_action_that_never_crosses():
     book.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)
     book.liquidity.set_levels("M-4", yes=[(4_000, 400)], no=None)  # nothing moves: no action
     assert book.feed.book_clock("M-4") == 5 and len(moved) == 5
-    book.update_market(UpdateMarket("M-4", price_level_structure="deci_cent"))
+    book.catalogue.update_market(UpdateMarket("M-4", price_level_structure="deci_cent"))
     book.liquidity.set_levels("M-4", yes=[(4_050, 100)], no=[])
     assert book.feed.book_levels("M-4") == ([(4_050, 100)], [])
-    book.set_close_time("M-4", T0)  # closing clears the book
+    book.lifecycle.set_close_time("M-4", T0)  # closing clears the book
     assert book.feed.book_levels("M-4") == ([], []) and moved[-1].levels == (LevelChange(BID, 4_050, 100, 0),)
     assert market.book_clock == 7
 
@@ -171,28 +175,29 @@ def test_price_level_structures():
 def test_trades_print_on_the_tape_and_keep_the_figures():
     book = ledger()
     trades = changes(book, TRADE)
-    book.apply_fill("u", TICKER, "yes", "buy", D(10), D("0.40"))
-    book.apply_fill("v", TICKER, "no", "buy", D(4), D("0.55"), is_taker=False)  # YES at 0.45; the taker bought YES
-    book.apply_fill("u", TICKER, "yes", "sell", D(3), D("0.50"))
+    book.filling.apply_fill("u", TICKER, "yes", "buy", D(10), D("0.40"))
+    # YES at 0.45; the taker bought YES
+    book.filling.apply_fill("v", TICKER, "no", "buy", D(4), D("0.55"), is_taker=False)
+    book.filling.apply_fill("u", TICKER, "yes", "sell", D(3), D("0.50"))
     assert [(t.count, t.yes_price, t.taker_outcome_side) for t in trades] == [
         (1_000, 4_000, "yes"), (400, 4_500, "yes"), (300, 5_000, "no")
     ]  # fmt: skip
-    assert trades[0].trade_id == book.fills[0].fill_id
+    assert trades[0].trade_id == book.state.fills[0].fill_id
     figures = book.feed.figures(TICKER)
     # u holds 7 YES, v holds 4 NO: 7 contracts open.
     assert (figures.volume, figures.volume_24h, figures.open_interest) == (1_700, 1_700, 700)
     assert (figures.last_price, figures.last_trade_size) == (5_000, 300)
     assert (figures.previous_price, figures.previous_yes_bid) == (None, None)
-    book.clock.advance(3600)  # type: ignore[attr-defined]  # a new UTC day: the previous day's figures are the last
-    book.apply_fill("v", TICKER, "no", "buy", D(1), D("0.30"))
+    book.state.clock.advance(3600)  # type: ignore[attr-defined]  # a new UTC day: the previous day's figures are the last
+    book.filling.apply_fill("v", TICKER, "no", "buy", D(1), D("0.30"))
     figures = book.feed.figures(TICKER)
     assert (figures.previous_price, figures.last_price) == (5_000, 7_000)
-    book.clock.advance(23 * 3600)  # type: ignore[attr-defined]  # the first three trades age out of the day's volume
+    book.state.clock.advance(23 * 3600)  # type: ignore[attr-defined]  # the first three trades age out of the day's volume
     assert book.feed.figures(TICKER).volume_24h == 100 and book.feed.figures(TICKER).volume == 1_800
-    assert book.trades.page("", 10)[0][0][1] is not None and len(book.trades.page("", 10)[0]) == 4
-    book.apply_fill("v", TICKER, "no", "buy", D(20), D("0.30"))  # v holds 25 NO: the larger side
+    assert book.state.trades.page("", 10)[0][0][1] is not None and len(book.state.trades.page("", 10)[0]) == 4
+    book.filling.apply_fill("v", TICKER, "no", "buy", D(20), D("0.30"))  # v holds 25 NO: the larger side
     assert book.feed.figures(TICKER).open_interest == 2_500
-    book.apply_fill("v", TICKER, "no", "sell", D(10), D("0.30"))
+    book.filling.apply_fill("v", TICKER, "no", "sell", D(10), D("0.30"))
     assert book.feed.figures(TICKER).open_interest == 1_500
 
 
@@ -202,30 +207,31 @@ def test_the_market_feed_answers_for_unknown_markets():
     assert feed.market_id("NOPE") is None and feed.book_levels("NOPE") == ([], []) and feed.book_clock("NOPE") == 0
     with pytest.raises(LedgerError):
         book.feed.figures("NOPE")
-    book.list_market("M-5")
+    book.catalogue.list_market("M-5")
     assert book.feed.figures("M-5") == MarketFigures(None, 0, None, 0, None, None, 0, 0, 0, None, None, None)
 
 
 def test_the_series_fee_type_picks_the_fee_a_fill_pays_when_it_states_none():
     book = ledger(fee_schedule=QuadraticFee(maker_rate=D("0.01")))
-    book.put_series(SetSeries("FLAT", fee_type="flat", fee_multiplier=D(2)))
-    book.put_series(SetSeries("MAKER", fee_type="quadratic_with_maker_fees"))
-    assert book.apply_fill("u", "FLAT-1-A", "yes", "buy", D("1.5"), D("0.5")).fee == D("0.03")  # 2 cents a contract
-    assert book.apply_fill("u", "MAKER-1-A", "yes", "buy", D(1), D("0.5"), is_taker=False).fee == D("0.0044")
-    assert book.apply_fill("u", "PLAIN-1-A", "yes", "buy", D(1), D("0.5"), is_taker=False).fee == D("0.0025")
-    book.put_event(SetEvent("MAKER-1", fee_type_override="quadratic", fee_multiplier_override=D("0.5")))
-    assert book.apply_fill("u", "MAKER-1-A", "yes", "buy", D(1), D("0.5")).fee == D("0.0088")  # 0.035 x 0.25
+    book.catalogue.put_series(SetSeries("FLAT", fee_type="flat", fee_multiplier=D(2)))
+    book.catalogue.put_series(SetSeries("MAKER", fee_type="quadratic_with_maker_fees"))
+    fill = book.filling.apply_fill
+    assert fill("u", "FLAT-1-A", "yes", "buy", D("1.5"), D("0.5")).fee == D("0.03")  # 2 cents a contract
+    assert fill("u", "MAKER-1-A", "yes", "buy", D(1), D("0.5"), is_taker=False).fee == D("0.0044")
+    assert fill("u", "PLAIN-1-A", "yes", "buy", D(1), D("0.5"), is_taker=False).fee == D("0.0025")
+    book.catalogue.put_event(SetEvent("MAKER-1", fee_type_override="quadratic", fee_multiplier_override=D("0.5")))
+    assert fill("u", "MAKER-1-A", "yes", "buy", D(1), D("0.5")).fee == D("0.0088")  # 0.035 x 0.25
     assert schedule_for(QuadraticFee(), "flat", D(1)) == FlatFee(D("0.01"))
     assert schedule_for(QuadraticFee(), "quadratic", D(1)) == QuadraticFee()
 
 
 def test_the_exchange_switches_trading_off_and_on():
     book = ledger()
-    book.set_exchange_status(trading_active=False)
+    book.lifecycle.set_exchange_status(trading_active=False)
     with pytest.raises(LedgerError, match="trading is paused on the exchange"):
-        book.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
-    assert TICKER not in book.markets
-    book.set_exchange_status(trading_active=True)
-    book.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
+        book.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
+    assert TICKER not in book.state.markets
+    book.lifecycle.set_exchange_status(trading_active=True)
+    book.filling.apply_fill("u", TICKER, "yes", "buy", D(1), D("0.5"))
     with pytest.raises(LedgerError, match="house"):
         book.open_account(HOUSE)

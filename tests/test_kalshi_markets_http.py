@@ -139,7 +139,7 @@ def test_the_tape_is_newest_first_with_its_filters(mock):
         ("KXCPI-26MAR-T3.0", "1.00", "0.3000", "yes"), (FED, "4.00", "0.4500", "yes"), (FED, "10.00", "0.4500", "yes")
     ]  # fmt: skip
     assert trades[1]["taker_book_side"] == "bid" and trades[1]["no_price_dollars"] == "0.5500"
-    assert trades[0]["trade_id"] == mock.ledger.fills[2].fill_id and trades[0]["is_block_trade"] is False
+    assert trades[0]["trade_id"] == mock.ledger.state.fills[2].fill_id and trades[0]["is_block_trade"] is False
     assert len(get(mock, "/markets/trades", ticker=FED).json()["trades"]) == 2
     page = get(mock, "/markets/trades", limit=2).json()
     assert (
@@ -244,16 +244,16 @@ def test_a_read_sees_a_transition_due_and_the_figures_as_time_passes():
         mock.create_account("u", balance_cents=100_000)
         mock.create_market(FED, close_time="2026-03-03T00:00:00Z", settlement_timer_seconds=60)
         fee = Decimal(mock.fill("u", FED, "yes", "buy", "3", "0.45")["fee"])
-        mock.ledger.clock.set(datetime(2026, 3, 3, 1, tzinfo=UTC))  # moved by hand: the read finds the close due
+        mock.ledger.state.clock.set(datetime(2026, 3, 3, 1, tzinfo=UTC))  # moved by hand: the read finds the close due
         market = get(mock, f"/markets/{FED}").json()["market"]
         assert (market["status"], market["previous_price_dollars"]) == ("closed", "0.4500")
         assert get(mock, "/markets", status="closed").json()["markets"][0]["ticker"] == FED
-        mock.ledger.clock.set(datetime(2026, 3, 4, 1, tzinfo=UTC))
+        mock.ledger.state.clock.set(datetime(2026, 3, 4, 1, tzinfo=UTC))
         assert get(mock, f"/markets/{FED}").json()["market"]["volume_24h_fp"] == "0.00"
         mock.determine_market(FED, "yes")
-        mock.ledger.clock.set(datetime(2026, 3, 4, 1, 1, tzinfo=UTC))
+        mock.ledger.state.clock.set(datetime(2026, 3, 4, 1, 1, tzinfo=UTC))
         settled = get(mock, "/markets", status="settled").json()["markets"]
         assert settled[0]["status"] == "finalized" and settled[0]["settlement_value_dollars"] == "1.0000"
-        assert mock.ledger.account("u").balance() == Decimal("1000") - Decimal("1.35") - fee + 3
+        assert mock.ledger.state.account("u").balance() == Decimal("1000") - Decimal("1.35") - fee + 3
         mock.set_historical_cutoff(market_settled_ts="2026-03-05T00:00:00Z")
         assert get(mock, "/markets").json()["markets"] == []  # settled before the cutoff: /historical/markets'

@@ -106,7 +106,7 @@ def _signers(mock: MockServer) -> dict[str, KalshiSigner]:
 
 
 def _due(mock: MockServer) -> list:
-    return [(when, sorted(mock.ledger.due_at[when])) for when in sorted(mock.ledger.due_times)]
+    return [(when, sorted(mock.ledger.state.due_at[when])) for when in sorted(mock.ledger.state.due_times)]
 
 
 @pytest.mark.slow  # four mocks, two hundred reads
@@ -117,7 +117,7 @@ def test_a_restart_answers_the_market_data_as_before_and_makes_the_pending_trans
         build(mock)
         users = _signers(mock)
         before, due = wire(mock.base_url, users, mock), _due(mock)
-        statuses = {t: m.status for t, m in mock.ledger.markets.items()}
+        statuses = {t: m.status for t, m in mock.ledger.state.markets.items()}
     assert statuses == {OPEN: "active", LATER: "initialized", DECI: "active", PAUSED: "inactive", EARLY: "closed",
                         PAID: "finalized", WAITING: "determined"}  # fmt: skip
     assert len(due) >= 4, "an opening, two closes and a payout are still due"
@@ -126,11 +126,11 @@ def test_a_restart_answers_the_market_data_as_before_and_makes_the_pending_trans
     with MockServer(state=path, clock=ManualClock(START), seed=11) as again:
         assert wire(again.base_url, users, again) == before
         assert _due(again) == due
-        assert again.ledger.markets[OPEN].book_clock == 2 and again.ledger.markets[OPEN].house is not None
+        assert again.ledger.state.markets[OPEN].book_clock == 2 and again.ledger.state.markets[OPEN].house is not None
         again.advance_clock(seconds=3 * 86400)
         after = wire(again.base_url, users, again)
-        moved = {t: m.status for t, m in again.ledger.markets.items()}
-        paid_at = again.ledger.markets[WAITING].settled_time
+        moved = {t: m.status for t, m in again.ledger.state.markets.items()}
+        paid_at = again.ledger.state.markets[WAITING].settled_time
     assert moved == {**statuses, OPEN: "closed", LATER: "closed", WAITING: "finalized"}
     assert paid_at == START + timedelta(seconds=60 + 3600), "paid when its timer ended, not when the clock got there"
     with MockServer(clock=ManualClock(START), seed=11) as twin:  # never restarted

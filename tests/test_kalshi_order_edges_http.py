@@ -78,7 +78,7 @@ def test_a_flat_fee_on_hundredths_of_a_contract_rounds_up_to_the_centi_cent_neve
 
 def test_an_order_ended_at_the_cutoff_itself_is_the_live_reads_and_a_microsecond_later_the_historical(mock, alice):
     cancelled = place(alice, price="0.30")["order_id"]
-    mock.ledger.clock.set(T0 + timedelta(seconds=5))
+    mock.ledger.state.clock.set(T0 + timedelta(seconds=5))
     assert alice.delete(f"/portfolio/events/orders/{cancelled}").status_code == 200
     executed = place(alice, count="1", price="0.45")["order_id"]  # fills whole from the house's ask, ending now
     ended = {cancelled, executed}

@@ -22,9 +22,9 @@ from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import ManualClock
 from mockexchange.core.events import EventBus
 from mockexchange.core.ids import IdFactory
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.market_changes import BOOK
 from mockexchange.core.kalshi.market_commands import SetSeries
 
@@ -37,7 +37,7 @@ def ledger(*users: str, cents: int = 100_000) -> Ledger:
     made = Ledger(clock=ManualClock(T0), ids=IdFactory(7))
     for user in users:
         made.open_account(user, balance=D(cents) / 100)
-    made.list_market(M)
+    made.catalogue.list_market(M)
     return made
 
 
@@ -52,12 +52,12 @@ def ask(book: Ledger, user: str, cents: int, count: int, **options):
 
 def cash(book: Ledger, user: str) -> int:
     """The user's available cash, micro-dollars (subaccount 0, index 0)."""
-    return book.accounts[user].cash.get((0, 0), 0)
+    return book.state.accounts[user].cash.get((0, 0), 0)
 
 
 def position(book: Ledger, user: str) -> int:
-    row = book.positions.get(user, 0, M)
-    return book.positions.cells(row)[0] if row is not None else 0
+    row = book.state.positions.get(user, 0, M)
+    return book.state.positions.cells(row)[0] if row is not None else 0
 
 
 def levels(book: Ledger) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -76,7 +76,7 @@ def test_a_crossing_order_fills_level_by_level_at_the_resting_prices_then_rests(
     assert (done.filled, done.yes_value) == (500, 500 * 4500)  # both asks at 45, none at 47
     assert done.order.remaining == 500 and done.order.status == "resting" and done.order.filled == 500
     assert levels(book) == ([(4600, 500)], [(4700, 500)])
-    fills = list(book.fills)
+    fills = list(book.state.fills)
     takers = [f for f in fills if f.is_taker]
     makers = [f for f in fills if not f.is_taker]
     assert [(f.user_id, f.count, f.price, f.side, f.action) for f in makers] == [
@@ -85,10 +85,10 @@ def test_a_crossing_order_fills_level_by_level_at_the_resting_prices_then_rests(
     assert [f.fill_id for f in takers] == [f.fill_id for f in makers]  # a match's two fills share its trade id
     assert position(book, "c") == 500 and position(book, "a") == -200 and position(book, "b") == -300
     # The tape prints one trade a match: the taker's side (YES bought).
-    trades, _ = book.trades.page("", 10)
+    trades, _ = book.state.trades.page("", 10)
     assert [(r.count, r.yes_price, r.is_taker) for _, r in trades] == [(D("3.00"), D("0.4500"), True),
                                                                         (D("2.00"), D("0.4500"), True)]  # fmt: skip
-    assert book.markets[M].volume == 500
+    assert book.state.markets[M].volume == 500
 
 
 def test_the_house_is_the_other_side_of_a_match_with_scripted_liquidity_so_positions_sum_to_zero():
@@ -96,27 +96,27 @@ def test_the_house_is_the_other_side_of_a_match_with_scripted_liquidity_so_posit
     book.liquidity.set_levels(M, [(4000, 1_000)], [(5500, 500)])  # YES bid 0.40 x10; NO bid 0.55 x5 = YES ask 0.45
     bid(book, "a", 46, 7)  # takes the house's 5 at 0.45, rests 2 at 0.46
     ask(book, "a", 38, 12, time_in_force="immediate_or_cancel", self_trade_prevention_type="maker")
-    rows = [row for row in book.positions.of_market(M)]
+    rows = [row for row in book.state.positions.of_market(M)]
     assert {row.user_id for row in rows} == {"a", HOUSE}
-    assert sum(book.positions.cells(row)[0] for row in rows) == 0
+    assert sum(book.state.positions.cells(row)[0] for row in rows) == 0
     assert levels(book) == ([], [])  # the house's bid taken whole, a's own bid cancelled by self-trade prevention
-    assert book.markets[M].house == {}  # the taken level is no longer the house's
+    assert book.state.markets[M].house == {}  # the taken level is no longer the house's
 
 
 def test_fees_follow_the_series_schedule_and_a_makers_fills_pay_one_fill_of_their_total():
     book = ledger("m", "t")
-    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
+    book.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     bid(book, "m", 50, 3)
     for _ in range(3):  # three 1-contract taker fills against m's resting 3
         ask(book, "t", 50, 1)
-    maker = [f for f in book.fills if f.user_id == "m"]
-    taker = [f for f in book.fills if f.user_id == "t"]
+    maker = [f for f in book.state.fills if f.user_id == "m"]
+    taker = [f for f in book.state.fills if f.user_id == "t"]
     # Taker: 0.07 x 1 x 0.5 x 0.5 = 0.0175 each, rounded up per fill. Maker: 0.0175 x 3 x 0.25 = 0.013125 for the
     # three, rounded up once (0.0132): the fills pay 0.0044, 0.0044, 0.0044 (each the rise of the rounded total).
     assert [f.fee for f in taker] == [D("0.017500")] * 3
     assert sum(f.fee for f in maker) == D("0.013200")
     assert [f.fee for f in maker] == [D("0.004400"), D("0.004400"), D("0.004400")]
-    order = book.all_orders[maker[0].order_id]
+    order = book.state.all_orders[maker[0].order_id]
     assert order.status == "executed" and order.maker_fees == 13_200 and order.held == 0
     assert cash(book, "m") == 1_000_000_000 - 3 * 500_000 - 13_200  # the hold paid cost and fees exactly
 
@@ -124,11 +124,11 @@ def test_fees_follow_the_series_schedule_and_a_makers_fills_pay_one_fill_of_thei
 def test_a_resting_order_holds_its_value_and_gives_it_back_as_it_fills_or_ends():
     book = ledger("a", "b", cents=1_000)  # $10
     done = bid(book, "a", 40, 10)  # holds 10 x 0.40
-    assert cash(book, "a") == 6_000_000 and book.orders[done.order.order_id].held == 4_000_000
+    assert cash(book, "a") == 6_000_000 and book.state.orders[done.order.order_id].held == 4_000_000
     sold = ask(book, "b", 40, 4, time_in_force="immediate_or_cancel")  # b buys NO at 0.60
     assert sold.filled == 400 and cash(book, "a") == 6_000_000  # the fill took its cost from the hold
-    assert book.orders[done.order.order_id].held == 2_400_000
-    book.cancel_order(done.order.order_id, "a", 0)
+    assert book.state.orders[done.order.order_id].held == 2_400_000
+    book.trading.cancel_order(done.order.order_id, "a", 0)
     assert cash(book, "a") == 10_000_000 - 1_600_000  # 4 YES bought at 0.40, the rest back
     assert book.contracts_resting == 0
 
@@ -137,11 +137,17 @@ def test_an_order_beyond_the_available_balance_is_refused_and_changes_nothing():
     book = ledger("a", "b", cents=500)
     book.liquidity.set_levels(M, None, [(5000, 2_000)])  # YES ask 0.50 x20
     bid(book, "a", 30, 10)  # holds $3 of a's $5
-    before = (levels(book), cash(book, "a"), dict(book.orders), book.feed.book_clock(M), len(book.fills))
+    before = (levels(book), cash(book, "a"), dict(book.state.orders), book.feed.book_clock(M), len(book.state.fills))
     with pytest.raises(LedgerError) as refused:
         bid(book, "a", 50, 5)  # $2.50 and its fee: more than the $2 left
     assert refused.value.status == 400 and refused.value.code == "insufficient_balance"
-    assert (levels(book), cash(book, "a"), dict(book.orders), book.feed.book_clock(M), len(book.fills)) == before
+    assert (
+        levels(book),
+        cash(book, "a"),
+        dict(book.state.orders),
+        book.feed.book_clock(M),
+        len(book.state.fills),
+    ) == before
     assert bid(book, "a", 50, 3, time_in_force="immediate_or_cancel").filled == 300  # $1.50 and its fee: within $2
 
 
@@ -154,7 +160,7 @@ def test_self_trade_prevention_stops_the_taker_or_cancels_the_maker():
     maker = bid(book, "a", 50, 3, self_trade_prevention_type="maker")
     assert maker.filled == 200 and maker.order.status == "resting" and maker.order.remaining == 100
     assert levels(book) == ([(5000, 100)], [])  # a's ask cancelled, b's taken, the rest of a's bid rests
-    assert [o.status for o in book.all_orders.values()][:2] == ["canceled", "executed"]
+    assert [o.status for o in book.state.all_orders.values()][:2] == ["canceled", "executed"]
 
 
 def test_time_in_force_immediate_or_cancel_fill_or_kill_and_expiration_on_the_exchange_clock():
@@ -167,12 +173,12 @@ def test_time_in_force_immediate_or_cancel_fill_or_kill_and_expiration_on_the_ex
     assert (kill.filled, kill.order.status, levels(book)) == (0, "canceled", ([], [(5000, 200)]))
     assert bid(book, "b", 50, 2, time_in_force="fill_or_kill").order.status == "executed"
     expiring = bid(book, "b", 40, 1, expiration_time=T0 + timedelta(seconds=30))
-    book.clock.advance(seconds=29)
-    book.run_due()
-    assert expiring.order.order_id in book.orders
-    book.clock.advance(seconds=1)
-    book.run_due()
-    ended = book.all_orders[expiring.order.order_id]
+    book.state.clock.advance(seconds=29)
+    book.lifecycle.run_due()
+    assert expiring.order.order_id in book.state.orders
+    book.state.clock.advance(seconds=1)
+    book.lifecycle.run_due()
+    ended = book.state.all_orders[expiring.order.order_id]
     assert ended.status == "canceled" and ended.updated == T0 + timedelta(seconds=30) and levels(book) == ([], [])
     for options, code in (({"time_in_force": "immediate_or_cancel", "expiration_time": T0 + timedelta(days=1)},
                            "invalid_expiration_time"),
@@ -201,28 +207,28 @@ def test_orders_are_refused_unless_the_market_is_active_and_pause_close_and_sett
     book = ledger("a")
     kept = bid(book, "a", 40, 5)
     asked = bid(book, "a", 41, 5, cancel_order_on_pause=True)
-    book.pause_market(M)
-    assert set(book.orders) == {kept.order.order_id}  # only the one that asked ended
+    book.lifecycle.pause_market(M)
+    assert set(book.state.orders) == {kept.order.order_id}  # only the one that asked ended
     with pytest.raises(LedgerError) as refused:
         bid(book, "a", 40, 1)
     assert (refused.value.status, refused.value.code) == (409, "market_closed")
-    assert book.all_orders[asked.order.order_id].status == "canceled"
-    book.resume_market(M)  # resuming clears the book (Kalshi cancels resting orders then)
-    assert not book.orders and cash(book, "a") == 1_000_000_000
+    assert book.state.all_orders[asked.order.order_id].status == "canceled"
+    book.lifecycle.resume_market(M)  # resuming clears the book (Kalshi cancels resting orders then)
+    assert not book.state.orders and cash(book, "a") == 1_000_000_000
     bid(book, "a", 40, 5)
-    book.settle_market(M, "no")
-    assert not book.orders and cash(book, "a") == 1_000_000_000 and book.contracts_resting == 0
-    assert book.positions.get("a", 0, M).resting_orders_count == 0
+    book.lifecycle.settle_market(M, "no")
+    assert not book.state.orders and cash(book, "a") == 1_000_000_000 and book.contracts_resting == 0
+    assert book.state.positions.get("a", 0, M).resting_orders_count == 0
 
 
 def test_a_seeded_order_joins_the_book_holds_nothing_and_never_takes():
     book = ledger("a", "b")
-    seeded = book.place_order("a", M, "no", "buy", D(4), D("0.60"), order_id="seeded-1")  # a YES ask at 0.40
+    seeded = book.trading.place_order("a", M, "no", "buy", D(4), D("0.60"), order_id="seeded-1")  # a YES ask at 0.40
     assert levels(book) == ([], [(4000, 400)]) and cash(book, "a") == 1_000_000_000 and seeded.held == 0
     with pytest.raises(LedgerError, match="never takes"):
-        book.place_order("b", M, "yes", "buy", D(1), D("0.40"))
+        book.trading.place_order("b", M, "yes", "buy", D(1), D("0.40"))
     taken = bid(book, "b", 40, 1)
-    assert taken.filled == 100 and book.orders["seeded-1"].remaining == 300
+    assert taken.filled == 100 and book.state.orders["seeded-1"].remaining == 300
     assert cash(book, "a") == 1_000_000_000 - 600_000  # a bought NO at 0.60 when it filled
     assert position(book, "a") == -100
 
@@ -231,10 +237,10 @@ def test_amend_and_decrease_keep_or_lose_the_place_in_the_queue():
     book = ledger("a", "b", "c")
     first = bid(book, "a", 40, 5)
     second = bid(book, "b", 40, 5)
-    book.decrease_order(first.order.order_id, "a", 0, reduce_by=200)
-    assert book.queue_position(second.order.order_id, "b", 0) == 300  # a kept its place, smaller
+    book.trading.decrease_order(first.order.order_id, "a", 0, reduce_by=200)
+    assert book.trading.queue_position(second.order.order_id, "b", 0) == 300  # a kept its place, smaller
     amend(book, first.order.order_id, "a", 0, M, "yes", "buy", 4000, 800)  # larger: to the back
-    assert book.queue_position(first.order.order_id, "a", 0) == 500
+    assert book.trading.queue_position(first.order.order_id, "a", 0) == 500
     crossed = amend(book, second.order.order_id, "b", 0, M, "yes", "buy", 4500, 500)  # no ask: rests at 45
     assert crossed.filled == 0 and levels(book) == ([(4500, 500), (4000, 800)], [])
     ask(book, "c", 45, 2)
@@ -251,7 +257,7 @@ def test_one_order_publishes_one_book_change_naming_its_cause():
     book = Ledger(clock=ManualClock(T0), bus=bus, ids=IdFactory(7))
     for user in ("a", "b"):
         book.open_account(user, balance=D(100))
-    book.list_market(M)
+    book.catalogue.list_market(M)
     ask(book, "a", 45, 2)
     ask(book, "a", 46, 2)
     bid(book, "b", 46, 5, client_order_id="b-1")
@@ -330,7 +336,7 @@ def test_random_orders_agree_with_a_model_of_the_book_and_of_the_money(script):
             mine = [o for o in resting if o.owner == user]
             if mine:
                 chosen = mine[pick % len(mine)]
-                book.cancel_order(chosen.order_id, user, 0)
+                book.trading.cancel_order(chosen.order_id, user, 0)
                 resting.remove(chosen)
             continue
         matches, cancelled, stopped, left = _model_cross(resting, user, side, cents, size, stp)
@@ -358,7 +364,7 @@ def test_random_orders_agree_with_a_model_of_the_book_and_of_the_money(script):
             assert got == sorted(want.items(), reverse=want_side == BID)
         bids, asks = levels(book)
         assert not bids or not asks or bids[0][0] < asks[0][0]
-        held = {u: sum(o.held for o in book.orders.values() if o.user_id == u) for u in USERS}
+        held = {u: sum(o.held for o in book.state.orders.values() if o.user_id == u) for u in USERS}
         for u in (*USERS, HOUSE):
             model_cash = money.accounts[u].amounts.get((0, 0), Fraction(0))
             assert Fraction(cash(book, u) + held.get(u, 0), 10**6) == model_cash, u

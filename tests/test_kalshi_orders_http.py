@@ -244,14 +244,14 @@ def test_amend_moves_an_order_and_decrease_shrinks_it_in_place(mock, alice, bob)
         json={"ticker": M, "side": "ask", "price": "0.46", "count": "6"},
     )
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_order"
-    mock.ledger.clock.advance(seconds=5)
+    mock.ledger.state.clock.advance(seconds=5)
     expiring = int((T0 + timedelta(seconds=65)).timestamp())
     r = alice.post(
         f"/portfolio/events/orders/{first['order_id']}/amend",
         json={"ticker": M, "side": "bid", "price": "0.46", "count": "6", "expiration_time": expiring},
     )
     assert r.json()["remaining_count"] is None and r.json()["fill_count"] is None  # only the expiration moved
-    mock.ledger.clock.advance(seconds=60)
+    mock.ledger.state.clock.advance(seconds=60)
     assert ok(alice, f"/portfolio/orders/{first['order_id']}")["order"]["status"] == "canceled"
 
 
@@ -261,7 +261,7 @@ def test_amend_moves_an_order_and_decrease_shrinks_it_in_place(mock, alice, bob)
 def test_get_orders_filters_and_pages_newest_first(mock, alice):
     made = []
     for i, (ticker, price) in enumerate([(M, "0.30"), (N, "0.20"), (M, "0.31"), (N, "0.21"), (M, "0.32")]):
-        mock.ledger.clock.set(T0 + timedelta(seconds=i))
+        mock.ledger.state.clock.set(T0 + timedelta(seconds=i))
         made.append(place(alice, ticker=ticker, price=price)["order_id"])
     alice.delete(f"/portfolio/events/orders/{made[1]}")
     assert [o["order_id"] for o in ok(alice, "/portfolio/orders")["orders"]] == made[::-1]
@@ -293,7 +293,7 @@ def test_the_historical_cutoff_moves_ended_orders_to_the_historical_read_in_the_
     ended = place(alice, price="0.31")["order_id"]
     alice.delete(f"/portfolio/events/orders/{ended}")
     live = ok(alice, f"/portfolio/orders/{ended}")["order"]
-    mock.ledger.clock.advance(seconds=10)
+    mock.ledger.state.clock.advance(seconds=10)
     mock.set_historical_cutoff(orders_updated_ts=(T0 + timedelta(seconds=5)).isoformat())
     assert [o["order_id"] for o in ok(alice, "/portfolio/orders")["orders"]] == [kept]
     assert alice.get(f"/portfolio/orders/{ended}").status_code == 404

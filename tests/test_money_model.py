@@ -5,7 +5,8 @@ flips across zero; taker and maker fills with the fee of the schedule, the maker
 two users, subaccounts 0-2, markets of three events on two exchange indexes, one market listed by its first fill;
 resting orders placed and cancelled; deposits and withdrawals; the clock moved; markets settled yes or no, after
 which they take no fills) are applied to a mock, in both wire profiles, once fill by fill (`mock.fill` or
-`mock.ledger.apply_fill`) and once in batches (`mock.fills` or `mock.ledger.apply_fills`) cut at random points.
+`mock.ledger.filling.apply_fill`) and once in batches (`mock.fills` or `mock.ledger.filling.apply_fills`) cut at random
+points.
 After the fill-by-fill run every read is compared, field by field, with what the model says the wire shows
 (tests/money_wire.py): /portfolio/positions (every page, settled rows too), /balance, /settlements per subaccount,
 /fills, and the admin P&L view. The batch run must then answer the same values, field for field (drawn ids compared
@@ -96,7 +97,7 @@ class Fill:
         }  # fmt: skip
 
     def new_fill(self) -> dict[str, Any]:
-        """`Ledger.apply_fill`'s arguments: amounts as `Decimal`s."""
+        """`ledger.filling.apply_fill`'s arguments: amounts as `Decimal`s."""
         made = self.arguments()
         for name in ("count", "price", "fee"):
             if name in made:
@@ -392,7 +393,7 @@ def venue(request: pytest.FixtureRequest) -> Iterator[Venue]:
 def set_maker_rate(mock: MockServer, rate: Fraction) -> None:
     """The maker rate (0 by default) has no public setting (admin API, `MockServer` argument or scenario): this is the
     one place that reaches into the ledger's fee schedule."""
-    mock.ledger.fee_schedule = replace(mock.ledger.fee_schedule, maker_rate=wire.as_decimal(rate))
+    mock.ledger.state.fee_schedule = replace(mock.ledger.state.fee_schedule, maker_rate=wire.as_decimal(rate))
 
 
 def started(venue: Venue, maker_rate: Fraction) -> MockServer:
@@ -416,7 +417,7 @@ def made(venue: Venue, script: list[Step], *, batch: bool, ledger: bool, maker_r
 
     def flush() -> None:
         if pending and ledger:
-            mock.ledger.apply_fills([fill.new_fill() for fill in pending])
+            mock.ledger.filling.apply_fills([fill.new_fill() for fill in pending])
         elif pending:
             mock.fills([fill.arguments() for fill in pending])
         pending.clear()
@@ -428,7 +429,7 @@ def made(venue: Venue, script: list[Step], *, batch: bool, ledger: bool, maker_r
             elif ledger:
                 new = step.new_fill()
                 positional = [new.pop(name) for name in NEW_FILL_POSITIONAL]
-                mock.ledger.apply_fill(*positional, **new)
+                mock.ledger.filling.apply_fill(*positional, **new)
             else:
                 mock.fill(**step.arguments())
             continue
@@ -482,7 +483,7 @@ def story(venue: Venue, lines: list[str], how: str, maker_rate: Fraction) -> str
 )
 def test_every_read_carries_kalshis_rules_one_by_one_and_in_batches(venue, script, ledger, page, maker_rate):
     model, lines = modelled(script, maker_rate)
-    entry = "mock.ledger.apply_fill" if ledger else "mock.fill"
+    entry = "mock.ledger.filling.apply_fill" if ledger else "mock.fill"
     made(venue, script, batch=False, ledger=ledger, maker_rate=maker_rate)
     one_by_one = read(venue, page)
     assert_same(
@@ -492,7 +493,7 @@ def test_every_read_carries_kalshis_rules_one_by_one_and_in_batches(venue, scrip
         story(venue, lines, f"fills made one by one through {entry}", maker_rate),
     )  # fmt: skip
     made(venue, script, batch=True, ledger=ledger, maker_rate=maker_rate)
-    entry = "mock.ledger.apply_fills" if ledger else "mock.fills"
+    entry = "mock.ledger.filling.apply_fills" if ledger else "mock.fills"
     assert_same(
         wire.ids_in_order_drawn(one_by_one), wire.ids_in_order_drawn(read(venue, page)),
         "the mock, fills made one by one", f"the mock, fills made in batches ({entry})",

@@ -50,7 +50,7 @@ def test_balance_follows_fills_settlements_and_transfers(mock):
         "updated_ts": int(T0.timestamp()),
         "balance_breakdown": [{"exchange_index": 0, "balance": "100.0000"}],
     }
-    mock.ledger.clock.advance(60)
+    mock.ledger.state.clock.advance(60)
     mock.create_market("EV-B", "EV", exchange_index=1)
     mock.fill("u", "EV-A", "yes", "buy", "3", "0.52")  # pays 1.56 + fee 0.0525
     mock.fill("u", "EV-B", "no", "buy", "2", "0.30")  # pays 0.60 + fee 0.0294, on exchange index 1
@@ -110,7 +110,7 @@ def seed_fills(mock):
     mock.create_market("EV-C", "EV", exchange_index=1)
     made = []
     for i in range(12):
-        mock.ledger.clock.advance(10)
+        mock.ledger.state.clock.advance(10)
         ticker = ["EV-A", "EV-B", "EV-C"][i % 3]
         made.append(mock.fill("u", ticker, "yes" if i % 2 else "no", "buy", str(i + 1), "0.25", subaccount=i % 2))
     return made
@@ -221,11 +221,11 @@ def test_settlements(mock):
     mock.fill("u", "EV-A", "yes", "buy", "4", "0.25")
     mock.fill("u", "EV-B", "no", "buy", "2", "0.40")
     mock.fill("u", "FX-C", "yes", "buy", "1", "0.50", subaccount=3)
-    mock.ledger.clock.advance(100)
+    mock.ledger.state.clock.advance(100)
     mock.settle("EV-A", "yes")
-    mock.ledger.clock.advance(100)
+    mock.ledger.state.clock.advance(100)
     mock.settle("EV-B", "yes")
-    mock.ledger.clock.advance(100)
+    mock.ledger.state.clock.advance(100)
     mock.settle("FX-C", "no")
     client = signed(mock, "u")
     rows, pages = walk(client, "/portfolio/settlements", "settlements", limit=2)
@@ -283,7 +283,7 @@ def test_deposits_and_withdrawals_and_their_statuses(mock):
     mock.create_account("u", balance_cents=0)
     ids = []
     for i in range(7):
-        mock.ledger.clock.advance(1)
+        mock.ledger.state.clock.advance(1)
         ids.append(
             mock.deposit("u", 1000 + i, type="wire" if i % 2 else "ach", status="pending" if i == 6 else "applied")[
                 "id"
@@ -407,7 +407,7 @@ def test_every_endpoint_needs_a_signature(modern):
 
 def test_timestamps_match_the_exchange_clock(modern):
     modern.create_account("u")
-    modern.ledger.clock.advance(delta=timedelta(days=2, microseconds=7))
+    modern.ledger.state.clock.advance(delta=timedelta(days=2, microseconds=7))
     modern.fill("u", "EV-A", "yes", "buy", "1", "0.5")
     [row] = ok(signed(modern, "u"), "/portfolio/fills")["fills"]
     assert row["created_time"] == "2026-11-03T12:00:00.000007Z"

@@ -111,16 +111,16 @@ def test_position_is_the_signed_sum_and_cash_reconciles(sequence):
     trade_cash = D(0)
     fees = D(0)
     for side, action, count, price, taker in sequence:
-        fill = ledger.apply_fill("u", "EV-M", side, action, count, price, is_taker=taker)
+        fill = ledger.filling.apply_fill("u", "EV-M", side, action, count, price, is_taker=taker)
         signed_sum += count if positions.buys_yes(side, action) else -count
         fees += fill.fee
         assert fill.post_position == signed_sum
-    row = ledger.positions.get("u", 0, "EV-M")
+    row = ledger.state.positions.get("u", 0, "EV-M")
     assert row.position == signed_sum
     assert row.market_exposure >= 0
     assert row.fees_paid == fees
     # Cash moved by trading = realized P&L - exposure still held; the balance also pays the fees.
-    trade_cash = ledger.accounts["u"].balance(0) - D(1000) + fees
+    trade_cash = ledger.state.accounts["u"].balance(0) - D(1000) + fees
     assert trade_cash == row.realized_pnl - row.market_exposure
     if row.position == 0:
         assert row.market_exposure == 0
@@ -133,11 +133,11 @@ def test_settlement_closes_exposure_and_cash_equals_realized(sequence, result):
     ledger.open_account("u")
     fees = D(0)
     for side, action, count, price, taker in sequence:
-        fees += ledger.apply_fill("u", "EV-M", side, action, count, price, is_taker=taker).fee
-    ledger.settle_market("EV-M", result)
-    row = ledger.positions.get("u", 0, "EV-M")
+        fees += ledger.filling.apply_fill("u", "EV-M", side, action, count, price, is_taker=taker).fee
+    ledger.lifecycle.settle_market("EV-M", result)
+    row = ledger.state.positions.get("u", 0, "EV-M")
     assert row.settled and row.market_exposure == 0
-    assert ledger.accounts["u"].balance(0) == row.realized_pnl - fees
+    assert ledger.state.accounts["u"].balance(0) == row.realized_pnl - fees
 
 
 @settings(max_examples=100, deadline=None)
@@ -151,8 +151,8 @@ def test_total_traded_is_what_was_paid_for_the_side_bought(sequence):
         paid = price if action == "buy" else 1 - price
         assert (side if action == "buy" else ("no" if side == "yes" else "yes")) == ("yes" if bought_yes else "no")
         expected += count * paid
-        ledger.apply_fill("u", "EV-M", side, action, count, price, is_taker=taker)
-    assert ledger.positions.get("u", 0, "EV-M").total_traded == expected
+        ledger.filling.apply_fill("u", "EV-M", side, action, count, price, is_taker=taker)
+    assert ledger.state.positions.get("u", 0, "EV-M").total_traded == expected
 
 
 # -- refusals ------------------------------------------------------------------------------------------------------
@@ -167,16 +167,16 @@ def test_ledger_refuses_impossible_fills(side, action, count, price):
     ledger = Ledger(clock=ManualClock())
     ledger.open_account("u")
     with pytest.raises(LedgerError):
-        ledger.apply_fill("u", "EV-M", side, action, count, price)
-    assert len(ledger.positions) == 0 and ledger.fills == []
+        ledger.filling.apply_fill("u", "EV-M", side, action, count, price)
+    assert len(ledger.state.positions) == 0 and ledger.state.fills == []
 
 
 def test_fills_on_a_settled_market_are_refused_without_changing_state():
     ledger = Ledger(clock=ManualClock())
     ledger.open_account("u")
-    ledger.apply_fill("u", "EV-M", "yes", "buy", D(1), D("0.5"))
-    ledger.settle_market("EV-M", "yes")
-    balance = ledger.accounts["u"].balance(0)
+    ledger.filling.apply_fill("u", "EV-M", "yes", "buy", D(1), D("0.5"))
+    ledger.lifecycle.settle_market("EV-M", "yes")
+    balance = ledger.state.accounts["u"].balance(0)
     with pytest.raises(LedgerError):
-        ledger.apply_fill("u", "EV-M", "yes", "buy", D(1), D("0.5"))
-    assert ledger.accounts["u"].balance(0) == balance and len(ledger.fills) == 1
+        ledger.filling.apply_fill("u", "EV-M", "yes", "buy", D(1), D("0.5"))
+    assert ledger.state.accounts["u"].balance(0) == balance and len(ledger.state.fills) == 1

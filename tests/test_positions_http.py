@@ -85,10 +85,10 @@ def test_short_positions_are_negative_and_fractional_counts_keep_two_places(mock
 def test_last_updated_ts_is_the_time_of_the_last_fill(mockexchange):
     mockexchange.create_account("u")
     mockexchange.fill("u", "EV-A", "yes", "buy", "1", "0.5")
-    mockexchange.ledger.clock.advance(3600)
+    mockexchange.ledger.state.clock.advance(3600)
     mockexchange.fill("u", "EV-A", "yes", "buy", "1", "0.5")
-    row = mockexchange.ledger.positions.get("u", 0, "EV-A")
-    assert row.last_updated == mockexchange.ledger.clock.now()
+    row = mockexchange.ledger.state.positions.get("u", 0, "EV-A")
+    assert row.last_updated == mockexchange.ledger.state.clock.now()
 
 
 def seed_portfolio(mock, user_id, n_events=12, per_event=5):

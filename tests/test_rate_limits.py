@@ -62,7 +62,7 @@ def http() -> Iterator[httpx.Client]:
 def kalshi_signer(mock: MockServer, user_id: str, key_id: str | None = None) -> KalshiSigner:
     """A key of the user's (an account made if need be): one made once in the process under `key_id`, by default
     the user's name and `-key`."""
-    if user_id not in mock.ledger.accounts:
+    if user_id not in mock.ledger.state.accounts:
         mock.create_account(user_id, balance_cents=100_000)
     return key_pair(key_id or f"{user_id}-key").register(mock, user_id)
 

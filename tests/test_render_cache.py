@@ -89,7 +89,7 @@ def reference_positions(ctx: KalshiContext, api_key: ApiKey, query: dict[str, st
     }
     after = cursors.decode_param(positions.GET_POSITIONS, values["cursor"], filters, key_length=2)
     keep = RowFilter.of(values["count_filter"], values.get("exchange_index"))
-    store = ctx.ledger.positions
+    store = ctx.ledger.state.positions
     with ctx.ledger.reading():
         as_of = ctx.ledger.as_of()
         rows, more = store.page(

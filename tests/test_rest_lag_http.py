@@ -221,7 +221,7 @@ def test_no_lag_answers_at_once():
         mock.fill("alice", "EV-A", "yes", "buy", "1", "0.50", fee="0")
         assert rows(alice) == {"EV-A": "1.00"} and cash(alice) == 99_950
         assert mock.rest_lag() == {"ms": 0, "as_of": None, "exchange_time": T0.isoformat()}
-        assert len(mock.app.ledger.history) == 0, "nothing is kept without a lag"
+        assert len(mock.app.ledger.state.history) == 0, "nothing is kept without a lag"
 
 
 def test_the_lag_changes_at_run_time_through_the_admin_api():
@@ -246,7 +246,7 @@ def test_the_lag_changes_at_run_time_through_the_admin_api():
         assert rows(alice) == {"EV-A": "1.00"}
         assert admin.post("/rest_lag", json={"ms": 0}).json()["as_of"] is None
         assert rows(alice) == {"EV-A": "2.00"}, "dropping the lag shows the state now"
-        assert len(mock.app.ledger.history) == 0
+        assert len(mock.app.ledger.state.history) == 0
 
 
 @pytest.fixture(scope="module")
@@ -367,8 +367,8 @@ class Replay:
             elif command[0] == "order":
                 _, user, ticker, count, sub = command
                 mock.create_order(user, ticker, "yes", "buy", str(count), "0.30", subaccount=sub)
-            elif command[0] == "cancel" and mock.app.ledger.orders:
-                orders = sorted(mock.app.ledger.orders)
+            elif command[0] == "cancel" and mock.app.ledger.state.orders:
+                orders = sorted(mock.app.ledger.state.orders)
                 mock.cancel_order(orders[command[1] % len(orders)])
             elif command[0] == "settle":
                 mock.settle(command[1], command[2])

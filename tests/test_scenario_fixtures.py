@@ -61,7 +61,7 @@ def test_fed_decision_trades_then_settles(mockexchange, mockexchange_scenario, t
     settlements = {s["ticker"]: s for s in bob.get("/portfolio/settlements").json()["settlements"]}
     assert settlements["KXFED-26DEC-T4.00"]["revenue"] == 5000 and settlements["KXFED-26DEC-T3.75"]["revenue"] == 2000
     assert [d["amount_cents"] for d in bob.get("/portfolio/deposits").json()["deposits"]] == [10000]
-    assert mockexchange.ledger.orders == {}  # alice's resting order went with the settlement
+    assert mockexchange.ledger.state.orders == {}  # alice's resting order went with the settlement
 
 
 def test_fcm_subtraders_keys_fills_and_transfers(tmp_path):
@@ -108,7 +108,7 @@ def test_busy_market_thousands_of_fills_agree_with_the_ledger(tmp_path):
 
     mock, loaded = run()
     try:
-        assert loaded["ran_steps"] == 4 and len(mock.ledger.fills) == 1 + 5000 + 2000
+        assert loaded["ran_steps"] == 4 and len(mock.ledger.state.fills) == 1 + 5000 + 2000
         assert loaded["exchange_time"] == "2026-12-31T16:20:59.700000+00:00"  # 999.8 + 60 + 199.9 seconds
         key = keys_by_id(loaded)["trader-1-key"]
         trader = client(mock, "trader-1-key", key["private_key_pem"])
@@ -119,7 +119,7 @@ def test_busy_market_thousands_of_fills_agree_with_the_ledger(tmp_path):
             cursor = body.json()["cursor"]
             if not cursor:
                 break
-        mine = [f for f in mock.ledger.fills if f.user_id == "trader-1"]
+        mine = [f for f in mock.ledger.state.fills if f.user_id == "trader-1"]
         assert len(seen) == len(mine) > 1000
         # The position and cash recomputed from the recorded fills, independently of the ledger's arithmetic.
         # In YES terms every fill changes the position by +-count at the YES price; once the market has settled yes,
@@ -134,11 +134,11 @@ def test_busy_market_thousands_of_fills_agree_with_the_ledger(tmp_path):
         [row] = positions(trader, settlement_status="settled").values()
         assert Decimal(row["position_fp"]) == position
         assert trader.get("/portfolio/balance").json()["balance"] == to_cents(cash)
-        first_fills = [(f.user_id, f.side, f.action, f.count, f.price) for f in mock.ledger.fills[:50]]
+        first_fills = [(f.user_id, f.side, f.action, f.count, f.price) for f in mock.ledger.state.fills[:50]]
     finally:
         mock.stop()
     again, _ = run()
     try:  # the same seeds give the same fills
-        assert [(f.user_id, f.side, f.action, f.count, f.price) for f in again.ledger.fills[:50]] == first_fills
+        assert [(f.user_id, f.side, f.action, f.count, f.price) for f in again.ledger.state.fills[:50]] == first_fills
     finally:
         again.stop()

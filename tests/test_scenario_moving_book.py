@@ -56,7 +56,7 @@ def test_the_market_opens_its_book_moves_it_closes_and_settles_on_the_clock():
                 mock.step()
                 market = rest.get(f"/markets/{TICKER}").json()["market"]
                 assert market["status"] == status, (step, market["status"])
-                clock = mock.ledger.markets[TICKER].book_clock
+                clock = mock.ledger.state.markets[TICKER].book_clock
                 frames = ws.wait(lambda f, c=clock: ClientBook().apply_all(f).clocks.get(TICKER) == c)
                 client_book = ClientBook().apply_all(frames)
                 assert client_book.gaps == [], step
@@ -86,7 +86,7 @@ def test_the_market_opens_its_book_moves_it_closes_and_settles_on_the_clock():
         settlement = rest.get("/portfolio/settlements").json()["settlements"][0]
         assert (settlement["ticker"], settlement["market_result"], settlement["revenue"]) == (TICKER, "yes", 2000)
         assert rest.get("/portfolio/balance").json()["balance_dollars"] == "1012.6815"
-        assert mock.ledger.account("bob").balance() == Decimal("993.635")
+        assert mock.ledger.state.account("bob").balance() == Decimal("993.635")
         hours = rest.get(f"/series/KXHIGHNY/markets/{TICKER}/candlesticks",
                          params={"start_ts": 0, "end_ts": 2_000_000_000, "period_interval": 60}).json()  # fmt: skip
         ends = [candle["end_period_ts"] for candle in hours["candlesticks"]]

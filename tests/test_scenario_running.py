@@ -76,7 +76,7 @@ def test_load_step_and_the_clock_in_process():
         ran = mock.step(2)
         assert [(r["step"], r["kind"], r["line"]) for r in ran["ran"]] == [(0, "fill", 7), (1, "wait", 8)]
         assert ran["exchange_time"] == "2026-01-05T10:01:40+00:00" and ran["steps_left"] == 1
-        assert mock.ledger.fills[0].created.isoformat() == "2026-01-05T10:00:00+00:00"
+        assert mock.ledger.state.fills[0].created.isoformat() == "2026-01-05T10:00:00+00:00"
         with pytest.raises(ControlError) as caught:  # a step the mock refuses names its line; it is not consumed
             mock.step()
         assert (str(caught.value), caught.value.status) == ("<document>:9: steps[2]: unknown user_id 'ghost'", 404)
@@ -106,9 +106,9 @@ def test_loading_on_top_keeps_the_state_and_reset_is_the_default():
     with manual() as mock:
         mock.create_account("already-here")
         mock.load_scenario(document="users: [{user_id: u}]", reset=False)
-        assert set(mock.ledger.accounts) == {"already-here", "u"}
+        assert set(mock.ledger.state.accounts) == {"already-here", "u"}
         mock.load_scenario(document="users: [{user_id: v}]")
-        assert set(mock.ledger.accounts) == {"v"}
+        assert set(mock.ledger.state.accounts) == {"v"}
         with pytest.raises(ControlError, match="account 'v' already exists") as caught:
             mock.load_scenario(document="users: [{user_id: v}]", reset=False)
         assert caught.value.status == 409 and str(caught.value).startswith("<document>:1: users[0]: ")
@@ -140,7 +140,7 @@ def test_play_paces_waits_by_the_speed():
         assert slept == [2.0, 3.0, 0.2, 0.2]  # waits of 100 and 150, then the burst's two 10 s intervals
         assert status["steps_left"] == 0 and status["speed"] == 50
         assert status["exchange_time"] == "2026-01-05T10:04:30+00:00"
-        assert [f.created.isoformat()[11:19] for f in mock.ledger.fills] == ["10:01:40", "10:04:10", "10:04:20",
+        assert [f.created.isoformat()[11:19] for f in mock.ledger.state.fills] == ["10:01:40", "10:04:10", "10:04:20",
                                                                              "10:04:30"]  # fmt: skip
         with pytest.raises(ControlError, match="speed must be a positive number"):
             mock.play_scenario(0)
@@ -158,7 +158,7 @@ def test_play_in_the_background_then_stepping_is_refused_while_it_plays():
             time.sleep(0.01)
             assert time.monotonic() - started < 10
         assert time.monotonic() - started >= 0.25
-        assert mock.scenario_status()["steps_left"] == 0 and len(mock.ledger.fills) == 4
+        assert mock.scenario_status()["steps_left"] == 0 and len(mock.ledger.state.fills) == 4
         mock.load_scenario(document=PLAYED)
         mock.play_scenario(0.001)  # would take days: loading again (or reset) stops it at once
         mock.reset()
@@ -171,7 +171,7 @@ def test_the_demo_portfolio_is_a_scenario_too():
     status = mock.scenarios.scenario_status()
     assert (status["scenario"], status["file"], status["steps_total"]) == ("demo", "generator(seed=7)", 0)
     assert status["accounts"] == len(portfolio.users) + 1 + len(portfolio.subtraders)
-    assert status["positions"] == portfolio.fills == len(mock.ledger.fills)
+    assert status["positions"] == portfolio.fills == len(mock.ledger.state.fills)
 
 
 # -- the admin API -----------------------------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def test_admin_scenario_endpoints():
         r = admin(mock, "scenario", {"document": TIMED, "run": False})
         assert r.status_code == 200 and r.json()["scenario"] == "timed"
         r = admin(mock, "scenario", {"document": {"users": [{"user_id": "j", "balance_cents": 5}]}})
-        assert r.status_code == 200 and set(mock.ledger.accounts) == {"j"}
+        assert r.status_code == 200 and set(mock.ledger.state.accounts) == {"j"}
         r = admin(mock, "scenario/play", {"speed": 10_000})
         assert r.status_code == 200 and r.json()["speed"] == 10_000
 

@@ -62,7 +62,7 @@ def test_damaged_pages_alone_get_the_file_written_anew_from_its_commands(
     data[page * 4096 : page * 4096 + 4] = (999_999).to_bytes(4, "big")
     path.write_bytes(bytes(data))
     with caplog.at_level(logging.WARNING, "mockexchange.state"), mock_of(path) as mock:
-        assert mock.app.ledger.account("alice").balance() == Decimal("47.4125")
+        assert mock.app.ledger.state.account("alice").balance() == Decimal("47.4125")
         assert mock.app.persistence.status()["restored_commands"] == 7  # type: ignore[union-attr]
         (said,) = mock.app.persistence.warnings()  # type: ignore[union-attr]
     assert said.startswith("SQLite's quick_check finds damaged pages (") and "written anew" in said
@@ -88,7 +88,7 @@ def test_a_damaged_page_of_commands_refuses_the_file_and_recover_writes_it_anew_
     assert f"command #{seq} cannot be read (database disk image is malformed)" in str(refused.value)
     assert f"--state-recover starts from command #{seq - 1}, the last that checks" in str(refused.value)
     with mock_of(path, state_recover=True) as mock:
-        assert len(mock.app.ledger.accounts) == seq - 2  # command #1 lists Deribit's instruments
+        assert len(mock.app.ledger.state.accounts) == seq - 2  # command #1 lists Deribit's instruments
         assert f"started from command #{seq - 1}" in mock.app.persistence.warnings()[0]  # type: ignore[union-attr]
     assert (tmp_path / "state.db.damaged").exists()
     with mock_of(path) as again:  # the file written anew opens as any other
@@ -191,7 +191,7 @@ def _flipped(data: bytes, at: int) -> bytes:
 def test_the_last_command_of_a_killed_mock_runs_again_unchecked(tmp_path: Path, killed: Killed) -> None:
     path = _with_log(tmp_path, killed, killed.log, killed.mark)
     with mock_of(path) as mock:  # refused again, which its record could not say yet
-        assert len(mock.app.ledger.fills) == 20 and mock.app.persistence.warnings() == []  # type: ignore[union-attr]
+        assert len(mock.app.ledger.state.fills) == 20 and mock.app.persistence.warnings() == []  # type: ignore[union-attr]
     assert sql(path, "SELECT ok FROM commands ORDER BY seq DESC LIMIT 1") == [(0,)]
 
 
@@ -202,7 +202,7 @@ def test_a_write_the_kill_cut_short_is_the_end_of_the_log(tmp_path: Path, killed
     path = _with_log(tmp_path, killed, half_written, killed.mark_before_last)
     assert inspect(wal_path(path), 4096) is None
     with mock_of(path) as mock:  # the last command, never acknowledged, is not there
-        assert len(mock.app.ledger.fills) == 20 and mock.app.persistence.warnings() == []  # type: ignore[union-attr]
+        assert len(mock.app.ledger.state.fills) == 20 and mock.app.persistence.warnings() == []  # type: ignore[union-attr]
         assert mock.app.persistence.status()["commands"] == 22  # type: ignore[union-attr]
 
 
@@ -246,7 +246,7 @@ def test_a_log_lost_or_cut_after_a_kill_refuses_the_file_and_recover_says_how_ma
         assert str(refused.value).endswith(f"; --state-recover starts from the {ends} commands it holds")
     with mock_of(path, state_recover=True) as mock:
         # #1 lists Deribit's instruments, #2 is alice's account, #3 to #22 her fills
-        assert len(mock.app.ledger.fills) == max(0, min(ends, 22) - 2)
+        assert len(mock.app.ledger.state.fills) == max(0, min(ends, 22) - 2)
         (note,) = mock.app.persistence.warnings()  # type: ignore[union-attr]
     assert note.startswith(f"--state-recover: {said}") and note.endswith(f"; started from command #{ends}")
     with mock_of(path) as again:  # from what survived on: the mark counts what it holds
@@ -325,4 +325,4 @@ def test_a_mark_that_cannot_be_made_or_written_fails_no_command_and_is_said_once
     ]
     assert [r.getMessage() for r in caplog.records][1:] == [f"{path}: {said[0]}"]
     with mock_of(path) as again:  # its mark behind the file: no loss
-        assert len(again.app.ledger.fills) == 2 and again.app.persistence.warnings() == []  # type: ignore[union-attr]
+        assert len(again.app.ledger.state.fills) == 2 and again.app.persistence.warnings() == []  # type: ignore[union-attr]

@@ -143,9 +143,9 @@ def test_an_expiring_order_expires_on_the_exchange_clock_after_a_restart(tmp_pat
     if not from_snapshot:
         sql(path, "DELETE FROM snapshots")
     with MockServer(state=str(path)) as again:
-        assert again.ledger.orders[made["order_id"]].status == "resting"
-        assert again.ledger.account("alice").balance() == Decimal("99.40")  # 2 x 0.30 held
+        assert again.ledger.state.orders[made["order_id"]].status == "resting"
+        assert again.ledger.state.account("alice").balance() == Decimal("99.40")  # 2 x 0.30 held
         again.advance_clock(seconds=61)
-        ended = again.ledger.all_orders[made["order_id"]]
+        ended = again.ledger.state.all_orders[made["order_id"]]
         assert (ended.status, ended.updated) == ("canceled", T0 + timedelta(seconds=60))
-        assert again.ledger.account("alice").balance() == Decimal("100.00")
+        assert again.ledger.state.account("alice").balance() == Decimal("100.00")

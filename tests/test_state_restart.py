@@ -184,7 +184,7 @@ def test_a_manual_clock_comes_back_where_the_commands_left_it(tmp_path: Path) ->
     sql(path, "DELETE FROM snapshots")
     with MockServer(state=str(path)) as again:  # no clock given: the file's was manual
         assert again.clock() == {"exchange_time": "2026-03-02T00:00:00+00:00", "clock": "manual"}
-        assert again.app.ledger.fills[0].created == datetime(2026, 3, 1, 1, tzinfo=UTC)
+        assert again.app.ledger.state.fills[0].created == datetime(2026, 3, 1, 1, tzinfo=UTC)
 
 
 def test_the_journal_is_kept_when_asked(tmp_path: Path) -> None:
@@ -256,7 +256,7 @@ def test_arguments_a_file_cannot_hold_are_refused_before_anything_runs(tmp_path:
         # A typed command (`fill`) reads its values first and keeps them plain: a Decimal is taken as "1".
         mock.fill("alice", "KX-1", "yes", "buy", Decimal("1"), "0.5")
     with MockServer(state=str(tmp_path / "state.db")) as again:
-        assert [(f.count, f.price) for f in again.app.ledger.fills] == [(Decimal("1.00"), Decimal("0.5000"))]
+        assert [(f.count, f.price) for f in again.app.ledger.state.fills] == [(Decimal("1.00"), Decimal("0.5000"))]
 
 
 def test_a_snapshot_that_names_anything_but_state_is_not_run(tmp_path: Path) -> None:
@@ -274,7 +274,7 @@ def test_a_snapshot_that_names_anything_but_state_is_not_run(tmp_path: Path) -> 
     with MockServer(state=str(path)) as again:
         assert not marker.exists()
         assert again.app.persistence.status()["restored_commands"] == 2  # type: ignore[union-attr]
-        assert again.app.ledger.account("alice").balance() == Decimal("1.23")
+        assert again.app.ledger.state.account("alice").balance() == Decimal("1.23")
 
 
 @pytest.mark.slow
@@ -289,7 +289,7 @@ def test_the_pytest_marker_takes_a_state_file(pytester: pytest.Pytester) -> None
 
         @pytest.mark.mockexchange(state="kept.db")
         def test_second(mockexchange):
-            assert mockexchange.app.ledger.account("alice").balance() * 100 == 500
+            assert mockexchange.app.ledger.state.account("alice").balance() * 100 == 500
         """
     )
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
@@ -383,8 +383,8 @@ def test_a_file_of_format_1_is_upgraded_and_its_commands_run_again(tmp_path: Pat
     with MockServer(state=str(path)) as mock:
         assert mock.app.persistence.status()["restored_commands"] == 10  # type: ignore[union-attr]
         kept = ["9530fcd9-d6fd-4d9b-a203-2801b65c1c28", "ae80b07a-abbf-4b84-ab5c-138b31b03dd5"]
-        assert [f.fill_id for f in mock.app.ledger.fills] == kept
-        assert mock.app.ledger.account("alice").balance() == Decimal("996.0175")
+        assert [f.fill_id for f in mock.app.ledger.state.fills] == kept
+        assert mock.app.ledger.state.account("alice").balance() == Decimal("996.0175")
         assert [key.key_id for key in mock.keys.all()] == ["b8f7ac1f-e32b-49b1-b442-37f084d65928"]
         credentials = {"client_id": "21Eznv1u", "client_secret": "kw0_ckb8uIOM164LWdwkfuT02TBG5cAyib0Bo4pOLBs"}
         granted = _rpc(mock, "public/auth", {"grant_type": "client_credentials", **credentials})["result"]
@@ -395,7 +395,7 @@ def test_a_file_of_format_1_is_upgraded_and_its_commands_run_again(tmp_path: Pat
     assert sql(path, "PRAGMA user_version") == [(FORMAT,)]
     with MockServer(state=str(path)) as again:  # from the snapshot the upgraded file kept
         assert again.app.persistence.status()["restored_commands"] == 0  # type: ignore[union-attr]
-        assert len(again.app.ledger.fills) == 3
+        assert len(again.app.ledger.state.fills) == 3
 
 
 MAIN = Path(__file__).parent / "data" / "state-main-e056015.db"  # written by mockexchange 0.1.0 (main at e056015)

@@ -34,7 +34,7 @@ FILTERS = [None] + [
 def walked(ledger: Ledger, subaccount: int, status: str, event: str, keep: RowFilter | None) -> EventRollup:
     """The roll-up computed the slow way: every row of the event, tested one by one."""
     total = EventRollup(event)
-    for row in ledger.positions.walk("u", subaccount, status, event_ticker=event):
+    for row in ledger.state.positions.walk("u", subaccount, status, event_ticker=event):
         admitted = keep is None or (
             (not keep.counts or any(
                 (name == "position" and row.position) or (name == "total_traded" and row.total_traded)
@@ -53,26 +53,26 @@ def walked(ledger: Ledger, subaccount: int, status: str, event: str, keep: RowFi
 def test_running_event_totals_equal_the_walked_totals(steps):
     ledger = Ledger(clock=ManualClock())
     ledger.open_account("u")
-    ledger.list_market("E1-B", exchange_index=1)
+    ledger.catalogue.list_market("E1-B", exchange_index=1)
     for s in steps:
         settled = (
-            ledger.markets.get(s[1]) is not None and ledger.markets[s[1]].result is not None
+            ledger.state.markets.get(s[1]) is not None and ledger.state.markets[s[1]].result is not None
             if s[0] != "cancel"
             else False
         )
         if s[0] == "fill" and not settled:
             _, ticker, side, action, count, cents, sub = s
-            ledger.apply_fill("u", ticker, side, action, D(count) / 100, D(cents) / 100, subaccount=sub)
+            ledger.filling.apply_fill("u", ticker, side, action, D(count) / 100, D(cents) / 100, subaccount=sub)
         elif s[0] == "order" and not settled:
             _, ticker, count, sub = s
-            ledger.place_order("u", ticker, "yes", "buy", D(count) / 100, D("0.5"), subaccount=sub)
-        elif s[0] == "cancel" and ledger.orders:
-            ledger.cancel_order(sorted(ledger.orders)[s[1] % len(ledger.orders)])
-        elif s[0] == "settle" and ledger.markets.get(s[1]) and not settled:
-            ledger.settle_market(s[1], s[2])
+            ledger.trading.place_order("u", ticker, "yes", "buy", D(count) / 100, D("0.5"), subaccount=sub)
+        elif s[0] == "cancel" and ledger.state.orders:
+            ledger.trading.cancel_order(sorted(ledger.state.orders)[s[1] % len(ledger.state.orders)])
+        elif s[0] == "settle" and ledger.state.markets.get(s[1]) and not settled:
+            ledger.lifecycle.settle_market(s[1], s[2])
     for sub in range(3):
         for status in ("unsettled", "settled", "all"):
             for event in ("E1", "E2", "E3"):
                 for keep in FILTERS:
-                    fast = ledger.positions.event_rollup("u", sub, status, event, keep=keep)
+                    fast = ledger.state.positions.event_rollup("u", sub, status, event, keep=keep)
                     assert fast == walked(ledger, sub, status, event, keep), (sub, status, event, keep)

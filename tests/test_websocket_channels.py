@@ -99,11 +99,11 @@ def test_fill_and_market_position_messages_in_profile_3_34(clock):
         mock.create_market(FED, exchange_index=1)
         with session(mock, signer_for(mock, "alice")) as ws:
             assert ws.subscribe(channels=["fill", "market_positions"]) == [1, 2]
-            mock.app.ledger.apply_fill(
+            mock.app.ledger.filling.apply_fill(
                 "alice", FED, "yes", "buy", Decimal("10"), Decimal("0.56"), client_order_id="my-order-1"
             )
             fill, position = ws.recv(), ws.recv()
-        [stored] = mock.app.ledger.fills
+        [stored] = mock.app.ledger.state.fills
         assert set(fill) == {"type", "sid", "msg", "sending_ts_ms"}
         assert (fill["type"], fill["sid"]) == ("fill", 1)
         assert fill["msg"] == {
@@ -337,7 +337,7 @@ def test_a_client_that_does_not_read_gets_error_25_and_is_closed_while_others_go
                     for i in range(20):
                         mock.fill("alice", FED, "yes", "buy" if i % 2 else "sell", "1", "0.50")
                     trade_ids += [good.recv()["msg"]["trade_id"] for _ in range(20)]
-                assert trade_ids == [f.fill_id for f in mock.app.ledger.fills]
+                assert trade_ids == [f.fill_id for f in mock.app.ledger.state.fills]
                 good.quiet(0.1)
 
             # Now read what the slow client was sent: its replies, a gapless run of messages, error 25, the close.
@@ -417,7 +417,7 @@ def test_many_connections_see_thousands_of_fills_in_ledger_order_and_rest_agrees
                 t.join(120)
             assert not any(t.is_alive() for t in producers + readers)
 
-        fills = mock.app.ledger.fills
+        fills = mock.app.ledger.state.fills
         assert len(fills) == PRODUCERS * FILLS_EACH
         for messages in received:
             for message in messages:
@@ -438,7 +438,7 @@ def test_many_connections_see_thousands_of_fills_in_ledger_order_and_rest_agrees
             rows = http.get("/portfolio/positions", params={"limit": 100}).json()["market_positions"]
         assert {r["ticker"] for r in rows} == set(markets)
         for row in rows:
-            ledger_row = mock.app.ledger.positions.get("alice", 0, row["ticker"])
+            ledger_row = mock.app.ledger.state.positions.get("alice", 0, row["ticker"])
             assert row["position_fp"] == f"{ledger_row.position:.2f}" == last[row["ticker"]]["position_fp"]
             assert row["market_exposure_dollars"] == last[row["ticker"]]["position_cost_dollars"]
             assert row["realized_pnl_dollars"] == last[row["ticker"]]["realized_pnl_dollars"]

@@ -100,7 +100,7 @@ def rendered(value: Any) -> Any:
 def test_one_fill_reaches_220_connections_each_with_its_own_sids(profile):
     with running(profile) as mock:
         alice, locked, bob = signer_for(mock, "alice"), signer_for(mock, "alice", subaccount=2), signer_for(mock, "bob")
-        bus = mock.app.ledger.bus
+        bus = mock.app.ledger.state.bus
         subscribers = bus.subscriber_count()
         # group -> (key, subscribe commands, frames expected for the FED fill (subaccount 0), for the CPI fill
         # (subaccount 2)): (type, sid)
@@ -136,8 +136,8 @@ def test_one_fill_reaches_220_connections_each_with_its_own_sids(profile):
                     await asyncio.to_thread(
                         mock.fill, "alice", ticker, "yes", "buy", "3", "0.42", subaccount=subaccount
                     )
-                    stored = mock.app.ledger.fills[-1]
-                    row = mock.app.ledger.positions.get("alice", subaccount, ticker)
+                    stored = mock.app.ledger.state.fills[-1]
+                    row = mock.app.ledger.state.positions.get("alice", subaccount, ticker)
                     msgs = {
                         "fill": rendered(mock.app.kalshi.profile.ws_fill(stored)),
                         "market_position": rendered(mock.app.kalshi.profile.ws_market_position(row)),
@@ -211,7 +211,7 @@ def test_a_burst_keeps_each_connections_order_and_a_subscribe_inside_it_starts_a
             return received, late_frames
 
         received, late_frames = asyncio.run(go())
-        ledger = mock.app.ledger.fills
+        ledger = mock.app.ledger.state.fills
         assert len(ledger) == fills
         expected = []
         for f in ledger:
@@ -292,7 +292,7 @@ def test_a_slow_consumer_gets_error_25_while_thirty_others_receive_every_message
                 return seen
 
             seen = asyncio.run(go())
-            trade_ids = [f.fill_id for f in mock.app.ledger.fills]
+            trade_ids = [f.fill_id for f in mock.app.ledger.state.fills]
             assert all(s == trade_ids for s in seen)
             data, _ = slow.overflowed()
         finally:

@@ -46,7 +46,7 @@ def test_its_own_mock(n, mockexchange, kalshi_user, worker_id):
     assert kalshi_user.client.base_url.port == mockexchange.port
     assert kalshi_user.client.get("/portfolio/balance").json()["balance"] == 1_000_000
     mockexchange.create_account(f"only-{{n}}")
-    assert sorted(mockexchange.ledger.accounts) == [f"only-{{n}}", "user-1"]
+    assert sorted(mockexchange.ledger.state.accounts) == [f"only-{{n}}", "user-1"]
     record = {{"test": n, "worker": worker_id, "port": mockexchange.port, "pem": str(kalshi_user.pem_path),
               "key_id": kalshi_user.key_id}}
     (RECORDS / f"test-{{n}}.json").write_text(json.dumps(record))

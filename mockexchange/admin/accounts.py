@@ -25,9 +25,8 @@ from mockexchange.control import ControlError
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.wallets import Account as DeribitAccount
 from mockexchange.core.deribit.wallets import Wallet
-from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.accounts import HOUSE, Account
 from mockexchange.core.kalshi.fill_log import Fill
-from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.markets import Settlement
 from mockexchange.core.numbers import excerpt
 from mockexchange.venues.deribit import render as deribit_render
@@ -85,9 +84,9 @@ class AccountReads:
         client is and whose cash is no balance (it holds none for its levels and pays their maker fees)."""
         ctx, ledger = self.kalshi, self.kalshi.ledger
         with ledger.reading():
-            users = [account for account in ledger.accounts.values() if account.user_id != HOUSE]
+            users = [account for account in ledger.state.accounts.values() if account.user_id != HOUSE]
             kalshi = [self._kalshi_row(account) for account in users[:MAX_LISTED]]
-            house = {"user_id": HOUSE} if HOUSE in ledger.accounts else None
+            house = {"user_id": HOUSE} if HOUSE in ledger.state.accounts else None
         book = self.deribit.book
         with book.reading():
             opened = book.accounts.all()
@@ -143,7 +142,7 @@ class AccountReads:
     def _kalshi_account(self, user_id: str, subaccount: int) -> dict[str, Any] | None:
         ctx, ledger = self.kalshi, self.kalshi.ledger
         with ledger.reading():
-            account = ledger.accounts.get(user_id)
+            account = ledger.state.accounts.get(user_id)
             if account is None:
                 return None
             sub = {"subaccount": str(subaccount)}
@@ -156,8 +155,8 @@ class AccountReads:
                 "withdrawals": venue_answer(history.get_withdrawals, ctx, user_id, {"limit": str(HISTORY_ROWS)}),
             }
             keep = _of_subaccount(subaccount)
-            fills, _ = ledger.fill_index.page(user_id, MAX_REPLAYED, keep=keep)
-            settlements, _ = ledger.settlements.page(user_id, MAX_REPLAYED, keep=keep)
+            fills, _ = ledger.state.fill_index.page(user_id, MAX_REPLAYED, keep=keep)
+            settlements, _ = ledger.state.settlements.page(user_id, MAX_REPLAYED, keep=keep)
             replayed = len(fills) < MAX_REPLAYED
             markets = pnl.kalshi_series(
                 [record for _, record in reversed(fills) if isinstance(record, Fill)],

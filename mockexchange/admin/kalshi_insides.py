@@ -48,7 +48,7 @@ def insides(ctx: KalshiContext, account: Account, subaccount: int) -> dict[str, 
     """The account's insides, `subaccount` the one shown; under the ledger's lock (the caller holds it), so they agree
     with each other and with the rest of the account's read."""
     user_id = account.user_id
-    state = ctx.ledger.subaccount_state
+    state = ctx.ledger.state.subaccount_state
     balances = venue_answer(subaccounts.get_subaccount_balances, ctx, user_id, {})["subaccount_balances"]
     netting = venue_answer(subaccounts.get_subaccount_netting, ctx, user_id, {})["netting_configs"]
     keys = venue_answer(api_keys.get_api_keys, ctx, user_id, {})["api_keys"]
@@ -80,8 +80,8 @@ def _historical(ctx: KalshiContext, user_id: str, subaccount: int) -> dict[str, 
     events), and the newest of each as `/historical/*` serves them; None for a profile without the historical API."""
     if not ctx.profile.historical:
         return None
-    ledger, archive = ctx.ledger, ctx.ledger.archive
-    events, rows = ledger.positions.count(user_id, subaccount, "archived")
+    ledger, archive = ctx.ledger, ctx.ledger.state.archive
+    events, rows = ledger.state.positions.count(user_id, subaccount, "archived")
     sub = {"subaccount": str(subaccount)}
     return {
         "cutoff": venue_answer(historical.get_historical_cutoff, ctx, user_id, {}),
@@ -89,7 +89,7 @@ def _historical(ctx: KalshiContext, user_id: str, subaccount: int) -> dict[str, 
         "fills": venue_answer(historical.get_fills_historical, ctx, user_id, _NEWEST),
         "orders": venue_answer(historical.get_historical_orders, ctx, user_id, _NEWEST),
         "moved": {
-            "fills": ledger.fill_index.count(user_id, until_us=archive.cutoff_us(TRADES)),
+            "fills": ledger.state.fill_index.count(user_id, until_us=archive.cutoff_us(TRADES)),
             "orders": archive.ended_orders.count(user_id, until_us=archive.cutoff_us(ORDERS)),
             "positions": rows,
             "events": events,

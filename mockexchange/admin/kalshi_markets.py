@@ -97,7 +97,11 @@ class MarketReads:
             return {
                 "markets": [_row(ledger, m, served) for m, served in zip(page, _served(ctx, page), strict=True)],
                 "cursor": cursor,
-                "counts": {"markets": len(ledger.markets), "events": len(ledger.events), "series": len(ledger.series)},
+                "counts": {
+                    "markets": len(ledger.state.markets),
+                    "events": len(ledger.state.events),
+                    "series": len(ledger.state.series),
+                },
                 "exchange": public_answer(market_data.get_exchange_status, ctx, {}),
                 "profile": ctx.profile.name,
                 "queries": {name: MARKET_QUERIES[name] for name in ("rows", "exchange")},
@@ -108,10 +112,10 @@ class MarketReads:
         its orderbook is read from, each level with who rests there, at the book's clock."""
         ctx = self.kalshi
         with ctx.ledger.reading() as ledger:
-            market = ledger.markets.get(ticker)
+            market = ledger.state.markets.get(ticker)
             if market is None:
                 raise ControlError(f"unknown market {excerpt(ticker)}: list it (POST /_admin/markets) or fill it", 404)
-            event = ledger.events.get(market.event_ticker)
+            event = ledger.state.events.get(market.event_ticker)
             series = event.series_ticker if event is not None else ""
             named = {"TICKER": ticker, "EVENT": market.event_ticker, "SERIES": series}
             queries = {name: MARKET_QUERIES[name] for name in ("market", "orderbook", "event", "series")}
@@ -139,12 +143,12 @@ def _found(operation: Any, ctx: KalshiContext, values: dict[str, str], name: str
 
 def _page(ledger: Ledger, needle: str, status: str | None, cursor: str, limit: int) -> tuple[list[Market], str]:
     """The page's markets and the next page's cursor: at most `limit` found, `MAX_SCANNED` looked at."""
-    listed, last = ledger.listed, ""
+    listed, last = ledger.state.listed, ""
     found: list[Market] = []
     for scanned, ticker in enumerate(listed.islice(listed.bisect_right(cursor) if cursor else 0)):
         if scanned == MAX_SCANNED:
             return found, last  # looked far enough: the next read goes on from here
-        market = ledger.markets[ticker]
+        market = ledger.state.markets[ticker]
         if (status is None or market.status == status) and (not needle or _holds(ledger, market, needle)):
             if len(found) == limit:
                 return found, found[-1].ticker
@@ -158,7 +162,7 @@ def _holds(ledger: Ledger, market: Market, needle: str) -> bool:
         return True
     if needle in market.title.casefold():
         return True
-    event = ledger.events.get(market.event_ticker)
+    event = ledger.state.events.get(market.event_ticker)
     return event is not None and needle in event.series_ticker.casefold()
 
 
@@ -168,7 +172,7 @@ def _served(ctx: KalshiContext, page: list[Market]) -> list[dict[str, Any]]:
 
 
 def _row(ledger: Ledger, market: Market, served: dict[str, Any]) -> dict[str, Any]:
-    event = ledger.events.get(market.event_ticker)
+    event = ledger.state.events.get(market.event_ticker)
     return {
         **{name: served.get(name) for name in ROW_FIELDS},
         "series_ticker": event.series_ticker if event is not None else "",

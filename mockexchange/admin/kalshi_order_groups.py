@@ -40,8 +40,8 @@ def order_groups(ctx: KalshiContext, user_id: str, subaccount: int) -> dict[str,
     ledger = ctx.ledger
     sub = str(subaccount)
     listed = venue_answer(venue_groups.get_order_groups, ctx, user_id, {"subaccount": sub})["order_groups"]
-    resting = Counter(order.order_group_id for order in ledger.resting_of(user_id))
-    now = ledger.clock.now()
+    resting = Counter(order.order_group_id for order in ledger.trading.resting_of(user_id))
+    now = ledger.state.clock.now()
     shown = []
     for row in listed[:HISTORY_ROWS]:
         one = Parts(None, Query({"subaccount": sub}, {"order_group_id": row["id"]}))

@@ -18,8 +18,7 @@ from typing import Any
 
 from mockexchange.admin.kalshi_venue import HISTORY_ROWS, venue_answer
 from mockexchange.core.book import Book, Side
-from mockexchange.core.kalshi.archive import EndedOrder
-from mockexchange.core.kalshi.liquidity import HOUSE as HOUSE_OWNER
+from mockexchange.core.kalshi.accounts import HOUSE as HOUSE_OWNER
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.units import contracts, dollars
 from mockexchange.venues.kalshi import order_reads
@@ -42,17 +41,15 @@ def orders(ctx: KalshiContext, user_id: str, subaccount: int) -> dict[str, Any]:
     ledger = ctx.ledger
     query = {"status": "resting", "limit": str(HISTORY_ROWS), "subaccount": str(subaccount)}
     resting = venue_answer(order_reads.get_orders, ctx, user_id, query)
-    rows = [_inside(row, ledger.all_orders[row["order_id"]]) for row in resting["orders"]]
-    ended, more = ledger.archive.ended_orders.page(user_id, HISTORY_ROWS, keep=lambda e: e.subaccount == subaccount)
+    rows = [_inside(row, ledger.state.all_orders[row["order_id"]]) for row in resting["orders"]]
+    ended, more = ledger.state.archive.ended_orders.page(
+        user_id, HISTORY_ROWS, keep=lambda e: e.subaccount == subaccount
+    )
     render = ctx.profile.live_order
     return {
         "resting": {"orders": rows, "more": bool(resting["cursor"])},
-        "ended": {"orders": [_inside(render(e.order), e.order) for e in _records(ended)], "more": more},
+        "ended": {"orders": [_inside(render(e.order), e.order) for _, e in ended], "more": more},
     }
-
-
-def _records(page: list[tuple[Any, object]]) -> list[EndedOrder]:
-    return [record for _, record in page if isinstance(record, EndedOrder)]  # (the index holds nothing else)
 
 
 def _inside(row: dict[str, Any], order: Order) -> dict[str, Any]:

@@ -68,8 +68,8 @@ class Views:
 
         feed = Feed(journal, {"state": state, "control": control_state}, user_of, connection_reads)
         feed.on_open = recording.start
-        feed.watch(control.ledger.bus.subscribe)
-        if deribit.book.state.bus is not control.ledger.bus:
+        feed.watch(control.ledger.state.bus.subscribe)
+        if deribit.book.state.bus is not control.ledger.state.bus:
             feed.watch(deribit.book.state.bus.subscribe)
         feed.watch_journal()
         scenarios.on_change = feed.changed

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mockexchange.app import MockApp
-from mockexchange.core.kalshi.liquidity import HOUSE
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.replay.reel import Reel
 from mockexchange.scenario.generator import Portfolio
 from mockexchange.scenario.model import Scenario
@@ -204,12 +204,12 @@ def restored(where: Advertised, mock: MockApp, scenario: str | None) -> list[str
     assert mock.persistence is not None
     status = mock.persistence.status()
     ledger = mock.ledger
-    users = sum(1 for user_id in ledger.accounts if user_id != HOUSE)  # the house is the mock's, no one's account
+    users = sum(1 for user_id in ledger.state.accounts if user_id != HOUSE)  # the house is the mock's, no one's account
     lines = [
         f"  state restored from {status['path']}: {counted(status['commands'], 'command')} "
         f"({status['restored_commands']:,} run again) in {status['restore_seconds']:.2f}s",
-        f"  {counted(users, 'account')}, {counted(len(ledger.markets), 'market')}, "
-        f"{counted(len(ledger.fills), 'fill')}; exchange time {ledger.clock.now().isoformat()}",
+        f"  {counted(users, 'account')}, {counted(len(ledger.state.markets), 'market')}, "
+        f"{counted(len(ledger.state.fills), 'fill')}; exchange time {ledger.state.clock.now().isoformat()}",
     ]
     if scenario is not None:
         lines.append(

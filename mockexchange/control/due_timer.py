@@ -6,7 +6,7 @@ reads or writes it then.
 Only ledgers on the system clock are watched: a manual clock moves through the control plane (`advance_clock`, which
 makes what is due itself) or a test's own hand (then the next read or write makes it). The thread holds each ledger
 weakly, so a mock that is dropped is forgotten; it sleeps at most a minute at a time, and is woken when a ledger's
-earliest due time moves (`Ledger.on_schedule`).
+earliest due time moves (the ledger state's `on_schedule`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ _thread: threading.Thread | None = None
 def watch(ledger: Ledger) -> None:
     """Make the ledger's due transitions when they fall due, from now on."""
     global _thread
-    ledger.on_schedule = _wake.set
+    ledger.state.on_schedule = _wake.set
     with _lock:
         _ledgers.add(ledger)
         if _thread is None:
@@ -44,10 +44,10 @@ def _run() -> None:
         sleep = MAX_SLEEP_S
         for ledger in list(_ledgers):
             try:
-                ledger.run_due()
-                due = ledger.next_due()
+                ledger.lifecycle.run_due()
+                due = ledger.lifecycle.next_due()
                 if due is not None:
-                    sleep = min(sleep, max(0.0, (due - ledger.clock.now()).total_seconds()))
+                    sleep = min(sleep, max(0.0, (due - ledger.state.clock.now()).total_seconds()))
             except Exception:  # a bug of ours must not stop the other mocks' transitions
                 log.exception("a ledger's due transitions failed")
         _wake.wait(sleep)

@@ -57,8 +57,8 @@ class KalshiAccountOperations:
         user_id = text(user_id, "user_id")
         with self.ledger.reading():
             self._account(user_id)
-            now = self.ledger.clock.now()
-            levels = self.ledger.usage_levels
+            now = self.ledger.state.clock.now()
+            levels = self.ledger.state.usage_levels
             return {
                 "user_id": user_id,
                 "usage_tier": levels.tier(user_id, self.rate_limiter.tier, now),
@@ -67,6 +67,6 @@ class KalshiAccountOperations:
 
     def _account(self, user_id: str) -> None:
         try:
-            self.ledger.account(user_id)
+            self.ledger.state.account(user_id)
         except LedgerError as exc:
             raise ControlError(str(exc), exc.status) from None

@@ -22,7 +22,7 @@ class HistoricalOperations:
     def historical_cutoff(self) -> dict[str, Any]:
         """The four cutoffs (ISO 8601), and the events whose positions are archived."""
         with self.ledger.reading():
-            archive = self.ledger.archive
+            archive = self.ledger.state.archive
             return {
                 **{name: when.isoformat() for name, when in archive.cutoffs.items()},
                 "archived_events": sorted(archive.archived_events),

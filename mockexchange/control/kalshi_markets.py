@@ -94,7 +94,7 @@ class KalshiMarketOperations:
     def exchange_status(self) -> dict[str, Any]:
         """Whether the exchange is active and trades (`GET /exchange/status`'s figures)."""
         with self.ledger.reading():
-            return status_json(self.ledger.exchange)
+            return status_json(self.ledger.state.exchange)
 
     set_exchange_status = operation(SetExchangeStatus, status_json)
 

@@ -21,7 +21,7 @@ from mockexchange.core.kalshi.subaccount_commands import (
     SetTargetBalanceAllocation,
     UpdateSubaccountNetting,
 )
-from mockexchange.core.kalshi.subaccounts import InstanceTransfer, SubaccountTransfer
+from mockexchange.core.kalshi.subaccount_records import InstanceTransfer, SubaccountTransfer
 
 
 def subaccount_transfer_json(record: SubaccountTransfer) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def draw_key(create: CreateApiKey) -> tuple[CreateApiKey, str | None]:
 
 def create_key(ledger: Ledger, keys: KeyRegistry, create: CreateApiKey, private_pem: str | None) -> KeyMade:
     with ledger.reading():
-        account = ledger.account(create.user_id)
+        account = ledger.state.account(create.user_id)
         if create.subtrader_id is not None:
             if not account.fcm_member:
                 raise ControlError("subtrader_id needs an FCM member account")

@@ -81,7 +81,7 @@ class Control(
         self.ledger = ledger
         self.keys = keys
         if book is None:  # Deribit's state shares the exchange clock and the bus with Kalshi's
-            book = DerivativesBook(clock=ledger.clock, bus=ledger.bus)
+            book = DerivativesBook(clock=ledger.state.clock, bus=ledger.state.bus)
             seed_defaults(book)
         self.book = book
         self.deribit_keys = deribit_keys or DeribitCredentialRegistry()
@@ -136,7 +136,7 @@ class Control(
 
     def clock(self) -> dict[str, Any]:
         """The exchange time and whether the clock is manual (movable) or the system clock."""
-        return clock_status(self.ledger.clock)
+        return clock_status(self.ledger.state.clock)
 
     @command()
     def advance_clock(self, seconds: float | None = None, to: str | None = None) -> dict[str, Any]:
@@ -144,7 +144,7 @@ class Control(
         stands there; the system clock runs on from there (an offset from the wall clock). Futures and options whose
         expiration the clock passes are delivered at once (`Expiry.expire_due`), and Kalshi's markets open,
         close and settle as their times pass (core/kalshi/lifecycle.py)."""
-        clock = self.ledger.clock
+        clock = self.ledger.state.clock
         if not isinstance(clock, ManualClock | SystemClock):
             raise ControlError(f"the exchange clock ({type(clock).__name__}) cannot be moved", 409)
         if (seconds is None) == (to is None):
@@ -165,10 +165,10 @@ class Control(
                 raise ControlError(f"a clock does not run backwards: it is {clock.now().isoformat()}", 409)
             clock.set(when)
         self.book.expiry.expire_due()
-        with self.ledger.lock:
-            self.ledger.run_due_now()  # markets that open, close or settle on the way
-        if self.ledger.on_schedule is not None:
-            self.ledger.on_schedule()  # a system clock moved on: its timer wakes for the next due time
+        with self.ledger.state.lock:
+            self.ledger.lifecycle.run_due_now()  # markets that open, close or settle on the way
+        if self.ledger.state.on_schedule is not None:
+            self.ledger.state.on_schedule()  # a system clock moved on: its timer wakes for the next due time
         return self.clock()
 
 

@@ -26,7 +26,7 @@ def rest_lag(ledger: Ledger) -> dict[str, Any]:
         return {
             "ms": ledger.lag // _MS,
             "as_of": None if as_of is None else as_of.isoformat(),
-            "exchange_time": ledger.clock.now().isoformat(),
+            "exchange_time": ledger.state.clock.now().isoformat(),
         }
 
 

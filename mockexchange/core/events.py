@@ -87,7 +87,7 @@ class EventBus:
         return route
 
     def takers(self, kind: str) -> tuple[Subscriber, ...]:
-        """`subscribers(kind)` that want changes now (see `subscribe`): a publisher (`Ledger.apply_fill`, and
+        """`subscribers(kind)` that want changes now (see `subscribe`): a publisher (`ledger.filling.apply_fill`, and
         `apply_fills` for every change of its instant) calls these, and makes no change of that kind if there are
         none."""
         route = self._wanting.get(kind)

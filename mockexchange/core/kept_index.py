@@ -15,12 +15,13 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from mockexchange.core.clock import unix_us
 from mockexchange.core.columns import Column
 from mockexchange.core.time_index import seek
 
+R = TypeVar("R")  # what an index keeps
 _SLACK = 32  # holes a user may hold beyond as many as its records before its columns are made again
 
 
@@ -31,7 +32,7 @@ class _Shelf:
 
     times: Column = field(default_factory=Column)
     seqs: Column = field(default_factory=Column)
-    records: list[object] = field(default_factory=list)
+    records: list[Any] = field(default_factory=list)  # (None: a hole)
     head: int = 0
     holes: int = 0
 
@@ -56,7 +57,7 @@ class _Shelf:
         self.head = self.holes = 0
 
 
-class KeptIndex:
+class KeptIndex(Generic[R]):
     """Records of one kind per user, ordered by (time, sequence), served newest first; any record may be dropped.
     Used under its owner's lock."""
 
@@ -69,7 +70,7 @@ class KeptIndex:
         self._by_user.clear()
         self.version += 1
 
-    def add(self, user_id: str, when: datetime, record: object) -> tuple[int, int]:
+    def add(self, user_id: str, when: datetime, record: R) -> tuple[int, int]:
         """Keep `record` for the user at `when`; answers its key, (time in microseconds, sequence)."""
         self._seq += 1
         self.version += 1
@@ -89,7 +90,7 @@ class KeptIndex:
             shelf.records.insert(slot, record)
         return (at, seq)
 
-    def drop(self, user_id: str, key: tuple[int, int]) -> object | None:
+    def drop(self, user_id: str, key: tuple[int, int]) -> R | None:
         """Forget the user's record of that key; answers it (None: the user keeps none of that key)."""
         shelf = self._by_user.get(user_id)
         slot = shelf.find(*key) if shelf is not None else -1
@@ -97,7 +98,8 @@ class KeptIndex:
             return None
         self.version += 1
         records = shelf.records
-        record, records[slot] = records[slot], None
+        record: R = records[slot]
+        records[slot] = None
         shelf.holes += 1
         while shelf.head < len(records) and records[shelf.head] is None:
             shelf.head += 1
@@ -109,11 +111,11 @@ class KeptIndex:
             shelf.compact()
         return record
 
-    def trim(self, user_id: str, most: int, droppable: Callable[[Any], bool] | None = None) -> list[Any]:
+    def trim(self, user_id: str, most: int, droppable: Callable[[R], bool] | None = None) -> list[R]:
         """Drop the user's oldest records (of those `droppable` takes; None: any) until it keeps at most `most`;
         answers them, oldest first. The records before the first droppable one are stepped over each time: keep them
         few."""
-        dropped: list[Any] = []
+        dropped: list[R] = []
         shelf = self._by_user.get(user_id)
         while shelf is not None and shelf.live() > most:
             slot, records = shelf.head, shelf.records
@@ -122,7 +124,9 @@ class KeptIndex:
                     slot += 1
                 if slot == len(records):
                     break
-            dropped.append(self.drop(user_id, (shelf.times[slot], shelf.seqs[slot])))
+            gone = self.drop(user_id, (shelf.times[slot], shelf.seqs[slot]))
+            assert gone is not None  # (a live slot)
+            dropped.append(gone)
             shelf = self._by_user.get(user_id)
         return dropped
 
@@ -138,14 +142,14 @@ class KeptIndex:
             return high - shelf.head
         return sum(1 for slot in range(shelf.head, high) if shelf.records[slot] is not None)
 
-    def records(self, user_id: str) -> Iterator[object]:
+    def records(self, user_id: str) -> Iterator[R]:
         """The user's records, oldest first."""
         shelf = self._by_user.get(user_id)
         if shelf is None:
             return iter(())
         return (record for record in shelf.records[shelf.head :] if record is not None)
 
-    def page(self, user_id: str, limit: int, **query: Any) -> tuple[list[tuple[tuple[int, int], object]], bool]:
+    def page(self, user_id: str, limit: int, **query: Any) -> tuple[list[tuple[tuple[int, int], R]], bool]:
         """Up to `limit` (key, record) pairs, newest first, for the query `TimeIndex.page` takes (`before`, `min_ts`,
         `max_ts`, `keep`, `as_of`, `from_us`, `until_us`, each None unless given) and as it answers it; and whether
         more follow."""
@@ -157,7 +161,7 @@ class KeptIndex:
         bounds = (query.get("min_ts"), query.get("max_ts"), query.get("from_us"), query.get("until_us"))
         low, high = seek(times, None, shelf.head, len(records), bounds, before, seqs, before[1] if before else 0)
         cut = unix_us(as_of) if as_of is not None else None
-        found: list[tuple[tuple[int, int], object]] = []
+        found: list[tuple[tuple[int, int], R]] = []
         for slot in range(high - 1, low - 1, -1):
             record = records[slot]
             if record is None or (cut is not None and times[slot] > cut):

@@ -143,6 +143,10 @@ class StateLock:
         """Whether a long command runs now (in another thread, or this one)."""
         return self._long is not None
 
+    def stepper(self) -> Callable[[], None] | None:
+        """What a long command calls as each of its steps ends (`step`); None if the command runs as usual."""
+        return self.step if self._long is not None else None
+
     @property
     def on_loop(self) -> bool:
         """Whether this is an operation an event loop admitted to run inline (it may not run long here)."""

@@ -115,12 +115,13 @@ class History:
                     return changed, before
         return None
 
-    def changed(self, owner: Hashable, when: datetime) -> dict[Hashable, Any]:
-        """Every thing of `owner` changed after `when`, with its state as of `when` (`ABSENT`: it did not exist)."""
+    def changed(self, owner: Hashable, when: datetime) -> dict[Any, Any]:
+        """Every thing of `owner` changed after `when`, by its name, with its state as of `when` (`ABSENT`: it did not
+        exist)."""
         memo = self._memo
         if memo is not None and memo[0] == owner and memo[1] == when and memo[2] == self._version:
             return memo[3]
-        found: dict[Hashable, Any] = {}
+        found: dict[Any, Any] = {}
         for name, records in self._changes.get(owner, {}).items():
             for changed, before in records:
                 if changed > when:

@@ -28,7 +28,7 @@ class Scenarios:
         self._lock = threading.Lock()
         # Told when the loaded scenario moves on by itself (a step of a play, its end): the inspector's feed.
         self.on_change: Callable[[], None] | None = None
-        control.ledger.bus.subscribe(self._on_change, ("reset",))
+        control.ledger.state.bus.subscribe(self._on_change, ("reset",))
 
     def _on_change(self, change: Change) -> None:
         # Runs under the ledger lock: flag a playing session to stop, never wait for its thread here.
@@ -78,7 +78,7 @@ class Scenarios:
         `progress` is told (operations done, operations in all) after each operation of the load. Answers the
         generated keys and the status."""
         control = self.control
-        clock = control.ledger.clock
+        clock = control.ledger.state.clock
         if scenario.needs_manual_clock and not isinstance(clock, ManualClock):
             raise ControlError(
                 "this scenario moves exchange time (start, wait or a burst interval) but the mock runs on the system "
@@ -141,7 +141,7 @@ class Scenarios:
         """The loaded scenario: its file, the next step, steps left, the exchange time."""
         session = self._session
         if session is None:
-            return {"loaded": False, **clock_status(self.control.ledger.clock)}
+            return {"loaded": False, **clock_status(self.control.ledger.state.clock)}
         return session.status()
 
     def _changed(self) -> None:

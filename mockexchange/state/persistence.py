@@ -192,7 +192,7 @@ class Persistence:
     ) -> None:
         """Restore what the file holds into a freshly built mock (a new file: seed its defaults, kept as the first
         command), then keep what changes from now on."""
-        clock = control.ledger.clock
+        clock = control.ledger.state.clock
         recorder = self.recorder = StateRecorder(self.file, clock, self.sealer)
         self.control = control
         control.recorder = recorder

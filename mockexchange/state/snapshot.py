@@ -57,7 +57,8 @@ from mockexchange.version import __version__
 # 24: the derivatives book keeps its state in one `BookState` (core/deribit/book_state.py), its parts around it.
 # 25: the Kalshi ledger keeps its state in one `LedgerState` (core/kalshi/ledger_state.py); an FCM desk's state lives
 #     in fcm_state.py, an order group in order_group_records.py.
-LAYOUT = 25
+# 26: what the ledger keeps of subaccounts lives in core/kalshi/subaccount_records.py.
+LAYOUT = 26
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}
@@ -95,12 +96,12 @@ def take(control: Control, sealer: Sealer | None = None) -> bytes:
     (the state file's); without one (a snapshot that stays in memory: a test comparing states) it is as it is."""
     keep = sealer.seal if sealer is not None else str
     ledger, book = control.ledger, control.book
-    with ledger.lock, book.lock:
+    with ledger.state.lock, book.lock:
         state = {
             "version": __version__,
             "layout": LAYOUT,
             "ledger": _fields(ledger.state),
-            "ids": ledger.new_id.position() if isinstance(ledger.new_id, IdFactory) else None,
+            "ids": ledger.state.new_id.position() if isinstance(ledger.state.new_id, IdFactory) else None,
             "book": _fields(book.state),
             "keys": [
                 (
@@ -118,9 +119,9 @@ def take(control: Control, sealer: Sealer | None = None) -> bytes:
                 (key.client_id, keep(key.client_secret), key.user_id, key.subaccount_id, key.scope)
                 for key in control.deribit_keys.all()
             ],
-            "clock": ledger.clock.now() if isinstance(ledger.clock, ManualClock) else None,
+            "clock": ledger.state.clock.now() if isinstance(ledger.state.clock, ManualClock) else None,
             # the system clock's offset (POST /_admin/clock moves it on): kept, as its commands may not run again
-            "clock_offset": ledger.clock.offset if isinstance(ledger.clock, SystemClock) else None,
+            "clock_offset": ledger.state.clock.offset if isinstance(ledger.state.clock, SystemClock) else None,
         }
         return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -164,8 +165,8 @@ def restore(control: Control, state: dict[str, Any], sealer: Sealer | None = Non
     credentials = _credentials(state["deribit_keys"], sealer)
     ledger, book = control.ledger, control.book
     vars(ledger.state).update(state["ledger"])
-    if state["ids"] is not None and isinstance(ledger.new_id, IdFactory):
-        ledger.new_id.resume(state["ids"])
+    if state["ids"] is not None and isinstance(ledger.state.new_id, IdFactory):
+        ledger.state.new_id.resume(state["ids"])
     vars(book.state).update(state["book"])
     control.keys.clear()
     for key_id, user_id, pem, subaccount, subtrader_id, name, scopes in state["keys"]:
@@ -176,11 +177,11 @@ def restore(control: Control, state: dict[str, Any], sealer: Sealer | None = Non
     control.deribit_keys.clear()
     for credential in credentials:
         control.deribit_keys.restore(credential)
-    if state["clock"] is not None and isinstance(ledger.clock, ManualClock):
-        ledger.clock.set(state["clock"])
+    if state["clock"] is not None and isinstance(ledger.state.clock, ManualClock):
+        ledger.state.clock.set(state["clock"])
     offset = state.get("clock_offset")
-    if offset is not None and isinstance(ledger.clock, SystemClock):
-        ledger.clock.restore_offset(offset)
+    if offset is not None and isinstance(ledger.state.clock, SystemClock):
+        ledger.state.clock.restore_offset(offset)
 
 
 def _credentials(kept: list[tuple], sealer: Sealer | None) -> list[DeribitCredential]:

@@ -334,7 +334,7 @@ TRANSFER_FIELDS = {name: name for name in ("id", "status", "type", "amount_cents
 def balance_values(history: History, user: str, subaccount: int = 0, exchange_index: int | None = None) -> dict:
     ledger = ledger_of(history)
     with ledger.reading():
-        account = ledger.accounts[user]
+        account = ledger.state.accounts[user]
         cash = account.balance(subaccount, exchange_index)
         by_index = account.breakdown(subaccount)  # dollars per exchange index, index 0 always listed
         if exchange_index is not None:
@@ -460,7 +460,7 @@ def transfer_key(row: dict) -> str:
 def test_ledger_agrees_with_hand_figures(history: History) -> None:
     """If the ledger were wrong, every comparison with it would pass for the wrong reason."""
     ledger = ledger_of(history)
-    saver = ledger.accounts[SAVER]
+    saver = ledger.state.accounts[SAVER]
     assert saver.balance(0) == SAVER_BALANCE
     assert saver.balance(0, 0) == SAVER_INDEX_0 and saver.balance(0, 1) == SAVER_INDEX_1
     assert saver.balance(5) == SAVER_SUB5_BALANCE
@@ -475,8 +475,8 @@ def test_ledger_agrees_with_hand_figures(history: History) -> None:
         assert statuses == {"applied": 10 if index == "deposits" else 6, "pending": 1, "failed": 1, "returned": 1}
     assert Counter(t.status for t in newest_first(history, "deposits", SAVER)) == SAVER_DEPOSIT_STATUSES
     assert Counter(t.status for t in newest_first(history, "withdrawals", SAVER)) == SAVER_WITHDRAWAL_STATUSES
-    member = ledger.accounts[FCMH]
-    orders = [o for o in ledger.orders.values() if o.user_id in (FCMH, *member.subtraders)]
+    member = ledger.state.accounts[FCMH]
+    orders = [o for o in ledger.state.orders.values() if o.user_id in (FCMH, *member.subtraders)]
     assert len(orders) == 3 and sum(o.value for o in orders) == sum(FCM_RESTING_BREAKDOWN.values())
     settlements = newest_first(history, "settlements", HIST)
     assert len(settlements) == 6 and {s.subaccount for s in settlements} == {0, 3}

@@ -41,7 +41,7 @@ def ledger_rollups(
     portfolio: Portfolio, user: str, rows: dict[str, MarketPosition], subaccount: int = 0, status: str = "unsettled"
 ) -> dict[str, EventRollup]:
     """The ledger's own roll-up of each event among `rows`, checked against a sum of those rows first."""
-    store = portfolio.mock.app.ledger.positions
+    store = portfolio.mock.app.ledger.state.positions
     rollups = {}
     for event in {row.event_ticker for row in rows.values()}:
         mine = EventRollup(event)

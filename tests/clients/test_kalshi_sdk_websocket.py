@@ -68,7 +68,7 @@ def fill(mock: MockServer, user: str, ticker: str, side: str, action: str, count
     """Apply a fill; the ledger's record of it."""
     made = mock.fill(user, ticker, side, action, count, price, event_ticker=EVENT, **kw)
     with mock.app.ledger.reading():
-        record = mock.app.ledger.fills[-1]
+        record = mock.app.ledger.state.fills[-1]
     assert record.fill_id == made["fill_id"]
     return record
 
@@ -76,7 +76,7 @@ def fill(mock: MockServer, user: str, ticker: str, side: str, action: str, count
 def row(mock: MockServer, user: str, ticker: str, subaccount: int = 0) -> MarketPosition:
     """The ledger's position row as it is now."""
     with mock.app.ledger.reading():
-        found = mock.app.ledger.positions.get(user, subaccount, ticker)
+        found = mock.app.ledger.state.positions.get(user, subaccount, ticker)
         assert found is not None, f"the ledger has no position {user}/{subaccount}/{ticker}"
         return found.snapshot()
 

@@ -161,7 +161,7 @@ def primary_positions(history: History) -> dict[str, MarketPosition]:
     with ledger.reading():
         return {
             row.ticker: row.snapshot()
-            for row in ledger.positions.all_rows()
+            for row in ledger.state.positions.all_rows()
             if row.user_id == HIST and row.subaccount == 0 and not row.settled
         }
 
@@ -200,7 +200,7 @@ def test_legacy_profile_fills(legacy, two_mocks) -> None:
     outcome = ok(legacy["fills@legacy"])
     ledger = two_mocks["legacy"].mock.app.ledger
     with ledger.reading():
-        fills: dict[str, Fill] = {f.fill_id: f for f in ledger.fill_index.records(HIST)}
+        fills: dict[str, Fill] = {f.fill_id: f for f in ledger.state.fill_index.records(HIST)}
     ids = [row["fill_id"] for row in outcome["items"]]
     assert sorted(ids) == sorted(fills) and len(ids) == len(set(ids))  # every subaccount: 3.2.0 cannot filter
     assert outcome["pages"] == -(-len(fills) // 10)
@@ -235,7 +235,7 @@ def test_legacy_profile_settlements(legacy, two_mocks) -> None:
     outcome = ok(legacy["settlements@legacy"])
     ledger = two_mocks["legacy"].mock.app.ledger
     with ledger.reading():
-        records: list[Settlement] = list(ledger.settlements.records(HIST))
+        records: list[Settlement] = list(ledger.state.settlements.records(HIST))
     assert len(outcome["items"]) == len(records) == 6 and outcome["pages"] == 3
     by_key = {(s.ticker, whole(s.yes_count), whole(s.no_count)): s for s in records}
     assert len(by_key) == len(records)
@@ -264,7 +264,7 @@ def test_legacy_profile_balance(legacy, two_mocks) -> None:
     result = ok(legacy["balance@legacy"])["result"]
     ledger = two_mocks["legacy"].mock.app.ledger
     with ledger.reading():
-        account = ledger.accounts[SAVER]
+        account = ledger.state.accounts[SAVER]
         expected = {"balance": cents(account.balance(0)), "updated_ts": unix(account.updated[0])}
     assert result == {**expected, "portfolio_value": SAVER_PORTFOLIO_VALUE_CENTS[None]}
     assert result["balance"] == SAVER_BALANCE_CENTS  # by hand, see history_portfolio

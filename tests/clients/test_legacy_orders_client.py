@@ -98,7 +98,7 @@ def rounds(client_venvs, served: Served, tmp_path_factory: pytest.TempPathFactor
 def ledger_orders(mock: MockServer) -> dict[str, Order]:
     ledger = mock.app.ledger
     with ledger.reading():
-        return {order_id: order.copy() for order_id, order in ledger.all_orders.items()}
+        return {order_id: order.copy() for order_id, order in ledger.state.all_orders.items()}
 
 
 def ok(outcome: dict) -> Any:
@@ -179,7 +179,7 @@ def test_the_book_holds_what_rests(rounds, served: Served) -> None:
     resting = [o for o in rounds["after_second"].values() if o.status == "resting"]
     ledger = served.mock.app.ledger
     with ledger.reading():
-        book = ledger.markets[M].book
+        book = ledger.state.markets[M].book
         bids, asks = book.levels("bid"), book.levels("ask")
     assert bids == [(4400, 300), (4000, 1000)]  # L-1 amended, the house's bid
     assert asks == [(4800, 800)]  # the house's ask left (L-2 cancelled)

@@ -82,7 +82,9 @@ def order_frames(mock: MockServer) -> Frames:
 def market_frames(mock: MockServer, ask: Callable[..., Any], recv: Callable[[], Any]) -> Frames:
     """One frame of each market data message, from a market with a book, a trade and a lifecycle."""
     feed = StandInMarkets(mock.app.ledger).attach(mock)
-    terms = MarketTerms("M", "M 1", "Title", "yes", "no", "rules", "", True, mock.app.ledger.clock.now(), 0, "greater")
+    terms = MarketTerms(
+        "M", "M 1", "Title", "yes", "no", "rules", "", True, mock.app.ledger.state.clock.now(), 0, "greater"
+    )
     feed.list_market("M-1")
     feed.set_levels("M-1", "bid", [(4000, 1000)])
     feed.set_levels("M-1", "ask", [(6000, 500)])

@@ -77,14 +77,14 @@ def test_the_handlers_open_the_account_with_its_cents_as_money_and_record_the_tr
     ledger, handlers = ledger_and_handlers()
     opened = handlers.run(CreateAccount("alice", 12_345))
     assert opened.command.balance_cents == 12_345 and opened.account.user_id == "alice"
-    assert ledger.account("alice").balance() == Decimal("123.45")
+    assert ledger.state.account("alice").balance() == Decimal("123.45")
     pending = handlers.run(SeedTransfer("withdrawal", "alice", 1_000, status="pending", fee_cents=5))
     assert (pending.kind, pending.status, pending.amount_cents, pending.fee_cents) == ("withdrawal", "pending", 1000, 5)
-    assert ledger.account("alice").balance() == Decimal("123.45")  # a pending withdrawal moves no cash yet
+    assert ledger.state.account("alice").balance() == Decimal("123.45")  # a pending withdrawal moves no cash yet
     applied = handlers.run(SeedTransfer("withdrawal", "alice", 1_000, status="applied", id=pending.id))
-    assert applied is pending and ledger.account("alice").balance() == Decimal("113.40")
+    assert applied is pending and ledger.state.account("alice").balance() == Decimal("113.40")
     handlers.run(SeedTransfer("deposit", "alice", 60, fee_cents=0, type="wire"))
-    assert ledger.account("alice").balance() == Decimal("114.00")
+    assert ledger.state.account("alice").balance() == Decimal("114.00")
     member = handlers.run(CreateAccount("fcm", fcm_member=True)).account
     assert handlers.run(CreateAccount("sub", subtrader_of="fcm")).account.subtrader_of == "fcm"
     assert member.subtraders == ["sub"]
@@ -94,10 +94,10 @@ def test_the_handler_grants_the_level_until_its_unix_second():
     ledger, handlers = ledger_and_handlers()
     handlers.run(CreateAccount("alice"))
     assert handlers.run(GrantApiUsageLevel("alice", "premier", expires_ts=int(T0.timestamp()) + 60)) == "alice"
-    [grant] = ledger.usage_levels.grants("alice", T0)
+    [grant] = ledger.state.usage_levels.grants("alice", T0)
     assert grant.as_wire() == {"exchange_instance": "event_contract", "level": "premier", "source": "manual",
                                "expires_ts": int(T0.timestamp()) + 60}  # fmt: skip
-    assert ledger.usage_levels.tier("alice", "basic", T0) == "premier"
-    assert ledger.usage_levels.tier("alice", "basic", T0.replace(minute=1)) == "basic"  # expired
+    assert ledger.state.usage_levels.tier("alice", "basic", T0) == "premier"
+    assert ledger.state.usage_levels.tier("alice", "basic", T0.replace(minute=1)) == "basic"  # expired
     with pytest.raises(LedgerError, match="unknown user_id 'bob'"):
         handlers.run(GrantApiUsageLevel("bob", "expert"))

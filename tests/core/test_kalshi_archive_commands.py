@@ -53,4 +53,4 @@ def test_the_handler_moves_the_archives_cutoffs():
     handlers = Handlers()
     add_kalshi_handlers(handlers, ledger)
     assert handlers.run(read(SetHistoricalCutoff, KEPT)) == 0  # no event's positions to move
-    assert ledger.archive.cutoffs == {**dict.fromkeys(CUTOFFS, EPOCH), **dict.fromkeys(KEPT, Y2100)}
+    assert ledger.state.archive.cutoffs == {**dict.fromkeys(CUTOFFS, EPOCH), **dict.fromkeys(KEPT, Y2100)}

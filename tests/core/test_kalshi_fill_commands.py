@@ -65,14 +65,14 @@ def test_the_handler_books_it_as_apply_fill_books_the_same_fields():
         ledger = Ledger(clock=ManualClock(T0), ids=iter(map(str, range(100))).__next__)
         ledger.open_account("a", balance=D(1000))
         if how == "command":
-            made = ledger.book_fill(
+            made = ledger.filling.book_fill(
                 SeedFill("a", "KXF-1", "yes", "buy", D(10), D("0.45"), order_id="o-1", client_order_id="c-1")
             )
         else:
-            made = ledger.apply_fill(
+            made = ledger.filling.apply_fill(
                 "a", "KXF-1", "yes", "buy", D(10), D("0.45"), order_id="o-1", client_order_id="c-1"
             )
-        books.append((made.detached(), ledger.accounts["a"].cash, ledger.positions.get("a", 0, "KXF-1")))
+        books.append((made.detached(), ledger.state.accounts["a"].cash, ledger.state.positions.get("a", 0, "KXF-1")))
     assert books[0] == books[1]
     assert (books[0][0].order_id, books[0][0].client_order_id) == ("o-1", "c-1") and books[0][0].fee > 0
 
@@ -120,6 +120,6 @@ def test_the_handler_books_a_batch_as_its_fills_one_at_a_time():
             made = handlers.run(read(SeedFills, {"fills": BATCH}))
         else:
             made = [handlers.run(read(SeedFill, fill)) for fill in BATCH]
-        booked.append(([fill.detached() for fill in made], ledger.accounts["a"].cash))
+        booked.append(([fill.detached() for fill in made], ledger.state.accounts["a"].cash))
     assert booked[0] == booked[1]
     assert [(f.subaccount, f.event_ticker, f.is_taker) for f in booked[0][0]] == [(0, "KXF", True), (3, "KXF", False)]

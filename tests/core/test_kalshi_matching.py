@@ -14,10 +14,11 @@ from kalshi_commands import amend, submit
 from test_kalshi_orders_core import T0, M, ask, bid, cash, ledger, levels, position
 
 from mockexchange.core.book import ASK, BID
-from mockexchange.core.kalshi import matching
+from mockexchange.core.kalshi import footprints, matching
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.footprints import trading_footprint
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.market_commands import SetSeries, UpdateMarket
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import ORDER
@@ -29,12 +30,14 @@ LEAST_CAP = 10_000  # the least buy_max_cost an order command takes: a cent
 
 
 def taker_fee(book: Ledger, count: int, yes_price: int) -> int:
-    return book.fee_rule_for(M, None).fee_units(count, yes_price, True)
+    return book.catalogue.fee_rule_for(M, None).fee_units(count, yes_price, True)
 
 
 def fills_of(book: Ledger, user: str) -> list[tuple]:
     return [
-        (f.side, f.action, f.count, f.price, f.yes_price, f.fee, f.is_taker) for f in book.fills if f.user_id == user
+        (f.side, f.action, f.count, f.price, f.yes_price, f.fee, f.is_taker)
+        for f in book.state.fills
+        if f.user_id == user
     ]
 
 
@@ -49,11 +52,11 @@ def refusal(command, *args, **options) -> LedgerError:
 
 def test_the_house_sells_or_buys_yes_at_the_match_price_and_pays_its_maker_fees():
     book = ledger("a")
-    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
+    book.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     book.liquidity.set_levels(M, [(4000, 300)], [(5500, 500)])  # the house bids YES 0.40 x3 and asks YES 0.45 x5
     bid(book, "a", 45, 2, time_in_force=IOC)  # the house sells 2 YES at 0.45 (it buys NO at 0.55)
     ask(book, "a", 40, 1, time_in_force=IOC)  # the house buys 1 YES at 0.40
-    rule = book.fee_rule_for(M, None)
+    rule = book.catalogue.fee_rule_for(M, None)
     sold_fee, bought_fee = rule.fee_units(200, 4500, False), rule.fee_units(100, 4000, False)
     assert sold_fee and bought_fee  # this schedule charges makers
     assert fills_of(book, HOUSE) == [
@@ -63,20 +66,25 @@ def test_the_house_sells_or_buys_yes_at_the_match_price_and_pays_its_maker_fees(
     # Long 2 NO at 0.55, then 1 YES bought at 0.40 closes one pair (paying back $1).
     assert cash(book, HOUSE) == -2 * 550_000 - sold_fee - 400_000 + DOLLAR - bought_fee
     assert position(book, HOUSE) == -100 and position(book, "a") == 100
-    assert sorted(f.fill_id for f in book.fills if f.user_id == HOUSE) == sorted(
-        f.fill_id for f in book.fills if f.user_id == "a")  # fmt: skip
+    assert sorted(f.fill_id for f in book.state.fills if f.user_id == HOUSE) == sorted(
+        f.fill_id for f in book.state.fills if f.user_id == "a")  # fmt: skip
     # The levels the house still rests stay its own; one taken whole goes.
-    assert book.markets[M].house is not None and set(book.markets[M].house) == {(BID, 4000), (ASK, 4500)}
+    assert book.state.markets[M].house is not None and set(book.state.markets[M].house) == {(BID, 4000), (ASK, 4500)}
     bid(book, "a", 45, 3, time_in_force=IOC)
-    assert set(book.markets[M].house) == {(BID, 4000)}
+    assert set(book.state.markets[M].house) == {(BID, 4000)}
 
 
 def test_a_market_without_a_book_crosses_nothing():
     book = ledger("a")
-    assert book.markets[M].book is None
+    assert book.state.markets[M].book is None
     done = bid(book, "a", 50, 2, time_in_force=IOC)
-    assert (done.filled, done.order.status, done.order.remaining, book.markets[M].book) == (0, "canceled", 0, None)
-    assert cash(book, "a") == 1_000 * DOLLAR and not list(book.fills)
+    assert (done.filled, done.order.status, done.order.remaining, book.state.markets[M].book) == (
+        0,
+        "canceled",
+        0,
+        None,
+    )
+    assert cash(book, "a") == 1_000 * DOLLAR and not list(book.state.fills)
 
 
 def test_each_fill_names_its_own_order_and_client_order_id_and_the_taker_keeps_its_cost_and_fees():
@@ -84,7 +92,7 @@ def test_each_fill_names_its_own_order_and_client_order_id_and_the_taker_keeps_i
     rest = ask(book, "m", 45, 2, client_order_id="m-1")
     ask(book, "m", 46, 3)
     done = bid(book, "t", 46, 4, time_in_force=IOC)
-    assert sorted((f.user_id, f.order_id, f.client_order_id) for f in book.fills if f.yes_price == D("0.45")) == [
+    assert sorted((f.user_id, f.order_id, f.client_order_id) for f in book.state.fills if f.yes_price == D("0.45")) == [
         ("m", rest.order.order_id, "m-1"), ("t", done.order.order_id, None)]  # fmt: skip
     fees = taker_fee(book, 200, 4500) + taker_fee(book, 200, 4600)
     assert (done.filled, done.yes_value, done.fees) == (400, 200 * 4500 + 200 * 4600, fees)
@@ -98,47 +106,47 @@ def test_each_fill_names_its_own_order_and_client_order_id_and_the_taker_keeps_i
 
 def test_a_maker_keeps_its_fills_figures_and_rests_and_holds_what_is_left():
     book = ledger("m", "t")
-    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
+    book.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     seen: list = []
-    book.bus.subscribe(seen.append, [ORDER], wants=lambda: True)
+    book.state.bus.subscribe(seen.append, [ORDER], wants=lambda: True)
     rest = bid(book, "m", 40, 5)
-    book.clock.advance(seconds=3)
+    book.state.clock.advance(seconds=3)
     ask(book, "t", 40, 2, time_in_force=IOC)
-    order = book.orders[rest.order.order_id]
-    fee = book.fee_rule_for(M, None).fee_units(200, 4000, False)
+    order = book.state.orders[rest.order.order_id]
+    fee = book.catalogue.fee_rule_for(M, None).fee_units(200, 4000, False)
     assert (order.remaining, order.filled, order.maker_cost, order.maker_fees, order.maker_run) == (
         300, 200, 200 * 4000, fee, 200)  # fmt: skip
     assert order.updated == T0 + timedelta(seconds=3) and order.status == "resting"
-    assert order.held == 300 * 4000 + book.fee_rule_for(M, None).fee_units(500, 4000, False) - fee
-    assert book.positions.get("m", 0, M).resting_orders_count == 3 and book.accounts["m"].resting == 3
+    assert order.held == 300 * 4000 + book.catalogue.fee_rule_for(M, None).fee_units(500, 4000, False) - fee
+    assert book.state.positions.get("m", 0, M).resting_orders_count == 3 and book.state.accounts["m"].resting == 3
     assert [(c.payload.remaining, c.payload.last_update_reason) for c in seen if c.user_id == "m"][-1] == (300, "Trade")
-    assert book.accounts["m"].updated[0] == T0 + timedelta(seconds=3)  # its hold moved then
+    assert book.state.accounts["m"].updated[0] == T0 + timedelta(seconds=3)  # its hold moved then
     ask(book, "t", 40, 3, time_in_force=IOC)
-    ended = book.all_orders[rest.order.order_id]
+    ended = book.state.all_orders[rest.order.order_id]
     assert (ended.status, ended.remaining, ended.held, ended.last_update_reason) == ("executed", 0, 0, "Trade")
-    total_fee = book.fee_rule_for(M, None).fee_units(500, 4000, False)
+    total_fee = book.catalogue.fee_rule_for(M, None).fee_units(500, 4000, False)
     assert (ended.filled, ended.maker_cost, ended.maker_fees, ended.maker_run) == (500, 500 * 4000, total_fee, 500)
-    assert book.positions.get("m", 0, M).resting_orders_count == 0 and book.accounts["m"].resting == 0
+    assert book.state.positions.get("m", 0, M).resting_orders_count == 0 and book.state.accounts["m"].resting == 0
 
 
 def test_a_no_buyers_resting_order_fills_at_its_no_price_and_pays_the_rise_of_its_rounded_maker_fees():
     book = ledger("m", "t")
-    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
+    book.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     rest = submit(book, "m", M, "no", "buy", 200, 4500)  # a YES ask at 0.45: NO bought at 0.55
     for _ in range(2):
         bid(book, "t", 45, 1, time_in_force=IOC)
-    rule = book.fee_rule_for(M, None)
+    rule = book.catalogue.fee_rule_for(M, None)
     one, two = rule.fee_units(100, 4500, False), rule.fee_units(200, 4500, False)
     assert two < 2 * one  # rounded once for both, not once each
-    made = [(f.side, f.action, f.price, f.fee) for f in book.fills if f.user_id == "m"]
+    made = [(f.side, f.action, f.price, f.fee) for f in book.state.fills if f.user_id == "m"]
     assert made == [("no", "buy", D("0.5500"), D(one) / DOLLAR), ("no", "buy", D("0.5500"), D(two - one) / DOLLAR)]
-    assert book.all_orders[rest.order.order_id].maker_fees == two
+    assert book.state.all_orders[rest.order.order_id].maker_fees == two
 
 
 def test_each_fill_of_a_match_and_each_row_it_moves_is_handed_to_who_takes_them():
     book = ledger("m", "t")
     handed: list = []
-    book.bus.subscribe(handed.append, ["fill", "position"], wants=lambda: True)
+    book.state.bus.subscribe(handed.append, ["fill", "position"], wants=lambda: True)
     ask(book, "m", 45, 2)
     handed.clear()
     bid(book, "t", 45, 2, time_in_force=IOC)
@@ -151,7 +159,7 @@ def test_a_self_trade_cancel_ends_the_makers_order_for_that_reason_and_gives_its
     mine = ask(book, "a", 50, 2)
     ask(book, "b", 51, 1)
     done = bid(book, "a", 51, 1, self_trade_prevention_type="maker", time_in_force=IOC)
-    cancelled = book.all_orders[mine.order.order_id]
+    cancelled = book.state.all_orders[mine.order.order_id]
     assert (cancelled.status, cancelled.last_update_reason, cancelled.held) == ("canceled", "SelfTradeCancel", 0)
     assert done.filled == 100 and cash(book, "a") == 1_000 * DOLLAR - 5100 * 100 - taker_fee(book, 100, 5100)
 
@@ -164,7 +172,7 @@ def test_the_orders_of_a_group_count_what_they_match_as_taker_and_as_maker():
     ask(book, "b", 45, 4)
     bid(book, "a", 45, 1, order_group_id=group.group_id, time_in_force=IOC)  # and 1 as taker
     bid(book, "a", 45, 1, time_in_force=IOC)  # not in the group
-    assert book.groups.order_group(group.group_id, "a", 0, 0).total(book.clock.now()) == 300
+    assert book.groups.order_group(group.group_id, "a", 0, 0).total(book.state.clock.now()) == 300
 
 
 # -- a cost cap ---------------------------------------------------------------------------------------------------
@@ -221,7 +229,7 @@ def test_a_cap_that_affords_nothing_fills_nothing_and_a_fill_or_kill_fills_whole
     capped: Ledger,
 ):
     dear = ledger("a")
-    dear.update_market(UpdateMarket(M, price_level_structure="deci_cent"))
+    dear.catalogue.update_market(UpdateMarket(M, price_level_structure="deci_cent"))
     dear.liquidity.set_levels(M, None, [(10, 200)])  # a YES ask at 0.999: a hundredth and its fee cost more than a cent
     assert 9990 + taker_fee(dear, 1, 9990) > LEAST_CAP
     nothing = submit(dear, "a", M, "yes", "buy", 500, 9990, time_in_force=IOC, buy_max_cost=LEAST_CAP)
@@ -305,7 +313,7 @@ def test_a_taker_closing_a_position_is_paid_for_it_before_what_it_opens_costs():
 
 def test_an_order_on_an_exchange_index_without_the_users_cash_there_has_none_available():
     book = ledger("a")
-    book.list_market("KXORD-26NOV-X1", exchange_index=1)
+    book.catalogue.list_market("KXORD-26NOV-X1", exchange_index=1)
     book.liquidity.set_levels("KXORD-26NOV-X1", None, [(5500, 100)])
     for options in ({}, {"time_in_force": IOC}):
         with pytest.raises(LedgerError) as refused:
@@ -365,11 +373,11 @@ def long_over(book: Ledger) -> list[frozenset[str] | None]:
     seen: list[frozenset[str] | None] = []
 
     def probe(_change: object) -> None:
-        lock = book.lock
+        lock = book.state.lock
         met = (name for name, footprint in PROBES.items() if not lock.when_clear(footprint, lambda: None))
         seen.append(frozenset(met) if lock.running_long else None)
 
-    book.bus.subscribe(probe, [ORDER], wants=lambda: True)
+    book.state.bus.subscribe(probe, [ORDER], wants=lambda: True)
     return seen
 
 
@@ -436,12 +444,13 @@ def test_a_cross_runs_long_if_the_group_of_its_order_or_of_a_maker_it_reaches_ma
 @pytest.mark.parametrize(("resting", "long"), [(2, False), (3, True)])
 def test_ending_a_book_of_more_than_deep_orders_runs_long(monkeypatch: pytest.MonkeyPatch, resting: int, long: bool):
     monkeypatch.setattr(matching, "DEEP", 2)
+    monkeypatch.setattr(footprints, "DEEP", 2)  # (what ending many orders runs long past)
     book = ledger("a")
     for cents in range(40, 40 + resting):
         bid(book, "a", cents, 1)
     seen = long_over(book)
-    book.pause_market(M)
-    book.resume_market(M)  # resuming clears the book
+    book.lifecycle.pause_market(M)
+    book.lifecycle.resume_market(M)  # resuming clears the book
     assert len(seen) == resting and set(seen) == ({frozenset({"a", "house", "market"})} if long else {None})
 
 
@@ -449,25 +458,30 @@ def test_a_deep_book_ended_in_a_command_an_event_loop_runs_inline_ends_as_the_co
     monkeypatch: pytest.MonkeyPatch,
 ):
     monkeypatch.setattr(matching, "DEEP", 2)
+    monkeypatch.setattr(footprints, "DEEP", 2)  # (what ending many orders runs long past)
     book = ledger("a")
     for cents in (40, 41, 42):
         bid(book, "a", cents, 1)
-    book.pause_market(M)
-    token = book.lock.admit(lambda: Footprint.of(("a",), (M,)))  # as an event loop admits what it runs inline
+    book.lifecycle.pause_market(M)
+    token = book.state.lock.admit(lambda: Footprint.of(("a",), (M,)))  # as an event loop admits what it runs inline
     assert token is not None
     try:
-        book.resume_market(M)  # changed things before the book ends: it may not be sent to run again elsewhere
+        book.lifecycle.resume_market(
+            M
+        )  # changed things before the book ends: it may not be sent to run again elsewhere
     finally:
-        book.lock.discharge(token)
-    assert not book.orders and levels(book) == ([], [])
+        book.state.lock.discharge(token)
+    assert not book.state.orders and levels(book) == ([], [])
 
 
 def test_trading_in_a_market_touches_its_users_the_house_and_whoever_rests_or_holds_a_position_there():
     book = ledger("a", "b", "c", "d")
-    book.list_market("KXORD-26NOV-B")
+    book.catalogue.list_market("KXORD-26NOV-B")
     ask(book, "a", 50, 2)
     bid(book, "b", 50, 1)  # b holds a position, a rests and holds one
     bid(book, "c", 30, 1)
     ask(book, "d", 70, 1)
-    assert book.trading_footprint([M], "x") == Footprint.of({"x", HOUSE, "a", "b", "c", "d"}, {M})
-    assert book.trading_footprint(["KXORD-26NOV-B", "UNLISTED"]) == Footprint.of({HOUSE}, {"KXORD-26NOV-B", "UNLISTED"})
+    assert trading_footprint(book.state, [M], "x") == Footprint.of({"x", HOUSE, "a", "b", "c", "d"}, {M})
+    assert trading_footprint(book.state, ["KXORD-26NOV-B", "UNLISTED"]) == Footprint.of(
+        {HOUSE}, {"KXORD-26NOV-B", "UNLISTED"}
+    )

@@ -42,8 +42,8 @@ def a_book() -> Ledger:
 
 def state(book: Ledger) -> tuple:
     """What a refused order must leave as it was."""
-    return (levels(book), cash(book, "a"), dict(book.orders), dict(book.all_orders), len(book.fills),
-            book.feed.book_clock(M), dict(book.client_orders))  # fmt: skip
+    return (levels(book), cash(book, "a"), dict(book.state.orders), dict(book.state.all_orders), len(book.state.fills),
+            book.feed.book_clock(M), dict(book.state.client_orders))  # fmt: skip
 
 
 def refused(book: Ledger, **options) -> tuple:
@@ -150,13 +150,13 @@ def test_a_client_order_id_names_one_order_of_the_users_and_others_may_use_it(bo
 
 
 def test_an_order_is_refused_while_its_market_or_the_exchange_takes_no_trading(book: Ledger):
-    book.set_exchange_status(trading_active=False)
+    book.lifecycle.set_exchange_status(trading_active=False)
     assert refused(book) == (409, "exchange_closed", "trading is paused on the exchange: it takes no orders")
-    book.set_exchange_status(trading_active=True, exchange_active=False)
+    book.lifecycle.set_exchange_status(trading_active=True, exchange_active=False)
     assert refused(book)[1:] == ("exchange_closed", "the exchange is not active (maintenance): it takes no trading: "
                                  "it takes no orders")  # fmt: skip
-    book.set_exchange_status(exchange_active=True)
-    book.pause_market(M)
+    book.lifecycle.set_exchange_status(exchange_active=True)
+    book.lifecycle.pause_market(M)
     assert refused(book) == (409, "market_closed", "market 'KXORD-26NOV-A' is paused: it takes no orders")
 
 
@@ -178,7 +178,7 @@ def test_an_account_rests_fewer_than_the_most_orders_its_ended_ones_aside(monkey
     assert refused(book, yes_price=3200) == (
         400, "bad_request", "'a' rests 2 orders, the most one account may: cancel one first")  # fmt: skip
     assert bid(book, "a", 50, 1, time_in_force=IOC).order.status == "canceled"  # one that does not rest may come
-    book.cancel_order(first.order.order_id, "a", 0)
+    book.trading.cancel_order(first.order.order_id, "a", 0)
     assert bid(book, "a", 32, 1).order.status == "resting"
 
 
@@ -193,7 +193,7 @@ def test_a_market_order_takes_at_any_price_up_to_the_worst_level_and_never_rests
 
 
 def ended(book: Ledger, done) -> tuple:
-    order = book.all_orders[done.order.order_id]
+    order = book.state.all_orders[done.order.order_id]
     return order.status, order.last_update_reason, order.remaining, order.held
 
 
@@ -236,38 +236,38 @@ def test_a_reduce_only_order_cut_to_the_position_held_ends_for_that(book: Ledger
 
 def test_a_resting_order_publishes_its_place_and_a_partly_filled_one_its_trade(book: Ledger):
     seen: list = []
-    book.bus.subscribe(seen.append, [ORDER], wants=lambda: True)
-    book.clock.advance(seconds=1)
+    book.state.bus.subscribe(seen.append, [ORDER], wants=lambda: True)
+    book.state.clock.advance(seconds=1)
     placed = bid(book, "a", 30, 1)
     assert (placed.filled, placed.yes_value, placed.fees, placed.reduced, placed.when) == (
         0, 0, 0, 0, T0 + timedelta(seconds=1))  # fmt: skip
-    assert book.accounts["a"].updated[0] == T0 + timedelta(seconds=1)  # its hold moved then
+    assert book.state.accounts["a"].updated[0] == T0 + timedelta(seconds=1)  # its hold moved then
     crossed = bid(book, "a", 60, 7)  # 5 filled, 2 rest
     assert {c.kind for c in seen} == {ORDER}
     assert [(c.payload.order_id, c.payload.last_update_reason) for c in seen] == [
         (placed.order.order_id, None), (crossed.order.order_id, "Trade")]  # fmt: skip
-    order = book.orders[crossed.order.order_id]
+    order = book.state.orders[crossed.order.order_id]
     assert (order.remaining, order.filled, order.held, order.maker_rule is not None) == (200, 500, 200 * 6000, True)
-    assert book.positions.get("a", 0, M).resting_orders_count == 3
+    assert book.state.positions.get("a", 0, M).resting_orders_count == 3
 
 
 # -- a seeded order ------------------------------------------------------------------------------------------------
 
 
 def test_a_seeded_order_rests_at_its_sides_price_lists_its_market_and_states_no_self_trade_rule(book: Ledger):
-    book.clock.advance(seconds=1)
-    seeded = book.place_order("a", "KXNEW-26NOV-A", "no", "sell", D(3), D("0.3500"), event_ticker="KXOTHER")
-    assert book.markets["KXNEW-26NOV-A"].event_ticker == "KXOTHER"
+    book.state.clock.advance(seconds=1)
+    seeded = book.trading.place_order("a", "KXNEW-26NOV-A", "no", "sell", D(3), D("0.3500"), event_ticker="KXOTHER")
+    assert book.state.markets["KXNEW-26NOV-A"].event_ticker == "KXOTHER"
     assert (seeded.yes_price, seeded.initial, seeded.remaining, seeded.book_side, seeded.held, seeded.seeded) == (
         6500, 300, 300, "bid", 0, True)  # fmt: skip
     later = T0 + timedelta(seconds=1)
     assert (seeded.exchange_index, seeded.created, seeded.updated) == (0, later, later)
-    another = book.place_order("a", "KXNEW-26NOV-A", "no", "sell", D(1), D("0.3500"))
+    another = book.trading.place_order("a", "KXNEW-26NOV-A", "no", "sell", D(1), D("0.3500"))
     assert seeded.order_id and another.order_id and seeded.order_id != another.order_id
     assert seeded.self_trade_prevention_type is None and seeded.status == "resting"
     assert book.feed.book_levels("KXNEW-26NOV-A") == ([(6500, 400)], [])
-    named = book.place_order("b", M, "yes", "buy", D("1.5"), D("0.3000"), order_id="seed-1", subaccount=0)
-    assert (named.order_id, named.yes_price, named.remaining, "seed-1" in book.orders) == (
+    named = book.trading.place_order("b", M, "yes", "buy", D("1.5"), D("0.3000"), order_id="seed-1", subaccount=0)
+    assert (named.order_id, named.yes_price, named.remaining, "seed-1" in book.state.orders) == (
         "seed-1",
         3000,
         150,
@@ -276,21 +276,21 @@ def test_a_seeded_order_rests_at_its_sides_price_lists_its_market_and_states_no_
 
 
 def test_a_seeded_order_is_refused_if_its_id_is_taken_or_it_would_take(book: Ledger):
-    book.place_order("a", M, "yes", "buy", D(1), D("0.3000"), order_id="seed-1")
+    book.trading.place_order("a", M, "yes", "buy", D(1), D("0.3000"), order_id="seed-1")
     before = state(book)
     with pytest.raises(LedgerError) as taken:
-        book.place_order("b", M, "yes", "buy", D(1), D("0.3000"), order_id="seed-1")
+        book.trading.place_order("b", M, "yes", "buy", D(1), D("0.3000"), order_id="seed-1")
     assert (taken.value.status, str(taken.value)) == (409, "order 'seed-1' already exists")
     with pytest.raises(LedgerError) as crossing:
-        book.place_order("b", M, "no", "buy", D(1), D("0.6000"))  # a YES ask at 0.40: the house's bid
+        book.trading.place_order("b", M, "no", "buy", D(1), D("0.6000"))  # a YES ask at 0.40: the house's bid
     assert (crossing.value.status, str(crossing.value)) == (409, (
         "a seeded order rests and never takes: ask at 0.4000 would cross the book of 'KXORD-26NOV-A' (place it "
         "through the API to trade, or seed the trade as fills)"))  # fmt: skip
     assert state(book) == before
-    assert book.place_order("b", M, "no", "buy", D(1), D("0.5900")).yes_price == 4100  # just clear of the bid
-    book.pause_market(M)
+    assert book.trading.place_order("b", M, "no", "buy", D(1), D("0.5900")).yes_price == 4100  # just clear of the bid
+    book.lifecycle.pause_market(M)
     with pytest.raises(LedgerError) as paused:
-        book.place_order("b", M, "yes", "buy", D(1), D("0.3000"))
+        book.trading.place_order("b", M, "yes", "buy", D(1), D("0.3000"))
     assert (paused.value.status, str(paused.value)) == (409, "market 'KXORD-26NOV-A' is paused")
 
 
@@ -300,11 +300,12 @@ def test_a_seeded_order_is_refused_if_its_id_is_taken_or_it_would_take(book: Led
 def test_a_resting_order_pays_maker_fees_by_the_schedule_in_force_when_it_began_to_rest():
     book = ledger("a", "b")
     rest = bid(book, "a", 30, 2)
-    book.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
+    book.catalogue.put_series(SetSeries("KXORD", fee_type="quadratic_with_maker_fees"))
     later = bid(book, "a", 31, 2)
     ask(book, "b", 30, 4, time_in_force=IOC)
-    rule = book.fee_rule_for(M, None)
-    assert (book.all_orders[rest.order.order_id].maker_fees, book.all_orders[later.order.order_id].maker_fees) == (
+    rule = book.catalogue.fee_rule_for(M, None)
+    orders = book.state.all_orders
+    assert (orders[rest.order.order_id].maker_fees, orders[later.order.order_id].maker_fees) == (
         0, rule.fee_units(200, 3100, False))  # fmt: skip
 
 
@@ -322,20 +323,20 @@ def test_the_resting_contracts_of_a_market_position_stay_within_their_bound_an_a
     with pytest.raises(LedgerError) as grown:
         amend(book, first.order.order_id, "a", 0, M, "yes", "buy", 300, MOST)  # a contract more
     assert "would take this market position's resting contracts to 2000000001" in str(grown.value)
-    assert book.positions.get("a", 0, M).resting_orders_count == 2 * 10**9
+    assert book.state.positions.get("a", 0, M).resting_orders_count == 2 * 10**9
 
 
 def test_a_cross_that_takes_an_order_group_past_its_limit_triggers_it_once_the_command_is_done(book: Ledger):
     group = book.groups.create_order_group(CreateOrderGroup("a", contracts_limit=2))  # 2 contracts
     resting = bid(book, "a", 30, 1, order_group_id=group.group_id)
     taken = bid(book, "a", 60, 3, order_group_id=group.group_id, time_in_force=IOC)
-    assert taken.filled == 300 and book.all_orders[resting.order.order_id].status == "canceled"
+    assert taken.filled == 300 and book.state.all_orders[resting.order.order_id].status == "canceled"
     assert book.groups.order_group(group.group_id, "a", 0, 0).triggered
     amended_group = book.groups.create_order_group(CreateOrderGroup("b", contracts_limit=1))
     kept = bid(book, "b", 20, 1, order_group_id=amended_group.group_id)
     moving = bid(book, "b", 30, 3, order_group_id=amended_group.group_id)
     amend(book, moving.order.order_id, "b", 0, M, "yes", "buy", 6000, 300)  # takes the house's last 2 at 0.60
-    assert book.all_orders[kept.order.order_id].status == "canceled"
+    assert book.state.all_orders[kept.order.order_id].status == "canceled"
     assert book.groups.order_group(amended_group.group_id, "b", 0, 0).triggered
 
 
@@ -344,12 +345,12 @@ def test_orders_take_their_ids_as_the_ledger_draws_them_as_text_too():
     book = Ledger(clock=ManualClock(T0), ids=lambda: f"id-{next(drawn)}")
     for user in ("a", "b"):
         book.open_account(user, balance=D(100))
-    book.list_market(M)
+    book.catalogue.list_market(M)
     rest = ask(book, "a", 50, 1)
     taken = bid(book, "b", 50, 1)
     first = int(rest.order.order_id.removeprefix("id-"))
     assert taken.order.order_id == f"id-{first + 1}"
-    assert sorted((f.user_id, f.order_id, f.fill_id) for f in book.fills) == [
+    assert sorted((f.user_id, f.order_id, f.fill_id) for f in book.state.fills) == [
         ("a", f"id-{first}", f"id-{first + 2}"), ("b", f"id-{first + 1}", f"id-{first + 2}")]  # fmt: skip
 
 
@@ -361,7 +362,7 @@ def test_an_fcm_subtraders_order_is_refused_in_a_blocked_category_and_past_its_d
     book.open_account("fcm", fcm_member=True)
     sub = book.fcm.create_subtrader(CreateFCMSubtrader("fcm", "s1")).user_id
     book.transfer(sub, "deposit", 10_000)
-    book.put_event(SetEvent("KXORD-26NOV", category="Sports"))
+    book.catalogue.put_event(SetEvent("KXORD-26NOV", category="Sports"))
     book.fcm.block_category(UpdateFCMSubtraderBlockedCategories("fcm", sub, "Sports", True))
 
     def order(cents: int, count: int, action: str = "buy", **options) -> object:
@@ -376,8 +377,8 @@ def test_an_fcm_subtraders_order_is_refused_in_a_blocked_category_and_past_its_d
     with pytest.raises(LedgerError) as uncapped:
         order(50, 100, fcm_bound=True)
     assert str(uncapped.value) == "'fcm_s1' has no event-contract daily cap"
-    resting = 100 * 5000 + book.fee_schedule.fee_units(100, 5000, True)
-    sell = 100 * 4000 + book.fee_schedule.fee_units(100, 6000, True)  # NO bought at 0.40
+    resting = 100 * 5000 + book.state.fee_schedule.fee_units(100, 5000, True)
+    sell = 100 * 4000 + book.state.fee_schedule.fee_units(100, 6000, True)  # NO bought at 0.40
     book.fcm.set_cap(UpdateFCMEventContractDailyCap("fcm", sub, resting + sell - 1))
     with pytest.raises(LedgerError) as short:
         order(60, 100, "sell", fcm_bound=True)  # its value and its taker fee: a micro-dollar past the cap

@@ -78,4 +78,4 @@ def test_the_handlers_rest_the_order_on_its_side_cancel_it_by_id_and_settle_the_
     handlers.run(SeedFill("alice", "M-1", "yes", "buy", Decimal(10), Decimal("0.5"), fee=Decimal(0)))
     market = handlers.run(SettleMarket("M-1", "yes"))
     assert (market.ticker, market.result, market.settled_time) == ("M-1", "yes", T0)
-    assert ledger.account("alice").balance() == Decimal(105)  # paid a dollar a contract
+    assert ledger.state.account("alice").balance() == Decimal(105)  # paid a dollar a contract

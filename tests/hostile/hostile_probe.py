@@ -112,7 +112,7 @@ class Probe:
         return self.send("GET", url + (f"?{urlencode(query, doseq=True)}" if query else ""), headers or {})
 
     def reset(self) -> None:
-        self.mock.ledger.clock.set(START)  # type: ignore[attr-defined]
+        self.mock.ledger.state.clock.set(START)  # type: ignore[attr-defined]
         assert self.post("reset", {}).status_code == 200
         self.kalshi.clear()
         self.deribit.clear()
@@ -190,7 +190,7 @@ class Probe:
     def _learn_payouts(self) -> None:
         """A determined market is paid once its settlement timer ends on the exchange clock (the first call or read
         after that makes it)."""
-        now = self.mock.ledger.clock.now()
+        now = self.mock.ledger.state.clock.now()
         for ticker, (result, when) in list(self.determined.items()):
             if when <= now:
                 del self.determined[ticker]

@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from mockexchange.core.book import ASK, BID
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.liquidity import HOUSE
 from mockexchange.core.kalshi.orders import RESTING, whole
 from mockexchange.core.kalshi.units import PAYOUT, PRICE, count_units
 
@@ -57,11 +57,11 @@ def signed_count(side: str, action: str, count: int) -> int:
 def available(ledger: Ledger, place: Place) -> int:
     """A subaccount's available cash (what no resting order holds), over its exchange indexes."""
     user, sub = place
-    return sum(v for (s, _), v in ledger.accounts[user].cash.items() if s == sub)
+    return sum(v for (s, _), v in ledger.state.accounts[user].cash.items() if s == sub)
 
 
 def check_books_uncrossed(ledger: Ledger) -> None:
-    for market in ledger.markets.values():
+    for market in ledger.state.markets.values():
         book = market.book
         bid, ask = (book.best(BID), book.best(ASK)) if book is not None else (None, None)
         assert bid is None or ask is None or bid[0] < ask[0], f"{market.ticker}: bid {bid} meets ask {ask} at rest"
@@ -73,8 +73,8 @@ def check_positions_sum_to_what_came_from_outside(ledger: Ledger, outside: Outsi
     held: Counter[str] = Counter()
     yes: Counter[str] = Counter()
     no: Counter[str] = Counter()
-    for row in ledger.positions.all_rows():
-        position = ledger.positions.cells(row)[0]
+    for row in ledger.state.positions.all_rows():
+        position = ledger.state.positions.cells(row)[0]
         held[row.ticker] += position
         yes[row.ticker] += max(position, 0)
         no[row.ticker] += max(-position, 0)
@@ -83,7 +83,7 @@ def check_positions_sum_to_what_came_from_outside(ledger: Ledger, outside: Outsi
             f"{ticker}: the accounts and the house hold {held[ticker]} hundredths (YES +), the scripted fills' "
             f"counterparty {outside.positions[ticker]}"
         )
-    for ticker, market in ledger.markets.items():
+    for ticker, market in ledger.state.markets.items():
         assert (market.yes_held, market.no_held) == (yes[ticker], no[ticker]), (ticker, yes[ticker], no[ticker])
 
 
@@ -91,14 +91,14 @@ def money(ledger: Ledger, outside: Outside) -> int:
     """The conserved sum (micro-dollars): every holder's cash, available and held by its resting orders, plus the fees
     it paid, plus a dollar per YES/NO pair open in a market not paid out yet, plus what the scripted fills'
     counterparty holds and was paid."""
-    total = outside.cash + sum(order.held for order in ledger.orders.values())
-    total += sum(sum(account.cash.values()) for account in ledger.accounts.values())
+    total = outside.cash + sum(order.held for order in ledger.state.orders.values())
+    total += sum(sum(account.cash.values()) for account in ledger.state.accounts.values())
     pairs: Counter[str] = Counter()
-    for row in ledger.positions.all_rows():
-        position, _, _, _, fees, _ = ledger.positions.cells(row)
+    for row in ledger.state.positions.all_rows():
+        position, _, _, _, fees, _ = ledger.state.positions.cells(row)
         total += fees
         pairs[row.ticker] += max(position, 0)
-    for ticker, market in ledger.markets.items():
+    for ticker, market in ledger.state.markets.items():
         if market.status == "finalized":
             assert market.result is not None
             total += outside.payout(ticker, market.result)
@@ -111,15 +111,15 @@ def check_positions_are_their_fills(ledger: Ledger) -> None:
     """Every row's position (the house's too) is the signed sum of its fills, and its fees paid their fees."""
     fills: Counter[tuple[str, int, str]] = Counter()
     fees: Counter[tuple[str, int, str]] = Counter()
-    for f in ledger.fills:
+    for f in ledger.state.fills:
         key = (f.user_id, f.subaccount, f.ticker)
         fills[key] += signed_count(f.side, f.action, count_units(f.count))
         fees[key] += int(f.fee.scaleb(6))
     rows = set()
-    for row in ledger.positions.all_rows():
+    for row in ledger.state.positions.all_rows():
         key = (row.user_id, row.subaccount, row.ticker)
         rows.add(key)
-        cells = ledger.positions.cells(row)
+        cells = ledger.state.positions.cells(row)
         assert (cells[0], cells[4]) == (fills[key], fees[key]), f"{key}: row {cells}, fills {fills[key]} {fees[key]}"
     assert set(fills) <= rows, f"fills without a row: {set(fills) - rows}"
 
@@ -128,21 +128,21 @@ def check_holds(ledger: Ledger) -> None:
     """Each resting order holds what its terms imply (orders.py) and rests in its book at its size; each row's
     resting_orders_count and the ledger's total are the whole contracts its orders rest; the house holds none."""
     resting: Counter[tuple[str, int, str]] = Counter()
-    for order_id, order in ledger.orders.items():
+    for order_id, order in ledger.state.orders.items():
         assert order.status == RESTING and order.remaining > 0, order
         assert order.held == order.holds(), f"{order_id} holds {order.held}, its terms {order.holds()}"
-        on_book = ledger.markets[order.ticker].book
+        on_book = ledger.state.markets[order.ticker].book
         found = on_book.get(order_id) if on_book is not None else None
         assert found is not None and (found.size, found.price) == (order.remaining, order.yes_price), (order, found)
         resting[(order.user_id, order.subaccount, order.ticker)] += whole(order.remaining)
-    for market in ledger.markets.values():
+    for market in ledger.state.markets.values():
         for entry in market.book.orders() if market.book is not None else ():
-            assert entry.owner == HOUSE or entry.order_id in ledger.orders, f"{entry} rests with no resting order"
-    for row in ledger.positions.all_rows():
+            assert entry.owner == HOUSE or entry.order_id in ledger.state.orders, f"{entry} rests with no resting order"
+    for row in ledger.state.positions.all_rows():
         key = (row.user_id, row.subaccount, row.ticker)
         assert row.resting_orders_count == resting.pop(key, 0), f"{key}: {row.resting_orders_count} resting"
     assert not resting, f"orders rest with no position row: {resting}"
     by_account = Counter()
-    for o in ledger.orders.values():
+    for o in ledger.state.orders.values():
         by_account[o.user_id] += whole(o.remaining)
-    assert {u: a.resting for u, a in ledger.accounts.items() if a.resting} == dict(+by_account)
+    assert {u: a.resting for u, a in ledger.state.accounts.items() if a.resting} == dict(+by_account)

@@ -62,7 +62,7 @@ def mock(server: MockServer) -> MockServer:
 
 
 def intact(mock: MockServer) -> bool:
-    return set(mock.ledger.accounts) == {"alice"}
+    return set(mock.ledger.state.accounts) == {"alice"}
 
 
 # -- what a page in a browser can send ---------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ def test_a_body_needs_the_json_content_type_and_a_bodiless_post_does_not(mock):
     )
     # No body, no type: acts with no arguments (curl -X POST, httpx.post(url)).
     assert plain_http.post(f"{mock.base_url}/_admin/requests/clear").json()["cleared"] is True
-    assert plain_http.post(f"{mock.base_url}/_admin/reset").json() == {"ok": True} and mock.ledger.accounts == {}
+    assert plain_http.post(f"{mock.base_url}/_admin/reset").json() == {"ok": True} and mock.ledger.state.accounts == {}
 
 
 @pytest.mark.parametrize("origin", [EVIL, "null", "http://127.0.0.1:1", "http://localhost.evil.example", "file://"])
@@ -117,7 +117,9 @@ def test_the_mocks_own_origin_and_an_allowed_hosts_are_served():
     with MockServer(allowed_hosts=("tools.test",)) as mock:
         for origin in [mock.base_url, f"http://localhost:{mock.port}", "https://tools.test", "http://tools.test:3000"]:
             host = f"localhost:{mock.port}" if "localhost" in origin else f"127.0.0.1:{mock.port}"
-            r = json_post(mock, "accounts", {"user_id": f"u{len(mock.ledger.accounts)}"}, Origin=origin, Host=host)
+            r = json_post(
+                mock, "accounts", {"user_id": f"u{len(mock.ledger.state.accounts)}"}, Origin=origin, Host=host
+            )
             assert r.status_code == 200, (origin, r.text)
         # Same host, another port: another origin (another local service's page).
         assert json_post(mock, "reset", {}, Origin=f"http://127.0.0.1:{mock.port + 1}").status_code == 403
@@ -176,7 +178,7 @@ def test_a_token_is_required_on_every_admin_call_when_set():
             ]:
                 assert r.status_code == 401 and "token" in r.json()["error"], (headers, r.text)
                 assert r.headers["WWW-Authenticate"].startswith("Bearer")
-        assert mock.ledger.accounts == {}
+        assert mock.ledger.state.accounts == {}
         right = {"Authorization": "Bearer s3cret-token"}
         assert json_post(mock, "accounts", {"user_id": "alice"}, **right).status_code == 200
         assert json_post(mock, "accounts", {"user_id": "bob"}, Authorization="bearer s3cret-token").status_code == 200
@@ -225,12 +227,12 @@ def test_a_scenario_path_outside_the_scenario_folders_is_refused(confined, folde
         r = json_post(confined, "scenario", {"path": str(path)})
         assert r.status_code == 403 and "lies outside the scenario folders" in r.json()["error"], (path, r.text)
         assert str(allowed) in r.json()["error"] and "--scenario-dir" in r.json()["error"]
-    assert confined.ledger.accounts == {} and confined.scenario_status()["loaded"] is False
+    assert confined.ledger.state.accounts == {} and confined.scenario_status()["loaded"] is False
 
 
 def test_a_scenario_in_an_allowed_folder_or_shipped_by_name_loads(confined, folders):
     r = json_post(confined, "scenario", {"path": str(folders["allowed"] / "mine.yaml")})
-    assert r.status_code == 200 and set(confined.ledger.accounts) == {"mine"}, r.text
+    assert r.status_code == 200 and set(confined.ledger.state.accounts) == {"mine"}, r.text
     r = json_post(confined, "scenario", {"path": "fed-decision"})
     assert r.status_code == 200 and r.json()["scenario"] == "fed-decision", r.text
     # The shipped folder's files by path, with their key files beside them.

@@ -116,7 +116,7 @@ def test_a_long_burst_runs_off_the_loop_while_the_rest_keeps_answering():
         loading.join()
         ws.close()
         assert answered[0].status_code == 200 and answered[0].json()["ran_steps"] == 5
-        assert mock.app.ledger.positions.get("alice", 0, "KXB-1").position == 50_000
+        assert mock.app.ledger.state.positions.get("alice", 0, "KXB-1").position == 50_000
         # On the loop, the burst held every probe until it ended: one round at most would have come back. The bound is
         # a quarter of the burst (at least 1 s): a loaded machine stretches both, and a held probe waits all of it.
         bound_s = max(bound_s, (time.monotonic() - started) / 4)

@@ -294,5 +294,5 @@ def fresh(control: Control) -> None:
     """The state each hostile value meets: k1 with resting order o1, d1 with subaccount 79 and order do1, d2, and
     d1's withdrawal 1."""
     control.reset()
-    control.ledger.clock.set(START)  # type: ignore[attr-defined]
+    control.ledger.state.clock.set(START)  # type: ignore[attr-defined]
     seed_users(control)

@@ -18,7 +18,7 @@ from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.instruments import parse_instrument_name
 from mockexchange.core.deribit.records import Fill
-from mockexchange.core.kalshi import ledger as ledger_module
+from mockexchange.core.kalshi import checks as checks_module
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.web import json_number
@@ -32,36 +32,38 @@ def ledger() -> Ledger:
 
 
 def test_contracts_an_account_filled_are_bounded_per_account_and_reset_starts_again(ledger, monkeypatch):
-    monkeypatch.setattr(ledger_module, "MAX_ACCOUNT_CONTRACTS", D(25))
+    monkeypatch.setattr(checks_module, "MAX_ACCOUNT_CONTRACTS", D(25))
     ledger.open_account("v")
-    ledger.apply_fill("u", "EV-A", "yes", "buy", D(10), D("0.5"))
-    ledger.apply_fill("v", "EV-B", "yes", "buy", D(15), D("0.5"))
-    ledger.apply_fill("u", "EV-A", "yes", "buy", D(15), D("0.5"))  # each account counts its own
+    ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(10), D("0.5"))
+    ledger.filling.apply_fill("v", "EV-B", "yes", "buy", D(15), D("0.5"))
+    ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(15), D("0.5"))  # each account counts its own
     with pytest.raises(LedgerError, match="this account's contracts filled"):
-        ledger.apply_fill("u", "EV-C", "yes", "buy", D("0.01"), D("0.5"))
-    assert "EV-C" not in ledger.markets and ledger.positions.get("u", 0, "EV-C") is None  # nothing listed, no row
-    assert ledger.contracts_filled == 40 and len(ledger.fills) == 3
-    ledger.apply_fill("v", "EV-C", "yes", "buy", D(10), D("0.5"))  # another account still fills
+        ledger.filling.apply_fill("u", "EV-C", "yes", "buy", D("0.01"), D("0.5"))
+    assert (
+        "EV-C" not in ledger.state.markets and ledger.state.positions.get("u", 0, "EV-C") is None
+    )  # nothing listed, no row
+    assert ledger.contracts_filled == 40 and len(ledger.state.fills) == 3
+    ledger.filling.apply_fill("v", "EV-C", "yes", "buy", D(10), D("0.5"))  # another account still fills
     ledger.reset()
     ledger.open_account("u")
-    ledger.apply_fill("u", "EV-A", "yes", "buy", D(25), D("0.5"))
+    ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(25), D("0.5"))
 
 
 def test_a_positions_volume_and_resting_contracts_are_bounded(ledger, monkeypatch):
-    monkeypatch.setattr(ledger_module, "MAX_POSITION_CONTRACTS", D(20))
-    ledger.apply_fill("u", "EV-A", "yes", "buy", D(10), D("0.5"))
-    ledger.apply_fill("u", "EV-A", "yes", "sell", D(10), D("0.5"))
-    balance = ledger.accounts["u"].balance()
+    monkeypatch.setattr(checks_module, "MAX_POSITION_CONTRACTS", D(20))
+    ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(10), D("0.5"))
+    ledger.filling.apply_fill("u", "EV-A", "yes", "sell", D(10), D("0.5"))
+    balance = ledger.state.accounts["u"].balance()
     with pytest.raises(LedgerError, match="volume"):
-        ledger.apply_fill("u", "EV-A", "yes", "buy", D("0.01"), D("0.5"))
-    assert ledger.accounts["u"].balance() == balance and ledger.positions.get("u", 0, "EV-A").volume == 20
-    ledger.place_order("u", "EV-B", "yes", "buy", D("19.5"), D("0.5"), order_id="o1")  # 20 whole contracts
+        ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D("0.01"), D("0.5"))
+    assert ledger.state.accounts["u"].balance() == balance and ledger.state.positions.get("u", 0, "EV-A").volume == 20
+    ledger.trading.place_order("u", "EV-B", "yes", "buy", D("19.5"), D("0.5"), order_id="o1")  # 20 whole contracts
     with pytest.raises(LedgerError, match="resting contracts"):
-        ledger.place_order("u", "EV-B", "yes", "buy", D("0.01"), D("0.5"), order_id="o2")
-    assert "o2" not in ledger.orders and ledger.contracts_resting == 20
-    ledger.cancel_order("o1")
+        ledger.trading.place_order("u", "EV-B", "yes", "buy", D("0.01"), D("0.5"), order_id="o2")
+    assert "o2" not in ledger.state.orders and ledger.contracts_resting == 20
+    ledger.trading.cancel_order("o1")
     assert ledger.contracts_resting == 0
-    ledger.place_order("u", "EV-B", "yes", "buy", D(20), D("0.5"), order_id="o3")
+    ledger.trading.place_order("u", "EV-B", "yes", "buy", D(20), D("0.5"), order_id="o3")
 
 
 @pytest.mark.parametrize(
@@ -72,40 +74,40 @@ def test_a_crossing_order_meets_the_bounds_as_they_stand_when_it_is_checked(ledg
     """A cross far within the bounds is checked at once, a cross near them fill by fill: either way against the
     bounds the ledger checks now (a bound set lower here refuses it), and a refused cross changes nothing."""
     ledger.open_account("v", balance=D(1000))
-    ledger.place_order("v", "EV-A", "yes", "sell", D(50), D("0.5"), order_id="ask")
+    ledger.trading.place_order("v", "EV-A", "yes", "sell", D(50), D("0.5"), order_id="ask")
     submit(ledger, "u", "EV-A", "yes", "buy", 500, 5_000, time_in_force="immediate_or_cancel")  # 5 at 0.50
-    monkeypatch.setattr(ledger_module, bound, value)
-    balance, filled = ledger.accounts["u"].balance(), ledger.contracts_filled
+    monkeypatch.setattr(checks_module, bound, value)
+    balance, filled = ledger.state.accounts["u"].balance(), ledger.contracts_filled
     with pytest.raises(LedgerError, match=words):
         submit(ledger, "u", "EV-A", "yes", "buy", 2_100, 5_000, time_in_force="immediate_or_cancel")  # 21
-    assert ledger.accounts["u"].balance() == balance and ledger.contracts_filled == filled == 10
-    assert ledger.orders["ask"].remaining == 4_500 and ledger.positions.get("u", 0, "EV-A").position == 5
+    assert ledger.state.accounts["u"].balance() == balance and ledger.contracts_filled == filled == 10
+    assert ledger.state.orders["ask"].remaining == 4_500 and ledger.state.positions.get("u", 0, "EV-A").position == 5
     submit(ledger, "u", "EV-A", "yes", "buy", 500, 5_000, time_in_force="immediate_or_cancel")  # within: fills
-    assert ledger.positions.get("u", 0, "EV-A").position == 10
+    assert ledger.state.positions.get("u", 0, "EV-A").position == 10
 
 
 def test_a_subaccounts_cash_is_bounded_on_every_movement_but_settlement(ledger, monkeypatch):
-    monkeypatch.setattr(ledger_module, "MAX_BALANCE", D(1100))
-    ledger.apply_fill("u", "EV-A", "yes", "buy", D(100), D("0.01"), fee=D(0))  # 1 dollar out: 999
+    monkeypatch.setattr(checks_module, "MAX_BALANCE", D(1100))
+    ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(100), D("0.01"), fee=D(0))  # 1 dollar out: 999
     ledger.transfer("u", "deposit", 10_100, transfer_id="t1")  # 1100
     with pytest.raises(LedgerError, match="cash"):
         ledger.transfer("u", "deposit", 1, transfer_id="t2")
-    assert "t2" not in ledger.transfers and ledger.accounts["u"].balance() == 1100
+    assert "t2" not in ledger.state.transfers and ledger.state.accounts["u"].balance() == 1100
     ledger.transfer("u", "deposit", 1, status="pending", transfer_id="t3")  # a pending deposit moves no cash...
     with pytest.raises(LedgerError, match="cash"):
         ledger.transfer("u", "deposit", 1, status="applied", transfer_id="t3")  # ...applying it would
-    assert ledger.transfers["t3"].status == "pending"
+    assert ledger.state.transfers["t3"].status == "pending"
     with pytest.raises(LedgerError, match="cash"):  # selling the position at 0.99 would pay 99 in
-        ledger.apply_fill("u", "EV-A", "yes", "sell", D(100), D("0.99"), fee=D(0))
-    assert ledger.positions.get("u", 0, "EV-A").position == 100 and len(ledger.fills) == 1
-    ledger.settle_market("EV-A", "yes")  # pays 100 in: a settlement is never refused
-    assert ledger.accounts["u"].balance() == 1200
+        ledger.filling.apply_fill("u", "EV-A", "yes", "sell", D(100), D("0.99"), fee=D(0))
+    assert ledger.state.positions.get("u", 0, "EV-A").position == 100 and len(ledger.state.fills) == 1
+    ledger.lifecycle.settle_market("EV-A", "yes")  # pays 100 in: a settlement is never refused
+    assert ledger.state.accounts["u"].balance() == 1200
 
 
 def test_a_fills_own_fee_is_bounded_by_its_contracts(ledger):
     with pytest.raises(LedgerError, match="per contract"):
-        ledger.apply_fill("u", "EV-A", "yes", "buy", D(2), D("0.5"), fee=D("2.000001"))
-    ledger.apply_fill("u", "EV-A", "yes", "buy", D(2), D("0.5"), fee=D(2))
+        ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(2), D("0.5"), fee=D("2.000001"))
+    ledger.filling.apply_fill("u", "EV-A", "yes", "buy", D(2), D("0.5"), fee=D(2))
 
 
 @pytest.fixture

@@ -173,8 +173,8 @@ def test_an_account_with_63_subaccounts_and_100000_transfers_is_bounded_on_the_f
         ledger = mock.app.ledger  # the ledger's own operations: 100,000 commands of the control plane take longer
         started = time.monotonic()
         for i in range(50_000):
-            ledger.subaccount_transfer(ApplySubaccountTransfer("big", f"client-{i}", 0, 1 + i % 63, 1))
-            ledger.instance_transfer(
+            ledger.subaccounts.subaccount_transfer(ApplySubaccountTransfer("big", f"client-{i}", 0, 1 + i % 63, 1))
+            ledger.subaccounts.instance_transfer(
                 IntraExchangeInstanceTransfer(
                     "big", "event_contract", "margined", 100, client_transfer_id=f"instance-{i}"
                 )

@@ -46,8 +46,10 @@ def client(mock) -> Iterator[httpx.Client]:
 def desk_state(server: MockServer) -> tuple:
     ledger = server.app.ledger
     with ledger.reading():
-        rows = sorted((r.user_id, r.ticker, ledger.positions.cells(r)) for r in ledger.positions.all_rows())
-        accounts = sorted((a.user_id, sorted(a.cash.items()), tuple(a.subtraders)) for a in ledger.accounts.values())
+        rows = sorted((r.user_id, r.ticker, ledger.state.positions.cells(r)) for r in ledger.state.positions.all_rows())
+        accounts = sorted(
+            (a.user_id, sorted(a.cash.items()), tuple(a.subtraders)) for a in ledger.state.accounts.values()
+        )
         fcm = ledger.fcm
         return rows, accounts, dict(fcm.caps), {k: sorted(v) for k, v in fcm.blocked.items()}, sorted(fcm.transfers)
 

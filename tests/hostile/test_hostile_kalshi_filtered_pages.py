@@ -61,7 +61,7 @@ def long_read_beside(
     carol = signed(mock, "carol")
     reader.timeout = own.timeout = carol.timeout = WAIT
     carols = ok(carol, "/portfolio/positions")
-    lock = mock.ledger.lock
+    lock = mock.ledger.state.lock
     inside, go_on, steps = held_at_its_steps(lock, monkeypatch)
     with ThreadPoolExecutor(2) as pool:
         read = pool.submit(ok, reader, path, **query)
@@ -79,7 +79,7 @@ def long_read_beside(
 
 def test_a_filtered_page_that_fills_soon_stays_on_the_event_loop(many, monkeypatch) -> None:
     maker = signed(many, "maker")
-    inside, _, steps = held_at_its_steps(many.ledger.lock, monkeypatch)
+    inside, _, steps = held_at_its_steps(many.ledger.state.lock, monkeypatch)
     fills = ok(maker, "/portfolio/fills", ticker=DEEP_MARKET, limit=5)["fills"]
     assert len(fills) == 5 and not inside.is_set() and not steps
 

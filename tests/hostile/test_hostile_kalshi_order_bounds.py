@@ -15,6 +15,7 @@ from kalshi_http import ok, signed
 from kalshi_orders import T0, client_of, fresh, module_server, order, place, refused
 
 from mockexchange.auth.kalshi import keys as keys_module
+from mockexchange.core.kalshi import checks as checks_module
 from mockexchange.core.kalshi import ledger as ledger_module
 from mockexchange.core.kalshi import subaccounts as subaccounts_module
 from mockexchange.core.kalshi import trading as trading_module
@@ -47,7 +48,7 @@ def test_a_flood_of_ended_orders_keeps_the_accounts_latest_and_refuses_no_one(mo
     bobs = place(bob, time_in_force="immediate_or_cancel", client_order_id="b-0")["order_id"]
     ended = []
     for i in range(2 * KEPT):
-        mock.ledger.clock.advance(seconds=1)
+        mock.ledger.state.clock.advance(seconds=1)
         made = place(alice, time_in_force="immediate_or_cancel", client_order_id=f"a-{i}", order_group_id=group)
         ended.append(made["order_id"])
     bobs = [bobs, place(bob, time_in_force="immediate_or_cancel")["order_id"]]  # taken: his bound is his own
@@ -62,22 +63,22 @@ def test_a_flood_of_ended_orders_keeps_the_accounts_latest_and_refuses_no_one(mo
             "order_already_exists")  # fmt: skip
     assert alice.post("/portfolio/events/orders", json=_ioc(client_order_id="a-0")).status_code == 201
     # Past the historical cutoff, the historical read serves the same kept orders, newest ended first.
-    mock.ledger.clock.advance(seconds=1)
+    mock.ledger.state.clock.advance(seconds=1)
     mock.set_historical_cutoff(orders_updated_ts=(T0 + timedelta(hours=1)).isoformat())
     historical = ids(ok(alice, "/historical/orders")["orders"])
     assert len(historical) == KEPT and historical[1:] == list(reversed(kept))[:2] and not set(gone) & set(historical)
     assert ids(ok(alice, "/portfolio/orders")["orders"]) == [resting]
     assert ids(ok(bob, "/historical/orders")["orders"]) == list(reversed(bobs))
     held = mock.ledger
-    assert held.archive.ended_orders.count("alice") == KEPT and held.order_index.count("alice") == KEPT + 1
-    assert sum(o.user_id == "alice" for o in held.all_orders.values()) == KEPT + 1
+    assert held.state.archive.ended_orders.count("alice") == KEPT and held.state.order_index.count("alice") == KEPT + 1
+    assert sum(o.user_id == "alice" for o in held.state.all_orders.values()) == KEPT + 1
 
 
 def test_each_accounts_contracts_bounds_refuse_only_the_account_that_reaches_them(mock, alice, bob, monkeypatch):
     """With each account's bound at 30 contracts: Alice rests 20, Bob rests 15 (no count shared by both refuses
     him), Bob's sale fills Alice's 20 (each has filled 20); Alice's buy of 11 more would take her past 30 and is refused
     in Kalshi's shape, changing nothing, while Carol still takes what Bob rests."""
-    monkeypatch.setattr(ledger_module, "MAX_ACCOUNT_CONTRACTS", Decimal(30))
+    monkeypatch.setattr(checks_module, "MAX_ACCOUNT_CONTRACTS", Decimal(30))
     mock.create_account("carol", balance_cents=10_000)
     bid = place(alice, count="20", price="0.30")["order_id"]
     place(bob, count="15", price="0.20")

@@ -48,7 +48,7 @@ def test_a_queue_positions_read_over_many_orders_runs_long_and_walks_each_level_
     maker, carol = signed(mock, "maker"), signed(mock, "carol")
     maker.timeout = carol.timeout = WAIT
     carols = ok(carol, "/portfolio/positions")
-    lock = mock.ledger.lock
+    lock = mock.ledger.state.lock
     inside, go_on, steps = held_at_its_steps(lock, monkeypatch)
     book = f"{mock.kalshi_url}/markets/{DEEP_MARKET}/orderbook"
     with ThreadPoolExecutor(2) as pool:
@@ -91,9 +91,9 @@ class Walked(dict):
 def test_cancelling_every_order_and_the_resting_reads_walk_only_the_callers_orders(mock, monkeypatch):
     mock.create_account("fcm", fcm_member=True)
     mock.create_account("fcm_A", subtrader_of="fcm", balance_cents=10_000)
-    walked = Walked(mock.ledger.orders)
+    walked = Walked(mock.ledger.state.orders)
     walked.walks = []
-    monkeypatch.setattr(mock.ledger, "orders", walked)
+    monkeypatch.setattr(mock.ledger.state, "orders", walked)
     for _ in range(30):  # another account's resting orders: none of the reads below is the maker's
         submit(mock.ledger, "maker", DEEP_MARKET, "yes", "buy", 100, 100)
     submit(mock.ledger, "carol", DEEP_MARKET, "yes", "buy", 100, 200)

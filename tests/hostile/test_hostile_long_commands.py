@@ -74,7 +74,7 @@ def beside(
         client.timeout = WAIT
     ledger = mock.ledger
     answered, held = beside_a_pause(
-        ledger.lock, ledger.bus, kinds, f"{mock.base_url}/_admin/health", command, first=first,
+        ledger.state.lock, ledger.state.bus, kinds, f"{mock.base_url}/_admin/health", command, first=first,
         clear=lambda: ({path: carol.get(path).json() for path in CAROL_READS}, book(mock, OTHER)),
         touching=[*(partial(client.get, "/portfolio/orders") for client in touched), partial(book, mock, SWEPT)],
     )  # fmt: skip
@@ -135,7 +135,7 @@ def test_a_market_that_closes_on_hundreds_of_orders_closes_long_off_the_loop(moc
     mock.set_close_time(SWEPT, (T0 + timedelta(hours=1)).isoformat())
     market = beside(
         mock, lambda: plain_http.get(f"{mock.kalshi_url}/markets/{SWEPT}", timeout=WAIT), users=("maker",),
-        first=lambda: mock.ledger.clock.set(T0 + timedelta(hours=2)),  # past the close: the next read makes it
+        first=lambda: mock.ledger.state.clock.set(T0 + timedelta(hours=2)),  # past the close: the next read makes it
     )  # fmt: skip
     assert market.json()["market"]["status"] == "closed"
     assert "0.5000" not in str(book(mock, SWEPT))  # every order it rested ended with it

@@ -86,15 +86,16 @@ def held(mock: MockServer, client: httpx.Client) -> tuple:
     """What the ledger holds of the markets, and what REST reads of them."""
     ledger = mock.ledger
     with ledger.reading():
+        exchange = ledger.state.exchange
         core = (
             {t: (s.title, s.fee_type, s.fee_multiplier, tuple(s.tags), s.last_updated, tuple(s.events))
-             for t, s in ledger.series.items()},
-            {t: (e.title, e.series_ticker, tuple(e.markets), e.last_updated) for t, e in ledger.events.items()},
+             for t, s in ledger.state.series.items()},
+            {t: (e.title, e.series_ticker, tuple(e.markets), e.last_updated) for t, e in ledger.state.events.items()},
             {t: (m.version, m.status, m.book_clock, m.close_time, m.updated_time, m.result, m.settles_at,
-                 ledger.feed.book_levels(t)) for t, m in ledger.markets.items()},
-            sorted(ledger.due_times), {when: list(tickers) for when, tickers in ledger.due_at.items()},
-            (ledger.exchange.exchange_active, ledger.exchange.trading_active, ledger.exchange.estimated_resume_time),
-            len(ledger.fills), len(ledger.accounts),
+                 ledger.feed.book_levels(t)) for t, m in ledger.state.markets.items()},
+            sorted(ledger.state.due_times), {when: list(tickers) for when, tickers in ledger.state.due_at.items()},
+            (exchange.exchange_active, exchange.trading_active, exchange.estimated_resume_time),
+            len(ledger.state.fills), len(ledger.state.accounts),
         )  # fmt: skip
     paths = ("/markets", f"/markets/{FED}/orderbook", "/events", "/series", "/exchange/status")
     return core, [client.get(path).content for path in paths]

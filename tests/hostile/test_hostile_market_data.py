@@ -213,7 +213,7 @@ def test_an_event_and_series_filter_over_a_large_event_costs_its_markets_not_the
     read as a list against a set made for each of its items, it took minutes (and held the ledger's lock)."""
     with MockServer(clock=ManualClock(START)) as mock:
         for n in range(20_000):
-            mock.ledger.list_market(f"KXBIG-26-T{n:05d}")
+            mock.ledger.catalogue.list_market(f"KXBIG-26-T{n:05d}")
         query = urlencode({"event_ticker": "KXBIG-26", "series_ticker": "KXBIG", "limit": 2})
         for filters in (query, query + "&tickers=" + ",".join(f"KXBIG-26-T{n:05d}" for n in range(0, 20_000, 20))):
             started = time.monotonic()

@@ -93,7 +93,7 @@ from mockexchange.auth.kalshi.keys import generate_private_key, private_key_pem,
 from mockexchange.control.errors import ControlError
 from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.kalshi.liquidity import HOUSE
+from mockexchange.core.kalshi.accounts import HOUSE
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.units import CENT, count_units, price_units
 from mockexchange.server import MockServer
@@ -255,7 +255,7 @@ class OrderInvariants(RuleBasedStateMachine):
         mock = self.mock
         mock.reset()
         mock.set_rate_limit_tier("off")
-        self.ledger.clock.set(T0)
+        self.ledger.state.clock.set(T0)
         for user, cents in OPENING_CENTS.items():
             mock.create_account(user, balance_cents=cents, fcm_member=user == "ann")
             mock.create_key(user, public_key_pem=world.keys[user][1], key_id=f"inv-{user}")
@@ -298,8 +298,8 @@ class OrderInvariants(RuleBasedStateMachine):
     def _state(self) -> bytes:
         """The state as the state file keeps it, less the fee schedule each market caches (`Market.fee_rule`, not
         compared: a refused fill may work it out first)."""
-        with self.ledger.lock:
-            for market in self.ledger.markets.values():
+        with self.ledger.state.lock:
+            for market in self.ledger.state.markets.values():
                 market.fee_rule = None
             return snapshot.take(self.mock.app.control)
 
@@ -352,10 +352,10 @@ class OrderInvariants(RuleBasedStateMachine):
                 return found
 
     def tickers(self) -> list[str]:
-        return sorted(self.ledger.markets)
+        return sorted(self.ledger.state.markets)
 
     def trading(self) -> list[str]:
-        return sorted(t for t, m in self.ledger.markets.items() if m.status == "active")
+        return sorted(t for t, m in self.ledger.state.markets.items() if m.status == "active")
 
     # -- clients' orders ------------------------------------------------------------------------------------------
 
@@ -366,7 +366,7 @@ class OrderInvariants(RuleBasedStateMachine):
     @rule(data=st.data(), place=st.sampled_from(PLACES))
     def place_order(self, data: st.DataObject, place: tuple[str, int]) -> None:
         user, sub = place
-        body = data.draw(order_bodies(self.tickers(), self.ledger.clock.now()))
+        body = data.draw(order_bodies(self.tickers(), self.ledger.state.clock.now()))
         if sub and "subaccount" not in body:
             body["subaccount"] = sub
         answer = self.write(user, sub, "CreateOrderV2", "POST", "/portfolio/events/orders", json=body)
@@ -381,7 +381,7 @@ class OrderInvariants(RuleBasedStateMachine):
         """A valid order at the best price of the other side of a book, or `through` cents past it (post-only
         sometimes, which is refused)."""
         user, sub = place
-        books = [(t, self.ledger.markets[t].book) for t in self.trading()]
+        books = [(t, self.ledger.state.markets[t].book) for t in self.trading()]
         books = [(t, b.best(ASK if side == "bid" else BID)) for t, b in books if b is not None]
         books = [(t, best[0]) for t, best in books if best is not None]
         if not books:
@@ -410,13 +410,15 @@ class OrderInvariants(RuleBasedStateMachine):
                 "self_trade_prevention_type": data.draw(st.sampled_from(["taker_at_cross", "maker"])),
                 "cancel_order_on_pause": data.draw(st.booleans())}  # fmt: skip
         if expires is not None:
-            body["expiration_time"] = int((self.ledger.clock.now() + timedelta(seconds=expires)).timestamp())
+            body["expiration_time"] = int((self.ledger.state.clock.now() + timedelta(seconds=expires)).timestamp())
         self._placed(user, self.write(user, sub, "CreateOrderV2", "POST", "/portfolio/events/orders", json=body))
 
     @rule(data=st.data(), place=st.sampled_from(PLACES))
     def place_a_batch(self, data: st.DataObject, place: tuple[str, int]) -> None:
         user, sub = place
-        bodies = data.draw(st.lists(order_bodies(self.tickers(), self.ledger.clock.now()), min_size=1, max_size=3))
+        bodies = data.draw(
+            st.lists(order_bodies(self.tickers(), self.ledger.state.clock.now()), min_size=1, max_size=3)
+        )
         for body in bodies:
             body.setdefault("subaccount", sub)
         answer = self.write(user, sub, "BatchCreateOrdersV2", "POST", "/portfolio/events/orders/batched",
@@ -430,7 +432,7 @@ class OrderInvariants(RuleBasedStateMachine):
         """Mostly an order resting in the place; else one of the user's that ended, another user's, an unknown id or
         a hostile one (a path's segment, its characters escaped)."""
         user, sub = place
-        resting = [oid for oid, o in self.ledger.orders.items() if (o.user_id, o.subaccount) == place]
+        resting = [oid for oid, o in self.ledger.state.orders.items() if (o.user_id, o.subaccount) == place]
         own = [oid for owner, oid in self.orders if owner == user]
         others = [oid for owner, oid in self.orders if owner != user]
         choices = [st.sampled_from(found) for found in (own, others) if found]
@@ -467,12 +469,12 @@ class OrderInvariants(RuleBasedStateMachine):
     def amend(self, data: st.DataObject, place: tuple[str, int]) -> None:
         user, sub = place
         order_id = self._order_id(data, place)
-        order = self.ledger.all_orders.get(order_id)
+        order = self.ledger.state.all_orders.get(order_id)
         ticker = order.ticker if order is not None else UNKNOWN_TICKER
         side = order.book_side if order is not None else "bid"
         body = data.draw(st.fixed_dictionaries(
             {"ticker": st.just(ticker), "side": st.just(side), "price": PRICES, "count": COUNTS},
-            optional={"expiration_time": _expiry(self.ledger.clock.now()),
+            optional={"expiration_time": _expiry(self.ledger.state.clock.now()),
                       "updated_client_order_id": CLIENT_IDS},
         ).flatmap(_maybe_hostile))  # fmt: skip
         self.write(user, sub, "AmendOrderV2", "POST", f"/portfolio/events/orders/{order_id}/amend",
@@ -491,7 +493,7 @@ class OrderInvariants(RuleBasedStateMachine):
 
     def _client_orders(self) -> list[Order]:
         """The clients' resting orders, in the order they were placed (their ids are random: never sorted by them)."""
-        return [order for order in self.ledger.orders.values() if order.user_id != HOUSE]
+        return [order for order in self.ledger.state.orders.values() if order.user_id != HOUSE]
 
     @precondition(lambda self: self._client_orders())
     @rule(data=st.data(), price=st.sampled_from(["0.38", "0.42", "0.46", "0.50", "0.33"]), more=COUNTS,
@@ -502,7 +504,7 @@ class OrderInvariants(RuleBasedStateMachine):
         body: dict[str, Any] = {"ticker": order.ticker, "side": order.book_side, "price": price,
                                 "count": f"{Decimal(order.filled).scaleb(-2) + Decimal(more):f}"}  # fmt: skip
         if expires is not None:  # 0: no expiration from now on
-            later = self.ledger.clock.now() + timedelta(seconds=expires)
+            later = self.ledger.state.clock.now() + timedelta(seconds=expires)
             body["expiration_time"] = int(later.timestamp()) if expires else 0
         self.write(order.user_id, order.subaccount, "AmendOrderV2", "POST",
                    f"/portfolio/events/orders/{order.order_id}/amend", params={"subaccount": order.subaccount},
@@ -594,13 +596,13 @@ class OrderInvariants(RuleBasedStateMachine):
         if resume:
             self.control("resume_market", ticker)
 
-    @precondition(lambda self: any(m.status == "inactive" for m in self.ledger.markets.values()))
+    @precondition(lambda self: any(m.status == "inactive" for m in self.ledger.state.markets.values()))
     @rule(data=st.data())
     def resume_a_market(self, data: st.DataObject) -> None:
         ticker = data.draw(st.sampled_from(self.tickers()))  # a market not paused: refused
         self.control("resume_market", ticker)
 
-    @precondition(lambda self: self.ledger.exchange.trading)
+    @precondition(lambda self: self.ledger.state.exchange.trading)
     @rule(resume=st.sampled_from([True, True, True, False]))
     def pause_the_exchanges_trading(self, resume: bool) -> None:
         self.control("set_exchange_status", trading_active=False)
@@ -608,7 +610,7 @@ class OrderInvariants(RuleBasedStateMachine):
         if resume:
             self.control("set_exchange_status", trading_active=True)
 
-    @precondition(lambda self: not self.ledger.exchange.trading)
+    @precondition(lambda self: not self.ledger.state.exchange.trading)
     @rule()
     def resume_the_exchanges_trading(self) -> None:
         self.control("set_exchange_status", trading_active=True)
@@ -666,7 +668,7 @@ class OrderInvariants(RuleBasedStateMachine):
     def _group(self, data: st.DataObject) -> tuple[tuple[str, int], str]:
         """Mostly a live group and its owner's place; else a place and another's group, a deleted one, an unknown or
         a hostile id (a path's segment, its characters escaped). Drawn by position, not id: ids are random."""
-        live = list(self.ledger.order_groups.values())  # in the order made
+        live = list(self.ledger.state.order_groups.values())  # in the order made
         place = data.draw(st.sampled_from(PLACES))
         if live and data.draw(st.integers(0, 3)):
             group = live[data.draw(st.integers(0, len(live) - 1))]
@@ -689,7 +691,7 @@ class OrderInvariants(RuleBasedStateMachine):
         """A good-till-canceled order naming a live group, placed by its owner (else by any place: refused unless
         it is the owner): at the house's best price (it matches, and the group counts it) or inside the spread (it
         rests, and the group's trigger ends it)."""
-        live = list(self.ledger.order_groups.values())  # in the order made (drawn by position: ids are random)
+        live = list(self.ledger.state.order_groups.values())  # in the order made (drawn by position: ids are random)
         if not live:
             return
         group = live[data.draw(st.integers(0, len(live) - 1))]
@@ -725,10 +727,12 @@ class OrderInvariants(RuleBasedStateMachine):
             assert money(ledger, self.outside) == self.external, "money was made or lost"
             check_positions_are_their_fills(ledger)
             check_holds(ledger)
-            for order in ledger.orders.values():  # a triggered group's orders were cancelled, and no new one rests
-                group = ledger.order_groups.get(order.order_group_id) if order.order_group_id else None
+            for (
+                order
+            ) in ledger.state.orders.values():  # a triggered group's orders were cancelled, and no new one rests
+                group = ledger.state.order_groups.get(order.order_group_id) if order.order_group_id else None
                 assert group is None or not group.triggered, (order.order_id, order.order_group_id)
-            for place in sorted({(u, s) for u, a in ledger.accounts.items() if u != HOUSE for s, _ in a.cash}):
+            for place in sorted({(u, s) for u, a in ledger.state.accounts.items() if u != HOUSE for s, _ in a.cash}):
                 now, before = available(ledger, place), self.cash.get(place, 0)
                 assert self.fact or now >= min(0, before), f"{place}: available cash {before} -> {now}"
                 self.cash[place] = now
@@ -770,7 +774,7 @@ class OrderInvariants(RuleBasedStateMachine):
         assert all(held[t] == r[0] for t, r in rows.items()), (place, rows, held)
         with self.ledger.reading() as ledger:
             assert Decimal(balance["balance_dollars"]) == truncated(available(ledger, place)), (place, balance)
-            core = {o.order_id: o.remaining for o in ledger.orders.values() if (o.user_id, o.subaccount) == place}
+            core = {o.order_id: o.remaining for o in ledger.state.orders.values() if (o.user_id, o.subaccount) == place}
         assert {o["order_id"]: count_units(Decimal(o["remaining_count_fp"])) for o in resting} == core, place
         if user == "ann":  # an FCM member: its resting orders' value (with no subtraders, its own)
             total = self.read_ok(

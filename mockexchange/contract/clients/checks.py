@@ -279,7 +279,7 @@ def _judge_balance(dialect: Dialect, read: Read, mocks: Mocks, outcome: dict) ->
     subaccount, index = read.args.get("subaccount", 0), read.args.get("exchange_index")
     ledger = mocks.served(read.on).mock.app.ledger
     with ledger.reading():
-        account = ledger.accounts[user]
+        account = ledger.state.accounts[user]
         want = SimpleNamespace(
             balance=account.balance(subaccount, index),
             portfolio_value=portfolio_value(ledger, user, subaccount, index),
@@ -298,9 +298,9 @@ def _judge_balance(dialect: Dialect, read: Read, mocks: Mocks, outcome: dict) ->
 def resting_value_by_index(ledger: Any, member: str) -> dict[int, Decimal]:
     """An FCM member's resting order value (its own and its subtraders' orders) per exchange index, from the ledger."""
     with ledger.reading():
-        owners = {member, *ledger.accounts[member].subtraders}
+        owners = {member, *ledger.state.accounts[member].subtraders}
         by_index: dict[int, Decimal] = {}
-        for order in ledger.orders.values():
+        for order in ledger.state.orders.values():
             if order.user_id in owners:
                 by_index[order.exchange_index] = by_index.get(order.exchange_index, Decimal(0)) + order.value
     return by_index
@@ -373,7 +373,7 @@ def _rollups(user: str, subaccount: int = 0, status: str = "unsettled"):
         ledger = served.mock.app.ledger
         events = sorted({row.event_ticker for row in ledger_rows(served, user, subaccount, status).values()})
         with ledger.reading():
-            return [ledger.positions.event_rollup(user, subaccount, status, event) for event in events]
+            return [ledger.state.positions.event_rollup(user, subaccount, status, event) for event in events]
 
     return rollups
 
@@ -593,11 +593,11 @@ def websocket_verdict(venv: Path, work_dir: Path) -> Verdict:
                     TRADER, f"{WS_EVENT}-{ticker}", side, "buy", count, price, event_ticker=WS_EVENT, is_taker=taker
                 )
                 with mock.app.ledger.reading():
-                    fills.append(mock.app.ledger.fills[-1])
-                    positions.append(mock.app.ledger.positions.get(TRADER, 0, f"{WS_EVENT}-{ticker}").snapshot())
+                    fills.append(mock.app.ledger.state.fills[-1])
+                    positions.append(mock.app.ledger.state.positions.get(TRADER, 0, f"{WS_EVENT}-{ticker}").snapshot())
             mock.settle(f"{WS_EVENT}-A", "yes")
             with mock.app.ledger.reading():
-                positions.append(mock.app.ledger.positions.get(TRADER, 0, f"{WS_EVENT}-A").snapshot())
+                positions.append(mock.app.ledger.state.positions.get(TRADER, 0, f"{WS_EVENT}-A").snapshot())
             report = client.finish()
     got = {name: report.messages(name) for name in ("fills", "positions")}
     problems = compare_rows([m["fields"] for m in got["fills"]], fills, _WS_FILL, "3.34")

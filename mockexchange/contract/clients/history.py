@@ -247,18 +247,18 @@ def newest_first(history: OnMock, index_name: str, user: str, keep: Callable[[An
     """A user's records of one ledger index (`fill_index`, `settlements`, `deposits`, `withdrawals`), newest first."""
     ledger = history.mock.app.ledger
     with ledger.reading():
-        return [record for record in reversed(list(getattr(ledger, index_name).records(user))) if keep(record)]
+        return [record for record in reversed(list(getattr(ledger.state, index_name).records(user))) if keep(record)]
 
 
 def portfolio_value(ledger: Ledger, user: str, subaccount: int, exchange_index: int | None) -> Decimal:
     """Open (unsettled) positions marked at their market's last traded price for the side held, or at cost."""
     value = Decimal(0)
-    for row in ledger.positions.all_rows():
+    for row in ledger.state.positions.all_rows():
         if row.user_id != user or row.subaccount != subaccount or row.settled:
             continue
         if exchange_index is not None and row.exchange_index != exchange_index:
             continue
-        last = ledger.markets[row.ticker].last_yes_price
+        last = ledger.state.markets[row.ticker].last_yes_price
         if last is None or row.position == 0:
             value += row.market_exposure
         else:

@@ -184,7 +184,7 @@ def ledger_rows(
     with ledger.reading():
         return {
             row.ticker: row.snapshot()
-            for row in ledger.positions.all_rows()
+            for row in ledger.state.positions.all_rows()
             if row.user_id == user
             and row.subaccount == subaccount
             and (status == "all" or row.settled == (status == "settled"))

@@ -141,7 +141,7 @@ def _after(mock: MockServer, order_id: str) -> SimpleNamespace:
     """The order as the ledger has it now, in the message's terms, and the book's level at its price."""
     ledger = mock.app.ledger
     with ledger.reading():
-        o = ledger.all_orders[order_id].copy()
+        o = ledger.state.all_orders[order_id].copy()
     yes, no = ledger_book(ledger, o.ticker)
     at = price(o.yes_price)
     level = dict(yes).get(at) if o.book_side == "bid" else dict(no).get(Decimal(1) - at)

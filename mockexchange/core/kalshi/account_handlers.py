@@ -44,8 +44,10 @@ def grant_usage_level(ledger: Ledger, grant: GrantApiUsageLevel) -> str:
     """The user granted the level (whose tier and grants the answer reads)."""
     expires = None if grant.expires_ts is None else datetime.fromtimestamp(grant.expires_ts, UTC)
     with ledger.reading():
-        ledger.account(grant.user_id)
-        ledger.usage_levels.grant(grant.user_id, Grant(grant.exchange_instance, grant.level, grant.source, expires))
+        ledger.state.account(grant.user_id)
+        ledger.state.usage_levels.grant(
+            grant.user_id, Grant(grant.exchange_instance, grant.level, grant.source, expires)
+        )
     return grant.user_id
 
 

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from mockexchange.core.kalshi.units import dollars
 
+HOUSE = "__house__"  # the house's account id (it holds the scripted liquidity, liquidity.py): no client may open it
+
 
 @dataclass(slots=True)
 class Account:
@@ -19,7 +21,7 @@ class Account:
     cash: dict[tuple[int, int], int] = field(default_factory=dict)
     updated: dict[int, datetime] = field(default_factory=dict)  # last balance change per subaccount
     subtraders: list[str] = field(default_factory=list)
-    # What the account's bounds count (ledger.py's `_check_contracts`): hundredths of contracts it filled since the
+    # What the account's bounds count (checks.py's `check_contracts`): hundredths of contracts it filled since the
     # last reset, and whole contracts it rests now (as `resting_orders_count` counts them).
     filled: int = 0
     resting: int = 0

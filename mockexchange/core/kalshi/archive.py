@@ -59,7 +59,7 @@ class Archive:
 
     def __init__(self) -> None:
         self.cutoffs: dict[str, datetime] = dict.fromkeys(CUTOFFS, EPOCH)
-        self.ended_orders = KeptIndex()  # EndedOrder records per user, by the time they ended (the kept ones)
+        self.ended_orders: KeptIndex[EndedOrder] = KeptIndex()  # per user, by the time they ended (the kept ones)
         self.archived_events: set[str] = set()
 
     def clear(self) -> None:
@@ -74,28 +74,28 @@ class Archive:
     def order_ended(self, order: Order, when: datetime) -> None:
         self.ended_orders.add(order.user_id, when, EndedOrder(order, order.status, when))
 
-    def set_cutoffs(self, ledger: Any, changes: Mapping[str, datetime]) -> int:
+    def set_cutoffs(self, state: Any, changes: Mapping[str, datetime]) -> int:
         """Set the cutoffs named in `changes`; with the positions' cutoff, move each wholly settled event's positions
-        to the side of it they now belong on. `ledger`: the Kalshi ledger (its events, markets, position store), under
-        its lock. Publishes a `historical_cutoff` change (for every user); answers how many events moved."""
+        to the side of it they now belong on. `state`: the Kalshi ledger's (its events, markets, position store, bus),
+        under its lock. Publishes a `historical_cutoff` change (for every user); answers how many events moved."""
         self.cutoffs.update(changes)
         moved = 0
         if POSITIONS in changes:
-            for event in ledger.events.values():
-                moved += self._file_event(ledger, event)
+            for event in state.events.values():
+                moved += self._file_event(state, event)
         # Every account's live and historical reads may answer otherwise now (no user named: all of them).
-        ledger.bus.publish(Change("historical_cutoff", None, dict(self.cutoffs)))
+        state.bus.publish(Change("historical_cutoff", None, dict(self.cutoffs)))
         return moved
 
-    def market_settled(self, ledger: Any, market: Market) -> None:
+    def market_settled(self, state: Any, market: Market) -> None:
         """A market settled: its event's positions move now if that settled the event before the cutoff."""
-        event = ledger.events.get(market.event_ticker)
+        event = state.events.get(market.event_ticker)
         if event is not None:
-            self._file_event(ledger, event)
+            self._file_event(state, event)
 
-    def _file_event(self, ledger: Any, event: Event) -> int:
+    def _file_event(self, state: Any, event: Event) -> int:
         """Archive the event's positions, or bring them back, as the positions' cutoff now says; 1 if they moved."""
-        due = _last_settled(ledger.markets, event)
+        due = _last_settled(state.markets, event)
         archive = due is not None and due < self.cutoffs[POSITIONS]
         if archive == (event.event_ticker in self.archived_events):
             return 0
@@ -103,7 +103,7 @@ class Archive:
             self.archived_events.add(event.event_ticker)
         else:
             self.archived_events.discard(event.event_ticker)
-        store = ledger.positions
+        store = state.positions
         for ticker in event.markets:
             for row in store.of_market(ticker):
                 store.set_archived(row, archive)

@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, LedgerError
 from mockexchange.core.kalshi.fees import FeeRule, schedule_for
 from mockexchange.core.kalshi.figures import day_end
+from mockexchange.core.kalshi.liquidity import check_book_fits
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, Lifecycle, MarketTerms
 from mockexchange.core.kalshi.market_commands import (
     MAX_TIMER_SECONDS,
@@ -41,6 +42,9 @@ from mockexchange.core.kalshi.markets import (
 )
 from mockexchange.core.kalshi.price_levels import STRUCTURES, price_ranges
 
+if TYPE_CHECKING:
+    from mockexchange.core.kalshi.ledger_state import LedgerState
+
 DEFAULT_LIFETIME = timedelta(days=3650)  # a market a fill lists closes ten years after it was listed
 
 # What the control plane may set of each record (beside its ticker), by name: its command's fields.
@@ -59,16 +63,26 @@ def _unknown(fields: Mapping[str, Any], allowed: frozenset[str], what: str) -> N
 
 
 class Catalogue:
-    """Series, events and markets: a part of `Ledger`, under its lock."""
+    """Series, events and markets, and the fee schedule each market's fills pay (`ledger.catalogue`), under the
+    ledger's lock. It takes the ledger's state and what it calls of the lifecycle: `run_due` (lifecycle.py's
+    `run_due_now`) and `schedule_listing` (a new market's status and transitions)."""
 
-    list_market: Callable[..., Market]  # the ledger's: a market listed (by a fill, or with the fields given)
+    def __init__(
+        self,
+        state: LedgerState,
+        run_due: Callable[[], None],
+        schedule_listing: Callable[[Market, datetime], None],
+    ) -> None:
+        self.state = state
+        self.run_due = run_due
+        self.schedule_listing = schedule_listing
 
     # -- fees ------------------------------------------------------------------------------------------------------
 
     def fee_rule_for(self, ticker: str, event_ticker: str | None) -> FeeRule:
         """The schedule a fill in `ticker` pays when it states no fee (the market need not be listed yet: then that of
         the event it would be listed in)."""
-        state = self.state  # type: ignore[attr-defined]
+        state = self.state
         base = state.fee_schedule
         if type(ticker) is not str:
             return base  # (the fill is refused for its ticker)
@@ -81,9 +95,10 @@ class Catalogue:
         return cached[1]
 
     def _event_fee(self, event_ticker: str) -> FeeRule:
-        base = self.fee_schedule  # type: ignore[attr-defined]
-        event = self.events.get(event_ticker)  # type: ignore[attr-defined]
-        series = self.series.get(event.series_ticker if event is not None else series_of(event_ticker))  # type: ignore[attr-defined]
+        state = self.state
+        base = state.fee_schedule
+        event = state.events.get(event_ticker)
+        series = state.series.get(event.series_ticker if event is not None else series_of(event_ticker))
         fee_type, multiplier = ("quadratic", Decimal(1)) if series is None else (series.fee_type, series.fee_multiplier)
         if event is not None and event.fee_type_override is not None:
             fee_type = event.fee_type_override
@@ -93,21 +108,23 @@ class Catalogue:
 
     def _forget_fees(self, event_tickers: Sequence[str]) -> None:
         """The markets of these events pay another schedule from now on."""
+        state = self.state
         for event_ticker in event_tickers:
-            event = self.events.get(event_ticker)  # type: ignore[attr-defined]
+            event = state.events.get(event_ticker)
             for ticker in event.markets if event is not None else ():
-                self.markets[ticker].fee_rule = None  # type: ignore[attr-defined]
+                state.markets[ticker].fee_rule = None
 
     # -- series and events -----------------------------------------------------------------------------------------
 
     def put_series(self, command: SetSeries) -> Series:
         """Create the series, or change the fields given of it."""
         fields = given(command)
-        with self.lock:  # type: ignore[attr-defined]
-            now = self.clock.now()  # type: ignore[attr-defined]
-            series = self.series.get(command.ticker)  # type: ignore[attr-defined]
+        state = self.state
+        with state.lock:
+            now = state.clock.now()
+            series = state.series.get(command.ticker)
             if series is None:
-                series = self.series[command.ticker] = Series(command.ticker, title=command.ticker)  # type: ignore[attr-defined]
+                series = state.series[command.ticker] = Series(command.ticker, title=command.ticker)
             for name, value in fields.items():
                 setattr(series, name, value)
             series.last_updated = now
@@ -120,9 +137,10 @@ class Catalogue:
         """Create the event (in `series_ticker`, made if new; by default the event ticker's first part), or change
         the fields given of it (its series never changes)."""
         event_ticker, series_ticker, fields = command.event_ticker, command.series_ticker, given(command)
-        with self.lock:  # type: ignore[attr-defined]
-            now = self.clock.now()  # type: ignore[attr-defined]
-            event = self.events.get(event_ticker)  # type: ignore[attr-defined]
+        state = self.state
+        with state.lock:
+            now = state.clock.now()
+            event = state.events.get(event_ticker)
             if event is None:
                 event = self._new_event(event_ticker, series_ticker, 0, now)
             elif series_ticker is not None and series_ticker != event.series_ticker:
@@ -135,29 +153,63 @@ class Catalogue:
             return event
 
     def _touch_events(self, event_tickers: Sequence[str], now: datetime) -> None:
+        state = self.state
         for event_ticker in event_tickers:
-            event = self.events.get(event_ticker)  # type: ignore[attr-defined]
+            event = state.events.get(event_ticker)
             if event is not None:
                 event.last_updated = now
                 for ticker in event.markets:
-                    self.market_changed(self.markets[ticker])  # type: ignore[attr-defined]
+                    state.market_changed(state.markets[ticker])
 
     def _new_event(self, event_ticker: str, series_ticker: str | None, exchange_index: int, now: datetime) -> Event:
+        state = self.state
         series_ticker = series_ticker or series_of(event_ticker)
-        series = self.series.get(series_ticker)  # type: ignore[attr-defined]
+        series = state.series.get(series_ticker)
         if series is None:
-            series = self.series[series_ticker] = Series(series_ticker, title=series_ticker, last_updated=now)  # type: ignore[attr-defined]
+            series = state.series[series_ticker] = Series(series_ticker, title=series_ticker, last_updated=now)
         event = Event(
             event_ticker, series_ticker=series.ticker, title=event_ticker, exchange_index=exchange_index,
             last_updated=now,
         )  # fmt: skip
-        self.events[event_ticker] = event  # type: ignore[attr-defined]
+        state.events[event_ticker] = event
         series.events.append(event_ticker)
         return event
 
     # -- markets ---------------------------------------------------------------------------------------------------
 
-    def _list_checked(
+    def list_market(
+        self,
+        ticker: str,
+        event_ticker: str | None = None,
+        exchange_index: int = 0,
+        fields: dict[str, Any] | None = None,
+    ) -> Market:
+        """The market `ticker`, listed now if it is new (with `fields` over the defaults). Without an event, the event
+        is the ticker minus its last dash-separated part, as in Kalshi's naming (KXFED-26DEC-T4.00 belongs to
+        KXFED-26DEC). A market listed already is answered as it is (when no field is given)."""
+        if not isinstance(ticker, str) or not ticker.strip():
+            raise LedgerError("ticker must be a non-empty string")
+        if (
+            isinstance(exchange_index, bool)
+            or not isinstance(exchange_index, int)
+            or not 0 <= exchange_index <= MAX_EXCHANGE_INDEX
+        ):
+            raise LedgerError(f"exchange_index must be an integer from 0 to {MAX_EXCHANGE_INDEX}")
+        state = self.state
+        with state.lock:
+            self.run_due()
+            if fields:
+                check_market_fields(fields, now=state.clock.now())
+            market = state.markets.get(ticker)
+            if market is not None:
+                if event_ticker is not None and event_ticker != market.event_ticker:
+                    raise LedgerError(f"market {ticker!r} belongs to event {market.event_ticker!r}", status=409)
+                if fields:
+                    raise LedgerError(f"market {ticker!r} is listed already: change it with update_market", status=409)
+                return market
+            return self.list_checked(ticker, event_ticker, state.bus.takers("market"), exchange_index, fields)
+
+    def list_checked(
         self,
         ticker: str,
         event_ticker: str | None,
@@ -169,7 +221,7 @@ class Catalogue:
         """A new market whose ticker, event and exchange index were checked (`list_market`'s, and a batch's), with
         `fields` (checked by `check_market_fields`) over the defaults; its change goes to `to_market` (the takers of
         market changes), if any, and its `created` lifecycle change to those who take them."""
-        state = self.state  # type: ignore[attr-defined]
+        state = self.state
         now = now if now is not None else state.clock.now()
         events = state.events
         event_ticker = event_ticker or event_of(ticker)
@@ -192,7 +244,7 @@ class Catalogue:
         state.market_changed(market)
         state.exchange_indexes.add(exchange_index)
         event.markets.append(ticker)
-        self._schedule_listing(market, now)  # type: ignore[attr-defined]
+        self.schedule_listing(market, now)
         change = Change("market", None, market)
         for take in to_market:
             take(change)
@@ -202,8 +254,8 @@ class Catalogue:
         return market
 
     def create_market(self, command: CreateMarket) -> Market:
-        """List the market with the fields given (`Ledger.list_market`); one listed already is answered as it is when
-        none is given."""
+        """List the market with the fields given (`list_market`); one listed already is answered as it is when none is
+        given."""
         fields = given(command)
         return self.list_market(command.ticker, command.event_ticker, command.exchange_index, fields or None)
 
@@ -214,19 +266,21 @@ class Catalogue:
         ticker, fields = command.ticker, given(command)
         if not fields:
             raise LedgerError("give at least one field to change")
-        with self.lock:  # type: ignore[attr-defined]
-            self.run_due_now()  # type: ignore[attr-defined]
-            market = self.market(ticker)
+        state = self.state
+        with state.lock:
+            self.run_due()
+            market = state.market(ticker)
             check_market_fields(fields, market)
             structure = fields.get("price_level_structure")
             if structure is not None and structure != market.price_level_structure:
-                self.liquidity.check_book_fits(market, structure)  # type: ignore[attr-defined]
-            now = self.clock.now()  # type: ignore[attr-defined]
+                check_book_fits(market, structure)
+            now = state.clock.now()
             for name, value in fields.items():
                 setattr(market, name, value)
             market.updated_time = now
-            self.market_changed(market)
-            if structure is not None and self.bus.takers(LIFECYCLE):  # type: ignore[attr-defined]
+            state.market_changed(market)
+            bus = state.bus
+            if structure is not None and bus.takers(LIFECYCLE):
                 moved = Lifecycle(
                     ticker,
                     "price_level_structure_updated",
@@ -234,15 +288,8 @@ class Catalogue:
                     price_level_structure=structure,
                     price_ranges=price_ranges(structure),
                 )
-                self.bus.publish(Change(LIFECYCLE, None, moved))  # type: ignore[attr-defined]
+                bus.publish(Change(LIFECYCLE, None, moved))
             return market
-
-    def market_changed(self, market: Market) -> None:
-        """Something a read of the market shows changed (or it was listed): the state's `market_changed`."""
-        self.state.market_changed(market)  # type: ignore[attr-defined]
-
-    def market(self, ticker: str) -> Market:
-        return self.state.market(ticker)  # type: ignore[attr-defined]
 
 
 def check_market_fields(fields: Mapping[str, Any], market: Market | None = None, now: datetime | None = None) -> None:

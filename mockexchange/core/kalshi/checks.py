@@ -1,18 +1,32 @@
-"""What the ledger refuses: `LedgerError`, the bounds on what amounts add up to (docs/admin-api.md, "Bounds"), and
-the checks every fill and order passes (its side, action, count, price, fee and subaccount).
+"""What the ledger refuses: `LedgerError`, the bounds on what amounts add up to (docs/admin-api.md, "Bounds") and their
+checks (`check_contracts`, `check_cash`), and the checks every fill and order passes (its side, action, count, price,
+fee and subaccount).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.fees import FeeRule
-from mockexchange.core.kalshi.units import CONTRACT, PRICE, UnitError, count_units, dollar_units, price_units
+from mockexchange.core.kalshi.units import (
+    CONTRACT,
+    DOLLAR,
+    PRICE,
+    UnitError,
+    contracts,
+    count_units,
+    dollar_units,
+    dollars,
+    price_units,
+)
 from mockexchange.core.money import MAX_COUNT, MAX_FEE_PER_CONTRACT, ZERO
 from mockexchange.core.numbers import INT32_MAX
+
+if TYPE_CHECKING:
+    from mockexchange.core.kalshi.accounts import Account
 
 MAX_SUBACCOUNT = 63
 MAX_EXCHANGE_INDEX = INT32_MAX  # Kalshi's ExchangeIndex is an int32 >= 0
@@ -139,3 +153,56 @@ def fill_terms(
 def check_subaccount(subaccount: int) -> None:
     if isinstance(subaccount, bool) or not isinstance(subaccount, int) or not 0 <= subaccount <= MAX_SUBACCOUNT:
         raise LedgerError(f"subaccount must be an integer from 0 to {MAX_SUBACCOUNT}")
+
+
+# -- the bounds on what amounts add up to ---------------------------------------------------------------------------
+
+
+def bounds() -> tuple[int, int, int]:
+    """The bounds as `check_contracts` and `check_cash` read them now, in units: the contracts an account filled, a
+    position's volume (hundredths), a subaccount's cash (micro-dollars)."""
+    account_most = _most(MAX_ACCOUNT_CONTRACTS, CONTRACT)
+    return account_most, _most(MAX_POSITION_CONTRACTS, CONTRACT), _most(MAX_BALANCE, DOLLAR)
+
+
+def check_contracts(held: int, count: int, what: str, account_total: int, counted: str, per: int = CONTRACT) -> None:
+    """`count` more contracts fit the position's bound (its `what`, now `held`; the house's positions have none:
+    their callers give 0) and its account's (`account_total` of them `counted`: filled, resting); amounts in `per` of a
+    contract (hundredths; 1: whole contracts, as resting ones are counted)."""
+    if held + count > _most(MAX_POSITION_CONTRACTS, per):
+        raise LedgerError(
+            f"count {_shown(count, per)} would take this market position's {what} to {_shown(held + count, per)} "
+            f"contracts; it may reach {MAX_POSITION_CONTRACTS} (the legacy profile's int32 contract fields)"
+        )
+    if account_total + count > _most(MAX_ACCOUNT_CONTRACTS, per):
+        raise LedgerError(
+            f"count {_shown(count, per)} would take this account's contracts {counted} to "
+            f"{_shown(account_total + count, per)}; an account may reach {MAX_ACCOUNT_CONTRACTS} (reset to start "
+            "again)"
+        )
+
+
+def check_cash(account: Account, subaccount: int, exchange_index: int, amount: int) -> None:
+    """`amount` micro-dollars more keep the subaccount's cash within its bound."""
+    spread = account.cash_spread(subaccount, exchange_index, amount)
+    if spread > _most(MAX_BALANCE, DOLLAR):
+        raise LedgerError(
+            f"this would take the cash of {account.user_id!r} (subaccount {subaccount}) to {dollars(spread):f} "
+            f"dollars in all; a subaccount's cash stays within -{MAX_BALANCE} to {MAX_BALANCE} dollars"
+        )
+
+
+_MOSTS: dict[tuple[int, int], tuple[Decimal, int]] = {}
+
+
+def _shown(amount: int, per: int) -> str:
+    """An amount of contracts in `per` of a contract, as a refusal writes it."""
+    return f"{contracts(amount) if per == CONTRACT else amount:f}"
+
+
+def _most(bound: Decimal, per: int) -> int:
+    """A bound (read when checked: a test may set another) in `per` of its unit, worked out once."""
+    found = _MOSTS.get((id(bound), per))
+    if found is None or found[0] is not bound:
+        found = _MOSTS[(id(bound), per)] = (bound, int(bound * per))
+    return found[1]

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi import positions
-from mockexchange.core.kalshi.checks import LedgerError, Terms
+from mockexchange.core.kalshi.checks import LedgerError, Terms, check_cash, check_contracts
 from mockexchange.core.kalshi.fcm_commands import (
     CreateFCMPositionTransfer,
     CreateFCMSubtrader,
@@ -38,8 +39,11 @@ from mockexchange.core.kalshi.units import CONTRACT, PRICE
 
 if TYPE_CHECKING:
     from mockexchange.core.kalshi.accounts import Account
-    from mockexchange.core.kalshi.ledger import Ledger
+    from mockexchange.core.kalshi.ledger_state import LedgerState
+    from mockexchange.core.kalshi.markets import Market
     from mockexchange.core.kalshi.orders import Order
+    from mockexchange.core.kalshi.rows import MarketPosition
+    from mockexchange.core.kalshi.stored_rows import StoredPosition
 
 SUFFIX = re.compile(r"[A-Za-z0-9]{1,16}")
 MAX_CATEGORIES = 1000  # categories blocked for one subtrader: the mock's bound on what one client can store
@@ -47,33 +51,33 @@ CAP_DAY = ZoneInfo("America/New_York")  # executed utilization resets at midnigh
 
 
 class FcmDesk:
-    """The desk's operations on a ledger and its `fcm_state` (`ledger.fcm` makes one: it holds no state of its own)."""
+    """The desk's operations over the ledger's state and its `fcm_state` (`ledger.fcm`), under the ledger's lock. It
+    takes what it calls of the ledger: `open_account` (a subtrader made, a transfer's target opened)."""
 
-    __slots__ = ("ledger",)
-
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
+    def __init__(self, state: LedgerState, open_account: Callable[..., Account]) -> None:
+        self.state = state
+        self.open_account = open_account
 
     @property
     def caps(self) -> dict[str, int]:
-        return self.ledger.fcm_state.caps
+        return self.state.fcm_state.caps
 
     @property
     def blocked(self) -> dict[str, set[str]]:
-        return self.ledger.fcm_state.blocked
+        return self.state.fcm_state.blocked
 
     @property
     def error_accounts(self) -> dict[str, str]:
-        return self.ledger.fcm_state.error_accounts
+        return self.state.fcm_state.error_accounts
 
     @property
     def transfers(self) -> dict[str, PositionTransfer]:
-        return self.ledger.fcm_state.transfers
+        return self.state.fcm_state.transfers
 
     # -- subtraders ---------------------------------------------------------------------------------------------
 
     def member(self, fcm_user_id: str) -> Account:
-        account = self.ledger.account(fcm_user_id)
+        account = self.state.account(fcm_user_id)
         if not account.fcm_member:
             raise LedgerError(f"{fcm_user_id!r} is not an FCM member", status=403)
         return account
@@ -82,71 +86,71 @@ class FcmDesk:
         """The member's subtrader (404 if it is none of the member's)."""
         if subtrader_id not in self.member(fcm_user_id).subtraders:
             raise LedgerError(f"{subtrader_id!r} is not a subtrader of FCM member {fcm_user_id!r}", status=404)
-        return self.ledger.accounts[subtrader_id]
+        return self.state.accounts[subtrader_id]
 
     def create_subtrader(self, create: CreateFCMSubtrader) -> Account:
         """The subtrader `{fcm_user_id}_{suffix}` (409 if it exists)."""
         fcm_user_id, suffix = create.fcm_user_id, create.subtrader_suffix
         if not SUFFIX.fullmatch(suffix):
             raise LedgerError("subtrader_suffix must be 1 to 16 ASCII letters and digits")
-        with self.ledger.lock:
+        with self.state.lock:
             self.member(fcm_user_id)
-            return self.ledger.open_account(f"{fcm_user_id}_{suffix}", subtrader_of=fcm_user_id)
+            return self.open_account(f"{fcm_user_id}_{suffix}", subtrader_of=fcm_user_id)
 
     # -- daily caps and blocked categories ---------------------------------------------------------------------
 
     def set_cap(self, cap: UpdateFCMEventContractDailyCap) -> UpdateFCMEventContractDailyCap:
         """Set (micro-dollars) or remove (None) the subtrader's daily cap."""
         fcm_user_id, subtrader_id, limit = cap.fcm_user_id, cap.subtrader_id, cap.limit
-        with self.ledger.lock:
+        with self.state.lock:
             self.subtrader(fcm_user_id, subtrader_id)
             if limit is None:
                 if self.caps.pop(subtrader_id, None) is None:
                     raise LedgerError(f"{subtrader_id!r} has no daily cap", status=404)
             else:
                 self.caps[subtrader_id] = limit
-            self.ledger.bus.publish(Change("fcm_daily_cap", subtrader_id, limit))
+            self.state.bus.publish(Change("fcm_daily_cap", subtrader_id, limit))
         return cap
 
     def cap_date(self) -> date:
         """The New York calendar date the executed utilization applies to, on the exchange clock."""
-        return self.ledger.clock.now().astimezone(CAP_DAY).date()
+        return self.state.clock.now().astimezone(CAP_DAY).date()
 
     def utilization(self, subtrader_id: str) -> tuple[int, int]:
         """(executed, resting) utilization, micro-dollars: the premium the subtrader's fills of the cap date paid
         (fees included; what sales received and settlements paid that day credited back), and what its resting orders
         would pay at most, their taker fees included. Under the ledger's lock; kept as they change (`executed_moved`,
         `rest_moved`), so a read costs the same however many fills and orders the subtrader has."""
-        state = self.ledger.fcm_state
-        return state.executed.get(subtrader_id, {}).get(self.cap_date(), 0), state.resting.get(subtrader_id, 0)
+        kept = self.state.fcm_state
+        return kept.executed.get(subtrader_id, {}).get(self.cap_date(), 0), kept.resting.get(subtrader_id, 0)
 
     def executed_moved(self, subtrader_id: str, when: datetime, amount: int) -> None:
         """A fill's premium (a settlement's revenue, negated) made at `when` counts on that New York date."""
-        days = self.ledger.fcm_state.executed.setdefault(subtrader_id, {})
+        days = self.state.fcm_state.executed.setdefault(subtrader_id, {})
         day = when.astimezone(CAP_DAY).date()
         days[day] = days.get(day, 0) + amount
 
     def rest_moved(self, order: Order) -> None:
         """A subtrader's order rests as it stands now (it may have ended): its share of the resting utilization, its
         value and its taker fee under the ledger's schedule, follows."""
-        state = self.ledger.fcm_state
+        kept = self.state.fcm_state
         share = 0
         if order.remaining and order.status == RESTING:
-            share = order.value_units + self.ledger.fee_schedule.fee_units(order.remaining, order.yes_price, True)
-        before = state.resting_shares.pop(order.order_id, 0)
+            share = order.value_units + self.state.fee_schedule.fee_units(order.remaining, order.yes_price, True)
+        before = kept.resting_shares.pop(order.order_id, 0)
         if share:
-            state.resting_shares[order.order_id] = share
+            kept.resting_shares[order.order_id] = share
         if share != before:
-            total = state.resting.get(order.user_id, 0) + share - before
+            total = kept.resting.get(order.user_id, 0) + share - before
             if total:
-                state.resting[order.user_id] = total
+                kept.resting[order.user_id] = total
             else:
-                state.resting.pop(order.user_id, None)
+                kept.resting.pop(order.user_id, None)
 
     def block_category(self, block: UpdateFCMSubtraderBlockedCategories) -> list[str]:
         """Add the category to (or take it from) the subtrader's blocked set; answers the set, sorted."""
         fcm_user_id, subtrader_id, category = block.fcm_user_id, block.subtrader_id, block.category
-        with self.ledger.lock:
+        with self.state.lock:
             self.subtrader(fcm_user_id, subtrader_id)
             found = self.blocked.setdefault(subtrader_id, set())
             blocked = block.blocked
@@ -155,7 +159,7 @@ class FcmDesk:
             (found.add if blocked else found.discard)(category)
             if not found:
                 del self.blocked[subtrader_id]
-            self.ledger.bus.publish(Change("fcm_blocked_categories", subtrader_id, sorted(found)))
+            self.state.bus.publish(Change("fcm_blocked_categories", subtrader_id, sorted(found)))
             return sorted(found)
 
     def categories(self, subtrader_id: str) -> list[str]:
@@ -181,12 +185,12 @@ class FcmDesk:
         """Name the FCM member account whose subtraders receive the member's position transfers (None: transfers
         are not enabled, and refused with 400, as Kalshi's are until it enables them)."""
         fcm_user_id, error_account_id = named.fcm_user_id, named.error_account_id
-        with self.ledger.lock:
+        with self.state.lock:
             self.member(fcm_user_id)
             if error_account_id is None:
                 self.error_accounts.pop(fcm_user_id, None)
                 return named
-            error = self.ledger.account(error_account_id)
+            error = self.state.account(error_account_id)
             if not error.fcm_member or error_account_id == fcm_user_id:
                 raise LedgerError(f"the error account {error_account_id!r} must be another FCM member account")
             self.error_accounts[fcm_user_id] = error_account_id
@@ -199,8 +203,8 @@ class FcmDesk:
         fcm_user_id, source, target = transfer.fcm_user_id, transfer.source_subtrader_id, transfer.target_subtrader_id
         ticker, count, price = transfer.market_ticker, transfer.position_centicount, transfer.price_centicents
         _check_terms(count, price)
-        ledger = self.ledger
-        with ledger.lock:
+        state = self.state
+        with state.lock:
             self.subtrader(fcm_user_id, source)
             error = self.error_accounts.get(fcm_user_id)
             if error is None:
@@ -208,10 +212,10 @@ class FcmDesk:
             suffix = target[len(error) + 1 :] if target.startswith(f"{error}_") else ""
             if not SUFFIX.fullmatch(suffix):
                 raise LedgerError(f"target_subtrader_id must be {error}_ and 1 to 16 ASCII letters and digits")
-            receiver = ledger.accounts.get(target)
+            receiver = state.accounts.get(target)
             if receiver is not None and receiver.subtrader_of != error:
                 raise LedgerError(f"{target!r} is not a subtrader of the error account {error!r}")
-            market = ledger.markets.get(ticker)
+            market = state.markets.get(ticker)
             if market is None:
                 raise LedgerError(f"unknown market {ticker!r}", status=404)
             if market.result is not None:
@@ -221,12 +225,12 @@ class FcmDesk:
             # The source sells the side moved, the target buys it: in YES terms, a sale of YES at `price` for YES,
             # a purchase of YES at `price` (closing NO) for NO.
             legs = [(source, not yes, PRICE - price if yes else price), (target, yes, price if yes else PRICE - price)]
-            rows = [ledger.positions.get(user, 0, ticker) for user, _, _ in legs]
+            rows = [state.positions.get(user, 0, ticker) for user, _, _ in legs]
             worked = []
-            for (_, buys, paid), row, account in zip(legs, rows, (ledger.accounts[source], receiver), strict=True):
-                cells = ledger.positions.cells(row) if row is not None else positions.ZERO_CELLS
+            for (_, buys, paid), row, account in zip(legs, rows, (state.accounts[source], receiver), strict=True):
+                cells = state.positions.cells(row) if row is not None else positions.ZERO_CELLS
                 after, cash = positions.fill(cells, buys, moved, paid, 0)
-                ledger._check_contracts(cells[5], moved, "volume", account.filled if account else 0, "filled")
+                check_contracts(cells[5], moved, "volume", account.filled if account else 0, "filled")
                 worked.append((after, cash))
             paid_in = worked[1][1]
             if paid_in < 0 and (receiver is None or receiver.cash.get((0, market.exchange_index), 0) + paid_in < 0):
@@ -234,44 +238,47 @@ class FcmDesk:
                     f"{target!r} has not enough cash on exchange index {market.exchange_index} to pay for the transfer",
                     status=409,
                 )
-            ledger._check_cash(ledger.accounts[source], 0, market.exchange_index, worked[0][1])
+            check_cash(state.accounts[source], 0, market.exchange_index, worked[0][1])
             if receiver is not None:
-                ledger._check_cash(receiver, 0, market.exchange_index, paid_in)
+                check_cash(receiver, 0, market.exchange_index, paid_in)
             if receiver is None:
-                receiver = ledger.open_account(target, subtrader_of=error)
-            now = ledger.clock.now()
+                receiver = self.open_account(target, subtrader_of=error)
+            now = state.clock.now()
             changed = []
             for (user, _, _), row, (after, cash) in zip(legs, rows, worked, strict=True):
-                changed.append(self._book(ledger.accounts[user], market, row, after, cash, now))
-                ledger.accounts[user].filled += moved
-            record = PositionTransfer(ledger.new_id(), fcm_user_id, source, target, ticker, count, price, now)
+                changed.append(self._book(state.accounts[user], market, row, after, cash, now))
+                state.accounts[user].filled += moved
+            record = PositionTransfer(state.new_id(), fcm_user_id, source, target, ticker, count, price, now)
             self._keep(record)
             for (user, _, _), snapshot in zip(legs, changed, strict=True):
-                ledger.bus.publish(Change("position", user, snapshot))
-            ledger.bus.publish(Change("fcm_position_transfer", fcm_user_id, record))
+                state.bus.publish(Change("position", user, snapshot))
+            state.bus.publish(Change("fcm_position_transfer", fcm_user_id, record))
             return record
 
     def _keep(self, record: PositionTransfer) -> None:
         """Keep a transfer, and forget the member's oldest past its latest `MAX_KEPT_TRANSFERS`."""
-        state = self.ledger.fcm_state
-        state.transfers[record.position_transfer_id] = record
-        ids = state.members_transfers.setdefault(record.fcm_user_id, deque())
+        kept = self.state.fcm_state
+        kept.transfers[record.position_transfer_id] = record
+        ids = kept.members_transfers.setdefault(record.fcm_user_id, deque())
         ids.append(record.position_transfer_id)
         while len(ids) > MAX_KEPT_TRANSFERS:
-            del state.transfers[ids.popleft()]
+            del kept.transfers[ids.popleft()]
 
-    def _book(self, account: Account, market, row, after: positions.Cells, cash: int, now: datetime):  # noqa: ANN001
+    def _book(
+        self, account: Account, market: Market, row: StoredPosition | None, after: positions.Cells, cash: int,
+        now: datetime,
+    ) -> MarketPosition:  # fmt: skip
         """Write one leg: the row becomes `after` (opened if new), the account's cash on the market's index moves."""
-        ledger = self.ledger
-        store = ledger.positions
+        state = self.state
+        store = state.positions
         hold(market, store.cells(row)[0] if row is not None else 0, after[0])  # open interest (figures.py)
-        ledger.market_changed(market)
+        state.market_changed(market)
         if row is None:
             snapshot = store.snapshot_of(store.open_handle(account.user_id, 0, market, now, after))
         else:
             snapshot = store.update(row, now, after)
-        if ledger.history.keeping:
-            ledger._remember_cash(account, now)
+        if state.history.keeping:
+            state.remember_cash(account, now)
         account.move_cash(0, market.exchange_index, cash, now)
         return snapshot
 

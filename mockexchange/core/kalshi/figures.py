@@ -65,6 +65,12 @@ def roll_day(market: Market, now: datetime) -> None:
     market.day_ends = day_end(now)
 
 
+def touch(market: Market, now: datetime) -> None:
+    """Before the book or the tape of `market` moves at `now`: the previous day's figures, if a day ended."""
+    if now >= market.day_ends:
+        roll_day(market, now)
+
+
 def hold(market: Market, before: int, after: int) -> None:
     """One holder's position in the market moved from `before` to `after` (hundredths; + YES, - NO)."""
     market.yes_held += max(after, 0) - max(before, 0)

@@ -1,8 +1,8 @@
 """A seeded fill, declared once (core/commands.py): `SeedFill`, a trade booked for a user without a book (no order
 crosses: the control plane's `fill`, the admin API's, a scenario's `fill` step and set-up position, a state file's
-`fill` command). The ledger's handler (`Ledger.book_fill`) takes it. A batch of them, `SeedFills` (the control plane's
-`fills`, to seed a large sandbox), holds each as the `NewFill` a batch's fills are (`Ledger.apply_fills`,
-new_fill.py), read by `SeedFill`'s kinds.
+`fill` command). The ledger's handler (`ledger.filling.book_fill`) takes it. A batch of them, `SeedFills` (the control
+plane's `fills`, to seed a large sandbox), holds each as the `NewFill` a batch's fills are
+(`ledger.filling.apply_fills`, new_fill.py), read by `SeedFill`'s kinds.
 
 Amounts are Kalshi's dollars and contracts as Decimals (fill_terms puts them in units): `count` contracts of `side`
 at `price`, that side's price; `fee` the fill's own (else its market's schedule's).

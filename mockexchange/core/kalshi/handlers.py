@@ -47,16 +47,16 @@ from mockexchange.core.kalshi.subaccount_commands import (
 def set_cutoffs(ledger: Ledger, cutoff: SetHistoricalCutoff) -> int:
     """How many events' positions moved to or from the historical reads."""
     with ledger.reading():
-        return ledger.archive.set_cutoffs(ledger, cutoff.changes())
+        return ledger.state.archive.set_cutoffs(ledger.state, cutoff.changes())
 
 
 def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     add_market_handlers(handlers, ledger)
     add_account_handlers(handlers, ledger)
-    handlers.add(SeedFill, ledger.book_fill)
-    handlers.add(SeedFills, lambda batch: ledger.apply_fills(batch.fills))
+    handlers.add(SeedFill, ledger.filling.book_fill)
+    handlers.add(SeedFills, lambda batch: ledger.filling.apply_fills(batch.fills))
     handlers.add(SetHistoricalCutoff, lambda cutoff: set_cutoffs(ledger, cutoff))
-    handlers.add(PlaceOrder, ledger.submit_order)
+    handlers.add(PlaceOrder, ledger.trading.submit_order)
     handlers.add(PlaceOrders, lambda batch: orders.place_orders(ledger, batch))
     handlers.add(CancelOrder, lambda cancel: orders.cancel_order(ledger, cancel))
     handlers.add(SeedOrder, lambda seed: orders.seed_order(ledger, seed))
@@ -76,9 +76,9 @@ def add_kalshi_handlers(handlers: Handlers, ledger: Ledger) -> None:
     handlers.add(UpdateFCMSubtraderBlockedCategories, ledger.fcm.block_category)
     handlers.add(SetFCMErrorAccount, ledger.fcm.set_error_account)
     handlers.add(CreateFCMPositionTransfer, ledger.fcm.transfer_position)
-    handlers.add(CreateSubaccount, lambda create: (create, ledger.create_subaccount(create)))
-    handlers.add(ApplySubaccountTransfer, ledger.subaccount_transfer)
-    handlers.add(UpdateSubaccountNetting, ledger.set_subaccount_netting)
-    handlers.add(IntraExchangeInstanceTransfer, ledger.instance_transfer)
-    handlers.add(CompleteInstanceTransfer, ledger.complete_instance_transfer)
-    handlers.add(SetTargetBalanceAllocation, ledger.set_target_balance_allocation)
+    handlers.add(CreateSubaccount, lambda create: (create, ledger.subaccounts.create_subaccount(create)))
+    handlers.add(ApplySubaccountTransfer, ledger.subaccounts.subaccount_transfer)
+    handlers.add(UpdateSubaccountNetting, ledger.subaccounts.set_subaccount_netting)
+    handlers.add(IntraExchangeInstanceTransfer, ledger.subaccounts.instance_transfer)
+    handlers.add(CompleteInstanceTransfer, ledger.subaccounts.complete_instance_transfer)
+    handlers.add(SetTargetBalanceAllocation, ledger.subaccounts.set_target_balance_allocation)

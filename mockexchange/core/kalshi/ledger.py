@@ -1,16 +1,22 @@
-"""The ledger: accounts and subaccounts, events and markets, fills and the positions and cash they make.
+"""The ledger: accounts and subaccounts, events and markets, orders, fills and the positions and cash they make.
 
-Every change goes through a method here, under one lock, and is published as one `Change` on the bus while the lock
-is held; reads take the same lock, so a reader never sees half a fill. Amounts are integers in fixed units (units.py:
-hundredths of a contract, ten-thousandths of a dollar for prices, micro-dollars), taken in and handed out as Decimals;
-what a fill or a settlement does to a position is positions.py's, and nowhere else.
+What it holds is one `LedgerState` (ledger_state.py); its parts, made here, each own one idea over that state and take
+the steps of the others they call: `catalogue` (series, events, markets, fees), `lifecycle` (the markets' and the
+exchange's statuses and their schedule), `trading` (orders), `filling` (fills), `subaccounts`, `groups` (order groups),
+`liquidity` (the house's levels), `feed` (market figures and trades), `fcm` (the FCM desk). Its own methods open
+accounts, move cash in and out (`transfer`), and serve lagged reads; `reading()` holds it still for a venue's read.
+
+Every change goes through a part's method or the ledger's, under one lock, and is published as one `Change` on the bus
+while the lock is held; reads take the same lock, so a reader never sees half a fill. Amounts are integers in fixed
+units (units.py: hundredths of a contract, ten-thousandths of a dollar for prices, micro-dollars), taken in and handed
+out as Decimals; what a fill or a settlement does to a position is positions.py's, and nowhere else.
 
 What amounts add up to is bounded too (docs/admin-api.md, "Bounds"): a command that would take a position's volume or
 resting contracts, the contracts an account filled or rests, or a subaccount's cash past its bound is refused whole,
 so every figure a venue renders, sums over many positions included, fits its wire type (int32 contracts and int64 cents
 in the legacy profile, centi-cents on its websocket). Every bound is one account's (or one position's): what one
 account does never refuses another's. What an account's orders leave behind is bounded too: it keeps its resting
-orders and its `kept_ended` most recent ended ones (trading.py), so a flood of orders keeps memory flat.
+orders and its `kept_ended` most recent ended ones (kept_orders.py), so a flood of orders keeps memory flat.
 
 Lagged reads (`set_lag`, `as_of`): while a lag is set, the ledger keeps the changes of the last lag (core/versions.py)
 to what a venue's lagged reads show: every market position row, every account's cash and `updated` times, every
@@ -22,82 +28,40 @@ asks `as_of()` (now minus the lag, on the exchange clock) and reads `positions.p
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
-from operator import attrgetter
-from typing import Any
-
-from sortedcontainers import SortedList
 
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.events import Change, EventBus
 from mockexchange.core.ids import IdFactory
-from mockexchange.core.kalshi import positions
-from mockexchange.core.kalshi.accounts import Account
-from mockexchange.core.kalshi.archive import Archive
-from mockexchange.core.kalshi.batch import Batches
-from mockexchange.core.kalshi.batch_checks import BatchChecks
-from mockexchange.core.kalshi.catalogue import Catalogue, check_market_fields
+from mockexchange.core.kalshi.accounts import HOUSE, Account
+from mockexchange.core.kalshi.catalogue import Catalogue
 from mockexchange.core.kalshi.checks import (
-    MAX_ACCOUNT_CONTRACTS,
     MAX_BALANCE,
-    MAX_EXCHANGE_INDEX,
-    MAX_POSITION_CONTRACTS,
     MAX_SUBTRADERS,
     LedgerError,
-    fill_terms,
+    check_cash,
 )
-from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.fcm import FcmDesk
-from mockexchange.core.kalshi.fcm_state import FcmState
 from mockexchange.core.kalshi.fees import QuadraticFee
 from mockexchange.core.kalshi.figures import Feed
-from mockexchange.core.kalshi.fill_commands import SeedFill
-from mockexchange.core.kalshi.fill_log import Fill, FillLog
-from mockexchange.core.kalshi.filling import Filling, hand_over
+from mockexchange.core.kalshi.filling import Filling
+from mockexchange.core.kalshi.kept_orders import KEPT_ENDED, KeptOrders
 from mockexchange.core.kalshi.ledger_state import LedgerState
-from mockexchange.core.kalshi.lifecycle import MarketLifecycle, refusal
-from mockexchange.core.kalshi.liquidity import HOUSE, Liquidity
-from mockexchange.core.kalshi.markets import Event, Market, Series
+from mockexchange.core.kalshi.lifecycle import MarketLifecycle
+from mockexchange.core.kalshi.liquidity import Liquidity
 from mockexchange.core.kalshi.matching import Matching
-from mockexchange.core.kalshi.new_fill import NewFill, fields_of
-from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.order_groups import OrderGroups
-from mockexchange.core.kalshi.orders import Order
-from mockexchange.core.kalshi.rows import MarketPosition
-from mockexchange.core.kalshi.store import PositionStore
-from mockexchange.core.kalshi.subaccounts import Subaccounts, SubaccountState
-from mockexchange.core.kalshi.trading import KEPT_ENDED, Trading
+from mockexchange.core.kalshi.subaccounts import Subaccounts
+from mockexchange.core.kalshi.trading import Trading
 from mockexchange.core.kalshi.transfers import _TRANSITIONS, TRANSFER_STATUSES, TRANSFER_TYPES, Transfer
-from mockexchange.core.kalshi.units import CONTRACT, DOLLAR, UnitError, contracts, dollar_units, dollars
-from mockexchange.core.kalshi.usage_levels import UsageLevels
-from mockexchange.core.kept_index import KeptIndex
+from mockexchange.core.kalshi.units import UnitError, contracts, dollar_units
 from mockexchange.core.money import MAX_CENTS
-from mockexchange.core.stepping import StateLock
-from mockexchange.core.time_index import TimeIndex
-from mockexchange.core.versions import ABSENT, History
+from mockexchange.core.versions import ABSENT
 
 
-def _shared(name: str) -> Any:
-    """The ledger's attribute `name`: its state's."""
-
-    def put(ledger: Ledger, value: object) -> None:
-        setattr(ledger.state, name, value)
-
-    return property(attrgetter(f"state.{name}"), put)
-
-
-class Ledger(
-    Filling,
-    Batches,
-    BatchChecks,
-    Subaccounts,
-    Catalogue,
-    MarketLifecycle,
-    Trading,
-    Matching,
-):
+class Ledger:
     def __init__(
         self,
         clock: Clock | None = None,
@@ -115,82 +79,52 @@ class Ledger(
             new_id.derived("markets") if isinstance(new_id, IdFactory) else new_id,
             kept_ended,
         )
-        self.feed = Feed(state)  # the market data channels' reads (figures.py)
-        self.liquidity = Liquidity(state, self.run_due_now)  # the house's levels, the book's changes
-        self.groups = OrderGroups(state, self.liquidity, self.run_due_now, self._known, self._touch, self._end)
-
-    # What the state holds, read and written through the ledger as before while its parts move to `ledger.state`.
-    clock: Clock = _shared("clock")
-    bus: EventBus = _shared("bus")
-    fee_schedule: QuadraticFee = _shared("fee_schedule")
-    new_id: Callable[[], str] = _shared("new_id")
-    market_ids: Callable[[], str] = _shared("market_ids")
-    kept_ended: int = _shared("kept_ended")
-    lock: StateLock = _shared("lock")
-    accounts: dict[str, Account] = _shared("accounts")
-    series: dict[str, Series] = _shared("series")
-    events: dict[str, Event] = _shared("events")
-    markets: dict[str, Market] = _shared("markets")
-    listed: SortedList = _shared("listed")
-    markets_version: int = _shared("markets_version")
-    exchange_indexes: set[int] = _shared("exchange_indexes")
-    exchange: ExchangeStatus = _shared("exchange")
-    due_times: list[datetime] = _shared("due_times")
-    due_at: dict[datetime, list[str]] = _shared("due_at")
-    on_schedule: Callable[[], None] | None = _shared("on_schedule")
-    due_guard: Callable[[], AbstractContextManager[object]] | None = _shared("due_guard")
-    history: History = _shared("history")
-    positions: PositionStore = _shared("positions")
-    fills: FillLog = _shared("fills")
-    fill_index: TimeIndex = _shared("fill_index")
-    tape: TimeIndex = _shared("tape")
-    trades: TimeIndex = _shared("trades")
-    settlements: TimeIndex = _shared("settlements")
-    deposits: TimeIndex = _shared("deposits")
-    withdrawals: TimeIndex = _shared("withdrawals")
-    transfers: dict[str, Transfer] = _shared("transfers")
-    orders: dict[str, Order] = _shared("orders")
-    all_orders: dict[str, Order] = _shared("all_orders")
-    order_index: KeptIndex = _shared("order_index")
-    client_orders: dict[tuple[str, str], str] = _shared("client_orders")
-    expiries: dict[str, list[tuple[datetime, str]]] = _shared("expiries")
-    order_groups: dict[str, OrderGroup] = _shared("order_groups")
-    user_groups: dict[str, dict[str, None]] = _shared("user_groups")
-    groups_due: list[str] = _shared("groups_due")
-    usage_levels: UsageLevels = _shared("usage_levels")
-    subaccount_state: SubaccountState = _shared("subaccount_state")
-    archive: Archive = _shared("archive")
-    fcm_state: FcmState = _shared("fcm_state")
+        # Its parts, each over the state, taking the steps of the others it calls (none reaches another through the
+        # ledger): what each owns is its module's.
+        self.feed = feed = Feed(state)  # the market data channels' reads (figures.py)
+        self.fcm = fcm = FcmDesk(state, self.open_account)  # the FCM members' desk (fcm.py)
+        kept = KeptOrders(state, fcm.rest_moved)  # what every change to an order keeps up, and its end
+        self.lifecycle = lifecycle = MarketLifecycle(
+            state, kept.expire, kept.clear_book, kept.cancel_on_pause, fcm.executed_moved
+        )  # the markets' and the exchange's statuses, and their schedule
+        run_due = lifecycle.run_due_now
+        self.liquidity = Liquidity(state, run_due)  # the house's levels
+        self.catalogue = catalogue = Catalogue(state, run_due, lifecycle.schedule_listing)  # series, events, markets
+        self.subaccounts = subaccounts = Subaccounts(state)  # numbered subaccounts, moves of cash inside an account
+        self.groups = groups = OrderGroups(state, run_due, subaccounts.known, kept.end)
+        self.filling = filling = Filling(
+            state, catalogue, lifecycle.due_until, feed.print_trade, fcm.executed_moved
+        )  # fills: one, a batch, a match's sides
+        self.trading = Trading(
+            state, Matching(state, kept, filling, groups.group_matched), kept, catalogue, run_due, subaccounts.known,
+            groups, fcm.order_refusal,
+        )  # fmt: skip
 
     @property
     def contracts_filled(self) -> Decimal:
         """Contracts filled since the last reset, over every account (each account's bound counts its own)."""
-        return contracts(sum(account.filled for account in self.accounts.values()))
+        return contracts(sum(account.filled for account in self.state.accounts.values()))
 
     @property
     def contracts_resting(self) -> Decimal:
         """Whole contracts resting now, over every account (each account's bound counts its own)."""
-        return Decimal(sum(account.resting for account in self.accounts.values()))
-
-    @property
-    def fcm(self) -> FcmDesk:
-        """The FCM members' desk on this ledger (fcm.py)."""
-        return FcmDesk(self)
+        return Decimal(sum(account.resting for account in self.state.accounts.values()))
 
     @contextmanager
     def reading(self) -> Iterator[Ledger]:
         """Hold the ledger still while a venue reads several things that must agree (every lifecycle transition due
         by now made first)."""
-        self.run_due()
-        with self.lock:
+        self.lifecycle.run_due()
+        with self.state.lock:
             yield self
 
     # -- set-up -------------------------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        with self.lock:
-            self.state.clear()
-            self.bus.publish(Change("reset", None, None))
+        state = self.state
+        with state.lock:
+            state.clear()
+            state.bus.publish(Change("reset", None, None))
 
     def open_account(
         self,
@@ -200,6 +134,7 @@ class Ledger(
         fcm_member: bool = False,
         subtrader_of: str | None = None,
     ) -> Account:
+        state = self.state
         if not isinstance(user_id, str) or not user_id.strip():
             raise LedgerError("user_id must be a non-empty string")
         if user_id == HOUSE:
@@ -210,109 +145,55 @@ class Ledger(
             opening = dollar_units(balance, "an opening balance")
         except UnitError as exc:
             raise LedgerError(str(exc)) from None
-        with self.lock:
-            if user_id in self.accounts:
+        with state.lock:
+            if user_id in state.accounts:
                 raise LedgerError(f"account {user_id!r} already exists", status=409)
             parent = None
             if subtrader_of is not None:
-                parent = self.accounts.get(subtrader_of)
+                parent = state.accounts.get(subtrader_of)
                 if parent is None or not parent.fcm_member:
                     raise LedgerError(f"subtrader_of {subtrader_of!r} is not an FCM member account")
                 if len(parent.subtraders) >= MAX_SUBTRADERS:
                     raise LedgerError(f"{subtrader_of!r} has {MAX_SUBTRADERS} subtraders, the most the mock keeps")
             account = Account(user_id, fcm_member=fcm_member, subtrader_of=subtrader_of)
-            now = self.clock.now()
-            if self.history.keeping:
-                self.history.record("accounts", user_id, ABSENT, now)
+            now = state.clock.now()
+            if state.history.keeping:
+                state.history.record("accounts", user_id, ABSENT, now)
             account.move_cash(0, 0, opening, now)
-            self.accounts[user_id] = account
+            state.accounts[user_id] = account
             if parent is not None:
                 parent.subtraders.append(user_id)
-            self.bus.publish(Change("account", user_id, account))
+            state.bus.publish(Change("account", user_id, account))
             return account
-
-    def account(self, user_id: str) -> Account:
-        return self.state.account(user_id)
-
-    def list_market(
-        self,
-        ticker: str,
-        event_ticker: str | None = None,
-        exchange_index: int = 0,
-        fields: dict[str, Any] | None = None,
-    ) -> Market:
-        """The market `ticker`, listed now if it is new (with `fields` over the defaults, catalogue.py). Without an
-        event, the event is the ticker minus its last dash-separated part, as in Kalshi's naming (KXFED-26DEC-T4.00
-        belongs to KXFED-26DEC). A market listed already is answered as it is (when no field is given)."""
-        if not isinstance(ticker, str) or not ticker.strip():
-            raise LedgerError("ticker must be a non-empty string")
-        if (
-            isinstance(exchange_index, bool)
-            or not isinstance(exchange_index, int)
-            or not 0 <= exchange_index <= MAX_EXCHANGE_INDEX
-        ):
-            raise LedgerError(f"exchange_index must be an integer from 0 to {MAX_EXCHANGE_INDEX}")
-        state = self.state
-        with state.lock:
-            self.run_due_now()
-            if fields:
-                check_market_fields(fields, now=state.clock.now())
-            market = state.markets.get(ticker)
-            if market is not None:
-                if event_ticker is not None and event_ticker != market.event_ticker:
-                    raise LedgerError(f"market {ticker!r} belongs to event {market.event_ticker!r}", status=409)
-                if fields:
-                    raise LedgerError(f"market {ticker!r} is listed already: change it with update_market", status=409)
-                return market
-            return self._list_checked(ticker, event_ticker, state.bus.takers("market"), exchange_index, fields)
-
-    def set_exchange_status(
-        self,
-        exchange_active: bool | None = None,
-        trading_active: bool | None = None,
-        estimated_resume_time: datetime | None = None,
-    ) -> ExchangeStatus:
-        """Switch the exchange (exchange.py) on or off, and its trading; what is not given stays. The estimated resume
-        time is set as given (None clears it)."""
-        with self.lock:
-            status = self.exchange
-            trading = status.trading
-            if exchange_active is not None:
-                status.exchange_active = exchange_active
-            if trading_active is not None:
-                status.trading_active = trading_active
-            status.estimated_resume_time = estimated_resume_time
-            if trading and not status.trading:  # trading paused: the orders that asked end
-                self._cancel_on_pause(self.markets.values(), self.clock.now())
-            self.bus.publish(Change("exchange_status", None, status))
-            return status
 
     # -- lagged reads ---------------------------------------------------------------------------------------------
 
     @property
     def lag(self) -> timedelta:
         """How far behind the exchange clock lagged reads answer; zero: they answer now."""
-        return self.history.window or timedelta(0)
+        return self.state.history.window or timedelta(0)
 
     def set_lag(self, lag: timedelta) -> None:
         """Lagged reads answer as of `lag` ago from now on (zero: as of now, and the history is dropped). Raised at run
         time, reads answer as of `history.exact_from` until the history covers the new lag."""
-        with self.lock:
-            if self.history.window is None:
+        state = self.state
+        with state.lock:
+            if state.history.window is None:
                 # The history begins now: fills and settlements made so far show in every lagged read, as the
                 # positions and cash they made do.
-                for index in (self.fill_index, self.settlements):
+                for index in (state.fill_index, state.settlements):
                     index.seal()
-            self.history.keep(lag if lag > timedelta(0) else None, self.clock.now())
+            state.history.keep(lag if lag > timedelta(0) else None, state.clock.now())
 
     def as_of(self) -> datetime | None:
         """The time a lagged read answers as of: now minus the lag (never before the last record the history dropped,
         versions.py); None when there is no lag (read the current state)."""
-        history = self.history
+        state = self.state
+        history = state.history
         if history.window is None:
             return None
-        with self.lock:
-            now = self.clock.now()
+        with state.lock:
+            now = state.clock.now()
             history.prune(now)
             when = now - history.window
             exact = history.exact_from
@@ -321,8 +202,9 @@ class Ledger(
     def account_as_of(self, user_id: str, when: datetime | None) -> Account:
         """The account's cash and `updated` times as of `when` (None: now). An account not open yet at `when` has no
         cash, and its opening time as `updated`. The answer is a snapshot when `when` is given; do not change it."""
-        account = self.account(user_id)
-        found = None if when is None else self.history.then("accounts", user_id, when)
+        state = self.state
+        account = state.account(user_id)
+        found = None if when is None else state.history.then("accounts", user_id, when)
         if found is None:
             return account
         opened, before = found
@@ -330,111 +212,14 @@ class Ledger(
 
     def last_price_as_of(self, ticker: str, when: datetime | None) -> Decimal | None:
         """The market's last YES price as of `when` (None: now)."""
-        found = None if when is None else self.history.then("prices", ticker, when)
-        return self.markets[ticker].last_yes_price if found is None else found[1]
+        state = self.state
+        found = None if when is None else state.history.then("prices", ticker, when)
+        return state.markets[ticker].last_yes_price if found is None else found[1]
 
     def prices_changed_since(self, when: datetime | None) -> Mapping[str, Decimal | None]:
         """The last YES price as of `when` of every market whose last price changed since (the others' is their
         `last_yes_price`); empty for None. For a read over many markets: one look-up each."""
-        return {} if when is None else self.history.changed("prices", when)
-
-    def _remember_cash(self, account: Account, when: datetime) -> None:
-        """Keep the account's cash as it is, before it moves at `when` (only while `history.keeping`)."""
-        funds = Account(account.user_id, cash=dict(account.cash), updated=dict(account.updated))
-        self.history.record("accounts", account.user_id, funds, when)
-
-    # -- trading ------------------------------------------------------------------------------------------------
-
-    def _position_row(self, user_id: str, subaccount: int, market: Market, now: datetime) -> MarketPosition:
-        row = self.positions.get(user_id, subaccount, market.ticker)
-        if row is None:
-            row = self.positions.open(user_id, subaccount, market, now)
-        return row
-
-    def _tradable(self, ticker: str) -> Market | None:
-        """The market if it is listed (None: trading lists it); only an active market on a trading exchange takes
-        trading."""
-        state = self.state
-        market = state.markets.get(ticker) if isinstance(ticker, str) else None
-        why = refusal(market) if market is not None else None
-        if why is None and not state.exchange.trading:
-            why = state.exchange.refusal()
-        if why is not None:
-            raise LedgerError(why, status=409)
-        return market
-
-    def _bounds(self) -> tuple[int, int, int]:
-        """The bounds as `_check_contracts` and `_check_cash` read them now, in units: the contracts an account
-        filled, a position's volume (hundredths), a subaccount's cash (micro-dollars)."""
-        account_most = _most(MAX_ACCOUNT_CONTRACTS, CONTRACT)
-        return account_most, _most(MAX_POSITION_CONTRACTS, CONTRACT), _most(MAX_BALANCE, DOLLAR)
-
-    def _check_contracts(
-        self, held: int, count: int, what: str, account_total: int, state: str, per: int = CONTRACT
-    ) -> None:
-        """`count` more contracts fit the position's bound (its `what`, now `held`; the house's positions have none:
-        their callers give 0) and its account's (`account_total` of them `state`); amounts in `per` of a contract
-        (hundredths; 1: whole contracts, as resting ones are counted)."""
-        if held + count > _most(MAX_POSITION_CONTRACTS, per):
-            raise LedgerError(
-                f"count {_shown(count, per)} would take this market position's {what} to {_shown(held + count, per)} "
-                f"contracts; it may reach {MAX_POSITION_CONTRACTS} (the legacy profile's int32 contract fields)"
-            )
-        if account_total + count > _most(MAX_ACCOUNT_CONTRACTS, per):
-            raise LedgerError(
-                f"count {_shown(count, per)} would take this account's contracts {state} to "
-                f"{_shown(account_total + count, per)}; an account may reach {MAX_ACCOUNT_CONTRACTS} (reset to start "
-                "again)"
-            )
-
-    def _check_cash(self, account: Account, subaccount: int, exchange_index: int, amount: int) -> None:
-        """`amount` micro-dollars more keep the subaccount's cash within its bound."""
-        spread = account.cash_spread(subaccount, exchange_index, amount)
-        if spread > _most(MAX_BALANCE, DOLLAR):
-            raise LedgerError(
-                f"this would take the cash of {account.user_id!r} (subaccount {subaccount}) to {dollars(spread):f} "
-                f"dollars in all; a subaccount's cash stays within -{MAX_BALANCE} to {MAX_BALANCE} dollars"
-            )
-
-    @fields_of(NewFill)
-    def apply_fill(self, fill: NewFill) -> Fill:
-        """A fill of `count` contracts of `side` at that side's `price`, for the user's subaccount, called with
-        `NewFill`'s fields (`book_fill`)."""
-        return self.book_fill(fill)
-
-    def book_fill(self, fill: SeedFill | NewFill) -> Fill:
-        """The fill (`SeedFill`, the control plane's `fill`; or a `NewFill`): `count` contracts of `side` at that
-        side's `price`, for the user's subaccount. Answers it as a view of the fill log (it reads as a `Fill`). Its
-        fee, if not given, is its market's schedule's."""
-        user_id, ticker, subaccount, event_ticker = fill.user_id, fill.ticker, fill.subaccount, fill.event_ticker
-        rule = self.fee_rule_for(ticker, event_ticker) if fill.fee is None else None
-        terms = fill_terms(rule, fill.side, fill.action, fill.count, fill.price, subaccount, fill.is_taker, fill.fee)
-        state = self.state
-        with state.lock:
-            now = state.clock.now()
-            due = state.due_times
-            if due and due[0] <= now:
-                self.due_until(now)
-            # Every bound is checked before anything changes: a refused fill lists no market and opens no row.
-            account = state.account(user_id)
-            listed = self._tradable(ticker)
-            handle, cells = state.positions.held(user_id, subaccount, ticker)  # (an unlisted market holds no row)
-            after, cash = positions.fill(cells, terms.buys, terms.count, terms.paid, terms.fee)
-            self._check_contracts(cells[5], terms.count, "volume", account.filled, "filled")
-            self._check_cash(account, subaccount, listed.exchange_index if listed else 0, cash)
-            if listed is not None and (event_ticker is None or event_ticker == listed.event_ticker):
-                market = listed
-            else:
-                market = self.list_market(ticker, event_ticker)  # (refuses an event other than the market's)
-            bus = state.bus
-            to_fill, to_position = bus.takers("fill"), bus.takers("position")
-            at, changed = self._make_fill(
-                account, market, handle, after, cash, terms, subaccount, fill.is_taker, fill.order_id,
-                fill.client_order_id, now, bool(to_position),
-            )  # fmt: skip
-            log = state.fills
-            hand_over(to_fill, to_position, user_id, log, at, changed)
-            return log.view(at)
+        return {} if when is None else self.state.history.changed("prices", when)
 
     # -- cash transfers -------------------------------------------------------------------------------------------
 
@@ -450,14 +235,15 @@ class Ledger(
         transfer_id: str | None = None,
     ) -> Transfer:
         """Record a deposit or withdrawal, or move an existing one to a new status; cash moves while it is applied."""
+        state = self.state
         if kind not in ("deposit", "withdrawal"):
             raise LedgerError("kind must be 'deposit' or 'withdrawal'")
         if status not in TRANSFER_STATUSES:
             raise LedgerError(f"status must be one of {', '.join(TRANSFER_STATUSES)}")
-        with self.lock:
-            account = self.account(user_id)
-            now = self.clock.now()
-            existing = self.transfers.get(transfer_id) if transfer_id else None
+        with state.lock:
+            account = state.account(user_id)
+            now = state.clock.now()
+            existing = state.transfers.get(transfer_id) if transfer_id else None
             if existing is not None:
                 if existing.user_id != user_id or existing.kind != kind:
                     raise LedgerError(f"{transfer_id!r} is a {existing.kind} of {existing.user_id!r}", status=409)
@@ -467,13 +253,13 @@ class Ledger(
                     raise LedgerError(f"a {existing.status} {kind} cannot become {status}", status=409)
                 moved = existing.cash_effect if status == "applied" else -existing.cash_effect
                 if status == "applied" or existing.status == "applied":
-                    self._check_cash(account, 0, 0, moved)
-                    if self.history.keeping:
-                        self._remember_cash(account, now)
+                    check_cash(account, 0, 0, moved)
+                    if state.history.keeping:
+                        state.remember_cash(account, now)
                     account.move_cash(0, 0, moved, now)
                 existing.status = status
                 existing.finalized = now
-                self.bus.publish(Change(kind, user_id, existing))
+                state.bus.publish(Change(kind, user_id, existing))
                 return existing
             if type not in TRANSFER_TYPES:
                 raise LedgerError(f"type must be one of {', '.join(TRANSFER_TYPES)}")
@@ -483,7 +269,7 @@ class Ledger(
             if status == "returned":
                 raise LedgerError("a new transfer cannot start out returned; apply it, then return it")
             record = Transfer(
-                id=transfer_id or self.new_id(),
+                id=transfer_id or state.new_id(),
                 user_id=user_id,
                 kind=kind,
                 type=type,
@@ -494,28 +280,12 @@ class Ledger(
                 finalized=None if status == "pending" else now,
             )
             if status == "applied":
-                self._check_cash(account, 0, 0, record.cash_effect)
-            self.transfers[record.id] = record
-            (self.deposits if kind == "deposit" else self.withdrawals).add(user_id, now, record)
+                check_cash(account, 0, 0, record.cash_effect)
+            state.transfers[record.id] = record
+            (state.deposits if kind == "deposit" else state.withdrawals).add(user_id, now, record)
             if status == "applied":
-                if self.history.keeping:
-                    self._remember_cash(account, now)
+                if state.history.keeping:
+                    state.remember_cash(account, now)
                 account.move_cash(0, 0, record.cash_effect, now)
-            self.bus.publish(Change(kind, user_id, record))
+            state.bus.publish(Change(kind, user_id, record))
             return record
-
-
-_MOSTS: dict[tuple[int, int], tuple[Decimal, int]] = {}
-
-
-def _shown(amount: int, per: int) -> str:
-    """An amount of contracts in `per` of a contract, as a refusal writes it."""
-    return f"{contracts(amount) if per == CONTRACT else amount:f}"
-
-
-def _most(bound: Decimal, per: int) -> int:
-    """A bound (checks.py's, read when checked: a test may set another) in `per` of its unit, worked out once."""
-    found = _MOSTS.get((id(bound), per))
-    if found is None or found[0] is not bound:
-        found = _MOSTS[(id(bound), per)] = (bound, int(bound * per))
-    return found[1]

@@ -28,7 +28,7 @@ from mockexchange.core.kalshi.markets import Event, Market, Series
 from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.orders import Order
 from mockexchange.core.kalshi.store import PositionStore
-from mockexchange.core.kalshi.subaccounts import SubaccountState
+from mockexchange.core.kalshi.subaccount_records import SubaccountState
 from mockexchange.core.kalshi.transfers import Transfer
 from mockexchange.core.kalshi.usage_levels import UsageLevels
 from mockexchange.core.kept_index import KeptIndex
@@ -45,7 +45,7 @@ class LedgerState:
     new_id: Callable[[], str]
     # Market ids from a generator of their own (catalogue.py), so the other ids stay what they were.
     market_ids: Callable[[], str]
-    # The orders kept (trading.py): every resting one, and each account's `kept_ended` most recent ended ones (a
+    # The orders kept (kept_orders.py): every resting one, and each account's `kept_ended` most recent ended ones (a
     # setting, not state: Settings.kalshi_ended_orders).
     kept_ended: int
     lock: StateLock = field(default_factory=StateLock)  # (core/stepping.py: long commands step aside for reads)
@@ -79,7 +79,8 @@ class LedgerState:
     transfers: dict[str, Transfer] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)  # the resting orders, by id (trading.py)
     all_orders: dict[str, Order] = field(default_factory=dict)  # every order kept, by id
-    order_index: KeptIndex = field(default_factory=KeptIndex)  # every order kept per user, by the time it was placed
+    # every order kept, per user, by the time it was placed
+    order_index: KeptIndex[Order] = field(default_factory=KeptIndex)
     # (user, client order id) -> the kept order's id
     client_orders: dict[tuple[str, str], str] = field(default_factory=dict)
     # ticker -> (expiration, order id), a heap
@@ -107,6 +108,12 @@ class LedgerState:
         which counts every market's changes, move (what the venues' render cache keys by)."""
         market.version += 1
         self.markets_version += 1
+
+    def remember_cash(self, account: Account, when: datetime) -> None:
+        """Keep the account's cash as it is, before it moves at `when`, for lagged reads (only while
+        `history.keeping`)."""
+        funds = Account(account.user_id, cash=dict(account.cash), updated=dict(account.updated))
+        self.history.record("accounts", account.user_id, funds, when)
 
     def account(self, user_id: str) -> Account:
         """The open account `user_id` (a 404 refusal if there is none)."""

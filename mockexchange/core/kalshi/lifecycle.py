@@ -1,5 +1,6 @@
 """A market's lifecycle on the exchange clock: its status, the transitions the clock makes when they fall due, and the
-control plane's operations that move it (pause, resume, close, change the close time, determine, settle).
+control plane's operations that move it (pause, resume, close, change the close time, determine, settle); and the
+exchange's status, whose trading pauses every market (`set_exchange_status`). The ledger's `lifecycle` part.
 
 Statuses (Kalshi's market lifecycle guide): `initialized` before `open_time`; `active` while it trades; `inactive` while
 the exchange pauses it; `closed` from `close_time` (or an early close) until it is determined; `determined` once its
@@ -26,18 +27,21 @@ market.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.exchange import ExchangeStatus
+from mockexchange.core.kalshi.footprints import long_work
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, STATUS, Lifecycle, StatusMoved
 from mockexchange.core.kalshi.markets import RESULTS, Market, Settlement
 from mockexchange.core.kalshi.orders import CLOSE_CANCEL, HALT_CANCEL
 from mockexchange.core.kalshi.rows import MarketPosition
+from mockexchange.core.kalshi.stored_rows import StoredPosition
 from mockexchange.core.kalshi.units import PRICE, contracts, dollars
 from mockexchange.core.stepping import DEEP, MustStep
 
@@ -70,52 +74,76 @@ def refusal(market: Market) -> str | None:
     return f"market {market.ticker!r} is {status}"
 
 
-class MarketLifecycle:
-    """A part of `Ledger`: its markets' statuses and schedule, under its lock."""
+def tradable(state: LedgerState, ticker: str) -> Market | None:
+    """The market if it is listed (None: trading lists it); only an active market on a trading exchange takes
+    trading."""
+    market = state.markets.get(ticker) if isinstance(ticker, str) else None
+    why = refusal(market) if market is not None else None
+    if why is None and not state.exchange.trading:
+        why = state.exchange.refusal()
+    if why is not None:
+        raise LedgerError(why, status=409)
+    return market
 
-    due_times: list[datetime]  # the schedule's times, a heap
-    due_at: dict[datetime, list[str]]  # each time's tickers
-    # Wiring (the app's; none by default): told when the schedule's earliest time changes, and what a read that finds
-    # a transition due holds while it runs it (the state file's command lock: a transition never runs between the time
-    # a command reads and the command).
-    on_schedule: Callable[[], None] | None
-    due_guard: Callable[[], AbstractContextManager[object]] | None
-    state: LedgerState
+
+def schedule(state: LedgerState, when: datetime, ticker: str) -> None:
+    """The market `ticker` is looked at when `when` comes (its transition, or an order's expiry, may fall due then);
+    the app's timer is told if that is the schedule's earliest time."""
+    tickers = state.due_at.get(when)
+    if tickers is not None:
+        tickers.append(ticker)
+        return
+    state.due_at[when] = [ticker]
+    heap = state.due_times
+    heapq.heappush(heap, when)
+    if heap[0] is when and state.on_schedule is not None:
+        state.on_schedule()
+
+
+class MarketLifecycle:
+    """The markets' statuses and schedule, and the exchange's (`ledger.lifecycle`), under the ledger's lock. It takes
+    the ledger's state and what it calls of the other parts: the ending of a market's orders that expire (`expire`),
+    of every order in its book (`clear_book`) and of those that asked to end on a pause (`cancel_on_pause`)
+    (trading.py), and the FCM desk's count of what a subtrader's settlement paid (`executed_moved`, fcm.py)."""
+
+    def __init__(
+        self,
+        state: LedgerState,
+        expire: Callable[[Market, datetime], None],
+        clear_book: Callable[[Market, datetime, str], None],
+        cancel_on_pause: Callable[[Iterable[Market], datetime], None],
+        executed_moved: Callable[[str, datetime, int], None],
+    ) -> None:
+        self.state = state
+        self.expire = expire
+        self.clear_book = clear_book
+        self.cancel_on_pause = cancel_on_pause
+        self.executed_moved = executed_moved
 
     # -- the schedule ----------------------------------------------------------------------------------------------
 
     def next_due(self) -> datetime | None:
         """The earliest time a transition may fall due (None: none is scheduled)."""
-        heap = self.due_times
+        heap = self.state.due_times
         return heap[0] if heap else None
 
-    def _schedule(self, when: datetime, ticker: str) -> None:
-        state = self.state
-        tickers = state.due_at.get(when)
-        if tickers is not None:
-            tickers.append(ticker)
-            return
-        state.due_at[when] = [ticker]
-        heap = state.due_times
-        heapq.heappush(heap, when)
-        if heap[0] is when and state.on_schedule is not None:
-            state.on_schedule()
-
-    def _schedule_listing(self, market: Market, now: datetime) -> None:
+    def schedule_listing(self, market: Market, now: datetime) -> None:
         """A new market's status from its times, and its transitions scheduled."""
+        state = self.state
         if market.open_time > now:
             market.status = "initialized"
-            self._schedule(market.open_time, market.ticker)
-        self._schedule(market.close_time, market.ticker)
+            schedule(state, market.open_time, market.ticker)
+        schedule(state, market.close_time, market.ticker)
         if market.close_time <= now:
             self._advance(market, now)
 
     def run_due(self) -> None:
         """Make every transition due by now (a read's, the app timer's): nothing to do costs a clock read."""
-        heap = self.due_times
-        if not heap or heap[0] > self.clock.now() or self.lock.beside_long:  # type: ignore[attr-defined]
+        state = self.state
+        heap = state.due_times
+        if not heap or heap[0] > state.clock.now() or state.lock.beside_long:
             return  # (a read beside a long command reads the state it began from: the next one makes them)
-        with self.due_guard() if self.due_guard is not None else nullcontext(), self.lock:  # type: ignore[attr-defined]
+        with state.due_guard() if state.due_guard is not None else nullcontext(), state.lock:
             self.run_due_now()
 
     def run_due_now(self) -> None:
@@ -133,19 +161,21 @@ class MarketLifecycle:
 
     def _due_work(self, now: datetime) -> int:
         """About how many steps the transitions due by `now` take: the orders they may end, the rows they may pay."""
+        state = self.state
         work = 0
-        for when in self.due_times:
+        for when in state.due_times:
             if when > now:
                 continue
-            for ticker in self.due_at.get(when, ()):
-                market = self.markets.get(ticker)  # type: ignore[attr-defined]
+            for ticker in state.due_at.get(when, ()):
+                market = state.markets.get(ticker)
                 if market is not None:
-                    work += (len(market.book) if market.book is not None else 0) + len(self.positions.holders(ticker))  # type: ignore[attr-defined]
+                    work += (len(market.book) if market.book is not None else 0) + len(state.positions.holders(ticker))
         return work
 
     def due_until(self, now: datetime) -> None:
         """Every transition due at `now` or before, in time order, each at its own time."""
-        heap, due_at, markets = self.due_times, self.due_at, self.markets  # type: ignore[attr-defined]
+        state = self.state
+        heap, due_at, markets = state.due_times, state.due_at, state.markets
         while heap and heap[0] <= now:
             when = heapq.heappop(heap)
             for ticker in due_at.pop(when):
@@ -157,10 +187,10 @@ class MarketLifecycle:
         """The market's transitions due at `until` or before: opening, its orders expiring, closing, paying out."""
         if market.status == "initialized" and market.open_time <= until:
             market.status = "active"
-            self.market_changed(market)  # type: ignore[attr-defined]
+            self.state.market_changed(market)
             self._status_moved(market, market.open_time)
         closes = market.status in OPEN_STATUSES and market.close_time <= until
-        self._expire(market, market.close_time if closes else until)  # type: ignore[attr-defined]
+        self.expire(market, market.close_time if closes else until)
         if closes:
             self._close(market, market.close_time, early=False)
         if market.status == "determined" and market.settles_at is not None and market.settles_at <= until:
@@ -169,60 +199,64 @@ class MarketLifecycle:
     # -- transitions -----------------------------------------------------------------------------------------------
 
     def _publish(self, lifecycle: Lifecycle) -> None:
-        if self.bus.takers(LIFECYCLE):  # type: ignore[attr-defined]
-            self.bus.publish(Change(LIFECYCLE, None, lifecycle))  # type: ignore[attr-defined]
+        bus = self.state.bus
+        if bus.takers(LIFECYCLE):
+            bus.publish(Change(LIFECYCLE, None, lifecycle))
 
     def _status_moved(self, market: Market, when: datetime) -> None:
-        bus = self.bus  # type: ignore[attr-defined]
+        bus = self.state.bus
         if bus.takers(STATUS):
             bus.publish(Change(STATUS, None, StatusMoved(market.ticker, market.status, when)))
 
     def _close(self, market: Market, when: datetime, *, early: bool) -> None:
         market.status = "closed"
-        self.market_changed(market)  # type: ignore[attr-defined]
+        self.state.market_changed(market)
         if early:
             market.close_time = when
             market.updated_time = when
             self._publish(Lifecycle(market.ticker, "close_date_updated", when, close_time=when))
         else:
             self._status_moved(market, when)
-        self.clear_book(market, when, CLOSE_CANCEL)  # type: ignore[attr-defined]
+        self.clear_book(market, when, CLOSE_CANCEL)
 
     def _finalize(self, market: Market, when: datetime) -> None:
         """Pay the determined market's positions (winners a dollar a contract); its resting orders are cancelled."""
+        state = self.state
         result = market.result
         assert result is not None
         market.status = "finalized"
         market.settled_time = when
         market.settles_at = None
-        self.market_changed(market)  # type: ignore[attr-defined]
-        self.clear_book(market, when, CLOSE_CANCEL)  # type: ignore[attr-defined]
-        rows = self.positions.of_market(market.ticker)  # type: ignore[attr-defined]
-        with self._many([market.ticker], len(rows)):  # type: ignore[attr-defined]
+        state.market_changed(market)
+        self.clear_book(market, when, CLOSE_CANCEL)
+        rows = state.positions.of_market(market.ticker)
+        with long_work(state, [market.ticker], len(rows)):
             self._pay(market, rows, result, when)
-        self.archive.market_settled(self, market)  # type: ignore[attr-defined]
-        self.bus.publish(Change("settlement", None, market))  # type: ignore[attr-defined]
+        state.archive.market_settled(state, market)
+        state.bus.publish(Change("settlement", None, market))
         self._publish(Lifecycle(market.ticker, "settled", when))
 
-    def _pay(self, market: Market, rows: list[MarketPosition], result: str, when: datetime) -> None:
+    def _pay(self, market: Market, rows: list[StoredPosition], result: str, when: datetime) -> None:
         """Each row of the market settled at `result`, its payout to its holder."""
-        step = self._stepper()  # type: ignore[attr-defined]
+        state = self.state
+        store, bus = state.positions, state.bus
+        step = state.lock.stepper()
         for row in rows:
             if step is not None:
                 step()
-            cells = self.positions.cells(row)  # type: ignore[attr-defined]
+            cells = store.cells(row)
             after, payout = positions.settle(cells, result)
             record = _settlement(row, market, cells, payout, when)
-            self.positions.update(row, when, after, snapshot=False)  # type: ignore[attr-defined]
-            holder = self.accounts[row.user_id]  # type: ignore[attr-defined]
-            if self.history.keeping:  # type: ignore[attr-defined]
-                self._remember_cash(holder, when)  # type: ignore[attr-defined]
+            store.update(row, when, after, snapshot=False)
+            holder = state.accounts[row.user_id]
+            if state.history.keeping:
+                state.remember_cash(holder, when)
             holder.move_cash(row.subaccount, market.exchange_index, payout, when)
-            self.positions.mark_settled(row, when)  # type: ignore[attr-defined]
-            self.settlements.add(row.user_id, when, record)  # type: ignore[attr-defined]
+            store.mark_settled(row, when)
+            state.settlements.add(row.user_id, when, record)
             if holder.subtrader_of is not None:  # (its daily cap counts what the settlement paid: fcm.py)
-                self.fcm.executed_moved(row.user_id, when, -payout)  # type: ignore[attr-defined]
-            self.bus.publish(Change("position", row.user_id, row.snapshot()))  # type: ignore[attr-defined]
+                self.executed_moved(row.user_id, when, -payout)
+            bus.publish(Change("position", row.user_id, row.snapshot()))
 
     def _determine(self, market: Market, result: str, now: datetime) -> None:
         if market.status in OPEN_STATUSES:
@@ -232,20 +266,21 @@ class MarketLifecycle:
         market.determined_time = now
         market.settlement_value = PRICE if result == "yes" else 0
         market.settles_at = now + timedelta(seconds=market.settlement_timer_seconds)
-        self.market_changed(market)  # type: ignore[attr-defined]
+        self.state.market_changed(market)
         self._publish(
             Lifecycle(market.ticker, "determined", now, result=result, settlement_value=market.settlement_value)
         )
-        self._schedule(market.settles_at, market.ticker)
+        schedule(self.state, market.settles_at, market.ticker)
 
     # -- operations ------------------------------------------------------------------------------------------------
 
     @contextmanager
     def _changing(self, ticker: str) -> Iterator[tuple[Market, datetime]]:
         """The market (every transition due by now made first) and now, under the lock."""
-        with self.lock:  # type: ignore[attr-defined]
+        state = self.state
+        with state.lock:
             self.run_due_now()
-            yield self.market(ticker), self.clock.now()  # type: ignore[attr-defined]
+            yield state.market(ticker), state.clock.now()
 
     def pause_market(self, ticker: str) -> Market:
         """Pause an active market's trading (`inactive`)."""
@@ -254,8 +289,8 @@ class MarketLifecycle:
                 raise LedgerError(f"only an active market can be paused; {ticker!r} is {market.status}", status=409)
             market.status = "inactive"
             market.updated_time = now
-            self.market_changed(market)  # type: ignore[attr-defined]
-            self._cancel_on_pause((market,), now)  # type: ignore[attr-defined]
+            self.state.market_changed(market)
+            self.cancel_on_pause((market,), now)
             self._publish(Lifecycle(ticker, "deactivated", now))
         return market
 
@@ -266,8 +301,8 @@ class MarketLifecycle:
                 raise LedgerError(f"only a paused market can be resumed; {ticker!r} is {market.status}", status=409)
             market.status = "active"
             market.updated_time = now
-            self.market_changed(market)  # type: ignore[attr-defined]
-            self.clear_book(market, now, HALT_CANCEL)  # type: ignore[attr-defined]
+            self.state.market_changed(market)
+            self.clear_book(market, now, HALT_CANCEL)
             self._publish(Lifecycle(ticker, "activated", now))
         return market
 
@@ -292,12 +327,12 @@ class MarketLifecycle:
             if market.latest_expiration_time < when:
                 market.latest_expiration_time = when
             market.updated_time = now
-            self.market_changed(market)  # type: ignore[attr-defined]
+            self.state.market_changed(market)
             self._publish(Lifecycle(ticker, "close_date_updated", now, close_time=when))
             if reopened:
                 market.status = "active"
                 self._publish(Lifecycle(ticker, "activated", now))
-            self._schedule(when, ticker)
+            schedule(self.state, when, ticker)
         return market
 
     def determine_market(self, ticker: str, result: str) -> Market:
@@ -327,6 +362,28 @@ class MarketLifecycle:
                 raise LedgerError(f"market {ticker!r} is determined {market.result!r}, not {result!r}", status=409)
             self._finalize(market, now)
         return market
+
+    def set_exchange_status(
+        self,
+        exchange_active: bool | None = None,
+        trading_active: bool | None = None,
+        estimated_resume_time: datetime | None = None,
+    ) -> ExchangeStatus:
+        """Switch the exchange (exchange.py) on or off, and its trading; what is not given stays. The estimated resume
+        time is set as given (None clears it). Trading paused, the orders that asked end (`cancel_order_on_pause`)."""
+        state = self.state
+        with state.lock:
+            status = state.exchange
+            trading = status.trading
+            if exchange_active is not None:
+                status.exchange_active = exchange_active
+            if trading_active is not None:
+                status.trading_active = trading_active
+            status.estimated_resume_time = estimated_resume_time
+            if trading and not status.trading:
+                self.cancel_on_pause(state.markets.values(), state.clock.now())
+            state.bus.publish(Change("exchange_status", None, status))
+            return status
 
 
 def _settlement(row: MarketPosition, market: Market, cells: positions.Cells, payout: int, now: datetime) -> Settlement:

@@ -25,9 +25,9 @@ from mockexchange.core.book import ASK, BID, Book, LevelChange, Side, merged
 from mockexchange.core.clock import unix_us
 from mockexchange.core.columns import Column
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.accounts import HOUSE, Account
 from mockexchange.core.kalshi.checks import LedgerError
-from mockexchange.core.kalshi.figures import best, roll_day
+from mockexchange.core.kalshi.figures import best, touch
 from mockexchange.core.kalshi.lifecycle import refusal
 from mockexchange.core.kalshi.market_changes import BOOK, BookMoved, Cause
 from mockexchange.core.kalshi.markets import Market
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
 House = Mapping[tuple[str, int], str]  # (side, price) -> the house's order there
 Wanted = Mapping[Side, dict[int, int]]  # side -> price -> size: what the house's levels become
-HOUSE = "__house__"  # the house account's id: reserved, no client may open it
 MAX_LEVELS = 1000  # levels of one side one call may set
 
 
@@ -63,8 +62,8 @@ def _levels(side: str, levels: Iterable[tuple[int, int]], market: Market) -> dic
 
 
 class Liquidity:
-    """The house's levels and the publication of book changes (`ledger.liquidity`), under the ledger's lock;
-    `run_due` makes the lifecycle's transitions due by now (lifecycle.py's `run_due_now`)."""
+    """The house's levels (`ledger.liquidity`), under the ledger's lock; `run_due` makes the lifecycle's transitions
+    due by now (lifecycle.py's `run_due_now`)."""
 
     def __init__(self, state: LedgerState, run_due: Callable[[], None]) -> None:
         self.state = state
@@ -93,10 +92,9 @@ class Liquidity:
             now = state.clock.now()
             self._house_account(now)
             market.book, market.house = book, house
-            if now >= market.day_ends:
-                roll_day(market, now)
+            touch(market, now)
             changes = _replace(market, book, house, wanted)
-            self.moved(market, changes, now)
+            book_moved(state, market, changes, now)
             return market
 
     def _check_uncrossed(
@@ -128,32 +126,35 @@ class Liquidity:
             account.move_cash(0, 0, 0, now)
             accounts[HOUSE] = account
 
-    def moved(self, market: Market, changes: list[LevelChange], when: datetime, cause: Cause | None = None) -> None:
-        """One exchange action moved these levels (`cause`: whose order it was; None: the exchange's, the house's): the
-        book's clock counts it, and it is published."""
-        if not changes:
-            return
-        state = self.state
-        market.book_clock += 1
-        state.market_changed(market)
-        _quote(market, when)
-        bus = state.bus
-        if bus.takers(BOOK):
-            moved = BookMoved(market.ticker, market.book_clock, tuple(changes), when, cause)
-            bus.publish(Change(BOOK, None, moved))
 
-    def check_book_fits(self, market: Market, structure: str) -> None:
-        """Refuse a price level structure that some level of the book is not on."""
-        book = market.book
-        for side in (BID, ASK):
-            for at, _ in book.levels(side) if book is not None else ():
-                wire = at if side == BID else PRICE - at
-                if not is_level(structure, wire):
-                    raise LedgerError(
-                        f"the book of {market.ticker!r} has a level at {price(wire)}, which is not a level of "
-                        f"{structure}: clear it first",
-                        status=409,
-                    )
+def book_moved(
+    state: LedgerState, market: Market, changes: list[LevelChange], when: datetime, cause: Cause | None = None
+) -> None:
+    """One exchange action moved these levels of the market's book (`cause`: whose order it was; None: the
+    exchange's, the house's): the book's clock counts it, and it is published."""
+    if not changes:
+        return
+    market.book_clock += 1
+    state.market_changed(market)
+    _quote(market, when)
+    bus = state.bus
+    if bus.takers(BOOK):
+        moved = BookMoved(market.ticker, market.book_clock, tuple(changes), when, cause)
+        bus.publish(Change(BOOK, None, moved))
+
+
+def check_book_fits(market: Market, structure: str) -> None:
+    """Refuse a price level structure that some level of the market's book is not on."""
+    book = market.book
+    for side in (BID, ASK):
+        for at, _ in book.levels(side) if book is not None else ():
+            wire = at if side == BID else PRICE - at
+            if not is_level(structure, wire):
+                raise LedgerError(
+                    f"the book of {market.ticker!r} has a level at {price(wire)}, which is not a level of "
+                    f"{structure}: clear it first",
+                    status=409,
+                )
 
 
 def _quote(market: Market, when: datetime) -> None:

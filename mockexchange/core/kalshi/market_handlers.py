@@ -47,21 +47,22 @@ def set_book(ledger: Ledger, book: SetBook) -> BookSet:
 
 
 def set_exchange_status(ledger: Ledger, status: SetExchangeStatus) -> ExchangeStatus:
-    return ledger.set_exchange_status(
+    return ledger.lifecycle.set_exchange_status(
         status.exchange_active, status.trading_active, status.exchange_estimated_resume_time
     )
 
 
 def add_market_handlers(handlers: Handlers, ledger: Ledger) -> None:
-    handlers.add(SetSeries, ledger.put_series)
-    handlers.add(SetEvent, ledger.put_event)
-    handlers.add(CreateMarket, ledger.create_market)
-    handlers.add(UpdateMarket, ledger.update_market)
-    handlers.add(PauseMarket, lambda pause: ledger.pause_market(pause.ticker))
-    handlers.add(ResumeMarket, lambda resume: ledger.resume_market(resume.ticker))
-    handlers.add(CloseMarket, lambda close: ledger.set_close_time(close.ticker, None))
-    handlers.add(SetCloseTime, lambda moved: ledger.set_close_time(moved.ticker, moved.close_time))
-    handlers.add(DetermineMarket, lambda determined: ledger.determine_market(determined.ticker, determined.result))
-    handlers.add(SettleMarket, lambda settle: ledger.settle_market(settle.ticker, settle.result))
+    catalogue, lifecycle = ledger.catalogue, ledger.lifecycle
+    handlers.add(SetSeries, catalogue.put_series)
+    handlers.add(SetEvent, catalogue.put_event)
+    handlers.add(CreateMarket, catalogue.create_market)
+    handlers.add(UpdateMarket, catalogue.update_market)
+    handlers.add(PauseMarket, lambda pause: lifecycle.pause_market(pause.ticker))
+    handlers.add(ResumeMarket, lambda resume: lifecycle.resume_market(resume.ticker))
+    handlers.add(CloseMarket, lambda close: lifecycle.set_close_time(close.ticker, None))
+    handlers.add(SetCloseTime, lambda moved: lifecycle.set_close_time(moved.ticker, moved.close_time))
+    handlers.add(DetermineMarket, lambda determined: lifecycle.determine_market(determined.ticker, determined.result))
+    handlers.add(SettleMarket, lambda settle: lifecycle.settle_market(settle.ticker, settle.result))
     handlers.add(SetBook, lambda book: set_book(ledger, book))
     handlers.add(SetExchangeStatus, lambda status: set_exchange_status(ledger, status))

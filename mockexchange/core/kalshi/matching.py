@@ -17,18 +17,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from mockexchange.core.book import BID, Matched, Resting
-from mockexchange.core.kalshi.accounts import Account
+from mockexchange.core.kalshi.accounts import HOUSE, Account
+from mockexchange.core.kalshi.batch_checks import run_bounds, well_within
 from mockexchange.core.kalshi.checks import Refusal, Terms
 from mockexchange.core.kalshi.fees import FeeRule
-from mockexchange.core.kalshi.liquidity import HOUSE
+from mockexchange.core.kalshi.footprints import trading_footprint
 from mockexchange.core.kalshi.markets import Market
 from mockexchange.core.kalshi.orders import BOOK_RULES, CANCELED, EXECUTED, SELF_TRADE_CANCEL, TRADE, Order
 from mockexchange.core.kalshi.positions import Cells
 from mockexchange.core.kalshi.units import PRICE
-from mockexchange.core.stepping import DEEP, Footprint
+from mockexchange.core.stepping import DEEP
+
+if TYPE_CHECKING:
+    from mockexchange.core.kalshi.filling import Filling
+    from mockexchange.core.kalshi.kept_orders import KeptOrders
+    from mockexchange.core.kalshi.ledger_state import LedgerState
 
 
 class Planned(NamedTuple):
@@ -57,9 +63,25 @@ def house_terms(resting: Resting, count: int, yes_price: int, fee: int) -> Terms
 
 
 class Matching:
-    """A part of `Ledger`: crossing an order with its market's book, under the ledger's lock."""
+    """Crossing an order with its market's book (module docstring), under the ledger's lock: trading's (trading.py).
+    It takes the ledger's state and what it calls of the other parts: the kept orders (kept_orders.py: a maker's
+    order follows its fill), the fills (filling.py: each side of a match written, `fill_of_order`, and the ids drawn,
+    `drawn_id`), and an order group's count of what its orders matched (`group_matched`, order_groups.py)."""
 
-    def _crossing(
+    def __init__(
+        self,
+        state: LedgerState,
+        kept: KeptOrders,
+        filling: Filling,
+        group_matched: Callable[[Order, int, datetime], None],
+    ) -> None:
+        self.state = state
+        self.kept = kept
+        self.fill_of_order = filling.fill_of_order
+        self.drawn_id = filling.drawn_id
+        self.group_matched = group_matched
+
+    def crossing(
         self, order: Order, market: Market, size: int, yes_price: int | None = None
     ) -> AbstractContextManager[None]:
         """Where the cross of `size` hundredths of `order` (at `yes_price`, else its own) runs: long
@@ -72,12 +94,13 @@ class Matching:
         deep = book.reach(order.book_side, size, limit, stp, DEEP) > DEEP
         if not deep and not self._trips_many(order, book.reached(order.book_side, size, limit)):
             return nullcontext()
-        return self.lock.long(self.trading_footprint([market.ticker], order.user_id))  # type: ignore[attr-defined]
+        state = self.state
+        return state.lock.long(trading_footprint(state, [market.ticker], order.user_id))
 
     def _trips_many(self, order: Order, reached: Iterable[Resting]) -> bool:
         """Whether the cross may trigger an order group (the order's, or a maker's it reaches) that cancels more than
         `DEEP` orders as it is triggered."""
-        groups = self.order_groups  # type: ignore[attr-defined]
+        groups = self.state.order_groups
         if not groups:
             return False
 
@@ -89,36 +112,12 @@ class Matching:
             resting.data is not None and many(resting.data.order_group_id) for resting in reached
         )
 
-    def trading_footprint(self, tickers: Iterable[str], *users: str) -> Footprint:
-        """What trading in `tickers` may read or change: those markets, `users`, the house, and every account resting
-        an order or holding a row there (a row's value follows its market's price)."""
-        touched = {*users, HOUSE}
-        markets = self.markets  # type: ignore[attr-defined]
-        for ticker in tickers:
-            touched |= self.positions.holders(ticker)  # type: ignore[attr-defined]
-            book = markets[ticker].book if ticker in markets else None
-            if book is not None:
-                touched.update(resting.owner for resting in book.orders())
-        return Footprint.of(touched, tickers)
-
-    def _many(self, tickers: Iterable[str], count: int) -> AbstractContextManager[None]:
-        """Work of `count` steps over `tickers`, inside a command that changed things already: long past `DEEP`
-        (where it may run long: core/stepping.py), over what trading there touches."""
-        if count <= DEEP:
-            return nullcontext()
-        return self.lock.long(self.trading_footprint(tickers), fresh=False)  # type: ignore[attr-defined]
-
-    def _stepper(self) -> Callable[[], None] | None:
-        """What a long command calls as each of its steps ends; None if the command runs as usual."""
-        lock = self.lock  # type: ignore[attr-defined]
-        return lock.step if lock.running_long else None
-
-    def _plan_cross(self, order: Order, market: Market, size: int, rule: FeeRule) -> Planned:
+    def plan_cross(self, order: Order, market: Market, size: int, rule: FeeRule) -> Planned:
         """What crossing `size` hundredths of `order` (at its price) with the book would do, and the terms of each
         fill, changing nothing."""
         book = market.book
         stp = BOOK_RULES[order.self_trade_prevention_type] if order.self_trade_prevention_type is not None else None
-        step = self._stepper()
+        step = self.state.lock.stepper()
         if book is None:
             plan = Matched(left=size)
         else:
@@ -136,7 +135,7 @@ class Matching:
             terms.append((taker_terms, made))
         return Planned(plan, terms, {})
 
-    def _plan_within(self, order: Order, market: Market, planned: Planned, rule: FeeRule, cap: int) -> Planned | None:
+    def plan_within(self, order: Order, market: Market, planned: Planned, rule: FeeRule, cap: int) -> Planned | None:
         """`planned` cut to what `cap` micro-dollars pay for (the side it buys at each match's price and the taker fee):
         the match planned again for the count the cap affords, in the same order; None if it affords nothing."""
         spent = afford = 0
@@ -149,18 +148,19 @@ class Matching:
             afford += match.size
         else:
             return planned
-        return self._plan_cross(order, market, afford, rule) if afford else None
+        return self.plan_cross(order, market, afford, rule) if afford else None
 
-    def _check_cross(
+    def check_cross(
         self, order: Order, account: Account, planned: Planned, holds: int, credit: int, check_cash: bool
     ) -> None:
         """Refuse the cross if a fill would pass a bound, or (`check_cash`) if the taker's available cash, with
         `credit` given back (an amended order's hold), would not cover what the fills cost it and `holds` (what its
         remainder will hold)."""
+        state = self.state
         places: list[tuple[str, str, int]] = []
         terms: list[Terms] = []
         taker = (order.user_id, order.ticker, order.subaccount)
-        step = self._stepper()
+        step = state.lock.stepper()
         for match, (taker_terms, maker_terms) in zip(planned.plan.matches, planned.terms, strict=True):
             if step is not None:
                 step()
@@ -179,10 +179,10 @@ class Matching:
             if (
                 (not check_cash or now_cash - most - holds >= 0)
                 and taker not in places[1::2]
-                and self._well_within(places, terms, planned.rows)  # type: ignore[attr-defined]
+                and well_within(state, places, terms, planned.rows)
             ):
                 return
-            funds = self._run_bounds(places, terms, numbered=False)  # type: ignore[attr-defined]
+            funds = run_bounds(state, places, terms, numbered=False)
             moved = funds[order.user_id].cash.get(where, 0) - account.cash.get(where, 0)
         if not check_cash:
             return
@@ -195,39 +195,41 @@ class Matching:
                 "insufficient_balance",
             )
 
-    def _make_cross(
+    def make_cross(
         self, order: Order, market: Market, planned: Planned, now: datetime, logged_id: str | int | None = None
     ) -> Crossed:
         """Make a checked cross happen: the book moves, each match's two fills go down the money road, the makers'
         orders follow and the orders self-trade prevention cancelled end. The incoming order's own figures are the
         caller's. `logged_id`: the order's id as the fill log takes it (its UUID integer, if the caller has it)."""
+        state = self.state
         book = market.book
         assert book is not None or not planned.plan.steps
-        step = self._stepper()
+        step = state.lock.stepper()
         plan = book.apply(planned.plan, step) if book is not None else planned.plan
-        takers = (self.bus.takers("fill"), self.bus.takers("position"))  # type: ignore[attr-defined]
-        accounts, rows = self.accounts, planned.rows  # type: ignore[attr-defined]
+        bus = state.bus
+        takers = (bus.takers("fill"), bus.takers("position"))
+        accounts, rows, fill, drawn_id = state.accounts, planned.rows, self.fill_of_order, self.drawn_id
         account = accounts[order.user_id]
         client_order_id = order.client_order_id or None
         filled = yes_value = fees = 0
         for match, (taker_terms, maker_terms) in zip(plan.matches, planned.terms, strict=True):
             if step is not None:
                 step()
-            trade_id = self._drawn_id()  # type: ignore[attr-defined]
-            self._fill_of_order(  # type: ignore[attr-defined]
+            trade_id = drawn_id()
+            fill(
                 account, market, order.subaccount, taker_terms, True, logged_id or order.order_id, client_order_id, now,
                 trade_id, takers, rows,
             )  # fmt: skip
             maker: Order | None = match.maker.data
             if maker is None:
-                self._fill_of_order(  # type: ignore[attr-defined]
+                fill(
                     accounts[HOUSE], market, 0, maker_terms, False, match.maker.order_id, None, now, trade_id, takers,
                     rows,
                 )  # fmt: skip
                 if not match.maker.size and market.house is not None:
                     market.house.pop((match.maker.side, match.maker.price), None)
             else:
-                self._fill_of_order(  # type: ignore[attr-defined]
+                fill(
                     accounts[maker.user_id], market, maker.subaccount, maker_terms, False, maker.order_id,
                     maker.client_order_id or None, now, trade_id, takers, rows,
                 )  # fmt: skip
@@ -236,14 +238,15 @@ class Matching:
             yes_value += match.size * match.price
             fees += taker_terms.fee
             order.taker_cost += match.size * taker_terms.paid
+        end = self.kept.end
         for cancelled in plan.cancelled:
             if step is not None:
                 step()
-            self._end(cancelled.data, CANCELED, now, None, reason=SELF_TRADE_CANCEL)  # type: ignore[attr-defined]  # (out of the book already)
+            end(cancelled.data, CANCELED, now, None, reason=SELF_TRADE_CANCEL)  # (out of the book already)
         order.filled += filled
         order.taker_fees += fees
         if order.order_group_id is not None and filled:
-            self.groups.group_matched(order, filled, now)  # type: ignore[attr-defined]
+            self.group_matched(order, filled, now)
         return Crossed(filled, yes_value, fees)
 
     def _maker_filled(self, maker: Order, terms: Terms, now: datetime) -> None:
@@ -257,13 +260,14 @@ class Matching:
         maker.maker_run += terms.count
         maker.updated = now
         if maker.order_group_id is not None:
-            self.groups.group_matched(maker, terms.count, now)  # type: ignore[attr-defined]
+            self.group_matched(maker, terms.count, now)
+        kept = self.kept
         if not maker.remaining:
-            self._end(maker, EXECUTED, now, None, before, reason=TRADE)  # type: ignore[attr-defined]
+            kept.end(maker, EXECUTED, now, None, before, reason=TRADE)
             return
-        self._rest_moved(maker, before, now)  # type: ignore[attr-defined]
-        self._hold(maker, now)  # type: ignore[attr-defined]
-        self._order_changed(maker, TRADE)  # type: ignore[attr-defined]
+        kept.rest_moved(maker, before, now)
+        kept.hold(maker, now)
+        kept.changed(maker, TRADE)
 
 
 def _most_within(budget: int, most: int, paid: int, yes_price: int, rule: FeeRule) -> int:

@@ -1,6 +1,6 @@
-"""`NewFill`: a fill's fields, declared once: `Ledger.apply_fill`'s arguments, one fill of a batch
-(`Ledger.apply_fills`), and what the control plane's `fill` and `fills`, the admin routes over them and a scenario's
-fill step take (they read the names from here; tests/test_fill_fields.py holds them to it)."""
+"""`NewFill`: a fill's fields, declared once: `ledger.filling.apply_fill`'s arguments, one fill of a batch
+(`ledger.filling.apply_fills`), and what the control plane's `fill` and `fills`, the admin routes over them and a
+scenario's fill step take (they read the names from here; tests/test_fill_fields.py holds them to it)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ T = TypeVar("T")
 
 
 class NewFill(NamedTuple):
-    """One fill of a batch (`Ledger.apply_fills`): `apply_fill`'s arguments, in its order, with its defaults."""
+    """One fill of a batch (`ledger.filling.apply_fills`): `apply_fill`'s arguments, in its order, with its defaults."""
 
     user_id: str
     ticker: str
@@ -34,7 +34,8 @@ class NewFill(NamedTuple):
 
 
 def fields_of(record: Callable[P, R]) -> Callable[[Callable[[Any, R], T]], Callable[Concatenate[Any, P], T]]:
-    """A method taking one `record` (a `NewFill`), called with the record's fields instead (`Ledger.apply_fill`)."""
+    """A method taking one `record` (a `NewFill`), called with the record's fields instead
+    (`ledger.filling.apply_fill`)."""
 
     fields = list(inspect.signature(record).parameters.values())
 

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 from mockexchange.core.book import LevelChange, merged
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.checks import Refusal
+from mockexchange.core.kalshi.figures import touch
+from mockexchange.core.kalshi.liquidity import book_moved
 from mockexchange.core.kalshi.market_changes import Cause
 from mockexchange.core.kalshi.order_group_commands import (
     CreateOrderGroup,
@@ -50,30 +52,23 @@ from mockexchange.core.stepping import DEEP, Footprint
 if TYPE_CHECKING:
     from mockexchange.core.kalshi.accounts import Account
     from mockexchange.core.kalshi.ledger_state import LedgerState
-    from mockexchange.core.kalshi.liquidity import Liquidity
-    from mockexchange.core.kalshi.markets import Market
 
 
 class OrderGroups:
     """The users' order groups (`ledger.groups`), under the ledger's lock. It takes the ledger's state and what it
-    calls of the ledger's other parts: the house's `liquidity` (a book's change published), the lifecycle's `run_due`
-    (lifecycle.py's `run_due_now`), the subaccounts' `known` check (subaccounts.py), and trading's `touch` and `end`
-    of an order (trading.py)."""
+    calls of the ledger's other parts: the lifecycle's `run_due` (lifecycle.py's `run_due_now`), the subaccounts'
+    `known` check (subaccounts.py), and the `end` of an order (trading.py)."""
 
     def __init__(
         self,
         state: LedgerState,
-        liquidity: Liquidity,
         run_due: Callable[[], None],
         known: Callable[[Account, int, str], None],
-        touch: Callable[[Market, datetime], None],
         end: Callable[..., LevelChange | None],
     ) -> None:
         self.state = state
-        self.liquidity = liquidity
         self.run_due = run_due
         self.known = known
-        self.touch = touch
         self.end = end
 
     # -- commands ----------------------------------------------------------------------------------------------------
@@ -231,18 +226,17 @@ class OrderGroups:
         many = sum(map(len, by_market.values())) > DEEP
         footprint = Footprint.of((group.user_id,), by_market)
         with self.state.lock.long(footprint, fresh=False) if many else nullcontext():
-            lock = self.state.lock
-            step = lock.step if lock.running_long else None
+            step = self.state.lock.stepper()
             for ticker, orders in by_market.items():
                 market = self.state.markets[ticker]
-                self.touch(market, now)
+                touch(market, now)
                 changes: list[LevelChange] = []
                 for order in orders:
                     if step is not None:
                         step()
                     change = self.end(order, CANCELED, now, market.book, reason=DECREASE)
                     changes += [change] if change else []
-                self.liquidity.moved(market, merged(changes), now, Cause(group.user_id, group.subaccount, None))
+                book_moved(self.state, market, merged(changes), now, Cause(group.user_id, group.subaccount, None))
 
     def _group_event(self, group: OrderGroup, event_type: str, now: datetime) -> None:
         takers = self.state.bus.takers(GROUP)

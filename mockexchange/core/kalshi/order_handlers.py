@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from mockexchange.core.commands import Command, ItemRefused
 from mockexchange.core.kalshi.checks import LedgerError, Refusal
+from mockexchange.core.kalshi.footprints import trading_footprint
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.order_commands import (
     AmendOrder,
@@ -41,39 +42,39 @@ def route(ledger: Ledger, exchange_index: int | None, market_ticker: str | None)
         if exchange_index == -1:
             raise LedgerError("exchange_index -1 routes by the market: give market_ticker")
         return 0
-    market = ledger.markets.get(market_ticker)
+    market = ledger.state.markets.get(market_ticker)
     if market is None:
         raise Refusal(f"no market {market_ticker!r}", 404, "not_found")
     return market.exchange_index
 
 
 def seed_order(ledger: Ledger, seed: SeedOrder) -> Order:
-    return ledger.place_order(
+    return ledger.trading.place_order(
         seed.user_id, seed.ticker, seed.side, seed.action, seed.count, seed.price, subaccount=seed.subaccount,
         event_ticker=seed.event_ticker, order_id=seed.order_id,
     )  # fmt: skip
 
 
 def cancel_resting_order(ledger: Ledger, cancel: CancelRestingOrder) -> Done:
-    return ledger.cancel_order(cancel.order_id)
+    return ledger.trading.cancel_order(cancel.order_id)
 
 
 def cancel_order(ledger: Ledger, cancel: CancelOrder) -> Done:
     index = route(ledger, cancel.exchange_index, cancel.market_ticker)
-    return ledger.cancel_order(cancel.order_id, cancel.user_id, cancel.subaccount, exchange_index=index)
+    return ledger.trading.cancel_order(cancel.order_id, cancel.user_id, cancel.subaccount, exchange_index=index)
 
 
 def cancel_all_orders(ledger: Ledger, cancel: CancelAllOrders) -> list[Done]:
-    return ledger.cancel_orders(cancel.user_id, cancel.subaccount)
+    return ledger.trading.cancel_orders(cancel.user_id, cancel.subaccount)
 
 
 def amend_order(ledger: Ledger, amend: AmendOrder) -> Done:
-    return ledger.amend_order(amend, route(ledger, amend.exchange_index, amend.ticker))
+    return ledger.trading.amend_order(amend, route(ledger, amend.exchange_index, amend.ticker))
 
 
 def decrease_order(ledger: Ledger, decrease: DecreaseOrder) -> Done:
     index = route(ledger, decrease.exchange_index, decrease.market_ticker)
-    return ledger.decrease_order(
+    return ledger.trading.decrease_order(
         decrease.order_id, decrease.user_id, decrease.subaccount, decrease.reduce_by, decrease.reduce_to,
         exchange_index=index,
     )  # fmt: skip
@@ -85,9 +86,9 @@ def place_orders(ledger: Ledger, batch: PlaceOrders) -> list[Item]:
     hold: AbstractContextManager[object] = nullcontext()
     if len(batch.orders) > LONG_BATCH:
         tickers = {order.ticker for order in batch.orders}
-        hold = ledger.lock.holding_long(lambda: ledger.trading_footprint(tickers, batch.user_id))
+        hold = ledger.state.lock.holding_long(lambda: trading_footprint(ledger.state, tickers, batch.user_id))
     with hold:
-        return [_each(ledger.submit_order, order) for order in batch.orders]
+        return [_each(ledger.trading.submit_order, order) for order in batch.orders]
 
 
 def cancel_orders(ledger: Ledger, batch: CancelOrders) -> list[Item]:

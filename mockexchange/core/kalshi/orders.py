@@ -25,7 +25,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import NamedTuple
 
-from mockexchange.core.book import ASK, BID, Side
+from mockexchange.core.book import ASK, BID, SelfTrade, Side
 from mockexchange.core.kalshi.checks import Terms
 from mockexchange.core.kalshi.fees import FeeRule
 from mockexchange.core.kalshi.units import CONTRACT, PRICE, contracts, dollars, price
@@ -33,7 +33,8 @@ from mockexchange.core.kalshi.units import CONTRACT, PRICE, contracts, dollars, 
 TIME_IN_FORCE = ("fill_or_kill", "good_till_canceled", "immediate_or_cancel")
 GTC, IOC, FOK = "good_till_canceled", "immediate_or_cancel", "fill_or_kill"
 SELF_TRADE_TYPES = ("taker_at_cross", "maker")
-BOOK_RULES = {"taker_at_cross": "cancel_taker", "maker": "cancel_maker"}  # Kalshi's words -> the book's
+# Kalshi's self-trade prevention words -> the book's
+BOOK_RULES: dict[str, SelfTrade] = {"taker_at_cross": "cancel_taker", "maker": "cancel_maker"}
 LIMIT, MARKET = "limit", "market"
 ORDER_TYPES = (LIMIT, MARKET)  # a market order (the legacy API's) takes at any price it reaches, and never rests
 RESTING, CANCELED, EXECUTED = "resting", "canceled", "executed"

@@ -2,8 +2,9 @@
 their netting settings, transfers between exchange instances (`event_contract`, `margined`) and shards, and the
 target balance allocation over exchange indexes.
 
-A mixin of the ledger: every change is made under its lock, checks the cash bound (`_check_cash`), keeps the cash as
-it was for lagged reads, and is published as a `Change`. Amounts are integers: cents of a subaccount transfer and
+A part of the ledger (`ledger.subaccounts`) over its state (what it keeps: subaccount_records.py): every change is
+made under its lock, checks the cash bound (checks.py's `check_cash`), keeps the cash as it was for lagged reads, and
+is published as a `Change`. Amounts are integers: cents of a subaccount transfer and
 centi-cents of an instance transfer as the wire gives them, micro-dollars where cash moves (units.py). The margined
 instance is a cash balance per user and shard, nothing more, until a margin venue exists.
 
@@ -14,13 +15,11 @@ forgotten one is a new transfer). Each account's own: one account's transfers ne
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT, Refusal
+from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT, Refusal, check_cash
 from mockexchange.core.kalshi.subaccount_commands import (
     ApplySubaccountTransfer,
     CompleteInstanceTransfer,
@@ -29,16 +28,13 @@ from mockexchange.core.kalshi.subaccount_commands import (
     SetTargetBalanceAllocation,
     UpdateSubaccountNetting,
 )
+from mockexchange.core.kalshi.subaccount_records import AccountSetup, InstanceTransfer, SubaccountTransfer
 from mockexchange.core.kalshi.units import CENT, CENTI_CENT
-from mockexchange.core.kept_index import KeptIndex
 from mockexchange.core.rate_budgets import OFF, TIERS
-from mockexchange.core.stepping import StateLock
 
 if TYPE_CHECKING:
-    from mockexchange.core.clock import Clock
-    from mockexchange.core.events import EventBus
     from mockexchange.core.kalshi.accounts import Account
-    from mockexchange.core.versions import History
+    from mockexchange.core.kalshi.ledger_state import LedgerState
 
 MAX_KEPT_TRANSFERS = 10_000  # of each kind, per account: its latest
 SUBACCOUNTS_FROM_TIER = "advanced"  # CreateSubaccount: "available to all users on the Advanced API tier and above"
@@ -50,102 +46,37 @@ def tier_allows_subaccounts(tier: str) -> bool:
     return tier == OFF or tier not in TIERS or TIERS.index(tier) >= TIERS.index(SUBACCOUNTS_FROM_TIER)
 
 
-@dataclass(frozen=True, slots=True)
-class SubaccountTransfer:
-    transfer_id: str
-    user_id: str
-    from_subaccount: int
-    to_subaccount: int
-    amount_cents: int
-    exchange_index: int
-    created: datetime
-    client_transfer_id: str | None = None
-
-
-@dataclass(slots=True)
-class InstanceTransfer:
-    transfer_id: str
-    user_id: str
-    source: str
-    destination: str
-    source_exchange_shard: int
-    destination_exchange_shard: int
-    source_subaccount: int
-    destination_subaccount: int
-    amount: int  # centi-cents
-    status: str
-    created: datetime
-    client_transfer_id: str | None = None
-
-
-@dataclass(slots=True)
-class AccountSetup:
-    """What a user set about its subaccounts: how many it created, netting, the target balance allocation."""
-
-    created: int = 0  # the highest numbered subaccount created
-    netting: dict[int, bool] = field(default_factory=dict)  # by subaccount; absent: enabled
-    allocations: tuple[tuple[int, int], ...] = ()  # (exchange index, percent)
-    reservation: str = "sum"
-
-
-@dataclass(slots=True)
-class SubaccountState:
-    setups: dict[str, AccountSetup] = field(default_factory=dict)
-    transfers: KeptIndex = field(default_factory=KeptIndex)  # SubaccountTransfer by user (the kept ones)
-    by_client_id: dict[tuple[str, str], SubaccountTransfer] = field(default_factory=dict)
-    instance_transfers: KeptIndex = field(default_factory=KeptIndex)  # InstanceTransfer by user (the kept ones)
-    instance_by_id: dict[str, InstanceTransfer] = field(default_factory=dict)
-    instance_client_ids: set[tuple[str, str, int, str]] = field(default_factory=set)  # user, source, shard, id
-    margined: dict[tuple[str, int], int] = field(default_factory=dict)  # (user, shard) -> micro-dollars
-
-    def clear(self) -> None:
-        self.setups.clear()
-        self.transfers.clear()
-        self.by_client_id.clear()
-        self.instance_transfers.clear()
-        self.instance_by_id.clear()
-        self.instance_client_ids.clear()
-        self.margined.clear()
-
-
 def _complete(record: InstanceTransfer) -> bool:
     return record.status == "complete"
 
 
 class Subaccounts:
-    """Mixed into `Ledger`: what it holds is in `self.subaccount_state`; the rest is the ledger's."""
+    """The accounts' subaccounts and the moves of cash inside them (`ledger.subaccounts`), over the ledger's state."""
 
-    subaccount_state: SubaccountState
-    lock: StateLock
-    clock: Clock
-    bus: EventBus
-    history: History
-    new_id: Callable[[], str]
-    account: Callable[[str], Account]
-    _check_cash: Callable[[Account, int, int, int], None]
-    _remember_cash: Callable[[Account, datetime], None]
+    def __init__(self, state: LedgerState) -> None:
+        self.state = state
 
     def setup(self, user_id: str) -> AccountSetup:
         """The user's settings (defaults until set); the account must exist."""
-        self.account(user_id)
-        return self.subaccount_state.setups.get(user_id) or AccountSetup()
+        self.state.account(user_id)
+        return self.state.subaccount_state.setups.get(user_id) or AccountSetup()
 
     def known_subaccounts(self, account: Account) -> list[int]:
         """The primary, the numbered ones created, and any other that holds cash (seeding may trade in any)."""
-        setup = self.subaccount_state.setups.get(account.user_id)
+        setup = self.state.subaccount_state.setups.get(account.user_id)
         known = set(range((setup.created if setup else 0) + 1))
         known.update(sub for sub, _ in account.cash)
         return sorted(known)
 
-    def _known(self, account: Account, subaccount: int, name: str) -> None:
-        setup = self.subaccount_state.setups.get(account.user_id)
+    def known(self, account: Account, subaccount: int, name: str) -> None:
+        setup = self.state.subaccount_state.setups.get(account.user_id)
         if 0 <= subaccount <= (setup.created if setup else 0):
             return  # (asked of every order: `known_subaccounts` without building it)
         if all(sub != subaccount for sub, _ in account.cash):
             raise Refusal(f"{name} {subaccount} is not a subaccount of {account.user_id!r} (create it first)")
 
     def _setup_for_change(self, user_id: str) -> AccountSetup:
-        return self.subaccount_state.setups.setdefault(user_id, AccountSetup())
+        return self.state.subaccount_state.setups.setdefault(user_id, AccountSetup())
 
     def _move(self, account: Account, moves: list[tuple[int, int, int]], now: datetime) -> None:
         """Move cash: (subaccount, exchange index, micro-dollars) each, the debits checked against the cash there,
@@ -154,9 +85,9 @@ class Subaccounts:
             if amount < 0 and account.cash.get((subaccount, index), 0) + amount < 0:
                 raise Refusal("insufficient balance", 400, "insufficient_balance")
             if amount > 0:
-                self._check_cash(account, subaccount, index, amount)
-        if self.history.keeping:
-            self._remember_cash(account, now)
+                check_cash(account, subaccount, index, amount)
+        if self.state.history.keeping:
+            self.state.remember_cash(account, now)
         for subaccount, index, amount in moves:
             account.move_cash(subaccount, index, amount, now)
 
@@ -165,14 +96,14 @@ class Subaccounts:
     def create_subaccount(self, create: CreateSubaccount) -> int:
         """The next numbered subaccount (1-63), on its exchange index."""
         user_id, exchange_index = create.user_id, create.exchange_index
-        with self.lock:
-            account = self.account(user_id)
+        with self.state.lock:
+            account = self.state.account(user_id)
             setup = self._setup_for_change(user_id)
             if setup.created >= MAX_SUBACCOUNT:
                 raise Refusal(f"{user_id!r} has {MAX_SUBACCOUNT} numbered subaccounts, the most there may be")
             setup.created += 1
-            account.move_cash(setup.created, exchange_index, 0, self.clock.now())
-            self.bus.publish(Change("subaccount", user_id, setup.created))
+            account.move_cash(setup.created, exchange_index, 0, self.state.clock.now())
+            self.state.bus.publish(Change("subaccount", user_id, setup.created))
             return setup.created
 
     def subaccount_transfer(self, transfer: ApplySubaccountTransfer) -> SubaccountTransfer:
@@ -183,10 +114,10 @@ class Subaccounts:
         amount_cents, exchange_index = transfer.amount_cents, transfer.exchange_index
         if from_subaccount == to_subaccount:
             raise Refusal("from_subaccount and to_subaccount must differ")
-        with self.lock:
-            account = self.account(user_id)
-            state = self.subaccount_state
-            made = state.by_client_id.get((user_id, client_transfer_id))
+        with self.state.lock:
+            account = self.state.account(user_id)
+            kept = self.state.subaccount_state
+            made = kept.by_client_id.get((user_id, client_transfer_id))
             if made is not None:
                 terms = (made.from_subaccount, made.to_subaccount, made.amount_cents, made.exchange_index)
                 if terms != (from_subaccount, to_subaccount, amount_cents, exchange_index):
@@ -196,36 +127,37 @@ class Subaccounts:
             record = self._subaccount_move(
                 account, from_subaccount, to_subaccount, amount_cents, exchange_index, client_transfer_id
             )
-            state.by_client_id[(user_id, client_transfer_id)] = record
+            kept.by_client_id[(user_id, client_transfer_id)] = record
             return record
 
     def _subaccount_move(
         self, account: Account, source: int, destination: int, cents: int, index: int, client_id: str | None,
         transfer_id: str | None = None,
     ) -> SubaccountTransfer:  # fmt: skip
-        self._known(account, source, "from_subaccount")
-        self._known(account, destination, "to_subaccount")
-        now = self.clock.now()
+        self.known(account, source, "from_subaccount")
+        self.known(account, destination, "to_subaccount")
+        now = self.state.clock.now()
         amount = cents * CENT
         self._move(account, [(source, index, -amount), (destination, index, amount)], now)
         record = SubaccountTransfer(
-            transfer_id or self.new_id(), account.user_id, source, destination, cents, index, now, client_id
+            transfer_id or self.state.new_id(), account.user_id, source, destination, cents, index, now, client_id
         )
-        state = self.subaccount_state
-        state.transfers.add(account.user_id, now, record)
-        for gone in state.transfers.trim(account.user_id, MAX_KEPT_TRANSFERS):
-            if state.by_client_id.get(named := (account.user_id, gone.client_transfer_id)) is gone:
-                del state.by_client_id[named]
-        self.bus.publish(Change("subaccount_transfer", account.user_id, record))
+        kept = self.state.subaccount_state
+        kept.transfers.add(account.user_id, now, record)
+        for gone in kept.transfers.trim(account.user_id, MAX_KEPT_TRANSFERS):
+            named = (account.user_id, gone.client_transfer_id or "")
+            if gone.client_transfer_id is not None and kept.by_client_id.get(named) is gone:
+                del kept.by_client_id[named]
+        self.state.bus.publish(Change("subaccount_transfer", account.user_id, record))
         return record
 
     def set_subaccount_netting(self, netting: UpdateSubaccountNetting) -> UpdateSubaccountNetting:
         user_id, subaccount, enabled = netting.user_id, netting.subaccount, netting.enabled
-        with self.lock:
-            account = self.account(user_id)
-            self._known(account, subaccount, "subaccount_number")
+        with self.state.lock:
+            account = self.state.account(user_id)
+            self.known(account, subaccount, "subaccount_number")
             self._setup_for_change(user_id).netting[subaccount] = enabled
-            self.bus.publish(Change("subaccount_netting", user_id, (subaccount, enabled)))
+            self.state.bus.publish(Change("subaccount_netting", user_id, (subaccount, enabled)))
         return netting
 
     # -- exchange instances -----------------------------------------------------------------------------------------
@@ -248,16 +180,16 @@ class Subaccounts:
         as_subaccount_transfer = contracts_only and shards[0] == shards[1]
         if as_subaccount_transfer and (amount % 100 or status != "complete"):
             raise Refusal("a transfer between subaccounts of one shard moves whole cents and completes at once")
-        with self.lock:
-            account = self.account(user_id)
-            state = self.subaccount_state
+        with self.state.lock:
+            account = self.state.account(user_id)
+            kept = self.state.subaccount_state
             reuse = (user_id, source, shards[0], client_transfer_id or "")
-            if client_transfer_id is not None and reuse in state.instance_client_ids:
+            if client_transfer_id is not None and reuse in kept.instance_client_ids:
                 raise Refusal(f"client_transfer_id {client_transfer_id!r} was already accepted from this source", 409,
                               "conflict")  # fmt: skip
-            now = self.clock.now()
+            now = self.state.clock.now()
             record = InstanceTransfer(
-                self.new_id(), user_id, source, destination, shards[0], shards[1], subs[0], subs[1], amount,
+                self.state.new_id(), user_id, source, destination, shards[0], shards[1], subs[0], subs[1], amount,
                 status, now, client_transfer_id,
             )  # fmt: skip
             if as_subaccount_transfer:
@@ -265,27 +197,27 @@ class Subaccounts:
             else:
                 self._instance_move(account, record, (True, status == "complete"), now)
             if client_transfer_id is not None:
-                state.instance_client_ids.add(reuse)
-            state.instance_by_id[record.transfer_id] = record
-            state.instance_transfers.add(user_id, now, record)
-            for gone in state.instance_transfers.trim(user_id, MAX_KEPT_TRANSFERS, _complete):
-                del state.instance_by_id[gone.transfer_id]
-                state.instance_client_ids.discard((user_id, gone.source, gone.source_exchange_shard,
+                kept.instance_client_ids.add(reuse)
+            kept.instance_by_id[record.transfer_id] = record
+            kept.instance_transfers.add(user_id, now, record)
+            for gone in kept.instance_transfers.trim(user_id, MAX_KEPT_TRANSFERS, _complete):
+                del kept.instance_by_id[gone.transfer_id]
+                kept.instance_client_ids.discard((user_id, gone.source, gone.source_exchange_shard,
                                                    gone.client_transfer_id or ""))  # fmt: skip
-            self.bus.publish(Change("instance_transfer", user_id, record))
+            self.state.bus.publish(Change("instance_transfer", user_id, record))
             return record
 
     def complete_instance_transfer(self, complete: CompleteInstanceTransfer) -> InstanceTransfer:
         transfer_id = complete.transfer_id
-        with self.lock:
-            record = self.subaccount_state.instance_by_id.get(transfer_id)
+        with self.state.lock:
+            record = self.state.subaccount_state.instance_by_id.get(transfer_id)
             if record is None:
                 raise Refusal(f"unknown transfer {transfer_id!r}", 404, "not_found")
             if record.status == "pending":
-                account = self.account(record.user_id)
-                self._instance_move(account, record, (False, True), self.clock.now())
+                account = self.state.account(record.user_id)
+                self._instance_move(account, record, (False, True), self.state.clock.now())
                 record.status = "complete"
-                self.bus.publish(Change("instance_transfer", record.user_id, record))
+                self.state.bus.publish(Change("instance_transfer", record.user_id, record))
             return record
 
     def _instance_move(
@@ -294,7 +226,7 @@ class Subaccounts:
         """The source's debit and the destination's credit (`ends`: which of them), all or nothing."""
         amount = record.amount * CENTI_CENT
         moves: list[tuple[int, int, int]] = []  # on event_contract: (subaccount, shard, micro-dollars)
-        margined = self.subaccount_state.margined
+        margined = self.state.subaccount_state.margined
         deltas: dict[tuple[str, int], int] = {}
         sides = (
             (ends[0], record.source, record.source_exchange_shard, record.source_subaccount, -amount),
@@ -317,7 +249,7 @@ class Subaccounts:
 
     def margined_balance(self, user_id: str, shard: int = 0) -> int:
         """The user's margined cash on `shard`, in micro-dollars."""
-        return self.subaccount_state.margined.get((user_id, shard), 0)
+        return self.state.subaccount_state.margined.get((user_id, shard), 0)
 
     def set_target_balance_allocation(self, allocation: SetTargetBalanceAllocation) -> SetTargetBalanceAllocation:
         """Replace the allocation: percentages of sweepable balance per exchange index, 100 in all (none: no
@@ -331,10 +263,10 @@ class Subaccounts:
             seen.add(index)
         if allocations and sum(percent for _, percent in allocations) != 100:
             raise Refusal("allocations' percentages must total 100")
-        with self.lock:
-            self.account(user_id)
+        with self.state.lock:
+            self.state.account(user_id)
             setup = self._setup_for_change(user_id)
             setup.allocations = tuple(sorted(allocations))
             setup.reservation = reservation
-            self.bus.publish(Change("target_balance_allocation", user_id, setup))
+            self.state.bus.publish(Change("target_balance_allocation", user_id, setup))
         return allocation

@@ -40,8 +40,8 @@ def _bucket(budget: Budget) -> dict[str, int]:
 
 def get_limits(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
     base = ctx.rate_limits.tier if ctx.rate_limits is not None else OFF
-    now = ctx.ledger.clock.now()
-    levels = ctx.ledger.usage_levels
+    now = ctx.ledger.state.clock.now()
+    levels = ctx.ledger.state.usage_levels
     tier = levels.tier(key.user_id, base, now)
     budgets = kalshi_budgets(tier)
     return {
@@ -56,8 +56,8 @@ def _made_an_order(ctx: KalshiContext, user_id: str) -> bool:
     """Whether any of the user's latest orders reached the mock: every order does through its API (an order of the
     user's, or the order a fill belongs to)."""
     with ctx.ledger.reading():
-        fills, _ = ctx.ledger.fill_index.page(user_id, 1)
-        return bool(fills) or bool(ctx.ledger.order_index.count(user_id))
+        fills, _ = ctx.ledger.state.fill_index.page(user_id, 1)
+        return bool(fills) or bool(ctx.ledger.state.order_index.count(user_id))
 
 
 def upgrade(ctx: KalshiContext, key: ApiKey, query: Any) -> None:
@@ -73,8 +73,8 @@ def upgrade(ctx: KalshiContext, key: ApiKey, query: Any) -> None:
 def get_volume_progress(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
     """One snapshot, computed now (Kalshi's is a cron's latest): the user's contracts in the trailing 30 days."""
     with ctx.ledger.reading():
-        now = ctx.ledger.clock.now()
-        volume = trailing_volume(ctx.ledger.fill_index, key.user_id, now)
+        now = ctx.ledger.state.clock.now()
+        volume = trailing_volume(ctx.ledger.state.fill_index, key.user_id, now)
     goals = [
         {
             "level": level,

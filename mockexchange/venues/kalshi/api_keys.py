@@ -71,7 +71,7 @@ def _checked(ctx: KalshiContext, struct: str, key: ApiKey, body: dict[str, Any])
     subtrader_id = body["fcm_subtrader_id"]
     if subtrader_id is not None:
         with ctx.ledger.reading():
-            account = ctx.ledger.accounts.get(key.user_id)
+            account = ctx.ledger.state.accounts.get(key.user_id)
             if account is None or not account.fcm_member:
                 raise forbidden(
                     "fcm_subtrader_id requires an FCM member caller", f"{key.user_id!r} is not an FCM member"
@@ -94,7 +94,7 @@ def _create(key: ApiKey, body: dict[str, Any], **given: Any) -> CreateApiKey:
 def create_api_key(ctx: KalshiContext, key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
     _checked(ctx, CREATE_BODY.go, key, body)
     base = ctx.rate_limits.tier if ctx.rate_limits is not None else "off"
-    tier = ctx.ledger.usage_levels.tier(key.user_id, base, ctx.ledger.clock.now())
+    tier = ctx.ledger.state.usage_levels.tier(key.user_id, base, ctx.ledger.state.clock.now())
     if TIERS.index(tier) < TIERS.index(UPLOAD_LEVEL):
         raise forbidden(
             "insufficient API usage level",

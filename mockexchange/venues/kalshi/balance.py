@@ -31,8 +31,8 @@ def portfolio_value(
     """Open positions marked at their market's last traded price (the side held), or at cost before any trade; as
     they were at `as_of` (None: now)."""
     value = ZERO
-    markets, then = ledger.markets, ledger.prices_changed_since(as_of)
-    for row in ledger.positions.walk(user_id, subaccount, "unsettled", as_of=as_of, ordered=False):
+    markets, then = ledger.state.markets, ledger.prices_changed_since(as_of)
+    for row in ledger.state.positions.walk(user_id, subaccount, "unsettled", as_of=as_of, ordered=False):
         if exchange_index is not None and row.exchange_index != exchange_index:
             continue
         last = then[row.ticker] if then and row.ticker in then else markets[row.ticker].last_yes_price
@@ -69,10 +69,10 @@ def get_resting_order_value(ctx: KalshiContext, key: ApiKey, query) -> dict[str,
         owners = (member.user_id, *member.subtraders)
 
     def read(step: Callable[[], None]) -> dict[str, Any]:
-        with ledger.lock:
-            records = (order for owner in owners for order in ledger.order_index.records(owner))
+        with ledger.state.lock:
+            records = (order for owner in owners for order in ledger.state.order_index.records(owner))
             return render.resting_order_value(
                 [o for o in stepping(records, step) if isinstance(o, Order) and o.status == RESTING]
             )  # (the index holds nothing but orders)
 
-    return scanning(ledger.lock, lambda: Footprint.of(owners), read)
+    return scanning(ledger.state.lock, lambda: Footprint.of(owners), read)

@@ -30,9 +30,9 @@ MAX_CANDLES = 10_000  # of one answer, over its markets (Kalshi's bound on the b
 def _candles(ledger: Ledger, ticker: str, values: dict[str, Any], most: int) -> list[Candle]:
     market = market_named(ledger, ticker)
     period = int(values["period_interval"]) * 60
-    found = candles(market, ledger.tape, ledger.fills, period, values["start_ts"], values["end_ts"])
+    found = candles(market, ledger.state.tape, ledger.state.fills, period, values["start_ts"], values["end_ts"])
     if values["include_latest_before_start"]:
-        synthetic = latest_before(market, ledger.tape, ledger.fills, period, values["start_ts"])
+        synthetic = latest_before(market, ledger.state.tape, ledger.state.fills, period, values["start_ts"])
         found = ([synthetic] if synthetic is not None else []) + found
     return found[:most]
 
@@ -41,7 +41,7 @@ def get_market_candlesticks(ctx: KalshiContext, key: Any, values: Any) -> dict[s
     query = parse_query(GET_MARKET_CANDLESTICKS, MARKET_PARAMS, values)
     with ctx.ledger.reading() as ledger:
         market = market_named(ledger, values["ticker"])
-        if ledger.events[market.event_ticker].series_ticker != values["series_ticker"]:
+        if ledger.state.events[market.event_ticker].series_ticker != values["series_ticker"]:
             raise not_found(f"market {market.ticker!r} is not in series {values['series_ticker']!r}")
         found = _candles(ledger, market.ticker, query, MAX_CANDLES)
         return {"ticker": market.ticker, "candlesticks": [ctx.profile.candlestick(c) for c in found]}

@@ -48,13 +48,13 @@ _SECOND_US = 1_000_000
 
 def _markets(ctx: KalshiContext, ledger: Ledger, event: Event) -> list[Market]:
     """The event's markets GET /markets would show (those settled before the historical cutoff are not)."""
-    cutoff = ledger.archive.cutoffs[MARKETS] if ctx.profile.historical else None
-    found = [ledger.markets[t] for t in sorted(event.markets)]
+    cutoff = ledger.state.archive.cutoffs[MARKETS] if ctx.profile.historical else None
+    found = [ledger.state.markets[t] for t in sorted(event.markets)]
     return [m for m in found if cutoff is None or m.settled_time is None or m.settled_time >= cutoff]
 
 
 def event_status(ledger: Ledger, event: Event) -> str:
-    statuses = {ledger.markets[t].status for t in event.markets}
+    statuses = {ledger.state.markets[t].status for t in event.markets}
     if statuses <= {"initialized"}:
         return "unopened"
     if statuses == {"finalized"}:
@@ -71,15 +71,15 @@ def _event(ctx: KalshiContext, ledger: Ledger, event: Event, nested: bool) -> di
 
 def _events(ledger: Ledger, values: dict[str, Any], after: str | None) -> Iterator[Event]:
     if values["tickers"] is not None:
-        tickers = sorted(t for t in set(values["tickers"]) if t in ledger.events)
+        tickers = sorted(t for t in set(values["tickers"]) if t in ledger.state.events)
     elif values["series_ticker"] is not None:
-        series = ledger.series.get(values["series_ticker"])
+        series = ledger.state.series.get(values["series_ticker"])
         tickers = sorted(series.events) if series is not None else []
     else:
-        tickers = sorted(ledger.events)
+        tickers = sorted(ledger.state.events)
     for ticker in tickers:
         if after is None or ticker > after:
-            yield ledger.events[ticker]
+            yield ledger.state.events[ticker]
 
 
 def get_events(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def get_events(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any]:
             e for e in _events(ledger, values, after[0] if after else None)
             if (values["series_ticker"] is None or e.series_ticker == values["series_ticker"])
             and (values["status"] is None or event_status(ledger, e) == values["status"])
-            and (closing is None or any(unix_us(ledger.markets[t].close_time) >= (closing + 1) * _SECOND_US
+            and (closing is None or any(unix_us(ledger.state.markets[t].close_time) >= (closing + 1) * _SECOND_US
                                         for t in e.markets))
             and (updated is None or unix_us(e.last_updated) >= (updated + 1) * _SECOND_US)
         )  # fmt: skip
@@ -115,7 +115,7 @@ def get_event(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
         raise param_error(GET_EVENT, "ExcludeMarkets", "excluded_with", "exclude_markets cannot be combined with "
                           "with_nested_markets=true")  # fmt: skip
     with ctx.ledger.reading() as ledger:
-        event = ledger.events.get(values["event_ticker"])
+        event = ledger.state.events.get(values["event_ticker"])
         if event is None:
             raise not_found(f"no event {values['event_ticker']!r}")
         markets = [] if exclude else rendered_all(ctx, _markets(ctx, ledger, event))
@@ -126,14 +126,14 @@ def get_event(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
 
 
 def _volume(ledger: Ledger, series_ticker: str) -> int:
-    series = ledger.series[series_ticker]
-    return sum(ledger.markets[t].volume for e in series.events for t in ledger.events[e].markets)
+    series = ledger.state.series[series_ticker]
+    return sum(ledger.state.markets[t].volume for e in series.events for t in ledger.state.events[e].markets)
 
 
 def get_series(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
     volume = parse_query(GET_SERIES, SERIES_PARAMS, values)["include_volume"]
     with ctx.ledger.reading() as ledger:
-        series = ledger.series.get(values["series_ticker"])
+        series = ledger.state.series.get(values["series_ticker"])
         if series is None:
             raise not_found(f"no series {values['series_ticker']!r}")
         return {"series": ctx.profile.series(series, _volume(ledger, series.ticker) if volume else None, True)}
@@ -144,7 +144,7 @@ def get_series_list(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any]:
     tags, updated = values["tags"], values["min_updated_ts"]
     with ctx.ledger.reading() as ledger:
         found = [
-            s for _, s in sorted(ledger.series.items())
+            s for _, s in sorted(ledger.state.series.items())
             if (values["category"] is None or values["category"] in s.categories)
             and (tags is None or set(tags) & set(s.tags))
             and (updated is None or unix_us(s.last_updated) >= (updated + 1) * _SECOND_US)

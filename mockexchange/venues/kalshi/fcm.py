@@ -66,7 +66,7 @@ def require_member(ctx: KalshiContext, key: ApiKey) -> Account:
 
 
 def _member(ctx: KalshiContext, key: ApiKey) -> Account:
-    member = ctx.ledger.accounts.get(key.user_id)
+    member = ctx.ledger.state.accounts.get(key.user_id)
     if member is None or not member.fcm_member:
         raise forbidden(MEMBER_ONLY, f"user {key.user_id!r} is not an FCM member")
     return member
@@ -80,7 +80,7 @@ def list_subtraders(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
         member, _ = fcm_subtrader(ctx, key, "ListFCMSubtraders", None, bound_ok=False, required=False)
         subtraders = []
         for subtrader_id in member.subtraders:
-            account = ctx.ledger.accounts[subtrader_id]
+            account = ctx.ledger.state.accounts[subtrader_id]
             indices = sorted({index for sub, index in account.cash if sub == 0} | {0})
             subtraders.append(
                 {

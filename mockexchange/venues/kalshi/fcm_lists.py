@@ -63,12 +63,12 @@ def get_fcm_fills(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
 
     def read(step: Callable[[], None]) -> tuple[list[Any], list[Any], bool]:
         # A page of each subtrader's (a step each fill: up to 1,000 subtraders, a page of 100 each), merged.
-        with ledger.lock:
+        with ledger.state.lock:
             as_of = ledger.as_of()
             found: list[tuple[tuple[int, int], Any, str]] = []
             more = False
             for subtrader_id in subtraders:
-                page, rest = ledger.fill_index.page(
+                page, rest = ledger.state.fill_index.page(
                     subtrader_id, FILLS_PAGE, before=before, min_ts=values["min_ts"], max_ts=values["max_ts"],
                     as_of=as_of,
                 )  # fmt: skip
@@ -81,7 +81,7 @@ def get_fcm_fills(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
                 more or len(found) > FILLS_PAGE,
             )
 
-    newest, fills, more = scanning(ledger.lock, lambda: Footprint.of(subtraders), read)
+    newest, fills, more = scanning(ledger.state.lock, lambda: Footprint.of(subtraders), read)
     last = newest[-1][0] if more and newest else None
     return {"fills": fills, "cursor": cursors.encode((str(last[0]), str(last[1])), filters) if last else ""}
 
@@ -115,11 +115,11 @@ def get_fcm_orders(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
         return [subtrader_id] if subtrader_id is not None else sorted(member.subtraders)
 
     def read(step: Callable[[], None]) -> tuple[list[Any], bool]:
-        with ledger.lock:
+        with ledger.state.lock:
             return _fcm_orders(ctx, owners(), values, events, client_ids, after, step)
 
-    ledger.run_due()
-    page, more = scanning(ledger.lock, lambda: Footprint.of(owners()), read)
+    ledger.lifecycle.run_due()
+    page, more = scanning(ledger.state.lock, lambda: Footprint.of(owners()), read)
     cursor = ""
     if more:
         last = page[values["limit"] - 1][0]
@@ -140,7 +140,7 @@ def _fcm_orders(
     wanted = frozenset(client_ids or ())
     chosen = []
     for owner in owners:
-        for o in stepping(ledger.order_index.records(owner), step):
+        for o in stepping(ledger.state.order_index.records(owner), step):
             if not isinstance(o, Order):  # (the index holds nothing but orders)
                 continue
             at = unix_us(o.created)

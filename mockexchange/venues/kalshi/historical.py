@@ -45,7 +45,7 @@ def _served(ctx: KalshiContext) -> None:
 def get_historical_cutoff(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
     _served(ctx)
     with ctx.ledger.reading():
-        return {name: rfc3339(when) for name, when in ctx.ledger.archive.cutoffs.items()}
+        return {name: rfc3339(when) for name, when in ctx.ledger.state.archive.cutoffs.items()}
 
 
 def get_historical_positions(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
@@ -69,9 +69,9 @@ def _records(ctx: KalshiContext, key: ApiKey, query: Any, operation: str) -> tup
 def get_fills_historical(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
     _served(ctx)
     values, keep = _records(ctx, key, query, GET_FILLS_HISTORICAL)
-    archive = ctx.ledger.archive
+    archive = ctx.ledger.state.archive
     return history.page(ctx, history.Listing(
-        GET_FILLS_HISTORICAL, ctx.ledger.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills",
+        GET_FILLS_HISTORICAL, ctx.ledger.state.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills",
         cached="fills", bounds=lambda: (None, archive.cutoff_us(TRADES)),
     ))  # fmt: skip  # (the cutoff read with the page)
 
@@ -79,7 +79,7 @@ def get_fills_historical(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
 def get_historical_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
     _served(ctx)
     values, keep = _records(ctx, key, query, GET_HISTORICAL_ORDERS)
-    archive, render_order = ctx.ledger.archive, ctx.profile.order
+    archive, render_order = ctx.ledger.state.archive, ctx.profile.order
     assert render_order is not None  # (a profile with the historical API renders its orders)
     return history.page(ctx, history.Listing(
         GET_HISTORICAL_ORDERS, archive.ended_orders, key.user_id, values, keep, render_order, "orders",

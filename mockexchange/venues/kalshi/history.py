@@ -100,7 +100,7 @@ def page(ctx: KalshiContext, listing: Listing) -> Any:
     before = cursors.decode_times(operation, values["cursor"], filters, lenient=listing.lenient)  # (time, sequence)
 
     def read(step: Callable[[], None] | None) -> Any:
-        with ctx.ledger.lock:  # (what was due made first, below: not inside a long read over the caller alone)
+        with ctx.ledger.state.lock:  # (what was due made first, below: not inside a long read over the caller alone)
             times = listing.bounds() if callable(listing.bounds) else listing.bounds
             as_of = ctx.ledger.as_of() if listing.lagged else None
             if (cached := listing.cached) is not None:
@@ -119,8 +119,8 @@ def page(ctx: KalshiContext, listing: Listing) -> Any:
             rows = ctx.renders.of(cached, ctx.profile.name).bind(index).records(found, listing.render)
             return pages.put(shape, {listing.name: rows, "cursor": cursor})
 
-    ctx.ledger.run_due()
-    return read(None) if keep is None else scanning(ctx.ledger.lock, lambda: Footprint.of((owner,)), read)
+    ctx.ledger.lifecycle.run_due()
+    return read(None) if keep is None else scanning(ctx.ledger.state.lock, lambda: Footprint.of((owner,)), read)
 
 
 def _stepping(keep: Callable[[Any], bool], step: Callable[[], None]) -> Callable[[Any], bool]:
@@ -146,9 +146,9 @@ def get_fills(ctx: KalshiContext, key: ApiKey, query) -> Any:
         _equals("exchange_index", values["exchange_index"]),
     )
     # Fills before the historical cutoff are /historical/fills' (a profile without the historical API has none).
-    since = ctx.ledger.archive.cutoff_us(TRADES) if ctx.profile.historical else None
+    since = ctx.ledger.state.archive.cutoff_us(TRADES) if ctx.profile.historical else None
     return page(ctx, Listing(
-        GET_FILLS, ctx.ledger.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills", lagged=True,
+        GET_FILLS, ctx.ledger.state.fill_index, key.user_id, values, keep, ctx.profile.fill, "fills", lagged=True,
         cached="fills", bounds=(since, None),
     ))  # fmt: skip
 
@@ -163,17 +163,19 @@ def get_settlements(ctx: KalshiContext, key: ApiKey, query) -> Any:
     )
     ledger = ctx.ledger
     return page(ctx, Listing(
-        GET_SETTLEMENTS, ledger.settlements, key.user_id, values, keep, ctx.profile.settlement, "settlements",
+        GET_SETTLEMENTS, ledger.state.settlements, key.user_id, values, keep, ctx.profile.settlement, "settlements",
         lagged=True, cached="settlements",
     ))  # fmt: skip
 
 
 def get_deposits(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     values = parse_query(GET_DEPOSITS, TRANSFERS_PARAMS, query)
-    return page(ctx, Listing(GET_DEPOSITS, ctx.ledger.deposits, key.user_id, values, None, render.transfer, "deposits"))
+    return page(
+        ctx, Listing(GET_DEPOSITS, ctx.ledger.state.deposits, key.user_id, values, None, render.transfer, "deposits")
+    )
 
 
 def get_withdrawals(ctx: KalshiContext, key: ApiKey, query) -> dict[str, Any]:
     values = parse_query(GET_WITHDRAWALS, TRANSFERS_PARAMS, query)
-    withdrawals = ctx.ledger.withdrawals
+    withdrawals = ctx.ledger.state.withdrawals
     return page(ctx, Listing(GET_WITHDRAWALS, withdrawals, key.user_id, values, None, render.transfer, "withdrawals"))

@@ -25,7 +25,7 @@ from mockexchange.core.kalshi.subaccount_commands import (
     IntraExchangeInstanceTransfer,
     SetTargetBalanceAllocation,
 )
-from mockexchange.core.kalshi.subaccounts import InstanceTransfer
+from mockexchange.core.kalshi.subaccount_records import InstanceTransfer
 from mockexchange.core.kalshi.units import CENTI_CENT, dollars
 from mockexchange.core.values import Listed
 from mockexchange.venues.kalshi import commands, render
@@ -110,7 +110,7 @@ def get_intra_exchange_instance_transfers(ctx: KalshiContext, key: ApiKey, query
     values = parse_query(GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS, [TRANSFER_LIMIT, CURSOR], query)
     values["subaccount"] = key.subaccount
     keep = None if key.subaccount is None else (lambda record: _visible(key, record))
-    index = ctx.ledger.subaccount_state.instance_transfers
+    index = ctx.ledger.state.subaccount_state.instance_transfers
     listing = Listing(
         GET_INTRA_EXCHANGE_INSTANCE_TRANSFERS, index, key.user_id, values, keep, instance_transfer, "transfers"
     )
@@ -123,7 +123,7 @@ def get_intra_exchange_instance_transfers(ctx: KalshiContext, key: ApiKey, query
 def get_intra_exchange_instance_transfer(ctx: KalshiContext, key: ApiKey, path: Any) -> dict[str, Any]:
     transfer_id = path["transfer_id"]
     with ctx.ledger.reading():
-        record = ctx.ledger.subaccount_state.instance_by_id.get(transfer_id)
+        record = ctx.ledger.state.subaccount_state.instance_by_id.get(transfer_id)
         if record is None or record.user_id != key.user_id or not _visible(key, record):
             raise not_found(f"no intra-exchange transfer {transfer_id!r} of this key's account")
         return {"transfer": instance_transfer(record)}
@@ -131,7 +131,7 @@ def get_intra_exchange_instance_transfer(ctx: KalshiContext, key: ApiKey, path: 
 
 def get_target_balance_allocation(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
     with ctx.ledger.reading():
-        setup = ctx.ledger.setup(key.user_id)
+        setup = ctx.ledger.subaccounts.setup(key.user_id)
         return {
             "allocations": [{"exchange_index": index, "percent": percent} for index, percent in setup.allocations],
             "resting_margin_reservation": setup.reservation,

@@ -212,7 +212,7 @@ def amend_order(ctx: KalshiContext, key: ApiKey, parts: Parts) -> Row:
     subaccount = subaccount_for(key, None) or 0
     price = _yes_price(body, required=True)
     with ctx.ledger.reading():
-        before = ctx.ledger.orders.get(order_id)
+        before = ctx.ledger.state.orders.get(order_id)
         if before is None or (before.user_id, before.subaccount) != (owner(key), subaccount):
             raise _refused(f"no resting order {order_id!r} of this key's", "not_found", 404)
         old = ctx.profile.live_order(before)

@@ -75,7 +75,7 @@ def get_trades(ctx: KalshiContext, key: Any, query: Any) -> Any:
     if values.pop("is_block_trade"):
         return {"trades": [], "cursor": ""}  # the mock prints no block trades
     ticker = values.pop("ticker")
-    index, owner = (ctx.ledger.tape, ticker) if ticker is not None else (ctx.ledger.trades, "")
+    index, owner = (ctx.ledger.state.tape, ticker) if ticker is not None else (ctx.ledger.state.trades, "")
     render = ctx.profile.trade
     return history.page(ctx, history.Listing(
         GET_TRADES, index, owner, values, None, lambda fill: render(trade_of(fill)), "trades",
@@ -85,4 +85,4 @@ def get_trades(ctx: KalshiContext, key: Any, query: Any) -> Any:
 
 def get_exchange_status(ctx: KalshiContext, key: Any, values: Any) -> dict[str, Any]:
     with ctx.ledger.reading() as ledger:
-        return ctx.profile.exchange_status(ledger.exchange, sorted(ledger.exchange_indexes))
+        return ctx.profile.exchange_status(ledger.state.exchange, sorted(ledger.state.exchange_indexes))

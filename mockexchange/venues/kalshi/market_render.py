@@ -127,7 +127,7 @@ def market_of(m: Market, f: MarketFigures, ledger: Any) -> Row:
 
 
 def market_legacy_of(m: Market, f: MarketFigures, ledger: Any) -> Row:
-    category = ledger.series[ledger.events[m.event_ticker].series_ticker].category
+    category = ledger.state.series[ledger.state.events[m.event_ticker].series_ticker].category
     return market_legacy(m, f, category, ledger.feed.book_levels(m.ticker))
 
 

@@ -129,5 +129,5 @@ class MarketWatch:
         with self._ctx.ledger.reading():
             market_id = feed.market_id(ticker)
             figures = feed.figures(ticker) if market_id is not None else _NO_FIGURES
-            now = self._ctx.ledger.clock.now()
+            now = self._ctx.ledger.state.clock.now()
         return self._ctx.profile.ws_ticker(ticker, market_id or NIL_UUID, figures, now)

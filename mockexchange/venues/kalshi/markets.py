@@ -12,7 +12,7 @@ Each market is rendered once per state and profile (the render cache, fragments.
 (bumped on every change that shows: a trade, a book change, a transition, its event or series changing), and by what
 time alone changes (the start of its 24-hour window, the day its previous-day figures are of). A whole page is kept
 too (`Pages`), for one `markets_version` of the ledger (any market's change, a listing, a reset) and historical cutoff,
-and for the span of exchange time its markets' figures stand still over (`Ledger.steady_until`): a page asked again
+and for the span of exchange time its markets' figures stand still over (`ledger.feed.steady_until`): a page asked again
 before anything changed is its bytes. Market data is not lagged (`Settings.rest_lag_ms` lags the portfolio's reads,
 not these: docs/known-differences.md).
 """
@@ -94,7 +94,7 @@ def _time_filters(values: dict[str, Any]) -> list[Callable[[Market], bool]]:
 
 def _candidates(ledger: Ledger, values: dict[str, Any], after: str | None) -> Iterator[Market]:
     """The markets the ticker, event and series filters name, in ticker order, after `after`."""
-    markets = ledger.markets
+    markets = ledger.state.markets
     if values["tickers"] is not None or values["event_ticker"] is not None or values["series_ticker"] is not None:
         named: Iterable[str] | None = values["tickers"]
         for name, find in (("event_ticker", _event_markets), ("series_ticker", _series_markets)):
@@ -104,25 +104,25 @@ def _candidates(ledger: Ledger, values: dict[str, Any], after: str | None) -> It
         tickers = sorted({t for t in named or () if t in markets})
         start = 0 if after is None else next((i for i, t in enumerate(tickers) if t > after), len(tickers))
         return (markets[t] for t in tickers[start:])
-    listed = ledger.listed
+    listed = ledger.state.listed
     start = 0 if after is None else listed.bisect_right(after)
     return (markets[t] for t in listed.islice(start))
 
 
 def _event_markets(ledger: Ledger, event_ticker: str) -> list[str]:
-    event = ledger.events.get(event_ticker)
+    event = ledger.state.events.get(event_ticker)
     return list(event.markets) if event is not None else []
 
 
 def _series_markets(ledger: Ledger, series_ticker: str) -> list[str]:
-    series = ledger.series.get(series_ticker)
+    series = ledger.state.series.get(series_ticker)
     return [t for e in (series.events if series is not None else ()) for t in _event_markets(ledger, e)]
 
 
 def rendered_all(ctx: KalshiContext, markets: Iterable[Market]) -> list[orjson.Fragment]:
     """The markets' wire bytes in the context's profile (kept per state: the module's docstring), read at one now."""
     ledger = ctx.ledger
-    now = ledger.clock.now()
+    now = ledger.state.clock.now()
     now_us = unix_us(now)
     cache = ctx.renders.of("markets", ctx.profile.name).bind(ledger)
     render = ctx.profile.market
@@ -149,10 +149,10 @@ def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any] | or
         return {"markets": [], "cursor": ""}  # the mock lists no multivariate markets
     read = (tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()), limit, after)
     with ctx.ledger.reading() as ledger:
-        cutoff = ledger.archive.cutoffs[MARKETS] if ctx.profile.historical else None
-        now = ledger.clock.now()
+        cutoff = ledger.state.archive.cutoffs[MARKETS] if ctx.profile.historical else None
+        now = ledger.state.clock.now()
         pages = ctx.renders.pages("markets", ctx.profile.name)
-        kept = pages.get(ledger.markets, (ledger.markets_version, cutoff), read, unix_us(now))
+        kept = pages.get(ledger.state.markets, (ledger.state.markets_version, cutoff), read, unix_us(now))
         if kept is not None:
             return kept
         found = (
@@ -167,12 +167,12 @@ def get_markets(ctx: KalshiContext, key: Any, query: Any) -> dict[str, Any] | or
         markets = rendered_all(ctx, page)
         # Kept from when the last market was read until time alone would move one of them (the clock may run on).
         until = ledger.feed.steady_until(page, now)
-        return pages.put(read, {"markets": markets, "cursor": cursor}, unix_us(ledger.clock.now()), until)
+        return pages.put(read, {"markets": markets, "cursor": cursor}, unix_us(ledger.state.clock.now()), until)
 
 
 def market_named(ledger: Ledger, ticker: str) -> Market:
     """The market of a path's ticker, or Kalshi's 404."""
-    market = ledger.markets.get(ticker)
+    market = ledger.state.markets.get(ticker)
     if market is None:
         raise not_found(f"no market {ticker!r}: list it (POST /_admin/markets) or fill it")
     return market

@@ -2,8 +2,8 @@
 their queue.
 
 The orders are the ledger's (core/kalshi/trading.py): every order a user placed or had seeded, newest first by the time
-it was placed, keyset-paged over the ledger's order index (`ledger.order_index`). An order that ended (cancelled or
-executed) before the historical cutoff's `orders_updated_ts` is `GET /historical/orders`' only; a resting order is
+it was placed, keyset-paged over the ledger's order index (`ledger.state.order_index`). An order that ended (cancelled
+or executed) before the historical cutoff's `orders_updated_ts` is `GET /historical/orders`' only; a resting order is
 always here. Orders change as they fill, so each is rendered on every read (orders_render.py), under the ledger's lock;
 they are not lagged (`--rest-lag-ms` lags positions, balance and fills). A key locked to a subaccount reads its own
 subaccount's orders.
@@ -49,7 +49,7 @@ def live(cutoff: datetime) -> Callable[[Order], bool]:
 def order_filter(ledger: Any, values: dict[str, Any]) -> Callable[[Order], bool]:
     """What GET /portfolio/orders' (and GET /fcm/orders') filters keep: status, ticker, events, subaccount, index."""
     events = frozenset(values["event_ticker"] or ())
-    markets, cutoffs = ledger.markets, ledger.archive.cutoffs
+    markets, cutoffs = ledger.state.markets, ledger.state.archive.cutoffs
     return history._all(
         lambda order: live(cutoffs[ORDERS])(order),  # (the cutoff as the page reads it, under the ledger's lock)
         history._equals("status", values.get("status")),
@@ -66,19 +66,19 @@ def get_orders(ctx: KalshiContext, key: ApiKey, query: Any) -> Any:
     ledger = ctx.ledger
     keep = order_filter(ledger, values)
     listing = history.Listing(
-        GET_ORDERS, ledger.order_index, owner(key), values, keep, ctx.profile.live_order, "orders"
+        GET_ORDERS, ledger.state.order_index, owner(key), values, keep, ctx.profile.live_order, "orders"
     )
     return history.page(ctx, listing)
 
 
 def _own(ctx: KalshiContext, key: ApiKey, order_id: str) -> Order:
     """The key's order of that id (a key locked to a subaccount: of its subaccount), still a live read's; 404 else."""
-    order = ctx.ledger.all_orders.get(order_id)
+    order = ctx.ledger.state.all_orders.get(order_id)
     if (
         order is None
         or order.user_id != owner(key)
         or (key.subaccount is not None and order.subaccount != key.subaccount)
-        or not live(ctx.ledger.archive.cutoffs[ORDERS])(order)
+        or not live(ctx.ledger.state.archive.cutoffs[ORDERS])(order)
     ):
         raise not_found(f"no order {order_id!r} of this key's")
     return order
@@ -95,7 +95,7 @@ def get_order_queue_position(ctx: KalshiContext, key: ApiKey, values: Any) -> di
         order = _own(ctx, key, values["order_id"])
         if order.status != RESTING:
             raise not_found(f"order {order.order_id!r} is {order.status}: it has no place in a queue")
-        ahead = ledger.queue_position(order.order_id, order.user_id, order.subaccount)
+        ahead = ledger.trading.queue_position(order.order_id, order.user_id, order.subaccount)
     return {"queue_position_fp": count_fp(contracts(ahead))}
 
 
@@ -105,7 +105,7 @@ def get_order_queue_positions(ctx: KalshiContext, key: ApiKey, query: Any) -> di
     tickers = frozenset(values["market_tickers"] or ())
     event = values["event_ticker"]
     ledger = ctx.ledger
-    markets = ledger.markets
+    markets = ledger.state.markets
 
     def keep(order: Order) -> bool:
         return (
@@ -118,5 +118,7 @@ def get_order_queue_positions(ctx: KalshiContext, key: ApiKey, query: Any) -> di
         fp = count_fp(contracts(ahead))
         return {"order_id": order.order_id, "market_ticker": order.ticker, "queue_position_fp": fp}
 
-    ledger.run_due()
-    return {"queue_positions": ledger.queue_positions(owner(key), keep, row)}  # (many: read long, in a worker thread)
+    ledger.lifecycle.run_due()
+    return {
+        "queue_positions": ledger.trading.queue_positions(owner(key), keep, row)
+    }  # (many: read long, in a worker thread)

@@ -83,7 +83,7 @@ def _page(
     after: PositionKey | None = None if decoded is None else (decoded[0], decoded[1])
     keep = RowFilter.of(values["count_filter"], values.get("exchange_index"))
     profile = ctx.profile
-    store = ctx.ledger.positions
+    store = ctx.ledger.state.positions
     # Every parameter that shapes the answer (the cursor it gives names the filters too).
     read = (
         operation, owner, status, values["count_filter"], ticker, event_ticker, values.get("exchange_index"),

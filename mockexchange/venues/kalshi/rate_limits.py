@@ -97,7 +97,7 @@ def charge(ctx: KalshiContext, user_id: str, operation_id: str, items: int = 1) 
     limits = ctx.rate_limits
     if limits is None or not limits.enabled:
         return
-    tier = ctx.ledger.usage_levels.tier(user_id, limits.tier, ctx.ledger.clock.now())
+    tier = ctx.ledger.state.usage_levels.tier(user_id, limits.tier, ctx.ledger.state.clock.now())
     _take(ctx, user_id, f"user {user_id!r}", operation_id, items, tier)
 
 

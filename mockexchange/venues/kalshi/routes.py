@@ -70,7 +70,7 @@ def _with_body(ctx: KalshiContext, operation: Operation, key: ApiKey, raw: bytes
 
 
 def _endpoint(ctx: KalshiContext, operation: Operation) -> Endpoint:
-    lock, answer = ctx.ledger.lock, operation.answer
+    lock, answer = ctx.ledger.state.lock, operation.answer
     if operation.market_data:
         operation_id = operation.operation_id
 

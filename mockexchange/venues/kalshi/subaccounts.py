@@ -22,7 +22,8 @@ from mockexchange.core.kalshi.subaccount_commands import (
     CreateSubaccount,
     UpdateSubaccountNetting,
 )
-from mockexchange.core.kalshi.subaccounts import SUBACCOUNTS_FROM_TIER, SubaccountTransfer, tier_allows_subaccounts
+from mockexchange.core.kalshi.subaccount_records import SubaccountTransfer
+from mockexchange.core.kalshi.subaccounts import SUBACCOUNTS_FROM_TIER, tier_allows_subaccounts
 from mockexchange.core.rate_budgets import OFF
 from mockexchange.venues.kalshi import commands, render
 from mockexchange.venues.kalshi.bodies import FLAG, UUID, Body, Field
@@ -76,7 +77,7 @@ def apply_subaccount_transfer(ctx: KalshiContext, key: ApiKey, values: dict[str,
 def _cash_keys(ledger: Any, account: Account, key: ApiKey) -> list[tuple[int, int]]:
     """(subaccount, exchange index) of every balance the key may read: each known subaccount on each index it holds
     cash on (index 0 at least)."""
-    subaccounts = ledger.known_subaccounts(account) if key.subaccount is None else [key.subaccount]
+    subaccounts = ledger.subaccounts.known_subaccounts(account) if key.subaccount is None else [key.subaccount]
     found = {(sub, 0) for sub in subaccounts}
     found.update(k for k in account.cash if k[0] in subaccounts)
     return sorted(found)
@@ -84,7 +85,7 @@ def _cash_keys(ledger: Any, account: Account, key: ApiKey) -> list[tuple[int, in
 
 def get_subaccount_balances(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
     with ctx.ledger.reading():
-        account = ctx.ledger.account(key.user_id)
+        account = ctx.ledger.state.account(key.user_id)
         rows = [
             {
                 "subaccount_number": sub,
@@ -112,7 +113,7 @@ def get_subaccount_transfers(ctx: KalshiContext, key: ApiKey, query: Any) -> Any
     values = parse_query(GET_SUBACCOUNT_TRANSFERS, [LIMIT, CURSOR], query)
     own = values["subaccount"] = key.subaccount  # a locked key sees the transfers of its subaccount
     keep = None if own is None else (lambda t: own in (t.from_subaccount, t.to_subaccount))
-    index = ctx.ledger.subaccount_state.transfers
+    index = ctx.ledger.state.subaccount_state.transfers
     return page(
         ctx, Listing(GET_SUBACCOUNT_TRANSFERS, index, key.user_id, values, keep, subaccount_transfer, "transfers")
     )
@@ -120,8 +121,8 @@ def get_subaccount_transfers(ctx: KalshiContext, key: ApiKey, query: Any) -> Any
 
 def get_subaccount_netting(ctx: KalshiContext, key: ApiKey, query: Any) -> dict[str, Any]:
     with ctx.ledger.reading():
-        account = ctx.ledger.account(key.user_id)
-        setup = ctx.ledger.setup(key.user_id)
+        account = ctx.ledger.state.account(key.user_id)
+        setup = ctx.ledger.subaccounts.setup(key.user_id)
         configs = [
             {"subaccount_number": sub, "enabled": setup.netting.get(sub, True), "exchange_index": index}
             for sub, index in _cash_keys(ctx.ledger, account, key)

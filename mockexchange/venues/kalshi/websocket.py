@@ -283,7 +283,7 @@ class Connection:
         """Answer a command. It reads the ledger (its snapshots now, as they are sent): beside a long command, only once
         it has ended (venues/admission.py), never holding up the loop meanwhile. Its replies are made into frames a
         write's worth at a time: however many deep books it names, one write's snapshots are held."""
-        lock = self.ctx.ledger.lock
+        lock = self.ctx.ledger.state.lock
         replies = await admission.inline(lock, everything, partial(self._answer, command))
         start = 0
         while start < len(replies):
@@ -455,7 +455,7 @@ def wide_key(change: Change) -> Hashable | None:
 def route(ctx: KalshiContext) -> WebSocketRoute:
     tickers = TickerWatch(lambda: ctx.markets, ctx.ledger.reading)
     fanout: Fanout[Connection] = Fanout(
-        ctx.ledger.bus,
+        ctx.ledger.state.bus,
         (*CHANNEL_OF, *MARKET_KINDS),
         deliver(ctx),
         ctx.ws_queue_size,

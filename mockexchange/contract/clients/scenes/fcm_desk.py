@@ -106,7 +106,7 @@ def fills(j: Judge) -> None:
 
 def orders(j: Judge) -> None:
     with j.ledger.reading():
-        created = {order_id: j.ledger.orders[order_id].created for order_id, *_ in ORDERS}
+        created = {order_id: j.ledger.state.orders[order_id].created for order_id, *_ in ORDERS}
     expected = [
         order_record(order_id, MARKET, side, action, Decimal(count), Decimal(price), status="resting",
                      created=created[order_id], last_update=created[order_id], remaining_count=Decimal(count))
@@ -126,12 +126,14 @@ def writes(j: Judge) -> None:
     transfer_id = j.answer("transfer")["position_transfer_id"]
     ledger = j.ledger
     with ledger.reading():
-        j.same("the ledger's subtraders", sorted(ledger.accounts[MEMBER].subtraders), [SUBTRADER, f"{MEMBER}_New1"])
+        j.same(
+            "the ledger's subtraders", sorted(ledger.state.accounts[MEMBER].subtraders), [SUBTRADER, f"{MEMBER}_New1"]
+        )
         j.same("the ledger's caps", ledger.fcm.caps, {})  # set to 300.25, then deleted
         moved = ledger.fcm.transfers.get(transfer_id)
         j.same("the ledger's position transfer", moved and moved.count, 400)
-        j.same("err_E1's position", ledger.positions.get(TARGET, 0, MARKET).position, Decimal(4))
-        j.same("fcm_A's position", ledger.positions.get(SUBTRADER, 0, MARKET).position, Decimal(6))
+        j.same("err_E1's position", ledger.state.positions.get(TARGET, 0, MARKET).position, Decimal(4))
+        j.same("fcm_A's position", ledger.state.positions.get(SUBTRADER, 0, MARKET).position, Decimal(6))
 
 
 _WRITES = (

@@ -111,7 +111,7 @@ def fills_kept(j: Judge) -> None:
 def _positions(j: Judge, call: str, subaccount: int, event: str, status: str) -> None:
     rows = [row for row in ledger_rows(j.stage, HIST, subaccount, "all").values() if row.event_ticker == event]
     with j.ledger.reading():
-        rollup = j.ledger.positions.event_rollup(HIST, subaccount, status, event)
+        rollup = j.ledger.state.positions.event_rollup(HIST, subaccount, status, event)
     j.rows(call, j.listed(call, "market_positions"), rows, j.dialect.market)
     j.rows(f"{call} events", j.listed(call, "event_positions"), [rollup], j.dialect.event)
     j.walked(call, len(rows), 1)

@@ -116,7 +116,7 @@ def market_record(j: Judge, ticker: str) -> SimpleNamespace:
     """What a read of the market must show, from the ledger: an empty side reads as a YES bid of 0 and a YES ask of
     1, no trade as a last price of 0."""
     with j.ledger.reading() as ledger:
-        market, figures = ledger.markets[ticker], ledger.feed.figures(ticker)
+        market, figures = ledger.state.markets[ticker], ledger.feed.figures(ticker)
     bid = figures.yes_bid if figures.yes_bid is not None else 0
     ask = figures.yes_ask if figures.yes_ask is not None else PRICE
     return SimpleNamespace(
@@ -235,12 +235,12 @@ def trades(j: Judge) -> None:
 
 def _events(j: Judge, tickers: list[str]) -> list[Any]:
     with j.ledger.reading() as ledger:
-        return [ledger.events[ticker] for ticker in tickers]
+        return [ledger.state.events[ticker] for ticker in tickers]
 
 
 def events(j: Judge) -> None:
     with j.ledger.reading() as ledger:
-        tickers = sorted(ledger.series[SERIES].events)
+        tickers = sorted(ledger.state.series[SERIES].events)
     j.rows("events", j.listed("events"), _events(j, tickers), _data(j).event)
     j.walked("events", len(tickers), EVENTS_LIMIT)
 
@@ -254,7 +254,7 @@ def one_event(j: Judge) -> None:
 
 def _series(j: Judge, tickers: list[str]) -> list[Any]:
     with j.ledger.reading() as ledger:
-        return [ledger.series[ticker] for ticker in tickers]
+        return [ledger.state.series[ticker] for ticker in tickers]
 
 
 def a_series(j: Judge) -> None:
@@ -267,14 +267,14 @@ def a_series(j: Judge) -> None:
 def series_list(j: Judge) -> None:
     listed = _record(j, "series_list", "series")
     with j.ledger.reading() as ledger:
-        tickers = sorted(ledger.series)
+        tickers = sorted(ledger.state.series)
     j.rows("series_list", listed, _series(j, tickers), _data(j).series)
 
 
 def exchange_status(j: Judge) -> None:
     answer = j.answer("status")
     with j.ledger.reading() as ledger:
-        status = ledger.exchange
+        status = ledger.state.exchange
         want = (status.exchange_active, status.exchange_active and status.trading_active, status.estimated_resume_time)
     resume = answer.get("exchange_estimated_resume_time")
     got = (answer.get("exchange_active"), answer.get("trading_active"), resume and datetime.fromisoformat(resume))

@@ -110,7 +110,7 @@ def calls(stage: Stage) -> list[Call]:
 def _ledger_orders(j: Judge) -> dict[str, Any]:
     """The trader's orders, by client_order_id ("" for the one without), as copies."""
     with j.ledger.reading() as ledger:
-        return {o.client_order_id: o.copy() for o in ledger.all_orders.values() if o.user_id == TRADER}
+        return {o.client_order_id: o.copy() for o in ledger.state.all_orders.values() if o.user_id == TRADER}
 
 
 def _by_cid(j: Judge, cid: str) -> Any:
@@ -226,7 +226,7 @@ def batch_cancelled(j: Judge) -> None:
 def balance_after(j: Judge) -> None:
     j.rows("balance", [j.answer("balance")], [SimpleNamespace(balance=BALANCE_AFTER)], j.dialect.balance)
     with j.ledger.reading():
-        j.same("the ledger's balance", j.ledger.accounts[TRADER].balance(0, 0), BALANCE_AFTER)
+        j.same("the ledger's balance", j.ledger.state.accounts[TRADER].balance(0, 0), BALANCE_AFTER)
 
 
 def listed(j: Judge) -> None:
@@ -245,8 +245,8 @@ def _queue_ahead(j: Judge) -> dict[str, Decimal]:
     """Each resting order's contracts ahead of it, by order id, from the ledger."""
     with j.ledger.reading() as ledger:
         return {
-            o.order_id: contracts(ledger.queue_position(o.order_id, TRADER, 0))
-            for o in ledger.all_orders.values()
+            o.order_id: contracts(ledger.trading.queue_position(o.order_id, TRADER, 0))
+            for o in ledger.state.all_orders.values()
             if o.user_id == TRADER and o.status == "resting"
         }
 

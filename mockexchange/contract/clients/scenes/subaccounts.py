@@ -105,7 +105,7 @@ def seeded_balances(j: Judge) -> None:
 
 def balances_after(j: Judge) -> None:
     _balances(j, "balances", BALANCES_AFTER)
-    account = j.ledger.accounts[TRADER]
+    account = j.ledger.state.accounts[TRADER]
     with j.ledger.reading():
         j.same("the ledger's balances", {sub: account.balance(sub, 0) for sub in BALANCES_AFTER}, BALANCES_AFTER)
 
@@ -124,7 +124,7 @@ def netting_set(j: Judge) -> None:
     j.empty("netting_set")
     _netting(j, "netting", {0: True, 1: False, 2: False})
     with j.ledger.reading():
-        j.same("the ledger's netting settings", dict(j.ledger.setup(TRADER).netting), {1: False, 2: False})
+        j.same("the ledger's netting settings", dict(j.ledger.subaccounts.setup(TRADER).netting), {1: False, 2: False})
 
 
 # The fields of a transfer equal as the wire has them; `amount` (dollars) and `created_ts` are compared apart.
@@ -153,7 +153,7 @@ def seeded_instance(j: Judge) -> None:
     answer = j.answer("instance_seeded")
     row = answer.get("transfer", answer)  # the official SDK keeps the wire's envelope; kalshi-sdk answers its inside
     with j.ledger.reading():
-        record = j.ledger.subaccount_state.instance_by_id[j.facts["pending"]]
+        record = j.ledger.state.subaccount_state.instance_by_id[j.facts["pending"]]
         j.same("instance_seeded", _client_instance(row), _instance_row(record))
     j.same("instance_seeded: status and amount", _client_instance(row)[-3:-1], ("pending", Decimal("5")))
 
@@ -166,14 +166,14 @@ def seeded_allocation(j: Judge) -> None:
 def created(j: Judge) -> None:
     j.same("create: subaccount_number", j.answer("create")["subaccount_number"], 2)
     with j.ledger.reading():
-        j.same("the ledger's subaccounts made", j.ledger.setup(TRADER).created, 2)
+        j.same("the ledger's subaccounts made", j.ledger.subaccounts.setup(TRADER).created, 2)
 
 
 def transferred_once(j: Judge) -> None:
     j.empty("transfer")
     j.empty("retry")
     with j.ledger.reading():
-        records = list(j.ledger.subaccount_state.transfers.records(TRADER))
+        records = list(j.ledger.state.subaccount_state.transfers.records(TRADER))
     made = [(r.from_subaccount, r.to_subaccount, r.amount_cents) for r in records if r.client_transfer_id == PAY_ID]
     j.same("the ledger's transfers under the client's id", made, [(0, 2, 1234)])
 
@@ -184,14 +184,16 @@ def refusals(j: Judge) -> None:
     j.refused("instance_reused", 409, "conflict")
     j.refused("sixty_fourth", 400)
     with j.ledger.reading():
-        j.same("full's subaccounts after the 64th was refused", j.ledger.setup(FULL).created, 63)
-        j.same("subaccount 1 after the refused transfer", j.ledger.accounts[TRADER].balance(1, 0), Decimal("50.00"))
+        j.same("full's subaccounts after the 64th was refused", j.ledger.subaccounts.setup(FULL).created, 63)
+        j.same(
+            "subaccount 1 after the refused transfer", j.ledger.state.accounts[TRADER].balance(1, 0), Decimal("50.00")
+        )
 
 
 def transfers_listed(j: Judge) -> None:
     rows = j.listed("transfers")
     with j.ledger.reading():
-        records = list(reversed(list(j.ledger.subaccount_state.transfers.records(TRADER))))  # newest first
+        records = list(reversed(list(j.ledger.state.subaccount_state.transfers.records(TRADER))))  # newest first
     want = [(*(getattr(r, name) for name in _TRANSFER_FIELDS), unix_seconds(r.created)) for r in records]
     got = [(*(row[name] for name in _TRANSFER_FIELDS), row["created_ts"]) for row in rows]
     j.same("transfers, newest first", got, want)
@@ -201,7 +203,7 @@ def transfers_listed(j: Judge) -> None:
 
 def instance_moved(j: Judge) -> None:
     made = j.answer("instance")["transfer_id"]
-    state = j.ledger.subaccount_state
+    state = j.ledger.state.subaccount_state
     with j.ledger.reading():
         record = state.instance_by_id.get(made)
         terms = record and (record.client_transfer_id, record.amount, record.status)
@@ -212,7 +214,7 @@ def instance_moved(j: Judge) -> None:
 def instances_listed(j: Judge) -> None:
     rows = j.listed("instances")
     with j.ledger.reading():
-        records = list(j.ledger.subaccount_state.instance_transfers.records(TRADER))
+        records = list(j.ledger.state.subaccount_state.instance_transfers.records(TRADER))
     want = [_instance_row(record) for record in reversed(records)]  # newest first
     j.same("instance transfers, newest first", [_client_instance(row) for row in rows], want)
     j.same("instance transfers: amounts", [Decimal(str(row["amount"])) for row in rows], [Decimal("12.3456"), 5])
@@ -223,7 +225,7 @@ def allocation_replaced(j: Judge) -> None:
     j.empty("allocation_set")
     j.same("allocation", j.answer("allocation"), {"allocations": NEW_ALLOCATION, "resting_margin_reservation": "none"})
     with j.ledger.reading():
-        setup = j.ledger.setup(TRADER)
+        setup = j.ledger.subaccounts.setup(TRADER)
         j.same("the ledger's allocation", (setup.allocations, setup.reservation), (((0, 25), (1, 75)), "none"))
 
 
