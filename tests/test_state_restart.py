@@ -251,9 +251,10 @@ def test_one_file_serves_one_mock_at_a_time(tmp_path: Path) -> None:
 def test_arguments_a_file_cannot_hold_are_refused_before_anything_runs(tmp_path: Path) -> None:
     with MockServer(state=str(tmp_path / "state.db")) as mock:
         mock.create_account("alice", balance_cents=100)
-        with pytest.raises(ControlError, match="must be a JSON value"):
+        # Every kept operation is a typed command: its kinds refuse a value no file could hold (NaN) before anything
+        # runs, and what they read is kept plain (a Decimal count is taken as "1").
+        with pytest.raises(ControlError, match="seconds must be a number from 0"):
             mock.advance_clock(seconds=float("nan"))
-        # A typed command (`fill`) reads its values first and keeps them plain: a Decimal is taken as "1".
         mock.fill("alice", "KX-1", "yes", "buy", Decimal("1"), "0.5")
     with MockServer(state=str(tmp_path / "state.db")) as again:
         assert [(f.count, f.price) for f in again.app.ledger.state.fills] == [(Decimal("1.00"), Decimal("0.5000"))]
@@ -330,46 +331,23 @@ def test_every_operation_is_a_command_or_said_not_to_change_state() -> None:
     assert {"fill", "deribit_fill", "create_key", "reset", "advance_clock", "transfer"} <= kept
 
 
-# Deribit's operations still kept by name (`@command`), and why; every other Deribit write is a typed command declared
-# in core/deribit/, kept under its name with the plain values it writes.
-DERIBIT_BY_NAME = {
-    "reset_deribit": "part of reset: it clears the key registry and the tokens besides the book",
-}
-
-
-def test_every_deribit_write_is_a_typed_command_or_said_not_to_be() -> None:
-    from mockexchange.control.commands import ANSWERS
-    from mockexchange.control.deribit import DeribitOperations
-    from mockexchange.control.deribit_account import DeribitAccountOperations
-    from mockexchange.control.deribit_orders import DeribitOrderOperations
-
-    typed = {cls.name for cls in ANSWERS}
-    deribit = {
-        name
-        for part in (DeribitOperations, DeribitAccountOperations, DeribitOrderOperations)
-        for name, member in vars(part).items()
-        if getattr(member, "command", None) is not None
-    }
-    assert {"deribit_fill", "deribit_withdraw", "set_index_price", "create_deribit_account"} <= typed
-    assert deribit - typed == set(DERIBIT_BY_NAME), "declare it in core/deribit/, or add it here with the reason"
-
-
-def test_every_kalshi_write_is_a_typed_command_kept_under_its_name() -> None:
-    """Kalshi's writes are typed commands (core/kalshi/*_commands.py), each method generated from its declaration and
-    kept under the command's name; only the clock and reset (and Deribit's writes not typed yet) are kept by their
-    @command mark."""
+def test_every_kept_operation_is_a_typed_command_kept_under_its_name() -> None:
+    """Every operation a state file keeps is a typed command declared in a core (core/*/..._commands.py), its method
+    generated from the declaration and kept under the command's name: none is kept by a name of its own."""
     from mockexchange.control import Control
     from mockexchange.control.commands import ANSWERS, commands
-    from mockexchange.control.deribit import DeribitOperations
-    from mockexchange.control.deribit_account import DeribitAccountOperations
+    from mockexchange.core.commands import Command
 
+    def declared(cls: type[Command]) -> set[type[Command]]:
+        return {cls, *(found for sub in cls.__subclasses__() for found in declared(sub))}
+
+    typed = {cls.name for cls in declared(Command) if hasattr(cls, "name") and cls.kept}
     kept = commands(Control)
-    marked = {name for name, method in kept.items() if hasattr(method, "own")}  # (`command`'s, not `operation`'s)
-    assert marked - set(vars(DeribitOperations)) - set(vars(DeribitAccountOperations)) == {"reset", "advance_clock"}
-    typed = {cls.name: cls for cls in ANSWERS}
-    for name in ("create_account", "create_key", "delete_key", "fills", "create_order", "cancel_order", "transfer",
-                 "settle", "grant_api_usage_level", "set_historical_cutoff", "create_deribit_key"):  # fmt: skip
-        assert kept[name].command == name and name in typed and name not in marked
+    assert {name for name, method in kept.items() if method.command == name} == set(kept) <= typed
+    assert {cls.name for cls in ANSWERS if cls.kept} <= set(kept)
+    for name in ("create_account", "create_key", "fills", "transfer", "reset", "advance_clock", "reset_deribit",
+                 "deribit_fill", "create_deribit_key", "place_order"):  # fmt: skip
+        assert name in kept
 
 
 FORMAT_1 = Path(__file__).parent / "data" / "state-format-1.db"  # written by mockexchange 0.1.0 (main at 7478333)

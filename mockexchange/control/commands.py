@@ -1,7 +1,8 @@
-"""Which operations change state: each is marked `@command`, so a recorder (a state file, mockexchange.state) sees it
-run with its arguments, in the order the commands ran, and can run them again after a restart.
+"""The control plane's method of each command declared in a core (`operation`, `batch_operation`): a call's plain
+values read into the command, run (`Control.run`) and answered in plain values. A command a state file keeps is
+marked with its name (`command`), so a recorder (mockexchange.state) sees it run in the order the commands ran and
+can run it again after a restart, through the method of that name; `commands` lists them.
 
-An operation that only reads is not marked. A command's arguments are the plain JSON-like values it was called with.
 A typed command (core/commands.py) is kept as its name and the plain values it writes (`Control.run`), after what it
 would draw at random (a key pair, a key id, a client secret) is drawn into it (`Handlers.drawn`): it runs with them and
 is kept with them, and running it again registers the same thing. Ids come from the ledger's seeded generator, which
@@ -10,22 +11,15 @@ running the commands again in order draws the same.
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, overload
+from typing import Any, Protocol, TypeVar
 
 from mockexchange.control.errors import ControlError
 from mockexchange.core.commands import Command, ItemRefused, Items, declared, read, signature
 from mockexchange.core.values import Refused
 
-Answer = dict[str, Any]
 Call = Callable[[], Any]  # runs the command kept
-F = TypeVar("F", bound=Callable[..., Any])
-S = TypeVar("S")
-P = ParamSpec("P")
-R = TypeVar("R")
-A = TypeVar("A")
 C = TypeVar("C", bound=Command)
 
 
@@ -38,57 +32,6 @@ class Recorder(Protocol):
     def run(self, name: str, arguments: dict[str, Any], call: Call) -> Any:
         """Keep the command named `name` with `arguments`, then run it (`call`); answer what it answers."""
         ...
-
-
-@overload
-def command(answer: None = None) -> Callable[[F], F]: ...
-
-
-@overload
-def command(
-    *, answer: Callable[[R], A]
-) -> Callable[[Callable[Concatenate[S, P], R]], Callable[Concatenate[S, P], A]]: ...
-
-
-def command(answer: Callable[[Any], Any] | None = None) -> Callable[[Any], Any]:
-    """Mark a method a command. `answer`, if given, makes the plain values every caller gets of what the method itself
-    answers (an object of the core's, such as an order command's `Done`); a venue, which renders its own answer from
-    that object, runs the command's `own` (`type(control).name.own(control, ...)`): the same command, kept the same
-    way, answering what the method answers."""
-
-    def mark(method: Callable[..., Any]) -> Callable[..., Any]:
-        parameters = list(inspect.signature(method).parameters)[1:]  # after self
-        accepted = frozenset(parameters)
-        name = method.__name__
-
-        @functools.wraps(method)
-        def own(self: Any, *args: Any, **kwargs: Any) -> Any:
-            recorder: Recorder | None = getattr(self, "recorder", None)
-            if recorder is None or not recorder.keeping():
-                return method(self, *args, **kwargs)
-            if (
-                len(args) > len(parameters)
-                or not accepted.issuperset(kwargs)
-                or set(parameters[: len(args)]) & set(kwargs)
-            ):
-                return method(self, *args, **kwargs)  # Python's own TypeError for a wrong call; nothing runs
-            arguments = dict(zip(parameters, args, strict=False))
-            arguments.update(kwargs)
-            return recorder.run(name, arguments, lambda: method(self, **arguments))
-
-        if answer is None:
-            run = own
-        else:
-
-            @functools.wraps(method)
-            def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-                return answer(own(self, *args, **kwargs))
-
-        run.command = name  # type: ignore[attr-defined]
-        run.own = own  # type: ignore[attr-defined]
-        return run
-
-    return mark
 
 
 def commands(cls: type) -> dict[str, Callable[..., Any]]:

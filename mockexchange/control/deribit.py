@@ -1,12 +1,13 @@
 """The Deribit operations of the control plane: accounts, API keys, fills, cash, prices and instruments, in Deribit's
-words.
+words; their answers in plain values, and Deribit's reset.
 
-`Control` inherits them, so the admin API, the Python API (`MockServer`) and scenarios reach them as they reach
-Kalshi's. Each write is declared once as a command of the book's (core/deribit/: account_commands.py,
-cash_commands.py, fill_commands.py, market_commands.py; key_commands.py, whose credential draws its secret), its method
-generated from the declaration (`operation`) and answering plain values of what the book's handler answers; money
-arrives as decimal strings (or integers), never floats. A fresh (or reset) mock lists `default_instruments` with index
-prices, so a client's market discovery (ccxt's `load_markets`) finds something to load.
+`Control` takes their methods (deribit_operations.py), so the admin API, the Python API (`MockServer`) and scenarios
+reach them as they reach Kalshi's. Each write is declared once as a command of the book's (core/deribit/:
+account_commands.py, cash_commands.py, fill_commands.py, market_commands.py; key_commands.py, whose credential draws
+its secret), its method generated from the declaration (`operation`) and answering plain values of what the book's
+handler answers; money arrives as decimal strings (or integers), never floats. A fresh (or reset) mock lists
+`default_instruments` with index prices, so a client's market discovery (ccxt's `load_markets`) finds something to
+load.
 """
 
 from __future__ import annotations
@@ -17,21 +18,12 @@ from typing import Any
 
 from mockexchange.auth.deribit.keys import DeribitCredential, DeribitCredentialRegistry
 from mockexchange.auth.deribit.tokens import TokenStore
-from mockexchange.control.commands import command, operation
-from mockexchange.control.values import optional_integer
 from mockexchange.core.deribit import orders
-from mockexchange.core.deribit.account_commands import CreateDeribitAccount, CreateDeribitSubaccount
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID
-from mockexchange.core.deribit.cash_commands import DeribitDeposit, DeribitTransfer, DeribitWithdrawal
-from mockexchange.core.deribit.fill_commands import SeedDeribitFill
 from mockexchange.core.deribit.handlers import Deposited, Held, Marked, Withdrawn
 from mockexchange.core.deribit.instruments import Instrument, instrument_name
-from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.deribit.market_commands import (
-    ListInstrument,
     SetIndexPrice,
-    SetMarkPrice,
     SetSettlementPrice,
     SetVolatility,
 )
@@ -92,8 +84,13 @@ def seed_defaults(book: DerivativesBook) -> None:
         book.market.list_instrument(name)
 
 
-def _account_id(value: Any, name: str) -> int | None:
-    return optional_integer(value, name, 1, MAX_ACCOUNT_ID)
+def reset_deribit(book: DerivativesBook, keys: DeribitCredentialRegistry, tokens: TokenStore | None) -> None:
+    """`ResetDeribit`'s handler: the book, its credentials and tokens forgotten, the default instruments listed."""
+    book.reset()
+    keys.clear()
+    if tokens is not None:
+        tokens.clear()
+    seed_defaults(book)
 
 
 def instrument_json(item: Instrument) -> dict[str, Any]:
@@ -169,12 +166,12 @@ def wallet_json(held: Held) -> dict[str, Any]:
     return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
 
 
-def _deposit_json(deposited: Deposited) -> dict[str, Any]:
+def deposit_json(deposited: Deposited) -> dict[str, Any]:
     asked, balance = deposited
     return {"user_id": asked.user_id, "currency": asked.currency, "balance": f"{balance:f}"}
 
 
-def _withdrawal_json(withdrawn: Withdrawn) -> dict[str, Any]:
+def withdrawal_json(withdrawn: Withdrawn) -> dict[str, Any]:
     asked, move, balance = withdrawn
     return {
         "user_id": asked.user_id, "currency": asked.currency, "id": move.id, "amount": f"{move.amount:f}",
@@ -193,20 +190,20 @@ def transfer_json(made: WalletTransfer) -> dict[str, Any]:
     return answer | {"state": made.state}
 
 
-def _index_price_json(moved: SetIndexPrice) -> dict[str, Any]:
+def index_price_json(moved: SetIndexPrice) -> dict[str, Any]:
     return {"index_name": moved.index_name, "price": f"{moved.price:f}"}
 
 
-def _mark_price_json(marked: Marked) -> dict[str, Any]:
+def mark_price_json(marked: Marked) -> dict[str, Any]:
     pinned, mark = marked
     return {"instrument_name": pinned.instrument_name, "mark_price": f"{mark:f}", "pinned": pinned.price is not None}
 
 
-def _settlement_price_json(settled: SetSettlementPrice) -> dict[str, Any]:
+def settlement_price_json(settled: SetSettlementPrice) -> dict[str, Any]:
     return {"instrument_name": settled.instrument_name, "settlement_price": f"{settled.price:f}"}
 
 
-def _volatility_json(given: SetVolatility) -> dict[str, Any]:
+def volatility_json(given: SetVolatility) -> dict[str, Any]:
     return {"volatility": f"{given.volatility:f}", "currency": given.currency, "instrument_name": given.instrument_name}
 
 
@@ -218,34 +215,6 @@ def credential_json(credential: DeribitCredential) -> dict[str, Any]:
         "subaccount_id": credential.subaccount_id,
         "scope": credential.scope,
     }
-
-
-class DeribitOperations:
-    book: DerivativesBook
-    deribit_keys: DeribitCredentialRegistry
-    deribit_tokens: TokenStore | None
-
-    @command()
-    def reset_deribit(self) -> None:
-        self.book.reset()
-        self.deribit_keys.clear()
-        if self.deribit_tokens is not None:
-            self.deribit_tokens.clear()
-        seed_defaults(self.book)
-
-    create_deribit_account = operation(CreateDeribitAccount, wallet_json)
-    create_deribit_subaccount = operation(CreateDeribitSubaccount, wallet_json)
-
-    create_deribit_key = operation(CreateDeribitKey, credential_json)
-    deribit_fill = operation(SeedDeribitFill, trade_json)
-    deribit_deposit = operation(DeribitDeposit, _deposit_json)
-    deribit_withdraw = operation(DeribitWithdrawal, _withdrawal_json)
-    deribit_transfer = operation(DeribitTransfer, transfer_json)
-    list_instrument = operation(ListInstrument, instrument_json)
-    set_index_price = operation(SetIndexPrice, _index_price_json)
-    set_mark_price = operation(SetMarkPrice, _mark_price_json)
-    set_settlement_price = operation(SetSettlementPrice, _settlement_price_json)
-    set_volatility = operation(SetVolatility, _volatility_json)
 
 
 def _json_balances(wallet: Any) -> dict[str, str]:

@@ -8,59 +8,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.control.commands import operation
-from mockexchange.control.deribit import transfer_json
-from mockexchange.core.deribit.account_commands import (
-    RenameDeribitSubaccount,
-    SetDeribitInteruserTransfers,
-    SetDeribitSubaccountLogin,
-)
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.cash_commands import (
-    CancelDeribitTransfer,
-    CancelDeribitWithdrawal,
-    CreateDeribitDepositAddress,
-    DeribitTransferToUser,
-)
 from mockexchange.core.deribit.handlers import Addressed, Held
 from mockexchange.core.deribit.records import CashMove
 
 
-def _renamed_json(held: Held) -> dict[str, Any]:
+def renamed_json(held: Held) -> dict[str, Any]:
     user_id, wallet = held
     return {"user_id": user_id, "id": wallet.id, "username": wallet.username}
 
 
-def _login_json(held: Held) -> dict[str, Any]:
+def login_json(held: Held) -> dict[str, Any]:
     user_id, wallet = held
     return {"user_id": user_id, "id": wallet.id, "login_enabled": wallet.login_enabled}
 
 
-def _interuser_json(held: Held) -> dict[str, Any]:
+def interuser_json(held: Held) -> dict[str, Any]:
     user_id, wallet = held
     return {"user_id": user_id, "id": wallet.id, "interuser_transfers_enabled": wallet.interuser_transfers_enabled}
 
 
-def _cancelled_withdrawal_json(move: CashMove) -> dict[str, Any]:
+def cancelled_withdrawal_json(move: CashMove) -> dict[str, Any]:
     refund = move.amount + move.fee
     return {"user_id": move.user_id, "currency": move.currency, "id": move.id, "state": move.state,
             "refunded": f"{refund:f}"}  # fmt: skip
 
 
-def _deposit_address_json(addressed: Addressed) -> dict[str, Any]:
+def deposit_address_json(addressed: Addressed) -> dict[str, Any]:
     user_id, made = addressed
     return {"user_id": user_id, "currency": made.currency, "address": made.address, "account_id": made.account_id}
-
-
-class DeribitAccountOperations:
-    """Mixed into `Control`, which owns the book they act on and runs their commands (`Control.run`)."""
-
-    book: DerivativesBook
-
-    rename_deribit_subaccount = operation(RenameDeribitSubaccount, _renamed_json)
-    set_deribit_subaccount_login = operation(SetDeribitSubaccountLogin, _login_json)
-    set_deribit_interuser_transfers = operation(SetDeribitInteruserTransfers, _interuser_json)
-    deribit_transfer_to_user = operation(DeribitTransferToUser, transfer_json)
-    deribit_cancel_transfer = operation(CancelDeribitTransfer, lambda _: None)  # (always refused)
-    deribit_cancel_withdrawal = operation(CancelDeribitWithdrawal, _cancelled_withdrawal_json)
-    create_deribit_deposit_address = operation(CreateDeribitDepositAddress, _deposit_address_json)

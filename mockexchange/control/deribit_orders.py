@@ -15,17 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.control.commands import operation
 from mockexchange.control.deribit import order_json, trade_json
-from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.handlers import Placed
-from mockexchange.core.deribit.order_commands import (
-    CancelDeribitOrder,
-    CancelDeribitOrders,
-    EditDeribitOrder,
-    PlaceDeribitOrder,
-    SeedDeribitOrder,
-)
 from mockexchange.core.deribit.orders import DerivativeOrder
 
 
@@ -42,15 +33,3 @@ def seeded_json(made: Placed) -> dict[str, Any]:
 
 def orders_json(cancelled: list[DerivativeOrder]) -> list[dict[str, Any]]:
     return [order_json(order) for order in cancelled]
-
-
-class DeribitOrderOperations:
-    """Mixed into `Control`, which owns the book they act on and runs their commands (`Control.run`)."""
-
-    book: DerivativesBook
-
-    deribit_order = operation(SeedDeribitOrder, seeded_json)
-    deribit_place_order = operation(PlaceDeribitOrder, placed_json)
-    deribit_edit_order = operation(EditDeribitOrder, placed_json)
-    deribit_cancel_order = operation(CancelDeribitOrder, order_json)
-    deribit_cancel_orders = operation(CancelDeribitOrders, orders_json)

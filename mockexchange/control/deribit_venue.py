@@ -6,15 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.control.venue_commands import VenueCommands
+from mockexchange.core.deribit import account_commands, cash_commands, order_commands
 from mockexchange.core.deribit.bounds import BookError
 
 # What a Deribit client may change through the venue: its subaccounts, transfers, withdrawals, deposit addresses,
 # orders.
 VENUE_COMMANDS = frozenset({
-    "create_deribit_subaccount", "rename_deribit_subaccount", "set_deribit_subaccount_login",
-    "deribit_transfer", "deribit_transfer_to_user", "deribit_cancel_transfer",
-    "deribit_withdraw", "deribit_cancel_withdrawal", "create_deribit_deposit_address",
-    "deribit_place_order", "deribit_edit_order", "deribit_cancel_order", "deribit_cancel_orders",
+    account_commands.CreateDeribitSubaccount, account_commands.RenameDeribitSubaccount,
+    account_commands.SetDeribitSubaccountLogin,
+    cash_commands.DeribitTransfer, cash_commands.DeribitTransferToUser, cash_commands.CancelDeribitTransfer,
+    cash_commands.DeribitWithdrawal, cash_commands.CancelDeribitWithdrawal, cash_commands.CreateDeribitDepositAddress,
+    order_commands.PlaceDeribitOrder, order_commands.EditDeribitOrder, order_commands.CancelDeribitOrder,
+    order_commands.CancelDeribitOrders,
 })  # fmt: skip
 
 

@@ -10,19 +10,12 @@ dict; a refusal is a `ControlError`.
 
 from __future__ import annotations
 
-from functools import partialmethod
 from typing import Any
 
-from mockexchange.control.commands import operation
-from mockexchange.core.kalshi.account_commands import CreateAccount, SeedTransfer
 from mockexchange.core.kalshi.account_handlers import Opened
-from mockexchange.core.kalshi.fill_commands import SeedFill, SeedFills
 from mockexchange.core.kalshi.fill_log import Fill
-from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.market_commands import SettleMarket
 from mockexchange.core.kalshi.markets import Market
-from mockexchange.core.kalshi.orders import Order
-from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
+from mockexchange.core.kalshi.orders import Done, Order
 from mockexchange.core.kalshi.transfers import Transfer
 from mockexchange.core.money import plain
 
@@ -45,7 +38,7 @@ def fill_json(fill: Fill) -> dict[str, Any]:
     }
 
 
-def _account_json(opened: Opened) -> dict[str, Any]:
+def account_json(opened: Opened) -> dict[str, Any]:
     account = opened.account
     return {
         "user_id": account.user_id,
@@ -67,7 +60,7 @@ def transfer_json(record: Transfer) -> dict[str, Any]:
     }
 
 
-def _order_json(order: Order) -> dict[str, Any]:
+def order_json(order: Order) -> dict[str, Any]:
     return {
         "order_id": order.order_id,
         "user_id": order.user_id,
@@ -80,22 +73,14 @@ def _order_json(order: Order) -> dict[str, Any]:
     }
 
 
-def _settled_json(market: Market) -> dict[str, Any]:
+def settled_json(market: Market) -> dict[str, Any]:
     settled = market.settled_time  # (set: the market is settled)
     return {"ticker": market.ticker, "result": market.result, "settled_time": settled and settled.isoformat()}
 
 
-class KalshiOperations:
-    """Mixed into `Control`, which owns the ledger they act on and runs their commands (`Control.run`)."""
+def fills_json(made: list[Fill]) -> dict[str, Any]:
+    return {"count": len(made), "fill_ids": [fill.fill_id for fill in made]}
 
-    ledger: Ledger
 
-    create_account = operation(CreateAccount, _account_json)
-    fill = operation(SeedFill, fill_json)
-    fills = operation(SeedFills, lambda made: {"count": len(made), "fill_ids": [fill.fill_id for fill in made]})
-    create_order = operation(SeedOrder, _order_json)
-    cancel_order = operation(CancelRestingOrder, lambda done: {"order_id": done.order.order_id, "cancelled": True})
-    transfer = operation(SeedTransfer, transfer_json)
-    deposit = partialmethod(transfer, "deposit")
-    withdrawal = partialmethod(transfer, "withdrawal")
-    settle = operation(SettleMarket, _settled_json)
+def cancelled_json(done: Done) -> dict[str, Any]:
+    return {"order_id": done.order.order_id, "cancelled": True}

@@ -1,8 +1,9 @@
 """Kalshi's markets on the control plane: series, events and markets listed and changed, their lifecycle moved (pause,
 resume, close, a new close time, a result), the house's levels in a market's book, and the exchange's status.
 
-`Control` inherits them: the admin API's `POST /_admin/series`, `/events`, `/markets`, `/markets/update`,
-`/markets/pause`, ... (admin/routes.py), the Python API's methods of the same names, the scenario's set-up and steps.
+`Control`'s methods of them (kalshi_operations.py): the admin API's `POST /_admin/series`, `/events`, `/markets`,
+`/markets/update`, `/markets/pause`, ... (admin/routes.py), the Python API's methods of the same names, the scenario's
+set-up and steps.
 Each takes plain JSON-like values: texts, ISO 8601 times with a timezone, decimal strings for what Kalshi writes as a
 JSON number (a fee multiplier, a strike: never a float, so they stay exact), prices and counts as the wire writes them.
 Each write is a command declared once in the core (core/kalshi/market_commands.py): its fields' kinds are what a
@@ -14,22 +15,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mockexchange.control.commands import operation
 from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.market_commands import (
-    CloseMarket,
-    CreateMarket,
-    DetermineMarket,
-    PauseMarket,
-    ResumeMarket,
-    SetBook,
-    SetCloseTime,
-    SetEvent,
-    SetExchangeStatus,
-    SetSeries,
-    UpdateMarket,
-)
 from mockexchange.core.kalshi.market_handlers import BookSet
 from mockexchange.core.kalshi.markets import (
     Event,
@@ -75,28 +62,10 @@ def event_json(event: Event) -> dict[str, Any]:
             "markets": list(event.markets)}  # fmt: skip
 
 
-class KalshiMarketOperations:
-    """Mixed into `Control`, which owns the ledger they act on."""
-
-    ledger: Ledger
-
-    set_series = operation(SetSeries, series_json)
-    set_event = operation(SetEvent, event_json)
-    create_market = operation(CreateMarket, market_json)
-    update_market = operation(UpdateMarket, market_json)
-    pause_market = operation(PauseMarket, market_json)
-    resume_market = operation(ResumeMarket, market_json)
-    close_market = operation(CloseMarket, market_json)
-    set_close_time = operation(SetCloseTime, market_json)
-    determine_market = operation(DetermineMarket, market_json)
-    set_book = operation(SetBook, book_json)
-
-    def exchange_status(self) -> dict[str, Any]:
-        """Whether the exchange is active and trades (`GET /exchange/status`'s figures)."""
-        with self.ledger.reading():
-            return status_json(self.ledger.state.exchange)
-
-    set_exchange_status = operation(SetExchangeStatus, status_json)
+def exchange_status(ledger: Ledger) -> dict[str, Any]:
+    """Whether the exchange is active and trades (`GET /exchange/status`'s figures)."""
+    with ledger.reading():
+        return status_json(ledger.state.exchange)
 
 
 def _wire(book_levels: list[tuple[int, int]], no_side: bool) -> list[list[str]]:

@@ -10,29 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.control.commands import operation
-from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.order_group_commands import (
-    CreateOrderGroup,
-    DeleteOrderGroup,
-    ResetOrderGroup,
-    TriggerOrderGroup,
-    UpdateOrderGroupLimit,
-)
 from mockexchange.core.kalshi.order_group_records import OrderGroup
 
 
 def group_json(group: OrderGroup) -> dict[str, Any]:
     return {"order_group_id": group.group_id, "subaccount": group.subaccount, "exchange_index": group.exchange_index}
-
-
-class OrderGroupOperations:
-    """Mixed into `Control`, which owns the ledger they act on and runs their commands (`Control.run`)."""
-
-    ledger: Ledger
-
-    create_order_group = operation(CreateOrderGroup, group_json)
-    trigger_order_group = operation(TriggerOrderGroup, group_json)
-    reset_order_group = operation(ResetOrderGroup, group_json)
-    delete_order_group = operation(DeleteOrderGroup, group_json)
-    set_order_group_limit = operation(UpdateOrderGroupLimit, group_json)

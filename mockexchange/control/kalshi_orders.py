@@ -19,19 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.control.commands import batch_operation, operation
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.commands import ItemRefused
-from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.kalshi.order_commands import (
-    AmendOrder,
-    CancelAllOrders,
-    CancelOrder,
-    CancelOrders,
-    DecreaseOrder,
-    PlaceOrder,
-    PlaceOrders,
-)
 from mockexchange.core.kalshi.orders import Done
 from mockexchange.core.kalshi.units import contracts, dollars
 from mockexchange.core.money import plain
@@ -57,17 +46,3 @@ def done_json(done: Done) -> dict[str, Any]:
 def batch_json(items: list[Done | ItemRefused]) -> dict[str, Any]:
     """A batch's answer in plain values: each item's `done_json`, or its refusal."""
     return {"orders": [done_json(item) if isinstance(item, Done) else item.json() for item in items]}
-
-
-class OrderOperations:
-    """Mixed into `Control`, which owns the ledger they act on and runs their commands (`Control.run`)."""
-
-    ledger: Ledger
-
-    place_order = operation(PlaceOrder, done_json)
-    place_orders = batch_operation(PlaceOrders, batch_json)
-    cancel_user_order = operation(CancelOrder, done_json)
-    cancel_user_orders = batch_operation(CancelOrders, batch_json)
-    cancel_all_orders = operation(CancelAllOrders, batch_json)
-    amend_order = operation(AmendOrder, done_json)
-    decrease_order = operation(DecreaseOrder, done_json)

@@ -10,14 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.control.commands import operation
 from mockexchange.core.commands import write
-from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.subaccount_commands import (
-    ApplySubaccountTransfer,
-    CompleteInstanceTransfer,
     CreateSubaccount,
-    IntraExchangeInstanceTransfer,
     SetTargetBalanceAllocation,
     UpdateSubaccountNetting,
 )
@@ -54,31 +49,18 @@ def instance_transfer_json(record: InstanceTransfer) -> dict[str, Any]:
     }
 
 
-def _subaccount_json(made: tuple[CreateSubaccount, int]) -> dict[str, Any]:
+def subaccount_json(made: tuple[CreateSubaccount, int]) -> dict[str, Any]:
     create, number = made
     return {"user_id": create.user_id, "subaccount_number": number, "exchange_index": create.exchange_index}
 
 
-def _netting_json(netting: UpdateSubaccountNetting) -> dict[str, Any]:
+def netting_json(netting: UpdateSubaccountNetting) -> dict[str, Any]:
     return {"user_id": netting.user_id, "subaccount": netting.subaccount, "enabled": netting.enabled}
 
 
-def _allocation_json(allocation: SetTargetBalanceAllocation) -> dict[str, Any]:
+def allocation_json(allocation: SetTargetBalanceAllocation) -> dict[str, Any]:
     return {
         "user_id": allocation.user_id,
         "allocations": write(allocation)["allocations"],
         "resting_margin_reservation": allocation.resting_margin_reservation,
     }
-
-
-class SubaccountOperations:
-    """Mixed into `Control`, which owns the ledger they act on and runs their commands (`Control.run`)."""
-
-    ledger: Ledger
-
-    create_subaccount = operation(CreateSubaccount, _subaccount_json)
-    subaccount_transfer = operation(ApplySubaccountTransfer, subaccount_transfer_json)
-    set_subaccount_netting = operation(UpdateSubaccountNetting, _netting_json)
-    intra_exchange_transfer = operation(IntraExchangeInstanceTransfer, instance_transfer_json)
-    complete_intra_exchange_transfer = operation(CompleteInstanceTransfer, instance_transfer_json)
-    set_target_balance_allocation = operation(SetTargetBalanceAllocation, _allocation_json)

@@ -6,18 +6,30 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.control.venue_commands import VenueCommands
+from mockexchange.core.kalshi import (
+    account_commands,
+    fcm_commands,
+    key_commands,
+    order_commands,
+    order_group_commands,
+    subaccount_commands,
+)
 from mockexchange.core.kalshi.checks import LedgerError
 
-# What a client may change through the venue: its orders, its subaccounts and the moves of cash inside its account,
-# its API keys and usage level, an FCM member's desk.
+# What a client may change through the venue: its orders and order groups, its subaccounts and the moves of cash
+# inside its account, its API keys and usage level, an FCM member's desk.
 VENUE_COMMANDS = frozenset({
-    "place_order", "place_orders", "cancel_user_order", "cancel_user_orders", "cancel_all_orders", "amend_order",
-    "decrease_order",
-    "create_order_group", "trigger_order_group", "reset_order_group", "delete_order_group", "set_order_group_limit",
-    "create_subaccount", "subaccount_transfer", "set_subaccount_netting", "intra_exchange_transfer",
-    "set_target_balance_allocation",
-    "create_key", "delete_key", "grant_api_usage_level",
-    "create_fcm_subtrader", "set_fcm_daily_cap", "set_fcm_blocked_category", "fcm_position_transfer",
+    order_commands.PlaceOrder, order_commands.PlaceOrders, order_commands.CancelOrder, order_commands.CancelOrders,
+    order_commands.CancelAllOrders, order_commands.AmendOrder, order_commands.DecreaseOrder,
+    order_group_commands.CreateOrderGroup, order_group_commands.TriggerOrderGroup,
+    order_group_commands.ResetOrderGroup, order_group_commands.DeleteOrderGroup,
+    order_group_commands.UpdateOrderGroupLimit,
+    subaccount_commands.CreateSubaccount, subaccount_commands.ApplySubaccountTransfer,
+    subaccount_commands.UpdateSubaccountNetting, subaccount_commands.IntraExchangeInstanceTransfer,
+    subaccount_commands.SetTargetBalanceAllocation,
+    key_commands.CreateApiKey, key_commands.DeleteApiKey, account_commands.GrantApiUsageLevel,
+    fcm_commands.CreateFCMSubtrader, fcm_commands.UpdateFCMEventContractDailyCap,
+    fcm_commands.UpdateFCMSubtraderBlockedCategories, fcm_commands.CreateFCMPositionTransfer,
 })  # fmt: skip
 
 

@@ -1,5 +1,9 @@
-"""The operations a user performs on the mock, in one object: both venues' (`kalshi.py`, `deribit.py`), reset, and
-the exchange clock. One method each, taking plain JSON-like values and answering a JSON-ready dict.
+"""The operations a user performs on the mock, in one object: `Control` holds the state of both venues (the Kalshi
+ledger, the Deribit book, their key registries), the mock's own (rate limits, fault rules, open connections) and the
+handlers of every typed command by its type; `run` runs a command (kept first by a state file, if there is one),
+`answer` answers it in plain values. Its methods are the operations, a line each, generated from the commands'
+declarations: Kalshi's (kalshi_operations.py), Deribit's (deribit_operations.py) and the mock's own below (reset, the
+exchange clock, faults, the rate-limit tier); and its reads.
 
 The admin API is these methods over HTTP; the Python API (`MockServer`) is these methods in-process; scenarios and the
 demo generator call them too. The work is done by `core`.
@@ -7,65 +11,38 @@ demo generator call them too. The work is done by `core`.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.kalshi.keys import KeyRegistry
-from mockexchange.control.commands import ANSWERS, Recorder, command
-from mockexchange.control.deribit import DeribitOperations, seed_defaults
-from mockexchange.control.deribit_account import DeribitAccountOperations
-from mockexchange.control.deribit_orders import DeribitOrderOperations
+from mockexchange.control.commands import ANSWERS, Recorder, as_is, operation
+from mockexchange.control.deribit import reset_deribit, seed_defaults
+from mockexchange.control.deribit_operations import DeribitOperations
 from mockexchange.control.errors import ControlError, core_call
-from mockexchange.control.faults import FaultOperations, add_fault_handlers
-from mockexchange.control.kalshi import KalshiOperations
-from mockexchange.control.kalshi_account import KalshiAccountOperations
-from mockexchange.control.kalshi_fcm import FcmOperations
-from mockexchange.control.kalshi_historical import HistoricalOperations
-from mockexchange.control.kalshi_markets import KalshiMarketOperations
-from mockexchange.control.kalshi_order_groups import OrderGroupOperations
-from mockexchange.control.kalshi_orders import OrderOperations
-from mockexchange.control.kalshi_subaccounts import SubaccountOperations
+from mockexchange.control.exchange_clock import advance_clock, clock_status
+from mockexchange.control.kalshi_account import api_usage_level
+from mockexchange.control.kalshi_historical import historical_cutoff
+from mockexchange.control.kalshi_markets import exchange_status
+from mockexchange.control.kalshi_operations import KalshiOperations
 from mockexchange.control.key_handlers import add_key_handlers
-from mockexchange.control.rate_limits import RateLimitOperations
-from mockexchange.control.rest_lag import RestLagOperations, set_rest_lag
-from mockexchange.control.values import (
-    LATEST_EXCHANGE_TIME,
-    check_exchange_time,
-    iso_time,
-    shown,
-)
-from mockexchange.core.clock import Clock, ManualClock, SystemClock
+from mockexchange.control.rest_lag import rest_lag, set_rest_lag
+from mockexchange.core.clock import SystemClock
 from mockexchange.core.commands import Command, Handlers, write
-from mockexchange.core.connections import LiveConnections
+from mockexchange.core.connections import CloseWebsockets, LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.handlers import add_deribit_handlers
-from mockexchange.core.faults import ClearFaults, FaultRules
+from mockexchange.core.faults import ClearFaults, FaultRules, FaultSpec, RemoveFault
 from mockexchange.core.kalshi.handlers import add_kalshi_handlers
 from mockexchange.core.kalshi.lag_commands import SetRestLag
 from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.mock_commands import AdvanceClock, Reset, ResetDeribit
 from mockexchange.core.rate_limits import RateLimits, SetRateLimitTier
 
-MAX_ADVANCE_SECONDS = 10**9  # one move of the clock: about 31 years
+__all__ = ["Control", "clock_status"]
 
 
-class Control(
-    KalshiOperations,
-    KalshiMarketOperations,
-    OrderOperations,
-    OrderGroupOperations,
-    KalshiAccountOperations,
-    DeribitOperations,
-    DeribitAccountOperations,
-    DeribitOrderOperations,
-    RateLimitOperations,
-    RestLagOperations,
-    FaultOperations,
-    SubaccountOperations,
-    HistoricalOperations,
-    FcmOperations,
-):
+class Control(KalshiOperations, DeribitOperations):
     def __init__(
         self,
         ledger: Ledger,
@@ -98,9 +75,29 @@ class Control(
         add_kalshi_handlers(self.handlers, ledger)
         add_deribit_handlers(self.handlers, book)
         add_key_handlers(self.handlers, ledger, keys, self.connections, book, self.deribit_keys)
-        add_fault_handlers(self.handlers, self.fault_rules, self.connections)
-        self.handlers.add(SetRateLimitTier, self.rate_limiter.set_rate_limit_tier)
-        self.handlers.add(SetRestLag, lambda lag: set_rest_lag(ledger, lag))
+        self._add_mock_handlers()
+
+    def _add_mock_handlers(self) -> None:
+        """The handlers of the mock's own commands, which reach the state of both venues and the mock's."""
+        add = self.handlers.add
+        ledger, book, rules = self.ledger, self.book, self.fault_rules
+        add(Reset, lambda _: self._reset())
+        add(ResetDeribit, lambda _: reset_deribit(book, self.deribit_keys, self.deribit_tokens))
+        add(AdvanceClock, lambda move: advance_clock(ledger, book, move))
+        add(FaultSpec, rules.add)
+        add(RemoveFault, rules.remove)
+        add(ClearFaults, rules.clear)
+        add(CloseWebsockets, self.connections.close_websockets)
+        add(SetRateLimitTier, self.rate_limiter.set_rate_limit_tier)
+        add(SetRestLag, lambda lag: set_rest_lag(ledger, lag))
+
+    def _reset(self) -> dict[str, Any]:
+        self.ledger.reset()
+        self.keys.clear()
+        reset_deribit(self.book, self.deribit_keys, self.deribit_tokens)
+        self.rate_limiter.reset()  # every user's buckets full again; the tier stays
+        self.fault_rules.clear(ClearFaults())  # the mock as it started: no fault rules (open connections stay open)
+        return {"ok": True}
 
     def run(self, command: Command) -> Any:
         """Run a typed command through its handler, what it draws at random drawn first (`Handlers.drawn`) and the
@@ -121,56 +118,43 @@ class Control(
             raise ControlError(f"answer takes a command with a plain answer, not {type(command).__name__}")
         return answer(self, self.run(command))
 
-    @command()
-    def reset(self) -> dict[str, Any]:
-        """Forget every account, key, market and fill (and so the loaded scenario); Deribit's too (its default
-        instruments and index prices are listed again)."""
-        self.ledger.reset()
-        self.keys.clear()
-        self.reset_deribit()
-        self.rate_limiter.reset()  # every user's buckets full again; the tier stays
-        self.fault_rules.clear(ClearFaults())  # the mock as it started: no fault rules (open connections stay open)
-        return {"ok": True}
+    # -- the mock's own operations ---------------------------------------------------------------------------------
 
-    # -- the exchange clock -----------------------------------------------------------------------------------------
+    reset = operation(Reset, as_is)
+    advance_clock = operation(AdvanceClock, as_is)
+    # Faults (docs/misbehaving.md), the rate-limit tier: none kept by a state file (a restart starts without them)
+    add_fault = operation(FaultSpec, as_is)
+    remove_fault = operation(RemoveFault, as_is)
+    clear_faults = operation(ClearFaults, as_is)
+    close_websockets = operation(CloseWebsockets, as_is)
+    set_rate_limit_tier = operation(SetRateLimitTier, as_is)
+
+    # -- reads ---------------------------------------------------------------------------------------------------------
 
     def clock(self) -> dict[str, Any]:
         """The exchange time and whether the clock is manual (movable) or the system clock."""
         return clock_status(self.ledger.state.clock)
 
-    @command()
-    def advance_clock(self, seconds: float | None = None, to: str | None = None) -> dict[str, Any]:
-        """Move exchange time forward by `seconds`, or `to` an ISO 8601 time (never backwards). A manual clock then
-        stands there; the system clock runs on from there (an offset from the wall clock). Futures and options whose
-        expiration the clock passes are delivered at once (`Expiry.expire_due`), and Kalshi's markets open,
-        close and settle as their times pass (core/kalshi/lifecycle.py)."""
-        clock = self.ledger.state.clock
-        if not isinstance(clock, ManualClock | SystemClock):
-            raise ControlError(f"the exchange clock ({type(clock).__name__}) cannot be moved", 409)
-        if (seconds is None) == (to is None):
-            raise ControlError("give `seconds` to advance by or `to` to set, not both")
-        if seconds is not None:
-            number = isinstance(seconds, int | float) and not isinstance(seconds, bool)
-            if not number or not 0 <= seconds < MAX_ADVANCE_SECONDS:  # NaN and infinity fail the range too
-                raise ControlError(
-                    f"seconds must be a number from 0 to below {MAX_ADVANCE_SECONDS}, not {shown(seconds)}"
-                )
-            step = timedelta(seconds=seconds)
-            if step >= LATEST_EXCHANGE_TIME - clock.now():  # compared so, no sum passes the calendar's end
-                raise ControlError(f"exchange time stays before {LATEST_EXCHANGE_TIME.isoformat()}")
-            clock.advance(delta=step)
-        else:
-            when = check_exchange_time(iso_time(to, "to"))
-            if when < clock.now():
-                raise ControlError(f"a clock does not run backwards: it is {clock.now().isoformat()}", 409)
-            clock.set(when)
-        self.book.expiry.expire_due()
-        with self.ledger.state.lock:
-            self.ledger.lifecycle.run_due_now()  # markets that open, close or settle on the way
-        if self.ledger.state.on_schedule is not None:
-            self.ledger.state.on_schedule()  # a system clock moved on: its timer wakes for the next due time
-        return self.clock()
+    def faults(self) -> dict[str, Any]:
+        """The fault rules in the order they are tried, each with how often it fired and how many times remain."""
+        return {"faults": self.fault_rules.rules()}
 
+    def rate_limits(self) -> dict[str, Any]:
+        """The rate-limit tier, each venue's budgets, and each user's (or client address's) bucket levels."""
+        return self.rate_limiter.state()
 
-def clock_status(clock: Clock) -> dict[str, Any]:
-    return {"exchange_time": clock.now().isoformat(), "clock": "manual" if isinstance(clock, ManualClock) else "system"}
+    def rest_lag(self) -> dict[str, Any]:
+        """The REST lag in ms, and the exchange time Kalshi's lagged REST reads answer as of now (null: no lag)."""
+        return rest_lag(self.ledger)
+
+    def exchange_status(self) -> dict[str, Any]:
+        """Whether Kalshi's exchange is active and trades (`GET /exchange/status`'s figures)."""
+        return exchange_status(self.ledger)
+
+    def historical_cutoff(self) -> dict[str, Any]:
+        """Kalshi's four historical cutoffs (ISO 8601), and the events whose positions are archived."""
+        return historical_cutoff(self.ledger)
+
+    def api_usage_level(self, user_id: str) -> dict[str, Any]:
+        """The user's Kalshi Predictions tier (as GET /account/limits reports it) and live grants."""
+        return api_usage_level(self.ledger, self.rate_limiter.tier, user_id)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from mockexchange.control.commands import as_is, operation
 from mockexchange.core.kalshi.lag_commands import SetRestLag
 from mockexchange.core.kalshi.ledger import Ledger
 
@@ -34,13 +33,3 @@ def set_rest_lag(ledger: Ledger, lag: SetRestLag) -> dict[str, Any]:
     """`SetRestLag`'s handler: the lag set, and what `rest_lag` reads then."""
     ledger.set_lag(lag.ms * _MS)
     return rest_lag(ledger)
-
-
-class RestLagOperations:
-    ledger: Ledger
-
-    set_rest_lag = operation(SetRestLag, as_is)
-
-    def rest_lag(self) -> dict[str, Any]:
-        """The REST lag in ms, and the exchange time Kalshi's lagged REST reads answer as of now (null: no lag)."""
-        return rest_lag(self.ledger)

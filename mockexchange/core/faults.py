@@ -9,7 +9,8 @@ requests or messages that match (None: every one) and counts how often it fired.
 were added; the first that matches and has not run out fires, alone.
 
 Transport-free: the venues' doors (`venues/faults.py`, the websockets) ask `request` or `message` and act on the
-answer; the control plane (`control/faults.py`) checks what a user asks for, then `add`s it.
+answer; a rule asked for is a command (`FaultSpec`, its kinds checking what a user asks for), which the control plane
+runs by its handler, `add`.
 """
 
 from __future__ import annotations

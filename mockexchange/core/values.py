@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import GenericAlias
 from typing import Any, Generic, TypeVar
@@ -311,3 +311,60 @@ class Listed(Kind[tuple[Any, ...]]):
 def _stated(**schema: Any) -> dict[str, Any]:
     """A JSON Schema of the keywords stated (not None)."""
     return {keyword: value for keyword, value in schema.items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class IsoTime(Kind[datetime]):
+    """An ISO 8601 time with a timezone, held as the exchange's time (UTC)."""
+
+    plain = str
+
+    def read(self, value: Any, name: str) -> datetime:
+        try:
+            when = datetime.fromisoformat(value) if isinstance(value, str) and len(value) <= 64 else None
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            raise Refused(f"{name} must be an ISO 8601 time with a timezone, e.g. 2026-12-09T19:00:00Z: {shown(value)}")
+        self.check(when, name)
+        return when.astimezone(UTC)
+
+    def write(self, value: datetime) -> str:
+        return value.isoformat()
+
+    def check(self, value: datetime, name: str) -> None:
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise Refused(f"{name} must be a time with a timezone, not {shown(value)}")
+        if not EARLIEST_EXCHANGE_TIME <= value < LATEST_EXCHANGE_TIME:
+            raise Refused(
+                f"{name} must be from {EARLIEST_EXCHANGE_TIME.isoformat()} to before "
+                f"{LATEST_EXCHANGE_TIME.isoformat()}, not {value.isoformat()}"
+            )
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "date-time"}
+
+
+@dataclass(frozen=True, slots=True)
+class Seconds(Kind[timedelta]):
+    """A number of seconds (a whole or a fractional one) from 0 to below `most`, held as a `timedelta`."""
+
+    most: int
+    plain = int | float
+
+    def read(self, value: Any, name: str) -> timedelta:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not 0 <= value < self.most:  # NaN and infinity fail the range too
+            raise Refused(f"{name} must be a number from 0 to below {self.most}, not {shown(value)}")
+        return timedelta(seconds=value)
+
+    def write(self, value: timedelta) -> int | float:
+        seconds = value.total_seconds()
+        return int(seconds) if seconds.is_integer() else seconds
+
+    def check(self, value: timedelta, name: str) -> None:
+        if not isinstance(value, timedelta) or not timedelta(0) <= value < timedelta(seconds=self.most):
+            raise Refused(f"{name} must be a duration from 0 to below {self.most} seconds, not {shown(value)}")
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "number", "minimum": 0, "exclusiveMaximum": self.most}

@@ -12,14 +12,12 @@ from typing import Any, get_args, get_origin
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from mockexchange.control import ControlError
-from mockexchange.control.values import check_exchange_time
 from mockexchange.core.commands import Declared
 from mockexchange.core.deribit.bounds import PLACES
 from mockexchange.core.deribit.instruments import InstrumentError, parse_instrument_name
 from mockexchange.core.money import MoneyError, parse_decimal, parse_price
 from mockexchange.core.numbers import excerpt
-from mockexchange.core.values import Kind, Refused
+from mockexchange.core.values import Kind, Refused, UnixTime
 
 _TAG = "tag:yaml.org,2002:"
 
@@ -148,9 +146,10 @@ def timestamp(node: Node) -> datetime:
     if when.tzinfo is None:
         raise Invalid(f'must carry a timezone, e.g. "2026-12-09T19:00:00Z", not {value!r}')
     try:
-        return check_exchange_time(when, "exchange time")
-    except ControlError as exc:
+        UnixTime().check(when, "exchange time")
+    except Refused as exc:
         raise Invalid(str(exc)) from None
+    return when
 
 
 def _decimal(sign: str) -> Callable[[str], Decimal]:

@@ -11,7 +11,7 @@ from typing import Any
 from hostile_sockets import checked_frame
 from websockets.sync.client import connect
 
-from mockexchange.control.values import MAX_TEXT
+from mockexchange.core.values import MAX_TEXT
 from mockexchange.server import MockServer
 from mockexchange.testing.signing import KalshiSigner
 from mockexchange.venues.kalshi.subscriptions import MAX_TICKER_CHARS

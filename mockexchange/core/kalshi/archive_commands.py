@@ -11,8 +11,7 @@ from typing import ClassVar
 
 from mockexchange.core.commands import Command, value
 from mockexchange.core.kalshi.archive import CUTOFFS, MARKETS, ORDERS, POSITIONS, TRADES
-from mockexchange.core.kalshi.market_values import IsoTime
-from mockexchange.core.values import Refused
+from mockexchange.core.values import IsoTime, Refused
 
 TIME = IsoTime()
 

@@ -24,7 +24,6 @@ from mockexchange.core.kalshi.market_values import (
     URL,
     WORDS,
     Exact,
-    IsoTime,
     JsonObject,
     Levels,
     Sources,
@@ -37,7 +36,7 @@ from mockexchange.core.kalshi.markets import (
     SettlementSource,
 )
 from mockexchange.core.kalshi.price_levels import STRUCTURES
-from mockexchange.core.values import Choice, Flag, Integer, Text
+from mockexchange.core.values import Choice, Flag, Integer, IsoTime, Text
 
 MAX_FEE_MULTIPLIER = Decimal(10)  # far above any of Kalshi's; keeps every fee within a dollar a contract
 MAX_TIMER_SECONDS = 10**8  # a settlement timer: about three years

@@ -1,7 +1,7 @@
 """The kinds of value a series', an event's and a market's fields take (core/values.py's vocabulary, for what only
-the catalogue's records hold): a text that may be empty (a `Text` of the vocabulary's), an ISO 8601 time, a list of
-words, settlement sources, a free-form JSON object, an exact decimal (a strike, a fee multiplier) and the house's
-levels of a side of a book.
+the catalogue's records hold): a text that may be empty (a `Text` of the vocabulary's), a list of words, settlement
+sources, a free-form JSON object, an exact decimal (a strike, a fee multiplier) and the house's levels of a side of a
+book.
 Their refusals keep the words the control plane has always answered with.
 """
 
@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from mockexchange.core.kalshi.markets import SettlementSource
 from mockexchange.core.kalshi.units import contracts, count_units, price, price_units
 from mockexchange.core.money import MoneyError, parse_count, parse_decimal, parse_price, shown
-from mockexchange.core.values import EARLIEST_EXCHANGE_TIME, LATEST_EXCHANGE_TIME, Kind, Listed, Refused, Text
+from mockexchange.core.values import Kind, Listed, Refused, Text
 
 MAX_TITLE = 1024  # characters of a title or a short text
 MAX_RULES = 16_384  # characters of a market's rules
@@ -24,43 +23,10 @@ MAX_URL = 2048
 MAX_WORDS = 64  # entries of a list of words (tags, categories, prohibitions) or of settlement sources
 MAX_OBJECT_NODES = 256  # values of a free-form object (product metadata, a custom strike), nested ones included
 MAX_OBJECT_DEPTH = 4
-_EXAMPLE_TIME = "2026-12-09T19:00:00Z"
 
 
 # A title, a market's rules, a URL: a string of at most so many characters, empty allowed
 TITLE, RULES, URL = (Text(most, 0, blank=True) for most in (MAX_TITLE, MAX_RULES, MAX_URL))
-
-
-@dataclass(frozen=True, slots=True)
-class IsoTime(Kind[datetime]):
-    """An ISO 8601 time with a timezone, held as the exchange's time (UTC)."""
-
-    plain = str
-
-    def read(self, value: Any, name: str) -> datetime:
-        try:
-            when = datetime.fromisoformat(value) if isinstance(value, str) and len(value) <= 64 else None
-        except ValueError:
-            when = None
-        if when is None or when.tzinfo is None:
-            raise Refused(f"{name} must be an ISO 8601 time with a timezone, e.g. {_EXAMPLE_TIME}: {shown(value)}")
-        self.check(when, name)
-        return when.astimezone(UTC)
-
-    def write(self, value: datetime) -> str:
-        return value.isoformat()
-
-    def check(self, value: datetime, name: str) -> None:
-        if not isinstance(value, datetime) or value.tzinfo is None:
-            raise Refused(f"{name} must be a time with a timezone, not {shown(value)}")
-        if not EARLIEST_EXCHANGE_TIME <= value < LATEST_EXCHANGE_TIME:
-            raise Refused(
-                f"{name} must be from {EARLIEST_EXCHANGE_TIME.isoformat()} to before "
-                f"{LATEST_EXCHANGE_TIME.isoformat()}, not {value.isoformat()}"
-            )
-
-    def schema(self) -> dict[str, Any]:
-        return {"type": "string", "format": "date-time"}
 
 
 WORDS = Listed(Text(), MAX_WORDS, noun="strings")  # tags, categories, prohibitions

@@ -1,0 +1,58 @@
+"""Deribit's operations on the control plane, a line each: the method of a command declared once in core/deribit/
+(`operation`: its plain values read into the command, run by `Control.run`, answered in plain values), which `Control`
+takes as its own, so the admin API, the Python API (`MockServer`) and scenarios call it by its name. What each answers
+is its area's: accounts, credentials, fills, cash and prices (deribit.py), subaccounts and transfers
+(deribit_account.py), orders (deribit_orders.py).
+"""
+
+from __future__ import annotations
+
+from mockexchange.control import deribit, deribit_account, deribit_orders
+from mockexchange.control.commands import operation
+from mockexchange.core import mock_commands
+from mockexchange.core.deribit import (
+    account_commands,
+    cash_commands,
+    fill_commands,
+    key_commands,
+    market_commands,
+    order_commands,
+)
+
+
+class DeribitOperations:
+    reset_deribit = operation(mock_commands.ResetDeribit, lambda _: None)
+    # Accounts, subaccounts, credentials
+    create_deribit_account = operation(account_commands.CreateDeribitAccount, deribit.wallet_json)
+    create_deribit_subaccount = operation(account_commands.CreateDeribitSubaccount, deribit.wallet_json)
+    rename_deribit_subaccount = operation(account_commands.RenameDeribitSubaccount, deribit_account.renamed_json)
+    set_deribit_subaccount_login = operation(account_commands.SetDeribitSubaccountLogin, deribit_account.login_json)
+    set_deribit_interuser_transfers = operation(
+        account_commands.SetDeribitInteruserTransfers, deribit_account.interuser_json
+    )
+    create_deribit_key = operation(key_commands.CreateDeribitKey, deribit.credential_json)
+    # Fills and cash: deposits, withdrawals, transfers, deposit addresses
+    deribit_fill = operation(fill_commands.SeedDeribitFill, deribit.trade_json)
+    deribit_deposit = operation(cash_commands.DeribitDeposit, deribit.deposit_json)
+    deribit_withdraw = operation(cash_commands.DeribitWithdrawal, deribit.withdrawal_json)
+    deribit_transfer = operation(cash_commands.DeribitTransfer, deribit.transfer_json)
+    deribit_transfer_to_user = operation(cash_commands.DeribitTransferToUser, deribit.transfer_json)
+    deribit_cancel_transfer = operation(cash_commands.CancelDeribitTransfer, lambda _: None)  # (always refused)
+    deribit_cancel_withdrawal = operation(
+        cash_commands.CancelDeribitWithdrawal, deribit_account.cancelled_withdrawal_json
+    )
+    create_deribit_deposit_address = operation(
+        cash_commands.CreateDeribitDepositAddress, deribit_account.deposit_address_json
+    )
+    # Instruments and prices
+    list_instrument = operation(market_commands.ListInstrument, deribit.instrument_json)
+    set_index_price = operation(market_commands.SetIndexPrice, deribit.index_price_json)
+    set_mark_price = operation(market_commands.SetMarkPrice, deribit.mark_price_json)
+    set_settlement_price = operation(market_commands.SetSettlementPrice, deribit.settlement_price_json)
+    set_volatility = operation(market_commands.SetVolatility, deribit.volatility_json)
+    # Orders
+    deribit_order = operation(order_commands.SeedDeribitOrder, deribit_orders.seeded_json)
+    deribit_place_order = operation(order_commands.PlaceDeribitOrder, deribit_orders.placed_json)
+    deribit_edit_order = operation(order_commands.EditDeribitOrder, deribit_orders.placed_json)
+    deribit_cancel_order = operation(order_commands.CancelDeribitOrder, deribit.order_json)
+    deribit_cancel_orders = operation(order_commands.CancelDeribitOrders, deribit_orders.orders_json)

@@ -1,0 +1,103 @@
+"""Kalshi's operations on the control plane, a line each: the method of a command declared once in the core
+(`operation`: its plain values read into the command, run by `Control.run`, answered in plain values), which `Control`
+takes as its own, so the admin API, the Python API (`MockServer`) and scenarios call it by its name. What each answers
+is its area's: accounts, fills, seeded orders, transfers and settlement (kalshi.py), markets (kalshi_markets.py),
+orders (kalshi_orders.py), order groups (kalshi_order_groups.py), keys and usage levels (kalshi_account.py),
+subaccounts (kalshi_subaccounts.py), the historical cutoff (kalshi_historical.py), the FCM desk (kalshi_fcm.py).
+"""
+
+from __future__ import annotations
+
+from functools import partialmethod
+
+from mockexchange.control import kalshi, kalshi_account, kalshi_fcm, kalshi_markets, kalshi_order_groups
+from mockexchange.control import kalshi_orders as orders
+from mockexchange.control import kalshi_subaccounts as subaccounts
+from mockexchange.control.commands import as_is, batch_operation, operation
+from mockexchange.core.kalshi import (
+    account_commands,
+    archive_commands,
+    fcm_commands,
+    fill_commands,
+    key_commands,
+    lag_commands,
+    market_commands,
+    order_commands,
+    order_group_commands,
+    seeded_order_commands,
+    subaccount_commands,
+)
+
+
+class KalshiOperations:
+    # Accounts, fills, seeded orders, deposits and withdrawals, settlement
+    create_account = operation(account_commands.CreateAccount, kalshi.account_json)
+    fill = operation(fill_commands.SeedFill, kalshi.fill_json)
+    fills = operation(fill_commands.SeedFills, kalshi.fills_json)
+    create_order = operation(seeded_order_commands.SeedOrder, kalshi.order_json)
+    cancel_order = operation(seeded_order_commands.CancelRestingOrder, kalshi.cancelled_json)
+    transfer = operation(account_commands.SeedTransfer, kalshi.transfer_json)
+    deposit = partialmethod(transfer, "deposit")
+    withdrawal = partialmethod(transfer, "withdrawal")
+    settle = operation(market_commands.SettleMarket, kalshi.settled_json)
+    # Keys and usage levels (a grant's answer reads the user's tier, which the run's rate-limit tier sets)
+    create_key = operation(key_commands.CreateApiKey, kalshi_account.key_json)
+    delete_key = operation(key_commands.DeleteApiKey, kalshi_account.deleted_json)
+    grant_api_usage_level = operation(
+        account_commands.GrantApiUsageLevel, lambda control, user_id: control.api_usage_level(user_id), reads=True
+    )
+    # Markets: series, events, markets, their lifecycle, the house's book, the exchange's status
+    set_series = operation(market_commands.SetSeries, kalshi_markets.series_json)
+    set_event = operation(market_commands.SetEvent, kalshi_markets.event_json)
+    create_market = operation(market_commands.CreateMarket, kalshi_markets.market_json)
+    update_market = operation(market_commands.UpdateMarket, kalshi_markets.market_json)
+    pause_market = operation(market_commands.PauseMarket, kalshi_markets.market_json)
+    resume_market = operation(market_commands.ResumeMarket, kalshi_markets.market_json)
+    close_market = operation(market_commands.CloseMarket, kalshi_markets.market_json)
+    set_close_time = operation(market_commands.SetCloseTime, kalshi_markets.market_json)
+    determine_market = operation(market_commands.DetermineMarket, kalshi_markets.market_json)
+    set_book = operation(market_commands.SetBook, kalshi_markets.book_json)
+    set_exchange_status = operation(market_commands.SetExchangeStatus, kalshi_markets.status_json)
+    # Orders, as a client places them
+    place_order = operation(order_commands.PlaceOrder, orders.done_json)
+    place_orders = batch_operation(order_commands.PlaceOrders, orders.batch_json)
+    cancel_user_order = operation(order_commands.CancelOrder, orders.done_json)
+    cancel_user_orders = batch_operation(order_commands.CancelOrders, orders.batch_json)
+    cancel_all_orders = operation(order_commands.CancelAllOrders, orders.batch_json)
+    amend_order = operation(order_commands.AmendOrder, orders.done_json)
+    decrease_order = operation(order_commands.DecreaseOrder, orders.done_json)
+    # Order groups
+    create_order_group = operation(order_group_commands.CreateOrderGroup, kalshi_order_groups.group_json)
+    trigger_order_group = operation(order_group_commands.TriggerOrderGroup, kalshi_order_groups.group_json)
+    reset_order_group = operation(order_group_commands.ResetOrderGroup, kalshi_order_groups.group_json)
+    delete_order_group = operation(order_group_commands.DeleteOrderGroup, kalshi_order_groups.group_json)
+    set_order_group_limit = operation(order_group_commands.UpdateOrderGroupLimit, kalshi_order_groups.group_json)
+    # An account's insides: subaccounts, moves of cash inside it, its target allocation
+    create_subaccount = operation(subaccount_commands.CreateSubaccount, subaccounts.subaccount_json)
+    subaccount_transfer = operation(subaccount_commands.ApplySubaccountTransfer, subaccounts.subaccount_transfer_json)
+    set_subaccount_netting = operation(subaccount_commands.UpdateSubaccountNetting, subaccounts.netting_json)
+    intra_exchange_transfer = operation(
+        subaccount_commands.IntraExchangeInstanceTransfer, subaccounts.instance_transfer_json
+    )
+    complete_intra_exchange_transfer = operation(
+        subaccount_commands.CompleteInstanceTransfer, subaccounts.instance_transfer_json
+    )
+    set_target_balance_allocation = operation(
+        subaccount_commands.SetTargetBalanceAllocation, subaccounts.allocation_json
+    )
+    # The historical cutoff (its answer is the cutoff as it reads after, and how many events' positions moved)
+    set_historical_cutoff = operation(
+        archive_commands.SetHistoricalCutoff,
+        lambda control, moved: {**control.historical_cutoff(), "events_moved": moved},
+        reads=True,
+    )
+    # An FCM member's desk
+    create_fcm_subtrader = operation(fcm_commands.CreateFCMSubtrader, kalshi_fcm.subtrader_json)
+    set_fcm_daily_cap = operation(fcm_commands.UpdateFCMEventContractDailyCap, kalshi_fcm.cap_json)
+    set_fcm_blocked_category = operation(
+        fcm_commands.UpdateFCMSubtraderBlockedCategories, lambda found: {"categories": found}
+    )
+    set_fcm_error_account = operation(fcm_commands.SetFCMErrorAccount, kalshi_fcm.error_account_json)
+    fcm_position_transfer = operation(fcm_commands.CreateFCMPositionTransfer, kalshi_fcm.transfer_json)
+    # The REST lag of Kalshi's portfolio reads (its handler answers what `rest_lag` reads then)
+    set_rest_lag = operation(lag_commands.SetRestLag, as_is)
