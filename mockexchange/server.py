@@ -538,14 +538,14 @@ def serve_forever(
                 on_stop()
 
     # (the instance's methods, not a subclass's: tests/test_server_collector.py stands a fake in for uvicorn.Server)
-    server.shutdown = shutdown  # type: ignore[method-assign]
+    server.shutdown = shutdown  # type: ignore[method-assign]  # (this server's own: see above)
 
     async def startup(sockets: list[socket.socket] | None = None) -> None:
         await original_startup(sockets)
         if on_ready is not None:
             on_ready()
 
-    server.startup = startup  # type: ignore[method-assign]
+    server.startup = startup  # type: ignore[method-assign]  # (as shutdown above)
     server.run(sockets=[sock])
 
 

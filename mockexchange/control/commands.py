@@ -124,6 +124,7 @@ def _named(method: Callable[..., Any], cls: type[Command], call: inspect.Signatu
     method.__name__ = method.__qualname__ = cls.name
     method.__doc__ = cls.__doc__
     self = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    # (a function's attributes, which inspect and `commands` read: mypy knows no such attribute of a function)
     method.__signature__ = call.replace(parameters=[self, *call.parameters.values()])  # type: ignore[attr-defined]
     if cls.kept:  # (a command the state file keeps: `commands` lists it)
         method.command = cls.name  # type: ignore[attr-defined]

@@ -25,6 +25,9 @@ MAX_ALIASED_NODES = 10_000
 class TooLarge(ComposerError):
     """A document that would expand past what the mock reads."""
 
+    def __init__(self, problem: str, mark: Any) -> None:  # (a Mark of yaml's pure or C reader)
+        super().__init__(None, None, problem, mark)
+
 
 class BoundedLoader(yaml.SafeLoader):
     """SafeLoader's composer, bounded as it composes: nesting to `MAX_DEPTH` levels, aliases standing for
@@ -39,7 +42,7 @@ class BoundedLoader(yaml.SafeLoader):
         self._open: set[str] = set()  # the anchors of the nodes being composed
         self._sizes: dict[int, int] = {}  # id(node) -> the nodes it stands for (kept: the nodes live as long)
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()
         if isinstance(event, AliasEvent):
             self._count_alias(event)
@@ -47,7 +50,7 @@ class BoundedLoader(yaml.SafeLoader):
         if not isinstance(event, CollectionStartEvent):
             return super().compose_node(parent, index)
         if self._depth >= MAX_DEPTH:
-            raise TooLarge(None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
+            raise TooLarge(f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
         anchor = event.anchor
         self._depth += 1
         if anchor is not None:
@@ -56,19 +59,18 @@ class BoundedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
-            self._open.discard(anchor)  # type: ignore[arg-type]
+            if anchor is not None:
+                self._open.discard(anchor)
 
     def _count_alias(self, event: AliasEvent) -> None:
         node = self.anchors.get(event.anchor)
         if node is None:
             return  # the composer says it is undefined
         if event.anchor in self._open:
-            raise TooLarge(None, None, f"the alias *{event.anchor} is inside the node it names", event.start_mark)
+            raise TooLarge(f"the alias *{event.anchor} is inside the node it names", event.start_mark)
         self._aliased += self._size(node)
         if self._aliased > MAX_ALIASED_NODES:
             raise TooLarge(
-                None,
-                None,
                 f"its aliases stand for more than {MAX_ALIASED_NODES:,} nodes (each alias counts the nodes it names); "
                 "write the repeated part out, or generate the scenario",
                 event.start_mark,

@@ -27,11 +27,11 @@ INDEX_PRICE = deribit_specs(SetIndexPrice)
 MARK_PRICE = deribit_specs(SetMarkPrice, required=("price",))  # given in a file, if only as null (unpinned)
 VOLATILITY = deribit_specs(SetVolatility)
 ACCOUNT = deribit_specs(CreateDeribitAccount)  # (its balances walked entry by entry, each read as `BALANCE`)
-SUBACCOUNT = {name: spec for name, spec in deribit_specs(CreateDeribitSubaccount).items() if name != "user_id"}
+SUBACCOUNT = deribit_specs(CreateDeribitSubaccount, "user_id")
 BALANCE = of_kind(kinds.BALANCE, "balance")
 DEPOSIT = deribit_specs(DeribitDeposit)
 # A withdrawal in a file is done at once (`state` and `nonce` are a client's, private/withdraw)
-WITHDRAWAL = {name: spec for name, spec in deribit_specs(DeribitWithdrawal).items() if name not in ("state", "nonce")}
+WITHDRAWAL = deribit_specs(DeribitWithdrawal, "state", "nonce")
 
 
 def index_name(written: str) -> str:

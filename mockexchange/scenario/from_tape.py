@@ -103,7 +103,9 @@ class _Kalshi:
 
     def _positions(self, record: Record, query: Mapping[str, str], reply: Mapping[str, Any]) -> None:
         listed = reply.get("market_positions")
-        rows = {str(r.get("ticker")): (r, record.seq) for r in _listed(listed) if isinstance(r, dict)}
+        rows: dict[str, tuple[Mapping[str, Any], int]] = {
+            str(r.get("ticker")): (r, record.seq) for r in _listed(listed) if isinstance(r, dict)
+        }
         whole = not any(query.get(name) for name in ("cursor", "ticker", "event_ticker"))
         before = self.positions
         if whole:

@@ -15,8 +15,6 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from yaml.nodes import Node
-
 from mockexchange.core.commands import Command, Declared, declared, read
 from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel, SeedTransfer
@@ -24,19 +22,11 @@ from mockexchange.core.kalshi.archive_commands import SetHistoricalCutoff
 from mockexchange.core.kalshi.key_commands import CreateApiKey
 from mockexchange.core.kalshi.market_commands import SettleMarket
 from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
-from mockexchange.scenario.scalars import command_field, text
-
-Check = Callable[[Node], Any]
-Specs = dict[str, tuple[Check, bool]]  # each field's check, and whether it is required; schema.py makes them `Field`s
+from mockexchange.scenario.scalars import Specs, command_field, command_specs, text
 
 
 def _field(cls: type[Command], name: str) -> Declared:
     return next(field for field in declared(cls) if field.name == name)
-
-
-def command_specs(cls: type[Command], *leave: str) -> Specs:
-    """The fields of a command, each read by its kind (those in `leave` are the step's own: a transfer's kind)."""
-    return {field.name: (command_field(field), field.required) for field in declared(cls) if field.name not in leave}
 
 
 # A user's account, beside its keys and usage level (schema.py's USER); its usage level, a permanent manual grant on

@@ -14,10 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from yaml.nodes import Node
-
 from mockexchange.control import ControlError
-from mockexchange.core.commands import Command, Declared, declared
+from mockexchange.core.commands import Command
 from mockexchange.core.kalshi.market_commands import (
     CloseMarket,
     CreateMarket,
@@ -31,40 +29,13 @@ from mockexchange.core.kalshi.market_commands import (
     SetSeries,
     UpdateMarket,
 )
-from mockexchange.core.values import Refused, Text
-from mockexchange.scenario.scalars import Invalid, plain_of, plain_value
-
-Check = Callable[[Node], Any]
-
-
-# Each step's (and set-up entry's) fields: name -> (check, required). schema.py makes them its `Field`s.
-Specs = dict[str, tuple[Check, bool]]
-
-
-def _field(field: Declared, held: bool) -> Check:
-    """A command's field: the YAML's plain value read by its kind (a ticker's as written), answered as read (`held`:
-    the command is made of it) or as given (the set-up's, which the control plane reads when it runs)."""
-
-    def check(node: Node) -> Any:
-        given = plain_of(node, str) if isinstance(field.kind, Text) else plain_value(node)
-        try:
-            found = field.read(given)
-        except Refused as exc:  # (the path names the field: the words say the rest)
-            raise Invalid(str(exc).removeprefix(f"{field.name} ")) from None
-        return found if held else given
-
-    return check
-
-
-def _command(cls: type[Command], held: bool) -> Specs:
-    return {field.name: (_field(field, held), field.required) for field in declared(cls)}
-
+from mockexchange.scenario.scalars import Specs, command_specs
 
 # The set-up's series, events (beside their markets and exchange index) and markets.
 SETUP: dict[str, Specs] = {
-    "series": _command(SetSeries, False),
-    "event": _command(SetEvent, False),
-    "market": _command(CreateMarket, False),
+    "series": command_specs(SetSeries, held=False),
+    "event": command_specs(SetEvent, held=False),
+    "market": command_specs(CreateMarket, held=False),
 }
 # The timeline's steps, each a command of the core's, made when the file is read and run as it is
 COMMANDS: dict[str, type[Command]] = {
@@ -78,7 +49,7 @@ COMMANDS: dict[str, type[Command]] = {
     "book": SetBook,
     "exchange_status": SetExchangeStatus,
 }
-STEPS: dict[str, Specs] = {kind: _command(cls, True) for kind, cls in COMMANDS.items()}
+STEPS: dict[str, Specs] = {kind: command_specs(cls) for kind, cls in COMMANDS.items()}
 
 
 def _book(yes: Any = None, no: Any = None, **_: Any) -> None:

@@ -59,10 +59,11 @@ class Scenarios:
             raise ControlError("key_dir must be a directory path")
         if not isinstance(reset, bool) or not isinstance(run, bool):
             raise ControlError("reset and run must be true or false")
-        if path is not None:
+        if document is None:
+            assert path is not None  # (one of the two, as checked above)
             scenario = schema.load_file(path, read_key_file)
         else:
-            scenario = schema.load_document(document, read_key_file=read_key_file)  # type: ignore[arg-type]
+            scenario = schema.load_document(document, read_key_file=read_key_file)
         return self.load(scenario, reset=reset, run=run, key_dir=key_dir)
 
     def load(

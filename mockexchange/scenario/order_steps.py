@@ -13,44 +13,24 @@ unknown user or market, a price off the market's levels, funds short) is refused
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from yaml.nodes import Node
-
-from mockexchange.core.commands import Command, declared
-from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID
+from mockexchange.core.commands import Command
 from mockexchange.core.deribit.order_commands import PlaceDeribitOrder, SeedDeribitOrder
 from mockexchange.core.kalshi.order_commands import PlaceOrder
-from mockexchange.scenario.scalars import (
-    command_field,
-    instrument,
-    integer,
-)
-
-Check = Callable[[Node], Any]
-Specs = dict[str, tuple[Check, bool]]  # each field's check, and whether it is required; schema.py makes them `Field`s
-
-DERIBIT_ID = integer(1, MAX_ACCOUNT_ID)  # (a Deribit key's subaccount_id: schema.py)
+from mockexchange.scenario.scalars import Specs, command_specs, instrument
 
 # Kalshi's CreateOrderV2Request (`side` bid or ask), or the legacy CreateOrderRequest (`side` yes or no with `action`),
 # for the user: the `PlaceOrder` command's fields (core/kalshi/order_commands.py). `price` is the YES price.
-PLACE_ORDER: Specs = {field.name: (command_field(field), field.required) for field in declared(PlaceOrder)}
+PLACE_ORDER = command_specs(PlaceOrder)
 # The steps that are a command of the core's, made when the file is read and run as it is
 COMMANDS: dict[str, type[Command]] = {
     "place_order": PlaceOrder, "deribit_order": SeedDeribitOrder, "deribit_place_order": PlaceDeribitOrder,
 }  # fmt: skip
 
 
-def deribit_specs(cls: type[Command], *, required: tuple[str, ...] = ()) -> Specs:
-    """A Deribit command's fields as a scenario takes them (core/deribit/: an order's, deribit_steps.py's): each read
-    by its kind, an instrument's name read as one (an unknown kind of name refused when the file is read); `required`
-    makes optional fields required in a file."""
-    return {
-        field.name: (instrument if field.name == "instrument_name" else command_field(field),
-                     field.required or field.name in required)
-        for field in declared(cls)
-    }  # fmt: skip
+def deribit_specs(cls: type[Command], *leave: str, required: tuple[str, ...] = ()) -> Specs:
+    """A Deribit command's fields as a scenario takes them (core/deribit/: an order's, deribit_steps.py's): an
+    instrument's name read as one (an unknown kind of name refused when the file is read)."""
+    return command_specs(cls, *leave, required=required, checks={"instrument_name": instrument})
 
 
 # A seeded Deribit order (`deribit_order`): it may rest untriggered, keep an id given.

@@ -4,7 +4,7 @@ refused with the quoted spelling to use. `schema.py` says which field takes whic
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, get_args, get_origin
@@ -12,14 +12,16 @@ from typing import Any, get_args, get_origin
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from mockexchange.core.commands import Declared
+from mockexchange.core.commands import Command, Declared, declared
 from mockexchange.core.deribit.bounds import PLACES
 from mockexchange.core.deribit.instruments import InstrumentError, parse_instrument_name
 from mockexchange.core.money import MoneyError, parse_decimal, parse_price
 from mockexchange.core.numbers import excerpt
-from mockexchange.core.values import Kind, Refused, UnixTime
+from mockexchange.core.values import Kind, Refused, Text, UnixTime
 
 _TAG = "tag:yaml.org,2002:"
+Check = Callable[[Node], Any]
+Specs = dict[str, tuple[Check, bool]]  # each field's check, and whether it is required; schema.py makes them `Field`s
 
 
 class Invalid(Exception):
@@ -235,6 +237,41 @@ def of_kind(kind: Kind[Any], name: str) -> Callable[[Node], Any]:
     return check
 
 
-def command_field(field: Declared) -> Callable[[Node], Any]:
+def command_field(field: Declared) -> Check:
     """The check of a command's field (core/commands.py) in a scenario: its YAML's plain value read by its kind."""
     return of_kind(field.kind, field.name)
+
+
+def _given(field: Declared) -> Check:
+    """A field checked by its kind, answered as written (a ticker's text; a set-up's plain value, which the control
+    plane reads when it runs)."""
+
+    def check(node: Node) -> Any:
+        given = plain_of(node, str) if isinstance(field.kind, Text) else plain_value(node)
+        try:
+            field.read(given)
+        except Refused as exc:  # (the path names the field: the words say the rest)
+            raise Invalid(str(exc).removeprefix(f"{field.name} ")) from None
+        return given
+
+    return check
+
+
+def command_specs(
+    cls: type[Command],
+    *leave: str,
+    required: tuple[str, ...] = (),
+    checks: Mapping[str, Check] | None = None,
+    held: bool = True,
+) -> Specs:
+    """A command's fields as a scenario takes them, each read by its kind when the file is read: answered as read
+    (`held`: the command is made of them) or as written (`_given`). `leave`: fields the step has not (its own words
+    for them, or the runner's); `required`: optional fields a file must give; `checks`: a field's own check (a Deribit
+    instrument's name, read as one)."""
+    own = checks or {}
+    return {
+        field.name: (own.get(field.name) or (command_field(field) if held else _given(field)),
+                     field.required or field.name in required)
+        for field in declared(cls)
+        if field.name not in leave
+    }  # fmt: skip

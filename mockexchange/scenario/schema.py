@@ -23,7 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mockexchange.auth.kalshi.keys import PemError, load_public_key
 from mockexchange.control import ControlError
-from mockexchange.core.commands import Command, declared
+from mockexchange.core.commands import Command
 from mockexchange.core.connections import CloseWebsockets
 from mockexchange.core.deribit.kinds import BALANCES
 from mockexchange.core.faults import ClearFaults, FaultSpec
@@ -51,8 +51,9 @@ from mockexchange.scenario import bounded_yaml, deribit_steps, kalshi_steps, lib
 from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
 from mockexchange.scenario.scalars import (
     Invalid,
+    Specs,
     boolean,
-    command_field,
+    command_specs,
     instrument,
     integer,
     one_of,
@@ -87,8 +88,8 @@ class Field:
     default: Any = None
 
 
-def _fields(specs: Mapping[str, tuple[Callable[[Node], Any], bool]]) -> dict[str, Field]:
-    """The fields of specs written beside the schema (market_steps.py, order_steps.py): name -> (check, required)."""
+def _fields(specs: Specs) -> dict[str, Field]:
+    """The fields of a command's specs (scalars.command_specs): name -> (check, required)."""
     return {name: Field(check, required=required) for name, (check, required) in specs.items()}
 
 
@@ -100,13 +101,8 @@ ACTION = one_of("buy", "sell")
 # -- the schema ------------------------------------------------------------------------------------------------------
 
 
-def command_fields(cls: type[Command]) -> dict[str, Field]:
-    """A step that is a command of the core's: its fields, each read by its kind when the file is read."""
-    return {field.name: Field(command_field(field), required=field.required) for field in declared(cls)}
-
-
 # A fill booked without a book: the `SeedFill` command's fields (core/kalshi/fill_commands.py), made at load.
-FILL = command_fields(SeedFill)
+FILL = _fields(command_specs(SeedFill))
 POSITION = {**FILL, "action": Field(ACTION, default="buy")}
 # Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
 DERIBIT_FILL = _fields(deribit_steps.FILL)
@@ -130,7 +126,7 @@ DERIBIT = {
     "mark_prices": Field(lambda node: node),
 }
 # Faults (docs/misbehaving.md): each a command of the core's (core/faults.py, core/connections.py), made when read.
-FAULT_COMMANDS: Commands = {
+FAULT_COMMANDS: dict[str, type[Command]] = {
     "fault": FaultSpec,
     "ws_close": CloseWebsockets,
     "clear_faults": ClearFaults,
@@ -164,9 +160,9 @@ STEPS: dict[str, Mapping[str, Field]] = {
     "index_price": INDEX_PRICE,
     "mark_price": MARK_PRICE,
     "volatility": VOLATILITY,
-    **{kind: command_fields(cls) for kind, cls in FAULT_COMMANDS.items()},
+    **{kind: _fields(command_specs(cls)) for kind, cls in FAULT_COMMANDS.items()},
     # An FCM member's desk and an account's insides: commands of the core's, made when read
-    **{kind: command_fields(cls) for kind, cls in ACCOUNT_COMMANDS.items()},
+    **{kind: _fields(command_specs(cls)) for kind, cls in ACCOUNT_COMMANDS.items()},
 }
 
 
@@ -189,7 +185,7 @@ MARKET = _fields(market_steps.SETUP["market"])
 STEPS |= {kind: _fields(specs) for kind, specs in market_steps.STEPS.items()}
 _WHOLE_CHECKS |= market_steps.WHOLE_CHECKS
 # The steps that are a command of the core's, made when the file is read and run as it is
-COMMANDS: dict[str, type[Command]] = {
+COMMANDS: Commands = {
     **order_steps.COMMANDS,
     **market_steps.COMMANDS,
     **deribit_steps.COMMANDS,
@@ -257,7 +253,7 @@ class _Reader:
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, ScalarNode) else None
             where = f"{path}.{key}" if path else str(key)
-            if key not in schema:
+            if key is None or key not in schema:
                 extra = hint if key == "at" and hint else ""
                 self.error(key_node, where, f"unknown field (accepted: {', '.join(schema)}){extra}")
                 ok = False
@@ -501,9 +497,9 @@ class _Reader:
             ("mark_price", "mark_prices", MARK_PRICE),
         ):
             for item, where in self.items(section.get(name), f"{path}.{name}"):
-                args = self.fields(item, where, schema)
-                if args is not None and (kind != "volatility" or self.one_target(item, where, args)):
-                    self.set_up(ops, kind, args, item, where)
+                given = self.fields(item, where, schema)
+                if given is not None and (kind != "volatility" or self.one_target(item, where, given)):
+                    self.set_up(ops, kind, given, item, where)
         return [op for kind_ops in ops.values() for op in kind_ops]
 
     def set_up(self, ops: dict[str, list[Op]], kind: str, args: dict[str, Any], node: Node, path: str) -> None:
@@ -602,7 +598,8 @@ class _Reader:
         burst["users"] = word_list("users", text, [])
         burst["sides"] = word_list("sides", SIDE, ["yes", "no"])
         burst["actions"] = word_list("actions", ACTION, ["buy", "sell"])
-        price_range = count_range = {}
+        price_range: dict[str, Any] | None = {}
+        count_range: dict[str, Any] | None = {}
         if "price" in burst:
             price_range = self.fields(burst["price"], f"{path}.price", {"min": Field(price), "max": Field(price)})
         if "count" in burst:
@@ -611,15 +608,21 @@ class _Reader:
         if price_range is None or count_range is None or not ok:
             return None
         low, high = Decimal((price_range or {}).get("min", "0.01")), Decimal((price_range or {}).get("max", "0.99"))
-        if low > high or low.as_tuple().exponent < -2 or high.as_tuple().exponent < -2:
+        if low > high or not (_whole_cents(low) and _whole_cents(high)):
             self.error(burst.get("price"), f"{path}.price", "min and max must be whole cents with min <= max")
             ok = False
         burst["price"] = (int(low * 100), int(high * 100))
-        burst["count"] = ((count_range or {}).get("min", 1), (count_range or {}).get("max", 10))
-        if burst["count"][0] > burst["count"][1]:
+        smallest, largest = (count_range or {}).get("min", 1), (count_range or {}).get("max", 10)
+        burst["count"] = (smallest, largest)
+        if smallest > largest:
             self.error(burst.get("count"), f"{path}.count", "min must be <= max")
             ok = False
         return burst if ok else None
+
+
+def _whole_cents(amount: Decimal) -> bool:
+    exponent = amount.as_tuple().exponent
+    return isinstance(exponent, int) and exponent >= -2
 
 
 def _parse(text_: str, source: str) -> Node:
