@@ -13,9 +13,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mockexchange.core.commands import Command, Declared, declared
-from mockexchange.core.deribit.bounds import PLACES
 from mockexchange.core.deribit.instruments import InstrumentError, parse_instrument_name
-from mockexchange.core.money import MoneyError, parse_decimal, parse_price
+from mockexchange.core.money import MoneyError, parse_price
 from mockexchange.core.numbers import excerpt
 from mockexchange.core.values import Kind, Refused, Text, UnixTime
 
@@ -152,20 +151,6 @@ def timestamp(node: Node) -> datetime:
     except Refused as exc:
         raise Invalid(str(exc)) from None
     return when
-
-
-def _decimal(sign: str) -> Callable[[str], Decimal]:
-    def parse(value: str) -> Decimal:
-        parsed = parse_decimal(value, "value", PLACES)  # the control plane's grammar; the book checks the range
-        if not parsed.is_finite() or (sign == "positive" and parsed <= 0) or (sign == "non-negative" and parsed < 0):
-            raise MoneyError(f"not {sign}")
-        return parsed
-
-    return parse
-
-
-def deribit_balance(node: Node) -> str:
-    return _money(node, 'a decimal string >= 0, e.g. "10" or "2.5"', '"10"', _decimal("non-negative"))
 
 
 def instrument(node: Node) -> str:

@@ -75,11 +75,11 @@ FEE = Amount(_fee)
 
 
 @dataclass(frozen=True, slots=True)
-class SeedFill(Command):
-    """A fill for the user: `count` contracts of `side` (yes/no) bought or sold at `price`, that side's price in
-    dollars. The fee follows the fee schedule unless given (dollars)."""
+class SeededTrade(Command):
+    """What a seeded fill and a seeded resting order share: the user's `count` contracts of `side` (yes/no) bought or
+    sold at `price`, that side's price in dollars, in a market of an event (its ticker's, unless given), on a
+    subaccount."""
 
-    name: ClassVar[str] = "fill"
     user_id: str = value(TEXT)
     ticker: str = value(TEXT)
     side: str = value(Choice(SIDES))
@@ -88,6 +88,14 @@ class SeedFill(Command):
     price: Decimal = value(PRICE)
     event_ticker: str | None = value(TEXT, None)
     subaccount: int = value(Integer(0, MAX_SUBACCOUNT), 0)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedFill(SeededTrade):
+    """A fill for the user: `count` contracts of `side` (yes/no) bought or sold at `price`, that side's price in
+    dollars. The fee follows the fee schedule unless given (dollars)."""
+
+    name: ClassVar[str] = "fill"
     is_taker: bool = value(Flag(), True)
     fee: Decimal | None = value(FEE, None)
     order_id: str | None = value(TEXT, None)

@@ -10,30 +10,18 @@ A seeded order's terms are a seeded fill's (fill_commands.py): `count` contracts
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import ClassVar
 
 from mockexchange.core.commands import Command, value
-from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
-from mockexchange.core.kalshi.fill_commands import COUNT, PRICE, TEXT
-from mockexchange.core.kalshi.positions import ACTIONS, SIDES
-from mockexchange.core.values import Choice, Integer
+from mockexchange.core.kalshi.fill_commands import TEXT, SeededTrade
 
 
 @dataclass(frozen=True, slots=True)
-class SeedOrder(Command):
+class SeedOrder(SeededTrade):
     """A resting order, seeded: it joins the market's book (matched by the orders that cross it) and holds its
     owner's cash as any resting order does; it never takes (one that would cross the book is refused)."""
 
     name: ClassVar[str] = "create_order"
-    user_id: str = value(TEXT)
-    ticker: str = value(TEXT)
-    side: str = value(Choice(SIDES))
-    action: str = value(Choice(ACTIONS))
-    count: Decimal = value(COUNT)
-    price: Decimal = value(PRICE)
-    event_ticker: str | None = value(TEXT, None)
-    subaccount: int = value(Integer(0, MAX_SUBACCOUNT), 0)
     order_id: str | None = value(TEXT, None)
 
 
