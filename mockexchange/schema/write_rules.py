@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from mockexchange.core.commands import Command, kind_of
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX
 from mockexchange.core.kalshi.fcm_commands import UpdateFCMSubtraderBlockedCategories
+from mockexchange.core.kalshi.key_commands import CreateApiKey
 from mockexchange.core.kalshi.order_commands import CancelOrder, PlaceOrder
 from mockexchange.core.kalshi.order_group_commands import CreateOrderGroup
 from mockexchange.core.kalshi.orders import MAX_BATCH
@@ -319,7 +320,8 @@ BODY_RULES: tuple[BodyRule, ...] = (
              declared_bounds(IntraExchangeInstanceTransfer, "amount")),
     BodyRule(KEY_WRITES, "name", f"1 to 256 characters ({NOT_EMPTY}; 256 is the mock's bound)",
              bounds(Text())),
-    BodyRule(KEY_WRITES, "scopes", "at most 16 scopes (the mock's bound: each of the eight twice)", {"maxItems": 16}),
+    BodyRule(KEY_WRITES, "scopes", "at most 16 scopes (the mock's bound: each of the eight twice)",
+             {"maxItems": declared_bounds(CreateApiKey, "scopes")["maxItems"]}),
     BodyRule(KEY_WRITES, "", "subaccount and fcm_subtrader_id are mutually exclusive",
              {"not": {"required": ["subaccount", "fcm_subtrader_id"]}}),
     BodyRule(("CreateApiKey",), "public_key", NOT_EMPTY, {"minLength": 1}),
