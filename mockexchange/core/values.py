@@ -350,7 +350,7 @@ class Seconds(Kind[timedelta]):
     """A number of seconds (a whole or a fractional one) from 0 to below `most`, held as a `timedelta`."""
 
     most: int
-    plain = int | float
+    plain = float  # (an int is a float here, as JSON Schema's "number" takes one)
 
     def read(self, value: Any, name: str) -> timedelta:
         number = isinstance(value, int | float) and not isinstance(value, bool)
