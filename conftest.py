@@ -33,7 +33,7 @@ from hypothesis.vendor.pretty import RepresentationPrinter
 from schemathesis.generation.hypothesis import builder  # noqa: F401  (its import swaps Hypothesis' printer, once)
 
 import mockexchange
-import mockexchange.control.kalshi
+import mockexchange.control.key_handlers
 import mockexchange.testing.signing
 from mockexchange.auth.kalshi.keys import PrivateKey, generate_private_key, load_private_key
 
@@ -65,7 +65,9 @@ def _pooled_key(key_type: str = "rsa") -> PrivateKey:
     return pool[turn % KEY_POOL_SIZE]
 
 
-mockexchange.control.kalshi.generate_private_key = _pooled_key  # type: ignore[assignment]
+# (where a key command draws its pair: if that moves, this fails rather than the pool silently going unused)
+assert mockexchange.control.key_handlers.generate_private_key is generate_private_key
+mockexchange.control.key_handlers.generate_private_key = _pooled_key  # type: ignore[assignment]
 # Loading an RSA key checks it (27 ms of CPU): the tests' signers load those few keys again and again.
 mockexchange.testing.signing.load_private_key = functools.lru_cache(maxsize=4 * KEY_POOL_SIZE)(load_private_key)
 
