@@ -7,6 +7,7 @@ Then the `contract` extra, installed into the same venv: its pytest plugins regi
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -48,7 +49,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Install:
     root = tmp_path_factory.mktemp("wheel")
     dist = root / "dist"
     build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-q", "-w", str(dist)]
-    subprocess.run([*build, str(ROOT)], check=True, cwd=root, env=_env(), timeout=600)
+    # One build of the checkout at a time: each writes its build/ and egg-info folders there, and two xdist workers
+    # building at once break each other's (the lock's file is in the session's temporary root, which workers share).
+    with (tmp_path_factory.getbasetemp().parent / "wheel-build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run([*build, str(ROOT)], check=True, cwd=root, env=_env(), timeout=600)
     (wheel,) = dist.glob("mockexchange-*.whl")
     subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], check=True, timeout=300)
     work = root / "elsewhere"
