@@ -135,6 +135,9 @@ def _whole_ms(item: Any) -> int | None:
     return int(item) if 0 <= item <= MAX_DELAY_MS else None
 
 
+DELAY = _Delay()
+
+
 @dataclass(frozen=True, slots=True)
 class FaultSpec(Command):
     """A fault rule, as asked for (`add_fault`): requests under a `path` prefix (or messages of a websocket `channel`)
@@ -147,7 +150,7 @@ class FaultSpec(Command):
     method: str | None = value(_Method(), None)  # None: any (a rule naming one applies to HTTP requests only)
     venue: str | None = value(Choice(VENUES), None)  # "kalshi" or "deribit" (and its SignalPlus dialect); None: either
     status: int | None = value(Integer(400, 599), None)
-    delay_ms: tuple[int, int] | None = value(_Delay(), None)  # (low, high) inclusive; equal for a fixed delay
+    delay_ms: tuple[int, int] | None = value(DELAY, None)  # (low, high) inclusive; equal for a fixed delay
     drop: bool | None = value(Flag(), None)  # (false is no fault, as if left out)
     times: int | None = value(Integer(1, MAX_TIMES), None)  # None: every matching request
     channel: str | None = value(Text(), None)
@@ -176,8 +179,7 @@ class FaultSpec(Command):
         if self.status is not None:
             effect = {"status": self.status}
         elif self.delay_ms is not None:
-            low, high = self.delay_ms
-            effect = {"delay_ms": low if low == high else [low, high]}
+            effect = {"delay_ms": DELAY.write(self.delay_ms)}
         else:
             effect = {"drop": True}
         return {**where, "method": self.method, "venue": self.venue, **effect, "times": self.times}

@@ -18,6 +18,7 @@ from mockexchange.core.deribit.cash_commands import DeribitDeposit, DeribitWithd
 from mockexchange.core.deribit.fill_commands import SeedDeribitFill
 from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.deribit.market_commands import ListInstrument, SetIndexPrice, SetMarkPrice, SetVolatility
+from mockexchange.core.deribit.order_commands import CancelDeribitOrder, SeedDeribitOrder
 from mockexchange.core.values import Refused
 from mockexchange.scenario.order_steps import deribit_specs
 from mockexchange.scenario.scalars import Invalid, of_kind
@@ -30,6 +31,7 @@ ACCOUNT = deribit_specs(CreateDeribitAccount)  # (its balances walked entry by e
 SUBACCOUNT = deribit_specs(CreateDeribitSubaccount, "user_id")
 BALANCE = of_kind(kinds.BALANCE, "balance")
 DEPOSIT = deribit_specs(DeribitDeposit)
+CANCEL_ORDER = deribit_specs(CancelDeribitOrder)
 # A withdrawal in a file is done at once (`state` and `nonce` are a client's, private/withdraw)
 WITHDRAWAL = deribit_specs(DeribitWithdrawal, "state", "nonce")
 
@@ -46,10 +48,11 @@ def index_name(written: str) -> str:
 COMMANDS: dict[str, type[Command]] = {
     "deribit_fill": SeedDeribitFill, "deribit_deposit": DeribitDeposit, "deribit_withdrawal": DeribitWithdrawal,
     "index_price": SetIndexPrice, "mark_price": SetMarkPrice, "volatility": SetVolatility,
+    "deribit_cancel_order": CancelDeribitOrder,
 }  # fmt: skip
 # The `deribit:` set-up's kinds that are a command, made when the file is read
 SETUP_COMMANDS: dict[str, type[Command]] = {
     "index_price": SetIndexPrice, "deribit_instrument": ListInstrument, "deribit_account": CreateDeribitAccount,
     "deribit_subaccount": CreateDeribitSubaccount, "deribit_position": SeedDeribitFill, "volatility": SetVolatility,
-    "mark_price": SetMarkPrice, "deribit_key": CreateDeribitKey,
+    "mark_price": SetMarkPrice, "deribit_key": CreateDeribitKey, "deribit_order": SeedDeribitOrder,
 }  # fmt: skip

@@ -152,7 +152,7 @@ STEPS: dict[str, Mapping[str, Field]] = {
     **{kind: _fields(specs) for kind, specs in kalshi_steps.STEPS.items()},
     "deribit_fill": DERIBIT_FILL,
     "deribit_order": DERIBIT_ORDER,
-    "deribit_cancel_order": {"order_id": Field(text, required=True)},
+    "deribit_cancel_order": _fields(deribit_steps.CANCEL_ORDER),
     # Counterparty orders, which trade as a client's (order_steps.py)
     **{kind: _fields(specs) for kind, specs in order_steps.STEPS.items()},
     "deribit_deposit": DERIBIT_DEPOSIT,
@@ -196,7 +196,7 @@ COMMANDS: Commands = {
 }
 # A Kalshi user's set-up, each a command of the core's made when the file is read
 SETUP_COMMANDS: Commands = {
-    "account": CreateAccount, "api_usage_level": GrantApiUsageLevel, "key": kalshi_steps.make_key
+    "account": CreateAccount, "api_usage_level": GrantApiUsageLevel, "key": kalshi_steps.make_key, "position": SeedFill
 }  # fmt: skip
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 
@@ -347,8 +347,9 @@ class _Reader:
                 scenario.setup.append(Op("market", market, self.origin(node, path)))
         for node, path in self.items(top.get("positions"), "positions"):
             position = self.fields(node, path, POSITION)
-            if position is not None:
-                scenario.setup.append(Op("position", position, self.origin(node, path)))
+            made = None if position is None else self.made("position", position, self.origin(node, path),
+                                                           (node, path), SETUP_COMMANDS)  # fmt: skip
+            scenario.setup += [made] if made is not None else []
         if "deribit" in top:
             scenario.setup += self.deribit(top["deribit"], "deribit")
         for node, path in self.items(top.get("steps"), "steps"):
