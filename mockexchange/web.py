@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import Receive
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
 # The mock's own explanation of an error, beside the venue's real body; real clients ignore unknown headers.
@@ -220,5 +221,23 @@ async def read_body(request: Request, limit: int) -> bytes:
             if received > limit:
                 raise BodyTooLarge(limit, None)
             chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def body_within(receive: Receive, limit: int) -> bytes | None:
+    """The request's body as far as it came (the proxy's and a replay's: they answer a client that went away too);
+    None once it passes `limit` (the rest is left unread)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # http.disconnect
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)

@@ -23,6 +23,7 @@ from mockexchange.proxy.forwarder import Forwarder
 from mockexchange.proxy.messages import Seen, coding, header, headers, readable, seen
 from mockexchange.proxy.targets import TargetRefused, http_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
+from mockexchange.web import body_within
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024  # a client's body the proxy holds to forward (Kalshi's own bound is 64 KiB)
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # an upstream's answer the proxy holds to judge and record
@@ -67,7 +68,7 @@ async def forward_http(proxy: Forwarder, scope: Scope, receive: Receive, send: S
         url, failed = http_url(upstream, scope["method"], raw_target(scope)), None
     except TargetRefused as exc:  # nothing goes upstream
         url, failed = None, str(exc)
-    raw = await _body(receive)
+    raw = await body_within(receive, MAX_REQUEST_BYTES)
     request_headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
     sent = await aside(len(raw or b""), seen, raw or b"", coding(request_headers))
     if failed is not None:
@@ -107,24 +108,6 @@ async def aside(size: int, work: Callable[..., T], *args: Any) -> T:
     if size <= ASIDE_BYTES:
         return work(*args)
     return await anyio.to_thread.run_sync(work, *args)
-
-
-async def _body(receive: Receive) -> bytes | None:
-    """The request's body, or None once it passes MAX_REQUEST_BYTES (the rest is not read)."""
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_REQUEST_BYTES:
-            return None
-        parts.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(parts)
 
 
 async def _exchange(
