@@ -475,16 +475,10 @@ class Journal:
             entries, last_seq = list(self._entries), self._seq
         if since is not None:
             entries = [e for e in entries if e.seq > since]
-        if seq is not None:
-            entries = [e for e in entries if e.seq == seq]
-        if venue is not None:
-            entries = [e for e in entries if e.venue == venue]
-        if transport is not None:
-            entries = [e for e in entries if e.transport == transport]
-        if status is not None:
-            entries = [e for e in entries if e.status == status]
-        if key_id is not None:
-            entries = [e for e in entries if e.key_id == key_id]
+        for name, wanted in (("seq", seq), ("venue", venue), ("transport", transport), ("status", status),
+                             ("key_id", key_id)):  # fmt: skip
+            if wanted is not None:
+                entries = [e for e in entries if getattr(e, name) == wanted]
         unchecked = [e for e in entries if e.problems is None]
         for entry in unchecked:
             _check(entry)

@@ -62,24 +62,21 @@ class Socket:
         try:
             url = websocket_url(self.upstream, raw_target(self.scope))
         except TargetRefused as exc:  # nothing goes upstream
-            status, raw, body = failure(self.upstream, 400, str(exc), self.proxy.clock)
-            await self._refuse(arrived, at, status, raw, body, str(exc))
+            await self._refuse(arrived, at, *failure(self.upstream, 400, str(exc), self.proxy.clock), str(exc))
             return
         try:
             remote = await self._connect(url)
         except InvalidStatus as refused:
             answer = refused.response
             if (why := not_final(self.upstream, answer.status_code)) is not None:  # an interim status, as a refusal
-                status, raw, body = failure(self.upstream, 502, why, self.proxy.clock)
-                await self._refuse(arrived, at, status, raw, body, why)
+                await self._refuse(arrived, at, *failure(self.upstream, 502, why, self.proxy.clock), why)
                 return
             raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.raw_items()]
             await self._refuse(arrived, at, answer.status_code, raw, bytes(answer.body or b""), None)
             return
         except (OSError, InvalidHandshake, TimeoutError) as exc:
             why = f"cannot open a websocket to {self.upstream.ws_origin}: {type(exc).__name__}: {exc}"
-            status, raw, body = failure(self.upstream, 502, why, self.proxy.clock)
-            await self._refuse(arrived, at, status, raw, body, why)
+            await self._refuse(arrived, at, *failure(self.upstream, 502, why, self.proxy.clock), why)
             return
         async with remote:
             await self._opened(remote, arrived, at)
