@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -189,10 +189,10 @@ class BodyCut(ClientDisconnect):
 BODY_TIMED_OUT = "mockexchange.body_timed_out"
 
 
-def _content_length(headers: list[tuple[bytes, bytes]]) -> str | None:
-    """The Content-Length as sent (ASGI header names are lower case); None: chunked."""
-    for name, value in headers:
-        if name == b"content-length":
+def raw_header(raw: Iterable[tuple[bytes, bytes]] | None, name: bytes) -> str | None:
+    """The first value of the header `name` (lower case) among raw headers (ASGI's, httpx's), as Latin-1 text."""
+    for key, value in raw or ():
+        if key.lower() == name:
             return value.decode("latin-1")
     return None
 
@@ -203,7 +203,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     the rest of a refused body is left unread (uvicorn discards it after the answer). BodyCut if the connection
     ends first. Read from `receive` itself, once (Starlette's `stream` costs as much again, through an async
     generator): nothing reads the body after this."""
-    declared = _content_length(request.scope["headers"])
+    declared = raw_header(request.scope["headers"], b"content-length")  # None: chunked
     if declared is not None and declared.isascii() and declared.isdigit():
         digits = declared.lstrip("0")
         if len(digits) > 18 or int(digits or "0") > limit:  # (past 18 digits, past any limit; int() refuses 4,301)

@@ -22,10 +22,10 @@ from mockexchange.journal import HttpExchange, JournalNote
 from mockexchange.proxy import judge
 from mockexchange.proxy.forward import HOP_BY_HOP, aside, end_to_end, raw_target, request_record
 from mockexchange.proxy.forwarder import Forwarder
-from mockexchange.proxy.messages import Seen, coding, header, headers, seen
+from mockexchange.proxy.messages import Seen, coding, headers, seen
 from mockexchange.proxy.targets import TargetRefused, websocket_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
-from mockexchange.web import GONE
+from mockexchange.web import GONE, raw_header
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024  # a message from the upstream (websockets' own default is 1 MiB)
 PENDING_CALLS = 10_000  # Deribit request ids waiting for their reply, per connection (the oldest forgotten first)
@@ -51,7 +51,7 @@ class Socket:
         self.request_headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
         self.path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         self.query = redact.query(scope.get("query_string", b"").decode("latin-1"))
-        self.key_id = header(self.request_headers, b"kalshi-access-key") if upstream.venue == "kalshi" else None
+        self.key_id = raw_header(self.request_headers, b"kalshi-access-key") if upstream.venue == "kalshi" else None
         self.pending: OrderedDict[Any, str] = OrderedDict()  # Deribit: request id -> method, for the reply
         self.connection = 0
         self.opened = 0.0
