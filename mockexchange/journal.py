@@ -61,7 +61,7 @@ from mockexchange.core.clock import Clock, monotonic, unix_us
 from mockexchange.schema.requests import Problem, kalshi_command_rules, kalshi_rest_rules, problem
 from mockexchange.schema.specs import SpecError
 from mockexchange.settings import DEFAULT_JOURNAL_MAX_BYTES
-from mockexchange.web import BODY_TIMED_OUT, DIAGNOSIS_HEADER, DROPPED, header_safe
+from mockexchange.web import BODY_TIMED_OUT, DIAGNOSIS_HEADER, DROPPED, header_safe, raw_header
 
 log = logging.getLogger(__name__)
 
@@ -475,16 +475,10 @@ class Journal:
             entries, last_seq = list(self._entries), self._seq
         if since is not None:
             entries = [e for e in entries if e.seq > since]
-        if seq is not None:
-            entries = [e for e in entries if e.seq == seq]
-        if venue is not None:
-            entries = [e for e in entries if e.venue == venue]
-        if transport is not None:
-            entries = [e for e in entries if e.transport == transport]
-        if status is not None:
-            entries = [e for e in entries if e.status == status]
-        if key_id is not None:
-            entries = [e for e in entries if e.key_id == key_id]
+        for name, wanted in (("seq", seq), ("venue", venue), ("transport", transport), ("status", status),
+                             ("key_id", key_id)):  # fmt: skip
+            if wanted is not None:
+                entries = [e for e in entries if getattr(e, name) == wanted]
         unchecked = [e for e in entries if e.problems is None]
         for entry in unchecked:
             _check(entry)
@@ -626,13 +620,6 @@ def _reply(envelope: Mapping[str, Any]) -> str:
     return kind
 
 
-def _header(headers: Iterable[tuple[bytes, bytes]] | None, name: bytes) -> str | None:
-    for key, value in headers or ():
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None
-
-
 # nginx's status for a request whose client closed the connection before it was answered.
 CLIENT_CLOSED = 499
 
@@ -768,8 +755,8 @@ class _Exchange:
         return self.journal.record_http(HttpExchange(
             "rest" if scope["type"] == "http" else "ws", scope.get("method", "GET"),  # a websocket upgrade is a GET
             raw_path.decode("latin-1").split("?", 1)[0], scope.get("query_string", b"").decode("latin-1"),
-            _header(scope.get("headers"), _KEY_HEADER) if self.venue == "kalshi" else None, status,
-            _header(headers, _AUTH_HEADER),  # a 401's diagnosis, or the note on one accepted
+            raw_header(scope.get("headers"), _KEY_HEADER) if self.venue == "kalshi" else None, status,
+            raw_header(headers, _AUTH_HEADER),  # a 401's diagnosis, or the note on one accepted
             self.venue, scope.get(JOURNAL_NOTE), scope.get(JOURNAL_FAULT), latency_us,
-            request_body=self.sent, response_body=answer, diagnosis=_header(headers, _DIAGNOSIS_HEADER),
+            request_body=self.sent, response_body=answer, diagnosis=raw_header(headers, _DIAGNOSIS_HEADER),
         ))  # fmt: skip

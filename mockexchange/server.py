@@ -710,8 +710,6 @@ class MockServer(InThread, Control):
         self.play_scenario = self.app.scenarios.play_scenario
         self.pause_scenario = self.app.scenarios.pause_scenario
         self.scenario_status = self.app.scenarios.scenario_status
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
         self.host = self.app.settings.host
         self.port = 0
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
 import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import Receive
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
 # The mock's own explanation of an error, beside the venue's real body; real clients ignore unknown headers.
@@ -188,10 +189,10 @@ class BodyCut(ClientDisconnect):
 BODY_TIMED_OUT = "mockexchange.body_timed_out"
 
 
-def _content_length(headers: list[tuple[bytes, bytes]]) -> str | None:
-    """The Content-Length as sent (ASGI header names are lower case); None: chunked."""
-    for name, value in headers:
-        if name == b"content-length":
+def raw_header(raw: Iterable[tuple[bytes, bytes]] | None, name: bytes) -> str | None:
+    """The first value of the header `name` (lower case) among raw headers (ASGI's, httpx's), as Latin-1 text."""
+    for key, value in raw or ():
+        if key.lower() == name:
             return value.decode("latin-1")
     return None
 
@@ -202,7 +203,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     the rest of a refused body is left unread (uvicorn discards it after the answer). BodyCut if the connection
     ends first. Read from `receive` itself, once (Starlette's `stream` costs as much again, through an async
     generator): nothing reads the body after this."""
-    declared = _content_length(request.scope["headers"])
+    declared = raw_header(request.scope["headers"], b"content-length")  # None: chunked
     if declared is not None and declared.isascii() and declared.isdigit():
         digits = declared.lstrip("0")
         if len(digits) > 18 or int(digits or "0") > limit:  # (past 18 digits, past any limit; int() refuses 4,301)
@@ -220,5 +221,23 @@ async def read_body(request: Request, limit: int) -> bytes:
             if received > limit:
                 raise BodyTooLarge(limit, None)
             chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def body_within(receive: Receive, limit: int) -> bytes | None:
+    """The request's body as far as it came (the proxy's and a replay's: they answer a client that went away too);
+    None once it passes `limit` (the rest is left unread)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # http.disconnect
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)

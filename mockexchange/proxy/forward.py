@@ -20,9 +20,10 @@ from mockexchange.core.clock import monotonic
 from mockexchange.journal import HttpExchange
 from mockexchange.proxy import judge
 from mockexchange.proxy.forwarder import Forwarder
-from mockexchange.proxy.messages import Seen, coding, header, headers, readable, seen
+from mockexchange.proxy.messages import Seen, coding, headers, readable, seen
 from mockexchange.proxy.targets import TargetRefused, http_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
+from mockexchange.web import body_within, raw_header
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024  # a client's body the proxy holds to forward (Kalshi's own bound is 64 KiB)
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # an upstream's answer the proxy holds to judge and record
@@ -67,7 +68,7 @@ async def forward_http(proxy: Forwarder, scope: Scope, receive: Receive, send: S
         url, failed = http_url(upstream, scope["method"], raw_target(scope)), None
     except TargetRefused as exc:  # nothing goes upstream
         url, failed = None, str(exc)
-    raw = await _body(receive)
+    raw = await body_within(receive, MAX_REQUEST_BYTES)
     request_headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
     sent = await aside(len(raw or b""), seen, raw or b"", coding(request_headers))
     if failed is not None:
@@ -88,9 +89,9 @@ async def forward_http(proxy: Forwarder, scope: Scope, receive: Receive, send: S
     request_body, response_body = await aside(len(raw or b"") + len(body), _bodies, sent, answered, body)
     key_id = _key_id(upstream, request_headers, sent, scope)
     proxy.journal.record_http(HttpExchange(
-        "rest", scope["method"], _path(scope), _query(scope), key_id, status, header(answer_headers, _AUTH_HEADER),
+        "rest", scope["method"], _path(scope), _query(scope), key_id, status, raw_header(answer_headers, _AUTH_HEADER),
         upstream.venue, verdict.note(key_id), latency_us=latency_us, request_body=request_body,
-        response_body=response_body, diagnosis=header(answer_headers, _DIAGNOSIS_HEADER),
+        response_body=response_body, diagnosis=raw_header(answer_headers, _DIAGNOSIS_HEADER),
     ))  # fmt: skip
     if failed is None and answered is not None and proxy.tape is not None:
         request = request_record(upstream, scope, request_headers, sent)
@@ -109,24 +110,6 @@ async def aside(size: int, work: Callable[..., T], *args: Any) -> T:
     return await anyio.to_thread.run_sync(work, *args)
 
 
-async def _body(receive: Receive) -> bytes | None:
-    """The request's body, or None once it passes MAX_REQUEST_BYTES (the rest is not read)."""
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_REQUEST_BYTES:
-            return None
-        parts.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(parts)
-
-
 async def _exchange(
     proxy: Forwarder,
     upstream: Upstream,
@@ -139,7 +122,7 @@ async def _exchange(
         (name, readable(value.decode("latin-1")).encode("latin-1") if name.lower() == _ACCEPT_ENCODING else value)
         for name, value in end_to_end(request_headers, _NOT_FORWARDED)
     ]
-    if not raw and header(request_headers, b"content-length") is not None:
+    if not raw and raw_header(request_headers, b"content-length") is not None:
         forwarded.append((b"content-length", b"0"))  # httpx states no length for an empty body
     request = httpx.Request(method, url, headers=forwarded, content=raw or None)
     try:
@@ -181,8 +164,8 @@ def _framed(raw: list[tuple[bytes, bytes]], body: bytes, status: int) -> list[tu
     """The answer's headers as passed on: end to end only, with a length when the upstream framed it in chunks (and
     without the upstream's length then: RFC 9112 section 6.3, Transfer-Encoding overrides it, and the body passed on
     is the chunks' bytes)."""
-    kept = end_to_end(raw, _LENGTH if header(raw, b"transfer-encoding") is not None else frozenset())
-    if status >= 200 and status not in (204, 304) and header(kept, b"content-length") is None:
+    kept = end_to_end(raw, _LENGTH if raw_header(raw, b"transfer-encoding") is not None else frozenset())
+    if status >= 200 and status not in (204, 304) and raw_header(kept, b"content-length") is None:
         kept.append((b"content-length", str(len(body)).encode()))
     return kept
 
@@ -248,7 +231,7 @@ def _rpc_id(sent: Seen, scope: Scope) -> Any:
 
 def _key_id(upstream: Upstream, request_headers: list[tuple[bytes, bytes]], sent: Seen, scope: Scope) -> str | None:
     if upstream.venue == "kalshi":
-        return header(request_headers, _KEY_HEADER)
+        return raw_header(request_headers, _KEY_HEADER)
     _, params = deribit_call(scope, sent)
     client_id = params.get("client_id") if isinstance(params, dict) else None
     return client_id if isinstance(client_id, str) else None

@@ -132,10 +132,3 @@ def readable(accepted: str) -> str:
     answer never comes back in one whose secrets it could not redact; `identity` when none is left."""
     kept = [part.strip() for part in accepted.split(",") if part.split(";")[0].strip().lower() in _READ]
     return ", ".join(kept) or "identity"
-
-
-def header(raw: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
-    for key, value in raw:
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None

@@ -22,10 +22,10 @@ from mockexchange.journal import HttpExchange, JournalNote
 from mockexchange.proxy import judge
 from mockexchange.proxy.forward import HOP_BY_HOP, aside, end_to_end, raw_target, request_record
 from mockexchange.proxy.forwarder import Forwarder
-from mockexchange.proxy.messages import Seen, coding, header, headers, seen
+from mockexchange.proxy.messages import Seen, coding, headers, seen
 from mockexchange.proxy.targets import TargetRefused, websocket_url
 from mockexchange.proxy.upstreams import Upstream, failure, not_final, route
-from mockexchange.web import GONE
+from mockexchange.web import GONE, raw_header
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024  # a message from the upstream (websockets' own default is 1 MiB)
 PENDING_CALLS = 10_000  # Deribit request ids waiting for their reply, per connection (the oldest forgotten first)
@@ -51,7 +51,7 @@ class Socket:
         self.request_headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
         self.path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         self.query = redact.query(scope.get("query_string", b"").decode("latin-1"))
-        self.key_id = header(self.request_headers, b"kalshi-access-key") if upstream.venue == "kalshi" else None
+        self.key_id = raw_header(self.request_headers, b"kalshi-access-key") if upstream.venue == "kalshi" else None
         self.pending: OrderedDict[Any, str] = OrderedDict()  # Deribit: request id -> method, for the reply
         self.connection = 0
         self.opened = 0.0
@@ -62,24 +62,21 @@ class Socket:
         try:
             url = websocket_url(self.upstream, raw_target(self.scope))
         except TargetRefused as exc:  # nothing goes upstream
-            status, raw, body = failure(self.upstream, 400, str(exc), self.proxy.clock)
-            await self._refuse(arrived, at, status, raw, body, str(exc))
+            await self._refuse(arrived, at, *failure(self.upstream, 400, str(exc), self.proxy.clock), str(exc))
             return
         try:
             remote = await self._connect(url)
         except InvalidStatus as refused:
             answer = refused.response
             if (why := not_final(self.upstream, answer.status_code)) is not None:  # an interim status, as a refusal
-                status, raw, body = failure(self.upstream, 502, why, self.proxy.clock)
-                await self._refuse(arrived, at, status, raw, body, why)
+                await self._refuse(arrived, at, *failure(self.upstream, 502, why, self.proxy.clock), why)
                 return
             raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.raw_items()]
             await self._refuse(arrived, at, answer.status_code, raw, bytes(answer.body or b""), None)
             return
         except (OSError, InvalidHandshake, TimeoutError) as exc:
             why = f"cannot open a websocket to {self.upstream.ws_origin}: {type(exc).__name__}: {exc}"
-            status, raw, body = failure(self.upstream, 502, why, self.proxy.clock)
-            await self._refuse(arrived, at, status, raw, body, why)
+            await self._refuse(arrived, at, *failure(self.upstream, 502, why, self.proxy.clock), why)
             return
         async with remote:
             await self._opened(remote, arrived, at)

@@ -29,7 +29,7 @@ from mockexchange.venues.deribit.envelope import epoch_us
 from mockexchange.venues.deribit.errors import NOT_FOUND, TOO_LARGE, RpcError
 from mockexchange.venues.kalshi import errors as kalshi_errors
 from mockexchange.venues.kalshi.bodies import bad_request
-from mockexchange.web import DIAGNOSIS_HEADER, GONE, header_safe
+from mockexchange.web import DIAGNOSIS_HEADER, GONE, body_within, header_safe
 
 MAX_BODY_BYTES = 64 * 1024  # a replayed request's body (Kalshi's own bound; Deribit's is 32 KiB)
 MOCK_OWN = ("/_admin", "/_inspector")
@@ -77,7 +77,7 @@ class ReplayMiddleware:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path, venue = scope["path"], venue_of(scope["path"])
-        raw = await _body(receive)
+        raw = await body_within(receive, MAX_BODY_BYTES)
         if raw is None:
             diagnosis = f"a body over {MAX_BODY_BYTES:,} bytes is not replayed"
             status, body = self._refusal(venue, 413, None, diagnosis)
@@ -118,23 +118,6 @@ def _replayed(response: Mapping[str, Any], request_id: Any) -> tuple[int, list[t
     else:
         out = decode_body(body)
     return int(response.get("status", 200)), headers, out
-
-
-async def _body(receive: Receive) -> bytes | None:
-    """The request's body; None once it passes MAX_BODY_BYTES (the rest is left unread)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks)
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
 
 
 def _request_id(sent: Mapping[str, Any] | None, query: str) -> Any:

@@ -280,12 +280,8 @@ class Persistence:
             return 0
         try:
             state = snapshot.read(data)
-        except snapshot.SnapshotError as exc:
-            self._note(f"its snapshot after command #{seq:,} is set aside, every command runs again: {exc}")
-            return 0
-        if state is None:
-            return 0
-        try:
+            if state is None:
+                return 0
             snapshot.restore(control, state, self.sealer)
         except snapshot.SnapshotError as exc:  # nothing restored yet
             self._note(f"its snapshot after command #{seq:,} is set aside, every command runs again: {exc}")

@@ -98,12 +98,8 @@ def mockexchange(request: pytest.FixtureRequest) -> Iterator[MockServer]:
         )
     from mockexchange.server import MockServer
 
-    if scenario_path is None:
-        with MockServer(**settings) as server:
-            for rule in faults:
-                server.add_fault(**rule)
-            yield server
-    else:
+    scenario = None
+    if scenario_path is not None:
         from mockexchange.core.clock import ManualClock
         from mockexchange.scenario.schema import load_file
 
@@ -112,15 +108,17 @@ def mockexchange(request: pytest.FixtureRequest) -> Iterator[MockServer]:
         scenario = load_file(in_root if not path.is_absolute() and in_root.exists() else path)
         if "profile" not in settings and scenario.profile is not None:
             settings["profile"] = scenario.profile
-        with MockServer(clock=ManualClock(scenario.start), **settings) as server:
+        settings["clock"] = ManualClock(scenario.start)
+    with MockServer(**settings) as server:
+        restored = server.app.persistence is not None and not server.app.persistence.created
+        if scenario is not None and restored:  # the state file holds what the scenario made (and what came after)
+            request.node.stash[_SCENARIO] = {**server.scenario_status(), "keys": [], "deribit_keys": []}
+        elif scenario is not None:
             key_dir = request.getfixturevalue("tmp_path") / "mockexchange-keys"
-            if server.app.persistence is None or server.app.persistence.created:
-                request.node.stash[_SCENARIO] = server.app.scenarios.load(scenario, run=run, key_dir=key_dir)
-            else:  # the state file holds what the scenario made (and what came after): it is not loaded over it
-                request.node.stash[_SCENARIO] = {**server.scenario_status(), "keys": [], "deribit_keys": []}
-            for rule in faults:
-                server.add_fault(**rule)
-            yield server
+            request.node.stash[_SCENARIO] = server.app.scenarios.load(scenario, run=run, key_dir=key_dir)
+        for rule in faults:
+            server.add_fault(**rule)
+        yield server
     # After the server stopped: every request it received is in the journal.
     if strict:
         _fail_on_invalid_requests(server)

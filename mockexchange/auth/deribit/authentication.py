@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from mockexchange import redact
-from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason
+from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason, unauthorized
 from mockexchange.auth.deribit.keys import DeribitCredential, DeribitCredentialRegistry
 from mockexchange.auth.deribit.signature import (
     NonceCache,
@@ -121,12 +121,7 @@ class DeribitAuth:
             secret = params.get("client_secret")
             if not isinstance(secret, str) or not secret:
                 return _missing("client_secret")
-            credential = self.registry.get(client_id)
-            if credential is None:
-                return _credentials(Reason.UNKNOWN_CLIENT, self._no_key(client_id))
-            if not hmac.compare_digest(credential.client_secret.encode(), secret.encode()):
-                return _credentials(Reason.BAD_SECRET, _secret_mismatch(credential, secret))
-            return credential
+            return self._secret_holds(client_id, secret)
         # client_signature
         signature = params.get("signature")
         if not isinstance(signature, str) or not signature:
@@ -138,19 +133,14 @@ class DeribitAuth:
             return _invalid("nonce", "must be a string")
         if not isinstance(data, str):
             return _invalid("data", "must be a string")
-        now = self._now_ms()
-        ts = check_timestamp(params["timestamp"], now, self.window)
-        if isinstance(ts, str):
-            return _credentials(Reason.TIMESTAMP_OUT_OF_WINDOW, ts)
-        credential = self.registry.get(client_id)
-        if credential is None:
-            return _credentials(Reason.UNKNOWN_CLIENT, self._no_key(client_id))
-        failure = verify_client_signature(credential.client_secret, str(ts), nonce, data, signature)
-        if failure:
-            return failure
-        if not self.nonces.use(client_id, nonce, ts, now, self.window):
-            return _credentials(Reason.NONCE_REPLAYED, f"nonce {nonce!r} was already used by {client_id}")
-        return credential
+        return self._signed(
+            client_id,
+            "client_id",
+            params["timestamp"],
+            nonce,
+            lambda secret, ts: verify_client_signature(secret, str(ts), nonce, data, signature),
+            _credentials,
+        )
 
     # private methods
 
@@ -167,7 +157,7 @@ class DeribitAuth:
         """The Authorization header of one HTTP request to a private method: Bearer, Basic or deri-hmac-sha256."""
         value = header(headers, "Authorization")
         if value is None or not value.strip():
-            return _unauthorized(
+            return unauthorized(
                 Reason.MISSING_AUTHORIZATION,
                 "private methods need Authorization: Bearer <access_token> (from public/auth), "
                 "Basic or deri-hmac-sha256",
@@ -194,13 +184,16 @@ class DeribitAuth:
         decoded = decode_basic(encoded)
         if isinstance(decoded, str):
             return _unreadable(decoded)
-        client_id, secret = decoded
+        return _authenticated(self._secret_holds(*decoded), "basic")
+
+    def _secret_holds(self, client_id: str, secret: str) -> DeribitCredential | AuthFailure:
+        """The key of `client_id`, if `secret` is its client secret (`public/auth`'s client_credentials, Basic)."""
         credential = self.registry.get(client_id)
         if credential is None:
             return _credentials(Reason.UNKNOWN_CLIENT, self._no_key(client_id))
         if not hmac.compare_digest(credential.client_secret.encode(), secret.encode()):
             return _credentials(Reason.BAD_SECRET, _secret_mismatch(credential, secret))
-        return Authenticated(credential, credential.scope, "basic")
+        return credential
 
     def _deri_hmac(
         self, fields_text: str, method: str, raw_path: str, query: str, body: str
@@ -218,39 +211,42 @@ class DeribitAuth:
         client_id, ts_text, signature, nonce = fields["id"], fields["ts"], fields["sig"], fields["nonce"]
         if not is_integer(ts_text):
             return _unreadable(f"ts {redact.quoted(ts_text, excerpt)} is not an integer number of milliseconds")
-        return self._signed(
+        signed = self._signed(
             client_id,
             "client_id",
             ts_text,
             nonce,
-            lambda secret: verify_request_signature(secret, ts_text, nonce, method, raw_path, query, body, signature),
-            "deri-hmac-sha256",
+            lambda secret, _: verify_request_signature(
+                secret, ts_text, nonce, method, raw_path, query, body, signature
+            ),
         )
+        return _authenticated(signed, "deri-hmac-sha256")
 
     def _signed(
         self,
         client_id: str,
         named: str,
-        ts_text: str,
+        timestamp: object,
         nonce: str,
-        verify: Callable[[str], AuthFailure | None],
-        scheme: Scheme,
-    ) -> Authenticated | AuthFailure:
-        """The checks a per-request signature shares: time window, known client (`named` names its id's field), the
-        signature, an unused nonce."""
+        verify: Callable[[str, int], AuthFailure | None],
+        failed: Callable[[Reason, str], AuthFailure] = unauthorized,
+    ) -> DeribitCredential | AuthFailure:
+        """The checks a signature shares (`client_signature`'s, a per-request one's): time window, known client
+        (`named` names its id's field), the signature (`verify`, given the secret and the time), an unused nonce;
+        `failed` makes the refusal (13004 for `public/auth`, else 13009)."""
         now = self._now_ms()
-        ts = check_timestamp(ts_text, now, self.window)
+        ts = check_timestamp(timestamp, now, self.window)
         if isinstance(ts, str):
-            return _unauthorized(Reason.TIMESTAMP_OUT_OF_WINDOW, ts)
+            return failed(Reason.TIMESTAMP_OUT_OF_WINDOW, ts)
         credential = self.registry.get(client_id)
         if credential is None:
-            return _unauthorized(Reason.UNKNOWN_CLIENT, self._no_key(client_id, named))
-        failure = verify(credential.client_secret)
+            return failed(Reason.UNKNOWN_CLIENT, self._no_key(client_id, named))
+        failure = verify(credential.client_secret, ts)
         if failure:
             return failure
         if not self.nonces.use(client_id, nonce, ts, now, self.window):
-            return _unauthorized(Reason.NONCE_REPLAYED, f"nonce {nonce!r} was already used by {client_id}")
-        return Authenticated(credential, credential.scope, scheme)
+            return failed(Reason.NONCE_REPLAYED, f"nonce {nonce!r} was already used by {client_id}")
+        return credential
 
     def _no_key(self, client_id: str, named: str = "client_id") -> str:
         """An unknown client id's diagnosis: quoted, unless it is a credential the mock holds (a client secret or a
@@ -266,7 +262,7 @@ class DeribitAuth:
         """SignalPlus gateway headers: `Authorization: Bearer <ApiKey>` (the client id) and three signature headers."""
         value = header(headers, "Authorization")
         if value is None or not value.strip():
-            return _unauthorized(Reason.MISSING_AUTHORIZATION, "SignalPlus needs Authorization: Bearer <ApiKey>")
+            return unauthorized(Reason.MISSING_AUTHORIZATION, "SignalPlus needs Authorization: Bearer <ApiKey>")
         scheme, _, api_key = value.strip().partition(" ")
         api_key = api_key.strip()
         if scheme.lower() != "bearer" or not api_key:
@@ -279,16 +275,16 @@ class DeribitAuth:
         if not is_integer(ts_text.strip()):
             what = f"{SIGNALPLUS_TIMESTAMP_HEADER} {redact.quoted(ts_text, excerpt)}"
             return _unreadable(f"{what} is not an integer number of milliseconds")
-        return self._signed(
+        signed = self._signed(
             api_key,
             "ApiKey",
             ts_text,
             nonce,
-            lambda secret: verify_signalplus_signature(
+            lambda secret, _: verify_signalplus_signature(
                 secret, ts_text.strip(), nonce, signature.strip(), self.signalplus_encoding
             ),
-            "signalplus",
         )
+        return _authenticated(signed, "signalplus")
 
 
 def _secret_mismatch(credential: DeribitCredential, secret: str) -> str:
@@ -313,8 +309,8 @@ def _credentials(reason: Reason, diagnosis: str) -> AuthFailure:
     return AuthFailure(DeribitError.INVALID_CREDENTIALS, reason, diagnosis)
 
 
-def _unauthorized(reason: Reason, diagnosis: str) -> AuthFailure:
-    return AuthFailure(DeribitError.UNAUTHORIZED, reason, diagnosis)
+def _authenticated(found: DeribitCredential | AuthFailure, scheme: Scheme) -> Authenticated | AuthFailure:
+    return found if isinstance(found, AuthFailure) else Authenticated(found, found.scope, scheme)
 
 
 def _unreadable(diagnosis: str) -> AuthFailure:

@@ -60,3 +60,8 @@ class AuthFailure:
     # For -32602 only: Deribit's `error.data` names the parameter and why it was refused.
     param: str | None = None
     param_reason: str | None = None
+
+
+def unauthorized(reason: Reason, diagnosis: str) -> AuthFailure:
+    """13009 `unauthorized`: a token, or a per-request signature, that does not hold."""
+    return AuthFailure(DeribitError.UNAUTHORIZED, reason, diagnosis)

@@ -22,7 +22,7 @@ from typing import Literal
 from urllib.parse import unquote
 
 from mockexchange import redact
-from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason
+from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason, unauthorized
 from mockexchange.core.numbers import NotAnInteger, OutOfRange, bounded, excerpt, parse_int
 
 SignatureEncoding = Literal["hex", "base64"]
@@ -187,9 +187,7 @@ def verify_request_signature(
         candidates.append(
             (request_signature_string(timestamp, nonce, m, f"{raw_path}?{sorted_query}", body), "a re-ordered query")
         )
-    return AuthFailure(
-        DeribitError.UNAUTHORIZED, Reason.BAD_SIGNATURE, diagnose(secret, signature, expected, candidates)
-    )
+    return unauthorized(Reason.BAD_SIGNATURE, diagnose(secret, signature, expected, candidates))
 
 
 def verify_signalplus_signature(
@@ -203,9 +201,7 @@ def verify_signalplus_signature(
         (f"{timestamp}{nonce}", "no newlines"),
         (f"{nonce}\n{timestamp}\n", "nonce before timestamp"),
     ]
-    return AuthFailure(
-        DeribitError.UNAUTHORIZED, Reason.BAD_SIGNATURE, diagnose(secret, signature, expected, candidates, encoding)
-    )
+    return unauthorized(Reason.BAD_SIGNATURE, diagnose(secret, signature, expected, candidates, encoding))
 
 
 def decode_basic(value: str) -> tuple[str, str] | str:

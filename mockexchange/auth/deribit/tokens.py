@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason
+from mockexchange.auth.deribit.errors import AuthFailure, DeribitError, Reason, unauthorized
 from mockexchange.auth.deribit.keys import DeribitCredential, DeribitCredentialRegistry
 from mockexchange.core.clock import Clock, epoch_ms
 from mockexchange.core.numbers import INT32_MAX, IntegerError, excerpt, parse_int
@@ -221,8 +221,8 @@ class TokenStore:
         self._refresh[refresh.digest] = refresh
         if self.listener is not None:
             if access.connection_id is None:
-                self.listener("access", access.digest, _access_record(access))
-            self.listener("refresh", refresh.digest, _refresh_record(refresh))
+                self.listener("access", access.digest, _record(access, _ACCESS_KEPT))
+            self.listener("refresh", refresh.digest, _record(refresh, _REFRESH_KEPT))
         self._keep(credential.client_id, "access", access.digest)
         self._keep(credential.client_id, "refresh", refresh.digest)
         return TokenGrant(access_token, refresh_token, lifetime_s, scope)
@@ -234,14 +234,14 @@ class TokenStore:
             held = self._refresh.get(used)
             if held is None:
                 if used in self._rotated:
-                    return _unauthorized(
+                    return unauthorized(
                         Reason.ROTATED_TOKEN,
                         f"refresh token was already used at {self._rotated[used]} ms; "
                         "use the refresh_token of that reply",
                     )
-                return _unauthorized(Reason.UNKNOWN_TOKEN, "no such refresh token")
+                return unauthorized(Reason.UNKNOWN_TOKEN, "no such refresh token")
             if now >= held.expires_ms:
-                return _unauthorized(Reason.EXPIRED_TOKEN, _expired("refresh token", held.expires_ms, now))
+                return unauthorized(Reason.EXPIRED_TOKEN, _expired("refresh token", held.expires_ms, now))
             del self._refresh[used]
             self._rotated[used] = now
             client_id = held.credential.client_id
@@ -257,12 +257,12 @@ class TokenStore:
         held = self._access.get(presented)
         if held is None:
             if presented in self._refresh or presented in self._rotated:
-                return _unauthorized(Reason.UNKNOWN_TOKEN, "that is a refresh token; send the access_token")
-            return _unauthorized(Reason.UNKNOWN_TOKEN, "no such access token")
+                return unauthorized(Reason.UNKNOWN_TOKEN, "that is a refresh token; send the access_token")
+            return unauthorized(Reason.UNKNOWN_TOKEN, "no such access token")
         if now >= held.expires_ms:
-            return _unauthorized(Reason.EXPIRED_TOKEN, _expired("access token", held.expires_ms, now))
+            return unauthorized(Reason.EXPIRED_TOKEN, _expired("access token", held.expires_ms, now))
         if held.connection_id is not None and held.connection_id != connection_id:
-            return _unauthorized(
+            return unauthorized(
                 Reason.OTHER_CONNECTION,
                 "token has connection scope and belongs to another websocket connection; "
                 "authenticate on this one or ask for scope session:<name>",
@@ -346,31 +346,17 @@ class TokenStore:
                 self._forget(kind, held.popleft())  # aged, or gone already (spent, its connection closed)
 
 
-def _access_record(access: AccessToken) -> dict[str, Any]:
-    return {
-        "client_id": access.credential.client_id,
-        "scope": access.scope,
-        "issued_ms": access.issued_ms,
-        "expires_ms": access.expires_ms,
-    }
+# What a listener is told of each kind of token (`restore` reads it back): its key's client id and these fields.
+_ACCESS_KEPT = ("scope", "issued_ms", "expires_ms")
+_REFRESH_KEPT = ("scope", "lifetime_s", "connection_scoped", "expires_ms")
 
 
-def _refresh_record(refresh: _RefreshToken) -> dict[str, Any]:
-    return {
-        "client_id": refresh.credential.client_id,
-        "scope": refresh.scope,
-        "lifetime_s": refresh.lifetime_s,
-        "connection_scoped": refresh.connection_scoped,
-        "expires_ms": refresh.expires_ms,
-    }
+def _record(token: AccessToken | _RefreshToken, kept: tuple[str, ...]) -> dict[str, Any]:
+    return {"client_id": token.credential.client_id} | {name: getattr(token, name) for name in kept}
 
 
 def _expired(what: str, expires_ms: int, now: int) -> str:
     return f"{what} expired {(now - expires_ms) / 1000:g}s ago (at {expires_ms} ms); get a new one with public/auth"
-
-
-def _unauthorized(reason: Reason, diagnosis: str) -> AuthFailure:
-    return AuthFailure(DeribitError.UNAUTHORIZED, reason, diagnosis)
 
 
 def check_scope(token: AccessToken, required: str) -> AuthFailure | None:
