@@ -65,9 +65,6 @@ class _Path(Kind[str]):
             raise Refused(f"the admin API is never faulted: {name} must not start with {_ADMIN}, not {shown(value)}")
         return value
 
-    def check(self, value: str, name: str) -> None:
-        self.read(value, name)
-
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "pattern": "^/", "maxLength": MAX_PATH}
 

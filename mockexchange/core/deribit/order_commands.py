@@ -41,9 +41,6 @@ class Label(Kind[str]):
     def read(self, value: Any, name: str) -> str:
         return "" if value == "" else Text(MAX_LABEL).read(value, name)
 
-    def check(self, value: str, name: str) -> None:
-        self.read(value, name)
-
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "maxLength": MAX_LABEL}
 
@@ -61,9 +58,6 @@ class OrderTypes(Kind[tuple[str, ...]]):
 
     def write(self, value: tuple[str, ...]) -> list[str]:
         return list(value)
-
-    def check(self, value: tuple[str, ...], name: str) -> None:
-        self.read(value, name)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "array", "items": {"type": "string", "enum": list(PLACED_TYPES)}}
