@@ -78,8 +78,8 @@ def test_self_trade_prevention():
     assert allowed.match(BID, 1, 50, "me").filled == 1  # no rule: the owner trades with itself
     stopped = book.match(BID, 3, 50, "me", "cancel_taker")
     assert stopped.stopped and stopped.filled == 0 and stopped.left == 3 and "own" in book
-    assert book.fillable(BID, 3, 50, "me", "cancel_taker") == 0
-    assert book.fillable(BID, 3, 50, "me", "cancel_maker") == 2
+    assert book.plan(BID, 3, 50, "me", "cancel_taker").filled == 0
+    assert book.plan(BID, 3, 50, "me", "cancel_maker").filled == 2
     gone = book.match(BID, 3, 50, "me", "cancel_maker")
     assert [o.order_id for o in gone.cancelled] == ["own"] and gone.filled == 2 and gone.left == 1
     assert gone.changes == [LevelChange(ASK, 50, 4, 0)] and len(book) == 0

@@ -227,10 +227,6 @@ class Book:
                 size -= order.size
                 yield order
 
-    def fillable(self, side: Side, size: int, limit: int | None, owner: Any, self_trade: SelfTrade) -> int:
-        """How much of an incoming order `match` would fill now (for fill-or-kill), changing nothing."""
-        return self.plan(side, size, limit, owner, self_trade).filled
-
     def plan(
         self,
         side: Side,

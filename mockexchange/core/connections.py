@@ -37,9 +37,6 @@ class _CloseCode(Kind[int]):
             )
         return value
 
-    def check(self, value: int, name: str) -> None:
-        self.read(value, name)
-
     def schema(self) -> dict[str, Any]:
         return {"type": "integer", "minimum": 1000, "maximum": 4999}
 
@@ -59,9 +56,6 @@ class _CloseReason(Kind[str]):
         if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
             raise Refused(f"{name} must be text (no lone surrogates), not {shown(value)}")
         return value
-
-    def check(self, value: str, name: str) -> None:
-        self.read(value, name)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "maxLength": MAX_CLOSE_REASON_BYTES}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -64,9 +65,6 @@ class _Path(Kind[str]):
         if value == _ADMIN or value.startswith(_ADMIN + "/"):
             raise Refused(f"the admin API is never faulted: {name} must not start with {_ADMIN}, not {shown(value)}")
         return value
-
-    def check(self, value: str, name: str) -> None:
-        self.read(value, name)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "pattern": "^/", "maxLength": MAX_PATH}
@@ -296,36 +294,24 @@ class FaultRules:
     def request(self, venue: str, method: str | None, path: str) -> Fault | None:
         """The fault for a request of `venue` ("kalshi" or "deribit") at `path`; `method` is the HTTP method, None for
         a JSON-RPC call over a websocket (which rules naming a method do not match)."""
-        if not self._rules:
-            return None
-        with self._lock:
-            for rule in self._rules:
-                spec = rule.spec
-                if (
-                    spec.path is not None
-                    and not rule.spent
-                    and spec.venue in (None, venue)
-                    and spec.method in (None, method)
-                    and path.startswith(spec.path)
-                ):
-                    return self._fire(rule)
-        return None
+        return self._first(
+            venue, lambda spec: spec.path is not None and spec.method in (None, method) and path.startswith(spec.path)
+        )
 
     def message(self, venue: str, channel: str) -> Fault | None:
         """The delay of a websocket message of `venue` on `channel` (as the client subscribed it; matched by prefix,
         in any case), or None."""
+        return self._first(
+            venue, lambda spec: spec.channel is not None and channel.casefold().startswith(spec.channel.casefold())
+        )
+
+    def _first(self, venue: str, matches: Callable[[FaultSpec], bool]) -> Fault | None:
+        """The fault of the first rule of `venue` (or of both) not spent that `matches`; it fires."""
         if not self._rules:
             return None
-        folded = channel.casefold()
         with self._lock:
             for rule in self._rules:
-                spec = rule.spec
-                if (
-                    spec.channel is not None
-                    and not rule.spent
-                    and spec.venue in (None, venue)
-                    and folded.startswith(spec.channel.casefold())
-                ):
+                if not rule.spent and rule.spec.venue in (None, venue) and matches(rule.spec):
                     return self._fire(rule)
         return None
 

@@ -40,9 +40,6 @@ class _Tier(Kind[str]):
             raise Refused(f"{name} must be one of {', '.join(map(repr, allowed))}, not {shown(value)}")
         return folded
 
-    def check(self, value: str, name: str) -> None:
-        self.read(value, name)
-
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "maxLength": _MAX_TIER_TEXT}
 

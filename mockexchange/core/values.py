@@ -68,7 +68,9 @@ class Kind(Generic[T]):
         return value
 
     def check(self, value: T, name: str) -> None:
-        """(A value read is checked already; this is for one a caller made in the core's units.)"""
+        """(A value read is checked already; this is for one a caller made in the core's units.) By default, as its
+        plain value would be read: a kind whose core value cannot be written as it is checks it first."""
+        self.read(self.write(value), name)
 
     def schema(self) -> dict[str, Any]:
         return {}
@@ -102,9 +104,6 @@ class Text(Kind[str]):
         pattern = "" if self.pattern is None else f" matching {self.pattern.pattern}"
         return f"{name} must be a {'' if self.blank else 'non-empty '}string{most}{pattern}, not {shown(value)}"
 
-    def check(self, value: str, name: str) -> None:
-        self.read(value, name)
-
     def schema(self) -> dict[str, Any]:
         pattern = None if self.pattern is None else f"^(?:{self.pattern.pattern})$"
         return _stated(type="string", minLength=self.least or None, maxLength=self.most, pattern=pattern)
@@ -119,9 +118,6 @@ class Flag(Kind[bool]):
         if not isinstance(value, bool):
             raise Refused(f"{name} must be true or false, not {shown(value)}")
         return value
-
-    def check(self, value: bool, name: str) -> None:
-        self.read(value, name)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "boolean"}
@@ -141,9 +137,6 @@ class Integer(Kind[int]):
             raise Refused(f"{name} must be an integer from {self.least} to {self.most}, not {shown(value)}", why=why)
         return value
 
-    def check(self, value: int, name: str) -> None:
-        self.read(value, name)
-
     def schema(self) -> dict[str, Any]:
         return {"type": "integer", "minimum": self.least, "maximum": self.most}
 
@@ -158,9 +151,6 @@ class Choice(Kind[str]):
             why = UNLISTED if isinstance(value, str) else FORM
             raise Refused(f"{name} must be one of {', '.join(map(repr, self.options))}, not {shown(value)}", why=why)
         return value
-
-    def check(self, value: str, name: str) -> None:
-        self.read(value, name)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "enum": list(self.options)}

@@ -132,7 +132,7 @@ def test_plan_and_apply_call_step_once_per_resting_order():
     assert len(planning) == 4 and planned.filled == 4
     book.apply(planned, lambda: applying.append(1))
     assert len(applying) == 4 and book.levels(ASK) == [(51, 4), (52, 4)] and book.get("w").size == 4
-    assert book.fillable(BID, 100, 51, "t", None) == 4 and book.levels(ASK) == [(51, 4), (52, 4)]
+    assert book.plan(BID, 100, 51, "t", None).filled == 4 and book.levels(ASK) == [(51, 4), (52, 4)]
 
 
 def test_a_level_already_there_reports_its_size_before_and_after():

@@ -41,9 +41,6 @@ class Label(Kind[str]):
     def read(self, value: Any, name: str) -> str:
         return "" if value == "" else Text(MAX_LABEL).read(value, name)
 
-    def check(self, value: str, name: str) -> None:
-        self.read(value, name)
-
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "maxLength": MAX_LABEL}
 
@@ -62,9 +59,6 @@ class OrderTypes(Kind[tuple[str, ...]]):
     def write(self, value: tuple[str, ...]) -> list[str]:
         return list(value)
 
-    def check(self, value: tuple[str, ...], name: str) -> None:
-        self.read(value, name)
-
     def schema(self) -> dict[str, Any]:
         return {"type": "array", "items": {"type": "string", "enum": list(PLACED_TYPES)}}
 
@@ -76,7 +70,20 @@ ORDER_ID = Text(MAX_ORDER_ID)
 
 
 @dataclass(frozen=True, slots=True)
-class SeedDeribitOrder(Command):
+class _OrderTerms(Command):
+    """What every order names first: whose wallet, which instrument, which way, how much, at what price (none for a
+    market order, or a stop or take market order)."""
+
+    user_id: str = value(TEXT)
+    instrument_name: str = value(INSTRUMENT)
+    direction: str = value(DIRECTION)
+    amount: Decimal = value(AMOUNT)
+    price: Decimal | None = value(PRICE, None)
+    subaccount_id: int | None = value(ACCOUNT_ID, None)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedDeribitOrder(_OrderTerms):
     """An order for the user, seeded: a limit order at `price`, which trades with what crosses it first (at the
     resting prices; its funds are not checked) and rests what is left, or a stop or take order waiting for its trigger
     (`stop_market` and `take_market` have no price). Served by private/get_open_orders_by_* and get_order_state,
@@ -85,12 +92,6 @@ class SeedDeribitOrder(Command):
     name: ClassVar[str] = "deribit_order"
     check_funds: ClassVar[bool] = False
     reject_post_only: ClassVar[bool] = False
-    user_id: str = value(TEXT)
-    instrument_name: str = value(INSTRUMENT)
-    direction: str = value(DIRECTION)
-    amount: Decimal = value(AMOUNT)
-    price: Decimal | None = value(PRICE, None)
-    subaccount_id: int | None = value(ACCOUNT_ID, None)
     order_type: str = value(Choice(ORDER_TYPES), "limit")
     time_in_force: str = value(Choice(TIMES_IN_FORCE), GOOD_TIL_CANCELLED)
     label: str = value(LABEL, "")
@@ -104,7 +105,7 @@ class SeedDeribitOrder(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class PlaceDeribitOrder(Command):
+class PlaceDeribitOrder(_OrderTerms):
     """A client's order (private/buy, private/sell, close_position): it crosses the book (fills at the resting
     prices, the taker's available funds checked), then rests or ends; a stop or take order rests untriggered."""
 
@@ -112,12 +113,6 @@ class PlaceDeribitOrder(Command):
     check_funds: ClassVar[bool] = True
     api: ClassVar[bool] = True
     order_id: ClassVar[str | None] = None  # the book numbers it
-    user_id: str = value(TEXT)
-    instrument_name: str = value(INSTRUMENT)
-    direction: str = value(DIRECTION)
-    amount: Decimal = value(AMOUNT)
-    price: Decimal | None = value(PRICE, None)
-    subaccount_id: int | None = value(ACCOUNT_ID, None)
     order_type: str = value(Choice(PLACED_TYPES), "limit")
     time_in_force: str = value(Choice(ALL_TIMES_IN_FORCE), GOOD_TIL_CANCELLED)
     label: str = value(LABEL, "")

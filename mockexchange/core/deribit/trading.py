@@ -42,8 +42,6 @@ class Trading:
         of a match (a maker's fill shares the taker's: one trade, two fills); None draws new ones. `reserved`: the
         fill of an open order, whose amount `check_traded` counted when the order was placed (a crossing's)."""
         user_id, direction, amount, price, fee = fill.user_id, fill.direction, fill.amount, fill.price, fill.fee
-        if direction not in ("buy", "sell"):
-            raise BookError("direction must be 'buy' or 'sell'")
         bounded(amount, "amount", SMALLEST, MAX_AMOUNT)
         _price(price, "price")
         bounded(fee, "fee", -MAX_FEE, MAX_FEE)

@@ -17,49 +17,31 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from mockexchange.core.events import Change
-from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, LedgerError
+from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.fees import FeeRule, schedule_for
 from mockexchange.core.kalshi.figures import day_end
 from mockexchange.core.kalshi.liquidity import check_book_fits
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, Lifecycle, MarketTerms
 from mockexchange.core.kalshi.market_commands import (
-    MAX_TIMER_SECONDS,
     CreateMarket,
     SetEvent,
     SetSeries,
     UpdateMarket,
     given,
-    record_fields,
 )
 from mockexchange.core.kalshi.markets import (
-    SETTLEMENT_BOUNDS_TYPES,
-    STRIKE_TYPES,
     Event,
     Market,
     Series,
     event_of,
     series_of,
 )
-from mockexchange.core.kalshi.price_levels import STRUCTURES, price_ranges
+from mockexchange.core.kalshi.price_levels import price_ranges
 
 if TYPE_CHECKING:
     from mockexchange.core.kalshi.ledger_state import LedgerState
 
 DEFAULT_LIFETIME = timedelta(days=3650)  # a market a fill lists closes ten years after it was listed
-
-# What the control plane may set of each record (beside its ticker), by name: its command's fields.
-SERIES_FIELDS = record_fields(SetSeries)
-EVENT_FIELDS = record_fields(SetEvent)
-MARKET_FIELDS = record_fields(CreateMarket)
-# Of a market's fields, those only a new market takes (its lifecycle operations move them afterwards).
-LISTING_ONLY = frozenset({"open_time", "close_time"})
-assert record_fields(UpdateMarket) == MARKET_FIELDS - LISTING_ONLY
-
-
-def _unknown(fields: Mapping[str, Any], allowed: frozenset[str], what: str) -> None:
-    unknown = sorted(set(fields) - allowed)
-    if unknown:
-        raise LedgerError(f"a {what} has no field {unknown[0]!r} (its fields: {', '.join(sorted(allowed))})")
 
 
 class Catalogue:
@@ -189,12 +171,6 @@ class Catalogue:
         KXFED-26DEC). A market listed already is answered as it is (when no field is given)."""
         if not isinstance(ticker, str) or not ticker.strip():
             raise LedgerError("ticker must be a non-empty string")
-        if (
-            isinstance(exchange_index, bool)
-            or not isinstance(exchange_index, int)
-            or not 0 <= exchange_index <= MAX_EXCHANGE_INDEX
-        ):
-            raise LedgerError(f"exchange_index must be an integer from 0 to {MAX_EXCHANGE_INDEX}")
         state = self.state
         with state.lock:
             self.run_due()
@@ -293,21 +269,8 @@ class Catalogue:
 
 
 def check_market_fields(fields: Mapping[str, Any], market: Market | None = None, now: datetime | None = None) -> None:
-    """The market's fields agree with Kalshi's words and with each other (and with `market`, changing it; a new one
-    opens at `now` unless told)."""
-    _unknown(fields, MARKET_FIELDS, "market")
-    for name, allowed in (
-        ("price_level_structure", tuple(STRUCTURES)),
-        ("settlement_bounds_type", SETTLEMENT_BOUNDS_TYPES),
-        ("strike_type", STRIKE_TYPES),
-    ):
-        if name in fields and fields[name] is not None and fields[name] not in allowed:
-            raise LedgerError(f"{name} must be one of {', '.join(allowed)}")
-    timer = fields.get("settlement_timer_seconds")
-    if timer is not None and (
-        isinstance(timer, bool) or not isinstance(timer, int) or not 0 <= timer <= MAX_TIMER_SECONDS
-    ):
-        raise LedgerError(f"settlement_timer_seconds must be an integer from 0 to {MAX_TIMER_SECONDS}")
+    """The market's times agree with each other (and with `market`, changing it; a new one opens at `now` unless
+    told); each field's value its command's kind checked."""
     opens = fields.get("open_time", market.open_time if market is not None else now)
     closes = fields.get("close_time", market.close_time if market is not None else None)
     if opens is not None and closes is not None and closes <= opens:

@@ -57,13 +57,6 @@ def _add(totals: Column, part: Share, sign: int) -> None:
     totals.extend((exchange_index, mask, *(sign * amount for amount in part[2:])))
 
 
-def _part_at(totals: Column, exchange_index: int, mask: int) -> int | None:
-    for at in range(0, len(totals), _PART):
-        if totals[at + 1] == mask and totals[at] == exchange_index:
-            return at
-    return None
-
-
 def rollup(event_ticker: str, totals: Column, keep: RowFilter | None) -> EventRollup:
     """The sum of an event's parts that `keep` admits (every part if None), as an `EventRollup`."""
     sums = [0] * (_PART - 2)

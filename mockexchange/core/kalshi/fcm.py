@@ -284,9 +284,6 @@ class FcmDesk:
 
 
 def _check_terms(count: int, price: int) -> None:
-    for name, value in (("position_centicount", count), ("price_centicents", price)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise LedgerError(f"{name} must be an integer")
     if count == 0 or count % CONTRACT:
         raise LedgerError("position_centicount must be a non-zero whole number of contracts (a multiple of 100)")
     if not 0 <= price <= PRICE or price % 100:

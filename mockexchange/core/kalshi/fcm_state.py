@@ -5,7 +5,7 @@ position transfers, and what each subtrader's cap counts; the ledger's `fcm_stat
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 
 
@@ -42,6 +42,5 @@ class FcmState:
     resting_shares: dict[str, int] = field(default_factory=dict)
 
     def clear(self) -> None:
-        for kept in (self.caps, self.blocked, self.error_accounts, self.transfers, self.members_transfers,
-                     self.executed, self.resting, self.resting_shares):  # fmt: skip
-            kept.clear()
+        for kept in fields(self):
+            getattr(self, kept.name).clear()

@@ -216,17 +216,13 @@ class FillLog:
     @overload
     def __getitem__(self, index: slice) -> list[LoggedFill]: ...
     def __getitem__(self, index: int | slice) -> LoggedFill | list[LoggedFill]:
-        rows = self._rows
-        if isinstance(index, slice):
-            return [LoggedFill(rows, i) for i in range(*index.indices(rows.length))]
-        i = index + rows.length if index < 0 else index
-        if not 0 <= i < rows.length:
-            raise IndexError("fill index out of range")
-        return LoggedFill(rows, i)
+        return self._every()[index]
 
     def __iter__(self) -> Iterator[LoggedFill]:
-        rows = self._rows
-        return (LoggedFill(rows, i) for i in range(rows.length))
+        return iter(self._every())
+
+    def _every(self) -> FillSpan:
+        return FillSpan(self._rows, 0, self._rows.length)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, FillLog | list | tuple):

@@ -55,9 +55,8 @@ from mockexchange.core.kalshi.matching import Matching
 from mockexchange.core.kalshi.order_groups import OrderGroups
 from mockexchange.core.kalshi.subaccounts import Subaccounts
 from mockexchange.core.kalshi.trading import Trading
-from mockexchange.core.kalshi.transfers import _TRANSITIONS, TRANSFER_STATUSES, TRANSFER_TYPES, Transfer
+from mockexchange.core.kalshi.transfers import _TRANSITIONS, Transfer
 from mockexchange.core.kalshi.units import UnitError, contracts, dollar_units
-from mockexchange.core.money import MAX_CENTS
 from mockexchange.core.versions import ABSENT
 
 
@@ -234,12 +233,9 @@ class Ledger:
         fee_cents: int = 0,
         transfer_id: str | None = None,
     ) -> Transfer:
-        """Record a deposit or withdrawal, or move an existing one to a new status; cash moves while it is applied."""
+        """Record a deposit or withdrawal, or move an existing one to a new status; cash moves while it is applied.
+        The values are `SeedTransfer`'s, its kinds checked."""
         state = self.state
-        if kind not in ("deposit", "withdrawal"):
-            raise LedgerError("kind must be 'deposit' or 'withdrawal'")
-        if status not in TRANSFER_STATUSES:
-            raise LedgerError(f"status must be one of {', '.join(TRANSFER_STATUSES)}")
         with state.lock:
             account = state.account(user_id)
             now = state.clock.now()
@@ -261,11 +257,6 @@ class Ledger:
                 existing.finalized = now
                 state.bus.publish(Change(kind, user_id, existing))
                 return existing
-            if type not in TRANSFER_TYPES:
-                raise LedgerError(f"type must be one of {', '.join(TRANSFER_TYPES)}")
-            for name, cents, least in (("amount_cents", amount_cents, 1), ("fee_cents", fee_cents, 0)):
-                if isinstance(cents, bool) or not isinstance(cents, int) or not least <= cents <= MAX_CENTS:
-                    raise LedgerError(f"{name} must be an integer from {least} to {MAX_CENTS}")
             if status == "returned":
                 raise LedgerError("a new transfer cannot start out returned; apply it, then return it")
             record = Transfer(

@@ -38,7 +38,7 @@ from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.footprints import long_work
 from mockexchange.core.kalshi.market_changes import LIFECYCLE, STATUS, Lifecycle, StatusMoved
-from mockexchange.core.kalshi.markets import RESULTS, Market, Settlement
+from mockexchange.core.kalshi.markets import Market, Settlement
 from mockexchange.core.kalshi.orders import CLOSE_CANCEL, HALT_CANCEL
 from mockexchange.core.kalshi.rows import MarketPosition
 from mockexchange.core.kalshi.stored_rows import StoredPosition
@@ -338,8 +338,6 @@ class MarketLifecycle:
     def determine_market(self, ticker: str, result: str) -> Market:
         """The market's result is known: it closes (if open), and its positions are paid when its settlement timer
         ends."""
-        if result not in RESULTS:
-            raise LedgerError("result must be 'yes' or 'no'")
         with self._changing(ticker) as (market, now):
             if market.result is not None:
                 raise LedgerError(f"market {ticker!r} is already {market.status}", status=409)
@@ -351,8 +349,6 @@ class MarketLifecycle:
         """Determine a market and pay it at once: winners get 1 dollar per contract, every position in it becomes
         settled and gets a settlement record, and its resting orders are cancelled. A market determined already is
         paid now (with that result)."""
-        if result not in RESULTS:
-            raise LedgerError("result must be 'yes' or 'no'")
         with self._changing(ticker) as (market, now):
             if market.finalized:
                 raise LedgerError(f"market {ticker!r} is already settled", status=409)

@@ -249,11 +249,6 @@ NAMING = {SetSeries: ("ticker",), SetEvent: ("event_ticker", "series_ticker"),
           CreateMarket: ("ticker", "event_ticker", "exchange_index"), UpdateMarket: ("ticker",)}  # fmt: skip
 
 
-def record_fields(cls: type[Command]) -> frozenset[str]:
-    """The names of the record's fields the command `cls` sets."""
-    return frozenset(field.name for field in declared(cls)) - set(NAMING[cls])
-
-
 def given(command: Command) -> dict[str, Any]:
     """The record's fields the command gives (not None), as the record holds them (a list where it holds a tuple)."""
     naming = NAMING[type(command)]

@@ -74,9 +74,6 @@ class JsonObject(Kind[dict[str, Any]]):
         walked: dict[str, Any] = _Walk(name).walk(value, 1, name)
         return walked
 
-    def check(self, value: dict[str, Any], name: str) -> None:
-        self.read(value, name)
-
     def schema(self) -> dict[str, Any]:
         return {"type": "object"}
 

@@ -4,7 +4,7 @@ The store keeps rows column by column and hands out views that read as these (st
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -70,15 +70,8 @@ class EventRollup:
         self.resting_orders_count += sign * row.resting_orders_count
 
     def merged(self, other: EventRollup) -> EventRollup:
-        total = EventRollup(self.event_ticker)
-        for part in (self, other):
-            total.total_cost += part.total_cost
-            total.total_cost_shares += part.total_cost_shares
-            total.event_exposure += part.event_exposure
-            total.realized_pnl += part.realized_pnl
-            total.fees_paid += part.fees_paid
-            total.resting_orders_count += part.resting_orders_count
-        return total
+        sums = (getattr(self, f.name) + getattr(other, f.name) for f in fields(self)[1:])  # each field but the ticker
+        return EventRollup(self.event_ticker, *sums)
 
 
 # What `count_filter` can name: a row passes when any named count is non-zero.

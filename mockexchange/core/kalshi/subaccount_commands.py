@@ -50,9 +50,6 @@ class Allocations(Kind[tuple[tuple[int, int], ...]]):
     def write(self, value: tuple[tuple[int, int], ...]) -> list[dict[str, Any]]:
         return [{"exchange_index": index, "percent": percent} for index, percent in value]
 
-    def check(self, value: tuple[tuple[int, int], ...], name: str) -> None:
-        self.read(self.write(value), name)
-
     def schema(self) -> dict[str, Any]:
         return {"type": "array", "maxItems": MAX_ALLOCATIONS, "items": {"type": "object"}}
 

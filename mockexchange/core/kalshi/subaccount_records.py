@@ -3,7 +3,7 @@ user's settings, the subaccount and exchange instance transfers kept, and the ma
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from mockexchange.core.kept_index import KeptIndex
@@ -58,10 +58,5 @@ class SubaccountState:
     margined: dict[tuple[str, int], int] = field(default_factory=dict)  # (user, shard) -> micro-dollars
 
     def clear(self) -> None:
-        self.setups.clear()
-        self.transfers.clear()
-        self.by_client_id.clear()
-        self.instance_transfers.clear()
-        self.instance_by_id.clear()
-        self.instance_client_ids.clear()
-        self.margined.clear()
+        for kept in fields(self):
+            getattr(self, kept.name).clear()
