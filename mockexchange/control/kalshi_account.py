@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey, KeyMade
+from mockexchange.control.answers import fields
 from mockexchange.control.errors import ControlError
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.ledger import Ledger
@@ -25,8 +26,7 @@ TEXT = Text()
 
 def key_json(made: KeyMade) -> dict[str, Any]:
     """A key made: its id, user and type; its private key PEM where the mock drew the pair (answered once)."""
-    key = made.key
-    answer: dict[str, Any] = {"key_id": key.key_id, "user_id": key.user_id, "key_type": key.key_type}
+    answer = fields(made.key, "key_id user_id key_type")
     if made.private_key_pem is not None:
         answer["private_key_pem"] = made.private_key_pem
     return answer
