@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from mockexchange.admin import inspector, openapi
 from mockexchange.admin.guard import AdminGuard
-from mockexchange.admin.kalshi_markets import MARKETS_QUERY, markets_query
+from mockexchange.admin.kalshi_markets import MARKETS_QUERY
 from mockexchange.admin.paths import AdminPaths
 from mockexchange.admin.queries import checked_query
 from mockexchange.admin.views import Views
@@ -328,7 +328,7 @@ def _markets_routes(views: Views) -> tuple[Handler, Handler]:
 
     async def listed(request: Request) -> Response:
         try:
-            arguments = markets_query(request.query_params.multi_items())
+            arguments = checked_query(request.query_params.multi_items(), MARKETS_QUERY)
         except ControlError as exc:
             return _error(str(exc), exc.status)
         return await _off_the_loop(views.markets.markets, arguments)

@@ -60,16 +60,10 @@ def default_instruments(today: date) -> list[str]:
         instrument_name("ETH", expiry=monthly),
         instrument_name("BTC", linear=True, expiry=monthly),
     ]
-    for strike in (Decimal(55000), Decimal(60000), Decimal(65000)):
-        names += [
-            instrument_name("BTC", expiry=monthly, strike=strike, option_type="call"),
-            instrument_name("BTC", expiry=monthly, strike=strike, option_type="put"),
-        ]
-    names += [
-        instrument_name("ETH", expiry=monthly, strike=Decimal(3000), option_type="call"),
-        instrument_name("ETH", expiry=monthly, strike=Decimal(3000), option_type="put"),
-        instrument_name("BTC", linear=True, expiry=monthly, strike=Decimal(60000), option_type="call"),
-    ]
+    for coin, strike in (("BTC", 55000), ("BTC", 60000), ("BTC", 65000), ("ETH", 3000)):
+        for option_type in ("call", "put"):
+            names.append(instrument_name(coin, expiry=monthly, strike=Decimal(strike), option_type=option_type))
+    names.append(instrument_name("BTC", linear=True, expiry=monthly, strike=Decimal(60000), option_type="call"))
     return list(dict.fromkeys(names))
 
 
