@@ -133,37 +133,32 @@ def _operation_id(method: str, path: str) -> str:
     return f"{method}_{words.replace('{', '').replace('}', '')}"
 
 
+def _described(
+    verb: str, path: str, summary: Mapping[str, str], responses: dict[str, Any], **more: Any
+) -> dict[str, Any]:
+    """An operation of the document: its id, its summary, what else it states (its body, its parameters), and what it
+    answers."""
+    return {"operationId": _operation_id(verb, path), **summary, **more, "responses": responses}
+
+
 def _post(path: str, method: Callable[..., Any]) -> dict[str, Any]:
     body = body_schema(method)
-    return {
-        "operationId": _operation_id("post", path),
-        **_summary(method),
-        "requestBody": {
-            # A body-less POST acts with no arguments (admin/guard.py), so only a method with required fields needs one.
-            "required": "required" in body,
-            "content": {"application/json": {"schema": body}},
-        },
-        "responses": _responses(_GUARD_STATUSES | _OPERATION_STATUSES),
-    }
+    # A body-less POST acts with no arguments (admin/guard.py), so only a method with required fields needs one.
+    request = {"required": "required" in body, "content": {"application/json": {"schema": body}}}
+    responses = _responses(_GUARD_STATUSES | _OPERATION_STATUSES)
+    return _described("post", path, _summary(method), responses, requestBody=request)
 
 
 def _get(path: str, method: Callable[..., Any], query: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "operationId": _operation_id("get", path),
-        **_summary(method),
-        **({"parameters": [_query(name, json_schema(hint)) for name, hint in query.items()]} if query else {}),
-        "responses": _responses(_GUARD_STATUSES | {"400": "an unknown or malformed query parameter"}),
-    }
+    parameters = {"parameters": [_query(name, json_schema(hint)) for name, hint in query.items()]} if query else {}
+    responses = _responses(_GUARD_STATUSES | {"400": "an unknown or malformed query parameter"})
+    return _described("get", path, _summary(method), responses, **parameters)
 
 
 def _delete(path: str, method: Callable[..., Any]) -> dict[str, Any]:
     # No arguments: a body, if any, must be an empty JSON object.
     refusals = {s: _OPERATION_STATUSES[s] for s in ("400", "413", "415")}
-    return {
-        "operationId": _operation_id("delete", path),
-        **_summary(method),
-        "responses": _responses(_GUARD_STATUSES | refusals),
-    }
+    return _described("delete", path, _summary(method), _responses(_GUARD_STATUSES | refusals))
 
 
 def _query(name: str, schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -177,8 +172,7 @@ def _named(name: str) -> dict[str, Any]:
 
 def _read(path: str, summary: dict[str, str], parameters: list[Any], responses: dict[str, Any]) -> dict[str, Any]:
     """One of the inspector's GETs: its summary, its path's and query's parameters, what it answers."""
-    get = {"operationId": _operation_id("get", path), **summary, "parameters": parameters, "responses": responses}
-    return {path: {"get": get}}
+    return {path: {"get": _described("get", path, summary, responses, parameters=parameters)}}
 
 
 def _open(operation_id: str, summary: str, schema: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The Deribit account's own changes on the control plane: subaccount names and logins, whether a wallet may send to
 other users, transfers to another user, cancelling a transfer or a withdrawal, deposit addresses. Each is declared once
 as a command of the book's (core/deribit/account_commands.py, cash_commands.py), which a client's `private/*` write
-builds and runs too (`control/deribit_venue.py`), so a state file keeps what a client did as it keeps what was seeded.
+builds and runs too (`control/venue_commands.py`), so a state file keeps what a client did as it keeps what was seeded.
 """
 
 from __future__ import annotations
