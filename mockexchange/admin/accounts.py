@@ -20,9 +20,10 @@ from mockexchange.admin import deribit_orders, pnl
 from mockexchange.admin.kalshi_insides import INSIDES_QUERIES, SHOWN, insides
 from mockexchange.admin.kalshi_order_groups import GROUPS_QUERIES, order_groups
 from mockexchange.admin.kalshi_orders import ORDERS_QUERIES, orders
-from mockexchange.admin.kalshi_venue import HISTORY_ROWS, venue_answer
+from mockexchange.admin.kalshi_venue import API, HISTORY_ROWS, venue_answer
 from mockexchange.control import ControlError
 from mockexchange.control.answers import fields
+from mockexchange.control.errors import core_call
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.wallets import Account as DeribitAccount
 from mockexchange.core.deribit.wallets import Wallet
@@ -40,12 +41,12 @@ MAX_REPLAYED = 10_000  # fills (trades) run again for the picture: a longer hist
 
 # What each Kalshi answer of an account is: the venue operation's answer to this query (SUBACCOUNT: the one shown).
 KALSHI_QUERIES = {
-    "balance": "GET /trade-api/v2/portfolio/balance?subaccount=SUBACCOUNT",
-    "positions": "GET /trade-api/v2/portfolio/positions?limit=1000&subaccount=SUBACCOUNT",
-    "fills": f"GET /trade-api/v2/portfolio/fills?limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
-    "settlements": f"GET /trade-api/v2/portfolio/settlements?limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
-    "deposits": f"GET /trade-api/v2/portfolio/deposits?limit={HISTORY_ROWS}",
-    "withdrawals": f"GET /trade-api/v2/portfolio/withdrawals?limit={HISTORY_ROWS}",
+    "balance": f"{API}/portfolio/balance?subaccount=SUBACCOUNT",
+    "positions": f"{API}/portfolio/positions?limit=1000&subaccount=SUBACCOUNT",
+    "fills": f"{API}/portfolio/fills?limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
+    "settlements": f"{API}/portfolio/settlements?limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
+    "deposits": f"{API}/portfolio/deposits?limit={HISTORY_ROWS}",
+    "withdrawals": f"{API}/portfolio/withdrawals?limit={HISTORY_ROWS}",
     **INSIDES_QUERIES,
     **ORDERS_QUERIES,
     **GROUPS_QUERIES,
@@ -190,10 +191,7 @@ class AccountReads:
                 account = book.accounts.account(user_id)
             except BookError:
                 return None
-            try:
-                wallet = book.accounts.wallet(user_id, wallet_id)
-            except BookError as exc:
-                raise ControlError(str(exc), exc.status) from None
+            wallet = core_call(book.accounts.wallet, user_id, wallet_id)
             views = book.valuation.positions(user_id, subaccount_id=wallet.id)
             shown = [deribit_render.position(view) for view in views]
             mine = [t for t in book.state.trades.of_wallet(wallet.id) if t.user_id == user_id]

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from mockexchange.admin.kalshi_orders import level_owners
-from mockexchange.admin.kalshi_venue import public_answer
+from mockexchange.admin.kalshi_venue import API, public_answer
 from mockexchange.control import ControlError
 from mockexchange.core.book import ASK, BID, Side
 from mockexchange.core.kalshi.ledger import Ledger
@@ -50,15 +50,14 @@ ROW_FIELDS = (
     "open_interest_fp",
 )  # fmt: skip
 
-_API = "GET /trade-api/v2"
 # What each answer is: the venue's answer to this request (TICKER, EVENT, SERIES: the market's).
 MARKET_QUERIES = {
-    "rows": f"{_API}/markets?tickers=TICKER",
-    "exchange": f"{_API}/exchange/status",
-    "market": f"{_API}/markets/TICKER",
-    "orderbook": f"{_API}/markets/TICKER/orderbook",
-    "event": f"{_API}/events/EVENT?exclude_markets=true",
-    "series": f"{_API}/series/SERIES",
+    "rows": f"{API}/markets?tickers=TICKER",
+    "exchange": f"{API}/exchange/status",
+    "market": f"{API}/markets/TICKER",
+    "orderbook": f"{API}/markets/TICKER/orderbook",
+    "event": f"{API}/events/EVENT?exclude_markets=true",
+    "series": f"{API}/series/SERIES",
 }
 
 

@@ -16,8 +16,7 @@ from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey, KeyMade
 from mockexchange.control.answers import fields
-from mockexchange.control.errors import ControlError
-from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.control.errors import ControlError, core_call
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.values import Refused, Text
 
@@ -44,10 +43,7 @@ def api_usage_level(ledger: Ledger, rate_tier: str, user_id: Any) -> dict[str, A
     except Refused as exc:
         raise ControlError(str(exc)) from None
     with ledger.reading():
-        try:
-            ledger.state.account(user_id)
-        except LedgerError as exc:
-            raise ControlError(str(exc), exc.status) from None
+        core_call(ledger.state.account, user_id)  # (a user without an account: the ledger's 404)
         now = ledger.state.clock.now()
         levels = ledger.state.usage_levels
         return {
