@@ -23,8 +23,7 @@ from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import TimestampWindow, pss_salt_rule
 from mockexchange.control import Control, due_timer
-from mockexchange.control.deribit_venue import deribit_commands
-from mockexchange.control.kalshi_venue import kalshi_commands
+from mockexchange.control.venue_commands import deribit_commands, kalshi_commands
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook

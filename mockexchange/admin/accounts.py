@@ -20,8 +20,10 @@ from mockexchange.admin import deribit_orders, pnl
 from mockexchange.admin.kalshi_insides import INSIDES_QUERIES, SHOWN, insides
 from mockexchange.admin.kalshi_order_groups import GROUPS_QUERIES, order_groups
 from mockexchange.admin.kalshi_orders import ORDERS_QUERIES, orders
-from mockexchange.admin.kalshi_venue import HISTORY_ROWS, venue_answer
+from mockexchange.admin.kalshi_venue import API, HISTORY_ROWS, venue_answer
 from mockexchange.control import ControlError
+from mockexchange.control.answers import fields
+from mockexchange.control.errors import core_call
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.wallets import Account as DeribitAccount
 from mockexchange.core.deribit.wallets import Wallet
@@ -39,12 +41,12 @@ MAX_REPLAYED = 10_000  # fills (trades) run again for the picture: a longer hist
 
 # What each Kalshi answer of an account is: the venue operation's answer to this query (SUBACCOUNT: the one shown).
 KALSHI_QUERIES = {
-    "balance": "GET /trade-api/v2/portfolio/balance?subaccount=SUBACCOUNT",
-    "positions": "GET /trade-api/v2/portfolio/positions?limit=1000&subaccount=SUBACCOUNT",
-    "fills": f"GET /trade-api/v2/portfolio/fills?limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
-    "settlements": f"GET /trade-api/v2/portfolio/settlements?limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
-    "deposits": f"GET /trade-api/v2/portfolio/deposits?limit={HISTORY_ROWS}",
-    "withdrawals": f"GET /trade-api/v2/portfolio/withdrawals?limit={HISTORY_ROWS}",
+    "balance": f"{API}/portfolio/balance?subaccount=SUBACCOUNT",
+    "positions": f"{API}/portfolio/positions?limit=1000&subaccount=SUBACCOUNT",
+    "fills": f"{API}/portfolio/fills?limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
+    "settlements": f"{API}/portfolio/settlements?limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
+    "deposits": f"{API}/portfolio/deposits?limit={HISTORY_ROWS}",
+    "withdrawals": f"{API}/portfolio/withdrawals?limit={HISTORY_ROWS}",
     **INSIDES_QUERIES,
     **ORDERS_QUERIES,
     **GROUPS_QUERIES,
@@ -53,6 +55,11 @@ KALSHI_QUERIES = {
 
 def _subaccounts(account: Account) -> list[int]:
     return sorted({0, *(sub for sub, _ in account.cash)})
+
+
+def _membership(account: Account) -> dict[str, Any]:
+    """Whether the account is an FCM member's, whose subtrader it is, and its subtraders."""
+    return fields(account, "fcm_member subtrader_of subtraders", subtraders=list(account.subtraders))
 
 
 def _balance_summary(answer: dict[str, Any]) -> dict[str, Any]:
@@ -104,14 +111,8 @@ class AccountReads:
         for sub in _subaccounts(account):
             answer = venue_answer(balance.get_balance, self.kalshi, account.user_id, {"subaccount": str(sub)})
             subaccounts.append({"subaccount": sub, **_balance_summary(answer)})
-        return {
-            "user_id": account.user_id,
-            "fcm_member": account.fcm_member,
-            "subtrader_of": account.subtrader_of,
-            "subtraders": list(account.subtraders),
-            "key_ids": [key.key_id for key in self.kalshi.keys.for_user(account.user_id)],
-            "subaccounts": subaccounts,
-        }
+        key_ids = [key.key_id for key in self.kalshi.keys.for_user(account.user_id)]
+        return {"user_id": account.user_id, **_membership(account), "key_ids": key_ids, "subaccounts": subaccounts}
 
     def _deribit_row(self, account: DeribitAccount) -> dict[str, Any]:
         return {
@@ -162,26 +163,12 @@ class AccountReads:
                 [record for _, record in reversed(fills) if isinstance(record, Fill)],
                 [record for _, record in reversed(settlements) if isinstance(record, Settlement)],
             )  # (the indexes hold nothing else)
-            row = {
-                "fcm_member": account.fcm_member,
-                "subtrader_of": account.subtrader_of,
-                "subtraders": list(account.subtraders),
-                "subaccounts": _subaccounts(account),
-            }
+            row = {**_membership(account), "subaccounts": _subaccounts(account)}
             inside = insides(ctx, account, subaccount)
             shown_orders = orders(ctx, user_id, subaccount)
             shown_groups = order_groups(ctx, user_id, subaccount)
-        keys = [
-            {
-                "key_id": k.key_id,
-                "key_type": k.key_type,
-                "subaccount": k.subaccount,
-                "subtrader_id": k.subtrader_id,
-                "name": k.name,
-                "scopes": list(k.scopes),
-            }
-            for k in ctx.keys.for_user(user_id)[:SHOWN]
-        ]
+        names = "key_id key_type subaccount subtrader_id name scopes"
+        keys = [fields(k, names, scopes=list(k.scopes)) for k in ctx.keys.for_user(user_id)[:SHOWN]]
         queries = {name: text.replace("SUBACCOUNT", str(subaccount)) for name, text in KALSHI_QUERIES.items()}
         return {
             **row,
@@ -204,10 +191,7 @@ class AccountReads:
                 account = book.accounts.account(user_id)
             except BookError:
                 return None
-            try:
-                wallet = book.accounts.wallet(user_id, wallet_id)
-            except BookError as exc:
-                raise ControlError(str(exc), exc.status) from None
+            wallet = core_call(book.accounts.wallet, user_id, wallet_id)
             views = book.valuation.positions(user_id, subaccount_id=wallet.id)
             shown = [deribit_render.position(view) for view in views]
             mine = [t for t in book.state.trades.of_wallet(wallet.id) if t.user_id == user_id]
@@ -223,10 +207,7 @@ class AccountReads:
             names = deribit_orders.instruments(book, wallet.id, [v.instrument_name for v in views], traded)
             instrument = instrument or (names[0] if names else None)
             order_book = None if instrument is None else deribit_orders.order_book(self.deribit, wallet.id, instrument)
-        credentials = [
-            {"client_id": c.client_id, "subaccount_id": c.subaccount_id, "scope": c.scope}
-            for c in self.deribit.auth.registry.for_user(user_id)
-        ]
+        credentials = [fields(c, "client_id subaccount_id scope") for c in self.deribit.auth.registry.for_user(user_id)]
         return {
             "wallet_id": wallet.id,
             "wallets": wallets,

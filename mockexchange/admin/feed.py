@@ -39,6 +39,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from mockexchange.admin.connections import ConnectionChanges, ConnectionReads
+from mockexchange.admin.guard import error
 from mockexchange.core.deribit.market_book import RESET as DERIBIT_RESET
 from mockexchange.core.deribit.orders import CHANGE as ORDER_CHANGE
 from mockexchange.core.events import Change
@@ -46,7 +47,7 @@ from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, STATUS, TRA
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 from mockexchange.journal import Journal
 from mockexchange.version import __version__
-from mockexchange.web import DROPPED, STREAM_ENDS, json_line_response, until_first_ends
+from mockexchange.web import DROPPED, STREAM_ENDS, until_first_ends
 
 log = logging.getLogger(__name__)
 
@@ -293,23 +294,21 @@ class Feed:
         """`GET /_admin/events[?since=SEQ]` (guarded by the caller)."""
         accept = request.headers.get("accept", "")
         if "text/event-stream" not in accept:
-            return json_line_response(
-                {
-                    "error": "GET /_admin/events is a stream of server-sent events: send Accept: text/event-stream "
-                    "(EventSource does; curl -N -H 'Accept: text/event-stream')"
-                },
+            return error(
+                "GET /_admin/events is a stream of server-sent events: send Accept: text/event-stream "
+                "(EventSource does; curl -N -H 'Accept: text/event-stream')",
                 406,
             )
         since = None
         for name, value in request.query_params.multi_items():
             if name != "since":
-                return json_line_response({"error": f"unknown query parameter {excerpt(name)}; accepted: since"}, 400)
+                return error(f"unknown query parameter {excerpt(name)}; accepted: since", 400)
             if since is not None:
-                return json_line_response({"error": "since is given more than once"}, 400)
+                return error("since is given more than once", 400)
             try:
                 since = parse_int(value, 0)
             except IntegerError as exc:
-                return json_line_response({"error": f"since must be a journal seq (an integer >= 0): {exc}"}, 400)
+                return error(f"since must be a journal seq (an integer >= 0): {exc}", 400)
         return _Stream(self, self.open(since))
 
 

@@ -95,8 +95,11 @@ def exposure_warning(settings: Settings) -> str | None:
     )
 
 
-def _error(message: str, status: int, headers: dict[str, str] | None = None) -> Response:
-    return json_line_response({"error": message}, status, headers)
+def error(
+    message: str, status: int, headers: dict[str, str] | None = None, errors: list[str] | None = None
+) -> Response:
+    """The admin API's refusal: `{"error": ...}`, with `errors` when there are several (a scenario's problems)."""
+    return json_line_response({"error": message, "errors": errors} if errors else {"error": message}, status, headers)
 
 
 class AdminGuard:
@@ -125,7 +128,7 @@ class AdminGuard:
         client = request.client.host if request.client else ""
         if self.open_to_all or is_loopback(client):
             return None
-        return _error("the admin API answers loopback clients only (serve with --admin-open to change that)", 403)
+        return error("the admin API answers loopback clients only (serve with --admin-open to change that)", 403)
 
     def host_allowed(self, name: str) -> bool:
         # An IP address cannot be rebound: only a name a page's author controls can be pointed at loopback.
@@ -135,7 +138,7 @@ class AdminGuard:
         host = request.headers.get("host")
         if host is None or self.host_allowed(split_host(host)[0]):
             return None  # HTTP/1.0 may leave Host out; browsers always send it
-        return _error(
+        return error(
             f"Host {host!r} is not a name of this mock: the admin API answers loopback names, IP addresses and the "
             "names given with serve --allowed-host NAME (Settings.allowed_hosts); a browser page whose name was "
             "rebound to this address sends its own",
@@ -146,7 +149,7 @@ class AdminGuard:
         origin = request.headers.get("origin")
         if origin is None or self._origin_allowed(origin, request.headers.get("host", "")):
             return None
-        return _error(
+        return error(
             f"Origin {excerpt(origin)} is not this mock's: the admin API refuses requests from other sites' pages "
             "(allow a site's host with serve --allowed-host NAME)",
             403,
@@ -174,9 +177,9 @@ class AdminGuard:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         challenge = {"WWW-Authenticate": 'Bearer realm="mockexchange admin"'}
         if scheme.lower() != "bearer" or not given.strip():
-            return _error("the admin API needs Authorization: Bearer TOKEN (the mock's --admin-token)", 401, challenge)
+            return error("the admin API needs Authorization: Bearer TOKEN (the mock's --admin-token)", 401, challenge)
         if not hmac.compare_digest(given.strip().encode(), self.token):
-            return _error("the admin token does not match (the mock's --admin-token)", 401, challenge)
+            return error("the admin token does not match (the mock's --admin-token)", 401, challenge)
         return None
 
     def _content_type(self, request: Request) -> Response | None:
@@ -185,10 +188,10 @@ class AdminGuard:
         given = request.headers.get("content-type")
         if given is None:
             if _has_body(request.headers.get("content-length"), request.headers.get("transfer-encoding")):
-                return _error("the admin API takes JSON bodies: send Content-Type: application/json", 415)
+                return error("the admin API takes JSON bodies: send Content-Type: application/json", 415)
             return None  # a POST without a body (`curl -X POST`, httpx.post(url)) acts with no arguments
         if given.split(";", 1)[0].strip().lower() != "application/json":
-            return _error(f"the admin API takes JSON bodies: send Content-Type: application/json, not {given!r}", 415)
+            return error(f"the admin API takes JSON bodies: send Content-Type: application/json, not {given!r}", 415)
         return None
 
 

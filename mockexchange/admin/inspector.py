@@ -21,8 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mockexchange.admin.guard import AdminGuard
-from mockexchange.web import json_line_response
+from mockexchange.admin.guard import AdminGuard, error
 
 INSPECTOR_PATH = "/_inspector"
 # name -> media type; nothing else is served under /_inspector/.
@@ -65,7 +64,7 @@ def routes(guard: AdminGuard) -> list[BaseRoute]:
         name = request.path_params["name"]
         media_type = ASSETS.get(name)
         if media_type is None:
-            return json_line_response({"error": f"the inspector has no asset {name[:80]!r}"}, 404, HEADERS)
+            return error(f"the inspector has no asset {name[:80]!r}", 404, HEADERS)
         return Response(asset(name), media_type=media_type, headers=HEADERS)
 
     return [

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.admin.kalshi_venue import HISTORY_ROWS, venue_answer
+from mockexchange.admin.kalshi_venue import API, HISTORY_ROWS, venue_answer
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.archive import ORDERS, TRADES
 from mockexchange.venues.kalshi import api_keys, fcm, historical, instance_transfers, subaccounts
@@ -24,22 +24,21 @@ from mockexchange.venues.kalshi.context import KalshiContext
 SHOWN = 100  # rows of an answer that is not paged (balances, netting, keys, subtraders): the first this many
 CATEGORIES_SHOWN = 20  # a subtrader's blocked categories: the first this many
 
-_API = "GET /trade-api/v2"
 # What each answer is: the venue's answer to this query (SUBACCOUNT: the subaccount shown; SUBTRADER: each subtrader).
 INSIDES_QUERIES = {
-    "subaccount_balances": f"{_API}/portfolio/subaccounts/balances",
-    "netting": f"{_API}/portfolio/subaccounts/netting",
-    "subaccount_transfers": f"{_API}/portfolio/subaccounts/transfers?limit={HISTORY_ROWS}",
-    "instance_transfers": f"{_API}/portfolio/intra_exchange_instance_transfers?limit={HISTORY_ROWS}",
-    "target_balance_allocation": f"{_API}/portfolio/target_balance_allocation",
-    "api_keys": f"{_API}/api_keys",
-    "historical_cutoff": f"{_API}/historical/cutoff",
-    "historical_positions": f"{_API}/historical/positions?limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
-    "historical_fills": f"{_API}/historical/fills?limit={HISTORY_ROWS}",
-    "historical_orders": f"{_API}/historical/orders?limit={HISTORY_ROWS}",
-    "fcm_subtraders": f"{_API}/fcm/subtraders",
-    "fcm_daily_cap": f"{_API}/fcm/subtraders/event_contract_daily_cap?subtrader_id=SUBTRADER",
-    "fcm_blocked_categories": f"{_API}/fcm/subtraders/blocked_categories?subtrader_id=SUBTRADER",
+    "subaccount_balances": f"{API}/portfolio/subaccounts/balances",
+    "netting": f"{API}/portfolio/subaccounts/netting",
+    "subaccount_transfers": f"{API}/portfolio/subaccounts/transfers?limit={HISTORY_ROWS}",
+    "instance_transfers": f"{API}/portfolio/intra_exchange_instance_transfers?limit={HISTORY_ROWS}",
+    "target_balance_allocation": f"{API}/portfolio/target_balance_allocation",
+    "api_keys": f"{API}/api_keys",
+    "historical_cutoff": f"{API}/historical/cutoff",
+    "historical_positions": f"{API}/historical/positions?limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
+    "historical_fills": f"{API}/historical/fills?limit={HISTORY_ROWS}",
+    "historical_orders": f"{API}/historical/orders?limit={HISTORY_ROWS}",
+    "fcm_subtraders": f"{API}/fcm/subtraders",
+    "fcm_daily_cap": f"{API}/fcm/subtraders/event_contract_daily_cap?subtrader_id=SUBTRADER",
+    "fcm_blocked_categories": f"{API}/fcm/subtraders/blocked_categories?subtrader_id=SUBTRADER",
 }
 _NEWEST = {"limit": str(HISTORY_ROWS)}
 

@@ -15,14 +15,12 @@ has at most its price level structure's levels a side.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
 from mockexchange.admin.kalshi_orders import level_owners
-from mockexchange.admin.kalshi_venue import public_answer
-from mockexchange.admin.queries import checked_query
+from mockexchange.admin.kalshi_venue import API, public_answer
 from mockexchange.control import ControlError
 from mockexchange.core.book import ASK, BID, Side
 from mockexchange.core.kalshi.ledger import Ledger
@@ -52,22 +50,15 @@ ROW_FIELDS = (
     "open_interest_fp",
 )  # fmt: skip
 
-_API = "GET /trade-api/v2"
 # What each answer is: the venue's answer to this request (TICKER, EVENT, SERIES: the market's).
 MARKET_QUERIES = {
-    "rows": f"{_API}/markets?tickers=TICKER",
-    "exchange": f"{_API}/exchange/status",
-    "market": f"{_API}/markets/TICKER",
-    "orderbook": f"{_API}/markets/TICKER/orderbook",
-    "event": f"{_API}/events/EVENT?exclude_markets=true",
-    "series": f"{_API}/series/SERIES",
+    "rows": f"{API}/markets?tickers=TICKER",
+    "exchange": f"{API}/exchange/status",
+    "market": f"{API}/markets/TICKER",
+    "orderbook": f"{API}/markets/TICKER/orderbook",
+    "event": f"{API}/events/EVENT?exclude_markets=true",
+    "series": f"{API}/series/SERIES",
 }
-
-
-def markets_query(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
-    """GET /_admin/markets' query as the arguments of `MarketReads.markets`; a ControlError (400) naming what is
-    wrong: a parameter it does not know, one given twice, a value outside its schema."""
-    return checked_query(items, MARKETS_QUERY)
 
 
 def _count(units: int) -> str:

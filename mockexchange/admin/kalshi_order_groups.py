@@ -17,7 +17,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from mockexchange.admin.kalshi_venue import HISTORY_ROWS, venue_answer
+from mockexchange.admin.kalshi_venue import API, HISTORY_ROWS, venue_answer
 from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.units import contracts
 from mockexchange.venues.kalshi import order_groups as venue_groups
@@ -25,10 +25,9 @@ from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.params import Parts, Query
 from mockexchange.venues.kalshi.render import count_fp
 
-_API = "GET /trade-api/v2"
 GROUPS_QUERIES = {
-    "order_groups": f"{_API}/portfolio/order_groups?subaccount=SUBACCOUNT",
-    "order_group": f"{_API}/portfolio/order_groups/ORDER_GROUP_ID?subaccount=SUBACCOUNT (each group's orders)",
+    "order_groups": f"{API}/portfolio/order_groups?subaccount=SUBACCOUNT",
+    "order_group": f"{API}/portfolio/order_groups/ORDER_GROUP_ID?subaccount=SUBACCOUNT (each group's orders)",
 }
 INSIDE_FIELDS = ("matched_fp", "orders_count", "resting_count")  # beside the venue's own fields of a group
 GROUP_ORDERS = 20  # a group's orders shown: the latest placed (`orders_count` says how many it has)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.admin.kalshi_venue import HISTORY_ROWS, venue_answer
+from mockexchange.admin.kalshi_venue import API, HISTORY_ROWS, venue_answer
 from mockexchange.core.book import Book, Side
 from mockexchange.core.kalshi.accounts import HOUSE as HOUSE_OWNER
 from mockexchange.core.kalshi.orders import Order
@@ -25,10 +25,9 @@ from mockexchange.venues.kalshi import order_reads
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.render import count_fp, dollars6
 
-_API = "GET /trade-api/v2"
 ORDERS_QUERIES = {
-    "resting_orders": f"{_API}/portfolio/orders?status=resting&limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
-    "ended_orders": f"{_API}/portfolio/orders/ORDER_ID (each ended order, by when it ended, most recent first)",
+    "resting_orders": f"{API}/portfolio/orders?status=resting&limit={HISTORY_ROWS}&subaccount=SUBACCOUNT",
+    "ended_orders": f"{API}/portfolio/orders/ORDER_ID (each ended order, by when it ended, most recent first)",
 }
 INSIDE_FIELDS = ("held_dollars", "time_in_force", "post_only")  # beside the venue's own fields of an order
 HOUSE = "house"  # the owner a book level names for the house's scripted liquidity

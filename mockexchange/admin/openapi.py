@@ -127,45 +127,52 @@ def _responses(statuses: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _operation_id(method: str, path: str) -> str:
-    """`post_deribit_accounts` for POST /_admin/deribit/accounts: unique, and stable while the route is."""
-    return f"{method}_{path.split('/', 2)[-1].replace('/', '_').replace('.', '_')}"
+    """`post_deribit_accounts` for POST /_admin/deribit/accounts (`get_accounts_user_id` for GET
+    /_admin/accounts/{user_id}): unique, and stable while the route is."""
+    words = path.split("/", 2)[-1].replace("/", "_").replace(".", "_")
+    return f"{method}_{words.replace('{', '').replace('}', '')}"
+
+
+def _described(
+    verb: str, path: str, summary: Mapping[str, str], responses: dict[str, Any], **more: Any
+) -> dict[str, Any]:
+    """An operation of the document: its id, its summary, what else it states (its body, its parameters), and what it
+    answers."""
+    return {"operationId": _operation_id(verb, path), **summary, **more, "responses": responses}
 
 
 def _post(path: str, method: Callable[..., Any]) -> dict[str, Any]:
     body = body_schema(method)
-    return {
-        "operationId": _operation_id("post", path),
-        **_summary(method),
-        "requestBody": {
-            # A body-less POST acts with no arguments (admin/guard.py), so only a method with required fields needs one.
-            "required": "required" in body,
-            "content": {"application/json": {"schema": body}},
-        },
-        "responses": _responses(_GUARD_STATUSES | _OPERATION_STATUSES),
-    }
+    # A body-less POST acts with no arguments (admin/guard.py), so only a method with required fields needs one.
+    request = {"required": "required" in body, "content": {"application/json": {"schema": body}}}
+    responses = _responses(_GUARD_STATUSES | _OPERATION_STATUSES)
+    return _described("post", path, _summary(method), responses, requestBody=request)
 
 
 def _get(path: str, method: Callable[..., Any], query: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "operationId": _operation_id("get", path),
-        **_summary(method),
-        **({"parameters": [_query(name, hint) for name, hint in query.items()]} if query else {}),
-        "responses": _responses(_GUARD_STATUSES | {"400": "an unknown or malformed query parameter"}),
-    }
+    parameters = {"parameters": [_query(name, json_schema(hint)) for name, hint in query.items()]} if query else {}
+    responses = _responses(_GUARD_STATUSES | {"400": "an unknown or malformed query parameter"})
+    return _described("get", path, _summary(method), responses, **parameters)
 
 
 def _delete(path: str, method: Callable[..., Any]) -> dict[str, Any]:
     # No arguments: a body, if any, must be an empty JSON object.
     refusals = {s: _OPERATION_STATUSES[s] for s in ("400", "413", "415")}
-    return {
-        "operationId": _operation_id("delete", path),
-        **_summary(method),
-        "responses": _responses(_GUARD_STATUSES | refusals),
-    }
+    return _described("delete", path, _summary(method), _responses(_GUARD_STATUSES | refusals))
 
 
-def _query(name: str, hint: Any) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": json_schema(hint)}
+def _query(name: str, schema: Mapping[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": dict(schema)}
+
+
+def _named(name: str) -> dict[str, Any]:
+    """A path parameter (a user id, a ticker)."""
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _read(path: str, summary: dict[str, str], parameters: list[Any], responses: dict[str, Any]) -> dict[str, Any]:
+    """One of the inspector's GETs: its summary, its path's and query's parameters, what it answers."""
+    return {path: {"get": _described("get", path, summary, responses, parameters=parameters)}}
 
 
 def _open(operation_id: str, summary: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -183,18 +190,13 @@ def inspector_paths(
 ) -> dict[str, dict[str, Any]]:
     """The inspector's reads that are not plain GETs: one account (a path parameter and a query, each parameter's
     JSON Schema) and the live feed (server-sent events)."""
-    path, events = f"{prefix}/accounts/{{user_id}}", f"{prefix}/events"
-    bounded = [
-        {"name": name, "in": "query", "required": False, "schema": dict(schema)}
-        for name, schema in account_query.items()
-    ]
-    user = {"name": "user_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    one = [_named("user_id"), *(_query(name, schema) for name, schema in account_query.items())]
     reading = _GUARD_STATUSES | {
         "400": "an unknown or malformed query parameter",
         "404": "no Kalshi or Deribit account has this user id, or no such Deribit wallet or instrument",
         "409": "the venue refused the read (the inspector's own query)",
     }
-    since = {"name": "since", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}}
+    since = _query("since", {"type": "integer", "minimum": 0})
     stream = {
         "description": "server-sent events: hello, state, markets, instruments, cleared, requests, connections, "
         "control (docs/admin-api.md)",
@@ -206,23 +208,10 @@ def inspector_paths(
         "description": "the request does not accept text/event-stream",
         "content": {"application/json": {"schema": _ERROR}},
     }
+    feed = {"summary": "the inspector's live feed: what changes in the mock, as server-sent events"}
     return {
-        path: {
-            "get": {
-                "operationId": _operation_id("get", path).replace("{", "").replace("}", ""),
-                **_summary(account),
-                "parameters": [user, *bounded],
-                "responses": _responses(reading),
-            }
-        },
-        events: {
-            "get": {
-                "operationId": _operation_id("get", events),
-                "summary": "the inspector's live feed: what changes in the mock, as server-sent events",
-                "parameters": [since],
-                "responses": streaming,
-            }
-        },
+        **_read(f"{prefix}/accounts/{{user_id}}", _summary(account), one, _responses(reading)),
+        **_read(f"{prefix}/events", feed, [since], streaming),
     }
 
 
@@ -231,9 +220,7 @@ def market_paths(
 ) -> dict[str, dict[str, Any]]:
     """The inspector's reads of Kalshi's markets: a page of them (`query`: each parameter's JSON Schema) and one
     market with its book (a path parameter)."""
-    path, named = f"{prefix}/markets", f"{prefix}/markets/{{ticker}}"
-    parameters = [{"name": name, "in": "query", "required": False, "schema": schema} for name, schema in query.items()]
-    ticker = {"name": "ticker", "in": "path", "required": True, "schema": {"type": "string"}}
+    parameters = [_query(name, schema) for name, schema in query.items()]
     paging = _GUARD_STATUSES | {"400": "an unknown, repeated or malformed query parameter"}
     reading = _GUARD_STATUSES | {
         "400": "a query parameter (it takes none)",
@@ -241,22 +228,8 @@ def market_paths(
         "409": "the venue refused the read (the inspector's own query)",
     }
     return {
-        path: {
-            "get": {
-                "operationId": _operation_id("get", path),
-                **_summary(listed),
-                "parameters": parameters,
-                "responses": _responses(paging),
-            }
-        },
-        named: {
-            "get": {
-                "operationId": _operation_id("get", named).replace("{", "").replace("}", ""),
-                **_summary(one),
-                "parameters": [ticker],
-                "responses": _responses(reading),
-            }
-        },
+        **_read(f"{prefix}/markets", _summary(listed), parameters, _responses(paging)),
+        **_read(f"{prefix}/markets/{{ticker}}", _summary(one), [_named("ticker")], _responses(reading)),
     }
 
 

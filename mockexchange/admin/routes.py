@@ -25,8 +25,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.admin import inspector, openapi
-from mockexchange.admin.guard import AdminGuard
-from mockexchange.admin.kalshi_markets import MARKETS_QUERY, markets_query
+from mockexchange.admin.guard import AdminGuard, error
+from mockexchange.admin.kalshi_markets import MARKETS_QUERY
 from mockexchange.admin.paths import AdminPaths
 from mockexchange.admin.queries import checked_query
 from mockexchange.admin.views import Views
@@ -56,10 +56,6 @@ Operation = Callable[..., Any]
 LOOP_READS = frozenset({"connections"})  # GETs answered on the loop: they read the connections that live there
 
 
-def _error(message: str, status: int, errors: list[str] | None = None) -> Response:
-    return json_line_response({"error": message, "errors": errors} if errors else {"error": message}, status)
-
-
 def _path_named(request: Request, name: str) -> str | None:
     """The path parameter `name`, or None when the path names something else: Starlette's match ends in `$`, which
     matches before a trailing newline, so `/_admin/accounts/alice%0A` would otherwise read alice."""
@@ -86,7 +82,7 @@ def _answer(method: Operation, arguments: dict[str, Any]) -> Response:
     try:
         return json_line_response(method(**arguments))
     except ControlError as exc:
-        return _error(str(exc), exc.status, getattr(exc, "errors", None))
+        return error(str(exc), exc.status, errors=getattr(exc, "errors", None))
 
 
 async def _off_the_loop(method: Operation, arguments: dict[str, Any]) -> Response:
@@ -106,24 +102,24 @@ def _operation(method: Operation, on_loop: bool = False) -> Handler:
     async def handle(request: Request) -> Response:
         if request.method == "GET":
             if request.query_params:
-                return _error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
+                return error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
             return _answer(method, {}) if on_loop else await _off_the_loop(method, {})
         try:
             raw = await read_body(request, MAX_BODY)
         except BodyTooLarge as exc:
-            return _error(f"body too large: {exc}", 413)
+            return error(f"body too large: {exc}", 413)
         try:
             body = parse_json(raw) if raw.strip() else {}
         except orjson.JSONDecodeError as exc:
-            return _error(f"body is not JSON: {exc}", 400)
+            return error(f"body is not JSON: {exc}", 400)
         if not isinstance(body, dict):
-            return _error("body must be a JSON object", 400)
+            return error("body must be a JSON object", 400)
         unknown = sorted(set(body) - accepted)
         missing = sorted(required - set(body))
         if unknown or missing:
             parts = [f"unknown field(s): {', '.join(unknown)}"] if unknown else []
             parts += [f"missing field(s): {', '.join(missing)}"] if missing else []
-            return _error("; ".join(parts) + f"; accepted: {', '.join(parameters) or 'none'}", 400)
+            return error("; ".join(parts) + f"; accepted: {', '.join(parameters) or 'none'}", 400)
         return await _off_the_loop(method, body)
 
     return handle
@@ -176,18 +172,18 @@ def journal_routes(journal: Journal, guard: AdminGuard, changed: Callable[[], No
         for name, value in request.query_params.multi_items():
             kind = _JOURNAL_FILTERS.get(name)
             if kind is None:
-                return _error(f"unknown query parameter {name!r}; accepted: {', '.join(_JOURNAL_FILTERS)}", 400)
+                return error(f"unknown query parameter {name!r}; accepted: {', '.join(_JOURNAL_FILTERS)}", 400)
             if name in filters:
-                return _error(f"{name} is given more than once", 400)
+                return error(f"{name} is given more than once", 400)
             try:
                 filters[name] = _filter_value(kind, value)
             except (KeyError, ValueError):
                 expected = "true or false" if kind is bool else "an integer"
-                return _error(f"{name} must be {expected}, not {excerpt(value)}", 400)
+                return error(f"{name} must be {expected}, not {excerpt(value)}", 400)
         try:
             return json_line_response(journal.read(**filters))
         except ValueError as exc:
-            return _error(str(exc), 400)
+            return error(str(exc), 400)
 
     return [
         Route(f"{ADMIN_PREFIX}/requests", guarded(guard, read, changed), methods=["GET", "DELETE"]),
@@ -307,11 +303,11 @@ def _account_route(views: Views) -> Handler:
     async def account(request: Request) -> Response:
         user_id = _path_named(request, "user_id")
         if user_id is None:
-            return _error(f"no account is named by the path {excerpt(request.scope['path'])}", 404)
+            return error(f"no account is named by the path {excerpt(request.scope['path'])}", 404)
         try:
             values = checked_query(request.query_params.multi_items(), ACCOUNT_QUERY)
         except ControlError as exc:
-            return _error(str(exc), exc.status)
+            return error(str(exc), exc.status)
         arguments = {
             "user_id": user_id,
             "subaccount": values.get("subaccount", 0),
@@ -328,17 +324,17 @@ def _markets_routes(views: Views) -> tuple[Handler, Handler]:
 
     async def listed(request: Request) -> Response:
         try:
-            arguments = markets_query(request.query_params.multi_items())
+            arguments = checked_query(request.query_params.multi_items(), MARKETS_QUERY)
         except ControlError as exc:
-            return _error(str(exc), exc.status)
+            return error(str(exc), exc.status)
         return await _off_the_loop(views.markets.markets, arguments)
 
     async def one(request: Request) -> Response:
         if request.query_params:
-            return _error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
+            return error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
         ticker = _path_named(request, "ticker")
         if ticker is None:
-            return _error(f"no market is named by the path {excerpt(request.scope['path'])}", 404)
+            return error(f"no market is named by the path {excerpt(request.scope['path'])}", 404)
         return await _off_the_loop(views.markets.market, {"ticker": ticker})
 
     return listed, one

@@ -50,8 +50,7 @@ class Views:
 
         def control_state() -> dict[str, Any]:
             return {
-                "clock": control.clock(),
-                "scenario": scenarios.scenario_status(),
+                **state(),
                 "faults": control.faults()["faults"],
                 "rate_limits": control.rate_limits(),
                 "rest_lag": control.rest_lag(),

@@ -16,17 +16,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from mockexchange.auth.deribit.keys import DeribitCredential, DeribitCredentialRegistry
+from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
 from mockexchange.auth.deribit.tokens import TokenStore
-from mockexchange.core.deribit import orders
+from mockexchange.control.answers import answer, fields
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.handlers import Deposited, Held, Marked, Withdrawn
-from mockexchange.core.deribit.instruments import Instrument, instrument_name
-from mockexchange.core.deribit.market_commands import (
-    SetIndexPrice,
-    SetSettlementPrice,
-    SetVolatility,
-)
+from mockexchange.core.deribit.instruments import instrument_name
+from mockexchange.core.deribit.market_commands import SetSettlementPrice
 from mockexchange.core.deribit.records import Trade, WalletTransfer
 
 # Index prices a fresh mock starts with (the mock's choice).
@@ -64,16 +60,10 @@ def default_instruments(today: date) -> list[str]:
         instrument_name("ETH", expiry=monthly),
         instrument_name("BTC", linear=True, expiry=monthly),
     ]
-    for strike in (Decimal(55000), Decimal(60000), Decimal(65000)):
-        names += [
-            instrument_name("BTC", expiry=monthly, strike=strike, option_type="call"),
-            instrument_name("BTC", expiry=monthly, strike=strike, option_type="put"),
-        ]
-    names += [
-        instrument_name("ETH", expiry=monthly, strike=Decimal(3000), option_type="call"),
-        instrument_name("ETH", expiry=monthly, strike=Decimal(3000), option_type="put"),
-        instrument_name("BTC", linear=True, expiry=monthly, strike=Decimal(60000), option_type="call"),
-    ]
+    for coin, strike in (("BTC", 55000), ("BTC", 60000), ("BTC", 65000), ("ETH", 3000)):
+        for option_type in ("call", "put"):
+            names.append(instrument_name(coin, expiry=monthly, strike=Decimal(strike), option_type=option_type))
+    names.append(instrument_name("BTC", linear=True, expiry=monthly, strike=Decimal(60000), option_type="call"))
     return list(dict.fromkeys(names))
 
 
@@ -93,129 +83,62 @@ def reset_deribit(book: DerivativesBook, keys: DeribitCredentialRegistry, tokens
     seed_defaults(book)
 
 
-def instrument_json(item: Instrument) -> dict[str, Any]:
-    return {
-        "instrument_name": item.instrument_name,
-        "kind": item.kind,
-        "base_currency": item.base_currency,
-        "settlement_currency": item.settlement_currency,
-        "instrument_type": item.instrument_type,
-        "settlement_period": item.settlement_period,
-        "expiration_timestamp": item.expiration_timestamp,
-        "contract_size": f"{item.contract_size:f}",
-        "min_trade_amount": f"{item.min_trade_amount:f}",
-        "tick_size": f"{item.tick_size:f}",
-        "strike": None if item.strike is None else f"{item.strike:f}",
-        "option_type": item.option_type,
-    }
+instrument_json = answer(
+    "instrument_name kind base_currency settlement_currency instrument_type settlement_period expiration_timestamp"
+    " contract_size min_trade_amount tick_size strike option_type"
+)
 
 
 def trade_json(trade: Trade) -> dict[str, Any]:
-    return {
-        "trade_id": trade.trade_id,
-        "trade_seq": trade.trade_seq,
-        "order_id": trade.order_id,
-        "user_id": trade.user_id,
-        "account_id": trade.account_id,
-        "instrument_name": trade.instrument_name,
-        "direction": trade.direction,
-        "amount": f"{trade.amount:f}",
-        "price": f"{trade.price:f}",
-        "fee": f"{trade.fee:f}",
-        "fee_currency": trade.fee_currency,
-        "profit_loss": f"{trade.profit_loss:f}",
-        "post_size": f"{trade.post_size:f}",
-        "timestamp": trade.timestamp.isoformat(),
-        **({"label": trade.label} if trade.label else {}),  # its order's, when it had one (as the venue shows it)
-    }
+    names = (
+        "trade_id trade_seq order_id user_id account_id instrument_name direction amount price fee fee_currency"
+        " profit_loss post_size timestamp"
+    )
+    label = {"label": trade.label} if trade.label else {}  # its order's, when it had one (as the venue shows it)
+    return fields(trade, names) | label
 
 
-def order_json(order: orders.DerivativeOrder) -> dict[str, Any]:
-    def plain(value: Decimal | None) -> str | None:
-        return None if value is None else f"{value:f}"
-
-    return {
-        "order_id": order.order_id,
-        "user_id": order.user_id,
-        "account_id": order.account_id,
-        "instrument_name": order.instrument_name,
-        "direction": order.direction,
-        "amount": f"{order.amount:f}",
-        "price": plain(order.price),
-        "order_type": order.order_type,
-        "order_state": order.order_state,
-        "time_in_force": order.time_in_force,
-        "label": order.label,
-        "post_only": order.post_only,
-        "reduce_only": order.reduce_only,
-        "api": order.api,
-        "max_show": f"{order.max_show:f}",
-        "trigger": order.trigger,
-        "trigger_price": plain(order.trigger_price),
-        "created": order.created.isoformat(),
-        "cancel_reason": order.cancel_reason,
-        "filled_amount": f"{order.filled_amount:f}",
-        "average_price": f"{order.average_price:f}",
-        "commission": f"{order.commission:f}",
-    }
+order_json = answer(
+    "order_id user_id account_id instrument_name direction amount price order_type order_state time_in_force label"
+    " post_only reduce_only api max_show trigger trigger_price created cancel_reason filled_amount average_price"
+    " commission"
+)
 
 
 def wallet_json(held: Held) -> dict[str, Any]:
     """A wallet opened: who holds it, its id, its username and its balances."""
     user_id, wallet = held
-    return {"user_id": user_id, "id": wallet.id, "username": wallet.username, "balances": _json_balances(wallet)}
+    balances = {code: f"{amount:f}" for code, amount in wallet.balances.items()}
+    return fields(wallet, "user_id id username balances", user_id=user_id, balances=balances)
 
 
 def deposit_json(deposited: Deposited) -> dict[str, Any]:
     asked, balance = deposited
-    return {"user_id": asked.user_id, "currency": asked.currency, "balance": f"{balance:f}"}
+    return fields(asked, "user_id currency", balance=balance)
 
 
 def withdrawal_json(withdrawn: Withdrawn) -> dict[str, Any]:
     asked, move, balance = withdrawn
-    return {
-        "user_id": asked.user_id, "currency": asked.currency, "id": move.id, "amount": f"{move.amount:f}",
-        "fee": f"{move.fee:f}", "address": move.address, "state": move.state, "balance": f"{balance:f}",
-    }  # fmt: skip
+    return fields(asked, "user_id currency") | fields(move, "id amount fee address state", balance=balance)
 
 
 def transfer_json(made: WalletTransfer) -> dict[str, Any]:
     """A transfer made: within the user's account, or to another user's (`to_user_id`)."""
-    answer: dict[str, Any] = {
-        "user_id": made.user_id, "currency": made.currency, "id": made.id, "amount": f"{made.amount:f}",
-        "from_account": made.from_account, "to_account": made.to_account,
-    }  # fmt: skip
-    if made.to_user_id is not None:
-        answer["to_user_id"] = made.to_user_id
-    return answer | {"state": made.state}
+    to_user: dict[str, Any] = {"to_user_id": made.to_user_id} if made.to_user_id is not None else {}
+    return fields(made, "user_id currency id amount from_account to_account", **to_user, state=made.state)
 
 
-def index_price_json(moved: SetIndexPrice) -> dict[str, Any]:
-    return {"index_name": moved.index_name, "price": f"{moved.price:f}"}
+index_price_json = answer("index_name price")
 
 
 def mark_price_json(marked: Marked) -> dict[str, Any]:
     pinned, mark = marked
-    return {"instrument_name": pinned.instrument_name, "mark_price": f"{mark:f}", "pinned": pinned.price is not None}
+    return fields(pinned, "instrument_name", mark_price=mark, pinned=pinned.price is not None)
 
 
 def settlement_price_json(settled: SetSettlementPrice) -> dict[str, Any]:
-    return {"instrument_name": settled.instrument_name, "settlement_price": f"{settled.price:f}"}
+    return fields(settled, "instrument_name", settlement_price=settled.price)
 
 
-def volatility_json(given: SetVolatility) -> dict[str, Any]:
-    return {"volatility": f"{given.volatility:f}", "currency": given.currency, "instrument_name": given.instrument_name}
-
-
-def credential_json(credential: DeribitCredential) -> dict[str, Any]:
-    return {
-        "client_id": credential.client_id,
-        "client_secret": credential.client_secret,
-        "user_id": credential.user_id,
-        "subaccount_id": credential.subaccount_id,
-        "scope": credential.scope,
-    }
-
-
-def _json_balances(wallet: Any) -> dict[str, str]:
-    return {code: f"{amount:f}" for code, amount in wallet.balances.items()}
+volatility_json = answer("volatility currency instrument_name")
+credential_json = answer("client_id client_secret user_id subaccount_id scope")

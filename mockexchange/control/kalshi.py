@@ -12,70 +12,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.control.answers import answer, fields
 from mockexchange.core.kalshi.account_handlers import Opened
 from mockexchange.core.kalshi.fill_log import Fill
-from mockexchange.core.kalshi.markets import Market
-from mockexchange.core.kalshi.orders import Done, Order
-from mockexchange.core.kalshi.transfers import Transfer
+from mockexchange.core.kalshi.orders import Done
 from mockexchange.core.money import plain
 
 
 def fill_json(fill: Fill) -> dict[str, Any]:
-    return {
-        "fill_id": fill.fill_id,
-        "order_id": fill.order_id,
-        "user_id": fill.user_id,
-        "subaccount": fill.subaccount,
-        "ticker": fill.ticker,
-        "event_ticker": fill.event_ticker,
-        "side": fill.side,
-        "action": fill.action,
-        "count": plain(fill.count),
-        "price": plain(fill.price),
-        "fee": plain(fill.fee),
-        "post_position": plain(fill.post_position),
-        "created_time": fill.created.isoformat(),
-    }
+    names = "fill_id order_id user_id subaccount ticker event_ticker side action count price fee post_position"
+    return fields(fill, names, spell=plain, created_time=fill.created)
 
 
 def account_json(opened: Opened) -> dict[str, Any]:
-    account = opened.account
-    return {
-        "user_id": account.user_id,
-        "balance_cents": opened.command.balance_cents,
-        "fcm_member": account.fcm_member,
-        "subtrader_of": account.subtrader_of,
-    }
+    names = "user_id balance_cents fcm_member subtrader_of"
+    return fields(opened.account, names, balance_cents=opened.command.balance_cents)
 
 
-def transfer_json(record: Transfer) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "user_id": record.user_id,
-        "kind": record.kind,
-        "status": record.status,
-        "type": record.type,
-        "amount_cents": record.amount_cents,
-        "fee_cents": record.fee_cents,
-    }
-
-
-def order_json(order: Order) -> dict[str, Any]:
-    return {
-        "order_id": order.order_id,
-        "user_id": order.user_id,
-        "ticker": order.ticker,
-        "side": order.side,
-        "action": order.action,
-        "count": f"{order.count:f}",
-        "price": f"{order.price:f}",
-        "subaccount": order.subaccount,
-    }
-
-
-def settled_json(market: Market) -> dict[str, Any]:
-    settled = market.settled_time  # (set: the market is settled)
-    return {"ticker": market.ticker, "result": market.result, "settled_time": settled and settled.isoformat()}
+transfer_json = answer("id user_id kind status type amount_cents fee_cents")
+order_json = answer("order_id user_id ticker side action count price subaccount")
+settled_json = answer("ticker result settled_time")
 
 
 def fills_json(made: list[Fill]) -> dict[str, Any]:

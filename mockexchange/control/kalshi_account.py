@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey, KeyMade
-from mockexchange.control.errors import ControlError
-from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.control.answers import fields
+from mockexchange.control.errors import ControlError, core_call
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.values import Refused, Text
 
@@ -25,8 +25,7 @@ TEXT = Text()
 
 def key_json(made: KeyMade) -> dict[str, Any]:
     """A key made: its id, user and type; its private key PEM where the mock drew the pair (answered once)."""
-    key = made.key
-    answer: dict[str, Any] = {"key_id": key.key_id, "user_id": key.user_id, "key_type": key.key_type}
+    answer = fields(made.key, "key_id user_id key_type")
     if made.private_key_pem is not None:
         answer["private_key_pem"] = made.private_key_pem
     return answer
@@ -44,10 +43,7 @@ def api_usage_level(ledger: Ledger, rate_tier: str, user_id: Any) -> dict[str, A
     except Refused as exc:
         raise ControlError(str(exc)) from None
     with ledger.reading():
-        try:
-            ledger.state.account(user_id)
-        except LedgerError as exc:
-            raise ControlError(str(exc), exc.status) from None
+        core_call(ledger.state.account, user_id)  # (a user without an account: the ledger's 404)
         now = ledger.state.clock.now()
         levels = ledger.state.usage_levels
         return {

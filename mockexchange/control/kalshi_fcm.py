@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.control.answers import answer
 from mockexchange.core.kalshi.accounts import Account
-from mockexchange.core.kalshi.fcm import PositionTransfer
-from mockexchange.core.kalshi.fcm_commands import (
-    SetFCMErrorAccount,
-    UpdateFCMEventContractDailyCap,
-)
+from mockexchange.core.kalshi.fcm_commands import UpdateFCMEventContractDailyCap
 from mockexchange.core.kalshi.units import dollars
 from mockexchange.core.money import plain
 
@@ -22,13 +19,11 @@ def cap_json(cap: UpdateFCMEventContractDailyCap) -> dict[str, Any]:
     return {"subtrader_id": cap.subtrader_id, "limit": None if cap.limit is None else plain(dollars(cap.limit))}
 
 
-def error_account_json(named: SetFCMErrorAccount) -> dict[str, Any]:
-    return {"fcm_user_id": named.fcm_user_id, "error_account_id": named.error_account_id}
+error_account_json = answer("fcm_user_id error_account_id")
 
 
 def subtrader_json(account: Account) -> dict[str, Any]:
     return {"subtrader_id": account.user_id}
 
 
-def transfer_json(record: PositionTransfer) -> dict[str, Any]:
-    return {"position_transfer_id": record.position_transfer_id}
+transfer_json = answer("position_transfer_id")

@@ -12,9 +12,9 @@ call, an admin body and a scenario file are read by; the ledger's handlers (core
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from mockexchange.control.answers import fields
 from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_handlers import BookSet
@@ -27,19 +27,14 @@ from mockexchange.core.kalshi.units import PRICE, contracts, price
 
 # -- the answers -------------------------------------------------------------------------------------------------------
 
-
-def _when(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+MARKET_FIELDS = (
+    "ticker event_ticker exchange_index market_id status open_time close_time result settles_at settled_time"
+    " price_level_structure book_clock"
+)
 
 
 def market_json(market: Market) -> dict[str, Any]:
-    return {
-        "ticker": market.ticker, "event_ticker": market.event_ticker, "exchange_index": market.exchange_index,
-        "market_id": market.market_id, "status": market.status, "open_time": _when(market.open_time),
-        "close_time": _when(market.close_time), "result": market.result or "",
-        "settles_at": _when(market.settles_at), "settled_time": _when(market.settled_time),
-        "price_level_structure": market.price_level_structure, "book_clock": market.book_clock,
-    }  # fmt: skip
+    return fields(market, MARKET_FIELDS, result=market.result or "")
 
 
 def book_json(book: BookSet) -> dict[str, Any]:
@@ -48,18 +43,16 @@ def book_json(book: BookSet) -> dict[str, Any]:
 
 
 def status_json(status: ExchangeStatus) -> dict[str, Any]:
-    return {"exchange_active": status.exchange_active, "trading_active": status.trading_active,
-            "exchange_estimated_resume_time": _when(status.estimated_resume_time)}  # fmt: skip
+    names = "exchange_active trading_active exchange_estimated_resume_time"
+    return fields(status, names, exchange_estimated_resume_time=status.estimated_resume_time)
 
 
 def series_json(series: Series) -> dict[str, Any]:
-    return {"ticker": series.ticker, "title": series.title, "fee_type": series.fee_type,
-            "fee_multiplier": f"{series.fee_multiplier:f}", "events": list(series.events)}  # fmt: skip
+    return fields(series, "ticker title fee_type fee_multiplier events", events=list(series.events))
 
 
 def event_json(event: Event) -> dict[str, Any]:
-    return {"event_ticker": event.event_ticker, "series_ticker": event.series_ticker, "title": event.title,
-            "markets": list(event.markets)}  # fmt: skip
+    return fields(event, "event_ticker series_ticker title markets", markets=list(event.markets))
 
 
 def exchange_status(ledger: Ledger) -> dict[str, Any]:

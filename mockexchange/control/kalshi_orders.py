@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.control.answers import fields
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.commands import ItemRefused
 from mockexchange.core.kalshi.orders import Done
@@ -28,19 +29,17 @@ from mockexchange.core.money import plain
 
 def done_json(done: Done) -> dict[str, Any]:
     order = done.order
-    return {
-        "order_id": order.order_id,
-        "client_order_id": order.client_order_id,
-        "user_id": order.user_id,
-        "ticker": order.ticker,
-        "status": order.status,
-        "filled": plain(contracts(done.filled)),
-        "fill_value": plain(dollars(done.yes_value)),
-        "fees": plain(dollars(done.fees)),
-        "remaining": plain(contracts(order.remaining)),
-        "reduced": plain(contracts(done.reduced)),
-        "ts_ms": unix_ms(done.when),
-    }
+    return fields(
+        order,
+        "order_id client_order_id user_id ticker status",
+        spell=plain,
+        filled=contracts(done.filled),
+        fill_value=dollars(done.yes_value),
+        fees=dollars(done.fees),
+        remaining=contracts(order.remaining),
+        reduced=contracts(done.reduced),
+        ts_ms=unix_ms(done.when),
+    )
 
 
 def batch_json(items: list[Done | ItemRefused]) -> dict[str, Any]:

@@ -10,43 +10,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockexchange.control.answers import answer, fields
 from mockexchange.core.commands import write
 from mockexchange.core.kalshi.subaccount_commands import (
     CreateSubaccount,
     SetTargetBalanceAllocation,
-    UpdateSubaccountNetting,
 )
 from mockexchange.core.kalshi.subaccount_records import InstanceTransfer, SubaccountTransfer
 
 
 def subaccount_transfer_json(record: SubaccountTransfer) -> dict[str, Any]:
-    return {
-        "transfer_id": record.transfer_id,
-        "user_id": record.user_id,
-        "client_transfer_id": record.client_transfer_id,
-        "from_subaccount": record.from_subaccount,
-        "to_subaccount": record.to_subaccount,
-        "amount_cents": record.amount_cents,
-        "exchange_index": record.exchange_index,
-        "created_time": record.created.isoformat(),
-    }
+    names = "transfer_id user_id client_transfer_id from_subaccount to_subaccount amount_cents exchange_index"
+    return fields(record, names, created_time=record.created)
 
 
 def instance_transfer_json(record: InstanceTransfer) -> dict[str, Any]:
-    return {
-        "transfer_id": record.transfer_id,
-        "user_id": record.user_id,
-        "client_transfer_id": record.client_transfer_id,
-        "source": record.source,
-        "destination": record.destination,
-        "source_exchange_shard": record.source_exchange_shard,
-        "destination_exchange_shard": record.destination_exchange_shard,
-        "source_subaccount": record.source_subaccount,
-        "destination_subaccount": record.destination_subaccount,
-        "amount": record.amount,
-        "status": record.status,
-        "created_time": record.created.isoformat(),
-    }
+    names = (
+        "transfer_id user_id client_transfer_id source destination source_exchange_shard destination_exchange_shard"
+        " source_subaccount destination_subaccount amount status"
+    )
+    return fields(record, names, created_time=record.created)
 
 
 def subaccount_json(made: tuple[CreateSubaccount, int]) -> dict[str, Any]:
@@ -54,13 +37,9 @@ def subaccount_json(made: tuple[CreateSubaccount, int]) -> dict[str, Any]:
     return {"user_id": create.user_id, "subaccount_number": number, "exchange_index": create.exchange_index}
 
 
-def netting_json(netting: UpdateSubaccountNetting) -> dict[str, Any]:
-    return {"user_id": netting.user_id, "subaccount": netting.subaccount, "enabled": netting.enabled}
+netting_json = answer("user_id subaccount enabled")
 
 
 def allocation_json(allocation: SetTargetBalanceAllocation) -> dict[str, Any]:
-    return {
-        "user_id": allocation.user_id,
-        "allocations": write(allocation)["allocations"],
-        "resting_margin_reservation": allocation.resting_margin_reservation,
-    }
+    names = "user_id allocations resting_margin_reservation"
+    return fields(allocation, names, allocations=write(allocation)["allocations"])
