@@ -30,7 +30,7 @@ from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.key_commands import CreateApiKey
 from mockexchange.core.values import Refused
 from mockexchange.scenario.key_files import KeyFileError, keep_deribit_key, kept_deribit_key, write_private
-from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_OPERATIONS, Op, Scenario
+from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, Op, Scenario
 
 if TYPE_CHECKING:
     from mockexchange.control import Control
@@ -224,16 +224,9 @@ class ScenarioSession:
             return self._burst(op.args, pace)  # counts its fills one by one
         if op.kind == "wait":
             result = self._wait(op.args["seconds"], pace, pausable=True)
-        elif op.command is not None:
-            result = self.control.answer(op.command)
         else:
-            method = getattr(self.control, STEP_OPERATIONS[op.kind])
-            try:
-                result = method(**op.args)
-            except ControlError:
-                raise
-            except (TypeError, ValueError) as exc:  # pragma: no cover - the schema admits only the method's arguments
-                raise ControlError(str(exc)) from None
+            assert op.command is not None  # (every other step is a command, made when the file was read)
+            result = self.control.answer(op.command)
         self._done_one()
         return result
 
@@ -313,14 +306,6 @@ class ScenarioSession:
         player = self._player
         if wait and player is not None and player is not threading.current_thread():
             player.join(timeout=_JOIN_TIMEOUT_S)
-
-    def wait_until_done(self, timeout: float | None = None) -> bool:
-        """Block until a background play has finished (True) or `timeout` seconds passed (False)."""
-        player = self._player
-        if player is not None:
-            player.join(timeout)
-            return not player.is_alive()
-        return True
 
     def status(self) -> dict[str, Any]:
         steps = self.scenario.steps

@@ -4,7 +4,7 @@ refused with the quoted spelling to use. `schema.py` says which field takes whic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, get_args, get_origin
@@ -242,21 +242,17 @@ def _given(field: Declared) -> Check:
     return check
 
 
-def command_specs(
-    cls: type[Command],
-    *leave: str,
-    required: tuple[str, ...] = (),
-    checks: Mapping[str, Check] | None = None,
-    held: bool = True,
-) -> Specs:
+def command_specs(cls: type[Command], *leave: str, required: tuple[str, ...] = (), held: bool = True) -> Specs:
     """A command's fields as a scenario takes them, each read by its kind when the file is read: answered as read
-    (`held`: the command is made of them) or as written (`_given`). `leave`: fields the step has not (its own words
-    for them, or the runner's); `required`: optional fields a file must give; `checks`: a field's own check (a Deribit
-    instrument's name, read as one)."""
-    own = checks or {}
+    (`held`: the command is made of them) or as written (`_given`); a Deribit instrument's name is read as one (an
+    unknown kind of name refused when the file is read). `leave`: fields the step has not (its own words for them, or
+    the runner's); `required`: optional fields a file must give."""
     return {
-        field.name: (own.get(field.name) or (command_field(field) if held else _given(field)),
+        field.name: (_OWN_CHECKS.get(field.name) or (command_field(field) if held else _given(field)),
                      field.required or field.name in required)
         for field in declared(cls)
         if field.name not in leave
     }  # fmt: skip
+
+
+_OWN_CHECKS: dict[str, Check] = {"instrument_name": instrument}

@@ -24,36 +24,19 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from mockexchange.auth.kalshi.keys import PemError, load_public_key
 from mockexchange.control import ControlError
 from mockexchange.core.commands import Command
-from mockexchange.core.connections import CloseWebsockets
 from mockexchange.core.deribit.kinds import BALANCES
-from mockexchange.core.faults import ClearFaults, FaultSpec
+from mockexchange.core.faults import ClearFaults
 from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
-from mockexchange.core.kalshi.fcm_commands import (
-    CreateFCMPositionTransfer,
-    CreateFCMSubtrader,
-    SetFCMErrorAccount,
-    UpdateFCMEventContractDailyCap,
-    UpdateFCMSubtraderBlockedCategories,
-)
 from mockexchange.core.kalshi.fill_commands import SeedFill
-from mockexchange.core.kalshi.subaccount_commands import (
-    ApplySubaccountTransfer,
-    CompleteInstanceTransfer,
-    CreateSubaccount,
-    IntraExchangeInstanceTransfer,
-    SetTargetBalanceAllocation,
-    UpdateSubaccountNetting,
-)
 from mockexchange.core.money import MAX_COUNT
 from mockexchange.core.values import Refused
-from mockexchange.scenario import bounded_yaml, deribit_steps, kalshi_steps, library, market_steps, order_steps
-from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
+from mockexchange.scenario import bounded_yaml, deribit_steps, kalshi_steps, library, market_steps, steps
+from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, Op, Origin, Scenario
 from mockexchange.scenario.scalars import (
     Invalid,
     Specs,
     boolean,
-    command_specs,
     instrument,
     integer,
     one_of,
@@ -101,75 +84,24 @@ ACTION = one_of("buy", "sell")
 # -- the schema ------------------------------------------------------------------------------------------------------
 
 
-# A fill booked without a book: the `SeedFill` command's fields (core/kalshi/fill_commands.py), made at load.
-FILL = _fields(command_specs(SeedFill))
-POSITION = {**FILL, "action": Field(ACTION, default="buy")}
-# Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
-DERIBIT_FILL = _fields(deribit_steps.FILL)
-DERIBIT_ORDER = _fields(order_steps.DERIBIT_ORDER)
-INDEX_PRICE = _fields(deribit_steps.INDEX_PRICE)
-MARK_PRICE = _fields(deribit_steps.MARK_PRICE)
-VOLATILITY = _fields(deribit_steps.VOLATILITY)
-DERIBIT_DEPOSIT = _fields(deribit_steps.DEPOSIT)
-DERIBIT_WITHDRAWAL = _fields(deribit_steps.WITHDRAWAL)
-DERIBIT_KEY = _fields(kalshi_steps.DERIBIT_KEY)
+# The timeline's steps (steps.py): each a command of the core's, made when the file is read and run as it is
+STEPS: dict[str, Mapping[str, Field]] = {kind: _fields(specs) for kind, specs in steps.SPECS.items()}
+STEP_KINDS = (*steps.COMMANDS, "wait", "burst")  # (wait and burst are the runner's own)
+# A position is a fill (`SeedFill`, core/kalshi/fill_commands.py) booked without a book, made at load.
+POSITION = {**STEPS["fill"], "action": Field(ACTION, default="buy")}
 _WALKED = Field(lambda node: node)  # a mapping or list walked on its own (balances: `_Reader.balances`)
+# Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
+DERIBIT_KEY = _fields(kalshi_steps.DERIBIT_KEY)
 DERIBIT_SUBACCOUNT = {**_fields(deribit_steps.SUBACCOUNT), "balances": _WALKED}
 DERIBIT_ACCOUNT = {**_fields(deribit_steps.ACCOUNT), "balances": _WALKED, "subaccounts": _WALKED, "keys": _WALKED}
-DERIBIT = {
-    "index_prices": Field(lambda node: node),
-    "instruments": Field(lambda node: node),
-    "accounts": Field(lambda node: node),
-    "positions": Field(lambda node: node),
-    "orders": Field(lambda node: node),
-    "volatility": Field(lambda node: node),
-    "mark_prices": Field(lambda node: node),
-}
-# Faults (docs/misbehaving.md): each a command of the core's (core/faults.py, core/connections.py), made when read.
-FAULT_COMMANDS: dict[str, type[Command]] = {
-    "fault": FaultSpec,
-    "ws_close": CloseWebsockets,
-    "clear_faults": ClearFaults,
-}
-# An account's insides (core/kalshi/subaccount_commands.py) and an FCM member's desk (core/kalshi/fcm_commands.py)
-ACCOUNT_COMMANDS: dict[str, type[Command]] = {
-    "subaccount": CreateSubaccount,
-    "subaccount_transfer": ApplySubaccountTransfer,
-    "subaccount_netting": UpdateSubaccountNetting,
-    "intra_exchange_transfer": IntraExchangeInstanceTransfer,
-    "complete_intra_exchange_transfer": CompleteInstanceTransfer,
-    "target_balance_allocation": SetTargetBalanceAllocation,
-    "fcm_subtrader": CreateFCMSubtrader,
-    "fcm_daily_cap": UpdateFCMEventContractDailyCap,
-    "fcm_blocked_category": UpdateFCMSubtraderBlockedCategories,
-    "fcm_error_account": SetFCMErrorAccount,
-    "fcm_position_transfer": CreateFCMPositionTransfer,
-}
-
-_WHOLE_CHECKS: dict[str, Callable[..., Any]] = {}
-STEPS: dict[str, Mapping[str, Field]] = {
-    "fill": FILL,
-    **{kind: _fields(specs) for kind, specs in kalshi_steps.STEPS.items()},
-    "deribit_fill": DERIBIT_FILL,
-    "deribit_order": DERIBIT_ORDER,
-    "deribit_cancel_order": _fields(deribit_steps.CANCEL_ORDER),
-    # Counterparty orders, which trade as a client's (order_steps.py)
-    **{kind: _fields(specs) for kind, specs in order_steps.STEPS.items()},
-    "deribit_deposit": DERIBIT_DEPOSIT,
-    "deribit_withdrawal": DERIBIT_WITHDRAWAL,
-    "index_price": INDEX_PRICE,
-    "mark_price": MARK_PRICE,
-    "volatility": VOLATILITY,
-    **{kind: _fields(command_specs(cls)) for kind, cls in FAULT_COMMANDS.items()},
-    # An FCM member's desk and an account's insides: commands of the core's, made when read
-    **{kind: _fields(command_specs(cls)) for kind, cls in ACCOUNT_COMMANDS.items()},
-}
-
+DERIBIT = dict.fromkeys(
+    ("index_prices", "instruments", "accounts", "positions", "orders", "volatility", "mark_prices"), _WALKED
+)
 
 KEY = _fields(kalshi_steps.KEY)
 USER = {
     **_fields(kalshi_steps.ACCOUNT),
-    "keys": Field(lambda node: node),  # checked by _keys, which needs the user
+    "keys": _WALKED,  # checked by _keys, which needs the user
     "api_usage_level": Field(kalshi_steps.USAGE_LEVEL),  # a permanent manual grant on the Predictions instance
 }
 EXCHANGE_INDEX = integer(0, MAX_EXCHANGE_INDEX)
@@ -182,18 +114,6 @@ EVENT = {
     "markets": Field(lambda node: node, required=True),
 }
 MARKET = _fields(market_steps.SETUP["market"])
-STEPS |= {kind: _fields(specs) for kind, specs in market_steps.STEPS.items()}
-_WHOLE_CHECKS |= market_steps.WHOLE_CHECKS
-# The steps that are a command of the core's, made when the file is read and run as it is
-COMMANDS: Commands = {
-    **order_steps.COMMANDS,
-    **market_steps.COMMANDS,
-    **deribit_steps.COMMANDS,
-    **kalshi_steps.COMMANDS,
-    "fill": SeedFill,
-    **FAULT_COMMANDS,
-    **ACCOUNT_COMMANDS,
-}
 # A Kalshi user's set-up, each a command of the core's made when the file is read
 SETUP_COMMANDS: Commands = {
     "account": CreateAccount, "api_usage_level": GrantApiUsageLevel, "key": kalshi_steps.make_key, "position": SeedFill
@@ -203,14 +123,7 @@ SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 TOP = {
     "scenario": Field(text),
     "description": Field(text),
-    "settings": Field(lambda node: node),
-    "users": Field(lambda node: node),
-    "series": Field(lambda node: node),
-    "events": Field(lambda node: node),
-    "markets": Field(lambda node: node),
-    "positions": Field(lambda node: node),
-    "deribit": Field(lambda node: node),
-    "steps": Field(lambda node: node),
+    **dict.fromkeys(("settings", "users", "series", "events", "markets", "positions", "deribit", "steps"), _WALKED),
 }
 
 
@@ -426,7 +339,7 @@ class _Reader:
             return None
         if args is not None and not self.checked(value_node, where, kind, args):
             return None
-        return None if args is None else self.made(kind, args, origin, (value_node, where), COMMANDS)
+        return None if args is None else self.made(kind, args, origin, (value_node, where), steps.COMMANDS)
 
     def made(
         self, kind: str, args: dict[str, Any], origin: Origin, at: tuple[Node, str], commands: Commands
@@ -443,16 +356,17 @@ class _Reader:
             return None
 
     def whole(self, node: Node, path: str, schema: Mapping[str, Field], kind: str) -> dict[str, Any] | None:
-        """The mapping's fields, checked each and then whole (`_WHOLE_CHECKS[kind]`); None if any is wrong."""
+        """The mapping's fields, checked each and then whole (market_steps.py's `WHOLE_CHECKS`); None if any is
+        wrong."""
         args = self.fields(node, path, schema)
         return args if args is not None and self.checked(node, path, kind, args) else None
 
     def checked(self, node: Node, path: str, kind: str, args: Mapping[str, Any]) -> bool:
         """Whether the control plane's check of the whole entry (if its kind has one) takes it."""
-        if kind not in _WHOLE_CHECKS:
+        if kind not in market_steps.WHOLE_CHECKS:
             return True
         try:
-            _WHOLE_CHECKS[kind](**args)
+            market_steps.WHOLE_CHECKS[kind](**args)
         except ControlError as exc:
             self.error(node, path, str(exc))
             return False
@@ -474,7 +388,7 @@ class _Reader:
             return []
         ops: dict[str, list[Op]] = {kind: [] for kind in DERIBIT_SETUP_OPERATIONS}
         index_node = section.get("index_prices")
-        price = INDEX_PRICE["price"].check
+        price = STEPS["index_price"]["price"].check
         for index_name, (value_node, where) in self.entries(index_node, f"{path}.index_prices").items():
             try:
                 args = {"index_name": deribit_steps.index_name(index_name), "price": price(value_node)}
@@ -492,10 +406,10 @@ class _Reader:
         for item, where in self.items(section.get("accounts"), f"{path}.accounts"):
             self.deribit_account(item, where, ops)
         for kind, name, schema in (
-            ("deribit_position", "positions", DERIBIT_FILL),
-            ("deribit_order", "orders", DERIBIT_ORDER),
-            ("volatility", "volatility", VOLATILITY),
-            ("mark_price", "mark_prices", MARK_PRICE),
+            ("deribit_position", "positions", STEPS["deribit_fill"]),
+            ("deribit_order", "orders", STEPS["deribit_order"]),
+            ("volatility", "volatility", STEPS["volatility"]),
+            ("mark_price", "mark_prices", STEPS["mark_price"]),
         ):
             for item, where in self.items(section.get(name), f"{path}.{name}"):
                 given = self.fields(item, where, schema)
