@@ -33,9 +33,15 @@ def index_name(written: str) -> str:
         raise Invalid(str(exc)) from None
 
 
-# The `deribit:` set-up's kinds that are a command, made when the file is read
+# The `deribit:` set-up's kinds, in the order it runs, each a command made when the file is read
 SETUP_COMMANDS: dict[str, type[Command]] = {
-    "index_price": SetIndexPrice, "deribit_instrument": ListInstrument, "deribit_account": CreateDeribitAccount,
-    "deribit_subaccount": CreateDeribitSubaccount, "deribit_position": SeedDeribitFill, "volatility": SetVolatility,
-    "mark_price": SetMarkPrice, "deribit_key": CreateDeribitKey, "deribit_order": SeedDeribitOrder,
-}  # fmt: skip
+    "index_price": SetIndexPrice,
+    "deribit_instrument": ListInstrument,
+    "deribit_account": CreateDeribitAccount,
+    "deribit_subaccount": CreateDeribitSubaccount,
+    "deribit_key": CreateDeribitKey,
+    "deribit_position": SeedDeribitFill,
+    "deribit_order": SeedDeribitOrder,
+    "volatility": SetVolatility,
+    "mark_price": SetMarkPrice,
+}

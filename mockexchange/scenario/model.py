@@ -14,20 +14,6 @@ from typing import Any
 
 from mockexchange.core.commands import Command
 
-# The set-up of a `deribit:` section, in the order it runs, and the `Control` method each kind calls (an entry made into
-# its command when the file is read runs that command: deribit_steps.py's `SETUP_COMMANDS`).
-DERIBIT_SETUP_OPERATIONS = {
-    "index_price": "set_index_price",
-    "deribit_instrument": "list_instrument",
-    "deribit_account": "create_deribit_account",
-    "deribit_subaccount": "create_deribit_subaccount",
-    "deribit_key": "create_deribit_key",
-    "deribit_position": "deribit_fill",
-    "deribit_order": "deribit_order",
-    "volatility": "set_volatility",
-    "mark_price": "set_mark_price",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Origin:
@@ -45,7 +31,7 @@ class Origin:
 @dataclass(frozen=True, slots=True)
 class Op:
     """One thing to do: `kind` is a step kind, or `account` / `key` / `market` / `position` (or a Deribit set-up kind,
-    `DERIBIT_SETUP_OPERATIONS`) during set-up.
+    deribit_steps.py's `SETUP_COMMANDS`) during set-up.
 
     A step other than a wait or a burst is a command of the core's (steps.py's `COMMANDS`), held made, its `args` its
     fields' values, as are a file's account, key and usage level; a wait's `args` are its `seconds`, a burst's its

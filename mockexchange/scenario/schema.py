@@ -32,7 +32,7 @@ from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.money import MAX_COUNT
 from mockexchange.core.values import Refused
 from mockexchange.scenario import bounded_yaml, deribit_steps, kalshi_steps, library, market_steps, steps
-from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, Op, Origin, Scenario
+from mockexchange.scenario.model import Op, Origin, Scenario
 from mockexchange.scenario.scalars import (
     Invalid,
     Specs,
@@ -382,11 +382,11 @@ class _Reader:
 
     def deribit(self, node: Node, path: str) -> list[Op]:
         """The `deribit:` set-up, in the order it runs: index prices, instruments, accounts with their subaccounts,
-        keys, opening positions, volatility, pinned marks (`model.DERIBIT_SETUP_OPERATIONS`)."""
+        keys, opening positions, volatility, pinned marks (deribit_steps.py's `SETUP_COMMANDS`)."""
         section = self.fields(node, path, DERIBIT)
         if section is None:
             return []
-        ops: dict[str, list[Op]] = {kind: [] for kind in DERIBIT_SETUP_OPERATIONS}
+        ops: dict[str, list[Op]] = {kind: [] for kind in deribit_steps.SETUP_COMMANDS}
         index_node = section.get("index_prices")
         price = STEPS["index_price"]["price"].check
         for index_name, (value_node, where) in self.entries(index_node, f"{path}.index_prices").items():
