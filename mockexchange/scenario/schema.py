@@ -118,6 +118,8 @@ MARKET = _fields(market_steps.SETUP["market"])
 SETUP_COMMANDS: Commands = {
     "account": CreateAccount, "api_usage_level": GrantApiUsageLevel, "key": kalshi_steps.make_key, "position": SeedFill
 }  # fmt: skip
+# What the whole of an entry of a kind must hold beside its fields, checked when the file is read
+WHOLE_CHECKS = {**market_steps.WHOLE_CHECKS, **deribit_steps.WHOLE_CHECKS}
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 
 TOP = {
@@ -220,25 +222,20 @@ class _Reader:
             user, ok = self.partial_fields(node, path, USER)
             key_list = user.pop("keys", None)
             level = user.pop("api_usage_level", None)
-            account = self.made("account", user, self.origin(node, path), (node, path), SETUP_COMMANDS) if ok else None
-            if account is not None:
-                scenario.setup.append(account)
+            if ok:
+                scenario.setup += self.made("account", user, self.origin(node, path), (node, path), SETUP_COMMANDS)
             if ok and level is not None:
                 grant = {"user_id": user["user_id"], "level": level}
                 where = self.origin(node, f"{path}.api_usage_level")
-                made = self.made("api_usage_level", grant, where, (node, path), SETUP_COMMANDS)
-                scenario.setup += [made] if made is not None else []
+                scenario.setup += self.made("api_usage_level", grant, where, (node, path), SETUP_COMMANDS)
             for key_node, key_path in self.items(key_list, f"{path}.keys"):
                 key = self.key(key_node, key_path)
                 if key is not None and "user_id" in user:
                     args, where = {"user_id": user["user_id"], **key}, self.origin(key_node, key_path)
-                    made = self.made("key", args, where, (key_node, key_path), SETUP_COMMANDS)
-                    keys += [made] if made is not None else []
+                    keys += self.made("key", args, where, (key_node, key_path), SETUP_COMMANDS)
         scenario.setup += keys
         for node, path in self.items(top.get("series"), "series"):
-            series = self.whole(node, path, SERIES, "series")
-            if series is not None:
-                scenario.setup.append(Op("series", series, self.origin(node, path)))
+            scenario.setup += self.entry("series", node, path, SERIES, SETUP_COMMANDS)
         for node, path in self.items(top.get("events"), "events"):
             event, ok = self.partial_fields(node, path, EVENT)
             fields = {k: v for k, v in event.items() if k not in ("markets", "exchange_index")}
@@ -255,20 +252,13 @@ class _Reader:
                     args["exchange_index"] = event.get("exchange_index", 0)
                     scenario.setup.append(Op("market", args, self.origin(ticker_node, ticker_path)))
         for node, path in self.items(top.get("markets"), "markets"):
-            market = self.whole(node, path, MARKET, "market")
-            if market is not None:
-                scenario.setup.append(Op("market", market, self.origin(node, path)))
+            scenario.setup += self.entry("market", node, path, MARKET, SETUP_COMMANDS)
         for node, path in self.items(top.get("positions"), "positions"):
-            position = self.fields(node, path, POSITION)
-            made = None if position is None else self.made("position", position, self.origin(node, path),
-                                                           (node, path), SETUP_COMMANDS)  # fmt: skip
-            scenario.setup += [made] if made is not None else []
+            scenario.setup += self.entry("position", node, path, POSITION, SETUP_COMMANDS)
         if "deribit" in top:
             scenario.setup += self.deribit(top["deribit"], "deribit")
         for node, path in self.items(top.get("steps"), "steps"):
-            step = self.step(node, path)
-            if step is not None:
-                scenario.steps.append(step)
+            scenario.steps += self.step(node, path)
         fills = sum(step.args["fills"] for step in scenario.steps if step.kind == "burst")
         if fills > MAX_BURST_FILLS:
             why = f"the bursts make {fills:,} fills in all; at most {MAX_BURST_FILLS:,} (seed more with fills/batch)"
@@ -302,79 +292,79 @@ class _Reader:
             key["key_type"] = key.pop("generate", "rsa")
         return key
 
-    def step(self, node: Node, path: str) -> Op | None:
+    def step(self, node: Node, path: str) -> list[Op]:
         hint = " (steps run in order; use a `wait: SECONDS` step between them)"
         if not isinstance(node, MappingNode) or len(node.value) != 1:
             if isinstance(node, MappingNode) and any(k.value == "at" for k, _ in node.value):
                 self.error(node, f"{path}.at", f"unknown field{hint}")
-                return None
+                return []
             found = (
                 f" (found: {', '.join(str(k.value) for k, _ in node.value)})" if isinstance(node, MappingNode) else ""
             )
             self.error(node, path, f"a step is a mapping with exactly one of: {', '.join(STEP_KINDS)}{found}")
-            return None
+            return []
         [(key_node, value_node)] = node.value
         kind = key_node.value if isinstance(key_node, ScalarNode) else None
         where = f"{path}.{kind}"
         if kind == "at":
             self.error(key_node, where, f"unknown field{hint}")
-            return None
+            return []
         if kind not in STEP_KINDS:
             self.error(key_node, path, f"unknown step {kind!r} (one of: {', '.join(STEP_KINDS)})")
-            return None
+            return []
         origin = self.origin(node, path)
         if kind == "wait":
             try:
-                return Op("wait", {"seconds": positive_seconds(value_node)}, origin)
+                return [Op("wait", {"seconds": positive_seconds(value_node)}, origin)]
             except Invalid as exc:
                 self.error(value_node, where, str(exc))
-                return None
+                return []
         if kind == "burst":
             burst = self.burst(value_node, where)
-            return None if burst is None else Op("burst", burst, origin)
+            return [] if burst is None else [Op("burst", burst, origin)]
         if kind == "clear_faults" and tag_of(value_node) == "null":
-            return Op(kind, {}, origin, ClearFaults())  # `- clear_faults:` takes nothing
-        args = self.fields(value_node, where, STEPS[kind])
-        if args is not None and kind == "volatility" and not self.one_target(value_node, where, args):
-            return None
-        if args is not None and not self.checked(value_node, where, kind, args):
-            return None
-        return None if args is None else self.made(kind, args, origin, (value_node, where), steps.COMMANDS)
+            return [Op(kind, {}, origin, ClearFaults())]  # `- clear_faults:` takes nothing
+        return self.entry(kind, value_node, where, STEPS[kind], steps.COMMANDS, origin)
+
+    def entry(
+        self,
+        kind: str,
+        node: Node,
+        path: str,
+        schema: Mapping[str, Field],
+        commands: Commands,
+        origin: Origin | None = None,
+    ) -> list[Op]:
+        """The op of a mapping of `kind` (a list of one; none if anything is wrong): its fields checked each, then
+        whole (`WHOLE_CHECKS`), its command made if its kind is one of `commands`. `origin`: where the op was written,
+        if not the mapping (a step's kind holds it)."""
+        args = self.fields(node, path, schema)
+        if args is None or not self.checked(node, path, kind, args):
+            return []
+        return self.made(kind, args, origin or self.origin(node, path), (node, path), commands)
 
     def made(
         self, kind: str, args: dict[str, Any], origin: Origin, at: tuple[Node, str], commands: Commands
-    ) -> Op | None:
-        """The op of `kind`, holding its command made of `args` if its kind is one of `commands`; None if the command
-        refuses them (the refusal noted `at` its node and path)."""
+    ) -> list[Op]:
+        """The op of `kind` (a list of one), holding its command made of `args` if its kind is one of `commands`;
+        none if the command refuses them (the refusal noted `at` its node and path)."""
         cls = commands.get(kind)
         if cls is None:
-            return Op(kind, args, origin)
+            return [Op(kind, args, origin)]
         try:
-            return Op(kind, args, origin, cls(**args))
+            return [Op(kind, args, origin, cls(**args))]
         except Refused as exc:
             self.error(*at, str(exc))
-            return None
-
-    def whole(self, node: Node, path: str, schema: Mapping[str, Field], kind: str) -> dict[str, Any] | None:
-        """The mapping's fields, checked each and then whole (market_steps.py's `WHOLE_CHECKS`); None if any is
-        wrong."""
-        args = self.fields(node, path, schema)
-        return args if args is not None and self.checked(node, path, kind, args) else None
+            return []
 
     def checked(self, node: Node, path: str, kind: str, args: Mapping[str, Any]) -> bool:
         """Whether the control plane's check of the whole entry (if its kind has one) takes it."""
-        if kind not in market_steps.WHOLE_CHECKS:
+        if kind not in WHOLE_CHECKS:
             return True
         try:
-            market_steps.WHOLE_CHECKS[kind](**args)
+            WHOLE_CHECKS[kind](**args)
         except ControlError as exc:
             self.error(node, path, str(exc))
-            return False
-        return True
-
-    def one_target(self, node: Node, path: str, args: Mapping[str, Any]) -> bool:
-        if ("currency" in args) == ("instrument_name" in args):
-            self.error(node, path, "give exactly one of currency (all its options) or instrument_name (one option)")
             return False
         return True
 
@@ -412,16 +402,12 @@ class _Reader:
             ("mark_price", "mark_prices", STEPS["mark_price"]),
         ):
             for item, where in self.items(section.get(name), f"{path}.{name}"):
-                given = self.fields(item, where, schema)
-                if given is not None and (kind != "volatility" or self.one_target(item, where, given)):
-                    self.set_up(ops, kind, given, item, where)
+                ops[kind] += self.entry(kind, item, where, schema, deribit_steps.SETUP_COMMANDS)
         return [op for kind_ops in ops.values() for op in kind_ops]
 
     def set_up(self, ops: dict[str, list[Op]], kind: str, args: dict[str, Any], node: Node, path: str) -> None:
         """A `deribit:` set-up op of `kind`, its command made when its kind is one (unless it refuses `args`)."""
-        op = self.made(kind, args, self.origin(node, path), (node, path), deribit_steps.SETUP_COMMANDS)
-        if op is not None:
-            ops[kind].append(op)
+        ops[kind] += self.made(kind, args, self.origin(node, path), (node, path), deribit_steps.SETUP_COMMANDS)
 
     def deribit_account(self, node: Node, path: str, ops: dict[str, list[Op]]) -> None:
         account, ok = self.partial_fields(node, path, DERIBIT_ACCOUNT)
