@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, get_args, get_origin
 
 import yaml
@@ -85,11 +84,18 @@ def _number(node: Node) -> Any:
         raise Invalid(f"is not a number this mock reads: {excerpt(node.value)}") from None
 
 
-def _seconds(node: Node) -> float:
+def _seconds(node: Node, positive: bool) -> float:
+    """A number of seconds (time is not money: integers or decimals) below 10**9: more than 0 if `positive`, else at
+    least 0."""
+    if tag_of(_scalar(node, "a number of seconds")) not in ("int", "float"):
+        raise Invalid(f"must be a number of seconds{' > 0' if positive else ''}, not {node.value!r}")
     try:
-        return float(_number(node))
+        value = float(_number(node))
     except OverflowError:  # an integer past a float's range
-        return float("inf")
+        value = float("inf")
+    if value < 0 or (positive and value == 0) or not value < 10**9:
+        raise Invalid(f"must be a number of seconds {'> 0' if positive else '>= 0'}, not {node.value}")
+    return value
 
 
 def boolean(node: Node) -> bool:
@@ -99,43 +105,34 @@ def boolean(node: Node) -> bool:
 
 
 def seconds(node: Node) -> float:
-    """Time is not money: seconds may be written as integers or decimals."""
-    if tag_of(_scalar(node, "a number of seconds")) not in ("int", "float"):
-        raise Invalid(f"must be a number of seconds, not {node.value!r}")
-    value = _seconds(node)
-    if not 0 <= value < 10**9:
-        raise Invalid(f"must be a number of seconds >= 0, not {node.value}")
-    return value
+    return _seconds(node, positive=False)
 
 
 def positive_seconds(node: Node) -> float:
-    if tag_of(_scalar(node, "a number of seconds")) not in ("int", "float"):
-        raise Invalid(f"must be a number of seconds > 0, not {node.value!r}")
-    value = _seconds(node)
-    if not 0 < value < 10**9:
-        raise Invalid(f"must be a number of seconds > 0, not {node.value}")
-    return value
+    return _seconds(node, positive=True)
 
 
-def _money(node: Node, kind: str, example: str, parse: Callable[[str], Decimal]) -> str:
-    node = _scalar(node, f"a decimal string like {example}")
+def _quoted(node: Node, what: str) -> ScalarNode:
+    """A scalar that is no float: money is never one, so an unquoted decimal is refused with its quoted spelling."""
+    node = _scalar(node, what)
     if tag_of(node) == "float":
         raise Invalid(
             f'must be a quoted decimal string: write "{node.value}" (money is never a float; unquoted, YAML reads '
             f"{node.value} as a binary float)"
         )
-    if tag_of(node) not in ("str", "int"):
-        raise Invalid(f"must be {kind}, not {node.value!r}")
-    try:
-        parse(node.value)
-    except MoneyError:
-        raise Invalid(f"must be {kind}, not {node.value!r}") from None
-    return node.value
+    return node
 
 
 def price(node: Node) -> str:
-    return _money(node, 'a decimal string between 0 and 1 (exclusive), at most 4 places, e.g. "0.56"', '"0.56"',
-                  parse_price)  # fmt: skip
+    node = _quoted(node, 'a decimal string like "0.56"')
+    words = 'a decimal string between 0 and 1 (exclusive), at most 4 places, e.g. "0.56"'
+    if tag_of(node) not in ("str", "int"):
+        raise Invalid(f"must be {words}, not {node.value!r}")
+    try:
+        parse_price(node.value)
+    except MoneyError:
+        raise Invalid(f"must be {words}, not {node.value!r}") from None
+    return node.value
 
 
 def timestamp(node: Node) -> datetime:
@@ -182,13 +179,7 @@ def plain_of(node: Node, plain: Any) -> Any:
         return _number(node) if tag_of(_scalar(node, "an integer")) == "int" else node.value
     if isinstance(node, SequenceNode | MappingNode) or str not in getattr(plain, "__args__", (plain,)):
         return plain_value(node)
-    node = _scalar(node, "a string")
-    if tag_of(node) == "float":
-        raise Invalid(
-            f'must be a quoted decimal string: write "{node.value}" (money is never a float; unquoted, YAML reads '
-            f"{node.value} as a binary float)"
-        )
-    return node.value
+    return _quoted(node, "a string").value
 
 
 def plain_value(node: Node) -> Any:
