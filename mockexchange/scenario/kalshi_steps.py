@@ -10,27 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.core.commands import Command, Declared, declared, read
+from mockexchange.core.commands import kind_of, read
 from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel
 from mockexchange.core.kalshi.key_commands import CreateApiKey
-from mockexchange.scenario.scalars import Specs, command_field, command_specs, text
-
-
-def _field(cls: type[Command], name: str) -> Declared:
-    return next(field for field in declared(cls) if field.name == name)
-
+from mockexchange.scenario.scalars import Specs, command_specs, of_kind, text
 
 # A user's account, beside its keys and usage level (schema.py's USER); its usage level, a permanent manual grant on
 # the Predictions instance (`GrantApiUsageLevel`'s defaults)
 ACCOUNT = command_specs(CreateAccount)
-USAGE_LEVEL = command_field(_field(GrantApiUsageLevel, "level"))
+USAGE_LEVEL = of_kind(kind_of(GrantApiUsageLevel, "level"), "level")
 # A user's key: its public key read from a file (`public_key_file`), or a new pair of the type `generate` names
 # (schema.py's `key`); made with `make_key`.
-_KEY = command_specs(CreateApiKey, "user_id", "public_key_pem", "key_type")
+_KEY = command_specs(CreateApiKey, "user_id", "public_key_pem")
 KEY: Specs = {
     "key_id": _KEY["key_id"], "name": _KEY["name"], "scopes": _KEY["scopes"],
-    "public_key_file": (text, False), "generate": (command_field(_field(CreateApiKey, "key_type")), False),
+    "public_key_file": (text, False), "generate": _KEY["key_type"],
     "subaccount": _KEY["subaccount"], "subtrader_id": _KEY["subtrader_id"],
 }  # fmt: skip
 # A Deribit account's key (schema.py's DERIBIT_ACCOUNT, its `keys[]`), beside its account's user

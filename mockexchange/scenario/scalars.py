@@ -213,11 +213,6 @@ def of_kind(kind: Kind[Any], name: str) -> Callable[[Node], Any]:
     return check
 
 
-def command_field(field: Declared) -> Check:
-    """The check of a command's field (core/commands.py) in a scenario: its YAML's plain value read by its kind."""
-    return of_kind(field.kind, field.name)
-
-
 def _given(field: Declared) -> Check:
     """A field checked by its kind, answered as written (a ticker's text; a set-up's plain value, which the control
     plane reads when it runs)."""
@@ -239,7 +234,7 @@ def command_specs(cls: type[Command], *leave: str, required: tuple[str, ...] = (
     unknown kind of name refused when the file is read). `leave`: fields the step has not (its own words for them, or
     the runner's); `required`: optional fields a file must give."""
     return {
-        field.name: (_OWN_CHECKS.get(field.name) or (command_field(field) if held else _given(field)),
+        field.name: (_OWN_CHECKS.get(field.name) or (of_kind(field.kind, field.name) if held else _given(field)),
                      field.required or field.name in required)
         for field in declared(cls)
         if field.name not in leave

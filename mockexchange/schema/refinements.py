@@ -26,6 +26,7 @@ from mockexchange.schema.write_rules import (
     declared_bounds,
     describe_writes,
     judged_operations,
+    value_lines,
     values_of,
 )
 
@@ -450,14 +451,8 @@ def describe() -> list[str]:
     lines += [f"{', '.join(r.operations)}: one of {', '.join(r.names)}: {r.reason}" for r in ONE_OF_RULES]
     lines += [f"{', '.join(r.operations)}: combinations: {r.reason}" for r in COMBINATION_RULES]
     lines += [f"{', '.join(r.operations)}: status {r.status}: {r.reason}" for r in STATUS_RULES]
-    lines += [
-        f"{', '.join(v.operations)}: {v.field}: {v.reason}, from what the kit found listed ({v.source})"
-        for v in MARKET_VALUES
-    ]
-    lines += [
-        f"{', '.join(v.operations)}: {v.field}: {v.reason}, from the orders the kit found or placed ({v.source})"
-        for v in ORDER_VALUES
-    ]
+    lines += value_lines(MARKET_VALUES, "what the kit found listed")
+    lines += value_lines(ORDER_VALUES, "the orders the kit found or placed")
     lines.append(f"{', '.join(ACCEPTING_READS)}: {ACCEPTING}")
     return lines + describe_writes()
 
