@@ -23,11 +23,7 @@ Specs = dict[str, tuple[Check, bool]]  # each field's check, and whether it is r
 
 
 class Invalid(Exception):
-    """A value the schema refuses: the message says why, `node` (if given) where."""
-
-    def __init__(self, message: str, node: Node | None = None) -> None:
-        super().__init__(message)
-        self.node = node
+    """A value the schema refuses: the message says why."""
 
 
 # -- each takes a node and answers a plain value or raises Invalid ---------------------------------

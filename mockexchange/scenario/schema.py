@@ -184,7 +184,7 @@ class _Reader:
             try:
                 seen[key] = schema[key].check(value_node)
             except Invalid as exc:
-                self.error(exc.node or value_node, where, str(exc))
+                self.error(value_node, where, str(exc))
                 ok = False
         for key, spec in schema.items():
             if key not in present:
@@ -194,6 +194,14 @@ class _Reader:
                 elif spec.default is not None:
                     seen[key] = spec.default
         return {k: v for k, v in seen.items() if v is not None}, ok
+
+    def value(self, check: Callable[[Node], Any], node: Node, path: str) -> Any:
+        """What `check` reads of the node; None if it refuses it (the refusal noted at the node and `path`)."""
+        try:
+            return check(node)
+        except Invalid as exc:
+            self.error(node, path, str(exc))
+            return None
 
     def items(self, node: Node | None, path: str) -> list[tuple[Node, str]]:
         if node is None:
@@ -242,12 +250,8 @@ class _Reader:
             if ok and len(fields) > 1 and self.checked(node, path, "event", fields):
                 scenario.setup.append(Op("event", fields, self.origin(node, path)))
             for ticker_node, ticker_path in self.items(event.get("markets"), f"{path}.markets"):
-                try:
-                    ticker = text(ticker_node)
-                except Invalid as exc:
-                    self.error(ticker_node, ticker_path, str(exc))
-                    continue
-                if ok:
+                ticker = self.value(text, ticker_node, ticker_path)
+                if ok and ticker is not None:
                     args = {"ticker": ticker, "event_ticker": event["event_ticker"]}
                     args["exchange_index"] = event.get("exchange_index", 0)
                     scenario.setup.append(Op("market", args, self.origin(ticker_node, ticker_path)))
@@ -314,11 +318,8 @@ class _Reader:
             return []
         origin = self.origin(node, path)
         if kind == "wait":
-            try:
-                return [Op("wait", {"seconds": positive_seconds(value_node)}, origin)]
-            except Invalid as exc:
-                self.error(value_node, where, str(exc))
-                return []
+            seconds = self.value(positive_seconds, value_node, where)
+            return [] if seconds is None else [Op("wait", {"seconds": seconds}, origin)]
         if kind == "burst":
             burst = self.burst(value_node, where)
             return [] if burst is None else [Op("burst", burst, origin)]
@@ -387,12 +388,9 @@ class _Reader:
                 continue
             self.set_up(ops, "index_price", args, value_node, where)
         for item, where in self.items(section.get("instruments"), f"{path}.instruments"):
-            try:
-                args = {"instrument_name": instrument(item)}
-            except Invalid as exc:
-                self.error(item, where, str(exc))
-                continue
-            self.set_up(ops, "deribit_instrument", args, item, where)
+            name = self.value(instrument, item, where)
+            if name is not None:
+                self.set_up(ops, "deribit_instrument", {"instrument_name": name}, item, where)
         for item, where in self.items(section.get("accounts"), f"{path}.accounts"):
             self.deribit_account(item, where, ops)
         for kind, name, schema in (
@@ -452,11 +450,8 @@ class _Reader:
         balances: dict[str, Decimal] = {}
         ok = True
         for currency, (value_node, where) in self.entries(node, path).items():
-            try:
-                balances[currency] = deribit_steps.BALANCE(value_node)
-            except Invalid as exc:
-                self.error(value_node, where, str(exc))
-                ok = False
+            balances[currency] = self.value(deribit_steps.BALANCE, value_node, where)
+            ok = ok and balances[currency] is not None
         try:
             return BALANCES.read(balances, "balances") if ok else None
         except Refused as exc:
@@ -486,11 +481,9 @@ class _Reader:
                 return default
             words = []
             for item, item_path in self.items(burst[name], f"{path}.{name}"):
-                try:
-                    words.append(check(item))
-                except Invalid as exc:
-                    self.error(item, item_path, str(exc))
-                    ok = False
+                word = self.value(check, item, item_path)
+                ok = ok and word is not None
+                words += [] if word is None else [word]
             if not words and isinstance(burst[name], SequenceNode):
                 self.error(burst[name], f"{path}.{name}", "must be a non-empty list")
                 ok = False
