@@ -1,44 +1,31 @@
-"""What a scenario file says of a Kalshi account and what is seeded into it without a client: a user's account
-(`users[]`), its keys (`users[].keys[]`; a Deribit account's `keys[]` too) and usage level
-(`users[].api_usage_level`), its deposits and withdrawals, a resting order seeded (`order`) or cancelled
-(`cancel_order`), a market settled (`settle`), the historical cutoff moved (`historical_cutoff`).
+"""What a scenario file's set-up says of a Kalshi account: a user's account (`users[]`), its keys (`users[].keys[]`; a
+Deribit account's `keys[]` too) and usage level (`users[].api_usage_level`).
 
-Each is the core's command of its kind (core/kalshi/account_commands.py, key_commands.py, seeded_order_commands.py,
-archive_commands.py, market_commands.py's `SettleMarket`; core/deribit/key_commands.py), made when the file is read:
-every field is read as its kind of value, refused at its line in the kind's words; what only the state can say (an
-unknown user, a duplicate account) is refused when the step runs, naming its line.
+Each is the core's command of its kind (core/kalshi/account_commands.py, key_commands.py; core/deribit/key_commands.py),
+made when the file is read: every field is read as its kind of value, refused at its line in the kind's words; what
+only the state can say (an unknown user, a duplicate account) is refused when the set-up runs, naming its line.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
-from mockexchange.core.commands import Command, Declared, declared, read
+from mockexchange.core.commands import kind_of, read
 from mockexchange.core.deribit.key_commands import CreateDeribitKey
-from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel, SeedTransfer
-from mockexchange.core.kalshi.archive_commands import SetHistoricalCutoff
+from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel
 from mockexchange.core.kalshi.key_commands import CreateApiKey
-from mockexchange.core.kalshi.market_commands import SettleMarket
-from mockexchange.core.kalshi.seeded_order_commands import CancelRestingOrder, SeedOrder
-from mockexchange.scenario.scalars import Specs, command_field, command_specs, text
-
-
-def _field(cls: type[Command], name: str) -> Declared:
-    return next(field for field in declared(cls) if field.name == name)
-
+from mockexchange.scenario.scalars import Specs, command_specs, of_kind, text
 
 # A user's account, beside its keys and usage level (schema.py's USER); its usage level, a permanent manual grant on
 # the Predictions instance (`GrantApiUsageLevel`'s defaults)
 ACCOUNT = command_specs(CreateAccount)
-USAGE_LEVEL = command_field(_field(GrantApiUsageLevel, "level"))
+USAGE_LEVEL = of_kind(kind_of(GrantApiUsageLevel, "level"), "level")
 # A user's key: its public key read from a file (`public_key_file`), or a new pair of the type `generate` names
 # (schema.py's `key`); made with `make_key`.
-_KEY = command_specs(CreateApiKey, "user_id", "public_key_pem", "key_type")
+_KEY = command_specs(CreateApiKey, "user_id", "public_key_pem")
 KEY: Specs = {
     "key_id": _KEY["key_id"], "name": _KEY["name"], "scopes": _KEY["scopes"],
-    "public_key_file": (text, False), "generate": (command_field(_field(CreateApiKey, "key_type")), False),
+    "public_key_file": (text, False), "generate": _KEY["key_type"],
     "subaccount": _KEY["subaccount"], "subtrader_id": _KEY["subtrader_id"],
 }  # fmt: skip
 # A Deribit account's key (schema.py's DERIBIT_ACCOUNT, its `keys[]`), beside its account's user
@@ -48,23 +35,3 @@ DERIBIT_KEY = command_specs(CreateDeribitKey, "user_id")
 def make_key(**fields: Any) -> CreateApiKey:
     """A key's command of the values its fields were read into (each its plain value: `read` makes the command)."""
     return read(CreateApiKey, fields)
-
-
-# The timeline's steps, each a command of the core's, made when the file is read and run as it is
-COMMANDS: dict[str, Callable[..., Command]] = {
-    "settle": SettleMarket,
-    "deposit": functools.partial(SeedTransfer, "deposit"),
-    "withdrawal": functools.partial(SeedTransfer, "withdrawal"),
-    "order": SeedOrder,
-    "cancel_order": CancelRestingOrder,
-    "historical_cutoff": SetHistoricalCutoff,
-}
-TRANSFER = command_specs(SeedTransfer, "kind")
-STEPS: dict[str, Specs] = {
-    "settle": command_specs(SettleMarket),
-    "deposit": TRANSFER,
-    "withdrawal": TRANSFER,
-    "order": command_specs(SeedOrder),
-    "cancel_order": command_specs(CancelRestingOrder),
-    "historical_cutoff": command_specs(SetHistoricalCutoff),
-}

@@ -14,71 +14,6 @@ from typing import Any
 
 from mockexchange.core.commands import Command
 
-# The timeline's step kinds and the `Control` method each one calls (wait and burst are the runner's own).
-STEP_OPERATIONS = {
-    "fill": "fill",
-    "settle": "settle",
-    "deposit": "deposit",
-    "withdrawal": "withdrawal",
-    "order": "create_order",
-    "cancel_order": "cancel_order",
-    "deribit_fill": "deribit_fill",
-    "deribit_order": "deribit_order",
-    "deribit_cancel_order": "deribit_cancel_order",
-    # Counterparty orders, which trade as a client's (scenario/order_steps.py).
-    "place_order": "place_order",
-    "deribit_place_order": "deribit_place_order",
-    "deribit_deposit": "deribit_deposit",
-    "deribit_withdrawal": "deribit_withdraw",
-    "index_price": "set_index_price",
-    "mark_price": "set_mark_price",
-    "volatility": "set_volatility",
-    # Faults (docs/misbehaving.md): a fault rule, clearing them, closing a user's websocket connections.
-    "fault": "add_fault",
-    "clear_faults": "clear_faults",
-    "ws_close": "close_websockets",
-    # An account's insides (control/kalshi_subaccounts.py).
-    "subaccount": "create_subaccount",
-    "subaccount_transfer": "subaccount_transfer",
-    "subaccount_netting": "set_subaccount_netting",
-    "intra_exchange_transfer": "intra_exchange_transfer",
-    "complete_intra_exchange_transfer": "complete_intra_exchange_transfer",
-    "target_balance_allocation": "set_target_balance_allocation",
-    # Kalshi's historical cutoff (core/kalshi/archive.py).
-    "historical_cutoff": "set_historical_cutoff",
-    # An FCM member's desk (control/kalshi_fcm.py)
-    "fcm_subtrader": "create_fcm_subtrader",
-    "fcm_daily_cap": "set_fcm_daily_cap",
-    "fcm_blocked_category": "set_fcm_blocked_category",
-    "fcm_error_account": "set_fcm_error_account",
-    "fcm_position_transfer": "fcm_position_transfer",
-    # Kalshi's markets (control/kalshi_markets.py): listed, changed, moved through their lifecycle; the house's book.
-    "market": "create_market",
-    "update_market": "update_market",
-    "pause_market": "pause_market",
-    "resume_market": "resume_market",
-    "close_market": "close_market",
-    "close_time": "set_close_time",
-    "determine": "determine_market",
-    "book": "set_book",
-    "exchange_status": "set_exchange_status",
-}
-STEP_KINDS = (*STEP_OPERATIONS, "wait", "burst")
-
-# The set-up of a `deribit:` section, in the order it runs, and the `Control` method each kind calls (an entry made into
-# its command when the file is read runs that command: deribit_steps.py's `SETUP_COMMANDS`).
-DERIBIT_SETUP_OPERATIONS = {
-    "index_price": "set_index_price",
-    "deribit_instrument": "list_instrument",
-    "deribit_account": "create_deribit_account",
-    "deribit_subaccount": "create_deribit_subaccount",
-    "deribit_key": "create_deribit_key",
-    "deribit_position": "deribit_fill",
-    "deribit_order": "deribit_order",
-    "volatility": "set_volatility",
-    "mark_price": "set_mark_price",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Origin:
@@ -96,11 +31,11 @@ class Origin:
 @dataclass(frozen=True, slots=True)
 class Op:
     """One thing to do: `kind` is a step kind, or `account` / `key` / `market` / `position` (or a Deribit set-up kind,
-    `DERIBIT_SETUP_OPERATIONS`) during set-up.
+    deribit_steps.py's `SETUP_COMMANDS`) during set-up.
 
-    `args` are the keyword arguments of the `Control` method (a wait's `seconds`; a burst's parameters); a step that
-    is a command of the core's (schema.py's `COMMANDS`), and a file's account, key and usage level, holds it made, its
-    `args` its fields' values."""
+    A step other than a wait or a burst is a command of the core's (steps.py's `COMMANDS`), held made, its `args` its
+    fields' values, as are a file's account, key and usage level; a wait's `args` are its `seconds`, a burst's its
+    parameters, and a set-up entry without a command's are the keyword arguments of its `Control` method."""
 
     kind: str
     args: dict[str, Any]

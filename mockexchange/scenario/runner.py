@@ -30,7 +30,7 @@ from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.key_commands import CreateApiKey
 from mockexchange.core.values import Refused
 from mockexchange.scenario.key_files import KeyFileError, keep_deribit_key, kept_deribit_key, write_private
-from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_OPERATIONS, Op, Scenario
+from mockexchange.scenario.model import Op, Scenario
 
 if TYPE_CHECKING:
     from mockexchange.control import Control
@@ -40,6 +40,18 @@ Pace = Callable[[float, bool], None]  # (seconds, pausable): waits them out; rai
 # Told (operations done, operations in all) after each operation: a set-up entry, a step, one fill of a burst.
 Progress = Callable[[int, int], None]
 _JOIN_TIMEOUT_S = 10.0
+# The `Control` method of each set-up kind that is not made into its command when read: a file's series, events and
+# markets (kept as written), and the demo generator's entries (generator.py; an instance transfer funds an index).
+SETUP_OPERATIONS = {
+    "account": "create_account",
+    "series": "set_series",
+    "event": "set_event",
+    "market": "create_market",
+    "position": "fill",
+    "intra_exchange_transfer": "intra_exchange_transfer",
+    "deribit_account": "create_deribit_account",
+    "deribit_position": "deribit_fill",
+}
 
 
 class _Stopped(Exception):
@@ -103,22 +115,8 @@ class ScenarioSession:
                 deribit_keys_of[op.args["user_id"]] += 1
             elif op.command is not None:  # made of its fields when the file was read
                 self._answered(op, op.command)
-            elif op.kind == "account":
-                self._call(op, self.control.create_account)
-            elif op.kind == "series":
-                self._call(op, self.control.set_series)
-            elif op.kind == "event":
-                self._call(op, self.control.set_event)
-            elif op.kind == "market":
-                self._call(op, self.control.create_market)
-            elif op.kind == "position":
-                self._call(op, self.control.fill)
-            elif op.kind == "intra_exchange_transfer":  # the demo's funding of an exchange index (generator.py)
-                self._call(op, self.control.intra_exchange_transfer)
-            elif op.kind in DERIBIT_SETUP_OPERATIONS:
-                self._call(op, getattr(self.control, DERIBIT_SETUP_OPERATIONS[op.kind]))
-            else:  # pragma: no cover - the schema builds only these
-                raise AssertionError(op.kind)
+            else:
+                self._call(op, getattr(self.control, SETUP_OPERATIONS[op.kind]))
             self._done_one()
 
     def _key(self, op: Op) -> dict[str, Any]:
@@ -224,16 +222,9 @@ class ScenarioSession:
             return self._burst(op.args, pace)  # counts its fills one by one
         if op.kind == "wait":
             result = self._wait(op.args["seconds"], pace, pausable=True)
-        elif op.command is not None:
-            result = self.control.answer(op.command)
         else:
-            method = getattr(self.control, STEP_OPERATIONS[op.kind])
-            try:
-                result = method(**op.args)
-            except ControlError:
-                raise
-            except (TypeError, ValueError) as exc:  # pragma: no cover - the schema admits only the method's arguments
-                raise ControlError(str(exc)) from None
+            assert op.command is not None  # (every other step is a command, made when the file was read)
+            result = self.control.answer(op.command)
         self._done_one()
         return result
 
@@ -313,14 +304,6 @@ class ScenarioSession:
         player = self._player
         if wait and player is not None and player is not threading.current_thread():
             player.join(timeout=_JOIN_TIMEOUT_S)
-
-    def wait_until_done(self, timeout: float | None = None) -> bool:
-        """Block until a background play has finished (True) or `timeout` seconds passed (False)."""
-        player = self._player
-        if player is not None:
-            player.join(timeout)
-            return not player.is_alive()
-        return True
 
     def status(self) -> dict[str, Any]:
         steps = self.scenario.steps

@@ -4,9 +4,8 @@ refused with the quoted spelling to use. `schema.py` says which field takes whic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, get_args, get_origin
 
 import yaml
@@ -24,11 +23,7 @@ Specs = dict[str, tuple[Check, bool]]  # each field's check, and whether it is r
 
 
 class Invalid(Exception):
-    """A value the schema refuses: the message says why, `node` (if given) where."""
-
-    def __init__(self, message: str, node: Node | None = None) -> None:
-        super().__init__(message)
-        self.node = node
+    """A value the schema refuses: the message says why."""
 
 
 # -- each takes a node and answers a plain value or raises Invalid ---------------------------------
@@ -85,11 +80,18 @@ def _number(node: Node) -> Any:
         raise Invalid(f"is not a number this mock reads: {excerpt(node.value)}") from None
 
 
-def _seconds(node: Node) -> float:
+def _seconds(node: Node, positive: bool) -> float:
+    """A number of seconds (time is not money: integers or decimals) below 10**9: more than 0 if `positive`, else at
+    least 0."""
+    if tag_of(_scalar(node, "a number of seconds")) not in ("int", "float"):
+        raise Invalid(f"must be a number of seconds{' > 0' if positive else ''}, not {node.value!r}")
     try:
-        return float(_number(node))
+        value = float(_number(node))
     except OverflowError:  # an integer past a float's range
-        return float("inf")
+        value = float("inf")
+    if value < 0 or (positive and value == 0) or not value < 10**9:
+        raise Invalid(f"must be a number of seconds {'> 0' if positive else '>= 0'}, not {node.value}")
+    return value
 
 
 def boolean(node: Node) -> bool:
@@ -99,43 +101,34 @@ def boolean(node: Node) -> bool:
 
 
 def seconds(node: Node) -> float:
-    """Time is not money: seconds may be written as integers or decimals."""
-    if tag_of(_scalar(node, "a number of seconds")) not in ("int", "float"):
-        raise Invalid(f"must be a number of seconds, not {node.value!r}")
-    value = _seconds(node)
-    if not 0 <= value < 10**9:
-        raise Invalid(f"must be a number of seconds >= 0, not {node.value}")
-    return value
+    return _seconds(node, positive=False)
 
 
 def positive_seconds(node: Node) -> float:
-    if tag_of(_scalar(node, "a number of seconds")) not in ("int", "float"):
-        raise Invalid(f"must be a number of seconds > 0, not {node.value!r}")
-    value = _seconds(node)
-    if not 0 < value < 10**9:
-        raise Invalid(f"must be a number of seconds > 0, not {node.value}")
-    return value
+    return _seconds(node, positive=True)
 
 
-def _money(node: Node, kind: str, example: str, parse: Callable[[str], Decimal]) -> str:
-    node = _scalar(node, f"a decimal string like {example}")
+def _quoted(node: Node, what: str) -> ScalarNode:
+    """A scalar that is no float: money is never one, so an unquoted decimal is refused with its quoted spelling."""
+    node = _scalar(node, what)
     if tag_of(node) == "float":
         raise Invalid(
             f'must be a quoted decimal string: write "{node.value}" (money is never a float; unquoted, YAML reads '
             f"{node.value} as a binary float)"
         )
-    if tag_of(node) not in ("str", "int"):
-        raise Invalid(f"must be {kind}, not {node.value!r}")
-    try:
-        parse(node.value)
-    except MoneyError:
-        raise Invalid(f"must be {kind}, not {node.value!r}") from None
-    return node.value
+    return node
 
 
 def price(node: Node) -> str:
-    return _money(node, 'a decimal string between 0 and 1 (exclusive), at most 4 places, e.g. "0.56"', '"0.56"',
-                  parse_price)  # fmt: skip
+    node = _quoted(node, 'a decimal string like "0.56"')
+    words = 'a decimal string between 0 and 1 (exclusive), at most 4 places, e.g. "0.56"'
+    if tag_of(node) not in ("str", "int"):
+        raise Invalid(f"must be {words}, not {node.value!r}")
+    try:
+        parse_price(node.value)
+    except MoneyError:
+        raise Invalid(f"must be {words}, not {node.value!r}") from None
+    return node.value
 
 
 def timestamp(node: Node) -> datetime:
@@ -182,13 +175,7 @@ def plain_of(node: Node, plain: Any) -> Any:
         return _number(node) if tag_of(_scalar(node, "an integer")) == "int" else node.value
     if isinstance(node, SequenceNode | MappingNode) or str not in getattr(plain, "__args__", (plain,)):
         return plain_value(node)
-    node = _scalar(node, "a string")
-    if tag_of(node) == "float":
-        raise Invalid(
-            f'must be a quoted decimal string: write "{node.value}" (money is never a float; unquoted, YAML reads '
-            f"{node.value} as a binary float)"
-        )
-    return node.value
+    return _quoted(node, "a string").value
 
 
 def plain_value(node: Node) -> Any:
@@ -222,11 +209,6 @@ def of_kind(kind: Kind[Any], name: str) -> Callable[[Node], Any]:
     return check
 
 
-def command_field(field: Declared) -> Check:
-    """The check of a command's field (core/commands.py) in a scenario: its YAML's plain value read by its kind."""
-    return of_kind(field.kind, field.name)
-
-
 def _given(field: Declared) -> Check:
     """A field checked by its kind, answered as written (a ticker's text; a set-up's plain value, which the control
     plane reads when it runs)."""
@@ -242,21 +224,17 @@ def _given(field: Declared) -> Check:
     return check
 
 
-def command_specs(
-    cls: type[Command],
-    *leave: str,
-    required: tuple[str, ...] = (),
-    checks: Mapping[str, Check] | None = None,
-    held: bool = True,
-) -> Specs:
+def command_specs(cls: type[Command], *leave: str, required: tuple[str, ...] = (), held: bool = True) -> Specs:
     """A command's fields as a scenario takes them, each read by its kind when the file is read: answered as read
-    (`held`: the command is made of them) or as written (`_given`). `leave`: fields the step has not (its own words
-    for them, or the runner's); `required`: optional fields a file must give; `checks`: a field's own check (a Deribit
-    instrument's name, read as one)."""
-    own = checks or {}
+    (`held`: the command is made of them) or as written (`_given`); a Deribit instrument's name is read as one (an
+    unknown kind of name refused when the file is read). `leave`: fields the step has not (its own words for them, or
+    the runner's); `required`: optional fields a file must give."""
     return {
-        field.name: (own.get(field.name) or (command_field(field) if held else _given(field)),
+        field.name: (_OWN_CHECKS.get(field.name) or (of_kind(field.kind, field.name) if held else _given(field)),
                      field.required or field.name in required)
         for field in declared(cls)
         if field.name not in leave
     }  # fmt: skip
+
+
+_OWN_CHECKS: dict[str, Check] = {"instrument_name": instrument}

@@ -24,36 +24,19 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from mockexchange.auth.kalshi.keys import PemError, load_public_key
 from mockexchange.control import ControlError
 from mockexchange.core.commands import Command
-from mockexchange.core.connections import CloseWebsockets
 from mockexchange.core.deribit.kinds import BALANCES
-from mockexchange.core.faults import ClearFaults, FaultSpec
+from mockexchange.core.faults import ClearFaults
 from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
-from mockexchange.core.kalshi.fcm_commands import (
-    CreateFCMPositionTransfer,
-    CreateFCMSubtrader,
-    SetFCMErrorAccount,
-    UpdateFCMEventContractDailyCap,
-    UpdateFCMSubtraderBlockedCategories,
-)
 from mockexchange.core.kalshi.fill_commands import SeedFill
-from mockexchange.core.kalshi.subaccount_commands import (
-    ApplySubaccountTransfer,
-    CompleteInstanceTransfer,
-    CreateSubaccount,
-    IntraExchangeInstanceTransfer,
-    SetTargetBalanceAllocation,
-    UpdateSubaccountNetting,
-)
 from mockexchange.core.money import MAX_COUNT
 from mockexchange.core.values import Refused
-from mockexchange.scenario import bounded_yaml, deribit_steps, kalshi_steps, library, market_steps, order_steps
-from mockexchange.scenario.model import DERIBIT_SETUP_OPERATIONS, STEP_KINDS, Op, Origin, Scenario
+from mockexchange.scenario import bounded_yaml, deribit_steps, kalshi_steps, library, market_steps, steps
+from mockexchange.scenario.model import Op, Origin, Scenario
 from mockexchange.scenario.scalars import (
     Invalid,
     Specs,
     boolean,
-    command_specs,
     instrument,
     integer,
     one_of,
@@ -101,75 +84,24 @@ ACTION = one_of("buy", "sell")
 # -- the schema ------------------------------------------------------------------------------------------------------
 
 
-# A fill booked without a book: the `SeedFill` command's fields (core/kalshi/fill_commands.py), made at load.
-FILL = _fields(command_specs(SeedFill))
-POSITION = {**FILL, "action": Field(ACTION, default="buy")}
-# Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
-DERIBIT_FILL = _fields(deribit_steps.FILL)
-DERIBIT_ORDER = _fields(order_steps.DERIBIT_ORDER)
-INDEX_PRICE = _fields(deribit_steps.INDEX_PRICE)
-MARK_PRICE = _fields(deribit_steps.MARK_PRICE)
-VOLATILITY = _fields(deribit_steps.VOLATILITY)
-DERIBIT_DEPOSIT = _fields(deribit_steps.DEPOSIT)
-DERIBIT_WITHDRAWAL = _fields(deribit_steps.WITHDRAWAL)
-DERIBIT_KEY = _fields(kalshi_steps.DERIBIT_KEY)
+# The timeline's steps (steps.py): each a command of the core's, made when the file is read and run as it is
+STEPS: dict[str, Mapping[str, Field]] = {kind: _fields(specs) for kind, specs in steps.SPECS.items()}
+STEP_KINDS = (*steps.COMMANDS, "wait", "burst")  # (wait and burst are the runner's own)
+# A position is a fill (`SeedFill`, core/kalshi/fill_commands.py) booked without a book, made at load.
+POSITION = {**STEPS["fill"], "action": Field(ACTION, default="buy")}
 _WALKED = Field(lambda node: node)  # a mapping or list walked on its own (balances: `_Reader.balances`)
+# Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
+DERIBIT_KEY = _fields(kalshi_steps.DERIBIT_KEY)
 DERIBIT_SUBACCOUNT = {**_fields(deribit_steps.SUBACCOUNT), "balances": _WALKED}
 DERIBIT_ACCOUNT = {**_fields(deribit_steps.ACCOUNT), "balances": _WALKED, "subaccounts": _WALKED, "keys": _WALKED}
-DERIBIT = {
-    "index_prices": Field(lambda node: node),
-    "instruments": Field(lambda node: node),
-    "accounts": Field(lambda node: node),
-    "positions": Field(lambda node: node),
-    "orders": Field(lambda node: node),
-    "volatility": Field(lambda node: node),
-    "mark_prices": Field(lambda node: node),
-}
-# Faults (docs/misbehaving.md): each a command of the core's (core/faults.py, core/connections.py), made when read.
-FAULT_COMMANDS: dict[str, type[Command]] = {
-    "fault": FaultSpec,
-    "ws_close": CloseWebsockets,
-    "clear_faults": ClearFaults,
-}
-# An account's insides (core/kalshi/subaccount_commands.py) and an FCM member's desk (core/kalshi/fcm_commands.py)
-ACCOUNT_COMMANDS: dict[str, type[Command]] = {
-    "subaccount": CreateSubaccount,
-    "subaccount_transfer": ApplySubaccountTransfer,
-    "subaccount_netting": UpdateSubaccountNetting,
-    "intra_exchange_transfer": IntraExchangeInstanceTransfer,
-    "complete_intra_exchange_transfer": CompleteInstanceTransfer,
-    "target_balance_allocation": SetTargetBalanceAllocation,
-    "fcm_subtrader": CreateFCMSubtrader,
-    "fcm_daily_cap": UpdateFCMEventContractDailyCap,
-    "fcm_blocked_category": UpdateFCMSubtraderBlockedCategories,
-    "fcm_error_account": SetFCMErrorAccount,
-    "fcm_position_transfer": CreateFCMPositionTransfer,
-}
-
-_WHOLE_CHECKS: dict[str, Callable[..., Any]] = {}
-STEPS: dict[str, Mapping[str, Field]] = {
-    "fill": FILL,
-    **{kind: _fields(specs) for kind, specs in kalshi_steps.STEPS.items()},
-    "deribit_fill": DERIBIT_FILL,
-    "deribit_order": DERIBIT_ORDER,
-    "deribit_cancel_order": _fields(deribit_steps.CANCEL_ORDER),
-    # Counterparty orders, which trade as a client's (order_steps.py)
-    **{kind: _fields(specs) for kind, specs in order_steps.STEPS.items()},
-    "deribit_deposit": DERIBIT_DEPOSIT,
-    "deribit_withdrawal": DERIBIT_WITHDRAWAL,
-    "index_price": INDEX_PRICE,
-    "mark_price": MARK_PRICE,
-    "volatility": VOLATILITY,
-    **{kind: _fields(command_specs(cls)) for kind, cls in FAULT_COMMANDS.items()},
-    # An FCM member's desk and an account's insides: commands of the core's, made when read
-    **{kind: _fields(command_specs(cls)) for kind, cls in ACCOUNT_COMMANDS.items()},
-}
-
+DERIBIT = dict.fromkeys(
+    ("index_prices", "instruments", "accounts", "positions", "orders", "volatility", "mark_prices"), _WALKED
+)
 
 KEY = _fields(kalshi_steps.KEY)
 USER = {
     **_fields(kalshi_steps.ACCOUNT),
-    "keys": Field(lambda node: node),  # checked by _keys, which needs the user
+    "keys": _WALKED,  # checked by _keys, which needs the user
     "api_usage_level": Field(kalshi_steps.USAGE_LEVEL),  # a permanent manual grant on the Predictions instance
 }
 EXCHANGE_INDEX = integer(0, MAX_EXCHANGE_INDEX)
@@ -182,35 +114,18 @@ EVENT = {
     "markets": Field(lambda node: node, required=True),
 }
 MARKET = _fields(market_steps.SETUP["market"])
-STEPS |= {kind: _fields(specs) for kind, specs in market_steps.STEPS.items()}
-_WHOLE_CHECKS |= market_steps.WHOLE_CHECKS
-# The steps that are a command of the core's, made when the file is read and run as it is
-COMMANDS: Commands = {
-    **order_steps.COMMANDS,
-    **market_steps.COMMANDS,
-    **deribit_steps.COMMANDS,
-    **kalshi_steps.COMMANDS,
-    "fill": SeedFill,
-    **FAULT_COMMANDS,
-    **ACCOUNT_COMMANDS,
-}
 # A Kalshi user's set-up, each a command of the core's made when the file is read
 SETUP_COMMANDS: Commands = {
     "account": CreateAccount, "api_usage_level": GrantApiUsageLevel, "key": kalshi_steps.make_key, "position": SeedFill
 }  # fmt: skip
+# What the whole of an entry of a kind must hold beside its fields, checked when the file is read
+WHOLE_CHECKS = {**market_steps.WHOLE_CHECKS, **deribit_steps.WHOLE_CHECKS}
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 
 TOP = {
     "scenario": Field(text),
     "description": Field(text),
-    "settings": Field(lambda node: node),
-    "users": Field(lambda node: node),
-    "series": Field(lambda node: node),
-    "events": Field(lambda node: node),
-    "markets": Field(lambda node: node),
-    "positions": Field(lambda node: node),
-    "deribit": Field(lambda node: node),
-    "steps": Field(lambda node: node),
+    **dict.fromkeys(("settings", "users", "series", "events", "markets", "positions", "deribit", "steps"), _WALKED),
 }
 
 
@@ -269,7 +184,7 @@ class _Reader:
             try:
                 seen[key] = schema[key].check(value_node)
             except Invalid as exc:
-                self.error(exc.node or value_node, where, str(exc))
+                self.error(value_node, where, str(exc))
                 ok = False
         for key, spec in schema.items():
             if key not in present:
@@ -279,6 +194,14 @@ class _Reader:
                 elif spec.default is not None:
                     seen[key] = spec.default
         return {k: v for k, v in seen.items() if v is not None}, ok
+
+    def value(self, check: Callable[[Node], Any], node: Node, path: str) -> Any:
+        """What `check` reads of the node; None if it refuses it (the refusal noted at the node and `path`)."""
+        try:
+            return check(node)
+        except Invalid as exc:
+            self.error(node, path, str(exc))
+            return None
 
     def items(self, node: Node | None, path: str) -> list[tuple[Node, str]]:
         if node is None:
@@ -307,55 +230,39 @@ class _Reader:
             user, ok = self.partial_fields(node, path, USER)
             key_list = user.pop("keys", None)
             level = user.pop("api_usage_level", None)
-            account = self.made("account", user, self.origin(node, path), (node, path), SETUP_COMMANDS) if ok else None
-            if account is not None:
-                scenario.setup.append(account)
+            if ok:
+                scenario.setup += self.made("account", user, self.origin(node, path), (node, path), SETUP_COMMANDS)
             if ok and level is not None:
                 grant = {"user_id": user["user_id"], "level": level}
                 where = self.origin(node, f"{path}.api_usage_level")
-                made = self.made("api_usage_level", grant, where, (node, path), SETUP_COMMANDS)
-                scenario.setup += [made] if made is not None else []
+                scenario.setup += self.made("api_usage_level", grant, where, (node, path), SETUP_COMMANDS)
             for key_node, key_path in self.items(key_list, f"{path}.keys"):
                 key = self.key(key_node, key_path)
                 if key is not None and "user_id" in user:
                     args, where = {"user_id": user["user_id"], **key}, self.origin(key_node, key_path)
-                    made = self.made("key", args, where, (key_node, key_path), SETUP_COMMANDS)
-                    keys += [made] if made is not None else []
+                    keys += self.made("key", args, where, (key_node, key_path), SETUP_COMMANDS)
         scenario.setup += keys
         for node, path in self.items(top.get("series"), "series"):
-            series = self.whole(node, path, SERIES, "series")
-            if series is not None:
-                scenario.setup.append(Op("series", series, self.origin(node, path)))
+            scenario.setup += self.entry("series", node, path, SERIES, SETUP_COMMANDS)
         for node, path in self.items(top.get("events"), "events"):
             event, ok = self.partial_fields(node, path, EVENT)
             fields = {k: v for k, v in event.items() if k not in ("markets", "exchange_index")}
             if ok and len(fields) > 1 and self.checked(node, path, "event", fields):
                 scenario.setup.append(Op("event", fields, self.origin(node, path)))
             for ticker_node, ticker_path in self.items(event.get("markets"), f"{path}.markets"):
-                try:
-                    ticker = text(ticker_node)
-                except Invalid as exc:
-                    self.error(ticker_node, ticker_path, str(exc))
-                    continue
-                if ok:
+                ticker = self.value(text, ticker_node, ticker_path)
+                if ok and ticker is not None:
                     args = {"ticker": ticker, "event_ticker": event["event_ticker"]}
                     args["exchange_index"] = event.get("exchange_index", 0)
                     scenario.setup.append(Op("market", args, self.origin(ticker_node, ticker_path)))
         for node, path in self.items(top.get("markets"), "markets"):
-            market = self.whole(node, path, MARKET, "market")
-            if market is not None:
-                scenario.setup.append(Op("market", market, self.origin(node, path)))
+            scenario.setup += self.entry("market", node, path, MARKET, SETUP_COMMANDS)
         for node, path in self.items(top.get("positions"), "positions"):
-            position = self.fields(node, path, POSITION)
-            made = None if position is None else self.made("position", position, self.origin(node, path),
-                                                           (node, path), SETUP_COMMANDS)  # fmt: skip
-            scenario.setup += [made] if made is not None else []
+            scenario.setup += self.entry("position", node, path, POSITION, SETUP_COMMANDS)
         if "deribit" in top:
             scenario.setup += self.deribit(top["deribit"], "deribit")
         for node, path in self.items(top.get("steps"), "steps"):
-            step = self.step(node, path)
-            if step is not None:
-                scenario.steps.append(step)
+            scenario.steps += self.step(node, path)
         fills = sum(step.args["fills"] for step in scenario.steps if step.kind == "burst")
         if fills > MAX_BURST_FILLS:
             why = f"the bursts make {fills:,} fills in all; at most {MAX_BURST_FILLS:,} (seed more with fills/batch)"
@@ -389,78 +296,76 @@ class _Reader:
             key["key_type"] = key.pop("generate", "rsa")
         return key
 
-    def step(self, node: Node, path: str) -> Op | None:
+    def step(self, node: Node, path: str) -> list[Op]:
         hint = " (steps run in order; use a `wait: SECONDS` step between them)"
         if not isinstance(node, MappingNode) or len(node.value) != 1:
             if isinstance(node, MappingNode) and any(k.value == "at" for k, _ in node.value):
                 self.error(node, f"{path}.at", f"unknown field{hint}")
-                return None
+                return []
             found = (
                 f" (found: {', '.join(str(k.value) for k, _ in node.value)})" if isinstance(node, MappingNode) else ""
             )
             self.error(node, path, f"a step is a mapping with exactly one of: {', '.join(STEP_KINDS)}{found}")
-            return None
+            return []
         [(key_node, value_node)] = node.value
         kind = key_node.value if isinstance(key_node, ScalarNode) else None
         where = f"{path}.{kind}"
         if kind == "at":
             self.error(key_node, where, f"unknown field{hint}")
-            return None
+            return []
         if kind not in STEP_KINDS:
             self.error(key_node, path, f"unknown step {kind!r} (one of: {', '.join(STEP_KINDS)})")
-            return None
+            return []
         origin = self.origin(node, path)
         if kind == "wait":
-            try:
-                return Op("wait", {"seconds": positive_seconds(value_node)}, origin)
-            except Invalid as exc:
-                self.error(value_node, where, str(exc))
-                return None
+            seconds = self.value(positive_seconds, value_node, where)
+            return [] if seconds is None else [Op("wait", {"seconds": seconds}, origin)]
         if kind == "burst":
             burst = self.burst(value_node, where)
-            return None if burst is None else Op("burst", burst, origin)
+            return [] if burst is None else [Op("burst", burst, origin)]
         if kind == "clear_faults" and tag_of(value_node) == "null":
-            return Op(kind, {}, origin, ClearFaults())  # `- clear_faults:` takes nothing
-        args = self.fields(value_node, where, STEPS[kind])
-        if args is not None and kind == "volatility" and not self.one_target(value_node, where, args):
-            return None
-        if args is not None and not self.checked(value_node, where, kind, args):
-            return None
-        return None if args is None else self.made(kind, args, origin, (value_node, where), COMMANDS)
+            return [Op(kind, {}, origin, ClearFaults())]  # `- clear_faults:` takes nothing
+        return self.entry(kind, value_node, where, STEPS[kind], steps.COMMANDS, origin)
+
+    def entry(
+        self,
+        kind: str,
+        node: Node,
+        path: str,
+        schema: Mapping[str, Field],
+        commands: Commands,
+        origin: Origin | None = None,
+    ) -> list[Op]:
+        """The op of a mapping of `kind` (a list of one; none if anything is wrong): its fields checked each, then
+        whole (`WHOLE_CHECKS`), its command made if its kind is one of `commands`. `origin`: where the op was written,
+        if not the mapping (a step's kind holds it)."""
+        args = self.fields(node, path, schema)
+        if args is None or not self.checked(node, path, kind, args):
+            return []
+        return self.made(kind, args, origin or self.origin(node, path), (node, path), commands)
 
     def made(
         self, kind: str, args: dict[str, Any], origin: Origin, at: tuple[Node, str], commands: Commands
-    ) -> Op | None:
-        """The op of `kind`, holding its command made of `args` if its kind is one of `commands`; None if the command
-        refuses them (the refusal noted `at` its node and path)."""
+    ) -> list[Op]:
+        """The op of `kind` (a list of one), holding its command made of `args` if its kind is one of `commands`;
+        none if the command refuses them (the refusal noted `at` its node and path)."""
         cls = commands.get(kind)
         if cls is None:
-            return Op(kind, args, origin)
+            return [Op(kind, args, origin)]
         try:
-            return Op(kind, args, origin, cls(**args))
+            return [Op(kind, args, origin, cls(**args))]
         except Refused as exc:
             self.error(*at, str(exc))
-            return None
-
-    def whole(self, node: Node, path: str, schema: Mapping[str, Field], kind: str) -> dict[str, Any] | None:
-        """The mapping's fields, checked each and then whole (`_WHOLE_CHECKS[kind]`); None if any is wrong."""
-        args = self.fields(node, path, schema)
-        return args if args is not None and self.checked(node, path, kind, args) else None
+            return []
 
     def checked(self, node: Node, path: str, kind: str, args: Mapping[str, Any]) -> bool:
         """Whether the control plane's check of the whole entry (if its kind has one) takes it."""
-        if kind not in _WHOLE_CHECKS:
+        if kind not in WHOLE_CHECKS:
             return True
         try:
-            _WHOLE_CHECKS[kind](**args)
+            WHOLE_CHECKS[kind](**args)
         except ControlError as exc:
             self.error(node, path, str(exc))
-            return False
-        return True
-
-    def one_target(self, node: Node, path: str, args: Mapping[str, Any]) -> bool:
-        if ("currency" in args) == ("instrument_name" in args):
-            self.error(node, path, "give exactly one of currency (all its options) or instrument_name (one option)")
             return False
         return True
 
@@ -468,13 +373,13 @@ class _Reader:
 
     def deribit(self, node: Node, path: str) -> list[Op]:
         """The `deribit:` set-up, in the order it runs: index prices, instruments, accounts with their subaccounts,
-        keys, opening positions, volatility, pinned marks (`model.DERIBIT_SETUP_OPERATIONS`)."""
+        keys, opening positions, volatility, pinned marks (deribit_steps.py's `SETUP_COMMANDS`)."""
         section = self.fields(node, path, DERIBIT)
         if section is None:
             return []
-        ops: dict[str, list[Op]] = {kind: [] for kind in DERIBIT_SETUP_OPERATIONS}
+        ops: dict[str, list[Op]] = {kind: [] for kind in deribit_steps.SETUP_COMMANDS}
         index_node = section.get("index_prices")
-        price = INDEX_PRICE["price"].check
+        price = STEPS["index_price"]["price"].check
         for index_name, (value_node, where) in self.entries(index_node, f"{path}.index_prices").items():
             try:
                 args = {"index_name": deribit_steps.index_name(index_name), "price": price(value_node)}
@@ -483,31 +388,24 @@ class _Reader:
                 continue
             self.set_up(ops, "index_price", args, value_node, where)
         for item, where in self.items(section.get("instruments"), f"{path}.instruments"):
-            try:
-                args = {"instrument_name": instrument(item)}
-            except Invalid as exc:
-                self.error(item, where, str(exc))
-                continue
-            self.set_up(ops, "deribit_instrument", args, item, where)
+            name = self.value(instrument, item, where)
+            if name is not None:
+                self.set_up(ops, "deribit_instrument", {"instrument_name": name}, item, where)
         for item, where in self.items(section.get("accounts"), f"{path}.accounts"):
             self.deribit_account(item, where, ops)
         for kind, name, schema in (
-            ("deribit_position", "positions", DERIBIT_FILL),
-            ("deribit_order", "orders", DERIBIT_ORDER),
-            ("volatility", "volatility", VOLATILITY),
-            ("mark_price", "mark_prices", MARK_PRICE),
+            ("deribit_position", "positions", STEPS["deribit_fill"]),
+            ("deribit_order", "orders", STEPS["deribit_order"]),
+            ("volatility", "volatility", STEPS["volatility"]),
+            ("mark_price", "mark_prices", STEPS["mark_price"]),
         ):
             for item, where in self.items(section.get(name), f"{path}.{name}"):
-                given = self.fields(item, where, schema)
-                if given is not None and (kind != "volatility" or self.one_target(item, where, given)):
-                    self.set_up(ops, kind, given, item, where)
+                ops[kind] += self.entry(kind, item, where, schema, deribit_steps.SETUP_COMMANDS)
         return [op for kind_ops in ops.values() for op in kind_ops]
 
     def set_up(self, ops: dict[str, list[Op]], kind: str, args: dict[str, Any], node: Node, path: str) -> None:
         """A `deribit:` set-up op of `kind`, its command made when its kind is one (unless it refuses `args`)."""
-        op = self.made(kind, args, self.origin(node, path), (node, path), deribit_steps.SETUP_COMMANDS)
-        if op is not None:
-            ops[kind].append(op)
+        ops[kind] += self.made(kind, args, self.origin(node, path), (node, path), deribit_steps.SETUP_COMMANDS)
 
     def deribit_account(self, node: Node, path: str, ops: dict[str, list[Op]]) -> None:
         account, ok = self.partial_fields(node, path, DERIBIT_ACCOUNT)
@@ -552,11 +450,8 @@ class _Reader:
         balances: dict[str, Decimal] = {}
         ok = True
         for currency, (value_node, where) in self.entries(node, path).items():
-            try:
-                balances[currency] = deribit_steps.BALANCE(value_node)
-            except Invalid as exc:
-                self.error(value_node, where, str(exc))
-                ok = False
+            balances[currency] = self.value(deribit_steps.BALANCE, value_node, where)
+            ok = ok and balances[currency] is not None
         try:
             return BALANCES.read(balances, "balances") if ok else None
         except Refused as exc:
@@ -586,11 +481,9 @@ class _Reader:
                 return default
             words = []
             for item, item_path in self.items(burst[name], f"{path}.{name}"):
-                try:
-                    words.append(check(item))
-                except Invalid as exc:
-                    self.error(item, item_path, str(exc))
-                    ok = False
+                word = self.value(check, item, item_path)
+                ok = ok and word is not None
+                words += [] if word is None else [word]
             if not words and isinstance(burst[name], SequenceNode):
                 self.error(burst[name], f"{path}.{name}", "must be a non-empty list")
                 ok = False

@@ -22,6 +22,7 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
+from mockexchange.schema.fields import field_path
 from mockexchange.schema.specs import CONTRACTS_ENV, SpecError, package_path
 
 SLICE_NAME = "rpc.json"
@@ -120,18 +121,10 @@ def channels() -> tuple[Channel, ...]:
     return tuple(found)
 
 
-def path_of(parts: Any) -> str:
-    """`result[0].size` from the validator's instance path."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(reply)"
-
-
 def _say(errors: Any, prefix: str = "") -> list[str]:
     found = []
     for error in errors:
-        where = path_of(error.instance_path)
+        where = field_path(error.instance_path, "(reply)")
         if prefix:
             where = prefix if where == "(reply)" else f"{prefix}{'' if where.startswith('[') else '.'}{where}"
         message = error.message if len(error.message) <= 300 else error.message[:140] + " ... " + error.message[-140:]

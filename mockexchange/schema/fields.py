@@ -38,11 +38,12 @@ def documents(document: dict[str, Any], path: str, method: str, status: int | st
     return _validator(document, path, method.lower(), str(status)) is not None
 
 
-def field_path(parts: Sequence[str | int]) -> str:
+def field_path(parts: Sequence[str | int], whole: str = "(body)") -> str:
+    """`market_positions[3].position_fp` from a validator's instance path; `whole` for the whole instance."""
     text = ""
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(body)"
+    return text or whole
 
 
 _cache: dict[tuple[int, str, str, str], jsonschema_rs.Validator | None] = {}

@@ -15,7 +15,7 @@ late 2025 messages (contracts, cents, and money in centi-cents; a snapshot's lev
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
@@ -82,30 +82,33 @@ def _validators(profile: str, published: bool = False) -> dict[str, list[tuple[s
     """Compiled validators by frame type, built once per profile from the committed slice (or the published spec)."""
     slice_ = load_published_kalshi("asyncapi.yaml") if published else load_spec(str(kalshi_slice_path("asyncapi.yaml")))
     by_type: dict[str, list[tuple[str, jsonschema_rs.Validator]]] = {}
-    for name, payload_ref in _server_payloads(slice_):
+    for name, payload_ref in message_payloads(slice_, "send"):
         payload = resolve(slice_, payload_ref)
         kind = payload.get("properties", {}).get("type", {}).get("const")
         if kind is None:
             continue  # not a JSON frame (the control frames' `heartbeat` payload)
-        schema: dict[str, Any] = {"allOf": [payload_ref], "components": slice_["components"]}
-        if profile == "legacy" and kind in LEGACY_TWINS:
-            schema["allOf"].append(_legacy_twins(LEGACY_TWINS[kind]))
-        validator = jsonschema_rs.Draft7Validator(schema, validate_formats=True, formats={"uuid": is_uuid})
-        by_type.setdefault(kind, []).append((name, validator))
+        twins = [_legacy_twins(LEGACY_TWINS[kind])] if profile == "legacy" and kind in LEGACY_TWINS else []
+        by_type.setdefault(kind, []).append((name, payload_validator(slice_, payload_ref, *twins)))
     return by_type
 
 
-def _server_payloads(slice_: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    """(message name, payload) of every message the server sends: the messages of the `send` operations."""
-    found: list[tuple[str, Any]] = []
-    for operation in slice_.get("operations", {}).values():
-        if operation.get("action") != "send":
+def message_payloads(asyncapi: Mapping[str, Any], action: str) -> Iterable[tuple[str, Any]]:
+    """(message name, payload) of every message of the `action` operations: `send`, the server's; `receive`, a
+    client's."""
+    for operation in asyncapi.get("operations", {}).values():
+        if operation.get("action") != action:
             continue
         for ref in operation.get("messages", []):
-            message_ref = lookup(slice_, ref["$ref"])  # the channel's entry, itself a $ref to the component
-            message = resolve(slice_, message_ref)
-            found.append((message_ref.get("$ref", ref["$ref"]).rsplit("/", 1)[-1], message.get("payload", {})))
-    return found
+            entry = lookup(asyncapi, ref["$ref"])  # the channel's entry, itself a $ref to the component
+            message = resolve(asyncapi, entry)
+            yield entry.get("$ref", ref["$ref"]).rsplit("/", 1)[-1], message.get("payload", {})
+
+
+def payload_validator(asyncapi: Mapping[str, Any], payload_ref: Any, *more: dict[str, Any]) -> jsonschema_rs.Validator:
+    """The validator of a message's payload (and of `more` schemas it must match too), `$ref`s resolved in the
+    document's components."""
+    schema = {"allOf": [payload_ref, *more], "components": asyncapi["components"]}
+    return jsonschema_rs.Draft7Validator(schema, validate_formats=True, formats={"uuid": is_uuid})
 
 
 def _legacy_twins(fields: dict[str, dict[str, Any]]) -> dict[str, Any]:

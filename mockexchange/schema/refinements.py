@@ -26,6 +26,7 @@ from mockexchange.schema.write_rules import (
     declared_bounds,
     describe_writes,
     judged_operations,
+    value_lines,
     values_of,
 )
 
@@ -57,6 +58,31 @@ def subaccount_rule(operations: tuple[str, ...], tag: str = " (lte)") -> Paramet
     """The subaccount parameter of these operations: a number the mock's subaccounts have (the validator's `tag`)."""
     reason = f"subaccounts are numbered 0..{MAX_SUBACCOUNT}; a higher number is a 400{tag}"
     return ParameterRule(operations, "subaccount", reason, {"maximum": MAX_SUBACCOUNT})
+
+
+def cursor_rule(operations: tuple[str, ...], more: str = "") -> ParameterRule:
+    """The cursor of these paginated reads: one the server issued (pages give them), never one made up."""
+    reason = f"cursors are issued by the server; a made-up one is a 400 (cursor){more}"
+    return ParameterRule(operations, "cursor", reason, {"maxLength": 0}, from_request=False)
+
+
+def list_rule(operations: tuple[str, ...], name: str, most: int, items: str) -> ParameterRule:
+    """A parameter that is a comma-separated list of up to `most` `items`, none empty (the server trims each)."""
+    reason = f"a comma-separated list of up to {most} {items}, no empty items; otherwise a 400"
+    return ParameterRule(operations, name, reason, {"pattern": rf"^$|^{_ITEM}(,{_ITEM}){{0,{most - 1}}}$"})
+
+
+def one_event_rule(operations: tuple[str, ...], since: str = "") -> ParameterRule:
+    """The event_ticker of these reads: one event ticker, not a list."""
+    reason = f"{since}one event ticker, not a list; a comma is a 400 (excludes)"
+    return ParameterRule(operations, "event_ticker", reason, {"pattern": r"^[^,]*$"})
+
+
+def empty_is_absent(operations: tuple[str, ...], name: str, meaning: str, values: tuple[str, ...]) -> ParameterRule:
+    """A parameter of these words, or empty, which reads as absent (Go's omitempty): it then means `meaning`."""
+    return ParameterRule(
+        operations, name, f"an empty value counts as absent (omitempty): {meaning}", {"enum": [*values, ""]}
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,26 +134,12 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         "an empty value counts as absent (the Go validator is omitempty), so it means the default",
         {"enum": ["unsettled", "settled", "all", ""]},
     ),
-    ParameterRule(
-        ("GetPositions", "GetSettlements", "GetFCMOrders"),
-        "event_ticker",
-        "since 3.x one event ticker, not a list; a comma is a 400 (excludes)",
-        {"pattern": r"^[^,]*$"},
-    ),
-    ParameterRule(
-        ("GetFills",),
-        "ticker",
-        "a comma-separated list of up to 100 market tickers, no empty items; otherwise a 400",
-        {"pattern": rf"^$|^{_ITEM}(,{_ITEM}){{0,99}}$"},
-    ),
-    ParameterRule(
+    one_event_rule(("GetPositions", "GetSettlements", "GetFCMOrders"), "since 3.x "),
+    list_rule(("GetFills",), "ticker", 100, "market tickers"),
+    cursor_rule(
         ("GetPositions", "GetFCMPositions", "GetSettlements", "GetFills", "GetDeposits", "GetWithdrawals")
         + ("GetFCMFills", "GetFCMOrders"),
-        "cursor",
-        "cursors are issued by the server; a made-up one is a 400 (cursor). Real cursors come from pages "
-        "(the next_page links and the cursor walk)",
-        {"maxLength": 0},
-        from_request=False,
+        ". Real cursors come from pages (the next_page links and the cursor walk)",
     ),
     ParameterRule(
         ("GetFCMPositions",) + FCM_SUBTRADER_READS,
@@ -138,28 +150,16 @@ PARAMETER_RULES: tuple[ParameterRule, ...] = (
         from_request=False,
     ),
     # An account's insides (issue 26).
-    ParameterRule(
-        ("GetSubaccountTransfers", "GetIntraExchangeInstanceTransfers"),
-        "cursor",
-        "cursors are issued by the server; a made-up one is a 400 (cursor)",
-        {"maxLength": 0},
-        from_request=False,
-    ),
+    cursor_rule(("GetSubaccountTransfers", "GetIntraExchangeInstanceTransfers")),
 )
 
 # The account reads of the historical API take the live reads' parameters, with the same unstated rules.
 HISTORICAL_READS = ("GetHistoricalPositions", "GetFillsHistorical", "GetHistoricalOrders")
 PARAMETER_RULES += (
     subaccount_rule(HISTORICAL_READS),
-    ParameterRule(
-        ("GetHistoricalPositions",), "event_ticker", "one event ticker, not a list; a comma is a 400 (excludes)",
-        {"pattern": r"^[^,]*$"},
-    ),
-    ParameterRule(
-        HISTORICAL_READS, "cursor", "cursors are issued by the server; a made-up one is a 400 (cursor)",
-        {"maxLength": 0}, from_request=False,
-    ),
-)  # fmt: skip
+    one_event_rule(("GetHistoricalPositions",)),
+    cursor_rule(HISTORICAL_READS),
+)
 PARAMETER_RULES += (
     ParameterRule(
         ("DeleteFCMEventContractDailyCap",),
@@ -173,12 +173,7 @@ PARAMETER_RULES += (
         "an empty value counts as absent (the Go validator is omitempty), so it means any status",
         {"enum": ["resting", "canceled", "executed", ""]},
     ),
-    ParameterRule(
-        ("GetFCMOrders",),
-        "client_order_ids",
-        "a comma-separated list of up to 100 client order ids, no empty items; otherwise a 400",
-        {"pattern": rf"^$|^{_ITEM}(,{_ITEM}){{0,99}}$"},
-    ),
+    list_rule(("GetFCMOrders",), "client_order_ids", 100, "client order ids"),
 )
 
 # Kalshi's market data (issue 27).
@@ -186,19 +181,9 @@ MARKET_DATA_READS = ("GetMarkets", "GetMarket", "GetMarketOrderbook", "GetMarket
                      "GetEvent", "GetSeries", "GetSeriesList", "GetExchangeStatus", "GetMarketCandlesticks",
                      "BatchGetMarketCandlesticks")  # fmt: skip
 PARAMETER_RULES += (
-    ParameterRule(
-        ("GetMarkets",), "event_ticker", "one event ticker, not a list; a comma is a 400 (excludes)",
-        {"pattern": r"^[^,]*$"},
-    ),
-    ParameterRule(
-        ("GetMarkets", "GetEvents"), "tickers",
-        "a comma-separated list of up to 1000 tickers, no empty items; otherwise a 400",
-        {"pattern": rf"^$|^{_ITEM}(,{_ITEM}){{0,999}}$"},
-    ),
-    ParameterRule(
-        ("GetSeriesList",), "tags", "a comma-separated list of up to 100 tags, no empty items; otherwise a 400",
-        {"pattern": rf"^$|^{_ITEM}(,{_ITEM}){{0,99}}$"},
-    ),
+    one_event_rule(("GetMarkets",)),
+    list_rule(("GetMarkets", "GetEvents"), "tickers", 1000, "tickers"),
+    list_rule(("GetSeriesList",), "tags", 100, "tags"),
     ParameterRule(
         ("BatchGetMarketCandlesticks",), "market_tickers",
         "a comma-separated list of 1 to 100 market tickers, no empty items; otherwise a 400 (required, max)",
@@ -208,18 +193,9 @@ PARAMETER_RULES += (
         ("GetMarkets", "GetTrades"), "limit", "0 reads as absent (omitempty): the default page of 100",
         {"minimum": 0, "maximum": 1000},
     ),
-    ParameterRule(
-        ("GetMarkets",), "status", "an empty value counts as absent (omitempty): any status",
-        {"enum": ["unopened", "open", "paused", "closed", "settled", ""]},
-    ),
-    ParameterRule(
-        ("GetEvents",), "status", "an empty value counts as absent (omitempty): any status",
-        {"enum": ["unopened", "open", "closed", "settled", ""]},
-    ),
-    ParameterRule(
-        ("GetMarkets",), "mve_filter", "an empty value counts as absent (omitempty): no filter",
-        {"enum": ["only", "exclude", ""]},
-    ),
+    empty_is_absent(("GetMarkets",), "status", "any status", ("unopened", "open", "paused", "closed", "settled")),
+    empty_is_absent(("GetEvents",), "status", "any status", ("unopened", "open", "closed", "settled")),
+    empty_is_absent(("GetMarkets",), "mve_filter", "no filter", ("only", "exclude")),
     ParameterRule(
         ("GetMarketOrderbooks",), "tickers", "every ticker must name a market; an unknown one is a 404",
         {"items": {"type": "string", "minLength": 1, "maxLength": 200}}, from_request=False,
@@ -231,14 +207,8 @@ PARAMETER_RULES += (
     subaccount_rule(
         ("GetOrders", "GetOrderQueuePositions", "CancelOrderV2", "CancelAllOrders", "AmendOrderV2", "DecreaseOrderV2")
     ),
-    ParameterRule(
-        ("GetOrders",), "status", "an empty value counts as absent (omitempty): any status",
-        {"enum": ["resting", "canceled", "executed", ""]},
-    ),
-    ParameterRule(
-        ("GetOrders",), "event_ticker", "a comma-separated list of up to 100 event tickers, no empty items; otherwise "
-        "a 400", {"pattern": rf"^$|^{_ITEM}(,{_ITEM}){{0,99}}$"},
-    ),
+    empty_is_absent(("GetOrders",), "status", "any status", ("resting", "canceled", "executed")),
+    list_rule(("GetOrders",), "event_ticker", 100, "event tickers"),
     ParameterRule(
         ("GetOrderQueuePositions",), "market_tickers", "a comma-separated list of market tickers, no empty items; "
         "otherwise a 400", {"pattern": rf"^$|^{_ITEM}(,{_ITEM})*$"},
@@ -247,10 +217,7 @@ PARAMETER_RULES += (
         ("CancelOrderV2",), "exchange_index", "an int32 shard number, or -1 (route by market_ticker); otherwise a 400",
         declared_bounds(CancelOrder, "exchange_index"),
     ),
-    ParameterRule(
-        ("GetOrders",), "cursor", "cursors are issued by the server; a made-up one is a 400 (cursor)",
-        {"maxLength": 0}, from_request=False,
-    ),
+    cursor_rule(("GetOrders",)),
 )  # fmt: skip
 # The order reads of one order name one of the account's (the kit's --orders placed some; others list theirs).
 ORDER_VALUES: tuple[AccountValue, ...] = (
@@ -484,14 +451,8 @@ def describe() -> list[str]:
     lines += [f"{', '.join(r.operations)}: one of {', '.join(r.names)}: {r.reason}" for r in ONE_OF_RULES]
     lines += [f"{', '.join(r.operations)}: combinations: {r.reason}" for r in COMBINATION_RULES]
     lines += [f"{', '.join(r.operations)}: status {r.status}: {r.reason}" for r in STATUS_RULES]
-    lines += [
-        f"{', '.join(v.operations)}: {v.field}: {v.reason}, from what the kit found listed ({v.source})"
-        for v in MARKET_VALUES
-    ]
-    lines += [
-        f"{', '.join(v.operations)}: {v.field}: {v.reason}, from the orders the kit found or placed ({v.source})"
-        for v in ORDER_VALUES
-    ]
+    lines += value_lines(MARKET_VALUES, "what the kit found listed")
+    lines += value_lines(ORDER_VALUES, "the orders the kit found or placed")
     lines.append(f"{', '.join(ACCEPTING_READS)}: {ACCEPTING}")
     return lines + describe_writes()
 

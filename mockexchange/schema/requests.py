@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -31,9 +31,9 @@ import orjson
 
 from mockexchange.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
 from mockexchange.core.numbers import INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, NotAnInteger, OutOfRange, parse_int
-from mockexchange.schema.frames import is_uuid
+from mockexchange.schema.frames import message_payloads, payload_validator
 from mockexchange.schema.refinements import PARAMETER_RULES
-from mockexchange.schema.refs import lookup, operations_by_id, resolve
+from mockexchange.schema.refs import operations_by_id, resolve
 from mockexchange.schema.specs import kalshi_slice_path, load_published_kalshi, load_spec
 
 Problem = dict[str, str]
@@ -217,16 +217,14 @@ class CommandRules:
         self.path = servers[0].get("pathname", "") if servers else ""  # where the websocket is
         self._validators: dict[str, list[tuple[str, jsonschema_rs.Validator]]] = {}
         seen: set[tuple[str, str]] = set()
-        for name, payload_ref in _client_payloads(asyncapi):
+        for name, payload_ref in message_payloads(asyncapi, "receive"):
             payload = resolve(asyncapi, payload_ref)
             command = payload.get("properties", {}).get("cmd", {}).get("const")
             key = (command, orjson.dumps(payload_ref, option=orjson.OPT_SORT_KEYS).decode())
             if command is None or key in seen:
                 continue  # a control frame, or a payload another message already carries
             seen.add(key)
-            schema = {"allOf": [payload_ref], "components": asyncapi["components"]}
-            validator = jsonschema_rs.Draft7Validator(schema, validate_formats=True, formats={"uuid": is_uuid})
-            self._validators.setdefault(command, []).append((name, validator))
+            self._validators.setdefault(command, []).append((name, payload_validator(asyncapi, payload_ref)))
 
     @property
     def commands(self) -> list[str]:
@@ -253,17 +251,6 @@ class CommandRules:
                 return name, []
             found += [e for e in errors if e not in found]
         return name, found
-
-
-def _client_payloads(asyncapi: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
-    """(message name, payload) of every message a client sends: the messages of the `receive` operations."""
-    for operation in asyncapi.get("operations", {}).values():
-        if operation.get("action") != "receive":
-            continue
-        for ref in operation.get("messages", []):
-            entry = lookup(asyncapi, ref["$ref"])  # the channel's entry, itself a $ref to the component
-            message = resolve(asyncapi, entry)
-            yield entry.get("$ref", ref["$ref"]).rsplit("/", 1)[-1], message.get("payload", {})
 
 
 def _command_problem(command: str, error: jsonschema_rs.ValidationError) -> Problem:

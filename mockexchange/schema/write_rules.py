@@ -334,9 +334,8 @@ BODY_RULES: tuple[BodyRule, ...] = (
              {"minLength": 1}),
     BodyRule(("UpdateFCMSubtraderBlockedCategories",), "category", "1-100 characters",
              declared_bounds(UpdateFCMSubtraderBlockedCategories, "category")),
-    BodyRule(("CreateFCMPositionTransfer",), "source_subtrader_id", NOT_EMPTY, {"minLength": 1}),
-    BodyRule(("CreateFCMPositionTransfer",), "target_subtrader_id", NOT_EMPTY, {"minLength": 1}),
-    BodyRule(("CreateFCMPositionTransfer",), "market_ticker", NOT_EMPTY, {"minLength": 1}),
+    *(BodyRule(("CreateFCMPositionTransfer",), name, NOT_EMPTY, {"minLength": 1})
+      for name in ("source_subtrader_id", "target_subtrader_id", "market_ticker")),
     BodyRule(("CreateFCMPositionTransfer",), "position_centicount",
              "a non-zero whole number of contracts (a multiple of 100)", {"multipleOf": 100, "not": {"enum": [0]}}),
     BodyRule(("CreateFCMPositionTransfer",), "price_centicents", "whole cents (a multiple of 100)",
@@ -615,13 +614,15 @@ def values_of(account: AccountValues, source: str) -> tuple[str, ...]:
     return getattr(account, source)
 
 
+def value_lines(values: tuple[AccountValue, ...], whence: str) -> list[str]:
+    """Each field drawn from what the kit was given as a line for reports and docs, saying whence its values come."""
+    return [f"{', '.join(v.operations)}: {v.field}: {v.reason}, from {whence} ({v.source})" for v in values]
+
+
 def describe_writes() -> list[str]:
     """Every rule of the writes as a line for reports and docs."""
     lines = [NULL_IS_ABSENT]
     lines += [f"{', '.join(r.operations)}: body {r.field or '(the whole body)'}: {r.reason}" for r in BODY_RULES]
-    lines += [
-        f"{', '.join(v.operations)}: {v.field}: {v.reason}, from the kit's account values ({v.source})"
-        for v in ACCOUNT_VALUES
-    ]
+    lines += value_lines(ACCOUNT_VALUES, "the kit's account values")
     lines += [f"{', '.join(r.operations)}: refusal {r.status} {r.code}: {r.reason}" for r in STATE_REFUSALS]
     return lines
