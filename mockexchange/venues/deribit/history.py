@@ -27,7 +27,7 @@ from mockexchange.core.numbers import INT64_MAX, NotAnInteger, OutOfRange, parse
 from mockexchange.core.values import Choice, Integer
 from mockexchange.venues.deribit import history_render as render
 from mockexchange.venues.deribit.errors import invalid_param
-from mockexchange.venues.deribit.methods import Call, Method, book_error, subaccount_of, wallet_of, wallet_user
+from mockexchange.venues.deribit.methods import Call, Method, guarded, subaccount_of, wallet_of, wallet_user
 from mockexchange.venues.deribit.params import BOOLEAN, INTEGER, STRING
 
 TRADE_KIND = Choice(("future", "option", "spot", "future_combo", "option_combo", "combo", "any"))
@@ -255,18 +255,6 @@ def private_get_settlement_history_by_currency(call: Call) -> Any:
 
 def private_get_settlement_history_by_instrument(call: Call) -> Any:
     return _settlements(call, by_instrument=True)
-
-
-def guarded(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
-    """A book refusal inside a read (an index with no price, say) becomes Deribit's error, never a 500."""
-
-    def run(call: Call) -> Any:
-        try:
-            return handler(call)
-        except BookError as error:
-            raise book_error(error) from None
-
-    return run
 
 
 METHODS: dict[str, Method] = {

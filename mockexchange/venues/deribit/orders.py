@@ -15,7 +15,6 @@ import orjson
 
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.order_entry import find_order, open_orders, reading_open
 from mockexchange.core.deribit.orders import DerivativeOrder
@@ -23,8 +22,17 @@ from mockexchange.core.stepping import restarting, stepping
 from mockexchange.core.values import Choice
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
-from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError, invalid_param
-from mockexchange.venues.deribit.methods import Call, Method, book_error, subaccount_of, wallet_of, wallet_user
+from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError
+from mockexchange.venues.deribit.methods import (
+    Call,
+    Method,
+    check_listed,
+    guarded,
+    reading_wallet,
+    subaccount_of,
+    wallet_of,
+    wallet_user,
+)
 from mockexchange.venues.deribit.notifications import UserNotifications
 from mockexchange.venues.deribit.params import STRING
 from mockexchange.web import json_number
@@ -119,20 +127,12 @@ def _kind(call: Call) -> str | None:
 
 def _rows(call: Call, *, currency: str | None = None, kind: str | None = None, name: str | None = None) -> list[Row]:
     types = _order_types(call)
-    subaccount_id = subaccount_of(call)
-    book = call.ctx.book
-    with book.reading():
-        wallet = wallet_of(call, subaccount_id)
+    with reading_wallet(call) as wallet:
         if name is not None:
-            try:
-                book.market.instrument(name)
-            except BookError:
-                raise invalid_param(
-                    "instrument_name", "instrument not found", f"no listed instrument {name!r} (list_instrument)"
-                ) from None
+            check_listed(call, name)
     if kind in ("spot", "future_combo", "option_combo", "combo"):
         return []  # the mock lists no spot or combo instruments
-    return _open_rows(book, wallet_user(call), wallet.id, types, currency, kind, name)
+    return _open_rows(call.ctx.book, wallet_user(call), wallet.id, types, currency, kind, name)
 
 
 @restarting
@@ -142,12 +142,9 @@ def _open_rows(
 ) -> list[Row]:  # fmt: skip
     """The wallet's open orders of `types`, as the wire shows them (a long read past many: `reading_open`)."""
     with reading_open(book, user_id, [wallet_id]) as step:
-        try:
-            found = open_orders(book, wallet_id, currency=currency, kind=kind, instrument_name=name, step=step)
-            return [order_row(o, book.market.instrument(o.instrument_name)) for o in stepping(found, step)
-                    if o.order_type in types]  # fmt: skip
-        except BookError as error:
-            raise book_error(error) from None
+        found = open_orders(book, wallet_id, currency=currency, kind=kind, instrument_name=name, step=step)
+        return [order_row(o, book.market.instrument(o.instrument_name)) for o in stepping(found, step)
+                if o.order_type in types]  # fmt: skip
 
 
 def private_get_open_orders_by_currency(call: Call) -> Any:
@@ -183,9 +180,9 @@ def private_get_order_state(call: Call) -> Any:
 
 
 METHODS: dict[str, Method] = {
-    "private/get_open_orders_by_currency": Method(private_get_open_orders_by_currency, "trade:read"),
-    "private/get_open_orders_by_instrument": Method(private_get_open_orders_by_instrument, "trade:read"),
-    "private/get_open_orders": Method(private_get_open_orders, "trade:read"),
+    "private/get_open_orders_by_currency": Method(guarded(private_get_open_orders_by_currency), "trade:read"),
+    "private/get_open_orders_by_instrument": Method(guarded(private_get_open_orders_by_instrument), "trade:read"),
+    "private/get_open_orders": Method(guarded(private_get_open_orders), "trade:read"),
     "private/get_order_state": Method(private_get_order_state, "trade:read"),
 }
 
