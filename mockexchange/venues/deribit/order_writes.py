@@ -13,6 +13,7 @@ unknown as one never placed (10004 order_not_found).
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from mockexchange.core.commands import kind_of
@@ -125,14 +126,6 @@ def _own_order(call: Call, order_id: str) -> DerivativeOrder:
         return order
 
 
-def private_buy(call: Call) -> Any:
-    return _place(call, "buy")
-
-
-def private_sell(call: Call) -> Any:
-    return _place(call, "sell")
-
-
 def _edit(call: Call, order: DerivativeOrder) -> Any:
     with call.ctx.book.reading():
         instrument = call.ctx.book.market.instrument(order.instrument_name)
@@ -192,10 +185,6 @@ def _not_detailed(call: Call) -> None:
         raise RpcError(NOT_IMPLEMENTED, "the mock answers a cancel of several with their count only: detailed=false")
 
 
-def private_cancel_all(call: Call) -> Any:
-    return _cancel_many(call)
-
-
 def private_cancel_all_by_currency(call: Call) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
     kind = call.params.read("kind", ORDER_KIND)
@@ -240,12 +229,12 @@ def private_close_position(call: Call) -> Any:
 
 _TRADE = "trade:read_write"
 METHODS: dict[str, Method] = {
-    "private/buy": Method(private_buy, _TRADE, write=True),
-    "private/sell": Method(private_sell, _TRADE, write=True),
+    "private/buy": Method(partial(_place, direction="buy"), _TRADE, write=True),
+    "private/sell": Method(partial(_place, direction="sell"), _TRADE, write=True),
     "private/edit": Method(private_edit, _TRADE, write=True),
     "private/edit_by_label": Method(private_edit_by_label, _TRADE, write=True),
     "private/cancel": Method(private_cancel, _TRADE, write=True),
-    "private/cancel_all": Method(private_cancel_all, _TRADE, write=True),
+    "private/cancel_all": Method(_cancel_many, _TRADE, write=True),
     "private/cancel_all_by_currency": Method(private_cancel_all_by_currency, _TRADE, write=True),
     "private/cancel_all_by_instrument": Method(private_cancel_all_by_instrument, _TRADE, write=True),
     "private/cancel_by_label": Method(private_cancel_by_label, _TRADE, write=True),
