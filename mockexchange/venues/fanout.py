@@ -175,10 +175,6 @@ class Fanout(Generic[C]):
                 return len(self._members.get(key, ()))
             return sum(len(m) for m in self._members.values())
 
-    def routed(self, key: Hashable) -> bool:
-        """Some connection is added under `key` (any thread, without the lock: a publisher asks)."""
-        return key in self._routes
-
     def _route(self, key: Hashable) -> None:
         """Rebuild one key's route (the lock held)."""
         by_inbox: dict[_Inbox[C], list[C]] = {}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
@@ -27,7 +28,7 @@ from mockexchange.core.numbers import INT64_MAX, NotAnInteger, OutOfRange, parse
 from mockexchange.core.values import Choice, Integer
 from mockexchange.venues.deribit import history_render as render
 from mockexchange.venues.deribit.errors import invalid_param
-from mockexchange.venues.deribit.methods import Call, Method, book_error, subaccount_of, wallet_of, wallet_user
+from mockexchange.venues.deribit.methods import Call, Method, guarded, subaccount_of, wallet_of, wallet_user
 from mockexchange.venues.deribit.params import BOOLEAN, INTEGER, STRING
 
 TRADE_KIND = Choice(("future", "option", "spot", "future_combo", "option_combo", "combo", "any"))
@@ -145,22 +146,6 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
     return {"trades": rows, "has_more": len(chosen) > count}
 
 
-def private_get_user_trades_by_currency(call: Call) -> Any:
-    return _trades(call, by_instrument=False, by_time=False)
-
-
-def private_get_user_trades_by_currency_and_time(call: Call) -> Any:
-    return _trades(call, by_instrument=False, by_time=True)
-
-
-def private_get_user_trades_by_instrument(call: Call) -> Any:
-    return _trades(call, by_instrument=True, by_time=False)
-
-
-def private_get_user_trades_by_instrument_and_time(call: Call) -> Any:
-    return _trades(call, by_instrument=True, by_time=True)
-
-
 # -- deposits, withdrawals, transfers --------------------------------------------------------------------------------
 
 
@@ -179,14 +164,6 @@ def _cash(call: Call, kind: str) -> Any:
         found = [move for move in moves if move.kind == kind and move.user_id == user and move.currency == currency]
         render_row = render.deposit if kind == "deposit" else render.withdrawal
         return _page(call, found, render_row)
-
-
-def private_get_deposits(call: Call) -> Any:
-    return _cash(call, "deposit")
-
-
-def private_get_withdrawals(call: Call) -> Any:
-    return _cash(call, "withdrawal")
 
 
 def private_get_transfers(call: Call) -> Any:
@@ -249,42 +226,19 @@ def _settlements(call: Call, *, by_instrument: bool) -> Any:
         return {"settlements": rows, "continuation": continuation}
 
 
-def private_get_settlement_history_by_currency(call: Call) -> Any:
-    return _settlements(call, by_instrument=False)
-
-
-def private_get_settlement_history_by_instrument(call: Call) -> Any:
-    return _settlements(call, by_instrument=True)
-
-
-def guarded(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
-    """A book refusal inside a read (an index with no price, say) becomes Deribit's error, never a 500."""
-
-    def run(call: Call) -> Any:
-        try:
-            return handler(call)
-        except BookError as error:
-            raise book_error(error) from None
-
-    return run
+def _read(read: Callable[..., Any], scope: str, **how: Any) -> Method:
+    """The method that reads history by `read`, as `how` asks, guarded (a book refusal is Deribit's error)."""
+    return Method(guarded(partial(read, **how)), scope)
 
 
 METHODS: dict[str, Method] = {
-    "private/get_user_trades_by_currency": Method(guarded(private_get_user_trades_by_currency), "trade:read"),
-    "private/get_user_trades_by_currency_and_time": Method(
-        guarded(private_get_user_trades_by_currency_and_time), "trade:read"
-    ),
-    "private/get_user_trades_by_instrument": Method(guarded(private_get_user_trades_by_instrument), "trade:read"),
-    "private/get_user_trades_by_instrument_and_time": Method(
-        guarded(private_get_user_trades_by_instrument_and_time), "trade:read"
-    ),
-    "private/get_deposits": Method(guarded(private_get_deposits), "wallet:read"),
-    "private/get_withdrawals": Method(guarded(private_get_withdrawals), "wallet:read"),
+    "private/get_user_trades_by_currency": _read(_trades, "trade:read", by_instrument=False, by_time=False),
+    "private/get_user_trades_by_currency_and_time": _read(_trades, "trade:read", by_instrument=False, by_time=True),
+    "private/get_user_trades_by_instrument": _read(_trades, "trade:read", by_instrument=True, by_time=False),
+    "private/get_user_trades_by_instrument_and_time": _read(_trades, "trade:read", by_instrument=True, by_time=True),
+    "private/get_deposits": _read(_cash, "wallet:read", kind="deposit"),
+    "private/get_withdrawals": _read(_cash, "wallet:read", kind="withdrawal"),
     "private/get_transfers": Method(guarded(private_get_transfers), "wallet:read"),
-    "private/get_settlement_history_by_currency": Method(
-        guarded(private_get_settlement_history_by_currency), "trade:read"
-    ),
-    "private/get_settlement_history_by_instrument": Method(
-        guarded(private_get_settlement_history_by_instrument), "trade:read"
-    ),
+    "private/get_settlement_history_by_currency": _read(_settlements, "trade:read", by_instrument=False),
+    "private/get_settlement_history_by_instrument": _read(_settlements, "trade:read", by_instrument=True),
 }

@@ -6,7 +6,8 @@ heartbeat, in `websocket.py`). A private method gets the authenticated caller; t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -60,6 +61,18 @@ def book_error(error: BookError, param: str | None = None) -> RpcError:
     if param is not None and error.status in (400, 404):
         return invalid_param(param, "invalid value", str(error))
     return RpcError(NOT_FOUND if error.status == 404 else ERROR, str(error))
+
+
+def guarded(handler: Handler) -> Handler:
+    """A book refusal inside a read (an index with no price, say) becomes Deribit's error, never a 500."""
+
+    def run(call: Call) -> Any:
+        try:
+            return handler(call)
+        except BookError as error:
+            raise book_error(error) from None
+
+    return run
 
 
 # -- public ---------------------------------------------------------------------------------------------------------
@@ -137,20 +150,20 @@ def wallet_of(call: Call, subaccount_id: int | None) -> Wallet:
         raise RpcError(ERROR, f"{error}: the key's user has no Deribit account (create_deribit_account)") from None
 
 
-def private_get_positions(call: Call) -> Any:
-    currency = call.params.currency()
-    kind = call.params.read("kind", INSTRUMENT_KIND)
+@contextmanager
+def reading_wallet(call: Call) -> Iterator[Wallet]:
+    """The wallet a call acts on (`subaccount_of`, read first), under the book's read lock."""
     subaccount_id = subaccount_of(call)
-    book = call.ctx.book
-    with book.reading():
-        wallet = wallet_of(call, subaccount_id)
-        if kind in ("spot", "future_combo", "option_combo"):
-            return []  # the mock keeps no spot or combo positions
-        try:
-            views = book.valuation.positions(wallet_user(call), subaccount_id=wallet.id, currency=currency, kind=kind)
-        except BookError as error:
-            raise book_error(error) from None
-        return [render.position(view) for view in views]
+    with call.ctx.book.reading():
+        yield wallet_of(call, subaccount_id)
+
+
+def source_of(call: Call) -> int | None:
+    """The wallet the key acts for (None: the main account), checked to exist before a command runs."""
+    subaccount_id = subaccount_of(call)
+    with call.ctx.book.reading():
+        wallet_of(call, subaccount_id)
+    return subaccount_id
 
 
 def wallet_user(call: Call) -> str:
@@ -158,34 +171,38 @@ def wallet_user(call: Call) -> str:
     return call.caller.credential.user_id
 
 
+def check_listed(call: Call, name: str) -> None:
+    """-32602 for an instrument the book does not list."""
+    try:
+        call.ctx.book.market.instrument(name)
+    except BookError:
+        raise invalid_param(
+            "instrument_name", "instrument not found", f"no listed instrument {name!r} (list_instrument)"
+        ) from None
+
+
+def private_get_positions(call: Call) -> Any:
+    currency = call.params.currency()
+    kind = call.params.read("kind", INSTRUMENT_KIND)
+    with reading_wallet(call) as wallet:
+        if kind in ("spot", "future_combo", "option_combo"):
+            return []  # the mock keeps no spot or combo positions
+        valuation = call.ctx.book.valuation
+        views = valuation.positions(wallet_user(call), subaccount_id=wallet.id, currency=currency, kind=kind)
+        return [render.position(view) for view in views]
+
+
 def private_get_position(call: Call) -> Any:
     name = call.params.read("instrument_name", STRING, required=True)
-    subaccount_id = subaccount_of(call)
-    book = call.ctx.book
-    with book.reading():
-        wallet = wallet_of(call, subaccount_id)
-        try:
-            book.market.instrument(name)
-        except BookError:
-            raise invalid_param(
-                "instrument_name", "instrument not found", f"no listed instrument {name!r} (list_instrument)"
-            ) from None
-        try:
-            return render.position(book.valuation.position(wallet_user(call), name, wallet.id))
-        except BookError as error:
-            raise book_error(error) from None
+    with reading_wallet(call) as wallet:
+        check_listed(call, name)
+        return render.position(call.ctx.book.valuation.position(wallet_user(call), name, wallet.id))
 
 
 def private_get_account_summary(call: Call) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
-    subaccount_id = subaccount_of(call)
-    book = call.ctx.book
-    with book.reading():
-        wallet = wallet_of(call, subaccount_id)
-        try:
-            summary = book.valuation.account_summary(wallet_user(call), currency, wallet.id)
-        except BookError as error:
-            raise book_error(error) from None
+    with reading_wallet(call) as wallet:
+        summary = call.ctx.book.valuation.account_summary(wallet_user(call), currency, wallet.id)
         return render.account_summary(summary, render.account_fields(wallet, summary.account_type))
 
 
@@ -197,10 +214,7 @@ def private_get_account_summaries(call: Call) -> Any:
         held = [c for c in CURRENCIES if c in wallet.balances] or ["BTC"]
         summaries = []
         for code in held:
-            try:
-                summary = book.valuation.account_summary(wallet_user(call), code, wallet.id)
-            except BookError as error:
-                raise book_error(error) from None
+            summary = book.valuation.account_summary(wallet_user(call), code, wallet.id)
             # The account's own fields once, at the top; each currency's figures below.
             summaries.append(render.account_summary(summary))
         account_type = "main" if subaccount_id is None else "subaccount"
@@ -213,10 +227,10 @@ METHODS: dict[str, Method] = {
     "public/auth": Method(public_auth),
     "public/get_currencies": Method(public_get_currencies),
     "public/get_instruments": Method(public_get_instruments),
-    "private/get_positions": Method(private_get_positions, "trade:read"),
-    "private/get_position": Method(private_get_position, "trade:read"),
-    "private/get_account_summary": Method(private_get_account_summary, "account:read"),
-    "private/get_account_summaries": Method(private_get_account_summaries, "account:read"),
+    "private/get_positions": Method(guarded(private_get_positions), "trade:read"),
+    "private/get_position": Method(guarded(private_get_position), "trade:read"),
+    "private/get_account_summary": Method(guarded(private_get_account_summary), "account:read"),
+    "private/get_account_summaries": Method(guarded(private_get_account_summaries), "account:read"),
 }
 
 

@@ -13,6 +13,7 @@ unknown as one never placed (10004 order_not_found).
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from mockexchange.core.commands import kind_of
@@ -42,7 +43,7 @@ from mockexchange.venues.deribit.errors import (
     RpcError,
     invalid_param,
 )
-from mockexchange.venues.deribit.methods import Call, Method, subaccount_of, wallet_of, wallet_user
+from mockexchange.venues.deribit.methods import Call, Method, reading_wallet, source_of, wallet_user
 from mockexchange.venues.deribit.orders import ORDER_FILTER, ORDER_FILTERS, ORDER_KIND, order_row, owned_order
 from mockexchange.venues.deribit.params import BOOLEAN, STRING
 
@@ -105,7 +106,7 @@ def _place(call: Call, direction: str) -> Any:
     trigger = call.params.read("trigger", TRIGGER)
     placed = commands.make(
         PlaceDeribitOrder, param="amount", user_id=wallet_user(call), instrument_name=instrument.instrument_name,
-        direction=direction, amount=amount, price=_price(call), subaccount_id=_source(call), order_type=order_type,
+        direction=direction, amount=amount, price=_price(call), subaccount_id=source_of(call), order_type=order_type,
         time_in_force=call.params.read("time_in_force", TIME_IN_FORCE, GOOD_TIL_CANCELLED),
         label=_label(call) or "", post_only=call.params.read("post_only", BOOLEAN, False),
         reject_post_only=call.params.read("reject_post_only", BOOLEAN, False),
@@ -116,14 +117,6 @@ def _place(call: Call, direction: str) -> Any:
     return _placed(call, commands.execute(call.ctx, placed, param="amount"))
 
 
-def _source(call: Call) -> int | None:
-    """The wallet the key acts for (None: the main account), checked to exist before a command runs."""
-    subaccount_id = subaccount_of(call)
-    with call.ctx.book.reading():
-        wallet_of(call, subaccount_id)
-    return subaccount_id
-
-
 def _own_order(call: Call, order_id: str) -> DerivativeOrder:
     """The wallet's order `order_id`, open; else Deribit's refusal (another wallet's is unknown)."""
     with call.ctx.book.reading():
@@ -131,14 +124,6 @@ def _own_order(call: Call, order_id: str) -> DerivativeOrder:
         if not order.is_open:
             raise RpcError(NOT_OPEN_ORDER, f"order {order_id!r} is {order.order_state}: only an open order changes")
         return order
-
-
-def private_buy(call: Call) -> Any:
-    return _place(call, "buy")
-
-
-def private_sell(call: Call) -> Any:
-    return _place(call, "sell")
 
 
 def _edit(call: Call, order: DerivativeOrder) -> Any:
@@ -164,11 +149,8 @@ def private_edit_by_label(call: Call) -> Any:
     """The one open order of the instrument with that label (Deribit edits by label only where it names one)."""
     label = _label(call, required=True)
     instrument = _instrument(call)
-    subaccount_id = subaccount_of(call)
-    book = call.ctx.book
-    with book.reading():
-        wallet = wallet_of(call, subaccount_id)
-        named = open_orders(book, wallet.id, instrument_name=instrument.instrument_name)
+    with reading_wallet(call) as wallet:
+        named = open_orders(call.ctx.book, wallet.id, instrument_name=instrument.instrument_name)
         found = [order for order in named if order.label == label]
     if len(found) != 1:
         what = "no open order" if not found else f"{len(found)} open orders"
@@ -192,7 +174,7 @@ def _cancel_many(call: Call, **filters: Any) -> Any:
     _not_detailed(call)
     chosen = call.params.read("type", ORDER_FILTER, "all", reason="invalid order type")
     cancel = commands.make(
-        CancelDeribitOrders, user_id=wallet_user(call), subaccount_id=_source(call),
+        CancelDeribitOrders, user_id=wallet_user(call), subaccount_id=source_of(call),
         order_types=ORDER_FILTERS[chosen] if chosen != "all" else None, **filters,
     )  # fmt: skip
     return len(commands.execute(call.ctx, cancel))
@@ -201,10 +183,6 @@ def _cancel_many(call: Call, **filters: Any) -> Any:
 def _not_detailed(call: Call) -> None:
     if call.params.read("detailed", BOOLEAN, False):
         raise RpcError(NOT_IMPLEMENTED, "the mock answers a cancel of several with their count only: detailed=false")
-
-
-def private_cancel_all(call: Call) -> Any:
-    return _cancel_many(call)
 
 
 def private_cancel_all_by_currency(call: Call) -> Any:
@@ -234,7 +212,7 @@ def private_close_position(call: Call) -> Any:
     price = _price(call)
     if order_type == "limit" and price is None:
         raise invalid_param("price", "must be present", "a limit close_position needs a price")
-    subaccount_id = _source(call)
+    subaccount_id = source_of(call)
     book = call.ctx.book
     with book.reading():
         size = book.valuation.position_state(wallet_user(call), instrument.instrument_name, subaccount_id).position.size
@@ -251,12 +229,12 @@ def private_close_position(call: Call) -> Any:
 
 _TRADE = "trade:read_write"
 METHODS: dict[str, Method] = {
-    "private/buy": Method(private_buy, _TRADE, write=True),
-    "private/sell": Method(private_sell, _TRADE, write=True),
+    "private/buy": Method(partial(_place, direction="buy"), _TRADE, write=True),
+    "private/sell": Method(partial(_place, direction="sell"), _TRADE, write=True),
     "private/edit": Method(private_edit, _TRADE, write=True),
     "private/edit_by_label": Method(private_edit_by_label, _TRADE, write=True),
     "private/cancel": Method(private_cancel, _TRADE, write=True),
-    "private/cancel_all": Method(private_cancel_all, _TRADE, write=True),
+    "private/cancel_all": Method(_cancel_many, _TRADE, write=True),
     "private/cancel_all_by_currency": Method(private_cancel_all_by_currency, _TRADE, write=True),
     "private/cancel_all_by_instrument": Method(private_cancel_all_by_instrument, _TRADE, write=True),
     "private/cancel_by_label": Method(private_cancel_by_label, _TRADE, write=True),

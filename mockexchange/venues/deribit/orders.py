@@ -9,15 +9,12 @@ never placed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
-from mockexchange.auth.deribit.authentication import Authenticated
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.order_entry import find_order, open_orders, reading_open
 from mockexchange.core.deribit.orders import DerivativeOrder
@@ -25,11 +22,19 @@ from mockexchange.core.stepping import restarting, stepping
 from mockexchange.core.values import Choice
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
-from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError, invalid_param
-from mockexchange.venues.deribit.methods import Call, Method, book_error, subaccount_of, wallet_of, wallet_user
-from mockexchange.venues.deribit.notifications import CHANGE_BYTES
+from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError
+from mockexchange.venues.deribit.methods import (
+    Call,
+    Method,
+    check_listed,
+    guarded,
+    reading_wallet,
+    subaccount_of,
+    wallet_of,
+    wallet_user,
+)
+from mockexchange.venues.deribit.notifications import UserNotifications
 from mockexchange.venues.deribit.params import STRING
-from mockexchange.venues.outbox import Shared
 from mockexchange.web import json_number
 
 ORDER_KIND = Choice(("future", "option", "spot", "future_combo", "option_combo", "combo", "any"))
@@ -122,20 +127,12 @@ def _kind(call: Call) -> str | None:
 
 def _rows(call: Call, *, currency: str | None = None, kind: str | None = None, name: str | None = None) -> list[Row]:
     types = _order_types(call)
-    subaccount_id = subaccount_of(call)
-    book = call.ctx.book
-    with book.reading():
-        wallet = wallet_of(call, subaccount_id)
+    with reading_wallet(call) as wallet:
         if name is not None:
-            try:
-                book.market.instrument(name)
-            except BookError:
-                raise invalid_param(
-                    "instrument_name", "instrument not found", f"no listed instrument {name!r} (list_instrument)"
-                ) from None
+            check_listed(call, name)
     if kind in ("spot", "future_combo", "option_combo", "combo"):
         return []  # the mock lists no spot or combo instruments
-    return _open_rows(book, wallet_user(call), wallet.id, types, currency, kind, name)
+    return _open_rows(call.ctx.book, wallet_user(call), wallet.id, types, currency, kind, name)
 
 
 @restarting
@@ -145,12 +142,9 @@ def _open_rows(
 ) -> list[Row]:  # fmt: skip
     """The wallet's open orders of `types`, as the wire shows them (a long read past many: `reading_open`)."""
     with reading_open(book, user_id, [wallet_id]) as step:
-        try:
-            found = open_orders(book, wallet_id, currency=currency, kind=kind, instrument_name=name, step=step)
-            return [order_row(o, book.market.instrument(o.instrument_name)) for o in stepping(found, step)
-                    if o.order_type in types]  # fmt: skip
-        except BookError as error:
-            raise book_error(error) from None
+        found = open_orders(book, wallet_id, currency=currency, kind=kind, instrument_name=name, step=step)
+        return [order_row(o, book.market.instrument(o.instrument_name)) for o in stepping(found, step)
+                if o.order_type in types]  # fmt: skip
 
 
 def private_get_open_orders_by_currency(call: Call) -> Any:
@@ -186,71 +180,46 @@ def private_get_order_state(call: Call) -> Any:
 
 
 METHODS: dict[str, Method] = {
-    "private/get_open_orders_by_currency": Method(private_get_open_orders_by_currency, "trade:read"),
-    "private/get_open_orders_by_instrument": Method(private_get_open_orders_by_instrument, "trade:read"),
-    "private/get_open_orders": Method(private_get_open_orders, "trade:read"),
+    "private/get_open_orders_by_currency": Method(guarded(private_get_open_orders_by_currency), "trade:read"),
+    "private/get_open_orders_by_instrument": Method(guarded(private_get_open_orders_by_instrument), "trade:read"),
+    "private/get_open_orders": Method(guarded(private_get_open_orders), "trade:read"),
     "private/get_order_state": Method(private_get_order_state, "trade:read"),
 }
 
 
 # -- notifications --------------------------------------------------------------------------------------------------
 
-_HEAD = b'{"jsonrpc":"2.0","method":"subscription","params":{"channel":'
 
-
-class OrderNotifications(Shared):
+class OrderNotifications(UserNotifications[Instrument]):
     """One order change on its way to the connections of its user (the websocket's `TradeNotifications` for an
     order): `user.orders.*` gets the order (an object on `.raw`, an array of one on `.100ms` and `.agg2`),
     `user.changes.*` `{instrument_name, trades: [], positions: [position], orders: [order]}`, the position valued when
     the first connection sends it. Each data is rendered once for all connections."""
 
-    __slots__ = ("order", "_data")
+    __slots__ = ("order",)
 
     def __init__(self, order: DerivativeOrder) -> None:
-        self.size, self._holders = CHANGE_BYTES, None  # (Shared's, set here: one call less per change)
+        super().__init__()
         self.order = order
-        self._data: dict[str, bytes] = {}  # "raw", "list", "changes" -> `,"data":...}}`
 
-    def frames(
-        self, book: DerivativesBook, caller: Authenticated, channels: Iterable[Channel]
-    ) -> list[tuple[str, str]]:
-        order = self.order
-        frames = []
-        with book.reading():
-            try:
-                wallet = book.accounts.wallet(caller.credential.user_id, caller.credential.subaccount_id)
-                instrument = book.market.instrument(order.instrument_name)
-            except BookError:
-                return []
-            if order.account_id != wallet.id:
-                return []
-            for channel in channels:
-                if channel.family not in ("orders", "changes") or not channel.carries(instrument):
-                    continue
-                shape = "changes" if channel.family == "changes" else "raw" if channel.name.endswith(".raw") else "list"
-                data = self._data.get(shape)
-                if data is None:
-                    data = self._data[shape] = self._render(book, shape, instrument)
-                if data:
-                    frames.append((channel.name, (_HEAD + orjson.dumps(channel.name) + data).decode()))
-        return frames
+    def _instrument(self, book: DerivativesBook) -> Instrument:
+        return book.market.instrument(self.order.instrument_name)
 
-    def _render(self, book: DerivativesBook, shape: str, instrument: Instrument) -> bytes:
+    def _ours(self, user_id: str, wallet_id: int) -> bool:
+        return self.order.account_id == wallet_id
+
+    def _key(self, channel: Channel, instrument: Instrument) -> str | None:
+        """The data's shape: "changes", "raw" or "list"."""
+        if channel.family not in ("orders", "changes") or not channel.carries(instrument):
+            return None
+        return "changes" if channel.family == "changes" else "raw" if channel.name.endswith(".raw") else "list"
+
+    def _data_json(self, book: DerivativesBook, key: str, instrument: Instrument) -> bytes:
         order = self.order
         row = order_row(order, instrument)
-        if shape == "raw":
-            data: Any = row
-        elif shape == "list":
-            data = [row]
-        else:
-            try:
-                position = book.valuation.position(order.user_id, order.instrument_name, order.account_id)
-            except BookError:
-                return b""
-            data = {
-                "instrument_name": order.instrument_name,
-                "trades": [],
-                "positions": [render.position(position)],
-                "orders": [row],
-            }
-        return self.kept(b',"data":' + orjson.dumps(data) + b"}}")
+        if key == "raw":
+            return orjson.dumps(row)
+        if key == "list":
+            return orjson.dumps([row])
+        position = book.valuation.position(order.user_id, order.instrument_name, order.account_id)
+        return orjson.dumps(render.changes(order.instrument_name, position, [], [row]))

@@ -103,6 +103,11 @@ def position(view: PositionView) -> Row:
 _COMMISSIONS = {"future": (Decimal("0.0005"), Decimal("0")), "option": (Decimal("0.0003"), Decimal("0.0003"))}
 
 
+def changes(instrument_name: str, view: PositionView, trades: list[Any], orders: list[Row]) -> Row:
+    """The data of `user.changes.*`: what one change did to an instrument, and the position it leaves."""
+    return {"instrument_name": instrument_name, "trades": trades, "positions": [position(view)], "orders": orders}
+
+
 def instrument_id(name: str) -> int:
     """Deribit's integer instrument id: stable per name in the mock."""
     return zlib.crc32(name.encode()) & 0xFFFFFF

@@ -14,7 +14,6 @@ from mockexchange.core.deribit.account_commands import (
     SetDeribitSubaccountLogin,
 )
 from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.order_commands import ACCOUNT_ID
 from mockexchange.core.deribit.order_entry import open_orders, reading_open
 from mockexchange.core.deribit.wallets import Wallet
@@ -22,7 +21,7 @@ from mockexchange.core.stepping import restarting, stepping
 from mockexchange.core.values import Choice
 from mockexchange.venues.deribit import commands, render
 from mockexchange.venues.deribit.errors import UNAVAILABLE_IN_SUBACCOUNT, RpcError
-from mockexchange.venues.deribit.methods import Call, Method, book_error, wallet_of, wallet_user
+from mockexchange.venues.deribit.methods import Call, Method, guarded, wallet_of, wallet_user
 from mockexchange.venues.deribit.orders import order_row
 from mockexchange.venues.deribit.params import BOOLEAN, CURRENCIES, STRING
 
@@ -90,10 +89,7 @@ def private_get_subaccounts(call: Call) -> Any:
                 continue  # a subaccount's key sees its own account only
             row = subaccount_row(wallet, account_type)
             if with_portfolio:
-                try:
-                    row["portfolio"] = _portfolio(call, wallet)
-                except BookError as error:
-                    raise book_error(error) from None
+                row["portfolio"] = _portfolio(call, wallet)
             rows.append(row)
         return rows
 
@@ -116,18 +112,15 @@ def _details(book: DerivativesBook, user: str, wallet_ids: list[int], currency: 
     `reading_open`)."""
     with reading_open(book, user, wallet_ids if with_orders else []) as step:
         rows = []
-        try:
-            for wallet_id in wallet_ids:
-                positions = book.valuation.positions(user, subaccount_id=wallet_id, currency=currency)
-                row: Row = {"uid": wallet_id, "positions": [render.position(view) for view in positions]}
-                if with_orders:
-                    found = open_orders(book, wallet_id, currency=currency, step=step)
-                    row["open_orders"] = [
-                        order_row(o, book.market.instrument(o.instrument_name)) for o in stepping(found, step)
-                    ]
-                rows.append(row)
-        except BookError as error:
-            raise book_error(error) from None
+        for wallet_id in wallet_ids:
+            positions = book.valuation.positions(user, subaccount_id=wallet_id, currency=currency)
+            row: Row = {"uid": wallet_id, "positions": [render.position(view) for view in positions]}
+            if with_orders:
+                found = open_orders(book, wallet_id, currency=currency, step=step)
+                row["open_orders"] = [
+                    order_row(o, book.market.instrument(o.instrument_name)) for o in stepping(found, step)
+                ]
+            rows.append(row)
         return rows
 
 
@@ -138,10 +131,7 @@ def private_create_subaccount(call: Call) -> Any:
     with book.reading():
         wallet = book.accounts.wallet(wallet_user(call), made.id)
         row = subaccount_row(wallet, "subaccount")
-        try:
-            row["portfolio"] = _portfolio(call, wallet)
-        except BookError as error:
-            raise book_error(error) from None
+        row["portfolio"] = _portfolio(call, wallet)
         row.update(disabled_trading_products=[], trading_products_details=[], referrals_count=0)
         return row
 
@@ -175,9 +165,9 @@ def private_toggle_subaccount_login(call: Call) -> Any:
 
 
 METHODS: dict[str, Method] = {
-    "private/get_subaccounts": Method(private_get_subaccounts, "account:read"),
-    "private/get_subaccounts_details": Method(private_get_subaccounts_details, "account:read"),
-    "private/create_subaccount": Method(private_create_subaccount, "account:read_write", write=True),
+    "private/get_subaccounts": Method(guarded(private_get_subaccounts), "account:read"),
+    "private/get_subaccounts_details": Method(guarded(private_get_subaccounts_details), "account:read"),
+    "private/create_subaccount": Method(guarded(private_create_subaccount), "account:read_write", write=True),
     "private/change_subaccount_name": Method(private_change_subaccount_name, "account:read_write", write=True),
     "private/toggle_subaccount_login": Method(private_toggle_subaccount_login, "account:read_write", write=True),
 }

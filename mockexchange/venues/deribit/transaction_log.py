@@ -21,8 +21,8 @@ from mockexchange.core.deribit.records import LogEntry
 from mockexchange.core.numbers import INT64_MAX
 from mockexchange.core.values import Integer, Text
 from mockexchange.venues.deribit import render
-from mockexchange.venues.deribit.history import guarded, history_wallet
-from mockexchange.venues.deribit.methods import Call, Method
+from mockexchange.venues.deribit.history import history_wallet
+from mockexchange.venues.deribit.methods import Call, Method, guarded
 
 DEFAULT_COUNT, MAX_COUNT = 100, 250
 QUERY = Text(128, blank=True)  # `query`: at most 128 characters (the mock's bound)

@@ -30,7 +30,7 @@ from mockexchange.core.deribit.kinds import ACCOUNT_ID, CASH
 from mockexchange.core.deribit.records import CashMove, WalletTransfer
 from mockexchange.core.values import Choice, Text
 from mockexchange.venues.deribit import commands, history_render, render
-from mockexchange.venues.deribit.methods import Call, Method, subaccount_of, wallet_of, wallet_user
+from mockexchange.venues.deribit.methods import Call, Method, reading_wallet, source_of, wallet_user
 
 PRIORITY = Choice(("insane", "extreme_high", "very_high", "high", "mid", "low", "very_low"))
 # What the wire reads before its command does (a blank text is the command's to refuse, in its words)
@@ -49,19 +49,11 @@ def _record_id(call: Call, name: str) -> int:
     return call.params.read(name, RECORD_ID, required=True)
 
 
-def _source(call: Call) -> int | None:
-    """The wallet the key acts for (None: the main account), checked to exist before a command runs."""
-    subaccount_id = subaccount_of(call)
-    with call.ctx.book.reading():
-        wallet_of(call, subaccount_id)
-    return subaccount_id
-
-
 def _transfer_row(call: Call, transfer_id: int) -> Any:
     """The transfer the key's wallet just sent (its newest, kept however small the mock's history)."""
     book = call.ctx.book
-    with book.reading():
-        sent = book.state.wallet_transfers.of_wallet(wallet_of(call, subaccount_of(call)).id)
+    with reading_wallet(call) as wallet:
+        sent = book.state.wallet_transfers.of_wallet(wallet.id)
         made: WalletTransfer = next(t for t in reversed(sent) if t.id == transfer_id)
         return history_render.transfer(made, made.from_account, book.accounts.username_of)
 
@@ -72,7 +64,7 @@ def private_submit_transfer_to_subaccount(call: Call) -> Any:
         "destination", ACCOUNT_ID, required="destination (the subaccount's id) is required",
         reason="invalid subaccount", said="destination must be an account id, not {value}",
     )  # fmt: skip
-    source = _source(call)
+    source = source_of(call)
     moved = commands.make(
         DeribitTransfer, param="destination", user_id=wallet_user(call), currency=currency, amount=amount,
         from_subaccount_id=source, to_subaccount_id=destination,
@@ -86,7 +78,7 @@ def private_submit_transfer_to_user(call: Call) -> Any:
         "destination", USERNAME, required=True, reason="invalid destination",
         said="destination must be a username of 64 characters at most",
     )  # fmt: skip
-    source = _source(call)
+    source = source_of(call)
     moved = commands.make(
         DeribitTransferToUser, param="destination", user_id=wallet_user(call), currency=currency, amount=amount,
         destination=destination, from_subaccount_id=source,
@@ -98,7 +90,7 @@ def _cancel(call: Call, cls: type[Command], id_argument: str) -> int:
     """Run the cancelling command `cls` for the record `id` of the key's wallet; the record's id."""
     call.params.currency(allow_any=False, required=True)
     number = _record_id(call, "id")
-    source = _source(call)
+    source = source_of(call)
     cancel = commands.make(cls, param="id", user_id=wallet_user(call), subaccount_id=source, **{id_argument: number})
     commands.execute(call.ctx, cancel, param="id")
     return number
@@ -110,9 +102,8 @@ def private_cancel_transfer_by_id(call: Call) -> Any:
 
 
 def _withdrawal_row(call: Call, withdrawal_id: int) -> Any:
-    book = call.ctx.book
-    with book.reading():
-        moves = book.state.cash_moves.of_wallet(wallet_of(call, subaccount_of(call)).id)
+    with reading_wallet(call) as wallet:
+        moves = call.ctx.book.state.cash_moves.of_wallet(wallet.id)
         move: CashMove = next(m for m in reversed(moves) if m.id == withdrawal_id)
         return history_render.withdrawal(move)
 
@@ -123,7 +114,7 @@ def private_withdraw(call: Call) -> Any:
     call.params.read("priority", PRIORITY)  # one priority level in the mock (docs/deribit.md)
     nonce = call.params.read("nonce", NONCE, reason="invalid nonce", said="nonce must be {least} to {most} characters")
     fee = next(facts.withdrawal_fee for facts in render.CURRENCY_FACTS if facts.currency == currency)
-    source = _source(call)
+    source = source_of(call)
     asked = commands.make(
         DeribitWithdrawal, user_id=wallet_user(call), currency=currency, amount=amount, subaccount_id=source, fee=fee,
         address=address, state="unconfirmed", nonce=nonce,
@@ -149,16 +140,13 @@ def _address_row(address: Any) -> Any:
 
 def private_get_current_deposit_address(call: Call) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
-    subaccount_id = subaccount_of(call)
-    book = call.ctx.book
-    with book.reading():
-        wallet = wallet_of(call, subaccount_id)
-        return _address_row(book.deposit_addresses.deposit_address(wallet_user(call), currency, wallet.id))
+    with reading_wallet(call) as wallet:
+        return _address_row(call.ctx.book.deposit_addresses.deposit_address(wallet_user(call), currency, wallet.id))
 
 
 def private_create_deposit_address(call: Call) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
-    source = _source(call)
+    source = source_of(call)
     made = commands.make(
         CreateDeribitDepositAddress, user_id=wallet_user(call), currency=currency, subaccount_id=source
     )

@@ -31,8 +31,6 @@ from mockexchange.venues.kalshi.errors import forbidden
 from mockexchange.venues.kalshi.rate_limits import ENDPOINT_COSTS
 from mockexchange.venues.kalshi.render import count_fp
 
-LATEST_ORDERS = 100  # the upgrade looks for an API-made order among the user's latest this many
-
 
 def _bucket(budget: Budget) -> dict[str, int]:
     return {"refill_rate": budget.refill_per_second, "bucket_capacity": budget.capacity}

@@ -28,7 +28,6 @@ from mockexchange.venues.kalshi.params import (
 )
 from mockexchange.venues.kalshi.render import rfc3339
 
-GET_HISTORICAL_CUTOFF = "GetHistoricalCutoff"
 GET_HISTORICAL_POSITIONS = "GetHistoricalPositions"
 GET_FILLS_HISTORICAL = "GetFillsHistorical"
 GET_HISTORICAL_ORDERS = "GetHistoricalOrders"

@@ -37,7 +37,6 @@ from mockexchange.venues.kalshi.errors import KalshiError, not_found, param_erro
 from mockexchange.venues.kalshi.params import CURSOR, INT64, SINGLE_EVENT_TICKER, Param, listed, parse_query
 
 GET_MARKETS = "GetMarkets"
-GET_MARKET = "GetMarket"
 # `limit` takes 0 (the spec's minimum), which Kalshi's `omitempty` reads as absent: the default 100.
 MARKETS_LIMIT = Param("limit", "Limit", Integer(0, 1000), default=100)
 SERIES_TICKER = Param("series_ticker", "SeriesTicker")

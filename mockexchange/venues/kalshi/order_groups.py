@@ -14,6 +14,8 @@ own for a key locked to one (another is 403).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey
@@ -21,10 +23,6 @@ from mockexchange.core.commands import Command
 from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.order_group_commands import (
     CreateOrderGroup,
-    DeleteOrderGroup,
-    ResetOrderGroup,
-    TriggerOrderGroup,
-    UpdateOrderGroupLimit,
 )
 from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.units import contracts
@@ -84,26 +82,15 @@ def create_order_group(ctx: KalshiContext, key: ApiKey, values: dict[str, Any]) 
     return {"order_group_id": group.group_id, "subaccount": group.subaccount, "exchange_index": group.exchange_index}
 
 
-def delete_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    return _change(ctx, key, parts, "DeleteOrderGroup", DeleteOrderGroup)
+def changing(command: type[Command]) -> Callable[[KalshiContext, ApiKey, Parts], dict[str, Any]]:
+    """The route of a change of one group by `command`, whose name is its operation's (`DeleteOrderGroup`)."""
+    return partial(_change, command=command)
 
 
-def reset_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    return _change(ctx, key, parts, "ResetOrderGroup", ResetOrderGroup)
-
-
-def trigger_order_group(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    return _change(ctx, key, parts, "TriggerOrderGroup", TriggerOrderGroup)
-
-
-def update_order_group_limit(ctx: KalshiContext, key: ApiKey, parts: Parts) -> dict[str, Any]:
-    return _change(ctx, key, parts, "UpdateOrderGroupLimit", UpdateOrderGroupLimit)
-
-
-def _change(ctx: KalshiContext, key: ApiKey, parts: Parts, operation: str, command: type[Command]) -> dict[str, Any]:
+def _change(ctx: KalshiContext, key: ApiKey, parts: Parts, command: type[Command]) -> dict[str, Any]:
     """A change of the path's group (of the query's subaccount, the primary by default, and exchange index, 0 by
     default) by the body's fields given; Kalshi's EmptyResponse."""
-    values = parse_query(operation, GROUP_QUERY, parts.query)
+    values = parse_query(command.__name__, GROUP_QUERY, parts.query)
     body = wire_values.read(parts.body or {}, LIMIT_TEXT)
     fields = {name: value for name, value in body.items() if value is not None}
     commands.execute(ctx, commands.read(command, {

@@ -23,6 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mockexchange.core.kalshi.order_group_commands import (
+    DeleteOrderGroup,
+    ResetOrderGroup,
+    TriggerOrderGroup,
+    UpdateOrderGroupLimit,
+)
 from mockexchange.venues.kalshi import (
     account,
     api_keys,
@@ -239,14 +245,14 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/portfolio/order_groups/{order_group_id}", "GetOrderGroup", order_groups.get_order_group, READ,
               generated=False, parts=True, reach=OWN),
     Operation("DELETE", "/portfolio/order_groups/{order_group_id}", "DeleteOrderGroup",
-              order_groups.delete_order_group, TRADE, generated=False, parts=True, worker=True),
+              order_groups.changing(DeleteOrderGroup), TRADE, generated=False, parts=True, worker=True),
     Operation("PUT", "/portfolio/order_groups/{order_group_id}/reset", "ResetOrderGroup",
-              order_groups.reset_order_group, TRADE, body=order_groups.EMPTY, generated=False, parts=True),
+              order_groups.changing(ResetOrderGroup), TRADE, body=order_groups.EMPTY, generated=False, parts=True),
     Operation("PUT", "/portfolio/order_groups/{order_group_id}/trigger", "TriggerOrderGroup",
-              order_groups.trigger_order_group, TRADE, body=order_groups.EMPTY, generated=False, parts=True,
+              order_groups.changing(TriggerOrderGroup), TRADE, body=order_groups.EMPTY, generated=False, parts=True,
               worker=True),
     Operation("PUT", "/portfolio/order_groups/{order_group_id}/limit", "UpdateOrderGroupLimit",
-              order_groups.update_order_group_limit, TRADE, body=order_groups.LIMIT, generated=False, parts=True,
+              order_groups.changing(UpdateOrderGroupLimit), TRADE, body=order_groups.LIMIT, generated=False, parts=True,
               worker=True),  # (a limit below the window triggers the group: every one of its orders cancelled)
 )  # fmt: skip
 
