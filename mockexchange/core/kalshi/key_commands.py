@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from mockexchange.core.commands import Command, value
+from mockexchange.core.commands import Command, UserCommand, value
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.money import shown
 from mockexchange.core.values import Choice, Integer, Kind, Refused, Text
@@ -66,7 +66,7 @@ TEXT = Text()
 
 
 @dataclass(frozen=True, slots=True)
-class CreateApiKey(Command):
+class CreateApiKey(UserCommand):
     """An API key for the user: the given public key, or a new pair (then the private key PEM is returned).
 
     `subaccount` locks the key to one subaccount; `subtrader_id` binds an FCM member's key to one subtrader.
@@ -74,7 +74,6 @@ class CreateApiKey(Command):
     """
 
     name: ClassVar[str] = "create_key"
-    user_id: str = value(TEXT)
     public_key_pem: str | None = value(Text(MAX_PEM), None)
     subaccount: int | None = value(Integer(0, MAX_SUBACCOUNT), None)
     subtrader_id: str | None = value(TEXT, None)
