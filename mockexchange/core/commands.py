@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, TypeVar, overload
 
-from mockexchange.core.values import Kind, Refused, Text
+from mockexchange.core.values import TEXT, Kind, Refused
 
 C = TypeVar("C", bound="Command")
 S = TypeVar("S")
@@ -87,7 +87,7 @@ class Command:
 class UserCommand(Command):
     """A command on one user's account, whose first field names the user."""
 
-    user_id: str = value(Text())
+    user_id: str = value(TEXT)
 
 
 _DECLARED: dict[type[Command], tuple[Declared, ...]] = {}

@@ -12,9 +12,7 @@ from typing import ClassVar
 
 from mockexchange.core.commands import UserCommand, value
 from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID
-from mockexchange.core.values import Integer, Text
-
-TEXT = Text()
+from mockexchange.core.values import TEXT, Integer
 
 
 @dataclass(frozen=True, slots=True)

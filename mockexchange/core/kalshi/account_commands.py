@@ -14,12 +14,10 @@ from mockexchange.core.commands import Command, UserCommand, value
 from mockexchange.core.kalshi.transfers import TRANSFER_STATUSES, TRANSFER_TYPES
 from mockexchange.core.kalshi.usage_levels import EXCHANGE_INSTANCES, GRANT_SOURCES, LEVELS, PREDICTIONS
 from mockexchange.core.money import MAX_CENTS
-from mockexchange.core.values import Choice, Flag, Integer, Text
+from mockexchange.core.values import TEXT, Choice, Flag, Integer
 
 TRANSFER_KINDS = ("deposit", "withdrawal")
 MAX_EXPIRES_TS = 253_402_300_799  # 9999-12-31T23:59:59Z: the last Unix second Python's calendar holds
-
-TEXT = Text()
 
 
 @dataclass(frozen=True, slots=True)

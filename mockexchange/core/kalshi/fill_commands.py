@@ -29,7 +29,7 @@ from mockexchange.core.money import (
     plain,
     shown,
 )
-from mockexchange.core.values import Choice, Flag, Integer, Kind, Refused, Text
+from mockexchange.core.values import TEXT, Choice, Flag, Integer, Kind, Refused
 
 _FEE_WORDS = f"0 to {MAX_FEE_PER_CONTRACT} dollar a contract, at most 6 places"
 
@@ -68,7 +68,6 @@ def _fee(text: Any, name: str) -> Decimal:
     return fee
 
 
-TEXT = Text()
 COUNT = Amount(parse_count, str | int)
 PRICE = Amount(parse_price)
 FEE = Amount(_fee)

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from mockexchange.core.commands import Command, UserCommand, value
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.money import shown
-from mockexchange.core.values import Choice, Integer, Kind, Refused, Text
+from mockexchange.core.values import TEXT, Choice, Integer, Kind, Refused, Text
 
 # Kalshi's ApiKeyScope (3.34): the parents `read` and `write`, and child scopes that grant one endpoint group each.
 SCOPES = (
@@ -60,9 +60,6 @@ class Scopes(Kind[tuple[str, ...]]):
 
     def schema(self) -> dict[str, Any]:
         return {"type": "array", "minItems": 1, "maxItems": _MOST_SCOPES, "items": {"enum": list(SCOPES)}}
-
-
-TEXT = Text()
 
 
 @dataclass(frozen=True, slots=True)

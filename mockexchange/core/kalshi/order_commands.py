@@ -30,12 +30,12 @@ from mockexchange.core.money import (
 )
 from mockexchange.core.values import (
     EARLIEST_EXCHANGE_TIME,
+    TEXT,
     Choice,
     Flag,
     Integer,
     Kind,
     Scaled,
-    Text,
     UnixTime,
 )
 
@@ -63,7 +63,6 @@ def _cap(text: Any, name: str) -> int:
     return dollar_units(cap)
 
 
-TEXT = Text()
 FLAG = Flag()
 COUNT = _count(1)
 LEAST_COUNT = _count(0)  # a decrease to nothing

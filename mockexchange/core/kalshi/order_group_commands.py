@@ -16,7 +16,7 @@ from mockexchange.core.commands import UserCommand, value
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.units import CONTRACT, COUNT_PLACES
 from mockexchange.core.money import MoneyError, parse_decimal, shown
-from mockexchange.core.values import Integer, Refused, Scaled, Text
+from mockexchange.core.values import TEXT, Integer, Refused, Scaled
 
 MAX_LIMIT = 1_000_000  # whole contracts (Kalshi's documented range: 1 to 1,000,000)
 _WHOLE = f"whole contracts from 1 to {MAX_LIMIT:,}"
@@ -30,7 +30,6 @@ def _limit_fp(text: Any, name: str) -> int:
     return int(written * CONTRACT)
 
 
-TEXT = Text()
 SUBACCOUNT = Integer(0, MAX_SUBACCOUNT)
 INDEX = Integer(0, MAX_EXCHANGE_INDEX)
 LIMIT = Integer(1, MAX_LIMIT)

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from mockexchange.core.commands import Command, UserCommand, value
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.money import MAX_CENTS
-from mockexchange.core.values import Choice, Flag, Integer, Kind, Refused, Text
+from mockexchange.core.values import TEXT, Choice, Flag, Integer, Kind, Refused
 
 INSTANCES = ("event_contract", "margined")
 INSTANCE_STATUSES = ("pending", "complete")
@@ -22,7 +22,6 @@ MAX_SHARD = 100  # an instance transfer's shards: the spec's lte=100
 MAX_CENTI_CENTS = MAX_CENTS * 100  # one instance transfer: as much as one deposit
 MAX_ALLOCATIONS = 101
 
-TEXT = Text()
 SUBACCOUNT = Integer(0, MAX_SUBACCOUNT)
 INDEX = Integer(0, MAX_EXCHANGE_INDEX)
 SHARD = Integer(0, MAX_SHARD)
