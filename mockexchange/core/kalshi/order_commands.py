@@ -78,16 +78,27 @@ UNIX_TIME = UnixTime()
 _BOOK_SIDE, _LEGACY_SIDE = Choice(tuple(BOOK_SIDES)), Choice(SIDES)
 
 
-def legacy_sides(side: str, action: str | None) -> tuple[str, str]:
-    """The legacy side and action an order names: v2's `side` (bid or ask) alone, or a legacy side with its
-    `action`; `Refused` for a side of the other form."""
-    if action is None:
-        return BOOK_SIDES[_BOOK_SIDE.read(side, "side")]
-    return _LEGACY_SIDE.read(side, "side"), action
+class Sided:
+    """An order's side as it names it: v2's `side` (bid or ask) alone, or a legacy side with its `action`; a side of
+    the other form is refused."""
+
+    __slots__ = ()
+    side: str
+    action: str | None
+
+    def check(self) -> None:
+        _ = self.sides  # (reading them refuses a side of the other form)
+
+    @property
+    def sides(self) -> tuple[str, str]:
+        """The legacy side and action the order names."""
+        if self.action is None:
+            return BOOK_SIDES[_BOOK_SIDE.read(self.side, "side")]
+        return _LEGACY_SIDE.read(self.side, "side"), self.action
 
 
 @dataclass(frozen=True, slots=True)
-class PlaceOrder(UserCommand):
+class PlaceOrder(Sided, UserCommand):
     """An order of the user's (Kalshi's CreateOrderV2Request, or the legacy CreateOrderRequest with `action`): it
     crosses the book, then rests, ends, or is refused whole. `price` None: a market order's, which takes at any price.
     `fcm_bound`: placed through an FCM member's key bound to the subtrader (its daily cap applies)."""
@@ -112,13 +123,6 @@ class PlaceOrder(UserCommand):
     order_type: str = value(Choice(ORDER_TYPES), LIMIT)
     buy_max_cost: int | None = value(CAP, None)
 
-    def check(self) -> None:
-        legacy_sides(self.side, self.action)
-
-    @property
-    def sides(self) -> tuple[str, str]:
-        return legacy_sides(self.side, self.action)
-
 
 @dataclass(frozen=True, slots=True)
 class CancelOrder(UserCommand):
@@ -141,7 +145,7 @@ class CancelAllOrders(UserCommand):
 
 
 @dataclass(frozen=True, slots=True)
-class AmendOrder(UserCommand):
+class AmendOrder(Sided, UserCommand):
     """Change a resting order's price, total count (filled plus what is to rest) or expiration (Unix seconds; 0:
     none; omitted: as it is): Kalshi's AmendOrderV2 (the legacy AmendOrder with `action`)."""
 
@@ -157,13 +161,6 @@ class AmendOrder(UserCommand):
     expiration_time: datetime | None = value(UNIX_TIME, None)
     exchange_index: int | None = value(EXCHANGE_INDEX, None)
     action: str | None = value(Choice(ACTIONS), None)
-
-    def check(self) -> None:
-        legacy_sides(self.side, self.action)
-
-    @property
-    def sides(self) -> tuple[str, str]:
-        return legacy_sides(self.side, self.action)
 
 
 @dataclass(frozen=True, slots=True)
