@@ -15,7 +15,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from mockexchange.control.errors import ControlError
+from mockexchange.control.errors import refused_values
 from mockexchange.core.commands import Command, ItemRefused, Items, declared, read, signature
 from mockexchange.core.values import Refused
 
@@ -84,10 +84,8 @@ def batch_operation(cls: type[Command], answer: Callable[[list[Any]], Any]) -> C
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
         plain = given(args, kwargs)
         shared = {name: plain[name] for name in kind.shared if name in plain}
-        try:
+        with refused_values():
             each = kind.read_each(plain.get(items.name), items.name, shared)
-        except Refused as exc:
-            raise ControlError(str(exc)) from None
         done = iter(self.run(_read(cls, {**plain, items.name: tuple(i for i in each if isinstance(i, Command))})))
         return answer([ItemRefused.of(item) if isinstance(item, Refused) else next(done) for item in each])
 
@@ -114,10 +112,8 @@ def _binder(call: inspect.Signature) -> Callable[[tuple[Any, ...], dict[str, Any
 
 
 def _read(cls: type[C], plain: dict[str, Any]) -> C:
-    try:
+    with refused_values():
         return read(cls, plain)
-    except Refused as exc:
-        raise ControlError(str(exc)) from None
 
 
 def _named(method: Callable[..., Any], cls: type[Command], call: inspect.Signature) -> Callable[..., Any]:

@@ -4,12 +4,15 @@ the Deribit book's reason and param, for a venue to answer in its own words)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.faults import FaultError
 from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.values import Refused
 
 
 class ControlError(ValueError):
@@ -25,3 +28,13 @@ def core_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return method(*args, **kwargs)
     except (LedgerError, BookError, FaultError) as exc:
         raise ControlError(str(exc), exc.status) from exc
+
+
+@contextmanager
+def refused_values() -> Iterator[None]:
+    """A value refused (`Refused`) or a key that cannot be registered as a `ControlError` in the same words (400),
+    without the refusal as its cause: what a venue is told is the message alone."""
+    try:
+        yield
+    except (Refused, KeyRegistrationError) as exc:
+        raise ControlError(str(exc)) from None

@@ -16,9 +16,9 @@ from typing import Any
 
 from mockexchange.auth.kalshi.keys import ApiKey, KeyMade
 from mockexchange.control.answers import fields
-from mockexchange.control.errors import ControlError, core_call
+from mockexchange.control.errors import core_call, refused_values
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.values import Refused, Text
+from mockexchange.core.values import Text
 
 TEXT = Text()
 
@@ -38,10 +38,8 @@ def deleted_json(deleted: tuple[ApiKey, int]) -> dict[str, Any]:
 
 def api_usage_level(ledger: Ledger, rate_tier: str, user_id: Any) -> dict[str, Any]:
     """The user's Predictions tier (as GET /account/limits reports it, `rate_tier` the run's) and live grants."""
-    try:
+    with refused_values():
         user_id = TEXT.read(user_id, "user_id")
-    except Refused as exc:
-        raise ControlError(str(exc)) from None
     with ledger.reading():
         core_call(ledger.state.account, user_id)  # (a user without an account: the ledger's 404)
         now = ledger.state.clock.now()

@@ -21,7 +21,6 @@ from mockexchange.auth.deribit.keys import (
     generate_client_id,
     generate_client_secret,
 )
-from mockexchange.auth.errors import KeyRegistrationError
 from mockexchange.auth.kalshi.keys import (
     ApiKey,
     KeyMade,
@@ -34,7 +33,7 @@ from mockexchange.auth.kalshi.keys import (
     private_key_pem,
     public_key_pem,
 )
-from mockexchange.control.errors import ControlError
+from mockexchange.control.errors import ControlError, refused_values
 from mockexchange.core.commands import Handlers
 from mockexchange.core.connections import LiveConnections
 from mockexchange.core.deribit.book import DerivativesBook
@@ -77,13 +76,11 @@ def create_key(ledger: Ledger, keys: KeyRegistry, create: CreateApiKey, private_
     public = _loaded(create.public_key_pem)
     if (refusal := policy_refusal(public, keys.policy)) is not None:
         raise ControlError(f"public_key_pem is refused: {refusal}")
-    try:
+    with refused_values():
         key = keys.add(
             create.user_id, public, key_id=create.key_id, subaccount=create.subaccount,
             subtrader_id=create.subtrader_id, name=create.key_name or "", scopes=create.scopes or DEFAULT_SCOPES,
         )  # fmt: skip
-    except KeyRegistrationError as exc:
-        raise ControlError(str(exc)) from None
     return KeyMade(key, private_pem)
 
 
@@ -110,13 +107,11 @@ def create_credential(
 ) -> DeribitCredential:
     wallet = book.accounts.wallet(create.user_id, create.subaccount_id)
     main = book.accounts.account(create.user_id).main
-    try:
+    with refused_values():
         return registry.add(
             create.user_id, client_id=create.client_id, client_secret=create.client_secret,
             subaccount_id=None if wallet.id == main.id else wallet.id, scope=create.scope or DEFAULT_SCOPE,
         )  # fmt: skip
-    except KeyRegistrationError as exc:
-        raise ControlError(str(exc)) from None
 
 
 def add_key_handlers(

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, TypeVar, overload
 
-from mockexchange.core.values import Kind, Refused
+from mockexchange.core.values import TEXT, Kind, Refused
 
 C = TypeVar("C", bound="Command")
 S = TypeVar("S")
@@ -81,6 +81,13 @@ class Command:
 
     def check(self) -> None:
         """What the command's fields ask of each other (each is its kind's already); `Refused` if they disagree."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserCommand(Command):
+    """A command on one user's account, whose first field names the user."""
+
+    user_id: str = value(TEXT)
 
 
 _DECLARED: dict[type[Command], tuple[Declared, ...]] = {}

@@ -109,6 +109,9 @@ class Text(Kind[str]):
         return _stated(type="string", minLength=self.least or None, maxLength=self.most, pattern=pattern)
 
 
+TEXT = Text()  # an id, a ticker, a name: the text most fields take
+
+
 @dataclass(frozen=True, slots=True)
 class Flag(Kind[bool]):
     plain = bool

@@ -17,6 +17,7 @@ from mockexchange.core.clock import ManualClock
 from mockexchange.core.deribit import order_entry
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.order_commands import CancelDeribitOrders
 from mockexchange.core.deribit.order_entry import (
     cancel_order,
     cancel_orders,
@@ -346,14 +347,14 @@ def placed_for_cancelling(venue: Venue) -> dict[str, str]:
         ({"kind": "option"}, ["call"]),
         ({"instrument_name": PERP}, ["perp", "perp stop"]),
         ({"label": "a"}, ["perp", "perp stop", "call"]),
-        ({"types": ("stop_limit",)}, ["perp stop"]),
-        ({"currency": "BTC", "kind": "future", "label": "a", "types": ("limit",)}, ["perp"]),
+        ({"order_types": ("stop_limit",)}, ["perp stop"]),
+        ({"currency": "BTC", "kind": "future", "label": "a", "order_types": ("limit",)}, ["perp"]),
     ],
 )
 def test_cancelling_by_filter(venue: Venue, filters: dict, cancelled: list[str]) -> None:
     placed = placed_for_cancelling(venue)
     names = {order_id: name for name, order_id in placed.items()}
-    done = cancel_orders(venue.book, 2001, **filters)
+    done = cancel_orders(venue.book, CancelDeribitOrders("alice", **filters))
     assert [names[o.order_id] for o in done] == cancelled and all(o.order_state == "cancelled" for o in done)
     assert [names[i] for i, _ in venue.changes()[len(placed) :]] == cancelled
     left = [names[o.order_id] for o in open_orders(venue.book, 2001)]
@@ -367,12 +368,12 @@ def test_cancelling_many_runs_long(venue: Venue, monkeypatch: pytest.MonkeyPatch
     venue.book.state.bus.subscribe(lambda _: long_at.append(venue.book.lock.running_long), ["derivatives.order"])
     for _ in range(2):
         venue.place("buy", "10", "40000")
-    cancel_orders(venue.book, 2001)
+    cancel_orders(venue.book, CancelDeribitOrders("alice"))
     assert long_at == [False, False, False, False]
     for _ in range(3):
         venue.place("buy", "10", "40000")
     long_at.clear()
-    assert len(cancel_orders(venue.book, 2001)) == 3 and long_at == [True, True, True]
+    assert len(cancel_orders(venue.book, CancelDeribitOrders("alice"))) == 3 and long_at == [True, True, True]
     assert not venue.book.lock.running_long
 
 
@@ -385,7 +386,7 @@ def test_the_order_history_and_an_orders_trades(venue: Venue) -> None:
     submit_order(venue.book, "bob", PERP, "sell", D(20), D(40000))  # fills "perp" and "sub"
     venue.clock.set(LATER)
     submit_order(venue.book, "bob", LINEAR, "sell", D("0.5"), D(40000))  # half of "linear"
-    cancel_orders(venue.book, 2001)
+    cancel_orders(venue.book, CancelDeribitOrders("alice"))
     names = {order_id: name for name, order_id in placed.items()}
     history = order_history(venue.book, 2001)
     assert [names[o.order_id] for o in history] == ["linear", "perp"]  # newest first; unfilled left out

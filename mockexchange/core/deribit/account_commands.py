@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from mockexchange.core.commands import Command, value
+from mockexchange.core.commands import UserCommand, value
 from mockexchange.core.deribit.kinds import ACCOUNT_ID, BALANCES, FLAG, TEXT
 from mockexchange.core.values import Choice
 
@@ -20,54 +20,49 @@ LOGIN_STATES = ("enable", "disable")
 
 
 @dataclass(frozen=True, slots=True)
-class CreateDeribitAccount(Command):
+class CreateDeribitAccount(UserCommand):
     """A Deribit main account with balances per currency (`{"BTC": "10"}`); its id is an integer."""
 
     name: ClassVar[str] = "create_deribit_account"
-    user_id: str = value(TEXT)
     balances: tuple[tuple[str, Decimal], ...] | None = value(BALANCES, None)
     account_id: int | None = value(ACCOUNT_ID, None)
     username: str | None = value(TEXT, None)
 
 
 @dataclass(frozen=True, slots=True)
-class CreateDeribitSubaccount(Command):
+class CreateDeribitSubaccount(UserCommand):
     """A subaccount of the user's Deribit account (its own integer id and balances)."""
 
     name: ClassVar[str] = "create_deribit_subaccount"
-    user_id: str = value(TEXT)
     balances: tuple[tuple[str, Decimal], ...] | None = value(BALANCES, None)
     subaccount_id: int | None = value(ACCOUNT_ID, None)
     username: str | None = value(TEXT, None)
 
 
 @dataclass(frozen=True, slots=True)
-class RenameDeribitSubaccount(Command):
+class RenameDeribitSubaccount(UserCommand):
     """Give one of the user's subaccounts a new username (private/change_subaccount_name)."""
 
     name: ClassVar[str] = "rename_deribit_subaccount"
-    user_id: str = value(TEXT)
     subaccount_id: int = value(ACCOUNT_ID)
     username: str = value(TEXT)
 
 
 @dataclass(frozen=True, slots=True)
-class SetDeribitSubaccountLogin(Command):
+class SetDeribitSubaccountLogin(UserCommand):
     """Enable or disable a subaccount's website login (private/toggle_subaccount_login): `enable` or `disable`."""
 
     name: ClassVar[str] = "set_deribit_subaccount_login"
-    user_id: str = value(TEXT)
     subaccount_id: int = value(ACCOUNT_ID)
     state: str = value(Choice(LOGIN_STATES))
 
 
 @dataclass(frozen=True, slots=True)
-class SetDeribitInteruserTransfers(Command):
+class SetDeribitInteruserTransfers(UserCommand):
     """Allow or forbid a wallet (the main account unless `subaccount_id`) to send to other users: Deribit's
     `interuser_transfers_enabled` (its account summary shows it; `private/submit_transfer_to_user` from a wallet
     with it off is refused, 12100 `transfer_not_allowed`). A new wallet may."""
 
     name: ClassVar[str] = "set_deribit_interuser_transfers"
-    user_id: str = value(TEXT)
     enabled: bool = value(FLAG)
     subaccount_id: int | None = value(ACCOUNT_ID, None)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from mockexchange.core.commands import Command, value
+from mockexchange.core.commands import UserCommand, value
 from mockexchange.core.deribit.bounds import MAX_CASH, MAX_NAME, PLACES
 from mockexchange.core.deribit.cash import WITHDRAWAL_STATES
-from mockexchange.core.deribit.kinds import ACCOUNT_ID, BALANCE, CASH, CURRENCY, TEXT
+from mockexchange.core.deribit.kinds import ACCOUNT_ID, BALANCE, CASH, CURRENCY
 from mockexchange.core.values import Choice, Decimals, Integer, Refused, Text
 
 MAX_ADDRESS = 2 * MAX_NAME  # characters of an address: a deposit's source, a withdrawal's (real ones are under 100)
@@ -31,12 +31,11 @@ RECORD_ID = Integer(1, MAX_RECORD_ID)
 
 
 @dataclass(frozen=True, slots=True)
-class DeribitDeposit(Command):
+class DeribitDeposit(UserCommand):
     """Move cash into (positive) or out of (negative) a Deribit wallet; a deposit comes from `source_address`
     (private/get_deposits' `source_address`; default a stand-in, `mock-btc-source-<id>`)."""
 
     name: ClassVar[str] = "deribit_deposit"
-    user_id: str = value(TEXT)
     currency: str = value(CURRENCY)
     amount: Decimal = value(MOVED)
     subaccount_id: int | None = value(ACCOUNT_ID, None)
@@ -48,13 +47,12 @@ class DeribitDeposit(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class DeribitWithdrawal(Command):
+class DeribitWithdrawal(UserCommand):
     """A withdrawal of `amount` (and `fee`, charged on top) out of a Deribit wallet, within what it may withdraw;
     listed by private/get_withdrawals. `completed` at once, or `unconfirmed` (a client's private/withdraw) until
     cancelled; a `nonce` the wallet gave before answers that withdrawal again."""
 
     name: ClassVar[str] = "deribit_withdraw"
-    user_id: str = value(TEXT)
     currency: str = value(CURRENCY)
     amount: Decimal = value(CASH)
     subaccount_id: int | None = value(ACCOUNT_ID, None)
@@ -65,22 +63,20 @@ class DeribitWithdrawal(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class CancelDeribitWithdrawal(Command):
+class CancelDeribitWithdrawal(UserCommand):
     """Cancel an unconfirmed withdrawal (private/cancel_withdrawal): its amount and fee come back."""
 
     name: ClassVar[str] = "deribit_cancel_withdrawal"
-    user_id: str = value(TEXT)
     withdrawal_id: int = value(RECORD_ID)
     subaccount_id: int | None = value(ACCOUNT_ID, None)
 
 
 @dataclass(frozen=True, slots=True)
-class DeribitTransfer(Command):
+class DeribitTransfer(UserCommand):
     """Move cash between two wallets of one Deribit account (an id left out: the main account); listed by
     private/get_transfers on both sides."""
 
     name: ClassVar[str] = "deribit_transfer"
-    user_id: str = value(TEXT)
     currency: str = value(CURRENCY)
     amount: Decimal = value(CASH)
     from_subaccount_id: int | None = value(ACCOUNT_ID, None)
@@ -88,12 +84,11 @@ class DeribitTransfer(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class DeribitTransferToUser(Command):
+class DeribitTransferToUser(UserCommand):
     """Move cash from one of the user's wallets to another user's account (main or subaccount) named by its
     username (private/submit_transfer_to_user); listed by private/get_transfers on both sides."""
 
     name: ClassVar[str] = "deribit_transfer_to_user"
-    user_id: str = value(TEXT)
     currency: str = value(CURRENCY)
     amount: Decimal = value(CASH)
     destination: str = value(Text(MAX_USERNAME))
@@ -101,22 +96,20 @@ class DeribitTransferToUser(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class CancelDeribitTransfer(Command):
+class CancelDeribitTransfer(UserCommand):
     """Cancel a transfer the wallet sent that is still waiting (private/cancel_transfer_by_id). The mock's are
     confirmed at once, so this is always refused; kept as a command so a state file keeps the refusal too."""
 
     name: ClassVar[str] = "deribit_cancel_transfer"
-    user_id: str = value(TEXT)
     transfer_id: int = value(RECORD_ID)
     subaccount_id: int | None = value(ACCOUNT_ID, None)
 
 
 @dataclass(frozen=True, slots=True)
-class CreateDeribitDepositAddress(Command):
+class CreateDeribitDepositAddress(UserCommand):
     """A new deposit address for a wallet and currency (private/create_deposit_address): its current one from now
     on, which deposits with no address of their own arrive at."""
 
     name: ClassVar[str] = "create_deribit_deposit_address"
-    user_id: str = value(TEXT)
     currency: str = value(CURRENCY)
     subaccount_id: int | None = value(ACCOUNT_ID, None)

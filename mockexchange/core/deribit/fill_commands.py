@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from mockexchange.core.commands import Command, value
+from mockexchange.core.commands import UserCommand, value
 from mockexchange.core.deribit.bounds import MAX_FEE, PLACES
 from mockexchange.core.deribit.kinds import ACCOUNT_ID, AMOUNT, DIRECTION, INSTRUMENT, PRICE, TEXT
 from mockexchange.core.values import Decimals
@@ -20,13 +20,12 @@ FEE = Decimals(-MAX_FEE, MAX_FEE, PLACES)  # in the settlement currency; negativ
 
 
 @dataclass(frozen=True, slots=True)
-class SeedDeribitFill(Command):
+class SeedDeribitFill(UserCommand):
     """A trade for the user: `amount` (USD for inverse futures, the coin otherwise) bought or sold at `price`.
     The instrument is listed if new; the fee (settlement currency) comes off the balance. The instrument's index
     must have a price first, so that its position can be valued (read) at once."""
 
     name: ClassVar[str] = "deribit_fill"
-    user_id: str = value(TEXT)
     instrument_name: str = value(INSTRUMENT)
     direction: str = value(DIRECTION)
     amount: Decimal = value(AMOUNT)

@@ -96,19 +96,12 @@ def add_deribit_handlers(handlers: Handlers, book: DerivativesBook) -> None:
         triggers.fire(book)  # its price is the instrument's last
         return trade
 
-    def cancel_many(cancel: CancelDeribitOrders) -> list[DerivativeOrder]:
-        wallet = book.accounts.wallet(cancel.user_id, cancel.subaccount_id)
-        return order_entry.cancel_orders(
-            book, wallet.id, currency=cancel.currency, kind=cancel.kind, instrument_name=cancel.instrument_name,
-            label=cancel.label, types=cancel.order_types,
-        )  # fmt: skip
-
     handlers.add(SeedDeribitFill, seed_fill)
     handlers.add(SeedDeribitOrder, place)
     handlers.add(PlaceDeribitOrder, place)
     handlers.add(EditDeribitOrder, edit)
     handlers.add(CancelDeribitOrder, cancel)
-    handlers.add(CancelDeribitOrders, cancel_many)
+    handlers.add(CancelDeribitOrders, lambda cancel: order_entry.cancel_orders(book, cancel))
     _add_market_handlers(handlers, book)
     _add_account_handlers(handlers, book)
     _add_cash_handlers(handlers, book)

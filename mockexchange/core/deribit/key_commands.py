@@ -10,19 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from mockexchange.core.commands import Command, value
+from mockexchange.core.commands import UserCommand, value
 from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID
-from mockexchange.core.values import Integer, Text
-
-TEXT = Text()
+from mockexchange.core.values import TEXT, Integer
 
 
 @dataclass(frozen=True, slots=True)
-class CreateDeribitKey(Command):
+class CreateDeribitKey(UserCommand):
     """API credentials (client id and secret) for the user's main account, or one subaccount."""
 
     name: ClassVar[str] = "create_deribit_key"
-    user_id: str = value(TEXT)
     client_id: str | None = value(TEXT, None)
     client_secret: str | None = value(TEXT, None)
     subaccount_id: int | None = value(Integer(1, MAX_ACCOUNT_ID), None)

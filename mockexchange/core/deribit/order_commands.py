@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from mockexchange.core.commands import Command, value
+from mockexchange.core.commands import Command, UserCommand, value
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, PLACES
 from mockexchange.core.deribit.kinds import ACCOUNT_ID, AMOUNT, DIRECTION, FLAG, INSTRUMENT, PRICE, TEXT
 from mockexchange.core.deribit.orders import (
@@ -70,11 +70,10 @@ ORDER_ID = Text(MAX_ORDER_ID)
 
 
 @dataclass(frozen=True, slots=True)
-class _OrderTerms(Command):
+class _OrderTerms(UserCommand):
     """What every order names first: whose wallet, which instrument, which way, how much, at what price (none for a
     market order, or a stop or take market order)."""
 
-    user_id: str = value(TEXT)
     instrument_name: str = value(INSTRUMENT)
     direction: str = value(DIRECTION)
     amount: Decimal = value(AMOUNT)
@@ -151,12 +150,11 @@ class CancelDeribitOrder(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class CancelDeribitOrders(Command):
+class CancelDeribitOrders(UserCommand):
     """Cancel the wallet's open orders every filter given names (private/cancel_all*, cancel_by_label); the orders
     cancelled."""
 
     name: ClassVar[str] = "deribit_cancel_orders"
-    user_id: str = value(TEXT)
     subaccount_id: int | None = value(ACCOUNT_ID, None)
     currency: str | None = value(TEXT, None)
     kind: str | None = value(Choice(("future", "option")), None)

@@ -17,7 +17,7 @@ from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import ZERO, BookError, bounded
 from mockexchange.core.deribit.instruments import Instrument
 from mockexchange.core.deribit.matching import Crossing, amount_units, crossing, price_ticks
-from mockexchange.core.deribit.order_commands import DeribitOrder, EditDeribitOrder
+from mockexchange.core.deribit.order_commands import CancelDeribitOrders, DeribitOrder, EditDeribitOrder
 from mockexchange.core.deribit.orders import (
     ALL_TIMES_IN_FORCE,
     CHANGE,
@@ -222,24 +222,18 @@ def edit_order(book: DerivativesBook, edit: EditDeribitOrder) -> tuple[Derivativ
 
 
 @restarting
-def cancel_orders(
-    book: DerivativesBook,
-    wallet_id: int,
-    *,
-    currency: str | None = None,
-    kind: str | None = None,
-    instrument_name: str | None = None,
-    label: str | None = None,
-    types: tuple[str, ...] | None = None,
-) -> list[DerivativeOrder]:
-    """Cancel the wallet's open orders that match every filter given (`types`: their order types); the cancelled,
-    each published once."""
+def cancel_orders(book: DerivativesBook, cancel: CancelDeribitOrders) -> list[DerivativeOrder]:
+    """Cancel the wallet's open orders that match every filter the command gives; the cancelled, each published
+    once."""
+    types = cancel.order_types
     with book.lock:
+        wallet = book.accounts.wallet(cancel.user_id, cancel.subaccount_id)
         chosen = [
             order
-            for order in open_orders(book, wallet_id, currency=currency, kind=kind, instrument_name=instrument_name)
-            if label in (None, order.label) and (types is None or order.order_type in types)
-        ]
+            for order in open_orders(book, wallet.id, currency=cancel.currency, kind=cancel.kind,
+                                     instrument_name=cancel.instrument_name)
+            if cancel.label in (None, order.label) and (types is None or order.order_type in types)
+        ]  # fmt: skip
         if len(chosen) <= DEEP:
             return [cancel_order(book, order.order_id) for order in chosen]
         owners = {order.user_id for order in chosen}  # (many: long, core/stepping.py)

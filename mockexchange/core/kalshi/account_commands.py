@@ -10,24 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from mockexchange.core.commands import Command, value
+from mockexchange.core.commands import Command, UserCommand, value
 from mockexchange.core.kalshi.transfers import TRANSFER_STATUSES, TRANSFER_TYPES
 from mockexchange.core.kalshi.usage_levels import EXCHANGE_INSTANCES, GRANT_SOURCES, LEVELS, PREDICTIONS
 from mockexchange.core.money import MAX_CENTS
-from mockexchange.core.values import Choice, Flag, Integer, Text
+from mockexchange.core.values import TEXT, Choice, Flag, Integer
 
 TRANSFER_KINDS = ("deposit", "withdrawal")
 MAX_EXPIRES_TS = 253_402_300_799  # 9999-12-31T23:59:59Z: the last Unix second Python's calendar holds
 
-TEXT = Text()
-
 
 @dataclass(frozen=True, slots=True)
-class CreateAccount(Command):
+class CreateAccount(UserCommand):
     """An account with a starting balance (cents) in its primary subaccount; an FCM member or its subtrader."""
 
     name: ClassVar[str] = "create_account"
-    user_id: str = value(TEXT)
     balance_cents: int = value(Integer(0, MAX_CENTS), 0)
     fcm_member: bool = value(Flag(), False)
     subtrader_of: str | None = value(TEXT, None)
@@ -50,13 +47,12 @@ class SeedTransfer(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class GrantApiUsageLevel(Command):
+class GrantApiUsageLevel(UserCommand):
     """Grant the user an API usage level (basic ... prestige) on an exchange instance, until `expires_ts` (Unix
     seconds, exchange time) or for good; a grant of the same level there is replaced. Its Predictions tier is the
     highest of the mock's tier and its live event_contract grants. Answers its tier and grants."""
 
     name: ClassVar[str] = "grant_api_usage_level"
-    user_id: str = value(TEXT)
     level: str = value(Choice(LEVELS))
     exchange_instance: str = value(Choice(EXCHANGE_INSTANCES), PREDICTIONS)
     source: str = value(Choice(GRANT_SOURCES), "manual")

@@ -15,7 +15,7 @@ from mockexchange.core.kalshi.checks import MAX_BALANCE
 from mockexchange.core.kalshi.units import DOLLAR, DOLLAR_PLACES, dollar_units
 from mockexchange.core.money import MoneyError, parse_decimal, shown
 from mockexchange.core.numbers import INT64_MAX, INT64_MIN
-from mockexchange.core.values import Flag, Integer, Scaled, Text
+from mockexchange.core.values import TEXT, Flag, Integer, Scaled, Text
 
 MAX_CATEGORY = 100  # characters of a blocked category
 _CAP_WORDS = f"from 0 to {MAX_BALANCE} dollars"
@@ -36,7 +36,6 @@ class Dollars(Scaled):
     plain = str | int
 
 
-TEXT = Text()
 CAP = Dollars(_cap, DOLLAR_PLACES, 0, int(MAX_BALANCE) * DOLLAR, _CAP_WORDS)
 
 

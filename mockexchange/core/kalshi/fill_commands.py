@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from mockexchange.core.commands import Command, declared, read, value
+from mockexchange.core.commands import Command, UserCommand, declared, read, value
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.kalshi.new_fill import NewFill
 from mockexchange.core.kalshi.positions import ACTIONS, SIDES
@@ -29,7 +29,7 @@ from mockexchange.core.money import (
     plain,
     shown,
 )
-from mockexchange.core.values import Choice, Flag, Integer, Kind, Refused, Text
+from mockexchange.core.values import TEXT, Choice, Flag, Integer, Kind, Refused
 
 _FEE_WORDS = f"0 to {MAX_FEE_PER_CONTRACT} dollar a contract, at most 6 places"
 
@@ -68,19 +68,17 @@ def _fee(text: Any, name: str) -> Decimal:
     return fee
 
 
-TEXT = Text()
 COUNT = Amount(parse_count, str | int)
 PRICE = Amount(parse_price)
 FEE = Amount(_fee)
 
 
 @dataclass(frozen=True, slots=True)
-class SeededTrade(Command):
+class SeededTrade(UserCommand):
     """What a seeded fill and a seeded resting order share: the user's `count` contracts of `side` (yes/no) bought or
     sold at `price`, that side's price in dollars, in a market of an event (its ticker's, unless given), on a
     subaccount."""
 
-    user_id: str = value(TEXT)
     ticker: str = value(TEXT)
     side: str = value(Choice(SIDES))
     action: str = value(Choice(ACTIONS))

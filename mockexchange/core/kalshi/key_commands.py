@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from mockexchange.core.commands import Command, value
+from mockexchange.core.commands import Command, UserCommand, value
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.money import shown
-from mockexchange.core.values import Choice, Integer, Kind, Refused, Text
+from mockexchange.core.values import TEXT, Choice, Integer, Kind, Refused, Text
 
 # Kalshi's ApiKeyScope (3.34): the parents `read` and `write`, and child scopes that grant one endpoint group each.
 SCOPES = (
@@ -62,11 +62,8 @@ class Scopes(Kind[tuple[str, ...]]):
         return {"type": "array", "minItems": 1, "maxItems": _MOST_SCOPES, "items": {"enum": list(SCOPES)}}
 
 
-TEXT = Text()
-
-
 @dataclass(frozen=True, slots=True)
-class CreateApiKey(Command):
+class CreateApiKey(UserCommand):
     """An API key for the user: the given public key, or a new pair (then the private key PEM is returned).
 
     `subaccount` locks the key to one subaccount; `subtrader_id` binds an FCM member's key to one subtrader.
@@ -74,7 +71,6 @@ class CreateApiKey(Command):
     """
 
     name: ClassVar[str] = "create_key"
-    user_id: str = value(TEXT)
     public_key_pem: str | None = value(Text(MAX_PEM), None)
     subaccount: int | None = value(Integer(0, MAX_SUBACCOUNT), None)
     subtrader_id: str | None = value(TEXT, None)

@@ -36,14 +36,13 @@ from mockexchange.core.kalshi.markets import (
     SettlementSource,
 )
 from mockexchange.core.kalshi.price_levels import STRUCTURES
-from mockexchange.core.values import Choice, Flag, Integer, IsoTime, Text
+from mockexchange.core.values import TEXT, Choice, Flag, Integer, IsoTime
 
 MAX_FEE_MULTIPLIER = Decimal(10)  # far above any of Kalshi's; keeps every fee within a dollar a contract
 MAX_TIMER_SECONDS = 10**8  # a settlement timer: about three years
 MAX_STRIKE = Decimal(10) ** 15  # a strike's magnitude (Kalshi's are prices, rates, counts: far below)
 STRIKE_PLACES = 8
 
-TEXT = Text()
 TIME = IsoTime()
 SOURCES = Sources()
 OBJECT = JsonObject()
@@ -102,13 +101,19 @@ class SetEvent(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class CreateMarket(Command):
+class MarketCommand(Command):
+    """A command on one market, whose first field names it."""
+
+    ticker: str = value(TEXT)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateMarket(MarketCommand):
     """List a market (fills list unknown markets on exchange index 0 by themselves, with defaults:
     docs/known-differences.md, "Markets and market data"), with any of its fields. A market listed already is
     answered as it is when no field is given."""
 
     name: ClassVar[str] = "create_market"
-    ticker: str = value(TEXT)
     event_ticker: str | None = value(TEXT, None)
     exchange_index: int = value(Integer(0, MAX_EXCHANGE_INDEX), 0)
     title: str | None = value(TITLE, None)
@@ -138,12 +143,11 @@ class CreateMarket(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class UpdateMarket(Command):
+class UpdateMarket(MarketCommand):
     """Change the fields given of a market (its close time moves with `set_close_time`). A new
     `price_level_structure` publishes `price_level_structure_updated`."""
 
     name: ClassVar[str] = "update_market"
-    ticker: str = value(TEXT)
     title: str | None = value(TITLE, None)
     subtitle: str | None = value(TITLE, None)
     yes_sub_title: str | None = value(TITLE, None)
@@ -169,66 +173,59 @@ class UpdateMarket(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class PauseMarket(Command):
+class PauseMarket(MarketCommand):
     """Pause an active market's trading (status `inactive`, `deactivated`)."""
 
     name: ClassVar[str] = "pause_market"
-    ticker: str = value(TEXT)
 
 
 @dataclass(frozen=True, slots=True)
-class ResumeMarket(Command):
+class ResumeMarket(MarketCommand):
     """Resume a paused market (`activated`); its book is cleared, as Kalshi cancels resting orders then."""
 
     name: ClassVar[str] = "resume_market"
-    ticker: str = value(TEXT)
 
 
 @dataclass(frozen=True, slots=True)
-class CloseMarket(Command):
+class CloseMarket(MarketCommand):
     """Close a market now (`close_date_updated`; `can_close_early` must allow it); its book is cleared."""
 
     name: ClassVar[str] = "close_market"
-    ticker: str = value(TEXT)
 
 
 @dataclass(frozen=True, slots=True)
-class SetCloseTime(Command):
+class SetCloseTime(MarketCommand):
     """Move a market's close time: at or before now it closes now; later, a closed market opens again."""
 
     name: ClassVar[str] = "set_close_time"
-    ticker: str = value(TEXT)
     close_time: datetime = value(TIME)
 
 
 @dataclass(frozen=True, slots=True)
-class DetermineMarket(Command):
+class DetermineMarket(MarketCommand):
     """The market's result: it closes (if open) and is determined; its positions are paid when its
     `settlement_timer_seconds` end on the exchange clock (`settle` pays at once)."""
 
     name: ClassVar[str] = "determine_market"
-    ticker: str = value(TEXT)
     result: str = value(Choice(RESULTS))
 
 
 @dataclass(frozen=True, slots=True)
-class SettleMarket(Command):
+class SettleMarket(MarketCommand):
     """Determine a market yes or no and pay it at once: winners are paid 1 dollar a contract and its positions become
     settled."""
 
     name: ClassVar[str] = "settle"
-    ticker: str = value(TEXT)
     result: str = value(Choice(RESULTS))
 
 
 @dataclass(frozen=True, slots=True)
-class SetBook(Command):
+class SetBook(MarketCommand):
     """The house's levels in a market's book: `yes` its YES bids, `no` its NO bids, each a list of [price, count]
     as the wire writes them ([["0.4200", "100.00"]]); a side not given keeps its levels, an empty list takes them
     away. One exchange action (one `BookMoved`, the book's clock + 1); levels that would cross are refused."""
 
     name: ClassVar[str] = "set_book"
-    ticker: str = value(TEXT)
     yes: tuple[tuple[int, int], ...] | None = value(LEVELS, None)
     no: tuple[tuple[int, int], ...] | None = value(LEVELS, None)
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from mockexchange.core.commands import Command, Items, value
+from mockexchange.core.commands import Items, UserCommand, value
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.orders import LIMIT, MAX_BATCH, ORDER_TYPES, SELF_TRADE_TYPES, TIME_IN_FORCE
 from mockexchange.core.kalshi.positions import ACTIONS, SIDES
@@ -30,12 +30,12 @@ from mockexchange.core.money import (
 )
 from mockexchange.core.values import (
     EARLIEST_EXCHANGE_TIME,
+    TEXT,
     Choice,
     Flag,
     Integer,
     Kind,
     Scaled,
-    Text,
     UnixTime,
 )
 
@@ -63,7 +63,6 @@ def _cap(text: Any, name: str) -> int:
     return dollar_units(cap)
 
 
-TEXT = Text()
 FLAG = Flag()
 COUNT = _count(1)
 LEAST_COUNT = _count(0)  # a decrease to nothing
@@ -79,22 +78,32 @@ UNIX_TIME = UnixTime()
 _BOOK_SIDE, _LEGACY_SIDE = Choice(tuple(BOOK_SIDES)), Choice(SIDES)
 
 
-def legacy_sides(side: str, action: str | None) -> tuple[str, str]:
-    """The legacy side and action an order names: v2's `side` (bid or ask) alone, or a legacy side with its
-    `action`; `Refused` for a side of the other form."""
-    if action is None:
-        return BOOK_SIDES[_BOOK_SIDE.read(side, "side")]
-    return _LEGACY_SIDE.read(side, "side"), action
+class Sided:
+    """An order's side as it names it: v2's `side` (bid or ask) alone, or a legacy side with its `action`; a side of
+    the other form is refused."""
+
+    __slots__ = ()
+    side: str
+    action: str | None
+
+    def check(self) -> None:
+        _ = self.sides  # (reading them refuses a side of the other form)
+
+    @property
+    def sides(self) -> tuple[str, str]:
+        """The legacy side and action the order names."""
+        if self.action is None:
+            return BOOK_SIDES[_BOOK_SIDE.read(self.side, "side")]
+        return _LEGACY_SIDE.read(self.side, "side"), self.action
 
 
 @dataclass(frozen=True, slots=True)
-class PlaceOrder(Command):
+class PlaceOrder(Sided, UserCommand):
     """An order of the user's (Kalshi's CreateOrderV2Request, or the legacy CreateOrderRequest with `action`): it
     crosses the book, then rests, ends, or is refused whole. `price` None: a market order's, which takes at any price.
     `fcm_bound`: placed through an FCM member's key bound to the subtrader (its daily cap applies)."""
 
     name: ClassVar[str] = "place_order"
-    user_id: str = value(TEXT)
     ticker: str = value(TEXT)
     side: str = value(SIDE)
     count: int = value(COUNT)
@@ -114,21 +123,13 @@ class PlaceOrder(Command):
     order_type: str = value(Choice(ORDER_TYPES), LIMIT)
     buy_max_cost: int | None = value(CAP, None)
 
-    def check(self) -> None:
-        legacy_sides(self.side, self.action)
-
-    @property
-    def sides(self) -> tuple[str, str]:
-        return legacy_sides(self.side, self.action)
-
 
 @dataclass(frozen=True, slots=True)
-class CancelOrder(Command):
+class CancelOrder(UserCommand):
     """Cancel a resting order of the user's subaccount (Kalshi's CancelOrderV2: `exchange_index` -1 or omitted with
     `market_ticker` routes by the market)."""
 
     name: ClassVar[str] = "cancel_user_order"
-    user_id: str = value(TEXT)
     order_id: str = value(TEXT)
     subaccount: int = value(SUBACCOUNT, 0)
     exchange_index: int | None = value(EXCHANGE_INDEX, None)
@@ -136,21 +137,19 @@ class CancelOrder(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class CancelAllOrders(Command):
+class CancelAllOrders(UserCommand):
     """Cancel every resting order of the user (of one subaccount, if given)."""
 
     name: ClassVar[str] = "cancel_all_orders"
-    user_id: str = value(TEXT)
     subaccount: int | None = value(SUBACCOUNT, None)
 
 
 @dataclass(frozen=True, slots=True)
-class AmendOrder(Command):
+class AmendOrder(Sided, UserCommand):
     """Change a resting order's price, total count (filled plus what is to rest) or expiration (Unix seconds; 0:
     none; omitted: as it is): Kalshi's AmendOrderV2 (the legacy AmendOrder with `action`)."""
 
     name: ClassVar[str] = "amend_order"
-    user_id: str = value(TEXT)
     order_id: str = value(TEXT)
     ticker: str = value(TEXT)
     side: str = value(SIDE)
@@ -163,20 +162,12 @@ class AmendOrder(Command):
     exchange_index: int | None = value(EXCHANGE_INDEX, None)
     action: str | None = value(Choice(ACTIONS), None)
 
-    def check(self) -> None:
-        legacy_sides(self.side, self.action)
-
-    @property
-    def sides(self) -> tuple[str, str]:
-        return legacy_sides(self.side, self.action)
-
 
 @dataclass(frozen=True, slots=True)
-class DecreaseOrder(Command):
+class DecreaseOrder(UserCommand):
     """Make a resting order smaller, by or to a count (exactly one): Kalshi's DecreaseOrderV2."""
 
     name: ClassVar[str] = "decrease_order"
-    user_id: str = value(TEXT)
     order_id: str = value(TEXT)
     subaccount: int = value(SUBACCOUNT, 0)
     reduce_by: int | None = value(COUNT, None)
@@ -186,19 +177,17 @@ class DecreaseOrder(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class PlaceOrders(Command):
+class PlaceOrders(UserCommand):
     """A batch of the user's orders, placed in turn; each answers itself or its refusal."""
 
     name: ClassVar[str] = "place_orders"
-    user_id: str = value(TEXT)
     orders: tuple[PlaceOrder, ...] = value(Items(PlaceOrder, MAX_BATCH, "orders", ("user_id", "fcm_bound")))
     fcm_bound: bool = value(FLAG, False)
 
 
 @dataclass(frozen=True, slots=True)
-class CancelOrders(Command):
+class CancelOrders(UserCommand):
     """A batch of cancels of the user's orders; each answers itself or its refusal."""
 
     name: ClassVar[str] = "cancel_user_orders"
-    user_id: str = value(TEXT)
     orders: tuple[CancelOrder, ...] = value(Items(CancelOrder, MAX_BATCH, "cancels", ("user_id",)))

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from mockexchange.core.commands import Command, value
+from mockexchange.core.commands import UserCommand, value
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.units import CONTRACT, COUNT_PLACES
 from mockexchange.core.money import MoneyError, parse_decimal, shown
-from mockexchange.core.values import Integer, Refused, Scaled, Text
+from mockexchange.core.values import TEXT, Integer, Refused, Scaled
 
 MAX_LIMIT = 1_000_000  # whole contracts (Kalshi's documented range: 1 to 1,000,000)
 _WHOLE = f"whole contracts from 1 to {MAX_LIMIT:,}"
@@ -30,7 +30,6 @@ def _limit_fp(text: Any, name: str) -> int:
     return int(written * CONTRACT)
 
 
-TEXT = Text()
 SUBACCOUNT = Integer(0, MAX_SUBACCOUNT)
 INDEX = Integer(0, MAX_EXCHANGE_INDEX)
 LIMIT = Integer(1, MAX_LIMIT)
@@ -54,12 +53,11 @@ def _limit(contracts_limit: int | None, contracts_limit_fp: int | None) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class CreateOrderGroup(Command):
+class CreateOrderGroup(UserCommand):
     """A new order group of the user's subaccount (Kalshi's CreateOrderGroup); answers its id (`order_group_id`: one
     of the caller's choosing, for seeding; a client's is drawn)."""
 
     name: ClassVar[str] = "create_order_group"
-    user_id: str = value(TEXT)
     contracts_limit: int | None = value(LIMIT, None)
     contracts_limit_fp: int | None = value(LIMIT_FP, None)
     subaccount: int = value(SUBACCOUNT, 0)
@@ -75,10 +73,9 @@ class CreateOrderGroup(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class OnOrderGroup(Command):
+class OnOrderGroup(UserCommand):
     """A command on one of the user's groups, of a subaccount, on an exchange index."""
 
-    user_id: str = value(TEXT)
     order_group_id: str = value(TEXT)
     subaccount: int = value(SUBACCOUNT, 0)
     exchange_index: int = value(INDEX, 0)
@@ -106,12 +103,11 @@ class DeleteOrderGroup(OnOrderGroup):
 
 
 @dataclass(frozen=True, slots=True)
-class UpdateOrderGroupLimit(Command):
+class UpdateOrderGroupLimit(UserCommand):
     """A new contracts limit for the group (Kalshi's UpdateOrderGroupLimit); below what its orders matched in the
     window, the group is triggered."""
 
     name: ClassVar[str] = "set_order_group_limit"
-    user_id: str = value(TEXT)
     order_group_id: str = value(TEXT)
     contracts_limit: int | None = value(LIMIT, None)
     contracts_limit_fp: int | None = value(LIMIT_FP, None)

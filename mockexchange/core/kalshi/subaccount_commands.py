@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from mockexchange.core.commands import Command, value
+from mockexchange.core.commands import Command, UserCommand, value
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.money import MAX_CENTS
-from mockexchange.core.values import Choice, Flag, Integer, Kind, Refused, Text
+from mockexchange.core.values import TEXT, Choice, Flag, Integer, Kind, Refused
 
 INSTANCES = ("event_contract", "margined")
 INSTANCE_STATUSES = ("pending", "complete")
@@ -22,7 +22,6 @@ MAX_SHARD = 100  # an instance transfer's shards: the spec's lte=100
 MAX_CENTI_CENTS = MAX_CENTS * 100  # one instance transfer: as much as one deposit
 MAX_ALLOCATIONS = 101
 
-TEXT = Text()
 SUBACCOUNT = Integer(0, MAX_SUBACCOUNT)
 INDEX = Integer(0, MAX_EXCHANGE_INDEX)
 SHARD = Integer(0, MAX_SHARD)
@@ -55,21 +54,19 @@ class Allocations(Kind[tuple[tuple[int, int], ...]]):
 
 
 @dataclass(frozen=True, slots=True)
-class CreateSubaccount(Command):
+class CreateSubaccount(UserCommand):
     """The user's next numbered subaccount (1 to 63), on `exchange_index`."""
 
     name: ClassVar[str] = "create_subaccount"
-    user_id: str = value(TEXT)
     exchange_index: int = value(INDEX, 0)
 
 
 @dataclass(frozen=True, slots=True)
-class ApplySubaccountTransfer(Command):
+class ApplySubaccountTransfer(UserCommand):
     """Move `amount_cents` of cash between two of the user's subaccounts (0: the primary) on one exchange index; the
     same `client_transfer_id` with the same terms answers the transfer already made (409 with others)."""
 
     name: ClassVar[str] = "subaccount_transfer"
-    user_id: str = value(TEXT)
     client_transfer_id: str = value(TEXT)
     from_subaccount: int = value(SUBACCOUNT)
     to_subaccount: int = value(SUBACCOUNT)
@@ -78,22 +75,20 @@ class ApplySubaccountTransfer(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class UpdateSubaccountNetting(Command):
+class UpdateSubaccountNetting(UserCommand):
     """Record the subaccount's netting setting (the ledger nets YES against NO either way)."""
 
     name: ClassVar[str] = "set_subaccount_netting"
-    user_id: str = value(TEXT)
     subaccount: int = value(SUBACCOUNT)
     enabled: bool = value(Flag())
 
 
 @dataclass(frozen=True, slots=True)
-class IntraExchangeInstanceTransfer(Command):
+class IntraExchangeInstanceTransfer(UserCommand):
     """Move `amount` centi-cents between the `event_contract` and `margined` exchange instances (or between shards or
     subaccounts of one). `pending`: it has left its source, and `CompleteInstanceTransfer` lands it."""
 
     name: ClassVar[str] = "intra_exchange_transfer"
-    user_id: str = value(TEXT)
     source: str = value(INSTANCE)
     destination: str = value(INSTANCE)
     amount: int = value(Integer(1, MAX_CENTI_CENTS))
@@ -114,10 +109,9 @@ class CompleteInstanceTransfer(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class SetTargetBalanceAllocation(Command):
+class SetTargetBalanceAllocation(UserCommand):
     """Replace the user's target balance allocation: `[{exchange_index, percent}]` totalling 100, or empty."""
 
     name: ClassVar[str] = "set_target_balance_allocation"
-    user_id: str = value(TEXT)
     allocations: tuple[tuple[int, int], ...] = value(Allocations())
     resting_margin_reservation: str = value(Choice(RESERVATIONS), "sum")
