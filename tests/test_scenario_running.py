@@ -326,6 +326,7 @@ def test_the_scenario_marker_and_fixture_in_a_users_suite(pytester):
     pytester.makepyfile(
         f"""
         import pytest
+        from mockexchange.core.clock import ManualClock
         from mockexchange.testing.signing import KalshiSigner
 
         @pytest.mark.mockexchange(scenario={str(FED)!r})
@@ -348,8 +349,13 @@ def test_the_scenario_marker_and_fixture_in_a_users_suite(pytester):
 
         def test_without_a_scenario(mockexchange_scenario):
             pass
+
+        @pytest.mark.mockexchange(scenario={str(FED)!r}, clock=ManualClock())
+        def test_a_clock_beside_a_scenario(mockexchange):
+            pass
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2, errors=1)
+    result.assert_outcomes(passed=2, errors=2)
     result.stdout.fnmatch_lines(["*mockexchange_scenario needs @pytest.mark.mockexchange(scenario=*"])
+    result.stdout.fnmatch_lines(["*a scenario runs on its own clock (its settings.start): give scenario or clock*"])

@@ -108,6 +108,10 @@ def mockexchange(request: pytest.FixtureRequest) -> Iterator[MockServer]:
         scenario = load_file(in_root if not path.is_absolute() and in_root.exists() else path)
         if "profile" not in settings and scenario.profile is not None:
             settings["profile"] = scenario.profile
+        if "clock" in settings:  # the scenario's times are read against its own start
+            pytest.fail(
+                "mockexchange marker: a scenario runs on its own clock (its settings.start): give scenario or clock"
+            )
         settings["clock"] = ManualClock(scenario.start)
     with MockServer(**settings) as server:
         restored = server.app.persistence is not None and not server.app.persistence.created
