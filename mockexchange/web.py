@@ -208,36 +208,35 @@ async def read_body(request: Request, limit: int) -> bytes:
         digits = declared.lstrip("0")
         if len(digits) > 18 or int(digits or "0") > limit:  # (past 18 digits, past any limit; int() refuses 4,301)
             raise BodyTooLarge(limit, declared)
-    receive = request.receive
-    chunks: list[bytes] = []
-    received = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":  # (http.disconnect: the client went, or the body timed out)
-            raise BodyCut(received, declared)
-        chunk = message.get("body", b"")
-        if chunk:
-            received += len(chunk)
-            if received > limit:
-                raise BodyTooLarge(limit, None)
-            chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+    chunks, received, whole = await _received(request.receive, limit)
+    if chunks is None:
+        raise BodyTooLarge(limit, None)
+    if not whole:  # (http.disconnect: the client went, or the body timed out)
+        raise BodyCut(received, declared)
+    return b"".join(chunks)
 
 
 async def body_within(receive: Receive, limit: int) -> bytes | None:
     """The request's body as far as it came (the proxy's and a replay's: they answer a client that went away too);
     None once it passes `limit` (the rest is left unread)."""
+    chunks, _, _ = await _received(receive, limit)
+    return None if chunks is None else b"".join(chunks)
+
+
+async def _received(receive: Receive, limit: int) -> tuple[list[bytes] | None, int, bool]:
+    """A body's chunks as they stream in (None at the chunk that passes `limit`: the rest is left unread), the bytes
+    received, and whether the body ended whole (False: the connection ended first)."""
     chunks: list[bytes] = []
-    size = 0
+    received = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":  # http.disconnect
-            return b"".join(chunks)
+            return chunks, received, False
         chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
+        if chunk:
+            received += len(chunk)
+            if received > limit:
+                return None, received, False
+            chunks.append(chunk)
         if not message.get("more_body", False):
-            return b"".join(chunks)
+            return chunks, received, True

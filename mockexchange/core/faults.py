@@ -301,9 +301,8 @@ class FaultRules:
     def message(self, venue: str, channel: str) -> Fault | None:
         """The delay of a websocket message of `venue` on `channel` (as the client subscribed it; matched by prefix,
         in any case), or None."""
-        return self._first(
-            venue, lambda spec: spec.channel is not None and channel.casefold().startswith(spec.channel.casefold())
-        )
+        folded = channel.casefold()
+        return self._first(venue, lambda spec: spec.channel is not None and folded.startswith(spec.channel.casefold()))
 
     def _first(self, venue: str, matches: Callable[[FaultSpec], bool]) -> Fault | None:
         """The fault of the first rule of `venue` (or of both) not spent that `matches`; it fires."""
