@@ -260,3 +260,14 @@ def test_the_margin_an_order_would_hold_and_holds(alice: Deribit, bob: Deribit) 
     theirs = bob.result("private/sell", instrument_name=PERP, amount=10, price=99000)["order"]["order_id"]
     assert alice.rpc("private/get_order_margin_by_ids", ids=[placed, theirs])["error"]["code"] == 10004
     assert alice.rpc("private/get_order_margin_by_ids", ids="[1")["error"]["data"]["param"] == "ids"
+
+
+def test_a_book_refusal_in_any_read_is_deribits_error_never_the_mocks_500(mock: MockServer, alice: Deribit) -> None:
+    mock.list_instrument("XRP_USDC-PERPETUAL")  # listed, with no index price to value it by
+    for method, params in (
+        ("private/get_margins", {"instrument_name": "XRP_USDC-PERPETUAL", "amount": 10, "price": 1}),
+        ("private/get_position", {"instrument_name": "XRP_USDC-PERPETUAL"}),
+        ("public/ticker", {"instrument_name": "XRP_USDC-PERPETUAL"}),
+    ):
+        answered = alice.rpc(method, **params)
+        assert answered["_status"] == 400 and answered["error"]["code"] != -32000, (method, answered)

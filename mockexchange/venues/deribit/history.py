@@ -21,15 +21,14 @@ from functools import partial
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.records import CashMove, Delivery, Trade
 from mockexchange.core.deribit.wallets import Wallet
 from mockexchange.core.numbers import INT64_MAX, NotAnInteger, OutOfRange, parse_int
 from mockexchange.core.values import Choice, Integer
 from mockexchange.venues.deribit import history_render as render
 from mockexchange.venues.deribit.errors import invalid_param
-from mockexchange.venues.deribit.methods import Call, Method, guarded, subaccount_of, wallet_of, wallet_user
-from mockexchange.venues.deribit.params import BOOLEAN, INTEGER, STRING
+from mockexchange.venues.deribit.methods import Call, Method, listed_instrument, subaccount_of, wallet_of, wallet_user
+from mockexchange.venues.deribit.params import BOOLEAN, INTEGER
 
 TRADE_KIND = Choice(("future", "option", "spot", "future_combo", "option_combo", "combo", "any"))
 SORTING = Choice(("asc", "desc", "default"))
@@ -68,16 +67,6 @@ def history_wallet(call: Call) -> tuple[str, Wallet]:
     return wallet_user(call), wallet_of(call, subaccount_id)
 
 
-def listed_instrument_name(call: Call) -> str:
-    name = call.params.read("instrument_name", STRING, required=True)
-    try:
-        return call.ctx.book.market.instrument(name).instrument_name
-    except BookError:
-        raise invalid_param(
-            "instrument_name", "instrument not found", f"no listed instrument {name[:64]!r} (list_instrument)"
-        ) from None
-
-
 # -- trades -----------------------------------------------------------------------------------------------------------
 
 
@@ -102,7 +91,7 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
     book = call.ctx.book
     with book.reading():
         if by_instrument:
-            name = listed_instrument_name(call)
+            name = listed_instrument(call)
         user, wallet = history_wallet(call)
         recent = None if historical else book.state.clock.now() - RECENT_TRADES
 
@@ -204,7 +193,7 @@ def _settlements(call: Call, *, by_instrument: bool) -> Any:
     currency = None if by_instrument else params.currency(allow_any=False, required=True)
     book = call.ctx.book
     with book.reading():
-        name = listed_instrument_name(call) if by_instrument else None
+        name = listed_instrument(call) if by_instrument else None
         user, wallet = history_wallet(call)
         deliveries: list[Delivery] = book.state.deliveries
         end = len(deliveries) if before is None else min(before, len(deliveries))
@@ -227,8 +216,8 @@ def _settlements(call: Call, *, by_instrument: bool) -> Any:
 
 
 def _read(read: Callable[..., Any], scope: str, **how: Any) -> Method:
-    """The method that reads history by `read`, as `how` asks, guarded (a book refusal is Deribit's error)."""
-    return Method(guarded(partial(read, **how)), scope)
+    """The method that reads history by `read`, as `how` asks."""
+    return Method(partial(read, **how), scope)
 
 
 METHODS: dict[str, Method] = {
@@ -238,7 +227,7 @@ METHODS: dict[str, Method] = {
     "private/get_user_trades_by_instrument_and_time": _read(_trades, "trade:read", by_instrument=True, by_time=True),
     "private/get_deposits": _read(_cash, "wallet:read", kind="deposit"),
     "private/get_withdrawals": _read(_cash, "wallet:read", kind="withdrawal"),
-    "private/get_transfers": Method(guarded(private_get_transfers), "wallet:read"),
+    "private/get_transfers": Method(private_get_transfers, "wallet:read"),
     "private/get_settlement_history_by_currency": _read(_settlements, "trade:read", by_instrument=False),
     "private/get_settlement_history_by_instrument": _read(_settlements, "trade:read", by_instrument=True),
 }

@@ -13,8 +13,8 @@ from mockexchange.core.deribit.market_stats import price_band
 from mockexchange.core.deribit.order_commands import AMOUNT, PRICE  # (an order's: what it would hold)
 from mockexchange.core.deribit.orders import Lots, instrument_margin, side_margin
 from mockexchange.core.values import Listed
-from mockexchange.venues.deribit.history import history_wallet, listed_instrument_name
-from mockexchange.venues.deribit.methods import Call, Method
+from mockexchange.venues.deribit.history import history_wallet
+from mockexchange.venues.deribit.methods import Call, Method, listed_instrument
 from mockexchange.venues.deribit.orders import owned_order
 from mockexchange.venues.deribit.params import STRING
 from mockexchange.venues.deribit.render import SUMMARY, number
@@ -28,7 +28,7 @@ def private_get_margins(call: Call) -> Any:
     price = call.params.read("price", PRICE, required=True)
     book = call.ctx.book
     with book.reading():
-        name = listed_instrument_name(call)
+        name = listed_instrument(call)
         user_id, wallet = history_wallet(call)
         instrument = book.market.instrument(name)
         size = book.valuation.position_state(user_id, name, wallet.id).position.size

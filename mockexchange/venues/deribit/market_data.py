@@ -16,13 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from mockexchange.core.clock import unix_ms
-from mockexchange.core.deribit.bounds import BookError
 from mockexchange.core.deribit.market_book import BookView
 from mockexchange.core.deribit.market_stats import Stats, Ticker, ticker
 from mockexchange.core.values import Integer
-from mockexchange.venues.deribit.errors import invalid_param
-from mockexchange.venues.deribit.methods import Call, Method, book_error
-from mockexchange.venues.deribit.params import STRING
+from mockexchange.venues.deribit.methods import Call, Method, listed_instrument
 from mockexchange.venues.deribit.render import GREEK, PRICE, Row, number
 from mockexchange.web import json_number
 
@@ -34,33 +31,20 @@ IV = 2  # places of the volatilities (percent)
 _ZERO = json_number(Decimal(0))
 
 
-def instrument_param(call: Call) -> str:
-    """`instrument_name`, required and listed (-32602 otherwise, as Deribit refuses an unknown instrument)."""
-    name = call.params.read("instrument_name", STRING, required=True)
-    try:
-        call.ctx.book.market.instrument(name)
-    except BookError:
-        raise invalid_param("instrument_name", "instrument not found", f"no listed instrument {name[:100]!r}") from None
-    return name
-
-
 def read_ticker(call: Call, name: str, depth: int = 0) -> Ticker:
     book = call.ctx.book
     with book.reading():
-        try:
-            return ticker(book, call.ctx.market, name, depth)
-        except BookError as error:
-            raise book_error(error) from None
+        return ticker(book, call.ctx.market, name, depth)
 
 
 def public_get_order_book(call: Call) -> Any:
-    name = instrument_param(call)
+    name = listed_instrument(call)
     depth = call.params.read("depth", DEPTH, DEFAULT_DEPTH)
     return order_book_row(read_ticker(call, name, depth))
 
 
 def public_ticker(call: Call) -> Any:
-    return ticker_row(read_ticker(call, instrument_param(call)))
+    return ticker_row(read_ticker(call, listed_instrument(call)))
 
 
 METHODS: dict[str, Method] = {

@@ -63,18 +63,6 @@ def book_error(error: BookError, param: str | None = None) -> RpcError:
     return RpcError(NOT_FOUND if error.status == 404 else ERROR, str(error))
 
 
-def guarded(handler: Handler) -> Handler:
-    """A book refusal inside a read (an index with no price, say) becomes Deribit's error, never a 500."""
-
-    def run(call: Call) -> Any:
-        try:
-            return handler(call)
-        except BookError as error:
-            raise book_error(error) from None
-
-    return run
-
-
 # -- public ---------------------------------------------------------------------------------------------------------
 
 
@@ -171,13 +159,16 @@ def wallet_user(call: Call) -> str:
     return call.caller.credential.user_id
 
 
-def check_listed(call: Call, name: str) -> None:
-    """-32602 for an instrument the book does not list."""
+def listed_instrument(call: Call, name: str | None = None) -> str:
+    """`instrument_name` (read from the call's params unless given), required and listed: -32602 for an instrument
+    the book does not list, as Deribit refuses an unknown one."""
+    if name is None:
+        name = call.params.read("instrument_name", STRING, required=True)
     try:
-        call.ctx.book.market.instrument(name)
+        return call.ctx.book.market.instrument(name).instrument_name
     except BookError:
         raise invalid_param(
-            "instrument_name", "instrument not found", f"no listed instrument {name!r} (list_instrument)"
+            "instrument_name", "instrument not found", f"no listed instrument {name[:64]!r} (list_instrument)"
         ) from None
 
 
@@ -195,7 +186,7 @@ def private_get_positions(call: Call) -> Any:
 def private_get_position(call: Call) -> Any:
     name = call.params.read("instrument_name", STRING, required=True)
     with reading_wallet(call) as wallet:
-        check_listed(call, name)
+        listed_instrument(call, name)
         return render.position(call.ctx.book.valuation.position(wallet_user(call), name, wallet.id))
 
 
@@ -227,10 +218,10 @@ METHODS: dict[str, Method] = {
     "public/auth": Method(public_auth),
     "public/get_currencies": Method(public_get_currencies),
     "public/get_instruments": Method(public_get_instruments),
-    "private/get_positions": Method(guarded(private_get_positions), "trade:read"),
-    "private/get_position": Method(guarded(private_get_position), "trade:read"),
-    "private/get_account_summary": Method(guarded(private_get_account_summary), "account:read"),
-    "private/get_account_summaries": Method(guarded(private_get_account_summaries), "account:read"),
+    "private/get_positions": Method(private_get_positions, "trade:read"),
+    "private/get_position": Method(private_get_position, "trade:read"),
+    "private/get_account_summary": Method(private_get_account_summary, "account:read"),
+    "private/get_account_summaries": Method(private_get_account_summaries, "account:read"),
 }
 
 
@@ -238,7 +229,10 @@ def run(method: Method, call: Call) -> Any:
     if method.scope is not None:
         assert call.caller is not None
         require_scope(call.caller, method.scope)
-    return method.handler(call)
+    try:
+        return method.handler(call)
+    except BookError as error:  # a book refusal inside any method (an index with no price, say): never a 500
+        raise book_error(error) from None
 
 
 async def answer(method: Method, call: Call) -> Any:

@@ -21,10 +21,9 @@ from mockexchange.venues.deribit.history import (
     TRADE_KIND,
     count_param,
     history_wallet,
-    listed_instrument_name,
     offset_param,
 )
-from mockexchange.venues.deribit.methods import Call, Method
+from mockexchange.venues.deribit.methods import Call, Method, listed_instrument
 from mockexchange.venues.deribit.orders import order_row, owned_order
 from mockexchange.venues.deribit.params import BOOLEAN, STRING
 
@@ -57,7 +56,7 @@ def private_get_order_history_by_currency(call: Call) -> Any:
 
 def private_get_order_history_by_instrument(call: Call) -> Any:
     with call.ctx.book.reading():
-        name = listed_instrument_name(call)
+        name = listed_instrument(call)
     return _history(call, name=name)
 
 

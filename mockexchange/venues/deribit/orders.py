@@ -26,8 +26,7 @@ from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError
 from mockexchange.venues.deribit.methods import (
     Call,
     Method,
-    check_listed,
-    guarded,
+    listed_instrument,
     reading_wallet,
     subaccount_of,
     wallet_of,
@@ -129,7 +128,7 @@ def _rows(call: Call, *, currency: str | None = None, kind: str | None = None, n
     types = _order_types(call)
     with reading_wallet(call) as wallet:
         if name is not None:
-            check_listed(call, name)
+            listed_instrument(call, name)
     if kind in ("spot", "future_combo", "option_combo", "combo"):
         return []  # the mock lists no spot or combo instruments
     return _open_rows(call.ctx.book, wallet_user(call), wallet.id, types, currency, kind, name)
@@ -180,9 +179,9 @@ def private_get_order_state(call: Call) -> Any:
 
 
 METHODS: dict[str, Method] = {
-    "private/get_open_orders_by_currency": Method(guarded(private_get_open_orders_by_currency), "trade:read"),
-    "private/get_open_orders_by_instrument": Method(guarded(private_get_open_orders_by_instrument), "trade:read"),
-    "private/get_open_orders": Method(guarded(private_get_open_orders), "trade:read"),
+    "private/get_open_orders_by_currency": Method(private_get_open_orders_by_currency, "trade:read"),
+    "private/get_open_orders_by_instrument": Method(private_get_open_orders_by_instrument, "trade:read"),
+    "private/get_open_orders": Method(private_get_open_orders, "trade:read"),
     "private/get_order_state": Method(private_get_order_state, "trade:read"),
 }
 

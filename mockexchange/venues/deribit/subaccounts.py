@@ -21,7 +21,7 @@ from mockexchange.core.stepping import restarting, stepping
 from mockexchange.core.values import Choice
 from mockexchange.venues.deribit import commands, render
 from mockexchange.venues.deribit.errors import UNAVAILABLE_IN_SUBACCOUNT, RpcError
-from mockexchange.venues.deribit.methods import Call, Method, guarded, wallet_of, wallet_user
+from mockexchange.venues.deribit.methods import Call, Method, wallet_of, wallet_user
 from mockexchange.venues.deribit.orders import order_row
 from mockexchange.venues.deribit.params import BOOLEAN, CURRENCIES, STRING
 
@@ -165,9 +165,9 @@ def private_toggle_subaccount_login(call: Call) -> Any:
 
 
 METHODS: dict[str, Method] = {
-    "private/get_subaccounts": Method(guarded(private_get_subaccounts), "account:read"),
-    "private/get_subaccounts_details": Method(guarded(private_get_subaccounts_details), "account:read"),
-    "private/create_subaccount": Method(guarded(private_create_subaccount), "account:read_write", write=True),
+    "private/get_subaccounts": Method(private_get_subaccounts, "account:read"),
+    "private/get_subaccounts_details": Method(private_get_subaccounts_details, "account:read"),
+    "private/create_subaccount": Method(private_create_subaccount, "account:read_write", write=True),
     "private/change_subaccount_name": Method(private_change_subaccount_name, "account:read_write", write=True),
     "private/toggle_subaccount_login": Method(private_toggle_subaccount_login, "account:read_write", write=True),
 }

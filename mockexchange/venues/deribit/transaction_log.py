@@ -22,7 +22,7 @@ from mockexchange.core.numbers import INT64_MAX
 from mockexchange.core.values import Integer, Text
 from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.history import history_wallet
-from mockexchange.venues.deribit.methods import Call, Method, guarded
+from mockexchange.venues.deribit.methods import Call, Method
 
 DEFAULT_COUNT, MAX_COUNT = 100, 250
 QUERY = Text(128, blank=True)  # `query`: at most 128 characters (the mock's bound)
@@ -126,5 +126,5 @@ def private_get_transaction_log(call: Call) -> Any:
 
 
 METHODS: dict[str, Method] = {
-    "private/get_transaction_log": Method(guarded(private_get_transaction_log), "account:read"),
+    "private/get_transaction_log": Method(private_get_transaction_log, "account:read"),
 }
