@@ -18,9 +18,7 @@ from mockexchange.auth.kalshi.keys import ApiKey, KeyMade
 from mockexchange.control.answers import fields
 from mockexchange.control.errors import core_call, refused_values
 from mockexchange.core.kalshi.ledger import Ledger
-from mockexchange.core.values import Text
-
-TEXT = Text()
+from mockexchange.core.values import TEXT
 
 
 def key_json(made: KeyMade) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from mockexchange.core.commands import Command, value
 from mockexchange.core.connections import VENUES
 from mockexchange.core.money import shown
-from mockexchange.core.values import Choice, Flag, Integer, Kind, Refused, Text
+from mockexchange.core.values import FLAG, Choice, Integer, Kind, Refused, Text
 
 MAX_RULES = 1_000  # rules held at once (exhausted ones included, until cleared)
 MAX_DELAY_MS = 60_000
@@ -149,7 +149,7 @@ class FaultSpec(Command):
     venue: str | None = value(Choice(VENUES), None)  # "kalshi" or "deribit" (and its SignalPlus dialect); None: either
     status: int | None = value(Integer(400, 599), None)
     delay_ms: tuple[int, int] | None = value(DELAY, None)  # (low, high) inclusive; equal for a fixed delay
-    drop: bool | None = value(Flag(), None)  # (false is no fault, as if left out)
+    drop: bool | None = value(FLAG, None)  # (false is no fault, as if left out)
     times: int | None = value(Integer(1, MAX_TIMES), None)  # None: every matching request
     channel: str | None = value(Text(), None)
 
@@ -301,6 +301,8 @@ class FaultRules:
     def message(self, venue: str, channel: str) -> Fault | None:
         """The delay of a websocket message of `venue` on `channel` (as the client subscribed it; matched by prefix,
         in any case), or None."""
+        if not self._rules:  # (each websocket message asks: none is the usual answer)
+            return None
         folded = channel.casefold()
         return self._first(venue, lambda spec: spec.channel is not None and folded.startswith(spec.channel.casefold()))
 

@@ -22,7 +22,7 @@ from decimal import Decimal
 from types import GenericAlias
 from typing import Any, Generic, TypeVar
 
-from mockexchange.core.money import MoneyError, parse_decimal, plain, shown
+from mockexchange.core.money import MAX_DECIMAL_CHARS, MoneyError, parse_decimal, plain, shown
 
 T = TypeVar("T")
 
@@ -126,6 +126,9 @@ class Flag(Kind[bool]):
         return {"type": "boolean"}
 
 
+FLAG = Flag()
+
+
 @dataclass(frozen=True, slots=True)
 class Integer(Kind[int]):
     least: int
@@ -193,6 +196,20 @@ class Scaled(Kind[int]):
         return {"type": "string", "pattern": r"^\s*[+-]?[0-9]*\.?[0-9]*\s*$"}
 
 
+_UNIX_SECONDS = Integer(0, LATEST_SECONDS)
+
+
+def _exchange_time(value: datetime, name: str) -> None:
+    """A time made in Python (a datetime with a timezone) within the exchange's times."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise Refused(f"{name} must be a time with a timezone, not {shown(value)}")
+    if not EARLIEST_EXCHANGE_TIME <= value < LATEST_EXCHANGE_TIME:
+        raise Refused(
+            f"{name} must be from {EARLIEST_EXCHANGE_TIME.isoformat()} to before "
+            f"{LATEST_EXCHANGE_TIME.isoformat()}, not {value.isoformat()}"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class UnixTime(Kind[datetime]):
     """Unix seconds, held as the exchange's time."""
@@ -200,7 +217,7 @@ class UnixTime(Kind[datetime]):
     plain = int
 
     def read(self, value: Any, name: str) -> datetime:
-        when = datetime.fromtimestamp(Integer(0, LATEST_SECONDS).read(value, name), UTC)
+        when = datetime.fromtimestamp(_UNIX_SECONDS.read(value, name), UTC)
         self.check(when, name)
         return when
 
@@ -208,11 +225,7 @@ class UnixTime(Kind[datetime]):
         return int(value.timestamp())
 
     def check(self, value: datetime, name: str) -> None:
-        if not EARLIEST_EXCHANGE_TIME <= value < LATEST_EXCHANGE_TIME:
-            raise Refused(
-                f"{name} must be from {EARLIEST_EXCHANGE_TIME.isoformat()} to before "
-                f"{LATEST_EXCHANGE_TIME.isoformat()}, not {value.isoformat()}"
-            )
+        _exchange_time(value, name)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "integer", "minimum": 0, "maximum": LATEST_SECONDS}
@@ -249,7 +262,8 @@ class Decimals(Kind[Decimal]):
         # As its plain value is read: a value made in Python is refused in the words its text would be.
         if not isinstance(value, Decimal) or not value.is_finite():
             raise Refused(f"{name} must be a finite Decimal, not {shown(value)}")
-        self.read(self.write(value), name)
+        # (one longer than any text the edges take is read as it is: written out, it would take its whole length)
+        self.read(self.write(value) if abs(value.adjusted()) <= MAX_DECIMAL_CHARS else value, name)
 
     def schema(self) -> dict[str, Any]:
         return {"type": ["string", "integer"]}
@@ -326,13 +340,7 @@ class IsoTime(Kind[datetime]):
         return value.isoformat()
 
     def check(self, value: datetime, name: str) -> None:
-        if not isinstance(value, datetime) or value.tzinfo is None:
-            raise Refused(f"{name} must be a time with a timezone, not {shown(value)}")
-        if not EARLIEST_EXCHANGE_TIME <= value < LATEST_EXCHANGE_TIME:
-            raise Refused(
-                f"{name} must be from {EARLIEST_EXCHANGE_TIME.isoformat()} to before "
-                f"{LATEST_EXCHANGE_TIME.isoformat()}, not {value.isoformat()}"
-            )
+        _exchange_time(value, name)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "format": "date-time"}

@@ -6,7 +6,9 @@ value it does not take; a batch read item by item; dispatched by its type. Kalsh
 from __future__ import annotations
 
 import inspect
+import time
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -22,7 +24,7 @@ from mockexchange.core.kalshi.order_commands import (
     PlaceOrder,
     PlaceOrders,
 )
-from mockexchange.core.values import Choice, Flag, Integer, Refused, Text, UnixTime
+from mockexchange.core.values import Choice, Decimals, Flag, Integer, IsoTime, Refused, Text, UnixTime
 
 ORDER = {"user_id": "a", "ticker": "M", "side": "bid", "count": "10.5", "price": "0.56",
          "time_in_force": "good_till_canceled", "self_trade_prevention_type": "maker"}  # fmt: skip
@@ -96,6 +98,20 @@ def test_a_command_made_in_python_is_checked_as_one_read():
         PlaceOrder("a", None, "bid", 100, 5600, "good_till_canceled", "maker")  # type: ignore[arg-type]  # (the test)
     with pytest.raises(Refused, match="side must be one of 'yes', 'no', not 'bid'"):
         AmendOrder("a", "o", "M", "bid", 5600, 100, action="buy")
+
+
+def test_a_value_made_in_python_out_of_any_bound_is_refused_cheaply_in_the_kinds_words():
+    cash = Decimals(Decimal(0), Decimal(100), 8)
+    started = time.process_time()
+    for huge in (Decimal("1e50000000"), Decimal("1e-50000000")):  # 50 million digits, written out
+        with pytest.raises(Refused, match="x must be from 0 to 100|x has more than 8 decimal places"):
+            cash.check(huge, "x")
+    assert time.process_time() - started < 1, "the value was written out in full"
+    with pytest.raises(Refused, match="x has more than 8 decimal places: '0.123456789'"):
+        cash.check(Decimal("0.123456789"), "x")  # (in the words its text would be refused in)
+    for kind in (UnixTime(), IsoTime()):
+        with pytest.raises(Refused, match="t must be a time with a timezone"):
+            kind.check(datetime(2026, 1, 1), "t")  # noqa: DTZ001 (the naive time refused)
 
 
 def test_the_kinds_write_what_they_read():

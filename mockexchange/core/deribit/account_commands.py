@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import ClassVar
 
 from mockexchange.core.commands import UserCommand, value
-from mockexchange.core.deribit.kinds import ACCOUNT_ID, BALANCES, FLAG, TEXT
-from mockexchange.core.values import Choice
+from mockexchange.core.deribit.kinds import ACCOUNT_ID, BALANCES
+from mockexchange.core.values import FLAG, TEXT, Choice
 
 LOGIN_STATES = ("enable", "disable")
 

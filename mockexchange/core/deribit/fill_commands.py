@@ -13,8 +13,8 @@ from typing import ClassVar
 
 from mockexchange.core.commands import UserCommand, value
 from mockexchange.core.deribit.bounds import MAX_FEE, PLACES
-from mockexchange.core.deribit.kinds import ACCOUNT_ID, AMOUNT, DIRECTION, INSTRUMENT, PRICE, TEXT
-from mockexchange.core.values import Decimals
+from mockexchange.core.deribit.kinds import ACCOUNT_ID, AMOUNT, DIRECTION, INSTRUMENT, PRICE
+from mockexchange.core.values import TEXT, Decimals
 
 FEE = Decimals(-MAX_FEE, MAX_FEE, PLACES)  # in the settlement currency; negative: a rebate
 

@@ -24,7 +24,7 @@ from mockexchange.core.deribit.bounds import (
     SMALLEST,
 )
 from mockexchange.core.money import shown
-from mockexchange.core.values import Choice, Decimals, Flag, Integer, Kind, Refused, Text
+from mockexchange.core.values import Choice, Decimals, Integer, Kind, Refused, Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +51,6 @@ class Code(Kind[str]):
         return {"type": "string", "pattern": f"^{self.pattern.pattern}$"}
 
 
-TEXT = Text()
-FLAG = Flag()
 INSTRUMENT = Text(MAX_NAME)
 DIRECTION = Choice(("buy", "sell"))
 ACCOUNT_ID = Integer(1, MAX_ACCOUNT_ID)

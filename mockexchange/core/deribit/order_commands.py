@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from mockexchange.core.commands import Command, UserCommand, value
 from mockexchange.core.deribit.bounds import MAX_AMOUNT, PLACES
-from mockexchange.core.deribit.kinds import ACCOUNT_ID, AMOUNT, DIRECTION, FLAG, INSTRUMENT, PRICE, TEXT
+from mockexchange.core.deribit.kinds import ACCOUNT_ID, AMOUNT, DIRECTION, INSTRUMENT, PRICE
 from mockexchange.core.deribit.orders import (
     ALL_TIMES_IN_FORCE,
     MAX_LABEL,
@@ -26,7 +26,7 @@ from mockexchange.core.deribit.orders import (
     TIMES_IN_FORCE,
     TRIGGERS,
 )
-from mockexchange.core.values import Choice, Decimals, Kind, Refused, Text
+from mockexchange.core.values import FLAG, TEXT, Choice, Decimals, Kind, Refused, Text
 
 PLACED_TYPES = (*ORDER_TYPES, "market")  # a client's order may be a market order too
 GOOD_TIL_CANCELLED = "good_til_cancelled"

@@ -14,7 +14,7 @@ from mockexchange.core.commands import Command, UserCommand, value
 from mockexchange.core.kalshi.transfers import TRANSFER_STATUSES, TRANSFER_TYPES
 from mockexchange.core.kalshi.usage_levels import EXCHANGE_INSTANCES, GRANT_SOURCES, LEVELS, PREDICTIONS
 from mockexchange.core.money import MAX_CENTS
-from mockexchange.core.values import TEXT, Choice, Flag, Integer
+from mockexchange.core.values import FLAG, TEXT, Choice, Integer
 
 TRANSFER_KINDS = ("deposit", "withdrawal")
 MAX_EXPIRES_TS = 253_402_300_799  # 9999-12-31T23:59:59Z: the last Unix second Python's calendar holds
@@ -26,7 +26,7 @@ class CreateAccount(UserCommand):
 
     name: ClassVar[str] = "create_account"
     balance_cents: int = value(Integer(0, MAX_CENTS), 0)
-    fcm_member: bool = value(Flag(), False)
+    fcm_member: bool = value(FLAG, False)
     subtrader_of: str | None = value(TEXT, None)
 
 

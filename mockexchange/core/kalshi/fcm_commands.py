@@ -15,7 +15,7 @@ from mockexchange.core.kalshi.checks import MAX_BALANCE
 from mockexchange.core.kalshi.units import DOLLAR, DOLLAR_PLACES, dollar_units
 from mockexchange.core.money import MoneyError, parse_decimal, shown
 from mockexchange.core.numbers import INT64_MAX, INT64_MIN
-from mockexchange.core.values import TEXT, Flag, Integer, Scaled, Text
+from mockexchange.core.values import FLAG, TEXT, Integer, Scaled, Text
 
 MAX_CATEGORY = 100  # characters of a blocked category
 _CAP_WORDS = f"from 0 to {MAX_BALANCE} dollars"
@@ -66,7 +66,7 @@ class UpdateFCMSubtraderBlockedCategories(Command):
     fcm_user_id: str = value(TEXT)
     subtrader_id: str = value(TEXT)
     category: str = value(Text(MAX_CATEGORY))
-    blocked: bool = value(Flag(), True)
+    blocked: bool = value(FLAG, True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from mockexchange.core.money import (
     plain,
     shown,
 )
-from mockexchange.core.values import TEXT, Choice, Flag, Integer, Kind, Refused
+from mockexchange.core.values import FLAG, TEXT, Choice, Integer, Kind, Refused
 
 _FEE_WORDS = f"0 to {MAX_FEE_PER_CONTRACT} dollar a contract, at most 6 places"
 
@@ -94,7 +94,7 @@ class SeedFill(SeededTrade):
     dollars. The fee follows the fee schedule unless given (dollars)."""
 
     name: ClassVar[str] = "fill"
-    is_taker: bool = value(Flag(), True)
+    is_taker: bool = value(FLAG, True)
     fee: Decimal | None = value(FEE, None)
     order_id: str | None = value(TEXT, None)
     client_order_id: str | None = value(TEXT, None)

@@ -36,7 +36,7 @@ from mockexchange.core.kalshi.markets import (
     SettlementSource,
 )
 from mockexchange.core.kalshi.price_levels import STRUCTURES
-from mockexchange.core.values import TEXT, Choice, Flag, Integer, IsoTime
+from mockexchange.core.values import FLAG, TEXT, Choice, Integer, IsoTime
 
 MAX_FEE_MULTIPLIER = Decimal(10)  # far above any of Kalshi's; keeps every fee within a dollar a contract
 MAX_TIMER_SECONDS = 10**8  # a settlement timer: about three years
@@ -46,7 +46,6 @@ STRIKE_PLACES = 8
 TIME = IsoTime()
 SOURCES = Sources()
 OBJECT = JsonObject()
-FLAG = Flag()
 FEE_TYPE = Choice(FEE_TYPES)
 MULTIPLIER = Exact(4, lambda found: 0 <= found <= MAX_FEE_MULTIPLIER,
                    f"a decimal string from 0 to {MAX_FEE_MULTIPLIER}, at most 4 places")  # fmt: skip

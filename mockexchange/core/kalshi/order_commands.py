@@ -30,9 +30,9 @@ from mockexchange.core.money import (
 )
 from mockexchange.core.values import (
     EARLIEST_EXCHANGE_TIME,
+    FLAG,
     TEXT,
     Choice,
-    Flag,
     Integer,
     Kind,
     Scaled,
@@ -63,7 +63,6 @@ def _cap(text: Any, name: str) -> int:
     return dollar_units(cap)
 
 
-FLAG = Flag()
 COUNT = _count(1)
 LEAST_COUNT = _count(0)  # a decrease to nothing
 PRICE = Scaled(parse_price_units, PRICE_PLACES, 1, 10**PRICE_PLACES - 1, "from 0.0001 to 0.9999 dollars",

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from mockexchange.core.commands import Command, value
-from mockexchange.core.kalshi.fill_commands import TEXT, SeededTrade
+from mockexchange.core.kalshi.fill_commands import SeededTrade
+from mockexchange.core.values import TEXT
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from mockexchange.core.commands import Command, UserCommand, value
 from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.money import MAX_CENTS
-from mockexchange.core.values import TEXT, Choice, Flag, Integer, Kind, Refused
+from mockexchange.core.values import FLAG, TEXT, Choice, Integer, Kind, Refused
 
 INSTANCES = ("event_contract", "margined")
 INSTANCE_STATUSES = ("pending", "complete")
@@ -80,7 +80,7 @@ class UpdateSubaccountNetting(UserCommand):
 
     name: ClassVar[str] = "set_subaccount_netting"
     subaccount: int = value(SUBACCOUNT)
-    enabled: bool = value(Flag())
+    enabled: bool = value(FLAG)
 
 
 @dataclass(frozen=True, slots=True)

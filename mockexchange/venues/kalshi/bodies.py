@@ -32,7 +32,7 @@ from starlette.requests import Request
 
 from mockexchange.bounded_json import parse_json
 from mockexchange.core.numbers import INT64_MAX, INT64_MIN
-from mockexchange.core.values import BELOW, LONG, Choice, Flag, Integer, Kind, Listed, Refused, Text
+from mockexchange.core.values import BELOW, LONG, Choice, Integer, Kind, Listed, Refused, Text
 from mockexchange.venues.kalshi.errors import KalshiError
 from mockexchange.web import BodyTooLarge, read_body
 
@@ -60,7 +60,6 @@ def at_least(least: int) -> Integer:
 
 
 STRING = text()
-FLAG = Flag()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,11 @@ from typing import Any
 from mockexchange.core.kalshi.candles import Candle, candles, latest_before
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.numbers import INT32_MAX
-from mockexchange.core.values import Choice, Integer
+from mockexchange.core.values import FLAG, Choice, Integer
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found
 from mockexchange.venues.kalshi.markets import market_named
-from mockexchange.venues.kalshi.params import FLAG, INT64, Param, listed, parse_query
+from mockexchange.venues.kalshi.params import INT64, Param, listed, parse_query
 
 GET_MARKET_CANDLESTICKS = "GetMarketCandlesticks"
 BATCH_GET_MARKET_CANDLESTICKS = "BatchGetMarketCandlesticks"

@@ -16,12 +16,12 @@ from mockexchange.core.clock import unix_us
 from mockexchange.core.kalshi.archive import MARKETS
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.markets import Event, Market
-from mockexchange.core.values import Choice, Integer
+from mockexchange.core.values import FLAG, Choice, Integer
 from mockexchange.venues.kalshi import cursors
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found, param_error
 from mockexchange.venues.kalshi.markets import rendered_all
-from mockexchange.venues.kalshi.params import CURSOR, FLAG, INT64, Param, listed, parse_query
+from mockexchange.venues.kalshi.params import CURSOR, INT64, Param, listed, parse_query
 
 GET_EVENTS = "GetEvents"
 GET_EVENT = "GetEvent"

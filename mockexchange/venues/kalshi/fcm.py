@@ -22,8 +22,9 @@ from mockexchange.core.kalshi.fcm_commands import (
 )
 from mockexchange.core.kalshi.units import dollars
 from mockexchange.core.money import FIXED_POINT, MoneyError, parse_decimal
+from mockexchange.core.values import FLAG
 from mockexchange.venues.kalshi import commands
-from mockexchange.venues.kalshi.bodies import FLAG, Body, Field, invalid, text
+from mockexchange.venues.kalshi.bodies import Body, Field, invalid, text
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import KalshiError, forbidden, not_found, param_error
 from mockexchange.venues.kalshi.params import Param, parse_query

@@ -38,9 +38,9 @@ from mockexchange.core.kalshi.orders import (
 from mockexchange.core.kalshi.positions import SIDES
 from mockexchange.core.kalshi.units import contracts
 from mockexchange.core.money import FIXED_POINT, ONE, MoneyError, parse_price, plain, to_whole_contracts
-from mockexchange.core.values import Choice, Integer, Listed
+from mockexchange.core.values import FLAG, Choice, Integer, Listed
 from mockexchange.venues.kalshi import commands, orders_render, wire_values
-from mockexchange.venues.kalshi.bodies import FLAG, MAX_BATCH_BODY, STRING, Body, Field, at_least
+from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, STRING, Body, Field, at_least
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import KalshiError, exchange_refusal
 from mockexchange.venues.kalshi.order_reads import owner

@@ -14,12 +14,12 @@ from mockexchange.core.kalshi.fill_log import Fill
 from mockexchange.core.kalshi.market_changes import Trade
 from mockexchange.core.kalshi.positions import buys_yes
 from mockexchange.core.kalshi.units import count_units, price_units
-from mockexchange.core.values import Integer
+from mockexchange.core.values import FLAG, Integer
 from mockexchange.venues.kalshi import history
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import not_found, param_error
 from mockexchange.venues.kalshi.markets import market_named
-from mockexchange.venues.kalshi.params import CURSOR, FLAG, MAX_TS, MIN_TS, TICKER, Param, parse_query
+from mockexchange.venues.kalshi.params import CURSOR, MAX_TS, MIN_TS, TICKER, Param, parse_query
 
 GET_MARKET_ORDERBOOK = "GetMarketOrderbook"
 GET_MARKET_ORDERBOOKS = "GetMarketOrderbooks"

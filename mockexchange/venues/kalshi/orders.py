@@ -32,9 +32,9 @@ from mockexchange.core.kalshi.order_commands import (
     PlaceOrders,
 )
 from mockexchange.core.kalshi.orders import MAX_BATCH, Done
-from mockexchange.core.values import Choice, Listed
+from mockexchange.core.values import FLAG, Choice, Listed
 from mockexchange.venues.kalshi import commands, orders_render, wire_values
-from mockexchange.venues.kalshi.bodies import FLAG, MAX_BATCH_BODY, Body, Field, at_least
+from mockexchange.venues.kalshi.bodies import MAX_BATCH_BODY, Body, Field, at_least
 from mockexchange.venues.kalshi.context import KalshiContext, subaccount_for
 from mockexchange.venues.kalshi.errors import KalshiError
 from mockexchange.venues.kalshi.params import SUBACCOUNT, Param, Parts, parse_query

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from mockexchange.core.kalshi import subaccount_commands
 from mockexchange.core.numbers import INT64_MAX, INT64_MIN, NotAnInteger, OutOfRange, parse_int
-from mockexchange.core.values import BELOW, LONG, Choice, Flag, Integer, Kind, Listed, Refused, Text
+from mockexchange.core.values import BELOW, LONG, Choice, Integer, Kind, Listed, Refused, Text
 from mockexchange.schema.refinements import GO_SPACE
 from mockexchange.venues.kalshi.errors import KalshiError, param_error, param_format_error
 
@@ -27,7 +27,6 @@ GO_BOOLS = dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True) | dict.f
 TEXT = Text(None, blank=True)  # any text: a ticker, an id, a cursor (what it names is the operation's to find)
 SINGLE = Text(None, blank=True, pattern=re.compile("[^,]*"))  # Go's `excludes=,`: one value, not a list
 INT64 = Integer(INT64_MIN, INT64_MAX)
-FLAG = Flag()
 
 
 def listed(most: int | None = None, options: tuple[str, ...] = ()) -> Listed:

@@ -25,8 +25,9 @@ from mockexchange.core.kalshi.subaccount_commands import (
 from mockexchange.core.kalshi.subaccount_records import SubaccountTransfer
 from mockexchange.core.kalshi.subaccounts import SUBACCOUNTS_FROM_TIER, tier_allows_subaccounts
 from mockexchange.core.rate_budgets import OFF
+from mockexchange.core.values import FLAG
 from mockexchange.venues.kalshi import commands, render
-from mockexchange.venues.kalshi.bodies import FLAG, UUID, Body, Field
+from mockexchange.venues.kalshi.bodies import UUID, Body, Field
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import forbidden, restricted
 from mockexchange.venues.kalshi.history import Listing, page
