@@ -49,12 +49,10 @@ def _record_id(call: Call, name: str) -> int:
     return call.params.read(name, RECORD_ID, required=True)
 
 
-def _transfer_row(call: Call, transfer_id: int) -> Any:
-    """The transfer the key's wallet just sent (its newest, kept however small the mock's history)."""
+def _transfer_row(call: Call, made: WalletTransfer) -> Any:
+    """The transfer the key's wallet just sent, as its command answered it."""
     book = call.ctx.book
-    with reading_wallet(call) as wallet:
-        sent = book.state.wallet_transfers.of_wallet(wallet.id)
-        made: WalletTransfer = next(t for t in reversed(sent) if t.id == transfer_id)
+    with book.reading():
         return history_render.transfer(made, made.from_account, book.accounts.username_of)
 
 
@@ -69,7 +67,7 @@ def private_submit_transfer_to_subaccount(call: Call) -> Any:
         DeribitTransfer, param="destination", user_id=wallet_user(call), currency=currency, amount=amount,
         from_subaccount_id=source, to_subaccount_id=destination,
     )  # fmt: skip
-    return _transfer_row(call, commands.execute(call.ctx, moved, param="destination").id)
+    return _transfer_row(call, commands.execute(call.ctx, moved, param="destination"))
 
 
 def private_submit_transfer_to_user(call: Call) -> Any:
@@ -83,28 +81,25 @@ def private_submit_transfer_to_user(call: Call) -> Any:
         DeribitTransferToUser, param="destination", user_id=wallet_user(call), currency=currency, amount=amount,
         destination=destination, from_subaccount_id=source,
     )  # fmt: skip
-    return _transfer_row(call, commands.execute(call.ctx, moved, param="destination").id)
+    return _transfer_row(call, commands.execute(call.ctx, moved, param="destination"))
 
 
-def _cancel(call: Call, cls: type[Command], id_argument: str) -> int:
-    """Run the cancelling command `cls` for the record `id` of the key's wallet; the record's id."""
+def _cancel(call: Call, cls: type[Command], id_argument: str) -> Any:
+    """Run the cancelling command `cls` for the record `id` of the key's wallet; its answer."""
     call.params.currency(allow_any=False, required=True)
     number = _record_id(call, "id")
     source = source_of(call)
     cancel = commands.make(cls, param="id", user_id=wallet_user(call), subaccount_id=source, **{id_argument: number})
-    commands.execute(call.ctx, cancel, param="id")
-    return number
+    return commands.execute(call.ctx, cancel, param="id")
 
 
 def private_cancel_transfer_by_id(call: Call) -> Any:
-    # (the row is never reached: the mock's transfers are confirmed at once, so the command refuses)
-    return _transfer_row(call, _cancel(call, CancelDeribitTransfer, "transfer_id"))
+    _cancel(call, CancelDeribitTransfer, "transfer_id")
+    raise AssertionError("never reached: the mock's transfers are confirmed at once, so the command refuses")
 
 
-def _withdrawal_row(call: Call, withdrawal_id: int) -> Any:
-    with reading_wallet(call) as wallet:
-        moves = call.ctx.book.state.cash_moves.of_wallet(wallet.id)
-        move: CashMove = next(m for m in reversed(moves) if m.id == withdrawal_id)
+def _withdrawal_row(call: Call, move: CashMove) -> Any:
+    with call.ctx.book.reading():
         return history_render.withdrawal(move)
 
 
@@ -120,7 +115,7 @@ def private_withdraw(call: Call) -> Any:
         address=address, state="unconfirmed", nonce=nonce,
     )  # fmt: skip
     _, move, _ = commands.execute(call.ctx, asked)
-    return _withdrawal_row(call, move.id)
+    return _withdrawal_row(call, move)
 
 
 def private_cancel_withdrawal(call: Call) -> Any:
@@ -150,10 +145,8 @@ def private_create_deposit_address(call: Call) -> Any:
     made = commands.make(
         CreateDeribitDepositAddress, user_id=wallet_user(call), currency=currency, subaccount_id=source
     )
-    commands.execute(call.ctx, made)
-    book = call.ctx.book
-    with book.reading():
-        return _address_row(book.deposit_addresses.deposit_address(wallet_user(call), currency, source))
+    _, address = commands.execute(call.ctx, made)
+    return _address_row(address)
 
 
 METHODS: dict[str, Method] = {
