@@ -10,10 +10,6 @@ index with no price) is refused when it runs, naming its line too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
-
-from mockexchange.control import ControlError
 from mockexchange.core.commands import Command
 from mockexchange.core.deribit import kinds
 from mockexchange.core.deribit.account_commands import CreateDeribitAccount, CreateDeribitSubaccount
@@ -37,14 +33,6 @@ def index_name(written: str) -> str:
         raise Invalid(str(exc)) from None
 
 
-def _one_target(currency: Any = None, instrument_name: Any = None, **_: Any) -> None:
-    if (currency is None) == (instrument_name is None):
-        raise ControlError("give exactly one of currency (all its options) or instrument_name (one option)")
-
-
-# What the whole of an entry must hold beside its fields, checked when the file is read (a ControlError says why): a
-# volatility (a step, or the set-up's) sets a currency's options or one option's.
-WHOLE_CHECKS: Mapping[str, Callable[..., Any]] = {"volatility": _one_target}
 # The `deribit:` set-up's kinds, in the order it runs, each a command made when the file is read
 SETUP_COMMANDS: dict[str, type[Command]] = {
     "index_price": SetIndexPrice,

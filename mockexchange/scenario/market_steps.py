@@ -10,10 +10,6 @@ methods read when it runs (the timeline's market steps are steps.py's, made into
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
-
-from mockexchange.control import ControlError
 from mockexchange.core.kalshi.market_commands import CreateMarket, SetEvent, SetSeries
 from mockexchange.scenario.scalars import Specs, command_specs
 
@@ -23,12 +19,3 @@ SETUP: dict[str, Specs] = {
     "event": command_specs(SetEvent, held=False),
     "market": command_specs(CreateMarket, held=False),
 }
-
-
-def _book(yes: Any = None, no: Any = None, **_: Any) -> None:
-    if yes is None and no is None:
-        raise ControlError("give yes, no or both")
-
-
-# What the whole of a step must hold beside its fields, checked when the file is read (a ControlError says why).
-WHOLE_CHECKS: Mapping[str, Callable[..., Any]] = {"book": _book}

@@ -118,8 +118,6 @@ MARKET = _fields(market_steps.SETUP["market"])
 SETUP_COMMANDS: Commands = {
     "account": CreateAccount, "api_usage_level": GrantApiUsageLevel, "key": kalshi_steps.make_key, "position": SeedFill
 }  # fmt: skip
-# What the whole of an entry of a kind must hold beside its fields, checked when the file is read
-WHOLE_CHECKS = {**market_steps.WHOLE_CHECKS, **deribit_steps.WHOLE_CHECKS}
 SETTINGS = {"profile": Field(text), "start": Field(timestamp)}
 
 TOP = {
@@ -247,7 +245,7 @@ class _Reader:
         for node, path in self.items(top.get("events"), "events"):
             event, ok = self.partial_fields(node, path, EVENT)
             fields = {k: v for k, v in event.items() if k not in ("markets", "exchange_index")}
-            if ok and len(fields) > 1 and self.checked(node, path, "event", fields):
+            if ok and len(fields) > 1:
                 scenario.setup.append(Op("event", fields, self.origin(node, path)))
             for ticker_node, ticker_path in self.items(event.get("markets"), f"{path}.markets"):
                 ticker = self.value(text, ticker_node, ticker_path)
@@ -336,11 +334,11 @@ class _Reader:
         commands: Commands,
         origin: Origin | None = None,
     ) -> list[Op]:
-        """The op of a mapping of `kind` (a list of one; none if anything is wrong): its fields checked each, then
-        whole (`WHOLE_CHECKS`), its command made if its kind is one of `commands`. `origin`: where the op was written,
+        """The op of a mapping of `kind` (a list of one; none if anything is wrong): its fields checked each, then its
+        command made if its kind is one of `commands` (which checks the whole). `origin`: where the op was written,
         if not the mapping (a step's kind holds it)."""
         args = self.fields(node, path, schema)
-        if args is None or not self.checked(node, path, kind, args):
+        if args is None:
             return []
         return self.made(kind, args, origin or self.origin(node, path), (node, path), commands)
 
@@ -357,17 +355,6 @@ class _Reader:
         except Refused as exc:
             self.error(*at, str(exc))
             return []
-
-    def checked(self, node: Node, path: str, kind: str, args: Mapping[str, Any]) -> bool:
-        """Whether the control plane's check of the whole entry (if its kind has one) takes it."""
-        if kind not in WHOLE_CHECKS:
-            return True
-        try:
-            WHOLE_CHECKS[kind](**args)
-        except ControlError as exc:
-            self.error(node, path, str(exc))
-            return False
-        return True
 
     # -- Deribit -----------------------------------------------------------------------------------------------------
 

@@ -126,8 +126,6 @@ class Market:
     ) -> None:
         """The scenario's implied volatility (0.5 = 50%) for a base currency's options, or for one option."""
         bounded(volatility, "volatility", SMALLEST, MAX_VOLATILITY)
-        if (currency is None) == (instrument_name is None):
-            raise BookError("give either a currency or an instrument_name")
         with self.state.lock:
             if instrument_name is not None:
                 self.listing(instrument_name).volatility = volatility

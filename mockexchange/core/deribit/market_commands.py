@@ -14,7 +14,7 @@ from typing import ClassVar
 from mockexchange.core.commands import Command, value
 from mockexchange.core.deribit.bounds import MAX_VOLATILITY, PLACES, SMALLEST
 from mockexchange.core.deribit.kinds import CURRENCY, INDEX, INSTRUMENT, PRICE
-from mockexchange.core.values import Decimals
+from mockexchange.core.values import Decimals, Refused
 
 VOLATILITY = Decimals(SMALLEST, MAX_VOLATILITY, PLACES)  # 0.5 = 50%
 
@@ -63,3 +63,7 @@ class SetVolatility(Command):
     volatility: Decimal = value(VOLATILITY)
     currency: str | None = value(CURRENCY, None)
     instrument_name: str | None = value(INSTRUMENT, None)
+
+    def check(self) -> None:
+        if (self.currency is None) == (self.instrument_name is None):
+            raise Refused("give exactly one of currency (all its options) or instrument_name (one option)")

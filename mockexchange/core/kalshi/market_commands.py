@@ -36,7 +36,7 @@ from mockexchange.core.kalshi.markets import (
     SettlementSource,
 )
 from mockexchange.core.kalshi.price_levels import STRUCTURES
-from mockexchange.core.values import FLAG, TEXT, Choice, Integer, IsoTime
+from mockexchange.core.values import FLAG, TEXT, Choice, Integer, IsoTime, Refused
 
 MAX_FEE_MULTIPLIER = Decimal(10)  # far above any of Kalshi's; keeps every fee within a dollar a contract
 MAX_TIMER_SECONDS = 10**8  # a settlement timer: about three years
@@ -227,6 +227,10 @@ class SetBook(MarketCommand):
     name: ClassVar[str] = "set_book"
     yes: tuple[tuple[int, int], ...] | None = value(LEVELS, None)
     no: tuple[tuple[int, int], ...] | None = value(LEVELS, None)
+
+    def check(self) -> None:
+        if self.yes is None and self.no is None:
+            raise Refused("give yes, no or both")
 
 
 @dataclass(frozen=True, slots=True)

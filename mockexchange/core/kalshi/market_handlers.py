@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from mockexchange.core.commands import Handlers
-from mockexchange.core.kalshi.checks import LedgerError
 from mockexchange.core.kalshi.exchange import ExchangeStatus
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.market_commands import (
@@ -40,8 +39,6 @@ class BookSet(NamedTuple):
 
 
 def set_book(ledger: Ledger, book: SetBook) -> BookSet:
-    if book.yes is None and book.no is None:
-        raise LedgerError("give yes, no or both")
     market = ledger.liquidity.set_levels(book.ticker, book.yes, book.no)
     return BookSet(market, *ledger.feed.book_levels(book.ticker))
 
