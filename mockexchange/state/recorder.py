@@ -69,7 +69,7 @@ class StateRecorder:
     # -- keeping --------------------------------------------------------------------------------------------------
 
     def keeping(self) -> bool:
-        # A command inside a command (reset runs reset_deribit) is part of the outer one.
+        # A command run inside another (a handler that runs one through the control plane) is part of the outer one.
         return not self.replaying and not getattr(self._depth, "n", 0)
 
     def run(self, name: str, arguments: dict[str, Any], call: Call) -> Any:

@@ -27,10 +27,17 @@ from mockexchange.core.numbers import INT64_MAX, NotAnInteger, OutOfRange, parse
 from mockexchange.core.values import Choice, Integer
 from mockexchange.venues.deribit import history_render as render
 from mockexchange.venues.deribit.errors import invalid_param
-from mockexchange.venues.deribit.methods import Call, Method, listed_instrument, subaccount_of, wallet_of, wallet_user
+from mockexchange.venues.deribit.methods import (
+    ORDER_KIND,
+    Call,
+    Method,
+    listed_instrument,
+    subaccount_of,
+    wallet_of,
+    wallet_user,
+)
 from mockexchange.venues.deribit.params import BOOLEAN, INTEGER
 
-TRADE_KIND = Choice(("future", "option", "spot", "future_combo", "option_combo", "combo", "any"))
 SORTING = Choice(("asc", "desc", "default"))
 SETTLEMENT_TYPE = Choice(("settlement", "delivery", "bankruptcy"))
 MAX_COUNT = 1000
@@ -85,7 +92,7 @@ def _trades(call: Call, *, by_instrument: bool, by_time: bool) -> Any:
             start, end = params.read("start_seq", INTEGER), params.read("end_seq", INTEGER)
     else:
         currency = params.currency(allow_any=False, required=True)
-        kind = params.read("kind", TRADE_KIND)
+        kind = params.read("kind", ORDER_KIND)
         if not by_time:
             start, end = _trade_id(call, "start_id"), _trade_id(call, "end_id")
     book = call.ctx.book

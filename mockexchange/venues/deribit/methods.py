@@ -27,6 +27,9 @@ from mockexchange.venues.deribit.params import BOOLEAN, CURRENCIES, INTEGER, STR
 
 VERSION = "1.2.26"  # what public/test answers (Deribit's documented example)
 POSITION_KINDS = ("future", "option", "spot", "future_combo", "option_combo")
+# A kind of instrument a read of orders or trades names (`any`: every kind), and those the mock lists none of.
+ORDER_KIND = Choice(("future", "option", "spot", "future_combo", "option_combo", "combo", "any"))
+UNLISTED_KINDS = frozenset(("spot", "future_combo", "option_combo", "combo"))
 INSTRUMENT_KIND = Choice(POSITION_KINDS)
 WS_ONLY = frozenset({
     "public/set_heartbeat", "public/disable_heartbeat", "public/subscribe", "private/subscribe",
@@ -176,7 +179,7 @@ def private_get_positions(call: Call) -> Any:
     currency = call.params.currency()
     kind = call.params.read("kind", INSTRUMENT_KIND)
     with reading_wallet(call) as wallet:
-        if kind in ("spot", "future_combo", "option_combo"):
+        if kind in UNLISTED_KINDS:
             return []  # the mock keeps no spot or combo positions
         valuation = call.ctx.book.valuation
         views = valuation.positions(wallet_user(call), subaccount_id=wallet.id, currency=currency, kind=kind)

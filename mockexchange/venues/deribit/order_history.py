@@ -18,12 +18,11 @@ from mockexchange.venues.deribit import history_render
 from mockexchange.venues.deribit.history import (
     RECENT_TRADES,
     SORTING,
-    TRADE_KIND,
     count_param,
     history_wallet,
     offset_param,
 )
-from mockexchange.venues.deribit.methods import Call, Method, listed_instrument
+from mockexchange.venues.deribit.methods import ORDER_KIND, UNLISTED_KINDS, Call, Method, listed_instrument
 from mockexchange.venues.deribit.orders import order_row, owned_order
 from mockexchange.venues.deribit.params import BOOLEAN, STRING
 
@@ -38,7 +37,7 @@ def _history(call: Call, *, currency: str | None = None, kind: str | None = None
     book = call.ctx.book
     with book.reading():
         _, wallet = history_wallet(call)
-        if kind in ("spot", "future_combo", "option_combo", "combo"):
+        if kind in UNLISTED_KINDS:
             return []  # the mock lists no spot or combo instruments
         since = None if historical else book.state.clock.now() - RECENT_ORDERS
         found = order_history(book, wallet.id, currency=currency, kind=kind, instrument_name=name,
@@ -50,7 +49,7 @@ def _history(call: Call, *, currency: str | None = None, kind: str | None = None
 
 def private_get_order_history_by_currency(call: Call) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
-    kind = call.params.read("kind", TRADE_KIND)
+    kind = call.params.read("kind", ORDER_KIND)
     return _history(call, currency=currency, kind=None if kind == "any" else kind)
 
 

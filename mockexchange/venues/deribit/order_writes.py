@@ -1,10 +1,10 @@
 """A Deribit client's orders: `private/buy`, `private/sell`, `private/edit`, `private/edit_by_label`, `private/cancel`,
 `private/cancel_all`, `private/cancel_all_by_currency`, `private/cancel_all_by_instrument`, `private/cancel_by_label`
-and `private/close_position`. Each write runs the control plane's command (`deribit_place_order`,
-`deribit_edit_order`, `deribit_cancel_order`, `deribit_cancel_orders`: control/deribit_orders.py), so a state file
-keeps it; the answer is rendered as the reads render it: `{order, trades}` for an order placed or edited (the
-objects the command answers: the order as it left it, its trades, its own side of each), the order for a cancel (read
-back from the book), the count for a cancel of several.
+and `private/close_position`. Each write makes its typed command (`PlaceDeribitOrder`, `EditDeribitOrder`,
+`CancelDeribitOrder`, `CancelDeribitOrders`: core/deribit/order_commands.py) and runs it (`commands.execute`), so a
+state file keeps it; the answer is rendered as the reads render it: `{order, trades}` for an order placed or edited
+(the objects the command answers: the order as it left it, its trades, its own side of each), the order for a cancel
+(read back from the book), the count for a cancel of several.
 
 An order acts for the wallet the key acts for (a main key may name `subaccount_id`); an order of another wallet is as
 unknown as one never placed (10004 order_not_found).
@@ -43,8 +43,16 @@ from mockexchange.venues.deribit.errors import (
     RpcError,
     invalid_param,
 )
-from mockexchange.venues.deribit.methods import Call, Method, reading_wallet, source_of, wallet_user
-from mockexchange.venues.deribit.orders import ORDER_FILTER, ORDER_FILTERS, ORDER_KIND, order_row, owned_order
+from mockexchange.venues.deribit.methods import (
+    ORDER_KIND,
+    UNLISTED_KINDS,
+    Call,
+    Method,
+    reading_wallet,
+    source_of,
+    wallet_user,
+)
+from mockexchange.venues.deribit.orders import ORDER_FILTER, ORDER_FILTERS, order_row, owned_order
 from mockexchange.venues.deribit.params import BOOLEAN, STRING
 
 ORDER_TYPE = kind_of(PlaceDeribitOrder, "order_type")
@@ -188,7 +196,7 @@ def _not_detailed(call: Call) -> None:
 def private_cancel_all_by_currency(call: Call) -> Any:
     currency = call.params.currency(allow_any=False, required=True)
     kind = call.params.read("kind", ORDER_KIND)
-    if kind in ("spot", "future_combo", "option_combo", "combo"):
+    if kind in UNLISTED_KINDS:
         _not_detailed(call)
         return 0  # the mock lists none of those
     return _cancel_many(call, currency=currency, kind=None if kind == "any" else kind)

@@ -24,6 +24,8 @@ from mockexchange.venues.deribit import render
 from mockexchange.venues.deribit.channels import Channel
 from mockexchange.venues.deribit.errors import ORDER_NOT_FOUND, RpcError
 from mockexchange.venues.deribit.methods import (
+    ORDER_KIND,
+    UNLISTED_KINDS,
     Call,
     Method,
     listed_instrument,
@@ -36,7 +38,6 @@ from mockexchange.venues.deribit.notifications import UserNotifications
 from mockexchange.venues.deribit.params import STRING
 from mockexchange.web import json_number
 
-ORDER_KIND = Choice(("future", "option", "spot", "future_combo", "option_combo", "combo", "any"))
 # `type` of the open-order reads -> the order types it selects (the mock has no trailing stops).
 ORDER_FILTERS: dict[str, tuple[str, ...]] = {
     "all": ("limit", "stop_limit", "take_limit", "stop_market", "take_market"),
@@ -129,7 +130,7 @@ def _rows(call: Call, *, currency: str | None = None, kind: str | None = None, n
     with reading_wallet(call) as wallet:
         if name is not None:
             listed_instrument(call, name)
-    if kind in ("spot", "future_combo", "option_combo", "combo"):
+    if kind in UNLISTED_KINDS:
         return []  # the mock lists no spot or combo instruments
     return _open_rows(call.ctx.book, wallet_user(call), wallet.id, types, currency, kind, name)
 
