@@ -105,6 +105,10 @@ def test_a_scenario_seeds_the_desk(mockexchange):
         ("fcm_daily_cap: {fcm_user_id: fcm, subtrader_id: fcm_A, limit: 1.5}", "quoted decimal string"),
         ("fcm_position_transfer: {fcm_user_id: fcm}", "source_subtrader_id"),
         ("fcm_subtrader: {fcm_user_id: fcm, subtrader_suffix: B2, extra: 1}", "extra"),
+        (
+            "fcm_subtrader: {fcm_user_id: fcm, subtrader_suffix: B-2}",
+            "subtrader_suffix: must be a non-empty string of at most 16",
+        ),  # (B-2: not a letter or digit)
     ],
 )
 def test_a_bad_desk_step_is_refused_when_the_scenario_loads(mockexchange, step, says):

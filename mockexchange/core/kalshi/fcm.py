@@ -14,7 +14,6 @@ is published as a `position` change, as a fill's is.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable
 from datetime import date, datetime
@@ -25,6 +24,7 @@ from mockexchange.core.events import Change
 from mockexchange.core.kalshi import positions
 from mockexchange.core.kalshi.checks import LedgerError, Terms, check_cash, check_contracts
 from mockexchange.core.kalshi.fcm_commands import (
+    SUFFIX,
     CreateFCMPositionTransfer,
     CreateFCMSubtrader,
     SetFCMErrorAccount,
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from mockexchange.core.kalshi.rows import MarketPosition
     from mockexchange.core.kalshi.stored_rows import StoredPosition
 
-SUFFIX = re.compile(r"[A-Za-z0-9]{1,16}")
 MAX_CATEGORIES = 1000  # categories blocked for one subtrader: the mock's bound on what one client can store
 CAP_DAY = ZoneInfo("America/New_York")  # executed utilization resets at midnight New York time
 
@@ -91,8 +90,6 @@ class FcmDesk:
     def create_subtrader(self, create: CreateFCMSubtrader) -> Account:
         """The subtrader `{fcm_user_id}_{suffix}` (409 if it exists)."""
         fcm_user_id, suffix = create.fcm_user_id, create.subtrader_suffix
-        if not SUFFIX.fullmatch(suffix):
-            raise LedgerError("subtrader_suffix must be 1 to 16 ASCII letters and digits")
         with self.state.lock:
             self.member(fcm_user_id)
             return self.open_account(f"{fcm_user_id}_{suffix}", subtrader_of=fcm_user_id)

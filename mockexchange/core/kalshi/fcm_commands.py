@@ -7,6 +7,7 @@ account. The venue's FCM routes, the admin API, the Python API and the state fil
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -19,6 +20,8 @@ from mockexchange.core.values import FLAG, TEXT, Integer, Scaled, Text
 
 MAX_CATEGORY = 100  # characters of a blocked category
 _CAP_WORDS = f"from 0 to {MAX_BALANCE} dollars"
+
+SUFFIX = re.compile(r"[A-Za-z0-9]{1,16}")  # a subtrader's id after its member's and an underscore
 
 
 def _cap(text: Any, name: str) -> int:
@@ -45,7 +48,7 @@ class CreateFCMSubtrader(Command):
 
     name: ClassVar[str] = "create_fcm_subtrader"
     fcm_user_id: str = value(TEXT)
-    subtrader_suffix: str = value(TEXT)
+    subtrader_suffix: str = value(Text(16, pattern=SUFFIX))
 
 
 @dataclass(frozen=True, slots=True)
