@@ -22,7 +22,8 @@ from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import TimestampWindow, pss_salt_rule
-from mockexchange.control import Control, due_timer
+from mockexchange.control import Control
+from mockexchange.control.kalshi import due_timer
 from mockexchange.control.venue_commands import deribit_commands, kalshi_commands
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
@@ -171,7 +172,7 @@ def build_app(
         # A transition a read finds due runs between commands, never inside one's instant (docs/persistence.md).
         ledger.state.due_guard = persistence.recorder.holding
     if isinstance(ledger.state.clock, SystemClock):
-        due_timer.watch(ledger)  # markets open, close and settle when due (control/due_timer.py)
+        due_timer.watch(ledger)  # markets open, close and settle when due (control/kalshi/due_timer.py)
     # After a state file's commands, so what they made shows at once; the lag is a setting, not state, so a snapshot's
     # is replaced too (ControlError: a bad value).
     control.set_rest_lag(settings.rest_lag_ms)

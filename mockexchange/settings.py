@@ -10,7 +10,7 @@ DEFAULT_SEED = 7
 DEFAULT_JOURNAL_MAX_BYTES = 8 * 1024 * 1024
 DEFAULT_PROFILE = "3.34"  # the Kalshi wire profile a mock speaks unless told (venues/kalshi/profiles.py: the table)
 # The most `rest_lag_ms` may be: an hour on the exchange clock, far beyond Kalshi's second, and the history kept is the
-# changes of one lag (control/rest_lag.py checks a change against it, `serve --rest-lag-ms` a start value).
+# changes of one lag (control/kalshi/rest_lag.py checks a change against it, `serve --rest-lag-ms` a start value).
 MAX_REST_LAG_MS = 3_600_000
 SYNCHRONOUS = ("normal", "full")  # what `state_synchronous` may be (state/file.py: SQLite's synchronous pragma)
 

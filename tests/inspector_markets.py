@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import plain_http
 
-from mockexchange.admin import kalshi_markets
+from mockexchange.admin.kalshi import markets as kalshi_markets
 from mockexchange.server import MockServer
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

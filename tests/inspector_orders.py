@@ -13,7 +13,8 @@ import plain_http
 import pytest
 from kalshi_http import ok, signed
 
-from mockexchange.admin import kalshi_order_groups, kalshi_orders
+from mockexchange.admin.kalshi import order_groups as kalshi_order_groups
+from mockexchange.admin.kalshi import orders as kalshi_orders
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 

@@ -15,7 +15,7 @@ import pytest
 from inspector_orders import M, inspected, place, sandbox_fixtures
 from kalshi_http import ok, signed
 
-from mockexchange.admin import kalshi_order_groups
+from mockexchange.admin.kalshi import order_groups as kalshi_order_groups
 from mockexchange.server import MockServer
 from mockexchange.state import snapshot
 

@@ -266,7 +266,7 @@ def test_transfers_between_wallets_are_listed_on_both_sides(mock: MockServer, al
 
 def test_every_reply_is_valid_against_deribits_published_schema(mock: MockServer, alice: Deribit) -> None:
     """The committed slice of Deribit's OpenAPI (mockexchange/schema/deribit/rpc.json) judges each reply, with rows."""
-    from mockexchange.schema import deribit_rpc
+    from mockexchange.schema.deribit import rpc as deribit_rpc
 
     fills(mock)
     mock.deribit_deposit("alice", "BTC", "1")

@@ -18,7 +18,7 @@ from inspector_markets import CPI, FED, LATER, START, rest, seed
 from test_inspector_api import Events
 
 from mockexchange.admin import feed as feed_module
-from mockexchange.admin import kalshi_markets
+from mockexchange.admin.kalshi import markets as kalshi_markets
 from mockexchange.core.clock import ManualClock
 from mockexchange.server import MockServer
 

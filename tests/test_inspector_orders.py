@@ -11,7 +11,7 @@ from inspector_orders import EXPIRES, M, as_served, cancel, inspected, place, sa
 from kalshi_http import ok, signed
 from test_inspector_api import Events
 
-from mockexchange.admin import kalshi_orders
+from mockexchange.admin.kalshi import orders as kalshi_orders
 from mockexchange.server import MockServer
 
 server, mock = sandbox_fixtures()

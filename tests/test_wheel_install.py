@@ -263,7 +263,7 @@ def test_contract_check_deribit_runs_from_the_wheel(installed: Install) -> None:
             assert mock.stdin is not None
             mock.stdin.close()
             mock.wait(timeout=30)
-    where = "from mockexchange.schema.deribit_rpc import slice_path; print(slice_path())"
+    where = "from mockexchange.schema.deribit.rpc import slice_path; print(slice_path())"
     assert "site-packages" in run(installed, "python", "-c", where).stdout
 
 

@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mockexchange.admin import deribit_orders, pnl
-from mockexchange.admin.kalshi_insides import INSIDES_QUERIES, SHOWN, insides
-from mockexchange.admin.kalshi_order_groups import GROUPS_QUERIES, order_groups
-from mockexchange.admin.kalshi_orders import ORDERS_QUERIES, orders
-from mockexchange.admin.kalshi_venue import API, HISTORY_ROWS, venue_answer
+from mockexchange.admin import pnl
+from mockexchange.admin.deribit import orders as deribit_orders
+from mockexchange.admin.kalshi.insides import INSIDES_QUERIES, SHOWN, insides
+from mockexchange.admin.kalshi.order_groups import GROUPS_QUERIES, order_groups
+from mockexchange.admin.kalshi.orders import ORDERS_QUERIES, orders
+from mockexchange.admin.kalshi.venue import API, venue_answer
+from mockexchange.admin.queries import HISTORY_ROWS
 from mockexchange.control import ControlError
 from mockexchange.control.answers import fields
 from mockexchange.control.errors import core_call

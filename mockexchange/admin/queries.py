@@ -14,6 +14,7 @@ from mockexchange.control import ControlError
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 
 Schemas = Mapping[str, Mapping[str, Any]]
+HISTORY_ROWS = 100  # a time-ordered list (fills, transfers, historical records): the newest this many
 
 
 def checked_query(items: Iterable[tuple[str, str]], schemas: Schemas) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from mockexchange.admin import inspector, openapi
 from mockexchange.admin.guard import AdminGuard, error
-from mockexchange.admin.kalshi_markets import MARKETS_QUERY
+from mockexchange.admin.kalshi.markets import MARKETS_QUERY
 from mockexchange.admin.paths import AdminPaths
 from mockexchange.admin.queries import checked_query
 from mockexchange.admin.views import Views
@@ -198,7 +198,7 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "accounts": control.create_account,
         "keys": control.create_key,
         "markets": control.create_market,
-        # Kalshi's markets (control/kalshi_markets.py): series, events, the lifecycle, the house's book, the exchange
+        # Kalshi's markets (control/kalshi/markets.py): series, events, the lifecycle, the house's book, the exchange
         "series": control.set_series,
         "events": control.set_event,
         "markets/update": control.update_market,
@@ -215,7 +215,7 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "orders": control.create_order,
         "orders/cancel": control.cancel_order,
         "orders/place": control.place_order,  # a client's order (the other side of a bot's trade): it takes
-        # Kalshi's order groups (control/kalshi_order_groups.py); read in GET /_admin/accounts/{user_id}
+        # Kalshi's order groups (control/kalshi/order_groups.py); read in GET /_admin/accounts/{user_id}
         "order_groups": control.create_order_group,
         "order_groups/limit": control.set_order_group_limit,
         "order_groups/trigger": control.trigger_order_group,
@@ -255,11 +255,11 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "faults/remove": control.remove_fault,
         "faults/ws/close": control.close_websockets,
         "scenario/pause": scenarios.pause_scenario,
-        # Kalshi's account: usage-level grants and key deletion (control/kalshi_account.py)
+        # Kalshi's account: usage-level grants and key deletion (control/kalshi/account.py)
         "api_usage_levels": control.grant_api_usage_level,
         "api_usage_levels/show": control.api_usage_level,
         "keys/delete": control.delete_key,
-        # An account's insides (control/kalshi_subaccounts.py).
+        # An account's insides (control/kalshi/subaccounts.py).
         "subaccounts": control.create_subaccount,
         "subaccounts/transfers": control.subaccount_transfer,
         "subaccounts/netting": control.set_subaccount_netting,
@@ -267,7 +267,7 @@ def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dic
         "intra_exchange_transfers/complete": control.complete_intra_exchange_transfer,
         "target_balance_allocation": control.set_target_balance_allocation,
         "historical/cutoff": control.set_historical_cutoff,
-        # An FCM member's desk (control/kalshi_fcm.py)
+        # An FCM member's desk (control/kalshi/fcm.py)
         "fcm/subtraders": control.create_fcm_subtrader,
         "fcm/daily_caps": control.set_fcm_daily_cap,
         "fcm/blocked_categories": control.set_fcm_blocked_category,

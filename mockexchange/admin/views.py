@@ -14,7 +14,7 @@ from mockexchange.admin.accounts import AccountReads
 from mockexchange.admin.connections import ConnectionReads
 from mockexchange.admin.feed import Feed
 from mockexchange.admin.frames import Recording
-from mockexchange.admin.kalshi_markets import MarketReads
+from mockexchange.admin.kalshi.markets import MarketReads
 from mockexchange.control import Control
 from mockexchange.core.connections import LiveConnections
 from mockexchange.journal import Journal

@@ -17,16 +17,16 @@ from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
 from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.control.commands import ANSWERS, Recorder, as_is, operation
-from mockexchange.control.deribit import reset_deribit, seed_defaults
-from mockexchange.control.deribit_operations import DeribitOperations
+from mockexchange.control.deribit.operations import DeribitOperations
+from mockexchange.control.deribit.seeded import reset_deribit, seed_defaults
 from mockexchange.control.errors import ControlError, core_call
 from mockexchange.control.exchange_clock import advance_clock, clock_status
-from mockexchange.control.kalshi_account import api_usage_level
-from mockexchange.control.kalshi_historical import historical_cutoff
-from mockexchange.control.kalshi_markets import exchange_status
-from mockexchange.control.kalshi_operations import KalshiOperations
+from mockexchange.control.kalshi.account import api_usage_level
+from mockexchange.control.kalshi.historical import historical_cutoff
+from mockexchange.control.kalshi.markets import exchange_status
+from mockexchange.control.kalshi.operations import KalshiOperations
+from mockexchange.control.kalshi.rest_lag import rest_lag, set_rest_lag
 from mockexchange.control.key_handlers import add_key_handlers
-from mockexchange.control.rest_lag import rest_lag, set_rest_lag
 from mockexchange.core.clock import SystemClock
 from mockexchange.core.commands import Command, Handlers, write
 from mockexchange.core.connections import CloseWebsockets, LiveConnections

@@ -2,7 +2,7 @@
 and AsyncAPI documents (package data, `schema/published/kalshi/`), Deribit's committed JSON-RPC slice.
 
 The checks are the kit's and the journal's own (`schema/requests.py` for a query and a command, `schema/fields.py` for
-a body, `schema/frames.py` for a Kalshi frame, `schema/deribit_rpc.py` for Deribit); this module only says which
+a body, `schema/frames.py` for a Kalshi frame, `schema/deribit/rpc.py` for Deribit); this module only says which
 applies and words what they find as journal problems, each naming its field: `{"rule": "reply.schema", "field":
 "market_positions[0].position_fp", "detail": ...}`. What no schema covers (an operation, a command, a frame type,
 a method or channel the documents do not have, a status they give no body for) is not judged, and the verdict says
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockexchange.journal import JournalNote
-from mockexchange.schema import deribit_rpc
+from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.schema.fields import REQUEST, documents, field_path, request_errors, response_errors
 from mockexchange.schema.frames import NO_MESSAGE, validate_ws_frame
 from mockexchange.schema.requests import Problem, problem, published_command_rules, published_rest_rules

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 import yaml
 
 from mockexchange import redact
-from mockexchange.scenario.deribit_from_tape import DeribitSeen
+from mockexchange.scenario.deribit.from_tape import DeribitSeen
 from mockexchange.scenario.tape_values import number, plain
 from mockexchange.tape import Record, Tape
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mockexchange.control.deribit import DEFAULT_INDEX_PRICES, default_instruments
+from mockexchange.control.deribit.seeded import DEFAULT_INDEX_PRICES, default_instruments
 from mockexchange.core.deribit.book_state import DEFAULT_VOLATILITY
 from mockexchange.core.deribit.derivatives import option_mark, years_to_expiry
 from mockexchange.core.deribit.instruments import parse_instrument_name

@@ -31,7 +31,10 @@ from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.money import MAX_COUNT
 from mockexchange.core.values import Refused
-from mockexchange.scenario import bounded_yaml, deribit_steps, kalshi_steps, library, market_steps, steps
+from mockexchange.scenario import bounded_yaml, library, steps
+from mockexchange.scenario.deribit import setup as deribit_steps
+from mockexchange.scenario.kalshi import accounts as kalshi_steps
+from mockexchange.scenario.kalshi import markets as market_steps
 from mockexchange.scenario.model import Op, Origin, Scenario
 from mockexchange.scenario.scalars import (
     Invalid,
@@ -91,7 +94,7 @@ STEP_KINDS = (*steps.COMMANDS, "wait", "burst")  # (wait and burst are the runne
 POSITION = {**STEPS["fill"], "action": Field(ACTION, default="buy")}
 _WALKED = Field(lambda node: node)  # a mapping or list walked on its own (balances: `_Reader.balances`)
 # Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
-DERIBIT_KEY = _fields(kalshi_steps.DERIBIT_KEY)
+DERIBIT_KEY = _fields(deribit_steps.DERIBIT_KEY)
 DERIBIT_SUBACCOUNT = {**_fields(deribit_steps.SUBACCOUNT), "balances": _WALKED}
 DERIBIT_ACCOUNT = {**_fields(deribit_steps.ACCOUNT), "balances": _WALKED, "subaccounts": _WALKED, "keys": _WALKED}
 DERIBIT = dict.fromkeys(
@@ -105,7 +108,7 @@ USER = {
     "api_usage_level": Field(kalshi_steps.USAGE_LEVEL),  # a permanent manual grant on the Predictions instance
 }
 EXCHANGE_INDEX = integer(0, MAX_EXCHANGE_INDEX)
-# Kalshi's markets (scenario/market_steps.py): the set-up's series, events and markets, each field its command's, and
+# Kalshi's markets (scenario/kalshi/markets.py): the set-up's series, events and markets, each field its command's, and
 # the steps that move markets; the `market` and `update_market` steps are made into their commands when read.
 SERIES = _fields(market_steps.SETUP["series"])
 EVENT = {

@@ -21,7 +21,7 @@ from websockets.sync.client import connect
 
 from mockexchange.cli import main
 from mockexchange.contract.deribit import account, check, trading
-from mockexchange.schema import deribit_rpc
+from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.server import MockServer
 from mockexchange.venues.deribit import methods
 from mockexchange.venues.deribit.table import METHODS

@@ -9,7 +9,7 @@ import pytest
 from broken_deribit import MARKET_DEFECTS, broken_deribit
 from kit_commands import verdicts
 
-from mockexchange.schema import deribit_rpc
+from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.server import MockServer
 
 SECRET = "alice-secret"

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from mockexchange.contract.deribit.slicing import account_methods, compare, inline
-from mockexchange.schema import deribit_rpc
+from mockexchange.schema.deribit import rpc as deribit_rpc
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 

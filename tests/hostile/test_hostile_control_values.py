@@ -125,7 +125,7 @@ VALID: dict[str, dict[str, Any]] = {
     "api_usage_level": {"user_id": "k1"},
     "create_fcm_subtrader": {"fcm_user_id": "k1", "subtrader_suffix": "a1"},
     "set_fcm_error_account": {"fcm_user_id": "k1", "error_account_id": None},
-    # Kalshi's markets (control/kalshi_markets.py)
+    # Kalshi's markets (control/kalshi/markets.py)
     "set_series": {"ticker": "EV", "title": "T", "frequency": "daily", "category": "Economics",
                    "categories": ["Economics"], "tags": ["Fed"], "settlement_sources": [{"name": "n", "url": "u"}],
                    "contract_url": "u", "contract_terms_url": "u", "fee_type": "flat", "fee_multiplier": "0.5",

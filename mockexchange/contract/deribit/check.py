@@ -28,7 +28,7 @@ import orjson
 
 from mockexchange.contract.deribit import account, trading
 from mockexchange.contract.deribit.writes import NOT_A_CURRENCY, NOT_AN_INSTRUMENT
-from mockexchange.schema import deribit_rpc
+from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.schema.specs import SpecError
 
 EXIT_OK = 0

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from mockexchange.schema import deribit_rpc
+from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.schema.specs import SpecError, load_spec
 
 _DROPPED = {"description", "summary", "example", "examples", "externalValue"}

@@ -10,7 +10,7 @@ refusal, by Deribit error code:
 
 Other errors (`not_found` for an unknown instrument, the mock's own 500s) are answers, not problems of the request.
 
-The reply of a method the committed JSON-RPC slice describes (`schema/deribit_rpc.py`) is judged against it as it
+The reply of a method the committed JSON-RPC slice describes (`schema/deribit/rpc.py`) is judged against it as it
 goes out, over HTTP and the websocket: each field of a result or error that breaks the slice is a `reply.schema`
 problem naming the method and the field (`private/get_positions: result[0].size: "3" is not of type "number"`).
 Replies over `REPLY_CHECKED_BYTES` are not judged: the check runs on every request, and a large one (a thousand
@@ -32,7 +32,7 @@ from mockexchange.auth.deribit.signature import decode_basic
 from mockexchange.core.faults import Fault
 from mockexchange.journal import JOURNAL_NOTE, Journal, JournalNote
 from mockexchange.refusal import refused
-from mockexchange.schema import deribit_rpc
+from mockexchange.schema.deribit import rpc as deribit_rpc
 from mockexchange.schema.requests import Problem, problem
 from mockexchange.schema.specs import SpecError
 from mockexchange.venues.deribit.context import API_PREFIX, WS_PATH, DeribitContext

@@ -3,7 +3,7 @@ daily caps (Get/Update/DeleteFCMEventContractDailyCap) and blocked categories (G
 and position transfers (CreateFCMPositionTransfer); who may call them (`fcm_subtrader`).
 
 Reads come from the ledger (`ledger.fcm`, core/kalshi/fcm.py) under its lock. Changes run the control plane's
-commands (commands.py, control/kalshi_fcm.py), so a state file keeps them as it keeps the admin API's.
+commands (commands.py, control/kalshi/fcm.py), so a state file keeps them as it keeps the admin API's.
 """
 
 from __future__ import annotations

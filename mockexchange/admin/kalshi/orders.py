@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.admin.kalshi_venue import API, HISTORY_ROWS, venue_answer
+from mockexchange.admin.kalshi.venue import API, venue_answer
+from mockexchange.admin.queries import HISTORY_ROWS
 from mockexchange.core.book import Book, Side
 from mockexchange.core.kalshi.accounts import HOUSE as HOUSE_OWNER
 from mockexchange.core.kalshi.orders import Order

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.control.deribit import order_json, trade_json
+from mockexchange.control.deribit.seeded import order_json, trade_json
 from mockexchange.core.deribit.handlers import Placed
 from mockexchange.core.deribit.orders import DerivativeOrder
 

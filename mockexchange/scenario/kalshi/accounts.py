@@ -1,7 +1,7 @@
-"""What a scenario file's set-up says of a Kalshi account: a user's account (`users[]`), its keys (`users[].keys[]`; a
-Deribit account's `keys[]` too) and usage level (`users[].api_usage_level`).
+"""What a scenario file's set-up says of a Kalshi account: a user's account (`users[]`), its keys
+(`users[].keys[]`) and usage level (`users[].api_usage_level`).
 
-Each is the core's command of its kind (core/kalshi/account_commands.py, key_commands.py; core/deribit/key_commands.py),
+Each is the core's command of its kind (core/kalshi/account_commands.py, key_commands.py),
 made when the file is read: every field is read as its kind of value, refused at its line in the kind's words; what
 only the state can say (an unknown user, a duplicate account) is refused when the set-up runs, naming its line.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from mockexchange.core.commands import kind_of, read
-from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.kalshi.account_commands import CreateAccount, GrantApiUsageLevel
 from mockexchange.core.kalshi.key_commands import CreateApiKey
 from mockexchange.scenario.scalars import Specs, command_specs, of_kind, text
@@ -28,8 +27,6 @@ KEY: Specs = {
     "public_key_file": (text, False), "generate": _KEY["key_type"],
     "subaccount": _KEY["subaccount"], "subtrader_id": _KEY["subtrader_id"],
 }  # fmt: skip
-# A Deribit account's key (schema.py's DERIBIT_ACCOUNT, its `keys[]`), beside its account's user
-DERIBIT_KEY = command_specs(CreateDeribitKey, "user_id")
 
 
 def make_key(**fields: Any) -> CreateApiKey:

@@ -1,6 +1,5 @@
 """What a scenario file's `deribit:` set-up says beside its timeline's steps (steps.py): its index prices, instruments,
-accounts and their subaccounts, opening positions, volatility and pinned marks (an account's keys are kalshi_steps.py's
-`DERIBIT_KEY`).
+accounts and their subaccounts, opening positions, volatility and pinned marks, and an account's keys (`DERIBIT_KEY`).
 
 Each is a command of the core's (core/deribit/: market_commands.py, account_commands.py, fill_commands.py,
 key_commands.py, order_commands.py), its fields read as their kinds when the file is read and the command made there,
@@ -19,6 +18,9 @@ from mockexchange.core.deribit.market_commands import ListInstrument, SetIndexPr
 from mockexchange.core.deribit.order_commands import SeedDeribitOrder
 from mockexchange.core.values import Refused
 from mockexchange.scenario.scalars import Invalid, command_specs, of_kind
+
+# A Deribit account's key (schema.py's DERIBIT_ACCOUNT, its `keys[]`), beside its account's user
+DERIBIT_KEY = command_specs(CreateDeribitKey, "user_id")
 
 ACCOUNT = command_specs(CreateDeribitAccount)  # (its balances walked entry by entry, each read as `BALANCE`)
 SUBACCOUNT = command_specs(CreateDeribitSubaccount, "user_id")

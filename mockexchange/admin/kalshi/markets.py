@@ -19,8 +19,8 @@ from typing import Any
 
 import orjson
 
-from mockexchange.admin.kalshi_orders import level_owners
-from mockexchange.admin.kalshi_venue import API, public_answer
+from mockexchange.admin.kalshi.orders import level_owners
+from mockexchange.admin.kalshi.venue import API, public_answer
 from mockexchange.control import ControlError
 from mockexchange.core.book import ASK, BID, Side
 from mockexchange.core.kalshi.ledger import Ledger

@@ -20,7 +20,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from mockexchange.admin.kalshi_venue import HISTORY_ROWS
+from mockexchange.admin.queries import HISTORY_ROWS
 from mockexchange.control import ControlError
 from mockexchange.core.deribit.book import DerivativesBook
 from mockexchange.core.deribit.bounds import BookError

@@ -17,7 +17,8 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from mockexchange.admin.kalshi_venue import API, HISTORY_ROWS, venue_answer
+from mockexchange.admin.kalshi.venue import API, venue_answer
+from mockexchange.admin.queries import HISTORY_ROWS
 from mockexchange.core.kalshi.order_group_records import OrderGroup
 from mockexchange.core.kalshi.units import contracts
 from mockexchange.venues.kalshi import order_groups as venue_groups

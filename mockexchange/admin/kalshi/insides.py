@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockexchange.admin.kalshi_venue import API, HISTORY_ROWS, venue_answer
+from mockexchange.admin.kalshi.venue import API, venue_answer
+from mockexchange.admin.queries import HISTORY_ROWS
 from mockexchange.core.kalshi.accounts import Account
 from mockexchange.core.kalshi.archive import ORDERS, TRADES
 from mockexchange.venues.kalshi import api_keys, fcm, historical, instance_transfers, subaccounts

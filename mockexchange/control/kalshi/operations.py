@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from functools import partialmethod
 
-from mockexchange.control import kalshi, kalshi_account, kalshi_fcm, kalshi_markets, kalshi_order_groups
-from mockexchange.control import kalshi_orders as orders
-from mockexchange.control import kalshi_subaccounts as subaccounts
 from mockexchange.control.commands import as_is, batch_operation, operation
+from mockexchange.control.kalshi import account as kalshi_account
+from mockexchange.control.kalshi import fcm as kalshi_fcm
+from mockexchange.control.kalshi import markets as kalshi_markets
+from mockexchange.control.kalshi import order_groups as kalshi_order_groups
+from mockexchange.control.kalshi import orders as orders
+from mockexchange.control.kalshi import seeded as kalshi
+from mockexchange.control.kalshi import subaccounts as subaccounts
 from mockexchange.core.kalshi import (
     account_commands,
     archive_commands,

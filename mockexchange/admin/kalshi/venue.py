@@ -15,7 +15,6 @@ from mockexchange.venues.kalshi.errors import KalshiError
 from mockexchange.venues.kalshi.params import Parts
 
 API = "GET /trade-api/v2"  # the venue's REST reads, as the inspector names the queries it shows
-HISTORY_ROWS = 100  # a time-ordered list (fills, transfers, historical records): the newest this many
 INSPECTOR_KEY_ID = "mockexchange-inspector"  # the key id the venue's operations are called with (never a real key)
 
 Operation = Callable[[KalshiContext, ApiKey, Any], Any]

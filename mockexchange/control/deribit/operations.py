@@ -7,8 +7,10 @@ is its area's: accounts, credentials, fills, cash and prices (deribit.py), subac
 
 from __future__ import annotations
 
-from mockexchange.control import deribit, deribit_account, deribit_orders
 from mockexchange.control.commands import operation
+from mockexchange.control.deribit import account as deribit_account
+from mockexchange.control.deribit import orders as deribit_orders
+from mockexchange.control.deribit import seeded as deribit
 from mockexchange.core import mock_commands
 from mockexchange.core.deribit import (
     account_commands,

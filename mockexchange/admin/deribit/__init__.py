@@ -1,0 +1,1 @@
+"""The inspector's Deribit panels: a wallet's orders and an instrument's book, rendered by the venue's renderers."""

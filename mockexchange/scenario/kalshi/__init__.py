@@ -1,0 +1,1 @@
+"""What a scenario file's set-up says of Kalshi: accounts, keys and usage levels; series, events and markets."""
