@@ -33,7 +33,7 @@ from hypothesis.vendor.pretty import RepresentationPrinter
 from schemathesis.generation.hypothesis import builder  # noqa: F401  (its import swaps Hypothesis' printer, once)
 
 import mockexchange
-import mockexchange.control.key_handlers
+import mockexchange.control.kalshi.keys
 import mockexchange.testing.signing
 from mockexchange.auth.kalshi.keys import PrivateKey, generate_private_key, load_private_key
 
@@ -66,8 +66,8 @@ def _pooled_key(key_type: str = "rsa") -> PrivateKey:
 
 
 # (where a key command draws its pair: if that moves, this fails rather than the pool silently going unused)
-assert mockexchange.control.key_handlers.generate_private_key is generate_private_key
-mockexchange.control.key_handlers.generate_private_key = _pooled_key  # type: ignore[assignment]
+assert mockexchange.control.kalshi.keys.generate_private_key is generate_private_key
+mockexchange.control.kalshi.keys.generate_private_key = _pooled_key  # type: ignore[assignment]
 # Loading an RSA key checks it (27 ms of CPU): the tests' signers load those few keys again and again.
 mockexchange.testing.signing.load_private_key = functools.lru_cache(maxsize=4 * KEY_POOL_SIZE)(load_private_key)
 

@@ -32,7 +32,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.protocol import State
 
 from mockexchange.app import MockApp, build_app
-from mockexchange.control import Control
+from mockexchange.control.registration import Venue
 from mockexchange.core.clock import Clock
 from mockexchange.settings import Settings
 from mockexchange.web import (
@@ -670,7 +670,7 @@ class InThread:
         return self.app.journal.read(**filters)["requests"]
 
 
-class MockServer(InThread, Control):
+class MockServer(InThread):
     """A mock listening on 127.0.0.1 on a free port, in a background thread; a context manager.
 
         with MockServer() as mock:
@@ -691,19 +691,15 @@ class MockServer(InThread, Control):
         clock: Clock | None = None,
         wall_clock: Clock | None = None,
         seed: int | None = None,
+        venues: Sequence[Venue] | None = None,
         **setting_overrides: Any,
     ) -> None:
+        """`venues`: the venues it serves (the registry's, mockexchange/registry/, unless given)."""
         settings = settings or Settings(host="127.0.0.1", port=0)
         if setting_overrides:
             settings = Settings(**{**_as_dict(settings), **setting_overrides})
-        self.app = build_app(settings, clock=clock, wall_clock=wall_clock, seed=seed)
-        assert self.app.book is not None and self.app.deribit is not None
-        super().__init__(
-            self.app.ledger, self.app.keys, self.app.book, self.app.deribit.auth.registry, self.app.deribit.auth.tokens,
-            rate_limiter=self.app.rate_limits,  # the venues' own buckets: rate_limits(), set_rate_limit_tier()
-            faults=self.app.faults, connections=self.app.connections,  # add_fault(), close_websockets(): the venues'
-        )  # fmt: skip
-        self.recorder = self.app.control.recorder  # the state file's (Settings.state): one log for both
+        self.app = build_app(settings, clock=clock, wall_clock=wall_clock, seed=seed, venues=venues)
+        self.control = self.app.control  # every operation of the admin API is its method, and `mock`'s (below)
         # The scenario operations are the app's own (one loaded scenario per mock, shared with the admin API).
         self.load_scenario = self.app.scenarios.load_scenario
         self.step = self.app.scenarios.step
@@ -732,6 +728,15 @@ class MockServer(InThread, Control):
 
     def clear_requests(self) -> None:
         self.app.journal.clear()
+
+    def __getattr__(self, name: str) -> Any:
+        # (what is not its own: the control plane's operations and every venue's state, `mock.ledger`)
+        if name.startswith("__") or "control" not in self.__dict__:
+            raise AttributeError(name)
+        return getattr(self.control, name)
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *dir(self.control)})
 
 
 def _as_dict(settings: Settings) -> dict[str, Any]:

@@ -17,9 +17,8 @@ import pytest
 import websockets
 from deribit_rpc import Deribit, DeribitWs
 
-from mockexchange.control import Control
 from mockexchange.core.clock import ManualClock
-from mockexchange.scenario.schema import STEPS
+from mockexchange.registry import STEPS, control_plane
 from mockexchange.server import MockServer
 
 PERP = "BTC-PERPETUAL"
@@ -167,7 +166,7 @@ def test_a_closing_orders_profit_loss_is_its_trades_to_their_places(mock):
 
 
 def test_the_step_takes_the_commands_fields():
-    parameters = inspect.signature(Control.deribit_place_order).parameters
-    assert set(STEPS["deribit_place_order"]) == {name for name in parameters if name != "self"}
+    parameters = inspect.signature(control_plane().deribit_place_order).parameters
+    assert set(STEPS.specs["deribit_place_order"]) == {name for name in parameters if name != "self"}
     required = {name for name, p in parameters.items() if p.default is p.empty and name != "self"}
-    assert {name for name, field in STEPS["deribit_place_order"].items() if field.required} == required
+    assert {name for name, (_, required) in STEPS.specs["deribit_place_order"].items() if required} == required

@@ -11,11 +11,10 @@ from decimal import Decimal
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from mockexchange.auth.kalshi.keys import KeyRegistry
-from mockexchange.control import Control, ControlError
+from mockexchange.control import ControlError
 from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.registry import control_plane
 
 USERS = ("alice", "bob", "carol")
 HOUSE = "house"  # scripted liquidity: orders seeded through the control plane, its funds unchecked
@@ -52,7 +51,7 @@ class Trading:
     """One sequence's mock: the accounts, the house's liquidity on both sides of the index, and the steps."""
 
     def __init__(self) -> None:
-        self.control = Control(Ledger(clock=ManualClock()), KeyRegistry())
+        self.control = control_plane(ManualClock())
         self.control.set_index_price("btc_usd", "60000")
         for user in (*USERS, HOUSE):
             self.control.create_deribit_account(user, balances={"BTC": str(GIVEN)})

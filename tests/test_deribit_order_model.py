@@ -19,11 +19,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from mockexchange.auth.kalshi.keys import KeyRegistry
-from mockexchange.control import Control
 from mockexchange.core.book import ASK, BID
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.registry import control_plane
 
 pytestmark = pytest.mark.slow  # conftest.py: outside the inner loop's subset
 
@@ -57,7 +55,7 @@ class OrderModel(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = ManualClock()  # moved on at each step: triggers fire oldest first
-        self.control = Control(Ledger(clock=self.clock), KeyRegistry())
+        self.control = control_plane(self.clock)
         self.control.set_index_price("btc_usd", "60000")
         for user in USERS:
             self.control.create_deribit_account(user, balances={"BTC": "1000"})  # funds never bind here

@@ -9,12 +9,11 @@ import inspect
 import plain_http
 import pytest
 
-from mockexchange.control import Control
 from mockexchange.core.commands import declared
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.kalshi.filling import Filling
 from mockexchange.core.kalshi.new_fill import FILL_REQUIRED, NewFill
-from mockexchange.scenario.schema import STEPS
+from mockexchange.registry import STEPS, control_plane
 from mockexchange.server import MockServer
 
 
@@ -23,13 +22,14 @@ def parameters(function: object) -> list[str]:
 
 
 def test_every_door_takes_newfills_fields():
+    fill = control_plane().fill
     assert parameters(Filling.apply_fill) == list(NewFill._fields)
-    assert parameters(Control.fill) == list(NewFill._fields[:6]) + ["event_ticker", "subaccount", "is_taker", "fee",
+    assert parameters(fill) == list(NewFill._fields[:6]) + ["event_ticker", "subaccount", "is_taker", "fee",
                                                                     "order_id", "client_order_id"]  # fmt: skip
-    assert parameters(Control.fill) == [field.name for field in declared(SeedFill)]  # generated from the command
-    assert set(parameters(Control.fill)) == set(NewFill._fields)
-    assert set(STEPS["fill"]) == set(NewFill._fields)
-    assert {name for name, field in STEPS["fill"].items() if field.required} == FILL_REQUIRED
+    assert parameters(fill) == [field.name for field in declared(SeedFill)]  # generated from the command
+    assert set(parameters(fill)) == set(NewFill._fields)
+    assert set(STEPS.specs["fill"]) == set(NewFill._fields)
+    assert {name for name, (_, required) in STEPS.specs["fill"].items() if required} == FILL_REQUIRED
     assert {"user_id", "ticker", "side", "action", "count", "price"} == FILL_REQUIRED
 
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.control import Control, ControlError
-from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.registry import control_plane
 
 
 @pytest.fixture
 def control() -> Control:
-    made = Control(Ledger(), KeyRegistry())
+    made = control_plane()
     made.create_deribit_account("alice", balances={"BTC": "10"})
     return made
 

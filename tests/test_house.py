@@ -25,6 +25,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("journal", "scenario"),
     ("venues", "state"),
     ("admin", "replay"),
+    ("registry",),
     ("app",),
     ("server",),
     ("testing", "proxy"),

@@ -23,6 +23,7 @@ from serve_process import run_serve, serving
 
 from mockexchange.control import ControlError
 from mockexchange.core.clock import ManualClock, epoch_ms
+from mockexchange.core.kalshi.rate_budgets import kalshi_budgets
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.core.token_bucket import Budget, TokenBucket
 from mockexchange.server import MockServer
@@ -417,7 +418,7 @@ def test_a_token_bucket_refills_exactly_and_never_past_its_capacity():
 
 
 def test_the_limiter_forgets_the_least_recently_charged_subject_beyond_its_bound(clock):
-    limits = RateLimits(clock, "basic", max_subjects=2)
+    limits = RateLimits(clock, "basic", tables={"kalshi": kalshi_budgets}, max_subjects=2)
     for user in ("a", "b"):
         for _ in range(BASIC_READS):
             assert limits.take("kalshi", user, "read")

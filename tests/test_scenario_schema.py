@@ -9,6 +9,7 @@ from textwrap import dedent
 import pytest
 
 from mockexchange.core.kalshi.fill_commands import SeedFill
+from mockexchange.registry import STEPS
 from mockexchange.scenario.library import library_dir
 from mockexchange.scenario.schema import ScenarioError, load_document, load_file
 
@@ -19,7 +20,7 @@ def errors_of(tmp_path: Path, text: str, name: str = "s.yaml") -> list[str]:
     path = tmp_path / name
     path.write_text(dedent(text))
     with pytest.raises(ScenarioError) as caught:
-        load_file(path)
+        load_file(path, steps=STEPS)
     assert caught.value.status == 400
     prefix = f"{path}:"
     return [e.removeprefix(prefix) for e in caught.value.errors]
@@ -30,7 +31,7 @@ def errors_of(tmp_path: Path, text: str, name: str = "s.yaml") -> list[str]:
     ["fed-decision.yaml", "fcm-subtraders.yaml", "busy-market.yaml", "deribit-btc-book.yaml", "moving-book.yaml"],
 )
 def test_the_shipped_scenarios_are_valid(name):
-    scenario = load_file(FIXTURES / name)
+    scenario = load_file(FIXTURES / name, steps=STEPS)
     assert scenario.name == name.removesuffix(".yaml") and scenario.steps and scenario.start is not None
 
 
@@ -101,13 +102,13 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "places), not 0",
         "16: steps[0].settle.result: required",
         "17: steps[1].at: unknown field (steps run in order; use a `wait: SECONDS` step between them)",
-        "18: steps[2]: unknown step 'fil' (one of: fill, settle, deposit, withdrawal, order, cancel_order, "
-        "deribit_fill, deribit_order, deribit_cancel_order, place_order, deribit_place_order, deribit_deposit, "
-        "deribit_withdrawal, index_price, mark_price, volatility, fault, clear_faults, ws_close, subaccount, "
-        "subaccount_transfer, subaccount_netting, intra_exchange_transfer, complete_intra_exchange_transfer, "
-        "target_balance_allocation, historical_cutoff, fcm_subtrader, fcm_daily_cap, fcm_blocked_category, "
-        "fcm_error_account, fcm_position_transfer, market, update_market, pause_market, resume_market, close_market, "
-        "close_time, determine, book, exchange_status, wait, burst)",
+        "18: steps[2]: unknown step 'fil' (one of: book, burst, cancel_order, clear_faults, close_market, "
+        "close_time, complete_intra_exchange_transfer, deposit, deribit_cancel_order, deribit_deposit, deribit_fill, "
+        "deribit_order, deribit_place_order, deribit_withdrawal, determine, exchange_status, fault, "
+        "fcm_blocked_category, fcm_daily_cap, fcm_error_account, fcm_position_transfer, fcm_subtrader, fill, "
+        "historical_cutoff, index_price, intra_exchange_transfer, mark_price, market, order, pause_market, "
+        "place_order, resume_market, settle, subaccount, subaccount_netting, subaccount_transfer, "
+        "target_balance_allocation, update_market, volatility, wait, withdrawal, ws_close)",
         '19: steps[3].fill.count: must be a quoted decimal string: write "1.5" (money is never a float; unquoted, '
         "YAML reads 1.5 as a binary float)",
         "19: steps[3].fill.price: must be between 0 and 1 dollars exclusive (0.0001 to 0.9999 dollars, at most 4 "
@@ -116,14 +117,13 @@ def test_each_problem_is_reported_with_its_line_and_field(tmp_path):
         "21: steps[5].deposit.id: given twice",
         "22: steps[6].burst.fills: must be an integer from 1 to 1000000, not 0",
         "22: steps[6].burst.users: must be a non-empty list",
-        "23: steps[7]: a step is a mapping with exactly one of: fill, settle, deposit, withdrawal, order, "
-        "cancel_order, deribit_fill, deribit_order, deribit_cancel_order, place_order, deribit_place_order, "
-        "deribit_deposit, deribit_withdrawal, index_price, mark_price, volatility, fault, clear_faults, ws_close, "
-        "subaccount, subaccount_transfer, subaccount_netting, intra_exchange_transfer, "
-        "complete_intra_exchange_transfer, target_balance_allocation, historical_cutoff, fcm_subtrader, "
-        "fcm_daily_cap, fcm_blocked_category, fcm_error_account, fcm_position_transfer, market, update_market, "
-        "pause_market, resume_market, close_market, close_time, determine, book, exchange_status, wait, burst (found: "
-        "wait, settle)",
+        "23: steps[7]: a step is a mapping with exactly one of: book, burst, cancel_order, clear_faults, "
+        "close_market, close_time, complete_intra_exchange_transfer, deposit, deribit_cancel_order, deribit_deposit, "
+        "deribit_fill, deribit_order, deribit_place_order, deribit_withdrawal, determine, exchange_status, fault, "
+        "fcm_blocked_category, fcm_daily_cap, fcm_error_account, fcm_position_transfer, fcm_subtrader, fill, "
+        "historical_cutoff, index_price, intra_exchange_transfer, mark_price, market, order, pause_market, "
+        "place_order, resume_market, settle, subaccount, subaccount_netting, subaccount_transfer, "
+        "target_balance_allocation, update_market, volatility, wait, withdrawal, ws_close (found: wait, settle)",
     ]
 
 
@@ -134,7 +134,7 @@ def test_yes_and_no_are_words_not_booleans_and_counts_may_be_integers(tmp_path):
         "  - fill: {user_id: no, ticker: M-1, side: no, action: sell, count: 10, price: '0.5', is_taker: no}\n"
         "  - settle: {ticker: M-1, result: yes}\n"
     )
-    fill, settle = load_file(path).steps
+    fill, settle = load_file(path, steps=STEPS).steps
     assert fill.args == {
         "user_id": "no", "ticker": "M-1", "side": "no", "action": "sell", "count": Decimal("10"),
         "price": Decimal("0.5"), "is_taker": False,
@@ -150,7 +150,7 @@ def test_key_files_are_read_relative_to_the_scenario(tmp_path):
     (tmp_path / "keys" / "private.pem").write_text((FIXTURES / "keys" / "bob.pem").read_text())
     (tmp_path / "keys" / "garbage.pem").write_text("garbage\n")
     (tmp_path / "good.yaml").write_text("users:\n  - user_id: a\n    keys: [{public_key_file: keys/a.pub.pem}]\n")
-    [_, key] = load_file(tmp_path / "good.yaml").setup
+    [_, key] = load_file(tmp_path / "good.yaml", steps=STEPS).setup
     assert key.args["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
     errors = errors_of(
         tmp_path,
@@ -185,21 +185,21 @@ def test_broken_yaml_a_missing_file_and_the_wrong_shape(tmp_path):
         "2: steps: must be a list",
     ]
     with pytest.raises(ScenarioError, match=r"nope\.yaml: cannot read the scenario file") as caught:
-        load_file(tmp_path / "nope.yaml")
+        load_file(tmp_path / "nope.yaml", steps=STEPS)
     assert caught.value.status == 404
 
 
 def test_inline_documents_yaml_json_and_mappings():
-    assert load_document('{"steps": [{"wait": 5}]}').steps[0].args == {"seconds": 5.0}
+    assert load_document('{"steps": [{"wait": 5}]}', steps=STEPS).steps[0].args == {"seconds": 5.0}
     with pytest.raises(ScenarioError) as caught:
-        load_document('{"steps": [{"settle": {"ticker": "M", "result": "maybe"}}]}')
+        load_document('{"steps": [{"settle": {"ticker": "M", "result": "maybe"}}]}', steps=STEPS)
     assert caught.value.errors == ["<document>:1: steps[0].settle.result: must be one of 'yes', 'no', not 'maybe'"]
     with pytest.raises(ScenarioError) as caught:
         load_document({"steps": [{"fill": {"user_id": "a", "ticker": "M", "side": "yes", "action": "buy",
-                                            "count": "1", "price": 0.5}}]})  # fmt: skip
+                                            "count": "1", "price": 0.5}}]}, steps=STEPS)  # fmt: skip
     assert caught.value.errors == [
         '<document>: steps[0].fill.price: must be a quoted decimal string: write "0.5" (money is never a float; '
         "unquoted, YAML reads 0.5 as a binary float)"
     ]
     with pytest.raises(ScenarioError, match="the document is empty"):
-        load_document("")
+        load_document("", steps=STEPS)

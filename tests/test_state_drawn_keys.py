@@ -1,7 +1,7 @@
 """What a key command draws at random is drawn before the state file keeps it (core/commands.py's `Handlers.drawn`,
-control/key_handlers.py): a Kalshi key is kept as its public half and its key id, whether drawn (its private key in the
-answer alone) or given as a private key; Deribit credentials as their client id and their secret sealed. Run again,
-the kept commands register the same keys."""
+control/kalshi/keys.py, control/deribit/keys.py): a Kalshi key is kept as its public half and its key id, whether
+drawn (its private key in the answer alone) or given as a private key; Deribit credentials as their client id and
+their secret sealed. Run again, the kept commands register the same keys."""
 
 from __future__ import annotations
 

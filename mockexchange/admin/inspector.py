@@ -14,6 +14,7 @@ every read and operation the page makes carries it (`/_inspector#token=TOKEN`: t
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
 
@@ -24,16 +25,15 @@ from starlette.routing import BaseRoute, Route
 from mockexchange.admin.guard import AdminGuard, error
 
 INSPECTOR_PATH = "/_inspector"
-# name -> media type; nothing else is served under /_inspector/.
+# name -> media type: the page's own; each venue's panel adds the scripts that draw it (admin/panels.py), loaded
+# before inspector.js, which calls them. Nothing else is served under /_inspector/.
 ASSETS = {
     "inspector.js": "text/javascript; charset=utf-8",
-    "inspector-kalshi.js": "text/javascript; charset=utf-8",  # a Kalshi account's insides, drawn for inspector.js
-    "inspector-deribit.js": "text/javascript; charset=utf-8",  # a Deribit wallet's orders and book, for inspector.js
-    "inspector-markets.js": "text/javascript; charset=utf-8",  # Kalshi's markets and their books, for inspector.js
     "inspector.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
 PAGE = "inspector.html"
+VENUE_SCRIPTS = b"<!-- venue scripts -->\n"  # where the page loads the venues' scripts
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -52,17 +52,27 @@ def asset(name: str) -> bytes:
     return resources.files("mockexchange.admin").joinpath("static", name).read_bytes()
 
 
-def routes(guard: AdminGuard) -> list[BaseRoute]:
+def page_with(scripts: Iterable[str]) -> bytes:
+    """The page, loading each venue's `scripts` where it says."""
+    tags = b"".join(f'<script src="{INSPECTOR_PATH}/{name}" defer></script>\n'.encode() for name in scripts)
+    return asset(PAGE).replace(VENUE_SCRIPTS, tags)
+
+
+def routes(guard: AdminGuard, venue_assets: Mapping[str, str]) -> list[BaseRoute]:
+    """The page and its assets; `venue_assets`: each venue's panel's scripts (name -> media type)."""
+    served = {**ASSETS, **venue_assets}
+    shown = page_with(venue_assets)
+
     async def page(request: Request) -> Response:
         if (refused := guard.refusal(request, token=False)) is not None:
             return refused
-        return Response(asset(PAGE), media_type="text/html; charset=utf-8", headers=HEADERS)
+        return Response(shown, media_type="text/html; charset=utf-8", headers=HEADERS)
 
     async def static(request: Request) -> Response:
         if (refused := guard.refusal(request, token=False)) is not None:
             return refused
         name = request.path_params["name"]
-        media_type = ASSETS.get(name)
+        media_type = served.get(name)
         if media_type is None:
             return error(f"the inspector has no asset {name[:80]!r}", 404, HEADERS)
         return Response(asset(name), media_type=media_type, headers=HEADERS)

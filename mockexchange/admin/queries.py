@@ -15,6 +15,8 @@ from mockexchange.core.numbers import IntegerError, excerpt, parse_int
 
 Schemas = Mapping[str, Mapping[str, Any]]
 HISTORY_ROWS = 100  # a time-ordered list (fills, transfers, historical records): the newest this many
+MAX_LISTED = 5_000  # accounts of one venue in the list (`truncated` says when more are open)
+MAX_REPLAYED = 10_000  # fills (trades) run again for the picture: a longer history shows its newest this many
 
 
 def checked_query(items: Iterable[tuple[str, str]], schemas: Schemas) -> dict[str, Any]:

@@ -15,25 +15,22 @@ Errors are `{"error": "..."}` (plus `"errors": [...]` when a scenario has severa
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockexchange.admin import inspector, openapi
 from mockexchange.admin.guard import AdminGuard, error
-from mockexchange.admin.kalshi.markets import MARKETS_QUERY
+from mockexchange.admin.handling import Handler, Operation, answer, guarded, off_the_loop, path_named
 from mockexchange.admin.paths import AdminPaths
 from mockexchange.admin.queries import checked_query
 from mockexchange.admin.views import Views
 from mockexchange.bounded_json import parse_json
 from mockexchange.control import Control, ControlError
-from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_NAME
-from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.numbers import excerpt, parse_int
 from mockexchange.journal import Journal
 from mockexchange.scenario.operations import Scenarios
@@ -43,53 +40,7 @@ from mockexchange.web import BodyTooLarge, json_line_response, read_body
 
 ADMIN_PREFIX = "/_admin"
 MAX_BODY = 1 << 20
-# The query of GET /_admin/accounts/{user_id}, as JSON Schemas: the route checks each value against its own, and the
-# OpenAPI document says them.
-ACCOUNT_QUERY: dict[str, dict[str, Any]] = {
-    "subaccount": {"type": "integer", "minimum": 0, "maximum": MAX_SUBACCOUNT, "default": 0},
-    "wallet": {"type": "integer", "minimum": 1, "maximum": MAX_ACCOUNT_ID},
-    "instrument": {"type": "string", "maxLength": MAX_NAME},
-}
-Handler = Callable[[Request], Awaitable[Response]]
-# What a `POST /_admin/<name>` calls: its answer is JSON-ready (a command's `answer` renders the core's objects)
-Operation = Callable[..., Any]
 LOOP_READS = frozenset({"connections"})  # GETs answered on the loop: they read the connections that live there
-
-
-def _path_named(request: Request, name: str) -> str | None:
-    """The path parameter `name`, or None when the path names something else: Starlette's match ends in `$`, which
-    matches before a trailing newline, so `/_admin/accounts/alice%0A` would otherwise read alice."""
-    value = request.path_params[name]
-    return value if request.scope["path"].endswith(value) else None
-
-
-def guarded(guard: AdminGuard, handler: Handler, changed: Callable[[], None] | None = None) -> Handler:
-    """`handler` behind the access rules; `changed` is told after an operation (not a GET) that answered 200."""
-
-    async def handle(request: Request) -> Response:
-        if (refused := guard.refusal(request)) is not None:
-            return refused
-        response = await handler(request)
-        if changed is not None and request.method not in ("GET", "HEAD") and response.status_code == 200:
-            changed()
-        return response
-
-    return handle
-
-
-def _answer(method: Operation, arguments: dict[str, Any]) -> Response:
-    """The operation's answer, or its refusal; run in a worker thread."""
-    try:
-        return json_line_response(method(**arguments))
-    except ControlError as exc:
-        return error(str(exc), exc.status, errors=getattr(exc, "errors", None))
-
-
-async def _off_the_loop(method: Operation, arguments: dict[str, Any]) -> Response:
-    """Run an operation in a worker thread (Starlette's thread pool, as it runs a sync endpoint): a long one (a
-    scenario's burst, a batch of fills, generated keys) holds only the locks of the state it changes, while the loop
-    goes on serving the other venue, the health check and the websockets' heartbeats."""
-    return await run_in_threadpool(_answer, method, arguments)
 
 
 def _operation(method: Operation, on_loop: bool = False) -> Handler:
@@ -103,7 +54,7 @@ def _operation(method: Operation, on_loop: bool = False) -> Handler:
         if request.method == "GET":
             if request.query_params:
                 return error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
-            return _answer(method, {}) if on_loop else await _off_the_loop(method, {})
+            return answer(method, {}) if on_loop else await off_the_loop(method, {})
         try:
             raw = await read_body(request, MAX_BODY)
         except BodyTooLarge as exc:
@@ -120,7 +71,7 @@ def _operation(method: Operation, on_loop: bool = False) -> Handler:
             parts = [f"unknown field(s): {', '.join(unknown)}"] if unknown else []
             parts += [f"missing field(s): {', '.join(missing)}"] if missing else []
             return error("; ".join(parts) + f"; accepted: {', '.join(parameters) or 'none'}", 400)
-        return await _off_the_loop(method, body)
+        return await off_the_loop(method, body)
 
     return handle
 
@@ -192,106 +143,46 @@ def journal_routes(journal: Journal, guard: AdminGuard, changed: Callable[[], No
 
 
 def operations(control: Control, scenarios: Scenarios, paths: AdminPaths) -> dict[str, Operation]:
-    """What each `POST /_admin/<name>` calls; the body's fields are the method's arguments."""
-    return {
+    """What each `POST /_admin/<name>` calls; the body's fields are the method's arguments: the mock's own, then each
+    venue's (its registration's `admin` paths, control/registration.py)."""
+    found: dict[str, Operation] = {
         "reset": control.reset,
-        "accounts": control.create_account,
-        "keys": control.create_key,
-        "markets": control.create_market,
-        # Kalshi's markets (control/kalshi/markets.py): series, events, the lifecycle, the house's book, the exchange
-        "series": control.set_series,
-        "events": control.set_event,
-        "markets/update": control.update_market,
-        "markets/pause": control.pause_market,
-        "markets/resume": control.resume_market,
-        "markets/close": control.close_market,
-        "markets/close_time": control.set_close_time,
-        "markets/determine": control.determine_market,
-        "books": control.set_book,
-        "exchange_status": control.set_exchange_status,
-        "fills": control.fill,
-        "fills/batch": control.fills,
-        "settlements": control.settle,
-        "orders": control.create_order,
-        "orders/cancel": control.cancel_order,
-        "orders/place": control.place_order,  # a client's order (the other side of a bot's trade): it takes
-        # Kalshi's order groups (control/kalshi/order_groups.py); read in GET /_admin/accounts/{user_id}
-        "order_groups": control.create_order_group,
-        "order_groups/limit": control.set_order_group_limit,
-        "order_groups/trigger": control.trigger_order_group,
-        "order_groups/reset": control.reset_order_group,
-        "order_groups/delete": control.delete_order_group,
-        "deposits": control.deposit,
-        "withdrawals": control.withdrawal,
+        "clock": control.advance_clock,
         "scenario": paths.confined_load(scenarios),
         "scenario/step": scenarios.step,
         "scenario/play": scenarios.play_scenario,
-        "clock": control.advance_clock,
-        "deribit/accounts": control.create_deribit_account,
-        "deribit/subaccounts": control.create_deribit_subaccount,
-        "deribit/keys": control.create_deribit_key,
-        "deribit/fills": control.deribit_fill,
-        "deribit/orders": control.deribit_order,
-        "deribit/orders/cancel": control.deribit_cancel_order,
-        "deribit/orders/place": control.deribit_place_order,  # a client's order: it takes, its funds checked
-        "deribit/deposits": control.deribit_deposit,
-        "deribit/withdrawals": control.deribit_withdraw,
-        "deribit/transfers": control.deribit_transfer,
-        "deribit/transfers/user": control.deribit_transfer_to_user,
-        "deribit/transfers/cancel": control.deribit_cancel_transfer,
-        "deribit/withdrawals/cancel": control.deribit_cancel_withdrawal,
-        "deribit/subaccounts/name": control.rename_deribit_subaccount,
-        "deribit/subaccounts/login": control.set_deribit_subaccount_login,
-        "deribit/interuser_transfers": control.set_deribit_interuser_transfers,
-        "deribit/deposit_addresses": control.create_deribit_deposit_address,
-        "deribit/settlement_prices": control.set_settlement_price,
-        "deribit/instruments": control.list_instrument,
-        "deribit/index_prices": control.set_index_price,
-        "deribit/mark_prices": control.set_mark_price,
-        "deribit/volatility": control.set_volatility,
+        "scenario/pause": scenarios.pause_scenario,
         "rate_limits": control.set_rate_limit_tier,
-        "rest_lag": control.set_rest_lag,
         "faults": control.add_fault,
         "faults/remove": control.remove_fault,
         "faults/ws/close": control.close_websockets,
-        "scenario/pause": scenarios.pause_scenario,
-        # Kalshi's account: usage-level grants and key deletion (control/kalshi/account.py)
-        "api_usage_levels": control.grant_api_usage_level,
-        "api_usage_levels/show": control.api_usage_level,
-        "keys/delete": control.delete_key,
-        # An account's insides (control/kalshi/subaccounts.py).
-        "subaccounts": control.create_subaccount,
-        "subaccounts/transfers": control.subaccount_transfer,
-        "subaccounts/netting": control.set_subaccount_netting,
-        "intra_exchange_transfers": control.intra_exchange_transfer,
-        "intra_exchange_transfers/complete": control.complete_intra_exchange_transfer,
-        "target_balance_allocation": control.set_target_balance_allocation,
-        "historical/cutoff": control.set_historical_cutoff,
-        # An FCM member's desk (control/kalshi/fcm.py)
-        "fcm/subtraders": control.create_fcm_subtrader,
-        "fcm/daily_caps": control.set_fcm_daily_cap,
-        "fcm/blocked_categories": control.set_fcm_blocked_category,
-        "fcm/error_accounts": control.set_fcm_error_account,
-        "fcm/position_transfers": control.fcm_position_transfer,
     }
+    for venue in control.venues:
+        found |= _venue_table(found, venue.name, {path: getattr(control, name) for path, name in venue.admin.items()})
+    return found
 
 
 def reads(
     control: Control, scenarios: Scenarios, views: Views | None = None
 ) -> dict[str, Callable[..., dict[str, Any]]]:
-    """What each `GET /_admin/<name>` calls (no arguments)."""
-    found = {
+    """What each `GET /_admin/<name>` calls (no arguments): the mock's own, then each venue's (`admin_reads`)."""
+    found: dict[str, Callable[..., dict[str, Any]]] = {
         "scenario": scenarios.scenario_status,
         "clock": control.clock,
         "rate_limits": control.rate_limits,
-        "rest_lag": control.rest_lag,
         "faults": control.faults,
-        "historical/cutoff": control.historical_cutoff,
-        "exchange_status": control.exchange_status,
     }
+    for venue in control.venues:
+        found |= _venue_table(found, venue.name, {path: getattr(control, n) for path, n in venue.admin_reads.items()})
     if views is not None:
         found |= {"accounts": views.accounts.accounts, "connections": views.connections.connections_now}
     return found
+
+
+def _venue_table(found: dict[str, Any], venue: str, table: dict[str, Any]) -> dict[str, Any]:
+    if taken := sorted(found.keys() & table.keys()):
+        raise ValueError(f"the venue {venue!r} names admin paths another part has: {', '.join(taken)}")
+    return table
 
 
 def removals(control: Control) -> dict[str, Callable[..., dict[str, Any]]]:
@@ -301,54 +192,24 @@ def removals(control: Control) -> dict[str, Callable[..., dict[str, Any]]]:
 
 def _account_route(views: Views) -> Handler:
     async def account(request: Request) -> Response:
-        user_id = _path_named(request, "user_id")
+        user_id = path_named(request, "user_id")
         if user_id is None:
             return error(f"no account is named by the path {excerpt(request.scope['path'])}", 404)
         try:
-            values = checked_query(request.query_params.multi_items(), ACCOUNT_QUERY)
+            query = checked_query(request.query_params.multi_items(), views.accounts.query)
         except ControlError as exc:
             return error(str(exc), exc.status)
-        arguments = {
-            "user_id": user_id,
-            "subaccount": values.get("subaccount", 0),
-            "wallet_id": values.get("wallet"),
-            "instrument": values.get("instrument"),
-        }
-        return await _off_the_loop(views.accounts.account, arguments)
+        return await off_the_loop(views.accounts.account, {"user_id": user_id, **query})
 
     return account
 
 
-def _markets_routes(views: Views) -> tuple[Handler, Handler]:
-    """GET /_admin/markets (a page of them, its query checked first) and GET /_admin/markets/{ticker}."""
-
-    async def listed(request: Request) -> Response:
-        try:
-            arguments = checked_query(request.query_params.multi_items(), MARKETS_QUERY)
-        except ControlError as exc:
-            return error(str(exc), exc.status)
-        return await _off_the_loop(views.markets.markets, arguments)
-
-    async def one(request: Request) -> Response:
-        if request.query_params:
-            return error(f"unknown query parameter(s): {', '.join(sorted(request.query_params))}", 400)
-        ticker = _path_named(request, "ticker")
-        if ticker is None:
-            return error(f"no market is named by the path {excerpt(request.scope['path'])}", 404)
-        return await _off_the_loop(views.markets.market, {"ticker": ticker})
-
-    return listed, one
-
-
 def _inspector_routes(views: Views, guard: AdminGuard) -> list[BaseRoute]:
-    listed, one = _markets_routes(views)
     return [
         Route(f"{ADMIN_PREFIX}/accounts/{{user_id:path}}", guarded(guard, _account_route(views)), methods=["GET"]),
-        # Beside POST /_admin/markets (listing one) and the POSTs under it, which keep their paths.
-        Route(f"{ADMIN_PREFIX}/markets", guarded(guard, listed), methods=["GET"]),
-        Route(f"{ADMIN_PREFIX}/markets/{{ticker:path}}", guarded(guard, one), methods=["GET"]),
+        *(route for panel in views.accounts.panels for route in panel.routes(guard, ADMIN_PREFIX)),
         Route(f"{ADMIN_PREFIX}/events", guarded(guard, views.feed.endpoint), methods=["GET"]),
-        *inspector.routes(guard),
+        *inspector.routes(guard, views.accounts.assets),
     ]
 
 
@@ -389,8 +250,9 @@ def routes(
     journaled = (journal.read, journal.clear, _JOURNAL_FILTERS)
     extra = {}
     if views is not None:
-        extra = openapi.inspector_paths(ADMIN_PREFIX, views.accounts.account, ACCOUNT_QUERY)
-        extra |= openapi.market_paths(ADMIN_PREFIX, views.markets.markets, views.markets.market, MARKETS_QUERY)
+        extra = openapi.inspector_paths(ADMIN_PREFIX, views.accounts.account, views.accounts.query)
+        for panel in views.accounts.panels:
+            extra |= panel.paths(ADMIN_PREFIX)
     document = openapi.document(table, gets, journaled, ADMIN_PREFIX, deletes=deletes, extra=extra)
 
     async def describe(request: Request) -> Response:

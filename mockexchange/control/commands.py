@@ -34,14 +34,9 @@ class Recorder(Protocol):
         ...
 
 
-def commands(cls: type) -> dict[str, Callable[..., Any]]:
-    """The commands of a Control class, by name."""
-    found = {}
-    for name in dir(cls):
-        member = inspect.getattr_static(cls, name)
-        if getattr(member, "command", None) is not None:
-            found[name] = member
-    return found
+def commands(control: Any) -> dict[str, Callable[..., Any]]:
+    """The operations of a control plane that are commands a state file keeps, by name."""
+    return {name: method for name, method in control.operations().items() if getattr(method, "command", None)}
 
 
 def as_is(answer: Any) -> Any:

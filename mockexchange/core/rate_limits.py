@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from mockexchange.core.clock import Clock
 from mockexchange.core.commands import Command, value
 from mockexchange.core.money import shown
-from mockexchange.core.rate_budgets import OFF, TIERS, budgets
+from mockexchange.core.rate_budgets import OFF, TIERS, Tables, budgets
 from mockexchange.core.token_bucket import Budget, TokenBucket
 from mockexchange.core.values import Kind, Refused
 
@@ -63,12 +63,17 @@ def tier_name(tier: str) -> str:
 
 
 class RateLimits:
-    def __init__(self, clock: Clock, tier: str = OFF, *, max_subjects: int = MAX_SUBJECTS) -> None:
+    def __init__(
+        self, clock: Clock, tier: str = OFF, *, tables: Tables | None = None, max_subjects: int = MAX_SUBJECTS
+    ) -> None:
+        """`tables`: each venue's buckets under a tier, by the venue's name (its registration's); none: no venue
+        keeps a bucket."""
         self.clock = clock
+        self.tables: Tables = tables or {}
         self.max_subjects = max_subjects
         self._lock = threading.Lock()
         self._tier = tier_name(tier)
-        self._budgets = budgets(self._tier)
+        self._budgets = budgets(self._tier, self.tables)
         self._tier_budgets: dict[str, dict[str, dict[str, Budget]]] = {}  # every tier's, as subjects' own tiers ask
         self._buckets: OrderedDict[tuple[str, str], dict[str, TokenBucket]] = OrderedDict()
 
@@ -84,7 +89,7 @@ class RateLimits:
         name = tier_name(tier)
         with self._lock:
             self._tier = name
-            self._budgets = budgets(name)
+            self._budgets = budgets(name, self.tables)
             self._buckets.clear()
 
     def set_rate_limit_tier(self, command: SetRateLimitTier) -> dict[str, Any]:
@@ -103,7 +108,7 @@ class RateLimits:
             return self._budgets
         found = self._tier_budgets.get(tier)
         if found is None:
-            found = self._tier_budgets[tier] = budgets(tier_name(tier))
+            found = self._tier_budgets[tier] = budgets(tier_name(tier), self.tables)
         return found
 
     def budget(self, venue: str, bucket: str, tier: str | None = None) -> Budget | None:

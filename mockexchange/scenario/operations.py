@@ -17,18 +17,21 @@ from mockexchange.core.events import Change
 from mockexchange.scenario import schema
 from mockexchange.scenario.model import Scenario
 from mockexchange.scenario.runner import Progress, ScenarioSession
+from mockexchange.scenario.steps import Steps
 
 MAX_SPEED = 10**6  # a scenario played a million times faster than real time is a step-through already
 
 
 class Scenarios:
-    def __init__(self, control: Control) -> None:
+    def __init__(self, control: Control, steps: Steps) -> None:
+        """`steps`: the step kinds a timeline may take (each venue's and the mock's own: the registry's `STEPS`)."""
         self.control = control
+        self.steps = steps
         self._session: ScenarioSession | None = None
         self._lock = threading.Lock()
         # Told when the loaded scenario moves on by itself (a step of a play, its end): the inspector's feed.
         self.on_change: Callable[[], None] | None = None
-        control.ledger.state.bus.subscribe(self._on_change, ("reset",))
+        control.parts.bus.subscribe(self._on_change, ("reset",))
 
     def _on_change(self, change: Change) -> None:
         # Runs under the ledger lock: flag a playing session to stop, never wait for its thread here.
@@ -61,9 +64,9 @@ class Scenarios:
             raise ControlError("reset and run must be true or false")
         if document is None:
             assert path is not None  # (one of the two, as checked above)
-            scenario = schema.load_file(path, read_key_file)
+            scenario = schema.load_file(path, read_key_file, steps=self.steps)
         else:
-            scenario = schema.load_document(document, read_key_file=read_key_file)
+            scenario = schema.load_document(document, read_key_file=read_key_file, steps=self.steps)
         return self.load(scenario, reset=reset, run=run, key_dir=key_dir)
 
     def load(
@@ -79,7 +82,7 @@ class Scenarios:
         `progress` is told (operations done, operations in all) after each operation of the load. Answers the
         generated keys and the status."""
         control = self.control
-        clock = control.ledger.state.clock
+        clock = control.parts.clock
         if scenario.needs_manual_clock and not isinstance(clock, ManualClock):
             raise ControlError(
                 "this scenario moves exchange time (start, wait or a burst interval) but the mock runs on the system "
@@ -142,7 +145,7 @@ class Scenarios:
         """The loaded scenario: its file, the next step, steps left, the exchange time."""
         session = self._session
         if session is None:
-            return {"loaded": False, **clock_status(self.control.ledger.state.clock)}
+            return {"loaded": False, **clock_status(self.control.parts.clock)}
         return session.status()
 
     def _changed(self) -> None:

@@ -323,5 +323,5 @@ class ScenarioSession:
             "pausing": self.playing and self._pause.is_set(),
             "speed": self.speed,
             "error": self.error,
-            **clock_status(self.control.ledger.state.clock),
+            **clock_status(self.control.parts.clock),
         }

@@ -31,8 +31,9 @@ from mockexchange.core.kalshi.checks import MAX_EXCHANGE_INDEX, MAX_SUBACCOUNT
 from mockexchange.core.kalshi.fill_commands import SeedFill
 from mockexchange.core.money import MAX_COUNT
 from mockexchange.core.values import Refused
-from mockexchange.scenario import bounded_yaml, library, steps
+from mockexchange.scenario import bounded_yaml, library
 from mockexchange.scenario.deribit import setup as deribit_steps
+from mockexchange.scenario.deribit import steps as deribit_timeline
 from mockexchange.scenario.kalshi import accounts as kalshi_steps
 from mockexchange.scenario.kalshi import markets as market_steps
 from mockexchange.scenario.model import Op, Origin, Scenario
@@ -40,6 +41,7 @@ from mockexchange.scenario.scalars import (
     Invalid,
     Specs,
     boolean,
+    command_specs,
     instrument,
     integer,
     one_of,
@@ -50,6 +52,7 @@ from mockexchange.scenario.scalars import (
     text,
     timestamp,
 )
+from mockexchange.scenario.steps import Steps, specs_of
 
 INLINE_SOURCE = "<document>"
 MAX_BURST_FILLS = 1_000_000  # one burst's fills, and all the bursts' of one document
@@ -87,11 +90,12 @@ ACTION = one_of("buy", "sell")
 # -- the schema ------------------------------------------------------------------------------------------------------
 
 
-# The timeline's steps (steps.py): each a command of the core's, made when the file is read and run as it is
-STEPS: dict[str, Mapping[str, Field]] = {kind: _fields(specs) for kind, specs in steps.SPECS.items()}
-STEP_KINDS = (*steps.COMMANDS, "wait", "burst")  # (wait and burst are the runner's own)
+# Deribit's steps' fields, which its set-up's entries take too (index prices, positions, orders, volatility, marks)
+DERIBIT_STEPS = {
+    kind: _fields(specs_of(kind, made, deribit_timeline.SPECS)) for kind, made in deribit_timeline.STEPS.items()
+}
 # A position is a fill (`SeedFill`, core/kalshi/fill_commands.py) booked without a book, made at load.
-POSITION = {**STEPS["fill"], "action": Field(ACTION, default="buy")}
+POSITION = {**_fields(command_specs(SeedFill)), "action": Field(ACTION, default="buy")}
 _WALKED = Field(lambda node: node)  # a mapping or list walked on its own (balances: `_Reader.balances`)
 # Deribit, in Deribit's words: a `deribit:` section for the set-up, and steps for the timeline.
 DERIBIT_KEY = _fields(deribit_steps.DERIBIT_KEY)
@@ -134,10 +138,14 @@ TOP = {
 
 
 class _Reader:
-    """Walks one document, collecting every problem (up to a limit) rather than stopping at the first."""
+    """Walks one document, collecting every problem (up to a limit) rather than stopping at the first; `steps`: the
+    step kinds its timeline may take (each venue's and the mock's own, steps.py)."""
 
-    def __init__(self, source: str, base_dir: Path, read_key_file: KeyFileReader = Path.read_text) -> None:
+    def __init__(
+        self, source: str, base_dir: Path, steps: Steps, read_key_file: KeyFileReader = Path.read_text
+    ) -> None:
         self.source = source
+        self.steps = steps
         self.base_dir = base_dir
         self.read_key_file = read_key_file
         self.errors: list[str] = []
@@ -306,7 +314,7 @@ class _Reader:
             found = (
                 f" (found: {', '.join(str(k.value) for k, _ in node.value)})" if isinstance(node, MappingNode) else ""
             )
-            self.error(node, path, f"a step is a mapping with exactly one of: {', '.join(STEP_KINDS)}{found}")
+            self.error(node, path, f"a step is a mapping with exactly one of: {', '.join(self.steps.kinds)}{found}")
             return []
         [(key_node, value_node)] = node.value
         kind = key_node.value if isinstance(key_node, ScalarNode) else None
@@ -314,8 +322,8 @@ class _Reader:
         if kind == "at":
             self.error(key_node, where, f"unknown field{hint}")
             return []
-        if kind not in STEP_KINDS:
-            self.error(key_node, path, f"unknown step {kind!r} (one of: {', '.join(STEP_KINDS)})")
+        if kind not in self.steps.kinds:
+            self.error(key_node, path, f"unknown step {kind!r} (one of: {', '.join(self.steps.kinds)})")
             return []
         origin = self.origin(node, path)
         if kind == "wait":
@@ -326,7 +334,8 @@ class _Reader:
             return [] if burst is None else [Op("burst", burst, origin)]
         if kind == "clear_faults" and tag_of(value_node) == "null":
             return [Op(kind, {}, origin, ClearFaults())]  # `- clear_faults:` takes nothing
-        return self.entry(kind, value_node, where, STEPS[kind], steps.COMMANDS, origin)
+        schema = _fields(self.steps.specs[kind])
+        return self.entry(kind, value_node, where, schema, self.steps.commands, origin)
 
     def entry(
         self,
@@ -369,7 +378,7 @@ class _Reader:
             return []
         ops: dict[str, list[Op]] = {kind: [] for kind in deribit_steps.SETUP_COMMANDS}
         index_node = section.get("index_prices")
-        price = STEPS["index_price"]["price"].check
+        price = DERIBIT_STEPS["index_price"]["price"].check
         for index_name, (value_node, where) in self.entries(index_node, f"{path}.index_prices").items():
             try:
                 args = {"index_name": deribit_steps.index_name(index_name), "price": price(value_node)}
@@ -384,10 +393,10 @@ class _Reader:
         for item, where in self.items(section.get("accounts"), f"{path}.accounts"):
             self.deribit_account(item, where, ops)
         for kind, name, schema in (
-            ("deribit_position", "positions", STEPS["deribit_fill"]),
-            ("deribit_order", "orders", STEPS["deribit_order"]),
-            ("volatility", "volatility", STEPS["volatility"]),
-            ("mark_price", "mark_prices", STEPS["mark_price"]),
+            ("deribit_position", "positions", DERIBIT_STEPS["deribit_fill"]),
+            ("deribit_order", "orders", DERIBIT_STEPS["deribit_order"]),
+            ("volatility", "volatility", DERIBIT_STEPS["volatility"]),
+            ("mark_price", "mark_prices", DERIBIT_STEPS["mark_price"]),
         ):
             for item, where in self.items(section.get(name), f"{path}.{name}"):
                 ops[kind] += self.entry(kind, item, where, schema, deribit_steps.SETUP_COMMANDS)
@@ -526,18 +535,19 @@ def _parse(text_: str, source: str) -> Node:
     return root
 
 
-def _build(root: Node, source: str, base_dir: Path, read_key_file: KeyFileReader) -> Scenario:
-    reader = _Reader(source, base_dir, read_key_file)
+def _build(root: Node, source: str, base_dir: Path, steps: Steps, read_key_file: KeyFileReader) -> Scenario:
+    reader = _Reader(source, base_dir, steps, read_key_file)
     scenario = reader.read(root)
     if reader.errors:
         raise ScenarioError(reader.errors)
     return scenario
 
 
-def load_file(path: str | Path, read_key_file: KeyFileReader = Path.read_text) -> Scenario:
+def load_file(path: str | Path, read_key_file: KeyFileReader = Path.read_text, *, steps: Steps) -> Scenario:
     """A scenario from a YAML (or JSON) file, or a shipped scenario by name (`fed-decision`); errors name the file
-    as given, or the shipped file. `read_key_file` reads each `public_key_file` (an OSError is a problem of the
-    scenario's: the admin API confines them)."""
+    as given, or the shipped file. `steps`: the step kinds a timeline may take (the registry's `STEPS`).
+    `read_key_file` reads each `public_key_file` (an OSError is a problem of the scenario's: the admin API confines
+    them)."""
     path = library.find(path)
     try:
         content = path.read_text()
@@ -546,11 +556,15 @@ def load_file(path: str | Path, read_key_file: KeyFileReader = Path.read_text) -
         raise ScenarioError(
             [f"{path}: cannot read the scenario file: {exc.strerror or exc} (shipped scenarios, by name: {names})"], 404
         ) from None
-    return _build(_parse(content, str(path)), str(path), path.resolve().parent, read_key_file)
+    return _build(_parse(content, str(path)), str(path), path.resolve().parent, steps, read_key_file)
 
 
 def load_document(
-    document: str | Mapping[str, Any], base_dir: str | Path = ".", read_key_file: KeyFileReader = Path.read_text
+    document: str | Mapping[str, Any],
+    base_dir: str | Path = ".",
+    read_key_file: KeyFileReader = Path.read_text,
+    *,
+    steps: Steps,
 ) -> Scenario:
     """A scenario from YAML or JSON text, or from an already parsed mapping (lines are then unknown)."""
     if isinstance(document, str):
@@ -563,4 +577,4 @@ def load_document(
             raise ScenarioError([message]) from None
     else:
         raise ScenarioError([f"{INLINE_SOURCE}: a scenario document is YAML or JSON text, or a mapping"])
-    return _build(root, INLINE_SOURCE, Path(base_dir).resolve(), read_key_file)
+    return _build(root, INLINE_SOURCE, Path(base_dir).resolve(), steps, read_key_file)

@@ -186,13 +186,13 @@ class Persistence:
         control: Control,
         seed: int,
         *,
-        tokens: TokenStore | None = None,
-        credentials: DeribitCredentialRegistry | None = None,
         journal: Journal | None = None,
     ) -> None:
-        """Restore what the file holds into a freshly built mock (a new file: seed its defaults, kept as the first
-        command), then keep what changes from now on."""
-        clock = control.ledger.state.clock
+        """Restore what the file holds into a freshly built mock (a new file: seed each venue's defaults, kept as the
+        first commands), then keep what changes from now on."""
+        clock = control.parts.clock
+        tokens: TokenStore = control.deribit_tokens  # (Deribit's tokens and credentials are kept beside the commands)
+        credentials: DeribitCredentialRegistry = control.deribit_keys
         recorder = self.recorder = StateRecorder(self.file, clock, self.sealer)
         self.control = control
         control.recorder = recorder
@@ -205,7 +205,8 @@ class Persistence:
                 id_seed=str(seed),
                 clock="manual" if isinstance(clock, ManualClock) else "system",
             )
-            control.reset_deribit()  # the default instruments and index prices: command #1
+            for venue in control.venues:
+                venue.fresh(control)  # Deribit's default instruments and index prices: the first commands
         else:
             killed = self.meta.get(integrity.CLOSED) in integrity.LEFT_OPEN
             try:
@@ -213,8 +214,7 @@ class Persistence:
             except BaseException:  # a command refused now: the start stops
                 self._close_refused()
                 raise
-            if tokens is not None and credentials is not None:
-                self._restore_tokens(tokens, credentials)
+            self._restore_tokens(tokens, credentials)
             if journal is not None and self.keep_journal:
                 self._restore_journal(journal)
             self._say_keys_dropped()
@@ -227,8 +227,9 @@ class Persistence:
         self.file.checkpoint()
         self.restore_seconds = monotonic() - started
         observers = self.observers = ObserverWrites(self.file)
-        if tokens is not None:
-            tokens.listener = lambda kind, found, record: observers.put(TOKENS, _token(kind, found, record))
+        tokens.listener = lambda kind, found, record: observers.put(TOKENS, _token(kind, found, record))
+        # A transition a read finds due runs between commands, never inside one's instant (docs/persistence.md).
+        control.ledger.state.due_guard = recorder.holding
         if journal is not None and self.keep_journal:
             size = journal.max_entries
             journal.listener = lambda entry: observers.put(JOURNAL, _journal(entry, size))
@@ -325,7 +326,10 @@ class Persistence:
         with recorder.holding():
             seq = self.file.last_seq()
             if seq != self.snapshot_seq:
-                self.file.save_snapshot(seq, snapshot.take(control, self.sealer))
+                taken = snapshot.take(control, self.sealer)
+                if taken is None:  # a venue keeps no snapshot of its state: every command runs again at a restart
+                    return 0
+                self.file.save_snapshot(seq, taken)
                 self.snapshot_seq = seq
         return seq
 

@@ -2,23 +2,22 @@
 
 It is a cache of the command log, never the truth: it names the mockexchange version that took it, and a restart by
 another version ignores it and runs every command again; so does a restart by a version whose state classes are not
-where the snapshot names them (another layout). It is a pickle of the ledger's and the book's state fields (their
-wiring, the clock, bus and lock, is the new mock's), the key registries and the id generator's position, read back by
-an unpickler that builds only the mock's own state classes and a few plain types: a state file from someone else
-cannot make a restart run code. A Deribit key's client secret is kept sealed (seal.py).
+where the snapshot names them (another layout). It is a pickle of each venue's part (its registration's `snapshot`:
+kalshi.py, deribit.py here: their state objects' fields, whose wiring, the clock, bus and lock, is the new mock's; the
+key registries), the exchange clock and the id generator's position, read back by an unpickler that builds only the
+mock's own state classes and a few plain types: a state file from someone else cannot make a restart run code. A
+Deribit key's client secret is kept sealed (seal.py).
 """
 
 from __future__ import annotations
 
 import importlib
 import pickle
+from collections.abc import Callable
 from typing import Any
 
-from mockexchange.auth.deribit.keys import DeribitCredential
-from mockexchange.auth.kalshi.keys import load_public_key, public_key_pem
 from mockexchange.control import Control
 from mockexchange.core.clock import ManualClock, SystemClock
-from mockexchange.core.ids import IdFactory
 from mockexchange.state.seal import Sealer, SealError
 from mockexchange.version import __version__
 
@@ -58,7 +57,8 @@ from mockexchange.version import __version__
 # 25: the Kalshi ledger keeps its state in one `LedgerState` (core/kalshi/ledger_state.py); an FCM desk's state lives
 #     in fcm_state.py, an order group in order_group_records.py.
 # 26: what the ledger keeps of subaccounts lives in core/kalshi/subaccount_records.py.
-LAYOUT = 26
+# 27: a snapshot holds each venue's part by its name (its registration's `snapshot`: state/kalshi.py, deribit.py).
+LAYOUT = 27
 # Built by the app for a mock, not state: the new mock keeps its own.
 _WIRING = frozenset(
     {"clock", "bus", "lock", "fee_schedule", "new_id", "rates", "default_volatility", "on_schedule", "due_guard"}
@@ -87,43 +87,30 @@ class _OtherLayout(Exception):
     """The snapshot names a state module or class this version does not have: another layout's."""
 
 
-def _fields(thing: object) -> dict[str, Any]:
+def fields(thing: object) -> dict[str, Any]:
+    """A state object's fields but its wiring (what the new mock builds: clock, bus, lock, ...)."""
     return {name: value for name, value in vars(thing).items() if name not in _WIRING}
 
 
-def take(control: Control, sealer: Sealer | None = None) -> bytes:
-    """The state now; the caller holds every command back while it runs. Each client secret is sealed with `sealer`
-    (the state file's); without one (a snapshot that stays in memory: a test comparing states) it is as it is."""
-    keep = sealer.seal if sealer is not None else str
-    ledger, book = control.ledger, control.book
-    with ledger.state.lock, book.lock:
-        state = {
-            "version": __version__,
-            "layout": LAYOUT,
-            "ledger": _fields(ledger.state),
-            "ids": ledger.state.new_id.position() if isinstance(ledger.state.new_id, IdFactory) else None,
-            "book": _fields(book.state),
-            "keys": [
-                (
-                    key.key_id,
-                    key.user_id,
-                    public_key_pem(key.public_key),
-                    key.subaccount,
-                    key.subtrader_id,
-                    key.name,
-                    key.scopes,
-                )
-                for key in control.keys.all()
-            ],
-            "deribit_keys": [
-                (key.client_id, keep(key.client_secret), key.user_id, key.subaccount_id, key.scope)
-                for key in control.deribit_keys.all()
-            ],
-            "clock": ledger.state.clock.now() if isinstance(ledger.state.clock, ManualClock) else None,
-            # the system clock's offset (POST /_admin/clock moves it on): kept, as its commands may not run again
-            "clock_offset": ledger.state.clock.offset if isinstance(ledger.state.clock, SystemClock) else None,
-        }
-        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+def take(control: Control, sealer: Sealer | None = None) -> bytes | None:
+    """The state now, each venue's part its registration's (`Venue.snapshot`); the caller holds every command back
+    while it runs. None: a venue keeps no snapshot of its state (every command runs again at a restart). Each client
+    secret is sealed with `sealer` (the state file's); without one (a snapshot that stays in memory: a test comparing
+    states) it is as it is."""
+    if any(venue.snapshot is None for venue in control.venues):
+        return None
+    seal: Callable[[str], str] = sealer.seal if sealer is not None else str
+    clock, ids = control.parts.clock, control.parts.ids
+    state = {
+        "version": __version__,
+        "layout": LAYOUT,
+        "venues": {venue.name: venue.snapshot.keep(control, seal) for venue in control.venues if venue.snapshot},
+        "ids": ids.position(),
+        "clock": clock.now() if isinstance(clock, ManualClock) else None,
+        # the system clock's offset (POST /_admin/clock moves it on): kept, as its commands may not run again
+        "clock_offset": clock.offset if isinstance(clock, SystemClock) else None,
+    }
+    return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class _StateUnpickler(pickle.Unpickler):
@@ -161,37 +148,24 @@ def read(data: bytes) -> dict[str, Any] | None:
 
 
 def restore(control: Control, state: dict[str, Any], sealer: Sealer | None = None) -> None:
-    """SnapshotError, before anything changed: a client secret does not open."""
-    credentials = _credentials(state["deribit_keys"], sealer)
-    ledger, book = control.ledger, control.book
-    vars(ledger.state).update(state["ledger"])
-    if state["ids"] is not None and isinstance(ledger.state.new_id, IdFactory):
-        ledger.state.new_id.resume(state["ids"])
-    vars(book.state).update(state["book"])
-    control.keys.clear()
-    for key_id, user_id, pem, subaccount, subtrader_id, name, scopes in state["keys"]:
-        control.keys.add(
-            user_id, load_public_key(pem), key_id=key_id, subaccount=subaccount, subtrader_id=subtrader_id,
-            name=name, scopes=scopes,
-        )  # fmt: skip
-    control.deribit_keys.clear()
-    for credential in credentials:
-        control.deribit_keys.restore(credential)
-    if state["clock"] is not None and isinstance(ledger.state.clock, ManualClock):
-        ledger.state.clock.set(state["clock"])
+    """SnapshotError, before anything changed: a venue's part does not read back (a client secret does not open)."""
+
+    def unseal(sealed: str, client_id: str) -> str | None:
+        return sealed if sealer is None else _unseal(sealer, sealed, client_id)
+
+    kept = state["venues"]
+    if set(kept) != {venue.name for venue in control.venues}:
+        raise SnapshotError(f"the snapshot holds the venues {', '.join(sorted(kept))}, not the mock's")
+    puts = [venue.snapshot.restore(control, kept[venue.name], unseal) for venue in control.venues if venue.snapshot]
+    for put in puts:
+        put()
+    control.parts.ids.resume(state["ids"])
+    clock = control.parts.clock
+    if state["clock"] is not None and isinstance(clock, ManualClock):
+        clock.set(state["clock"])
     offset = state.get("clock_offset")
-    if offset is not None and isinstance(ledger.state.clock, SystemClock):
-        ledger.state.clock.restore_offset(offset)
-
-
-def _credentials(kept: list[tuple], sealer: Sealer | None) -> list[DeribitCredential]:
-    """The Deribit keys a snapshot holds, each secret opened (one a lost key sealed is dropped: `sealer.dropped`)."""
-    found = []
-    for client_id, sealed, user_id, subaccount_id, scope in kept:
-        secret = sealed if sealer is None else _unseal(sealer, sealed, client_id)
-        if secret is not None:
-            found.append(DeribitCredential(client_id, secret, user_id, subaccount_id, scope))
-    return found
+    if offset is not None and isinstance(clock, SystemClock):
+        clock.restore_offset(offset)
 
 
 def _unseal(sealer: Sealer, sealed: str, client_id: str) -> str | None:

@@ -2,8 +2,9 @@
 `core.faults.FaultRules` about each venue request (an HTTP request, a websocket's upgrade) before any route runs, so
 before authentication, and does what the first matching rule says:
 
-- a status: the venue's own error body for it (Kalshi's `kalshi/faults.py`, Deribit's JSON-RPC error or the SignalPlus
-  gateway's `deribit/faults.py`), the mock's diagnosis header naming the rule; an upgrade is refused with it;
+- a status: the venue's own error body for it (its `refuse`: Kalshi's `kalshi/faults.py`, Deribit's JSON-RPC error or
+  the SignalPlus gateway's `deribit/faults.py`), the mock's diagnosis header naming the rule; an upgrade is refused
+  with it;
 - a delay: waits (without blocking the loop: other requests go on), then the request runs as usual;
 - a drop: no answer: the connection closes (`web.DROPPED`; the server's protocols honour it).
 
@@ -15,16 +16,26 @@ venues push, are the websockets' to fault (`deribit/websocket.py`, `kalshi/webso
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockexchange.core.faults import Fault, FaultRules
-from mockexchange.journal import JOURNAL_FAULT, JOURNAL_NOTE, JournalNote
-from mockexchange.venues.deribit import faults as deribit_faults
-from mockexchange.venues.deribit.context import DeribitContext
-from mockexchange.venues.kalshi import faults as kalshi_faults
+from mockexchange.journal import JOURNAL_FAULT
 from mockexchange.web import DIAGNOSIS_HEADER, DROPPED, header_safe
+
+
+class Door(Protocol):
+    """What a venue serves, as the fault rules see it (the app's `Served`): which requests are its own, how it
+    refuses one in its shape, and how it marks one taken before it saw it."""
+
+    @property
+    def owns(self) -> Callable[[Scope], str | None]: ...
+    @property
+    def refuse(self) -> Callable[[Scope, Receive, int, str, str], Awaitable[Any]]: ...
+    @property
+    def faulted(self) -> Callable[[Scope], None]: ...
 
 
 def diagnosis(fault: Fault) -> str:
@@ -38,30 +49,35 @@ async def pause(fault: Fault) -> None:
 
 
 class FaultMiddleware:
-    """`venue_of` names a request's venue as the journal does (`kalshi`, `deribit`, `signalplus`; None: no venue)."""
+    """`doors`: each venue by its name (the fault rules' venue) and what it serves; its `owns` names a request as the
+    journal does (`kalshi`, `deribit`, `signalplus`; None: not the venue's)."""
 
-    def __init__(
-        self, app: ASGIApp, rules: FaultRules, venue_of: Callable[[Scope], str | None], deribit: DeribitContext
-    ) -> None:
+    def __init__(self, app: ASGIApp, rules: FaultRules, doors: Sequence[tuple[str, Door]]) -> None:
         self.app = app
         self.rules = rules
-        self.venue_of = venue_of
-        self.deribit = deribit
+        self.doors = tuple(doors)
+
+    def _door(self, scope: Scope) -> tuple[str, str, Door] | None:
+        for venue, door in self.doors:
+            owner = door.owns(scope)
+            if owner is not None:
+                return venue, owner, door
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         fault = None
-        venue = None
+        found = None
         if self.rules.active and scope["type"] in ("http", "websocket"):
-            venue = self.venue_of(scope)
-            if venue is not None:
+            found = self._door(scope)
+            if found is not None:
                 method = scope.get("method", "GET")  # a websocket upgrade is a GET
-                fault = self.rules.request("kalshi" if venue == "kalshi" else "deribit", method, scope["path"])
-        if fault is None or venue is None:
+                fault = self.rules.request(found[0], method, scope["path"])
+        if fault is None or found is None:
             await self.app(scope, receive, send)
             return
+        _, owner, door = found
         scope[JOURNAL_FAULT] = fault.describe()
-        if venue != "kalshi":  # judged by the venue, which never saw it: no problems (a delayed one's route says)
-            scope[JOURNAL_NOTE] = JournalNote(deribit_faults.operation(scope["path"]), None, [])
+        door.faulted(scope)
         if fault.delay_ms is not None:
             await pause(fault)
             await self.app(scope, receive, send)
@@ -72,13 +88,7 @@ class FaultMiddleware:
             await _drop(scope, send, fault)
             return
         assert fault.status is not None
-        why = diagnosis(fault)
-        if venue == "kalshi":
-            response = kalshi_faults.status_error(fault.status, why).response()
-        else:
-            gateway = venue == "signalplus"
-            ctx = self.deribit
-            response = await deribit_faults.http_answer(ctx, scope, receive, fault.status, why, gateway=gateway)
+        response = await door.refuse(scope, receive, fault.status, diagnosis(fault), owner)
         await response(scope, receive, send)
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from mockexchange.control import Control, ControlError
+from mockexchange.control import ControlError
 from mockexchange.core.commands import read, write
 from mockexchange.core.kalshi.market_commands import (
     CreateMarket,
@@ -24,6 +24,7 @@ from mockexchange.core.kalshi.market_commands import (
 )
 from mockexchange.core.kalshi.markets import SettlementSource
 from mockexchange.core.values import Refused
+from mockexchange.registry import STEPS, control_plane
 from mockexchange.scenario.schema import load_document
 
 SERIES = {
@@ -115,7 +116,8 @@ def test_a_command_made_in_python_is_checked_as_one_read(make):
 
 def test_the_control_planes_methods_take_the_fields_in_their_order():
     # (the Python API calls them positionally, and state files kept them by these names)
-    names = {cls: list(inspect.signature(getattr(Control, cls.name)).parameters)[1:] for cls in
+    control = control_plane()
+    names = {cls: list(inspect.signature(getattr(control, cls.name)).parameters) for cls in
              (SetSeries, SetEvent, CreateMarket, UpdateMarket)}  # fmt: skip
     assert names[CreateMarket][:5] == ["ticker", "event_ticker", "exchange_index", "title", "subtitle"]
     assert names[SetEvent][:3] == ["event_ticker", "series_ticker", "title"] and len(names[SetEvent]) == 12
@@ -123,7 +125,8 @@ def test_the_control_planes_methods_take_the_fields_in_their_order():
 
 
 def test_a_scenarios_market_steps_are_made_into_their_commands_when_read():
-    scenario = load_document("""
+    scenario = load_document(
+        """
 markets:
   - {ticker: KXA-1, floor_strike: 4, close_time: 2027-01-01T00:00:00Z}
 steps:
@@ -131,7 +134,9 @@ steps:
   - update_market: {ticker: KXA-1, title: Renamed, cap_strike: "5.50"}
   - book: {ticker: KXA-1, no: [["0.45", "3"]]}
   - close_time: {ticker: KXA-1, close_time: 2026-06-01T00:00:00-04:00}
-""")
+""",
+        steps=STEPS,
+    )
     [setup] = scenario.setup
     assert setup.command is None and setup.args == {"ticker": "KXA-1", "floor_strike": 4,
                                                     "close_time": "2027-01-01T00:00:00Z"}  # fmt: skip
@@ -144,4 +149,4 @@ steps:
 
 def test_a_book_step_without_levels_is_refused_when_read():
     with pytest.raises(ControlError, match="give yes, no or both"):
-        load_document("steps:\n  - book: {ticker: KXA-1}\n")
+        load_document("steps:\n  - book: {ticker: KXA-1}\n", steps=STEPS)

@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from hostile_probe import START
 
-from mockexchange.auth.kalshi.keys import KeyRegistry
 from mockexchange.control import Control, ControlError
 from mockexchange.core.clock import ManualClock
-from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.registry import control_plane
 
 HOSTILE: list[Any] = [
     None, True, False, 0, -1, 2**31, 2**63 - 1, 2**64 - 1, -(2**63), 10**5000, 1.5, float("nan"), float("inf"),
@@ -174,7 +173,7 @@ DRAWN_IDS = {"complete_intra_exchange_transfer", "delete_key"}
 
 @pytest.fixture
 def control() -> Control:
-    control = Control(Ledger(clock=ManualClock(START)), KeyRegistry())
+    control = control_plane(ManualClock(START))
     seed_users(control)
     control.add_fault(path="/trade-api/v2/portfolio/fills", status=503)  # rule 1, for remove_fault
     control.create_subaccount("k1")  # subaccount 1, for subaccount_transfer
@@ -207,7 +206,7 @@ TYPED = {"run", "answer"}
 
 
 def test_every_public_operation_is_covered():
-    public = {n for n, m in inspect.getmembers(Control, callable) if not n.startswith("_")}
+    public = {*control_plane().operations(), "run", "answer"}
     assert public == (
         set(VALID) | NO_ARGUMENTS | DRAWN_IDS | set(ON_A_SUBTRADER) | set(ON_A_PAUSED_MARKET) | set(ALWAYS_REFUSED)
         | TYPED

@@ -7,7 +7,7 @@ tier.
 `POST /account/api_usage_level/upgrade` run these commands too, so a state file keeps what a client changed. The key
 commands
 are declared in the core (core/kalshi/key_commands.py); their handlers and the draw of a new key are the control
-plane's (key_handlers.py).
+plane's (keys.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Kalshi's operations on the control plane, a line each: the method of a command declared once in the core
-(`operation`: its plain values read into the command, run by `Control.run`, answered in plain values), which `Control`
-takes as its own, so the admin API, the Python API (`MockServer`) and scenarios call it by its name. What each answers
+(`operation`: its plain values read into the command, run by `Control.run`, answered in plain values), and its reads,
+which `Control` binds as its own (the venue's registration names this table), so the admin API, the Python API
+(`MockServer`) and scenarios call each by its name. What each answers
 is its area's: accounts, fills, seeded orders, transfers and settlement (kalshi.py), markets (kalshi_markets.py),
 orders (kalshi_orders.py), order groups (kalshi_order_groups.py), keys and usage levels (kalshi_account.py),
 subaccounts (kalshi_subaccounts.py), the historical cutoff (kalshi_historical.py), the FCM desk (kalshi_fcm.py).
@@ -9,10 +10,12 @@ subaccounts (kalshi_subaccounts.py), the historical cutoff (kalshi_historical.py
 from __future__ import annotations
 
 from functools import partialmethod
+from typing import Any
 
 from mockexchange.control.commands import as_is, batch_operation, operation
 from mockexchange.control.kalshi import account as kalshi_account
 from mockexchange.control.kalshi import fcm as kalshi_fcm
+from mockexchange.control.kalshi import historical, rest_lag
 from mockexchange.control.kalshi import markets as kalshi_markets
 from mockexchange.control.kalshi import order_groups as kalshi_order_groups
 from mockexchange.control.kalshi import orders as orders
@@ -105,3 +108,21 @@ class KalshiOperations:
     fcm_position_transfer = operation(fcm_commands.CreateFCMPositionTransfer, kalshi_fcm.transfer_json)
     # The REST lag of Kalshi's portfolio reads (its handler answers what `rest_lag` reads then)
     set_rest_lag = operation(lag_commands.SetRestLag, as_is)
+
+    # -- reads ---------------------------------------------------------------------------------------------------------
+
+    def rest_lag(control: Any) -> dict[str, Any]:
+        """The REST lag in ms, and the exchange time Kalshi's lagged REST reads answer as of now (null: no lag)."""
+        return rest_lag.rest_lag(control.ledger)
+
+    def exchange_status(control: Any) -> dict[str, Any]:
+        """Whether Kalshi's exchange is active and trades (`GET /exchange/status`'s figures)."""
+        return kalshi_markets.exchange_status(control.ledger)
+
+    def historical_cutoff(control: Any) -> dict[str, Any]:
+        """Kalshi's four historical cutoffs (ISO 8601), and the events whose positions are archived."""
+        return historical.historical_cutoff(control.ledger)
+
+    def api_usage_level(control: Any, user_id: str) -> dict[str, Any]:
+        """The user's Kalshi Predictions tier (as GET /account/limits reports it) and live grants."""
+        return kalshi_account.api_usage_level(control.ledger, control.rate_limiter.tier, user_id)

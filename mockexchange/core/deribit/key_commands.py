@@ -1,7 +1,7 @@
 """Deribit's API credentials made, declared once (core/commands.py): `CreateDeribitKey`, a client id and secret for a
 user's main account or one subaccount. The admin API, the Python API, scenario files and the state file build it; its
 handler is the credential registry's (auth/deribit/keys.py, a floor above the core), which the control plane registers
-with the draw of what new credentials draw (control/key_handlers.py). The mock must know a secret to check what it
+with the draw of what new credentials draw (control/deribit/keys.py). The mock must know a secret to check what it
 signs, so a state file keeps the one drawn, sealed (state/seal.py).
 """
 

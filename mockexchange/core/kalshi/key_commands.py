@@ -2,7 +2,7 @@
 pair drawn) and a key deleted; and the scopes a key may hold (Kalshi's ApiKeyScope). The venue's POST /api_keys,
 POST /api_keys/generate and DELETE /api_keys/{api_key}, the admin API, the Python API, scenario files and the state
 file build these. Their handlers are the key registry's (auth/kalshi/keys.py, a floor above the core): the control
-plane registers them, with the draw of what a new key draws (control/key_handlers.py).
+plane registers them, with the draw of what a new key draws (control/kalshi/keys.py).
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ class DeribitContext:
     connections: LiveConnections | None = None
     # Runs a client's write (orders, subaccounts, transfers, withdrawals, deposit addresses) as its typed command, so a
     # state file keeps it; behind a protocol, as the venue does not know the control plane (the app gives
-    # control/venue_commands.py's `deribit_commands`). None: the writes answer 10001.
+    # its registration's, mockexchange/registry/deribit.py). None: the writes answer 10001.
     commands: DeribitCommands | None = None
     # The public order books, derived from every account's resting orders (public/get_order_book, book.*): made with
     # the context, so it follows the book's bus before the websocket's fan-outs do.

@@ -12,7 +12,7 @@ Budgets and sources: docs/rate-limits.md.
 from __future__ import annotations
 
 from mockexchange.auth.deribit.authentication import Authenticated
-from mockexchange.core.rate_budgets import DERIBIT
+from mockexchange.core.deribit.rate_budgets import DERIBIT
 from mockexchange.core.rate_limits import RateLimits
 from mockexchange.venues.deribit.errors import TOO_MANY_REQUESTS, RpcError
 

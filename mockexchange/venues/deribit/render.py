@@ -18,10 +18,10 @@ from typing import Any
 
 from mockexchange.core.clock import unix_ms
 from mockexchange.core.deribit.instruments import Instrument
+from mockexchange.core.deribit.rate_budgets import DERIBIT_BUDGETS
 from mockexchange.core.deribit.records import Trade
 from mockexchange.core.deribit.views import AccountSummary, PositionView
 from mockexchange.core.deribit.wallets import Wallet
-from mockexchange.core.rate_budgets import DERIBIT_BUDGETS
 from mockexchange.web import json_number
 
 Row = dict[str, Any]

@@ -15,6 +15,7 @@ from typing import Any
 from mockexchange.auth.kalshi.keys import ApiKey
 from mockexchange.core.clock import unix_seconds
 from mockexchange.core.kalshi.account_commands import GrantApiUsageLevel
+from mockexchange.core.kalshi.rate_budgets import KALSHI_DEFAULT_COST, kalshi_budgets
 from mockexchange.core.kalshi.units import contracts
 from mockexchange.core.kalshi.usage_levels import (
     ADVANCED,
@@ -23,7 +24,7 @@ from mockexchange.core.kalshi.usage_levels import (
     goal_units,
     trailing_volume,
 )
-from mockexchange.core.rate_budgets import KALSHI_DEFAULT_COST, OFF, kalshi_budgets
+from mockexchange.core.rate_budgets import OFF
 from mockexchange.core.token_bucket import Budget
 from mockexchange.venues.kalshi import commands
 from mockexchange.venues.kalshi.context import KalshiContext

@@ -71,7 +71,7 @@ class KalshiContext:
     renders: RenderCache = field(default_factory=RenderCache)
     # Runs a client's write, the typed command its route built (commands.py), as the control plane runs it, so a state
     # file keeps it; behind a protocol, as the venue does not know the control plane (the app gives
-    # control/venue_commands.py's `kalshi_commands`). None: the writes answer 500.
+    # its registration's, mockexchange/registry/kalshi.py). None: the writes answer 500.
     commands: VenueCommands | None = None
     # Every write runs in a worker thread, not only those that may take long (`Operation.worker`): a state file is
     # kept, whose commit (an fsync when asked) or a snapshot being taken may hold a command.

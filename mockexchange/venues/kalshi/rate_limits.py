@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from mockexchange.auth.kalshi.signature import KEY_HEADER
-from mockexchange.core.rate_budgets import KALSHI, KALSHI_DEFAULT_COST
+from mockexchange.core.kalshi.rate_budgets import KALSHI, KALSHI_DEFAULT_COST
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.errors import KalshiError
 

@@ -18,7 +18,7 @@ from mockexchange.auth.kalshi.keys import generate_private_key, load_private_key
 from mockexchange.contract.clients.checks import start_mock
 from mockexchange.contract.clients.portfolio import Key
 from mockexchange.contract.clients.scenes.scene import Call, Check, Judge, Scene, Stage
-from mockexchange.core.rate_budgets import kalshi_budgets
+from mockexchange.core.kalshi.rate_budgets import kalshi_budgets
 from mockexchange.server import MockServer
 from mockexchange.venues.kalshi.account import endpoint_costs
 

@@ -1,12 +1,10 @@
-"""The key commands' handlers and draws (Kalshi's `CreateApiKey` and `DeleteApiKey`, Deribit's `CreateDeribitKey`),
-registered on `Control.handlers` from here: the commands are the cores' (core/kalshi/key_commands.py,
-core/deribit/key_commands.py), the registries they change are auth's, a floor above the cores, so the control plane,
-above both, joins them.
+"""Kalshi's key commands' handlers and draws (`CreateApiKey`, `DeleteApiKey`): the commands are the core's
+(core/kalshi/key_commands.py), the registry they change is auth's, a floor above the core, so the control plane joins
+them (the venue's registration adds them to `Control.handlers`).
 
-A new key draws before it is kept (core/commands.py's `Handlers.drawn`): Kalshi's a key pair of its `key_type` (the
-command keeps the public half, its handler is handed the private PEM for the answer alone) and a key id; a private key
-given as `public_key_pem` is kept as its public half, so a state file holds no private key. Deribit's draws a client id
-and secret, which it keeps (sealed by the state file: the mock must know the secret to check what it signs).
+A new key draws before it is kept (core/commands.py's `Handlers.drawn`): a key pair of its `key_type` (the command keeps
+the public half, its handler is handed the private PEM for the answer alone) and a key id; a private key given as
+`public_key_pem` is kept as its public half, so a state file holds no private key.
 """
 
 from __future__ import annotations
@@ -14,13 +12,6 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-from mockexchange.auth.deribit.keys import (
-    DEFAULT_SCOPE,
-    DeribitCredential,
-    DeribitCredentialRegistry,
-    generate_client_id,
-    generate_client_secret,
-)
 from mockexchange.auth.kalshi.keys import (
     ApiKey,
     KeyMade,
@@ -34,10 +25,7 @@ from mockexchange.auth.kalshi.keys import (
     public_key_pem,
 )
 from mockexchange.control.errors import ControlError, refused_values
-from mockexchange.core.commands import Handlers
 from mockexchange.core.connections import LiveConnections
-from mockexchange.core.deribit.book import DerivativesBook
-from mockexchange.core.deribit.key_commands import CreateDeribitKey
 from mockexchange.core.kalshi.key_commands import DEFAULT_SCOPES, CreateApiKey, DeleteApiKey
 from mockexchange.core.kalshi.ledger import Ledger
 
@@ -93,35 +81,3 @@ def delete_key(keys: KeyRegistry, connections: LiveConnections, delete: DeleteAp
     keys.remove(delete.key_id)
     code, reason = KEY_DELETED_CLOSE
     return key, connections.close(code, reason, venue="kalshi", key_id=delete.key_id)
-
-
-def draw_credential(create: CreateDeribitKey) -> tuple[CreateDeribitKey, None]:
-    """The command with a client id and secret (unless given), both kept with it."""
-    client_id = create.client_id or generate_client_id()
-    secret = create.client_secret or generate_client_secret()
-    return dataclasses.replace(create, client_id=client_id, client_secret=secret), None
-
-
-def create_credential(
-    book: DerivativesBook, registry: DeribitCredentialRegistry, create: CreateDeribitKey
-) -> DeribitCredential:
-    wallet = book.accounts.wallet(create.user_id, create.subaccount_id)
-    main = book.accounts.account(create.user_id).main
-    with refused_values():
-        return registry.add(
-            create.user_id, client_id=create.client_id, client_secret=create.client_secret,
-            subaccount_id=None if wallet.id == main.id else wallet.id, scope=create.scope or DEFAULT_SCOPE,
-        )  # fmt: skip
-
-
-def add_key_handlers(
-    handlers: Handlers,
-    ledger: Ledger,
-    keys: KeyRegistry,
-    connections: LiveConnections,
-    book: DerivativesBook,
-    deribit_keys: DeribitCredentialRegistry,
-) -> None:
-    handlers.add(CreateApiKey, lambda create, private: create_key(ledger, keys, create, private), draw_key)
-    handlers.add(DeleteApiKey, lambda delete: delete_key(keys, connections, delete))
-    handlers.add(CreateDeribitKey, lambda create, _: create_credential(book, deribit_keys, create), draw_credential)

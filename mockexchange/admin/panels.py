@@ -1,0 +1,49 @@
+"""The inspector's panel of one venue (a registration's `panel`, made from what the venue serves): its part of the
+account list (`GET /_admin/accounts`), one account of it (`GET /_admin/accounts/{user_id}`, with the query parameters
+it reads), whose a key is (the live feed names a request's user), its own reads beside those (routes and their
+OpenAPI entries) and the page's scripts that draw it (served under /_inspector/).
+
+admin/accounts.py joins every venue's panel; a venue with no panel is left out of the inspector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.routing import BaseRoute
+
+from mockexchange.admin.guard import AdminGuard
+
+Schemas = Mapping[str, Mapping[str, Any]]
+JS = "text/javascript; charset=utf-8"
+
+
+class Panel:
+    """A panel that shows nothing: each venue's says what it shows (admin/kalshi/panel.py, admin/deribit/panel.py)."""
+
+    name = ""  # the venue's name: the key of its part of every answer
+    title = ""  # as a message names the venue ("no Kalshi or Deribit account has it")
+    labels: tuple[str, ...] = ()  # the journal's names of the venue's requests (a gateway's too)
+    query: Schemas = {}  # the query parameters of one account it reads, as JSON Schemas
+    assets: Mapping[str, str] = {}  # the page's scripts that draw it: file name (admin/static/) -> media type
+
+    def accounts(self) -> tuple[dict[str, Any], bool]:
+        """Its part of the account list, and whether it left accounts out (more than it lists)."""
+        return {}, False
+
+    def account(self, user_id: str, query: dict[str, Any]) -> dict[str, Any] | None:
+        """One account of the user (None: the venue has none), as `query` (its own parameters) asks it shown."""
+        return None
+
+    def user_of(self, key_id: str) -> str | None:
+        """The user whose key (or client id) it is; None if none."""
+        return None
+
+    def routes(self, guard: AdminGuard, prefix: str) -> list[BaseRoute]:
+        """Its reads beside the accounts, under the admin API's `prefix` and behind its guard."""
+        return []
+
+    def paths(self, prefix: str) -> dict[str, dict[str, Any]]:
+        """The OpenAPI entries of its own reads."""
+        return {}

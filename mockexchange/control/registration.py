@@ -1,0 +1,114 @@
+"""What one venue contributes to a mock: its registration (`Venue`), and what every mock gives each venue (`MockParts`).
+
+A registration names each of the venue's pieces, whatever floor it stands on: its state and the handlers of its typed
+commands (core), its table of control-plane operations (control), its scenario steps, the admin API's paths of its
+operations, how it serves (its context, routes and websocket channels; venues), its rate-limit budgets and the
+inspector's panel of it (admin). The registrations themselves are made above all of those (mockexchange/registry/),
+and the parts that take them (the control plane, the scenario reader, the admin API, the inspector, build_app and the
+kit) iterate them, so a venue is a package and one registration line. This module holds only the shape: it imports
+no venue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockexchange.core.clock import Clock
+from mockexchange.core.commands import Command, Handlers
+from mockexchange.core.connections import LiveConnections
+from mockexchange.core.events import EventBus
+from mockexchange.core.faults import FaultRules
+from mockexchange.core.ids import IdFactory
+from mockexchange.core.rate_limits import RateLimits
+from mockexchange.core.token_bucket import Budget
+from mockexchange.settings import Settings
+
+
+@dataclass(slots=True)
+class MockParts:
+    """What every venue of one mock shares: its settings, the exchange clock and the wall clock, the bus its changes
+    go on, the id generator, the rate limits, the fault rules and the open connections; `journal` is the request
+    journal once the app has one (None for a control plane alone)."""
+
+    settings: Settings
+    clock: Clock
+    wall_clock: Clock
+    bus: EventBus
+    ids: IdFactory
+    rate_limits: RateLimits
+    faults: FaultRules = field(default_factory=FaultRules)
+    connections: LiveConnections = field(default_factory=LiveConnections)
+    journal: Any = None
+
+
+@dataclass(slots=True)
+class Served:
+    """What a venue serves once the app has made it: its context (the venue's own object, which the inspector's panel
+    reads through), its routes (REST and websocket), and which requests are its own (`owns`: the name the journal
+    gives a request of it, None for another's; a venue answering under several names, as Deribit's SignalPlus gateway,
+    says which). A fault rule's status is answered by `refuse` (the ASGI scope and receive, the status, the diagnosis,
+    the name `owns` gave) in the venue's error shape; `faulted` marks a request a fault rule took before the venue saw
+    it (the journal's note of it)."""
+
+    context: Any
+    routes: list[Any]
+    owns: Callable[[Any], str | None]
+    refuse: Callable[[Any, Any, int, str, str], Awaitable[Any]]
+    faulted: Callable[[Any], None] = lambda scope: None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshotting:
+    """How a venue's state goes into a state file's snapshot (state/snapshot.py): `keep(control, seal)` answers what
+    to pickle (plain values and the mock's state classes; `seal` seals a secret), taken under the venue's own lock;
+    `restore(control, kept, unseal)` reads it back and answers what puts it in place, changing nothing itself (a
+    secret that does not open raises first; `unseal(sealed, whose)` answers None for one a lost key sealed)."""
+
+    keep: Callable[[Any, Callable[[str], str]], Any]
+    restore: Callable[[Any, Any, Callable[[str, str], str | None]], Callable[[], None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Venue:
+    """One venue's registration. Only `name`, `title` and `state` are required: a venue may contribute no routes (a
+    control plane alone), no steps or no panel."""
+
+    name: str  # its name in the mock's words: a fault rule's `venue`, its rate limits' key, its part of an answer
+    title: str  # as a message names it ("Kalshi")
+    # Its state on the mock's shared parts, by the names the control plane shows them (`control.ledger`).
+    state: Callable[[MockParts], Mapping[str, Any]]
+    # Its typed commands' handlers (and draws), registered on the control plane's `Handlers` over its state.
+    handlers: Callable[[Handlers, Any], None] = lambda handlers, control: None
+    # Its state as a fresh mock's (the mock's reset), and what falls due when the exchange clock moves.
+    reset: Callable[[Any], None] = lambda control: None
+    on_clock: Callable[[Any], None] = lambda control: None
+    # What a new mock holds, made by commands (a new state file keeps them first; a restarted one has them already).
+    fresh: Callable[[Any], None] = lambda control: None
+    # The run's settings that are no state, given after a state file's commands ran (the control plane, the settings).
+    configure: Callable[[Any, Settings], None] = lambda control, settings: None
+    # Its control-plane operations: a class whose attributes are `operation(...)` lines and plain reads taking the
+    # control plane first; `Control` binds them as its own methods (a namespace, never a base class).
+    operations: type | None = None
+    # The admin API's paths of its operations: `POST /_admin/<path>` -> operation name; `GET /_admin/<path>` -> read.
+    admin: Mapping[str, str] = field(default_factory=dict)
+    admin_reads: Mapping[str, str] = field(default_factory=dict)
+    # The reads the inspector shows among the mock's controls (its live feed's `control` topic): name -> read.
+    inspected: Mapping[str, str] = field(default_factory=dict)
+    # Its scenario steps: a step's kind -> what makes its command of the step's fields; `step_specs`: a step's fields
+    # where they are not all its command's (scenario/scalars.py's `command_specs`).
+    steps: Mapping[str, Callable[..., Command]] = field(default_factory=dict)
+    step_specs: Mapping[str, Any] = field(default_factory=dict)
+    # The typed commands its clients may run through its routes, and the core's error it words in its own shape.
+    commands: frozenset[type[Command]] = frozenset()
+    refusal: type[Exception] = ValueError
+    # How it serves, given the control plane (with its state) and the app's parts: its context and routes.
+    serve: Callable[[Any, MockParts], Served] | None = None
+    # Its rate-limit buckets under a tier (core/rate_limits.py), by bucket name.
+    budgets: Callable[[str], dict[str, Budget]] | None = None
+    # The inspector's panel of it (admin/panels.py's `Panel`), made from what it serves.
+    panel: Callable[[Any], Any] | None = None
+    # Its state in a state file's snapshot; None: a state file holding it takes no snapshot (a restart runs every
+    # command again).
+    snapshot: Snapshotting | None = None

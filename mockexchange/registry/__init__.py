@@ -1,0 +1,53 @@
+"""The venues a mock serves, one registration each (control/registration.py's `Venue`): build_app, the control plane,
+the admin API, the scenario reader, the inspector and the contract kit iterate them. A new venue is its packages (core/,
+auth/, venues/, control/, ... each a subpackage named by it) and one line here.
+
+Stands above every floor a registration names a piece of (core up to admin/) and below app.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mockexchange.control import Control
+from mockexchange.control.registration import MockParts, Venue
+from mockexchange.core.clock import Clock, SystemClock
+from mockexchange.core.events import EventBus
+from mockexchange.core.ids import IdFactory
+from mockexchange.core.rate_limits import RateLimits
+from mockexchange.registry import deribit, kalshi
+from mockexchange.scenario.steps import Steps
+from mockexchange.settings import Settings
+
+VENUES: tuple[Venue, ...] = (
+    kalshi.VENUE,
+    deribit.VENUE,
+)
+# Every scenario step a file may take: each venue's, and the mock's own (scenario/steps.py)
+STEPS = Steps.of(VENUES)
+# The inspector page's scripts of every venue's panel (a proxy's page loads them too)
+PANEL_ASSETS = {name: media for venue in VENUES for name, media in getattr(venue.panel, "assets", {}).items()}
+
+__all__ = ["PANEL_ASSETS", "STEPS", "VENUES", "Venue", "control_plane", "mock_parts"]
+
+
+def mock_parts(
+    settings: Settings, venues: Sequence[Venue], clock: Clock | None, wall_clock: Clock, seed: int | None
+) -> MockParts:
+    """What the venues of one mock share: the exchange clock (the system clock unless given), the wall clock, one bus,
+    the ids from `seed`, and the rate limits under the settings' tier, each venue's budgets its registration's."""
+    tables = {venue.name: venue.budgets for venue in venues if venue.budgets is not None}
+    # Rate limits refill on the wall clock: a test's ManualClock refills them when it moves. ValueError: unknown tier.
+    limits = RateLimits(wall_clock, settings.rate_limit_tier, tables=tables)
+    return MockParts(settings, clock or SystemClock(), wall_clock, EventBus(), IdFactory(seed), limits)
+
+
+def control_plane(
+    clock: Clock | None = None, *, settings: Settings | None = None, venues: Sequence[Venue] = VENUES
+) -> Control:
+    """The venues' state and operations alone, without HTTP: what a fresh mock holds (Deribit's default instruments),
+    on `clock` (the system clock unless given)."""
+    control = Control(venues, mock_parts(settings or Settings(), venues, clock, SystemClock(), None))
+    for venue in venues:
+        venue.fresh(control)
+    return control

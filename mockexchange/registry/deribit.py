@@ -1,0 +1,134 @@
+"""Deribit's registration: its state (the derivatives book, the API credentials, the tokens), its commands' handlers,
+its control-plane operations and their admin paths, its scenario steps, how it serves (JSON-RPC over HTTP and the
+websocket, and the SignalPlus gateway's dialect), its rate-limit budgets and the inspector's panel of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.admin.deribit.panel import DeribitPanel
+from mockexchange.auth.deribit.authentication import DeribitAuth
+from mockexchange.auth.deribit.keys import DeribitCredentialRegistry
+from mockexchange.auth.deribit.signature import TimestampWindow
+from mockexchange.auth.deribit.tokens import TokenStore
+from mockexchange.control.deribit import keys
+from mockexchange.control.deribit.operations import DeribitOperations
+from mockexchange.control.deribit.seeded import reset_deribit
+from mockexchange.control.registration import MockParts, Served, Venue
+from mockexchange.control.venue_commands import VenueCommands
+from mockexchange.core.commands import Handlers
+from mockexchange.core.deribit import account_commands, cash_commands, order_commands
+from mockexchange.core.deribit.book import DerivativesBook
+from mockexchange.core.deribit.bounds import BookError
+from mockexchange.core.deribit.handlers import add_deribit_handlers
+from mockexchange.core.deribit.key_commands import CreateDeribitKey
+from mockexchange.core.deribit.rate_budgets import deribit_budgets
+from mockexchange.core.mock_commands import ResetDeribit
+from mockexchange.journal import JOURNAL_NOTE, JournalNote
+from mockexchange.scenario.deribit import steps
+from mockexchange.state import deribit as deribit_snapshot
+from mockexchange.venues.deribit import faults, journaling
+from mockexchange.venues.deribit import routes as deribit_routes
+from mockexchange.venues.deribit.context import DeribitContext
+
+NAME = "deribit"
+# What a Deribit client may change through the venue: its subaccounts, transfers, withdrawals, deposit addresses,
+# orders.
+COMMANDS = frozenset({
+    account_commands.CreateDeribitSubaccount, account_commands.RenameDeribitSubaccount,
+    account_commands.SetDeribitSubaccountLogin,
+    cash_commands.DeribitTransfer, cash_commands.DeribitTransferToUser, cash_commands.CancelDeribitTransfer,
+    cash_commands.DeribitWithdrawal, cash_commands.CancelDeribitWithdrawal, cash_commands.CreateDeribitDepositAddress,
+    order_commands.PlaceDeribitOrder, order_commands.EditDeribitOrder, order_commands.CancelDeribitOrder,
+    order_commands.CancelDeribitOrders,
+})  # fmt: skip
+# `POST /_admin/<path>` -> its operation (docs/admin-api.md)
+ADMIN = {
+    "deribit/accounts": "create_deribit_account",
+    "deribit/subaccounts": "create_deribit_subaccount",
+    "deribit/keys": "create_deribit_key",
+    "deribit/fills": "deribit_fill",
+    "deribit/orders": "deribit_order",
+    "deribit/orders/cancel": "deribit_cancel_order",
+    "deribit/orders/place": "deribit_place_order",  # a client's order: it takes, its funds checked
+    "deribit/deposits": "deribit_deposit",
+    "deribit/withdrawals": "deribit_withdraw",
+    "deribit/transfers": "deribit_transfer",
+    "deribit/transfers/user": "deribit_transfer_to_user",
+    "deribit/transfers/cancel": "deribit_cancel_transfer",
+    "deribit/withdrawals/cancel": "deribit_cancel_withdrawal",
+    "deribit/subaccounts/name": "rename_deribit_subaccount",
+    "deribit/subaccounts/login": "set_deribit_subaccount_login",
+    "deribit/interuser_transfers": "set_deribit_interuser_transfers",
+    "deribit/deposit_addresses": "create_deribit_deposit_address",
+    "deribit/settlement_prices": "set_settlement_price",
+    "deribit/instruments": "list_instrument",
+    "deribit/index_prices": "set_index_price",
+    "deribit/mark_prices": "set_mark_price",
+    "deribit/volatility": "set_volatility",
+}
+
+
+def _state(parts: MockParts) -> dict[str, Any]:
+    book = DerivativesBook(clock=parts.clock, bus=parts.bus, history_size=parts.settings.deribit_history_size)
+    # Clients sign with their wall clock; tokens expire on it too
+    return {"book": book, "deribit_keys": DeribitCredentialRegistry(), "deribit_tokens": TokenStore(parts.wall_clock)}
+
+
+def _handlers(handlers: Handlers, control: Any) -> None:
+    book, registry, tokens = control.book, control.deribit_keys, control.deribit_tokens
+    add_deribit_handlers(handlers, book)
+    handlers.add(CreateDeribitKey, lambda made, _: keys.create_credential(book, registry, made), keys.draw_credential)
+    handlers.add(ResetDeribit, lambda _: reset_deribit(book, registry, tokens))
+
+
+def _serve(control: Any, parts: MockParts) -> Served:
+    settings = parts.settings
+    window_ms = settings.deribit_timestamp_window_s * 1000
+    auth = DeribitAuth(control.deribit_keys, control.deribit_tokens, window=TimestampWindow(window_ms, window_ms))
+    ctx = DeribitContext(
+        book=control.book,
+        auth=auth,
+        wall_clock=parts.wall_clock,
+        testnet=settings.deribit_testnet,
+        max_body_bytes=settings.deribit_max_body_bytes,
+        ws_queue_size=settings.ws_queue_size,
+        ws_queue_bytes=settings.ws_queue_bytes,
+        ws_max_channels=settings.ws_max_subscriptions,
+        signalplus_prefix=settings.signalplus_prefix,
+        rate_limits=parts.rate_limits,
+        faults=parts.faults,
+        connections=parts.connections,
+    )
+    ctx.on_message = journaling.message_recorder(parts.journal, control.deribit_keys.get)
+    ctx.commands = VenueCommands(control, VENUE)  # a client's writes, kept as commands
+
+    async def refuse(scope: Any, receive: Any, status: int, why: str, owner: str) -> Any:
+        return await faults.http_answer(ctx, scope, receive, status, why, gateway=owner == "signalplus")
+
+    def faulted(scope: Any) -> None:
+        # judged by the venue, which never saw it: no problems (a delayed one's route says)
+        scope[JOURNAL_NOTE] = JournalNote(faults.operation(scope["path"]), None, [])
+
+    return Served(ctx, deribit_routes.routes(ctx), lambda scope: journaling.venue_of(ctx, scope), refuse, faulted)
+
+
+VENUE = Venue(
+    name=NAME,
+    title="Deribit",
+    state=_state,
+    handlers=_handlers,
+    reset=lambda control: reset_deribit(control.book, control.deribit_keys, control.deribit_tokens),
+    on_clock=lambda control: control.book.expiry.expire_due(),
+    fresh=lambda control: control.reset_deribit(),  # the default instruments and index prices
+    commands=COMMANDS,
+    refusal=BookError,
+    operations=DeribitOperations,
+    admin=ADMIN,
+    steps=steps.STEPS,
+    step_specs=steps.SPECS,
+    serve=_serve,
+    budgets=deribit_budgets,
+    snapshot=deribit_snapshot.SNAPSHOT,
+    panel=DeribitPanel,
+)

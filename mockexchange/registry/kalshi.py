@@ -1,0 +1,206 @@
+"""Kalshi's registration: its state (the ledger, the key registry, the generated-responses mode), its commands'
+handlers, its control-plane operations and their admin paths, its scenario steps, how it serves (REST under
+/trade-api/v2 and the websocket), its rate-limit budgets and the inspector's panel of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockexchange.admin.kalshi.panel import KalshiPanel
+from mockexchange.auth.kalshi.keys import KeyRegistry
+from mockexchange.auth.kalshi.replays import SeenSignatures
+from mockexchange.auth.kalshi.signature import TimestampWindow, pss_salt_rule
+from mockexchange.control.kalshi import due_timer, keys, rest_lag
+from mockexchange.control.kalshi.operations import KalshiOperations
+from mockexchange.control.registration import MockParts, Served, Venue
+from mockexchange.control.venue_commands import VenueCommands
+from mockexchange.core.clock import SystemClock
+from mockexchange.core.commands import Handlers
+from mockexchange.core.kalshi import (
+    account_commands,
+    fcm_commands,
+    key_commands,
+    order_commands,
+    order_group_commands,
+    subaccount_commands,
+)
+from mockexchange.core.kalshi.checks import LedgerError
+from mockexchange.core.kalshi.handlers import add_kalshi_handlers
+from mockexchange.core.kalshi.lag_commands import SetRestLag
+from mockexchange.core.kalshi.ledger import Ledger
+from mockexchange.core.kalshi.rate_budgets import kalshi_budgets
+from mockexchange.scenario.kalshi import steps
+from mockexchange.state import kalshi as kalshi_snapshot
+from mockexchange.venues.kalshi import profiles
+from mockexchange.venues.kalshi import routes as kalshi_routes
+from mockexchange.venues.kalshi.context import KalshiContext
+from mockexchange.venues.kalshi.faults import status_error
+from mockexchange.venues.kalshi.generated_mode import GeneratedResponses
+from mockexchange.venues.kalshi.websocket import WS_PATH
+
+NAME = "kalshi"
+# What a Kalshi client may change through the venue: its orders and order groups, its subaccounts and the moves of
+# cash inside its account, its API keys and usage level, an FCM member's desk.
+COMMANDS = frozenset({
+    order_commands.PlaceOrder, order_commands.PlaceOrders, order_commands.CancelOrder, order_commands.CancelOrders,
+    order_commands.CancelAllOrders, order_commands.AmendOrder, order_commands.DecreaseOrder,
+    order_group_commands.CreateOrderGroup, order_group_commands.TriggerOrderGroup,
+    order_group_commands.ResetOrderGroup, order_group_commands.DeleteOrderGroup,
+    order_group_commands.UpdateOrderGroupLimit,
+    subaccount_commands.CreateSubaccount, subaccount_commands.ApplySubaccountTransfer,
+    subaccount_commands.UpdateSubaccountNetting, subaccount_commands.IntraExchangeInstanceTransfer,
+    subaccount_commands.SetTargetBalanceAllocation,
+    key_commands.CreateApiKey, key_commands.DeleteApiKey, account_commands.GrantApiUsageLevel,
+    fcm_commands.CreateFCMSubtrader, fcm_commands.UpdateFCMEventContractDailyCap,
+    fcm_commands.UpdateFCMSubtraderBlockedCategories, fcm_commands.CreateFCMPositionTransfer,
+})  # fmt: skip
+# `POST /_admin/<path>` -> its operation (docs/admin-api.md)
+ADMIN = {
+    "accounts": "create_account",
+    "keys": "create_key",
+    "keys/delete": "delete_key",
+    "api_usage_levels": "grant_api_usage_level",
+    "api_usage_levels/show": "api_usage_level",
+    # Markets (control/kalshi/markets.py): series, events, the lifecycle, the house's book, the exchange
+    "markets": "create_market",
+    "series": "set_series",
+    "events": "set_event",
+    "markets/update": "update_market",
+    "markets/pause": "pause_market",
+    "markets/resume": "resume_market",
+    "markets/close": "close_market",
+    "markets/close_time": "set_close_time",
+    "markets/determine": "determine_market",
+    "books": "set_book",
+    "exchange_status": "set_exchange_status",
+    # Fills, seeded orders, settlements, cash
+    "fills": "fill",
+    "fills/batch": "fills",
+    "settlements": "settle",
+    "orders": "create_order",
+    "orders/cancel": "cancel_order",
+    "orders/place": "place_order",  # a client's order (the other side of a bot's trade): it takes
+    "deposits": "deposit",
+    "withdrawals": "withdrawal",
+    # Order groups (control/kalshi/order_groups.py); read in GET /_admin/accounts/{user_id}
+    "order_groups": "create_order_group",
+    "order_groups/limit": "set_order_group_limit",
+    "order_groups/trigger": "trigger_order_group",
+    "order_groups/reset": "reset_order_group",
+    "order_groups/delete": "delete_order_group",
+    # An account's insides (control/kalshi/subaccounts.py)
+    "subaccounts": "create_subaccount",
+    "subaccounts/transfers": "subaccount_transfer",
+    "subaccounts/netting": "set_subaccount_netting",
+    "intra_exchange_transfers": "intra_exchange_transfer",
+    "intra_exchange_transfers/complete": "complete_intra_exchange_transfer",
+    "target_balance_allocation": "set_target_balance_allocation",
+    "historical/cutoff": "set_historical_cutoff",
+    "rest_lag": "set_rest_lag",
+    # An FCM member's desk (control/kalshi/fcm.py)
+    "fcm/subtraders": "create_fcm_subtrader",
+    "fcm/daily_caps": "set_fcm_daily_cap",
+    "fcm/blocked_categories": "set_fcm_blocked_category",
+    "fcm/error_accounts": "set_fcm_error_account",
+    "fcm/position_transfers": "fcm_position_transfer",
+}
+ADMIN_READS = {"rest_lag": "rest_lag", "historical/cutoff": "historical_cutoff", "exchange_status": "exchange_status"}
+
+
+def _state(parts: MockParts) -> dict[str, Any]:
+    settings = parts.settings
+    ledger = Ledger(clock=parts.clock, bus=parts.bus, ids=parts.ids, kept_ended=settings.kalshi_ended_orders)
+    # ValueError: an unknown policy. Its keys' changes go on the bus (the inspector's feed follows them).
+    registry = KeyRegistry(settings.kalshi_key_policy, bus=parts.bus)
+    # Generated, parser-breaking answers instead of ledger data: the seed, the numbering, what was served.
+    generated = GeneratedResponses(settings.generated_responses, settings.profile)
+    return {"ledger": ledger, "keys": registry, "generated": generated}
+
+
+def _handlers(handlers: Handlers, control: Any) -> None:
+    ledger, registry = control.ledger, control.keys
+    add_kalshi_handlers(handlers, ledger)
+    handlers.add(
+        key_commands.CreateApiKey, lambda made, private: keys.create_key(ledger, registry, made, private), keys.draw_key
+    )
+    handlers.add(key_commands.DeleteApiKey, lambda deleted: keys.delete_key(registry, control.connections, deleted))
+    handlers.add(SetRestLag, lambda lag: rest_lag.set_rest_lag(ledger, lag))
+
+
+def _reset(control: Any) -> None:
+    control.ledger.reset()
+    control.keys.clear()
+
+
+def _on_clock(control: Any) -> None:
+    state = control.ledger.state
+    with state.lock:
+        control.ledger.lifecycle.run_due_now()  # markets that open, close or settle on the way
+    if state.on_schedule is not None:
+        state.on_schedule()  # a system clock moved on: its timer wakes for the next due time
+
+
+def _configure(control: Any, settings: Any) -> None:
+    if isinstance(control.ledger.state.clock, SystemClock):
+        due_timer.watch(control.ledger)  # markets open, close and settle when due (control/kalshi/due_timer.py)
+    # The lag is a setting, not state: after a state file's commands, so a snapshot's is replaced too
+    control.set_rest_lag(settings.rest_lag_ms)
+
+
+def _serve(control: Any, parts: MockParts) -> Served:
+    settings, journal = parts.settings, parts.journal
+    window_ms = int((settings.timestamp_past_s + settings.timestamp_future_s) * 1000)
+    ctx = KalshiContext(
+        ledger=control.ledger,
+        keys=control.keys,
+        markets=control.ledger.feed,  # the market data channels' feed
+        profile=profiles.profile(settings.profile),
+        wall_clock=parts.wall_clock,
+        window=TimestampWindow(int(settings.timestamp_past_s * 1000), int(settings.timestamp_future_s * 1000)),
+        ws_queue_size=settings.ws_queue_size,
+        ws_queue_bytes=settings.ws_queue_bytes,
+        ws_max_subscriptions=settings.ws_max_subscriptions,
+        ws_max_markets=settings.ws_max_markets,
+        on_command=lambda key_id, text, replies: journal.record_command(WS_PATH, key_id, text, replies),
+        generated=control.generated,
+        # a signature is remembered as long as it can pass: the timestamp window's width
+        replays=SeenSignatures(window_ms) if settings.kalshi_reject_replays else None,
+        pss_salt=pss_salt_rule(settings.kalshi_pss_salt),
+        writes_in_worker=settings.state is not None,
+        rate_limits=parts.rate_limits,
+        faults=parts.faults,
+        connections=parts.connections,
+    )
+    ctx.commands = VenueCommands(control, VENUE)  # a client's writes, kept as commands
+
+    async def refuse(scope: Any, receive: Any, status: int, why: str, owner: str) -> Any:
+        return status_error(status, why).response()
+
+    return Served(ctx, kalshi_routes.routes(ctx), _owns, refuse)
+
+
+def _owns(scope: Any) -> str | None:
+    return NAME if scope["path"].startswith("/trade-api/") else None
+
+
+VENUE = Venue(
+    name=NAME,
+    title="Kalshi",
+    state=_state,
+    handlers=_handlers,
+    reset=_reset,
+    on_clock=_on_clock,
+    configure=_configure,
+    commands=COMMANDS,
+    refusal=LedgerError,
+    operations=KalshiOperations,
+    admin=ADMIN,
+    admin_reads=ADMIN_READS,
+    inspected={"rest_lag": "rest_lag"},
+    steps=steps.STEPS,
+    step_specs=steps.SPECS,
+    serve=_serve,
+    budgets=kalshi_budgets,
+    snapshot=kalshi_snapshot.SNAPSHOT,
+    panel=KalshiPanel,
+)

@@ -1,0 +1,44 @@
+"""Deribit's part of a snapshot (state/snapshot.py; its registration's `snapshot`): the derivatives book's state fields
+and the API keys, each client secret sealed (seal.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mockexchange.auth.deribit.keys import DeribitCredential
+from mockexchange.control.registration import Snapshotting
+from mockexchange.state.snapshot import fields
+
+
+def keep(control: Any, seal: Callable[[str], str]) -> dict[str, Any]:
+    book = control.book
+    with book.lock:
+        return {
+            "book": fields(book.state),
+            "deribit_keys": [
+                (key.client_id, seal(key.client_secret), key.user_id, key.subaccount_id, key.scope)
+                for key in control.deribit_keys.all()
+            ],
+        }
+
+
+def restore(control: Any, kept: dict[str, Any], unseal: Callable[[str, str], str | None]) -> Callable[[], None]:
+    """A secret that does not open raises (SnapshotError) before anything changes; one a lost sealing key sealed is
+    dropped (the seal says which)."""
+    credentials = []
+    for client_id, sealed, user_id, subaccount_id, scope in kept["deribit_keys"]:
+        secret = unseal(sealed, client_id)
+        if secret is not None:
+            credentials.append(DeribitCredential(client_id, secret, user_id, subaccount_id, scope))
+
+    def put() -> None:
+        vars(control.book.state).update(kept["book"])
+        control.deribit_keys.clear()
+        for credential in credentials:
+            control.deribit_keys.restore(credential)
+
+    return put
+
+
+SNAPSHOT = Snapshotting(keep, restore)

@@ -1,0 +1,129 @@
+"""A venue is a unit: one registration (control/registration.py's `Venue`) contributes its state, its typed command and
+handler, its control-plane operation, its admin path, its scenario step and its route, and build_app, the admin API,
+the scenario reader, the Python API and the state file take them from it. The toy venue here is registered in this
+file alone and served end to end, over real HTTP, beside the registered venues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+import pytest
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from mockexchange import MockServer
+from mockexchange.control.commands import as_is, operation
+from mockexchange.control.registration import MockParts, Served, Venue
+from mockexchange.core.commands import Command, Handlers, value
+from mockexchange.core.values import Integer, Text
+from mockexchange.registry import VENUES
+
+
+class Bell:
+    """The toy venue's state: how often each user rang."""
+
+    def __init__(self) -> None:
+        self.rings: dict[str, int] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class RingBell(Command):
+    """Ring the user's bell `times` times."""
+
+    name: ClassVar[str] = "ring_bell"
+    user_id: str = value(Text(32))
+    times: int = value(Integer(1, 10), 1)
+
+
+def ring(bell: Bell, command: RingBell) -> dict[str, Any]:
+    bell.rings[command.user_id] = bell.rings.get(command.user_id, 0) + command.times
+    return {"user_id": command.user_id, "rings": bell.rings[command.user_id]}
+
+
+class BellOperations:
+    ring_bell = operation(RingBell, as_is)
+
+
+def serve(control: Any, parts: MockParts) -> Served:
+    bell: Bell = control.bell
+
+    async def rings(request: Request) -> JSONResponse:
+        user_id = request.path_params["user_id"]
+        return JSONResponse({"user_id": user_id, "rings": bell.rings.get(user_id, 0)})
+
+    async def refuse(scope: Any, receive: Any, status: int, why: str, owner: str) -> Any:
+        return JSONResponse({"refused": why}, status)
+
+    owns = lambda scope: "toy" if scope["path"].startswith("/toy/") else None  # noqa: E731
+    return Served(bell, [Route("/toy/bells/{user_id}", rings)], owns, refuse)
+
+
+def add_handlers(handlers: Handlers, control: Any) -> None:
+    handlers.add(RingBell, lambda command: ring(control.bell, command))
+
+
+TOY = Venue(
+    name="toy",
+    title="Toy",
+    state=lambda parts: {"bell": Bell()},
+    handlers=add_handlers,
+    reset=lambda control: control.bell.rings.clear(),
+    operations=BellOperations,
+    admin={"toy/bells": "ring_bell"},
+    steps={"ring": RingBell},
+    serve=serve,
+)
+
+
+def rings_served(mock: MockServer, user_id: str) -> int:
+    answer = httpx.get(f"{mock.base_url}/toy/bells/{user_id}", timeout=10)
+    assert answer.status_code == 200
+    return answer.json()["rings"]
+
+
+def test_a_venue_registered_here_is_served_end_to_end(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    with MockServer(venues=(*VENUES, TOY), state=str(state)) as mock:
+        assert rings_served(mock, "alice") == 0
+        # the admin API's path of its operation, over HTTP, and its route answer what the command changed
+        made = httpx.post(f"{mock.base_url}/_admin/toy/bells", json={"user_id": "alice", "times": 2}, timeout=10)
+        assert made.status_code == 200 and made.json() == {"user_id": "alice", "rings": 2}
+        assert rings_served(mock, "alice") == 2
+        # its command's kinds refuse in the admin API's shape
+        refused = httpx.post(f"{mock.base_url}/_admin/toy/bells", json={"user_id": "alice", "times": 11}, timeout=10)
+        assert refused.status_code == 400 and "times" in refused.json()["error"]
+        # the Python API's method, and a scenario's step, are the same operation
+        assert mock.ring_bell("bob") == {"user_id": "bob", "rings": 1}
+        mock.load_scenario(document={"steps": [{"ring": {"user_id": "bob", "times": 3}}]}, reset=False)
+        mock.step()
+        assert rings_served(mock, "bob") == 4
+        # the journal names its requests by the venue, and the admin API's document lists its path
+        assert [entry["venue"] for entry in mock.requests(operation=None)][-1:] == ["toy"]
+        described = httpx.get(f"{mock.base_url}/_admin/openapi.json", timeout=10).json()
+        assert "/_admin/toy/bells" in described["paths"]
+        # the Kalshi venue still serves beside it
+        assert httpx.get(f"{mock.kalshi_url}/exchange/status", timeout=10).status_code == 200
+    # the state file kept its commands: a restart answers the same
+    with MockServer(venues=(*VENUES, TOY), state=str(state)) as again:
+        assert rings_served(again, "alice") == 2 and rings_served(again, "bob") == 4
+
+
+def test_without_its_registration_the_venue_is_not_served() -> None:
+    with MockServer() as mock:
+        assert httpx.get(f"{mock.base_url}/toy/bells/alice", timeout=10).status_code == 404
+        assert httpx.post(f"{mock.base_url}/_admin/toy/bells", json={"user_id": "a"}, timeout=10).status_code == 404
+        with pytest.raises(AttributeError):
+            mock.ring_bell("alice")
+
+
+def test_two_venues_naming_one_thing_are_refused() -> None:
+    clash = Venue(name="clash", title="Clash", state=lambda parts: {"ledger": object()})
+    with pytest.raises(ValueError, match="ledger"):
+        MockServer(venues=(*VENUES, clash))
+    other = Venue(name="other", title="Other", state=lambda parts: {}, steps={"ring": RingBell})
+    with pytest.raises(ValueError, match="ring"):
+        MockServer(venues=(*VENUES, TOY, other))
