@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from mockexchange.registry import kalshi
 from mockexchange.schema.refs import is_operation, lookup, operations, operations_by_id, pointer, refs_in
 from mockexchange.schema.specs import (
     SpecError,
@@ -34,111 +35,15 @@ from mockexchange.schema.specs import (
     read_spec_text,
     slices_root,
 )
-from mockexchange.schema.write_rules import ORDER_WRITES
 
 KALSHI_OPENAPI_URL = "https://docs.kalshi.com/openapi.yaml"
 KALSHI_ASYNCAPI_URL = "https://docs.kalshi.com/asyncapi.yaml"
 
-KALSHI_OPERATIONS: tuple[str, ...] = (
-    "GetPositions",
-    "GetFCMPositions",
-    "GetBalance",
-    "GetSettlements",
-    "GetFills",
-    "GetDeposits",
-    "GetWithdrawals",
-    "GetPortfolioRestingOrderTotalValue",
-    # AccountApi and ApiKeysApi
-    "GetAccountApiLimits",
-    "UpgradeAccountApiUsageLevel",
-    "GetAccountApiUsageLevelVolumeProgress",
-    "GetAccountEndpointCosts",
-    "GetApiKeys",
-    "CreateApiKey",
-    "GenerateApiKey",
-    "DeleteApiKey",
-    # An account's insides (issue 26): subaccounts, intra-exchange transfers, target balance allocation.
-    "CreateSubaccount",
-    "ApplySubaccountTransfer",
-    "GetSubaccountBalances",
-    "GetSubaccountTransfers",
-    "GetSubaccountNetting",
-    "UpdateSubaccountNetting",
-    "IntraExchangeInstanceTransfer",
-    "GetIntraExchangeInstanceTransfers",
-    "GetIntraExchangeInstanceTransfer",
-    "GetTargetBalanceAllocation",
-    "SetTargetBalanceAllocation",
-    # the account reads of the historical API (venues/kalshi/historical.py)
-    "GetHistoricalCutoff",
-    "GetHistoricalPositions",
-    "GetFillsHistorical",
-    "GetHistoricalOrders",
-    # An FCM member's desk (venues/kalshi/fcm.py, fcm_lists.py)
-    "GetFCMFills",
-    "GetFCMOrders",
-    "ListFCMSubtraders",
-    "CreateFCMSubtrader",
-    "GetFCMEventContractDailyCap",
-    "UpdateFCMEventContractDailyCap",
-    "DeleteFCMEventContractDailyCap",
-    "GetFCMSubtraderBlockedCategories",
-    "UpdateFCMSubtraderBlockedCategories",
-    "CreateFCMPositionTransfer",
-    # Market data (issue 27: venues/kalshi/markets.py, catalogue.py, market_data.py, candlesticks.py)
-    "GetMarkets",
-    "GetMarket",
-    "GetMarketOrderbook",
-    "GetMarketOrderbooks",
-    "GetTrades",
-    "GetEvents",
-    "GetEvent",
-    "GetSeries",
-    "GetSeriesList",
-    "GetExchangeStatus",
-    "GetMarketCandlesticks",
-    "BatchGetMarketCandlesticks",
-    # Orders (issue 28: venues/kalshi/orders.py, order_reads.py)
-    *ORDER_WRITES,
-    "GetOrders",
-    "GetOrder",
-    "GetOrderQueuePositions",
-    "GetOrderQueuePosition",
-    # Order groups (issue 28: venues/kalshi/order_groups.py)
-    "GetOrderGroups",
-    "CreateOrderGroup",
-    "GetOrderGroup",
-    "DeleteOrderGroup",
-    "ResetOrderGroup",
-    "TriggerOrderGroup",
-    "UpdateOrderGroupLimit",
-)
-# The operations above that change the account: `contract check` runs them only when named (--operation), and the
-# generated-responses mode answers them from the ledger.
-KALSHI_WRITES: frozenset[str] = frozenset(
-    {
-        "CreateApiKey",
-        "GenerateApiKey",
-        "DeleteApiKey",
-        "UpgradeAccountApiUsageLevel",
-        "CreateSubaccount",
-        "ApplySubaccountTransfer",
-        "UpdateSubaccountNetting",
-        "IntraExchangeInstanceTransfer",
-        "SetTargetBalanceAllocation",
-        "CreateFCMSubtrader",
-        "UpdateFCMEventContractDailyCap",
-        "DeleteFCMEventContractDailyCap",
-        "UpdateFCMSubtraderBlockedCategories",
-        "CreateFCMPositionTransfer",
-        *ORDER_WRITES,  # `contract check --orders` names them all
-        "CreateOrderGroup",
-        "DeleteOrderGroup",
-        "ResetOrderGroup",
-        "TriggerOrderGroup",
-        "UpdateOrderGroupLimit",
-    }
-)
+# Every operation the mock serves, and those of them that change the account (`contract check` runs those only when
+# named, --operation, and the generated-responses mode answers them from the ledger): the Kalshi registration's
+# kit, from the venue's route table.
+KALSHI_OPERATIONS: tuple[str, ...] = kalshi.KIT.operations
+KALSHI_WRITES: frozenset[str] = kalshi.KIT.writes
 KALSHI_CHANNELS: tuple[str, ...] = (
     "market_positions",
     "fill",

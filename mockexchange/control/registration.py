@@ -3,7 +3,8 @@
 A registration names each of the venue's pieces, whatever floor it stands on: its state and the handlers of its typed
 commands (core), its table of control-plane operations (control), its scenario steps, the admin API's paths of its
 operations, how it serves (its context, routes and websocket channels; venues), its rate-limit budgets and the
-inspector's panel of it (admin). The registrations themselves are made above all of those (mockexchange/registry/),
+inspector's panel of it (admin), its part of a state file's snapshot and what the contract kit checks of
+it. The registrations themselves are made above all of those (mockexchange/registry/),
 and the parts that take them (the control plane, the scenario reader, the admin API, the inspector, build_app and the
 kit) iterate them, so a venue is a package and one registration line. This module holds only the shape: it imports
 no venue.
@@ -71,6 +72,17 @@ class Snapshotting:
 
 
 @dataclass(frozen=True, slots=True)
+class Kit:
+    """What the contract kit checks of a venue: the committed slices of its published schemas (files under
+    mockexchange/schema/, package data), the operations they hold (each operationId or JSON-RPC method the venue
+    serves, from its route table) and those of them that change state (the kit sends them only when named)."""
+
+    slices: tuple[str, ...]
+    operations: tuple[str, ...]
+    writes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Venue:
     """One venue's registration. Only `name`, `title` and `state` are required: a venue may contribute no routes (a
     control plane alone), no steps or no panel."""
@@ -109,6 +121,8 @@ class Venue:
     budgets: Callable[[str], dict[str, Budget]] | None = None
     # The inspector's panel of it (admin/panels.py's `Panel`), made from what it serves.
     panel: Callable[[Any], Any] | None = None
+    # What the contract kit checks of it (its commands are contract/<name>/'s).
+    kit: Kit | None = None
     # Its state in a state file's snapshot; None: a state file holding it takes no snapshot (a restart runs every
     # command again).
     snapshot: Snapshotting | None = None

@@ -14,7 +14,7 @@ from mockexchange.auth.deribit.tokens import TokenStore
 from mockexchange.control.deribit import keys
 from mockexchange.control.deribit.operations import DeribitOperations
 from mockexchange.control.deribit.seeded import reset_deribit
-from mockexchange.control.registration import MockParts, Served, Venue
+from mockexchange.control.registration import Kit, MockParts, Served, Venue
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.commands import Handlers
 from mockexchange.core.deribit import account_commands, cash_commands, order_commands
@@ -27,7 +27,7 @@ from mockexchange.core.mock_commands import ResetDeribit
 from mockexchange.journal import JOURNAL_NOTE, JournalNote
 from mockexchange.scenario.deribit import steps
 from mockexchange.state import deribit as deribit_snapshot
-from mockexchange.venues.deribit import faults, journaling
+from mockexchange.venues.deribit import faults, journaling, table
 from mockexchange.venues.deribit import routes as deribit_routes
 from mockexchange.venues.deribit.context import DeribitContext
 
@@ -67,6 +67,14 @@ ADMIN = {
     "deribit/mark_prices": "set_mark_price",
     "deribit/volatility": "set_volatility",
 }
+
+
+# The kit's slice of Deribit's published API holds every method its route table serves over HTTP and the websocket.
+KIT = Kit(
+    slices=("deribit/rpc.json",),
+    operations=tuple(table.METHODS),
+    writes=frozenset(name for name, method in table.METHODS.items() if method.write),
+)
 
 
 def _state(parts: MockParts) -> dict[str, Any]:
@@ -130,5 +138,6 @@ VENUE = Venue(
     serve=_serve,
     budgets=deribit_budgets,
     snapshot=deribit_snapshot.SNAPSHOT,
+    kit=KIT,
     panel=DeribitPanel,
 )

@@ -12,7 +12,7 @@ from mockexchange.auth.kalshi.replays import SeenSignatures
 from mockexchange.auth.kalshi.signature import TimestampWindow, pss_salt_rule
 from mockexchange.control.kalshi import due_timer, keys, rest_lag
 from mockexchange.control.kalshi.operations import KalshiOperations
-from mockexchange.control.registration import MockParts, Served, Venue
+from mockexchange.control.registration import Kit, MockParts, Served, Venue
 from mockexchange.control.venue_commands import VenueCommands
 from mockexchange.core.clock import SystemClock
 from mockexchange.core.commands import Handlers
@@ -31,7 +31,7 @@ from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.kalshi.rate_budgets import kalshi_budgets
 from mockexchange.scenario.kalshi import steps
 from mockexchange.state import kalshi as kalshi_snapshot
-from mockexchange.venues.kalshi import profiles
+from mockexchange.venues.kalshi import profiles, table
 from mockexchange.venues.kalshi import routes as kalshi_routes
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.faults import status_error
@@ -105,6 +105,15 @@ ADMIN = {
     "fcm/position_transfers": "fcm_position_transfer",
 }
 ADMIN_READS = {"rest_lag": "rest_lag", "historical/cutoff": "historical_cutoff", "exchange_status": "exchange_status"}
+
+
+# The kit's slices of Kalshi's published specs hold every operation the current profile serves (the route table's).
+_SERVED = [operation for operation in table.OPERATIONS if operation.profiles is None]
+KIT = Kit(
+    slices=("kalshi/openapi.yaml", "kalshi/asyncapi.yaml"),
+    operations=tuple(operation.operation_id for operation in _SERVED),
+    writes=frozenset(operation.operation_id for operation in _SERVED if operation.method != "GET"),
+)
 
 
 def _state(parts: MockParts) -> dict[str, Any]:
@@ -202,5 +211,6 @@ VENUE = Venue(
     serve=_serve,
     budgets=kalshi_budgets,
     snapshot=kalshi_snapshot.SNAPSHOT,
+    kit=KIT,
     panel=KalshiPanel,
 )

@@ -83,14 +83,11 @@ def test_a_changed_spec_is_reported_change_by_change(capsys, tmp_path):
         '  ~ parameter settlement_status: enum adds "archived"; removes "all"',
         "  + response field market_positions[].resting_orders_count_fp: string",
         "  - response field market_positions[].total_traded_dollars",
-        "GetFCMPositions (GET /fcm/positions)",
-        "  + response field market_positions[].resting_orders_count_fp: string",
-        "  - response field market_positions[].total_traded_dollars",
-        "GetSettlements (GET /portfolio/settlements)",
-        "  ~ response field settlements[].revenue: integer -> string",
         "GetFills (GET /portfolio/fills)",
         "  + parameter side: string, required",
         "  ! response field fills[].created_time is now required",
+        "GetSettlements (GET /portfolio/settlements)",
+        "  ~ response field settlements[].revenue: integer -> string",
         "GetDeposits (GET /portfolio/deposits)",
         "  ~ response field deposits[].finalized_ts is no longer nullable",
         "GetWithdrawals (GET /portfolio/withdrawals)",
@@ -100,6 +97,9 @@ def test_a_changed_spec_is_reported_change_by_change(capsys, tmp_path):
         "  - response field market_positions[].total_traded_dollars",
         "GetFillsHistorical (GET /historical/fills)",
         "  ! response field fills[].created_time is now required",
+        "GetFCMPositions (GET /fcm/positions)",
+        "  + response field market_positions[].resting_orders_count_fp: string",
+        "  - response field market_positions[].total_traded_dollars",
     ]
 
 
