@@ -15,7 +15,7 @@ the answer came (seconds after the first byte, and how many bytes had been sent 
 over the request above its RSS before it (VmHWM, reset through /proc/PID/clear_refs before each case). Servers:
 - **baseline**: a bare Starlette app whose `POST /_admin/accounts` and `POST /api/v2` read `request.body()` whole and
   then compare its length with the limit: what the mock's routes did before bodies were read within their limit;
-- **mock**: the mock, whose routes read a body within the limit (`web.read_body`).
+- **mock**: the mock, whose routes read a body within the limit (`web.request_body.read_body`).
 
 **slow consumer.** One mock (`ws_queue_size` 1,000, `ws_send_buffer_bytes` 64 KiB: the defaults); a thread of the
 server process fills one user's market at `--rate` fills/s (2 messages each). Two websocket clients of that user

@@ -130,7 +130,7 @@ def baseline_app(answers: Path) -> Any:
     from starlette.requests import Request
     from starlette.routing import Route
 
-    from mockexchange.web import JSONBytesResponse
+    from mockexchange.web.answers import JSONBytesResponse
 
     cross, rest, cancel = ((answers / f"{kind}.json").read_bytes() for kind in ("cross", "rest", "cancel"))
 

@@ -63,7 +63,7 @@ class Socket:
     """What `Connection` reads of its websocket: the scope, with the frame writer in its extensions."""
 
     def __init__(self, writer: Writer) -> None:
-        from mockexchange.web import FRAME_WRITER
+        from mockexchange.web.extensions import FRAME_WRITER
 
         self.scope = {"extensions": {FRAME_WRITER: {"writer": writer}}}
 

@@ -80,7 +80,7 @@ def serve(args: argparse.Namespace) -> None:
     from mockexchange.core.clock import ManualClock
     from mockexchange.server import uvicorn_config
     from mockexchange.settings import Settings
-    from mockexchange.web import JSONBytesResponse
+    from mockexchange.web.answers import JSONBytesResponse
 
     if args.kind == "mock":
         target: Any = build_app(Settings(host="127.0.0.1", port=0), clock=ManualClock(benchlib.FIXED_TIME), seed=7)

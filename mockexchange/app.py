@@ -47,7 +47,7 @@ from mockexchange.venues.kalshi import routes as kalshi_routes
 from mockexchange.venues.kalshi.context import KalshiContext
 from mockexchange.venues.kalshi.generated_mode import GeneratedResponses
 from mockexchange.venues.kalshi.websocket import WS_PATH
-from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_line_response, json_response
+from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe, json_line_response, json_response
 
 
 @dataclass(slots=True)

@@ -21,7 +21,7 @@ judges the reply as the middleware passes it on, before the client has it (Derib
 JSON-RPC slice: the body of an HTTP answer; on a websocket, the next frame the message's task sends).
 
 A request a fault rule touched (venues/faults.py, docs/misbehaving.md) says what the rule did (`fault`); one it dropped
-has no status (its drop passes here as a response start marked `web.DROPPED`, which the server never writes).
+has no status (its drop passes here as a response start marked `web.extensions.DROPPED`, which the server never writes).
 
 A request the venue refused says so as its client was told (`refusal`: the code and message of Kalshi's error body,
 of its flat 400's `msg`, of a websocket error's `msg`, of Deribit's JSON-RPC error) beside the mock's own explanation
@@ -29,9 +29,9 @@ of its flat 400's `msg`, of a websocket error's `msg`, of Deribit's JSON-RPC err
 request's body (as far as the venue read it) and the answer's (a websocket message's reply), each to its first
 `TEXT_CHARS` characters (`...` past them), counted in `max_bytes`; a read lists them only when asked (`bodies`).
 
-No credential is held (docs/admin-api.md, "Secrets"): before an entry is held, `mockexchange.redact` hides each one its
-texts may spell (a query's, a body's or a command's `client_secret`, `access_token`, `refresh_token`, a signature, in
-any spelling; a diagnosis quoting one), so neither a reader, the live feed nor a state file ever has it.
+No credential is held (docs/admin-api.md, "Secrets"): before an entry is held, `mockexchange.auth.redact` hides each one
+its texts may spell (a query's, a body's or a command's `client_secret`, `access_token`, `refresh_token`, a signature,
+in any spelling; a diagnosis quoting one), so neither a reader, the live feed nor a state file ever has it.
 
 An HTTP request or websocket upgrade says its latency (`latency_us`: from its arrival at the middleware to its
 response's start, on the monotonic clock). Besides the state file's `listener`, watchers (`watch`: the inspector's live
@@ -56,12 +56,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockexchange import redact, refusal
+from mockexchange import refusal
+from mockexchange.auth import redact
 from mockexchange.core.clock import Clock, monotonic, unix_us
 from mockexchange.schema.requests import Problem, kalshi_command_rules, kalshi_rest_rules, problem
 from mockexchange.schema.specs import SpecError
 from mockexchange.settings import DEFAULT_JOURNAL_MAX_BYTES
-from mockexchange.web import BODY_TIMED_OUT, DIAGNOSIS_HEADER, DROPPED, header_safe, raw_header
+from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe
+from mockexchange.web.extensions import BODY_TIMED_OUT, DROPPED
+from mockexchange.web.request_body import raw_header
 
 log = logging.getLogger(__name__)
 
@@ -210,8 +213,8 @@ class JournalEntry:
                 self.diagnosis, self.refusal, self.request_body, self.response_body)  # fmt: skip
 
     def redact(self) -> bool:
-        """Hide each credential its texts may spell (`mockexchange.redact`); most hold none and cost one search each.
-        Whether any text changed."""
+        """Hide each credential its texts may spell (`mockexchange.auth.redact`); most hold none and cost one search
+        each. Whether any text changed."""
         texts = self._texts()
         self.path = redact.text(self.path)
         self.query_string = redact.query(self.query_string)
@@ -625,10 +628,10 @@ CLIENT_CLOSED = 499
 
 
 async def client_gone(request: Request, exc: Exception) -> Response:
-    """The answer to a request whose body never arrived whole (`web.BodyCut`, Starlette's `ClientDisconnect`; the
-    app's handler for it, and a fault rule's answer): the client closed the connection (499), or the server's body
-    timeout ended it (408, which the server wrote). Nothing reaches the client now; the journal records the status,
-    and `request.incomplete` saying why. It is no bug of the mock's: nothing is logged."""
+    """The answer to a request whose body never arrived whole (`web.request_body.BodyCut`, Starlette's
+    `ClientDisconnect`; the app's handler for it, and a fault rule's answer): the client closed the connection (499), or
+    the server's body timeout ended it (408, which the server wrote). Nothing reaches the client now; the journal
+    records the status, and `request.incomplete` saying why. It is no bug of the mock's: nothing is logged."""
     status, why = 408, request.scope.get(BODY_TIMED_OUT)
     if not why:
         status, why = CLIENT_CLOSED, "the client closed the connection before its request was whole"

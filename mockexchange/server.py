@@ -2,15 +2,15 @@
 its listening socket first, so the port is known (and a port in use is an error) before it serves.
 
 uvicorn's protocols are subclassed for the mock's connection limits (`Settings`): the h11 protocol answers a request
-head that does not arrive whole within `header_timeout_s`, or a body within `body_timeout_s`, with 408, and a
-connection beyond `max_connections` with 503 (uvicorn's own `limit_concurrency` answers 503 per request but lets every
-websocket upgrade through, and never closes an idle connection that has sent nothing), and closes a connection after
-a request that declared two framings; the websocket protocol answers an upgrade head websockets' parser refuses
-(414, 431 or 400, and close: uvicorn left it unanswered), pings with Kalshi's payload, bounds what waits for a
-client that does not read (`ws_send_buffer_bytes`, control frames included: such a client is not read, and is cut off
-if it stays so), writes a connection's last frames past that bound when asked (`web.UNTHROTTLED`), cuts off a client
-that has not taken the close within its close timeout, and writes the venues' fanned-out frames straight from the loop
-(`web.FRAME_WRITER`). permessage-deflate is negotiated only when `ws_per_message_deflate` is on.
+head that does not arrive whole within `header_timeout_s`, or a body within `body_timeout_s`, with 408, and a connection
+beyond `max_connections` with 503 (uvicorn's own `limit_concurrency` answers 503 per request but lets every websocket
+upgrade through, and never closes an idle connection that has sent nothing), and closes a connection after a request
+that declared two framings; the websocket protocol answers an upgrade head websockets' parser refuses (414, 431 or 400,
+and close: uvicorn left it unanswered), pings with Kalshi's payload, bounds what waits for a client that does not read
+(`ws_send_buffer_bytes`, control frames included: such a client is not read, and is cut off if it stays so), writes a
+connection's last frames past that bound when asked (`web.extensions.UNTHROTTLED`), cuts off a client that has not taken
+the close within its close timeout, and writes the venues' fanned-out frames straight from the loop
+(`web.extensions.FRAME_WRITER`). permessage-deflate is negotiated only when `ws_per_message_deflate` is on.
 """
 
 from __future__ import annotations
@@ -35,15 +35,8 @@ from mockexchange.app import MockApp, build_app
 from mockexchange.control import Control
 from mockexchange.core.clock import Clock
 from mockexchange.settings import Settings
-from mockexchange.web import (
-    BODY_TIMED_OUT,
-    DIAGNOSIS_HEADER,
-    DROPPED,
-    FRAME_WRITER,
-    STREAM_ENDS,
-    UNTHROTTLED,
-    header_safe,
-)
+from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe
+from mockexchange.web.extensions import BODY_TIMED_OUT, DROPPED, FRAME_WRITER, STREAM_ENDS, UNTHROTTLED
 
 _START_TIMEOUT_S = 10.0
 _BACKLOG = 2048  # uvicorn's default
@@ -125,17 +118,17 @@ class GuardedH11Protocol(H11Protocol):
     cancelled by the first byte of the next request, which starts this one). The body timer runs from a head's end
     while its body has not all arrived (h11's client state SEND_BODY, whatever the framing), the rest of a body
     answered before it was read included: past it the request is answered 408 if it was not answered yet (the app,
-    waiting for the body, is told the client is gone and finds `web.BODY_TIMED_OUT` in the scope), and the
+    waiting for the body, is told the client is gone and finds `web.extensions.BODY_TIMED_OUT` in the scope), and the
     connection is closed.
 
     A request that declares both Content-Length and Transfer-Encoding is read by Transfer-Encoding (h11's reading)
     and answered, and the connection closes after the answer (RFC 9112 section 6.1: what follows on the connection
     cannot be trusted); a websocket upgrade that declares both is refused with 400 and closed.
 
-    A response start that says `web.DROPPED` (a fault rule's drop) is not written: the connection closes without a
-    byte of an answer, and uvicorn neither writes the rest nor answers 500 when the app returns; a body that says it
-    ends a streamed response the same way, at once. A streamed response that says `web.STREAM_ENDS` is told to end
-    when the server shuts down.
+    A response start that says `web.extensions.DROPPED` (a fault rule's drop) is not written: the connection closes
+    without a byte of an answer, and uvicorn neither writes the rest nor answers 500 when the app returns; a body that
+    says it ends a streamed response the same way, at once. A streamed response that says `web.extensions.STREAM_ENDS`
+    is told to end when the server shuts down.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -308,8 +301,9 @@ class HeartbeatWebSocketProtocol(GuardedWebSocketProtocol):
     """uvicorn's websockets-sansio protocol, with Kalshi's keep-alive ping payload instead of a random one, bounded
     buffers towards a client that does not read, unthrottled last frames, and a close that cannot hang.
 
-    It is also the venues' `web.FrameWriter` (advertised in the scope's extensions, `web.FRAME_WRITER`): a fan-out
-    writes a connection's text frames from the loop, several in one transport write, while the client reads.
+    It is also the venues' `web.extensions.FrameWriter` (advertised in the scope's extensions,
+    `web.extensions.FRAME_WRITER`): a fan-out writes a connection's text frames from the loop, several in one transport
+    write, while the client reads.
 
     `send_keepalive_ping` takes the same steps as the parent's; the pong that answers carries `heartbeat` too, which
     `handle_pong` matches against `pending_ping_payload`. uvicorn closes the transport gracefully after a close frame
@@ -433,8 +427,8 @@ class HeartbeatWebSocketProtocol(GuardedWebSocketProtocol):
             self.close_timer = self.loop.call_later(self.close_timeout, self._cut_off)
 
     def _drop(self) -> None:
-        """A fault rule's drop (`web.DROPPED`): close the connection without a close frame (before the upgrade: without
-        an answer), as a network that fails would; the client sees it end abnormally (1006)."""
+        """A fault rule's drop (`web.extensions.DROPPED`): close the connection without a close frame (before the
+        upgrade: without an answer), as a network that fails would; the client sees it end abnormally (1006)."""
         self.handshake_complete = True  # run_asgi must not answer 500 for an upgrade the app dropped
         self.close_sent = True  # nothing more is written
         if not self.transport.is_closing():

@@ -28,10 +28,10 @@ from mockexchange.proxy import DEFAULT_TIMEOUT_S
 from mockexchange.proxy.forward import forward_http
 from mockexchange.proxy.sockets import forward_websocket
 from mockexchange.proxy.upstreams import Upstream
+from mockexchange.recording.writer import TapeWriter
 from mockexchange.settings import Settings
-from mockexchange.tape import TapeWriter
 from mockexchange.version import __version__
-from mockexchange.web import json_line_response
+from mockexchange.web.answers import json_line_response
 
 
 class ProxyApp:

@@ -11,7 +11,7 @@ import httpx
 from mockexchange.core.clock import Clock
 from mockexchange.journal import Journal
 from mockexchange.proxy.upstreams import Upstream
-from mockexchange.tape import TapeWriter
+from mockexchange.recording.writer import TapeWriter
 
 
 class Forwarder(Protocol):

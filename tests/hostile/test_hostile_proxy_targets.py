@@ -18,8 +18,8 @@ from hostile_sockets import Response, connect, read_response, request_head
 from hostile_wire import UPGRADE
 
 from mockexchange.proxy.runner import ProxyServer
+from mockexchange.recording.reader import read_tape
 from mockexchange.server import InThread, listening_socket
-from mockexchange.tape import read_tape
 
 OK = b'{"ok":true}'
 # (target, over HTTP, as a websocket upgrade); "{other}" is the bystander's port. A target is forwarded ("sent") or

@@ -35,7 +35,7 @@ from mockexchange.venues.deribit.errors import (
     UNAUTHORIZED,
     RpcError,
 )
-from mockexchange.web import DIAGNOSIS_HEADER, header_safe, json_response
+from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe, json_response
 
 _FOR_STATUS = {
     400: BAD_REQUEST,

@@ -25,7 +25,7 @@ from typing import Any, Protocol, TypeGuard
 
 import orjson
 
-from mockexchange.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
+from mockexchange.core.bounded_json import MAX_JSON_DEPTH, JsonTooDeep, parse_json
 from mockexchange.core.numbers import excerpt
 from mockexchange.refusal import DIAGNOSIS_FIELD
 
