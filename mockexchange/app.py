@@ -31,7 +31,8 @@ from mockexchange.core.faults import FaultRules
 from mockexchange.core.ids import IdFactory
 from mockexchange.core.kalshi.ledger import Ledger
 from mockexchange.core.rate_limits import RateLimits
-from mockexchange.journal import Journal, JournalMiddleware, client_gone
+from mockexchange.journal.journal import Journal
+from mockexchange.journal.middleware import JournalMiddleware, client_gone
 from mockexchange.replay.player import Refusals, ReplayMiddleware
 from mockexchange.replay.reel import Reel
 from mockexchange.replay.reel import load as load_tape

@@ -20,7 +20,7 @@ PACKAGE = ROOT / "mockexchange"
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("settings", "version"),
     ("core", "web"),
-    ("auth", "recording", "refusal"),
+    ("auth", "recording"),
     ("control", "schema"),
     ("journal", "scenario"),
     ("venues", "state"),

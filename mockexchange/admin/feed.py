@@ -46,7 +46,7 @@ from mockexchange.core.deribit.orders import CHANGE as ORDER_CHANGE
 from mockexchange.core.events import Change
 from mockexchange.core.kalshi.market_changes import BOOK, LIFECYCLE, STATUS, TRADE
 from mockexchange.core.numbers import IntegerError, excerpt, parse_int
-from mockexchange.journal import Journal
+from mockexchange.journal.journal import Journal
 from mockexchange.version import __version__
 from mockexchange.web.extensions import DROPPED, STREAM_ENDS
 from mockexchange.web.websocket import until_first_ends

@@ -35,7 +35,7 @@ from mockexchange.core.bounded_json import parse_json
 from mockexchange.core.deribit.bounds import MAX_ACCOUNT_ID, MAX_NAME
 from mockexchange.core.kalshi.checks import MAX_SUBACCOUNT
 from mockexchange.core.numbers import excerpt, parse_int
-from mockexchange.journal import Journal
+from mockexchange.journal.journal import Journal
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.settings import Settings
 from mockexchange.version import __version__

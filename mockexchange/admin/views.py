@@ -17,7 +17,7 @@ from mockexchange.admin.frames import Recording
 from mockexchange.admin.kalshi_markets import MarketReads
 from mockexchange.control import Control
 from mockexchange.core.connections import LiveConnections
-from mockexchange.journal import Journal
+from mockexchange.journal.journal import Journal
 from mockexchange.scenario.operations import Scenarios
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.kalshi.context import KalshiContext

@@ -23,7 +23,7 @@ from mockexchange.admin.guard import AdminGuard
 from mockexchange.admin.routes import ADMIN_PREFIX, guarded, journal_routes
 from mockexchange.core.clock import Clock, SystemClock
 from mockexchange.core.connections import LiveConnections
-from mockexchange.journal import DEFAULT_MAX_BYTES, DEFAULT_SIZE, Journal
+from mockexchange.journal.journal import DEFAULT_MAX_BYTES, DEFAULT_SIZE, Journal
 from mockexchange.proxy import DEFAULT_TIMEOUT_S
 from mockexchange.proxy.forward import forward_http
 from mockexchange.proxy.sockets import forward_websocket

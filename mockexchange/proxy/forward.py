@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from mockexchange.auth import redact
 from mockexchange.core.clock import monotonic
-from mockexchange.journal import HttpExchange
+from mockexchange.journal.entries import HttpExchange
 from mockexchange.proxy import judge
 from mockexchange.proxy.forwarder import Forwarder
 from mockexchange.proxy.messages import Seen, coding, headers, readable, seen

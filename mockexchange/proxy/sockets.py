@@ -16,10 +16,10 @@ from starlette.types import Receive, Scope, Send
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from mockexchange import refusal
 from mockexchange.auth import redact
 from mockexchange.core.clock import monotonic
-from mockexchange.journal import HttpExchange, JournalNote
+from mockexchange.journal import refusal
+from mockexchange.journal.entries import HttpExchange, JournalNote
 from mockexchange.proxy import judge
 from mockexchange.proxy.forward import HOP_BY_HOP, aside, end_to_end, raw_target, request_record
 from mockexchange.proxy.forwarder import Forwarder

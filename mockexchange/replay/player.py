@@ -20,8 +20,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockexchange.core.clock import Clock
+from mockexchange.journal.refusal import DIAGNOSIS_FIELD
 from mockexchange.recording.records import decode_body, encode_body
-from mockexchange.refusal import DIAGNOSIS_FIELD
 from mockexchange.replay.matching import Shape, differences, frame_shape, nearest, shape
 from mockexchange.replay.reel import Connection, Reel, Segment
 from mockexchange.venues.deribit import envelope

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockexchange.auth.deribit.errors import AuthFailure
-from mockexchange.refusal import DIAGNOSIS_FIELD
+from mockexchange.journal.refusal import DIAGNOSIS_FIELD
 from mockexchange.venues.deribit import journaling, rate_limits
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.deribit.envelope import load_json, read_limited_body
