@@ -6,8 +6,8 @@ reading cut off, a fill fanned out to the most subscriptions a connection may ho
     .venv/bin/python bench/hostile_limits.py --only bodies    # or: --only slow-consumer, --only fanout
 
 Processes, all started from this file: each server is `build_app` served by uvicorn through
-`mockexchange.server.uvicorn_config` on 127.0.0.1 port 0 (as `mockexchange serve` and `MockServer` serve it), in a
-process of its own, so its memory is its own; the client is this process.
+`mockexchange.server.serving.uvicorn_config` on 127.0.0.1 port 0 (as `mockexchange serve` and `MockServer` serve it), in
+a process of its own, so its memory is its own; the client is this process.
 
 **bodies.** For each server, route and framing (Content-Length, chunked), the client sends a `--size-mb` body in
 1 MiB writes, as fast as the server takes it, while another thread waits for the answer; it reports the status, when
@@ -121,7 +121,7 @@ def serve(kind: str, settings_json: str, public_pem_path: str) -> None:
     import uvicorn
 
     from mockexchange.app import build_app
-    from mockexchange.server import uvicorn_config
+    from mockexchange.server.serving import uvicorn_config
     from mockexchange.settings import Settings
 
     settings = Settings(host="127.0.0.1", port=0, **json.loads(settings_json))

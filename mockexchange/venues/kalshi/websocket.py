@@ -22,7 +22,7 @@ command's snapshots wait nowhere: each is read from the market as it is sent (su
 write of frames stops at `WRITE_BYTES`, so the transport's buffer passes its high-water mark by one write at most.
 
 The queue size and the subscription limits come from the venue context; ping interval, timeout, frame size, the send
-buffer and permessage-deflate are the server's (`server.py`).
+buffer and permessage-deflate are the server's (`server/`).
 
 Faults (docs/misbehaving.md): an open connection is registered in the context's `connections`, so the control plane can
 close it with a code of its choosing (`close_soon`); a channel rule of the context's `faults` delays a message before
