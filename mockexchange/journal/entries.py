@@ -1,7 +1,7 @@
 """A journal entry: what the journal keeps of a request, a websocket upgrade or a websocket message (`JournalEntry`),
 cut to its bounds (`TEXT_CHARS` of each text a client chose, `PROBLEMS_KEPT` problems) and its credentials hidden
-(`mockexchange.auth.redact`) before it is held, and counted in the bytes CPython holds it in (`entry_bytes`); what a
-venue's route tells the journal of a request (`JournalNote`, left in the ASGI scope under `JOURNAL_NOTE`); an HTTP
+(`mockexchange.auth.redact`) before it is held, and counted in the bytes CPython holds it in (`measure`); what a
+venue's route tells the journal of a request (`JournalNote`, left in the ASGI scope for the middleware); an HTTP
 exchange as the middleware hands it over (`HttpExchange`); and an entry as plain values a state file keeps
 (`entry_record`, `entry_from_record`)."""
 
@@ -25,9 +25,6 @@ BODY_BYTES = 4 * (TEXT_CHARS + 1)  # of a body, read for what is kept of it (4 b
 # with tracemalloc and rounded up (bench/journal_memory.py compares the count with the process's memory).
 _ENTRY_BYTES = 300
 _PROBLEM_BYTES = 200
-JOURNAL_NOTE = "mockexchange.journal"  # the ASGI scope key of a venue's `JournalNote`
-# The ASGI scope key of what a fault rule did to the request (`core.faults.Fault.describe()`), left by venues/faults.py.
-JOURNAL_FAULT = "mockexchange.fault"
 
 
 ReplyCheck = Callable[[bytes | str], list[Problem]]  # a reply's judge: the problems it finds
@@ -35,7 +32,8 @@ ReplyCheck = Callable[[bytes | str], list[Problem]]  # a reply's judge: the prob
 
 @dataclass(slots=True)
 class JournalNote:
-    """What a venue's route knows about a request that the HTTP layer does not (left in the scope: JOURNAL_NOTE)."""
+    """What a venue's route knows about a request that the HTTP layer does not (left in the scope:
+    `middleware.JOURNAL_NOTE`)."""
 
     operation: str | None
     key_id: str | None
@@ -179,7 +177,7 @@ class JournalEntry:
         if self.response_body is not None:
             self.response_body = redact.frame(self.response_body)
         if self.problems:
-            self.problems = redacted_problems(self.problems)
+            self.problems = _redacted_problems(self.problems)
         return texts != self._texts() or bool(self.problems)
 
     def cut(self) -> None:
@@ -196,7 +194,7 @@ class JournalEntry:
             kept = {name: _each_text(said, lambda text: text[:TEXT_CHARS]) for name, said in self.refusal.items()}
             self.truncated, self.refusal = self.truncated or kept != self.refusal, kept
         # A body is what it is, not the request's text: cut, it says so itself ("...") and leaves `truncated` alone.
-        self.request_body, self.response_body = cut_body(self.request_body), cut_body(self.response_body)
+        self.request_body, self.response_body = _cut_body(self.request_body), _cut_body(self.response_body)
         if self.problems is not None:
             self.problems = self.keep_problems(self.problems)
 
@@ -206,19 +204,26 @@ class JournalEntry:
             self.truncated = True
         return kept
 
+    def keep_answer(self, body: str) -> None:
+        """A websocket message's reply, kept as its answer's body: cut and redacted as an entry's texts are."""
+        self.response_body = _cut_body(redact.frame(_cut_body(body)))
 
-def entry_bytes(entry: JournalEntry) -> int:
-    """An entry's bytes as CPython holds them: the fixed part, its texts, its replies and problems."""
-    texts = (entry.path, entry.query_string, entry.key_id, entry.auth, entry.command, entry.operation, entry.fault,
-             entry.not_judged, entry.diagnosis, entry.request_body, entry.response_body)  # fmt: skip
-    held = _ENTRY_BYTES + sum(sys.getsizeof(text) for text in texts if text is not None)
-    held += sum(sys.getsizeof(reply) for reply in entry.replies or ())
-    for found in [*(entry.problems or ()), *([entry.refusal] if entry.refusal else ())]:
-        held += _PROBLEM_BYTES + sum(sys.getsizeof(text) for text in found.values())
-    return held
+    def add_problems(self, problems: list[Problem]) -> None:
+        """Problems found after it was held (in its reply), redacted and cut as the rest."""
+        self.problems = self.keep_problems([*(self.problems or []), *_redacted_problems(problems)])
+
+    def measure(self) -> int:
+        """Its bytes as CPython holds them: the fixed part, its texts, its replies and problems."""
+        texts = (self.path, self.query_string, self.key_id, self.auth, self.command, self.operation, self.fault,
+                 self.not_judged, self.diagnosis, self.request_body, self.response_body)  # fmt: skip
+        held = _ENTRY_BYTES + sum(sys.getsizeof(text) for text in texts if text is not None)
+        held += sum(sys.getsizeof(reply) for reply in self.replies or ())
+        for found in [*(self.problems or ()), *([self.refusal] if self.refusal else ())]:
+            held += _PROBLEM_BYTES + sum(sys.getsizeof(text) for text in found.values())
+        return held
 
 
-def redacted_problems(problems: list[Problem]) -> list[Problem]:
+def _redacted_problems(problems: list[Problem]) -> list[Problem]:
     """Problems whose details quote no credential (a schema's message may quote the value it judged)."""
     return [{name: redact.text(text) for name, text in found.items()} for found in problems]
 
@@ -231,10 +236,10 @@ def as_text(text: str | bytes) -> str:
 
 
 @overload
-def cut_body(body: str) -> str: ...
+def _cut_body(body: str) -> str: ...
 @overload
-def cut_body(body: str | None) -> str | None: ...
-def cut_body(body: str | None) -> str | None:
+def _cut_body(body: str | None) -> str | None: ...
+def _cut_body(body: str | None) -> str | None:
     return body[:TEXT_CHARS] + "..." if body is not None and len(body) > TEXT_CHARS else body
 
 

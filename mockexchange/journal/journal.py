@@ -9,7 +9,7 @@ nothing. A websocket command is checked when it arrives, because only its first 
 Bounded in bytes as well as entries, whatever clients send: every text a client chose (path, query string, key id,
 command, the diagnosis quoting them) is kept to its first `TEXT_CHARS` characters and an entry keeps at most
 `PROBLEMS_KEPT` problems; such an entry says `truncated` and is judged on what it kept. The oldest entries go once the
-entries' bytes (as CPython counts them, `entries.entry_bytes`) pass `max_bytes`.
+entries' bytes (as CPython counts them, `JournalEntry.measure`) pass `max_bytes`.
 
 The rules (`problems`) are those of `mockexchange.schema.requests`, plus `auth.signature` for a request refused with
 a 401 (the detail is the mock's diagnosis) and `schema.unavailable` when the committed slices cannot be found.
@@ -48,20 +48,9 @@ from typing import Any
 
 import orjson
 
-from mockexchange.auth import redact
 from mockexchange.core.clock import Clock
 from mockexchange.journal import refusal
-from mockexchange.journal.entries import (
-    BODY_BYTES,
-    HttpExchange,
-    JournalEntry,
-    JournalNote,
-    ReplyCheck,
-    as_text,
-    cut_body,
-    entry_bytes,
-    redacted_problems,
-)
+from mockexchange.journal.entries import BODY_BYTES, HttpExchange, JournalEntry, JournalNote, ReplyCheck, as_text
 from mockexchange.journal.judging import check_command, judge, judged_reply, unrouted
 from mockexchange.schema.requests import Problem
 from mockexchange.settings import DEFAULT_JOURNAL_MAX_BYTES
@@ -111,7 +100,7 @@ class Journal:
         entry.cut()  # first: redacting reads only what is kept (a value cut short is still found by its name)
         if entry.redact():
             entry.cut()  # a redacted value may be longer than the secret it hides
-        entry.held_bytes = entry_bytes(entry)
+        entry.held_bytes = entry.measure()
         with self._lock:
             self._seq += 1
             entry.seq = self._seq
@@ -140,7 +129,7 @@ class Journal:
         with self._lock:
             for entry in entries:
                 entry.redact()  # kept by a version that did not hide every spelling
-                entry.held_bytes = entry_bytes(entry)
+                entry.held_bytes = entry.measure()
                 self._entries.append(entry)
                 self._bytes += entry.held_bytes
                 self._seq = max(self._seq, entry.seq)
@@ -150,7 +139,7 @@ class Journal:
         """Problems found in the reply of an entry already held (its `reply_check`), counted and cut as the rest."""
         if not problems:
             return
-        entry.problems = entry.keep_problems([*(entry.problems or []), *redacted_problems(problems)])
+        entry.add_problems(problems)
         self._recount([entry])
 
     def _evict(self) -> None:
@@ -166,7 +155,7 @@ class Journal:
         with self._lock:
             for entry in entries:
                 if entry.held_bytes:
-                    counted = entry_bytes(entry)
+                    counted = entry.measure()
                     self._bytes += counted - entry.held_bytes
                     entry.held_bytes = counted
             self._evict()
@@ -235,7 +224,7 @@ class Journal:
         are), and judged by `check`, if any."""
         body = as_text(reply)
         if body:
-            entry.response_body = cut_body(redact.frame(cut_body(body)))
+            entry.keep_answer(body)
             self._recount([entry])
         if check is not None:
             self.add_problems(entry, judged_reply(entry, check, reply))

@@ -15,14 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockexchange.core.clock import monotonic
 from mockexchange.journal import refusal
-from mockexchange.journal.entries import (
-    BODY_BYTES,
-    JOURNAL_FAULT,
-    JOURNAL_NOTE,
-    HttpExchange,
-    JournalEntry,
-    JournalNote,
-)
+from mockexchange.journal.entries import BODY_BYTES, HttpExchange, JournalEntry, JournalNote
 from mockexchange.journal.journal import PENDING_REPLY, Journal
 from mockexchange.journal.judging import judged_reply
 from mockexchange.schema.requests import problem
@@ -30,6 +23,9 @@ from mockexchange.web.answers import DIAGNOSIS_HEADER, header_safe
 from mockexchange.web.extensions import BODY_TIMED_OUT, DROPPED
 from mockexchange.web.request_body import raw_header
 
+JOURNAL_NOTE = "mockexchange.journal"  # the ASGI scope key of a venue's `JournalNote`
+# The ASGI scope key of what a fault rule did to the request (`core.faults.Fault.describe()`), left by venues/faults.py.
+JOURNAL_FAULT = "mockexchange.fault"
 _KEY_HEADER = b"kalshi-access-key"
 _AUTH_HEADER = b"x-mockexchange-auth"
 _DIAGNOSIS_HEADER = DIAGNOSIS_HEADER.lower().encode()

@@ -51,10 +51,6 @@ class MockServer(InThread):
         self.pause_scenario = app.scenarios.pause_scenario
         self.scenario_status = app.scenarios.scenario_status
 
-    def stop(self) -> None:
-        """Stop serving, and close the state file if there is one (another mock may then open it)."""
-        super().stop()
-
     # The app as it is when the server starts and stops: a test may stand one with a wrapped ASGI app in first.
     def _config(self) -> uvicorn.Config:
         return uvicorn_config(self.app)

@@ -15,10 +15,6 @@ from mockexchange.server.addresses import bound_port, http_url, listening_socket
 _START_TIMEOUT_S = 10.0
 
 
-def _nothing() -> None:
-    pass
-
-
 class ThreadRunner:
     """Runs uvicorn in a daemon thread: `start` binds `host`:`port` (0: any free port) first, so a port in use is an
     `OSError` there, and returns once the server accepts connections (a `RuntimeError`, the server stopped and its
@@ -32,7 +28,7 @@ class ThreadRunner:
         port: int = 0,
         *,
         name: str = "mockexchange",
-        on_stop: Callable[[], None] = _nothing,
+        on_stop: Callable[[], None],
     ) -> None:
         self.config = config  # made when the server starts
         self.host = host
@@ -115,6 +111,7 @@ class InThread:
         return self
 
     def stop(self) -> None:
+        """Stop serving, and close the app (a mock's state file, if it has one: another mock may then open it)."""
         self.runner.stop()
 
     def __enter__(self) -> Self:

@@ -20,7 +20,8 @@ from collections.abc import Callable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockexchange.core.faults import Fault, FaultRules
-from mockexchange.journal.entries import JOURNAL_FAULT, JOURNAL_NOTE, JournalNote
+from mockexchange.journal.entries import JournalNote
+from mockexchange.journal.middleware import JOURNAL_FAULT, JOURNAL_NOTE
 from mockexchange.venues.deribit import faults as deribit_faults
 from mockexchange.venues.deribit.context import DeribitContext
 from mockexchange.venues.kalshi import faults as kalshi_faults

@@ -30,8 +30,9 @@ from mockexchange.auth.deribit.errors import Reason
 from mockexchange.auth.deribit.keys import DeribitCredential
 from mockexchange.auth.deribit.signature import decode_basic
 from mockexchange.core.faults import Fault
-from mockexchange.journal.entries import JOURNAL_NOTE, JournalNote
+from mockexchange.journal.entries import JournalNote
 from mockexchange.journal.journal import Journal
+from mockexchange.journal.middleware import JOURNAL_NOTE
 from mockexchange.journal.refusal import refused
 from mockexchange.schema import deribit_rpc
 from mockexchange.schema.requests import Problem, problem
