@@ -12,8 +12,8 @@ bytes), and this process as the **client**: one keep-alive connection sending `G
 n=<i>&pad=<x...>` unsigned (401, as the issue's reproduction; a signed request is journaled the same way). The
 `unbounded` variant emulates the journal before it was bounded: `TEXT_CHARS` and `PROBLEMS_KEPT` patched to a
 billion in the server process and `journal_max_bytes=None` (nothing else differs). Also printed, in this process:
-CPython's bytes per entry (tracemalloc) against what the journal counts for it (`_entry_bytes`), for ordinary and
-long entries. Figures are reported, never asserted.
+CPython's bytes per entry (tracemalloc) against what the journal counts for it (`JournalEntry.measure`), for
+ordinary and long entries. Figures are reported, never asserted.
 """
 
 from __future__ import annotations
