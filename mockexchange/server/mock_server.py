@@ -5,6 +5,7 @@ operations and the request journal's reads."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import uvicorn
@@ -14,6 +15,8 @@ from mockexchange.core.clock import Clock
 from mockexchange.server.serving import uvicorn_config
 from mockexchange.server.thread import InThread, ThreadRunner
 from mockexchange.settings import Settings
+
+_NONE = object()
 
 
 class MockServer(InThread):
@@ -62,15 +65,14 @@ class MockServer(InThread):
         self.app.journal.clear()
 
     def __getattr__(self, name: str) -> Any:
-        # Only what the server itself lacks reaches here: an operation (or a part) of the app's one control plane.
-        if name.startswith("_") or name in ("app", "runner"):  # (not made yet: no control plane to ask)
+        # Only what the server itself lacks reaches here: an operation (or a part) of the app's one control plane. A
+        # private name, and `app` or `runner` before they are made (no control plane to ask), are not looked for.
+        found = _NONE if name.startswith("_") or name in ("app", "runner") else getattr(self.app.control, name, _NONE)
+        if found is _NONE:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
-        try:
-            return getattr(self.app.control, name)
-        except AttributeError:
-            raise AttributeError(
-                f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
-            ) from None
+        if inspect.ismethod(found):
+            self.__dict__[name] = found  # an operation, looked up once: then the server's own attribute
+        return found
 
     def __dir__(self) -> list[str]:
         operations = (name for name in dir(self.app.control) if not name.startswith("_"))
